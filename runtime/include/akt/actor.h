@@ -1,0 +1,314 @@
+/*
+ * akt/actor.h -- actor systems, refs, props, tell/ask, futures, contexts.
+ *
+ * The part of this header that generated code uses is frozen by
+ * AKT_GEN_ABI: akt_ref, akt_handler_fn, akt_handler, akt_behavior,
+ * akt_props, akt_tell, akt_ask, akt_reply, akt_reply_error,
+ * akt_ctx_behavior_arg, akt_future_wait/release. The rest may grow.
+ *
+ * Time values are int64_t nanoseconds (AKT_MS/AKT_SEC build them).
+ */
+#ifndef AKT_ACTOR_H
+#define AKT_ACTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "akt/config.h"
+#include "akt/err.h"
+#include "akt/export.h"
+#include "akt/msg.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define AKT_NS(x) ((int64_t)(x))
+#define AKT_US(x) ((int64_t)(x) * 1000)
+#define AKT_MS(x) ((int64_t)(x) * 1000000)
+#define AKT_SEC(x) ((int64_t)(x) * 1000000000)
+#define AKT_FOREVER INT64_MAX
+
+typedef struct akt_system akt_system;
+typedef struct akt_ctx akt_ctx;
+typedef struct akt_future akt_future;
+struct akt_cell;
+
+/* akt_ref -- a handle to an actor, passed by value, copied freely, never
+ * retained or released. It names a cell and the uid of the incarnation it
+ * was made for: once that actor stops, the ref is stale and everything sent
+ * through it goes to dead letters, even if a new actor takes the same name.
+ * Cells are type-stable memory owned by the system, so a stale ref is
+ * harmless until akt_system_free(). The members are private. */
+typedef struct akt_ref {
+    struct akt_cell *cell_;
+    uint64_t uid_;
+} akt_ref;
+
+#define AKT_REF_NONE ((akt_ref){0, 0})
+static inline bool
+akt_ref_is_none(akt_ref r)
+{
+    return r.cell_ == 0;
+}
+static inline bool
+akt_ref_equal(akt_ref a, akt_ref b)
+{
+    return a.cell_ == b.cell_ && a.uid_ == b.uid_;
+}
+
+/* --- behaviour ----------------------------------------------------------- */
+
+/* A handler gets the actor's state, its context and a view of the message
+ * (valid until the handler returns; akt_msg_retain or _dup to keep it).
+ * It returns AKT_OK, or a failure code that the supervisor acts on
+ * (akt_ctx_fail() attaches a reason text). */
+typedef akt_err (*akt_handler_fn)(void *state, akt_ctx *ctx, const void *msg);
+
+typedef struct akt_handler {
+    const akt_type *type;
+    akt_handler_fn fn;
+} akt_handler;
+
+/* A behaviour: a handler table. `unhandled` (optional) sees every message
+ * with no entry; without it such messages are published as unhandled and
+ * sent to dead letters. become() swaps behaviours. */
+typedef struct akt_behavior {
+    const char *name;
+    const akt_handler *handlers;
+    size_t nhandlers;
+    akt_handler_fn unhandled;
+} akt_behavior;
+
+typedef struct akt_lifecycle {
+    /* after the state is initialised, before the first message */
+    akt_err (*pre_start)(void *state, akt_ctx *ctx);
+    /* after the actor and all its children stopped */
+    void (*post_stop)(void *state, akt_ctx *ctx);
+    /* on the failed incarnation; default stops all children */
+    void (*pre_restart)(void *state, akt_ctx *ctx, akt_err reason,
+        const void *failed_msg);
+    /* on the fresh incarnation (instead of pre_start) */
+    akt_err (*post_restart)(void *state, akt_ctx *ctx, akt_err reason);
+} akt_lifecycle;
+
+/* --- supervision --------------------------------------------------------- */
+
+typedef enum akt_directive {
+    AKT_RESUME = 1, /* keep state, continue with the next message */
+    AKT_RESTART,    /* fresh state, keep the mailbox */
+    AKT_STOP,       /* stop the child */
+    AKT_ESCALATE    /* fail the supervisor itself with the same reason */
+} akt_directive;
+
+typedef enum akt_strategy_kind {
+    AKT_ONE_FOR_ONE = 1,
+    AKT_ALL_FOR_ONE,
+    AKT_REST_FOR_ONE
+} akt_strategy_kind;
+
+/* Decide what to do with a child that failed with reason. */
+typedef akt_directive (*akt_decider_fn)(akt_err reason, akt_ref child, void *arg);
+
+typedef struct akt_supervisor_strategy {
+    akt_strategy_kind kind;
+    int32_t max_restarts; /* in `within_ns`; -1: config default; 0: never */
+    int64_t within_ns;    /* 0: config default */
+    akt_decider_fn decider; /* NULL: restart on every failure */
+    void *decider_arg;
+    /* Backoff: when min_backoff_ns > 0 restarts are delayed by
+     * min * 2^n (capped at max), +/- random_factor jitter; n resets after
+     * the child ran reset_after_ns without failing. */
+    int64_t min_backoff_ns;
+    int64_t max_backoff_ns;
+    double random_factor;
+    int64_t reset_after_ns;
+} akt_supervisor_strategy;
+
+/* --- mailboxes ----------------------------------------------------------- */
+
+typedef enum akt_mailbox_kind {
+    AKT_MAILBOX_DEFAULT = 0, /* from config akt.actor.default-mailbox */
+    AKT_MAILBOX_UNBOUNDED,
+    AKT_MAILBOX_BOUNDED,
+    AKT_MAILBOX_PRIORITY,
+    AKT_MAILBOX_CONTROL_AWARE
+} akt_mailbox_kind;
+
+typedef enum akt_overflow {
+    AKT_OVERFLOW_DEFAULT = 0,
+    AKT_OVERFLOW_DROP_NEW, /* the new message goes to dead letters */
+    AKT_OVERFLOW_DROP_HEAD, /* the oldest queued message goes to dead letters */
+    AKT_OVERFLOW_FAIL,     /* tell returns AKT_EFULL; caller keeps msg */
+    AKT_OVERFLOW_BLOCK     /* sender blocks up to block_timeout, then FAIL */
+} akt_overflow;
+
+/* Priority mailboxes: lower number is served first, FIFO within one. */
+typedef int (*akt_priority_fn)(const void *msg, void *arg);
+
+typedef struct akt_mailbox_opts {
+    akt_mailbox_kind kind;
+    uint32_t capacity; /* bounded; 0: config default */
+    akt_overflow overflow;
+    int64_t block_timeout_ns;
+    akt_priority_fn priority;
+    void *priority_arg;
+} akt_mailbox_opts;
+
+/* --- props --------------------------------------------------------------- */
+
+typedef struct akt_props {
+    const akt_behavior *behavior; /* required */
+    const void *behavior_arg;     /* akt_ctx_behavior_arg(); generated
+                                     code passes the user's handler table */
+    const akt_lifecycle *lifecycle; /* optional */
+    size_t state_size;              /* state allocated and zeroed by akt */
+    /* state_init -- on start and on each restart; init_arg is props's */
+    akt_err (*state_init)(void *state, const void *init_arg);
+    void (*state_fini)(void *state); /* on stop and before a restart */
+    const void *init_arg;
+    const char *dispatcher; /* config path of a dispatcher, NULL: default;
+                               "pinned", "calling-thread", "blocking" */
+    const akt_mailbox_opts *mailbox;              /* NULL: default */
+    const akt_supervisor_strategy *supervisor;    /* for its children */
+} akt_props;
+
+/* --- systems ------------------------------------------------------------- */
+
+/* akt_system_create -- a new system named name ([A-Za-z0-9_-]+). cfg may be
+ * NULL for akt_config_load(NULL); the system retains cfg. Guardians /user
+ * and /system exist on return. */
+AKT_API akt_err akt_system_create(
+    const char *name, const akt_config *cfg, akt_system **out);
+
+/* akt_system_terminate -- stop all actors (children first), then the
+ * dispatchers. Returns at once; AKT_ECLOSED when already terminating. */
+AKT_API akt_err akt_system_terminate(akt_system *sys);
+
+/* akt_system_await_termination -- wait until terminated (AKT_ETIMEDOUT). */
+AKT_API akt_err akt_system_await_termination(akt_system *sys, int64_t timeout_ns);
+
+/* akt_system_free -- terminate if needed, wait, free everything; refs to
+ * this system become invalid. Must not be called from an actor. */
+AKT_API void akt_system_free(akt_system *sys);
+
+AKT_API const char *akt_system_name(const akt_system *sys);
+AKT_API const akt_config *akt_system_config(const akt_system *sys);
+
+/* Dead letters: total count, and an observer called for each one (from any
+ * thread; msg is a view). */
+typedef void (*akt_dead_letter_fn)(akt_ref recipient, const void *msg,
+    akt_err reason, void *arg);
+AKT_API uint64_t akt_system_dead_letters(const akt_system *sys);
+AKT_API akt_err akt_system_on_dead_letter(akt_system *sys,
+    akt_dead_letter_fn fn, void *arg, void (*fini)(void *arg));
+
+/* --- spawning, lookup, paths ---------------------------------------------- */
+
+/* akt_spawn -- a top-level actor under /user. name NULL: generated ($a, $b..).
+ * Errors: AKT_EEXIST, AKT_EINVAL (bad name/props), AKT_ECLOSED. */
+AKT_API akt_err akt_spawn(akt_system *sys, const akt_props *props,
+    const char *name, akt_ref *out);
+
+/* akt_lookup -- the live actor at path ("/user/a/b" or
+ * "akt://sys/user/a/b"); AKT_ENOENT when none. */
+AKT_API akt_err akt_lookup(akt_system *sys, const char *path, akt_ref *out);
+
+/* akt_ref_path -- write the full path (akt://sys/user/a) to buf. */
+AKT_API akt_err akt_ref_path(akt_ref ref, char *buf, size_t len);
+AKT_API akt_system *akt_ref_system(akt_ref ref);
+
+/* --- sending ------------------------------------------------------------- */
+
+/* akt_tell -- send msg to `to`; sender may be AKT_REF_NONE. Consumes msg
+ * (one reference) only on AKT_OK; a send to a stale ref is AKT_OK and the
+ * message becomes a dead letter. Errors: AKT_EINVAL (NULL msg / none ref),
+ * AKT_EFULL (bounded mailbox with FAIL, or BLOCK timed out). */
+AKT_API akt_err akt_tell(akt_ref to, void *msg, akt_ref sender);
+
+/* akt_ask -- send msg and get a future for the reply. Consumes msg on
+ * AKT_OK; *out is the caller's, released with akt_future_release. The
+ * future completes with the reply, with an error reply, or with
+ * AKT_ETIMEDOUT after timeout_ns (<= 0 is AKT_EINVAL). */
+AKT_API akt_err akt_ask(akt_ref to, void *msg, int64_t timeout_ns, akt_future **out);
+
+/* akt_future_wait -- block the calling thread (never an actor's handler)
+ * until completion or timeout_ns. Returns the completion code; on AKT_OK
+ * *reply (may be NULL) gets one reference to the reply message. A wait
+ * that times out leaves the future pending (AKT_ETIMEDOUT is returned
+ * without completing it). */
+AKT_API akt_err akt_future_wait(akt_future *f, int64_t timeout_ns, void **reply);
+
+/* akt_future_on_complete -- cb runs exactly once (on the completing thread,
+ * or at once if already complete) with a view of the reply; then fini(arg).
+ * On error cb is never called. */
+typedef void (*akt_future_fn)(akt_err status, const void *reply, void *arg);
+AKT_API akt_err akt_future_on_complete(akt_future *f, akt_future_fn cb,
+    void *arg, void (*fini)(void *arg));
+
+/* akt_future_pipe_to -- deliver the reply to `to` as a message (errors as an
+ * akt.Status message). */
+AKT_API akt_err akt_future_pipe_to(akt_future *f, akt_ref to);
+
+AKT_API void akt_future_release(akt_future *f);
+
+/* --- stopping and watching ----------------------------------------------- */
+
+AKT_API akt_err akt_stop(akt_ref ref);        /* after the current message */
+AKT_API akt_err akt_poison_pill(akt_ref ref); /* after what is queued */
+AKT_API akt_err akt_kill(akt_ref ref);        /* fail now (supervisor decides) */
+
+/* --- inside a handler ---------------------------------------------------- */
+
+AKT_API akt_ref akt_ctx_self(const akt_ctx *ctx);
+AKT_API akt_ref akt_ctx_sender(const akt_ctx *ctx);
+AKT_API akt_ref akt_ctx_parent(const akt_ctx *ctx);
+AKT_API akt_system *akt_ctx_system(const akt_ctx *ctx);
+AKT_API const void *akt_ctx_behavior_arg(const akt_ctx *ctx);
+
+/* akt_reply -- send msg to the sender of the current message (completing
+ * an ask). Consumes msg on AKT_OK; no sender: dead letter, AKT_OK. */
+AKT_API akt_err akt_reply(akt_ctx *ctx, void *msg);
+/* akt_reply_error -- complete the asker's future with code. */
+AKT_API akt_err akt_reply_error(akt_ctx *ctx, akt_err code);
+/* akt_forward -- send the current message to `to`, keeping its sender. */
+AKT_API akt_err akt_forward(akt_ctx *ctx, akt_ref to);
+
+AKT_API akt_err akt_ctx_spawn(akt_ctx *ctx, const akt_props *props,
+    const char *name, akt_ref *out);
+AKT_API akt_err akt_ctx_stop(akt_ctx *ctx, akt_ref child_or_self);
+AKT_API akt_err akt_ctx_watch(akt_ctx *ctx, akt_ref target);
+AKT_API akt_err akt_ctx_unwatch(akt_ctx *ctx, akt_ref target);
+
+/* become: replace the behaviour (discard_old) or push it (unbecome pops). */
+AKT_API akt_err akt_ctx_become(akt_ctx *ctx, const akt_behavior *b,
+    const void *arg, bool discard_old);
+AKT_API akt_err akt_ctx_unbecome(akt_ctx *ctx);
+
+/* akt_ctx_fail -- record a reason for the failure the handler is about to
+ * return; returns code so handlers write `return akt_ctx_fail(ctx, ...)`. */
+AKT_API akt_err akt_ctx_fail(akt_ctx *ctx, akt_err code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* --- system message types ------------------------------------------------ */
+
+/* Delivered to watchers exactly once when a watched actor stops. */
+typedef struct akt_Terminated {
+    akt_ref actor;
+} akt_Terminated;
+AKT_API extern const akt_type akt_terminated_type;
+
+/* What akt_future_pipe_to sends when the future failed. */
+typedef struct akt_Status {
+    int32_t code; /* akt_err */
+} akt_Status;
+AKT_API extern const akt_type akt_status_type;
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* AKT_ACTOR_H */

@@ -1,0 +1,22 @@
+/*
+ * akt/akt.h -- the public API of libakt. Include this one header.
+ *
+ *   akt/err.h     error codes
+ *   akt/config.h  layered HOCON configuration
+ *   akt/msg.h     type descriptors, messages, arenas, codecs
+ *   akt/actor.h   systems, refs, props, tell/ask, futures, supervision
+ */
+#ifndef AKT_AKT_H
+#define AKT_AKT_H
+
+#include "akt/err.h"
+#include "akt/config.h"
+#include "akt/msg.h"
+#include "akt/actor.h"
+
+#define AKT_VERSION_MAJOR 0
+#define AKT_VERSION_MINOR 1
+#define AKT_VERSION_PATCH 0
+#define AKT_VERSION_STRING "0.1.0"
+
+#endif /* AKT_AKT_H */

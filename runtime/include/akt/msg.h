@@ -1,0 +1,249 @@
+/*
+ * akt/msg.h -- type descriptors, messages and their arenas.
+ *
+ * The contract between aktc-generated code and libakt (ARCHITECTURE.md,
+ * "The generated-code <-> runtime contract"):
+ *
+ *  - Every message/event/state type has one `const akt_type` descriptor:
+ *    qualified name, a stable 64-bit id (akt_type_id(name): FNV-1a 64 over
+ *    the UTF-8 bytes of "pkg.Name"; the same in C, Python and on the wire),
+ *    size, init/fini/copy/equal, msgpack encode/decode, and a field table.
+ *  - A message is ONE allocation: a private runtime header, then the
+ *    generated struct (the pointer users hold, `pkg_Hello *`), then an arena
+ *    that holds the message's strings, bytes, lists and nested messages.
+ *    akt_msg_free() releases it all. Messages are reference counted so a
+ *    broadcast shares one message; akt_msg_retain() adds a reference.
+ *  - Inside a process messages are never serialized.
+ */
+#ifndef AKT_MSG_H
+#define AKT_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "akt/err.h"
+#include "akt/export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Version of the descriptor/ABI layout below. Generated headers check
+ * `#if AKT_GEN_ABI != <n>` at compile time (see akt/akt_gen.h). */
+#define AKT_GEN_ABI 1
+
+typedef struct akt_type akt_type;
+typedef struct akt_enum_type akt_enum_type;
+typedef struct akt_arena akt_arena;
+
+/* --- field kinds and the field table (reflection) ------------------------ */
+
+typedef enum akt_kind {
+    AKT_KIND_NONE = 0,
+    AKT_KIND_BOOL,
+    AKT_KIND_INT8,
+    AKT_KIND_INT16,
+    AKT_KIND_INT32,
+    AKT_KIND_INT64,
+    AKT_KIND_UINT8,
+    AKT_KIND_UINT16,
+    AKT_KIND_UINT32,
+    AKT_KIND_UINT64,
+    AKT_KIND_FLOAT32,
+    AKT_KIND_FLOAT64,
+    AKT_KIND_STRING,  /* akt_str */
+    AKT_KIND_BYTES,   /* akt_bytes */
+    AKT_KIND_MESSAGE, /* T * (NULL when absent), storage in the arena */
+    AKT_KIND_ENUM,    /* int32_t */
+    AKT_KIND_LIST,    /* akt_list layout: { T *items; size_t len; } */
+    AKT_KIND_MAP,     /* akt_map layout: { K *keys; V *values; size_t len; } */
+    AKT_KIND_REF      /* akt_ref */
+} akt_kind;
+
+/* Strings: NUL-terminated, len excludes the NUL. {NULL,0} is the empty
+ * default and reads as "". Storage is in the owning message's arena. */
+typedef struct akt_str {
+    const char *ptr;
+    size_t len;
+} akt_str;
+
+typedef struct akt_bytes {
+    const uint8_t *ptr;
+    size_t len;
+} akt_bytes;
+
+/* Generic layouts that generated list/map structs are layout-compatible
+ * with (generated code declares typed twins: `int32_t *items; size_t len`). */
+typedef struct akt_list {
+    void *items;
+    size_t len;
+} akt_list;
+
+typedef struct akt_map {
+    void *keys;
+    void *values;
+    size_t len;
+} akt_map;
+
+enum {
+    AKT_FIELD_OPTIONAL = 1u << 0, /* presence in a `bool has_<name>` */
+    AKT_FIELD_DEPRECATED = 1u << 1,
+};
+
+#define AKT_NO_OFFSET UINT32_MAX
+
+typedef struct akt_field {
+    const char *name;  /* the IDL name */
+    uint32_t number;   /* the field number, key in the msgpack map */
+    uint16_t kind;     /* akt_kind */
+    uint16_t flags;    /* AKT_FIELD_* */
+    uint32_t offset;   /* offsetof the member in the generated struct */
+    uint32_t has_offset; /* offsetof `bool has_<name>`, or AKT_NO_OFFSET */
+    uint16_t elem_kind;  /* LIST: element kind; MAP: value kind */
+    uint16_t key_kind;   /* MAP: key kind */
+    uint32_t elem_size;  /* LIST/MAP: sizeof one element (value) */
+    const akt_type *msg_type;       /* MESSAGE, or LIST/MAP of messages */
+    const akt_enum_type *enum_type; /* ENUM, or LIST/MAP of enums */
+    const char *doc;                /* doc comment, or NULL */
+} akt_field;
+
+typedef struct akt_enum_value {
+    const char *name;
+    int32_t value;
+} akt_enum_value;
+
+struct akt_enum_type {
+    const char *name; /* "pkg.Color" */
+    const akt_enum_value *values;
+    size_t nvalues;
+};
+
+/* --- encode/decode buffers (implemented in runtime/src/codec/) ------------ */
+
+/* Growable output buffer; data is malloc-owned by the buffer. */
+typedef struct akt_buf {
+    uint8_t *data;
+    size_t len;
+    size_t cap;
+} akt_buf;
+
+/* Limits applied when decoding untrusted bytes. Zero fields take the
+ * defaults (akt.codec.* in the reference config). */
+typedef struct akt_codec_limits {
+    uint32_t max_depth;  /* nesting of messages/lists/maps, default 64 */
+    uint64_t max_length; /* bytes/string/list length and total arena, 64 MiB */
+} akt_codec_limits;
+
+/* Cursor over msgpack input with limits; err latches the first error. */
+typedef struct akt_reader {
+    const uint8_t *p;
+    const uint8_t *end;
+    uint32_t depth;
+    uint32_t max_depth;
+    uint64_t max_length;
+    uint64_t budget; /* bytes the arena may still grow by */
+    akt_err err;
+} akt_reader;
+
+/* --- type descriptors ---------------------------------------------------- */
+
+enum {
+    AKT_TYPE_MESSAGE = 1u << 0,
+    AKT_TYPE_EVENT = 1u << 1,   /* persistent actor event */
+    AKT_TYPE_STATE = 1u << 2,   /* actor state / snapshot */
+    AKT_TYPE_SYSTEM = 1u << 3,  /* runtime-provided (akt.Terminated, ...) */
+    AKT_TYPE_CONTROL = 1u << 4, /* jumps control-aware mailboxes */
+};
+
+struct akt_type {
+    uint32_t abi;      /* AKT_GEN_ABI at generation time */
+    uint32_t flags;    /* AKT_TYPE_* */
+    const char *name;  /* fully qualified IDL name, "pkg.Hello" */
+    uint64_t id;       /* akt_type_id(name) */
+    size_t size;       /* sizeof the generated struct */
+    size_t align;      /* _Alignof the generated struct */
+    const akt_field *fields;
+    size_t nfields;
+    /* init -- write defaults into zeroed storage (may allocate from arena
+     * for default strings; arena may be NULL when none are needed). */
+    void (*init)(void *obj, akt_arena *arena);
+    /* fini -- release what the object holds outside its arena; usually NULL */
+    void (*fini)(void *obj);
+    /* copy -- deep copy src into zeroed dst; variable parts go to arena. */
+    akt_err (*copy)(void *dst, const void *src, akt_arena *arena);
+    /* equal -- deep, field by field. */
+    bool (*equal)(const void *a, const void *b);
+    /* encode -- append the msgpack map {field number: value} to out. */
+    akt_err (*encode)(const void *obj, akt_buf *out);
+    /* decode -- read one map into zeroed, init'ed obj; unknown field numbers
+     * are skipped, missing ones keep their defaults. */
+    akt_err (*decode)(void *obj, akt_reader *r, akt_arena *arena);
+    const char *doc;
+};
+
+/* akt_type_id -- FNV-1a 64 of the qualified name. aktc computes the same
+ * value at compile time; this is for runtimes and tests. */
+AKT_API uint64_t akt_type_id(const char *qualified_name);
+
+/* --- arenas -------------------------------------------------------------- */
+
+/* akt_arena_alloc -- size bytes aligned to align (a power of two) from the
+ * arena; grows with chained blocks when the inline space is used up. The
+ * memory lives until the owning message is freed. NULL on ENOMEM. */
+AKT_API void *akt_arena_alloc(akt_arena *arena, size_t size, size_t align);
+
+/* akt_arena_str -- copy len bytes of s plus a NUL into the arena. */
+AKT_API akt_err akt_arena_str(
+    akt_arena *arena, const char *s, size_t len, akt_str *out);
+AKT_API akt_err akt_arena_bytes(
+    akt_arena *arena, const void *p, size_t len, akt_bytes *out);
+
+/* --- messages ------------------------------------------------------------ */
+
+/* akt_msg_new -- one allocation holding a header, a zeroed and init'ed
+ * instance of type, and arena_hint bytes of inline arena. Returns the
+ * pointer to the struct (what users hold), or NULL on ENOMEM / bad type.
+ * The caller owns one reference. */
+AKT_API void *akt_msg_new(const akt_type *type, size_t arena_hint);
+
+/* akt_msg_free -- drop one reference; the last one frees the message, its
+ * arena blocks, and runs type->fini. NULL is ignored. */
+AKT_API void akt_msg_free(void *msg);
+
+/* akt_msg_retain -- add a reference (for broadcast or keeping a view past a
+ * handler's return). Returns msg. */
+AKT_API void *akt_msg_retain(const void *msg);
+
+/* akt_msg_type -- the descriptor of a message made by akt_msg_new. */
+AKT_API const akt_type *akt_msg_type(const void *msg);
+
+/* akt_msg_arena -- the arena of msg, for filling its variable parts. */
+AKT_API akt_arena *akt_msg_arena(void *msg);
+
+/* akt_msg_dup -- deep copy into a new message with one reference (the
+ * generated `_dup` calls this). NULL on ENOMEM. */
+AKT_API void *akt_msg_dup(const void *msg);
+
+/* akt_msg_equal -- deep equality of two messages of the same type. */
+AKT_API bool akt_msg_equal(const void *a, const void *b);
+
+/* akt_msg_encode -- append msg's msgpack form to out (out is grown). */
+AKT_API akt_err akt_msg_encode(const void *msg, akt_buf *out);
+
+/* akt_msg_decode -- decode len bytes as type into a new message (one
+ * reference to *out on AKT_OK; nothing to free on error). limits may be NULL
+ * for the defaults. Errors: AKT_EPROTO (malformed, truncated, wrong types),
+ * AKT_ETOOBIG (limit hit), AKT_ENOMEM. */
+AKT_API akt_err akt_msg_decode(const akt_type *type, const void *data,
+    size_t len, const akt_codec_limits *limits, void **out);
+
+/* Buffers. akt_buf_init zeroes; akt_buf_free releases data. */
+AKT_API void akt_buf_init(akt_buf *buf);
+AKT_API void akt_buf_free(akt_buf *buf);
+AKT_API akt_err akt_buf_reserve(akt_buf *buf, size_t extra);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* AKT_MSG_H */
