@@ -36,6 +36,7 @@ extern "C" {
 typedef struct akt_type akt_type;
 typedef struct akt_enum_type akt_enum_type;
 typedef struct akt_arena akt_arena;
+struct akt_system;
 
 /* --- field kinds and the field table (reflection) ------------------------ */
 
@@ -144,6 +145,7 @@ typedef struct akt_reader {
     uint64_t max_length;
     uint64_t budget; /* bytes the arena may still grow by */
     akt_err err;
+    struct akt_system *system; /* resolves refs; NULL: refs decode as none */
 } akt_reader;
 
 /* --- type descriptors ---------------------------------------------------- */
