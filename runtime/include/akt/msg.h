@@ -188,6 +188,27 @@ struct akt_type {
  * value at compile time; this is for runtimes and tests. */
 AKT_API uint64_t akt_type_id(const char *qualified_name);
 
+/* --- type registries ------------------------------------------------------ */
+
+/* A set of descriptors by id and by name. Each akt_system has one
+ * (akt_system_registry() in actor.h); remoting and persistence decode only
+ * registered types. Generated code provides `pkg_register_types(reg)`.
+ * Thread-safe: adds may race with finds. */
+typedef struct akt_registry akt_registry;
+
+AKT_API akt_err akt_registry_new(akt_registry **out);
+AKT_API void akt_registry_free(akt_registry *reg);
+/* akt_registry_add -- AKT_OK if added or already present (same descriptor
+ * or an identical name and id); AKT_EEXIST if another type has the same id
+ * or name; AKT_EINVAL for a descriptor of another ABI or whose id is not
+ * akt_type_id(name). */
+AKT_API akt_err akt_registry_add(akt_registry *reg, const akt_type *type);
+/* NULL when absent. */
+AKT_API const akt_type *akt_registry_find(const akt_registry *reg, uint64_t id);
+AKT_API const akt_type *akt_registry_find_name(
+    const akt_registry *reg, const char *name);
+AKT_API size_t akt_registry_count(const akt_registry *reg);
+
 /* --- arenas -------------------------------------------------------------- */
 
 /* akt_arena_alloc -- size bytes aligned to align (a power of two) from the
