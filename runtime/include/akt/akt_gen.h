@@ -40,7 +40,9 @@ AKT_API akt_err akt_mp_put_ref(akt_buf *b, akt_ref ref);
 
 /* --- reading ------------------------------------------------------------- */
 
-/* What the next value is, without consuming it. */
+/* What the next value is, without consuming it. AKT_MP_NONE at the end of
+ * input or after an error; the never-used byte 0xc1 latches AKT_EPROTO.
+ * Signed forms holding a non-negative value read as AKT_MP_UINT. */
 typedef enum akt_mp_type {
     AKT_MP_NONE = 0, /* end of input or latched error */
     AKT_MP_NIL,
@@ -55,9 +57,11 @@ typedef enum akt_mp_type {
     AKT_MP_EXT
 } akt_mp_type;
 
-/* akt_reader_init -- a reader over [data, data+len) with limits (NULL for
- * defaults). sys (may be NULL) resolves refs; without it refs decode to
- * AKT_REF_NONE. */
+/* akt_reader_init -- a reader over [data, data+len) with limits (NULL or
+ * zero fields for the defaults: depth 64, length 64 MiB; max_depth is
+ * clamped to 512). r->system starts NULL; set it after init to resolve
+ * refs, without it refs decode to AKT_REF_NONE. data NULL with len > 0
+ * latches AKT_EINVAL. */
 AKT_API void akt_reader_init(akt_reader *r, const void *data, size_t len,
     const akt_codec_limits *limits);
 
@@ -67,11 +71,15 @@ AKT_API akt_err akt_mp_get_bool(akt_reader *r, bool *v);
 /* Integers: any msgpack int that fits (AKT_ERANGE when it does not). */
 AKT_API akt_err akt_mp_get_int(akt_reader *r, int64_t *v);
 AKT_API akt_err akt_mp_get_uint(akt_reader *r, uint64_t *v);
-/* Floats accept f32, f64 and integers. */
+/* Floats accept f32, f64 and integers; get_f32 of a finite f64 beyond
+ * float's range is AKT_ERANGE. */
 AKT_API akt_err akt_mp_get_f64(akt_reader *r, double *v);
 AKT_API akt_err akt_mp_get_f32(akt_reader *r, float *v);
 /* Strings and bytes are copied into arena (NUL added to strings), charged
- * to the reader's budget. */
+ * to the reader's budget (len + 1 for strings). An empty string reads as
+ * {"", 0} (static storage), empty bytes as {NULL, 0}. UTF-8 is not
+ * validated. Length checks, in order: over max_length AKT_ETOOBIG, past
+ * the end of input AKT_EPROTO, over the budget AKT_ETOOBIG. */
 AKT_API akt_err akt_mp_get_str(akt_reader *r, akt_arena *arena, akt_str *v);
 AKT_API akt_err akt_mp_get_bin(akt_reader *r, akt_arena *arena, akt_bytes *v);
 /* Containers: the count, checked against the limits and the bytes left
@@ -79,15 +87,23 @@ AKT_API akt_err akt_mp_get_bin(akt_reader *r, akt_arena *arena, akt_bytes *v);
  * huge allocation. */
 AKT_API akt_err akt_mp_get_array(akt_reader *r, uint32_t *n);
 AKT_API akt_err akt_mp_get_map(akt_reader *r, uint32_t *n);
+/* akt_mp_get_ref -- nil is AKT_REF_NONE; a path string is resolved with
+ * akt_lookup(r->system, ...); no system, or no live actor at that path,
+ * gives AKT_REF_NONE (sends to it reach dead letters). */
 AKT_API akt_err akt_mp_get_ref(akt_reader *r, akt_ref *v);
-/* Skip one value of any type (nested ones too, depth-limited). */
+/* Skip one value of any type (nested ones too; iterative, and containers
+ * count toward max_depth like entered ones: AKT_ETOOBIG past it). */
 AKT_API akt_err akt_mp_skip(akt_reader *r);
 /* Nesting: call enter before decoding a nested message/list/map, leave
- * after; enter fails with AKT_ETOOBIG past max_depth. */
+ * after; enter fails with AKT_ETOOBIG past max_depth. akt_msg_decode enters
+ * once for the top-level message, so a generated decode function does not
+ * enter for its own map, only for the nested values it reads. */
 AKT_API akt_err akt_mp_enter(akt_reader *r);
 AKT_API void akt_mp_leave(akt_reader *r);
-/* akt_mp_alloc -- n * size bytes from arena charged to the budget, with
- * overflow checks (AKT_ETOOBIG latched when over). NULL on failure. */
+/* akt_mp_alloc -- n * size bytes, zeroed, from arena charged to the
+ * budget, with overflow checks (AKT_ETOOBIG latched when over, AKT_ENOMEM
+ * when the arena cannot grow). NULL on failure or after an earlier error;
+ * n == 0 gives a valid pointer to no bytes. */
 AKT_API void *akt_mp_alloc(akt_reader *r, akt_arena *arena, size_t n,
     size_t size, size_t align);
 /* akt_mp_fail -- latch err (if none yet) and return the latched error. */

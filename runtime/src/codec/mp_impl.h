@@ -1,0 +1,124 @@
+/*
+ * mp_impl.h -- msgpack format bytes and the helpers the codec files share.
+ *
+ * Internal to runtime/src/codec/. The first-byte constants are the
+ * msgpack spec's (https://github.com/msgpack/msgpack/blob/master/spec.md);
+ * multi-byte lengths and numbers are big-endian on the wire.
+ */
+#ifndef AKTI_CODEC_MP_IMPL_H
+#define AKTI_CODEC_MP_IMPL_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "akt/akt_gen.h"
+
+#if defined(__GNUC__)
+#define AKTI_LIKELY(x) __builtin_expect(!!(x), 1)
+#define AKTI_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define AKTI_LIKELY(x) (x)
+#define AKTI_UNLIKELY(x) (x)
+#endif
+
+enum {
+    MP_POSFIX_MAX = 0x7f, /* 0x00..0x7f positive fixint */
+    MP_FIXMAP = 0x80,     /* 0x80..0x8f */
+    MP_FIXARRAY = 0x90,   /* 0x90..0x9f */
+    MP_FIXSTR = 0xa0,     /* 0xa0..0xbf */
+    MP_NIL = 0xc0,
+    MP_NEVER = 0xc1,
+    MP_FALSE = 0xc2,
+    MP_TRUE = 0xc3,
+    MP_BIN8 = 0xc4,
+    MP_BIN16 = 0xc5,
+    MP_BIN32 = 0xc6,
+    MP_EXT8 = 0xc7,
+    MP_EXT16 = 0xc8,
+    MP_EXT32 = 0xc9,
+    MP_F32 = 0xca,
+    MP_F64 = 0xcb,
+    MP_U8 = 0xcc,
+    MP_U16 = 0xcd,
+    MP_U32 = 0xce,
+    MP_U64 = 0xcf,
+    MP_I8 = 0xd0,
+    MP_I16 = 0xd1,
+    MP_I32 = 0xd2,
+    MP_I64 = 0xd3,
+    MP_FIXEXT1 = 0xd4, /* 0xd4..0xd8: fixext 1/2/4/8/16 */
+    MP_FIXEXT16 = 0xd8,
+    MP_STR8 = 0xd9,
+    MP_STR16 = 0xda,
+    MP_STR32 = 0xdb,
+    MP_ARRAY16 = 0xdc,
+    MP_ARRAY32 = 0xdd,
+    MP_MAP16 = 0xde,
+    MP_MAP32 = 0xdf,
+    MP_NEGFIX = 0xe0, /* 0xe0..0xff negative fixint */
+};
+
+/* Defaults for akt_codec_limits (akt.codec.* in the reference config), and
+ * the ceiling on nesting: akt_mp_skip keeps one counter per open container
+ * on the C stack, so max_depth is clamped to AKTI_MP_DEPTH_CAP. */
+#define AKTI_MP_DEFAULT_DEPTH 64u
+#define AKTI_MP_DEFAULT_LENGTH (64ull * 1024 * 1024)
+#define AKTI_MP_DEPTH_CAP 512u
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define MP_TO_BE32(v) (v)
+#define MP_TO_BE64(v) (v)
+#else
+#define MP_TO_BE32(v) __builtin_bswap32(v)
+#define MP_TO_BE64(v) __builtin_bswap64(v)
+#endif
+
+static inline void
+mp_be16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static inline void
+mp_be32(uint8_t *p, uint32_t v)
+{
+    v = MP_TO_BE32(v);
+    memcpy(p, &v, 4);
+}
+
+static inline void
+mp_be64(uint8_t *p, uint64_t v)
+{
+    v = MP_TO_BE64(v);
+    memcpy(p, &v, 8);
+}
+
+static inline uint16_t
+mp_ld16(const uint8_t *p)
+{
+    return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+static inline uint32_t
+mp_ld32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return MP_TO_BE32(v);
+}
+
+static inline uint64_t
+mp_ld64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return MP_TO_BE64(v);
+}
+
+/* akti_mp_get_strview -- the next str value in place (no copy, no NUL),
+ * checked like akt_mp_get_str; for ref paths. Errors latch. */
+AKTI_INTERNAL akt_err akti_mp_get_strview(
+    akt_reader *r, const char **s, size_t *len);
+
+#endif /* AKTI_CODEC_MP_IMPL_H */

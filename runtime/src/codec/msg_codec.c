@@ -1,0 +1,75 @@
+/*
+ * msg_codec.c -- akt_msg_encode / akt_msg_decode: whole messages through
+ * their descriptors' generated encode/decode functions.
+ *
+ * Wire format (docs/encoding.md): one msgpack map {field number: value}.
+ * Decoding allocates exactly one message, sized so that its inline arena
+ * can hold everything the input can produce in the common case (strings
+ * and bytes never need more arena than their encoded size), and frees it
+ * again on any error, so the caller owns nothing unless AKT_OK comes back.
+ */
+#include "codec/mp_impl.h"
+
+akt_err
+akt_msg_encode(const void *msg, akt_buf *out)
+{
+    if (msg == NULL || out == NULL) {
+        return AKT_EINVAL;
+    }
+    const akt_type *t = akt_msg_type(msg);
+    if (t == NULL || t->encode == NULL) {
+        return AKT_EINVAL;
+    }
+    size_t mark = out->len;
+    /* Most messages are small: one reservation up front keeps the
+     * generated put_* calls on their no-grow path. */
+    akt_err rc = akt_buf_reserve(out, 64);
+    if (rc == AKT_OK) {
+        rc = t->encode(msg, out);
+    }
+    if (rc != AKT_OK) {
+        out->len = mark; /* no partial message */
+    }
+    return rc;
+}
+
+akt_err
+akt_msg_decode(const akt_type *type, const void *data, size_t len,
+    const akt_codec_limits *limits, void **out)
+{
+    if (out == NULL) {
+        return AKT_EINVAL;
+    }
+    *out = NULL;
+    if (type == NULL || type->abi != AKT_GEN_ABI || type->decode == NULL
+        || (data == NULL && len > 0)) {
+        return AKT_EINVAL;
+    }
+    akt_reader r;
+    akt_reader_init(&r, data, len, limits);
+    /* Arena hint: the input size, capped by the arena budget; a list of
+     * small integers can outgrow it and chains one more block. */
+    size_t hint = len < r.max_length ? len : (size_t)r.max_length;
+    hint = (hint + 16 + 15) & ~(size_t)15;
+    void *msg = akt_msg_new(type, hint);
+    if (msg == NULL) {
+        return AKT_ENOMEM;
+    }
+    akt_err rc = akt_mp_enter(&r); /* the top-level map is depth 1 */
+    if (rc == AKT_OK) {
+        rc = type->decode(msg, &r, akt_msg_arena(msg));
+        akt_mp_leave(&r);
+    }
+    if (rc == AKT_OK) {
+        rc = r.err;
+    }
+    if (rc == AKT_OK && r.p != r.end) {
+        rc = AKT_EPROTO; /* trailing bytes: a framing error upstream */
+    }
+    if (rc != AKT_OK) {
+        akt_msg_free(msg);
+        return rc;
+    }
+    *out = msg;
+    return AKT_OK;
+}
