@@ -60,6 +60,20 @@ AKT_API akt_err akt_config_reference(akt_config **out, akt_config_error *err);
 AKT_API akt_err akt_config_load(
     const char *app_file, akt_config **out, akt_config_error *err);
 
+/* Flags of akt_config_load_files. */
+enum {
+    AKT_CONFIG_LOAD_BARE = 1u << 0,   /* no built-in reference layer */
+    AKT_CONFIG_LOAD_NO_ENV = 1u << 1, /* no AKT_* environment overrides */
+};
+
+/* akt_config_load_files -- reference (unless AKT_CONFIG_LOAD_BARE) <
+ * paths[0] < ... < paths[n-1] < environment overrides (unless
+ * AKT_CONFIG_LOAD_NO_ENV), merged before resolution, so a substitution in
+ * a lower layer sees the values of higher ones (as Lightbend's load()).
+ * What akt-config prints. Errors as akt_config_parse_file. */
+AKT_API akt_err akt_config_load_files(const char *const *paths, size_t n,
+    unsigned flags, akt_config **out, akt_config_error *err);
+
 /* akt_config_with_fallback -- a new config: cfg's values win, missing keys
  * come from fallback; objects merge. Neither input is consumed. */
 AKT_API akt_err akt_config_with_fallback(const akt_config *cfg,
