@@ -670,7 +670,15 @@ akt_mp_skip(akt_reader *r)
         uint64_t body;
         bool ok;
         if (skip_sizes(r, b, &head, &body, &ok)) {
-            if (!ok || head > left(r) || body > left(r) - head) {
+            if (!ok || head > left(r)) {
+                rc = AKT_EPROTO;
+                goto fail;
+            }
+            if (body > r->max_length) {
+                rc = AKT_ETOOBIG; /* as akt_mp_get_str/bin would say */
+                goto fail;
+            }
+            if (body > left(r) - head) {
                 rc = AKT_EPROTO;
                 goto fail;
             }

@@ -47,10 +47,12 @@ akt_msg_decode(const akt_type *type, const void *data, size_t len,
     }
     akt_reader r;
     akt_reader_init(&r, data, len, limits);
-    /* Arena hint: the input size, capped by the arena budget; a list of
-     * small integers can outgrow it and chains one more block. */
+    /* Arena hint: the input size, capped by the arena budget, plus room
+     * for init's default strings and alignment padding. A string or bytes
+     * value never needs more arena than its encoded size; lists of small
+     * integers or of messages can outgrow it and chain one more block. */
     size_t hint = len < r.max_length ? len : (size_t)r.max_length;
-    hint = (hint + 16 + 15) & ~(size_t)15;
+    hint = (hint + 64 + 15) & ~(size_t)15;
     void *msg = akt_msg_new(type, hint);
     if (msg == NULL) {
         return AKT_ENOMEM;
