@@ -1,0 +1,72 @@
+/*
+ * aktc.h -- what the compiler's passes share: the parse context the lexer
+ * and parser work in, and the entry points main.c calls.
+ */
+#ifndef AKTC_AKTC_H
+#define AKTC_AKTC_H
+
+#include <stdio.h>
+
+#include "ast.h"
+
+#define AKTC_VERSION "0.1.0"
+
+/* A doc comment and the position of the token that follows it. */
+typedef struct aktc_doc {
+    int line;
+    int column;
+    char *text;
+} aktc_doc;
+
+/* aktc_pctx -- the state of one parse (flex's "extra" and bison's
+ * parse-param): the file, where the scanner is, and the doc comments seen. */
+typedef struct aktc_pctx {
+    ast_file *file;
+    int line;
+    int column;
+    size_t byte;
+    char *pending_doc;   /* /// lines not yet attached to a token */
+    aktc_doc *docs;      /* sorted by position */
+    size_t ndocs;
+    size_t capdocs;
+} aktc_pctx;
+
+/* parse.c-side helpers (defined in lexer.l) */
+void aktc_doc_attach(aktc_pctx *ctx, int line, int column);
+char *aktc_doc_take(aktc_pctx *ctx, int line, int column);
+
+/* aktc_parse -- parse f->text into f (package, imports, decls). Errors are
+ * reported through diag; returns the number of errors this file added. */
+int aktc_parse(ast_file *f);
+
+/* Options shared by the passes. */
+typedef struct aktc_opts {
+    const char **import_dirs;
+    int nimport_dirs;
+    const char *c_out;
+    const char *depfile;
+} aktc_opts;
+
+/* aktc_load -- read path (and, recursively, its imports) into the list of
+ * files headed at *files. Returns the file, or NULL (reported) when it
+ * cannot be read. */
+ast_file *aktc_load(const char *path, const aktc_opts *o, ast_file **files,
+    bool on_command_line);
+
+/* sema_check -- resolve and check all loaded files; errors via diag. */
+void sema_check(ast_file *files);
+
+/* emit_c -- write <base>.h and <base>.c for f into dir. 0 on success. */
+int emit_c(const ast_file *f, const char *dir);
+
+/* compat_check -- compare two parsed and checked schemas; prints each
+ * breaking change as an error on the new file. Returns the count. */
+int compat_check(ast_file *oldf, ast_file *newf);
+
+/* Naming helpers (sema.c). */
+char *aktc_snake(const char *camel);
+char *aktc_upper(const char *s);
+/* "my-file.akt" -> "my_file": the file's part of file-level C names. */
+char *aktc_file_stem(const char *base);
+
+#endif /* AKTC_AKTC_H */

@@ -1,0 +1,237 @@
+/*
+ * compat.c -- `aktc --check-compat old.akt new.akt`: every change in new
+ * that breaks a peer still running old.
+ *
+ * Both files are parsed and checked first; then declarations are matched
+ * by qualified name (the wire identity: type ids hash it) and fields by
+ * number (the key on the wire). Breaking:
+ *   - a message or actor removed or renamed (its type id changes), or the
+ *     package changed (every id changes);
+ *   - a field number reused with another type, or a reserved number or
+ *     name reused;
+ *   - a field removed without reserving its number;
+ *   - a new field that is not optional (old writers never send it);
+ *   - an enum value renumbered;
+ *   - a handler removed, or its reply type changed, added or dropped.
+ * Compatible (pass): new optional fields, new messages, enums, actors and
+ * handlers, new enum values, renamed fields (names are not on the wire),
+ * doc changes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "aktc.h"
+#include "diag.h"
+
+/* A canonical spelling of a field's type: names fully qualified. */
+static char *
+type_sig(const ast_type *t)
+{
+    switch (t->kind) {
+    case TY_NAMED:
+        return ast_strdup(t->decl ? t->decl->qname : t->name);
+    case TY_REF:
+        return ast_printf("ref<%s>", t->decl ? t->decl->qname : t->name);
+    case TY_LIST: {
+        char *e = type_sig(t->elem);
+        char *s = ast_printf("list<%s>", e);
+        free(e);
+        return s;
+    }
+    case TY_MAP: {
+        char *k = type_sig(t->key);
+        char *v = type_sig(t->elem);
+        char *s = ast_printf("map<%s, %s>", k, v);
+        free(k);
+        free(v);
+        return s;
+    }
+    default:
+        return ast_strdup(ast_scalar_name(t->kind));
+    }
+}
+
+static ast_decl *
+find_decl(ast_file *f, const char *qname)
+{
+    for (ast_decl *d = f->decls; d; d = d->next) {
+        if (strcmp(d->qname, qname) == 0) {
+            return d;
+        }
+        if (d->state && strcmp(d->state->qname, qname) == 0) {
+            return d->state;
+        }
+    }
+    return NULL;
+}
+
+static ast_field *
+find_field(ast_decl *d, uint64_t number)
+{
+    for (ast_field *f = d->fields; f; f = f->next) {
+        if (f->number == number) {
+            return f;
+        }
+    }
+    return NULL;
+}
+
+static bool
+number_reserved(const ast_decl *d, uint64_t n)
+{
+    for (const ast_reserved *r = d->reserved; r; r = r->next) {
+        if (!r->is_name && n >= r->lo && n <= r->hi) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool
+name_reserved(const ast_decl *d, const char *name)
+{
+    for (const ast_reserved *r = d->reserved; r; r = r->next) {
+        if (r->is_name && strcmp(r->name, name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int
+compare_message(ast_decl *o, ast_decl *n)
+{
+    int bad = 0;
+    const ast_file *nf = n->file;
+    for (ast_field *of = o->fields; of; of = of->next) {
+        ast_field *f = find_field(n, of->number);
+        if (f == NULL) {
+            if (!number_reserved(n, of->number)) {
+                diag_error(nf, n->name_loc,
+                    "field %llu ('%s') was removed from '%s' without reserving its number",
+                    (unsigned long long)of->number, of->name, n->qname);
+                bad++;
+            }
+            continue;
+        }
+        char *a = type_sig(of->type), *b = type_sig(f->type);
+        if (strcmp(a, b) != 0) {
+            diag_error(nf, f->loc, "field %llu of '%s' changed type from %s to %s",
+                (unsigned long long)f->number, n->qname, a, b);
+            bad++;
+        }
+        free(a);
+        free(b);
+    }
+    for (ast_field *f = n->fields; f; f = f->next) {
+        if (find_field(o, f->number)) {
+            continue;
+        }
+        if (number_reserved(o, f->number)) {
+            diag_error(nf, f->num_loc, "field number %llu of '%s' was reserved and is reused by '%s'",
+                (unsigned long long)f->number, n->qname, f->name);
+            bad++;
+        } else if (name_reserved(o, f->name)) {
+            diag_error(nf, f->name_loc, "field name '%s' of '%s' was reserved and is reused",
+                f->name, n->qname);
+            bad++;
+        } else if (!f->optional) {
+            diag_error(nf, f->loc,
+                "new field '%s' of '%s' is not optional: peers on the old schema never send it",
+                f->name, n->qname);
+            bad++;
+        }
+    }
+    return bad;
+}
+
+static int
+compare_enum(ast_decl *o, ast_decl *n)
+{
+    int bad = 0;
+    for (ast_enumval *ov = o->values; ov; ov = ov->next) {
+        for (ast_enumval *v = n->values; v; v = v->next) {
+            if (strcmp(v->name, ov->name) == 0 && v->value != ov->value) {
+                diag_error(n->file, v->value_loc, "enum value %s.%s changed from %lld to %lld",
+                    n->qname, v->name, (long long)ov->value, (long long)v->value);
+                bad++;
+            }
+        }
+    }
+    return bad;
+}
+
+static ast_handler *
+find_handler(ast_decl *a, const char *msg_qname)
+{
+    for (ast_handler *h = a->handlers; h; h = h->next) {
+        if (h->msg_decl && strcmp(h->msg_decl->qname, msg_qname) == 0) {
+            return h;
+        }
+    }
+    return NULL;
+}
+
+static int
+compare_actor(ast_decl *o, ast_decl *n)
+{
+    int bad = 0;
+    for (ast_handler *oh = o->handlers; oh; oh = oh->next) {
+        if (oh->msg_decl == NULL) {
+            continue;
+        }
+        ast_handler *h = find_handler(n, oh->msg_decl->qname);
+        if (h == NULL) {
+            diag_error(n->file, n->name_loc,
+                "actor '%s' no longer handles '%s': old senders' messages become dead letters",
+                n->qname, oh->msg_decl->qname);
+            bad++;
+            continue;
+        }
+        const char *a = oh->reply_decl ? oh->reply_decl->qname : "nothing (tell)";
+        const char *b = h->reply_decl ? h->reply_decl->qname : "nothing (tell)";
+        if (strcmp(a, b) != 0) {
+            diag_error(n->file, h->reply ? h->reply_loc : h->msg_loc,
+                "the reply of '%s' to '%s' changed from %s to %s", n->qname,
+                h->msg_decl->qname, a, b);
+            bad++;
+        }
+    }
+    bad += compare_message(o->state, n->state);
+    return bad;
+}
+
+int
+compat_check(ast_file *oldf, ast_file *newf)
+{
+    int bad = 0;
+    if (strcmp(oldf->pkg, newf->pkg) != 0) {
+        diag_error(newf, newf->pkg_loc,
+            "package changed from '%s' to '%s': every type name and id changes", oldf->pkg,
+            newf->pkg);
+        return 1;
+    }
+    for (ast_decl *o = oldf->decls; o; o = o->next) {
+        ast_decl *n = find_decl(newf, o->qname);
+        if (n == NULL || n->kind != o->kind) {
+            diag_error(oldf, o->name_loc,
+                "%s '%s' is missing from %s (removed or renamed: its type id changes)",
+                o->kind == DECL_ACTOR ? "actor" : o->kind == DECL_ENUM ? "enum" : "message",
+                o->qname, newf->path);
+            bad++;
+            continue;
+        }
+        switch (o->kind) {
+        case DECL_MESSAGE:
+            bad += compare_message(o, n);
+            break;
+        case DECL_ENUM:
+            bad += compare_enum(o, n);
+            break;
+        case DECL_ACTOR:
+            bad += compare_actor(o, n);
+            break;
+        }
+    }
+    return bad;
+}

@@ -1,0 +1,134 @@
+# aktc_check.cmake -- cmake -P driver for the aktc tests that run the
+# compiler and compare what it writes byte for byte.
+#
+#   -DAKTC=<aktc> -DDIR=<tests/aktc> -DWORK=<scratch dir> -DMODE=<mode>
+#   [-DUPDATE=ON]   rewrite the expected files instead of comparing
+#
+# MODE golden:  aktc --c_out on every ok/*.akt; outputs == ok/expected/*
+# MODE fail:    every fail/*.akt exits 1 and its stderr == fail/<name>.err
+# MODE compat:  every compat/<rule>.old.akt + .new.akt pair; stderr ==
+#               compat/<rule>.err; exit 0 when that file is empty, else 1
+# MODE cli:     usage errors exit 2, --version/--help exit 0, unsupported
+#               outputs exit 1 with a clear message
+cmake_minimum_required(VERSION 3.20)
+set(failures 0)
+
+function(expect_file actual expected)
+  if(UPDATE)
+    file(COPY_FILE "${actual}" "${expected}" ONLY_IF_DIFFERENT)
+    return()
+  endif()
+  if(NOT EXISTS "${expected}")
+    message(SEND_ERROR "missing expected file ${expected} (run the aktc-golden-update target)")
+    math(EXPR f "${failures} + 1")
+    set(failures ${f} PARENT_SCOPE)
+    return()
+  endif()
+  execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files "${actual}" "${expected}"
+    RESULT_VARIABLE same)
+  if(NOT same EQUAL 0)
+    execute_process(COMMAND diff -u "${expected}" "${actual}" OUTPUT_VARIABLE d)
+    message(SEND_ERROR "${actual} differs from ${expected}:\n${d}")
+    math(EXPR f "${failures} + 1")
+    set(failures ${f} PARENT_SCOPE)
+  endif()
+endfunction()
+
+function(expect_text text expected_file)
+  file(WRITE "${WORK}/actual.txt" "${text}")
+  expect_file("${WORK}/actual.txt" "${expected_file}")
+  set(failures ${failures} PARENT_SCOPE)
+endfunction()
+
+file(REMOVE_RECURSE "${WORK}")
+file(MAKE_DIRECTORY "${WORK}")
+
+if(MODE STREQUAL "golden")
+  file(GLOB inputs RELATIVE "${DIR}/ok" "${DIR}/ok/*.akt")
+  list(SORT inputs)
+  execute_process(COMMAND "${AKTC}" --c_out "${WORK}" ${inputs}
+    WORKING_DIRECTORY "${DIR}/ok" RESULT_VARIABLE rc ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "aktc failed on the golden corpus (${rc}):\n${err}")
+  endif()
+  if(UPDATE)
+    file(MAKE_DIRECTORY "${DIR}/ok/expected")
+  endif()
+  foreach(in IN LISTS inputs)
+    foreach(ext h c)
+      expect_file("${WORK}/${in}.${ext}" "${DIR}/ok/expected/${in}.${ext}")
+    endforeach()
+  endforeach()
+elseif(MODE STREQUAL "fail")
+  file(GLOB inputs RELATIVE "${DIR}/fail" "${DIR}/fail/*.akt")
+  list(SORT inputs)
+  foreach(in IN LISTS inputs)
+    string(REGEX REPLACE "\\.akt$" "" name "${in}")
+    execute_process(COMMAND "${AKTC}" --c_out "${WORK}" ${in}
+      WORKING_DIRECTORY "${DIR}/fail" RESULT_VARIABLE rc ERROR_VARIABLE err)
+    if(NOT rc EQUAL 1)
+      message(SEND_ERROR "${in}: expected exit status 1, got ${rc}")
+      math(EXPR failures "${failures} + 1")
+    endif()
+    expect_text("${err}" "${DIR}/fail/${name}.err")
+  endforeach()
+elseif(MODE STREQUAL "compat")
+  file(GLOB olds RELATIVE "${DIR}/compat" "${DIR}/compat/*.old.akt")
+  list(SORT olds)
+  foreach(old IN LISTS olds)
+    string(REGEX REPLACE "\\.old\\.akt$" "" name "${old}")
+    execute_process(COMMAND "${AKTC}" --check-compat ${old} ${name}.new.akt
+      WORKING_DIRECTORY "${DIR}/compat" RESULT_VARIABLE rc ERROR_VARIABLE err)
+    if(name MATCHES "^ok_")
+      set(want 0)
+    else()
+      set(want 1)
+    endif()
+    if(NOT rc EQUAL want)
+      message(SEND_ERROR "${name}: expected exit status ${want}, got ${rc}:\n${err}")
+      math(EXPR failures "${failures} + 1")
+    endif()
+    expect_text("${err}" "${DIR}/compat/${name}.err")
+  endforeach()
+elseif(MODE STREQUAL "cli")
+  # args (comma-separated) | expected exit status | regex the output must match
+  set(cases
+    "--version|0|^aktc [0-9]+[.][0-9]+[.][0-9]+"
+    "--help|0|usage: aktc"
+    "|2|no input files"
+    "--bogus|2|unknown option '--bogus'"
+    "--c_out|2|needs a directory"
+    "--check-compat,x.akt|2|needs two files"
+    "--py_out,${WORK},${DIR}/ok/greeter.akt|1|--py_out is not supported yet"
+    "--cuda_out,${WORK},${DIR}/ok/greeter.akt|1|--cuda_out is not supported yet"
+    "${DIR}/no/such/file.akt|1|cannot read"
+    "--c_out,${WORK}/missing,${DIR}/ok/greeter.akt|1|output directory"
+    "--depfile,${WORK}/g.d,--c_out,${WORK},-I,${DIR}/ok,${DIR}/ok/alltypes.akt|0|^$")
+  foreach(c IN LISTS cases)
+    string(FIND "${c}" "|" p1)
+    string(SUBSTRING "${c}" 0 ${p1} args)
+    math(EXPR p1 "${p1} + 1")
+    string(SUBSTRING "${c}" ${p1} 1 want)
+    math(EXPR p1 "${p1} + 2")
+    string(SUBSTRING "${c}" ${p1} -1 regex)
+    string(REPLACE "," ";" args "${args}")
+    execute_process(COMMAND "${AKTC}" ${args} RESULT_VARIABLE rc
+      OUTPUT_VARIABLE out ERROR_VARIABLE out)
+    if(NOT rc EQUAL want OR NOT out MATCHES "${regex}")
+      message(SEND_ERROR "aktc ${args}: got ${rc} '${out}', want ${want} matching '${regex}'")
+      math(EXPR failures "${failures} + 1")
+    endif()
+  endforeach()
+  # the depfile names the imported file as a dependency of both outputs
+  file(READ "${WORK}/g.d" dep)
+  if(NOT dep MATCHES "alltypes\\.akt\\.h:[^\n]*alltypes\\.akt [^\n]*common\\.akt")
+    message(SEND_ERROR "depfile lacks the import:\n${dep}")
+    math(EXPR failures "${failures} + 1")
+  endif()
+else()
+  message(FATAL_ERROR "unknown MODE '${MODE}'")
+endif()
+
+if(failures GREATER 0)
+  message(FATAL_ERROR "${failures} check(s) failed")
+endif()

@@ -1,0 +1,538 @@
+/*
+ * alltypes.akt.h -- generated from alltypes.akt by aktc 0.1.0 -- do not edit.
+ *
+ * package corpus.all: the C API of the messages and actors declared in
+ * alltypes.akt. See docs/idl.md ("The generated C API") for the conventions:
+ * ownership of messages, constructors, arenas and typed tell/ask.
+ */
+#ifndef CORPUS_ALL_ALLTYPES_AKT_H
+#define CORPUS_ALL_ALLTYPES_AKT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <akt/akt.h>
+#include <akt/akt_gen.h>
+#include "common.akt.h"
+
+
+#if AKT_GEN_ABI != 1
+#error "alltypes.akt.h was generated for akt ABI 1: regenerate it with the aktc of the libakt you build against"
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ==== messages ========================================================== */
+
+/* Levels start at one, so the default is not zero. */
+typedef int32_t corpus_all_Level;
+enum {
+    CORPUS_ALL_LEVEL_LOW = 1,
+    CORPUS_ALL_LEVEL_HIGH = 2,
+};
+
+typedef struct corpus_all_Scalars corpus_all_Scalars;
+typedef struct corpus_all_Defaults corpus_all_Defaults;
+typedef struct corpus_all_Nested corpus_all_Nested;
+typedef struct corpus_all_Empty corpus_all_Empty;
+typedef struct corpus_all_StoreState corpus_all_StoreState;
+typedef struct corpus_all_IdleState corpus_all_IdleState;
+
+/* One field of every kind. */
+struct corpus_all_Scalars {
+    bool flag; /* 1 */
+    int8_t i8; /* 2 */
+    int16_t i16; /* 3 */
+    int32_t i32; /* 4 */
+    int64_t i64; /* 5 */
+    uint8_t u8; /* 6 */
+    uint16_t u16; /* 7 */
+    uint32_t u32; /* 8 */
+    uint64_t u64; /* 9 */
+    float f32; /* 10 */
+    double f64; /* 11 */
+    akt_str text; /* 12 */
+    akt_bytes blob; /* 13 */
+};
+
+/* corpus_all_scalars_new -- a new Scalars holding the given fields (strings are
+ * copied; NULL keeps the default), in one allocation. The caller owns the
+ * one reference. NULL on ENOMEM. */
+corpus_all_Scalars *corpus_all_scalars_new(bool flag, int8_t i8, int16_t i16, int32_t i32, int64_t i64, uint8_t u8, uint16_t u16, uint32_t u32, uint64_t u64, float f32, double f64, const char *text, akt_bytes blob);
+
+/* corpus_all_scalars_alloc -- a new Scalars with default values and arena_hint
+ * bytes of arena for filling in variable parts by hand. NULL on ENOMEM. */
+corpus_all_Scalars *corpus_all_scalars_alloc(size_t arena_hint);
+
+/* corpus_all_scalars_decode -- decode msgpack bytes into a new Scalars (*out
+ * owned by the caller on AKT_OK). limits: NULL for the defaults.
+ * Errors: AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM. */
+akt_err corpus_all_scalars_decode(const void *data, size_t len,
+    const akt_codec_limits *limits, corpus_all_Scalars **out);
+
+/* corpus_all_scalars_free -- drop one reference (the last frees the message). */
+static inline void
+corpus_all_scalars_free(corpus_all_Scalars *msg)
+{
+    akt_msg_free(msg);
+}
+
+/* corpus_all_scalars_dup -- a deep copy in a new allocation; NULL on ENOMEM. */
+static inline corpus_all_Scalars *
+corpus_all_scalars_dup(const corpus_all_Scalars *msg)
+{
+    return (corpus_all_Scalars *)akt_msg_dup(msg);
+}
+
+/* corpus_all_scalars_equal -- deep equality, field by field. */
+static inline bool
+corpus_all_scalars_equal(const corpus_all_Scalars *a, const corpus_all_Scalars *b)
+{
+    return akt_msg_equal(a, b);
+}
+
+/* corpus_all_scalars_encode -- append the msgpack form of msg to out. */
+static inline akt_err
+corpus_all_scalars_encode(const corpus_all_Scalars *msg, akt_buf *out)
+{
+    return akt_msg_encode(msg, out);
+}
+
+/* Defaults, presence, and field numbers with gaps. */
+struct corpus_all_Defaults {
+    int32_t answer; /* 1 */
+    int64_t small; /* 2 */
+    uint64_t big; /* 3 */
+    float ratio; /* 4 */
+    double pi; /* 5 */
+    akt_str greeting; /* 6 */
+    bool on; /* 7 */
+    corpus_common_Color color; /* 8 */
+    corpus_all_Level level; /* 9 */
+    bool has_maybe;
+    int32_t maybe; /* 10, optional */
+    bool has_nick;
+    akt_str nick; /* 11, optional */
+    bool has_opt_level;
+    corpus_all_Level opt_level; /* 12, optional */
+    int32_t old_count; /* 20, deprecated */
+};
+
+/* corpus_all_defaults_new -- a new Defaults holding the given fields (strings are
+ * copied; NULL keeps the default), in one allocation. The caller owns the
+ * one reference. NULL on ENOMEM. */
+corpus_all_Defaults *corpus_all_defaults_new(int32_t answer, int64_t small, uint64_t big, float ratio, double pi, const char *greeting, bool on, corpus_common_Color color, corpus_all_Level level, int32_t old_count);
+
+/* corpus_all_defaults_alloc -- a new Defaults with default values and arena_hint
+ * bytes of arena for filling in variable parts by hand. NULL on ENOMEM. */
+corpus_all_Defaults *corpus_all_defaults_alloc(size_t arena_hint);
+
+/* corpus_all_defaults_decode -- decode msgpack bytes into a new Defaults (*out
+ * owned by the caller on AKT_OK). limits: NULL for the defaults.
+ * Errors: AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM. */
+akt_err corpus_all_defaults_decode(const void *data, size_t len,
+    const akt_codec_limits *limits, corpus_all_Defaults **out);
+
+/* corpus_all_defaults_free -- drop one reference (the last frees the message). */
+static inline void
+corpus_all_defaults_free(corpus_all_Defaults *msg)
+{
+    akt_msg_free(msg);
+}
+
+/* corpus_all_defaults_dup -- a deep copy in a new allocation; NULL on ENOMEM. */
+static inline corpus_all_Defaults *
+corpus_all_defaults_dup(const corpus_all_Defaults *msg)
+{
+    return (corpus_all_Defaults *)akt_msg_dup(msg);
+}
+
+/* corpus_all_defaults_equal -- deep equality, field by field. */
+static inline bool
+corpus_all_defaults_equal(const corpus_all_Defaults *a, const corpus_all_Defaults *b)
+{
+    return akt_msg_equal(a, b);
+}
+
+/* corpus_all_defaults_encode -- append the msgpack form of msg to out. */
+static inline akt_err
+corpus_all_defaults_encode(const corpus_all_Defaults *msg, akt_buf *out)
+{
+    return akt_msg_encode(msg, out);
+}
+
+/* Nested messages, lists, maps and refs. */
+struct corpus_all_Nested {
+    corpus_common_Point *origin; /* 1, NULL reads as the default */
+    corpus_common_Point *target; /* 2, optional: NULL when absent */
+    struct {
+        int32_t *items;
+        size_t len;
+    } numbers; /* 3 */
+    struct {
+        akt_str *items;
+        size_t len;
+    } names; /* 4 */
+    struct {
+        corpus_common_Point *items;
+        size_t len;
+    } path; /* 5 */
+    struct {
+        corpus_common_Color *items;
+        size_t len;
+    } colors; /* 6 */
+    struct {
+        akt_bytes *items;
+        size_t len;
+    } chunks; /* 7 */
+    struct {
+        akt_str *keys;
+        int64_t *values;
+        size_t len;
+    } counts; /* 8 */
+    struct {
+        int32_t *keys;
+        corpus_common_Point *values;
+        size_t len;
+    } points; /* 9 */
+    struct {
+        uint64_t *keys;
+        akt_str *values;
+        size_t len;
+    } labels; /* 10 */
+    akt_ref owner; /* 11 */
+    bool has_backup;
+    akt_ref backup; /* 12, optional */
+    struct {
+        akt_ref *items;
+        size_t len;
+    } peers; /* 13 */
+    struct {
+        corpus_all_Nested *items;
+        size_t len;
+    } children; /* 14 */
+    corpus_all_Nested *parent; /* 15, optional: NULL when absent */
+    struct {
+        bool *keys;
+        float *values;
+        size_t len;
+    } switches; /* 16 */
+};
+
+/* corpus_all_nested_new -- a new Nested holding the given fields (strings are
+ * copied; NULL keeps the default), in one allocation. The caller owns the
+ * one reference. NULL on ENOMEM. */
+corpus_all_Nested *corpus_all_nested_new(akt_ref owner);
+
+/* corpus_all_nested_alloc -- a new Nested with default values and arena_hint
+ * bytes of arena for filling in variable parts by hand. NULL on ENOMEM. */
+corpus_all_Nested *corpus_all_nested_alloc(size_t arena_hint);
+
+/* corpus_all_nested_decode -- decode msgpack bytes into a new Nested (*out
+ * owned by the caller on AKT_OK). limits: NULL for the defaults.
+ * Errors: AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM. */
+akt_err corpus_all_nested_decode(const void *data, size_t len,
+    const akt_codec_limits *limits, corpus_all_Nested **out);
+
+/* corpus_all_nested_free -- drop one reference (the last frees the message). */
+static inline void
+corpus_all_nested_free(corpus_all_Nested *msg)
+{
+    akt_msg_free(msg);
+}
+
+/* corpus_all_nested_dup -- a deep copy in a new allocation; NULL on ENOMEM. */
+static inline corpus_all_Nested *
+corpus_all_nested_dup(const corpus_all_Nested *msg)
+{
+    return (corpus_all_Nested *)akt_msg_dup(msg);
+}
+
+/* corpus_all_nested_equal -- deep equality, field by field. */
+static inline bool
+corpus_all_nested_equal(const corpus_all_Nested *a, const corpus_all_Nested *b)
+{
+    return akt_msg_equal(a, b);
+}
+
+/* corpus_all_nested_encode -- append the msgpack form of msg to out. */
+static inline akt_err
+corpus_all_nested_encode(const corpus_all_Nested *msg, akt_buf *out)
+{
+    return akt_msg_encode(msg, out);
+}
+
+/* A message with no fields. */
+struct corpus_all_Empty {
+    char empty_; /* C has no empty structs */
+};
+
+/* corpus_all_empty_new -- a new Empty holding the given fields (strings are
+ * copied; NULL keeps the default), in one allocation. The caller owns the
+ * one reference. NULL on ENOMEM. */
+corpus_all_Empty *corpus_all_empty_new(void);
+
+/* corpus_all_empty_alloc -- a new Empty with default values and arena_hint
+ * bytes of arena for filling in variable parts by hand. NULL on ENOMEM. */
+corpus_all_Empty *corpus_all_empty_alloc(size_t arena_hint);
+
+/* corpus_all_empty_decode -- decode msgpack bytes into a new Empty (*out
+ * owned by the caller on AKT_OK). limits: NULL for the defaults.
+ * Errors: AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM. */
+akt_err corpus_all_empty_decode(const void *data, size_t len,
+    const akt_codec_limits *limits, corpus_all_Empty **out);
+
+/* corpus_all_empty_free -- drop one reference (the last frees the message). */
+static inline void
+corpus_all_empty_free(corpus_all_Empty *msg)
+{
+    akt_msg_free(msg);
+}
+
+/* corpus_all_empty_dup -- a deep copy in a new allocation; NULL on ENOMEM. */
+static inline corpus_all_Empty *
+corpus_all_empty_dup(const corpus_all_Empty *msg)
+{
+    return (corpus_all_Empty *)akt_msg_dup(msg);
+}
+
+/* corpus_all_empty_equal -- deep equality, field by field. */
+static inline bool
+corpus_all_empty_equal(const corpus_all_Empty *a, const corpus_all_Empty *b)
+{
+    return akt_msg_equal(a, b);
+}
+
+/* corpus_all_empty_encode -- append the msgpack form of msg to out. */
+static inline akt_err
+corpus_all_empty_encode(const corpus_all_Empty *msg, akt_buf *out)
+{
+    return akt_msg_encode(msg, out);
+}
+
+/* ==== actors ============================================================ */
+
+/* The state of actor Store. */
+struct corpus_all_StoreState {
+    struct {
+        akt_str *keys;
+        akt_bytes *values;
+        size_t len;
+    } values; /* 1 */
+    uint64_t writes; /* 2 */
+};
+
+/* Keeps values; answers with what it has. */
+/* The handlers of actor Store: fill in the ones you need and spawn with
+ * corpus_all_store_props(). */
+typedef struct corpus_all_StoreHandlers {
+    /* Scalars: Store a value. */
+    akt_err (*on_scalars)(corpus_all_StoreState *state, akt_ctx *ctx,
+        const corpus_all_Scalars *msg);
+    /*
+     * Defaults: Look a value up.
+     * Reply with corpus_all_store_reply_defaults() or akt_reply_error().
+     */
+    akt_err (*on_defaults)(corpus_all_StoreState *state, akt_ctx *ctx,
+        const corpus_all_Defaults *msg);
+    /*
+     * Empty. Reply with corpus_all_store_reply_empty() or akt_reply_error().
+     */
+    akt_err (*on_empty)(corpus_all_StoreState *state, akt_ctx *ctx,
+        const corpus_all_Empty *msg);
+    /*
+     * Point. Reply with corpus_all_store_reply_point() or akt_reply_error().
+     */
+    akt_err (*on_point)(corpus_all_StoreState *state, akt_ctx *ctx,
+        const corpus_common_Point *msg);
+
+    /* Lifecycle hooks, each optional (NULL). */
+    akt_err (*pre_start)(corpus_all_StoreState *state, akt_ctx *ctx);
+    void (*post_stop)(corpus_all_StoreState *state, akt_ctx *ctx);
+    void (*pre_restart)(corpus_all_StoreState *state, akt_ctx *ctx, akt_err reason,
+        const void *failed_msg);
+    akt_err (*post_restart)(corpus_all_StoreState *state, akt_ctx *ctx, akt_err reason);
+} corpus_all_StoreHandlers;
+
+/* corpus_all_store_props -- fill *out to spawn a Store that runs the handlers
+ * in h. h is borrowed for the actor's whole life (usually a static const
+ * table). A NULL handler makes its message unhandled (a dead letter).
+ * Errors: AKT_EINVAL when h or out is NULL. */
+akt_err corpus_all_store_props(const corpus_all_StoreHandlers *h, akt_props *out);
+
+/* corpus_all_store_tell_scalars -- send a Scalars to a Store. Consumes msg
+ * on AKT_OK; on error the caller still owns it. */
+static inline akt_err
+corpus_all_store_tell_scalars(akt_ref to, corpus_all_Scalars *msg)
+{
+    return akt_tell(to, msg, AKT_REF_NONE);
+}
+
+/* corpus_all_store_tell_defaults -- send a Defaults to a Store. Consumes msg
+ * on AKT_OK; on error the caller still owns it. */
+static inline akt_err
+corpus_all_store_tell_defaults(akt_ref to, corpus_all_Defaults *msg)
+{
+    return akt_tell(to, msg, AKT_REF_NONE);
+}
+
+/* corpus_all_store_ask_defaults -- send a Defaults and get a future for the
+ * Nested (or error) it answers with. Consumes msg on AKT_OK; *out is
+ * the caller's, released with akt_future_release(). */
+static inline akt_err
+corpus_all_store_ask_defaults(akt_ref to, corpus_all_Defaults *msg, int64_t timeout_ns,
+    akt_future **out)
+{
+    return akt_ask(to, msg, timeout_ns, out);
+}
+
+/* corpus_all_store_ask_defaults_wait -- wait for the reply of an ask: on AKT_OK
+ * *reply holds one reference to the Nested (free it); otherwise the
+ * error the handler replied with, AKT_ETIMEDOUT, or AKT_ETYPE when the
+ * reply is not a Nested. */
+akt_err corpus_all_store_ask_defaults_wait(akt_future *f, int64_t timeout_ns,
+    corpus_all_Nested **reply);
+
+/* corpus_all_store_reply_defaults -- inside the Defaults handler: answer the asker.
+ * Consumes reply on AKT_OK. Answer an error with akt_reply_error(). */
+static inline akt_err
+corpus_all_store_reply_defaults(akt_ctx *ctx, corpus_all_Nested *reply)
+{
+    return akt_reply(ctx, reply);
+}
+
+/* corpus_all_store_tell_empty -- send a Empty to a Store. Consumes msg
+ * on AKT_OK; on error the caller still owns it. */
+static inline akt_err
+corpus_all_store_tell_empty(akt_ref to, corpus_all_Empty *msg)
+{
+    return akt_tell(to, msg, AKT_REF_NONE);
+}
+
+/* corpus_all_store_ask_empty -- send a Empty and get a future for the
+ * Empty (or error) it answers with. Consumes msg on AKT_OK; *out is
+ * the caller's, released with akt_future_release(). */
+static inline akt_err
+corpus_all_store_ask_empty(akt_ref to, corpus_all_Empty *msg, int64_t timeout_ns,
+    akt_future **out)
+{
+    return akt_ask(to, msg, timeout_ns, out);
+}
+
+/* corpus_all_store_ask_empty_wait -- wait for the reply of an ask: on AKT_OK
+ * *reply holds one reference to the Empty (free it); otherwise the
+ * error the handler replied with, AKT_ETIMEDOUT, or AKT_ETYPE when the
+ * reply is not a Empty. */
+akt_err corpus_all_store_ask_empty_wait(akt_future *f, int64_t timeout_ns,
+    corpus_all_Empty **reply);
+
+/* corpus_all_store_reply_empty -- inside the Empty handler: answer the asker.
+ * Consumes reply on AKT_OK. Answer an error with akt_reply_error(). */
+static inline akt_err
+corpus_all_store_reply_empty(akt_ctx *ctx, corpus_all_Empty *reply)
+{
+    return akt_reply(ctx, reply);
+}
+
+/* corpus_all_store_tell_point -- send a Point to a Store. Consumes msg
+ * on AKT_OK; on error the caller still owns it. */
+static inline akt_err
+corpus_all_store_tell_point(akt_ref to, corpus_common_Point *msg)
+{
+    return akt_tell(to, msg, AKT_REF_NONE);
+}
+
+/* corpus_all_store_ask_point -- send a Point and get a future for the
+ * Point (or error) it answers with. Consumes msg on AKT_OK; *out is
+ * the caller's, released with akt_future_release(). */
+static inline akt_err
+corpus_all_store_ask_point(akt_ref to, corpus_common_Point *msg, int64_t timeout_ns,
+    akt_future **out)
+{
+    return akt_ask(to, msg, timeout_ns, out);
+}
+
+/* corpus_all_store_ask_point_wait -- wait for the reply of an ask: on AKT_OK
+ * *reply holds one reference to the Point (free it); otherwise the
+ * error the handler replied with, AKT_ETIMEDOUT, or AKT_ETYPE when the
+ * reply is not a Point. */
+akt_err corpus_all_store_ask_point_wait(akt_future *f, int64_t timeout_ns,
+    corpus_common_Point **reply);
+
+/* corpus_all_store_reply_point -- inside the Point handler: answer the asker.
+ * Consumes reply on AKT_OK. Answer an error with akt_reply_error(). */
+static inline akt_err
+corpus_all_store_reply_point(akt_ctx *ctx, corpus_common_Point *reply)
+{
+    return akt_reply(ctx, reply);
+}
+
+/* The state of actor Idle. */
+struct corpus_all_IdleState {
+    char empty_; /* C has no empty structs */
+};
+
+/* An actor with no state and no handlers still builds. */
+/* The handlers of actor Idle: fill in the ones you need and spawn with
+ * corpus_all_idle_props(). */
+typedef struct corpus_all_IdleHandlers {
+
+    /* Lifecycle hooks, each optional (NULL). */
+    akt_err (*pre_start)(corpus_all_IdleState *state, akt_ctx *ctx);
+    void (*post_stop)(corpus_all_IdleState *state, akt_ctx *ctx);
+    void (*pre_restart)(corpus_all_IdleState *state, akt_ctx *ctx, akt_err reason,
+        const void *failed_msg);
+    akt_err (*post_restart)(corpus_all_IdleState *state, akt_ctx *ctx, akt_err reason);
+} corpus_all_IdleHandlers;
+
+/* corpus_all_idle_props -- fill *out to spawn a Idle that runs the handlers
+ * in h. h is borrowed for the actor's whole life (usually a static const
+ * table). A NULL handler makes its message unhandled (a dead letter).
+ * Errors: AKT_EINVAL when h or out is NULL. */
+akt_err corpus_all_idle_props(const corpus_all_IdleHandlers *h, akt_props *out);
+
+/* ==== descriptors ======================================================= */
+
+extern const akt_enum_type corpus_all_level_enum;
+/* corpus_all_level_name -- the IDL name of v ("LOW"), or NULL. */
+const char *corpus_all_level_name(corpus_all_Level v);
+
+/* corpus.all.Scalars: type id 0x335a2279f48b8297 */
+extern const akt_type corpus_all_scalars_desc;
+extern const corpus_all_Scalars corpus_all_scalars_default;
+
+/* corpus.all.Defaults: type id 0xcd6375c724d83bc8 */
+extern const akt_type corpus_all_defaults_desc;
+extern const corpus_all_Defaults corpus_all_defaults_default;
+
+/* corpus.all.Nested: type id 0x4697f182036739d9 */
+extern const akt_type corpus_all_nested_desc;
+extern const corpus_all_Nested corpus_all_nested_default;
+
+/* corpus.all.Empty: type id 0x95efe0c50b80826b */
+extern const akt_type corpus_all_empty_desc;
+extern const corpus_all_Empty corpus_all_empty_default;
+
+/* corpus.all.StoreState: type id 0x0fb5f8ff2fff82f8 */
+extern const akt_type corpus_all_store_state_desc;
+extern const corpus_all_StoreState corpus_all_store_state_default;
+
+/* corpus.all.IdleState: type id 0x609c906ec9c77fe5 */
+extern const akt_type corpus_all_idle_state_desc;
+extern const corpus_all_IdleState corpus_all_idle_state_default;
+
+/* Every message type declared in alltypes.akt, NULL-terminated. */
+extern const akt_type *const corpus_all_alltypes_types[];
+
+/* corpus_all_alltypes_register -- call reg(type, arg) for each type of
+ * corpus_all_alltypes_types; stops at and returns the first error. */
+akt_err corpus_all_alltypes_register(
+    akt_err (*reg)(const akt_type *type, void *arg), void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CORPUS_ALL_ALLTYPES_AKT_H */

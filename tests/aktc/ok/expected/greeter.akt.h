@@ -1,0 +1,219 @@
+/*
+ * greeter.akt.h -- generated from greeter.akt by aktc 0.1.0 -- do not edit.
+ *
+ * package demo: the C API of the messages and actors declared in
+ * greeter.akt. See docs/idl.md ("The generated C API") for the conventions:
+ * ownership of messages, constructors, arenas and typed tell/ask.
+ */
+#ifndef DEMO_GREETER_AKT_H
+#define DEMO_GREETER_AKT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <akt/akt.h>
+#include <akt/akt_gen.h>
+
+#if AKT_GEN_ABI != 1
+#error "greeter.akt.h was generated for akt ABI 1: regenerate it with the aktc of the libakt you build against"
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ==== messages ========================================================== */
+
+typedef struct demo_Hello demo_Hello;
+typedef struct demo_Greeting demo_Greeting;
+typedef struct demo_GreeterState demo_GreeterState;
+
+/* Someone to greet. */
+struct demo_Hello {
+    /* who is saying hello */
+    akt_str name; /* 1 */
+};
+
+/* demo_hello_new -- a new Hello holding the given fields (strings are
+ * copied; NULL keeps the default), in one allocation. The caller owns the
+ * one reference. NULL on ENOMEM. */
+demo_Hello *demo_hello_new(const char *name);
+
+/* demo_hello_alloc -- a new Hello with default values and arena_hint
+ * bytes of arena for filling in variable parts by hand. NULL on ENOMEM. */
+demo_Hello *demo_hello_alloc(size_t arena_hint);
+
+/* demo_hello_decode -- decode msgpack bytes into a new Hello (*out
+ * owned by the caller on AKT_OK). limits: NULL for the defaults.
+ * Errors: AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM. */
+akt_err demo_hello_decode(const void *data, size_t len,
+    const akt_codec_limits *limits, demo_Hello **out);
+
+/* demo_hello_free -- drop one reference (the last frees the message). */
+static inline void
+demo_hello_free(demo_Hello *msg)
+{
+    akt_msg_free(msg);
+}
+
+/* demo_hello_dup -- a deep copy in a new allocation; NULL on ENOMEM. */
+static inline demo_Hello *
+demo_hello_dup(const demo_Hello *msg)
+{
+    return (demo_Hello *)akt_msg_dup(msg);
+}
+
+/* demo_hello_equal -- deep equality, field by field. */
+static inline bool
+demo_hello_equal(const demo_Hello *a, const demo_Hello *b)
+{
+    return akt_msg_equal(a, b);
+}
+
+/* demo_hello_encode -- append the msgpack form of msg to out. */
+static inline akt_err
+demo_hello_encode(const demo_Hello *msg, akt_buf *out)
+{
+    return akt_msg_encode(msg, out);
+}
+
+/* What the greeter answers. */
+struct demo_Greeting {
+    akt_str text; /* 1 */
+};
+
+/* demo_greeting_new -- a new Greeting holding the given fields (strings are
+ * copied; NULL keeps the default), in one allocation. The caller owns the
+ * one reference. NULL on ENOMEM. */
+demo_Greeting *demo_greeting_new(const char *text);
+
+/* demo_greeting_alloc -- a new Greeting with default values and arena_hint
+ * bytes of arena for filling in variable parts by hand. NULL on ENOMEM. */
+demo_Greeting *demo_greeting_alloc(size_t arena_hint);
+
+/* demo_greeting_decode -- decode msgpack bytes into a new Greeting (*out
+ * owned by the caller on AKT_OK). limits: NULL for the defaults.
+ * Errors: AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM. */
+akt_err demo_greeting_decode(const void *data, size_t len,
+    const akt_codec_limits *limits, demo_Greeting **out);
+
+/* demo_greeting_free -- drop one reference (the last frees the message). */
+static inline void
+demo_greeting_free(demo_Greeting *msg)
+{
+    akt_msg_free(msg);
+}
+
+/* demo_greeting_dup -- a deep copy in a new allocation; NULL on ENOMEM. */
+static inline demo_Greeting *
+demo_greeting_dup(const demo_Greeting *msg)
+{
+    return (demo_Greeting *)akt_msg_dup(msg);
+}
+
+/* demo_greeting_equal -- deep equality, field by field. */
+static inline bool
+demo_greeting_equal(const demo_Greeting *a, const demo_Greeting *b)
+{
+    return akt_msg_equal(a, b);
+}
+
+/* demo_greeting_encode -- append the msgpack form of msg to out. */
+static inline akt_err
+demo_greeting_encode(const demo_Greeting *msg, akt_buf *out)
+{
+    return akt_msg_encode(msg, out);
+}
+
+/* ==== actors ============================================================ */
+
+/* The state of actor Greeter. */
+struct demo_GreeterState {
+    uint64_t greeted; /* 1 */
+};
+
+/* Greets everyone, and counts them. */
+/* The handlers of actor Greeter: fill in the ones you need and spawn with
+ * demo_greeter_props(). */
+typedef struct demo_GreeterHandlers {
+    /*
+     * Hello: Answer a Hello with a Greeting.
+     * Reply with demo_greeter_reply_hello() or akt_reply_error().
+     */
+    akt_err (*on_hello)(demo_GreeterState *state, akt_ctx *ctx,
+        const demo_Hello *msg);
+
+    /* Lifecycle hooks, each optional (NULL). */
+    akt_err (*pre_start)(demo_GreeterState *state, akt_ctx *ctx);
+    void (*post_stop)(demo_GreeterState *state, akt_ctx *ctx);
+    void (*pre_restart)(demo_GreeterState *state, akt_ctx *ctx, akt_err reason,
+        const void *failed_msg);
+    akt_err (*post_restart)(demo_GreeterState *state, akt_ctx *ctx, akt_err reason);
+} demo_GreeterHandlers;
+
+/* demo_greeter_props -- fill *out to spawn a Greeter that runs the handlers
+ * in h. h is borrowed for the actor's whole life (usually a static const
+ * table). A NULL handler makes its message unhandled (a dead letter).
+ * Errors: AKT_EINVAL when h or out is NULL. */
+akt_err demo_greeter_props(const demo_GreeterHandlers *h, akt_props *out);
+
+/* demo_greeter_tell_hello -- send a Hello to a Greeter. Consumes msg
+ * on AKT_OK; on error the caller still owns it. */
+static inline akt_err
+demo_greeter_tell_hello(akt_ref to, demo_Hello *msg)
+{
+    return akt_tell(to, msg, AKT_REF_NONE);
+}
+
+/* demo_greeter_ask_hello -- send a Hello and get a future for the
+ * Greeting (or error) it answers with. Consumes msg on AKT_OK; *out is
+ * the caller's, released with akt_future_release(). */
+static inline akt_err
+demo_greeter_ask_hello(akt_ref to, demo_Hello *msg, int64_t timeout_ns,
+    akt_future **out)
+{
+    return akt_ask(to, msg, timeout_ns, out);
+}
+
+/* demo_greeter_ask_hello_wait -- wait for the reply of an ask: on AKT_OK
+ * *reply holds one reference to the Greeting (free it); otherwise the
+ * error the handler replied with, AKT_ETIMEDOUT, or AKT_ETYPE when the
+ * reply is not a Greeting. */
+akt_err demo_greeter_ask_hello_wait(akt_future *f, int64_t timeout_ns,
+    demo_Greeting **reply);
+
+/* demo_greeter_reply_hello -- inside the Hello handler: answer the asker.
+ * Consumes reply on AKT_OK. Answer an error with akt_reply_error(). */
+static inline akt_err
+demo_greeter_reply_hello(akt_ctx *ctx, demo_Greeting *reply)
+{
+    return akt_reply(ctx, reply);
+}
+
+/* ==== descriptors ======================================================= */
+
+/* demo.Hello: type id 0xe965e8b49ebb0c50 */
+extern const akt_type demo_hello_desc;
+extern const demo_Hello demo_hello_default;
+
+/* demo.Greeting: type id 0x9446ac8c2ac0c047 */
+extern const akt_type demo_greeting_desc;
+extern const demo_Greeting demo_greeting_default;
+
+/* demo.GreeterState: type id 0xd61816dd05a37057 */
+extern const akt_type demo_greeter_state_desc;
+extern const demo_GreeterState demo_greeter_state_default;
+
+/* Every message type declared in greeter.akt, NULL-terminated. */
+extern const akt_type *const demo_greeter_types[];
+
+/* demo_greeter_register -- call reg(type, arg) for each type of
+ * demo_greeter_types; stops at and returns the first error. */
+akt_err demo_greeter_register(
+    akt_err (*reg)(const akt_type *type, void *arg), void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DEMO_GREETER_AKT_H */
