@@ -210,8 +210,9 @@ AKTI_INTERNAL akt_err akti_cfg_split_path_ex(cfg_arena *a, const char *text,
 /* akti_cfg_split_path -- "a.\"b.c\".d" into elements (arena). */
 AKTI_INTERNAL akt_err akti_cfg_split_path(cfg_arena *a, const char *text,
     size_t len, cfg_str **out, size_t *out_n);
-/* akti_cfg_lookup -- resolved lookup; NULL when absent. */
-AKTI_INTERNAL cv *akti_cfg_lookup(cv *root, const char *path);
+/* akti_cfg_lookup -- resolved lookup; NULL when absent (or, with *oom set,
+ * when a quoted path could not be decoded for lack of memory). */
+AKTI_INTERNAL cv *akti_cfg_lookup(cv *root, const char *path, bool *oom);
 
 /* akti_cfg_apply_env -- environment overrides (see docs/config.md) from
  * envp onto the unresolved tree root. */

@@ -14,7 +14,8 @@
  */
 %define api.pure full
 %define api.prefix {cfgyy}
-%define parse.error detailed
+%define parse.error custom
+%define parse.lac full
 %locations
 %expect 0
 %param {void *scanner}
@@ -117,7 +118,7 @@ static cv *p_list_add(cfg_pctx *c, cv *list, cv *v, const CFGYYLTYPE *loc);
 
 %token END 0 "end of input"
 %token <tok> LBRACE "'{'" LBRACK "'['"
-%token RBRACE "'}'" RBRACK "']'" COMMA "','" SEP "'=' or ':'"
+%token RBRACE "'}'" RBRACK "']'" COMMA "','" SEP "'=' / ':'"
 %token PLUSEQ "'+='" NL "newline"
 %token <tok> UNQ "unquoted text" QSTR "quoted string"
 %token <tok> SUBST "substitution" INCLUDE "include"
@@ -218,6 +219,62 @@ vpart
     ;
 
 %%
+
+/* yyreport_syntax_error -- "unexpected X, expecting Y or Z", with the
+ * tokens that may start a value or a key folded into "a value"/"a key". */
+static int
+yyreport_syntax_error(const yypcontext_t *yyctx, void *scanner,
+    cfg_pctx *ctx)
+{
+    (void)scanner;
+    if (ctx->lex_err) { /* the scanner said what was wrong */
+        ctx->lex_err = false;
+        return 0;
+    }
+    if (ctx->fatal) {
+        return 0;
+    }
+    yysymbol_kind_t exp[16];
+    int n = yypcontext_expected_tokens(yyctx, exp, 16);
+    bool has[YYNTOKENS] = {false};
+    for (int i = 0; i < n && n > 0; i++) {
+        has[exp[i]] = true;
+    }
+    bool value = has[YYSYMBOL_SUBST];
+    bool key = !value && has[YYSYMBOL_INCLUDE];
+    if (value) {
+        has[YYSYMBOL_UNQ] = has[YYSYMBOL_QSTR] = has[YYSYMBOL_SUBST] = false;
+        has[YYSYMBOL_LBRACE] = has[YYSYMBOL_LBRACK] = false;
+    } else if (key) {
+        has[YYSYMBOL_UNQ] = has[YYSYMBOL_QSTR] = has[YYSYMBOL_INCLUDE] = false;
+    }
+    const char *names[20];
+    int k = 0;
+    if (value) {
+        names[k++] = "a value";
+    }
+    if (key) {
+        names[k++] = "a key";
+    }
+    for (int t = 0; t < YYNTOKENS && k < 20; t++) {
+        if (has[t]) {
+            names[k++] = yysymbol_name((yysymbol_kind_t)t);
+        }
+    }
+    char msg[380];
+    size_t m = 0;
+    const CFGYYLTYPE *loc = yypcontext_location(yyctx);
+    yysymbol_kind_t got = yypcontext_token(yyctx);
+    m += (size_t)snprintf(msg + m, sizeof msg - m, "syntax error: unexpected %s",
+        got == YYSYMBOL_YYEMPTY ? "token" : yysymbol_name(got));
+    for (int i = 0; i < k && m < sizeof msg; i++) {
+        m += (size_t)snprintf(msg + m, sizeof msg - m, "%s%s",
+            i == 0 ? ", expecting " : i + 1 == k ? " or " : ", ", names[i]);
+    }
+    akti_cfg_perror(ctx, AKT_ESYNTAX, loc->first_line, loc->first_column,
+        "%s", msg);
+    return 0;
+}
 
 void
 akti_cfg_perror(cfg_pctx *c, akt_err code, int line, int col,

@@ -562,11 +562,12 @@ merge_rec(mctx *m, cv **slot, cv *newv, size_t pn, int depth)
         }
         return AKT_OK;
     }
-    bool new_may_obj = newv->kind == CV_OBJ || is_unresolved(newv);
-    bool old_may_obj = old->kind == CV_OBJ || is_unresolved(old);
-    if (new_may_obj && old_may_obj &&
-        (is_unresolved(newv) || is_unresolved(old))) {
-        /* decided at resolution: merge if both turn out to be objects */
+    /* Decided at resolution: an unresolved new value may turn out to be
+     * an object (merge with the old one) or undefined (${?x}: the old
+     * value stays, HOCON); an object over an unresolved old value merges
+     * if that one turns out to be an object. */
+    if (is_unresolved(newv) ||
+        (newv->kind == CV_OBJ && is_unresolved(old))) {
         cv *mv = akti_cfg_new(m->a, CV_MERGE, newv->file, newv->line,
             newv->col);
         if (mv == NULL || !akti_cfg_list_push(m->a, mv, newv) ||
@@ -712,7 +713,7 @@ akti_cfg_override_at(cfg_arena *a, cv *root, const cfg_str *path, size_t pn,
             f->val = v;
             break;
         }
-        if (!hit && f->val->kind == CV_OBJ) {
+        if (!hit) { /* an object or unresolved value: as merge_rec */
             cv *mv = akti_cfg_new(a, CV_MERGE, v->file, v->line, v->col);
             if (mv == NULL || !akti_cfg_list_push(a, mv, v) ||
                 !akti_cfg_list_push(a, mv, f->val)) {
@@ -950,7 +951,10 @@ b_include(bctx *b, const cfg_ent *e, cv *target, const cfg_str *pre,
             "include %s(...) is not supported (use file(...))",
             e->inc_kind == 1 ? "url" : "classpath");
     }
-    size_t dn = (e->inc.s[0] == '/' || dir == NULL) ? 0 : strlen(dir);
+    /* relative to the including file; "." adds nothing to the name */
+    size_t dn = (e->inc.s[0] == '/' || dir == NULL || strcmp(dir, ".") == 0)
+        ? 0
+        : strlen(dir);
     char *full = akti_cfg_alloc(b->a, dn + 1 + e->inc.n + 6);
     if (full == NULL) {
         return akti_cfg_errorf(b->err, AKT_ENOMEM, NULL, 0, 0,
@@ -1513,7 +1517,7 @@ r_val(rctx *r, cv *v)
         if (v->kind == CV_SUBST) {
             char *name = path_text(r->a, v->u.sub.path, v->u.sub.n);
             return r_fail(r, AKT_EINVAL, v,
-                "substitution cycle: ${%s} depends on itself",
+                "substitution cycle: ${%s} refers back to itself",
                 name ? name : "?");
         }
         return r_fail(r, AKT_EINVAL, v,
@@ -1681,8 +1685,9 @@ akti_cfg_copy(cfg_arena *a, const cv *v, int depth, size_t *budget)
 }
 
 cv *
-akti_cfg_lookup(cv *root, const char *path)
+akti_cfg_lookup(cv *root, const char *path, bool *oom)
 {
+    *oom = false;
     /* Fast path without allocation: no quotes in the path. */
     if (strchr(path, '"') == NULL) {
         cv *cur = root;
@@ -1708,7 +1713,9 @@ akti_cfg_lookup(cv *root, const char *path)
     cfg_str *el;
     size_t n;
     cv *cur = NULL;
-    if (akti_cfg_split_path(&tmp, path, strlen(path), &el, &n) == AKT_OK) {
+    akt_err rc = akti_cfg_split_path(&tmp, path, strlen(path), &el, &n);
+    *oom = rc == AKT_ENOMEM;
+    if (rc == AKT_OK) {
         cur = root;
         for (size_t i = 0; i < n && cur != NULL; i++) {
             cfg_field *f = cur->kind == CV_OBJ

@@ -378,7 +378,11 @@ get(const akt_config *cfg, const char *path, const char *expected, cv **out,
         return akti_cfg_errorf(err, AKT_EINVAL, NULL, 0, 0,
             "NULL config or path");
     }
-    cv *v = akti_cfg_lookup(cfg->root, path);
+    bool oom;
+    cv *v = akti_cfg_lookup(cfg->root, path, &oom);
+    if (v == NULL && oom) {
+        return akti_cfg_errorf(err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
+    }
     if (v == NULL) {
         return akti_cfg_errorf(err, AKT_ENOENT, NULL, 0, 0,
             "no setting at '%s' (expected %s)", path, expected);
@@ -397,7 +401,8 @@ akt_config_has(const akt_config *cfg, const char *path)
     if (cfg == NULL || path == NULL) {
         return false;
     }
-    cv *v = akti_cfg_lookup(cfg->root, path);
+    bool oom;
+    cv *v = akti_cfg_lookup(cfg->root, path, &oom);
     return v != NULL && v->kind != CV_NULL;
 }
 
@@ -860,7 +865,8 @@ akt_config_origin(const akt_config *cfg, const char *path)
     if (cfg == NULL || path == NULL) {
         return NULL;
     }
-    cv *v = akti_cfg_lookup(cfg->root, path);
+    bool oom;
+    cv *v = akti_cfg_lookup(cfg->root, path, &oom);
     if (v == NULL || v->file == NULL) {
         return NULL;
     }
