@@ -1,0 +1,68 @@
+/*
+ * frame.h -- decoding and encoding of remoting frames (idl/remote.proto).
+ *
+ * Internal to runtime/src/remote/. The decoder is the one place where bytes
+ * from the network are parsed; it is what tests/remote/fuzz_frame.c fuzzes.
+ * It never trusts its input: protobuf-c parses into a per-caller arena (no
+ * malloc per field, nothing to free per frame), then akti_frame_check()
+ * applies the structural rules protobuf cannot express (body present,
+ * channel valid, counts and lengths within limits, seq rules).
+ */
+#ifndef AKT_REMOTE_FRAME_H
+#define AKT_REMOTE_FRAME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "akt/err.h"
+#include "akt/export.h"
+#include "remote.pb-c.h"
+
+#define AKTI_REMOTE_PROTOCOL_VERSION 1u
+
+typedef Akt__Remote__Frame akti_frame;
+typedef Akt__Remote__Envelope akti_pb_envelope;
+
+/* A bump allocator handed to protobuf-c for unpacking. Blocks are chained;
+ * reset keeps the first block for the next frame. Not thread-safe: one per
+ * receiving thread. */
+typedef struct akti_pbarena_block {
+    struct akti_pbarena_block *next;
+    size_t cap;
+    size_t used;
+    /* data follows, max_align_t aligned */
+} akti_pbarena_block;
+
+typedef struct akti_pbarena {
+    akti_pbarena_block *head;
+    size_t total; /* bytes allocated in all blocks (for the limit) */
+    size_t limit; /* 0: no limit */
+    ProtobufCAllocator pc;
+} akti_pbarena;
+
+typedef struct akti_frame_limits {
+    size_t max_frame_size;      /* bytes of one frame */
+    uint32_t max_batch;         /* envelopes in one Batch */
+    uint64_t max_message_size;  /* reassembled large message */
+    size_t max_path_len;        /* recipient / sender path bytes */
+} akti_frame_limits;
+
+AKTI_INTERNAL void akti_pbarena_init(akti_pbarena *a, size_t limit);
+AKTI_INTERNAL void akti_pbarena_reset(akti_pbarena *a);
+AKTI_INTERNAL void akti_pbarena_fini(akti_pbarena *a);
+
+/* akti_frame_decode -- parse len bytes into *out (memory in arena, valid
+ * until the next akti_pbarena_reset) and check it. Errors: AKT_ETOOBIG
+ * (len over max_frame_size, arena limit), AKT_EPROTO (not a frame, or a
+ * frame that breaks a rule). Never crashes on any input. */
+AKTI_INTERNAL akt_err akti_frame_decode(const void *data, size_t len,
+    const akti_frame_limits *lim, akti_pbarena *arena, akti_frame **out);
+
+/* akti_frame_check -- the structural rules, for a frame already unpacked. */
+AKTI_INTERNAL akt_err akti_frame_check(
+    const akti_frame *f, const akti_frame_limits *lim);
+
+/* akti_frame_limits_default -- the reference-config defaults. */
+AKTI_INTERNAL void akti_frame_limits_default(akti_frame_limits *lim);
+
+#endif /* AKT_REMOTE_FRAME_H */

@@ -1,0 +1,201 @@
+/*
+ * transport.h -- the remoting transport: associations between akt systems
+ * over NNG, carrying raw envelopes (recipient path, sender path, type id,
+ * payload bytes). Internal to libakt; remote.c builds location-transparent
+ * refs on top of it, and tests/remote/ drives it directly.
+ *
+ * Shape (see README.md here and docs/remoting.md):
+ *  - one PULL socket listens on the system's URL; every peer's frames
+ *    arrive there and are read by one receiver thread;
+ *  - one association per peer address, holding three PUSH sockets (CONTROL,
+ *    ORDINARY, LARGE), each dialing the peer's URL with automatic
+ *    reconnect, each drained by its own writer thread, so one channel's
+ *    backlog or stall never delays another's frames;
+ *  - one ticker thread: handshake retries and timeouts, heartbeats, the
+ *    phi-accrual check, resends of unacknowledged system messages.
+ *
+ * Threads that call the callbacks: on_envelope and on_peer run on the
+ * receiver or ticker thread; they must not block for long and must not
+ * call akti_tp_free().
+ */
+#ifndef AKT_REMOTE_TRANSPORT_H
+#define AKT_REMOTE_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "akt/actor.h"
+#include "akt/err.h"
+#include "akt/export.h"
+
+typedef struct akti_tp akti_tp;
+typedef struct akti_assoc akti_assoc;
+
+enum {
+    AKTI_CH_CONTROL = 0,
+    AKTI_CH_ORDINARY = 1,
+    AKTI_CH_LARGE = 2,
+    AKTI_CH_COUNT = 3
+};
+
+/* A view of one envelope; strings need not be NUL-terminated on send, and
+ * are NUL-terminated on receive. */
+typedef struct akti_envelope {
+    const char *recipient;
+    size_t recipient_len;
+    const char *sender; /* may be NULL/0 */
+    size_t sender_len;
+    uint64_t type_id;
+    const uint8_t *payload;
+    size_t payload_len;
+} akti_envelope;
+
+/* Who an inbound envelope or event came from. Strings are valid during the
+ * callback only. */
+typedef struct akti_peer {
+    akti_assoc *assoc;
+    const char *system;
+    const char *address; /* the peer's NNG URL */
+    uint64_t uid;
+} akti_peer;
+
+typedef enum akti_peer_event {
+    AKTI_PEER_UP = 1,        /* handshake completed with incarnation uid */
+    AKTI_PEER_DOWN,          /* failure detector: phi over threshold */
+    AKTI_PEER_QUARANTINED,   /* incarnation uid will never be accepted again */
+    AKTI_PEER_HANDSHAKE_FAILED, /* no handshake within handshake-timeout */
+    AKTI_PEER_QUARANTINED_BY_PEER /* the peer quarantined us */
+} akti_peer_event;
+
+typedef struct akti_tp_callbacks {
+    /* channel: AKTI_CH_*; system messages come on AKTI_CH_CONTROL, in
+     * order, exactly once per incarnation pair. */
+    void (*on_envelope)(void *arg, const akti_peer *from, int channel,
+        const akti_envelope *env);
+    void (*on_peer)(void *arg, const akti_peer *peer, akti_peer_event ev,
+        const char *reason);
+    /* an outbound envelope that will not be sent (queue overflow, peer
+     * quarantined, handshake failed): a dead letter. */
+    void (*on_drop)(void *arg, akti_assoc *to, const akti_envelope *env,
+        akt_err reason);
+} akti_tp_callbacks;
+
+typedef struct akti_tp_opts {
+    const char *system_name;     /* required */
+    const char *listen_url;      /* required; tcp port 0 picks one */
+    const char *advertised_url;  /* NULL: the listen URL, port resolved */
+    const char *cookie;          /* NULL or "": none */
+    uint64_t uid;                /* 0: random */
+    /* failure detector and timing; 0 takes the default */
+    double phi_threshold;             /* 10 */
+    int64_t heartbeat_interval_ns;    /* 1 s */
+    int64_t acceptable_pause_ns;      /* 3 s */
+    int64_t min_std_dev_ns;           /* 100 ms */
+    int64_t handshake_timeout_ns;     /* 20 s */
+    int64_t handshake_retry_ns;       /* 500 ms */
+    int64_t resend_interval_ns;       /* 200 ms */
+    int64_t stall_timeout_ns;         /* 10 s: a send that makes no progress */
+    int64_t gate_ns;                  /* 1 s after a failed handshake */
+    /* queues and frames; 0 takes the default */
+    uint32_t outbound_queue_size;     /* 3072 messages per channel */
+    akt_overflow overflow;            /* DROP_NEW */
+    int64_t block_timeout_ns;         /* for AKT_OVERFLOW_BLOCK, 1 s */
+    uint32_t batch_max_envelopes;     /* 256 */
+    size_t batch_max_bytes;           /* 64 KiB */
+    size_t max_frame_size;            /* 256 KiB */
+    size_t large_threshold;           /* 32 KiB payload: LARGE channel */
+    uint64_t max_message_size;        /* 16 MiB */
+    uint32_t system_buffer_size;      /* 20000 unacked system messages */
+    /* TLS (tls+tcp:// only) */
+    const char *tls_cert_file;        /* own certificate chain (PEM) */
+    const char *tls_key_file;         /* own private key (PEM) */
+    const char *tls_ca_file;          /* CA to verify the peer */
+    bool tls_verify_peer;             /* require and verify peer certs */
+    const akti_tp_callbacks *cb;
+    void *cb_arg;
+} akti_tp_opts;
+
+typedef struct akti_tp_stats {
+    uint64_t frames_sent, frames_received;
+    uint64_t envelopes_sent, envelopes_received;
+    uint64_t bytes_sent, bytes_received;
+    uint64_t rejected_corrupt;     /* undecodable / rule-breaking frames */
+    uint64_t rejected_unauth;      /* no valid token, quarantined uid, ... */
+    uint64_t rejected_handshake;   /* cookie, version or system mismatch */
+    uint64_t dropped;              /* outbound dead letters */
+    uint64_t system_resends;
+    uint64_t stalls;               /* sockets re-created after a stall */
+    uint64_t failures_detected;
+    uint64_t quarantines;
+    uint64_t handshakes;
+} akti_tp_stats;
+
+/* akti_tp_opts_default -- fill every tunable with its default. */
+AKTI_INTERNAL void akti_tp_opts_default(akti_tp_opts *o);
+
+/* akti_tp_start -- open the listener and the threads. *out is the
+ * caller's, freed with akti_tp_free. Errors: AKT_EINVAL (bad opts/URL),
+ * AKT_EIO (listen failed: port taken, path unusable), AKT_ENOTSUP
+ * (transport not available), AKT_ENOMEM. */
+AKTI_INTERNAL akt_err akti_tp_start(const akti_tp_opts *opts, akti_tp **out);
+
+/* akti_tp_free -- close sockets, join threads, drop queued messages
+ * (on_drop is called for each), free everything. */
+AKTI_INTERNAL void akti_tp_free(akti_tp *tp);
+
+AKTI_INTERNAL uint64_t akti_tp_uid(const akti_tp *tp);
+/* the advertised NNG URL (port resolved); valid while tp lives */
+AKTI_INTERNAL const char *akti_tp_address(const akti_tp *tp);
+AKTI_INTERNAL const char *akti_tp_system(const akti_tp *tp);
+AKTI_INTERNAL void akti_tp_stats_get(const akti_tp *tp, akti_tp_stats *out);
+
+/* akti_tp_assoc -- the association to the peer system `system` listening at
+ * url (created on first use; the handshake starts at the first send or at
+ * akti_assoc_connect). The pointer lives as long as tp. */
+AKTI_INTERNAL akt_err akti_tp_assoc(akti_tp *tp, const char *url,
+    const char *system, akti_assoc **out);
+
+/* akti_assoc_connect -- start the handshake now (no-op when up). */
+AKTI_INTERNAL void akti_assoc_connect(akti_assoc *a);
+
+/* akti_assoc_send -- queue one envelope (copied). system: reliable, on
+ * CONTROL; otherwise ORDINARY, or LARGE when the payload is over the large
+ * threshold. peer_uid: the incarnation the sender's ref was made for, or 0
+ * for "whichever is current"; an envelope for an older incarnation is
+ * dropped (AKT_ESTOPPED). Errors: AKT_EFULL (queue full with FAIL, or
+ * BLOCK timed out), AKT_ETOOBIG (over max-message-size), AKT_ESTOPPED,
+ * AKT_ECLOSED, AKT_ENOMEM. With DROP_NEW/DROP_HEAD overflow, AKT_OK is
+ * returned and the dropped envelope goes to on_drop. */
+AKTI_INTERNAL akt_err akti_assoc_send(akti_assoc *a, const akti_envelope *env,
+    bool system, uint64_t peer_uid);
+
+/* akti_assoc_wait_up -- block until the association is up (returns the
+ * peer's uid in *uid) or timeout. AKT_ETIMEDOUT, AKT_EPEER (handshake
+ * failed). */
+AKTI_INTERNAL akt_err akti_assoc_wait_up(akti_assoc *a, int64_t timeout_ns,
+    uint64_t *uid);
+
+/* akti_assoc_peer_uid -- the current peer incarnation, 0 when not up. */
+AKTI_INTERNAL uint64_t akti_assoc_peer_uid(akti_assoc *a);
+AKTI_INTERNAL const char *akti_assoc_url(const akti_assoc *a);
+AKTI_INTERNAL const char *akti_assoc_system(const akti_assoc *a);
+
+/* akti_tp_quarantine -- never accept incarnation uid again; the peer is
+ * told (best effort). */
+AKTI_INTERNAL void akti_tp_quarantine(akti_tp *tp, uint64_t uid, const char *reason);
+AKTI_INTERNAL bool akti_tp_is_quarantined(akti_tp *tp, uint64_t uid);
+
+/* monotonic clock, ns */
+AKTI_INTERNAL int64_t akti_now_ns(void);
+
+/* akti_rlog -- remoting's log line to stderr ("akt-remote[sys] level: ..."),
+ * filtered by AKT_REMOTE_LOG=error|warn|info|debug (default warn). */
+AKTI_INTERNAL void akti_rlog(const akti_tp *tp, int level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+enum { AKTI_LOG_ERROR = 0, AKTI_LOG_WARN = 1, AKTI_LOG_INFO = 2, AKTI_LOG_DEBUG = 3 };
+
+#endif /* AKT_REMOTE_TRANSPORT_H */

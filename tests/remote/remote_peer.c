@@ -1,0 +1,192 @@
+/*
+ * remote_peer.c -- helper process for the multi-process remoting tests and
+ * the transport benchmark. Started by tests with fork+exec (never plain
+ * fork: NNG's threads do not survive a fork). It prints one line
+ *     READY <address> <uid-hex>
+ * on stdout when listening, then serves until stdin reaches EOF (the test
+ * died or closed the pipe) or it is killed.
+ *
+ *   remote_peer echo  NAME URL COOKIE [HB_MS]
+ *       every envelope is sent back to its sender (same channel kind);
+ *       type 3 ("stats?") is answered with type 4 and the text
+ *       "corrupt=N unauth=N handshake=N received=N".
+ *   remote_peer sink  NAME URL COOKIE
+ *       counts; type 3 is answered as above.
+ *   remote_peer flood URL MS
+ *       sends MS milliseconds of random and corrupted frames with a raw
+ *       NNG PUSH socket, plus garbage over plain TCP when URL is tcp://.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/pipeline0/push.h>
+
+#include "remote/frame.h"
+#include "remote/transport.h"
+
+static akti_tp *g_tp;
+static _Atomic uint64_t g_received;
+
+static void
+reply(const akti_peer *from, int channel, const akti_envelope *env,
+    uint64_t type, const void *payload, size_t len)
+{
+    akti_envelope r = {env->sender, env->sender_len, env->recipient,
+        env->recipient_len, type, payload, len};
+    if (r.recipient_len == 0) {
+        r.recipient = "/user/anonymous";
+        r.recipient_len = strlen(r.recipient);
+    }
+    akti_assoc_send(from->assoc, &r, channel == AKTI_CH_CONTROL, from->uid);
+}
+
+static void
+on_envelope(void *arg, const akti_peer *from, int channel, const akti_envelope *env)
+{
+    const char *mode = arg;
+    atomic_fetch_add(&g_received, 1);
+    if (env->type_id == 3) {
+        akti_tp_stats st;
+        akti_tp_stats_get(g_tp, &st);
+        char buf[256];
+        int n = snprintf(buf, sizeof(buf), "corrupt=%llu unauth=%llu handshake=%llu received=%llu",
+            (unsigned long long)st.rejected_corrupt, (unsigned long long)st.rejected_unauth,
+            (unsigned long long)st.rejected_handshake,
+            (unsigned long long)atomic_load(&g_received));
+        reply(from, channel, env, 4, buf, (size_t)n);
+        return;
+    }
+    if (strcmp(mode, "echo") == 0)
+        reply(from, channel, env, env->type_id, env->payload, env->payload_len);
+}
+
+static const akti_tp_callbacks cbs = {.on_envelope = on_envelope};
+
+static void
+flood(const char *url, int ms)
+{
+    nng_socket s;
+    if (nng_push0_open(&s) != 0)
+        exit(2);
+    nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, 100);
+    nng_dial(s, url, NULL, NNG_FLAG_NONBLOCK);
+    printf("READY %s 0\n", url);
+    fflush(stdout);
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    srand((unsigned)getpid());
+    /* a well-formed frame to corrupt: a batch from a made-up uid */
+    Akt__Remote__Envelope e = AKT__REMOTE__ENVELOPE__INIT;
+    e.recipient = "/user/x";
+    e.type_id = 42;
+    Akt__Remote__Envelope *pe = &e;
+    Akt__Remote__Batch b = AKT__REMOTE__BATCH__INIT;
+    b.n_envelopes = 1;
+    b.envelopes = &pe;
+    Akt__Remote__Frame f = AKT__REMOTE__FRAME__INIT;
+    f.from_uid = 12345;
+    f.to_uid = 1;
+    f.channel = AKT__REMOTE__CHANNEL__ORDINARY;
+    f.body_case = AKT__REMOTE__FRAME__BODY_BATCH;
+    f.batch = &b;
+    uint8_t good[256];
+    size_t glen = akt__remote__frame__pack(&f, good);
+    int tcp_port = 0;
+    const char *colon = strrchr(url, ':');
+    if (strncmp(url, "tcp://", 6) == 0 && colon)
+        tcp_port = atoi(colon + 1);
+    long n = 0;
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        long el = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+        if (el >= ms)
+            break;
+        uint8_t buf[512];
+        size_t len;
+        switch (n % 3) {
+        case 0: /* random bytes */
+            len = 1 + (size_t)rand() % sizeof(buf);
+            for (size_t i = 0; i < len; i++)
+                buf[i] = (uint8_t)rand();
+            break;
+        case 1: /* a valid frame with flipped bytes */
+            memcpy(buf, good, glen);
+            len = glen;
+            for (int k = 0; k < 3; k++)
+                buf[(size_t)rand() % glen] ^= (uint8_t)(1 + rand() % 255);
+            break;
+        default: /* a valid frame from a stranger (no token) */
+            memcpy(buf, good, glen);
+            len = glen;
+            break;
+        }
+        nng_send(s, buf, len, 0);
+        if (tcp_port && n % 50 == 0) {
+            /* plain TCP garbage: the SP handshake must refuse it */
+            int fd = socket(AF_INET, SOCK_STREAM, 0);
+            struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)tcp_port)};
+            sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+                ssize_t w = write(fd, buf, len);
+                (void)w;
+            }
+            if (fd >= 0)
+                close(fd);
+        }
+        n++;
+    }
+    nng_close(s);
+    printf("DONE %ld\n", n);
+    fflush(stdout);
+}
+
+int
+main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc >= 4 && strcmp(argv[1], "flood") == 0) {
+        flood(argv[2], atoi(argv[3]));
+        return 0;
+    }
+    if (argc < 5) {
+        fprintf(stderr, "usage: remote_peer echo|sink NAME URL COOKIE [HB_MS]\n");
+        return 2;
+    }
+    akti_tp_opts o;
+    akti_tp_opts_default(&o);
+    o.system_name = argv[2];
+    o.listen_url = argv[3];
+    o.cookie = argv[4];
+    if (argc > 5) {
+        int hb = atoi(argv[5]);
+        o.heartbeat_interval_ns = (int64_t)hb * 1000000;
+        o.acceptable_pause_ns = (int64_t)hb * 4000000;
+        o.min_std_dev_ns = (int64_t)hb * 1000000 / 2;
+        o.phi_threshold = 8;
+    }
+    o.outbound_queue_size = 1u << 16;
+    o.overflow = AKT_OVERFLOW_BLOCK;
+    o.cb = &cbs;
+    o.cb_arg = argv[1];
+    akt_err rc = akti_tp_start(&o, &g_tp);
+    if (rc != AKT_OK) {
+        fprintf(stderr, "remote_peer: start failed: %s\n", akt_strerror(rc));
+        return 1;
+    }
+    printf("READY %s %016llx\n", akti_tp_address(g_tp), (unsigned long long)akti_tp_uid(g_tp));
+    fflush(stdout);
+    char buf[64];
+    while (read(0, buf, sizeof(buf)) > 0) {
+    }
+    akti_tp_free(g_tp);
+    return 0;
+}

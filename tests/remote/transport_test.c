@@ -1,0 +1,724 @@
+/*
+ * transport_test.c -- the remoting transport with raw payloads: in-process
+ * pairs over inproc://, and real processes (tests/remote/remote_peer) over
+ * tcp:// and ipc://. Covers handshake, cookie refusal, ordering, reliable
+ * system messages, fragmentation, corrupt-frame floods, failure detection,
+ * peer restart (new incarnation) and outbound overflow.
+ */
+#include <check.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/pipeline0/pull.h>
+#include <nng/protocol/pipeline0/push.h>
+
+#include "remote/frame.h"
+#include "remote/peer_proc.h"
+#include "remote/transport.h"
+
+#ifndef REMOTE_PEER_BIN
+#error "REMOTE_PEER_BIN must be defined by the build"
+#endif
+
+/* --- an in-process node that records what it sees -------------------------- */
+
+typedef struct node {
+    akti_tp *tp;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint64_t got[AKTI_CH_COUNT];
+    uint64_t order_errors;
+    uint64_t next_expected[AKTI_CH_COUNT];
+    uint64_t large_ok, large_bad;
+    int ups, downs, quarantines, hs_failed, by_peer;
+    uint64_t last_down_uid, last_quarantined_uid;
+    uint64_t drops;
+    char last_text[256];
+    bool check_order;
+} node;
+
+static void
+n_on_envelope(void *arg, const akti_peer *from, int ch, const akti_envelope *env)
+{
+    node *n = arg;
+    pthread_mutex_lock(&n->mu);
+    if (env->type_id == 4 && env->payload_len < sizeof(n->last_text)) {
+        memcpy(n->last_text, env->payload, env->payload_len);
+        n->last_text[env->payload_len] = '\0';
+    } else if (ch == AKTI_CH_LARGE) {
+        bool ok = true;
+        for (size_t i = 0; i < env->payload_len; i++)
+            if (env->payload[i] != (uint8_t)(i * 7 + 3)) {
+                ok = false;
+                break;
+            }
+        if (ok)
+            n->large_ok++;
+        else
+            n->large_bad++;
+    } else if (n->check_order && env->payload_len == 8) {
+        uint64_t v;
+        memcpy(&v, env->payload, 8);
+        /* system messages: contiguous; user messages: increasing (at most
+         * once: a counted outbound drop may leave a gap) */
+        if (ch == AKTI_CH_CONTROL ? v != n->next_expected[ch] : v < n->next_expected[ch])
+            n->order_errors++;
+        n->next_expected[ch] = v + 1;
+    }
+    n->got[ch]++;
+    pthread_cond_broadcast(&n->cv);
+    pthread_mutex_unlock(&n->mu);
+    (void)from;
+}
+
+static void
+n_on_peer(void *arg, const akti_peer *p, akti_peer_event ev, const char *reason)
+{
+    node *n = arg;
+    pthread_mutex_lock(&n->mu);
+    switch (ev) {
+    case AKTI_PEER_UP:
+        n->ups++;
+        break;
+    case AKTI_PEER_DOWN:
+        n->downs++;
+        n->last_down_uid = p->uid;
+        break;
+    case AKTI_PEER_QUARANTINED:
+        n->quarantines++;
+        n->last_quarantined_uid = p->uid;
+        break;
+    case AKTI_PEER_HANDSHAKE_FAILED:
+        n->hs_failed++;
+        break;
+    case AKTI_PEER_QUARANTINED_BY_PEER:
+        n->by_peer++;
+        break;
+    }
+    pthread_cond_broadcast(&n->cv);
+    pthread_mutex_unlock(&n->mu);
+    (void)reason;
+}
+
+static void
+n_on_drop(void *arg, akti_assoc *to, const akti_envelope *env, akt_err reason)
+{
+    node *n = arg;
+    pthread_mutex_lock(&n->mu);
+    n->drops++;
+    pthread_mutex_unlock(&n->mu);
+    (void)to;
+    (void)env;
+    (void)reason;
+}
+
+static const akti_tp_callbacks node_cbs = {n_on_envelope, n_on_peer, n_on_drop};
+
+static void
+node_opts(akti_tp_opts *o, node *n, const char *name, const char *url, const char *cookie)
+{
+    akti_tp_opts_default(o);
+    o->system_name = name;
+    o->listen_url = url;
+    o->cookie = cookie;
+    o->cb = &node_cbs;
+    o->cb_arg = n;
+    o->handshake_timeout_ns = 3000000000LL;
+    o->handshake_retry_ns = 100000000LL;
+}
+
+static void
+node_start(node *n, akti_tp_opts *o)
+{
+    memset(n, 0, sizeof(*n));
+    pthread_mutex_init(&n->mu, NULL);
+    pthread_cond_init(&n->cv, NULL);
+    n->check_order = true;
+    o->cb_arg = n;
+    ck_assert_int_eq(akti_tp_start(o, &n->tp), AKT_OK);
+}
+
+static void
+node_stop(node *n)
+{
+    akti_tp_free(n->tp);
+    n->tp = NULL;
+}
+
+/* wait until *field (read under the lock) reaches want, or timeout */
+#define WAIT_FOR(n, expr, timeout_ms)                                        \
+    do {                                                                     \
+        long long end_ = pp_now_ms() + (timeout_ms);                         \
+        pthread_mutex_lock(&(n)->mu);                                        \
+        while (!(expr) && pp_now_ms() < end_) {                              \
+            pthread_mutex_unlock(&(n)->mu);                                  \
+            usleep(2000);                                                    \
+            pthread_mutex_lock(&(n)->mu);                                    \
+        }                                                                    \
+        pthread_mutex_unlock(&(n)->mu);                                      \
+    } while (0)
+
+static akt_err
+send_u64(akti_assoc *a, uint64_t v, bool system, uint64_t uid)
+{
+    akti_envelope e = {"/user/sink", 10, "/user/src", 9, 42, (const uint8_t *)&v, 8};
+    return akti_assoc_send(a, &e, system, uid);
+}
+
+static void
+send_text(akti_assoc *a, uint64_t type, const char *text)
+{
+    akti_envelope e = {"/user/peer", 10, "/user/me", 8, type, (const uint8_t *)text, strlen(text)};
+    ck_assert_int_eq(akti_assoc_send(a, &e, false, 0), AKT_OK);
+}
+
+/* --- in-process pairs ---------------------------------------------------------- */
+
+START_TEST(inproc_pair_delivers_ordinary_and_system_messages_in_order)
+{
+    node a, b;
+    akti_tp_opts oa, ob;
+    node_opts(&oa, &a, "a", "inproc://akt-t1-a", "c");
+    node_opts(&ob, &b, "b", "inproc://akt-t1-b", "c");
+    node_start(&a, &oa);
+    node_start(&b, &ob);
+    akti_assoc *ab;
+    ck_assert_int_eq(akti_tp_assoc(a.tp, "inproc://akt-t1-b", "b", &ab), AKT_OK);
+    uint64_t uid = 0;
+    ck_assert_int_eq(akti_assoc_wait_up(ab, 3000000000LL, &uid), AKT_OK);
+    ck_assert_uint_eq(uid, akti_tp_uid(b.tp));
+    const uint64_t N = 20000, S = 500;
+    for (uint64_t i = 0; i < N; i++) {
+        ck_assert_int_eq(send_u64(ab, i, false, uid), AKT_OK);
+        if (i < S)
+            ck_assert_int_eq(send_u64(ab, i, true, uid), AKT_OK);
+    }
+    WAIT_FOR(&b, b.got[AKTI_CH_ORDINARY] + b.drops >= N && b.got[AKTI_CH_CONTROL] >= S, 10000);
+    akti_tp_stats st;
+    akti_tp_stats_get(a.tp, &st);
+    /* at-most-once: drops are allowed only as counted outbound drops */
+    ck_assert_uint_eq(b.got[AKTI_CH_ORDINARY] + a.drops, N);
+    ck_assert_uint_eq(b.got[AKTI_CH_CONTROL], S);
+    ck_assert_uint_eq(b.order_errors, 0);
+    /* batching: far fewer frames than envelopes */
+    ck_assert_uint_lt(st.frames_sent, st.envelopes_sent);
+    ck_assert_int_eq(b.ups, 1);
+    ck_assert_int_eq(a.ups, 1);
+    node_stop(&a);
+    node_stop(&b);
+}
+END_TEST
+
+START_TEST(large_messages_are_fragmented_and_reassembled)
+{
+    node a, b;
+    akti_tp_opts oa, ob;
+    node_opts(&oa, &a, "a", "inproc://akt-t2-a", "");
+    node_opts(&ob, &b, "b", "inproc://akt-t2-b", "");
+    oa.max_frame_size = ob.max_frame_size = 64 * 1024;
+    node_start(&a, &oa);
+    node_start(&b, &ob);
+    akti_assoc *ab;
+    ck_assert_int_eq(akti_tp_assoc(a.tp, "inproc://akt-t2-b", "b", &ab), AKT_OK);
+    ck_assert_int_eq(akti_assoc_wait_up(ab, 3000000000LL, NULL), AKT_OK);
+    size_t big = 3 * 1024 * 1024 + 17;
+    uint8_t *p = malloc(big);
+    for (size_t i = 0; i < big; i++)
+        p[i] = (uint8_t)(i * 7 + 3);
+    akti_envelope e = {"/user/sink", 10, "", 0, 99, p, big};
+    ck_assert_int_eq(akti_assoc_send(ab, &e, false, 0), AKT_OK);
+    /* small messages keep flowing on ORDINARY meanwhile */
+    for (uint64_t i = 0; i < 1000; i++)
+        ck_assert_int_eq(send_u64(ab, i, false, 0), AKT_OK);
+    ck_assert_int_eq(akti_assoc_send(ab, &e, false, 0), AKT_OK);
+    WAIT_FOR(&b, b.large_ok + b.large_bad >= 2 && b.got[AKTI_CH_ORDINARY] >= 1000, 10000);
+    ck_assert_uint_eq(b.large_ok, 2);
+    ck_assert_uint_eq(b.large_bad, 0);
+    ck_assert_uint_eq(b.got[AKTI_CH_ORDINARY], 1000);
+    /* over max-message-size: refused at the sender */
+    e.payload_len = 17u * 1024 * 1024;
+    uint8_t *huge = calloc(1, e.payload_len);
+    e.payload = huge;
+    ck_assert_int_eq(akti_assoc_send(ab, &e, false, 0), AKT_ETOOBIG);
+    free(huge);
+    free(p);
+    node_stop(&a);
+    node_stop(&b);
+}
+END_TEST
+
+START_TEST(node_without_the_cookie_cannot_deliver_a_single_message)
+{
+    node a, b;
+    akti_tp_opts oa, ob;
+    node_opts(&oa, &a, "a", "inproc://akt-t3-a", "wrong");
+    node_opts(&ob, &b, "b", "inproc://akt-t3-b", "secret");
+    oa.handshake_timeout_ns = 500000000LL;
+    node_start(&a, &oa);
+    node_start(&b, &ob);
+    akti_assoc *ab;
+    ck_assert_int_eq(akti_tp_assoc(a.tp, "inproc://akt-t3-b", "b", &ab), AKT_OK);
+    for (uint64_t i = 0; i < 100; i++)
+        send_u64(ab, i, false, 0);
+    akt_err rc = akti_assoc_wait_up(ab, 2000000000LL, NULL);
+    ck_assert(rc == AKT_EPEER || rc == AKT_ETIMEDOUT);
+    usleep(200000);
+    akti_tp_stats sb;
+    akti_tp_stats_get(b.tp, &sb);
+    ck_assert_uint_gt(sb.rejected_handshake, 0);
+    ck_assert_uint_eq(sb.envelopes_received, 0);
+    ck_assert_uint_eq(b.got[AKTI_CH_ORDINARY] + b.got[AKTI_CH_CONTROL], 0);
+    ck_assert_int_eq(b.ups, 0);
+    /* what a failed handshake leaves queued is a counted dead letter */
+    WAIT_FOR(&a, a.drops >= 100, 3000);
+    ck_assert_uint_eq(a.drops, 100);
+    ck_assert_int_ge(a.hs_failed, 1);
+    node_stop(&a);
+    node_stop(&b);
+}
+END_TEST
+
+/* a raw NNG PUSH socket sending hand-made frames */
+static void
+raw_send_frame(nng_socket s, Akt__Remote__Frame *f)
+{
+    size_t n = akt__remote__frame__get_packed_size(f);
+    uint8_t *buf = malloc(n);
+    akt__remote__frame__pack(f, buf);
+    ck_assert_int_eq(nng_send(s, buf, n, 0), 0);
+    free(buf);
+}
+
+START_TEST(handshake_mismatches_are_refused_and_counted)
+{
+    node b;
+    akti_tp_opts ob;
+    node_opts(&ob, &b, "b", "inproc://akt-t4-b", "k");
+    node_start(&b, &ob);
+    nng_socket s;
+    ck_assert_int_eq(nng_push0_open(&s), 0);
+    nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, 2000);
+    ck_assert_int_eq(nng_dial(s, "inproc://akt-t4-b", NULL, 0), 0);
+    Akt__Remote__Hello h = AKT__REMOTE__HELLO__INIT;
+    h.version = 99; /* wrong protocol version */
+    h.system = "x";
+    h.address = "inproc://akt-t4-x";
+    h.uid = 77;
+    h.cookie = "k";
+    h.to_system = "b";
+    Akt__Remote__Frame f = AKT__REMOTE__FRAME__INIT;
+    f.from_uid = 77;
+    f.body_case = AKT__REMOTE__FRAME__BODY_HELLO;
+    f.hello = &h;
+    raw_send_frame(s, &f);
+    h.version = AKTI_REMOTE_PROTOCOL_VERSION;
+    h.to_system = "not-b"; /* wrong system name */
+    raw_send_frame(s, &f);
+    h.to_system = "b";
+    h.cookie = "guess"; /* wrong cookie */
+    raw_send_frame(s, &f);
+    /* a batch from uid 77 without any valid handshake */
+    Akt__Remote__Envelope e = AKT__REMOTE__ENVELOPE__INIT;
+    e.recipient = "/user/x";
+    e.type_id = 42;
+    Akt__Remote__Envelope *pe = &e;
+    Akt__Remote__Batch bt = AKT__REMOTE__BATCH__INIT;
+    bt.n_envelopes = 1;
+    bt.envelopes = &pe;
+    Akt__Remote__Frame g = AKT__REMOTE__FRAME__INIT;
+    g.from_uid = 77;
+    g.to_uid = akti_tp_uid(b.tp);
+    g.token = 0x1234;
+    g.channel = AKT__REMOTE__CHANNEL__ORDINARY;
+    g.body_case = AKT__REMOTE__FRAME__BODY_BATCH;
+    g.batch = &bt;
+    raw_send_frame(s, &g);
+    akti_tp_stats st;
+    long long end = pp_now_ms() + 3000;
+    do {
+        usleep(5000);
+        akti_tp_stats_get(b.tp, &st);
+    } while ((st.rejected_handshake < 3 || st.rejected_unauth < 1) && pp_now_ms() < end);
+    ck_assert_uint_eq(st.rejected_handshake, 3);
+    ck_assert_uint_eq(st.rejected_unauth, 1);
+    ck_assert_uint_eq(st.envelopes_received, 0);
+    ck_assert_int_eq(b.ups, 0);
+    nng_close(s);
+    node_stop(&b);
+}
+END_TEST
+
+/* A hand-driven peer: performs the handshake with raw sockets, then sends
+ * system envelopes out of order and duplicated; the node must deliver each
+ * exactly once, in seq order, and ack cumulatively. */
+START_TEST(system_messages_are_deduplicated_and_delivered_in_order)
+{
+    node b;
+    akti_tp_opts ob;
+    node_opts(&ob, &b, "b", "inproc://akt-t5-b", "");
+    node_start(&b, &ob);
+    nng_socket in, out;
+    ck_assert_int_eq(nng_pull0_open(&in), 0);
+    nng_socket_set_ms(in, NNG_OPT_RECVTIMEO, 3000);
+    ck_assert_int_eq(nng_listen(in, "inproc://akt-t5-x", NULL, 0), 0);
+    ck_assert_int_eq(nng_push0_open(&out), 0);
+    nng_socket_set_ms(out, NNG_OPT_SENDTIMEO, 3000);
+    ck_assert_int_eq(nng_dial(out, "inproc://akt-t5-b", NULL, 0), 0);
+    const uint64_t me = 555, my_token = 0xABCDEF;
+    Akt__Remote__Hello h = AKT__REMOTE__HELLO__INIT;
+    h.version = AKTI_REMOTE_PROTOCOL_VERSION;
+    h.system = "x";
+    h.address = "inproc://akt-t5-x";
+    h.uid = me;
+    h.cookie = "";
+    h.to_system = "b";
+    Akt__Remote__Frame f = AKT__REMOTE__FRAME__INIT;
+    f.from_uid = me;
+    f.body_case = AKT__REMOTE__FRAME__BODY_HELLO;
+    f.hello = &h;
+    raw_send_frame(out, &f);
+    /* b answers with its Hello carrying the token we must use */
+    uint64_t b_token = 0;
+    akti_pbarena ar;
+    akti_pbarena_init(&ar, 0);
+    akti_frame_limits lim;
+    akti_frame_limits_default(&lim);
+    for (int tries = 0; tries < 20 && b_token == 0; tries++) {
+        void *buf;
+        size_t len;
+        ck_assert_int_eq(nng_recv(in, &buf, &len, NNG_FLAG_ALLOC), 0);
+        akti_frame *rf;
+        if (akti_frame_decode(buf, len, &lim, &ar, &rf) == AKT_OK
+            && rf->body_case == AKT__REMOTE__FRAME__BODY_HELLO && rf->hello->to_uid == me)
+            b_token = rf->hello->token;
+        nng_free(buf, len);
+        akti_pbarena_reset(&ar);
+    }
+    ck_assert_uint_ne(b_token, 0);
+    h.to_uid = akti_tp_uid(b.tp);
+    h.token = my_token;
+    h.have_your_token = true;
+    f.to_uid = akti_tp_uid(b.tp);
+    raw_send_frame(out, &f);
+    /* seqs 2, 1, 1, 3, 2, 4, 3, 4 (each in its own frame). Go-back-N: an
+     * envelope ahead of the expected seq is discarded (and nacked), a
+     * duplicate is discarded; so 1, 2, 3, 4 are delivered once, in order. */
+    uint64_t seqs[] = {2, 1, 1, 3, 2, 4, 3, 4};
+    for (size_t i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
+        uint64_t v = seqs[i] - 1;
+        Akt__Remote__Envelope e = AKT__REMOTE__ENVELOPE__INIT;
+        e.recipient = "/system/watcher";
+        e.type_id = 42;
+        e.payload.data = (uint8_t *)&v;
+        e.payload.len = 8;
+        e.seq = seqs[i];
+        Akt__Remote__Envelope *pe = &e;
+        Akt__Remote__Batch bt = AKT__REMOTE__BATCH__INIT;
+        bt.n_envelopes = 1;
+        bt.envelopes = &pe;
+        Akt__Remote__Frame g = AKT__REMOTE__FRAME__INIT;
+        g.from_uid = me;
+        g.to_uid = akti_tp_uid(b.tp);
+        g.token = b_token;
+        g.channel = AKT__REMOTE__CHANNEL__CONTROL;
+        g.body_case = AKT__REMOTE__FRAME__BODY_BATCH;
+        g.batch = &bt;
+        raw_send_frame(out, &g);
+    }
+    WAIT_FOR(&b, b.got[AKTI_CH_CONTROL] >= 4, 3000);
+    usleep(100000);
+    ck_assert_uint_eq(b.got[AKTI_CH_CONTROL], 4);
+    ck_assert_uint_eq(b.order_errors, 0);
+    /* the acks it sent: the last cumulative ack is 4; a nack was sent for
+     * the gap at seq 2 */
+    uint64_t last_ack = 0;
+    bool saw_nack = false;
+    for (int tries = 0; tries < 50; tries++) {
+        void *buf;
+        size_t len;
+        if (nng_recv(in, &buf, &len, NNG_FLAG_ALLOC) != 0)
+            break;
+        akti_frame *rf;
+        if (akti_frame_decode(buf, len, &lim, &ar, &rf) == AKT_OK
+            && rf->body_case == AKT__REMOTE__FRAME__BODY_ACK) {
+            ck_assert_uint_eq(rf->token, my_token);
+            last_ack = rf->ack->cumulative;
+            saw_nack |= rf->ack->nack;
+        }
+        nng_free(buf, len);
+        akti_pbarena_reset(&ar);
+        if (last_ack == 4)
+            break;
+    }
+    ck_assert_uint_eq(last_ack, 4);
+    ck_assert(saw_nack);
+    akti_pbarena_fini(&ar);
+    nng_close(in);
+    nng_close(out);
+    node_stop(&b);
+}
+END_TEST
+
+START_TEST(outbound_overflow_follows_the_strategy_and_counts_drops)
+{
+    node a;
+    akti_tp_opts oa;
+    node_opts(&oa, &a, "a", "inproc://akt-t6-a", "");
+    oa.outbound_queue_size = 100;
+    oa.overflow = AKT_OVERFLOW_DROP_NEW;
+    node_start(&a, &oa);
+    akti_assoc *ax;
+    /* nobody listens there: the handshake never completes, the queue fills */
+    ck_assert_int_eq(akti_tp_assoc(a.tp, "inproc://akt-t6-nobody", "x", &ax), AKT_OK);
+    for (uint64_t i = 0; i < 1000; i++)
+        ck_assert_int_eq(send_u64(ax, i, false, 0), AKT_OK);
+    WAIT_FOR(&a, a.drops >= 900, 2000);
+    ck_assert_uint_eq(a.drops, 900);
+    akti_tp_stats st;
+    akti_tp_stats_get(a.tp, &st);
+    ck_assert_uint_eq(st.dropped, 900);
+    node_stop(&a);
+    ck_assert_uint_eq(a.drops, 1000); /* freeing drops what was queued */
+
+    oa.overflow = AKT_OVERFLOW_FAIL;
+    oa.listen_url = "inproc://akt-t6-a2";
+    node_start(&a, &oa);
+    ck_assert_int_eq(akti_tp_assoc(a.tp, "inproc://akt-t6-nobody", "x", &ax), AKT_OK);
+    for (uint64_t i = 0; i < 100; i++)
+        ck_assert_int_eq(send_u64(ax, i, false, 0), AKT_OK);
+    ck_assert_int_eq(send_u64(ax, 100, false, 0), AKT_EFULL);
+    node_stop(&a);
+
+    oa.overflow = AKT_OVERFLOW_BLOCK;
+    oa.block_timeout_ns = 50000000LL;
+    oa.listen_url = "inproc://akt-t6-a3";
+    node_start(&a, &oa);
+    ck_assert_int_eq(akti_tp_assoc(a.tp, "inproc://akt-t6-nobody", "x", &ax), AKT_OK);
+    for (uint64_t i = 0; i < 100; i++)
+        ck_assert_int_eq(send_u64(ax, i, false, 0), AKT_OK);
+    long long t0 = pp_now_ms();
+    ck_assert_int_eq(send_u64(ax, 100, false, 0), AKT_EFULL);
+    ck_assert_int_ge(pp_now_ms() - t0, 40);
+    node_stop(&a);
+}
+END_TEST
+
+/* --- across processes ------------------------------------------------------------- */
+
+static void
+spawn_peer(peer_proc *p, const char *mode, const char *name, const char *url,
+    const char *cookie, const char *hb_ms)
+{
+    char *argv[] = {(char *)REMOTE_PEER_BIN, (char *)mode, (char *)name, (char *)url,
+        (char *)cookie, (char *)hb_ms, NULL};
+    ck_assert_msg(pp_start(p, argv, 5000) == 0, "peer did not start: '%s'", p->line);
+}
+
+static void
+echo_roundtrip(const char *peer_url_listen, const char *my_url)
+{
+    peer_proc p;
+    spawn_peer(&p, "echo", "echo", peer_url_listen, "c", NULL);
+    node a;
+    akti_tp_opts oa;
+    node_opts(&oa, &a, "a", my_url, "c");
+    node_start(&a, &oa);
+    akti_assoc *ae;
+    ck_assert_int_eq(akti_tp_assoc(a.tp, p.address, "echo", &ae), AKT_OK);
+    uint64_t uid;
+    ck_assert_int_eq(akti_assoc_wait_up(ae, 5000000000LL, &uid), AKT_OK);
+    ck_assert_uint_eq(uid, p.uid);
+    const uint64_t N = 5000;
+    for (uint64_t i = 0; i < N; i++) {
+        ck_assert_int_eq(send_u64(ae, i, false, uid), AKT_OK);
+        if (i < 100)
+            ck_assert_int_eq(send_u64(ae, i, true, uid), AKT_OK);
+    }
+    WAIT_FOR(&a, a.got[AKTI_CH_ORDINARY] + a.drops >= N && a.got[AKTI_CH_CONTROL] >= 100, 10000);
+    ck_assert_uint_eq(a.got[AKTI_CH_ORDINARY], N);
+    ck_assert_uint_eq(a.got[AKTI_CH_CONTROL], 100);
+    ck_assert_uint_eq(a.order_errors, 0);
+    node_stop(&a);
+    pp_stop(&p, 2000);
+}
+
+START_TEST(two_processes_exchange_messages_over_tcp)
+{
+    echo_roundtrip("tcp://127.0.0.1:0", "tcp://127.0.0.1:0");
+}
+END_TEST
+
+START_TEST(two_processes_exchange_messages_over_ipc)
+{
+    char dir[64], u1[128], u2[128];
+    pp_tmpdir(dir, sizeof(dir));
+    snprintf(u1, sizeof(u1), "ipc://%s/echo.sock", dir);
+    snprintf(u2, sizeof(u2), "ipc://%s/a.sock", dir);
+    echo_roundtrip(u1, u2);
+    unlink(u1 + 6);
+    unlink(u2 + 6);
+    rmdir(dir);
+}
+END_TEST
+
+START_TEST(corrupt_frame_flood_does_not_stop_service_to_a_good_peer)
+{
+    peer_proc p, fl;
+    spawn_peer(&p, "echo", "echo", "tcp://127.0.0.1:0", "c", NULL);
+    char *fargv[] = {(char *)REMOTE_PEER_BIN, "flood", p.address, "1500", NULL};
+    ck_assert(pp_start(&fl, fargv, 5000) == 0);
+    node a;
+    akti_tp_opts oa;
+    node_opts(&oa, &a, "a", "tcp://127.0.0.1:0", "c");
+    node_start(&a, &oa);
+    akti_assoc *ae;
+    ck_assert_int_eq(akti_tp_assoc(a.tp, p.address, "echo", &ae), AKT_OK);
+    uint64_t uid;
+    ck_assert_int_eq(akti_assoc_wait_up(ae, 5000000000LL, &uid), AKT_OK);
+    /* keep talking while the flood runs */
+    uint64_t sent = 0;
+    long long end = pp_now_ms() + 1200;
+    while (pp_now_ms() < end) {
+        for (int k = 0; k < 50; k++)
+            ck_assert_int_eq(send_u64(ae, sent++, false, uid), AKT_OK);
+        usleep(10000);
+    }
+    WAIT_FOR(&a, a.got[AKTI_CH_ORDINARY] >= sent, 5000);
+    ck_assert_uint_eq(a.got[AKTI_CH_ORDINARY], sent);
+    ck_assert_uint_eq(a.order_errors, 0);
+    ck_assert_int_eq(pp_read_line(&fl, 5000), 0); /* DONE n */
+    /* the echo node counted the rejections */
+    send_text(ae, 3, "stats?");
+    WAIT_FOR(&a, a.last_text[0] != '\0', 3000);
+    unsigned long long corrupt = 0, unauth = 0;
+    ck_assert_msg(sscanf(a.last_text, "corrupt=%llu unauth=%llu", &corrupt, &unauth) == 2,
+        "stats reply: '%s'", a.last_text);
+    ck_assert_uint_gt(corrupt, 0);
+    ck_assert_uint_gt(unauth, 0);
+    node_stop(&a);
+    pp_stop(&fl, 1000);
+    pp_stop(&p, 2000);
+}
+END_TEST
+
+START_TEST(silent_peer_is_detected_by_the_failure_detector)
+{
+    peer_proc p;
+    spawn_peer(&p, "echo", "echo", "tcp://127.0.0.1:0", "c", "50");
+    node a;
+    akti_tp_opts oa;
+    node_opts(&oa, &a, "a", "tcp://127.0.0.1:0", "c");
+    oa.heartbeat_interval_ns = 50000000LL;
+    oa.acceptable_pause_ns = 200000000LL;
+    oa.min_std_dev_ns = 25000000LL;
+    oa.phi_threshold = 8;
+    node_start(&a, &oa);
+    akti_assoc *ae;
+    ck_assert_int_eq(akti_tp_assoc(a.tp, p.address, "echo", &ae), AKT_OK);
+    uint64_t uid;
+    ck_assert_int_eq(akti_assoc_wait_up(ae, 5000000000LL, &uid), AKT_OK);
+    /* healthy for a while: no false detection */
+    usleep(800000);
+    ck_assert_int_eq(a.downs, 0);
+    kill(p.pid, SIGSTOP); /* alive but silent, as in a long pause */
+    long long t0 = pp_now_ms();
+    WAIT_FOR(&a, a.downs >= 1, 5000);
+    long long took = pp_now_ms() - t0;
+    ck_assert_int_eq(a.downs, 1);
+    ck_assert_uint_eq(a.last_down_uid, uid);
+    ck_assert_int_eq(a.quarantines, 1);
+    ck_assert_int_lt(took, 3000);
+    /* the old incarnation is quarantined: its refs are stale now */
+    ck_assert_int_eq(send_u64(ae, 1, false, uid), AKT_OK); /* not bound yet: queued */
+    ck_assert(akti_tp_is_quarantined(a.tp, uid));
+    kill(p.pid, SIGCONT);
+    node_stop(&a);
+    pp_kill(&p);
+}
+END_TEST
+
+START_TEST(restarted_peer_is_a_new_incarnation)
+{
+    char dir[64], url[128];
+    pp_tmpdir(dir, sizeof(dir));
+    snprintf(url, sizeof(url), "ipc://%s/peer.sock", dir);
+    peer_proc p1, p2;
+    spawn_peer(&p1, "echo", "echo", url, "c", "50");
+    node a;
+    akti_tp_opts oa;
+    node_opts(&oa, &a, "a", "tcp://127.0.0.1:0", "c");
+    oa.heartbeat_interval_ns = 50000000LL;
+    oa.acceptable_pause_ns = 200000000LL;
+    oa.min_std_dev_ns = 25000000LL;
+    node_start(&a, &oa);
+    akti_assoc *ae;
+    ck_assert_int_eq(akti_tp_assoc(a.tp, url, "echo", &ae), AKT_OK);
+    uint64_t uid1;
+    ck_assert_int_eq(akti_assoc_wait_up(ae, 5000000000LL, &uid1), AKT_OK);
+    ck_assert_int_eq(send_u64(ae, 0, false, uid1), AKT_OK);
+    WAIT_FOR(&a, a.got[AKTI_CH_ORDINARY] >= 1, 3000);
+    ck_assert_uint_eq(a.got[AKTI_CH_ORDINARY], 1);
+    pp_kill(&p1);
+    spawn_peer(&p2, "echo", "echo", url, "c", "50");
+    ck_assert_uint_ne(p2.uid, p1.uid);
+    /* the new incarnation handshakes (its answer to our traffic, or our
+     * retry after the failure detector fired) */
+    WAIT_FOR(&a, a.quarantines >= 1, 5000);
+    ck_assert_int_ge(a.quarantines, 1);
+    ck_assert_uint_eq(a.last_quarantined_uid, uid1);
+    uint64_t uid2 = 0;
+    ck_assert_int_eq(akti_assoc_wait_up(ae, 5000000000LL, &uid2), AKT_OK);
+    ck_assert_uint_eq(uid2, p2.uid);
+    /* refs made for the old incarnation never reach the new one */
+    ck_assert_int_eq(send_u64(ae, 1, false, uid1), AKT_ESTOPPED);
+    a.check_order = false;
+    uint64_t before = a.got[AKTI_CH_ORDINARY];
+    ck_assert_int_eq(send_u64(ae, 2, false, uid2), AKT_OK);
+    WAIT_FOR(&a, a.got[AKTI_CH_ORDINARY] >= before + 1, 3000);
+    ck_assert_uint_eq(a.got[AKTI_CH_ORDINARY], before + 1);
+    ck_assert(akti_tp_is_quarantined(a.tp, uid1));
+    node_stop(&a);
+    pp_stop(&p2, 2000);
+    rmdir(dir);
+}
+END_TEST
+
+static Suite *
+transport_suite(void)
+{
+    Suite *s = suite_create("remote_transport");
+    TCase *t = tcase_create("inproc");
+    tcase_set_timeout(t, 30);
+    tcase_add_test(t, inproc_pair_delivers_ordinary_and_system_messages_in_order);
+    tcase_add_test(t, large_messages_are_fragmented_and_reassembled);
+    tcase_add_test(t, node_without_the_cookie_cannot_deliver_a_single_message);
+    tcase_add_test(t, handshake_mismatches_are_refused_and_counted);
+    tcase_add_test(t, system_messages_are_deduplicated_and_delivered_in_order);
+    tcase_add_test(t, outbound_overflow_follows_the_strategy_and_counts_drops);
+    suite_add_tcase(s, t);
+    TCase *m = tcase_create("multiprocess");
+    tcase_set_timeout(m, 40);
+    tcase_add_test(m, two_processes_exchange_messages_over_tcp);
+    tcase_add_test(m, two_processes_exchange_messages_over_ipc);
+    tcase_add_test(m, corrupt_frame_flood_does_not_stop_service_to_a_good_peer);
+    tcase_add_test(m, silent_peer_is_detected_by_the_failure_detector);
+    tcase_add_test(m, restarted_peer_is_a_new_incarnation);
+    suite_add_tcase(s, m);
+    return s;
+}
+
+int
+main(void)
+{
+    SRunner *sr = srunner_create(transport_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}
