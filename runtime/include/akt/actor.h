@@ -204,6 +204,16 @@ AKT_API uint64_t akt_system_dead_letters(const akt_system *sys);
 AKT_API akt_err akt_system_on_dead_letter(akt_system *sys,
     akt_dead_letter_fn fn, void *arg, void (*fini)(void *arg));
 
+/* akt_system_stats -- counters for tests and monitoring. live_messages is
+ * process-wide (messages allocated and not yet freed, every system). */
+typedef struct akt_system_stats_t {
+    int64_t live_actors;   /* user and system actors, guardians excluded */
+    int64_t live_futures;  /* futures not yet released */
+    uint64_t dead_letters;
+    int64_t live_messages;
+} akt_system_stats_t;
+AKT_API akt_err akt_system_stats(const akt_system *sys, akt_system_stats_t *out);
+
 /* --- spawning, lookup, paths ---------------------------------------------- */
 
 /* akt_spawn -- a top-level actor under /user. name NULL: generated ($a, $b..).
@@ -253,11 +263,22 @@ AKT_API akt_err akt_future_pipe_to(akt_future *f, akt_ref to);
 
 AKT_API void akt_future_release(akt_future *f);
 
+/* akt_future_is_done -- true once completed (never blocks). */
+AKT_API bool akt_future_is_done(const akt_future *f);
+
 /* --- stopping and watching ----------------------------------------------- */
 
 AKT_API akt_err akt_stop(akt_ref ref);        /* after the current message */
 AKT_API akt_err akt_poison_pill(akt_ref ref); /* after what is queued */
 AKT_API akt_err akt_kill(akt_ref ref);        /* fail now (supervisor decides) */
+/* akt_stop, akt_poison_pill, akt_kill: AKT_EINVAL (none ref or not an
+ * actor), AKT_ESTOPPED (the actor already stopped), AKT_ECLOSED (system
+ * terminated). */
+
+/* akt_watch_future -- death watch from outside an actor: *out (the
+ * caller's, akt_future_release) completes with an akt_Terminated reply
+ * when target stops, at once if it already has. */
+AKT_API akt_err akt_watch_future(akt_ref target, akt_future **out);
 
 /* --- inside a handler ---------------------------------------------------- */
 
@@ -293,6 +314,10 @@ AKT_API akt_err akt_ctx_fail(akt_ctx *ctx, akt_err code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+
+/* akt_ctx_failure_reason -- the reason text of this actor's last failure
+ * (set by akt_ctx_fail), e.g. for post_restart. */
+AKT_API akt_err akt_ctx_failure_reason(const akt_ctx *ctx, char *buf, size_t len);
 
 /* --- system message types ------------------------------------------------ */
 

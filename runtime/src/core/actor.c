@@ -1,0 +1,1400 @@
+/*
+ * actor.c -- what happens inside a cell: spawning, sending, the run loop
+ * (system messages first, then up to `throughput` user messages), the
+ * lifecycle (pre_start .. post_stop), supervision of children, death watch
+ * and become/unbecome.
+ *
+ * Everything here that touches a cell's consumer side runs on the thread
+ * that holds the cell's `sched` flag; other cells are only reached through
+ * messages (akti_send_sys, akt_tell). The exception is the children list of
+ * a guardian, which akt_spawn from outside changes under sys->names_mu.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+
+struct akt_ctx {
+    akt_cell *cell;
+    akti_msg *cur;     /* the message being handled (envelope unwrapped) */
+    akt_ref sender;
+    const void *body;
+    akt_err fail_code;
+    char reason[96];
+};
+
+static void begin_stop(akt_cell *c);
+static void cell_fail(akt_cell *c, akt_err reason, akti_msg *failed);
+
+static inline uint64_t
+cell_uid(akt_cell *c)
+{
+    return atomic_load_explicit(&c->uid, memory_order_relaxed);
+}
+
+static inline akt_ref
+self_ref(akt_cell *c)
+{
+    return (akt_ref){c, cell_uid(c)};
+}
+
+static akti_cell_ext *
+cell_ext(akt_cell *c)
+{
+    if (c->ext == NULL) {
+        c->ext = calloc(1, sizeof(akti_cell_ext));
+        if (c->ext == NULL) {
+            abort(); /* consumer side: no caller to report to */
+        }
+    }
+    return c->ext;
+}
+
+static void
+ctx_init(akt_ctx *ctx, akt_cell *c, akti_msg *m)
+{
+    ctx->cell = c;
+    ctx->cur = m;
+    ctx->sender = m ? m->sender : AKT_REF_NONE;
+    ctx->body = m ? akti_msg_body(m) : NULL;
+    ctx->fail_code = AKT_OK;
+    ctx->reason[0] = '\0';
+}
+
+/* --- system messages --------------------------------------------------- */
+
+void
+akti_send_sys(akt_cell *to, uint64_t to_uid, int kind, akt_cell *from, uint64_t from_uid,
+    akt_err reason, akt_future *fut)
+{
+    akti_sysmsg *s = akt_msg_new(&akti_sysmsg_type, 0);
+    if (s == NULL) {
+        abort(); /* a lost system message would break supervision */
+    }
+    s->kind = kind;
+    s->from = from;
+    s->from_uid = from_uid;
+    s->reason = reason;
+    s->fut = fut;
+    akti_msg *m = akti_msg_hdr(s);
+    m->flags |= AKTI_MSG_SYS;
+    m->target_uid = to_uid;
+    akti_sys_push(to, m);
+    akti_schedule(to);
+}
+
+/* --- sending ------------------------------------------------------------ */
+
+static akt_err
+tell_cell(akt_cell *c, uint64_t uid, akti_msg *m, akt_ref sender)
+{
+    akt_system *sys = c->sys;
+    if (c->kind == AKTI_CELL_PROMISE) {
+        void *body = akti_msg_body(m);
+        if (m->flags & AKTI_MSG_ENVELOPE) {
+            /* the promise keeps the inner message, not the envelope */
+            akti_envelope *e = body;
+            void *inner = e->inner;
+            e->inner = NULL;
+            akt_msg_free(body);
+            body = inner;
+            m = akti_msg_hdr(inner);
+        }
+        if (!akti_future_complete(c, uid, AKT_OK, body)) {
+            akti_dead_letter(sys, (akt_ref){c, uid}, m, AKT_ESTOPPED);
+        }
+        return AKT_OK;
+    }
+    if (atomic_load_explicit(&c->uid, memory_order_acquire) != uid) {
+        m->sender = sender;
+        m->target_uid = uid;
+        akti_dead_letter(sys, (akt_ref){c, uid}, m, AKT_ESTOPPED);
+        return AKT_OK;
+    }
+    m->sender = sender;
+    m->target_uid = uid;
+    akt_err rc = akti_mq_push(c, m);
+    if (rc != AKT_OK) {
+        return rc;
+    }
+    akti_schedule(c);
+    return AKT_OK;
+}
+
+/* A message someone else also holds cannot be linked into a queue (the
+ * link is in its header); it travels in a small envelope that holds one
+ * reference, so a broadcast still shares one message. */
+static akti_msg *
+wrap_if_shared(void *msg, bool *wrapped)
+{
+    akti_msg *m = akti_msg_hdr(msg);
+    *wrapped = false;
+    if (atomic_load_explicit(&m->refs, memory_order_acquire) == 1) {
+        return m;
+    }
+    akti_envelope *e = akt_msg_new(&akti_envelope_type, 0);
+    if (e == NULL) {
+        return NULL;
+    }
+    e->inner = msg;
+    akti_msg *em = akti_msg_hdr(e);
+    em->flags |= AKTI_MSG_ENVELOPE;
+    *wrapped = true;
+    return em;
+}
+
+akt_err
+akt_tell(akt_ref to, void *msg, akt_ref sender)
+{
+    if (msg == NULL || to.cell_ == NULL) {
+        return AKT_EINVAL;
+    }
+    akt_cell *c = to.cell_;
+    if (atomic_load_explicit(&c->sys->terminated, memory_order_acquire)) {
+        return AKT_ECLOSED;
+    }
+    bool wrapped;
+    akti_msg *m = wrap_if_shared(msg, &wrapped);
+    if (m == NULL) {
+        return AKT_ENOMEM;
+    }
+    akt_err rc = tell_cell(c, to.uid_, m, sender);
+    if (rc != AKT_OK && wrapped) {
+        /* give the caller its reference back, drop the envelope */
+        ((akti_envelope *)akti_msg_body(m))->inner = NULL;
+        akt_msg_free(akti_msg_body(m));
+    }
+    return rc;
+}
+
+/* --- spawning ------------------------------------------------------------ */
+
+static bool
+name_ok(const char *n)
+{
+    if (*n == '\0' || *n == '$') {
+        return false;
+    }
+    size_t len = 0;
+    for (const char *p = n; *p; p++, len++) {
+        char ch = *p;
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
+                || ch == '-' || ch == '_' || ch == '.' || ch == '~' || ch == '+' || ch == ':'
+                || ch == '@' || ch == '=')) {
+            return false;
+        }
+    }
+    return len <= 255;
+}
+
+static bool
+is_guardian(akt_cell *c)
+{
+    akt_system *s = c->sys;
+    return c == s->root || c == s->user || c == s->system_g;
+}
+
+static void
+children_lock(akt_cell *parent)
+{
+    if (parent && is_guardian(parent)) {
+        pthread_mutex_lock(&parent->sys->names_mu);
+    }
+}
+
+static void
+children_unlock(akt_cell *parent)
+{
+    if (parent && is_guardian(parent)) {
+        pthread_mutex_unlock(&parent->sys->names_mu);
+    }
+}
+
+/* Give back a cell we allocated (holding sched) but never published. */
+static void
+spawn_abort(akt_system *sys, akt_cell *c)
+{
+    c->life = LIFE_NONE;
+    c->disp = sys->pool;
+    akti_cell_free(c);
+    atomic_store_explicit(&c->sched, 0, memory_order_seq_cst);
+    if (atomic_load(&c->sys_in) != NULL || atomic_load(&c->mq_in) != CELL_STUB(c)) {
+        akti_schedule(c);
+    }
+}
+
+akt_err
+akti_spawn(akt_system *sys, akt_cell *parent, const akt_props *props, const char *name,
+    uint8_t extra_flags, akt_ref *out)
+{
+    if (props == NULL || props->behavior == NULL || out == NULL
+        || (props->behavior->nhandlers > 0 && props->behavior->handlers == NULL)) {
+        return AKT_EINVAL;
+    }
+    if (name != NULL && !name_ok(name)) {
+        return AKT_EINVAL;
+    }
+    if (atomic_load_explicit(&sys->terminating, memory_order_acquire) && parent != NULL
+        && parent != sys->root) {
+        return AKT_ECLOSED;
+    }
+    akt_err rc = AKT_OK;
+    akti_props_rec *rec = akti_props_intern(sys, props, &rc);
+    if (rec == NULL) {
+        return rc;
+    }
+    akt_cell *c = akti_cell_alloc(sys, rec->slab_class);
+    if (c == NULL) {
+        return AKT_ENOMEM;
+    }
+    /* we hold c->sched: the consumer side is ours */
+    c->name = NULL;
+    if (name != NULL) {
+        c->name = strdup(name);
+        if (c->name == NULL) {
+            spawn_abort(sys, c);
+            return AKT_ENOMEM;
+        }
+        if ((rc = akti_names_add(sys, parent, c->name, c)) != AKT_OK) {
+            free(c->name);
+            c->name = NULL;
+            spawn_abort(sys, c);
+            return rc;
+        }
+    }
+    c->life = LIFE_CREATED;
+    c->flags = extra_flags;
+    c->disp = rec->disp;
+    if ((rc = akti_mbox_ext_create(c, rec->has_mbox ? &rec->mbox : NULL, &sys->set)) != AKT_OK) {
+        goto fail_named;
+    }
+    size_t inline_room = sys->slabs[rec->slab_class].cell_size - sizeof(akt_cell);
+    if (props->state_size == 0) {
+        c->state = NULL;
+    } else if (props->state_size <= inline_room) {
+        c->state = (char *)c + sizeof(akt_cell);
+        c->flags |= CELL_F_STATE_INLINE;
+    } else {
+        c->state = malloc(props->state_size);
+        if (c->state == NULL) {
+            rc = AKT_ENOMEM;
+            goto fail_named;
+        }
+    }
+    if (c->state) {
+        memset(c->state, 0, props->state_size);
+    }
+    c->beh = props->behavior;
+    c->beh_arg = props->behavior_arg;
+    c->props = rec;
+    c->parent = parent;
+    c->first_child = NULL;
+    c->nchildren = 0;
+    c->ext = NULL;
+    if (rec->disp->ops->attach) {
+        if ((rc = rec->disp->ops->attach(rec->disp, c)) != AKT_OK) {
+            if (!(c->flags & CELL_F_STATE_INLINE)) {
+                free(c->state);
+            }
+            goto fail_named;
+        }
+    }
+    if (parent) {
+        children_lock(parent);
+        if (parent->first_child == NULL) {
+            parent->first_child = c;
+            c->sib_next = c->sib_prev = c;
+        } else {
+            akt_cell *f = parent->first_child, *l = f->sib_prev;
+            c->sib_prev = l;
+            c->sib_next = f;
+            l->sib_next = c;
+            f->sib_prev = c;
+        }
+        parent->nchildren++;
+        children_unlock(parent);
+    }
+    uint64_t uid = atomic_fetch_add_explicit(&sys->next_uid, 1, memory_order_relaxed);
+    atomic_store_explicit(&c->uid, uid, memory_order_release);
+    atomic_fetch_add_explicit(&sys->live_actors, 1, memory_order_relaxed);
+    *out = (akt_ref){c, uid};
+    c->disp->ops->schedule(c->disp, c);
+    return AKT_OK;
+
+fail_named:
+    if (c->name) {
+        akti_names_del(sys, parent, c->name);
+        free(c->name);
+        c->name = NULL;
+    }
+    spawn_abort(sys, c);
+    return rc;
+}
+
+akt_err
+akt_spawn(akt_system *sys, const akt_props *props, const char *name, akt_ref *out)
+{
+    if (sys == NULL) {
+        return AKT_EINVAL;
+    }
+    if (atomic_load_explicit(&sys->terminating, memory_order_acquire)) {
+        return AKT_ECLOSED;
+    }
+    return akti_spawn(sys, sys->user, props, name, 0, out);
+}
+
+akt_err
+akt_ctx_spawn(akt_ctx *ctx, const akt_props *props, const char *name, akt_ref *out)
+{
+    if (ctx == NULL) {
+        return AKT_EINVAL;
+    }
+    akt_cell *c = ctx->cell;
+    if (c->life == LIFE_STOPPING || c->life == LIFE_DEAD) {
+        return AKT_ECLOSED;
+    }
+    return akti_spawn(c->sys, c, props, name, 0, out);
+}
+
+/* --- lifecycle ---------------------------------------------------------- */
+
+static akt_err
+run_start(akt_cell *c, bool restart, akt_err reason)
+{
+    const akt_props *p = &c->props->props;
+    akt_ctx ctx;
+    ctx_init(&ctx, c, NULL);
+    akt_err rc = AKT_OK;
+    if (p->state_init) {
+        rc = p->state_init(c->state, p->init_arg);
+    }
+    if (rc == AKT_OK && p->lifecycle) {
+        if (restart && p->lifecycle->post_restart) {
+            rc = p->lifecycle->post_restart(c->state, &ctx, reason);
+        } else if (p->lifecycle->pre_start) {
+            rc = p->lifecycle->pre_start(c->state, &ctx);
+        }
+    }
+    if (c->ext) {
+        c->ext->started_at = akti_now_ns();
+    }
+    return rc;
+}
+
+static void
+state_reset(akt_cell *c)
+{
+    const akt_props *p = &c->props->props;
+    if (p->state_fini && c->state) {
+        p->state_fini(c->state);
+    }
+    if (c->state) {
+        memset(c->state, 0, p->state_size);
+    }
+}
+
+/* Send TERMINATE to every child. The list is copied first: a guardian's
+ * list is guarded by names_mu, and a calling-thread child runs its stop
+ * inline (and takes names_mu) inside our send. */
+static void
+stop_children(akt_cell *c)
+{
+    akt_ref small[32];
+    akt_ref *v = small;
+    size_t n = 0;
+    children_lock(c);
+    if (c->nchildren > 32) {
+        v = malloc(c->nchildren * sizeof(*v));
+        if (v == NULL) {
+            abort();
+        }
+    }
+    akt_cell *f = c->first_child;
+    if (f) {
+        akt_cell *ch = f;
+        do {
+            v[n++] = (akt_ref){ch, cell_uid(ch)};
+            ch = ch->sib_next;
+        } while (ch != f);
+    }
+    children_unlock(c);
+    for (size_t i = 0; i < n; i++) {
+        akti_send_sys(v[i].cell_, v[i].uid_, SYS_TERMINATE, c, cell_uid(c), AKT_OK, NULL);
+    }
+    if (v != small) {
+        free(v);
+    }
+}
+
+static void
+finish_restart(akt_cell *c)
+{
+    akti_cell_ext *x = cell_ext(c);
+    akt_err reason = x->restart_reason;
+    state_reset(c);
+    c->beh = c->props->props.behavior;
+    c->beh_arg = c->props->props.behavior_arg;
+    x->nstack = 0;
+    if (x->failed_msg) {
+        akt_msg_free(akti_msg_body(x->failed_msg));
+        x->failed_msg = NULL;
+    }
+    c->life = LIFE_RUNNING;
+    akt_err rc = run_start(c, true, reason);
+    if (rc != AKT_OK) {
+        cell_fail(c, rc, NULL);
+    }
+}
+
+static void
+do_restart(akt_cell *c, akt_err reason)
+{
+    if (c->life != LIFE_SUSPENDED && c->life != LIFE_RUNNING) {
+        return;
+    }
+    akti_cell_ext *x = cell_ext(c);
+    const akt_lifecycle *lc = c->props->props.lifecycle;
+    akt_ctx ctx;
+    ctx_init(&ctx, c, NULL);
+    const void *failed = x->failed_msg ? akti_msg_body(x->failed_msg) : NULL;
+    if (lc && lc->pre_restart) {
+        lc->pre_restart(c->state, &ctx, reason, failed);
+    } else {
+        stop_children(c);
+        if (lc && lc->post_stop) {
+            lc->post_stop(c->state, &ctx);
+        }
+    }
+    x->restart_reason = reason;
+    if (c->nchildren > 0 && c->first_child != NULL) {
+        c->life = LIFE_RESTARTING;
+        return;
+    }
+    finish_restart(c);
+}
+
+/* notify whoever watches c, release what c watches */
+static void
+notify_watchers(akt_cell *c, uint64_t uid)
+{
+    akti_cell_ext *x = c->ext;
+    if (x == NULL) {
+        return;
+    }
+    for (uint32_t i = 0; i < x->nwatchers; i++) {
+        akti_watch_ent *w = &x->watchers[i];
+        if (w->fut) {
+            akt_Terminated *t = akt_msg_new(&akt_terminated_type, 0);
+            if (t) {
+                t->actor = (akt_ref){c, uid};
+                akti_msg_hdr(t)->flags |= AKTI_MSG_TERMINATED;
+                akt_cell *pc = akti_future_ref(w->fut).cell_;
+                /* completing drops the pending reference the WATCH held */
+                if (!akti_future_complete(pc, akti_future_ref(w->fut).uid_, AKT_OK, t)) {
+                    akt_msg_free(t);
+                }
+            }
+        } else {
+            akti_send_sys(w->cell, w->uid, SYS_DEATH, c, uid, AKT_OK, NULL);
+        }
+    }
+    x->nwatchers = 0;
+    for (uint32_t i = 0; i < x->nwatching; i++) {
+        akti_watch_ent *w = &x->watching[i];
+        akti_send_sys(w->cell, w->uid, SYS_UNWATCH, c, uid, AKT_OK, NULL);
+    }
+    x->nwatching = 0;
+}
+
+static void
+finish_stop(akt_cell *c)
+{
+    akt_system *sys = c->sys;
+    const akt_props *p = &c->props->props;
+    akt_ctx ctx;
+    ctx_init(&ctx, c, NULL);
+    if (p->lifecycle && p->lifecycle->post_stop && (c->flags & CELL_F_STARTED)) {
+        p->lifecycle->post_stop(c->state, &ctx);
+    }
+    if (p->state_fini && c->state) {
+        p->state_fini(c->state);
+    }
+    if (c->state && !(c->flags & CELL_F_STATE_INLINE)) {
+        free(c->state);
+    }
+    c->state = NULL;
+    uint64_t uid = cell_uid(c);
+    /* from here every send to the old uid is a dead letter at once */
+    atomic_store_explicit(&c->uid, 0, memory_order_release);
+    notify_watchers(c, uid);
+    akti_cell_ext *x = c->ext;
+    if (x) {
+        if (x->failed_msg) {
+            akt_msg_free(akti_msg_body(x->failed_msg));
+            x->failed_msg = NULL;
+        }
+        if (x->backoff_timer.armed && sys->wheel) {
+            akti_timer_cancel(sys->wheel, &x->backoff_timer);
+        }
+    }
+    if (c->name && c->parent) {
+        akti_names_del(sys, c->parent, c->name);
+    }
+    c->life = LIFE_DEAD;
+    /* a pinned actor's thread exits; later stale sends drain on the pool */
+    akti_dispatcher *d = c->disp;
+    if (d->ops->detach) {
+        c->disp = sys->pool;
+        d->ops->detach(d, c);
+    }
+    atomic_fetch_sub_explicit(&sys->live_actors, 1, memory_order_relaxed);
+    if (c->parent) {
+        akti_send_sys(c->parent, cell_uid(c->parent), SYS_CHILD_STOPPED, c, uid, AKT_OK, NULL);
+    } else {
+        akti_system_guardian_stopped(sys, c);
+    }
+}
+
+static void
+begin_stop(akt_cell *c)
+{
+    if (c->life == LIFE_STOPPING || c->life == LIFE_DEAD || c->life == LIFE_NONE) {
+        return;
+    }
+    c->life = LIFE_STOPPING;
+    if (c->first_child) {
+        stop_children(c);
+        return;
+    }
+    finish_stop(c);
+}
+
+/* --- supervision -------------------------------------------------------- */
+
+static void
+cell_fail(akt_cell *c, akt_err reason, akti_msg *failed)
+{
+    akti_cell_ext *x = cell_ext(c);
+    if (x->failed_msg) {
+        akt_msg_free(akti_msg_body(x->failed_msg));
+    }
+    x->failed_msg = failed ? akti_msg_hdr(akt_msg_retain(akti_msg_body(failed))) : NULL;
+    x->fail_reason = reason;
+    if (c->parent == NULL) {
+        begin_stop(c);
+        return;
+    }
+    c->life = LIFE_SUSPENDED;
+    akti_send_sys(c->parent, cell_uid(c->parent), SYS_FAILED, c, cell_uid(c), reason, NULL);
+}
+
+static const akt_supervisor_strategy *
+strategy_of(akt_cell *c)
+{
+    if (c->props->has_sup) {
+        return &c->props->sup;
+    }
+    return &c->sys->default_strategy;
+}
+
+static void
+backoff_fire(akti_timer *t, void *arg)
+{
+    akt_cell *ch = arg;
+    akti_cell_ext *x = (akti_cell_ext *)((char *)t - offsetof(akti_cell_ext, backoff_timer));
+    akti_send_sys(ch, x->backoff_uid, SYS_RESTART, NULL, 0, x->fail_reason, NULL);
+}
+
+/* Restart one child, now or after its backoff delay. */
+static void
+restart_child(akt_cell *c, akt_cell *ch, akt_err reason)
+{
+    const akt_supervisor_strategy *st = strategy_of(c);
+    uint64_t uid = cell_uid(ch);
+    if (st->min_backoff_ns > 0 && ch->ext && ch->ext->fail_reason != AKT_OK) {
+        /* ch->ext belongs to the child's consumer side, but the child is
+         * suspended and waits for our decision: only we touch it now */
+        akti_cell_ext *x = ch->ext;
+        int64_t now = akti_now_ns();
+        if (st->reset_after_ns > 0 && x->started_at && now - x->started_at >= st->reset_after_ns) {
+            x->backoff_n = 0;
+        }
+        int64_t maxb = st->max_backoff_ns > 0 ? st->max_backoff_ns : INT64_MAX / 4;
+        int64_t d = st->min_backoff_ns;
+        for (uint32_t i = 0; i < x->backoff_n && d < maxb; i++) {
+            d *= 2;
+        }
+        if (d > maxb) {
+            d = maxb;
+        }
+        if (st->random_factor > 0) {
+            uint64_t r = (uint64_t)now * 6364136223846793005ull + uid;
+            r ^= r >> 33;
+            double j = ((double)(r % 10001) / 10000.0) * 2.0 - 1.0; /* [-1, 1] */
+            d = (int64_t)((double)d * (1.0 + st->random_factor * j));
+            if (d < 0) {
+                d = 0;
+            }
+        }
+        x->backoff_n++;
+        x->backoff_uid = uid;
+        x->fail_reason = reason;
+        akti_timer_start(c->sys->wheel, &x->backoff_timer, d, backoff_fire, ch);
+        return;
+    }
+    akti_send_sys(ch, uid, SYS_RESTART, c, cell_uid(c), reason, NULL);
+}
+
+static bool
+restart_allowed(akt_cell *c, akt_cell *ch)
+{
+    const akt_supervisor_strategy *st = strategy_of(c);
+    int32_t max = st->max_restarts;
+    int64_t within = st->within_ns;
+    if (max == -1 || (max < -1)) {
+        max = c->sys->set.max_restarts;
+    }
+    if (within <= 0) {
+        within = c->sys->set.restart_within_ns;
+    }
+    if (max < 0) {
+        return true;
+    }
+    if (max == 0) {
+        return false;
+    }
+    akti_cell_ext *x = cell_ext(ch);
+    int64_t now = akti_now_ns();
+    if (x->window_start == 0 || now - x->window_start > within) {
+        x->window_start = now;
+        x->restarts_in_window = 0;
+    }
+    return ++x->restarts_in_window <= (uint32_t)max;
+}
+
+static akt_cell *
+find_child(akt_cell *c, akt_cell *ch, uint64_t uid)
+{
+    akt_cell *f = c->first_child, *k = f;
+    if (f == NULL) {
+        return NULL;
+    }
+    do {
+        if (k == ch) {
+            return cell_uid(k) == uid ? k : NULL;
+        }
+        k = k->sib_next;
+    } while (k != f);
+    return NULL;
+}
+
+static void
+supervise(akt_cell *c, akt_cell *ch, akt_err reason)
+{
+    const akt_supervisor_strategy *st = strategy_of(c);
+    akt_ref chref = {ch, cell_uid(ch)};
+    akt_directive d = st->decider ? st->decider(reason, chref, st->decider_arg) : AKT_RESTART;
+    if (d == AKT_RESTART && !restart_allowed(c, ch)) {
+        d = AKT_STOP;
+    }
+    if (d == AKT_ESCALATE) {
+        cell_fail(c, reason, NULL);
+        return;
+    }
+    /* which children the directive applies to */
+    children_lock(c);
+    akt_cell *f = c->first_child;
+    akt_cell *targets[64];
+    akt_cell **list = targets;
+    size_t n = 0, cap = 64;
+    bool after = false;
+    akt_cell *k = f;
+    do {
+        bool take = st->kind == AKT_ALL_FOR_ONE || k == ch
+            || (st->kind == AKT_REST_FOR_ONE && after);
+        if (k == ch) {
+            after = true;
+        }
+        if (take) {
+            if (n == cap) {
+                akt_cell **nl = malloc(2 * cap * sizeof(*nl));
+                if (nl == NULL) {
+                    abort();
+                }
+                memcpy(nl, list, n * sizeof(*nl));
+                if (list != targets) {
+                    free(list);
+                }
+                list = nl;
+                cap *= 2;
+            }
+            list[n++] = k;
+        }
+        k = k->sib_next;
+    } while (k != f);
+    children_unlock(c);
+    for (size_t i = 0; i < n; i++) {
+        akt_cell *t = list[i];
+        uint64_t tu = cell_uid(t);
+        switch (d) {
+        case AKT_RESUME:
+            if (t == ch) {
+                akti_send_sys(t, tu, SYS_RESUME, c, cell_uid(c), reason, NULL);
+            }
+            break;
+        case AKT_STOP:
+            akti_send_sys(t, tu, SYS_TERMINATE, c, cell_uid(c), reason, NULL);
+            break;
+        case AKT_RESTART:
+        default:
+            if (t == ch) {
+                restart_child(c, t, reason);
+            } else {
+                akti_send_sys(t, tu, SYS_RESTART, c, cell_uid(c), reason, NULL);
+            }
+            break;
+        }
+    }
+    if (list != targets) {
+        free(list);
+    }
+}
+
+/* --- death watch -------------------------------------------------------- */
+
+static akti_watch_ent *
+ent_find(akti_watch_ent *v, uint32_t n, akt_cell *c, uint64_t uid, akt_future *f)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (v[i].cell == c && v[i].uid == uid && v[i].fut == f) {
+            return &v[i];
+        }
+    }
+    return NULL;
+}
+
+static void
+ent_add(akti_watch_ent **v, uint32_t *n, uint32_t *cap, akti_watch_ent e)
+{
+    if (*n == *cap) {
+        uint32_t nc = *cap ? *cap * 2 : 2;
+        akti_watch_ent *nv = realloc(*v, nc * sizeof(*nv));
+        if (nv == NULL) {
+            abort();
+        }
+        *v = nv;
+        *cap = nc;
+    }
+    (*v)[(*n)++] = e;
+}
+
+static void
+ent_del(akti_watch_ent *v, uint32_t *n, akti_watch_ent *e)
+{
+    *e = v[--*n];
+}
+
+akt_err
+akt_ctx_watch(akt_ctx *ctx, akt_ref target)
+{
+    if (ctx == NULL || target.cell_ == NULL || target.cell_->kind != AKTI_CELL_ACTOR) {
+        return AKT_EINVAL;
+    }
+    akt_cell *c = ctx->cell;
+    if (target.cell_ == c) {
+        return AKT_EINVAL;
+    }
+    akti_cell_ext *x = cell_ext(c);
+    if (ent_find(x->watching, x->nwatching, target.cell_, target.uid_, NULL)) {
+        return AKT_OK;
+    }
+    ent_add(&x->watching, &x->nwatching, &x->capwatching,
+        (akti_watch_ent){target.cell_, target.uid_, NULL, 0});
+    akti_send_sys(target.cell_, target.uid_, SYS_WATCH, c, cell_uid(c), AKT_OK, NULL);
+    return AKT_OK;
+}
+
+akt_err
+akt_ctx_unwatch(akt_ctx *ctx, akt_ref target)
+{
+    if (ctx == NULL || target.cell_ == NULL || target.cell_->kind != AKTI_CELL_ACTOR) {
+        return AKT_EINVAL;
+    }
+    akt_cell *c = ctx->cell;
+    akti_cell_ext *x = c->ext;
+    akti_watch_ent *e = x ? ent_find(x->watching, x->nwatching, target.cell_, target.uid_, NULL) : NULL;
+    if (e == NULL) {
+        return AKT_ENOENT;
+    }
+    ent_del(x->watching, &x->nwatching, e);
+    akti_send_sys(target.cell_, target.uid_, SYS_UNWATCH, c, cell_uid(c), AKT_OK, NULL);
+    return AKT_OK;
+}
+
+akt_err
+akt_watch_future(akt_ref target, akt_future **out)
+{
+    if (target.cell_ == NULL || out == NULL || target.cell_->kind != AKTI_CELL_ACTOR) {
+        return AKT_EINVAL;
+    }
+    akt_system *sys = target.cell_->sys;
+    akt_future *f;
+    akt_err rc = akti_future_new(sys, &f);
+    if (rc != AKT_OK) {
+        return rc;
+    }
+    /* the WATCH holds the future's pending reference */
+    akti_send_sys(target.cell_, target.uid_, SYS_WATCH, NULL, 0, AKT_OK, f);
+    *out = f;
+    return AKT_OK;
+}
+
+/* Terminated for a watcher: queued as a user message so it keeps its place
+ * among the watcher's messages; delivered only if still watching. */
+static void
+death_notice(akt_cell *c, akt_cell *dead, uint64_t dead_uid)
+{
+    akti_cell_ext *x = c->ext;
+    akti_watch_ent *e = x ? ent_find(x->watching, x->nwatching, dead, dead_uid, NULL) : NULL;
+    if (e == NULL || e->pending) {
+        return;
+    }
+    e->pending = 1;
+    akt_Terminated *t = akt_msg_new(&akt_terminated_type, 0);
+    if (t == NULL) {
+        abort();
+    }
+    t->actor = (akt_ref){dead, dead_uid};
+    akti_msg *m = akti_msg_hdr(t);
+    m->flags |= AKTI_MSG_TERMINATED;
+    m->sender = t->actor;
+    m->target_uid = cell_uid(c);
+    /* bypass bounds: a Terminated is never dropped */
+    atomic_store_explicit(&m->next, NULL, memory_order_relaxed);
+    akti_msg *prev = atomic_exchange_explicit(&c->mq_in, m, memory_order_acq_rel);
+    atomic_store_explicit(&prev->next, m, memory_order_release);
+}
+
+/* --- the run loop -------------------------------------------------------- */
+
+static void
+unlink_child(akt_cell *c, akt_cell *ch)
+{
+    children_lock(c);
+    if (ch->sib_next == ch) {
+        c->first_child = NULL;
+    } else {
+        ch->sib_prev->sib_next = ch->sib_next;
+        ch->sib_next->sib_prev = ch->sib_prev;
+        if (c->first_child == ch) {
+            c->first_child = ch->sib_next;
+        }
+    }
+    ch->sib_next = ch->sib_prev = NULL;
+    c->nchildren--;
+    children_unlock(c);
+}
+
+static void
+handle_sys(akt_cell *c, akti_msg *m)
+{
+    akti_sysmsg *s = akti_msg_body(m);
+    uint64_t uid = cell_uid(c);
+    bool live = uid != 0 && m->target_uid == uid && c->life != LIFE_DEAD;
+    if (!live) {
+        /* to an incarnation that is gone */
+        if (s->kind == SYS_WATCH) {
+            if (s->fut) {
+                akt_Terminated *t = akt_msg_new(&akt_terminated_type, 0);
+                if (t) {
+                    t->actor = (akt_ref){c, m->target_uid};
+                    akt_ref fr = akti_future_ref(s->fut);
+                    if (!akti_future_complete(fr.cell_, fr.uid_, AKT_OK, t)) {
+                        akt_msg_free(t);
+                    }
+                }
+            } else {
+                akti_send_sys(s->from, s->from_uid, SYS_DEATH, c, m->target_uid, AKT_OK, NULL);
+            }
+        }
+        return;
+    }
+    switch (s->kind) {
+    case SYS_TERMINATE:
+    case SYS_SUPERVISE_STOP:
+        begin_stop(c);
+        break;
+    case SYS_KILL:
+        if (c->life == LIFE_RUNNING) {
+            cell_fail(c, AKT_ECANCELED, NULL);
+        }
+        break;
+    case SYS_FAILED: {
+        akt_cell *ch = find_child(c, s->from, s->from_uid);
+        if (ch && c->life != LIFE_STOPPING) {
+            supervise(c, ch, s->reason);
+        }
+        break;
+    }
+    case SYS_RESUME:
+        if (c->life == LIFE_SUSPENDED) {
+            c->life = LIFE_RUNNING;
+            if (c->ext && c->ext->failed_msg) {
+                akt_msg_free(akti_msg_body(c->ext->failed_msg));
+                c->ext->failed_msg = NULL;
+            }
+        }
+        break;
+    case SYS_RESTART:
+        do_restart(c, s->reason);
+        break;
+    case SYS_CHILD_STOPPED: {
+        akt_cell *ch = s->from;
+        if (ch->parent == c && ch->sib_next != NULL) {
+            unlink_child(c, ch);
+            if (ch->name) {
+                free(ch->name);
+                ch->name = NULL;
+            }
+            akti_cell_free(ch);
+        }
+        if (c->nchildren == 0 || c->first_child == NULL) {
+            if (c->life == LIFE_STOPPING) {
+                finish_stop(c);
+            } else if (c->life == LIFE_RESTARTING) {
+                finish_restart(c);
+            }
+        }
+        break;
+    }
+    case SYS_WATCH: {
+        akti_cell_ext *x = cell_ext(c);
+        if (!ent_find(x->watchers, x->nwatchers, s->from, s->from_uid, s->fut) || s->fut) {
+            ent_add(&x->watchers, &x->nwatchers, &x->capwatchers,
+                (akti_watch_ent){s->from, s->from_uid, s->fut, 0});
+        }
+        break;
+    }
+    case SYS_UNWATCH: {
+        akti_cell_ext *x = c->ext;
+        akti_watch_ent *e = x ? ent_find(x->watchers, x->nwatchers, s->from, s->from_uid, NULL) : NULL;
+        if (e) {
+            ent_del(x->watchers, &x->nwatchers, e);
+        }
+        break;
+    }
+    case SYS_DEATH:
+        death_notice(c, s->from, s->from_uid);
+        break;
+    default:
+        break;
+    }
+}
+
+static void
+process_sys(akt_cell *c)
+{
+    akti_msg *l;
+    while ((l = akti_sys_take(c)) != NULL) {
+        while (l) {
+            akti_msg *n = atomic_load_explicit(&l->next, memory_order_relaxed);
+            handle_sys(c, l);
+            akt_msg_free(akti_msg_body(l));
+            l = n;
+        }
+    }
+}
+
+static akt_handler_fn
+find_handler(const akt_behavior *b, const akt_type *t)
+{
+    const akt_handler *h = b->handlers;
+    for (size_t i = 0; i < b->nhandlers; i++) {
+        if (h[i].type == t) {
+            return h[i].fn;
+        }
+    }
+    for (size_t i = 0; i < b->nhandlers; i++) {
+        if (h[i].type && h[i].type->id == t->id) {
+            return h[i].fn;
+        }
+    }
+    return NULL;
+}
+
+static void
+deliver(akt_cell *c, akti_msg *m)
+{
+    akti_msg *inner = m;
+    if (m->flags & AKTI_MSG_ENVELOPE) {
+        inner = akti_msg_hdr(((akti_envelope *)akti_msg_body(m))->inner);
+    }
+    if (inner->flags & AKTI_MSG_POISON) {
+        begin_stop(c);
+        return;
+    }
+    if (inner->flags & AKTI_MSG_TERMINATED) {
+        akt_Terminated *t = akti_msg_body(inner);
+        akti_cell_ext *x = c->ext;
+        akti_watch_ent *e = x ? ent_find(x->watching, x->nwatching, t->actor.cell_, t->actor.uid_, NULL) : NULL;
+        if (e == NULL || !e->pending) {
+            return; /* unwatched meanwhile */
+        }
+        ent_del(x->watching, &x->nwatching, e);
+    }
+    akt_ctx ctx;
+    ctx.cell = c;
+    ctx.cur = inner;
+    ctx.sender = m->sender;
+    ctx.body = akti_msg_body(inner);
+    ctx.fail_code = AKT_OK;
+    ctx.reason[0] = '\0';
+    akt_handler_fn fn = find_handler(c->beh, inner->type);
+    if (fn == NULL) {
+        fn = c->beh->unhandled;
+    }
+    if (fn == NULL) {
+        akti_dead_letter(c->sys, self_ref(c), akti_msg_hdr(akt_msg_retain(ctx.body)), AKT_EUNHANDLED);
+        return;
+    }
+    c->flags |= CELL_F_IN_HANDLER;
+    akt_err rc = fn(c->state, &ctx, ctx.body);
+    c->flags &= (uint8_t)~CELL_F_IN_HANDLER;
+    if (rc != AKT_OK) {
+        if (ctx.reason[0] && c->sys->set.loglevel >= 3) {
+            fprintf(stderr, "akt: actor failed: %s (%s)\n", ctx.reason, akt_err_name(rc));
+        }
+        cell_fail(c, rc, inner);
+        if (ctx.reason[0]) {
+            memcpy(cell_ext(c)->reason_text, ctx.reason, sizeof(ctx.reason));
+        }
+    }
+    if (c->flags & CELL_F_TERMINATE_REQ) {
+        c->flags &= (uint8_t)~CELL_F_TERMINATE_REQ;
+        if (c->life == LIFE_SUSPENDED) {
+            c->life = LIFE_RUNNING; /* stop wins over the failure */
+        }
+        begin_stop(c);
+    }
+}
+
+static bool
+user_ok(uint8_t life)
+{
+    return life == LIFE_RUNNING || life == LIFE_DEAD || life == LIFE_NONE;
+}
+
+void
+akti_cell_run(akt_cell *c, int throughput)
+{
+    akt_system *sys = c->sys;
+    process_sys(c);
+    if (c->life == LIFE_CREATED) {
+        c->life = LIFE_RUNNING;
+        akt_err rc = run_start(c, false, AKT_OK);
+        if (rc != AKT_OK) {
+            /* a failing start stops the actor (nothing to resume) */
+            begin_stop(c);
+        } else {
+            c->flags |= CELL_F_STARTED;
+        }
+        process_sys(c);
+    }
+    int n = 0;
+    bool more = false;
+    while (c->life == LIFE_RUNNING) {
+        if (n >= throughput) {
+            more = true;
+            break;
+        }
+        if (atomic_load_explicit(&c->sys_in, memory_order_relaxed) != NULL) {
+            process_sys(c);
+            if (c->life != LIFE_RUNNING) {
+                break;
+            }
+        }
+        akti_msg *m = akti_mq_pop(c);
+        if (m == NULL) {
+            break;
+        }
+        n++;
+        if (m->target_uid != cell_uid(c)) {
+            akti_dead_letter(sys, (akt_ref){c, m->target_uid}, m, AKT_ESTOPPED);
+            continue;
+        }
+        deliver(c, m);
+        akt_msg_free(akti_msg_body(m));
+    }
+    if (c->life == LIFE_DEAD || c->life == LIFE_NONE) {
+        akti_msg *m;
+        while ((m = akti_mq_pop(c)) != NULL) {
+            akti_dead_letter(sys, (akt_ref){c, m->target_uid}, m, AKT_ESTOPPED);
+        }
+    }
+    akti_dispatcher *d = c->disp;
+    if (more) {
+        d->ops->schedule(d, c);
+        return;
+    }
+    uint8_t life = c->life;
+    /* consumer-private leftovers (priority heap, control lists) */
+    akti_mbox_ext *x = atomic_load_explicit(&c->mbx, memory_order_relaxed);
+    if (x && user_ok(life)
+        && (x->heap_len > 0 || x->ctl_head != NULL || x->norm_head != NULL)) {
+        d->ops->schedule(d, c);
+        return;
+    }
+    atomic_store_explicit(&c->sched, 0, memory_order_seq_cst);
+    /* re-check: a producer that pushed after our last pop but saw sched=1
+     * relies on us */
+    bool work = atomic_load_explicit(&c->sys_in, memory_order_seq_cst) != NULL;
+    if (!work && user_ok(life)) {
+        work = atomic_load_explicit(&c->mq_in, memory_order_seq_cst) != CELL_STUB(c);
+        if (!work && x && atomic_load_explicit(&x->kind, memory_order_acquire) == AKT_MAILBOX_BOUNDED) {
+            pthread_mutex_lock(&x->mu);
+            work = x->len > 0;
+            pthread_mutex_unlock(&x->mu);
+        }
+    }
+    if (work) {
+        akti_schedule(c);
+    }
+}
+
+/* --- stop / poison / kill ------------------------------------------------ */
+
+static akt_err
+ref_check(akt_ref ref)
+{
+    if (ref.cell_ == NULL || ref.cell_->kind != AKTI_CELL_ACTOR) {
+        return AKT_EINVAL;
+    }
+    if (atomic_load_explicit(&ref.cell_->sys->terminated, memory_order_acquire)) {
+        return AKT_ECLOSED;
+    }
+    if (atomic_load_explicit(&ref.cell_->uid, memory_order_acquire) != ref.uid_) {
+        return AKT_ESTOPPED;
+    }
+    return AKT_OK;
+}
+
+akt_err
+akt_stop(akt_ref ref)
+{
+    akt_err rc = ref_check(ref);
+    if (rc == AKT_OK) {
+        akti_send_sys(ref.cell_, ref.uid_, SYS_TERMINATE, NULL, 0, AKT_OK, NULL);
+    }
+    return rc;
+}
+
+akt_err
+akt_kill(akt_ref ref)
+{
+    akt_err rc = ref_check(ref);
+    if (rc == AKT_OK) {
+        akti_send_sys(ref.cell_, ref.uid_, SYS_KILL, NULL, 0, AKT_OK, NULL);
+    }
+    return rc;
+}
+
+akt_err
+akt_poison_pill(akt_ref ref)
+{
+    akt_err rc = ref_check(ref);
+    if (rc != AKT_OK) {
+        return rc;
+    }
+    void *p = akt_msg_new(&akti_poison_type, 0);
+    if (p == NULL) {
+        return AKT_ENOMEM;
+    }
+    akti_msg_hdr(p)->flags |= AKTI_MSG_POISON;
+    rc = akt_tell(ref, p, AKT_REF_NONE);
+    if (rc != AKT_OK) {
+        akt_msg_free(p);
+    }
+    return rc;
+}
+
+akt_err
+akt_ctx_stop(akt_ctx *ctx, akt_ref who)
+{
+    if (ctx == NULL || who.cell_ == NULL) {
+        return AKT_EINVAL;
+    }
+    akt_cell *c = ctx->cell;
+    if (who.cell_ == c) {
+        if (who.uid_ != cell_uid(c)) {
+            return AKT_ESTOPPED;
+        }
+        c->flags |= CELL_F_TERMINATE_REQ;
+        return AKT_OK;
+    }
+    if (who.cell_->kind != AKTI_CELL_ACTOR || find_child(c, who.cell_, who.uid_) == NULL) {
+        return AKT_EINVAL; /* only self or a child */
+    }
+    akti_send_sys(who.cell_, who.uid_, SYS_TERMINATE, c, cell_uid(c), AKT_OK, NULL);
+    return AKT_OK;
+}
+
+/* --- context accessors ------------------------------------------------- */
+
+akt_ref
+akt_ctx_self(const akt_ctx *ctx)
+{
+    return ctx ? self_ref(ctx->cell) : AKT_REF_NONE;
+}
+
+akt_ref
+akt_ctx_sender(const akt_ctx *ctx)
+{
+    return ctx ? ctx->sender : AKT_REF_NONE;
+}
+
+akt_ref
+akt_ctx_parent(const akt_ctx *ctx)
+{
+    if (ctx == NULL || ctx->cell->parent == NULL) {
+        return AKT_REF_NONE;
+    }
+    return self_ref(ctx->cell->parent);
+}
+
+akt_system *
+akt_ctx_system(const akt_ctx *ctx)
+{
+    return ctx ? ctx->cell->sys : NULL;
+}
+
+const void *
+akt_ctx_behavior_arg(const akt_ctx *ctx)
+{
+    return ctx ? ctx->cell->beh_arg : NULL;
+}
+
+akt_err
+akt_reply(akt_ctx *ctx, void *msg)
+{
+    if (ctx == NULL || msg == NULL) {
+        return AKT_EINVAL;
+    }
+    if (akt_ref_is_none(ctx->sender)) {
+        /* consumes the caller's reference, as a send would */
+        akti_dead_letter(ctx->cell->sys, AKT_REF_NONE, akti_msg_hdr(msg), AKT_ENOENT);
+        return AKT_OK;
+    }
+    return akt_tell(ctx->sender, msg, self_ref(ctx->cell));
+}
+
+akt_err
+akt_reply_error(akt_ctx *ctx, akt_err code)
+{
+    if (ctx == NULL || code == AKT_OK) {
+        return AKT_EINVAL;
+    }
+    akt_ref to = ctx->sender;
+    if (akt_ref_is_none(to)) {
+        return AKT_OK;
+    }
+    if (to.cell_->kind == AKTI_CELL_PROMISE) {
+        akti_future_complete(to.cell_, to.uid_, code, NULL);
+        return AKT_OK;
+    }
+    akt_Status *st = akt_msg_new(&akt_status_type, 0);
+    if (st == NULL) {
+        return AKT_ENOMEM;
+    }
+    st->code = (int32_t)code;
+    akt_err rc = akt_tell(to, st, self_ref(ctx->cell));
+    if (rc != AKT_OK) {
+        akt_msg_free(st);
+    }
+    return rc;
+}
+
+akt_err
+akt_forward(akt_ctx *ctx, akt_ref to)
+{
+    if (ctx == NULL || ctx->cur == NULL) {
+        return AKT_EINVAL;
+    }
+    void *body = akt_msg_retain(ctx->body);
+    akt_err rc = akt_tell(to, body, ctx->sender);
+    if (rc != AKT_OK) {
+        akt_msg_free(body);
+    }
+    return rc;
+}
+
+akt_err
+akt_ctx_become(akt_ctx *ctx, const akt_behavior *b, const void *arg, bool discard_old)
+{
+    if (ctx == NULL || b == NULL || (b->nhandlers > 0 && b->handlers == NULL)) {
+        return AKT_EINVAL;
+    }
+    akt_cell *c = ctx->cell;
+    if (!discard_old) {
+        akti_cell_ext *x = cell_ext(c);
+        if (x->nstack == x->capstack) {
+            uint32_t nc = x->capstack ? x->capstack * 2 : 4;
+            akti_beh_frame *ns = realloc(x->stack, nc * sizeof(*ns));
+            if (ns == NULL) {
+                return AKT_ENOMEM;
+            }
+            x->stack = ns;
+            x->capstack = nc;
+        }
+        x->stack[x->nstack++] = (akti_beh_frame){c->beh, c->beh_arg};
+    }
+    c->beh = b;
+    c->beh_arg = arg;
+    return AKT_OK;
+}
+
+akt_err
+akt_ctx_unbecome(akt_ctx *ctx)
+{
+    if (ctx == NULL) {
+        return AKT_EINVAL;
+    }
+    akt_cell *c = ctx->cell;
+    akti_cell_ext *x = c->ext;
+    if (x && x->nstack > 0) {
+        akti_beh_frame f = x->stack[--x->nstack];
+        c->beh = f.beh;
+        c->beh_arg = f.arg;
+    } else {
+        c->beh = c->props->props.behavior;
+        c->beh_arg = c->props->props.behavior_arg;
+    }
+    return AKT_OK;
+}
+
+akt_err
+akt_ctx_fail(akt_ctx *ctx, akt_err code, const char *fmt, ...)
+{
+    if (ctx != NULL && fmt != NULL) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(ctx->reason, sizeof(ctx->reason), fmt, ap);
+        va_end(ap);
+    }
+    if (ctx != NULL) {
+        ctx->fail_code = code;
+    }
+    return code;
+}
+
+akt_err
+akt_ctx_failure_reason(const akt_ctx *ctx, char *buf, size_t len)
+{
+    if (ctx == NULL || buf == NULL || len == 0) {
+        return AKT_EINVAL;
+    }
+    akti_cell_ext *x = ctx->cell->ext;
+    snprintf(buf, len, "%s", x ? x->reason_text : "");
+    return AKT_OK;
+}

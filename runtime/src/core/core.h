@@ -1,0 +1,442 @@
+/*
+ * core.h -- private types of the actor core: cells, mailboxes, dispatchers,
+ * futures (promise cells), the timing wheel and the system.
+ *
+ * Start reading at README.md in this folder. The invariants that matter:
+ *
+ *  - A cell (actor or promise) lives in type-stable slab memory owned by its
+ *    system; its address stays a cell until akt_system_free(). A ref is
+ *    {cell, uid}; uid 0 means "no incarnation".
+ *  - Only the thread that owns `sched` (a successful 0->1 CAS, or the
+ *    allocator that set it to 1) touches the consumer side of a cell: the
+ *    mailbox heads, the behaviour, the state and the lifecycle. Producers only
+ *    push to the mailbox and try to take `sched`.
+ *  - Every message header carries the uid it was sent to; delivery checks it,
+ *    so a message to a stopped incarnation never reaches its successor.
+ */
+#ifndef AKTI_CORE_H
+#define AKTI_CORE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "akt/actor.h"
+#include "core/msg_impl.h"
+
+#define AKTI_CACHELINE 64
+
+/* --- settings (settings.c is the only file that reads the config) ------- */
+
+typedef struct akti_settings {
+    int workers;            /* default-dispatcher.workers (0: one per core) */
+    int throughput;         /* messages per actor turn */
+    int spin_before_park;   /* idle polls before a worker parks */
+    int blocking_workers;
+    akt_mailbox_kind mailbox_kind;
+    uint32_t mailbox_capacity;
+    akt_overflow overflow;
+    int64_t block_timeout_ns;
+    int64_t ask_timeout_ns;
+    int32_t max_restarts;   /* -1: unlimited */
+    int64_t restart_within_ns;
+    bool dead_letters_log;
+    int64_t dead_letters_log_max;
+    int64_t tick_ns;
+    uint32_t wheel_size;
+    int loglevel; /* 0 off, 1 error, 2 warning, 3 info, 4 debug */
+} akti_settings;
+
+AKTI_INTERNAL akt_err akti_settings_read(const akt_config *cfg, akti_settings *out);
+
+/* --- futex / parking ------------------------------------------------------ */
+
+AKTI_INTERNAL void akti_futex_wait(_Atomic uint32_t *word, uint32_t expect, int64_t timeout_ns);
+AKTI_INTERNAL void akti_futex_wake(_Atomic uint32_t *word, int n);
+AKTI_INTERNAL int64_t akti_now_ns(void);
+static inline void
+akti_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* --- timing wheel (timer.c) --------------------------------------------- */
+
+typedef struct akti_clock {
+    int64_t (*now)(void *arg); /* monotonic nanoseconds */
+    void *arg;
+} akti_clock;
+
+typedef struct akti_timer akti_timer;
+typedef void (*akti_timer_fn)(akti_timer *t, void *arg);
+
+/* An intrusive timer entry; embed it, start it, cancel it. */
+struct akti_timer {
+    akti_timer *next, *prev;
+    int64_t deadline;
+    akti_timer_fn fn;
+    void *arg;
+    uint32_t armed; /* under the wheel lock */
+};
+
+typedef struct akti_wheel akti_wheel;
+
+AKTI_INTERNAL akt_err akti_wheel_create(int64_t tick_ns, uint32_t size,
+    const akti_clock *clock, bool own_thread, akti_wheel **out);
+AKTI_INTERNAL void akti_wheel_free(akti_wheel *w);
+/* akti_timer_start -- arm t to fire fn(t, arg) after delay_ns (on the
+ * wheel's thread, or in akti_wheel_advance for a manual clock). */
+AKTI_INTERNAL void akti_timer_start(akti_wheel *w, akti_timer *t, int64_t delay_ns,
+    akti_timer_fn fn, void *arg);
+/* akti_timer_cancel -- true when t was armed and will not fire. */
+AKTI_INTERNAL bool akti_timer_cancel(akti_wheel *w, akti_timer *t);
+/* akti_wheel_advance -- fire everything due at the clock's now (the thread
+ * loop calls it; tests with a manual clock call it directly). */
+AKTI_INTERNAL void akti_wheel_advance(akti_wheel *w);
+AKTI_INTERNAL int64_t akti_wheel_now(akti_wheel *w);
+/* A manual clock for tests: now() returns *arg. */
+AKTI_INTERNAL int64_t akti_manual_clock_now(void *arg);
+
+/* --- cells ---------------------------------------------------------------- */
+
+enum {
+    AKTI_CELL_FREE = 0,
+    AKTI_CELL_ACTOR = 1,
+    AKTI_CELL_PROMISE = 2,
+};
+
+/* actor life (consumer-private) */
+enum {
+    LIFE_NONE = 0,
+    LIFE_CREATED,   /* pre_start pending */
+    LIFE_RUNNING,
+    LIFE_SUSPENDED, /* failed, waiting for the supervisor */
+    LIFE_RESTARTING,/* waiting for children before the restart completes */
+    LIFE_STOPPING,  /* waiting for children before post_stop */
+    LIFE_DEAD,      /* terminated; only drains to dead letters */
+};
+
+typedef struct akti_dispatcher akti_dispatcher;
+typedef struct akti_props_rec akti_props_rec;
+typedef struct akti_cell_ext akti_cell_ext;
+typedef struct akti_mbox_ext akti_mbox_ext;
+
+typedef struct akt_cell akt_cell;
+
+/* The cell header is shared by actors and promises: the fields up to
+ * `kind` are what any sender reads. */
+struct akt_cell {
+    /* producer side */
+    _Atomic(akti_msg *) mq_in;     /* Vyukov MPSC: producer end */
+    _Atomic(akti_msg *) sys_in;    /* Treiber stack of system messages */
+    _Atomic uint64_t uid;          /* 0: no live incarnation */
+    _Atomic uint32_t sched;        /* 1 while queued or running */
+    uint8_t kind;                  /* AKTI_CELL_*; type-stable per slot */
+    uint8_t life;                  /* LIFE_*; consumer-private */
+    uint8_t mbox_kind;             /* akt_mailbox_kind of this incarnation */
+    uint8_t flags;                 /* CELL_F_* consumer-private */
+    akt_system *sys;
+    akti_dispatcher *disp;
+    _Atomic(akti_mbox_ext *) mbx;  /* bounded/priority/control: extra state,
+                                      kept until akt_system_free */
+    /* consumer side */
+    akti_msg *mq_out;              /* Vyukov consumer end */
+    _Atomic(akti_msg *) stub;      /* Vyukov stub node (only `next`) */
+    _Atomic(akt_cell *) run_next;  /* intrusive link in run queues / free list */
+    void *state;
+    const akt_behavior *beh;
+    const void *beh_arg;
+    akti_props_rec *props;
+    akt_cell *parent;
+    akt_cell *first_child;         /* circular list, spawn order; the slab
+                                      free list links through it */
+    akt_cell *sib_next, *sib_prev;
+    uint32_t nchildren;
+    uint32_t slot : 24;            /* index in sys->slot_tab (constant) */
+    uint32_t cls : 8;              /* slab class (constant) */
+    char *name;                    /* NULL: auto name from slot */
+    akti_cell_ext *ext;            /* rare state, allocated on demand */
+    /* state follows when it fits the slab class */
+};
+
+/* Stub punning: the Vyukov queue links through akti_msg.next, which is the
+ * first member of akti_msg; the stub is just that member. */
+#define CELL_STUB(c) ((akti_msg *)(void *)&(c)->stub)
+
+enum {
+    CELL_F_STATE_INLINE = 1u << 0,
+    CELL_F_TERMINATE_REQ = 1u << 1, /* stop after the current message */
+    CELL_F_IN_HANDLER = 1u << 2,
+    CELL_F_SYSTEM = 1u << 3,        /* under /system or a guardian */
+    CELL_F_STARTED = 1u << 4,       /* pre_start succeeded: post_stop due */
+};
+
+/* Rare per-actor state. */
+typedef struct akti_watch_ent {
+    akt_cell *cell;
+    uint64_t uid;
+    akt_future *fut; /* a watch from outside: complete this instead */
+    uint8_t pending; /* watching: Terminated queued, not yet delivered */
+} akti_watch_ent;
+
+typedef struct akti_beh_frame {
+    const akt_behavior *beh;
+    const void *arg;
+} akti_beh_frame;
+
+struct akti_cell_ext {
+    akti_watch_ent *watchers;  /* who watches me */
+    uint32_t nwatchers, capwatchers;
+    akti_watch_ent *watching;  /* whom I watch */
+    uint32_t nwatching, capwatching;
+    akti_beh_frame *stack;     /* become stack */
+    uint32_t nstack, capstack;
+    /* supervision stats of this actor as a child */
+    uint32_t restarts_in_window;
+    int64_t window_start;
+    uint32_t backoff_n;
+    int64_t started_at;
+    akti_timer backoff_timer;
+    uint64_t backoff_uid;
+    /* failure being handled */
+    akt_err fail_reason;
+    void *failed_msg;     /* one ref, kept for pre_restart */
+    char reason_text[96];
+    /* pending restart when waiting for children */
+    akt_err restart_reason;
+};
+
+/* --- messages: internal flags and system messages ------------------------ */
+
+enum {
+    AKTI_MSG_SYS = 1u << 0,     /* in the system queue */
+    AKTI_MSG_POISON = 1u << 1,  /* PoisonPill */
+    AKTI_MSG_TERMINATED = 1u << 2, /* runtime-made Terminated */
+    AKTI_MSG_STATUS_REPLY = 1u << 3,
+    AKTI_MSG_ENVELOPE = 1u << 4,   /* carries another message (broadcast) */
+    AKTI_MSG_BLOCK_WAIT = 1u << 5,
+};
+
+enum {
+    SYS_TERMINATE = 1,
+    SYS_KILL,
+    SYS_FAILED,         /* child -> parent */
+    SYS_RESUME,
+    SYS_RESTART,
+    SYS_CHILD_STOPPED,  /* child -> parent */
+    SYS_WATCH,
+    SYS_UNWATCH,
+    SYS_DEATH,          /* watched -> watcher */
+    SYS_SUPERVISE_STOP, /* parent decided STOP: like terminate */
+};
+
+typedef struct akti_sysmsg {
+    int kind;
+    akt_cell *from;
+    uint64_t from_uid;
+    akt_err reason;
+    akt_future *fut;
+} akti_sysmsg;
+
+AKTI_INTERNAL extern const akt_type akti_sysmsg_type;
+AKTI_INTERNAL extern const akt_type akti_poison_type;
+AKTI_INTERNAL extern const akt_type akti_envelope_type;
+
+typedef struct akti_envelope {
+    void *inner; /* one reference to the carried message */
+} akti_envelope;
+
+/* --- mailbox extensions (mailbox.c) ------------------------------------- */
+
+struct akti_mbox_ext {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;        /* BLOCK senders wait here */
+    _Atomic int kind;         /* akt_mailbox_kind of the incarnation */
+    uint32_t capacity;
+    akt_overflow overflow;
+    int64_t block_timeout_ns;
+    akt_priority_fn prio;
+    void *prio_arg;
+    /* bounded: a locked FIFO */
+    akti_msg *head, *tail;
+    uint32_t len;
+    uint32_t waiters;
+    /* priority: binary heap of (prio, seq, msg), consumer-private, filled
+     * from the lock-free queue; control: control FIFO + normal FIFO */
+    struct akti_pq_ent *heap;
+    uint32_t heap_len, heap_cap;
+    uint64_t seq;
+    akti_msg *ctl_head, *ctl_tail, *norm_head, *norm_tail;
+};
+
+AKTI_INTERNAL void akti_mq_init(akt_cell *c);
+/* akti_mq_push -- producer: append m to the cell's user queue (lock-free
+ * for unbounded/priority/control). For a bounded mailbox applies the
+ * overflow strategy: AKT_OK (queued, or dropped to dead letters),
+ * AKT_EFULL (caller keeps m). */
+AKTI_INTERNAL akt_err akti_mq_push(akt_cell *c, akti_msg *m);
+/* akti_mq_pop -- consumer: next user message or NULL. */
+AKTI_INTERNAL akti_msg *akti_mq_pop(akt_cell *c);
+AKTI_INTERNAL bool akti_mq_nonempty(akt_cell *c);
+AKTI_INTERNAL akt_err akti_mbox_ext_create(akt_cell *c, const akt_mailbox_opts *o,
+    const akti_settings *s);
+AKTI_INTERNAL void akti_mbox_ext_free(akt_cell *c);
+AKTI_INTERNAL void akti_sys_push(akt_cell *c, akti_msg *m);
+/* take all system messages in FIFO order (a linked list through next) */
+AKTI_INTERNAL akti_msg *akti_sys_take(akt_cell *c);
+
+/* --- dispatchers (dispatch.c) ------------------------------------------- */
+
+/* akti_dispatcher_ops -- what a dispatcher implements. The core calls
+ * schedule() after it took a cell's `sched` flag (0 -> 1); the dispatcher
+ * must eventually call akti_cell_run(cell) exactly once for that, on a
+ * thread of its choosing. attach/detach let a dispatcher hold per-actor
+ * resources (the pinned dispatcher starts a thread per actor). The GPU and
+ * Python dispatchers of later issues implement this same table. */
+typedef struct akti_dispatcher_ops {
+    const char *name;
+    akt_err (*start)(akti_dispatcher *d);
+    void (*stop)(akti_dispatcher *d); /* join threads; no more runs after */
+    void (*schedule)(akti_dispatcher *d, akt_cell *c);
+    akt_err (*attach)(akti_dispatcher *d, akt_cell *c); /* optional */
+    void (*detach)(akti_dispatcher *d, akt_cell *c);    /* optional */
+    void (*destroy)(akti_dispatcher *d);
+} akti_dispatcher_ops;
+
+struct akti_dispatcher {
+    const akti_dispatcher_ops *ops;
+    akt_system *sys;
+    const char *name;
+    int throughput;
+};
+
+AKTI_INTERNAL akt_err akti_pool_create(akt_system *sys, const char *name, int workers,
+    int throughput, int spin, akti_dispatcher **out);
+AKTI_INTERNAL akt_err akti_calling_create(akt_system *sys, akti_dispatcher **out);
+AKTI_INTERNAL akt_err akti_pinned_create(akt_system *sys, akti_dispatcher **out);
+/* The pool worker the calling thread belongs to (NULL outside pools). */
+AKTI_INTERNAL bool akti_on_worker_of(akti_dispatcher *d);
+
+/* akti_cell_run -- process a turn of the cell (called by dispatchers with
+ * sched held); releases or re-schedules. */
+AKTI_INTERNAL void akti_cell_run(akt_cell *c, int throughput);
+
+/* --- props record --------------------------------------------------------- */
+
+struct akti_props_rec {
+    akti_props_rec *next;
+    const akt_props *key;
+    akt_props props;
+    akt_mailbox_opts mbox;
+    akt_supervisor_strategy sup;
+    bool has_mbox, has_sup;
+    akti_dispatcher *disp;
+    uint32_t slab_class;
+};
+
+/* --- the system ----------------------------------------------------------- */
+
+#define AKTI_SLAB_CLASSES 6
+
+typedef struct akti_slab {
+    pthread_mutex_t mu;
+    size_t cell_size;
+    akt_cell *free; /* through first_child */
+    char **chunks;
+    size_t nchunks, capchunks;
+    char *bump, *bump_end;
+} akti_slab;
+
+typedef struct akti_name_ent {
+    struct akti_name_ent *next;
+    akt_cell *parent;
+    akt_cell *cell;
+    const char *name;
+} akti_name_ent;
+
+struct akt_system {
+    char *name;
+    akt_config *cfg;
+    akti_settings set;
+    _Atomic uint64_t next_uid;
+    _Atomic uint32_t terminating;  /* terminate called */
+    _Atomic uint32_t terminated;   /* futex word: 1 when all stopped */
+    _Atomic uint64_t dead_letters;
+    _Atomic int64_t live_actors;
+    _Atomic int64_t live_promises;
+    pthread_mutex_t dl_mu;
+    akt_dead_letter_fn dl_fn;
+    void *dl_arg;
+    void (*dl_fini)(void *);
+    akti_slab slabs[AKTI_SLAB_CLASSES];
+    /* cells by slot index, for auto names and teardown */
+    pthread_mutex_t slot_mu;
+    akt_cell **slot_tab;
+    uint32_t nslots, capslots;
+    /* names */
+    pthread_mutex_t names_mu;
+    akti_name_ent **names;
+    size_t names_cap, names_len;
+    /* props interning */
+    pthread_mutex_t props_mu;
+    akti_props_rec *props_list;
+    /* guardians */
+    akt_cell *root, *user, *system_g;
+    /* dispatchers */
+    akti_dispatcher *pool, *blocking, *calling, *pinned;
+    pthread_mutex_t disp_mu;
+    akti_wheel *wheel;
+    akti_clock clock;
+    akt_supervisor_strategy default_strategy;
+    akt_props guardian_props;
+};
+
+AKTI_INTERNAL void akti_dead_letter(akt_system *sys, akt_ref to, akti_msg *m, akt_err reason);
+AKTI_INTERNAL akt_cell *akti_cell_alloc(akt_system *sys, uint32_t cls);
+AKTI_INTERNAL void akti_cell_free(akt_cell *c);
+AKTI_INTERNAL akt_err akti_names_add(akt_system *sys, akt_cell *parent,
+    const char *name, akt_cell *cell);
+AKTI_INTERNAL void akti_names_del(akt_system *sys, akt_cell *parent, const char *name);
+AKTI_INTERNAL akt_cell *akti_names_get(akt_system *sys, akt_cell *parent, const char *name);
+AKTI_INTERNAL akt_cell *akti_slot_cell(akt_system *sys, uint32_t slot);
+AKTI_INTERNAL akti_props_rec *akti_props_intern(akt_system *sys, const akt_props *p,
+    akt_err *err);
+AKTI_INTERNAL void akti_system_guardian_stopped(akt_system *sys, akt_cell *c);
+AKTI_INTERNAL akt_err akti_spawn(akt_system *sys, akt_cell *parent,
+    const akt_props *props, const char *name, uint8_t extra_flags, akt_ref *out);
+AKTI_INTERNAL void akti_send_sys(akt_cell *to, uint64_t to_uid, int kind,
+    akt_cell *from, uint64_t from_uid, akt_err reason, akt_future *fut);
+/* akti_schedule -- after a push: take sched and hand to the dispatcher. */
+static inline void
+akti_schedule(akt_cell *c)
+{
+    if (atomic_load_explicit(&c->sched, memory_order_relaxed) == 0) {
+        uint32_t z = 0;
+        if (atomic_compare_exchange_strong_explicit(
+                &c->sched, &z, 1, memory_order_acq_rel, memory_order_relaxed)) {
+            c->disp->ops->schedule(c->disp, c);
+        }
+    }
+}
+
+/* --- futures (future.c) --------------------------------------------------- */
+
+AKTI_INTERNAL akt_err akti_future_new(akt_system *sys, akt_future **out);
+/* akti_future_complete -- complete with reply (consumed on true) or code;
+ * false when the future was already complete or the uid is stale. */
+AKTI_INTERNAL bool akti_future_complete(akt_cell *promise, uint64_t uid,
+    akt_err status, void *reply);
+AKTI_INTERNAL akt_ref akti_future_ref(akt_future *f);
+AKTI_INTERNAL void akti_future_drop(akt_future *f); /* drop one ref */
+AKTI_INTERNAL void akti_future_retain(akt_future *f);
+
+/* Introspection for tests (also public in actor.h as akt_system_stats). */
+AKTI_INTERNAL int64_t akti_msg_live(void);
+AKTI_INTERNAL void akti_msg_cache_flush(void);
+
+#endif /* AKTI_CORE_H */

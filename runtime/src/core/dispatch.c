@@ -1,0 +1,687 @@
+/*
+ * dispatch.c -- dispatchers: the work-stealing pool (default and blocking),
+ * the pinned dispatcher (a thread per actor) and the calling-thread one.
+ *
+ * A dispatcher receives cells whose `sched` flag the caller took and must
+ * run each once (akti_cell_run). The interface is akti_dispatcher_ops in
+ * core.h, a const table of function pointers.
+ *
+ * The pool. Each worker owns a Chase-Lev deque and a one-cell LIFO slot.
+ * A cell scheduled from a worker goes into that worker's LIFO slot and runs
+ * next on the same worker (what a send's receiver wants: its cache lines
+ * are hot, and a chatty pair of actors stays on one core: PERFORMANCE.md
+ * measured 15x between same-worker and cross-worker ping-pong). The slot's
+ * previous occupant moves to the deque, where idle workers steal it. The
+ * slot is stolen only from a worker that is stuck in one long turn (its run
+ * counter did not move while the thief spun), so a producer that sends in a
+ * loop still gets its consumer run in parallel. Cells scheduled from outside
+ * the pool go through the injection queue. An idle worker spins
+ * (spin-before-park polls), then parks on a futex; a send only makes a
+ * syscall when it creates stealable work while a worker is parked.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#if defined(__linux__)
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#endif
+#include <errno.h>
+#include <time.h>
+
+#include "core/core.h"
+
+/* --- futex --------------------------------------------------------------- */
+
+void
+akti_futex_wait(_Atomic uint32_t *word, uint32_t expect, int64_t timeout_ns)
+{
+#if defined(__linux__)
+    struct timespec ts, *tp = NULL;
+    if (timeout_ns >= 0 && timeout_ns != INT64_MAX) {
+        ts.tv_sec = timeout_ns / 1000000000;
+        ts.tv_nsec = timeout_ns % 1000000000;
+        tp = &ts;
+    }
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, expect, tp, NULL, 0);
+#else
+#error "akt core: futex wait needs a port for this OS"
+#endif
+}
+
+void
+akti_futex_wake(_Atomic uint32_t *word, int n)
+{
+#if defined(__linux__)
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
+#endif
+}
+
+int64_t
+akti_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* --- the pool -------------------------------------------------------------- */
+
+#define DQ_CAP 8192
+#define LIFO_STEAL_ROUNDS 64
+#define LIFO_STREAK_MAX 32
+
+typedef struct pool pool;
+
+typedef struct worker {
+    /* owner-written, thief-read */
+    _Atomic(akt_cell *) lifo;
+    _Atomic int64_t top;    /* thieves */
+    _Atomic int64_t bottom; /* owner */
+    _Atomic uint64_t runs;
+    _Atomic uint32_t parked; /* futex word: 1 parked */
+    char pad_[AKTI_CACHELINE];
+    _Atomic(akt_cell *) buf[DQ_CAP];
+    pool *p;
+    int idx;
+    pthread_t th;
+    uint32_t lifo_streak;
+    uint64_t seen_runs[8];
+    uint32_t seen_count[8];
+    uint64_t rng;
+} worker;
+
+struct pool {
+    akti_dispatcher base;
+    worker **w;
+    int n;
+    int spin;
+    _Atomic uint32_t nparked;
+    _Atomic uint32_t stopping;
+    pthread_mutex_t inj_mu;
+    akt_cell *inj_head, *inj_tail;
+    _Atomic uint32_t inj_len;
+    _Atomic uint32_t started;
+};
+
+static _Thread_local worker *tls_worker;
+
+bool
+akti_on_worker_of(akti_dispatcher *d)
+{
+    return tls_worker != NULL && &tls_worker->p->base == d;
+}
+
+static bool
+dq_push(worker *w, akt_cell *c)
+{
+    int64_t b = atomic_load_explicit(&w->bottom, memory_order_relaxed);
+    int64_t t = atomic_load_explicit(&w->top, memory_order_acquire);
+    if (b - t >= DQ_CAP) {
+        return false;
+    }
+    atomic_store_explicit(&w->buf[b & (DQ_CAP - 1)], c, memory_order_relaxed);
+    atomic_store_explicit(&w->bottom, b + 1, memory_order_release);
+    return true;
+}
+
+static akt_cell *
+dq_take(worker *w)
+{
+    int64_t b = atomic_load_explicit(&w->bottom, memory_order_relaxed) - 1;
+    int64_t t0 = atomic_load_explicit(&w->top, memory_order_relaxed);
+    if (t0 > b) {
+        return NULL; /* empty: skip the fence */
+    }
+    atomic_store_explicit(&w->bottom, b, memory_order_seq_cst);
+    int64_t t = atomic_load_explicit(&w->top, memory_order_seq_cst);
+    akt_cell *c = NULL;
+    if (t <= b) {
+        c = atomic_load_explicit(&w->buf[b & (DQ_CAP - 1)], memory_order_relaxed);
+        if (t == b) {
+            if (!atomic_compare_exchange_strong_explicit(
+                    &w->top, &t, t + 1, memory_order_seq_cst, memory_order_relaxed)) {
+                c = NULL;
+            }
+            atomic_store_explicit(&w->bottom, b + 1, memory_order_relaxed);
+        }
+    } else {
+        atomic_store_explicit(&w->bottom, b + 1, memory_order_relaxed);
+    }
+    return c;
+}
+
+static akt_cell *
+dq_steal(worker *v)
+{
+    int64_t t = atomic_load_explicit(&v->top, memory_order_seq_cst);
+    int64_t b = atomic_load_explicit(&v->bottom, memory_order_seq_cst);
+    if (t >= b) {
+        return NULL;
+    }
+    akt_cell *c = atomic_load_explicit(&v->buf[t & (DQ_CAP - 1)], memory_order_relaxed);
+    if (!atomic_compare_exchange_strong_explicit(
+            &v->top, &t, t + 1, memory_order_seq_cst, memory_order_relaxed)) {
+        return NULL;
+    }
+    return c;
+}
+
+static bool
+dq_nonempty(worker *v)
+{
+    return atomic_load_explicit(&v->top, memory_order_acquire)
+        < atomic_load_explicit(&v->bottom, memory_order_acquire);
+}
+
+static void
+inj_push(pool *p, akt_cell *c)
+{
+    atomic_store_explicit(&c->run_next, NULL, memory_order_relaxed);
+    pthread_mutex_lock(&p->inj_mu);
+    if (p->inj_tail) {
+        atomic_store_explicit(&p->inj_tail->run_next, c, memory_order_relaxed);
+    } else {
+        p->inj_head = c;
+    }
+    p->inj_tail = c;
+    atomic_fetch_add_explicit(&p->inj_len, 1, memory_order_seq_cst);
+    pthread_mutex_unlock(&p->inj_mu);
+}
+
+static akt_cell *
+inj_pop(pool *p)
+{
+    if (atomic_load_explicit(&p->inj_len, memory_order_acquire) == 0) {
+        return NULL;
+    }
+    pthread_mutex_lock(&p->inj_mu);
+    akt_cell *c = p->inj_head;
+    if (c) {
+        p->inj_head = atomic_load_explicit(&c->run_next, memory_order_relaxed);
+        if (p->inj_head == NULL) {
+            p->inj_tail = NULL;
+        }
+        atomic_fetch_sub_explicit(&p->inj_len, 1, memory_order_relaxed);
+    }
+    pthread_mutex_unlock(&p->inj_mu);
+    return c;
+}
+
+static void
+pool_wake_one(pool *p)
+{
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&p->nparked, memory_order_seq_cst) == 0) {
+        return;
+    }
+    for (int i = 0; i < p->n; i++) {
+        worker *w = p->w[i];
+        uint32_t one = 1;
+        if (atomic_load_explicit(&w->parked, memory_order_relaxed) == 1
+            && atomic_compare_exchange_strong(&w->parked, &one, 0)) {
+            akti_futex_wake(&w->parked, 1);
+            return;
+        }
+    }
+}
+
+static void
+pool_schedule(akti_dispatcher *d, akt_cell *c)
+{
+    pool *p = (pool *)d;
+    worker *w = tls_worker;
+    if (w != NULL && w->p == p) {
+        akt_cell *old = atomic_exchange_explicit(&w->lifo, c, memory_order_acq_rel);
+        if (old != NULL) {
+            if (!dq_push(w, old)) {
+                inj_push(p, old);
+            }
+            pool_wake_one(p);
+        }
+        return;
+    }
+    inj_push(p, c);
+    pool_wake_one(p);
+}
+
+static akt_cell *
+steal_any(worker *w)
+{
+    pool *p = w->p;
+    int n = p->n;
+    for (int k = 1; k < n; k++) {
+        int vi = (w->idx + k) % n;
+        worker *v = p->w[vi];
+        akt_cell *c = dq_steal(v);
+        if (c) {
+            return c;
+        }
+        /* the victim's LIFO slot: only when the victim is stuck in one
+         * long turn (its run counter stood still for a while) */
+        akt_cell *l = atomic_load_explicit(&v->lifo, memory_order_acquire);
+        int si = vi & 7;
+        uint64_t r = atomic_load_explicit(&v->runs, memory_order_acquire);
+        if (l == NULL || r != w->seen_runs[si]) {
+            w->seen_runs[si] = r;
+            w->seen_count[si] = 0;
+            continue;
+        }
+        if (++w->seen_count[si] >= LIFO_STEAL_ROUNDS) {
+            w->seen_count[si] = 0;
+            if (atomic_compare_exchange_strong(&v->lifo, &l, NULL)) {
+                return l;
+            }
+        }
+    }
+    return NULL;
+}
+
+static akt_cell *
+find_work(worker *w)
+{
+    pool *p = w->p;
+    akt_cell *c;
+    if (w->lifo_streak < LIFO_STREAK_MAX
+        || (!dq_nonempty(w) && atomic_load_explicit(&p->inj_len, memory_order_relaxed) == 0)) {
+        c = atomic_exchange_explicit(&w->lifo, NULL, memory_order_acq_rel);
+        if (c) {
+            w->lifo_streak++;
+            return c;
+        }
+    }
+    w->lifo_streak = 0;
+    if ((c = dq_take(w)) != NULL) {
+        return c;
+    }
+    if ((c = inj_pop(p)) != NULL) {
+        return c;
+    }
+    if ((c = atomic_exchange_explicit(&w->lifo, NULL, memory_order_acq_rel)) != NULL) {
+        return c;
+    }
+    return steal_any(w);
+}
+
+static bool
+pool_has_work(pool *p)
+{
+    if (atomic_load_explicit(&p->inj_len, memory_order_seq_cst) != 0) {
+        return true;
+    }
+    for (int i = 0; i < p->n; i++) {
+        if (dq_nonempty(p->w[i]) || atomic_load_explicit(&p->w[i]->lifo, memory_order_seq_cst)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void *
+worker_main(void *arg)
+{
+    worker *w = arg;
+    pool *p = w->p;
+    tls_worker = w;
+    int tp = p->base.throughput;
+    for (;;) {
+        akt_cell *c = find_work(w);
+        if (c != NULL) {
+            atomic_store_explicit(&w->runs,
+                atomic_load_explicit(&w->runs, memory_order_relaxed) + 1,
+                memory_order_release);
+            akti_cell_run(c, tp);
+            continue;
+        }
+        if (atomic_load_explicit(&p->stopping, memory_order_acquire)) {
+            break;
+        }
+        bool found = false;
+        for (int i = 0; i < p->spin; i++) {
+            akti_cpu_relax();
+            if ((c = find_work(w)) != NULL) {
+                found = true;
+                break;
+            }
+        }
+        if (found) {
+            atomic_store_explicit(&w->runs,
+                atomic_load_explicit(&w->runs, memory_order_relaxed) + 1,
+                memory_order_release);
+            akti_cell_run(c, tp);
+            continue;
+        }
+        /* park: announce, re-check, sleep */
+        atomic_store_explicit(&w->parked, 1, memory_order_seq_cst);
+        atomic_fetch_add_explicit(&p->nparked, 1, memory_order_seq_cst);
+        if (pool_has_work(p) || atomic_load_explicit(&p->stopping, memory_order_seq_cst)) {
+            atomic_store_explicit(&w->parked, 0, memory_order_seq_cst);
+        } else {
+            while (atomic_load_explicit(&w->parked, memory_order_acquire) == 1) {
+                akti_futex_wait(&w->parked, 1, -1);
+            }
+        }
+        atomic_fetch_sub_explicit(&p->nparked, 1, memory_order_seq_cst);
+    }
+    /* flush this thread's message cache before the thread goes */
+    akti_msg_cache_flush();
+    return NULL;
+}
+
+static akt_err
+pool_start(akti_dispatcher *d)
+{
+    pool *p = (pool *)d;
+    for (int i = 0; i < p->n; i++) {
+        if (pthread_create(&p->w[i]->th, NULL, worker_main, p->w[i]) != 0) {
+            atomic_store(&p->stopping, 1);
+            for (int j = 0; j < i; j++) {
+                atomic_store(&p->w[j]->parked, 0);
+                akti_futex_wake(&p->w[j]->parked, 1);
+                pthread_join(p->w[j]->th, NULL);
+            }
+            return AKT_ENOMEM;
+        }
+    }
+    atomic_store(&p->started, 1);
+    return AKT_OK;
+}
+
+static void
+pool_stop(akti_dispatcher *d)
+{
+    pool *p = (pool *)d;
+    if (!atomic_exchange(&p->started, 0)) {
+        return;
+    }
+    atomic_store(&p->stopping, 1);
+    for (int i = 0; i < p->n; i++) {
+        atomic_store(&p->w[i]->parked, 0);
+        akti_futex_wake(&p->w[i]->parked, 1);
+    }
+    for (int i = 0; i < p->n; i++) {
+        pthread_join(p->w[i]->th, NULL);
+    }
+}
+
+static void
+pool_destroy(akti_dispatcher *d)
+{
+    pool *p = (pool *)d;
+    for (int i = 0; i < p->n; i++) {
+        free(p->w[i]);
+    }
+    free(p->w);
+    pthread_mutex_destroy(&p->inj_mu);
+    free(p);
+}
+
+static const akti_dispatcher_ops pool_ops = {
+    .name = "work-stealing",
+    .start = pool_start,
+    .stop = pool_stop,
+    .schedule = pool_schedule,
+    .attach = NULL,
+    .detach = NULL,
+    .destroy = pool_destroy,
+};
+
+akt_err
+akti_pool_create(akt_system *sys, const char *name, int workers, int throughput,
+    int spin, akti_dispatcher **out)
+{
+    if (workers <= 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        workers = n > 0 ? (int)n : 1;
+    }
+    if (workers > 256) {
+        workers = 256;
+    }
+    pool *p = calloc(1, sizeof(*p));
+    if (p == NULL) {
+        return AKT_ENOMEM;
+    }
+    p->w = calloc((size_t)workers, sizeof(worker *));
+    if (p->w == NULL) {
+        free(p);
+        return AKT_ENOMEM;
+    }
+    p->n = workers;
+    for (int i = 0; i < workers; i++) {
+        worker *w;
+        if (posix_memalign((void **)&w, AKTI_CACHELINE, sizeof(worker)) != 0) {
+            for (int j = 0; j < i; j++) {
+                free(p->w[j]);
+            }
+            free(p->w);
+            free(p);
+            return AKT_ENOMEM;
+        }
+        memset(w, 0, sizeof(*w));
+        w->p = p;
+        w->idx = i;
+        w->rng = 0x9e3779b97f4a7c15ull * (uint64_t)(i + 1);
+        p->w[i] = w;
+    }
+    pthread_mutex_init(&p->inj_mu, NULL);
+    p->spin = spin < 0 ? 0 : spin;
+    p->base.ops = &pool_ops;
+    p->base.sys = sys;
+    p->base.name = name;
+    p->base.throughput = throughput > 0 ? throughput : 1;
+    *out = &p->base;
+    return AKT_OK;
+}
+
+/* --- calling thread ---------------------------------------------------- */
+
+/* Runs the cell at once on the thread that scheduled it, until its mailbox
+ * is empty. Deterministic: no other thread ever runs these actors. A send
+ * to an actor that is already running on this thread (re-entrancy) is
+ * queued and processed when its current message returns. */
+static void
+calling_schedule(akti_dispatcher *d, akt_cell *c)
+{
+    akti_cell_run(c, INT_MAX);
+}
+
+static akt_err
+noop_start(akti_dispatcher *d)
+{
+    return AKT_OK;
+}
+
+static void
+noop_stop(akti_dispatcher *d)
+{
+}
+
+static void
+free_destroy(akti_dispatcher *d)
+{
+    free(d);
+}
+
+static const akti_dispatcher_ops calling_ops = {
+    .name = "calling-thread",
+    .start = noop_start,
+    .stop = noop_stop,
+    .schedule = calling_schedule,
+    .destroy = free_destroy,
+};
+
+akt_err
+akti_calling_create(akt_system *sys, akti_dispatcher **out)
+{
+    akti_dispatcher *d = calloc(1, sizeof(*d));
+    if (d == NULL) {
+        return AKT_ENOMEM;
+    }
+    d->ops = &calling_ops;
+    d->sys = sys;
+    d->name = "calling-thread";
+    d->throughput = INT_MAX;
+    *out = d;
+    return AKT_OK;
+}
+
+/* --- pinned ------------------------------------------------------------ */
+
+/* One thread per actor. The dispatcher object made at system start is a
+ * factory: attach() gives the cell its own instance (c->disp) with its own
+ * thread; when the actor dies the core switches c->disp back to the pool
+ * and calls detach(), and the thread exits on its own. */
+typedef struct pinned {
+    akti_dispatcher base;
+    _Atomic uint32_t word; /* 1: run requested */
+    _Atomic uint32_t quit;
+    akt_cell *cell;
+    pthread_t th;
+    struct pinned_root *root;
+} pinned;
+
+typedef struct pinned_root {
+    akti_dispatcher base;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int live; /* threads not yet exited */
+} pinned_root;
+
+static void
+pinned_schedule(akti_dispatcher *d, akt_cell *c)
+{
+    pinned *p = (pinned *)d;
+    atomic_store_explicit(&p->word, 1, memory_order_release);
+    akti_futex_wake(&p->word, 1);
+}
+
+static void *
+pinned_main(void *arg)
+{
+    pinned *p = arg;
+    pinned_root *r = p->root;
+    for (;;) {
+        for (int i = 0; i < 2000 && atomic_load_explicit(&p->word, memory_order_acquire) == 0
+             && !atomic_load_explicit(&p->quit, memory_order_acquire); i++) {
+            akti_cpu_relax();
+        }
+        while (atomic_load_explicit(&p->word, memory_order_acquire) == 0
+            && !atomic_load_explicit(&p->quit, memory_order_acquire)) {
+            akti_futex_wait(&p->word, 0, -1);
+        }
+        if (atomic_exchange_explicit(&p->word, 0, memory_order_acq_rel)) {
+            akti_cell_run(p->cell, INT_MAX);
+        }
+        if (atomic_load_explicit(&p->quit, memory_order_acquire)) {
+            break;
+        }
+    }
+    akti_msg_cache_flush();
+    free(p);
+    pthread_mutex_lock(&r->mu);
+    r->live--;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+static void pinned_detach(akti_dispatcher *d, akt_cell *c);
+
+static const akti_dispatcher_ops pinned_inst_ops = {
+    .name = "pinned-thread",
+    .start = noop_start,
+    .stop = noop_stop,
+    .schedule = pinned_schedule,
+    .detach = pinned_detach,
+    .destroy = NULL,
+};
+
+static akt_err
+pinned_attach(akti_dispatcher *d, akt_cell *c)
+{
+    pinned_root *r = (pinned_root *)d;
+    pinned *p = calloc(1, sizeof(*p));
+    if (p == NULL) {
+        return AKT_ENOMEM;
+    }
+    p->base.ops = &pinned_inst_ops;
+    p->base.sys = d->sys;
+    p->base.name = "pinned";
+    p->base.throughput = INT_MAX;
+    p->cell = c;
+    p->root = r;
+    pthread_mutex_lock(&r->mu);
+    r->live++;
+    pthread_mutex_unlock(&r->mu);
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&p->th, &at, pinned_main, p);
+    pthread_attr_destroy(&at);
+    if (rc != 0) {
+        pthread_mutex_lock(&r->mu);
+        r->live--;
+        pthread_mutex_unlock(&r->mu);
+        free(p);
+        return AKT_ENOMEM;
+    }
+    c->disp = &p->base;
+    return AKT_OK;
+}
+
+/* called by the instance's own thread, inside the cell's last run */
+static void
+pinned_detach(akti_dispatcher *d, akt_cell *c)
+{
+    pinned *p = (pinned *)d;
+    atomic_store_explicit(&p->quit, 1, memory_order_release);
+    akti_futex_wake(&p->word, 1);
+}
+
+static void
+pinned_stop(akti_dispatcher *d)
+{
+    pinned_root *r = (pinned_root *)d;
+    pthread_mutex_lock(&r->mu);
+    while (r->live > 0) {
+        pthread_cond_wait(&r->cv, &r->mu);
+    }
+    pthread_mutex_unlock(&r->mu);
+}
+
+static void
+pinned_destroy(akti_dispatcher *d)
+{
+    pinned_root *r = (pinned_root *)d;
+    pthread_mutex_destroy(&r->mu);
+    pthread_cond_destroy(&r->cv);
+    free(r);
+}
+
+static const akti_dispatcher_ops pinned_ops = {
+    .name = "pinned",
+    .start = noop_start,
+    .stop = pinned_stop,
+    .schedule = NULL, /* never: cells get an instance at attach */
+    .attach = pinned_attach,
+    .detach = NULL,
+    .destroy = pinned_destroy,
+};
+
+akt_err
+akti_pinned_create(akt_system *sys, akti_dispatcher **out)
+{
+    pinned_root *r = calloc(1, sizeof(*r));
+    if (r == NULL) {
+        return AKT_ENOMEM;
+    }
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->cv, NULL);
+    r->base.ops = &pinned_ops;
+    r->base.sys = sys;
+    r->base.name = "pinned";
+    r->base.throughput = INT_MAX;
+    *out = &r->base;
+    return AKT_OK;
+}

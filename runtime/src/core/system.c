@@ -1,0 +1,874 @@
+/*
+ * system.c -- the actor system: creation (settings, dispatchers, timing
+ * wheel, guardians), termination, the cell slab, the name registry, props
+ * interning, dead letters, lookup by path and path rendering.
+ *
+ * Cells come from per-system slabs (one per size class) carved from large
+ * chunks and never returned before akt_system_free: a stale akt_ref always
+ * points at a cell, so checking its uid is safe. A freed cell goes on its
+ * class's free list; akti_cell_alloc takes a cell only after winning its
+ * `sched` flag, so a run that is still draining a dead incarnation's
+ * mailbox finishes before the slot is reused.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+
+/* size classes: cell header + inline state */
+static const size_t slab_sizes[AKTI_SLAB_CLASSES] = {192, 256, 384, 640, 1152, 0};
+#define PROMISE_CLASS (AKTI_SLAB_CLASSES - 1)
+#define SLAB_CHUNK_CELLS 512
+
+size_t akti_promise_size(void);
+
+/* --- slab ------------------------------------------------------------- */
+
+static void
+slab_init(akti_slab *s, size_t size)
+{
+    pthread_mutex_init(&s->mu, NULL);
+    s->cell_size = size;
+}
+
+static akt_cell *
+slab_carve(akt_system *sys, akti_slab *s, uint32_t cls)
+{
+    if (s->bump == s->bump_end) {
+        size_t bytes = s->cell_size * SLAB_CHUNK_CELLS;
+        char *chunk = malloc(bytes);
+        if (chunk == NULL) {
+            return NULL;
+        }
+        if (s->nchunks == s->capchunks) {
+            size_t nc = s->capchunks ? s->capchunks * 2 : 16;
+            char **nv = realloc(s->chunks, nc * sizeof(*nv));
+            if (nv == NULL) {
+                free(chunk);
+                return NULL;
+            }
+            s->chunks = nv;
+            s->capchunks = nc;
+        }
+        s->chunks[s->nchunks++] = chunk;
+        s->bump = chunk;
+        s->bump_end = chunk + bytes;
+    }
+    akt_cell *c = (akt_cell *)s->bump;
+    s->bump += s->cell_size;
+    memset(c, 0, sizeof(*c));
+    c->sys = sys;
+    c->disp = sys->pool;
+    c->cls = cls;
+    c->kind = cls == PROMISE_CLASS ? AKTI_CELL_PROMISE : AKTI_CELL_ACTOR;
+    atomic_init(&c->sched, 1);
+    atomic_init(&c->uid, 0);
+    atomic_init(&c->mbx, NULL);
+    atomic_init(&c->run_next, NULL);
+    akti_mq_init(c);
+    /* register the slot */
+    pthread_mutex_lock(&sys->slot_mu);
+    if (sys->nslots >= (1u << 24)) {
+        pthread_mutex_unlock(&sys->slot_mu);
+        return NULL; /* 16M cells per system */
+    }
+    if (sys->nslots == sys->capslots) {
+        uint32_t nc = sys->capslots ? sys->capslots * 2 : 1024;
+        akt_cell **nv = realloc(sys->slot_tab, nc * sizeof(*nv));
+        if (nv == NULL) {
+            pthread_mutex_unlock(&sys->slot_mu);
+            return NULL; /* the carved cell is simply never used */
+        }
+        sys->slot_tab = nv;
+        sys->capslots = nc;
+    }
+    c->slot = sys->nslots;
+    sys->slot_tab[sys->nslots++] = c;
+    pthread_mutex_unlock(&sys->slot_mu);
+    return c;
+}
+
+/* akti_cell_alloc -- a cell of class cls whose sched flag the caller now
+ * holds (1), mailbox empty of live messages, uid 0. */
+akt_cell *
+akti_cell_alloc(akt_system *sys, uint32_t cls)
+{
+    akti_slab *s = &sys->slabs[cls];
+    akt_cell *busy = NULL, *c = NULL;
+    pthread_mutex_lock(&s->mu);
+    while ((c = s->free) != NULL) {
+        s->free = c->first_child;
+        uint32_t z = 0;
+        if (atomic_compare_exchange_strong_explicit(
+                &c->sched, &z, 1, memory_order_acq_rel, memory_order_relaxed)) {
+            break;
+        }
+        /* a drain of the old incarnation still runs: skip it for now */
+        c->first_child = busy;
+        busy = c;
+    }
+    while (busy) {
+        akt_cell *n = busy->first_child;
+        busy->first_child = s->free;
+        s->free = busy;
+        busy = n;
+    }
+    if (c == NULL) {
+        c = slab_carve(sys, s, cls);
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (c) {
+        c->first_child = NULL;
+    }
+    return c;
+}
+
+void
+akti_cell_free(akt_cell *c)
+{
+    akt_system *sys = c->sys;
+    akti_slab *s = &sys->slabs[c->cls];
+    pthread_mutex_lock(&s->mu);
+    c->first_child = s->free;
+    s->free = c;
+    pthread_mutex_unlock(&s->mu);
+}
+
+akt_cell *
+akti_slot_cell(akt_system *sys, uint32_t slot)
+{
+    akt_cell *c = NULL;
+    pthread_mutex_lock(&sys->slot_mu);
+    if (slot < sys->nslots) {
+        c = sys->slot_tab[slot];
+    }
+    pthread_mutex_unlock(&sys->slot_mu);
+    return c;
+}
+
+/* --- names ---------------------------------------------------------------- */
+
+static size_t
+name_hash(akt_cell *parent, const char *name)
+{
+    uint64_t h = 1469598103934665603ull ^ (uint64_t)(uintptr_t)parent;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        h = (h ^ *p) * 1099511628211ull;
+    }
+    return (size_t)(h ^ (h >> 29));
+}
+
+static akt_err
+names_grow(akt_system *sys)
+{
+    size_t nc = sys->names_cap ? sys->names_cap * 2 : 256;
+    akti_name_ent **nt = calloc(nc, sizeof(*nt));
+    if (nt == NULL) {
+        return AKT_ENOMEM;
+    }
+    for (size_t i = 0; i < sys->names_cap; i++) {
+        akti_name_ent *e = sys->names[i];
+        while (e) {
+            akti_name_ent *n = e->next;
+            size_t b = name_hash(e->parent, e->name) & (nc - 1);
+            e->next = nt[b];
+            nt[b] = e;
+            e = n;
+        }
+    }
+    free(sys->names);
+    sys->names = nt;
+    sys->names_cap = nc;
+    return AKT_OK;
+}
+
+akt_err
+akti_names_add(akt_system *sys, akt_cell *parent, const char *name, akt_cell *cell)
+{
+    akt_err rc = AKT_OK;
+    pthread_mutex_lock(&sys->names_mu);
+    if (sys->names_len * 2 >= sys->names_cap && (rc = names_grow(sys)) != AKT_OK) {
+        goto out;
+    }
+    size_t b = name_hash(parent, name) & (sys->names_cap - 1);
+    for (akti_name_ent *e = sys->names[b]; e; e = e->next) {
+        if (e->parent == parent && strcmp(e->name, name) == 0) {
+            rc = AKT_EEXIST;
+            goto out;
+        }
+    }
+    akti_name_ent *e = malloc(sizeof(*e));
+    if (e == NULL) {
+        rc = AKT_ENOMEM;
+        goto out;
+    }
+    e->parent = parent;
+    e->cell = cell;
+    e->name = name;
+    e->next = sys->names[b];
+    sys->names[b] = e;
+    sys->names_len++;
+out:
+    pthread_mutex_unlock(&sys->names_mu);
+    return rc;
+}
+
+void
+akti_names_del(akt_system *sys, akt_cell *parent, const char *name)
+{
+    pthread_mutex_lock(&sys->names_mu);
+    if (sys->names_cap) {
+        size_t b = name_hash(parent, name) & (sys->names_cap - 1);
+        for (akti_name_ent **pp = &sys->names[b]; *pp; pp = &(*pp)->next) {
+            akti_name_ent *e = *pp;
+            if (e->parent == parent && strcmp(e->name, name) == 0) {
+                *pp = e->next;
+                free(e);
+                sys->names_len--;
+                break;
+            }
+        }
+    }
+    pthread_mutex_unlock(&sys->names_mu);
+}
+
+akt_cell *
+akti_names_get(akt_system *sys, akt_cell *parent, const char *name)
+{
+    akt_cell *c = NULL;
+    pthread_mutex_lock(&sys->names_mu);
+    if (sys->names_cap) {
+        size_t b = name_hash(parent, name) & (sys->names_cap - 1);
+        for (akti_name_ent *e = sys->names[b]; e; e = e->next) {
+            if (e->parent == parent && strcmp(e->name, name) == 0) {
+                c = e->cell;
+                break;
+            }
+        }
+    }
+    pthread_mutex_unlock(&sys->names_mu);
+    return c;
+}
+
+/* --- props interning ---------------------------------------------------- */
+
+static akti_dispatcher *
+disp_for(akt_system *sys, const char *name, akt_err *err)
+{
+    if (name == NULL || strcmp(name, "default") == 0
+        || strcmp(name, "akt.actor.default-dispatcher") == 0) {
+        return sys->pool;
+    }
+    if (strcmp(name, "pinned") == 0) {
+        return sys->pinned;
+    }
+    if (strcmp(name, "calling-thread") == 0) {
+        return sys->calling;
+    }
+    if (strcmp(name, "blocking") == 0 || strcmp(name, "akt.actor.blocking-dispatcher") == 0) {
+        return sys->blocking;
+    }
+    *err = AKT_ENOENT;
+    return NULL;
+}
+
+static bool
+props_same(const akti_props_rec *r, const akt_props *p)
+{
+    const akt_props *q = &r->props;
+    if (q->behavior != p->behavior || q->behavior_arg != p->behavior_arg
+        || q->lifecycle != p->lifecycle || q->state_size != p->state_size
+        || q->state_init != p->state_init || q->state_fini != p->state_fini
+        || q->init_arg != p->init_arg) {
+        return false;
+    }
+    if ((p->dispatcher == NULL) != (q->dispatcher == NULL)
+        || (p->dispatcher && strcmp(p->dispatcher, q->dispatcher) != 0)) {
+        return false;
+    }
+    if ((p->mailbox != NULL) != r->has_mbox
+        || (p->mailbox && memcmp(p->mailbox, &r->mbox, sizeof(r->mbox)) != 0)) {
+        return false;
+    }
+    if ((p->supervisor != NULL) != r->has_sup
+        || (p->supervisor && memcmp(p->supervisor, &r->sup, sizeof(r->sup)) != 0)) {
+        return false;
+    }
+    return true;
+}
+
+/* One record per distinct props, kept until akt_system_free: cells point at
+ * it instead of each carrying a copy (the per-actor footprint). */
+akti_props_rec *
+akti_props_intern(akt_system *sys, const akt_props *p, akt_err *err)
+{
+    pthread_mutex_lock(&sys->props_mu);
+    akti_props_rec *r;
+    for (r = sys->props_list; r; r = r->next) {
+        if (props_same(r, p)) {
+            pthread_mutex_unlock(&sys->props_mu);
+            return r;
+        }
+    }
+    *err = AKT_OK;
+    akti_dispatcher *d = disp_for(sys, p->dispatcher, err);
+    if (d == NULL) {
+        pthread_mutex_unlock(&sys->props_mu);
+        *err = AKT_EINVAL;
+        return NULL;
+    }
+    if (p->mailbox && p->mailbox->kind == AKT_MAILBOX_PRIORITY && p->mailbox->priority == NULL) {
+        pthread_mutex_unlock(&sys->props_mu);
+        *err = AKT_EINVAL;
+        return NULL;
+    }
+    if (p->supervisor
+        && (p->supervisor->kind < AKT_ONE_FOR_ONE || p->supervisor->kind > AKT_REST_FOR_ONE)) {
+        pthread_mutex_unlock(&sys->props_mu);
+        *err = AKT_EINVAL;
+        return NULL;
+    }
+    r = calloc(1, sizeof(*r));
+    if (r == NULL) {
+        pthread_mutex_unlock(&sys->props_mu);
+        *err = AKT_ENOMEM;
+        return NULL;
+    }
+    r->key = p;
+    r->props = *p;
+    if (p->dispatcher) {
+        r->props.dispatcher = strdup(p->dispatcher);
+    }
+    if (p->mailbox) {
+        r->mbox = *p->mailbox;
+        r->has_mbox = true;
+        r->props.mailbox = &r->mbox;
+    }
+    if (p->supervisor) {
+        r->sup = *p->supervisor;
+        r->has_sup = true;
+        r->props.supervisor = &r->sup;
+    }
+    r->disp = d;
+    r->slab_class = 0;
+    size_t need = sizeof(akt_cell) + p->state_size;
+    for (uint32_t k = 0; k < PROMISE_CLASS; k++) {
+        if (need <= slab_sizes[k]) {
+            r->slab_class = k;
+            break;
+        }
+        r->slab_class = 0; /* too big: state is malloc'd, smallest cell */
+    }
+    r->next = sys->props_list;
+    sys->props_list = r;
+    pthread_mutex_unlock(&sys->props_mu);
+    return r;
+}
+
+/* --- dead letters ---------------------------------------------------------- */
+
+void
+akti_dead_letter(akt_system *sys, akt_ref to, akti_msg *m, akt_err reason)
+{
+    uint64_t n = atomic_fetch_add_explicit(&sys->dead_letters, 1, memory_order_relaxed) + 1;
+    void *body = akti_msg_body(m);
+    const void *view = body;
+    akti_msg *inner = m;
+    if (m->flags & AKTI_MSG_ENVELOPE) {
+        view = ((akti_envelope *)body)->inner;
+        inner = akti_msg_hdr(view);
+    }
+    /* an ask whose request cannot be delivered fails at once */
+    akt_ref snd = m->sender;
+    if (snd.cell_ && snd.cell_->kind == AKTI_CELL_PROMISE && !(inner->flags & AKTI_MSG_SYS)) {
+        akti_future_complete(snd.cell_, snd.uid_, reason == AKT_EFULL ? AKT_EFULL : AKT_ESTOPPED, NULL);
+    }
+    pthread_mutex_lock(&sys->dl_mu);
+    akt_dead_letter_fn fn = sys->dl_fn;
+    void *arg = sys->dl_arg;
+    if (fn) {
+        fn(to, view, reason, arg);
+    }
+    pthread_mutex_unlock(&sys->dl_mu);
+    if (sys->set.dead_letters_log && (int64_t)n <= sys->set.dead_letters_log_max) {
+        fprintf(stderr, "akt[%s]: dead letter #%llu: %s (%s)\n", sys->name,
+            (unsigned long long)n, inner->type ? inner->type->name : "?", akt_err_name(reason));
+    }
+    akt_msg_free(body);
+}
+
+uint64_t
+akt_system_dead_letters(const akt_system *sys)
+{
+    return sys ? atomic_load(&((akt_system *)sys)->dead_letters) : 0;
+}
+
+akt_err
+akt_system_on_dead_letter(akt_system *sys, akt_dead_letter_fn fn, void *arg, void (*fini)(void *))
+{
+    if (sys == NULL) {
+        return AKT_EINVAL;
+    }
+    pthread_mutex_lock(&sys->dl_mu);
+    void (*old_fini)(void *) = sys->dl_fini;
+    void *old_arg = sys->dl_arg;
+    sys->dl_fn = fn;
+    sys->dl_arg = arg;
+    sys->dl_fini = fini;
+    pthread_mutex_unlock(&sys->dl_mu);
+    if (old_fini) {
+        old_fini(old_arg);
+    }
+    return AKT_OK;
+}
+
+/* --- guardians -------------------------------------------------------------- */
+
+static const akt_behavior guardian_behavior = {
+    .name = "guardian",
+    .handlers = NULL,
+    .nhandlers = 0,
+    .unhandled = NULL,
+};
+
+void
+akti_system_guardian_stopped(akt_system *sys, akt_cell *c)
+{
+    if (c == sys->root) {
+        atomic_store_explicit(&sys->terminated, 1, memory_order_release);
+        akti_futex_wake(&sys->terminated, INT32_MAX);
+    }
+}
+
+/* --- create / terminate / free ------------------------------------------ */
+
+static bool
+sys_name_ok(const char *n)
+{
+    if (n == NULL || *n == '\0' || strlen(n) > 128) {
+        return false;
+    }
+    for (const char *p = n; *p; p++) {
+        char ch = *p;
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
+                || ch == '-' || ch == '_')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void system_destroy(akt_system *sys);
+
+akt_err
+akt_system_create(const char *name, const akt_config *cfg, akt_system **out)
+{
+    if (out == NULL || !sys_name_ok(name)) {
+        return AKT_EINVAL;
+    }
+    akt_system *sys = calloc(1, sizeof(*sys));
+    if (sys == NULL) {
+        return AKT_ENOMEM;
+    }
+    akt_err rc;
+    if (cfg == NULL) {
+        if ((rc = akt_config_load(NULL, &sys->cfg, NULL)) != AKT_OK) {
+            free(sys);
+            return rc;
+        }
+    } else {
+        sys->cfg = akt_config_retain((akt_config *)cfg);
+    }
+    if ((rc = akti_settings_read(sys->cfg, &sys->set)) != AKT_OK) {
+        akt_config_release(sys->cfg);
+        free(sys);
+        return rc;
+    }
+    sys->name = strdup(name);
+    atomic_init(&sys->next_uid, 1);
+    pthread_mutex_init(&sys->dl_mu, NULL);
+    pthread_mutex_init(&sys->slot_mu, NULL);
+    pthread_mutex_init(&sys->names_mu, NULL);
+    pthread_mutex_init(&sys->props_mu, NULL);
+    pthread_mutex_init(&sys->disp_mu, NULL);
+    for (int k = 0; k < AKTI_SLAB_CLASSES; k++) {
+        size_t sz = slab_sizes[k];
+        if (k == PROMISE_CLASS) {
+            sz = (akti_promise_size() + 63) & ~(size_t)63;
+        }
+        slab_init(&sys->slabs[k], sz);
+    }
+    sys->default_strategy = (akt_supervisor_strategy){
+        .kind = AKT_ONE_FOR_ONE,
+        .max_restarts = sys->set.max_restarts,
+        .within_ns = sys->set.restart_within_ns,
+    };
+    if (sys->name == NULL
+        || (rc = akti_pool_create(sys, "default", sys->set.workers, sys->set.throughput,
+                sys->set.spin_before_park, &sys->pool)) != AKT_OK
+        || (rc = akti_pool_create(sys, "blocking", sys->set.blocking_workers, 1,
+                sys->set.spin_before_park / 8, &sys->blocking)) != AKT_OK
+        || (rc = akti_calling_create(sys, &sys->calling)) != AKT_OK
+        || (rc = akti_pinned_create(sys, &sys->pinned)) != AKT_OK
+        || (rc = akti_wheel_create(sys->set.tick_ns, sys->set.wheel_size, NULL, true,
+                &sys->wheel)) != AKT_OK) {
+        system_destroy(sys);
+        return rc ? rc : AKT_ENOMEM;
+    }
+    if ((rc = sys->pool->ops->start(sys->pool)) != AKT_OK) {
+        system_destroy(sys);
+        return rc;
+    }
+    if ((rc = sys->blocking->ops->start(sys->blocking)) != AKT_OK) {
+        sys->pool->ops->stop(sys->pool);
+        system_destroy(sys);
+        return rc;
+    }
+    sys->guardian_props = (akt_props){.behavior = &guardian_behavior};
+    akt_ref r;
+    if ((rc = akti_spawn(sys, NULL, &sys->guardian_props, NULL, CELL_F_SYSTEM, &r)) != AKT_OK) {
+        goto fail_started;
+    }
+    sys->root = r.cell_;
+    if ((rc = akti_spawn(sys, sys->root, &sys->guardian_props, "user", CELL_F_SYSTEM, &r)) != AKT_OK) {
+        goto fail_started;
+    }
+    sys->user = r.cell_;
+    if ((rc = akti_spawn(sys, sys->root, &sys->guardian_props, "system", CELL_F_SYSTEM, &r)) != AKT_OK) {
+        goto fail_started;
+    }
+    sys->system_g = r.cell_;
+    *out = sys;
+    return AKT_OK;
+
+fail_started:
+    sys->pool->ops->stop(sys->pool);
+    sys->blocking->ops->stop(sys->blocking);
+    system_destroy(sys);
+    return rc;
+}
+
+akt_err
+akt_system_terminate(akt_system *sys)
+{
+    if (sys == NULL) {
+        return AKT_EINVAL;
+    }
+    if (atomic_exchange(&sys->terminating, 1)) {
+        return AKT_ECLOSED;
+    }
+    akti_send_sys(sys->root, atomic_load(&sys->root->uid), SYS_TERMINATE, NULL, 0, AKT_OK, NULL);
+    return AKT_OK;
+}
+
+akt_err
+akt_system_await_termination(akt_system *sys, int64_t timeout_ns)
+{
+    if (sys == NULL) {
+        return AKT_EINVAL;
+    }
+    int64_t deadline = timeout_ns == AKT_FOREVER ? INT64_MAX : akti_now_ns() + timeout_ns;
+    while (atomic_load_explicit(&sys->terminated, memory_order_acquire) == 0) {
+        int64_t left = deadline == INT64_MAX ? -1 : deadline - akti_now_ns();
+        if (deadline != INT64_MAX && left <= 0) {
+            return AKT_ETIMEDOUT;
+        }
+        akti_futex_wait(&sys->terminated, 0, left);
+    }
+    return AKT_OK;
+}
+
+void akti_promises_fail_all(akt_system *sys);
+
+static void
+system_destroy(akt_system *sys)
+{
+    /* no thread runs cells any more: drain what is left */
+    for (uint32_t i = 0; i < sys->nslots; i++) {
+        akt_cell *c = sys->slot_tab[i];
+        if (c->kind == AKTI_CELL_PROMISE) {
+            continue;
+        }
+        akti_msg *m;
+        for (m = akti_sys_take(c); m;) {
+            akti_msg *n = atomic_load_explicit(&m->next, memory_order_relaxed);
+            /* a WATCH's future is failed below (akti_promises_fail_all) */
+            akt_msg_free(akti_msg_body(m));
+            m = n;
+        }
+        while ((m = akti_mq_pop(c)) != NULL) {
+            akt_msg_free(akti_msg_body(m));
+        }
+        if (c->ext) {
+            free(c->ext->watchers);
+            free(c->ext->watching);
+            free(c->ext->stack);
+            if (c->ext->failed_msg) {
+                akt_msg_free(akti_msg_body(c->ext->failed_msg));
+            }
+            free(c->ext);
+            c->ext = NULL;
+        }
+        if (c->kind == AKTI_CELL_ACTOR && atomic_load(&c->uid) != 0 && c->state
+            && !(c->flags & CELL_F_STATE_INLINE)) {
+            free(c->state);
+        }
+        free(c->name);
+        c->name = NULL;
+        akti_mbox_ext_free(c);
+    }
+    akti_promises_fail_all(sys);
+    if (sys->wheel) {
+        akti_wheel_free(sys->wheel);
+    }
+    if (sys->pool) {
+        sys->pool->ops->destroy(sys->pool);
+    }
+    if (sys->blocking) {
+        sys->blocking->ops->destroy(sys->blocking);
+    }
+    if (sys->calling) {
+        sys->calling->ops->destroy(sys->calling);
+    }
+    if (sys->pinned) {
+        sys->pinned->ops->destroy(sys->pinned);
+    }
+    for (int k = 0; k < AKTI_SLAB_CLASSES; k++) {
+        for (size_t i = 0; i < sys->slabs[k].nchunks; i++) {
+            free(sys->slabs[k].chunks[i]);
+        }
+        free(sys->slabs[k].chunks);
+        pthread_mutex_destroy(&sys->slabs[k].mu);
+    }
+    free(sys->slot_tab);
+    for (size_t i = 0; i < sys->names_cap; i++) {
+        akti_name_ent *e = sys->names[i];
+        while (e) {
+            akti_name_ent *n = e->next;
+            free(e);
+            e = n;
+        }
+    }
+    free(sys->names);
+    while (sys->props_list) {
+        akti_props_rec *n = sys->props_list->next;
+        free((char *)sys->props_list->props.dispatcher);
+        free(sys->props_list);
+        sys->props_list = n;
+    }
+    if (sys->dl_fini) {
+        sys->dl_fini(sys->dl_arg);
+    }
+    pthread_mutex_destroy(&sys->dl_mu);
+    pthread_mutex_destroy(&sys->slot_mu);
+    pthread_mutex_destroy(&sys->names_mu);
+    pthread_mutex_destroy(&sys->props_mu);
+    pthread_mutex_destroy(&sys->disp_mu);
+    akt_config_release(sys->cfg);
+    free(sys->name);
+    free(sys);
+}
+
+void
+akt_system_free(akt_system *sys)
+{
+    if (sys == NULL) {
+        return;
+    }
+    akt_system_terminate(sys);
+    akt_system_await_termination(sys, AKT_FOREVER);
+    /* stale sends may still be draining on the pool; stop it, then the rest */
+    sys->pinned->ops->stop(sys->pinned);
+    sys->pool->ops->stop(sys->pool);
+    sys->blocking->ops->stop(sys->blocking);
+    akti_msg_cache_flush();
+    system_destroy(sys);
+}
+
+const char *
+akt_system_name(const akt_system *sys)
+{
+    return sys ? sys->name : NULL;
+}
+
+const akt_config *
+akt_system_config(const akt_system *sys)
+{
+    return sys ? sys->cfg : NULL;
+}
+
+akt_err
+akt_system_stats(const akt_system *sys, akt_system_stats_t *out)
+{
+    if (sys == NULL || out == NULL) {
+        return AKT_EINVAL;
+    }
+    akt_system *s = (akt_system *)sys;
+    memset(out, 0, sizeof(*out));
+    int64_t live = atomic_load(&s->live_actors);
+    /* the three guardians are not the user's */
+    out->live_actors = live >= 3 ? live - 3 : live;
+    out->live_futures = atomic_load(&s->live_promises);
+    out->dead_letters = atomic_load(&s->dead_letters);
+    out->live_messages = akti_msg_live();
+    return AKT_OK;
+}
+
+/* --- paths and lookup ------------------------------------------------------ */
+
+static void
+auto_name(uint32_t slot, char *buf)
+{
+    /* "$" + base-26 letters of the slot: unique among live actors */
+    char tmp[16];
+    int n = 0;
+    uint32_t v = slot;
+    do {
+        tmp[n++] = (char)('a' + v % 26);
+        v /= 26;
+    } while (v);
+    buf[0] = '$';
+    for (int i = 0; i < n; i++) {
+        buf[1 + i] = tmp[n - 1 - i];
+    }
+    buf[1 + n] = '\0';
+}
+
+static bool
+auto_slot(const char *s, size_t len, uint32_t *slot)
+{
+    if (len < 2 || s[0] != '$' || len > 8) {
+        return false;
+    }
+    uint64_t v = 0;
+    for (size_t i = 1; i < len; i++) {
+        if (s[i] < 'a' || s[i] > 'z') {
+            return false;
+        }
+        v = v * 26 + (uint64_t)(s[i] - 'a');
+    }
+    if (v > UINT32_MAX) {
+        return false;
+    }
+    *slot = (uint32_t)v;
+    return true;
+}
+
+static const char *
+seg_name(akt_cell *c, char *tmp)
+{
+    akt_system *s = c->sys;
+    if (c == s->user) {
+        return "user";
+    }
+    if (c == s->system_g) {
+        return "system";
+    }
+    if (c->name) {
+        return c->name;
+    }
+    auto_name(c->slot, tmp);
+    return tmp;
+}
+
+akt_err
+akt_ref_path(akt_ref ref, char *buf, size_t len)
+{
+    if (ref.cell_ == NULL || buf == NULL || len == 0) {
+        return AKT_EINVAL;
+    }
+    akt_cell *c = ref.cell_;
+    if (c->kind != AKTI_CELL_ACTOR) {
+        snprintf(buf, len, "akt://%s/temp/$%llu", c->sys->name, (unsigned long long)ref.uid_);
+        return AKT_OK;
+    }
+    if (atomic_load(&c->uid) != ref.uid_) {
+        return AKT_ESTOPPED;
+    }
+    const char *segs[64];
+    char tmps[64][16];
+    int n = 0;
+    for (akt_cell *p = c; p && p != c->sys->root && n < 64; p = p->parent) {
+        segs[n] = seg_name(p, tmps[n]);
+        n++;
+    }
+    int w = snprintf(buf, len, "akt://%s", c->sys->name);
+    if (n == 0) {
+        w += snprintf(buf + (w < (int)len ? w : (int)len), w < (int)len ? len - (size_t)w : 0, "/");
+    }
+    for (int i = n - 1; i >= 0; i--) {
+        size_t off = w < (int)len ? (size_t)w : len;
+        w += snprintf(buf + off, len - off, "/%s", segs[i]);
+    }
+    return w < (int)len ? AKT_OK : AKT_ERANGE;
+}
+
+akt_system *
+akt_ref_system(akt_ref ref)
+{
+    return ref.cell_ ? ref.cell_->sys : NULL;
+}
+
+akt_err
+akt_lookup(akt_system *sys, const char *path, akt_ref *out)
+{
+    if (sys == NULL || path == NULL || out == NULL) {
+        return AKT_EINVAL;
+    }
+    const char *p = path;
+    if (strncmp(p, "akt://", 6) == 0) {
+        p += 6;
+        const char *slash = strchr(p, '/');
+        size_t nl = slash ? (size_t)(slash - p) : strlen(p);
+        const char *at = memchr(p, '@', nl);
+        size_t sl = at ? (size_t)(at - p) : nl;
+        if (sl != strlen(sys->name) || strncmp(p, sys->name, sl) != 0) {
+            return AKT_ENOENT;
+        }
+        p = slash ? slash : p + nl;
+    }
+    if (*p != '/') {
+        return AKT_EINVAL;
+    }
+    akt_cell *cur = sys->root;
+    while (*p == '/') {
+        p++;
+        if (*p == '\0') {
+            break;
+        }
+        const char *e = strchr(p, '/');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        char seg[256];
+        if (l == 0 || l >= sizeof(seg)) {
+            return AKT_ENOENT;
+        }
+        memcpy(seg, p, l);
+        seg[l] = '\0';
+        akt_cell *next = NULL;
+        uint32_t slot;
+        if (cur == sys->root && strcmp(seg, "user") == 0) {
+            next = sys->user;
+        } else if (cur == sys->root && strcmp(seg, "system") == 0) {
+            next = sys->system_g;
+        } else if (auto_slot(seg, l, &slot)) {
+            next = akti_slot_cell(sys, slot);
+            if (next && (next->kind != AKTI_CELL_ACTOR || next->parent != cur || next->name)) {
+                next = NULL;
+            }
+        } else {
+            next = akti_names_get(sys, cur, seg);
+        }
+        if (next == NULL) {
+            return AKT_ENOENT;
+        }
+        cur = next;
+        p += l;
+    }
+    uint64_t uid = atomic_load(&cur->uid);
+    if (uid == 0) {
+        return AKT_ENOENT;
+    }
+    *out = (akt_ref){cur, uid};
+    return AKT_OK;
+}
