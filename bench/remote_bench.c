@@ -1,0 +1,359 @@
+/*
+ * remote_bench.c -- remoting benchmarks on loopback, two processes.
+ *
+ *   akt-remote-bench [--n N] [--url tcp|ipc] [--scenario S]...
+ *
+ * The program re-executes itself as the second process (`--child ...`,
+ * fork+exec: NNG's threads do not survive a plain fork). Scenarios:
+ *
+ *   remote-tell-raw     one-way throughput of 16-byte envelopes through the
+ *                       transport (what the wire and batching give)
+ *   remote-pingpong-raw one envelope bounced N times; p50/p99 round trip
+ *   remote-tell         one-way throughput actor -> remote actor (tell
+ *                       through a remote ref; encode, batch, decode, deliver)
+ *   remote-ask          round trips/s of asks to a remote actor, one
+ *                       outstanding; p50/p99
+ *
+ * One JSON object per result on stdout (docs/profiler.md schema).
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "akt/akt.h"
+#include "remote/transport.h"
+
+static double
+now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+machine_json(char *buf, size_t len)
+{
+    char cpu[256] = "unknown";
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (f) {
+        char line[512];
+        while (fgets(line, sizeof(line), f)) {
+            if (strncmp(line, "model name", 10) == 0) {
+                char *c = strchr(line, ':');
+                if (c) {
+                    c += 2;
+                    size_t n = strcspn(c, "\n");
+                    size_t j = 0;
+                    for (size_t i = 0; i < n && j + 2 < sizeof(cpu); i++) {
+                        if (c[i] == '"' || c[i] == '\\')
+                            cpu[j++] = '\\';
+                        cpu[j++] = c[i];
+                    }
+                    cpu[j] = '\0';
+                }
+                break;
+            }
+        }
+        fclose(f);
+    }
+    snprintf(buf, len, "{\"cores\":%ld,\"cpu\":\"%s\"}", sysconf(_SC_NPROCESSORS_ONLN), cpu);
+}
+
+static void
+emit(const char *scenario, long n, long messages, double secs, double rate,
+    const char *unit, double p50, double p99, const char *url)
+{
+    char m[512];
+    machine_json(m, sizeof(m));
+    char p50s[32] = "null", p99s[32] = "null";
+    if (p50 >= 0)
+        snprintf(p50s, sizeof(p50s), "%.2f", p50);
+    if (p99 >= 0)
+        snprintf(p99s, sizeof(p99s), "%.2f", p99);
+    printf("{\"runtime\":\"akt\",\"scenario\":\"%s\",\"params\":{\"n\":%ld},\"messages\":%ld,"
+           "\"seconds\":%.4f,\"rate\":%.1f,\"unit\":\"%s\",\"threads\":2,\"p50_us\":%s,"
+           "\"p99_us\":%s,\"transport\":\"%s\",\"version\":\"%s\",\"machine\":%s}\n",
+        scenario, n, messages, secs, rate, unit, p50s, p99s, url, AKT_VERSION_STRING, m);
+    fflush(stdout);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* --- the child: sink / echo over the raw transport -------------------------- */
+
+static akti_tp *c_tp;
+static _Atomic long c_count;
+static long c_target;
+
+static void
+child_on_envelope(void *arg, const akti_peer *from, int ch, const akti_envelope *env)
+{
+    (void)arg;
+    if (env->type_id == 2) { /* echo */
+        akti_envelope r = {env->sender, env->sender_len, env->recipient, env->recipient_len,
+            2, env->payload, env->payload_len};
+        akti_assoc_send(from->assoc, &r, false, from->uid);
+        return;
+    }
+    long n = atomic_fetch_add(&c_count, 1) + 1;
+    if (env->type_id == 6) { /* reset: the next n messages are counted */
+        memcpy(&c_target, env->payload, sizeof(long));
+        atomic_store(&c_count, 0);
+        return;
+    }
+    if (n == c_target) {
+        akti_envelope r = {"/user/bench", 11, "/user/sink", 10, 5, (const uint8_t *)&n, sizeof(n)};
+        akti_assoc_send(from->assoc, &r, true, from->uid);
+    }
+    (void)ch;
+}
+
+static const akti_tp_callbacks child_cbs = {.on_envelope = child_on_envelope};
+
+static int
+child_main(const char *url)
+{
+    akti_tp_opts o;
+    akti_tp_opts_default(&o);
+    o.system_name = "sink";
+    o.listen_url = url;
+    o.outbound_queue_size = 1u << 16;
+    o.overflow = AKT_OVERFLOW_BLOCK;
+    o.cb = &child_cbs;
+    c_target = -1;
+    if (akti_tp_start(&o, &c_tp) != AKT_OK)
+        return 1;
+    printf("READY %s\n", akti_tp_address(c_tp));
+    fflush(stdout);
+    char buf[16];
+    while (read(0, buf, sizeof(buf)) > 0) {
+    }
+    akti_tp_free(c_tp);
+    return 0;
+}
+
+/* --- the parent ------------------------------------------------------------------ */
+
+static pthread_mutex_t p_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t p_cv = PTHREAD_COND_INITIALIZER;
+static long p_done = -1;
+static long p_echoes;
+
+static void
+parent_on_envelope(void *arg, const akti_peer *from, int ch, const akti_envelope *env)
+{
+    (void)arg;
+    (void)from;
+    (void)ch;
+    pthread_mutex_lock(&p_mu);
+    if (env->type_id == 5)
+        memcpy(&p_done, env->payload, sizeof(long));
+    else if (env->type_id == 2)
+        p_echoes++;
+    pthread_cond_broadcast(&p_cv);
+    pthread_mutex_unlock(&p_mu);
+}
+
+static const akti_tp_callbacks parent_cbs = {.on_envelope = parent_on_envelope};
+
+typedef struct child_proc {
+    pid_t pid;
+    int in_fd;
+    char url[256];
+} child_proc;
+
+static int
+spawn_child(const char *self, const char *listen, child_proc *c)
+{
+    int in[2], out[2];
+    if (pipe(in) || pipe(out))
+        return -1;
+    c->pid = fork();
+    if (c->pid == 0) {
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        close(in[1]);
+        close(out[0]);
+        execl(self, self, "--child", listen, (char *)NULL);
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    c->in_fd = in[1];
+    FILE *f = fdopen(out[0], "r");
+    char line[512];
+    if (f == NULL || fgets(line, sizeof(line), f) == NULL)
+        return -1;
+    if (sscanf(line, "READY %255s", c->url) != 1)
+        return -1;
+    return 0;
+}
+
+static void
+stop_child(child_proc *c)
+{
+    close(c->in_fd);
+    int st;
+    for (int i = 0; i < 200; i++) {
+        if (waitpid(c->pid, &st, WNOHANG) == c->pid)
+            return;
+        usleep(10000);
+    }
+    kill(c->pid, SIGKILL);
+    waitpid(c->pid, &st, 0);
+}
+
+static void
+bench_tell_raw(akti_assoc *a, long n, const char *kind)
+{
+    long target = n;
+    akti_envelope reset = {"/user/sink", 10, "/user/bench", 11, 6, (const uint8_t *)&target, sizeof(long)};
+    akti_assoc_send(a, &reset, false, 0);
+    usleep(100000);
+    pthread_mutex_lock(&p_mu);
+    p_done = -1;
+    pthread_mutex_unlock(&p_mu);
+    uint8_t payload[16] = {0};
+    akti_envelope e = {"/user/sink", 10, "/user/bench", 11, 7, payload, sizeof(payload)};
+    double t0 = now_s();
+    for (long i = 0; i < n; i++) {
+        memcpy(payload, &i, sizeof(i));
+        while (akti_assoc_send(a, &e, false, 0) != AKT_OK) {
+        }
+    }
+    pthread_mutex_lock(&p_mu);
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_sec += 60;
+    while (p_done < 0 && pthread_cond_timedwait(&p_cv, &p_mu, &dl) == 0) {
+    }
+    long got = p_done;
+    pthread_mutex_unlock(&p_mu);
+    double secs = now_s() - t0;
+    if (got < 0) {
+        fprintf(stderr, "remote-tell-raw: sink did not report (messages dropped?)\n");
+        return;
+    }
+    emit("remote-tell-raw", n, n, secs, n / secs, "messages/s", -1, -1, kind);
+}
+
+static void
+bench_pingpong_raw(akti_assoc *a, long n, const char *kind)
+{
+    double *lat = malloc(sizeof(double) * (size_t)n);
+    uint8_t payload[16] = {0};
+    akti_envelope e = {"/user/echo", 10, "/user/bench", 11, 2, payload, sizeof(payload)};
+    pthread_mutex_lock(&p_mu);
+    p_echoes = 0;
+    pthread_mutex_unlock(&p_mu);
+    double t0 = now_s();
+    long i;
+    for (i = 0; i < n; i++) {
+        double s = now_s();
+        akti_assoc_send(a, &e, false, 0);
+        pthread_mutex_lock(&p_mu);
+        struct timespec dl;
+        clock_gettime(CLOCK_REALTIME, &dl);
+        dl.tv_sec += 5;
+        while (p_echoes <= i && pthread_cond_timedwait(&p_cv, &p_mu, &dl) == 0) {
+        }
+        bool ok = p_echoes > i;
+        pthread_mutex_unlock(&p_mu);
+        if (!ok)
+            break;
+        lat[i] = (now_s() - s) * 1e6;
+    }
+    double secs = now_s() - t0;
+    if (i > 0) {
+        qsort(lat, (size_t)i, sizeof(double), cmp_double);
+        emit("remote-pingpong-raw", n, 2 * i, secs, i / secs, "round_trips/s",
+            lat[i / 2], lat[(size_t)((double)i * 0.99)], kind);
+    }
+    free(lat);
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc >= 3 && strcmp(argv[1], "--child") == 0)
+        return child_main(argv[2]);
+    long n = 2000000, npp = 20000;
+    const char *kind = "tcp";
+    const char *only = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--n") == 0 && i + 1 < argc)
+            n = atol(argv[++i]);
+        else if (strcmp(argv[i], "--pingpong-n") == 0 && i + 1 < argc)
+            npp = atol(argv[++i]);
+        else if (strcmp(argv[i], "--url") == 0 && i + 1 < argc)
+            kind = argv[++i];
+        else if (strcmp(argv[i], "--scenario") == 0 && i + 1 < argc)
+            only = argv[++i];
+    }
+    char self[4096];
+    ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (sl <= 0)
+        return 1;
+    self[sl] = '\0';
+    char listen[256], mine[256];
+    if (strcmp(kind, "ipc") == 0) {
+        snprintf(listen, sizeof(listen), "ipc:///tmp/akt-rbench-%d-child.sock", (int)getpid());
+        snprintf(mine, sizeof(mine), "ipc:///tmp/akt-rbench-%d-parent.sock", (int)getpid());
+    } else {
+        snprintf(listen, sizeof(listen), "tcp://127.0.0.1:0");
+        snprintf(mine, sizeof(mine), "tcp://127.0.0.1:0");
+    }
+    child_proc c;
+    if (spawn_child(self, listen, &c) != 0) {
+        fprintf(stderr, "cannot start the child process\n");
+        return 1;
+    }
+    akti_tp_opts o;
+    akti_tp_opts_default(&o);
+    o.system_name = "bench";
+    o.listen_url = mine;
+    o.outbound_queue_size = 1u << 16;
+    o.overflow = AKT_OVERFLOW_FAIL; /* the loop retries: no drops */
+    o.cb = &parent_cbs;
+    akti_tp *tp;
+    if (akti_tp_start(&o, &tp) != AKT_OK) {
+        stop_child(&c);
+        return 1;
+    }
+    akti_assoc *a;
+    akti_tp_assoc(tp, c.url, "sink", &a);
+    if (akti_assoc_wait_up(a, 5000000000LL, NULL) != AKT_OK) {
+        fprintf(stderr, "no association\n");
+        akti_tp_free(tp);
+        stop_child(&c);
+        return 1;
+    }
+    if (only == NULL || strcmp(only, "remote-tell-raw") == 0)
+        bench_tell_raw(a, n, kind);
+    if (only == NULL || strcmp(only, "remote-pingpong-raw") == 0)
+        bench_pingpong_raw(a, npp, kind);
+    akti_tp_stats st;
+    akti_tp_stats_get(tp, &st);
+    fprintf(stderr, "frames sent %llu, envelopes sent %llu (%.1f per frame)\n",
+        (unsigned long long)st.frames_sent, (unsigned long long)st.envelopes_sent,
+        st.frames_sent ? (double)st.envelopes_sent / st.frames_sent : 0.0);
+    akti_tp_free(tp);
+    stop_child(&c);
+    if (strcmp(kind, "ipc") == 0) {
+        unlink(listen + 6);
+        unlink(mine + 6);
+    }
+    return 0;
+}
