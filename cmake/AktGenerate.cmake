@@ -1,0 +1,79 @@
+# AktGenerate.cmake -- akt_generate(): compile .akt files with aktc at build
+# time, like protobuf_generate().
+#
+#   akt_generate(TARGET <target>
+#                FILES <x.akt>...
+#                [IMPORT_DIRS <dir>...]   # -I for aktc (the file's own folder is always searched)
+#                [OUT_DIR <dir>]          # default: ${CMAKE_CURRENT_BINARY_DIR}/akt_gen
+#                [OUT_SOURCES <var>])     # receives the generated .c/.h paths
+#
+# For each x.akt the build runs `aktc --c_out OUT_DIR --depfile ...`, adds
+# x.akt.c to the target's sources and OUT_DIR to its include directories
+# (PUBLIC, so dependents see the headers). The depfile lists every file x.akt
+# imports, directly or not, so editing an imported file regenerates its
+# dependents. Files imported by x.akt need their own entry in FILES (or in
+# another target's akt_generate) for their generated .c to be compiled.
+#
+# aktc comes from the akt build itself (target aktc) or, outside it, from
+# find_package(akt) (imported target akt::aktc); AKTC_EXECUTABLE overrides.
+include_guard(GLOBAL)
+
+function(akt_generate)
+  cmake_parse_arguments(AG "" "TARGET;OUT_DIR;OUT_SOURCES" "FILES;IMPORT_DIRS" ${ARGN})
+  if(NOT AG_TARGET OR NOT TARGET ${AG_TARGET})
+    message(FATAL_ERROR "akt_generate: TARGET must name an existing target")
+  endif()
+  if(NOT AG_FILES)
+    message(FATAL_ERROR "akt_generate: no FILES given")
+  endif()
+  if(AG_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "akt_generate: unknown arguments ${AG_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT AG_OUT_DIR)
+    set(AG_OUT_DIR ${CMAKE_CURRENT_BINARY_DIR}/akt_gen)
+  endif()
+  file(MAKE_DIRECTORY ${AG_OUT_DIR})
+
+  if(AKTC_EXECUTABLE)
+    set(aktc ${AKTC_EXECUTABLE})
+    set(aktc_dep ${AKTC_EXECUTABLE})
+  elseif(TARGET aktc)
+    set(aktc $<TARGET_FILE:aktc>)
+    set(aktc_dep aktc)
+  elseif(TARGET akt::aktc)
+    set(aktc $<TARGET_FILE:akt::aktc>)
+    set(aktc_dep akt::aktc)
+  else()
+    find_program(AKTC_EXECUTABLE aktc REQUIRED)
+    set(aktc ${AKTC_EXECUTABLE})
+    set(aktc_dep ${AKTC_EXECUTABLE})
+  endif()
+
+  set(import_args "")
+  foreach(d IN LISTS AG_IMPORT_DIRS)
+    get_filename_component(d ${d} ABSOLUTE)
+    list(APPEND import_args -I ${d})
+  endforeach()
+
+  set(outputs "")
+  foreach(f IN LISTS AG_FILES)
+    get_filename_component(abs ${f} ABSOLUTE)
+    get_filename_component(name ${f} NAME)
+    set(h ${AG_OUT_DIR}/${name}.h)
+    set(c ${AG_OUT_DIR}/${name}.c)
+    set(d ${AG_OUT_DIR}/${name}.d)
+    add_custom_command(
+      OUTPUT ${h} ${c}
+      COMMAND ${aktc} --c_out ${AG_OUT_DIR} --depfile ${d} ${import_args} ${abs}
+      DEPENDS ${abs} ${aktc_dep}
+      DEPFILE ${d}
+      COMMENT "aktc ${f}"
+      VERBATIM)
+    list(APPEND outputs ${h} ${c})
+    target_sources(${AG_TARGET} PRIVATE ${c} ${h})
+  endforeach()
+  target_include_directories(${AG_TARGET} PUBLIC $<BUILD_INTERFACE:${AG_OUT_DIR}>)
+  if(AG_OUT_SOURCES)
+    set(${AG_OUT_SOURCES} ${outputs} PARENT_SCOPE)
+  endif()
+endfunction()
