@@ -1174,6 +1174,27 @@ START_TEST(unknown_fields_are_skipped_and_missing_ones_defaulted)
 }
 END_TEST
 
+START_TEST(zero_values_that_differ_from_defaults_survive_a_round_trip)
+{
+    /* found by fuzz_reader: an encoder that leaves out zero instead of the
+     * default turns id 0 into 7 on the way back */
+    test_Sample *m = akt_msg_new(&test_sample_desc, 64);
+    m->id = 0;
+    m->name = (akt_str){NULL, 0};
+    akt_buf b;
+    akt_buf_init(&b);
+    ck_assert_int_eq(akt_msg_encode(m, &b), AKT_OK);
+    test_Sample *d;
+    ck_assert_int_eq(akt_msg_decode(&test_sample_desc, b.data, b.len, NULL, (void **)&d), AKT_OK);
+    ck_assert_uint_eq(d->id, 0);
+    ck_assert_uint_eq(d->name.len, 0);
+    ck_assert_str_eq(d->name.ptr, "");
+    akt_msg_free(d);
+    akt_msg_free(m);
+    akt_buf_free(&b);
+}
+END_TEST
+
 START_TEST(bad_messages_are_rejected_and_nothing_leaks)
 {
     akt_buf b;
@@ -1380,6 +1401,56 @@ START_TEST(refs_travel_as_paths_and_none_as_nil)
     akt_buf_free(&b);
 }
 END_TEST
+
+static akt_err
+ignore_all(void *state, akt_ctx *ctx, const void *msg)
+{
+    (void)state;
+    (void)ctx;
+    (void)msg;
+    return AKT_OK;
+}
+
+START_TEST(refs_resolve_in_the_receiving_system)
+{
+    static const akt_behavior beh = {.name = "idle", .unhandled = ignore_all};
+    akt_props props = {.behavior = &beh};
+    akt_system *sys;
+    ck_assert_int_eq(akt_system_create("codec", NULL, &sys), AKT_OK);
+    akt_ref a;
+    ck_assert_int_eq(akt_spawn(sys, &props, "a", &a), AKT_OK);
+    akt_buf b;
+    akt_buf_init(&b);
+    ck_assert_int_eq(akt_mp_put_ref(&b, a), AKT_OK);
+    akt_reader r = reader(&b);
+    akt_str path;
+    ck_assert_int_eq(akt_mp_get_str(&r, test_arena(), &path), AKT_OK);
+    ck_assert_str_eq(path.ptr, "akt://codec/user/a");
+    r = reader(&b);
+    r.system = sys;
+    akt_ref back;
+    ck_assert_int_eq(akt_mp_get_ref(&r, &back), AKT_OK);
+    ck_assert(akt_ref_equal(back, a));
+
+    /* once the actor is gone: its path resolves to none, and a stale ref
+     * encodes as nil */
+    akt_future *f;
+    ck_assert_int_eq(akt_watch_future(a, &f), AKT_OK);
+    ck_assert_int_eq(akt_stop(a), AKT_OK);
+    ck_assert_int_eq(akt_future_wait(f, AKT_SEC(5), NULL), AKT_OK);
+    akt_future_release(f);
+    r = reader(&b);
+    r.system = sys;
+    ck_assert_int_eq(akt_mp_get_ref(&r, &back), AKT_OK);
+    ck_assert(akt_ref_is_none(back));
+    b.len = 0;
+    ck_assert_int_eq(akt_mp_put_ref(&b, a), AKT_OK);
+    ck_assert_uint_eq(b.len, 1);
+    ck_assert_uint_eq(b.data[0], 0xc0);
+    akt_buf_free(&b);
+    akt_system_free(sys);
+}
+END_TEST
 #endif
 
 static Suite *
@@ -1418,11 +1489,13 @@ codec_suite(void)
     tcase_add_test(t, message_round_trips_through_encode_and_decode);
     tcase_add_test(t, decoded_message_written_by_msgpack_c);
     tcase_add_test(t, unknown_fields_are_skipped_and_missing_ones_defaulted);
+    tcase_add_test(t, zero_values_that_differ_from_defaults_survive_a_round_trip);
     tcase_add_test(t, bad_messages_are_rejected_and_nothing_leaks);
     tcase_add_test(t, message_limits_apply_to_nesting_and_size);
     tcase_add_test(t, allocation_failure_at_every_point_is_enomem);
 #ifdef AKT_CODEC_TEST_REFS
     tcase_add_test(t, refs_travel_as_paths_and_none_as_nil);
+    tcase_add_test(t, refs_resolve_in_the_receiving_system);
 #endif
     suite_add_tcase(s, t);
     return s;

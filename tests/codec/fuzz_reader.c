@@ -15,6 +15,7 @@
  * Build: cmake -DCMAKE_C_COMPILER=clang -DAKT_BUILD_FUZZ=ON; run
  * fuzz_reader -max_total_time=300 corpus/.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,8 +24,11 @@
 
 #define CHECK(c)                                                              \
     do {                                                                      \
-        if (!(c))                                                             \
-            __builtin_trap();                                                 \
+        if (!(c)) {                                                           \
+            fprintf(stderr, "fuzz_reader.c:%d: CHECK(%s) failed\n",          \
+                __LINE__, #c);                                                \
+            abort();                                                          \
+        }                                                                     \
     } while (0)
 
 static const akt_type blob_desc = {
@@ -43,7 +47,8 @@ walk(const uint8_t *data, size_t size, const akt_codec_limits *lim, uint8_t mode
     while (r.p < r.end && step < 100000) {
         step++;
         /* steer with the byte under the cursor, mixed with the mode */
-        unsigned twist = (unsigned)(*r.p ^ mode ^ step) % 16;
+        uint8_t cur = *r.p; /* peek may latch an error and move r.p */
+        unsigned twist = (unsigned)(cur ^ mode ^ step) % 16;
         akt_mp_type t = akt_mp_peek(&r);
         akt_err rc = AKT_OK;
         uint64_t u;
@@ -62,9 +67,10 @@ walk(const uint8_t *data, size_t size, const akt_codec_limits *lim, uint8_t mode
         } else if (twist == 2) {
             akt_mp_leave(&r);
         } else if (twist == 3) {
-            void *p = akt_mp_alloc(&r, arena, *r.p, 8, 8);
+            size_t cnt = cur & 0x0f;
+            void *p = akt_mp_alloc(&r, arena, cnt, 8, 8);
             if (p) {
-                memset(p, 0xab, (size_t)*r.p * 8);
+                memset(p, 0xab, cnt * 8);
             }
         } else {
             if (twist == 4) {

@@ -2,7 +2,7 @@
  * ref.c -- actor refs on the wire (akt_mp_put_ref / akt_mp_get_ref).
  *
  * A ref travels as its full path string ("akt://sys@host:port/user/a"),
- * AKT_REF_NONE as nil. Kept apart from the other primitives because it is
+ * AKT_REF_NONE and a stale ref (its actor stopped) as nil. Kept apart from the other primitives because it is
  * the only codec file that calls into the actor system (akt_ref_path,
  * akt_lookup), so the rest of the codec links without the core.
  *
@@ -29,7 +29,15 @@ akt_mp_put_ref(akt_buf *b, akt_ref ref)
     if (rc == AKT_OK) {
         return akt_mp_put_str(b, small, strnlen(small, sizeof small));
     }
-    /* Maybe too long for the stack buffer: one retry at the maximum. */
+    if (rc == AKT_ESTOPPED) {
+        /* The actor is gone: the receiver would resolve its path to
+         * AKT_REF_NONE anyway (dead letters), so the message stays valid. */
+        return akt_mp_put_nil(b);
+    }
+    if (rc != AKT_ERANGE) {
+        return rc;
+    }
+    /* Too long for the stack buffer: one retry at the maximum. */
     char *big = malloc(REF_PATH_MAX);
     if (big == NULL) {
         return AKT_ENOMEM;
