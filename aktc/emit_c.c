@@ -1140,7 +1140,7 @@ emit_actor(sb *h, sb *c, const ast_decl *a)
     sb table = {0};
     for (const ast_handler *hd = a->handlers; hd; hd = hd->next) {
         tmpl(c, aktc_tmpl_source, "trampoline", "snake", a->snake, "h", hd->snake, "cname",
-            a->cname, NULL);
+            a->cname, "qname", a->qname, NULL);
         if (hd->reply) {
             tmpl(c, aktc_tmpl_source, "ask_wait", "snake", a->snake, "h", hd->snake, "reply_c",
                 hd->reply_decl->cname, "reply_snake", hd->reply_decl->snake, NULL);

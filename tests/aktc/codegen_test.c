@@ -862,6 +862,130 @@ START_TEST(props_are_filled_from_the_handler_table)
 }
 END_TEST
 
+#if AKT_HAVE_CORE
+/* A Store that answers Defaults with a Nested naming itself, Empty with an
+ * error, and Point with a reply of the wrong type. */
+static akt_err
+store_on_defaults(corpus_all_StoreState *state, akt_ctx *ctx, const corpus_all_Defaults *msg)
+{
+    corpus_all_Nested *n = corpus_all_nested_alloc(64);
+    if (n == NULL) {
+        return AKT_ENOMEM;
+    }
+    n->owner = akt_ctx_self(ctx);
+    n->numbers.len = 1;
+    n->numbers.items = ARRAY(akt_msg_arena(n), int32_t, 1);
+    n->numbers.items[0] = msg->answer + (int32_t)state->writes++;
+    akt_err err = corpus_all_store_reply_defaults(ctx, n);
+    if (err != AKT_OK) {
+        corpus_all_nested_free(n);
+    }
+    return err;
+}
+
+static akt_err
+store_on_empty(corpus_all_StoreState *state, akt_ctx *ctx, const corpus_all_Empty *msg)
+{
+    (void)state;
+    (void)msg;
+    return akt_reply_error(ctx, AKT_EBUSY);
+}
+
+static akt_err
+store_on_point(corpus_all_StoreState *state, akt_ctx *ctx, const corpus_common_Point *msg)
+{
+    (void)state;
+    (void)msg;
+    return akt_reply(ctx, corpus_all_empty_new()); /* not a Point */
+}
+
+static const corpus_all_StoreHandlers store_handlers = {
+    .on_defaults = store_on_defaults,
+    .on_empty = store_on_empty,
+    .on_point = store_on_point,
+};
+
+START_TEST(typed_ask_gets_a_typed_reply_and_refs_cross_the_wire)
+{
+    akt_system *sys;
+    akt_props props;
+    akt_ref store;
+    ck_assert_int_eq(akt_system_create("codegen", NULL, &sys), AKT_OK);
+    ck_assert_int_eq(corpus_all_store_props(&store_handlers, &props), AKT_OK);
+    ck_assert_int_eq(akt_spawn(sys, &props, "store", &store), AKT_OK);
+
+    for (int i = 0; i < 2; i++) {
+        akt_future *f;
+        corpus_all_Nested *reply = NULL;
+        ck_assert_int_eq(corpus_all_store_ask_defaults(store, corpus_all_defaults_alloc(0),
+                             AKT_SEC(5), &f), AKT_OK);
+        ck_assert_int_eq(corpus_all_store_ask_defaults_wait(f, AKT_SEC(5), &reply), AKT_OK);
+        akt_future_release(f);
+        ck_assert_int_eq(reply->numbers.items[0], 42 + i); /* state persists */
+        ck_assert(akt_ref_equal(reply->owner, store));
+
+        /* a ref travels as its path and resolves in the same system */
+        akt_buf b = encode(reply);
+        akt_reader r;
+        akt_reader_init(&r, b.data, b.len, NULL);
+        r.system = sys;
+        corpus_all_Nested *back = corpus_all_nested_alloc(b.len);
+        ck_assert_int_eq(corpus_all_nested_desc.decode(back, &r, akt_msg_arena(back)), AKT_OK);
+        ck_assert(akt_ref_equal(back->owner, store));
+        ck_assert(corpus_all_nested_equal(back, reply));
+        corpus_all_nested_free(back);
+        akt_buf_free(&b);
+        corpus_all_nested_free(reply);
+    }
+    akt_system_free(sys);
+}
+END_TEST
+
+START_TEST(error_replies_wrong_types_and_missing_handlers)
+{
+    akt_system *sys;
+    akt_props props;
+    akt_ref store;
+    akt_future *f;
+    ck_assert_int_eq(akt_system_create("codegen", NULL, &sys), AKT_OK);
+    ck_assert_int_eq(corpus_all_store_props(&store_handlers, &props), AKT_OK);
+    ck_assert_int_eq(akt_spawn(sys, &props, "store", &store), AKT_OK);
+
+    corpus_all_Empty *empty = NULL;
+    ck_assert_int_eq(corpus_all_store_ask_empty(store, corpus_all_empty_new(), AKT_SEC(5), &f),
+        AKT_OK);
+    ck_assert_int_eq(corpus_all_store_ask_empty_wait(f, AKT_SEC(5), &empty), AKT_EBUSY);
+    ck_assert_ptr_null(empty);
+    akt_future_release(f);
+
+    corpus_common_Point *p = NULL;
+    ck_assert_int_eq(corpus_all_store_ask_point(store, corpus_common_point_new(1, 2), AKT_SEC(5),
+                         &f), AKT_OK);
+    ck_assert_int_eq(corpus_all_store_ask_point_wait(f, AKT_SEC(5), &p), AKT_ETYPE);
+    ck_assert_ptr_null(p);
+    akt_future_release(f);
+
+    /* A message whose handler is NULL fails the actor: it restarts with a
+     * fresh state (writes back to 0) and keeps its mailbox. */
+    corpus_all_Nested *reply = NULL;
+    ck_assert_int_eq(corpus_all_store_ask_defaults(store, corpus_all_defaults_alloc(0),
+                         AKT_SEC(5), &f), AKT_OK);
+    ck_assert_int_eq(corpus_all_store_ask_defaults_wait(f, AKT_SEC(5), &reply), AKT_OK);
+    ck_assert_int_eq(reply->numbers.items[0], 42);
+    corpus_all_nested_free(reply);
+    akt_future_release(f);
+    ck_assert_int_eq(corpus_all_store_tell_scalars(store, corpus_all_scalars_alloc(0)), AKT_OK);
+    ck_assert_int_eq(corpus_all_store_ask_defaults(store, corpus_all_defaults_alloc(0),
+                         AKT_SEC(5), &f), AKT_OK);
+    ck_assert_int_eq(corpus_all_store_ask_defaults_wait(f, AKT_SEC(5), &reply), AKT_OK);
+    ck_assert_int_eq(reply->numbers.items[0], 42); /* not 43: restarted */
+    corpus_all_nested_free(reply);
+    akt_future_release(f);
+    akt_system_free(sys);
+}
+END_TEST
+#endif
+
 static Suite *
 codegen_suite(void)
 {
@@ -899,6 +1023,10 @@ codegen_suite(void)
     suite_add_tcase(s, t);
     t = tcase_create("actors");
     tcase_add_test(t, props_are_filled_from_the_handler_table);
+#if AKT_HAVE_CORE
+    tcase_add_test(t, typed_ask_gets_a_typed_reply_and_refs_cross_the_wire);
+    tcase_add_test(t, error_replies_wrong_types_and_missing_handlers);
+#endif
     suite_add_tcase(s, t);
     return s;
 }

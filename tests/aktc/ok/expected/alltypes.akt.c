@@ -1815,7 +1815,7 @@ corpus_all_store_on_scalars(void *state, akt_ctx *ctx, const void *msg)
 {
     const corpus_all_StoreHandlers *h = akt_ctx_behavior_arg(ctx);
     if (h->on_scalars == NULL) {
-        return AKT_EUNHANDLED;
+        return akt_ctx_fail(ctx, AKT_EUNHANDLED, "corpus.all.Store: on_scalars is NULL");
     }
     return h->on_scalars(state, ctx, msg);
 }
@@ -1825,7 +1825,7 @@ corpus_all_store_on_defaults(void *state, akt_ctx *ctx, const void *msg)
 {
     const corpus_all_StoreHandlers *h = akt_ctx_behavior_arg(ctx);
     if (h->on_defaults == NULL) {
-        return AKT_EUNHANDLED;
+        return akt_ctx_fail(ctx, AKT_EUNHANDLED, "corpus.all.Store: on_defaults is NULL");
     }
     return h->on_defaults(state, ctx, msg);
 }
@@ -1854,7 +1854,7 @@ corpus_all_store_on_empty(void *state, akt_ctx *ctx, const void *msg)
 {
     const corpus_all_StoreHandlers *h = akt_ctx_behavior_arg(ctx);
     if (h->on_empty == NULL) {
-        return AKT_EUNHANDLED;
+        return akt_ctx_fail(ctx, AKT_EUNHANDLED, "corpus.all.Store: on_empty is NULL");
     }
     return h->on_empty(state, ctx, msg);
 }
@@ -1883,7 +1883,7 @@ corpus_all_store_on_point(void *state, akt_ctx *ctx, const void *msg)
 {
     const corpus_all_StoreHandlers *h = akt_ctx_behavior_arg(ctx);
     if (h->on_point == NULL) {
-        return AKT_EUNHANDLED;
+        return akt_ctx_fail(ctx, AKT_EUNHANDLED, "corpus.all.Store: on_point is NULL");
     }
     return h->on_point(state, ctx, msg);
 }

@@ -359,8 +359,9 @@ typedef struct corpus_all_StoreHandlers {
 
 /* corpus_all_store_props -- fill *out to spawn a Store that runs the handlers
  * in h. h is borrowed for the actor's whole life (usually a static const
- * table). A NULL handler makes its message unhandled (a dead letter).
- * Errors: AKT_EINVAL when h or out is NULL. */
+ * table). A message whose handler is NULL fails the actor with
+ * AKT_EUNHANDLED (its supervisor decides). Errors: AKT_EINVAL when h or
+ * out is NULL. */
 akt_err corpus_all_store_props(const corpus_all_StoreHandlers *h, akt_props *out);
 
 /* corpus_all_store_tell_scalars -- send a Scalars to a Store. Consumes msg
@@ -490,8 +491,9 @@ typedef struct corpus_all_IdleHandlers {
 
 /* corpus_all_idle_props -- fill *out to spawn a Idle that runs the handlers
  * in h. h is borrowed for the actor's whole life (usually a static const
- * table). A NULL handler makes its message unhandled (a dead letter).
- * Errors: AKT_EINVAL when h or out is NULL. */
+ * table). A message whose handler is NULL fails the actor with
+ * AKT_EUNHANDLED (its supervisor decides). Errors: AKT_EINVAL when h or
+ * out is NULL. */
 akt_err corpus_all_idle_props(const corpus_all_IdleHandlers *h, akt_props *out);
 
 /* ==== descriptors ======================================================= */

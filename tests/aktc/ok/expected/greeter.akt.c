@@ -335,7 +335,7 @@ demo_greeter_on_hello(void *state, akt_ctx *ctx, const void *msg)
 {
     const demo_GreeterHandlers *h = akt_ctx_behavior_arg(ctx);
     if (h->on_hello == NULL) {
-        return AKT_EUNHANDLED;
+        return akt_ctx_fail(ctx, AKT_EUNHANDLED, "demo.Greeter: on_hello is NULL");
     }
     return h->on_hello(state, ctx, msg);
 }

@@ -154,8 +154,9 @@ typedef struct demo_GreeterHandlers {
 
 /* demo_greeter_props -- fill *out to spawn a Greeter that runs the handlers
  * in h. h is borrowed for the actor's whole life (usually a static const
- * table). A NULL handler makes its message unhandled (a dead letter).
- * Errors: AKT_EINVAL when h or out is NULL. */
+ * table). A message whose handler is NULL fails the actor with
+ * AKT_EUNHANDLED (its supervisor decides). Errors: AKT_EINVAL when h or
+ * out is NULL. */
 akt_err demo_greeter_props(const demo_GreeterHandlers *h, akt_props *out);
 
 /* demo_greeter_tell_hello -- send a Hello to a Greeter. Consumes msg

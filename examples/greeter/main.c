@@ -1,0 +1,61 @@
+/*
+ * greeter -- the README's demo: spawn a Greeter (declared in greeter.akt),
+ * tell it hello, ask it hello, print the reply, terminate.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "greeter.akt.h"
+
+static void
+check(akt_err err, const char *what)
+{
+    if (err != AKT_OK) {
+        fprintf(stderr, "greeter: %s: %s\n", what, akt_strerror(err));
+        exit(1);
+    }
+}
+
+static akt_err
+on_hello(demo_GreeterState *state, akt_ctx *ctx, const demo_Hello *msg)
+{
+    printf("hi %s\n", msg->name.ptr);
+    if (akt_ref_is_none(akt_ctx_sender(ctx))) {
+        return AKT_OK; /* a tell: nobody waits for an answer */
+    }
+    char text[128];
+    snprintf(text, sizeof text, "hello, %s (#%llu)", msg->name.ptr,
+        (unsigned long long)++state->greeted);
+    demo_Greeting *reply = demo_greeting_new(text);
+    akt_err err = reply ? demo_greeter_reply_hello(ctx, reply) : AKT_ENOMEM;
+    if (err != AKT_OK) {
+        demo_greeting_free(reply); /* not consumed on error */
+    }
+    return err;
+}
+
+static const demo_GreeterHandlers greeter = {.on_hello = on_hello};
+
+int
+main(void)
+{
+    akt_system *sys;
+    akt_props props;
+    akt_ref ref;
+    akt_future *f;
+    demo_Greeting *reply;
+
+    check(akt_system_create("demo", NULL, &sys), "system");
+    check(demo_greeter_props(&greeter, &props), "props");
+    check(akt_spawn(sys, &props, "greeter", &ref), "spawn");
+
+    check(demo_greeter_tell_hello(ref, demo_hello_new("world")), "tell");
+    check(demo_greeter_ask_hello(ref, demo_hello_new("akt"), AKT_SEC(5), &f), "ask");
+    check(demo_greeter_ask_hello_wait(f, AKT_SEC(5), &reply), "reply");
+    printf("%s\n", reply->text.ptr);
+
+    demo_greeting_free(reply);
+    akt_future_release(f);
+    akt_system_free(sys);
+    return 0;
+}
