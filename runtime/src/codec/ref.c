@@ -18,6 +18,14 @@
 /* Longest path accepted; a longer string is not a path we could have made. */
 #define REF_PATH_MAX 4096
 
+/* path_len -- strnlen, which C11 lacks. */
+static size_t
+path_len(const char *s, size_t cap)
+{
+    const char *nul = memchr(s, '\0', cap);
+    return nul ? (size_t)(nul - s) : cap;
+}
+
 akt_err
 akt_mp_put_ref(akt_buf *b, akt_ref ref)
 {
@@ -27,7 +35,7 @@ akt_mp_put_ref(akt_buf *b, akt_ref ref)
     char small[256];
     akt_err rc = akt_ref_path(ref, small, sizeof small);
     if (rc == AKT_OK) {
-        return akt_mp_put_str(b, small, strnlen(small, sizeof small));
+        return akt_mp_put_str(b, small, path_len(small, sizeof small));
     }
     if (rc == AKT_ESTOPPED) {
         /* The actor is gone: the receiver would resolve its path to
@@ -44,7 +52,7 @@ akt_mp_put_ref(akt_buf *b, akt_ref ref)
     }
     rc = akt_ref_path(ref, big, REF_PATH_MAX);
     if (rc == AKT_OK) {
-        rc = akt_mp_put_str(b, big, strnlen(big, REF_PATH_MAX));
+        rc = akt_mp_put_str(b, big, path_len(big, REF_PATH_MAX));
     }
     free(big);
     return rc;
