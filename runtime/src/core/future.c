@@ -78,6 +78,9 @@ akti_future_drop(akt_future *f)
     atomic_store_explicit(&p->cell.uid, 0, memory_order_relaxed);
     atomic_store_explicit(&p->pstate, P_DONE, memory_order_release);
     atomic_fetch_sub_explicit(&sys->live_promises, 1, memory_order_relaxed);
+    /* a promise is never scheduled: give back the sched flag the
+     * allocator handed us, so akti_cell_alloc can take the cell again */
+    atomic_store_explicit(&p->cell.sched, 0, memory_order_release);
     akti_cell_free(&p->cell);
 }
 

@@ -1,0 +1,429 @@
+/*
+ * ask_test.c -- ask and futures: replies, error replies, timeouts that leak
+ * nothing, on_complete exactly once, pipe_to, asks inside the runtime, asks
+ * from many plain threads at once, and misuse.
+ */
+#include "testutil.h"
+
+static akt_err
+echo_int(void *state, akt_ctx *ctx, const void *msg)
+{
+    const t_Int *m = msg;
+    if (m->v < 0) {
+        return akt_reply_error(ctx, AKT_ERANGE);
+    }
+    if (m->v == 999999) {
+        return AKT_OK; /* never answers */
+    }
+    return akt_reply(ctx, t_int(m->v + 1));
+}
+static const akt_handler echo_handlers[] = {{&t_int_type, echo_int}};
+static const akt_behavior echo_beh = {"echo", echo_handlers, 1, NULL};
+static const akt_props echo_props = {.behavior = &echo_beh};
+
+static akt_system *
+sys_mk(const char *name)
+{
+    return t_system(name, "akt.actor.default-dispatcher.workers=2;akt.actor.dead-letters.log=off;"
+                          "akt.scheduler.tick=2ms");
+}
+
+START_TEST(ask_completes_with_the_reply)
+{
+    akt_system *sys = sys_mk("ask");
+    akt_ref a;
+    ck_assert_int_eq(akt_spawn(sys, &echo_props, "e", &a), AKT_OK);
+    for (int i = 0; i < 1000; i++) {
+        akt_future *f;
+        ck_assert_int_eq(akt_ask(a, t_int(i), AKT_SEC(10), &f), AKT_OK);
+        void *r = NULL;
+        ck_assert_int_eq(akt_future_wait(f, AKT_SEC(10), &r), AKT_OK);
+        ck_assert_int_eq(((t_Int *)r)->v, i + 1);
+        ck_assert(akt_future_is_done(f));
+        akt_msg_free(r);
+        akt_future_release(f);
+    }
+    akt_system_stats_t st;
+    akt_system_stats(sys, &st);
+    ck_assert_int_eq(st.live_futures, 0);
+    t_teardown(sys, 0);
+}
+END_TEST
+
+START_TEST(reply_error_completes_the_future_with_that_code)
+{
+    akt_system *sys = sys_mk("askerr");
+    akt_ref a;
+    ck_assert_int_eq(akt_spawn(sys, &echo_props, "e", &a), AKT_OK);
+    akt_future *f;
+    ck_assert_int_eq(akt_ask(a, t_int(-1), AKT_SEC(10), &f), AKT_OK);
+    void *r = (void *)1;
+    ck_assert_int_eq(akt_future_wait(f, AKT_SEC(10), &r), AKT_ERANGE);
+    akt_future_release(f);
+    t_teardown(sys, 0);
+}
+END_TEST
+
+START_TEST(ask_that_times_out_completes_with_etimedout_and_leaks_nothing)
+{
+    akt_system *sys = sys_mk("askto");
+    akt_ref a;
+    ck_assert_int_eq(akt_spawn(sys, &echo_props, "e", &a), AKT_OK);
+    for (int i = 0; i < 50; i++) {
+        akt_future *f;
+        ck_assert_int_eq(akt_ask(a, t_int(999999), AKT_MS(5), &f), AKT_OK);
+        ck_assert_int_eq(akt_future_wait(f, AKT_SEC(10), NULL), AKT_ETIMEDOUT);
+        ck_assert(akt_future_is_done(f));
+        akt_future_release(f);
+    }
+    /* released before it times out: the timer still cleans up */
+    akt_future *f;
+    ck_assert_int_eq(akt_ask(a, t_int(999999), AKT_MS(5), &f), AKT_OK);
+    akt_future_release(f);
+    ck_assert_int_eq(akt_ask(a, t_int(999999), AKT_MS(5), &f), AKT_OK);
+    ck_assert_int_eq(akt_future_wait(f, AKT_SEC(10), NULL), AKT_ETIMEDOUT);
+    akt_future_release(f);
+    akt_system_stats_t st;
+    for (int i = 0; i < 1000; i++) {
+        akt_system_stats(sys, &st);
+        if (st.live_futures == 0) {
+            break;
+        }
+        ck_assert_int_eq(akt_ask(a, t_int(1), AKT_SEC(1), &f), AKT_OK); /* a round trip */
+        akt_future_wait(f, AKT_SEC(10), NULL);
+        akt_future_release(f);
+    }
+    ck_assert_int_eq(st.live_futures, 0);
+    t_teardown(sys, 0);
+}
+END_TEST
+
+START_TEST(wait_with_short_timeout_leaves_the_future_pending)
+{
+    akt_system *sys = sys_mk("waitto");
+    akt_ref a;
+    ck_assert_int_eq(akt_spawn(sys, &echo_props, "e", &a), AKT_OK);
+    akt_future *f;
+    ck_assert_int_eq(akt_ask(a, t_int(999999), AKT_SEC(30), &f), AKT_OK);
+    ck_assert_int_eq(akt_future_wait(f, AKT_MS(1), NULL), AKT_ETIMEDOUT);
+    ck_assert(!akt_future_is_done(f));
+    akt_future_release(f);
+    t_teardown(sys, 0);
+}
+END_TEST
+
+START_TEST(ask_misuse_gives_einval)
+{
+    akt_system *sys = sys_mk("askbad");
+    akt_ref a;
+    ck_assert_int_eq(akt_spawn(sys, &echo_props, "e", &a), AKT_OK);
+    akt_future *f;
+    t_Int *m = t_int(1);
+    ck_assert_int_eq(akt_ask(a, m, 0, &f), AKT_EINVAL);
+    ck_assert_int_eq(akt_ask(a, m, -5, &f), AKT_EINVAL);
+    ck_assert_int_eq(akt_ask(AKT_REF_NONE, m, AKT_SEC(1), &f), AKT_EINVAL);
+    ck_assert_int_eq(akt_ask(a, NULL, AKT_SEC(1), &f), AKT_EINVAL);
+    ck_assert_int_eq(akt_future_wait(NULL, 0, NULL), AKT_EINVAL);
+    akt_msg_free(m);
+    t_teardown(sys, 0);
+}
+END_TEST
+
+START_TEST(ask_to_a_stopped_actor_fails_fast_with_estopped)
+{
+    akt_system *sys = sys_mk("askdead");
+    akt_ref a;
+    ck_assert_int_eq(akt_spawn(sys, &echo_props, "e", &a), AKT_OK);
+    akt_stop(a);
+    t_await_stop(a);
+    akt_future *f;
+    ck_assert_int_eq(akt_ask(a, t_int(1), AKT_SEC(30), &f), AKT_OK);
+    ck_assert_int_eq(akt_future_wait(f, AKT_SEC(10), NULL), AKT_ESTOPPED);
+    akt_future_release(f);
+    ck_assert_uint_eq(akt_system_dead_letters(sys), 1);
+    t_teardown(sys, 0);
+}
+END_TEST
+
+typedef struct cb_rec {
+    t_latch calls;
+    _Atomic int finis;
+    _Atomic int64_t v;
+    _Atomic int status;
+} cb_rec;
+
+static void
+on_done(akt_err st, const void *reply, void *arg)
+{
+    cb_rec *c = arg;
+    atomic_store(&c->status, st);
+    if (reply) {
+        atomic_store(&c->v, ((const t_Int *)reply)->v);
+    }
+    t_latch_add(&c->calls, 1);
+}
+
+static void
+on_fini(void *arg)
+{
+    atomic_fetch_add(&((cb_rec *)arg)->finis, 1);
+}
+
+START_TEST(on_complete_runs_exactly_once_then_fini)
+{
+    akt_system *sys = sys_mk("oncomp");
+    akt_ref a;
+    ck_assert_int_eq(akt_spawn(sys, &echo_props, "e", &a), AKT_OK);
+    static cb_rec c = {.calls = T_LATCH_INIT};
+    akt_future *f;
+    ck_assert_int_eq(akt_ask(a, t_int(41), AKT_SEC(10), &f), AKT_OK);
+    ck_assert_int_eq(akt_future_on_complete(f, on_done, &c, on_fini), AKT_OK);
+    ck_assert_int_eq(akt_future_on_complete(f, on_done, &c, on_fini), AKT_EBUSY);
+    ck_assert(t_latch_wait(&c.calls, 1, 10000));
+    ck_assert_int_eq(akt_future_wait(f, AKT_SEC(10), NULL), AKT_OK);
+    ck_assert_int_eq(atomic_load(&c.v), 42);
+    ck_assert_int_eq(atomic_load(&c.finis), 1);
+    akt_future_release(f);
+    /* registering on a completed future calls at once */
+    static cb_rec c2 = {.calls = T_LATCH_INIT};
+    ck_assert_int_eq(akt_ask(a, t_int(1), AKT_SEC(10), &f), AKT_OK);
+    ck_assert_int_eq(akt_future_wait(f, AKT_SEC(10), NULL), AKT_OK);
+    ck_assert_int_eq(akt_future_on_complete(f, on_done, &c2, on_fini), AKT_OK);
+    ck_assert_int_eq(t_latch_get(&c2.calls), 1);
+    ck_assert_int_eq(atomic_load(&c2.v), 2);
+    akt_future_release(f);
+    /* timeouts reach the callback too */
+    static cb_rec c3 = {.calls = T_LATCH_INIT};
+    ck_assert_int_eq(akt_ask(a, t_int(999999), AKT_MS(5), &f), AKT_OK);
+    ck_assert_int_eq(akt_future_on_complete(f, on_done, &c3, NULL), AKT_OK);
+    akt_future_release(f); /* the callback still runs */
+    ck_assert(t_latch_wait(&c3.calls, 1, 10000));
+    ck_assert_int_eq(atomic_load(&c3.status), AKT_ETIMEDOUT);
+    ck_assert_int_eq(t_latch_get(&c3.calls), 1);
+    t_teardown(sys, 0);
+}
+END_TEST
+
+/* sink: records what it receives */
+typedef struct sink_rec {
+    t_latch got;
+    _Atomic int64_t v;
+    _Atomic int status;
+} sink_rec;
+
+static akt_err
+sink_int(void *state, akt_ctx *ctx, const void *msg)
+{
+    sink_rec *s = (sink_rec *)akt_ctx_behavior_arg(ctx);
+    atomic_store(&s->v, ((const t_Int *)msg)->v);
+    t_latch_add(&s->got, 1);
+    return AKT_OK;
+}
+
+static akt_err
+sink_status(void *state, akt_ctx *ctx, const void *msg)
+{
+    sink_rec *s = (sink_rec *)akt_ctx_behavior_arg(ctx);
+    atomic_store(&s->status, ((const akt_Status *)msg)->code);
+    t_latch_add(&s->got, 1);
+    return AKT_OK;
+}
+static const akt_handler sink_handlers[] = {{&t_int_type, sink_int}, {&akt_status_type, sink_status}};
+static const akt_behavior sink_beh = {"sink", sink_handlers, 2, NULL};
+
+START_TEST(pipe_to_delivers_the_reply_or_a_status_to_an_actor)
+{
+    akt_system *sys = sys_mk("pipe");
+    static sink_rec s = {.got = T_LATCH_INIT};
+    akt_props sp = {.behavior = &sink_beh, .behavior_arg = &s};
+    akt_ref a, sink;
+    ck_assert_int_eq(akt_spawn(sys, &echo_props, "e", &a), AKT_OK);
+    ck_assert_int_eq(akt_spawn(sys, &sp, "s", &sink), AKT_OK);
+    akt_future *f;
+    ck_assert_int_eq(akt_ask(a, t_int(6), AKT_SEC(10), &f), AKT_OK);
+    ck_assert_int_eq(akt_future_pipe_to(f, sink), AKT_OK);
+    akt_future_release(f);
+    ck_assert(t_latch_wait(&s.got, 1, 10000));
+    ck_assert_int_eq(atomic_load(&s.v), 7);
+    ck_assert_int_eq(akt_ask(a, t_int(-1), AKT_SEC(10), &f), AKT_OK);
+    ck_assert_int_eq(akt_future_pipe_to(f, sink), AKT_OK);
+    akt_future_release(f);
+    ck_assert(t_latch_wait(&s.got, 2, 10000));
+    ck_assert_int_eq(atomic_load(&s.status), AKT_ERANGE);
+    t_teardown(sys, 0);
+}
+END_TEST
+
+/* asker: on Int n, asks the echo (its behaviour arg) and on completion
+ * tells itself the answer; counts down n round trips, then replies. */
+typedef struct asker_state {
+    akt_ref echo;
+    akt_ref main;
+    akt_ref self;
+    int64_t left;
+    akt_system *sys;
+} asker_state;
+
+static akt_err asker_int(void *state, akt_ctx *ctx, const void *msg);
+static akt_err asker_reply(void *state, akt_ctx *ctx, const void *msg);
+
+static void
+asker_cb(akt_err st, const void *reply, void *arg)
+{
+    asker_state *s = arg;
+    t_Int *m = akt_msg_new(&t_ctl_type, 0);
+    m->v = st == AKT_OK ? ((const t_Int *)reply)->v : -1;
+    akt_tell(s->self, m, AKT_REF_NONE);
+}
+
+static akt_err
+asker_next(asker_state *s)
+{
+    akt_future *f;
+    akt_err rc = akt_ask(s->echo, t_int(s->left), AKT_SEC(10), &f);
+    if (rc != AKT_OK) {
+        return rc;
+    }
+    rc = akt_future_on_complete(f, asker_cb, s, NULL);
+    akt_future_release(f);
+    return rc;
+}
+
+static akt_err
+asker_int(void *state, akt_ctx *ctx, const void *msg)
+{
+    asker_state *s = state;
+    s->echo = *(const akt_ref *)akt_ctx_behavior_arg(ctx);
+    s->main = akt_ctx_sender(ctx);
+    s->self = akt_ctx_self(ctx);
+    s->left = ((const t_Int *)msg)->v;
+    return asker_next(s);
+}
+
+static akt_err
+asker_reply(void *state, akt_ctx *ctx, const void *msg)
+{
+    asker_state *s = state;
+    if (((const t_Int *)msg)->v != s->left + 1) {
+        return akt_ctx_fail(ctx, AKT_EINTERNAL, "bad reply");
+    }
+    if (--s->left == 0) {
+        return akt_tell(s->main, t_int(42), akt_ctx_self(ctx));
+    }
+    return asker_next(s);
+}
+static const akt_handler asker_handlers[] = {{&t_int_type, asker_int}, {&t_ctl_type, asker_reply}};
+static const akt_behavior asker_beh = {"asker", asker_handlers, 2, NULL};
+
+START_TEST(actors_ask_each_other_inside_the_runtime)
+{
+    akt_system *sys = sys_mk("inside");
+    static akt_ref echo;
+    ck_assert_int_eq(akt_spawn(sys, &echo_props, "e", &echo), AKT_OK);
+    akt_props ap = {.behavior = &asker_beh, .behavior_arg = &echo, .state_size = sizeof(asker_state)};
+    akt_ref asker;
+    ck_assert_int_eq(akt_spawn(sys, &ap, "asker", &asker), AKT_OK);
+    akt_future *f;
+    ck_assert_int_eq(akt_ask(asker, t_int(10000), AKT_SEC(30), &f), AKT_OK);
+    void *r;
+    ck_assert_int_eq(akt_future_wait(f, AKT_SEC(30), &r), AKT_OK);
+    ck_assert_int_eq(((t_Int *)r)->v, 42);
+    akt_msg_free(r);
+    akt_future_release(f);
+    t_teardown(sys, 0);
+}
+END_TEST
+
+#define ASK_THREADS 4
+#define ASKS_PER_THREAD 5000
+
+static void *
+asking_thread(void *arg)
+{
+    akt_ref a = *(akt_ref *)arg;
+    for (int i = 0; i < ASKS_PER_THREAD; i++) {
+        akt_future *f;
+        if (akt_ask(a, t_int(i), AKT_SEC(30), &f) != AKT_OK) {
+            return (void *)1;
+        }
+        void *r = NULL;
+        akt_err rc = akt_future_wait(f, AKT_SEC(30), &r);
+        bool ok = rc == AKT_OK && ((t_Int *)r)->v == i + 1;
+        akt_msg_free(r);
+        akt_future_release(f);
+        if (!ok) {
+            return (void *)2;
+        }
+    }
+    return NULL;
+}
+
+START_TEST(many_plain_threads_ask_concurrently_and_each_gets_its_own_reply)
+{
+    akt_system *sys = sys_mk("manyask");
+    static akt_ref a;
+    ck_assert_int_eq(akt_spawn(sys, &echo_props, "e", &a), AKT_OK);
+    pthread_t th[ASK_THREADS];
+    for (int i = 0; i < ASK_THREADS; i++) {
+        pthread_create(&th[i], NULL, asking_thread, &a);
+    }
+    for (int i = 0; i < ASK_THREADS; i++) {
+        void *rv;
+        pthread_join(th[i], &rv);
+        ck_assert_ptr_null(rv);
+    }
+    t_teardown(sys, 0);
+}
+END_TEST
+
+START_TEST(reply_to_a_completed_future_is_a_dead_letter)
+{
+    akt_system *sys = sys_mk("late");
+    akt_ref a;
+    ck_assert_int_eq(akt_spawn(sys, &echo_props, "e", &a), AKT_OK);
+    akt_future *f;
+    ck_assert_int_eq(akt_ask(a, t_int(1), AKT_SEC(10), &f), AKT_OK);
+    ck_assert_int_eq(akt_future_wait(f, AKT_SEC(10), NULL), AKT_OK);
+    extern akt_ref akti_future_ref(akt_future *);
+    akt_ref fr = akti_future_ref(f);
+    uint64_t d0 = akt_system_dead_letters(sys);
+    ck_assert_int_eq(akt_tell(fr, t_int(5), AKT_REF_NONE), AKT_OK);
+    ck_assert_uint_eq(akt_system_dead_letters(sys), d0 + 1);
+    akt_future_release(f);
+    /* and to the released one (its cell may be reused) */
+    ck_assert_int_eq(akt_tell(fr, t_int(5), AKT_REF_NONE), AKT_OK);
+    ck_assert_uint_eq(akt_system_dead_letters(sys), d0 + 2);
+    t_teardown(sys, 0);
+}
+END_TEST
+
+Suite *
+ask_suite(void)
+{
+    Suite *s = suite_create("ask");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, ask_completes_with_the_reply);
+    tcase_add_test(tc, reply_error_completes_the_future_with_that_code);
+    tcase_add_test(tc, ask_that_times_out_completes_with_etimedout_and_leaks_nothing);
+    tcase_add_test(tc, wait_with_short_timeout_leaves_the_future_pending);
+    tcase_add_test(tc, ask_misuse_gives_einval);
+    tcase_add_test(tc, ask_to_a_stopped_actor_fails_fast_with_estopped);
+    tcase_add_test(tc, on_complete_runs_exactly_once_then_fini);
+    tcase_add_test(tc, pipe_to_delivers_the_reply_or_a_status_to_an_actor);
+    tcase_add_test(tc, actors_ask_each_other_inside_the_runtime);
+    tcase_add_test(tc, many_plain_threads_ask_concurrently_and_each_gets_its_own_reply);
+    tcase_add_test(tc, reply_to_a_completed_future_is_a_dead_letter);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int
+main(void)
+{
+    SRunner *sr = srunner_create(ask_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,453 @@
+/*
+ * mailbox_test.c -- mailbox kinds and guarantees: FIFO per sender, no loss
+ * or duplication under concurrent producers, every bounded overflow
+ * strategy (each drop a dead letter), priority order (FIFO within a
+ * priority), control-aware order, and the broadcast envelope.
+ */
+#include "testutil.h"
+
+/* A recorder that blocks on its first message (v == 0) until the test
+ * opens the gate, so the test can fill its mailbox deterministically. */
+typedef struct gated {
+    t_latch entered;
+    t_latch gate;
+    t_latch done;
+    pthread_mutex_t mu;
+    int64_t seq[256];
+    int n;
+} gated;
+
+static akt_err
+gated_int(void *state, akt_ctx *ctx, const void *msg)
+{
+    gated *g = (gated *)akt_ctx_behavior_arg(ctx);
+    const t_Int *m = msg;
+    if (m->v == 0) {
+        t_latch_add(&g->entered, 1);
+        ck_assert(t_latch_wait(&g->gate, 1, 30000));
+    } else {
+        pthread_mutex_lock(&g->mu);
+        if (g->n < 256) {
+            g->seq[g->n++] = m->v;
+        }
+        pthread_mutex_unlock(&g->mu);
+    }
+    t_latch_add(&g->done, 1);
+    return AKT_OK;
+}
+static const akt_handler gated_handlers[] = {{&t_int_type, gated_int}, {&t_ctl_type, gated_int}};
+static const akt_behavior gated_beh = {"gated", gated_handlers, 2, NULL};
+
+static void
+gated_init(gated *g)
+{
+    memset(g, 0, sizeof(*g));
+    pthread_mutex_init(&g->entered.mu, NULL);
+    pthread_cond_init(&g->entered.cv, NULL);
+    pthread_mutex_init(&g->gate.mu, NULL);
+    pthread_cond_init(&g->gate.cv, NULL);
+    pthread_mutex_init(&g->done.mu, NULL);
+    pthread_cond_init(&g->done.cv, NULL);
+    pthread_mutex_init(&g->mu, NULL);
+}
+
+typedef struct dl_rec {
+    pthread_mutex_t mu;
+    int n;
+    int64_t v[64];
+    akt_err reason[64];
+} dl_rec;
+
+static void
+dl_cb(akt_ref to, const void *msg, akt_err reason, void *arg)
+{
+    dl_rec *d = arg;
+    pthread_mutex_lock(&d->mu);
+    if (d->n < 64) {
+        const akt_type *t = akt_msg_type(msg);
+        d->v[d->n] = (t == &t_int_type || t == &t_ctl_type) ? ((const t_Int *)msg)->v : -1;
+        d->reason[d->n] = reason;
+        d->n++;
+    }
+    pthread_mutex_unlock(&d->mu);
+}
+
+static akt_system *
+sys_mk(const char *name)
+{
+    return t_system(name, "akt.actor.default-dispatcher.workers=2;akt.actor.dead-letters.log=off");
+}
+
+/* spawn a gated actor with opts, block it on message 0 */
+static akt_ref
+spawn_blocked(akt_system *sys, gated *g, const akt_mailbox_opts *mo)
+{
+    akt_props p = {.behavior = &gated_beh, .behavior_arg = g, .mailbox = mo};
+    akt_ref a;
+    ck_assert_int_eq(akt_spawn(sys, &p, "g", &a), AKT_OK);
+    ck_assert_int_eq(akt_tell(a, t_int(0), AKT_REF_NONE), AKT_OK);
+    ck_assert(t_latch_wait(&g->entered, 1, 10000));
+    return a;
+}
+
+START_TEST(bounded_drop_new_sends_the_newest_to_dead_letters)
+{
+    akt_system *sys = sys_mk("dropnew");
+    static dl_rec d = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    akt_system_on_dead_letter(sys, dl_cb, &d, NULL);
+    static gated g;
+    gated_init(&g);
+    akt_mailbox_opts mo = {.kind = AKT_MAILBOX_BOUNDED, .capacity = 4,
+        .overflow = AKT_OVERFLOW_DROP_NEW};
+    akt_ref a = spawn_blocked(sys, &g, &mo);
+    for (int i = 1; i <= 6; i++) {
+        ck_assert_int_eq(akt_tell(a, t_int(i), AKT_REF_NONE), AKT_OK);
+    }
+    ck_assert_int_eq(d.n, 2);
+    ck_assert_int_eq(d.v[0], 5);
+    ck_assert_int_eq(d.v[1], 6);
+    ck_assert_int_eq(d.reason[0], AKT_EFULL);
+    t_latch_add(&g.gate, 1);
+    ck_assert(t_latch_wait(&g.done, 5, 10000));
+    ck_assert_int_eq(g.n, 4);
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(g.seq[i], i + 1);
+    }
+    t_teardown(sys, 0);
+}
+END_TEST
+
+START_TEST(bounded_drop_head_sends_the_oldest_to_dead_letters)
+{
+    akt_system *sys = sys_mk("drophead");
+    static dl_rec d = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    akt_system_on_dead_letter(sys, dl_cb, &d, NULL);
+    static gated g;
+    gated_init(&g);
+    akt_mailbox_opts mo = {.kind = AKT_MAILBOX_BOUNDED, .capacity = 4,
+        .overflow = AKT_OVERFLOW_DROP_HEAD};
+    akt_ref a = spawn_blocked(sys, &g, &mo);
+    for (int i = 1; i <= 6; i++) {
+        ck_assert_int_eq(akt_tell(a, t_int(i), AKT_REF_NONE), AKT_OK);
+    }
+    ck_assert_int_eq(d.n, 2);
+    ck_assert_int_eq(d.v[0], 1);
+    ck_assert_int_eq(d.v[1], 2);
+    t_latch_add(&g.gate, 1);
+    ck_assert(t_latch_wait(&g.done, 5, 10000));
+    ck_assert_int_eq(g.n, 4);
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(g.seq[i], i + 3);
+    }
+    t_teardown(sys, 0);
+}
+END_TEST
+
+START_TEST(bounded_fail_returns_efull_and_the_caller_keeps_the_message)
+{
+    akt_system *sys = sys_mk("fail");
+    static gated g;
+    gated_init(&g);
+    akt_mailbox_opts mo = {.kind = AKT_MAILBOX_BOUNDED, .capacity = 2,
+        .overflow = AKT_OVERFLOW_FAIL};
+    akt_ref a = spawn_blocked(sys, &g, &mo);
+    ck_assert_int_eq(akt_tell(a, t_int(1), AKT_REF_NONE), AKT_OK);
+    ck_assert_int_eq(akt_tell(a, t_int(2), AKT_REF_NONE), AKT_OK);
+    t_Int *m = t_int(3);
+    ck_assert_int_eq(akt_tell(a, m, AKT_REF_NONE), AKT_EFULL);
+    ck_assert_int_eq(m->v, 3); /* still ours */
+    akt_future *f;
+    ck_assert_int_eq(akt_ask(a, m, AKT_SEC(1), &f), AKT_EFULL);
+    akt_msg_free(m);
+    ck_assert_uint_eq(akt_system_dead_letters(sys), 0);
+    t_latch_add(&g.gate, 1);
+    ck_assert(t_latch_wait(&g.done, 3, 10000));
+    t_teardown(sys, 0);
+}
+END_TEST
+
+static void *
+open_gate_later(void *arg)
+{
+    struct timespec ts = {0, 30 * 1000000};
+    nanosleep(&ts, NULL); /* the point of the test: the sender waits */
+    t_latch_add(arg, 1);
+    return NULL;
+}
+
+START_TEST(bounded_block_waits_for_room_then_times_out_with_efull)
+{
+    akt_system *sys = sys_mk("block");
+    static gated g;
+    gated_init(&g);
+    akt_mailbox_opts mo = {.kind = AKT_MAILBOX_BOUNDED, .capacity = 1,
+        .overflow = AKT_OVERFLOW_BLOCK, .block_timeout_ns = AKT_MS(50)};
+    akt_ref a = spawn_blocked(sys, &g, &mo);
+    ck_assert_int_eq(akt_tell(a, t_int(1), AKT_REF_NONE), AKT_OK);
+    t_Int *m = t_int(2);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ck_assert_int_eq(akt_tell(a, m, AKT_REF_NONE), AKT_EFULL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    int64_t ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    ck_assert_int_ge(ms, 45);
+    ck_assert_int_lt(ms, 5000);
+    akt_msg_free(m);
+    ck_assert_uint_eq(akt_system_dead_letters(sys), 0);
+    t_latch_add(&g.gate, 1);
+    ck_assert(t_latch_wait(&g.done, 2, 10000));
+    t_teardown(sys, 0);
+}
+END_TEST
+
+START_TEST(bounded_block_succeeds_when_the_receiver_makes_room)
+{
+    akt_system *sys = sys_mk("block2");
+    static gated g;
+    gated_init(&g);
+    akt_mailbox_opts mo = {.kind = AKT_MAILBOX_BOUNDED, .capacity = 1,
+        .overflow = AKT_OVERFLOW_BLOCK, .block_timeout_ns = AKT_SEC(20)};
+    akt_ref a = spawn_blocked(sys, &g, &mo);
+    ck_assert_int_eq(akt_tell(a, t_int(1), AKT_REF_NONE), AKT_OK);
+    pthread_t th;
+    pthread_create(&th, NULL, open_gate_later, &g.gate);
+    ck_assert_int_eq(akt_tell(a, t_int(2), AKT_REF_NONE), AKT_OK);
+    pthread_join(th, NULL);
+    ck_assert(t_latch_wait(&g.done, 3, 10000));
+    ck_assert_int_eq(g.seq[0], 1);
+    ck_assert_int_eq(g.seq[1], 2);
+    t_teardown(sys, 0);
+}
+END_TEST
+
+static int
+prio_mod3(const void *msg, void *arg)
+{
+    const akt_type *t = akt_msg_type(msg);
+    if (t != &t_int_type) {
+        return 0;
+    }
+    return (int)(((const t_Int *)msg)->v % 3);
+}
+
+START_TEST(priority_mailbox_serves_lower_priority_first_fifo_within)
+{
+    akt_system *sys = sys_mk("prio");
+    static gated g;
+    gated_init(&g);
+    akt_mailbox_opts mo = {.kind = AKT_MAILBOX_PRIORITY, .priority = prio_mod3};
+    akt_ref a = spawn_blocked(sys, &g, &mo);
+    int64_t vs[] = {5, 4, 3, 2, 1, 6, 7, 8, 9};
+    for (size_t i = 0; i < 9; i++) {
+        ck_assert_int_eq(akt_tell(a, t_int(vs[i]), AKT_REF_NONE), AKT_OK);
+    }
+    t_latch_add(&g.gate, 1);
+    ck_assert(t_latch_wait(&g.done, 10, 10000));
+    /* prio 0: 3,6,9  prio 1: 4,1,7  prio 2: 5,2,8 (arrival order within) */
+    int64_t want[] = {3, 6, 9, 4, 1, 7, 5, 2, 8};
+    ck_assert_int_eq(g.n, 9);
+    for (int i = 0; i < 9; i++) {
+        ck_assert_int_eq(g.seq[i], want[i]);
+    }
+    t_teardown(sys, 0);
+}
+END_TEST
+
+START_TEST(control_aware_mailbox_lets_control_messages_jump_the_queue)
+{
+    akt_system *sys = sys_mk("ctl");
+    static gated g;
+    gated_init(&g);
+    akt_mailbox_opts mo = {.kind = AKT_MAILBOX_CONTROL_AWARE};
+    akt_ref a = spawn_blocked(sys, &g, &mo);
+    ck_assert_int_eq(akt_tell(a, t_int(1), AKT_REF_NONE), AKT_OK);
+    ck_assert_int_eq(akt_tell(a, t_int(2), AKT_REF_NONE), AKT_OK);
+    ck_assert_int_eq(akt_tell(a, t_ctl(10), AKT_REF_NONE), AKT_OK);
+    ck_assert_int_eq(akt_tell(a, t_int(3), AKT_REF_NONE), AKT_OK);
+    ck_assert_int_eq(akt_tell(a, t_ctl(11), AKT_REF_NONE), AKT_OK);
+    t_latch_add(&g.gate, 1);
+    ck_assert(t_latch_wait(&g.done, 6, 10000));
+    int64_t want[] = {10, 11, 1, 2, 3};
+    ck_assert_int_eq(g.n, 5);
+    for (int i = 0; i < 5; i++) {
+        ck_assert_int_eq(g.seq[i], want[i]);
+    }
+    t_teardown(sys, 0);
+}
+END_TEST
+
+/* --- concurrency ----------------------------------------------------------- */
+
+#define NPROD 4
+#define PER_PROD 50000
+
+typedef struct seq_check {
+    int64_t last[NPROD];
+    int64_t total;
+    int64_t bad;
+    t_latch latch;
+} seq_check;
+
+static akt_err
+seq_int(void *state, akt_ctx *ctx, const void *msg)
+{
+    seq_check *s = state;
+    const t_Int *m = msg;
+    if (m->v != s->last[m->from] + 1) {
+        s->bad++;
+    }
+    s->last[m->from] = m->v;
+    s->total++;
+    if (s->total == (int64_t)NPROD * PER_PROD) {
+        seq_check *out = (seq_check *)akt_ctx_behavior_arg(ctx);
+        memcpy(out->last, s->last, sizeof s->last);
+        out->total = s->total;
+        out->bad = s->bad;
+        t_latch_add(&out->latch, 1);
+    }
+    return AKT_OK;
+}
+static const akt_handler seq_handlers[] = {{&t_int_type, seq_int}};
+static const akt_behavior seq_beh = {"seq", seq_handlers, 1, NULL};
+
+typedef struct prod_arg {
+    akt_ref to;
+    int id;
+} prod_arg;
+
+static void *
+producer(void *arg)
+{
+    prod_arg *p = arg;
+    for (int i = 1; i <= PER_PROD; i++) {
+        t_Int *m = akt_msg_new(&t_int_type, 0);
+        m->v = i;
+        m->from = p->id;
+        if (akt_tell(p->to, m, AKT_REF_NONE) != AKT_OK) {
+            abort();
+        }
+    }
+    return NULL;
+}
+
+static void
+run_producers(const char *name, const akt_mailbox_opts *mo)
+{
+    akt_system *sys = sys_mk(name);
+    static seq_check out;
+    memset(&out, 0, sizeof out);
+    pthread_mutex_init(&out.latch.mu, NULL);
+    pthread_cond_init(&out.latch.cv, NULL);
+    akt_props p = {.behavior = &seq_beh, .behavior_arg = &out,
+        .state_size = sizeof(seq_check), .mailbox = mo};
+    akt_ref a;
+    ck_assert_int_eq(akt_spawn(sys, &p, "sink", &a), AKT_OK);
+    pthread_t th[NPROD];
+    prod_arg pa[NPROD];
+    for (int i = 0; i < NPROD; i++) {
+        pa[i] = (prod_arg){a, i};
+        pthread_create(&th[i], NULL, producer, &pa[i]);
+    }
+    for (int i = 0; i < NPROD; i++) {
+        pthread_join(th[i], NULL);
+    }
+    ck_assert(t_latch_wait(&out.latch, 1, 60000));
+    ck_assert_int_eq(out.total, (int64_t)NPROD * PER_PROD);
+    ck_assert_int_eq(out.bad, 0);
+    for (int i = 0; i < NPROD; i++) {
+        ck_assert_int_eq(out.last[i], PER_PROD);
+    }
+    ck_assert_uint_eq(akt_system_dead_letters(sys), 0);
+    t_teardown(sys, 0);
+}
+
+START_TEST(concurrent_producers_lose_and_duplicate_nothing_and_keep_pair_order)
+{
+    run_producers("prod", NULL);
+}
+END_TEST
+
+START_TEST(concurrent_producers_into_a_bounded_blocking_mailbox_lose_nothing)
+{
+    akt_mailbox_opts mo = {.kind = AKT_MAILBOX_BOUNDED, .capacity = 64,
+        .overflow = AKT_OVERFLOW_BLOCK, .block_timeout_ns = AKT_SEC(30)};
+    run_producers("prodb", &mo);
+}
+END_TEST
+
+START_TEST(concurrent_producers_into_a_control_aware_mailbox_lose_nothing)
+{
+    akt_mailbox_opts mo = {.kind = AKT_MAILBOX_CONTROL_AWARE};
+    run_producers("prodc", &mo);
+}
+END_TEST
+
+/* --- broadcast ------------------------------------------------------------- */
+
+static akt_err
+bc_int(void *state, akt_ctx *ctx, const void *msg)
+{
+    gated *g = (gated *)akt_ctx_behavior_arg(ctx);
+    pthread_mutex_lock(&g->mu);
+    g->seq[g->n++] = (int64_t)(uintptr_t)msg;
+    pthread_mutex_unlock(&g->mu);
+    t_latch_add(&g->done, 1);
+    return AKT_OK;
+}
+static const akt_handler bc_handlers[] = {{&t_int_type, bc_int}};
+static const akt_behavior bc_beh = {"bc", bc_handlers, 1, NULL};
+
+START_TEST(broadcast_shares_one_message_between_receivers)
+{
+    akt_system *sys = sys_mk("bcast");
+    static gated g;
+    gated_init(&g);
+    akt_props p = {.behavior = &bc_beh, .behavior_arg = &g};
+    akt_ref r[8];
+    for (int i = 0; i < 8; i++) {
+        ck_assert_int_eq(akt_spawn(sys, &p, NULL, &r[i]), AKT_OK);
+    }
+    t_Int *m = t_int(9);
+    for (int i = 0; i < 8; i++) {
+        /* one reference per send; the last send uses ours */
+        void *x = i < 7 ? akt_msg_retain(m) : m;
+        ck_assert_int_eq(akt_tell(r[i], x, AKT_REF_NONE), AKT_OK);
+    }
+    ck_assert(t_latch_wait(&g.done, 8, 10000));
+    for (int i = 0; i < 8; i++) {
+        ck_assert_int_eq(g.seq[i], (int64_t)(uintptr_t)m); /* the same object */
+    }
+    t_teardown(sys, 0);
+}
+END_TEST
+
+Suite *
+mailbox_suite(void)
+{
+    Suite *s = suite_create("mailbox");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, bounded_drop_new_sends_the_newest_to_dead_letters);
+    tcase_add_test(tc, bounded_drop_head_sends_the_oldest_to_dead_letters);
+    tcase_add_test(tc, bounded_fail_returns_efull_and_the_caller_keeps_the_message);
+    tcase_add_test(tc, bounded_block_waits_for_room_then_times_out_with_efull);
+    tcase_add_test(tc, bounded_block_succeeds_when_the_receiver_makes_room);
+    tcase_add_test(tc, priority_mailbox_serves_lower_priority_first_fifo_within);
+    tcase_add_test(tc, control_aware_mailbox_lets_control_messages_jump_the_queue);
+    tcase_add_test(tc, concurrent_producers_lose_and_duplicate_nothing_and_keep_pair_order);
+    tcase_add_test(tc, concurrent_producers_into_a_bounded_blocking_mailbox_lose_nothing);
+    tcase_add_test(tc, concurrent_producers_into_a_control_aware_mailbox_lose_nothing);
+    tcase_add_test(tc, broadcast_shares_one_message_between_receivers);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int
+main(void)
+{
+    SRunner *sr = srunner_create(mailbox_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
