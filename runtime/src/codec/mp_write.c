@@ -103,8 +103,10 @@ akt_mp_put_bool(akt_buf *b, bool v)
     return AKT_OK;
 }
 
-akt_err
-akt_mp_put_uint(akt_buf *b, uint64_t v)
+/* put_uint -- shared by put_uint and put_int without a call through the
+ * PLT (both are exported, so a direct call could be interposed). */
+static inline akt_err
+put_uint(akt_buf *b, uint64_t v)
 {
     if (AKTI_UNLIKELY(room(b, 9) != AKT_OK)) {
         return AKT_ENOMEM;
@@ -134,10 +136,16 @@ akt_mp_put_uint(akt_buf *b, uint64_t v)
 }
 
 akt_err
+akt_mp_put_uint(akt_buf *b, uint64_t v)
+{
+    return put_uint(b, v);
+}
+
+akt_err
 akt_mp_put_int(akt_buf *b, int64_t v)
 {
     if (v >= 0) {
-        return akt_mp_put_uint(b, (uint64_t)v);
+        return put_uint(b, (uint64_t)v);
     }
     if (AKTI_UNLIKELY(room(b, 9) != AKT_OK)) {
         return AKT_ENOMEM;
