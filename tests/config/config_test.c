@@ -520,13 +520,15 @@ START_TEST(override_is_the_code_layer_and_leaves_the_original_alone)
     ck_assert_str_eq(j, "{\"a\":{\"x\":1,\"y\":2},\"l\":[1],\"n\":5}");
     free(j);
     ck_assert_str_eq(akt_config_origin(o1, "a.x"), "code:1");
+    akt_config_release(o1);
+    o1 = NULL;
     ck_assert_int_eq(akt_config_override(base, "a..b", "1", &o1, &err),
         AKT_EINVAL);
+    ck_assert_ptr_null(o1);
     akt_config_release(base);
     akt_config_release(o2);
     akt_config_release(o3);
     akt_config_release(o4);
-    (void)o1;
 }
 END_TEST
 

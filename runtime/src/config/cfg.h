@@ -40,7 +40,22 @@ typedef struct cfg_arena {
     size_t left;
 } cfg_arena;
 
-AKTI_INTERNAL void *akti_cfg_alloc(cfg_arena *a, size_t n);
+AKTI_INTERNAL void *akti_cfg_alloc_slow(cfg_arena *a, size_t n);
+
+/* akti_cfg_alloc -- n bytes (8-aligned) from the arena; NULL when out of
+ * memory. Inline: the parser calls it for every token. */
+static inline void *
+akti_cfg_alloc(cfg_arena *a, size_t n)
+{
+    n = n ? (n + 7u) & ~(size_t)7u : 8u;
+    if (n <= a->left) {
+        void *p = a->cur;
+        a->cur += n;
+        a->left -= n;
+        return p;
+    }
+    return akti_cfg_alloc_slow(a, n);
+}
 AKTI_INTERNAL char *akti_cfg_strndup(cfg_arena *a, const char *s, size_t n);
 AKTI_INTERNAL void akti_cfg_arena_free(cfg_arena *a);
 

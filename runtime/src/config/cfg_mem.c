@@ -74,13 +74,11 @@ struct cfg_chunk {
 
 #define CHUNK_MIN (16u * 1024u)
 
+/* akti_cfg_alloc_slow -- a new chunk, then n (already rounded) from it.
+ * 8-byte alignment: nodes hold pointers, doubles and int64 only. */
 void *
-akti_cfg_alloc(cfg_arena *a, size_t n)
+akti_cfg_alloc_slow(cfg_arena *a, size_t n)
 {
-    n = (n + 15u) & ~(size_t)15u;
-    if (n == 0) {
-        n = 16;
-    }
     if (n > a->left) {
         size_t size = n > CHUNK_MIN ? n : CHUNK_MIN;
         /* grow chunks with the arena so big configs need few of them */

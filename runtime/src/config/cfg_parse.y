@@ -15,7 +15,7 @@
 %define api.pure full
 %define api.prefix {cfgyy}
 %define parse.error custom
-%define parse.lac full
+%define lr.type canonical-lr
 %locations
 %expect 0
 %param {void *scanner}

@@ -97,20 +97,35 @@ akti_cfg_list_push(cfg_arena *a, cv *list, cv *item)
 void
 akti_cfg_set_number(cv *v, const char *text, size_t n)
 {
+    v->u.num.text = text;
+    v->u.num.n = n;
+    v->u.num.is_int = false;
+    /* fast path: short integers (most configuration numbers) */
+    size_t i = text[0] == '-' ? 1 : 0;
+    if (n > i && n - i <= 18) {
+        int64_t x = 0;
+        size_t j = i;
+        while (j < n && text[j] >= '0' && text[j] <= '9') {
+            x = x * 10 + (text[j++] - '0');
+        }
+        if (j == n) {
+            v->u.num.is_int = true;
+            v->u.num.i = i ? -x : x;
+            v->u.num.d = (double)v->u.num.i;
+            return;
+        }
+    }
     char buf[64];
     size_t k = n < sizeof buf - 1 ? n : sizeof buf - 1;
     memcpy(buf, text, k);
     buf[k] = '\0';
-    v->u.num.text = text;
-    v->u.num.n = n;
     v->u.num.d = strtod(buf, NULL);
-    v->u.num.is_int = false;
     if (strpbrk(buf, ".eE") == NULL && k == n) {
         errno = 0;
-        long long i = strtoll(buf, NULL, 10);
+        long long ll = strtoll(buf, NULL, 10);
         if (errno == 0) {
             v->u.num.is_int = true;
-            v->u.num.i = i;
+            v->u.num.i = ll;
         }
     }
 }

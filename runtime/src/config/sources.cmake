@@ -31,6 +31,14 @@ list(APPEND AKT_SOURCES
   ${FLEX_akt_cfg_scanner_OUTPUTS}
   ${AKT_CFG_GEN}/reference_conf.c)
 list(APPEND AKT_PRIVATE_INCLUDES ${AKT_CFG_GEN})
+# for targets that compile the config code on their own (the fuzzer, which
+# needs it instrumented): sources and generated include dir
+set_property(GLOBAL PROPERTY AKT_CONFIG_SOURCES
+  ${AKT_CFG_SRC}/cfg_mem.c ${AKT_CFG_SRC}/cfg_value.c ${AKT_CFG_SRC}/cfg_render.c
+  ${AKT_CFG_SRC}/config.c ${BISON_akt_cfg_parser_OUTPUTS}
+  ${FLEX_akt_cfg_scanner_OUTPUTS} ${AKT_CFG_GEN}/reference_conf.c
+  ${CMAKE_CURRENT_LIST_DIR}/../core/err.c)
+set_property(GLOBAL PROPERTY AKT_CONFIG_GEN_DIR ${AKT_CFG_GEN})
 
 
 # Generated C is not ours to lint: flex's output trips -Wsign-compare etc.
