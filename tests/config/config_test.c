@@ -394,6 +394,71 @@ START_TEST(reference_defines_every_key_the_runtime_reads)
 }
 END_TEST
 
+/* leaves -- "| `a.b.c` |" for every leaf under v, each checked in doc. */
+static int
+check_leaves(const cv *v, char *path, size_t pn, const char *doc)
+{
+    int missing = 0;
+    for (size_t i = 0; i < v->u.obj.n; i++) {
+        const cfg_field *f = &v->u.obj.f[i];
+        size_t n = pn;
+        n += (size_t)snprintf(path + n, 512 - n, "%s%s", pn ? "." : "",
+            f->key.s);
+        if (f->val->kind == CV_OBJ) {
+            missing += check_leaves(f->val, path, n, doc);
+        } else {
+            /* reference.conf documents each key in the comment above it */
+            const char *text = (const char *)akti_cfg_reference_conf;
+            int line = 1;
+            const char *prev = text, *cur = text;
+            while (line < f->val->line && (cur = strchr(cur, '\n'))) {
+                cur++;
+                line++;
+                if (line == f->val->line - 1) {
+                    prev = cur;
+                }
+            }
+            while (*prev == ' ') {
+                prev++;
+            }
+            if (*prev != '#') {
+                fprintf(stderr, "reference.conf:%d: %s has no comment above\n",
+                    f->val->line, path);
+                missing++;
+            }
+            char row[600];
+            snprintf(row, sizeof row, "| `%s` |", path);
+            if (strstr(doc, row) == NULL) {
+                fprintf(stderr, "docs/config.md lacks a row for %s\n", path);
+                missing++;
+            }
+        }
+        path[pn] = '\0';
+    }
+    return missing;
+}
+
+START_TEST(documentation_lists_every_reference_key)
+{
+    FILE *f = fopen(CONFIG_TEST_DIR "/../../docs/config.md", "rb");
+    ck_assert_ptr_nonnull(f);
+    static char doc[1 << 17];
+    size_t n = fread(doc, 1, sizeof doc - 1, f);
+    fclose(f);
+    doc[n] = '\0';
+    cfg_arena a = {0};
+    cv *root = NULL;
+    ck_assert_int_eq(akti_cfg_load_text(&a,
+                         (const char *)akti_cfg_reference_conf,
+                         akti_cfg_reference_conf_len, "reference.conf", NULL,
+                         &root, NULL), AKT_OK);
+    ck_assert_int_eq(akti_cfg_resolve(&a, root, NULL), AKT_OK);
+    char path[512] = "";
+    ck_assert_int_eq(check_leaves(root, path, 0, doc), 0);
+    akti_cfg_arena_free(&a);
+}
+END_TEST
+
 START_TEST(app_file_overrides_reference_and_keeps_other_defaults)
 {
     make_tmpdir();
@@ -923,6 +988,7 @@ main(void)
         expansion_bomb_is_rejected, long_substitution_chain_is_bounded, NULL};
     const TTest *layers[] = {
         reference_defines_every_key_the_runtime_reads,
+        documentation_lists_every_reference_key,
         app_file_overrides_reference_and_keeps_other_defaults,
         load_reads_the_file_named_by_AKT_CONFIG,
         environment_override_reaches_dashed_keys_and_parses_values,
