@@ -113,8 +113,13 @@ typedef akt_directive (*akt_decider_fn)(akt_err reason, akt_ref child, void *arg
 
 typedef struct akt_supervisor_strategy {
     akt_strategy_kind kind;
-    int32_t max_restarts; /* in `within_ns`; -1: config default; 0: never */
-    int64_t within_ns;    /* 0: config default */
+    /* restarts allowed per child in `within_ns` before it is stopped instead:
+     * 0: the config default (akt.actor.supervision.max-restarts), so a
+     * zero-initialised strategy behaves like the default one; -1: no
+     * limit; n > 0: n. (To never restart, let the decider return
+     * AKT_STOP.) */
+    int32_t max_restarts;
+    int64_t within_ns;    /* 0: config default (akt.actor.supervision.within) */
     akt_decider_fn decider; /* NULL: restart on every failure */
     void *decider_arg;
     /* Backoff: when min_backoff_ns > 0 restarts are delayed by

@@ -528,6 +528,7 @@ finish_stop(akt_cell *c)
     uint64_t uid = cell_uid(c);
     /* from here every send to the old uid is a dead letter at once */
     atomic_store_explicit(&c->uid, 0, memory_order_release);
+    atomic_fetch_sub_explicit(&sys->live_actors, 1, memory_order_relaxed);
     notify_watchers(c, uid);
     akti_cell_ext *x = c->ext;
     if (x) {
@@ -549,7 +550,6 @@ finish_stop(akt_cell *c)
         c->disp = sys->pool;
         d->ops->detach(d, c);
     }
-    atomic_fetch_sub_explicit(&sys->live_actors, 1, memory_order_relaxed);
     if (c->parent) {
         akti_send_sys(c->parent, cell_uid(c->parent), SYS_CHILD_STOPPED, c, uid, AKT_OK, NULL);
     } else {
@@ -653,8 +653,8 @@ restart_allowed(akt_cell *c, akt_cell *ch)
     const akt_supervisor_strategy *st = strategy_of(c);
     int32_t max = st->max_restarts;
     int64_t within = st->within_ns;
-    if (max == -1 || (max < -1)) {
-        max = c->sys->set.max_restarts;
+    if (max == 0) {
+        max = c->sys->set.max_restarts; /* itself -1 for no limit */
     }
     if (within <= 0) {
         within = c->sys->set.restart_within_ns;
@@ -663,7 +663,7 @@ restart_allowed(akt_cell *c, akt_cell *ch)
         return true;
     }
     if (max == 0) {
-        return false;
+        return false; /* config says: never */
     }
     akti_cell_ext *x = cell_ext(ch);
     int64_t now = akti_now_ns();
@@ -1135,7 +1135,7 @@ akti_cell_run(akt_cell *c, int throughput)
     }
     akti_dispatcher *d = c->disp;
     if (more) {
-        d->ops->schedule(d, c);
+        (d->ops->yield ? d->ops->yield : d->ops->schedule)(d, c);
         return;
     }
     uint8_t life = c->life;

@@ -303,6 +303,9 @@ typedef struct akti_dispatcher_ops {
     akt_err (*start)(akti_dispatcher *d);
     void (*stop)(akti_dispatcher *d); /* join threads; no more runs after */
     void (*schedule)(akti_dispatcher *d, akt_cell *c);
+    /* optional: the cell used up its throughput and still has messages;
+     * a fair dispatcher queues it behind other ready cells (NULL: schedule) */
+    void (*yield)(akti_dispatcher *d, akt_cell *c);
     akt_err (*attach)(akti_dispatcher *d, akt_cell *c); /* optional */
     void (*detach)(akti_dispatcher *d, akt_cell *c);    /* optional */
     void (*destroy)(akti_dispatcher *d);

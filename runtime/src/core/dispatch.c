@@ -246,6 +246,27 @@ pool_schedule(akti_dispatcher *d, akt_cell *c)
     pool_wake_one(p);
 }
 
+/* A cell that used up its throughput: behind everything else that is ready
+ * (fairness), or straight back into the LIFO slot when nothing else waits
+ * (no lock, no wake-up: the common case of one busy consumer). */
+static void
+pool_yield(akti_dispatcher *d, akt_cell *c)
+{
+    pool *p = (pool *)d;
+    worker *w = tls_worker;
+    if (w == NULL || w->p != p) {
+        pool_schedule(d, c);
+        return;
+    }
+    if (dq_nonempty(w) || atomic_load_explicit(&p->inj_len, memory_order_relaxed) != 0
+        || atomic_load_explicit(&w->lifo, memory_order_relaxed) != NULL) {
+        inj_push(p, c);
+        pool_wake_one(p);
+        return;
+    }
+    pool_schedule(d, c);
+}
+
 static akt_cell *
 steal_any(worker *w)
 {
@@ -422,6 +443,7 @@ static const akti_dispatcher_ops pool_ops = {
     .start = pool_start,
     .stop = pool_stop,
     .schedule = pool_schedule,
+    .yield = pool_yield,
     .attach = NULL,
     .detach = NULL,
     .destroy = pool_destroy,

@@ -1,0 +1,464 @@
+/*
+ * supervision_test.c -- failure handling: every strategy (one-for-one,
+ * all-for-one, rest-for-one) and directive (resume, restart, stop,
+ * escalate), restart limits, the default strategy, kill, backoff with
+ * reset, failure reasons, and a failing pre_start.
+ */
+#include "testutil.h"
+
+typedef struct counters {
+    _Atomic int starts, restarts, stops;
+    _Atomic int last_reason;
+    _Atomic int64_t restart_at_ns[16];
+    char reason[96];
+} counters;
+
+static counters kids[4];
+static counters parent_ctr;
+
+static int64_t
+mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static akt_err
+c_pre_start(void *state, akt_ctx *ctx)
+{
+    counters *c = (counters *)akt_ctx_behavior_arg(ctx);
+    atomic_fetch_add(&c->starts, 1);
+    return AKT_OK;
+}
+
+static akt_err
+c_post_restart(void *state, akt_ctx *ctx, akt_err reason)
+{
+    counters *c = (counters *)akt_ctx_behavior_arg(ctx);
+    int n = atomic_fetch_add(&c->restarts, 1);
+    if (n < 16) {
+        atomic_store(&c->restart_at_ns[n], mono_ns());
+    }
+    atomic_store(&c->last_reason, reason);
+    akt_ctx_failure_reason(ctx, c->reason, sizeof c->reason);
+    return AKT_OK;
+}
+
+static void
+c_post_stop(void *state, akt_ctx *ctx)
+{
+    counters *c = (counters *)akt_ctx_behavior_arg(ctx);
+    atomic_fetch_add(&c->stops, 1);
+}
+
+static const akt_lifecycle c_life = {
+    .pre_start = c_pre_start, .post_restart = c_post_restart, .post_stop = c_post_stop};
+
+/* child: Int v >= 0 adds v and replies the sum; v < 0 fails with -v */
+static akt_err
+child_int(void *state, akt_ctx *ctx, const void *msg)
+{
+    int64_t *sum = state;
+    const t_Int *m = msg;
+    if (m->v < 0) {
+        return akt_ctx_fail(ctx, (akt_err)(-m->v), "boom %d", (int)-m->v);
+    }
+    *sum += m->v;
+    return akt_reply(ctx, t_int(*sum));
+}
+static const akt_handler child_handlers[] = {{&t_int_type, child_int}};
+static const akt_behavior child_beh = {"child", child_handlers, 1, NULL};
+
+static akt_props kid_props[4];
+
+/* parent: Int n spawns children c0..c(n-1), replies 0 */
+static akt_err
+parent_int(void *state, akt_ctx *ctx, const void *msg)
+{
+    const t_Int *m = msg;
+    for (int i = 0; i < m->v; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "c%d", i);
+        akt_ref r;
+        akt_err rc = akt_ctx_spawn(ctx, &kid_props[i], name, &r);
+        if (rc != AKT_OK) {
+            return rc;
+        }
+    }
+    return akt_reply(ctx, t_int(0));
+}
+static const akt_handler parent_handlers[] = {{&t_int_type, parent_int}};
+static const akt_behavior parent_beh = {"parent", parent_handlers, 1, NULL};
+
+static akt_system *
+sys_mk(const char *name)
+{
+    memset(kids, 0, sizeof kids);
+    memset(&parent_ctr, 0, sizeof parent_ctr);
+    for (int i = 0; i < 4; i++) {
+        kid_props[i] = (akt_props){.behavior = &child_beh, .behavior_arg = &kids[i],
+            .lifecycle = &c_life, .state_size = sizeof(int64_t)};
+    }
+    return t_system(name, "akt.actor.default-dispatcher.workers=2;akt.actor.dead-letters.log=off;"
+                          "akt.scheduler.tick=1ms");
+}
+
+static int64_t
+ask_v(akt_ref a, int64_t v)
+{
+    akt_future *f;
+    ck_assert_int_eq(akt_ask(a, t_int(v), AKT_SEC(30), &f), AKT_OK);
+    void *r = NULL;
+    akt_err rc = akt_future_wait(f, AKT_SEC(30), &r);
+    ck_assert_int_eq(rc, AKT_OK);
+    int64_t out = ((t_Int *)r)->v;
+    akt_msg_free(r);
+    akt_future_release(f);
+    return out;
+}
+
+static akt_ref
+child(akt_system *sys, const char *parent, int i)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/user/%s/c%d", parent, i);
+    akt_ref r;
+    ck_assert_int_eq(akt_lookup(sys, path, &r), AKT_OK);
+    return r;
+}
+
+static akt_ref
+spawn_parent(akt_system *sys, const char *name, const akt_supervisor_strategy *st, int nkids)
+{
+    akt_props pp = {.behavior = &parent_beh, .behavior_arg = &parent_ctr,
+        .lifecycle = &c_life, .supervisor = st};
+    akt_ref p;
+    ck_assert_int_eq(akt_spawn(sys, &pp, name, &p), AKT_OK);
+    ck_assert_int_eq(ask_v(p, nkids), 0);
+    return p;
+}
+
+static akt_directive
+decide_fixed(akt_err reason, akt_ref ch, void *arg)
+{
+    return (akt_directive)(intptr_t)arg;
+}
+
+START_TEST(one_for_one_restart_resets_only_the_failed_child)
+{
+    akt_system *sys = sys_mk("o4o");
+    akt_supervisor_strategy st = {.kind = AKT_ONE_FOR_ONE, .max_restarts = -1};
+    spawn_parent(sys, "p", &st, 2);
+    akt_ref c0 = child(sys, "p", 0), c1 = child(sys, "p", 1);
+    ck_assert_int_eq(ask_v(c0, 5), 5);
+    ck_assert_int_eq(ask_v(c1, 7), 7);
+    ck_assert_int_eq(akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
+    ck_assert_int_eq(ask_v(c0, 1), 1); /* fresh state, same ref */
+    ck_assert_int_eq(ask_v(c1, 1), 8); /* untouched */
+    ck_assert_int_eq(atomic_load(&kids[0].restarts), 1);
+    ck_assert_int_eq(atomic_load(&kids[0].last_reason), AKT_EFAILED);
+    ck_assert_str_eq(kids[0].reason, "boom 15");
+    ck_assert_int_eq(atomic_load(&kids[1].restarts), 0);
+    ck_assert_int_eq(atomic_load(&kids[0].starts), 1); /* post_restart replaced pre_start */
+    t_teardown(sys, 0);
+}
+END_TEST
+
+START_TEST(resume_keeps_the_state_and_drops_the_failed_message)
+{
+    akt_system *sys = sys_mk("resume");
+    akt_supervisor_strategy st = {.kind = AKT_ONE_FOR_ONE, .decider = decide_fixed,
+        .decider_arg = (void *)(intptr_t)AKT_RESUME};
+    spawn_parent(sys, "p", &st, 1);
+    akt_ref c0 = child(sys, "p", 0);
+    ck_assert_int_eq(ask_v(c0, 5), 5);
+    ck_assert_int_eq(akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
+    ck_assert_int_eq(ask_v(c0, 1), 6);
+    ck_assert_int_eq(atomic_load(&kids[0].restarts), 0);
+    t_teardown(sys, 0);
+}
+END_TEST
+
+START_TEST(stop_directive_stops_the_failed_child)
+{
+    akt_system *sys = sys_mk("stopdir");
+    akt_supervisor_strategy st = {.kind = AKT_ONE_FOR_ONE, .decider = decide_fixed,
+        .decider_arg = (void *)(intptr_t)AKT_STOP};
+    spawn_parent(sys, "p", &st, 2);
+    akt_ref c0 = child(sys, "p", 0), c1 = child(sys, "p", 1);
+    ck_assert_int_eq(akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
+    t_await_stop(c0);
+    ck_assert_int_eq(atomic_load(&kids[0].stops), 1);
+    ck_assert_int_eq(ask_v(c1, 3), 3); /* the sibling lives on */
+    akt_ref r;
+    ck_assert_int_eq(akt_lookup(sys, "/user/p/c0", &r), AKT_ENOENT);
+    t_teardown(sys, 0);
+}
+END_TEST
+
+START_TEST(escalate_fails_the_supervisor_and_its_parent_decides)
+{
+    akt_system *sys = sys_mk("escalate");
+    akt_supervisor_strategy st = {.kind = AKT_ONE_FOR_ONE, .decider = decide_fixed,
+        .decider_arg = (void *)(intptr_t)AKT_ESCALATE};
+    akt_ref p = spawn_parent(sys, "p", &st, 1);
+    akt_ref c0 = child(sys, "p", 0);
+    ck_assert_int_eq(akt_tell(c0, t_int(-AKT_EIO), AKT_REF_NONE), AKT_OK);
+    /* /user restarts p (default strategy); p's default pre_restart stops c0 */
+    t_await_stop(c0);
+    ck_assert_int_eq(ask_v(p, 0), 0); /* p is alive again */
+    ck_assert_int_eq(atomic_load(&parent_ctr.restarts), 1);
+    ck_assert_int_eq(atomic_load(&parent_ctr.last_reason), AKT_EIO);
+    ck_assert_int_eq(atomic_load(&kids[0].stops), 1);
+    t_teardown(sys, 0);
+}
+END_TEST
+
+START_TEST(all_for_one_restarts_every_child)
+{
+    akt_system *sys = sys_mk("a4o");
+    akt_supervisor_strategy st = {.kind = AKT_ALL_FOR_ONE};
+    spawn_parent(sys, "p", &st, 3);
+    akt_ref c[3];
+    for (int i = 0; i < 3; i++) {
+        c[i] = child(sys, "p", i);
+        ck_assert_int_eq(ask_v(c[i], 10), 10);
+    }
+    ck_assert_int_eq(akt_tell(c[1], t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(ask_v(c[i], 1), 1);
+        ck_assert_int_eq(atomic_load(&kids[i].restarts), 1);
+    }
+    t_teardown(sys, 0);
+}
+END_TEST
+
+START_TEST(rest_for_one_restarts_the_failed_child_and_younger_siblings)
+{
+    akt_system *sys = sys_mk("r4o");
+    akt_supervisor_strategy st = {.kind = AKT_REST_FOR_ONE};
+    spawn_parent(sys, "p", &st, 3);
+    akt_ref c[3];
+    for (int i = 0; i < 3; i++) {
+        c[i] = child(sys, "p", i);
+        ck_assert_int_eq(ask_v(c[i], 10), 10);
+    }
+    ck_assert_int_eq(akt_tell(c[1], t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
+    ck_assert_int_eq(ask_v(c[1], 1), 1);
+    ck_assert_int_eq(ask_v(c[2], 1), 1);
+    ck_assert_int_eq(ask_v(c[0], 1), 11);
+    ck_assert_int_eq(atomic_load(&kids[0].restarts), 0);
+    ck_assert_int_eq(atomic_load(&kids[1].restarts), 1);
+    ck_assert_int_eq(atomic_load(&kids[2].restarts), 1);
+    t_teardown(sys, 0);
+}
+END_TEST
+
+START_TEST(exceeding_max_restarts_within_the_window_stops_the_child)
+{
+    akt_system *sys = sys_mk("limit");
+    akt_supervisor_strategy st = {.kind = AKT_ONE_FOR_ONE, .max_restarts = 2,
+        .within_ns = AKT_SEC(60)};
+    spawn_parent(sys, "p", &st, 1);
+    akt_ref c0 = child(sys, "p", 0);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
+        ck_assert_int_eq(ask_v(c0, 1), 1);
+    }
+    ck_assert_int_eq(akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
+    t_await_stop(c0);
+    ck_assert_int_eq(atomic_load(&kids[0].restarts), 2);
+    t_teardown(sys, 0);
+}
+END_TEST
+
+START_TEST(unlimited_restarts_never_stop_the_child)
+{
+    akt_system *sys = sys_mk("unlimited");
+    akt_supervisor_strategy st = {.kind = AKT_ONE_FOR_ONE, .max_restarts = -1,
+        .within_ns = AKT_SEC(60)};
+    spawn_parent(sys, "p", &st, 1);
+    akt_ref c0 = child(sys, "p", 0);
+    for (int i = 0; i < 30; i++) {
+        ck_assert_int_eq(akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
+        ck_assert_int_eq(ask_v(c0, 1), 1);
+    }
+    ck_assert_int_eq(atomic_load(&kids[0].restarts), 30);
+    t_teardown(sys, 0);
+}
+END_TEST
+
+START_TEST(config_max_restarts_applies_to_a_zeroed_strategy)
+{
+    memset(kids, 0, sizeof kids);
+    akt_system *sys = t_system("cfglimit", "akt.actor.supervision.max-restarts=1;"
+                                           "akt.actor.dead-letters.log=off");
+    for (int i = 0; i < 4; i++) {
+        kid_props[i] = (akt_props){.behavior = &child_beh, .behavior_arg = &kids[i],
+            .lifecycle = &c_life, .state_size = sizeof(int64_t)};
+    }
+    akt_supervisor_strategy st = {.kind = AKT_ONE_FOR_ONE};
+    spawn_parent(sys, "p", &st, 1);
+    akt_ref c0 = child(sys, "p", 0);
+    ck_assert_int_eq(akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
+    ck_assert_int_eq(ask_v(c0, 1), 1);
+    ck_assert_int_eq(akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
+    t_await_stop(c0);
+    ck_assert_int_eq(atomic_load(&kids[0].restarts), 1);
+    t_teardown(sys, 0);
+}
+END_TEST
+
+START_TEST(default_strategy_restarts_a_failing_top_level_actor)
+{
+    akt_system *sys = sys_mk("default");
+    akt_ref a;
+    ck_assert_int_eq(akt_spawn(sys, &kid_props[0], "a", &a), AKT_OK);
+    ck_assert_int_eq(ask_v(a, 4), 4);
+    ck_assert_int_eq(akt_tell(a, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
+    ck_assert_int_eq(ask_v(a, 1), 1);
+    ck_assert_int_eq(atomic_load(&kids[0].restarts), 1);
+    t_teardown(sys, 0);
+}
+END_TEST
+
+static _Atomic int seen_reason;
+static akt_directive
+decide_record(akt_err reason, akt_ref ch, void *arg)
+{
+    atomic_store(&seen_reason, reason);
+    return AKT_RESTART;
+}
+
+START_TEST(kill_fails_the_actor_and_the_supervisor_decides)
+{
+    akt_system *sys = sys_mk("kill");
+    akt_supervisor_strategy st = {.kind = AKT_ONE_FOR_ONE, .decider = decide_record};
+    spawn_parent(sys, "p", &st, 1);
+    akt_ref c0 = child(sys, "p", 0);
+    ck_assert_int_eq(ask_v(c0, 3), 3);
+    ck_assert_int_eq(akt_kill(c0), AKT_OK);
+    ck_assert_int_eq(ask_v(c0, 1), 1);
+    ck_assert_int_eq(atomic_load(&seen_reason), AKT_ECANCELED);
+    t_teardown(sys, 0);
+}
+END_TEST
+
+START_TEST(backoff_delays_restarts_exponentially)
+{
+    akt_system *sys = sys_mk("backoff");
+    akt_supervisor_strategy st = {.kind = AKT_ONE_FOR_ONE, .min_backoff_ns = AKT_MS(40),
+        .max_backoff_ns = AKT_MS(200), .random_factor = 0.0};
+    spawn_parent(sys, "p", &st, 1);
+    akt_ref c0 = child(sys, "p", 0);
+    int64_t expect_ms[] = {40, 80, 160, 200};
+    for (int i = 0; i < 4; i++) {
+        int64_t t0 = mono_ns();
+        ck_assert_int_eq(akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
+        ck_assert_int_eq(ask_v(c0, 1), 1);
+        int64_t dt_ms = (atomic_load(&kids[0].restart_at_ns[i]) - t0) / 1000000;
+        ck_assert_int_ge(dt_ms, expect_ms[i] - 2);
+        ck_assert_int_lt(dt_ms, expect_ms[i] + 2000);
+    }
+    t_teardown(sys, 0);
+}
+END_TEST
+
+START_TEST(backoff_resets_after_the_child_ran_stably)
+{
+    akt_system *sys = sys_mk("reset");
+    akt_supervisor_strategy st = {.kind = AKT_ONE_FOR_ONE, .min_backoff_ns = AKT_MS(30),
+        .max_backoff_ns = AKT_SEC(5), .random_factor = 0.0, .reset_after_ns = AKT_MS(100)};
+    spawn_parent(sys, "p", &st, 1);
+    akt_ref c0 = child(sys, "p", 0);
+    for (int i = 0; i < 3; i++) { /* 30, 60, 120 ms */
+        ck_assert_int_eq(akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
+        ck_assert_int_eq(ask_v(c0, 1), 1);
+    }
+    /* run stably past reset_after: time passing is what is tested */
+    struct timespec ts = {0, 150 * 1000000};
+    nanosleep(&ts, NULL);
+    int64_t t0 = mono_ns();
+    ck_assert_int_eq(akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
+    ck_assert_int_eq(ask_v(c0, 1), 1);
+    int64_t dt_ms = (atomic_load(&kids[0].restart_at_ns[3]) - t0) / 1000000;
+    ck_assert_int_ge(dt_ms, 28);
+    ck_assert_int_lt(dt_ms, 230); /* 30 after reset, not 240 */
+    t_teardown(sys, 0);
+}
+END_TEST
+
+START_TEST(backoff_jitter_stays_within_the_random_factor)
+{
+    akt_system *sys = sys_mk("jitter");
+    akt_supervisor_strategy st = {.kind = AKT_ONE_FOR_ONE, .min_backoff_ns = AKT_MS(50),
+        .max_backoff_ns = AKT_MS(50), .random_factor = 0.5};
+    spawn_parent(sys, "p", &st, 1);
+    akt_ref c0 = child(sys, "p", 0);
+    for (int i = 0; i < 4; i++) {
+        int64_t t0 = mono_ns();
+        ck_assert_int_eq(akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
+        ck_assert_int_eq(ask_v(c0, 1), 1);
+        int64_t dt_ms = (atomic_load(&kids[0].restart_at_ns[i]) - t0) / 1000000;
+        ck_assert_int_ge(dt_ms, 24);
+        ck_assert_int_lt(dt_ms, 2000);
+    }
+    t_teardown(sys, 0);
+}
+END_TEST
+
+static akt_err
+bad_start(void *state, akt_ctx *ctx)
+{
+    return AKT_EIO;
+}
+static const akt_lifecycle bad_life = {.pre_start = bad_start, .post_stop = c_post_stop};
+
+START_TEST(failing_pre_start_stops_the_actor_without_post_stop)
+{
+    akt_system *sys = sys_mk("badstart");
+    akt_props p = {.behavior = &child_beh, .behavior_arg = &kids[0], .lifecycle = &bad_life,
+        .state_size = sizeof(int64_t)};
+    akt_ref a;
+    ck_assert_int_eq(akt_spawn(sys, &p, "a", &a), AKT_OK);
+    t_await_stop(a);
+    ck_assert_int_eq(atomic_load(&kids[0].stops), 0);
+    t_teardown(sys, 0);
+}
+END_TEST
+
+Suite *
+supervision_suite(void)
+{
+    Suite *s = suite_create("supervision");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, one_for_one_restart_resets_only_the_failed_child);
+    tcase_add_test(tc, resume_keeps_the_state_and_drops_the_failed_message);
+    tcase_add_test(tc, stop_directive_stops_the_failed_child);
+    tcase_add_test(tc, escalate_fails_the_supervisor_and_its_parent_decides);
+    tcase_add_test(tc, all_for_one_restarts_every_child);
+    tcase_add_test(tc, rest_for_one_restarts_the_failed_child_and_younger_siblings);
+    tcase_add_test(tc, exceeding_max_restarts_within_the_window_stops_the_child);
+    tcase_add_test(tc, unlimited_restarts_never_stop_the_child);
+    tcase_add_test(tc, config_max_restarts_applies_to_a_zeroed_strategy);
+    tcase_add_test(tc, default_strategy_restarts_a_failing_top_level_actor);
+    tcase_add_test(tc, kill_fails_the_actor_and_the_supervisor_decides);
+    tcase_add_test(tc, backoff_delays_restarts_exponentially);
+    tcase_add_test(tc, backoff_resets_after_the_child_ran_stably);
+    tcase_add_test(tc, backoff_jitter_stays_within_the_random_factor);
+    tcase_add_test(tc, failing_pre_start_stops_the_actor_without_post_stop);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int
+main(void)
+{
+    SRunner *sr = srunner_create(supervision_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
