@@ -78,7 +78,9 @@ generate(buf *b, size_t target)
             s * 7 % 1000, s % 50);
         put(b, "  description = \"\"\"multi-line\n    text for %d\"\"\"\n", s);
         put(b, "  pool { min = 1, max = %d, idle = 30s } // pool\n", s % 64);
-        put(b, "  url = \"http://\"${services.svc%d.host}\":\"${services.svc%d.port}\n",
+        put(b,
+            "  url = "
+            "\"http://\"${services.svc%d.host}\":\"${services.svc%d.port}\n",
             s, s);
         put(b, "}\n");
     }
@@ -92,7 +94,7 @@ main(int argc, char **argv)
     if (repeats < 1) {
         repeats = 1;
     }
-    buf b = {malloc(4096), 0, 4096};
+    buf b = { malloc(4096), 0, 4096 };
     if (b.p == NULL) {
         return 1;
     }
@@ -103,8 +105,8 @@ main(int argc, char **argv)
         akt_config_error err;
         double t0 = clock_s(CLOCK_MONOTONIC);
         double c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
-        akt_err rc = akt_config_parse_string(b.p, b.n, "bench.conf", &cfg,
-            &err);
+        akt_err rc
+            = akt_config_parse_string(b.p, b.n, "bench.conf", &cfg, &err);
         double t = clock_s(CLOCK_MONOTONIC) - t0;
         double c = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
         if (rc != AKT_OK) {

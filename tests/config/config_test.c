@@ -24,8 +24,8 @@ parse_ok(const char *text)
 {
     akt_config *cfg = NULL;
     akt_config_error err;
-    akt_err rc = akt_config_parse_string(text, strlen(text), "test.conf",
-        &cfg, &err);
+    akt_err rc
+        = akt_config_parse_string(text, strlen(text), "test.conf", &cfg, &err);
     ck_assert_msg(rc == AKT_OK, "parse failed: %s", err.message);
     return cfg;
 }
@@ -34,8 +34,8 @@ static akt_err
 parse_err(const char *text, akt_config_error *err)
 {
     akt_config *cfg = NULL;
-    akt_err rc = akt_config_parse_string(text, strlen(text), "test.conf",
-        &cfg, err);
+    akt_err rc
+        = akt_config_parse_string(text, strlen(text), "test.conf", &cfg, err);
     ck_assert_ptr_null(cfg);
     return rc;
 }
@@ -44,8 +44,8 @@ static char *
 json_of(const akt_config *cfg)
 {
     char *out = NULL;
-    ck_assert_int_eq(akt_config_render(cfg, AKT_CONFIG_RENDER_JSON, &out),
-        AKT_OK);
+    ck_assert_int_eq(
+        akt_config_render(cfg, AKT_CONFIG_RENDER_JSON, &out), AKT_OK);
     return out;
 }
 
@@ -107,8 +107,8 @@ END_TEST
 START_TEST(unterminated_string_reports_file_line_and_column)
 {
     akt_config_error err;
-    ck_assert_int_eq(parse_err("a = 1\nb = \"open\nc = 2\n", &err),
-        AKT_ESYNTAX);
+    ck_assert_int_eq(
+        parse_err("a = 1\nb = \"open\nc = 2\n", &err), AKT_ESYNTAX);
     ck_assert_str_eq(err.message,
         "test.conf:2:5: error: unterminated quoted string: expected '\"' "
         "before the end of the line");
@@ -133,8 +133,7 @@ START_TEST(first_error_is_reported_after_recovery_continues)
     akt_config_error err;
     /* the parser recovers at the newline and keeps going; the report is
      * the first error, with its own position */
-    ck_assert_int_eq(parse_err("a = 1 }\nb = ]\nc = 3\n", &err),
-        AKT_ESYNTAX);
+    ck_assert_int_eq(parse_err("a = 1 }\nb = ]\nc = 3\n", &err), AKT_ESYNTAX);
     ck_assert_int_eq(err.line, 1);
     ck_assert_int_eq(err.col, 7);
 }
@@ -144,12 +143,10 @@ START_TEST(missing_file_is_enoent_with_its_name)
 {
     akt_config *cfg = NULL;
     akt_config_error err;
-    ck_assert_int_eq(akt_config_parse_file("/nonexistent/app.conf", &cfg,
-                         &err),
-        AKT_ENOENT);
+    ck_assert_int_eq(
+        akt_config_parse_file("/nonexistent/app.conf", &cfg, &err), AKT_ENOENT);
     ck_assert_ptr_null(cfg);
-    ck_assert_str_eq(err.message,
-        "/nonexistent/app.conf: error: no such file");
+    ck_assert_str_eq(err.message, "/nonexistent/app.conf: error: no such file");
 }
 END_TEST
 
@@ -163,8 +160,8 @@ START_TEST(missing_required_include_is_an_error_and_plain_one_is_not)
     ck_assert_int_eq(akt_config_parse_file(inc, &cfg, &err), AKT_ENOENT);
     ck_assert_int_eq(err.line, 3);
     ck_assert_int_eq(err.col, 1);
-    ck_assert_ptr_nonnull(strstr(err.message,
-        "error: required include 'gone.conf' not found"));
+    ck_assert_ptr_nonnull(
+        strstr(err.message, "error: required include 'gone.conf' not found"));
 }
 END_TEST
 
@@ -202,8 +199,8 @@ START_TEST(include_cycle_is_reported_at_the_closing_include)
     ck_assert_int_eq(akt_config_parse_file(path, &cfg, &err), AKT_EINVAL);
     ck_assert_int_eq(err.line, 3);
     ck_assert_int_eq(err.col, 1);
-    ck_assert_ptr_nonnull(
-        strstr(err.message, "error: include cycle: a.conf -> b.conf -> a.conf"));
+    ck_assert_ptr_nonnull(strstr(
+        err.message, "error: include cycle: a.conf -> b.conf -> a.conf"));
 }
 END_TEST
 
@@ -225,17 +222,32 @@ END_TEST
 START_TEST(hostile_bytes_give_errors_never_crashes)
 {
     static const char *const inputs[] = {
-        "\x00\x01\x02", "a = \"\\u12", "${", "${?", "a = ${\"", "\"\"\"",
-        "include", "include required(", "include file(\"x\"", "a = \xff\xfe",
-        "a = [1, {b = ${c}}", "{{{{", "}}}}", "a = \"\\uD800\"", "+=",
-        "a += ", ",", "a = 1 +", "include \"\"", "a.\"\".b = 1",
+        "\x00\x01\x02",
+        "a = \"\\u12",
+        "${",
+        "${?",
+        "a = ${\"",
+        "\"\"\"",
+        "include",
+        "include required(",
+        "include file(\"x\"",
+        "a = \xff\xfe",
+        "a = [1, {b = ${c}}",
+        "{{{{",
+        "}}}}",
+        "a = \"\\uD800\"",
+        "+=",
+        "a += ",
+        ",",
+        "a = 1 +",
+        "include \"\"",
+        "a.\"\".b = 1",
     };
     for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
         akt_config *cfg = NULL;
         akt_config_error err;
         size_t len = i == 0 ? 3 : strlen(inputs[i]);
-        akt_err rc = akt_config_parse_string(inputs[i], len, "x", &cfg,
-            &err);
+        akt_err rc = akt_config_parse_string(inputs[i], len, "x", &cfg, &err);
         if (rc == AKT_OK) {
             akt_config_release(cfg);
         } else {
@@ -262,8 +274,8 @@ END_TEST
 
 START_TEST(optional_substitution_that_finds_nothing_keeps_earlier_value)
 {
-    assert_json("a = 1\na = ${?AKT_TEST_SURELY_UNSET}\nb = ${?nothing}\n",
-        "{\"a\":1}");
+    assert_json(
+        "a = 1\na = ${?AKT_TEST_SURELY_UNSET}\nb = ${?nothing}\n", "{\"a\":1}");
 }
 END_TEST
 
@@ -312,8 +324,8 @@ START_TEST(expansion_bomb_is_rejected)
     char text[4096];
     size_t n = (size_t)snprintf(text, sizeof text, "k0 = xxxxxxxxxxxxxxxx\n");
     for (int i = 1; i < 60; i++) {
-        n += (size_t)snprintf(text + n, sizeof text - n,
-            "k%d = ${k%d}${k%d}\n", i, i - 1, i - 1);
+        n += (size_t)snprintf(
+            text + n, sizeof text - n, "k%d = ${k%d}${k%d}\n", i, i - 1, i - 1);
     }
     akt_config_error err;
     ck_assert_int_eq(parse_err(text, &err), AKT_ETOOBIG);
@@ -351,11 +363,16 @@ START_TEST(reference_defines_every_key_the_runtime_reads)
         "akt.actor.default-mailbox.capacity",
         "akt.actor.default-mailbox.overflow",
         "akt.actor.default-mailbox.block-timeout",
-        "akt.actor.ask-timeout", "akt.actor.supervision.max-restarts",
-        "akt.actor.supervision.within", "akt.actor.dead-letters.log",
-        "akt.actor.dead-letters.log-max", "akt.scheduler.tick",
-        "akt.scheduler.wheel-size", "akt.codec.max-depth",
-        "akt.codec.max-length", "akt.loglevel",
+        "akt.actor.ask-timeout",
+        "akt.actor.supervision.max-restarts",
+        "akt.actor.supervision.within",
+        "akt.actor.dead-letters.log",
+        "akt.actor.dead-letters.log-max",
+        "akt.scheduler.tick",
+        "akt.scheduler.wheel-size",
+        "akt.codec.max-depth",
+        "akt.codec.max-length",
+        "akt.loglevel",
     };
     akt_config *ref = NULL;
     akt_config_error err;
@@ -367,29 +384,31 @@ START_TEST(reference_defines_every_key_the_runtime_reads)
     uint64_t bytes;
     bool on;
     const char *s;
-    ck_assert_int_eq(akt_config_get_duration(ref, "akt.actor.ask-timeout",
-                         &ns, NULL), AKT_OK);
+    ck_assert_int_eq(
+        akt_config_get_duration(ref, "akt.actor.ask-timeout", &ns, NULL),
+        AKT_OK);
     ck_assert_int_eq(ns, 5000000000LL);
-    ck_assert_int_eq(akt_config_get_size(ref, "akt.codec.max-length", &bytes,
-                         NULL), AKT_OK);
+    ck_assert_int_eq(
+        akt_config_get_size(ref, "akt.codec.max-length", &bytes, NULL), AKT_OK);
     ck_assert_uint_eq(bytes, 64ull << 20);
     ck_assert_int_eq(akt_config_get_int(ref,
                          "akt.actor.default-dispatcher.throughput", &v, NULL),
         AKT_OK);
     ck_assert_int_eq(v, 32);
-    ck_assert_int_eq(akt_config_get_bool(ref, "akt.actor.dead-letters.log",
-                         &on, NULL), AKT_OK);
+    ck_assert_int_eq(
+        akt_config_get_bool(ref, "akt.actor.dead-letters.log", &on, NULL),
+        AKT_OK);
     ck_assert(on);
-    ck_assert_int_eq(akt_config_get_string(ref,
-                         "akt.actor.default-mailbox.overflow", &s, NULL),
+    ck_assert_int_eq(akt_config_get_string(
+                         ref, "akt.actor.default-mailbox.overflow", &s, NULL),
         AKT_OK);
     ck_assert_str_eq(s, "drop-new");
     ck_assert_int_eq(akt_config_get_duration(ref,
                          "akt.actor.default-mailbox.block-timeout", &ns, NULL),
         AKT_OK);
     ck_assert_int_eq(ns, 100000000LL);
-    ck_assert_ptr_nonnull(strstr(akt_config_origin(ref, "akt.loglevel"),
-        "reference.conf:"));
+    ck_assert_ptr_nonnull(
+        strstr(akt_config_origin(ref, "akt.loglevel"), "reference.conf:"));
     akt_config_release(ref);
 }
 END_TEST
@@ -402,8 +421,8 @@ check_leaves(const cv *v, char *path, size_t pn, const char *doc)
     for (size_t i = 0; i < v->u.obj.n; i++) {
         const cfg_field *f = &v->u.obj.f[i];
         size_t n = pn;
-        n += (size_t)snprintf(path + n, 512 - n, "%s%s", pn ? "." : "",
-            f->key.s);
+        n += (size_t)snprintf(
+            path + n, 512 - n, "%s%s", pn ? "." : "", f->key.s);
         if (f->val->kind == CV_OBJ) {
             missing += check_leaves(f->val, path, n, doc);
         } else {
@@ -446,12 +465,12 @@ START_TEST(documentation_lists_every_reference_key)
     size_t n = fread(doc, 1, sizeof doc - 1, f);
     fclose(f);
     doc[n] = '\0';
-    cfg_arena a = {0};
+    cfg_arena a = { 0 };
     cv *root = NULL;
-    ck_assert_int_eq(akti_cfg_load_text(&a,
-                         (const char *)akti_cfg_reference_conf,
-                         akti_cfg_reference_conf_len, "reference.conf", NULL,
-                         &root, NULL), AKT_OK);
+    ck_assert_int_eq(
+        akti_cfg_load_text(&a, (const char *)akti_cfg_reference_conf,
+            akti_cfg_reference_conf_len, "reference.conf", NULL, &root, NULL),
+        AKT_OK);
     ck_assert_int_eq(akti_cfg_resolve(&a, root, NULL), AKT_OK);
     char path[512] = "";
     ck_assert_int_eq(check_leaves(root, path, 0, doc), 0);
@@ -462,8 +481,8 @@ END_TEST
 START_TEST(app_file_overrides_reference_and_keeps_other_defaults)
 {
     make_tmpdir();
-    char *app = write_tmp("app.conf",
-        "akt.actor.default-dispatcher.throughput = 5\n");
+    char *app = write_tmp(
+        "app.conf", "akt.actor.default-dispatcher.throughput = 5\n");
     akt_config *cfg = NULL;
     akt_config_error err;
     ck_assert_int_eq(akt_config_load(app, &cfg, &err), AKT_OK);
@@ -472,12 +491,14 @@ START_TEST(app_file_overrides_reference_and_keeps_other_defaults)
                          "akt.actor.default-dispatcher.throughput", &v, NULL),
         AKT_OK);
     ck_assert_int_eq(v, 5);
-    ck_assert_int_eq(akt_config_get_int(cfg,
-                         "akt.actor.default-dispatcher.spin-before-park", &v,
-                         NULL), AKT_OK);
+    ck_assert_int_eq(
+        akt_config_get_int(
+            cfg, "akt.actor.default-dispatcher.spin-before-park", &v, NULL),
+        AKT_OK);
     ck_assert_int_eq(v, 200);
-    ck_assert_ptr_nonnull(strstr(akt_config_origin(cfg,
-        "akt.actor.default-dispatcher.throughput"), "app.conf:1"));
+    ck_assert_ptr_nonnull(strstr(
+        akt_config_origin(cfg, "akt.actor.default-dispatcher.throughput"),
+        "app.conf:1"));
     akt_config_release(cfg);
 }
 END_TEST
@@ -490,8 +511,8 @@ START_TEST(load_reads_the_file_named_by_AKT_CONFIG)
     akt_config *cfg = NULL;
     ck_assert_int_eq(akt_config_load(NULL, &cfg, NULL), AKT_OK);
     const char *s;
-    ck_assert_int_eq(akt_config_get_string(cfg, "akt.loglevel", &s, NULL),
-        AKT_OK);
+    ck_assert_int_eq(
+        akt_config_get_string(cfg, "akt.loglevel", &s, NULL), AKT_OK);
     ck_assert_str_eq(s, "debug");
     akt_config_release(cfg);
 }
@@ -511,19 +532,20 @@ START_TEST(environment_override_reaches_dashed_keys_and_parses_values)
                          "akt.actor.default-dispatcher.throughput", &v, NULL),
         AKT_OK);
     ck_assert_int_eq(v, 7);
-    ck_assert_str_eq(akt_config_origin(cfg,
-                         "akt.actor.default-dispatcher.throughput"),
+    ck_assert_str_eq(
+        akt_config_origin(cfg, "akt.actor.default-dispatcher.throughput"),
         "env var AKT_akt__actor__default_dispatcher__throughput");
-    ck_assert_int_eq(akt_config_get_duration(cfg, "akt.actor.ask-timeout",
-                         &v, NULL), AKT_OK);
+    ck_assert_int_eq(
+        akt_config_get_duration(cfg, "akt.actor.ask-timeout", &v, NULL),
+        AKT_OK);
     ck_assert_int_eq(v, 250000000);
     size_t n;
-    ck_assert_int_eq(akt_config_get_list_len(cfg, "akt.custom.new-key", &n,
-                         NULL), AKT_OK);
+    ck_assert_int_eq(
+        akt_config_get_list_len(cfg, "akt.custom.new-key", &n, NULL), AKT_OK);
     ck_assert_uint_eq(n, 2);
     const char *s;
-    ck_assert_int_eq(akt_config_get_string(cfg, "akt.loglevel", &s, NULL),
-        AKT_OK);
+    ck_assert_int_eq(
+        akt_config_get_string(cfg, "akt.loglevel", &s, NULL), AKT_OK);
     ck_assert_str_eq(s, "a:b");
     akt_config_release(cfg);
 }
@@ -537,9 +559,10 @@ START_TEST(lower_layer_substitution_sees_the_higher_layer_value)
     files[1] = strdup(write_tmp("high.conf", "port = 2\nlist += x\n"));
     akt_config *cfg = NULL;
     akt_config_error err;
-    ck_assert_int_eq(akt_config_load_files(files, 2,
-                         AKT_CONFIG_LOAD_BARE | AKT_CONFIG_LOAD_NO_ENV, &cfg,
-                         &err), AKT_OK);
+    ck_assert_int_eq(
+        akt_config_load_files(files, 2,
+            AKT_CONFIG_LOAD_BARE | AKT_CONFIG_LOAD_NO_ENV, &cfg, &err),
+        AKT_OK);
     char *j = json_of(cfg);
     ck_assert_str_eq(j, "{\"list\":[\"x\"],\"port\":2,\"url\":\"h:2\"}");
     free(j);
@@ -569,17 +592,16 @@ START_TEST(override_is_the_code_layer_and_leaves_the_original_alone)
     akt_config *base = parse_ok("a { x = 1, y = 2 }\nl = [1]\nn = 5\n");
     akt_config *o1 = NULL, *o2 = NULL, *o3 = NULL, *o4 = NULL;
     akt_config_error err;
-    ck_assert_int_eq(akt_config_override(base, "a.x", "10", &o1, &err),
-        AKT_OK);
-    ck_assert_int_eq(akt_config_override(o1, "l", "${l} [2]", &o2, &err),
-        AKT_OK);
-    ck_assert_int_eq(akt_config_override(o2, "a", "{ z = 3 }", &o3, &err),
-        AKT_OK);
-    ck_assert_int_eq(akt_config_override(o3, "n", "${?UNSET_FOR_SURE}", &o4,
-                         &err), AKT_OK);
+    ck_assert_int_eq(akt_config_override(base, "a.x", "10", &o1, &err), AKT_OK);
+    ck_assert_int_eq(
+        akt_config_override(o1, "l", "${l} [2]", &o2, &err), AKT_OK);
+    ck_assert_int_eq(
+        akt_config_override(o2, "a", "{ z = 3 }", &o3, &err), AKT_OK);
+    ck_assert_int_eq(
+        akt_config_override(o3, "n", "${?UNSET_FOR_SURE}", &o4, &err), AKT_OK);
     char *j = json_of(o4);
-    ck_assert_str_eq(j,
-        "{\"a\":{\"x\":10,\"y\":2,\"z\":3},\"l\":[1,2],\"n\":5}");
+    ck_assert_str_eq(
+        j, "{\"a\":{\"x\":10,\"y\":2,\"z\":3},\"l\":[1,2],\"n\":5}");
     free(j);
     j = json_of(base);
     ck_assert_str_eq(j, "{\"a\":{\"x\":1,\"y\":2},\"l\":[1],\"n\":5}");
@@ -587,8 +609,8 @@ START_TEST(override_is_the_code_layer_and_leaves_the_original_alone)
     ck_assert_str_eq(akt_config_origin(o1, "a.x"), "code:1");
     akt_config_release(o1);
     o1 = NULL;
-    ck_assert_int_eq(akt_config_override(base, "a..b", "1", &o1, &err),
-        AKT_EINVAL);
+    ck_assert_int_eq(
+        akt_config_override(base, "a..b", "1", &o1, &err), AKT_EINVAL);
     ck_assert_ptr_null(o1);
     akt_config_release(base);
     akt_config_release(o2);
@@ -623,15 +645,21 @@ START_TEST(durations_convert_every_unit_to_nanoseconds)
         const char *k;
         int64_t ns;
     } want[] = {
-        {"a", 250000000LL}, {"b", 5000000000LL}, {"c", 120000000000LL},
-        {"d", 250000000LL}, {"e", 1500000000LL}, {"f", 3000LL},
-        {"g", 86400000000000LL}, {"h", 10LL}, {"i", 7200000000000LL},
-        {"j", 60000000000LL},
+        { "a", 250000000LL },
+        { "b", 5000000000LL },
+        { "c", 120000000000LL },
+        { "d", 250000000LL },
+        { "e", 1500000000LL },
+        { "f", 3000LL },
+        { "g", 86400000000000LL },
+        { "h", 10LL },
+        { "i", 7200000000000LL },
+        { "j", 60000000000LL },
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         int64_t ns = -1;
-        ck_assert_int_eq(akt_config_get_duration(cfg, want[i].k, &ns, NULL),
-            AKT_OK);
+        ck_assert_int_eq(
+            akt_config_get_duration(cfg, want[i].k, &ns, NULL), AKT_OK);
         ck_assert_msg(ns == want[i].ns, "%s: %lld", want[i].k, (long long)ns);
     }
     akt_config_release(cfg);
@@ -646,15 +674,19 @@ START_TEST(sizes_use_binary_letters_and_decimal_words)
         const char *k;
         uint64_t b;
     } want[] = {
-        {"a", 65536}, {"b", 1048576}, {"c", 10000000}, {"d", 512},
-        {"e", 1536}, {"f", 2000000000}, {"g", 3},
+        { "a", 65536 },
+        { "b", 1048576 },
+        { "c", 10000000 },
+        { "d", 512 },
+        { "e", 1536 },
+        { "f", 2000000000 },
+        { "g", 3 },
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         uint64_t b = 0;
-        ck_assert_int_eq(akt_config_get_size(cfg, want[i].k, &b, NULL),
-            AKT_OK);
-        ck_assert_msg(b == want[i].b, "%s: %llu", want[i].k,
-            (unsigned long long)b);
+        ck_assert_int_eq(akt_config_get_size(cfg, want[i].k, &b, NULL), AKT_OK);
+        ck_assert_msg(
+            b == want[i].b, "%s: %llu", want[i].k, (unsigned long long)b);
     }
     akt_config_release(cfg);
 }
@@ -665,8 +697,8 @@ START_TEST(type_mismatch_names_key_origin_and_expected_type)
     akt_config *cfg = parse_ok("a {\n  timeout = soon\n  n = 1.5\n}\n");
     akt_config_error err;
     int64_t v;
-    ck_assert_int_eq(akt_config_get_duration(cfg, "a.timeout", &v, &err),
-        AKT_ETYPE);
+    ck_assert_int_eq(
+        akt_config_get_duration(cfg, "a.timeout", &v, &err), AKT_ETYPE);
     ck_assert_str_eq(err.message,
         "test.conf:2:13: error: 'a.timeout' is string \"soon\"; expected a "
         "duration such as 250ms, 5 s or 2 minutes (a bare number is ms)");
@@ -675,8 +707,7 @@ START_TEST(type_mismatch_names_key_origin_and_expected_type)
         "test.conf:3:7: error: 'a.n' is number 1.5; expected a whole number "
         "in the int64 range");
     akt_config *obj = NULL;
-    ck_assert_int_eq(akt_config_get_object(cfg, "a.n", &obj, &err),
-        AKT_ETYPE);
+    ck_assert_int_eq(akt_config_get_object(cfg, "a.n", &obj, &err), AKT_ETYPE);
     ck_assert_ptr_null(obj);
     akt_config_release(cfg);
 }
@@ -689,10 +720,10 @@ START_TEST(missing_and_null_keys_are_enoent)
     const char *s;
     ck_assert(!akt_config_has(cfg, "n"));
     ck_assert(!akt_config_has(cfg, "absent"));
-    ck_assert_int_eq(akt_config_get_string(cfg, "absent.key", &s, &err),
-        AKT_ENOENT);
-    ck_assert_str_eq(err.message,
-        "error: no setting at 'absent.key' (expected a string)");
+    ck_assert_int_eq(
+        akt_config_get_string(cfg, "absent.key", &s, &err), AKT_ENOENT);
+    ck_assert_str_eq(
+        err.message, "error: no setting at 'absent.key' (expected a string)");
     ck_assert_int_eq(akt_config_get_string(cfg, "n", &s, &err), AKT_ENOENT);
     ck_assert_ptr_null(akt_config_origin(cfg, "absent"));
     akt_config_release(cfg);
@@ -704,7 +735,7 @@ START_TEST(booleans_accept_hocon_words)
     akt_config *cfg = parse_ok(
         "a = on\nb = off\nc = yes\nd = no\ne = true\nf = \"false\"\ng = 1\n");
     bool v;
-    static const char *const keys[] = {"a", "b", "c", "d", "e", "f"};
+    static const char *const keys[] = { "a", "b", "c", "d", "e", "f" };
     for (size_t i = 0; i < 6; i++) {
         ck_assert_int_eq(akt_config_get_bool(cfg, keys[i], &v, NULL), AKT_OK);
         ck_assert(v == (i % 2 == 0));
@@ -740,18 +771,16 @@ START_TEST(list_getters_index_elements_and_check_range)
     const char *s;
     int64_t v;
     akt_config_error err;
-    ck_assert_int_eq(akt_config_get_list_string(cfg, "l", 0, &s, NULL),
-        AKT_OK);
+    ck_assert_int_eq(akt_config_get_list_string(cfg, "l", 0, &s, NULL), AKT_OK);
     ck_assert_str_eq(s, "a");
     ck_assert_int_eq(akt_config_get_list_int(cfg, "l", 1, &v, NULL), AKT_OK);
     ck_assert_int_eq(v, 2);
-    ck_assert_int_eq(akt_config_get_list_string(cfg, "l", 2, &s, &err),
-        AKT_ETYPE);
+    ck_assert_int_eq(
+        akt_config_get_list_string(cfg, "l", 2, &s, &err), AKT_ETYPE);
     ck_assert_ptr_nonnull(strstr(err.message, "'l[2]' is object"));
-    ck_assert_int_eq(akt_config_get_list_int(cfg, "l", 3, &v, &err),
-        AKT_ERANGE);
-    ck_assert_int_eq(akt_config_get_list_int(cfg, "l", 0, &v, &err),
-        AKT_ETYPE);
+    ck_assert_int_eq(
+        akt_config_get_list_int(cfg, "l", 3, &v, &err), AKT_ERANGE);
+    ck_assert_int_eq(akt_config_get_list_int(cfg, "l", 0, &v, &err), AKT_ETYPE);
     akt_config_release(cfg);
 }
 END_TEST
@@ -761,8 +790,7 @@ START_TEST(duration_overflow_is_erange)
     akt_config *cfg = parse_ok("a = 300000 days\nb = -1 KiB\n");
     int64_t ns;
     uint64_t b;
-    ck_assert_int_eq(akt_config_get_duration(cfg, "a", &ns, NULL),
-        AKT_ERANGE);
+    ck_assert_int_eq(akt_config_get_duration(cfg, "a", &ns, NULL), AKT_ERANGE);
     ck_assert_int_eq(akt_config_get_size(cfg, "b", &b, NULL), AKT_ERANGE);
     akt_config_release(cfg);
 }
@@ -800,8 +828,8 @@ START_TEST(hocon_rendering_with_origins_parses_back_to_the_same_tree)
     akt_config *ref = NULL;
     ck_assert_int_eq(akt_config_reference(&ref, NULL), AKT_OK);
     char *hocon = NULL;
-    ck_assert_int_eq(akt_config_render(ref, AKT_CONFIG_RENDER_ORIGINS,
-                         &hocon), AKT_OK);
+    ck_assert_int_eq(
+        akt_config_render(ref, AKT_CONFIG_RENDER_ORIGINS, &hocon), AKT_OK);
     ck_assert_ptr_nonnull(strstr(hocon, "# reference.conf:"));
     ck_assert_ptr_nonnull(strstr(hocon, "ask-timeout = \"5s\""));
     akt_config *back = parse_ok(hocon);
@@ -817,14 +845,15 @@ END_TEST
 
 /* --- alloc ---------------------------------------------------------------- */
 
-static const char rich[] =
-    "include \"nothing-here.conf\"\n"
-    "a { b = [1, 2, {c = \"x\\u00e9\"}], d = ${a.b} [3] }\n"
-    "a.e = \"\"\"triple\"\"\" text\n"
-    "l = [1]\nl += 2\np = x\np = ${p}y\nq = ${?NOPE}\n"
-    "o = {x = 1} {y = 2}\nm = ${o} {z = 3}\n"
-    "t = 5 s\nsz = 64 KiB\n"
-    "k1 = 1\nk2 = 2\nk3 = 3\nk4 = 4\nk5 = 5\nk6 = 6\nk7 = 7\nk8 = 8\nk9 = 9\n";
+static const char rich[]
+    = "include \"nothing-here.conf\"\n"
+      "a { b = [1, 2, {c = \"x\\u00e9\"}], d = ${a.b} [3] }\n"
+      "a.e = \"\"\"triple\"\"\" text\n"
+      "l = [1]\nl += 2\np = x\np = ${p}y\nq = ${?NOPE}\n"
+      "o = {x = 1} {y = 2}\nm = ${o} {z = 3}\n"
+      "t = 5 s\nsz = 64 KiB\n"
+      "k1 = 1\nk2 = 2\nk3 = 3\nk4 = 4\nk5 = 5\nk6 = 6\nk7 = 7\nk8 = 8\nk9 = "
+      "9\n";
 
 /* scenario -- everything the API does, once; AKT_OK or the first error. */
 static akt_err
@@ -833,8 +862,8 @@ scenario(void)
     akt_config *cfg = NULL, *ref = NULL, *fb = NULL, *ov = NULL, *sub = NULL;
     char *text = NULL;
     akt_config_error err;
-    akt_err rc = akt_config_parse_string(rich, sizeof rich - 1, "rich", &cfg,
-        &err);
+    akt_err rc
+        = akt_config_parse_string(rich, sizeof rich - 1, "rich", &cfg, &err);
     if (rc != AKT_OK) {
         goto out;
     }
@@ -871,7 +900,8 @@ scenario(void)
     int64_t ns;
     rc = akt_config_get_duration(ov, "t", &ns, &err);
     if (rc == AKT_OK) {
-        rc = akt_config_get_string(ov, "\"a\".e", &(const char *){NULL}, &err);
+        rc = akt_config_get_string(
+            ov, "\"a\".e", &(const char *) { NULL }, &err);
     }
     if (rc == AKT_OK) {
         /* a failed error path must not allocate either */
@@ -903,8 +933,8 @@ START_TEST(every_allocation_failure_is_reported_and_leaks_nothing)
             ck_assert_int_eq(rc, AKT_OK);
             break;
         }
-        ck_assert_msg(rc == AKT_ENOMEM, "allocation %ld: got %s", n,
-            akt_err_name(rc));
+        ck_assert_msg(
+            rc == AKT_ENOMEM, "allocation %ld: got %s", n, akt_err_name(rc));
     }
     ck_assert_msg(n > 50, "only %ld allocations: hook not in use?", n);
     ck_assert_int_lt(n, 100000);
@@ -920,9 +950,9 @@ reader(void *arg)
     for (int i = 0; i < 2000; i++) {
         int64_t v;
         akt_config *o = NULL;
-        if (akt_config_get_int(cfg, "a.x", &v, NULL) != AKT_OK || v != 1 ||
-            akt_config_override(cfg, "a.y", "${a.x}", &o, NULL) != AKT_OK ||
-            akt_config_origin(cfg, "a.x") == NULL) {
+        if (akt_config_get_int(cfg, "a.x", &v, NULL) != AKT_OK || v != 1
+            || akt_config_override(cfg, "a.y", "${a.x}", &o, NULL) != AKT_OK
+            || akt_config_origin(cfg, "a.x") == NULL) {
             return (void *)1;
         }
         akt_config_release(o);
@@ -965,8 +995,7 @@ main(void)
 {
     /* tests that read the environment start from a known one */
     unsetenv("AKT_CONFIG");
-    const TTest *parse[] = {
-        parser_builds_objects_arrays_and_scalars,
+    const TTest *parse[] = { parser_builds_objects_arrays_and_scalars,
         dotted_keys_become_nested_objects_that_merge,
         newlines_and_commas_both_separate_fields,
         unterminated_string_reports_file_line_and_column,
@@ -977,17 +1006,15 @@ main(void)
         include_is_relative_to_the_including_file,
         include_cycle_is_reported_at_the_closing_include,
         deep_nesting_is_an_error_not_a_crash,
-        hostile_bytes_give_errors_never_crashes, NULL};
-    const TTest *resolve[] = {
-        substitution_keeps_the_type_of_its_target,
+        hostile_bytes_give_errors_never_crashes, NULL };
+    const TTest *resolve[] = { substitution_keeps_the_type_of_its_target,
         optional_substitution_that_finds_nothing_keeps_earlier_value,
         substitution_cycle_is_einval_with_its_location,
         unresolvable_substitution_names_the_path,
         environment_satisfies_a_substitution,
         self_reference_and_append_use_the_earlier_value,
-        expansion_bomb_is_rejected, long_substitution_chain_is_bounded, NULL};
-    const TTest *layers[] = {
-        reference_defines_every_key_the_runtime_reads,
+        expansion_bomb_is_rejected, long_substitution_chain_is_bounded, NULL };
+    const TTest *layers[] = { reference_defines_every_key_the_runtime_reads,
         documentation_lists_every_reference_key,
         app_file_overrides_reference_and_keeps_other_defaults,
         load_reads_the_file_named_by_AKT_CONFIG,
@@ -995,23 +1022,22 @@ main(void)
         lower_layer_substitution_sees_the_higher_layer_value,
         with_fallback_merges_objects_and_prefers_the_config,
         override_is_the_code_layer_and_leaves_the_original_alone,
-        sub_object_outlives_its_parent, NULL};
-    const TTest *getters[] = {
-        durations_convert_every_unit_to_nanoseconds,
+        sub_object_outlives_its_parent, NULL };
+    const TTest *getters[] = { durations_convert_every_unit_to_nanoseconds,
         sizes_use_binary_letters_and_decimal_words,
         type_mismatch_names_key_origin_and_expected_type,
         missing_and_null_keys_are_enoent, booleans_accept_hocon_words,
         numbers_convert_between_strings_ints_and_doubles,
         list_getters_index_elements_and_check_range,
-        duration_overflow_is_erange,
-        quoted_path_elements_reach_keys_with_dots, NULL};
-    const TTest *render[] = {json_sorts_keys_like_lightbend,
+        duration_overflow_is_erange, quoted_path_elements_reach_keys_with_dots,
+        NULL };
+    const TTest *render[] = { json_sorts_keys_like_lightbend,
         json_escapes_control_characters_like_lightbend,
-        hocon_rendering_with_origins_parses_back_to_the_same_tree, NULL};
-    const TTest *alloc[] = {
-        every_allocation_failure_is_reported_and_leaks_nothing, NULL};
-    const TTest *threads[] = {
-        shared_config_is_safe_to_read_and_extend_from_many_threads, NULL};
+        hocon_rendering_with_origins_parses_back_to_the_same_tree, NULL };
+    const TTest *alloc[]
+        = { every_allocation_failure_is_reported_and_leaks_nothing, NULL };
+    const TTest *threads[]
+        = { shared_config_is_safe_to_read_and_extend_from_many_threads, NULL };
     SRunner *sr = srunner_create(suite("config_parse", parse));
     srunner_add_suite(sr, suite("config_resolve", resolve));
     srunner_add_suite(sr, suite("config_layers", layers));

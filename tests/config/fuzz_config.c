@@ -21,33 +21,34 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     akt_config *cfg = NULL, *back = NULL;
     akt_config_error err;
     char *json = NULL, *hocon = NULL, *json2 = NULL;
-    if (akt_config_parse_string((const char *)data, size, "fuzz", &cfg,
-            &err) != AKT_OK) {
-        if (strncmp(err.message, "fuzz", 4) != 0 &&
-            strncmp(err.message, "error: ", 7) != 0 &&
-            strstr(err.message, ": error: ") == NULL) {
+    if (akt_config_parse_string((const char *)data, size, "fuzz", &cfg, &err)
+        != AKT_OK) {
+        if (strncmp(err.message, "fuzz", 4) != 0
+            && strncmp(err.message, "error: ", 7) != 0
+            && strstr(err.message, ": error: ") == NULL) {
             fprintf(stderr, "bad error message: %s\n", err.message);
             abort();
         }
         return 0;
     }
-    if (akt_config_render(cfg, AKT_CONFIG_RENDER_JSON, &json) == AKT_OK &&
-        akt_config_render(cfg, AKT_CONFIG_RENDER_ORIGINS, &hocon) == AKT_OK) {
-        if (akt_config_parse_string(hocon, strlen(hocon), "rendered", &back,
-                &err) != AKT_OK) {
+    if (akt_config_render(cfg, AKT_CONFIG_RENDER_JSON, &json) == AKT_OK
+        && akt_config_render(cfg, AKT_CONFIG_RENDER_ORIGINS, &hocon)
+            == AKT_OK) {
+        if (akt_config_parse_string(
+                hocon, strlen(hocon), "rendered", &back, &err)
+            != AKT_OK) {
             fprintf(stderr, "rendered HOCON does not parse: %s\n%s\n",
                 err.message, hocon);
             abort();
         }
-        if (akt_config_render(back, AKT_CONFIG_RENDER_JSON, &json2) ==
-                AKT_OK &&
-            strcmp(json, json2) != 0) {
+        if (akt_config_render(back, AKT_CONFIG_RENDER_JSON, &json2) == AKT_OK
+            && strcmp(json, json2) != 0) {
             fprintf(stderr, "round trip differs:\n%s\n%s\n", json, json2);
             abort();
         }
     }
-    static const char *const paths[] = {"a", "a.b", "akt.actor", "0", "x.y.z",
-        "\"a.b\".c"};
+    static const char *const paths[]
+        = { "a", "a.b", "akt.actor", "0", "x.y.z", "\"a.b\".c" };
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         int64_t v;
         uint64_t u;
@@ -60,8 +61,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)akt_config_get_string(cfg, paths[i], &s, &err);
         (void)akt_config_get_bool(cfg, paths[i], &b, &err);
         (void)akt_config_get_double(cfg, paths[i], &d, &err);
-        if (akt_config_get_list_len(cfg, paths[i], &n, &err) == AKT_OK &&
-            n > 0) {
+        if (akt_config_get_list_len(cfg, paths[i], &n, &err) == AKT_OK
+            && n > 0) {
             (void)akt_config_get_list_string(cfg, paths[i], n - 1, &s, &err);
         }
         (void)akt_config_origin(cfg, paths[i]);

@@ -68,10 +68,10 @@ typedef enum cv_kind {
     CV_STR,
     CV_LIST,
     CV_OBJ,
-    CV_SUBST,  /* ${path} or ${?path} */
+    CV_SUBST, /* ${path} or ${?path} */
     CV_CONCAT, /* value concatenation: u.list holds the parts */
-    CV_MERGE,  /* deferred object merge: u.list, highest priority first */
-    CV_UNDEF,  /* an optional substitution that found nothing */
+    CV_MERGE, /* deferred object merge: u.list, highest priority first */
+    CV_UNDEF, /* an optional substitution that found nothing */
     CV_OBJAST, /* syntax: an object's entries in source order */
 } cv_kind;
 
@@ -94,9 +94,9 @@ typedef struct cfg_ent {
     cfg_str *key; /* path elements (ENT_SET, ENT_APPEND) */
     size_t kn;
     cv *val;
-    cfg_str inc;       /* include target (ENT_INCLUDE) */
+    cfg_str inc; /* include target (ENT_INCLUDE) */
     bool inc_required; /* include required(...) */
-    int inc_kind;      /* 0 plain/file(), 1 url(), 2 classpath() */
+    int inc_kind; /* 0 plain/file(), 1 url(), 2 classpath() */
     const char *file;
     int line, col;
 } cfg_ent;
@@ -104,11 +104,11 @@ typedef struct cfg_ent {
 struct cv {
     uint8_t kind;
     uint8_t resolving; /* cycle detection during resolution */
-    uint8_t quoted;    /* CV_STR: came from a quoted string (keys, render) */
-    const char *file;  /* origin */
+    uint8_t quoted; /* CV_STR: came from a quoted string (keys, render) */
+    const char *file; /* origin */
     int line, col;
     const char *ws; /* whitespace before this part of a concatenation */
-    cv *res;        /* memoized resolution */
+    cv *res; /* memoized resolution */
     const char *origin_text; /* "file:line", made on demand (under lock) */
     union {
         bool b;
@@ -145,15 +145,15 @@ struct cv {
     } u;
 };
 
-AKTI_INTERNAL cv *akti_cfg_new(cfg_arena *a, cv_kind k, const char *file,
-    int line, int col);
+AKTI_INTERNAL cv *akti_cfg_new(
+    cfg_arena *a, cv_kind k, const char *file, int line, int col);
 AKTI_INTERNAL bool akti_cfg_list_push(cfg_arena *a, cv *list, cv *item);
 /* akti_cfg_obj_find -- the field slot for key, or NULL. */
-AKTI_INTERNAL cfg_field *akti_cfg_obj_find(const cv *obj, const char *key,
-    size_t n);
+AKTI_INTERNAL cfg_field *akti_cfg_obj_find(
+    const cv *obj, const char *key, size_t n);
 /* akti_cfg_obj_put -- add key (which must be absent); NULL on ENOMEM. */
-AKTI_INTERNAL cfg_field *akti_cfg_obj_put(cfg_arena *a, cv *obj, cfg_str key,
-    cv *val);
+AKTI_INTERNAL cfg_field *akti_cfg_obj_put(
+    cfg_arena *a, cv *obj, cfg_str key, cv *val);
 
 /* --- errors ------------------------------------------------------------ */
 
@@ -178,8 +178,8 @@ AKTI_INTERNAL akt_err akti_cfg_load_text(cfg_arena *a, const char *text,
     size_t len, const char *file, const char *base_dir, cv **out,
     akt_config_error *err);
 /* akti_cfg_load_file -- as above for a file; ENOENT when it is missing. */
-AKTI_INTERNAL akt_err akti_cfg_load_file(cfg_arena *a, const char *path,
-    cv **out, akt_config_error *err);
+AKTI_INTERNAL akt_err akti_cfg_load_file(
+    cfg_arena *a, const char *path, cv **out, akt_config_error *err);
 
 /* akti_cfg_merge -- layer newv (higher priority) over *slot; path is the
  * full path of the slot (for self-references). */
@@ -192,23 +192,22 @@ AKTI_INTERNAL akt_err akti_cfg_set_path(cfg_arena *a, cv *obj,
 /* akti_cfg_override_at -- a new root sharing root's nodes, with val at
  * path (objects merge): nodes along the path are copied, never written. */
 AKTI_INTERNAL akt_err akti_cfg_override_at(cfg_arena *a, cv *root,
-    const cfg_str *path, size_t pn, cv *val, cv **out,
-    akt_config_error *err);
+    const cfg_str *path, size_t pn, cv *val, cv **out, akt_config_error *err);
 
 /* akti_cfg_resolve -- resolve every substitution under root in place;
  * substitutions fall back to the process environment. */
-AKTI_INTERNAL akt_err akti_cfg_resolve(cfg_arena *a, cv *root,
-    akt_config_error *err);
+AKTI_INTERNAL akt_err akti_cfg_resolve(
+    cfg_arena *a, cv *root, akt_config_error *err);
 /* akti_cfg_resolve_env -- as above with an explicit environment (NULL:
  * none). */
-AKTI_INTERNAL akt_err akti_cfg_resolve_env(cfg_arena *a, cv *root,
-    char *const *envp, akt_config_error *err);
+AKTI_INTERNAL akt_err akti_cfg_resolve_env(
+    cfg_arena *a, cv *root, char *const *envp, akt_config_error *err);
 
 /* akti_cfg_copy -- a copy of a resolved tree into arena a; NULL when out
  * of memory or when the copy would exceed *budget nodes (shared subtrees
  * are copied each time they appear). */
-AKTI_INTERNAL cv *akti_cfg_copy(cfg_arena *a, const cv *v, int depth,
-    size_t *budget);
+AKTI_INTERNAL cv *akti_cfg_copy(
+    cfg_arena *a, const cv *v, int depth, size_t *budget);
 /* akti_cfg_merge_resolved -- resolved objects: hi's values win. */
 AKTI_INTERNAL cv *akti_cfg_merge_resolved(cfg_arena *a, cv *hi, cv *lo);
 
@@ -216,36 +215,36 @@ AKTI_INTERNAL cv *akti_cfg_merge_resolved(cfg_arena *a, cv *hi, cv *lo);
 AKTI_INTERNAL void akti_cfg_set_number(cv *v, const char *text, size_t n);
 /* akti_cfg_unescape -- decode the body of a JSON-style quoted string into
  * the arena; AKT_ESYNTAX with *bad = offset of the bad backslash. */
-AKTI_INTERNAL akt_err akti_cfg_unescape(cfg_arena *a, const char *s,
-    size_t n, char **out, size_t *out_n, size_t *bad);
+AKTI_INTERNAL akt_err akti_cfg_unescape(cfg_arena *a, const char *s, size_t n,
+    char **out, size_t *out_n, size_t *bad);
 /* akti_cfg_split_path_ex -- as akti_cfg_split_path; *what says why a path
  * is invalid (AKT_ESYNTAX). */
 AKTI_INTERNAL akt_err akti_cfg_split_path_ex(cfg_arena *a, const char *text,
     size_t len, cfg_str **out, size_t *out_n, const char **what);
 /* akti_cfg_split_path -- "a.\"b.c\".d" into elements (arena). */
-AKTI_INTERNAL akt_err akti_cfg_split_path(cfg_arena *a, const char *text,
-    size_t len, cfg_str **out, size_t *out_n);
+AKTI_INTERNAL akt_err akti_cfg_split_path(
+    cfg_arena *a, const char *text, size_t len, cfg_str **out, size_t *out_n);
 /* akti_cfg_lookup -- resolved lookup; NULL when absent (or, with *oom set,
  * when a quoted path could not be decoded for lack of memory). */
 AKTI_INTERNAL cv *akti_cfg_lookup(cv *root, const char *path, bool *oom);
 
 /* akti_cfg_apply_env -- environment overrides (see docs/config.md) from
  * envp onto the unresolved tree root. */
-AKTI_INTERNAL akt_err akti_cfg_apply_env(cfg_arena *a, cv *root,
-    char *const *envp, akt_config_error *err);
+AKTI_INTERNAL akt_err akti_cfg_apply_env(
+    cfg_arena *a, cv *root, char *const *envp, akt_config_error *err);
 
 /* Render (cfg_render.c). */
-AKTI_INTERNAL akt_err akti_cfg_render(const cv *root, unsigned flags,
-    char **out);
+AKTI_INTERNAL akt_err akti_cfg_render(
+    const cv *root, unsigned flags, char **out);
 
 /* The built-in reference.conf, embedded at build time. */
 AKTI_INTERNAL extern const unsigned char akti_cfg_reference_conf[];
 AKTI_INTERNAL extern const size_t akti_cfg_reference_conf_len;
 
 /* Limits that keep recursion bounded on hostile input. */
-#define CFG_MAX_NESTING 200
+#define CFG_MAX_NESTING       200
 #define CFG_MAX_INCLUDE_DEPTH 32
 #define CFG_MAX_RESOLVE_DEPTH 500
-#define CFG_MAX_EXPANSION (64 << 20)
+#define CFG_MAX_EXPANSION     (64 << 20)
 
 #endif /* AKT_CFG_H */

@@ -9,8 +9,8 @@
 
 #include "config/cfg.h"
 
-static _Thread_local long mem_fail_at;  /* 0: off */
-static _Thread_local long mem_count;    /* allocations since armed */
+static _Thread_local long mem_fail_at; /* 0: off */
+static _Thread_local long mem_count; /* allocations since armed */
 static _Thread_local bool mem_failed;
 
 void
@@ -82,8 +82,8 @@ akti_cfg_alloc_slow(cfg_arena *a, size_t n)
     if (n > a->left) {
         size_t size = n > CHUNK_MIN ? n : CHUNK_MIN;
         /* grow chunks with the arena so big configs need few of them */
-        if (a->head != NULL && a->head->size * 2 > size &&
-            a->head->size < 1024u * 1024u) {
+        if (a->head != NULL && a->head->size * 2 > size
+            && a->head->size < 1024u * 1024u) {
             size = a->head->size * 2;
         }
         cfg_chunk *c = akti_cfg_malloc(sizeof(cfg_chunk) + size);

@@ -11,14 +11,14 @@
 
 #include "config/cfg.h"
 
-#define RENDER_MAX (256u << 20) /* bytes; beyond is a substitution bomb */
+#define RENDER_MAX       (256u << 20) /* bytes; beyond is a substitution bomb */
 #define RENDER_MAX_DEPTH 1000
 
 typedef struct sb {
     char *p;
     size_t n, cap;
     bool fail; /* out of memory */
-    bool big;  /* over RENDER_MAX or too deep */
+    bool big; /* over RENDER_MAX or too deep */
 } sb;
 
 static void
@@ -76,22 +76,34 @@ json_string(sb *b, const char *s, size_t n)
         char ubuf[8];
         size_t skip = 1;
         switch (c) {
-        case '"': esc = "\\\""; break;
-        case '\\': esc = "\\\\"; break;
-        case '\n': esc = "\\n"; break;
-        case '\b': esc = "\\b"; break;
-        case '\f': esc = "\\f"; break;
-        case '\r': esc = "\\r"; break;
-        case '\t': esc = "\\t"; break;
+        case '"':
+            esc = "\\\"";
+            break;
+        case '\\':
+            esc = "\\\\";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\b':
+            esc = "\\b";
+            break;
+        case '\f':
+            esc = "\\f";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
         default:
             if (c < 0x20 || c == 0x7f) {
                 snprintf(ubuf, sizeof ubuf, "\\u%04x", c);
                 esc = ubuf;
-            } else if (c == 0xC2 && i + 1 < n &&
-                (unsigned char)s[i + 1] >= 0x80 &&
-                (unsigned char)s[i + 1] <= 0x9f) {
-                snprintf(ubuf, sizeof ubuf, "\\u%04x",
-                    (unsigned char)s[i + 1]);
+            } else if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80
+                && (unsigned char)s[i + 1] <= 0x9f) {
+                snprintf(ubuf, sizeof ubuf, "\\u%04x", (unsigned char)s[i + 1]);
                 esc = ubuf;
                 skip = 2;
             }
@@ -185,11 +197,21 @@ static void
 scalar(sb *b, const cv *v)
 {
     switch (v->kind) {
-    case CV_NULL: sb_str(b, "null"); break;
-    case CV_BOOL: sb_str(b, v->u.b ? "true" : "false"); break;
-    case CV_NUM: sb_put(b, v->u.num.text, v->u.num.n); break;
-    case CV_STR: json_string(b, v->u.str.s, v->u.str.n); break;
-    default: sb_str(b, "null"); break;
+    case CV_NULL:
+        sb_str(b, "null");
+        break;
+    case CV_BOOL:
+        sb_str(b, v->u.b ? "true" : "false");
+        break;
+    case CV_NUM:
+        sb_put(b, v->u.num.text, v->u.num.n);
+        break;
+    case CV_STR:
+        json_string(b, v->u.str.s, v->u.str.n);
+        break;
+    default:
+        sb_str(b, "null");
+        break;
     }
 }
 
@@ -241,16 +263,17 @@ plain_key(const cfg_str *k)
     }
     for (size_t i = 0; i < k->n; i++) {
         char c = k->s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                (c >= '0' && c <= '9') || c == '-' || c == '_')) {
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+                || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
             return false;
         }
     }
     /* keywords would read back as other types */
-    return !((k->n == 4 && (memcmp(k->s, "true", 4) == 0 ||
-                              memcmp(k->s, "null", 4) == 0)) ||
-        (k->n == 5 && memcmp(k->s, "false", 5) == 0) ||
-        (k->n == 7 && memcmp(k->s, "include", 7) == 0));
+    return !(
+        (k->n == 4
+            && (memcmp(k->s, "true", 4) == 0 || memcmp(k->s, "null", 4) == 0))
+        || (k->n == 5 && memcmp(k->s, "false", 5) == 0)
+        || (k->n == 7 && memcmp(k->s, "include", 7) == 0));
 }
 
 static void
@@ -282,8 +305,8 @@ simple_list(const cv *v)
     return true;
 }
 
-static void hocon_fields(sb *b, const cv *obj, unsigned flags, int level,
-    int depth);
+static void hocon_fields(
+    sb *b, const cv *obj, unsigned flags, int level, int depth);
 
 static void
 hocon_value(sb *b, const cv *v, unsigned flags, int level, int depth)
@@ -353,7 +376,7 @@ hocon_fields(sb *b, const cv *obj, unsigned flags, int level, int depth)
 akt_err
 akti_cfg_render(const cv *root, unsigned flags, char **out)
 {
-    sb b = {0};
+    sb b = { 0 };
     if (flags & AKT_CONFIG_RENDER_JSON) {
         json(&b, root, 0);
     } else if (root->kind == CV_OBJ) {

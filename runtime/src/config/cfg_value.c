@@ -29,8 +29,8 @@
 /* --- errors -------------------------------------------------------------- */
 
 akt_err
-akti_cfg_errorf(akt_config_error *err, akt_err code, const char *file,
-    int line, int col, const char *fmt, ...)
+akti_cfg_errorf(akt_config_error *err, akt_err code, const char *file, int line,
+    int col, const char *fmt, ...)
 {
     if (err == NULL) {
         return code;
@@ -47,11 +47,10 @@ akti_cfg_errorf(akt_config_error *err, akt_err code, const char *file,
     err->line = line;
     err->col = col;
     if (file[0] && line > 0) {
-        snprintf(err->message, sizeof err->message, "%s:%d:%d: error: %s",
-            file, line, col, msg);
+        snprintf(err->message, sizeof err->message, "%s:%d:%d: error: %s", file,
+            line, col, msg);
     } else if (file[0]) {
-        snprintf(err->message, sizeof err->message, "%s: error: %s", file,
-            msg);
+        snprintf(err->message, sizeof err->message, "%s: error: %s", file, msg);
     } else {
         snprintf(err->message, sizeof err->message, "error: %s", msg);
     }
@@ -316,14 +315,30 @@ akti_cfg_unescape(cfg_arena *a, const char *s, size_t n, char **out,
         }
         char e = s[i + 1];
         switch (e) {
-        case '"': o[k++] = '"'; break;
-        case '\\': o[k++] = '\\'; break;
-        case '/': o[k++] = '/'; break;
-        case 'b': o[k++] = '\b'; break;
-        case 'f': o[k++] = '\f'; break;
-        case 'n': o[k++] = '\n'; break;
-        case 'r': o[k++] = '\r'; break;
-        case 't': o[k++] = '\t'; break;
+        case '"':
+            o[k++] = '"';
+            break;
+        case '\\':
+            o[k++] = '\\';
+            break;
+        case '/':
+            o[k++] = '/';
+            break;
+        case 'b':
+            o[k++] = '\b';
+            break;
+        case 'f':
+            o[k++] = '\f';
+            break;
+        case 'n':
+            o[k++] = '\n';
+            break;
+        case 'r':
+            o[k++] = '\r';
+            break;
+        case 't':
+            o[k++] = '\t';
+            break;
         case 'u': {
             long cp = read_u4(s, n, i);
             if (cp < 0) {
@@ -404,8 +419,8 @@ akti_cfg_split_path_ex(cfg_arena *a, const char *text, size_t len,
             }
             char *u;
             size_t un, bad;
-            akt_err rc = akti_cfg_unescape(a, text + i + 1, j - i - 1, &u,
-                &un, &bad);
+            akt_err rc
+                = akti_cfg_unescape(a, text + i + 1, j - i - 1, &u, &un, &bad);
             if (rc != AKT_OK) {
                 *what = "invalid escape in path";
                 return rc;
@@ -418,7 +433,8 @@ akti_cfg_split_path_ex(cfg_arena *a, const char *text, size_t len,
         }
         if (c == '.') {
             if (k == 0 && !quoted) {
-                *what = "empty path element (a leading, trailing or double '.')";
+                *what
+                    = "empty path element (a leading, trailing or double '.')";
                 return AKT_ESYNTAX;
             }
             start[k] = '\0';
@@ -450,8 +466,8 @@ akti_cfg_split_path_ex(cfg_arena *a, const char *text, size_t len,
 }
 
 akt_err
-akti_cfg_split_path(cfg_arena *a, const char *text, size_t len,
-    cfg_str **out, size_t *out_n)
+akti_cfg_split_path(
+    cfg_arena *a, const char *text, size_t len, cfg_str **out, size_t *out_n)
 {
     const char *what;
     return akti_cfg_split_path_ex(a, text, len, out, out_n, &what);
@@ -547,8 +563,7 @@ merge_rec(mctx *m, cv **slot, cv *newv, size_t pn, int depth)
     bool hit = false;
     newv = replace_self(m->a, newv, m->path, pn, old, &hit, 0);
     if (newv == NULL) {
-        return akti_cfg_errorf(m->err, AKT_ENOMEM, NULL, 0, 0,
-            "out of memory");
+        return akti_cfg_errorf(m->err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
     }
     if (hit) { /* the new value already decided how it uses the old one */
         *slot = newv;
@@ -560,8 +575,8 @@ merge_rec(mctx *m, cv **slot, cv *newv, size_t pn, int depth)
             cfg_field *of = akti_cfg_obj_find(old, nf->key.s, nf->key.n);
             if (of == NULL) {
                 if (akti_cfg_obj_put(m->a, old, nf->key, nf->val) == NULL) {
-                    return akti_cfg_errorf(m->err, AKT_ENOMEM, NULL, 0, 0,
-                        "out of memory");
+                    return akti_cfg_errorf(
+                        m->err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
                 }
                 continue;
             }
@@ -581,14 +596,13 @@ merge_rec(mctx *m, cv **slot, cv *newv, size_t pn, int depth)
      * an object (merge with the old one) or undefined (${?x}: the old
      * value stays, HOCON); an object over an unresolved old value merges
      * if that one turns out to be an object. */
-    if (is_unresolved(newv) ||
-        (newv->kind == CV_OBJ && is_unresolved(old))) {
-        cv *mv = akti_cfg_new(m->a, CV_MERGE, newv->file, newv->line,
-            newv->col);
-        if (mv == NULL || !akti_cfg_list_push(m->a, mv, newv) ||
-            !akti_cfg_list_push(m->a, mv, old)) {
-            return akti_cfg_errorf(m->err, AKT_ENOMEM, NULL, 0, 0,
-                "out of memory");
+    if (is_unresolved(newv) || (newv->kind == CV_OBJ && is_unresolved(old))) {
+        cv *mv
+            = akti_cfg_new(m->a, CV_MERGE, newv->file, newv->line, newv->col);
+        if (mv == NULL || !akti_cfg_list_push(m->a, mv, newv)
+            || !akti_cfg_list_push(m->a, mv, old)) {
+            return akti_cfg_errorf(
+                m->err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
         }
         *slot = mv;
         return AKT_OK;
@@ -651,14 +665,14 @@ set_in(cfg_arena *a, cv *obj, const cfg_str *full, size_t base, size_t rn,
         if (i + 1 < rn) {
             v = wrap(a, full + base + i + 1, rn - i - 1, val);
             if (v == NULL) {
-                return akti_cfg_errorf(err, AKT_ENOMEM, NULL, 0, 0,
-                    "out of memory");
+                return akti_cfg_errorf(
+                    err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
             }
         }
         if (f == NULL) {
             if (akti_cfg_obj_put(a, cur, *k, v) == NULL) {
-                return akti_cfg_errorf(err, AKT_ENOMEM, NULL, 0, 0,
-                    "out of memory");
+                return akti_cfg_errorf(
+                    err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
             }
             return AKT_OK;
         }
@@ -675,8 +689,8 @@ shallow_obj(cfg_arena *a, const cv *o)
         return NULL;
     }
     for (size_t i = 0; i < o->u.obj.n; i++) {
-        if (akti_cfg_obj_put(a, c, o->u.obj.f[i].key, o->u.obj.f[i].val) ==
-            NULL) {
+        if (akti_cfg_obj_put(a, c, o->u.obj.f[i].key, o->u.obj.f[i].val)
+            == NULL) {
             return NULL;
         }
     }
@@ -698,8 +712,8 @@ akti_cfg_override_at(cfg_arena *a, cv *root, const cfg_str *path, size_t pn,
         if (i + 1 < pn && f != NULL && f->val->kind == CV_OBJ) {
             cv *c = shallow_obj(a, f->val);
             if (c == NULL) {
-                return akti_cfg_errorf(err, AKT_ENOMEM, NULL, 0, 0,
-                    "out of memory");
+                return akti_cfg_errorf(
+                    err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
             }
             f->val = c;
             cur = c;
@@ -707,13 +721,13 @@ akti_cfg_override_at(cfg_arena *a, cv *root, const cfg_str *path, size_t pn,
         }
         cv *v = i + 1 < pn ? wrap(a, path + i + 1, pn - i - 1, val) : val;
         if (v == NULL) {
-            return akti_cfg_errorf(err, AKT_ENOMEM, NULL, 0, 0,
-                "out of memory");
+            return akti_cfg_errorf(
+                err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
         }
         if (f == NULL) {
             if (akti_cfg_obj_put(a, cur, path[i], v) == NULL) {
-                return akti_cfg_errorf(err, AKT_ENOMEM, NULL, 0, 0,
-                    "out of memory");
+                return akti_cfg_errorf(
+                    err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
             }
             break;
         }
@@ -721,8 +735,8 @@ akti_cfg_override_at(cfg_arena *a, cv *root, const cfg_str *path, size_t pn,
         bool hit = false;
         v = replace_self(a, v, path, i + 1, f->val, &hit, 0);
         if (v == NULL) {
-            return akti_cfg_errorf(err, AKT_ENOMEM, NULL, 0, 0,
-                "out of memory");
+            return akti_cfg_errorf(
+                err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
         }
         if (!hit && v->kind != CV_OBJ && !is_unresolved(v)) {
             f->val = v;
@@ -730,10 +744,10 @@ akti_cfg_override_at(cfg_arena *a, cv *root, const cfg_str *path, size_t pn,
         }
         if (!hit) { /* an object or unresolved value: as merge_rec */
             cv *mv = akti_cfg_new(a, CV_MERGE, v->file, v->line, v->col);
-            if (mv == NULL || !akti_cfg_list_push(a, mv, v) ||
-                !akti_cfg_list_push(a, mv, f->val)) {
-                return akti_cfg_errorf(err, AKT_ENOMEM, NULL, 0, 0,
-                    "out of memory");
+            if (mv == NULL || !akti_cfg_list_push(a, mv, v)
+                || !akti_cfg_list_push(a, mv, f->val)) {
+                return akti_cfg_errorf(
+                    err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
             }
             v = mv;
         }
@@ -777,8 +791,8 @@ b_val(bctx *b, cv *v, const cfg_str *path, size_t pn, const cfg_str *incp,
     case CV_OBJAST: {
         cv *o = akti_cfg_new(b->a, CV_OBJ, v->file, v->line, v->col);
         if (o == NULL) {
-            return akti_cfg_errorf(b->err, AKT_ENOMEM, NULL, 0, 0,
-                "out of memory");
+            return akti_cfg_errorf(
+                b->err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
         }
         o->ws = v->ws;
         akt_err rc = b_obj(b, v, o, path, pn, dir, depth + 1);
@@ -792,8 +806,8 @@ b_val(bctx *b, cv *v, const cfg_str *path, size_t pn, const cfg_str *incp,
     case CV_CONCAT:
         for (size_t i = 0; i < v->u.list.n; i++) {
             cv *r;
-            akt_err rc = b_val(b, v->u.list.v[i], path, pn, incp, incn, dir,
-                depth + 1, &r);
+            akt_err rc = b_val(
+                b, v->u.list.v[i], path, pn, incp, incn, dir, depth + 1, &r);
             if (rc != AKT_OK) {
                 return rc;
             }
@@ -895,8 +909,7 @@ b_file(bctx *b, const char *path, cv *target, const cfg_str *pre, size_t pn,
             for (int j = i; j < b->sn && cn < sizeof chain - 1; j++) {
                 const char *base = strrchr(b->stack[j], '/');
                 base = base ? base + 1 : b->stack[j];
-                int w = snprintf(chain + cn, sizeof chain - cn, "%s -> ",
-                    base);
+                int w = snprintf(chain + cn, sizeof chain - cn, "%s -> ", base);
                 cn += w > 0 ? (size_t)w : 0;
             }
             const char *base = strrchr(real, '/');
@@ -929,8 +942,7 @@ b_file(bctx *b, const char *path, cv *target, const cfg_str *pre, size_t pn,
     const char *dir = name ? dir_of(b->a, name) : NULL;
     if (name == NULL || rname == NULL || dir == NULL) {
         akti_cfg_free(text);
-        return akti_cfg_errorf(b->err, AKT_ENOMEM, NULL, 0, 0,
-            "out of memory");
+        return akti_cfg_errorf(b->err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
     }
     cv *ast = NULL;
     rc = akti_cfg_parse_text(b->a, text, n, name, &ast, b->err);
@@ -958,8 +970,8 @@ file_exists(const char *p)
 }
 
 static akt_err
-b_include(bctx *b, const cfg_ent *e, cv *target, const cfg_str *pre,
-    size_t pn, const char *dir, int depth)
+b_include(bctx *b, const cfg_ent *e, cv *target, const cfg_str *pre, size_t pn,
+    const char *dir, int depth)
 {
     if (e->inc_kind != 0) {
         return akti_cfg_errorf(b->err, AKT_ENOTSUP, e->file, e->line, e->col,
@@ -972,8 +984,7 @@ b_include(bctx *b, const cfg_ent *e, cv *target, const cfg_str *pre,
         : strlen(dir);
     char *full = akti_cfg_alloc(b->a, dn + 1 + e->inc.n + 6);
     if (full == NULL) {
-        return akti_cfg_errorf(b->err, AKT_ENOMEM, NULL, 0, 0,
-            "out of memory");
+        return akti_cfg_errorf(b->err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
     }
     if (dn) {
         memcpy(full, dir, dn);
@@ -987,7 +998,7 @@ b_include(bctx *b, const cfg_ent *e, cv *target, const cfg_str *pre,
         base = base ? base + 1 : e->inc.s;
         bool found = false;
         if (strchr(base, '.') == NULL) {
-            static const char *const ext[] = {".conf", ".json"};
+            static const char *const ext[] = { ".conf", ".json" };
             for (size_t i = 0; i < 2 && !found; i++) {
                 strcpy(full + dn + e->inc.n, ext[i]);
                 found = file_exists(full);
@@ -998,9 +1009,9 @@ b_include(bctx *b, const cfg_ent *e, cv *target, const cfg_str *pre,
             if (!e->inc_required) {
                 return AKT_OK; /* HOCON: a missing plain include is ignored */
             }
-            return akti_cfg_errorf(b->err, AKT_ENOENT, e->file, e->line,
-                e->col, "required include '%s' not found (looked for %s)",
-                e->inc.s, full);
+            return akti_cfg_errorf(b->err, AKT_ENOENT, e->file, e->line, e->col,
+                "required include '%s' not found (looked for %s)", e->inc.s,
+                full);
         }
     }
     return b_file(b, full, target, pre, pn, depth, e);
@@ -1026,8 +1037,8 @@ b_obj(bctx *b, const cv *ast, cv *target, const cfg_str *pre, size_t pn,
         }
         cfg_str *full = akti_cfg_alloc(b->a, (pn + e->kn) * sizeof *full);
         if (full == NULL) {
-            return akti_cfg_errorf(b->err, AKT_ENOMEM, NULL, 0, 0,
-                "out of memory");
+            return akti_cfg_errorf(
+                b->err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
         }
         if (pn) {
             memcpy(full, pre, pn * sizeof *pre);
@@ -1039,22 +1050,22 @@ b_obj(bctx *b, const cv *ast, cv *target, const cfg_str *pre, size_t pn,
         const cfg_str *incp = b->incp;
         size_t incn = b->incn;
         cv *val;
-        rc = b_val(b, e->val, full, fn, incp, incn, dir, depth + (int)e->kn,
-            &val);
+        rc = b_val(
+            b, e->val, full, fn, incp, incn, dir, depth + (int)e->kn, &val);
         if (rc != AKT_OK) {
             return rc;
         }
         if (e->kind == ENT_APPEND) { /* a += v  is  a = ${?a} [v] */
             cv *self = akti_cfg_new(b->a, CV_SUBST, e->file, e->line, e->col);
-            cv *arr = akti_cfg_new(b->a, CV_LIST, val->file, val->line,
-                val->col);
+            cv *arr
+                = akti_cfg_new(b->a, CV_LIST, val->file, val->line, val->col);
             cv *cc = akti_cfg_new(b->a, CV_CONCAT, e->file, e->line, e->col);
-            if (self == NULL || arr == NULL || cc == NULL ||
-                !akti_cfg_list_push(b->a, arr, val) ||
-                !akti_cfg_list_push(b->a, cc, self) ||
-                !akti_cfg_list_push(b->a, cc, arr)) {
-                return akti_cfg_errorf(b->err, AKT_ENOMEM, NULL, 0, 0,
-                    "out of memory");
+            if (self == NULL || arr == NULL || cc == NULL
+                || !akti_cfg_list_push(b->a, arr, val)
+                || !akti_cfg_list_push(b->a, cc, self)
+                || !akti_cfg_list_push(b->a, cc, arr)) {
+                return akti_cfg_errorf(
+                    b->err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
             }
             self->u.sub.path = full;
             self->u.sub.n = fn;
@@ -1071,8 +1082,8 @@ b_obj(bctx *b, const cv *ast, cv *target, const cfg_str *pre, size_t pn,
 }
 
 akt_err
-akti_cfg_load_text(cfg_arena *a, const char *text, size_t len,
-    const char *file, const char *base_dir, cv **out, akt_config_error *err)
+akti_cfg_load_text(cfg_arena *a, const char *text, size_t len, const char *file,
+    const char *base_dir, cv **out, akt_config_error *err)
 {
     cv *ast = NULL;
     akt_err rc = akti_cfg_parse_text(a, text, len, file, &ast, err);
@@ -1097,8 +1108,8 @@ akti_cfg_load_text(cfg_arena *a, const char *text, size_t len,
 }
 
 akt_err
-akti_cfg_load_file(cfg_arena *a, const char *path, cv **out,
-    akt_config_error *err)
+akti_cfg_load_file(
+    cfg_arena *a, const char *path, cv **out, akt_config_error *err)
 {
     bctx b;
     memset(&b, 0, sizeof b);
@@ -1226,8 +1237,8 @@ r_subst(rctx *r, cv *v)
     cv *t = NULL;
     if (!v->u.sub.self) {
         if (v->u.sub.pn > 0) {
-            t = r_lookup(r, v->u.sub.prefix, v->u.sub.pn, v->u.sub.path,
-                v->u.sub.n);
+            t = r_lookup(
+                r, v->u.sub.prefix, v->u.sub.pn, v->u.sub.path, v->u.sub.n);
         }
         if (t == NULL && r->rc == AKT_OK) {
             t = r_lookup(r, v->u.sub.path, v->u.sub.n, NULL, 0);
@@ -1280,13 +1291,20 @@ static const char *
 kind_name(int k)
 {
     switch (k) {
-    case CV_NULL: return "null";
-    case CV_BOOL: return "boolean";
-    case CV_NUM: return "number";
-    case CV_STR: return "string";
-    case CV_LIST: return "list";
-    case CV_OBJ: return "object";
-    default: return "unresolved value";
+    case CV_NULL:
+        return "null";
+    case CV_BOOL:
+        return "boolean";
+    case CV_NUM:
+        return "number";
+    case CV_STR:
+        return "string";
+    case CV_LIST:
+        return "list";
+    case CV_OBJ:
+        return "object";
+    default:
+        return "unresolved value";
     }
 }
 
@@ -1301,10 +1319,18 @@ static const char *
 scalar_text(const cv *v, size_t *n)
 {
     switch (v->kind) {
-    case CV_NULL: *n = 4; return "null";
-    case CV_BOOL: *n = v->u.b ? 4 : 5; return v->u.b ? "true" : "false";
-    case CV_NUM: *n = v->u.num.n; return v->u.num.text;
-    default: *n = v->u.str.n; return v->u.str.s;
+    case CV_NULL:
+        *n = 4;
+        return "null";
+    case CV_BOOL:
+        *n = v->u.b ? 4 : 5;
+        return v->u.b ? "true" : "false";
+    case CV_NUM:
+        *n = v->u.num.n;
+        return v->u.num.text;
+    default:
+        *n = v->u.str.n;
+        return v->u.str.s;
     }
 }
 
@@ -1319,8 +1345,8 @@ akti_cfg_merge_resolved(cfg_arena *a, cv *hi, cv *lo)
         if (lo->u.obj.f[i].val->kind == CV_UNDEF) {
             continue;
         }
-        if (akti_cfg_obj_put(a, o, lo->u.obj.f[i].key, lo->u.obj.f[i].val) ==
-            NULL) {
+        if (akti_cfg_obj_put(a, o, lo->u.obj.f[i].key, lo->u.obj.f[i].val)
+            == NULL) {
             return NULL;
         }
     }
@@ -1584,8 +1610,8 @@ compact(rctx *r, cv *v, int depth)
         if (k != v->u.obj.n) {
             v->u.obj.n = k;
             if (!obj_reindex(r->a, v)) {
-                return akti_cfg_errorf(r->err, AKT_ENOMEM, NULL, 0, 0,
-                    "out of memory");
+                return akti_cfg_errorf(
+                    r->err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
             }
         }
     } else if (v->kind == CV_LIST) {
@@ -1607,8 +1633,8 @@ compact(rctx *r, cv *v, int depth)
 }
 
 akt_err
-akti_cfg_resolve_env(cfg_arena *a, cv *root, char *const *envp,
-    akt_config_error *err)
+akti_cfg_resolve_env(
+    cfg_arena *a, cv *root, char *const *envp, akt_config_error *err)
 {
     rctx r;
     memset(&r, 0, sizeof r);
@@ -1622,8 +1648,8 @@ akti_cfg_resolve_env(cfg_arena *a, cv *root, char *const *envp,
     }
     if (r_val(&r, root) == NULL) {
         return r.rc != AKT_OK ? r.rc
-                              : akti_cfg_errorf(err, AKT_EINTERNAL, NULL, 0,
-                                    0, "resolution failed");
+                              : akti_cfg_errorf(err, AKT_EINTERNAL, NULL, 0, 0,
+                                  "resolution failed");
     }
     return compact(&r, root, 0);
 }
@@ -1685,9 +1711,9 @@ akti_cfg_copy(cfg_arena *a, const cv *v, int depth, size_t *budget)
         for (size_t i = 0; i < v->u.obj.n; i++) {
             const cfg_field *f = &v->u.obj.f[i];
             cv *x = akti_cfg_copy(a, f->val, depth + 1, budget);
-            cfg_str k = {akti_cfg_strndup(a, f->key.s, f->key.n), f->key.n};
-            if (x == NULL || k.s == NULL ||
-                akti_cfg_obj_put(a, c, k, x) == NULL) {
+            cfg_str k = { akti_cfg_strndup(a, f->key.s, f->key.n), f->key.n };
+            if (x == NULL || k.s == NULL
+                || akti_cfg_obj_put(a, c, k, x) == NULL) {
                 return NULL;
             }
         }
@@ -1724,7 +1750,7 @@ akti_cfg_lookup(cv *root, const char *path, bool *oom)
             p = dot + 1;
         }
     }
-    cfg_arena tmp = {0};
+    cfg_arena tmp = { 0 };
     cfg_str *el;
     size_t n;
     cv *cur = NULL;
@@ -1750,7 +1776,7 @@ akti_cfg_lookup(cv *root, const char *path, bool *oom)
 static cfg_str
 env_key(cfg_arena *a, const cv *obj, const char *seg, size_t n, bool *oom)
 {
-    cfg_str k = {NULL, 0};
+    cfg_str k = { NULL, 0 };
     if (obj != NULL && obj->kind == CV_OBJ) {
         for (size_t i = 0; i < obj->u.obj.n; i++) {
             const cfg_str *fk = &obj->u.obj.f[i].key;
@@ -1807,8 +1833,8 @@ env_one(cfg_arena *a, cv *root, const char *entry, akt_config_error *err)
         }
         path[pn] = env_key(a, cur, seg, sn, &oom);
         if (oom) {
-            return akti_cfg_errorf(err, AKT_ENOMEM, NULL, 0, 0,
-                "out of memory");
+            return akti_cfg_errorf(
+                err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
         }
         if (cur != NULL && cur->kind == CV_OBJ) {
             cfg_field *f = akti_cfg_obj_find(cur, path[pn].s, path[pn].n);
@@ -1841,19 +1867,18 @@ env_one(cfg_arena *a, cv *root, const char *entry, akt_config_error *err)
     cv *parsed = NULL;
     cv *v = NULL;
     akt_config_error perr;
-    akt_err rc = akti_cfg_load_text(a, text, vn + 4, origin, NULL, &parsed,
-        &perr);
+    akt_err rc
+        = akti_cfg_load_text(a, text, vn + 4, origin, NULL, &parsed, &perr);
     if (rc == AKT_ENOMEM) {
         return akti_cfg_errorf(err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
     }
-    if (rc == AKT_OK && parsed->u.obj.n == 1 &&
-        parsed->u.obj.f[0].key.n == 1) {
+    if (rc == AKT_OK && parsed->u.obj.n == 1 && parsed->u.obj.f[0].key.n == 1) {
         v = parsed->u.obj.f[0].val;
     } else {
         v = akti_cfg_new(a, CV_STR, origin, 0, 0);
         if (v == NULL) {
-            return akti_cfg_errorf(err, AKT_ENOMEM, NULL, 0, 0,
-                "out of memory");
+            return akti_cfg_errorf(
+                err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
         }
         v->u.str.s = val;
         v->u.str.n = vn;
@@ -1865,8 +1890,8 @@ env_one(cfg_arena *a, cv *root, const char *entry, akt_config_error *err)
 }
 
 akt_err
-akti_cfg_apply_env(cfg_arena *a, cv *root, char *const *envp,
-    akt_config_error *err)
+akti_cfg_apply_env(
+    cfg_arena *a, cv *root, char *const *envp, akt_config_error *err)
 {
     if (envp == NULL) {
         return AKT_OK;

@@ -26,7 +26,7 @@ struct cfg_store {
     atomic_long refs;
     cfg_arena arena;
     cfg_store *deps[2]; /* stores whose nodes this one shares */
-    atomic_flag lock;   /* origin text cache */
+    atomic_flag lock; /* origin text cache */
 };
 
 struct akt_config {
@@ -123,13 +123,13 @@ akt_config_parse_string(const char *text, size_t len, const char *origin,
     if (s == NULL) {
         return akti_cfg_errorf(err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
     }
-    const char *name = akti_cfg_strndup(&s->arena,
-        origin ? origin : "<string>", strlen(origin ? origin : "<string>"));
+    const char *name = akti_cfg_strndup(&s->arena, origin ? origin : "<string>",
+        strlen(origin ? origin : "<string>"));
     cv *root = NULL;
     akt_err rc = name == NULL
         ? akti_cfg_errorf(err, AKT_ENOMEM, NULL, 0, 0, "out of memory")
-        : akti_cfg_load_text(&s->arena, text ? text : "", len, name, NULL,
-              &root, err);
+        : akti_cfg_load_text(
+            &s->arena, text ? text : "", len, name, NULL, &root, err);
     if (rc != AKT_OK) {
         store_release(s);
         return rc;
@@ -138,8 +138,7 @@ akt_config_parse_string(const char *text, size_t len, const char *origin,
 }
 
 akt_err
-akt_config_parse_file(const char *path, akt_config **out,
-    akt_config_error *err)
+akt_config_parse_file(const char *path, akt_config **out, akt_config_error *err)
 {
     if (path == NULL || out == NULL) {
         return akti_cfg_errorf(err, AKT_EINVAL, NULL, 0, 0,
@@ -169,8 +168,8 @@ akt_err
 akt_config_reference(akt_config **out, akt_config_error *err)
 {
     if (out == NULL) {
-        return akti_cfg_errorf(err, AKT_EINVAL, NULL, 0, 0,
-            "akt_config_reference: NULL argument");
+        return akti_cfg_errorf(
+            err, AKT_EINVAL, NULL, 0, 0, "akt_config_reference: NULL argument");
     }
     cfg_store *s = store_new();
     if (s == NULL) {
@@ -205,8 +204,7 @@ akt_config_load_files(const char *const *paths, size_t n, unsigned flags,
     } else {
         root = akti_cfg_new(a, CV_OBJ, NULL, 0, 0);
         if (root == NULL) {
-            rc = akti_cfg_errorf(err, AKT_ENOMEM, NULL, 0, 0,
-                "out of memory");
+            rc = akti_cfg_errorf(err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
         }
     }
     for (size_t i = 0; i < n && rc == AKT_OK; i++) {
@@ -227,8 +225,7 @@ akt_config_load_files(const char *const *paths, size_t n, unsigned flags,
 }
 
 akt_err
-akt_config_load(const char *app_file, akt_config **out,
-    akt_config_error *err)
+akt_config_load(const char *app_file, akt_config **out, akt_config_error *err)
 {
     if (app_file == NULL) {
         app_file = getenv("AKT_CONFIG");
@@ -236,7 +233,7 @@ akt_config_load(const char *app_file, akt_config **out,
             app_file = NULL;
         }
     }
-    const char *paths[1] = {app_file};
+    const char *paths[1] = { app_file };
     return akt_config_load_files(paths, app_file ? 1 : 0, 0, out, err);
 }
 
@@ -275,8 +272,8 @@ akt_config_override(const akt_config *cfg, const char *path,
     const char *hocon_value, akt_config **out, akt_config_error *err)
 {
     if (cfg == NULL || path == NULL || hocon_value == NULL || out == NULL) {
-        return akti_cfg_errorf(err, AKT_EINVAL, NULL, 0, 0,
-            "akt_config_override: NULL argument");
+        return akti_cfg_errorf(
+            err, AKT_EINVAL, NULL, 0, 0, "akt_config_override: NULL argument");
     }
     cfg_store *s = store_new();
     if (s == NULL) {
@@ -295,8 +292,8 @@ akt_config_override(const akt_config *cfg, const char *path,
         if (rc == AKT_ENOMEM) {
             return akti_cfg_errorf(err, rc, NULL, 0, 0, "out of memory");
         }
-        return akti_cfg_errorf(err, AKT_EINVAL, "code", 0, 0,
-            "bad path '%s': %s", path, what);
+        return akti_cfg_errorf(
+            err, AKT_EINVAL, "code", 0, 0, "bad path '%s': %s", path, what);
     }
     /* "<path> = <value>" keeps self-references (${path} ...) meaningful */
     size_t plen = strlen(path), vlen = strlen(hocon_value);
@@ -310,8 +307,7 @@ akt_config_override(const akt_config *cfg, const char *path,
     memcpy(text + plen, " = ", 3);
     memcpy(text + plen + 3, hocon_value, vlen);
     text[plen + 3 + vlen] = '\0';
-    rc = akti_cfg_load_text(a, text, plen + 3 + vlen, "code", NULL, &tree,
-        err);
+    rc = akti_cfg_load_text(a, text, plen + 3 + vlen, "code", NULL, &tree, err);
     cv *val = tree;
     for (size_t i = 0; rc == AKT_OK && i < pn; i++) {
         cfg_field *f = akti_cfg_obj_find(val, el[i].s, el[i].n);
@@ -339,20 +335,27 @@ static const char *
 kind_word(const cv *v)
 {
     switch (v->kind) {
-    case CV_NULL: return "null";
-    case CV_BOOL: return "boolean";
-    case CV_NUM: return "number";
-    case CV_STR: return "string";
-    case CV_LIST: return "list";
-    case CV_OBJ: return "object";
-    default: return "value";
+    case CV_NULL:
+        return "null";
+    case CV_BOOL:
+        return "boolean";
+    case CV_NUM:
+        return "number";
+    case CV_STR:
+        return "string";
+    case CV_LIST:
+        return "list";
+    case CV_OBJ:
+        return "object";
+    default:
+        return "value";
     }
 }
 
 /* mismatch -- "origin: error: 'path' is <kind> <value>; expected <what>" */
 static akt_err
-mismatch(const cv *v, const char *path, const char *expected,
-    akt_config_error *err)
+mismatch(
+    const cv *v, const char *path, const char *expected, akt_config_error *err)
 {
     char shown[80];
     shown[0] = '\0';
@@ -375,8 +378,8 @@ get(const akt_config *cfg, const char *path, const char *expected, cv **out,
     akt_config_error *err)
 {
     if (cfg == NULL || path == NULL) {
-        return akti_cfg_errorf(err, AKT_EINVAL, NULL, 0, 0,
-            "NULL config or path");
+        return akti_cfg_errorf(
+            err, AKT_EINVAL, NULL, 0, 0, "NULL config or path");
     }
     bool oom;
     cv *v = akti_cfg_lookup(cfg->root, path, &oom);
@@ -414,8 +417,8 @@ text_eq(const cv *v, const char *w)
 }
 
 akt_err
-akt_config_get_bool(const akt_config *cfg, const char *path, bool *out,
-    akt_config_error *err)
+akt_config_get_bool(
+    const akt_config *cfg, const char *path, bool *out, akt_config_error *err)
 {
     static const char what[] = "a boolean (true/false, yes/no, on/off)";
     cv *v = NULL;
@@ -491,10 +494,9 @@ akt_config_get_int(const akt_config *cfg, const char *path, int64_t *out,
         return mismatch(v, path, what, err);
     }
     if (!is_int) {
-        if (d != floor(d) || d < -9.2233720368547758e18 ||
-            d >= 9.2233720368547758e18) {
-            return mismatch(v, path, "a whole number in the int64 range",
-                err);
+        if (d != floor(d) || d < -9.2233720368547758e18
+            || d >= 9.2233720368547758e18) {
+            return mismatch(v, path, "a whole number in the int64 range", err);
         }
         i = (int64_t)d;
     }
@@ -503,8 +505,8 @@ akt_config_get_int(const akt_config *cfg, const char *path, int64_t *out,
 }
 
 akt_err
-akt_config_get_double(const akt_config *cfg, const char *path, double *out,
-    akt_config_error *err)
+akt_config_get_double(
+    const akt_config *cfg, const char *path, double *out, akt_config_error *err)
 {
     static const char what[] = "a number";
     cv *v = NULL;
@@ -526,16 +528,20 @@ static const char *
 scalar_string(const cv *v)
 {
     switch (v->kind) {
-    case CV_STR: return v->u.str.s;
-    case CV_NUM: return v->u.num.text; /* NUL-terminated in the arena */
-    case CV_BOOL: return v->u.b ? "true" : "false";
-    default: return NULL;
+    case CV_STR:
+        return v->u.str.s;
+    case CV_NUM:
+        return v->u.num.text; /* NUL-terminated in the arena */
+    case CV_BOOL:
+        return v->u.b ? "true" : "false";
+    default:
+        return NULL;
     }
 }
 
 akt_err
-akt_config_get_string(const akt_config *cfg, const char *path,
-    const char **out, akt_config_error *err)
+akt_config_get_string(const akt_config *cfg, const char *path, const char **out,
+    akt_config_error *err)
 {
     static const char what[] = "a string";
     cv *v = NULL;
@@ -558,43 +564,103 @@ typedef struct unit {
 
 /* Durations in nanoseconds, as HOCON names them. */
 static const unit dur_units[] = {
-    {"ns", 1}, {"nano", 1}, {"nanos", 1}, {"nanosecond", 1},
-    {"nanoseconds", 1}, {"us", 1e3}, {"micro", 1e3}, {"micros", 1e3},
-    {"microsecond", 1e3}, {"microseconds", 1e3}, {"ms", 1e6},
-    {"milli", 1e6}, {"millis", 1e6}, {"millisecond", 1e6},
-    {"milliseconds", 1e6}, {"s", 1e9}, {"second", 1e9}, {"seconds", 1e9},
-    {"m", 60e9}, {"minute", 60e9}, {"minutes", 60e9}, {"h", 3600e9},
-    {"hour", 3600e9}, {"hours", 3600e9}, {"d", 86400e9}, {"day", 86400e9},
-    {"days", 86400e9}, {NULL, 0},
+    { "ns", 1 },
+    { "nano", 1 },
+    { "nanos", 1 },
+    { "nanosecond", 1 },
+    { "nanoseconds", 1 },
+    { "us", 1e3 },
+    { "micro", 1e3 },
+    { "micros", 1e3 },
+    { "microsecond", 1e3 },
+    { "microseconds", 1e3 },
+    { "ms", 1e6 },
+    { "milli", 1e6 },
+    { "millis", 1e6 },
+    { "millisecond", 1e6 },
+    { "milliseconds", 1e6 },
+    { "s", 1e9 },
+    { "second", 1e9 },
+    { "seconds", 1e9 },
+    { "m", 60e9 },
+    { "minute", 60e9 },
+    { "minutes", 60e9 },
+    { "h", 3600e9 },
+    { "hour", 3600e9 },
+    { "hours", 3600e9 },
+    { "d", 86400e9 },
+    { "day", 86400e9 },
+    { "days", 86400e9 },
+    { NULL, 0 },
 };
 
-#define KI 1024.0
-#define MI (KI * KI)
-#define GI (MI * KI)
-#define TI (GI * KI)
+#define KI  1024.0
+#define MI  (KI * KI)
+#define GI  (MI * KI)
+#define TI  (GI * KI)
 #define PI_ (TI * KI)
-#define EI (PI_ * KI)
+#define EI  (PI_ * KI)
 /* Sizes in bytes; single letters are powers of two (HOCON). */
 static const unit size_units[] = {
-    {"B", 1}, {"b", 1}, {"byte", 1}, {"bytes", 1},
-    {"kB", 1e3}, {"kilobyte", 1e3}, {"kilobytes", 1e3},
-    {"MB", 1e6}, {"megabyte", 1e6}, {"megabytes", 1e6},
-    {"GB", 1e9}, {"gigabyte", 1e9}, {"gigabytes", 1e9},
-    {"TB", 1e12}, {"terabyte", 1e12}, {"terabytes", 1e12},
-    {"PB", 1e15}, {"petabyte", 1e15}, {"petabytes", 1e15},
-    {"EB", 1e18}, {"exabyte", 1e18}, {"exabytes", 1e18},
-    {"K", KI}, {"k", KI}, {"Ki", KI}, {"KiB", KI}, {"kibibyte", KI},
-    {"kibibytes", KI},
-    {"M", MI}, {"m", MI}, {"Mi", MI}, {"MiB", MI}, {"mebibyte", MI},
-    {"mebibytes", MI},
-    {"G", GI}, {"g", GI}, {"Gi", GI}, {"GiB", GI}, {"gibibyte", GI},
-    {"gibibytes", GI},
-    {"T", TI}, {"t", TI}, {"Ti", TI}, {"TiB", TI}, {"tebibyte", TI},
-    {"tebibytes", TI},
-    {"P", PI_}, {"p", PI_}, {"Pi", PI_}, {"PiB", PI_}, {"pebibyte", PI_},
-    {"pebibytes", PI_},
-    {"E", EI}, {"e", EI}, {"Ei", EI}, {"EiB", EI}, {"exbibyte", EI},
-    {"exbibytes", EI}, {NULL, 0},
+    { "B", 1 },
+    { "b", 1 },
+    { "byte", 1 },
+    { "bytes", 1 },
+    { "kB", 1e3 },
+    { "kilobyte", 1e3 },
+    { "kilobytes", 1e3 },
+    { "MB", 1e6 },
+    { "megabyte", 1e6 },
+    { "megabytes", 1e6 },
+    { "GB", 1e9 },
+    { "gigabyte", 1e9 },
+    { "gigabytes", 1e9 },
+    { "TB", 1e12 },
+    { "terabyte", 1e12 },
+    { "terabytes", 1e12 },
+    { "PB", 1e15 },
+    { "petabyte", 1e15 },
+    { "petabytes", 1e15 },
+    { "EB", 1e18 },
+    { "exabyte", 1e18 },
+    { "exabytes", 1e18 },
+    { "K", KI },
+    { "k", KI },
+    { "Ki", KI },
+    { "KiB", KI },
+    { "kibibyte", KI },
+    { "kibibytes", KI },
+    { "M", MI },
+    { "m", MI },
+    { "Mi", MI },
+    { "MiB", MI },
+    { "mebibyte", MI },
+    { "mebibytes", MI },
+    { "G", GI },
+    { "g", GI },
+    { "Gi", GI },
+    { "GiB", GI },
+    { "gibibyte", GI },
+    { "gibibytes", GI },
+    { "T", TI },
+    { "t", TI },
+    { "Ti", TI },
+    { "TiB", TI },
+    { "tebibyte", TI },
+    { "tebibytes", TI },
+    { "P", PI_ },
+    { "p", PI_ },
+    { "Pi", PI_ },
+    { "PiB", PI_ },
+    { "pebibyte", PI_ },
+    { "pebibytes", PI_ },
+    { "E", EI },
+    { "e", EI },
+    { "Ei", EI },
+    { "EiB", EI },
+    { "exbibyte", EI },
+    { "exbibytes", EI },
+    { NULL, 0 },
 };
 
 /* parse_quantity -- "<number> [unit]" with an optional unit from table;
@@ -662,8 +728,8 @@ parse_quantity(const cv *v, const unit *table, double mult_default,
     if (p < e) {
         size_t un = (size_t)(e - p);
         const unit *u = table;
-        while (u->name != NULL &&
-            !(strlen(u->name) == un && memcmp(u->name, p, un) == 0)) {
+        while (u->name != NULL
+            && !(strlen(u->name) == un && memcmp(u->name, p, un) == 0)) {
             u++;
         }
         if (u->name == NULL) {
@@ -674,8 +740,8 @@ parse_quantity(const cv *v, const unit *table, double mult_default,
 scale:
     *out_d = d * mult_default;
     *exact = false;
-    if (is_int && mult_default == floor(mult_default) &&
-        mult_default < 9.2e18) {
+    if (is_int && mult_default == floor(mult_default)
+        && mult_default < 9.2e18) {
         int64_t m = (int64_t)mult_default;
         int64_t r;
         if (!__builtin_mul_overflow(i, m, &r)) {
@@ -685,8 +751,8 @@ scale:
         }
         return AKT_ERANGE;
     }
-    if (!isfinite(*out_d) || *out_d >= 9.2233720368547758e18 ||
-        *out_d < -9.2233720368547758e18) {
+    if (!isfinite(*out_d) || *out_d >= 9.2233720368547758e18
+        || *out_d < -9.2233720368547758e18) {
         return AKT_ERANGE;
     }
     return AKT_OK;
@@ -696,8 +762,8 @@ akt_err
 akt_config_get_duration(const akt_config *cfg, const char *path,
     int64_t *out_ns, akt_config_error *err)
 {
-    static const char what[] =
-        "a duration such as 250ms, 5 s or 2 minutes (a bare number is ms)";
+    static const char what[]
+        = "a duration such as 250ms, 5 s or 2 minutes (a bare number is ms)";
     cv *v = NULL;
     akt_err rc = get(cfg, path, what, &v, err);
     if (rc != AKT_OK) {
@@ -709,8 +775,7 @@ akt_config_get_duration(const akt_config *cfg, const char *path,
     rc = parse_quantity(v, dur_units, 1e6, &d, &exact, &i);
     if (rc == AKT_ERANGE) {
         return akti_cfg_errorf(err, AKT_ERANGE, v->file, v->line, v->col,
-            "'%s' is out of range for a duration in nanoseconds (int64)",
-            path);
+            "'%s' is out of range for a duration in nanoseconds (int64)", path);
     }
     if (rc != AKT_OK) {
         return mismatch(v, path, what, err);
@@ -723,8 +788,8 @@ akt_err
 akt_config_get_size(const akt_config *cfg, const char *path,
     uint64_t *out_bytes, akt_config_error *err)
 {
-    static const char what[] =
-        "a size such as 512, 64 KiB, 1m or 10MB (a bare number is bytes)";
+    static const char what[]
+        = "a size such as 512, 64 KiB, 1m or 10MB (a bare number is bytes)";
     cv *v = NULL;
     akt_err rc = get(cfg, path, what, &v, err);
     if (rc != AKT_OK) {
@@ -749,8 +814,8 @@ akt_config_get_size(const akt_config *cfg, const char *path,
 }
 
 static akt_err
-get_list(const akt_config *cfg, const char *path, cv **out,
-    akt_config_error *err)
+get_list(
+    const akt_config *cfg, const char *path, cv **out, akt_config_error *err)
 {
     cv *v = NULL;
     akt_err rc = get(cfg, path, "a list", &v, err);
@@ -814,8 +879,8 @@ akt_config_get_list_string(const akt_config *cfg, const char *path,
 }
 
 akt_err
-akt_config_get_list_int(const akt_config *cfg, const char *path,
-    size_t index, int64_t *out, akt_config_error *err)
+akt_config_get_list_int(const akt_config *cfg, const char *path, size_t index,
+    int64_t *out, akt_config_error *err)
 {
     cv *e = NULL;
     akt_err rc = list_elem(cfg, path, index, &e, err);
@@ -825,8 +890,8 @@ akt_config_get_list_int(const akt_config *cfg, const char *path,
     double d;
     bool is_int;
     int64_t i;
-    if (!number_of(e, &d, &is_int, &i) ||
-        (!is_int && (d != floor(d) || fabs(d) >= 9.2233720368547758e18))) {
+    if (!number_of(e, &d, &is_int, &i)
+        || (!is_int && (d != floor(d) || fabs(d) >= 9.2233720368547758e18))) {
         char where[300];
         snprintf(where, sizeof where, "%s[%zu]", path, index);
         return mismatch(e, where, "a whole number", err);
@@ -836,8 +901,8 @@ akt_config_get_list_int(const akt_config *cfg, const char *path,
 }
 
 akt_err
-akt_config_get_object(const akt_config *cfg, const char *path,
-    akt_config **out, akt_config_error *err)
+akt_config_get_object(const akt_config *cfg, const char *path, akt_config **out,
+    akt_config_error *err)
 {
     cv *v = NULL;
     akt_err rc = get(cfg, path, "an object", &v, err);
