@@ -9,13 +9,60 @@
  * --bare or --no-env). Prints HOCON (with "# file:line" comments under
  * --origins) or, with --json, the concise JSON that Lightbend's config
  * library renders for the same input. Exit status: 0 on success, 1 on a
- * configuration error (printed as file:line:col: error: ...), 2 on usage.
+ * configuration error (printed as file:line:col: error: ..., then the
+ * source line and a caret), 2 on usage.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "akt/config.h"
+
+/* show_line -- the offending source line and a caret under the column,
+ * as compilers do, when the error names a readable file. */
+static void
+show_line(const akt_config_error *err)
+{
+    if (err->file[0] == '\0' || err->line <= 0) {
+        return;
+    }
+    FILE *f = fopen(err->file, "rb");
+    if (f == NULL) {
+        return;
+    }
+    char buf[512];
+    int line = 1;
+    bool found = false;
+    while (fgets(buf, sizeof buf, f) != NULL) {
+        size_t n = strlen(buf);
+        bool whole = n > 0 && buf[n - 1] == '\n';
+        if (line == err->line) {
+            found = true;
+            break;
+        }
+        if (whole) {
+            line++;
+        }
+    }
+    fclose(f);
+    if (!found) {
+        return;
+    }
+    buf[strcspn(buf, "\r\n")] = '\0';
+    fprintf(stderr, "%s\n", buf);
+    /* columns count code points; tabs stay tabs so the caret lines up */
+    int col = 1;
+    for (const unsigned char *p = (const unsigned char *)buf;
+         *p != '\0' && col < err->col; p++) {
+        if ((*p & 0xC0) == 0x80) {
+            continue;
+        }
+        fputc(*p == '\t' ? '\t' : ' ', stderr);
+        col++;
+    }
+    fputs("^\n", stderr);
+}
 
 static void
 usage(FILE *f)
@@ -72,6 +119,7 @@ main(int argc, char **argv)
     akt_err rc = akt_config_load_files(files, nfiles, load, &cfg, &err);
     if (rc != AKT_OK) {
         fprintf(stderr, "%s\n", err.message);
+        show_line(&err);
         goto out;
     }
     rc = akt_config_render(cfg, render, &text);
