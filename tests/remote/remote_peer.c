@@ -169,7 +169,7 @@ main(int argc, char **argv)
     if (argc > 5) {
         int hb = atoi(argv[5]);
         o.heartbeat_interval_ns = (int64_t)hb * 1000000;
-        o.acceptable_pause_ns = (int64_t)hb * 4000000;
+        o.acceptable_pause_ns = (int64_t)hb * 10000000;
         o.min_std_dev_ns = (int64_t)hb * 1000000 / 2;
         o.phi_threshold = 8;
     }

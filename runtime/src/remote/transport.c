@@ -46,7 +46,7 @@
 /* --- small helpers -------------------------------------------------------- */
 
 int64_t
-akti_now_ns(void)
+akti_rnow_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -59,7 +59,7 @@ tp_random64(void)
     uint64_t v = 0;
     while (v == 0) {
         if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
-            v = ((uint64_t)rand() << 33) ^ ((uint64_t)rand() << 11) ^ (uint64_t)time(NULL) ^ (uint64_t)akti_now_ns();
+            v = ((uint64_t)rand() << 33) ^ ((uint64_t)rand() << 11) ^ (uint64_t)time(NULL) ^ (uint64_t)akti_rnow_ns();
     }
     return v;
 }
@@ -484,7 +484,7 @@ send_hello(akti_tp *tp, akti_assoc *a) /* a->mu held */
     f.body_case = AKT__REMOTE__FRAME__BODY_HELLO;
     f.hello = &h;
     ctl_enqueue(a, tp_pack(tp, &f));
-    a->hs_last = akti_now_ns();
+    a->hs_last = akti_rnow_ns();
 }
 
 static void
@@ -726,7 +726,7 @@ start_handshake(akti_tp *tp, akti_assoc *a, int64_t now) /* a->mu held */
 static void
 become_up(akti_tp *tp, akti_assoc *a, ev_list *evs) /* a->mu held */
 {
-    int64_t now = akti_now_ns();
+    int64_t now = akti_rnow_ns();
     a->state = AS_UP;
     akti_phi_init(&a->phi, tp->o.phi_threshold, tp->o.heartbeat_interval_ns,
         tp->o.acceptable_pause_ns, tp->o.min_std_dev_ns);
@@ -855,7 +855,7 @@ control_writer(void *arg)
             f.batch = &b;
             sysm = tp_pack(tp, &f);
             a->sys_sent += nsys;
-            a->sys_last_send = akti_now_ns();
+            a->sys_last_send = akti_rnow_ns();
         }
         pthread_mutex_unlock(&a->mu);
         for (uint32_t i = 0; i < nout; i++) {
@@ -1084,7 +1084,7 @@ akti_assoc_connect(akti_assoc *a)
 {
     pthread_mutex_lock(&a->mu);
     if (a->state == AS_IDLE)
-        start_handshake(a->tp, a, akti_now_ns());
+        start_handshake(a->tp, a, akti_rnow_ns());
     pthread_mutex_unlock(&a->mu);
 }
 
@@ -1114,7 +1114,7 @@ akti_assoc_wait_up(akti_assoc *a, int64_t timeout_ns, uint64_t *uid)
     akt_err rc = AKT_OK;
     pthread_mutex_lock(&a->mu);
     if (a->state == AS_IDLE)
-        start_handshake(a->tp, a, akti_now_ns());
+        start_handshake(a->tp, a, akti_rnow_ns());
     while (a->state != AS_UP) {
         if (a->hs_failed) {
             rc = AKT_EPEER;
@@ -1162,7 +1162,7 @@ akti_assoc_send(akti_assoc *a, const akti_envelope *env, bool system, uint64_t p
         goto out_free;
     }
     if (a->state == AS_IDLE) {
-        now = akti_now_ns();
+        now = akti_rnow_ns();
         if (now < a->gated_until) {
             drop_add(&d, it, AKT_EPEER);
             goto out;
@@ -1299,7 +1299,7 @@ on_hello(akti_tp *tp, const Akt__Remote__Frame *f)
         a->in_next = 1;
         if (a->state == AS_IDLE) {
             a->state = AS_HANDSHAKE;
-            a->hs_start = akti_now_ns();
+            a->hs_start = akti_rnow_ns();
         }
     }
     if (h->token != 0 && h->to_uid == tp->uid)
@@ -1414,7 +1414,7 @@ on_frame(akti_tp *tp, const Akt__Remote__Frame *f)
     switch (f->body_case) {
     case AKT__REMOTE__FRAME__BODY_HEARTBEAT:
         pthread_mutex_lock(&a->mu);
-        akti_phi_heartbeat(&a->phi, akti_now_ns());
+        akti_phi_heartbeat(&a->phi, akti_rnow_ns());
         pthread_mutex_unlock(&a->mu);
         break;
     case AKT__REMOTE__FRAME__BODY_ACK: {
@@ -1598,7 +1598,7 @@ tick_thread(void *arg)
             break;
         akti_assoc *list = tp->assocs; /* associations are never removed */
         pthread_mutex_unlock(&tp->mu);
-        int64_t now = akti_now_ns();
+        int64_t now = akti_rnow_ns();
         for (akti_assoc *a = list; a; a = a->next)
             tick_assoc(tp, a, now);
         pthread_mutex_lock(&tp->mu);

@@ -187,7 +187,7 @@ AKTI_INTERNAL void akti_tp_quarantine(akti_tp *tp, uint64_t uid, const char *rea
 AKTI_INTERNAL bool akti_tp_is_quarantined(akti_tp *tp, uint64_t uid);
 
 /* monotonic clock, ns */
-AKTI_INTERNAL int64_t akti_now_ns(void);
+AKTI_INTERNAL int64_t akti_rnow_ns(void);
 
 /* akti_rlog -- remoting's log line to stderr ("akt-remote[sys] level: ..."),
  * filtered by AKT_REMOTE_LOG=error|warn|info|debug (default warn). */

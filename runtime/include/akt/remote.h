@@ -1,0 +1,112 @@
+/*
+ * akt/remote.h -- location-transparent messaging between akt systems.
+ *
+ * Once remoting is started on two systems, a ref to an actor of the other
+ * one is used exactly like a local ref: akt_tell, akt_ask, akt_ctx_watch.
+ * Only the address differs:
+ *
+ *     akt://greeter-sys@127.0.0.1:25520/user/greeter        (tcp)
+ *     akt://greeter-sys@[ipc:///tmp/g.sock]/user/greeter    (ipc, inproc,
+ *     akt://greeter-sys@[tls+tcp://h:25520]/user/greeter     tls: the NNG URL
+ *                                                            in brackets)
+ *
+ * Such a ref is a small local proxy actor (under /user, named "remote~N")
+ * that serializes every message it gets with the type's generated msgpack
+ * encoder and sends it, with its sender's address, to the peer. Messages
+ * cross the wire only for types registered in the registry given to
+ * akt_remote_start(); everything else is rejected and counted.
+ *
+ * Semantics (docs/remoting.md): at most once, in order per sender/receiver
+ * pair for messages of the same size class (see "large messages"); death
+ * watch across nodes (a watcher of a proxy gets Terminated when the remote
+ * actor stops, or when the failure detector declares its node down); a
+ * peer that restarts is a new incarnation, and refs to the old one go to
+ * dead letters. Refs inside message fields do not cross nodes yet (they
+ * decode as AKT_REF_NONE).
+ */
+#ifndef AKT_REMOTE_H
+#define AKT_REMOTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "akt/actor.h"
+#include "akt/config.h"
+#include "akt/err.h"
+#include "akt/export.h"
+#include "akt/msg.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct akt_remote_options {
+    /* NNG URL to listen on; NULL: config akt.remote.listen. tcp port 0
+     * picks a free port (see akt_remote_address). */
+    const char *listen_url;
+    /* URL peers use to reach this system; NULL: akt.remote.advertised, and
+     * when that is "" the listen URL with the bound port. */
+    const char *advertised_url;
+    /* Shared secret; NULL: akt.remote.cookie ("" = none). */
+    const char *cookie;
+    /* Required: the types the wire accepts (decoded by type id). Not
+     * owned; must outlive akt_remote_stop(). */
+    const akt_registry *registry;
+    /* Settings; NULL: akt_system_config(sys). The akt.remote defaults
+     * apply to keys it lacks. */
+    const akt_config *config;
+} akt_remote_options;
+
+typedef struct akt_remote_stats {
+    uint64_t frames_sent, frames_received;
+    uint64_t envelopes_sent, envelopes_received;
+    uint64_t bytes_sent, bytes_received;
+    uint64_t rejected_corrupt;      /* undecodable or rule-breaking frames */
+    uint64_t rejected_unauthorized; /* no valid handshake token, quarantined */
+    uint64_t rejected_handshake;    /* cookie, protocol version, system name */
+    uint64_t rejected_unknown_type; /* type id not in the registry */
+    uint64_t rejected_payload;      /* payload that does not decode */
+    uint64_t undeliverable;         /* no such recipient here */
+    uint64_t dropped;               /* outbound dead letters (overflow, peer gone) */
+    uint64_t system_resends;
+    uint64_t stalls;                /* connections re-created after a stall */
+    uint64_t failures_detected;     /* peers declared down */
+    uint64_t quarantines;
+    uint64_t handshakes;
+    uint64_t proxies;               /* live proxies for remote actors */
+} akt_remote_stats;
+
+/* akt_remote_start -- start remoting for sys: listen, and accept peers that
+ * present the cookie. Call akt_remote_stop() before akt_system_free().
+ * Errors: AKT_EINVAL (no registry, bad URL or setting), AKT_EEXIST
+ * (already started for sys), AKT_EIO (cannot listen: address in use),
+ * AKT_ENOTSUP (transport not available), AKT_ENOMEM. */
+AKT_API akt_err akt_remote_start(akt_system *sys, const akt_remote_options *opts);
+
+/* akt_remote_stop -- stop the proxies, close every association, stop
+ * listening. Queued outbound messages become dead letters. AKT_ENOENT if
+ * remoting was not started for sys. */
+AKT_API akt_err akt_remote_stop(akt_system *sys);
+
+/* akt_remote_address -- this system's address, "akt://name@host:port"
+ * (or "akt://name@[url]"), written to buf. AKT_ERANGE if len is short. */
+AKT_API akt_err akt_remote_address(akt_system *sys, char *buf, size_t len);
+
+/* akt_remote_ref -- a ref to the actor at a remote path. The same path
+ * gives the same ref while its proxy lives. The association is made on the
+ * first message; a path of this system gives the local actor (AKT_ENOENT
+ * when none). Errors: AKT_EINVAL (not an akt:// path with an address),
+ * AKT_ENOENT (remoting not started), AKT_ENOMEM. */
+AKT_API akt_err akt_remote_ref(akt_system *sys, const char *path, akt_ref *out);
+
+/* akt_remote_ref_path -- the path under which other nodes reach ref: a
+ * local actor's path with this system's address, or the remote path of a
+ * proxy. AKT_ESTOPPED (stale ref), AKT_ERANGE (short buf). */
+AKT_API akt_err akt_remote_ref_path(akt_system *sys, akt_ref ref, char *buf, size_t len);
+
+AKT_API akt_err akt_remote_stats_get(akt_system *sys, akt_remote_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* AKT_REMOTE_H */

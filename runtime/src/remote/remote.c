@@ -1,0 +1,948 @@
+/*
+ * remote.c -- location transparency on top of the transport (akt/remote.h).
+ *
+ * A remote ref is a proxy actor (/user/remote~N) whose behaviour has only
+ * an `unhandled` catch-all: it encodes whatever it gets with the type's
+ * generated encoder and queues it, with the sender's global path, on the
+ * association to the peer. Inbound envelopes are decoded by type id through
+ * the registry given to akt_remote_start() and delivered with akt_lookup +
+ * akt_tell; the sender becomes a proxy for the remote sender, so replies
+ * and asks work across nodes. An ask's temporary sender (a future, path
+ * /temp/$uid, not resolvable by akt_lookup) is registered in a ring of
+ * reply slots and travels as <address>/temp/<slot id>.
+ *
+ * Remote death watch: every proxy eagerly asks the peer to watch its target
+ * (akt.remote.Watch, a reliable system message); the peer answers
+ * akt.remote.Terminated when the target stops (or does not exist), and the
+ * proxy stops, so local watchers of the proxy get Terminated through the
+ * normal path. When the failure detector declares a node down, or it
+ * restarts (new uid), every proxy bound to that incarnation stops.
+ *
+ * Only the public core API is used (src/core is not touched). The
+ * system -> remoting table below is the one piece of process-wide state;
+ * it goes once the core offers per-system extension slots.
+ *
+ * Locking: r->mu guards the proxy tables and reply slots; r->life is read-
+ * locked around every use of the transport from actor threads and write-
+ * locked by akt_remote_stop() before the transport is freed. akt_stop is
+ * never called with r->mu held (a stopping proxy's post_stop takes it).
+ */
+#include "akt/remote.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "akt/akt.h"
+#include "remote/transport.h"
+
+AKTI_INTERNAL extern const unsigned char akti_remote_reference_conf[];
+AKTI_INTERNAL extern const size_t akti_remote_reference_conf_len;
+
+#define PROXY_PREFIX "remote~"
+#define NBUCKETS 1024
+#define REPLY_SLOTS 65536
+#define PATH_MAX_LEN 1024
+
+typedef struct rm rm;
+
+typedef struct proxy {
+    rm *r;
+    char *path;      /* normalized remote path */
+    uint64_t id;     /* N in remote~N */
+    akti_assoc *assoc;
+    _Atomic uint64_t bound_uid;
+    akt_ref ref;
+    bool oneshot;    /* an ask's reply path: stops after one message */
+    akt_buf buf;     /* encode buffer: the proxy's handler only */
+    struct proxy *next_path, *next_id;
+    bool linked;
+} proxy;
+
+typedef struct reply_slot {
+    uint64_t id;
+    akt_ref ref;
+} reply_slot;
+
+struct rm {
+    _Atomic int refs;
+    akt_system *sys;
+    akti_tp *tp;
+    const akt_registry *reg;
+    char *canon; /* akt://name@authority */
+    char *name;
+    pthread_mutex_t mu;
+    pthread_rwlock_t life;
+    bool stopped;
+    proxy *by_path[NBUCKETS];
+    proxy *by_id[NBUCKETS];
+    uint64_t next_proxy;
+    uint64_t nproxies;
+    reply_slot *slots;
+    uint64_t next_slot;
+    akt_codec_limits lim;
+    uint64_t watch_id, term_id;
+    _Atomic uint64_t unknown_type, bad_payload, undeliverable;
+};
+
+/* --- the system -> remoting table ------------------------------------------ */
+
+static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    akt_system *sys;
+    rm *r;
+} g_tab[64];
+
+static rm *
+rm_get(akt_system *sys)
+{
+    rm *r = NULL;
+    pthread_mutex_lock(&g_mu);
+    for (size_t i = 0; i < 64; i++)
+        if (g_tab[i].sys == sys && sys != NULL) {
+            r = g_tab[i].r;
+            atomic_fetch_add(&r->refs, 1);
+            break;
+        }
+    pthread_mutex_unlock(&g_mu);
+    return r;
+}
+
+static void
+rm_release(rm *r)
+{
+    if (atomic_fetch_sub(&r->refs, 1) != 1)
+        return;
+    for (size_t i = 0; i < NBUCKETS; i++) {
+        proxy *p = r->by_path[i];
+        while (p) { /* proxies whose post_stop never ran (system gone) */
+            proxy *n = p->next_path;
+            akt_buf_free(&p->buf);
+            free(p->path);
+            free(p);
+            p = n;
+        }
+    }
+    free(r->slots);
+    free(r->canon);
+    free(r->name);
+    pthread_mutex_destroy(&r->mu);
+    pthread_rwlock_destroy(&r->life);
+    free(r);
+}
+
+/* --- paths ------------------------------------------------------------------- */
+
+static uint64_t
+fnv(const char *s)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* authority for an NNG URL: "host:port" for tcp, "[url]" otherwise */
+static void
+authority(const char *url, char *out, size_t len)
+{
+    if (strncmp(url, "tcp://", 6) == 0)
+        snprintf(out, len, "%s", url + 6);
+    else
+        snprintf(out, len, "[%.*s]", (int)(len > 3 ? len - 3 : 0), url);
+}
+
+/* parse_path -- "akt://sys@auth/local" into its parts. url gets the NNG
+ * URL ("" when the path has no address); local points into path. */
+static akt_err
+parse_path(const char *path, char *sys, size_t syslen, char *url, size_t urllen,
+    const char **local)
+{
+    if (strncmp(path, "akt://", 6) != 0)
+        return AKT_EINVAL;
+    const char *p = path + 6;
+    const char *at = strchr(p, '@');
+    const char *slash = strchr(p, '/');
+    url[0] = '\0';
+    if (at == NULL || (slash && slash < at)) {
+        size_t n = slash ? (size_t)(slash - p) : strlen(p);
+        if (n == 0 || n >= syslen)
+            return AKT_EINVAL;
+        memcpy(sys, p, n);
+        sys[n] = '\0';
+        *local = slash ? slash : "/";
+        return AKT_OK;
+    }
+    size_t n = (size_t)(at - p);
+    if (n == 0 || n >= syslen)
+        return AKT_EINVAL;
+    memcpy(sys, p, n);
+    sys[n] = '\0';
+    const char *a = at + 1, *end;
+    if (*a == '[') {
+        end = strchr(a, ']');
+        if (end == NULL || (size_t)(end - a - 1) >= urllen || end == a + 1)
+            return AKT_EINVAL;
+        memcpy(url, a + 1, (size_t)(end - a - 1));
+        url[end - a - 1] = '\0';
+        end++;
+    } else {
+        end = strchr(a, '/');
+        if (end == NULL)
+            end = a + strlen(a);
+        if (end == a || (size_t)(end - a) + 7 >= urllen)
+            return AKT_EINVAL;
+        snprintf(url, urllen, "tcp://%.*s", (int)(end - a), a);
+    }
+    if (*end != '/' && *end != '\0')
+        return AKT_EINVAL;
+    *local = *end ? end : "/";
+    return AKT_OK;
+}
+
+/* --- reply slots (asks across nodes) ------------------------------------------- */
+
+static uint64_t
+slot_register(rm *r, akt_ref ref) /* r->mu held */
+{
+    uint64_t id = ++r->next_slot;
+    reply_slot *s = &r->slots[id % REPLY_SLOTS];
+    s->id = id;
+    s->ref = ref;
+    return id;
+}
+
+static bool
+slot_take(rm *r, uint64_t id, akt_ref *out)
+{
+    bool ok = false;
+    pthread_mutex_lock(&r->mu);
+    reply_slot *s = &r->slots[id % REPLY_SLOTS];
+    if (s->id == id && id != 0) {
+        *out = s->ref;
+        s->id = 0;
+        ok = true;
+    }
+    pthread_mutex_unlock(&r->mu);
+    return ok;
+}
+
+/* --- proxies ------------------------------------------------------------------- */
+
+static proxy *
+find_path(rm *r, const char *path) /* r->mu held */
+{
+    for (proxy *p = r->by_path[fnv(path) % NBUCKETS]; p; p = p->next_path)
+        if (strcmp(p->path, path) == 0)
+            return p;
+    return NULL;
+}
+
+static proxy *
+find_id(rm *r, uint64_t id) /* r->mu held */
+{
+    for (proxy *p = r->by_id[id % NBUCKETS]; p; p = p->next_id)
+        if (p->id == id)
+            return p;
+    return NULL;
+}
+
+static void
+unlink_proxy(rm *r, proxy *p) /* r->mu held */
+{
+    if (!p->linked)
+        return;
+    proxy **pp = &r->by_path[fnv(p->path) % NBUCKETS];
+    while (*pp && *pp != p)
+        pp = &(*pp)->next_path;
+    if (*pp)
+        *pp = p->next_path;
+    pp = &r->by_id[p->id % NBUCKETS];
+    while (*pp && *pp != p)
+        pp = &(*pp)->next_id;
+    if (*pp)
+        *pp = p->next_id;
+    p->linked = false;
+    r->nproxies--;
+}
+
+/* sender_path -- the global path of a local sender (actor, future, proxy) */
+static size_t
+sender_path(rm *r, akt_ref s, char *buf, size_t len)
+{
+    char tmp[PATH_MAX_LEN];
+    if (akt_ref_is_none(s) || akt_ref_path(s, tmp, sizeof(tmp)) != AKT_OK)
+        return 0;
+    const char *local = strchr(tmp + 6, '/');
+    if (local == NULL)
+        return 0;
+    int n = 0;
+    if (strncmp(local, "/temp/", 6) == 0) {
+        pthread_mutex_lock(&r->mu);
+        uint64_t id = slot_register(r, s);
+        pthread_mutex_unlock(&r->mu);
+        n = snprintf(buf, len, "%s/temp/%llu", r->canon, (unsigned long long)id);
+    } else if (strncmp(local, "/user/" PROXY_PREFIX, 6 + strlen(PROXY_PREFIX)) == 0) {
+        uint64_t id = strtoull(local + 6 + strlen(PROXY_PREFIX), NULL, 10);
+        pthread_mutex_lock(&r->mu);
+        proxy *p = find_id(r, id);
+        if (p)
+            n = snprintf(buf, len, "%s", p->path);
+        pthread_mutex_unlock(&r->mu);
+        if (p == NULL)
+            n = snprintf(buf, len, "%s%s", r->canon, local);
+    } else {
+        n = snprintf(buf, len, "%s%s", r->canon, local);
+    }
+    return n > 0 && (size_t)n < len ? (size_t)n : 0;
+}
+
+static void
+send_system(rm *r, akti_assoc *a, uint64_t uid, uint64_t type, const char *path)
+{
+    akti_envelope e = {path, strlen(path), "", 0, type, (const uint8_t *)path, strlen(path)};
+    e.recipient = "/system/remote";
+    e.recipient_len = strlen(e.recipient);
+    akti_assoc_send(a, &e, true, uid);
+}
+
+static akt_err
+proxy_recv(void *state, akt_ctx *ctx, const void *msg)
+{
+    proxy *p = *(proxy **)state;
+    rm *r = p->r;
+    const akt_type *t = akt_msg_type(msg);
+    if (t == NULL || t->encode == NULL)
+        return AKT_OK; /* not a wire type: nothing sensible to send */
+    p->buf.len = 0;
+    if (akt_msg_encode(msg, &p->buf) != AKT_OK)
+        return AKT_OK;
+    char spath[PATH_MAX_LEN];
+    size_t slen = sender_path(r, akt_ctx_sender(ctx), spath, sizeof(spath));
+    akt_err rc = AKT_ECLOSED;
+    pthread_rwlock_rdlock(&r->life);
+    if (!r->stopped) {
+        uint64_t uid = atomic_load(&p->bound_uid);
+        if (uid == 0 && (uid = akti_assoc_peer_uid(p->assoc)) != 0)
+            atomic_store(&p->bound_uid, uid);
+        akti_envelope e = {p->path, strlen(p->path), spath, slen, t->id, p->buf.data, p->buf.len};
+        rc = akti_assoc_send(p->assoc, &e, false, uid);
+    }
+    pthread_rwlock_unlock(&r->life);
+    if (rc == AKT_ESTOPPED || p->oneshot)
+        akt_ctx_stop(ctx, akt_ctx_self(ctx)); /* its incarnation is gone */
+    if (p->buf.cap > 1u << 20) {
+        akt_buf_free(&p->buf); /* do not keep a huge buffer per proxy */
+        akt_buf_init(&p->buf);
+    }
+    return AKT_OK;
+}
+
+static akt_err
+proxy_state_init(void *state, const void *init_arg)
+{
+    *(proxy **)state = (proxy *)init_arg;
+    return AKT_OK;
+}
+
+static void
+proxy_post_stop(void *state, akt_ctx *ctx)
+{
+    (void)ctx;
+    proxy *p = *(proxy **)state;
+    if (p == NULL)
+        return;
+    rm *r = p->r;
+    pthread_mutex_lock(&r->mu);
+    unlink_proxy(r, p);
+    pthread_mutex_unlock(&r->mu);
+    akt_buf_free(&p->buf);
+    free(p->path);
+    free(p);
+    *(proxy **)state = NULL;
+    rm_release(r);
+}
+
+static const akt_behavior proxy_behavior = {
+    .name = "remote-proxy",
+    .handlers = NULL,
+    .nhandlers = 0,
+    .unhandled = proxy_recv,
+};
+
+static const akt_lifecycle proxy_lifecycle = {
+    .post_stop = proxy_post_stop,
+};
+
+/* proxy_get -- the proxy for a normalized remote path (created on first
+ * use, eagerly remote-watching its target). */
+static akt_err
+proxy_get(rm *r, const char *path, const char *sysname, const char *url, akti_assoc *a,
+    akt_ref *out)
+{
+    if (a == NULL) {
+        akt_err rc = akti_tp_assoc(r->tp, url, sysname, &a);
+        if (rc != AKT_OK)
+            return rc;
+    }
+    pthread_mutex_lock(&r->mu);
+    proxy *p = find_path(r, path);
+    if (p != NULL) {
+        *out = p->ref;
+        pthread_mutex_unlock(&r->mu);
+        return AKT_OK;
+    }
+    p = calloc(1, sizeof(*p));
+    if (p == NULL || (p->path = strdup(path)) == NULL) {
+        free(p);
+        pthread_mutex_unlock(&r->mu);
+        return AKT_ENOMEM;
+    }
+    p->r = r;
+    p->id = ++r->next_proxy;
+    p->oneshot = strstr(path, "/temp/") != NULL;
+    p->assoc = a;
+    akt_buf_init(&p->buf);
+    atomic_store(&p->bound_uid, akti_assoc_peer_uid(a));
+    char name[64];
+    snprintf(name, sizeof(name), PROXY_PREFIX "%llu", (unsigned long long)p->id);
+    akt_props props = {
+        .behavior = &proxy_behavior,
+        .lifecycle = &proxy_lifecycle,
+        .state_size = sizeof(proxy *),
+        .state_init = proxy_state_init,
+        .init_arg = p,
+    };
+    atomic_fetch_add(&r->refs, 1); /* released by post_stop */
+    akt_err rc = akt_spawn(r->sys, &props, name, &p->ref);
+    if (rc != AKT_OK) {
+        atomic_fetch_sub(&r->refs, 1);
+        free(p->path);
+        free(p);
+        pthread_mutex_unlock(&r->mu);
+        return rc;
+    }
+    p->next_path = r->by_path[fnv(path) % NBUCKETS];
+    r->by_path[fnv(path) % NBUCKETS] = p;
+    p->next_id = r->by_id[p->id % NBUCKETS];
+    r->by_id[p->id % NBUCKETS] = p;
+    p->linked = true;
+    r->nproxies++;
+    *out = p->ref;
+    uint64_t uid = atomic_load(&p->bound_uid);
+    bool watch = !p->oneshot;
+    pthread_mutex_unlock(&r->mu);
+    if (watch) /* eager remote watch; an ask's reply path is not watched */
+        send_system(r, a, uid, r->watch_id, path);
+    return AKT_OK;
+}
+
+/* stop_proxies -- stop every proxy of association a that matches. */
+static void
+stop_proxies(rm *r, akti_assoc *a, uint64_t uid, bool unbound_only, const char *path)
+{
+    size_t n = 0, cap = 16;
+    akt_ref *refs = malloc(cap * sizeof(*refs));
+    pthread_mutex_lock(&r->mu);
+    for (size_t i = 0; i < NBUCKETS; i++) {
+        proxy *p = r->by_path[i];
+        while (p) {
+            proxy *next = p->next_path;
+            uint64_t b = atomic_load(&p->bound_uid);
+            bool match = path ? (strcmp(p->path, path) == 0 && (uid == 0 || b == 0 || b == uid))
+                              : (p->assoc == a && (unbound_only ? b == 0 : b == uid));
+            if (match && refs) {
+                if (n == cap) {
+                    akt_ref *nr = realloc(refs, 2 * cap * sizeof(*refs));
+                    if (nr) {
+                        refs = nr;
+                        cap *= 2;
+                    }
+                }
+                if (n < cap) {
+                    akti_rlog(r->tp, AKTI_LOG_DEBUG, "stopping proxy %s (bound to %016llx)",
+                        p->path, (unsigned long long)b);
+                    refs[n++] = p->ref;
+                    unlink_proxy(r, p);
+                }
+            }
+            p = next;
+        }
+    }
+    pthread_mutex_unlock(&r->mu);
+    for (size_t i = 0; i < n; i++)
+        akt_stop(refs[i]);
+    free(refs);
+}
+
+/* --- inbound -------------------------------------------------------------------- */
+
+typedef struct watch_ctx {
+    rm *r;
+    akti_assoc *a;
+    uint64_t uid;
+    char path[];
+} watch_ctx;
+
+static void
+watch_done(akt_err status, const void *reply, void *arg)
+{
+    (void)status;
+    (void)reply;
+    watch_ctx *w = arg;
+    pthread_rwlock_rdlock(&w->r->life);
+    if (!w->r->stopped)
+        send_system(w->r, w->a, w->uid, w->r->term_id, w->path);
+    pthread_rwlock_unlock(&w->r->life);
+}
+
+static void
+watch_fini(void *arg)
+{
+    watch_ctx *w = arg;
+    rm_release(w->r);
+    free(w);
+}
+
+static void
+on_remote_watch(rm *r, const akti_peer *from, const akti_envelope *env)
+{
+    char path[PATH_MAX_LEN], sys[256], url[PATH_MAX_LEN];
+    const char *local;
+    if (env->payload_len == 0 || env->payload_len >= sizeof(path))
+        return;
+    memcpy(path, env->payload, env->payload_len);
+    path[env->payload_len] = '\0';
+    akti_rlog(r->tp, AKTI_LOG_DEBUG, "%s for %s from %s",
+        env->type_id == r->term_id ? "remote Terminated" : "remote Watch", path, from->address);
+    if (env->type_id == r->term_id) {
+        stop_proxies(r, from->assoc, from->uid, false, path);
+        return;
+    }
+    akt_ref target;
+    if (parse_path(path, sys, sizeof(sys), url, sizeof(url), &local) != AKT_OK
+        || strcmp(sys, r->name) != 0 || akt_lookup(r->sys, local, &target) != AKT_OK) {
+        send_system(r, from->assoc, from->uid, r->term_id, path); /* no such actor */
+        return;
+    }
+    akt_future *f;
+    if (akt_watch_future(target, &f) != AKT_OK)
+        return;
+    watch_ctx *w = malloc(sizeof(*w) + strlen(path) + 1);
+    if (w == NULL) {
+        akt_future_release(f);
+        return;
+    }
+    w->r = r;
+    w->a = from->assoc;
+    w->uid = from->uid;
+    strcpy(w->path, path);
+    atomic_fetch_add(&r->refs, 1);
+    if (akt_future_on_complete(f, watch_done, w, watch_fini) != AKT_OK)
+        watch_fini(w);
+    akt_future_release(f);
+}
+
+static void
+rm_on_envelope(void *arg, const akti_peer *from, int ch, const akti_envelope *env)
+{
+    rm *r = arg;
+    (void)ch;
+    if (env->type_id == r->watch_id || env->type_id == r->term_id) {
+        on_remote_watch(r, from, env);
+        return;
+    }
+    const akt_type *t = akt_registry_find(r->reg, env->type_id);
+    if (t == NULL) {
+        uint64_t n = atomic_fetch_add(&r->unknown_type, 1) + 1;
+        if (n <= 10 || n % 1000 == 0)
+            akti_rlog(r->tp, AKTI_LOG_WARN,
+                "message of unknown type id %016llx from %s for %s rejected (#%llu)",
+                (unsigned long long)env->type_id, from->address, env->recipient,
+                (unsigned long long)n);
+        return;
+    }
+    char sys[256], url[PATH_MAX_LEN];
+    const char *local;
+    if (parse_path(env->recipient, sys, sizeof(sys), url, sizeof(url), &local) != AKT_OK
+        || strcmp(sys, r->name) != 0) {
+        atomic_fetch_add(&r->undeliverable, 1);
+        return;
+    }
+    void *msg;
+    akt_err rc = akt_msg_decode(t, env->payload, env->payload_len, &r->lim, &msg);
+    if (rc != AKT_OK) {
+        uint64_t n = atomic_fetch_add(&r->bad_payload, 1) + 1;
+        if (n <= 10 || n % 1000 == 0)
+            akti_rlog(r->tp, AKTI_LOG_WARN, "payload of %s from %s does not decode: %s (#%llu)",
+                t->name, from->address, akt_strerror(rc), (unsigned long long)n);
+        return;
+    }
+    akt_ref sender = AKT_REF_NONE;
+    if (env->sender_len > 0) {
+        char ssys[256], surl[PATH_MAX_LEN];
+        const char *slocal;
+        if (parse_path(env->sender, ssys, sizeof(ssys), surl, sizeof(surl), &slocal) == AKT_OK
+            && surl[0] != '\0') {
+            if (strcmp(ssys, r->name) == 0 && strcmp(surl, akti_tp_address(r->tp)) == 0)
+                akt_lookup(r->sys, slocal, &sender); /* our own actor, via a peer */
+            else
+                proxy_get(r, env->sender, ssys, surl,
+                    strcmp(surl, akti_assoc_url(from->assoc)) == 0 ? from->assoc : NULL, &sender);
+        }
+    }
+    akt_ref to;
+    if (strncmp(local, "/temp/", 6) == 0) {
+        if (!slot_take(r, strtoull(local + 6, NULL, 10), &to)) {
+            atomic_fetch_add(&r->undeliverable, 1);
+            akt_msg_free(msg);
+            return;
+        }
+    } else if (akt_lookup(r->sys, local, &to) != AKT_OK) {
+        atomic_fetch_add(&r->undeliverable, 1);
+        akt_msg_free(msg);
+        return;
+    }
+    if (akt_tell(to, msg, sender) != AKT_OK)
+        akt_msg_free(msg);
+}
+
+static void
+rm_on_peer(void *arg, const akti_peer *peer, akti_peer_event ev, const char *reason)
+{
+    rm *r = arg;
+    (void)reason;
+    switch (ev) {
+    case AKTI_PEER_UP:
+        pthread_mutex_lock(&r->mu);
+        for (size_t i = 0; i < NBUCKETS; i++)
+            for (proxy *p = r->by_path[i]; p; p = p->next_path)
+                if (p->assoc == peer->assoc && atomic_load(&p->bound_uid) == 0)
+                    atomic_store(&p->bound_uid, peer->uid);
+        pthread_mutex_unlock(&r->mu);
+        break;
+    case AKTI_PEER_QUARANTINED:
+    case AKTI_PEER_QUARANTINED_BY_PEER:
+        stop_proxies(r, peer->assoc, peer->uid, false, NULL);
+        break;
+    case AKTI_PEER_HANDSHAKE_FAILED:
+        stop_proxies(r, peer->assoc, 0, true, NULL);
+        break;
+    default:
+        break;
+    }
+}
+
+static const akti_tp_callbacks rm_cbs = {
+    .on_envelope = rm_on_envelope,
+    .on_peer = rm_on_peer,
+    .on_drop = NULL, /* counted by the transport */
+};
+
+/* --- configuration ----------------------------------------------------------------- */
+
+static void
+cfg_dur(const akt_config *c, const char *k, int64_t *out)
+{
+    int64_t v;
+    if (akt_config_get_duration(c, k, &v, NULL) == AKT_OK && v > 0)
+        *out = v;
+}
+
+static void
+cfg_size(const akt_config *c, const char *k, uint64_t *out)
+{
+    uint64_t v;
+    if (akt_config_get_size(c, k, &v, NULL) == AKT_OK && v > 0)
+        *out = v;
+}
+
+static const char *
+cfg_str(const akt_config *c, const char *k)
+{
+    const char *v = NULL;
+    if (akt_config_get_string(c, k, &v, NULL) != AKT_OK || v == NULL || v[0] == '\0')
+        return NULL;
+    return v;
+}
+
+static akt_err
+read_config(const akt_config *base, akt_config **merged, akti_tp_opts *o)
+{
+    akt_config *frag = NULL;
+    akt_err rc = akt_config_parse_string((const char *)akti_remote_reference_conf,
+        akti_remote_reference_conf_len, "remote-reference.conf", &frag, NULL);
+    if (rc != AKT_OK)
+        return rc;
+    if (base != NULL) {
+        rc = akt_config_with_fallback(base, frag, merged, NULL);
+        akt_config_release(frag);
+        if (rc != AKT_OK)
+            return rc;
+    } else {
+        *merged = frag;
+    }
+    const akt_config *c = *merged;
+    double d;
+    if (akt_config_get_double(c, "akt.remote.failure-detector.threshold", &d, NULL) == AKT_OK && d > 0)
+        o->phi_threshold = d;
+    cfg_dur(c, "akt.remote.failure-detector.heartbeat-interval", &o->heartbeat_interval_ns);
+    cfg_dur(c, "akt.remote.failure-detector.acceptable-heartbeat-pause", &o->acceptable_pause_ns);
+    cfg_dur(c, "akt.remote.failure-detector.min-std-deviation", &o->min_std_dev_ns);
+    cfg_dur(c, "akt.remote.handshake-timeout", &o->handshake_timeout_ns);
+    cfg_dur(c, "akt.remote.handshake-retry-interval", &o->handshake_retry_ns);
+    cfg_dur(c, "akt.remote.gate-time", &o->gate_ns);
+    cfg_dur(c, "akt.remote.resend-interval", &o->resend_interval_ns);
+    cfg_dur(c, "akt.remote.stall-timeout", &o->stall_timeout_ns);
+    cfg_dur(c, "akt.remote.block-timeout", &o->block_timeout_ns);
+    int64_t iv;
+    if (akt_config_get_int(c, "akt.remote.outbound-queue-size", &iv, NULL) == AKT_OK && iv > 0)
+        o->outbound_queue_size = (uint32_t)iv;
+    if (akt_config_get_int(c, "akt.remote.system-message-buffer-size", &iv, NULL) == AKT_OK && iv > 0)
+        o->system_buffer_size = (uint32_t)iv;
+    if (akt_config_get_int(c, "akt.remote.batch-max-envelopes", &iv, NULL) == AKT_OK && iv > 0)
+        o->batch_max_envelopes = (uint32_t)iv;
+    uint64_t sz;
+    sz = 0;
+    cfg_size(c, "akt.remote.batch-max-bytes", &sz);
+    if (sz)
+        o->batch_max_bytes = (size_t)sz;
+    sz = 0;
+    cfg_size(c, "akt.remote.max-frame-size", &sz);
+    if (sz)
+        o->max_frame_size = (size_t)sz;
+    sz = 0;
+    cfg_size(c, "akt.remote.large-message-threshold", &sz);
+    if (sz)
+        o->large_threshold = (size_t)sz;
+    cfg_size(c, "akt.remote.max-message-size", &o->max_message_size);
+    const char *ov = cfg_str(c, "akt.remote.overflow");
+    if (ov) {
+        if (strcmp(ov, "drop-new") == 0)
+            o->overflow = AKT_OVERFLOW_DROP_NEW;
+        else if (strcmp(ov, "drop-head") == 0)
+            o->overflow = AKT_OVERFLOW_DROP_HEAD;
+        else if (strcmp(ov, "fail") == 0)
+            o->overflow = AKT_OVERFLOW_FAIL;
+        else if (strcmp(ov, "block") == 0)
+            o->overflow = AKT_OVERFLOW_BLOCK;
+        else
+            return AKT_EINVAL;
+    }
+    o->tls_cert_file = cfg_str(c, "akt.remote.tls.cert-file");
+    o->tls_key_file = cfg_str(c, "akt.remote.tls.key-file");
+    o->tls_ca_file = cfg_str(c, "akt.remote.tls.ca-file");
+    bool b = true;
+    akt_config_get_bool(c, "akt.remote.tls.verify-peer", &b, NULL);
+    o->tls_verify_peer = b;
+    return AKT_OK;
+}
+
+/* --- public API ---------------------------------------------------------------------- */
+
+akt_err
+akt_remote_start(akt_system *sys, const akt_remote_options *opts)
+{
+    if (sys == NULL || opts == NULL || opts->registry == NULL)
+        return AKT_EINVAL;
+    rm *old = rm_get(sys);
+    if (old) {
+        rm_release(old);
+        return AKT_EEXIST;
+    }
+    rm *r = calloc(1, sizeof(*r));
+    if (r == NULL)
+        return AKT_ENOMEM;
+    atomic_store(&r->refs, 1);
+    r->sys = sys;
+    r->reg = opts->registry;
+    r->name = strdup(akt_system_name(sys));
+    r->slots = calloc(REPLY_SLOTS, sizeof(reply_slot));
+    r->watch_id = akt_type_id("akt.remote.Watch");
+    r->term_id = akt_type_id("akt.remote.Terminated");
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_rwlock_init(&r->life, NULL);
+    if (r->name == NULL || r->slots == NULL) {
+        rm_release(r);
+        return AKT_ENOMEM;
+    }
+    akti_tp_opts o;
+    akti_tp_opts_default(&o);
+    akt_config *cfg = NULL;
+    const akt_config *base = opts->config ? opts->config : akt_system_config(sys);
+    akt_err rc = read_config(base, &cfg, &o);
+    if (rc != AKT_OK) {
+        rm_release(r);
+        return rc == AKT_ENOMEM ? rc : AKT_EINVAL;
+    }
+    o.system_name = r->name;
+    o.listen_url = opts->listen_url ? opts->listen_url : cfg_str(cfg, "akt.remote.listen");
+    o.advertised_url = opts->advertised_url ? opts->advertised_url
+                                            : cfg_str(cfg, "akt.remote.advertised");
+    o.cookie = opts->cookie ? opts->cookie : cfg_str(cfg, "akt.remote.cookie");
+    o.cb = &rm_cbs;
+    o.cb_arg = r;
+    if (o.listen_url == NULL) {
+        akt_config_release(cfg);
+        rm_release(r);
+        return AKT_EINVAL;
+    }
+    rc = akti_tp_start(&o, &r->tp); /* copies what it keeps */
+    akt_config_release(cfg);
+    if (rc != AKT_OK) {
+        rm_release(r);
+        return rc;
+    }
+    char auth[PATH_MAX_LEN], canon[PATH_MAX_LEN + 300];
+    authority(akti_tp_address(r->tp), auth, sizeof(auth));
+    snprintf(canon, sizeof(canon), "akt://%s@%s", r->name, auth);
+    r->canon = strdup(canon);
+    pthread_mutex_lock(&g_mu);
+    size_t i;
+    for (i = 0; i < 64 && g_tab[i].sys != NULL; i++) {
+    }
+    if (i < 64 && r->canon) {
+        g_tab[i].sys = sys;
+        g_tab[i].r = r;
+    }
+    pthread_mutex_unlock(&g_mu);
+    if (i == 64 || r->canon == NULL) {
+        akti_tp_free(r->tp);
+        rm_release(r);
+        return AKT_ENOMEM;
+    }
+    return AKT_OK;
+}
+
+akt_err
+akt_remote_stop(akt_system *sys)
+{
+    rm *r = NULL;
+    pthread_mutex_lock(&g_mu);
+    for (size_t i = 0; i < 64; i++)
+        if (g_tab[i].sys == sys && sys != NULL) {
+            r = g_tab[i].r;
+            g_tab[i].sys = NULL;
+            g_tab[i].r = NULL;
+            break;
+        }
+    pthread_mutex_unlock(&g_mu);
+    if (r == NULL)
+        return AKT_ENOENT;
+    pthread_rwlock_wrlock(&r->life);
+    r->stopped = true;
+    pthread_rwlock_unlock(&r->life);
+    akti_tp_free(r->tp); /* joins the transport's threads: no more callbacks */
+    r->tp = NULL;
+    /* stop every proxy; their post_stop releases their references */
+    size_t n = 0;
+    akt_ref *refs = malloc((r->nproxies + 1) * sizeof(*refs));
+    pthread_mutex_lock(&r->mu);
+    for (size_t b = 0; b < NBUCKETS && refs; b++)
+        for (proxy *p = r->by_path[b]; p; p = p->next_path)
+            refs[n++] = p->ref;
+    pthread_mutex_unlock(&r->mu);
+    for (size_t k = 0; k < n; k++)
+        akt_stop(refs[k]);
+    free(refs);
+    rm_release(r);
+    return AKT_OK;
+}
+
+akt_err
+akt_remote_address(akt_system *sys, char *buf, size_t len)
+{
+    rm *r = rm_get(sys);
+    if (r == NULL)
+        return AKT_ENOENT;
+    int n = snprintf(buf, len, "%s", r->canon);
+    rm_release(r);
+    return n >= 0 && (size_t)n < len ? AKT_OK : AKT_ERANGE;
+}
+
+akt_err
+akt_remote_ref(akt_system *sys, const char *path, akt_ref *out)
+{
+    if (path == NULL || out == NULL)
+        return AKT_EINVAL;
+    rm *r = rm_get(sys);
+    if (r == NULL)
+        return AKT_ENOENT;
+    char sysname[256], url[PATH_MAX_LEN];
+    const char *local;
+    akt_err rc = parse_path(path, sysname, sizeof(sysname), url, sizeof(url), &local);
+    if (rc == AKT_OK && url[0] == '\0')
+        rc = AKT_EINVAL;
+    if (rc == AKT_OK && strlen(path) >= PATH_MAX_LEN)
+        rc = AKT_EINVAL;
+    if (rc == AKT_OK) {
+        if (strcmp(sysname, r->name) == 0 && strcmp(url, akti_tp_address(r->tp)) == 0) {
+            rc = akt_lookup(sys, local, out);
+        } else {
+            char auth[PATH_MAX_LEN], norm[2 * PATH_MAX_LEN + 300];
+            authority(url, auth, sizeof(auth));
+            snprintf(norm, sizeof(norm), "akt://%s@%s%s", sysname, auth, local);
+            pthread_rwlock_rdlock(&r->life);
+            rc = r->stopped ? AKT_ECLOSED : proxy_get(r, norm, sysname, url, NULL, out);
+            pthread_rwlock_unlock(&r->life);
+        }
+    }
+    rm_release(r);
+    return rc;
+}
+
+akt_err
+akt_remote_ref_path(akt_system *sys, akt_ref ref, char *buf, size_t len)
+{
+    rm *r = rm_get(sys);
+    if (r == NULL)
+        return AKT_ENOENT;
+    char tmp[PATH_MAX_LEN];
+    akt_err rc = akt_ref_path(ref, tmp, sizeof(tmp));
+    if (rc == AKT_OK) {
+        size_t n = sender_path(r, ref, buf, len);
+        rc = n ? AKT_OK : AKT_ERANGE;
+    }
+    rm_release(r);
+    return rc;
+}
+
+akt_err
+akt_remote_stats_get(akt_system *sys, akt_remote_stats *out)
+{
+    if (out == NULL)
+        return AKT_EINVAL;
+    rm *r = rm_get(sys);
+    if (r == NULL)
+        return AKT_ENOENT;
+    akti_tp_stats st;
+    akti_tp_stats_get(r->tp, &st);
+    memset(out, 0, sizeof(*out));
+    out->frames_sent = st.frames_sent;
+    out->frames_received = st.frames_received;
+    out->envelopes_sent = st.envelopes_sent;
+    out->envelopes_received = st.envelopes_received;
+    out->bytes_sent = st.bytes_sent;
+    out->bytes_received = st.bytes_received;
+    out->rejected_corrupt = st.rejected_corrupt;
+    out->rejected_unauthorized = st.rejected_unauth;
+    out->rejected_handshake = st.rejected_handshake;
+    out->rejected_unknown_type = atomic_load(&r->unknown_type);
+    out->rejected_payload = atomic_load(&r->bad_payload);
+    out->undeliverable = atomic_load(&r->undeliverable);
+    out->dropped = st.dropped;
+    out->system_resends = st.system_resends;
+    out->stalls = st.stalls;
+    out->failures_detected = st.failures_detected;
+    out->quarantines = st.quarantines;
+    out->handshakes = st.handshakes;
+    pthread_mutex_lock(&r->mu);
+    out->proxies = r->nproxies;
+    pthread_mutex_unlock(&r->mu);
+    rm_release(r);
+    return AKT_OK;
+}

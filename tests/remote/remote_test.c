@@ -1,0 +1,432 @@
+/*
+ * remote_test.c -- location transparency (akt/remote.h): typed messages,
+ * asks and death watch across processes (tests/remote/remote_node) and
+ * between two systems in one process (inproc://).
+ */
+#include <check.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "akt/akt.h"
+#include "akt/remote.h"
+#include "remote/peer_proc.h"
+#include "remote/rt_msgs.h"
+
+#ifndef REMOTE_NODE_BIN
+#error "REMOTE_NODE_BIN must be defined by the build"
+#endif
+
+/* --- local actors ---------------------------------------------------------------- */
+
+static _Atomic int64_t g_pongs, g_order_errors, g_next, g_terminated;
+
+static akt_err
+collector_pong(void *state, akt_ctx *ctx, const void *msg)
+{
+    (void)state;
+    (void)ctx;
+    const rt_Pong *p = msg;
+    if (p->n != atomic_load(&g_next))
+        atomic_fetch_add(&g_order_errors, 1);
+    atomic_store(&g_next, p->n + 1);
+    atomic_fetch_add(&g_pongs, 1);
+    return AKT_OK;
+}
+
+static const akt_handler collector_h[] = {{&rt_pong_desc, collector_pong}};
+static const akt_behavior collector_b = {"collector", collector_h, 1, NULL};
+
+static akt_err
+watcher_terminated(void *state, akt_ctx *ctx, const void *msg)
+{
+    (void)state;
+    (void)ctx;
+    (void)msg;
+    atomic_fetch_add(&g_terminated, 1);
+    return AKT_OK;
+}
+
+static akt_err
+watcher_start(void *state, akt_ctx *ctx)
+{
+    return akt_ctx_watch(ctx, *(akt_ref *)state);
+}
+
+static akt_err
+watcher_init(void *state, const void *arg)
+{
+    *(akt_ref *)state = *(const akt_ref *)arg;
+    return AKT_OK;
+}
+
+static const akt_handler watcher_h[] = {{&akt_terminated_type, watcher_terminated}};
+static const akt_behavior watcher_b = {"watcher", watcher_h, 1, NULL};
+static const akt_lifecycle watcher_l = {.pre_start = watcher_start};
+
+static akt_ref g_targets[16];
+static int g_ntargets;
+
+static void
+spawn_watcher(akt_system *sys, akt_ref target)
+{
+    /* init_arg is read when the actor starts, maybe after we return */
+    ck_assert_int_lt(g_ntargets, 16);
+    g_targets[g_ntargets] = target;
+    akt_props p = {.behavior = &watcher_b, .lifecycle = &watcher_l, .state_size = sizeof(akt_ref),
+        .state_init = watcher_init, .init_arg = &g_targets[g_ntargets++]};
+    akt_ref w;
+    ck_assert_int_eq(akt_spawn(sys, &p, NULL, &w), AKT_OK);
+}
+
+/* --- fixtures ----------------------------------------------------------------------- */
+
+typedef struct local_node {
+    akt_system *sys;
+    akt_registry *reg;
+    akt_config *cfg;
+} local_node;
+
+static void
+local_start(local_node *n, const char *name, const char *url, const char *cookie, bool with_pong)
+{
+    ck_assert_int_eq(akt_system_create(name, NULL, &n->sys), AKT_OK);
+    ck_assert_int_eq(akt_registry_new(&n->reg), AKT_OK);
+    if (with_pong)
+        ck_assert_int_eq(rt_register_types(n->reg), AKT_OK);
+    else
+        ck_assert_int_eq(akt_registry_add(n->reg, &rt_ping_desc), AKT_OK);
+    /* generous enough for a loaded 2-core CI machine, fast enough for
+     * a SIGKILL to be detected in ~1.5 s */
+    const char *conf = "akt.remote.failure-detector { heartbeat-interval = 100ms, "
+                       "acceptable-heartbeat-pause = 1s, min-std-deviation = 50ms, "
+                       "threshold = 8 }\nakt.remote.handshake-timeout = 3s\n"
+                       "akt.remote.outbound-queue-size = 65536\nakt.remote.overflow = block\n";
+    ck_assert_int_eq(akt_config_parse_string(conf, strlen(conf), "test", &n->cfg, NULL), AKT_OK);
+    akt_remote_options o = {.listen_url = url, .cookie = cookie, .registry = n->reg, .config = n->cfg};
+    ck_assert_int_eq(akt_remote_start(n->sys, &o), AKT_OK);
+}
+
+static void
+local_stop(local_node *n)
+{
+    ck_assert_int_eq(akt_remote_stop(n->sys), AKT_OK);
+    akt_system_free(n->sys);
+    akt_registry_free(n->reg);
+    akt_config_release(n->cfg);
+}
+
+static void
+spawn_node(peer_proc *p, const char *name, const char *url, const char *relay)
+{
+    char *argv[] = {(char *)REMOTE_NODE_BIN, (char *)name, (char *)url, "cookie", "100",
+        (char *)relay, NULL};
+    ck_assert_msg(pp_start(p, argv, 10000) == 0, "node did not start: '%s'", p->line);
+}
+
+static akt_ref
+remote(akt_system *sys, const char *addr, const char *local)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s%s", addr, local);
+    akt_ref r;
+    ck_assert_int_eq(akt_remote_ref(sys, path, &r), AKT_OK);
+    return r;
+}
+
+static int64_t
+ask_ping(akt_ref to, int64_t n, akt_err *err)
+{
+    akt_future *f;
+    akt_err rc = akt_ask(to, rt_ping_new(n), 3000000000LL, &f);
+    if (rc != AKT_OK) {
+        *err = rc;
+        return -1;
+    }
+    void *reply = NULL;
+    rc = akt_future_wait(f, 4000000000LL, &reply);
+    akt_future_release(f);
+    *err = rc;
+    if (rc != AKT_OK || reply == NULL)
+        return -1;
+    int64_t v = akt_msg_type(reply) == &rt_pong_desc ? ((rt_Pong *)reply)->n : -2;
+    akt_msg_free(reply);
+    return v;
+}
+
+#define WAIT_UNTIL(cond, ms)                                                 \
+    do {                                                                     \
+        long long end_ = pp_now_ms() + (ms);                                 \
+        while (!(cond) && pp_now_ms() < end_)                                \
+            usleep(2000);                                                    \
+    } while (0)
+
+/* --- tests ------------------------------------------------------------------------------ */
+
+START_TEST(typed_messages_and_replies_cross_two_processes_in_order)
+{
+    peer_proc b;
+    spawn_node(&b, "nodeb", "tcp://127.0.0.1:0", NULL);
+    local_node a;
+    local_start(&a, "nodea", "tcp://127.0.0.1:0", "cookie", true);
+    akt_ref echo = remote(a.sys, b.address, "/user/echo");
+    akt_props cp = {.behavior = &collector_b};
+    akt_ref collector;
+    ck_assert_int_eq(akt_spawn(a.sys, &cp, "collector", &collector), AKT_OK);
+    const int N = 5000;
+    for (int i = 0; i < N; i++)
+        ck_assert_int_eq(akt_tell(echo, rt_ping_new(i), collector), AKT_OK);
+    WAIT_UNTIL(atomic_load(&g_pongs) >= N, 15000);
+    ck_assert_int_eq(atomic_load(&g_pongs), N);
+    ck_assert_int_eq(atomic_load(&g_order_errors), 0);
+    /* the same path gives the same ref */
+    ck_assert(akt_ref_equal(echo, remote(a.sys, b.address, "/user/echo")));
+    akt_remote_stats st;
+    ck_assert_int_eq(akt_remote_stats_get(a.sys, &st), AKT_OK);
+    ck_assert_uint_ge(st.envelopes_received, (uint64_t)N);
+    ck_assert_uint_lt(st.frames_sent, st.envelopes_sent); /* batched */
+    local_stop(&a);
+    pp_stop(&b, 3000);
+}
+END_TEST
+
+START_TEST(ask_works_across_nodes)
+{
+    peer_proc b;
+    spawn_node(&b, "nodeb", "tcp://127.0.0.1:0", NULL);
+    local_node a;
+    local_start(&a, "nodea", "tcp://127.0.0.1:0", "cookie", true);
+    akt_ref echo = remote(a.sys, b.address, "/user/echo");
+    for (int i = 1; i <= 200; i++) {
+        akt_err rc;
+        ck_assert_int_eq(ask_ping(echo, i, &rc), i);
+    }
+    /* an ask to a path with no actor there times out; the node survives */
+    akt_ref nobody = remote(a.sys, b.address, "/user/nobody");
+    akt_future *f;
+    ck_assert_int_eq(akt_ask(nobody, rt_ping_new(1), 300000000LL, &f), AKT_OK);
+    ck_assert_int_eq(akt_future_wait(f, 2000000000LL, NULL), AKT_ETIMEDOUT);
+    akt_future_release(f);
+    akt_err rc;
+    ck_assert_int_eq(ask_ping(echo, 7, &rc), 7);
+    local_stop(&a);
+    pp_stop(&b, 3000);
+}
+END_TEST
+
+START_TEST(three_nodes_route_an_ask_through_a_relay)
+{
+    peer_proc b, c;
+    spawn_node(&c, "nodec", "tcp://127.0.0.1:0", NULL);
+    char target[600];
+    snprintf(target, sizeof(target), "%s/user/echo", c.address);
+    spawn_node(&b, "nodeb", "tcp://127.0.0.1:0", target);
+    local_node a;
+    local_start(&a, "nodea", "tcp://127.0.0.1:0", "cookie", true);
+    akt_ref relay = remote(a.sys, b.address, "/user/relay");
+    /* a -> b's relay -> c's echo; c replies straight to a's future */
+    for (int i = 1; i <= 50; i++) {
+        akt_err rc;
+        ck_assert_int_eq(ask_ping(relay, i, &rc), i);
+    }
+    local_stop(&a);
+    pp_stop(&b, 3000);
+    pp_stop(&c, 3000);
+}
+END_TEST
+
+START_TEST(watchers_get_terminated_when_the_remote_actor_stops)
+{
+    peer_proc b;
+    spawn_node(&b, "nodeb", "tcp://127.0.0.1:0", NULL);
+    local_node a;
+    local_start(&a, "nodea", "tcp://127.0.0.1:0", "cookie", true);
+    akt_ref echo = remote(a.sys, b.address, "/user/echo");
+    akt_err rc;
+    ck_assert_int_eq(ask_ping(echo, 1, &rc), 1);
+    spawn_watcher(a.sys, echo);
+    usleep(100000);
+    ck_assert_int_eq(atomic_load(&g_terminated), 0);
+    ck_assert_int_eq(akt_tell(echo, rt_ping_new(-1), AKT_REF_NONE), AKT_OK); /* echo stops */
+    WAIT_UNTIL(atomic_load(&g_terminated) >= 1, 5000);
+    ck_assert_int_eq(atomic_load(&g_terminated), 1);
+    /* the node itself is still up: a watch of a missing actor fires at once */
+    akt_ref sink = remote(a.sys, b.address, "/user/sink");
+    spawn_watcher(a.sys, remote(a.sys, b.address, "/user/never-was"));
+    WAIT_UNTIL(atomic_load(&g_terminated) >= 2, 5000);
+    ck_assert_int_eq(atomic_load(&g_terminated), 2);
+    ck_assert_int_eq(akt_tell(sink, rt_ping_new(1), AKT_REF_NONE), AKT_OK);
+    ck_assert_int_eq(ask_ping(sink, -7, &rc), 1);
+    local_stop(&a);
+    pp_stop(&b, 3000);
+}
+END_TEST
+
+START_TEST(watchers_get_terminated_when_the_peer_is_killed)
+{
+    peer_proc b;
+    spawn_node(&b, "nodeb", "tcp://127.0.0.1:0", NULL);
+    local_node a;
+    local_start(&a, "nodea", "tcp://127.0.0.1:0", "cookie", true);
+    akt_ref echo = remote(a.sys, b.address, "/user/echo");
+    akt_ref sink = remote(a.sys, b.address, "/user/sink");
+    akt_err rc;
+    ck_assert_int_eq(ask_ping(echo, 1, &rc), 1);
+    spawn_watcher(a.sys, echo);
+    spawn_watcher(a.sys, sink);
+    usleep(300000);
+    ck_assert_int_eq(atomic_load(&g_terminated), 0);
+    long long t0 = pp_now_ms();
+    pp_kill(&b); /* SIGKILL */
+    WAIT_UNTIL(atomic_load(&g_terminated) >= 2, 8000);
+    ck_assert_int_eq(atomic_load(&g_terminated), 2);
+    ck_assert_int_lt(pp_now_ms() - t0, 5000);
+    akt_remote_stats st;
+    akt_remote_stats_get(a.sys, &st);
+    ck_assert_uint_ge(st.failures_detected, 1);
+    local_stop(&a);
+}
+END_TEST
+
+START_TEST(a_restarted_peer_is_reached_through_a_fresh_ref)
+{
+    char dir[64], url[128];
+    pp_tmpdir(dir, sizeof(dir));
+    snprintf(url, sizeof(url), "ipc://%s/b.sock", dir);
+    peer_proc b1, b2;
+    spawn_node(&b1, "nodeb", url, NULL);
+    local_node a;
+    local_start(&a, "nodea", "tcp://127.0.0.1:0", "cookie", true);
+    akt_ref echo1 = remote(a.sys, b1.address, "/user/echo");
+    akt_err rc;
+    ck_assert_int_eq(ask_ping(echo1, 1, &rc), 1);
+    spawn_watcher(a.sys, echo1);
+    pp_kill(&b1);
+    spawn_node(&b2, "nodeb", url, NULL);
+    /* the old incarnation's proxy stops (watchers learn), a fresh ref
+     * reaches the new one */
+    WAIT_UNTIL(atomic_load(&g_terminated) >= 1, 8000);
+    ck_assert_int_eq(atomic_load(&g_terminated), 1);
+    int64_t v = -1;
+    long long end = pp_now_ms() + 8000;
+    while (v != 2 && pp_now_ms() < end) {
+        akt_ref echo2 = remote(a.sys, b2.address, "/user/echo");
+        v = ask_ping(echo2, 2, &rc);
+    }
+    ck_assert_int_eq(v, 2);
+    local_stop(&a);
+    pp_stop(&b2, 3000);
+    rmdir(dir);
+}
+END_TEST
+
+START_TEST(unknown_types_are_rejected_and_the_association_survives)
+{
+    /* two systems in one process over inproc://; b accepts rt.Ping only */
+    local_node a, b;
+    local_start(&a, "sysa", "inproc://akt-rt-a", "k", true);
+    local_start(&b, "sysb", "inproc://akt-rt-b", "k", false);
+    akt_props ps = {.behavior = &collector_b};
+    akt_ref col;
+    ck_assert_int_eq(akt_spawn(b.sys, &ps, "collector", &col), AKT_OK);
+    akt_ref r = remote(a.sys, "akt://sysb@[inproc://akt-rt-b]", "/user/collector");
+    ck_assert_int_eq(akt_tell(r, rt_pong_new(0), AKT_REF_NONE), AKT_OK);
+    akt_remote_stats st = {0};
+    WAIT_UNTIL((akt_remote_stats_get(b.sys, &st), st.rejected_unknown_type >= 1), 5000);
+    ck_assert_uint_eq(st.rejected_unknown_type, 1);
+    /* still connected: a Ping to a missing actor is counted undeliverable */
+    akt_ref none = remote(a.sys, "akt://sysb@[inproc://akt-rt-b]", "/user/none");
+    ck_assert_int_eq(akt_tell(none, rt_ping_new(1), AKT_REF_NONE), AKT_OK);
+    WAIT_UNTIL((akt_remote_stats_get(b.sys, &st), st.undeliverable >= 1), 5000);
+    ck_assert_uint_eq(st.undeliverable, 1);
+    ck_assert_uint_eq(st.rejected_corrupt, 0);
+    local_stop(&a);
+    local_stop(&b);
+}
+END_TEST
+
+START_TEST(a_node_without_the_cookie_delivers_nothing)
+{
+    local_node a, b;
+    local_start(&a, "sysa", "inproc://akt-rt-c-a", "not-the-cookie", true);
+    local_start(&b, "sysb", "inproc://akt-rt-c-b", "k", true);
+    akt_props ps = {.behavior = &collector_b};
+    akt_ref col;
+    ck_assert_int_eq(akt_spawn(b.sys, &ps, "collector", &col), AKT_OK);
+    akt_ref r = remote(a.sys, "akt://sysb@[inproc://akt-rt-c-b]", "/user/collector");
+    for (int i = 0; i < 100; i++)
+        ck_assert_int_eq(akt_tell(r, rt_pong_new(i), AKT_REF_NONE), AKT_OK);
+    akt_remote_stats st = {0};
+    WAIT_UNTIL((akt_remote_stats_get(b.sys, &st), st.rejected_handshake >= 3), 5000);
+    ck_assert_uint_ge(st.rejected_handshake, 3);
+    ck_assert_uint_eq(st.envelopes_received, 0);
+    ck_assert_int_eq(atomic_load(&g_pongs), 0);
+    local_stop(&a);
+    local_stop(&b);
+}
+END_TEST
+
+START_TEST(paths_and_addresses)
+{
+    local_node a;
+    local_start(&a, "sysa", "inproc://akt-rt-p", "", true);
+    char buf[256];
+    ck_assert_int_eq(akt_remote_address(a.sys, buf, sizeof(buf)), AKT_OK);
+    ck_assert_str_eq(buf, "akt://sysa@[inproc://akt-rt-p]");
+    akt_props cp = {.behavior = &collector_b};
+    akt_ref col;
+    ck_assert_int_eq(akt_spawn(a.sys, &cp, "c1", &col), AKT_OK);
+    ck_assert_int_eq(akt_remote_ref_path(a.sys, col, buf, sizeof(buf)), AKT_OK);
+    ck_assert_str_eq(buf, "akt://sysa@[inproc://akt-rt-p]/user/c1");
+    /* our own address resolves locally */
+    akt_ref same;
+    ck_assert_int_eq(akt_remote_ref(a.sys, buf, &same), AKT_OK);
+    ck_assert(akt_ref_equal(same, col));
+    akt_ref r;
+    ck_assert_int_eq(akt_remote_ref(a.sys, "akt://x@127.0.0.1:1/user/a", &r), AKT_OK);
+    ck_assert_int_eq(akt_remote_ref_path(a.sys, r, buf, sizeof(buf)), AKT_OK);
+    ck_assert_str_eq(buf, "akt://x@127.0.0.1:1/user/a");
+    ck_assert_int_eq(akt_remote_ref(a.sys, "akt://x/user/a", &r), AKT_EINVAL);
+    ck_assert_int_eq(akt_remote_ref(a.sys, "http://x@h:1/user/a", &r), AKT_EINVAL);
+    ck_assert_int_eq(akt_remote_ref(a.sys, "akt://x@[inproc://y/user/a", &r), AKT_EINVAL);
+    akt_remote_options o = {.listen_url = "inproc://other", .registry = a.reg};
+    ck_assert_int_eq(akt_remote_start(a.sys, &o), AKT_EEXIST);
+    local_stop(&a);
+    ck_assert_int_eq(akt_remote_stop(a.sys), AKT_ENOENT);
+}
+END_TEST
+
+static Suite *
+remote_suite(void)
+{
+    Suite *s = suite_create("remote");
+    TCase *l = tcase_create("inproc");
+    tcase_set_timeout(l, 30);
+    tcase_add_test(l, paths_and_addresses);
+    tcase_add_test(l, unknown_types_are_rejected_and_the_association_survives);
+    tcase_add_test(l, a_node_without_the_cookie_delivers_nothing);
+    suite_add_tcase(s, l);
+    TCase *m = tcase_create("multiprocess");
+    tcase_set_timeout(m, 60);
+    tcase_add_test(m, typed_messages_and_replies_cross_two_processes_in_order);
+    tcase_add_test(m, ask_works_across_nodes);
+    tcase_add_test(m, three_nodes_route_an_ask_through_a_relay);
+    tcase_add_test(m, watchers_get_terminated_when_the_remote_actor_stops);
+    tcase_add_test(m, watchers_get_terminated_when_the_peer_is_killed);
+    tcase_add_test(m, a_restarted_peer_is_reached_through_a_fresh_ref);
+    suite_add_tcase(s, m);
+    return s;
+}
+
+int
+main(void)
+{
+    SRunner *sr = srunner_create(remote_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}
