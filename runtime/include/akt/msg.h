@@ -261,6 +261,12 @@ AKT_API akt_err akt_msg_encode(const void *msg, akt_buf *out);
 AKT_API akt_err akt_msg_decode(const akt_type *type, const void *data,
     size_t len, const akt_codec_limits *limits, void **out);
 
+/* akt_msg_decode_in -- as akt_msg_decode, resolving the refs the message
+ * carries in sys (akt_lookup: local paths, and remote addresses once
+ * remoting runs in sys). sys NULL decodes refs as AKT_REF_NONE. */
+AKT_API akt_err akt_msg_decode_in(struct akt_system *sys, const akt_type *type,
+    const void *data, size_t len, const akt_codec_limits *limits, void **out);
+
 /* Buffers. akt_buf_init zeroes; akt_buf_free releases data. */
 AKT_API void akt_buf_init(akt_buf *buf);
 AKT_API void akt_buf_free(akt_buf *buf);

@@ -37,6 +37,13 @@ akt_err
 akt_msg_decode(const akt_type *type, const void *data, size_t len,
     const akt_codec_limits *limits, void **out)
 {
+    return akt_msg_decode_in(NULL, type, data, len, limits, out);
+}
+
+akt_err
+akt_msg_decode_in(struct akt_system *sys, const akt_type *type,
+    const void *data, size_t len, const akt_codec_limits *limits, void **out)
+{
     if (out == NULL) {
         return AKT_EINVAL;
     }
@@ -47,6 +54,7 @@ akt_msg_decode(const akt_type *type, const void *data, size_t len,
     }
     akt_reader r;
     akt_reader_init(&r, data, len, limits);
+    r.system = sys;
     /* Arena hint: the input size, capped by the arena budget, plus room
      * for init's default strings and alignment padding. A string or bytes
      * value never needs more arena than its encoded size; lists of small
