@@ -292,7 +292,19 @@ akti_spawn(akt_system *sys, akt_cell *parent, const akt_props *props, const char
     c->parent = parent;
     c->first_child = NULL;
     c->nchildren = 0;
-    c->ext = NULL;
+    if (c->ext) {
+        /* kept from an earlier incarnation: reset, keep the arrays */
+        akti_cell_ext *x = c->ext;
+        x->nwatchers = x->nwatching = x->nstack = 0;
+        x->restarts_in_window = 0;
+        x->window_start = 0;
+        x->backoff_n = 0;
+        x->started_at = 0;
+        x->fail_reason = AKT_OK;
+        x->failed_msg = NULL;
+        x->reason_text[0] = '\0';
+        x->restart_reason = AKT_OK;
+    }
     if (rec->disp->ops->attach) {
         if ((rc = rec->disp->ops->attach(rec->disp, c)) != AKT_OK) {
             if (!(c->flags & CELL_F_STATE_INLINE)) {
@@ -1090,7 +1102,8 @@ void
 akti_cell_run(akt_cell *c, int throughput)
 {
     akt_system *sys = c->sys;
-    process_sys(c);
+    /* start first: an actor stopped at once still runs pre_start and
+     * post_stop, in that order (Akka's Create comes before anything) */
     if (c->life == LIFE_CREATED) {
         c->life = LIFE_RUNNING;
         akt_err rc = run_start(c, false, AKT_OK);
@@ -1100,8 +1113,8 @@ akti_cell_run(akt_cell *c, int throughput)
         } else {
             c->flags |= CELL_F_STARTED;
         }
-        process_sys(c);
     }
+    process_sys(c);
     int n = 0;
     bool more = false;
     while (c->life == LIFE_RUNNING) {

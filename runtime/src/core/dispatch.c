@@ -346,9 +346,11 @@ worker_main(void *arg)
     pool *p = w->p;
     tls_worker = w;
     int tp = p->base.throughput;
+    int64_t park_ns = 1000000;
     for (;;) {
         akt_cell *c = find_work(w);
         if (c != NULL) {
+            park_ns = 1000000;
             atomic_store_explicit(&w->runs,
                 atomic_load_explicit(&w->runs, memory_order_relaxed) + 1,
                 memory_order_release);
@@ -373,14 +375,21 @@ worker_main(void *arg)
             akti_cell_run(c, tp);
             continue;
         }
-        /* park: announce, re-check, sleep */
+        /* park: announce, re-check, sleep. The sleep is timed: a worker
+         * stuck in one long turn may hold a cell in its LIFO slot, which
+         * wakes nobody; a parked worker looks again after park_ns (1 ms,
+         * doubling to 64 ms while the pool stays idle) and steals it. */
         atomic_store_explicit(&w->parked, 1, memory_order_seq_cst);
         atomic_fetch_add_explicit(&p->nparked, 1, memory_order_seq_cst);
         if (pool_has_work(p) || atomic_load_explicit(&p->stopping, memory_order_seq_cst)) {
             atomic_store_explicit(&w->parked, 0, memory_order_seq_cst);
         } else {
-            while (atomic_load_explicit(&w->parked, memory_order_acquire) == 1) {
-                akti_futex_wait(&w->parked, 1, -1);
+            akti_futex_wait(&w->parked, 1, park_ns);
+            uint32_t one = 1;
+            if (atomic_compare_exchange_strong(&w->parked, &one, 0)) {
+                park_ns = park_ns < 64000000 ? park_ns * 2 : park_ns; /* timed out */
+            } else {
+                park_ns = 1000000; /* woken for work */
             }
         }
         atomic_fetch_sub_explicit(&p->nparked, 1, memory_order_seq_cst);
