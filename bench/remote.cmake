@@ -6,3 +6,5 @@ target_include_directories(akt-remote-bench PRIVATE ${PROJECT_SOURCE_DIR}/runtim
   ${PROJECT_BINARY_DIR}/runtime/remote-gen)
 target_compile_definitions(akt-remote-bench PRIVATE _GNU_SOURCE)
 target_link_libraries(akt-remote-bench PRIVATE akt_static)
+target_sources(akt-remote-bench PRIVATE ${PROJECT_SOURCE_DIR}/tests/remote/rt_msgs.c)
+target_include_directories(akt-remote-bench PRIVATE ${PROJECT_SOURCE_DIR}/tests)

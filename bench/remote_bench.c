@@ -27,6 +27,8 @@
 #include <unistd.h>
 
 #include "akt/akt.h"
+#include "akt/remote.h"
+#include "remote/rt_msgs.h"
 #include "remote/transport.h"
 
 static double
@@ -144,6 +146,87 @@ child_main(const char *url)
     return 0;
 }
 
+/* --- the child for actor scenarios: an akt system with /user/sink, /user/echo --- */
+
+static _Atomic int64_t n_sink;
+
+static akt_err
+node_sink(void *state, akt_ctx *ctx, const void *msg)
+{
+    (void)state;
+    const rt_Ping *p = msg;
+    if (p->n == -7) {
+        rt_Pong *r = rt_pong_new(atomic_load(&n_sink));
+        if (akt_reply(ctx, r) != AKT_OK)
+            akt_msg_free(r);
+        return AKT_OK;
+    }
+    atomic_fetch_add_explicit(&n_sink, 1, memory_order_relaxed);
+    return AKT_OK;
+}
+
+static akt_err
+node_echo(void *state, akt_ctx *ctx, const void *msg)
+{
+    (void)state;
+    rt_Pong *r = rt_pong_new(((const rt_Ping *)msg)->n);
+    if (akt_reply(ctx, r) != AKT_OK)
+        akt_msg_free(r);
+    return AKT_OK;
+}
+
+static const akt_handler sink_h[] = {{&rt_ping_desc, node_sink}};
+static const akt_behavior sink_b = {"sink", sink_h, 1, NULL};
+static const akt_handler echo_h[] = {{&rt_ping_desc, node_echo}};
+static const akt_behavior echo_b = {"echo", echo_h, 1, NULL};
+
+static const char *bench_conf = "akt.remote.outbound-queue-size = 262144\n"
+                                "akt.remote.overflow = block\n";
+
+static akt_err
+node_start(const char *name, const char *url, akt_system **sys, akt_registry **reg,
+    akt_config **cfg)
+{
+    akt_err rc = akt_system_create(name, NULL, sys);
+    if (rc == AKT_OK)
+        rc = akt_registry_new(reg);
+    if (rc == AKT_OK)
+        rc = rt_register_types(*reg);
+    if (rc == AKT_OK)
+        rc = akt_config_parse_string(bench_conf, strlen(bench_conf), "bench", cfg, NULL);
+    if (rc == AKT_OK) {
+        akt_remote_options o = {.listen_url = url, .registry = *reg, .config = *cfg};
+        rc = akt_remote_start(*sys, &o);
+    }
+    return rc;
+}
+
+static int
+child_node_main(const char *url)
+{
+    akt_system *sys;
+    akt_registry *reg;
+    akt_config *cfg;
+    if (node_start("sink", url, &sys, &reg, &cfg) != AKT_OK)
+        return 1;
+    akt_props ps = {.behavior = &sink_b}, pe = {.behavior = &echo_b};
+    akt_ref r;
+    akt_spawn(sys, &ps, "sink", &r);
+    akt_spawn(sys, &pe, "echo", &r);
+    char addr[512];
+    akt_remote_address(sys, addr, sizeof(addr));
+    printf("READY %s\n", addr);
+    fflush(stdout);
+    char buf[16];
+    while (read(0, buf, sizeof(buf)) > 0) {
+    }
+    akt_remote_stop(sys);
+    akt_system_free(sys);
+    akt_registry_free(reg);
+    akt_config_release(cfg);
+    return 0;
+}
+
 /* --- the parent ------------------------------------------------------------------ */
 
 static pthread_mutex_t p_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -169,6 +252,7 @@ parent_on_envelope(void *arg, const akti_peer *from, int ch, const akti_envelope
 static const akti_tp_callbacks parent_cbs = {.on_envelope = parent_on_envelope};
 
 typedef struct child_proc {
+    const char *mode;
     pid_t pid;
     int in_fd;
     char url[256];
@@ -186,7 +270,7 @@ spawn_child(const char *self, const char *listen, child_proc *c)
         dup2(out[1], 1);
         close(in[1]);
         close(out[0]);
-        execl(self, self, "--child", listen, (char *)NULL);
+        execl(self, self, c->mode, listen, (char *)NULL);
         _exit(127);
     }
     close(in[0]);
@@ -284,11 +368,109 @@ bench_pingpong_raw(akti_assoc *a, long n, const char *kind)
     free(lat);
 }
 
+static int64_t
+ask_n(akt_ref to, int64_t n)
+{
+    akt_future *f;
+    if (akt_ask(to, rt_ping_new(n), AKT_SEC(10), &f) != AKT_OK)
+        return -1;
+    void *reply = NULL;
+    akt_err rc = akt_future_wait(f, AKT_SEC(11), &reply);
+    akt_future_release(f);
+    if (rc != AKT_OK || reply == NULL)
+        return -1;
+    int64_t v = ((rt_Pong *)reply)->n;
+    akt_msg_free(reply);
+    return v;
+}
+
+static int
+actor_scenarios(const char *self, const char *kind, const char *listen, const char *mine,
+    long n, long npp, const char *only)
+{
+    child_proc c = {.mode = "--child-node"};
+    if (spawn_child(self, listen, &c) != 0) {
+        fprintf(stderr, "cannot start the child node\n");
+        return 1;
+    }
+    akt_system *sys;
+    akt_registry *reg;
+    akt_config *cfg;
+    if (node_start("bench", mine, &sys, &reg, &cfg) != AKT_OK) {
+        stop_child(&c);
+        return 1;
+    }
+    char path[600];
+    akt_ref sink, echo;
+    snprintf(path, sizeof(path), "%s/user/sink", c.url);
+    akt_remote_ref(sys, path, &sink);
+    snprintf(path, sizeof(path), "%s/user/echo", c.url);
+    akt_remote_ref(sys, path, &echo);
+    if (ask_n(sink, -7) < 0) {
+        fprintf(stderr, "no answer from the child node\n");
+    } else {
+        if (only == NULL || strcmp(only, "remote-tell") == 0) {
+            int64_t base = ask_n(sink, -7);
+            double t0 = now_s();
+            for (long i = 0; i < n; i++) {
+                rt_Ping *m = rt_ping_new(i);
+                while (akt_tell(sink, m, AKT_REF_NONE) != AKT_OK) {
+                }
+            }
+            int64_t got = 0;
+            while (got < base + n) {
+                got = ask_n(sink, -7);
+                if (got < 0)
+                    break;
+                if (got < base + n)
+                    usleep(1000);
+            }
+            double secs = now_s() - t0;
+            if (got >= base + n)
+                emit("remote-tell", n, n, secs, n / secs, "messages/s", -1, -1, kind);
+            else
+                fprintf(stderr, "remote-tell: only %lld of %ld arrived\n", (long long)(got - base), n);
+        }
+        if (only == NULL || strcmp(only, "remote-ask") == 0) {
+            double *lat = malloc(sizeof(double) * (size_t)npp);
+            long i;
+            double t0 = now_s();
+            for (i = 0; i < npp; i++) {
+                double s = now_s();
+                if (ask_n(echo, i) != i)
+                    break;
+                lat[i] = (now_s() - s) * 1e6;
+            }
+            double secs = now_s() - t0;
+            if (i > 0) {
+                qsort(lat, (size_t)i, sizeof(double), cmp_double);
+                emit("remote-ask", npp, 2 * i, secs, i / secs, "asks/s", lat[i / 2],
+                    lat[(size_t)((double)i * 0.99)], kind);
+            }
+            free(lat);
+        }
+    }
+    akt_remote_stats st;
+    akt_remote_stats_get(sys, &st);
+    fprintf(stderr, "actor scenarios: frames sent %llu, envelopes sent %llu (%.1f per frame), dropped %llu\n",
+        (unsigned long long)st.frames_sent, (unsigned long long)st.envelopes_sent,
+        st.frames_sent ? (double)st.envelopes_sent / st.frames_sent : 0.0,
+        (unsigned long long)st.dropped);
+    akt_remote_stop(sys);
+    akt_system_free(sys);
+    akt_registry_free(reg);
+    akt_config_release(cfg);
+    stop_child(&c);
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
     if (argc >= 3 && strcmp(argv[1], "--child") == 0)
         return child_main(argv[2]);
+    if (argc >= 3 && strcmp(argv[1], "--child-node") == 0)
+        return child_node_main(argv[2]);
     long n = 2000000, npp = 20000;
     const char *kind = "tcp";
     const char *only = NULL;
@@ -315,7 +497,21 @@ main(int argc, char **argv)
         snprintf(listen, sizeof(listen), "tcp://127.0.0.1:0");
         snprintf(mine, sizeof(mine), "tcp://127.0.0.1:0");
     }
-    child_proc c;
+    bool raw = only == NULL || strstr(only, "-raw") != NULL;
+    bool actors = only == NULL || strstr(only, "-raw") == NULL;
+    if (actors) {
+        char l2[300], m2[300];
+        snprintf(l2, sizeof(l2), "%s%s", listen, strcmp(kind, "ipc") == 0 ? ".n" : "");
+        snprintf(m2, sizeof(m2), "%s%s", mine, strcmp(kind, "ipc") == 0 ? ".n" : "");
+        actor_scenarios(self, kind, l2, m2, n, npp, only);
+        if (strcmp(kind, "ipc") == 0) {
+            unlink(l2 + 6);
+            unlink(m2 + 6);
+        }
+    }
+    if (!raw)
+        return 0;
+    child_proc c = {.mode = "--child"};
     if (spawn_child(self, listen, &c) != 0) {
         fprintf(stderr, "cannot start the child process\n");
         return 1;

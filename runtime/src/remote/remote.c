@@ -51,6 +51,7 @@ typedef struct rm rm;
 typedef struct proxy {
     rm *r;
     char *path;      /* normalized remote path */
+    size_t path_len;
     uint64_t id;     /* N in remote~N */
     akti_assoc *assoc;
     _Atomic uint64_t bound_uid;
@@ -73,6 +74,7 @@ struct rm {
     const akt_registry *reg;
     char *canon; /* akt://name@authority */
     char *name;
+    size_t name_len;
     pthread_mutex_t mu;
     pthread_rwlock_t life;
     bool stopped;
@@ -204,6 +206,31 @@ parse_path(const char *path, char *sys, size_t syslen, char *url, size_t urllen,
     return AKT_OK;
 }
 
+/* local_of -- the local part of a path addressed to system `name` (any
+ * authority), or NULL. The inbound fast path: no copies, no printf. */
+static const char *
+local_of(const char *path, const char *name, size_t name_len)
+{
+    if (strncmp(path, "akt://", 6) != 0)
+        return NULL;
+    const char *p = path + 6;
+    if (strncmp(p, name, name_len) != 0 || (p[name_len] != '@' && p[name_len] != '/'))
+        return NULL;
+    p += name_len;
+    if (*p == '@') {
+        p++;
+        if (*p == '[') {
+            p = strchr(p, ']');
+            if (p == NULL)
+                return NULL;
+            p++;
+        } else {
+            p += strcspn(p, "/");
+        }
+    }
+    return *p == '/' ? p : NULL;
+}
+
 /* --- reply slots (asks across nodes) ------------------------------------------- */
 
 static uint64_t
@@ -329,7 +356,7 @@ proxy_recv(void *state, akt_ctx *ctx, const void *msg)
         uint64_t uid = atomic_load(&p->bound_uid);
         if (uid == 0 && (uid = akti_assoc_peer_uid(p->assoc)) != 0)
             atomic_store(&p->bound_uid, uid);
-        akti_envelope e = {p->path, strlen(p->path), spath, slen, t->id, p->buf.data, p->buf.len};
+        akti_envelope e = {p->path, p->path_len, spath, slen, t->id, p->buf.data, p->buf.len};
         rc = akti_assoc_send(p->assoc, &e, false, uid);
     }
     pthread_rwlock_unlock(&r->life);
@@ -403,6 +430,7 @@ proxy_get(rm *r, const char *path, const char *sysname, const char *url, akti_as
         return AKT_ENOMEM;
     }
     p->r = r;
+    p->path_len = strlen(path);
     p->id = ++r->next_proxy;
     p->oneshot = strstr(path, "/temp/") != NULL;
     p->assoc = a;
@@ -566,10 +594,8 @@ rm_on_envelope(void *arg, const akti_peer *from, int ch, const akti_envelope *en
                 (unsigned long long)n);
         return;
     }
-    char sys[256], url[PATH_MAX_LEN];
-    const char *local;
-    if (parse_path(env->recipient, sys, sizeof(sys), url, sizeof(url), &local) != AKT_OK
-        || strcmp(sys, r->name) != 0) {
+    const char *local = local_of(env->recipient, r->name, r->name_len);
+    if (local == NULL) {
         atomic_fetch_add(&r->undeliverable, 1);
         return;
     }
@@ -761,6 +787,7 @@ akt_remote_start(akt_system *sys, const akt_remote_options *opts)
     r->sys = sys;
     r->reg = opts->registry;
     r->name = strdup(akt_system_name(sys));
+    r->name_len = r->name ? strlen(r->name) : 0;
     r->slots = calloc(REPLY_SLOTS, sizeof(reply_slot));
     r->watch_id = akt_type_id("akt.remote.Watch");
     r->term_id = akt_type_id("akt.remote.Terminated");
