@@ -1383,15 +1383,35 @@ r_concat(rctx *r, cv *v)
     if (parts == NULL || ws == NULL || orig == NULL) {
         return r_fail(r, AKT_ENOMEM, NULL, "out of memory");
     }
+    /* An undefined ${?x} in a string concatenation is an empty string
+     * (HOCON): the whitespace around it stays, so it is carried to the
+     * next defined part (or to the end). */
     size_t k = 0;
+    const char *pend = NULL; /* whitespace of undefined parts so far */
+    bool lead = false;       /* undefined parts came first */
     for (size_t i = 0; i < n; i++) {
         cv *p = v->u.list.v[i];
-        const char *w = p->ws;
+        const char *w = i > 0 ? p->ws : NULL;
         cv *rp = r_val(r, p);
         if (rp == NULL) {
             return NULL;
         }
+        if (pend != NULL && w != NULL) {
+            size_t a = strlen(pend), b = strlen(w);
+            char *j = akti_cfg_alloc(r->a, a + b + 1);
+            if (j == NULL) {
+                return r_fail(r, AKT_ENOMEM, NULL, "out of memory");
+            }
+            memcpy(j, pend, a);
+            memcpy(j + a, w, b + 1);
+            w = j;
+        } else if (w == NULL) {
+            w = pend;
+        }
+        pend = NULL;
         if (rp->kind == CV_UNDEF) {
+            pend = w;
+            lead = lead || k == 0;
             continue;
         }
         ws[k] = w;
@@ -1401,7 +1421,9 @@ r_concat(rctx *r, cv *v)
     if (k == 0) {
         return r->undef;
     }
-    if (k == 1) {
+    const char *tail = pend;
+    if (k == 1 && !(is_scalar(parts[0]->kind) &&
+                      ((lead && ws[0] != NULL) || tail != NULL))) {
         return parts[0];
     }
     int kind = parts[0]->kind;
@@ -1416,11 +1438,11 @@ r_concat(rctx *r, cv *v)
         }
     }
     if (is_scalar(kind)) {
-        size_t len = 0;
+        size_t len = tail ? strlen(tail) : 0;
         for (size_t i = 0; i < k; i++) {
             size_t tn;
             scalar_text(parts[i], &tn);
-            len += tn + (i && ws[i] ? strlen(ws[i]) : 0);
+            len += tn + ((i || lead) && ws[i] ? strlen(ws[i]) : 0);
         }
         r->work += len;
         if (r->work > CFG_MAX_EXPANSION) {
@@ -1435,7 +1457,7 @@ r_concat(rctx *r, cv *v)
         }
         size_t o = 0;
         for (size_t i = 0; i < k; i++) {
-            if (i && ws[i]) {
+            if ((i || lead) && ws[i]) {
                 size_t wn = strlen(ws[i]);
                 memcpy(s + o, ws[i], wn);
                 o += wn;
@@ -1444,6 +1466,10 @@ r_concat(rctx *r, cv *v)
             const char *t = scalar_text(parts[i], &tn);
             memcpy(s + o, t, tn);
             o += tn;
+        }
+        if (tail != NULL) {
+            memcpy(s + o, tail, strlen(tail));
+            o += strlen(tail);
         }
         s[o] = '\0';
         out->u.str.s = s;
