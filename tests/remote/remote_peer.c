@@ -13,8 +13,8 @@
  *   remote_peer sink  NAME URL COOKIE
  *       counts; type 3 is answered as above.
  *   remote_peer flood URL MS
- *       sends MS milliseconds of random and corrupted frames with a raw
- *       NNG PUSH socket, plus garbage over plain TCP when URL is tcp://.
+ *       sends MS milliseconds of random, corrupted and oversized frames
+ *       with a raw NNG PUSH socket, plus garbage over plain TCP (tcp://).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -130,6 +130,16 @@ flood(const char *url, int ms)
             break;
         }
         nng_send(s, buf, len, 0);
+        if (n % 200 == 0) {
+            /* oversized: over the listener's recv-size-max, NNG drops the
+             * connection; the flooder's dialer reconnects */
+            size_t big = 600 * 1024;
+            uint8_t *junk = calloc(1, big);
+            if (junk) {
+                nng_send(s, junk, big, 0);
+                free(junk);
+            }
+        }
         if (tcp_port && n % 50 == 0) {
             /* plain TCP garbage: the SP handshake must refuse it */
             int fd = socket(AF_INET, SOCK_STREAM, 0);
