@@ -58,6 +58,10 @@ void sema_check(ast_file *files);
 
 /* emit_c -- write <base>.h and <base>.c for f into dir. 0 on success. */
 int emit_c(const ast_file *f, const char *dir);
+/* emit_c_render -- the same two files as malloc'ed buffers (the caller
+ * frees them); for tests and fuzzing. */
+int emit_c_render(const ast_file *f, char **header, size_t *header_len, char **source,
+    size_t *source_len);
 
 /* compat_check -- compare two parsed and checked schemas; prints each
  * breaking change as an error on the new file. Returns the count. */

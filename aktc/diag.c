@@ -15,6 +15,16 @@ static int nerrors;
 static int nwarnings;
 static int limit = 50;
 static bool suppressed;
+static bool quiet;
+
+void
+diag_reset(bool be_quiet)
+{
+    nerrors = 0;
+    nwarnings = 0;
+    suppressed = false;
+    quiet = be_quiet;
+}
 
 int
 diag_errors(void)
@@ -70,6 +80,9 @@ static void
 report(const char *kind, const ast_file *f, aktc_loc loc, const char *fmt,
     va_list ap)
 {
+    if (quiet) {
+        return;
+    }
     if (f) {
         fprintf(stderr, "%s:%d:%d: %s: ", f->path, loc.first_line,
             loc.first_column, kind);
@@ -86,7 +99,7 @@ diag_error(const ast_file *f, aktc_loc loc, const char *fmt, ...)
 {
     nerrors++;
     if (limit > 0 && nerrors > limit) {
-        if (!suppressed) {
+        if (!suppressed && !quiet) {
             fprintf(stderr, "aktc: too many errors, stopping reports\n");
             suppressed = true;
         }
@@ -124,6 +137,9 @@ void
 diag_plain(const char *fmt, ...)
 {
     nerrors++;
+    if (quiet) {
+        return;
+    }
     va_list ap;
     va_start(ap, fmt);
     fputs("aktc: error: ", stderr);

@@ -32,6 +32,8 @@ void diag_warning(const ast_file *f, aktc_loc loc, const char *fmt, ...)
 void diag_plain(const char *fmt, ...) AKTC_PRINTF(1, 2);
 
 int diag_errors(void);
+/* diag_reset -- zero the counters; quiet: count but print nothing (fuzzing). */
+void diag_reset(bool quiet);
 /* Stop reporting after this many errors (0: no limit). */
 void diag_set_limit(int max_errors);
 

@@ -62,10 +62,15 @@ static void sb_printf(sb *b, const char *fmt, ...) AKTC_PRINTF(2, 3);
 static void
 sb_printf(sb *b, const char *fmt, ...)
 {
+    char small[512];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
+    if ((size_t)n < sizeof small) {
+        sb_putn(b, small, (size_t)n);
+        return;
+    }
     char *tmp = ast_alloc((size_t)n + 1);
     va_start(ap, fmt);
     vsnprintf(tmp, (size_t)n + 1, fmt, ap);
@@ -93,9 +98,38 @@ sb_free(sb *b)
 extern const unsigned char aktc_tmpl_header[];
 extern const unsigned char aktc_tmpl_source[];
 
-/* Find block `name` ("@@ name" line) in tmpl; returns its text span. */
+/* Find block `name` ("@@ name" line) in tmpl; returns its text span.
+ * Lookups are cached: the emitter asks for the same few blocks thousands
+ * of times on a big file. */
+static const char *tmpl_scan(const char *tmpl, const char *name, size_t *len);
+
 static const char *
 tmpl_block(const char *tmpl, const char *name, size_t *len)
+{
+    static struct {
+        const char *tmpl, *name, *text;
+        size_t len;
+    } cache[64];
+    static size_t ncache;
+    for (size_t i = 0; i < ncache; i++) {
+        if (cache[i].tmpl == tmpl && strcmp(cache[i].name, name) == 0) {
+            *len = cache[i].len;
+            return cache[i].text;
+        }
+    }
+    const char *text = tmpl_scan(tmpl, name, len);
+    if (ncache < sizeof cache / sizeof cache[0]) {
+        cache[ncache].tmpl = tmpl;
+        cache[ncache].name = name; /* always a string literal */
+        cache[ncache].text = text;
+        cache[ncache].len = *len;
+        ncache++;
+    }
+    return text;
+}
+
+static const char *
+tmpl_scan(const char *tmpl, const char *name, size_t *len)
 {
     size_t nl = strlen(name);
     const char *p = tmpl;
@@ -131,8 +165,8 @@ tmpl(sb *out, const unsigned char *t, const char *name, ...)
     const char *end = text + len;
     const char *p = text;
     while (p < end) {
-        const char *open = strstr(p, "{{");
-        if (open == NULL || open >= end) {
+        const char *open = memmem(p, (size_t)(end - p), "{{", 2);
+        if (open == NULL) {
             sb_putn(out, p, (size_t)(end - p));
             break;
         }
@@ -1256,8 +1290,9 @@ write_file(const char *path, const sb *b)
     return 0;
 }
 
-int
-emit_c(const ast_file *f, const char *dir)
+/* Render both files of f into b[0] (header) and b[1] (source). */
+static void
+render(const ast_file *f, sb *out)
 {
     sb h = {0}, c = {0}, hmsg = {0}, hact = {0}, hdesc = {0}, cmsg = {0}, cact = {0},
        cdesc = {0}, includes = {0}, types = {0};
@@ -1341,15 +1376,10 @@ emit_c(const ast_file *f, const char *dir)
     tmpl(&c, aktc_tmpl_source, "file_end", "prefix", f->prefix, "stem", stem, "types",
         sb_str(&types), NULL);
 
-    char *hp = ast_printf("%s/%s.h", dir, f->base);
-    char *cp = ast_printf("%s/%s.c", dir, f->base);
-    int rc = write_file(hp, &h) || write_file(cp, &c) ? -1 : 0;
-    free(hp);
-    free(cp);
+    out[0] = h;
+    out[1] = c;
     free(stem);
     free(guard);
-    sb_free(&h);
-    sb_free(&c);
     sb_free(&hmsg);
     sb_free(&hact);
     sb_free(&hdesc);
@@ -1358,5 +1388,32 @@ emit_c(const ast_file *f, const char *dir)
     sb_free(&cdesc);
     sb_free(&includes);
     sb_free(&types);
+}
+
+int
+emit_c_render(const ast_file *f, char **header, size_t *header_len, char **source,
+    size_t *source_len)
+{
+    sb out[2] = {{0}, {0}};
+    render(f, out);
+    *header = out[0].s;
+    *header_len = out[0].len;
+    *source = out[1].s;
+    *source_len = out[1].len;
+    return 0;
+}
+
+int
+emit_c(const ast_file *f, const char *dir)
+{
+    sb out[2] = {{0}, {0}};
+    render(f, out);
+    char *hp = ast_printf("%s/%s.h", dir, f->base);
+    char *cp = ast_printf("%s/%s.c", dir, f->base);
+    int rc = write_file(hp, &out[0]) || write_file(cp, &out[1]) ? -1 : 0;
+    free(hp);
+    free(cp);
+    sb_free(&out[0]);
+    sb_free(&out[1]);
     return rc;
 }

@@ -62,13 +62,14 @@ symtab_find(symtab *t, const char *key)
     return NULL;
 }
 
-/* symtab_add -- insert key; returns NULL when added, or the existing entry. */
+/* symtab_add -- insert key; returns NULL when added, or the existing entry.
+ * Takes ownership of `what` either way. */
 static sym *
 symtab_add(symtab *t, const char *key, void *val, const ast_file *f,
     aktc_loc loc, const char *what)
 {
     if ((t->n + 1) * 2 > t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 256;
+        size_t cap = t->cap ? t->cap * 2 : 16;
         sym *slots = ast_alloc(cap * sizeof *slots);
         for (size_t i = 0; i < t->cap; i++) {
             if (t->slots[i].key) {
@@ -86,6 +87,7 @@ symtab_add(symtab *t, const char *key, void *val, const ast_file *f,
     size_t i = (size_t)fnv1a(key) & (t->cap - 1);
     while (t->slots[i].key) {
         if (strcmp(t->slots[i].key, key) == 0) {
+            free((char *)what);
             return &t->slots[i];
         }
         i = (i + 1) & (t->cap - 1);
@@ -252,7 +254,7 @@ claim_cname(sema *S, const ast_file *f, aktc_loc loc, const char *ident,
     const char *what_fmt, const char *what_name)
 {
     char *what = ast_printf(what_fmt, what_name);
-    sym *old = symtab_add(&S->cnames, ident, NULL, f, loc, what);
+    sym *old = symtab_find(&S->cnames, ident);
     if (old) {
         diag_error(f, loc, "%s maps to the C identifier '%s', already used by %s",
             what, ident, old->what);
@@ -260,6 +262,7 @@ claim_cname(sema *S, const ast_file *f, aktc_loc loc, const char *ident,
         free(what);
         return false;
     }
+    symtab_add(&S->cnames, ident, NULL, f, loc, what);
     return true;
 }
 

@@ -19,13 +19,14 @@ check(akt_err err, const char *what)
 static akt_err
 on_hello(demo_GreeterState *state, akt_ctx *ctx, const demo_Hello *msg)
 {
+    state->greeted++;
     printf("hi %s\n", msg->name.ptr);
     if (akt_ref_is_none(akt_ctx_sender(ctx))) {
         return AKT_OK; /* a tell: nobody waits for an answer */
     }
     char text[128];
     snprintf(text, sizeof text, "hello, %s (#%llu)", msg->name.ptr,
-        (unsigned long long)++state->greeted);
+        (unsigned long long)state->greeted);
     demo_Greeting *reply = demo_greeting_new(text);
     akt_err err = reply ? demo_greeter_reply_hello(ctx, reply) : AKT_ENOMEM;
     if (err != AKT_OK) {
