@@ -86,7 +86,7 @@ struct rm {
     uint64_t next_slot;
     akt_codec_limits lim;
     uint64_t watch_id, term_id;
-    _Atomic uint64_t unknown_type, bad_payload, undeliverable;
+    _Atomic uint64_t unknown_type, bad_payload, undeliverable, proxy_drops;
 };
 
 /* --- the system -> remoting table ------------------------------------------ */
@@ -360,6 +360,8 @@ proxy_recv(void *state, akt_ctx *ctx, const void *msg)
         rc = akti_assoc_send(p->assoc, &e, false, uid);
     }
     pthread_rwlock_unlock(&r->life);
+    if (rc != AKT_OK)
+        atomic_fetch_add(&r->proxy_drops, 1); /* FAIL/BLOCK overflow, too big, stale */
     if (rc == AKT_ESTOPPED || p->oneshot)
         akt_ctx_stop(ctx, akt_ctx_self(ctx)); /* its incarnation is gone */
     if (p->buf.cap > 1u << 20) {
@@ -961,7 +963,7 @@ akt_remote_stats_get(akt_system *sys, akt_remote_stats *out)
     out->rejected_unknown_type = atomic_load(&r->unknown_type);
     out->rejected_payload = atomic_load(&r->bad_payload);
     out->undeliverable = atomic_load(&r->undeliverable);
-    out->dropped = st.dropped;
+    out->dropped = st.dropped + atomic_load(&r->proxy_drops);
     out->system_resends = st.system_resends;
     out->stalls = st.stalls;
     out->failures_detected = st.failures_detected;
