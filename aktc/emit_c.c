@@ -730,7 +730,12 @@ emit_encode(sb *b, needs *nd, const ast_decl *d)
         } else if (is_msg(f->type)) {
             sb_printf(&count, " + (m->%s != NULL)", f->name);
         } else {
-            sb_printf(&count, " + m->has_%s", f->name);
+            if (f->type->kind == TY_REF) {
+                /* a ref to nobody travels as nil, which reads as absent */
+                sb_printf(&count, " + (m->has_%s && !akt_ref_is_none(m->%s))", f->name, f->name);
+            } else {
+                sb_printf(&count, " + m->has_%s", f->name);
+            }
         }
     }
     if (d->fields == NULL) {
@@ -749,7 +754,11 @@ emit_encode(sb *b, needs *nd, const ast_decl *d)
             if (is_msg(t)) {
                 sb_printf(b, "    if (m->%s != NULL) {\n", f->name);
             } else {
-                sb_printf(b, "    if (m->has_%s) {\n", f->name);
+                if (t->kind == TY_REF) {
+                    sb_printf(b, "    if (m->has_%s && !akt_ref_is_none(m->%s)) {\n", f->name, f->name);
+                } else {
+                    sb_printf(b, "    if (m->has_%s) {\n", f->name);
+                }
             }
             ind = "        ";
         }
@@ -836,7 +845,13 @@ emit_decode(sb *out, needs *nd, const ast_decl *d)
                        "                break;\n            }\n");
             dec_value(b, nd, t, v, "            ", true);
             if (!is_msg(t)) {
-                sb_printf(b, "            m->has_%s = r->err == AKT_OK;\n", f->name);
+                if (t->kind == TY_REF) {
+                    /* a path naming no live actor reads as absent */
+                    sb_printf(b, "            m->has_%s = r->err == AKT_OK && !akt_ref_is_none(m->%s);\n",
+                        f->name, f->name);
+                } else {
+                    sb_printf(b, "            m->has_%s = r->err == AKT_OK;\n", f->name);
+                }
             }
             free(v);
         } else {

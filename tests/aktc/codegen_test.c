@@ -617,6 +617,25 @@ START_TEST(wrong_types_and_ranges_are_rejected)
 }
 END_TEST
 
+START_TEST(optional_ref_to_nobody_reads_as_absent)
+{
+    /* fuzz find: {12: "<path>"} decoded without a system gave a present
+     * but empty ref, which re-encoded as nil and came back absent */
+    const uint8_t in[] = {0x81, 0x0c, 0xa3, 'a', '/', 'b'};
+    void *out = NULL;
+    ck_assert_int_eq(akt_msg_decode(&corpus_all_nested_desc, in, sizeof in, NULL, &out), AKT_OK);
+    corpus_all_Nested *n = out;
+    ck_assert(!n->has_backup);
+    n->has_backup = true; /* present but none: written as absent */
+    akt_buf b = encode(n);
+    corpus_all_Nested *back = decode(&corpus_all_nested_desc, &b);
+    ck_assert(!back->has_backup);
+    akt_buf_free(&b);
+    corpus_all_nested_free(back);
+    corpus_all_nested_free(n);
+}
+END_TEST
+
 /* --- vectors -------------------------------------------------------------- */
 
 typedef struct vector {
@@ -1017,6 +1036,7 @@ codegen_suite(void)
     tcase_add_test(t, nesting_depth_is_limited);
     tcase_add_test(t, huge_lengths_fail_without_allocating_them);
     tcase_add_test(t, wrong_types_and_ranges_are_rejected);
+    tcase_add_test(t, optional_ref_to_nobody_reads_as_absent);
     suite_add_tcase(s, t);
     t = tcase_create("vectors");
     tcase_add_test(t, cross_language_vectors);

@@ -1055,7 +1055,7 @@ static akt_err
 corpus_all_nested_enc(const void *obj, akt_buf *out)
 {
     const corpus_all_Nested *m = obj;
-    akt_err err = akt_mp_put_map(out, 13u + (m->target != NULL) + m->has_backup + (m->parent != NULL));
+    akt_err err = akt_mp_put_map(out, 13u + (m->target != NULL) + (m->has_backup && !akt_ref_is_none(m->backup)) + (m->parent != NULL));
     if (err != AKT_OK) {
         return err;
     }
@@ -1212,7 +1212,7 @@ corpus_all_nested_enc(const void *obj, akt_buf *out)
         return err;
     }
     /* 12: backup */
-    if (m->has_backup) {
+    if (m->has_backup && !akt_ref_is_none(m->backup)) {
         if ((err = akt_mp_put_uint(out, 12u)) != AKT_OK) {
             return err;
         }
@@ -1432,7 +1432,7 @@ corpus_all_nested_dec(void *obj, akt_reader *r, akt_arena *arena)
                 break;
             }
             akt_mp_get_ref(r, &m->backup);
-            m->has_backup = r->err == AKT_OK;
+            m->has_backup = r->err == AKT_OK && !akt_ref_is_none(m->backup);
             break;
         case 13: /* peers */
             {
