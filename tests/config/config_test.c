@@ -855,15 +855,23 @@ static const char rich[]
       "k1 = 1\nk2 = 2\nk3 = 3\nk4 = 4\nk5 = 5\nk6 = 6\nk7 = 7\nk8 = 8\nk9 = "
       "9\n";
 
+static const char *scenario_file; /* includes another file */
+
 /* scenario -- everything the API does, once; AKT_OK or the first error. */
 static akt_err
 scenario(void)
 {
     akt_config *cfg = NULL, *ref = NULL, *fb = NULL, *ov = NULL, *sub = NULL;
+    akt_config *loaded = NULL;
     char *text = NULL;
     akt_config_error err;
     akt_err rc
         = akt_config_parse_string(rich, sizeof rich - 1, "rich", &cfg, &err);
+    if (rc != AKT_OK) {
+        goto out;
+    }
+    /* files, includes, the reference and environment overrides */
+    rc = akt_config_load_files(&scenario_file, 1, 0, &loaded, &err);
     if (rc != AKT_OK) {
         goto out;
     }
@@ -912,6 +920,7 @@ scenario(void)
     }
 out:
     free(text);
+    akt_config_release(loaded);
     akt_config_release(sub);
     akt_config_release(ov);
     akt_config_release(fb);
@@ -922,6 +931,11 @@ out:
 
 START_TEST(every_allocation_failure_is_reported_and_leaks_nothing)
 {
+    make_tmpdir();
+    write_tmp("inc.conf", "akt.actor { extra = [1, 2], ask-timeout = 1s }\n");
+    scenario_file = strdup(write_tmp("app.conf",
+        "include \"inc.conf\"\nakt.actor.extra += 3\nx = ${akt.loglevel}\n"));
+    setenv("AKT_akt__scheduler__tick", "2ms", 1);
     ck_assert_int_eq(scenario(), AKT_OK); /* the scenario itself works */
     long n;
     for (n = 1; n < 100000; n++) {
