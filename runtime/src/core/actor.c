@@ -410,7 +410,7 @@ state_reset(akt_cell *c)
 /* Send TERMINATE to every child. The list is copied first: a guardian's
  * list is guarded by names_mu, and a calling-thread child runs its stop
  * inline (and takes names_mu) inside our send. */
-static void
+static size_t
 stop_children(akt_cell *c)
 {
     akt_ref small[32];
@@ -438,6 +438,7 @@ stop_children(akt_cell *c)
     if (v != small) {
         free(v);
     }
+    return n;
 }
 
 static void
@@ -471,16 +472,18 @@ do_restart(akt_cell *c, akt_err reason)
     akt_ctx ctx;
     ctx_init(&ctx, c, NULL);
     const void *failed = x->failed_msg ? akti_msg_body(x->failed_msg) : NULL;
+    size_t stopping = 0;
     if (lc && lc->pre_restart) {
         lc->pre_restart(c->state, &ctx, reason, failed);
     } else {
-        stop_children(c);
+        stopping = stop_children(c);
         if (lc && lc->post_stop) {
             lc->post_stop(c->state, &ctx);
         }
     }
     x->restart_reason = reason;
-    if (c->nchildren > 0 && c->first_child != NULL) {
+    (void)stopping;
+    if (c->first_child != NULL) {
         c->life = LIFE_RESTARTING;
         return;
     }
@@ -576,9 +579,8 @@ begin_stop(akt_cell *c)
         return;
     }
     c->life = LIFE_STOPPING;
-    if (c->first_child) {
-        stop_children(c);
-        return;
+    if (stop_children(c) > 0) {
+        return; /* finish when the last CHILD_STOPPED arrives */
     }
     finish_stop(c);
 }
@@ -689,17 +691,20 @@ restart_allowed(akt_cell *c, akt_cell *ch)
 static akt_cell *
 find_child(akt_cell *c, akt_cell *ch, uint64_t uid)
 {
+    akt_cell *found = NULL;
+    children_lock(c);
     akt_cell *f = c->first_child, *k = f;
-    if (f == NULL) {
-        return NULL;
+    if (f != NULL) {
+        do {
+            if (k == ch) {
+                found = cell_uid(k) == uid ? k : NULL;
+                break;
+            }
+            k = k->sib_next;
+        } while (k != f);
     }
-    do {
-        if (k == ch) {
-            return cell_uid(k) == uid ? k : NULL;
-        }
-        k = k->sib_next;
-    } while (k != f);
-    return NULL;
+    children_unlock(c);
+    return found;
 }
 
 static void
@@ -891,22 +896,30 @@ death_notice(akt_cell *c, akt_cell *dead, uint64_t dead_uid)
 
 /* --- the run loop -------------------------------------------------------- */
 
-static void
-unlink_child(akt_cell *c, akt_cell *ch)
+/* Unlink ch from c's children; false when it was not linked (a stale
+ * notice). *left: children remaining. */
+static bool
+unlink_child(akt_cell *c, akt_cell *ch, uint32_t *left)
 {
+    bool was = false;
     children_lock(c);
-    if (ch->sib_next == ch) {
-        c->first_child = NULL;
-    } else {
-        ch->sib_prev->sib_next = ch->sib_next;
-        ch->sib_next->sib_prev = ch->sib_prev;
-        if (c->first_child == ch) {
-            c->first_child = ch->sib_next;
+    if (ch->parent == c && ch->sib_next != NULL) {
+        if (ch->sib_next == ch) {
+            c->first_child = NULL;
+        } else {
+            ch->sib_prev->sib_next = ch->sib_next;
+            ch->sib_next->sib_prev = ch->sib_prev;
+            if (c->first_child == ch) {
+                c->first_child = ch->sib_next;
+            }
         }
+        ch->sib_next = ch->sib_prev = NULL;
+        c->nchildren--;
+        was = true;
     }
-    ch->sib_next = ch->sib_prev = NULL;
-    c->nchildren--;
+    *left = c->nchildren;
     children_unlock(c);
+    return was;
 }
 
 static void
@@ -964,15 +977,15 @@ handle_sys(akt_cell *c, akti_msg *m)
         break;
     case SYS_CHILD_STOPPED: {
         akt_cell *ch = s->from;
-        if (ch->parent == c && ch->sib_next != NULL) {
-            unlink_child(c, ch);
+        uint32_t left = 1;
+        if (unlink_child(c, ch, &left)) {
             if (ch->name) {
                 free(ch->name);
                 ch->name = NULL;
             }
             akti_cell_free(ch);
         }
-        if (c->nchildren == 0 || c->first_child == NULL) {
+        if (left == 0) {
             if (c->life == LIFE_STOPPING) {
                 finish_stop(c);
             } else if (c->life == LIFE_RESTARTING) {
