@@ -2560,11 +2560,10 @@ const akt_type *const corpus_all_alltypes_types[] = {
 };
 
 akt_err
-corpus_all_alltypes_register(
-    akt_err (*reg)(const akt_type *type, void *arg), void *arg)
+corpus_all_alltypes_register_types(akt_registry *reg)
 {
     for (size_t i = 0; corpus_all_alltypes_types[i] != NULL; i++) {
-        akt_err err = reg(corpus_all_alltypes_types[i], arg);
+        akt_err err = akt_registry_add(reg, corpus_all_alltypes_types[i]);
         if (err != AKT_OK) {
             return err;
         }

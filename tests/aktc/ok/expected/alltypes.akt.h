@@ -529,10 +529,11 @@ extern const corpus_all_IdleState corpus_all_idle_state_default;
 /* Every message type declared in alltypes.akt, NULL-terminated. */
 extern const akt_type *const corpus_all_alltypes_types[];
 
-/* corpus_all_alltypes_register -- call reg(type, arg) for each type of
- * corpus_all_alltypes_types; stops at and returns the first error. */
-akt_err corpus_all_alltypes_register(
-    akt_err (*reg)(const akt_type *type, void *arg), void *arg);
+/* corpus_all_alltypes_register_types -- add every type of alltypes.akt to reg
+ * (akt_registry_add), so remoting and persistence accept them. Stops at
+ * and returns the first error (AKT_EEXIST: another type has the same name
+ * or id). */
+akt_err corpus_all_alltypes_register_types(akt_registry *reg);
 
 #ifdef __cplusplus
 }

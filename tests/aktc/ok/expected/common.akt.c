@@ -200,11 +200,10 @@ const akt_type *const corpus_common_common_types[] = {
 };
 
 akt_err
-corpus_common_common_register(
-    akt_err (*reg)(const akt_type *type, void *arg), void *arg)
+corpus_common_common_register_types(akt_registry *reg)
 {
     for (size_t i = 0; corpus_common_common_types[i] != NULL; i++) {
-        akt_err err = reg(corpus_common_common_types[i], arg);
+        akt_err err = akt_registry_add(reg, corpus_common_common_types[i]);
         if (err != AKT_OK) {
             return err;
         }

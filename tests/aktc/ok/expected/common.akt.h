@@ -101,10 +101,11 @@ extern const corpus_common_Point corpus_common_point_default;
 /* Every message type declared in common.akt, NULL-terminated. */
 extern const akt_type *const corpus_common_common_types[];
 
-/* corpus_common_common_register -- call reg(type, arg) for each type of
- * corpus_common_common_types; stops at and returns the first error. */
-akt_err corpus_common_common_register(
-    akt_err (*reg)(const akt_type *type, void *arg), void *arg);
+/* corpus_common_common_register_types -- add every type of common.akt to reg
+ * (akt_registry_add), so remoting and persistence accept them. Stops at
+ * and returns the first error (AKT_EEXIST: another type has the same name
+ * or id). */
+akt_err corpus_common_common_register_types(akt_registry *reg);
 
 #ifdef __cplusplus
 }

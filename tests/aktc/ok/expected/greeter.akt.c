@@ -520,11 +520,10 @@ const akt_type *const demo_greeter_types[] = {
 };
 
 akt_err
-demo_greeter_register(
-    akt_err (*reg)(const akt_type *type, void *arg), void *arg)
+demo_greeter_register_types(akt_registry *reg)
 {
     for (size_t i = 0; demo_greeter_types[i] != NULL; i++) {
-        akt_err err = reg(demo_greeter_types[i], arg);
+        akt_err err = akt_registry_add(reg, demo_greeter_types[i]);
         if (err != AKT_OK) {
             return err;
         }

@@ -209,10 +209,11 @@ extern const demo_GreeterState demo_greeter_state_default;
 /* Every message type declared in greeter.akt, NULL-terminated. */
 extern const akt_type *const demo_greeter_types[];
 
-/* demo_greeter_register -- call reg(type, arg) for each type of
- * demo_greeter_types; stops at and returns the first error. */
-akt_err demo_greeter_register(
-    akt_err (*reg)(const akt_type *type, void *arg), void *arg);
+/* demo_greeter_register_types -- add every type of greeter.akt to reg
+ * (akt_registry_add), so remoting and persistence accept them. Stops at
+ * and returns the first error (AKT_EEXIST: another type has the same name
+ * or id). */
+akt_err demo_greeter_register_types(akt_registry *reg);
 
 #ifdef __cplusplus
 }
