@@ -689,6 +689,50 @@ START_TEST(restarted_peer_is_a_new_incarnation)
 }
 END_TEST
 
+/* A peer that stops reading (SIGSTOP): the sender's socket buffers fill,
+ * a send makes no progress for stall-timeout, the connection is re-created
+ * (counted); once the peer reads again, traffic flows on the new one. The
+ * failure detector is made lenient so it does not fire first. */
+START_TEST(stalled_connection_is_detected_and_recreated)
+{
+    peer_proc p;
+    spawn_peer(&p, "sink", "sink", "tcp://127.0.0.1:0", "c", "100");
+    node a;
+    akti_tp_opts oa;
+    node_opts(&oa, &a, "a", "tcp://127.0.0.1:0", "c");
+    oa.stall_timeout_ns = 300000000LL;
+    oa.acceptable_pause_ns = 60000000000LL;
+    oa.outbound_queue_size = 64;
+    node_start(&a, &oa);
+    akti_assoc *as;
+    ck_assert_int_eq(akti_tp_assoc(a.tp, p.address, "sink", &as), AKT_OK);
+    uint64_t uid;
+    ck_assert_int_eq(akti_assoc_wait_up(as, 5000000000LL, &uid), AKT_OK);
+    kill(p.pid, SIGSTOP);
+    static uint8_t blob[30000];
+    akti_envelope e = {"/user/sink", 10, "", 0, 9, blob, sizeof(blob)};
+    akti_tp_stats st;
+    long long end = pp_now_ms() + 15000;
+    do {
+        for (int i = 0; i < 64; i++)
+            akti_assoc_send(as, &e, false, uid); /* DROP_NEW when full */
+        usleep(20000);
+        akti_tp_stats_get(a.tp, &st);
+    } while (st.stalls == 0 && pp_now_ms() < end);
+    ck_assert_uint_ge(st.stalls, 1);
+    kill(p.pid, SIGCONT);
+    /* the association survives on a fresh connection */
+    usleep(500000);
+    a.check_order = false;
+    send_text(as, 3, "stats?");
+    WAIT_FOR(&a, a.last_text[0] != '\0', 10000);
+    ck_assert_msg(a.last_text[0] != '\0', "no answer after the stall");
+    ck_assert_int_eq(a.downs, 0);
+    node_stop(&a);
+    pp_stop(&p, 2000);
+}
+END_TEST
+
 /* tls+tcp:// between two in-process nodes with a self-signed certificate
  * (made with openssl at test time; the test skips without openssl). */
 static int
@@ -781,6 +825,7 @@ transport_suite(void)
     tcase_add_test(m, silent_peer_is_detected_by_the_failure_detector);
     tcase_add_test(m, restarted_peer_is_a_new_incarnation);
     tcase_add_test(m, tls_transport_carries_messages_between_verified_peers);
+    tcase_add_test(m, stalled_connection_is_detected_and_recreated);
     suite_add_tcase(s, m);
     return s;
 }

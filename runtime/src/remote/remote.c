@@ -44,6 +44,7 @@ AKTI_INTERNAL extern const size_t akti_remote_reference_conf_len;
 #define PROXY_PREFIX "remote~"
 #define NBUCKETS 1024
 #define REPLY_SLOTS 65536
+#define ONESHOT_MAX 8192 /* reply-path proxies kept waiting for a reply */
 #define PATH_MAX_LEN 1024
 
 typedef struct rm rm;
@@ -84,6 +85,8 @@ struct rm {
     uint64_t nproxies;
     reply_slot *slots;
     uint64_t next_slot;
+    akt_ref oneshots[ONESHOT_MAX]; /* ring: the oldest is stopped when full */
+    uint64_t next_oneshot;
     akt_codec_limits lim;
     uint64_t watch_id, term_id;
     _Atomic uint64_t unknown_type, bad_payload, undeliverable, proxy_drops;
@@ -465,7 +468,16 @@ proxy_get(rm *r, const char *path, const char *sysname, const char *url, akti_as
     *out = p->ref;
     uint64_t uid = atomic_load(&p->bound_uid);
     bool watch = !p->oneshot;
+    akt_ref evict = AKT_REF_NONE;
+    if (p->oneshot) {
+        /* a reply path whose reply never comes must not live forever */
+        akt_ref *slot = &r->oneshots[r->next_oneshot++ % ONESHOT_MAX];
+        evict = *slot;
+        *slot = p->ref;
+    }
     pthread_mutex_unlock(&r->mu);
+    if (!akt_ref_is_none(evict))
+        akt_stop(evict); /* AKT_ESTOPPED when it already replied: fine */
     if (watch) /* eager remote watch; an ask's reply path is not watched */
         send_system(r, a, uid, r->watch_id, path);
     return AKT_OK;
