@@ -115,6 +115,7 @@ tell_cell(akt_cell *c, uint64_t uid, akti_msg *m, akt_ref sender)
     }
     m->sender = sender;
     m->target_uid = uid;
+    akti_turn_sends++;
     akt_err rc = akti_mq_push(c, m);
     if (rc != AKT_OK) {
         return rc;

@@ -414,6 +414,10 @@ AKTI_INTERNAL akt_err akti_spawn(akt_system *sys, akt_cell *parent,
     const akt_props *props, const char *name, uint8_t extra_flags, akt_ref *out);
 AKTI_INTERNAL void akti_send_sys(akt_cell *to, uint64_t to_uid, int kind,
     akt_cell *from, uint64_t from_uid, akt_err reason, akt_future *fut);
+/* tells made by the current turn on this thread (dispatch.c resets it per
+ * turn; the pool keeps a bulk sender's receivers off its LIFO slot) */
+extern _Thread_local uint32_t akti_turn_sends;
+
 /* akti_schedule -- after a push: take sched and hand to the dispatcher. */
 static inline void
 akti_schedule(akt_cell *c)

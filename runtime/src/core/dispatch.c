@@ -98,6 +98,8 @@ struct pool {
     int n;
     int spin;
     _Atomic uint32_t nparked;
+    _Atomic uint32_t nspinning; /* idle workers polling for work */
+    int max_spinning;
     _Atomic uint32_t stopping;
     pthread_mutex_t inj_mu;
     akt_cell *inj_head, *inj_tail;
@@ -106,6 +108,7 @@ struct pool {
 };
 
 static _Thread_local worker *tls_worker;
+_Thread_local uint32_t akti_turn_sends;
 
 bool
 akti_on_worker_of(akti_dispatcher *d)
@@ -213,7 +216,9 @@ static void
 pool_wake_one(pool *p)
 {
     atomic_thread_fence(memory_order_seq_cst);
-    if (atomic_load_explicit(&p->nparked, memory_order_seq_cst) == 0) {
+    /* a spinning worker will find the work: no syscall */
+    if (atomic_load_explicit(&p->nspinning, memory_order_seq_cst) != 0
+        || atomic_load_explicit(&p->nparked, memory_order_seq_cst) == 0) {
         return;
     }
     for (int i = 0; i < p->n; i++) {
@@ -233,6 +238,15 @@ pool_schedule(akti_dispatcher *d, akt_cell *c)
     pool *p = (pool *)d;
     worker *w = tls_worker;
     if (w != NULL && w->p == p) {
+        if (akti_turn_sends > 16) {
+            /* a bulk sender (one long turn that tells many): what it wakes
+             * should run in parallel, not wait in our LIFO slot */
+            if (!dq_push(w, c)) {
+                inj_push(p, c);
+            }
+            pool_wake_one(p);
+            return;
+        }
         akt_cell *old = atomic_exchange_explicit(&w->lifo, c, memory_order_acq_rel);
         if (old != NULL) {
             if (!dq_push(w, old)) {
@@ -354,24 +368,34 @@ worker_main(void *arg)
             atomic_store_explicit(&w->runs,
                 atomic_load_explicit(&w->runs, memory_order_relaxed) + 1,
                 memory_order_release);
+            akti_turn_sends = 0;
             akti_cell_run(c, tp);
             continue;
         }
         if (atomic_load_explicit(&p->stopping, memory_order_acquire)) {
             break;
         }
+        /* spin, but with at most max_spinning workers at a time: on a
+         * small machine idle spinners steal the CPU from the threads that
+         * would produce the work (PERFORMANCE.md: 2 cores) */
         bool found = false;
-        for (int i = 0; i < p->spin; i++) {
-            akti_cpu_relax();
-            if ((c = find_work(w)) != NULL) {
-                found = true;
-                break;
+        uint32_t ns = atomic_fetch_add_explicit(&p->nspinning, 1, memory_order_seq_cst);
+        if ((int)ns < p->max_spinning) {
+            for (int i = 0; i < p->spin; i++) {
+                akti_cpu_relax();
+                if ((c = find_work(w)) != NULL) {
+                    found = true;
+                    break;
+                }
             }
         }
+        atomic_fetch_sub_explicit(&p->nspinning, 1, memory_order_seq_cst);
         if (found) {
+            park_ns = 1000000;
             atomic_store_explicit(&w->runs,
                 atomic_load_explicit(&w->runs, memory_order_relaxed) + 1,
                 memory_order_release);
+            akti_turn_sends = 0;
             akti_cell_run(c, tp);
             continue;
         }
@@ -497,6 +521,7 @@ akti_pool_create(akt_system *sys, const char *name, int workers, int throughput,
     }
     pthread_mutex_init(&p->inj_mu, NULL);
     p->spin = spin < 0 ? 0 : spin;
+    p->max_spinning = workers / 2 > 0 ? workers / 2 : 1;
     p->base.ops = &pool_ops;
     p->base.sys = sys;
     p->base.name = name;

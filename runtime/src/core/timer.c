@@ -27,6 +27,7 @@ struct akti_wheel {
     int64_t done_tick;   /* every tick <= this has fired */
     akti_clock clock;
     bool own_thread, stop;
+    int64_t sleep_until; /* monotonic time the thread wakes by itself */
     pthread_t th;
     uint64_t armed;
 };
@@ -56,16 +57,16 @@ wheel_main(void *arg)
     akti_wheel *w = arg;
     pthread_mutex_lock(&w->mu);
     while (!w->stop) {
+        /* sleep one tick, or 64 while nothing is armed; start() signals
+         * only a deadline earlier than sleep_until, so an ask (seconds
+         * away) never wakes this thread */
+        int64_t nap = w->armed == 0 ? w->tick * 64 : w->tick;
+        w->sleep_until = akti_now_ns() + nap;
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t ns = ts.tv_nsec + w->tick;
-        ts.tv_sec += ns / 1000000000;
+        int64_t ns = ts.tv_nsec + nap % 1000000000;
+        ts.tv_sec += nap / 1000000000 + ns / 1000000000;
         ts.tv_nsec = ns % 1000000000;
-        if (w->armed == 0) {
-            /* nothing armed: sleep until a start() signals */
-            pthread_cond_wait(&w->cv, &w->mu);
-            continue;
-        }
         pthread_cond_timedwait(&w->cv, &w->mu, &ts);
         if (w->stop) {
             break;
@@ -161,7 +162,8 @@ akti_timer_start(akti_wheel *w, akti_timer *t, int64_t delay_ns, akti_timer_fn f
     b->prev->next = t;
     b->prev = t;
     t->armed = 1;
-    if (w->armed++ == 0) {
+    w->armed++;
+    if (w->own_thread && dl < w->sleep_until) {
         pthread_cond_signal(&w->cv);
     }
     pthread_mutex_unlock(&w->mu);
