@@ -139,7 +139,7 @@ struct cv {
             bool self; /* path equals the path of the field it sits in */
         } sub;
         struct {
-            cfg_ent *e;
+            cfg_ent **e; /* entries live in the arena; this lists them */
             size_t n, cap;
         } ast;
     } u;

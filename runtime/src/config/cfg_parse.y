@@ -420,7 +420,7 @@ p_key(cfg_pctx *c, cfg_keyb *kb, const cfg_tok *t)
         memset(kb, 0, sizeof *kb);
     }
     if (kb->n == kb->cap) {
-        size_t cap = kb->cap ? kb->cap * 2 : 4;
+        size_t cap = kb->cap ? kb->cap * 2 : 1; /* most keys: one token */
         cfg_tok *nt = akti_cfg_alloc(c->a, cap * sizeof *nt);
         if (nt == NULL) {
             return NULL;
@@ -558,7 +558,7 @@ p_obj_add(cfg_pctx *c, cv *obj, cfg_ent *e, const CFGYYLTYPE *loc)
     }
     if (obj->u.ast.n == obj->u.ast.cap) {
         size_t cap = obj->u.ast.cap ? obj->u.ast.cap * 2 : 4;
-        cfg_ent *ne = akti_cfg_alloc(c->a, cap * sizeof *ne);
+        cfg_ent **ne = akti_cfg_alloc(c->a, cap * sizeof *ne);
         if (ne == NULL) {
             return NULL;
         }
@@ -568,7 +568,7 @@ p_obj_add(cfg_pctx *c, cv *obj, cfg_ent *e, const CFGYYLTYPE *loc)
         obj->u.ast.e = ne;
         obj->u.ast.cap = cap;
     }
-    obj->u.ast.e[obj->u.ast.n++] = *e;
+    obj->u.ast.e[obj->u.ast.n++] = e;
     return obj;
 }
 

@@ -774,6 +774,9 @@ typedef struct bctx {
     int sn;
     const cfg_str *incp; /* path where the current file was included */
     size_t incn;
+    /* the full path of the entry being built: b_obj's prefix is always
+     * path[0..pn), so an entry's path is written in place after it */
+    cfg_str path[CFG_MAX_PATH];
 } bctx;
 
 static akt_err b_obj(bctx *b, const cv *ast, cv *target, const cfg_str *pre,
@@ -952,7 +955,16 @@ b_file(bctx *b, const char *path, cv *target, const cfg_str *pre, size_t pn,
     }
     const cfg_str *save_p = b->incp;
     size_t save_n = b->incn;
-    b->incp = pre;
+    cfg_str *incp = NULL;
+    if (pn > 0) { /* kept by substitutions: copy it out of b->path */
+        incp = akti_cfg_alloc(b->a, pn * sizeof *incp);
+        if (incp == NULL) {
+            return akti_cfg_errorf(
+                b->err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
+        }
+        memcpy(incp, pre, pn * sizeof *incp);
+    }
+    b->incp = incp;
     b->incn = pn;
     b->stack[b->sn++] = rname;
     rc = b_obj(b, ast, target, pre, pn, dir, depth);
@@ -1022,7 +1034,7 @@ b_obj(bctx *b, const cv *ast, cv *target, const cfg_str *pre, size_t pn,
     const char *dir, int depth)
 {
     for (size_t i = 0; i < ast->u.ast.n; i++) {
-        const cfg_ent *e = &ast->u.ast.e[i];
+        const cfg_ent *e = ast->u.ast.e[i];
         akt_err rc;
         if (e->kind == ENT_INCLUDE) {
             rc = b_include(b, e, target, pre, pn, dir, depth);
@@ -1035,14 +1047,8 @@ b_obj(bctx *b, const cv *ast, cv *target, const cfg_str *pre, size_t pn,
             return akti_cfg_errorf(b->err, AKT_ETOOBIG, e->file, e->line,
                 e->col, "key nested deeper than %d levels", CFG_MAX_NESTING);
         }
-        cfg_str *full = akti_cfg_alloc(b->a, (pn + e->kn) * sizeof *full);
-        if (full == NULL) {
-            return akti_cfg_errorf(
-                b->err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
-        }
-        if (pn) {
-            memcpy(full, pre, pn * sizeof *pre);
-        }
+        /* pre is b->path[0..pn) (or empty): append the key in place */
+        cfg_str *full = b->path;
         memcpy(full + pn, e->key, e->kn * sizeof *e->key);
         size_t fn = pn + e->kn;
         /* substitutions in an included file look under the include point
@@ -1067,7 +1073,13 @@ b_obj(bctx *b, const cv *ast, cv *target, const cfg_str *pre, size_t pn,
                 return akti_cfg_errorf(
                     b->err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
             }
-            self->u.sub.path = full;
+            cfg_str *sp = akti_cfg_alloc(b->a, fn * sizeof *sp);
+            if (sp == NULL) {
+                return akti_cfg_errorf(
+                    b->err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
+            }
+            memcpy(sp, full, fn * sizeof *sp); /* b->path changes later */
+            self->u.sub.path = sp;
             self->u.sub.n = fn;
             self->u.sub.optional = true;
             self->u.sub.self = true;
@@ -1388,7 +1400,7 @@ r_concat(rctx *r, cv *v)
      * next defined part (or to the end). */
     size_t k = 0;
     const char *pend = NULL; /* whitespace of undefined parts so far */
-    bool lead = false;       /* undefined parts came first */
+    bool lead = false; /* undefined parts came first */
     for (size_t i = 0; i < n; i++) {
         cv *p = v->u.list.v[i];
         const char *w = i > 0 ? p->ws : NULL;
@@ -1422,8 +1434,9 @@ r_concat(rctx *r, cv *v)
         return r->undef;
     }
     const char *tail = pend;
-    if (k == 1 && !(is_scalar(parts[0]->kind) &&
-                      ((lead && ws[0] != NULL) || tail != NULL))) {
+    if (k == 1
+        && !(is_scalar(parts[0]->kind)
+            && ((lead && ws[0] != NULL) || tail != NULL))) {
         return parts[0];
     }
     int kind = parts[0]->kind;
@@ -1546,6 +1559,13 @@ r_merge(rctx *r, cv *v)
     return acc ? acc : r->undef;
 }
 
+/* is_clean -- a resolved value with no CV_UNDEF anywhere below it. */
+static bool
+is_clean(const cv *v)
+{
+    return is_scalar(v->kind) || v->resolving == 2;
+}
+
 static cv *
 r_val(rctx *r, cv *v)
 {
@@ -1553,26 +1573,38 @@ r_val(rctx *r, cv *v)
         return v->res;
     }
     switch (v->kind) {
-    case CV_OBJ:
+    case CV_OBJ: {
+        bool clean = true;
         for (size_t i = 0; i < v->u.obj.n; i++) {
             cv *x = r_val(r, v->u.obj.f[i].val);
             if (x == NULL) {
                 return NULL;
             }
             v->u.obj.f[i].val = x;
+            clean = clean && is_clean(x);
         }
         v->res = v;
+        if (clean) { /* nothing to compact below: compact() skips it */
+            v->resolving = 2;
+        }
         return v;
-    case CV_LIST:
+    }
+    case CV_LIST: {
+        bool clean = true;
         for (size_t i = 0; i < v->u.list.n; i++) {
             cv *x = r_val(r, v->u.list.v[i]);
             if (x == NULL) {
                 return NULL;
             }
             v->u.list.v[i] = x;
+            clean = clean && is_clean(x);
         }
         v->res = v;
+        if (clean) {
+            v->resolving = 2;
+        }
         return v;
+    }
     case CV_SUBST:
     case CV_CONCAT:
     case CV_MERGE:
@@ -1614,7 +1646,7 @@ r_val(rctx *r, cv *v)
 static akt_err
 compact(rctx *r, cv *v, int depth)
 {
-    if (v->resolving == 2) { /* shared and already done */
+    if (v->resolving == 2 || is_scalar(v->kind)) { /* clean, or done */
         return AKT_OK;
     }
     if (depth > CFG_MAX_WALK) {
