@@ -1196,7 +1196,9 @@ r_lookup(rctx *r, const cfg_str *p1, size_t n1, const cfg_str *p2, size_t n2)
             if (v == NULL) {
                 return NULL;
             }
-            f->val = v;
+            if (f->val != v) { /* never write to a shared, resolved tree */
+                f->val = v;
+            }
         }
         cur = f->val;
         if (cur->kind == CV_UNDEF) {
