@@ -809,8 +809,8 @@ sema_check(ast_file *files)
     }
     for (ast_file *f = files; f; f = f->next) {
         char *stem = aktc_file_stem(f->base);
-        static const char *const file_fns[] = {"types", "register_types"};
-        for (int i = 0; i < 2; i++) {
+        static const char *const file_fns[] = {"types", "register_types", "register"};
+        for (int i = 0; i < 3; i++) {
             char *id = ast_printf("%s_%s_%s", f->prefix, stem, file_fns[i]);
             claim_cname(&S, f, f->pkg_loc, id, "file '%s'", f->base);
             free(id);

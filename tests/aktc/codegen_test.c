@@ -125,6 +125,21 @@ START_TEST(register_types_fills_a_registry)
 }
 END_TEST
 
+static akt_err
+count_type(const akt_type *t, void *arg)
+{
+    (void)t;
+    return ++*(int *)arg == 3 ? AKT_EEXIST : AKT_OK;
+}
+
+START_TEST(register_with_a_callback_stops_at_an_error)
+{
+    int n = 0;
+    ck_assert_int_eq(corpus_all_alltypes_register(count_type, &n), AKT_EEXIST);
+    ck_assert_int_eq(n, 3);
+}
+END_TEST
+
 START_TEST(field_tables_describe_the_structs)
 {
     const akt_type *t = &corpus_all_defaults_desc;
@@ -1003,6 +1018,7 @@ codegen_suite(void)
     TCase *t = tcase_create("descriptors");
     tcase_add_test(t, type_ids_are_fnv1a_of_the_qualified_name);
     tcase_add_test(t, register_types_fills_a_registry);
+    tcase_add_test(t, register_with_a_callback_stops_at_an_error);
     tcase_add_test(t, field_tables_describe_the_structs);
     tcase_add_test(t, enum_names_and_tables);
     suite_add_tcase(s, t);

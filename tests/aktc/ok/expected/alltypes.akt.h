@@ -535,6 +535,12 @@ extern const akt_type *const corpus_all_alltypes_types[];
  * or id). */
 akt_err corpus_all_alltypes_register_types(akt_registry *reg);
 
+/* corpus_all_alltypes_register -- call reg(type, arg) for each type of
+ * corpus_all_alltypes_types (for registries other than akt_registry);
+ * stops at and returns the first error. */
+akt_err corpus_all_alltypes_register(
+    akt_err (*reg)(const akt_type *type, void *arg), void *arg);
+
 #ifdef __cplusplus
 }
 #endif

@@ -210,3 +210,16 @@ corpus_common_common_register_types(akt_registry *reg)
     }
     return AKT_OK;
 }
+
+akt_err
+corpus_common_common_register(
+    akt_err (*reg)(const akt_type *type, void *arg), void *arg)
+{
+    for (size_t i = 0; corpus_common_common_types[i] != NULL; i++) {
+        akt_err err = reg(corpus_common_common_types[i], arg);
+        if (err != AKT_OK) {
+            return err;
+        }
+    }
+    return AKT_OK;
+}

@@ -107,6 +107,12 @@ extern const akt_type *const corpus_common_common_types[];
  * or id). */
 akt_err corpus_common_common_register_types(akt_registry *reg);
 
+/* corpus_common_common_register -- call reg(type, arg) for each type of
+ * corpus_common_common_types (for registries other than akt_registry);
+ * stops at and returns the first error. */
+akt_err corpus_common_common_register(
+    akt_err (*reg)(const akt_type *type, void *arg), void *arg);
+
 #ifdef __cplusplus
 }
 #endif

@@ -530,3 +530,16 @@ demo_greeter_register_types(akt_registry *reg)
     }
     return AKT_OK;
 }
+
+akt_err
+demo_greeter_register(
+    akt_err (*reg)(const akt_type *type, void *arg), void *arg)
+{
+    for (size_t i = 0; demo_greeter_types[i] != NULL; i++) {
+        akt_err err = reg(demo_greeter_types[i], arg);
+        if (err != AKT_OK) {
+            return err;
+        }
+    }
+    return AKT_OK;
+}

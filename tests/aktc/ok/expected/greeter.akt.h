@@ -215,6 +215,12 @@ extern const akt_type *const demo_greeter_types[];
  * or id). */
 akt_err demo_greeter_register_types(akt_registry *reg);
 
+/* demo_greeter_register -- call reg(type, arg) for each type of
+ * demo_greeter_types (for registries other than akt_registry);
+ * stops at and returns the first error. */
+akt_err demo_greeter_register(
+    akt_err (*reg)(const akt_type *type, void *arg), void *arg);
+
 #ifdef __cplusplus
 }
 #endif
