@@ -659,6 +659,85 @@ START_TEST(blocking_dispatcher_keeps_blocked_handlers_off_the_default_pool)
 }
 END_TEST
 
+/* forwarder: forwards Int to the ref in its behaviour arg; stops a
+ * non-child on Ctl (must fail with EINVAL) */
+static akt_err
+fwd_int(void *state, akt_ctx *ctx, const void *msg)
+{
+    return akt_forward(ctx, *(const akt_ref *)akt_ctx_behavior_arg(ctx));
+}
+
+static akt_err
+fwd_ctl(void *state, akt_ctx *ctx, const void *msg)
+{
+    akt_ref other = *(const akt_ref *)akt_ctx_behavior_arg(ctx);
+    akt_err rc = akt_ctx_stop(ctx, other);            /* not a child */
+    akt_err rc2 = akt_ctx_watch(ctx, akt_ctx_self(ctx)); /* itself */
+    akt_ref parent = akt_ctx_parent(ctx);
+    char path[64];
+    akt_ref_path(parent, path, sizeof path);
+    bool parent_ok = strcmp(path, "akt://fwd/user") == 0;
+    bool sys_ok = akt_ctx_system(ctx) == akt_ref_system(other);
+    return akt_reply(ctx, t_int(rc == AKT_EINVAL && rc2 == AKT_EINVAL && parent_ok && sys_ok));
+}
+static const akt_handler fwd_handlers[] = {{&t_int_type, fwd_int}, {&t_ctl_type, fwd_ctl}};
+static const akt_behavior fwd_beh = {"fwd", fwd_handlers, 2, NULL};
+
+START_TEST(forward_keeps_the_original_sender)
+{
+    akt_system *sys = sys_default("fwd");
+    static akt_ref echo;
+    ck_assert_int_eq(akt_spawn(sys, &echo_props, "echo", &echo), AKT_OK);
+    akt_props fp = {.behavior = &fwd_beh, .behavior_arg = &echo};
+    akt_ref f;
+    ck_assert_int_eq(akt_spawn(sys, &fp, "f", &f), AKT_OK);
+    /* the echo answers the asker directly */
+    ck_assert_int_eq(ask_v(f, 9), 10);
+    akt_future *fu;
+    ck_assert_int_eq(akt_ask(f, t_ctl(0), AKT_SEC(10), &fu), AKT_OK);
+    void *r;
+    ck_assert_int_eq(akt_future_wait(fu, AKT_SEC(10), &r), AKT_OK);
+    ck_assert_int_eq(((t_Int *)r)->v, 1);
+    akt_msg_free(r);
+    akt_future_release(fu);
+    t_teardown(sys, live0);
+}
+END_TEST
+
+static akt_err
+replier_int(void *state, akt_ctx *ctx, const void *msg)
+{
+    return akt_reply(ctx, t_int(1)); /* no sender: dead letter, AKT_OK */
+}
+static const akt_handler replier_handlers[] = {{&t_int_type, replier_int}};
+static const akt_behavior replier_beh = {"replier", replier_handlers, 1, NULL};
+
+START_TEST(reply_without_a_sender_is_a_dead_letter)
+{
+    akt_system *sys = sys_default("nosender");
+    akt_props p = {.behavior = &replier_beh};
+    akt_ref a;
+    ck_assert_int_eq(akt_spawn(sys, &p, "a", &a), AKT_OK);
+    ck_assert_int_eq(akt_tell(a, t_int(0), AKT_REF_NONE), AKT_OK);
+    ck_assert_int_eq(akt_poison_pill(a), AKT_OK);
+    t_await_stop(a);
+    ck_assert_uint_eq(akt_system_dead_letters(sys), 1);
+    t_teardown(sys, live0);
+}
+END_TEST
+
+START_TEST(system_actors_live_under_the_system_guardian)
+{
+    akt_system *sys = sys_default("sysg");
+    akt_ref a, b;
+    ck_assert_int_eq(akt_system_spawn_system(sys, &echo_props, "svc", &a), AKT_OK);
+    ck_assert_int_eq(akt_lookup(sys, "/system/svc", &b), AKT_OK);
+    ck_assert(akt_ref_equal(a, b));
+    ck_assert_int_eq(ask_v(a, 1), 2);
+    t_teardown(sys, live0);
+}
+END_TEST
+
 Suite *
 actor_suite(void)
 {
@@ -689,6 +768,9 @@ actor_suite(void)
     tcase_add_test(tc, calling_thread_dispatcher_runs_on_the_senders_thread);
     tcase_add_test(tc, pinned_dispatcher_gives_the_actor_its_own_thread);
     tcase_add_test(tc, blocking_dispatcher_keeps_blocked_handlers_off_the_default_pool);
+    tcase_add_test(tc, forward_keeps_the_original_sender);
+    tcase_add_test(tc, reply_without_a_sender_is_a_dead_letter);
+    tcase_add_test(tc, system_actors_live_under_the_system_guardian);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -226,6 +226,11 @@ AKT_API akt_err akt_system_stats(const akt_system *sys, akt_system_stats_t *out)
 AKT_API akt_err akt_spawn(akt_system *sys, const akt_props *props,
     const char *name, akt_ref *out);
 
+/* akt_system_spawn_system -- as akt_spawn, under the /system guardian (for
+ * libakt's own subsystems: remoting, cluster, persistence). */
+AKT_API akt_err akt_system_spawn_system(akt_system *sys, const akt_props *props,
+    const char *name, akt_ref *out);
+
 /* akt_lookup -- the live actor at path ("/user/a/b" or
  * "akt://sys/user/a/b"); AKT_ENOENT when none. */
 AKT_API akt_err akt_lookup(akt_system *sys, const char *path, akt_ref *out);

@@ -359,6 +359,18 @@ akt_spawn(akt_system *sys, const akt_props *props, const char *name, akt_ref *ou
 }
 
 akt_err
+akt_system_spawn_system(akt_system *sys, const akt_props *props, const char *name, akt_ref *out)
+{
+    if (sys == NULL) {
+        return AKT_EINVAL;
+    }
+    if (atomic_load_explicit(&sys->terminating, memory_order_acquire)) {
+        return AKT_ECLOSED;
+    }
+    return akti_spawn(sys, sys->system_g, props, name, 0, out);
+}
+
+akt_err
 akt_ctx_spawn(akt_ctx *ctx, const akt_props *props, const char *name, akt_ref *out)
 {
     if (ctx == NULL) {
