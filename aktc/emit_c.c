@@ -1275,18 +1275,18 @@ write_file(const char *path, const sb *b)
     /* Leave an identical file untouched so build systems see no change. */
     FILE *fp = fopen(path, "rb");
     if (fp) {
-        bool same = true;
-        size_t i = 0;
-        int ch;
-        while ((ch = fgetc(fp)) != EOF) {
-            if (i >= b->len || (unsigned char)b->s[i] != ch) {
+        bool same = fseek(fp, 0, SEEK_END) == 0 && ftell(fp) == (long)b->len
+                    && fseek(fp, 0, SEEK_SET) == 0;
+        char chunk[65536];
+        for (size_t off = 0; same && off < b->len;) {
+            size_t n = fread(chunk, 1, sizeof chunk, fp);
+            if (n == 0 || off + n > b->len || memcmp(chunk, b->s + off, n) != 0) {
                 same = false;
-                break;
             }
-            i++;
+            off += n;
         }
         fclose(fp);
-        if (same && i == b->len) {
+        if (same) {
             return 0;
         }
     }
