@@ -612,6 +612,14 @@ START_TEST(override_is_the_code_layer_and_leaves_the_original_alone)
     ck_assert_int_eq(
         akt_config_override(base, "a..b", "1", &o1, &err), AKT_EINVAL);
     ck_assert_ptr_null(o1);
+    ck_assert_int_eq(
+        akt_config_override(base, "n", "1, m = 2", &o1, &err), AKT_EINVAL);
+    ck_assert_ptr_null(o1);
+    ck_assert_int_eq(
+        akt_config_override(base, "n", "\"open", &o1, &err), AKT_ESYNTAX);
+    ck_assert_str_eq(err.message,
+        "code:1:5: error: unterminated quoted string: expected '\"' before "
+        "the end of the line");
     akt_config_release(base);
     akt_config_release(o2);
     akt_config_release(o3);

@@ -311,7 +311,8 @@ akt_config_override(const akt_config *cfg, const char *path,
     cv *val = tree;
     for (size_t i = 0; rc == AKT_OK && i < pn; i++) {
         cfg_field *f = akti_cfg_obj_find(val, el[i].s, el[i].n);
-        if (f == NULL) { /* the value text ended the key (e.g. "1, x=2") */
+        if (f == NULL || val->u.obj.n != 1) {
+            /* the value text set more than the key ("1, x = 2") */
             rc = akti_cfg_errorf(err, AKT_EINVAL, "code", 0, 0,
                 "override of '%s': the value is not one HOCON value", path);
             break;
