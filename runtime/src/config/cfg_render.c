@@ -11,7 +11,7 @@
 
 #include "config/cfg.h"
 
-#define RENDER_MAX       (256u << 20) /* bytes; beyond is a substitution bomb */
+#define RENDER_MAX       (64u << 20) /* bytes; beyond is a substitution bomb */
 #define RENDER_MAX_DEPTH 1000
 
 typedef struct sb {
