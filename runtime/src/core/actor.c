@@ -1097,9 +1097,7 @@ deliver(akt_cell *c, akti_msg *m)
         akti_dead_letter(c->sys, self_ref(c), akti_msg_hdr(akt_msg_retain(ctx.body)), AKT_EUNHANDLED);
         return;
     }
-    c->flags |= CELL_F_IN_HANDLER;
     akt_err rc = fn(c->state, &ctx, ctx.body);
-    c->flags &= (uint8_t)~CELL_F_IN_HANDLER;
     if (rc != AKT_OK) {
         if (ctx.reason[0] && c->sys->set.loglevel >= 3) {
             fprintf(stderr, "akt: actor failed: %s (%s)\n", ctx.reason, akt_err_name(rc));

@@ -131,23 +131,26 @@ typedef struct akt_cell akt_cell;
 /* The cell header is shared by actors and promises: the fields up to
  * `kind` are what any sender reads. */
 struct akt_cell {
-    /* producer side */
+    /* line 0: what senders touch. mq_in and stub take producers' writes,
+     * sched their CAS; uid, kind, sys, disp, mbx are read on every send. */
     _Atomic(akti_msg *) mq_in;     /* Vyukov MPSC: producer end */
     _Atomic(akti_msg *) sys_in;    /* Treiber stack of system messages */
     _Atomic uint64_t uid;          /* 0: no live incarnation */
     _Atomic uint32_t sched;        /* 1 while queued or running */
     uint8_t kind;                  /* AKTI_CELL_*; type-stable per slot */
-    uint8_t life;                  /* LIFE_*; consumer-private */
     uint8_t mbox_kind;             /* akt_mailbox_kind of this incarnation */
-    uint8_t flags;                 /* CELL_F_* consumer-private */
+    uint16_t spare_;
     akt_system *sys;
     akti_dispatcher *disp;
     _Atomic(akti_mbox_ext *) mbx;  /* bounded/priority/control: extra state,
                                       kept until akt_system_free */
-    /* consumer side */
-    akti_msg *mq_out;              /* Vyukov consumer end */
     _Atomic(akti_msg *) stub;      /* Vyukov stub node (only `next`) */
-    _Atomic(akt_cell *) run_next;  /* intrusive link in run queues / free list */
+    /* line 1 on: the consumer side (the thread holding sched) */
+    akti_msg *mq_out;              /* Vyukov consumer end */
+    _Atomic(akt_cell *) run_next;  /* intrusive link in run queues */
+    uint8_t life;                  /* LIFE_* */
+    uint8_t flags;                 /* CELL_F_* */
+    uint32_t nchildren;
     void *state;
     const akt_behavior *beh;
     const void *beh_arg;
@@ -156,13 +159,13 @@ struct akt_cell {
     akt_cell *first_child;         /* circular list, spawn order; the slab
                                       free list links through it */
     akt_cell *sib_next, *sib_prev;
-    uint32_t nchildren;
     uint32_t slot : 24;            /* index in sys->slot_tab (constant) */
     uint32_t cls : 8;              /* slab class (constant) */
     char *name;                    /* NULL: auto name from slot */
     akti_cell_ext *ext;            /* rare state, allocated on demand */
     /* state follows when it fits the slab class */
 };
+
 
 /* Stub punning: the Vyukov queue links through akti_msg.next, which is the
  * first member of akti_msg; the stub is just that member. */
@@ -171,7 +174,6 @@ struct akt_cell {
 enum {
     CELL_F_STATE_INLINE = 1u << 0,
     CELL_F_TERMINATE_REQ = 1u << 1, /* stop after the current message */
-    CELL_F_IN_HANDLER = 1u << 2,
     CELL_F_SYSTEM = 1u << 3,        /* under /system or a guardian */
     CELL_F_STARTED = 1u << 4,       /* pre_start succeeded: post_stop due */
 };
@@ -366,12 +368,15 @@ struct akt_system {
     char *name;
     akt_config *cfg;
     akti_settings set;
-    _Atomic uint64_t next_uid;
     _Atomic uint32_t terminating;  /* terminate called */
-    _Atomic uint32_t terminated;   /* futex word: 1 when all stopped */
-    _Atomic uint64_t dead_letters;
+    _Atomic uint32_t terminated;   /* futex word: 1 when all stopped; read
+                                      on every send: keep it off the
+                                      counters' lines below */
+    _Alignas(AKTI_CACHELINE) _Atomic uint64_t next_uid;
+    _Alignas(AKTI_CACHELINE) _Atomic uint64_t dead_letters;
     _Atomic int64_t live_actors;
     _Atomic int64_t live_promises;
+    char pad_after_counters_[AKTI_CACHELINE];
     pthread_mutex_t dl_mu;
     akt_dead_letter_fn dl_fn;
     void *dl_arg;

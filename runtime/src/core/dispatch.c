@@ -93,18 +93,22 @@ typedef struct worker {
 } worker;
 
 struct pool {
+    /* read-mostly */
     akti_dispatcher base;
     worker **w;
     int n;
     int spin;
-    _Atomic uint32_t nparked;
-    _Atomic uint32_t nspinning; /* idle workers polling for work */
     int max_spinning;
     _Atomic uint32_t stopping;
-    pthread_mutex_t inj_mu;
+    _Atomic uint32_t started;
+    /* written by idle workers */
+    _Alignas(AKTI_CACHELINE) _Atomic uint32_t nparked;
+    _Atomic uint32_t nspinning; /* idle workers polling for work */
+    /* the injection queue */
+    _Alignas(AKTI_CACHELINE) pthread_mutex_t inj_mu;
     akt_cell *inj_head, *inj_tail;
     _Atomic uint32_t inj_len;
-    _Atomic uint32_t started;
+    char pad_[AKTI_CACHELINE];
 };
 
 static _Thread_local worker *tls_worker;

@@ -85,17 +85,20 @@ vnonempty(akt_cell *c)
 }
 
 /* Pop, waiting out a half-done push (the producer is between its exchange
- * and its link store: a few instructions). */
+ * and its link store: a few instructions) -- but only briefly: a producer
+ * preempted there would make us spin for a time slice. Then NULL; the run
+ * ends, and its release re-check (mq_in != stub) schedules the cell again. */
 static akti_msg *
 vpop_wait(akt_cell *c)
 {
-    for (;;) {
+    for (int i = 0; i < 64; i++) {
         akti_msg *m = vpop(c);
         if (m != NULL || !vnonempty(c)) {
             return m;
         }
         akti_cpu_relax();
     }
+    return NULL;
 }
 
 /* --- system messages --------------------------------------------------- */
