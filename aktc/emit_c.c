@@ -319,62 +319,60 @@ akt_kind_name(const ast_type *t)
     return "AKT_KIND_NONE";
 }
 
-/* Statement(s) that encode value expression v (of type t) to `out`,
- * returning on error; indent is the current indentation. */
-static void
-enc_value(sb *b, needs *nd, const ast_type *t, const char *v, const char *ind,
-    bool is_field_ptr)
+/* The call that encodes value expression v (of type t) to `out`. */
+static char *
+enc_call(needs *nd, const ast_type *t, const char *v, bool is_field_ptr)
 {
-    const char *call = NULL;
-    char *tmp = NULL;
     switch (t->kind) {
     case TY_BOOL:
-        tmp = ast_printf("akt_mp_put_bool(out, %s)", v);
-        break;
+        return ast_printf("akt_mp_put_bool(out, %s)", v);
     case TY_INT8:
     case TY_INT16:
     case TY_INT32:
     case TY_INT64:
-        tmp = ast_printf("akt_mp_put_int(out, %s)", v);
-        break;
+        return ast_printf("akt_mp_put_int(out, %s)", v);
     case TY_UINT8:
     case TY_UINT16:
     case TY_UINT32:
     case TY_UINT64:
-        tmp = ast_printf("akt_mp_put_uint(out, %s)", v);
-        break;
+        return ast_printf("akt_mp_put_uint(out, %s)", v);
     case TY_FLOAT32:
-        tmp = ast_printf("akt_mp_put_f32(out, %s)", v);
-        break;
+        return ast_printf("akt_mp_put_f32(out, %s)", v);
     case TY_FLOAT64:
-        tmp = ast_printf("akt_mp_put_f64(out, %s)", v);
-        break;
+        return ast_printf("akt_mp_put_f64(out, %s)", v);
     case TY_STRING:
-        tmp = ast_printf("akt_mp_put_str(out, %s.ptr, %s.len)", v, v);
-        break;
+        return ast_printf("akt_mp_put_str(out, %s.ptr, %s.len)", v, v);
     case TY_BYTES:
-        tmp = ast_printf("akt_mp_put_bin(out, %s.ptr, %s.len)", v, v);
-        break;
+        return ast_printf("akt_mp_put_bin(out, %s.ptr, %s.len)", v, v);
     case TY_REF:
-        tmp = ast_printf("akt_mp_put_ref(out, %s)", v);
-        break;
+        return ast_printf("akt_mp_put_ref(out, %s)", v);
     case TY_NAMED:
         if (is_enum(t)) {
-            tmp = ast_printf("akt_mp_put_int(out, %s)", v);
-        } else if (is_field_ptr) {
-            nd->enc_message = true;
-            tmp = ast_printf("enc_message(&%s_desc, &%s_default, %s, out)",
-                t->decl->snake, t->decl->snake, v);
-        } else {
-            tmp = ast_printf("%s_desc.encode(&%s, out)", t->decl->snake, v);
+            return ast_printf("akt_mp_put_int(out, %s)", v);
         }
-        break;
+        if (is_field_ptr) {
+            nd->enc_message = true;
+            return ast_printf("enc_message(&%s_desc, &%s_default, %s, out)", t->decl->snake,
+                t->decl->snake, v);
+        }
+        return ast_printf("%s_desc.encode(&%s, out)", t->decl->snake, v);
     default:
-        break;
+        return ast_strdup("AKT_EINTERNAL");
     }
-    call = tmp;
-    sb_printf(b, "%sif ((err = %s) != AKT_OK) {\n%s    return err;\n%s}\n", ind, call, ind, ind);
-    free(tmp);
+}
+
+/* `if ((err = a) != AKT_OK || (err = b) != AKT_OK) return err;` over the
+ * NULL-terminated calls, which it frees. */
+static void
+enc_stmt(sb *b, const char *ind, char **calls)
+{
+    sb_printf(b, "%sif ((err = %s) != AKT_OK", ind, calls[0]);
+    free(calls[0]);
+    for (int i = 1; calls[i]; i++) {
+        sb_printf(b, "\n%s    || (err = %s) != AKT_OK", ind, calls[i]);
+        free(calls[i]);
+    }
+    sb_printf(b, ") {\n%s    return err;\n%s}\n", ind, ind);
 }
 
 /* Statement(s) decoding one value of t into lvalue `dst`. */
@@ -762,31 +760,30 @@ emit_encode(sb *b, needs *nd, const ast_decl *d)
             }
             ind = "        ";
         }
-        char *key = ast_printf("%" PRIu64 "u", f->number);
-        sb_printf(b, "%sif ((err = akt_mp_put_uint(out, %s)) != AKT_OK) {\n%s    return err;\n%s}\n",
-            ind, key, ind, ind);
-        free(key);
+        char *key = ast_printf("akt_mp_put_uint(out, %" PRIu64 "u)", f->number);
         if (t->kind == TY_LIST || t->kind == TY_MAP) {
             sb_printf(b, "%sif (m->%s.len > UINT32_MAX) {\n%s    return AKT_ETOOBIG;\n%s}\n", ind,
                 f->name, ind, ind);
-            sb_printf(b, "%sif ((err = akt_mp_put_%s(out, (uint32_t)m->%s.len)) != AKT_OK) {\n"
-                         "%s    return err;\n%s}\n",
-                ind, t->kind == TY_LIST ? "array" : "map", f->name, ind, ind);
+            char *calls[] = {key,
+                ast_printf("akt_mp_put_%s(out, (uint32_t)m->%s.len)",
+                    t->kind == TY_LIST ? "array" : "map", f->name),
+                NULL};
+            enc_stmt(b, ind, calls);
             sb_printf(b, "%sfor (size_t i = 0; i < m->%s.len; i++) {\n", ind, f->name);
             char *ind2 = ast_printf("%s    ", ind);
-            if (t->kind == TY_MAP) {
-                char *k = ast_printf("m->%s.keys[i]", f->name);
-                enc_value(b, nd, t->key, k, ind2, false);
-                free(k);
-            }
             char *v = ast_printf("m->%s.%s[i]", f->name, t->kind == TY_MAP ? "values" : "items");
-            enc_value(b, nd, t->elem, v, ind2, false);
+            char *k = t->kind == TY_MAP ? ast_printf("m->%s.keys[i]", f->name) : NULL;
+            char *elem[] = {k ? enc_call(nd, t->key, k, false) : enc_call(nd, t->elem, v, false),
+                k ? enc_call(nd, t->elem, v, false) : NULL, NULL};
+            enc_stmt(b, ind2, elem);
+            free(k);
             free(v);
             free(ind2);
             sb_printf(b, "%s}\n", ind);
         } else {
             char *v = ast_printf("m->%s", f->name);
-            enc_value(b, nd, t, v, ind, true);
+            char *calls[] = {key, enc_call(nd, t, v, true), NULL};
+            enc_stmt(b, ind, calls);
             free(v);
         }
         if (f->optional) {
@@ -810,35 +807,39 @@ emit_decode(sb *out, needs *nd, const ast_decl *d)
                "        switch (key) {\n");
     for (const ast_field *f = d->fields; f; f = f->next) {
         const ast_type *t = f->type;
-        sb_printf(b, "        case %" PRIu64 ": /* %s */\n", f->number, f->name);
         if (t->kind == TY_LIST || t->kind == TY_MAP) {
             bool map = t->kind == TY_MAP;
+            const char *items = map ? "values" : "items";
             nd->dec_array = true;
-            sb_printf(b, "            {\n                uint32_t len = 0;\n"
-                         "                if (akt_mp_enter(r) == AKT_OK && akt_mp_get_%s(r, &len) == AKT_OK) {\n",
+            sb_printf(b, "        case %" PRIu64 ": { /* %s */\n", f->number, f->name);
+            sb_printf(b, "            uint32_t len = 0;\n"
+                         "            if (akt_mp_enter(r) == AKT_OK && akt_mp_get_%s(r, &len) == AKT_OK) {\n",
                 map ? "map" : "array");
             if (map) {
-                sb_printf(b, "                    m->%s.keys = dec_array(r, arena, len, sizeof *m->%s.keys,\n"
-                             "                        _Alignof(%s));\n",
+                sb_printf(b, "                m->%s.keys = dec_array(r, arena, len, sizeof *m->%s.keys,\n"
+                             "                    _Alignof(%s));\n",
                     f->name, f->name, c_value_type(t->key));
             }
-            sb_printf(b, "                    m->%s.%s = dec_array(r, arena, len, sizeof *m->%s.%s,\n"
-                         "                        _Alignof(%s));\n",
-                f->name, map ? "values" : "items", f->name, map ? "values" : "items",
-                c_value_type(t->elem));
-            sb_printf(b, "                    m->%s.len = r->err == AKT_OK ? len : 0;\n", f->name);
-            sb_printf(b, "                    for (uint32_t j = 0; j < m->%s.len && r->err == AKT_OK; j++) {\n",
+            sb_printf(b, "                m->%s.%s = dec_array(r, arena, len, sizeof *m->%s.%s,\n"
+                         "                    _Alignof(%s));\n",
+                f->name, items, f->name, items, c_value_type(t->elem));
+            sb_printf(b, "                m->%s.len = r->err == AKT_OK ? len : 0;\n", f->name);
+            sb_printf(b, "                for (uint32_t j = 0; j < m->%s.len && r->err == AKT_OK; j++) {\n",
                 f->name);
             if (map) {
                 char *k = ast_printf("m->%s.keys[j]", f->name);
-                dec_value(b, nd, t->key, k, "                        ", false);
+                dec_value(b, nd, t->key, k, "                    ", false);
                 free(k);
             }
-            char *v = ast_printf("m->%s.%s[j]", f->name, map ? "values" : "items");
-            dec_value(b, nd, t->elem, v, "                        ", false);
+            char *v = ast_printf("m->%s.%s[j]", f->name, items);
+            dec_value(b, nd, t->elem, v, "                    ", false);
             free(v);
-            sb_puts(b, "                    }\n                }\n                akt_mp_leave(r);\n            }\n");
-        } else if (f->optional) {
+            sb_puts(b, "                }\n            }\n            akt_mp_leave(r);\n"
+                       "            break;\n        }\n");
+            continue;
+        }
+        sb_printf(b, "        case %" PRIu64 ": /* %s */\n", f->number, f->name);
+        if (f->optional) {
             char *v = ast_printf("m->%s", f->name);
             sb_puts(b, "            if (akt_mp_peek(r) == AKT_MP_NIL) {\n"
                        "                akt_mp_get_nil(r); /* nil: absent */\n"

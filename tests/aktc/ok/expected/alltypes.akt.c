@@ -277,94 +277,68 @@ corpus_all_scalars_enc(const void *obj, akt_buf *out)
         return err;
     }
     /* 1: flag */
-    if ((err = akt_mp_put_uint(out, 1u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_bool(out, m->flag)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 1u)) != AKT_OK
+        || (err = akt_mp_put_bool(out, m->flag)) != AKT_OK) {
         return err;
     }
     /* 2: i8 */
-    if ((err = akt_mp_put_uint(out, 2u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_int(out, m->i8)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 2u)) != AKT_OK
+        || (err = akt_mp_put_int(out, m->i8)) != AKT_OK) {
         return err;
     }
     /* 3: i16 */
-    if ((err = akt_mp_put_uint(out, 3u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_int(out, m->i16)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 3u)) != AKT_OK
+        || (err = akt_mp_put_int(out, m->i16)) != AKT_OK) {
         return err;
     }
     /* 4: i32 */
-    if ((err = akt_mp_put_uint(out, 4u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_int(out, m->i32)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 4u)) != AKT_OK
+        || (err = akt_mp_put_int(out, m->i32)) != AKT_OK) {
         return err;
     }
     /* 5: i64 */
-    if ((err = akt_mp_put_uint(out, 5u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_int(out, m->i64)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 5u)) != AKT_OK
+        || (err = akt_mp_put_int(out, m->i64)) != AKT_OK) {
         return err;
     }
     /* 6: u8 */
-    if ((err = akt_mp_put_uint(out, 6u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_uint(out, m->u8)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 6u)) != AKT_OK
+        || (err = akt_mp_put_uint(out, m->u8)) != AKT_OK) {
         return err;
     }
     /* 7: u16 */
-    if ((err = akt_mp_put_uint(out, 7u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_uint(out, m->u16)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 7u)) != AKT_OK
+        || (err = akt_mp_put_uint(out, m->u16)) != AKT_OK) {
         return err;
     }
     /* 8: u32 */
-    if ((err = akt_mp_put_uint(out, 8u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_uint(out, m->u32)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 8u)) != AKT_OK
+        || (err = akt_mp_put_uint(out, m->u32)) != AKT_OK) {
         return err;
     }
     /* 9: u64 */
-    if ((err = akt_mp_put_uint(out, 9u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_uint(out, m->u64)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 9u)) != AKT_OK
+        || (err = akt_mp_put_uint(out, m->u64)) != AKT_OK) {
         return err;
     }
     /* 10: f32 */
-    if ((err = akt_mp_put_uint(out, 10u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_f32(out, m->f32)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 10u)) != AKT_OK
+        || (err = akt_mp_put_f32(out, m->f32)) != AKT_OK) {
         return err;
     }
     /* 11: f64 */
-    if ((err = akt_mp_put_uint(out, 11u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_f64(out, m->f64)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 11u)) != AKT_OK
+        || (err = akt_mp_put_f64(out, m->f64)) != AKT_OK) {
         return err;
     }
     /* 12: text */
-    if ((err = akt_mp_put_uint(out, 12u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_str(out, m->text.ptr, m->text.len)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 12u)) != AKT_OK
+        || (err = akt_mp_put_str(out, m->text.ptr, m->text.len)) != AKT_OK) {
         return err;
     }
     /* 13: blob */
-    if ((err = akt_mp_put_uint(out, 13u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_bin(out, m->blob.ptr, m->blob.len)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 13u)) != AKT_OK
+        || (err = akt_mp_put_bin(out, m->blob.ptr, m->blob.len)) != AKT_OK) {
         return err;
     }
     return AKT_OK;
@@ -572,100 +546,74 @@ corpus_all_defaults_enc(const void *obj, akt_buf *out)
         return err;
     }
     /* 1: answer */
-    if ((err = akt_mp_put_uint(out, 1u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_int(out, m->answer)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 1u)) != AKT_OK
+        || (err = akt_mp_put_int(out, m->answer)) != AKT_OK) {
         return err;
     }
     /* 2: small */
-    if ((err = akt_mp_put_uint(out, 2u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_int(out, m->small)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 2u)) != AKT_OK
+        || (err = akt_mp_put_int(out, m->small)) != AKT_OK) {
         return err;
     }
     /* 3: big */
-    if ((err = akt_mp_put_uint(out, 3u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_uint(out, m->big)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 3u)) != AKT_OK
+        || (err = akt_mp_put_uint(out, m->big)) != AKT_OK) {
         return err;
     }
     /* 4: ratio */
-    if ((err = akt_mp_put_uint(out, 4u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_f32(out, m->ratio)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 4u)) != AKT_OK
+        || (err = akt_mp_put_f32(out, m->ratio)) != AKT_OK) {
         return err;
     }
     /* 5: pi */
-    if ((err = akt_mp_put_uint(out, 5u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_f64(out, m->pi)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 5u)) != AKT_OK
+        || (err = akt_mp_put_f64(out, m->pi)) != AKT_OK) {
         return err;
     }
     /* 6: greeting */
-    if ((err = akt_mp_put_uint(out, 6u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_str(out, m->greeting.ptr, m->greeting.len)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 6u)) != AKT_OK
+        || (err = akt_mp_put_str(out, m->greeting.ptr, m->greeting.len)) != AKT_OK) {
         return err;
     }
     /* 7: on */
-    if ((err = akt_mp_put_uint(out, 7u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_bool(out, m->on)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 7u)) != AKT_OK
+        || (err = akt_mp_put_bool(out, m->on)) != AKT_OK) {
         return err;
     }
     /* 8: color */
-    if ((err = akt_mp_put_uint(out, 8u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_int(out, m->color)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 8u)) != AKT_OK
+        || (err = akt_mp_put_int(out, m->color)) != AKT_OK) {
         return err;
     }
     /* 9: level */
-    if ((err = akt_mp_put_uint(out, 9u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_int(out, m->level)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 9u)) != AKT_OK
+        || (err = akt_mp_put_int(out, m->level)) != AKT_OK) {
         return err;
     }
     /* 10: maybe */
     if (m->has_maybe) {
-        if ((err = akt_mp_put_uint(out, 10u)) != AKT_OK) {
-            return err;
-        }
-        if ((err = akt_mp_put_int(out, m->maybe)) != AKT_OK) {
+        if ((err = akt_mp_put_uint(out, 10u)) != AKT_OK
+            || (err = akt_mp_put_int(out, m->maybe)) != AKT_OK) {
             return err;
         }
     }
     /* 11: nick */
     if (m->has_nick) {
-        if ((err = akt_mp_put_uint(out, 11u)) != AKT_OK) {
-            return err;
-        }
-        if ((err = akt_mp_put_str(out, m->nick.ptr, m->nick.len)) != AKT_OK) {
+        if ((err = akt_mp_put_uint(out, 11u)) != AKT_OK
+            || (err = akt_mp_put_str(out, m->nick.ptr, m->nick.len)) != AKT_OK) {
             return err;
         }
     }
     /* 12: opt_level */
     if (m->has_opt_level) {
-        if ((err = akt_mp_put_uint(out, 12u)) != AKT_OK) {
-            return err;
-        }
-        if ((err = akt_mp_put_int(out, m->opt_level)) != AKT_OK) {
+        if ((err = akt_mp_put_uint(out, 12u)) != AKT_OK
+            || (err = akt_mp_put_int(out, m->opt_level)) != AKT_OK) {
             return err;
         }
     }
     /* 20: old_count */
-    if ((err = akt_mp_put_uint(out, 20u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_int(out, m->old_count)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 20u)) != AKT_OK
+        || (err = akt_mp_put_int(out, m->old_count)) != AKT_OK) {
         return err;
     }
     return AKT_OK;
@@ -1060,29 +1008,23 @@ corpus_all_nested_enc(const void *obj, akt_buf *out)
         return err;
     }
     /* 1: origin */
-    if ((err = akt_mp_put_uint(out, 1u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = enc_message(&corpus_common_point_desc, &corpus_common_point_default, m->origin, out)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 1u)) != AKT_OK
+        || (err = enc_message(&corpus_common_point_desc, &corpus_common_point_default, m->origin, out)) != AKT_OK) {
         return err;
     }
     /* 2: target */
     if (m->target != NULL) {
-        if ((err = akt_mp_put_uint(out, 2u)) != AKT_OK) {
-            return err;
-        }
-        if ((err = enc_message(&corpus_common_point_desc, &corpus_common_point_default, m->target, out)) != AKT_OK) {
+        if ((err = akt_mp_put_uint(out, 2u)) != AKT_OK
+            || (err = enc_message(&corpus_common_point_desc, &corpus_common_point_default, m->target, out)) != AKT_OK) {
             return err;
         }
     }
     /* 3: numbers */
-    if ((err = akt_mp_put_uint(out, 3u)) != AKT_OK) {
-        return err;
-    }
     if (m->numbers.len > UINT32_MAX) {
         return AKT_ETOOBIG;
     }
-    if ((err = akt_mp_put_array(out, (uint32_t)m->numbers.len)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 3u)) != AKT_OK
+        || (err = akt_mp_put_array(out, (uint32_t)m->numbers.len)) != AKT_OK) {
         return err;
     }
     for (size_t i = 0; i < m->numbers.len; i++) {
@@ -1091,13 +1033,11 @@ corpus_all_nested_enc(const void *obj, akt_buf *out)
         }
     }
     /* 4: names */
-    if ((err = akt_mp_put_uint(out, 4u)) != AKT_OK) {
-        return err;
-    }
     if (m->names.len > UINT32_MAX) {
         return AKT_ETOOBIG;
     }
-    if ((err = akt_mp_put_array(out, (uint32_t)m->names.len)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 4u)) != AKT_OK
+        || (err = akt_mp_put_array(out, (uint32_t)m->names.len)) != AKT_OK) {
         return err;
     }
     for (size_t i = 0; i < m->names.len; i++) {
@@ -1106,13 +1046,11 @@ corpus_all_nested_enc(const void *obj, akt_buf *out)
         }
     }
     /* 5: path */
-    if ((err = akt_mp_put_uint(out, 5u)) != AKT_OK) {
-        return err;
-    }
     if (m->path.len > UINT32_MAX) {
         return AKT_ETOOBIG;
     }
-    if ((err = akt_mp_put_array(out, (uint32_t)m->path.len)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 5u)) != AKT_OK
+        || (err = akt_mp_put_array(out, (uint32_t)m->path.len)) != AKT_OK) {
         return err;
     }
     for (size_t i = 0; i < m->path.len; i++) {
@@ -1121,13 +1059,11 @@ corpus_all_nested_enc(const void *obj, akt_buf *out)
         }
     }
     /* 6: colors */
-    if ((err = akt_mp_put_uint(out, 6u)) != AKT_OK) {
-        return err;
-    }
     if (m->colors.len > UINT32_MAX) {
         return AKT_ETOOBIG;
     }
-    if ((err = akt_mp_put_array(out, (uint32_t)m->colors.len)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 6u)) != AKT_OK
+        || (err = akt_mp_put_array(out, (uint32_t)m->colors.len)) != AKT_OK) {
         return err;
     }
     for (size_t i = 0; i < m->colors.len; i++) {
@@ -1136,13 +1072,11 @@ corpus_all_nested_enc(const void *obj, akt_buf *out)
         }
     }
     /* 7: chunks */
-    if ((err = akt_mp_put_uint(out, 7u)) != AKT_OK) {
-        return err;
-    }
     if (m->chunks.len > UINT32_MAX) {
         return AKT_ETOOBIG;
     }
-    if ((err = akt_mp_put_array(out, (uint32_t)m->chunks.len)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 7u)) != AKT_OK
+        || (err = akt_mp_put_array(out, (uint32_t)m->chunks.len)) != AKT_OK) {
         return err;
     }
     for (size_t i = 0; i < m->chunks.len; i++) {
@@ -1151,83 +1085,65 @@ corpus_all_nested_enc(const void *obj, akt_buf *out)
         }
     }
     /* 8: counts */
-    if ((err = akt_mp_put_uint(out, 8u)) != AKT_OK) {
-        return err;
-    }
     if (m->counts.len > UINT32_MAX) {
         return AKT_ETOOBIG;
     }
-    if ((err = akt_mp_put_map(out, (uint32_t)m->counts.len)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 8u)) != AKT_OK
+        || (err = akt_mp_put_map(out, (uint32_t)m->counts.len)) != AKT_OK) {
         return err;
     }
     for (size_t i = 0; i < m->counts.len; i++) {
-        if ((err = akt_mp_put_str(out, m->counts.keys[i].ptr, m->counts.keys[i].len)) != AKT_OK) {
-            return err;
-        }
-        if ((err = akt_mp_put_int(out, m->counts.values[i])) != AKT_OK) {
+        if ((err = akt_mp_put_str(out, m->counts.keys[i].ptr, m->counts.keys[i].len)) != AKT_OK
+            || (err = akt_mp_put_int(out, m->counts.values[i])) != AKT_OK) {
             return err;
         }
     }
     /* 9: points */
-    if ((err = akt_mp_put_uint(out, 9u)) != AKT_OK) {
-        return err;
-    }
     if (m->points.len > UINT32_MAX) {
         return AKT_ETOOBIG;
     }
-    if ((err = akt_mp_put_map(out, (uint32_t)m->points.len)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 9u)) != AKT_OK
+        || (err = akt_mp_put_map(out, (uint32_t)m->points.len)) != AKT_OK) {
         return err;
     }
     for (size_t i = 0; i < m->points.len; i++) {
-        if ((err = akt_mp_put_int(out, m->points.keys[i])) != AKT_OK) {
-            return err;
-        }
-        if ((err = corpus_common_point_desc.encode(&m->points.values[i], out)) != AKT_OK) {
+        if ((err = akt_mp_put_int(out, m->points.keys[i])) != AKT_OK
+            || (err = corpus_common_point_desc.encode(&m->points.values[i], out)) != AKT_OK) {
             return err;
         }
     }
     /* 10: labels */
-    if ((err = akt_mp_put_uint(out, 10u)) != AKT_OK) {
-        return err;
-    }
     if (m->labels.len > UINT32_MAX) {
         return AKT_ETOOBIG;
     }
-    if ((err = akt_mp_put_map(out, (uint32_t)m->labels.len)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 10u)) != AKT_OK
+        || (err = akt_mp_put_map(out, (uint32_t)m->labels.len)) != AKT_OK) {
         return err;
     }
     for (size_t i = 0; i < m->labels.len; i++) {
-        if ((err = akt_mp_put_uint(out, m->labels.keys[i])) != AKT_OK) {
-            return err;
-        }
-        if ((err = akt_mp_put_str(out, m->labels.values[i].ptr, m->labels.values[i].len)) != AKT_OK) {
+        if ((err = akt_mp_put_uint(out, m->labels.keys[i])) != AKT_OK
+            || (err = akt_mp_put_str(out, m->labels.values[i].ptr, m->labels.values[i].len)) != AKT_OK) {
             return err;
         }
     }
     /* 11: owner */
-    if ((err = akt_mp_put_uint(out, 11u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_ref(out, m->owner)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 11u)) != AKT_OK
+        || (err = akt_mp_put_ref(out, m->owner)) != AKT_OK) {
         return err;
     }
     /* 12: backup */
     if (m->has_backup && !akt_ref_is_none(m->backup)) {
-        if ((err = akt_mp_put_uint(out, 12u)) != AKT_OK) {
-            return err;
-        }
-        if ((err = akt_mp_put_ref(out, m->backup)) != AKT_OK) {
+        if ((err = akt_mp_put_uint(out, 12u)) != AKT_OK
+            || (err = akt_mp_put_ref(out, m->backup)) != AKT_OK) {
             return err;
         }
     }
     /* 13: peers */
-    if ((err = akt_mp_put_uint(out, 13u)) != AKT_OK) {
-        return err;
-    }
     if (m->peers.len > UINT32_MAX) {
         return AKT_ETOOBIG;
     }
-    if ((err = akt_mp_put_array(out, (uint32_t)m->peers.len)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 13u)) != AKT_OK
+        || (err = akt_mp_put_array(out, (uint32_t)m->peers.len)) != AKT_OK) {
         return err;
     }
     for (size_t i = 0; i < m->peers.len; i++) {
@@ -1236,13 +1152,11 @@ corpus_all_nested_enc(const void *obj, akt_buf *out)
         }
     }
     /* 14: children */
-    if ((err = akt_mp_put_uint(out, 14u)) != AKT_OK) {
-        return err;
-    }
     if (m->children.len > UINT32_MAX) {
         return AKT_ETOOBIG;
     }
-    if ((err = akt_mp_put_array(out, (uint32_t)m->children.len)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 14u)) != AKT_OK
+        || (err = akt_mp_put_array(out, (uint32_t)m->children.len)) != AKT_OK) {
         return err;
     }
     for (size_t i = 0; i < m->children.len; i++) {
@@ -1252,28 +1166,22 @@ corpus_all_nested_enc(const void *obj, akt_buf *out)
     }
     /* 15: parent */
     if (m->parent != NULL) {
-        if ((err = akt_mp_put_uint(out, 15u)) != AKT_OK) {
-            return err;
-        }
-        if ((err = enc_message(&corpus_all_nested_desc, &corpus_all_nested_default, m->parent, out)) != AKT_OK) {
+        if ((err = akt_mp_put_uint(out, 15u)) != AKT_OK
+            || (err = enc_message(&corpus_all_nested_desc, &corpus_all_nested_default, m->parent, out)) != AKT_OK) {
             return err;
         }
     }
     /* 16: switches */
-    if ((err = akt_mp_put_uint(out, 16u)) != AKT_OK) {
-        return err;
-    }
     if (m->switches.len > UINT32_MAX) {
         return AKT_ETOOBIG;
     }
-    if ((err = akt_mp_put_map(out, (uint32_t)m->switches.len)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 16u)) != AKT_OK
+        || (err = akt_mp_put_map(out, (uint32_t)m->switches.len)) != AKT_OK) {
         return err;
     }
     for (size_t i = 0; i < m->switches.len; i++) {
-        if ((err = akt_mp_put_bool(out, m->switches.keys[i])) != AKT_OK) {
-            return err;
-        }
-        if ((err = akt_mp_put_f32(out, m->switches.values[i])) != AKT_OK) {
+        if ((err = akt_mp_put_bool(out, m->switches.keys[i])) != AKT_OK
+            || (err = akt_mp_put_f32(out, m->switches.values[i])) != AKT_OK) {
             return err;
         }
     }
@@ -1302,127 +1210,119 @@ corpus_all_nested_dec(void *obj, akt_reader *r, akt_arena *arena)
             }
             m->target = dec_message(r, arena, &corpus_common_point_desc);
             break;
-        case 3: /* numbers */
-            {
-                uint32_t len = 0;
-                if (akt_mp_enter(r) == AKT_OK && akt_mp_get_array(r, &len) == AKT_OK) {
-                    m->numbers.items = dec_array(r, arena, len, sizeof *m->numbers.items,
-                        _Alignof(int32_t));
-                    m->numbers.len = r->err == AKT_OK ? len : 0;
-                    for (uint32_t j = 0; j < m->numbers.len && r->err == AKT_OK; j++) {
-                        dec_int32(r, &m->numbers.items[j]);
-                    }
+        case 3: { /* numbers */
+            uint32_t len = 0;
+            if (akt_mp_enter(r) == AKT_OK && akt_mp_get_array(r, &len) == AKT_OK) {
+                m->numbers.items = dec_array(r, arena, len, sizeof *m->numbers.items,
+                    _Alignof(int32_t));
+                m->numbers.len = r->err == AKT_OK ? len : 0;
+                for (uint32_t j = 0; j < m->numbers.len && r->err == AKT_OK; j++) {
+                    dec_int32(r, &m->numbers.items[j]);
                 }
-                akt_mp_leave(r);
             }
+            akt_mp_leave(r);
             break;
-        case 4: /* names */
-            {
-                uint32_t len = 0;
-                if (akt_mp_enter(r) == AKT_OK && akt_mp_get_array(r, &len) == AKT_OK) {
-                    m->names.items = dec_array(r, arena, len, sizeof *m->names.items,
-                        _Alignof(akt_str));
-                    m->names.len = r->err == AKT_OK ? len : 0;
-                    for (uint32_t j = 0; j < m->names.len && r->err == AKT_OK; j++) {
-                        akt_mp_get_str(r, arena, &m->names.items[j]);
-                    }
+        }
+        case 4: { /* names */
+            uint32_t len = 0;
+            if (akt_mp_enter(r) == AKT_OK && akt_mp_get_array(r, &len) == AKT_OK) {
+                m->names.items = dec_array(r, arena, len, sizeof *m->names.items,
+                    _Alignof(akt_str));
+                m->names.len = r->err == AKT_OK ? len : 0;
+                for (uint32_t j = 0; j < m->names.len && r->err == AKT_OK; j++) {
+                    akt_mp_get_str(r, arena, &m->names.items[j]);
                 }
-                akt_mp_leave(r);
             }
+            akt_mp_leave(r);
             break;
-        case 5: /* path */
-            {
-                uint32_t len = 0;
-                if (akt_mp_enter(r) == AKT_OK && akt_mp_get_array(r, &len) == AKT_OK) {
-                    m->path.items = dec_array(r, arena, len, sizeof *m->path.items,
-                        _Alignof(corpus_common_Point));
-                    m->path.len = r->err == AKT_OK ? len : 0;
-                    for (uint32_t j = 0; j < m->path.len && r->err == AKT_OK; j++) {
-                        dec_message_at(r, arena, &corpus_common_point_desc, &m->path.items[j]);
-                    }
+        }
+        case 5: { /* path */
+            uint32_t len = 0;
+            if (akt_mp_enter(r) == AKT_OK && akt_mp_get_array(r, &len) == AKT_OK) {
+                m->path.items = dec_array(r, arena, len, sizeof *m->path.items,
+                    _Alignof(corpus_common_Point));
+                m->path.len = r->err == AKT_OK ? len : 0;
+                for (uint32_t j = 0; j < m->path.len && r->err == AKT_OK; j++) {
+                    dec_message_at(r, arena, &corpus_common_point_desc, &m->path.items[j]);
                 }
-                akt_mp_leave(r);
             }
+            akt_mp_leave(r);
             break;
-        case 6: /* colors */
-            {
-                uint32_t len = 0;
-                if (akt_mp_enter(r) == AKT_OK && akt_mp_get_array(r, &len) == AKT_OK) {
-                    m->colors.items = dec_array(r, arena, len, sizeof *m->colors.items,
-                        _Alignof(corpus_common_Color));
-                    m->colors.len = r->err == AKT_OK ? len : 0;
-                    for (uint32_t j = 0; j < m->colors.len && r->err == AKT_OK; j++) {
-                        dec_int32(r, &m->colors.items[j]);
-                    }
+        }
+        case 6: { /* colors */
+            uint32_t len = 0;
+            if (akt_mp_enter(r) == AKT_OK && akt_mp_get_array(r, &len) == AKT_OK) {
+                m->colors.items = dec_array(r, arena, len, sizeof *m->colors.items,
+                    _Alignof(corpus_common_Color));
+                m->colors.len = r->err == AKT_OK ? len : 0;
+                for (uint32_t j = 0; j < m->colors.len && r->err == AKT_OK; j++) {
+                    dec_int32(r, &m->colors.items[j]);
                 }
-                akt_mp_leave(r);
             }
+            akt_mp_leave(r);
             break;
-        case 7: /* chunks */
-            {
-                uint32_t len = 0;
-                if (akt_mp_enter(r) == AKT_OK && akt_mp_get_array(r, &len) == AKT_OK) {
-                    m->chunks.items = dec_array(r, arena, len, sizeof *m->chunks.items,
-                        _Alignof(akt_bytes));
-                    m->chunks.len = r->err == AKT_OK ? len : 0;
-                    for (uint32_t j = 0; j < m->chunks.len && r->err == AKT_OK; j++) {
-                        akt_mp_get_bin(r, arena, &m->chunks.items[j]);
-                    }
+        }
+        case 7: { /* chunks */
+            uint32_t len = 0;
+            if (akt_mp_enter(r) == AKT_OK && akt_mp_get_array(r, &len) == AKT_OK) {
+                m->chunks.items = dec_array(r, arena, len, sizeof *m->chunks.items,
+                    _Alignof(akt_bytes));
+                m->chunks.len = r->err == AKT_OK ? len : 0;
+                for (uint32_t j = 0; j < m->chunks.len && r->err == AKT_OK; j++) {
+                    akt_mp_get_bin(r, arena, &m->chunks.items[j]);
                 }
-                akt_mp_leave(r);
             }
+            akt_mp_leave(r);
             break;
-        case 8: /* counts */
-            {
-                uint32_t len = 0;
-                if (akt_mp_enter(r) == AKT_OK && akt_mp_get_map(r, &len) == AKT_OK) {
-                    m->counts.keys = dec_array(r, arena, len, sizeof *m->counts.keys,
-                        _Alignof(akt_str));
-                    m->counts.values = dec_array(r, arena, len, sizeof *m->counts.values,
-                        _Alignof(int64_t));
-                    m->counts.len = r->err == AKT_OK ? len : 0;
-                    for (uint32_t j = 0; j < m->counts.len && r->err == AKT_OK; j++) {
-                        akt_mp_get_str(r, arena, &m->counts.keys[j]);
-                        akt_mp_get_int(r, &m->counts.values[j]);
-                    }
+        }
+        case 8: { /* counts */
+            uint32_t len = 0;
+            if (akt_mp_enter(r) == AKT_OK && akt_mp_get_map(r, &len) == AKT_OK) {
+                m->counts.keys = dec_array(r, arena, len, sizeof *m->counts.keys,
+                    _Alignof(akt_str));
+                m->counts.values = dec_array(r, arena, len, sizeof *m->counts.values,
+                    _Alignof(int64_t));
+                m->counts.len = r->err == AKT_OK ? len : 0;
+                for (uint32_t j = 0; j < m->counts.len && r->err == AKT_OK; j++) {
+                    akt_mp_get_str(r, arena, &m->counts.keys[j]);
+                    akt_mp_get_int(r, &m->counts.values[j]);
                 }
-                akt_mp_leave(r);
             }
+            akt_mp_leave(r);
             break;
-        case 9: /* points */
-            {
-                uint32_t len = 0;
-                if (akt_mp_enter(r) == AKT_OK && akt_mp_get_map(r, &len) == AKT_OK) {
-                    m->points.keys = dec_array(r, arena, len, sizeof *m->points.keys,
-                        _Alignof(int32_t));
-                    m->points.values = dec_array(r, arena, len, sizeof *m->points.values,
-                        _Alignof(corpus_common_Point));
-                    m->points.len = r->err == AKT_OK ? len : 0;
-                    for (uint32_t j = 0; j < m->points.len && r->err == AKT_OK; j++) {
-                        dec_int32(r, &m->points.keys[j]);
-                        dec_message_at(r, arena, &corpus_common_point_desc, &m->points.values[j]);
-                    }
+        }
+        case 9: { /* points */
+            uint32_t len = 0;
+            if (akt_mp_enter(r) == AKT_OK && akt_mp_get_map(r, &len) == AKT_OK) {
+                m->points.keys = dec_array(r, arena, len, sizeof *m->points.keys,
+                    _Alignof(int32_t));
+                m->points.values = dec_array(r, arena, len, sizeof *m->points.values,
+                    _Alignof(corpus_common_Point));
+                m->points.len = r->err == AKT_OK ? len : 0;
+                for (uint32_t j = 0; j < m->points.len && r->err == AKT_OK; j++) {
+                    dec_int32(r, &m->points.keys[j]);
+                    dec_message_at(r, arena, &corpus_common_point_desc, &m->points.values[j]);
                 }
-                akt_mp_leave(r);
             }
+            akt_mp_leave(r);
             break;
-        case 10: /* labels */
-            {
-                uint32_t len = 0;
-                if (akt_mp_enter(r) == AKT_OK && akt_mp_get_map(r, &len) == AKT_OK) {
-                    m->labels.keys = dec_array(r, arena, len, sizeof *m->labels.keys,
-                        _Alignof(uint64_t));
-                    m->labels.values = dec_array(r, arena, len, sizeof *m->labels.values,
-                        _Alignof(akt_str));
-                    m->labels.len = r->err == AKT_OK ? len : 0;
-                    for (uint32_t j = 0; j < m->labels.len && r->err == AKT_OK; j++) {
-                        akt_mp_get_uint(r, &m->labels.keys[j]);
-                        akt_mp_get_str(r, arena, &m->labels.values[j]);
-                    }
+        }
+        case 10: { /* labels */
+            uint32_t len = 0;
+            if (akt_mp_enter(r) == AKT_OK && akt_mp_get_map(r, &len) == AKT_OK) {
+                m->labels.keys = dec_array(r, arena, len, sizeof *m->labels.keys,
+                    _Alignof(uint64_t));
+                m->labels.values = dec_array(r, arena, len, sizeof *m->labels.values,
+                    _Alignof(akt_str));
+                m->labels.len = r->err == AKT_OK ? len : 0;
+                for (uint32_t j = 0; j < m->labels.len && r->err == AKT_OK; j++) {
+                    akt_mp_get_uint(r, &m->labels.keys[j]);
+                    akt_mp_get_str(r, arena, &m->labels.values[j]);
                 }
-                akt_mp_leave(r);
             }
+            akt_mp_leave(r);
             break;
+        }
         case 11: /* owner */
             akt_mp_get_ref(r, &m->owner);
             break;
@@ -1434,34 +1334,32 @@ corpus_all_nested_dec(void *obj, akt_reader *r, akt_arena *arena)
             akt_mp_get_ref(r, &m->backup);
             m->has_backup = r->err == AKT_OK && !akt_ref_is_none(m->backup);
             break;
-        case 13: /* peers */
-            {
-                uint32_t len = 0;
-                if (akt_mp_enter(r) == AKT_OK && akt_mp_get_array(r, &len) == AKT_OK) {
-                    m->peers.items = dec_array(r, arena, len, sizeof *m->peers.items,
-                        _Alignof(akt_ref));
-                    m->peers.len = r->err == AKT_OK ? len : 0;
-                    for (uint32_t j = 0; j < m->peers.len && r->err == AKT_OK; j++) {
-                        akt_mp_get_ref(r, &m->peers.items[j]);
-                    }
+        case 13: { /* peers */
+            uint32_t len = 0;
+            if (akt_mp_enter(r) == AKT_OK && akt_mp_get_array(r, &len) == AKT_OK) {
+                m->peers.items = dec_array(r, arena, len, sizeof *m->peers.items,
+                    _Alignof(akt_ref));
+                m->peers.len = r->err == AKT_OK ? len : 0;
+                for (uint32_t j = 0; j < m->peers.len && r->err == AKT_OK; j++) {
+                    akt_mp_get_ref(r, &m->peers.items[j]);
                 }
-                akt_mp_leave(r);
             }
+            akt_mp_leave(r);
             break;
-        case 14: /* children */
-            {
-                uint32_t len = 0;
-                if (akt_mp_enter(r) == AKT_OK && akt_mp_get_array(r, &len) == AKT_OK) {
-                    m->children.items = dec_array(r, arena, len, sizeof *m->children.items,
-                        _Alignof(corpus_all_Nested));
-                    m->children.len = r->err == AKT_OK ? len : 0;
-                    for (uint32_t j = 0; j < m->children.len && r->err == AKT_OK; j++) {
-                        dec_message_at(r, arena, &corpus_all_nested_desc, &m->children.items[j]);
-                    }
+        }
+        case 14: { /* children */
+            uint32_t len = 0;
+            if (akt_mp_enter(r) == AKT_OK && akt_mp_get_array(r, &len) == AKT_OK) {
+                m->children.items = dec_array(r, arena, len, sizeof *m->children.items,
+                    _Alignof(corpus_all_Nested));
+                m->children.len = r->err == AKT_OK ? len : 0;
+                for (uint32_t j = 0; j < m->children.len && r->err == AKT_OK; j++) {
+                    dec_message_at(r, arena, &corpus_all_nested_desc, &m->children.items[j]);
                 }
-                akt_mp_leave(r);
             }
+            akt_mp_leave(r);
             break;
+        }
         case 15: /* parent */
             if (akt_mp_peek(r) == AKT_MP_NIL) {
                 akt_mp_get_nil(r); /* nil: absent */
@@ -1469,23 +1367,22 @@ corpus_all_nested_dec(void *obj, akt_reader *r, akt_arena *arena)
             }
             m->parent = dec_message(r, arena, &corpus_all_nested_desc);
             break;
-        case 16: /* switches */
-            {
-                uint32_t len = 0;
-                if (akt_mp_enter(r) == AKT_OK && akt_mp_get_map(r, &len) == AKT_OK) {
-                    m->switches.keys = dec_array(r, arena, len, sizeof *m->switches.keys,
-                        _Alignof(bool));
-                    m->switches.values = dec_array(r, arena, len, sizeof *m->switches.values,
-                        _Alignof(float));
-                    m->switches.len = r->err == AKT_OK ? len : 0;
-                    for (uint32_t j = 0; j < m->switches.len && r->err == AKT_OK; j++) {
-                        akt_mp_get_bool(r, &m->switches.keys[j]);
-                        akt_mp_get_f32(r, &m->switches.values[j]);
-                    }
+        case 16: { /* switches */
+            uint32_t len = 0;
+            if (akt_mp_enter(r) == AKT_OK && akt_mp_get_map(r, &len) == AKT_OK) {
+                m->switches.keys = dec_array(r, arena, len, sizeof *m->switches.keys,
+                    _Alignof(bool));
+                m->switches.values = dec_array(r, arena, len, sizeof *m->switches.values,
+                    _Alignof(float));
+                m->switches.len = r->err == AKT_OK ? len : 0;
+                for (uint32_t j = 0; j < m->switches.len && r->err == AKT_OK; j++) {
+                    akt_mp_get_bool(r, &m->switches.keys[j]);
+                    akt_mp_get_f32(r, &m->switches.values[j]);
                 }
-                akt_mp_leave(r);
             }
+            akt_mp_leave(r);
             break;
+        }
         default:
             akt_mp_skip(r); /* a field this version does not know */
             break;
@@ -1674,28 +1571,22 @@ corpus_all_store_state_enc(const void *obj, akt_buf *out)
         return err;
     }
     /* 1: values */
-    if ((err = akt_mp_put_uint(out, 1u)) != AKT_OK) {
-        return err;
-    }
     if (m->values.len > UINT32_MAX) {
         return AKT_ETOOBIG;
     }
-    if ((err = akt_mp_put_map(out, (uint32_t)m->values.len)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 1u)) != AKT_OK
+        || (err = akt_mp_put_map(out, (uint32_t)m->values.len)) != AKT_OK) {
         return err;
     }
     for (size_t i = 0; i < m->values.len; i++) {
-        if ((err = akt_mp_put_str(out, m->values.keys[i].ptr, m->values.keys[i].len)) != AKT_OK) {
-            return err;
-        }
-        if ((err = akt_mp_put_bin(out, m->values.values[i].ptr, m->values.values[i].len)) != AKT_OK) {
+        if ((err = akt_mp_put_str(out, m->values.keys[i].ptr, m->values.keys[i].len)) != AKT_OK
+            || (err = akt_mp_put_bin(out, m->values.values[i].ptr, m->values.values[i].len)) != AKT_OK) {
             return err;
         }
     }
     /* 2: writes */
-    if ((err = akt_mp_put_uint(out, 2u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_uint(out, m->writes)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 2u)) != AKT_OK
+        || (err = akt_mp_put_uint(out, m->writes)) != AKT_OK) {
         return err;
     }
     return AKT_OK;
@@ -1713,23 +1604,22 @@ corpus_all_store_state_dec(void *obj, akt_reader *r, akt_arena *arena)
             break;
         }
         switch (key) {
-        case 1: /* values */
-            {
-                uint32_t len = 0;
-                if (akt_mp_enter(r) == AKT_OK && akt_mp_get_map(r, &len) == AKT_OK) {
-                    m->values.keys = dec_array(r, arena, len, sizeof *m->values.keys,
-                        _Alignof(akt_str));
-                    m->values.values = dec_array(r, arena, len, sizeof *m->values.values,
-                        _Alignof(akt_bytes));
-                    m->values.len = r->err == AKT_OK ? len : 0;
-                    for (uint32_t j = 0; j < m->values.len && r->err == AKT_OK; j++) {
-                        akt_mp_get_str(r, arena, &m->values.keys[j]);
-                        akt_mp_get_bin(r, arena, &m->values.values[j]);
-                    }
+        case 1: { /* values */
+            uint32_t len = 0;
+            if (akt_mp_enter(r) == AKT_OK && akt_mp_get_map(r, &len) == AKT_OK) {
+                m->values.keys = dec_array(r, arena, len, sizeof *m->values.keys,
+                    _Alignof(akt_str));
+                m->values.values = dec_array(r, arena, len, sizeof *m->values.values,
+                    _Alignof(akt_bytes));
+                m->values.len = r->err == AKT_OK ? len : 0;
+                for (uint32_t j = 0; j < m->values.len && r->err == AKT_OK; j++) {
+                    akt_mp_get_str(r, arena, &m->values.keys[j]);
+                    akt_mp_get_bin(r, arena, &m->values.values[j]);
                 }
-                akt_mp_leave(r);
             }
+            akt_mp_leave(r);
             break;
+        }
         case 2: /* writes */
             akt_mp_get_uint(r, &m->writes);
             break;

@@ -54,17 +54,13 @@ corpus_common_point_enc(const void *obj, akt_buf *out)
         return err;
     }
     /* 1: x */
-    if ((err = akt_mp_put_uint(out, 1u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_f64(out, m->x)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 1u)) != AKT_OK
+        || (err = akt_mp_put_f64(out, m->x)) != AKT_OK) {
         return err;
     }
     /* 2: y */
-    if ((err = akt_mp_put_uint(out, 2u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_f64(out, m->y)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 2u)) != AKT_OK
+        || (err = akt_mp_put_f64(out, m->y)) != AKT_OK) {
         return err;
     }
     return AKT_OK;

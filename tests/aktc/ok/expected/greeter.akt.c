@@ -68,10 +68,8 @@ demo_hello_enc(const void *obj, akt_buf *out)
         return err;
     }
     /* 1: name */
-    if ((err = akt_mp_put_uint(out, 1u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_str(out, m->name.ptr, m->name.len)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 1u)) != AKT_OK
+        || (err = akt_mp_put_str(out, m->name.ptr, m->name.len)) != AKT_OK) {
         return err;
     }
     return AKT_OK;
@@ -179,10 +177,8 @@ demo_greeting_enc(const void *obj, akt_buf *out)
         return err;
     }
     /* 1: text */
-    if ((err = akt_mp_put_uint(out, 1u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_str(out, m->text.ptr, m->text.len)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 1u)) != AKT_OK
+        || (err = akt_mp_put_str(out, m->text.ptr, m->text.len)) != AKT_OK) {
         return err;
     }
     return AKT_OK;
@@ -285,10 +281,8 @@ demo_greeter_state_enc(const void *obj, akt_buf *out)
         return err;
     }
     /* 1: greeted */
-    if ((err = akt_mp_put_uint(out, 1u)) != AKT_OK) {
-        return err;
-    }
-    if ((err = akt_mp_put_uint(out, m->greeted)) != AKT_OK) {
+    if ((err = akt_mp_put_uint(out, 1u)) != AKT_OK
+        || (err = akt_mp_put_uint(out, m->greeted)) != AKT_OK) {
         return err;
     }
     return AKT_OK;
