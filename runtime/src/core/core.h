@@ -397,6 +397,7 @@ struct akt_system {
     akt_cell *root, *user, *system_g;
     /* dispatchers */
     akti_dispatcher *pool, *blocking, *calling, *pinned;
+    bool blocking_started; /* under disp_mu */
     pthread_mutex_t disp_mu;
     akti_wheel *wheel;
     akti_clock clock;

@@ -267,6 +267,16 @@ disp_for(akt_system *sys, const char *name, akt_err *err)
         return sys->calling;
     }
     if (strcmp(name, "blocking") == 0 || strcmp(name, "akt.actor.blocking-dispatcher") == 0) {
+        /* started on first use: most systems never block */
+        pthread_mutex_lock(&sys->disp_mu);
+        if (!sys->blocking_started) {
+            if ((*err = sys->blocking->ops->start(sys->blocking)) != AKT_OK) {
+                pthread_mutex_unlock(&sys->disp_mu);
+                return NULL;
+            }
+            sys->blocking_started = true;
+        }
+        pthread_mutex_unlock(&sys->disp_mu);
         return sys->blocking;
     }
     *err = AKT_ENOENT;
@@ -315,7 +325,7 @@ akti_props_intern(akt_system *sys, const akt_props *p, akt_err *err)
     akti_dispatcher *d = disp_for(sys, p->dispatcher, err);
     if (d == NULL) {
         pthread_mutex_unlock(&sys->props_mu);
-        *err = AKT_EINVAL;
+        *err = *err == AKT_ENOENT ? AKT_EINVAL : *err;
         return NULL;
     }
     if (p->mailbox && p->mailbox->kind == AKT_MAILBOX_PRIORITY && p->mailbox->priority == NULL) {
@@ -517,11 +527,6 @@ akt_system_create(const char *name, const akt_config *cfg, akt_system **out)
         return rc ? rc : AKT_ENOMEM;
     }
     if ((rc = sys->pool->ops->start(sys->pool)) != AKT_OK) {
-        system_destroy(sys);
-        return rc;
-    }
-    if ((rc = sys->blocking->ops->start(sys->blocking)) != AKT_OK) {
-        sys->pool->ops->stop(sys->pool);
         system_destroy(sys);
         return rc;
     }
