@@ -1163,12 +1163,16 @@ emit_actor(sb *h, sb *c, const ast_decl *a)
         free(dc);
         sb_free(&doc);
     }
-    char *doc = doc_comment(a->doc, "");
+    sb text = {0};
+    if (a->doc) {
+        sb_printf(&text, "%s\n\n", a->doc);
+    }
+    sb_printf(&text, "The handlers of actor %s: fill in the ones you need and spawn\nwith %s_props().",
+        a->name, a->snake);
+    char *doc = doc_comment(text.s, "");
     sb fulldoc = {0};
     sb_puts(&fulldoc, doc);
-    sb_printf(&fulldoc, "/* The handlers of actor %s: fill in the ones you need and spawn with\n"
-                        " * %s_props(). */\n",
-        a->name, a->snake);
+    sb_free(&text);
     tmpl(h, aktc_tmpl_header, "actor", "doc", sb_str(&fulldoc), "cname", a->cname, "state",
         st->cname, "handler_members", sb_str(&members), "snake", a->snake, "name", a->name, NULL);
     free(doc);

@@ -325,9 +325,12 @@ struct corpus_all_StoreState {
     uint64_t writes; /* 2 */
 };
 
-/* Keeps values; answers with what it has. */
-/* The handlers of actor Store: fill in the ones you need and spawn with
- * corpus_all_store_props(). */
+/*
+ * Keeps values; answers with what it has.
+ *
+ * The handlers of actor Store: fill in the ones you need and spawn
+ * with corpus_all_store_props().
+ */
 typedef struct corpus_all_StoreHandlers {
     /* Scalars: Store a value. */
     akt_err (*on_scalars)(corpus_all_StoreState *state, akt_ctx *ctx,
@@ -476,9 +479,12 @@ struct corpus_all_IdleState {
     char empty_; /* C has no empty structs */
 };
 
-/* An actor with no state and no handlers still builds. */
-/* The handlers of actor Idle: fill in the ones you need and spawn with
- * corpus_all_idle_props(). */
+/*
+ * An actor with no state and no handlers still builds.
+ *
+ * The handlers of actor Idle: fill in the ones you need and spawn
+ * with corpus_all_idle_props().
+ */
 typedef struct corpus_all_IdleHandlers {
 
     /* Lifecycle hooks, each optional (NULL). */

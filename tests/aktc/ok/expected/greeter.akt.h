@@ -133,9 +133,12 @@ struct demo_GreeterState {
     uint64_t greeted; /* 1 */
 };
 
-/* Greets everyone, and counts them. */
-/* The handlers of actor Greeter: fill in the ones you need and spawn with
- * demo_greeter_props(). */
+/*
+ * Greets everyone, and counts them.
+ *
+ * The handlers of actor Greeter: fill in the ones you need and spawn
+ * with demo_greeter_props().
+ */
 typedef struct demo_GreeterHandlers {
     /*
      * Hello: Answer a Hello with a Greeting.
