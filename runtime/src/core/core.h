@@ -324,6 +324,7 @@ AKTI_INTERNAL akt_err akti_pool_create(akt_system *sys, const char *name, int wo
     int throughput, int spin, akti_dispatcher **out);
 AKTI_INTERNAL akt_err akti_calling_create(akt_system *sys, akti_dispatcher **out);
 AKTI_INTERNAL akt_err akti_pinned_create(akt_system *sys, akti_dispatcher **out);
+AKTI_INTERNAL bool akti_pool_help(akti_dispatcher *d);
 /* The pool worker the calling thread belongs to (NULL outside pools). */
 AKTI_INTERNAL bool akti_on_worker_of(akti_dispatcher *d);
 

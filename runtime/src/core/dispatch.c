@@ -427,6 +427,27 @@ worker_main(void *arg)
     return NULL;
 }
 
+/* akti_pool_help -- a thread outside the pool that is about to wait (a
+ * plain thread in akt_future_wait) runs one cell from the injection queue
+ * itself. An ask from main then often completes without any thread
+ * hand-off: main enqueues the request, finds the receiver in the injection
+ * queue and runs it; the reply completes the future on main. */
+bool
+akti_pool_help(akti_dispatcher *d)
+{
+    if (d == NULL || d->ops->schedule != pool_schedule || tls_worker != NULL) {
+        return false;
+    }
+    pool *p = (pool *)d;
+    akt_cell *c = inj_pop(p);
+    if (c == NULL) {
+        return false;
+    }
+    akti_turn_sends = 0;
+    akti_cell_run(c, p->base.throughput);
+    return true;
+}
+
 static akt_err
 pool_start(akti_dispatcher *d)
 {

@@ -197,11 +197,31 @@ akt_future_wait(akt_future *f, int64_t timeout_ns, void **reply)
         return AKT_EINVAL;
     }
     akti_promise *p = P(f);
+    akti_dispatcher *pool = p->cell.sys->pool;
+    /* help first: run what waits in the pool's injection queue (often the
+     * very actor we asked), then spin briefly, then sleep */
+    int64_t help_deadline = 0;
+    while (atomic_load_explicit(&p->done, memory_order_acquire) == 0) {
+        if (!akti_pool_help(pool)) {
+            break;
+        }
+        if (timeout_ns != AKT_FOREVER && timeout_ns >= 0) {
+            int64_t now = akti_now_ns();
+            if (help_deadline == 0) {
+                help_deadline = now + timeout_ns;
+            } else if (now >= help_deadline) {
+                break;
+            }
+        }
+    }
     if (atomic_load_explicit(&p->done, memory_order_acquire) == 0) {
         for (int i = 0; i < 4000; i++) {
             akti_cpu_relax();
             if (atomic_load_explicit(&p->done, memory_order_acquire)) {
                 break;
+            }
+            if ((i & 63) == 63 && akti_pool_help(pool)) {
+                i = 0;
             }
         }
     }
