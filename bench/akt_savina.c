@@ -3,8 +3,14 @@
  * comparison with bench/peers/caf and the Erlang peer).
  *
  *   akt-savina --scenario pingpong|counting|fjthrput|fjcreate|threadring|
- *              memory|ask-inside|ask-outside|all [--n N] [--actors A]
- *              [--threads T] [--reps R]
+ *              chameneos|big|memory|ask_inside|ask_outside|all
+ *              [--n N] [--actors A] [--threads T] [--reps R] [--smoke]
+ *   akt-savina --list
+ *
+ * Scenario names and parameters follow the contract in docs/profiler.md
+ * (the one bench/run-peers uses for every runtime); ask-inside and
+ * ask-outside are accepted as aliases. --smoke picks tiny sizes (the ones
+ * of run-peers --smoke) for anything not given explicitly.
  *
  * One JSON object per line per repetition (schema: docs/profiler.md).
  * Workloads follow PERFORMANCE.md and the CAF peer: every message is
@@ -38,6 +44,11 @@ BTYPE(get_type, "bench.Get", 0xb003);
 BTYPE(done_type, "bench.Done", 0xb004);
 BTYPE(arm_type, "bench.Arm", 0xb005);
 BTYPE(idx_type, "bench.Idx", 0xb006);
+BTYPE(meet_type, "bench.Meet", 0xb007);
+BTYPE(mate_type, "bench.Mate", 0xb008);
+BTYPE(stop_type, "bench.Stop", 0xb009);
+BTYPE(ping_type, "bench.Ping", 0xb00a);
+BTYPE(pong_type, "bench.Pong", 0xb00b);
 
 static void *
 mk(const akt_type *t, int64_t v)
@@ -66,6 +77,7 @@ typedef struct options {
     const char *scenario;
     int64_t n, actors;
     int threads, reps;
+    bool smoke;
 } options;
 
 static char cpu_model[256] = "unknown";
@@ -536,6 +548,233 @@ run_threadring(const options *o)
     akt_system_free(sys);
 }
 
+/* --- chameneos ----------------------------------------------------------- */
+
+/* `actors` chameneos (colours i % 3) meet pairwise in a mall; n meetings.
+ * Per meeting: two Meet requests and two Mate replies. After the n-th
+ * meeting every Meet is answered with Stop; when all chameneos have
+ * stopped the mall answers main's Arm ask. */
+
+typedef struct mall_state {
+    int64_t left, stopped, total;
+    bool waiting, finished;
+    akt_ref wactor, main;
+    int64_t wcolor;
+} mall_state;
+
+static akt_ref g_mall;
+
+static int64_t
+complement(int64_t a, int64_t b)
+{
+    return a == b ? a : 3 - a - b;
+}
+
+static akt_err
+mall_idx(void *st, akt_ctx *ctx, const void *msg)
+{
+    mall_state *s = st;
+    s->total = ((const b_Int *)msg)->v >> 32;
+    s->left = ((const b_Int *)msg)->v & 0xffffffff;
+    return AKT_OK;
+}
+
+static akt_err
+mall_meet(void *st, akt_ctx *ctx, const void *msg)
+{
+    mall_state *s = st;
+    int64_t color = ((const b_Int *)msg)->v;
+    akt_ref from = akt_ctx_sender(ctx), self = akt_ctx_self(ctx);
+    if (s->left == 0) {
+        akt_err rc = akt_tell(from, mk(&stop_type, 0), self);
+        if (rc == AKT_OK && ++s->stopped == s->total) {
+            s->finished = true;
+            if (!akt_ref_is_none(s->main)) {
+                rc = akt_tell(s->main, mk(&done_type, 0), self);
+            }
+        }
+        return rc;
+    }
+    if (s->waiting) {
+        akt_err rc = akt_tell(s->wactor, mk(&mate_type, color), self);
+        if (rc == AKT_OK) {
+            rc = akt_tell(from, mk(&mate_type, s->wcolor), self);
+        }
+        s->waiting = false;
+        s->left--;
+        return rc;
+    }
+    s->waiting = true;
+    s->wactor = from;
+    s->wcolor = color;
+    return AKT_OK;
+}
+
+static akt_err
+mall_arm(void *st, akt_ctx *ctx, const void *msg)
+{
+    mall_state *s = st;
+    s->main = akt_ctx_sender(ctx);
+    if (s->finished) {
+        return akt_reply(ctx, mk(&done_type, 0));
+    }
+    return AKT_OK;
+}
+
+static akt_err
+cham_go(void *st, akt_ctx *ctx, const void *msg)
+{
+    int64_t *color = st;
+    *color = ((const b_Int *)msg)->v;
+    return akt_tell(g_mall, mk(&meet_type, *color), akt_ctx_self(ctx));
+}
+
+static akt_err
+cham_mate(void *st, akt_ctx *ctx, const void *msg)
+{
+    int64_t *color = st;
+    *color = complement(*color, ((const b_Int *)msg)->v);
+    return akt_tell(g_mall, mk(&meet_type, *color), akt_ctx_self(ctx));
+}
+
+static akt_err
+cham_stop(void *st, akt_ctx *ctx, const void *msg)
+{
+    return akt_ctx_stop(ctx, akt_ctx_self(ctx));
+}
+
+static const akt_handler mall_h[] = {{&idx_type, mall_idx}, {&meet_type, mall_meet},
+    {&arm_type, mall_arm}};
+static const akt_behavior mall_beh = {"mall", mall_h, 3, NULL};
+static const akt_handler cham_h[] = {{&go_type, cham_go}, {&mate_type, cham_mate},
+    {&stop_type, cham_stop}};
+static const akt_behavior cham_beh = {"chameneo", cham_h, 3, NULL};
+
+static void
+run_chameneos(const options *o)
+{
+    int64_t n = pick(o->n, 200000), c = pick(o->actors, 100);
+    if (c < 2 || c > 0x7fffffff || n > 0xffffffff) {
+        fprintf(stderr, "chameneos: needs 2 <= actors < 2^31 and n < 2^32\n");
+        exit(2);
+    }
+    akt_system *sys = mksys(o);
+    double t0 = now_s();
+    akt_props mp = {.behavior = &mall_beh, .state_size = sizeof(mall_state)};
+    akt_props cp = {.behavior = &cham_beh, .state_size = sizeof(int64_t)};
+    must(akt_spawn(sys, &mp, "mall", &g_mall), "spawn");
+    must(akt_tell(g_mall, mk(&idx_type, (c << 32) | n), AKT_REF_NONE), "tell");
+    for (int64_t i = 0; i < c; i++) {
+        akt_ref ch;
+        must(akt_spawn(sys, &cp, NULL, &ch), "spawn");
+        must(akt_tell(ch, mk(&go_type, i % 3), AKT_REF_NONE), "tell");
+    }
+    ask_wait(g_mall, &arm_type, 0);
+    double s = now_s() - t0;
+    char p[96];
+    snprintf(p, sizeof p, "\"n\":%" PRId64 ",\"actors\":%" PRId64, n, c);
+    emit(o, "chameneos", p, 4 * n, s, (double)n / s, "meetings/s", -1, -1);
+    akt_system_free(sys);
+}
+
+/* --- big ------------------------------------------------------------------ */
+
+/* `actors` workers; each sends n pings to random peers (minstd_rand seeded
+ * with index + 1, as the CAF peer) and sends the next ping when the pong is
+ * back; each worker tells the collector when its n pongs are in. */
+
+typedef struct big_state {
+    int64_t left, idx;
+    uint32_t rng;
+} big_state;
+
+static akt_ref *g_big;
+static int64_t g_nbig;
+
+static uint32_t
+minstd_next(uint32_t *x)
+{
+    *x = (uint32_t)(((uint64_t)*x * 48271u) % 2147483647u);
+    return *x;
+}
+
+static akt_err
+big_send_ping(big_state *s, akt_ref self)
+{
+    int64_t t = (int64_t)(minstd_next(&s->rng) % (uint64_t)g_nbig);
+    if (t == s->idx) {
+        t = (t + 1) % g_nbig;
+    }
+    s->left--;
+    return akt_tell(g_big[t], mk(&ping_type, s->idx), self);
+}
+
+static akt_err
+big_go(void *st, akt_ctx *ctx, const void *msg)
+{
+    big_state *s = st;
+    int64_t v = ((const b_Int *)msg)->v;
+    s->idx = v >> 32;
+    s->left = v & 0xffffffff;
+    uint32_t seed = (uint32_t)((s->idx + 1) % 2147483647);
+    s->rng = seed == 0 ? 1 : seed;
+    if (s->left == 0) {
+        return akt_tell(g_coll, mk(&done_type, 0), AKT_REF_NONE);
+    }
+    return big_send_ping(s, akt_ctx_self(ctx));
+}
+
+static akt_err
+big_ping(void *st, akt_ctx *ctx, const void *msg)
+{
+    int64_t from = ((const b_Int *)msg)->v;
+    return akt_tell(g_big[from], mk(&pong_type, 0), akt_ctx_self(ctx));
+}
+
+static akt_err
+big_pong(void *st, akt_ctx *ctx, const void *msg)
+{
+    big_state *s = st;
+    if (s->left == 0) {
+        return akt_tell(g_coll, mk(&done_type, 0), AKT_REF_NONE);
+    }
+    return big_send_ping(s, akt_ctx_self(ctx));
+}
+
+static const akt_handler big_h[] = {{&go_type, big_go}, {&ping_type, big_ping},
+    {&pong_type, big_pong}};
+static const akt_behavior big_beh = {"big", big_h, 3, NULL};
+
+static void
+run_big(const options *o)
+{
+    int64_t n = pick(o->n, 20000), a = pick(o->actors, 120);
+    if (a < 2 || a > 0x7fffffff || n > 0xffffffff) {
+        fprintf(stderr, "big: needs 2 <= actors < 2^31 and n < 2^32\n");
+        exit(2);
+    }
+    akt_system *sys = mksys(o);
+    double t0 = now_s();
+    must(akt_spawn(sys, &coll_props, "coll", &g_coll), "spawn");
+    akt_props bp = {.behavior = &big_beh, .state_size = sizeof(big_state)};
+    g_big = calloc((size_t)a, sizeof(akt_ref));
+    g_nbig = a;
+    for (int64_t i = 0; i < a; i++) {
+        must(akt_spawn(sys, &bp, NULL, &g_big[i]), "spawn");
+    }
+    for (int64_t i = 0; i < a; i++) {
+        must(akt_tell(g_big[i], mk(&go_type, (i << 32) | n), AKT_REF_NONE), "tell");
+    }
+    ask_wait(g_coll, &arm_type, a);
+    double s = now_s() - t0;
+    int64_t msgs = 2 * n * a;
+    char p[96];
+    snprintf(p, sizeof p, "\"n\":%" PRId64 ",\"actors\":%" PRId64, n, a);
+    emit(o, "big", p, msgs, s, (double)msgs / s, "messages/s", -1, -1);
+    akt_system_free(sys);
+    free(g_big);
+}
+
 /* --- memory ------------------------------------------------------------------ */
 
 static long
@@ -692,7 +931,7 @@ run_ask_inside(const options *o)
 static void
 run_ask_outside(const options *o)
 {
-    int64_t n = pick(o->n, 200000);
+    int64_t n = pick(o->n, 20000);
     akt_system *sys = mksys(o);
     double *lat = malloc((size_t)n * sizeof(double));
     akt_props sp = {.behavior = &server_beh};
@@ -725,21 +964,25 @@ run_ask_outside(const options *o)
 
 /* --- main ------------------------------------------------------------------- */
 
+/* smoke sizes: the ones of bench/run-peers --smoke (0: no such param) */
 typedef struct scenario {
     const char *name;
     const char *alias;
     void (*fn)(const options *);
+    int64_t smoke_n, smoke_actors;
 } scenario;
 
 static const scenario scenarios[] = {
-    {"pingpong", NULL, run_pingpong},
-    {"counting", NULL, run_counting},
-    {"fjthrput", NULL, run_fjthrput},
-    {"fjcreate", NULL, run_fjcreate},
-    {"threadring", NULL, run_threadring},
-    {"memory", NULL, run_memory},
-    {"ask-inside", "ask_inside", run_ask_inside},
-    {"ask-outside", "ask_outside", run_ask_outside},
+    {"pingpong", NULL, run_pingpong, 1000, 0},
+    {"counting", NULL, run_counting, 10000, 0},
+    {"fjthrput", NULL, run_fjthrput, 6000, 60},
+    {"fjcreate", NULL, run_fjcreate, 200, 0},
+    {"threadring", NULL, run_threadring, 10000, 100},
+    {"chameneos", NULL, run_chameneos, 1000, 100},
+    {"big", NULL, run_big, 100, 120},
+    {"memory", NULL, run_memory, 1000, 0},
+    {"ask_inside", "ask-inside", run_ask_inside, 1000, 0},
+    {"ask_outside", "ask-outside", run_ask_outside, 200, 0},
 };
 #define NSCEN (sizeof scenarios / sizeof scenarios[0])
 
@@ -748,7 +991,10 @@ usage(int rc)
 {
     fprintf(rc ? stderr : stdout,
         "usage: akt-savina --scenario NAME|all [--n N] [--actors A] [--threads T] [--reps R]\n"
-        "       akt-savina --list\n");
+        "                  [--smoke]\n"
+        "       akt-savina --list\n"
+        "scenarios: pingpong counting fjthrput fjcreate threadring chameneos big memory\n"
+        "           ask_inside ask_outside (see docs/profiler.md)\n");
     exit(rc);
 }
 
@@ -767,7 +1013,7 @@ parse_int(const char *s, const char *what)
 int
 main(int argc, char **argv)
 {
-    options o = {NULL, -1, -1, 2, 1};
+    options o = {NULL, -1, -1, 2, 1, false};
     for (int i = 1; i < argc; i++) {
         char *a = argv[i];
         char *val = NULL;
@@ -787,6 +1033,8 @@ main(int argc, char **argv)
             o.threads = (int)parse_int(NEXT(), "--threads");
         } else if (strcmp(a, "--reps") == 0) {
             o.reps = (int)parse_int(NEXT(), "--reps");
+        } else if (strcmp(a, "--smoke") == 0) {
+            o.smoke = true;
         } else if (strcmp(a, "--list") == 0) {
             for (size_t k = 0; k < NSCEN; k++) {
                 printf("%s\n", scenarios[k].name);
@@ -811,8 +1059,15 @@ main(int argc, char **argv)
         if (all || strcmp(o.scenario, s->name) == 0
             || (s->alias && strcmp(o.scenario, s->alias) == 0)) {
             found = true;
+            options so = o;
+            if (o.smoke && so.n <= 0) {
+                so.n = s->smoke_n;
+            }
+            if (o.smoke && so.actors <= 0 && s->smoke_actors > 0) {
+                so.actors = s->smoke_actors;
+            }
             for (int r = 0; r < o.reps; r++) {
-                s->fn(&o);
+                s->fn(&so);
             }
         }
     }
