@@ -421,6 +421,18 @@ main(int argc, char **argv)
         }
     }
 
+    /* outputs are named by base name: two inputs must not share one */
+    for (int i = 0; i < ninputs; i++) {
+        const char *bi = strrchr(inputs[i], '/') ? strrchr(inputs[i], '/') + 1 : inputs[i];
+        for (int j = 0; j < i; j++) {
+            const char *bj = strrchr(inputs[j], '/') ? strrchr(inputs[j], '/') + 1 : inputs[j];
+            if (strcmp(bi, bj) == 0 && strcmp(inputs[i], inputs[j]) != 0) {
+                diag_plain("'%s' and '%s' would both write %s.h and %s.c", inputs[j], inputs[i],
+                    bi, bi);
+                return 1;
+            }
+        }
+    }
     ast_file *files = NULL;
     for (int i = 0; i < ninputs; i++) {
         aktc_load(inputs[i], &o, &files, true);

@@ -103,6 +103,7 @@ elseif(MODE STREQUAL "cli")
     "--cuda_out,${WORK},${DIR}/ok/greeter.akt|1|--cuda_out is not supported yet"
     "${DIR}/no/such/file.akt|1|cannot read"
     "--c_out,${WORK}/missing,${DIR}/ok/greeter.akt|1|output directory"
+    "${DIR}/ok/greeter.akt,${DIR}/../../examples/greeter/greeter.akt|1|would both write greeter.akt.h"
     "--depfile,${WORK}/g.d,--c_out,${WORK},-I,${DIR}/ok,${DIR}/ok/alltypes.akt|0|^$")
   foreach(c IN LISTS cases)
     string(FIND "${c}" "|" p1)

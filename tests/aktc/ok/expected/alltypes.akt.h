@@ -372,7 +372,8 @@ akt_err corpus_all_store_props(const corpus_all_StoreHandlers *h, akt_props *out
 static inline akt_err
 corpus_all_store_tell_scalars(akt_ref to, corpus_all_Scalars *msg)
 {
-    return akt_tell(to, msg, AKT_REF_NONE);
+    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
+    return akt_tell(to, msg, nobody);
 }
 
 /* corpus_all_store_tell_defaults -- send a Defaults to a Store. Consumes msg
@@ -380,7 +381,8 @@ corpus_all_store_tell_scalars(akt_ref to, corpus_all_Scalars *msg)
 static inline akt_err
 corpus_all_store_tell_defaults(akt_ref to, corpus_all_Defaults *msg)
 {
-    return akt_tell(to, msg, AKT_REF_NONE);
+    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
+    return akt_tell(to, msg, nobody);
 }
 
 /* corpus_all_store_ask_defaults -- send a Defaults and get a future for the
@@ -413,7 +415,8 @@ corpus_all_store_reply_defaults(akt_ctx *ctx, corpus_all_Nested *reply)
 static inline akt_err
 corpus_all_store_tell_empty(akt_ref to, corpus_all_Empty *msg)
 {
-    return akt_tell(to, msg, AKT_REF_NONE);
+    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
+    return akt_tell(to, msg, nobody);
 }
 
 /* corpus_all_store_ask_empty -- send a Empty and get a future for the
@@ -446,7 +449,8 @@ corpus_all_store_reply_empty(akt_ctx *ctx, corpus_all_Empty *reply)
 static inline akt_err
 corpus_all_store_tell_point(akt_ref to, corpus_common_Point *msg)
 {
-    return akt_tell(to, msg, AKT_REF_NONE);
+    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
+    return akt_tell(to, msg, nobody);
 }
 
 /* corpus_all_store_ask_point -- send a Point and get a future for the

@@ -167,7 +167,8 @@ akt_err demo_greeter_props(const demo_GreeterHandlers *h, akt_props *out);
 static inline akt_err
 demo_greeter_tell_hello(akt_ref to, demo_Hello *msg)
 {
-    return akt_tell(to, msg, AKT_REF_NONE);
+    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
+    return akt_tell(to, msg, nobody);
 }
 
 /* demo_greeter_ask_hello -- send a Hello and get a future for the
