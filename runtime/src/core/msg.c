@@ -250,6 +250,17 @@ pool_free(akti_msg *m)
     c->st[k][c->n[k]++] = m;
 }
 
+uint64_t
+akt_type_id(const char *name)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (const unsigned char *p = (const unsigned char *)name; p && *p; p++) {
+        h ^= *p;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
 static size_t
 align_up(size_t n, size_t a)
 {
