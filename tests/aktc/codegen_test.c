@@ -23,6 +23,93 @@
 #include "v2.akt.h"
 #include "vectors.akt.h"
 
+
+/* --- allocation control ---------------------------------------------------
+ * malloc and friends are interposed so a test can fail the Nth allocation
+ * and count the live ones (SQLite's discipline); not under ASan, which owns
+ * malloc. Only counted while armed. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ALLOC_HOOKS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ALLOC_HOOKS 0
+#endif
+#endif
+#ifndef ALLOC_HOOKS
+#define ALLOC_HOOKS 1
+#endif
+
+#if ALLOC_HOOKS
+extern void *__libc_malloc(size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void __libc_free(void *);
+
+static int armed;
+static long alloc_count, alloc_fail_at, alloc_live;
+
+static int
+should_fail(void)
+{
+    return armed && ++alloc_count == alloc_fail_at;
+}
+
+void *
+malloc(size_t n)
+{
+    if (should_fail()) {
+        return NULL;
+    }
+    void *p = __libc_malloc(n);
+    alloc_live += p && armed;
+    return p;
+}
+
+void *
+calloc(size_t a, size_t b)
+{
+    if (should_fail()) {
+        return NULL;
+    }
+    void *p = __libc_calloc(a, b);
+    alloc_live += p && armed;
+    return p;
+}
+
+void *
+realloc(void *old, size_t n)
+{
+    if (should_fail()) {
+        return NULL;
+    }
+    void *p = __libc_realloc(old, n);
+    alloc_live += p && old == NULL && armed;
+    return p;
+}
+
+void
+free(void *p)
+{
+    alloc_live -= p && armed;
+    __libc_free(p);
+}
+
+static void
+arm(long fail_at)
+{
+    alloc_count = 0;
+    alloc_live = 0;
+    alloc_fail_at = fail_at;
+    armed = 1;
+}
+
+static void
+disarm(void)
+{
+    armed = 0;
+}
+#endif
+
 /* --- helpers -------------------------------------------------------------- */
 
 static akt_buf
@@ -427,6 +514,63 @@ START_TEST(empty_messages_and_states_round_trip)
     s->values.values[0] = bin(akt_msg_arena(s), "v", 1);
     akt_msg_free(round_trip(s));
     akt_msg_free(s);
+}
+END_TEST
+
+
+START_TEST(every_allocation_failure_is_clean)
+{
+#if ALLOC_HOOKS
+    corpus_all_Nested *m = make_nested(2);
+    akt_buf b = encode(m);
+    /* dup (arena blocks chain for a big message), decode, constructor:
+     * fail the 1st, 2nd, ... allocation until the call succeeds; each
+     * failure returns NULL/ENOMEM and leaves nothing allocated */
+    for (int what = 0; what < 3; what++) {
+        bool done = false;
+        long n = 1;
+        for (; !done && n < 10000; n++) {
+            void *out = NULL;
+            /* warm any message pool first, so the armed run sees only this call */
+            if (what == 0) {
+                akt_msg_free(akt_msg_dup(m));
+            } else if (what == 1) {
+                akt_msg_decode(&corpus_all_nested_desc, b.data, b.len, NULL, &out);
+                akt_msg_free(out);
+                out = NULL;
+            }
+            arm(n);
+            akt_err err = AKT_OK;
+            if (what == 0) {
+                out = akt_msg_dup(m);
+            } else if (what == 1) {
+                err = akt_msg_decode(&corpus_all_nested_desc, b.data, b.len, NULL, &out);
+            } else {
+                out = corpus_all_scalars_new(true, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+                    "a string that is copied", (akt_bytes){(const uint8_t *)"xyz", 3});
+            }
+            long failed_at = alloc_count >= n ? n : 0;
+            disarm();
+            if (failed_at == 0) {
+                ck_assert_ptr_nonnull(out); /* no allocation failed: success */
+                if (what < 2) {
+                    ck_assert(akt_msg_equal(out, m));
+                }
+                akt_msg_free(out);
+                done = true;
+            } else {
+                ck_assert_msg(out == NULL, "case %d: result despite failed allocation %ld", what, n);
+                ck_assert(what != 1 || err == AKT_ENOMEM || err == AKT_ETOOBIG);
+                ck_assert_msg(alloc_live == 0, "case %d, failure %ld: %ld allocations leaked",
+                    what, n, alloc_live);
+            }
+        }
+        ck_assert_msg(done, "case %d never succeeded", what);
+        ck_assert_msg(n > 2, "case %d: no allocation was failed", what); /* it did fail some */
+    }
+    akt_buf_free(&b);
+    corpus_all_nested_free(m);
+#endif
 }
 END_TEST
 
@@ -1032,6 +1176,7 @@ codegen_suite(void)
     tcase_add_test(t, absent_nested_message_reads_as_its_default);
     tcase_add_test(t, optional_fields_keep_presence);
     tcase_add_test(t, empty_messages_and_states_round_trip);
+    tcase_add_test(t, every_allocation_failure_is_clean);
     suite_add_tcase(s, t);
     t = tcase_create("evolution");
     tcase_add_test(t, old_writer_new_reader);
