@@ -142,6 +142,8 @@ load_at(const char *path, const aktc_opts *o, ast_file **files)
     if (f->text == NULL) {
         diag_plain("cannot read '%s': %s", path, strerror(errno));
         f->text = ast_strdup("");
+    } else if (f->len >= 3 && memcmp(f->text, "\xef\xbb\xbf", 3) == 0) {
+        memset(f->text, ' ', 3); /* a UTF-8 byte order mark: blank it, keep columns */
     }
     ast_file **tail = files;
     while (*tail) {
