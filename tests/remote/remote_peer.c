@@ -33,7 +33,7 @@
 #include "remote/frame.h"
 #include "remote/transport.h"
 
-static akti_tp *g_tp;
+static akti_tp *_Atomic g_tp;
 static _Atomic uint64_t g_received;
 
 static void
@@ -56,7 +56,10 @@ on_envelope(void *arg, const akti_peer *from, int channel, const akti_envelope *
     atomic_fetch_add(&g_received, 1);
     if (env->type_id == 3) {
         akti_tp_stats st;
-        akti_tp_stats_get(g_tp, &st);
+        akti_tp *tp = g_tp;
+        if (tp == NULL)
+            return;
+        akti_tp_stats_get(tp, &st);
         char buf[256];
         int n = snprintf(buf, sizeof(buf), "corrupt=%llu unauth=%llu handshake=%llu received=%llu",
             (unsigned long long)st.rejected_corrupt, (unsigned long long)st.rejected_unauth,
@@ -187,16 +190,19 @@ main(int argc, char **argv)
     o.overflow = AKT_OVERFLOW_BLOCK;
     o.cb = &cbs;
     o.cb_arg = argv[1];
-    akt_err rc = akti_tp_start(&o, &g_tp);
+    akti_tp *tp;
+    akt_err rc = akti_tp_start(&o, &tp);
+    g_tp = tp;
     if (rc != AKT_OK) {
         fprintf(stderr, "remote_peer: start failed: %s\n", akt_strerror(rc));
         return 1;
     }
-    printf("READY %s %016llx\n", akti_tp_address(g_tp), (unsigned long long)akti_tp_uid(g_tp));
+    printf("READY %s %016llx\n", akti_tp_address(tp), (unsigned long long)akti_tp_uid(tp));
     fflush(stdout);
     char buf[64];
     while (read(0, buf, sizeof(buf)) > 0) {
     }
-    akti_tp_free(g_tp);
+    g_tp = NULL;
+    akti_tp_free(tp);
     return 0;
 }

@@ -30,6 +30,7 @@
 #include "akt/remote.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +91,7 @@ struct rm {
     akt_codec_limits lim;
     uint64_t watch_id, term_id;
     _Atomic uint64_t unknown_type, bad_payload, undeliverable, proxy_drops;
+    atomic_bool ready; /* canon is set: inbound traffic may be handled */
 };
 
 /* --- the system -> remoting table ------------------------------------------ */
@@ -594,6 +596,8 @@ rm_on_envelope(void *arg, const akti_peer *from, int ch, const akti_envelope *en
 {
     rm *r = arg;
     (void)ch;
+    while (!atomic_load(&r->ready)) /* the microseconds until start returns */
+        sched_yield();
     if (env->type_id == r->watch_id || env->type_id == r->term_id) {
         on_remote_watch(r, from, env);
         return;
@@ -803,8 +807,8 @@ akt_remote_start(akt_system *sys, const akt_remote_options *opts)
     r->name = strdup(akt_system_name(sys));
     r->name_len = r->name ? strlen(r->name) : 0;
     r->slots = calloc(REPLY_SLOTS, sizeof(reply_slot));
-    r->watch_id = akt_type_id("akt.remote.Watch");
-    r->term_id = akt_type_id("akt.remote.Terminated");
+    r->watch_id = fnv("akt.remote.Watch"); /* = akt_type_id(): same FNV-1a 64 */
+    r->term_id = fnv("akt.remote.Terminated");
     pthread_mutex_init(&r->mu, NULL);
     pthread_rwlock_init(&r->life, NULL);
     if (r->name == NULL || r->slots == NULL) {
@@ -842,6 +846,7 @@ akt_remote_start(akt_system *sys, const akt_remote_options *opts)
     authority(akti_tp_address(r->tp), auth, sizeof(auth));
     snprintf(canon, sizeof(canon), "akt://%s@%s", r->name, auth);
     r->canon = strdup(canon);
+    atomic_store(&r->ready, true);
     pthread_mutex_lock(&g_mu);
     size_t i;
     for (i = 0; i < 64 && g_tab[i].sys != NULL; i++) {
@@ -881,8 +886,8 @@ akt_remote_stop(akt_system *sys)
     r->tp = NULL;
     /* stop every proxy; their post_stop releases their references */
     size_t n = 0;
-    akt_ref *refs = malloc((r->nproxies + 1) * sizeof(*refs));
     pthread_mutex_lock(&r->mu);
+    akt_ref *refs = malloc((r->nproxies + 1) * sizeof(*refs));
     for (size_t b = 0; b < NBUCKETS && refs; b++)
         for (proxy *p = r->by_path[b]; p; p = p->next_path)
             refs[n++] = p->ref;

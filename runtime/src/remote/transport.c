@@ -1817,17 +1817,20 @@ akti_tp_start(const akti_tp_opts *opts, akti_tp **out)
         nng_close(tp->pull);
         goto fail;
     }
+    /* *out is written before the threads start: callbacks may run at once
+     * and may look at it (remote.c keeps it in the callback's argument) */
+    *out = tp;
     if (pthread_create(&tp->rx_th, NULL, rx_thread, tp) == 0)
         tp->rx_started = true;
     if (pthread_create(&tp->tick_th, NULL, tick_thread, tp) == 0)
         tp->tick_started = true;
     if (!tp->rx_started || !tp->tick_started) {
         akti_tp_free(tp);
+        *out = NULL;
         return AKT_ENOMEM;
     }
     akti_rlog(tp, AKTI_LOG_INFO, "listening on %s (address %s, uid %016llx)",
         tp->listen_url, tp->address, (unsigned long long)tp->uid);
-    *out = tp;
     return AKT_OK;
 fail:
     if (tp->tls_server)

@@ -135,7 +135,8 @@ typedef struct akti_tp_stats {
 AKTI_INTERNAL void akti_tp_opts_default(akti_tp_opts *o);
 
 /* akti_tp_start -- open the listener and the threads. *out is the
- * caller's, freed with akti_tp_free. Errors: AKT_EINVAL (bad opts/URL),
+ * caller's, freed with akti_tp_free; it is written before the threads start
+ * (callbacks may already run when akti_tp_start returns). Errors: AKT_EINVAL (bad opts/URL),
  * AKT_EIO (listen failed: port taken, path unusable), AKT_ENOTSUP
  * (transport not available), AKT_ENOMEM. */
 AKTI_INTERNAL akt_err akti_tp_start(const akti_tp_opts *opts, akti_tp **out);
