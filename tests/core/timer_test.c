@@ -132,6 +132,37 @@ START_TEST(monotonic_wheel_thread_fires_timers)
 }
 END_TEST
 
+static akt_err
+silent_int(void *state, akt_ctx *ctx, const void *msg)
+{
+    return AKT_OK; /* never answers */
+}
+static const akt_handler silent_handlers[] = {{&t_int_type, silent_int}};
+static const akt_behavior silent_beh = {"silent", silent_handlers, 1, NULL};
+
+START_TEST(ask_timeout_follows_the_system_clock_in_virtual_time)
+{
+    akt_system *sys = t_system("virt", "akt.actor.default-dispatcher.workers=2");
+    atomic_store(&now_ns, AKT_SEC(5000));
+    ck_assert_int_eq(akti_system_use_clock(sys, &manual), AKT_OK);
+    akt_props p = {.behavior = &silent_beh};
+    akt_ref a;
+    ck_assert_int_eq(akt_spawn(sys, &p, "s", &a), AKT_OK);
+    akt_future *f;
+    ck_assert_int_eq(akt_ask(a, t_int(1), AKT_MS(100), &f), AKT_OK);
+    advance(akti_system_wheel(sys), AKT_MS(50));
+    ck_assert(!akt_future_is_done(f));
+    advance(akti_system_wheel(sys), AKT_MS(60));
+    ck_assert(akt_future_is_done(f)); /* fired inside advance */
+    ck_assert_int_eq(akt_future_wait(f, 0, NULL), AKT_ETIMEDOUT);
+    akt_future_release(f);
+    akt_system_stats_t st;
+    akt_system_stats(sys, &st);
+    ck_assert_int_eq(st.live_futures, 0);
+    t_teardown(sys, 0);
+}
+END_TEST
+
 Suite *
 timer_suite(void)
 {
@@ -142,6 +173,7 @@ timer_suite(void)
     tcase_add_test(tc, timers_beyond_one_revolution_wait_their_turn);
     tcase_add_test(tc, a_big_jump_in_time_fires_everything_due);
     tcase_add_test(tc, monotonic_wheel_thread_fires_timers);
+    tcase_add_test(tc, ask_timeout_follows_the_system_clock_in_virtual_time);
     suite_add_tcase(s, tc);
     return s;
 }

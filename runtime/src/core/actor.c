@@ -403,7 +403,7 @@ run_start(akt_cell *c, bool restart, akt_err reason)
         }
     }
     if (c->ext) {
-        c->ext->started_at = akti_now_ns();
+        c->ext->started_at = akti_wheel_now(c->sys->wheel);
     }
     return rc;
 }
@@ -644,7 +644,7 @@ restart_child(akt_cell *c, akt_cell *ch, akt_err reason)
         /* ch->ext belongs to the child's consumer side, but the child is
          * suspended and waits for our decision: only we touch it now */
         akti_cell_ext *x = ch->ext;
-        int64_t now = akti_now_ns();
+        int64_t now = akti_wheel_now(c->sys->wheel);
         if (st->reset_after_ns > 0 && x->started_at && now - x->started_at >= st->reset_after_ns) {
             x->backoff_n = 0;
         }
@@ -693,7 +693,7 @@ restart_allowed(akt_cell *c, akt_cell *ch)
         return false; /* config says: never */
     }
     akti_cell_ext *x = cell_ext(ch);
-    int64_t now = akti_now_ns();
+    int64_t now = akti_wheel_now(c->sys->wheel);
     if (x->window_start == 0 || now - x->window_start > within) {
         x->window_start = now;
         x->restarts_in_window = 0;

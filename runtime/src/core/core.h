@@ -406,6 +406,8 @@ struct akt_system {
     akt_props guardian_props;
 };
 
+AKTI_INTERNAL akt_err akti_system_use_clock(akt_system *sys, const akti_clock *clock);
+AKTI_INTERNAL akti_wheel *akti_system_wheel(akt_system *sys);
 AKTI_INTERNAL void akti_dead_letter(akt_system *sys, akt_ref to, akti_msg *m, akt_err reason);
 AKTI_INTERNAL akt_cell *akti_cell_alloc(akt_system *sys, uint32_t cls);
 AKTI_INTERNAL void akti_cell_free(akt_cell *c);

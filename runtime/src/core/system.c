@@ -554,6 +554,33 @@ fail_started:
     return rc;
 }
 
+/* akti_system_use_clock -- for the testkit's virtual time: replace the
+ * system's timing wheel by one driven by clock (no thread: the owner calls
+ * akti_wheel_advance(akti_system_wheel(sys)) after moving time). Only
+ * before any timer is armed (right after akt_system_create). */
+akt_err
+akti_system_use_clock(akt_system *sys, const akti_clock *clock)
+{
+    if (sys == NULL || clock == NULL) {
+        return AKT_EINVAL;
+    }
+    akti_wheel *w = NULL;
+    akt_err rc = akti_wheel_create(sys->set.tick_ns, sys->set.wheel_size, clock, false, &w);
+    if (rc != AKT_OK) {
+        return rc;
+    }
+    akti_wheel *old = sys->wheel;
+    sys->wheel = w;
+    akti_wheel_free(old);
+    return AKT_OK;
+}
+
+akti_wheel *
+akti_system_wheel(akt_system *sys)
+{
+    return sys->wheel;
+}
+
 akt_err
 akt_system_terminate(akt_system *sys)
 {
