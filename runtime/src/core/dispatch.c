@@ -236,6 +236,24 @@ pool_wake_one(pool *p)
     }
 }
 
+/* Push stealable work; wake a parked worker only when the deque goes from
+ * empty to non-empty: while it is non-empty, someone was told already and
+ * workers re-check all deques before they park (no lost wake-up), so a bulk
+ * sender pays the fence and the syscall once per burst, not per message. */
+static void
+dq_push_wake(pool *p, worker *w, akt_cell *c)
+{
+    bool was_empty = !dq_nonempty(w);
+    if (!dq_push(w, c)) {
+        inj_push(p, c);
+        pool_wake_one(p);
+        return;
+    }
+    if (was_empty) {
+        pool_wake_one(p);
+    }
+}
+
 static void
 pool_schedule(akti_dispatcher *d, akt_cell *c)
 {
@@ -245,18 +263,12 @@ pool_schedule(akti_dispatcher *d, akt_cell *c)
         if (akti_turn_sends > 16) {
             /* a bulk sender (one long turn that tells many): what it wakes
              * should run in parallel, not wait in our LIFO slot */
-            if (!dq_push(w, c)) {
-                inj_push(p, c);
-            }
-            pool_wake_one(p);
+            dq_push_wake(p, w, c);
             return;
         }
         akt_cell *old = atomic_exchange_explicit(&w->lifo, c, memory_order_acq_rel);
         if (old != NULL) {
-            if (!dq_push(w, old)) {
-                inj_push(p, old);
-            }
-            pool_wake_one(p);
+            dq_push_wake(p, w, old);
         }
         return;
     }
