@@ -63,6 +63,8 @@ vpop(akt_cell *c)
     }
     if (next != NULL) {
         c->mq_out = next;
+        /* the producer's core wrote it: fetch it while tail is handled */
+        __builtin_prefetch(next, 0, 3);
         return tail;
     }
     akti_msg *head = atomic_load_explicit(&c->mq_in, memory_order_acquire);

@@ -210,7 +210,13 @@ pool_alloc(size_t total, uint8_t *cls_out)
         }
         count_add(&c->allocs);
         *cls_out = (uint8_t)k;
-        return c->st[k][--c->n[k]];
+        uint32_t i = --c->n[k];
+        if (i >= 2) {
+            /* the block after next was last written by another core (it
+             * came back through the depot): start fetching it for writing */
+            __builtin_prefetch(c->st[k][i - 2], 1, 3);
+        }
+        return c->st[k][i];
     }
 #endif
     count_add(&c->allocs);
