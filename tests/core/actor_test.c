@@ -738,6 +738,47 @@ START_TEST(system_actors_live_under_the_system_guardian)
 }
 END_TEST
 
+static void *
+spawn_loop(void *arg)
+{
+    akt_system *sys = arg;
+    for (;;) {
+        akt_ref r;
+        akt_err rc = akt_spawn(sys, &echo_props, NULL, &r);
+        if (rc == AKT_ECLOSED) {
+            return NULL;
+        }
+        if (rc != AKT_OK) {
+            return (void *)1;
+        }
+    }
+}
+
+START_TEST(spawning_while_terminating_never_hangs)
+{
+    for (int round = 0; round < 20; round++) {
+        akt_system *sys = sys_default("race");
+        pthread_t th;
+        pthread_create(&th, NULL, spawn_loop, sys);
+        for (int i = 0; i < 50; i++) {
+            akt_ref r;
+            if (akt_spawn(sys, &echo_props, NULL, &r) != AKT_OK) {
+                break;
+            }
+        }
+        ck_assert_int_eq(akt_system_terminate(sys), AKT_OK);
+        ck_assert_int_eq(akt_system_await_termination(sys, AKT_SEC(30)), AKT_OK);
+        void *rv;
+        pthread_join(th, &rv);
+        ck_assert_ptr_null(rv);
+        akt_system_stats_t st;
+        akt_system_stats(sys, &st);
+        ck_assert_int_eq(st.live_actors, 0);
+        akt_system_free(sys);
+    }
+}
+END_TEST
+
 Suite *
 actor_suite(void)
 {
@@ -771,6 +812,7 @@ actor_suite(void)
     tcase_add_test(tc, forward_keeps_the_original_sender);
     tcase_add_test(tc, reply_without_a_sender_is_a_dead_letter);
     tcase_add_test(tc, system_actors_live_under_the_system_guardian);
+    tcase_add_test(tc, spawning_while_terminating_never_hangs);
     suite_add_tcase(s, tc);
     return s;
 }

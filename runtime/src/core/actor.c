@@ -314,8 +314,30 @@ akti_spawn(akt_system *sys, akt_cell *parent, const akt_props *props, const char
             goto fail_named;
         }
     }
+    /* the uid goes first: a parent that stops its children reads it */
+    uint64_t uid = atomic_fetch_add_explicit(&sys->next_uid, 1, memory_order_relaxed);
+    atomic_store_explicit(&c->uid, uid, memory_order_release);
     if (parent) {
         children_lock(parent);
+        /* a guardian stops its children once (terminate): checked under
+         * the lock its stop takes, so a racing akt_spawn either is among
+         * the children it stops or sees the system closed */
+        if (is_guardian(parent) && parent != sys->root
+            && atomic_load_explicit(&sys->terminating, memory_order_acquire)) {
+            children_unlock(parent);
+            atomic_store_explicit(&c->uid, 0, memory_order_release);
+            akti_dispatcher *d = c->disp;
+            if (d->ops->detach) {
+                c->disp = sys->pool;
+                d->ops->detach(d, c);
+            }
+            if (c->state && !(c->flags & CELL_F_STATE_INLINE)) {
+                free(c->state);
+            }
+            c->state = NULL;
+            rc = AKT_ECLOSED;
+            goto fail_named;
+        }
         if (parent->first_child == NULL) {
             parent->first_child = c;
             c->sib_next = c->sib_prev = c;
@@ -329,8 +351,6 @@ akti_spawn(akt_system *sys, akt_cell *parent, const akt_props *props, const char
         parent->nchildren++;
         children_unlock(parent);
     }
-    uint64_t uid = atomic_fetch_add_explicit(&sys->next_uid, 1, memory_order_relaxed);
-    atomic_store_explicit(&c->uid, uid, memory_order_release);
     atomic_fetch_add_explicit(&sys->live_actors, 1, memory_order_relaxed);
     *out = (akt_ref){c, uid};
     c->disp->ops->schedule(c->disp, c);
@@ -991,7 +1011,9 @@ handle_sys(akt_cell *c, akti_msg *m)
     case SYS_CHILD_STOPPED: {
         akt_cell *ch = s->from;
         uint32_t left = 1;
-        if (unlink_child(c, ch, &left)) {
+        if (unlink_child(c, ch, &left) && !is_guardian(ch)) {
+            /* guardians' cells stay: sys->user and sys->system_g point
+             * at them until akt_system_free */
             if (ch->name) {
                 free(ch->name);
                 ch->name = NULL;
