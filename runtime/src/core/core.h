@@ -367,6 +367,7 @@ typedef struct akti_name_ent {
 
 struct akt_system {
     char *name;
+    uint64_t serial; /* unique in the process (props cache key) */
     akt_config *cfg;
     akti_settings set;
     _Atomic uint32_t terminating;  /* terminate called */

@@ -310,8 +310,36 @@ props_same(const akti_props_rec *r, const akt_props *p)
 
 /* One record per distinct props, kept until akt_system_free: cells point at
  * it instead of each carrying a copy (the per-actor footprint). */
+static akti_props_rec *akti_props_intern_locked(akt_system *sys, const akt_props *p,
+    akt_err *err);
+
+/* The last record each thread used, per system serial: a spawn loop (one
+ * actor creating many) finds its props without the lock. Records are
+ * immutable and live as long as their system; the serial (never reused)
+ * keeps a freed system's record from matching a new system at the same
+ * address. */
+static _Atomic uint64_t system_serials;
+static _Thread_local struct {
+    uint64_t serial;
+    akti_props_rec *rec;
+} props_last;
+
 akti_props_rec *
 akti_props_intern(akt_system *sys, const akt_props *p, akt_err *err)
+{
+    if (props_last.serial == sys->serial && props_same(props_last.rec, p)) {
+        return props_last.rec;
+    }
+    akti_props_rec *found = akti_props_intern_locked(sys, p, err);
+    if (found) {
+        props_last.serial = sys->serial;
+        props_last.rec = found;
+    }
+    return found;
+}
+
+static akti_props_rec *
+akti_props_intern_locked(akt_system *sys, const akt_props *p, akt_err *err)
 {
     pthread_mutex_lock(&sys->props_mu);
     akti_props_rec *r;
@@ -496,6 +524,7 @@ akt_system_create(const char *name, const akt_config *cfg, akt_system **out)
         return rc;
     }
     sys->name = strdup(name);
+    sys->serial = atomic_fetch_add(&system_serials, 1) + 1;
     atomic_init(&sys->next_uid, 1);
     pthread_mutex_init(&sys->dl_mu, NULL);
     pthread_mutex_init(&sys->slot_mu, NULL);
