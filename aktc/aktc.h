@@ -9,7 +9,9 @@
 
 #include "ast.h"
 
-#define AKTC_VERSION "0.1.0"
+#ifndef AKTC_VERSION
+#define AKTC_VERSION "0.1.0" /* the build passes the project's version */
+#endif
 
 /* A doc comment and the position of the token that follows it. */
 typedef struct aktc_doc {

@@ -5,7 +5,7 @@
  * decodes must copy, compare equal to its copy, re-encode, and decode again
  * to an equal message; every error must leave nothing allocated.
  *
- *   build/tests/aktc/fuzz_aktc_decode -max_total_time=60 tests/vectors
+ *   build/tests/aktc/fuzz_aktc_decode -max_total_time=60 corpus/ tests/aktc/fuzz-seeds/fuzz_aktc_decode
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -2,6 +2,7 @@
 # find_package(akt) + akt_generate() (Unix Makefiles), run it, edit the
 # IMPORTED file and check that the importing file is regenerated.
 #   -DAKT_BUILD_DIR -DSRC (this folder) -DWORK -DCMAKE_C_COMPILER
+#   [-DCONSUMER_FLAGS=...]  sanitizer flags when libakt was built with them
 file(REMOVE_RECURSE ${WORK})
 set(prefix ${WORK}/prefix)
 function(run)
@@ -18,7 +19,8 @@ foreach(f base.akt orders.akt main.c)
   configure_file(${SRC}/${f} ${WORK}/src/${f} COPYONLY)
 endforeach()
 run(${CMAKE_COMMAND} -S ${WORK}/src -B ${WORK}/build -G "Unix Makefiles"
-    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_C_COMPILER=${CMAKE_C_COMPILER})
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_C_COMPILER=${CMAKE_C_COMPILER}
+    "-DCMAKE_C_FLAGS=${CONSUMER_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${CONSUMER_FLAGS}")
 run(${CMAKE_COMMAND} --build ${WORK}/build)
 run(${WORK}/build/orders)
 if(NOT LAST_OUT MATCHES "order 7: 3 x apple")
