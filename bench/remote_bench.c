@@ -65,7 +65,8 @@ machine_json(char *buf, size_t len)
         }
         fclose(f);
     }
-    snprintf(buf, len, "{\"cores\":%ld,\"cpu\":\"%s\"}", sysconf(_SC_NPROCESSORS_ONLN), cpu);
+    snprintf(buf, len, "{\"cores\":%ld,\"cpu\":\"%s\"}",
+        sysconf(_SC_NPROCESSORS_ONLN), cpu);
 }
 
 static void
@@ -79,10 +80,14 @@ emit(const char *scenario, long n, long messages, double secs, double rate,
         snprintf(p50s, sizeof(p50s), "%.2f", p50);
     if (p99 >= 0)
         snprintf(p99s, sizeof(p99s), "%.2f", p99);
-    printf("{\"runtime\":\"akt\",\"scenario\":\"%s\",\"params\":{\"n\":%ld},\"messages\":%ld,"
-           "\"seconds\":%.4f,\"rate\":%.1f,\"unit\":\"%s\",\"threads\":2,\"p50_us\":%s,"
-           "\"p99_us\":%s,\"transport\":\"%s\",\"version\":\"%s\",\"machine\":%s}\n",
-        scenario, n, messages, secs, rate, unit, p50s, p99s, url, AKT_VERSION_STRING, m);
+    printf("{\"runtime\":\"akt\",\"scenario\":\"%s\",\"params\":{\"n\":%ld},"
+           "\"messages\":%ld,"
+           "\"seconds\":%.4f,\"rate\":%.1f,\"unit\":\"%s\",\"threads\":2,\"p50_"
+           "us\":%s,"
+           "\"p99_us\":%s,\"transport\":\"%s\",\"version\":\"%s\",\"machine\":%"
+           "s}\n",
+        scenario, n, messages, secs, rate, unit, p50s, p99s, url,
+        AKT_VERSION_STRING, m);
     fflush(stdout);
 }
 
@@ -93,19 +98,21 @@ cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* --- the child: sink / echo over the raw transport -------------------------- */
+/* --- the child: sink / echo over the raw transport --------------------------
+ */
 
 static akti_tp *c_tp;
 static _Atomic long c_count;
 static long c_target;
 
 static void
-child_on_envelope(void *arg, const akti_peer *from, int ch, const akti_envelope *env)
+child_on_envelope(
+    void *arg, const akti_peer *from, int ch, const akti_envelope *env)
 {
     (void)arg;
     if (env->type_id == 2) { /* echo */
-        akti_envelope r = {env->sender, env->sender_len, env->recipient, env->recipient_len,
-            2, env->payload, env->payload_len};
+        akti_envelope r = { env->sender, env->sender_len, env->recipient,
+            env->recipient_len, 2, env->payload, env->payload_len };
         akti_assoc_send(from->assoc, &r, false, from->uid);
         return;
     }
@@ -116,13 +123,14 @@ child_on_envelope(void *arg, const akti_peer *from, int ch, const akti_envelope 
         return;
     }
     if (n == c_target) {
-        akti_envelope r = {"/user/bench", 11, "/user/sink", 10, 5, (const uint8_t *)&n, sizeof(n)};
+        akti_envelope r = { "/user/bench", 11, "/user/sink", 10, 5,
+            (const uint8_t *)&n, sizeof(n) };
         akti_assoc_send(from->assoc, &r, true, from->uid);
     }
     (void)ch;
 }
 
-static const akti_tp_callbacks child_cbs = {.on_envelope = child_on_envelope};
+static const akti_tp_callbacks child_cbs = { .on_envelope = child_on_envelope };
 
 static int
 child_main(const char *url)
@@ -140,13 +148,13 @@ child_main(const char *url)
     printf("READY %s\n", akti_tp_address(c_tp));
     fflush(stdout);
     char buf[16];
-    while (read(0, buf, sizeof(buf)) > 0) {
-    }
+    while (read(0, buf, sizeof(buf)) > 0) { }
     akti_tp_free(c_tp);
     return 0;
 }
 
-/* --- the child for actor scenarios: an akt system with /user/sink, /user/echo --- */
+/* --- the child for actor scenarios: an akt system with /user/sink, /user/echo
+ * --- */
 
 static _Atomic int64_t n_sink;
 
@@ -175,17 +183,17 @@ node_echo(void *state, akt_ctx *ctx, const void *msg)
     return AKT_OK;
 }
 
-static const akt_handler sink_h[] = {{&rt_ping_desc, node_sink}};
-static const akt_behavior sink_b = {"sink", sink_h, 1, NULL};
-static const akt_handler echo_h[] = {{&rt_ping_desc, node_echo}};
-static const akt_behavior echo_b = {"echo", echo_h, 1, NULL};
+static const akt_handler sink_h[] = { { &rt_ping_desc, node_sink } };
+static const akt_behavior sink_b = { "sink", sink_h, 1, NULL };
+static const akt_handler echo_h[] = { { &rt_ping_desc, node_echo } };
+static const akt_behavior echo_b = { "echo", echo_h, 1, NULL };
 
 static const char *bench_conf = "akt.remote.outbound-queue-size = 262144\n"
                                 "akt.remote.overflow = block\n";
 
 static akt_err
-node_start(const char *name, const char *url, akt_system **sys, akt_registry **reg,
-    akt_config **cfg)
+node_start(const char *name, const char *url, akt_system **sys,
+    akt_registry **reg, akt_config **cfg)
 {
     akt_err rc = akt_system_create(name, NULL, sys);
     if (rc == AKT_OK)
@@ -193,9 +201,11 @@ node_start(const char *name, const char *url, akt_system **sys, akt_registry **r
     if (rc == AKT_OK)
         rc = rt_register_types(*reg);
     if (rc == AKT_OK)
-        rc = akt_config_parse_string(bench_conf, strlen(bench_conf), "bench", cfg, NULL);
+        rc = akt_config_parse_string(
+            bench_conf, strlen(bench_conf), "bench", cfg, NULL);
     if (rc == AKT_OK) {
-        akt_remote_options o = {.listen_url = url, .registry = *reg, .config = *cfg};
+        akt_remote_options o
+            = { .listen_url = url, .registry = *reg, .config = *cfg };
         rc = akt_remote_start(*sys, &o);
     }
     return rc;
@@ -209,7 +219,7 @@ child_node_main(const char *url)
     akt_config *cfg;
     if (node_start("sink", url, &sys, &reg, &cfg) != AKT_OK)
         return 1;
-    akt_props ps = {.behavior = &sink_b}, pe = {.behavior = &echo_b};
+    akt_props ps = { .behavior = &sink_b }, pe = { .behavior = &echo_b };
     akt_ref r;
     akt_spawn(sys, &ps, "sink", &r);
     akt_spawn(sys, &pe, "echo", &r);
@@ -218,8 +228,7 @@ child_node_main(const char *url)
     printf("READY %s\n", addr);
     fflush(stdout);
     char buf[16];
-    while (read(0, buf, sizeof(buf)) > 0) {
-    }
+    while (read(0, buf, sizeof(buf)) > 0) { }
     akt_remote_stop(sys);
     akt_system_free(sys);
     akt_registry_free(reg);
@@ -227,7 +236,8 @@ child_node_main(const char *url)
     return 0;
 }
 
-/* --- the parent ------------------------------------------------------------------ */
+/* --- the parent
+ * ------------------------------------------------------------------ */
 
 static pthread_mutex_t p_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t p_cv = PTHREAD_COND_INITIALIZER;
@@ -235,7 +245,8 @@ static long p_done = -1;
 static long p_echoes;
 
 static void
-parent_on_envelope(void *arg, const akti_peer *from, int ch, const akti_envelope *env)
+parent_on_envelope(
+    void *arg, const akti_peer *from, int ch, const akti_envelope *env)
 {
     (void)arg;
     (void)from;
@@ -249,7 +260,8 @@ parent_on_envelope(void *arg, const akti_peer *from, int ch, const akti_envelope
     pthread_mutex_unlock(&p_mu);
 }
 
-static const akti_tp_callbacks parent_cbs = {.on_envelope = parent_on_envelope};
+static const akti_tp_callbacks parent_cbs
+    = { .on_envelope = parent_on_envelope };
 
 typedef struct child_proc {
     const char *mode;
@@ -303,31 +315,32 @@ static void
 bench_tell_raw(akti_assoc *a, long n, const char *kind)
 {
     long target = n;
-    akti_envelope reset = {"/user/sink", 10, "/user/bench", 11, 6, (const uint8_t *)&target, sizeof(long)};
+    akti_envelope reset = { "/user/sink", 10, "/user/bench", 11, 6,
+        (const uint8_t *)&target, sizeof(long) };
     akti_assoc_send(a, &reset, false, 0);
     usleep(100000);
     pthread_mutex_lock(&p_mu);
     p_done = -1;
     pthread_mutex_unlock(&p_mu);
-    uint8_t payload[16] = {0};
-    akti_envelope e = {"/user/sink", 10, "/user/bench", 11, 7, payload, sizeof(payload)};
+    uint8_t payload[16] = { 0 };
+    akti_envelope e
+        = { "/user/sink", 10, "/user/bench", 11, 7, payload, sizeof(payload) };
     double t0 = now_s();
     for (long i = 0; i < n; i++) {
         memcpy(payload, &i, sizeof(i));
-        while (akti_assoc_send(a, &e, false, 0) != AKT_OK) {
-        }
+        while (akti_assoc_send(a, &e, false, 0) != AKT_OK) { }
     }
     pthread_mutex_lock(&p_mu);
     struct timespec dl;
     clock_gettime(CLOCK_REALTIME, &dl);
     dl.tv_sec += 60;
-    while (p_done < 0 && pthread_cond_timedwait(&p_cv, &p_mu, &dl) == 0) {
-    }
+    while (p_done < 0 && pthread_cond_timedwait(&p_cv, &p_mu, &dl) == 0) { }
     long got = p_done;
     pthread_mutex_unlock(&p_mu);
     double secs = now_s() - t0;
     if (got < 0) {
-        fprintf(stderr, "remote-tell-raw: sink did not report (messages dropped?)\n");
+        fprintf(stderr,
+            "remote-tell-raw: sink did not report (messages dropped?)\n");
         return;
     }
     emit("remote-tell-raw", n, n, secs, n / secs, "messages/s", -1, -1, kind);
@@ -337,8 +350,9 @@ static void
 bench_pingpong_raw(akti_assoc *a, long n, const char *kind)
 {
     double *lat = malloc(sizeof(double) * (size_t)n);
-    uint8_t payload[16] = {0};
-    akti_envelope e = {"/user/echo", 10, "/user/bench", 11, 2, payload, sizeof(payload)};
+    uint8_t payload[16] = { 0 };
+    akti_envelope e
+        = { "/user/echo", 10, "/user/bench", 11, 2, payload, sizeof(payload) };
     pthread_mutex_lock(&p_mu);
     p_echoes = 0;
     pthread_mutex_unlock(&p_mu);
@@ -351,8 +365,8 @@ bench_pingpong_raw(akti_assoc *a, long n, const char *kind)
         struct timespec dl;
         clock_gettime(CLOCK_REALTIME, &dl);
         dl.tv_sec += 5;
-        while (p_echoes <= i && pthread_cond_timedwait(&p_cv, &p_mu, &dl) == 0) {
-        }
+        while (
+            p_echoes <= i && pthread_cond_timedwait(&p_cv, &p_mu, &dl) == 0) { }
         bool ok = p_echoes > i;
         pthread_mutex_unlock(&p_mu);
         if (!ok)
@@ -385,10 +399,10 @@ ask_n(akt_ref to, int64_t n)
 }
 
 static int
-actor_scenarios(const char *self, const char *kind, const char *listen, const char *mine,
-    long n, long npp, const char *only)
+actor_scenarios(const char *self, const char *kind, const char *listen,
+    const char *mine, long n, long npp, const char *only)
 {
-    child_proc c = {.mode = "--child-node"};
+    child_proc c = { .mode = "--child-node" };
     if (spawn_child(self, listen, &c) != 0) {
         fprintf(stderr, "cannot start the child node\n");
         return 1;
@@ -414,8 +428,7 @@ actor_scenarios(const char *self, const char *kind, const char *listen, const ch
             double t0 = now_s();
             for (long i = 0; i < n; i++) {
                 rt_Ping *m = rt_ping_new(i);
-                while (akt_tell(sink, m, AKT_REF_NONE) != AKT_OK) {
-                }
+                while (akt_tell(sink, m, AKT_REF_NONE) != AKT_OK) { }
             }
             int64_t got = 0;
             while (got < base + n) {
@@ -427,9 +440,11 @@ actor_scenarios(const char *self, const char *kind, const char *listen, const ch
             }
             double secs = now_s() - t0;
             if (got >= base + n)
-                emit("remote-tell", n, n, secs, n / secs, "messages/s", -1, -1, kind);
+                emit("remote-tell", n, n, secs, n / secs, "messages/s", -1, -1,
+                    kind);
             else
-                fprintf(stderr, "remote-tell: only %lld of %ld arrived\n", (long long)(got - base), n);
+                fprintf(stderr, "remote-tell: only %lld of %ld arrived\n",
+                    (long long)(got - base), n);
         }
         if (only == NULL || strcmp(only, "remote-ask") == 0) {
             double *lat = malloc(sizeof(double) * (size_t)npp);
@@ -444,16 +459,19 @@ actor_scenarios(const char *self, const char *kind, const char *listen, const ch
             double secs = now_s() - t0;
             if (i > 0) {
                 qsort(lat, (size_t)i, sizeof(double), cmp_double);
-                emit("remote-ask", npp, 2 * i, secs, i / secs, "asks/s", lat[i / 2],
-                    lat[(size_t)((double)i * 0.99)], kind);
+                emit("remote-ask", npp, 2 * i, secs, i / secs, "asks/s",
+                    lat[i / 2], lat[(size_t)((double)i * 0.99)], kind);
             }
             free(lat);
         }
     }
     akt_remote_stats st;
     akt_remote_stats_get(sys, &st);
-    fprintf(stderr, "actor scenarios: frames sent %llu, envelopes sent %llu (%.1f per frame), dropped %llu\n",
-        (unsigned long long)st.frames_sent, (unsigned long long)st.envelopes_sent,
+    fprintf(stderr,
+        "actor scenarios: frames sent %llu, envelopes sent %llu (%.1f per "
+        "frame), dropped %llu\n",
+        (unsigned long long)st.frames_sent,
+        (unsigned long long)st.envelopes_sent,
         st.frames_sent ? (double)st.envelopes_sent / st.frames_sent : 0.0,
         (unsigned long long)st.dropped);
     akt_remote_stop(sys);
@@ -491,8 +509,10 @@ main(int argc, char **argv)
     self[sl] = '\0';
     char listen[256], mine[256];
     if (strcmp(kind, "ipc") == 0) {
-        snprintf(listen, sizeof(listen), "ipc:///tmp/akt-rbench-%d-child.sock", (int)getpid());
-        snprintf(mine, sizeof(mine), "ipc:///tmp/akt-rbench-%d-parent.sock", (int)getpid());
+        snprintf(listen, sizeof(listen), "ipc:///tmp/akt-rbench-%d-child.sock",
+            (int)getpid());
+        snprintf(mine, sizeof(mine), "ipc:///tmp/akt-rbench-%d-parent.sock",
+            (int)getpid());
     } else {
         snprintf(listen, sizeof(listen), "tcp://127.0.0.1:0");
         snprintf(mine, sizeof(mine), "tcp://127.0.0.1:0");
@@ -501,8 +521,10 @@ main(int argc, char **argv)
     bool actors = only == NULL || strstr(only, "-raw") == NULL;
     if (actors) {
         char l2[300], m2[300];
-        snprintf(l2, sizeof(l2), "%s%s", listen, strcmp(kind, "ipc") == 0 ? ".n" : "");
-        snprintf(m2, sizeof(m2), "%s%s", mine, strcmp(kind, "ipc") == 0 ? ".n" : "");
+        snprintf(l2, sizeof(l2), "%s%s", listen,
+            strcmp(kind, "ipc") == 0 ? ".n" : "");
+        snprintf(
+            m2, sizeof(m2), "%s%s", mine, strcmp(kind, "ipc") == 0 ? ".n" : "");
         actor_scenarios(self, kind, l2, m2, n, npp, only);
         if (strcmp(kind, "ipc") == 0) {
             unlink(l2 + 6);
@@ -511,7 +533,7 @@ main(int argc, char **argv)
     }
     if (!raw)
         return 0;
-    child_proc c = {.mode = "--child"};
+    child_proc c = { .mode = "--child" };
     if (spawn_child(self, listen, &c) != 0) {
         fprintf(stderr, "cannot start the child process\n");
         return 1;
@@ -543,7 +565,8 @@ main(int argc, char **argv)
     akti_tp_stats st;
     akti_tp_stats_get(tp, &st);
     fprintf(stderr, "frames sent %llu, envelopes sent %llu (%.1f per frame)\n",
-        (unsigned long long)st.frames_sent, (unsigned long long)st.envelopes_sent,
+        (unsigned long long)st.frames_sent,
+        (unsigned long long)st.envelopes_sent,
         st.frames_sent ? (double)st.envelopes_sent / st.frames_sent : 0.0);
     akti_tp_free(tp);
     stop_child(&c);

@@ -33,7 +33,8 @@ check(akt_err err, const char *what)
     }
 }
 
-/* --- the room ---------------------------------------------------------------- */
+/* --- the room ----------------------------------------------------------------
+ */
 
 #define MAX_MEMBERS 64
 /* touched by the Room actor only (one room per process) */
@@ -47,7 +48,8 @@ room_join(chat_RoomState *state, akt_ctx *ctx, const chat_Join *msg)
     akt_ref who = akt_ctx_sender(ctx);
     if (!akt_ref_is_none(who) && nmembers < MAX_MEMBERS)
         members[nmembers++] = who;
-    printf("room: %s joined (%u members)\n", msg->name.ptr ? msg->name.ptr : "?", nmembers);
+    printf("room: %s joined (%u members)\n",
+        msg->name.ptr ? msg->name.ptr : "?", nmembers);
     fflush(stdout);
     chat_Joined *r = chat_joined_new(nmembers);
     akt_err err = r ? chat_room_reply_join(ctx, r) : AKT_ENOMEM;
@@ -69,9 +71,11 @@ room_post(chat_RoomState *state, akt_ctx *ctx, const chat_Post *msg)
     return AKT_OK;
 }
 
-static const chat_RoomHandlers room_handlers = {.on_join = room_join, .on_post = room_post};
+static const chat_RoomHandlers room_handlers
+    = { .on_join = room_join, .on_post = room_post };
 
-/* --- a member ------------------------------------------------------------------ */
+/* --- a member
+ * ------------------------------------------------------------------ */
 
 static _Atomic int posts_seen;
 
@@ -90,15 +94,18 @@ member_post(chat_MemberState *state, akt_ctx *ctx, const chat_Post *msg)
 {
     (void)ctx;
     state->seen++;
-    printf("[%s] %s\n", msg->author.ptr ? msg->author.ptr : "?", msg->text.ptr ? msg->text.ptr : "");
+    printf("[%s] %s\n", msg->author.ptr ? msg->author.ptr : "?",
+        msg->text.ptr ? msg->text.ptr : "");
     fflush(stdout);
     atomic_fetch_add(&posts_seen, 1);
     return AKT_OK;
 }
 
-static const chat_MemberHandlers member_handlers = {.on_joined = member_joined, .on_post = member_post};
+static const chat_MemberHandlers member_handlers
+    = { .on_joined = member_joined, .on_post = member_post };
 
-/* --- systems -------------------------------------------------------------------- */
+/* --- systems
+ * -------------------------------------------------------------------- */
 
 static akt_err
 add_type(const akt_type *t, void *reg)
@@ -117,8 +124,9 @@ node_start(node *n, const char *name, const char *url)
     check(akt_system_create(name, NULL, &n->sys), "system");
     check(akt_registry_new(&n->reg), "registry");
     check(chat_chat_register(add_type, n->reg), "types");
-    akt_remote_options o = {.listen_url = url, .cookie = getenv("AKT_CHAT_COOKIE"),
-        .registry = n->reg};
+    akt_remote_options o = { .listen_url = url,
+        .cookie = getenv("AKT_CHAT_COOKIE"),
+        .registry = n->reg };
     check(akt_remote_start(n->sys, &o), "remoting");
 }
 
@@ -164,8 +172,7 @@ run_room(const char *url)
     printf("room at %s\n", path);
     fflush(stdout);
     char buf[256];
-    while (read(0, buf, sizeof(buf)) > 0) {
-    }
+    while (read(0, buf, sizeof(buf)) > 0) { }
     node_stop(&n);
     return 0;
 }
@@ -182,7 +189,8 @@ run_member(const char *name, const char *room_path, const char *url)
     char line[1024];
     while (fgets(line, sizeof(line), stdin)) {
         line[strcspn(line, "\n")] = '\0';
-        if (line[0] && chat_room_tell_post(room, chat_post_new(name, line)) != AKT_OK)
+        if (line[0]
+            && chat_room_tell_post(room, chat_post_new(name, line)) != AKT_OK)
             fprintf(stderr, "remote-chat: post failed\n");
     }
     node_stop(&n);
@@ -209,7 +217,8 @@ run_demo(void)
     for (int i = 0; i < 500 && atomic_load(&posts_seen) < 4; i++)
         usleep(10000);
     int ok = atomic_load(&posts_seen) == 4;
-    printf("%s: %d of 4 posts delivered\n", ok ? "done" : "FAILED", atomic_load(&posts_seen));
+    printf("%s: %d of 4 posts delivered\n", ok ? "done" : "FAILED",
+        atomic_load(&posts_seen));
     fflush(stdout);
     node_stop(&a);
     node_stop(&b);
@@ -226,7 +235,8 @@ main(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "room") == 0)
         return run_room(argc > 2 ? argv[2] : "tcp://127.0.0.1:25520");
     if (argc >= 4 && strcmp(argv[1], "member") == 0)
-        return run_member(argv[2], argv[3], argc > 4 ? argv[4] : "tcp://127.0.0.1:0");
+        return run_member(
+            argv[2], argv[3], argc > 4 ? argv[4] : "tcp://127.0.0.1:0");
     fprintf(stderr,
         "usage: remote-chat room [LISTEN_URL]\n"
         "       remote-chat member NAME ROOM_PATH [LISTEN_URL]\n"

@@ -75,32 +75,38 @@ START_TEST(rule_breaking_frames_are_rejected)
     akti_frame *out;
     /* user message on CONTROL (no seq) */
     make_batch(&f, AKT__REMOTE__CHANNEL__CONTROL, 0);
-    ck_assert_int_eq(akti_frame_decode(buf, pack(&f, buf), &lim, &ar, &out), AKT_EPROTO);
+    ck_assert_int_eq(
+        akti_frame_decode(buf, pack(&f, buf), &lim, &ar, &out), AKT_EPROTO);
     /* system message on ORDINARY */
     make_batch(&f, AKT__REMOTE__CHANNEL__ORDINARY, 5);
-    ck_assert_int_eq(akti_frame_decode(buf, pack(&f, buf), &lim, &ar, &out), AKT_EPROTO);
+    ck_assert_int_eq(
+        akti_frame_decode(buf, pack(&f, buf), &lim, &ar, &out), AKT_EPROTO);
     /* type id 0 */
     make_batch(&f, AKT__REMOTE__CHANNEL__ORDINARY, 0);
     env1.type_id = 0;
-    ck_assert_int_eq(akti_frame_decode(buf, pack(&f, buf), &lim, &ar, &out), AKT_EPROTO);
+    ck_assert_int_eq(
+        akti_frame_decode(buf, pack(&f, buf), &lim, &ar, &out), AKT_EPROTO);
     /* empty recipient */
     make_batch(&f, AKT__REMOTE__CHANNEL__ORDINARY, 0);
     env1.recipient = "";
-    ck_assert_int_eq(akti_frame_decode(buf, pack(&f, buf), &lim, &ar, &out), AKT_EPROTO);
+    ck_assert_int_eq(
+        akti_frame_decode(buf, pack(&f, buf), &lim, &ar, &out), AKT_EPROTO);
     /* no body */
     akt__remote__frame__init(&f);
     f.from_uid = 1;
-    ck_assert_int_eq(akti_frame_decode(buf, pack(&f, buf), &lim, &ar, &out), AKT_EPROTO);
+    ck_assert_int_eq(
+        akti_frame_decode(buf, pack(&f, buf), &lim, &ar, &out), AKT_EPROTO);
     /* unknown channel */
     make_batch(&f, 9, 0);
-    ck_assert_int_eq(akti_frame_decode(buf, pack(&f, buf), &lim, &ar, &out), AKT_EPROTO);
+    ck_assert_int_eq(
+        akti_frame_decode(buf, pack(&f, buf), &lim, &ar, &out), AKT_EPROTO);
     /* fragment with index >= count */
     Akt__Remote__Fragment g = AKT__REMOTE__FRAGMENT__INIT;
     g.msg_id = 1;
     g.index = 3;
     g.count = 2;
     g.total_len = 10;
-    uint8_t d[4] = {1, 2, 3, 4};
+    uint8_t d[4] = { 1, 2, 3, 4 };
     g.data.data = d;
     g.data.len = 4;
     akt__remote__frame__init(&f);
@@ -108,14 +114,18 @@ START_TEST(rule_breaking_frames_are_rejected)
     f.channel = AKT__REMOTE__CHANNEL__LARGE;
     f.body_case = AKT__REMOTE__FRAME__BODY_FRAGMENT;
     f.fragment = &g;
-    ck_assert_int_eq(akti_frame_decode(buf, pack(&f, buf), &lim, &ar, &out), AKT_EPROTO);
+    ck_assert_int_eq(
+        akti_frame_decode(buf, pack(&f, buf), &lim, &ar, &out), AKT_EPROTO);
     /* fragment over max-message-size */
     g.index = 1;
     g.total_len = lim.max_message_size + 1;
-    ck_assert_int_eq(akti_frame_decode(buf, pack(&f, buf), &lim, &ar, &out), AKT_EPROTO);
+    ck_assert_int_eq(
+        akti_frame_decode(buf, pack(&f, buf), &lim, &ar, &out), AKT_EPROTO);
     /* oversized frame */
     uint8_t *big = calloc(1, lim.max_frame_size + 1);
-    ck_assert_int_eq(akti_frame_decode(big, lim.max_frame_size + 1, &lim, &ar, &out), AKT_ETOOBIG);
+    ck_assert_int_eq(
+        akti_frame_decode(big, lim.max_frame_size + 1, &lim, &ar, &out),
+        AKT_ETOOBIG);
     free(big);
 }
 END_TEST
@@ -161,7 +171,8 @@ START_TEST(phi_rises_with_silence_and_stays_low_with_heartbeats)
     }
     ck_assert(akti_phi_available(&p, t - 100 * ms + 90 * ms));
     ck_assert_double_lt(akti_phi_value(&p, t - 100 * ms + 100 * ms), 1.0);
-    double a = akti_phi_value(&p, t + 50 * ms), b = akti_phi_value(&p, t + 200 * ms);
+    double a = akti_phi_value(&p, t + 50 * ms),
+           b = akti_phi_value(&p, t + 200 * ms);
     ck_assert_double_lt(a, b);
     ck_assert(!akti_phi_available(&p, t + 1000 * ms));
     /* an acceptable pause moves the threshold out */

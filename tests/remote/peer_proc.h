@@ -20,7 +20,7 @@
 
 typedef struct peer_proc {
     pid_t pid;
-    int in_fd;  /* child's stdin */
+    int in_fd; /* child's stdin */
     int out_fd; /* child's stdout */
     char line[1024];
     char address[512];
@@ -45,7 +45,7 @@ pp_read_line(peer_proc *p, int timeout_ms)
         long long left = end - pp_now_ms();
         if (left <= 0)
             return -1;
-        struct pollfd pf = {p->out_fd, POLLIN, 0};
+        struct pollfd pf = { p->out_fd, POLLIN, 0 };
         int r = poll(&pf, 1, (int)left);
         if (r <= 0)
             continue;

@@ -60,19 +60,20 @@ sink_ping(void *state, akt_ctx *ctx, const void *msg)
     return AKT_OK;
 }
 
-static const akt_handler echo_h[] = {{&rt_ping_desc, echo_ping}};
-static const akt_behavior echo_b = {"echo", echo_h, 1, NULL};
-static const akt_handler relay_h[] = {{&rt_ping_desc, relay_ping}};
-static const akt_behavior relay_b = {"relay", relay_h, 1, NULL};
-static const akt_handler sink_h[] = {{&rt_ping_desc, sink_ping}};
-static const akt_behavior sink_b = {"sink", sink_h, 1, NULL};
+static const akt_handler echo_h[] = { { &rt_ping_desc, echo_ping } };
+static const akt_behavior echo_b = { "echo", echo_h, 1, NULL };
+static const akt_handler relay_h[] = { { &rt_ping_desc, relay_ping } };
+static const akt_behavior relay_b = { "relay", relay_h, 1, NULL };
+static const akt_handler sink_h[] = { { &rt_ping_desc, sink_ping } };
+static const akt_behavior sink_b = { "sink", sink_h, 1, NULL };
 
 int
 main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc < 5) {
-        fprintf(stderr, "usage: remote_node NAME URL COOKIE HB_MS [RELAY_TARGET]\n");
+        fprintf(stderr,
+            "usage: remote_node NAME URL COOKIE HB_MS [RELAY_TARGET]\n");
         return 2;
     }
     akt_system *sys;
@@ -85,22 +86,27 @@ main(int argc, char **argv)
     int hb = atoi(argv[4]);
     snprintf(conf, sizeof(conf),
         "akt.remote.failure-detector { heartbeat-interval = %dms, "
-        "acceptable-heartbeat-pause = %dms, min-std-deviation = %dms, threshold = 8 }\n"
+        "acceptable-heartbeat-pause = %dms, min-std-deviation = %dms, "
+        "threshold = 8 }\n"
         "akt.remote.outbound-queue-size = 65536\nakt.remote.overflow = block\n",
         hb, hb * 10, hb / 2 > 0 ? hb / 2 : 1);
     akt_config *cfg;
-    if (akt_config_parse_string(conf, strlen(conf), "remote_node", &cfg, NULL) != AKT_OK)
+    if (akt_config_parse_string(conf, strlen(conf), "remote_node", &cfg, NULL)
+        != AKT_OK)
         return 1;
-    akt_remote_options o = {.listen_url = argv[2], .cookie = argv[3], .registry = reg, .config = cfg};
+    akt_remote_options o = {
+        .listen_url = argv[2], .cookie = argv[3], .registry = reg, .config = cfg
+    };
     akt_err rc = akt_remote_start(sys, &o);
     if (rc != AKT_OK) {
-        fprintf(stderr, "remote_node: akt_remote_start: %s\n", akt_strerror(rc));
+        fprintf(
+            stderr, "remote_node: akt_remote_start: %s\n", akt_strerror(rc));
         return 1;
     }
     akt_ref ref;
-    akt_props pe = {.behavior = &echo_b};
-    akt_props pr = {.behavior = &relay_b};
-    akt_props ps = {.behavior = &sink_b};
+    akt_props pe = { .behavior = &echo_b };
+    akt_props pr = { .behavior = &relay_b };
+    akt_props ps = { .behavior = &sink_b };
     akt_spawn(sys, &pe, "echo", &ref);
     akt_spawn(sys, &pr, "relay", &ref);
     akt_spawn(sys, &ps, "sink", &ref);
@@ -113,8 +119,7 @@ main(int argc, char **argv)
     printf("READY %s 0\n", addr);
     fflush(stdout);
     char buf[64];
-    while (read(0, buf, sizeof(buf)) > 0) {
-    }
+    while (read(0, buf, sizeof(buf)) > 0) { }
     akt_remote_stop(sys);
     akt_system_free(sys);
     akt_registry_free(reg);

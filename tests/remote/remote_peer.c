@@ -40,8 +40,8 @@ static void
 reply(const akti_peer *from, int channel, const akti_envelope *env,
     uint64_t type, const void *payload, size_t len)
 {
-    akti_envelope r = {env->sender, env->sender_len, env->recipient,
-        env->recipient_len, type, payload, len};
+    akti_envelope r = { env->sender, env->sender_len, env->recipient,
+        env->recipient_len, type, payload, len };
     if (r.recipient_len == 0) {
         r.recipient = "/user/anonymous";
         r.recipient_len = strlen(r.recipient);
@@ -50,7 +50,8 @@ reply(const akti_peer *from, int channel, const akti_envelope *env,
 }
 
 static void
-on_envelope(void *arg, const akti_peer *from, int channel, const akti_envelope *env)
+on_envelope(
+    void *arg, const akti_peer *from, int channel, const akti_envelope *env)
 {
     const char *mode = arg;
     atomic_fetch_add(&g_received, 1);
@@ -61,8 +62,10 @@ on_envelope(void *arg, const akti_peer *from, int channel, const akti_envelope *
             return;
         akti_tp_stats_get(tp, &st);
         char buf[256];
-        int n = snprintf(buf, sizeof(buf), "corrupt=%llu unauth=%llu handshake=%llu received=%llu",
-            (unsigned long long)st.rejected_corrupt, (unsigned long long)st.rejected_unauth,
+        int n = snprintf(buf, sizeof(buf),
+            "corrupt=%llu unauth=%llu handshake=%llu received=%llu",
+            (unsigned long long)st.rejected_corrupt,
+            (unsigned long long)st.rejected_unauth,
             (unsigned long long)st.rejected_handshake,
             (unsigned long long)atomic_load(&g_received));
         reply(from, channel, env, 4, buf, (size_t)n);
@@ -72,7 +75,7 @@ on_envelope(void *arg, const akti_peer *from, int channel, const akti_envelope *
         reply(from, channel, env, env->type_id, env->payload, env->payload_len);
 }
 
-static const akti_tp_callbacks cbs = {.on_envelope = on_envelope};
+static const akti_tp_callbacks cbs = { .on_envelope = on_envelope };
 
 static void
 flood(const char *url, int ms)
@@ -110,7 +113,8 @@ flood(const char *url, int ms)
     long n = 0;
     for (;;) {
         clock_gettime(CLOCK_MONOTONIC, &t);
-        long el = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+        long el = (t.tv_sec - t0.tv_sec) * 1000
+            + (t.tv_nsec - t0.tv_nsec) / 1000000;
         if (el >= ms)
             break;
         uint8_t buf[512];
@@ -146,9 +150,11 @@ flood(const char *url, int ms)
         if (tcp_port && n % 50 == 0) {
             /* plain TCP garbage: the SP handshake must refuse it */
             int fd = socket(AF_INET, SOCK_STREAM, 0);
-            struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)tcp_port)};
+            struct sockaddr_in sa = { .sin_family = AF_INET,
+                .sin_port = htons((uint16_t)tcp_port) };
             sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-            if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+            if (fd >= 0
+                && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
                 ssize_t w = write(fd, buf, len);
                 (void)w;
             }
@@ -171,7 +177,8 @@ main(int argc, char **argv)
         return 0;
     }
     if (argc < 5) {
-        fprintf(stderr, "usage: remote_peer echo|sink NAME URL COOKIE [HB_MS]\n");
+        fprintf(
+            stderr, "usage: remote_peer echo|sink NAME URL COOKIE [HB_MS]\n");
         return 2;
     }
     akti_tp_opts o;
@@ -197,11 +204,11 @@ main(int argc, char **argv)
         fprintf(stderr, "remote_peer: start failed: %s\n", akt_strerror(rc));
         return 1;
     }
-    printf("READY %s %016llx\n", akti_tp_address(tp), (unsigned long long)akti_tp_uid(tp));
+    printf("READY %s %016llx\n", akti_tp_address(tp),
+        (unsigned long long)akti_tp_uid(tp));
     fflush(stdout);
     char buf[64];
-    while (read(0, buf, sizeof(buf)) > 0) {
-    }
+    while (read(0, buf, sizeof(buf)) > 0) { }
     g_tp = NULL;
     akti_tp_free(tp);
     return 0;

@@ -20,7 +20,8 @@
 #error "REMOTE_NODE_BIN must be defined by the build"
 #endif
 
-/* --- local actors ---------------------------------------------------------------- */
+/* --- local actors
+ * ---------------------------------------------------------------- */
 
 static _Atomic int64_t g_pongs, g_order_errors, g_next, g_terminated;
 
@@ -37,8 +38,8 @@ collector_pong(void *state, akt_ctx *ctx, const void *msg)
     return AKT_OK;
 }
 
-static const akt_handler collector_h[] = {{&rt_pong_desc, collector_pong}};
-static const akt_behavior collector_b = {"collector", collector_h, 1, NULL};
+static const akt_handler collector_h[] = { { &rt_pong_desc, collector_pong } };
+static const akt_behavior collector_b = { "collector", collector_h, 1, NULL };
 
 static akt_err
 watcher_terminated(void *state, akt_ctx *ctx, const void *msg)
@@ -63,9 +64,10 @@ watcher_init(void *state, const void *arg)
     return AKT_OK;
 }
 
-static const akt_handler watcher_h[] = {{&akt_terminated_type, watcher_terminated}};
-static const akt_behavior watcher_b = {"watcher", watcher_h, 1, NULL};
-static const akt_lifecycle watcher_l = {.pre_start = watcher_start};
+static const akt_handler watcher_h[]
+    = { { &akt_terminated_type, watcher_terminated } };
+static const akt_behavior watcher_b = { "watcher", watcher_h, 1, NULL };
+static const akt_lifecycle watcher_l = { .pre_start = watcher_start };
 
 static akt_ref g_targets[16];
 static int g_ntargets;
@@ -76,13 +78,17 @@ spawn_watcher(akt_system *sys, akt_ref target)
     /* init_arg is read when the actor starts, maybe after we return */
     ck_assert_int_lt(g_ntargets, 16);
     g_targets[g_ntargets] = target;
-    akt_props p = {.behavior = &watcher_b, .lifecycle = &watcher_l, .state_size = sizeof(akt_ref),
-        .state_init = watcher_init, .init_arg = &g_targets[g_ntargets++]};
+    akt_props p = { .behavior = &watcher_b,
+        .lifecycle = &watcher_l,
+        .state_size = sizeof(akt_ref),
+        .state_init = watcher_init,
+        .init_arg = &g_targets[g_ntargets++] };
     akt_ref w;
     ck_assert_int_eq(akt_spawn(sys, &p, NULL, &w), AKT_OK);
 }
 
-/* --- fixtures ----------------------------------------------------------------------- */
+/* --- fixtures
+ * ----------------------------------------------------------------------- */
 
 typedef struct local_node {
     akt_system *sys;
@@ -91,7 +97,8 @@ typedef struct local_node {
 } local_node;
 
 static void
-local_start(local_node *n, const char *name, const char *url, const char *cookie, bool with_pong)
+local_start(local_node *n, const char *name, const char *url,
+    const char *cookie, bool with_pong)
 {
     ck_assert_int_eq(akt_system_create(name, NULL, &n->sys), AKT_OK);
     ck_assert_int_eq(akt_registry_new(&n->reg), AKT_OK);
@@ -101,12 +108,19 @@ local_start(local_node *n, const char *name, const char *url, const char *cookie
         ck_assert_int_eq(akt_registry_add(n->reg, &rt_ping_desc), AKT_OK);
     /* generous enough for a loaded 2-core CI machine, fast enough for
      * a SIGKILL to be detected in ~1.5 s */
-    const char *conf = "akt.remote.failure-detector { heartbeat-interval = 100ms, "
-                       "acceptable-heartbeat-pause = 1s, min-std-deviation = 50ms, "
-                       "threshold = 8 }\nakt.remote.handshake-timeout = 3s\n"
-                       "akt.remote.outbound-queue-size = 65536\nakt.remote.overflow = block\n";
-    ck_assert_int_eq(akt_config_parse_string(conf, strlen(conf), "test", &n->cfg, NULL), AKT_OK);
-    akt_remote_options o = {.listen_url = url, .cookie = cookie, .registry = n->reg, .config = n->cfg};
+    const char *conf
+        = "akt.remote.failure-detector { heartbeat-interval = 100ms, "
+          "acceptable-heartbeat-pause = 1s, min-std-deviation = 50ms, "
+          "threshold = 8 }\nakt.remote.handshake-timeout = 3s\n"
+          "akt.remote.outbound-queue-size = 65536\nakt.remote.overflow = "
+          "block\n";
+    ck_assert_int_eq(
+        akt_config_parse_string(conf, strlen(conf), "test", &n->cfg, NULL),
+        AKT_OK);
+    akt_remote_options o = { .listen_url = url,
+        .cookie = cookie,
+        .registry = n->reg,
+        .config = n->cfg };
     ck_assert_int_eq(akt_remote_start(n->sys, &o), AKT_OK);
 }
 
@@ -122,9 +136,10 @@ local_stop(local_node *n)
 static void
 spawn_node(peer_proc *p, const char *name, const char *url, const char *relay)
 {
-    char *argv[] = {(char *)REMOTE_NODE_BIN, (char *)name, (char *)url, "cookie", "100",
-        (char *)relay, NULL};
-    ck_assert_msg(pp_start(p, argv, 10000) == 0, "node did not start: '%s'", p->line);
+    char *argv[] = { (char *)REMOTE_NODE_BIN, (char *)name, (char *)url,
+        "cookie", "100", (char *)relay, NULL };
+    ck_assert_msg(
+        pp_start(p, argv, 10000) == 0, "node did not start: '%s'", p->line);
 }
 
 static akt_ref
@@ -152,19 +167,22 @@ ask_ping(akt_ref to, int64_t n, akt_err *err)
     *err = rc;
     if (rc != AKT_OK || reply == NULL)
         return -1;
-    int64_t v = akt_msg_type(reply) == &rt_pong_desc ? ((rt_Pong *)reply)->n : -2;
+    int64_t v
+        = akt_msg_type(reply) == &rt_pong_desc ? ((rt_Pong *)reply)->n : -2;
     akt_msg_free(reply);
     return v;
 }
 
-#define WAIT_UNTIL(cond, ms)                                                 \
-    do {                                                                     \
-        long long end_ = pp_now_ms() + (ms);                                 \
-        while (!(cond) && pp_now_ms() < end_)                                \
-            usleep(2000);                                                    \
+#define WAIT_UNTIL(cond, ms)                                                   \
+    do {                                                                       \
+        long long end_ = pp_now_ms() + (ms);                                   \
+        while (!(cond) && pp_now_ms() < end_)                                  \
+            usleep(2000);                                                      \
     } while (0)
 
-/* --- tests ------------------------------------------------------------------------------ */
+/* --- tests
+ * ------------------------------------------------------------------------------
+ */
 
 START_TEST(typed_messages_and_replies_cross_two_processes_in_order)
 {
@@ -173,7 +191,7 @@ START_TEST(typed_messages_and_replies_cross_two_processes_in_order)
     local_node a;
     local_start(&a, "nodea", "tcp://127.0.0.1:0", "cookie", true);
     akt_ref echo = remote(a.sys, b.address, "/user/echo");
-    akt_props cp = {.behavior = &collector_b};
+    akt_props cp = { .behavior = &collector_b };
     akt_ref collector;
     ck_assert_int_eq(akt_spawn(a.sys, &cp, "collector", &collector), AKT_OK);
     const int N = 5000;
@@ -250,7 +268,8 @@ START_TEST(watchers_get_terminated_when_the_remote_actor_stops)
     spawn_watcher(a.sys, echo);
     usleep(100000);
     ck_assert_int_eq(atomic_load(&g_terminated), 0);
-    ck_assert_int_eq(akt_tell(echo, rt_ping_new(-1), AKT_REF_NONE), AKT_OK); /* echo stops */
+    ck_assert_int_eq(
+        akt_tell(echo, rt_ping_new(-1), AKT_REF_NONE), AKT_OK); /* echo stops */
     WAIT_UNTIL(atomic_load(&g_terminated) >= 1, 5000);
     ck_assert_int_eq(atomic_load(&g_terminated), 1);
     /* the node itself is still up: the proxy of a path with no actor
@@ -335,16 +354,20 @@ START_TEST(unknown_types_are_rejected_and_the_association_survives)
     local_node a, b;
     local_start(&a, "sysa", "inproc://akt-rt-a", "k", true);
     local_start(&b, "sysb", "inproc://akt-rt-b", "k", false);
-    akt_props ps = {.behavior = &collector_b};
+    akt_props ps = { .behavior = &collector_b };
     akt_ref col;
     ck_assert_int_eq(akt_spawn(b.sys, &ps, "collector", &col), AKT_OK);
-    akt_ref r = remote(a.sys, "akt://sysb@[inproc://akt-rt-b]", "/user/collector");
+    akt_ref r
+        = remote(a.sys, "akt://sysb@[inproc://akt-rt-b]", "/user/collector");
     ck_assert_int_eq(akt_tell(r, rt_pong_new(0), AKT_REF_NONE), AKT_OK);
-    akt_remote_stats st = {0};
-    WAIT_UNTIL((akt_remote_stats_get(b.sys, &st), st.rejected_unknown_type >= 1), 5000);
+    akt_remote_stats st = { 0 };
+    WAIT_UNTIL(
+        (akt_remote_stats_get(b.sys, &st), st.rejected_unknown_type >= 1),
+        5000);
     ck_assert_uint_eq(st.rejected_unknown_type, 1);
     /* still connected: a Ping to a missing actor is counted undeliverable */
-    akt_ref none = remote(a.sys, "akt://sysb@[inproc://akt-rt-b]", "/user/none");
+    akt_ref none
+        = remote(a.sys, "akt://sysb@[inproc://akt-rt-b]", "/user/none");
     ck_assert_int_eq(akt_tell(none, rt_ping_new(1), AKT_REF_NONE), AKT_OK);
     WAIT_UNTIL((akt_remote_stats_get(b.sys, &st), st.undeliverable >= 1), 5000);
     ck_assert_uint_eq(st.undeliverable, 1);
@@ -359,14 +382,16 @@ START_TEST(a_node_without_the_cookie_delivers_nothing)
     local_node a, b;
     local_start(&a, "sysa", "inproc://akt-rt-c-a", "not-the-cookie", true);
     local_start(&b, "sysb", "inproc://akt-rt-c-b", "k", true);
-    akt_props ps = {.behavior = &collector_b};
+    akt_props ps = { .behavior = &collector_b };
     akt_ref col;
     ck_assert_int_eq(akt_spawn(b.sys, &ps, "collector", &col), AKT_OK);
-    akt_ref r = remote(a.sys, "akt://sysb@[inproc://akt-rt-c-b]", "/user/collector");
+    akt_ref r
+        = remote(a.sys, "akt://sysb@[inproc://akt-rt-c-b]", "/user/collector");
     for (int i = 0; i < 100; i++)
         ck_assert_int_eq(akt_tell(r, rt_pong_new(i), AKT_REF_NONE), AKT_OK);
-    akt_remote_stats st = {0};
-    WAIT_UNTIL((akt_remote_stats_get(b.sys, &st), st.rejected_handshake >= 3), 5000);
+    akt_remote_stats st = { 0 };
+    WAIT_UNTIL(
+        (akt_remote_stats_get(b.sys, &st), st.rejected_handshake >= 3), 5000);
     ck_assert_uint_ge(st.rejected_handshake, 3);
     ck_assert_uint_eq(st.envelopes_received, 0);
     ck_assert_int_eq(atomic_load(&g_pongs), 0);
@@ -382,7 +407,7 @@ START_TEST(paths_and_addresses)
     char buf[256];
     ck_assert_int_eq(akt_remote_address(a.sys, buf, sizeof(buf)), AKT_OK);
     ck_assert_str_eq(buf, "akt://sysa@[inproc://akt-rt-p]");
-    akt_props cp = {.behavior = &collector_b};
+    akt_props cp = { .behavior = &collector_b };
     akt_ref col;
     ck_assert_int_eq(akt_spawn(a.sys, &cp, "c1", &col), AKT_OK);
     ck_assert_int_eq(akt_remote_ref_path(a.sys, col, buf, sizeof(buf)), AKT_OK);
@@ -392,13 +417,17 @@ START_TEST(paths_and_addresses)
     ck_assert_int_eq(akt_remote_ref(a.sys, buf, &same), AKT_OK);
     ck_assert(akt_ref_equal(same, col));
     akt_ref r;
-    ck_assert_int_eq(akt_remote_ref(a.sys, "akt://x@127.0.0.1:1/user/a", &r), AKT_OK);
+    ck_assert_int_eq(
+        akt_remote_ref(a.sys, "akt://x@127.0.0.1:1/user/a", &r), AKT_OK);
     ck_assert_int_eq(akt_remote_ref_path(a.sys, r, buf, sizeof(buf)), AKT_OK);
     ck_assert_str_eq(buf, "akt://x@127.0.0.1:1/user/a");
     ck_assert_int_eq(akt_remote_ref(a.sys, "akt://x/user/a", &r), AKT_EINVAL);
-    ck_assert_int_eq(akt_remote_ref(a.sys, "http://x@h:1/user/a", &r), AKT_EINVAL);
-    ck_assert_int_eq(akt_remote_ref(a.sys, "akt://x@[inproc://y/user/a", &r), AKT_EINVAL);
-    akt_remote_options o = {.listen_url = "inproc://other", .registry = a.reg};
+    ck_assert_int_eq(
+        akt_remote_ref(a.sys, "http://x@h:1/user/a", &r), AKT_EINVAL);
+    ck_assert_int_eq(
+        akt_remote_ref(a.sys, "akt://x@[inproc://y/user/a", &r), AKT_EINVAL);
+    akt_remote_options o
+        = { .listen_url = "inproc://other", .registry = a.reg };
     ck_assert_int_eq(akt_remote_start(a.sys, &o), AKT_EEXIST);
     local_stop(&a);
     ck_assert_int_eq(akt_remote_stop(a.sys), AKT_ENOENT);

@@ -14,7 +14,9 @@ ping_encode(const void *obj, akt_buf *b)
     uint32_t n = (m->n != 0) + (m->text.len != 0) + (m->blob.len != 0);
     if ((rc = akt_mp_put_map(b, n)) != AKT_OK)
         return rc;
-    if (m->n != 0 && ((rc = akt_mp_put_uint(b, 1)) != AKT_OK || (rc = akt_mp_put_int(b, m->n)) != AKT_OK))
+    if (m->n != 0
+        && ((rc = akt_mp_put_uint(b, 1)) != AKT_OK
+            || (rc = akt_mp_put_int(b, m->n)) != AKT_OK))
         return rc;
     if (m->text.len != 0
         && ((rc = akt_mp_put_uint(b, 2)) != AKT_OK
@@ -65,7 +67,9 @@ pong_encode(const void *obj, akt_buf *b)
     akt_err rc;
     if ((rc = akt_mp_put_map(b, m->n != 0)) != AKT_OK)
         return rc;
-    if (m->n != 0 && ((rc = akt_mp_put_uint(b, 1)) != AKT_OK || (rc = akt_mp_put_int(b, m->n)) != AKT_OK))
+    if (m->n != 0
+        && ((rc = akt_mp_put_uint(b, 1)) != AKT_OK
+            || (rc = akt_mp_put_int(b, m->n)) != AKT_OK))
         return rc;
     return AKT_OK;
 }
@@ -93,17 +97,29 @@ pong_decode(void *obj, akt_reader *r, akt_arena *arena)
 }
 
 static const akt_field ping_fields[] = {
-    {.name = "n", .number = 1, .kind = AKT_KIND_INT64, .offset = offsetof(rt_Ping, n),
-        .has_offset = AKT_NO_OFFSET},
-    {.name = "text", .number = 2, .kind = AKT_KIND_STRING, .offset = offsetof(rt_Ping, text),
-        .has_offset = AKT_NO_OFFSET},
-    {.name = "blob", .number = 3, .kind = AKT_KIND_BYTES, .offset = offsetof(rt_Ping, blob),
-        .has_offset = AKT_NO_OFFSET},
+    { .name = "n",
+        .number = 1,
+        .kind = AKT_KIND_INT64,
+        .offset = offsetof(rt_Ping, n),
+        .has_offset = AKT_NO_OFFSET },
+    { .name = "text",
+        .number = 2,
+        .kind = AKT_KIND_STRING,
+        .offset = offsetof(rt_Ping, text),
+        .has_offset = AKT_NO_OFFSET },
+    { .name = "blob",
+        .number = 3,
+        .kind = AKT_KIND_BYTES,
+        .offset = offsetof(rt_Ping, blob),
+        .has_offset = AKT_NO_OFFSET },
 };
 
 static const akt_field pong_fields[] = {
-    {.name = "n", .number = 1, .kind = AKT_KIND_INT64, .offset = offsetof(rt_Pong, n),
-        .has_offset = AKT_NO_OFFSET},
+    { .name = "n",
+        .number = 1,
+        .kind = AKT_KIND_INT64,
+        .offset = offsetof(rt_Pong, n),
+        .has_offset = AKT_NO_OFFSET },
 };
 
 /* FNV-1a 64 of the names, as aktc computes them (checked by the registry) */

@@ -26,7 +26,8 @@
 #error "REMOTE_PEER_BIN must be defined by the build"
 #endif
 
-/* --- an in-process node that records what it sees -------------------------- */
+/* --- an in-process node that records what it sees --------------------------
+ */
 
 typedef struct node {
     akti_tp *tp;
@@ -44,7 +45,8 @@ typedef struct node {
 } node;
 
 static void
-n_on_envelope(void *arg, const akti_peer *from, int ch, const akti_envelope *env)
+n_on_envelope(
+    void *arg, const akti_peer *from, int ch, const akti_envelope *env)
 {
     node *n = arg;
     pthread_mutex_lock(&n->mu);
@@ -67,7 +69,8 @@ n_on_envelope(void *arg, const akti_peer *from, int ch, const akti_envelope *env
         memcpy(&v, env->payload, 8);
         /* system messages: contiguous; user messages: increasing (at most
          * once: a counted outbound drop may leave a gap) */
-        if (ch == AKTI_CH_CONTROL ? v != n->next_expected[ch] : v < n->next_expected[ch])
+        if (ch == AKTI_CH_CONTROL ? v != n->next_expected[ch]
+                                  : v < n->next_expected[ch])
             n->order_errors++;
         n->next_expected[ch] = v + 1;
     }
@@ -118,10 +121,12 @@ n_on_drop(void *arg, akti_assoc *to, const akti_envelope *env, akt_err reason)
     (void)reason;
 }
 
-static const akti_tp_callbacks node_cbs = {n_on_envelope, n_on_peer, n_on_drop};
+static const akti_tp_callbacks node_cbs
+    = { n_on_envelope, n_on_peer, n_on_drop };
 
 static void
-node_opts(akti_tp_opts *o, node *n, const char *name, const char *url, const char *cookie)
+node_opts(akti_tp_opts *o, node *n, const char *name, const char *url,
+    const char *cookie)
 {
     akti_tp_opts_default(o);
     o->system_name = name;
@@ -152,33 +157,36 @@ node_stop(node *n)
 }
 
 /* wait until *field (read under the lock) reaches want, or timeout */
-#define WAIT_FOR(n, expr, timeout_ms)                                        \
-    do {                                                                     \
-        long long end_ = pp_now_ms() + (timeout_ms);                         \
-        pthread_mutex_lock(&(n)->mu);                                        \
-        while (!(expr) && pp_now_ms() < end_) {                              \
-            pthread_mutex_unlock(&(n)->mu);                                  \
-            usleep(2000);                                                    \
-            pthread_mutex_lock(&(n)->mu);                                    \
-        }                                                                    \
-        pthread_mutex_unlock(&(n)->mu);                                      \
+#define WAIT_FOR(n, expr, timeout_ms)                                          \
+    do {                                                                       \
+        long long end_ = pp_now_ms() + (timeout_ms);                           \
+        pthread_mutex_lock(&(n)->mu);                                          \
+        while (!(expr) && pp_now_ms() < end_) {                                \
+            pthread_mutex_unlock(&(n)->mu);                                    \
+            usleep(2000);                                                      \
+            pthread_mutex_lock(&(n)->mu);                                      \
+        }                                                                      \
+        pthread_mutex_unlock(&(n)->mu);                                        \
     } while (0)
 
 static akt_err
 send_u64(akti_assoc *a, uint64_t v, bool system, uint64_t uid)
 {
-    akti_envelope e = {"/user/sink", 10, "/user/src", 9, 42, (const uint8_t *)&v, 8};
+    akti_envelope e
+        = { "/user/sink", 10, "/user/src", 9, 42, (const uint8_t *)&v, 8 };
     return akti_assoc_send(a, &e, system, uid);
 }
 
 static void
 send_text(akti_assoc *a, uint64_t type, const char *text)
 {
-    akti_envelope e = {"/user/peer", 10, "/user/me", 8, type, (const uint8_t *)text, strlen(text)};
+    akti_envelope e = { "/user/peer", 10, "/user/me", 8, type,
+        (const uint8_t *)text, strlen(text) };
     ck_assert_int_eq(akti_assoc_send(a, &e, false, 0), AKT_OK);
 }
 
-/* --- in-process pairs ---------------------------------------------------------- */
+/* --- in-process pairs
+ * ---------------------------------------------------------- */
 
 START_TEST(inproc_pair_delivers_ordinary_and_system_messages_in_order)
 {
@@ -189,7 +197,8 @@ START_TEST(inproc_pair_delivers_ordinary_and_system_messages_in_order)
     node_start(&a, &oa);
     node_start(&b, &ob);
     akti_assoc *ab;
-    ck_assert_int_eq(akti_tp_assoc(a.tp, "inproc://akt-t1-b", "b", &ab), AKT_OK);
+    ck_assert_int_eq(
+        akti_tp_assoc(a.tp, "inproc://akt-t1-b", "b", &ab), AKT_OK);
     uint64_t uid = 0;
     ck_assert_int_eq(akti_assoc_wait_up(ab, 3000000000LL, &uid), AKT_OK);
     ck_assert_uint_eq(uid, akti_tp_uid(b.tp));
@@ -199,7 +208,9 @@ START_TEST(inproc_pair_delivers_ordinary_and_system_messages_in_order)
         if (i < S)
             ck_assert_int_eq(send_u64(ab, i, true, uid), AKT_OK);
     }
-    WAIT_FOR(&b, b.got[AKTI_CH_ORDINARY] + b.drops >= N && b.got[AKTI_CH_CONTROL] >= S, 10000);
+    WAIT_FOR(&b,
+        b.got[AKTI_CH_ORDINARY] + b.drops >= N && b.got[AKTI_CH_CONTROL] >= S,
+        10000);
     akti_tp_stats st;
     akti_tp_stats_get(a.tp, &st);
     /* at-most-once: drops are allowed only as counted outbound drops */
@@ -225,19 +236,22 @@ START_TEST(large_messages_are_fragmented_and_reassembled)
     node_start(&a, &oa);
     node_start(&b, &ob);
     akti_assoc *ab;
-    ck_assert_int_eq(akti_tp_assoc(a.tp, "inproc://akt-t2-b", "b", &ab), AKT_OK);
+    ck_assert_int_eq(
+        akti_tp_assoc(a.tp, "inproc://akt-t2-b", "b", &ab), AKT_OK);
     ck_assert_int_eq(akti_assoc_wait_up(ab, 3000000000LL, NULL), AKT_OK);
     size_t big = 3 * 1024 * 1024 + 17;
     uint8_t *p = malloc(big);
     for (size_t i = 0; i < big; i++)
         p[i] = (uint8_t)(i * 7 + 3);
-    akti_envelope e = {"/user/sink", 10, "", 0, 99, p, big};
+    akti_envelope e = { "/user/sink", 10, "", 0, 99, p, big };
     ck_assert_int_eq(akti_assoc_send(ab, &e, false, 0), AKT_OK);
     /* small messages keep flowing on ORDINARY meanwhile */
     for (uint64_t i = 0; i < 1000; i++)
         ck_assert_int_eq(send_u64(ab, i, false, 0), AKT_OK);
     ck_assert_int_eq(akti_assoc_send(ab, &e, false, 0), AKT_OK);
-    WAIT_FOR(&b, b.large_ok + b.large_bad >= 2 && b.got[AKTI_CH_ORDINARY] >= 1000, 10000);
+    WAIT_FOR(&b,
+        b.large_ok + b.large_bad >= 2 && b.got[AKTI_CH_ORDINARY] >= 1000,
+        10000);
     ck_assert_uint_eq(b.large_ok, 2);
     ck_assert_uint_eq(b.large_bad, 0);
     ck_assert_uint_eq(b.got[AKTI_CH_ORDINARY], 1000);
@@ -263,7 +277,8 @@ START_TEST(node_without_the_cookie_cannot_deliver_a_single_message)
     node_start(&a, &oa);
     node_start(&b, &ob);
     akti_assoc *ab;
-    ck_assert_int_eq(akti_tp_assoc(a.tp, "inproc://akt-t3-b", "b", &ab), AKT_OK);
+    ck_assert_int_eq(
+        akti_tp_assoc(a.tp, "inproc://akt-t3-b", "b", &ab), AKT_OK);
     for (uint64_t i = 0; i < 100; i++)
         send_u64(ab, i, false, 0);
     akt_err rc = akti_assoc_wait_up(ab, 2000000000LL, NULL);
@@ -344,7 +359,8 @@ START_TEST(handshake_mismatches_are_refused_and_counted)
     do {
         usleep(5000);
         akti_tp_stats_get(b.tp, &st);
-    } while ((st.rejected_handshake < 3 || st.rejected_unauth < 1) && pp_now_ms() < end);
+    } while ((st.rejected_handshake < 3 || st.rejected_unauth < 1)
+        && pp_now_ms() < end);
     ck_assert_uint_eq(st.rejected_handshake, 3);
     ck_assert_uint_eq(st.rejected_unauth, 1);
     ck_assert_uint_eq(st.envelopes_received, 0);
@@ -395,7 +411,8 @@ START_TEST(system_messages_are_deduplicated_and_delivered_in_order)
         ck_assert_int_eq(nng_recv(in, &buf, &len, NNG_FLAG_ALLOC), 0);
         akti_frame *rf;
         if (akti_frame_decode(buf, len, &lim, &ar, &rf) == AKT_OK
-            && rf->body_case == AKT__REMOTE__FRAME__BODY_HELLO && rf->hello->to_uid == me)
+            && rf->body_case == AKT__REMOTE__FRAME__BODY_HELLO
+            && rf->hello->to_uid == me)
             b_token = rf->hello->token;
         nng_free(buf, len);
         akti_pbarena_reset(&ar);
@@ -409,7 +426,7 @@ START_TEST(system_messages_are_deduplicated_and_delivered_in_order)
     /* seqs 2, 1, 1, 3, 2, 4, 3, 4 (each in its own frame). Go-back-N: an
      * envelope ahead of the expected seq is discarded (and nacked), a
      * duplicate is discarded; so 1, 2, 3, 4 are delivered once, in order. */
-    uint64_t seqs[] = {2, 1, 1, 3, 2, 4, 3, 4};
+    uint64_t seqs[] = { 2, 1, 1, 3, 2, 4, 3, 4 };
     for (size_t i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
         uint64_t v = seqs[i] - 1;
         Akt__Remote__Envelope e = AKT__REMOTE__ENVELOPE__INIT;
@@ -475,7 +492,8 @@ START_TEST(outbound_overflow_follows_the_strategy_and_counts_drops)
     node_start(&a, &oa);
     akti_assoc *ax;
     /* nobody listens there: the handshake never completes, the queue fills */
-    ck_assert_int_eq(akti_tp_assoc(a.tp, "inproc://akt-t6-nobody", "x", &ax), AKT_OK);
+    ck_assert_int_eq(
+        akti_tp_assoc(a.tp, "inproc://akt-t6-nobody", "x", &ax), AKT_OK);
     for (uint64_t i = 0; i < 1000; i++)
         ck_assert_int_eq(send_u64(ax, i, false, 0), AKT_OK);
     WAIT_FOR(&a, a.drops >= 900, 2000);
@@ -489,7 +507,8 @@ START_TEST(outbound_overflow_follows_the_strategy_and_counts_drops)
     oa.overflow = AKT_OVERFLOW_FAIL;
     oa.listen_url = "inproc://akt-t6-a2";
     node_start(&a, &oa);
-    ck_assert_int_eq(akti_tp_assoc(a.tp, "inproc://akt-t6-nobody", "x", &ax), AKT_OK);
+    ck_assert_int_eq(
+        akti_tp_assoc(a.tp, "inproc://akt-t6-nobody", "x", &ax), AKT_OK);
     for (uint64_t i = 0; i < 100; i++)
         ck_assert_int_eq(send_u64(ax, i, false, 0), AKT_OK);
     ck_assert_int_eq(send_u64(ax, 100, false, 0), AKT_EFULL);
@@ -499,7 +518,8 @@ START_TEST(outbound_overflow_follows_the_strategy_and_counts_drops)
     oa.block_timeout_ns = 50000000LL;
     oa.listen_url = "inproc://akt-t6-a3";
     node_start(&a, &oa);
-    ck_assert_int_eq(akti_tp_assoc(a.tp, "inproc://akt-t6-nobody", "x", &ax), AKT_OK);
+    ck_assert_int_eq(
+        akti_tp_assoc(a.tp, "inproc://akt-t6-nobody", "x", &ax), AKT_OK);
     for (uint64_t i = 0; i < 100; i++)
         ck_assert_int_eq(send_u64(ax, i, false, 0), AKT_OK);
     long long t0 = pp_now_ms();
@@ -509,15 +529,17 @@ START_TEST(outbound_overflow_follows_the_strategy_and_counts_drops)
 }
 END_TEST
 
-/* --- across processes ------------------------------------------------------------- */
+/* --- across processes
+ * ------------------------------------------------------------- */
 
 static void
 spawn_peer(peer_proc *p, const char *mode, const char *name, const char *url,
     const char *cookie, const char *hb_ms)
 {
-    char *argv[] = {(char *)REMOTE_PEER_BIN, (char *)mode, (char *)name, (char *)url,
-        (char *)cookie, (char *)hb_ms, NULL};
-    ck_assert_msg(pp_start(p, argv, 5000) == 0, "peer did not start: '%s'", p->line);
+    char *argv[] = { (char *)REMOTE_PEER_BIN, (char *)mode, (char *)name,
+        (char *)url, (char *)cookie, (char *)hb_ms, NULL };
+    ck_assert_msg(
+        pp_start(p, argv, 5000) == 0, "peer did not start: '%s'", p->line);
 }
 
 static void
@@ -540,7 +562,9 @@ echo_roundtrip(const char *peer_url_listen, const char *my_url)
         if (i < 100)
             ck_assert_int_eq(send_u64(ae, i, true, uid), AKT_OK);
     }
-    WAIT_FOR(&a, a.got[AKTI_CH_ORDINARY] + a.drops >= N && a.got[AKTI_CH_CONTROL] >= 100, 10000);
+    WAIT_FOR(&a,
+        a.got[AKTI_CH_ORDINARY] + a.drops >= N && a.got[AKTI_CH_CONTROL] >= 100,
+        10000);
     ck_assert_uint_eq(a.got[AKTI_CH_ORDINARY], N);
     ck_assert_uint_eq(a.got[AKTI_CH_CONTROL], 100);
     ck_assert_uint_eq(a.order_errors, 0);
@@ -571,7 +595,8 @@ START_TEST(corrupt_frame_flood_does_not_stop_service_to_a_good_peer)
 {
     peer_proc p, fl;
     spawn_peer(&p, "echo", "echo", "tcp://127.0.0.1:0", "c", NULL);
-    char *fargv[] = {(char *)REMOTE_PEER_BIN, "flood", p.address, "1500", NULL};
+    char *fargv[]
+        = { (char *)REMOTE_PEER_BIN, "flood", p.address, "1500", NULL };
     ck_assert(pp_start(&fl, fargv, 5000) == 0);
     node a;
     akti_tp_opts oa;
@@ -597,7 +622,8 @@ START_TEST(corrupt_frame_flood_does_not_stop_service_to_a_good_peer)
     send_text(ae, 3, "stats?");
     WAIT_FOR(&a, a.last_text[0] != '\0', 3000);
     unsigned long long corrupt = 0, unauth = 0;
-    ck_assert_msg(sscanf(a.last_text, "corrupt=%llu unauth=%llu", &corrupt, &unauth) == 2,
+    ck_assert_msg(
+        sscanf(a.last_text, "corrupt=%llu unauth=%llu", &corrupt, &unauth) == 2,
         "stats reply: '%s'", a.last_text);
     ck_assert_uint_gt(corrupt, 0);
     ck_assert_uint_gt(unauth, 0);
@@ -635,7 +661,8 @@ START_TEST(silent_peer_is_detected_by_the_failure_detector)
     ck_assert_int_eq(a.quarantines, 1);
     ck_assert_int_lt(took, 5000);
     /* the old incarnation is quarantined: its refs are stale now */
-    ck_assert_int_eq(send_u64(ae, 1, false, uid), AKT_OK); /* not bound yet: queued */
+    ck_assert_int_eq(
+        send_u64(ae, 1, false, uid), AKT_OK); /* not bound yet: queued */
     ck_assert(akti_tp_is_quarantined(a.tp, uid));
     kill(p.pid, SIGCONT);
     node_stop(&a);
@@ -710,7 +737,7 @@ START_TEST(stalled_connection_is_detected_and_recreated)
     ck_assert_int_eq(akti_assoc_wait_up(as, 5000000000LL, &uid), AKT_OK);
     kill(p.pid, SIGSTOP);
     static uint8_t blob[30000];
-    akti_envelope e = {"/user/sink", 10, "", 0, 9, blob, sizeof(blob)};
+    akti_envelope e = { "/user/sink", 10, "", 0, 9, blob, sizeof(blob) };
     akti_tp_stats st;
     long long end = pp_now_ms() + 15000;
     do {
@@ -741,7 +768,8 @@ make_cert(const char *dir)
     char cmd[1024];
     snprintf(cmd, sizeof(cmd),
         "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
-        "-addext subjectAltName=IP:127.0.0.1 -keyout %s/key.pem -out %s/cert.pem "
+        "-addext subjectAltName=IP:127.0.0.1 -keyout %s/key.pem -out "
+        "%s/cert.pem "
         ">/dev/null 2>&1",
         dir, dir);
     return system(cmd);
@@ -769,7 +797,8 @@ START_TEST(tls_transport_carries_messages_between_verified_peers)
     node_start(&b, &ob);
     ck_assert(strncmp(akti_tp_address(b.tp), "tls+tcp://127.0.0.1:", 20) == 0);
     akti_assoc *ab;
-    ck_assert_int_eq(akti_tp_assoc(a.tp, akti_tp_address(b.tp), "b", &ab), AKT_OK);
+    ck_assert_int_eq(
+        akti_tp_assoc(a.tp, akti_tp_address(b.tp), "b", &ab), AKT_OK);
     uint64_t uid;
     ck_assert_int_eq(akti_assoc_wait_up(ab, 10000000000LL, &uid), AKT_OK);
     for (uint64_t i = 0; i < 1000; i++)
@@ -788,7 +817,8 @@ START_TEST(tls_transport_carries_messages_between_verified_peers)
     ob.tls_key_file = key;
     node_start(&b, &ob);
     char plain[256];
-    snprintf(plain, sizeof(plain), "tcp://%s", akti_tp_address(b.tp) + strlen("tls+tcp://"));
+    snprintf(plain, sizeof(plain), "tcp://%s",
+        akti_tp_address(b.tp) + strlen("tls+tcp://"));
     node_opts(&oc, &c, "c", "tcp://127.0.0.1:0", "c");
     oc.handshake_timeout_ns = 500000000LL;
     node_start(&c, &oc);
@@ -810,7 +840,8 @@ transport_suite(void)
     Suite *s = suite_create("remote_transport");
     TCase *t = tcase_create("inproc");
     tcase_set_timeout(t, 30);
-    tcase_add_test(t, inproc_pair_delivers_ordinary_and_system_messages_in_order);
+    tcase_add_test(
+        t, inproc_pair_delivers_ordinary_and_system_messages_in_order);
     tcase_add_test(t, large_messages_are_fragmented_and_reassembled);
     tcase_add_test(t, node_without_the_cookie_cannot_deliver_a_single_message);
     tcase_add_test(t, handshake_mismatches_are_refused_and_counted);

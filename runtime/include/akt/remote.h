@@ -61,19 +61,19 @@ typedef struct akt_remote_stats {
     uint64_t frames_sent, frames_received;
     uint64_t envelopes_sent, envelopes_received;
     uint64_t bytes_sent, bytes_received;
-    uint64_t rejected_corrupt;      /* undecodable or rule-breaking frames */
+    uint64_t rejected_corrupt; /* undecodable or rule-breaking frames */
     uint64_t rejected_unauthorized; /* no valid handshake token, quarantined */
-    uint64_t rejected_handshake;    /* cookie, protocol version, system name */
+    uint64_t rejected_handshake; /* cookie, protocol version, system name */
     uint64_t rejected_unknown_type; /* type id not in the registry */
-    uint64_t rejected_payload;      /* payload that does not decode */
-    uint64_t undeliverable;         /* no such recipient here */
-    uint64_t dropped;               /* outbound dead letters (overflow, peer gone) */
+    uint64_t rejected_payload; /* payload that does not decode */
+    uint64_t undeliverable; /* no such recipient here */
+    uint64_t dropped; /* outbound dead letters (overflow, peer gone) */
     uint64_t system_resends;
-    uint64_t stalls;                /* connections re-created after a stall */
-    uint64_t failures_detected;     /* peers declared down */
+    uint64_t stalls; /* connections re-created after a stall */
+    uint64_t failures_detected; /* peers declared down */
     uint64_t quarantines;
     uint64_t handshakes;
-    uint64_t proxies;               /* live proxies for remote actors */
+    uint64_t proxies; /* live proxies for remote actors */
 } akt_remote_stats;
 
 /* akt_remote_start -- start remoting for sys: listen, and accept peers that
@@ -81,7 +81,8 @@ typedef struct akt_remote_stats {
  * Errors: AKT_EINVAL (no registry, bad URL or setting), AKT_EEXIST
  * (already started for sys), AKT_EIO (cannot listen: address in use),
  * AKT_ENOTSUP (transport not available), AKT_ENOMEM. */
-AKT_API akt_err akt_remote_start(akt_system *sys, const akt_remote_options *opts);
+AKT_API akt_err akt_remote_start(
+    akt_system *sys, const akt_remote_options *opts);
 
 /* akt_remote_stop -- stop the proxies, close every association, stop
  * listening. Queued outbound messages become dead letters. AKT_ENOENT if
@@ -102,7 +103,8 @@ AKT_API akt_err akt_remote_ref(akt_system *sys, const char *path, akt_ref *out);
 /* akt_remote_ref_path -- the path under which other nodes reach ref: a
  * local actor's path with this system's address, or the remote path of a
  * proxy. AKT_ESTOPPED (stale ref), AKT_ERANGE (short buf). */
-AKT_API akt_err akt_remote_ref_path(akt_system *sys, akt_ref ref, char *buf, size_t len);
+AKT_API akt_err akt_remote_ref_path(
+    akt_system *sys, akt_ref ref, char *buf, size_t len);
 
 AKT_API akt_err akt_remote_stats_get(akt_system *sys, akt_remote_stats *out);
 

@@ -15,13 +15,15 @@ static void *
 pbarena_alloc(void *data, size_t size)
 {
     akti_pbarena *a = data;
-    size_t need = (size + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
+    size_t need
+        = (size + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
     akti_pbarena_block *b = a->head;
     if (b == NULL || b->cap - b->used < need) {
         size_t cap = need > PBARENA_BLOCK ? need : PBARENA_BLOCK;
         if (a->limit != 0 && a->total + cap > a->limit)
             return NULL;
-        size_t hdr = (sizeof(*b) + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
+        size_t hdr = (sizeof(*b) + alignof(max_align_t) - 1)
+            & ~(alignof(max_align_t) - 1);
         akti_pbarena_block *nb = malloc(hdr + cap);
         if (nb == NULL)
             return NULL;
@@ -32,7 +34,8 @@ pbarena_alloc(void *data, size_t size)
         a->total += cap;
         b = nb;
     }
-    size_t hdr = (sizeof(*b) + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
+    size_t hdr
+        = (sizeof(*b) + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
     void *p = (char *)b + hdr + b->used;
     b->used += need;
     return p;
@@ -126,7 +129,8 @@ check_envelope(const akti_pb_envelope *e, const akti_frame_limits *lim,
 akt_err
 akti_frame_check(const akti_frame *f, const akti_frame_limits *lim)
 {
-    if (f->channel < AKT__REMOTE__CHANNEL__CONTROL || f->channel > AKT__REMOTE__CHANNEL__LARGE)
+    if (f->channel < AKT__REMOTE__CHANNEL__CONTROL
+        || f->channel > AKT__REMOTE__CHANNEL__LARGE)
         return AKT_EPROTO;
     if (f->from_uid == 0)
         return AKT_EPROTO;
@@ -137,7 +141,8 @@ akti_frame_check(const akti_frame *f, const akti_frame_limits *lim)
             return AKT_EPROTO;
         if (h->uid == 0 || h->uid != f->from_uid)
             return AKT_EPROTO;
-        if (h->system == NULL || h->address == NULL || h->cookie == NULL || h->to_system == NULL)
+        if (h->system == NULL || h->address == NULL || h->cookie == NULL
+            || h->to_system == NULL)
             return AKT_EPROTO;
         if (h->system[0] == '\0' || h->address[0] == '\0'
             || strlen(h->address) > lim->max_path_len || strlen(h->system) > 256

@@ -41,10 +41,10 @@ typedef struct akti_pbarena {
 } akti_pbarena;
 
 typedef struct akti_frame_limits {
-    size_t max_frame_size;      /* bytes of one frame */
-    uint32_t max_batch;         /* envelopes in one Batch */
-    uint64_t max_message_size;  /* reassembled large message */
-    size_t max_path_len;        /* recipient / sender path bytes */
+    size_t max_frame_size; /* bytes of one frame */
+    uint32_t max_batch; /* envelopes in one Batch */
+    uint64_t max_message_size; /* reassembled large message */
+    size_t max_path_len; /* recipient / sender path bytes */
 } akti_frame_limits;
 
 AKTI_INTERNAL void akti_pbarena_init(akti_pbarena *a, size_t limit);

@@ -22,7 +22,7 @@ typedef struct akti_phi {
     int64_t min_std_dev_ns;
     int64_t acceptable_pause_ns;
     int64_t first_estimate_ns; /* the heartbeat interval */
-    int64_t last_ns;           /* 0: no heartbeat yet */
+    int64_t last_ns; /* 0: no heartbeat yet */
     double samples[AKTI_PHI_WINDOW];
     uint32_t n, head;
     double sum, sum_sq;

@@ -43,23 +43,23 @@ AKTI_INTERNAL extern const unsigned char akti_remote_reference_conf[];
 AKTI_INTERNAL extern const size_t akti_remote_reference_conf_len;
 
 #define PROXY_PREFIX "remote~"
-#define NBUCKETS 1024
-#define REPLY_SLOTS 65536
-#define ONESHOT_MAX 8192 /* reply-path proxies kept waiting for a reply */
+#define NBUCKETS     1024
+#define REPLY_SLOTS  65536
+#define ONESHOT_MAX  8192 /* reply-path proxies kept waiting for a reply */
 #define PATH_MAX_LEN 1024
 
 typedef struct rm rm;
 
 typedef struct proxy {
     rm *r;
-    char *path;      /* normalized remote path */
+    char *path; /* normalized remote path */
     size_t path_len;
-    uint64_t id;     /* N in remote~N */
+    uint64_t id; /* N in remote~N */
     akti_assoc *assoc;
     _Atomic uint64_t bound_uid;
     akt_ref ref;
-    bool oneshot;    /* an ask's reply path: stops after one message */
-    akt_buf buf;     /* encode buffer: the proxy's handler only */
+    bool oneshot; /* an ask's reply path: stops after one message */
+    akt_buf buf; /* encode buffer: the proxy's handler only */
     struct proxy *next_path, *next_id;
     bool linked;
 } proxy;
@@ -94,7 +94,8 @@ struct rm {
     atomic_bool ready; /* canon is set: inbound traffic may be handled */
 };
 
-/* --- the system -> remoting table ------------------------------------------ */
+/* --- the system -> remoting table ------------------------------------------
+ */
 
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct {
@@ -140,7 +141,8 @@ rm_release(rm *r)
     free(r);
 }
 
-/* --- paths ------------------------------------------------------------------- */
+/* --- paths -------------------------------------------------------------------
+ */
 
 static uint64_t
 fnv(const char *s)
@@ -219,7 +221,8 @@ local_of(const char *path, const char *name, size_t name_len)
     if (strncmp(path, "akt://", 6) != 0)
         return NULL;
     const char *p = path + 6;
-    if (strncmp(p, name, name_len) != 0 || (p[name_len] != '@' && p[name_len] != '/'))
+    if (strncmp(p, name, name_len) != 0
+        || (p[name_len] != '@' && p[name_len] != '/'))
         return NULL;
     p += name_len;
     if (*p == '@') {
@@ -236,7 +239,8 @@ local_of(const char *path, const char *name, size_t name_len)
     return *p == '/' ? p : NULL;
 }
 
-/* --- reply slots (asks across nodes) ------------------------------------------- */
+/* --- reply slots (asks across nodes)
+ * ------------------------------------------- */
 
 static uint64_t
 slot_register(rm *r, akt_ref ref) /* r->mu held */
@@ -263,7 +267,8 @@ slot_take(rm *r, uint64_t id, akt_ref *out)
     return ok;
 }
 
-/* --- proxies ------------------------------------------------------------------- */
+/* --- proxies
+ * ------------------------------------------------------------------- */
 
 static proxy *
 find_path(rm *r, const char *path) /* r->mu held */
@@ -317,8 +322,10 @@ sender_path(rm *r, akt_ref s, char *buf, size_t len)
         pthread_mutex_lock(&r->mu);
         uint64_t id = slot_register(r, s);
         pthread_mutex_unlock(&r->mu);
-        n = snprintf(buf, len, "%s/temp/%llu", r->canon, (unsigned long long)id);
-    } else if (strncmp(local, "/user/" PROXY_PREFIX, 6 + strlen(PROXY_PREFIX)) == 0) {
+        n = snprintf(
+            buf, len, "%s/temp/%llu", r->canon, (unsigned long long)id);
+    } else if (strncmp(local, "/user/" PROXY_PREFIX, 6 + strlen(PROXY_PREFIX))
+        == 0) {
         uint64_t id = strtoull(local + 6 + strlen(PROXY_PREFIX), NULL, 10);
         pthread_mutex_lock(&r->mu);
         proxy *p = find_id(r, id);
@@ -336,7 +343,8 @@ sender_path(rm *r, akt_ref s, char *buf, size_t len)
 static void
 send_system(rm *r, akti_assoc *a, uint64_t uid, uint64_t type, const char *path)
 {
-    akti_envelope e = {path, strlen(path), "", 0, type, (const uint8_t *)path, strlen(path)};
+    akti_envelope e = { path, strlen(path), "", 0, type, (const uint8_t *)path,
+        strlen(path) };
     e.recipient = "/system/remote";
     e.recipient_len = strlen(e.recipient);
     akti_assoc_send(a, &e, true, uid);
@@ -361,12 +369,14 @@ proxy_recv(void *state, akt_ctx *ctx, const void *msg)
         uint64_t uid = atomic_load(&p->bound_uid);
         if (uid == 0 && (uid = akti_assoc_peer_uid(p->assoc)) != 0)
             atomic_store(&p->bound_uid, uid);
-        akti_envelope e = {p->path, p->path_len, spath, slen, t->id, p->buf.data, p->buf.len};
+        akti_envelope e = { p->path, p->path_len, spath, slen, t->id,
+            p->buf.data, p->buf.len };
         rc = akti_assoc_send(p->assoc, &e, false, uid);
     }
     pthread_rwlock_unlock(&r->life);
     if (rc != AKT_OK)
-        atomic_fetch_add(&r->proxy_drops, 1); /* FAIL/BLOCK overflow, too big, stale */
+        atomic_fetch_add(
+            &r->proxy_drops, 1); /* FAIL/BLOCK overflow, too big, stale */
     if (rc == AKT_ESTOPPED || p->oneshot)
         akt_ctx_stop(ctx, akt_ctx_self(ctx)); /* its incarnation is gone */
     if (p->buf.cap > 1u << 20) {
@@ -415,8 +425,8 @@ static const akt_lifecycle proxy_lifecycle = {
 /* proxy_get -- the proxy for a normalized remote path (created on first
  * use, eagerly remote-watching its target). */
 static akt_err
-proxy_get(rm *r, const char *path, const char *sysname, const char *url, akti_assoc *a,
-    akt_ref *out)
+proxy_get(rm *r, const char *path, const char *sysname, const char *url,
+    akti_assoc *a, akt_ref *out)
 {
     if (a == NULL) {
         akt_err rc = akti_tp_assoc(r->tp, url, sysname, &a);
@@ -444,7 +454,8 @@ proxy_get(rm *r, const char *path, const char *sysname, const char *url, akti_as
     akt_buf_init(&p->buf);
     atomic_store(&p->bound_uid, akti_assoc_peer_uid(a));
     char name[64];
-    snprintf(name, sizeof(name), PROXY_PREFIX "%llu", (unsigned long long)p->id);
+    snprintf(
+        name, sizeof(name), PROXY_PREFIX "%llu", (unsigned long long)p->id);
     akt_props props = {
         .behavior = &proxy_behavior,
         .lifecycle = &proxy_lifecycle,
@@ -487,7 +498,8 @@ proxy_get(rm *r, const char *path, const char *sysname, const char *url, akti_as
 
 /* stop_proxies -- stop every proxy of association a that matches. */
 static void
-stop_proxies(rm *r, akti_assoc *a, uint64_t uid, bool unbound_only, const char *path)
+stop_proxies(
+    rm *r, akti_assoc *a, uint64_t uid, bool unbound_only, const char *path)
 {
     size_t n = 0, cap = 16;
     akt_ref *refs = malloc(cap * sizeof(*refs));
@@ -497,8 +509,10 @@ stop_proxies(rm *r, akti_assoc *a, uint64_t uid, bool unbound_only, const char *
         while (p) {
             proxy *next = p->next_path;
             uint64_t b = atomic_load(&p->bound_uid);
-            bool match = path ? (strcmp(p->path, path) == 0 && (uid == 0 || b == 0 || b == uid))
-                              : (p->assoc == a && (unbound_only ? b == 0 : b == uid));
+            bool match = path
+                ? (strcmp(p->path, path) == 0
+                    && (uid == 0 || b == 0 || b == uid))
+                : (p->assoc == a && (unbound_only ? b == 0 : b == uid));
             if (match && refs) {
                 if (n == cap) {
                     akt_ref *nr = realloc(refs, 2 * cap * sizeof(*refs));
@@ -508,8 +522,9 @@ stop_proxies(rm *r, akti_assoc *a, uint64_t uid, bool unbound_only, const char *
                     }
                 }
                 if (n < cap) {
-                    akti_rlog(r->tp, AKTI_LOG_DEBUG, "stopping proxy %s (bound to %016llx)",
-                        p->path, (unsigned long long)b);
+                    akti_rlog(r->tp, AKTI_LOG_DEBUG,
+                        "stopping proxy %s (bound to %016llx)", p->path,
+                        (unsigned long long)b);
                     refs[n++] = p->ref;
                     unlink_proxy(r, p);
                 }
@@ -523,7 +538,8 @@ stop_proxies(rm *r, akti_assoc *a, uint64_t uid, bool unbound_only, const char *
     free(refs);
 }
 
-/* --- inbound -------------------------------------------------------------------- */
+/* --- inbound
+ * -------------------------------------------------------------------- */
 
 typedef struct watch_ctx {
     rm *r;
@@ -562,15 +578,18 @@ on_remote_watch(rm *r, const akti_peer *from, const akti_envelope *env)
     memcpy(path, env->payload, env->payload_len);
     path[env->payload_len] = '\0';
     akti_rlog(r->tp, AKTI_LOG_DEBUG, "%s for %s from %s",
-        env->type_id == r->term_id ? "remote Terminated" : "remote Watch", path, from->address);
+        env->type_id == r->term_id ? "remote Terminated" : "remote Watch", path,
+        from->address);
     if (env->type_id == r->term_id) {
         stop_proxies(r, from->assoc, from->uid, false, path);
         return;
     }
     akt_ref target;
     if (parse_path(path, sys, sizeof(sys), url, sizeof(url), &local) != AKT_OK
-        || strcmp(sys, r->name) != 0 || akt_lookup(r->sys, local, &target) != AKT_OK) {
-        send_system(r, from->assoc, from->uid, r->term_id, path); /* no such actor */
+        || strcmp(sys, r->name) != 0
+        || akt_lookup(r->sys, local, &target) != AKT_OK) {
+        send_system(
+            r, from->assoc, from->uid, r->term_id, path); /* no such actor */
         return;
     }
     akt_future *f;
@@ -592,7 +611,8 @@ on_remote_watch(rm *r, const akti_peer *from, const akti_envelope *env)
 }
 
 static void
-rm_on_envelope(void *arg, const akti_peer *from, int ch, const akti_envelope *env)
+rm_on_envelope(
+    void *arg, const akti_peer *from, int ch, const akti_envelope *env)
 {
     rm *r = arg;
     (void)ch;
@@ -607,7 +627,8 @@ rm_on_envelope(void *arg, const akti_peer *from, int ch, const akti_envelope *en
         uint64_t n = atomic_fetch_add(&r->unknown_type, 1) + 1;
         if (n <= 10 || n % 1000 == 0)
             akti_rlog(r->tp, AKTI_LOG_WARN,
-                "message of unknown type id %016llx from %s for %s rejected (#%llu)",
+                "message of unknown type id %016llx from %s for %s rejected "
+                "(#%llu)",
                 (unsigned long long)env->type_id, from->address, env->recipient,
                 (unsigned long long)n);
         return;
@@ -618,25 +639,33 @@ rm_on_envelope(void *arg, const akti_peer *from, int ch, const akti_envelope *en
         return;
     }
     void *msg;
-    akt_err rc = akt_msg_decode(t, env->payload, env->payload_len, &r->lim, &msg);
+    akt_err rc
+        = akt_msg_decode(t, env->payload, env->payload_len, &r->lim, &msg);
     if (rc != AKT_OK) {
         uint64_t n = atomic_fetch_add(&r->bad_payload, 1) + 1;
         if (n <= 10 || n % 1000 == 0)
-            akti_rlog(r->tp, AKTI_LOG_WARN, "payload of %s from %s does not decode: %s (#%llu)",
-                t->name, from->address, akt_strerror(rc), (unsigned long long)n);
+            akti_rlog(r->tp, AKTI_LOG_WARN,
+                "payload of %s from %s does not decode: %s (#%llu)", t->name,
+                from->address, akt_strerror(rc), (unsigned long long)n);
         return;
     }
     akt_ref sender = AKT_REF_NONE;
     if (env->sender_len > 0) {
         char ssys[256], surl[PATH_MAX_LEN];
         const char *slocal;
-        if (parse_path(env->sender, ssys, sizeof(ssys), surl, sizeof(surl), &slocal) == AKT_OK
+        if (parse_path(
+                env->sender, ssys, sizeof(ssys), surl, sizeof(surl), &slocal)
+                == AKT_OK
             && surl[0] != '\0') {
-            if (strcmp(ssys, r->name) == 0 && strcmp(surl, akti_tp_address(r->tp)) == 0)
-                akt_lookup(r->sys, slocal, &sender); /* our own actor, via a peer */
+            if (strcmp(ssys, r->name) == 0
+                && strcmp(surl, akti_tp_address(r->tp)) == 0)
+                akt_lookup(
+                    r->sys, slocal, &sender); /* our own actor, via a peer */
             else
                 proxy_get(r, env->sender, ssys, surl,
-                    strcmp(surl, akti_assoc_url(from->assoc)) == 0 ? from->assoc : NULL, &sender);
+                    strcmp(surl, akti_assoc_url(from->assoc)) == 0 ? from->assoc
+                                                                   : NULL,
+                    &sender);
         }
     }
     akt_ref to;
@@ -656,7 +685,8 @@ rm_on_envelope(void *arg, const akti_peer *from, int ch, const akti_envelope *en
 }
 
 static void
-rm_on_peer(void *arg, const akti_peer *peer, akti_peer_event ev, const char *reason)
+rm_on_peer(
+    void *arg, const akti_peer *peer, akti_peer_event ev, const char *reason)
 {
     rm *r = arg;
     (void)reason;
@@ -687,7 +717,8 @@ static const akti_tp_callbacks rm_cbs = {
     .on_drop = NULL, /* counted by the transport */
 };
 
-/* --- configuration ----------------------------------------------------------------- */
+/* --- configuration
+ * ----------------------------------------------------------------- */
 
 static void
 cfg_dur(const akt_config *c, const char *k, int64_t *out)
@@ -709,7 +740,8 @@ static const char *
 cfg_str(const akt_config *c, const char *k)
 {
     const char *v = NULL;
-    if (akt_config_get_string(c, k, &v, NULL) != AKT_OK || v == NULL || v[0] == '\0')
+    if (akt_config_get_string(c, k, &v, NULL) != AKT_OK || v == NULL
+        || v[0] == '\0')
         return NULL;
     return v;
 }
@@ -718,7 +750,8 @@ static akt_err
 read_config(const akt_config *base, akt_config **merged, akti_tp_opts *o)
 {
     akt_config *frag = NULL;
-    akt_err rc = akt_config_parse_string((const char *)akti_remote_reference_conf,
+    akt_err rc = akt_config_parse_string(
+        (const char *)akti_remote_reference_conf,
         akti_remote_reference_conf_len, "remote-reference.conf", &frag, NULL);
     if (rc != AKT_OK)
         return rc;
@@ -732,11 +765,17 @@ read_config(const akt_config *base, akt_config **merged, akti_tp_opts *o)
     }
     const akt_config *c = *merged;
     double d;
-    if (akt_config_get_double(c, "akt.remote.failure-detector.threshold", &d, NULL) == AKT_OK && d > 0)
+    if (akt_config_get_double(
+            c, "akt.remote.failure-detector.threshold", &d, NULL)
+            == AKT_OK
+        && d > 0)
         o->phi_threshold = d;
-    cfg_dur(c, "akt.remote.failure-detector.heartbeat-interval", &o->heartbeat_interval_ns);
-    cfg_dur(c, "akt.remote.failure-detector.acceptable-heartbeat-pause", &o->acceptable_pause_ns);
-    cfg_dur(c, "akt.remote.failure-detector.min-std-deviation", &o->min_std_dev_ns);
+    cfg_dur(c, "akt.remote.failure-detector.heartbeat-interval",
+        &o->heartbeat_interval_ns);
+    cfg_dur(c, "akt.remote.failure-detector.acceptable-heartbeat-pause",
+        &o->acceptable_pause_ns);
+    cfg_dur(
+        c, "akt.remote.failure-detector.min-std-deviation", &o->min_std_dev_ns);
     cfg_dur(c, "akt.remote.handshake-timeout", &o->handshake_timeout_ns);
     cfg_dur(c, "akt.remote.handshake-retry-interval", &o->handshake_retry_ns);
     cfg_dur(c, "akt.remote.gate-time", &o->gate_ns);
@@ -744,11 +783,18 @@ read_config(const akt_config *base, akt_config **merged, akti_tp_opts *o)
     cfg_dur(c, "akt.remote.stall-timeout", &o->stall_timeout_ns);
     cfg_dur(c, "akt.remote.block-timeout", &o->block_timeout_ns);
     int64_t iv;
-    if (akt_config_get_int(c, "akt.remote.outbound-queue-size", &iv, NULL) == AKT_OK && iv > 0)
+    if (akt_config_get_int(c, "akt.remote.outbound-queue-size", &iv, NULL)
+            == AKT_OK
+        && iv > 0)
         o->outbound_queue_size = (uint32_t)iv;
-    if (akt_config_get_int(c, "akt.remote.system-message-buffer-size", &iv, NULL) == AKT_OK && iv > 0)
+    if (akt_config_get_int(
+            c, "akt.remote.system-message-buffer-size", &iv, NULL)
+            == AKT_OK
+        && iv > 0)
         o->system_buffer_size = (uint32_t)iv;
-    if (akt_config_get_int(c, "akt.remote.batch-max-envelopes", &iv, NULL) == AKT_OK && iv > 0)
+    if (akt_config_get_int(c, "akt.remote.batch-max-envelopes", &iv, NULL)
+            == AKT_OK
+        && iv > 0)
         o->batch_max_envelopes = (uint32_t)iv;
     uint64_t sz;
     sz = 0;
@@ -786,7 +832,8 @@ read_config(const akt_config *base, akt_config **merged, akti_tp_opts *o)
     return AKT_OK;
 }
 
-/* --- public API ---------------------------------------------------------------------- */
+/* --- public API
+ * ---------------------------------------------------------------------- */
 
 akt_err
 akt_remote_start(akt_system *sys, const akt_remote_options *opts)
@@ -818,16 +865,19 @@ akt_remote_start(akt_system *sys, const akt_remote_options *opts)
     akti_tp_opts o;
     akti_tp_opts_default(&o);
     akt_config *cfg = NULL;
-    const akt_config *base = opts->config ? opts->config : akt_system_config(sys);
+    const akt_config *base
+        = opts->config ? opts->config : akt_system_config(sys);
     akt_err rc = read_config(base, &cfg, &o);
     if (rc != AKT_OK) {
         rm_release(r);
         return rc == AKT_ENOMEM ? rc : AKT_EINVAL;
     }
     o.system_name = r->name;
-    o.listen_url = opts->listen_url ? opts->listen_url : cfg_str(cfg, "akt.remote.listen");
-    o.advertised_url = opts->advertised_url ? opts->advertised_url
-                                            : cfg_str(cfg, "akt.remote.advertised");
+    o.listen_url = opts->listen_url ? opts->listen_url
+                                    : cfg_str(cfg, "akt.remote.listen");
+    o.advertised_url = opts->advertised_url
+        ? opts->advertised_url
+        : cfg_str(cfg, "akt.remote.advertised");
     o.cookie = opts->cookie ? opts->cookie : cfg_str(cfg, "akt.remote.cookie");
     o.cb = &rm_cbs;
     o.cb_arg = r;
@@ -849,8 +899,7 @@ akt_remote_start(akt_system *sys, const akt_remote_options *opts)
     atomic_store(&r->ready, true);
     pthread_mutex_lock(&g_mu);
     size_t i;
-    for (i = 0; i < 64 && g_tab[i].sys != NULL; i++) {
-    }
+    for (i = 0; i < 64 && g_tab[i].sys != NULL; i++) { }
     if (i < 64 && r->canon) {
         g_tab[i].sys = sys;
         g_tab[i].r = r;
@@ -920,20 +969,23 @@ akt_remote_ref(akt_system *sys, const char *path, akt_ref *out)
         return AKT_ENOENT;
     char sysname[256], url[PATH_MAX_LEN];
     const char *local;
-    akt_err rc = parse_path(path, sysname, sizeof(sysname), url, sizeof(url), &local);
+    akt_err rc
+        = parse_path(path, sysname, sizeof(sysname), url, sizeof(url), &local);
     if (rc == AKT_OK && url[0] == '\0')
         rc = AKT_EINVAL;
     if (rc == AKT_OK && strlen(path) >= PATH_MAX_LEN)
         rc = AKT_EINVAL;
     if (rc == AKT_OK) {
-        if (strcmp(sysname, r->name) == 0 && strcmp(url, akti_tp_address(r->tp)) == 0) {
+        if (strcmp(sysname, r->name) == 0
+            && strcmp(url, akti_tp_address(r->tp)) == 0) {
             rc = akt_lookup(sys, local, out);
         } else {
             char auth[PATH_MAX_LEN], norm[2 * PATH_MAX_LEN + 300];
             authority(url, auth, sizeof(auth));
             snprintf(norm, sizeof(norm), "akt://%s@%s%s", sysname, auth, local);
             pthread_rwlock_rdlock(&r->life);
-            rc = r->stopped ? AKT_ECLOSED : proxy_get(r, norm, sysname, url, NULL, out);
+            rc = r->stopped ? AKT_ECLOSED
+                            : proxy_get(r, norm, sysname, url, NULL, out);
             pthread_rwlock_unlock(&r->life);
         }
     }

@@ -59,7 +59,8 @@ tp_random64(void)
     uint64_t v = 0;
     while (v == 0) {
         if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
-            v = ((uint64_t)rand() << 33) ^ ((uint64_t)rand() << 11) ^ (uint64_t)time(NULL) ^ (uint64_t)akti_rnow_ns();
+            v = ((uint64_t)rand() << 33) ^ ((uint64_t)rand() << 11)
+                ^ (uint64_t)time(NULL) ^ (uint64_t)akti_rnow_ns();
     }
     return v;
 }
@@ -130,10 +131,10 @@ nng_to_akt(int rv)
 /* --- outbound items and queues -------------------------------------------- */
 
 typedef struct tp_item {
-    uint64_t uid;     /* target incarnation, 0: any */
-    uint64_t seq;     /* system messages */
+    uint64_t uid; /* target incarnation, 0: any */
+    uint64_t seq; /* system messages */
     uint64_t type_id;
-    char *recipient;  /* NUL-terminated, in data[] */
+    char *recipient; /* NUL-terminated, in data[] */
     char *sender;
     uint8_t *payload;
     size_t plen;
@@ -144,7 +145,8 @@ static tp_item *
 item_new(const akti_envelope *e, uint64_t uid)
 {
     size_t slen = e->sender ? e->sender_len : 0;
-    tp_item *it = malloc(sizeof(*it) + e->recipient_len + 1 + slen + 1 + e->payload_len);
+    tp_item *it = malloc(
+        sizeof(*it) + e->recipient_len + 1 + slen + 1 + e->payload_len);
     if (it == NULL)
         return NULL;
     it->uid = uid;
@@ -228,7 +230,8 @@ ring_at(const tp_ring *r, uint32_t i)
     return r->buf[(r->head + i) % r->cap];
 }
 
-/* --- objects --------------------------------------------------------------- */
+/* --- objects ---------------------------------------------------------------
+ */
 
 enum { AS_IDLE = 0, AS_HANDSHAKE, AS_UP };
 
@@ -237,8 +240,8 @@ typedef struct tp_chan {
     nng_socket sock;
     nng_dialer dialer;
     bool open;
-    tp_ring q;       /* tp_item * (ORDINARY, LARGE); nng_msg * (CONTROL) */
-    pthread_cond_t cv;       /* the writer waits for work */
+    tp_ring q; /* tp_item * (ORDINARY, LARGE); nng_msg * (CONTROL) */
+    pthread_cond_t cv; /* the writer waits for work */
     pthread_cond_t not_full; /* BLOCK-overflow producers wait */
     bool waiting;
     bool inline_busy; /* a producer is sending on its own thread */
@@ -261,7 +264,7 @@ struct akti_assoc {
     pthread_cond_t up_cv;
     int state;
     _Atomic uint64_t peer_uid;
-    uint64_t my_token;   /* the peer puts it in frames to us */
+    uint64_t my_token; /* the peer puts it in frames to us */
     uint64_t peer_token; /* we put it in frames to the peer */
     int64_t hs_start, hs_last, gated_until;
     bool hs_failed;
@@ -318,9 +321,11 @@ struct akti_tp {
     } st;
 };
 
-#define STAT_ADD(tp, f, n) atomic_fetch_add_explicit(&(tp)->st.f, (n), memory_order_relaxed)
+#define STAT_ADD(tp, f, n)                                                     \
+    atomic_fetch_add_explicit(&(tp)->st.f, (n), memory_order_relaxed)
 
-/* --- logging ---------------------------------------------------------------- */
+/* --- logging ----------------------------------------------------------------
+ */
 
 void
 akti_rlog(const akti_tp *tp, int level, const char *fmt, ...)
@@ -328,14 +333,14 @@ akti_rlog(const akti_tp *tp, int level, const char *fmt, ...)
     int max = tp ? tp->log_level : AKTI_LOG_WARN;
     if (level > max)
         return;
-    static const char *names[] = {"error", "warn", "info", "debug"};
+    static const char *names[] = { "error", "warn", "info", "debug" };
     char line[768];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
-    fprintf(stderr, "akt-remote[%s] %s: %s\n", tp && tp->system ? tp->system : "?",
-        names[level & 3], line);
+    fprintf(stderr, "akt-remote[%s] %s: %s\n",
+        tp && tp->system ? tp->system : "?", names[level & 3], line);
 }
 
 static int
@@ -359,7 +364,8 @@ log_level_from_env(void)
 static void
 tp_reject(akti_tp *tp, _Atomic uint64_t *counter, const char *fmt, ...)
 {
-    uint64_t n = atomic_fetch_add_explicit(counter, 1, memory_order_relaxed) + 1;
+    uint64_t n
+        = atomic_fetch_add_explicit(counter, 1, memory_order_relaxed) + 1;
     if (n > 10 && n % 1000 != 0)
         return;
     if (tp->log_level < AKTI_LOG_WARN)
@@ -369,10 +375,12 @@ tp_reject(akti_tp *tp, _Atomic uint64_t *counter, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
-    akti_rlog(tp, AKTI_LOG_WARN, "%s (rejection #%llu of this kind)", line, (unsigned long long)n);
+    akti_rlog(tp, AKTI_LOG_WARN, "%s (rejection #%llu of this kind)", line,
+        (unsigned long long)n);
 }
 
-/* --- options ---------------------------------------------------------------- */
+/* --- options ----------------------------------------------------------------
+ */
 
 void
 akti_tp_opts_default(akti_tp_opts *o)
@@ -404,8 +412,8 @@ opts_fill(akti_tp_opts *o, const akti_tp_opts *in)
     akti_tp_opts d;
     akti_tp_opts_default(&d);
     *o = *in;
-#define DEF(f)                                                               \
-    if (o->f == 0)                                                           \
+#define DEF(f)                                                                 \
+    if (o->f == 0)                                                             \
     o->f = d.f
     DEF(phi_threshold);
     DEF(heartbeat_interval_ns);
@@ -435,7 +443,8 @@ opts_fill(akti_tp_opts *o, const akti_tp_opts *in)
         o->batch_max_bytes = o->max_frame_size / 2;
 }
 
-/* --- frames out ------------------------------------------------------------- */
+/* --- frames out -------------------------------------------------------------
+ */
 
 /* tp_pack -- f's header is filled for association a (its lock held or the
  * values copied); returns a new nng_msg or NULL on ENOMEM. */
@@ -541,7 +550,8 @@ send_quarantine(akti_tp *tp, akti_assoc *a, const char *reason) /* a->mu held */
     ctl_enqueue(a, tp_pack(tp, &f));
 }
 
-/* --- sockets ---------------------------------------------------------------- */
+/* --- sockets ----------------------------------------------------------------
+ */
 
 static akt_err
 chan_open(akti_tp *tp, akti_assoc *a, tp_chan *c)
@@ -549,11 +559,13 @@ chan_open(akti_tp *tp, akti_assoc *a, tp_chan *c)
     int rv = nng_push0_open(&c->sock);
     if (rv != 0)
         return nng_to_akt(rv);
-    nng_socket_set_ms(c->sock, NNG_OPT_SENDTIMEO, (nng_duration)(tp->o.stall_timeout_ns / 1000000));
+    nng_socket_set_ms(c->sock, NNG_OPT_SENDTIMEO,
+        (nng_duration)(tp->o.stall_timeout_ns / 1000000));
     nng_socket_set_ms(c->sock, NNG_OPT_RECONNMINT, 20);
     nng_socket_set_ms(c->sock, NNG_OPT_RECONNMAXT, 500);
     rv = nng_dialer_create(&c->dialer, c->sock, a->url);
-    if (rv == 0 && tp->tls_client != NULL && strncmp(a->url, "tls+tcp://", 10) == 0)
+    if (rv == 0 && tp->tls_client != NULL
+        && strncmp(a->url, "tls+tcp://", 10) == 0)
         rv = nng_dialer_set_ptr(c->dialer, NNG_OPT_TLS_CONFIG, tp->tls_client);
     if (rv == 0)
         rv = nng_dialer_start(c->dialer, NNG_FLAG_NONBLOCK);
@@ -565,7 +577,8 @@ chan_open(akti_tp *tp, akti_assoc *a, tp_chan *c)
     return AKT_OK;
 }
 
-/* --- association state ------------------------------------------------------ */
+/* --- association state ------------------------------------------------------
+ */
 
 static bool
 quarantined_locked(akti_tp *tp, uint64_t uid)
@@ -671,7 +684,8 @@ ev_flush(akti_tp *tp, akti_assoc *a, ev_list *l)
 {
     for (int i = 0; i < l->n; i++) {
         if (tp->o.cb && tp->o.cb->on_peer) {
-            akti_peer p = {a, a->system ? a->system : "", a->url, l->v[i].uid};
+            akti_peer p
+                = { a, a->system ? a->system : "", a->url, l->v[i].uid };
             tp->o.cb->on_peer(tp->o.cb_arg, &p, l->v[i].ev, l->v[i].reason);
         }
     }
@@ -757,8 +771,8 @@ become_up(akti_tp *tp, akti_assoc *a, ev_list *evs) /* a->mu held */
 /* quarantine_peer -- quarantine the current incarnation of a's peer, tell
  * it, and reset. a->mu held. */
 static void
-quarantine_peer(akti_tp *tp, akti_assoc *a, const char *reason, drop_list *d,
-    ev_list *evs)
+quarantine_peer(
+    akti_tp *tp, akti_assoc *a, const char *reason, drop_list *d, ev_list *evs)
 {
     uint64_t uid = atomic_load(&a->peer_uid);
     if (uid == 0)
@@ -772,7 +786,8 @@ quarantine_peer(akti_tp *tp, akti_assoc *a, const char *reason, drop_list *d,
     reset_incarnation(tp, a, d, AKT_EPEER);
 }
 
-/* --- writers ---------------------------------------------------------------- */
+/* --- writers ----------------------------------------------------------------
+ */
 
 static void
 chan_recreate(akti_tp *tp, akti_assoc *a, tp_chan *c, int rv)
@@ -781,12 +796,14 @@ chan_recreate(akti_tp *tp, akti_assoc *a, tp_chan *c, int rv)
     if (!atomic_load(&tp->stopping) && c->open) {
         STAT_ADD(tp, stalls, 1);
         akti_rlog(tp, AKTI_LOG_WARN,
-            "channel %d to %s made no progress (%s): re-creating the connection",
+            "channel %d to %s made no progress (%s): re-creating the "
+            "connection",
             c->kind, a->url, nng_strerror(rv));
         nng_close(c->sock);
         c->open = false;
         if (chan_open(tp, a, c) != AKT_OK)
-            akti_rlog(tp, AKTI_LOG_ERROR, "cannot re-open channel %d to %s", c->kind, a->url);
+            akti_rlog(tp, AKTI_LOG_ERROR, "cannot re-open channel %d to %s",
+                c->kind, a->url);
     }
     pthread_mutex_unlock(&a->mu);
 }
@@ -897,7 +914,8 @@ static void
 large_send(akti_tp *tp, akti_assoc *a, tp_chan *c, tp_item *it, uint64_t uid,
     uint64_t token)
 {
-    size_t chunk = tp->o.max_frame_size - 1024 - strlen(it->recipient) - strlen(it->sender);
+    size_t chunk = tp->o.max_frame_size - 1024 - strlen(it->recipient)
+        - strlen(it->sender);
     Akt__Remote__Frame f = AKT__REMOTE__FRAME__INIT;
     f.from_uid = tp->uid;
     f.to_uid = uid;
@@ -954,7 +972,7 @@ data_writer(void *arg)
         abort();
     for (uint32_t i = 0; i < maxb; i++)
         ptrs[i] = &envs[i];
-    drop_list d = {0};
+    drop_list d = { 0 };
     pthread_mutex_lock(&a->mu);
     while (!atomic_load(&tp->stopping)) {
         if (a->state != AS_UP || c->q.len == 0 || c->inline_busy) {
@@ -967,7 +985,8 @@ data_writer(void *arg)
         uint64_t token = a->peer_token;
         uint32_t n = 0;
         size_t bytes = 0;
-        while (n < maxb && c->q.len > 0 && (n == 0 || bytes < tp->o.batch_max_bytes)) {
+        while (n < maxb && c->q.len > 0
+            && (n == 0 || bytes < tp->o.batch_max_bytes)) {
             tp_item *it = ring_pop(&c->q);
             if (it->uid != 0 && it->uid != uid) {
                 drop_add(&d, it, AKT_ESTOPPED);
@@ -1011,7 +1030,8 @@ data_writer(void *arg)
     return NULL;
 }
 
-/* --- associations ----------------------------------------------------------- */
+/* --- associations -----------------------------------------------------------
+ */
 
 static akt_err
 assoc_new(akti_tp *tp, const char *url, const char *system, akti_assoc **out)
@@ -1034,13 +1054,15 @@ assoc_new(akti_tp *tp, const char *url, const char *system, akti_assoc **out)
         c->a = a;
         cond_init_mono(&c->cv);
         cond_init_mono(&c->not_full);
-        if (!ring_init(&c->q, k == AKTI_CH_CONTROL ? 256 : tp->o.outbound_queue_size))
+        if (!ring_init(
+                &c->q, k == AKTI_CH_CONTROL ? 256 : tp->o.outbound_queue_size))
             goto fail;
     }
     for (int k = 0; k < AKTI_CH_COUNT; k++) {
         akt_err rc = chan_open(tp, a, &a->ch[k]);
         if (rc != AKT_OK) {
-            akti_rlog(tp, AKTI_LOG_ERROR, "cannot dial %s: %s", url, akt_strerror(rc));
+            akti_rlog(tp, AKTI_LOG_ERROR, "cannot dial %s: %s", url,
+                akt_strerror(rc));
             for (int j = 0; j < k; j++)
                 nng_close(a->ch[j].sock);
             goto fail;
@@ -1048,7 +1070,9 @@ assoc_new(akti_tp *tp, const char *url, const char *system, akti_assoc **out)
     }
     for (int k = 0; k < AKTI_CH_COUNT; k++) {
         tp_chan *c = &a->ch[k];
-        if (pthread_create(&c->th, NULL, k == AKTI_CH_CONTROL ? control_writer : data_writer, c) == 0)
+        if (pthread_create(&c->th, NULL,
+                k == AKTI_CH_CONTROL ? control_writer : data_writer, c)
+            == 0)
             c->th_started = true;
     }
     *out = a;
@@ -1064,7 +1088,8 @@ fail:
 }
 
 akt_err
-akti_tp_assoc(akti_tp *tp, const char *url, const char *system, akti_assoc **out)
+akti_tp_assoc(
+    akti_tp *tp, const char *url, const char *system, akti_assoc **out)
 {
     if (tp == NULL || url == NULL || out == NULL)
         return AKT_EINVAL;
@@ -1181,7 +1206,8 @@ inline_send(akti_tp *tp, tp_chan *c, tp_item *it, uint64_t uid, uint64_t token)
 }
 
 akt_err
-akti_assoc_send(akti_assoc *a, const akti_envelope *env, bool system, uint64_t peer_uid)
+akti_assoc_send(
+    akti_assoc *a, const akti_envelope *env, bool system, uint64_t peer_uid)
 {
     akti_tp *tp = a->tp;
     if (env == NULL || env->recipient == NULL || env->recipient_len == 0
@@ -1189,15 +1215,15 @@ akti_assoc_send(akti_assoc *a, const akti_envelope *env, bool system, uint64_t p
         return AKT_EINVAL;
     if (atomic_load(&tp->stopping))
         return AKT_ECLOSED;
-    if (env->payload_len > tp->o.max_message_size
-        || env->recipient_len > 1024 || env->sender_len > 1024)
+    if (env->payload_len > tp->o.max_message_size || env->recipient_len > 1024
+        || env->sender_len > 1024)
         return AKT_ETOOBIG;
     if (system && env->payload_len > tp->o.large_threshold)
         return AKT_ETOOBIG;
     tp_item *it = item_new(env, peer_uid);
     if (it == NULL)
         return AKT_ENOMEM;
-    drop_list d = {0};
+    drop_list d = { 0 };
     akt_err rc = AKT_OK;
     int64_t now = 0;
     pthread_mutex_lock(&a->mu);
@@ -1226,7 +1252,8 @@ akti_assoc_send(akti_assoc *a, const akti_envelope *env, bool system, uint64_t p
             pthread_cond_signal(&c->cv);
         goto out;
     }
-    tp_chan *c = &a->ch[it->plen > tp->o.large_threshold ? AKTI_CH_LARGE : AKTI_CH_ORDINARY];
+    tp_chan *c = &a->ch[it->plen > tp->o.large_threshold ? AKTI_CH_LARGE
+                                                         : AKTI_CH_ORDINARY];
     if (c->q.len == c->q.cap) {
         switch (tp->o.overflow) {
         case AKT_OVERFLOW_DROP_HEAD:
@@ -1239,7 +1266,8 @@ akti_assoc_send(akti_assoc *a, const akti_envelope *env, bool system, uint64_t p
             struct timespec dl;
             abs_deadline(&dl, tp->o.block_timeout_ns);
             while (c->q.len == c->q.cap && !atomic_load(&tp->stopping)) {
-                if (pthread_cond_timedwait(&c->not_full, &a->mu, &dl) == ETIMEDOUT)
+                if (pthread_cond_timedwait(&c->not_full, &a->mu, &dl)
+                    == ETIMEDOUT)
                     break;
             }
             if (c->q.len == c->q.cap) {
@@ -1253,8 +1281,9 @@ akti_assoc_send(akti_assoc *a, const akti_envelope *env, bool system, uint64_t p
             goto out;
         }
     }
-    if (c->kind == AKTI_CH_ORDINARY && a->state == AS_UP && c->q.len == 0 && c->waiting
-        && !c->inline_busy && c->open && (it->uid == 0 || it->uid == cur)) {
+    if (c->kind == AKTI_CH_ORDINARY && a->state == AS_UP && c->q.len == 0
+        && c->waiting && !c->inline_busy && c->open
+        && (it->uid == 0 || it->uid == cur)) {
         c->inline_busy = true;
         uint64_t token = a->peer_token;
         pthread_mutex_unlock(&a->mu);
@@ -1282,7 +1311,8 @@ out:
     return rc;
 }
 
-/* --- receiving -------------------------------------------------------------- */
+/* --- receiving --------------------------------------------------------------
+ */
 
 static akti_assoc *
 find_by_uid(akti_tp *tp, uint64_t uid)
@@ -1317,32 +1347,36 @@ on_hello(akti_tp *tp, const Akt__Remote__Frame *f)
     const Akt__Remote__Hello *h = f->hello;
     if (h->version != AKTI_REMOTE_PROTOCOL_VERSION) {
         tp_reject(tp, &tp->st.rejected_handshake,
-            "handshake from %s (%s) refused: protocol version %u, this node speaks %u",
+            "handshake from %s (%s) refused: protocol version %u, this node "
+            "speaks %u",
             h->system, h->address, h->version, AKTI_REMOTE_PROTOCOL_VERSION);
         return;
     }
     if (strcmp(h->to_system, tp->system) != 0) {
         tp_reject(tp, &tp->st.rejected_handshake,
-            "handshake from %s (%s) refused: it wants system '%s', this is '%s'",
+            "handshake from %s (%s) refused: it wants system '%s', this is "
+            "'%s'",
             h->system, h->address, h->to_system, tp->system);
         return;
     }
     if (!cookie_equal(h->cookie, tp->cookie)) {
         tp_reject(tp, &tp->st.rejected_handshake,
-            "handshake from %s (%s) refused: wrong or missing cookie", h->system, h->address);
+            "handshake from %s (%s) refused: wrong or missing cookie",
+            h->system, h->address);
         return;
     }
     if (akti_tp_is_quarantined(tp, h->uid)) {
         tp_reject(tp, &tp->st.rejected_unauth,
-            "handshake from %s (%s) refused: incarnation %016llx is quarantined",
+            "handshake from %s (%s) refused: incarnation %016llx is "
+            "quarantined",
             h->system, h->address, (unsigned long long)h->uid);
         return;
     }
     akti_assoc *a;
     if (akti_tp_assoc(tp, h->address, h->system, &a) != AKT_OK)
         return;
-    drop_list d = {0};
-    ev_list evs = {0};
+    drop_list d = { 0 };
+    ev_list evs = { 0 };
     pthread_mutex_lock(&a->mu);
     uint64_t cur = atomic_load(&a->peer_uid);
     if (cur != 0 && cur != h->uid) {
@@ -1376,14 +1410,15 @@ on_hello(akti_tp *tp, const Akt__Remote__Frame *f)
 }
 
 static void
-deliver(akti_tp *tp, akti_assoc *a, uint64_t uid, int ch, const Akt__Remote__Envelope *pe)
+deliver(akti_tp *tp, akti_assoc *a, uint64_t uid, int ch,
+    const Akt__Remote__Envelope *pe)
 {
     STAT_ADD(tp, envelopes_received, 1);
     if (tp->o.cb == NULL || tp->o.cb->on_envelope == NULL)
         return;
-    akti_peer p = {a, a->system, a->url, uid};
-    akti_envelope e = {pe->recipient, strlen(pe->recipient), pe->sender,
-        strlen(pe->sender), pe->type_id, pe->payload.data, pe->payload.len};
+    akti_peer p = { a, a->system, a->url, uid };
+    akti_envelope e = { pe->recipient, strlen(pe->recipient), pe->sender,
+        strlen(pe->sender), pe->type_id, pe->payload.data, pe->payload.len };
     tp->o.cb->on_envelope(tp->o.cb_arg, &p, ch, &e);
 }
 
@@ -1397,7 +1432,8 @@ rx_frag_reset(akti_assoc *a)
 }
 
 static void
-on_fragment(akti_tp *tp, akti_assoc *a, uint64_t uid, const Akt__Remote__Fragment *g)
+on_fragment(
+    akti_tp *tp, akti_assoc *a, uint64_t uid, const Akt__Remote__Fragment *g)
 {
     if (g->index == 0) {
         if (a->rx.buf != NULL)
@@ -1406,7 +1442,8 @@ on_fragment(akti_tp *tp, akti_assoc *a, uint64_t uid, const Akt__Remote__Fragmen
         a->rx.buf = malloc(g->total_len);
         a->rx.recipient = tp_strdup(g->head->recipient);
         a->rx.sender = tp_strdup(g->head->sender);
-        if (a->rx.buf == NULL || a->rx.recipient == NULL || a->rx.sender == NULL) {
+        if (a->rx.buf == NULL || a->rx.recipient == NULL
+            || a->rx.sender == NULL) {
             rx_frag_reset(a);
             return;
         }
@@ -1414,8 +1451,9 @@ on_fragment(akti_tp *tp, akti_assoc *a, uint64_t uid, const Akt__Remote__Fragmen
         a->rx.count = g->count;
         a->rx.total = g->total_len;
         a->rx.type_id = g->head->type_id;
-    } else if (a->rx.buf == NULL || g->msg_id != a->rx.msg_id || g->index != a->rx.next
-        || g->count != a->rx.count || g->total_len != a->rx.total) {
+    } else if (a->rx.buf == NULL || g->msg_id != a->rx.msg_id
+        || g->index != a->rx.next || g->count != a->rx.count
+        || g->total_len != a->rx.total) {
         tp_reject(tp, &tp->st.rejected_corrupt,
             "fragment %u/%u of message %llu from %s out of sequence: dropped",
             g->index, g->count, (unsigned long long)g->msg_id, a->url);
@@ -1423,7 +1461,8 @@ on_fragment(akti_tp *tp, akti_assoc *a, uint64_t uid, const Akt__Remote__Fragmen
         return;
     }
     if (g->data.len > a->rx.total - a->rx.got) {
-        tp_reject(tp, &tp->st.rejected_corrupt, "fragment overruns its message from %s", a->url);
+        tp_reject(tp, &tp->st.rejected_corrupt,
+            "fragment overruns its message from %s", a->url);
         rx_frag_reset(a);
         return;
     }
@@ -1440,7 +1479,8 @@ on_fragment(akti_tp *tp, akti_assoc *a, uint64_t uid, const Akt__Remote__Fragmen
             pe.payload.len = a->rx.total;
             deliver(tp, a, uid, AKTI_CH_LARGE, &pe);
         } else {
-            tp_reject(tp, &tp->st.rejected_corrupt, "large message from %s has the wrong length", a->url);
+            tp_reject(tp, &tp->st.rejected_corrupt,
+                "large message from %s has the wrong length", a->url);
         }
         rx_frag_reset(a);
     }
@@ -1466,12 +1506,13 @@ on_frame(akti_tp *tp, const Akt__Remote__Frame *f)
     pthread_mutex_unlock(&a->mu);
     if (!ok) {
         tp_reject(tp, &tp->st.rejected_unauth,
-            "frame from %016llx without a valid token dropped", (unsigned long long)f->from_uid);
+            "frame from %016llx without a valid token dropped",
+            (unsigned long long)f->from_uid);
         return;
     }
     uint64_t uid = f->from_uid;
-    drop_list d = {0};
-    ev_list evs = {0};
+    drop_list d = { 0 };
+    ev_list evs = { 0 };
     switch (f->body_case) {
     case AKT__REMOTE__FRAME__BODY_HEARTBEAT:
         pthread_mutex_lock(&a->mu);
@@ -1482,7 +1523,8 @@ on_frame(akti_tp *tp, const Akt__Remote__Frame *f)
         pthread_mutex_lock(&a->mu);
         tp_item *it;
         while (a->unacked.len > 0
-            && ((tp_item *)ring_at(&a->unacked, 0))->seq <= f->ack->cumulative) {
+            && ((tp_item *)ring_at(&a->unacked, 0))->seq
+                <= f->ack->cumulative) {
             it = ring_pop(&a->unacked);
             free(it);
             if (a->sys_sent > 0)
@@ -1509,7 +1551,8 @@ on_frame(akti_tp *tp, const Akt__Remote__Frame *f)
         for (size_t i = 0; i < b->n_envelopes; i++) {
             const Akt__Remote__Envelope *pe = b->envelopes[i];
             pthread_mutex_lock(&a->mu);
-            bool take = atomic_load(&a->peer_uid) == uid && pe->seq == a->in_next;
+            bool take
+                = atomic_load(&a->peer_uid) == uid && pe->seq == a->in_next;
             if (take)
                 a->in_next++;
             else if (pe->seq > a->in_next)
@@ -1529,13 +1572,16 @@ on_frame(akti_tp *tp, const Akt__Remote__Frame *f)
     case AKT__REMOTE__FRAME__BODY_QUARANTINE:
         if (f->quarantine->uid == tp->uid) {
             akti_rlog(tp, AKTI_LOG_ERROR,
-                "%s (%s) quarantined this system (uid %016llx): %s; restart this "
+                "%s (%s) quarantined this system (uid %016llx): %s; restart "
+                "this "
                 "system to talk to it again",
-                a->system, a->url, (unsigned long long)tp->uid, f->quarantine->reason);
+                a->system, a->url, (unsigned long long)tp->uid,
+                f->quarantine->reason);
             pthread_mutex_lock(&a->mu);
             if (atomic_load(&a->peer_uid) == uid) {
                 quarantine_add(tp, uid);
-                ev_add(&evs, AKTI_PEER_QUARANTINED_BY_PEER, uid, f->quarantine->reason);
+                ev_add(&evs, AKTI_PEER_QUARANTINED_BY_PEER, uid,
+                    f->quarantine->reason);
                 reset_incarnation(tp, a, &d, AKT_EPEER);
             }
             pthread_mutex_unlock(&a->mu);
@@ -1568,7 +1614,8 @@ rx_thread(void *arg)
         STAT_ADD(tp, frames_received, 1);
         STAT_ADD(tp, bytes_received, len);
         akti_frame *f;
-        akt_err rc = akti_frame_decode(nng_msg_body(m), len, &tp->lim, &tp->arena, &f);
+        akt_err rc
+            = akti_frame_decode(nng_msg_body(m), len, &tp->lim, &tp->arena, &f);
         if (rc != AKT_OK) {
             tp_reject(tp, &tp->st.rejected_corrupt,
                 "corrupt frame (%zu bytes) dropped: %s", len, akt_strerror(rc));
@@ -1581,19 +1628,21 @@ rx_thread(void *arg)
     return NULL;
 }
 
-/* --- ticker ------------------------------------------------------------------ */
+/* --- ticker ------------------------------------------------------------------
+ */
 
 static void
 tick_assoc(akti_tp *tp, akti_assoc *a, int64_t now)
 {
-    drop_list d = {0};
-    ev_list evs = {0};
+    drop_list d = { 0 };
+    ev_list evs = { 0 };
     pthread_mutex_lock(&a->mu);
     switch (a->state) {
     case AS_HANDSHAKE:
         if (now - a->hs_start >= tp->o.handshake_timeout_ns) {
             akti_rlog(tp, AKTI_LOG_WARN,
-                "handshake with %s at %s timed out after %lld ms: gated for %lld ms",
+                "handshake with %s at %s timed out after %lld ms: gated for "
+                "%lld ms",
                 a->system, a->url, (long long)((now - a->hs_start) / 1000000),
                 (long long)(tp->o.gate_ns / 1000000));
             uint64_t uid = atomic_load(&a->peer_uid);
@@ -1604,7 +1653,8 @@ tick_assoc(akti_tp *tp, akti_assoc *a, int64_t now)
             a->hs_failed = true;
             a->gated_until = now + tp->o.gate_ns;
             pthread_cond_broadcast(&a->up_cv);
-            ev_add(&evs, AKTI_PEER_HANDSHAKE_FAILED, uid, "handshake timed out");
+            ev_add(
+                &evs, AKTI_PEER_HANDSHAKE_FAILED, uid, "handshake timed out");
         } else if (now - a->hs_last >= tp->o.handshake_retry_ns) {
             send_hello(tp, a);
         }
@@ -1616,12 +1666,16 @@ tick_assoc(akti_tp *tp, akti_assoc *a, int64_t now)
             uint64_t uid = atomic_load(&a->peer_uid);
             STAT_ADD(tp, failures_detected, 1);
             akti_rlog(tp, AKTI_LOG_WARN,
-                "%s at %s (uid %016llx) is unreachable: phi %.1f > %.1f after %lld ms "
+                "%s at %s (uid %016llx) is unreachable: phi %.1f > %.1f after "
+                "%lld ms "
                 "without a heartbeat",
-                a->system, a->url, (unsigned long long)uid, akti_phi_value(&a->phi, now),
-                tp->o.phi_threshold, (long long)((now - a->phi.last_ns) / 1000000));
-            ev_add(&evs, AKTI_PEER_DOWN, uid, "failure detector: no heartbeats");
-            quarantine_peer(tp, a, "declared down by the failure detector", &d, &evs);
+                a->system, a->url, (unsigned long long)uid,
+                akti_phi_value(&a->phi, now), tp->o.phi_threshold,
+                (long long)((now - a->phi.last_ns) / 1000000));
+            ev_add(
+                &evs, AKTI_PEER_DOWN, uid, "failure detector: no heartbeats");
+            quarantine_peer(
+                tp, a, "declared down by the failure detector", &d, &evs);
             break;
         }
         if (a->unacked.len > 0 && a->sys_sent == a->unacked.len
@@ -1668,7 +1722,8 @@ tick_thread(void *arg)
     return NULL;
 }
 
-/* --- lifecycle ---------------------------------------------------------------- */
+/* --- lifecycle
+ * ---------------------------------------------------------------- */
 
 static char *
 read_file(const char *path)
@@ -1700,7 +1755,8 @@ tls_setup(akti_tp *tp)
         cert = read_file(o->tls_cert_file);
         key = read_file(o->tls_key_file ? o->tls_key_file : o->tls_cert_file);
         if (cert == NULL || key == NULL) {
-            akti_rlog(tp, AKTI_LOG_ERROR, "cannot read TLS certificate/key %s", o->tls_cert_file);
+            akti_rlog(tp, AKTI_LOG_ERROR, "cannot read TLS certificate/key %s",
+                o->tls_cert_file);
             free(cert);
             free(key);
             return AKT_EIO;
@@ -1708,7 +1764,8 @@ tls_setup(akti_tp *tp)
     }
     for (int side = 0; side < 2 && rv == 0; side++) {
         nng_tls_config **cfg = side == 0 ? &tp->tls_server : &tp->tls_client;
-        rv = nng_tls_config_alloc(cfg, side == 0 ? NNG_TLS_MODE_SERVER : NNG_TLS_MODE_CLIENT);
+        rv = nng_tls_config_alloc(
+            cfg, side == 0 ? NNG_TLS_MODE_SERVER : NNG_TLS_MODE_CLIENT);
         if (rv != 0)
             break;
         if (cert)
@@ -1717,7 +1774,8 @@ tls_setup(akti_tp *tp)
             rv = nng_tls_config_ca_file(*cfg, o->tls_ca_file);
         if (rv == 0)
             rv = nng_tls_config_auth_mode(*cfg,
-                o->tls_verify_peer ? NNG_TLS_AUTH_MODE_REQUIRED : NNG_TLS_AUTH_MODE_NONE);
+                o->tls_verify_peer ? NNG_TLS_AUTH_MODE_REQUIRED
+                                   : NNG_TLS_AUTH_MODE_NONE);
     }
     free(cert);
     free(key);
@@ -1751,7 +1809,8 @@ resolve_address(akti_tp *tp)
     const char *colon = strrchr(host, ':');
     size_t hlen = colon ? (size_t)(colon - host) : strlen(host);
     char hostbuf[256];
-    if (hlen == 0 || (hlen == 1 && host[0] == '*') || (hlen == 7 && strncmp(host, "0.0.0.0", 7) == 0)) {
+    if (hlen == 0 || (hlen == 1 && host[0] == '*')
+        || (hlen == 7 && strncmp(host, "0.0.0.0", 7) == 0)) {
         snprintf(hostbuf, sizeof(hostbuf), "127.0.0.1");
     } else {
         if (hlen >= sizeof(hostbuf))
@@ -1760,7 +1819,8 @@ resolve_address(akti_tp *tp)
         hostbuf[hlen] = '\0';
     }
     char buf[512];
-    snprintf(buf, sizeof(buf), "%.*s://%s:%d", (int)(scheme_end - u), u, hostbuf, port);
+    snprintf(buf, sizeof(buf), "%.*s://%s:%d", (int)(scheme_end - u), u,
+        hostbuf, port);
     tp->address = tp_strdup(buf);
     return tp->address ? AKT_OK : AKT_ENOMEM;
 }
@@ -1768,8 +1828,8 @@ resolve_address(akti_tp *tp)
 akt_err
 akti_tp_start(const akti_tp_opts *opts, akti_tp **out)
 {
-    if (opts == NULL || out == NULL || opts->system_name == NULL || opts->listen_url == NULL
-        || opts->system_name[0] == '\0')
+    if (opts == NULL || out == NULL || opts->system_name == NULL
+        || opts->listen_url == NULL || opts->system_name[0] == '\0')
         return AKT_EINVAL;
     akti_tp *tp = calloc(1, sizeof(*tp));
     if (tp == NULL)
@@ -1783,14 +1843,16 @@ akti_tp_start(const akti_tp_opts *opts, akti_tp **out)
     tp->uid = opts->uid ? opts->uid : tp_random64();
     akti_frame_limits_default(&tp->lim);
     tp->lim.max_frame_size = tp->o.max_frame_size;
-    tp->lim.max_batch = tp->o.batch_max_envelopes > 4096 ? tp->o.batch_max_envelopes : 4096;
+    tp->lim.max_batch
+        = tp->o.batch_max_envelopes > 4096 ? tp->o.batch_max_envelopes : 4096;
     tp->lim.max_message_size = tp->o.max_message_size;
     akti_pbarena_init(&tp->arena, tp->o.max_frame_size * 4 + (1u << 20));
     pthread_mutex_init(&tp->mu, NULL);
     cond_init_mono(&tp->tick_cv);
     if (tp->system == NULL || tp->listen_url == NULL || tp->cookie == NULL)
         goto fail;
-    bool tls = strncmp(tp->listen_url, "tls+tcp://", 10) == 0 || tp->o.tls_cert_file != NULL;
+    bool tls = strncmp(tp->listen_url, "tls+tcp://", 10) == 0
+        || tp->o.tls_cert_file != NULL;
     if (tls && (rc = tls_setup(tp)) != AKT_OK)
         goto fail;
     int rv = nng_pull0_open(&tp->pull);
@@ -1798,18 +1860,22 @@ akti_tp_start(const akti_tp_opts *opts, akti_tp **out)
         rc = nng_to_akt(rv);
         goto fail;
     }
-    nng_socket_set_size(tp->pull, NNG_OPT_RECVMAXSZ, tp->o.max_frame_size + 4096);
+    nng_socket_set_size(
+        tp->pull, NNG_OPT_RECVMAXSZ, tp->o.max_frame_size + 4096);
     nng_socket_set_int(tp->pull, NNG_OPT_RECVBUF, 64);
     rv = nng_listener_create(&tp->listener, tp->pull, tp->listen_url);
-    if (rv == 0 && tp->tls_server != NULL && strncmp(tp->listen_url, "tls+tcp://", 10) == 0)
-        rv = nng_listener_set_ptr(tp->listener, NNG_OPT_TLS_CONFIG, tp->tls_server);
+    if (rv == 0 && tp->tls_server != NULL
+        && strncmp(tp->listen_url, "tls+tcp://", 10) == 0)
+        rv = nng_listener_set_ptr(
+            tp->listener, NNG_OPT_TLS_CONFIG, tp->tls_server);
     if (rv == 0)
         rv = nng_listener_start(tp->listener, 0);
     if (rv != 0) {
-        akti_rlog(tp, AKTI_LOG_ERROR, "cannot listen on %s: %s", tp->listen_url, nng_strerror(rv));
+        akti_rlog(tp, AKTI_LOG_ERROR, "cannot listen on %s: %s", tp->listen_url,
+            nng_strerror(rv));
         rc = rv == NNG_EADDRINVAL || rv == NNG_EINVAL ? AKT_EINVAL
-            : rv == NNG_ENOTSUP                         ? AKT_ENOTSUP
-                                                        : AKT_EIO;
+            : rv == NNG_ENOTSUP                       ? AKT_ENOTSUP
+                                                      : AKT_EIO;
         nng_close(tp->pull);
         goto fail;
     }
@@ -1881,7 +1947,7 @@ akti_tp_free(akti_tp *tp)
     akti_assoc *a = list;
     while (a) {
         akti_assoc *next = a->next;
-        drop_list d = {0};
+        drop_list d = { 0 };
         fail_queues(a, &d, AKT_ECLOSED);
         drop_flush(tp, a, &d);
         nng_msg *m;
@@ -1943,11 +2009,12 @@ akti_tp_quarantine(akti_tp *tp, uint64_t uid, const char *reason)
     for (akti_assoc *a = list; a; a = a->next) {
         if (atomic_load(&a->peer_uid) != uid)
             continue;
-        drop_list d = {0};
-        ev_list evs = {0};
+        drop_list d = { 0 };
+        ev_list evs = { 0 };
         pthread_mutex_lock(&a->mu);
         if (atomic_load(&a->peer_uid) == uid)
-            quarantine_peer(tp, a, reason ? reason : "quarantined by the application", &d, &evs);
+            quarantine_peer(tp, a,
+                reason ? reason : "quarantined by the application", &d, &evs);
         pthread_mutex_unlock(&a->mu);
         if (d.n)
             drop_flush(tp, a, &d);
@@ -1960,7 +2027,8 @@ akti_tp_quarantine(akti_tp *tp, uint64_t uid, const char *reason)
 void
 akti_tp_stats_get(const akti_tp *tp, akti_tp_stats *o)
 {
-#define G(f) o->f = atomic_load_explicit(&((akti_tp *)tp)->st.f, memory_order_relaxed)
+#define G(f)                                                                   \
+    o->f = atomic_load_explicit(&((akti_tp *)tp)->st.f, memory_order_relaxed)
     G(frames_sent);
     G(frames_received);
     G(envelopes_sent);

@@ -61,9 +61,9 @@ typedef struct akti_peer {
 } akti_peer;
 
 typedef enum akti_peer_event {
-    AKTI_PEER_UP = 1,        /* handshake completed with incarnation uid */
-    AKTI_PEER_DOWN,          /* failure detector: phi over threshold */
-    AKTI_PEER_QUARANTINED,   /* incarnation uid will never be accepted again */
+    AKTI_PEER_UP = 1, /* handshake completed with incarnation uid */
+    AKTI_PEER_DOWN, /* failure detector: phi over threshold */
+    AKTI_PEER_QUARANTINED, /* incarnation uid will never be accepted again */
     AKTI_PEER_HANDSHAKE_FAILED, /* no handshake within handshake-timeout */
     AKTI_PEER_QUARANTINED_BY_PEER /* the peer quarantined us */
 } akti_peer_event;
@@ -77,41 +77,41 @@ typedef struct akti_tp_callbacks {
         const char *reason);
     /* an outbound envelope that will not be sent (queue overflow, peer
      * quarantined, handshake failed): a dead letter. */
-    void (*on_drop)(void *arg, akti_assoc *to, const akti_envelope *env,
-        akt_err reason);
+    void (*on_drop)(
+        void *arg, akti_assoc *to, const akti_envelope *env, akt_err reason);
 } akti_tp_callbacks;
 
 typedef struct akti_tp_opts {
-    const char *system_name;     /* required */
-    const char *listen_url;      /* required; tcp port 0 picks one */
-    const char *advertised_url;  /* NULL: the listen URL, port resolved */
-    const char *cookie;          /* NULL or "": none */
-    uint64_t uid;                /* 0: random */
+    const char *system_name; /* required */
+    const char *listen_url; /* required; tcp port 0 picks one */
+    const char *advertised_url; /* NULL: the listen URL, port resolved */
+    const char *cookie; /* NULL or "": none */
+    uint64_t uid; /* 0: random */
     /* failure detector and timing; 0 takes the default */
-    double phi_threshold;             /* 10 */
-    int64_t heartbeat_interval_ns;    /* 1 s */
-    int64_t acceptable_pause_ns;      /* 3 s */
-    int64_t min_std_dev_ns;           /* 100 ms */
-    int64_t handshake_timeout_ns;     /* 20 s */
-    int64_t handshake_retry_ns;       /* 500 ms */
-    int64_t resend_interval_ns;       /* 200 ms */
-    int64_t stall_timeout_ns;         /* 10 s: a send that makes no progress */
-    int64_t gate_ns;                  /* 1 s after a failed handshake */
+    double phi_threshold; /* 10 */
+    int64_t heartbeat_interval_ns; /* 1 s */
+    int64_t acceptable_pause_ns; /* 3 s */
+    int64_t min_std_dev_ns; /* 100 ms */
+    int64_t handshake_timeout_ns; /* 20 s */
+    int64_t handshake_retry_ns; /* 500 ms */
+    int64_t resend_interval_ns; /* 200 ms */
+    int64_t stall_timeout_ns; /* 10 s: a send that makes no progress */
+    int64_t gate_ns; /* 1 s after a failed handshake */
     /* queues and frames; 0 takes the default */
-    uint32_t outbound_queue_size;     /* 3072 messages per channel */
-    akt_overflow overflow;            /* DROP_NEW */
-    int64_t block_timeout_ns;         /* for AKT_OVERFLOW_BLOCK, 1 s */
-    uint32_t batch_max_envelopes;     /* 256 */
-    size_t batch_max_bytes;           /* 64 KiB */
-    size_t max_frame_size;            /* 256 KiB */
-    size_t large_threshold;           /* 32 KiB payload: LARGE channel */
-    uint64_t max_message_size;        /* 16 MiB */
-    uint32_t system_buffer_size;      /* 20000 unacked system messages */
+    uint32_t outbound_queue_size; /* 3072 messages per channel */
+    akt_overflow overflow; /* DROP_NEW */
+    int64_t block_timeout_ns; /* for AKT_OVERFLOW_BLOCK, 1 s */
+    uint32_t batch_max_envelopes; /* 256 */
+    size_t batch_max_bytes; /* 64 KiB */
+    size_t max_frame_size; /* 256 KiB */
+    size_t large_threshold; /* 32 KiB payload: LARGE channel */
+    uint64_t max_message_size; /* 16 MiB */
+    uint32_t system_buffer_size; /* 20000 unacked system messages */
     /* TLS (tls+tcp:// only) */
-    const char *tls_cert_file;        /* own certificate chain (PEM) */
-    const char *tls_key_file;         /* own private key (PEM) */
-    const char *tls_ca_file;          /* CA to verify the peer */
-    bool tls_verify_peer;             /* require and verify peer certs */
+    const char *tls_cert_file; /* own certificate chain (PEM) */
+    const char *tls_key_file; /* own private key (PEM) */
+    const char *tls_ca_file; /* CA to verify the peer */
+    bool tls_verify_peer; /* require and verify peer certs */
     const akti_tp_callbacks *cb;
     void *cb_arg;
 } akti_tp_opts;
@@ -120,12 +120,12 @@ typedef struct akti_tp_stats {
     uint64_t frames_sent, frames_received;
     uint64_t envelopes_sent, envelopes_received;
     uint64_t bytes_sent, bytes_received;
-    uint64_t rejected_corrupt;     /* undecodable / rule-breaking frames */
-    uint64_t rejected_unauth;      /* no valid token, quarantined uid, ... */
-    uint64_t rejected_handshake;   /* cookie, version or system mismatch */
-    uint64_t dropped;              /* outbound dead letters */
+    uint64_t rejected_corrupt; /* undecodable / rule-breaking frames */
+    uint64_t rejected_unauth; /* no valid token, quarantined uid, ... */
+    uint64_t rejected_handshake; /* cookie, version or system mismatch */
+    uint64_t dropped; /* outbound dead letters */
     uint64_t system_resends;
-    uint64_t stalls;               /* sockets re-created after a stall */
+    uint64_t stalls; /* sockets re-created after a stall */
     uint64_t failures_detected;
     uint64_t quarantines;
     uint64_t handshakes;
@@ -136,9 +136,9 @@ AKTI_INTERNAL void akti_tp_opts_default(akti_tp_opts *o);
 
 /* akti_tp_start -- open the listener and the threads. *out is the
  * caller's, freed with akti_tp_free; it is written before the threads start
- * (callbacks may already run when akti_tp_start returns). Errors: AKT_EINVAL (bad opts/URL),
- * AKT_EIO (listen failed: port taken, path unusable), AKT_ENOTSUP
- * (transport not available), AKT_ENOMEM. */
+ * (callbacks may already run when akti_tp_start returns). Errors: AKT_EINVAL
+ * (bad opts/URL), AKT_EIO (listen failed: port taken, path unusable),
+ * AKT_ENOTSUP (transport not available), AKT_ENOMEM. */
 AKTI_INTERNAL akt_err akti_tp_start(const akti_tp_opts *opts, akti_tp **out);
 
 /* akti_tp_free -- close sockets, join threads, drop queued messages
@@ -154,8 +154,8 @@ AKTI_INTERNAL void akti_tp_stats_get(const akti_tp *tp, akti_tp_stats *out);
 /* akti_tp_assoc -- the association to the peer system `system` listening at
  * url (created on first use; the handshake starts at the first send or at
  * akti_assoc_connect). The pointer lives as long as tp. */
-AKTI_INTERNAL akt_err akti_tp_assoc(akti_tp *tp, const char *url,
-    const char *system, akti_assoc **out);
+AKTI_INTERNAL akt_err akti_tp_assoc(
+    akti_tp *tp, const char *url, const char *system, akti_assoc **out);
 
 /* akti_assoc_connect -- start the handshake now (no-op when up). */
 AKTI_INTERNAL void akti_assoc_connect(akti_assoc *a);
@@ -168,14 +168,14 @@ AKTI_INTERNAL void akti_assoc_connect(akti_assoc *a);
  * BLOCK timed out), AKT_ETOOBIG (over max-message-size), AKT_ESTOPPED,
  * AKT_ECLOSED, AKT_ENOMEM. With DROP_NEW/DROP_HEAD overflow, AKT_OK is
  * returned and the dropped envelope goes to on_drop. */
-AKTI_INTERNAL akt_err akti_assoc_send(akti_assoc *a, const akti_envelope *env,
-    bool system, uint64_t peer_uid);
+AKTI_INTERNAL akt_err akti_assoc_send(
+    akti_assoc *a, const akti_envelope *env, bool system, uint64_t peer_uid);
 
 /* akti_assoc_wait_up -- block until the association is up (returns the
  * peer's uid in *uid) or timeout. AKT_ETIMEDOUT, AKT_EPEER (handshake
  * failed). */
-AKTI_INTERNAL akt_err akti_assoc_wait_up(akti_assoc *a, int64_t timeout_ns,
-    uint64_t *uid);
+AKTI_INTERNAL akt_err akti_assoc_wait_up(
+    akti_assoc *a, int64_t timeout_ns, uint64_t *uid);
 
 /* akti_assoc_peer_uid -- the current peer incarnation, 0 when not up. */
 AKTI_INTERNAL uint64_t akti_assoc_peer_uid(akti_assoc *a);
@@ -184,7 +184,8 @@ AKTI_INTERNAL const char *akti_assoc_system(const akti_assoc *a);
 
 /* akti_tp_quarantine -- never accept incarnation uid again; the peer is
  * told (best effort). */
-AKTI_INTERNAL void akti_tp_quarantine(akti_tp *tp, uint64_t uid, const char *reason);
+AKTI_INTERNAL void akti_tp_quarantine(
+    akti_tp *tp, uint64_t uid, const char *reason);
 AKTI_INTERNAL bool akti_tp_is_quarantined(akti_tp *tp, uint64_t uid);
 
 /* monotonic clock, ns */
@@ -197,6 +198,11 @@ AKTI_INTERNAL void akti_rlog(const akti_tp *tp, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
-enum { AKTI_LOG_ERROR = 0, AKTI_LOG_WARN = 1, AKTI_LOG_INFO = 2, AKTI_LOG_DEBUG = 3 };
+enum {
+    AKTI_LOG_ERROR = 0,
+    AKTI_LOG_WARN = 1,
+    AKTI_LOG_INFO = 2,
+    AKTI_LOG_DEBUG = 3
+};
 
 #endif /* AKT_REMOTE_TRANSPORT_H */
