@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "akt/akt.h"
 #include "remote/transport.h"
@@ -64,6 +65,22 @@ typedef struct proxy {
     bool linked;
 } proxy;
 
+/* The receiver thread's caches of path -> ref (recipients, and senders'
+ * proxies), so a stream of messages to one actor does not resolve its path
+ * each time. An entry is trusted for RCACHE_TTL_NS only: after that the
+ * path is resolved again, so a new actor under an old name (or a new proxy
+ * after the old one stopped) is found within that time. */
+#define RCACHE 128
+#define RCACHE_TTL_NS 50000000LL
+
+typedef struct rcache_ent {
+    char *path;
+    size_t len;
+    uint64_t hash;
+    int64_t at;
+    akt_ref ref;
+} rcache_ent;
+
 typedef struct reply_slot {
     uint64_t id;
     akt_ref ref;
@@ -92,6 +109,10 @@ struct rm {
     uint64_t watch_id, term_id;
     _Atomic uint64_t unknown_type, bad_payload, undeliverable, proxy_drops;
     atomic_bool ready; /* canon is set: inbound traffic may be handled */
+    /* receiver thread only */
+    rcache_ent rc_to[RCACHE], rc_from[RCACHE];
+    uint64_t last_type_id;
+    const akt_type *last_type;
 };
 
 /* --- the system -> remoting table ------------------------------------------
@@ -132,6 +153,10 @@ rm_release(rm *r)
             free(p);
             p = n;
         }
+    }
+    for (size_t i = 0; i < RCACHE; i++) {
+        free(r->rc_to[i].path);
+        free(r->rc_from[i].path);
     }
     free(r->slots);
     free(r->canon);
@@ -610,6 +635,83 @@ on_remote_watch(rm *r, const akti_peer *from, const akti_envelope *env)
     akt_future_release(f);
 }
 
+static int64_t
+coarse_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static rcache_ent *
+rc_slot(rcache_ent *tab, const char *path, size_t len, uint64_t *hash)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)path[i];
+        h *= 1099511628211ULL;
+    }
+    *hash = h;
+    return &tab[h % RCACHE];
+}
+
+static bool
+rc_get(rcache_ent *e, const char *path, size_t len, uint64_t h, int64_t now,
+    akt_ref *out)
+{
+    if (e->path == NULL || e->hash != h || e->len != len
+        || now - e->at > RCACHE_TTL_NS || memcmp(e->path, path, len) != 0)
+        return false;
+    *out = e->ref;
+    return true;
+}
+
+static void
+rc_put(rcache_ent *e, const char *path, size_t len, uint64_t h, int64_t now,
+    akt_ref ref)
+{
+    if (e->path == NULL || e->len != len || memcmp(e->path, path, len) != 0) {
+        char *p = malloc(len + 1);
+        if (p == NULL)
+            return;
+        memcpy(p, path, len);
+        p[len] = '\0';
+        free(e->path);
+        e->path = p;
+        e->len = len;
+    }
+    e->hash = h;
+    e->at = now;
+    e->ref = ref;
+}
+
+/* resolve_sender -- the local ref standing for a remote sender */
+static akt_ref
+resolve_sender(rm *r, const akti_peer *from, const akti_envelope *env, int64_t now)
+{
+    akt_ref sender = AKT_REF_NONE;
+    uint64_t h;
+    rcache_ent *e = rc_slot(r->rc_from, env->sender, env->sender_len, &h);
+    if (rc_get(e, env->sender, env->sender_len, h, now, &sender))
+        return sender;
+    char ssys[256], surl[PATH_MAX_LEN];
+    const char *slocal;
+    if (parse_path(env->sender, ssys, sizeof(ssys), surl, sizeof(surl), &slocal)
+            != AKT_OK
+        || surl[0] == '\0')
+        return AKT_REF_NONE;
+    if (strcmp(ssys, r->name) == 0 && strcmp(surl, akti_tp_address(r->tp)) == 0) {
+        akt_lookup(r->sys, slocal, &sender); /* our own actor, via a peer */
+    } else {
+        bool same = strcmp(surl, akti_assoc_url(from->assoc)) == 0;
+        proxy_get(r, env->sender, ssys, surl, same ? from->assoc : NULL, &sender);
+    }
+    /* reply paths (/temp/) are one-shot: not worth caching */
+    if (!akt_ref_is_none(sender) && strstr(env->sender, "/temp/") == NULL)
+        rc_put(e, env->sender, env->sender_len, h, now, sender);
+    return sender;
+}
+
 static void
 rm_on_envelope(
     void *arg, const akti_peer *from, int ch, const akti_envelope *env)
@@ -622,7 +724,9 @@ rm_on_envelope(
         on_remote_watch(r, from, env);
         return;
     }
-    const akt_type *t = akt_registry_find(r->reg, env->type_id);
+    const akt_type *t = r->last_type_id == env->type_id
+        ? r->last_type
+        : akt_registry_find(r->reg, env->type_id);
     if (t == NULL) {
         uint64_t n = atomic_fetch_add(&r->unknown_type, 1) + 1;
         if (n <= 10 || n % 1000 == 0)
@@ -633,10 +737,32 @@ rm_on_envelope(
                 (unsigned long long)n);
         return;
     }
-    const char *local = local_of(env->recipient, r->name, r->name_len);
-    if (local == NULL) {
-        atomic_fetch_add(&r->undeliverable, 1);
-        return;
+    r->last_type_id = env->type_id;
+    r->last_type = t;
+    /* the recipient: cached, a reply slot, or a path to resolve */
+    int64_t now = coarse_now();
+    akt_ref to = AKT_REF_NONE;
+    uint64_t slot_id = 0;
+    uint64_t h;
+    rcache_ent *e = rc_slot(r->rc_to, env->recipient, env->recipient_len, &h);
+    if (!rc_get(e, env->recipient, env->recipient_len, h, now, &to)) {
+        const char *local = local_of(env->recipient, r->name, r->name_len);
+        if (local == NULL) {
+            atomic_fetch_add(&r->undeliverable, 1);
+            return;
+        }
+        if (strncmp(local, "/temp/", 6) == 0) {
+            slot_id = strtoull(local + 6, NULL, 10);
+            if (slot_id == 0) {
+                atomic_fetch_add(&r->undeliverable, 1);
+                return;
+            }
+        } else if (akt_lookup(r->sys, local, &to) != AKT_OK) {
+            atomic_fetch_add(&r->undeliverable, 1);
+            return;
+        } else {
+            rc_put(e, env->recipient, env->recipient_len, h, now, to);
+        }
     }
     void *msg;
     akt_err rc
@@ -649,33 +775,9 @@ rm_on_envelope(
                 from->address, akt_strerror(rc), (unsigned long long)n);
         return;
     }
-    akt_ref sender = AKT_REF_NONE;
-    if (env->sender_len > 0) {
-        char ssys[256], surl[PATH_MAX_LEN];
-        const char *slocal;
-        if (parse_path(
-                env->sender, ssys, sizeof(ssys), surl, sizeof(surl), &slocal)
-                == AKT_OK
-            && surl[0] != '\0') {
-            if (strcmp(ssys, r->name) == 0
-                && strcmp(surl, akti_tp_address(r->tp)) == 0)
-                akt_lookup(
-                    r->sys, slocal, &sender); /* our own actor, via a peer */
-            else
-                proxy_get(r, env->sender, ssys, surl,
-                    strcmp(surl, akti_assoc_url(from->assoc)) == 0 ? from->assoc
-                                                                   : NULL,
-                    &sender);
-        }
-    }
-    akt_ref to;
-    if (strncmp(local, "/temp/", 6) == 0) {
-        if (!slot_take(r, strtoull(local + 6, NULL, 10), &to)) {
-            atomic_fetch_add(&r->undeliverable, 1);
-            akt_msg_free(msg);
-            return;
-        }
-    } else if (akt_lookup(r->sys, local, &to) != AKT_OK) {
+    akt_ref sender = env->sender_len > 0 ? resolve_sender(r, from, env, now)
+                                         : AKT_REF_NONE;
+    if (slot_id != 0 && !slot_take(r, slot_id, &to)) {
         atomic_fetch_add(&r->undeliverable, 1);
         akt_msg_free(msg);
         return;
