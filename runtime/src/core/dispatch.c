@@ -573,10 +573,28 @@ akti_pool_create(akt_system *sys, const char *name, int workers, int throughput,
  * is empty. Deterministic: no other thread ever runs these actors. A send
  * to an actor that is already running on this thread (re-entrancy) is
  * queued and processed when its current message returns. */
+static _Thread_local akt_cell *tls_calling_cur;
+static _Thread_local bool tls_calling_rerun;
+
 static void
 calling_schedule(akti_dispatcher *d, akt_cell *c)
 {
-    akti_cell_run(c, INT_MAX);
+    if (tls_calling_cur == c) {
+        /* c's own run re-scheduled it at its end (a message arrived while
+         * it released): loop below instead of recursing, so a stream of
+         * such re-checks cannot grow the stack */
+        tls_calling_rerun = true;
+        return;
+    }
+    akt_cell *saved = tls_calling_cur;
+    bool saved_rerun = tls_calling_rerun;
+    tls_calling_cur = c;
+    do {
+        tls_calling_rerun = false;
+        akti_cell_run(c, INT_MAX);
+    } while (tls_calling_rerun);
+    tls_calling_cur = saved;
+    tls_calling_rerun = saved_rerun;
 }
 
 static akt_err
