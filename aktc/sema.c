@@ -11,6 +11,7 @@
  * message (empty when the actor declares none).
  */
 #include <ctype.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -235,6 +236,17 @@ check_ident(const ast_file *f, aktc_loc loc, const char *kind, const char *s)
     }
     if (is_reserved_word(s)) {
         diag_error(f, loc, "%s '%s' is a reserved word in C or Python", kind, s);
+        return false;
+    }
+    /* Generated code names C types (int32_t, size_t, akt_str) and calls
+     * strlen next to parameters named after fields: keep those free. */
+    size_t n = strlen(s);
+    bool package = strcmp(kind, "package name part") == 0; /* akt's own files use "akt" */
+    if (!package
+        && ((n > 2 && strcmp(s + n - 2, "_t") == 0) || strncasecmp(s, "akt_", 4) == 0
+            || strcmp(s, "strlen") == 0)) {
+        diag_error(f, loc, "%s '%s' is reserved (C type names end in '_t'; 'akt_' names "
+                           "belong to the runtime)", kind, s);
         return false;
     }
     return true;
@@ -554,7 +566,14 @@ check_fields(sema *S, ast_decl *d)
         }
     }
     for (ast_field *fl = d->fields; fl; fl = fl->next) {
-        check_ident(f, fl->name_loc, "field name", fl->name);
+        if (check_ident(f, fl->name_loc, "field name", fl->name)) {
+            /* members and constructor parameters are named after fields */
+            sym *g = symtab_find(&S->cnames, fl->name);
+            if (g) {
+                diag_error(f, fl->name_loc, "field name '%s' is the C identifier of %s",
+                    fl->name, g->what);
+            }
+        }
         resolve_type(S, f, fl->type, false);
         /* numbers */
         if (fl->number == 0 || fl->number > MAX_FIELD_NUMBER) {
@@ -664,15 +683,30 @@ check_enum(sema *S, ast_decl *d)
             diag_error(f, v->value_loc, "enum value %lld is already used by '%s'",
                 (long long)v->value, ((ast_enumval *)old->val)->name);
         }
-        char *up = aktc_upper(v->name);
-        v->macro = ast_printf("%s_%s", d->macro, up);
-        free(up);
-        char *what = ast_printf("%s.%s", d->qname, v->name);
-        claim_cname(S, f, v->loc, v->macro, "enum value '%s'", what);
-        free(what);
     }
     symtab_free(&names);
     symtab_free(&values);
+}
+
+/* The constants of every enum are global C names: claim them before any
+ * field is checked against the table. */
+static void
+claim_enum_values(sema *S, ast_decl *d)
+{
+    for (ast_enumval *v = d->values; v; v = v->next) {
+        char *up = aktc_upper(v->name);
+        v->macro = ast_printf("%s_%s", d->macro, up);
+        free(up);
+        bool dup = false;
+        for (ast_enumval *w = d->values; w != v; w = w->next) {
+            dup = dup || strcmp(w->name, v->name) == 0;
+        }
+        if (!dup) {
+            char *what = ast_printf("%s.%s", d->qname, v->name);
+            claim_cname(S, d->file, v->loc, v->macro, "enum value '%s'", what);
+            free(what);
+        }
+    }
 }
 
 static ast_decl *
@@ -820,6 +854,13 @@ sema_check(ast_file *files)
             register_decl(&S, d);
             if (d->state) {
                 register_decl(&S, d->state);
+            }
+        }
+    }
+    for (ast_file *f = files; f; f = f->next) {
+        for (ast_decl *d = f->decls; d; d = d->next) {
+            if (d->kind == DECL_ENUM && d->macro) {
+                claim_enum_values(&S, d);
             }
         }
     }
