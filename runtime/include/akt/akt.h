@@ -1,10 +1,18 @@
 /*
  * akt/akt.h -- the public API of libakt. Include this one header.
  *
- *   akt/err.h     error codes
- *   akt/config.h  layered HOCON configuration
- *   akt/msg.h     type descriptors, messages, arenas, codecs
- *   akt/actor.h   systems, refs, props, tell/ask, futures, supervision
+ *   akt/err.h       error codes
+ *   akt/config.h    layered HOCON configuration
+ *   akt/msg.h       type descriptors, messages, arenas, codecs
+ *   akt/actor.h     systems, refs, props, tell/ask, futures, supervision
+ *   akt/timers.h    per-actor timers, receive timeout, scheduler, virtual time
+ *   akt/stash.h     stash / unstash
+ *   akt/router.h    pool and group routers
+ *   akt/events.h    event stream, logging, dead letters
+ *   akt/fsm.h       finite-state-machine actors
+ *   akt/shutdown.h  coordinated shutdown
+ *
+ * The testkit (akt/testkit.h) is a separate library, akt-testkit.
  */
 #ifndef AKT_AKT_H
 #define AKT_AKT_H
@@ -13,6 +21,12 @@
 #include "akt/config.h"
 #include "akt/msg.h"
 #include "akt/actor.h"
+#include "akt/timers.h"
+#include "akt/stash.h"
+#include "akt/router.h"
+#include "akt/events.h"
+#include "akt/fsm.h"
+#include "akt/shutdown.h"
 
 #define AKT_VERSION_MAJOR 0
 #define AKT_VERSION_MINOR 1

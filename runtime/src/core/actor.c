@@ -52,6 +52,24 @@ cell_ext(akt_cell *c)
     return c->ext;
 }
 
+akti_cell_ext *
+akti_cell_ext_get(akt_cell *c)
+{
+    return cell_ext(c);
+}
+
+akt_cell *
+akti_ctx_cell(const akt_ctx *ctx)
+{
+    return ctx->cell;
+}
+
+akti_msg *
+akti_ctx_msg(const akt_ctx *ctx)
+{
+    return ctx->cur;
+}
+
 static void
 ctx_init(akt_ctx *ctx, akt_cell *c, akti_msg *m)
 {
@@ -488,6 +506,9 @@ finish_restart(akt_cell *c)
         x->failed_msg = NULL;
     }
     c->life = LIFE_RUNNING;
+    if (c->flags & CELL_F_KIT) {
+        akti_kit_cell_restarted(c); /* timers die, stash goes back first */
+    }
     akt_err rc = run_start(c, true, reason);
     if (rc != AKT_OK) {
         cell_fail(c, rc, NULL);
@@ -573,6 +594,10 @@ finish_stop(akt_cell *c)
         free(c->state);
     }
     c->state = NULL;
+    if (c->flags & CELL_F_KIT) {
+        akti_kit_cell_stopped(c); /* timers die, stash to dead letters */
+        c->flags &= (uint8_t)~CELL_F_KIT;
+    }
     uint64_t uid = cell_uid(c);
     /* from here every send to the old uid is a dead letter at once */
     atomic_store_explicit(&c->uid, 0, memory_order_release);
@@ -1091,6 +1116,9 @@ deliver(akt_cell *c, akti_msg *m)
     if (m->flags & AKTI_MSG_ENVELOPE) {
         inner = akti_msg_hdr(((akti_envelope *)akti_msg_body(m))->inner);
     }
+    if ((c->flags & CELL_F_KIT) && (inner = akti_kit_deliver(c, inner)) == NULL) {
+        return; /* a cancelled timer's message, a receive-timeout reset */
+    }
     if (inner->flags & AKTI_MSG_POISON) {
         begin_stop(c);
         return;
@@ -1174,8 +1202,8 @@ akti_cell_run(akt_cell *c, int throughput)
                 break;
             }
         }
-        akti_msg *m = akti_mq_pop(c);
-        if (m == NULL) {
+        akti_msg *m = (c->flags & CELL_F_KIT) ? akti_kit_pop(c) : NULL;
+        if (m == NULL && (m = akti_mq_pop(c)) == NULL) {
             break;
         }
         n++;

@@ -46,6 +46,8 @@ typedef struct akti_settings {
     int64_t tick_ns;
     uint32_t wheel_size;
     int loglevel; /* 0 off, 1 error, 2 warning, 3 info, 4 debug */
+    bool virtual_clock;   /* akt.scheduler.clock = virtual (testkit) */
+    bool calling_default; /* default-dispatcher.type = calling-thread */
 } akti_settings;
 
 AKTI_INTERNAL akt_err akti_settings_read(const akt_config *cfg, akti_settings *out);
@@ -99,6 +101,10 @@ AKTI_INTERNAL bool akti_timer_cancel(akti_wheel *w, akti_timer *t);
  * loop calls it; tests with a manual clock call it directly). */
 AKTI_INTERNAL void akti_wheel_advance(akti_wheel *w);
 AKTI_INTERNAL int64_t akti_wheel_now(akti_wheel *w);
+/* akti_wheel_next_due -- the earliest clock value at which an advance
+ * fires something (INT64_MAX: nothing armed); O(size + armed), for
+ * virtual time. */
+AKTI_INTERNAL int64_t akti_wheel_next_due(akti_wheel *w);
 /* A manual clock for tests: now() returns *arg. */
 AKTI_INTERNAL int64_t akti_manual_clock_now(void *arg);
 
@@ -176,6 +182,7 @@ enum {
     CELL_F_TERMINATE_REQ = 1u << 1, /* stop after the current message */
     CELL_F_SYSTEM = 1u << 3,        /* under /system or a guardian */
     CELL_F_STARTED = 1u << 4,       /* pre_start succeeded: post_stop due */
+    CELL_F_KIT = 1u << 5,           /* ext->kit is set: the kit hooks run */
 };
 
 /* Rare per-actor state. */
@@ -211,6 +218,7 @@ struct akti_cell_ext {
     char reason_text[96];
     /* pending restart when waiting for children */
     akt_err restart_reason;
+    void *kit; /* timers, stash, FSM of this actor (runtime/src/kit/) */
 };
 
 /* --- messages: internal flags and system messages ------------------------ */
@@ -405,6 +413,8 @@ struct akt_system {
     akti_clock clock;
     akt_supervisor_strategy default_strategy;
     akt_props guardian_props;
+    _Atomic int64_t vclock; /* virtual time (akt.scheduler.clock = virtual) */
+    void *kit;              /* event stream, scheduler, shutdown (kit/) */
 };
 
 AKTI_INTERNAL akt_err akti_system_use_clock(akt_system *sys, const akti_clock *clock);
@@ -451,6 +461,32 @@ AKTI_INTERNAL bool akti_future_complete(akt_cell *promise, uint64_t uid,
 AKTI_INTERNAL akt_ref akti_future_ref(akt_future *f);
 AKTI_INTERNAL void akti_future_drop(akt_future *f); /* drop one ref */
 AKTI_INTERNAL void akti_future_retain(akt_future *f);
+
+/* --- kit hooks (runtime/src/kit/, see its README) ----------------------- */
+
+/* System: init before the guardians exist (no actors), join after the
+ * root stopped (before dispatchers stop), fini in system_destroy after the
+ * wheel is gone. akti_kit_terminate runs once, from akt_system_terminate,
+ * and ends (maybe later, on another thread) in akti_system_terminate_now. */
+AKTI_INTERNAL akt_err akti_kit_system_init(akt_system *sys);
+AKTI_INTERNAL void akti_kit_system_join(akt_system *sys);
+AKTI_INTERNAL void akti_kit_system_fini(akt_system *sys);
+AKTI_INTERNAL void akti_kit_terminate(akt_system *sys);
+AKTI_INTERNAL void akti_system_terminate_now(akt_system *sys);
+/* a dead letter (inner: the unwrapped message, a view) -> log + publish */
+AKTI_INTERNAL void akti_kit_dead_letter(akt_system *sys, akt_ref to, akti_msg *inner,
+    akt_err reason, uint64_t n);
+/* Cells with CELL_F_KIT (consumer side): the next unstashed message, ahead
+ * of the mailbox; the message to deliver instead of inner (NULL: drop it,
+ * e.g. a cancelled timer's); the actor stopped / is restarting. */
+AKTI_INTERNAL akti_msg *akti_kit_pop(akt_cell *c);
+AKTI_INTERNAL akti_msg *akti_kit_deliver(akt_cell *c, akti_msg *inner);
+AKTI_INTERNAL void akti_kit_cell_stopped(akt_cell *c);
+AKTI_INTERNAL void akti_kit_cell_restarted(akt_cell *c);
+/* actor.c accessors for the kit */
+AKTI_INTERNAL akt_cell *akti_ctx_cell(const akt_ctx *ctx);
+AKTI_INTERNAL akti_msg *akti_ctx_msg(const akt_ctx *ctx);
+AKTI_INTERNAL akti_cell_ext *akti_cell_ext_get(akt_cell *c);
 
 /* Introspection for tests (also public in actor.h as akt_system_stats). */
 AKTI_INTERNAL int64_t akti_msg_live(void);

@@ -57,7 +57,7 @@ akti_settings_read(const akt_config *cfg, akti_settings *s)
     int64_t max_restarts = 10, within = 60000000000, dl_max = 10;
     int64_t tick = 10000000, wheel = 512;
     const char *mtype = "unbounded", *ovf = "drop-new", *dtype = "work-stealing";
-    const char *loglevel = "warning";
+    const char *loglevel = "warning", *clock = "monotonic";
     bool dl_log = false;
     akt_err rc = AKT_OK;
 #define TRY(x)                                                                 \
@@ -82,6 +82,7 @@ akti_settings_read(const akt_config *cfg, akti_settings *s)
     TRY(get_dur(cfg, "akt.scheduler.tick", &tick));
     TRY(get_int(cfg, "akt.scheduler.wheel-size", &wheel));
     TRY(get_str(cfg, "akt.loglevel", &loglevel));
+    TRY(get_str(cfg, "akt.scheduler.clock", &clock));
 #undef TRY
     memset(s, 0, sizeof(*s));
     if (workers < 0 || workers > 256 || throughput <= 0 || spin < 0 || blocking <= 0
@@ -89,7 +90,8 @@ akti_settings_read(const akt_config *cfg, akti_settings *s)
         || ask_to <= 0 || tick <= 0 || wheel <= 0 || wheel > (1 << 20)) {
         return AKT_ERANGE;
     }
-    (void)dtype; /* only "work-stealing" exists today */
+    s->calling_default = strcasecmp(dtype, "calling-thread") == 0;
+    s->virtual_clock = strcasecmp(clock, "virtual") == 0;
     s->workers = (int)workers;
     s->throughput = throughput > 1000000 ? 1000000 : (int)throughput;
     s->spin_before_park = spin > 1000000 ? 1000000 : (int)spin;

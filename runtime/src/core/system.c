@@ -258,7 +258,8 @@ disp_for(akt_system *sys, const char *name, akt_err *err)
 {
     if (name == NULL || strcmp(name, "default") == 0
         || strcmp(name, "akt.actor.default-dispatcher") == 0) {
-        return sys->pool;
+        /* deterministic mode (testkit): every default actor on the caller */
+        return sys->set.calling_default ? sys->calling : sys->pool;
     }
     if (strcmp(name, "pinned") == 0) {
         return sys->pinned;
@@ -429,10 +430,7 @@ akti_dead_letter(akt_system *sys, akt_ref to, akti_msg *m, akt_err reason)
         fn(to, view, reason, arg);
     }
     pthread_mutex_unlock(&sys->dl_mu);
-    if (sys->set.dead_letters_log && (int64_t)n <= sys->set.dead_letters_log_max) {
-        fprintf(stderr, "akt[%s]: dead letter #%llu: %s (%s)\n", sys->name,
-            (unsigned long long)n, inner->type ? inner->type->name : "?", akt_err_name(reason));
-    }
+    akti_kit_dead_letter(sys, to, inner, reason, n); /* log, event stream */
     akt_msg_free(body);
 }
 
@@ -531,6 +529,9 @@ akt_system_create(const char *name, const akt_config *cfg, akt_system **out)
     pthread_mutex_init(&sys->names_mu, NULL);
     pthread_mutex_init(&sys->props_mu, NULL);
     pthread_mutex_init(&sys->disp_mu, NULL);
+    /* virtual time (testkit): no wheel thread, akt_scheduler_advance moves it */
+    atomic_init(&sys->vclock, 0);
+    sys->clock = (akti_clock){akti_manual_clock_now, &sys->vclock};
     for (int k = 0; k < AKTI_SLAB_CLASSES; k++) {
         size_t sz = slab_sizes[k];
         if (k == PROMISE_CLASS) {
@@ -550,8 +551,10 @@ akt_system_create(const char *name, const akt_config *cfg, akt_system **out)
                 sys->set.spin_before_park / 8, &sys->blocking)) != AKT_OK
         || (rc = akti_calling_create(sys, &sys->calling)) != AKT_OK
         || (rc = akti_pinned_create(sys, &sys->pinned)) != AKT_OK
-        || (rc = akti_wheel_create(sys->set.tick_ns, sys->set.wheel_size, NULL, true,
-                &sys->wheel)) != AKT_OK) {
+        || (rc = akti_wheel_create(sys->set.tick_ns, sys->set.wheel_size,
+                sys->set.virtual_clock ? &sys->clock : NULL, !sys->set.virtual_clock,
+                &sys->wheel)) != AKT_OK
+        || (rc = akti_kit_system_init(sys)) != AKT_OK) {
         system_destroy(sys);
         return rc ? rc : AKT_ENOMEM;
     }
@@ -619,8 +622,16 @@ akt_system_terminate(akt_system *sys)
     if (atomic_exchange(&sys->terminating, 1)) {
         return AKT_ECLOSED;
     }
-    akti_send_sys(sys->root, atomic_load(&sys->root->uid), SYS_TERMINATE, NULL, 0, AKT_OK, NULL);
+    akti_kit_terminate(sys); /* coordinated shutdown, then terminate_now */
     return AKT_OK;
+}
+
+/* akti_system_terminate_now -- stop the guardians (children first); the
+ * last phase of coordinated shutdown. */
+void
+akti_system_terminate_now(akt_system *sys)
+{
+    akti_send_sys(sys->root, atomic_load(&sys->root->uid), SYS_TERMINATE, NULL, 0, AKT_OK, NULL);
 }
 
 akt_err
@@ -683,6 +694,7 @@ system_destroy(akt_system *sys)
     if (sys->wheel) {
         akti_wheel_free(sys->wheel);
     }
+    akti_kit_system_fini(sys);
     if (sys->pool) {
         sys->pool->ops->destroy(sys->pool);
     }
@@ -739,6 +751,7 @@ akt_system_free(akt_system *sys)
     }
     akt_system_terminate(sys);
     akt_system_await_termination(sys, AKT_FOREVER);
+    akti_kit_system_join(sys);
     /* stale sends may still be draining on the pool; stop it, then the rest */
     sys->pinned->ops->stop(sys->pinned);
     sys->pool->ops->stop(sys->pool);

@@ -233,3 +233,24 @@ akti_wheel_advance(akti_wheel *w)
         r = n;
     }
 }
+
+int64_t
+akti_wheel_next_due(akti_wheel *w)
+{
+    int64_t best = INT64_MAX;
+    pthread_mutex_lock(&w->mu);
+    for (uint32_t i = 0; i < w->size && w->armed > 0; i++) {
+        akti_timer *b = &w->buckets[i];
+        for (akti_timer *t = b->next; t != b; t = t->next) {
+            int64_t tk = t->deadline / w->tick + (t->deadline % w->tick != 0);
+            if (tk <= w->done_tick) {
+                tk = w->done_tick + 1; /* where start() put it */
+            }
+            if (tk < best) {
+                best = tk;
+            }
+        }
+    }
+    pthread_mutex_unlock(&w->mu);
+    return best == INT64_MAX || best > INT64_MAX / w->tick ? INT64_MAX : best * w->tick;
+}

@@ -1,0 +1,519 @@
+/*
+ * events.c -- the event stream (publish/subscribe by type), logging
+ * through it, and dead letters / unhandled messages published there.
+ *
+ * Subscriptions are a small array under ev_mu; publish copies the matching
+ * refs out and sends outside the lock, each one a reference to the same
+ * message. Automatic unsubscription: the first subscription of an actor
+ * makes the system actor /system/eventStreamUnsubscriber watch it; its
+ * Terminated removes every subscription of that actor. Publishing also
+ * skips (and removes) refs that went stale before the Terminated arrived.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kit/kit.h"
+
+/* --- types ------------------------------------------------------------------------ */
+
+static void
+dl_fini(void *obj)
+{
+    akt_msg_free((void *)((akt_DeadLetter *)obj)->message);
+}
+
+static const akt_field dl_fields[] = {
+    {.name = "recipient", .number = 1, .kind = AKT_KIND_REF,
+        .offset = offsetof(akt_DeadLetter, recipient), .has_offset = AKT_NO_OFFSET},
+    {.name = "sender", .number = 2, .kind = AKT_KIND_REF,
+        .offset = offsetof(akt_DeadLetter, sender), .has_offset = AKT_NO_OFFSET},
+    {.name = "reason", .number = 3, .kind = AKT_KIND_INT32,
+        .offset = offsetof(akt_DeadLetter, reason), .has_offset = AKT_NO_OFFSET},
+};
+
+const akt_type akt_dead_letter_type = {
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_SYSTEM,
+    .name = "akt.DeadLetter",
+    .id = 0x2b1f8f0a9c3d4e51ull,
+    .size = sizeof(akt_DeadLetter),
+    .align = _Alignof(akt_DeadLetter),
+    .fields = dl_fields,
+    .nfields = 3,
+    .fini = dl_fini,
+    .doc = "A message that could not be delivered.",
+};
+
+static void
+um_fini(void *obj)
+{
+    akt_msg_free((void *)((akt_UnhandledMessage *)obj)->message);
+}
+
+const akt_type akt_unhandled_message_type = {
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_SYSTEM,
+    .name = "akt.UnhandledMessage",
+    .id = 0x7a31c2e45f6b8d02ull,
+    .size = sizeof(akt_UnhandledMessage),
+    .align = _Alignof(akt_UnhandledMessage),
+    .fini = um_fini,
+    .doc = "A message its recipient had no handler for.",
+};
+
+static const akt_field log_fields[] = {
+    {.name = "level", .number = 1, .kind = AKT_KIND_INT32,
+        .offset = offsetof(akt_LogEvent, level), .has_offset = AKT_NO_OFFSET},
+    {.name = "timestamp_ns", .number = 2, .kind = AKT_KIND_INT64,
+        .offset = offsetof(akt_LogEvent, timestamp_ns), .has_offset = AKT_NO_OFFSET},
+    {.name = "source", .number = 3, .kind = AKT_KIND_REF,
+        .offset = offsetof(akt_LogEvent, source), .has_offset = AKT_NO_OFFSET},
+    {.name = "path", .number = 4, .kind = AKT_KIND_STRING,
+        .offset = offsetof(akt_LogEvent, path), .has_offset = AKT_NO_OFFSET},
+    {.name = "text", .number = 5, .kind = AKT_KIND_STRING,
+        .offset = offsetof(akt_LogEvent, text), .has_offset = AKT_NO_OFFSET},
+};
+
+const akt_type akt_log_event_type = {
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_SYSTEM,
+    .name = "akt.LogEvent",
+    .id = 0x4c0e9d7b21a3f6c8ull,
+    .size = sizeof(akt_LogEvent),
+    .align = _Alignof(akt_LogEvent),
+    .fields = log_fields,
+    .nfields = 5,
+    .doc = "One log line: level, time, source actor and text.",
+};
+
+typedef struct es_watch {
+    akt_ref ref;
+} es_watch;
+
+static const akt_type es_watch_type = {
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_SYSTEM,
+    .name = "akt.internal.EventStreamWatch",
+    .id = 0x19d2a7c4e8b05f33ull,
+    .size = sizeof(es_watch),
+    .align = _Alignof(es_watch),
+};
+
+/* --- subscriptions ----------------------------------------------------------------- */
+
+static bool
+stale(akt_ref r)
+{
+    return atomic_load_explicit(&r.cell_->uid, memory_order_acquire) != r.uid_;
+}
+
+/* under ev_mu */
+static size_t
+remove_subs(kit_sys *k, akt_ref ref, const akt_type *type, bool all)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < k->nsubs;) {
+        if (akt_ref_equal(k->subs[i].ref, ref) && (all || k->subs[i].type == type)) {
+            k->subs[i] = k->subs[--k->nsubs];
+            n++;
+        } else {
+            i++;
+        }
+    }
+    atomic_store_explicit(&k->nsubs_pub, k->nsubs, memory_order_release);
+    return n;
+}
+
+/* the unsubscriber: watches subscribers, drops their subscriptions */
+static akt_err
+unsub_on_watch(void *state, akt_ctx *ctx, const void *msg)
+{
+    const es_watch *w = msg;
+    return akt_ctx_watch(ctx, w->ref) == AKT_OK ? AKT_OK : AKT_OK;
+}
+
+static akt_err
+unsub_on_terminated(void *state, akt_ctx *ctx, const void *msg)
+{
+    const akt_Terminated *t = msg;
+    kit_sys *k = kit_sys_of(akt_ctx_system(ctx));
+    pthread_mutex_lock(&k->ev_mu);
+    remove_subs(k, t->actor, NULL, true);
+    pthread_mutex_unlock(&k->ev_mu);
+    return AKT_OK;
+}
+
+static const akt_handler unsub_handlers[] = {
+    {&es_watch_type, unsub_on_watch},
+    {&akt_terminated_type, unsub_on_terminated},
+};
+
+static const akt_behavior unsub_behavior = {
+    .name = "eventStreamUnsubscriber",
+    .handlers = unsub_handlers,
+    .nhandlers = 2,
+};
+
+static const akt_props unsub_props = {.behavior = &unsub_behavior};
+
+akt_err
+akt_events_subscribe(akt_system *sys, akt_ref subscriber, const akt_type *type)
+{
+    if (sys == NULL || sys->kit == NULL || akt_ref_is_none(subscriber)) {
+        return AKT_EINVAL;
+    }
+    if (atomic_load(&sys->terminated)) {
+        return AKT_ECLOSED;
+    }
+    kit_sys *k = kit_sys_of(sys);
+    bool first = true;
+    pthread_mutex_lock(&k->ev_mu);
+    for (size_t i = 0; i < k->nsubs; i++) {
+        if (akt_ref_equal(k->subs[i].ref, subscriber)) {
+            first = false;
+            if (k->subs[i].type == type) {
+                pthread_mutex_unlock(&k->ev_mu);
+                return AKT_OK;
+            }
+        }
+    }
+    if (k->nsubs == k->capsubs) {
+        size_t nc = k->capsubs ? k->capsubs * 2 : 16;
+        kit_sub *nv = realloc(k->subs, nc * sizeof(*nv));
+        if (nv == NULL) {
+            pthread_mutex_unlock(&k->ev_mu);
+            return AKT_ENOMEM;
+        }
+        k->subs = nv;
+        k->capsubs = nc;
+    }
+    k->subs[k->nsubs++] = (kit_sub){subscriber, type};
+    atomic_store_explicit(&k->nsubs_pub, k->nsubs, memory_order_release);
+    bool spawn = first && akt_ref_is_none(k->unsubscriber)
+        && subscriber.cell_->kind == AKTI_CELL_ACTOR;
+    akt_ref unsub = k->unsubscriber;
+    if (spawn) {
+        /* under ev_mu: one unsubscriber, however many subscribe at once */
+        if (akt_system_spawn_system(sys, &unsub_props, "eventStreamUnsubscriber", &unsub) == AKT_OK) {
+            k->unsubscriber = unsub;
+        }
+    }
+    pthread_mutex_unlock(&k->ev_mu);
+    if (first && !akt_ref_is_none(unsub) && subscriber.cell_->kind == AKTI_CELL_ACTOR) {
+        es_watch *w = akt_msg_new(&es_watch_type, 0);
+        if (w) {
+            w->ref = subscriber;
+            if (akt_tell(unsub, w, AKT_REF_NONE) != AKT_OK) {
+                akt_msg_free(w);
+            }
+        }
+    }
+    return AKT_OK;
+}
+
+akt_err
+akt_events_unsubscribe(akt_system *sys, akt_ref subscriber, const akt_type *type)
+{
+    if (sys == NULL || sys->kit == NULL) {
+        return AKT_EINVAL;
+    }
+    kit_sys *k = kit_sys_of(sys);
+    pthread_mutex_lock(&k->ev_mu);
+    size_t n = remove_subs(k, subscriber, type, type == NULL);
+    pthread_mutex_unlock(&k->ev_mu);
+    return n ? AKT_OK : AKT_ENOENT;
+}
+
+size_t
+akt_events_subscriber_count(akt_system *sys, const akt_type *type)
+{
+    if (sys == NULL || sys->kit == NULL) {
+        return 0;
+    }
+    kit_sys *k = kit_sys_of(sys);
+    size_t n = 0;
+    pthread_mutex_lock(&k->ev_mu);
+    for (size_t i = 0; i < k->nsubs; i++) {
+        n += k->subs[i].type == type;
+    }
+    pthread_mutex_unlock(&k->ev_mu);
+    return n;
+}
+
+static bool
+type_match(const akt_type *want, const akt_type *t)
+{
+    return want == NULL || want == t || (t && want->id == t->id);
+}
+
+akt_err
+akt_events_publish(akt_system *sys, void *msg)
+{
+    if (sys == NULL || sys->kit == NULL || msg == NULL) {
+        return AKT_EINVAL;
+    }
+    kit_sys *k = kit_sys_of(sys);
+    if (atomic_load_explicit(&k->nsubs_pub, memory_order_acquire) == 0) {
+        akt_msg_free(msg);
+        return AKT_OK;
+    }
+    const akt_type *t = akt_msg_type(msg);
+    akt_ref small[16];
+    akt_ref *v = small;
+    size_t n = 0;
+    pthread_mutex_lock(&k->ev_mu);
+    if (k->nsubs > 16 && (v = malloc(k->nsubs * sizeof(*v))) == NULL) {
+        pthread_mutex_unlock(&k->ev_mu);
+        return AKT_ENOMEM;
+    }
+    for (size_t i = 0; i < k->nsubs;) {
+        kit_sub *s = &k->subs[i];
+        if (s->ref.cell_->kind == AKTI_CELL_ACTOR && stale(s->ref)) {
+            k->subs[i] = k->subs[--k->nsubs]; /* stopped: Terminated is on its way */
+            continue;
+        }
+        if (type_match(s->type, t)) {
+            bool dup = false; /* one delivery per subscriber */
+            for (size_t j = 0; j < n && !dup; j++) {
+                dup = akt_ref_equal(v[j], s->ref);
+            }
+            if (!dup) {
+                v[n++] = s->ref;
+            }
+        }
+        i++;
+    }
+    atomic_store_explicit(&k->nsubs_pub, k->nsubs, memory_order_release);
+    pthread_mutex_unlock(&k->ev_mu);
+    for (size_t i = 0; i < n; i++) {
+        void *r = akt_msg_retain(msg);
+        if (akt_tell(v[i], r, AKT_REF_NONE) != AKT_OK) {
+            akt_msg_free(r);
+        }
+    }
+    akt_msg_free(msg);
+    if (v != small) {
+        free(v);
+    }
+    return AKT_OK;
+}
+
+void
+akti_events_fini(kit_sys *k)
+{
+    free(k->subs);
+    k->subs = NULL;
+    k->nsubs = k->capsubs = 0;
+    if (k->sink_fini) {
+        k->sink_fini(k->sink_arg);
+    }
+}
+
+/* --- logging ---------------------------------------------------------------------- */
+
+static const char *level_names[] = {"OFF", "ERROR", "WARN", "INFO", "DEBUG"};
+
+const char *
+akt_log_level_name(akt_log_level level)
+{
+    return level >= AKT_LOG_OFF && level <= AKT_LOG_DEBUG ? level_names[level] : "?";
+}
+
+size_t
+akt_log_format(const akt_LogEvent *ev, char *buf, size_t len)
+{
+    time_t secs = (time_t)(ev->timestamp_ns / 1000000000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    int n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ %-5s [%s] %s",
+        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+        (int)(ev->timestamp_ns % 1000000000 / 1000), akt_log_level_name((akt_log_level)ev->level),
+        ev->path.ptr ? ev->path.ptr : "", ev->text.ptr ? ev->text.ptr : "");
+    return n < 0 ? 0 : (size_t)n;
+}
+
+static void
+stderr_sink(const akt_LogEvent *ev, void *arg)
+{
+    char line[1024];
+    size_t n = akt_log_format(ev, line, sizeof(line));
+    if (n >= sizeof(line)) {
+        n = sizeof(line) - 1;
+    }
+    line[n] = '\n';
+    fwrite(line, 1, n + 1, stderr);
+}
+
+akt_err
+akt_log_set_sink(akt_system *sys, akt_log_sink_fn fn, void *arg, void (*fini)(void *))
+{
+    if (sys == NULL || sys->kit == NULL) {
+        return AKT_EINVAL;
+    }
+    kit_sys *k = kit_sys_of(sys);
+    pthread_mutex_lock(&k->log_mu);
+    void (*old_fini)(void *) = k->sink_fini;
+    void *old_arg = k->sink_arg;
+    k->sink = fn;
+    k->sink_arg = arg;
+    k->sink_fini = fini;
+    pthread_mutex_unlock(&k->log_mu);
+    if (old_fini) {
+        old_fini(old_arg);
+    }
+    return AKT_OK;
+}
+
+void
+akt_log_set_level(akt_system *sys, akt_log_level level)
+{
+    if (sys && sys->kit) {
+        atomic_store(&kit_sys_of(sys)->loglevel, (int)level);
+    }
+}
+
+akt_log_level
+akt_log_level_of(const akt_system *sys)
+{
+    return sys && sys->kit ? (akt_log_level)atomic_load(&kit_sys_of((akt_system *)sys)->loglevel)
+                           : AKT_LOG_OFF;
+}
+
+void
+akt_logv(akt_system *sys, akt_log_level level, akt_ref source, const char *fmt, va_list ap)
+{
+    if (sys == NULL || sys->kit == NULL || level <= AKT_LOG_OFF
+        || (int)level > atomic_load_explicit(&kit_sys_of(sys)->loglevel, memory_order_relaxed)) {
+        return;
+    }
+    kit_sys *k = kit_sys_of(sys);
+    char text[768], path[512];
+    vsnprintf(text, sizeof(text), fmt, ap);
+    if (akt_ref_is_none(source) || akt_ref_path(source, path, sizeof(path)) != AKT_OK) {
+        snprintf(path, sizeof(path), "akt://%s", sys->name);
+    }
+    size_t tl = strlen(text), pl = strlen(path);
+    akt_LogEvent *ev = akt_msg_new(&akt_log_event_type, tl + pl + 2);
+    if (ev == NULL) {
+        return;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ev->level = (int32_t)level;
+    ev->timestamp_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    ev->source = source;
+    akt_arena *a = akt_msg_arena(ev);
+    if (akt_arena_str(a, text, tl, &ev->text) != AKT_OK
+        || akt_arena_str(a, path, pl, &ev->path) != AKT_OK) {
+        akt_msg_free(ev);
+        return;
+    }
+    pthread_mutex_lock(&k->log_mu);
+    if (k->sink) {
+        k->sink(ev, k->sink_arg);
+    } else {
+        stderr_sink(ev, NULL);
+    }
+    pthread_mutex_unlock(&k->log_mu);
+    akt_events_publish(sys, ev);
+}
+
+void
+akt_log(akt_system *sys, akt_log_level level, akt_ref source, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    akt_logv(sys, level, source, fmt, ap);
+    va_end(ap);
+}
+
+void
+akt_ctx_log(akt_ctx *ctx, akt_log_level level, const char *fmt, ...)
+{
+    if (ctx == NULL) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    akt_logv(akt_ctx_system(ctx), level, akt_ctx_self(ctx), fmt, ap);
+    va_end(ap);
+}
+
+/* --- dead letters --------------------------------------------------------------------- */
+
+/* at most log-max lines, then quiet for log-suspend, then log-max again */
+static bool
+dl_may_log(akt_system *sys, kit_sys *k)
+{
+    int64_t max = sys->set.dead_letters_log_max;
+    if (!sys->set.dead_letters_log) {
+        return false;
+    }
+    if (max <= 0) {
+        return true;
+    }
+    int64_t n = atomic_fetch_add_explicit(&k->dl_logged, 1, memory_order_relaxed);
+    if (n < max) {
+        if (n == max - 1) {
+            atomic_store(&k->dl_resume_at, k->set.dl_log_suspend_ns > 0
+                    ? akti_now_ns() + k->set.dl_log_suspend_ns : INT64_MAX);
+        }
+        return true;
+    }
+    int64_t resume = atomic_load(&k->dl_resume_at);
+    if (resume != 0 && akti_now_ns() >= resume
+        && atomic_compare_exchange_strong(&k->dl_resume_at, &resume, 0)) {
+        atomic_store(&k->dl_logged, 1);
+        return true;
+    }
+    return false;
+}
+
+void
+akti_events_dead_letter(akt_system *sys, akt_ref to, akti_msg *inner, akt_err reason, uint64_t n)
+{
+    kit_sys *k = kit_sys_of(sys);
+    const void *view = akti_msg_body(inner);
+    if (inner->type == &akt_dead_letter_type || inner->type == &akt_unhandled_message_type
+        || inner->type == &akt_log_event_type) {
+        return; /* an event that could not be delivered: no echo */
+    }
+    if (dl_may_log(sys, k)) {
+        char path[256];
+        if (akt_ref_is_none(to) || akt_ref_path(to, path, sizeof(path)) != AKT_OK) {
+            snprintf(path, sizeof(path), "%s", akt_ref_is_none(to) ? "(no recipient)" : "(stopped actor)");
+        }
+        int64_t max = sys->set.dead_letters_log_max;
+        akt_log(sys, AKT_LOG_WARNING, AKT_REF_NONE, "%s #%llu to %s: %s (%s)%s",
+            reason == AKT_EUNHANDLED ? "unhandled message" : "dead letter",
+            (unsigned long long)n, path, inner->type ? inner->type->name : "?",
+            akt_err_name(reason),
+            max > 0 && atomic_load(&k->dl_logged) == max
+                ? "; further dead letters are not logged for a while (akt.actor.dead-letters.log-suspend)"
+                : "");
+    }
+    if (atomic_load_explicit(&k->nsubs_pub, memory_order_acquire) == 0) {
+        return;
+    }
+    if (reason == AKT_EUNHANDLED) {
+        akt_UnhandledMessage *u = akt_msg_new(&akt_unhandled_message_type, 0);
+        if (u) {
+            u->recipient = to;
+            u->sender = inner->sender;
+            u->message = akt_msg_retain(view);
+            akt_events_publish(sys, u);
+        }
+    } else {
+        akt_DeadLetter *d = akt_msg_new(&akt_dead_letter_type, 0);
+        if (d) {
+            d->recipient = to;
+            d->sender = inner->sender;
+            d->reason = (int32_t)reason;
+            d->message = akt_msg_retain(view);
+            akt_events_publish(sys, d);
+        }
+    }
+}

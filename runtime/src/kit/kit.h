@@ -1,0 +1,148 @@
+/*
+ * kit.h -- private types of the kit: per-system state (event stream,
+ * logging, coordinated shutdown, settings) and per-actor state (keyed
+ * timers, receive timeout, stash, FSM). See README.md in this folder.
+ */
+#ifndef AKTI_KIT_H
+#define AKTI_KIT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "akt/events.h"
+#include "akt/fsm.h"
+#include "akt/router.h"
+#include "akt/shutdown.h"
+#include "akt/stash.h"
+#include "akt/timers.h"
+#include "core/core.h"
+
+/* --- settings (akt.actor.stash-capacity, akt.coordinated-shutdown.*, ...) */
+
+typedef struct kit_settings {
+    uint32_t stash_capacity;
+    int64_t dl_log_suspend_ns;
+    bool shutdown_by_signal;
+    int64_t phase_timeout_ns[AKT_PHASE_COUNT];
+    uint32_t virtual_nodes;
+    int64_t router_within_ns;
+    int64_t router_interval_ns;
+} kit_settings;
+
+/* --- per-actor timers ---------------------------------------------------- */
+
+/* One armed timer. refs: the owner's table entry, and the wheel while it
+ * is armed or firing. A restart of the key makes a new entry (the old one
+ * is marked dead), so a firing callback never races a re-arm. */
+typedef struct kit_timer {
+    akti_timer t;
+    pthread_mutex_t mu;
+    _Atomic uint32_t refs;
+    bool dead;       /* under mu: removed from its table */
+    akt_system *sys;
+    akt_ref to;
+    uint64_t key, gen;
+    int64_t interval; /* 0: single */
+    void *msg;        /* one reference */
+} kit_timer;
+
+/* What the wheel sends to the actor: the timer's message plus the key and
+ * generation checked at delivery (so a cancelled timer's queued message
+ * is dropped). */
+typedef struct kit_tick {
+    uint64_t key, gen;
+    void *inner; /* one reference */
+} kit_tick;
+AKTI_INTERNAL extern const akt_type akti_kit_tick_type;
+
+#define KIT_KEY_RECEIVE_TIMEOUT UINT64_C(0xfffffffffffffff0)
+#define KIT_KEY_STATE_TIMEOUT UINT64_C(0xfffffffffffffff1)
+
+typedef struct kit_fsm_rt {
+    int cur;
+    int next;         /* -1: stay */
+    int64_t next_timeout; /* -1: the state's own */
+    bool stop;
+    bool started;
+} kit_fsm_rt;
+
+typedef struct kit_cell {
+    kit_timer **timers;
+    uint32_t ntimers, captimers;
+    uint64_t next_gen;
+    /* receive timeout */
+    int64_t rt_ns;
+    int64_t rt_last;
+    /* stash: envelopes (header sender kept), oldest first */
+    akti_msg **stash;
+    uint32_t nstash, capstash;
+    uint32_t stash_capacity; /* 0: config */
+    /* unstashed, processed before the mailbox: a ring */
+    akti_msg **unq;
+    uint32_t unq_head, unq_len, unq_cap;
+    kit_fsm_rt fsm;
+} kit_cell;
+
+/* the kit state of the actor running ctx (created on demand) */
+AKTI_INTERNAL kit_cell *akti_kit_cell(akt_cell *c);
+AKTI_INTERNAL kit_cell *akti_kit_cell_ctx(akt_ctx *ctx);
+AKTI_INTERNAL akt_err akti_kit_timer_start(akt_cell *c, kit_cell *k, uint64_t key,
+    void *msg, int64_t delay, int64_t interval);
+AKTI_INTERNAL bool akti_kit_timer_cancel(kit_cell *k, uint64_t key);
+AKTI_INTERNAL void akti_kit_timers_clear(kit_cell *k);
+AKTI_INTERNAL akti_msg *akti_kit_timer_deliver(akt_cell *c, kit_cell *k, akti_msg *inner);
+AKTI_INTERNAL void akti_kit_stash_drop(akt_cell *c, kit_cell *k);
+AKTI_INTERNAL void akti_kit_stash_back(akt_cell *c, kit_cell *k);
+
+/* --- per-system state ------------------------------------------------------ */
+
+typedef struct kit_sub {
+    akt_ref ref;
+    const akt_type *type; /* NULL: everything */
+} kit_sub;
+
+typedef struct kit_sys {
+    kit_settings set;
+    /* event stream */
+    pthread_mutex_t ev_mu;
+    kit_sub *subs;
+    size_t nsubs, capsubs;
+    _Atomic size_t nsubs_pub; /* lock-free "anyone listening?" */
+    akt_ref unsubscriber;
+    /* logging */
+    pthread_mutex_t log_mu;
+    akt_log_sink_fn sink;
+    void *sink_arg;
+    void (*sink_fini)(void *);
+    _Atomic int loglevel;
+    /* dead-letter log rate limit */
+    _Atomic int64_t dl_logged;
+    _Atomic int64_t dl_resume_at;
+    /* coordinated shutdown */
+    pthread_mutex_t sd_mu;
+    struct kit_sd_task *tasks[AKT_PHASE_COUNT];
+    _Atomic(const char *) sd_reason;
+    char sd_reason_buf[128];
+    bool sd_thread_started;
+    pthread_t sd_thread;
+    bool signals_registered;
+    _Atomic uint32_t sd_timeouts;
+} kit_sys;
+
+static inline kit_sys *
+kit_sys_of(akt_system *sys)
+{
+    return (kit_sys *)sys->kit;
+}
+
+AKTI_INTERNAL akt_err akti_kit_settings_read(const akt_config *cfg, kit_settings *out);
+AKTI_INTERNAL void akti_events_fini(kit_sys *k);
+AKTI_INTERNAL void akti_shutdown_fini(akt_system *sys, kit_sys *k);
+AKTI_INTERNAL void akti_shutdown_run_phases(akt_system *sys);
+AKTI_INTERNAL void akti_signals_register(akt_system *sys);
+AKTI_INTERNAL void akti_signals_unregister(akt_system *sys);
+AKTI_INTERNAL void akti_events_dead_letter(akt_system *sys, akt_ref to, akti_msg *inner,
+    akt_err reason, uint64_t n);
+AKTI_INTERNAL uint64_t akti_kit_hash(const void *p, size_t n, uint64_t seed);
+
+#endif /* AKTI_KIT_H */
