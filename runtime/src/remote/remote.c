@@ -70,7 +70,7 @@ typedef struct proxy {
  * each time. An entry is trusted for RCACHE_TTL_NS only: after that the
  * path is resolved again, so a new actor under an old name (or a new proxy
  * after the old one stopped) is found within that time. */
-#define RCACHE 128
+#define RCACHE        128
 #define RCACHE_TTL_NS 50000000LL
 
 typedef struct rcache_ent {
@@ -687,7 +687,8 @@ rc_put(rcache_ent *e, const char *path, size_t len, uint64_t h, int64_t now,
 
 /* resolve_sender -- the local ref standing for a remote sender */
 static akt_ref
-resolve_sender(rm *r, const akti_peer *from, const akti_envelope *env, int64_t now)
+resolve_sender(
+    rm *r, const akti_peer *from, const akti_envelope *env, int64_t now)
 {
     akt_ref sender = AKT_REF_NONE;
     uint64_t h;
@@ -700,11 +701,13 @@ resolve_sender(rm *r, const akti_peer *from, const akti_envelope *env, int64_t n
             != AKT_OK
         || surl[0] == '\0')
         return AKT_REF_NONE;
-    if (strcmp(ssys, r->name) == 0 && strcmp(surl, akti_tp_address(r->tp)) == 0) {
+    if (strcmp(ssys, r->name) == 0
+        && strcmp(surl, akti_tp_address(r->tp)) == 0) {
         akt_lookup(r->sys, slocal, &sender); /* our own actor, via a peer */
     } else {
         bool same = strcmp(surl, akti_assoc_url(from->assoc)) == 0;
-        proxy_get(r, env->sender, ssys, surl, same ? from->assoc : NULL, &sender);
+        proxy_get(
+            r, env->sender, ssys, surl, same ? from->assoc : NULL, &sender);
     }
     /* reply paths (/temp/) are one-shot: not worth caching */
     if (!akt_ref_is_none(sender) && strstr(env->sender, "/temp/") == NULL)
