@@ -1,0 +1,2 @@
+#include "kitutil.h"
+int main(void){return 0;}
