@@ -219,9 +219,12 @@ pool_alloc(size_t total, uint8_t *cls_out)
         return c->st[k][i];
     }
 #endif
-    count_add(&c->allocs);
+    akti_msg *m = malloc(total);
+    if (m != NULL) {
+        count_add(&c->allocs);
+    }
     *cls_out = 0xff;
-    return malloc(total);
+    return m;
 }
 
 static void
@@ -232,7 +235,16 @@ pool_free(akti_msg *m)
     if (c) {
         count_add(&c->frees);
     }
-    if (k == 0xff || c == NULL) {
+    if (c == NULL) {
+        /* no cache for this thread (out of memory): count it directly; a
+         * pool block lives inside a chunk and cannot go to free() */
+        atomic_fetch_sub(&retired_live, 1);
+        if (k == 0xff) {
+            free(m);
+        }
+        return;
+    }
+    if (k == 0xff) {
         free(m);
         return;
     }
