@@ -10,7 +10,8 @@ function(run)
 endfunction()
 run(${CMAKE_COMMAND} --install ${AKT_BUILD_DIR} --prefix ${prefix})
 run(${CMAKE_COMMAND} -S ${AKT_SOURCE_DIR}/tests/install/consumer -B ${WORK_DIR}/build
-    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_C_COMPILER=${CMAKE_C_COMPILER})
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_C_COMPILER=${CMAKE_C_COMPILER}
+    "-DCMAKE_C_FLAGS=${CONSUMER_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${CONSUMER_FLAGS}")
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
 run(${WORK_DIR}/build/consumer)
 if(NOT LAST_OUT MATCHES "consumer ok")
@@ -24,7 +25,8 @@ if(NOT rv EQUAL 0)
   message(FATAL_ERROR "pkg-config akt failed")
 endif()
 separate_arguments(flags UNIX_COMMAND "${flags}")
-run(${CMAKE_C_COMPILER} -std=c11 ${AKT_SOURCE_DIR}/tests/install/consumer/main.c ${flags}
+separate_arguments(cflags UNIX_COMMAND "${CONSUMER_FLAGS}")
+run(${CMAKE_C_COMPILER} -std=c11 ${cflags} ${AKT_SOURCE_DIR}/tests/install/consumer/main.c ${flags}
     -Wl,-rpath,${prefix}/lib -Wl,-rpath,${prefix}/lib/x86_64-linux-gnu -o ${WORK_DIR}/consumer-pc)
 run(${WORK_DIR}/consumer-pc)
 message(STATUS "install consumer ok (cmake package and pkg-config)")

@@ -46,7 +46,11 @@ typedef struct akt_ref {
     uint64_t uid_;
 } akt_ref;
 
+#ifdef __cplusplus
+#define AKT_REF_NONE (akt_ref{nullptr, 0})
+#else
 #define AKT_REF_NONE ((akt_ref){0, 0})
+#endif
 static inline bool
 akt_ref_is_none(akt_ref r)
 {

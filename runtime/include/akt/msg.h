@@ -192,7 +192,8 @@ AKT_API uint64_t akt_type_id(const char *qualified_name);
 
 /* A set of descriptors by id and by name. Each akt_system has one
  * (akt_system_registry() in actor.h); remoting and persistence decode only
- * registered types. Generated code provides `pkg_register_types(reg)`.
+ * registered types. Each generated file provides
+ * `<pkg>_<file>_register_types(akt_registry *)`.
  * Thread-safe: adds may race with finds. */
 typedef struct akt_registry akt_registry;
 
