@@ -336,7 +336,7 @@ START_TEST(a_restarted_peer_is_reached_through_a_fresh_ref)
     WAIT_UNTIL(atomic_load(&g_terminated) >= 1, 8000);
     ck_assert_int_eq(atomic_load(&g_terminated), 1);
     int64_t v = -1;
-    long long end = pp_now_ms() + 8000;
+    long long end = pp_now_ms() + 15000;
     while (v != 2 && pp_now_ms() < end) {
         akt_ref echo2 = remote(a.sys, b2.address, "/user/echo");
         v = ask_ping(echo2, 2, &rc);
