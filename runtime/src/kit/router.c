@@ -491,44 +491,58 @@ tc_done(akt_err status, const void *reply, void *arg)
     }
 }
 
-/* under mu */
+/* ask the next routee (called without mu: a calling-thread routee may
+ * reply, and tc_done run, inside the ask); arm the timer for the one after */
 static void
-tc_send_next(tc_state *t)
+tc_step(tc_state *t)
 {
-    int64_t now = akti_wheel_now(t->sys->wheel);
-    if (t->done) {
-        return;
-    }
-    if (now >= t->deadline) {
-        t->next = t->n; /* out of time: no more asks */
-        if (t->outstanding == 0) {
-            t->done = true;
+    for (;;) {
+        pthread_mutex_lock(&t->mu);
+        if (t->done) {
             pthread_mutex_unlock(&t->mu);
-            fail_requester(t->sys, t->reply_to, AKT_ETIMEDOUT);
-            pthread_mutex_lock(&t->mu);
+            return;
         }
-        return;
-    }
-    while (t->next < t->n) {
+        int64_t now = akti_wheel_now(t->sys->wheel);
+        if (now >= t->deadline) {
+            t->next = t->n; /* out of time: no more asks */
+        }
+        if (t->next >= t->n) {
+            bool fail = t->outstanding == 0;
+            t->done = t->done || fail;
+            pthread_mutex_unlock(&t->mu);
+            if (fail) {
+                fail_requester(t->sys, t->reply_to, AKT_ETIMEDOUT);
+            }
+            return;
+        }
         akt_ref to = t->order[t->next++];
+        t->outstanding++;
+        bool more = t->next < t->n;
+        if (more) {
+            atomic_fetch_add(&t->refs, 1);
+            akti_timer_start(t->sys->wheel, &t->timer, t->interval, tc_fire, t);
+        }
+        pthread_mutex_unlock(&t->mu);
         akt_future *f;
         void *m = akt_msg_retain(t->msg);
-        if (akt_ask(to, m, t->deadline - now, &f) != AKT_OK) {
-            akt_msg_free(m);
-            continue; /* a stopped routee: try the next at once */
+        if (akt_ask(to, m, t->deadline - now, &f) == AKT_OK) {
+            atomic_fetch_add(&t->refs, 1);
+            if (akt_future_on_complete(f, tc_done, t, tc_unref) != AKT_OK) {
+                tc_unref(t);
+                tc_done(AKT_ESTOPPED, NULL, t);
+            }
+            akt_future_release(f);
+            return;
         }
-        t->outstanding++;
-        atomic_fetch_add(&t->refs, 1);
-        if (akt_future_on_complete(f, tc_done, t, tc_unref) != AKT_OK) {
-            t->outstanding--;
+        akt_msg_free(m);
+        /* a stopped routee: take back the timer and try the next at once */
+        pthread_mutex_lock(&t->mu);
+        t->outstanding--;
+        bool cancelled = more && akti_timer_cancel(t->sys->wheel, &t->timer);
+        pthread_mutex_unlock(&t->mu);
+        if (cancelled) {
             tc_unref(t);
         }
-        akt_future_release(f);
-        break;
-    }
-    if (t->next < t->n && !t->done) {
-        atomic_fetch_add(&t->refs, 1);
-        akti_timer_start(t->sys->wheel, &t->timer, t->interval, tc_fire, t);
     }
 }
 
@@ -537,9 +551,7 @@ tc_fire(akti_timer *wt, void *arg)
 {
     tc_state *t = arg;
     (void)wt;
-    pthread_mutex_lock(&t->mu);
-    tc_send_next(t);
-    pthread_mutex_unlock(&t->mu);
+    tc_step(t);
     tc_unref(t);
 }
 
@@ -568,16 +580,7 @@ route_tail(rt_state *s, akt_ctx *ctx, const void *msg)
     t->n = s->n;
     t->interval = s->cfg->o.interval_ns;
     t->deadline = akti_wheel_now(t->sys->wheel) + s->cfg->o.within_ns;
-    pthread_mutex_lock(&t->mu);
-    tc_send_next(t);
-    bool fail = !t->done && t->outstanding == 0 && t->next >= t->n;
-    if (fail) {
-        t->done = true;
-    }
-    pthread_mutex_unlock(&t->mu);
-    if (fail) {
-        fail_requester(t->sys, t->reply_to, AKT_ESTOPPED);
-    }
+    tc_step(t);
     tc_unref(t);
 }
 
