@@ -226,7 +226,11 @@ START_TEST(ask_works_across_nodes)
     akt_ref nobody = remote(a.sys, b.address, "/user/nobody");
     akt_future *f;
     ck_assert_int_eq(akt_ask(nobody, rt_ping_new(1), 300000000LL, &f), AKT_OK);
-    ck_assert_int_eq(akt_future_wait(f, 2000000000LL, NULL), AKT_ETIMEDOUT);
+    /* ETIMEDOUT, or ESTOPPED when the peer's answer to the proxy's watch
+     * (no such actor) stopped the proxy before the ask reached it */
+    akt_err w = akt_future_wait(f, 2000000000LL, NULL);
+    ck_assert_msg(
+        w == AKT_ETIMEDOUT || w == AKT_ESTOPPED, "ask: %s", akt_err_name(w));
     akt_future_release(f);
     akt_err rc;
     ck_assert_int_eq(ask_ping(echo, 7, &rc), 7);
