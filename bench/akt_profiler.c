@@ -49,8 +49,12 @@ typedef struct p_Int {
 } p_Int;
 
 #define PTYPE(var, nm, idv)                                                    \
-    static const akt_type var = {.abi = AKT_GEN_ABI, .flags = AKT_TYPE_MESSAGE, \
-        .name = nm, .id = idv, .size = sizeof(p_Int), .align = _Alignof(p_Int)}
+    static const akt_type var = { .abi = AKT_GEN_ABI,                          \
+        .flags = AKT_TYPE_MESSAGE,                                             \
+        .name = nm,                                                            \
+        .id = idv,                                                             \
+        .size = sizeof(p_Int),                                                 \
+        .align = _Alignof(p_Int) }
 
 PTYPE(int_type, "prof.Int", 0xbf01);
 PTYPE(go_type, "prof.Go", 0xbf03);
@@ -119,11 +123,10 @@ blocker_done(akt_err status, const void *reply, void *arg)
 static void
 block_on(akt_future *f)
 {
-    blocker b = {.status = AKT_OK};
+    blocker b = { .status = AKT_OK };
     sem_init(&b.sem, 0, 0);
     must(akt_future_on_complete(f, blocker_done, &b, NULL), "on_complete");
-    while (sem_wait(&b.sem) != 0 && errno == EINTR) {
-    }
+    while (sem_wait(&b.sem) != 0 && errno == EINTR) { }
     sem_destroy(&b.sem);
     must(b.status, "wait");
     akt_future_release(f);
@@ -259,16 +262,19 @@ emit_json(const options *o, const result *r)
     num_or_null(b, sizeof b, r->p99, "%.3f");
     num_or_null(sp, sizeof sp, r->speedup, "%.3f");
     num_or_null(bs, sizeof bs, r->baseline_s, "%.6f");
-    printf("{\"runtime\":\"akt\",\"scenario\":\"%s\",\"params\":{%s},\"messages\":%" PRId64
-           ",\"seconds\":%.6f,\"rate\":%.1f,\"unit\":\"%s\",\"threads\":%d,\"p50_us\":%s,"
-           "\"p99_us\":%s,\"version\":\"%s\",\"machine\":{\"cores\":%ld,\"cpu\":\"%s\"},"
-           "\"reps\":%d,\"warmup\":%d,\"spread\":%.4f,\"rate_min\":%.1f,\"rate_max\":%.1f",
-        r->scenario, r->params, r->messages, r->seconds, r->rate, r->unit, o->threads, a, b,
-        AKT_VERSION_STRING, sysconf(_SC_NPROCESSORS_ONLN), cpu_model, o->reps, o->warmup,
-        r->spread, r->rate_min, r->rate_max);
+    printf("{\"runtime\":\"akt\",\"scenario\":\"%s\",\"params\":{%s},"
+           "\"messages\":%" PRId64 ",\"seconds\":%.6f,\"rate\":%.1f,\"unit\":"
+                                   "\"%s\",\"threads\":%d,\"p50_us\":%s,"
+           "\"p99_us\":%s,\"version\":\"%s\",\"machine\":{\"cores\":%ld,"
+           "\"cpu\":\"%s\"},"
+           "\"reps\":%d,\"warmup\":%d,\"spread\":%.4f,\"rate_min\":%.1f,\"rate_"
+           "max\":%.1f",
+        r->scenario, r->params, r->messages, r->seconds, r->rate, r->unit,
+        o->threads, a, b, AKT_VERSION_STRING, sysconf(_SC_NPROCESSORS_ONLN),
+        cpu_model, o->reps, o->warmup, r->spread, r->rate_min, r->rate_max);
     if (r->speedup >= 0) {
-        printf(",\"speedup\":%s,\"efficiency\":%.3f,\"baseline_seconds\":%s", sp,
-            r->speedup / o->threads, bs);
+        printf(",\"speedup\":%s,\"efficiency\":%.3f,\"baseline_seconds\":%s",
+            sp, r->speedup / o->threads, bs);
     }
     printf("}\n");
     fflush(stdout);
@@ -277,10 +283,12 @@ emit_json(const options *o, const result *r)
 static void
 emit_md_header(const options *o)
 {
-    printf("akt %s, %d worker threads, %ld cores (%s); median of %d reps after %d warm-up\n\n",
-        AKT_VERSION_STRING, o->threads, sysconf(_SC_NPROCESSORS_ONLN), cpu_model, o->reps,
-        o->warmup);
-    printf("| scenario | params | rate | unit | spread | p50 µs | p99 µs | notes |\n");
+    printf("akt %s, %d worker threads, %ld cores (%s); median of %d reps after "
+           "%d warm-up\n\n",
+        AKT_VERSION_STRING, o->threads, sysconf(_SC_NPROCESSORS_ONLN),
+        cpu_model, o->reps, o->warmup);
+    printf("| scenario | params | rate | unit | spread | p50 µs | p99 µs | "
+           "notes |\n");
     printf("|---|---|---:|---|---:|---:|---:|---|\n");
     fflush(stdout);
 }
@@ -290,7 +298,8 @@ emit_md(const options *o, const result *r)
 {
     char a[32], b[32], notes[96] = "", params[sizeof r->params];
     size_t j = 0;
-    for (const char *c = r->params; *c; c++) { /* "n":5,"actors":2 -> n=5, actors=2 */
+    for (const char *c = r->params; *c;
+         c++) { /* "n":5,"actors":2 -> n=5, actors=2 */
         if (*c == ':') {
             params[j++] = '=';
         } else if (*c == ',') {
@@ -307,11 +316,12 @@ emit_md(const options *o, const result *r)
         strcpy(b, "–");
     }
     if (r->speedup >= 0) {
-        snprintf(notes, sizeof notes, "speedup %.2f× over 1 thread (efficiency %.0f%%)",
-            r->speedup, 100.0 * r->speedup / o->threads);
+        snprintf(notes, sizeof notes,
+            "speedup %.2f× over 1 thread (efficiency %.0f%%)", r->speedup,
+            100.0 * r->speedup / o->threads);
     }
-    printf("| %s | %s | %.0f | %s | ±%.0f%% | %s | %s | %s |\n", r->scenario, params, r->rate,
-        r->unit, 100.0 * r->spread, a, b, notes);
+    printf("| %s | %s | %.0f | %s | ±%.0f%% | %s | %s | %s |\n", r->scenario,
+        params, r->rate, r->unit, 100.0 * r->spread, a, b, notes);
     fflush(stdout);
 }
 
@@ -322,9 +332,13 @@ mksys(const options *o)
     must(akt_config_load(NULL, &cfg, NULL), "config");
     char v[32];
     snprintf(v, sizeof v, "%d", o->threads);
-    must(akt_config_override(cfg, "akt.actor.default-dispatcher.workers", v, &c2, NULL), "config");
+    must(akt_config_override(
+             cfg, "akt.actor.default-dispatcher.workers", v, &c2, NULL),
+        "config");
     akt_config_release(cfg);
-    must(akt_config_override(c2, "akt.actor.dead-letters.log", "off", &cfg, NULL), "config");
+    must(akt_config_override(
+             c2, "akt.actor.dead-letters.log", "off", &cfg, NULL),
+        "config");
     akt_config_release(c2);
     akt_system *sys;
     must(akt_system_create("profiler", cfg, &sys), "system");
@@ -332,7 +346,8 @@ mksys(const options *o)
     return sys;
 }
 
-/* --- a counter that answers Arm(k) once it has counted k messages ---------- */
+/* --- a counter that answers Arm(k) once it has counted k messages ----------
+ */
 
 /* Counts Int messages; an Arm(k) ask is answered (with the count) once k
  * have arrived since the last answer; then it starts again from 0. */
@@ -372,11 +387,11 @@ counter_arm(void *st, akt_ctx *ctx, const void *msg)
     return AKT_OK;
 }
 
-static const akt_handler counter_h[] = {{&int_type, counter_int}, {&done_type, counter_int},
-    {&arm_type, counter_arm}};
-static const akt_behavior counter_beh = {"counter", counter_h, 3, NULL};
-static const akt_props counter_props = {.behavior = &counter_beh,
-    .state_size = sizeof(counter_state)};
+static const akt_handler counter_h[] = { { &int_type, counter_int },
+    { &done_type, counter_int }, { &arm_type, counter_arm } };
+static const akt_behavior counter_beh = { "counter", counter_h, 3, NULL };
+static const akt_props counter_props
+    = { .behavior = &counter_beh, .state_size = sizeof(counter_state) };
 
 /* --- tell ----------------------------------------------------------------- */
 
@@ -388,7 +403,7 @@ tell_rep(const options *o, akt_ref counter)
         must(akt_tell(counter, mk(&int_type, i), AKT_REF_NONE), "tell");
     }
     ask_wait(counter, &arm_type, o->n);
-    return (sample){now_s() - t0, -1, -1};
+    return (sample) { now_s() - t0, -1, -1 };
 }
 
 static void
@@ -418,8 +433,8 @@ echo_int(void *st, akt_ctx *ctx, const void *msg)
     return akt_reply(ctx, mk(&int_type, ((const p_Int *)msg)->v + 1));
 }
 
-static const akt_handler echo_h[] = {{&int_type, echo_int}};
-static const akt_behavior echo_beh = {"echo", echo_h, 1, NULL};
+static const akt_handler echo_h[] = { { &int_type, echo_int } };
+static const akt_behavior echo_beh = { "echo", echo_h, 1, NULL };
 
 static sample
 ask_rep(const options *o, akt_ref echo, double *lat)
@@ -439,7 +454,7 @@ ask_rep(const options *o, akt_ref echo, double *lat)
         akt_future_release(f);
         lat[i] = (now_s() - t) * 1e6;
     }
-    sample s = {now_s() - t0, -1, -1};
+    sample s = { now_s() - t0, -1, -1 };
     percentiles(lat, (size_t)o->n, &s.p50, &s.p99);
     return s;
 }
@@ -452,7 +467,7 @@ run_ask(const options *o, result *r, sample *s)
     if (lat == NULL) {
         must(AKT_ENOMEM, "latency buffer");
     }
-    akt_props ep = {.behavior = &echo_beh};
+    akt_props ep = { .behavior = &echo_beh };
     akt_ref echo;
     must(akt_spawn(sys, &ep, "echo", &echo), "spawn");
     for (int i = 0; i < o->warmup; i++) {
@@ -505,8 +520,8 @@ fan_int(void *st, akt_ctx *ctx, const void *msg)
     return AKT_OK;
 }
 
-static const akt_handler fan_h[] = {{&int_type, fan_int}};
-static const akt_behavior fan_beh = {"fan", fan_h, 1, NULL};
+static const akt_handler fan_h[] = { { &int_type, fan_int } };
+static const akt_behavior fan_beh = { "fan", fan_h, 1, NULL };
 
 /* the broadcaster: Go(rounds) sends one shared message per round to all */
 static akt_err
@@ -531,8 +546,8 @@ bcast_go(void *st, akt_ctx *ctx, const void *msg)
     return AKT_OK;
 }
 
-static const akt_handler bcast_h[] = {{&go_type, bcast_go}};
-static const akt_behavior bcast_beh = {"broadcaster", bcast_h, 1, NULL};
+static const akt_handler bcast_h[] = { { &go_type, bcast_go } };
+static const akt_behavior bcast_beh = { "broadcaster", bcast_h, 1, NULL };
 
 static sample
 fanout_rep(const options *o, akt_ref bcast, akt_ref coll)
@@ -542,24 +557,27 @@ fanout_rep(const options *o, akt_ref bcast, akt_ref coll)
     akt_future *f;
     must(akt_ask(coll, mk(&arm_type, o->actors), AKT_FOREVER, &f), "ask");
     block_on(f);
-    return (sample){now_s() - t0, -1, -1};
+    return (sample) { now_s() - t0, -1, -1 };
 }
 
 static void
 run_fanout(const options *o, result *r, sample *s)
 {
     akt_system *sys = mksys(o);
-    fanout_cfg c = {calloc((size_t)o->actors, sizeof(akt_ref)), o->actors, o->n, AKT_REF_NONE};
+    fanout_cfg c = { calloc((size_t)o->actors, sizeof(akt_ref)), o->actors,
+        o->n, AKT_REF_NONE };
     if (c.targets == NULL) {
         must(AKT_ENOMEM, "targets");
     }
     must(akt_spawn(sys, &counter_props, "collector", &c.coll), "spawn");
-    akt_props fp = {.behavior = &fan_beh, .state_size = sizeof(fan_state),
-        .state_init = fan_init, .init_arg = &c};
+    akt_props fp = { .behavior = &fan_beh,
+        .state_size = sizeof(fan_state),
+        .state_init = fan_init,
+        .init_arg = &c };
     for (int64_t i = 0; i < o->actors; i++) {
         must(akt_spawn(sys, &fp, NULL, &c.targets[i]), "spawn");
     }
-    akt_props bp = {.behavior = &bcast_beh, .behavior_arg = &c};
+    akt_props bp = { .behavior = &bcast_beh, .behavior_arg = &c };
     akt_ref bcast;
     must(akt_spawn(sys, &bp, "broadcaster", &bcast), "spawn");
     for (int i = 0; i < o->warmup; i++) {
@@ -570,8 +588,8 @@ run_fanout(const options *o, result *r, sample *s)
     }
     r->messages = o->n * o->actors;
     r->unit = "messages/s";
-    snprintf(r->params, sizeof r->params, "\"n\":%" PRId64 ",\"actors\":%" PRId64, o->n,
-        o->actors);
+    snprintf(r->params, sizeof r->params,
+        "\"n\":%" PRId64 ",\"actors\":%" PRId64, o->n, o->actors);
     summarize(r, s, o->reps, (double)r->messages);
     akt_system_free(sys);
     free(c.targets);
@@ -609,8 +627,9 @@ cpu_int(void *st, akt_ctx *ctx, const void *msg)
     return AKT_OK;
 }
 
-static const akt_handler cpu_h[] = {{&int_type, cpu_int}, {&arm_type, counter_arm}};
-static const akt_behavior cpu_beh = {"cpu", cpu_h, 2, NULL};
+static const akt_handler cpu_h[]
+    = { { &int_type, cpu_int }, { &arm_type, counter_arm } };
+static const akt_behavior cpu_beh = { "cpu", cpu_h, 2, NULL };
 
 static volatile uint64_t cpu_sink;
 
@@ -619,7 +638,8 @@ cpu_rep(const options *o, akt_ref *w, akt_future **fs)
 {
     double t0 = now_s();
     for (int64_t i = 0; i < o->n; i++) {
-        must(akt_tell(w[i % o->actors], mk(&int_type, i), AKT_REF_NONE), "tell");
+        must(
+            akt_tell(w[i % o->actors], mk(&int_type, i), AKT_REF_NONE), "tell");
     }
     for (int64_t k = 0; k < o->actors; k++) {
         int64_t share = o->n / o->actors + (k < o->n % o->actors ? 1 : 0);
@@ -628,7 +648,7 @@ cpu_rep(const options *o, akt_ref *w, akt_future **fs)
     for (int64_t k = 0; k < o->actors; k++) {
         block_on(fs[k]);
     }
-    return (sample){now_s() - t0, -1, -1};
+    return (sample) { now_s() - t0, -1, -1 };
 }
 
 static void
@@ -654,8 +674,10 @@ run_cpu(const options *o, result *r, sample *s)
     if (w == NULL || fs == NULL) {
         must(AKT_ENOMEM, "workers");
     }
-    akt_props cp = {.behavior = &cpu_beh, .state_size = sizeof(counter_state),
-        .state_init = cpu_init, .init_arg = &o->work};
+    akt_props cp = { .behavior = &cpu_beh,
+        .state_size = sizeof(counter_state),
+        .state_init = cpu_init,
+        .init_arg = &o->work };
     for (int64_t i = 0; i < o->actors; i++) {
         must(akt_spawn(sys, &cp, NULL, &w[i]), "spawn");
     }
@@ -668,7 +690,8 @@ run_cpu(const options *o, result *r, sample *s)
     r->messages = o->n;
     r->unit = "messages/s";
     snprintf(r->params, sizeof r->params,
-        "\"n\":%" PRId64 ",\"actors\":%" PRId64 ",\"work\":%" PRId64, o->n, o->actors, o->work);
+        "\"n\":%" PRId64 ",\"actors\":%" PRId64 ",\"work\":%" PRId64, o->n,
+        o->actors, o->work);
     summarize(r, s, o->reps, (double)o->n);
     r->baseline_s = base;
     r->speedup = base / r->seconds;
@@ -682,15 +705,15 @@ run_cpu(const options *o, result *r, sample *s)
 typedef struct scenario {
     const char *name;
     void (*fn)(const options *, result *, sample *);
-    int64_t n, actors, work;       /* defaults (0: no such parameter) */
+    int64_t n, actors, work; /* defaults (0: no such parameter) */
     int64_t s_n, s_actors, s_work; /* --smoke */
 } scenario;
 
 static const scenario scenarios[] = {
-    {"tell", run_tell, 1000000, 0, 0, 1000, 0, 0},
-    {"ask", run_ask, 100000, 0, 0, 200, 0, 0},
-    {"fanout", run_fanout, 1000, 1000, 0, 10, 100, 0},
-    {"cpu", run_cpu, 20000, 16, 5000, 200, 4, 100},
+    { "tell", run_tell, 1000000, 0, 0, 1000, 0, 0 },
+    { "ask", run_ask, 100000, 0, 0, 200, 0, 0 },
+    { "fanout", run_fanout, 1000, 1000, 0, 10, 100, 0 },
+    { "cpu", run_cpu, 20000, 16, 5000, 200, 4, 100 },
 };
 #define NSCEN (sizeof scenarios / sizeof scenarios[0])
 
@@ -698,13 +721,18 @@ static void
 usage(int rc)
 {
     fprintf(rc ? stderr : stdout,
-        "usage: akt-profiler --scenario tell|ask|fanout|cpu|all [--format json|md]\n"
-        "                    [--n N] [--actors A] [--work W] [--reps R] [--warmup W]\n"
+        "usage: akt-profiler --scenario tell|ask|fanout|cpu|all [--format "
+        "json|md]\n"
+        "                    [--n N] [--actors A] [--work W] [--reps R] "
+        "[--warmup W]\n"
         "                    [--threads T] [--smoke]\n"
         "       akt-profiler --list\n"
-        "defaults: tell n=1000000; ask n=100000; fanout n=1000 rounds, actors=1000;\n"
-        "          cpu n=20000, actors=16, work=5000; reps=5, warmup=1, threads=2.\n"
-        "--smoke: tiny sizes, reps=1, warmup=0 (unless given). See docs/profiler.md.\n");
+        "defaults: tell n=1000000; ask n=100000; fanout n=1000 rounds, "
+        "actors=1000;\n"
+        "          cpu n=20000, actors=16, work=5000; reps=5, warmup=1, "
+        "threads=2.\n"
+        "--smoke: tiny sizes, reps=1, warmup=0 (unless given). See "
+        "docs/profiler.md.\n");
     exit(rc);
 }
 
@@ -724,7 +752,7 @@ int
 main(int argc, char **argv)
 {
     const char *which = NULL;
-    options given = {-1, -1, -1, -1, -1, 2, false, false};
+    options given = { -1, -1, -1, -1, -1, 2, false, false };
     for (int i = 1; i < argc; i++) {
         char *a = argv[i];
         char *val = NULL;
@@ -788,12 +816,16 @@ main(int argc, char **argv)
         found = true;
         options o = given;
         o.n = given.n > 0 ? given.n : given.smoke ? sc->s_n : sc->n;
-        o.actors = given.actors > 0 ? given.actors : given.smoke ? sc->s_actors : sc->actors;
-        o.work = given.work >= 0 ? given.work : given.smoke ? sc->s_work : sc->work;
+        o.actors = given.actors > 0 ? given.actors
+            : given.smoke           ? sc->s_actors
+                                    : sc->actors;
+        o.work = given.work >= 0 ? given.work
+            : given.smoke        ? sc->s_work
+                                 : sc->work;
         o.reps = given.reps > 0 ? given.reps : given.smoke ? 1 : 5;
         o.warmup = given.warmup >= 0 ? given.warmup : given.smoke ? 0 : 1;
         sample *s = calloc((size_t)o.reps, sizeof(sample));
-        result r = {.scenario = sc->name, .speedup = -1, .baseline_s = -1};
+        result r = { .scenario = sc->name, .speedup = -1, .baseline_s = -1 };
         if (s == NULL) {
             must(AKT_ENOMEM, "samples");
         }
@@ -810,7 +842,9 @@ main(int argc, char **argv)
         }
     }
     if (!found) {
-        fprintf(stderr, "akt-profiler: unknown scenario %s (tell|ask|fanout|cpu|all)\n", which);
+        fprintf(stderr,
+            "akt-profiler: unknown scenario %s (tell|ask|fanout|cpu|all)\n",
+            which);
         return 2;
     }
     return 0;
