@@ -302,6 +302,30 @@ START_TEST(scheduler_runs_one_off_tasks_and_cancel_prevents_them)
 }
 END_TEST
 
+START_TEST(tasks_still_pending_when_the_system_is_freed_get_their_fini)
+{
+    int64_t live0 = akti_msg_live();
+    atomic_store(&ran, 0);
+    atomic_store(&finied, 0);
+    for (int det = 0; det < 2; det++) {
+        akt_system *sys = k_system("tmfree", det, det, "akt.actor.default-dispatcher.workers = 2");
+        akt_task *h;
+        ck_assert_int_eq(akt_schedule_once(sys, AKT_SEC(3600), count_fn, NULL, count_fini, &h), AKT_OK);
+        ck_assert_int_eq(akt_schedule_once(sys, AKT_SEC(3600), count_fn, NULL, count_fini, NULL), AKT_OK);
+        akt_probe *p;
+        ck_assert_int_eq(akt_probe_new(sys, NULL, &p), AKT_OK);
+        ck_assert_int_eq(akt_schedule_tell(sys, AKT_SEC(3600), akt_probe_ref(p), k_int(&k_int_type, 1, 0),
+                             AKT_REF_NONE, NULL), AKT_OK);
+        akt_probe_free(p);
+        akt_system_free(sys);
+        akt_task_release(h); /* after the free: fine */
+    }
+    ck_assert_int_eq(atomic_load(&ran), 0);
+    ck_assert_int_eq(atomic_load(&finied), 4);
+    ck_assert_int_eq(akti_msg_live(), live0); /* the pending tells' messages freed */
+}
+END_TEST
+
 START_TEST(real_clock_timer_is_never_early_and_late_by_little)
 {
     int64_t live0 = akti_msg_live();
@@ -344,6 +368,7 @@ timers_suite(void)
     tcase_add_test(tc, timers_die_with_their_actor);
     tcase_add_test(tc, receive_timeout_fires_after_idle_period_and_messages_reset_it);
     tcase_add_test(tc, scheduler_runs_one_off_tasks_and_cancel_prevents_them);
+    tcase_add_test(tc, tasks_still_pending_when_the_system_is_freed_get_their_fini);
     tcase_add_test(tc, real_clock_timer_is_never_early_and_late_by_little);
     tcase_add_test(tc, timer_calls_reject_bad_arguments);
     suite_add_tcase(s, tc);

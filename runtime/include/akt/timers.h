@@ -67,8 +67,10 @@ typedef struct akt_task akt_task;
 
 /* akt_schedule_once -- run fn(arg) once after delay_ns on the scheduler's
  * thread (keep it short: it delays every other timer), then fini(arg).
- * When *out is given it gets a handle the caller releases with
- * akt_task_release. On error neither fn nor fini is called.
+ * A task still pending when the system is freed is cancelled (fini runs,
+ * fn never). When *out is given it gets a handle the caller releases with
+ * akt_task_release (also after akt_system_free; akt_task_cancel only
+ * before). On error neither fn nor fini is called.
  * Errors: AKT_EINVAL, AKT_ENOMEM, AKT_ECLOSED (system terminated). */
 AKT_API akt_err akt_schedule_once(akt_system *sys, int64_t delay_ns,
     void (*fn)(void *arg), void *arg, void (*fini)(void *arg), akt_task **out);

@@ -75,6 +75,7 @@ akti_kit_system_init(akt_system *sys)
     pthread_mutex_init(&k->ev_mu, NULL);
     pthread_mutex_init(&k->log_mu, NULL);
     pthread_mutex_init(&k->sd_mu, NULL);
+    pthread_mutex_init(&k->task_mu, NULL);
     atomic_init(&k->loglevel, sys->set.loglevel);
     atomic_init(&k->nsubs_pub, 0);
     atomic_init(&k->dl_logged, 0);
@@ -105,6 +106,7 @@ akti_kit_system_join(akt_system *sys)
     if (join) {
         pthread_join(k->sd_thread, NULL);
     }
+    akti_tasks_drop(sys, k); /* pending tasks: fini, never fn */
 }
 
 void
@@ -120,6 +122,7 @@ akti_kit_system_fini(akt_system *sys)
     pthread_mutex_destroy(&k->ev_mu);
     pthread_mutex_destroy(&k->log_mu);
     pthread_mutex_destroy(&k->sd_mu);
+    pthread_mutex_destroy(&k->task_mu);
     free(k);
     sys->kit = NULL;
 }

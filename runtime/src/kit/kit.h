@@ -120,13 +120,16 @@ typedef struct kit_sys {
     _Atomic int64_t dl_resume_at;
     /* coordinated shutdown */
     pthread_mutex_t sd_mu;
-    struct kit_sd_task *tasks[AKT_PHASE_COUNT];
+    struct kit_sd_task *sd_tasks[AKT_PHASE_COUNT];
     _Atomic(const char *) sd_reason;
     char sd_reason_buf[128];
     bool sd_thread_started;
     pthread_t sd_thread;
     bool signals_registered;
     _Atomic uint32_t sd_timeouts;
+    /* scheduler tasks not yet run or cancelled (their fini is due at free) */
+    pthread_mutex_t task_mu;
+    struct akt_task *tasks;
 } kit_sys;
 
 static inline kit_sys *
@@ -137,6 +140,7 @@ kit_sys_of(akt_system *sys)
 
 AKTI_INTERNAL akt_err akti_kit_settings_read(const akt_config *cfg, kit_settings *out);
 AKTI_INTERNAL void akti_events_fini(kit_sys *k);
+AKTI_INTERNAL void akti_tasks_drop(akt_system *sys, kit_sys *k);
 AKTI_INTERNAL void akti_shutdown_fini(akt_system *sys, kit_sys *k);
 AKTI_INTERNAL void akti_shutdown_run_phases(akt_system *sys);
 AKTI_INTERNAL void akti_signals_register(akt_system *sys);

@@ -72,7 +72,7 @@ akt_shutdown_add_task(akt_system *sys, akt_shutdown_phase phase, const char *nam
         free(t);
         return AKT_ECLOSED;
     }
-    kit_sd_task **pp = &k->tasks[phase];
+    kit_sd_task **pp = &k->sd_tasks[phase];
     while (*pp) {
         pp = &(*pp)->next; /* run in the order added */
     }
@@ -139,7 +139,7 @@ akti_shutdown_run_phases(akt_system *sys)
     const char *reason = atomic_load(&k->sd_reason);
     for (int p = 0; p < AKT_PHASE_COUNT; p++) {
         pthread_mutex_lock(&k->sd_mu);
-        kit_sd_task *list = k->tasks[p];
+        kit_sd_task *list = k->sd_tasks[p];
         int64_t timeout = k->set.phase_timeout_ns[p];
         pthread_mutex_unlock(&k->sd_mu);
         if (list == NULL) {
@@ -209,7 +209,7 @@ akti_kit_terminate(akt_system *sys)
     bool any = false;
     pthread_mutex_lock(&k->sd_mu);
     for (int p = 0; p < AKT_PHASE_COUNT; p++) {
-        any = any || k->tasks[p] != NULL;
+        any = any || k->sd_tasks[p] != NULL;
     }
     if (any) {
         if (pthread_create(&k->sd_thread, NULL, sd_main, sys) == 0) {
@@ -231,7 +231,7 @@ void
 akti_shutdown_fini(akt_system *sys, kit_sys *k)
 {
     for (int p = 0; p < AKT_PHASE_COUNT; p++) {
-        kit_sd_task *t = k->tasks[p];
+        kit_sd_task *t = k->sd_tasks[p];
         while (t) {
             kit_sd_task *n = t->next;
             if (t->fini) {
@@ -241,7 +241,7 @@ akti_shutdown_fini(akt_system *sys, kit_sys *k)
             free(t);
             t = n;
         }
-        k->tasks[p] = NULL;
+        k->sd_tasks[p] = NULL;
     }
 }
 

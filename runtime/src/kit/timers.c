@@ -318,6 +318,7 @@ akt_ctx_set_receive_timeout(akt_ctx *ctx, int64_t timeout_ns)
 struct akt_task {
     akti_timer t;
     _Atomic uint32_t refs; /* handle + armed */
+    struct akt_task *next, *prev; /* kit_sys.tasks while pending */
     akt_system *sys;
     void (*fn)(void *);
     void *arg;
@@ -333,10 +334,40 @@ task_unref(akt_task *t)
 }
 
 static void
+task_link(kit_sys *k, akt_task *t)
+{
+    pthread_mutex_lock(&k->task_mu);
+    t->prev = NULL;
+    t->next = k->tasks;
+    if (k->tasks) {
+        k->tasks->prev = t;
+    }
+    k->tasks = t;
+    pthread_mutex_unlock(&k->task_mu);
+}
+
+static void
+task_unlink(kit_sys *k, akt_task *t)
+{
+    pthread_mutex_lock(&k->task_mu);
+    if (t->prev) {
+        t->prev->next = t->next;
+    } else if (k->tasks == t) {
+        k->tasks = t->next;
+    }
+    if (t->next) {
+        t->next->prev = t->prev;
+    }
+    t->next = t->prev = NULL;
+    pthread_mutex_unlock(&k->task_mu);
+}
+
+static void
 task_fire(akti_timer *wt, void *arg)
 {
     akt_task *t = arg;
     (void)wt;
+    task_unlink(kit_sys_of(t->sys), t);
     t->fn(t->arg);
     if (t->fini) {
         t->fini(t->arg);
@@ -367,8 +398,40 @@ akt_schedule_once(akt_system *sys, int64_t delay_ns, void (*fn)(void *), void *a
     if (out) {
         *out = t;
     }
+    task_link(kit_sys_of(sys), t);
     akti_timer_start(sys->wheel, &t->t, delay_ns, task_fire, t);
     return AKT_OK;
+}
+
+/* at system free: every task still pending is cancelled (its fini runs) */
+void
+akti_tasks_drop(akt_system *sys, kit_sys *k)
+{
+    for (;;) {
+        pthread_mutex_lock(&k->task_mu);
+        akt_task *t = k->tasks;
+        while (t && !akti_timer_cancel(sys->wheel, &t->t)) {
+            t = t->next; /* firing right now: it unlinks itself */
+        }
+        if (t) {
+            if (t->prev) {
+                t->prev->next = t->next;
+            } else {
+                k->tasks = t->next;
+            }
+            if (t->next) {
+                t->next->prev = t->prev;
+            }
+        }
+        pthread_mutex_unlock(&k->task_mu);
+        if (t == NULL) {
+            return;
+        }
+        if (t->fini) {
+            t->fini(t->arg);
+        }
+        task_unref(t);
+    }
 }
 
 bool
@@ -377,6 +440,7 @@ akt_task_cancel(akt_task *t)
     if (t == NULL || !akti_timer_cancel(t->sys->wheel, &t->t)) {
         return false;
     }
+    task_unlink(kit_sys_of(t->sys), t);
     if (t->fini) {
         t->fini(t->arg);
     }
