@@ -6,3 +6,5 @@ target_include_directories(akt-testkit PUBLIC
   $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/runtime/include>)
 target_compile_definitions(akt-testkit PRIVATE _GNU_SOURCE)
 target_link_libraries(akt-testkit PUBLIC akt_static)
+# installed beside libakt (akt::akt-testkit in the CMake package)
+install(TARGETS akt-testkit EXPORT aktTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
