@@ -925,8 +925,12 @@ read_config(const akt_config *base, akt_config **merged, akti_tp_opts *o)
             o->overflow = AKT_OVERFLOW_FAIL;
         else if (strcmp(ov, "block") == 0)
             o->overflow = AKT_OVERFLOW_BLOCK;
-        else
+        else {
+            /* The caller owns *merged only on success. */
+            akt_config_release(*merged);
+            *merged = NULL;
             return AKT_EINVAL;
+        }
     }
     o->tls_cert_file = cfg_str(c, "akt.remote.tls.cert-file");
     o->tls_key_file = cfg_str(c, "akt.remote.tls.key-file");
