@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "akt/events.h"
 #include "core/core.h"
 
 struct akt_ctx {
@@ -1149,8 +1150,10 @@ deliver(akt_cell *c, akti_msg *m)
     }
     akt_err rc = fn(c->state, &ctx, ctx.body);
     if (rc != AKT_OK) {
-        if (ctx.reason[0] && c->sys->set.loglevel >= 3) {
-            fprintf(stderr, "akt: actor failed: %s (%s)\n", ctx.reason, akt_err_name(rc));
+        if (ctx.reason[0]) {
+            /* through the event stream's logger: level, path, timestamp */
+            akt_log(c->sys, AKT_LOG_INFO, self_ref(c), "actor failed: %s (%s)", ctx.reason,
+                akt_err_name(rc));
         }
         cell_fail(c, rc, inner);
         if (ctx.reason[0]) {
