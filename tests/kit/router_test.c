@@ -363,6 +363,47 @@ START_TEST(a_pool_resizes_within_its_bounds)
 }
 END_TEST
 
+START_TEST(an_auto_resizing_pool_grows_under_pressure_and_shrinks_when_idle)
+{
+    int64_t live0 = akti_msg_live();
+    /* more workers than routees can block, so the router always runs */
+    akt_system *sys = k_system("ars", false, false, "akt.actor.default-dispatcher.workers = 8");
+    lopen = 0;
+    atomic_store(&nblocked, 0);
+    akt_probe *p;
+    ck_assert_int_eq(akt_probe_new(sys, NULL, &p), AKT_OK);
+    akt_ref pr = akt_probe_ref(p);
+    akt_props rp = {.behavior = &blocker_b, .state_size = sizeof(routee), .state_init = routee_init,
+        .init_arg = &pr};
+    akt_router_opts o = {.logic = AKT_ROUTE_ROUND_ROBIN, .routee_props = &rp, .instances = 2,
+        .lower_bound = 1, .upper_bound = 5, .resize_every = 1};
+    akt_ref router;
+    ck_assert_int_eq(akt_router_spawn(sys, &o, "router", &router), AKT_OK);
+    /* every routee blocks on its message: all busy, so the pool grows */
+    for (int i = 0; i < 12; i++) {
+        k_tell(router, k_int(&k_int_type, i, 9));
+    }
+    akt_Routees *rs;
+    ck_assert_int_eq(akt_router_routees(router, AKT_SEC(5), &rs), AKT_OK);
+    ck_assert_uint_eq(rs->len, 5);
+    akt_msg_free(rs);
+    pthread_mutex_lock(&lmu);
+    lopen = 1;
+    pthread_cond_broadcast(&lcv);
+    pthread_mutex_unlock(&lmu);
+    /* one request at a time, answered before the next: mostly idle */
+    for (int i = 0; i < 20; i++) {
+        via(p, router, 100 + i);
+    }
+    ck_assert_int_eq(akt_router_routees(router, AKT_SEC(5), &rs), AKT_OK);
+    ck_assert_uint_le(rs->len, 2);
+    ck_assert_uint_ge(rs->len, 1);
+    akt_msg_free(rs);
+    akt_probe_free(p);
+    k_teardown(sys, live0);
+}
+END_TEST
+
 static akt_directive
 stop_it(akt_err reason, akt_ref child, void *arg)
 {
@@ -443,6 +484,7 @@ router_suite(void)
     tcase_add_test(tc, scatter_gather_returns_the_first_reply_only);
     tcase_add_test(tc, tail_chopping_asks_the_next_routee_every_interval);
     tcase_add_test(tc, a_pool_resizes_within_its_bounds);
+    tcase_add_test(tc, an_auto_resizing_pool_grows_under_pressure_and_shrinks_when_idle);
     tcase_add_test(tc, a_pool_supervises_its_routees_and_stops_when_none_is_left);
     tcase_add_test(tc, a_group_router_routes_by_path_and_finds_a_replacement);
     tcase_add_test(tc, router_spawn_rejects_bad_options);

@@ -3,7 +3,8 @@
  *
  * A pool router spawns its routees as children from one props and
  * supervises them (opts.supervisor; a routee that stops is removed, and the
- * router stops when none is left). A group router routes to existing
+ * router stops when none is left); pools resize on request or by pressure
+ * (opts.resize_every). A group router routes to existing
  * actors given by path (looked up when it starts, again when a ref goes
  * stale). Every message sent to the router is routed by the logic below;
  * the routee sees the original sender, so its reply goes straight back.
@@ -64,6 +65,12 @@ typedef struct akt_router_opts {
     int64_t within_ns;
     int64_t interval_ns;
     uint64_t seed; /* random / tail-chopping; 0: from the clock */
+    /* pools: automatic resizing. Every resize_every messages (0: never)
+     * the router counts its busy routees (running or with mail): all busy
+     * grows the pool by a fifth (at least one) up to upper_bound; fewer
+     * than 30% busy shrinks it by a tenth (at least one) down to
+     * lower_bound (default 1). */
+    uint32_t resize_every;
 } akt_router_opts;
 
 /* akt_router_spawn -- a router under /user (name as akt_spawn). Needs

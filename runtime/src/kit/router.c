@@ -89,6 +89,7 @@ typedef struct rt_state {
     rt_ring_ent *ring;
     size_t nring;
     bool ring_dirty;
+    uint32_t since_resize;
 } rt_state;
 
 static uint64_t
@@ -593,10 +594,16 @@ send_to(rt_state *s, akt_ctx *ctx, size_t i)
     }
 }
 
+static void auto_resize(rt_state *s, akt_ctx *ctx);
+
 static akt_err
 rt_receive(void *state, akt_ctx *ctx, const void *msg)
 {
     rt_state *s = state;
+    if (s->cfg->pool && s->cfg->o.resize_every && ++s->since_resize >= s->cfg->o.resize_every) {
+        s->since_resize = 0;
+        auto_resize(s, ctx);
+    }
     if (s->n == 0) {
         akt_cell *c = akti_ctx_cell(ctx);
         akti_dead_letter(c->sys, akt_ctx_self(ctx), akti_msg_hdr(akt_msg_retain(msg)), AKT_ENOENT);
@@ -644,15 +651,10 @@ rt_on_bcast(void *state, akt_ctx *ctx, const void *msg)
     return AKT_OK;
 }
 
-static akt_err
-rt_on_resize(void *state, akt_ctx *ctx, const void *msg)
+/* grow or shrink a pool to want, within its bounds */
+static void
+resize_to(rt_state *s, akt_ctx *ctx, int64_t want)
 {
-    rt_state *s = state;
-    const rt_resize *r = msg;
-    if (!s->cfg->pool) {
-        return AKT_OK;
-    }
-    int64_t want = (int64_t)s->n + r->delta;
     int64_t lo = s->cfg->o.lower_bound ? s->cfg->o.lower_bound : 1;
     int64_t hi = s->cfg->o.upper_bound ? s->cfg->o.upper_bound : INT32_MAX;
     want = want < lo ? lo : want > hi ? hi : want;
@@ -662,9 +664,38 @@ rt_on_resize(void *state, akt_ctx *ctx, const void *msg)
         akt_ref victim = s->routees[s->n - 1];
         remove_at(s, s->n - 1);
         akt_ctx_unwatch(ctx, victim);
-        akt_poison_pill(victim);
+        akt_poison_pill(victim); /* it finishes what it has */
+    }
+}
+
+static akt_err
+rt_on_resize(void *state, akt_ctx *ctx, const void *msg)
+{
+    rt_state *s = state;
+    const rt_resize *r = msg;
+    if (s->cfg->pool) {
+        resize_to(s, ctx, (int64_t)s->n + r->delta);
     }
     return AKT_OK;
+}
+
+/* the pressure resizer: all busy -> +20%, under 30% busy -> -10% */
+static void
+auto_resize(rt_state *s, akt_ctx *ctx)
+{
+    size_t busy = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        akt_cell *c = s->routees[i].cell_;
+        if (atomic_load_explicit(&c->sched, memory_order_acquire) != 0 || !mailbox_empty(c)) {
+            busy++;
+        }
+    }
+    int64_t n = (int64_t)s->n;
+    if (busy == s->n) {
+        resize_to(s, ctx, n + (n / 5 > 1 ? n / 5 : 1));
+    } else if (busy * 10 < s->n * 3) {
+        resize_to(s, ctx, n - (n / 10 > 1 ? n / 10 : 1));
+    }
 }
 
 static akt_err
