@@ -267,6 +267,47 @@ START_TEST(dead_letter_logging_is_rate_limited)
 }
 END_TEST
 
+typedef struct pub_arg {
+    akt_system *sys;
+    int n;
+} pub_arg;
+
+static void *
+publisher(void *arg)
+{
+    pub_arg *a = arg;
+    for (int i = 0; i < a->n; i++) {
+        akt_events_publish(a->sys, k_int(&k_int_type, i, 0));
+    }
+    return NULL;
+}
+
+START_TEST(publishing_races_subscribers_that_come_and_go)
+{
+    int64_t live0 = akti_msg_live();
+    akt_system *sys = k_system("evrace", false, false,
+        "akt.actor.default-dispatcher.workers = 4\nakt.actor.dead-letters.log = off");
+    pub_arg a = {sys, 2000};
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++) {
+        pthread_create(&th[i], NULL, publisher, &a);
+    }
+    for (int round = 0; round < 50; round++) {
+        akt_probe *p;
+        ck_assert_int_eq(akt_probe_new(sys, NULL, &p), AKT_OK);
+        ck_assert_int_eq(akt_events_subscribe(sys, akt_probe_ref(p), round % 2 ? NULL : &k_int_type), AKT_OK);
+        if (round % 3 == 0) {
+            akt_events_unsubscribe(sys, akt_probe_ref(p), NULL);
+        }
+        akt_probe_free(p); /* stops it: the stream forgets it */
+    }
+    for (int i = 0; i < 3; i++) {
+        pthread_join(th[i], NULL);
+    }
+    k_teardown(sys, live0);
+}
+END_TEST
+
 START_TEST(event_calls_reject_bad_arguments)
 {
     ck_assert_int_eq(akt_events_subscribe(NULL, AKT_REF_NONE, NULL), AKT_EINVAL);
@@ -289,6 +330,7 @@ events_suite(void)
     tcase_add_test(tc, log_lines_carry_level_actor_path_and_timestamp);
     tcase_add_test(tc, the_default_logger_writes_lines_to_stderr);
     tcase_add_test(tc, dead_letter_logging_is_rate_limited);
+    tcase_add_test(tc, publishing_races_subscribers_that_come_and_go);
     tcase_add_test(tc, event_calls_reject_bad_arguments);
     suite_add_tcase(s, tc);
     return s;

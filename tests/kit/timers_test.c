@@ -346,6 +346,54 @@ START_TEST(real_clock_timer_is_never_early_and_late_by_little)
 }
 END_TEST
 
+/* churn: restart, cancel and let fire keyed timers while the wheel thread
+ * fires them (real clock, pool dispatcher); nothing may leak or race */
+static akt_err
+churn(void *state, akt_ctx *ctx, const void *msg)
+{
+    const k_Int *m = msg;
+    if (akt_msg_type(msg) == &k_other_type) {
+        for (int i = 0; i < 50; i++) {
+            uint64_t key = (uint64_t)(i % 5);
+            if (i % 3 == 0) {
+                akt_timer_cancel(ctx, key);
+            } else if (i % 7 == 0) {
+                akt_timer_start_periodic(ctx, key, k_int(&k_int_type, -1, 0), 0, AKT_US(200));
+            } else {
+                akt_timer_start_single(ctx, key, k_int(&k_int_type, -1, 0), AKT_US(i * 10));
+            }
+        }
+        if (m->v > 0) {
+            return akt_tell(akt_ctx_self(ctx), k_int(&k_other_type, m->v - 1, 0), AKT_REF_NONE);
+        }
+        return akt_tell(((fwd_state *)state)->to, k_int(&k_int_type, 0, 0), AKT_REF_NONE);
+    }
+    return AKT_OK;
+}
+static const akt_behavior churn_b = {.name = "churn", .unhandled = churn};
+
+START_TEST(timer_churn_against_the_wheel_thread_is_clean)
+{
+    int64_t live0 = akti_msg_live();
+    akt_system *sys = k_system("tmchurn", false, false,
+        "akt.actor.default-dispatcher.workers = 4\nakt.scheduler.tick = 100us");
+    akt_probe *p;
+    ck_assert_int_eq(akt_probe_new(sys, NULL, &p), AKT_OK);
+    akt_ref pr = akt_probe_ref(p);
+    akt_props props = {.behavior = &churn_b, .state_size = sizeof(fwd_state), .state_init = fwd_init,
+        .init_arg = &pr};
+    enum { N = 8 };
+    for (int i = 0; i < N; i++) {
+        akt_ref a;
+        ck_assert_int_eq(akt_spawn(sys, &props, NULL, &a), AKT_OK);
+        k_tell(a, k_int(&k_other_type, 200, 0));
+    }
+    ck_assert_int_eq(akt_probe_receive_n(p, N, AKT_SEC(60), NULL), AKT_OK);
+    akt_probe_free(p);
+    k_teardown(sys, live0); /* stops them with timers armed and ticks queued */
+}
+END_TEST
+
 START_TEST(timer_calls_reject_bad_arguments)
 {
     ck_assert_int_eq(akt_timer_start_single(NULL, 1, NULL, 0), AKT_EINVAL);
@@ -370,6 +418,7 @@ timers_suite(void)
     tcase_add_test(tc, scheduler_runs_one_off_tasks_and_cancel_prevents_them);
     tcase_add_test(tc, tasks_still_pending_when_the_system_is_freed_get_their_fini);
     tcase_add_test(tc, real_clock_timer_is_never_early_and_late_by_little);
+    tcase_add_test(tc, timer_churn_against_the_wheel_thread_is_clean);
     tcase_add_test(tc, timer_calls_reject_bad_arguments);
     suite_add_tcase(s, tc);
     return s;
