@@ -248,20 +248,27 @@ AKT_API akt_system *akt_ref_system(akt_ref ref);
 /* akt_tell -- send msg to `to`; sender may be AKT_REF_NONE. Consumes msg
  * (one reference) only on AKT_OK; a send to a stale ref is AKT_OK and the
  * message becomes a dead letter. Errors: AKT_EINVAL (NULL msg / none ref),
- * AKT_EFULL (bounded mailbox with FAIL, or BLOCK timed out). */
+ * AKT_EFULL (bounded mailbox with FAIL, or BLOCK timed out), AKT_ECLOSED
+ * (the system terminated), AKT_ENOMEM. A message that someone else also
+ * holds (refcount > 1, e.g. a broadcast) travels in a small envelope; it is
+ * never copied. */
 AKT_API akt_err akt_tell(akt_ref to, void *msg, akt_ref sender);
 
 /* akt_ask -- send msg and get a future for the reply. Consumes msg on
  * AKT_OK; *out is the caller's, released with akt_future_release. The
  * future completes with the reply, with an error reply, or with
- * AKT_ETIMEDOUT after timeout_ns (<= 0 is AKT_EINVAL). */
+ * AKT_ETIMEDOUT after timeout_ns (<= 0 is AKT_EINVAL; AKT_FOREVER: no
+ * timer); AKT_ESTOPPED when the request became a dead letter, AKT_EFULL
+ * when a bounded mailbox dropped it, AKT_ECLOSED at akt_system_free. */
 AKT_API akt_err akt_ask(akt_ref to, void *msg, int64_t timeout_ns, akt_future **out);
 
 /* akt_future_wait -- block the calling thread (never an actor's handler)
  * until completion or timeout_ns. Returns the completion code; on AKT_OK
  * *reply (may be NULL) gets one reference to the reply message. A wait
  * that times out leaves the future pending (AKT_ETIMEDOUT is returned
- * without completing it). */
+ * without completing it). While it waits, a plain thread may run actors
+ * that are ready in the default pool (so an ask from main often needs no
+ * thread hand-off): do not hold a lock a handler needs. */
 AKT_API akt_err akt_future_wait(akt_future *f, int64_t timeout_ns, void **reply);
 
 /* akt_future_on_complete -- cb runs exactly once (on the completing thread,
