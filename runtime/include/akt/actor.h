@@ -239,7 +239,9 @@ AKT_API akt_err akt_system_spawn_system(akt_system *sys, const akt_props *props,
  * "akt://sys/user/a/b"); AKT_ENOENT when none. */
 AKT_API akt_err akt_lookup(akt_system *sys, const char *path, akt_ref *out);
 
-/* akt_ref_path -- write the full path (akt://sys/user/a) to buf. */
+/* akt_ref_path -- write the full path (akt://sys/user/a) to buf.
+ * Errors: AKT_EINVAL, AKT_ERANGE (buf too small), AKT_ESTOPPED (the actor
+ * stopped: buf is ""; a stopped actor's cell may already hold another). */
 AKT_API akt_err akt_ref_path(akt_ref ref, char *buf, size_t len);
 AKT_API akt_system *akt_ref_system(akt_ref ref);
 

@@ -879,7 +879,9 @@ akt_ctx_watch(akt_ctx *ctx, akt_ref target)
         return AKT_EINVAL;
     }
     akt_cell *c = ctx->cell;
-    if (target.cell_ == c) {
+    /* only the current incarnation is "itself": a stale ref to an actor
+     * whose cell we now occupy is a dead actor, answered with Terminated */
+    if (target.cell_ == c && target.uid_ == cell_uid(c)) {
         return AKT_EINVAL;
     }
     akti_cell_ext *x = cell_ext(c);
@@ -1039,12 +1041,13 @@ handle_sys(akt_cell *c, akti_msg *m)
         uint32_t left = 1;
         if (unlink_child(c, ch, &left) && !is_guardian(ch)) {
             /* guardians' cells stay: sys->user and sys->system_g point
-             * at them until akt_system_free */
-            if (ch->name) {
-                free(ch->name);
-                ch->name = NULL;
-            }
+             * at them until akt_system_free. Under names_mu, so that
+             * akt_ref_path never reads a freed name or a recycled cell. */
+            pthread_mutex_lock(&c->sys->names_mu);
+            free(ch->name);
+            ch->name = NULL;
             akti_cell_free(ch);
+            pthread_mutex_unlock(&c->sys->names_mu);
         }
         if (left == 0) {
             if (c->life == LIFE_STOPPING) {

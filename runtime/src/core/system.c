@@ -857,17 +857,25 @@ akt_ref_path(akt_ref ref, char *buf, size_t len)
         snprintf(buf, len, "akt://%s/temp/$%llu", c->sys->name, (unsigned long long)ref.uid_);
         return AKT_OK;
     }
-    if (atomic_load(&c->uid) != ref.uid_) {
+    /* Names are freed and cells recycled (SYS_CHILD_STOPPED) under
+     * names_mu: once the uid matched under it, this incarnation's name and
+     * its ancestors' stay put until we unlock (a parent cannot finish
+     * stopping before its child's CHILD_STOPPED, which waits for us). */
+    akt_system *sys = c->sys;
+    pthread_mutex_lock(&sys->names_mu);
+    if (atomic_load_explicit(&c->uid, memory_order_acquire) != ref.uid_) {
+        pthread_mutex_unlock(&sys->names_mu);
+        buf[0] = '\0';
         return AKT_ESTOPPED;
     }
     const char *segs[64];
     char tmps[64][16];
     int n = 0;
-    for (akt_cell *p = c; p && p != c->sys->root && n < 64; p = p->parent) {
+    for (akt_cell *p = c; p && p != sys->root && n < 64; p = p->parent) {
         segs[n] = seg_name(p, tmps[n]);
         n++;
     }
-    int w = snprintf(buf, len, "akt://%s", c->sys->name);
+    int w = snprintf(buf, len, "akt://%s", sys->name);
     if (n == 0) {
         w += snprintf(buf + (w < (int)len ? w : (int)len), w < (int)len ? len - (size_t)w : 0, "/");
     }
@@ -875,6 +883,7 @@ akt_ref_path(akt_ref ref, char *buf, size_t len)
         size_t off = w < (int)len ? (size_t)w : len;
         w += snprintf(buf + off, len - off, "/%s", segs[i]);
     }
+    pthread_mutex_unlock(&sys->names_mu);
     return w < (int)len ? AKT_OK : AKT_ERANGE;
 }
 
