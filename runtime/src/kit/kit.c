@@ -106,7 +106,7 @@ akti_kit_system_join(akt_system *sys)
     if (join) {
         pthread_join(k->sd_thread, NULL);
     }
-    akti_tasks_drop(sys, k); /* pending tasks: fini, never fn */
+    akti_tasks_drop(sys, k, true); /* pending tasks: fini, never fn */
 }
 
 void
@@ -117,6 +117,7 @@ akti_kit_system_fini(akt_system *sys)
         return;
     }
     akti_kit_system_join(sys);
+    akti_tasks_drop(sys, k, false); /* the wheel is gone: nothing fires now */
     akti_shutdown_fini(sys, k);
     akti_events_fini(k);
     pthread_mutex_destroy(&k->ev_mu);

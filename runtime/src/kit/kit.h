@@ -140,7 +140,7 @@ kit_sys_of(akt_system *sys)
 
 AKTI_INTERNAL akt_err akti_kit_settings_read(const akt_config *cfg, kit_settings *out);
 AKTI_INTERNAL void akti_events_fini(kit_sys *k);
-AKTI_INTERNAL void akti_tasks_drop(akt_system *sys, kit_sys *k);
+AKTI_INTERNAL void akti_tasks_drop(akt_system *sys, kit_sys *k, bool wheel_alive);
 AKTI_INTERNAL void akti_shutdown_fini(akt_system *sys, kit_sys *k);
 AKTI_INTERNAL void akti_shutdown_run_phases(akt_system *sys);
 AKTI_INTERNAL void akti_signals_register(akt_system *sys);

@@ -405,12 +405,12 @@ akt_schedule_once(akt_system *sys, int64_t delay_ns, void (*fn)(void *), void *a
 
 /* at system free: every task still pending is cancelled (its fini runs) */
 void
-akti_tasks_drop(akt_system *sys, kit_sys *k)
+akti_tasks_drop(akt_system *sys, kit_sys *k, bool wheel_alive)
 {
     for (;;) {
         pthread_mutex_lock(&k->task_mu);
         akt_task *t = k->tasks;
-        while (t && !akti_timer_cancel(sys->wheel, &t->t)) {
+        while (t && wheel_alive && !akti_timer_cancel(sys->wheel, &t->t)) {
             t = t->next; /* firing right now: it unlinks itself */
         }
         if (t) {
