@@ -166,6 +166,21 @@ START_TEST(deterministic_mode_runs_the_receiver_before_the_send_returns)
 }
 END_TEST
 
+START_TEST(probe_calls_reject_bad_arguments)
+{
+    ck_assert_int_eq(akt_probe_receive(NULL, 0, NULL, NULL), AKT_EINVAL);
+    ck_assert_int_eq(akt_probe_receive_n(NULL, 1, 0, NULL), AKT_EINVAL);
+    ck_assert_int_eq(akt_probe_fish(NULL, is_41, NULL, 0, NULL), AKT_EINVAL);
+    ck_assert_int_eq(akt_probe_watch(NULL, AKT_REF_NONE), AKT_EINVAL);
+    ck_assert_int_eq(akt_probe_send(NULL, AKT_REF_NONE, NULL), AKT_EINVAL);
+    ck_assert_int_eq(akt_probe_reply(NULL, NULL), AKT_EINVAL);
+    ck_assert_uint_eq(akt_probe_pending(NULL), 0);
+    ck_assert(akt_ref_is_none(akt_probe_ref(NULL)));
+    akt_probe_free(NULL);
+    ck_assert_int_eq(akt_probe_new(NULL, NULL, NULL), AKT_EINVAL);
+}
+END_TEST
+
 START_TEST(testkit_system_layers_extra_config)
 {
     int64_t live0 = akti_msg_live();
@@ -195,6 +210,7 @@ testkit_suite(void)
     tcase_add_test(tc, reply_goes_to_the_last_sender);
     tcase_add_test(tc, deterministic_mode_runs_the_receiver_before_the_send_returns);
     tcase_add_test(tc, testkit_system_layers_extra_config);
+    tcase_add_test(tc, probe_calls_reject_bad_arguments);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -200,6 +200,9 @@ akt_probe_last_sender(const akt_probe *p)
 size_t
 akt_probe_pending(akt_probe *p)
 {
+    if (p == NULL) {
+        return 0;
+    }
     pthread_mutex_lock(&p->mu);
     size_t n = p->len;
     pthread_mutex_unlock(&p->mu);
@@ -289,6 +292,9 @@ akt_probe_expect_type(akt_probe *p, const akt_type *type, int64_t timeout_ns, vo
 akt_err
 akt_probe_expect(akt_probe *p, akt_probe_pred pred, void *arg, int64_t timeout_ns, void **msg)
 {
+    if (pred == NULL) {
+        return AKT_EINVAL;
+    }
     void *m;
     akt_err rc = akt_probe_receive(p, timeout_ns, &m, NULL);
     if (rc != AKT_OK) {
@@ -322,6 +328,9 @@ akt_probe_expect_no_msg(akt_probe *p, int64_t duration_ns)
 akt_err
 akt_probe_receive_n(akt_probe *p, size_t n, int64_t timeout_ns, void **msgs)
 {
+    if (p == NULL) {
+        return AKT_EINVAL;
+    }
     int64_t dl = deadline_of(timeout_ns);
     for (size_t i = 0; i < n; i++) {
         if (msgs) {
@@ -340,6 +349,9 @@ akt_probe_receive_n(akt_probe *p, size_t n, int64_t timeout_ns, void **msgs)
 akt_err
 akt_probe_fish(akt_probe *p, akt_probe_pred pred, void *arg, int64_t timeout_ns, void **msg)
 {
+    if (p == NULL || pred == NULL) {
+        return AKT_EINVAL;
+    }
     int64_t dl = deadline_of(timeout_ns);
     for (;;) {
         void *m;
@@ -362,6 +374,9 @@ akt_probe_fish(akt_probe *p, akt_probe_pred pred, void *arg, int64_t timeout_ns,
 akt_err
 akt_probe_watch(akt_probe *p, akt_ref target)
 {
+    if (p == NULL || akt_ref_is_none(target)) {
+        return AKT_EINVAL;
+    }
     probe_watch *w = akt_msg_new(&probe_watch_type, 0);
     if (w == NULL) {
         return AKT_ENOMEM;
@@ -391,12 +406,18 @@ akt_probe_expect_terminated(akt_probe *p, akt_ref target, int64_t timeout_ns)
 akt_err
 akt_probe_send(akt_probe *p, akt_ref to, void *msg)
 {
+    if (p == NULL) {
+        return AKT_EINVAL;
+    }
     return akt_tell(to, msg, p->self);
 }
 
 akt_err
 akt_probe_reply(akt_probe *p, void *msg)
 {
+    if (p == NULL || msg == NULL) {
+        return AKT_EINVAL;
+    }
     if (akt_ref_is_none(p->last_sender)) {
         return AKT_ENOENT;
     }
