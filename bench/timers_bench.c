@@ -34,10 +34,11 @@ now_ns(void)
 }
 
 static void
-emit(const char *scenario, const char *params, int64_t n, double seconds, double rate,
-    const char *unit, double ns_per_op)
+emit(const char *scenario, const char *params, int64_t n, double seconds,
+    double rate, const char *unit, double ns_per_op)
 {
-    printf("{\"runtime\":\"akt\",\"scenario\":\"%s\",\"params\":{%s},\"n\":%" PRId64
+    printf("{\"runtime\":\"akt\",\"scenario\":\"%s\",\"params\":{%s},\"n\":"
+           "%" PRId64
            ",\"seconds\":%.6f,\"rate\":%.1f,\"unit\":\"%s\",\"ns_per_op\":%.1f,"
            "\"version\":\"%s\",\"machine\":{\"cores\":%ld}}\n",
         scenario, params, n, seconds, rate, unit, ns_per_op, AKT_VERSION_STRING,
@@ -57,7 +58,8 @@ bench_start_cancel(akt_system *sys, int64_t n)
     int64_t t0 = now_ns();
     for (int64_t i = 0; i < n; i++) {
         akt_task *t;
-        if (akt_schedule_once(sys, AKT_SEC(60), nop, NULL, NULL, &t) != AKT_OK) {
+        if (akt_schedule_once(sys, AKT_SEC(60), nop, NULL, NULL, &t)
+            != AKT_OK) {
             abort();
         }
         akt_task_cancel(t);
@@ -66,7 +68,8 @@ bench_start_cancel(akt_system *sys, int64_t n)
     double s = (double)(now_ns() - t0) / 1e9;
     char params[64];
     snprintf(params, sizeof params, "\"n\":%" PRId64, n);
-    emit("timer-start-cancel", params, n, s, (double)n / s, "pairs/s", s * 1e9 / (double)n);
+    emit("timer-start-cancel", params, n, s, (double)n / s, "pairs/s",
+        s * 1e9 / (double)n);
 }
 
 /* --- inside an actor ------------------------------------------------------ */
@@ -76,8 +79,12 @@ typedef struct b_Run {
 } b_Run;
 
 static const akt_type b_run_type = {
-    .abi = AKT_GEN_ABI, .flags = AKT_TYPE_MESSAGE, .name = "bench.Run",
-    .id = 0xbe0c4001ull, .size = sizeof(b_Run), .align = _Alignof(b_Run),
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_MESSAGE,
+    .name = "bench.Run",
+    .id = 0xbe0c4001ull,
+    .size = sizeof(b_Run),
+    .align = _Alignof(b_Run),
 };
 
 static akt_err
@@ -87,7 +94,9 @@ run_timers(void *state, akt_ctx *ctx, const void *msg)
     int64_t t0 = now_ns();
     for (int64_t i = 0; i < n; i++) {
         b_Run *m = akt_msg_new(&b_run_type, 0);
-        if (m == NULL || akt_timer_start_single(ctx, (uint64_t)(i & 63), m, AKT_SEC(60)) != AKT_OK) {
+        if (m == NULL
+            || akt_timer_start_single(ctx, (uint64_t)(i & 63), m, AKT_SEC(60))
+                != AKT_OK) {
             abort();
         }
         akt_timer_cancel(ctx, (uint64_t)(i & 63));
@@ -97,13 +106,14 @@ run_timers(void *state, akt_ctx *ctx, const void *msg)
     return akt_reply(ctx, r);
 }
 
-static const akt_handler run_h[] = {{&b_run_type, run_timers}};
-static const akt_behavior run_b = {.name = "timers", .handlers = run_h, .nhandlers = 1};
+static const akt_handler run_h[] = { { &b_run_type, run_timers } };
+static const akt_behavior run_b
+    = { .name = "timers", .handlers = run_h, .nhandlers = 1 };
 
 static void
 bench_actor_start_cancel(akt_system *sys, int64_t n)
 {
-    akt_props p = {.behavior = &run_b};
+    akt_props p = { .behavior = &run_b };
     akt_ref a;
     if (akt_spawn(sys, &p, "timers", &a) != AKT_OK) {
         abort();
@@ -112,7 +122,8 @@ bench_actor_start_cancel(akt_system *sys, int64_t n)
     m->n = n;
     akt_future *f;
     void *reply;
-    if (akt_ask(a, m, AKT_SEC(600), &f) != AKT_OK || akt_future_wait(f, AKT_SEC(600), &reply) != AKT_OK) {
+    if (akt_ask(a, m, AKT_SEC(600), &f) != AKT_OK
+        || akt_future_wait(f, AKT_SEC(600), &reply) != AKT_OK) {
         abort();
     }
     akt_future_release(f);
@@ -120,11 +131,13 @@ bench_actor_start_cancel(akt_system *sys, int64_t n)
     akt_msg_free(reply);
     char params[64];
     snprintf(params, sizeof params, "\"n\":%" PRId64, n);
-    emit("actor-timer-start-cancel", params, n, s, (double)n / s, "pairs/s", s * 1e9 / (double)n);
+    emit("actor-timer-start-cancel", params, n, s, (double)n / s, "pairs/s",
+        s * 1e9 / (double)n);
     akt_stop(a);
 }
 
-/* --- a million at once ------------------------------------------------------ */
+/* --- a million at once ------------------------------------------------------
+ */
 
 static _Atomic int64_t fired;
 static _Atomic int64_t last_fire;
@@ -146,7 +159,9 @@ bench_concurrent(akt_system *sys, int64_t n)
     for (int64_t i = 0; i < n; i++) {
         /* every timer due at t0 + lead (+ spread * i / n) */
         int64_t delay = lead + spread * i / n - (now_ns() - t0);
-        if (akt_schedule_once(sys, delay < 0 ? 0 : delay, count, NULL, NULL, NULL) != AKT_OK) {
+        if (akt_schedule_once(
+                sys, delay < 0 ? 0 : delay, count, NULL, NULL, NULL)
+            != AKT_OK) {
             abort();
         }
     }
@@ -154,17 +169,21 @@ bench_concurrent(akt_system *sys, int64_t n)
     while (atomic_load(&fired) < n) {
         usleep(1000);
         if (now_ns() - t0 > AKT_SEC(120)) {
-            fprintf(stderr, "timers bench: only %" PRId64 " of %" PRId64 " fired\n", atomic_load(&fired), n);
+            fprintf(stderr,
+                "timers bench: only %" PRId64 " of %" PRId64 " fired\n",
+                atomic_load(&fired), n);
             break;
         }
     }
     int64_t first_due = t0 + lead;
     double fire_s = (double)(atomic_load(&last_fire) - first_due) / 1e9;
     char params[128];
-    snprintf(params, sizeof params, "\"timers\":%" PRId64 ",\"spread_ms\":0,\"start_ns_per_timer\":%.1f",
-        n, (double)armed / (double)n);
+    snprintf(params, sizeof params,
+        "\"timers\":%" PRId64 ",\"spread_ms\":0,\"start_ns_per_timer\":%.1f", n,
+        (double)armed / (double)n);
     emit("timers-concurrent-fire", params, atomic_load(&fired), fire_s,
-        (double)atomic_load(&fired) / fire_s, "timers/s", fire_s * 1e9 / (double)n);
+        (double)atomic_load(&fired) / fire_s, "timers/s",
+        fire_s * 1e9 / (double)n);
 }
 
 int
@@ -180,13 +199,16 @@ main(int argc, char **argv)
             n = 10000;
             timers = 10000;
         } else {
-            fprintf(stderr, "usage: %s [--n N] [--timers T] [--smoke]\n", argv[0]);
+            fprintf(
+                stderr, "usage: %s [--n N] [--timers T] [--smoke]\n", argv[0]);
             return 2;
         }
     }
     akt_config *cfg, *c2;
     if (akt_config_load(NULL, &cfg, NULL) != AKT_OK
-        || akt_config_override(cfg, "akt.actor.dead-letters.log", "off", &c2, NULL) != AKT_OK) {
+        || akt_config_override(
+               cfg, "akt.actor.dead-letters.log", "off", &c2, NULL)
+            != AKT_OK) {
         return 1;
     }
     akt_config_release(cfg);

@@ -4,7 +4,8 @@
  */
 #include "kitutil.h"
 
-/* --- traffic light: red 30 s -> green 25 s -> yellow 5 s -> red ------------- */
+/* --- traffic light: red 30 s -> green 25 s -> yellow 5 s -> red -------------
+ */
 
 enum { RED, GREEN, YELLOW };
 
@@ -24,7 +25,9 @@ static void
 light_transition(void *d, akt_ctx *ctx, int from, int to)
 {
     light *l = d;
-    akt_tell(l->probe, k_int(&k_int_type, from * 10 + to, akt_scheduler_now(akt_ctx_system(ctx))),
+    akt_tell(l->probe,
+        k_int(&k_int_type, from * 10 + to,
+            akt_scheduler_now(akt_ctx_system(ctx))),
         akt_ctx_self(ctx));
 }
 
@@ -45,14 +48,25 @@ yellow_timeout(void *d, akt_ctx *ctx, const void *m)
     return akt_fsm_goto(ctx, RED);
 }
 
-static const akt_handler red_h[] = {{&akt_state_timeout_type, red_timeout}};
-static const akt_handler green_h[] = {{&akt_state_timeout_type, green_timeout}};
-static const akt_handler yellow_h[] = {{&akt_state_timeout_type, yellow_timeout}};
+static const akt_handler red_h[] = { { &akt_state_timeout_type, red_timeout } };
+static const akt_handler green_h[]
+    = { { &akt_state_timeout_type, green_timeout } };
+static const akt_handler yellow_h[]
+    = { { &akt_state_timeout_type, yellow_timeout } };
 
 static const akt_fsm_state light_states[] = {
-    [RED] = {.name = "red", .handlers = red_h, .nhandlers = 1, .timeout_ns = AKT_SEC(30)},
-    [GREEN] = {.name = "green", .handlers = green_h, .nhandlers = 1, .timeout_ns = AKT_SEC(25)},
-    [YELLOW] = {.name = "yellow", .handlers = yellow_h, .nhandlers = 1, .timeout_ns = AKT_SEC(5)},
+    [RED] = { .name = "red",
+        .handlers = red_h,
+        .nhandlers = 1,
+        .timeout_ns = AKT_SEC(30) },
+    [GREEN] = { .name = "green",
+        .handlers = green_h,
+        .nhandlers = 1,
+        .timeout_ns = AKT_SEC(25) },
+    [YELLOW] = { .name = "yellow",
+        .handlers = yellow_h,
+        .nhandlers = 1,
+        .timeout_ns = AKT_SEC(5) },
 };
 
 static const akt_fsm_def light_def = {
@@ -69,7 +83,8 @@ static void
 expect_transition(akt_probe *p, int from, int to, int64_t at)
 {
     void *m;
-    ck_assert_int_eq(akt_probe_expect_type(p, &k_int_type, AKT_SEC(1), &m), AKT_OK);
+    ck_assert_int_eq(
+        akt_probe_expect_type(p, &k_int_type, AKT_SEC(1), &m), AKT_OK);
     ck_assert_int_eq(((k_Int *)m)->v, from * 10 + to);
     ck_assert_int_eq(((k_Int *)m)->aux, at);
     akt_msg_free(m);
@@ -101,16 +116,26 @@ START_TEST(traffic_light_cycles_on_state_timeouts_in_virtual_time)
     expect_transition(p, YELLOW, RED, AKT_SEC(120));
     expect_transition(p, RED, GREEN, AKT_SEC(150));
     ck_assert_int_eq(akt_probe_expect_no_msg(p, 0), AKT_OK);
-    ck_assert_int_lt(k_now() - t0, AKT_SEC(1)); /* 150 s of traffic in well under a second */
+    ck_assert_int_lt(
+        k_now() - t0, AKT_SEC(1)); /* 150 s of traffic in well under a second */
     akt_probe_free(p);
     k_teardown(sys, live0);
 }
 END_TEST
 
-/* --- door: closed <-> open (auto-closes after 10 s), locked ------------------ */
+/* --- door: closed <-> open (auto-closes after 10 s), locked ------------------
+ */
 
 enum { CLOSED, OPEN, LOCKED };
-enum { CMD_OPEN = 1, CMD_CLOSE, CMD_LOCK, CMD_UNLOCK, CMD_HOLD, CMD_STOP, CMD_QUERY };
+enum {
+    CMD_OPEN = 1,
+    CMD_CLOSE,
+    CMD_LOCK,
+    CMD_UNLOCK,
+    CMD_HOLD,
+    CMD_STOP,
+    CMD_QUERY
+};
 
 typedef struct door {
     akt_ref probe;
@@ -163,7 +188,9 @@ door_cmd(void *dv, akt_ctx *ctx, const void *msg)
     switch (c->v) {
     case CMD_QUERY: {
         /* reply: state, and a hash of the hook log */
-        akt_tell(d->probe, k_int(&k_other_type, st, (int64_t)akt_type_id(d->log)), akt_ctx_self(ctx));
+        akt_tell(d->probe,
+            k_int(&k_other_type, st, (int64_t)akt_type_id(d->log)),
+            akt_ctx_self(ctx));
         return AKT_OK;
     }
     case CMD_STOP:
@@ -172,7 +199,8 @@ door_cmd(void *dv, akt_ctx *ctx, const void *msg)
     switch (st) {
     case CLOSED:
         if (c->v == CMD_OPEN) {
-            return c->aux ? akt_fsm_goto_for(ctx, OPEN, AKT_SEC(c->aux)) : akt_fsm_goto(ctx, OPEN);
+            return c->aux ? akt_fsm_goto_for(ctx, OPEN, AKT_SEC(c->aux))
+                          : akt_fsm_goto(ctx, OPEN);
         }
         if (c->v == CMD_LOCK) {
             return akt_fsm_goto(ctx, LOCKED);
@@ -182,7 +210,8 @@ door_cmd(void *dv, akt_ctx *ctx, const void *msg)
         if (c->v == CMD_CLOSE) {
             return akt_fsm_goto(ctx, CLOSED);
         }
-        return akt_fsm_stay(ctx); /* CMD_HOLD, CMD_OPEN: stay does not reset the timeout */
+        return akt_fsm_stay(
+            ctx); /* CMD_HOLD, CMD_OPEN: stay does not reset the timeout */
     }
     return AKT_OK;
 }
@@ -202,7 +231,8 @@ locked_unlock(void *d, akt_ctx *ctx, const void *msg)
     if (c->v == CMD_QUERY) {
         return door_cmd(d, ctx, msg);
     }
-    return c->v == CMD_UNLOCK && c->aux == 1234 ? akt_fsm_goto(ctx, CLOSED) : akt_fsm_stay(ctx);
+    return c->v == CMD_UNLOCK && c->aux == 1234 ? akt_fsm_goto(ctx, CLOSED)
+                                                : akt_fsm_stay(ctx);
 }
 
 static void
@@ -212,23 +242,36 @@ door_stop(void *dv, akt_ctx *ctx, int state)
     akt_tell(d->probe, k_int(&k_other_type, 100 + state, 0), AKT_REF_NONE);
 }
 
-static const akt_handler closed_h[] = {{&k_int_type, door_cmd}};
-static const akt_handler open_h[] = {{&k_int_type, door_cmd}, {&akt_state_timeout_type, open_timeout}};
+static const akt_handler closed_h[] = { { &k_int_type, door_cmd } };
+static const akt_handler open_h[]
+    = { { &k_int_type, door_cmd }, { &akt_state_timeout_type, open_timeout } };
 /* locked handles commands through k_int_type only via its own handler;
  * k_other_type messages are unhandled in every state */
-static const akt_handler locked_h[] = {{&k_int_type, locked_unlock}};
+static const akt_handler locked_h[] = { { &k_int_type, locked_unlock } };
 
 static const akt_fsm_state door_states[] = {
-    [CLOSED] = {.name = "closed", .handlers = closed_h, .nhandlers = 1, .on_enter = enter_any, .on_exit = exit_any},
-    [OPEN] = {.name = "open", .handlers = open_h, .nhandlers = 2, .on_enter = enter_any, .on_exit = exit_any,
-        .timeout_ns = AKT_SEC(10)},
-    [LOCKED] = {.name = "locked", .handlers = locked_h, .nhandlers = 1, .on_enter = enter_any, .on_exit = exit_any},
+    [CLOSED] = { .name = "closed",
+        .handlers = closed_h,
+        .nhandlers = 1,
+        .on_enter = enter_any,
+        .on_exit = exit_any },
+    [OPEN] = { .name = "open",
+        .handlers = open_h,
+        .nhandlers = 2,
+        .on_enter = enter_any,
+        .on_exit = exit_any,
+        .timeout_ns = AKT_SEC(10) },
+    [LOCKED] = { .name = "locked",
+        .handlers = locked_h,
+        .nhandlers = 1,
+        .on_enter = enter_any,
+        .on_exit = exit_any },
 };
 
 static akt_fsm_def
 door_def(akt_ref *probe, akt_fsm_unhandled policy)
 {
-    return (akt_fsm_def){
+    return (akt_fsm_def) {
         .name = "door",
         .states = door_states,
         .nstates = 3,
@@ -247,7 +290,8 @@ query(akt_probe *p, akt_ref door_ref)
 {
     k_tell(door_ref, k_int(&k_int_type, CMD_QUERY, 0));
     void *m;
-    ck_assert_int_eq(akt_probe_expect_type(p, &k_other_type, AKT_SEC(1), &m), AKT_OK);
+    ck_assert_int_eq(
+        akt_probe_expect_type(p, &k_other_type, AKT_SEC(1), &m), AKT_OK);
     int st = (int)((k_Int *)m)->v;
     akt_msg_free(m);
     return st;
@@ -301,7 +345,8 @@ START_TEST(door_opens_and_closes_itself_after_its_state_timeout)
 }
 END_TEST
 
-START_TEST(goto_for_overrides_the_state_timeout_and_a_left_state_never_times_out)
+START_TEST(
+    goto_for_overrides_the_state_timeout_and_a_left_state_never_times_out)
 {
     door_fixture f;
     door_up(&f, "door2", AKT_FSM_UNHANDLED_LOG);
@@ -313,9 +358,11 @@ START_TEST(goto_for_overrides_the_state_timeout_and_a_left_state_never_times_out
     cmdd(f.door, CMD_OPEN, 0);
     ck_assert_int_eq(akt_testkit_advance(f.sys, AKT_SEC(5)), AKT_OK);
     cmdd(f.door, CMD_CLOSE, 0);
-    cmdd(f.door, CMD_LOCK, 0); /* were OPEN's timeout delivered, LOCKED would ignore it... */
+    cmdd(f.door, CMD_LOCK,
+        0); /* were OPEN's timeout delivered, LOCKED would ignore it... */
     ck_assert_int_eq(akt_testkit_advance(f.sys, AKT_SEC(30)), AKT_OK);
-    ck_assert_int_eq(query(f.p, f.door), LOCKED); /* ...and no unhandled warning either */
+    ck_assert_int_eq(
+        query(f.p, f.door), LOCKED); /* ...and no unhandled warning either */
     cmdd(f.door, CMD_UNLOCK, 1);
     ck_assert_int_eq(query(f.p, f.door), LOCKED);
     cmdd(f.door, CMD_UNLOCK, 1234);
@@ -337,13 +384,16 @@ START_TEST(hooks_run_exit_then_transition_then_enter)
     cmdd(f.door, CMD_OPEN, 0);
     cmdd(f.door, CMD_CLOSE, 0);
     /* the FSM's data keeps a log of its hooks; QUERY replies its hash */
-    const char *want = "enter:closed(-1) exit:closed(1) trans:0>1 enter:open(0) "
-                       "exit:open(0) trans:1>0 enter:closed(1) ";
+    const char *want
+        = "enter:closed(-1) exit:closed(1) trans:0>1 enter:open(0) "
+          "exit:open(0) trans:1>0 enter:closed(1) ";
     (void)hooks_probe;
     k_tell(f.door, k_int(&k_int_type, CMD_QUERY, 0));
     void *m;
-    ck_assert_int_eq(akt_probe_expect_type(f.p, &k_other_type, AKT_SEC(1), &m), AKT_OK);
-    ck_assert_int_eq(((k_Int *)m)->aux, (int64_t)akt_type_id(want)); /* the exact hook log */
+    ck_assert_int_eq(
+        akt_probe_expect_type(f.p, &k_other_type, AKT_SEC(1), &m), AKT_OK);
+    ck_assert_int_eq(
+        ((k_Int *)m)->aux, (int64_t)akt_type_id(want)); /* the exact hook log */
     akt_msg_free(m);
     door_down(&f);
 }
@@ -356,9 +406,11 @@ START_TEST(unhandled_in_state_fail_policy_restarts_the_fsm_in_its_initial_state)
     cmdd(f.door, CMD_OPEN, 0);
     ck_assert_int_eq(query(f.p, f.door), OPEN);
     k_tell(f.door, k_int(&k_other_type, 0, 0)); /* no handler in OPEN: fails */
-    k_expect_int(f.p, &k_other_type, 100 + OPEN); /* the failed incarnation's post_stop */
+    k_expect_int(f.p, &k_other_type,
+        100 + OPEN); /* the failed incarnation's post_stop */
     ck_assert_int_eq(query(f.p, f.door), CLOSED); /* restarted: initial state */
-    ck_assert_int_eq(akt_testkit_advance(f.sys, AKT_SEC(20)), AKT_OK); /* old timeout is gone */
+    ck_assert_int_eq(akt_testkit_advance(f.sys, AKT_SEC(20)),
+        AKT_OK); /* old timeout is gone */
     ck_assert_int_eq(query(f.p, f.door), CLOSED);
     door_down(&f);
 }
@@ -370,10 +422,14 @@ START_TEST(unhandled_in_state_dead_letter_policy_publishes_it)
     door_up(&f, "door5", AKT_FSM_UNHANDLED_DEAD_LETTER);
     akt_probe *ev;
     ck_assert_int_eq(akt_probe_new(f.sys, NULL, &ev), AKT_OK);
-    ck_assert_int_eq(akt_events_subscribe(f.sys, akt_probe_ref(ev), &akt_unhandled_message_type), AKT_OK);
+    ck_assert_int_eq(akt_events_subscribe(
+                         f.sys, akt_probe_ref(ev), &akt_unhandled_message_type),
+        AKT_OK);
     k_tell(f.door, k_int(&k_other_type, 5, 0));
     void *m;
-    ck_assert_int_eq(akt_probe_expect_type(ev, &akt_unhandled_message_type, AKT_SEC(1), &m), AKT_OK);
+    ck_assert_int_eq(
+        akt_probe_expect_type(ev, &akt_unhandled_message_type, AKT_SEC(1), &m),
+        AKT_OK);
     akt_UnhandledMessage *u = m;
     ck_assert(akt_ref_equal(u->recipient, f.door));
     ck_assert_ptr_eq(akt_msg_type(u->message), &k_other_type);
@@ -390,12 +446,14 @@ START_TEST(stop_stops_the_actor_and_reports_the_final_state)
     door_up(&f, "door6", AKT_FSM_UNHANDLED_LOG);
     cmdd(f.door, CMD_LOCK, 0);
     ck_assert_int_eq(akt_probe_watch(f.p, f.door), AKT_OK);
-    k_tell(f.door, k_int(&k_int_type, CMD_STOP, 0)); /* LOCKED's handler ignores it... */
+    k_tell(f.door,
+        k_int(&k_int_type, CMD_STOP, 0)); /* LOCKED's handler ignores it... */
     ck_assert_int_eq(akt_probe_expect_no_msg(f.p, 0), AKT_OK);
     cmdd(f.door, CMD_UNLOCK, 1234);
     cmdd(f.door, CMD_STOP, 0);
     k_expect_int(f.p, &k_other_type, 100 + CLOSED); /* on_stop saw CLOSED */
-    ck_assert_int_eq(akt_probe_expect_terminated(f.p, f.door, AKT_SEC(1)), AKT_OK);
+    ck_assert_int_eq(
+        akt_probe_expect_terminated(f.p, f.door, AKT_SEC(1)), AKT_OK);
     door_down(&f);
 }
 END_TEST
@@ -416,9 +474,11 @@ fsm_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, traffic_light_cycles_on_state_timeouts_in_virtual_time);
     tcase_add_test(tc, door_opens_and_closes_itself_after_its_state_timeout);
-    tcase_add_test(tc, goto_for_overrides_the_state_timeout_and_a_left_state_never_times_out);
+    tcase_add_test(tc,
+        goto_for_overrides_the_state_timeout_and_a_left_state_never_times_out);
     tcase_add_test(tc, hooks_run_exit_then_transition_then_enter);
-    tcase_add_test(tc, unhandled_in_state_fail_policy_restarts_the_fsm_in_its_initial_state);
+    tcase_add_test(tc,
+        unhandled_in_state_fail_policy_restarts_the_fsm_in_its_initial_state);
     tcase_add_test(tc, unhandled_in_state_dead_letter_policy_publishes_it);
     tcase_add_test(tc, stop_stops_the_actor_and_reports_the_final_state);
     tcase_add_test(tc, fsm_calls_outside_an_fsm_are_state_errors);

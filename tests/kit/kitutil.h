@@ -25,14 +25,22 @@ typedef struct k_Int {
 } k_Int;
 
 static const akt_type k_int_type = {
-    .abi = AKT_GEN_ABI, .flags = AKT_TYPE_MESSAGE, .name = "kit.Int",
-    .id = 0x4b49540001ull, .size = sizeof(k_Int), .align = _Alignof(k_Int),
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_MESSAGE,
+    .name = "kit.Int",
+    .id = 0x4b49540001ull,
+    .size = sizeof(k_Int),
+    .align = _Alignof(k_Int),
 };
 
 /* a second type, for "by type" tests */
 static const akt_type k_other_type = {
-    .abi = AKT_GEN_ABI, .flags = AKT_TYPE_MESSAGE, .name = "kit.Other",
-    .id = 0x4b49540002ull, .size = sizeof(k_Int), .align = _Alignof(k_Int),
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_MESSAGE,
+    .name = "kit.Other",
+    .id = 0x4b49540002ull,
+    .size = sizeof(k_Int),
+    .align = _Alignof(k_Int),
 };
 
 typedef struct k_Ref {
@@ -41,8 +49,12 @@ typedef struct k_Ref {
 } k_Ref;
 
 static const akt_type k_ref_type = {
-    .abi = AKT_GEN_ABI, .flags = AKT_TYPE_MESSAGE, .name = "kit.Ref",
-    .id = 0x4b49540003ull, .size = sizeof(k_Ref), .align = _Alignof(k_Ref),
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_MESSAGE,
+    .name = "kit.Ref",
+    .id = 0x4b49540003ull,
+    .size = sizeof(k_Ref),
+    .align = _Alignof(k_Ref),
 };
 
 static inline void *
@@ -90,10 +102,12 @@ k_expect_int(akt_probe *p, const akt_type *t, int64_t v)
 }
 
 static inline akt_system *
-k_system(const char *name, bool deterministic, bool virtual_time, const char *config)
+k_system(
+    const char *name, bool deterministic, bool virtual_time, const char *config)
 {
-    akt_testkit_opts o = {.deterministic = deterministic, .virtual_time = virtual_time,
-        .config = config};
+    akt_testkit_opts o = { .deterministic = deterministic,
+        .virtual_time = virtual_time,
+        .config = config };
     akt_system *sys = NULL;
     ck_assert_int_eq(akt_testkit_system(name, &o, &sys), AKT_OK);
     return sys;
@@ -126,6 +140,7 @@ fwd_any(void *s, akt_ctx *ctx, const void *msg)
     return akt_forward(ctx, ((fwd_state *)s)->to);
 }
 
-__attribute__((unused)) static const akt_behavior fwd_behavior = {.name = "fwd", .unhandled = fwd_any};
+__attribute__((unused)) static const akt_behavior fwd_behavior
+    = { .name = "fwd", .unhandled = fwd_any };
 
 #endif

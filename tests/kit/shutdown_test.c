@@ -43,7 +43,8 @@ record_step(akt_system *sys, const char *reason, void *arg, akt_future **done)
 START_TEST(phases_run_in_order_then_the_actors_stop)
 {
     int64_t live0 = akti_msg_live();
-    akt_system *sys = k_system("sd1", false, false, "akt.actor.default-dispatcher.workers = 2");
+    akt_system *sys = k_system(
+        "sd1", false, false, "akt.actor.default-dispatcher.workers = 2");
     static trace t;
     memset(&t, 0, sizeof(t));
     pthread_mutex_init(&t.mu, NULL);
@@ -52,9 +53,10 @@ START_TEST(phases_run_in_order_then_the_actors_stop)
     int k = 0;
     for (int p = AKT_PHASE_COUNT - 1; p >= 0; p--) {
         for (int j = 0; j < 2; j++) {
-            steps[k] = (step){&t, p * 10 + j};
-            ck_assert_int_eq(akt_shutdown_add_task(sys, (akt_shutdown_phase)p, "rec", record_step,
-                                 &steps[k], NULL), AKT_OK);
+            steps[k] = (step) { &t, p * 10 + j };
+            ck_assert_int_eq(akt_shutdown_add_task(sys, (akt_shutdown_phase)p,
+                                 "rec", record_step, &steps[k], NULL),
+                AKT_OK);
             k++;
         }
     }
@@ -67,7 +69,8 @@ START_TEST(phases_run_in_order_then_the_actors_stop)
     }
     ck_assert_str_eq(t.reason, "system terminate");
     ck_assert_str_eq(akt_shutdown_reason(sys), "system terminate");
-    ck_assert_int_eq(akt_shutdown_add_task(sys, AKT_PHASE_SERVICE_STOP, "late", record_step, &steps[0], NULL),
+    ck_assert_int_eq(akt_shutdown_add_task(sys, AKT_PHASE_SERVICE_STOP, "late",
+                         record_step, &steps[0], NULL),
         AKT_ECLOSED);
     k_teardown(sys, live0);
 }
@@ -78,7 +81,7 @@ silent(void *s, akt_ctx *ctx, const void *msg)
 {
     return AKT_OK; /* never replies */
 }
-static const akt_behavior silent_b = {.name = "silent", .unhandled = silent};
+static const akt_behavior silent_b = { .name = "silent", .unhandled = silent };
 
 typedef struct hang_arg {
     akt_ref silent;
@@ -104,19 +107,22 @@ START_TEST(a_phase_that_times_out_is_left_and_the_next_one_runs)
     int64_t live0 = akti_msg_live();
     akt_system *sys = k_system("sd2", false, false,
         "akt.actor.default-dispatcher.workers = 2\n"
-        "akt.coordinated-shutdown.phases.service-requests-done.timeout = 100ms\n"
+        "akt.coordinated-shutdown.phases.service-requests-done.timeout = "
+        "100ms\n"
         "akt.loglevel = off");
     static trace t;
     memset(&t, 0, sizeof(t));
     pthread_mutex_init(&t.mu, NULL);
-    akt_props props = {.behavior = &silent_b};
+    akt_props props = { .behavior = &silent_b };
     static hang_arg h;
     ck_assert_int_eq(akt_spawn(sys, &props, "silent", &h.silent), AKT_OK);
-    static step later = {&t, 1};
+    static step later = { &t, 1 };
     freed_args = 0;
-    ck_assert_int_eq(akt_shutdown_add_task(sys, AKT_PHASE_SERVICE_REQUESTS_DONE, "hang", hang_task, &h,
-                         count_free), AKT_OK);
-    ck_assert_int_eq(akt_shutdown_add_task(sys, AKT_PHASE_SERVICE_STOP, "later", record_step, &later, NULL),
+    ck_assert_int_eq(akt_shutdown_add_task(sys, AKT_PHASE_SERVICE_REQUESTS_DONE,
+                         "hang", hang_task, &h, count_free),
+        AKT_OK);
+    ck_assert_int_eq(akt_shutdown_add_task(sys, AKT_PHASE_SERVICE_STOP, "later",
+                         record_step, &later, NULL),
         AKT_OK);
     int64_t t0 = k_now();
     ck_assert_int_eq(akt_shutdown_run(sys, "test"), AKT_OK);
@@ -146,7 +152,8 @@ race(void *arg)
     char reason[16];
     snprintf(reason, sizeof(reason), "racer-%d", r->id);
     pthread_barrier_wait(r->bar);
-    r->rc = r->id % 2 ? akt_shutdown_run(r->sys, reason) : akt_system_terminate(r->sys);
+    r->rc = r->id % 2 ? akt_shutdown_run(r->sys, reason)
+                      : akt_system_terminate(r->sys);
     return NULL;
 }
 
@@ -163,10 +170,12 @@ START_TEST(racing_triggers_run_the_shutdown_once)
 {
     for (int round = 0; round < 20; round++) {
         int64_t live0 = akti_msg_live();
-        akt_system *sys = k_system("sd3", false, false, "akt.actor.default-dispatcher.workers = 2");
+        akt_system *sys = k_system(
+            "sd3", false, false, "akt.actor.default-dispatcher.workers = 2");
         atomic_store(&runs, 0);
         for (int p = 0; p < AKT_PHASE_COUNT; p++) {
-            ck_assert_int_eq(akt_shutdown_add_task(sys, (akt_shutdown_phase)p, "count", count_run, NULL, NULL),
+            ck_assert_int_eq(akt_shutdown_add_task(sys, (akt_shutdown_phase)p,
+                                 "count", count_run, NULL, NULL),
                 AKT_OK);
         }
         enum { N = 8 };
@@ -175,7 +184,7 @@ START_TEST(racing_triggers_run_the_shutdown_once)
         pthread_t th[N];
         racer r[N];
         for (int i = 0; i < N; i++) {
-            r[i] = (racer){sys, i, AKT_EINTERNAL, &bar};
+            r[i] = (racer) { sys, i, AKT_EINTERNAL, &bar };
             pthread_create(&th[i], NULL, race, &r[i]);
         }
         int ok = 0;
@@ -185,12 +194,16 @@ START_TEST(racing_triggers_run_the_shutdown_once)
             ok += r[i].rc == AKT_OK;
         }
         pthread_barrier_destroy(&bar);
-        ck_assert_int_eq(ok, 1); /* one trigger wins, the others are told it runs */
-        ck_assert_int_eq(akt_system_await_termination(sys, AKT_SEC(10)), AKT_OK);
-        ck_assert_int_eq(atomic_load(&runs), AKT_PHASE_COUNT); /* each task once */
+        ck_assert_int_eq(
+            ok, 1); /* one trigger wins, the others are told it runs */
+        ck_assert_int_eq(
+            akt_system_await_termination(sys, AKT_SEC(10)), AKT_OK);
+        ck_assert_int_eq(
+            atomic_load(&runs), AKT_PHASE_COUNT); /* each task once */
         const char *why = akt_shutdown_reason(sys);
         ck_assert_ptr_nonnull(why);
-        ck_assert(strcmp(why, "system terminate") == 0 || strncmp(why, "racer-", 6) == 0);
+        ck_assert(strcmp(why, "system terminate") == 0
+            || strncmp(why, "racer-", 6) == 0);
         k_teardown(sys, live0);
     }
 }
@@ -200,12 +213,14 @@ START_TEST(sigterm_runs_the_shutdown_when_enabled)
 {
     int64_t live0 = akti_msg_live();
     akt_system *sys = k_system("sd4", false, false,
-        "akt.actor.default-dispatcher.workers = 2\nakt.coordinated-shutdown.run-by-signal = on");
+        "akt.actor.default-dispatcher.workers = "
+        "2\nakt.coordinated-shutdown.run-by-signal = on");
     static trace t;
     memset(&t, 0, sizeof(t));
     pthread_mutex_init(&t.mu, NULL);
-    static step s = {&t, 5};
-    ck_assert_int_eq(akt_shutdown_add_task(sys, AKT_PHASE_SERVICE_UNBIND, "unbind", record_step, &s, NULL),
+    static step s = { &t, 5 };
+    ck_assert_int_eq(akt_shutdown_add_task(sys, AKT_PHASE_SERVICE_UNBIND,
+                         "unbind", record_step, &s, NULL),
         AKT_OK);
     ck_assert_int_eq(raise(SIGTERM), 0);
     ck_assert_int_eq(akt_system_await_termination(sys, AKT_SEC(10)), AKT_OK);
@@ -235,14 +250,16 @@ stop_and_wait(akt_system *sys, const char *reason, void *arg, akt_future **done)
 START_TEST(a_task_can_wait_for_an_actor_to_stop)
 {
     int64_t live0 = akti_msg_live();
-    akt_system *sys = k_system("sd5", false, false, "akt.actor.default-dispatcher.workers = 2");
+    akt_system *sys = k_system(
+        "sd5", false, false, "akt.actor.default-dispatcher.workers = 2");
     akt_probe *p;
     ck_assert_int_eq(akt_probe_new(sys, NULL, &p), AKT_OK);
-    akt_props props = {.behavior = &silent_b};
+    akt_props props = { .behavior = &silent_b };
     static stop_arg s;
     ck_assert_int_eq(akt_spawn(sys, &props, "svc", &s.victim), AKT_OK);
     ck_assert_int_eq(akt_probe_watch(p, s.victim), AKT_OK);
-    ck_assert_int_eq(akt_shutdown_add_task(sys, AKT_PHASE_SERVICE_STOP, "stop-svc", stop_and_wait, &s, NULL),
+    ck_assert_int_eq(akt_shutdown_add_task(sys, AKT_PHASE_SERVICE_STOP,
+                         "stop-svc", stop_and_wait, &s, NULL),
         AKT_OK);
     ck_assert_int_eq(akt_system_terminate(sys), AKT_OK);
     ck_assert_int_eq(akt_system_await_termination(sys, AKT_SEC(10)), AKT_OK);
@@ -256,10 +273,12 @@ START_TEST(no_tasks_means_a_plain_terminate)
 {
     int64_t live0 = akti_msg_live();
     akt_system *sys = k_system("sd6", true, true, NULL);
-    ck_assert_str_eq(akt_shutdown_phase_name(AKT_PHASE_CLUSTER_LEAVE), "cluster-leave");
+    ck_assert_str_eq(
+        akt_shutdown_phase_name(AKT_PHASE_CLUSTER_LEAVE), "cluster-leave");
     ck_assert_ptr_null(akt_shutdown_phase_name(AKT_PHASE_COUNT));
     ck_assert_int_eq(akt_shutdown_run(sys, "bye"), AKT_OK);
-    ck_assert_int_eq(akt_system_await_termination(sys, AKT_SEC(1)), AKT_OK); /* inline */
+    ck_assert_int_eq(
+        akt_system_await_termination(sys, AKT_SEC(1)), AKT_OK); /* inline */
     ck_assert_int_eq(akt_shutdown_run(sys, "again"), AKT_ECLOSED);
     ck_assert_str_eq(akt_shutdown_reason(sys), "bye");
     k_teardown(sys, live0);

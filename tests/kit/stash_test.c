@@ -28,7 +28,8 @@ gate_int(void *state, akt_ctx *ctx, const void *msg)
     if (!g->open) {
         akt_err rc = akt_stash(ctx);
         if (rc == AKT_EFULL) {
-            return akt_tell(g->probe, k_int(&k_other_type, 7, ((const k_Int *)msg)->v), AKT_REF_NONE);
+            return akt_tell(g->probe,
+                k_int(&k_other_type, 7, ((const k_Int *)msg)->v), AKT_REF_NONE);
         }
         return rc;
     }
@@ -56,19 +57,25 @@ gate_cmd(void *state, akt_ctx *ctx, const void *msg)
         akt_unstash(ctx);
         return AKT_OK;
     case 5:
-        return akt_tell(g->probe, k_int(&k_other_type, 5, (int64_t)akt_stash_size(ctx)), AKT_REF_NONE);
+        return akt_tell(g->probe,
+            k_int(&k_other_type, 5, (int64_t)akt_stash_size(ctx)),
+            AKT_REF_NONE);
     }
     return AKT_OK;
 }
 
-static const akt_handler gate_h[] = {{&k_int_type, gate_int}, {&k_other_type, gate_cmd}};
-static const akt_behavior gate_b = {.name = "gate", .handlers = gate_h, .nhandlers = 2};
+static const akt_handler gate_h[]
+    = { { &k_int_type, gate_int }, { &k_other_type, gate_cmd } };
+static const akt_behavior gate_b
+    = { .name = "gate", .handlers = gate_h, .nhandlers = 2 };
 
 static akt_ref
 spawn_gate(akt_system *sys, akt_ref *probe)
 {
-    akt_props p = {.behavior = &gate_b, .state_size = sizeof(gate), .state_init = gate_init,
-        .init_arg = probe};
+    akt_props p = { .behavior = &gate_b,
+        .state_size = sizeof(gate),
+        .state_init = gate_init,
+        .init_arg = probe };
     akt_ref r;
     ck_assert_int_eq(akt_spawn(sys, &p, NULL, &r), AKT_OK);
     return r;
@@ -83,7 +90,8 @@ START_TEST(unstashed_messages_keep_their_order_ahead_of_newer_ones)
     akt_ref pr = akt_probe_ref(p);
     akt_ref g = spawn_gate(sys, &pr);
     for (int i = 1; i <= 5; i++) {
-        ck_assert_int_eq(akt_probe_send(p, g, k_int(&k_int_type, i, 0)), AKT_OK);
+        ck_assert_int_eq(
+            akt_probe_send(p, g, k_int(&k_int_type, i, 0)), AKT_OK);
     }
     ck_assert_int_eq(akt_probe_expect_no_msg(p, 0), AKT_OK);
     k_tell(g, k_int(&k_other_type, 1, 0));
@@ -104,7 +112,8 @@ END_TEST
 START_TEST(a_full_stash_is_an_error_the_handler_sees)
 {
     int64_t live0 = akti_msg_live();
-    akt_system *sys = k_system("st2", true, true, "akt.actor.stash-capacity = 3");
+    akt_system *sys
+        = k_system("st2", true, true, "akt.actor.stash-capacity = 3");
     akt_probe *p;
     ck_assert_int_eq(akt_probe_new(sys, NULL, &p), AKT_OK);
     akt_ref pr = akt_probe_ref(p);
@@ -113,12 +122,14 @@ START_TEST(a_full_stash_is_an_error_the_handler_sees)
         k_tell(g, k_int(&k_int_type, i, 0));
     }
     void *m;
-    ck_assert_int_eq(akt_probe_expect_type(p, &k_other_type, AKT_SEC(1), &m), AKT_OK);
+    ck_assert_int_eq(
+        akt_probe_expect_type(p, &k_other_type, AKT_SEC(1), &m), AKT_OK);
     ck_assert_int_eq(((k_Int *)m)->v, 7);
     ck_assert_int_eq(((k_Int *)m)->aux, 4); /* the fourth did not fit */
     akt_msg_free(m);
     k_tell(g, k_int(&k_other_type, 5, 0));
-    ck_assert_int_eq(akt_probe_expect_type(p, &k_other_type, AKT_SEC(1), &m), AKT_OK);
+    ck_assert_int_eq(
+        akt_probe_expect_type(p, &k_other_type, AKT_SEC(1), &m), AKT_OK);
     ck_assert_int_eq(((k_Int *)m)->aux, 3);
     akt_msg_free(m);
     akt_probe_free(p);
@@ -141,7 +152,8 @@ START_TEST(unstash_one_takes_the_oldest)
     ck_assert_int_eq(akt_probe_expect_no_msg(p, 0), AKT_OK);
     k_tell(g, k_int(&k_other_type, 5, 0));
     void *m;
-    ck_assert_int_eq(akt_probe_expect_type(p, &k_other_type, AKT_SEC(1), &m), AKT_OK);
+    ck_assert_int_eq(
+        akt_probe_expect_type(p, &k_other_type, AKT_SEC(1), &m), AKT_OK);
     ck_assert_int_eq(((k_Int *)m)->aux, 1);
     akt_msg_free(m);
     akt_probe_free(p);
@@ -156,7 +168,9 @@ START_TEST(stashed_messages_go_to_dead_letters_when_the_actor_stops)
     akt_probe *p, *ev;
     ck_assert_int_eq(akt_probe_new(sys, NULL, &p), AKT_OK);
     ck_assert_int_eq(akt_probe_new(sys, NULL, &ev), AKT_OK);
-    ck_assert_int_eq(akt_events_subscribe(sys, akt_probe_ref(ev), &akt_dead_letter_type), AKT_OK);
+    ck_assert_int_eq(
+        akt_events_subscribe(sys, akt_probe_ref(ev), &akt_dead_letter_type),
+        AKT_OK);
     akt_ref pr = akt_probe_ref(p);
     akt_ref g = spawn_gate(sys, &pr);
     k_tell(g, k_int(&k_int_type, 1, 0));
@@ -166,7 +180,9 @@ START_TEST(stashed_messages_go_to_dead_letters_when_the_actor_stops)
     ck_assert_uint_eq(akt_system_dead_letters(sys), dl0 + 2);
     for (int i = 1; i <= 2; i++) {
         void *m;
-        ck_assert_int_eq(akt_probe_expect_type(ev, &akt_dead_letter_type, AKT_SEC(1), &m), AKT_OK);
+        ck_assert_int_eq(
+            akt_probe_expect_type(ev, &akt_dead_letter_type, AKT_SEC(1), &m),
+            AKT_OK);
         ck_assert_int_eq(((const k_Int *)((akt_DeadLetter *)m)->message)->v, i);
         akt_msg_free(m);
     }
@@ -186,11 +202,13 @@ START_TEST(a_restart_puts_the_stash_back_first)
     akt_ref g = spawn_gate(sys, &pr);
     k_tell(g, k_int(&k_int_type, 1, 0));
     k_tell(g, k_int(&k_int_type, 2, 0));
-    k_tell(g, k_int(&k_other_type, 3, 0)); /* fail: restart, fresh (closed) state */
+    k_tell(g,
+        k_int(&k_other_type, 3, 0)); /* fail: restart, fresh (closed) state */
     /* the fresh incarnation is closed again: it stashes them again, in order */
     k_tell(g, k_int(&k_other_type, 5, 0));
     void *m;
-    ck_assert_int_eq(akt_probe_expect_type(p, &k_other_type, AKT_SEC(1), &m), AKT_OK);
+    ck_assert_int_eq(
+        akt_probe_expect_type(p, &k_other_type, AKT_SEC(1), &m), AKT_OK);
     ck_assert_int_eq(((k_Int *)m)->aux, 2);
     akt_msg_free(m);
     k_tell(g, k_int(&k_other_type, 1, 0));
@@ -219,7 +237,8 @@ stash_suite(void)
     tcase_add_test(tc, unstashed_messages_keep_their_order_ahead_of_newer_ones);
     tcase_add_test(tc, a_full_stash_is_an_error_the_handler_sees);
     tcase_add_test(tc, unstash_one_takes_the_oldest);
-    tcase_add_test(tc, stashed_messages_go_to_dead_letters_when_the_actor_stops);
+    tcase_add_test(
+        tc, stashed_messages_go_to_dead_letters_when_the_actor_stops);
     tcase_add_test(tc, a_restart_puts_the_stash_back_first);
     tcase_add_test(tc, stash_outside_a_handler_is_invalid);
     suite_add_tcase(s, tc);

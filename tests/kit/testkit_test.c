@@ -25,15 +25,19 @@ START_TEST(expect_by_type_and_by_predicate)
     k_tell(akt_probe_ref(p), k_int(&k_other_type, 2, 0));
     ck_assert_int_eq(akt_probe_pending(p), 2);
     /* the next message is a kit.Int: wrong type, consumed */
-    ck_assert_int_eq(akt_probe_expect_type(p, &k_other_type, AKT_SEC(1), NULL), AKT_ETYPE);
+    ck_assert_int_eq(
+        akt_probe_expect_type(p, &k_other_type, AKT_SEC(1), NULL), AKT_ETYPE);
     void *m;
-    ck_assert_int_eq(akt_probe_expect_type(p, &k_other_type, AKT_SEC(1), &m), AKT_OK);
+    ck_assert_int_eq(
+        akt_probe_expect_type(p, &k_other_type, AKT_SEC(1), &m), AKT_OK);
     ck_assert_int_eq(((k_Int *)m)->v, 2);
     akt_msg_free(m);
     k_tell(akt_probe_ref(p), k_int(&k_int_type, 41, 0));
     k_tell(akt_probe_ref(p), k_int(&k_int_type, 40, 0));
-    ck_assert_int_eq(akt_probe_expect(p, is_41, NULL, AKT_SEC(1), NULL), AKT_OK);
-    ck_assert_int_eq(akt_probe_expect(p, is_41, NULL, AKT_SEC(1), NULL), AKT_EFAILED);
+    ck_assert_int_eq(
+        akt_probe_expect(p, is_41, NULL, AKT_SEC(1), NULL), AKT_OK);
+    ck_assert_int_eq(
+        akt_probe_expect(p, is_41, NULL, AKT_SEC(1), NULL), AKT_EFAILED);
     akt_probe_free(p);
     k_teardown(sys, live0);
 }
@@ -42,13 +46,15 @@ END_TEST
 START_TEST(expect_no_msg_and_timeouts)
 {
     int64_t live0 = akti_msg_live();
-    akt_system *sys = k_system("tk2", false, false, "akt.actor.default-dispatcher.workers = 2");
+    akt_system *sys = k_system(
+        "tk2", false, false, "akt.actor.default-dispatcher.workers = 2");
     akt_probe *p;
     ck_assert_int_eq(akt_probe_new(sys, NULL, &p), AKT_OK);
     int64_t t0 = k_now();
     ck_assert_int_eq(akt_probe_expect_no_msg(p, AKT_MS(50)), AKT_OK);
     ck_assert_int_ge(k_now() - t0, AKT_MS(50));
-    ck_assert_int_eq(akt_probe_receive(p, AKT_MS(20), NULL, NULL), AKT_ETIMEDOUT);
+    ck_assert_int_eq(
+        akt_probe_receive(p, AKT_MS(20), NULL, NULL), AKT_ETIMEDOUT);
     k_tell(akt_probe_ref(p), k_int(&k_int_type, 1, 0));
     ck_assert_int_eq(akt_probe_expect_no_msg(p, AKT_SEC(5)), AKT_EFAILED);
     akt_probe_free(p);
@@ -71,7 +77,8 @@ START_TEST(receive_n_and_fish)
         ck_assert_int_eq(((k_Int *)v[i])->v, i);
         akt_msg_free(v[i]);
     }
-    ck_assert_int_eq(akt_probe_receive_n(p, 3, AKT_MS(10), v), AKT_ETIMEDOUT); /* only 2 left */
+    ck_assert_int_eq(akt_probe_receive_n(p, 3, AKT_MS(10), v),
+        AKT_ETIMEDOUT); /* only 2 left */
     ck_assert_ptr_nonnull(v[0]);
     ck_assert_ptr_nonnull(v[1]);
     ck_assert_ptr_null(v[2]);
@@ -95,7 +102,8 @@ stopper(void *s, akt_ctx *ctx, const void *msg)
 {
     return akt_ctx_stop(ctx, akt_ctx_self(ctx));
 }
-static const akt_behavior stopper_b = {.name = "stopper", .unhandled = stopper};
+static const akt_behavior stopper_b
+    = { .name = "stopper", .unhandled = stopper };
 
 START_TEST(watch_and_expect_terminated)
 {
@@ -103,13 +111,14 @@ START_TEST(watch_and_expect_terminated)
     akt_system *sys = det("tk4");
     akt_probe *p;
     ck_assert_int_eq(akt_probe_new(sys, NULL, &p), AKT_OK);
-    akt_props props = {.behavior = &stopper_b};
+    akt_props props = { .behavior = &stopper_b };
     akt_ref a, b;
     ck_assert_int_eq(akt_spawn(sys, &props, "a", &a), AKT_OK);
     ck_assert_int_eq(akt_spawn(sys, &props, "b", &b), AKT_OK);
     ck_assert_int_eq(akt_probe_watch(p, a), AKT_OK);
     k_tell(a, k_int(&k_int_type, 0, 0));
-    ck_assert_int_eq(akt_probe_expect_terminated(p, b, AKT_MS(10)), AKT_EFAILED); /* a's, not b's */
+    ck_assert_int_eq(akt_probe_expect_terminated(p, b, AKT_MS(10)),
+        AKT_EFAILED); /* a's, not b's */
     ck_assert_int_eq(akt_probe_watch(p, b), AKT_OK);
     k_tell(b, k_int(&k_int_type, 0, 0));
     ck_assert_int_eq(akt_probe_expect_terminated(p, b, AKT_SEC(1)), AKT_OK);
@@ -121,14 +130,18 @@ END_TEST
 START_TEST(reply_goes_to_the_last_sender)
 {
     int64_t live0 = akti_msg_live();
-    akt_system *sys = k_system("tk5", false, false, "akt.actor.default-dispatcher.workers = 2");
+    akt_system *sys = k_system(
+        "tk5", false, false, "akt.actor.default-dispatcher.workers = 2");
     akt_probe *p;
     ck_assert_int_eq(akt_probe_new(sys, NULL, &p), AKT_OK);
     void *kept = k_int(&k_int_type, 0, 0);
-    ck_assert_int_eq(akt_probe_reply(p, kept), AKT_ENOENT); /* caller keeps it */
+    ck_assert_int_eq(
+        akt_probe_reply(p, kept), AKT_ENOENT); /* caller keeps it */
     akt_msg_free(kept);
     akt_future *f;
-    ck_assert_int_eq(akt_ask(akt_probe_ref(p), k_int(&k_int_type, 1, 0), AKT_SEC(5), &f), AKT_OK);
+    ck_assert_int_eq(
+        akt_ask(akt_probe_ref(p), k_int(&k_int_type, 1, 0), AKT_SEC(5), &f),
+        AKT_OK);
     akt_ref snd;
     void *m;
     ck_assert_int_eq(akt_probe_receive(p, AKT_SEC(5), &m, &snd), AKT_OK);
@@ -152,13 +165,16 @@ START_TEST(deterministic_mode_runs_the_receiver_before_the_send_returns)
     akt_probe *p;
     ck_assert_int_eq(akt_probe_new(sys, NULL, &p), AKT_OK);
     akt_ref pr = akt_probe_ref(p);
-    akt_props props = {.behavior = &fwd_behavior, .state_size = sizeof(fwd_state),
-        .state_init = fwd_init, .init_arg = &pr};
+    akt_props props = { .behavior = &fwd_behavior,
+        .state_size = sizeof(fwd_state),
+        .state_init = fwd_init,
+        .init_arg = &pr };
     akt_ref a;
     ck_assert_int_eq(akt_spawn(sys, &props, NULL, &a), AKT_OK);
     for (int i = 0; i < 100; i++) {
         k_tell(a, k_int(&k_int_type, i, 0));
-        ck_assert_int_eq(akt_probe_pending(p), 1); /* already there: no waiting */
+        ck_assert_int_eq(
+            akt_probe_pending(p), 1); /* already there: no waiting */
         k_expect_int(p, &k_int_type, i);
     }
     akt_probe_free(p);
@@ -184,15 +200,18 @@ END_TEST
 START_TEST(testkit_system_layers_extra_config)
 {
     int64_t live0 = akti_msg_live();
-    akt_system *sys = k_system("tk7", false, true, "akt.actor.ask-timeout = 7s");
+    akt_system *sys
+        = k_system("tk7", false, true, "akt.actor.ask-timeout = 7s");
     ck_assert(akt_scheduler_is_virtual(sys));
     int64_t v;
-    ck_assert_int_eq(akt_config_get_duration(akt_system_config(sys), "akt.actor.ask-timeout", &v, NULL), AKT_OK);
+    ck_assert_int_eq(akt_config_get_duration(akt_system_config(sys),
+                         "akt.actor.ask-timeout", &v, NULL),
+        AKT_OK);
     ck_assert_int_eq(v, AKT_SEC(7));
     ck_assert_int_eq(akt_scheduler_now(sys), 0);
     k_teardown(sys, live0);
     akt_system *bad;
-    akt_testkit_opts o = {.config = "akt { ="};
+    akt_testkit_opts o = { .config = "akt { =" };
     ck_assert_int_ne(akt_testkit_system("tk8", &o, &bad), AKT_OK);
 }
 END_TEST
@@ -208,7 +227,8 @@ testkit_suite(void)
     tcase_add_test(tc, receive_n_and_fish);
     tcase_add_test(tc, watch_and_expect_terminated);
     tcase_add_test(tc, reply_goes_to_the_last_sender);
-    tcase_add_test(tc, deterministic_mode_runs_the_receiver_before_the_send_returns);
+    tcase_add_test(
+        tc, deterministic_mode_runs_the_receiver_before_the_send_returns);
     tcase_add_test(tc, testkit_system_layers_extra_config);
     tcase_add_test(tc, probe_calls_reject_bad_arguments);
     suite_add_tcase(s, tc);

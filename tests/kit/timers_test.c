@@ -33,14 +33,17 @@ tm_cmd(void *state, akt_ctx *ctx, const void *msg)
     const k_Int *c = msg;
     switch (c->v) {
     case 1:
-        return akt_timer_start_single(ctx, (uint64_t)c->aux, k_int(&k_int_type, c->aux, 0), AKT_SEC(1));
+        return akt_timer_start_single(
+            ctx, (uint64_t)c->aux, k_int(&k_int_type, c->aux, 0), AKT_SEC(1));
     case 2:
-        return akt_timer_start_periodic(ctx, (uint64_t)c->aux, k_int(&k_int_type, c->aux, 0),
-            AKT_SEC(1), AKT_SEC(1));
+        return akt_timer_start_periodic(ctx, (uint64_t)c->aux,
+            k_int(&k_int_type, c->aux, 0), AKT_SEC(1), AKT_SEC(1));
     case 3:
-        return akt_timer_cancel(ctx, (uint64_t)c->aux) == AKT_OK ? AKT_OK : AKT_OK;
+        return akt_timer_cancel(ctx, (uint64_t)c->aux) == AKT_OK ? AKT_OK
+                                                                 : AKT_OK;
     case 4:
-        return akt_reply(ctx, k_int(&k_int_type, akt_timer_is_active(ctx, (uint64_t)c->aux), 4));
+        return akt_reply(ctx,
+            k_int(&k_int_type, akt_timer_is_active(ctx, (uint64_t)c->aux), 4));
     case 5:
         return akt_ctx_set_receive_timeout(ctx, AKT_SEC(c->aux));
     case 6:
@@ -51,9 +54,11 @@ tm_cmd(void *state, akt_ctx *ctx, const void *msg)
         }
         pthread_mutex_unlock(&latch_mu);
         akt_timer_cancel(ctx, (uint64_t)c->aux);
-        return akt_tell(s->probe, k_int(&k_other_type, 66, 0), akt_ctx_self(ctx));
+        return akt_tell(
+            s->probe, k_int(&k_other_type, 66, 0), akt_ctx_self(ctx));
     case 7:
-        return akt_timer_start_single(ctx, 1, k_int(&k_int_type, 100 + c->aux, 0), AKT_SEC(c->aux));
+        return akt_timer_start_single(
+            ctx, 1, k_int(&k_int_type, 100 + c->aux, 0), AKT_SEC(c->aux));
     }
     return AKT_OK;
 }
@@ -66,17 +71,20 @@ tm_fwd(void *state, akt_ctx *ctx, const void *msg)
 }
 
 static const akt_handler tm_handlers[] = {
-    {&k_other_type, tm_cmd},
-    {&k_int_type, tm_fwd},
-    {&akt_receive_timeout_type, tm_fwd},
+    { &k_other_type, tm_cmd },
+    { &k_int_type, tm_fwd },
+    { &akt_receive_timeout_type, tm_fwd },
 };
-static const akt_behavior tm_behavior = {.name = "timers", .handlers = tm_handlers, .nhandlers = 3};
+static const akt_behavior tm_behavior
+    = { .name = "timers", .handlers = tm_handlers, .nhandlers = 3 };
 
 static akt_ref
 spawn_tm(akt_system *sys, akt_ref *probe)
 {
-    akt_props p = {.behavior = &tm_behavior, .state_size = sizeof(tm_state), .state_init = tm_init,
-        .init_arg = probe};
+    akt_props p = { .behavior = &tm_behavior,
+        .state_size = sizeof(tm_state),
+        .state_init = tm_init,
+        .init_arg = probe };
     akt_ref r;
     ck_assert_int_eq(akt_spawn(sys, &p, NULL, &r), AKT_OK);
     return r;
@@ -88,7 +96,8 @@ cmd(akt_ref a, int64_t v, int64_t aux)
     k_tell(a, k_int(&k_other_type, v, aux));
 }
 
-START_TEST(thirty_second_timer_fires_on_time_in_virtual_time_within_microseconds)
+START_TEST(
+    thirty_second_timer_fires_on_time_in_virtual_time_within_microseconds)
 {
     int64_t live0 = akti_msg_live();
     akt_system *sys = k_system("tm30", true, true, NULL);
@@ -143,7 +152,7 @@ START_TEST(restarting_a_key_replaces_the_old_timer)
     ck_assert_int_eq(akt_probe_new(sys, NULL, &p), AKT_OK);
     akt_ref pr = akt_probe_ref(p);
     akt_ref a = spawn_tm(sys, &pr);
-    cmd(a, 7, 5);  /* key 1 in 5 s, value 105 */
+    cmd(a, 7, 5); /* key 1 in 5 s, value 105 */
     cmd(a, 7, 10); /* key 1 again: in 10 s, value 110 */
     ck_assert_int_eq(akt_testkit_advance(sys, AKT_SEC(20)), AKT_OK);
     k_expect_int(p, &k_int_type, 110);
@@ -178,21 +187,23 @@ START_TEST(cancel_drops_a_timer_message_already_queued)
     /* pool dispatcher + virtual time: the timer fires while the actor is
      * busy, its message waits in the mailbox, then the actor cancels */
     int64_t live0 = akti_msg_live();
-    akt_system *sys = k_system("tmq", false, true, "akt.actor.default-dispatcher.workers = 2");
+    akt_system *sys = k_system(
+        "tmq", false, true, "akt.actor.default-dispatcher.workers = 2");
     latch_open = 0;
     atomic_store(&blocked, 0);
     akt_probe *p;
     ck_assert_int_eq(akt_probe_new(sys, NULL, &p), AKT_OK);
     akt_ref pr = akt_probe_ref(p);
     akt_ref a = spawn_tm(sys, &pr);
-    cmd(a, 1, 5);  /* single key 5 in 1 s */
-    cmd(a, 6, 5);  /* block, then cancel key 5 */
+    cmd(a, 1, 5); /* single key 5 in 1 s */
+    cmd(a, 6, 5); /* block, then cancel key 5 */
     int64_t dl = k_now() + AKT_SEC(10);
     while (!atomic_load(&blocked) && k_now() < dl) {
         sched_yield();
     }
     ck_assert_int_eq(atomic_load(&blocked), 1);
-    ck_assert_int_eq(akt_testkit_advance(sys, AKT_SEC(2)), AKT_OK); /* fires: queued */
+    ck_assert_int_eq(
+        akt_testkit_advance(sys, AKT_SEC(2)), AKT_OK); /* fires: queued */
     pthread_mutex_lock(&latch_mu);
     latch_open = 1;
     pthread_cond_broadcast(&latch_cv);
@@ -220,7 +231,8 @@ START_TEST(timers_die_with_their_actor)
     ck_assert_int_eq(akt_probe_expect_terminated(p, a, AKT_SEC(5)), AKT_OK);
     ck_assert_int_eq(akt_testkit_advance(sys, AKT_SEC(60)), AKT_OK);
     ck_assert_int_eq(akt_probe_expect_no_msg(p, 0), AKT_OK);
-    ck_assert_uint_eq(akt_system_dead_letters(sys), dl0); /* nothing was even sent */
+    ck_assert_uint_eq(
+        akt_system_dead_letters(sys), dl0); /* nothing was even sent */
     akt_probe_free(p);
     k_teardown(sys, live0);
 }
@@ -241,11 +253,16 @@ START_TEST(receive_timeout_fires_after_idle_period_and_messages_reset_it)
     ck_assert_int_eq(akt_probe_expect_no_msg(p, 0), AKT_OK);
     ck_assert_int_eq(akt_testkit_advance(sys, AKT_SEC(1)), AKT_OK);
     void *m;
-    ck_assert_int_eq(akt_probe_expect_type(p, &akt_receive_timeout_type, AKT_SEC(1), &m), AKT_OK);
+    ck_assert_int_eq(
+        akt_probe_expect_type(p, &akt_receive_timeout_type, AKT_SEC(1), &m),
+        AKT_OK);
     ck_assert_int_eq(((akt_ReceiveTimeout *)m)->timeout_ns, AKT_SEC(10));
     akt_msg_free(m);
-    ck_assert_int_eq(akt_testkit_advance(sys, AKT_SEC(10)), AKT_OK); /* again when still idle */
-    ck_assert_int_eq(akt_probe_expect_type(p, &akt_receive_timeout_type, AKT_SEC(1), NULL), AKT_OK);
+    ck_assert_int_eq(akt_testkit_advance(sys, AKT_SEC(10)),
+        AKT_OK); /* again when still idle */
+    ck_assert_int_eq(
+        akt_probe_expect_type(p, &akt_receive_timeout_type, AKT_SEC(1), NULL),
+        AKT_OK);
     cmd(a, 5, 0); /* cleared */
     ck_assert_int_eq(akt_testkit_advance(sys, AKT_SEC(60)), AKT_OK);
     ck_assert_int_eq(akt_probe_expect_no_msg(p, 0), AKT_OK);
@@ -275,8 +292,12 @@ START_TEST(scheduler_runs_one_off_tasks_and_cancel_prevents_them)
     atomic_store(&ran, 0);
     atomic_store(&finied, 0);
     akt_task *keep, *drop;
-    ck_assert_int_eq(akt_schedule_once(sys, AKT_SEC(5), count_fn, NULL, count_fini, &keep), AKT_OK);
-    ck_assert_int_eq(akt_schedule_once(sys, AKT_SEC(5), count_fn, NULL, count_fini, &drop), AKT_OK);
+    ck_assert_int_eq(
+        akt_schedule_once(sys, AKT_SEC(5), count_fn, NULL, count_fini, &keep),
+        AKT_OK);
+    ck_assert_int_eq(
+        akt_schedule_once(sys, AKT_SEC(5), count_fn, NULL, count_fini, &drop),
+        AKT_OK);
     ck_assert(akt_task_cancel(drop));
     ck_assert(!akt_task_cancel(drop));
     ck_assert_int_eq(atomic_load(&finied), 1);
@@ -291,8 +312,9 @@ START_TEST(scheduler_runs_one_off_tasks_and_cancel_prevents_them)
     /* schedule_tell */
     akt_probe *p;
     ck_assert_int_eq(akt_probe_new(sys, NULL, &p), AKT_OK);
-    ck_assert_int_eq(akt_schedule_tell(sys, AKT_MS(250), akt_probe_ref(p), k_int(&k_int_type, 7, 0),
-                         AKT_REF_NONE, NULL), AKT_OK);
+    ck_assert_int_eq(akt_schedule_tell(sys, AKT_MS(250), akt_probe_ref(p),
+                         k_int(&k_int_type, 7, 0), AKT_REF_NONE, NULL),
+        AKT_OK);
     ck_assert_int_eq(akt_testkit_advance(sys, AKT_MS(249)), AKT_OK);
     ck_assert_int_eq(akt_probe_expect_no_msg(p, 0), AKT_OK);
     ck_assert_int_eq(akt_testkit_advance(sys, AKT_MS(1)), AKT_OK);
@@ -308,35 +330,44 @@ START_TEST(tasks_still_pending_when_the_system_is_freed_get_their_fini)
     atomic_store(&ran, 0);
     atomic_store(&finied, 0);
     for (int det = 0; det < 2; det++) {
-        akt_system *sys = k_system("tmfree", det, det, "akt.actor.default-dispatcher.workers = 2");
+        akt_system *sys = k_system(
+            "tmfree", det, det, "akt.actor.default-dispatcher.workers = 2");
         akt_task *h;
-        ck_assert_int_eq(akt_schedule_once(sys, AKT_SEC(3600), count_fn, NULL, count_fini, &h), AKT_OK);
-        ck_assert_int_eq(akt_schedule_once(sys, AKT_SEC(3600), count_fn, NULL, count_fini, NULL), AKT_OK);
+        ck_assert_int_eq(akt_schedule_once(sys, AKT_SEC(3600), count_fn, NULL,
+                             count_fini, &h),
+            AKT_OK);
+        ck_assert_int_eq(akt_schedule_once(sys, AKT_SEC(3600), count_fn, NULL,
+                             count_fini, NULL),
+            AKT_OK);
         akt_probe *p;
         ck_assert_int_eq(akt_probe_new(sys, NULL, &p), AKT_OK);
-        ck_assert_int_eq(akt_schedule_tell(sys, AKT_SEC(3600), akt_probe_ref(p), k_int(&k_int_type, 1, 0),
-                             AKT_REF_NONE, NULL), AKT_OK);
+        ck_assert_int_eq(akt_schedule_tell(sys, AKT_SEC(3600), akt_probe_ref(p),
+                             k_int(&k_int_type, 1, 0), AKT_REF_NONE, NULL),
+            AKT_OK);
         akt_probe_free(p);
         akt_system_free(sys);
         akt_task_release(h); /* after the free: fine */
     }
     ck_assert_int_eq(atomic_load(&ran), 0);
     ck_assert_int_eq(atomic_load(&finied), 4);
-    ck_assert_int_eq(akti_msg_live(), live0); /* the pending tells' messages freed */
+    ck_assert_int_eq(
+        akti_msg_live(), live0); /* the pending tells' messages freed */
 }
 END_TEST
 
 START_TEST(real_clock_timer_is_never_early_and_late_by_little)
 {
     int64_t live0 = akti_msg_live();
-    akt_system *sys = k_system("tmreal", false, false, "akt.actor.default-dispatcher.workers = 2");
+    akt_system *sys = k_system(
+        "tmreal", false, false, "akt.actor.default-dispatcher.workers = 2");
     ck_assert(!akt_scheduler_is_virtual(sys));
     ck_assert_int_eq(akt_scheduler_advance(sys, 1), AKT_ENOTSUP);
     akt_probe *p;
     ck_assert_int_eq(akt_probe_new(sys, NULL, &p), AKT_OK);
     int64_t t0 = k_now();
-    ck_assert_int_eq(akt_schedule_tell(sys, AKT_MS(50), akt_probe_ref(p), k_int(&k_int_type, 1, 0),
-                         AKT_REF_NONE, NULL), AKT_OK);
+    ck_assert_int_eq(akt_schedule_tell(sys, AKT_MS(50), akt_probe_ref(p),
+                         k_int(&k_int_type, 1, 0), AKT_REF_NONE, NULL),
+        AKT_OK);
     k_expect_int(p, &k_int_type, 1);
     int64_t took = k_now() - t0;
     ck_assert_int_ge(took, AKT_MS(50));
@@ -358,19 +389,23 @@ churn(void *state, akt_ctx *ctx, const void *msg)
             if (i % 3 == 0) {
                 akt_timer_cancel(ctx, key);
             } else if (i % 7 == 0) {
-                akt_timer_start_periodic(ctx, key, k_int(&k_int_type, -1, 0), 0, AKT_US(200));
+                akt_timer_start_periodic(
+                    ctx, key, k_int(&k_int_type, -1, 0), 0, AKT_US(200));
             } else {
-                akt_timer_start_single(ctx, key, k_int(&k_int_type, -1, 0), AKT_US(i * 10));
+                akt_timer_start_single(
+                    ctx, key, k_int(&k_int_type, -1, 0), AKT_US(i * 10));
             }
         }
         if (m->v > 0) {
-            return akt_tell(akt_ctx_self(ctx), k_int(&k_other_type, m->v - 1, 0), AKT_REF_NONE);
+            return akt_tell(akt_ctx_self(ctx),
+                k_int(&k_other_type, m->v - 1, 0), AKT_REF_NONE);
         }
-        return akt_tell(((fwd_state *)state)->to, k_int(&k_int_type, 0, 0), AKT_REF_NONE);
+        return akt_tell(
+            ((fwd_state *)state)->to, k_int(&k_int_type, 0, 0), AKT_REF_NONE);
     }
     return AKT_OK;
 }
-static const akt_behavior churn_b = {.name = "churn", .unhandled = churn};
+static const akt_behavior churn_b = { .name = "churn", .unhandled = churn };
 
 START_TEST(timer_churn_against_the_wheel_thread_is_clean)
 {
@@ -380,8 +415,10 @@ START_TEST(timer_churn_against_the_wheel_thread_is_clean)
     akt_probe *p;
     ck_assert_int_eq(akt_probe_new(sys, NULL, &p), AKT_OK);
     akt_ref pr = akt_probe_ref(p);
-    akt_props props = {.behavior = &churn_b, .state_size = sizeof(fwd_state), .state_init = fwd_init,
-        .init_arg = &pr};
+    akt_props props = { .behavior = &churn_b,
+        .state_size = sizeof(fwd_state),
+        .state_init = fwd_init,
+        .init_arg = &pr };
     enum { N = 8 };
     for (int i = 0; i < N; i++) {
         akt_ref a;
@@ -397,7 +434,8 @@ END_TEST
 START_TEST(timer_calls_reject_bad_arguments)
 {
     ck_assert_int_eq(akt_timer_start_single(NULL, 1, NULL, 0), AKT_EINVAL);
-    ck_assert_int_eq(akt_schedule_once(NULL, 1, count_fn, NULL, NULL, NULL), AKT_EINVAL);
+    ck_assert_int_eq(
+        akt_schedule_once(NULL, 1, count_fn, NULL, NULL, NULL), AKT_EINVAL);
     ck_assert_int_eq(akt_scheduler_advance(NULL, 1), AKT_EINVAL);
 }
 END_TEST
@@ -408,15 +446,18 @@ timers_suite(void)
     Suite *s = suite_create("timers");
     TCase *tc = tcase_create("kit");
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, thirty_second_timer_fires_on_time_in_virtual_time_within_microseconds);
+    tcase_add_test(tc,
+        thirty_second_timer_fires_on_time_in_virtual_time_within_microseconds);
     tcase_add_test(tc, periodic_timer_fires_once_per_period_until_cancelled);
     tcase_add_test(tc, restarting_a_key_replaces_the_old_timer);
     tcase_add_test(tc, is_active_until_a_single_timer_is_delivered);
     tcase_add_test(tc, cancel_drops_a_timer_message_already_queued);
     tcase_add_test(tc, timers_die_with_their_actor);
-    tcase_add_test(tc, receive_timeout_fires_after_idle_period_and_messages_reset_it);
+    tcase_add_test(
+        tc, receive_timeout_fires_after_idle_period_and_messages_reset_it);
     tcase_add_test(tc, scheduler_runs_one_off_tasks_and_cancel_prevents_them);
-    tcase_add_test(tc, tasks_still_pending_when_the_system_is_freed_get_their_fini);
+    tcase_add_test(
+        tc, tasks_still_pending_when_the_system_is_freed_get_their_fini);
     tcase_add_test(tc, real_clock_timer_is_never_early_and_late_by_little);
     tcase_add_test(tc, timer_churn_against_the_wheel_thread_is_clean);
     tcase_add_test(tc, timer_calls_reject_bad_arguments);

@@ -26,18 +26,19 @@
 extern "C" {
 #endif
 
-/* --- publish / subscribe ---------------------------------------------------- */
+/* --- publish / subscribe ----------------------------------------------------
+ */
 
 /* akt_events_subscribe -- deliver published messages of type (NULL: all
  * types) to subscriber. Subscribing twice is one subscription.
  * Errors: AKT_EINVAL, AKT_ENOMEM, AKT_ECLOSED. */
-AKT_API akt_err akt_events_subscribe(akt_system *sys, akt_ref subscriber,
-    const akt_type *type);
+AKT_API akt_err akt_events_subscribe(
+    akt_system *sys, akt_ref subscriber, const akt_type *type);
 
 /* akt_events_unsubscribe -- remove subscriber's subscription to type
  * (NULL: all of its subscriptions). AKT_ENOENT when it had none. */
-AKT_API akt_err akt_events_unsubscribe(akt_system *sys, akt_ref subscriber,
-    const akt_type *type);
+AKT_API akt_err akt_events_unsubscribe(
+    akt_system *sys, akt_ref subscriber, const akt_type *type);
 
 /* akt_events_publish -- deliver msg to every matching subscriber (one
  * shared message). Consumes msg on AKT_OK, also when nobody listens. */
@@ -45,9 +46,11 @@ AKT_API akt_err akt_events_publish(akt_system *sys, void *msg);
 
 /* akt_events_subscriber_count -- subscriptions matching type exactly
  * (NULL: subscriptions to everything); for tests and monitoring. */
-AKT_API size_t akt_events_subscriber_count(akt_system *sys, const akt_type *type);
+AKT_API size_t akt_events_subscriber_count(
+    akt_system *sys, const akt_type *type);
 
-/* --- standard events ------------------------------------------------------- */
+/* --- standard events -------------------------------------------------------
+ */
 
 /* A message that could not be delivered (stale ref, stopped actor, full
  * mailbox). `message` is a view of it, valid while this event lives. */
@@ -67,7 +70,8 @@ typedef struct akt_UnhandledMessage {
 } akt_UnhandledMessage;
 AKT_API extern const akt_type akt_unhandled_message_type;
 
-/* --- logging --------------------------------------------------------------- */
+/* --- logging ---------------------------------------------------------------
+ */
 
 typedef enum akt_log_level {
     AKT_LOG_OFF = 0,
@@ -78,10 +82,10 @@ typedef enum akt_log_level {
 } akt_log_level;
 
 typedef struct akt_LogEvent {
-    int32_t level;        /* akt_log_level */
+    int32_t level; /* akt_log_level */
     int64_t timestamp_ns; /* wall clock (CLOCK_REALTIME), ns since 1970 */
-    akt_ref source;       /* AKT_REF_NONE for the system itself */
-    akt_str path;         /* source's path, or akt://<system> */
+    akt_ref source; /* AKT_REF_NONE for the system itself */
+    akt_str path; /* source's path, or akt://<system> */
     akt_str text;
 } akt_LogEvent;
 AKT_API extern const akt_type akt_log_event_type;
@@ -92,8 +96,8 @@ typedef void (*akt_log_sink_fn)(const akt_LogEvent *ev, void *arg);
 
 /* akt_log_set_sink -- replace the sink (NULL: back to stderr); the old
  * sink's fini runs. */
-AKT_API akt_err akt_log_set_sink(akt_system *sys, akt_log_sink_fn fn, void *arg,
-    void (*fini)(void *arg));
+AKT_API akt_err akt_log_set_sink(
+    akt_system *sys, akt_log_sink_fn fn, void *arg, void (*fini)(void *arg));
 
 /* akt_log_set_level / akt_log_level_of -- the system's level (starts at
  * akt.loglevel). */
@@ -101,8 +105,8 @@ AKT_API void akt_log_set_level(akt_system *sys, akt_log_level level);
 AKT_API akt_log_level akt_log_level_of(const akt_system *sys);
 
 /* akt_log -- log from anywhere; source may be AKT_REF_NONE. */
-AKT_API void akt_log(akt_system *sys, akt_log_level level, akt_ref source,
-    const char *fmt, ...)
+AKT_API void akt_log(
+    akt_system *sys, akt_log_level level, akt_ref source, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif
@@ -111,7 +115,8 @@ AKT_API void akt_logv(akt_system *sys, akt_log_level level, akt_ref source,
     const char *fmt, va_list ap);
 
 /* akt_ctx_log -- log from a handler; the source is the actor itself. */
-AKT_API void akt_ctx_log(akt_ctx *ctx, akt_log_level level, const char *fmt, ...)
+AKT_API void akt_ctx_log(
+    akt_ctx *ctx, akt_log_level level, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif

@@ -55,10 +55,10 @@ typedef struct akt_fsm_state {
 
 /* What happens to a message the current state has no handler for. */
 typedef enum akt_fsm_unhandled {
-    AKT_FSM_UNHANDLED_LOG = 0,  /* log a warning, drop it (default) */
+    AKT_FSM_UNHANDLED_LOG = 0, /* log a warning, drop it (default) */
     AKT_FSM_UNHANDLED_DEAD_LETTER, /* publish it as unhandled / dead letter */
-    AKT_FSM_UNHANDLED_FAIL,     /* the actor fails with AKT_EUNHANDLED */
-    AKT_FSM_UNHANDLED_IGNORE    /* drop it silently */
+    AKT_FSM_UNHANDLED_FAIL, /* the actor fails with AKT_EUNHANDLED */
+    AKT_FSM_UNHANDLED_IGNORE /* drop it silently */
 } akt_fsm_unhandled;
 
 typedef struct akt_fsm_def {

@@ -79,8 +79,8 @@ typedef struct akt_router_opts {
 AKT_API akt_err akt_router_spawn(akt_system *sys, const akt_router_opts *opts,
     const char *name, akt_ref *out);
 /* akt_ctx_router_spawn -- the same, as a child of the calling actor. */
-AKT_API akt_err akt_ctx_router_spawn(akt_ctx *ctx, const akt_router_opts *opts,
-    const char *name, akt_ref *out);
+AKT_API akt_err akt_ctx_router_spawn(
+    akt_ctx *ctx, const akt_router_opts *opts, const char *name, akt_ref *out);
 
 /* akt_router_broadcast -- send msg to every routee whatever the logic
  * (one shared message). Consumes msg on AKT_OK. */
@@ -99,8 +99,8 @@ AKT_API extern const akt_type akt_routees_type;
 
 /* akt_router_routees -- ask the router for its routees: *out (one
  * reference, akt_msg_free) is an akt_Routees. */
-AKT_API akt_err akt_router_routees(akt_ref router, int64_t timeout_ns,
-    akt_Routees **out);
+AKT_API akt_err akt_router_routees(
+    akt_ref router, int64_t timeout_ns, akt_Routees **out);
 
 #ifdef __cplusplus
 }

@@ -37,14 +37,15 @@ typedef enum akt_shutdown_phase {
  * AKT_OK, leave *done NULL) or hand back a future the phase waits for
  * (e.g. from akt_ask or akt_watch_future; the runner releases it). A
  * returned error is logged and does not stop the shutdown. */
-typedef akt_err (*akt_shutdown_task_fn)(akt_system *sys, const char *reason,
-    void *arg, akt_future **done);
+typedef akt_err (*akt_shutdown_task_fn)(
+    akt_system *sys, const char *reason, void *arg, akt_future **done);
 
 /* akt_shutdown_add_task -- add a task to phase (name for logs). fini(arg)
  * runs when the system is freed. Errors: AKT_EINVAL, AKT_ENOMEM,
  * AKT_ECLOSED (shutdown already started). */
 AKT_API akt_err akt_shutdown_add_task(akt_system *sys, akt_shutdown_phase phase,
-    const char *name, akt_shutdown_task_fn fn, void *arg, void (*fini)(void *arg));
+    const char *name, akt_shutdown_task_fn fn, void *arg,
+    void (*fini)(void *arg));
 
 /* akt_shutdown_run -- start the shutdown with reason (copied). AKT_ECLOSED
  * when it already started (the earlier reason stays). */
@@ -54,8 +55,8 @@ AKT_API akt_err akt_shutdown_run(akt_system *sys, const char *reason);
 AKT_API const char *akt_shutdown_reason(akt_system *sys);
 
 /* akt_shutdown_set_phase_timeout -- override the configured timeout. */
-AKT_API akt_err akt_shutdown_set_phase_timeout(akt_system *sys,
-    akt_shutdown_phase phase, int64_t timeout_ns);
+AKT_API akt_err akt_shutdown_set_phase_timeout(
+    akt_system *sys, akt_shutdown_phase phase, int64_t timeout_ns);
 
 /* akt_shutdown_timeouts -- how many phases timed out (tests, monitoring). */
 AKT_API uint32_t akt_shutdown_timeouts(akt_system *sys);

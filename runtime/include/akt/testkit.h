@@ -29,15 +29,15 @@ extern "C" {
 #endif
 
 typedef struct akt_testkit_opts {
-    bool virtual_time;   /* akt.scheduler.clock = virtual */
-    bool deterministic;  /* virtual time + calling-thread dispatcher */
-    const char *config;  /* extra HOCON layered over the reference, or NULL */
+    bool virtual_time; /* akt.scheduler.clock = virtual */
+    bool deterministic; /* virtual time + calling-thread dispatcher */
+    const char *config; /* extra HOCON layered over the reference, or NULL */
 } akt_testkit_opts;
 
 /* akt_testkit_system -- a system for tests (opts may be NULL). Free it
  * with akt_system_free. Errors as akt_system_create, AKT_ESYNTAX. */
-AKT_API akt_err akt_testkit_system(const char *name, const akt_testkit_opts *opts,
-    akt_system **out);
+AKT_API akt_err akt_testkit_system(
+    const char *name, const akt_testkit_opts *opts, akt_system **out);
 
 /* akt_testkit_advance -- move virtual time (akt_scheduler_advance). */
 AKT_API akt_err akt_testkit_advance(akt_system *sys, int64_t ns);
@@ -47,7 +47,8 @@ AKT_API akt_err akt_testkit_advance(akt_system *sys, int64_t ns);
 typedef struct akt_probe akt_probe;
 
 /* akt_probe_new -- spawn a probe actor (name NULL: generated). */
-AKT_API akt_err akt_probe_new(akt_system *sys, const char *name, akt_probe **out);
+AKT_API akt_err akt_probe_new(
+    akt_system *sys, const char *name, akt_probe **out);
 
 /* akt_probe_free -- stop the probe and free what it still holds. Call it
  * before akt_system_free. */
@@ -57,13 +58,13 @@ AKT_API akt_ref akt_probe_ref(const akt_probe *p);
 
 /* akt_probe_receive -- the next message within timeout_ns (AKT_ETIMEDOUT).
  * *msg gets one reference; *sender the message's sender. */
-AKT_API akt_err akt_probe_receive(akt_probe *p, int64_t timeout_ns, void **msg,
-    akt_ref *sender);
+AKT_API akt_err akt_probe_receive(
+    akt_probe *p, int64_t timeout_ns, void **msg, akt_ref *sender);
 
 /* akt_probe_expect_type -- the next message must be of type.
  * AKT_ETYPE: another type came (it is consumed; its name is printed). */
-AKT_API akt_err akt_probe_expect_type(akt_probe *p, const akt_type *type,
-    int64_t timeout_ns, void **msg);
+AKT_API akt_err akt_probe_expect_type(
+    akt_probe *p, const akt_type *type, int64_t timeout_ns, void **msg);
 
 /* akt_probe_expect -- the next message must satisfy pred (AKT_EFAILED). */
 typedef bool (*akt_probe_pred)(const void *msg, void *arg);
@@ -77,8 +78,8 @@ AKT_API akt_err akt_probe_expect_no_msg(akt_probe *p, int64_t duration_ns);
 /* akt_probe_receive_n -- n messages within timeout_ns in all, into msgs
  * (n slots; NULL to drop them). AKT_ETIMEDOUT if fewer came (those that
  * did are in msgs, the rest NULL). */
-AKT_API akt_err akt_probe_receive_n(akt_probe *p, size_t n, int64_t timeout_ns,
-    void **msgs);
+AKT_API akt_err akt_probe_receive_n(
+    akt_probe *p, size_t n, int64_t timeout_ns, void **msgs);
 
 /* akt_probe_fish -- skip (and free) messages until one satisfies pred. */
 AKT_API akt_err akt_probe_fish(akt_probe *p, akt_probe_pred pred, void *arg,
@@ -89,8 +90,8 @@ AKT_API akt_err akt_probe_watch(akt_probe *p, akt_ref target);
 
 /* akt_probe_expect_terminated -- the next message must be the Terminated
  * of target (watched with akt_probe_watch). */
-AKT_API akt_err akt_probe_expect_terminated(akt_probe *p, akt_ref target,
-    int64_t timeout_ns);
+AKT_API akt_err akt_probe_expect_terminated(
+    akt_probe *p, akt_ref target, int64_t timeout_ns);
 
 /* akt_probe_send -- tell `to` msg with the probe as sender (consumes msg
  * on AKT_OK), so replies come back to the probe. */

@@ -27,8 +27,8 @@ extern "C" {
  * AKT_OK. The timer dies with the actor (stop and restart). Once the
  * message has been delivered the key is no longer active.
  * Errors: AKT_EINVAL (NULL ctx/msg, delay < 0), AKT_ENOMEM. */
-AKT_API akt_err akt_timer_start_single(akt_ctx *ctx, uint64_t key, void *msg,
-    int64_t delay_ns);
+AKT_API akt_err akt_timer_start_single(
+    akt_ctx *ctx, uint64_t key, void *msg, int64_t delay_ns);
 
 /* akt_timer_start_periodic -- send msg to self after initial_delay_ns and
  * then every interval_ns (fixed delay from each firing; the same message
@@ -61,7 +61,8 @@ AKT_API extern const akt_type akt_receive_timeout_type;
  * message restarts the idle period); 0 clears it. */
 AKT_API akt_err akt_ctx_set_receive_timeout(akt_ctx *ctx, int64_t timeout_ns);
 
-/* --- the system scheduler (one-off tasks) ---------------------------------- */
+/* --- the system scheduler (one-off tasks) ----------------------------------
+ */
 
 typedef struct akt_task akt_task;
 

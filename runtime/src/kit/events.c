@@ -17,7 +17,8 @@
 
 #include "kit/kit.h"
 
-/* --- types ------------------------------------------------------------------------ */
+/* --- types
+ * ------------------------------------------------------------------------ */
 
 static void
 dl_fini(void *obj)
@@ -26,12 +27,21 @@ dl_fini(void *obj)
 }
 
 static const akt_field dl_fields[] = {
-    {.name = "recipient", .number = 1, .kind = AKT_KIND_REF,
-        .offset = offsetof(akt_DeadLetter, recipient), .has_offset = AKT_NO_OFFSET},
-    {.name = "sender", .number = 2, .kind = AKT_KIND_REF,
-        .offset = offsetof(akt_DeadLetter, sender), .has_offset = AKT_NO_OFFSET},
-    {.name = "reason", .number = 3, .kind = AKT_KIND_INT32,
-        .offset = offsetof(akt_DeadLetter, reason), .has_offset = AKT_NO_OFFSET},
+    { .name = "recipient",
+        .number = 1,
+        .kind = AKT_KIND_REF,
+        .offset = offsetof(akt_DeadLetter, recipient),
+        .has_offset = AKT_NO_OFFSET },
+    { .name = "sender",
+        .number = 2,
+        .kind = AKT_KIND_REF,
+        .offset = offsetof(akt_DeadLetter, sender),
+        .has_offset = AKT_NO_OFFSET },
+    { .name = "reason",
+        .number = 3,
+        .kind = AKT_KIND_INT32,
+        .offset = offsetof(akt_DeadLetter, reason),
+        .has_offset = AKT_NO_OFFSET },
 };
 
 const akt_type akt_dead_letter_type = {
@@ -65,16 +75,31 @@ const akt_type akt_unhandled_message_type = {
 };
 
 static const akt_field log_fields[] = {
-    {.name = "level", .number = 1, .kind = AKT_KIND_INT32,
-        .offset = offsetof(akt_LogEvent, level), .has_offset = AKT_NO_OFFSET},
-    {.name = "timestamp_ns", .number = 2, .kind = AKT_KIND_INT64,
-        .offset = offsetof(akt_LogEvent, timestamp_ns), .has_offset = AKT_NO_OFFSET},
-    {.name = "source", .number = 3, .kind = AKT_KIND_REF,
-        .offset = offsetof(akt_LogEvent, source), .has_offset = AKT_NO_OFFSET},
-    {.name = "path", .number = 4, .kind = AKT_KIND_STRING,
-        .offset = offsetof(akt_LogEvent, path), .has_offset = AKT_NO_OFFSET},
-    {.name = "text", .number = 5, .kind = AKT_KIND_STRING,
-        .offset = offsetof(akt_LogEvent, text), .has_offset = AKT_NO_OFFSET},
+    { .name = "level",
+        .number = 1,
+        .kind = AKT_KIND_INT32,
+        .offset = offsetof(akt_LogEvent, level),
+        .has_offset = AKT_NO_OFFSET },
+    { .name = "timestamp_ns",
+        .number = 2,
+        .kind = AKT_KIND_INT64,
+        .offset = offsetof(akt_LogEvent, timestamp_ns),
+        .has_offset = AKT_NO_OFFSET },
+    { .name = "source",
+        .number = 3,
+        .kind = AKT_KIND_REF,
+        .offset = offsetof(akt_LogEvent, source),
+        .has_offset = AKT_NO_OFFSET },
+    { .name = "path",
+        .number = 4,
+        .kind = AKT_KIND_STRING,
+        .offset = offsetof(akt_LogEvent, path),
+        .has_offset = AKT_NO_OFFSET },
+    { .name = "text",
+        .number = 5,
+        .kind = AKT_KIND_STRING,
+        .offset = offsetof(akt_LogEvent, text),
+        .has_offset = AKT_NO_OFFSET },
 };
 
 const akt_type akt_log_event_type = {
@@ -102,7 +127,8 @@ static const akt_type es_watch_type = {
     .align = _Alignof(es_watch),
 };
 
-/* --- subscriptions ----------------------------------------------------------------- */
+/* --- subscriptions
+ * ----------------------------------------------------------------- */
 
 static bool
 stale(akt_ref r)
@@ -116,7 +142,8 @@ remove_subs(kit_sys *k, akt_ref ref, const akt_type *type, bool all)
 {
     size_t n = 0;
     for (size_t i = 0; i < k->nsubs;) {
-        if (akt_ref_equal(k->subs[i].ref, ref) && (all || k->subs[i].type == type)) {
+        if (akt_ref_equal(k->subs[i].ref, ref)
+            && (all || k->subs[i].type == type)) {
             k->subs[i] = k->subs[--k->nsubs];
             n++;
         } else {
@@ -147,8 +174,8 @@ unsub_on_terminated(void *state, akt_ctx *ctx, const void *msg)
 }
 
 static const akt_handler unsub_handlers[] = {
-    {&es_watch_type, unsub_on_watch},
-    {&akt_terminated_type, unsub_on_terminated},
+    { &es_watch_type, unsub_on_watch },
+    { &akt_terminated_type, unsub_on_terminated },
 };
 
 static const akt_behavior unsub_behavior = {
@@ -157,7 +184,7 @@ static const akt_behavior unsub_behavior = {
     .nhandlers = 2,
 };
 
-static const akt_props unsub_props = {.behavior = &unsub_behavior};
+static const akt_props unsub_props = { .behavior = &unsub_behavior };
 
 akt_err
 akt_events_subscribe(akt_system *sys, akt_ref subscriber, const akt_type *type)
@@ -190,19 +217,22 @@ akt_events_subscribe(akt_system *sys, akt_ref subscriber, const akt_type *type)
         k->subs = nv;
         k->capsubs = nc;
     }
-    k->subs[k->nsubs++] = (kit_sub){subscriber, type};
+    k->subs[k->nsubs++] = (kit_sub) { subscriber, type };
     atomic_store_explicit(&k->nsubs_pub, k->nsubs, memory_order_release);
     bool spawn = first && akt_ref_is_none(k->unsubscriber)
         && subscriber.cell_->kind == AKTI_CELL_ACTOR;
     akt_ref unsub = k->unsubscriber;
     if (spawn) {
         /* under ev_mu: one unsubscriber, however many subscribe at once */
-        if (akt_system_spawn_system(sys, &unsub_props, "eventStreamUnsubscriber", &unsub) == AKT_OK) {
+        if (akt_system_spawn_system(
+                sys, &unsub_props, "eventStreamUnsubscriber", &unsub)
+            == AKT_OK) {
             k->unsubscriber = unsub;
         }
     }
     pthread_mutex_unlock(&k->ev_mu);
-    if (first && !akt_ref_is_none(unsub) && subscriber.cell_->kind == AKTI_CELL_ACTOR) {
+    if (first && !akt_ref_is_none(unsub)
+        && subscriber.cell_->kind == AKTI_CELL_ACTOR) {
         es_watch *w = akt_msg_new(&es_watch_type, 0);
         if (w) {
             w->ref = subscriber;
@@ -215,7 +245,8 @@ akt_events_subscribe(akt_system *sys, akt_ref subscriber, const akt_type *type)
 }
 
 akt_err
-akt_events_unsubscribe(akt_system *sys, akt_ref subscriber, const akt_type *type)
+akt_events_unsubscribe(
+    akt_system *sys, akt_ref subscriber, const akt_type *type)
 {
     if (sys == NULL || sys->kit == NULL) {
         return AKT_EINVAL;
@@ -272,7 +303,8 @@ akt_events_publish(akt_system *sys, void *msg)
     for (size_t i = 0; i < k->nsubs;) {
         kit_sub *s = &k->subs[i];
         if (s->ref.cell_->kind == AKTI_CELL_ACTOR && stale(s->ref)) {
-            k->subs[i] = k->subs[--k->nsubs]; /* stopped: Terminated is on its way */
+            k->subs[i]
+                = k->subs[--k->nsubs]; /* stopped: Terminated is on its way */
             continue;
         }
         if (type_match(s->type, t)) {
@@ -312,14 +344,16 @@ akti_events_fini(kit_sys *k)
     }
 }
 
-/* --- logging ---------------------------------------------------------------------- */
+/* --- logging
+ * ---------------------------------------------------------------------- */
 
-static const char *level_names[] = {"OFF", "ERROR", "WARN", "INFO", "DEBUG"};
+static const char *level_names[] = { "OFF", "ERROR", "WARN", "INFO", "DEBUG" };
 
 const char *
 akt_log_level_name(akt_log_level level)
 {
-    return level >= AKT_LOG_OFF && level <= AKT_LOG_DEBUG ? level_names[level] : "?";
+    return level >= AKT_LOG_OFF && level <= AKT_LOG_DEBUG ? level_names[level]
+                                                          : "?";
 }
 
 size_t
@@ -328,10 +362,12 @@ akt_log_format(const akt_LogEvent *ev, char *buf, size_t len)
     time_t secs = (time_t)(ev->timestamp_ns / 1000000000);
     struct tm tm;
     gmtime_r(&secs, &tm);
-    int n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ %-5s [%s] %s",
-        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-        (int)(ev->timestamp_ns % 1000000000 / 1000), akt_log_level_name((akt_log_level)ev->level),
-        ev->path.ptr ? ev->path.ptr : "", ev->text.ptr ? ev->text.ptr : "");
+    int n
+        = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ %-5s [%s] %s",
+            tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+            tm.tm_sec, (int)(ev->timestamp_ns % 1000000000 / 1000),
+            akt_log_level_name((akt_log_level)ev->level),
+            ev->path.ptr ? ev->path.ptr : "", ev->text.ptr ? ev->text.ptr : "");
     return n < 0 ? 0 : (size_t)n;
 }
 
@@ -348,7 +384,8 @@ stderr_sink(const akt_LogEvent *ev, void *arg)
 }
 
 akt_err
-akt_log_set_sink(akt_system *sys, akt_log_sink_fn fn, void *arg, void (*fini)(void *))
+akt_log_set_sink(
+    akt_system *sys, akt_log_sink_fn fn, void *arg, void (*fini)(void *))
 {
     if (sys == NULL || sys->kit == NULL) {
         return AKT_EINVAL;
@@ -378,21 +415,25 @@ akt_log_set_level(akt_system *sys, akt_log_level level)
 akt_log_level
 akt_log_level_of(const akt_system *sys)
 {
-    return sys && sys->kit ? (akt_log_level)atomic_load(&kit_sys_of((akt_system *)sys)->loglevel)
-                           : AKT_LOG_OFF;
+    return sys && sys->kit
+        ? (akt_log_level)atomic_load(&kit_sys_of((akt_system *)sys)->loglevel)
+        : AKT_LOG_OFF;
 }
 
 void
-akt_logv(akt_system *sys, akt_log_level level, akt_ref source, const char *fmt, va_list ap)
+akt_logv(akt_system *sys, akt_log_level level, akt_ref source, const char *fmt,
+    va_list ap)
 {
     if (sys == NULL || sys->kit == NULL || level <= AKT_LOG_OFF
-        || (int)level > atomic_load_explicit(&kit_sys_of(sys)->loglevel, memory_order_relaxed)) {
+        || (int)level > atomic_load_explicit(
+               &kit_sys_of(sys)->loglevel, memory_order_relaxed)) {
         return;
     }
     kit_sys *k = kit_sys_of(sys);
     char text[768], path[512];
     vsnprintf(text, sizeof(text), fmt, ap);
-    if (akt_ref_is_none(source) || akt_ref_path(source, path, sizeof(path)) != AKT_OK) {
+    if (akt_ref_is_none(source)
+        || akt_ref_path(source, path, sizeof(path)) != AKT_OK) {
         snprintf(path, sizeof(path), "akt://%s", sys->name);
     }
     size_t tl = strlen(text), pl = strlen(path);
@@ -422,7 +463,8 @@ akt_logv(akt_system *sys, akt_log_level level, akt_ref source, const char *fmt, 
 }
 
 void
-akt_log(akt_system *sys, akt_log_level level, akt_ref source, const char *fmt, ...)
+akt_log(
+    akt_system *sys, akt_log_level level, akt_ref source, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -442,7 +484,8 @@ akt_ctx_log(akt_ctx *ctx, akt_log_level level, const char *fmt, ...)
     va_end(ap);
 }
 
-/* --- dead letters --------------------------------------------------------------------- */
+/* --- dead letters
+ * --------------------------------------------------------------------- */
 
 /* at most log-max lines, then quiet for log-suspend, then log-max again */
 static bool
@@ -455,11 +498,14 @@ dl_may_log(akt_system *sys, kit_sys *k)
     if (max <= 0) {
         return true;
     }
-    int64_t n = atomic_fetch_add_explicit(&k->dl_logged, 1, memory_order_relaxed);
+    int64_t n
+        = atomic_fetch_add_explicit(&k->dl_logged, 1, memory_order_relaxed);
     if (n < max) {
         if (n == max - 1) {
-            atomic_store(&k->dl_resume_at, k->set.dl_log_suspend_ns > 0
-                    ? akti_now_ns() + k->set.dl_log_suspend_ns : INT64_MAX);
+            atomic_store(&k->dl_resume_at,
+                k->set.dl_log_suspend_ns > 0
+                    ? akti_now_ns() + k->set.dl_log_suspend_ns
+                    : INT64_MAX);
         }
         return true;
     }
@@ -473,18 +519,22 @@ dl_may_log(akt_system *sys, kit_sys *k)
 }
 
 void
-akti_events_dead_letter(akt_system *sys, akt_ref to, akti_msg *inner, akt_err reason, uint64_t n)
+akti_events_dead_letter(
+    akt_system *sys, akt_ref to, akti_msg *inner, akt_err reason, uint64_t n)
 {
     kit_sys *k = kit_sys_of(sys);
     const void *view = akti_msg_body(inner);
-    if (inner->type == &akt_dead_letter_type || inner->type == &akt_unhandled_message_type
+    if (inner->type == &akt_dead_letter_type
+        || inner->type == &akt_unhandled_message_type
         || inner->type == &akt_log_event_type) {
         return; /* an event that could not be delivered: no echo */
     }
     if (dl_may_log(sys, k)) {
         char path[256];
-        if (akt_ref_is_none(to) || akt_ref_path(to, path, sizeof(path)) != AKT_OK) {
-            snprintf(path, sizeof(path), "%s", akt_ref_is_none(to) ? "(no recipient)" : "(stopped actor)");
+        if (akt_ref_is_none(to)
+            || akt_ref_path(to, path, sizeof(path)) != AKT_OK) {
+            snprintf(path, sizeof(path), "%s",
+                akt_ref_is_none(to) ? "(no recipient)" : "(stopped actor)");
         }
         int64_t max = sys->set.dead_letters_log_max;
         akt_log(sys, AKT_LOG_WARNING, AKT_REF_NONE, "%s #%llu to %s: %s (%s)%s",
@@ -492,7 +542,8 @@ akti_events_dead_letter(akt_system *sys, akt_ref to, akti_msg *inner, akt_err re
             (unsigned long long)n, path, inner->type ? inner->type->name : "?",
             akt_err_name(reason),
             max > 0 && atomic_load(&k->dl_logged) == max
-                ? "; further dead letters are not logged for a while (akt.actor.dead-letters.log-suspend)"
+                ? "; further dead letters are not logged for a while "
+                  "(akt.actor.dead-letters.log-suspend)"
                 : "");
     }
     if (atomic_load_explicit(&k->nsubs_pub, memory_order_acquire) == 0) {

@@ -12,8 +12,11 @@
 #include "kit/kit.h"
 
 static const akt_field st_fields[] = {
-    {.name = "state", .number = 1, .kind = AKT_KIND_INT32,
-        .offset = offsetof(akt_StateTimeout, state), .has_offset = AKT_NO_OFFSET},
+    { .name = "state",
+        .number = 1,
+        .kind = AKT_KIND_INT32,
+        .offset = offsetof(akt_StateTimeout, state),
+        .has_offset = AKT_NO_OFFSET },
 };
 
 const akt_type akt_state_timeout_type = {
@@ -47,7 +50,8 @@ arm_timeout(akt_ctx *ctx, kit_cell *k, int state, int64_t timeout)
         return;
     }
     m->state = state;
-    if (akti_kit_timer_start(c, k, KIT_KEY_STATE_TIMEOUT, m, timeout, 0) != AKT_OK) {
+    if (akti_kit_timer_start(c, k, KIT_KEY_STATE_TIMEOUT, m, timeout, 0)
+        != AKT_OK) {
         akt_msg_free(m);
     }
 }
@@ -69,10 +73,13 @@ fsm_begin(void *data, akt_ctx *ctx)
 {
     const akt_fsm_def *d = def_of(ctx);
     kit_cell *k = akti_kit_cell_ctx(ctx);
-    if (k == NULL || d == NULL || d->initial < 0 || (size_t)d->initial >= d->nstates) {
+    if (k == NULL || d == NULL || d->initial < 0
+        || (size_t)d->initial >= d->nstates) {
         return AKT_EINVAL;
     }
-    k->fsm = (kit_fsm_rt){.cur = d->initial, .next = -1, .next_timeout = -1, .started = true};
+    k->fsm = (kit_fsm_rt) {
+        .cur = d->initial, .next = -1, .next_timeout = -1, .started = true
+    };
     if (d->on_start) {
         akt_err rc = d->on_start(data, ctx);
         if (rc != AKT_OK) {
@@ -137,7 +144,8 @@ fsm_receive(void *data, akt_ctx *ctx, const void *msg)
     int from = k->fsm.cur;
     const akt_fsm_state *st = &d->states[from];
     const akt_type *t = akt_msg_type(msg);
-    if (t == &akt_state_timeout_type && ((const akt_StateTimeout *)msg)->state != from) {
+    if (t == &akt_state_timeout_type
+        && ((const akt_StateTimeout *)msg)->state != from) {
         return AKT_OK; /* cannot happen (the timer is per state); be safe */
     }
     akt_handler_fn fn = state_handler(st, t);
@@ -147,8 +155,9 @@ fsm_receive(void *data, akt_ctx *ctx, const void *msg)
     if (fn == NULL) {
         switch (d->unhandled) {
         case AKT_FSM_UNHANDLED_FAIL:
-            return akt_ctx_fail(ctx, AKT_EUNHANDLED, "%s: %s unhandled in state %s",
-                d->name ? d->name : "fsm", t ? t->name : "?", st->name ? st->name : "?");
+            return akt_ctx_fail(ctx, AKT_EUNHANDLED,
+                "%s: %s unhandled in state %s", d->name ? d->name : "fsm",
+                t ? t->name : "?", st->name ? st->name : "?");
         case AKT_FSM_UNHANDLED_DEAD_LETTER: {
             akt_cell *c = akti_ctx_cell(ctx);
             akti_dead_letter(c->sys, akt_ctx_self(ctx),
@@ -159,7 +168,8 @@ fsm_receive(void *data, akt_ctx *ctx, const void *msg)
             return AKT_OK;
         default:
             akt_ctx_log(ctx, AKT_LOG_WARNING, "%s: %s unhandled in state %s",
-                d->name ? d->name : "fsm", t ? t->name : "?", st->name ? st->name : "?");
+                d->name ? d->name : "fsm", t ? t->name : "?",
+                st->name ? st->name : "?");
             return AKT_OK;
         }
     }
@@ -205,7 +215,7 @@ static const akt_lifecycle fsm_lifecycle = {
 akt_props
 akt_fsm_props(const akt_fsm_def *def)
 {
-    return (akt_props){
+    return (akt_props) {
         .behavior = &fsm_behavior,
         .behavior_arg = def,
         .lifecycle = &fsm_lifecycle,

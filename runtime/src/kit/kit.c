@@ -10,13 +10,15 @@
 
 #include "kit/kit.h"
 
-/* --- settings --------------------------------------------------------------- */
+/* --- settings ---------------------------------------------------------------
+ */
 
 static void
 opt_dur(const akt_config *cfg, const char *path, int64_t *v)
 {
     int64_t x;
-    if (cfg && akt_config_get_duration(cfg, path, &x, NULL) == AKT_OK && x >= 0) {
+    if (cfg && akt_config_get_duration(cfg, path, &x, NULL) == AKT_OK
+        && x >= 0) {
         *v = x;
     }
 }
@@ -43,10 +45,12 @@ akti_kit_settings_read(const akt_config *cfg, kit_settings *s)
     opt_dur(cfg, "akt.router.interval", &interval);
     opt_dur(cfg, "akt.coordinated-shutdown.phase-timeout", &phase);
     if (cfg) {
-        (void)akt_config_get_bool(cfg, "akt.coordinated-shutdown.run-by-signal", &by_signal, NULL);
+        (void)akt_config_get_bool(
+            cfg, "akt.coordinated-shutdown.run-by-signal", &by_signal, NULL);
     }
     memset(s, 0, sizeof(*s));
-    s->stash_capacity = stash > UINT32_MAX ? UINT32_MAX : (uint32_t)(stash ? stash : 1);
+    s->stash_capacity
+        = stash > UINT32_MAX ? UINT32_MAX : (uint32_t)(stash ? stash : 1);
     s->dl_log_suspend_ns = suspend;
     s->virtual_nodes = vnodes < 1 ? 1 : vnodes > 1000 ? 1000 : (uint32_t)vnodes;
     s->router_within_ns = within > 0 ? within : 5000000000;
@@ -62,7 +66,8 @@ akti_kit_settings_read(const akt_config *cfg, kit_settings *s)
     return AKT_OK;
 }
 
-/* --- per-system ------------------------------------------------------------- */
+/* --- per-system -------------------------------------------------------------
+ */
 
 akt_err
 akti_kit_system_init(akt_system *sys)
@@ -129,7 +134,8 @@ akti_kit_system_fini(akt_system *sys)
 }
 
 void
-akti_kit_dead_letter(akt_system *sys, akt_ref to, akti_msg *inner, akt_err reason, uint64_t n)
+akti_kit_dead_letter(
+    akt_system *sys, akt_ref to, akti_msg *inner, akt_err reason, uint64_t n)
 {
     if (sys->kit == NULL || inner->type == &akti_kit_tick_type) {
         return; /* a dead actor's timer message: expected, not news */
@@ -137,7 +143,8 @@ akti_kit_dead_letter(akt_system *sys, akt_ref to, akti_msg *inner, akt_err reaso
     akti_events_dead_letter(sys, to, inner, reason, n);
 }
 
-/* --- per-actor -------------------------------------------------------------- */
+/* --- per-actor --------------------------------------------------------------
+ */
 
 kit_cell *
 akti_kit_cell(akt_cell *c)
@@ -214,11 +221,12 @@ akti_kit_cell_restarted(akt_cell *c)
     }
     akti_kit_timers_clear(k);
     k->rt_ns = 0;
-    k->fsm = (kit_fsm_rt){.cur = -1, .next = -1, .next_timeout = -1};
+    k->fsm = (kit_fsm_rt) { .cur = -1, .next = -1, .next_timeout = -1 };
     akti_kit_stash_back(c, k);
 }
 
-/* --- small shared helpers ---------------------------------------------------- */
+/* --- small shared helpers ----------------------------------------------------
+ */
 
 uint64_t
 akti_kit_hash(const void *p, size_t n, uint64_t seed)

@@ -38,12 +38,12 @@ typedef struct kit_timer {
     akti_timer t;
     pthread_mutex_t mu;
     _Atomic uint32_t refs;
-    bool dead;       /* under mu: removed from its table */
+    bool dead; /* under mu: removed from its table */
     akt_system *sys;
     akt_ref to;
     uint64_t key, gen;
     int64_t interval; /* 0: single */
-    void *msg;        /* one reference */
+    void *msg; /* one reference */
 } kit_timer;
 
 /* What the wheel sends to the actor: the timer's message plus the key and
@@ -56,11 +56,11 @@ typedef struct kit_tick {
 AKTI_INTERNAL extern const akt_type akti_kit_tick_type;
 
 #define KIT_KEY_RECEIVE_TIMEOUT UINT64_C(0xfffffffffffffff0)
-#define KIT_KEY_STATE_TIMEOUT UINT64_C(0xfffffffffffffff1)
+#define KIT_KEY_STATE_TIMEOUT   UINT64_C(0xfffffffffffffff1)
 
 typedef struct kit_fsm_rt {
     int cur;
-    int next;         /* -1: stay */
+    int next; /* -1: stay */
     int64_t next_timeout; /* -1: the state's own */
     bool stop;
     bool started;
@@ -86,15 +86,17 @@ typedef struct kit_cell {
 /* the kit state of the actor running ctx (created on demand) */
 AKTI_INTERNAL kit_cell *akti_kit_cell(akt_cell *c);
 AKTI_INTERNAL kit_cell *akti_kit_cell_ctx(akt_ctx *ctx);
-AKTI_INTERNAL akt_err akti_kit_timer_start(akt_cell *c, kit_cell *k, uint64_t key,
-    void *msg, int64_t delay, int64_t interval);
+AKTI_INTERNAL akt_err akti_kit_timer_start(akt_cell *c, kit_cell *k,
+    uint64_t key, void *msg, int64_t delay, int64_t interval);
 AKTI_INTERNAL bool akti_kit_timer_cancel(kit_cell *k, uint64_t key);
 AKTI_INTERNAL void akti_kit_timers_clear(kit_cell *k);
-AKTI_INTERNAL akti_msg *akti_kit_timer_deliver(akt_cell *c, kit_cell *k, akti_msg *inner);
+AKTI_INTERNAL akti_msg *akti_kit_timer_deliver(
+    akt_cell *c, kit_cell *k, akti_msg *inner);
 AKTI_INTERNAL void akti_kit_stash_drop(akt_cell *c, kit_cell *k);
 AKTI_INTERNAL void akti_kit_stash_back(akt_cell *c, kit_cell *k);
 
-/* --- per-system state ------------------------------------------------------ */
+/* --- per-system state ------------------------------------------------------
+ */
 
 typedef struct kit_sub {
     akt_ref ref;
@@ -138,15 +140,17 @@ kit_sys_of(akt_system *sys)
     return (kit_sys *)sys->kit;
 }
 
-AKTI_INTERNAL akt_err akti_kit_settings_read(const akt_config *cfg, kit_settings *out);
+AKTI_INTERNAL akt_err akti_kit_settings_read(
+    const akt_config *cfg, kit_settings *out);
 AKTI_INTERNAL void akti_events_fini(kit_sys *k);
-AKTI_INTERNAL void akti_tasks_drop(akt_system *sys, kit_sys *k, bool wheel_alive);
+AKTI_INTERNAL void akti_tasks_drop(
+    akt_system *sys, kit_sys *k, bool wheel_alive);
 AKTI_INTERNAL void akti_shutdown_fini(akt_system *sys, kit_sys *k);
 AKTI_INTERNAL void akti_shutdown_run_phases(akt_system *sys);
 AKTI_INTERNAL void akti_signals_register(akt_system *sys);
 AKTI_INTERNAL void akti_signals_unregister(akt_system *sys);
-AKTI_INTERNAL void akti_events_dead_letter(akt_system *sys, akt_ref to, akti_msg *inner,
-    akt_err reason, uint64_t n);
+AKTI_INTERNAL void akti_events_dead_letter(
+    akt_system *sys, akt_ref to, akti_msg *inner, akt_err reason, uint64_t n);
 AKTI_INTERNAL uint64_t akti_kit_hash(const void *p, size_t n, uint64_t seed);
 
 #endif /* AKTI_KIT_H */

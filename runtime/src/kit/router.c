@@ -17,7 +17,8 @@
 
 #include "kit/kit.h"
 
-/* --- private message types ------------------------------------------------------- */
+/* --- private message types
+ * ------------------------------------------------------- */
 
 typedef struct rt_bcast {
     void *inner; /* one reference */
@@ -30,8 +31,12 @@ bcast_fini(void *o)
 }
 
 static const akt_type rt_bcast_type = {
-    .abi = AKT_GEN_ABI, .flags = AKT_TYPE_SYSTEM, .name = "akt.internal.RouterBroadcast",
-    .id = 0x6c3e21a9d4f07b15ull, .size = sizeof(rt_bcast), .align = _Alignof(rt_bcast),
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_SYSTEM,
+    .name = "akt.internal.RouterBroadcast",
+    .id = 0x6c3e21a9d4f07b15ull,
+    .size = sizeof(rt_bcast),
+    .align = _Alignof(rt_bcast),
     .fini = bcast_fini,
 };
 
@@ -40,8 +45,12 @@ typedef struct rt_resize {
 } rt_resize;
 
 static const akt_type rt_resize_type = {
-    .abi = AKT_GEN_ABI, .flags = AKT_TYPE_SYSTEM, .name = "akt.internal.RouterResize",
-    .id = 0x0be7d35c91a2f468ull, .size = sizeof(rt_resize), .align = _Alignof(rt_resize),
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_SYSTEM,
+    .name = "akt.internal.RouterResize",
+    .id = 0x0be7d35c91a2f468ull,
+    .size = sizeof(rt_resize),
+    .align = _Alignof(rt_resize),
 };
 
 typedef struct rt_get {
@@ -49,8 +58,12 @@ typedef struct rt_get {
 } rt_get;
 
 static const akt_type rt_get_type = {
-    .abi = AKT_GEN_ABI, .flags = AKT_TYPE_SYSTEM, .name = "akt.internal.GetRoutees",
-    .id = 0x91f5c08b3e6d2a47ull, .size = sizeof(rt_get), .align = _Alignof(rt_get),
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_SYSTEM,
+    .name = "akt.internal.GetRoutees",
+    .id = 0x91f5c08b3e6d2a47ull,
+    .size = sizeof(rt_get),
+    .align = _Alignof(rt_get),
 };
 
 const akt_type akt_routees_type = {
@@ -63,7 +76,8 @@ const akt_type akt_routees_type = {
     .doc = "A router's current routees.",
 };
 
-/* --- configuration and state --------------------------------------------------------- */
+/* --- configuration and state
+ * --------------------------------------------------------- */
 
 typedef struct rt_cfg {
     akt_router_opts o;
@@ -143,8 +157,10 @@ add_routee(rt_state *s, akt_ref r)
 static void
 remove_at(rt_state *s, size_t i)
 {
-    memmove(&s->routees[i], &s->routees[i + 1], (s->n - i - 1) * sizeof(*s->routees));
-    memmove(&s->pending[i], &s->pending[i + 1], (s->n - i - 1) * sizeof(*s->pending));
+    memmove(&s->routees[i], &s->routees[i + 1],
+        (s->n - i - 1) * sizeof(*s->routees));
+    memmove(&s->pending[i], &s->pending[i + 1],
+        (s->n - i - 1) * sizeof(*s->pending));
     s->n--;
     s->ring_dirty = true;
 }
@@ -165,7 +181,9 @@ rt_state_init(void *state, const void *arg)
 {
     rt_state *s = state;
     s->cfg = (rt_cfg *)arg;
-    s->rng = s->cfg->o.seed ? s->cfg->o.seed : (uint64_t)akti_now_ns() ^ (uint64_t)(uintptr_t)state;
+    s->rng = s->cfg->o.seed
+        ? s->cfg->o.seed
+        : (uint64_t)akti_now_ns() ^ (uint64_t)(uintptr_t)state;
     if (s->rng == 0) {
         s->rng = 0x9e3779b97f4a7c15ull;
     }
@@ -193,14 +211,16 @@ rt_pre_start(void *state, akt_ctx *ctx)
     if (c->pool) {
         for (uint32_t i = 0; i < c->o.instances; i++) {
             if (!spawn_routee(s, ctx)) {
-                akt_ctx_log(ctx, AKT_LOG_ERROR, "router: could not spawn routee %u", i);
+                akt_ctx_log(
+                    ctx, AKT_LOG_ERROR, "router: could not spawn routee %u", i);
             }
         }
     } else {
         for (size_t i = 0; i < c->o.npaths; i++) {
             akt_ref r = AKT_REF_NONE;
             if (akt_lookup(akt_ctx_system(ctx), c->paths[i], &r) != AKT_OK) {
-                akt_ctx_log(ctx, AKT_LOG_WARNING, "router: no actor at %s (yet)", c->paths[i]);
+                akt_ctx_log(ctx, AKT_LOG_WARNING,
+                    "router: no actor at %s (yet)", c->paths[i]);
             }
             add_routee(s, r); /* kept: looked up again when used */
         }
@@ -239,7 +259,9 @@ routee(rt_state *s, akt_ctx *ctx, size_t i)
 {
     akt_ref r = s->routees[i];
     if (!s->cfg->pool
-        && (r.cell_ == NULL || atomic_load_explicit(&r.cell_->uid, memory_order_acquire) != r.uid_)) {
+        && (r.cell_ == NULL
+            || atomic_load_explicit(&r.cell_->uid, memory_order_acquire)
+                != r.uid_)) {
         if (akt_lookup(akt_ctx_system(ctx), s->cfg->paths[i], &r) == AKT_OK) {
             s->routees[i] = r;
             s->ring_dirty = true;
@@ -248,7 +270,9 @@ routee(rt_state *s, akt_ctx *ctx, size_t i)
     return r;
 }
 
-/* --- logics ------------------------------------------------------------------------------ */
+/* --- logics
+ * ------------------------------------------------------------------------------
+ */
 
 static int
 ring_cmp(const void *a, const void *b)
@@ -278,7 +302,9 @@ ring_build(rt_state *s, akt_ctx *ctx)
             snprintf(id, sizeof(id), "%s", s->cfg->paths[i]);
         }
         for (uint32_t v = 0; v < vn; v++) {
-            s->ring[s->nring++] = (rt_ring_ent){akti_kit_hash(id, strlen(id), v), (uint32_t)i};
+            s->ring[s->nring++]
+                = (rt_ring_ent) { akti_kit_hash(id, strlen(id), v),
+                      (uint32_t)i };
         }
     }
     qsort(s->ring, s->nring, sizeof(*s->ring), ring_cmp);
@@ -311,13 +337,16 @@ static bool
 mailbox_empty(akt_cell *c)
 {
     akti_mbox_ext *x = atomic_load_explicit(&c->mbx, memory_order_acquire);
-    if (x && atomic_load_explicit(&x->kind, memory_order_acquire) == AKT_MAILBOX_BOUNDED) {
+    if (x
+        && atomic_load_explicit(&x->kind, memory_order_acquire)
+            == AKT_MAILBOX_BOUNDED) {
         pthread_mutex_lock(&x->mu);
         bool e = x->len == 0;
         pthread_mutex_unlock(&x->mu);
         return e;
     }
-    return atomic_load_explicit(&c->mq_in, memory_order_acquire) == CELL_STUB(c);
+    return atomic_load_explicit(&c->mq_in, memory_order_acquire)
+        == CELL_STUB(c);
 }
 
 static size_t
@@ -328,13 +357,18 @@ pick_smallest(rt_state *s, akt_ctx *ctx)
     for (size_t k = 0; k < s->n; k++) {
         size_t i = (size_t)((s->rr + k) % s->n);
         akt_ref r = routee(s, ctx, i);
-        if (r.cell_ == NULL || atomic_load_explicit(&r.cell_->uid, memory_order_acquire) != r.uid_) {
+        if (r.cell_ == NULL
+            || atomic_load_explicit(&r.cell_->uid, memory_order_acquire)
+                != r.uid_) {
             continue;
         }
         uint64_t score;
         if (mailbox_empty(r.cell_)) {
             s->pending[i] = 0;
-            score = atomic_load_explicit(&r.cell_->sched, memory_order_acquire) == 0 ? 0 : 1;
+            score = atomic_load_explicit(&r.cell_->sched, memory_order_acquire)
+                    == 0
+                ? 0
+                : 1;
         } else {
             score = 2 + (uint64_t)s->pending[i];
         }
@@ -393,12 +427,15 @@ sg_done(akt_err status, const void *reply, void *arg)
     sg_state *g = arg;
     if (status == AKT_OK && reply && atomic_exchange(&g->done, 1) == 0) {
         void *r = akt_msg_retain(reply);
-        if (akt_ref_is_none(g->reply_to) || akt_tell(g->reply_to, r, AKT_REF_NONE) != AKT_OK) {
+        if (akt_ref_is_none(g->reply_to)
+            || akt_tell(g->reply_to, r, AKT_REF_NONE) != AKT_OK) {
             akt_msg_free(r);
         }
     }
-    if (atomic_fetch_sub(&g->left, 1) == 1 && atomic_exchange(&g->done, 1) == 0) {
-        fail_requester(g->sys, g->reply_to, status == AKT_OK ? AKT_ETIMEDOUT : status);
+    if (atomic_fetch_sub(&g->left, 1) == 1
+        && atomic_exchange(&g->done, 1) == 0) {
+        fail_requester(
+            g->sys, g->reply_to, status == AKT_OK ? AKT_ETIMEDOUT : status);
     }
 }
 
@@ -481,7 +518,9 @@ tc_done(akt_err status, const void *reply, void *arg)
     }
     bool cancelled = cancel && akti_timer_cancel(t->sys->wheel, &t->timer);
     pthread_mutex_unlock(&t->mu);
-    if (r && (akt_ref_is_none(t->reply_to) || akt_tell(t->reply_to, r, AKT_REF_NONE) != AKT_OK)) {
+    if (r
+        && (akt_ref_is_none(t->reply_to)
+            || akt_tell(t->reply_to, r, AKT_REF_NONE) != AKT_OK)) {
         akt_msg_free(r);
     }
     if (fail) {
@@ -600,13 +639,15 @@ static akt_err
 rt_receive(void *state, akt_ctx *ctx, const void *msg)
 {
     rt_state *s = state;
-    if (s->cfg->pool && s->cfg->o.resize_every && ++s->since_resize >= s->cfg->o.resize_every) {
+    if (s->cfg->pool && s->cfg->o.resize_every
+        && ++s->since_resize >= s->cfg->o.resize_every) {
         s->since_resize = 0;
         auto_resize(s, ctx);
     }
     if (s->n == 0) {
         akt_cell *c = akti_ctx_cell(ctx);
-        akti_dead_letter(c->sys, akt_ctx_self(ctx), akti_msg_hdr(akt_msg_retain(msg)), AKT_ENOENT);
+        akti_dead_letter(c->sys, akt_ctx_self(ctx),
+            akti_msg_hdr(akt_msg_retain(msg)), AKT_ENOENT);
         return AKT_OK;
     }
     switch (s->cfg->o.logic) {
@@ -658,8 +699,7 @@ resize_to(rt_state *s, akt_ctx *ctx, int64_t want)
     int64_t lo = s->cfg->o.lower_bound ? s->cfg->o.lower_bound : 1;
     int64_t hi = s->cfg->o.upper_bound ? s->cfg->o.upper_bound : INT32_MAX;
     want = want < lo ? lo : want > hi ? hi : want;
-    while ((int64_t)s->n < want && spawn_routee(s, ctx)) {
-    }
+    while ((int64_t)s->n < want && spawn_routee(s, ctx)) { }
     while ((int64_t)s->n > want) {
         akt_ref victim = s->routees[s->n - 1];
         remove_at(s, s->n - 1);
@@ -686,7 +726,8 @@ auto_resize(rt_state *s, akt_ctx *ctx)
     size_t busy = 0;
     for (size_t i = 0; i < s->n; i++) {
         akt_cell *c = s->routees[i].cell_;
-        if (atomic_load_explicit(&c->sched, memory_order_acquire) != 0 || !mailbox_empty(c)) {
+        if (atomic_load_explicit(&c->sched, memory_order_acquire) != 0
+            || !mailbox_empty(c)) {
             busy++;
         }
     }
@@ -702,12 +743,14 @@ static akt_err
 rt_on_get(void *state, akt_ctx *ctx, const void *msg)
 {
     rt_state *s = state;
-    akt_Routees *out = akt_msg_new(&akt_routees_type, s->n * sizeof(akt_ref) + 16);
+    akt_Routees *out
+        = akt_msg_new(&akt_routees_type, s->n * sizeof(akt_ref) + 16);
     if (out == NULL) {
         return akt_reply_error(ctx, AKT_ENOMEM);
     }
     if (s->n) {
-        out->refs = akt_arena_alloc(akt_msg_arena(out), s->n * sizeof(akt_ref), _Alignof(akt_ref));
+        out->refs = akt_arena_alloc(
+            akt_msg_arena(out), s->n * sizeof(akt_ref), _Alignof(akt_ref));
         if (out->refs == NULL) {
             akt_msg_free(out);
             return akt_reply_error(ctx, AKT_ENOMEM);
@@ -735,16 +778,17 @@ rt_on_terminated(void *state, akt_ctx *ctx, const void *msg)
         }
     }
     if (s->cfg->pool && s->n == 0) {
-        akt_ctx_stop(ctx, akt_ctx_self(ctx)); /* Akka: a pool with no routees stops */
+        akt_ctx_stop(
+            ctx, akt_ctx_self(ctx)); /* Akka: a pool with no routees stops */
     }
     return AKT_OK;
 }
 
 static const akt_handler rt_handlers[] = {
-    {&rt_bcast_type, rt_on_bcast},
-    {&rt_resize_type, rt_on_resize},
-    {&rt_get_type, rt_on_get},
-    {&akt_terminated_type, rt_on_terminated},
+    { &rt_bcast_type, rt_on_bcast },
+    { &rt_resize_type, rt_on_resize },
+    { &rt_get_type, rt_on_get },
+    { &akt_terminated_type, rt_on_terminated },
 };
 
 static const akt_behavior rt_behavior = {
@@ -761,12 +805,14 @@ static const akt_lifecycle rt_lifecycle = {
     .post_restart = rt_post_restart,
 };
 
-/* --- spawning ------------------------------------------------------------------------ */
+/* --- spawning
+ * ------------------------------------------------------------------------ */
 
 static akt_err
 cfg_make(akt_system *sys, const akt_router_opts *o, rt_cfg **out)
 {
-    if (o == NULL || o->logic < AKT_ROUTE_ROUND_ROBIN || o->logic > AKT_ROUTE_TAIL_CHOPPING
+    if (o == NULL || o->logic < AKT_ROUTE_ROUND_ROBIN
+        || o->logic > AKT_ROUTE_TAIL_CHOPPING
         || (o->routee_props == NULL) == (o->paths == NULL || o->npaths == 0)
         || (o->logic == AKT_ROUTE_CONSISTENT_HASH && o->hash_key == NULL)
         || (o->routee_props && o->instances == 0)
@@ -817,7 +863,7 @@ cfg_make(akt_system *sys, const akt_router_opts *o, rt_cfg **out)
 static akt_props
 router_props(rt_cfg *c)
 {
-    return (akt_props){
+    return (akt_props) {
         .behavior = &rt_behavior,
         .lifecycle = &rt_lifecycle,
         .state_size = sizeof(rt_state),
@@ -829,7 +875,8 @@ router_props(rt_cfg *c)
 }
 
 akt_err
-akt_router_spawn(akt_system *sys, const akt_router_opts *opts, const char *name, akt_ref *out)
+akt_router_spawn(akt_system *sys, const akt_router_opts *opts, const char *name,
+    akt_ref *out)
 {
     if (sys == NULL || out == NULL) {
         return AKT_EINVAL;
@@ -847,7 +894,8 @@ akt_router_spawn(akt_system *sys, const akt_router_opts *opts, const char *name,
 }
 
 akt_err
-akt_ctx_router_spawn(akt_ctx *ctx, const akt_router_opts *opts, const char *name, akt_ref *out)
+akt_ctx_router_spawn(
+    akt_ctx *ctx, const akt_router_opts *opts, const char *name, akt_ref *out)
 {
     if (ctx == NULL || out == NULL) {
         return AKT_EINVAL;

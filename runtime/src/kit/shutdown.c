@@ -50,10 +50,11 @@ akt_shutdown_phase_name(akt_shutdown_phase p)
 }
 
 akt_err
-akt_shutdown_add_task(akt_system *sys, akt_shutdown_phase phase, const char *name,
-    akt_shutdown_task_fn fn, void *arg, void (*fini)(void *))
+akt_shutdown_add_task(akt_system *sys, akt_shutdown_phase phase,
+    const char *name, akt_shutdown_task_fn fn, void *arg, void (*fini)(void *))
 {
-    if (sys == NULL || sys->kit == NULL || fn == NULL || phase < 0 || phase >= AKT_PHASE_COUNT) {
+    if (sys == NULL || sys->kit == NULL || fn == NULL || phase < 0
+        || phase >= AKT_PHASE_COUNT) {
         return AKT_EINVAL;
     }
     kit_sys *k = kit_sys_of(sys);
@@ -82,9 +83,11 @@ akt_shutdown_add_task(akt_system *sys, akt_shutdown_phase phase, const char *nam
 }
 
 akt_err
-akt_shutdown_set_phase_timeout(akt_system *sys, akt_shutdown_phase phase, int64_t timeout_ns)
+akt_shutdown_set_phase_timeout(
+    akt_system *sys, akt_shutdown_phase phase, int64_t timeout_ns)
 {
-    if (sys == NULL || sys->kit == NULL || phase < 0 || phase >= AKT_PHASE_COUNT || timeout_ns <= 0) {
+    if (sys == NULL || sys->kit == NULL || phase < 0 || phase >= AKT_PHASE_COUNT
+        || timeout_ns <= 0) {
         return AKT_EINVAL;
     }
     kit_sys *k = kit_sys_of(sys);
@@ -154,8 +157,8 @@ akti_shutdown_run_phases(akt_system *sys)
             akt_err rc = t->fn(sys, reason, t->arg, &f);
             if (rc != AKT_OK) {
                 akt_log(sys, AKT_LOG_WARNING, AKT_REF_NONE,
-                    "coordinated shutdown: task %s of phase %s failed: %s", t->name,
-                    phase_names[p], akt_err_name(rc));
+                    "coordinated shutdown: task %s of phase %s failed: %s",
+                    t->name, phase_names[p], akt_err_name(rc));
             }
             if (f && nf < 64) {
                 futs[nf] = f;
@@ -169,12 +172,14 @@ akti_shutdown_run_phases(akt_system *sys)
         for (size_t i = 0; i < nf; i++) {
             int64_t left = deadline - akti_now_ns();
             void *reply = NULL;
-            akt_err rc = left > 0 ? akt_future_wait(futs[i], left, &reply) : AKT_ETIMEDOUT;
+            akt_err rc = left > 0 ? akt_future_wait(futs[i], left, &reply)
+                                  : AKT_ETIMEDOUT;
             if (rc == AKT_ETIMEDOUT && !akt_future_is_done(futs[i])) {
                 timed_out = true;
                 akt_log(sys, AKT_LOG_WARNING, AKT_REF_NONE,
-                    "coordinated shutdown: task %s of phase %s did not finish in time", names[i],
-                    phase_names[p]);
+                    "coordinated shutdown: task %s of phase %s did not finish "
+                    "in time",
+                    names[i], phase_names[p]);
             }
             akt_msg_free(reply);
             akt_future_release(futs[i]);
@@ -182,8 +187,8 @@ akti_shutdown_run_phases(akt_system *sys)
         if (timed_out) {
             atomic_fetch_add(&k->sd_timeouts, 1);
             akt_log(sys, AKT_LOG_WARNING, AKT_REF_NONE,
-                "coordinated shutdown: phase %s timed out after %lld ms", phase_names[p],
-                (long long)(timeout / 1000000));
+                "coordinated shutdown: phase %s timed out after %lld ms",
+                phase_names[p], (long long)(timeout / 1000000));
         }
     }
     akti_system_terminate_now(sys);
@@ -205,7 +210,8 @@ akti_kit_terminate(akt_system *sys)
         akti_system_terminate_now(sys);
         return;
     }
-    claim_reason(k, "system terminate"); /* a trigger that came first keeps its */
+    claim_reason(
+        k, "system terminate"); /* a trigger that came first keeps its */
     bool any = false;
     pthread_mutex_lock(&k->sd_mu);
     for (int p = 0; p < AKT_PHASE_COUNT; p++) {
@@ -245,12 +251,14 @@ akti_shutdown_fini(akt_system *sys, kit_sys *k)
     }
 }
 
-/* --- signals --------------------------------------------------------------------------- */
+/* --- signals
+ * ---------------------------------------------------------------------------
+ */
 
 static pthread_mutex_t sig_mu = PTHREAD_MUTEX_INITIALIZER;
 static akt_system **sig_systems;
 static size_t sig_n, sig_cap;
-static int sig_pipe[2] = {-1, -1};
+static int sig_pipe[2] = { -1, -1 };
 static bool sig_installed;
 static struct sigaction sig_old_term, sig_old_int;
 static pthread_t sig_thread;
@@ -280,7 +288,8 @@ sig_main(void *arg)
         }
         pthread_mutex_lock(&sig_mu);
         for (size_t i = 0; i < sig_n; i++) {
-            akt_shutdown_run(sig_systems[i], b == SIGINT ? "SIGINT" : "SIGTERM");
+            akt_shutdown_run(
+                sig_systems[i], b == SIGINT ? "SIGINT" : "SIGTERM");
         }
         pthread_mutex_unlock(&sig_mu);
     }

@@ -132,7 +132,8 @@ drop_stash(akt_cell *c, kit_cell *k)
 {
     uint64_t uid = atomic_load_explicit(&c->uid, memory_order_relaxed);
     for (uint32_t i = 0; i < k->nstash; i++) {
-        akti_dead_letter(c->sys, (akt_ref){c, uid}, k->stash[i], AKT_ESTOPPED);
+        akti_dead_letter(
+            c->sys, (akt_ref) { c, uid }, k->stash[i], AKT_ESTOPPED);
     }
     k->nstash = 0;
 }
@@ -168,7 +169,7 @@ akti_kit_stash_drop(akt_cell *c, kit_cell *k)
         akti_msg *m = k->unq[k->unq_head];
         k->unq_head = (k->unq_head + 1) % k->unq_cap;
         k->unq_len--;
-        akti_dead_letter(c->sys, (akt_ref){c, uid}, m, AKT_ESTOPPED);
+        akti_dead_letter(c->sys, (akt_ref) { c, uid }, m, AKT_ESTOPPED);
     }
 }
 

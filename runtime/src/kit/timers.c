@@ -16,7 +16,8 @@
 
 #include "kit/kit.h"
 
-/* --- message types ------------------------------------------------------------ */
+/* --- message types
+ * ------------------------------------------------------------ */
 
 static void
 tick_fini(void *obj)
@@ -35,8 +36,11 @@ const akt_type akti_kit_tick_type = {
 };
 
 static const akt_field rt_fields[] = {
-    {.name = "timeout_ns", .number = 1, .kind = AKT_KIND_INT64,
-        .offset = offsetof(akt_ReceiveTimeout, timeout_ns), .has_offset = AKT_NO_OFFSET},
+    { .name = "timeout_ns",
+        .number = 1,
+        .kind = AKT_KIND_INT64,
+        .offset = offsetof(akt_ReceiveTimeout, timeout_ns),
+        .has_offset = AKT_NO_OFFSET },
 };
 
 const akt_type akt_receive_timeout_type = {
@@ -51,7 +55,8 @@ const akt_type akt_receive_timeout_type = {
     .doc = "Sent to an actor that received nothing for its receive timeout.",
 };
 
-/* --- keyed timers --------------------------------------------------------------- */
+/* --- keyed timers
+ * --------------------------------------------------------------- */
 
 static void
 timer_unref(kit_timer *t)
@@ -148,8 +153,8 @@ akti_kit_timers_clear(kit_cell *k)
 }
 
 akt_err
-akti_kit_timer_start(akt_cell *c, kit_cell *k, uint64_t key, void *msg, int64_t delay,
-    int64_t interval)
+akti_kit_timer_start(akt_cell *c, kit_cell *k, uint64_t key, void *msg,
+    int64_t delay, int64_t interval)
 {
     if (k->ntimers == k->captimers) {
         uint32_t nc = k->captimers ? k->captimers * 2 : 4;
@@ -168,7 +173,8 @@ akti_kit_timer_start(akt_cell *c, kit_cell *k, uint64_t key, void *msg, int64_t 
     pthread_mutex_init(&t->mu, NULL);
     atomic_init(&t->refs, 2); /* table + wheel */
     t->sys = c->sys;
-    t->to = (akt_ref){c, atomic_load_explicit(&c->uid, memory_order_relaxed)};
+    t->to
+        = (akt_ref) { c, atomic_load_explicit(&c->uid, memory_order_relaxed) };
     t->key = key;
     t->gen = ++k->next_gen;
     t->interval = interval;
@@ -186,7 +192,8 @@ start_rt(akt_cell *c, kit_cell *k, int64_t delay)
         return AKT_ENOMEM;
     }
     m->timeout_ns = k->rt_ns;
-    akt_err rc = akti_kit_timer_start(c, k, KIT_KEY_RECEIVE_TIMEOUT, m, delay, 0);
+    akt_err rc
+        = akti_kit_timer_start(c, k, KIT_KEY_RECEIVE_TIMEOUT, m, delay, 0);
     if (rc != AKT_OK) {
         akt_msg_free(m);
     }
@@ -222,7 +229,8 @@ akti_kit_timer_deliver(akt_cell *c, kit_cell *k, akti_msg *inner)
     return akti_msg_hdr(tk->inner);
 }
 
-/* --- public: per-actor ------------------------------------------------------------ */
+/* --- public: per-actor
+ * ------------------------------------------------------------ */
 
 static bool
 user_key(uint64_t key)
@@ -244,17 +252,19 @@ akt_timer_start_single(akt_ctx *ctx, uint64_t key, void *msg, int64_t delay_ns)
 }
 
 akt_err
-akt_timer_start_periodic(akt_ctx *ctx, uint64_t key, void *msg, int64_t initial_delay_ns,
-    int64_t interval_ns)
+akt_timer_start_periodic(akt_ctx *ctx, uint64_t key, void *msg,
+    int64_t initial_delay_ns, int64_t interval_ns)
 {
-    if (ctx == NULL || msg == NULL || initial_delay_ns < 0 || interval_ns <= 0 || !user_key(key)) {
+    if (ctx == NULL || msg == NULL || initial_delay_ns < 0 || interval_ns <= 0
+        || !user_key(key)) {
         return AKT_EINVAL;
     }
     kit_cell *k = akti_kit_cell_ctx(ctx);
     if (k == NULL) {
         return AKT_ENOMEM;
     }
-    return akti_kit_timer_start(akti_ctx_cell(ctx), k, key, msg, initial_delay_ns, interval_ns);
+    return akti_kit_timer_start(
+        akti_ctx_cell(ctx), k, key, msg, initial_delay_ns, interval_ns);
 }
 
 bool
@@ -313,7 +323,8 @@ akt_ctx_set_receive_timeout(akt_ctx *ctx, int64_t timeout_ns)
     return start_rt(c, k, timeout_ns);
 }
 
-/* --- the system scheduler ------------------------------------------------------------ */
+/* --- the system scheduler
+ * ------------------------------------------------------------ */
 
 struct akt_task {
     akti_timer t;
@@ -376,8 +387,8 @@ task_fire(akti_timer *wt, void *arg)
 }
 
 akt_err
-akt_schedule_once(akt_system *sys, int64_t delay_ns, void (*fn)(void *), void *arg,
-    void (*fini)(void *), akt_task **out)
+akt_schedule_once(akt_system *sys, int64_t delay_ns, void (*fn)(void *),
+    void *arg, void (*fini)(void *), akt_task **out)
 {
     if (sys == NULL || fn == NULL || delay_ns < 0) {
         return AKT_EINVAL;
@@ -479,8 +490,8 @@ tell_fini(void *arg)
 }
 
 akt_err
-akt_schedule_tell(akt_system *sys, int64_t delay_ns, akt_ref to, void *msg, akt_ref sender,
-    akt_task **out)
+akt_schedule_tell(akt_system *sys, int64_t delay_ns, akt_ref to, void *msg,
+    akt_ref sender, akt_task **out)
 {
     if (msg == NULL || akt_ref_is_none(to)) {
         return AKT_EINVAL;
@@ -489,7 +500,7 @@ akt_schedule_tell(akt_system *sys, int64_t delay_ns, akt_ref to, void *msg, akt_
     if (s == NULL) {
         return AKT_ENOMEM;
     }
-    *s = (sched_tell){to, sender, msg};
+    *s = (sched_tell) { to, sender, msg };
     akt_err rc = akt_schedule_once(sys, delay_ns, tell_fn, s, tell_fini, out);
     if (rc != AKT_OK) {
         free(s);
@@ -497,7 +508,8 @@ akt_schedule_tell(akt_system *sys, int64_t delay_ns, akt_ref to, void *msg, akt_
     return rc;
 }
 
-/* --- the clock ------------------------------------------------------------------ */
+/* --- the clock
+ * ------------------------------------------------------------------ */
 
 int64_t
 akt_scheduler_now(akt_system *sys)

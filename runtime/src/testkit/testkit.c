@@ -71,7 +71,8 @@ probe_unref(akt_probe *p)
     free(p);
 }
 
-/* the actor side ------------------------------------------------------------ */
+/* the actor side ------------------------------------------------------------
+ */
 
 typedef struct probe_state {
     akt_probe *p;
@@ -110,7 +111,8 @@ probe_on_any(void *state, akt_ctx *ctx, const void *msg)
         p->cap = nc;
         p->head = 0;
     }
-    p->q[(p->head + p->len) % p->cap] = (probe_ent){akt_msg_retain(msg), akt_ctx_sender(ctx)};
+    p->q[(p->head + p->len) % p->cap]
+        = (probe_ent) { akt_msg_retain(msg), akt_ctx_sender(ctx) };
     p->len++;
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
@@ -124,7 +126,7 @@ probe_post_stop(void *state, akt_ctx *ctx)
 }
 
 static const akt_handler probe_handlers[] = {
-    {&probe_watch_type, probe_on_watch},
+    { &probe_watch_type, probe_on_watch },
 };
 
 static const akt_behavior probe_behavior = {
@@ -138,7 +140,8 @@ static const akt_lifecycle probe_lifecycle = {
     .post_stop = probe_post_stop,
 };
 
-/* the test side --------------------------------------------------------------- */
+/* the test side ---------------------------------------------------------------
+ */
 
 akt_err
 akt_probe_new(akt_system *sys, const char *name, akt_probe **out)
@@ -221,7 +224,8 @@ pop_until(akt_probe *p, int64_t deadline, void **msg, akt_ref *sender)
             return AKT_ETIMEDOUT;
         }
         struct timespec ts;
-        int64_t d = deadline == INT64_MAX ? now + (int64_t)3600 * 1000000000 : deadline;
+        int64_t d = deadline == INT64_MAX ? now + (int64_t)3600 * 1000000000
+                                          : deadline;
         ts.tv_sec = (time_t)(d / 1000000000);
         ts.tv_nsec = (long)(d % 1000000000);
         pthread_cond_timedwait(&p->cv, &p->mu, &ts);
@@ -246,7 +250,8 @@ static int64_t
 deadline_of(int64_t timeout)
 {
     int64_t now = mono_ns();
-    return timeout >= INT64_MAX - now ? INT64_MAX : now + (timeout < 0 ? 0 : timeout);
+    return timeout >= INT64_MAX - now ? INT64_MAX
+                                      : now + (timeout < 0 ? 0 : timeout);
 }
 
 akt_err
@@ -266,18 +271,20 @@ type_name(const void *m)
 }
 
 akt_err
-akt_probe_expect_type(akt_probe *p, const akt_type *type, int64_t timeout_ns, void **msg)
+akt_probe_expect_type(
+    akt_probe *p, const akt_type *type, int64_t timeout_ns, void **msg)
 {
     void *m;
     akt_err rc = akt_probe_receive(p, timeout_ns, &m, NULL);
     if (rc != AKT_OK) {
-        fprintf(stderr, "akt-testkit: expected %s, got nothing (%s)\n", type ? type->name : "?",
-            akt_err_name(rc));
+        fprintf(stderr, "akt-testkit: expected %s, got nothing (%s)\n",
+            type ? type->name : "?", akt_err_name(rc));
         return rc;
     }
     const akt_type *t = akt_msg_type(m);
     if (t != type && !(t && type && t->id == type->id)) {
-        fprintf(stderr, "akt-testkit: expected %s, got %s\n", type ? type->name : "?", type_name(m));
+        fprintf(stderr, "akt-testkit: expected %s, got %s\n",
+            type ? type->name : "?", type_name(m));
         akt_msg_free(m);
         return AKT_ETYPE;
     }
@@ -290,7 +297,8 @@ akt_probe_expect_type(akt_probe *p, const akt_type *type, int64_t timeout_ns, vo
 }
 
 akt_err
-akt_probe_expect(akt_probe *p, akt_probe_pred pred, void *arg, int64_t timeout_ns, void **msg)
+akt_probe_expect(akt_probe *p, akt_probe_pred pred, void *arg,
+    int64_t timeout_ns, void **msg)
 {
     if (pred == NULL) {
         return AKT_EINVAL;
@@ -347,7 +355,8 @@ akt_probe_receive_n(akt_probe *p, size_t n, int64_t timeout_ns, void **msgs)
 }
 
 akt_err
-akt_probe_fish(akt_probe *p, akt_probe_pred pred, void *arg, int64_t timeout_ns, void **msg)
+akt_probe_fish(akt_probe *p, akt_probe_pred pred, void *arg, int64_t timeout_ns,
+    void **msg)
 {
     if (p == NULL || pred == NULL) {
         return AKT_EINVAL;
@@ -424,10 +433,12 @@ akt_probe_reply(akt_probe *p, void *msg)
     return akt_tell(p->last_sender, msg, p->self);
 }
 
-/* --- systems ----------------------------------------------------------------------- */
+/* --- systems
+ * ----------------------------------------------------------------------- */
 
 akt_err
-akt_testkit_system(const char *name, const akt_testkit_opts *o, akt_system **out)
+akt_testkit_system(
+    const char *name, const akt_testkit_opts *o, akt_system **out)
 {
     akt_config *cfg = NULL, *next = NULL;
     akt_err rc = akt_config_load(NULL, &cfg, NULL);
@@ -436,7 +447,8 @@ akt_testkit_system(const char *name, const akt_testkit_opts *o, akt_system **out
     }
     if (o && o->config) {
         akt_config *extra;
-        if ((rc = akt_config_parse_string(o->config, strlen(o->config), "<testkit>", &extra, NULL))
+        if ((rc = akt_config_parse_string(
+                 o->config, strlen(o->config), "<testkit>", &extra, NULL))
             != AKT_OK) {
             akt_config_release(cfg);
             return rc;
@@ -450,7 +462,9 @@ akt_testkit_system(const char *name, const akt_testkit_opts *o, akt_system **out
         cfg = next;
     }
     if (o && (o->virtual_time || o->deterministic)) {
-        if ((rc = akt_config_override(cfg, "akt.scheduler.clock", "virtual", &next, NULL)) != AKT_OK) {
+        if ((rc = akt_config_override(
+                 cfg, "akt.scheduler.clock", "virtual", &next, NULL))
+            != AKT_OK) {
             akt_config_release(cfg);
             return rc;
         }
@@ -458,8 +472,9 @@ akt_testkit_system(const char *name, const akt_testkit_opts *o, akt_system **out
         cfg = next;
     }
     if (o && o->deterministic) {
-        if ((rc = akt_config_override(cfg, "akt.actor.default-dispatcher.type", "calling-thread",
-                 &next, NULL)) != AKT_OK) {
+        if ((rc = akt_config_override(cfg, "akt.actor.default-dispatcher.type",
+                 "calling-thread", &next, NULL))
+            != AKT_OK) {
             akt_config_release(cfg);
             return rc;
         }
