@@ -13,11 +13,15 @@
 #                        tell, ask, fanout, cpu (and --format md exits 0)
 #   bench/akt-remote-bench       --n 1000 --pingpong-n 100: schema lines
 #   bench/akt-bench-config-parse 4096 1: JSON lines
+#   bench/akt-bench-timers --smoke: JSON lines
 #   bench/codec_bench_aktc 1000, bench/aktc_speed aktc/aktc 10 1: these two
 #                        print one pretty-printed JSON document, checked as such
 #
 # akt-savina and akt-profiler are required; the others are skipped (and said
 # so) when the build has no such target (e.g. no protobuf-c, no aktc).
+# Any other executable in BUILD_DIR/bench is a benchmark this script does
+# not know yet: it runs with --smoke and must print JSON lines (add it
+# above if it needs other flags).
 # Each run has a time limit (AKT_BENCH_SMOKE_TIMEOUT seconds, default 60);
 # the whole script takes a few seconds on an idle machine.
 set -uo pipefail
@@ -188,6 +192,9 @@ fi
 if optional "$bench/akt-bench-config-parse"; then
   run "akt-bench-config-parse" lines -- "$bench/akt-bench-config-parse" 4096 1
 fi
+if optional "$bench/akt-bench-timers"; then
+  run "akt-bench-timers" lines -- "$bench/akt-bench-timers" --smoke
+fi
 if optional "$bench/codec_bench_aktc"; then
   run "codec_bench_aktc" doc -- "$bench/codec_bench_aktc" 1000
 fi
@@ -198,6 +205,15 @@ if optional "$bench/aktc_speed"; then
     echo "skip aktc_speed: $build/aktc/aktc not built"
   fi
 fi
+
+known=" akt-savina akt-profiler akt-remote-bench akt-bench-config-parse akt-bench-timers codec_bench_aktc aktc_speed "
+for f in "$bench"/*; do
+  name=$(basename "$f")
+  if [ -f "$f" ] && [ -x "$f" ] && [[ "$known" != *" $name "* ]]; then
+    echo "note: $name is not known to this script: running it with --smoke"
+    run "$name --smoke" lines -- "$f" --smoke
+  fi
+done
 
 echo "bench smoke: $runs runs, $failures failed, $(( $(date +%s) - start ))s"
 [ $failures -eq 0 ]
