@@ -597,7 +597,7 @@ run_fanout(const options *o, result *r, sample *s)
 
 /* --- cpu ------------------------------------------------------------------ */
 
-/* `work` rounds of a dependent multiply-xorshift chain (~1 ns a round):
+/* `work` rounds of a dependent multiply-xorshift chain (a few ns a round):
  * pure CPU, no memory traffic, not foldable by the compiler. */
 static uint64_t
 burn(uint64_t x, int64_t work)
