@@ -264,7 +264,7 @@ emit_json(const options *o, const result *r)
     num_or_null(bs, sizeof bs, r->baseline_s, "%.6f");
     printf("{\"runtime\":\"akt\",\"scenario\":\"%s\",\"params\":{%s},"
            "\"messages\":%" PRId64 ",\"seconds\":%.6f,\"rate\":%.1f,\"unit\":"
-                                   "\"%s\",\"threads\":%d,\"p50_us\":%s,"
+           "\"%s\",\"threads\":%d,\"p50_us\":%s,"
            "\"p99_us\":%s,\"version\":\"%s\",\"machine\":{\"cores\":%ld,"
            "\"cpu\":\"%s\"},"
            "\"reps\":%d,\"warmup\":%d,\"spread\":%.4f,\"rate_min\":%.1f,\"rate_"
