@@ -10,6 +10,8 @@
  *   /user/echo   Ping{n} -> replies Pong{n}; Ping{n < 0} stops the echo
  *   /user/relay  Ping -> forwarded (sender kept) to RELAY_TARGET_PATH
  *   /user/sink   counts Pings; Ping{n = -7} is answered with Pong{count}
+ *   /user/caller RefMsg{who, n}: n >= 0 tells who Pong{n}; n < 0 asks who
+ *                Ping{-n} and answers the sender Pong{reply + 1000}
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -59,6 +61,53 @@ sink_ping(void *state, akt_ctx *ctx, const void *msg)
     atomic_fetch_add(&g_sink_count, 1);
     return AKT_OK;
 }
+
+typedef struct call_ctx {
+    akt_ref reply_to;
+} call_ctx;
+
+static void
+caller_done(akt_err status, const void *reply, void *arg)
+{
+    call_ctx *c = arg;
+    int64_t v = status == AKT_OK && akt_msg_type(reply) == &rt_pong_desc
+        ? ((const rt_Pong *)reply)->n + 1000
+        : -(int64_t)status;
+    rt_Pong *r = rt_pong_new(v);
+    if (akt_tell(c->reply_to, r, AKT_REF_NONE) != AKT_OK)
+        akt_msg_free(r);
+}
+
+static akt_err
+caller_ref(void *state, akt_ctx *ctx, const void *msg)
+{
+    (void)state;
+    const rt_RefMsg *m = msg;
+    if (akt_ref_is_none(m->who)) {
+        rt_Pong *r = rt_pong_new(-1); /* the ref did not cross */
+        if (akt_reply(ctx, r) != AKT_OK)
+            akt_msg_free(r);
+        return AKT_OK;
+    }
+    if (m->n >= 0) {
+        rt_Pong *r = rt_pong_new(m->n);
+        if (akt_tell(m->who, r, akt_ctx_self(ctx)) != AKT_OK)
+            akt_msg_free(r);
+        return AKT_OK;
+    }
+    akt_future *f;
+    if (akt_ask(m->who, rt_ping_new(-m->n), 3000000000LL, &f) != AKT_OK)
+        return AKT_OK;
+    call_ctx *c = malloc(sizeof(*c));
+    c->reply_to = akt_ctx_sender(ctx);
+    if (akt_future_on_complete(f, caller_done, c, free) != AKT_OK)
+        free(c);
+    akt_future_release(f);
+    return AKT_OK;
+}
+
+static const akt_handler caller_h[] = { { &rt_refmsg_desc, caller_ref } };
+static const akt_behavior caller_b = { "caller", caller_h, 1, NULL };
 
 static const akt_handler echo_h[] = { { &rt_ping_desc, echo_ping } };
 static const akt_behavior echo_b = { "echo", echo_h, 1, NULL };
@@ -110,6 +159,8 @@ main(int argc, char **argv)
     akt_spawn(sys, &pe, "echo", &ref);
     akt_spawn(sys, &pr, "relay", &ref);
     akt_spawn(sys, &ps, "sink", &ref);
+    akt_props pc = { .behavior = &caller_b };
+    akt_spawn(sys, &pc, "caller", &ref);
     if (argc > 5 && akt_remote_ref(sys, argv[5], &g_relay_target) != AKT_OK) {
         fprintf(stderr, "remote_node: bad relay target %s\n", argv[5]);
         return 1;

@@ -239,6 +239,76 @@ START_TEST(ask_works_across_nodes)
 }
 END_TEST
 
+static akt_err
+local_echo_ping(void *state, akt_ctx *ctx, const void *msg)
+{
+    (void)state;
+    rt_Pong *r = rt_pong_new(((const rt_Ping *)msg)->n);
+    if (akt_reply(ctx, r) != AKT_OK)
+        akt_msg_free(r);
+    return AKT_OK;
+}
+
+static const akt_handler local_echo_h[] = { { &rt_ping_desc, local_echo_ping } };
+static const akt_behavior local_echo_b = { "local-echo", local_echo_h, 1, NULL };
+
+START_TEST(refs_inside_messages_cross_nodes_and_are_used_back)
+{
+    peer_proc b;
+    spawn_node(&b, "nodeb", "tcp://127.0.0.1:0", NULL);
+    local_node a;
+    local_start(&a, "nodea", "tcp://127.0.0.1:0", "cookie", true);
+    akt_ref caller = remote(a.sys, b.address, "/user/caller");
+    akt_props cp = { .behavior = &collector_b };
+    akt_props ep = { .behavior = &local_echo_b };
+    akt_ref collector, echo;
+    ck_assert_int_eq(akt_spawn(a.sys, &cp, "collector", &collector), AKT_OK);
+    ck_assert_int_eq(akt_spawn(a.sys, &ep, "echo", &echo), AKT_OK);
+    /* the codec writes the remote-visible path of a local ref */
+    akt_buf buf;
+    akt_buf_init(&buf);
+    rt_RefMsg *probe = rt_refmsg_new(collector, 1);
+    ck_assert_int_eq(akt_msg_encode(probe, &buf), AKT_OK);
+    char addr[512];
+    ck_assert_int_eq(akt_remote_address(a.sys, addr, sizeof(addr)), AKT_OK);
+    ck_assert(memmem(buf.data, buf.len, addr, strlen(addr)) != NULL);
+    akt_msg_free(probe);
+    akt_buf_free(&buf);
+    /* tell through the ref: b's caller tells our collector Pong{42} */
+    atomic_store(&g_next, 42);
+    atomic_store(&g_pongs, 0);
+    ck_assert_int_eq(
+        akt_tell(caller, rt_refmsg_new(collector, 42), AKT_REF_NONE), AKT_OK);
+    WAIT_UNTIL(atomic_load(&g_pongs) >= 1, 10000);
+    ck_assert_int_eq(atomic_load(&g_pongs), 1);
+    ck_assert_int_eq(atomic_load(&g_order_errors), 0);
+    /* ask through the ref: b's caller asks our echo, answers our ask */
+    for (int i = 1; i <= 20; i++) {
+        akt_future *f;
+        ck_assert_int_eq(
+            akt_ask(caller, rt_refmsg_new(echo, -i), 5000000000LL, &f), AKT_OK);
+        void *reply = NULL;
+        ck_assert_int_eq(akt_future_wait(f, 6000000000LL, &reply), AKT_OK);
+        ck_assert_ptr_eq(akt_msg_type(reply), &rt_pong_desc);
+        ck_assert_int_eq(((rt_Pong *)reply)->n, 1000 + i);
+        akt_msg_free(reply);
+        akt_future_release(f);
+    }
+    /* a ref to b's own actor comes back to b as its local actor */
+    akt_ref bcaller = remote(a.sys, b.address, "/user/echo");
+    akt_future *f;
+    ck_assert_int_eq(
+        akt_ask(caller, rt_refmsg_new(bcaller, -3), 5000000000LL, &f), AKT_OK);
+    void *reply = NULL;
+    ck_assert_int_eq(akt_future_wait(f, 6000000000LL, &reply), AKT_OK);
+    ck_assert_int_eq(((rt_Pong *)reply)->n, 1003);
+    akt_msg_free(reply);
+    akt_future_release(f);
+    local_stop(&a);
+    pp_stop(&b, 3000);
+}
+END_TEST
+
 START_TEST(three_nodes_route_an_ask_through_a_relay)
 {
     peer_proc b, c;
@@ -435,8 +505,79 @@ START_TEST(paths_and_addresses)
     akt_remote_options o
         = { .listen_url = "inproc://other", .registry = a.reg };
     ck_assert_int_eq(akt_remote_start(a.sys, &o), AKT_EEXIST);
-    local_stop(&a);
+    ck_assert_int_eq(akt_remote_stop(a.sys), AKT_OK);
     ck_assert_int_eq(akt_remote_stop(a.sys), AKT_ENOENT);
+    akt_system_free(a.sys);
+    akt_registry_free(a.reg);
+    akt_config_release(a.cfg);
+}
+END_TEST
+
+START_TEST(remoting_stops_itself_when_the_system_is_freed)
+{
+    /* more systems with remoting than the old process-wide table held (64),
+     * all freed without akt_remote_stop */
+    enum { N = 70 };
+    static local_node n[N];
+    char name[32], url[64];
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof(name), "auto%d", i);
+        snprintf(url, sizeof(url), "inproc://akt-rt-auto-%d", i);
+        local_start(&n[i], name, url, "k", true);
+    }
+    /* one association in use while the systems go */
+    akt_ref r = remote(n[0].sys, "akt://auto1@[inproc://akt-rt-auto-1]", "/user/x");
+    ck_assert_int_eq(akt_tell(r, rt_ping_new(1), AKT_REF_NONE), AKT_OK);
+    for (int i = 0; i < N; i++) {
+        akt_system_free(n[i].sys);
+        akt_registry_free(n[i].reg);
+        akt_config_release(n[i].cfg);
+    }
+    /* the listeners are closed: the same URL can be listened on again */
+    local_node again;
+    local_start(&again, "auto0", "inproc://akt-rt-auto-0", "k", true);
+    local_stop(&again);
+}
+END_TEST
+
+static _Atomic int64_t g_dead_seen;
+
+static void
+count_dead(akt_ref to, const void *msg, akt_err reason, void *arg)
+{
+    (void)to;
+    (void)reason;
+    (void)arg;
+    if (akt_msg_type(msg) == &rt_ping_desc)
+        atomic_fetch_add(&g_dead_seen, 1);
+}
+
+START_TEST(outbound_drops_are_dead_letters_of_the_system)
+{
+    local_node a;
+    local_start(&a, "sysa", "inproc://akt-rt-dl-a", "k", true);
+    ck_assert_int_eq(
+        akt_system_on_dead_letter(a.sys, count_dead, NULL, NULL), AKT_OK);
+    uint64_t before = akt_system_dead_letters(a.sys);
+    /* over max-message-size (16 MiB): refused at the proxy */
+    akt_ref far = remote(a.sys, "akt://nobody@[inproc://akt-rt-dl-none]", "/user/x");
+    size_t big = 17u * 1024 * 1024;
+    rt_Ping *p = akt_msg_new(&rt_ping_desc, big + 64);
+    uint8_t *data = calloc(1, big);
+    ck_assert_int_eq(
+        akt_arena_bytes(akt_msg_arena(p), data, big, &p->blob), AKT_OK);
+    free(data);
+    ck_assert_int_eq(akt_tell(far, p, AKT_REF_NONE), AKT_OK);
+    WAIT_UNTIL(atomic_load(&g_dead_seen) >= 1, 10000);
+    ck_assert_int_ge(atomic_load(&g_dead_seen), 1);
+    /* queued for a node that never answers: dropped when the handshake
+     * fails (handshake-timeout 3 s), each a dead letter */
+    for (int i = 0; i < 5; i++)
+        ck_assert_int_eq(akt_tell(far, rt_ping_new(i), AKT_REF_NONE), AKT_OK);
+    WAIT_UNTIL(atomic_load(&g_dead_seen) >= 6, 15000);
+    ck_assert_int_ge(atomic_load(&g_dead_seen), 6);
+    ck_assert_uint_ge(akt_system_dead_letters(a.sys), before + 6);
+    local_stop(&a);
 }
 END_TEST
 
@@ -538,11 +679,14 @@ remote_suite(void)
     tcase_add_test(l, a_node_without_the_cookie_delivers_nothing);
     tcase_add_test(l, large_messages_cross_whole_while_small_ones_keep_flowing);
     tcase_add_test(l, settings_come_from_the_configuration);
+    tcase_add_test(l, remoting_stops_itself_when_the_system_is_freed);
+    tcase_add_test(l, outbound_drops_are_dead_letters_of_the_system);
     suite_add_tcase(s, l);
     TCase *m = tcase_create("multiprocess");
     tcase_set_timeout(m, 60);
     tcase_add_test(m, typed_messages_and_replies_cross_two_processes_in_order);
     tcase_add_test(m, ask_works_across_nodes);
+    tcase_add_test(m, refs_inside_messages_cross_nodes_and_are_used_back);
     tcase_add_test(m, three_nodes_route_an_ask_through_a_relay);
     tcase_add_test(m, watchers_get_terminated_when_the_remote_actor_stops);
     tcase_add_test(m, watchers_get_terminated_when_the_peer_is_killed);

@@ -149,11 +149,77 @@ const akt_type rt_pong_desc = {
     .decode = pong_decode,
 };
 
+static akt_err
+refmsg_encode(const void *obj, akt_buf *b)
+{
+    const rt_RefMsg *m = obj;
+    akt_err rc;
+    if ((rc = akt_mp_put_map(b, 2)) != AKT_OK
+        || (rc = akt_mp_put_uint(b, 1)) != AKT_OK
+        || (rc = akt_mp_put_ref(b, m->who)) != AKT_OK
+        || (rc = akt_mp_put_uint(b, 2)) != AKT_OK
+        || (rc = akt_mp_put_int(b, m->n)) != AKT_OK)
+        return rc;
+    return AKT_OK;
+}
+
+static akt_err
+refmsg_decode(void *obj, akt_reader *r, akt_arena *arena)
+{
+    (void)arena;
+    rt_RefMsg *m = obj;
+    uint32_t n;
+    if (akt_mp_get_map(r, &n) != AKT_OK)
+        return r->err;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t key;
+        if (akt_mp_get_uint(r, &key) != AKT_OK)
+            return r->err;
+        if (key == 1)
+            akt_mp_get_ref(r, &m->who);
+        else if (key == 2)
+            akt_mp_get_int(r, &m->n);
+        else
+            akt_mp_skip(r);
+        if (r->err != AKT_OK)
+            return r->err;
+    }
+    return AKT_OK;
+}
+
+static const akt_field refmsg_fields[] = {
+    { .name = "who",
+        .number = 1,
+        .kind = AKT_KIND_REF,
+        .offset = offsetof(rt_RefMsg, who),
+        .has_offset = AKT_NO_OFFSET },
+    { .name = "n",
+        .number = 2,
+        .kind = AKT_KIND_INT64,
+        .offset = offsetof(rt_RefMsg, n),
+        .has_offset = AKT_NO_OFFSET },
+};
+
+const akt_type rt_refmsg_desc = {
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_MESSAGE,
+    .name = "rt.RefMsg",
+    .id = 0x781f8a8122566db9ULL, /* akt_type_id("rt.RefMsg") */
+    .size = sizeof(rt_RefMsg),
+    .align = _Alignof(rt_RefMsg),
+    .fields = refmsg_fields,
+    .nfields = 2,
+    .encode = refmsg_encode,
+    .decode = refmsg_decode,
+};
+
 akt_err
 rt_register_types(akt_registry *reg)
 {
     akt_err rc = akt_registry_add(reg, &rt_ping_desc);
     if (rc == AKT_OK)
         rc = akt_registry_add(reg, &rt_pong_desc);
+    if (rc == AKT_OK)
+        rc = akt_registry_add(reg, &rt_refmsg_desc);
     return rc;
 }

@@ -210,6 +210,22 @@ AKT_API const akt_config *akt_system_config(const akt_system *sys);
 typedef void (*akt_dead_letter_fn)(akt_ref recipient, const void *msg,
     akt_err reason, void *arg);
 AKT_API uint64_t akt_system_dead_letters(const akt_system *sys);
+/* akt_system_publish_dead_letter -- report msg (an akt message) as a dead
+ * letter to recipient for reason: counted, given to the observer and the
+ * kit's log/event stream; an ask's future behind it fails. Consumes msg (one
+ * reference) on AKT_OK. For subsystems that drop messages outside the core
+ * (remoting's outbound queues). Errors: AKT_EINVAL. */
+AKT_API akt_err akt_system_publish_dead_letter(akt_system *sys, akt_ref recipient,
+    void *msg, akt_err reason);
+/* akt_system_ref_to_path -- the path under which other nodes reach ref:
+ * with remoting running on sys, akt://sys@host:port/user/a (a proxy gives
+ * its remote actor's path); otherwise akt_ref_path's. Errors as
+ * akt_ref_path. */
+AKT_API akt_err akt_system_ref_to_path(akt_system *sys, akt_ref ref, char *buf, size_t len);
+/* akt_system_path_to_ref -- akt_lookup, and for a path naming another node
+ * (with remoting on sys) a proxy ref to it. Errors: AKT_EINVAL (not a
+ * path), AKT_ENOENT (no such actor here, or no remoting for that node). */
+AKT_API akt_err akt_system_path_to_ref(akt_system *sys, const char *path, akt_ref *out);
 AKT_API akt_err akt_system_on_dead_letter(akt_system *sys,
     akt_dead_letter_fn fn, void *arg, void (*fini)(void *arg));
 

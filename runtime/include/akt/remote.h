@@ -50,7 +50,8 @@ typedef struct akt_remote_options {
     /* Shared secret; NULL: akt.remote.cookie ("" = none). */
     const char *cookie;
     /* Required: the types the wire accepts (decoded by type id). Not
-     * owned; must outlive akt_remote_stop(). */
+     * owned; must outlive remoting (akt_remote_stop() or
+     * akt_system_free()). */
     const akt_registry *registry;
     /* Settings; NULL: akt_system_config(sys). The akt.remote defaults
      * apply to keys it lacks. */
@@ -77,9 +78,11 @@ typedef struct akt_remote_stats {
 } akt_remote_stats;
 
 /* akt_remote_start -- start remoting for sys: listen, and accept peers that
- * present the cookie. Call akt_remote_stop() before akt_system_free().
+ * present the cookie. Remoting stops itself in akt_system_free() (it lives
+ * in the system's extension slot); akt_remote_stop() stops it earlier.
+ * Refs in message fields then cross nodes (akt_system_ref_to_path).
  * Errors: AKT_EINVAL (no registry, bad URL or setting), AKT_EEXIST
- * (already started for sys), AKT_EIO (cannot listen: address in use),
+ * (already started for sys), AKT_ECLOSED (sys terminated), AKT_EIO (cannot listen: address in use),
  * AKT_ENOTSUP (transport not available), AKT_ENOMEM. */
 AKT_API akt_err akt_remote_start(
     akt_system *sys, const akt_remote_options *opts);

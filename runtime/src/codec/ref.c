@@ -6,7 +6,10 @@
  * the only codec file that calls into the actor system (akt_ref_path,
  * akt_lookup), so the rest of the codec links without the core.
  *
- * Decoding resolves the path with r->system. Without a system, or when no
+ * Encoding asks the ref's system for the path other nodes reach it under
+ * (akt_system_ref_to_path: with remoting, akt://sys@host:port/...).
+ * Decoding resolves the path with r->system (akt_system_path_to_ref: a
+ * path on another node becomes a remoting proxy). Without a system, or when no
  * live actor has that path any more (AKT_ENOENT), the ref decodes to
  * AKT_REF_NONE: a message that names a stopped actor is still a valid
  * message, and what is sent to that ref goes to dead letters.
@@ -32,8 +35,11 @@ akt_mp_put_ref(akt_buf *b, akt_ref ref)
     if (akt_ref_is_none(ref)) {
         return akt_mp_put_nil(b);
     }
+    /* the ref's own system: with remoting, its remote-visible path (a
+     * proxy's is its remote actor's), so the ref survives another node */
+    akt_system *sys = akt_ref_system(ref);
     char small[256];
-    akt_err rc = akt_ref_path(ref, small, sizeof small);
+    akt_err rc = akt_system_ref_to_path(sys, ref, small, sizeof small);
     if (rc == AKT_OK) {
         return akt_mp_put_str(b, small, path_len(small, sizeof small));
     }
@@ -50,7 +56,7 @@ akt_mp_put_ref(akt_buf *b, akt_ref ref)
     if (big == NULL) {
         return AKT_ENOMEM;
     }
-    rc = akt_ref_path(ref, big, REF_PATH_MAX);
+    rc = akt_system_ref_to_path(sys, ref, big, REF_PATH_MAX);
     if (rc == AKT_OK) {
         rc = akt_mp_put_str(b, big, path_len(big, REF_PATH_MAX));
     }
@@ -87,7 +93,7 @@ akt_mp_get_ref(akt_reader *r, akt_ref *v)
     memcpy(path, s, len);
     path[len] = '\0';
     akt_ref ref;
-    rc = akt_lookup(r->system, path, &ref);
+    rc = akt_system_path_to_ref(r->system, path, &ref); /* remote: a proxy */
     if (path != small) {
         free(path);
     }

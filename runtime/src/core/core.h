@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "akt/actor.h"
+#include "core/ext.h"
 #include "core/msg_impl.h"
 
 #define AKTI_CACHELINE 64
@@ -415,7 +416,15 @@ struct akt_system {
     akt_props guardian_props;
     _Atomic int64_t vclock; /* virtual time (akt.scheduler.clock = virtual) */
     void *kit;              /* event stream, scheduler, shutdown (kit/) */
+    /* extensions (remote/, ...): one const ops table + arg per slot */
+    pthread_rwlock_t ext_mu;
+    struct {
+        const struct akti_ext_ops *ops;
+        void *arg;
+    } ext[AKTI_EXT_SLOTS];
 };
+
+/* extensions: core/ext.h (akti_ext_ops, akti_system_ext_*) */
 
 AKTI_INTERNAL akt_err akti_system_use_clock(akt_system *sys, const akti_clock *clock);
 AKTI_INTERNAL akti_wheel *akti_system_wheel(akt_system *sys);

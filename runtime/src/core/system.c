@@ -434,6 +434,132 @@ akti_dead_letter(akt_system *sys, akt_ref to, akti_msg *m, akt_err reason)
     akt_msg_free(body);
 }
 
+akt_err
+akt_system_publish_dead_letter(akt_system *sys, akt_ref recipient, void *msg, akt_err reason)
+{
+    if (sys == NULL || msg == NULL) {
+        return AKT_EINVAL;
+    }
+    akti_dead_letter(sys, recipient, akti_msg_hdr(msg), reason);
+    return AKT_OK;
+}
+
+/* --- extensions ------------------------------------------------------------ */
+
+akt_err
+akti_system_ext_set(akt_system *sys, unsigned slot, const akti_ext_ops *ops, void *arg)
+{
+    if (slot >= AKTI_EXT_SLOTS || ops == NULL) {
+        return AKT_EINVAL;
+    }
+    akt_err rc = AKT_OK;
+    pthread_rwlock_wrlock(&sys->ext_mu);
+    if (atomic_load(&sys->terminated)) {
+        rc = AKT_ECLOSED;
+    } else if (sys->ext[slot].ops != NULL) {
+        rc = AKT_EEXIST;
+    } else {
+        sys->ext[slot].ops = ops;
+        sys->ext[slot].arg = arg;
+    }
+    pthread_rwlock_unlock(&sys->ext_mu);
+    return rc;
+}
+
+void *
+akti_system_ext_get(akt_system *sys, unsigned slot, void (*retain)(void *arg))
+{
+    if (sys == NULL || slot >= AKTI_EXT_SLOTS) {
+        return NULL;
+    }
+    pthread_rwlock_rdlock(&sys->ext_mu);
+    void *arg = sys->ext[slot].ops ? sys->ext[slot].arg : NULL;
+    if (arg && retain) {
+        retain(arg);
+    }
+    pthread_rwlock_unlock(&sys->ext_mu);
+    return arg;
+}
+
+bool
+akti_system_ext_clear(akt_system *sys, unsigned slot, void *arg)
+{
+    bool was = false;
+    pthread_rwlock_wrlock(&sys->ext_mu);
+    if (slot < AKTI_EXT_SLOTS && sys->ext[slot].ops && sys->ext[slot].arg == arg) {
+        sys->ext[slot].ops = NULL;
+        sys->ext[slot].arg = NULL;
+        was = true;
+    }
+    pthread_rwlock_unlock(&sys->ext_mu);
+    return was;
+}
+
+/* Run and clear every extension's terminated hook (akt_system_free). */
+static void
+ext_terminated(akt_system *sys)
+{
+    for (unsigned i = 0; i < AKTI_EXT_SLOTS; i++) {
+        pthread_rwlock_wrlock(&sys->ext_mu);
+        const akti_ext_ops *ops = sys->ext[i].ops;
+        void *arg = sys->ext[i].arg;
+        sys->ext[i].ops = NULL;
+        sys->ext[i].arg = NULL;
+        pthread_rwlock_unlock(&sys->ext_mu);
+        if (ops && ops->terminated) {
+            ops->terminated(sys, arg);
+        }
+    }
+}
+
+akt_err
+akt_system_ref_to_path(akt_system *sys, akt_ref ref, char *buf, size_t len)
+{
+    if (buf == NULL || len == 0) {
+        return AKT_EINVAL;
+    }
+    if (sys != NULL) {
+        pthread_rwlock_rdlock(&sys->ext_mu);
+        for (unsigned i = 0; i < AKTI_EXT_SLOTS; i++) {
+            const akti_ext_ops *ops = sys->ext[i].ops;
+            if (ops && ops->ref_to_path) {
+                akt_err rc = ops->ref_to_path(sys->ext[i].arg, ref, buf, len);
+                if (rc != AKT_ENOENT) {
+                    pthread_rwlock_unlock(&sys->ext_mu);
+                    return rc;
+                }
+            }
+        }
+        pthread_rwlock_unlock(&sys->ext_mu);
+    }
+    return akt_ref_path(ref, buf, len);
+}
+
+akt_err
+akt_system_path_to_ref(akt_system *sys, const char *path, akt_ref *out)
+{
+    if (sys == NULL || path == NULL || out == NULL) {
+        return AKT_EINVAL;
+    }
+    akt_err rc = akt_lookup(sys, path, out);
+    if (rc != AKT_EINVAL && rc != AKT_ENOENT) {
+        return rc;
+    }
+    pthread_rwlock_rdlock(&sys->ext_mu);
+    for (unsigned i = 0; i < AKTI_EXT_SLOTS; i++) {
+        const akti_ext_ops *ops = sys->ext[i].ops;
+        if (ops && ops->path_to_ref) {
+            akt_err r2 = ops->path_to_ref(sys->ext[i].arg, path, out);
+            if (r2 != AKT_ENOENT) {
+                rc = r2;
+                break;
+            }
+        }
+    }
+    pthread_rwlock_unlock(&sys->ext_mu);
+    return rc;
+}
+
 uint64_t
 akt_system_dead_letters(const akt_system *sys)
 {
@@ -527,6 +653,7 @@ akt_system_create(const char *name, const akt_config *cfg, akt_system **out)
     pthread_mutex_init(&sys->dl_mu, NULL);
     pthread_mutex_init(&sys->slot_mu, NULL);
     pthread_mutex_init(&sys->names_mu, NULL);
+    pthread_rwlock_init(&sys->ext_mu, NULL);
     pthread_mutex_init(&sys->props_mu, NULL);
     pthread_mutex_init(&sys->disp_mu, NULL);
     /* virtual time (testkit): no wheel thread, akt_scheduler_advance moves it */
@@ -736,6 +863,7 @@ system_destroy(akt_system *sys)
     pthread_mutex_destroy(&sys->dl_mu);
     pthread_mutex_destroy(&sys->slot_mu);
     pthread_mutex_destroy(&sys->names_mu);
+    pthread_rwlock_destroy(&sys->ext_mu);
     pthread_mutex_destroy(&sys->props_mu);
     pthread_mutex_destroy(&sys->disp_mu);
     akt_config_release(sys->cfg);
@@ -751,6 +879,8 @@ akt_system_free(akt_system *sys)
     }
     akt_system_terminate(sys);
     akt_system_await_termination(sys, AKT_FOREVER);
+    ext_terminated(sys); /* remoting stops itself here (its last dead
+                            letters still reach the kit) */
     akti_kit_system_join(sys);
     /* stale sends may still be draining on the pool; stop it, then the rest */
     sys->pinned->ops->stop(sys->pinned);

@@ -38,6 +38,7 @@
 #include <time.h>
 
 #include "akt/akt.h"
+#include "core/ext.h" /* the per-system extension slot (akti_ext_ops) */
 #include "remote/transport.h"
 
 AKTI_INTERNAL extern const unsigned char akti_remote_reference_conf[];
@@ -118,25 +119,18 @@ struct rm {
 /* --- the system -> remoting table ------------------------------------------
  */
 
-static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct {
-    akt_system *sys;
-    rm *r;
-} g_tab[64];
+static void
+rm_retain(void *arg)
+{
+    atomic_fetch_add(&((rm *)arg)->refs, 1);
+}
 
+/* rm_get -- the remoting of sys (one reference), or NULL. It lives in the
+ * system's AKTI_EXT_REMOTE slot, which holds one reference of its own. */
 static rm *
 rm_get(akt_system *sys)
 {
-    rm *r = NULL;
-    pthread_mutex_lock(&g_mu);
-    for (size_t i = 0; i < 64; i++)
-        if (g_tab[i].sys == sys && sys != NULL) {
-            r = g_tab[i].r;
-            atomic_fetch_add(&r->refs, 1);
-            break;
-        }
-    pthread_mutex_unlock(&g_mu);
-    return r;
+    return akti_system_ext_get(sys, AKTI_EXT_REMOTE, rm_retain);
 }
 
 static void
@@ -399,9 +393,13 @@ proxy_recv(void *state, akt_ctx *ctx, const void *msg)
         rc = akti_assoc_send(p->assoc, &e, false, uid);
     }
     pthread_rwlock_unlock(&r->life);
-    if (rc != AKT_OK)
+    if (rc != AKT_OK) {
         atomic_fetch_add(
             &r->proxy_drops, 1); /* FAIL/BLOCK overflow, too big, stale */
+        /* a dead letter of the system: counted, observed, an ask fails */
+        akt_system_publish_dead_letter(
+            r->sys, akt_ctx_self(ctx), akt_msg_retain((void *)msg), rc);
+    }
     if (rc == AKT_ESTOPPED || p->oneshot)
         akt_ctx_stop(ctx, akt_ctx_self(ctx)); /* its incarnation is gone */
     if (p->buf.cap > 1u << 20) {
@@ -769,7 +767,8 @@ rm_on_envelope(
     }
     void *msg;
     akt_err rc
-        = akt_msg_decode(t, env->payload, env->payload_len, &r->lim, &msg);
+        = akt_msg_decode_in(
+            r->sys, t, env->payload, env->payload_len, &r->lim, &msg);
     if (rc != AKT_OK) {
         uint64_t n = atomic_fetch_add(&r->bad_payload, 1) + 1;
         if (n <= 10 || n % 1000 == 0)
@@ -816,10 +815,42 @@ rm_on_peer(
     }
 }
 
+/* rm_on_drop -- an outbound envelope the transport dropped (queue overflow
+ * with drop-new/drop-head, quarantine, failed handshake): counted by the
+ * transport; a user message whose type the registry knows is also decoded
+ * again and published as a dead letter of the system, to the proxy. */
+static void
+rm_on_drop(void *arg, akti_assoc *to, const akti_envelope *env, akt_err reason)
+{
+    (void)to;
+    rm *r = arg;
+    if (env->type_id == r->watch_id || env->type_id == r->term_id)
+        return;
+    const akt_type *t = akt_registry_find(r->reg, env->type_id);
+    void *msg = NULL;
+    if (t == NULL
+        || akt_msg_decode(t, env->payload, env->payload_len, &r->lim, &msg)
+            != AKT_OK)
+        return;
+    akt_ref proxy_ref = AKT_REF_NONE;
+    char path[PATH_MAX_LEN];
+    if (env->recipient_len < sizeof(path)) {
+        memcpy(path, env->recipient, env->recipient_len);
+        path[env->recipient_len] = '\0';
+        pthread_mutex_lock(&r->mu);
+        proxy *p = find_path(r, path);
+        if (p)
+            proxy_ref = p->ref;
+        pthread_mutex_unlock(&r->mu);
+    }
+    if (akt_system_publish_dead_letter(r->sys, proxy_ref, msg, reason) != AKT_OK)
+        akt_msg_free(msg);
+}
+
 static const akti_tp_callbacks rm_cbs = {
     .on_envelope = rm_on_envelope,
     .on_peer = rm_on_peer,
-    .on_drop = NULL, /* counted by the transport */
+    .on_drop = rm_on_drop,
 };
 
 /* --- configuration
@@ -944,6 +975,51 @@ read_config(const akt_config *base, akt_config **merged, akti_tp_opts *o)
 /* --- public API
  * ---------------------------------------------------------------------- */
 
+/* --- the system's extension slot (core.h akti_ext_ops)
+ * ------------------------------------------------------------------ */
+
+static void rm_shutdown(rm *r);
+static akt_err remote_ref(rm *r, const char *path, akt_ref *out);
+
+/* a ref in a message field: the path other nodes reach it under */
+static akt_err
+rm_ext_ref_to_path(void *arg, akt_ref ref, char *buf, size_t len)
+{
+    rm *r = arg;
+    if (!atomic_load(&r->ready))
+        return AKT_ENOENT;
+    if (sender_path(r, ref, buf, len) != 0)
+        return AKT_OK;
+    char tmp[8];
+    akt_err rc = akt_ref_path(ref, tmp, sizeof(tmp));
+    return rc == AKT_ERANGE ? AKT_ERANGE : rc == AKT_OK ? AKT_ENOENT : rc;
+}
+
+/* a path in a message field that names a node (akt://sys@host:port/...) */
+static akt_err
+rm_ext_path_to_ref(void *arg, const char *path, akt_ref *out)
+{
+    rm *r = arg;
+    if (!atomic_load(&r->ready) || strchr(path, '@') == NULL)
+        return AKT_ENOENT;
+    akt_err rc = remote_ref(r, path, out);
+    return rc == AKT_ECLOSED ? AKT_ENOENT : rc;
+}
+
+static void
+rm_ext_terminated(akt_system *sys, void *arg)
+{
+    (void)sys;
+    rm_shutdown(arg);
+}
+
+static const akti_ext_ops rm_ext_ops = {
+    .name = "remote",
+    .terminated = rm_ext_terminated,
+    .ref_to_path = rm_ext_ref_to_path,
+    .path_to_ref = rm_ext_path_to_ref,
+};
+
 akt_err
 akt_remote_start(akt_system *sys, const akt_remote_options *opts)
 {
@@ -1006,37 +1082,23 @@ akt_remote_start(akt_system *sys, const akt_remote_options *opts)
     snprintf(canon, sizeof(canon), "akt://%s@%s", r->name, auth);
     r->canon = strdup(canon);
     atomic_store(&r->ready, true);
-    pthread_mutex_lock(&g_mu);
-    size_t i;
-    for (i = 0; i < 64 && g_tab[i].sys != NULL; i++) { }
-    if (i < 64 && r->canon) {
-        g_tab[i].sys = sys;
-        g_tab[i].r = r;
-    }
-    pthread_mutex_unlock(&g_mu);
-    if (i == 64 || r->canon == NULL) {
+    /* the slot keeps the first reference; remoting stops itself when the
+     * system is freed (rm_ext_terminated) */
+    rc = r->canon ? akti_system_ext_set(sys, AKTI_EXT_REMOTE, &rm_ext_ops, r) : AKT_ENOMEM;
+    if (rc != AKT_OK) {
         akti_tp_free(r->tp);
+        r->tp = NULL;
         rm_release(r);
-        return AKT_ENOMEM;
+        return rc;
     }
     return AKT_OK;
 }
 
-akt_err
-akt_remote_stop(akt_system *sys)
+/* rm_shutdown -- stop the transport and every proxy; drops the slot's
+ * reference (the slot is already cleared). */
+static void
+rm_shutdown(rm *r)
 {
-    rm *r = NULL;
-    pthread_mutex_lock(&g_mu);
-    for (size_t i = 0; i < 64; i++)
-        if (g_tab[i].sys == sys && sys != NULL) {
-            r = g_tab[i].r;
-            g_tab[i].sys = NULL;
-            g_tab[i].r = NULL;
-            break;
-        }
-    pthread_mutex_unlock(&g_mu);
-    if (r == NULL)
-        return AKT_ENOENT;
     pthread_rwlock_wrlock(&r->life);
     r->stopped = true;
     pthread_rwlock_unlock(&r->life);
@@ -1054,6 +1116,20 @@ akt_remote_stop(akt_system *sys)
         akt_stop(refs[k]);
     free(refs);
     rm_release(r);
+}
+
+akt_err
+akt_remote_stop(akt_system *sys)
+{
+    rm *r = rm_get(sys);
+    if (r == NULL)
+        return AKT_ENOENT;
+    if (!akti_system_ext_clear(sys, AKTI_EXT_REMOTE, r)) {
+        rm_release(r); /* stopped meanwhile */
+        return AKT_ENOENT;
+    }
+    rm_shutdown(r);
+    rm_release(r);
     return AKT_OK;
 }
 
@@ -1068,14 +1144,11 @@ akt_remote_address(akt_system *sys, char *buf, size_t len)
     return n >= 0 && (size_t)n < len ? AKT_OK : AKT_ERANGE;
 }
 
-akt_err
-akt_remote_ref(akt_system *sys, const char *path, akt_ref *out)
+/* remote_ref -- the ref for path: a local actor when the path names this
+ * system's address, else the proxy (created on first use). */
+static akt_err
+remote_ref(rm *r, const char *path, akt_ref *out)
 {
-    if (path == NULL || out == NULL)
-        return AKT_EINVAL;
-    rm *r = rm_get(sys);
-    if (r == NULL)
-        return AKT_ENOENT;
     char sysname[256], url[PATH_MAX_LEN];
     const char *local;
     akt_err rc
@@ -1084,20 +1157,33 @@ akt_remote_ref(akt_system *sys, const char *path, akt_ref *out)
         rc = AKT_EINVAL;
     if (rc == AKT_OK && strlen(path) >= PATH_MAX_LEN)
         rc = AKT_EINVAL;
-    if (rc == AKT_OK) {
-        if (strcmp(sysname, r->name) == 0
-            && strcmp(url, akti_tp_address(r->tp)) == 0) {
-            rc = akt_lookup(sys, local, out);
-        } else {
-            char auth[PATH_MAX_LEN], norm[2 * PATH_MAX_LEN + 300];
-            authority(url, auth, sizeof(auth));
-            snprintf(norm, sizeof(norm), "akt://%s@%s%s", sysname, auth, local);
-            pthread_rwlock_rdlock(&r->life);
-            rc = r->stopped ? AKT_ECLOSED
-                            : proxy_get(r, norm, sysname, url, NULL, out);
-            pthread_rwlock_unlock(&r->life);
-        }
+    if (rc != AKT_OK)
+        return rc;
+    pthread_rwlock_rdlock(&r->life);
+    if (r->stopped) {
+        rc = AKT_ECLOSED;
+    } else if (strcmp(sysname, r->name) == 0
+        && strcmp(url, akti_tp_address(r->tp)) == 0) {
+        rc = akt_lookup(r->sys, local, out);
+    } else {
+        char auth[PATH_MAX_LEN], norm[2 * PATH_MAX_LEN + 300];
+        authority(url, auth, sizeof(auth));
+        snprintf(norm, sizeof(norm), "akt://%s@%s%s", sysname, auth, local);
+        rc = proxy_get(r, norm, sysname, url, NULL, out);
     }
+    pthread_rwlock_unlock(&r->life);
+    return rc;
+}
+
+akt_err
+akt_remote_ref(akt_system *sys, const char *path, akt_ref *out)
+{
+    if (path == NULL || out == NULL)
+        return AKT_EINVAL;
+    rm *r = rm_get(sys);
+    if (r == NULL)
+        return AKT_ENOENT;
+    akt_err rc = remote_ref(r, path, out);
     rm_release(r);
     return rc;
 }
