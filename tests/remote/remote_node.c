@@ -9,7 +9,8 @@
  * Actors:
  *   /user/echo   Ping{n} -> replies Pong{n}; Ping{n < 0} stops the echo
  *   /user/relay  Ping -> forwarded (sender kept) to RELAY_TARGET_PATH
- *   /user/sink   counts Pings; Ping{n = -7} is answered with Pong{count}
+ *   /user/sink   counts Pings; Ping{n = -7} is answered with Pong{count},
+ *                Ping{n = -8} with akt_reply_error(AKT_EBUSY)
  *   /user/caller RefMsg{who, n}: n >= 0 tells who Pong{n}; n < 0 asks who
  *                Ping{-n} and answers the sender Pong{reply + 1000}
  */
@@ -52,6 +53,8 @@ sink_ping(void *state, akt_ctx *ctx, const void *msg)
 {
     (void)state;
     const rt_Ping *p = msg;
+    if (p->n == -8)
+        return akt_reply_error(ctx, AKT_EBUSY); /* an error reply */
     if (p->n == -7) {
         rt_Pong *r = rt_pong_new(atomic_load(&g_sink_count));
         if (akt_reply(ctx, r) != AKT_OK)

@@ -309,6 +309,44 @@ START_TEST(refs_inside_messages_cross_nodes_and_are_used_back)
 }
 END_TEST
 
+START_TEST(error_replies_cross_nodes)
+{
+    /* akt.Status has a codec */
+    akt_Status *st = akt_msg_new(&akt_status_type, 0);
+    st->code = AKT_EBUSY;
+    akt_buf buf;
+    akt_buf_init(&buf);
+    ck_assert_int_eq(akt_msg_encode(st, &buf), AKT_OK);
+    void *back = NULL;
+    ck_assert_int_eq(
+        akt_msg_decode(&akt_status_type, buf.data, buf.len, NULL, &back),
+        AKT_OK);
+    ck_assert_int_eq(((akt_Status *)back)->code, AKT_EBUSY);
+    akt_msg_free(back);
+    akt_msg_free(st);
+    akt_buf_free(&buf);
+    peer_proc b;
+    spawn_node(&b, "nodeb", "tcp://127.0.0.1:0", NULL);
+    local_node a;
+    local_start(&a, "nodea", "tcp://127.0.0.1:0", "cookie", true);
+    akt_ref sink = remote(a.sys, b.address, "/user/sink");
+    for (int i = 0; i < 5; i++) {
+        akt_future *f;
+        /* the timeout is long: the error must come back, not the timeout */
+        ck_assert_int_eq(akt_ask(sink, rt_ping_new(-8), AKT_SEC(20), &f), AKT_OK);
+        long long t0 = pp_now_ms();
+        akt_err rc = akt_future_wait(f, AKT_SEC(25), NULL);
+        ck_assert_msg(rc == AKT_EBUSY, "ask: %s", akt_err_name(rc));
+        ck_assert_int_lt(pp_now_ms() - t0, 10000);
+        akt_future_release(f);
+    }
+    akt_err rc;
+    ck_assert_int_eq(ask_ping(sink, -7, &rc), 0); /* still serving */
+    local_stop(&a);
+    pp_stop(&b, 3000);
+}
+END_TEST
+
 START_TEST(three_nodes_route_an_ask_through_a_relay)
 {
     peer_proc b, c;
@@ -687,6 +725,7 @@ remote_suite(void)
     tcase_add_test(m, typed_messages_and_replies_cross_two_processes_in_order);
     tcase_add_test(m, ask_works_across_nodes);
     tcase_add_test(m, refs_inside_messages_cross_nodes_and_are_used_back);
+    tcase_add_test(m, error_replies_cross_nodes);
     tcase_add_test(m, three_nodes_route_an_ask_through_a_relay);
     tcase_add_test(m, watchers_get_terminated_when_the_remote_actor_stops);
     tcase_add_test(m, watchers_get_terminated_when_the_peer_is_killed);

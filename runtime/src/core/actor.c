@@ -121,6 +121,16 @@ tell_cell(akt_cell *c, uint64_t uid, akti_msg *m, akt_ref sender)
             body = inner;
             m = akti_msg_hdr(inner);
         }
+        if (m->type != NULL && m->type->id == akt_status_type.id
+            && ((akt_Status *)body)->code != AKT_OK) {
+            /* an error reply that came as a message (from another node):
+             * the asker's future fails with its code */
+            akt_err code = (akt_err)((akt_Status *)body)->code;
+            if (akti_future_complete(c, uid, code, NULL)) {
+                akt_msg_free(body);
+                return AKT_OK;
+            }
+        }
         if (!akti_future_complete(c, uid, AKT_OK, body)) {
             akti_dead_letter(sys, (akt_ref){c, uid}, m, AKT_ESTOPPED);
         }

@@ -2,11 +2,13 @@
  * systypes.c -- the runtime's own message types: the public akt.Terminated
  * and akt.Status (hand-written descriptors in the form aktc generates), and
  * the private system-message, PoisonPill and broadcast-envelope types.
- * encode/decode are NULL for now: these never cross the wire yet (remoting
- * will give them codecs built on the akt_mp_* primitives).
+ * akt.Status has a codec (msgpack map {1: code}, as aktc would emit), so
+ * error replies (akt_reply_error) cross nodes; the private types never
+ * leave the process.
  */
 #include <stddef.h>
 
+#include "akt/akt_gen.h"
 #include "core/core.h"
 
 static const akt_field terminated_fields[] = {
@@ -33,6 +35,47 @@ static const akt_field status_fields[] = {
         .doc = "an akt_err code"},
 };
 
+static akt_err
+status_encode(const void *obj, akt_buf *b)
+{
+    const akt_Status *m = obj;
+    akt_err rc = akt_mp_put_map(b, 1);
+    if (rc == AKT_OK) {
+        rc = akt_mp_put_uint(b, 1);
+    }
+    if (rc == AKT_OK) {
+        rc = akt_mp_put_int(b, m->code);
+    }
+    return rc;
+}
+
+static akt_err
+status_decode(void *obj, akt_reader *r, akt_arena *arena)
+{
+    (void)arena;
+    akt_Status *m = obj;
+    uint32_t n;
+    if (akt_mp_get_map(r, &n) != AKT_OK) {
+        return r->err;
+    }
+    for (uint32_t i = 0; i < n && r->err == AKT_OK; i++) {
+        uint64_t key;
+        int64_t v;
+        if (akt_mp_get_uint(r, &key) != AKT_OK) {
+            break;
+        }
+        if (key != 1) {
+            akt_mp_skip(r);
+        } else if (akt_mp_get_int(r, &v) == AKT_OK) {
+            if (v < 0 || v > INT32_MAX) {
+                return akt_mp_fail(r, AKT_EPROTO);
+            }
+            m->code = (int32_t)v;
+        }
+    }
+    return r->err;
+}
+
 const akt_type akt_status_type = {
     .abi = AKT_GEN_ABI,
     .flags = AKT_TYPE_MESSAGE | AKT_TYPE_SYSTEM,
@@ -42,7 +85,9 @@ const akt_type akt_status_type = {
     .align = _Alignof(akt_Status),
     .fields = status_fields,
     .nfields = 1,
-    .doc = "What akt_future_pipe_to sends when the future failed.",
+    .encode = status_encode,
+    .decode = status_decode,
+    .doc = "What akt_future_pipe_to sends when the future failed; an error reply.",
 };
 
 const akt_type akti_sysmsg_type = {

@@ -728,6 +728,8 @@ rm_on_envelope(
     const akt_type *t = r->last_type_id == env->type_id
         ? r->last_type
         : akt_registry_find(r->reg, env->type_id);
+    if (t == NULL && env->type_id == akt_status_type.id)
+        t = &akt_status_type; /* error replies (akt_reply_error) */
     if (t == NULL) {
         uint64_t n = atomic_fetch_add(&r->unknown_type, 1) + 1;
         if (n <= 10 || n % 1000 == 0)
