@@ -11,6 +11,7 @@
  *   akt/events.h    event stream, logging, dead letters
  *   akt/fsm.h       finite-state-machine actors
  *   akt/shutdown.h  coordinated shutdown
+ *   akt/remote.h    remoting: refs to actors in other processes and hosts
  *
  * The testkit (akt/testkit.h) is a separate library, akt-testkit.
  */
@@ -27,6 +28,7 @@
 #include "akt/events.h"
 #include "akt/fsm.h"
 #include "akt/shutdown.h"
+#include "akt/remote.h"
 
 #define AKT_VERSION_MAJOR 0
 #define AKT_VERSION_MINOR 1

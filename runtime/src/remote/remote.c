@@ -41,9 +41,6 @@
 #include "core/ext.h" /* the per-system extension slot (akti_ext_ops) */
 #include "remote/transport.h"
 
-AKTI_INTERNAL extern const unsigned char akti_remote_reference_conf[];
-AKTI_INTERNAL extern const size_t akti_remote_reference_conf_len;
-
 #define PROXY_PREFIX "remote~"
 #define NBUCKETS     1024
 #define REPLY_SLOTS  65536
@@ -884,22 +881,31 @@ cfg_str(const akt_config *c, const char *k)
     return v;
 }
 
+/* read_config -- opts (may be NULL) over the system's configuration over
+ * the built-in reference (which holds akt.remote); *merged is the caller's. */
 static akt_err
-read_config(const akt_config *base, akt_config **merged, akti_tp_opts *o)
+read_config(const akt_config *opts, const akt_config *sysconf,
+    akt_config **merged, akti_tp_opts *o)
 {
-    akt_config *frag = NULL;
-    akt_err rc = akt_config_parse_string(
-        (const char *)akti_remote_reference_conf,
-        akti_remote_reference_conf_len, "remote-reference.conf", &frag, NULL);
+    akt_config *ref = NULL, *mid = NULL;
+    akt_err rc = akt_config_reference(&ref, NULL);
     if (rc != AKT_OK)
         return rc;
-    if (base != NULL) {
-        rc = akt_config_with_fallback(base, frag, merged, NULL);
-        akt_config_release(frag);
+    if (sysconf != NULL) {
+        rc = akt_config_with_fallback(sysconf, ref, &mid, NULL);
+        akt_config_release(ref);
         if (rc != AKT_OK)
             return rc;
     } else {
-        *merged = frag;
+        mid = ref;
+    }
+    if (opts != NULL && opts != sysconf) {
+        rc = akt_config_with_fallback(opts, mid, merged, NULL);
+        akt_config_release(mid);
+        if (rc != AKT_OK)
+            return rc;
+    } else {
+        *merged = mid;
     }
     const akt_config *c = *merged;
     double d;
@@ -1052,9 +1058,7 @@ akt_remote_start(akt_system *sys, const akt_remote_options *opts)
     akti_tp_opts o;
     akti_tp_opts_default(&o);
     akt_config *cfg = NULL;
-    const akt_config *base
-        = opts->config ? opts->config : akt_system_config(sys);
-    akt_err rc = read_config(base, &cfg, &o);
+    akt_err rc = read_config(opts->config, akt_system_config(sys), &cfg, &o);
     if (rc != AKT_OK) {
         rm_release(r);
         return rc == AKT_ENOMEM ? rc : AKT_EINVAL;

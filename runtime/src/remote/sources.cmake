@@ -21,13 +21,3 @@ list(APPEND AKT_SOURCES ${AKT_REMOTE_SOURCES} ${AKT_REMOTE_GEN_DIR}/remote.pb-c.
 list(APPEND AKT_PRIVATE_INCLUDES ${AKT_REMOTE_GEN_DIR} ${PROTOBUFC_INCLUDE_DIRS})
 # plain library names (not an imported target) so the install export stays valid
 list(APPEND AKT_PRIVATE_LIBS ${PROTOBUFC_LIBRARIES})
-
-# the akt.remote defaults, embedded (used as a fallback by remote.c)
-add_custom_command(
-  OUTPUT ${AKT_REMOTE_GEN_DIR}/remote_reference_conf.c
-  COMMAND ${CMAKE_COMMAND} -DIN=${CMAKE_CURRENT_LIST_DIR}/remote-reference.conf
-          -DOUT=${AKT_REMOTE_GEN_DIR}/remote_reference_conf.c -P ${CMAKE_CURRENT_LIST_DIR}/embed_conf.cmake
-  DEPENDS ${CMAKE_CURRENT_LIST_DIR}/remote-reference.conf ${CMAKE_CURRENT_LIST_DIR}/embed_conf.cmake
-  COMMENT "Embedding remote-reference.conf"
-  VERBATIM)
-list(APPEND AKT_SOURCES ${AKT_REMOTE_GEN_DIR}/remote_reference_conf.c)
