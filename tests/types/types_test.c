@@ -76,6 +76,28 @@ START_TEST(type_id_is_fnv1a_64_of_the_qualified_name)
 }
 END_TEST
 
+START_TEST(built_in_descriptors_obey_the_type_id_contract)
+{
+    /* Every descriptor libakt ships must be registrable: its id is
+     * akt_type_id(name), as for generated ones, so the wire and a registry
+     * can carry it. */
+    const akt_type *builtin[] = {&akt_terminated_type, &akt_status_type,
+        &akt_dead_letter_type, &akt_unhandled_message_type,
+        &akt_log_event_type, &akt_routees_type, &akt_state_timeout_type,
+        &akt_receive_timeout_type};
+    akt_registry *reg;
+    ck_assert_int_eq(akt_registry_new(&reg), AKT_OK);
+    for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
+        ck_assert_msg(builtin[i]->id == akt_type_id(builtin[i]->name),
+            "%s has id %llx", builtin[i]->name,
+            (unsigned long long)builtin[i]->id);
+        ck_assert_uint_eq(builtin[i]->abi, AKT_GEN_ABI);
+        ck_assert_int_eq(akt_registry_add(reg, builtin[i]), AKT_OK);
+    }
+    akt_registry_free(reg);
+}
+END_TEST
+
 START_TEST(registry_finds_types_by_id_and_name)
 {
     akt_registry *reg;
@@ -224,6 +246,7 @@ types_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, type_id_is_fnv1a_64_of_the_qualified_name);
+    tcase_add_test(tc, built_in_descriptors_obey_the_type_id_contract);
     tcase_add_test(tc, registry_finds_types_by_id_and_name);
     tcase_add_test(tc, registry_rejects_descriptors_with_a_wrong_id_or_abi);
     tcase_add_test(tc, registry_grows_past_its_initial_capacity);

@@ -43,7 +43,7 @@ static const akt_type probe_watch_type = {
     .abi = AKT_GEN_ABI,
     .flags = AKT_TYPE_SYSTEM,
     .name = "akt.testkit.ProbeWatch",
-    .id = 0xa0e1b2c3d4e5f607ull,
+    .id = 0x984bddd8671c7c18ull,
     .size = sizeof(probe_watch),
     .align = _Alignof(probe_watch),
 };
