@@ -14,8 +14,8 @@ static pthread_mutex_t pr_mu = PTHREAD_MUTEX_INITIALIZER;
 static atomic_int pr_done;
 static atomic_long pr_ok, pr_stopped;
 
-static const akt_behavior pr_beh = {"idle", NULL, 0, NULL};
-static const akt_props pr_props = {.behavior = &pr_beh};
+static const akt_behavior pr_beh = { "idle", NULL, 0, NULL };
+static const akt_props pr_props = { .behavior = &pr_beh };
 
 static void *
 pr_reader(void *arg)
@@ -42,7 +42,9 @@ pr_reader(void *arg)
 
 START_TEST(ref_path_of_stopping_and_recycled_actors_is_safe)
 {
-    akt_system *sys = t_system("race", "akt.actor.default-dispatcher.workers=2;akt.actor.dead-letters.log=off");
+    akt_system *sys = t_system("race",
+        "akt.actor.default-dispatcher.workers=2;akt.actor.dead-letters.log="
+        "off");
     akt_ref parent;
     ck_assert_int_eq(akt_spawn(sys, &pr_props, "parent", &parent), AKT_OK);
     char name[32];
@@ -78,7 +80,8 @@ START_TEST(ref_path_of_stopping_and_recycled_actors_is_safe)
         pthread_mutex_lock(&pr_mu);
         for (int i = 0; i < PR_SLOTS; i += 2) {
             snprintf(name, sizeof name, "c-%d-%d", round, i);
-            ck_assert_int_eq(akt_spawn(sys, &pr_props, name, &pr_refs[i]), AKT_OK);
+            ck_assert_int_eq(
+                akt_spawn(sys, &pr_props, name, &pr_refs[i]), AKT_OK);
         }
         pthread_mutex_unlock(&pr_mu);
     }

@@ -52,10 +52,11 @@ wd_on_terminated(void *state, akt_ctx *ctx, const void *msg)
     return AKT_OK;
 }
 
-static const akt_handler wd_handlers[] = {
-    {&wd_ref_type, wd_on_ref}, {&akt_terminated_type, wd_on_terminated}};
-static const akt_behavior wd_beh = {"watch-dead", wd_handlers, 2, NULL};
-static const akt_props wd_props = {.behavior = &wd_beh, .state_size = sizeof(wd_state)};
+static const akt_handler wd_handlers[] = { { &wd_ref_type, wd_on_ref },
+    { &akt_terminated_type, wd_on_terminated } };
+static const akt_behavior wd_beh = { "watch-dead", wd_handlers, 2, NULL };
+static const akt_props wd_props
+    = { .behavior = &wd_beh, .state_size = sizeof(wd_state) };
 
 static int64_t
 wd_send(akt_ref w, akt_ref target, int op)
@@ -77,7 +78,9 @@ static akt_system *
 wd_system(const char *name)
 {
     term_latch.n = 0;
-    return t_system(name, "akt.actor.default-dispatcher.workers=2;akt.actor.dead-letters.log=off");
+    return t_system(name,
+        "akt.actor.default-dispatcher.workers=2;akt.actor.dead-letters.log="
+        "off");
 }
 
 START_TEST(watcher_in_the_dead_actors_own_cell_gets_terminated_once)
@@ -167,9 +170,12 @@ main(void)
     Suite *s = suite_create("watch_dead");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, watcher_in_the_dead_actors_own_cell_gets_terminated_once);
-    tcase_add_test(tc, watching_a_dead_actor_whose_cell_is_free_gets_terminated_once);
-    tcase_add_test(tc, watching_a_dead_actor_whose_cell_was_recycled_gets_terminated_once);
+    tcase_add_test(
+        tc, watcher_in_the_dead_actors_own_cell_gets_terminated_once);
+    tcase_add_test(
+        tc, watching_a_dead_actor_whose_cell_is_free_gets_terminated_once);
+    tcase_add_test(
+        tc, watching_a_dead_actor_whose_cell_was_recycled_gets_terminated_once);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -249,8 +249,10 @@ local_echo_ping(void *state, akt_ctx *ctx, const void *msg)
     return AKT_OK;
 }
 
-static const akt_handler local_echo_h[] = { { &rt_ping_desc, local_echo_ping } };
-static const akt_behavior local_echo_b = { "local-echo", local_echo_h, 1, NULL };
+static const akt_handler local_echo_h[]
+    = { { &rt_ping_desc, local_echo_ping } };
+static const akt_behavior local_echo_b
+    = { "local-echo", local_echo_h, 1, NULL };
 
 START_TEST(refs_inside_messages_cross_nodes_and_are_used_back)
 {
@@ -333,7 +335,8 @@ START_TEST(error_replies_cross_nodes)
     for (int i = 0; i < 5; i++) {
         akt_future *f;
         /* the timeout is long: the error must come back, not the timeout */
-        ck_assert_int_eq(akt_ask(sink, rt_ping_new(-8), AKT_SEC(20), &f), AKT_OK);
+        ck_assert_int_eq(
+            akt_ask(sink, rt_ping_new(-8), AKT_SEC(20), &f), AKT_OK);
         long long t0 = pp_now_ms();
         akt_err rc = akt_future_wait(f, AKT_SEC(25), NULL);
         ck_assert_msg(rc == AKT_EBUSY, "ask: %s", akt_err_name(rc));
@@ -564,7 +567,8 @@ START_TEST(remoting_stops_itself_when_the_system_is_freed)
         local_start(&n[i], name, url, "k", true);
     }
     /* one association in use while the systems go */
-    akt_ref r = remote(n[0].sys, "akt://auto1@[inproc://akt-rt-auto-1]", "/user/x");
+    akt_ref r
+        = remote(n[0].sys, "akt://auto1@[inproc://akt-rt-auto-1]", "/user/x");
     ck_assert_int_eq(akt_tell(r, rt_ping_new(1), AKT_REF_NONE), AKT_OK);
     for (int i = 0; i < N; i++) {
         akt_system_free(n[i].sys);
@@ -598,7 +602,8 @@ START_TEST(outbound_drops_are_dead_letters_of_the_system)
         akt_system_on_dead_letter(a.sys, count_dead, NULL, NULL), AKT_OK);
     uint64_t before = akt_system_dead_letters(a.sys);
     /* over max-message-size (16 MiB): refused at the proxy */
-    akt_ref far = remote(a.sys, "akt://nobody@[inproc://akt-rt-dl-none]", "/user/x");
+    akt_ref far
+        = remote(a.sys, "akt://nobody@[inproc://akt-rt-dl-none]", "/user/x");
     size_t big = 17u * 1024 * 1024;
     rt_Ping *p = akt_msg_new(&rt_ping_desc, big + 64);
     uint8_t *data = calloc(1, big);

@@ -33,13 +33,14 @@ typedef struct akti_ext_ops {
 
 /* akti_system_ext_set -- install ops+arg in slot: AKT_EEXIST when taken,
  * AKT_ECLOSED when the system is terminating. */
-AKTI_INTERNAL akt_err akti_system_ext_set(akt_system *sys, unsigned slot,
-    const akti_ext_ops *ops, void *arg);
+AKTI_INTERNAL akt_err akti_system_ext_set(
+    akt_system *sys, unsigned slot, const akti_ext_ops *ops, void *arg);
 /* akti_system_ext_get -- the slot's arg (NULL: none); retain(arg), if
  * given, runs under the lock so the arg cannot be cleared meanwhile. */
-AKTI_INTERNAL void *akti_system_ext_get(akt_system *sys, unsigned slot,
-    void (*retain)(void *arg));
+AKTI_INTERNAL void *akti_system_ext_get(
+    akt_system *sys, unsigned slot, void (*retain)(void *arg));
 /* akti_system_ext_clear -- empty slot if it still holds arg; true if it did. */
-AKTI_INTERNAL bool akti_system_ext_clear(akt_system *sys, unsigned slot, void *arg);
+AKTI_INTERNAL bool akti_system_ext_clear(
+    akt_system *sys, unsigned slot, void *arg);
 
 #endif /* AKTI_CORE_EXT_H */

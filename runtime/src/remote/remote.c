@@ -765,9 +765,8 @@ rm_on_envelope(
         }
     }
     void *msg;
-    akt_err rc
-        = akt_msg_decode_in(
-            r->sys, t, env->payload, env->payload_len, &r->lim, &msg);
+    akt_err rc = akt_msg_decode_in(
+        r->sys, t, env->payload, env->payload_len, &r->lim, &msg);
     if (rc != AKT_OK) {
         uint64_t n = atomic_fetch_add(&r->bad_payload, 1) + 1;
         if (n <= 10 || n % 1000 == 0)
@@ -842,7 +841,8 @@ rm_on_drop(void *arg, akti_assoc *to, const akti_envelope *env, akt_err reason)
             proxy_ref = p->ref;
         pthread_mutex_unlock(&r->mu);
     }
-    if (akt_system_publish_dead_letter(r->sys, proxy_ref, msg, reason) != AKT_OK)
+    if (akt_system_publish_dead_letter(r->sys, proxy_ref, msg, reason)
+        != AKT_OK)
         akt_msg_free(msg);
 }
 
@@ -1090,7 +1090,8 @@ akt_remote_start(akt_system *sys, const akt_remote_options *opts)
     atomic_store(&r->ready, true);
     /* the slot keeps the first reference; remoting stops itself when the
      * system is freed (rm_ext_terminated) */
-    rc = r->canon ? akti_system_ext_set(sys, AKTI_EXT_REMOTE, &rm_ext_ops, r) : AKT_ENOMEM;
+    rc = r->canon ? akti_system_ext_set(sys, AKTI_EXT_REMOTE, &rm_ext_ops, r)
+                  : AKT_ENOMEM;
     if (rc != AKT_OK) {
         akti_tp_free(r->tp);
         r->tp = NULL;
