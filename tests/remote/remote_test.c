@@ -249,6 +249,54 @@ local_echo_ping(void *state, akt_ctx *ctx, const void *msg)
     return AKT_OK;
 }
 
+static char g_echo_sender[256];
+
+static akt_err
+path_echo_ping(void *state, akt_ctx *ctx, const void *msg)
+{
+    (void)state;
+    akt_ref_path(akt_ctx_sender(ctx), g_echo_sender, sizeof(g_echo_sender));
+    if (((const rt_Ping *)msg)->n == -8)
+        return akt_reply_error(ctx, AKT_EBUSY);
+    rt_Pong *r = rt_pong_new(((const rt_Ping *)msg)->n);
+    if (akt_reply(ctx, r) != AKT_OK)
+        akt_msg_free(r);
+    return AKT_OK;
+}
+
+static const akt_handler path_echo_h[] = { { &rt_ping_desc, path_echo_ping } };
+static const akt_behavior path_echo_b = { "path-echo", path_echo_h, 1, NULL };
+
+START_TEST(asks_from_peers_are_answered_through_a_future_not_a_proxy_actor)
+{
+    local_node a, b;
+    local_start(&a, "sysa", "inproc://akt-rt-ab-a", "k", true);
+    local_start(&b, "sysb", "inproc://akt-rt-ab-b", "k", true);
+    akt_props pe = { .behavior = &path_echo_b };
+    akt_ref echo;
+    ck_assert_int_eq(akt_spawn(b.sys, &pe, "echo", &echo), AKT_OK);
+    akt_ref r
+        = remote(a.sys, "akt://sysb@[inproc://akt-rt-ab-b]", "/user/echo");
+    for (int i = 1; i <= 200; i++) {
+        akt_err rc;
+        ck_assert_int_eq(ask_ping(r, i, &rc), i);
+    }
+    /* the echo's sender was a future of b's (akt://sysb/temp/...) */
+    ck_assert_msg(
+        strstr(g_echo_sender, "/temp/") != NULL, "sender %s", g_echo_sender);
+    akt_remote_stats st;
+    ck_assert_int_eq(akt_remote_stats_get(b.sys, &st), AKT_OK);
+    ck_assert_uint_eq(st.proxies, 0); /* no reply-path proxy was made */
+    /* an error reply takes the same way */
+    akt_future *f;
+    ck_assert_int_eq(akt_ask(r, rt_ping_new(-8), AKT_SEC(20), &f), AKT_OK);
+    ck_assert_int_eq(akt_future_wait(f, AKT_SEC(25), NULL), AKT_EBUSY);
+    akt_future_release(f);
+    local_stop(&a);
+    local_stop(&b);
+}
+END_TEST
+
 static const akt_handler local_echo_h[]
     = { { &rt_ping_desc, local_echo_ping } };
 static const akt_behavior local_echo_b
@@ -724,6 +772,8 @@ remote_suite(void)
     tcase_add_test(l, settings_come_from_the_configuration);
     tcase_add_test(l, remoting_stops_itself_when_the_system_is_freed);
     tcase_add_test(l, outbound_drops_are_dead_letters_of_the_system);
+    tcase_add_test(
+        l, asks_from_peers_are_answered_through_a_future_not_a_proxy_actor);
     suite_add_tcase(s, l);
     TCase *m = tcase_create("multiprocess");
     tcase_set_timeout(m, 60);

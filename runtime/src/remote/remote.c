@@ -106,6 +106,7 @@ struct rm {
     akt_codec_limits lim;
     uint64_t watch_id, term_id;
     _Atomic uint64_t unknown_type, bad_payload, undeliverable, proxy_drops;
+    _Atomic int64_t replies; /* asks from peers waiting for their reply */
     atomic_bool ready; /* canon is set: inbound traffic may be handled */
     /* receiver thread only */
     rcache_ent rc_to[RCACHE], rc_from[RCACHE];
@@ -710,6 +711,110 @@ resolve_sender(
     return sender;
 }
 
+/* --- asks from peers: a future, not a proxy actor, is the reply path ---
+ *
+ * An envelope whose sender is a peer's reply slot (<addr>/temp/<n>) is
+ * delivered with akt_ask: the recipient sees a future as its sender, and
+ * whatever completes that future goes back to the slot from the completing
+ * thread -- the reply (encoded), or akt.Status{code} for an error reply or
+ * a recipient that stopped; nothing after REPLY_TIMEOUT_NS. */
+#define REPLY_TIMEOUT_NS 60000000000LL
+#define REPLY_MAX        65536 /* outstanding; beyond, a one-shot proxy */
+
+typedef struct reply_ctx {
+    rm *r;
+    akti_assoc *a;
+    uint64_t uid;
+    size_t len;
+    char path[];
+} reply_ctx;
+
+static void
+reply_done(akt_err status, const void *reply, void *arg)
+{
+    reply_ctx *c = arg;
+    rm *r = c->r;
+    if (status == AKT_ETIMEDOUT)
+        return; /* the asker has given up too */
+    akt_buf buf;
+    akt_buf_init(&buf);
+    const akt_type *t = status == AKT_OK ? akt_msg_type(reply) : NULL;
+    akt_err rc;
+    if (status == AKT_OK) {
+        rc = t && t->encode ? akt_msg_encode(reply, &buf) : AKT_ETYPE;
+    } else {
+        akt_Status st = { .code = (int32_t)status };
+        t = &akt_status_type;
+        rc = t->encode(&st, &buf);
+    }
+    if (rc == AKT_OK) {
+        pthread_rwlock_rdlock(&r->life);
+        if (!r->stopped) {
+            akti_envelope e
+                = { c->path, c->len, "", 0, t->id, buf.data, buf.len };
+            if (akti_assoc_send(c->a, &e, false, c->uid) != AKT_OK)
+                atomic_fetch_add(&r->proxy_drops, 1);
+        }
+        pthread_rwlock_unlock(&r->life);
+    }
+    akt_buf_free(&buf);
+}
+
+static void
+reply_fini(void *arg)
+{
+    reply_ctx *c = arg;
+    rm *r = c->r;
+    atomic_fetch_sub(&r->replies, 1);
+    free(c);
+    rm_release(r);
+}
+
+/* ask_back -- deliver msg to `to` as an ask whose reply goes to env's
+ * sender slot on the peer that sent it; false (msg still the caller's) when
+ * env's sender is no reply slot of that peer, or too many are waiting. */
+static bool
+ask_back(rm *r, const akti_peer *from, const akti_envelope *env, akt_ref to,
+    void *msg)
+{
+    char spath[PATH_MAX_LEN], ssys[256], surl[PATH_MAX_LEN];
+    const char *slocal;
+    if (env->sender_len == 0 || env->sender_len >= sizeof(spath))
+        return false;
+    memcpy(spath, env->sender, env->sender_len);
+    spath[env->sender_len] = '\0';
+    if (parse_path(spath, ssys, sizeof(ssys), surl, sizeof(surl), &slocal)
+            != AKT_OK
+        || strncmp(slocal, "/temp/", 6) != 0
+        || strcmp(surl, akti_assoc_url(from->assoc)) != 0)
+        return false;
+    if (atomic_fetch_add(&r->replies, 1) >= REPLY_MAX) {
+        atomic_fetch_sub(&r->replies, 1);
+        return false;
+    }
+    reply_ctx *c = malloc(sizeof(*c) + env->sender_len + 1);
+    if (c == NULL) {
+        atomic_fetch_sub(&r->replies, 1);
+        return false;
+    }
+    akt_future *f;
+    if (akt_ask(to, msg, REPLY_TIMEOUT_NS, &f) != AKT_OK) {
+        atomic_fetch_sub(&r->replies, 1);
+        free(c);
+        return false;
+    }
+    c->r = r;
+    c->a = from->assoc;
+    c->uid = from->uid;
+    c->len = env->sender_len;
+    memcpy(c->path, spath, env->sender_len + 1);
+    atomic_fetch_add(&r->refs, 1); /* released by reply_fini */
+    if (akt_future_on_complete(f, reply_done, c, reply_fini) != AKT_OK)
+        reply_fini(c);
+    akt_future_release(f);
+    return true;
+}
+
 static void
 rm_on_envelope(
     void *arg, const akti_peer *from, int ch, const akti_envelope *env)
@@ -775,6 +880,8 @@ rm_on_envelope(
                 from->address, akt_strerror(rc), (unsigned long long)n);
         return;
     }
+    if (slot_id == 0 && ask_back(r, from, env, to, msg))
+        return; /* an ask from the peer: its reply goes straight back */
     akt_ref sender = env->sender_len > 0 ? resolve_sender(r, from, env, now)
                                          : AKT_REF_NONE;
     if (slot_id != 0 && !slot_take(r, slot_id, &to)) {
