@@ -27,8 +27,8 @@ typedef struct aktc_pctx {
     int line;
     int column;
     size_t byte;
-    char *pending_doc;   /* /// lines not yet attached to a token */
-    aktc_doc *docs;      /* sorted by position */
+    char *pending_doc; /* /// lines not yet attached to a token */
+    aktc_doc *docs; /* sorted by position */
     size_t ndocs;
     size_t capdocs;
 } aktc_pctx;
@@ -62,8 +62,8 @@ void sema_check(ast_file *files);
 int emit_c(const ast_file *f, const char *dir);
 /* emit_c_render -- the same two files as malloc'ed buffers (the caller
  * frees them); for tests and fuzzing. */
-int emit_c_render(const ast_file *f, char **header, size_t *header_len, char **source,
-    size_t *source_len);
+int emit_c_render(const ast_file *f, char **header, size_t *header_len,
+    char **source, size_t *source_len);
 
 /* compat_check -- compare two parsed and checked schemas; prints each
  * breaking change as an error on the new file. Returns the count. */

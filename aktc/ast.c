@@ -187,17 +187,17 @@ ast_file_free(ast_file *f)
     free(f);
 }
 
-#define REVERSE(T, name)                                                      \
-    T *name(T *l)                                                             \
-    {                                                                         \
-        T *out = NULL;                                                        \
-        while (l) {                                                           \
-            T *next = l->next;                                                \
-            l->next = out;                                                    \
-            out = l;                                                          \
-            l = next;                                                         \
-        }                                                                     \
-        return out;                                                           \
+#define REVERSE(T, name)                                                       \
+    T *name(T *l)                                                              \
+    {                                                                          \
+        T *out = NULL;                                                         \
+        while (l) {                                                            \
+            T *next = l->next;                                                 \
+            l->next = out;                                                     \
+            out = l;                                                           \
+            l = next;                                                          \
+        }                                                                      \
+        return out;                                                            \
     }
 
 REVERSE(ast_field, ast_fields_reverse)
@@ -212,19 +212,19 @@ static const struct {
     const char *name;
     ast_tkind kind;
 } scalars[] = {
-    {"bool", TY_BOOL},
-    {"int8", TY_INT8},
-    {"int16", TY_INT16},
-    {"int32", TY_INT32},
-    {"int64", TY_INT64},
-    {"uint8", TY_UINT8},
-    {"uint16", TY_UINT16},
-    {"uint32", TY_UINT32},
-    {"uint64", TY_UINT64},
-    {"float32", TY_FLOAT32},
-    {"float64", TY_FLOAT64},
-    {"string", TY_STRING},
-    {"bytes", TY_BYTES},
+    { "bool", TY_BOOL },
+    { "int8", TY_INT8 },
+    { "int16", TY_INT16 },
+    { "int32", TY_INT32 },
+    { "int64", TY_INT64 },
+    { "uint8", TY_UINT8 },
+    { "uint16", TY_UINT16 },
+    { "uint32", TY_UINT32 },
+    { "uint64", TY_UINT64 },
+    { "float32", TY_FLOAT32 },
+    { "float64", TY_FLOAT64 },
+    { "string", TY_STRING },
+    { "bytes", TY_BYTES },
 };
 
 ast_tkind

@@ -52,9 +52,9 @@ typedef enum ast_tkind {
 typedef struct ast_type {
     ast_tkind kind;
     aktc_loc loc;
-    char *name;            /* TY_NAMED / TY_REF: as written ("a.b.Hello") */
+    char *name; /* TY_NAMED / TY_REF: as written ("a.b.Hello") */
     struct ast_type *elem; /* TY_LIST element, TY_MAP value */
-    struct ast_type *key;  /* TY_MAP key */
+    struct ast_type *key; /* TY_MAP key */
     struct ast_decl *decl; /* resolved by sema (TY_NAMED, TY_REF) */
 } ast_type;
 
@@ -72,8 +72,8 @@ typedef struct ast_literal {
     uint64_t u;
     bool neg;
     double d;
-    char *text;  /* the literal as written (floats, idents) */
-    char *s;     /* LIT_STRING: decoded bytes (NUL-terminated too) */
+    char *text; /* the literal as written (floats, idents) */
+    char *s; /* LIT_STRING: decoded bytes (NUL-terminated too) */
     size_t slen; /* LIT_STRING: length of s */
     bool b;
 } ast_literal;
@@ -88,7 +88,7 @@ typedef struct ast_option {
 
 typedef struct ast_field {
     char *name;
-    aktc_loc loc;      /* the whole field, starting at its type */
+    aktc_loc loc; /* the whole field, starting at its type */
     aktc_loc name_loc;
     aktc_loc num_loc;
     ast_type *type;
@@ -123,9 +123,9 @@ typedef struct ast_enumval {
 
 typedef struct ast_handler {
     aktc_loc loc;
-    char *msg;       /* the message type name as written */
+    char *msg; /* the message type name as written */
     aktc_loc msg_loc;
-    char *reply;     /* NULL for a tell-only handler */
+    char *reply; /* NULL for a tell-only handler */
     aktc_loc reply_loc;
     char *doc;
     /* set by sema */
@@ -155,10 +155,10 @@ typedef struct ast_decl {
     struct ast_decl *state; /* a DECL_MESSAGE named <Actor>State, or NULL */
     bool has_state_block;
     /* set by sema */
-    char *qname;   /* "a.b.Hello" */
-    char *cname;   /* "a_b_Hello" */
-    char *snake;   /* "a_b_hello" */
-    char *macro;   /* "A_B_HELLO" */
+    char *qname; /* "a.b.Hello" */
+    char *cname; /* "a_b_Hello" */
+    char *snake; /* "a_b_hello" */
+    char *macro; /* "A_B_HELLO" */
     uint64_t type_id;
     int visit; /* cycle detection */
     struct ast_decl *next;
@@ -172,14 +172,14 @@ typedef struct ast_import {
 } ast_import;
 
 typedef struct ast_file {
-    char *path;    /* as given / as found on the import path */
-    char *base;    /* basename without directories: "x.akt" */
-    char *real;    /* canonical path: the identity of the file */
-    char *text;    /* the whole source, NUL-terminated */
+    char *path; /* as given / as found on the import path */
+    char *base; /* basename without directories: "x.akt" */
+    char *real; /* canonical path: the identity of the file */
+    char *text; /* the whole source, NUL-terminated */
     size_t len;
-    char *pkg;     /* "a.b", or NULL when the file has none */
+    char *pkg; /* "a.b", or NULL when the file has none */
     aktc_loc pkg_loc;
-    char *prefix;  /* "a_b" */
+    char *prefix; /* "a_b" */
     ast_import *imports;
     ast_decl *decls;
     bool on_command_line;

@@ -108,7 +108,8 @@ compare_message(ast_decl *o, ast_decl *n)
         if (f == NULL) {
             if (!number_reserved(n, of->number)) {
                 diag_error(nf, n->name_loc,
-                    "field %llu ('%s') was removed from '%s' without reserving its number",
+                    "field %llu ('%s') was removed from '%s' without reserving "
+                    "its number",
                     (unsigned long long)of->number, of->name, n->qname);
                 bad++;
             }
@@ -116,7 +117,8 @@ compare_message(ast_decl *o, ast_decl *n)
         }
         char *a = type_sig(of->type), *b = type_sig(f->type);
         if (strcmp(a, b) != 0) {
-            diag_error(nf, f->loc, "field %llu of '%s' changed type from %s to %s",
+            diag_error(nf, f->loc,
+                "field %llu of '%s' changed type from %s to %s",
                 (unsigned long long)f->number, n->qname, a, b);
             bad++;
         }
@@ -128,16 +130,19 @@ compare_message(ast_decl *o, ast_decl *n)
             continue;
         }
         if (number_reserved(o, f->number)) {
-            diag_error(nf, f->num_loc, "field number %llu of '%s' was reserved and is reused by '%s'",
+            diag_error(nf, f->num_loc,
+                "field number %llu of '%s' was reserved and is reused by '%s'",
                 (unsigned long long)f->number, n->qname, f->name);
             bad++;
         } else if (name_reserved(o, f->name)) {
-            diag_error(nf, f->name_loc, "field name '%s' of '%s' was reserved and is reused",
-                f->name, n->qname);
+            diag_error(nf, f->name_loc,
+                "field name '%s' of '%s' was reserved and is reused", f->name,
+                n->qname);
             bad++;
         } else if (!f->optional) {
             diag_error(nf, f->loc,
-                "new field '%s' of '%s' is not optional: peers on the old schema never send it",
+                "new field '%s' of '%s' is not optional: peers on the old "
+                "schema never send it",
                 f->name, n->qname);
             bad++;
         }
@@ -152,8 +157,9 @@ compare_enum(ast_decl *o, ast_decl *n)
     for (ast_enumval *ov = o->values; ov; ov = ov->next) {
         for (ast_enumval *v = n->values; v; v = v->next) {
             if (strcmp(v->name, ov->name) == 0 && v->value != ov->value) {
-                diag_error(n->file, v->value_loc, "enum value %s.%s changed from %lld to %lld",
-                    n->qname, v->name, (long long)ov->value, (long long)v->value);
+                diag_error(n->file, v->value_loc,
+                    "enum value %s.%s changed from %lld to %lld", n->qname,
+                    v->name, (long long)ov->value, (long long)v->value);
                 bad++;
             }
         }
@@ -183,12 +189,14 @@ compare_actor(ast_decl *o, ast_decl *n)
         ast_handler *h = find_handler(n, oh->msg_decl->qname);
         if (h == NULL) {
             diag_error(n->file, n->name_loc,
-                "actor '%s' no longer handles '%s': old senders' messages become dead letters",
+                "actor '%s' no longer handles '%s': old senders' messages "
+                "become dead letters",
                 n->qname, oh->msg_decl->qname);
             bad++;
             continue;
         }
-        const char *a = oh->reply_decl ? oh->reply_decl->qname : "nothing (tell)";
+        const char *a
+            = oh->reply_decl ? oh->reply_decl->qname : "nothing (tell)";
         const char *b = h->reply_decl ? h->reply_decl->qname : "nothing (tell)";
         if (strcmp(a, b) != 0) {
             diag_error(n->file, h->reply ? h->reply_loc : h->msg_loc,
@@ -207,16 +215,19 @@ compat_check(ast_file *oldf, ast_file *newf)
     int bad = 0;
     if (strcmp(oldf->pkg, newf->pkg) != 0) {
         diag_error(newf, newf->pkg_loc,
-            "package changed from '%s' to '%s': every type name and id changes", oldf->pkg,
-            newf->pkg);
+            "package changed from '%s' to '%s': every type name and id changes",
+            oldf->pkg, newf->pkg);
         return 1;
     }
     for (ast_decl *o = oldf->decls; o; o = o->next) {
         ast_decl *n = find_decl(newf, o->qname);
         if (n == NULL || n->kind != o->kind) {
             diag_error(oldf, o->name_loc,
-                "%s '%s' is missing from %s (removed or renamed: its type id changes)",
-                o->kind == DECL_ACTOR ? "actor" : o->kind == DECL_ENUM ? "enum" : "message",
+                "%s '%s' is missing from %s (removed or renamed: its type id "
+                "changes)",
+                o->kind == DECL_ACTOR      ? "actor"
+                    : o->kind == DECL_ENUM ? "enum"
+                                           : "message",
                 o->qname, newf->path);
             bad++;
             continue;

@@ -138,8 +138,9 @@ tmpl_scan(const char *tmpl, const char *name, size_t *len)
             && (p[3 + nl] == '\n' || p[3 + nl] == '\0')) {
             const char *start = p + 3 + nl + (p[3 + nl] == '\n');
             const char *end = start;
-            while (*end && !(end[0] == '@' && end[1] == '@' && end[2] == ' '
-                       && (end == tmpl || end[-1] == '\n'))) {
+            while (*end
+                && !(end[0] == '@' && end[1] == '@' && end[2] == ' '
+                    && (end == tmpl || end[-1] == '\n'))) {
                 const char *n = strchr(end, '\n');
                 end = n ? n + 1 : end + strlen(end);
             }
@@ -176,7 +177,8 @@ tmpl(sb *out, const unsigned char *t, const char *name, ...)
         const char *val = NULL;
         va_list ap;
         va_start(ap, name);
-        for (const char *k = va_arg(ap, const char *); k; k = va_arg(ap, const char *)) {
+        for (const char *k = va_arg(ap, const char *); k;
+             k = va_arg(ap, const char *)) {
             const char *v = va_arg(ap, const char *);
             if (strlen(k) == klen && strncmp(k, open + 2, klen) == 0) {
                 val = v;
@@ -185,8 +187,9 @@ tmpl(sb *out, const unsigned char *t, const char *name, ...)
         }
         va_end(ap);
         if (val == NULL) {
-            fprintf(stderr, "aktc: internal error: template '%s' needs {{%.*s}}\n",
-                name, (int)klen, open + 2);
+            fprintf(stderr,
+                "aktc: internal error: template '%s' needs {{%.*s}}\n", name,
+                (int)klen, open + 2);
             exit(3);
         }
         sb_puts(out, val);
@@ -204,12 +207,24 @@ c_string(sb *b, const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         switch (c) {
-        case '\\': sb_puts(b, "\\\\"); break;
-        case '"': sb_puts(b, "\\\""); break;
-        case '\n': sb_puts(b, "\\n"); break;
-        case '\t': sb_puts(b, "\\t"); break;
-        case '\r': sb_puts(b, "\\r"); break;
-        case '?': sb_puts(b, i + 1 < n && s[i + 1] == '?' ? "\\?" : "?"); break;
+        case '\\':
+            sb_puts(b, "\\\\");
+            break;
+        case '"':
+            sb_puts(b, "\\\"");
+            break;
+        case '\n':
+            sb_puts(b, "\\n");
+            break;
+        case '\t':
+            sb_puts(b, "\\t");
+            break;
+        case '\r':
+            sb_puts(b, "\\r");
+            break;
+        case '?':
+            sb_puts(b, i + 1 < n && s[i + 1] == '?' ? "\\?" : "?");
+            break;
         default:
             if (c < 0x20 || c >= 0x7f) {
                 /* octal, so a following hex digit cannot join it */
@@ -229,9 +244,10 @@ doc_comment(const char *doc, const char *indent)
     if (doc == NULL) {
         return ast_strdup("");
     }
-    sb b = {0};
+    sb b = { 0 };
     sb_printf(&b, "%s/*", indent);
-    bool one_line = strchr(doc, '\n') == NULL && strlen(doc) + strlen(indent) < 70;
+    bool one_line
+        = strchr(doc, '\n') == NULL && strlen(doc) + strlen(indent) < 70;
     if (one_line) {
         sb_printf(&b, " %s */\n", doc);
         return b.s;
@@ -252,10 +268,10 @@ doc_comment(const char *doc, const char *indent)
 
 /* What a file's code needs from the helper blocks. */
 typedef struct needs {
-    bool dec_int[4];  /* int8, int16, int32 (enums too) */
+    bool dec_int[4]; /* int8, int16, int32 (enums too) */
     bool dec_uint[4]; /* uint8, uint16, uint32 */
-    bool dec_message, dec_message_at, dec_array, copy_array, copy_str, copy_bytes,
-        copy_message, eq_str, eq_bytes, eq_message, enc_message;
+    bool dec_message, dec_message_at, dec_array, copy_array, copy_str,
+        copy_bytes, copy_message, eq_str, eq_bytes, eq_message, enc_message;
 } needs;
 
 static bool
@@ -275,22 +291,38 @@ static const char *
 c_value_type(const ast_type *t)
 {
     switch (t->kind) {
-    case TY_BOOL: return "bool";
-    case TY_INT8: return "int8_t";
-    case TY_INT16: return "int16_t";
-    case TY_INT32: return "int32_t";
-    case TY_INT64: return "int64_t";
-    case TY_UINT8: return "uint8_t";
-    case TY_UINT16: return "uint16_t";
-    case TY_UINT32: return "uint32_t";
-    case TY_UINT64: return "uint64_t";
-    case TY_FLOAT32: return "float";
-    case TY_FLOAT64: return "double";
-    case TY_STRING: return "akt_str";
-    case TY_BYTES: return "akt_bytes";
-    case TY_REF: return "akt_ref";
-    case TY_NAMED: return t->decl->cname;
-    default: return "?";
+    case TY_BOOL:
+        return "bool";
+    case TY_INT8:
+        return "int8_t";
+    case TY_INT16:
+        return "int16_t";
+    case TY_INT32:
+        return "int32_t";
+    case TY_INT64:
+        return "int64_t";
+    case TY_UINT8:
+        return "uint8_t";
+    case TY_UINT16:
+        return "uint16_t";
+    case TY_UINT32:
+        return "uint32_t";
+    case TY_UINT64:
+        return "uint64_t";
+    case TY_FLOAT32:
+        return "float";
+    case TY_FLOAT64:
+        return "double";
+    case TY_STRING:
+        return "akt_str";
+    case TY_BYTES:
+        return "akt_bytes";
+    case TY_REF:
+        return "akt_ref";
+    case TY_NAMED:
+        return t->decl->cname;
+    default:
+        return "?";
     }
 }
 
@@ -298,23 +330,40 @@ static const char *
 akt_kind_name(const ast_type *t)
 {
     switch (t->kind) {
-    case TY_BOOL: return "AKT_KIND_BOOL";
-    case TY_INT8: return "AKT_KIND_INT8";
-    case TY_INT16: return "AKT_KIND_INT16";
-    case TY_INT32: return "AKT_KIND_INT32";
-    case TY_INT64: return "AKT_KIND_INT64";
-    case TY_UINT8: return "AKT_KIND_UINT8";
-    case TY_UINT16: return "AKT_KIND_UINT16";
-    case TY_UINT32: return "AKT_KIND_UINT32";
-    case TY_UINT64: return "AKT_KIND_UINT64";
-    case TY_FLOAT32: return "AKT_KIND_FLOAT32";
-    case TY_FLOAT64: return "AKT_KIND_FLOAT64";
-    case TY_STRING: return "AKT_KIND_STRING";
-    case TY_BYTES: return "AKT_KIND_BYTES";
-    case TY_REF: return "AKT_KIND_REF";
-    case TY_LIST: return "AKT_KIND_LIST";
-    case TY_MAP: return "AKT_KIND_MAP";
-    case TY_NAMED: return is_enum(t) ? "AKT_KIND_ENUM" : "AKT_KIND_MESSAGE";
+    case TY_BOOL:
+        return "AKT_KIND_BOOL";
+    case TY_INT8:
+        return "AKT_KIND_INT8";
+    case TY_INT16:
+        return "AKT_KIND_INT16";
+    case TY_INT32:
+        return "AKT_KIND_INT32";
+    case TY_INT64:
+        return "AKT_KIND_INT64";
+    case TY_UINT8:
+        return "AKT_KIND_UINT8";
+    case TY_UINT16:
+        return "AKT_KIND_UINT16";
+    case TY_UINT32:
+        return "AKT_KIND_UINT32";
+    case TY_UINT64:
+        return "AKT_KIND_UINT64";
+    case TY_FLOAT32:
+        return "AKT_KIND_FLOAT32";
+    case TY_FLOAT64:
+        return "AKT_KIND_FLOAT64";
+    case TY_STRING:
+        return "AKT_KIND_STRING";
+    case TY_BYTES:
+        return "AKT_KIND_BYTES";
+    case TY_REF:
+        return "AKT_KIND_REF";
+    case TY_LIST:
+        return "AKT_KIND_LIST";
+    case TY_MAP:
+        return "AKT_KIND_MAP";
+    case TY_NAMED:
+        return is_enum(t) ? "AKT_KIND_ENUM" : "AKT_KIND_MESSAGE";
     }
     return "AKT_KIND_NONE";
 }
@@ -352,8 +401,8 @@ enc_call(needs *nd, const ast_type *t, const char *v, bool is_field_ptr)
         }
         if (is_field_ptr) {
             nd->enc_message = true;
-            return ast_printf("enc_message(&%s_desc, &%s_default, %s, out)", t->decl->snake,
-                t->decl->snake, v);
+            return ast_printf("enc_message(&%s_desc, &%s_default, %s, out)",
+                t->decl->snake, t->decl->snake, v);
         }
         return ast_printf("%s_desc.encode(&%s, out)", t->decl->snake, v);
     default:
@@ -388,7 +437,8 @@ dec_value(sb *b, needs *nd, const ast_type *t, const char *dst, const char *ind,
     case TY_INT16:
     case TY_INT32:
         nd->dec_int[t->kind - TY_INT8] = true;
-        sb_printf(b, "%sdec_int%d(r, &%s);\n", ind, 8 << (t->kind - TY_INT8), dst);
+        sb_printf(
+            b, "%sdec_int%d(r, &%s);\n", ind, 8 << (t->kind - TY_INT8), dst);
         break;
     case TY_INT64:
         sb_printf(b, "%sakt_mp_get_int(r, &%s);\n", ind, dst);
@@ -397,7 +447,8 @@ dec_value(sb *b, needs *nd, const ast_type *t, const char *dst, const char *ind,
     case TY_UINT16:
     case TY_UINT32:
         nd->dec_uint[t->kind - TY_UINT8] = true;
-        sb_printf(b, "%sdec_uint%d(r, &%s);\n", ind, 8 << (t->kind - TY_UINT8), dst);
+        sb_printf(
+            b, "%sdec_uint%d(r, &%s);\n", ind, 8 << (t->kind - TY_UINT8), dst);
         break;
     case TY_UINT64:
         sb_printf(b, "%sakt_mp_get_uint(r, &%s);\n", ind, dst);
@@ -423,10 +474,12 @@ dec_value(sb *b, needs *nd, const ast_type *t, const char *dst, const char *ind,
             sb_printf(b, "%sdec_int32(r, &%s);\n", ind, dst);
         } else if (is_field_ptr) {
             nd->dec_message = true;
-            sb_printf(b, "%s%s = dec_message(r, arena, &%s_desc);\n", ind, dst, t->decl->snake);
+            sb_printf(b, "%s%s = dec_message(r, arena, &%s_desc);\n", ind, dst,
+                t->decl->snake);
         } else {
             nd->dec_message_at = true;
-            sb_printf(b, "%sdec_message_at(r, arena, &%s_desc, &%s);\n", ind, t->decl->snake, dst);
+            sb_printf(b, "%sdec_message_at(r, arena, &%s_desc, &%s);\n", ind,
+                t->decl->snake, dst);
         }
         break;
     default:
@@ -449,29 +502,39 @@ copy_value(sb *b, needs *nd, const ast_type *t, const char *d, const char *ind,
 {
     if (t->kind == TY_STRING) {
         nd->copy_str = true;
-        sb_printf(b, "%sif ((err = copy_str(arena, &%s)) != AKT_OK) {\n%s    return err;\n%s}\n",
+        sb_printf(b,
+            "%sif ((err = copy_str(arena, &%s)) != AKT_OK) {\n%s    return "
+            "err;\n%s}\n",
             ind, d, ind, ind);
     } else if (t->kind == TY_BYTES) {
         nd->copy_bytes = true;
-        sb_printf(b, "%sif ((err = copy_bytes(arena, &%s)) != AKT_OK) {\n%s    return err;\n%s}\n",
+        sb_printf(b,
+            "%sif ((err = copy_bytes(arena, &%s)) != AKT_OK) {\n%s    return "
+            "err;\n%s}\n",
             ind, d, ind, ind);
     } else if (is_msg(t) && is_field_ptr) {
         nd->copy_message = true;
-        sb_printf(b, "%sif ((err = copy_message(arena, &%s_desc, (void **)&%s)) != AKT_OK) {\n"
-                     "%s    return err;\n%s}\n",
+        sb_printf(b,
+            "%sif ((err = copy_message(arena, &%s_desc, (void **)&%s)) != "
+            "AKT_OK) {\n"
+            "%s    return err;\n%s}\n",
             ind, t->decl->snake, d, ind, ind);
     } else if (is_msg(t)) {
         /* a struct value in a list or map: copy from the source element */
-        sb_printf(b, "%s{\n%s    %s src_elem = %s;\n%s    memset(&%s, 0, sizeof %s);\n"
-                     "%s    if ((err = %s_desc.copy(&%s, &src_elem, arena)) != AKT_OK) {\n"
-                     "%s        return err;\n%s    }\n%s}\n",
-            ind, ind, t->decl->cname, d, ind, d, d, ind, t->decl->snake, d, ind, ind, ind);
+        sb_printf(b,
+            "%s{\n%s    %s src_elem = %s;\n%s    memset(&%s, 0, sizeof %s);\n"
+            "%s    if ((err = %s_desc.copy(&%s, &src_elem, arena)) != AKT_OK) "
+            "{\n"
+            "%s        return err;\n%s    }\n%s}\n",
+            ind, ind, t->decl->cname, d, ind, d, d, ind, t->decl->snake, d, ind,
+            ind, ind);
     }
 }
 
 /* An expression true when values a and b (of t) differ. */
 static char *
-ne_value(needs *nd, const ast_type *t, const char *a, const char *bb, bool is_field_ptr)
+ne_value(needs *nd, const ast_type *t, const char *a, const char *bb,
+    bool is_field_ptr)
 {
     switch (t->kind) {
     case TY_FLOAT32:
@@ -532,7 +595,8 @@ default_literal(const ast_field *f)
         return ast_printf("%" PRIu64 "u", l->u);
     case TY_FLOAT32:
     case TY_FLOAT64: {
-        double d = l->kind == LIT_INT ? (l->neg ? -(double)l->u : (double)l->u) : l->d;
+        double d = l->kind == LIT_INT ? (l->neg ? -(double)l->u : (double)l->u)
+                                      : l->d;
         char buf[64];
         snprintf(buf, sizeof buf, "%.17g", d);
         if (!strpbrk(buf, ".eEn")) {
@@ -541,7 +605,7 @@ default_literal(const ast_field *f)
         return ast_printf("%s%s", buf, t->kind == TY_FLOAT32 ? "f" : "");
     }
     case TY_STRING: {
-        sb b = {0};
+        sb b = { 0 };
         sb_puts(&b, "{");
         c_string(&b, l->s, l->slen);
         sb_printf(&b, ", %zu}", l->slen);
@@ -565,7 +629,7 @@ default_literal(const ast_field *f)
 static void
 emit_struct(sb *h, const ast_decl *d)
 {
-    sb m = {0};
+    sb m = { 0 };
     if (d->fields == NULL) {
         sb_puts(&m, "    char empty_; /* C has no empty structs */\n");
     }
@@ -578,10 +642,14 @@ emit_struct(sb *h, const ast_decl *d)
             sb_printf(&m, "    bool has_%s;\n", f->name);
         }
         if (t->kind == TY_LIST) {
-            sb_printf(&m, "    struct {\n        %s *items;\n        size_t len;\n    } %s;",
+            sb_printf(&m,
+                "    struct {\n        %s *items;\n        size_t len;\n    } "
+                "%s;",
                 c_value_type(t->elem), f->name);
         } else if (t->kind == TY_MAP) {
-            sb_printf(&m, "    struct {\n        %s *keys;\n        %s *values;\n        size_t len;\n    } %s;",
+            sb_printf(&m,
+                "    struct {\n        %s *keys;\n        %s *values;\n        "
+                "size_t len;\n    } %s;",
                 c_value_type(t->key), c_value_type(t->elem), f->name);
         } else if (is_msg(t)) {
             sb_printf(&m, "    %s *%s;", t->decl->cname, f->name);
@@ -589,13 +657,15 @@ emit_struct(sb *h, const ast_decl *d)
             sb_printf(&m, "    %s %s;", c_value_type(t), f->name);
         }
         sb_printf(&m, " /* %" PRIu64 "%s%s%s */\n", f->number,
-            f->optional ? (is_msg(t) ? ", optional: NULL when absent" : ", optional") : "",
+            f->optional
+                ? (is_msg(t) ? ", optional: NULL when absent" : ", optional")
+                : "",
             !f->optional && is_msg(t) ? ", NULL reads as the default" : "",
             f->deprecated ? ", deprecated" : "");
     }
     char *doc = doc_comment(d->doc, "");
-    tmpl(h, aktc_tmpl_header, "struct", "doc", doc, "cname", d->cname, "members",
-        sb_str(&m), NULL);
+    tmpl(h, aktc_tmpl_header, "struct", "doc", doc, "cname", d->cname,
+        "members", sb_str(&m), NULL);
     free(doc);
     sb_free(&m);
 }
@@ -606,15 +676,16 @@ static bool
 ctor_param(const ast_field *f)
 {
     ast_tkind k = f->type->kind;
-    return !f->optional && (ast_is_scalar(k) || k == TY_STRING || k == TY_BYTES
-                               || k == TY_REF || is_enum(f->type));
+    return !f->optional
+        && (ast_is_scalar(k) || k == TY_STRING || k == TY_BYTES || k == TY_REF
+            || is_enum(f->type));
 }
 
 static void
 emit_ctor(sb *params, sb *body, const ast_decl *d)
 {
     bool any = false;
-    sb hint = {0};
+    sb hint = { 0 };
     for (const ast_field *f = d->fields; f; f = f->next) {
         if (!ctor_param(f)) {
             continue;
@@ -625,9 +696,11 @@ emit_ctor(sb *params, sb *body, const ast_decl *d)
         any = true;
         if (f->type->kind == TY_STRING) {
             sb_printf(params, "const char *%s", f->name);
-            sb_printf(body, "    size_t %s_len_ = %s != NULL ? strlen(%s) : 0;\n", f->name,
+            sb_printf(body,
+                "    size_t %s_len_ = %s != NULL ? strlen(%s) : 0;\n", f->name,
                 f->name, f->name);
-            sb_printf(&hint, " + (%s != NULL ? %s_len_ + 1 : 0)", f->name, f->name);
+            sb_printf(
+                &hint, " + (%s != NULL ? %s_len_ + 1 : 0)", f->name, f->name);
         } else {
             sb_printf(params, "%s %s", c_value_type(f->type), f->name);
             if (f->type->kind == TY_BYTES) {
@@ -638,12 +711,13 @@ emit_ctor(sb *params, sb *body, const ast_decl *d)
     if (!any) {
         sb_puts(params, "void");
     }
-    sb_printf(body, "    %s *msg_ = akt_msg_new(&%s_desc, %s);\n", d->cname, d->snake,
-        hint.len ? sb_str(&hint) + 3 : "0");
+    sb_printf(body, "    %s *msg_ = akt_msg_new(&%s_desc, %s);\n", d->cname,
+        d->snake, hint.len ? sb_str(&hint) + 3 : "0");
     sb_puts(body, "    if (msg_ == NULL) {\n        return NULL;\n    }\n");
     bool arena = false;
     for (const ast_field *f = d->fields; f; f = f->next) {
-        if (ctor_param(f) && (f->type->kind == TY_STRING || f->type->kind == TY_BYTES)) {
+        if (ctor_param(f)
+            && (f->type->kind == TY_STRING || f->type->kind == TY_BYTES)) {
             arena = true;
         }
     }
@@ -656,12 +730,14 @@ emit_ctor(sb *params, sb *body, const ast_decl *d)
         }
         if (f->type->kind == TY_STRING) {
             sb_printf(body,
-                "    if (%s != NULL\n        && akt_arena_str(arena_, %s, %s_len_, &msg_->%s) != AKT_OK) {\n"
+                "    if (%s != NULL\n        && akt_arena_str(arena_, %s, "
+                "%s_len_, &msg_->%s) != AKT_OK) {\n"
                 "        akt_msg_free(msg_);\n        return NULL;\n    }\n",
                 f->name, f->name, f->name, f->name);
         } else if (f->type->kind == TY_BYTES) {
             sb_printf(body,
-                "    if (akt_arena_bytes(arena_, %s.ptr, %s.len, &msg_->%s) != AKT_OK) {\n"
+                "    if (akt_arena_bytes(arena_, %s.ptr, %s.len, &msg_->%s) != "
+                "AKT_OK) {\n"
                 "        akt_msg_free(msg_);\n        return NULL;\n    }\n",
                 f->name, f->name, f->name);
         } else {
@@ -681,7 +757,7 @@ emit_defaults(sb *b, const ast_decl *d)
         if (f->deflt) {
             v = default_literal(f);
         } else if (!f->optional && is_enum(f->type) && f->type->decl->values
-                   && f->type->decl->values->value != 0) {
+            && f->type->decl->values->value != 0) {
             v = ast_strdup(f->type->decl->values->macro);
         }
         if (v) {
@@ -705,7 +781,8 @@ emit_defaults(sb *b, const ast_decl *d)
         sb_printf(b, "    .has_%s = false,\n", f->name);
         return;
     }
-    if (t->kind == TY_LIST || t->kind == TY_STRING || t->kind == TY_BYTES || t->kind == TY_REF) {
+    if (t->kind == TY_LIST || t->kind == TY_STRING || t->kind == TY_BYTES
+        || t->kind == TY_REF) {
         zero = "{NULL, 0}";
     } else if (t->kind == TY_MAP) {
         zero = "{NULL, NULL, 0}";
@@ -721,7 +798,7 @@ static void
 emit_encode(sb *b, needs *nd, const ast_decl *d)
 {
     unsigned fixed = 0;
-    sb count = {0};
+    sb count = { 0 };
     for (const ast_field *f = d->fields; f; f = f->next) {
         if (!f->optional) {
             fixed++;
@@ -730,7 +807,8 @@ emit_encode(sb *b, needs *nd, const ast_decl *d)
         } else {
             if (f->type->kind == TY_REF) {
                 /* a ref to nobody travels as nil, which reads as absent */
-                sb_printf(&count, " + (m->has_%s && !akt_ref_is_none(m->%s))", f->name, f->name);
+                sb_printf(&count, " + (m->has_%s && !akt_ref_is_none(m->%s))",
+                    f->name, f->name);
             } else {
                 sb_printf(&count, " + m->has_%s", f->name);
             }
@@ -742,7 +820,8 @@ emit_encode(sb *b, needs *nd, const ast_decl *d)
         return;
     }
     sb_printf(b, "    const %s *m = obj;\n", d->cname);
-    sb_printf(b, "    akt_err err = akt_mp_put_map(out, %uu%s);\n", fixed, sb_str(&count));
+    sb_printf(b, "    akt_err err = akt_mp_put_map(out, %uu%s);\n", fixed,
+        sb_str(&count));
     sb_puts(b, "    if (err != AKT_OK) {\n        return err;\n    }\n");
     for (const ast_field *f = d->fields; f; f = f->next) {
         const ast_type *t = f->type;
@@ -753,7 +832,9 @@ emit_encode(sb *b, needs *nd, const ast_decl *d)
                 sb_printf(b, "    if (m->%s != NULL) {\n", f->name);
             } else {
                 if (t->kind == TY_REF) {
-                    sb_printf(b, "    if (m->has_%s && !akt_ref_is_none(m->%s)) {\n", f->name, f->name);
+                    sb_printf(b,
+                        "    if (m->has_%s && !akt_ref_is_none(m->%s)) {\n",
+                        f->name, f->name);
                 } else {
                     sb_printf(b, "    if (m->has_%s) {\n", f->name);
                 }
@@ -762,19 +843,25 @@ emit_encode(sb *b, needs *nd, const ast_decl *d)
         }
         char *key = ast_printf("akt_mp_put_uint(out, %" PRIu64 "u)", f->number);
         if (t->kind == TY_LIST || t->kind == TY_MAP) {
-            sb_printf(b, "%sif (m->%s.len > UINT32_MAX) {\n%s    return AKT_ETOOBIG;\n%s}\n", ind,
-                f->name, ind, ind);
-            char *calls[] = {key,
+            sb_printf(b,
+                "%sif (m->%s.len > UINT32_MAX) {\n%s    return "
+                "AKT_ETOOBIG;\n%s}\n",
+                ind, f->name, ind, ind);
+            char *calls[] = { key,
                 ast_printf("akt_mp_put_%s(out, (uint32_t)m->%s.len)",
                     t->kind == TY_LIST ? "array" : "map", f->name),
-                NULL};
+                NULL };
             enc_stmt(b, ind, calls);
-            sb_printf(b, "%sfor (size_t i = 0; i < m->%s.len; i++) {\n", ind, f->name);
+            sb_printf(b, "%sfor (size_t i = 0; i < m->%s.len; i++) {\n", ind,
+                f->name);
             char *ind2 = ast_printf("%s    ", ind);
-            char *v = ast_printf("m->%s.%s[i]", f->name, t->kind == TY_MAP ? "values" : "items");
-            char *k = t->kind == TY_MAP ? ast_printf("m->%s.keys[i]", f->name) : NULL;
-            char *elem[] = {k ? enc_call(nd, t->key, k, false) : enc_call(nd, t->elem, v, false),
-                k ? enc_call(nd, t->elem, v, false) : NULL, NULL};
+            char *v = ast_printf(
+                "m->%s.%s[i]", f->name, t->kind == TY_MAP ? "values" : "items");
+            char *k = t->kind == TY_MAP ? ast_printf("m->%s.keys[i]", f->name)
+                                        : NULL;
+            char *elem[] = { k ? enc_call(nd, t->key, k, false)
+                               : enc_call(nd, t->elem, v, false),
+                k ? enc_call(nd, t->elem, v, false) : NULL, NULL };
             enc_stmt(b, ind2, elem);
             free(k);
             free(v);
@@ -782,7 +869,7 @@ emit_encode(sb *b, needs *nd, const ast_decl *d)
             sb_printf(b, "%s}\n", ind);
         } else {
             char *v = ast_printf("m->%s", f->name);
-            char *calls[] = {key, enc_call(nd, t, v, true), NULL};
+            char *calls[] = { key, enc_call(nd, t, v, true), NULL };
             enc_stmt(b, ind, calls);
             free(v);
         }
@@ -797,34 +884,47 @@ emit_encode(sb *b, needs *nd, const ast_decl *d)
 static void
 emit_decode(sb *out, needs *nd, const ast_decl *d)
 {
-    sb cases = {0};
+    sb cases = { 0 };
     sb *b = &cases;
-    sb_puts(b, "    uint32_t n = 0;\n"
-               "    akt_mp_get_map(r, &n);\n"
-               "    for (uint32_t i = 0; i < n && r->err == AKT_OK; i++) {\n"
-               "        uint64_t key = 0;\n"
-               "        if (akt_mp_get_uint(r, &key) != AKT_OK) {\n            break;\n        }\n"
-               "        switch (key) {\n");
+    sb_puts(b,
+        "    uint32_t n = 0;\n"
+        "    akt_mp_get_map(r, &n);\n"
+        "    for (uint32_t i = 0; i < n && r->err == AKT_OK; i++) {\n"
+        "        uint64_t key = 0;\n"
+        "        if (akt_mp_get_uint(r, &key) != AKT_OK) {\n            "
+        "break;\n        }\n"
+        "        switch (key) {\n");
     for (const ast_field *f = d->fields; f; f = f->next) {
         const ast_type *t = f->type;
         if (t->kind == TY_LIST || t->kind == TY_MAP) {
             bool map = t->kind == TY_MAP;
             const char *items = map ? "values" : "items";
             nd->dec_array = true;
-            sb_printf(b, "        case %" PRIu64 ": { /* %s */\n", f->number, f->name);
-            sb_printf(b, "            uint32_t len = 0;\n"
-                         "            if (akt_mp_enter(r) == AKT_OK && akt_mp_get_%s(r, &len) == AKT_OK) {\n",
+            sb_printf(b, "        case %" PRIu64 ": { /* %s */\n", f->number,
+                f->name);
+            sb_printf(b,
+                "            uint32_t len = 0;\n"
+                "            if (akt_mp_enter(r) == AKT_OK && akt_mp_get_%s(r, "
+                "&len) == AKT_OK) {\n",
                 map ? "map" : "array");
             if (map) {
-                sb_printf(b, "                m->%s.keys = dec_array(r, arena, len, sizeof *m->%s.keys,\n"
-                             "                    _Alignof(%s));\n",
+                sb_printf(b,
+                    "                m->%s.keys = dec_array(r, arena, len, "
+                    "sizeof *m->%s.keys,\n"
+                    "                    _Alignof(%s));\n",
                     f->name, f->name, c_value_type(t->key));
             }
-            sb_printf(b, "                m->%s.%s = dec_array(r, arena, len, sizeof *m->%s.%s,\n"
-                         "                    _Alignof(%s));\n",
+            sb_printf(b,
+                "                m->%s.%s = dec_array(r, arena, len, sizeof "
+                "*m->%s.%s,\n"
+                "                    _Alignof(%s));\n",
                 f->name, items, f->name, items, c_value_type(t->elem));
-            sb_printf(b, "                m->%s.len = r->err == AKT_OK ? len : 0;\n", f->name);
-            sb_printf(b, "                for (uint32_t j = 0; j < m->%s.len && r->err == AKT_OK; j++) {\n",
+            sb_printf(b,
+                "                m->%s.len = r->err == AKT_OK ? len : 0;\n",
+                f->name);
+            sb_printf(b,
+                "                for (uint32_t j = 0; j < m->%s.len && r->err "
+                "== AKT_OK; j++) {\n",
                 f->name);
             if (map) {
                 char *k = ast_printf("m->%s.keys[j]", f->name);
@@ -834,24 +934,31 @@ emit_decode(sb *out, needs *nd, const ast_decl *d)
             char *v = ast_printf("m->%s.%s[j]", f->name, items);
             dec_value(b, nd, t->elem, v, "                    ", false);
             free(v);
-            sb_puts(b, "                }\n            }\n            akt_mp_leave(r);\n"
-                       "            break;\n        }\n");
+            sb_puts(b,
+                "                }\n            }\n            "
+                "akt_mp_leave(r);\n"
+                "            break;\n        }\n");
             continue;
         }
-        sb_printf(b, "        case %" PRIu64 ": /* %s */\n", f->number, f->name);
+        sb_printf(
+            b, "        case %" PRIu64 ": /* %s */\n", f->number, f->name);
         if (f->optional) {
             char *v = ast_printf("m->%s", f->name);
-            sb_puts(b, "            if (akt_mp_peek(r) == AKT_MP_NIL) {\n"
-                       "                akt_mp_get_nil(r); /* nil: absent */\n"
-                       "                break;\n            }\n");
+            sb_puts(b,
+                "            if (akt_mp_peek(r) == AKT_MP_NIL) {\n"
+                "                akt_mp_get_nil(r); /* nil: absent */\n"
+                "                break;\n            }\n");
             dec_value(b, nd, t, v, "            ", true);
             if (!is_msg(t)) {
                 if (t->kind == TY_REF) {
                     /* a path naming no live actor reads as absent */
-                    sb_printf(b, "            m->has_%s = r->err == AKT_OK && !akt_ref_is_none(m->%s);\n",
+                    sb_printf(b,
+                        "            m->has_%s = r->err == AKT_OK && "
+                        "!akt_ref_is_none(m->%s);\n",
                         f->name, f->name);
                 } else {
-                    sb_printf(b, "            m->has_%s = r->err == AKT_OK;\n", f->name);
+                    sb_printf(b, "            m->has_%s = r->err == AKT_OK;\n",
+                        f->name);
                 }
             }
             free(v);
@@ -862,11 +969,12 @@ emit_decode(sb *out, needs *nd, const ast_decl *d)
         }
         sb_puts(b, "            break;\n");
     }
-    sb_puts(b, "        default:\n"
-               "            akt_mp_skip(r); /* a field this version does not know */\n"
-               "            break;\n"
-               "        }\n    }\n"
-               "    return r->err;\n");
+    sb_puts(b,
+        "        default:\n"
+        "            akt_mp_skip(r); /* a field this version does not know */\n"
+        "            break;\n"
+        "        }\n    }\n"
+        "    return r->err;\n");
     if (d->fields) {
         sb_printf(out, "    %s *m = obj;\n", d->cname);
     } else {
@@ -882,7 +990,7 @@ emit_decode(sb *out, needs *nd, const ast_decl *d)
 static void
 emit_copy(sb *b, needs *nd, const ast_decl *d)
 {
-    sb body = {0};
+    sb body = { 0 };
     for (const ast_field *f = d->fields; f; f = f->next) {
         const ast_type *t = f->type;
         if (t->kind == TY_LIST || t->kind == TY_MAP) {
@@ -890,18 +998,25 @@ emit_copy(sb *b, needs *nd, const ast_decl *d)
             bool map = t->kind == TY_MAP;
             const char *items = map ? "values" : "items";
             if (map) {
-                sb_printf(&body, "    if ((err = copy_array(arena, s->%s.keys, s->%s.len, sizeof *s->%s.keys,\n"
-                                 "             _Alignof(%s), (void **)&d->%s.keys)) != AKT_OK) {\n"
-                                 "        return err;\n    }\n",
+                sb_printf(&body,
+                    "    if ((err = copy_array(arena, s->%s.keys, s->%s.len, "
+                    "sizeof *s->%s.keys,\n"
+                    "             _Alignof(%s), (void **)&d->%s.keys)) != "
+                    "AKT_OK) {\n"
+                    "        return err;\n    }\n",
                     f->name, f->name, f->name, c_value_type(t->key), f->name);
             }
-            sb_printf(&body, "    if ((err = copy_array(arena, s->%s.%s, s->%s.len, sizeof *s->%s.%s,\n"
-                             "             _Alignof(%s), (void **)&d->%s.%s)) != AKT_OK) {\n"
-                             "        return err;\n    }\n",
-                f->name, items, f->name, f->name, items, c_value_type(t->elem), f->name, items);
+            sb_printf(&body,
+                "    if ((err = copy_array(arena, s->%s.%s, s->%s.len, sizeof "
+                "*s->%s.%s,\n"
+                "             _Alignof(%s), (void **)&d->%s.%s)) != AKT_OK) {\n"
+                "        return err;\n    }\n",
+                f->name, items, f->name, f->name, items, c_value_type(t->elem),
+                f->name, items);
             bool dk = map && deep_copy(t->key), dv = deep_copy(t->elem);
             if (dk || dv) {
-                sb_printf(&body, "    for (size_t i = 0; i < d->%s.len; i++) {\n", f->name);
+                sb_printf(&body,
+                    "    for (size_t i = 0; i < d->%s.len; i++) {\n", f->name);
                 if (dk) {
                     char *k = ast_printf("d->%s.keys[i]", f->name);
                     copy_value(&body, nd, t->key, k, "        ", false);
@@ -927,10 +1042,14 @@ emit_copy(sb *b, needs *nd, const ast_decl *d)
         }
     }
     if (body.len == 0) {
-        sb_printf(b, "    (void)arena;\n    *(%s *)dst = *(const %s *)src;\n    return AKT_OK;\n",
+        sb_printf(b,
+            "    (void)arena;\n    *(%s *)dst = *(const %s *)src;\n    return "
+            "AKT_OK;\n",
             d->cname, d->cname);
     } else {
-        sb_printf(b, "    %s *d = dst;\n    const %s *s = src;\n    akt_err err;\n    *d = *s;\n",
+        sb_printf(b,
+            "    %s *d = dst;\n    const %s *s = src;\n    akt_err err;\n    "
+            "*d = *s;\n",
             d->cname, d->cname);
         sb_puts(b, sb_str(&body));
         sb_puts(b, "    return AKT_OK;\n");
@@ -945,28 +1064,39 @@ emit_equal(sb *b, needs *nd, const ast_decl *d)
         sb_puts(b, "    (void)pa;\n    (void)pb;\n    return true;\n");
         return;
     }
-    sb_printf(b, "    const %s *a = pa;\n    const %s *b = pb;\n", d->cname, d->cname);
+    sb_printf(b, "    const %s *a = pa;\n    const %s *b = pb;\n", d->cname,
+        d->cname);
     for (const ast_field *f = d->fields; f; f = f->next) {
         const ast_type *t = f->type;
         if (t->kind == TY_LIST || t->kind == TY_MAP) {
             bool map = t->kind == TY_MAP;
-            sb_printf(b, "    if (a->%s.len != b->%s.len) {\n        return false;\n    }\n", f->name,
-                f->name);
-            sb_printf(b, "    for (size_t i = 0; i < a->%s.len; i++) {\n", f->name);
+            sb_printf(b,
+                "    if (a->%s.len != b->%s.len) {\n        return false;\n    "
+                "}\n",
+                f->name, f->name);
+            sb_printf(
+                b, "    for (size_t i = 0; i < a->%s.len; i++) {\n", f->name);
             char *ne;
             if (map) {
                 char *ka = ast_printf("a->%s.keys[i]", f->name);
                 char *kb = ast_printf("b->%s.keys[i]", f->name);
                 ne = ne_value(nd, t->key, ka, kb, false);
-                sb_printf(b, "        if (%s) {\n            return false;\n        }\n", ne);
+                sb_printf(b,
+                    "        if (%s) {\n            return false;\n        }\n",
+                    ne);
                 free(ne);
                 free(ka);
                 free(kb);
             }
-            char *va = ast_printf("a->%s.%s[i]", f->name, map ? "values" : "items");
-            char *vb = ast_printf("b->%s.%s[i]", f->name, map ? "values" : "items");
+            char *va
+                = ast_printf("a->%s.%s[i]", f->name, map ? "values" : "items");
+            char *vb
+                = ast_printf("b->%s.%s[i]", f->name, map ? "values" : "items");
             ne = ne_value(nd, t->elem, va, vb, false);
-            sb_printf(b, "        if (%s) {\n            return false;\n        }\n    }\n", ne);
+            sb_printf(b,
+                "        if (%s) {\n            return false;\n        }\n    "
+                "}\n",
+                ne);
             free(ne);
             free(va);
             free(vb);
@@ -975,14 +1105,17 @@ emit_equal(sb *b, needs *nd, const ast_decl *d)
         char *va = ast_printf("a->%s", f->name);
         char *vb = ast_printf("b->%s", f->name);
         if (f->optional && is_msg(t)) {
-            sb_printf(b, "    if ((a->%s == NULL) != (b->%s == NULL)\n"
-                         "        || (a->%s != NULL && !%s_desc.equal(a->%s, b->%s))) {\n"
-                         "        return false;\n    }\n",
+            sb_printf(b,
+                "    if ((a->%s == NULL) != (b->%s == NULL)\n"
+                "        || (a->%s != NULL && !%s_desc.equal(a->%s, b->%s))) "
+                "{\n"
+                "        return false;\n    }\n",
                 f->name, f->name, f->name, t->decl->snake, f->name, f->name);
         } else if (f->optional) {
             char *ne = ne_value(nd, t, va, vb, true);
-            sb_printf(b, "    if (a->has_%s != b->has_%s || (a->has_%s && %s)) {\n"
-                         "        return false;\n    }\n",
+            sb_printf(b,
+                "    if (a->has_%s != b->has_%s || (a->has_%s && %s)) {\n"
+                "        return false;\n    }\n",
                 f->name, f->name, f->name, ne);
             free(ne);
         } else {
@@ -1007,17 +1140,21 @@ emit_fields_table(sb *b, const ast_decl *d, unsigned *nfields)
     for (const ast_field *f = d->fields; f; f = f->next) {
         const ast_type *t = f->type;
         (*nfields)++;
-        sb_printf(b, "    {\n        .name = \"%s\",\n        .number = %" PRIu64 ",\n", f->name,
-            f->number);
+        sb_printf(b,
+            "    {\n        .name = \"%s\",\n        .number = %" PRIu64 ",\n",
+            f->name, f->number);
         sb_printf(b, "        .kind = %s,\n", akt_kind_name(t));
         if (f->optional || f->deprecated) {
-            sb_printf(b, "        .flags = %s%s%s,\n", f->optional ? "AKT_FIELD_OPTIONAL" : "",
+            sb_printf(b, "        .flags = %s%s%s,\n",
+                f->optional ? "AKT_FIELD_OPTIONAL" : "",
                 f->optional && f->deprecated ? " | " : "",
                 f->deprecated ? "AKT_FIELD_DEPRECATED" : "");
         }
-        sb_printf(b, "        .offset = offsetof(%s, %s),\n", d->cname, f->name);
+        sb_printf(
+            b, "        .offset = offsetof(%s, %s),\n", d->cname, f->name);
         if (f->optional && !is_msg(t)) {
-            sb_printf(b, "        .has_offset = offsetof(%s, has_%s),\n", d->cname, f->name);
+            sb_printf(b, "        .has_offset = offsetof(%s, has_%s),\n",
+                d->cname, f->name);
         } else {
             sb_puts(b, "        .has_offset = AKT_NO_OFFSET,\n");
         }
@@ -1025,16 +1162,20 @@ emit_fields_table(sb *b, const ast_decl *d, unsigned *nfields)
         if (t->kind == TY_LIST || t->kind == TY_MAP) {
             sb_printf(b, "        .elem_kind = %s,\n", akt_kind_name(t->elem));
             if (t->kind == TY_MAP) {
-                sb_printf(b, "        .key_kind = %s,\n", akt_kind_name(t->key));
+                sb_printf(
+                    b, "        .key_kind = %s,\n", akt_kind_name(t->key));
             }
-            sb_printf(b, "        .elem_size = sizeof(%s),\n", c_value_type(t->elem));
+            sb_printf(
+                b, "        .elem_size = sizeof(%s),\n", c_value_type(t->elem));
             named = t->elem;
         }
         if (named->kind == TY_NAMED) {
             if (is_enum(named)) {
-                sb_printf(b, "        .enum_type = &%s_enum,\n", named->decl->snake);
+                sb_printf(
+                    b, "        .enum_type = &%s_enum,\n", named->decl->snake);
             } else {
-                sb_printf(b, "        .msg_type = &%s_desc,\n", named->decl->snake);
+                sb_printf(
+                    b, "        .msg_type = &%s_desc,\n", named->decl->snake);
             }
         }
         if (f->doc) {
@@ -1050,40 +1191,45 @@ emit_fields_table(sb *b, const ast_decl *d, unsigned *nfields)
 static void
 emit_message_code(sb *c, sb *cdesc, needs *nd, const ast_decl *d)
 {
-    sb defaults = {0}, copy = {0}, eq = {0}, enc = {0}, dec = {0};
+    sb defaults = { 0 }, copy = { 0 }, eq = { 0 }, enc = { 0 }, dec = { 0 };
     emit_defaults(&defaults, d);
     emit_copy(&copy, nd, d);
     emit_equal(&eq, nd, d);
     emit_encode(&enc, nd, d);
     emit_decode(&dec, nd, d);
-    tmpl(c, aktc_tmpl_source, "message", "qname", d->qname, "cname", d->cname, "snake", d->snake,
-        "defaults", sb_str(&defaults), "copy", sb_str(&copy), "equal", sb_str(&eq), "encode",
-        sb_str(&enc), "decode", sb_str(&dec), NULL);
+    tmpl(c, aktc_tmpl_source, "message", "qname", d->qname, "cname", d->cname,
+        "snake", d->snake, "defaults", sb_str(&defaults), "copy", sb_str(&copy),
+        "equal", sb_str(&eq), "encode", sb_str(&enc), "decode", sb_str(&dec),
+        NULL);
     if (!d->is_state) {
-        sb params = {0}, body = {0};
+        sb params = { 0 }, body = { 0 };
         emit_ctor(&params, &body, d);
-        tmpl(c, aktc_tmpl_source, "message_api", "cname", d->cname, "snake", d->snake, "params",
-            sb_str(&params), "new_body", sb_str(&body), NULL);
+        tmpl(c, aktc_tmpl_source, "message_api", "cname", d->cname, "snake",
+            d->snake, "params", sb_str(&params), "new_body", sb_str(&body),
+            NULL);
         sb_free(&params);
         sb_free(&body);
     }
     /* descriptor */
-    sb fields = {0};
+    sb fields = { 0 };
     unsigned nfields;
     emit_fields_table(&fields, d, &nfields);
     char id[32], nf[16];
     snprintf(id, sizeof id, "0x%016" PRIx64, d->type_id);
     snprintf(nf, sizeof nf, "%u", nfields);
-    char *fref = nfields ? ast_printf("%s_fields", d->snake) : ast_strdup("NULL");
-    sb doc = {0};
+    char *fref
+        = nfields ? ast_printf("%s_fields", d->snake) : ast_strdup("NULL");
+    sb doc = { 0 };
     if (d->doc) {
         c_string(&doc, d->doc, strlen(d->doc));
     } else {
         sb_puts(&doc, "NULL");
     }
-    tmpl(cdesc, aktc_tmpl_source, "message_desc", "fields", sb_str(&fields), "snake", d->snake,
-        "flags", d->is_state ? "AKT_TYPE_STATE" : "AKT_TYPE_MESSAGE", "qname", d->qname, "id", id,
-        "cname", d->cname, "fields_ref", fref, "nfields", nf, "doc", sb_str(&doc), NULL);
+    tmpl(cdesc, aktc_tmpl_source, "message_desc", "fields", sb_str(&fields),
+        "snake", d->snake, "flags",
+        d->is_state ? "AKT_TYPE_STATE" : "AKT_TYPE_MESSAGE", "qname", d->qname,
+        "id", id, "cname", d->cname, "fields_ref", fref, "nfields", nf, "doc",
+        sb_str(&doc), NULL);
     free(fref);
     sb_free(&doc);
     sb_free(&fields);
@@ -1099,17 +1245,17 @@ emit_header_message(sb *h, sb *hdesc, const ast_decl *d)
 {
     emit_struct(h, d);
     if (!d->is_state) {
-        sb params = {0}, body = {0};
+        sb params = { 0 }, body = { 0 };
         emit_ctor(&params, &body, d);
-        tmpl(h, aktc_tmpl_header, "message_api", "cname", d->cname, "snake", d->snake, "name",
-            d->name, "params", sb_str(&params), NULL);
+        tmpl(h, aktc_tmpl_header, "message_api", "cname", d->cname, "snake",
+            d->snake, "name", d->name, "params", sb_str(&params), NULL);
         sb_free(&params);
         sb_free(&body);
     }
     char id[32];
     snprintf(id, sizeof id, "0x%016" PRIx64, d->type_id);
-    tmpl(hdesc, aktc_tmpl_header, "message_desc", "qname", d->qname, "id", id, "snake", d->snake,
-        "cname", d->cname, NULL);
+    tmpl(hdesc, aktc_tmpl_header, "message_desc", "qname", d->qname, "id", id,
+        "snake", d->snake, "cname", d->cname, NULL);
 }
 
 /* --- enums ---------------------------------------------------------------- */
@@ -1117,25 +1263,28 @@ emit_header_message(sb *h, sb *hdesc, const ast_decl *d)
 static void
 emit_enum(sb *h, sb *hdesc, sb *cdesc, const ast_decl *d)
 {
-    sb vals = {0}, table = {0}, cases = {0};
+    sb vals = { 0 }, table = { 0 }, cases = { 0 };
     unsigned n = 0;
     for (const ast_enumval *v = d->values; v; v = v->next) {
         char *doc = doc_comment(v->doc, "    ");
         sb_printf(&vals, "%s    %s = %" PRId64 ",\n", doc, v->macro, v->value);
         free(doc);
         sb_printf(&table, "    {\"%s\", %s},\n", v->name, v->macro);
-        sb_printf(&cases, "    case %s:\n        return \"%s\";\n", v->macro, v->name);
+        sb_printf(&cases, "    case %s:\n        return \"%s\";\n", v->macro,
+            v->name);
         n++;
     }
     char *doc = doc_comment(d->doc, "");
-    tmpl(h, aktc_tmpl_header, "enum", "doc", doc, "cname", d->cname, "values", sb_str(&vals), NULL);
+    tmpl(h, aktc_tmpl_header, "enum", "doc", doc, "cname", d->cname, "values",
+        sb_str(&vals), NULL);
     free(doc);
-    tmpl(hdesc, aktc_tmpl_header, "enum_desc", "snake", d->snake, "cname", d->cname, "first",
-        d->values ? d->values->name : "", NULL);
+    tmpl(hdesc, aktc_tmpl_header, "enum_desc", "snake", d->snake, "cname",
+        d->cname, "first", d->values ? d->values->name : "", NULL);
     char nv[16];
     snprintf(nv, sizeof nv, "%u", n);
-    tmpl(cdesc, aktc_tmpl_source, "enum_desc", "snake", d->snake, "qname", d->qname, "values",
-        sb_str(&table), "nvalues", nv, "cname", d->cname, "cases", sb_str(&cases), NULL);
+    tmpl(cdesc, aktc_tmpl_source, "enum_desc", "snake", d->snake, "qname",
+        d->qname, "values", sb_str(&table), "nvalues", nv, "cname", d->cname,
+        "cases", sb_str(&cases), NULL);
     sb_free(&vals);
     sb_free(&table);
     sb_free(&cases);
@@ -1149,70 +1298,80 @@ emit_actor(sb *h, sb *c, const ast_decl *a)
     const ast_decl *st = a->state;
     /* header: state struct, handler table, props, typed wrappers */
     emit_struct(h, st);
-    sb members = {0};
+    sb members = { 0 };
     for (const ast_handler *hd = a->handlers; hd; hd = hd->next) {
-        sb doc = {0};
-        sb_printf(&doc, "%s%s%s", hd->msg_decl->name, hd->doc ? ": " : ".", hd->doc ? hd->doc : "");
+        sb doc = { 0 };
+        sb_printf(&doc, "%s%s%s", hd->msg_decl->name, hd->doc ? ": " : ".",
+            hd->doc ? hd->doc : "");
         if (hd->reply) {
             sb_printf(&doc, "%sReply with %s_reply_%s() or akt_reply_error().",
                 hd->doc ? "\n" : " ", a->snake, hd->snake);
         }
         char *dc = doc_comment(doc.s, "    ");
-        sb_printf(&members, "%s    akt_err (*on_%s)(%s *state, akt_ctx *ctx,\n        const %s *msg);\n",
+        sb_printf(&members,
+            "%s    akt_err (*on_%s)(%s *state, akt_ctx *ctx,\n        const %s "
+            "*msg);\n",
             dc, hd->snake, st->cname, hd->msg_decl->cname);
         free(dc);
         sb_free(&doc);
     }
-    sb text = {0};
+    sb text = { 0 };
     if (a->doc) {
         sb_printf(&text, "%s\n\n", a->doc);
     }
-    sb_printf(&text, "The handlers of actor %s: fill in the ones you need and spawn\nwith %s_props().",
+    sb_printf(&text,
+        "The handlers of actor %s: fill in the ones you need and spawn\nwith "
+        "%s_props().",
         a->name, a->snake);
     char *doc = doc_comment(text.s, "");
-    sb fulldoc = {0};
+    sb fulldoc = { 0 };
     sb_puts(&fulldoc, doc);
     sb_free(&text);
-    tmpl(h, aktc_tmpl_header, "actor", "doc", sb_str(&fulldoc), "cname", a->cname, "state",
-        st->cname, "handler_members", sb_str(&members), "snake", a->snake, "name", a->name, NULL);
+    tmpl(h, aktc_tmpl_header, "actor", "doc", sb_str(&fulldoc), "cname",
+        a->cname, "state", st->cname, "handler_members", sb_str(&members),
+        "snake", a->snake, "name", a->name, NULL);
     free(doc);
     sb_free(&fulldoc);
     sb_free(&members);
     for (const ast_handler *hd = a->handlers; hd; hd = hd->next) {
-        tmpl(h, aktc_tmpl_header, "tell", "snake", a->snake, "h", hd->snake, "msg",
-            hd->msg_decl->name, "name", a->name, "msg_c", hd->msg_decl->cname, NULL);
+        tmpl(h, aktc_tmpl_header, "tell", "snake", a->snake, "h", hd->snake,
+            "msg", hd->msg_decl->name, "name", a->name, "msg_c",
+            hd->msg_decl->cname, NULL);
         if (hd->reply) {
-            tmpl(h, aktc_tmpl_header, "ask", "snake", a->snake, "h", hd->snake, "msg",
-                hd->msg_decl->name, "reply", hd->reply_decl->name, "msg_c", hd->msg_decl->cname,
-                "reply_c", hd->reply_decl->cname, NULL);
+            tmpl(h, aktc_tmpl_header, "ask", "snake", a->snake, "h", hd->snake,
+                "msg", hd->msg_decl->name, "reply", hd->reply_decl->name,
+                "msg_c", hd->msg_decl->cname, "reply_c", hd->reply_decl->cname,
+                NULL);
         }
     }
     /* source: state init, trampolines, waits, behaviour, props */
-    tmpl(c, aktc_tmpl_source, "actor_begin", "qname", a->qname, "snake", a->snake, "state",
-        st->cname, "state_snake", st->snake, NULL);
+    tmpl(c, aktc_tmpl_source, "actor_begin", "qname", a->qname, "snake",
+        a->snake, "state", st->cname, "state_snake", st->snake, NULL);
     unsigned n = 0;
-    sb table = {0};
+    sb table = { 0 };
     for (const ast_handler *hd = a->handlers; hd; hd = hd->next) {
-        tmpl(c, aktc_tmpl_source, "trampoline", "snake", a->snake, "h", hd->snake, "cname",
-            a->cname, "qname", a->qname, NULL);
+        tmpl(c, aktc_tmpl_source, "trampoline", "snake", a->snake, "h",
+            hd->snake, "cname", a->cname, "qname", a->qname, NULL);
         if (hd->reply) {
-            tmpl(c, aktc_tmpl_source, "ask_wait", "snake", a->snake, "h", hd->snake, "reply_c",
-                hd->reply_decl->cname, "reply_snake", hd->reply_decl->snake, NULL);
+            tmpl(c, aktc_tmpl_source, "ask_wait", "snake", a->snake, "h",
+                hd->snake, "reply_c", hd->reply_decl->cname, "reply_snake",
+                hd->reply_decl->snake, NULL);
         }
-        sb_printf(&table, "    {&%s_desc, %s_on_%s},\n", hd->msg_decl->snake, a->snake, hd->snake);
+        sb_printf(&table, "    {&%s_desc, %s_on_%s},\n", hd->msg_decl->snake,
+            a->snake, hd->snake);
         n++;
     }
-    sb tdef = {0};
+    sb tdef = { 0 };
     if (n) {
-        sb_printf(&tdef, "static const akt_handler %s_handlers[] = {\n%s};\n", a->snake,
-            sb_str(&table));
+        sb_printf(&tdef, "static const akt_handler %s_handlers[] = {\n%s};\n",
+            a->snake, sb_str(&table));
     }
     char *href = n ? ast_printf("%s_handlers", a->snake) : ast_strdup("NULL");
     char nh[16];
     snprintf(nh, sizeof nh, "%u", n);
-    tmpl(c, aktc_tmpl_source, "actor_end", "snake", a->snake, "cname", a->cname, "handler_table",
-        sb_str(&tdef), "qname", a->qname, "handlers_ref", href, "nhandlers", nh, "state",
-        st->cname, NULL);
+    tmpl(c, aktc_tmpl_source, "actor_end", "snake", a->snake, "cname", a->cname,
+        "handler_table", sb_str(&tdef), "qname", a->qname, "handlers_ref", href,
+        "nhandlers", nh, "state", st->cname, NULL);
     free(href);
     sb_free(&table);
     sb_free(&tdef);
@@ -1223,20 +1382,22 @@ emit_actor(sb *h, sb *c, const ast_decl *a)
 static void
 emit_helpers(sb *c, const needs *nd)
 {
-    static const char *const ints[] = {"int8", "int16", "int32"};
-    static const char *const imin[] = {"INT8_MIN", "INT16_MIN", "INT32_MIN"};
-    static const char *const imax[] = {"INT8_MAX", "INT16_MAX", "INT32_MAX"};
-    static const char *const uints[] = {"uint8", "uint16", "uint32"};
-    static const char *const umax[] = {"UINT8_MAX", "UINT16_MAX", "UINT32_MAX"};
+    static const char *const ints[] = { "int8", "int16", "int32" };
+    static const char *const imin[] = { "INT8_MIN", "INT16_MIN", "INT32_MIN" };
+    static const char *const imax[] = { "INT8_MAX", "INT16_MAX", "INT32_MAX" };
+    static const char *const uints[] = { "uint8", "uint16", "uint32" };
+    static const char *const umax[]
+        = { "UINT8_MAX", "UINT16_MAX", "UINT32_MAX" };
     for (int i = 0; i < 3; i++) {
         if (nd->dec_int[i]) {
-            tmpl(c, aktc_tmpl_source, "helper_dec_int", "t", ints[i], "min", imin[i], "max",
-                imax[i], NULL);
+            tmpl(c, aktc_tmpl_source, "helper_dec_int", "t", ints[i], "min",
+                imin[i], "max", imax[i], NULL);
         }
     }
     for (int i = 0; i < 3; i++) {
         if (nd->dec_uint[i]) {
-            tmpl(c, aktc_tmpl_source, "helper_dec_uint", "t", uints[i], "max", umax[i], NULL);
+            tmpl(c, aktc_tmpl_source, "helper_dec_uint", "t", uints[i], "max",
+                umax[i], NULL);
         }
     }
     if (nd->dec_message || nd->dec_message_at) {
@@ -1281,11 +1442,12 @@ write_file(const char *path, const sb *b)
     FILE *fp = fopen(path, "rb");
     if (fp) {
         bool same = fseek(fp, 0, SEEK_END) == 0 && ftell(fp) == (long)b->len
-                    && fseek(fp, 0, SEEK_SET) == 0;
+            && fseek(fp, 0, SEEK_SET) == 0;
         char chunk[65536];
         for (size_t off = 0; same && off < b->len;) {
             size_t n = fread(chunk, 1, sizeof chunk, fp);
-            if (n == 0 || off + n > b->len || memcmp(chunk, b->s + off, n) != 0) {
+            if (n == 0 || off + n > b->len
+                || memcmp(chunk, b->s + off, n) != 0) {
                 same = false;
             }
             off += n;
@@ -1314,9 +1476,10 @@ write_file(const char *path, const sb *b)
 static void
 render(const ast_file *f, sb *out)
 {
-    sb h = {0}, c = {0}, hmsg = {0}, hact = {0}, hdesc = {0}, cmsg = {0}, cact = {0},
-       cdesc = {0}, includes = {0}, types = {0};
-    needs nd = {0};
+    sb h = { 0 }, c = { 0 }, hmsg = { 0 }, hact = { 0 }, hdesc = { 0 },
+       cmsg = { 0 }, cact = { 0 }, cdesc = { 0 }, includes = { 0 },
+       types = { 0 };
+    needs nd = { 0 };
     char *stem = aktc_file_stem(f->base);
     char *guard_l = ast_printf("%s_%s_akt_h", f->prefix, stem);
     char *guard = aktc_upper(guard_l);
@@ -1334,12 +1497,13 @@ render(const ast_file *f, sb *out)
     }
 
     /* forward typedefs first, so fields may point to any message */
-    sb fwd = {0};
+    sb fwd = { 0 };
     for (const ast_decl *d = f->decls; d; d = d->next) {
         if (d->kind == DECL_MESSAGE) {
             tmpl(&fwd, aktc_tmpl_header, "forward", "cname", d->cname, NULL);
         } else if (d->kind == DECL_ACTOR) {
-            tmpl(&fwd, aktc_tmpl_header, "forward", "cname", d->state->cname, NULL);
+            tmpl(&fwd, aktc_tmpl_header, "forward", "cname", d->state->cname,
+                NULL);
         }
     }
     if (fwd.len) {
@@ -1362,7 +1526,7 @@ render(const ast_file *f, sb *out)
     }
     for (const ast_decl *d = f->decls; d; d = d->next) {
         if (d->kind == DECL_ACTOR) {
-            sb sh = {0};
+            sb sh = { 0 };
             emit_header_message(&sh, &hdesc, d->state);
             sb_free(&sh);
             emit_actor(&hact, &cact, d);
@@ -1372,20 +1536,21 @@ render(const ast_file *f, sb *out)
     }
 
     /* header */
-    tmpl(&h, aktc_tmpl_header, "file_begin", "base", f->base, "version", AKTC_VERSION, "pkg",
-        f->pkg, "guard", guard, "includes", sb_str(&includes), NULL);
+    tmpl(&h, aktc_tmpl_header, "file_begin", "base", f->base, "version",
+        AKTC_VERSION, "pkg", f->pkg, "guard", guard, "includes",
+        sb_str(&includes), NULL);
     tmpl(&h, aktc_tmpl_header, "messages_begin", NULL);
     sb_puts(&h, sb_str(&hmsg));
     tmpl(&h, aktc_tmpl_header, "actors_begin", NULL);
     sb_puts(&h, sb_str(&hact));
     tmpl(&h, aktc_tmpl_header, "descriptors_begin", NULL);
     sb_puts(&h, sb_str(&hdesc));
-    tmpl(&h, aktc_tmpl_header, "file_end", "base", f->base, "prefix", f->prefix, "stem", stem,
-        "guard", guard, NULL);
+    tmpl(&h, aktc_tmpl_header, "file_end", "base", f->base, "prefix", f->prefix,
+        "stem", stem, "guard", guard, NULL);
 
     /* source */
-    tmpl(&c, aktc_tmpl_source, "file_begin", "base", f->base, "version", AKTC_VERSION, "pkg",
-        f->pkg, NULL);
+    tmpl(&c, aktc_tmpl_source, "file_begin", "base", f->base, "version",
+        AKTC_VERSION, "pkg", f->pkg, NULL);
     emit_helpers(&c, &nd);
     tmpl(&c, aktc_tmpl_source, "messages_begin", NULL);
     sb_puts(&c, sb_str(&cmsg));
@@ -1393,8 +1558,8 @@ render(const ast_file *f, sb *out)
     sb_puts(&c, sb_str(&cact));
     tmpl(&c, aktc_tmpl_source, "descriptors_begin", NULL);
     sb_puts(&c, sb_str(&cdesc));
-    tmpl(&c, aktc_tmpl_source, "file_end", "prefix", f->prefix, "stem", stem, "types",
-        sb_str(&types), NULL);
+    tmpl(&c, aktc_tmpl_source, "file_end", "prefix", f->prefix, "stem", stem,
+        "types", sb_str(&types), NULL);
 
     out[0] = h;
     out[1] = c;
@@ -1411,10 +1576,10 @@ render(const ast_file *f, sb *out)
 }
 
 int
-emit_c_render(const ast_file *f, char **header, size_t *header_len, char **source,
-    size_t *source_len)
+emit_c_render(const ast_file *f, char **header, size_t *header_len,
+    char **source, size_t *source_len)
 {
-    sb out[2] = {{0}, {0}};
+    sb out[2] = { { 0 }, { 0 } };
     render(f, out);
     *header = out[0].s;
     *header_len = out[0].len;
@@ -1426,7 +1591,7 @@ emit_c_render(const ast_file *f, char **header, size_t *header_len, char **sourc
 int
 emit_c(const ast_file *f, const char *dir)
 {
-    sb out[2] = {{0}, {0}};
+    sb out[2] = { { 0 }, { 0 } };
     render(f, out);
     char *hp = ast_printf("%s/%s.h", dir, f->base);
     char *cp = ast_printf("%s/%s.c", dir, f->base);

@@ -15,24 +15,26 @@
 #include "aktc.h"
 #include "diag.h"
 
-static const char usage_text[] =
-    "usage: aktc [options] file.akt...\n"
-    "       aktc --check-compat old.akt new.akt\n"
-    "\n"
-    "Compiles .akt interface files into C (and later Python and CUDA) code.\n"
-    "Without an output option the files are only checked.\n"
-    "\n"
-    "options:\n"
-    "  -I dir             add dir to the import search path (repeatable)\n"
-    "  --c_out dir        write <file>.akt.h and <file>.akt.c into dir\n"
-    "  --py_out dir       write Python modules (not supported yet)\n"
-    "  --cuda_out dir     write CUDA kernels (not supported yet)\n"
-    "  --depfile file     write a Makefile-style dependency file for the outputs\n"
-    "  --check-compat old new\n"
-    "                     report changes in new that break peers using old\n"
-    "  --max-errors n     stop reporting after n errors (default 50, 0: all)\n"
-    "  --version          print the version and exit\n"
-    "  --help             print this help and exit\n";
+static const char usage_text[]
+    = "usage: aktc [options] file.akt...\n"
+      "       aktc --check-compat old.akt new.akt\n"
+      "\n"
+      "Compiles .akt interface files into C (and later Python and CUDA) code.\n"
+      "Without an output option the files are only checked.\n"
+      "\n"
+      "options:\n"
+      "  -I dir             add dir to the import search path (repeatable)\n"
+      "  --c_out dir        write <file>.akt.h and <file>.akt.c into dir\n"
+      "  --py_out dir       write Python modules (not supported yet)\n"
+      "  --cuda_out dir     write CUDA kernels (not supported yet)\n"
+      "  --depfile file     write a Makefile-style dependency file for the "
+      "outputs\n"
+      "  --check-compat old new\n"
+      "                     report changes in new that break peers using old\n"
+      "  --max-errors n     stop reporting after n errors (default 50, 0: "
+      "all)\n"
+      "  --version          print the version and exit\n"
+      "  --help             print this help and exit\n";
 
 static int
 usage_error(const char *fmt, const char *arg)
@@ -143,7 +145,8 @@ load_at(const char *path, const aktc_opts *o, ast_file **files)
         diag_plain("cannot read '%s': %s", path, strerror(errno));
         f->text = ast_strdup("");
     } else if (f->len >= 3 && memcmp(f->text, "\xef\xbb\xbf", 3) == 0) {
-        memset(f->text, ' ', 3); /* a UTF-8 byte order mark: blank it, keep columns */
+        memset(f->text, ' ',
+            3); /* a UTF-8 byte order mark: blank it, keep columns */
     }
     ast_file **tail = files;
     while (*tail) {
@@ -264,16 +267,18 @@ write_depfile(const char *path, ast_file *files, const char *c_out)
         ast_file *seen[1024];
         int nseen = 0;
         collect_deps(f, seen, &nseen, 1024);
-        static const char *const exts[] = {".h", ".c"};
+        static const char *const exts[] = { ".h", ".c" };
         for (int e = 0; e < 2; e++) {
-            char *out = ast_printf("%s/%s%s", c_out ? c_out : ".", f->base, exts[e]);
+            char *out
+                = ast_printf("%s/%s%s", c_out ? c_out : ".", f->base, exts[e]);
             dep_escape(fp, out);
             free(out);
             fputs(":", fp);
             for (int i = 0; i < nseen; i++) {
                 char real[PATH_MAX];
                 fputc(' ', fp);
-                dep_escape(fp, realpath(seen[i]->path, real) ? real : seen[i]->path);
+                dep_escape(
+                    fp, realpath(seen[i]->path, real) ? real : seen[i]->path);
             }
             fputc('\n', fp);
         }
@@ -300,7 +305,7 @@ free_files(ast_file *f)
 int
 main(int argc, char **argv)
 {
-    aktc_opts o = {0};
+    aktc_opts o = { 0 };
     const char *inputs[1024];
     int ninputs = 0;
     const char *import_dirs[256];
@@ -311,11 +316,12 @@ main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = NULL;
-#define TAKE(opt)                                                            \
-    (strcmp(a, opt) == 0 ? (i + 1 < argc ? (val = argv[++i], 1)              \
-                                         : (val = NULL, 1))                  \
-     : strncmp(a, opt "=", sizeof(opt)) == 0 ? (val = a + sizeof(opt), 1)    \
-                                             : 0)
+#define TAKE(opt)                                                              \
+    (strcmp(a, opt) == 0                                                       \
+            ? (i + 1 < argc ? (val = argv[++i], 1) : (val = NULL, 1))          \
+            : strncmp(a, opt "=", sizeof(opt)) == 0                            \
+            ? (val = a + sizeof(opt), 1)                                       \
+            : 0)
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(usage_text, stdout);
             return 0;
@@ -425,12 +431,15 @@ main(int argc, char **argv)
 
     /* outputs are named by base name: two inputs must not share one */
     for (int i = 0; i < ninputs; i++) {
-        const char *bi = strrchr(inputs[i], '/') ? strrchr(inputs[i], '/') + 1 : inputs[i];
+        const char *bi
+            = strrchr(inputs[i], '/') ? strrchr(inputs[i], '/') + 1 : inputs[i];
         for (int j = 0; j < i; j++) {
-            const char *bj = strrchr(inputs[j], '/') ? strrchr(inputs[j], '/') + 1 : inputs[j];
+            const char *bj = strrchr(inputs[j], '/')
+                ? strrchr(inputs[j], '/') + 1
+                : inputs[j];
             if (strcmp(bi, bj) == 0 && strcmp(inputs[i], inputs[j]) != 0) {
-                diag_plain("'%s' and '%s' would both write %s.h and %s.c", inputs[j], inputs[i],
-                    bi, bi);
+                diag_plain("'%s' and '%s' would both write %s.h and %s.c",
+                    inputs[j], inputs[i], bi, bi);
                 return 1;
             }
         }
@@ -453,7 +462,8 @@ main(int argc, char **argv)
                 }
             }
         }
-        if (rc == 0 && o.depfile && write_depfile(o.depfile, files, o.c_out) != 0) {
+        if (rc == 0 && o.depfile
+            && write_depfile(o.depfile, files, o.c_out) != 0) {
             rc = 1;
         }
     }

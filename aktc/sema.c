@@ -11,9 +11,9 @@
  * message (empty when the actor declares none).
  */
 #include <ctype.h>
-#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "aktc.h"
 #include "diag.h"
@@ -126,7 +126,8 @@ aktc_snake(const char *s)
         unsigned char c = (unsigned char)s[i];
         if (isupper(c)) {
             if (i > 0 && s[i - 1] != '_' && s[i - 1] != '.'
-                && (islower((unsigned char)s[i - 1]) || isdigit((unsigned char)s[i - 1])
+                && (islower((unsigned char)s[i - 1])
+                    || isdigit((unsigned char)s[i - 1])
                     || (isupper((unsigned char)s[i - 1]) && i + 1 < n
                         && islower((unsigned char)s[i + 1])))) {
                 out[o++] = '_';
@@ -187,28 +188,105 @@ aktc_file_stem(const char *base)
  * standard C headers define as macros. */
 static const char *const reserved_words[] = {
     /* C11 */
-    "auto", "break", "case", "char", "const", "continue", "default", "do",
-    "double", "else", "enum", "extern", "float", "for", "goto", "if",
-    "inline", "int", "long", "register", "restrict", "return", "short",
-    "signed", "sizeof", "static", "struct", "switch", "typedef", "union",
-    "unsigned", "void", "volatile", "while", "_Alignas", "_Alignof",
-    "_Atomic", "_Bool", "_Complex", "_Generic", "_Imaginary", "_Noreturn",
-    "_Static_assert", "_Thread_local",
+    "auto",
+    "break",
+    "case",
+    "char",
+    "const",
+    "continue",
+    "default",
+    "do",
+    "double",
+    "else",
+    "enum",
+    "extern",
+    "float",
+    "for",
+    "goto",
+    "if",
+    "inline",
+    "int",
+    "long",
+    "register",
+    "restrict",
+    "return",
+    "short",
+    "signed",
+    "sizeof",
+    "static",
+    "struct",
+    "switch",
+    "typedef",
+    "union",
+    "unsigned",
+    "void",
+    "volatile",
+    "while",
+    "_Alignas",
+    "_Alignof",
+    "_Atomic",
+    "_Bool",
+    "_Complex",
+    "_Generic",
+    "_Imaginary",
+    "_Noreturn",
+    "_Static_assert",
+    "_Thread_local",
     /* macros of the standard headers generated code includes */
-    "bool", "true", "false", "NULL", "errno", "assert", "offsetof",
-    "alignas", "alignof", "noreturn", "static_assert", "complex",
-    "imaginary", "stdin", "stdout", "stderr", "EOF", "linux", "unix",
+    "bool",
+    "true",
+    "false",
+    "NULL",
+    "errno",
+    "assert",
+    "offsetof",
+    "alignas",
+    "alignof",
+    "noreturn",
+    "static_assert",
+    "complex",
+    "imaginary",
+    "stdin",
+    "stdout",
+    "stderr",
+    "EOF",
+    "linux",
+    "unix",
     /* Python */
-    "False", "None", "True", "and", "as", "async", "await", "class", "def",
-    "del", "elif", "except", "finally", "from", "global", "import", "in",
-    "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "try", "with",
+    "False",
+    "None",
+    "True",
+    "and",
+    "as",
+    "async",
+    "await",
+    "class",
+    "def",
+    "del",
+    "elif",
+    "except",
+    "finally",
+    "from",
+    "global",
+    "import",
+    "in",
+    "is",
+    "lambda",
+    "nonlocal",
+    "not",
+    "or",
+    "pass",
+    "raise",
+    "try",
+    "with",
     "yield",
 };
 
 static bool
 is_reserved_word(const char *s)
 {
-    for (size_t i = 0; i < sizeof reserved_words / sizeof reserved_words[0]; i++) {
+    for (size_t i = 0; i < sizeof reserved_words / sizeof reserved_words[0];
+         i++) {
         if (strcmp(reserved_words[i], s) == 0) {
             return true;
         }
@@ -227,7 +305,8 @@ check_ident(const ast_file *f, aktc_loc loc, const char *kind, const char *s)
         return false;
     }
     if (strstr(s, "__")) {
-        diag_error(f, loc, "%s '%s' must not contain '__' (reserved in C and C++)", kind, s);
+        diag_error(f, loc,
+            "%s '%s' must not contain '__' (reserved in C and C++)", kind, s);
         return false;
     }
     if (s[strlen(s) - 1] == '_') {
@@ -235,18 +314,22 @@ check_ident(const ast_file *f, aktc_loc loc, const char *kind, const char *s)
         return false;
     }
     if (is_reserved_word(s)) {
-        diag_error(f, loc, "%s '%s' is a reserved word in C or Python", kind, s);
+        diag_error(
+            f, loc, "%s '%s' is a reserved word in C or Python", kind, s);
         return false;
     }
     /* Generated code names C types (int32_t, size_t, akt_str) and calls
      * strlen next to parameters named after fields: keep those free. */
     size_t n = strlen(s);
-    bool package = strcmp(kind, "package name part") == 0; /* akt's own files use "akt" */
+    bool package = strcmp(kind, "package name part")
+        == 0; /* akt's own files use "akt" */
     if (!package
-        && ((n > 2 && strcmp(s + n - 2, "_t") == 0) || strncasecmp(s, "akt_", 4) == 0
-            || strcmp(s, "strlen") == 0)) {
-        diag_error(f, loc, "%s '%s' is reserved (C type names end in '_t'; 'akt_' names "
-                           "belong to the runtime)", kind, s);
+        && ((n > 2 && strcmp(s + n - 2, "_t") == 0)
+            || strncasecmp(s, "akt_", 4) == 0 || strcmp(s, "strlen") == 0)) {
+        diag_error(f, loc,
+            "%s '%s' is reserved (C type names end in '_t'; 'akt_' names "
+            "belong to the runtime)",
+            kind, s);
         return false;
     }
     return true;
@@ -255,7 +338,7 @@ check_ident(const ast_file *f, aktc_loc loc, const char *kind, const char *s)
 /* --- the pass ------------------------------------------------------------ */
 
 typedef struct sema {
-    symtab types;  /* qname -> ast_decl */
+    symtab types; /* qname -> ast_decl */
     symtab cnames; /* global C identifier -> origin */
 } sema;
 
@@ -268,8 +351,9 @@ claim_cname(sema *S, const ast_file *f, aktc_loc loc, const char *ident,
     char *what = ast_printf(what_fmt, what_name);
     sym *old = symtab_find(&S->cnames, ident);
     if (old) {
-        diag_error(f, loc, "%s maps to the C identifier '%s', already used by %s",
-            what, ident, old->what);
+        diag_error(f, loc,
+            "%s maps to the C identifier '%s', already used by %s", what, ident,
+            old->what);
         diag_note(old->file, old->loc, "%s is declared here", old->what);
         free(what);
         return false;
@@ -282,7 +366,7 @@ static void
 check_package(ast_file *f)
 {
     if (f->pkg == NULL) {
-        aktc_loc at = {1, 1, 1, 2, 0, 1};
+        aktc_loc at = { 1, 1, 1, 2, 0, 1 };
         diag_error(f, at, "missing 'package' declaration");
         f->pkg = ast_strdup("unnamed");
     }
@@ -335,28 +419,31 @@ register_decl(sema *S, ast_decl *d)
         ast_decl *o = old->val;
         if (d->is_state) {
             diag_error(d->file, d->name_loc,
-                "the state of actor '%.*s' is named '%s', which is already declared",
+                "the state of actor '%.*s' is named '%s', which is already "
+                "declared",
                 (int)(strlen(d->name) - 5), d->name, d->qname);
         } else {
             diag_error(d->file, d->name_loc, "duplicate name '%s'", d->qname);
         }
-        diag_note(o->file, o->name_loc, "previous %s '%s' is here", decl_kind_name(o), o->qname);
+        diag_note(o->file, o->name_loc, "previous %s '%s' is here",
+            decl_kind_name(o), o->qname);
         return;
     }
     /* C identifiers this declaration emits. */
-    const char *fmt = d->kind == DECL_MESSAGE ? (d->is_state ? "state '%s'" : "message '%s'")
-                      : d->kind == DECL_ENUM  ? "enum '%s'"
-                                              : "actor '%s'";
+    const char *fmt = d->kind == DECL_MESSAGE
+        ? (d->is_state ? "state '%s'" : "message '%s'")
+        : d->kind == DECL_ENUM ? "enum '%s'"
+                               : "actor '%s'";
     if (!claim_cname(S, d->file, d->name_loc, d->cname, fmt, d->qname)) {
         return;
     }
-    static const char *const msg_fns[] = {"new", "alloc", "free", "dup",
-        "equal", "encode", "decode", "desc", "default", "fields", "init",
-        "copy", "eq", "enc", "dec"};
-    static const char *const enum_fns[] = {"enum", "name", "values"};
-    static const char *const actor_fns[] = {"props", "init_state",
-        "pre_start", "post_stop", "pre_restart", "post_restart", "behavior",
-        "lifecycle", "handlers"};
+    static const char *const msg_fns[]
+        = { "new", "alloc", "free", "dup", "equal", "encode", "decode", "desc",
+              "default", "fields", "init", "copy", "eq", "enc", "dec" };
+    static const char *const enum_fns[] = { "enum", "name", "values" };
+    static const char *const actor_fns[]
+        = { "props", "init_state", "pre_start", "post_stop", "pre_restart",
+              "post_restart", "behavior", "lifecycle", "handlers" };
     const char *const *fns = msg_fns;
     size_t nfns = sizeof msg_fns / sizeof msg_fns[0];
     if (d->kind == DECL_ENUM) {
@@ -407,8 +494,9 @@ lookup(sema *S, const ast_file *f, const char *name, aktc_loc loc)
         }
         if (!seen) {
             diag_error(f, loc, "unknown type '%s'", name);
-            diag_note(d->file, d->name_loc, "'%s' is declared in %s, which %s does not import",
-                d->qname, d->file->path, f->path);
+            diag_note(d->file, d->name_loc,
+                "'%s' is declared in %s, which %s does not import", d->qname,
+                d->file->path, f->path);
             return NULL;
         }
     }
@@ -422,7 +510,9 @@ resolve_type(sema *S, const ast_file *f, ast_type *t, bool is_elem)
     case TY_NAMED: {
         ast_decl *d = lookup(S, f, t->name, t->loc);
         if (d && d->kind == DECL_ACTOR) {
-            diag_error(f, t->loc, "'%s' is an actor, not a message; use ref<%s>", t->name, t->name);
+            diag_error(f, t->loc,
+                "'%s' is an actor, not a message; use ref<%s>", t->name,
+                t->name);
             d = NULL;
         }
         t->decl = d;
@@ -431,7 +521,8 @@ resolve_type(sema *S, const ast_file *f, ast_type *t, bool is_elem)
     case TY_REF: {
         ast_decl *d = lookup(S, f, t->name, t->loc);
         if (d && d->kind != DECL_ACTOR) {
-            diag_error(f, t->loc, "ref<%s>: '%s' is not an actor", t->name, t->name);
+            diag_error(
+                f, t->loc, "ref<%s>: '%s' is not an actor", t->name, t->name);
             d = NULL;
         }
         t->decl = d;
@@ -439,18 +530,23 @@ resolve_type(sema *S, const ast_file *f, ast_type *t, bool is_elem)
     }
     case TY_LIST:
         if (is_elem) {
-            diag_error(f, t->loc, "a list cannot hold a list or map directly; wrap it in a message");
+            diag_error(f, t->loc,
+                "a list cannot hold a list or map directly; wrap it in a "
+                "message");
         }
         resolve_type(S, f, t->elem, true);
         break;
     case TY_MAP:
         if (is_elem) {
-            diag_error(f, t->loc, "a list cannot hold a list or map directly; wrap it in a message");
+            diag_error(f, t->loc,
+                "a list cannot hold a list or map directly; wrap it in a "
+                "message");
         }
         if (!(ast_is_integer(t->key->kind) || t->key->kind == TY_BOOL
                 || t->key->kind == TY_STRING)) {
             char *k = ast_type_str(t->key, false);
-            diag_error(f, t->key->loc, "map key type '%s' is not allowed (integers, bool, string)", k);
+            diag_error(f, t->key->loc,
+                "map key type '%s' is not allowed (integers, bool, string)", k);
             free(k);
         }
         resolve_type(S, f, t->elem, true);
@@ -488,7 +584,8 @@ check_default(const ast_file *f, ast_field *fl)
     case TY_INT16:
     case TY_INT32:
     case TY_INT64: {
-        static const int64_t max[] = {INT8_MAX, INT16_MAX, INT32_MAX, INT64_MAX};
+        static const int64_t max[]
+            = { INT8_MAX, INT16_MAX, INT32_MAX, INT64_MAX };
         int64_t m = max[t->kind - TY_INT8];
         ok = l->kind == LIT_INT;
         if (ok && (l->neg ? l->u > (uint64_t)m + 1 : l->u > (uint64_t)m)) {
@@ -502,7 +599,8 @@ check_default(const ast_file *f, ast_field *fl)
     case TY_UINT16:
     case TY_UINT32:
     case TY_UINT64: {
-        static const uint64_t max[] = {UINT8_MAX, UINT16_MAX, UINT32_MAX, UINT64_MAX};
+        static const uint64_t max[]
+            = { UINT8_MAX, UINT16_MAX, UINT32_MAX, UINT64_MAX };
         ok = l->kind == LIT_INT;
         if (ok && ((l->neg && l->u != 0) || l->u > max[t->kind - TY_UINT8])) {
             diag_error(f, l->loc, "default value out of range for %s", ts);
@@ -533,7 +631,8 @@ check_default(const ast_file *f, ast_field *fl)
                     }
                 }
                 if (!ok) {
-                    diag_error(f, l->loc, "'%s' is not a value of enum '%s'", l->text, t->decl->qname);
+                    diag_error(f, l->loc, "'%s' is not a value of enum '%s'",
+                        l->text, t->decl->qname);
                     free(ts);
                     return;
                 }
@@ -550,7 +649,8 @@ check_default(const ast_file *f, ast_field *fl)
         return;
     }
     if (!ok) {
-        diag_error(f, l->loc, "default value does not match the field type %s", ts);
+        diag_error(
+            f, l->loc, "default value does not match the field type %s", ts);
     }
     free(ts);
 }
@@ -559,10 +659,12 @@ static void
 check_fields(sema *S, ast_decl *d)
 {
     const ast_file *f = d->file;
-    symtab names = {0}, numbers = {0}, members = {0};
+    symtab names = { 0 }, numbers = { 0 }, members = { 0 };
     for (ast_reserved *r = d->reserved; r; r = r->next) {
         if (!r->is_name && (r->lo == 0 || r->hi > MAX_FIELD_NUMBER)) {
-            diag_error(f, r->loc, "reserved field numbers must be between 1 and %u", MAX_FIELD_NUMBER);
+            diag_error(f, r->loc,
+                "reserved field numbers must be between 1 and %u",
+                MAX_FIELD_NUMBER);
         }
     }
     for (ast_field *fl = d->fields; fl; fl = fl->next) {
@@ -570,33 +672,40 @@ check_fields(sema *S, ast_decl *d)
             /* members and constructor parameters are named after fields */
             sym *g = symtab_find(&S->cnames, fl->name);
             if (g) {
-                diag_error(f, fl->name_loc, "field name '%s' is the C identifier of %s",
-                    fl->name, g->what);
+                diag_error(f, fl->name_loc,
+                    "field name '%s' is the C identifier of %s", fl->name,
+                    g->what);
             }
         }
         resolve_type(S, f, fl->type, false);
         /* numbers */
         if (fl->number == 0 || fl->number > MAX_FIELD_NUMBER) {
-            diag_error(f, fl->num_loc, "field number %llu is out of range (1 to %u)",
+            diag_error(f, fl->num_loc,
+                "field number %llu is out of range (1 to %u)",
                 (unsigned long long)fl->number, MAX_FIELD_NUMBER);
         } else {
             char key[32];
             snprintf(key, sizeof key, "%llu", (unsigned long long)fl->number);
             sym *old = symtab_add(&numbers, key, fl, f, fl->num_loc, NULL);
             if (old) {
-                diag_error(f, fl->num_loc, "field number %llu is already used by '%s'",
-                    (unsigned long long)fl->number, ((ast_field *)old->val)->name);
-                diag_note(f, old->loc, "'%s' is here", ((ast_field *)old->val)->name);
+                diag_error(f, fl->num_loc,
+                    "field number %llu is already used by '%s'",
+                    (unsigned long long)fl->number,
+                    ((ast_field *)old->val)->name);
+                diag_note(
+                    f, old->loc, "'%s' is here", ((ast_field *)old->val)->name);
             }
         }
         for (ast_reserved *r = d->reserved; r; r = r->next) {
-            if (!r->is_name && fl->number >= r->lo && fl->number <= r->hi && fl->number != 0) {
+            if (!r->is_name && fl->number >= r->lo && fl->number <= r->hi
+                && fl->number != 0) {
                 diag_error(f, fl->num_loc, "field number %llu is reserved",
                     (unsigned long long)fl->number);
                 diag_note(f, r->loc, "reserved here");
             }
             if (r->is_name && strcmp(r->name, fl->name) == 0) {
-                diag_error(f, fl->name_loc, "field name '%s' is reserved", fl->name);
+                diag_error(
+                    f, fl->name_loc, "field name '%s' is reserved", fl->name);
                 diag_note(f, r->loc, "reserved here");
             }
         }
@@ -606,9 +715,11 @@ check_fields(sema *S, ast_decl *d)
             diag_error(f, fl->name_loc, "duplicate field name '%s'", fl->name);
             diag_note(f, old->loc, "previous field '%s' is here", fl->name);
         } else {
-            old = symtab_add(&members, fl->name, fl, f, fl->name_loc, ast_printf("field '%s'", fl->name));
+            old = symtab_add(&members, fl->name, fl, f, fl->name_loc,
+                ast_printf("field '%s'", fl->name));
             if (old) {
-                diag_error(f, fl->name_loc, "field '%s' maps to the C member '%s', already used by %s",
+                diag_error(f, fl->name_loc,
+                    "field '%s' maps to the C member '%s', already used by %s",
                     fl->name, fl->name, old->what);
             }
             if (fl->optional) {
@@ -616,15 +727,19 @@ check_fields(sema *S, ast_decl *d)
                 old = symtab_add(&members, has, fl, f, fl->name_loc,
                     ast_printf("the presence flag of '%s'", fl->name));
                 if (old) {
-                    diag_error(f, fl->name_loc, "the presence flag of '%s' maps to the C member '%s', already used by %s",
+                    diag_error(f, fl->name_loc,
+                        "the presence flag of '%s' maps to the C member '%s', "
+                        "already used by %s",
                         fl->name, has, old->what);
                 }
                 free(has);
             }
         }
         /* type shape */
-        if (fl->optional && (fl->type->kind == TY_LIST || fl->type->kind == TY_MAP)) {
-            diag_error(f, fl->type->loc, "a list or map cannot be optional (empty means absent)");
+        if (fl->optional
+            && (fl->type->kind == TY_LIST || fl->type->kind == TY_MAP)) {
+            diag_error(f, fl->type->loc,
+                "a list or map cannot be optional (empty means absent)");
         }
         /* options */
         for (ast_option *o = fl->options; o; o = o->next) {
@@ -632,7 +747,9 @@ check_fields(sema *S, ast_decl *d)
                 if (fl->deflt) {
                     diag_error(f, o->loc, "duplicate default");
                 } else if (fl->optional) {
-                    diag_error(f, o->loc, "an optional field cannot have a default (absent is its default)");
+                    diag_error(f, o->loc,
+                        "an optional field cannot have a default (absent is "
+                        "its default)");
                 } else {
                     fl->deflt = o->value;
                     check_default(f, fl);
@@ -649,7 +766,8 @@ check_fields(sema *S, ast_decl *d)
             if (r->is_name != q->is_name) {
                 continue;
             }
-            if (r->is_name ? strcmp(r->name, q->name) == 0 : (r->lo <= q->hi && q->lo <= r->hi)) {
+            if (r->is_name ? strcmp(r->name, q->name) == 0
+                           : (r->lo <= q->hi && q->lo <= r->hi)) {
                 diag_error(f, q->loc, "reserved more than once");
                 diag_note(f, r->loc, "reserved here first");
             }
@@ -664,7 +782,7 @@ static void
 check_enum(sema *S, ast_decl *d)
 {
     const ast_file *f = d->file;
-    symtab names = {0}, values = {0};
+    symtab names = { 0 }, values = { 0 };
     if (d->values == NULL) {
         diag_error(f, d->name_loc, "enum '%s' has no values", d->name);
     }
@@ -680,8 +798,9 @@ check_enum(sema *S, ast_decl *d)
         snprintf(key, sizeof key, "%lld", (long long)v->value);
         old = symtab_add(&values, key, v, f, v->value_loc, NULL);
         if (old) {
-            diag_error(f, v->value_loc, "enum value %lld is already used by '%s'",
-                (long long)v->value, ((ast_enumval *)old->val)->name);
+            diag_error(f, v->value_loc,
+                "enum value %lld is already used by '%s'", (long long)v->value,
+                ((ast_enumval *)old->val)->name);
         }
     }
     symtab_free(&names);
@@ -726,34 +845,39 @@ static void
 check_actor(sema *S, ast_decl *a)
 {
     const ast_file *f = a->file;
-    symtab msgs = {0}, idents = {0};
+    symtab msgs = { 0 }, idents = { 0 };
     for (ast_handler *h = a->handlers; h; h = h->next) {
         h->msg_decl = resolve_message(S, f, h->msg, h->msg_loc, "handler for");
         if (h->reply) {
-            h->reply_decl = resolve_message(S, f, h->reply, h->reply_loc, "reply type");
+            h->reply_decl
+                = resolve_message(S, f, h->reply, h->reply_loc, "reply type");
         }
         const char *last = strrchr(h->msg, '.');
         h->snake = aktc_snake(last ? last + 1 : h->msg);
         if (h->msg_decl) {
-            sym *old = symtab_add(&msgs, h->msg_decl->qname, h, f, h->msg_loc, NULL);
+            sym *old
+                = symtab_add(&msgs, h->msg_decl->qname, h, f, h->msg_loc, NULL);
             if (old) {
-                diag_error(f, h->msg_loc, "duplicate handler for '%s'", h->msg_decl->qname);
+                diag_error(f, h->msg_loc, "duplicate handler for '%s'",
+                    h->msg_decl->qname);
                 diag_note(f, old->loc, "previous handler is here");
                 continue;
             }
         }
         sym *old = symtab_add(&idents, h->snake, h, f, h->msg_loc, NULL);
         if (old) {
-            diag_error(f, h->msg_loc, "handlers for '%s' and '%s' both map to the C name 'on_%s'",
+            diag_error(f, h->msg_loc,
+                "handlers for '%s' and '%s' both map to the C name 'on_%s'",
                 h->msg, ((ast_handler *)old->val)->msg, h->snake);
             continue;
         }
-        static const char *const reserved_handler_names[] = {
-            "pre_start", "post_stop", "pre_restart", "post_restart"};
+        static const char *const reserved_handler_names[]
+            = { "pre_start", "post_stop", "pre_restart", "post_restart" };
         for (size_t i = 0; i < 4; i++) {
             char *on = ast_printf("on_%s", h->snake);
             if (strcmp(on, reserved_handler_names[i]) == 0) {
-                diag_error(f, h->msg_loc, "handler name '%s' clashes with a lifecycle hook", on);
+                diag_error(f, h->msg_loc,
+                    "handler name '%s' clashes with a lifecycle hook", on);
             }
             free(on);
         }
@@ -765,7 +889,8 @@ check_actor(sema *S, ast_decl *a)
         claim_cname(S, f, h->msg_loc, id, "handler '%s'", h->msg);
         free(id);
         if (h->reply) {
-            static const char *const fmts[] = {"%s_ask_%s", "%s_ask_%s_wait", "%s_reply_%s"};
+            static const char *const fmts[]
+                = { "%s_ask_%s", "%s_ask_%s_wait", "%s_reply_%s" };
             for (size_t i = 0; i < 3; i++) {
                 id = ast_printf(fmts[i], a->snake, h->snake);
                 claim_cname(S, f, h->msg_loc, id, "handler '%s'", h->msg);
@@ -791,9 +916,11 @@ dfs_cycles(ast_decl *d)
         ast_decl *t = fl->type->decl;
         if (t->visit == 1) {
             diag_error(t->file, t->name_loc,
-                "'%s' contains itself through non-optional fields; make one of them optional",
+                "'%s' contains itself through non-optional fields; make one of "
+                "them optional",
                 t->qname);
-            diag_note(d->file, fl->loc, "the cycle closes at field '%s' of '%s'", fl->name, d->qname);
+            diag_note(d->file, fl->loc,
+                "the cycle closes at field '%s' of '%s'", fl->name, d->qname);
         } else if (t->visit == 0) {
             dfs_cycles(t);
         }
@@ -817,15 +944,16 @@ check_cycles(ast_file *files)
 void
 sema_check(ast_file *files)
 {
-    sema S = {0};
+    sema S = { 0 };
     /* 1. packages and declarations, across all files */
     for (ast_file *f = files; f; f = f->next) {
         check_package(f);
         for (ast_decl *d = f->decls; d; d = d->next) {
             d->file = f;
-            check_ident(f, d->name_loc, decl_kind_name(d) , d->name);
+            check_ident(f, d->name_loc, decl_kind_name(d), d->name);
             if (ast_scalar_kind(d->name)) {
-                diag_error(f, d->name_loc, "'%s' is a built-in type name", d->name);
+                diag_error(
+                    f, d->name_loc, "'%s' is a built-in type name", d->name);
             }
             if (d->kind == DECL_ACTOR) {
                 if (d->state == NULL) {
@@ -843,7 +971,8 @@ sema_check(ast_file *files)
     }
     for (ast_file *f = files; f; f = f->next) {
         char *stem = aktc_file_stem(f->base);
-        static const char *const file_fns[] = {"types", "register_types", "register"};
+        static const char *const file_fns[]
+            = { "types", "register_types", "register" };
         for (int i = 0; i < 3; i++) {
             char *id = ast_printf("%s_%s_%s", f->prefix, stem, file_fns[i]);
             claim_cname(&S, f, f->pkg_loc, id, "file '%s'", f->base);

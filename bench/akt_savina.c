@@ -45,8 +45,12 @@ typedef struct b_Int {
 } b_Int;
 
 #define BTYPE(var, nm, idv)                                                    \
-    static const akt_type var = {.abi = AKT_GEN_ABI, .flags = AKT_TYPE_MESSAGE, \
-        .name = nm, .id = idv, .size = sizeof(b_Int), .align = _Alignof(b_Int)}
+    static const akt_type var = { .abi = AKT_GEN_ABI,                          \
+        .flags = AKT_TYPE_MESSAGE,                                             \
+        .name = nm,                                                            \
+        .id = idv,                                                             \
+        .size = sizeof(b_Int),                                                 \
+        .align = _Alignof(b_Int) }
 
 BTYPE(int_type, "bench.Int", 0xb001);
 BTYPE(go_type, "bench.Go", 0xb002);
@@ -142,17 +146,20 @@ num_or_null(char *buf, size_t len, double v)
 }
 
 static void
-emit(const options *o, const char *scenario, const char *params, int64_t messages,
-    double seconds, double rate, const char *unit, double p50, double p99)
+emit(const options *o, const char *scenario, const char *params,
+    int64_t messages, double seconds, double rate, const char *unit, double p50,
+    double p99)
 {
     char a[32], b[32];
     num_or_null(a, sizeof a, p50);
     num_or_null(b, sizeof b, p99);
-    printf("{\"runtime\":\"akt\",\"scenario\":\"%s\",\"params\":{%s},\"messages\":%" PRId64
-           ",\"seconds\":%.6f,\"rate\":%.1f,\"unit\":\"%s\",\"threads\":%d,\"p50_us\":%s,"
-           "\"p99_us\":%s,\"version\":\"%s\",\"machine\":{\"cores\":%ld,\"cpu\":\"%s\"}}\n",
-        scenario, params, messages, seconds, rate, unit, o->threads, a, b, AKT_VERSION_STRING,
-        sysconf(_SC_NPROCESSORS_ONLN), cpu_model);
+    printf("{\"runtime\":\"akt\",\"scenario\":\"%s\",\"params\":{%s},"
+           "\"messages\":%" PRId64 ",\"seconds\":%.6f,\"rate\":%.1f,\"unit\":"
+           "\"%s\",\"threads\":%d,\"p50_us\":%s,"
+           "\"p99_us\":%s,\"version\":\"%s\",\"machine\":{\"cores\":%ld,"
+           "\"cpu\":\"%s\"}}\n",
+        scenario, params, messages, seconds, rate, unit, o->threads, a, b,
+        AKT_VERSION_STRING, sysconf(_SC_NPROCESSORS_ONLN), cpu_model);
     fflush(stdout);
 }
 
@@ -171,7 +178,8 @@ percentiles(double *v, size_t n, double *p50, double *p99)
         return;
     }
     qsort(v, n, sizeof(double), cmp_d);
-    size_t i50 = (size_t)(0.50 * (double)(n - 1) + 0.5), i99 = (size_t)(0.99 * (double)(n - 1) + 0.5);
+    size_t i50 = (size_t)(0.50 * (double)(n - 1) + 0.5),
+           i99 = (size_t)(0.99 * (double)(n - 1) + 0.5);
     *p50 = v[i50 < n ? i50 : n - 1];
     *p99 = v[i99 < n ? i99 : n - 1];
 }
@@ -183,9 +191,13 @@ mksys(const options *o)
     must(akt_config_load(NULL, &cfg, NULL), "config");
     char v[32];
     snprintf(v, sizeof v, "%d", o->threads);
-    must(akt_config_override(cfg, "akt.actor.default-dispatcher.workers", v, &c2, NULL), "config");
+    must(akt_config_override(
+             cfg, "akt.actor.default-dispatcher.workers", v, &c2, NULL),
+        "config");
     akt_config_release(cfg);
-    must(akt_config_override(c2, "akt.actor.dead-letters.log", "off", &cfg, NULL), "config");
+    must(akt_config_override(
+             c2, "akt.actor.dead-letters.log", "off", &cfg, NULL),
+        "config");
     akt_config_release(c2);
     akt_system *sys;
     must(akt_system_create("bench", cfg, &sys), "system");
@@ -223,11 +235,10 @@ ask_wait(akt_ref to, const akt_type *t, int64_t v)
         out = r ? ((b_Int *)r)->v : 0;
         akt_msg_free(r);
     } else {
-        blocker b = {.status = AKT_OK};
+        blocker b = { .status = AKT_OK };
         sem_init(&b.sem, 0, 0);
         must(akt_future_on_complete(f, blocker_done, &b, NULL), "on_complete");
-        while (sem_wait(&b.sem) != 0 && errno == EINTR) {
-        }
+        while (sem_wait(&b.sem) != 0 && errno == EINTR) { }
         sem_destroy(&b.sem);
         must(b.status, "wait");
         out = b.v;
@@ -277,12 +288,14 @@ coll_arm(void *st, akt_ctx *ctx, const void *msg)
     return AKT_OK;
 }
 
-static const akt_handler coll_h[] = {{&done_type, coll_done}, {&int_type, coll_done},
-    {&arm_type, coll_arm}};
-static const akt_behavior coll_beh = {"collector", coll_h, 3, NULL};
-static const akt_props coll_props = {.behavior = &coll_beh, .state_size = sizeof(coll_state)};
+static const akt_handler coll_h[] = { { &done_type, coll_done },
+    { &int_type, coll_done }, { &arm_type, coll_arm } };
+static const akt_behavior coll_beh = { "collector", coll_h, 3, NULL };
+static const akt_props coll_props
+    = { .behavior = &coll_beh, .state_size = sizeof(coll_state) };
 
-/* --- pingpong --------------------------------------------------------------- */
+/* --- pingpong ---------------------------------------------------------------
+ */
 
 typedef struct ping_state {
     int64_t left;
@@ -317,10 +330,11 @@ ping_int(void *st, akt_ctx *ctx, const void *msg)
     return akt_tell(s->pong, mk(&int_type, s->left), akt_ctx_self(ctx));
 }
 
-static const akt_handler pong_h[] = {{&int_type, pong_int}};
-static const akt_behavior pong_beh = {"pong", pong_h, 1, NULL};
-static const akt_handler ping_h[] = {{&go_type, ping_go}, {&int_type, ping_int}};
-static const akt_behavior ping_beh = {"ping", ping_h, 2, NULL};
+static const akt_handler pong_h[] = { { &int_type, pong_int } };
+static const akt_behavior pong_beh = { "pong", pong_h, 1, NULL };
+static const akt_handler ping_h[]
+    = { { &go_type, ping_go }, { &int_type, ping_int } };
+static const akt_behavior ping_beh = { "ping", ping_h, 2, NULL };
 
 static void
 run_pingpong(const options *o)
@@ -328,8 +342,8 @@ run_pingpong(const options *o)
     int64_t n = pick(o->n, 1000000);
     akt_system *sys = mksys(o);
     double t0 = now_s();
-    akt_props pp = {.behavior = &pong_beh};
-    akt_props ip = {.behavior = &ping_beh, .state_size = sizeof(ping_state)};
+    akt_props pp = { .behavior = &pong_beh };
+    akt_props ip = { .behavior = &ping_beh, .state_size = sizeof(ping_state) };
     akt_ref ping;
     must(akt_spawn(sys, &pp, "pong", &g_pong), "spawn");
     must(akt_spawn(sys, &ip, "ping", &ping), "spawn");
@@ -373,10 +387,11 @@ producer_go(void *st, akt_ctx *ctx, const void *msg)
     return akt_tell(g_counter, mk(&get_type, 0), akt_ctx_sender(ctx));
 }
 
-static const akt_handler counter_h[] = {{&int_type, counter_int}, {&get_type, counter_get}};
-static const akt_behavior counter_beh = {"counter", counter_h, 2, NULL};
-static const akt_handler producer_h[] = {{&go_type, producer_go}};
-static const akt_behavior producer_beh = {"producer", producer_h, 1, NULL};
+static const akt_handler counter_h[]
+    = { { &int_type, counter_int }, { &get_type, counter_get } };
+static const akt_behavior counter_beh = { "counter", counter_h, 2, NULL };
+static const akt_handler producer_h[] = { { &go_type, producer_go } };
+static const akt_behavior producer_beh = { "producer", producer_h, 1, NULL };
 
 static void
 run_counting(const options *o)
@@ -384,8 +399,8 @@ run_counting(const options *o)
     int64_t n = pick(o->n, 10000000);
     akt_system *sys = mksys(o);
     double t0 = now_s();
-    akt_props cp = {.behavior = &counter_beh, .state_size = sizeof(int64_t)};
-    akt_props pp = {.behavior = &producer_beh};
+    akt_props cp = { .behavior = &counter_beh, .state_size = sizeof(int64_t) };
+    akt_props pp = { .behavior = &producer_beh };
     akt_ref prod;
     must(akt_spawn(sys, &cp, "counter", &g_counter), "spawn");
     must(akt_spawn(sys, &pp, "producer", &prod), "spawn");
@@ -435,7 +450,8 @@ fjs_go(void *st, akt_ctx *ctx, const void *msg)
     int64_t n = ((const b_Int *)msg)->v;
     akt_ref self = akt_ctx_self(ctx);
     for (int64_t i = 0; i < n; i++) {
-        akt_err rc = akt_tell(g_workers[i % g_nworkers], mk(&int_type, i), self);
+        akt_err rc
+            = akt_tell(g_workers[i % g_nworkers], mk(&int_type, i), self);
         if (rc != AKT_OK) {
             return rc;
         }
@@ -444,10 +460,11 @@ fjs_go(void *st, akt_ctx *ctx, const void *msg)
     return AKT_OK;
 }
 
-static const akt_handler fjw_h[] = {{&idx_type, fjw_idx}, {&int_type, fjw_int}};
-static const akt_behavior fjw_beh = {"fjworker", fjw_h, 2, NULL};
-static const akt_handler fjs_h[] = {{&go_type, fjs_go}};
-static const akt_behavior fjs_beh = {"fjsender", fjs_h, 1, NULL};
+static const akt_handler fjw_h[]
+    = { { &idx_type, fjw_idx }, { &int_type, fjw_int } };
+static const akt_behavior fjw_beh = { "fjworker", fjw_h, 2, NULL };
+static const akt_handler fjs_h[] = { { &go_type, fjs_go } };
+static const akt_behavior fjs_beh = { "fjsender", fjs_h, 1, NULL };
 
 static void
 run_fjthrput(const options *o)
@@ -456,18 +473,20 @@ run_fjthrput(const options *o)
     akt_system *sys = mksys(o);
     double t0 = now_s();
     must(akt_spawn(sys, &coll_props, "coll", &g_coll), "spawn");
-    akt_props wp = {.behavior = &fjw_beh, .state_size = sizeof(fjw_state)};
+    akt_props wp = { .behavior = &fjw_beh, .state_size = sizeof(fjw_state) };
     g_workers = calloc((size_t)a, sizeof(akt_ref));
     g_nworkers = 0;
     for (int64_t i = 0; i < a; i++) {
         int64_t expect = n / a + (i < n % a ? 1 : 0);
         if (expect > 0) {
             must(akt_spawn(sys, &wp, NULL, &g_workers[g_nworkers]), "spawn");
-            must(akt_tell(g_workers[g_nworkers], mk(&idx_type, expect), AKT_REF_NONE), "tell");
+            must(akt_tell(g_workers[g_nworkers], mk(&idx_type, expect),
+                     AKT_REF_NONE),
+                "tell");
             g_nworkers++;
         }
     }
-    akt_props sp = {.behavior = &fjs_beh};
+    akt_props sp = { .behavior = &fjs_beh };
     akt_ref sender;
     must(akt_spawn(sys, &sp, "sender", &sender), "spawn");
     must(akt_tell(sender, mk(&go_type, n), AKT_REF_NONE), "tell");
@@ -489,9 +508,9 @@ fjc_int(void *st, akt_ctx *ctx, const void *msg)
     return akt_ctx_stop(ctx, akt_ctx_self(ctx));
 }
 
-static const akt_handler fjc_h[] = {{&int_type, fjc_int}};
-static const akt_behavior fjc_beh = {"fjcworker", fjc_h, 1, NULL};
-static const akt_props fjc_props = {.behavior = &fjc_beh};
+static const akt_handler fjc_h[] = { { &int_type, fjc_int } };
+static const akt_behavior fjc_beh = { "fjcworker", fjc_h, 1, NULL };
+static const akt_props fjc_props = { .behavior = &fjc_beh };
 
 static akt_err
 creator_go(void *st, akt_ctx *ctx, const void *msg)
@@ -510,8 +529,8 @@ creator_go(void *st, akt_ctx *ctx, const void *msg)
     return AKT_OK;
 }
 
-static const akt_handler creator_h[] = {{&go_type, creator_go}};
-static const akt_behavior creator_beh = {"creator", creator_h, 1, NULL};
+static const akt_handler creator_h[] = { { &go_type, creator_go } };
+static const akt_behavior creator_beh = { "creator", creator_h, 1, NULL };
 
 static void
 run_fjcreate(const options *o)
@@ -520,7 +539,7 @@ run_fjcreate(const options *o)
     akt_system *sys = mksys(o);
     double t0 = now_s();
     must(akt_spawn(sys, &coll_props, "coll", &g_coll), "spawn");
-    akt_props cp = {.behavior = &creator_beh};
+    akt_props cp = { .behavior = &creator_beh };
     akt_ref creator;
     must(akt_spawn(sys, &cp, "creator", &creator), "spawn");
     must(akt_tell(creator, mk(&go_type, n), AKT_REF_NONE), "tell");
@@ -532,7 +551,8 @@ run_fjcreate(const options *o)
     akt_system_free(sys);
 }
 
-/* --- threadring ------------------------------------------------------------ */
+/* --- threadring ------------------------------------------------------------
+ */
 
 typedef struct ring_state {
     akt_ref next;
@@ -557,11 +577,13 @@ ring_int(void *st, akt_ctx *ctx, const void *msg)
         return akt_reply(ctx, mk(&done_type, 0));
     }
     /* keep main's future as the sender all the way round */
-    return akt_tell(((ring_state *)st)->next, mk(&int_type, k - 1), akt_ctx_sender(ctx));
+    return akt_tell(
+        ((ring_state *)st)->next, mk(&int_type, k - 1), akt_ctx_sender(ctx));
 }
 
-static const akt_handler ring_h[] = {{&idx_type, ring_idx}, {&int_type, ring_int}};
-static const akt_behavior ring_beh = {"ring", ring_h, 2, NULL};
+static const akt_handler ring_h[]
+    = { { &idx_type, ring_idx }, { &int_type, ring_int } };
+static const akt_behavior ring_beh = { "ring", ring_h, 2, NULL };
 
 static void
 run_threadring(const options *o)
@@ -569,7 +591,7 @@ run_threadring(const options *o)
     int64_t n = pick(o->n, 10000000), a = pick(o->actors, 100);
     akt_system *sys = mksys(o);
     double t0 = now_s();
-    akt_props rp = {.behavior = &ring_beh, .state_size = sizeof(ring_state)};
+    akt_props rp = { .behavior = &ring_beh, .state_size = sizeof(ring_state) };
     g_ring = calloc((size_t)a, sizeof(akt_ref));
     g_nring = a;
     for (int64_t i = 0; i < a; i++) {
@@ -682,12 +704,12 @@ cham_stop(void *st, akt_ctx *ctx, const void *msg)
     return akt_ctx_stop(ctx, akt_ctx_self(ctx));
 }
 
-static const akt_handler mall_h[] = {{&idx_type, mall_idx}, {&meet_type, mall_meet},
-    {&arm_type, mall_arm}};
-static const akt_behavior mall_beh = {"mall", mall_h, 3, NULL};
-static const akt_handler cham_h[] = {{&go_type, cham_go}, {&mate_type, cham_mate},
-    {&stop_type, cham_stop}};
-static const akt_behavior cham_beh = {"chameneo", cham_h, 3, NULL};
+static const akt_handler mall_h[] = { { &idx_type, mall_idx },
+    { &meet_type, mall_meet }, { &arm_type, mall_arm } };
+static const akt_behavior mall_beh = { "mall", mall_h, 3, NULL };
+static const akt_handler cham_h[] = { { &go_type, cham_go },
+    { &mate_type, cham_mate }, { &stop_type, cham_stop } };
+static const akt_behavior cham_beh = { "chameneo", cham_h, 3, NULL };
 
 static void
 run_chameneos(const options *o)
@@ -699,8 +721,8 @@ run_chameneos(const options *o)
     }
     akt_system *sys = mksys(o);
     double t0 = now_s();
-    akt_props mp = {.behavior = &mall_beh, .state_size = sizeof(mall_state)};
-    akt_props cp = {.behavior = &cham_beh, .state_size = sizeof(int64_t)};
+    akt_props mp = { .behavior = &mall_beh, .state_size = sizeof(mall_state) };
+    akt_props cp = { .behavior = &cham_beh, .state_size = sizeof(int64_t) };
     must(akt_spawn(sys, &mp, "mall", &g_mall), "spawn");
     must(akt_tell(g_mall, mk(&idx_type, (c << 32) | n), AKT_REF_NONE), "tell");
     for (int64_t i = 0; i < c; i++) {
@@ -780,9 +802,9 @@ big_pong(void *st, akt_ctx *ctx, const void *msg)
     return big_send_ping(s, akt_ctx_self(ctx));
 }
 
-static const akt_handler big_h[] = {{&go_type, big_go}, {&ping_type, big_ping},
-    {&pong_type, big_pong}};
-static const akt_behavior big_beh = {"big", big_h, 3, NULL};
+static const akt_handler big_h[] = { { &go_type, big_go },
+    { &ping_type, big_ping }, { &pong_type, big_pong } };
+static const akt_behavior big_beh = { "big", big_h, 3, NULL };
 
 static void
 run_big(const options *o)
@@ -795,14 +817,15 @@ run_big(const options *o)
     akt_system *sys = mksys(o);
     double t0 = now_s();
     must(akt_spawn(sys, &coll_props, "coll", &g_coll), "spawn");
-    akt_props bp = {.behavior = &big_beh, .state_size = sizeof(big_state)};
+    akt_props bp = { .behavior = &big_beh, .state_size = sizeof(big_state) };
     g_big = calloc((size_t)a, sizeof(akt_ref));
     g_nbig = a;
     for (int64_t i = 0; i < a; i++) {
         must(akt_spawn(sys, &bp, NULL, &g_big[i]), "spawn");
     }
     for (int64_t i = 0; i < a; i++) {
-        must(akt_tell(g_big[i], mk(&go_type, (i << 32) | n), AKT_REF_NONE), "tell");
+        must(akt_tell(g_big[i], mk(&go_type, (i << 32) | n), AKT_REF_NONE),
+            "tell");
     }
     ask_wait(g_coll, &arm_type, a);
     double s = now_s() - t0;
@@ -814,7 +837,8 @@ run_big(const options *o)
     free(g_big);
 }
 
-/* --- memory ------------------------------------------------------------------ */
+/* --- memory ------------------------------------------------------------------
+ */
 
 static long
 rss_bytes(void)
@@ -841,8 +865,8 @@ idle_start(void *st, akt_ctx *ctx)
     return akt_tell(g_coll, mk(&done_type, 0), AKT_REF_NONE);
 }
 
-static const akt_lifecycle idle_life = {.pre_start = idle_start};
-static const akt_behavior idle_beh = {"idle", NULL, 0, NULL};
+static const akt_lifecycle idle_life = { .pre_start = idle_start };
+static const akt_behavior idle_beh = { "idle", NULL, 0, NULL };
 
 static void
 run_memory(const options *o)
@@ -852,12 +876,13 @@ run_memory(const options *o)
     akt_ref *v = calloc((size_t)n, sizeof(akt_ref));
     memset(v, 0, (size_t)n * sizeof(akt_ref)); /* in the baseline, as CAF's */
     must(akt_spawn(sys, &coll_props, "coll", &g_coll), "spawn");
-    struct timespec ts = {0, 50 * 1000000};
+    struct timespec ts = { 0, 50 * 1000000 };
     nanosleep(&ts, NULL);
     long before = rss_bytes();
     double t0 = now_s();
-    akt_props ip = {.behavior = &idle_beh, .lifecycle = &idle_life,
-        .state_size = sizeof(idle_state)};
+    akt_props ip = { .behavior = &idle_beh,
+        .lifecycle = &idle_life,
+        .state_size = sizeof(idle_state) };
     for (int64_t i = 0; i < n; i++) {
         must(akt_spawn(sys, &ip, NULL, &v[i]), "spawn");
     }
@@ -872,7 +897,8 @@ run_memory(const options *o)
     akt_system_free(sys);
 }
 
-/* --- ask, inside ------------------------------------------------------------ */
+/* --- ask, inside ------------------------------------------------------------
+ */
 
 typedef struct asker_state {
     int64_t left;
@@ -888,8 +914,8 @@ server_int(void *st, akt_ctx *ctx, const void *msg)
     return akt_reply(ctx, mk(&int_type, ((const b_Int *)msg)->v + 1));
 }
 
-static const akt_handler server_h[] = {{&int_type, server_int}};
-static const akt_behavior server_beh = {"server", server_h, 1, NULL};
+static const akt_handler server_h[] = { { &int_type, server_int } };
+static const akt_behavior server_beh = { "server", server_h, 1, NULL };
 static akt_ref g_server;
 static double *g_lat;
 
@@ -939,8 +965,9 @@ asker_next(asker_state *s)
     return rc;
 }
 
-static const akt_handler asker_h[] = {{&go_type, asker_go}, {&int_type, asker_reply}};
-static const akt_behavior asker_beh = {"asker", asker_h, 2, NULL};
+static const akt_handler asker_h[]
+    = { { &go_type, asker_go }, { &int_type, asker_reply } };
+static const akt_behavior asker_beh = { "asker", asker_h, 2, NULL };
 
 static void
 run_ask_inside(const options *o)
@@ -949,8 +976,9 @@ run_ask_inside(const options *o)
     akt_system *sys = mksys(o);
     g_lat = malloc((size_t)n * sizeof(double));
     double t0 = now_s();
-    akt_props sp = {.behavior = &server_beh};
-    akt_props ap = {.behavior = &asker_beh, .state_size = sizeof(asker_state)};
+    akt_props sp = { .behavior = &server_beh };
+    akt_props ap
+        = { .behavior = &asker_beh, .state_size = sizeof(asker_state) };
     akt_ref asker;
     must(akt_spawn(sys, &sp, "server", &g_server), "spawn");
     must(akt_spawn(sys, &ap, "asker", &asker), "spawn");
@@ -965,7 +993,8 @@ run_ask_inside(const options *o)
     akt_system_free(sys);
 }
 
-/* --- ask, outside ---------------------------------------------------------- */
+/* --- ask, outside ----------------------------------------------------------
+ */
 
 static void
 run_ask_outside(const options *o)
@@ -973,7 +1002,7 @@ run_ask_outside(const options *o)
     int64_t n = pick(o->n, 20000);
     akt_system *sys = mksys(o);
     double *lat = malloc((size_t)n * sizeof(double));
-    akt_props sp = {.behavior = &server_beh};
+    akt_props sp = { .behavior = &server_beh };
     akt_ref server;
     must(akt_spawn(sys, &sp, "server", &server), "spawn");
     double t0 = now_s();
@@ -1001,7 +1030,8 @@ run_ask_outside(const options *o)
     akt_system_free(sys);
 }
 
-/* --- main ------------------------------------------------------------------- */
+/* --- main -------------------------------------------------------------------
+ */
 
 /* smoke sizes: the ones of bench/run-peers --smoke (0: no such param) */
 typedef struct scenario {
@@ -1012,16 +1042,16 @@ typedef struct scenario {
 } scenario;
 
 static const scenario scenarios[] = {
-    {"pingpong", NULL, run_pingpong, 1000, 0},
-    {"counting", NULL, run_counting, 10000, 0},
-    {"fjthrput", NULL, run_fjthrput, 6000, 60},
-    {"fjcreate", NULL, run_fjcreate, 200, 0},
-    {"threadring", NULL, run_threadring, 10000, 100},
-    {"chameneos", NULL, run_chameneos, 1000, 100},
-    {"big", NULL, run_big, 100, 120},
-    {"memory", NULL, run_memory, 1000, 0},
-    {"ask_inside", "ask-inside", run_ask_inside, 1000, 0},
-    {"ask_outside", "ask-outside", run_ask_outside, 200, 0},
+    { "pingpong", NULL, run_pingpong, 1000, 0 },
+    { "counting", NULL, run_counting, 10000, 0 },
+    { "fjthrput", NULL, run_fjthrput, 6000, 60 },
+    { "fjcreate", NULL, run_fjcreate, 200, 0 },
+    { "threadring", NULL, run_threadring, 10000, 100 },
+    { "chameneos", NULL, run_chameneos, 1000, 100 },
+    { "big", NULL, run_big, 100, 120 },
+    { "memory", NULL, run_memory, 1000, 0 },
+    { "ask_inside", "ask-inside", run_ask_inside, 1000, 0 },
+    { "ask_outside", "ask-outside", run_ask_outside, 200, 0 },
 };
 #define NSCEN (sizeof scenarios / sizeof scenarios[0])
 
@@ -1029,10 +1059,12 @@ static void
 usage(int rc)
 {
     fprintf(rc ? stderr : stdout,
-        "usage: akt-savina --scenario NAME|all [--n N] [--actors A] [--threads T] [--reps R]\n"
+        "usage: akt-savina --scenario NAME|all [--n N] [--actors A] [--threads "
+        "T] [--reps R]\n"
         "                  [--smoke] [--wait block|help]\n"
         "       akt-savina --list\n"
-        "scenarios: pingpong counting fjthrput fjcreate threadring chameneos big memory\n"
+        "scenarios: pingpong counting fjthrput fjcreate threadring chameneos "
+        "big memory\n"
         "           ask_inside ask_outside (see docs/profiler.md)\n");
     exit(rc);
 }
@@ -1052,7 +1084,7 @@ parse_int(const char *s, const char *what)
 int
 main(int argc, char **argv)
 {
-    options o = {NULL, -1, -1, 2, 1, false};
+    options o = { NULL, -1, -1, 2, 1, false };
     for (int i = 1; i < argc; i++) {
         char *a = argv[i];
         char *val = NULL;

@@ -48,8 +48,9 @@ main(int argc, char **argv)
     snprintf(path, sizeof path, "%s/big.akt", dir);
     FILE *fp = fopen(path, "w");
     long lines = 0;
-    fprintf(fp, "/// A generated schema for aktc_speed.\npackage bench.big;\n\n"
-                "enum Kind {\n    A = 0;\n    B = 1;\n    C = 2;\n}\n\n");
+    fprintf(fp,
+        "/// A generated schema for aktc_speed.\npackage bench.big;\n\n"
+        "enum Kind {\n    A = 0;\n    B = 1;\n    C = 2;\n}\n\n");
     lines += 9;
     for (int i = 0; i < nmsg; i++) {
         fprintf(fp,
@@ -110,12 +111,17 @@ main(int argc, char **argv)
     snprintf(cmd, sizeof cmd, "'%s' --c_out '%s' '%s'", argv[1], dir, path);
     (void)system(cmd);
     long c_bytes = file_size(out_c);
-    printf("{\n  \"bench\": \"aktc_speed\",\n  \"messages\": %d,\n  \"input_lines\": %ld,\n"
-           "  \"input_bytes\": %ld,\n  \"output_bytes\": %ld,\n  \"best_seconds\": %.4f,\n"
-           "  \"runs\": %d,\n  \"lines_per_s\": %.0f,\n  \"messages_per_s\": %.0f,\n"
-           "  \"check_only_seconds\": %.4f,\n  \"check_only_lines_per_s\": %.0f\n}\n",
-        nmsg, lines, in_bytes, h_bytes + c_bytes, best, runs, (double)lines / best,
-        (double)nmsg / best, best_check, (double)lines / best_check);
+    printf("{\n  \"bench\": \"aktc_speed\",\n  \"messages\": %d,\n  "
+           "\"input_lines\": %ld,\n"
+           "  \"input_bytes\": %ld,\n  \"output_bytes\": %ld,\n  "
+           "\"best_seconds\": %.4f,\n"
+           "  \"runs\": %d,\n  \"lines_per_s\": %.0f,\n  \"messages_per_s\": "
+           "%.0f,\n"
+           "  \"check_only_seconds\": %.4f,\n  \"check_only_lines_per_s\": "
+           "%.0f\n}\n",
+        nmsg, lines, in_bytes, h_bytes + c_bytes, best, runs,
+        (double)lines / best, (double)nmsg / best, best_check,
+        (double)lines / best_check);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     (void)system(cmd);
     return 0;

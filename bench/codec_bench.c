@@ -37,7 +37,7 @@ typedef struct result {
 static result
 bench_akt(long n, const char *customer)
 {
-    result r = {0};
+    result r = { 0 };
     bench_Order *o = bench_order_new(123456789012ULL, customer, 3, 19.99, true);
     akt_buf b;
     akt_buf_init(&b);
@@ -70,7 +70,7 @@ bench_akt(long n, const char *customer)
 static result
 bench_pbc(long n, const char *customer)
 {
-    result r = {0};
+    result r = { 0 };
     Bench__Order o = BENCH__ORDER__INIT;
     o.id = 123456789012ULL;
     o.customer = (char *)customer;
@@ -107,8 +107,8 @@ print_lib(const char *name, result r, long n, const char *comma)
     printf("    \"%s\": {\"encoded_bytes\": %zu, "
            "\"encode_msg_per_s\": %.0f, \"encode_mb_per_s\": %.1f, "
            "\"decode_msg_per_s\": %.0f, \"decode_mb_per_s\": %.1f}%s\n",
-        name, r.size, (double)n / r.enc_s, mb / r.enc_s, (double)n / r.dec_s, mb / r.dec_s,
-        comma);
+        name, r.size, (double)n / r.enc_s, mb / r.enc_s, (double)n / r.dec_s,
+        mb / r.dec_s, comma);
 }
 
 int
@@ -121,15 +121,22 @@ main(int argc, char **argv)
     bench_pbc(n / 10, customer);
     result a = bench_akt(n, customer), p = bench_pbc(n, customer);
     result a2 = bench_akt(n, customer), p2 = bench_pbc(n, customer);
-    if (a2.enc_s < a.enc_s) a.enc_s = a2.enc_s;
-    if (a2.dec_s < a.dec_s) a.dec_s = a2.dec_s;
-    if (p2.enc_s < p.enc_s) p.enc_s = p2.enc_s;
-    if (p2.dec_s < p.dec_s) p.dec_s = p2.dec_s;
-    printf("{\n  \"bench\": \"codec\",\n  \"message\": \"bench.Order {uint64, string(20), int32, float64, bool}\",\n"
-           "  \"iterations\": %ld,\n  \"results\": {\n", n);
+    if (a2.enc_s < a.enc_s)
+        a.enc_s = a2.enc_s;
+    if (a2.dec_s < a.dec_s)
+        a.dec_s = a2.dec_s;
+    if (p2.enc_s < p.enc_s)
+        p.enc_s = p2.enc_s;
+    if (p2.dec_s < p.dec_s)
+        p.dec_s = p2.dec_s;
+    printf("{\n  \"bench\": \"codec\",\n  \"message\": \"bench.Order {uint64, "
+           "string(20), int32, float64, bool}\",\n"
+           "  \"iterations\": %ld,\n  \"results\": {\n",
+        n);
     print_lib("akt_msgpack", a, n, ",");
     print_lib("protobuf_c", p, n, "");
-    printf("  },\n  \"akt_vs_protobuf_c\": {\"encode\": %.2f, \"decode\": %.2f}\n}\n",
+    printf("  },\n  \"akt_vs_protobuf_c\": {\"encode\": %.2f, \"decode\": "
+           "%.2f}\n}\n",
         p.enc_s / a.enc_s, p.dec_s / a.dec_s);
     return 0;
 }

@@ -35,7 +35,7 @@ on_hello(demo_GreeterState *state, akt_ctx *ctx, const demo_Hello *msg)
     return err;
 }
 
-static const demo_GreeterHandlers greeter = {.on_hello = on_hello};
+static const demo_GreeterHandlers greeter = { .on_hello = on_hello };
 
 int
 main(void)
@@ -51,7 +51,8 @@ main(void)
     check(akt_spawn(sys, &props, "greeter", &ref), "spawn");
 
     check(demo_greeter_tell_hello(ref, demo_hello_new("world")), "tell");
-    check(demo_greeter_ask_hello(ref, demo_hello_new("akt"), AKT_SEC(5), &f), "ask");
+    check(demo_greeter_ask_hello(ref, demo_hello_new("akt"), AKT_SEC(5), &f),
+        "ask");
     check(demo_greeter_ask_hello_wait(f, AKT_SEC(5), &reply), "reply");
     printf("%s\n", reply->text.ptr);
 

@@ -23,7 +23,6 @@
 #include "v2.akt.h"
 #include "vectors.akt.h"
 
-
 /* --- allocation control ---------------------------------------------------
  * malloc and friends are interposed so a test can fail the Nth allocation
  * and count the live ones (SQLite's discipline); not under ASan, which owns
@@ -182,7 +181,8 @@ START_TEST(type_ids_are_fnv1a_of_the_qualified_name)
     int n = 0;
     for (size_t l = 0; l < sizeof all_lists / sizeof all_lists[0]; l++) {
         for (const akt_type *const *t = all_lists[l]; *t; t++) {
-            ck_assert_msg((*t)->id == akt_type_id((*t)->name), "%s", (*t)->name);
+            ck_assert_msg(
+                (*t)->id == akt_type_id((*t)->name), "%s", (*t)->name);
             ck_assert_uint_eq((*t)->abi, AKT_GEN_ABI);
             n++;
         }
@@ -202,10 +202,12 @@ START_TEST(register_types_fills_a_registry)
     ck_assert_int_eq(corpus_all_alltypes_register_types(reg), AKT_OK);
     /* Level is an enum; Scalars Defaults Nested Empty StoreState IdleState */
     ck_assert_uint_eq(akt_registry_count(reg), 6);
-    ck_assert_ptr_eq(akt_registry_find(reg, corpus_all_nested_desc.id), &corpus_all_nested_desc);
+    ck_assert_ptr_eq(akt_registry_find(reg, corpus_all_nested_desc.id),
+        &corpus_all_nested_desc);
     ck_assert_ptr_eq(akt_registry_find_name(reg, "corpus.all.StoreState"),
         &corpus_all_store_state_desc);
-    ck_assert_int_eq(corpus_all_alltypes_register_types(reg), AKT_OK); /* idempotent */
+    ck_assert_int_eq(
+        corpus_all_alltypes_register_types(reg), AKT_OK); /* idempotent */
     ck_assert_int_eq(corpus_common_common_register_types(reg), AKT_OK);
     ck_assert_uint_eq(akt_registry_count(reg), 7);
     akt_registry_free(reg);
@@ -246,7 +248,8 @@ START_TEST(field_tables_describe_the_structs)
     ck_assert_uint_eq(maybe->kind, AKT_KIND_INT32);
     ck_assert_uint_eq(maybe->flags, AKT_FIELD_OPTIONAL);
     ck_assert_uint_eq(maybe->offset, offsetof(corpus_all_Defaults, maybe));
-    ck_assert_uint_eq(maybe->has_offset, offsetof(corpus_all_Defaults, has_maybe));
+    ck_assert_uint_eq(
+        maybe->has_offset, offsetof(corpus_all_Defaults, has_maybe));
     ck_assert_ptr_eq(color->enum_type, &corpus_common_color_enum);
     ck_assert_uint_eq(color->has_offset, AKT_NO_OFFSET);
     ck_assert_uint_eq(old->flags, AKT_FIELD_DEPRECATED);
@@ -266,8 +269,10 @@ END_TEST
 
 START_TEST(enum_names_and_tables)
 {
-    ck_assert_str_eq(corpus_common_color_name(CORPUS_COMMON_COLOR_BLUE), "BLUE");
-    ck_assert_str_eq(corpus_common_color_name(CORPUS_COMMON_COLOR_INFRARED), "INFRARED");
+    ck_assert_str_eq(
+        corpus_common_color_name(CORPUS_COMMON_COLOR_BLUE), "BLUE");
+    ck_assert_str_eq(
+        corpus_common_color_name(CORPUS_COMMON_COLOR_INFRARED), "INFRARED");
     ck_assert_ptr_null(corpus_common_color_name(77));
     ck_assert_int_eq(CORPUS_COMMON_COLOR_INFRARED, -1);
     ck_assert_uint_eq(corpus_common_color_enum.nvalues, 4);
@@ -299,13 +304,14 @@ END_TEST
 
 START_TEST(constructor_copies_arguments_into_one_allocation)
 {
-    const uint8_t raw[] = {0, 1, 2, 0xff};
+    const uint8_t raw[] = { 0, 1, 2, 0xff };
     char text[] = "a string long enough to matter, more than a few bytes";
-    corpus_all_Scalars *s = corpus_all_scalars_new(true, -1, -2, -3, -4, 1, 2, 3, 4, 1.5f,
-        2.5, text, (akt_bytes){raw, sizeof raw});
+    corpus_all_Scalars *s = corpus_all_scalars_new(true, -1, -2, -3, -4, 1, 2,
+        3, 4, 1.5f, 2.5, text, (akt_bytes) { raw, sizeof raw });
     ck_assert_ptr_nonnull(s);
     text[0] = 'X'; /* copied, not borrowed */
-    ck_assert(str_is(s->text, "a string long enough to matter, more than a few bytes"));
+    ck_assert(str_is(
+        s->text, "a string long enough to matter, more than a few bytes"));
     ck_assert_uint_eq(s->blob.len, 4);
     ck_assert_int_eq(memcmp(s->blob.ptr, raw, 4), 0);
     ck_assert_int_eq(s->i64, -4);
@@ -324,14 +330,17 @@ END_TEST
 
 START_TEST(scalars_round_trip_at_their_limits)
 {
-    corpus_all_Scalars *lo = corpus_all_scalars_new(false, INT8_MIN, INT16_MIN, INT32_MIN,
-        INT64_MIN, 0, 0, 0, 0, -FLT_MAX, -DBL_MAX, "", (akt_bytes){NULL, 0});
-    corpus_all_Scalars *hi = corpus_all_scalars_new(true, INT8_MAX, INT16_MAX, INT32_MAX,
-        INT64_MAX, UINT8_MAX, UINT16_MAX, UINT32_MAX, UINT64_MAX, FLT_MAX, DBL_MAX,
-        "h\xc3\xa9llo \xe2\x9c\x93", (akt_bytes){(const uint8_t *)"\0\1\2", 3});
-    corpus_all_Scalars *odd = corpus_all_scalars_new(true, -1, 255, -65536, -4294967296LL, 128,
-        256, 65536, UINT64_C(4294967296), NAN, -0.0, "nul\0inside", (akt_bytes){NULL, 0});
-    corpus_all_Scalars *msgs[] = {lo, hi, odd};
+    corpus_all_Scalars *lo = corpus_all_scalars_new(false, INT8_MIN, INT16_MIN,
+        INT32_MIN, INT64_MIN, 0, 0, 0, 0, -FLT_MAX, -DBL_MAX, "",
+        (akt_bytes) { NULL, 0 });
+    corpus_all_Scalars *hi = corpus_all_scalars_new(true, INT8_MAX, INT16_MAX,
+        INT32_MAX, INT64_MAX, UINT8_MAX, UINT16_MAX, UINT32_MAX, UINT64_MAX,
+        FLT_MAX, DBL_MAX, "h\xc3\xa9llo \xe2\x9c\x93",
+        (akt_bytes) { (const uint8_t *)"\0\1\2", 3 });
+    corpus_all_Scalars *odd = corpus_all_scalars_new(true, -1, 255, -65536,
+        -4294967296LL, 128, 256, 65536, UINT64_C(4294967296), NAN, -0.0,
+        "nul\0inside", (akt_bytes) { NULL, 0 });
+    corpus_all_Scalars *msgs[] = { lo, hi, odd };
     for (int i = 0; i < 3; i++) {
         corpus_all_Scalars *back = round_trip(msgs[i]);
         ck_assert(back->i64 == msgs[i]->i64 && back->u64 == msgs[i]->u64);
@@ -354,9 +363,9 @@ make_nested(int depth)
     corpus_all_Nested *m = corpus_all_nested_alloc(256);
     akt_arena *a = akt_msg_arena(m);
     m->origin = ARRAY(a, corpus_common_Point, 1);
-    *m->origin = (corpus_common_Point){.x = 1.25, .y = -2};
+    *m->origin = (corpus_common_Point) { .x = 1.25, .y = -2 };
     m->target = ARRAY(a, corpus_common_Point, 1);
-    *m->target = (corpus_common_Point){.x = 0, .y = 1e10};
+    *m->target = (corpus_common_Point) { .x = 0, .y = 1e10 };
     m->numbers.len = 5;
     m->numbers.items = ARRAY(a, int32_t, 5);
     for (int i = 0; i < 5; i++) {
@@ -366,11 +375,12 @@ make_nested(int depth)
     m->names.items = ARRAY(a, akt_str, 3);
     m->names.items[0] = str(a, "ann");
     m->names.items[1] = str(a, "");
-    m->names.items[2] = str(a, "a much longer name that needs a str8 header, over 31 bytes");
+    m->names.items[2]
+        = str(a, "a much longer name that needs a str8 header, over 31 bytes");
     m->path.len = 2;
     m->path.items = ARRAY(a, corpus_common_Point, 2);
-    m->path.items[0] = (corpus_common_Point){3, 4};
-    m->path.items[1] = (corpus_common_Point){5, 6};
+    m->path.items[0] = (corpus_common_Point) { 3, 4 };
+    m->path.items[1] = (corpus_common_Point) { 5, 6 };
     m->colors.len = 2;
     m->colors.items = ARRAY(a, corpus_common_Color, 2);
     m->colors.items[0] = CORPUS_COMMON_COLOR_INFRARED;
@@ -378,7 +388,7 @@ make_nested(int depth)
     m->chunks.len = 2;
     m->chunks.items = ARRAY(a, akt_bytes, 2);
     m->chunks.items[0] = bin(a, "\xff\x00\x01", 3);
-    m->chunks.items[1] = (akt_bytes){NULL, 0};
+    m->chunks.items[1] = (akt_bytes) { NULL, 0 };
     m->counts.len = 2;
     m->counts.keys = ARRAY(a, akt_str, 2);
     m->counts.values = ARRAY(a, int64_t, 2);
@@ -390,7 +400,7 @@ make_nested(int depth)
     m->points.keys = ARRAY(a, int32_t, 1);
     m->points.values = ARRAY(a, corpus_common_Point, 1);
     m->points.keys[0] = -7;
-    m->points.values[0] = (corpus_common_Point){7, 8};
+    m->points.values[0] = (corpus_common_Point) { 7, 8 };
     m->labels.len = 1;
     m->labels.keys = ARRAY(a, uint64_t, 1);
     m->labels.values = ARRAY(a, akt_str, 1);
@@ -408,7 +418,8 @@ make_nested(int depth)
         m->children.len = 1;
         m->children.items = ARRAY(a, corpus_all_Nested, 1);
         memset(m->children.items, 0, sizeof *m->children.items);
-        ck_assert_int_eq(corpus_all_nested_desc.copy(m->children.items, child, a), AKT_OK);
+        ck_assert_int_eq(
+            corpus_all_nested_desc.copy(m->children.items, child, a), AKT_OK);
         corpus_all_nested_free(child);
         m->parent = ARRAY(a, corpus_all_Nested, 1);
         memset(m->parent, 0, sizeof *m->parent);
@@ -425,7 +436,8 @@ START_TEST(every_container_kind_round_trips)
     corpus_all_Nested *m = make_nested(2);
     corpus_all_Nested *back = round_trip(m);
     ck_assert_uint_eq(back->names.len, 3);
-    ck_assert(str_is(back->names.items[2], "a much longer name that needs a str8 header, over 31 bytes"));
+    ck_assert(str_is(back->names.items[2],
+        "a much longer name that needs a str8 header, over 31 bytes"));
     ck_assert_int_eq(back->colors.items[1], 99);
     ck_assert_uint_eq(back->chunks.items[0].len, 3);
     ck_assert(back->labels.keys[0] == UINT64_MAX);
@@ -440,7 +452,8 @@ START_TEST(every_container_kind_round_trips)
     corpus_all_Nested *dup = corpus_all_nested_dup(m);
     ck_assert(corpus_all_nested_equal(dup, m));
     ck_assert_ptr_ne(dup->names.items[0].ptr, m->names.items[0].ptr);
-    ck_assert_ptr_ne(dup->children.items[0].path.items, m->children.items[0].path.items);
+    ck_assert_ptr_ne(
+        dup->children.items[0].path.items, m->children.items[0].path.items);
     corpus_all_nested_free(m);
     ck_assert(str_is(dup->counts.keys[1], "y"));
 
@@ -517,7 +530,6 @@ START_TEST(empty_messages_and_states_round_trip)
 }
 END_TEST
 
-
 START_TEST(every_allocation_failure_is_clean)
 {
 #if ALLOC_HOOKS
@@ -531,11 +543,13 @@ START_TEST(every_allocation_failure_is_clean)
         long n = 1;
         for (; !done && n < 10000; n++) {
             void *out = NULL;
-            /* warm any message pool first, so the armed run sees only this call */
+            /* warm any message pool first, so the armed run sees only this call
+             */
             if (what == 0) {
                 akt_msg_free(akt_msg_dup(m));
             } else if (what == 1) {
-                akt_msg_decode(&corpus_all_nested_desc, b.data, b.len, NULL, &out);
+                akt_msg_decode(
+                    &corpus_all_nested_desc, b.data, b.len, NULL, &out);
                 akt_msg_free(out);
                 out = NULL;
             }
@@ -544,10 +558,12 @@ START_TEST(every_allocation_failure_is_clean)
             if (what == 0) {
                 out = akt_msg_dup(m);
             } else if (what == 1) {
-                err = akt_msg_decode(&corpus_all_nested_desc, b.data, b.len, NULL, &out);
+                err = akt_msg_decode(
+                    &corpus_all_nested_desc, b.data, b.len, NULL, &out);
             } else {
-                out = corpus_all_scalars_new(true, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
-                    "a string that is copied", (akt_bytes){(const uint8_t *)"xyz", 3});
+                out = corpus_all_scalars_new(true, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+                    10, "a string that is copied",
+                    (akt_bytes) { (const uint8_t *)"xyz", 3 });
             }
             long failed_at = alloc_count >= n ? n : 0;
             disarm();
@@ -559,14 +575,17 @@ START_TEST(every_allocation_failure_is_clean)
                 akt_msg_free(out);
                 done = true;
             } else {
-                ck_assert_msg(out == NULL, "case %d: result despite failed allocation %ld", what, n);
+                ck_assert_msg(out == NULL,
+                    "case %d: result despite failed allocation %ld", what, n);
                 ck_assert(what != 1 || err == AKT_ENOMEM || err == AKT_ETOOBIG);
-                ck_assert_msg(alloc_live == 0, "case %d, failure %ld: %ld allocations leaked",
-                    what, n, alloc_live);
+                ck_assert_msg(alloc_live == 0,
+                    "case %d, failure %ld: %ld allocations leaked", what, n,
+                    alloc_live);
             }
         }
         ck_assert_msg(done, "case %d never succeeded", what);
-        ck_assert_msg(n > 2, "case %d: no allocation was failed", what); /* it did fail some */
+        ck_assert_msg(n > 2, "case %d: no allocation was failed",
+            what); /* it did fail some */
     }
     akt_buf_free(&b);
     corpus_all_nested_free(m);
@@ -585,7 +604,7 @@ START_TEST(old_writer_new_reader)
     evo_v2_Profile *q = decode(&evo_v2_profile_desc, &b);
     ck_assert(str_is(q->name, "ann"));
     ck_assert(q->has_email && str_is(q->email, "ann@example.org"));
-    ck_assert(!q->has_id);             /* new optional: absent */
+    ck_assert(!q->has_id); /* new optional: absent */
     ck_assert_ptr_null(q->address);
     ck_assert_uint_eq(q->tags.len, 0);
     akt_buf_free(&b);
@@ -637,8 +656,10 @@ START_TEST(every_truncation_is_an_error)
     akt_buf b = encode(m);
     for (size_t n = 0; n < b.len; n++) {
         void *out = NULL;
-        akt_err err = akt_msg_decode(&corpus_all_nested_desc, b.data, n, NULL, &out);
-        ck_assert_msg(err != AKT_OK, "prefix of %zu/%zu bytes decoded", n, b.len);
+        akt_err err
+            = akt_msg_decode(&corpus_all_nested_desc, b.data, n, NULL, &out);
+        ck_assert_msg(
+            err != AKT_OK, "prefix of %zu/%zu bytes decoded", n, b.len);
         ck_assert_ptr_null(out);
     }
     akt_buf_free(&b);
@@ -651,13 +672,15 @@ START_TEST(corrupted_bytes_never_crash)
     corpus_all_Nested *m = make_nested(1);
     akt_buf b = encode(m);
     uint8_t *copy = malloc(b.len);
-    static const uint8_t patterns[] = {0x00, 0xff, 0xc1, 0xdd, 0xdf, 0x7f, 0x80, 0xc0};
+    static const uint8_t patterns[]
+        = { 0x00, 0xff, 0xc1, 0xdd, 0xdf, 0x7f, 0x80, 0xc0 };
     for (size_t i = 0; i < b.len; i++) {
         for (size_t k = 0; k < sizeof patterns; k++) {
             memcpy(copy, b.data, b.len);
             copy[i] = patterns[k];
             void *out = NULL;
-            if (akt_msg_decode(&corpus_all_nested_desc, copy, b.len, NULL, &out) == AKT_OK) {
+            if (akt_msg_decode(&corpus_all_nested_desc, copy, b.len, NULL, &out)
+                == AKT_OK) {
                 /* whatever decoded is a valid message: copy and compare it */
                 void *d = akt_msg_dup(out);
                 ck_assert(akt_msg_equal(out, d));
@@ -691,9 +714,11 @@ START_TEST(nesting_depth_is_limited)
     size_t len;
     uint8_t *p = deep_bytes(200, &len);
     void *out = NULL;
-    ck_assert_int_eq(akt_msg_decode(&testvec_deep_desc, p, len, NULL, &out), AKT_ETOOBIG);
-    akt_codec_limits lim = {.max_depth = 400};
-    ck_assert_int_eq(akt_msg_decode(&testvec_deep_desc, p, len, &lim, &out), AKT_OK);
+    ck_assert_int_eq(
+        akt_msg_decode(&testvec_deep_desc, p, len, NULL, &out), AKT_ETOOBIG);
+    akt_codec_limits lim = { .max_depth = 400 };
+    ck_assert_int_eq(
+        akt_msg_decode(&testvec_deep_desc, p, len, &lim, &out), AKT_OK);
     int n = 0;
     for (testvec_Deep *d = out; d->next; d = d->next) {
         n++;
@@ -702,12 +727,14 @@ START_TEST(nesting_depth_is_limited)
     akt_msg_free(out);
     free(p);
     /* lists count as a level too: Containers.inners of depth 3 with max 2 */
-    const uint8_t lst[] = {0x81, 0x03, 0x91, 0x80};
+    const uint8_t lst[] = { 0x81, 0x03, 0x91, 0x80 };
     lim.max_depth = 2;
-    ck_assert_int_eq(akt_msg_decode(&testvec_containers_desc, lst, sizeof lst, &lim, &out),
+    ck_assert_int_eq(
+        akt_msg_decode(&testvec_containers_desc, lst, sizeof lst, &lim, &out),
         AKT_ETOOBIG);
     lim.max_depth = 3;
-    ck_assert_int_eq(akt_msg_decode(&testvec_containers_desc, lst, sizeof lst, &lim, &out),
+    ck_assert_int_eq(
+        akt_msg_decode(&testvec_containers_desc, lst, sizeof lst, &lim, &out),
         AKT_OK);
     akt_msg_free(out);
 }
@@ -717,16 +744,20 @@ START_TEST(huge_lengths_fail_without_allocating_them)
 {
     void *out = NULL;
     /* {1: array32 with 4 billion ints} in 8 bytes */
-    const uint8_t arr[] = {0x81, 0x01, 0xdd, 0xff, 0xff, 0xff, 0xff, 0x01};
-    ck_assert_int_ne(akt_msg_decode(&testvec_containers_desc, arr, sizeof arr, NULL, &out), AKT_OK);
+    const uint8_t arr[] = { 0x81, 0x01, 0xdd, 0xff, 0xff, 0xff, 0xff, 0x01 };
+    ck_assert_int_ne(
+        akt_msg_decode(&testvec_containers_desc, arr, sizeof arr, NULL, &out),
+        AKT_OK);
     /* {12: str32 of 4 GiB} */
-    const uint8_t s[] = {0x81, 0x0c, 0xdb, 0xff, 0xff, 0xff, 0xff, 'a'};
-    ck_assert_int_ne(akt_msg_decode(&testvec_scalars_desc, s, sizeof s, NULL, &out), AKT_OK);
+    const uint8_t s[] = { 0x81, 0x0c, 0xdb, 0xff, 0xff, 0xff, 0xff, 'a' };
+    ck_assert_int_ne(
+        akt_msg_decode(&testvec_scalars_desc, s, sizeof s, NULL, &out), AKT_OK);
     /* a map that claims more entries than bytes */
-    const uint8_t m[] = {0xdf, 0x7f, 0xff, 0xff, 0xff, 0x01, 0x01};
-    ck_assert_int_ne(akt_msg_decode(&testvec_scalars_desc, m, sizeof m, NULL, &out), AKT_OK);
+    const uint8_t m[] = { 0xdf, 0x7f, 0xff, 0xff, 0xff, 0x01, 0x01 };
+    ck_assert_int_ne(
+        akt_msg_decode(&testvec_scalars_desc, m, sizeof m, NULL, &out), AKT_OK);
     /* many small strings under a tight total budget */
-    akt_codec_limits lim = {.max_length = 64};
+    akt_codec_limits lim = { .max_length = 64 };
     uint8_t many[2 + 3 + 40 * 3];
     size_t n = 0;
     many[n++] = 0x81;
@@ -739,8 +770,11 @@ START_TEST(huge_lengths_fail_without_allocating_them)
         many[n++] = 'a';
         many[n++] = 'b';
     }
-    ck_assert_int_eq(akt_msg_decode(&testvec_containers_desc, many, n, &lim, &out), AKT_ETOOBIG);
-    ck_assert_int_eq(akt_msg_decode(&testvec_containers_desc, many, n, NULL, &out), AKT_OK);
+    ck_assert_int_eq(
+        akt_msg_decode(&testvec_containers_desc, many, n, &lim, &out),
+        AKT_ETOOBIG);
+    ck_assert_int_eq(
+        akt_msg_decode(&testvec_containers_desc, many, n, NULL, &out), AKT_OK);
     akt_msg_free(out);
 }
 END_TEST
@@ -748,20 +782,32 @@ END_TEST
 START_TEST(wrong_types_and_ranges_are_rejected)
 {
     void *out = NULL;
-    const uint8_t i8_string[] = {0x81, 0x02, 0xa1, 'x'};
-    ck_assert_int_eq(akt_msg_decode(&testvec_scalars_desc, i8_string, 4, NULL, &out), AKT_EPROTO);
-    const uint8_t i8_300[] = {0x81, 0x02, 0xcd, 0x01, 0x2c};
-    ck_assert_int_eq(akt_msg_decode(&testvec_scalars_desc, i8_300, 5, NULL, &out), AKT_ERANGE);
-    const uint8_t u8_neg[] = {0x81, 0x06, 0xff};
-    ck_assert_int_eq(akt_msg_decode(&testvec_scalars_desc, u8_neg, 3, NULL, &out), AKT_ERANGE);
-    const uint8_t u32_big[] = {0x81, 0x08, 0xcf, 0, 0, 0, 1, 0, 0, 0, 0};
-    ck_assert_int_eq(akt_msg_decode(&testvec_scalars_desc, u32_big, 11, NULL, &out), AKT_ERANGE);
-    const uint8_t not_map[] = {0x91, 0x01};
-    ck_assert_int_eq(akt_msg_decode(&testvec_scalars_desc, not_map, 2, NULL, &out), AKT_EPROTO);
-    const uint8_t str_key[] = {0x81, 0xa4, 'f', 'l', 'a', 'g', 0xc3};
-    ck_assert_int_ne(akt_msg_decode(&testvec_scalars_desc, str_key, 7, NULL, &out), AKT_OK);
-    const uint8_t list_of_wrong[] = {0x81, 0x01, 0x92, 0x01, 0xc3};
-    ck_assert_int_eq(akt_msg_decode(&testvec_containers_desc, list_of_wrong, 5, NULL, &out),
+    const uint8_t i8_string[] = { 0x81, 0x02, 0xa1, 'x' };
+    ck_assert_int_eq(
+        akt_msg_decode(&testvec_scalars_desc, i8_string, 4, NULL, &out),
+        AKT_EPROTO);
+    const uint8_t i8_300[] = { 0x81, 0x02, 0xcd, 0x01, 0x2c };
+    ck_assert_int_eq(
+        akt_msg_decode(&testvec_scalars_desc, i8_300, 5, NULL, &out),
+        AKT_ERANGE);
+    const uint8_t u8_neg[] = { 0x81, 0x06, 0xff };
+    ck_assert_int_eq(
+        akt_msg_decode(&testvec_scalars_desc, u8_neg, 3, NULL, &out),
+        AKT_ERANGE);
+    const uint8_t u32_big[] = { 0x81, 0x08, 0xcf, 0, 0, 0, 1, 0, 0, 0, 0 };
+    ck_assert_int_eq(
+        akt_msg_decode(&testvec_scalars_desc, u32_big, 11, NULL, &out),
+        AKT_ERANGE);
+    const uint8_t not_map[] = { 0x91, 0x01 };
+    ck_assert_int_eq(
+        akt_msg_decode(&testvec_scalars_desc, not_map, 2, NULL, &out),
+        AKT_EPROTO);
+    const uint8_t str_key[] = { 0x81, 0xa4, 'f', 'l', 'a', 'g', 0xc3 };
+    ck_assert_int_ne(
+        akt_msg_decode(&testvec_scalars_desc, str_key, 7, NULL, &out), AKT_OK);
+    const uint8_t list_of_wrong[] = { 0x81, 0x01, 0x92, 0x01, 0xc3 };
+    ck_assert_int_eq(
+        akt_msg_decode(&testvec_containers_desc, list_of_wrong, 5, NULL, &out),
         AKT_EPROTO);
     ck_assert_ptr_null(out);
 }
@@ -771,9 +817,11 @@ START_TEST(optional_ref_to_nobody_reads_as_absent)
 {
     /* fuzz find: {12: "<path>"} decoded without a system gave a present
      * but empty ref, which re-encoded as nil and came back absent */
-    const uint8_t in[] = {0x81, 0x0c, 0xa3, 'a', '/', 'b'};
+    const uint8_t in[] = { 0x81, 0x0c, 0xa3, 'a', '/', 'b' };
     void *out = NULL;
-    ck_assert_int_eq(akt_msg_decode(&corpus_all_nested_desc, in, sizeof in, NULL, &out), AKT_OK);
+    ck_assert_int_eq(
+        akt_msg_decode(&corpus_all_nested_desc, in, sizeof in, NULL, &out),
+        AKT_OK);
     corpus_all_Nested *n = out;
     ck_assert(!n->has_backup);
     n->has_backup = true; /* present but none: written as absent */
@@ -792,7 +840,7 @@ typedef struct vector {
     const char *name;
     const akt_type *type;
     void *(*build)(void); /* NULL: an error vector */
-    bool canonical;       /* encode(build()) must give exactly the hex */
+    bool canonical; /* encode(build()) must give exactly the hex */
     akt_err error;
 } vector;
 
@@ -805,16 +853,18 @@ v_scalars_zero(void)
 static void *
 v_scalars_min(void)
 {
-    return testvec_scalars_new(false, INT8_MIN, INT16_MIN, INT32_MIN, INT64_MIN, 0, 0, 0, 0,
-        -1.5f, -1e300, "", (akt_bytes){NULL, 0}, TESTVEC_MOOD_SAD);
+    return testvec_scalars_new(false, INT8_MIN, INT16_MIN, INT32_MIN, INT64_MIN,
+        0, 0, 0, 0, -1.5f, -1e300, "", (akt_bytes) { NULL, 0 },
+        TESTVEC_MOOD_SAD);
 }
 
 static void *
 v_scalars_max(void)
 {
-    return testvec_scalars_new(true, INT8_MAX, INT16_MAX, INT32_MAX, INT64_MAX, UINT8_MAX,
-        UINT16_MAX, UINT32_MAX, UINT64_MAX, 3.25e38f, 1.7976931348623157e308,
-        "h\xc3\xa9llo, w\xc3\xb6rld \xe2\x9c\x93", (akt_bytes){(const uint8_t *)"\x00\x01\xfe\xff", 4},
+    return testvec_scalars_new(true, INT8_MAX, INT16_MAX, INT32_MAX, INT64_MAX,
+        UINT8_MAX, UINT16_MAX, UINT32_MAX, UINT64_MAX, 3.25e38f,
+        1.7976931348623157e308, "h\xc3\xa9llo, w\xc3\xb6rld \xe2\x9c\x93",
+        (akt_bytes) { (const uint8_t *)"\x00\x01\xfe\xff", 4 },
         TESTVEC_MOOD_ANGRY);
 }
 
@@ -846,8 +896,10 @@ v_containers(void)
     c->strs.items[1] = str(a, "");
     c->inners.len = 2;
     c->inners.items = ARRAY(a, testvec_Inner, 2);
-    c->inners.items[0] = (testvec_Inner){.label = str(a, "x"), .has_weight = true, .weight = -1};
-    c->inners.items[1] = (testvec_Inner){.label = str(a, "y")};
+    c->inners.items[0] = (testvec_Inner) {
+        .label = str(a, "x"), .has_weight = true, .weight = -1
+    };
+    c->inners.items[1] = (testvec_Inner) { .label = str(a, "y") };
     c->counts.len = 2;
     c->counts.keys = ARRAY(a, akt_str, 2);
     c->counts.values = ARRAY(a, int64_t, 2);
@@ -859,9 +911,11 @@ v_containers(void)
     c->by_id.keys = ARRAY(a, uint32_t, 1);
     c->by_id.values = ARRAY(a, testvec_Inner, 1);
     c->by_id.keys[0] = 7;
-    c->by_id.values[0] = (testvec_Inner){.label = str(a, "seven")};
+    c->by_id.values[0] = (testvec_Inner) { .label = str(a, "seven") };
     c->one = ARRAY(a, testvec_Inner, 1);
-    *c->one = (testvec_Inner){.label = str(a, "one"), .has_weight = true, .weight = 100};
+    *c->one = (testvec_Inner) {
+        .label = str(a, "one"), .has_weight = true, .weight = 100
+    };
     c->blobs.len = 1;
     c->blobs.items = ARRAY(a, akt_bytes, 1);
     c->blobs.items[0] = bin(a, "\xde\xad", 2);
@@ -908,25 +962,29 @@ v_deep3(void)
 }
 
 static const vector vectors[] = {
-    {"scalars_zero", &testvec_scalars_desc, v_scalars_zero, true, AKT_OK},
-    {"scalars_min", &testvec_scalars_desc, v_scalars_min, true, AKT_OK},
-    {"scalars_max", &testvec_scalars_desc, v_scalars_max, true, AKT_OK},
-    {"scalars_small", &testvec_scalars_desc, v_scalars_small, true, AKT_OK},
-    {"ints_in_wide_forms", &testvec_scalars_desc, v_scalars_small, false, AKT_OK},
-    {"unknown_fields", &testvec_scalars_desc, v_scalars_small, false, AKT_OK},
-    {"containers", &testvec_containers_desc, v_containers, true, AKT_OK},
-    {"defaults_all", &testvec_defaults_desc, v_defaults, true, AKT_OK},
-    {"defaults_from_empty_map", &testvec_defaults_desc, v_defaults, false, AKT_OK},
-    {"defaults_overridden", &testvec_defaults_desc, v_defaults_set, true, AKT_OK},
-    {"optional_nil_is_absent", &testvec_defaults_desc, v_defaults, false, AKT_OK},
-    {"deep3", &testvec_deep_desc, v_deep3, true, AKT_OK},
-    {"bad_truncated", &testvec_scalars_desc, NULL, false, AKT_EPROTO},
-    {"bad_wrong_type", &testvec_scalars_desc, NULL, false, AKT_EPROTO},
-    {"bad_int_range", &testvec_scalars_desc, NULL, false, AKT_ERANGE},
-    {"bad_huge_length", &testvec_scalars_desc, NULL, false, AKT_ETOOBIG},
-    {"bad_not_a_map", &testvec_scalars_desc, NULL, false, AKT_EPROTO},
-    {"bad_deep_nesting", &testvec_deep_desc, NULL, false, AKT_ETOOBIG},
-    {"bad_trailing_bytes", &testvec_scalars_desc, NULL, false, AKT_EPROTO},
+    { "scalars_zero", &testvec_scalars_desc, v_scalars_zero, true, AKT_OK },
+    { "scalars_min", &testvec_scalars_desc, v_scalars_min, true, AKT_OK },
+    { "scalars_max", &testvec_scalars_desc, v_scalars_max, true, AKT_OK },
+    { "scalars_small", &testvec_scalars_desc, v_scalars_small, true, AKT_OK },
+    { "ints_in_wide_forms", &testvec_scalars_desc, v_scalars_small, false,
+        AKT_OK },
+    { "unknown_fields", &testvec_scalars_desc, v_scalars_small, false, AKT_OK },
+    { "containers", &testvec_containers_desc, v_containers, true, AKT_OK },
+    { "defaults_all", &testvec_defaults_desc, v_defaults, true, AKT_OK },
+    { "defaults_from_empty_map", &testvec_defaults_desc, v_defaults, false,
+        AKT_OK },
+    { "defaults_overridden", &testvec_defaults_desc, v_defaults_set, true,
+        AKT_OK },
+    { "optional_nil_is_absent", &testvec_defaults_desc, v_defaults, false,
+        AKT_OK },
+    { "deep3", &testvec_deep_desc, v_deep3, true, AKT_OK },
+    { "bad_truncated", &testvec_scalars_desc, NULL, false, AKT_EPROTO },
+    { "bad_wrong_type", &testvec_scalars_desc, NULL, false, AKT_EPROTO },
+    { "bad_int_range", &testvec_scalars_desc, NULL, false, AKT_ERANGE },
+    { "bad_huge_length", &testvec_scalars_desc, NULL, false, AKT_ETOOBIG },
+    { "bad_not_a_map", &testvec_scalars_desc, NULL, false, AKT_EPROTO },
+    { "bad_deep_nesting", &testvec_deep_desc, NULL, false, AKT_ETOOBIG },
+    { "bad_trailing_bytes", &testvec_scalars_desc, NULL, false, AKT_EPROTO },
 };
 
 static uint8_t *
@@ -976,7 +1034,8 @@ START_TEST(cross_language_vectors)
             snprintf(path, sizeof path, "%s/%s.hex", write_dir, v->name);
             FILE *fp = fopen(path, "w");
             for (size_t k = 0; k < b.len; k++) {
-                fprintf(fp, "%02x%s", b.data[k], (k % 16 == 15 || k + 1 == b.len) ? "\n" : " ");
+                fprintf(fp, "%02x%s", b.data[k],
+                    (k % 16 == 15 || k + 1 == b.len) ? "\n" : " ");
             }
             fclose(fp);
             akt_buf_free(&b);
@@ -986,11 +1045,12 @@ START_TEST(cross_language_vectors)
         uint8_t *hex = read_hex(v->name, &len);
         void *out = NULL;
         akt_err err = akt_msg_decode(v->type, hex, len, NULL, &out);
-        ck_assert_msg(err == v->error, "%s: decode gave %s, want %s", v->name, akt_err_name(err),
-            akt_err_name(v->error));
+        ck_assert_msg(err == v->error, "%s: decode gave %s, want %s", v->name,
+            akt_err_name(err), akt_err_name(v->error));
         if (v->build) {
             void *want = v->build();
-            ck_assert_msg(akt_msg_equal(out, want), "%s: decoded value differs", v->name);
+            ck_assert_msg(
+                akt_msg_equal(out, want), "%s: decoded value differs", v->name);
             if (v->canonical) {
                 akt_buf b = encode(want);
                 ck_assert_msg(b.len == len && memcmp(b.data, hex, len) == 0,
@@ -1005,11 +1065,12 @@ START_TEST(cross_language_vectors)
 }
 END_TEST
 
-/* --- actors (typed glue; runs only with the core runtime) ------------------ */
+/* --- actors (typed glue; runs only with the core runtime) ------------------
+ */
 
 START_TEST(props_are_filled_from_the_handler_table)
 {
-    static const demo_GreeterHandlers h = {0};
+    static const demo_GreeterHandlers h = { 0 };
     akt_props p;
     ck_assert_int_eq(demo_greeter_props(NULL, &p), AKT_EINVAL);
     ck_assert_int_eq(demo_greeter_props(&h, &p), AKT_OK);
@@ -1023,10 +1084,11 @@ START_TEST(props_are_filled_from_the_handler_table)
     ck_assert_int_eq(p.state_init(&st, NULL), AKT_OK);
     ck_assert_uint_eq(st.greeted, 0);
 
-    corpus_all_StoreHandlers sh = {0};
+    corpus_all_StoreHandlers sh = { 0 };
     ck_assert_int_eq(corpus_all_store_props(&sh, &p), AKT_OK);
     ck_assert_uint_eq(p.behavior->nhandlers, 4);
-    ck_assert_int_eq(corpus_all_idle_props(&(corpus_all_IdleHandlers){0}, &p), AKT_OK);
+    ck_assert_int_eq(
+        corpus_all_idle_props(&(corpus_all_IdleHandlers) { 0 }, &p), AKT_OK);
     ck_assert_uint_eq(p.behavior->nhandlers, 0);
 }
 END_TEST
@@ -1035,7 +1097,8 @@ END_TEST
 /* A Store that answers Defaults with a Nested naming itself, Empty with an
  * error, and Point with a reply of the wrong type. */
 static akt_err
-store_on_defaults(corpus_all_StoreState *state, akt_ctx *ctx, const corpus_all_Defaults *msg)
+store_on_defaults(
+    corpus_all_StoreState *state, akt_ctx *ctx, const corpus_all_Defaults *msg)
 {
     corpus_all_Nested *n = corpus_all_nested_alloc(64);
     if (n == NULL) {
@@ -1053,7 +1116,8 @@ store_on_defaults(corpus_all_StoreState *state, akt_ctx *ctx, const corpus_all_D
 }
 
 static akt_err
-store_on_empty(corpus_all_StoreState *state, akt_ctx *ctx, const corpus_all_Empty *msg)
+store_on_empty(
+    corpus_all_StoreState *state, akt_ctx *ctx, const corpus_all_Empty *msg)
 {
     (void)state;
     (void)msg;
@@ -1061,7 +1125,8 @@ store_on_empty(corpus_all_StoreState *state, akt_ctx *ctx, const corpus_all_Empt
 }
 
 static akt_err
-store_on_point(corpus_all_StoreState *state, akt_ctx *ctx, const corpus_common_Point *msg)
+store_on_point(
+    corpus_all_StoreState *state, akt_ctx *ctx, const corpus_common_Point *msg)
 {
     (void)state;
     (void)msg;
@@ -1086,9 +1151,11 @@ START_TEST(typed_ask_gets_a_typed_reply_and_refs_cross_the_wire)
     for (int i = 0; i < 2; i++) {
         akt_future *f;
         corpus_all_Nested *reply = NULL;
-        ck_assert_int_eq(corpus_all_store_ask_defaults(store, corpus_all_defaults_alloc(0),
-                             AKT_SEC(5), &f), AKT_OK);
-        ck_assert_int_eq(corpus_all_store_ask_defaults_wait(f, AKT_SEC(5), &reply), AKT_OK);
+        ck_assert_int_eq(corpus_all_store_ask_defaults(store,
+                             corpus_all_defaults_alloc(0), AKT_SEC(5), &f),
+            AKT_OK);
+        ck_assert_int_eq(
+            corpus_all_store_ask_defaults_wait(f, AKT_SEC(5), &reply), AKT_OK);
         akt_future_release(f);
         ck_assert_int_eq(reply->numbers.items[0], 42 + i); /* state persists */
         ck_assert(akt_ref_equal(reply->owner, store));
@@ -1099,7 +1166,9 @@ START_TEST(typed_ask_gets_a_typed_reply_and_refs_cross_the_wire)
         akt_reader_init(&r, b.data, b.len, NULL);
         r.system = sys;
         corpus_all_Nested *back = corpus_all_nested_alloc(b.len);
-        ck_assert_int_eq(corpus_all_nested_desc.decode(back, &r, akt_msg_arena(back)), AKT_OK);
+        ck_assert_int_eq(
+            corpus_all_nested_desc.decode(back, &r, akt_msg_arena(back)),
+            AKT_OK);
         ck_assert(akt_ref_equal(back->owner, store));
         ck_assert(corpus_all_nested_equal(back, reply));
         corpus_all_nested_free(back);
@@ -1121,32 +1190,42 @@ START_TEST(error_replies_wrong_types_and_missing_handlers)
     ck_assert_int_eq(akt_spawn(sys, &props, "store", &store), AKT_OK);
 
     corpus_all_Empty *empty = NULL;
-    ck_assert_int_eq(corpus_all_store_ask_empty(store, corpus_all_empty_new(), AKT_SEC(5), &f),
+    ck_assert_int_eq(corpus_all_store_ask_empty(
+                         store, corpus_all_empty_new(), AKT_SEC(5), &f),
         AKT_OK);
-    ck_assert_int_eq(corpus_all_store_ask_empty_wait(f, AKT_SEC(5), &empty), AKT_EBUSY);
+    ck_assert_int_eq(
+        corpus_all_store_ask_empty_wait(f, AKT_SEC(5), &empty), AKT_EBUSY);
     ck_assert_ptr_null(empty);
     akt_future_release(f);
 
     corpus_common_Point *p = NULL;
-    ck_assert_int_eq(corpus_all_store_ask_point(store, corpus_common_point_new(1, 2), AKT_SEC(5),
-                         &f), AKT_OK);
-    ck_assert_int_eq(corpus_all_store_ask_point_wait(f, AKT_SEC(5), &p), AKT_ETYPE);
+    ck_assert_int_eq(corpus_all_store_ask_point(
+                         store, corpus_common_point_new(1, 2), AKT_SEC(5), &f),
+        AKT_OK);
+    ck_assert_int_eq(
+        corpus_all_store_ask_point_wait(f, AKT_SEC(5), &p), AKT_ETYPE);
     ck_assert_ptr_null(p);
     akt_future_release(f);
 
     /* A message whose handler is NULL fails the actor: it restarts with a
      * fresh state (writes back to 0) and keeps its mailbox. */
     corpus_all_Nested *reply = NULL;
-    ck_assert_int_eq(corpus_all_store_ask_defaults(store, corpus_all_defaults_alloc(0),
-                         AKT_SEC(5), &f), AKT_OK);
-    ck_assert_int_eq(corpus_all_store_ask_defaults_wait(f, AKT_SEC(5), &reply), AKT_OK);
+    ck_assert_int_eq(corpus_all_store_ask_defaults(
+                         store, corpus_all_defaults_alloc(0), AKT_SEC(5), &f),
+        AKT_OK);
+    ck_assert_int_eq(
+        corpus_all_store_ask_defaults_wait(f, AKT_SEC(5), &reply), AKT_OK);
     ck_assert_int_eq(reply->numbers.items[0], 42);
     corpus_all_nested_free(reply);
     akt_future_release(f);
-    ck_assert_int_eq(corpus_all_store_tell_scalars(store, corpus_all_scalars_alloc(0)), AKT_OK);
-    ck_assert_int_eq(corpus_all_store_ask_defaults(store, corpus_all_defaults_alloc(0),
-                         AKT_SEC(5), &f), AKT_OK);
-    ck_assert_int_eq(corpus_all_store_ask_defaults_wait(f, AKT_SEC(5), &reply), AKT_OK);
+    ck_assert_int_eq(
+        corpus_all_store_tell_scalars(store, corpus_all_scalars_alloc(0)),
+        AKT_OK);
+    ck_assert_int_eq(corpus_all_store_ask_defaults(
+                         store, corpus_all_defaults_alloc(0), AKT_SEC(5), &f),
+        AKT_OK);
+    ck_assert_int_eq(
+        corpus_all_store_ask_defaults_wait(f, AKT_SEC(5), &reply), AKT_OK);
     ck_assert_int_eq(reply->numbers.items[0], 42); /* not 43: restarted */
     corpus_all_nested_free(reply);
     akt_future_release(f);

@@ -5,7 +5,8 @@
  * decodes must copy, compare equal to its copy, re-encode, and decode again
  * to an equal message; every error must leave nothing allocated.
  *
- *   build/tests/aktc/fuzz_aktc_decode -max_total_time=60 corpus/ tests/aktc/fuzz-seeds/fuzz_aktc_decode
+ *   build/tests/aktc/fuzz_aktc_decode -max_total_time=60 corpus/
+ * tests/aktc/fuzz-seeds/fuzz_aktc_decode
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -51,7 +52,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     const akt_type *t = pick(data[0]);
-    akt_codec_limits lim = {.max_depth = 32, .max_length = 1 << 20};
+    akt_codec_limits lim = { .max_depth = 32, .max_length = 1 << 20 };
     void *msg = NULL;
     if (akt_msg_decode(t, data + 1, size - 1, &lim, &msg) != AKT_OK) {
         if (msg != NULL) {
@@ -70,8 +71,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     void *again = NULL;
     /* re-encoding writes every field: allow the depth that adds */
-    akt_codec_limits lim2 = {.max_depth = 512, .max_length = 1 << 24};
-    if (akt_msg_decode(t, b.data, b.len, &lim2, &again) != AKT_OK || !akt_msg_equal(msg, again)) {
+    akt_codec_limits lim2 = { .max_depth = 512, .max_length = 1 << 24 };
+    if (akt_msg_decode(t, b.data, b.len, &lim2, &again) != AKT_OK
+        || !akt_msg_equal(msg, again)) {
         abort();
     }
     akt_buf_free(&b);

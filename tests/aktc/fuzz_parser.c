@@ -5,7 +5,8 @@
  * memory). Finds crashes, leaks (ASan) and undefined behaviour (UBSan).
  *
  * Build: cmake -DAKT_BUILD_FUZZ=ON -DCMAKE_C_COMPILER=clang ...; run:
- *   build/tests/aktc/fuzz_aktc_parser -max_total_time=60 corpus/ tests/aktc/fuzz-seeds/fuzz_aktc_parser
+ *   build/tests/aktc/fuzz_aktc_parser -max_total_time=60 corpus/
+ * tests/aktc/fuzz-seeds/fuzz_aktc_parser
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -76,16 +76,24 @@ mpc_unpack(msgpack_unpacked *u, const char *data, size_t len, plain *out)
     for (uint32_t i = 0; i < o.via.map.size; i++) {
         msgpack_object_kv *kv = &o.via.map.ptr[i];
         switch (kv->key.via.u64) {
-        case 1: out->id = (uint32_t)kv->val.via.u64; break;
+        case 1:
+            out->id = (uint32_t)kv->val.via.u64;
+            break;
         case 2: {
             size_t n = kv->val.via.str.size < 31 ? kv->val.via.str.size : 31;
             memcpy(out->name, kv->val.via.str.ptr, n);
             out->name[n] = 0;
             break;
         }
-        case 5: out->score = kv->val.via.f64; break;
-        case 7: out->flag = kv->val.via.boolean; break;
-        case 8: out->big = kv->val.via.i64; break;
+        case 5:
+            out->score = kv->val.via.f64;
+            break;
+        case 7:
+            out->flag = kv->val.via.boolean;
+            break;
+        case 8:
+            out->big = kv->val.via.i64;
+            break;
         }
     }
     return 0;
@@ -109,7 +117,7 @@ main(int argc, char **argv)
     m->has_score = true;
     m->score = 3.25;
     m->flag = true;
-    plain pl = {.id = m->id, .big = m->big, .score = m->score, .flag = true};
+    plain pl = { .id = m->id, .big = m->big, .score = m->score, .flag = true };
     memcpy(pl.name, NAME, 27);
 
     akt_buf b;
@@ -120,14 +128,15 @@ main(int argc, char **argv)
     msgpack_packer pk;
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
     mpc_pack(&pk, &pl);
-    printf("message: akt %zu B, msgpack-c %zu B, iterations %ld\n", b.len, sb.size, n);
+    printf("message: akt %zu B, msgpack-c %zu B, iterations %ld\n", b.len,
+        sb.size, n);
 
     /* Each measurement runs 7 times, interleaved; the best run counts
      * (the machine is shared: the best run is the least disturbed). */
     enum { REPS = 7, NM = 5 };
-    static const char *names[NM] = {"akt encode (akt_msg_encode)",
+    static const char *names[NM] = { "akt encode (akt_msg_encode)",
         "msgpack-c encode (sbuffer)", "akt decode (akt_msg_decode+free)",
-        "msgpack-c decode (zone per msg)", "msgpack-c decode (reused zone)"};
+        "msgpack-c decode (zone per msg)", "msgpack-c decode (reused zone)" };
     double best[NM];
     for (int k = 0; k < NM; k++) {
         best[k] = 1e30;
@@ -151,7 +160,9 @@ main(int argc, char **argv)
                     break;
                 case 2: {
                     void *d;
-                    if (akt_msg_decode(&test_sample_desc, b.data, b.len, NULL, &d) != AKT_OK) {
+                    if (akt_msg_decode(
+                            &test_sample_desc, b.data, b.len, NULL, &d)
+                        != AKT_OK) {
                         fprintf(stderr, "decode failed\n");
                         return 1;
                     }
@@ -190,7 +201,8 @@ main(int argc, char **argv)
     for (int k = 0; k < NM; k++) {
         report(names[k], n, best[k]);
     }
-    printf("akt/msgpack-c: encode %.2fx, decode %.2fx (zone per msg) %.2fx (reused zone)\n",
+    printf("akt/msgpack-c: encode %.2fx, decode %.2fx (zone per msg) %.2fx "
+           "(reused zone)\n",
         best[1] / best[0], best[3] / best[2], best[4] / best[2]);
 
     /* primitives */

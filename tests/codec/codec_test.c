@@ -43,9 +43,9 @@ extern void *__libc_calloc(size_t, size_t);
 extern void __libc_free(void *);
 
 static int armed;
-static long alloc_count;  /* allocations attempted while armed */
+static long alloc_count; /* allocations attempted while armed */
 static long alloc_fail_at; /* fail the Nth (1-based); 0: never */
-static long alloc_live;   /* successful allocations minus frees */
+static long alloc_live; /* successful allocations minus frees */
 
 static int
 alloc_should_fail(void)
@@ -134,7 +134,8 @@ disarm(void)
 }
 #endif
 
-/* --- helpers --------------------------------------------------------------- */
+/* --- helpers ---------------------------------------------------------------
+ */
 
 static const akt_type blob_desc = {
     .abi = AKT_GEN_ABI,
@@ -186,7 +187,8 @@ mpc_unpack(msgpack_unpacked *u, const void *data, size_t len)
 {
     size_t off = 0;
     msgpack_unpacked_init(u);
-    ck_assert_int_eq(msgpack_unpack_next(u, data, len, &off), MSGPACK_UNPACK_SUCCESS);
+    ck_assert_int_eq(
+        msgpack_unpack_next(u, data, len, &off), MSGPACK_UNPACK_SUCCESS);
     ck_assert_uint_eq(off, len);
     return u->data;
 }
@@ -199,15 +201,25 @@ reader(const akt_buf *b)
     return r;
 }
 
-/* --- integers -------------------------------------------------------------- */
+/* --- integers --------------------------------------------------------------
+ */
 
 static const struct {
     uint64_t v;
     size_t len;
 } uints[] = {
-    {0, 1}, {1, 1}, {127, 1}, {128, 2}, {255, 2}, {256, 3}, {65535, 3},
-    {65536, 5}, {UINT32_MAX, 5}, {(uint64_t)UINT32_MAX + 1, 9},
-    {(uint64_t)INT64_MAX, 9}, {UINT64_MAX, 9},
+    { 0, 1 },
+    { 1, 1 },
+    { 127, 1 },
+    { 128, 2 },
+    { 255, 2 },
+    { 256, 3 },
+    { 65535, 3 },
+    { 65536, 5 },
+    { UINT32_MAX, 5 },
+    { (uint64_t)UINT32_MAX + 1, 9 },
+    { (uint64_t)INT64_MAX, 9 },
+    { UINT64_MAX, 9 },
 };
 
 START_TEST(uint_uses_smallest_form_like_msgpack_c)
@@ -252,9 +264,20 @@ static const struct {
     int64_t v;
     size_t len;
 } ints[] = {
-    {0, 1}, {127, 1}, {128, 2}, {-1, 1}, {-32, 1}, {-33, 2}, {-128, 2},
-    {-129, 3}, {-32768, 3}, {-32769, 5}, {INT32_MIN, 5},
-    {(int64_t)INT32_MIN - 1, 9}, {INT64_MIN, 9}, {INT64_MAX, 9},
+    { 0, 1 },
+    { 127, 1 },
+    { 128, 2 },
+    { -1, 1 },
+    { -32, 1 },
+    { -33, 2 },
+    { -128, 2 },
+    { -129, 3 },
+    { -32768, 3 },
+    { -32769, 5 },
+    { INT32_MIN, 5 },
+    { (int64_t)INT32_MIN - 1, 9 },
+    { INT64_MIN, 9 },
+    { INT64_MAX, 9 },
 };
 
 START_TEST(int_uses_smallest_form_like_msgpack_c)
@@ -271,7 +294,8 @@ START_TEST(int_uses_smallest_form_like_msgpack_c)
         mpc_end(&p);
 
         akt_reader r = reader(&b);
-        ck_assert_int_eq(akt_mp_peek(&r), ints[i].v < 0 ? AKT_MP_INT : AKT_MP_UINT);
+        ck_assert_int_eq(
+            akt_mp_peek(&r), ints[i].v < 0 ? AKT_MP_INT : AKT_MP_UINT);
         int64_t s = 99;
         ck_assert_int_eq(akt_mp_get_int(&r, &s), AKT_OK);
         ck_assert_int_eq(s, ints[i].v);
@@ -279,7 +303,8 @@ START_TEST(int_uses_smallest_form_like_msgpack_c)
 
         r = reader(&b);
         uint64_t u;
-        ck_assert_int_eq(akt_mp_get_uint(&r, &u), ints[i].v < 0 ? AKT_ERANGE : AKT_OK);
+        ck_assert_int_eq(
+            akt_mp_get_uint(&r, &u), ints[i].v < 0 ? AKT_ERANGE : AKT_OK);
 
         msgpack_unpacked u2;
         msgpack_object o = mpc_unpack(&u2, b.data, b.len);
@@ -333,11 +358,13 @@ START_TEST(int_readers_accept_every_width_msgpack_c_writes)
 }
 END_TEST
 
-/* --- floats, nil, bool ------------------------------------------------------ */
+/* --- floats, nil, bool ------------------------------------------------------
+ */
 
 START_TEST(floats_match_msgpack_c_and_widen)
 {
-    const double ds[] = {0.0, -0.0, 1.5, -2.25e300, DBL_MIN, DBL_MAX, INFINITY, NAN};
+    const double ds[]
+        = { 0.0, -0.0, 1.5, -2.25e300, DBL_MIN, DBL_MAX, INFINITY, NAN };
     for (size_t i = 0; i < sizeof ds / sizeof ds[0]; i++) {
         akt_buf b;
         akt_buf_init(&b);
@@ -417,14 +444,22 @@ START_TEST(nil_and_bool_match_msgpack_c)
 }
 END_TEST
 
-/* --- strings and bytes ------------------------------------------------------ */
+/* --- strings and bytes ------------------------------------------------------
+ */
 
 static const struct {
     size_t len;
     size_t head;
 } lens[] = {
-    {0, 1}, {1, 1}, {31, 1}, {32, 2}, {255, 2}, {256, 3}, {65535, 3},
-    {65536, 5}, {70000, 5},
+    { 0, 1 },
+    { 1, 1 },
+    { 31, 1 },
+    { 32, 2 },
+    { 255, 2 },
+    { 256, 3 },
+    { 65535, 3 },
+    { 65536, 5 },
+    { 70000, 5 },
 };
 
 START_TEST(str_every_header_form_round_trips_with_msgpack_c)
@@ -448,7 +483,7 @@ START_TEST(str_every_header_form_round_trips_with_msgpack_c)
         /* ours reads msgpack-c's bytes */
         akt_reader r;
         akt_reader_init(&r, p.sb.data, p.sb.size, NULL);
-        akt_str s = {NULL, 1};
+        akt_str s = { NULL, 1 };
         ck_assert_int_eq(akt_mp_peek(&r), AKT_MP_STR);
         ck_assert_int_eq(akt_mp_get_str(&r, test_arena(), &s), AKT_OK);
         ck_assert_uint_eq(s.len, n);
@@ -474,8 +509,8 @@ END_TEST
 
 START_TEST(bin_every_header_form_round_trips_with_msgpack_c)
 {
-    static const size_t bl[][2] = {{0, 2}, {1, 2}, {255, 2}, {256, 3},
-        {65535, 3}, {65536, 5}, {70000, 5}};
+    static const size_t bl[][2] = { { 0, 2 }, { 1, 2 }, { 255, 2 }, { 256, 3 },
+        { 65535, 3 }, { 65536, 5 }, { 70000, 5 } };
     uint8_t *src = malloc(70000);
     for (size_t i = 0; i < 70000; i++) {
         src[i] = (uint8_t)(i * 7);
@@ -532,12 +567,13 @@ START_TEST(str_and_bin_are_not_interchangeable)
 }
 END_TEST
 
-/* --- arrays and maps -------------------------------------------------------- */
+/* --- arrays and maps --------------------------------------------------------
+ */
 
 START_TEST(array_and_map_every_header_form_round_trip_with_msgpack_c)
 {
-    static const uint32_t ns[][2] = {{0, 1}, {15, 1}, {16, 3}, {65535, 3},
-        {65536, 5}, {70000, 5}};
+    static const uint32_t ns[][2] = { { 0, 1 }, { 15, 1 }, { 16, 3 },
+        { 65535, 3 }, { 65536, 5 }, { 70000, 5 } };
     for (int is_map = 0; is_map < 2; is_map++) {
         for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
             uint32_t n = ns[i][0];
@@ -562,9 +598,11 @@ START_TEST(array_and_map_every_header_form_round_trip_with_msgpack_c)
             akt_reader r;
             akt_reader_init(&r, p.sb.data, p.sb.size, NULL);
             uint32_t got = 12345;
-            ck_assert_int_eq(akt_mp_peek(&r), is_map ? AKT_MP_MAP : AKT_MP_ARRAY);
-            ck_assert_int_eq(is_map ? akt_mp_get_map(&r, &got)
-                                    : akt_mp_get_array(&r, &got), AKT_OK);
+            ck_assert_int_eq(
+                akt_mp_peek(&r), is_map ? AKT_MP_MAP : AKT_MP_ARRAY);
+            ck_assert_int_eq(
+                is_map ? akt_mp_get_map(&r, &got) : akt_mp_get_array(&r, &got),
+                AKT_OK);
             ck_assert_uint_eq(got, n);
             for (uint32_t j = 0; j < n * (is_map ? 2u : 1u); j++) {
                 uint64_t u;
@@ -581,7 +619,8 @@ START_TEST(array_and_map_every_header_form_round_trip_with_msgpack_c)
 
             msgpack_unpacked u;
             msgpack_object o = mpc_unpack(&u, b.data, b.len);
-            ck_assert_int_eq(o.type, is_map ? MSGPACK_OBJECT_MAP : MSGPACK_OBJECT_ARRAY);
+            ck_assert_int_eq(
+                o.type, is_map ? MSGPACK_OBJECT_MAP : MSGPACK_OBJECT_ARRAY);
             ck_assert_uint_eq(is_map ? o.via.map.size : o.via.array.size, n);
             msgpack_unpacked_destroy(&u);
             akt_buf_free(&b);
@@ -605,8 +644,8 @@ pack_everything(msgpack_packer *pk)
     msgpack_pack_double(pk, -2.5);
     msgpack_pack_str_with_body(pk, "hello", 5);
     msgpack_pack_bin_with_body(pk, "\x00\x01", 2);
-    msgpack_pack_ext_with_body(pk, "abcd", 4, 7);  /* fixext4 */
-    msgpack_pack_ext_with_body(pk, "abc", 3, -2);  /* ext8 */
+    msgpack_pack_ext_with_body(pk, "abcd", 4, 7); /* fixext4 */
+    msgpack_pack_ext_with_body(pk, "abc", 3, -2); /* ext8 */
     msgpack_pack_array(pk, 0);
     msgpack_pack_map(pk, 0);
     msgpack_pack_str_with_body(pk, "k", 1);
@@ -638,9 +677,9 @@ START_TEST(skip_passes_over_nested_values_of_every_type)
     ck_assert_ptr_eq(r.p, r.end);
 
     /* peek classifies each element of the array */
-    static const akt_mp_type kinds[] = {AKT_MP_NIL, AKT_MP_BOOL, AKT_MP_INT,
+    static const akt_mp_type kinds[] = { AKT_MP_NIL, AKT_MP_BOOL, AKT_MP_INT,
         AKT_MP_UINT, AKT_MP_FLOAT, AKT_MP_FLOAT, AKT_MP_STR, AKT_MP_BIN,
-        AKT_MP_EXT, AKT_MP_EXT, AKT_MP_ARRAY, AKT_MP_MAP};
+        AKT_MP_EXT, AKT_MP_EXT, AKT_MP_ARRAY, AKT_MP_MAP };
     akt_reader_init(&r, p.sb.data, p.sb.size, NULL);
     uint32_t n;
     ck_assert_int_eq(akt_mp_get_map(&r, &n), AKT_OK);
@@ -683,15 +722,33 @@ START_TEST(every_truncated_primitive_is_eproto)
     for (int kind = 0; kind < 9; kind++) {
         b.len = 0;
         switch (kind) {
-        case 0: akt_mp_put_uint(&b, UINT64_MAX); break;
-        case 1: akt_mp_put_int(&b, INT64_MIN); break;
-        case 2: akt_mp_put_f64(&b, 1.0); break;
-        case 3: akt_mp_put_f32(&b, 1.0f); break;
-        case 4: akt_mp_put_str(&b, "0123456789012345678901234567890123456789", 40); break;
-        case 5: akt_mp_put_bin(&b, "abc", 3); break;
-        case 6: akt_mp_put_array(&b, 70000); break;
-        case 7: akt_mp_put_map(&b, 300); break;
-        case 8: akt_mp_put_bool(&b, true); break;
+        case 0:
+            akt_mp_put_uint(&b, UINT64_MAX);
+            break;
+        case 1:
+            akt_mp_put_int(&b, INT64_MIN);
+            break;
+        case 2:
+            akt_mp_put_f64(&b, 1.0);
+            break;
+        case 3:
+            akt_mp_put_f32(&b, 1.0f);
+            break;
+        case 4:
+            akt_mp_put_str(&b, "0123456789012345678901234567890123456789", 40);
+            break;
+        case 5:
+            akt_mp_put_bin(&b, "abc", 3);
+            break;
+        case 6:
+            akt_mp_put_array(&b, 70000);
+            break;
+        case 7:
+            akt_mp_put_map(&b, 300);
+            break;
+        case 8:
+            akt_mp_put_bool(&b, true);
+            break;
         }
         size_t full = b.len;
         for (size_t cut = 0; cut < full; cut++) {
@@ -707,15 +764,33 @@ START_TEST(every_truncated_primitive_is_eproto)
             bool v;
             akt_err rc = AKT_OK;
             switch (kind) {
-            case 0: rc = akt_mp_get_uint(&r, &u); break;
-            case 1: rc = akt_mp_get_int(&r, &s); break;
-            case 2: rc = akt_mp_get_f64(&r, &d); break;
-            case 3: rc = akt_mp_get_f32(&r, &f); break;
-            case 4: rc = akt_mp_get_str(&r, a, &str); break;
-            case 5: rc = akt_mp_get_bin(&r, a, &bin); break;
-            case 6: rc = akt_mp_get_array(&r, &n); break;
-            case 7: rc = akt_mp_get_map(&r, &n); break;
-            case 8: rc = akt_mp_get_bool(&r, &v); break;
+            case 0:
+                rc = akt_mp_get_uint(&r, &u);
+                break;
+            case 1:
+                rc = akt_mp_get_int(&r, &s);
+                break;
+            case 2:
+                rc = akt_mp_get_f64(&r, &d);
+                break;
+            case 3:
+                rc = akt_mp_get_f32(&r, &f);
+                break;
+            case 4:
+                rc = akt_mp_get_str(&r, a, &str);
+                break;
+            case 5:
+                rc = akt_mp_get_bin(&r, a, &bin);
+                break;
+            case 6:
+                rc = akt_mp_get_array(&r, &n);
+                break;
+            case 7:
+                rc = akt_mp_get_map(&r, &n);
+                break;
+            case 8:
+                rc = akt_mp_get_bool(&r, &v);
+                break;
             }
             ck_assert_msg(rc == AKT_EPROTO, "kind %d cut %zu: %s", kind, cut,
                 akt_err_name(rc));
@@ -725,7 +800,8 @@ START_TEST(every_truncated_primitive_is_eproto)
 }
 END_TEST
 
-/* --- errors ----------------------------------------------------------------- */
+/* --- errors -----------------------------------------------------------------
+ */
 
 START_TEST(wrong_types_are_eproto)
 {
@@ -766,14 +842,14 @@ END_TEST
 
 START_TEST(never_used_byte_c1_is_eproto)
 {
-    static const uint8_t c1[] = {0xc1, 0x00};
+    static const uint8_t c1[] = { 0xc1, 0x00 };
     akt_reader r;
     akt_reader_init(&r, c1, sizeof c1, NULL);
     ck_assert_int_eq(akt_mp_peek(&r), AKT_MP_NONE);
     ck_assert_int_eq(r.err, AKT_EPROTO);
     akt_reader_init(&r, c1, sizeof c1, NULL);
     ck_assert_int_eq(akt_mp_skip(&r), AKT_EPROTO);
-    static const uint8_t nested[] = {0x91, 0xc1};
+    static const uint8_t nested[] = { 0x91, 0xc1 };
     akt_reader_init(&r, nested, sizeof nested, NULL);
     ck_assert_int_eq(akt_mp_skip(&r), AKT_EPROTO);
     ck_assert_uint_eq(r.depth, 0);
@@ -784,16 +860,16 @@ START_TEST(huge_declared_lengths_are_rejected_before_allocating)
 {
     /* 4 GiB str/bin/array/map headers in 10-byte inputs */
     static const uint8_t heads[][10] = {
-        {0xdb, 0xff, 0xff, 0xff, 0xff, 'a', 'b', 'c', 'd', 'e'},
-        {0xc6, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5},
-        {0xdd, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0},
-        {0xdf, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0},
+        { 0xdb, 0xff, 0xff, 0xff, 0xff, 'a', 'b', 'c', 'd', 'e' },
+        { 0xc6, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5 },
+        { 0xdd, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0 },
+        { 0xdf, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0 },
     };
     akt_arena *a = test_arena();
     for (int big = 0; big < 2; big++) {
         /* default limits: over max_length (ETOOBIG); with max_length
          * raised past 4 GiB: past the input (EPROTO) */
-        akt_codec_limits lim = {.max_length = big ? (8ull << 30) : 0};
+        akt_codec_limits lim = { .max_length = big ? (8ull << 30) : 0 };
         akt_err want = big ? AKT_EPROTO : AKT_ETOOBIG;
         for (int k = 0; k < 4; k++) {
             akt_reader r;
@@ -814,8 +890,8 @@ START_TEST(huge_declared_lengths_are_rejected_before_allocating)
         }
     }
     /* counts that fit max_length but not the bytes left */
-    static const uint8_t arr[] = {0xdc, 0x00, 0x05, 1, 2, 3, 4};
-    static const uint8_t map[] = {0x83, 1, 2, 3, 4, 5};
+    static const uint8_t arr[] = { 0xdc, 0x00, 0x05, 1, 2, 3, 4 };
+    static const uint8_t map[] = { 0x83, 1, 2, 3, 4, 5 };
     akt_reader r;
     uint32_t n;
     akt_reader_init(&r, arr, sizeof arr, NULL);
@@ -827,8 +903,8 @@ END_TEST
 
 START_TEST(alloc_rejects_overflow_and_budget)
 {
-    static const uint8_t none[1] = {0};
-    akt_codec_limits lim = {.max_length = 100};
+    static const uint8_t none[1] = { 0 };
+    akt_codec_limits lim = { .max_length = 100 };
     akt_reader r;
     akt_reader_init(&r, none, 1, &lim);
     ck_assert_ptr_null(akt_mp_alloc(&r, test_arena(), SIZE_MAX / 2 + 2, 2, 1));
@@ -862,7 +938,7 @@ START_TEST(strings_are_charged_to_the_budget)
     memset(s60, 'x', sizeof s60);
     akt_mp_put_str(&b, s60, 60);
     akt_mp_put_str(&b, s60, 60);
-    akt_codec_limits lim = {.max_length = 100};
+    akt_codec_limits lim = { .max_length = 100 };
     akt_reader r;
     akt_reader_init(&r, b.data, b.len, &lim);
     akt_str s;
@@ -892,7 +968,7 @@ nested_arrays(uint32_t levels)
 START_TEST(depth_limit_applies_to_enter_and_skip)
 {
     akt_reader r;
-    static const uint8_t nil[] = {0xc0};
+    static const uint8_t nil[] = { 0xc0 };
     akt_reader_init(&r, nil, 1, NULL);
     for (int i = 0; i < 64; i++) {
         ck_assert_int_eq(akt_mp_enter(&r), AKT_OK);
@@ -912,7 +988,7 @@ START_TEST(depth_limit_applies_to_enter_and_skip)
     akt_mp_enter(&r);
     ck_assert_int_eq(akt_mp_skip(&r), AKT_ETOOBIG);
 
-    akt_codec_limits lim = {.max_depth = 3};
+    akt_codec_limits lim = { .max_depth = 3 };
     akt_buf three = nested_arrays(3), four = nested_arrays(4);
     akt_reader_init(&r, three.data, three.len, &lim);
     ck_assert_int_eq(akt_mp_skip(&r), AKT_OK);
@@ -969,8 +1045,10 @@ START_TEST(writers_reject_oversize_and_null)
     ck_assert_int_eq(akt_mp_put_str(&b, NULL, 1), AKT_EINVAL);
     ck_assert_int_eq(akt_mp_put_bin(&b, NULL, 1), AKT_EINVAL);
     if (sizeof(size_t) > 4) {
-        ck_assert_int_eq(akt_mp_put_str(&b, "", (size_t)UINT32_MAX + 1), AKT_ETOOBIG);
-        ck_assert_int_eq(akt_mp_put_bin(&b, "", (size_t)UINT32_MAX + 1), AKT_ETOOBIG);
+        ck_assert_int_eq(
+            akt_mp_put_str(&b, "", (size_t)UINT32_MAX + 1), AKT_ETOOBIG);
+        ck_assert_int_eq(
+            akt_mp_put_bin(&b, "", (size_t)UINT32_MAX + 1), AKT_ETOOBIG);
     }
     ck_assert_uint_eq(b.len, 0);
     if (ALLOC_HOOKS) { /* ASan aborts on absurd sizes instead */
@@ -995,7 +1073,8 @@ START_TEST(reader_over_null_input)
 }
 END_TEST
 
-/* --- whole messages --------------------------------------------------------- */
+/* --- whole messages ---------------------------------------------------------
+ */
 
 static void *
 make_sample(void)
@@ -1046,7 +1125,8 @@ assert_sample_eq(const test_Sample *a, const test_Sample *b)
     ck_assert_uint_eq(a->id, b->id);
     ck_assert(str_eq(a->name, b->name));
     ck_assert_uint_eq(a->blob.len, b->blob.len);
-    ck_assert(a->blob.len == 0 || memcmp(a->blob.ptr, b->blob.ptr, a->blob.len) == 0);
+    ck_assert(
+        a->blob.len == 0 || memcmp(a->blob.ptr, b->blob.ptr, a->blob.len) == 0);
     ck_assert_uint_eq(a->vals.len, b->vals.len);
     for (size_t i = 0; i < a->vals.len; i++) {
         ck_assert_int_eq(a->vals.items[i], b->vals.items[i]);
@@ -1071,7 +1151,9 @@ START_TEST(message_round_trips_through_encode_and_decode)
     akt_buf_init(&b);
     ck_assert_int_eq(akt_msg_encode(m, &b), AKT_OK);
     test_Sample *d = NULL;
-    ck_assert_int_eq(akt_msg_decode(&test_sample_desc, b.data, b.len, NULL, (void **)&d), AKT_OK);
+    ck_assert_int_eq(
+        akt_msg_decode(&test_sample_desc, b.data, b.len, NULL, (void **)&d),
+        AKT_OK);
     ck_assert_ptr_eq(akt_msg_type(d), &test_sample_desc);
     assert_sample_eq(m, d);
 
@@ -1081,7 +1163,8 @@ START_TEST(message_round_trips_through_encode_and_decode)
     ck_assert_int_eq(o.type, MSGPACK_OBJECT_MAP);
     ck_assert_uint_eq(o.via.map.size, 10);
     for (uint32_t i = 0; i < 10; i++) {
-        ck_assert_int_eq(o.via.map.ptr[i].key.type, MSGPACK_OBJECT_POSITIVE_INTEGER);
+        ck_assert_int_eq(
+            o.via.map.ptr[i].key.type, MSGPACK_OBJECT_POSITIVE_INTEGER);
         ck_assert_uint_eq(o.via.map.ptr[i].key.via.u64, i + 1);
     }
     ck_assert_int_eq(o.via.map.ptr[1].val.type, MSGPACK_OBJECT_STR);
@@ -1123,7 +1206,9 @@ START_TEST(decoded_message_written_by_msgpack_c)
     msgpack_pack_uint8(&p.pk, 2);
     msgpack_pack_int32(&p.pk, 12);
     test_Sample *d;
-    ck_assert_int_eq(akt_msg_decode(&test_sample_desc, p.sb.data, p.sb.size, NULL, (void **)&d), AKT_OK);
+    ck_assert_int_eq(akt_msg_decode(&test_sample_desc, p.sb.data, p.sb.size,
+                         NULL, (void **)&d),
+        AKT_OK);
     ck_assert_uint_eq(d->id, 7); /* missing: default */
     ck_assert_str_eq(d->name.ptr, "from-c");
     ck_assert_uint_eq(d->vals.len, 2);
@@ -1156,7 +1241,9 @@ START_TEST(unknown_fields_are_skipped_and_missing_ones_defaulted)
     akt_mp_put_uint(&b, 7);
     akt_mp_put_bool(&b, true);
     test_Sample *d;
-    ck_assert_int_eq(akt_msg_decode(&test_sample_desc, b.data, b.len, NULL, (void **)&d), AKT_OK);
+    ck_assert_int_eq(
+        akt_msg_decode(&test_sample_desc, b.data, b.len, NULL, (void **)&d),
+        AKT_OK);
     ck_assert_uint_eq(d->id, 5);
     ck_assert(d->flag);
     ck_assert_str_eq(d->name.ptr, "anon"); /* default from init */
@@ -1167,7 +1254,9 @@ START_TEST(unknown_fields_are_skipped_and_missing_ones_defaulted)
     /* an empty map is every field at its default */
     b.len = 0;
     akt_mp_put_map(&b, 0);
-    ck_assert_int_eq(akt_msg_decode(&test_sample_desc, b.data, b.len, NULL, (void **)&d), AKT_OK);
+    ck_assert_int_eq(
+        akt_msg_decode(&test_sample_desc, b.data, b.len, NULL, (void **)&d),
+        AKT_OK);
     ck_assert_uint_eq(d->id, 7);
     akt_msg_free(d);
     akt_buf_free(&b);
@@ -1180,12 +1269,14 @@ START_TEST(zero_values_that_differ_from_defaults_survive_a_round_trip)
      * default turns id 0 into 7 on the way back */
     test_Sample *m = akt_msg_new(&test_sample_desc, 64);
     m->id = 0;
-    m->name = (akt_str){NULL, 0};
+    m->name = (akt_str) { NULL, 0 };
     akt_buf b;
     akt_buf_init(&b);
     ck_assert_int_eq(akt_msg_encode(m, &b), AKT_OK);
     test_Sample *d;
-    ck_assert_int_eq(akt_msg_decode(&test_sample_desc, b.data, b.len, NULL, (void **)&d), AKT_OK);
+    ck_assert_int_eq(
+        akt_msg_decode(&test_sample_desc, b.data, b.len, NULL, (void **)&d),
+        AKT_OK);
     ck_assert_uint_eq(d->id, 0);
     ck_assert_uint_eq(d->name.len, 0);
     ck_assert_str_eq(d->name.ptr, "");
@@ -1204,13 +1295,13 @@ START_TEST(bad_messages_are_rejected_and_nothing_leaks)
         const char *what;
         akt_err want;
     } cases[] = {
-        {"field of the wrong type", AKT_EPROTO},
-        {"int32 out of range", AKT_ERANGE},
-        {"uint32 out of range", AKT_ERANGE},
-        {"trailing bytes", AKT_EPROTO},
-        {"not a map", AKT_EPROTO},
-        {"empty input", AKT_EPROTO},
-        {"key not an integer", AKT_EPROTO},
+        { "field of the wrong type", AKT_EPROTO },
+        { "int32 out of range", AKT_ERANGE },
+        { "uint32 out of range", AKT_ERANGE },
+        { "trailing bytes", AKT_EPROTO },
+        { "not a map", AKT_EPROTO },
+        { "empty input", AKT_EPROTO },
+        { "key not an integer", AKT_EPROTO },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         b.len = 0;
@@ -1251,7 +1342,8 @@ START_TEST(bad_messages_are_rejected_and_nothing_leaks)
         arm(0);
         akt_err rc = akt_msg_decode(&test_sample_desc, b.data, b.len, NULL, &d);
         disarm();
-        ck_assert_msg(rc == cases[i].want, "%s: %s", cases[i].what, akt_err_name(rc));
+        ck_assert_msg(
+            rc == cases[i].want, "%s: %s", cases[i].what, akt_err_name(rc));
         ck_assert_ptr_null(d);
         ck_assert_int_eq(alloc_live, 0);
     }
@@ -1272,9 +1364,13 @@ START_TEST(bad_messages_are_rejected_and_nothing_leaks)
     }
     /* misuse */
     ck_assert_int_eq(akt_msg_decode(NULL, b.data, b.len, NULL, &d), AKT_EINVAL);
-    ck_assert_int_eq(akt_msg_decode(&test_sample_desc, NULL, 3, NULL, &d), AKT_EINVAL);
-    ck_assert_int_eq(akt_msg_decode(&test_sample_desc, b.data, b.len, NULL, NULL), AKT_EINVAL);
-    ck_assert_int_eq(akt_msg_decode(&blob_desc, b.data, b.len, NULL, &d), AKT_EINVAL);
+    ck_assert_int_eq(
+        akt_msg_decode(&test_sample_desc, NULL, 3, NULL, &d), AKT_EINVAL);
+    ck_assert_int_eq(
+        akt_msg_decode(&test_sample_desc, b.data, b.len, NULL, NULL),
+        AKT_EINVAL);
+    ck_assert_int_eq(
+        akt_msg_decode(&blob_desc, b.data, b.len, NULL, &d), AKT_EINVAL);
     ck_assert_int_eq(akt_msg_encode(NULL, &b), AKT_EINVAL);
     ck_assert_int_eq(akt_msg_encode(m, NULL), AKT_EINVAL);
     akt_msg_free(m);
@@ -1290,14 +1386,17 @@ START_TEST(message_limits_apply_to_nesting_and_size)
     ck_assert_int_eq(akt_msg_encode(m, &b), AKT_OK);
     void *d;
     /* Sample(1) > kids list(2) > Inner(3) */
-    akt_codec_limits lim = {.max_depth = 2};
-    ck_assert_int_eq(akt_msg_decode(&test_sample_desc, b.data, b.len, &lim, &d), AKT_ETOOBIG);
+    akt_codec_limits lim = { .max_depth = 2 };
+    ck_assert_int_eq(akt_msg_decode(&test_sample_desc, b.data, b.len, &lim, &d),
+        AKT_ETOOBIG);
     lim.max_depth = 3;
-    ck_assert_int_eq(akt_msg_decode(&test_sample_desc, b.data, b.len, &lim, &d), AKT_OK);
+    ck_assert_int_eq(
+        akt_msg_decode(&test_sample_desc, b.data, b.len, &lim, &d), AKT_OK);
     akt_msg_free(d);
     /* the arena budget covers the whole message */
-    lim = (akt_codec_limits){.max_length = 20};
-    ck_assert_int_eq(akt_msg_decode(&test_sample_desc, b.data, b.len, &lim, &d), AKT_ETOOBIG);
+    lim = (akt_codec_limits) { .max_length = 20 };
+    ck_assert_int_eq(akt_msg_decode(&test_sample_desc, b.data, b.len, &lim, &d),
+        AKT_ETOOBIG);
     akt_msg_free(m);
     akt_buf_free(&b);
 }
@@ -1343,18 +1442,19 @@ START_TEST(allocation_failure_at_every_point_is_enomem)
     }
     akt_mp_put_uint(&big, 2);
     akt_mp_put_str(&big, "name", 4);
-    const akt_buf *inputs[] = {&ref, &big};
+    const akt_buf *inputs[] = { &ref, &big };
     for (int k = 0; k < 2; k++) {
         for (long n = 1;; n++) {
             void *d = (void *)1;
             if (akt_msg_decode(&test_sample_desc, inputs[k]->data,
-                    inputs[k]->len, NULL, &d) == AKT_OK) {
+                    inputs[k]->len, NULL, &d)
+                == AKT_OK) {
                 akt_msg_free(d); /* warm any message pool */
             }
             d = (void *)1;
             arm(n);
-            akt_err rc = akt_msg_decode(&test_sample_desc, inputs[k]->data,
-                inputs[k]->len, NULL, &d);
+            akt_err rc = akt_msg_decode(
+                &test_sample_desc, inputs[k]->data, inputs[k]->len, NULL, &d);
             long attempted = alloc_count;
             if (rc == AKT_OK) {
                 akt_msg_free(d);
@@ -1387,10 +1487,10 @@ START_TEST(refs_travel_as_paths_and_none_as_nil)
     akt_mp_put_str(&b, "akt://sys/user/a", 16);
     akt_mp_put_str(&b, "", 0);
     akt_reader r = reader(&b);
-    akt_ref ref = {(void *)1, 1};
+    akt_ref ref = { (void *)1, 1 };
     ck_assert_int_eq(akt_mp_get_ref(&r, &ref), AKT_OK);
     ck_assert(akt_ref_is_none(ref));
-    ref = (akt_ref){(void *)1, 1};
+    ref = (akt_ref) { (void *)1, 1 };
     ck_assert_int_eq(akt_mp_get_ref(&r, &ref), AKT_OK); /* no system: none */
     ck_assert(akt_ref_is_none(ref));
     ck_assert_int_eq(akt_mp_get_ref(&r, &ref), AKT_EPROTO); /* not a path */
@@ -1413,8 +1513,8 @@ ignore_all(void *state, akt_ctx *ctx, const void *msg)
 
 START_TEST(refs_resolve_in_the_receiving_system)
 {
-    static const akt_behavior beh = {.name = "idle", .unhandled = ignore_all};
-    akt_props props = {.behavior = &beh};
+    static const akt_behavior beh = { .name = "idle", .unhandled = ignore_all };
+    akt_props props = { .behavior = &beh };
     akt_system *sys;
     ck_assert_int_eq(akt_system_create("codec", NULL, &sys), AKT_OK);
     akt_ref a;
@@ -1467,7 +1567,8 @@ codec_suite(void)
     tcase_add_test(t, str_every_header_form_round_trips_with_msgpack_c);
     tcase_add_test(t, bin_every_header_form_round_trips_with_msgpack_c);
     tcase_add_test(t, str_and_bin_are_not_interchangeable);
-    tcase_add_test(t, array_and_map_every_header_form_round_trip_with_msgpack_c);
+    tcase_add_test(
+        t, array_and_map_every_header_form_round_trip_with_msgpack_c);
     tcase_add_test(t, skip_passes_over_nested_values_of_every_type);
     suite_add_tcase(s, t);
 
@@ -1489,7 +1590,8 @@ codec_suite(void)
     tcase_add_test(t, message_round_trips_through_encode_and_decode);
     tcase_add_test(t, decoded_message_written_by_msgpack_c);
     tcase_add_test(t, unknown_fields_are_skipped_and_missing_ones_defaulted);
-    tcase_add_test(t, zero_values_that_differ_from_defaults_survive_a_round_trip);
+    tcase_add_test(
+        t, zero_values_that_differ_from_defaults_survive_a_round_trip);
     tcase_add_test(t, bad_messages_are_rejected_and_nothing_leaks);
     tcase_add_test(t, message_limits_apply_to_nesting_and_size);
     tcase_add_test(t, allocation_failure_at_every_point_is_enomem);

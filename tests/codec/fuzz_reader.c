@@ -22,20 +22,21 @@
 #include "akt/akt_gen.h"
 #include "codec/sample.h"
 
-#define CHECK(c)                                                              \
-    do {                                                                      \
-        if (!(c)) {                                                           \
-            fprintf(stderr, "fuzz_reader.c:%d: CHECK(%s) failed\n",          \
-                __LINE__, #c);                                                \
-            abort();                                                          \
-        }                                                                     \
+#define CHECK(c)                                                               \
+    do {                                                                       \
+        if (!(c)) {                                                            \
+            fprintf(                                                           \
+                stderr, "fuzz_reader.c:%d: CHECK(%s) failed\n", __LINE__, #c); \
+            abort();                                                           \
+        }                                                                      \
     } while (0)
 
-static const akt_type blob_desc = {
-    .abi = AKT_GEN_ABI, .name = "fuzz.Blob", .size = 8, .align = 8};
+static const akt_type blob_desc
+    = { .abi = AKT_GEN_ABI, .name = "fuzz.Blob", .size = 8, .align = 8 };
 
 static void
-walk(const uint8_t *data, size_t size, const akt_codec_limits *lim, uint8_t mode)
+walk(
+    const uint8_t *data, size_t size, const akt_codec_limits *lim, uint8_t mode)
 {
     void *holder = akt_msg_new(&blob_desc, 32);
     CHECK(holder != NULL);
@@ -74,17 +75,26 @@ walk(const uint8_t *data, size_t size, const akt_codec_limits *lim, uint8_t mode
             }
         } else {
             if (twist == 4) {
-                t = (akt_mp_type)((mode + step) % 11); /* maybe the wrong getter */
+                t = (akt_mp_type)((mode + step)
+                    % 11); /* maybe the wrong getter */
             }
             switch (t) {
-            case AKT_MP_NIL: rc = akt_mp_get_nil(&r); break;
-            case AKT_MP_BOOL: rc = akt_mp_get_bool(&r, &b); break;
-            case AKT_MP_INT: rc = akt_mp_get_int(&r, &s); break;
+            case AKT_MP_NIL:
+                rc = akt_mp_get_nil(&r);
+                break;
+            case AKT_MP_BOOL:
+                rc = akt_mp_get_bool(&r, &b);
+                break;
+            case AKT_MP_INT:
+                rc = akt_mp_get_int(&r, &s);
+                break;
             case AKT_MP_UINT:
-                rc = (twist & 1) ? akt_mp_get_uint(&r, &u) : akt_mp_get_f32(&r, &f);
+                rc = (twist & 1) ? akt_mp_get_uint(&r, &u)
+                                 : akt_mp_get_f32(&r, &f);
                 break;
             case AKT_MP_FLOAT:
-                rc = (twist & 1) ? akt_mp_get_f64(&r, &d) : akt_mp_get_f32(&r, &f);
+                rc = (twist & 1) ? akt_mp_get_f64(&r, &d)
+                                 : akt_mp_get_f32(&r, &f);
                 break;
             case AKT_MP_STR:
                 if (twist & 1) {
@@ -103,10 +113,18 @@ walk(const uint8_t *data, size_t size, const akt_codec_limits *lim, uint8_t mode
                     CHECK(bin.ptr[bin.len - 1] == bin.ptr[bin.len - 1]);
                 }
                 break;
-            case AKT_MP_ARRAY: rc = akt_mp_get_array(&r, &n); break;
-            case AKT_MP_MAP: rc = akt_mp_get_map(&r, &n); break;
-            case AKT_MP_EXT: rc = akt_mp_skip(&r); break;
-            case AKT_MP_NONE: rc = akt_mp_get_uint(&r, &u); break;
+            case AKT_MP_ARRAY:
+                rc = akt_mp_get_array(&r, &n);
+                break;
+            case AKT_MP_MAP:
+                rc = akt_mp_get_map(&r, &n);
+                break;
+            case AKT_MP_EXT:
+                rc = akt_mp_skip(&r);
+                break;
+            case AKT_MP_NONE:
+                rc = akt_mp_get_uint(&r, &u);
+                break;
             }
         }
         CHECK(r.p >= begin && r.p <= end);
@@ -153,7 +171,8 @@ decode_message(const uint8_t *data, size_t size, const akt_codec_limits *lim)
     void *m2 = NULL;
     /* the re-encoding may exceed the caller's limits only in budget, not
      * in depth; decode it with the defaults */
-    CHECK(akt_msg_decode(&test_sample_desc, a.data, a.len, NULL, &m2) == AKT_OK);
+    CHECK(
+        akt_msg_decode(&test_sample_desc, a.data, a.len, NULL, &m2) == AKT_OK);
     CHECK(akt_msg_encode(m2, &b) == AKT_OK);
     CHECK(a.len == b.len && memcmp(a.data, b.data, a.len) == 0);
     akt_msg_free(m2);
@@ -171,7 +190,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t mode = data[0];
     akt_codec_limits lim = {
         .max_depth = (mode & 0x7) ? (mode & 0x7) * 3 : 0, /* 0: default 64 */
-        .max_length = (mode & 0x18) ? (uint64_t)1 << ((mode >> 3 & 3) * 4 + 2) : 0,
+        .max_length
+        = (mode & 0x18) ? (uint64_t)1 << ((mode >> 3 & 3) * 4 + 2) : 0,
     };
     data++;
     size--;

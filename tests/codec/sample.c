@@ -10,7 +10,8 @@
 
 #include "codec/sample.h"
 
-/* --- test.Inner ------------------------------------------------------------ */
+/* --- test.Inner ------------------------------------------------------------
+ */
 
 static akt_err
 inner_encode_fields(const test_Inner *m, akt_buf *b)
@@ -87,10 +88,16 @@ inner_decode(void *obj, akt_reader *r, akt_arena *arena)
 }
 
 static const akt_field inner_fields[] = {
-    {.name = "label", .number = 1, .kind = AKT_KIND_STRING,
-        .offset = offsetof(test_Inner, label), .has_offset = AKT_NO_OFFSET},
-    {.name = "n", .number = 2, .kind = AKT_KIND_INT32,
-        .offset = offsetof(test_Inner, n), .has_offset = AKT_NO_OFFSET},
+    { .name = "label",
+        .number = 1,
+        .kind = AKT_KIND_STRING,
+        .offset = offsetof(test_Inner, label),
+        .has_offset = AKT_NO_OFFSET },
+    { .name = "n",
+        .number = 2,
+        .kind = AKT_KIND_INT32,
+        .offset = offsetof(test_Inner, n),
+        .has_offset = AKT_NO_OFFSET },
 };
 
 const akt_type test_inner_desc = {
@@ -106,7 +113,8 @@ const akt_type test_inner_desc = {
     .decode = inner_decode,
 };
 
-/* --- test.Sample ----------------------------------------------------------- */
+/* --- test.Sample -----------------------------------------------------------
+ */
 
 static void
 sample_init(void *obj, akt_arena *arena)
@@ -132,10 +140,10 @@ sample_encode(const void *obj, akt_buf *b)
     if ((rc = akt_mp_put_map(b, n)) != AKT_OK) {
         return rc;
     }
-#define TRY(x)                                                                \
-    do {                                                                      \
-        if ((rc = (x)) != AKT_OK)                                             \
-            return rc;                                                        \
+#define TRY(x)                                                                 \
+    do {                                                                       \
+        if ((rc = (x)) != AKT_OK)                                              \
+            return rc;                                                         \
     } while (0)
     if (!id_default) {
         TRY(akt_mp_put_uint(b, 1));
@@ -218,10 +226,12 @@ sample_decode(void *obj, akt_reader *r, akt_arena *arena)
             akt_mp_get_bin(r, arena, &m->blob);
             break;
         case 4:
-            if (akt_mp_enter(r) != AKT_OK || akt_mp_get_array(r, &len) != AKT_OK) {
+            if (akt_mp_enter(r) != AKT_OK
+                || akt_mp_get_array(r, &len) != AKT_OK) {
                 return r->err;
             }
-            m->vals.items = akt_mp_alloc(r, arena, len, sizeof(int32_t), _Alignof(int32_t));
+            m->vals.items = akt_mp_alloc(
+                r, arena, len, sizeof(int32_t), _Alignof(int32_t));
             if (m->vals.items == NULL) {
                 return r->err;
             }
@@ -239,7 +249,8 @@ sample_decode(void *obj, akt_reader *r, akt_arena *arena)
             }
             break;
         case 6:
-            m->child = akt_mp_alloc(r, arena, 1, sizeof(test_Inner), _Alignof(test_Inner));
+            m->child = akt_mp_alloc(
+                r, arena, 1, sizeof(test_Inner), _Alignof(test_Inner));
             if (m->child == NULL || akt_mp_enter(r) != AKT_OK) {
                 return r->err;
             }
@@ -261,10 +272,12 @@ sample_decode(void *obj, akt_reader *r, akt_arena *arena)
             }
             break;
         case 10:
-            if (akt_mp_enter(r) != AKT_OK || akt_mp_get_array(r, &len) != AKT_OK) {
+            if (akt_mp_enter(r) != AKT_OK
+                || akt_mp_get_array(r, &len) != AKT_OK) {
                 return r->err;
             }
-            m->kids.items = akt_mp_alloc(r, arena, len, sizeof(test_Inner), _Alignof(test_Inner));
+            m->kids.items = akt_mp_alloc(
+                r, arena, len, sizeof(test_Inner), _Alignof(test_Inner));
             if (m->kids.items == NULL) {
                 return r->err;
             }
@@ -290,31 +303,63 @@ sample_decode(void *obj, akt_reader *r, akt_arena *arena)
 }
 
 static const akt_field sample_fields[] = {
-    {.name = "id", .number = 1, .kind = AKT_KIND_UINT32,
-        .offset = offsetof(test_Sample, id), .has_offset = AKT_NO_OFFSET},
-    {.name = "name", .number = 2, .kind = AKT_KIND_STRING,
-        .offset = offsetof(test_Sample, name), .has_offset = AKT_NO_OFFSET},
-    {.name = "blob", .number = 3, .kind = AKT_KIND_BYTES,
-        .offset = offsetof(test_Sample, blob), .has_offset = AKT_NO_OFFSET},
-    {.name = "vals", .number = 4, .kind = AKT_KIND_LIST,
-        .offset = offsetof(test_Sample, vals), .has_offset = AKT_NO_OFFSET,
-        .elem_kind = AKT_KIND_INT32, .elem_size = sizeof(int32_t)},
-    {.name = "score", .number = 5, .kind = AKT_KIND_FLOAT64,
-        .flags = AKT_FIELD_OPTIONAL, .offset = offsetof(test_Sample, score),
-        .has_offset = offsetof(test_Sample, has_score)},
-    {.name = "child", .number = 6, .kind = AKT_KIND_MESSAGE,
-        .offset = offsetof(test_Sample, child), .has_offset = AKT_NO_OFFSET,
-        .msg_type = &test_inner_desc},
-    {.name = "flag", .number = 7, .kind = AKT_KIND_BOOL,
-        .offset = offsetof(test_Sample, flag), .has_offset = AKT_NO_OFFSET},
-    {.name = "big", .number = 8, .kind = AKT_KIND_INT64,
-        .offset = offsetof(test_Sample, big), .has_offset = AKT_NO_OFFSET},
-    {.name = "color", .number = 9, .kind = AKT_KIND_ENUM,
-        .offset = offsetof(test_Sample, color), .has_offset = AKT_NO_OFFSET},
-    {.name = "kids", .number = 10, .kind = AKT_KIND_LIST,
-        .offset = offsetof(test_Sample, kids), .has_offset = AKT_NO_OFFSET,
-        .elem_kind = AKT_KIND_MESSAGE, .elem_size = sizeof(test_Inner),
-        .msg_type = &test_inner_desc},
+    { .name = "id",
+        .number = 1,
+        .kind = AKT_KIND_UINT32,
+        .offset = offsetof(test_Sample, id),
+        .has_offset = AKT_NO_OFFSET },
+    { .name = "name",
+        .number = 2,
+        .kind = AKT_KIND_STRING,
+        .offset = offsetof(test_Sample, name),
+        .has_offset = AKT_NO_OFFSET },
+    { .name = "blob",
+        .number = 3,
+        .kind = AKT_KIND_BYTES,
+        .offset = offsetof(test_Sample, blob),
+        .has_offset = AKT_NO_OFFSET },
+    { .name = "vals",
+        .number = 4,
+        .kind = AKT_KIND_LIST,
+        .offset = offsetof(test_Sample, vals),
+        .has_offset = AKT_NO_OFFSET,
+        .elem_kind = AKT_KIND_INT32,
+        .elem_size = sizeof(int32_t) },
+    { .name = "score",
+        .number = 5,
+        .kind = AKT_KIND_FLOAT64,
+        .flags = AKT_FIELD_OPTIONAL,
+        .offset = offsetof(test_Sample, score),
+        .has_offset = offsetof(test_Sample, has_score) },
+    { .name = "child",
+        .number = 6,
+        .kind = AKT_KIND_MESSAGE,
+        .offset = offsetof(test_Sample, child),
+        .has_offset = AKT_NO_OFFSET,
+        .msg_type = &test_inner_desc },
+    { .name = "flag",
+        .number = 7,
+        .kind = AKT_KIND_BOOL,
+        .offset = offsetof(test_Sample, flag),
+        .has_offset = AKT_NO_OFFSET },
+    { .name = "big",
+        .number = 8,
+        .kind = AKT_KIND_INT64,
+        .offset = offsetof(test_Sample, big),
+        .has_offset = AKT_NO_OFFSET },
+    { .name = "color",
+        .number = 9,
+        .kind = AKT_KIND_ENUM,
+        .offset = offsetof(test_Sample, color),
+        .has_offset = AKT_NO_OFFSET },
+    { .name = "kids",
+        .number = 10,
+        .kind = AKT_KIND_LIST,
+        .offset = offsetof(test_Sample, kids),
+        .has_offset = AKT_NO_OFFSET,
+        .elem_kind = AKT_KIND_MESSAGE,
+        .elem_size = sizeof(test_Inner),
+        .msg_type = &test_inner_desc },
 };
 
 const akt_type test_sample_desc = {

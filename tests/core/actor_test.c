@@ -3,8 +3,8 @@
  * paths, lookup, tell ordering, lifecycle, stop/poison-pill, become,
  * dead letters, dispatchers chosen by props, and misuse.
  */
-#include <unistd.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -25,9 +25,9 @@ echo_int(void *state, akt_ctx *ctx, const void *msg)
     const t_Int *m = msg;
     return akt_reply(ctx, t_int(m->v + 1));
 }
-static const akt_handler echo_handlers[] = {{&t_int_type, echo_int}};
-static const akt_behavior echo_beh = {"echo", echo_handlers, 1, NULL};
-static const akt_props echo_props = {.behavior = &echo_beh};
+static const akt_handler echo_handlers[] = { { &t_int_type, echo_int } };
+static const akt_behavior echo_beh = { "echo", echo_handlers, 1, NULL };
+static const akt_props echo_props = { .behavior = &echo_beh };
 
 /* recorder: appends each v to a shared array, checks order per producer */
 typedef struct rec_shared {
@@ -50,8 +50,8 @@ rec_int(void *state, akt_ctx *ctx, const void *msg)
     t_latch_add(&sh->latch, 1);
     return AKT_OK;
 }
-static const akt_handler rec_handlers[] = {{&t_int_type, rec_int}};
-static const akt_behavior rec_beh = {"rec", rec_handlers, 1, NULL};
+static const akt_handler rec_handlers[] = { { &t_int_type, rec_int } };
+static const akt_behavior rec_beh = { "rec", rec_handlers, 1, NULL };
 
 static akt_system *
 sys_default(const char *name)
@@ -219,16 +219,16 @@ START_TEST(bad_props_or_names_are_einval)
 {
     akt_system *sys = sys_default("badprops");
     akt_ref a;
-    akt_props none = {0};
+    akt_props none = { 0 };
     ck_assert_int_eq(akt_spawn(sys, &none, "a", &a), AKT_EINVAL);
     ck_assert_int_eq(akt_spawn(sys, NULL, "a", &a), AKT_EINVAL);
     ck_assert_int_eq(akt_spawn(sys, &echo_props, "$a", &a), AKT_EINVAL);
     ck_assert_int_eq(akt_spawn(sys, &echo_props, "a/b", &a), AKT_EINVAL);
     ck_assert_int_eq(akt_spawn(sys, &echo_props, "", &a), AKT_EINVAL);
-    akt_props nodisp = {.behavior = &echo_beh, .dispatcher = "no-such"};
+    akt_props nodisp = { .behavior = &echo_beh, .dispatcher = "no-such" };
     ck_assert_int_eq(akt_spawn(sys, &nodisp, "a", &a), AKT_EINVAL);
-    akt_mailbox_opts prio = {.kind = AKT_MAILBOX_PRIORITY};
-    akt_props noprio = {.behavior = &echo_beh, .mailbox = &prio};
+    akt_mailbox_opts prio = { .kind = AKT_MAILBOX_PRIORITY };
+    akt_props noprio = { .behavior = &echo_beh, .mailbox = &prio };
     ck_assert_int_eq(akt_spawn(sys, &noprio, "a", &a), AKT_EINVAL);
     ck_assert_int_eq(akt_spawn(NULL, &echo_props, "a", &a), AKT_EINVAL);
     akt_system_stats_t st;
@@ -271,9 +271,9 @@ END_TEST
 START_TEST(tell_keeps_fifo_order_for_one_sender)
 {
     akt_system *sys = sys_default("fifo");
-    static rec_shared sh = {.latch = T_LATCH_INIT};
+    static rec_shared sh = { .latch = T_LATCH_INIT };
     memset(sh.last, 0, sizeof sh.last);
-    akt_props p = {.behavior = &rec_beh, .behavior_arg = &sh};
+    akt_props p = { .behavior = &rec_beh, .behavior_arg = &sh };
     akt_ref a;
     ck_assert_int_eq(akt_spawn(sys, &p, "rec", &a), AKT_OK);
     const int n = 100000;
@@ -337,10 +337,11 @@ dl_fini(void *arg)
 START_TEST(stale_ref_never_reaches_same_named_successor)
 {
     akt_system *sys = sys_default("succ");
-    static dl_seen seen = {.mu = PTHREAD_MUTEX_INITIALIZER};
-    ck_assert_int_eq(akt_system_on_dead_letter(sys, dl_observer, &seen, dl_fini), AKT_OK);
-    static rec_shared sh = {.latch = T_LATCH_INIT};
-    akt_props p = {.behavior = &rec_beh, .behavior_arg = &sh};
+    static dl_seen seen = { .mu = PTHREAD_MUTEX_INITIALIZER };
+    ck_assert_int_eq(
+        akt_system_on_dead_letter(sys, dl_observer, &seen, dl_fini), AKT_OK);
+    static rec_shared sh = { .latch = T_LATCH_INIT };
+    akt_props p = { .behavior = &rec_beh, .behavior_arg = &sh };
     akt_ref old, fresh;
     ck_assert_int_eq(akt_spawn(sys, &p, "worker", &old), AKT_OK);
     ck_assert_int_eq(akt_stop(old), AKT_OK);
@@ -371,7 +372,7 @@ END_TEST
 START_TEST(unhandled_message_goes_to_dead_letters)
 {
     akt_system *sys = sys_default("unh");
-    static dl_seen seen = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    static dl_seen seen = { .mu = PTHREAD_MUTEX_INITIALIZER };
     akt_system_on_dead_letter(sys, dl_observer, &seen, NULL);
     akt_ref a;
     ck_assert_int_eq(akt_spawn(sys, &echo_props, "a", &a), AKT_OK);
@@ -395,7 +396,7 @@ typedef struct life_log {
     pthread_mutex_t mu;
     char buf[512];
 } life_log;
-static life_log lg = {.mu = PTHREAD_MUTEX_INITIALIZER};
+static life_log lg = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 static void
 log_add(const char *s)
@@ -433,14 +434,18 @@ ls_post_stop(void *state, akt_ctx *ctx)
     log_add(b);
 }
 
-static const akt_lifecycle ls_life = {.pre_start = ls_pre_start, .post_stop = ls_post_stop};
+static const akt_lifecycle ls_life
+    = { .pre_start = ls_pre_start, .post_stop = ls_post_stop };
 
 /* parent: on Int spawns a child tagged "child" and replies its ref */
 static akt_err
 parent_int(void *state, akt_ctx *ctx, const void *msg)
 {
-    static const akt_props child = {.behavior = &echo_beh, .lifecycle = &ls_life,
-        .state_size = sizeof(named_state), .state_init = ls_init, .init_arg = "child"};
+    static const akt_props child = { .behavior = &echo_beh,
+        .lifecycle = &ls_life,
+        .state_size = sizeof(named_state),
+        .state_init = ls_init,
+        .init_arg = "child" };
     akt_ref c;
     akt_err rc = akt_ctx_spawn(ctx, &child, "kid", &c);
     if (rc != AKT_OK) {
@@ -451,15 +456,18 @@ parent_int(void *state, akt_ctx *ctx, const void *msg)
     t_Int *r = t_int(0);
     return akt_reply(ctx, r);
 }
-static const akt_handler parent_handlers[] = {{&t_int_type, parent_int}};
-static const akt_behavior parent_beh = {"parent", parent_handlers, 1, NULL};
+static const akt_handler parent_handlers[] = { { &t_int_type, parent_int } };
+static const akt_behavior parent_beh = { "parent", parent_handlers, 1, NULL };
 
 START_TEST(children_stop_before_parent_post_stop)
 {
     akt_system *sys = sys_default("life");
     lg.buf[0] = '\0';
-    akt_props pp = {.behavior = &parent_beh, .lifecycle = &ls_life,
-        .state_size = sizeof(named_state), .state_init = ls_init, .init_arg = "parent"};
+    akt_props pp = { .behavior = &parent_beh,
+        .lifecycle = &ls_life,
+        .state_size = sizeof(named_state),
+        .state_init = ls_init,
+        .init_arg = "parent" };
     akt_ref p;
     ck_assert_int_eq(akt_spawn(sys, &pp, "p", &p), AKT_OK);
     akt_future *f;
@@ -473,7 +481,8 @@ START_TEST(children_stop_before_parent_post_stop)
     ck_assert_str_eq(path, "akt://life/user/p/kid");
     ck_assert_int_eq(akt_stop(p), AKT_OK);
     t_await_stop(p);
-    ck_assert_str_eq(lg.buf, "start:parent,start:child,stop:child,stop:parent,");
+    ck_assert_str_eq(
+        lg.buf, "start:parent,start:child,stop:child,stop:parent,");
     ck_assert_int_eq(akt_lookup(sys, "/user/p/kid", &kid), AKT_ENOENT);
     t_teardown(sys, live0);
 }
@@ -482,8 +491,8 @@ END_TEST
 START_TEST(poison_pill_stops_after_queued_messages)
 {
     akt_system *sys = sys_default("poison");
-    static rec_shared sh = {.latch = T_LATCH_INIT};
-    akt_props p = {.behavior = &rec_beh, .behavior_arg = &sh};
+    static rec_shared sh = { .latch = T_LATCH_INIT };
+    akt_props p = { .behavior = &rec_beh, .behavior_arg = &sh };
     akt_ref a;
     ck_assert_int_eq(akt_spawn(sys, &p, "a", &a), AKT_OK);
     for (int i = 1; i <= 100; i++) {
@@ -507,13 +516,14 @@ stopper_int(void *state, akt_ctx *ctx, const void *msg)
     }
     return akt_reply(ctx, t_int(1));
 }
-static const akt_handler stopper_handlers[] = {{&t_int_type, stopper_int}};
-static const akt_behavior stopper_beh = {"stopper", stopper_handlers, 1, NULL};
+static const akt_handler stopper_handlers[] = { { &t_int_type, stopper_int } };
+static const akt_behavior stopper_beh
+    = { "stopper", stopper_handlers, 1, NULL };
 
 START_TEST(stop_self_takes_effect_after_the_current_message)
 {
     akt_system *sys = sys_default("selfstop");
-    akt_props p = {.behavior = &stopper_beh};
+    akt_props p = { .behavior = &stopper_beh };
     akt_ref a;
     ck_assert_int_eq(akt_spawn(sys, &p, "a", &a), AKT_OK);
     akt_future *f;
@@ -531,8 +541,8 @@ END_TEST
 /* --- become -------------------------------------------------------------- */
 
 static akt_err beh_b_int(void *state, akt_ctx *ctx, const void *msg);
-static const akt_handler beh_b_handlers[] = {{&t_int_type, beh_b_int}};
-static const akt_behavior beh_b = {"b", beh_b_handlers, 1, NULL};
+static const akt_handler beh_b_handlers[] = { { &t_int_type, beh_b_int } };
+static const akt_behavior beh_b = { "b", beh_b_handlers, 1, NULL };
 
 /* a: replies 100+v; v==1 -> become b (stacked), v==2 -> become b (discard) */
 static akt_err
@@ -556,8 +566,8 @@ beh_b_int(void *state, akt_ctx *ctx, const void *msg)
     }
     return akt_reply(ctx, t_int(200 + m->v));
 }
-static const akt_handler beh_a_handlers[] = {{&t_int_type, beh_a_int}};
-static const akt_behavior beh_a = {"a", beh_a_handlers, 1, NULL};
+static const akt_handler beh_a_handlers[] = { { &t_int_type, beh_a_int } };
+static const akt_behavior beh_a = { "a", beh_a_handlers, 1, NULL };
 
 static int64_t
 ask_v(akt_ref a, int64_t v)
@@ -575,7 +585,7 @@ ask_v(akt_ref a, int64_t v)
 START_TEST(become_and_unbecome_swap_the_behaviour)
 {
     akt_system *sys = sys_default("become");
-    akt_props p = {.behavior = &beh_a};
+    akt_props p = { .behavior = &beh_a };
     akt_ref a;
     ck_assert_int_eq(akt_spawn(sys, &p, "a", &a), AKT_OK);
     ck_assert_int_eq(ask_v(a, 0), 100);
@@ -596,8 +606,10 @@ END_TEST
 START_TEST(calling_thread_dispatcher_runs_on_the_senders_thread)
 {
     akt_system *sys = sys_default("calling");
-    static rec_shared sh = {.latch = T_LATCH_INIT};
-    akt_props p = {.behavior = &rec_beh, .behavior_arg = &sh, .dispatcher = "calling-thread"};
+    static rec_shared sh = { .latch = T_LATCH_INIT };
+    akt_props p = { .behavior = &rec_beh,
+        .behavior_arg = &sh,
+        .dispatcher = "calling-thread" };
     akt_ref a;
     ck_assert_int_eq(akt_spawn(sys, &p, "a", &a), AKT_OK);
     for (int i = 1; i <= 10; i++) {
@@ -613,8 +625,9 @@ END_TEST
 START_TEST(pinned_dispatcher_gives_the_actor_its_own_thread)
 {
     akt_system *sys = sys_default("pinned");
-    static rec_shared sh = {.latch = T_LATCH_INIT};
-    akt_props p = {.behavior = &rec_beh, .behavior_arg = &sh, .dispatcher = "pinned"};
+    static rec_shared sh = { .latch = T_LATCH_INIT };
+    akt_props p
+        = { .behavior = &rec_beh, .behavior_arg = &sh, .dispatcher = "pinned" };
     akt_ref a;
     ck_assert_int_eq(akt_spawn(sys, &p, "a", &a), AKT_OK);
     for (int i = 1; i <= 1000; i++) {
@@ -637,14 +650,16 @@ blocker_int(void *state, akt_ctx *ctx, const void *msg)
     ck_assert(t_latch_wait(&block_gate, 1, 30000));
     return AKT_OK;
 }
-static const akt_handler blocker_handlers[] = {{&t_int_type, blocker_int}};
-static const akt_behavior blocker_beh = {"blocker", blocker_handlers, 1, NULL};
+static const akt_handler blocker_handlers[] = { { &t_int_type, blocker_int } };
+static const akt_behavior blocker_beh
+    = { "blocker", blocker_handlers, 1, NULL };
 
 START_TEST(blocking_dispatcher_keeps_blocked_handlers_off_the_default_pool)
 {
     akt_system *sys = t_system("blocking",
-        "akt.actor.default-dispatcher.workers=1;akt.actor.blocking-dispatcher.workers=4");
-    akt_props bp = {.behavior = &blocker_beh, .dispatcher = "blocking"};
+        "akt.actor.default-dispatcher.workers=1;akt.actor.blocking-dispatcher."
+        "workers=4");
+    akt_props bp = { .behavior = &blocker_beh, .dispatcher = "blocking" };
     akt_ref b[4];
     for (int i = 0; i < 4; i++) {
         ck_assert_int_eq(akt_spawn(sys, &bp, NULL, &b[i]), AKT_OK);
@@ -671,24 +686,26 @@ static akt_err
 fwd_ctl(void *state, akt_ctx *ctx, const void *msg)
 {
     akt_ref other = *(const akt_ref *)akt_ctx_behavior_arg(ctx);
-    akt_err rc = akt_ctx_stop(ctx, other);            /* not a child */
+    akt_err rc = akt_ctx_stop(ctx, other); /* not a child */
     akt_err rc2 = akt_ctx_watch(ctx, akt_ctx_self(ctx)); /* itself */
     akt_ref parent = akt_ctx_parent(ctx);
     char path[64];
     akt_ref_path(parent, path, sizeof path);
     bool parent_ok = strcmp(path, "akt://fwd/user") == 0;
     bool sys_ok = akt_ctx_system(ctx) == akt_ref_system(other);
-    return akt_reply(ctx, t_int(rc == AKT_EINVAL && rc2 == AKT_EINVAL && parent_ok && sys_ok));
+    return akt_reply(ctx,
+        t_int(rc == AKT_EINVAL && rc2 == AKT_EINVAL && parent_ok && sys_ok));
 }
-static const akt_handler fwd_handlers[] = {{&t_int_type, fwd_int}, {&t_ctl_type, fwd_ctl}};
-static const akt_behavior fwd_beh = {"fwd", fwd_handlers, 2, NULL};
+static const akt_handler fwd_handlers[]
+    = { { &t_int_type, fwd_int }, { &t_ctl_type, fwd_ctl } };
+static const akt_behavior fwd_beh = { "fwd", fwd_handlers, 2, NULL };
 
 START_TEST(forward_keeps_the_original_sender)
 {
     akt_system *sys = sys_default("fwd");
     static akt_ref echo;
     ck_assert_int_eq(akt_spawn(sys, &echo_props, "echo", &echo), AKT_OK);
-    akt_props fp = {.behavior = &fwd_beh, .behavior_arg = &echo};
+    akt_props fp = { .behavior = &fwd_beh, .behavior_arg = &echo };
     akt_ref f;
     ck_assert_int_eq(akt_spawn(sys, &fp, "f", &f), AKT_OK);
     /* the echo answers the asker directly */
@@ -709,13 +726,14 @@ replier_int(void *state, akt_ctx *ctx, const void *msg)
 {
     return akt_reply(ctx, t_int(1)); /* no sender: dead letter, AKT_OK */
 }
-static const akt_handler replier_handlers[] = {{&t_int_type, replier_int}};
-static const akt_behavior replier_beh = {"replier", replier_handlers, 1, NULL};
+static const akt_handler replier_handlers[] = { { &t_int_type, replier_int } };
+static const akt_behavior replier_beh
+    = { "replier", replier_handlers, 1, NULL };
 
 START_TEST(reply_without_a_sender_is_a_dead_letter)
 {
     akt_system *sys = sys_default("nosender");
-    akt_props p = {.behavior = &replier_beh};
+    akt_props p = { .behavior = &replier_beh };
     akt_ref a;
     ck_assert_int_eq(akt_spawn(sys, &p, "a", &a), AKT_OK);
     ck_assert_int_eq(akt_tell(a, t_int(0), AKT_REF_NONE), AKT_OK);
@@ -730,7 +748,8 @@ START_TEST(system_actors_live_under_the_system_guardian)
 {
     akt_system *sys = sys_default("sysg");
     akt_ref a, b;
-    ck_assert_int_eq(akt_system_spawn_system(sys, &echo_props, "svc", &a), AKT_OK);
+    ck_assert_int_eq(
+        akt_system_spawn_system(sys, &echo_props, "svc", &a), AKT_OK);
     ck_assert_int_eq(akt_lookup(sys, "/system/svc", &b), AKT_OK);
     ck_assert(akt_ref_equal(a, b));
     ck_assert_int_eq(ask_v(a, 1), 2);
@@ -767,7 +786,8 @@ START_TEST(spawning_while_terminating_never_hangs)
             }
         }
         ck_assert_int_eq(akt_system_terminate(sys), AKT_OK);
-        ck_assert_int_eq(akt_system_await_termination(sys, AKT_SEC(30)), AKT_OK);
+        ck_assert_int_eq(
+            akt_system_await_termination(sys, AKT_SEC(30)), AKT_OK);
         void *rv;
         pthread_join(th, &rv);
         ck_assert_ptr_null(rv);
@@ -808,7 +828,8 @@ actor_suite(void)
     tcase_add_test(tc, become_and_unbecome_swap_the_behaviour);
     tcase_add_test(tc, calling_thread_dispatcher_runs_on_the_senders_thread);
     tcase_add_test(tc, pinned_dispatcher_gives_the_actor_its_own_thread);
-    tcase_add_test(tc, blocking_dispatcher_keeps_blocked_handlers_off_the_default_pool);
+    tcase_add_test(
+        tc, blocking_dispatcher_keeps_blocked_handlers_off_the_default_pool);
     tcase_add_test(tc, forward_keeps_the_original_sender);
     tcase_add_test(tc, reply_without_a_sender_is_a_dead_letter);
     tcase_add_test(tc, system_actors_live_under_the_system_guardian);

@@ -17,15 +17,16 @@ echo_int(void *state, akt_ctx *ctx, const void *msg)
     }
     return akt_reply(ctx, t_int(m->v + 1));
 }
-static const akt_handler echo_handlers[] = {{&t_int_type, echo_int}};
-static const akt_behavior echo_beh = {"echo", echo_handlers, 1, NULL};
-static const akt_props echo_props = {.behavior = &echo_beh};
+static const akt_handler echo_handlers[] = { { &t_int_type, echo_int } };
+static const akt_behavior echo_beh = { "echo", echo_handlers, 1, NULL };
+static const akt_props echo_props = { .behavior = &echo_beh };
 
 static akt_system *
 sys_mk(const char *name)
 {
-    return t_system(name, "akt.actor.default-dispatcher.workers=2;akt.actor.dead-letters.log=off;"
-                          "akt.scheduler.tick=2ms");
+    return t_system(name,
+        "akt.actor.default-dispatcher.workers=2;akt.actor.dead-letters.log=off;"
+        "akt.scheduler.tick=2ms");
 }
 
 START_TEST(ask_completes_with_the_reply)
@@ -89,7 +90,8 @@ START_TEST(ask_that_times_out_completes_with_etimedout_and_leaks_nothing)
         if (st.live_futures == 0) {
             break;
         }
-        ck_assert_int_eq(akt_ask(a, t_int(1), AKT_SEC(1), &f), AKT_OK); /* a round trip */
+        ck_assert_int_eq(
+            akt_ask(a, t_int(1), AKT_SEC(1), &f), AKT_OK); /* a round trip */
         akt_future_wait(f, AKT_SEC(10), NULL);
         akt_future_release(f);
     }
@@ -175,11 +177,12 @@ START_TEST(on_complete_runs_exactly_once_then_fini)
     akt_system *sys = sys_mk("oncomp");
     akt_ref a;
     ck_assert_int_eq(akt_spawn(sys, &echo_props, "e", &a), AKT_OK);
-    static cb_rec c = {.calls = T_LATCH_INIT};
+    static cb_rec c = { .calls = T_LATCH_INIT };
     akt_future *f;
     ck_assert_int_eq(akt_ask(a, t_int(41), AKT_SEC(10), &f), AKT_OK);
     ck_assert_int_eq(akt_future_on_complete(f, on_done, &c, on_fini), AKT_OK);
-    ck_assert_int_eq(akt_future_on_complete(f, on_done, &c, on_fini), AKT_EBUSY);
+    ck_assert_int_eq(
+        akt_future_on_complete(f, on_done, &c, on_fini), AKT_EBUSY);
     ck_assert(t_latch_wait(&c.calls, 101, 10000)); /* cb once, then fini */
     ck_assert_int_eq(akt_future_wait(f, AKT_SEC(10), NULL), AKT_OK);
     ck_assert_int_eq(atomic_load(&c.v), 42);
@@ -187,7 +190,7 @@ START_TEST(on_complete_runs_exactly_once_then_fini)
     ck_assert_int_eq(t_latch_get(&c.calls), 101);
     akt_future_release(f);
     /* registering on a completed future calls at once */
-    static cb_rec c2 = {.calls = T_LATCH_INIT};
+    static cb_rec c2 = { .calls = T_LATCH_INIT };
     ck_assert_int_eq(akt_ask(a, t_int(1), AKT_SEC(10), &f), AKT_OK);
     ck_assert_int_eq(akt_future_wait(f, AKT_SEC(10), NULL), AKT_OK);
     ck_assert_int_eq(akt_future_on_complete(f, on_done, &c2, on_fini), AKT_OK);
@@ -195,7 +198,7 @@ START_TEST(on_complete_runs_exactly_once_then_fini)
     ck_assert_int_eq(atomic_load(&c2.v), 2);
     akt_future_release(f);
     /* timeouts reach the callback too */
-    static cb_rec c3 = {.calls = T_LATCH_INIT};
+    static cb_rec c3 = { .calls = T_LATCH_INIT };
     ck_assert_int_eq(akt_ask(a, t_int(999999), AKT_MS(5), &f), AKT_OK);
     ck_assert_int_eq(akt_future_on_complete(f, on_done, &c3, NULL), AKT_OK);
     akt_future_release(f); /* the callback still runs */
@@ -230,14 +233,15 @@ sink_status(void *state, akt_ctx *ctx, const void *msg)
     t_latch_add(&s->got, 1);
     return AKT_OK;
 }
-static const akt_handler sink_handlers[] = {{&t_int_type, sink_int}, {&akt_status_type, sink_status}};
-static const akt_behavior sink_beh = {"sink", sink_handlers, 2, NULL};
+static const akt_handler sink_handlers[]
+    = { { &t_int_type, sink_int }, { &akt_status_type, sink_status } };
+static const akt_behavior sink_beh = { "sink", sink_handlers, 2, NULL };
 
 START_TEST(pipe_to_delivers_the_reply_or_a_status_to_an_actor)
 {
     akt_system *sys = sys_mk("pipe");
-    static sink_rec s = {.got = T_LATCH_INIT};
-    akt_props sp = {.behavior = &sink_beh, .behavior_arg = &s};
+    static sink_rec s = { .got = T_LATCH_INIT };
+    akt_props sp = { .behavior = &sink_beh, .behavior_arg = &s };
     akt_ref a, sink;
     ck_assert_int_eq(akt_spawn(sys, &echo_props, "e", &a), AKT_OK);
     ck_assert_int_eq(akt_spawn(sys, &sp, "s", &sink), AKT_OK);
@@ -314,15 +318,18 @@ asker_reply(void *state, akt_ctx *ctx, const void *msg)
     }
     return asker_next(s);
 }
-static const akt_handler asker_handlers[] = {{&t_int_type, asker_int}, {&t_ctl_type, asker_reply}};
-static const akt_behavior asker_beh = {"asker", asker_handlers, 2, NULL};
+static const akt_handler asker_handlers[]
+    = { { &t_int_type, asker_int }, { &t_ctl_type, asker_reply } };
+static const akt_behavior asker_beh = { "asker", asker_handlers, 2, NULL };
 
 START_TEST(actors_ask_each_other_inside_the_runtime)
 {
     akt_system *sys = sys_mk("inside");
     static akt_ref echo;
     ck_assert_int_eq(akt_spawn(sys, &echo_props, "e", &echo), AKT_OK);
-    akt_props ap = {.behavior = &asker_beh, .behavior_arg = &echo, .state_size = sizeof(asker_state)};
+    akt_props ap = { .behavior = &asker_beh,
+        .behavior_arg = &echo,
+        .state_size = sizeof(asker_state) };
     akt_ref asker;
     ck_assert_int_eq(akt_spawn(sys, &ap, "asker", &asker), AKT_OK);
     akt_future *f;
@@ -336,7 +343,7 @@ START_TEST(actors_ask_each_other_inside_the_runtime)
 }
 END_TEST
 
-#define ASK_THREADS 4
+#define ASK_THREADS     4
 #define ASKS_PER_THREAD 5000
 
 static void *
@@ -407,14 +414,16 @@ ask_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, ask_completes_with_the_reply);
     tcase_add_test(tc, reply_error_completes_the_future_with_that_code);
-    tcase_add_test(tc, ask_that_times_out_completes_with_etimedout_and_leaks_nothing);
+    tcase_add_test(
+        tc, ask_that_times_out_completes_with_etimedout_and_leaks_nothing);
     tcase_add_test(tc, wait_with_short_timeout_leaves_the_future_pending);
     tcase_add_test(tc, ask_misuse_gives_einval);
     tcase_add_test(tc, ask_to_a_stopped_actor_fails_fast_with_estopped);
     tcase_add_test(tc, on_complete_runs_exactly_once_then_fini);
     tcase_add_test(tc, pipe_to_delivers_the_reply_or_a_status_to_an_actor);
     tcase_add_test(tc, actors_ask_each_other_inside_the_runtime);
-    tcase_add_test(tc, many_plain_threads_ask_concurrently_and_each_gets_its_own_reply);
+    tcase_add_test(
+        tc, many_plain_threads_ask_concurrently_and_each_gets_its_own_reply);
     tcase_add_test(tc, reply_to_a_completed_future_is_a_dead_letter);
     suite_add_tcase(s, tc);
     return s;

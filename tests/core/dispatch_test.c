@@ -31,9 +31,9 @@ log_int(void *state, akt_ctx *ctx, const void *msg)
     t_latch_add(&done, 1);
     return AKT_OK;
 }
-static const akt_handler log_handlers[] = {{&t_int_type, log_int}};
-static const akt_behavior log_beh = {"log", log_handlers, 1, NULL};
-static const akt_props log_props = {.behavior = &log_beh};
+static const akt_handler log_handlers[] = { { &t_int_type, log_int } };
+static const akt_behavior log_beh = { "log", log_handlers, 1, NULL };
+static const akt_props log_props = { .behavior = &log_beh };
 
 static t_Int *
 msg_from(int from, int64_t v)
@@ -45,8 +45,9 @@ msg_from(int from, int64_t v)
 
 START_TEST(a_flooded_actor_yields_after_throughput_messages)
 {
-    akt_system *sys = t_system("fair", "akt.actor.default-dispatcher.workers=1;"
-                                       "akt.actor.default-dispatcher.throughput=10");
+    akt_system *sys = t_system("fair",
+        "akt.actor.default-dispatcher.workers=1;"
+        "akt.actor.default-dispatcher.throughput=10");
     akt_ref a, b;
     ck_assert_int_eq(akt_spawn(sys, &log_props, "a", &a), AKT_OK);
     ck_assert_int_eq(akt_spawn(sys, &log_props, "b", &b), AKT_OK);
@@ -88,9 +89,9 @@ ran_int(void *state, akt_ctx *ctx, const void *msg)
     t_latch_add(&child_ran, 1);
     return AKT_OK;
 }
-static const akt_handler ran_handlers[] = {{&t_int_type, ran_int}};
-static const akt_behavior ran_beh = {"ran", ran_handlers, 1, NULL};
-static const akt_props ran_props = {.behavior = &ran_beh};
+static const akt_handler ran_handlers[] = { { &t_int_type, ran_int } };
+static const akt_behavior ran_beh = { "ran", ran_handlers, 1, NULL };
+static const akt_props ran_props = { .behavior = &ran_beh };
 
 static akt_err
 spawner_int(void *state, akt_ctx *ctx, const void *msg)
@@ -104,13 +105,15 @@ spawner_int(void *state, akt_ctx *ctx, const void *msg)
     bool ok = t_latch_wait(&child_ran, 1, 30000);
     return akt_reply(ctx, t_int(ok ? 1 : 0));
 }
-static const akt_handler spawner_handlers[] = {{&t_int_type, spawner_int}};
-static const akt_behavior spawner_beh = {"spawner", spawner_handlers, 1, NULL};
+static const akt_handler spawner_handlers[] = { { &t_int_type, spawner_int } };
+static const akt_behavior spawner_beh
+    = { "spawner", spawner_handlers, 1, NULL };
 
 START_TEST(work_queued_by_a_stuck_worker_is_stolen)
 {
-    akt_system *sys = t_system("steal", "akt.actor.default-dispatcher.workers=2");
-    akt_props p = {.behavior = &spawner_beh};
+    akt_system *sys
+        = t_system("steal", "akt.actor.default-dispatcher.workers=2");
+    akt_props p = { .behavior = &spawner_beh };
     akt_ref s;
     ck_assert_int_eq(akt_spawn(sys, &p, "s", &s), AKT_OK);
     akt_future *f;
@@ -126,7 +129,7 @@ END_TEST
 
 /* stress: 200 counters, fed by 2 threads and by 10 relay actors */
 #define NCOUNT 200
-#define NFEED 20000
+#define NFEED  20000
 static _Atomic int64_t total;
 
 static akt_err
@@ -137,8 +140,8 @@ count_int(void *state, akt_ctx *ctx, const void *msg)
     t_latch_add(&done, 1);
     return AKT_OK;
 }
-static const akt_handler count_handlers[] = {{&t_int_type, count_int}};
-static const akt_behavior count_beh = {"count", count_handlers, 1, NULL};
+static const akt_handler count_handlers[] = { { &t_int_type, count_int } };
+static const akt_behavior count_beh = { "count", count_handlers, 1, NULL };
 
 static akt_ref counters[NCOUNT];
 
@@ -148,8 +151,8 @@ relay_int(void *state, akt_ctx *ctx, const void *msg)
     const t_Int *m = msg;
     return akt_tell(counters[m->v % NCOUNT], t_int(m->v), akt_ctx_self(ctx));
 }
-static const akt_handler relay_handlers[] = {{&t_int_type, relay_int}};
-static const akt_behavior relay_beh = {"relay", relay_handlers, 1, NULL};
+static const akt_handler relay_handlers[] = { { &t_int_type, relay_int } };
+static const akt_behavior relay_beh = { "relay", relay_handlers, 1, NULL };
 
 static akt_ref relays[10];
 
@@ -168,10 +171,11 @@ feeder(void *arg)
 
 START_TEST(many_actors_fed_from_threads_and_actors_process_everything)
 {
-    akt_system *sys = t_system("stress", "akt.actor.default-dispatcher.workers=2;"
-                                         "akt.actor.default-dispatcher.throughput=5");
-    akt_props cp = {.behavior = &count_beh, .state_size = sizeof(int64_t)};
-    akt_props rp = {.behavior = &relay_beh};
+    akt_system *sys = t_system("stress",
+        "akt.actor.default-dispatcher.workers=2;"
+        "akt.actor.default-dispatcher.throughput=5");
+    akt_props cp = { .behavior = &count_beh, .state_size = sizeof(int64_t) };
+    akt_props rp = { .behavior = &relay_beh };
     for (int i = 0; i < NCOUNT; i++) {
         ck_assert_int_eq(akt_spawn(sys, &cp, NULL, &counters[i]), AKT_OK);
     }
@@ -194,8 +198,9 @@ END_TEST
 
 START_TEST(spawning_and_stopping_many_actors_leaves_nothing_alive)
 {
-    akt_system *sys = t_system("churn", "akt.actor.default-dispatcher.workers=2");
-    akt_props cp = {.behavior = &count_beh, .state_size = sizeof(int64_t)};
+    akt_system *sys
+        = t_system("churn", "akt.actor.default-dispatcher.workers=2");
+    akt_props cp = { .behavior = &count_beh, .state_size = sizeof(int64_t) };
     for (int round = 0; round < 5; round++) {
         akt_ref r[500];
         for (int i = 0; i < 500; i++) {
@@ -224,7 +229,8 @@ dispatch_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, a_flooded_actor_yields_after_throughput_messages);
     tcase_add_test(tc, work_queued_by_a_stuck_worker_is_stolen);
-    tcase_add_test(tc, many_actors_fed_from_threads_and_actors_process_everything);
+    tcase_add_test(
+        tc, many_actors_fed_from_threads_and_actors_process_everything);
     tcase_add_test(tc, spawning_and_stopping_many_actors_leaves_nothing_alive);
     suite_add_tcase(s, tc);
     return s;

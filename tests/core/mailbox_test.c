@@ -35,8 +35,9 @@ gated_int(void *state, akt_ctx *ctx, const void *msg)
     t_latch_add(&g->done, 1);
     return AKT_OK;
 }
-static const akt_handler gated_handlers[] = {{&t_int_type, gated_int}, {&t_ctl_type, gated_int}};
-static const akt_behavior gated_beh = {"gated", gated_handlers, 2, NULL};
+static const akt_handler gated_handlers[]
+    = { { &t_int_type, gated_int }, { &t_ctl_type, gated_int } };
+static const akt_behavior gated_beh = { "gated", gated_handlers, 2, NULL };
 
 static void
 gated_init(gated *g)
@@ -65,7 +66,9 @@ dl_cb(akt_ref to, const void *msg, akt_err reason, void *arg)
     pthread_mutex_lock(&d->mu);
     if (d->n < 64) {
         const akt_type *t = akt_msg_type(msg);
-        d->v[d->n] = (t == &t_int_type || t == &t_ctl_type) ? ((const t_Int *)msg)->v : -1;
+        d->v[d->n] = (t == &t_int_type || t == &t_ctl_type)
+            ? ((const t_Int *)msg)->v
+            : -1;
         d->reason[d->n] = reason;
         d->n++;
     }
@@ -75,14 +78,16 @@ dl_cb(akt_ref to, const void *msg, akt_err reason, void *arg)
 static akt_system *
 sys_mk(const char *name)
 {
-    return t_system(name, "akt.actor.default-dispatcher.workers=2;akt.actor.dead-letters.log=off");
+    return t_system(name,
+        "akt.actor.default-dispatcher.workers=2;akt.actor.dead-letters.log="
+        "off");
 }
 
 /* spawn a gated actor with opts, block it on message 0 */
 static akt_ref
 spawn_blocked(akt_system *sys, gated *g, const akt_mailbox_opts *mo)
 {
-    akt_props p = {.behavior = &gated_beh, .behavior_arg = g, .mailbox = mo};
+    akt_props p = { .behavior = &gated_beh, .behavior_arg = g, .mailbox = mo };
     akt_ref a;
     ck_assert_int_eq(akt_spawn(sys, &p, "g", &a), AKT_OK);
     ck_assert_int_eq(akt_tell(a, t_int(0), AKT_REF_NONE), AKT_OK);
@@ -93,12 +98,13 @@ spawn_blocked(akt_system *sys, gated *g, const akt_mailbox_opts *mo)
 START_TEST(bounded_drop_new_sends_the_newest_to_dead_letters)
 {
     akt_system *sys = sys_mk("dropnew");
-    static dl_rec d = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    static dl_rec d = { .mu = PTHREAD_MUTEX_INITIALIZER };
     akt_system_on_dead_letter(sys, dl_cb, &d, NULL);
     static gated g;
     gated_init(&g);
-    akt_mailbox_opts mo = {.kind = AKT_MAILBOX_BOUNDED, .capacity = 4,
-        .overflow = AKT_OVERFLOW_DROP_NEW};
+    akt_mailbox_opts mo = { .kind = AKT_MAILBOX_BOUNDED,
+        .capacity = 4,
+        .overflow = AKT_OVERFLOW_DROP_NEW };
     akt_ref a = spawn_blocked(sys, &g, &mo);
     for (int i = 1; i <= 6; i++) {
         ck_assert_int_eq(akt_tell(a, t_int(i), AKT_REF_NONE), AKT_OK);
@@ -120,12 +126,13 @@ END_TEST
 START_TEST(bounded_drop_head_sends_the_oldest_to_dead_letters)
 {
     akt_system *sys = sys_mk("drophead");
-    static dl_rec d = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    static dl_rec d = { .mu = PTHREAD_MUTEX_INITIALIZER };
     akt_system_on_dead_letter(sys, dl_cb, &d, NULL);
     static gated g;
     gated_init(&g);
-    akt_mailbox_opts mo = {.kind = AKT_MAILBOX_BOUNDED, .capacity = 4,
-        .overflow = AKT_OVERFLOW_DROP_HEAD};
+    akt_mailbox_opts mo = { .kind = AKT_MAILBOX_BOUNDED,
+        .capacity = 4,
+        .overflow = AKT_OVERFLOW_DROP_HEAD };
     akt_ref a = spawn_blocked(sys, &g, &mo);
     for (int i = 1; i <= 6; i++) {
         ck_assert_int_eq(akt_tell(a, t_int(i), AKT_REF_NONE), AKT_OK);
@@ -148,8 +155,9 @@ START_TEST(bounded_fail_returns_efull_and_the_caller_keeps_the_message)
     akt_system *sys = sys_mk("fail");
     static gated g;
     gated_init(&g);
-    akt_mailbox_opts mo = {.kind = AKT_MAILBOX_BOUNDED, .capacity = 2,
-        .overflow = AKT_OVERFLOW_FAIL};
+    akt_mailbox_opts mo = { .kind = AKT_MAILBOX_BOUNDED,
+        .capacity = 2,
+        .overflow = AKT_OVERFLOW_FAIL };
     akt_ref a = spawn_blocked(sys, &g, &mo);
     ck_assert_int_eq(akt_tell(a, t_int(1), AKT_REF_NONE), AKT_OK);
     ck_assert_int_eq(akt_tell(a, t_int(2), AKT_REF_NONE), AKT_OK);
@@ -169,7 +177,7 @@ END_TEST
 static void *
 open_gate_later(void *arg)
 {
-    struct timespec ts = {0, 30 * 1000000};
+    struct timespec ts = { 0, 30 * 1000000 };
     nanosleep(&ts, NULL); /* the point of the test: the sender waits */
     t_latch_add(arg, 1);
     return NULL;
@@ -180,8 +188,10 @@ START_TEST(bounded_block_waits_for_room_then_times_out_with_efull)
     akt_system *sys = sys_mk("block");
     static gated g;
     gated_init(&g);
-    akt_mailbox_opts mo = {.kind = AKT_MAILBOX_BOUNDED, .capacity = 1,
-        .overflow = AKT_OVERFLOW_BLOCK, .block_timeout_ns = AKT_MS(50)};
+    akt_mailbox_opts mo = { .kind = AKT_MAILBOX_BOUNDED,
+        .capacity = 1,
+        .overflow = AKT_OVERFLOW_BLOCK,
+        .block_timeout_ns = AKT_MS(50) };
     akt_ref a = spawn_blocked(sys, &g, &mo);
     ck_assert_int_eq(akt_tell(a, t_int(1), AKT_REF_NONE), AKT_OK);
     t_Int *m = t_int(2);
@@ -189,7 +199,8 @@ START_TEST(bounded_block_waits_for_room_then_times_out_with_efull)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     ck_assert_int_eq(akt_tell(a, m, AKT_REF_NONE), AKT_EFULL);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    int64_t ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    int64_t ms
+        = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
     ck_assert_int_ge(ms, 45);
     ck_assert_int_lt(ms, 5000);
     akt_msg_free(m);
@@ -205,8 +216,10 @@ START_TEST(bounded_block_succeeds_when_the_receiver_makes_room)
     akt_system *sys = sys_mk("block2");
     static gated g;
     gated_init(&g);
-    akt_mailbox_opts mo = {.kind = AKT_MAILBOX_BOUNDED, .capacity = 1,
-        .overflow = AKT_OVERFLOW_BLOCK, .block_timeout_ns = AKT_SEC(20)};
+    akt_mailbox_opts mo = { .kind = AKT_MAILBOX_BOUNDED,
+        .capacity = 1,
+        .overflow = AKT_OVERFLOW_BLOCK,
+        .block_timeout_ns = AKT_SEC(20) };
     akt_ref a = spawn_blocked(sys, &g, &mo);
     ck_assert_int_eq(akt_tell(a, t_int(1), AKT_REF_NONE), AKT_OK);
     pthread_t th;
@@ -235,16 +248,17 @@ START_TEST(priority_mailbox_serves_lower_priority_first_fifo_within)
     akt_system *sys = sys_mk("prio");
     static gated g;
     gated_init(&g);
-    akt_mailbox_opts mo = {.kind = AKT_MAILBOX_PRIORITY, .priority = prio_mod3};
+    akt_mailbox_opts mo
+        = { .kind = AKT_MAILBOX_PRIORITY, .priority = prio_mod3 };
     akt_ref a = spawn_blocked(sys, &g, &mo);
-    int64_t vs[] = {5, 4, 3, 2, 1, 6, 7, 8, 9};
+    int64_t vs[] = { 5, 4, 3, 2, 1, 6, 7, 8, 9 };
     for (size_t i = 0; i < 9; i++) {
         ck_assert_int_eq(akt_tell(a, t_int(vs[i]), AKT_REF_NONE), AKT_OK);
     }
     t_latch_add(&g.gate, 1);
     ck_assert(t_latch_wait(&g.done, 10, 10000));
     /* prio 0: 3,6,9  prio 1: 4,1,7  prio 2: 5,2,8 (arrival order within) */
-    int64_t want[] = {3, 6, 9, 4, 1, 7, 5, 2, 8};
+    int64_t want[] = { 3, 6, 9, 4, 1, 7, 5, 2, 8 };
     ck_assert_int_eq(g.n, 9);
     for (int i = 0; i < 9; i++) {
         ck_assert_int_eq(g.seq[i], want[i]);
@@ -258,7 +272,7 @@ START_TEST(control_aware_mailbox_lets_control_messages_jump_the_queue)
     akt_system *sys = sys_mk("ctl");
     static gated g;
     gated_init(&g);
-    akt_mailbox_opts mo = {.kind = AKT_MAILBOX_CONTROL_AWARE};
+    akt_mailbox_opts mo = { .kind = AKT_MAILBOX_CONTROL_AWARE };
     akt_ref a = spawn_blocked(sys, &g, &mo);
     ck_assert_int_eq(akt_tell(a, t_int(1), AKT_REF_NONE), AKT_OK);
     ck_assert_int_eq(akt_tell(a, t_int(2), AKT_REF_NONE), AKT_OK);
@@ -267,7 +281,7 @@ START_TEST(control_aware_mailbox_lets_control_messages_jump_the_queue)
     ck_assert_int_eq(akt_tell(a, t_ctl(11), AKT_REF_NONE), AKT_OK);
     t_latch_add(&g.gate, 1);
     ck_assert(t_latch_wait(&g.done, 6, 10000));
-    int64_t want[] = {10, 11, 1, 2, 3};
+    int64_t want[] = { 10, 11, 1, 2, 3 };
     ck_assert_int_eq(g.n, 5);
     for (int i = 0; i < 5; i++) {
         ck_assert_int_eq(g.seq[i], want[i]);
@@ -276,9 +290,10 @@ START_TEST(control_aware_mailbox_lets_control_messages_jump_the_queue)
 }
 END_TEST
 
-/* --- concurrency ----------------------------------------------------------- */
+/* --- concurrency -----------------------------------------------------------
+ */
 
-#define NPROD 4
+#define NPROD    4
 #define PER_PROD 50000
 
 typedef struct seq_check {
@@ -307,8 +322,8 @@ seq_int(void *state, akt_ctx *ctx, const void *msg)
     }
     return AKT_OK;
 }
-static const akt_handler seq_handlers[] = {{&t_int_type, seq_int}};
-static const akt_behavior seq_beh = {"seq", seq_handlers, 1, NULL};
+static const akt_handler seq_handlers[] = { { &t_int_type, seq_int } };
+static const akt_behavior seq_beh = { "seq", seq_handlers, 1, NULL };
 
 typedef struct prod_arg {
     akt_ref to;
@@ -338,14 +353,16 @@ run_producers(const char *name, const akt_mailbox_opts *mo)
     memset(&out, 0, sizeof out);
     pthread_mutex_init(&out.latch.mu, NULL);
     pthread_cond_init(&out.latch.cv, NULL);
-    akt_props p = {.behavior = &seq_beh, .behavior_arg = &out,
-        .state_size = sizeof(seq_check), .mailbox = mo};
+    akt_props p = { .behavior = &seq_beh,
+        .behavior_arg = &out,
+        .state_size = sizeof(seq_check),
+        .mailbox = mo };
     akt_ref a;
     ck_assert_int_eq(akt_spawn(sys, &p, "sink", &a), AKT_OK);
     pthread_t th[NPROD];
     prod_arg pa[NPROD];
     for (int i = 0; i < NPROD; i++) {
-        pa[i] = (prod_arg){a, i};
+        pa[i] = (prod_arg) { a, i };
         pthread_create(&th[i], NULL, producer, &pa[i]);
     }
     for (int i = 0; i < NPROD; i++) {
@@ -369,20 +386,23 @@ END_TEST
 
 START_TEST(concurrent_producers_into_a_bounded_blocking_mailbox_lose_nothing)
 {
-    akt_mailbox_opts mo = {.kind = AKT_MAILBOX_BOUNDED, .capacity = 64,
-        .overflow = AKT_OVERFLOW_BLOCK, .block_timeout_ns = AKT_SEC(30)};
+    akt_mailbox_opts mo = { .kind = AKT_MAILBOX_BOUNDED,
+        .capacity = 64,
+        .overflow = AKT_OVERFLOW_BLOCK,
+        .block_timeout_ns = AKT_SEC(30) };
     run_producers("prodb", &mo);
 }
 END_TEST
 
 START_TEST(concurrent_producers_into_a_control_aware_mailbox_lose_nothing)
 {
-    akt_mailbox_opts mo = {.kind = AKT_MAILBOX_CONTROL_AWARE};
+    akt_mailbox_opts mo = { .kind = AKT_MAILBOX_CONTROL_AWARE };
     run_producers("prodc", &mo);
 }
 END_TEST
 
-/* --- broadcast ------------------------------------------------------------- */
+/* --- broadcast -------------------------------------------------------------
+ */
 
 static akt_err
 bc_int(void *state, akt_ctx *ctx, const void *msg)
@@ -394,15 +414,15 @@ bc_int(void *state, akt_ctx *ctx, const void *msg)
     t_latch_add(&g->done, 1);
     return AKT_OK;
 }
-static const akt_handler bc_handlers[] = {{&t_int_type, bc_int}};
-static const akt_behavior bc_beh = {"bc", bc_handlers, 1, NULL};
+static const akt_handler bc_handlers[] = { { &t_int_type, bc_int } };
+static const akt_behavior bc_beh = { "bc", bc_handlers, 1, NULL };
 
 START_TEST(broadcast_shares_one_message_between_receivers)
 {
     akt_system *sys = sys_mk("bcast");
     static gated g;
     gated_init(&g);
-    akt_props p = {.behavior = &bc_beh, .behavior_arg = &g};
+    akt_props p = { .behavior = &bc_beh, .behavior_arg = &g };
     akt_ref r[8];
     for (int i = 0; i < 8; i++) {
         ck_assert_int_eq(akt_spawn(sys, &p, NULL, &r[i]), AKT_OK);
@@ -429,14 +449,20 @@ mailbox_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, bounded_drop_new_sends_the_newest_to_dead_letters);
     tcase_add_test(tc, bounded_drop_head_sends_the_oldest_to_dead_letters);
-    tcase_add_test(tc, bounded_fail_returns_efull_and_the_caller_keeps_the_message);
+    tcase_add_test(
+        tc, bounded_fail_returns_efull_and_the_caller_keeps_the_message);
     tcase_add_test(tc, bounded_block_waits_for_room_then_times_out_with_efull);
     tcase_add_test(tc, bounded_block_succeeds_when_the_receiver_makes_room);
-    tcase_add_test(tc, priority_mailbox_serves_lower_priority_first_fifo_within);
-    tcase_add_test(tc, control_aware_mailbox_lets_control_messages_jump_the_queue);
-    tcase_add_test(tc, concurrent_producers_lose_and_duplicate_nothing_and_keep_pair_order);
-    tcase_add_test(tc, concurrent_producers_into_a_bounded_blocking_mailbox_lose_nothing);
-    tcase_add_test(tc, concurrent_producers_into_a_control_aware_mailbox_lose_nothing);
+    tcase_add_test(
+        tc, priority_mailbox_serves_lower_priority_first_fifo_within);
+    tcase_add_test(
+        tc, control_aware_mailbox_lets_control_messages_jump_the_queue);
+    tcase_add_test(tc,
+        concurrent_producers_lose_and_duplicate_nothing_and_keep_pair_order);
+    tcase_add_test(
+        tc, concurrent_producers_into_a_bounded_blocking_mailbox_lose_nothing);
+    tcase_add_test(
+        tc, concurrent_producers_into_a_control_aware_mailbox_lose_nothing);
     tcase_add_test(tc, broadcast_shares_one_message_between_receivers);
     suite_add_tcase(s, tc);
     return s;

@@ -33,7 +33,8 @@ __wrap_malloc(size_t n)
 {
     if (should_fail()) {
         if (getenv("T_DEBUG")) {
-            fprintf(stderr, "fail malloc(%zu) from %p\n", n, __builtin_return_address(0));
+            fprintf(stderr, "fail malloc(%zu) from %p\n", n,
+                __builtin_return_address(0));
         }
         return NULL;
     }
@@ -71,7 +72,8 @@ text_copy(void *dst, const void *src, akt_arena *a)
     if (rc != AKT_OK) {
         return rc;
     }
-    d->nums.items = akt_arena_alloc(a, s->nums.len * sizeof(int32_t) + 1, _Alignof(int32_t));
+    d->nums.items = akt_arena_alloc(
+        a, s->nums.len * sizeof(int32_t) + 1, _Alignof(int32_t));
     if (d->nums.items == NULL) {
         return AKT_ENOMEM;
     }
@@ -86,7 +88,8 @@ text_equal(const void *a, const void *b)
     const t_Text *x = a, *y = b;
     return x->s.len == y->s.len && memcmp(x->s.ptr, y->s.ptr, x->s.len) == 0
         && x->nums.len == y->nums.len
-        && memcmp(x->nums.items, y->nums.items, x->nums.len * sizeof(int32_t)) == 0;
+        && memcmp(x->nums.items, y->nums.items, x->nums.len * sizeof(int32_t))
+        == 0;
 }
 
 static const akt_type t_text_type = {
@@ -113,7 +116,8 @@ make_text(size_t len, t_Text **out)
     akt_err rc = akt_arena_str(akt_msg_arena(m), buf, len, &m->s);
     free(buf);
     if (rc == AKT_OK) {
-        m->nums.items = akt_arena_alloc(akt_msg_arena(m), 100 * sizeof(int32_t), _Alignof(int32_t));
+        m->nums.items = akt_arena_alloc(
+            akt_msg_arena(m), 100 * sizeof(int32_t), _Alignof(int32_t));
         if (m->nums.items == NULL) {
             rc = AKT_ENOMEM;
         } else {
@@ -278,7 +282,8 @@ msg_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, refcounts_free_the_message_with_the_last_reference);
     tcase_add_test(tc, arena_overflow_chains_blocks_and_dup_copies_deeply);
-    tcase_add_test(tc, pool_blocks_flow_from_a_freeing_thread_back_to_an_allocating_one);
+    tcase_add_test(
+        tc, pool_blocks_flow_from_a_freeing_thread_back_to_an_allocating_one);
     tcase_add_test(tc, every_failed_allocation_is_reported_and_nothing_leaks);
     suite_add_tcase(s, tc);
     return s;

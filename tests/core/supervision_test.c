@@ -52,8 +52,9 @@ c_post_stop(void *state, akt_ctx *ctx)
     atomic_fetch_add(&c->stops, 1);
 }
 
-static const akt_lifecycle c_life = {
-    .pre_start = c_pre_start, .post_restart = c_post_restart, .post_stop = c_post_stop};
+static const akt_lifecycle c_life = { .pre_start = c_pre_start,
+    .post_restart = c_post_restart,
+    .post_stop = c_post_stop };
 
 /* child: Int v >= 0 adds v and replies the sum; v < 0 fails with -v */
 static akt_err
@@ -67,8 +68,8 @@ child_int(void *state, akt_ctx *ctx, const void *msg)
     *sum += m->v;
     return akt_reply(ctx, t_int(*sum));
 }
-static const akt_handler child_handlers[] = {{&t_int_type, child_int}};
-static const akt_behavior child_beh = {"child", child_handlers, 1, NULL};
+static const akt_handler child_handlers[] = { { &t_int_type, child_int } };
+static const akt_behavior child_beh = { "child", child_handlers, 1, NULL };
 
 static akt_props kid_props[4];
 
@@ -88,8 +89,8 @@ parent_int(void *state, akt_ctx *ctx, const void *msg)
     }
     return akt_reply(ctx, t_int(0));
 }
-static const akt_handler parent_handlers[] = {{&t_int_type, parent_int}};
-static const akt_behavior parent_beh = {"parent", parent_handlers, 1, NULL};
+static const akt_handler parent_handlers[] = { { &t_int_type, parent_int } };
+static const akt_behavior parent_beh = { "parent", parent_handlers, 1, NULL };
 
 static akt_system *
 sys_mk(const char *name)
@@ -97,11 +98,14 @@ sys_mk(const char *name)
     memset(kids, 0, sizeof kids);
     memset(&parent_ctr, 0, sizeof parent_ctr);
     for (int i = 0; i < 4; i++) {
-        kid_props[i] = (akt_props){.behavior = &child_beh, .behavior_arg = &kids[i],
-            .lifecycle = &c_life, .state_size = sizeof(int64_t)};
+        kid_props[i] = (akt_props) { .behavior = &child_beh,
+            .behavior_arg = &kids[i],
+            .lifecycle = &c_life,
+            .state_size = sizeof(int64_t) };
     }
-    return t_system(name, "akt.actor.default-dispatcher.workers=2;akt.actor.dead-letters.log=off;"
-                          "akt.scheduler.tick=1ms");
+    return t_system(name,
+        "akt.actor.default-dispatcher.workers=2;akt.actor.dead-letters.log=off;"
+        "akt.scheduler.tick=1ms");
 }
 
 static int64_t
@@ -143,10 +147,13 @@ child(akt_system *sys, const char *parent, int i)
 }
 
 static akt_ref
-spawn_parent(akt_system *sys, const char *name, const akt_supervisor_strategy *st, int nkids)
+spawn_parent(akt_system *sys, const char *name,
+    const akt_supervisor_strategy *st, int nkids)
 {
-    akt_props pp = {.behavior = &parent_beh, .behavior_arg = &parent_ctr,
-        .lifecycle = &c_life, .supervisor = st};
+    akt_props pp = { .behavior = &parent_beh,
+        .behavior_arg = &parent_ctr,
+        .lifecycle = &c_life,
+        .supervisor = st };
     akt_ref p;
     ck_assert_int_eq(akt_spawn(sys, &pp, name, &p), AKT_OK);
     ck_assert_int_eq(ask_v(p, nkids), 0);
@@ -162,7 +169,8 @@ decide_fixed(akt_err reason, akt_ref ch, void *arg)
 START_TEST(one_for_one_restart_resets_only_the_failed_child)
 {
     akt_system *sys = sys_mk("o4o");
-    akt_supervisor_strategy st = {.kind = AKT_ONE_FOR_ONE, .max_restarts = -1};
+    akt_supervisor_strategy st
+        = { .kind = AKT_ONE_FOR_ONE, .max_restarts = -1 };
     spawn_parent(sys, "p", &st, 2);
     akt_ref c0 = child(sys, "p", 0), c1 = child(sys, "p", 1);
     ck_assert_int_eq(ask_v(c0, 5), 5);
@@ -174,7 +182,8 @@ START_TEST(one_for_one_restart_resets_only_the_failed_child)
     ck_assert_int_eq(atomic_load(&kids[0].last_reason), AKT_EFAILED);
     ck_assert_str_eq(kids[0].reason, "boom 15");
     ck_assert_int_eq(atomic_load(&kids[1].restarts), 0);
-    ck_assert_int_eq(atomic_load(&kids[0].starts), 1); /* post_restart replaced pre_start */
+    ck_assert_int_eq(
+        atomic_load(&kids[0].starts), 1); /* post_restart replaced pre_start */
     t_teardown(sys, 0);
 }
 END_TEST
@@ -182,8 +191,9 @@ END_TEST
 START_TEST(resume_keeps_the_state_and_drops_the_failed_message)
 {
     akt_system *sys = sys_mk("resume");
-    akt_supervisor_strategy st = {.kind = AKT_ONE_FOR_ONE, .decider = decide_fixed,
-        .decider_arg = (void *)(intptr_t)AKT_RESUME};
+    akt_supervisor_strategy st = { .kind = AKT_ONE_FOR_ONE,
+        .decider = decide_fixed,
+        .decider_arg = (void *)(intptr_t)AKT_RESUME };
     spawn_parent(sys, "p", &st, 1);
     akt_ref c0 = child(sys, "p", 0);
     ck_assert_int_eq(ask_v(c0, 5), 5);
@@ -197,8 +207,9 @@ END_TEST
 START_TEST(stop_directive_stops_the_failed_child)
 {
     akt_system *sys = sys_mk("stopdir");
-    akt_supervisor_strategy st = {.kind = AKT_ONE_FOR_ONE, .decider = decide_fixed,
-        .decider_arg = (void *)(intptr_t)AKT_STOP};
+    akt_supervisor_strategy st = { .kind = AKT_ONE_FOR_ONE,
+        .decider = decide_fixed,
+        .decider_arg = (void *)(intptr_t)AKT_STOP };
     spawn_parent(sys, "p", &st, 2);
     akt_ref c0 = child(sys, "p", 0), c1 = child(sys, "p", 1);
     ck_assert_int_eq(akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
@@ -214,8 +225,9 @@ END_TEST
 START_TEST(escalate_fails_the_supervisor_and_its_parent_decides)
 {
     akt_system *sys = sys_mk("escalate");
-    akt_supervisor_strategy st = {.kind = AKT_ONE_FOR_ONE, .decider = decide_fixed,
-        .decider_arg = (void *)(intptr_t)AKT_ESCALATE};
+    akt_supervisor_strategy st = { .kind = AKT_ONE_FOR_ONE,
+        .decider = decide_fixed,
+        .decider_arg = (void *)(intptr_t)AKT_ESCALATE };
     akt_ref p = spawn_parent(sys, "p", &st, 1);
     akt_ref c0 = child(sys, "p", 0);
     ck_assert_int_eq(akt_tell(c0, t_int(-AKT_EIO), AKT_REF_NONE), AKT_OK);
@@ -232,7 +244,7 @@ END_TEST
 START_TEST(all_for_one_restarts_every_child)
 {
     akt_system *sys = sys_mk("a4o");
-    akt_supervisor_strategy st = {.kind = AKT_ALL_FOR_ONE};
+    akt_supervisor_strategy st = { .kind = AKT_ALL_FOR_ONE };
     spawn_parent(sys, "p", &st, 3);
     akt_ref c[3];
     for (int i = 0; i < 3; i++) {
@@ -252,7 +264,7 @@ END_TEST
 START_TEST(rest_for_one_restarts_the_failed_child_and_younger_siblings)
 {
     akt_system *sys = sys_mk("r4o");
-    akt_supervisor_strategy st = {.kind = AKT_REST_FOR_ONE};
+    akt_supervisor_strategy st = { .kind = AKT_REST_FOR_ONE };
     spawn_parent(sys, "p", &st, 3);
     akt_ref c[3];
     for (int i = 0; i < 3; i++) {
@@ -274,12 +286,14 @@ END_TEST
 START_TEST(exceeding_max_restarts_within_the_window_stops_the_child)
 {
     akt_system *sys = sys_mk("limit");
-    akt_supervisor_strategy st = {.kind = AKT_ONE_FOR_ONE, .max_restarts = 2,
-        .within_ns = AKT_SEC(60)};
+    akt_supervisor_strategy st = {
+        .kind = AKT_ONE_FOR_ONE, .max_restarts = 2, .within_ns = AKT_SEC(60)
+    };
     spawn_parent(sys, "p", &st, 1);
     akt_ref c0 = child(sys, "p", 0);
     for (int i = 0; i < 2; i++) {
-        ck_assert_int_eq(akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
+        ck_assert_int_eq(
+            akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
         ck_assert_int_eq(ask_v(c0, 1), 1);
     }
     ck_assert_int_eq(akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
@@ -292,12 +306,14 @@ END_TEST
 START_TEST(unlimited_restarts_never_stop_the_child)
 {
     akt_system *sys = sys_mk("unlimited");
-    akt_supervisor_strategy st = {.kind = AKT_ONE_FOR_ONE, .max_restarts = -1,
-        .within_ns = AKT_SEC(60)};
+    akt_supervisor_strategy st = {
+        .kind = AKT_ONE_FOR_ONE, .max_restarts = -1, .within_ns = AKT_SEC(60)
+    };
     spawn_parent(sys, "p", &st, 1);
     akt_ref c0 = child(sys, "p", 0);
     for (int i = 0; i < 30; i++) {
-        ck_assert_int_eq(akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
+        ck_assert_int_eq(
+            akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
         ck_assert_int_eq(ask_v(c0, 1), 1);
     }
     ck_assert_int_eq(atomic_load(&kids[0].restarts), 30);
@@ -308,13 +324,16 @@ END_TEST
 START_TEST(config_max_restarts_applies_to_a_zeroed_strategy)
 {
     memset(kids, 0, sizeof kids);
-    akt_system *sys = t_system("cfglimit", "akt.actor.supervision.max-restarts=1;"
-                                           "akt.actor.dead-letters.log=off");
+    akt_system *sys = t_system("cfglimit",
+        "akt.actor.supervision.max-restarts=1;"
+        "akt.actor.dead-letters.log=off");
     for (int i = 0; i < 4; i++) {
-        kid_props[i] = (akt_props){.behavior = &child_beh, .behavior_arg = &kids[i],
-            .lifecycle = &c_life, .state_size = sizeof(int64_t)};
+        kid_props[i] = (akt_props) { .behavior = &child_beh,
+            .behavior_arg = &kids[i],
+            .lifecycle = &c_life,
+            .state_size = sizeof(int64_t) };
     }
-    akt_supervisor_strategy st = {.kind = AKT_ONE_FOR_ONE};
+    akt_supervisor_strategy st = { .kind = AKT_ONE_FOR_ONE };
     spawn_parent(sys, "p", &st, 1);
     akt_ref c0 = child(sys, "p", 0);
     ck_assert_int_eq(akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
@@ -350,7 +369,8 @@ decide_record(akt_err reason, akt_ref ch, void *arg)
 START_TEST(kill_fails_the_actor_and_the_supervisor_decides)
 {
     akt_system *sys = sys_mk("kill");
-    akt_supervisor_strategy st = {.kind = AKT_ONE_FOR_ONE, .decider = decide_record};
+    akt_supervisor_strategy st
+        = { .kind = AKT_ONE_FOR_ONE, .decider = decide_record };
     spawn_parent(sys, "p", &st, 1);
     akt_ref c0 = child(sys, "p", 0);
     ck_assert_int_eq(ask_v(c0, 3), 3);
@@ -364,14 +384,17 @@ END_TEST
 START_TEST(backoff_delays_restarts_exponentially)
 {
     akt_system *sys = sys_mk("backoff");
-    akt_supervisor_strategy st = {.kind = AKT_ONE_FOR_ONE, .min_backoff_ns = AKT_MS(40),
-        .max_backoff_ns = AKT_MS(200), .random_factor = 0.0};
+    akt_supervisor_strategy st = { .kind = AKT_ONE_FOR_ONE,
+        .min_backoff_ns = AKT_MS(40),
+        .max_backoff_ns = AKT_MS(200),
+        .random_factor = 0.0 };
     spawn_parent(sys, "p", &st, 1);
     akt_ref c0 = child(sys, "p", 0);
-    int64_t expect_ms[] = {40, 80, 160, 200};
+    int64_t expect_ms[] = { 40, 80, 160, 200 };
     for (int i = 0; i < 4; i++) {
         int64_t t0 = mono_ns();
-        ck_assert_int_eq(akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
+        ck_assert_int_eq(
+            akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
         ck_assert_int_eq(ask_v(c0, 1), 1);
         int64_t dt_ms = (atomic_load(&kids[0].restart_at_ns[i]) - t0) / 1000000;
         ck_assert_int_ge(dt_ms, expect_ms[i] - 2);
@@ -384,16 +407,20 @@ END_TEST
 START_TEST(backoff_resets_after_the_child_ran_stably)
 {
     akt_system *sys = sys_mk("reset");
-    akt_supervisor_strategy st = {.kind = AKT_ONE_FOR_ONE, .min_backoff_ns = AKT_MS(30),
-        .max_backoff_ns = AKT_SEC(5), .random_factor = 0.0, .reset_after_ns = AKT_MS(100)};
+    akt_supervisor_strategy st = { .kind = AKT_ONE_FOR_ONE,
+        .min_backoff_ns = AKT_MS(30),
+        .max_backoff_ns = AKT_SEC(5),
+        .random_factor = 0.0,
+        .reset_after_ns = AKT_MS(100) };
     spawn_parent(sys, "p", &st, 1);
     akt_ref c0 = child(sys, "p", 0);
     for (int i = 0; i < 3; i++) { /* 30, 60, 120 ms */
-        ck_assert_int_eq(akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
+        ck_assert_int_eq(
+            akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
         ck_assert_int_eq(ask_v(c0, 1), 1);
     }
     /* run stably past reset_after: time passing is what is tested */
-    struct timespec ts = {0, 150 * 1000000};
+    struct timespec ts = { 0, 150 * 1000000 };
     nanosleep(&ts, NULL);
     int64_t t0 = mono_ns();
     ck_assert_int_eq(akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
@@ -408,13 +435,16 @@ END_TEST
 START_TEST(backoff_jitter_stays_within_the_random_factor)
 {
     akt_system *sys = sys_mk("jitter");
-    akt_supervisor_strategy st = {.kind = AKT_ONE_FOR_ONE, .min_backoff_ns = AKT_MS(50),
-        .max_backoff_ns = AKT_MS(50), .random_factor = 0.5};
+    akt_supervisor_strategy st = { .kind = AKT_ONE_FOR_ONE,
+        .min_backoff_ns = AKT_MS(50),
+        .max_backoff_ns = AKT_MS(50),
+        .random_factor = 0.5 };
     spawn_parent(sys, "p", &st, 1);
     akt_ref c0 = child(sys, "p", 0);
     for (int i = 0; i < 4; i++) {
         int64_t t0 = mono_ns();
-        ck_assert_int_eq(akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
+        ck_assert_int_eq(
+            akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
         ck_assert_int_eq(ask_v(c0, 1), 1);
         int64_t dt_ms = (atomic_load(&kids[0].restart_at_ns[i]) - t0) / 1000000;
         ck_assert_int_ge(dt_ms, 24);
@@ -429,13 +459,16 @@ bad_start(void *state, akt_ctx *ctx)
 {
     return AKT_EIO;
 }
-static const akt_lifecycle bad_life = {.pre_start = bad_start, .post_stop = c_post_stop};
+static const akt_lifecycle bad_life
+    = { .pre_start = bad_start, .post_stop = c_post_stop };
 
 START_TEST(failing_pre_start_stops_the_actor_without_post_stop)
 {
     akt_system *sys = sys_mk("badstart");
-    akt_props p = {.behavior = &child_beh, .behavior_arg = &kids[0], .lifecycle = &bad_life,
-        .state_size = sizeof(int64_t)};
+    akt_props p = { .behavior = &child_beh,
+        .behavior_arg = &kids[0],
+        .lifecycle = &bad_life,
+        .state_size = sizeof(int64_t) };
     akt_ref a;
     ck_assert_int_eq(akt_spawn(sys, &p, "a", &a), AKT_OK);
     t_await_stop(a);
@@ -455,8 +488,10 @@ supervision_suite(void)
     tcase_add_test(tc, stop_directive_stops_the_failed_child);
     tcase_add_test(tc, escalate_fails_the_supervisor_and_its_parent_decides);
     tcase_add_test(tc, all_for_one_restarts_every_child);
-    tcase_add_test(tc, rest_for_one_restarts_the_failed_child_and_younger_siblings);
-    tcase_add_test(tc, exceeding_max_restarts_within_the_window_stops_the_child);
+    tcase_add_test(
+        tc, rest_for_one_restarts_the_failed_child_and_younger_siblings);
+    tcase_add_test(
+        tc, exceeding_max_restarts_within_the_window_stops_the_child);
     tcase_add_test(tc, unlimited_restarts_never_stop_the_child);
     tcase_add_test(tc, config_max_restarts_applies_to_a_zeroed_strategy);
     tcase_add_test(tc, default_strategy_restarts_a_failing_top_level_actor);

@@ -8,11 +8,11 @@
 
 #include <check.h>
 #include <pthread.h>
-#include <time.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "akt/akt.h"
 
@@ -75,7 +75,9 @@ t_system(const char *name, const char *overrides)
             *eq = '\0';
             akt_config *n = NULL;
             akt_config_error e;
-            ck_assert_msg(akt_config_override(cfg, kv, eq + 1, &n, &e) == AKT_OK, "%s", e.message);
+            ck_assert_msg(
+                akt_config_override(cfg, kv, eq + 1, &n, &e) == AKT_OK, "%s",
+                e.message);
             akt_config_release(cfg);
             cfg = n;
         }
@@ -109,7 +111,10 @@ typedef struct t_latch {
     int64_t n;
 } t_latch;
 
-#define T_LATCH_INIT {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0}
+#define T_LATCH_INIT                                                           \
+    {                                                                          \
+        PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0                 \
+    }
 
 static inline void
 t_latch_add(t_latch *l, int64_t k)

@@ -7,7 +7,7 @@
 #include "testutil.h"
 
 static _Atomic int64_t now_ns;
-static akti_clock manual = {akti_manual_clock_now, &now_ns};
+static akti_clock manual = { akti_manual_clock_now, &now_ns };
 
 typedef struct fired {
     int n;
@@ -40,14 +40,15 @@ mk(uint32_t size)
     memset(&log_, 0, sizeof log_);
     atomic_store(&now_ns, AKT_SEC(1000));
     akti_wheel *w = NULL;
-    ck_assert_int_eq(akti_wheel_create(AKT_MS(10), size, &manual, false, &w), AKT_OK);
+    ck_assert_int_eq(
+        akti_wheel_create(AKT_MS(10), size, &manual, false, &w), AKT_OK);
     return w;
 }
 
 START_TEST(timer_fires_at_its_deadline_and_never_before)
 {
     akti_wheel *w = mk(64);
-    akti_timer t = {0};
+    akti_timer t = { 0 };
     akti_timer_start(w, &t, AKT_MS(35), on_fire, (void *)1);
     advance(w, AKT_MS(10));
     advance(w, AKT_MS(10));
@@ -67,7 +68,7 @@ END_TEST
 START_TEST(cancelled_timer_never_fires)
 {
     akti_wheel *w = mk(64);
-    akti_timer a = {0}, b = {0};
+    akti_timer a = { 0 }, b = { 0 };
     akti_timer_start(w, &a, AKT_MS(20), on_fire, (void *)1);
     akti_timer_start(w, &b, AKT_MS(20), on_fire, (void *)2);
     ck_assert(akti_timer_cancel(w, &a));
@@ -83,7 +84,7 @@ END_TEST
 START_TEST(timers_beyond_one_revolution_wait_their_turn)
 {
     akti_wheel *w = mk(8); /* 8 ticks of 10 ms: one revolution = 80 ms */
-    akti_timer far = {0}, near = {0};
+    akti_timer far = { 0 }, near = { 0 };
     akti_timer_start(w, &far, AKT_MS(250), on_fire, (void *)1);
     akti_timer_start(w, &near, AKT_MS(5), on_fire, (void *)2);
     for (int i = 0; i < 24; i++) {
@@ -123,7 +124,7 @@ START_TEST(monotonic_wheel_thread_fires_timers)
 {
     akti_wheel *w = NULL;
     ck_assert_int_eq(akti_wheel_create(AKT_MS(1), 64, NULL, true, &w), AKT_OK);
-    akti_timer t = {0};
+    akti_timer t = { 0 };
     int64_t t0 = akti_now_ns();
     akti_timer_start(w, &t, AKT_MS(20), on_rt, NULL);
     ck_assert(t_latch_wait(&rt_latch, 1, 10000));
@@ -137,15 +138,16 @@ silent_int(void *state, akt_ctx *ctx, const void *msg)
 {
     return AKT_OK; /* never answers */
 }
-static const akt_handler silent_handlers[] = {{&t_int_type, silent_int}};
-static const akt_behavior silent_beh = {"silent", silent_handlers, 1, NULL};
+static const akt_handler silent_handlers[] = { { &t_int_type, silent_int } };
+static const akt_behavior silent_beh = { "silent", silent_handlers, 1, NULL };
 
 START_TEST(ask_timeout_follows_the_system_clock_in_virtual_time)
 {
-    akt_system *sys = t_system("virt", "akt.actor.default-dispatcher.workers=2");
+    akt_system *sys
+        = t_system("virt", "akt.actor.default-dispatcher.workers=2");
     atomic_store(&now_ns, AKT_SEC(5000));
     ck_assert_int_eq(akti_system_use_clock(sys, &manual), AKT_OK);
-    akt_props p = {.behavior = &silent_beh};
+    akt_props p = { .behavior = &silent_beh };
     akt_ref a;
     ck_assert_int_eq(akt_spawn(sys, &p, "s", &a), AKT_OK);
     akt_future *f;

@@ -64,13 +64,15 @@ watcher_terminated(void *state, akt_ctx *ctx, const void *msg)
     return AKT_OK;
 }
 
-static const akt_handler watcher_handlers[] = {
-    {&w_ref_type, watcher_ref}, {&akt_terminated_type, watcher_terminated}};
-static const akt_behavior watcher_beh = {"watcher", watcher_handlers, 2, NULL};
-static const akt_props watcher_props = {.behavior = &watcher_beh, .state_size = sizeof(watcher_state)};
+static const akt_handler watcher_handlers[] = { { &w_ref_type, watcher_ref },
+    { &akt_terminated_type, watcher_terminated } };
+static const akt_behavior watcher_beh
+    = { "watcher", watcher_handlers, 2, NULL };
+static const akt_props watcher_props
+    = { .behavior = &watcher_beh, .state_size = sizeof(watcher_state) };
 
-static const akt_behavior idle_beh = {"idle", NULL, 0, NULL};
-static const akt_props idle_props = {.behavior = &idle_beh};
+static const akt_behavior idle_beh = { "idle", NULL, 0, NULL };
+static const akt_props idle_props = { .behavior = &idle_beh };
 
 static int64_t
 send_op(akt_ref w, akt_ref target, int op)
@@ -94,7 +96,9 @@ sys_mk(const char *name)
     pthread_mutex_init(&term_latch.mu, NULL);
     pthread_cond_init(&term_latch.cv, NULL);
     term_latch.n = 0;
-    return t_system(name, "akt.actor.default-dispatcher.workers=2;akt.actor.dead-letters.log=off");
+    return t_system(name,
+        "akt.actor.default-dispatcher.workers=2;akt.actor.dead-letters.log="
+        "off");
 }
 
 START_TEST(watcher_gets_terminated_exactly_once)
@@ -108,8 +112,10 @@ START_TEST(watcher_gets_terminated_exactly_once)
     ck_assert(t_latch_wait(&term_latch, 1, 30000));
     /* a stop after the first is refused, and nothing more arrives */
     ck_assert_int_eq(akt_stop(t), AKT_ESTOPPED);
-    ck_assert_int_eq(send_op(w, t, 1), 1);   /* watch the dead one again (count is 1) */
-    ck_assert(t_latch_wait(&term_latch, 2, 30000)); /* a new watch, a new notice */
+    ck_assert_int_eq(
+        send_op(w, t, 1), 1); /* watch the dead one again (count is 1) */
+    ck_assert(
+        t_latch_wait(&term_latch, 2, 30000)); /* a new watch, a new notice */
     ck_assert_int_eq(send_op(w, t, 3), 2);
     t_teardown(sys, 0);
 }

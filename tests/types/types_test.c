@@ -38,7 +38,8 @@ point_equal(const void *a, const void *b)
 {
     const test_Point *p = a, *q = b;
     return p->x == q->x && p->y == q->y && p->label.len == q->label.len
-        && (p->label.len == 0 || memcmp(p->label.ptr, q->label.ptr, p->label.len) == 0);
+        && (p->label.len == 0
+            || memcmp(p->label.ptr, q->label.ptr, p->label.len) == 0);
 }
 
 static akt_type point_type = {
@@ -81,10 +82,9 @@ START_TEST(built_in_descriptors_obey_the_type_id_contract)
     /* Every descriptor libakt ships must be registrable: its id is
      * akt_type_id(name), as for generated ones, so the wire and a registry
      * can carry it. */
-    const akt_type *builtin[] = {&akt_terminated_type, &akt_status_type,
-        &akt_dead_letter_type, &akt_unhandled_message_type,
-        &akt_log_event_type, &akt_routees_type, &akt_state_timeout_type,
-        &akt_receive_timeout_type};
+    const akt_type *builtin[] = { &akt_terminated_type, &akt_status_type,
+        &akt_dead_letter_type, &akt_unhandled_message_type, &akt_log_event_type,
+        &akt_routees_type, &akt_state_timeout_type, &akt_receive_timeout_type };
     akt_registry *reg;
     ck_assert_int_eq(akt_registry_new(&reg), AKT_OK);
     for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
@@ -103,7 +103,8 @@ START_TEST(registry_finds_types_by_id_and_name)
     akt_registry *reg;
     ck_assert_int_eq(akt_registry_new(&reg), AKT_OK);
     ck_assert_int_eq(akt_registry_add(reg, &point_type), AKT_OK);
-    ck_assert_int_eq(akt_registry_add(reg, &point_type), AKT_OK); /* idempotent */
+    ck_assert_int_eq(
+        akt_registry_add(reg, &point_type), AKT_OK); /* idempotent */
     ck_assert_ptr_eq(akt_registry_find(reg, point_type.id), &point_type);
     ck_assert_ptr_eq(akt_registry_find_name(reg, "test.Point"), &point_type);
     ck_assert_ptr_null(akt_registry_find(reg, other_type.id));
@@ -177,7 +178,8 @@ START_TEST(arena_holds_strings_beyond_its_inline_space)
     test_Point *p = akt_msg_new(&point_type, 8);
     char big[4096];
     memset(big, 'z', sizeof big);
-    ck_assert_int_eq(akt_arena_str(akt_msg_arena(p), big, sizeof big, &p->label), AKT_OK);
+    ck_assert_int_eq(
+        akt_arena_str(akt_msg_arena(p), big, sizeof big, &p->label), AKT_OK);
     ck_assert_uint_eq(p->label.len, sizeof big);
     ck_assert_int_eq(p->label.ptr[sizeof big], '\0');
     ck_assert_int_eq(p->label.ptr[100], 'z');
@@ -189,7 +191,8 @@ START_TEST(dup_is_deep_and_equal_and_independent)
 {
     test_Point *p = akt_msg_new(&point_type, 32);
     p->x = 3;
-    ck_assert_int_eq(akt_arena_str(akt_msg_arena(p), "hello", 5, &p->label), AKT_OK);
+    ck_assert_int_eq(
+        akt_arena_str(akt_msg_arena(p), "hello", 5, &p->label), AKT_OK);
     test_Point *q = akt_msg_dup(p);
     ck_assert_ptr_nonnull(q);
     ck_assert(akt_msg_equal(p, q));

@@ -24,10 +24,10 @@
 extern "C" {
 #endif
 
-#define AKT_NS(x) ((int64_t)(x))
-#define AKT_US(x) ((int64_t)(x) * 1000)
-#define AKT_MS(x) ((int64_t)(x) * 1000000)
-#define AKT_SEC(x) ((int64_t)(x) * 1000000000)
+#define AKT_NS(x)   ((int64_t)(x))
+#define AKT_US(x)   ((int64_t)(x)*1000)
+#define AKT_MS(x)   ((int64_t)(x)*1000000)
+#define AKT_SEC(x)  ((int64_t)(x)*1000000000)
 #define AKT_FOREVER INT64_MAX
 
 typedef struct akt_system akt_system;
@@ -47,9 +47,9 @@ typedef struct akt_ref {
 } akt_ref;
 
 #ifdef __cplusplus
-#define AKT_REF_NONE (akt_ref{nullptr, 0})
+#define AKT_REF_NONE (akt_ref { nullptr, 0 })
 #else
-#define AKT_REF_NONE ((akt_ref){0, 0})
+#define AKT_REF_NONE ((akt_ref) { 0, 0 })
 #endif
 static inline bool
 akt_ref_is_none(akt_ref r)
@@ -91,8 +91,8 @@ typedef struct akt_lifecycle {
     /* after the actor and all its children stopped */
     void (*post_stop)(void *state, akt_ctx *ctx);
     /* on the failed incarnation; default stops all children */
-    void (*pre_restart)(void *state, akt_ctx *ctx, akt_err reason,
-        const void *failed_msg);
+    void (*pre_restart)(
+        void *state, akt_ctx *ctx, akt_err reason, const void *failed_msg);
     /* on the fresh incarnation (instead of pre_start) */
     akt_err (*post_restart)(void *state, akt_ctx *ctx, akt_err reason);
 } akt_lifecycle;
@@ -101,9 +101,9 @@ typedef struct akt_lifecycle {
 
 typedef enum akt_directive {
     AKT_RESUME = 1, /* keep state, continue with the next message */
-    AKT_RESTART,    /* fresh state, keep the mailbox */
-    AKT_STOP,       /* stop the child */
-    AKT_ESCALATE    /* fail the supervisor itself with the same reason */
+    AKT_RESTART, /* fresh state, keep the mailbox */
+    AKT_STOP, /* stop the child */
+    AKT_ESCALATE /* fail the supervisor itself with the same reason */
 } akt_directive;
 
 typedef enum akt_strategy_kind {
@@ -113,7 +113,8 @@ typedef enum akt_strategy_kind {
 } akt_strategy_kind;
 
 /* Decide what to do with a child that failed with reason. */
-typedef akt_directive (*akt_decider_fn)(akt_err reason, akt_ref child, void *arg);
+typedef akt_directive (*akt_decider_fn)(
+    akt_err reason, akt_ref child, void *arg);
 
 typedef struct akt_supervisor_strategy {
     akt_strategy_kind kind;
@@ -123,7 +124,7 @@ typedef struct akt_supervisor_strategy {
      * limit; n > 0: n. (To never restart, let the decider return
      * AKT_STOP.) */
     int32_t max_restarts;
-    int64_t within_ns;    /* 0: config default (akt.actor.supervision.within) */
+    int64_t within_ns; /* 0: config default (akt.actor.supervision.within) */
     akt_decider_fn decider; /* NULL: restart on every failure */
     void *decider_arg;
     /* Backoff: when min_backoff_ns > 0 restarts are delayed by
@@ -149,8 +150,8 @@ typedef enum akt_overflow {
     AKT_OVERFLOW_DEFAULT = 0,
     AKT_OVERFLOW_DROP_NEW, /* the new message goes to dead letters */
     AKT_OVERFLOW_DROP_HEAD, /* the oldest queued message goes to dead letters */
-    AKT_OVERFLOW_FAIL,     /* tell returns AKT_EFULL; caller keeps msg */
-    AKT_OVERFLOW_BLOCK     /* sender blocks up to block_timeout, then FAIL */
+    AKT_OVERFLOW_FAIL, /* tell returns AKT_EFULL; caller keeps msg */
+    AKT_OVERFLOW_BLOCK /* sender blocks up to block_timeout, then FAIL */
 } akt_overflow;
 
 /* Priority mailboxes: lower number is served first, FIFO within one. */
@@ -169,18 +170,18 @@ typedef struct akt_mailbox_opts {
 
 typedef struct akt_props {
     const akt_behavior *behavior; /* required */
-    const void *behavior_arg;     /* akt_ctx_behavior_arg(); generated
-                                     code passes the user's handler table */
+    const void *behavior_arg; /* akt_ctx_behavior_arg(); generated
+                                 code passes the user's handler table */
     const akt_lifecycle *lifecycle; /* optional */
-    size_t state_size;              /* state allocated and zeroed by akt */
+    size_t state_size; /* state allocated and zeroed by akt */
     /* state_init -- on start and on each restart; init_arg is props's */
     akt_err (*state_init)(void *state, const void *init_arg);
     void (*state_fini)(void *state); /* on stop and before a restart */
     const void *init_arg;
     const char *dispatcher; /* config path of a dispatcher, NULL: default;
                                "pinned", "calling-thread", "blocking" */
-    const akt_mailbox_opts *mailbox;              /* NULL: default */
-    const akt_supervisor_strategy *supervisor;    /* for its children */
+    const akt_mailbox_opts *mailbox; /* NULL: default */
+    const akt_supervisor_strategy *supervisor; /* for its children */
 } akt_props;
 
 /* --- systems ------------------------------------------------------------- */
@@ -196,7 +197,8 @@ AKT_API akt_err akt_system_create(
 AKT_API akt_err akt_system_terminate(akt_system *sys);
 
 /* akt_system_await_termination -- wait until terminated (AKT_ETIMEDOUT). */
-AKT_API akt_err akt_system_await_termination(akt_system *sys, int64_t timeout_ns);
+AKT_API akt_err akt_system_await_termination(
+    akt_system *sys, int64_t timeout_ns);
 
 /* akt_system_free -- terminate if needed, wait, free everything; refs to
  * this system become invalid. Must not be called from an actor. */
@@ -207,49 +209,52 @@ AKT_API const akt_config *akt_system_config(const akt_system *sys);
 
 /* Dead letters: total count, and an observer called for each one (from any
  * thread; msg is a view). */
-typedef void (*akt_dead_letter_fn)(akt_ref recipient, const void *msg,
-    akt_err reason, void *arg);
+typedef void (*akt_dead_letter_fn)(
+    akt_ref recipient, const void *msg, akt_err reason, void *arg);
 AKT_API uint64_t akt_system_dead_letters(const akt_system *sys);
 /* akt_system_publish_dead_letter -- report msg (an akt message) as a dead
  * letter to recipient for reason: counted, given to the observer and the
  * kit's log/event stream; an ask's future behind it fails. Consumes msg (one
  * reference) on AKT_OK. For subsystems that drop messages outside the core
  * (remoting's outbound queues). Errors: AKT_EINVAL. */
-AKT_API akt_err akt_system_publish_dead_letter(akt_system *sys, akt_ref recipient,
-    void *msg, akt_err reason);
+AKT_API akt_err akt_system_publish_dead_letter(
+    akt_system *sys, akt_ref recipient, void *msg, akt_err reason);
 /* akt_system_ref_to_path -- the path under which other nodes reach ref:
  * with remoting running on sys, akt://sys@host:port/user/a (a proxy gives
  * its remote actor's path); otherwise akt_ref_path's. Errors as
  * akt_ref_path. */
-AKT_API akt_err akt_system_ref_to_path(akt_system *sys, akt_ref ref, char *buf, size_t len);
+AKT_API akt_err akt_system_ref_to_path(
+    akt_system *sys, akt_ref ref, char *buf, size_t len);
 /* akt_system_path_to_ref -- akt_lookup, and for a path naming another node
  * (with remoting on sys) a proxy ref to it. Errors: AKT_EINVAL (not a
  * path), AKT_ENOENT (no such actor here, or no remoting for that node). */
-AKT_API akt_err akt_system_path_to_ref(akt_system *sys, const char *path, akt_ref *out);
-AKT_API akt_err akt_system_on_dead_letter(akt_system *sys,
-    akt_dead_letter_fn fn, void *arg, void (*fini)(void *arg));
+AKT_API akt_err akt_system_path_to_ref(
+    akt_system *sys, const char *path, akt_ref *out);
+AKT_API akt_err akt_system_on_dead_letter(
+    akt_system *sys, akt_dead_letter_fn fn, void *arg, void (*fini)(void *arg));
 
 /* akt_system_stats -- counters for tests and monitoring. live_messages is
  * process-wide (messages allocated and not yet freed, every system). */
 typedef struct akt_system_stats_t {
-    int64_t live_actors;   /* user and system actors, guardians excluded */
-    int64_t live_futures;  /* futures not yet released */
+    int64_t live_actors; /* user and system actors, guardians excluded */
+    int64_t live_futures; /* futures not yet released */
     uint64_t dead_letters;
     int64_t live_messages;
 } akt_system_stats_t;
-AKT_API akt_err akt_system_stats(const akt_system *sys, akt_system_stats_t *out);
+AKT_API akt_err akt_system_stats(
+    const akt_system *sys, akt_system_stats_t *out);
 
 /* --- spawning, lookup, paths ---------------------------------------------- */
 
 /* akt_spawn -- a top-level actor under /user. name NULL: generated ($a, $b..).
  * Errors: AKT_EEXIST, AKT_EINVAL (bad name/props), AKT_ECLOSED. */
-AKT_API akt_err akt_spawn(akt_system *sys, const akt_props *props,
-    const char *name, akt_ref *out);
+AKT_API akt_err akt_spawn(
+    akt_system *sys, const akt_props *props, const char *name, akt_ref *out);
 
 /* akt_system_spawn_system -- as akt_spawn, under the /system guardian (for
  * libakt's own subsystems: remoting, cluster, persistence). */
-AKT_API akt_err akt_system_spawn_system(akt_system *sys, const akt_props *props,
-    const char *name, akt_ref *out);
+AKT_API akt_err akt_system_spawn_system(
+    akt_system *sys, const akt_props *props, const char *name, akt_ref *out);
 
 /* akt_lookup -- the live actor at path ("/user/a/b" or
  * "akt://sys/user/a/b"); AKT_ENOENT when none. */
@@ -278,7 +283,8 @@ AKT_API akt_err akt_tell(akt_ref to, void *msg, akt_ref sender);
  * AKT_ETIMEDOUT after timeout_ns (<= 0 is AKT_EINVAL; AKT_FOREVER: no
  * timer); AKT_ESTOPPED when the request became a dead letter, AKT_EFULL
  * when a bounded mailbox dropped it, AKT_ECLOSED at akt_system_free. */
-AKT_API akt_err akt_ask(akt_ref to, void *msg, int64_t timeout_ns, akt_future **out);
+AKT_API akt_err akt_ask(
+    akt_ref to, void *msg, int64_t timeout_ns, akt_future **out);
 
 /* akt_future_wait -- block the calling thread (never an actor's handler)
  * until completion or timeout_ns. Returns the completion code; on AKT_OK
@@ -287,14 +293,15 @@ AKT_API akt_err akt_ask(akt_ref to, void *msg, int64_t timeout_ns, akt_future **
  * without completing it). While it waits, a plain thread may run actors
  * that are ready in the default pool (so an ask from main often needs no
  * thread hand-off): do not hold a lock a handler needs. */
-AKT_API akt_err akt_future_wait(akt_future *f, int64_t timeout_ns, void **reply);
+AKT_API akt_err akt_future_wait(
+    akt_future *f, int64_t timeout_ns, void **reply);
 
 /* akt_future_on_complete -- cb runs exactly once (on the completing thread,
  * or at once if already complete) with a view of the reply; then fini(arg).
  * On error cb is never called. */
 typedef void (*akt_future_fn)(akt_err status, const void *reply, void *arg);
-AKT_API akt_err akt_future_on_complete(akt_future *f, akt_future_fn cb,
-    void *arg, void (*fini)(void *arg));
+AKT_API akt_err akt_future_on_complete(
+    akt_future *f, akt_future_fn cb, void *arg, void (*fini)(void *arg));
 
 /* akt_future_pipe_to -- deliver the reply to `to` as a message (errors as an
  * akt.Status message). */
@@ -307,9 +314,9 @@ AKT_API bool akt_future_is_done(const akt_future *f);
 
 /* --- stopping and watching ----------------------------------------------- */
 
-AKT_API akt_err akt_stop(akt_ref ref);        /* after the current message */
+AKT_API akt_err akt_stop(akt_ref ref); /* after the current message */
 AKT_API akt_err akt_poison_pill(akt_ref ref); /* after what is queued */
-AKT_API akt_err akt_kill(akt_ref ref);        /* fail now (supervisor decides) */
+AKT_API akt_err akt_kill(akt_ref ref); /* fail now (supervisor decides) */
 /* akt_stop, akt_poison_pill, akt_kill: AKT_EINVAL (none ref or not an
  * actor), AKT_ESTOPPED (the actor already stopped), AKT_ECLOSED (system
  * terminated). */
@@ -335,15 +342,15 @@ AKT_API akt_err akt_reply_error(akt_ctx *ctx, akt_err code);
 /* akt_forward -- send the current message to `to`, keeping its sender. */
 AKT_API akt_err akt_forward(akt_ctx *ctx, akt_ref to);
 
-AKT_API akt_err akt_ctx_spawn(akt_ctx *ctx, const akt_props *props,
-    const char *name, akt_ref *out);
+AKT_API akt_err akt_ctx_spawn(
+    akt_ctx *ctx, const akt_props *props, const char *name, akt_ref *out);
 AKT_API akt_err akt_ctx_stop(akt_ctx *ctx, akt_ref child_or_self);
 AKT_API akt_err akt_ctx_watch(akt_ctx *ctx, akt_ref target);
 AKT_API akt_err akt_ctx_unwatch(akt_ctx *ctx, akt_ref target);
 
 /* become: replace the behaviour (discard_old) or push it (unbecome pops). */
-AKT_API akt_err akt_ctx_become(akt_ctx *ctx, const akt_behavior *b,
-    const void *arg, bool discard_old);
+AKT_API akt_err akt_ctx_become(
+    akt_ctx *ctx, const akt_behavior *b, const void *arg, bool discard_old);
 AKT_API akt_err akt_ctx_unbecome(akt_ctx *ctx);
 
 /* akt_ctx_fail -- record a reason for the failure the handler is about to
@@ -356,7 +363,8 @@ AKT_API akt_err akt_ctx_fail(akt_ctx *ctx, akt_err code, const char *fmt, ...)
 
 /* akt_ctx_failure_reason -- the reason text of this actor's last failure
  * (set by akt_ctx_fail), e.g. for post_restart. */
-AKT_API akt_err akt_ctx_failure_reason(const akt_ctx *ctx, char *buf, size_t len);
+AKT_API akt_err akt_ctx_failure_reason(
+    const akt_ctx *ctx, char *buf, size_t len);
 
 /* --- system message types ------------------------------------------------ */
 

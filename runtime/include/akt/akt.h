@@ -18,21 +18,21 @@
 #ifndef AKT_AKT_H
 #define AKT_AKT_H
 
-#include "akt/err.h"
-#include "akt/config.h"
-#include "akt/msg.h"
 #include "akt/actor.h"
-#include "akt/timers.h"
-#include "akt/stash.h"
-#include "akt/router.h"
+#include "akt/config.h"
+#include "akt/err.h"
 #include "akt/events.h"
 #include "akt/fsm.h"
-#include "akt/shutdown.h"
+#include "akt/msg.h"
 #include "akt/remote.h"
+#include "akt/router.h"
+#include "akt/shutdown.h"
+#include "akt/stash.h"
+#include "akt/timers.h"
 
-#define AKT_VERSION_MAJOR 0
-#define AKT_VERSION_MINOR 1
-#define AKT_VERSION_PATCH 0
+#define AKT_VERSION_MAJOR  0
+#define AKT_VERSION_MINOR  1
+#define AKT_VERSION_PATCH  0
 #define AKT_VERSION_STRING "0.1.0"
 
 #endif /* AKT_AKT_H */

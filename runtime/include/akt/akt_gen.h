@@ -27,7 +27,7 @@ extern "C" {
 
 AKT_API akt_err akt_mp_put_nil(akt_buf *b);
 AKT_API akt_err akt_mp_put_bool(akt_buf *b, bool v);
-AKT_API akt_err akt_mp_put_int(akt_buf *b, int64_t v);   /* smallest form */
+AKT_API akt_err akt_mp_put_int(akt_buf *b, int64_t v); /* smallest form */
 AKT_API akt_err akt_mp_put_uint(akt_buf *b, uint64_t v); /* smallest form */
 AKT_API akt_err akt_mp_put_f32(akt_buf *b, float v);
 AKT_API akt_err akt_mp_put_f64(akt_buf *b, double v);
@@ -47,8 +47,8 @@ typedef enum akt_mp_type {
     AKT_MP_NONE = 0, /* end of input or latched error */
     AKT_MP_NIL,
     AKT_MP_BOOL,
-    AKT_MP_INT,   /* negative integer */
-    AKT_MP_UINT,  /* non-negative integer */
+    AKT_MP_INT, /* negative integer */
+    AKT_MP_UINT, /* non-negative integer */
     AKT_MP_FLOAT, /* f32 or f64 */
     AKT_MP_STR,
     AKT_MP_BIN,
@@ -104,8 +104,8 @@ AKT_API void akt_mp_leave(akt_reader *r);
  * budget, with overflow checks (AKT_ETOOBIG latched when over, AKT_ENOMEM
  * when the arena cannot grow). NULL on failure or after an earlier error;
  * n == 0 gives a valid pointer to no bytes. */
-AKT_API void *akt_mp_alloc(akt_reader *r, akt_arena *arena, size_t n,
-    size_t size, size_t align);
+AKT_API void *akt_mp_alloc(
+    akt_reader *r, akt_arena *arena, size_t n, size_t size, size_t align);
 /* akt_mp_fail -- latch err (if none yet) and return the latched error. */
 AKT_API akt_err akt_mp_fail(akt_reader *r, akt_err err);
 

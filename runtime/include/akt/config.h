@@ -34,9 +34,9 @@ typedef struct akt_config akt_config;
  * message names the key, the origin, and what was expected. */
 typedef struct akt_config_error {
     char message[512]; /* "file:line:col: what went wrong" form */
-    char file[256];    /* origin name, "" when none */
-    int line;          /* 1-based, 0 when unknown */
-    int col;           /* 1-based, 0 when unknown */
+    char file[256]; /* origin name, "" when none */
+    int line; /* 1-based, 0 when unknown */
+    int col; /* 1-based, 0 when unknown */
 } akt_config_error;
 
 /* --- parsing and layering ------------------------------------------------ */
@@ -62,7 +62,7 @@ AKT_API akt_err akt_config_load(
 
 /* Flags of akt_config_load_files. */
 enum {
-    AKT_CONFIG_LOAD_BARE = 1u << 0,   /* no built-in reference layer */
+    AKT_CONFIG_LOAD_BARE = 1u << 0, /* no built-in reference layer */
     AKT_CONFIG_LOAD_NO_ENV = 1u << 1, /* no AKT_* environment overrides */
 };
 
@@ -92,8 +92,8 @@ AKT_API void akt_config_release(akt_config *cfg);
  * convertible), filling err with key, origin and expected type. */
 
 AKT_API bool akt_config_has(const akt_config *cfg, const char *path);
-AKT_API akt_err akt_config_get_bool(const akt_config *cfg, const char *path,
-    bool *out, akt_config_error *err);
+AKT_API akt_err akt_config_get_bool(
+    const akt_config *cfg, const char *path, bool *out, akt_config_error *err);
 AKT_API akt_err akt_config_get_int(const akt_config *cfg, const char *path,
     int64_t *out, akt_config_error *err);
 AKT_API akt_err akt_config_get_double(const akt_config *cfg, const char *path,
@@ -102,19 +102,19 @@ AKT_API akt_err akt_config_get_string(const akt_config *cfg, const char *path,
     const char **out, akt_config_error *err);
 /* Durations in nanoseconds ("250ms", "5 s", "2 minutes"; a bare number is
  * milliseconds, as in HOCON). */
-AKT_API akt_err akt_config_get_duration(const akt_config *cfg,
-    const char *path, int64_t *out_ns, akt_config_error *err);
+AKT_API akt_err akt_config_get_duration(const akt_config *cfg, const char *path,
+    int64_t *out_ns, akt_config_error *err);
 /* Sizes in bytes ("64 KiB", "1m"). */
 AKT_API akt_err akt_config_get_size(const akt_config *cfg, const char *path,
     uint64_t *out_bytes, akt_config_error *err);
 /* Lists: the number of elements, then elements as sub-configs addressed by
  * index ("path.0" style is NOT used; use akt_config_get_list_*). */
-AKT_API akt_err akt_config_get_list_len(const akt_config *cfg,
-    const char *path, size_t *out_len, akt_config_error *err);
+AKT_API akt_err akt_config_get_list_len(const akt_config *cfg, const char *path,
+    size_t *out_len, akt_config_error *err);
 AKT_API akt_err akt_config_get_list_string(const akt_config *cfg,
     const char *path, size_t index, const char **out, akt_config_error *err);
-AKT_API akt_err akt_config_get_list_int(const akt_config *cfg,
-    const char *path, size_t index, int64_t *out, akt_config_error *err);
+AKT_API akt_err akt_config_get_list_int(const akt_config *cfg, const char *path,
+    size_t index, int64_t *out, akt_config_error *err);
 /* akt_config_get_object -- the sub-tree at path as its own config (one new
  * reference). */
 AKT_API akt_err akt_config_get_object(const akt_config *cfg, const char *path,
@@ -126,7 +126,7 @@ AKT_API const char *akt_config_origin(const akt_config *cfg, const char *path);
 
 enum {
     AKT_CONFIG_RENDER_ORIGINS = 1u << 0, /* "# file:line" before each value */
-    AKT_CONFIG_RENDER_JSON = 1u << 1,    /* JSON, as Lightbend config does */
+    AKT_CONFIG_RENDER_JSON = 1u << 1, /* JSON, as Lightbend config does */
 };
 
 /* akt_config_render -- the effective configuration as text; *out is a

@@ -16,31 +16,31 @@ extern "C" {
 #endif
 
 /* X(NAME, value, "description") */
-#define AKT_ERR_MAP(X)                                                        \
-    X(OK, 0, "success")                                                       \
-    X(ENOMEM, 1, "out of memory")                                             \
-    X(EINVAL, 2, "invalid argument")                                          \
-    X(ECLOSED, 3, "system terminated or object closed")                       \
-    X(ESTOPPED, 4, "actor is stopped (stale or dead reference)")              \
-    X(EEXIST, 5, "name already exists")                                       \
-    X(ENOENT, 6, "no such entry")                                             \
-    X(ETIMEDOUT, 7, "timed out")                                              \
-    X(EFULL, 8, "mailbox or queue full")                                      \
-    X(EPROTO, 9, "malformed or corrupt data")                                 \
-    X(ETYPE, 10, "unknown or unexpected type")                                \
-    X(ERANGE, 11, "value out of range")                                       \
-    X(ESYNTAX, 12, "syntax error")                                            \
-    X(EIO, 13, "input/output error")                                          \
-    X(ENOTSUP, 14, "operation not supported")                                 \
-    X(EFAILED, 15, "handler failed")                                          \
-    X(ETOOBIG, 16, "size or nesting limit exceeded")                          \
-    X(EAGAIN, 17, "try again")                                                \
-    X(ECANCELED, 18, "operation canceled")                                    \
-    X(EBUSY, 19, "resource busy")                                             \
-    X(EUNHANDLED, 20, "message not handled by the current behaviour")         \
-    X(ESTATE, 21, "operation not valid in the current state")                 \
-    X(EPEER, 22, "remote peer refused or unreachable")                        \
-    X(EAUTH, 23, "authentication failed")                                     \
+#define AKT_ERR_MAP(X)                                                         \
+    X(OK, 0, "success")                                                        \
+    X(ENOMEM, 1, "out of memory")                                              \
+    X(EINVAL, 2, "invalid argument")                                           \
+    X(ECLOSED, 3, "system terminated or object closed")                        \
+    X(ESTOPPED, 4, "actor is stopped (stale or dead reference)")               \
+    X(EEXIST, 5, "name already exists")                                        \
+    X(ENOENT, 6, "no such entry")                                              \
+    X(ETIMEDOUT, 7, "timed out")                                               \
+    X(EFULL, 8, "mailbox or queue full")                                       \
+    X(EPROTO, 9, "malformed or corrupt data")                                  \
+    X(ETYPE, 10, "unknown or unexpected type")                                 \
+    X(ERANGE, 11, "value out of range")                                        \
+    X(ESYNTAX, 12, "syntax error")                                             \
+    X(EIO, 13, "input/output error")                                           \
+    X(ENOTSUP, 14, "operation not supported")                                  \
+    X(EFAILED, 15, "handler failed")                                           \
+    X(ETOOBIG, 16, "size or nesting limit exceeded")                           \
+    X(EAGAIN, 17, "try again")                                                 \
+    X(ECANCELED, 18, "operation canceled")                                     \
+    X(EBUSY, 19, "resource busy")                                              \
+    X(EUNHANDLED, 20, "message not handled by the current behaviour")          \
+    X(ESTATE, 21, "operation not valid in the current state")                  \
+    X(EPEER, 22, "remote peer refused or unreachable")                         \
+    X(EAUTH, 23, "authentication failed")                                      \
     X(EINTERNAL, 24, "internal error")
 
 typedef enum akt_err {

@@ -11,7 +11,7 @@
 #define AKT_API __declspec(dllexport)
 #define AKTI_INTERNAL
 #elif defined(__GNUC__)
-#define AKT_API __attribute__((visibility("default")))
+#define AKT_API       __attribute__((visibility("default")))
 #define AKTI_INTERNAL __attribute__((visibility("hidden")))
 #else
 #define AKT_API

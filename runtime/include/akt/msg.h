@@ -53,13 +53,13 @@ typedef enum akt_kind {
     AKT_KIND_UINT64,
     AKT_KIND_FLOAT32,
     AKT_KIND_FLOAT64,
-    AKT_KIND_STRING,  /* akt_str */
-    AKT_KIND_BYTES,   /* akt_bytes */
+    AKT_KIND_STRING, /* akt_str */
+    AKT_KIND_BYTES, /* akt_bytes */
     AKT_KIND_MESSAGE, /* T * (NULL when absent), storage in the arena */
-    AKT_KIND_ENUM,    /* int32_t */
-    AKT_KIND_LIST,    /* akt_list layout: { T *items; size_t len; } */
-    AKT_KIND_MAP,     /* akt_map layout: { K *keys; V *values; size_t len; } */
-    AKT_KIND_REF      /* akt_ref */
+    AKT_KIND_ENUM, /* int32_t */
+    AKT_KIND_LIST, /* akt_list layout: { T *items; size_t len; } */
+    AKT_KIND_MAP, /* akt_map layout: { K *keys; V *values; size_t len; } */
+    AKT_KIND_REF /* akt_ref */
 } akt_kind;
 
 /* Strings: NUL-terminated, len excludes the NUL. {NULL,0} is the empty
@@ -95,18 +95,18 @@ enum {
 #define AKT_NO_OFFSET UINT32_MAX
 
 typedef struct akt_field {
-    const char *name;  /* the IDL name */
-    uint32_t number;   /* the field number, key in the msgpack map */
-    uint16_t kind;     /* akt_kind */
-    uint16_t flags;    /* AKT_FIELD_* */
-    uint32_t offset;   /* offsetof the member in the generated struct */
+    const char *name; /* the IDL name */
+    uint32_t number; /* the field number, key in the msgpack map */
+    uint16_t kind; /* akt_kind */
+    uint16_t flags; /* AKT_FIELD_* */
+    uint32_t offset; /* offsetof the member in the generated struct */
     uint32_t has_offset; /* offsetof `bool has_<name>`, or AKT_NO_OFFSET */
-    uint16_t elem_kind;  /* LIST: element kind; MAP: value kind */
-    uint16_t key_kind;   /* MAP: key kind */
-    uint32_t elem_size;  /* LIST/MAP: sizeof one element (value) */
-    const akt_type *msg_type;       /* MESSAGE, or LIST/MAP of messages */
+    uint16_t elem_kind; /* LIST: element kind; MAP: value kind */
+    uint16_t key_kind; /* MAP: key kind */
+    uint32_t elem_size; /* LIST/MAP: sizeof one element (value) */
+    const akt_type *msg_type; /* MESSAGE, or LIST/MAP of messages */
     const akt_enum_type *enum_type; /* ENUM, or LIST/MAP of enums */
-    const char *doc;                /* doc comment, or NULL */
+    const char *doc; /* doc comment, or NULL */
 } akt_field;
 
 typedef struct akt_enum_value {
@@ -132,7 +132,7 @@ typedef struct akt_buf {
 /* Limits applied when decoding untrusted bytes. Zero fields take the
  * defaults (akt.codec.* in the reference config). */
 typedef struct akt_codec_limits {
-    uint32_t max_depth;  /* nesting of messages/lists/maps, default 64 */
+    uint32_t max_depth; /* nesting of messages/lists/maps, default 64 */
     uint64_t max_length; /* bytes/string/list length and total arena, 64 MiB */
 } akt_codec_limits;
 
@@ -152,19 +152,19 @@ typedef struct akt_reader {
 
 enum {
     AKT_TYPE_MESSAGE = 1u << 0,
-    AKT_TYPE_EVENT = 1u << 1,   /* persistent actor event */
-    AKT_TYPE_STATE = 1u << 2,   /* actor state / snapshot */
-    AKT_TYPE_SYSTEM = 1u << 3,  /* runtime-provided (akt.Terminated, ...) */
+    AKT_TYPE_EVENT = 1u << 1, /* persistent actor event */
+    AKT_TYPE_STATE = 1u << 2, /* actor state / snapshot */
+    AKT_TYPE_SYSTEM = 1u << 3, /* runtime-provided (akt.Terminated, ...) */
     AKT_TYPE_CONTROL = 1u << 4, /* jumps control-aware mailboxes */
 };
 
 struct akt_type {
-    uint32_t abi;      /* AKT_GEN_ABI at generation time */
-    uint32_t flags;    /* AKT_TYPE_* */
-    const char *name;  /* fully qualified IDL name, "pkg.Hello" */
-    uint64_t id;       /* akt_type_id(name) */
-    size_t size;       /* sizeof the generated struct */
-    size_t align;      /* _Alignof the generated struct */
+    uint32_t abi; /* AKT_GEN_ABI at generation time */
+    uint32_t flags; /* AKT_TYPE_* */
+    const char *name; /* fully qualified IDL name, "pkg.Hello" */
+    uint64_t id; /* akt_type_id(name) */
+    size_t size; /* sizeof the generated struct */
+    size_t align; /* _Alignof the generated struct */
     const akt_field *fields;
     size_t nfields;
     /* init -- write defaults into zeroed storage (may allocate from arena

@@ -82,8 +82,9 @@ typedef struct akt_remote_stats {
  * in the system's extension slot); akt_remote_stop() stops it earlier.
  * Refs in message fields then cross nodes (akt_system_ref_to_path).
  * Errors: AKT_EINVAL (no registry, bad URL or setting), AKT_EEXIST
- * (already started for sys), AKT_ECLOSED (sys terminated), AKT_EIO (cannot listen: address in use),
- * AKT_ENOTSUP (transport not available), AKT_ENOMEM. */
+ * (already started for sys), AKT_ECLOSED (sys terminated), AKT_EIO (cannot
+ * listen: address in use), AKT_ENOTSUP (transport not available), AKT_ENOMEM.
+ */
 AKT_API akt_err akt_remote_start(
     akt_system *sys, const akt_remote_options *opts);
 

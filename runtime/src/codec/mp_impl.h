@@ -14,18 +14,18 @@
 #include "akt/akt_gen.h"
 
 #if defined(__GNUC__)
-#define AKTI_LIKELY(x) __builtin_expect(!!(x), 1)
+#define AKTI_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define AKTI_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
-#define AKTI_LIKELY(x) (x)
+#define AKTI_LIKELY(x)   (x)
 #define AKTI_UNLIKELY(x) (x)
 #endif
 
 enum {
     MP_POSFIX_MAX = 0x7f, /* 0x00..0x7f positive fixint */
-    MP_FIXMAP = 0x80,     /* 0x80..0x8f */
-    MP_FIXARRAY = 0x90,   /* 0x90..0x9f */
-    MP_FIXSTR = 0xa0,     /* 0xa0..0xbf */
+    MP_FIXMAP = 0x80, /* 0x80..0x8f */
+    MP_FIXARRAY = 0x90, /* 0x90..0x9f */
+    MP_FIXSTR = 0xa0, /* 0xa0..0xbf */
     MP_NIL = 0xc0,
     MP_NEVER = 0xc1,
     MP_FALSE = 0xc2,
@@ -61,9 +61,9 @@ enum {
 /* Defaults for akt_codec_limits (akt.codec.* in the reference config), and
  * the ceiling on nesting: akt_mp_skip keeps one counter per open container
  * on the C stack, so max_depth is clamped to AKTI_MP_DEPTH_CAP. */
-#define AKTI_MP_DEFAULT_DEPTH 64u
+#define AKTI_MP_DEFAULT_DEPTH  64u
 #define AKTI_MP_DEFAULT_LENGTH (64ull * 1024 * 1024)
-#define AKTI_MP_DEPTH_CAP 512u
+#define AKTI_MP_DEPTH_CAP      512u
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #define MP_TO_BE32(v) (v)

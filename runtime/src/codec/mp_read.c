@@ -30,8 +30,8 @@
 #include "codec/mp_impl.h"
 
 void
-akt_reader_init(akt_reader *r, const void *data, size_t len,
-    const akt_codec_limits *limits)
+akt_reader_init(
+    akt_reader *r, const void *data, size_t len, const akt_codec_limits *limits)
 {
     const uint8_t *p = data;
     r->p = p;
@@ -40,8 +40,9 @@ akt_reader_init(akt_reader *r, const void *data, size_t len,
     r->max_depth = AKTI_MP_DEFAULT_DEPTH;
     r->max_length = AKTI_MP_DEFAULT_LENGTH;
     if (limits && limits->max_depth) {
-        r->max_depth = limits->max_depth < AKTI_MP_DEPTH_CAP ? limits->max_depth
-                                                            : AKTI_MP_DEPTH_CAP;
+        r->max_depth = limits->max_depth < AKTI_MP_DEPTH_CAP
+            ? limits->max_depth
+            : AKTI_MP_DEPTH_CAP;
     }
     if (limits && limits->max_length) {
         r->max_length = limits->max_length;
@@ -237,7 +238,7 @@ get_integer(akt_reader *r, uint64_t *bits, bool *neg)
         *neg = false;
         break;
     default:
-        s = b == MP_I8 ? (int8_t)p[1]
+        s = b == MP_I8    ? (int8_t)p[1]
             : b == MP_I16 ? (int16_t)mp_ld16(p + 1)
             : b == MP_I32 ? (int32_t)mp_ld32(p + 1)
                           : (int64_t)mp_ld64(p + 1);
@@ -252,7 +253,8 @@ get_integer(akt_reader *r, uint64_t *bits, bool *neg)
 akt_err
 akt_mp_get_int(akt_reader *r, int64_t *v)
 {
-    if (AKTI_LIKELY(r->p < r->end && (*r->p <= MP_POSFIX_MAX || *r->p >= MP_NEGFIX))) {
+    if (AKTI_LIKELY(
+            r->p < r->end && (*r->p <= MP_POSFIX_MAX || *r->p >= MP_NEGFIX))) {
         *v = (int8_t)*r->p++;
         return AKT_OK;
     }
@@ -564,7 +566,8 @@ skip_sizes(akt_reader *r, uint8_t b, size_t *head, uint64_t *body, bool *ok)
     size_t l = left(r);
     *ok = true;
     *body = 0;
-    if (b <= MP_POSFIX_MAX || b >= MP_NEGFIX || (b >= MP_FIXSTR && b < MP_NIL)) {
+    if (b <= MP_POSFIX_MAX || b >= MP_NEGFIX
+        || (b >= MP_FIXSTR && b < MP_NIL)) {
         *head = 1;
         *body = b >= MP_FIXSTR && b < MP_NIL ? (b & 0x1f) : 0;
         return true;
@@ -693,7 +696,8 @@ akt_mp_skip(akt_reader *r)
                 goto fail;
             }
             n = (uint64_t)c * 2;
-        } else if ((b & 0xf0) == MP_FIXARRAY || b == MP_ARRAY16 || b == MP_ARRAY32) {
+        } else if ((b & 0xf0) == MP_FIXARRAY || b == MP_ARRAY16
+            || b == MP_ARRAY32) {
             uint32_t c;
             if ((rc = get_count(r, false, &c)) != AKT_OK) {
                 goto fail;
@@ -719,7 +723,8 @@ fail:
 }
 
 void *
-akt_mp_alloc(akt_reader *r, akt_arena *arena, size_t n, size_t size, size_t align)
+akt_mp_alloc(
+    akt_reader *r, akt_arena *arena, size_t n, size_t size, size_t align)
 {
     if (r->err != AKT_OK) {
         return NULL;

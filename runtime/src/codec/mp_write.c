@@ -242,7 +242,8 @@ akt_mp_put_str(akt_buf *b, const char *s, size_t len)
     if (AKTI_UNLIKELY(s == NULL && len > 0)) {
         return AKT_EINVAL;
     }
-    akt_err rc = put_head(b, len, MP_FIXSTR, 32, MP_STR8, MP_STR16, MP_STR32, len);
+    akt_err rc
+        = put_head(b, len, MP_FIXSTR, 32, MP_STR8, MP_STR16, MP_STR32, len);
     if (AKTI_LIKELY(rc == AKT_OK) && len) {
         memcpy(b->data + b->len, s, len);
         b->len += len;

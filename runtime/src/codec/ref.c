@@ -2,9 +2,10 @@
  * ref.c -- actor refs on the wire (akt_mp_put_ref / akt_mp_get_ref).
  *
  * A ref travels as its full path string ("akt://sys@host:port/user/a"),
- * AKT_REF_NONE and a stale ref (its actor stopped) as nil. Kept apart from the other primitives because it is
- * the only codec file that calls into the actor system (akt_ref_path,
- * akt_lookup), so the rest of the codec links without the core.
+ * AKT_REF_NONE and a stale ref (its actor stopped) as nil. Kept apart from the
+ * other primitives because it is the only codec file that calls into the actor
+ * system (akt_ref_path, akt_lookup), so the rest of the codec links without the
+ * core.
  *
  * Encoding asks the ref's system for the path other nodes reach it under
  * (akt_system_ref_to_path: with remoting, akt://sys@host:port/...).

@@ -19,7 +19,7 @@
 
 struct akt_ctx {
     akt_cell *cell;
-    akti_msg *cur;     /* the message being handled (envelope unwrapped) */
+    akti_msg *cur; /* the message being handled (envelope unwrapped) */
     akt_ref sender;
     const void *body;
     akt_err fail_code;
@@ -38,7 +38,7 @@ cell_uid(akt_cell *c)
 static inline akt_ref
 self_ref(akt_cell *c)
 {
-    return (akt_ref){c, cell_uid(c)};
+    return (akt_ref) { c, cell_uid(c) };
 }
 
 static akti_cell_ext *
@@ -85,8 +85,8 @@ ctx_init(akt_ctx *ctx, akt_cell *c, akti_msg *m)
 /* --- system messages --------------------------------------------------- */
 
 void
-akti_send_sys(akt_cell *to, uint64_t to_uid, int kind, akt_cell *from, uint64_t from_uid,
-    akt_err reason, akt_future *fut)
+akti_send_sys(akt_cell *to, uint64_t to_uid, int kind, akt_cell *from,
+    uint64_t from_uid, akt_err reason, akt_future *fut)
 {
     akti_sysmsg *s = akt_msg_new(&akti_sysmsg_type, 0);
     if (s == NULL) {
@@ -132,14 +132,14 @@ tell_cell(akt_cell *c, uint64_t uid, akti_msg *m, akt_ref sender)
             }
         }
         if (!akti_future_complete(c, uid, AKT_OK, body)) {
-            akti_dead_letter(sys, (akt_ref){c, uid}, m, AKT_ESTOPPED);
+            akti_dead_letter(sys, (akt_ref) { c, uid }, m, AKT_ESTOPPED);
         }
         return AKT_OK;
     }
     if (atomic_load_explicit(&c->uid, memory_order_acquire) != uid) {
         m->sender = sender;
         m->target_uid = uid;
-        akti_dead_letter(sys, (akt_ref){c, uid}, m, AKT_ESTOPPED);
+        akti_dead_letter(sys, (akt_ref) { c, uid }, m, AKT_ESTOPPED);
         return AKT_OK;
     }
     m->sender = sender;
@@ -210,9 +210,10 @@ name_ok(const char *n)
     size_t len = 0;
     for (const char *p = n; *p; p++, len++) {
         char ch = *p;
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
-                || ch == '-' || ch == '_' || ch == '.' || ch == '~' || ch == '+' || ch == ':'
-                || ch == '@' || ch == '=')) {
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
+                || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'
+                || ch == '.' || ch == '~' || ch == '+' || ch == ':' || ch == '@'
+                || ch == '=')) {
             return false;
         }
     }
@@ -250,24 +251,26 @@ spawn_abort(akt_system *sys, akt_cell *c)
     c->disp = sys->pool;
     akti_cell_free(c);
     atomic_store_explicit(&c->sched, 0, memory_order_seq_cst);
-    if (atomic_load(&c->sys_in) != NULL || atomic_load(&c->mq_in) != CELL_STUB(c)) {
+    if (atomic_load(&c->sys_in) != NULL
+        || atomic_load(&c->mq_in) != CELL_STUB(c)) {
         akti_schedule(c);
     }
 }
 
 akt_err
-akti_spawn(akt_system *sys, akt_cell *parent, const akt_props *props, const char *name,
-    uint8_t extra_flags, akt_ref *out)
+akti_spawn(akt_system *sys, akt_cell *parent, const akt_props *props,
+    const char *name, uint8_t extra_flags, akt_ref *out)
 {
     if (props == NULL || props->behavior == NULL || out == NULL
-        || (props->behavior->nhandlers > 0 && props->behavior->handlers == NULL)) {
+        || (props->behavior->nhandlers > 0
+            && props->behavior->handlers == NULL)) {
         return AKT_EINVAL;
     }
     if (name != NULL && !name_ok(name)) {
         return AKT_EINVAL;
     }
-    if (atomic_load_explicit(&sys->terminating, memory_order_acquire) && parent != NULL
-        && parent != sys->root) {
+    if (atomic_load_explicit(&sys->terminating, memory_order_acquire)
+        && parent != NULL && parent != sys->root) {
         return AKT_ECLOSED;
     }
     akt_err rc = AKT_OK;
@@ -297,10 +300,13 @@ akti_spawn(akt_system *sys, akt_cell *parent, const akt_props *props, const char
     c->life = LIFE_CREATED;
     c->flags = extra_flags;
     c->disp = rec->disp;
-    if ((rc = akti_mbox_ext_create(c, rec->has_mbox ? &rec->mbox : NULL, &sys->set)) != AKT_OK) {
+    if ((rc = akti_mbox_ext_create(
+             c, rec->has_mbox ? &rec->mbox : NULL, &sys->set))
+        != AKT_OK) {
         goto fail_named;
     }
-    size_t inline_room = sys->slabs[rec->slab_class].cell_size - sizeof(akt_cell);
+    size_t inline_room
+        = sys->slabs[rec->slab_class].cell_size - sizeof(akt_cell);
     if (props->state_size == 0) {
         c->state = NULL;
     } else if (props->state_size <= inline_room) {
@@ -344,7 +350,8 @@ akti_spawn(akt_system *sys, akt_cell *parent, const akt_props *props, const char
         }
     }
     /* the uid goes first: a parent that stops its children reads it */
-    uint64_t uid = atomic_fetch_add_explicit(&sys->next_uid, 1, memory_order_relaxed);
+    uint64_t uid
+        = atomic_fetch_add_explicit(&sys->next_uid, 1, memory_order_relaxed);
     atomic_store_explicit(&c->uid, uid, memory_order_release);
     if (parent) {
         children_lock(parent);
@@ -381,7 +388,7 @@ akti_spawn(akt_system *sys, akt_cell *parent, const akt_props *props, const char
         children_unlock(parent);
     }
     atomic_fetch_add_explicit(&sys->live_actors, 1, memory_order_relaxed);
-    *out = (akt_ref){c, uid};
+    *out = (akt_ref) { c, uid };
     c->disp->ops->schedule(c->disp, c);
     return AKT_OK;
 
@@ -396,7 +403,8 @@ fail_named:
 }
 
 akt_err
-akt_spawn(akt_system *sys, const akt_props *props, const char *name, akt_ref *out)
+akt_spawn(
+    akt_system *sys, const akt_props *props, const char *name, akt_ref *out)
 {
     if (sys == NULL) {
         return AKT_EINVAL;
@@ -408,7 +416,8 @@ akt_spawn(akt_system *sys, const akt_props *props, const char *name, akt_ref *ou
 }
 
 akt_err
-akt_system_spawn_system(akt_system *sys, const akt_props *props, const char *name, akt_ref *out)
+akt_system_spawn_system(
+    akt_system *sys, const akt_props *props, const char *name, akt_ref *out)
 {
     if (sys == NULL) {
         return AKT_EINVAL;
@@ -420,7 +429,8 @@ akt_system_spawn_system(akt_system *sys, const akt_props *props, const char *nam
 }
 
 akt_err
-akt_ctx_spawn(akt_ctx *ctx, const akt_props *props, const char *name, akt_ref *out)
+akt_ctx_spawn(
+    akt_ctx *ctx, const akt_props *props, const char *name, akt_ref *out)
 {
     if (ctx == NULL) {
         return AKT_EINVAL;
@@ -489,13 +499,14 @@ stop_children(akt_cell *c)
     if (f) {
         akt_cell *ch = f;
         do {
-            v[n++] = (akt_ref){ch, cell_uid(ch)};
+            v[n++] = (akt_ref) { ch, cell_uid(ch) };
             ch = ch->sib_next;
         } while (ch != f);
     }
     children_unlock(c);
     for (size_t i = 0; i < n; i++) {
-        akti_send_sys(v[i].cell_, v[i].uid_, SYS_TERMINATE, c, cell_uid(c), AKT_OK, NULL);
+        akti_send_sys(
+            v[i].cell_, v[i].uid_, SYS_TERMINATE, c, cell_uid(c), AKT_OK, NULL);
     }
     if (v != small) {
         free(v);
@@ -568,11 +579,12 @@ notify_watchers(akt_cell *c, uint64_t uid)
         if (w->fut) {
             akt_Terminated *t = akt_msg_new(&akt_terminated_type, 0);
             if (t) {
-                t->actor = (akt_ref){c, uid};
+                t->actor = (akt_ref) { c, uid };
                 akti_msg_hdr(t)->flags |= AKTI_MSG_TERMINATED;
                 akt_cell *pc = akti_future_ref(w->fut).cell_;
                 /* completing drops the pending reference the WATCH held */
-                if (!akti_future_complete(pc, akti_future_ref(w->fut).uid_, AKT_OK, t)) {
+                if (!akti_future_complete(
+                        pc, akti_future_ref(w->fut).uid_, AKT_OK, t)) {
                     akt_msg_free(t);
                 }
             }
@@ -595,7 +607,8 @@ finish_stop(akt_cell *c)
     const akt_props *p = &c->props->props;
     akt_ctx ctx;
     ctx_init(&ctx, c, NULL);
-    if (p->lifecycle && p->lifecycle->post_stop && (c->flags & CELL_F_STARTED)) {
+    if (p->lifecycle && p->lifecycle->post_stop
+        && (c->flags & CELL_F_STARTED)) {
         p->lifecycle->post_stop(c->state, &ctx);
     }
     if (p->state_fini && c->state) {
@@ -635,7 +648,8 @@ finish_stop(akt_cell *c)
         d->ops->detach(d, c);
     }
     if (c->parent) {
-        akti_send_sys(c->parent, cell_uid(c->parent), SYS_CHILD_STOPPED, c, uid, AKT_OK, NULL);
+        akti_send_sys(c->parent, cell_uid(c->parent), SYS_CHILD_STOPPED, c, uid,
+            AKT_OK, NULL);
     } else {
         akti_system_guardian_stopped(sys, c);
     }
@@ -644,7 +658,8 @@ finish_stop(akt_cell *c)
 static void
 begin_stop(akt_cell *c)
 {
-    if (c->life == LIFE_STOPPING || c->life == LIFE_DEAD || c->life == LIFE_NONE) {
+    if (c->life == LIFE_STOPPING || c->life == LIFE_DEAD
+        || c->life == LIFE_NONE) {
         return;
     }
     c->life = LIFE_STOPPING;
@@ -663,14 +678,16 @@ cell_fail(akt_cell *c, akt_err reason, akti_msg *failed)
     if (x->failed_msg) {
         akt_msg_free(akti_msg_body(x->failed_msg));
     }
-    x->failed_msg = failed ? akti_msg_hdr(akt_msg_retain(akti_msg_body(failed))) : NULL;
+    x->failed_msg
+        = failed ? akti_msg_hdr(akt_msg_retain(akti_msg_body(failed))) : NULL;
     x->fail_reason = reason;
     if (c->parent == NULL) {
         begin_stop(c);
         return;
     }
     c->life = LIFE_SUSPENDED;
-    akti_send_sys(c->parent, cell_uid(c->parent), SYS_FAILED, c, cell_uid(c), reason, NULL);
+    akti_send_sys(c->parent, cell_uid(c->parent), SYS_FAILED, c, cell_uid(c),
+        reason, NULL);
 }
 
 static const akt_supervisor_strategy *
@@ -686,8 +703,10 @@ static void
 backoff_fire(akti_timer *t, void *arg)
 {
     akt_cell *ch = arg;
-    akti_cell_ext *x = (akti_cell_ext *)((char *)t - offsetof(akti_cell_ext, backoff_timer));
-    akti_send_sys(ch, x->backoff_uid, SYS_RESTART, NULL, 0, x->fail_reason, NULL);
+    akti_cell_ext *x
+        = (akti_cell_ext *)((char *)t - offsetof(akti_cell_ext, backoff_timer));
+    akti_send_sys(
+        ch, x->backoff_uid, SYS_RESTART, NULL, 0, x->fail_reason, NULL);
 }
 
 /* Restart one child, now or after its backoff delay. */
@@ -701,10 +720,12 @@ restart_child(akt_cell *c, akt_cell *ch, akt_err reason)
          * suspended and waits for our decision: only we touch it now */
         akti_cell_ext *x = ch->ext;
         int64_t now = akti_wheel_now(c->sys->wheel);
-        if (st->reset_after_ns > 0 && x->started_at && now - x->started_at >= st->reset_after_ns) {
+        if (st->reset_after_ns > 0 && x->started_at
+            && now - x->started_at >= st->reset_after_ns) {
             x->backoff_n = 0;
         }
-        int64_t maxb = st->max_backoff_ns > 0 ? st->max_backoff_ns : INT64_MAX / 4;
+        int64_t maxb
+            = st->max_backoff_ns > 0 ? st->max_backoff_ns : INT64_MAX / 4;
         int64_t d = st->min_backoff_ns;
         for (uint32_t i = 0; i < x->backoff_n && d < maxb; i++) {
             d *= 2;
@@ -715,7 +736,8 @@ restart_child(akt_cell *c, akt_cell *ch, akt_err reason)
         if (st->random_factor > 0) {
             uint64_t r = (uint64_t)now * 6364136223846793005ull + uid;
             r ^= r >> 33;
-            double j = ((double)(r % 10001) / 10000.0) * 2.0 - 1.0; /* [-1, 1] */
+            double j
+                = ((double)(r % 10001) / 10000.0) * 2.0 - 1.0; /* [-1, 1] */
             d = (int64_t)((double)d * (1.0 + st->random_factor * j));
             if (d < 0) {
                 d = 0;
@@ -780,8 +802,9 @@ static void
 supervise(akt_cell *c, akt_cell *ch, akt_err reason)
 {
     const akt_supervisor_strategy *st = strategy_of(c);
-    akt_ref chref = {ch, cell_uid(ch)};
-    akt_directive d = st->decider ? st->decider(reason, chref, st->decider_arg) : AKT_RESTART;
+    akt_ref chref = { ch, cell_uid(ch) };
+    akt_directive d = st->decider ? st->decider(reason, chref, st->decider_arg)
+                                  : AKT_RESTART;
     if (d == AKT_RESTART && !restart_allowed(c, ch)) {
         d = AKT_STOP;
     }
@@ -851,7 +874,8 @@ supervise(akt_cell *c, akt_cell *ch, akt_err reason)
 /* --- death watch -------------------------------------------------------- */
 
 static akti_watch_ent *
-ent_find(akti_watch_ent *v, uint32_t n, akt_cell *c, uint64_t uid, akt_future *f)
+ent_find(
+    akti_watch_ent *v, uint32_t n, akt_cell *c, uint64_t uid, akt_future *f)
 {
     for (uint32_t i = 0; i < n; i++) {
         if (v[i].cell == c && v[i].uid == uid && v[i].fut == f) {
@@ -885,7 +909,8 @@ ent_del(akti_watch_ent *v, uint32_t *n, akti_watch_ent *e)
 akt_err
 akt_ctx_watch(akt_ctx *ctx, akt_ref target)
 {
-    if (ctx == NULL || target.cell_ == NULL || target.cell_->kind != AKTI_CELL_ACTOR) {
+    if (ctx == NULL || target.cell_ == NULL
+        || target.cell_->kind != AKTI_CELL_ACTOR) {
         return AKT_EINVAL;
     }
     akt_cell *c = ctx->cell;
@@ -899,32 +924,38 @@ akt_ctx_watch(akt_ctx *ctx, akt_ref target)
         return AKT_OK;
     }
     ent_add(&x->watching, &x->nwatching, &x->capwatching,
-        (akti_watch_ent){target.cell_, target.uid_, NULL, 0});
-    akti_send_sys(target.cell_, target.uid_, SYS_WATCH, c, cell_uid(c), AKT_OK, NULL);
+        (akti_watch_ent) { target.cell_, target.uid_, NULL, 0 });
+    akti_send_sys(
+        target.cell_, target.uid_, SYS_WATCH, c, cell_uid(c), AKT_OK, NULL);
     return AKT_OK;
 }
 
 akt_err
 akt_ctx_unwatch(akt_ctx *ctx, akt_ref target)
 {
-    if (ctx == NULL || target.cell_ == NULL || target.cell_->kind != AKTI_CELL_ACTOR) {
+    if (ctx == NULL || target.cell_ == NULL
+        || target.cell_->kind != AKTI_CELL_ACTOR) {
         return AKT_EINVAL;
     }
     akt_cell *c = ctx->cell;
     akti_cell_ext *x = c->ext;
-    akti_watch_ent *e = x ? ent_find(x->watching, x->nwatching, target.cell_, target.uid_, NULL) : NULL;
+    akti_watch_ent *e = x
+        ? ent_find(x->watching, x->nwatching, target.cell_, target.uid_, NULL)
+        : NULL;
     if (e == NULL) {
         return AKT_ENOENT;
     }
     ent_del(x->watching, &x->nwatching, e);
-    akti_send_sys(target.cell_, target.uid_, SYS_UNWATCH, c, cell_uid(c), AKT_OK, NULL);
+    akti_send_sys(
+        target.cell_, target.uid_, SYS_UNWATCH, c, cell_uid(c), AKT_OK, NULL);
     return AKT_OK;
 }
 
 akt_err
 akt_watch_future(akt_ref target, akt_future **out)
 {
-    if (target.cell_ == NULL || out == NULL || target.cell_->kind != AKTI_CELL_ACTOR) {
+    if (target.cell_ == NULL || out == NULL
+        || target.cell_->kind != AKTI_CELL_ACTOR) {
         return AKT_EINVAL;
     }
     akt_system *sys = target.cell_->sys;
@@ -945,7 +976,8 @@ static void
 death_notice(akt_cell *c, akt_cell *dead, uint64_t dead_uid)
 {
     akti_cell_ext *x = c->ext;
-    akti_watch_ent *e = x ? ent_find(x->watching, x->nwatching, dead, dead_uid, NULL) : NULL;
+    akti_watch_ent *e
+        = x ? ent_find(x->watching, x->nwatching, dead, dead_uid, NULL) : NULL;
     if (e == NULL || e->pending) {
         return;
     }
@@ -954,14 +986,15 @@ death_notice(akt_cell *c, akt_cell *dead, uint64_t dead_uid)
     if (t == NULL) {
         abort();
     }
-    t->actor = (akt_ref){dead, dead_uid};
+    t->actor = (akt_ref) { dead, dead_uid };
     akti_msg *m = akti_msg_hdr(t);
     m->flags |= AKTI_MSG_TERMINATED;
     m->sender = t->actor;
     m->target_uid = cell_uid(c);
     /* bypass bounds: a Terminated is never dropped */
     atomic_store_explicit(&m->next, NULL, memory_order_relaxed);
-    akti_msg *prev = atomic_exchange_explicit(&c->mq_in, m, memory_order_acq_rel);
+    akti_msg *prev
+        = atomic_exchange_explicit(&c->mq_in, m, memory_order_acq_rel);
     atomic_store_explicit(&prev->next, m, memory_order_release);
 }
 
@@ -1005,14 +1038,15 @@ handle_sys(akt_cell *c, akti_msg *m)
             if (s->fut) {
                 akt_Terminated *t = akt_msg_new(&akt_terminated_type, 0);
                 if (t) {
-                    t->actor = (akt_ref){c, m->target_uid};
+                    t->actor = (akt_ref) { c, m->target_uid };
                     akt_ref fr = akti_future_ref(s->fut);
                     if (!akti_future_complete(fr.cell_, fr.uid_, AKT_OK, t)) {
                         akt_msg_free(t);
                     }
                 }
             } else {
-                akti_send_sys(s->from, s->from_uid, SYS_DEATH, c, m->target_uid, AKT_OK, NULL);
+                akti_send_sys(s->from, s->from_uid, SYS_DEATH, c, m->target_uid,
+                    AKT_OK, NULL);
             }
         }
         return;
@@ -1070,15 +1104,18 @@ handle_sys(akt_cell *c, akti_msg *m)
     }
     case SYS_WATCH: {
         akti_cell_ext *x = cell_ext(c);
-        if (!ent_find(x->watchers, x->nwatchers, s->from, s->from_uid, s->fut) || s->fut) {
+        if (!ent_find(x->watchers, x->nwatchers, s->from, s->from_uid, s->fut)
+            || s->fut) {
             ent_add(&x->watchers, &x->nwatchers, &x->capwatchers,
-                (akti_watch_ent){s->from, s->from_uid, s->fut, 0});
+                (akti_watch_ent) { s->from, s->from_uid, s->fut, 0 });
         }
         break;
     }
     case SYS_UNWATCH: {
         akti_cell_ext *x = c->ext;
-        akti_watch_ent *e = x ? ent_find(x->watchers, x->nwatchers, s->from, s->from_uid, NULL) : NULL;
+        akti_watch_ent *e = x
+            ? ent_find(x->watchers, x->nwatchers, s->from, s->from_uid, NULL)
+            : NULL;
         if (e) {
             ent_del(x->watchers, &x->nwatchers, e);
         }
@@ -1130,7 +1167,8 @@ deliver(akt_cell *c, akti_msg *m)
     if (m->flags & AKTI_MSG_ENVELOPE) {
         inner = akti_msg_hdr(((akti_envelope *)akti_msg_body(m))->inner);
     }
-    if ((c->flags & CELL_F_KIT) && (inner = akti_kit_deliver(c, inner)) == NULL) {
+    if ((c->flags & CELL_F_KIT)
+        && (inner = akti_kit_deliver(c, inner)) == NULL) {
         return; /* a cancelled timer's message, a receive-timeout reset */
     }
     if (inner->flags & AKTI_MSG_POISON) {
@@ -1140,7 +1178,9 @@ deliver(akt_cell *c, akti_msg *m)
     if (inner->flags & AKTI_MSG_TERMINATED) {
         akt_Terminated *t = akti_msg_body(inner);
         akti_cell_ext *x = c->ext;
-        akti_watch_ent *e = x ? ent_find(x->watching, x->nwatching, t->actor.cell_, t->actor.uid_, NULL) : NULL;
+        akti_watch_ent *e = x ? ent_find(x->watching, x->nwatching,
+                                t->actor.cell_, t->actor.uid_, NULL)
+                              : NULL;
         if (e == NULL || !e->pending) {
             return; /* unwatched meanwhile */
         }
@@ -1158,15 +1198,16 @@ deliver(akt_cell *c, akti_msg *m)
         fn = c->beh->unhandled;
     }
     if (fn == NULL) {
-        akti_dead_letter(c->sys, self_ref(c), akti_msg_hdr(akt_msg_retain(ctx.body)), AKT_EUNHANDLED);
+        akti_dead_letter(c->sys, self_ref(c),
+            akti_msg_hdr(akt_msg_retain(ctx.body)), AKT_EUNHANDLED);
         return;
     }
     akt_err rc = fn(c->state, &ctx, ctx.body);
     if (rc != AKT_OK) {
         if (ctx.reason[0]) {
             /* through the event stream's logger: level, path, timestamp */
-            akt_log(c->sys, AKT_LOG_INFO, self_ref(c), "actor failed: %s (%s)", ctx.reason,
-                akt_err_name(rc));
+            akt_log(c->sys, AKT_LOG_INFO, self_ref(c), "actor failed: %s (%s)",
+                ctx.reason, akt_err_name(rc));
         }
         cell_fail(c, rc, inner);
         if (ctx.reason[0]) {
@@ -1224,7 +1265,8 @@ akti_cell_run(akt_cell *c, int throughput)
         }
         n++;
         if (m->target_uid != cell_uid(c)) {
-            akti_dead_letter(sys, (akt_ref){c, m->target_uid}, m, AKT_ESTOPPED);
+            akti_dead_letter(
+                sys, (akt_ref) { c, m->target_uid }, m, AKT_ESTOPPED);
             continue;
         }
         deliver(c, m);
@@ -1233,7 +1275,8 @@ akti_cell_run(akt_cell *c, int throughput)
     if (c->life == LIFE_DEAD || c->life == LIFE_NONE) {
         akti_msg *m;
         while ((m = akti_mq_pop(c)) != NULL) {
-            akti_dead_letter(sys, (akt_ref){c, m->target_uid}, m, AKT_ESTOPPED);
+            akti_dead_letter(
+                sys, (akt_ref) { c, m->target_uid }, m, AKT_ESTOPPED);
         }
     }
     akti_dispatcher *d = c->disp;
@@ -1254,8 +1297,11 @@ akti_cell_run(akt_cell *c, int throughput)
      * relies on us */
     bool work = atomic_load_explicit(&c->sys_in, memory_order_seq_cst) != NULL;
     if (!work && user_ok(life)) {
-        work = atomic_load_explicit(&c->mq_in, memory_order_seq_cst) != CELL_STUB(c);
-        if (!work && x && atomic_load_explicit(&x->kind, memory_order_acquire) == AKT_MAILBOX_BOUNDED) {
+        work = atomic_load_explicit(&c->mq_in, memory_order_seq_cst)
+            != CELL_STUB(c);
+        if (!work && x
+            && atomic_load_explicit(&x->kind, memory_order_acquire)
+                == AKT_MAILBOX_BOUNDED) {
             pthread_mutex_lock(&x->mu);
             work = x->len > 0;
             pthread_mutex_unlock(&x->mu);
@@ -1274,10 +1320,12 @@ ref_check(akt_ref ref)
     if (ref.cell_ == NULL || ref.cell_->kind != AKTI_CELL_ACTOR) {
         return AKT_EINVAL;
     }
-    if (atomic_load_explicit(&ref.cell_->sys->terminated, memory_order_acquire)) {
+    if (atomic_load_explicit(
+            &ref.cell_->sys->terminated, memory_order_acquire)) {
         return AKT_ECLOSED;
     }
-    if (atomic_load_explicit(&ref.cell_->uid, memory_order_acquire) != ref.uid_) {
+    if (atomic_load_explicit(&ref.cell_->uid, memory_order_acquire)
+        != ref.uid_) {
         return AKT_ESTOPPED;
     }
     return AKT_OK;
@@ -1288,7 +1336,8 @@ akt_stop(akt_ref ref)
 {
     akt_err rc = ref_check(ref);
     if (rc == AKT_OK) {
-        akti_send_sys(ref.cell_, ref.uid_, SYS_TERMINATE, NULL, 0, AKT_OK, NULL);
+        akti_send_sys(
+            ref.cell_, ref.uid_, SYS_TERMINATE, NULL, 0, AKT_OK, NULL);
     }
     return rc;
 }
@@ -1336,10 +1385,12 @@ akt_ctx_stop(akt_ctx *ctx, akt_ref who)
         c->flags |= CELL_F_TERMINATE_REQ;
         return AKT_OK;
     }
-    if (who.cell_->kind != AKTI_CELL_ACTOR || find_child(c, who.cell_, who.uid_) == NULL) {
+    if (who.cell_->kind != AKTI_CELL_ACTOR
+        || find_child(c, who.cell_, who.uid_) == NULL) {
         return AKT_EINVAL; /* only self or a child */
     }
-    akti_send_sys(who.cell_, who.uid_, SYS_TERMINATE, c, cell_uid(c), AKT_OK, NULL);
+    akti_send_sys(
+        who.cell_, who.uid_, SYS_TERMINATE, c, cell_uid(c), AKT_OK, NULL);
     return AKT_OK;
 }
 
@@ -1386,7 +1437,8 @@ akt_reply(akt_ctx *ctx, void *msg)
     }
     if (akt_ref_is_none(ctx->sender)) {
         /* consumes the caller's reference, as a send would */
-        akti_dead_letter(ctx->cell->sys, AKT_REF_NONE, akti_msg_hdr(msg), AKT_ENOENT);
+        akti_dead_letter(
+            ctx->cell->sys, AKT_REF_NONE, akti_msg_hdr(msg), AKT_ENOENT);
         return AKT_OK;
     }
     return akt_tell(ctx->sender, msg, self_ref(ctx->cell));
@@ -1433,7 +1485,8 @@ akt_forward(akt_ctx *ctx, akt_ref to)
 }
 
 akt_err
-akt_ctx_become(akt_ctx *ctx, const akt_behavior *b, const void *arg, bool discard_old)
+akt_ctx_become(
+    akt_ctx *ctx, const akt_behavior *b, const void *arg, bool discard_old)
 {
     if (ctx == NULL || b == NULL || (b->nhandlers > 0 && b->handlers == NULL)) {
         return AKT_EINVAL;
@@ -1450,7 +1503,7 @@ akt_ctx_become(akt_ctx *ctx, const akt_behavior *b, const void *arg, bool discar
             x->stack = ns;
             x->capstack = nc;
         }
-        x->stack[x->nstack++] = (akti_beh_frame){c->beh, c->beh_arg};
+        x->stack[x->nstack++] = (akti_beh_frame) { c->beh, c->beh_arg };
     }
     c->beh = b;
     c->beh_arg = arg;

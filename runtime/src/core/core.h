@@ -31,31 +31,33 @@
 /* --- settings (settings.c is the only file that reads the config) ------- */
 
 typedef struct akti_settings {
-    int workers;            /* default-dispatcher.workers (0: one per core) */
-    int throughput;         /* messages per actor turn */
-    int spin_before_park;   /* idle polls before a worker parks */
+    int workers; /* default-dispatcher.workers (0: one per core) */
+    int throughput; /* messages per actor turn */
+    int spin_before_park; /* idle polls before a worker parks */
     int blocking_workers;
     akt_mailbox_kind mailbox_kind;
     uint32_t mailbox_capacity;
     akt_overflow overflow;
     int64_t block_timeout_ns;
     int64_t ask_timeout_ns;
-    int32_t max_restarts;   /* -1: unlimited */
+    int32_t max_restarts; /* -1: unlimited */
     int64_t restart_within_ns;
     bool dead_letters_log;
     int64_t dead_letters_log_max;
     int64_t tick_ns;
     uint32_t wheel_size;
     int loglevel; /* 0 off, 1 error, 2 warning, 3 info, 4 debug */
-    bool virtual_clock;   /* akt.scheduler.clock = virtual (testkit) */
+    bool virtual_clock; /* akt.scheduler.clock = virtual (testkit) */
     bool calling_default; /* default-dispatcher.type = calling-thread */
 } akti_settings;
 
-AKTI_INTERNAL akt_err akti_settings_read(const akt_config *cfg, akti_settings *out);
+AKTI_INTERNAL akt_err akti_settings_read(
+    const akt_config *cfg, akti_settings *out);
 
 /* --- futex / parking ------------------------------------------------------ */
 
-AKTI_INTERNAL void akti_futex_wait(_Atomic uint32_t *word, uint32_t expect, int64_t timeout_ns);
+AKTI_INTERNAL void akti_futex_wait(
+    _Atomic uint32_t *word, uint32_t expect, int64_t timeout_ns);
 AKTI_INTERNAL void akti_futex_wake(_Atomic uint32_t *word, int n);
 AKTI_INTERNAL int64_t akti_now_ns(void);
 static inline void
@@ -94,8 +96,8 @@ AKTI_INTERNAL akt_err akti_wheel_create(int64_t tick_ns, uint32_t size,
 AKTI_INTERNAL void akti_wheel_free(akti_wheel *w);
 /* akti_timer_start -- arm t to fire fn(t, arg) after delay_ns (on the
  * wheel's thread, or in akti_wheel_advance for a manual clock). */
-AKTI_INTERNAL void akti_timer_start(akti_wheel *w, akti_timer *t, int64_t delay_ns,
-    akti_timer_fn fn, void *arg);
+AKTI_INTERNAL void akti_timer_start(akti_wheel *w, akti_timer *t,
+    int64_t delay_ns, akti_timer_fn fn, void *arg);
 /* akti_timer_cancel -- true when t was armed and will not fire. */
 AKTI_INTERNAL bool akti_timer_cancel(akti_wheel *w, akti_timer *t);
 /* akti_wheel_advance -- fire everything due at the clock's now (the thread
@@ -120,12 +122,12 @@ enum {
 /* actor life (consumer-private) */
 enum {
     LIFE_NONE = 0,
-    LIFE_CREATED,   /* pre_start pending */
+    LIFE_CREATED, /* pre_start pending */
     LIFE_RUNNING,
     LIFE_SUSPENDED, /* failed, waiting for the supervisor */
-    LIFE_RESTARTING,/* waiting for children before the restart completes */
-    LIFE_STOPPING,  /* waiting for children before post_stop */
-    LIFE_DEAD,      /* terminated; only drains to dead letters */
+    LIFE_RESTARTING, /* waiting for children before the restart completes */
+    LIFE_STOPPING, /* waiting for children before post_stop */
+    LIFE_DEAD, /* terminated; only drains to dead letters */
 };
 
 typedef struct akti_dispatcher akti_dispatcher;
@@ -140,39 +142,38 @@ typedef struct akt_cell akt_cell;
 struct akt_cell {
     /* line 0: what senders touch. mq_in and stub take producers' writes,
      * sched their CAS; uid, kind, sys, disp, mbx are read on every send. */
-    _Atomic(akti_msg *) mq_in;     /* Vyukov MPSC: producer end */
-    _Atomic(akti_msg *) sys_in;    /* Treiber stack of system messages */
-    _Atomic uint64_t uid;          /* 0: no live incarnation */
-    _Atomic uint32_t sched;        /* 1 while queued or running */
-    uint8_t kind;                  /* AKTI_CELL_*; type-stable per slot */
-    uint8_t mbox_kind;             /* akt_mailbox_kind of this incarnation */
+    _Atomic(akti_msg *) mq_in; /* Vyukov MPSC: producer end */
+    _Atomic(akti_msg *) sys_in; /* Treiber stack of system messages */
+    _Atomic uint64_t uid; /* 0: no live incarnation */
+    _Atomic uint32_t sched; /* 1 while queued or running */
+    uint8_t kind; /* AKTI_CELL_*; type-stable per slot */
+    uint8_t mbox_kind; /* akt_mailbox_kind of this incarnation */
     uint16_t spare_;
     akt_system *sys;
     akti_dispatcher *disp;
-    _Atomic(akti_mbox_ext *) mbx;  /* bounded/priority/control: extra state,
-                                      kept until akt_system_free */
-    _Atomic(akti_msg *) stub;      /* Vyukov stub node (only `next`) */
+    _Atomic(akti_mbox_ext *) mbx; /* bounded/priority/control: extra state,
+                                     kept until akt_system_free */
+    _Atomic(akti_msg *) stub; /* Vyukov stub node (only `next`) */
     /* line 1 on: the consumer side (the thread holding sched) */
-    akti_msg *mq_out;              /* Vyukov consumer end */
-    _Atomic(akt_cell *) run_next;  /* intrusive link in run queues */
-    uint8_t life;                  /* LIFE_* */
-    uint8_t flags;                 /* CELL_F_* */
+    akti_msg *mq_out; /* Vyukov consumer end */
+    _Atomic(akt_cell *) run_next; /* intrusive link in run queues */
+    uint8_t life; /* LIFE_* */
+    uint8_t flags; /* CELL_F_* */
     uint32_t nchildren;
     void *state;
     const akt_behavior *beh;
     const void *beh_arg;
     akti_props_rec *props;
     akt_cell *parent;
-    akt_cell *first_child;         /* circular list, spawn order; the slab
-                                      free list links through it */
+    akt_cell *first_child; /* circular list, spawn order; the slab
+                              free list links through it */
     akt_cell *sib_next, *sib_prev;
-    uint32_t slot : 24;            /* index in sys->slot_tab (constant) */
-    uint32_t cls : 8;              /* slab class (constant) */
-    char *name;                    /* NULL: auto name from slot */
-    akti_cell_ext *ext;            /* rare state, allocated on demand */
+    uint32_t slot : 24; /* index in sys->slot_tab (constant) */
+    uint32_t cls : 8; /* slab class (constant) */
+    char *name; /* NULL: auto name from slot */
+    akti_cell_ext *ext; /* rare state, allocated on demand */
     /* state follows when it fits the slab class */
 };
-
 
 /* Stub punning: the Vyukov queue links through akti_msg.next, which is the
  * first member of akti_msg; the stub is just that member. */
@@ -181,9 +182,9 @@ struct akt_cell {
 enum {
     CELL_F_STATE_INLINE = 1u << 0,
     CELL_F_TERMINATE_REQ = 1u << 1, /* stop after the current message */
-    CELL_F_SYSTEM = 1u << 3,        /* under /system or a guardian */
-    CELL_F_STARTED = 1u << 4,       /* pre_start succeeded: post_stop due */
-    CELL_F_KIT = 1u << 5,           /* ext->kit is set: the kit hooks run */
+    CELL_F_SYSTEM = 1u << 3, /* under /system or a guardian */
+    CELL_F_STARTED = 1u << 4, /* pre_start succeeded: post_stop due */
+    CELL_F_KIT = 1u << 5, /* ext->kit is set: the kit hooks run */
 };
 
 /* Rare per-actor state. */
@@ -200,11 +201,11 @@ typedef struct akti_beh_frame {
 } akti_beh_frame;
 
 struct akti_cell_ext {
-    akti_watch_ent *watchers;  /* who watches me */
+    akti_watch_ent *watchers; /* who watches me */
     uint32_t nwatchers, capwatchers;
-    akti_watch_ent *watching;  /* whom I watch */
+    akti_watch_ent *watching; /* whom I watch */
     uint32_t nwatching, capwatching;
-    akti_beh_frame *stack;     /* become stack */
+    akti_beh_frame *stack; /* become stack */
     uint32_t nstack, capstack;
     /* supervision stats of this actor as a child */
     uint32_t restarts_in_window;
@@ -215,7 +216,7 @@ struct akti_cell_ext {
     uint64_t backoff_uid;
     /* failure being handled */
     akt_err fail_reason;
-    void *failed_msg;     /* one ref, kept for pre_restart */
+    void *failed_msg; /* one ref, kept for pre_restart */
     char reason_text[96];
     /* pending restart when waiting for children */
     akt_err restart_reason;
@@ -225,24 +226,24 @@ struct akti_cell_ext {
 /* --- messages: internal flags and system messages ------------------------ */
 
 enum {
-    AKTI_MSG_SYS = 1u << 0,     /* in the system queue */
-    AKTI_MSG_POISON = 1u << 1,  /* PoisonPill */
+    AKTI_MSG_SYS = 1u << 0, /* in the system queue */
+    AKTI_MSG_POISON = 1u << 1, /* PoisonPill */
     AKTI_MSG_TERMINATED = 1u << 2, /* runtime-made Terminated */
     AKTI_MSG_STATUS_REPLY = 1u << 3,
-    AKTI_MSG_ENVELOPE = 1u << 4,   /* carries another message (broadcast) */
+    AKTI_MSG_ENVELOPE = 1u << 4, /* carries another message (broadcast) */
     AKTI_MSG_BLOCK_WAIT = 1u << 5,
 };
 
 enum {
     SYS_TERMINATE = 1,
     SYS_KILL,
-    SYS_FAILED,         /* child -> parent */
+    SYS_FAILED, /* child -> parent */
     SYS_RESUME,
     SYS_RESTART,
-    SYS_CHILD_STOPPED,  /* child -> parent */
+    SYS_CHILD_STOPPED, /* child -> parent */
     SYS_WATCH,
     SYS_UNWATCH,
-    SYS_DEATH,          /* watched -> watcher */
+    SYS_DEATH, /* watched -> watcher */
     SYS_SUPERVISE_STOP, /* parent decided STOP: like terminate */
 };
 
@@ -266,8 +267,8 @@ typedef struct akti_envelope {
 
 struct akti_mbox_ext {
     pthread_mutex_t mu;
-    pthread_cond_t cv;        /* BLOCK senders wait here */
-    _Atomic int kind;         /* akt_mailbox_kind of the incarnation */
+    pthread_cond_t cv; /* BLOCK senders wait here */
+    _Atomic int kind; /* akt_mailbox_kind of the incarnation */
     uint32_t capacity;
     akt_overflow overflow;
     int64_t block_timeout_ns;
@@ -294,8 +295,8 @@ AKTI_INTERNAL akt_err akti_mq_push(akt_cell *c, akti_msg *m);
 /* akti_mq_pop -- consumer: next user message or NULL. */
 AKTI_INTERNAL akti_msg *akti_mq_pop(akt_cell *c);
 AKTI_INTERNAL bool akti_mq_nonempty(akt_cell *c);
-AKTI_INTERNAL akt_err akti_mbox_ext_create(akt_cell *c, const akt_mailbox_opts *o,
-    const akti_settings *s);
+AKTI_INTERNAL akt_err akti_mbox_ext_create(
+    akt_cell *c, const akt_mailbox_opts *o, const akti_settings *s);
 AKTI_INTERNAL void akti_mbox_ext_free(akt_cell *c);
 AKTI_INTERNAL void akti_sys_push(akt_cell *c, akti_msg *m);
 /* take all system messages in FIFO order (a linked list through next) */
@@ -318,7 +319,7 @@ typedef struct akti_dispatcher_ops {
      * a fair dispatcher queues it behind other ready cells (NULL: schedule) */
     void (*yield)(akti_dispatcher *d, akt_cell *c);
     akt_err (*attach)(akti_dispatcher *d, akt_cell *c); /* optional */
-    void (*detach)(akti_dispatcher *d, akt_cell *c);    /* optional */
+    void (*detach)(akti_dispatcher *d, akt_cell *c); /* optional */
     void (*destroy)(akti_dispatcher *d);
 } akti_dispatcher_ops;
 
@@ -329,10 +330,12 @@ struct akti_dispatcher {
     int throughput;
 };
 
-AKTI_INTERNAL akt_err akti_pool_create(akt_system *sys, const char *name, int workers,
-    int throughput, int spin, akti_dispatcher **out);
-AKTI_INTERNAL akt_err akti_calling_create(akt_system *sys, akti_dispatcher **out);
-AKTI_INTERNAL akt_err akti_pinned_create(akt_system *sys, akti_dispatcher **out);
+AKTI_INTERNAL akt_err akti_pool_create(akt_system *sys, const char *name,
+    int workers, int throughput, int spin, akti_dispatcher **out);
+AKTI_INTERNAL akt_err akti_calling_create(
+    akt_system *sys, akti_dispatcher **out);
+AKTI_INTERNAL akt_err akti_pinned_create(
+    akt_system *sys, akti_dispatcher **out);
 AKTI_INTERNAL bool akti_pool_help(akti_dispatcher *d);
 /* The pool worker the calling thread belongs to (NULL outside pools). */
 AKTI_INTERNAL bool akti_on_worker_of(akti_dispatcher *d);
@@ -379,10 +382,10 @@ struct akt_system {
     uint64_t serial; /* unique in the process (props cache key) */
     akt_config *cfg;
     akti_settings set;
-    _Atomic uint32_t terminating;  /* terminate called */
-    _Atomic uint32_t terminated;   /* futex word: 1 when all stopped; read
-                                      on every send: keep it off the
-                                      counters' lines below */
+    _Atomic uint32_t terminating; /* terminate called */
+    _Atomic uint32_t terminated; /* futex word: 1 when all stopped; read
+                                    on every send: keep it off the
+                                    counters' lines below */
     _Alignas(AKTI_CACHELINE) _Atomic uint64_t next_uid;
     _Alignas(AKTI_CACHELINE) _Atomic uint64_t dead_letters;
     _Atomic int64_t live_actors;
@@ -415,7 +418,7 @@ struct akt_system {
     akt_supervisor_strategy default_strategy;
     akt_props guardian_props;
     _Atomic int64_t vclock; /* virtual time (akt.scheduler.clock = virtual) */
-    void *kit;              /* event stream, scheduler, shutdown (kit/) */
+    void *kit; /* event stream, scheduler, shutdown (kit/) */
     /* extensions (remote/, ...): one const ops table + arg per slot */
     pthread_rwlock_t ext_mu;
     struct {
@@ -426,21 +429,26 @@ struct akt_system {
 
 /* extensions: core/ext.h (akti_ext_ops, akti_system_ext_*) */
 
-AKTI_INTERNAL akt_err akti_system_use_clock(akt_system *sys, const akti_clock *clock);
+AKTI_INTERNAL akt_err akti_system_use_clock(
+    akt_system *sys, const akti_clock *clock);
 AKTI_INTERNAL akti_wheel *akti_system_wheel(akt_system *sys);
-AKTI_INTERNAL void akti_dead_letter(akt_system *sys, akt_ref to, akti_msg *m, akt_err reason);
+AKTI_INTERNAL void akti_dead_letter(
+    akt_system *sys, akt_ref to, akti_msg *m, akt_err reason);
 AKTI_INTERNAL akt_cell *akti_cell_alloc(akt_system *sys, uint32_t cls);
 AKTI_INTERNAL void akti_cell_free(akt_cell *c);
-AKTI_INTERNAL akt_err akti_names_add(akt_system *sys, akt_cell *parent,
-    const char *name, akt_cell *cell);
-AKTI_INTERNAL void akti_names_del(akt_system *sys, akt_cell *parent, const char *name);
-AKTI_INTERNAL akt_cell *akti_names_get(akt_system *sys, akt_cell *parent, const char *name);
+AKTI_INTERNAL akt_err akti_names_add(
+    akt_system *sys, akt_cell *parent, const char *name, akt_cell *cell);
+AKTI_INTERNAL void akti_names_del(
+    akt_system *sys, akt_cell *parent, const char *name);
+AKTI_INTERNAL akt_cell *akti_names_get(
+    akt_system *sys, akt_cell *parent, const char *name);
 AKTI_INTERNAL akt_cell *akti_slot_cell(akt_system *sys, uint32_t slot);
-AKTI_INTERNAL akti_props_rec *akti_props_intern(akt_system *sys, const akt_props *p,
-    akt_err *err);
+AKTI_INTERNAL akti_props_rec *akti_props_intern(
+    akt_system *sys, const akt_props *p, akt_err *err);
 AKTI_INTERNAL void akti_system_guardian_stopped(akt_system *sys, akt_cell *c);
 AKTI_INTERNAL akt_err akti_spawn(akt_system *sys, akt_cell *parent,
-    const akt_props *props, const char *name, uint8_t extra_flags, akt_ref *out);
+    const akt_props *props, const char *name, uint8_t extra_flags,
+    akt_ref *out);
 AKTI_INTERNAL void akti_send_sys(akt_cell *to, uint64_t to_uid, int kind,
     akt_cell *from, uint64_t from_uid, akt_err reason, akt_future *fut);
 /* tells made by the current turn on this thread (dispatch.c resets it per
@@ -465,8 +473,8 @@ akti_schedule(akt_cell *c)
 AKTI_INTERNAL akt_err akti_future_new(akt_system *sys, akt_future **out);
 /* akti_future_complete -- complete with reply (consumed on true) or code;
  * false when the future was already complete or the uid is stale. */
-AKTI_INTERNAL bool akti_future_complete(akt_cell *promise, uint64_t uid,
-    akt_err status, void *reply);
+AKTI_INTERNAL bool akti_future_complete(
+    akt_cell *promise, uint64_t uid, akt_err status, void *reply);
 AKTI_INTERNAL akt_ref akti_future_ref(akt_future *f);
 AKTI_INTERNAL void akti_future_drop(akt_future *f); /* drop one ref */
 AKTI_INTERNAL void akti_future_retain(akt_future *f);
@@ -483,8 +491,8 @@ AKTI_INTERNAL void akti_kit_system_fini(akt_system *sys);
 AKTI_INTERNAL void akti_kit_terminate(akt_system *sys);
 AKTI_INTERNAL void akti_system_terminate_now(akt_system *sys);
 /* a dead letter (inner: the unwrapped message, a view) -> log + publish */
-AKTI_INTERNAL void akti_kit_dead_letter(akt_system *sys, akt_ref to, akti_msg *inner,
-    akt_err reason, uint64_t n);
+AKTI_INTERNAL void akti_kit_dead_letter(
+    akt_system *sys, akt_ref to, akti_msg *inner, akt_err reason, uint64_t n);
 /* Cells with CELL_F_KIT (consumer side): the next unstashed message, ahead
  * of the mailbox; the message to deliver instead of inner (NULL: drop it,
  * e.g. a cancelled timer's); the actor stopped / is restarting. */

@@ -44,7 +44,8 @@ akti_futex_wait(_Atomic uint32_t *word, uint32_t expect, int64_t timeout_ns)
         ts.tv_nsec = timeout_ns % 1000000000;
         tp = &ts;
     }
-    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, expect, tp, NULL, 0);
+    syscall(
+        SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, expect, tp, NULL, 0);
 #else
 #error "akt core: futex wait needs a port for this OS"
 #endif
@@ -66,18 +67,19 @@ akti_now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* --- the pool -------------------------------------------------------------- */
+/* --- the pool --------------------------------------------------------------
+ */
 
-#define DQ_CAP 8192
+#define DQ_CAP            8192
 #define LIFO_STEAL_ROUNDS 64
-#define LIFO_STREAK_MAX 32
+#define LIFO_STREAK_MAX   32
 
 typedef struct pool pool;
 
 typedef struct worker {
     /* owner-written, thief-read */
     _Atomic(akt_cell *) lifo;
-    _Atomic int64_t top;    /* thieves */
+    _Atomic int64_t top; /* thieves */
     _Atomic int64_t bottom; /* owner */
     _Atomic uint64_t runs;
     _Atomic uint32_t parked; /* futex word: 1 parked */
@@ -145,10 +147,11 @@ dq_take(worker *w)
     int64_t t = atomic_load_explicit(&w->top, memory_order_seq_cst);
     akt_cell *c = NULL;
     if (t <= b) {
-        c = atomic_load_explicit(&w->buf[b & (DQ_CAP - 1)], memory_order_relaxed);
+        c = atomic_load_explicit(
+            &w->buf[b & (DQ_CAP - 1)], memory_order_relaxed);
         if (t == b) {
-            if (!atomic_compare_exchange_strong_explicit(
-                    &w->top, &t, t + 1, memory_order_seq_cst, memory_order_relaxed)) {
+            if (!atomic_compare_exchange_strong_explicit(&w->top, &t, t + 1,
+                    memory_order_seq_cst, memory_order_relaxed)) {
                 c = NULL;
             }
             atomic_store_explicit(&w->bottom, b + 1, memory_order_relaxed);
@@ -167,7 +170,8 @@ dq_steal(worker *v)
     if (t >= b) {
         return NULL;
     }
-    akt_cell *c = atomic_load_explicit(&v->buf[t & (DQ_CAP - 1)], memory_order_relaxed);
+    akt_cell *c
+        = atomic_load_explicit(&v->buf[t & (DQ_CAP - 1)], memory_order_relaxed);
     if (!atomic_compare_exchange_strong_explicit(
             &v->top, &t, t + 1, memory_order_seq_cst, memory_order_relaxed)) {
         return NULL;
@@ -266,7 +270,8 @@ pool_schedule(akti_dispatcher *d, akt_cell *c)
             dq_push_wake(p, w, c);
             return;
         }
-        akt_cell *old = atomic_exchange_explicit(&w->lifo, c, memory_order_acq_rel);
+        akt_cell *old
+            = atomic_exchange_explicit(&w->lifo, c, memory_order_acq_rel);
         if (old != NULL) {
             dq_push_wake(p, w, old);
         }
@@ -288,7 +293,8 @@ pool_yield(akti_dispatcher *d, akt_cell *c)
         pool_schedule(d, c);
         return;
     }
-    if (dq_nonempty(w) || atomic_load_explicit(&p->inj_len, memory_order_relaxed) != 0
+    if (dq_nonempty(w)
+        || atomic_load_explicit(&p->inj_len, memory_order_relaxed) != 0
         || atomic_load_explicit(&w->lifo, memory_order_relaxed) != NULL) {
         inj_push(p, c);
         pool_wake_one(p);
@@ -335,7 +341,8 @@ find_work(worker *w)
     pool *p = w->p;
     akt_cell *c;
     if (w->lifo_streak < LIFO_STREAK_MAX
-        || (!dq_nonempty(w) && atomic_load_explicit(&p->inj_len, memory_order_relaxed) == 0)) {
+        || (!dq_nonempty(w)
+            && atomic_load_explicit(&p->inj_len, memory_order_relaxed) == 0)) {
         c = atomic_exchange_explicit(&w->lifo, NULL, memory_order_acq_rel);
         if (c) {
             w->lifo_streak++;
@@ -349,7 +356,8 @@ find_work(worker *w)
     if ((c = inj_pop(p)) != NULL) {
         return c;
     }
-    if ((c = atomic_exchange_explicit(&w->lifo, NULL, memory_order_acq_rel)) != NULL) {
+    if ((c = atomic_exchange_explicit(&w->lifo, NULL, memory_order_acq_rel))
+        != NULL) {
         return c;
     }
     return steal_any(w);
@@ -362,7 +370,8 @@ pool_has_work(pool *p)
         return true;
     }
     for (int i = 0; i < p->n; i++) {
-        if (dq_nonempty(p->w[i]) || atomic_load_explicit(&p->w[i]->lifo, memory_order_seq_cst)) {
+        if (dq_nonempty(p->w[i])
+            || atomic_load_explicit(&p->w[i]->lifo, memory_order_seq_cst)) {
             return true;
         }
     }
@@ -395,7 +404,8 @@ worker_main(void *arg)
          * small machine idle spinners steal the CPU from the threads that
          * would produce the work (PERFORMANCE.md: 2 cores) */
         bool found = false;
-        uint32_t ns = atomic_fetch_add_explicit(&p->nspinning, 1, memory_order_seq_cst);
+        uint32_t ns
+            = atomic_fetch_add_explicit(&p->nspinning, 1, memory_order_seq_cst);
         if ((int)ns < p->max_spinning) {
             for (int i = 0; i < p->spin; i++) {
                 akti_cpu_relax();
@@ -421,13 +431,15 @@ worker_main(void *arg)
          * doubling to 64 ms while the pool stays idle) and steals it. */
         atomic_store_explicit(&w->parked, 1, memory_order_seq_cst);
         atomic_fetch_add_explicit(&p->nparked, 1, memory_order_seq_cst);
-        if (pool_has_work(p) || atomic_load_explicit(&p->stopping, memory_order_seq_cst)) {
+        if (pool_has_work(p)
+            || atomic_load_explicit(&p->stopping, memory_order_seq_cst)) {
             atomic_store_explicit(&w->parked, 0, memory_order_seq_cst);
         } else {
             akti_futex_wait(&w->parked, 1, park_ns);
             uint32_t one = 1;
             if (atomic_compare_exchange_strong(&w->parked, &one, 0)) {
-                park_ns = park_ns < 64000000 ? park_ns * 2 : park_ns; /* timed out */
+                park_ns = park_ns < 64000000 ? park_ns * 2
+                                             : park_ns; /* timed out */
             } else {
                 park_ns = 1000000; /* woken for work */
             }
@@ -673,8 +685,10 @@ pinned_main(void *arg)
     pinned *p = arg;
     pinned_root *r = p->root;
     for (;;) {
-        for (int i = 0; i < 2000 && atomic_load_explicit(&p->word, memory_order_acquire) == 0
-             && !atomic_load_explicit(&p->quit, memory_order_acquire); i++) {
+        for (int i = 0; i < 2000
+             && atomic_load_explicit(&p->word, memory_order_acquire) == 0
+             && !atomic_load_explicit(&p->quit, memory_order_acquire);
+             i++) {
             akti_cpu_relax();
         }
         while (atomic_load_explicit(&p->word, memory_order_acquire) == 0

@@ -26,7 +26,7 @@ enum { P_PENDING = 0, P_CALLBACK = 1, P_COMPLETING = 2, P_DONE = 3 };
 typedef struct akti_promise {
     akt_cell cell;
     _Atomic uint64_t pstate; /* uid << 2 | P_* */
-    _Atomic uint32_t done;   /* futex word */
+    _Atomic uint32_t done; /* futex word */
     _Atomic uint32_t waiters;
     _Atomic uint32_t refs;
     akt_err status;
@@ -50,7 +50,8 @@ akti_promise_size(void)
 akt_ref
 akti_future_ref(akt_future *f)
 {
-    return (akt_ref){&P(f)->cell, atomic_load_explicit(&P(f)->cell.uid, memory_order_relaxed)};
+    return (akt_ref) { &P(f)->cell,
+        atomic_load_explicit(&P(f)->cell.uid, memory_order_relaxed) };
 }
 
 void
@@ -92,7 +93,8 @@ akti_future_new(akt_system *sys, akt_future **out)
         return AKT_ENOMEM;
     }
     akti_promise *p = (akti_promise *)c;
-    uint64_t uid = atomic_fetch_add_explicit(&sys->next_uid, 1, memory_order_relaxed);
+    uint64_t uid
+        = atomic_fetch_add_explicit(&sys->next_uid, 1, memory_order_relaxed);
     p->status = AKT_OK;
     p->reply = NULL;
     p->cb = NULL;
@@ -104,7 +106,8 @@ akti_future_new(akt_system *sys, akt_future **out)
     atomic_store_explicit(&p->done, 0, memory_order_relaxed);
     atomic_store_explicit(&p->waiters, 0, memory_order_relaxed);
     atomic_store_explicit(&p->refs, 2, memory_order_relaxed);
-    atomic_store_explicit(&p->pstate, uid << 2 | P_PENDING, memory_order_release);
+    atomic_store_explicit(
+        &p->pstate, uid << 2 | P_PENDING, memory_order_release);
     atomic_store_explicit(&c->uid, uid, memory_order_release);
     atomic_fetch_add_explicit(&sys->live_promises, 1, memory_order_relaxed);
     *out = (akt_future *)c;
@@ -117,11 +120,13 @@ akti_future_complete(akt_cell *pc, uint64_t uid, akt_err status, void *reply)
     akti_promise *p = (akti_promise *)pc;
     uint64_t exp = uid << 2 | P_PENDING;
     bool had_cb = false;
-    if (!atomic_compare_exchange_strong_explicit(&p->pstate, &exp, uid << 2 | P_COMPLETING,
-            memory_order_acq_rel, memory_order_acquire)) {
+    if (!atomic_compare_exchange_strong_explicit(&p->pstate, &exp,
+            uid << 2 | P_COMPLETING, memory_order_acq_rel,
+            memory_order_acquire)) {
         exp = uid << 2 | P_CALLBACK;
         if (!atomic_compare_exchange_strong_explicit(&p->pstate, &exp,
-                uid << 2 | P_COMPLETING, memory_order_acq_rel, memory_order_acquire)) {
+                uid << 2 | P_COMPLETING, memory_order_acq_rel,
+                memory_order_acquire)) {
             return false;
         }
         had_cb = true;
@@ -226,8 +231,9 @@ akt_future_wait(akt_future *f, int64_t timeout_ns, void **reply)
         }
     }
     if (atomic_load_explicit(&p->done, memory_order_acquire) == 0) {
-        int64_t deadline = (timeout_ns == AKT_FOREVER || timeout_ns < 0) ? INT64_MAX
-                                                                         : akti_now_ns() + timeout_ns;
+        int64_t deadline = (timeout_ns == AKT_FOREVER || timeout_ns < 0)
+            ? INT64_MAX
+            : akti_now_ns() + timeout_ns;
         atomic_fetch_add_explicit(&p->waiters, 1, memory_order_seq_cst);
         while (atomic_load_explicit(&p->done, memory_order_seq_cst) == 0) {
             int64_t left = -1;
@@ -251,7 +257,8 @@ akt_future_wait(akt_future *f, int64_t timeout_ns, void **reply)
 }
 
 akt_err
-akt_future_on_complete(akt_future *f, akt_future_fn cb, void *arg, void (*fini)(void *))
+akt_future_on_complete(
+    akt_future *f, akt_future_fn cb, void *arg, void (*fini)(void *))
 {
     if (f == NULL || cb == NULL) {
         return AKT_EINVAL;
@@ -266,12 +273,14 @@ akt_future_on_complete(akt_future *f, akt_future_fn cb, void *arg, void (*fini)(
     p->cb_fini = fini;
     uint64_t uid = st >> 2;
     uint64_t exp = uid << 2 | P_PENDING;
-    if (atomic_compare_exchange_strong_explicit(&p->pstate, &exp, uid << 2 | P_CALLBACK,
-            memory_order_acq_rel, memory_order_acquire)) {
+    if (atomic_compare_exchange_strong_explicit(&p->pstate, &exp,
+            uid << 2 | P_CALLBACK, memory_order_acq_rel,
+            memory_order_acquire)) {
         return AKT_OK; /* the completer calls it */
     }
     /* completing or done: wait for done, call here */
-    while ((atomic_load_explicit(&p->pstate, memory_order_acquire) & 3) != P_DONE) {
+    while ((atomic_load_explicit(&p->pstate, memory_order_acquire) & 3)
+        != P_DONE) {
         akti_cpu_relax();
     }
     cb(p->status, p->reply, arg);

@@ -43,7 +43,8 @@ static inline void
 vpush(akt_cell *c, akti_msg *m)
 {
     atomic_store_explicit(&m->next, NULL, memory_order_relaxed);
-    akti_msg *prev = atomic_exchange_explicit(&c->mq_in, m, memory_order_acq_rel);
+    akti_msg *prev
+        = atomic_exchange_explicit(&c->mq_in, m, memory_order_acq_rel);
     atomic_store_explicit(&prev->next, m, memory_order_release);
 }
 
@@ -83,7 +84,8 @@ vpop(akt_cell *c)
 static inline bool
 vnonempty(akt_cell *c)
 {
-    return atomic_load_explicit(&c->mq_in, memory_order_acquire) != CELL_STUB(c);
+    return atomic_load_explicit(&c->mq_in, memory_order_acquire)
+        != CELL_STUB(c);
 }
 
 /* Pop, waiting out a half-done push (the producer is between its exchange
@@ -121,7 +123,8 @@ akti_sys_take(akt_cell *c)
     if (atomic_load_explicit(&c->sys_in, memory_order_relaxed) == NULL) {
         return NULL;
     }
-    akti_msg *l = atomic_exchange_explicit(&c->sys_in, NULL, memory_order_acquire);
+    akti_msg *l
+        = atomic_exchange_explicit(&c->sys_in, NULL, memory_order_acquire);
     akti_msg *r = NULL;
     while (l) {
         akti_msg *n = atomic_load_explicit(&l->next, memory_order_relaxed);
@@ -132,10 +135,12 @@ akti_sys_take(akt_cell *c)
     return r;
 }
 
-/* --- extensions ------------------------------------------------------------ */
+/* --- extensions ------------------------------------------------------------
+ */
 
 akt_err
-akti_mbox_ext_create(akt_cell *c, const akt_mailbox_opts *o, const akti_settings *s)
+akti_mbox_ext_create(
+    akt_cell *c, const akt_mailbox_opts *o, const akti_settings *s)
 {
     akt_mailbox_kind kind = o ? o->kind : AKT_MAILBOX_DEFAULT;
     if (kind == AKT_MAILBOX_DEFAULT) {
@@ -154,7 +159,8 @@ akti_mbox_ext_create(akt_cell *c, const akt_mailbox_opts *o, const akti_settings
     akti_mbox_ext *x = atomic_load_explicit(&c->mbx, memory_order_relaxed);
     if (kind == AKT_MAILBOX_UNBOUNDED) {
         if (x) {
-            atomic_store_explicit(&x->kind, AKT_MAILBOX_UNBOUNDED, memory_order_release);
+            atomic_store_explicit(
+                &x->kind, AKT_MAILBOX_UNBOUNDED, memory_order_release);
         }
         return AKT_OK;
     }
@@ -172,7 +178,8 @@ akti_mbox_ext_create(akt_cell *c, const akt_mailbox_opts *o, const akti_settings
     pthread_mutex_lock(&x->mu);
     x->capacity = (o && o->capacity) ? o->capacity : s->mailbox_capacity;
     x->overflow = (o && o->overflow) ? o->overflow : s->overflow;
-    x->block_timeout_ns = (o && o->block_timeout_ns > 0) ? o->block_timeout_ns : s->block_timeout_ns;
+    x->block_timeout_ns = (o && o->block_timeout_ns > 0) ? o->block_timeout_ns
+                                                         : s->block_timeout_ns;
     x->prio = o ? o->priority : NULL;
     x->prio_arg = o ? o->priority_arg : NULL;
     if (x->capacity == 0) {
@@ -204,7 +211,7 @@ akti_mbox_ext_free(akt_cell *c)
 static akt_ref
 cell_ref_of(akt_cell *c, akti_msg *m)
 {
-    return (akt_ref){c, m->target_uid};
+    return (akt_ref) { c, m->target_uid };
 }
 
 static akt_err
@@ -217,7 +224,8 @@ bounded_push(akt_cell *c, akti_mbox_ext *x, akti_msg *m)
         switch (x->overflow) {
         case AKT_OVERFLOW_DROP_HEAD:
             dropped = x->head;
-            x->head = atomic_load_explicit(&dropped->next, memory_order_relaxed);
+            x->head
+                = atomic_load_explicit(&dropped->next, memory_order_relaxed);
             if (x->head == NULL) {
                 x->tail = NULL;
             }
@@ -309,7 +317,7 @@ pq_push(akti_mbox_ext *x, akti_msg *m)
         x->heap = nh;
         x->heap_cap = nc;
     }
-    akti_pq_ent e = {x->prio(akti_msg_body(m), x->prio_arg), x->seq++, m};
+    akti_pq_ent e = { x->prio(akti_msg_body(m), x->prio_arg), x->seq++, m };
     uint32_t i = x->heap_len++;
     while (i > 0) {
         uint32_t p = (i - 1) / 2;
@@ -388,7 +396,8 @@ akti_mq_push(akt_cell *c, akti_msg *m)
         vpush(c, m);
         return AKT_OK;
     }
-    if (atomic_load_explicit(&x->kind, memory_order_acquire) == AKT_MAILBOX_BOUNDED) {
+    if (atomic_load_explicit(&x->kind, memory_order_acquire)
+        == AKT_MAILBOX_BOUNDED) {
         return bounded_push(c, x, m);
     }
     vpush(c, m);

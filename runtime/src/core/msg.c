@@ -32,8 +32,8 @@
 #endif
 
 #define MSG_NCLASS 5
-#define MSG_BATCH 256
-static const size_t msg_class_size[MSG_NCLASS] = {128, 192, 256, 512, 1024};
+#define MSG_BATCH  256
+static const size_t msg_class_size[MSG_NCLASS] = { 128, 192, 256, 512, 1024 };
 
 /* A batch of free blocks travelling between a thread and the depot. The
  * thread caches keep free blocks as arrays of pointers, not as lists linked
@@ -56,9 +56,9 @@ typedef struct msg_cache {
 
 static pthread_mutex_t depot_mu = PTHREAD_MUTEX_INITIALIZER;
 static pool_batch *depot[MSG_NCLASS]; /* full batches */
-static pool_batch *spare_batches;     /* empty batch structs */
-static msg_cache *cache_list;         /* every live thread cache */
-static _Atomic int64_t retired_live;  /* allocs - frees of exited threads */
+static pool_batch *spare_batches; /* empty batch structs */
+static msg_cache *cache_list; /* every live thread cache */
+static _Atomic int64_t retired_live; /* allocs - frees of exited threads */
 static pthread_key_t cache_key;
 static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
 static _Thread_local msg_cache *tls_cache;
@@ -94,7 +94,8 @@ cache_release(void *p)
             depot[k] = b;
         }
     }
-    atomic_fetch_add(&retired_live, atomic_load(&c->allocs) - atomic_load(&c->frees));
+    atomic_fetch_add(
+        &retired_live, atomic_load(&c->allocs) - atomic_load(&c->frees));
     for (msg_cache **pp = &cache_list; *pp; pp = &(*pp)->reg_next) {
         if (*pp == c) {
             *pp = c->reg_next;
@@ -136,7 +137,8 @@ cache_get(void)
 static inline void
 count_add(_Atomic int64_t *ctr)
 {
-    atomic_store_explicit(ctr, atomic_load_explicit(ctr, memory_order_relaxed) + 1,
+    atomic_store_explicit(ctr,
+        atomic_load_explicit(ctr, memory_order_relaxed) + 1,
         memory_order_relaxed);
 }
 
@@ -325,7 +327,8 @@ akt_msg_retain(const void *msg)
     if (msg == NULL) {
         return NULL;
     }
-    atomic_fetch_add_explicit(&akti_msg_hdr(msg)->refs, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(
+        &akti_msg_hdr(msg)->refs, 1, memory_order_relaxed);
     return (void *)(uintptr_t)msg;
 }
 
@@ -448,7 +451,8 @@ akt_msg_dup(const void *msg)
     akti_msg *src = akti_msg_hdr(msg);
     /* Size the inline arena to what the source used, so a dup is usually
      * one allocation too. */
-    size_t used = (size_t)(src->arena.cur - ((char *)msg + align_up(t->size ? t->size : 1, 16)));
+    size_t used = (size_t)(src->arena.cur
+        - ((char *)msg + align_up(t->size ? t->size : 1, 16)));
     if (src->arena.blocks) {
         used = 0;
         for (akti_arena_block *b = src->arena.blocks; b; b = b->next) {

@@ -24,21 +24,21 @@ typedef struct akti_arena_block {
 } akti_arena_block;
 
 struct akt_arena {
-    char *cur;                 /* next free byte of the current block */
-    char *end;                 /* end of the current block */
-    akti_arena_block *blocks;  /* overflow blocks, freed with the message */
+    char *cur; /* next free byte of the current block */
+    char *end; /* end of the current block */
+    akti_arena_block *blocks; /* overflow blocks, freed with the message */
 };
 
 typedef struct akti_msg {
     _Atomic(struct akti_msg *) next; /* intrusive mailbox link; FIRST */
     const akt_type *type;
     atomic_uint refs;
-    uint16_t flags;             /* AKTI_MSG_* (core.h) */
-    uint8_t pool_class;         /* message pool class, 0xff: malloc */
+    uint16_t flags; /* AKTI_MSG_* (core.h) */
+    uint8_t pool_class; /* message pool class, 0xff: malloc */
     uint8_t spare_;
-    akt_ref sender;             /* filled by tell */
-    void *reply_to;             /* ask: the future to complete, else NULL */
-    uint64_t target_uid;        /* incarnation the message was sent to */
+    akt_ref sender; /* filled by tell */
+    void *reply_to; /* ask: the future to complete, else NULL */
+    uint64_t target_uid; /* incarnation the message was sent to */
     akt_arena arena;
 } akti_msg;
 

@@ -56,7 +56,8 @@ akti_settings_read(const akt_config *cfg, akti_settings *s)
     int64_t capacity = 1000, block_to = 100000000, ask_to = 5000000000;
     int64_t max_restarts = 10, within = 60000000000, dl_max = 10;
     int64_t tick = 10000000, wheel = 512;
-    const char *mtype = "unbounded", *ovf = "drop-new", *dtype = "work-stealing";
+    const char *mtype = "unbounded", *ovf = "drop-new",
+               *dtype = "work-stealing";
     const char *loglevel = "warning", *clock = "monotonic";
     bool dl_log = false;
     akt_err rc = AKT_OK;
@@ -85,9 +86,10 @@ akti_settings_read(const akt_config *cfg, akti_settings *s)
     TRY(get_str(cfg, "akt.scheduler.clock", &clock));
 #undef TRY
     memset(s, 0, sizeof(*s));
-    if (workers < 0 || workers > 256 || throughput <= 0 || spin < 0 || blocking <= 0
-        || blocking > 1024 || capacity <= 0 || capacity > UINT32_MAX || block_to < 0
-        || ask_to <= 0 || tick <= 0 || wheel <= 0 || wheel > (1 << 20)) {
+    if (workers < 0 || workers > 256 || throughput <= 0 || spin < 0
+        || blocking <= 0 || blocking > 1024 || capacity <= 0
+        || capacity > UINT32_MAX || block_to < 0 || ask_to <= 0 || tick <= 0
+        || wheel <= 0 || wheel > (1 << 20)) {
         return AKT_ERANGE;
     }
     s->calling_default = strcasecmp(dtype, "calling-thread") == 0;
@@ -115,13 +117,16 @@ akti_settings_read(const akt_config *cfg, akti_settings *s)
     }
     s->block_timeout_ns = block_to;
     s->ask_timeout_ns = ask_to;
-    s->max_restarts = max_restarts < 0 ? -1 : (int32_t)(max_restarts > INT32_MAX ? INT32_MAX : max_restarts);
+    s->max_restarts = max_restarts < 0
+        ? -1
+        : (int32_t)(max_restarts > INT32_MAX ? INT32_MAX : max_restarts);
     s->restart_within_ns = within;
     s->dead_letters_log = dl_log;
     s->dead_letters_log_max = dl_max;
     s->tick_ns = tick;
     s->wheel_size = (uint32_t)wheel;
-    static const char *levels[] = {"off", "error", "warning", "info", "debug"};
+    static const char *levels[]
+        = { "off", "error", "warning", "info", "debug" };
     s->loglevel = 2;
     for (int i = 0; i < 5; i++) {
         if (strcasecmp(loglevel, levels[i]) == 0) {

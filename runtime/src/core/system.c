@@ -17,8 +17,9 @@
 #include "core/core.h"
 
 /* size classes: cell header + inline state */
-static const size_t slab_sizes[AKTI_SLAB_CLASSES] = {192, 256, 384, 640, 1152, 0};
-#define PROMISE_CLASS (AKTI_SLAB_CLASSES - 1)
+static const size_t slab_sizes[AKTI_SLAB_CLASSES]
+    = { 192, 256, 384, 640, 1152, 0 };
+#define PROMISE_CLASS    (AKTI_SLAB_CLASSES - 1)
 #define SLAB_CHUNK_CELLS 512
 
 size_t akti_promise_size(void);
@@ -184,11 +185,13 @@ names_grow(akt_system *sys)
 }
 
 akt_err
-akti_names_add(akt_system *sys, akt_cell *parent, const char *name, akt_cell *cell)
+akti_names_add(
+    akt_system *sys, akt_cell *parent, const char *name, akt_cell *cell)
 {
     akt_err rc = AKT_OK;
     pthread_mutex_lock(&sys->names_mu);
-    if (sys->names_len * 2 >= sys->names_cap && (rc = names_grow(sys)) != AKT_OK) {
+    if (sys->names_len * 2 >= sys->names_cap
+        && (rc = names_grow(sys)) != AKT_OK) {
         goto out;
     }
     size_t b = name_hash(parent, name) & (sys->names_cap - 1);
@@ -267,7 +270,8 @@ disp_for(akt_system *sys, const char *name, akt_err *err)
     if (strcmp(name, "calling-thread") == 0) {
         return sys->calling;
     }
-    if (strcmp(name, "blocking") == 0 || strcmp(name, "akt.actor.blocking-dispatcher") == 0) {
+    if (strcmp(name, "blocking") == 0
+        || strcmp(name, "akt.actor.blocking-dispatcher") == 0) {
         /* started on first use: most systems never block */
         pthread_mutex_lock(&sys->disp_mu);
         if (!sys->blocking_started) {
@@ -303,7 +307,8 @@ props_same(const akti_props_rec *r, const akt_props *p)
         return false;
     }
     if ((p->supervisor != NULL) != r->has_sup
-        || (p->supervisor && memcmp(p->supervisor, &r->sup, sizeof(r->sup)) != 0)) {
+        || (p->supervisor
+            && memcmp(p->supervisor, &r->sup, sizeof(r->sup)) != 0)) {
         return false;
     }
     return true;
@@ -311,8 +316,8 @@ props_same(const akti_props_rec *r, const akt_props *p)
 
 /* One record per distinct props, kept until akt_system_free: cells point at
  * it instead of each carrying a copy (the per-actor footprint). */
-static akti_props_rec *akti_props_intern_locked(akt_system *sys, const akt_props *p,
-    akt_err *err);
+static akti_props_rec *akti_props_intern_locked(
+    akt_system *sys, const akt_props *p, akt_err *err);
 
 /* The last record each thread used, per system serial: a spawn loop (one
  * actor creating many) finds its props without the lock. Records are
@@ -357,13 +362,15 @@ akti_props_intern_locked(akt_system *sys, const akt_props *p, akt_err *err)
         *err = *err == AKT_ENOENT ? AKT_EINVAL : *err;
         return NULL;
     }
-    if (p->mailbox && p->mailbox->kind == AKT_MAILBOX_PRIORITY && p->mailbox->priority == NULL) {
+    if (p->mailbox && p->mailbox->kind == AKT_MAILBOX_PRIORITY
+        && p->mailbox->priority == NULL) {
         pthread_mutex_unlock(&sys->props_mu);
         *err = AKT_EINVAL;
         return NULL;
     }
     if (p->supervisor
-        && (p->supervisor->kind < AKT_ONE_FOR_ONE || p->supervisor->kind > AKT_REST_FOR_ONE)) {
+        && (p->supervisor->kind < AKT_ONE_FOR_ONE
+            || p->supervisor->kind > AKT_REST_FOR_ONE)) {
         pthread_mutex_unlock(&sys->props_mu);
         *err = AKT_EINVAL;
         return NULL;
@@ -405,12 +412,15 @@ akti_props_intern_locked(akt_system *sys, const akt_props *p, akt_err *err)
     return r;
 }
 
-/* --- dead letters ---------------------------------------------------------- */
+/* --- dead letters ----------------------------------------------------------
+ */
 
 void
 akti_dead_letter(akt_system *sys, akt_ref to, akti_msg *m, akt_err reason)
 {
-    uint64_t n = atomic_fetch_add_explicit(&sys->dead_letters, 1, memory_order_relaxed) + 1;
+    uint64_t n
+        = atomic_fetch_add_explicit(&sys->dead_letters, 1, memory_order_relaxed)
+        + 1;
     void *body = akti_msg_body(m);
     const void *view = body;
     akti_msg *inner = m;
@@ -420,8 +430,10 @@ akti_dead_letter(akt_system *sys, akt_ref to, akti_msg *m, akt_err reason)
     }
     /* an ask whose request cannot be delivered fails at once */
     akt_ref snd = m->sender;
-    if (snd.cell_ && snd.cell_->kind == AKTI_CELL_PROMISE && !(inner->flags & AKTI_MSG_SYS)) {
-        akti_future_complete(snd.cell_, snd.uid_, reason == AKT_EFULL ? AKT_EFULL : AKT_ESTOPPED, NULL);
+    if (snd.cell_ && snd.cell_->kind == AKTI_CELL_PROMISE
+        && !(inner->flags & AKTI_MSG_SYS)) {
+        akti_future_complete(snd.cell_, snd.uid_,
+            reason == AKT_EFULL ? AKT_EFULL : AKT_ESTOPPED, NULL);
     }
     pthread_mutex_lock(&sys->dl_mu);
     akt_dead_letter_fn fn = sys->dl_fn;
@@ -435,7 +447,8 @@ akti_dead_letter(akt_system *sys, akt_ref to, akti_msg *m, akt_err reason)
 }
 
 akt_err
-akt_system_publish_dead_letter(akt_system *sys, akt_ref recipient, void *msg, akt_err reason)
+akt_system_publish_dead_letter(
+    akt_system *sys, akt_ref recipient, void *msg, akt_err reason)
 {
     if (sys == NULL || msg == NULL) {
         return AKT_EINVAL;
@@ -444,10 +457,12 @@ akt_system_publish_dead_letter(akt_system *sys, akt_ref recipient, void *msg, ak
     return AKT_OK;
 }
 
-/* --- extensions ------------------------------------------------------------ */
+/* --- extensions ------------------------------------------------------------
+ */
 
 akt_err
-akti_system_ext_set(akt_system *sys, unsigned slot, const akti_ext_ops *ops, void *arg)
+akti_system_ext_set(
+    akt_system *sys, unsigned slot, const akti_ext_ops *ops, void *arg)
 {
     if (slot >= AKTI_EXT_SLOTS || ops == NULL) {
         return AKT_EINVAL;
@@ -486,7 +501,8 @@ akti_system_ext_clear(akt_system *sys, unsigned slot, void *arg)
 {
     bool was = false;
     pthread_rwlock_wrlock(&sys->ext_mu);
-    if (slot < AKTI_EXT_SLOTS && sys->ext[slot].ops && sys->ext[slot].arg == arg) {
+    if (slot < AKTI_EXT_SLOTS && sys->ext[slot].ops
+        && sys->ext[slot].arg == arg) {
         sys->ext[slot].ops = NULL;
         sys->ext[slot].arg = NULL;
         was = true;
@@ -567,7 +583,8 @@ akt_system_dead_letters(const akt_system *sys)
 }
 
 akt_err
-akt_system_on_dead_letter(akt_system *sys, akt_dead_letter_fn fn, void *arg, void (*fini)(void *))
+akt_system_on_dead_letter(
+    akt_system *sys, akt_dead_letter_fn fn, void *arg, void (*fini)(void *))
 {
     if (sys == NULL) {
         return AKT_EINVAL;
@@ -585,7 +602,8 @@ akt_system_on_dead_letter(akt_system *sys, akt_dead_letter_fn fn, void *arg, voi
     return AKT_OK;
 }
 
-/* --- guardians -------------------------------------------------------------- */
+/* --- guardians --------------------------------------------------------------
+ */
 
 static const akt_behavior guardian_behavior = {
     .name = "guardian",
@@ -613,8 +631,8 @@ sys_name_ok(const char *n)
     }
     for (const char *p = n; *p; p++) {
         char ch = *p;
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
-                || ch == '-' || ch == '_')) {
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
+                || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_')) {
             return false;
         }
     }
@@ -656,9 +674,10 @@ akt_system_create(const char *name, const akt_config *cfg, akt_system **out)
     pthread_rwlock_init(&sys->ext_mu, NULL);
     pthread_mutex_init(&sys->props_mu, NULL);
     pthread_mutex_init(&sys->disp_mu, NULL);
-    /* virtual time (testkit): no wheel thread, akt_scheduler_advance moves it */
+    /* virtual time (testkit): no wheel thread, akt_scheduler_advance moves it
+     */
     atomic_init(&sys->vclock, 0);
-    sys->clock = (akti_clock){akti_manual_clock_now, &sys->vclock};
+    sys->clock = (akti_clock) { akti_manual_clock_now, &sys->vclock };
     for (int k = 0; k < AKTI_SLAB_CLASSES; k++) {
         size_t sz = slab_sizes[k];
         if (k == PROMISE_CLASS) {
@@ -666,21 +685,24 @@ akt_system_create(const char *name, const akt_config *cfg, akt_system **out)
         }
         slab_init(&sys->slabs[k], sz);
     }
-    sys->default_strategy = (akt_supervisor_strategy){
+    sys->default_strategy = (akt_supervisor_strategy) {
         .kind = AKT_ONE_FOR_ONE,
         .max_restarts = sys->set.max_restarts,
         .within_ns = sys->set.restart_within_ns,
     };
     if (sys->name == NULL
-        || (rc = akti_pool_create(sys, "default", sys->set.workers, sys->set.throughput,
-                sys->set.spin_before_park, &sys->pool)) != AKT_OK
+        || (rc = akti_pool_create(sys, "default", sys->set.workers,
+                sys->set.throughput, sys->set.spin_before_park, &sys->pool))
+            != AKT_OK
         || (rc = akti_pool_create(sys, "blocking", sys->set.blocking_workers, 1,
-                sys->set.spin_before_park / 8, &sys->blocking)) != AKT_OK
+                sys->set.spin_before_park / 8, &sys->blocking))
+            != AKT_OK
         || (rc = akti_calling_create(sys, &sys->calling)) != AKT_OK
         || (rc = akti_pinned_create(sys, &sys->pinned)) != AKT_OK
         || (rc = akti_wheel_create(sys->set.tick_ns, sys->set.wheel_size,
-                sys->set.virtual_clock ? &sys->clock : NULL, !sys->set.virtual_clock,
-                &sys->wheel)) != AKT_OK
+                sys->set.virtual_clock ? &sys->clock : NULL,
+                !sys->set.virtual_clock, &sys->wheel))
+            != AKT_OK
         || (rc = akti_kit_system_init(sys)) != AKT_OK) {
         system_destroy(sys);
         return rc ? rc : AKT_ENOMEM;
@@ -689,17 +711,23 @@ akt_system_create(const char *name, const akt_config *cfg, akt_system **out)
         system_destroy(sys);
         return rc;
     }
-    sys->guardian_props = (akt_props){.behavior = &guardian_behavior};
+    sys->guardian_props = (akt_props) { .behavior = &guardian_behavior };
     akt_ref r;
-    if ((rc = akti_spawn(sys, NULL, &sys->guardian_props, NULL, CELL_F_SYSTEM, &r)) != AKT_OK) {
+    if ((rc = akti_spawn(
+             sys, NULL, &sys->guardian_props, NULL, CELL_F_SYSTEM, &r))
+        != AKT_OK) {
         goto fail_started;
     }
     sys->root = r.cell_;
-    if ((rc = akti_spawn(sys, sys->root, &sys->guardian_props, "user", CELL_F_SYSTEM, &r)) != AKT_OK) {
+    if ((rc = akti_spawn(
+             sys, sys->root, &sys->guardian_props, "user", CELL_F_SYSTEM, &r))
+        != AKT_OK) {
         goto fail_started;
     }
     sys->user = r.cell_;
-    if ((rc = akti_spawn(sys, sys->root, &sys->guardian_props, "system", CELL_F_SYSTEM, &r)) != AKT_OK) {
+    if ((rc = akti_spawn(
+             sys, sys->root, &sys->guardian_props, "system", CELL_F_SYSTEM, &r))
+        != AKT_OK) {
         goto fail_started;
     }
     sys->system_g = r.cell_;
@@ -724,7 +752,8 @@ akti_system_use_clock(akt_system *sys, const akti_clock *clock)
         return AKT_EINVAL;
     }
     akti_wheel *w = NULL;
-    akt_err rc = akti_wheel_create(sys->set.tick_ns, sys->set.wheel_size, clock, false, &w);
+    akt_err rc = akti_wheel_create(
+        sys->set.tick_ns, sys->set.wheel_size, clock, false, &w);
     if (rc != AKT_OK) {
         return rc;
     }
@@ -758,7 +787,8 @@ akt_system_terminate(akt_system *sys)
 void
 akti_system_terminate_now(akt_system *sys)
 {
-    akti_send_sys(sys->root, atomic_load(&sys->root->uid), SYS_TERMINATE, NULL, 0, AKT_OK, NULL);
+    akti_send_sys(sys->root, atomic_load(&sys->root->uid), SYS_TERMINATE, NULL,
+        0, AKT_OK, NULL);
 }
 
 akt_err
@@ -767,7 +797,8 @@ akt_system_await_termination(akt_system *sys, int64_t timeout_ns)
     if (sys == NULL) {
         return AKT_EINVAL;
     }
-    int64_t deadline = timeout_ns == AKT_FOREVER ? INT64_MAX : akti_now_ns() + timeout_ns;
+    int64_t deadline
+        = timeout_ns == AKT_FOREVER ? INT64_MAX : akti_now_ns() + timeout_ns;
     while (atomic_load_explicit(&sys->terminated, memory_order_acquire) == 0) {
         int64_t left = deadline == INT64_MAX ? -1 : deadline - akti_now_ns();
         if (deadline != INT64_MAX && left <= 0) {
@@ -919,7 +950,8 @@ akt_system_stats(const akt_system *sys, akt_system_stats_t *out)
     return AKT_OK;
 }
 
-/* --- paths and lookup ------------------------------------------------------ */
+/* --- paths and lookup ------------------------------------------------------
+ */
 
 static void
 auto_name(uint32_t slot, char *buf)
@@ -984,7 +1016,8 @@ akt_ref_path(akt_ref ref, char *buf, size_t len)
     }
     akt_cell *c = ref.cell_;
     if (c->kind != AKTI_CELL_ACTOR) {
-        snprintf(buf, len, "akt://%s/temp/$%llu", c->sys->name, (unsigned long long)ref.uid_);
+        snprintf(buf, len, "akt://%s/temp/$%llu", c->sys->name,
+            (unsigned long long)ref.uid_);
         return AKT_OK;
     }
     /* Names are freed and cells recycled (SYS_CHILD_STOPPED) under
@@ -1007,7 +1040,8 @@ akt_ref_path(akt_ref ref, char *buf, size_t len)
     }
     int w = snprintf(buf, len, "akt://%s", sys->name);
     if (n == 0) {
-        w += snprintf(buf + (w < (int)len ? w : (int)len), w < (int)len ? len - (size_t)w : 0, "/");
+        w += snprintf(buf + (w < (int)len ? w : (int)len),
+            w < (int)len ? len - (size_t)w : 0, "/");
     }
     for (int i = n - 1; i >= 0; i--) {
         size_t off = w < (int)len ? (size_t)w : len;
@@ -1066,7 +1100,9 @@ akt_lookup(akt_system *sys, const char *path, akt_ref *out)
             next = sys->system_g;
         } else if (auto_slot(seg, l, &slot)) {
             next = akti_slot_cell(sys, slot);
-            if (next && (next->kind != AKTI_CELL_ACTOR || next->parent != cur || next->name)) {
+            if (next
+                && (next->kind != AKTI_CELL_ACTOR || next->parent != cur
+                    || next->name)) {
                 next = NULL;
             }
         } else {
@@ -1082,6 +1118,6 @@ akt_lookup(akt_system *sys, const char *path, akt_ref *out)
     if (uid == 0) {
         return AKT_ENOENT;
     }
-    *out = (akt_ref){cur, uid};
+    *out = (akt_ref) { cur, uid };
     return AKT_OK;
 }

@@ -12,9 +12,12 @@
 #include "core/core.h"
 
 static const akt_field terminated_fields[] = {
-    {.name = "actor", .number = 1, .kind = AKT_KIND_REF,
-        .offset = offsetof(akt_Terminated, actor), .has_offset = AKT_NO_OFFSET,
-        .doc = "the actor that stopped"},
+    { .name = "actor",
+        .number = 1,
+        .kind = AKT_KIND_REF,
+        .offset = offsetof(akt_Terminated, actor),
+        .has_offset = AKT_NO_OFFSET,
+        .doc = "the actor that stopped" },
 };
 
 const akt_type akt_terminated_type = {
@@ -30,9 +33,12 @@ const akt_type akt_terminated_type = {
 };
 
 static const akt_field status_fields[] = {
-    {.name = "code", .number = 1, .kind = AKT_KIND_INT32,
-        .offset = offsetof(akt_Status, code), .has_offset = AKT_NO_OFFSET,
-        .doc = "an akt_err code"},
+    { .name = "code",
+        .number = 1,
+        .kind = AKT_KIND_INT32,
+        .offset = offsetof(akt_Status, code),
+        .has_offset = AKT_NO_OFFSET,
+        .doc = "an akt_err code" },
 };
 
 static akt_err
@@ -87,7 +93,8 @@ const akt_type akt_status_type = {
     .nfields = 1,
     .encode = status_encode,
     .decode = status_decode,
-    .doc = "What akt_future_pipe_to sends when the future failed; an error reply.",
+    .doc
+    = "What akt_future_pipe_to sends when the future failed; an error reply.",
 };
 
 const akt_type akti_sysmsg_type = {

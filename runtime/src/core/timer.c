@@ -22,9 +22,9 @@ struct akti_wheel {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     akti_timer *buckets; /* sentinels of circular lists */
-    uint32_t size;       /* power of two */
+    uint32_t size; /* power of two */
     int64_t tick;
-    int64_t done_tick;   /* every tick <= this has fired */
+    int64_t done_tick; /* every tick <= this has fired */
     akti_clock clock;
     bool own_thread, stop;
     int64_t sleep_until; /* monotonic time the thread wakes by itself */
@@ -105,7 +105,7 @@ akti_wheel_create(int64_t tick_ns, uint32_t size, const akti_clock *clock,
     }
     w->size = n;
     w->tick = tick_ns;
-    w->clock = clock ? *clock : (akti_clock){mono_now, NULL};
+    w->clock = clock ? *clock : (akti_clock) { mono_now, NULL };
     w->done_tick = w->clock.now(w->clock.arg) / tick_ns;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
@@ -141,7 +141,8 @@ akti_wheel_free(akti_wheel *w)
 }
 
 void
-akti_timer_start(akti_wheel *w, akti_timer *t, int64_t delay_ns, akti_timer_fn fn, void *arg)
+akti_timer_start(
+    akti_wheel *w, akti_timer *t, int64_t delay_ns, akti_timer_fn fn, void *arg)
 {
     if (delay_ns < 0) {
         delay_ns = 0;
@@ -252,5 +253,6 @@ akti_wheel_next_due(akti_wheel *w)
         }
     }
     pthread_mutex_unlock(&w->mu);
-    return best == INT64_MAX || best > INT64_MAX / w->tick ? INT64_MAX : best * w->tick;
+    return best == INT64_MAX || best > INT64_MAX / w->tick ? INT64_MAX
+                                                           : best * w->tick;
 }

@@ -15,7 +15,7 @@
 struct akt_registry {
     pthread_rwlock_t lock;
     const akt_type **slots; /* capacity entries, NULL = empty */
-    size_t capacity;        /* power of two */
+    size_t capacity; /* power of two */
     size_t count;
 };
 
@@ -111,7 +111,8 @@ akt_registry_add(akt_registry *reg, const akt_type *type)
     size_t i = reg_probe(reg, type->id);
     const akt_type *have = reg->slots[i];
     if (have != NULL) {
-        rv = (have == type || strcmp(have->name, type->name) == 0) ? AKT_OK : AKT_EEXIST;
+        rv = (have == type || strcmp(have->name, type->name) == 0) ? AKT_OK
+                                                                   : AKT_EEXIST;
         goto out;
     }
     if ((reg->count + 1) * 4 > reg->capacity * 3) {

@@ -21,8 +21,8 @@ main(void)
         || !shop_orders_order_equal(o, back)) {
         return 1;
     }
-    printf("order %llu: %u x %s\n", (unsigned long long)back->id, back->items.items[0].count,
-        back->items.items[0].sku.ptr);
+    printf("order %llu: %u x %s\n", (unsigned long long)back->id,
+        back->items.items[0].count, back->items.items[0].sku.ptr);
     akt_buf_free(&b);
     shop_orders_order_free(back);
     shop_orders_order_free(o);
