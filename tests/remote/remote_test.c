@@ -72,7 +72,7 @@ static const akt_lifecycle watcher_l = { .pre_start = watcher_start };
 static akt_ref g_targets[16];
 static int g_ntargets;
 
-static void
+static akt_ref
 spawn_watcher(akt_system *sys, akt_ref target)
 {
     /* init_arg is read when the actor starts, maybe after we return */
@@ -85,7 +85,22 @@ spawn_watcher(akt_system *sys, akt_ref target)
         .init_arg = &g_targets[g_ntargets++] };
     akt_ref w;
     ck_assert_int_eq(akt_spawn(sys, &p, NULL, &w), AKT_OK);
+    return w;
 }
+
+/* a watcher that unwatches its target when it gets an rt.Ping */
+static akt_err
+unwatcher_ping(void *state, akt_ctx *ctx, const void *msg)
+{
+    (void)msg;
+    ck_assert_int_eq(akt_ctx_unwatch(ctx, *(akt_ref *)state), AKT_OK);
+    return AKT_OK;
+}
+
+static const akt_handler unwatcher_h[]
+    = { { &akt_terminated_type, watcher_terminated },
+          { &rt_ping_desc, unwatcher_ping } };
+static const akt_behavior unwatcher_b = { "unwatcher", unwatcher_h, 2, NULL };
 
 /* --- fixtures
  * ----------------------------------------------------------------------- */
@@ -435,15 +450,18 @@ START_TEST(watchers_get_terminated_when_the_remote_actor_stops)
         akt_tell(echo, rt_ping_new(-1), AKT_REF_NONE), AKT_OK); /* echo stops */
     WAIT_UNTIL(atomic_load(&g_terminated) >= 1, 5000);
     ck_assert_int_eq(atomic_load(&g_terminated), 1);
-    /* the node itself is still up: the proxy of a path with no actor
-     * behind it stops at once (the peer answers its watch with Terminated).
-     * (Not checked through a watcher: watching a proxy that may already
-     * have stopped is racy in the core, see the remoting report.) */
+    /* the node itself is still up: a watched proxy of a path with no actor
+     * behind it stops at once (the peer answers its watch with Terminated) */
     akt_ref sink = remote(a.sys, b.address, "/user/sink");
     akt_remote_stats st;
     ck_assert_int_eq(akt_remote_stats_get(a.sys, &st), AKT_OK);
     uint64_t before = st.proxies;
-    remote(a.sys, b.address, "/user/never-was");
+    akt_future *gone;
+    ck_assert_int_eq(
+        akt_watch_future(remote(a.sys, b.address, "/user/never-was"), &gone),
+        AKT_OK);
+    ck_assert_int_eq(akt_future_wait(gone, 5000000000LL, NULL), AKT_OK);
+    akt_future_release(gone);
     WAIT_UNTIL((akt_remote_stats_get(a.sys, &st), st.proxies == before), 5000);
     ck_assert_uint_eq(st.proxies, before);
     ck_assert_int_eq(akt_tell(sink, rt_ping_new(1), AKT_REF_NONE), AKT_OK);
@@ -508,6 +526,113 @@ START_TEST(a_restarted_peer_is_reached_through_a_fresh_ref)
     local_stop(&a);
     pp_stop(&b2, 3000);
     rmdir(dir);
+}
+END_TEST
+
+/* an actor on the watched node that counts the pings it gets */
+static _Atomic int64_t g_pings;
+
+static akt_err
+count_ping(void *state, akt_ctx *ctx, const void *msg)
+{
+    (void)state;
+    (void)ctx;
+    (void)msg;
+    atomic_fetch_add(&g_pings, 1);
+    return AKT_OK;
+}
+
+static const akt_handler count_h[] = { { &rt_ping_desc, count_ping } };
+static const akt_behavior count_b = { "count", count_h, 1, NULL };
+
+static akt_remote_stats
+stats_of(akt_system *sys)
+{
+    akt_remote_stats st;
+    ck_assert_int_eq(akt_remote_stats_get(sys, &st), AKT_OK);
+    return st;
+}
+
+START_TEST(a_proxy_without_watchers_sets_no_remote_watch)
+{
+    local_node a, b;
+    local_start(&a, "sysa", "inproc://akt-rt-lw-a", "k", true);
+    local_start(&b, "sysb", "inproc://akt-rt-lw-b", "k", true);
+    akt_props tp = { .behavior = &count_b };
+    akt_ref t;
+    ck_assert_int_eq(akt_spawn(b.sys, &tp, "target", &t), AKT_OK);
+    akt_ref proxy
+        = remote(a.sys, "akt://sysb@[inproc://akt-rt-lw-b]", "/user/target");
+    for (int i = 0; i < 10; i++)
+        ck_assert_int_eq(akt_tell(proxy, rt_ping_new(i), AKT_REF_NONE), AKT_OK);
+    WAIT_UNTIL(atomic_load(&g_pings) >= 10, 5000);
+    ck_assert_int_eq(atomic_load(&g_pings), 10); /* the association is up */
+    usleep(200000); /* a Watch, had one been sent, would be there by now */
+    ck_assert_uint_eq(stats_of(a.sys).proxies, 1);
+    ck_assert_uint_eq(stats_of(a.sys).remote_watching, 0);
+    ck_assert_uint_eq(stats_of(b.sys).remote_watches, 0);
+    /* the first watcher sets it: the watch is lazy, not gone */
+    spawn_watcher(a.sys, proxy);
+    WAIT_UNTIL(stats_of(b.sys).remote_watches == 1, 5000);
+    ck_assert_uint_eq(stats_of(b.sys).remote_watches, 1);
+    ck_assert_uint_eq(stats_of(a.sys).remote_watching, 1);
+    ck_assert_int_eq(akt_stop(t), AKT_OK);
+    WAIT_UNTIL(atomic_load(&g_terminated) >= 1, 5000);
+    ck_assert_int_eq(atomic_load(&g_terminated), 1);
+    WAIT_UNTIL(stats_of(b.sys).remote_watches == 0, 5000);
+    ck_assert_uint_eq(stats_of(b.sys).remote_watches, 0);
+    local_stop(&a);
+    local_stop(&b);
+}
+END_TEST
+
+START_TEST(unwatching_a_proxy_removes_the_remote_watch)
+{
+    local_node a, b;
+    local_start(&a, "sysa", "inproc://akt-rt-uw-a", "k", true);
+    local_start(&b, "sysb", "inproc://akt-rt-uw-b", "k", true);
+    akt_props tp = { .behavior = &count_b };
+    akt_ref t;
+    ck_assert_int_eq(akt_spawn(b.sys, &tp, "target", &t), AKT_OK);
+    akt_ref proxy
+        = remote(a.sys, "akt://sysb@[inproc://akt-rt-uw-b]", "/user/target");
+    /* 1: watch, then unwatch (akt_ctx_unwatch) */
+    static akt_ref target_of_w1;
+    target_of_w1 = proxy;
+    akt_props wp = { .behavior = &unwatcher_b,
+        .lifecycle = &watcher_l,
+        .state_size = sizeof(akt_ref),
+        .state_init = watcher_init,
+        .init_arg = &target_of_w1 };
+    akt_ref w1;
+    ck_assert_int_eq(akt_spawn(a.sys, &wp, "w1", &w1), AKT_OK);
+    WAIT_UNTIL(stats_of(b.sys).remote_watches == 1, 5000);
+    ck_assert_uint_eq(stats_of(b.sys).remote_watches, 1);
+    ck_assert_uint_eq(stats_of(a.sys).remote_watching, 1);
+    ck_assert_int_eq(akt_tell(w1, rt_ping_new(0), AKT_REF_NONE), AKT_OK);
+    WAIT_UNTIL(stats_of(b.sys).remote_watches == 0, 5000);
+    ck_assert_uint_eq(stats_of(b.sys).remote_watches, 0);
+    ck_assert_uint_eq(stats_of(a.sys).remote_watching, 0);
+    /* 2: watch, then the watcher stops */
+    akt_ref w2 = spawn_watcher(a.sys, proxy);
+    WAIT_UNTIL(stats_of(b.sys).remote_watches == 1, 5000);
+    ck_assert_uint_eq(stats_of(b.sys).remote_watches, 1);
+    ck_assert_int_eq(akt_stop(w2), AKT_OK);
+    WAIT_UNTIL(stats_of(b.sys).remote_watches == 0, 5000);
+    ck_assert_uint_eq(stats_of(b.sys).remote_watches, 0);
+    ck_assert_uint_eq(stats_of(a.sys).remote_watching, 0);
+    /* the target stops: nobody watches any more, so no Terminated, and the
+     * proxy (not told) stays */
+    ck_assert_int_eq(akt_stop(t), AKT_OK);
+    usleep(300000);
+    ck_assert_int_eq(atomic_load(&g_terminated), 0);
+    ck_assert_uint_eq(stats_of(a.sys).proxies, 1);
+    /* watching it again learns at once that it is gone */
+    spawn_watcher(a.sys, proxy);
+    WAIT_UNTIL(atomic_load(&g_terminated) >= 1, 5000);
+    ck_assert_int_eq(atomic_load(&g_terminated), 1);
+    local_stop(&a);
+    local_stop(&b);
 }
 END_TEST
 
@@ -774,6 +899,8 @@ remote_suite(void)
     tcase_add_test(l, outbound_drops_are_dead_letters_of_the_system);
     tcase_add_test(
         l, asks_from_peers_are_answered_through_a_future_not_a_proxy_actor);
+    tcase_add_test(l, a_proxy_without_watchers_sets_no_remote_watch);
+    tcase_add_test(l, unwatching_a_proxy_removes_the_remote_watch);
     suite_add_tcase(s, l);
     TCase *m = tcase_create("multiprocess");
     tcase_set_timeout(m, 60);

@@ -75,6 +75,9 @@ typedef struct akt_remote_stats {
     uint64_t quarantines;
     uint64_t handshakes;
     uint64_t proxies; /* live proxies for remote actors */
+    uint64_t remote_watching; /* proxies that asked their peer to watch
+                                 (they have local watchers) */
+    uint64_t remote_watches; /* watches held here for peers' proxies */
 } akt_remote_stats;
 
 /* akt_remote_start -- start remoting for sys: listen, and accept peers that

@@ -930,6 +930,36 @@ akt_ctx_watch(akt_ctx *ctx, akt_ref target)
     return AKT_OK;
 }
 
+/* a cell marked by akti_ctx_watch_hook: tell its extension the new count
+ * (ordinary actors: one flag test) */
+static inline void
+watchers_changed(akt_cell *c, akti_cell_ext *x)
+{
+    if (c->flags & CELL_F_WATCH_HOOK) {
+        akti_system_ext_watchers(c->sys, x->watch_slot,
+            (akt_ref) { c, cell_uid(c) }, c->state, x->nwatchers);
+    }
+}
+
+void
+akti_ctx_watch_hook(akt_ctx *ctx, unsigned slot)
+{
+    akt_cell *c = ctx->cell;
+    cell_ext(c)->watch_slot = (uint8_t)slot;
+    c->flags |= CELL_F_WATCH_HOOK;
+}
+
+void
+akti_unwatch_future(akt_ref target, akt_future *f)
+{
+    if (target.cell_ == NULL || f == NULL
+        || target.cell_->kind != AKTI_CELL_ACTOR) {
+        return;
+    }
+    akti_future_retain(f); /* dropped by handle_sys */
+    akti_send_sys(target.cell_, target.uid_, SYS_UNWATCH, NULL, 0, AKT_OK, f);
+}
+
 akt_err
 akt_ctx_unwatch(akt_ctx *ctx, akt_ref target)
 {
@@ -1048,6 +1078,8 @@ handle_sys(akt_cell *c, akti_msg *m)
                 akti_send_sys(s->from, s->from_uid, SYS_DEATH, c, m->target_uid,
                     AKT_OK, NULL);
             }
+        } else if (s->kind == SYS_UNWATCH && s->fut) {
+            akti_future_drop(s->fut); /* akti_unwatch_future's */
         }
         return;
     }
@@ -1108,16 +1140,27 @@ handle_sys(akt_cell *c, akti_msg *m)
             || s->fut) {
             ent_add(&x->watchers, &x->nwatchers, &x->capwatchers,
                 (akti_watch_ent) { s->from, s->from_uid, s->fut, 0 });
+            watchers_changed(c, x);
         }
         break;
     }
     case SYS_UNWATCH: {
         akti_cell_ext *x = c->ext;
         akti_watch_ent *e = x
-            ? ent_find(x->watchers, x->nwatchers, s->from, s->from_uid, NULL)
+            ? ent_find(x->watchers, x->nwatchers, s->from, s->from_uid, s->fut)
             : NULL;
         if (e) {
             ent_del(x->watchers, &x->nwatchers, e);
+            if (s->fut) {
+                /* akti_unwatch_future: completing drops the WATCH's
+                 * pending reference */
+                akt_ref fr = akti_future_ref(s->fut);
+                akti_future_complete(fr.cell_, fr.uid_, AKT_ECANCELED, NULL);
+            }
+            watchers_changed(c, x);
+        }
+        if (s->fut) {
+            akti_future_drop(s->fut); /* akti_unwatch_future's */
         }
         break;
     }

@@ -182,6 +182,8 @@ struct akt_cell {
 enum {
     CELL_F_STATE_INLINE = 1u << 0,
     CELL_F_TERMINATE_REQ = 1u << 1, /* stop after the current message */
+    CELL_F_WATCH_HOOK = 1u << 2, /* ext->watch_slot's watchers hook runs
+                                    when the watcher count changes */
     CELL_F_SYSTEM = 1u << 3, /* under /system or a guardian */
     CELL_F_STARTED = 1u << 4, /* pre_start succeeded: post_stop due */
     CELL_F_KIT = 1u << 5, /* ext->kit is set: the kit hooks run */
@@ -221,6 +223,7 @@ struct akti_cell_ext {
     /* pending restart when waiting for children */
     akt_err restart_reason;
     void *kit; /* timers, stash, FSM of this actor (runtime/src/kit/) */
+    uint8_t watch_slot; /* CELL_F_WATCH_HOOK: the extension slot to tell */
 };
 
 /* --- messages: internal flags and system messages ------------------------ */
@@ -428,6 +431,10 @@ struct akt_system {
 };
 
 /* extensions: core/ext.h (akti_ext_ops, akti_system_ext_*) */
+/* akti_system_ext_watchers -- run slot's watchers hook (if any) for a cell
+ * marked CELL_F_WATCH_HOOK; actor.c, on the cell's consumer thread. */
+AKTI_INTERNAL void akti_system_ext_watchers(akt_system *sys, unsigned slot,
+    akt_ref self, void *state, uint32_t nwatchers);
 
 AKTI_INTERNAL akt_err akti_system_use_clock(
     akt_system *sys, const akti_clock *clock);

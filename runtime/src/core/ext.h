@@ -29,6 +29,13 @@ typedef struct akti_ext_ops {
     akt_err (*ref_to_path)(void *arg, akt_ref ref, char *buf, size_t len);
     /* resolve a path that names another node; AKT_ENOENT: not handled */
     akt_err (*path_to_ref)(void *arg, const char *path, akt_ref *out);
+    /* the watcher count of a cell that asked for it (akti_ctx_watch_hook)
+     * changed to nwatchers: after a watch was added or an unwatch (or the
+     * stop of a watcher) removed one; not when the cell itself stops.
+     * Runs on the cell's thread (state is the cell's state), so it is
+     * ordered with the cell's handlers. Only marked cells pay for it (the
+     * remote proxies: lazy remote watch). May be NULL. */
+    void (*watchers)(void *arg, akt_ref self, void *state, uint32_t nwatchers);
 } akti_ext_ops;
 
 /* akti_system_ext_set -- install ops+arg in slot: AKT_EEXIST when taken,
@@ -42,5 +49,14 @@ AKTI_INTERNAL void *akti_system_ext_get(
 /* akti_system_ext_clear -- empty slot if it still holds arg; true if it did. */
 AKTI_INTERNAL bool akti_system_ext_clear(
     akt_system *sys, unsigned slot, void *arg);
+
+/* akti_ctx_watch_hook -- from pre_start: mark the current actor so that
+ * slot's `watchers` hook hears of each change of its watcher count (for
+ * this incarnation). */
+AKTI_INTERNAL void akti_ctx_watch_hook(akt_ctx *ctx, unsigned slot);
+/* akti_unwatch_future -- undo akt_watch_future(target, &f): f completes
+ * with AKT_ECANCELED unless target stopped first (then it completed with
+ * Terminated). f must still be referenced by the caller during the call. */
+AKTI_INTERNAL void akti_unwatch_future(akt_ref target, akt_future *f);
 
 #endif /* AKTI_CORE_EXT_H */

@@ -511,6 +511,21 @@ akti_system_ext_clear(akt_system *sys, unsigned slot, void *arg)
     return was;
 }
 
+void
+akti_system_ext_watchers(akt_system *sys, unsigned slot, akt_ref self,
+    void *state, uint32_t nwatchers)
+{
+    if (slot >= AKTI_EXT_SLOTS) {
+        return;
+    }
+    pthread_rwlock_rdlock(&sys->ext_mu);
+    const akti_ext_ops *ops = sys->ext[slot].ops;
+    if (ops && ops->watchers) {
+        ops->watchers(sys->ext[slot].arg, self, state, nwatchers);
+    }
+    pthread_rwlock_unlock(&sys->ext_mu);
+}
+
 /* Run and clear every extension's terminated hook (akt_system_free). */
 static void
 ext_terminated(akt_system *sys)

@@ -11,12 +11,17 @@
  * /temp/$uid, not resolvable by akt_lookup) is registered in a ring of
  * reply slots and travels as <address>/temp/<slot id>.
  *
- * Remote death watch: every proxy eagerly asks the peer to watch its target
- * (akt.remote.Watch, a reliable system message); the peer answers
+ * Remote death watch is lazy: a proxy asks the peer to watch its target
+ * (akt.remote.Watch, a reliable system message) when it gains its first
+ * local watcher, and sends akt.remote.Unwatch when it loses its last one
+ * (an unwatch, or the watcher stopped) -- the core tells it through the
+ * extension slot's `watchers` hook, for proxies only (akti_ctx_watch_hook).
+ * The peer keeps one watch per (peer incarnation, path) and answers
  * akt.remote.Terminated when the target stops (or does not exist), and the
  * proxy stops, so local watchers of the proxy get Terminated through the
- * normal path. When the failure detector declares a node down, or it
- * restarts (new uid), every proxy bound to that incarnation stops.
+ * normal path; an Unwatch drops the watch (akti_unwatch_future). When the
+ * failure detector declares a node down, or it restarts (new uid), every proxy
+ * bound to that incarnation stops.
  *
  * Only the public core API is used (src/core is not touched). The
  * system -> remoting table below is the one piece of process-wide state;
@@ -58,6 +63,7 @@ typedef struct proxy {
     _Atomic uint64_t bound_uid;
     akt_ref ref;
     bool oneshot; /* an ask's reply path: stops after one message */
+    bool rwatched; /* a Watch is out (proxy thread only) */
     akt_buf buf; /* encode buffer: the proxy's handler only */
     struct proxy *next_path, *next_id;
     bool linked;
@@ -104,7 +110,10 @@ struct rm {
     akt_ref oneshots[ONESHOT_MAX]; /* ring: the oldest is stopped when full */
     uint64_t next_oneshot;
     akt_codec_limits lim;
-    uint64_t watch_id, term_id;
+    uint64_t watch_id, term_id, unwatch_id;
+    struct watch_ctx *watches[NBUCKETS]; /* held for peers, under mu */
+    uint64_t nwatches;
+    _Atomic uint64_t rwatching; /* proxies with a Watch out */
     _Atomic uint64_t unknown_type, bad_payload, undeliverable, proxy_drops;
     _Atomic int64_t replies; /* asks from peers waiting for their reply */
     atomic_bool ready; /* canon is set: inbound traffic may be handled */
@@ -367,6 +376,30 @@ send_system(rm *r, akti_assoc *a, uint64_t uid, uint64_t type, const char *path)
     akti_assoc_send(a, &e, true, uid);
 }
 
+/* proxy_watch -- on the proxy's thread: send the peer a Watch (on) or an
+ * Unwatch for p's target, unless that is already what it last sent. */
+static void
+proxy_watch(proxy *p, bool on)
+{
+    rm *r = p->r;
+    if (p->oneshot || p->rwatched == on)
+        return;
+    p->rwatched = on;
+    if (on)
+        atomic_fetch_add(&r->rwatching, 1);
+    else
+        atomic_fetch_sub(&r->rwatching, 1);
+    pthread_rwlock_rdlock(&r->life);
+    if (!r->stopped) {
+        uint64_t uid = atomic_load(&p->bound_uid);
+        if (uid == 0 && (uid = akti_assoc_peer_uid(p->assoc)) != 0)
+            atomic_store(&p->bound_uid, uid);
+        send_system(
+            r, p->assoc, uid, on ? r->watch_id : r->unwatch_id, p->path);
+    }
+    pthread_rwlock_unlock(&r->life);
+}
+
 static akt_err
 proxy_recv(void *state, akt_ctx *ctx, const void *msg)
 {
@@ -414,6 +447,15 @@ proxy_state_init(void *state, const void *init_arg)
     return AKT_OK;
 }
 
+/* the core tells a proxy of each change of its watcher count (ext.h) */
+static akt_err
+proxy_pre_start(void *state, akt_ctx *ctx)
+{
+    (void)state;
+    akti_ctx_watch_hook(ctx, AKTI_EXT_REMOTE);
+    return AKT_OK;
+}
+
 static void
 proxy_post_stop(void *state, akt_ctx *ctx)
 {
@@ -422,6 +464,7 @@ proxy_post_stop(void *state, akt_ctx *ctx)
     if (p == NULL)
         return;
     rm *r = p->r;
+    proxy_watch(p, false); /* stopped with watchers: the peer may drop it */
     pthread_mutex_lock(&r->mu);
     unlink_proxy(r, p);
     pthread_mutex_unlock(&r->mu);
@@ -440,11 +483,12 @@ static const akt_behavior proxy_behavior = {
 };
 
 static const akt_lifecycle proxy_lifecycle = {
+    .pre_start = proxy_pre_start,
     .post_stop = proxy_post_stop,
 };
 
 /* proxy_get -- the proxy for a normalized remote path (created on first
- * use, eagerly remote-watching its target). */
+ * use; it remote-watches its target only while it has watchers). */
 static akt_err
 proxy_get(rm *r, const char *path, const char *sysname, const char *url,
     akti_assoc *a, akt_ref *out)
@@ -500,8 +544,6 @@ proxy_get(rm *r, const char *path, const char *sysname, const char *url,
     p->linked = true;
     r->nproxies++;
     *out = p->ref;
-    uint64_t uid = atomic_load(&p->bound_uid);
-    bool watch = !p->oneshot;
     akt_ref evict = AKT_REF_NONE;
     if (p->oneshot) {
         /* a reply path whose reply never comes must not live forever */
@@ -512,8 +554,6 @@ proxy_get(rm *r, const char *path, const char *sysname, const char *url,
     pthread_mutex_unlock(&r->mu);
     if (!akt_ref_is_none(evict))
         akt_stop(evict); /* AKT_ESTOPPED when it already replied: fine */
-    if (watch) /* eager remote watch; an ask's reply path is not watched */
-        send_system(r, a, uid, r->watch_id, path);
     return AKT_OK;
 }
 
@@ -562,31 +602,94 @@ stop_proxies(
 /* --- inbound
  * -------------------------------------------------------------------- */
 
+/* A watch held for a peer's proxy: one per (peer incarnation, path), in
+ * r->watches while linked. Whoever unlinks it decides: watch_done (the
+ * target stopped: Terminated goes back, watch_fini drops f) or an Unwatch
+ * (it takes f, cancels the watch, drops f). */
 typedef struct watch_ctx {
     rm *r;
     akti_assoc *a;
     uint64_t uid;
+    akt_ref target;
+    akt_future *f; /* the caller's reference; NULL once an Unwatch took it */
+    struct watch_ctx *next;
+    bool linked;
     char path[];
 } watch_ctx;
+
+static watch_ctx **
+watch_find(rm *r, akti_assoc *a, uint64_t uid, const char *path) /* mu */
+{
+    for (watch_ctx **pp = &r->watches[fnv(path) % NBUCKETS]; *pp;
+         pp = &(*pp)->next)
+        if ((*pp)->a == a && (*pp)->uid == uid
+            && strcmp((*pp)->path, path) == 0)
+            return pp;
+    return NULL;
+}
+
+static void
+watch_unlink(rm *r, watch_ctx *w) /* r->mu held */
+{
+    watch_ctx **pp = watch_find(r, w->a, w->uid, w->path);
+    if (w->linked && pp && *pp == w) {
+        *pp = w->next;
+        r->nwatches--;
+    }
+    w->linked = false;
+}
 
 static void
 watch_done(akt_err status, const void *reply, void *arg)
 {
-    (void)status;
     (void)reply;
     watch_ctx *w = arg;
-    pthread_rwlock_rdlock(&w->r->life);
-    if (!w->r->stopped)
-        send_system(w->r, w->a, w->uid, w->r->term_id, w->path);
-    pthread_rwlock_unlock(&w->r->life);
+    rm *r = w->r;
+    pthread_mutex_lock(&r->mu);
+    bool mine = w->linked;
+    watch_unlink(r, w);
+    pthread_mutex_unlock(&r->mu);
+    if (!mine || status != AKT_OK)
+        return; /* unwatched (AKT_ECANCELED) */
+    pthread_rwlock_rdlock(&r->life);
+    if (!r->stopped)
+        send_system(r, w->a, w->uid, r->term_id, w->path);
+    pthread_rwlock_unlock(&r->life);
 }
 
+/* after watch_done (the completer still holds the pending reference), or
+ * from the future's last release */
 static void
 watch_fini(void *arg)
 {
     watch_ctx *w = arg;
-    rm_release(w->r);
+    akt_future *f = w->f;
+    rm *r = w->r;
     free(w);
+    if (f)
+        akt_future_release(f);
+    rm_release(r);
+}
+
+static void
+on_remote_unwatch(rm *r, const akti_peer *from, const char *path)
+{
+    pthread_mutex_lock(&r->mu);
+    watch_ctx **pp = watch_find(r, from->assoc, from->uid, path);
+    watch_ctx *w = pp ? *pp : NULL;
+    akt_future *f = NULL;
+    akt_ref target = AKT_REF_NONE;
+    if (w) {
+        watch_unlink(r, w);
+        f = w->f;
+        w->f = NULL;
+        target = w->target;
+    }
+    pthread_mutex_unlock(&r->mu);
+    if (f) {
+        akti_unwatch_future(target, f); /* completes it: AKT_ECANCELED */
+        akt_future_release(f);
+    }
 }
 
 static void
@@ -599,12 +702,23 @@ on_remote_watch(rm *r, const akti_peer *from, const akti_envelope *env)
     memcpy(path, env->payload, env->payload_len);
     path[env->payload_len] = '\0';
     akti_rlog(r->tp, AKTI_LOG_DEBUG, "%s for %s from %s",
-        env->type_id == r->term_id ? "remote Terminated" : "remote Watch", path,
-        from->address);
+        env->type_id == r->term_id          ? "remote Terminated"
+            : env->type_id == r->unwatch_id ? "remote Unwatch"
+                                            : "remote Watch",
+        path, from->address);
     if (env->type_id == r->term_id) {
         stop_proxies(r, from->assoc, from->uid, false, path);
         return;
     }
+    if (env->type_id == r->unwatch_id) {
+        on_remote_unwatch(r, from, path);
+        return;
+    }
+    pthread_mutex_lock(&r->mu);
+    bool dup = watch_find(r, from->assoc, from->uid, path) != NULL;
+    pthread_mutex_unlock(&r->mu);
+    if (dup)
+        return; /* one watch per proxy (reliable delivery is in order) */
     akt_ref target;
     if (parse_path(path, sys, sizeof(sys), url, sizeof(url), &local) != AKT_OK
         || strcmp(sys, r->name) != 0
@@ -624,11 +738,24 @@ on_remote_watch(rm *r, const akti_peer *from, const akti_envelope *env)
     w->r = r;
     w->a = from->assoc;
     w->uid = from->uid;
+    w->target = target;
+    w->f = f; /* our reference: watch_fini or an Unwatch drops it */
     strcpy(w->path, path);
     atomic_fetch_add(&r->refs, 1);
-    if (akt_future_on_complete(f, watch_done, w, watch_fini) != AKT_OK)
+    pthread_mutex_lock(&r->mu);
+    watch_ctx **head = &r->watches[fnv(path) % NBUCKETS];
+    w->next = *head;
+    *head = w;
+    w->linked = true;
+    r->nwatches++;
+    pthread_mutex_unlock(&r->mu);
+    /* may run watch_done and watch_fini at once (target already gone) */
+    if (akt_future_on_complete(f, watch_done, w, watch_fini) != AKT_OK) {
+        pthread_mutex_lock(&r->mu);
+        watch_unlink(r, w);
+        pthread_mutex_unlock(&r->mu);
         watch_fini(w);
-    akt_future_release(f);
+    }
 }
 
 static int64_t
@@ -823,7 +950,8 @@ rm_on_envelope(
     (void)ch;
     while (!atomic_load(&r->ready)) /* the microseconds until start returns */
         sched_yield();
-    if (env->type_id == r->watch_id || env->type_id == r->term_id) {
+    if (env->type_id == r->watch_id || env->type_id == r->term_id
+        || env->type_id == r->unwatch_id) {
         on_remote_watch(r, from, env);
         return;
     }
@@ -929,7 +1057,8 @@ rm_on_drop(void *arg, akti_assoc *to, const akti_envelope *env, akt_err reason)
 {
     (void)to;
     rm *r = arg;
-    if (env->type_id == r->watch_id || env->type_id == r->term_id)
+    if (env->type_id == r->watch_id || env->type_id == r->term_id
+        || env->type_id == r->unwatch_id)
         return;
     const akt_type *t = akt_registry_find(r->reg, env->type_id);
     void *msg = NULL;
@@ -1128,11 +1257,23 @@ rm_ext_terminated(akt_system *sys, void *arg)
     rm_shutdown(arg);
 }
 
+/* a proxy's watcher count changed (its thread): lazy remote watch */
+static void
+rm_ext_watchers(void *arg, akt_ref self, void *state, uint32_t nwatchers)
+{
+    (void)arg;
+    (void)self;
+    proxy *p = state ? *(proxy **)state : NULL;
+    if (p != NULL)
+        proxy_watch(p, nwatchers > 0);
+}
+
 static const akti_ext_ops rm_ext_ops = {
     .name = "remote",
     .terminated = rm_ext_terminated,
     .ref_to_path = rm_ext_ref_to_path,
     .path_to_ref = rm_ext_path_to_ref,
+    .watchers = rm_ext_watchers,
 };
 
 akt_err
@@ -1156,6 +1297,7 @@ akt_remote_start(akt_system *sys, const akt_remote_options *opts)
     r->slots = calloc(REPLY_SLOTS, sizeof(reply_slot));
     r->watch_id = fnv("akt.remote.Watch"); /* = akt_type_id(): same FNV-1a 64 */
     r->term_id = fnv("akt.remote.Terminated");
+    r->unwatch_id = fnv("akt.remote.Unwatch");
     pthread_mutex_init(&r->mu, NULL);
     pthread_rwlock_init(&r->life, NULL);
     if (r->name == NULL || r->slots == NULL) {
@@ -1347,8 +1489,10 @@ akt_remote_stats_get(akt_system *sys, akt_remote_stats *out)
     out->failures_detected = st.failures_detected;
     out->quarantines = st.quarantines;
     out->handshakes = st.handshakes;
+    out->remote_watching = atomic_load(&r->rwatching);
     pthread_mutex_lock(&r->mu);
     out->proxies = r->nproxies;
+    out->remote_watches = r->nwatches;
     pthread_mutex_unlock(&r->mu);
     rm_release(r);
     return AKT_OK;
