@@ -41,12 +41,11 @@
 #include <unistd.h>
 
 #include "akt/akt.h"
+#include "bench_util.h"
 
 /* --- messages ------------------------------------------------------------- */
 
-typedef struct p_Int {
-    int64_t v;
-} p_Int;
+typedef bench_Int p_Int;
 
 #define PTYPE(var, nm, idv)                                                    \
     static const akt_type var = { .abi = AKT_GEN_ABI,                          \
@@ -60,35 +59,6 @@ PTYPE(int_type, "prof.Int", 0xbf01);
 PTYPE(go_type, "prof.Go", 0xbf03);
 PTYPE(done_type, "prof.Done", 0xbf04);
 PTYPE(arm_type, "prof.Arm", 0xbf05);
-
-static void *
-mk(const akt_type *t, int64_t v)
-{
-    p_Int *m = akt_msg_new(t, 0);
-    if (m == NULL) {
-        fprintf(stderr, "akt-profiler: out of memory\n");
-        exit(1);
-    }
-    m->v = v;
-    return m;
-}
-
-static void
-must(akt_err rc, const char *what)
-{
-    if (rc != AKT_OK) {
-        fprintf(stderr, "akt-profiler: %s: %s\n", what, akt_strerror(rc));
-        exit(1);
-    }
-}
-
-static double
-now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* main blocks on an ask and returns the reply's value (akt_future_wait:
  * a waiting plain thread may run ready actors itself) */
@@ -154,32 +124,11 @@ typedef struct result {
     double speedup, baseline_s; /* cpu only; < 0 otherwise */
 } result;
 
-static int
-cmp_d(const void *x, const void *y)
-{
-    double a = *(const double *)x, b = *(const double *)y;
-    return a < b ? -1 : a > b;
-}
-
 static double
 median(double *v, int n)
 {
     qsort(v, (size_t)n, sizeof(double), cmp_d);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static void
-percentiles(double *v, size_t n, double *p50, double *p99)
-{
-    if (n == 0) {
-        *p50 = *p99 = -1;
-        return;
-    }
-    qsort(v, n, sizeof(double), cmp_d);
-    size_t i50 = (size_t)(0.50 * (double)(n - 1) + 0.5);
-    size_t i99 = (size_t)(0.99 * (double)(n - 1) + 0.5);
-    *p50 = v[i50];
-    *p99 = v[i99];
 }
 
 /* Fold the samples into r: rate = count/seconds per rep, median and
@@ -206,52 +155,6 @@ summarize(result *r, const sample *s, int reps, double count)
     r->spread = r->rate > 0 ? (r->rate_max - r->rate_min) / r->rate : 0;
     r->p50 = s[0].p50 < 0 ? -1 : median(p50, reps);
     r->p99 = s[0].p99 < 0 ? -1 : median(p99, reps);
-}
-
-static char cpu_model[256] = "unknown";
-
-static void
-read_cpu(void)
-{
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    char line[512];
-    if (f == NULL) {
-        return;
-    }
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, "model name", 10) != 0) {
-            continue;
-        }
-        char *p = strchr(line, ':');
-        if (p) {
-            p++;
-            while (*p == ' ' || *p == '\t') {
-                p++;
-            }
-            size_t j = 0;
-            for (; *p && *p != '\n' && j + 2 < sizeof cpu_model; p++) {
-                if (*p == '"' || *p == '\\') {
-                    cpu_model[j++] = '\\';
-                }
-                if ((unsigned char)*p >= 0x20) {
-                    cpu_model[j++] = *p;
-                }
-            }
-            cpu_model[j] = '\0';
-        }
-        break;
-    }
-    fclose(f);
-}
-
-static void
-num_or_null(char *buf, size_t len, double v, const char *fmt)
-{
-    if (v < 0) {
-        snprintf(buf, len, "null");
-    } else {
-        snprintf(buf, len, fmt, v);
-    }
 }
 
 static void
@@ -328,22 +231,7 @@ emit_md(const options *o, const result *r)
 static akt_system *
 mksys(const options *o)
 {
-    akt_config *cfg = NULL, *c2 = NULL;
-    must(akt_config_load(NULL, &cfg, NULL), "config");
-    char v[32];
-    snprintf(v, sizeof v, "%d", o->threads);
-    must(akt_config_override(
-             cfg, "akt.actor.default-dispatcher.workers", v, &c2, NULL),
-        "config");
-    akt_config_release(cfg);
-    must(akt_config_override(
-             c2, "akt.actor.dead-letters.log", "off", &cfg, NULL),
-        "config");
-    akt_config_release(c2);
-    akt_system *sys;
-    must(akt_system_create("profiler", cfg, &sys), "system");
-    akt_config_release(cfg);
-    return sys;
+    return bench_system("profiler", o->threads);
 }
 
 /* --- a counter that answers Arm(k) once it has counted k messages ----------
@@ -751,6 +639,7 @@ parse_int(const char *s, const char *what, int64_t min)
 int
 main(int argc, char **argv)
 {
+    bench_prog = "akt-profiler";
     const char *which = NULL;
     options given = { -1, -1, -1, -1, -1, 2, false, false };
     for (int i = 1; i < argc; i++) {

@@ -37,12 +37,11 @@
 #include <unistd.h>
 
 #include "akt/akt.h"
+#include "bench_util.h"
 
 /* --- messages ------------------------------------------------------------- */
 
-typedef struct b_Int {
-    int64_t v;
-} b_Int;
+typedef bench_Int b_Int;
 
 #define BTYPE(var, nm, idv)                                                    \
     static const akt_type var = { .abi = AKT_GEN_ABI,                          \
@@ -64,27 +63,6 @@ BTYPE(stop_type, "bench.Stop", 0xb009);
 BTYPE(ping_type, "bench.Ping", 0xb00a);
 BTYPE(pong_type, "bench.Pong", 0xb00b);
 
-static void *
-mk(const akt_type *t, int64_t v)
-{
-    b_Int *m = akt_msg_new(t, 0);
-    if (m == NULL) {
-        fprintf(stderr, "akt-savina: out of memory\n");
-        exit(1);
-    }
-    m->v = v;
-    return m;
-}
-
-static void
-must(akt_err rc, const char *what)
-{
-    if (rc != AKT_OK) {
-        fprintf(stderr, "akt-savina: %s: %s\n", what, akt_strerror(rc));
-        exit(1);
-    }
-}
-
 /* --- output --------------------------------------------------------------- */
 
 typedef struct options {
@@ -94,65 +72,14 @@ typedef struct options {
     bool smoke;
 } options;
 
-static char cpu_model[256] = "unknown";
-
-static void
-read_cpu(void)
-{
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    char line[512];
-    if (f == NULL) {
-        return;
-    }
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, "model name", 10) == 0) {
-            char *p = strchr(line, ':');
-            if (p) {
-                p++;
-                while (*p == ' ' || *p == '\t') {
-                    p++;
-                }
-                size_t j = 0;
-                for (; *p && *p != '\n' && j + 2 < sizeof cpu_model; p++) {
-                    if (*p == '"' || *p == '\\') {
-                        cpu_model[j++] = '\\';
-                    }
-                    cpu_model[j++] = *p;
-                }
-                cpu_model[j] = '\0';
-            }
-            break;
-        }
-    }
-    fclose(f);
-}
-
-static double
-now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void
-num_or_null(char *buf, size_t len, double v)
-{
-    if (v < 0) {
-        snprintf(buf, len, "null");
-    } else {
-        snprintf(buf, len, "%.3f", v);
-    }
-}
-
 static void
 emit(const options *o, const char *scenario, const char *params,
     int64_t messages, double seconds, double rate, const char *unit, double p50,
     double p99)
 {
     char a[32], b[32];
-    num_or_null(a, sizeof a, p50);
-    num_or_null(b, sizeof b, p99);
+    num_or_null(a, sizeof a, p50, "%.3f");
+    num_or_null(b, sizeof b, p99, "%.3f");
     printf("{\"runtime\":\"akt\",\"scenario\":\"%s\",\"params\":{%s},"
            "\"messages\":%" PRId64 ",\"seconds\":%.6f,\"rate\":%.1f,\"unit\":"
            "\"%s\",\"threads\":%d,\"p50_us\":%s,"
@@ -163,46 +90,10 @@ emit(const options *o, const char *scenario, const char *params,
     fflush(stdout);
 }
 
-static int
-cmp_d(const void *x, const void *y)
-{
-    double a = *(const double *)x, b = *(const double *)y;
-    return a < b ? -1 : a > b;
-}
-
-static void
-percentiles(double *v, size_t n, double *p50, double *p99)
-{
-    if (n == 0) {
-        *p50 = *p99 = -1;
-        return;
-    }
-    qsort(v, n, sizeof(double), cmp_d);
-    size_t i50 = (size_t)(0.50 * (double)(n - 1) + 0.5),
-           i99 = (size_t)(0.99 * (double)(n - 1) + 0.5);
-    *p50 = v[i50 < n ? i50 : n - 1];
-    *p99 = v[i99 < n ? i99 : n - 1];
-}
-
 static akt_system *
 mksys(const options *o)
 {
-    akt_config *cfg = NULL, *c2 = NULL;
-    must(akt_config_load(NULL, &cfg, NULL), "config");
-    char v[32];
-    snprintf(v, sizeof v, "%d", o->threads);
-    must(akt_config_override(
-             cfg, "akt.actor.default-dispatcher.workers", v, &c2, NULL),
-        "config");
-    akt_config_release(cfg);
-    must(akt_config_override(
-             c2, "akt.actor.dead-letters.log", "off", &cfg, NULL),
-        "config");
-    akt_config_release(c2);
-    akt_system *sys;
-    must(akt_system_create("bench", cfg, &sys), "system");
-    akt_config_release(cfg);
-    return sys;
+    return bench_system("bench", o->threads);
 }
 
 static bool g_wait_help; /* --wait help */
@@ -1084,6 +975,7 @@ parse_int(const char *s, const char *what)
 int
 main(int argc, char **argv)
 {
+    bench_prog = "akt-savina";
     options o = { NULL, -1, -1, 2, 1, false };
     for (int i = 1; i < argc; i++) {
         char *a = argv[i];
