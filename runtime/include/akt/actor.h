@@ -296,6 +296,13 @@ AKT_API akt_err akt_ask(
 AKT_API akt_err akt_future_wait(
     akt_future *f, int64_t timeout_ns, void **reply);
 
+/* akt_future_wait_as -- akt_future_wait that also checks the reply's type:
+ * a reply that is not a `type` is freed and gives AKT_ETYPE. On AKT_OK
+ * *reply gets one reference (NULL reply: the message is freed). The
+ * generated typed `_ask_<h>_wait` functions are this call. */
+AKT_API akt_err akt_future_wait_as(
+    akt_future *f, int64_t timeout_ns, const akt_type *type, void **reply);
+
 /* akt_future_on_complete -- cb runs exactly once (on the completing thread,
  * or at once if already complete) with a view of the reply; then fini(arg).
  * On error cb is never called. */

@@ -196,6 +196,25 @@ akt_ask(akt_ref to, void *msg, int64_t timeout_ns, akt_future **out)
 }
 
 akt_err
+akt_future_wait_as(
+    akt_future *f, int64_t timeout_ns, const akt_type *type, void **reply)
+{
+    void *msg = NULL;
+    akt_err err = akt_future_wait(f, timeout_ns, &msg);
+    if (err == AKT_OK && msg != NULL && akt_msg_type(msg) != type) {
+        akt_msg_free(msg);
+        msg = NULL;
+        err = AKT_ETYPE;
+    }
+    if (reply != NULL) {
+        *reply = msg;
+    } else {
+        akt_msg_free(msg);
+    }
+    return err;
+}
+
+akt_err
 akt_future_wait(akt_future *f, int64_t timeout_ns, void **reply)
 {
     if (f == NULL) {

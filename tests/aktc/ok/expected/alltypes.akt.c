@@ -1725,16 +1725,10 @@ corpus_all_store_ask_defaults_wait(akt_future *f, int64_t timeout_ns,
     corpus_all_Nested **reply)
 {
     void *msg = NULL;
-    akt_err err = akt_future_wait(f, timeout_ns, &msg);
-    if (err == AKT_OK && msg != NULL && akt_msg_type(msg) != &corpus_all_nested_desc) {
-        akt_msg_free(msg);
-        msg = NULL;
-        err = AKT_ETYPE;
-    }
+    akt_err err = akt_future_wait_as(f, timeout_ns, &corpus_all_nested_desc,
+        reply != NULL ? &msg : NULL);
     if (reply != NULL) {
         *reply = msg;
-    } else {
-        akt_msg_free(msg);
     }
     return err;
 }
@@ -1754,16 +1748,10 @@ corpus_all_store_ask_empty_wait(akt_future *f, int64_t timeout_ns,
     corpus_all_Empty **reply)
 {
     void *msg = NULL;
-    akt_err err = akt_future_wait(f, timeout_ns, &msg);
-    if (err == AKT_OK && msg != NULL && akt_msg_type(msg) != &corpus_all_empty_desc) {
-        akt_msg_free(msg);
-        msg = NULL;
-        err = AKT_ETYPE;
-    }
+    akt_err err = akt_future_wait_as(f, timeout_ns, &corpus_all_empty_desc,
+        reply != NULL ? &msg : NULL);
     if (reply != NULL) {
         *reply = msg;
-    } else {
-        akt_msg_free(msg);
     }
     return err;
 }
@@ -1783,16 +1771,10 @@ corpus_all_store_ask_point_wait(akt_future *f, int64_t timeout_ns,
     corpus_common_Point **reply)
 {
     void *msg = NULL;
-    akt_err err = akt_future_wait(f, timeout_ns, &msg);
-    if (err == AKT_OK && msg != NULL && akt_msg_type(msg) != &corpus_common_point_desc) {
-        akt_msg_free(msg);
-        msg = NULL;
-        err = AKT_ETYPE;
-    }
+    akt_err err = akt_future_wait_as(f, timeout_ns, &corpus_common_point_desc,
+        reply != NULL ? &msg : NULL);
     if (reply != NULL) {
         *reply = msg;
-    } else {
-        akt_msg_free(msg);
     }
     return err;
 }

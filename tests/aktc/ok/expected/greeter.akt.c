@@ -339,16 +339,10 @@ demo_greeter_ask_hello_wait(akt_future *f, int64_t timeout_ns,
     demo_Greeting **reply)
 {
     void *msg = NULL;
-    akt_err err = akt_future_wait(f, timeout_ns, &msg);
-    if (err == AKT_OK && msg != NULL && akt_msg_type(msg) != &demo_greeting_desc) {
-        akt_msg_free(msg);
-        msg = NULL;
-        err = AKT_ETYPE;
-    }
+    akt_err err = akt_future_wait_as(f, timeout_ns, &demo_greeting_desc,
+        reply != NULL ? &msg : NULL);
     if (reply != NULL) {
         *reply = msg;
-    } else {
-        akt_msg_free(msg);
     }
     return err;
 }
