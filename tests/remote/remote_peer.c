@@ -171,14 +171,6 @@ flood(const char *url, int ms)
 int
 main(int argc, char **argv)
 {
-#if defined(__SANITIZE_ADDRESS__)
-    /* NNG tears connections down asynchronously (TLS ones included);
-     * nng_fini at exit drains that, so LeakSanitizer sees what is ours
-     * and not NNG's in-flight teardown. Only where leaks are checked:
-     * draining can wait on a peer the test stopped, which under TSan's
-     * slowdown outlasted a test's timeout once. */
-    atexit(nng_fini);
-#endif
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc >= 4 && strcmp(argv[1], "flood") == 0) {
         flood(argv[2], atoi(argv[3]));

@@ -864,14 +864,6 @@ transport_suite(void)
 int
 main(void)
 {
-#if defined(__SANITIZE_ADDRESS__)
-    /* NNG tears connections down asynchronously (TLS ones included);
-     * nng_fini at exit drains that, so LeakSanitizer sees what is ours
-     * and not NNG's in-flight teardown. Only where leaks are checked:
-     * draining can wait on a peer the test stopped, which under TSan's
-     * slowdown outlasted a test's timeout once. */
-    atexit(nng_fini);
-#endif
     SRunner *sr = srunner_create(transport_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
