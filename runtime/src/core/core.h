@@ -175,6 +175,11 @@ struct akt_cell {
     /* state follows when it fits the slab class */
 };
 
+/* senders' line and consumer's line never share a cache line (the slab
+ * carves cells at line-aligned offsets) */
+_Static_assert(offsetof(struct akt_cell, mq_out) == AKTI_CACHELINE,
+    "akt_cell line 0 must hold exactly the senders' fields");
+
 /* Stub punning: the Vyukov queue links through akti_msg.next, which is the
  * first member of akti_msg; the stub is just that member. */
 #define CELL_STUB(c) ((akti_msg *)(void *)&(c)->stub)

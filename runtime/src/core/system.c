@@ -38,7 +38,10 @@ slab_carve(akt_system *sys, akti_slab *s, uint32_t cls)
 {
     if (s->bump == s->bump_end) {
         size_t bytes = s->cell_size * SLAB_CHUNK_CELLS;
-        char *chunk = malloc(bytes);
+        /* cache-line aligned: a cell's line 0 (what senders touch) must
+         * not share a line with its consumer side or with a neighbour's
+         * state (cell sizes are multiples of the line) */
+        char *chunk = aligned_alloc(AKTI_CACHELINE, bytes);
         if (chunk == NULL) {
             return NULL;
         }
