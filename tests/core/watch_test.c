@@ -209,6 +209,38 @@ START_TEST(watch_future_completes_when_the_actor_stops)
 }
 END_TEST
 
+/* proves: a watch from outside can be cancelled; the future completes
+ * with AKT_ECANCELED at once (not at the target's stop) and a later stop
+ * does not complete it again; cancelling a completed watch changes
+ * nothing */
+START_TEST(watch_future_can_be_cancelled)
+{
+    akt_system *sys = sys_mk("wcan");
+    akt_ref t;
+    ck_assert_int_eq(akt_spawn(sys, &idle_props, "t", &t), AKT_OK);
+    akt_future *f, *g;
+    ck_assert_int_eq(akt_watch_future(t, &f), AKT_OK);
+    ck_assert_int_eq(akt_watch_future(t, &g), AKT_OK);
+    ck_assert_int_eq(akt_unwatch_future(t, f), AKT_OK);
+    ck_assert_int_eq(akt_future_wait(f, AKT_SEC(30), NULL), AKT_ECANCELED);
+    ck_assert(!akt_future_is_done(g));
+    ck_assert_int_eq(akt_stop(t), AKT_OK);
+    void *r = NULL;
+    ck_assert_int_eq(akt_future_wait(g, AKT_SEC(30), &r), AKT_OK);
+    ck_assert_ptr_eq(akt_msg_type(r), &akt_terminated_type);
+    akt_msg_free(r);
+    ck_assert_int_eq(akt_future_wait(f, 0, NULL), AKT_ECANCELED);
+    /* g already completed: cancelling it is harmless */
+    ck_assert_int_eq(akt_unwatch_future(t, g), AKT_OK);
+    ck_assert_int_eq(akt_future_wait(g, 0, NULL), AKT_OK);
+    ck_assert_int_eq(akt_unwatch_future(AKT_REF_NONE, g), AKT_EINVAL);
+    ck_assert_int_eq(akt_unwatch_future(t, NULL), AKT_EINVAL);
+    akt_future_release(f);
+    akt_future_release(g);
+    t_teardown(sys, 0);
+}
+END_TEST
+
 START_TEST(watchers_of_many_targets_hear_each_once)
 {
     akt_system *sys = sys_mk("many");
@@ -240,6 +272,7 @@ watch_suite(void)
     tcase_add_test(tc, unwatch_prevents_terminated);
     tcase_add_test(tc, watch_misuse_is_einval);
     tcase_add_test(tc, watch_future_completes_when_the_actor_stops);
+    tcase_add_test(tc, watch_future_can_be_cancelled);
     tcase_add_test(tc, watchers_of_many_targets_hear_each_once);
     suite_add_tcase(s, tc);
     return s;

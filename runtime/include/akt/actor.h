@@ -333,6 +333,12 @@ AKT_API akt_err akt_kill(akt_ref ref); /* fail now (supervisor decides) */
  * when target stops, at once if it already has. */
 AKT_API akt_err akt_watch_future(akt_ref target, akt_future **out);
 
+/* akt_unwatch_future -- cancel akt_watch_future(target, &f): the target
+ * forgets the watch and f completes with AKT_ECANCELED, unless it has
+ * completed already (then nothing changes). The caller still releases f.
+ * AKT_EINVAL: a none ref, not an actor, or f NULL. */
+AKT_API akt_err akt_unwatch_future(akt_ref target, akt_future *f);
+
 /* --- inside a handler ---------------------------------------------------- */
 
 AKT_API akt_ref akt_ctx_self(const akt_ctx *ctx);

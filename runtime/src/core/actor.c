@@ -982,6 +982,17 @@ akt_ctx_unwatch(akt_ctx *ctx, akt_ref target)
 }
 
 akt_err
+akt_unwatch_future(akt_ref target, akt_future *f)
+{
+    if (target.cell_ == NULL || f == NULL
+        || target.cell_->kind != AKTI_CELL_ACTOR) {
+        return AKT_EINVAL;
+    }
+    akti_unwatch_future(target, f);
+    return AKT_OK;
+}
+
+akt_err
 akt_watch_future(akt_ref target, akt_future **out)
 {
     if (target.cell_ == NULL || out == NULL
