@@ -106,10 +106,16 @@ struct pool {
     /* written by idle workers */
     _Alignas(AKTI_CACHELINE) _Atomic uint32_t nparked;
     _Atomic uint32_t nspinning; /* idle workers polling for work */
-    /* the injection queue */
-    _Alignas(AKTI_CACHELINE) pthread_mutex_t inj_mu;
-    akt_cell *inj_head, *inj_tail;
+    /* the injection queue: an intrusive Vyukov MPSC queue linked through
+     * akt_cell.run_next. Producers (plain threads, yields) push lock-free
+     * with one exchange; poppers (workers, helping threads) take inj_mu
+     * among themselves, so the send path never takes a lock. inj_len
+     * counts pushes that are not yet popped (raised before the push). */
+    _Alignas(AKTI_CACHELINE) _Atomic(akt_cell *) inj_in;
     _Atomic uint32_t inj_len;
+    _Alignas(AKTI_CACHELINE) pthread_mutex_t inj_mu;
+    akt_cell *inj_out; /* under inj_mu */
+    akt_cell inj_stub; /* only run_next is used */
     char pad_[AKTI_CACHELINE];
 };
 
@@ -186,19 +192,54 @@ dq_nonempty(worker *v)
         < atomic_load_explicit(&v->bottom, memory_order_acquire);
 }
 
+static inline void
+inj_link(pool *p, akt_cell *c)
+{
+    atomic_store_explicit(&c->run_next, NULL, memory_order_relaxed);
+    akt_cell *prev
+        = atomic_exchange_explicit(&p->inj_in, c, memory_order_acq_rel);
+    atomic_store_explicit(&prev->run_next, c, memory_order_release);
+}
+
 static void
 inj_push(pool *p, akt_cell *c)
 {
-    atomic_store_explicit(&c->run_next, NULL, memory_order_relaxed);
-    pthread_mutex_lock(&p->inj_mu);
-    if (p->inj_tail) {
-        atomic_store_explicit(&p->inj_tail->run_next, c, memory_order_relaxed);
-    } else {
-        p->inj_head = c;
-    }
-    p->inj_tail = c;
     atomic_fetch_add_explicit(&p->inj_len, 1, memory_order_seq_cst);
-    pthread_mutex_unlock(&p->inj_mu);
+    inj_link(p, c);
+}
+
+/* under inj_mu; NULL when empty or while a push is half done (the pusher
+ * is between its exchange and its link store: inj_len stays non-zero, so
+ * workers look again instead of parking) */
+static akt_cell *
+inj_take(pool *p)
+{
+    akt_cell *stub = &p->inj_stub;
+    akt_cell *tail = p->inj_out;
+    akt_cell *next
+        = atomic_load_explicit(&tail->run_next, memory_order_acquire);
+    if (tail == stub) {
+        if (next == NULL) {
+            return NULL;
+        }
+        p->inj_out = next;
+        tail = next;
+        next = atomic_load_explicit(&next->run_next, memory_order_acquire);
+    }
+    if (next != NULL) {
+        p->inj_out = next;
+        return tail;
+    }
+    if (tail != atomic_load_explicit(&p->inj_in, memory_order_acquire)) {
+        return NULL;
+    }
+    inj_link(p, stub);
+    next = atomic_load_explicit(&tail->run_next, memory_order_acquire);
+    if (next != NULL) {
+        p->inj_out = next;
+        return tail;
+    }
+    return NULL;
 }
 
 static akt_cell *
@@ -208,15 +249,11 @@ inj_pop(pool *p)
         return NULL;
     }
     pthread_mutex_lock(&p->inj_mu);
-    akt_cell *c = p->inj_head;
-    if (c) {
-        p->inj_head = atomic_load_explicit(&c->run_next, memory_order_relaxed);
-        if (p->inj_head == NULL) {
-            p->inj_tail = NULL;
-        }
+    akt_cell *c = inj_take(p);
+    pthread_mutex_unlock(&p->inj_mu);
+    if (c != NULL) {
         atomic_fetch_sub_explicit(&p->inj_len, 1, memory_order_relaxed);
     }
-    pthread_mutex_unlock(&p->inj_mu);
     return c;
 }
 
@@ -542,10 +579,11 @@ akti_pool_create(akt_system *sys, const char *name, int workers, int throughput,
     if (workers > 256) {
         workers = 256;
     }
-    pool *p = calloc(1, sizeof(*p));
+    pool *p = aligned_alloc(AKTI_CACHELINE, sizeof(pool));
     if (p == NULL) {
         return AKT_ENOMEM;
     }
+    memset(p, 0, sizeof(*p));
     p->w = calloc((size_t)workers, sizeof(worker *));
     if (p->w == NULL) {
         free(p);
@@ -569,6 +607,9 @@ akti_pool_create(akt_system *sys, const char *name, int workers, int throughput,
         p->w[i] = w;
     }
     pthread_mutex_init(&p->inj_mu, NULL);
+    atomic_init(&p->inj_stub.run_next, NULL);
+    atomic_init(&p->inj_in, &p->inj_stub);
+    p->inj_out = &p->inj_stub;
     p->spin = spin < 0 ? 0 : spin;
     p->max_spinning = workers / 2 > 0 ? workers / 2 : 1;
     p->base.ops = &pool_ops;
