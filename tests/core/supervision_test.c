@@ -381,24 +381,91 @@ START_TEST(kill_fails_the_actor_and_the_supervisor_decides)
 }
 END_TEST
 
+/* Backoff runs on the system's timing wheel, so these tests use virtual
+ * time: they check for exactly when each restart is scheduled
+ * (akt_scheduler_next_due) and make time pass by advancing the clock --
+ * no real-time bounds, nothing a loaded machine can stretch. */
+static akt_system *
+vsys_mk(const char *name)
+{
+    memset(kids, 0, sizeof kids);
+    memset(&parent_ctr, 0, sizeof parent_ctr);
+    for (int i = 0; i < 4; i++) {
+        kid_props[i] = (akt_props) { .behavior = &child_beh,
+            .behavior_arg = &kids[i],
+            .lifecycle = &c_life,
+            .state_size = sizeof(int64_t) };
+    }
+    akt_system *sys = t_system(name,
+        "akt.actor.default-dispatcher.workers=2;akt.actor.dead-letters.log=off;"
+        "akt.scheduler.tick=1ms;akt.scheduler.clock=virtual");
+    ck_assert(akt_scheduler_is_virtual(sys));
+    return sys;
+}
+
+/* the delay of the backoff timer the parent arms for a failure (asks
+ * arm 30 s timeouts: anything under 20 s is the backoff) */
+static int64_t
+await_backoff_armed(akt_system *sys)
+{
+    for (int i = 0; i < 20000; i++) {
+        int64_t in = 0;
+        if (akt_scheduler_next_due(sys, &in) == AKT_OK && in < AKT_SEC(20)) {
+            return in;
+        }
+        struct timespec ts = { 0, 500000 };
+        nanosleep(&ts, NULL);
+    }
+    ck_abort_msg("no backoff timer was armed within 10 s");
+    return -1;
+}
+
+static void
+await_restarts(counters *c, int n)
+{
+    for (int i = 0; i < 20000 && atomic_load(&c->restarts) < n; i++) {
+        struct timespec ts = { 0, 500000 };
+        nanosleep(&ts, NULL);
+    }
+    ck_assert_int_eq(atomic_load(&c->restarts), n);
+}
+
+/* one failure: the restart is armed for exactly `expect` (or within
+ * [lo, hi] when jittered), nothing happens a millisecond before it, and
+ * the child is back, fresh, once it has passed */
+static int64_t
+fail_and_restart_after(
+    akt_system *sys, akt_ref c0, int n_before, int64_t lo, int64_t hi)
+{
+    ck_assert_int_eq(akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
+    int64_t d = await_backoff_armed(sys);
+    ck_assert_msg(d >= lo && d <= hi, "backoff %lld ms, expected %lld..%lld",
+        (long long)(d / 1000000), (long long)(lo / 1000000),
+        (long long)(hi / 1000000));
+    ck_assert_int_eq(akt_scheduler_advance(sys, d - AKT_MS(1)), AKT_OK);
+    int64_t left = 0;
+    ck_assert_int_eq(akt_scheduler_next_due(sys, &left), AKT_OK);
+    ck_assert_int_eq(left, AKT_MS(1)); /* still pending */
+    ck_assert_int_eq(atomic_load(&kids[0].restarts), n_before);
+    ck_assert_int_eq(akt_scheduler_advance(sys, AKT_MS(1)), AKT_OK);
+    await_restarts(&kids[0], n_before + 1);
+    ck_assert_int_eq(ask_v(c0, 1), 1); /* fresh state */
+    return d;
+}
+
 START_TEST(backoff_delays_restarts_exponentially)
 {
-    akt_system *sys = sys_mk("backoff");
+    akt_system *sys = vsys_mk("backoff");
     akt_supervisor_strategy st = { .kind = AKT_ONE_FOR_ONE,
         .min_backoff_ns = AKT_MS(40),
         .max_backoff_ns = AKT_MS(200),
         .random_factor = 0.0 };
     spawn_parent(sys, "p", &st, 1);
     akt_ref c0 = child(sys, "p", 0);
-    int64_t expect_ms[] = { 40, 80, 160, 200 };
-    for (int i = 0; i < 4; i++) {
-        int64_t t0 = mono_ns();
-        ck_assert_int_eq(
-            akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
-        ck_assert_int_eq(ask_v(c0, 1), 1);
-        int64_t dt_ms = (atomic_load(&kids[0].restart_at_ns[i]) - t0) / 1000000;
-        ck_assert_int_ge(dt_ms, expect_ms[i] - 2);
-        ck_assert_int_lt(dt_ms, expect_ms[i] + 2000);
+    int64_t expect_ms[] = { 40, 80, 160, 200, 200 }; /* capped at max */
+    for (int i = 0; i < 5; i++) {
+        fail_and_restart_after(
+            sys, c0, i, AKT_MS(expect_ms[i]), AKT_MS(expect_ms[i]));
     }
     t_teardown(sys, 0);
 }
@@ -406,7 +473,7 @@ END_TEST
 
 START_TEST(backoff_resets_after_the_child_ran_stably)
 {
-    akt_system *sys = sys_mk("reset");
+    akt_system *sys = vsys_mk("reset");
     akt_supervisor_strategy st = { .kind = AKT_ONE_FOR_ONE,
         .min_backoff_ns = AKT_MS(30),
         .max_backoff_ns = AKT_SEC(5),
@@ -414,42 +481,44 @@ START_TEST(backoff_resets_after_the_child_ran_stably)
         .reset_after_ns = AKT_MS(100) };
     spawn_parent(sys, "p", &st, 1);
     akt_ref c0 = child(sys, "p", 0);
-    for (int i = 0; i < 3; i++) { /* 30, 60, 120 ms */
-        ck_assert_int_eq(
-            akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
-        ck_assert_int_eq(ask_v(c0, 1), 1);
+    int64_t expect_ms[] = { 30, 60, 120 };
+    for (int i = 0; i < 3; i++) {
+        fail_and_restart_after(
+            sys, c0, i, AKT_MS(expect_ms[i]), AKT_MS(expect_ms[i]));
     }
-    /* run stably past reset_after: time passing is what is tested */
-    struct timespec ts = { 0, 150 * 1000000 };
-    nanosleep(&ts, NULL);
-    int64_t t0 = mono_ns();
-    ck_assert_int_eq(akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
-    ck_assert_int_eq(ask_v(c0, 1), 1);
-    int64_t dt_ms = (atomic_load(&kids[0].restart_at_ns[3]) - t0) / 1000000;
-    ck_assert_int_ge(dt_ms, 28);
-    ck_assert_int_lt(dt_ms, 230); /* 30 after reset, not 240 */
+    /* ran for 99 ms since the last restart: not yet stable, the next
+     * delay keeps growing (240 ms) */
+    ck_assert_int_eq(akt_scheduler_advance(sys, AKT_MS(99)), AKT_OK);
+    fail_and_restart_after(sys, c0, 3, AKT_MS(240), AKT_MS(240));
+    /* ran for 100 ms: stable, so the backoff starts again at 30 ms */
+    ck_assert_int_eq(akt_scheduler_advance(sys, AKT_MS(100)), AKT_OK);
+    fail_and_restart_after(sys, c0, 4, AKT_MS(30), AKT_MS(30));
+    fail_and_restart_after(sys, c0, 5, AKT_MS(60), AKT_MS(60));
     t_teardown(sys, 0);
 }
 END_TEST
 
 START_TEST(backoff_jitter_stays_within_the_random_factor)
 {
-    akt_system *sys = sys_mk("jitter");
+    akt_system *sys = vsys_mk("jitter");
     akt_supervisor_strategy st = { .kind = AKT_ONE_FOR_ONE,
         .min_backoff_ns = AKT_MS(50),
         .max_backoff_ns = AKT_MS(50),
         .random_factor = 0.5 };
     spawn_parent(sys, "p", &st, 1);
     akt_ref c0 = child(sys, "p", 0);
-    for (int i = 0; i < 4; i++) {
-        int64_t t0 = mono_ns();
-        ck_assert_int_eq(
-            akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
-        ck_assert_int_eq(ask_v(c0, 1), 1);
-        int64_t dt_ms = (atomic_load(&kids[0].restart_at_ns[i]) - t0) / 1000000;
-        ck_assert_int_ge(dt_ms, 24);
-        ck_assert_int_lt(dt_ms, 2000);
+    int distinct = 0;
+    int64_t first = -1;
+    for (int i = 0; i < 6; i++) {
+        /* 50 ms +- 50 %, rounded up to the 1 ms tick */
+        int64_t d = fail_and_restart_after(sys, c0, i, AKT_MS(25), AKT_MS(76));
+        if (first < 0) {
+            first = d;
+        } else if (d != first) {
+            distinct = 1;
+        }
     }
+    ck_assert_msg(distinct, "six jittered delays were all equal");
     t_teardown(sys, 0);
 }
 END_TEST

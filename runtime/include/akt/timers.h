@@ -101,6 +101,13 @@ AKT_API bool akt_scheduler_is_virtual(const akt_system *sys);
  * clock, AKT_EINVAL for ns < 0. */
 AKT_API akt_err akt_scheduler_advance(akt_system *sys, int64_t ns);
 
+/* akt_scheduler_next_due -- *in_ns = how long until the earliest armed
+ * timer of sys is due (0: overdue; rounded up to the tick). AKT_ENOENT when
+ * no timer is armed, AKT_EINVAL for NULL arguments. With virtual time a
+ * test can check that something was scheduled, and for when, before it
+ * advances ("the backoff timer is armed for exactly 80 ms"). */
+AKT_API akt_err akt_scheduler_next_due(akt_system *sys, int64_t *in_ns);
+
 #ifdef __cplusplus
 }
 #endif

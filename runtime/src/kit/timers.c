@@ -524,6 +524,21 @@ akt_scheduler_is_virtual(const akt_system *sys)
 }
 
 akt_err
+akt_scheduler_next_due(akt_system *sys, int64_t *in_ns)
+{
+    if (sys == NULL || in_ns == NULL || sys->wheel == NULL) {
+        return AKT_EINVAL;
+    }
+    int64_t due = akti_wheel_next_due(sys->wheel);
+    if (due == INT64_MAX) {
+        return AKT_ENOENT;
+    }
+    int64_t now = akti_wheel_now(sys->wheel);
+    *in_ns = due > now ? due - now : 0;
+    return AKT_OK;
+}
+
+akt_err
 akt_scheduler_advance(akt_system *sys, int64_t ns)
 {
     if (sys == NULL || ns < 0) {
