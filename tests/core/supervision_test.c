@@ -93,7 +93,7 @@ static const akt_handler parent_handlers[] = { { &t_int_type, parent_int } };
 static const akt_behavior parent_beh = { "parent", parent_handlers, 1, NULL };
 
 static akt_system *
-sys_mk(const char *name)
+sys_mk_with(const char *name, const char *extra)
 {
     memset(kids, 0, sizeof kids);
     memset(&parent_ctr, 0, sizeof parent_ctr);
@@ -103,9 +103,18 @@ sys_mk(const char *name)
             .lifecycle = &c_life,
             .state_size = sizeof(int64_t) };
     }
-    return t_system(name,
+    char cfg[256];
+    snprintf(cfg, sizeof cfg,
         "akt.actor.default-dispatcher.workers=2;akt.actor.dead-letters.log=off;"
-        "akt.scheduler.tick=1ms");
+        "akt.scheduler.tick=1ms%s",
+        extra);
+    return t_system(name, cfg);
+}
+
+static akt_system *
+sys_mk(const char *name)
+{
+    return sys_mk_with(name, "");
 }
 
 static int64_t
@@ -388,17 +397,7 @@ END_TEST
 static akt_system *
 vsys_mk(const char *name)
 {
-    memset(kids, 0, sizeof kids);
-    memset(&parent_ctr, 0, sizeof parent_ctr);
-    for (int i = 0; i < 4; i++) {
-        kid_props[i] = (akt_props) { .behavior = &child_beh,
-            .behavior_arg = &kids[i],
-            .lifecycle = &c_life,
-            .state_size = sizeof(int64_t) };
-    }
-    akt_system *sys = t_system(name,
-        "akt.actor.default-dispatcher.workers=2;akt.actor.dead-letters.log=off;"
-        "akt.scheduler.tick=1ms;akt.scheduler.clock=virtual");
+    akt_system *sys = sys_mk_with(name, ";akt.scheduler.clock=virtual");
     ck_assert(akt_scheduler_is_virtual(sys));
     return sys;
 }
