@@ -165,6 +165,7 @@ akti_msg_cache_flush(void)
     }
 }
 
+#ifndef MSG_NO_POOL
 /* refill class k of c: a batch from the depot, or a fresh chunk */
 static bool
 cache_refill(msg_cache *c, int k)
@@ -193,6 +194,7 @@ cache_refill(msg_cache *c, int k)
     c->n[k] = MSG_BATCH;
     return true;
 }
+#endif
 
 static akti_msg *
 pool_alloc(size_t total, uint8_t *cls_out)
