@@ -636,6 +636,59 @@ START_TEST(unwatching_a_proxy_removes_the_remote_watch)
 }
 END_TEST
 
+/* A peer declared down (here: its remoting stopped without a word, so only
+ * the failure detector notices) loses at once what this node held for it:
+ * the watch its proxy had set on a local actor that lives on, and this
+ * node's proxies of its actors, whose local watchers get Terminated. */
+START_TEST(watches_held_for_a_peer_declared_down_are_dropped_at_once)
+{
+    local_node a, b;
+    local_start(&a, "sysa", "inproc://akt-rt-dd-a", "k", true);
+    local_start(&b, "sysb", "inproc://akt-rt-dd-b", "k", true);
+    akt_props tp = { .behavior = &count_b };
+    akt_ref ta, tb;
+    ck_assert_int_eq(akt_spawn(a.sys, &tp, "target", &ta), AKT_OK);
+    ck_assert_int_eq(akt_spawn(b.sys, &tp, "target", &tb), AKT_OK);
+    /* a watches b's target (b holds a watch for a), and b watches a's */
+    akt_ref pb
+        = remote(a.sys, "akt://sysb@[inproc://akt-rt-dd-b]", "/user/target");
+    akt_ref pa
+        = remote(b.sys, "akt://sysa@[inproc://akt-rt-dd-a]", "/user/target");
+    spawn_watcher(a.sys, pb);
+    spawn_watcher(b.sys, pa);
+    WAIT_UNTIL(stats_of(b.sys).remote_watches == 1
+            && stats_of(a.sys).remote_watches == 1,
+        5000);
+    ck_assert_uint_eq(stats_of(b.sys).remote_watches, 1);
+    ck_assert_uint_eq(stats_of(a.sys).remote_watches, 1);
+    ck_assert_uint_eq(stats_of(b.sys).proxies, 1);
+    ck_assert_int_eq(atomic_load(&g_terminated), 0);
+    /* a goes silent: no Unwatch, no Terminated, only missing heartbeats
+     * (a's own watcher may count one Terminated as a's remoting stops) */
+    local_stop(&a);
+    int64_t t0 = atomic_load(&g_terminated);
+    WAIT_UNTIL(stats_of(b.sys).failures_detected >= 1, 10000);
+    ck_assert_uint_ge(stats_of(b.sys).failures_detected, 1);
+    /* b's target still runs, yet the watch held for a is gone */
+    WAIT_UNTIL(stats_of(b.sys).remote_watches == 0, 5000);
+    ck_assert_uint_eq(stats_of(b.sys).remote_watches, 0);
+    /* b's watcher of a's target learnt of it through its proxy */
+    WAIT_UNTIL(
+        atomic_load(&g_terminated) >= t0 + 1 && stats_of(b.sys).proxies == 0,
+        5000);
+    ck_assert_int_eq(atomic_load(&g_terminated), t0 + 1);
+    ck_assert_uint_eq(stats_of(b.sys).proxies, 0);
+    /* the target is alive and unwatched: stopping it sends nothing */
+    ck_assert_int_eq(akt_tell(tb, rt_ping_new(1), AKT_REF_NONE), AKT_OK);
+    WAIT_UNTIL(atomic_load(&g_pings) >= 1, 5000);
+    ck_assert_int_eq(atomic_load(&g_pings), 1);
+    ck_assert_int_eq(akt_stop(tb), AKT_OK);
+    usleep(100000);
+    ck_assert_int_eq(atomic_load(&g_terminated), t0 + 1);
+    local_stop(&b);
+}
+END_TEST
+
 START_TEST(unknown_types_are_rejected_and_the_association_survives)
 {
     /* two systems in one process over inproc://; b accepts rt.Ping only */
@@ -901,6 +954,8 @@ remote_suite(void)
         l, asks_from_peers_are_answered_through_a_future_not_a_proxy_actor);
     tcase_add_test(l, a_proxy_without_watchers_sets_no_remote_watch);
     tcase_add_test(l, unwatching_a_proxy_removes_the_remote_watch);
+    tcase_add_test(
+        l, watches_held_for_a_peer_declared_down_are_dropped_at_once);
     suite_add_tcase(s, l);
     TCase *m = tcase_create("multiprocess");
     tcase_set_timeout(m, 60);

@@ -21,7 +21,8 @@
  * proxy stops, so local watchers of the proxy get Terminated through the
  * normal path; an Unwatch drops the watch (akti_unwatch_future). When the
  * failure detector declares a node down, or it restarts (new uid), every proxy
- * bound to that incarnation stops.
+ * bound to that incarnation stops and the watches held for its proxies are
+ * dropped (drop_peer_watches).
  *
  * Only the public core API is used (src/core is not touched). The
  * system -> remoting table below is the one piece of process-wide state;
@@ -692,6 +693,58 @@ on_remote_unwatch(rm *r, const akti_peer *from, const char *path)
     }
 }
 
+/* drop_peer_watches -- the peer incarnation (a, uid) is quarantined or
+ * declared down: the watches held for its proxies go now (each future is
+ * cancelled, as by an Unwatch), not when their targets stop. */
+static void
+drop_peer_watches(rm *r, akti_assoc *a, uint64_t uid)
+{
+    typedef struct {
+        akt_ref target;
+        akt_future *f;
+    } dropped;
+    size_t n = 0, cap = 0;
+    dropped *v = NULL;
+    pthread_mutex_lock(&r->mu);
+    for (size_t b = 0; b < NBUCKETS; b++) {
+        watch_ctx **pp = &r->watches[b];
+        while (*pp) {
+            watch_ctx *w = *pp;
+            if (w->a != a || w->uid != uid) {
+                pp = &w->next;
+                continue;
+            }
+            if (n == cap) {
+                size_t nc = cap ? cap * 2 : 16;
+                dropped *nv = realloc(v, nc * sizeof(*nv));
+                if (nv == NULL)
+                    break; /* left linked: dropped as its target stops */
+                v = nv;
+                cap = nc;
+            }
+            *pp = w->next;
+            w->linked = false;
+            r->nwatches--;
+            v[n].target = w->target;
+            v[n].f = w->f;
+            w->f = NULL;
+            n++;
+        }
+    }
+    pthread_mutex_unlock(&r->mu);
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].f == NULL)
+            continue;
+        akti_unwatch_future(v[i].target, v[i].f); /* AKT_ECANCELED */
+        akt_future_release(v[i].f);
+    }
+    if (n)
+        akti_rlog(r->tp, AKTI_LOG_DEBUG,
+            "dropped %zu watches held for %s (uid %016llx)", n,
+            akti_assoc_url(a), (unsigned long long)uid);
+    free(v);
+}
+
 static void
 on_remote_watch(rm *r, const akti_peer *from, const akti_envelope *env)
 {
@@ -749,13 +802,20 @@ on_remote_watch(rm *r, const akti_peer *from, const akti_envelope *env)
     w->linked = true;
     r->nwatches++;
     pthread_mutex_unlock(&r->mu);
+    uint64_t uid = from->uid;
+    akti_assoc *a = from->assoc;
     /* may run watch_done and watch_fini at once (target already gone) */
     if (akt_future_on_complete(f, watch_done, w, watch_fini) != AKT_OK) {
         pthread_mutex_lock(&r->mu);
         watch_unlink(r, w);
         pthread_mutex_unlock(&r->mu);
         watch_fini(w);
+        return;
     }
+    /* the peer was quarantined while this watch was being set up (the
+     * ticker's quarantine did not see it linked): drop it now */
+    if (akti_tp_is_quarantined(r->tp, uid))
+        drop_peer_watches(r, a, uid);
 }
 
 static int64_t
@@ -1038,7 +1098,11 @@ rm_on_peer(
         break;
     case AKTI_PEER_QUARANTINED:
     case AKTI_PEER_QUARANTINED_BY_PEER:
+        /* declared down, restarted or quarantined: our proxies of its
+         * actors stop (their local watchers get Terminated), and the
+         * watches we hold for its proxies go at once */
         stop_proxies(r, peer->assoc, peer->uid, false, NULL);
+        drop_peer_watches(r, peer->assoc, peer->uid);
         break;
     case AKTI_PEER_HANDSHAKE_FAILED:
         stop_proxies(r, peer->assoc, 0, true, NULL);
