@@ -12,7 +12,8 @@
  *
  * Such a ref is a small local proxy actor (under /user, named "remote~N")
  * that serializes every message it gets with the type's generated msgpack
- * encoder and sends it, with its sender's address, to the peer. Messages
+ * encoder and sends it, with its sender's address, to the peer (by default
+ * on the sender's own thread: see proxy_dispatcher). Messages
  * cross the wire only for types registered in the registry given to
  * akt_remote_start(); everything else is rejected and counted.
  *
@@ -56,6 +57,14 @@ typedef struct akt_remote_options {
     /* Settings; NULL: akt_system_config(sys). The akt.remote defaults
      * apply to keys it lacks. */
     const akt_config *config;
+    /* Where proxies run. NULL: "calling-thread", a proxy encodes and sends
+     * on the thread that told it (one thread hand-off less per remote
+     * message: the latency of a remote ask); a sender that finds the proxy
+     * busy on another thread leaves its message to that thread. Any
+     * akt_props dispatcher name ("default": the pool) restores a hand-off
+     * per message; with "block" overflow the proxy's thread is the one that
+     * waits for room in the outbound queue. */
+    const char *proxy_dispatcher;
 } akt_remote_options;
 
 typedef struct akt_remote_stats {

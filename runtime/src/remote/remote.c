@@ -4,7 +4,10 @@
  * A remote ref is a proxy actor (/user/remote~N) whose behaviour has only
  * an `unhandled` catch-all: it encodes whatever it gets with the type's
  * generated encoder and queues it, with the sender's global path, on the
- * association to the peer. Inbound envelopes are decoded by type id through
+ * association to the peer. Proxies run on the calling-thread dispatcher by
+ * default (akt_remote_options.proxy_dispatcher): the sender's own thread
+ * encodes and sends, no pool worker is woken for them (a remote ask's
+ * latency). Inbound envelopes are decoded by type id through
  * the registry given to akt_remote_start() and delivered with akt_lookup +
  * akt_tell; the sender becomes a proxy for the remote sender, so replies
  * and asks work across nodes. An ask's temporary sender (a future, path
@@ -111,6 +114,7 @@ struct rm {
     akt_ref oneshots[ONESHOT_MAX]; /* ring: the oldest is stopped when full */
     uint64_t next_oneshot;
     akt_codec_limits lim;
+    char *proxy_disp; /* akt_props.dispatcher of proxies */
     uint64_t watch_id, term_id, unwatch_id;
     struct watch_ctx *watches[NBUCKETS]; /* held for peers, under mu */
     uint64_t nwatches;
@@ -161,6 +165,7 @@ rm_release(rm *r)
         free(r->rc_from[i].path);
     }
     free(r->slots);
+    free(r->proxy_disp);
     free(r->canon);
     free(r->name);
     pthread_mutex_destroy(&r->mu);
@@ -528,6 +533,7 @@ proxy_get(rm *r, const char *path, const char *sysname, const char *url,
         .state_size = sizeof(proxy *),
         .state_init = proxy_state_init,
         .init_arg = p,
+        .dispatcher = r->proxy_disp,
     };
     atomic_fetch_add(&r->refs, 1); /* released by post_stop */
     akt_err rc = akt_spawn(r->sys, &props, name, &p->ref);
@@ -1359,12 +1365,14 @@ akt_remote_start(akt_system *sys, const akt_remote_options *opts)
     r->name = strdup(akt_system_name(sys));
     r->name_len = r->name ? strlen(r->name) : 0;
     r->slots = calloc(REPLY_SLOTS, sizeof(reply_slot));
+    r->proxy_disp = strdup(
+        opts->proxy_dispatcher ? opts->proxy_dispatcher : "calling-thread");
     r->watch_id = fnv("akt.remote.Watch"); /* = akt_type_id(): same FNV-1a 64 */
     r->term_id = fnv("akt.remote.Terminated");
     r->unwatch_id = fnv("akt.remote.Unwatch");
     pthread_mutex_init(&r->mu, NULL);
     pthread_rwlock_init(&r->life, NULL);
-    if (r->name == NULL || r->slots == NULL) {
+    if (r->name == NULL || r->slots == NULL || r->proxy_disp == NULL) {
         rm_release(r);
         return AKT_ENOMEM;
     }

@@ -6,7 +6,8 @@
  *
  * Shape (see README.md here and docs/remoting.md):
  *  - one PULL socket listens on the system's URL; every peer's frames
- *    arrive there and are read by one receiver thread;
+ *    arrive there and are handled one at a time by its receive callback
+ *    (the "receiver thread": whichever NNG thread completed the receive);
  *  - one association per peer address, holding three PUSH sockets (CONTROL,
  *    ORDINARY, LARGE), each dialing the peer's URL with automatic
  *    reconnect, each drained by its own writer thread, so one channel's
@@ -15,8 +16,8 @@
  *    phi-accrual check, resends of unacknowledged system messages.
  *
  * Threads that call the callbacks: on_envelope and on_peer run on the
- * receiver or ticker thread; they must not block for long and must not
- * call akti_tp_free().
+ * receiver (an NNG thread) or ticker thread; they must not block for long
+ * and must not call akti_tp_free().
  */
 #ifndef AKT_REMOTE_TRANSPORT_H
 #define AKT_REMOTE_TRANSPORT_H
