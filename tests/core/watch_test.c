@@ -7,7 +7,8 @@
 
 typedef struct w_Ref {
     akt_ref ref;
-    int32_t op; /* 1 watch, 2 unwatch, 3 report, 4 watch twice */
+    int32_t op; /* 1 watch, 2 unwatch, 3 report, 4 watch twice, 5 spawn a
+                   child and watch it */
 } w_Ref;
 
 static const akt_type w_ref_type = {
@@ -25,6 +26,9 @@ typedef struct watcher_state {
 } watcher_state;
 
 static t_latch term_latch;
+
+static const akt_behavior idle_beh = { "idle", NULL, 0, NULL };
+static const akt_props idle_props = { .behavior = &idle_beh };
 
 static akt_err
 watcher_ref(void *state, akt_ctx *ctx, const void *msg)
@@ -45,6 +49,14 @@ watcher_ref(void *state, akt_ctx *ctx, const void *msg)
     case 2:
         rc = akt_ctx_unwatch(ctx, m->ref);
         break;
+    case 5: {
+        akt_ref child;
+        rc = akt_ctx_spawn(ctx, &idle_props, NULL, &child);
+        if (rc == AKT_OK) {
+            rc = akt_ctx_watch(ctx, child);
+        }
+        break;
+    }
     default:
         break;
     }
@@ -70,9 +82,6 @@ static const akt_behavior watcher_beh
     = { "watcher", watcher_handlers, 2, NULL };
 static const akt_props watcher_props
     = { .behavior = &watcher_beh, .state_size = sizeof(watcher_state) };
-
-static const akt_behavior idle_beh = { "idle", NULL, 0, NULL };
-static const akt_props idle_props = { .behavior = &idle_beh };
 
 static int64_t
 send_op(akt_ref w, akt_ref target, int op)
@@ -241,6 +250,26 @@ START_TEST(watch_future_can_be_cancelled)
 }
 END_TEST
 
+/* proves: a parent that watches its child and stops (the child stops
+ * first, its Terminated lands in the stopping parent's mailbox) leaves no
+ * dead letter: a Terminated for a watcher that is gone is dropped, as
+ * Erlang drops a 'DOWN' to a dead process */
+START_TEST(terminated_for_a_stopped_watcher_is_not_a_dead_letter)
+{
+    akt_system *sys = sys_mk("wgone");
+    akt_ref w;
+    ck_assert_int_eq(akt_spawn(sys, &watcher_props, "w", &w), AKT_OK);
+    ck_assert_int_eq(send_op(w, AKT_REF_NONE, 5), 0);
+    akt_future *gone;
+    ck_assert_int_eq(akt_watch_future(w, &gone), AKT_OK);
+    ck_assert_int_eq(akt_stop(w), AKT_OK);
+    ck_assert_int_eq(akt_future_wait(gone, AKT_SEC(30), NULL), AKT_OK);
+    akt_future_release(gone);
+    ck_assert_uint_eq(akt_system_dead_letters(sys), 0);
+    t_teardown(sys, 0);
+}
+END_TEST
+
 START_TEST(watchers_of_many_targets_hear_each_once)
 {
     akt_system *sys = sys_mk("many");
@@ -273,6 +302,7 @@ watch_suite(void)
     tcase_add_test(tc, watch_misuse_is_einval);
     tcase_add_test(tc, watch_future_completes_when_the_actor_stops);
     tcase_add_test(tc, watch_future_can_be_cancelled);
+    tcase_add_test(tc, terminated_for_a_stopped_watcher_is_not_a_dead_letter);
     tcase_add_test(tc, watchers_of_many_targets_hear_each_once);
     suite_add_tcase(s, tc);
     return s;

@@ -421,6 +421,14 @@ akti_props_intern_locked(akt_system *sys, const akt_props *p, akt_err *err)
 void
 akti_dead_letter(akt_system *sys, akt_ref to, akti_msg *m, akt_err reason)
 {
+    if (m->flags & AKTI_MSG_TERMINATED) {
+        /* a runtime-made Terminated for a watcher that is gone (typically
+         * a parent stopping together with the children it watched): nobody
+         * can act on it, so it is dropped, not counted -- as Erlang drops
+         * a 'DOWN' to a dead process */
+        akt_msg_free(akti_msg_body(m));
+        return;
+    }
     uint64_t n
         = atomic_fetch_add_explicit(&sys->dead_letters, 1, memory_order_relaxed)
         + 1;
