@@ -12,7 +12,15 @@
  *   remote-tell         one-way throughput actor -> remote actor (tell
  *                       through a remote ref; encode, batch, decode, deliver)
  *   remote-ask          round trips/s of asks to a remote actor, one
- *                       outstanding; p50/p99
+ *                       outstanding, from a plain thread (akt_ask +
+ *                       akt_future_wait); p50/p99
+ *   remote-ask-actor    the same request/reply from an actor: it tells the
+ *                       remote echo with itself as sender and sends the
+ *                       next request from its Pong handler (no blocked
+ *                       thread in the loop); p50/p99
+ *   nng-reqrep          the floor, measured in the same run: a plain NNG
+ *                       REQ/REP round trip of 64 bytes between the same two
+ *                       kinds of process (PERFORMANCE.md's "REQ/REP" row)
  *
  * One JSON object per result on stdout (docs/profiler.md schema).
  */
@@ -25,6 +33,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
 
 #include "akt/akt.h"
 #include "akt/remote.h"
@@ -150,6 +162,45 @@ child_main(const char *url)
     char buf[16];
     while (read(0, buf, sizeof(buf)) > 0) { }
     akti_tp_free(c_tp);
+    return 0;
+}
+
+/* --- the child for nng-reqrep: a REP socket that echoes ----------------- */
+
+static void *
+exit_on_eof(void *arg)
+{
+    (void)arg;
+    char buf[16];
+    while (read(0, buf, sizeof(buf)) > 0) { }
+    _exit(0);
+    return NULL;
+}
+
+static int
+child_rep_main(const char *url)
+{
+    pthread_t th;
+    pthread_create(&th, NULL, exit_on_eof, NULL);
+    nng_socket s;
+    nng_listener l;
+    if (nng_rep0_open(&s) != 0 || nng_listener_create(&l, s, url) != 0
+        || nng_listener_start(l, 0) != 0)
+        return 1;
+    int port = 0;
+    nng_listener_get_int(l, NNG_OPT_TCP_BOUND_PORT, &port);
+    if (strncmp(url, "tcp://", 6) == 0)
+        printf("READY tcp://127.0.0.1:%d\n", port);
+    else
+        printf("READY %s\n", url);
+    fflush(stdout);
+    for (;;) {
+        nng_msg *m;
+        if (nng_recvmsg(s, &m, 0) != 0)
+            break;
+        if (nng_sendmsg(s, m, 0) != 0)
+            nng_msg_free(m);
+    }
     return 0;
 }
 
@@ -382,6 +433,147 @@ bench_pingpong_raw(akti_assoc *a, long n, const char *kind)
     free(lat);
 }
 
+static void
+bench_reqrep(const char *self, const char *listen, long n, const char *kind)
+{
+    child_proc c = { .mode = "--child-rep" };
+    if (spawn_child(self, listen, &c) != 0) {
+        fprintf(stderr, "cannot start the REP child\n");
+        return;
+    }
+    nng_socket s;
+    double *lat = malloc(sizeof(double) * (size_t)n);
+    long i = 0;
+    if (lat != NULL && nng_req0_open(&s) == 0) {
+        nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 5000);
+        if (nng_dial(s, c.url, NULL, 0) == 0) {
+            double t0 = now_s();
+            for (i = 0; i < n; i++) {
+                nng_msg *m;
+                double st = now_s();
+                if (nng_msg_alloc(&m, 64) != 0)
+                    break;
+                if (nng_sendmsg(s, m, 0) != 0) {
+                    nng_msg_free(m);
+                    break;
+                }
+                if (nng_recvmsg(s, &m, 0) != 0)
+                    break;
+                nng_msg_free(m);
+                lat[i] = (now_s() - st) * 1e6;
+            }
+            double secs = now_s() - t0;
+            if (i > 0) {
+                qsort(lat, (size_t)i, sizeof(double), cmp_double);
+                emit("nng-reqrep", n, 2 * i, secs, i / secs, "round_trips/s",
+                    lat[i / 2], lat[(size_t)((double)i * 0.99)], kind);
+            }
+        }
+        nng_close(s);
+    }
+    free(lat);
+    stop_child(&c);
+}
+
+/* remote-ask-actor: an actor that asks the remote echo, one outstanding */
+typedef struct asker {
+    akt_ref echo;
+    long n, i;
+    double sent;
+    double *lat;
+} asker;
+
+static pthread_mutex_t a_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t a_cv = PTHREAD_COND_INITIALIZER;
+static long a_done = -1;
+
+static void
+asker_finish(long got)
+{
+    pthread_mutex_lock(&a_mu);
+    a_done = got;
+    pthread_cond_broadcast(&a_cv);
+    pthread_mutex_unlock(&a_mu);
+}
+
+static akt_err
+asker_pong(void *state, akt_ctx *ctx, const void *msg)
+{
+    asker *a = *(asker **)state;
+    const rt_Pong *p = msg;
+    if (p->n >= 0) { /* a reply (n < 0: the start signal from main) */
+        if (p->n != a->i) {
+            asker_finish(a->i);
+            return AKT_OK;
+        }
+        a->lat[a->i++] = (now_s() - a->sent) * 1e6;
+    }
+    if (a->i == a->n) {
+        asker_finish(a->i);
+        return AKT_OK;
+    }
+    a->sent = now_s();
+    if (akt_tell(a->echo, rt_ping_new(a->i), akt_ctx_self(ctx)) != AKT_OK)
+        asker_finish(a->i);
+    return AKT_OK;
+}
+
+static akt_err
+asker_init(void *state, const void *arg)
+{
+    *(asker **)state = (asker *)arg;
+    return AKT_OK;
+}
+
+static const akt_handler asker_h[] = { { &rt_pong_desc, asker_pong } };
+static const akt_behavior asker_b = { "asker", asker_h, 1, NULL };
+
+static void
+bench_ask_actor(akt_system *sys, akt_ref echo, long n, const char *kind)
+{
+    asker a = { .echo = echo, .n = n };
+    a.lat = malloc(sizeof(double) * (size_t)n);
+    if (a.lat == NULL)
+        return;
+    akt_props p = { .behavior = &asker_b,
+        .state_size = sizeof(asker *),
+        .state_init = asker_init,
+        .init_arg = &a };
+    akt_ref ref;
+    if (akt_spawn(sys, &p, "asker", &ref) != AKT_OK) {
+        free(a.lat);
+        return;
+    }
+    pthread_mutex_lock(&a_mu);
+    a_done = -1;
+    pthread_mutex_unlock(&a_mu);
+    double t0 = now_s();
+    akt_tell(ref, rt_pong_new(-1), AKT_REF_NONE);
+    pthread_mutex_lock(&a_mu);
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_sec += 120;
+    while (a_done < 0 && pthread_cond_timedwait(&a_cv, &a_mu, &dl) == 0) { }
+    long got = a_done;
+    pthread_mutex_unlock(&a_mu);
+    double secs = now_s() - t0;
+    akt_future *gone = NULL;
+    akt_watch_future(ref, &gone);
+    akt_stop(ref);
+    if (gone != NULL) { /* the actor is done with a (on this stack) */
+        akt_future_wait(gone, AKT_SEC(10), NULL);
+        akt_future_release(gone);
+    }
+    if (got == n) {
+        qsort(a.lat, (size_t)got, sizeof(double), cmp_double);
+        emit("remote-ask-actor", n, 2 * got, secs, got / secs, "asks/s",
+            a.lat[got / 2], a.lat[(size_t)((double)got * 0.99)], kind);
+    } else {
+        fprintf(stderr, "remote-ask-actor: %ld of %ld replies\n", got, n);
+    }
+    free(a.lat);
+}
+
 static int64_t
 ask_n(akt_ref to, int64_t n)
 {
@@ -464,6 +656,8 @@ actor_scenarios(const char *self, const char *kind, const char *listen,
             }
             free(lat);
         }
+        if (only == NULL || strcmp(only, "remote-ask-actor") == 0)
+            bench_ask_actor(sys, echo, npp, kind);
     }
     akt_remote_stats st;
     akt_remote_stats_get(sys, &st);
@@ -489,6 +683,8 @@ main(int argc, char **argv)
         return child_main(argv[2]);
     if (argc >= 3 && strcmp(argv[1], "--child-node") == 0)
         return child_node_main(argv[2]);
+    if (argc >= 3 && strcmp(argv[1], "--child-rep") == 0)
+        return child_rep_main(argv[2]);
     long n = 2000000, npp = 20000;
     const char *kind = "tcp";
     const char *only = NULL;
@@ -518,7 +714,16 @@ main(int argc, char **argv)
         snprintf(mine, sizeof(mine), "tcp://127.0.0.1:0");
     }
     bool raw = only == NULL || strstr(only, "-raw") != NULL;
-    bool actors = only == NULL || strstr(only, "-raw") == NULL;
+    bool actors = only == NULL
+        || (strstr(only, "-raw") == NULL && strcmp(only, "nng-reqrep") != 0);
+    if (only == NULL || strcmp(only, "nng-reqrep") == 0) {
+        char l3[300];
+        snprintf(l3, sizeof(l3), "%s%s", listen,
+            strcmp(kind, "ipc") == 0 ? ".r" : "");
+        bench_reqrep(self, l3, npp, kind);
+        if (strcmp(kind, "ipc") == 0)
+            unlink(l3 + 6);
+    }
     if (actors) {
         char l2[300], m2[300];
         snprintf(l2, sizeof(l2), "%s%s", listen,

@@ -111,6 +111,8 @@ typedef struct local_node {
     akt_config *cfg;
 } local_node;
 
+static const char *g_proxy_disp; /* akt_remote_options.proxy_dispatcher */
+
 static void
 local_start(local_node *n, const char *name, const char *url,
     const char *cookie, bool with_pong)
@@ -135,7 +137,8 @@ local_start(local_node *n, const char *name, const char *url,
     akt_remote_options o = { .listen_url = url,
         .cookie = cookie,
         .registry = n->reg,
-        .config = n->cfg };
+        .config = n->cfg,
+        .proxy_dispatcher = g_proxy_disp };
     ck_assert_int_eq(akt_remote_start(n->sys, &o), AKT_OK);
 }
 
@@ -689,6 +692,42 @@ START_TEST(watches_held_for_a_peer_declared_down_are_dropped_at_once)
 }
 END_TEST
 
+/* Proxies run on the sender's thread by default; proxy_dispatcher puts
+ * them on any dispatcher (here the pool): asks, tells and replies work the
+ * same, and a name that is no dispatcher fails where a proxy is made. */
+START_TEST(proxies_run_on_the_configured_dispatcher)
+{
+    local_node a, b, c;
+    g_proxy_disp = "default";
+    local_start(&a, "sysa", "inproc://akt-rt-pd-a", "k", true);
+    g_proxy_disp = NULL; /* calling-thread */
+    local_start(&b, "sysb", "inproc://akt-rt-pd-b", "k", true);
+    g_proxy_disp = "no-such-dispatcher";
+    local_start(&c, "sysc", "inproc://akt-rt-pd-c", "k", true);
+    g_proxy_disp = NULL;
+    akt_props ep = { .behavior = &local_echo_b };
+    akt_ref e;
+    ck_assert_int_eq(akt_spawn(b.sys, &ep, "echo", &e), AKT_OK);
+    ck_assert_int_eq(akt_spawn(a.sys, &ep, "echo", &e), AKT_OK);
+    akt_ref pb
+        = remote(a.sys, "akt://sysb@[inproc://akt-rt-pd-b]", "/user/echo");
+    akt_ref pa
+        = remote(b.sys, "akt://sysa@[inproc://akt-rt-pd-a]", "/user/echo");
+    akt_err rc;
+    for (int i = 0; i < 50; i++) {
+        ck_assert_int_eq(ask_ping(pb, i, &rc), i);
+        ck_assert_int_eq(ask_ping(pa, i, &rc), i);
+    }
+    akt_ref bad;
+    ck_assert_int_eq(akt_remote_ref(c.sys,
+                         "akt://sysb@[inproc://akt-rt-pd-b]/user/echo", &bad),
+        AKT_EINVAL);
+    local_stop(&c);
+    local_stop(&a);
+    local_stop(&b);
+}
+END_TEST
+
 START_TEST(unknown_types_are_rejected_and_the_association_survives)
 {
     /* two systems in one process over inproc://; b accepts rt.Ping only */
@@ -954,6 +993,7 @@ remote_suite(void)
         l, asks_from_peers_are_answered_through_a_future_not_a_proxy_actor);
     tcase_add_test(l, a_proxy_without_watchers_sets_no_remote_watch);
     tcase_add_test(l, unwatching_a_proxy_removes_the_remote_watch);
+    tcase_add_test(l, proxies_run_on_the_configured_dispatcher);
     tcase_add_test(
         l, watches_held_for_a_peer_declared_down_are_dropped_at_once);
     suite_add_tcase(s, l);

@@ -63,7 +63,8 @@ typedef struct akt_remote_options {
      * busy on another thread leaves its message to that thread. Any
      * akt_props dispatcher name ("default": the pool) restores a hand-off
      * per message; with "block" overflow the proxy's thread is the one that
-     * waits for room in the outbound queue. */
+     * waits for room in the outbound queue. A name that is no dispatcher
+     * makes akt_remote_ref() fail with AKT_EINVAL. */
     const char *proxy_dispatcher;
 } akt_remote_options;
 
