@@ -15,6 +15,14 @@ echo_int(void *state, akt_ctx *ctx, const void *msg)
     if (m->v == 999999) {
         return AKT_OK; /* never answers */
     }
+    if (m->v == 777777) {
+        return AKT_EIO; /* fails without answering */
+    }
+    if (m->v == 888888) {
+        /* answers, then fails: the answer stands */
+        akt_err rc = akt_reply(ctx, t_int(1));
+        return rc == AKT_OK ? AKT_EIO : rc;
+    }
     return akt_reply(ctx, t_int(m->v + 1));
 }
 static const akt_handler echo_handlers[] = { { &t_int_type, echo_int } };
@@ -60,6 +68,33 @@ START_TEST(reply_error_completes_the_future_with_that_code)
     ck_assert_int_eq(akt_ask(a, t_int(-1), AKT_SEC(10), &f), AKT_OK);
     void *r = (void *)1;
     ck_assert_int_eq(akt_future_wait(f, AKT_SEC(10), &r), AKT_ERANGE);
+    akt_future_release(f);
+    t_teardown(sys, 0);
+}
+END_TEST
+
+/* proves: an ask whose handler fails completes at once with the failure's
+ * code (not after its 60 s timeout), an answer sent before a failure
+ * stands, and the restarted actor answers the next ask */
+START_TEST(ask_whose_handler_fails_completes_with_the_failure)
+{
+    akt_system *sys = sys_mk("askfail");
+    akt_ref a;
+    ck_assert_int_eq(akt_spawn(sys, &echo_props, "e", &a), AKT_OK);
+    akt_future *f;
+    ck_assert_int_eq(akt_ask(a, t_int(777777), AKT_SEC(60), &f), AKT_OK);
+    ck_assert_int_eq(akt_future_wait(f, AKT_SEC(30), NULL), AKT_EIO);
+    akt_future_release(f);
+    ck_assert_int_eq(akt_ask(a, t_int(888888), AKT_SEC(60), &f), AKT_OK);
+    void *r = NULL;
+    ck_assert_int_eq(akt_future_wait(f, AKT_SEC(30), &r), AKT_OK);
+    ck_assert_int_eq(((t_Int *)r)->v, 1);
+    akt_msg_free(r);
+    akt_future_release(f);
+    ck_assert_int_eq(akt_ask(a, t_int(41), AKT_SEC(60), &f), AKT_OK);
+    ck_assert_int_eq(akt_future_wait(f, AKT_SEC(30), &r), AKT_OK);
+    ck_assert_int_eq(((t_Int *)r)->v, 42);
+    akt_msg_free(r);
     akt_future_release(f);
     t_teardown(sys, 0);
 }
@@ -414,6 +449,7 @@ ask_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, ask_completes_with_the_reply);
     tcase_add_test(tc, reply_error_completes_the_future_with_that_code);
+    tcase_add_test(tc, ask_whose_handler_fails_completes_with_the_failure);
     tcase_add_test(
         tc, ask_that_times_out_completes_with_etimedout_and_leaks_nothing);
     tcase_add_test(tc, wait_with_short_timeout_leaves_the_future_pending);

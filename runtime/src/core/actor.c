@@ -1258,6 +1258,13 @@ deliver(akt_cell *c, akti_msg *m)
     }
     akt_err rc = fn(c->state, &ctx, ctx.body);
     if (rc != AKT_OK) {
+        /* an ask whose handler failed without answering completes now
+         * with the failure's code instead of running into its timeout (as
+         * Erlang's gen_server:call fails when the server crashes); an
+         * answer given before the failure stands */
+        if (ctx.sender.cell_ && ctx.sender.cell_->kind == AKTI_CELL_PROMISE) {
+            akti_future_complete(ctx.sender.cell_, ctx.sender.uid_, rc, NULL);
+        }
         if (ctx.reason[0]) {
             /* through the event stream's logger: level, path, timestamp */
             akt_log(c->sys, AKT_LOG_INFO, self_ref(c), "actor failed: %s (%s)",
