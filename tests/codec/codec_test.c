@@ -1402,6 +1402,285 @@ START_TEST(message_limits_apply_to_nesting_and_size)
 }
 END_TEST
 
+/* --- UTF-8 ----------------------------------------------------------------
+ * msgpack str is UTF-8: every str the reader hands out is checked, the
+ * writer refuses what would not pass, bin is never checked. */
+
+/* Well-formed strings, including the first and last code point of every
+ * encoded length and around the surrogate gap, and sequences that straddle
+ * the 8-byte steps of the ASCII fast path. */
+static const struct {
+    const char *name;
+    const char *s;
+    size_t len;
+} utf8_ok[] = {
+    { "ascii", "hello, world", 12 },
+    { "embedded NUL", "a\0b", 3 },
+    { "2-byte U+0080", "\xc2\x80", 2 },
+    { "2-byte U+07FF", "\xdf\xbf", 2 },
+    { "3-byte U+0800", "\xe0\xa0\x80", 3 },
+    { "3-byte U+D7FF below the surrogates", "\xed\x9f\xbf", 3 },
+    { "3-byte U+E000 above the surrogates", "\xee\x80\x80", 3 },
+    { "3-byte U+FFFF", "\xef\xbf\xbf", 3 },
+    { "4-byte U+10000", "\xf0\x90\x80\x80", 4 },
+    { "4-byte U+10FFFF", "\xf4\x8f\xbf\xbf", 4 },
+    { "mixed text",
+        "gr\xc3\xbc\xc3\x9f"
+        "e \xe2\x82\xac \xf0\x9d\x84\x9e",
+        16 },
+    { "sequence across an 8-byte step",
+        "1234567\xe2\x82\xac"
+        "89",
+        12 },
+    { "4-byte at the end of 2 words", "123456789abcdef\xf0\x9f\x98\x80", 19 },
+    { "2-byte then exactly one word of ASCII",
+        "\xc3\xa9"
+        "abcdefgh",
+        10 },
+    { "3-byte then exactly two words of ASCII",
+        "\xe2\x82\xac"
+        "abcdefgh12345678",
+        19 },
+};
+
+/* Ill-formed strings, one per class. Each is also tried behind 0, 7, 8 and
+ * 9 ASCII bytes and before ASCII (utf8_variant), so the fast path hands
+ * every class to the slow path at every offset in a word. */
+static const struct {
+    const char *name;
+    const char *s;
+    size_t len;
+} utf8_bad[] = {
+    { "lone continuation byte", "\x80", 1 },
+    { "continuation byte BF", "\xbf", 1 },
+    { "overlong 2-byte NUL (C0 80)", "\xc0\x80", 2 },
+    { "overlong 2-byte (C1 BF)", "\xc1\xbf", 2 },
+    { "overlong 3-byte (E0 80 80)", "\xe0\x80\x80", 3 },
+    { "overlong 3-byte U+07FF (E0 9F BF)", "\xe0\x9f\xbf", 3 },
+    { "overlong 4-byte (F0 80 80 80)", "\xf0\x80\x80\x80", 4 },
+    { "overlong 4-byte U+FFFF (F0 8F BF BF)", "\xf0\x8f\xbf\xbf", 4 },
+    { "high surrogate U+D800", "\xed\xa0\x80", 3 },
+    { "low surrogate U+DFFF", "\xed\xbf\xbf", 3 },
+    { "surrogate pair as CESU-8", "\xed\xa0\xbd\xed\xb8\x80", 6 },
+    { "U+110000 above the last code point", "\xf4\x90\x80\x80", 4 },
+    { "lead byte F5", "\xf5\x80\x80\x80", 4 },
+    { "lead byte F8 (5-byte form)", "\xf8\x88\x80\x80\x80", 5 },
+    { "lead byte FF", "\xff", 1 },
+    { "truncated 2-byte at the end", "\xc3", 1 },
+    { "truncated 3-byte at the end", "\xe2\x82", 2 },
+    { "truncated 4-byte at the end", "\xf0\x9f\x98", 3 },
+    { "2-byte lead then ASCII",
+        "\xc3"
+        "A",
+        2 },
+    { "3-byte with a bad second byte", "\xe2\x28\xa1", 3 },
+    { "3-byte with a bad third byte", "\xe2\x82\x28", 3 },
+    { "4-byte with a bad fourth byte",
+        "\xf0\x9f\x98"
+        "A",
+        4 },
+};
+
+/* utf8_variant -- case s at offset pre (0..9 ASCII bytes before it), with
+ * post ASCII bytes after, into out; returns the length. */
+static size_t
+utf8_variant(char *out, const char *s, size_t len, size_t pre, size_t post)
+{
+    memcpy(out, "abcdefghi", pre);
+    memcpy(out + pre, s, len);
+    memcpy(out + pre + len, "xyz", post);
+    return pre + len + post;
+}
+
+/* put_raw_str -- a str header and body as a peer that does not check
+ * (msgpack-c) writes it. */
+static void
+put_raw_str(akt_buf *b, const char *s, size_t len)
+{
+    packed p;
+    mpc_begin(&p);
+    msgpack_pack_str_with_body(&p.pk, s, len);
+    ck_assert_int_eq(akt_buf_reserve(b, p.sb.size), AKT_OK);
+    memcpy(b->data + b->len, p.sb.data, p.sb.size);
+    b->len += p.sb.size;
+    mpc_end(&p);
+}
+
+START_TEST(valid_multibyte_utf8_round_trips)
+{
+    for (size_t i = 0; i < sizeof utf8_ok / sizeof utf8_ok[0]; i++) {
+        const char *s = utf8_ok[i].s;
+        size_t n = utf8_ok[i].len;
+        akt_buf b;
+        akt_buf_init(&b);
+        ck_assert_msg(
+            akt_mp_put_str(&b, s, n) == AKT_OK, "put: %s", utf8_ok[i].name);
+        /* from a buffer of exactly the encoded size, so that ASan sees
+         * any read past the string (an akt_buf has slack) */
+        uint8_t *exact = malloc(b.len);
+        memcpy(exact, b.data, b.len);
+        akt_reader r;
+        akt_reader_init(&r, exact, b.len, NULL);
+        akt_str v;
+        ck_assert_msg(akt_mp_get_str(&r, test_arena(), &v) == AKT_OK, "get: %s",
+            utf8_ok[i].name);
+        ck_assert_uint_eq(v.len, n);
+        ck_assert_int_eq(memcmp(v.ptr, s, n), 0);
+        ck_assert_ptr_eq(r.p, r.end);
+        free(exact);
+        akt_buf_free(&b);
+    }
+    /* and through a whole message, in a nested one too */
+    test_Sample *m = make_sample();
+    akt_arena *a = akt_msg_arena(m);
+    akt_arena_str(a, utf8_ok[10].s, utf8_ok[10].len, &m->name);
+    akt_arena_str(a, utf8_ok[9].s, utf8_ok[9].len, &m->kids.items[1].label);
+    akt_buf b;
+    akt_buf_init(&b);
+    ck_assert_int_eq(akt_msg_encode(m, &b), AKT_OK);
+    test_Sample *d;
+    ck_assert_int_eq(
+        akt_msg_decode(&test_sample_desc, b.data, b.len, NULL, (void **)&d),
+        AKT_OK);
+    assert_sample_eq(m, d);
+    akt_msg_free(d);
+    akt_msg_free(m);
+    akt_buf_free(&b);
+}
+END_TEST
+
+START_TEST(each_class_of_invalid_utf8_is_rejected)
+{
+    static const size_t pre[] = { 0, 7, 8, 9 };
+    char buf[32];
+    for (size_t i = 0; i < sizeof utf8_bad / sizeof utf8_bad[0]; i++) {
+        const char *name = utf8_bad[i].name;
+        for (size_t j = 0; j < 8; j++) {
+            size_t n = utf8_variant(
+                buf, utf8_bad[i].s, utf8_bad[i].len, pre[j % 4], j / 4 * 3);
+            akt_buf b;
+            akt_buf_init(&b);
+            put_raw_str(&b, buf, n);
+
+            /* the reader: malformed input, latched, nothing allocated */
+            akt_reader r = reader(&b);
+            uint64_t budget = r.budget;
+            akt_str v = { NULL, 0 };
+            ck_assert_msg(akt_mp_get_str(&r, test_arena(), &v) == AKT_EPROTO,
+                "get_str accepted %s (+%zu)", name, pre[j % 4]);
+            ck_assert_int_eq(r.err, AKT_EPROTO);
+            ck_assert_ptr_eq(r.p, r.end);
+            ck_assert_uint_eq(r.budget, budget);
+            ck_assert_ptr_null(v.ptr);
+
+            /* a ref path is a str too */
+            r = reader(&b);
+            akt_ref ref;
+            ck_assert_msg(akt_mp_get_ref(&r, &ref) == AKT_EPROTO,
+                "get_ref accepted %s", name);
+
+            /* the writer refuses it and writes nothing */
+            size_t len = b.len;
+            ck_assert_msg(akt_mp_put_str(&b, buf, n) == AKT_EINVAL,
+                "put_str accepted %s", name);
+            ck_assert_uint_eq(b.len, len);
+            akt_buf_free(&b);
+        }
+
+        /* whole messages: a top-level and a nested string field */
+        for (int nested = 0; nested < 2; nested++) {
+            akt_buf b;
+            akt_buf_init(&b);
+            akt_mp_put_map(&b, 1);
+            if (nested) {
+                akt_mp_put_uint(&b, 6); /* child: Inner {label = 1} */
+                akt_mp_put_map(&b, 1);
+                akt_mp_put_uint(&b, 1);
+            } else {
+                akt_mp_put_uint(&b, 2); /* name */
+            }
+            put_raw_str(&b, utf8_bad[i].s, utf8_bad[i].len);
+            void *d = (void *)1;
+            ck_assert_msg(
+                akt_msg_decode(&test_sample_desc, b.data, b.len, NULL, &d)
+                    == AKT_EPROTO,
+                "decode accepted %s (nested %d)", name, nested);
+            ck_assert_ptr_null(d);
+            akt_buf_free(&b);
+        }
+
+        /* and a C caller's message with such a string does not encode */
+        test_Sample *m = make_sample();
+        akt_arena_str(akt_msg_arena(m), utf8_bad[i].s, utf8_bad[i].len,
+            &m->kids.items[0].label);
+        akt_buf b;
+        akt_buf_init(&b);
+        akt_mp_put_nil(&b);
+        ck_assert_msg(
+            akt_msg_encode(m, &b) == AKT_EINVAL, "encode accepted %s", name);
+        ck_assert_uint_eq(b.len, 1); /* rolled back */
+        akt_msg_free(m);
+        akt_buf_free(&b);
+    }
+}
+END_TEST
+
+START_TEST(bytes_with_invalid_utf8_are_accepted)
+{
+    /* every ill-formed sequence at once, as bin and as a bytes field */
+    akt_buf raw;
+    akt_buf_init(&raw);
+    for (size_t i = 0; i < sizeof utf8_bad / sizeof utf8_bad[0]; i++) {
+        ck_assert_int_eq(akt_buf_reserve(&raw, utf8_bad[i].len), AKT_OK);
+        memcpy(raw.data + raw.len, utf8_bad[i].s, utf8_bad[i].len);
+        raw.len += utf8_bad[i].len;
+    }
+    akt_buf b;
+    akt_buf_init(&b);
+    ck_assert_int_eq(akt_mp_put_bin(&b, raw.data, raw.len), AKT_OK);
+    akt_reader r = reader(&b);
+    akt_bytes v;
+    ck_assert_int_eq(akt_mp_get_bin(&r, test_arena(), &v), AKT_OK);
+    ck_assert_uint_eq(v.len, raw.len);
+    ck_assert_int_eq(memcmp(v.ptr, raw.data, raw.len), 0);
+
+    test_Sample *m = make_sample();
+    akt_arena_bytes(akt_msg_arena(m), raw.data, raw.len, &m->blob);
+    b.len = 0;
+    ck_assert_int_eq(akt_msg_encode(m, &b), AKT_OK);
+    test_Sample *d;
+    ck_assert_int_eq(
+        akt_msg_decode(&test_sample_desc, b.data, b.len, NULL, (void **)&d),
+        AKT_OK);
+    assert_sample_eq(m, d);
+    akt_msg_free(d);
+    akt_msg_free(m);
+    akt_buf_free(&b);
+    akt_buf_free(&raw);
+}
+END_TEST
+
+START_TEST(skipped_unknown_strings_are_not_validated)
+{
+    /* an unknown field is not decoded, so it is not judged: a reader that
+     * skips it cannot be made to fail by a value it never looks at */
+    akt_buf b;
+    akt_buf_init(&b);
+    akt_mp_put_map(&b, 2);
+    akt_mp_put_uint(&b, 99);
+    put_raw_str(&b, "\xed\xa0\x80", 3);
+    akt_mp_put_uint(&b, 1);
+    akt_mp_put_uint(&b, 5);
+    test_Sample *d;
+    ck_assert_int_eq(
+        akt_msg_decode(&test_sample_desc, b.data, b.len, NULL, (void **)&d),
+        AKT_OK);
+    ck_assert_uint_eq(d->id, 5);
+    akt_msg_free(d);
+    akt_buf_free(&b);
+}
+END_TEST
+
 START_TEST(allocation_failure_at_every_point_is_enomem)
 {
     if (!ALLOC_HOOKS) {
@@ -1551,6 +1830,115 @@ START_TEST(refs_resolve_in_the_receiving_system)
     akt_system_free(sys);
 }
 END_TEST
+
+/* sys_with -- a system on the reference config with one akt.codec key set
+ * (NULL: none); *rc gets akt_system_create's answer. */
+static akt_system *
+sys_with(const char *path, const char *value, akt_err *rc)
+{
+    akt_config *cfg = NULL;
+    ck_assert_int_eq(akt_config_reference(&cfg, NULL), AKT_OK);
+    if (path) {
+        akt_config *o = NULL;
+        ck_assert_int_eq(
+            akt_config_override(cfg, path, value, &o, NULL), AKT_OK);
+        akt_config_release(cfg);
+        cfg = o;
+    }
+    akt_system *sys = NULL;
+    *rc = akt_system_create("codec", cfg, &sys);
+    akt_config_release(cfg);
+    return sys;
+}
+
+START_TEST(system_codec_limits_apply_unless_the_call_gives_its_own)
+{
+    test_Sample *m = make_sample(); /* Sample(1) > kids(2) > Inner(3) */
+    akt_buf b;
+    akt_buf_init(&b);
+    ck_assert_int_eq(akt_msg_encode(m, &b), AKT_OK);
+    void *d;
+    akt_err rc;
+
+    akt_system *sys = sys_with("akt.codec.max-depth", "2", &rc);
+    ck_assert_int_eq(rc, AKT_OK);
+    ck_assert_int_eq(
+        akt_msg_decode_in(sys, &test_sample_desc, b.data, b.len, NULL, &d),
+        AKT_ETOOBIG);
+    /* zero fields are "not given": the system's depth still applies */
+    akt_codec_limits lim = { .max_length = 1 << 20 };
+    ck_assert_int_eq(
+        akt_msg_decode_in(sys, &test_sample_desc, b.data, b.len, &lim, &d),
+        AKT_ETOOBIG);
+    /* a per-call depth wins, looser or not */
+    lim = (akt_codec_limits) { .max_depth = 3 };
+    ck_assert_int_eq(
+        akt_msg_decode_in(sys, &test_sample_desc, b.data, b.len, &lim, &d),
+        AKT_OK);
+    assert_sample_eq(m, d);
+    akt_msg_free(d);
+    /* without a system: the built-in defaults */
+    ck_assert_int_eq(
+        akt_msg_decode(&test_sample_desc, b.data, b.len, NULL, &d), AKT_OK);
+    akt_msg_free(d);
+    akt_system_free(sys);
+
+    /* max-length: the arena budget of one message */
+    sys = sys_with("akt.codec.max-length", "20", &rc);
+    ck_assert_int_eq(rc, AKT_OK);
+    ck_assert_int_eq(
+        akt_msg_decode_in(sys, &test_sample_desc, b.data, b.len, NULL, &d),
+        AKT_ETOOBIG);
+    lim = (akt_codec_limits) { .max_length = 1 << 20 };
+    ck_assert_int_eq(
+        akt_msg_decode_in(sys, &test_sample_desc, b.data, b.len, &lim, &d),
+        AKT_OK);
+    akt_msg_free(d);
+    akt_system_free(sys);
+
+    /* the reference values: what the defaults are */
+    sys = sys_with(NULL, NULL, &rc);
+    ck_assert_int_eq(rc, AKT_OK);
+    ck_assert_int_eq(
+        akt_msg_decode_in(sys, &test_sample_desc, b.data, b.len, NULL, &d),
+        AKT_OK);
+    akt_msg_free(d);
+    lim = (akt_codec_limits) { .max_depth = 2 };
+    ck_assert_int_eq(
+        akt_msg_decode_in(sys, &test_sample_desc, b.data, b.len, &lim, &d),
+        AKT_ETOOBIG);
+    akt_system_free(sys);
+    akt_msg_free(m);
+    akt_buf_free(&b);
+}
+END_TEST
+
+START_TEST(codec_limits_out_of_range_fail_system_create)
+{
+    static const struct {
+        const char *path, *value;
+        akt_err want;
+    } cases[] = {
+        { "akt.codec.max-depth", "0", AKT_ERANGE },
+        { "akt.codec.max-depth", "-1", AKT_ERANGE },
+        { "akt.codec.max-depth", "513", AKT_ERANGE },
+        { "akt.codec.max-depth", "512", AKT_OK },
+        { "akt.codec.max-depth", "1", AKT_OK },
+        { "akt.codec.max-length", "0", AKT_ERANGE },
+        { "akt.codec.max-length", "1KiB", AKT_OK },
+        { "akt.codec.max-depth", "\"deep\"", AKT_ETYPE },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        akt_err rc;
+        akt_system *sys = sys_with(cases[i].path, cases[i].value, &rc);
+        ck_assert_msg(rc == cases[i].want, "%s = %s: %s", cases[i].path,
+            cases[i].value, akt_err_name(rc));
+        if (sys) {
+            akt_system_free(sys);
+        }
+    }
+}
+END_TEST
 #endif
 
 static Suite *
@@ -1600,6 +1988,20 @@ codec_suite(void)
     tcase_add_test(t, refs_resolve_in_the_receiving_system);
 #endif
     suite_add_tcase(s, t);
+
+    t = tcase_create("utf8");
+    tcase_add_test(t, valid_multibyte_utf8_round_trips);
+    tcase_add_test(t, each_class_of_invalid_utf8_is_rejected);
+    tcase_add_test(t, bytes_with_invalid_utf8_are_accepted);
+    tcase_add_test(t, skipped_unknown_strings_are_not_validated);
+    suite_add_tcase(s, t);
+
+#ifdef AKT_CODEC_TEST_REFS
+    t = tcase_create("system limits");
+    tcase_add_test(t, system_codec_limits_apply_unless_the_call_gives_its_own);
+    tcase_add_test(t, codec_limits_out_of_range_fail_system_create);
+    suite_add_tcase(s, t);
+#endif
     return s;
 }
 

@@ -8,7 +8,13 @@
  *  2. akt_mp_skip over the whole input, value by value;
  *  3. akt_msg_decode as test.Sample (sample.c); on success the message is
  *     re-encoded, decoded again and re-encoded, and both encodings must be
- *     equal (decode . encode is a fixed point).
+ *     equal (decode . encode is a fixed point), which also holds the writer's
+ *     UTF-8 check to the reader's: what decodes must encode;
+ *  4. the UTF-8 check (mp_utf8_valid, its inline ASCII fast path, and
+ *     akti_utf8_valid) against a plain code-point decoder (utf8_ref), on
+ *     the whole input and on every suffix of its first 16 bytes, so each
+ *     word alignment of the fast path is tried; and every string the walker
+ *     gets must pass utf8_ref.
  * Properties checked besides "no crash, no over-read, no UB": the cursor
  * never leaves [data, end], an error latches, depth returns to 0.
  *
@@ -20,6 +26,7 @@
 #include <string.h>
 
 #include "akt/akt_gen.h"
+#include "codec/mp_impl.h"
 #include "codec/sample.h"
 
 #define CHECK(c)                                                               \
@@ -30,6 +37,60 @@
             abort();                                                           \
         }                                                                      \
     } while (0)
+
+/* utf8_ref -- well-formed UTF-8 by decoding each code point and checking
+ * it, the way the standard states the rule: the shortest form, not a
+ * surrogate, at most U+10FFFF. Slow and obvious, to judge the fast one. */
+static bool
+utf8_ref(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint8_t b = p[i];
+        uint32_t cp;
+        size_t len;
+        if (b < 0x80) {
+            i++;
+            continue;
+        } else if ((b & 0xe0) == 0xc0) {
+            len = 2;
+            cp = b & 0x1f;
+        } else if ((b & 0xf0) == 0xe0) {
+            len = 3;
+            cp = b & 0x0f;
+        } else if ((b & 0xf8) == 0xf0) {
+            len = 4;
+            cp = b & 0x07;
+        } else {
+            return false;
+        }
+        if (n - i < len) {
+            return false;
+        }
+        for (size_t k = 1; k < len; k++) {
+            if ((p[i + k] & 0xc0) != 0x80) {
+                return false;
+            }
+            cp = cp << 6 | (p[i + k] & 0x3f);
+        }
+        static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+        if (cp < min[len] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) {
+            return false;
+        }
+        i += len;
+    }
+    return true;
+}
+
+static void
+utf8_diff(const uint8_t *data, size_t size)
+{
+    for (size_t off = 0; off <= size && off < 16; off++) {
+        bool want = utf8_ref(data + off, size - off);
+        CHECK(mp_utf8_valid(data + off, size - off) == want);
+        CHECK(size == off || akti_utf8_valid(data + off, size - off) == want);
+    }
+}
 
 static const akt_type blob_desc
     = { .abi = AKT_GEN_ABI, .name = "fuzz.Blob", .size = 8, .align = 8 };
@@ -101,6 +162,7 @@ walk(
                     rc = akt_mp_get_str(&r, arena, &str);
                     if (rc == AKT_OK) {
                         CHECK(str.ptr[str.len] == '\0');
+                        CHECK(utf8_ref((const uint8_t *)str.ptr, str.len));
                     }
                 } else {
                     rc = akt_mp_get_ref(&r, &ref); /* no system: none */
@@ -204,6 +266,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     walk(copy, size, &lim, mode);
     skip_all(copy, size, &lim);
     decode_message(copy, size, &lim);
+    utf8_diff(copy, size);
     free(copy);
     return 0;
 }

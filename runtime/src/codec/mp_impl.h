@@ -8,6 +8,8 @@
 #ifndef AKTI_CODEC_MP_IMPL_H
 #define AKTI_CODEC_MP_IMPL_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -116,8 +118,54 @@ mp_ld64(const uint8_t *p)
     return MP_TO_BE64(v);
 }
 
+/* akti_utf8_valid -- whether [p, p+n) is well-formed UTF-8 (Unicode 15,
+ * table 3-7): no overlong forms, no surrogates U+D800..U+DFFF, nothing
+ * above U+10FFFF, no truncated sequences or stray continuation bytes. NUL
+ * is valid (U+0000: msgpack str and akt_str carry their length). The full
+ * check, out of line; callers go through mp_utf8_valid. */
+AKTI_INTERNAL bool akti_utf8_valid(const uint8_t *p, size_t n);
+
+/* mp_utf8_valid -- as akti_utf8_valid, with the common case inline: most
+ * strings on the wire are ASCII, so first OR the bytes together a word
+ * (8 bytes) at a time -- the last word overlapping the one before, short
+ * strings as two overlapping 4-byte or three single loads, no per-byte
+ * loop -- and test the high bits once. Only a string with a byte >= 0x80
+ * pays for the per-sequence check. */
+static inline bool
+mp_utf8_valid(const uint8_t *p, size_t n)
+{
+    const uint64_t high = 0x8080808080808080ull;
+    uint64_t acc;
+    if (n >= 8) {
+        const uint8_t *q = p, *last = p + n - 8;
+        uint64_t w;
+        acc = 0;
+        while (q < last) {
+            memcpy(&w, q, 8);
+            acc |= w;
+            if (acc & high) {
+                return akti_utf8_valid(p, n);
+            }
+            q += 8;
+        }
+        memcpy(&w, last, 8);
+        acc |= w;
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + n - 4, 4);
+        acc = a | b;
+    } else if (n > 0) {
+        acc = (uint64_t)(p[0] | p[n / 2] | p[n - 1]);
+    } else {
+        return true; /* p may be NULL */
+    }
+    return AKTI_LIKELY((acc & high) == 0) || akti_utf8_valid(p, n);
+}
+
 /* akti_mp_get_strview -- the next str value in place (no copy, no NUL),
- * checked like akt_mp_get_str; for ref paths. Errors latch. */
+ * checked like akt_mp_get_str (UTF-8 included); for ref paths. Errors
+ * latch. */
 AKTI_INTERNAL akt_err akti_mp_get_strview(
     akt_reader *r, const char **s, size_t *len);
 

@@ -21,6 +21,11 @@
  *    checked the same way, counting at least one byte per element, so a
  *    huge count in a small input is rejected before anyone sizes an
  *    allocation by it.
+ *  - Every str that is read (akt_mp_get_str, and ref paths) is checked to
+ *    be well-formed UTF-8 (mp_utf8_valid) before it is copied; invalid is
+ *    AKT_EPROTO, like any other malformed input. bin is never checked, and
+ *    neither is a str that akt_mp_skip passes over (an unknown field's
+ *    value is not decoded, so it is not judged either).
  *  - Nesting is counted in r->depth by akt_mp_enter/akt_mp_leave (generated
  *    code) and by akt_mp_skip, which is iterative: input cannot drive the C
  *    stack.
@@ -393,15 +398,74 @@ get_len(akt_reader *r, bool is_bin, size_t *len)
     return AKT_OK;
 }
 
+bool
+akti_utf8_valid(const uint8_t *p, size_t n)
+{
+    const uint8_t *end = p + n;
+    while (p < end) {
+        /* ASCII between multi-byte sequences: a word at a time again */
+        while ((size_t)(end - p) >= 8) {
+            uint64_t w;
+            memcpy(&w, p, 8);
+            if (w & 0x8080808080808080ull) {
+                break;
+            }
+            p += 8;
+        }
+        if (p == end) {
+            break; /* found by fuzz_reader: ASCII up to the very end */
+        }
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+        size_t left = (size_t)(end - p);
+        uint8_t b = p[0];
+        if (b < 0xc2) {
+            return false; /* continuation byte, or overlong C0/C1 lead */
+        }
+        if (b < 0xe0) {
+            if (left < 2 || (p[1] & 0xc0) != 0x80) {
+                return false;
+            }
+            p += 2;
+        } else if (b < 0xf0) {
+            /* E0: A0..BF (no overlongs); ED: 80..9F (no surrogates) */
+            uint8_t lo = b == 0xe0 ? 0xa0 : 0x80;
+            uint8_t hi = b == 0xed ? 0x9f : 0xbf;
+            if (left < 3 || p[1] < lo || p[1] > hi || (p[2] & 0xc0) != 0x80) {
+                return false;
+            }
+            p += 3;
+        } else if (b < 0xf5) {
+            /* F0: 90..BF (no overlongs); F4: 80..8F (up to U+10FFFF) */
+            uint8_t lo = b == 0xf0 ? 0x90 : 0x80;
+            uint8_t hi = b == 0xf4 ? 0x8f : 0xbf;
+            if (left < 4 || p[1] < lo || p[1] > hi || (p[2] & 0xc0) != 0x80
+                || (p[3] & 0xc0) != 0x80) {
+                return false;
+            }
+            p += 4;
+        } else {
+            return false; /* F5..FF: beyond U+10FFFF, or never valid */
+        }
+    }
+    return true;
+}
+
 akt_err
 akti_mp_get_strview(akt_reader *r, const char **s, size_t *len)
 {
     akt_err rc = get_len(r, false, len);
-    if (rc == AKT_OK) {
-        *s = (const char *)r->p;
-        r->p += *len;
+    if (rc != AKT_OK) {
+        return rc;
     }
-    return rc;
+    if (AKTI_UNLIKELY(!mp_utf8_valid(r->p, *len))) {
+        return akt_mp_fail(r, AKT_EPROTO);
+    }
+    *s = (const char *)r->p;
+    r->p += *len;
+    return AKT_OK;
 }
 
 akt_err
@@ -422,6 +486,10 @@ akt_mp_get_str(akt_reader *r, akt_arena *arena, akt_str *v)
     }
     if (arena == NULL) {
         return akt_mp_fail(r, AKT_EINVAL);
+    }
+    /* Before the copy: a rejected string costs no arena. */
+    if (AKTI_UNLIKELY(!mp_utf8_valid(r->p, len))) {
+        return akt_mp_fail(r, AKT_EPROTO);
     }
     char *s = akt_arena_alloc(arena, len + 1, 1);
     if (s == NULL) {

@@ -11,6 +11,10 @@
  * no float narrowing); tests/codec/codec_test.c checks that at every
  * format boundary.
  *
+ * akt_mp_put_str refuses bytes that are not well-formed UTF-8 (AKT_EINVAL):
+ * the spec makes str UTF-8 and our reader enforces it, so the writer never
+ * produces a str that a reader, ours or msgpack's, may reject.
+ *
  * On error a writer leaves b->len unchanged, so a failed encode can be
  * rolled back by restoring len (akt_msg_encode does).
  */
@@ -240,6 +244,15 @@ akt_err
 akt_mp_put_str(akt_buf *b, const char *s, size_t len)
 {
     if (AKTI_UNLIKELY(s == NULL && len > 0)) {
+        return AKT_EINVAL;
+    }
+    if (AKTI_UNLIKELY(len > UINT32_MAX)) {
+        return AKT_ETOOBIG; /* as put_head says, before reading s */
+    }
+    /* msgpack str is UTF-8, and every reader of ours rejects a str that is
+     * not: refusing it here keeps "encodes" meaning "decodes", and puts the
+     * error on the caller who made the string, not on a peer. */
+    if (AKTI_UNLIKELY(!mp_utf8_valid((const uint8_t *)s, len))) {
         return AKT_EINVAL;
     }
     akt_err rc

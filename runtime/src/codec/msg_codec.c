@@ -7,8 +7,13 @@
  * can hold everything the input can produce in the common case (strings
  * and bytes never need more arena than their encoded size), and frees it
  * again on any error, so the caller owns nothing unless AKT_OK comes back.
+ *
+ * Limits, per field of akt_codec_limits: the caller's when not 0, else the
+ * system's akt.codec.* settings (akt_msg_decode_in with a system: what
+ * remoting uses for inbound messages), else the built-in defaults.
  */
 #include "codec/mp_impl.h"
+#include "core/core.h" /* sys->set.codec: read once at akt_system_create */
 
 akt_err
 akt_msg_encode(const void *msg, akt_buf *out)
@@ -52,8 +57,20 @@ akt_msg_decode_in(struct akt_system *sys, const akt_type *type,
         || (data == NULL && len > 0)) {
         return AKT_EINVAL;
     }
+    akt_codec_limits lim = { 0 };
+    if (limits != NULL) {
+        lim = *limits;
+    }
+    if (sys != NULL) {
+        if (lim.max_depth == 0) {
+            lim.max_depth = sys->set.codec.max_depth;
+        }
+        if (lim.max_length == 0) {
+            lim.max_length = sys->set.codec.max_length;
+        }
+    }
     akt_reader r;
-    akt_reader_init(&r, data, len, limits);
+    akt_reader_init(&r, data, len, &lim);
     r.system = sys;
     /* Arena hint: the input size, capped by the arena budget, plus room
      * for init's default strings and alignment padding. A string or bytes

@@ -49,6 +49,9 @@ typedef struct akti_settings {
     int loglevel; /* 0 off, 1 error, 2 warning, 3 info, 4 debug */
     bool virtual_clock; /* akt.scheduler.clock = virtual (testkit) */
     bool calling_default; /* default-dispatcher.type = calling-thread */
+    /* akt.codec.max-depth / max-length: what akt_msg_decode_in(sys, ...)
+     * uses for a limit its caller leaves at 0 */
+    akt_codec_limits codec;
 } akti_settings;
 
 AKTI_INTERNAL akt_err akti_settings_read(

@@ -1,8 +1,9 @@
 /*
  * settings.c -- the only place the core reads configuration. Fills an
- * akti_settings from akt.actor.*, akt.scheduler.* and akt.loglevel; a key
- * that is missing keeps the built-in default below (which mirrors
- * reference.conf), a key of the wrong type is an error (AKT_ETYPE).
+ * akti_settings from akt.actor.*, akt.scheduler.*, akt.codec.* and
+ * akt.loglevel; a key that is missing keeps the built-in default below
+ * (which mirrors reference.conf), a key of the wrong type is an error
+ * (AKT_ETYPE).
  */
 #include <string.h>
 #include <strings.h>
@@ -40,6 +41,16 @@ get_bool(const akt_config *cfg, const char *path, bool *v)
 }
 
 static akt_err
+get_size(const akt_config *cfg, const char *path, uint64_t *v)
+{
+    if (cfg == NULL) {
+        return AKT_OK;
+    }
+    akt_err rc = akt_config_get_size(cfg, path, v, NULL);
+    return rc == AKT_ENOENT ? AKT_OK : rc;
+}
+
+static akt_err
 get_str(const akt_config *cfg, const char *path, const char **v)
 {
     if (cfg == NULL) {
@@ -60,6 +71,9 @@ akti_settings_read(const akt_config *cfg, akti_settings *s)
                *dtype = "work-stealing";
     const char *loglevel = "warning", *clock = "monotonic";
     bool dl_log = false;
+    /* akt.codec: the decoder's defaults (codec/mp_impl.h), and its cap */
+    int64_t codec_depth = 64;
+    uint64_t codec_length = 64ull * 1024 * 1024;
     akt_err rc = AKT_OK;
 #define TRY(x)                                                                 \
     do {                                                                       \
@@ -84,12 +98,20 @@ akti_settings_read(const akt_config *cfg, akti_settings *s)
     TRY(get_int(cfg, "akt.scheduler.wheel-size", &wheel));
     TRY(get_str(cfg, "akt.loglevel", &loglevel));
     TRY(get_str(cfg, "akt.scheduler.clock", &clock));
+    TRY(get_int(cfg, "akt.codec.max-depth", &codec_depth));
+    TRY(get_size(cfg, "akt.codec.max-length", &codec_length));
 #undef TRY
     memset(s, 0, sizeof(*s));
     if (workers < 0 || workers > 256 || throughput <= 0 || spin < 0
         || blocking <= 0 || blocking > 1024 || capacity <= 0
         || capacity > UINT32_MAX || block_to < 0 || ask_to <= 0 || tick <= 0
         || wheel <= 0 || wheel > (1 << 20)) {
+        return AKT_ERANGE;
+    }
+    /* 0 would read as "the default" in akt_codec_limits; the reader cannot
+     * nest deeper than 512 (akt_mp_skip's stack), so say so rather than
+     * clamp quietly. */
+    if (codec_depth < 1 || codec_depth > 512 || codec_length == 0) {
         return AKT_ERANGE;
     }
     s->calling_default = strcasecmp(dtype, "calling-thread") == 0;
@@ -125,6 +147,8 @@ akti_settings_read(const akt_config *cfg, akti_settings *s)
     s->dead_letters_log_max = dl_max;
     s->tick_ns = tick;
     s->wheel_size = (uint32_t)wheel;
+    s->codec.max_depth = (uint32_t)codec_depth;
+    s->codec.max_length = codec_length;
     static const char *levels[]
         = { "off", "error", "warning", "info", "debug" };
     s->loglevel = 2;
