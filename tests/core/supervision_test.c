@@ -6,6 +6,8 @@
  */
 #include "testutil.h"
 
+#include "akt/testkit.h"
+
 typedef struct counters {
     _Atomic int starts, restarts, stops;
     _Atomic int last_reason;
@@ -402,31 +404,31 @@ vsys_mk(const char *name)
     return sys;
 }
 
-/* the delay of the backoff timer the parent arms for a failure (asks
- * arm 30 s timeouts: anything under 20 s is the backoff) */
-static int64_t
-await_backoff_armed(akt_system *sys)
+typedef struct armed_arg {
+    akt_system *sys;
+    int64_t in;
+} armed_arg;
+
+/* a backoff timer is armed (asks arm 30 s timeouts: anything under 20 s
+ * is the backoff) */
+static bool
+backoff_armed(void *p)
 {
-    for (int i = 0; i < 20000; i++) {
-        int64_t in = 0;
-        if (akt_scheduler_next_due(sys, &in) == AKT_OK && in < AKT_SEC(20)) {
-            return in;
-        }
-        struct timespec ts = { 0, 500000 };
-        nanosleep(&ts, NULL);
-    }
-    ck_abort_msg("no backoff timer was armed within 10 s");
-    return -1;
+    armed_arg *a = p;
+    return akt_scheduler_next_due(a->sys, &a->in) == AKT_OK
+        && a->in < AKT_SEC(20);
 }
 
-static void
-await_restarts(counters *c, int n)
+typedef struct restarts_arg {
+    counters *c;
+    int n;
+} restarts_arg;
+
+static bool
+restarted(void *p)
 {
-    for (int i = 0; i < 20000 && atomic_load(&c->restarts) < n; i++) {
-        struct timespec ts = { 0, 500000 };
-        nanosleep(&ts, NULL);
-    }
-    ck_assert_int_eq(atomic_load(&c->restarts), n);
+    restarts_arg *a = p;
+    return atomic_load(&a->c->restarts) >= a->n;
 }
 
 /* one failure: the restart is armed for exactly `expect` (or within
@@ -437,7 +439,10 @@ fail_and_restart_after(
     akt_system *sys, akt_ref c0, int n_before, int64_t lo, int64_t hi)
 {
     ck_assert_int_eq(akt_tell(c0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
-    int64_t d = await_backoff_armed(sys);
+    armed_arg armed = { sys, 0 };
+    ck_assert_int_eq(
+        akt_testkit_await(backoff_armed, &armed, AKT_SEC(10)), AKT_OK);
+    int64_t d = armed.in;
     ck_assert_msg(d >= lo && d <= hi, "backoff %lld ms, expected %lld..%lld",
         (long long)(d / 1000000), (long long)(lo / 1000000),
         (long long)(hi / 1000000));
@@ -447,7 +452,9 @@ fail_and_restart_after(
     ck_assert_int_eq(left, AKT_MS(1)); /* still pending */
     ck_assert_int_eq(atomic_load(&kids[0].restarts), n_before);
     ck_assert_int_eq(akt_scheduler_advance(sys, AKT_MS(1)), AKT_OK);
-    await_restarts(&kids[0], n_before + 1);
+    restarts_arg ra = { &kids[0], n_before + 1 };
+    ck_assert_int_eq(akt_testkit_await(restarted, &ra, AKT_SEC(10)), AKT_OK);
+    ck_assert_int_eq(atomic_load(&kids[0].restarts), n_before + 1);
     ck_assert_int_eq(ask_v(c0, 1), 1); /* fresh state */
     return d;
 }

@@ -182,6 +182,44 @@ START_TEST(deterministic_mode_runs_the_receiver_before_the_send_returns)
 }
 END_TEST
 
+static bool
+flag_set(void *arg)
+{
+    return atomic_load((_Atomic int *)arg) != 0;
+}
+
+static void *
+set_flag_later(void *arg)
+{
+    struct timespec ts = { 0, 20 * 1000000 };
+    nanosleep(&ts, NULL); /* the condition must become true while waiting */
+    atomic_store((_Atomic int *)arg, 1);
+    return NULL;
+}
+
+/* proves: await returns as soon as the condition holds (at once, or when
+ * another thread makes it true), times out when it never does, and
+ * rejects bad arguments */
+START_TEST(await_polls_a_condition_until_it_holds_or_times_out)
+{
+    static _Atomic int flag;
+    atomic_store(&flag, 1);
+    ck_assert_int_eq(akt_testkit_await(flag_set, (void *)&flag, 0), AKT_OK);
+    atomic_store(&flag, 0);
+    ck_assert_int_eq(
+        akt_testkit_await(flag_set, (void *)&flag, AKT_MS(30)), AKT_ETIMEDOUT);
+    pthread_t th;
+    ck_assert_int_eq(
+        pthread_create(&th, NULL, set_flag_later, (void *)&flag), 0);
+    ck_assert_int_eq(
+        akt_testkit_await(flag_set, (void *)&flag, AKT_SEC(30)), AKT_OK);
+    pthread_join(th, NULL);
+    ck_assert_int_eq(akt_testkit_await(NULL, NULL, AKT_MS(1)), AKT_EINVAL);
+    ck_assert_int_eq(
+        akt_testkit_await(flag_set, (void *)&flag, -1), AKT_EINVAL);
+}
+END_TEST
+
 START_TEST(probe_calls_reject_bad_arguments)
 {
     ck_assert_int_eq(akt_probe_receive(NULL, 0, NULL, NULL), AKT_EINVAL);
@@ -231,6 +269,7 @@ testkit_suite(void)
         tc, deterministic_mode_runs_the_receiver_before_the_send_returns);
     tcase_add_test(tc, testkit_system_layers_extra_config);
     tcase_add_test(tc, probe_calls_reject_bad_arguments);
+    tcase_add_test(tc, await_polls_a_condition_until_it_holds_or_times_out);
     suite_add_tcase(s, tc);
     return s;
 }

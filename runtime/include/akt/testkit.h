@@ -42,6 +42,16 @@ AKT_API akt_err akt_testkit_system(
 /* akt_testkit_advance -- move virtual time (akt_scheduler_advance). */
 AKT_API akt_err akt_testkit_advance(akt_system *sys, int64_t ns);
 
+/* akt_testkit_await -- wait until cond(arg) is true (Akka's awaitCond):
+ * checks at once, then again at growing intervals (10 us up to 1 ms) until
+ * timeout_ns of real time have passed. AKT_OK, AKT_ETIMEDOUT (cond was
+ * still false), AKT_EINVAL (cond NULL or timeout_ns < 0). For state that no
+ * message reports (counters, a timer being armed); prefer a probe when a
+ * message does. */
+typedef bool (*akt_testkit_cond)(void *arg);
+AKT_API akt_err akt_testkit_await(
+    akt_testkit_cond cond, void *arg, int64_t timeout_ns);
+
 /* --- probes ------------------------------------------------------------- */
 
 typedef struct akt_probe akt_probe;

@@ -491,3 +491,29 @@ akt_testkit_advance(akt_system *sys, int64_t ns)
 {
     return akt_scheduler_advance(sys, ns);
 }
+
+akt_err
+akt_testkit_await(akt_testkit_cond cond, void *arg, int64_t timeout_ns)
+{
+    if (cond == NULL || timeout_ns < 0) {
+        return AKT_EINVAL;
+    }
+    int64_t deadline = mono_ns() + timeout_ns;
+    int64_t pause = 10000;
+    for (;;) {
+        if (cond(arg)) {
+            return AKT_OK;
+        }
+        int64_t left = deadline - mono_ns();
+        if (left <= 0) {
+            return cond(arg) ? AKT_OK : AKT_ETIMEDOUT;
+        }
+        int64_t d = pause < left ? pause : left;
+        struct timespec ts
+            = { (time_t)(d / 1000000000), (long)(d % 1000000000) };
+        nanosleep(&ts, NULL);
+        if (pause < 1000000) {
+            pause *= 2;
+        }
+    }
+}
