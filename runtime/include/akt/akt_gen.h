@@ -31,6 +31,7 @@ AKT_API akt_err akt_mp_put_int(akt_buf *b, int64_t v); /* smallest form */
 AKT_API akt_err akt_mp_put_uint(akt_buf *b, uint64_t v); /* smallest form */
 AKT_API akt_err akt_mp_put_f32(akt_buf *b, float v);
 AKT_API akt_err akt_mp_put_f64(akt_buf *b, double v);
+/* a msgpack str is UTF-8: ill-formed input is AKT_EINVAL, nothing written */
 AKT_API akt_err akt_mp_put_str(akt_buf *b, const char *s, size_t len);
 AKT_API akt_err akt_mp_put_bin(akt_buf *b, const void *p, size_t len);
 AKT_API akt_err akt_mp_put_array(akt_buf *b, uint32_t n);
@@ -77,9 +78,11 @@ AKT_API akt_err akt_mp_get_f64(akt_reader *r, double *v);
 AKT_API akt_err akt_mp_get_f32(akt_reader *r, float *v);
 /* Strings and bytes are copied into arena (NUL added to strings), charged
  * to the reader's budget (len + 1 for strings). An empty string reads as
- * {"", 0} (static storage), empty bytes as {NULL, 0}. UTF-8 is not
- * validated. Length checks, in order: over max_length AKT_ETOOBIG, past
- * the end of input AKT_EPROTO, over the budget AKT_ETOOBIG. */
+ * {"", 0} (static storage), empty bytes as {NULL, 0}. A string must be
+ * well-formed UTF-8 (no overlongs, surrogates or code points past
+ * U+10FFFF), else AKT_EPROTO; bytes are never checked. Length checks, in
+ * order: over max_length AKT_ETOOBIG, past the end of input AKT_EPROTO,
+ * over the budget AKT_ETOOBIG. */
 AKT_API akt_err akt_mp_get_str(akt_reader *r, akt_arena *arena, akt_str *v);
 AKT_API akt_err akt_mp_get_bin(akt_reader *r, akt_arena *arena, akt_bytes *v);
 /* Containers: the count, checked against the limits and the bytes left

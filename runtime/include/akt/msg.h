@@ -129,8 +129,9 @@ typedef struct akt_buf {
     size_t cap;
 } akt_buf;
 
-/* Limits applied when decoding untrusted bytes. Zero fields take the
- * defaults (akt.codec.* in the reference config). */
+/* Limits applied when decoding untrusted bytes. A zero field takes the
+ * system's akt.codec.max-depth / max-length in akt_msg_decode_in(sys, ...),
+ * else the built-in defaults (64, 64 MiB). */
 typedef struct akt_codec_limits {
     uint32_t max_depth; /* nesting of messages/lists/maps, default 64 */
     uint64_t max_length; /* bytes/string/list length and total arena, 64 MiB */
@@ -257,14 +258,17 @@ AKT_API akt_err akt_msg_encode(const void *msg, akt_buf *out);
 
 /* akt_msg_decode -- decode len bytes as type into a new message (one
  * reference to *out on AKT_OK; nothing to free on error). limits may be NULL
- * for the defaults. Errors: AKT_EPROTO (malformed, truncated, wrong types),
- * AKT_ETOOBIG (limit hit), AKT_ENOMEM. */
+ * for the defaults. Errors: AKT_EPROTO (malformed, truncated, wrong types,
+ * a string that is not well-formed UTF-8), AKT_ETOOBIG (limit hit),
+ * AKT_ENOMEM. */
 AKT_API akt_err akt_msg_decode(const akt_type *type, const void *data,
     size_t len, const akt_codec_limits *limits, void **out);
 
 /* akt_msg_decode_in -- as akt_msg_decode, resolving the refs the message
  * carries in sys (akt_lookup: local paths, and remote addresses once
- * remoting runs in sys). sys NULL decodes refs as AKT_REF_NONE. */
+ * remoting runs in sys), with sys's akt.codec.* limits for the fields
+ * limits leaves 0 (or all of them when limits is NULL). sys NULL decodes
+ * refs as AKT_REF_NONE. */
 AKT_API akt_err akt_msg_decode_in(struct akt_system *sys, const akt_type *type,
     const void *data, size_t len, const akt_codec_limits *limits, void **out);
 
