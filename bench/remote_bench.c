@@ -22,6 +22,10 @@
  *                       REQ/REP round trip of 64 bytes between the same two
  *                       kinds of process (PERFORMANCE.md's "REQ/REP" row)
  *
+ * AKT_BENCH_PROXY_DISPATCHER=NAME (environment, both processes) runs the
+ * proxies on that dispatcher ("default": the pool) instead of the calling
+ * thread, to compare the two.
+ *
  * One JSON object per result on stdout (docs/profiler.md schema).
  */
 #include <pthread.h>
@@ -255,8 +259,11 @@ node_start(const char *name, const char *url, akt_system **sys,
         rc = akt_config_parse_string(
             bench_conf, strlen(bench_conf), "bench", cfg, NULL);
     if (rc == AKT_OK) {
-        akt_remote_options o
-            = { .listen_url = url, .registry = *reg, .config = *cfg };
+        /* both processes: where proxies run (NULL: calling-thread) */
+        akt_remote_options o = { .listen_url = url,
+            .registry = *reg,
+            .config = *cfg,
+            .proxy_dispatcher = getenv("AKT_BENCH_PROXY_DISPATCHER") };
         rc = akt_remote_start(*sys, &o);
     }
     return rc;
