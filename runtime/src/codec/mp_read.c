@@ -263,8 +263,8 @@ akt_mp_get_int(akt_reader *r, int64_t *v)
         *v = (int8_t)*r->p++;
         return AKT_OK;
     }
-    uint64_t bits;
-    bool neg;
+    uint64_t bits = 0;
+    bool neg = false;
     akt_err rc = get_integer(r, &bits, &neg);
     if (rc != AKT_OK) {
         return akt_mp_fail(r, rc == AKT_ETYPE ? AKT_EPROTO : rc);
@@ -283,8 +283,8 @@ akt_mp_get_uint(akt_reader *r, uint64_t *v)
         *v = *r->p++;
         return AKT_OK;
     }
-    uint64_t bits;
-    bool neg;
+    uint64_t bits = 0;
+    bool neg = false;
     akt_err rc = get_integer(r, &bits, &neg);
     if (rc != AKT_OK) {
         return akt_mp_fail(r, rc == AKT_ETYPE ? AKT_EPROTO : rc);
@@ -317,8 +317,8 @@ akt_mp_get_f64(akt_reader *r, double *v)
     if (r->p < r->end && (*p == MP_F64 || *p == MP_F32)) {
         return short_input(r);
     }
-    uint64_t ibits;
-    bool neg;
+    uint64_t ibits = 0;
+    bool neg = false;
     akt_err rc = get_integer(r, &ibits, &neg);
     if (rc != AKT_OK) {
         return akt_mp_fail(r, rc == AKT_ETYPE ? AKT_EPROTO : rc);
@@ -471,7 +471,7 @@ akti_mp_get_strview(akt_reader *r, const char **s, size_t *len)
 akt_err
 akt_mp_get_str(akt_reader *r, akt_arena *arena, akt_str *v)
 {
-    size_t len;
+    size_t len = 0;
     akt_err rc = get_len(r, false, &len);
     if (rc != AKT_OK) {
         return rc;
@@ -507,7 +507,7 @@ akt_mp_get_str(akt_reader *r, akt_arena *arena, akt_str *v)
 akt_err
 akt_mp_get_bin(akt_reader *r, akt_arena *arena, akt_bytes *v)
 {
-    size_t len;
+    size_t len = 0;
     akt_err rc = get_len(r, true, &len);
     if (rc != AKT_OK) {
         return rc;
