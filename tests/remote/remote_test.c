@@ -728,6 +728,67 @@ START_TEST(proxies_run_on_the_configured_dispatcher)
 }
 END_TEST
 
+/* a Ping whose text is not UTF-8: the codec refuses to encode it */
+static rt_Ping *
+bad_ping(int64_t n)
+{
+    rt_Ping *m = rt_ping_new(n);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_int_eq(
+        akt_arena_str(akt_msg_arena(m), "bad \xff text", 10, &m->text), AKT_OK);
+    return m;
+}
+
+/* replies to n >= 0 with an un-encodable Ping, to n < 0 with a Pong */
+static akt_err
+bad_echo_ping(void *state, akt_ctx *ctx, const void *msg)
+{
+    (void)state;
+    int64_t n = ((const rt_Ping *)msg)->n;
+    void *r = n >= 0 ? (void *)bad_ping(n) : (void *)rt_pong_new(n);
+    if (akt_reply(ctx, r) != AKT_OK)
+        akt_msg_free(r);
+    return AKT_OK;
+}
+static const akt_handler bad_echo_h[] = { { &rt_ping_desc, bad_echo_ping } };
+static const akt_behavior bad_echo_b = { "bad-echo", bad_echo_h, 1, NULL };
+
+/* proves: a message that cannot be encoded is never lost silently: sent
+ * to a remote actor it is a dead letter of the sending system and an ask
+ * with it fails at once with AKT_EINVAL; a reply that cannot be encoded
+ * fails the remote asker at once with AKT_EINVAL (not at its timeout); the
+ * association keeps working */
+START_TEST(messages_that_cannot_be_encoded_fail_fast_and_are_dead_letters)
+{
+    local_node a, b;
+    local_start(&a, "sysa", "inproc://akt-rt-enc-a", "k", true);
+    local_start(&b, "sysb", "inproc://akt-rt-enc-b", "k", true);
+    akt_props ep = { .behavior = &bad_echo_b };
+    akt_ref e;
+    ck_assert_int_eq(akt_spawn(b.sys, &ep, "echo", &e), AKT_OK);
+    akt_ref r
+        = remote(a.sys, "akt://sysb@[inproc://akt-rt-enc-b]", "/user/echo");
+    uint64_t dl = akt_system_dead_letters(a.sys);
+    ck_assert_int_eq(akt_tell(r, bad_ping(1), AKT_REF_NONE), AKT_OK);
+    WAIT_UNTIL(akt_system_dead_letters(a.sys) > dl, 5000);
+    ck_assert_uint_eq(akt_system_dead_letters(a.sys), dl + 1);
+    akt_future *f;
+    ck_assert_int_eq(akt_ask(r, bad_ping(2), AKT_SEC(60), &f), AKT_OK);
+    ck_assert_int_eq(akt_future_wait(f, AKT_SEC(30), NULL), AKT_EINVAL);
+    akt_future_release(f);
+    /* the request crosses; the reply cannot */
+    ck_assert_int_eq(akt_ask(r, rt_ping_new(3), AKT_SEC(60), &f), AKT_OK);
+    ck_assert_int_eq(akt_future_wait(f, AKT_SEC(30), NULL), AKT_EINVAL);
+    akt_future_release(f);
+    /* and the association still carries what can be encoded */
+    akt_err rc;
+    ck_assert_int_eq(ask_ping(r, -4, &rc), -4);
+    ck_assert_int_eq(rc, AKT_OK);
+    local_stop(&a);
+    local_stop(&b);
+}
+END_TEST
+
 START_TEST(unknown_types_are_rejected_and_the_association_survives)
 {
     /* two systems in one process over inproc://; b accepts rt.Ping only */
@@ -994,6 +1055,8 @@ remote_suite(void)
     tcase_add_test(l, a_proxy_without_watchers_sets_no_remote_watch);
     tcase_add_test(l, unwatching_a_proxy_removes_the_remote_watch);
     tcase_add_test(l, proxies_run_on_the_configured_dispatcher);
+    tcase_add_test(
+        l, messages_that_cannot_be_encoded_fail_fast_and_are_dead_letters);
     tcase_add_test(
         l, watches_held_for_a_peer_declared_down_are_dropped_at_once);
     suite_add_tcase(s, l);

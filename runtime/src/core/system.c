@@ -439,12 +439,15 @@ akti_dead_letter(akt_system *sys, akt_ref to, akti_msg *m, akt_err reason)
         view = ((akti_envelope *)body)->inner;
         inner = akti_msg_hdr(view);
     }
-    /* an ask whose request cannot be delivered fails at once */
+    /* an ask whose request cannot be delivered fails at once, with the
+     * reason (AKT_ESTOPPED: the target is gone; AKT_EFULL: a bounded
+     * mailbox dropped it; AKT_EUNHANDLED: no handler; remoting's reasons
+     * for what could not be sent) */
     akt_ref snd = m->sender;
     if (snd.cell_ && snd.cell_->kind == AKTI_CELL_PROMISE
         && !(inner->flags & AKTI_MSG_SYS)) {
         akti_future_complete(snd.cell_, snd.uid_,
-            reason == AKT_EFULL ? AKT_EFULL : AKT_ESTOPPED, NULL);
+            reason == AKT_OK ? AKT_ESTOPPED : reason, NULL);
     }
     pthread_mutex_lock(&sys->dl_mu);
     akt_dead_letter_fn fn = sys->dl_fn;

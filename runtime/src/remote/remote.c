@@ -412,16 +412,21 @@ proxy_recv(void *state, akt_ctx *ctx, const void *msg)
     proxy *p = *(proxy **)state;
     rm *r = p->r;
     const akt_type *t = akt_msg_type(msg);
-    if (t == NULL || t->encode == NULL)
-        return AKT_OK; /* not a wire type: nothing sensible to send */
+    /* a type with no codec, or a message that cannot be encoded (a string
+     * that is not UTF-8), cannot cross: a dead letter like any other
+     * undeliverable message, never a silent loss */
+    akt_err rc = AKT_ETYPE;
     p->buf.len = 0;
-    if (akt_msg_encode(msg, &p->buf) != AKT_OK)
-        return AKT_OK;
+    if (t != NULL && t->encode != NULL)
+        rc = akt_msg_encode(msg, &p->buf);
     char spath[PATH_MAX_LEN];
-    size_t slen = sender_path(r, akt_ctx_sender(ctx), spath, sizeof(spath));
-    akt_err rc = AKT_ECLOSED;
+    size_t slen = 0;
+    if (rc == AKT_OK) {
+        slen = sender_path(r, akt_ctx_sender(ctx), spath, sizeof(spath));
+        rc = AKT_ECLOSED;
+    }
     pthread_rwlock_rdlock(&r->life);
-    if (!r->stopped) {
+    if (rc == AKT_ECLOSED && !r->stopped) {
         uint64_t uid = atomic_load(&p->bound_uid);
         if (uid == 0 && (uid = akti_assoc_peer_uid(p->assoc)) != 0)
             atomic_store(&p->bound_uid, uid);
@@ -935,7 +940,14 @@ reply_done(akt_err status, const void *reply, void *arg)
     akt_err rc;
     if (status == AKT_OK) {
         rc = t && t->encode ? akt_msg_encode(reply, &buf) : AKT_ETYPE;
-    } else {
+        if (rc != AKT_OK) {
+            /* a reply that cannot cross fails the remote ask at once
+             * with the reason instead of leaving it to its timeout */
+            status = rc;
+            buf.len = 0;
+        }
+    }
+    if (status != AKT_OK) {
         akt_Status st = { .code = (int32_t)status };
         t = &akt_status_type;
         rc = t->encode(&st, &buf);
