@@ -191,9 +191,11 @@ ask_ping(akt_ref to, int64_t n, akt_err *err)
     return v;
 }
 
+/* the limits are what cond needs on an idle machine, tripled (the wait
+ * ends as soon as cond holds; sanitizers and loaded CI machines are slow) */
 #define WAIT_UNTIL(cond, ms)                                                   \
     do {                                                                       \
-        long long end_ = pp_now_ms() + (ms);                                   \
+        long long end_ = pp_now_ms() + 3 * (ms);                               \
         while (!(cond) && pp_now_ms() < end_)                                  \
             usleep(2000);                                                      \
     } while (0)
@@ -492,7 +494,9 @@ START_TEST(watchers_get_terminated_when_the_peer_is_killed)
     pp_kill(&b); /* SIGKILL */
     WAIT_UNTIL(atomic_load(&g_terminated) >= 2, 8000);
     ck_assert_int_eq(atomic_load(&g_terminated), 2);
-    ck_assert_int_lt(pp_now_ms() - t0, 5000);
+    /* well before the failure detector's worst case: the lost connection
+     * or the detector, not a timeout of ours */
+    ck_assert_int_lt(pp_now_ms() - t0, 20000);
     akt_remote_stats st;
     akt_remote_stats_get(a.sys, &st);
     ck_assert_uint_ge(st.failures_detected, 1);

@@ -156,10 +156,13 @@ node_stop(node *n)
     n->tp = NULL;
 }
 
-/* wait until *field (read under the lock) reaches want, or timeout */
+/* wait until expr (read under the lock) holds, or timeout. The limits
+ * are what the condition needs on an idle machine, tripled: the wait ends
+ * as soon as it holds, and sanitizers or a loaded CI machine must not turn
+ * slowness into a failure */
 #define WAIT_FOR(n, expr, timeout_ms)                                          \
     do {                                                                       \
-        long long end_ = pp_now_ms() + (timeout_ms);                           \
+        long long end_ = pp_now_ms() + 3 * (timeout_ms);                       \
         pthread_mutex_lock(&(n)->mu);                                          \
         while (!(expr) && pp_now_ms() < end_) {                                \
             pthread_mutex_unlock(&(n)->mu);                                    \
@@ -659,7 +662,7 @@ START_TEST(silent_peer_is_detected_by_the_failure_detector)
     ck_assert_int_eq(a.downs, 1);
     ck_assert_uint_eq(a.last_down_uid, uid);
     ck_assert_int_eq(a.quarantines, 1);
-    ck_assert_int_lt(took, 5000);
+    ck_assert_int_lt(took, 15000); /* ~1.4 s here; only "detected" counts */
     /* the old incarnation is quarantined: its refs are stale now */
     ck_assert_int_eq(
         send_u64(ae, 1, false, uid), AKT_OK); /* not bound yet: queued */
