@@ -375,7 +375,8 @@ END_TEST
 
 /* A hand-driven peer: performs the handshake with raw sockets, then sends
  * system envelopes out of order and duplicated; the node must deliver each
- * exactly once, in seq order, and ack cumulatively. */
+ * exactly once, in seq order, and ack cumulatively. Then user messages from
+ * an older connection epoch: dropped, not reordered. */
 START_TEST(system_messages_are_deduplicated_and_delivered_in_order)
 {
     node b;
@@ -478,6 +479,52 @@ START_TEST(system_messages_are_deduplicated_and_delivered_in_order)
     }
     ck_assert_uint_eq(last_ack, 4);
     ck_assert(saw_nack);
+
+    /* user messages stamped with the sender's connection epoch: a frame
+     * from an older (replaced) connection that arrives after a newer one's
+     * is dropped and counted, never delivered out of order; an unstamped
+     * frame (epoch 0) is taken */
+    struct {
+        uint64_t epoch, v;
+        bool delivered;
+    } fr[] = { { 7, 100, true }, { 5, 101, false }, { 7, 102, true },
+        { 9, 103, true }, { 8, 104, false }, { 0, 105, true } };
+    size_t nfr = sizeof(fr) / sizeof(fr[0]), want = 0;
+    for (size_t i = 0; i < nfr; i++) {
+        uint64_t v = fr[i].v;
+        want += fr[i].delivered;
+        Akt__Remote__Envelope e = AKT__REMOTE__ENVELOPE__INIT;
+        e.recipient = "/user/sink";
+        e.type_id = 42;
+        e.payload.data = (uint8_t *)&v;
+        e.payload.len = 8;
+        Akt__Remote__Envelope *pe = &e;
+        Akt__Remote__Batch bt = AKT__REMOTE__BATCH__INIT;
+        bt.n_envelopes = 1;
+        bt.envelopes = &pe;
+        Akt__Remote__Frame g = AKT__REMOTE__FRAME__INIT;
+        g.from_uid = me;
+        g.to_uid = akti_tp_uid(b.tp);
+        g.token = b_token;
+        g.channel = AKT__REMOTE__CHANNEL__ORDINARY;
+        g.conn_epoch = fr[i].epoch;
+        g.body_case = AKT__REMOTE__FRAME__BODY_BATCH;
+        g.batch = &bt;
+        raw_send_frame(out, &g);
+    }
+    WAIT_FOR(&b, b.got[AKTI_CH_ORDINARY] >= want, 3000);
+    akti_tp_stats st;
+    for (int i = 0; i < 1500; i++) { /* the last frame is handled */
+        akti_tp_stats_get(b.tp, &st);
+        if (st.stale_frames >= 2)
+            break;
+        usleep(2000);
+    }
+    usleep(100000);
+    ck_assert_uint_eq(b.got[AKTI_CH_ORDINARY], want);
+    ck_assert_uint_eq(b.order_errors, 0);
+    akti_tp_stats_get(b.tp, &st);
+    ck_assert_uint_eq(st.stale_frames, 2);
     akti_pbarena_fini(&ar);
     nng_close(in);
     nng_close(out);

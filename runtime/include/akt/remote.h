@@ -88,6 +88,9 @@ typedef struct akt_remote_stats {
     uint64_t remote_watching; /* proxies that asked their peer to watch
                                  (they have local watchers) */
     uint64_t remote_watches; /* watches held here for peers' proxies */
+    uint64_t stale_frames; /* frames still in flight on a connection that
+                              was replaced (stall recovery), dropped so
+                              they cannot overtake newer messages */
 } akt_remote_stats;
 
 /* akt_remote_start -- start remoting for sys: listen, and accept peers that

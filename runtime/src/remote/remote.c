@@ -1573,6 +1573,7 @@ akt_remote_stats_get(akt_system *sys, akt_remote_stats *out)
     out->failures_detected = st.failures_detected;
     out->quarantines = st.quarantines;
     out->handshakes = st.handshakes;
+    out->stale_frames = st.stale_frames;
     out->remote_watching = atomic_load(&r->rwatching);
     pthread_mutex_lock(&r->mu);
     out->proxies = r->nproxies;

@@ -245,6 +245,7 @@ typedef struct tp_chan {
     pthread_cond_t not_full; /* BLOCK-overflow producers wait */
     bool waiting;
     bool inline_busy; /* a producer is sending on its own thread */
+    _Atomic uint64_t epoch; /* connection epoch stamped on our frames */
     pthread_t th;
     bool th_started;
     struct akti_assoc *a;
@@ -278,6 +279,7 @@ struct akti_assoc {
     int64_t sys_last_send;
     /* reliable inbound */
     uint64_t in_next;
+    uint64_t rx_epoch[3]; /* highest connection epoch seen per channel */
     tp_chan ch[AKTI_CH_COUNT];
     /* receiver thread only: reassembly of one large message */
     struct {
@@ -318,8 +320,9 @@ struct akti_tp {
         _Atomic uint64_t frames_sent, frames_received, envelopes_sent,
             envelopes_received, bytes_sent, bytes_received, rejected_corrupt,
             rejected_unauth, rejected_handshake, dropped, system_resends,
-            stalls, failures_detected, quarantines, handshakes;
+            stalls, failures_detected, quarantines, handshakes, stale_frames;
     } st;
+    _Atomic uint64_t next_epoch; /* connection epochs handed out */
 };
 
 #define STAT_ADD(tp, f, n)                                                     \
@@ -575,6 +578,7 @@ chan_open(akti_tp *tp, akti_assoc *a, tp_chan *c)
         return nng_to_akt(rv);
     }
     c->open = true;
+    atomic_store(&c->epoch, atomic_fetch_add(&tp->next_epoch, 1) + 1);
     return AKT_OK;
 }
 
@@ -706,6 +710,7 @@ reset_incarnation(akti_tp *tp, akti_assoc *a, drop_list *d, akt_err reason)
     a->sys_sent = 0;
     a->out_seq = 0;
     a->in_next = 1;
+    memset(a->rx_epoch, 0, sizeof(a->rx_epoch));
     for (int k = AKTI_CH_ORDINARY; k <= AKTI_CH_LARGE; k++) {
         tp_ring *q = &a->ch[k].q;
         uint32_t n = q->len;
@@ -934,6 +939,7 @@ large_send(akti_tp *tp, akti_assoc *a, tp_chan *c, tp_item *it, uint64_t uid,
     f.to_uid = uid;
     f.token = token;
     f.channel = AKT__REMOTE__CHANNEL__LARGE;
+    f.conn_epoch = atomic_load(&c->epoch);
     Akt__Remote__Envelope pe;
     fill_pb_env(&pe, it);
     if (it->plen <= chunk) {
@@ -1027,6 +1033,7 @@ data_writer(void *arg)
             f.to_uid = uid;
             f.token = token;
             f.channel = AKT__REMOTE__CHANNEL__ORDINARY;
+            f.conn_epoch = atomic_load(&c->epoch);
             f.body_case = AKT__REMOTE__FRAME__BODY_BATCH;
             f.batch = &b;
             nng_msg *m = tp_pack(tp, &f);
@@ -1057,6 +1064,7 @@ assoc_new(akti_tp *tp, const char *url, const char *system, akti_assoc **out)
     a->url = tp_strdup(url);
     a->system = tp_strdup(system ? system : "");
     a->in_next = 1;
+    memset(a->rx_epoch, 0, sizeof(a->rx_epoch));
     pthread_mutex_init(&a->mu, NULL);
     cond_init_mono(&a->up_cv);
     if (a->url == NULL || a->system == NULL
@@ -1203,6 +1211,7 @@ inline_send(akti_tp *tp, tp_chan *c, tp_item *it, uint64_t uid, uint64_t token)
     f.to_uid = uid;
     f.token = token;
     f.channel = AKT__REMOTE__CHANNEL__ORDINARY;
+    f.conn_epoch = atomic_load(&c->epoch);
     f.body_case = AKT__REMOTE__FRAME__BODY_BATCH;
     f.batch = &b;
     nng_msg *m = tp_pack(tp, &f);
@@ -1406,6 +1415,7 @@ on_hello(akti_tp *tp, const Akt__Remote__Frame *f)
         a->my_token = tp_random64();
         a->peer_token = 0;
         a->in_next = 1;
+        memset(a->rx_epoch, 0, sizeof(a->rx_epoch));
         if (a->state == AS_IDLE) {
             a->state = AS_HANDSHAKE;
             a->hs_start = akti_rnow_ns();
@@ -1500,6 +1510,37 @@ on_fragment(
     }
 }
 
+/* fresh_epoch -- false (frame dropped, counted) when f came on a
+ * connection of uid's channel that was replaced by one whose frames we
+ * already took: delivering it now would put it after newer messages. A
+ * newer epoch on LARGE abandons a reassembly begun on the old connection. */
+static bool
+fresh_epoch(
+    akti_tp *tp, akti_assoc *a, uint64_t uid, const Akt__Remote__Frame *f)
+{
+    int ch = (int)f->channel;
+    if (f->conn_epoch == 0 || ch <= AKTI_CH_CONTROL || ch > AKTI_CH_LARGE)
+        return true;
+    pthread_mutex_lock(&a->mu);
+    bool ok
+        = atomic_load(&a->peer_uid) == uid && f->conn_epoch >= a->rx_epoch[ch];
+    bool newer = ok && f->conn_epoch > a->rx_epoch[ch];
+    bool had = a->rx_epoch[ch] != 0;
+    if (ok)
+        a->rx_epoch[ch] = f->conn_epoch;
+    if (newer && had && ch == AKTI_CH_LARGE)
+        rx_frag_reset(a);
+    pthread_mutex_unlock(&a->mu);
+    if (!ok) {
+        STAT_ADD(tp, stale_frames, 1);
+        akti_rlog(tp, AKTI_LOG_DEBUG,
+            "frame from a replaced connection of %016llx dropped (keeps "
+            "per-pair order)",
+            (unsigned long long)uid);
+    }
+    return ok;
+}
+
 static void
 on_frame(akti_tp *tp, const Akt__Remote__Frame *f)
 {
@@ -1525,6 +1566,8 @@ on_frame(akti_tp *tp, const Akt__Remote__Frame *f)
         return;
     }
     uint64_t uid = f->from_uid;
+    if (!fresh_epoch(tp, a, uid, f))
+        return;
     drop_list d = { 0 };
     ev_list evs = { 0 };
     switch (f->body_case) {
@@ -2069,5 +2112,6 @@ akti_tp_stats_get(const akti_tp *tp, akti_tp_stats *o)
     G(failures_detected);
     G(quarantines);
     G(handshakes);
+    G(stale_frames);
 #undef G
 }

@@ -130,6 +130,7 @@ typedef struct akti_tp_stats {
     uint64_t failures_detected;
     uint64_t quarantines;
     uint64_t handshakes;
+    uint64_t stale_frames; /* from a replaced connection: dropped (order) */
 } akti_tp_stats;
 
 /* akti_tp_opts_default -- fill every tunable with its default. */
