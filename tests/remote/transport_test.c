@@ -313,6 +313,39 @@ raw_send_frame(nng_socket s, Akt__Remote__Frame *f)
     free(buf);
 }
 
+/* one envelope carrying the 8-byte value v, alone in a batch frame from
+ * uid `from` (with the token `to` granted) on channel ch */
+typedef struct raw_env {
+    uint64_t from, to_uid, token;
+    Akt__Remote__Channel ch;
+    uint64_t seq, epoch;
+    const char *recipient;
+} raw_env;
+
+static void
+raw_send_env(nng_socket s, const raw_env *r, uint64_t v)
+{
+    Akt__Remote__Envelope e = AKT__REMOTE__ENVELOPE__INIT;
+    e.recipient = (char *)r->recipient;
+    e.type_id = 42;
+    e.payload.data = (uint8_t *)&v;
+    e.payload.len = 8;
+    e.seq = r->seq;
+    Akt__Remote__Envelope *pe = &e;
+    Akt__Remote__Batch bt = AKT__REMOTE__BATCH__INIT;
+    bt.n_envelopes = 1;
+    bt.envelopes = &pe;
+    Akt__Remote__Frame g = AKT__REMOTE__FRAME__INIT;
+    g.from_uid = r->from;
+    g.to_uid = r->to_uid;
+    g.token = r->token;
+    g.channel = r->ch;
+    g.conn_epoch = r->epoch;
+    g.body_case = AKT__REMOTE__FRAME__BODY_BATCH;
+    g.batch = &bt;
+    raw_send_frame(s, &g);
+}
+
 START_TEST(handshake_mismatches_are_refused_and_counted)
 {
     node b;
@@ -432,25 +465,9 @@ START_TEST(system_messages_are_deduplicated_and_delivered_in_order)
      * duplicate is discarded; so 1, 2, 3, 4 are delivered once, in order. */
     uint64_t seqs[] = { 2, 1, 1, 3, 2, 4, 3, 4 };
     for (size_t i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
-        uint64_t v = seqs[i] - 1;
-        Akt__Remote__Envelope e = AKT__REMOTE__ENVELOPE__INIT;
-        e.recipient = "/system/watcher";
-        e.type_id = 42;
-        e.payload.data = (uint8_t *)&v;
-        e.payload.len = 8;
-        e.seq = seqs[i];
-        Akt__Remote__Envelope *pe = &e;
-        Akt__Remote__Batch bt = AKT__REMOTE__BATCH__INIT;
-        bt.n_envelopes = 1;
-        bt.envelopes = &pe;
-        Akt__Remote__Frame g = AKT__REMOTE__FRAME__INIT;
-        g.from_uid = me;
-        g.to_uid = akti_tp_uid(b.tp);
-        g.token = b_token;
-        g.channel = AKT__REMOTE__CHANNEL__CONTROL;
-        g.body_case = AKT__REMOTE__FRAME__BODY_BATCH;
-        g.batch = &bt;
-        raw_send_frame(out, &g);
+        raw_env r = { me, akti_tp_uid(b.tp), b_token,
+            AKT__REMOTE__CHANNEL__CONTROL, seqs[i], 0, "/system/watcher" };
+        raw_send_env(out, &r, seqs[i] - 1);
     }
     WAIT_FOR(&b, b.got[AKTI_CH_CONTROL] >= 4, 3000);
     usleep(100000);
@@ -491,26 +508,10 @@ START_TEST(system_messages_are_deduplicated_and_delivered_in_order)
         { 9, 103, true }, { 8, 104, false }, { 0, 105, true } };
     size_t nfr = sizeof(fr) / sizeof(fr[0]), want = 0;
     for (size_t i = 0; i < nfr; i++) {
-        uint64_t v = fr[i].v;
         want += fr[i].delivered;
-        Akt__Remote__Envelope e = AKT__REMOTE__ENVELOPE__INIT;
-        e.recipient = "/user/sink";
-        e.type_id = 42;
-        e.payload.data = (uint8_t *)&v;
-        e.payload.len = 8;
-        Akt__Remote__Envelope *pe = &e;
-        Akt__Remote__Batch bt = AKT__REMOTE__BATCH__INIT;
-        bt.n_envelopes = 1;
-        bt.envelopes = &pe;
-        Akt__Remote__Frame g = AKT__REMOTE__FRAME__INIT;
-        g.from_uid = me;
-        g.to_uid = akti_tp_uid(b.tp);
-        g.token = b_token;
-        g.channel = AKT__REMOTE__CHANNEL__ORDINARY;
-        g.conn_epoch = fr[i].epoch;
-        g.body_case = AKT__REMOTE__FRAME__BODY_BATCH;
-        g.batch = &bt;
-        raw_send_frame(out, &g);
+        raw_env r = { me, akti_tp_uid(b.tp), b_token,
+            AKT__REMOTE__CHANNEL__ORDINARY, 0, fr[i].epoch, "/user/sink" };
+        raw_send_env(out, &r, fr[i].v);
     }
     WAIT_FOR(&b, b.got[AKTI_CH_ORDINARY] >= want, 3000);
     akti_tp_stats st;
