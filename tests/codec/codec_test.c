@@ -1409,11 +1409,13 @@ END_TEST
 /* Well-formed strings, including the first and last code point of every
  * encoded length and around the surrogate gap, and sequences that straddle
  * the 8-byte steps of the ASCII fast path. */
-static const struct {
+typedef struct utf8_case {
     const char *name;
     const char *s;
     size_t len;
-} utf8_ok[] = {
+} utf8_case;
+
+static const utf8_case utf8_ok[] = {
     { "ascii", "hello, world", 12 },
     { "embedded NUL", "a\0b", 3 },
     { "2-byte U+0080", "\xc2\x80", 2 },
@@ -1446,11 +1448,7 @@ static const struct {
 /* Ill-formed strings, one per class. Each is also tried behind 0, 7, 8 and
  * 9 ASCII bytes and before ASCII (utf8_variant), so the fast path hands
  * every class to the slow path at every offset in a word. */
-static const struct {
-    const char *name;
-    const char *s;
-    size_t len;
-} utf8_bad[] = {
+static const utf8_case utf8_bad[] = {
     { "lone continuation byte", "\x80", 1 },
     { "continuation byte BF", "\xbf", 1 },
     { "overlong 2-byte NUL (C0 80)", "\xc0\x80", 2 },
