@@ -223,7 +223,9 @@ c_string(sb *b, const char *s, size_t n)
             sb_puts(b, "\\r");
             break;
         case '?':
-            sb_puts(b, i + 1 < n && s[i + 1] == '?' ? "\\?" : "?");
+            /* C11 replaces trigraphs (??= ??/ ...) before it reads escapes,
+             * so no two '?' may meet in the output, escaped or not. */
+            sb_puts(b, i > 0 && s[i - 1] == '?' ? "\\?" : "?");
             break;
         default:
             if (c < 0x20 || c >= 0x7f) {
@@ -235,6 +237,24 @@ c_string(sb *b, const char *s, size_t n)
         }
     }
     sb_putn(b, "\"", 1);
+}
+
+/* Doc text inside a C comment: a space splits each pair that would end
+ * the comment ("*" "/"), open a nested one ("/" "*", -Wcomment), or start
+ * a trigraph ("??/" at a line end splices lines). The descriptor's doc
+ * string keeps the text exactly (c_string). */
+static void
+comment_text(sb *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        sb_putn(b, &s[i], 1);
+        if (i + 1 < n
+            && ((s[i] == '*' && s[i + 1] == '/')
+                || (s[i] == '/' && s[i + 1] == '*')
+                || (s[i] == '?' && s[i + 1] == '?'))) {
+            sb_putn(b, " ", 1);
+        }
+    }
 }
 
 /* A doc comment block, indented, or "" when there is no doc. */
@@ -249,7 +269,9 @@ doc_comment(const char *doc, const char *indent)
     bool one_line
         = strchr(doc, '\n') == NULL && strlen(doc) + strlen(indent) < 70;
     if (one_line) {
-        sb_printf(&b, " %s */\n", doc);
+        sb_puts(&b, " ");
+        comment_text(&b, doc, strlen(doc));
+        sb_puts(&b, " */\n");
         return b.s;
     }
     sb_puts(&b, "\n");
@@ -257,7 +279,9 @@ doc_comment(const char *doc, const char *indent)
     while (*p) {
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        sb_printf(&b, "%s *%s%.*s\n", indent, n ? " " : "", (int)n, p);
+        sb_printf(&b, "%s *%s", indent, n ? " " : "");
+        comment_text(&b, p, n);
+        sb_puts(&b, "\n");
         p += n + (nl != NULL);
     }
     sb_printf(&b, "%s */\n", indent);

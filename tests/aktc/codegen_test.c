@@ -19,6 +19,7 @@
 #include "alltypes.akt.h"
 #include "common.akt.h"
 #include "greeter.akt.h"
+#include "text.akt.h"
 #include "v1.akt.h"
 #include "v2.akt.h"
 #include "vectors.akt.h"
@@ -323,6 +324,28 @@ START_TEST(constructor_copies_arguments_into_one_allocation)
     demo_Hello *h = demo_hello_new(NULL);
     ck_assert_uint_eq(h->name.len, 0);
     demo_hello_free(h);
+}
+END_TEST
+
+/* ok/text.akt: trigraphs, comment marks and backslashes reach C as written.
+ * The expected strings spell each "??" as "?\?" so that this file, compiled
+ * as C11 (trigraphs on), says what it means. */
+START_TEST(text_with_trigraphs_and_comment_marks_reaches_c_unchanged)
+{
+    corpus_text_Tricky *t = corpus_text_tricky_alloc(0);
+    ck_assert_ptr_nonnull(t);
+    ck_assert(str_is(t->trigraphs, "?\?=?\?(?\?/?\?)?\?'?\?<?\?!?\?>?\?-"));
+    ck_assert_uint_eq(t->trigraphs.len, 27);
+    ck_assert(str_is(t->questions, "? ?\? ?\?\? ?\?\?="));
+    ck_assert(str_is(t->comment_marks, "*/ /* // \\"));
+    /* the lengths are right, so encoding reads no byte past a default */
+    corpus_text_Tricky *back = round_trip(t);
+    corpus_text_tricky_free(back);
+    corpus_text_tricky_free(t);
+
+    ck_assert_str_eq(corpus_text_tricky_desc.doc, "Short doc with */ and ?\?=");
+    ck_assert_str_eq(corpus_text_tricky_desc.fields[0].doc,
+        "field doc: ?\?( x */ y /* z ?\?)");
 }
 END_TEST
 
@@ -1248,6 +1271,7 @@ codegen_suite(void)
     t = tcase_create("construction");
     tcase_add_test(t, alloc_applies_declared_defaults);
     tcase_add_test(t, constructor_copies_arguments_into_one_allocation);
+    tcase_add_test(t, text_with_trigraphs_and_comment_marks_reaches_c_unchanged);
     suite_add_tcase(s, t);
     t = tcase_create("round_trip");
     tcase_add_test(t, scalars_round_trip_at_their_limits);

@@ -1,0 +1,198 @@
+/*
+ * text.akt.h -- generated from text.akt by aktc 0.1.0 -- do not edit.
+ *
+ * package corpus.text: the C API of the messages and actors declared in
+ * text.akt. See docs/idl.md ("The generated C API") for the conventions:
+ * ownership of messages, constructors, arenas and typed tell/ask.
+ */
+#ifndef CORPUS_TEXT_TEXT_AKT_H
+#define CORPUS_TEXT_TEXT_AKT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <akt/akt.h>
+#include <akt/akt_gen.h>
+
+#if AKT_GEN_ABI != 1
+#error "text.akt.h was generated for akt ABI 1: regenerate it with the aktc of the libakt you build against"
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ==== messages ========================================================== */
+
+/*
+ * Trigraphs: ? ?= ? ?( ? ?/ ? ?) ? ?' ? ?< ? ?! ? ?> ? ?- and a run ? ? ?=.
+ * A comment close * / and a comment open / * in a doc.
+ * A line that ends in a trigraph backslash ? ?/
+ * and one that ends in a plain backslash \
+ */
+typedef int32_t corpus_text_Mark;
+enum {
+    /* value doc: what? ?! * / / * */
+    CORPUS_TEXT_MARK_PLAIN = 1,
+};
+
+typedef struct corpus_text_Tricky corpus_text_Tricky;
+typedef struct corpus_text_EchoState corpus_text_EchoState;
+
+/* Short doc with * / and ? ?= */
+struct corpus_text_Tricky {
+    /* field doc: ? ?( x * / y / * z ? ?) */
+    akt_str trigraphs; /* 1 */
+    /* `?` runs of every length */
+    akt_str questions; /* 2 */
+    akt_str comment_marks; /* 3 */
+    corpus_text_Mark mark; /* 4 */
+};
+
+/* corpus_text_tricky_new -- a new Tricky holding the given fields (strings are
+ * copied; NULL keeps the default), in one allocation. The caller owns the
+ * one reference. NULL on ENOMEM. */
+corpus_text_Tricky *corpus_text_tricky_new(const char *trigraphs, const char *questions, const char *comment_marks, corpus_text_Mark mark);
+
+/* corpus_text_tricky_alloc -- a new Tricky with default values and arena_hint
+ * bytes of arena for filling in variable parts by hand. NULL on ENOMEM. */
+corpus_text_Tricky *corpus_text_tricky_alloc(size_t arena_hint);
+
+/* corpus_text_tricky_decode -- decode msgpack bytes into a new Tricky (*out
+ * owned by the caller on AKT_OK). limits: NULL for the defaults.
+ * Errors: AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM. */
+akt_err corpus_text_tricky_decode(const void *data, size_t len,
+    const akt_codec_limits *limits, corpus_text_Tricky **out);
+
+/* corpus_text_tricky_free -- drop one reference (the last frees the message). */
+static inline void
+corpus_text_tricky_free(corpus_text_Tricky *msg)
+{
+    akt_msg_free(msg);
+}
+
+/* corpus_text_tricky_dup -- a deep copy in a new allocation; NULL on ENOMEM. */
+static inline corpus_text_Tricky *
+corpus_text_tricky_dup(const corpus_text_Tricky *msg)
+{
+    return (corpus_text_Tricky *)akt_msg_dup(msg);
+}
+
+/* corpus_text_tricky_equal -- deep equality, field by field. */
+static inline bool
+corpus_text_tricky_equal(const corpus_text_Tricky *a, const corpus_text_Tricky *b)
+{
+    return akt_msg_equal(a, b);
+}
+
+/* corpus_text_tricky_encode -- append the msgpack form of msg to out. */
+static inline akt_err
+corpus_text_tricky_encode(const corpus_text_Tricky *msg, akt_buf *out)
+{
+    return akt_msg_encode(msg, out);
+}
+
+/* ==== actors ============================================================ */
+
+/* The state of actor Echo. */
+struct corpus_text_EchoState {
+    char empty_; /* C has no empty structs */
+};
+
+/*
+ * An actor doc with * / and / * and ? ?!
+ *
+ * The handlers of actor Echo: fill in the ones you need and spawn
+ * with corpus_text_echo_props().
+ */
+typedef struct corpus_text_EchoHandlers {
+    /*
+     * Tricky: handler doc: ? ?' * /
+     * Reply with corpus_text_echo_reply_tricky() or akt_reply_error().
+     */
+    akt_err (*on_tricky)(corpus_text_EchoState *state, akt_ctx *ctx,
+        const corpus_text_Tricky *msg);
+
+    /* Lifecycle hooks, each optional (NULL). */
+    akt_err (*pre_start)(corpus_text_EchoState *state, akt_ctx *ctx);
+    void (*post_stop)(corpus_text_EchoState *state, akt_ctx *ctx);
+    void (*pre_restart)(corpus_text_EchoState *state, akt_ctx *ctx, akt_err reason,
+        const void *failed_msg);
+    akt_err (*post_restart)(corpus_text_EchoState *state, akt_ctx *ctx, akt_err reason);
+} corpus_text_EchoHandlers;
+
+/* corpus_text_echo_props -- fill *out to spawn a Echo that runs the handlers
+ * in h. h is borrowed for the actor's whole life (usually a static const
+ * table). A message whose handler is NULL fails the actor with
+ * AKT_EUNHANDLED (its supervisor decides). Errors: AKT_EINVAL when h or
+ * out is NULL. */
+akt_err corpus_text_echo_props(const corpus_text_EchoHandlers *h, akt_props *out);
+
+/* corpus_text_echo_tell_tricky -- send a Tricky to a Echo. Consumes msg
+ * on AKT_OK; on error the caller still owns it. */
+static inline akt_err
+corpus_text_echo_tell_tricky(akt_ref to, corpus_text_Tricky *msg)
+{
+    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
+    return akt_tell(to, msg, nobody);
+}
+
+/* corpus_text_echo_ask_tricky -- send a Tricky and get a future for the
+ * Tricky (or error) it answers with. Consumes msg on AKT_OK; *out is
+ * the caller's, released with akt_future_release(). */
+static inline akt_err
+corpus_text_echo_ask_tricky(akt_ref to, corpus_text_Tricky *msg, int64_t timeout_ns,
+    akt_future **out)
+{
+    return akt_ask(to, msg, timeout_ns, out);
+}
+
+/* corpus_text_echo_ask_tricky_wait -- wait for the reply of an ask: on AKT_OK
+ * *reply holds one reference to the Tricky (free it); otherwise the
+ * error the handler replied with, AKT_ETIMEDOUT, or AKT_ETYPE when the
+ * reply is not a Tricky. */
+akt_err corpus_text_echo_ask_tricky_wait(akt_future *f, int64_t timeout_ns,
+    corpus_text_Tricky **reply);
+
+/* corpus_text_echo_reply_tricky -- inside the Tricky handler: answer the asker.
+ * Consumes reply on AKT_OK. Answer an error with akt_reply_error(). */
+static inline akt_err
+corpus_text_echo_reply_tricky(akt_ctx *ctx, corpus_text_Tricky *reply)
+{
+    return akt_reply(ctx, reply);
+}
+
+/* ==== descriptors ======================================================= */
+
+extern const akt_enum_type corpus_text_mark_enum;
+/* corpus_text_mark_name -- the IDL name of v ("PLAIN"), or NULL. */
+const char *corpus_text_mark_name(corpus_text_Mark v);
+
+/* corpus.text.Tricky: type id 0xc9341834789364da */
+extern const akt_type corpus_text_tricky_desc;
+extern const corpus_text_Tricky corpus_text_tricky_default;
+
+/* corpus.text.EchoState: type id 0x26934b83d97dd1ba */
+extern const akt_type corpus_text_echo_state_desc;
+extern const corpus_text_EchoState corpus_text_echo_state_default;
+
+/* Every message type declared in text.akt, NULL-terminated. */
+extern const akt_type *const corpus_text_text_types[];
+
+/* corpus_text_text_register_types -- add every type of text.akt to reg
+ * (akt_registry_add), so remoting and persistence accept them. Stops at
+ * and returns the first error (AKT_EEXIST: another type has the same name
+ * or id). */
+akt_err corpus_text_text_register_types(akt_registry *reg);
+
+/* corpus_text_text_register -- call reg(type, arg) for each type of
+ * corpus_text_text_types (for registries other than akt_registry);
+ * stops at and returns the first error. */
+akt_err corpus_text_text_register(
+    akt_err (*reg)(const akt_type *type, void *arg), void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CORPUS_TEXT_TEXT_AKT_H */
