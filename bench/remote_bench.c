@@ -1,7 +1,8 @@
 /*
  * remote_bench.c -- remoting benchmarks on loopback, two processes.
  *
- *   akt-remote-bench [--n N] [--url tcp|ipc] [--scenario S]...
+ *   akt-remote-bench [--n N] [--pingpong-n N] [--url tcp|ipc] [--scenario S]
+ *   akt-remote-bench --help
  *
  * The program re-executes itself as the second process (`--child ...`,
  * fork+exec: NNG's threads do not survive a plain fork). Scenarios:
@@ -683,6 +684,45 @@ actor_scenarios(const char *self, const char *kind, const char *listen,
     return 0;
 }
 
+static const char *const bench_scenarios[]
+    = { "remote-tell-raw", "remote-pingpong-raw", "remote-tell", "remote-ask",
+          "remote-ask-actor", "nng-reqrep", NULL };
+
+static void
+usage(FILE *to)
+{
+    fprintf(to,
+        "usage: akt-remote-bench [--n N] [--pingpong-n N] [--url tcp|ipc]\n"
+        "                        [--scenario NAME]\n"
+        "\n"
+        "Remoting benchmarks between two processes on loopback; one JSON\n"
+        "line per result on stdout (docs/profiler.md). Without --scenario\n"
+        "every scenario runs.\n"
+        "\n"
+        "  --n N            messages of the throughput scenarios (2000000)\n"
+        "  --pingpong-n N   round trips of the latency scenarios (20000)\n"
+        "  --url tcp|ipc    the transport between the two processes (tcp)\n"
+        "  --scenario NAME  run one scenario:");
+    for (int i = 0; bench_scenarios[i] != NULL; i++)
+        fprintf(to, "%s%s", i % 3 == 0 ? "\n                     " : " ",
+            bench_scenarios[i]);
+    fprintf(to,
+        "\n  -h, --help       this text\n"
+        "\n"
+        "AKT_BENCH_PROXY_DISPATCHER=NAME runs both processes' proxies on\n"
+        "that dispatcher (\"default\": the pool) instead of the calling "
+        "thread.\n");
+}
+
+static bool
+known_scenario(const char *name)
+{
+    for (int i = 0; bench_scenarios[i] != NULL; i++)
+        if (strcmp(bench_scenarios[i], name) == 0)
+            return true;
+    return false;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -704,6 +744,27 @@ main(int argc, char **argv)
             kind = argv[++i];
         else if (strcmp(argv[i], "--scenario") == 0 && i + 1 < argc)
             only = argv[++i];
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else {
+            /* an unknown or incomplete option must not start a run of
+             * every scenario (minutes of CPU on a shared machine) */
+            fprintf(stderr, "akt-remote-bench: bad argument '%s'\n", argv[i]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (strcmp(kind, "tcp") != 0 && strcmp(kind, "ipc") != 0) {
+        fprintf(stderr, "akt-remote-bench: --url must be tcp or ipc\n");
+        return 2;
+    }
+    if (only != NULL && strcmp(only, "all") == 0)
+        only = NULL;
+    if (only != NULL && !known_scenario(only)) {
+        fprintf(stderr, "akt-remote-bench: unknown scenario '%s'\n", only);
+        usage(stderr);
+        return 2;
     }
     char self[4096];
     ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
