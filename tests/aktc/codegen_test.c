@@ -1271,7 +1271,8 @@ codegen_suite(void)
     t = tcase_create("construction");
     tcase_add_test(t, alloc_applies_declared_defaults);
     tcase_add_test(t, constructor_copies_arguments_into_one_allocation);
-    tcase_add_test(t, text_with_trigraphs_and_comment_marks_reaches_c_unchanged);
+    tcase_add_test(
+        t, text_with_trigraphs_and_comment_marks_reaches_c_unchanged);
     suite_add_tcase(s, t);
     t = tcase_create("round_trip");
     tcase_add_test(t, scalars_round_trip_at_their_limits);
