@@ -191,11 +191,12 @@ AKT_API uint64_t akt_type_id(const char *qualified_name);
 
 /* --- type registries ------------------------------------------------------ */
 
-/* A set of descriptors by id and by name. Each akt_system has one
- * (akt_system_registry() in actor.h); remoting and persistence decode only
- * registered types. Each generated file provides
- * `<pkg>_<file>_register_types(akt_registry *)`.
- * Thread-safe: adds may race with finds. */
+/* A set of descriptors by id and by name, made with akt_registry_new() and
+ * handed to what decodes messages by type id: remoting decodes only the
+ * types of the registry given to akt_remote_start() (persistence will do
+ * the same). Each generated file x.akt of package pkg provides
+ * `pkg_x_register_types(akt_registry *)` (greeter.akt of package demo:
+ * demo_greeter_register_types). Thread-safe: adds may race with finds. */
 typedef struct akt_registry akt_registry;
 
 AKT_API akt_err akt_registry_new(akt_registry **out);

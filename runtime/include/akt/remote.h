@@ -22,8 +22,10 @@
  * watch across nodes (a watcher of a proxy gets Terminated when the remote
  * actor stops, or when the failure detector declares its node down); a
  * peer that restarts is a new incarnation, and refs to the old one go to
- * dead letters. Refs inside message fields do not cross nodes yet (they
- * decode as AKT_REF_NONE).
+ * dead letters. Refs inside message fields (kind ref) cross nodes too: they
+ * travel as the path other nodes reach them under and decode, on the
+ * receiving node, to its own actor or to a proxy (a ref to a stopped actor
+ * travels as AKT_REF_NONE).
  */
 #ifndef AKT_REMOTE_H
 #define AKT_REMOTE_H
