@@ -1033,10 +1033,7 @@ death_notice(akt_cell *c, akt_cell *dead, uint64_t dead_uid)
     m->sender = t->actor;
     m->target_uid = cell_uid(c);
     /* bypass bounds: a Terminated is never dropped */
-    atomic_store_explicit(&m->next, NULL, memory_order_relaxed);
-    akti_msg *prev
-        = atomic_exchange_explicit(&c->mq_in, m, memory_order_acq_rel);
-    atomic_store_explicit(&prev->next, m, memory_order_release);
+    akti_mq_push_unbounded(c, m);
 }
 
 /* --- the run loop -------------------------------------------------------- */
@@ -1353,13 +1350,19 @@ akti_cell_run(akt_cell *c, int throughput)
         d->ops->schedule(d, c);
         return;
     }
+    /* read while the consumer side is still ours: a message whose
+     * producer has not linked it yet (mailbox.c, akti_mq_stalled) */
+    bool stalled = akti_mq_stalled(c);
+    AKTI_PREEMPT();
     atomic_store_explicit(&c->sched, 0, memory_order_seq_cst);
+    AKTI_PREEMPT();
     /* re-check: a producer that pushed after our last pop but saw sched=1
      * relies on us */
     bool work = atomic_load_explicit(&c->sys_in, memory_order_seq_cst) != NULL;
     if (!work && user_ok(life)) {
-        work = atomic_load_explicit(&c->mq_in, memory_order_seq_cst)
-            != CELL_STUB(c);
+        work = stalled
+            || atomic_load_explicit(&c->mq_in, memory_order_seq_cst)
+                != CELL_STUB(c);
         if (!work && x
             && atomic_load_explicit(&x->kind, memory_order_acquire)
                 == AKT_MAILBOX_BOUNDED) {

@@ -57,6 +57,22 @@ typedef struct akti_settings {
 AKTI_INTERNAL akt_err akti_settings_read(
     const akt_config *cfg, akti_settings *out);
 
+/* --- preemption points ---------------------------------------------------
+ *
+ * AKTI_PREEMPT() marks a step of a lock-free protocol (send, schedule, pop,
+ * park, help, complete) where a thread that is preempted could leave work
+ * that nobody else will pick up. In normal builds it is nothing. In the
+ * stress build of libakt (akt_stress, AKTI_PREEMPT_STRESS defined) it
+ * yields the CPU, spins or sleeps at random, so races that need an
+ * unlucky preemption on a loaded machine show up in seconds instead of
+ * once in thirty CI runs (tests/core/stress_test.c). */
+#if defined(AKTI_PREEMPT_STRESS)
+AKTI_INTERNAL void akti_preempt_point(void);
+#define AKTI_PREEMPT() akti_preempt_point()
+#else
+#define AKTI_PREEMPT() ((void)0)
+#endif
+
 /* --- futex / parking ------------------------------------------------------ */
 
 AKTI_INTERNAL void akti_futex_wait(
@@ -306,6 +322,9 @@ AKTI_INTERNAL akt_err akti_mq_push(akt_cell *c, akti_msg *m);
 /* akti_mq_pop -- consumer: next user message or NULL. */
 AKTI_INTERNAL akti_msg *akti_mq_pop(akt_cell *c);
 AKTI_INTERNAL bool akti_mq_nonempty(akt_cell *c);
+AKTI_INTERNAL void akti_mq_push_unbounded(akt_cell *c, akti_msg *m);
+/* consumer side: a queued message waits for its producer's link store */
+AKTI_INTERNAL bool akti_mq_stalled(akt_cell *c);
 AKTI_INTERNAL akt_err akti_mbox_ext_create(
     akt_cell *c, const akt_mailbox_opts *o, const akti_settings *s);
 AKTI_INTERNAL void akti_mbox_ext_free(akt_cell *c);
@@ -474,7 +493,11 @@ extern _Thread_local uint32_t akti_turn_sends;
 static inline void
 akti_schedule(akt_cell *c)
 {
-    if (atomic_load_explicit(&c->sched, memory_order_relaxed) == 0) {
+    AKTI_PREEMPT();
+    /* seq_cst: this load must not move before the push's store to mq_in
+     * (the consumer stores sched = 0, then reads mq_in: Dekker). A plain
+     * load on x86; on ARM the acquire load keeps it after the push. */
+    if (atomic_load_explicit(&c->sched, memory_order_seq_cst) == 0) {
         uint32_t z = 0;
         if (atomic_compare_exchange_strong_explicit(
                 &c->sched, &z, 1, memory_order_acq_rel, memory_order_relaxed)) {

@@ -28,6 +28,7 @@
 #include <sys/syscall.h>
 #endif
 #include <errno.h>
+#include <sched.h>
 #include <time.h>
 
 #include "core/core.h"
@@ -66,6 +67,36 @@ akti_now_ns(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
+
+#if defined(AKTI_PREEMPT_STRESS)
+/* akti_preempt_point -- the stress build's preemption (core.h): about one
+ * call in 8 yields the CPU, one in 64 spins a random while, one in 512
+ * sleeps up to 200 us; a per-thread xorshift decides, so threads do not
+ * fall into lock step. */
+void
+akti_preempt_point(void)
+{
+    static _Thread_local uint64_t rng;
+    if (rng == 0) {
+        rng = (uint64_t)akti_now_ns() ^ (uint64_t)(uintptr_t)&rng;
+        rng |= 1;
+    }
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    uint64_t r = rng;
+    if ((r & 511) == 0) {
+        struct timespec ts = { 0, (long)((r >> 9) % 200000) };
+        nanosleep(&ts, NULL);
+    } else if ((r & 63) == 1) {
+        for (uint64_t i = (r >> 6) % 4000; i > 0; i--) {
+            akti_cpu_relax();
+        }
+    } else if ((r & 7) == 2) {
+        sched_yield();
+    }
+}
+#endif
 
 /* --- the pool --------------------------------------------------------------
  */
@@ -150,6 +181,7 @@ dq_take(worker *w)
         return NULL; /* empty: skip the fence */
     }
     atomic_store_explicit(&w->bottom, b, memory_order_seq_cst);
+    AKTI_PREEMPT(); /* a thief may take the last cell here */
     int64_t t = atomic_load_explicit(&w->top, memory_order_seq_cst);
     akt_cell *c = NULL;
     if (t <= b) {
@@ -178,6 +210,7 @@ dq_steal(worker *v)
     }
     akt_cell *c
         = atomic_load_explicit(&v->buf[t & (DQ_CAP - 1)], memory_order_relaxed);
+    AKTI_PREEMPT(); /* the owner may take it back here */
     if (!atomic_compare_exchange_strong_explicit(
             &v->top, &t, t + 1, memory_order_seq_cst, memory_order_relaxed)) {
         return NULL;
@@ -198,6 +231,7 @@ inj_link(pool *p, akt_cell *c)
     atomic_store_explicit(&c->run_next, NULL, memory_order_relaxed);
     akt_cell *prev
         = atomic_exchange_explicit(&p->inj_in, c, memory_order_acq_rel);
+    AKTI_PREEMPT(); /* half-done push: inj_len keeps poppers looking */
     atomic_store_explicit(&prev->run_next, c, memory_order_release);
 }
 
@@ -233,6 +267,7 @@ inj_take(pool *p)
     if (tail != atomic_load_explicit(&p->inj_in, memory_order_acquire)) {
         return NULL;
     }
+    AKTI_PREEMPT();
     inj_link(p, stub);
     next = atomic_load_explicit(&tail->run_next, memory_order_acquire);
     if (next != NULL) {
@@ -260,6 +295,7 @@ inj_pop(pool *p)
 static void
 pool_wake_one(pool *p)
 {
+    AKTI_PREEMPT();
     atomic_thread_fence(memory_order_seq_cst);
     /* a spinning worker will find the work: no syscall */
     if (atomic_load_explicit(&p->nspinning, memory_order_seq_cst) != 0
@@ -468,6 +504,7 @@ worker_main(void *arg)
          * doubling to 64 ms while the pool stays idle) and steals it. */
         atomic_store_explicit(&w->parked, 1, memory_order_seq_cst);
         atomic_fetch_add_explicit(&p->nparked, 1, memory_order_seq_cst);
+        AKTI_PREEMPT();
         if (pool_has_work(p)
             || atomic_load_explicit(&p->stopping, memory_order_seq_cst)) {
             atomic_store_explicit(&w->parked, 0, memory_order_seq_cst);
@@ -500,6 +537,7 @@ akti_pool_help(akti_dispatcher *d)
         return false;
     }
     pool *p = (pool *)d;
+    AKTI_PREEMPT();
     akt_cell *c = inj_pop(p);
     if (c == NULL) {
         return false;

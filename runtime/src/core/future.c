@@ -143,6 +143,7 @@ akti_future_complete(akt_cell *pc, uint64_t uid, akt_err status, void *reply)
     }
     atomic_store_explicit(&p->pstate, uid << 2 | P_DONE, memory_order_release);
     atomic_store_explicit(&p->done, 1, memory_order_seq_cst);
+    AKTI_PREEMPT();
     if (atomic_load_explicit(&p->waiters, memory_order_seq_cst)) {
         akti_futex_wake(&p->done, INT32_MAX);
     }
@@ -268,6 +269,7 @@ akt_future_wait(akt_future *f, int64_t timeout_ns, void **reply)
             ? INT64_MAX
             : akti_now_ns() + timeout_ns;
         atomic_fetch_add_explicit(&p->waiters, 1, memory_order_seq_cst);
+        AKTI_PREEMPT();
         while (atomic_load_explicit(&p->done, memory_order_seq_cst) == 0) {
             int64_t left = -1;
             if (deadline != INT64_MAX) {

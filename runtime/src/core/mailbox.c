@@ -45,7 +45,17 @@ vpush(akt_cell *c, akti_msg *m)
     atomic_store_explicit(&m->next, NULL, memory_order_relaxed);
     akti_msg *prev
         = atomic_exchange_explicit(&c->mq_in, m, memory_order_acq_rel);
+    AKTI_PREEMPT(); /* the half-done push: m is not reachable yet */
     atomic_store_explicit(&prev->next, m, memory_order_release);
+}
+
+/* akti_mq_push_unbounded -- the lock-free queue whatever the mailbox's
+ * kind: for what a bound must never drop (a Terminated). The caller
+ * schedules. */
+void
+akti_mq_push_unbounded(akt_cell *c, akti_msg *m)
+{
+    vpush(c, m);
 }
 
 static inline akti_msg *
@@ -72,6 +82,7 @@ vpop(akt_cell *c)
     if (tail != head) {
         return NULL; /* a push is half done; the caller retries */
     }
+    AKTI_PREEMPT(); /* a producer may exchange mq_in here */
     vpush(c, stub);
     next = atomic_load_explicit(&tail->next, memory_order_acquire);
     if (next != NULL) {
@@ -88,16 +99,32 @@ vnonempty(akt_cell *c)
         != CELL_STUB(c);
 }
 
+/* akti_mq_stalled -- consumer side only: a message is queued that the last
+ * pop could not reach because a producer has not written its link yet.
+ * mq_in alone does not say so: when a producer exchanges mq_in between
+ * vpop's head check and its re-insertion of the stub, the stub lands
+ * behind the producer's message, mq_in is the stub again, and two
+ * messages wait behind a link that is not written (mq_out is the first of
+ * them). Reading mq_in only, the run released the cell as empty while the
+ * producer, which had seen sched = 1, left the schedule to it: both
+ * messages sat until the next send (issue 11 §0: asks that hung 30 s). */
+bool
+akti_mq_stalled(akt_cell *c)
+{
+    return c->mq_out != CELL_STUB(c);
+}
+
 /* Pop, waiting out a half-done push (the producer is between its exchange
  * and its link store: a few instructions) -- but only briefly: a producer
  * preempted there would make us spin for a time slice. Then NULL; the run
- * ends, and its release re-check (mq_in != stub) schedules the cell again. */
+ * ends, and its release re-check (mq_in != stub, or a stalled mq_out)
+ * schedules the cell again. */
 static akti_msg *
 vpop_wait(akt_cell *c)
 {
     for (int i = 0; i < 64; i++) {
         akti_msg *m = vpop(c);
-        if (m != NULL || !vnonempty(c)) {
+        if (m != NULL || (!vnonempty(c) && !akti_mq_stalled(c))) {
             return m;
         }
         akti_cpu_relax();
