@@ -619,10 +619,19 @@ default_literal(const ast_field *f)
         return ast_printf("%" PRIu64 "u", l->u);
     case TY_FLOAT32:
     case TY_FLOAT64: {
-        double d = l->kind == LIT_INT ? (l->neg ? -(double)l->u : (double)l->u)
-                                      : l->d;
+        /* the value the field's type holds, written so that it reads back
+         * exactly (sema rejected literals that overflow or round to 0) */
         char buf[64];
-        snprintf(buf, sizeof buf, "%.17g", d);
+        if (t->kind == TY_FLOAT32) {
+            float v = l->kind == LIT_INT ? (l->neg ? -(float)l->u : (float)l->u)
+                                         : strtof(l->text, NULL);
+            snprintf(buf, sizeof buf, "%.9g", (double)v);
+        } else {
+            double v = l->kind == LIT_INT
+                ? (l->neg ? -(double)l->u : (double)l->u)
+                : l->d;
+            snprintf(buf, sizeof buf, "%.17g", v);
+        }
         if (!strpbrk(buf, ".eEn")) {
             strcat(buf, ".0");
         }

@@ -165,13 +165,18 @@ item:
         }
     | "import" STRING ';'
         {
-            ast_import *i = ast_alloc(sizeof *i);
-            i->path = $2->s;
-            $2->s = NULL;
-            ast_literal_free($2);
-            i->loc = @2;
-            i->next = ctx->file->imports;
-            ctx->file->imports = i;
+            if (memchr($2->s, '\0', $2->slen)) {
+                diag_error(ctx->file, @2, "an import path cannot contain NUL");
+                ast_literal_free($2);
+            } else {
+                ast_import *i = ast_alloc(sizeof *i);
+                i->path = $2->s;
+                $2->s = NULL;
+                ast_literal_free($2);
+                i->loc = @2;
+                i->next = ctx->file->imports;
+                ctx->file->imports = i;
+            }
         }
     | "message" IDENT '{' message_body '}'
         {
@@ -399,6 +404,11 @@ literal:
             $$->b = false;
         }
     | IDENT
+        {
+            $$ = lit_new(LIT_IDENT, @$);
+            $$->text = $1;
+        }
+    | soft_keyword /* enum values may be named with contextual words */
         {
             $$ = lit_new(LIT_IDENT, @$);
             $$->text = $1;

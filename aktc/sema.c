@@ -11,6 +11,8 @@
  * message (empty when the actor declares none).
  */
 #include <ctype.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -568,6 +570,49 @@ is_kind_enum(const ast_type *t)
     return t->kind == TY_NAMED && t->decl && t->decl->kind == DECL_ENUM;
 }
 
+/* utf8_invalid_at -- the offset of the first byte of s[0..n) that is not
+ * part of well-formed UTF-8 (Unicode table 3-7: no overlong forms, no
+ * surrogates, nothing above U+10FFFF), or SIZE_MAX when all of it is. The
+ * runtime's codec applies the same rule to every string it encodes. */
+static size_t
+utf8_invalid_at(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len;
+        unsigned char lo = 0x80, hi = 0xbf; /* range of the second byte */
+        if (c >= 0xc2 && c <= 0xdf) {
+            len = 2;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            len = 3;
+            lo = c == 0xe0 ? 0xa0 : 0x80;
+            hi = c == 0xed ? 0x9f : 0xbf;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            len = 4;
+            lo = c == 0xf0 ? 0x90 : 0x80;
+            hi = c == 0xf4 ? 0x8f : 0xbf;
+        } else {
+            return i;
+        }
+        if (i + 1 >= n || s[i + 1] < lo || s[i + 1] > hi) {
+            return i;
+        }
+        for (size_t k = 2; k < len; k++) {
+            if (i + k >= n || s[i + k] < 0x80 || s[i + k] > 0xbf) {
+                return i;
+            }
+        }
+        i += len;
+    }
+    return SIZE_MAX;
+}
+
 /* Does the literal fit the scalar kind? */
 static void
 check_default(const ast_file *f, ast_field *fl)
@@ -612,15 +657,40 @@ check_default(const ast_file *f, ast_field *fl)
     case TY_FLOAT32:
     case TY_FLOAT64:
         ok = l->kind == LIT_FLOAT || l->kind == LIT_INT;
+        if (l->kind == LIT_FLOAT) {
+            /* what the C compiler will make of the emitted literal */
+            double v = t->kind == TY_FLOAT32 ? strtof(l->text, NULL)
+                                             : strtod(l->text, NULL);
+            if (isinf(v)) {
+                diag_error(f, l->loc, "default value out of range for %s", ts);
+                free(ts);
+                return;
+            }
+            const char *nonzero = strpbrk(l->text, "123456789");
+            const char *exponent = l->text + strcspn(l->text, "eE");
+            if (v == 0 && nonzero != NULL && nonzero < exponent) {
+                diag_error(f, l->loc,
+                    "default value %s is too small for %s (it would be 0)",
+                    l->text, ts);
+                free(ts);
+                return;
+            }
+        }
         break;
-    case TY_STRING:
+    case TY_STRING: {
         ok = l->kind == LIT_STRING;
-        if (ok && memchr(l->s, '\0', l->slen)) {
-            diag_error(f, l->loc, "a string default cannot contain NUL");
+        size_t bad = ok ? utf8_invalid_at(l->s, l->slen) : SIZE_MAX;
+        if (bad != SIZE_MAX) {
+            /* the runtime refuses to encode such a string (AKT_EINVAL) */
+            diag_error(f, l->loc,
+                "a string default must be well-formed UTF-8 (its byte %zu "
+                "(0x%02x) is not)",
+                bad, (unsigned char)l->s[bad]);
             free(ts);
             return;
         }
         break;
+    }
     case TY_NAMED:
         if (is_kind_enum(t)) {
             ok = false;

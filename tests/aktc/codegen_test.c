@@ -18,6 +18,7 @@
 
 #include "alltypes.akt.h"
 #include "common.akt.h"
+#include "defaults.akt.h"
 #include "greeter.akt.h"
 #include "text.akt.h"
 #include "v1.akt.h"
@@ -346,6 +347,30 @@ START_TEST(text_with_trigraphs_and_comment_marks_reaches_c_unchanged)
     ck_assert_str_eq(corpus_text_tricky_desc.doc, "Short doc with */ and ?\?=");
     ck_assert_str_eq(corpus_text_tricky_desc.fields[0].doc,
         "field doc: ?\?( x */ y /* z ?\?)");
+}
+END_TEST
+
+/* ok/defaults.akt: defaults at the edges of their types. */
+START_TEST(defaults_at_the_edges_of_their_types)
+{
+    corpus_defaults_Edges *e = corpus_defaults_edges_alloc(0);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_uint_eq(e->nul.len, 5);
+    ck_assert_int_eq(memcmp(e->nul.ptr, "a\0b\0c", 5), 0);
+    ck_assert(str_is(e->utf8, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"));
+    ck_assert_int_eq(e->phase, CORPUS_DEFAULTS_PHASE_KEY);
+    ck_assert_int_eq(e->later, CORPUS_DEFAULTS_PHASE_TIMEOUT);
+    ck_assert(e->f32_max == FLT_MAX);
+    ck_assert(e->f32_min == -0x1p-149f);
+    ck_assert(e->f32_int == 16777216.0f);
+    ck_assert(e->f64_max == DBL_MAX);
+    ck_assert(e->f64_min == 0x1p-1074);
+    ck_assert(e->zero == 0.0);
+    /* every default encodes (the NUL and the UTF-8 pass the codec's check) */
+    corpus_defaults_Edges *back = round_trip(e);
+    ck_assert_uint_eq(back->nul.len, 5);
+    corpus_defaults_edges_free(back);
+    corpus_defaults_edges_free(e);
 }
 END_TEST
 
@@ -1270,6 +1295,7 @@ codegen_suite(void)
     suite_add_tcase(s, t);
     t = tcase_create("construction");
     tcase_add_test(t, alloc_applies_declared_defaults);
+    tcase_add_test(t, defaults_at_the_edges_of_their_types);
     tcase_add_test(t, constructor_copies_arguments_into_one_allocation);
     tcase_add_test(
         t, text_with_trigraphs_and_comment_marks_reaches_c_unchanged);

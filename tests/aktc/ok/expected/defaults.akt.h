@@ -1,0 +1,135 @@
+/*
+ * defaults.akt.h -- generated from defaults.akt by aktc 0.1.0 -- do not edit.
+ *
+ * package corpus.defaults: the C API of the messages and actors declared in
+ * defaults.akt. See docs/idl.md ("The generated C API") for the conventions:
+ * ownership of messages, constructors, arenas and typed tell/ask.
+ */
+#ifndef CORPUS_DEFAULTS_DEFAULTS_AKT_H
+#define CORPUS_DEFAULTS_DEFAULTS_AKT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <akt/akt.h>
+#include <akt/akt_gen.h>
+
+#if AKT_GEN_ABI != 1
+#error "defaults.akt.h was generated for akt ABI 1: regenerate it with the aktc of the libakt you build against"
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ==== messages ========================================================== */
+
+/*
+ * Values named with contextual words (they are keywords only where the
+ * grammar needs them).
+ */
+typedef int32_t corpus_defaults_Phase;
+enum {
+    CORPUS_DEFAULTS_PHASE_INITIAL = 1,
+    CORPUS_DEFAULTS_PHASE_STATE = 2,
+    CORPUS_DEFAULTS_PHASE_KEY = 3,
+    CORPUS_DEFAULTS_PHASE_TIMEOUT = 4,
+};
+
+typedef struct corpus_defaults_Edges corpus_defaults_Edges;
+
+/* Each default is the edge case its name says. */
+struct corpus_defaults_Edges {
+    /* NUL is a character like any other: the length counts it */
+    akt_str nul; /* 1 */
+    /* UTF-8 from the source and from \x escapes */
+    akt_str utf8; /* 2 */
+    corpus_defaults_Phase phase; /* 3 */
+    corpus_defaults_Phase later; /* 4 */
+    /* 3.4028235e38 rounds to FLT_MAX, not to infinity */
+    float f32_max; /* 5 */
+    /* the smallest float32 (a subnormal) */
+    float f32_min; /* 6 */
+    /* an integer default for a float field, rounded to float */
+    float f32_int; /* 7 */
+    double f64_max; /* 8 */
+    double f64_min; /* 9 */
+    /* zero may be written with any exponent */
+    double zero; /* 10 */
+};
+
+/* corpus_defaults_edges_new -- a new Edges holding the given fields (strings are
+ * copied; NULL keeps the default), in one allocation. The caller owns the
+ * one reference. NULL on ENOMEM. */
+corpus_defaults_Edges *corpus_defaults_edges_new(const char *nul, const char *utf8, corpus_defaults_Phase phase, corpus_defaults_Phase later, float f32_max, float f32_min, float f32_int, double f64_max, double f64_min, double zero);
+
+/* corpus_defaults_edges_alloc -- a new Edges with default values and arena_hint
+ * bytes of arena for filling in variable parts by hand. NULL on ENOMEM. */
+corpus_defaults_Edges *corpus_defaults_edges_alloc(size_t arena_hint);
+
+/* corpus_defaults_edges_decode -- decode msgpack bytes into a new Edges (*out
+ * owned by the caller on AKT_OK). limits: NULL for the defaults.
+ * Errors: AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM. */
+akt_err corpus_defaults_edges_decode(const void *data, size_t len,
+    const akt_codec_limits *limits, corpus_defaults_Edges **out);
+
+/* corpus_defaults_edges_free -- drop one reference (the last frees the message). */
+static inline void
+corpus_defaults_edges_free(corpus_defaults_Edges *msg)
+{
+    akt_msg_free(msg);
+}
+
+/* corpus_defaults_edges_dup -- a deep copy in a new allocation; NULL on ENOMEM. */
+static inline corpus_defaults_Edges *
+corpus_defaults_edges_dup(const corpus_defaults_Edges *msg)
+{
+    return (corpus_defaults_Edges *)akt_msg_dup(msg);
+}
+
+/* corpus_defaults_edges_equal -- deep equality, field by field. */
+static inline bool
+corpus_defaults_edges_equal(const corpus_defaults_Edges *a, const corpus_defaults_Edges *b)
+{
+    return akt_msg_equal(a, b);
+}
+
+/* corpus_defaults_edges_encode -- append the msgpack form of msg to out. */
+static inline akt_err
+corpus_defaults_edges_encode(const corpus_defaults_Edges *msg, akt_buf *out)
+{
+    return akt_msg_encode(msg, out);
+}
+
+/* ==== actors ============================================================ */
+
+/* ==== descriptors ======================================================= */
+
+extern const akt_enum_type corpus_defaults_phase_enum;
+/* corpus_defaults_phase_name -- the IDL name of v ("initial"), or NULL. */
+const char *corpus_defaults_phase_name(corpus_defaults_Phase v);
+
+/* corpus.defaults.Edges: type id 0x0177177b1d64a727 */
+extern const akt_type corpus_defaults_edges_desc;
+extern const corpus_defaults_Edges corpus_defaults_edges_default;
+
+/* Every message type declared in defaults.akt, NULL-terminated. */
+extern const akt_type *const corpus_defaults_defaults_types[];
+
+/* corpus_defaults_defaults_register_types -- add every type of defaults.akt to reg
+ * (akt_registry_add), so remoting and persistence accept them. Stops at
+ * and returns the first error (AKT_EEXIST: another type has the same name
+ * or id). */
+akt_err corpus_defaults_defaults_register_types(akt_registry *reg);
+
+/* corpus_defaults_defaults_register -- call reg(type, arg) for each type of
+ * corpus_defaults_defaults_types (for registries other than akt_registry);
+ * stops at and returns the first error. */
+akt_err corpus_defaults_defaults_register(
+    akt_err (*reg)(const akt_type *type, void *arg), void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CORPUS_DEFAULTS_DEFAULTS_AKT_H */
