@@ -1,4 +1,6 @@
-# Script mode: install, configure + build + run the consumer project.
+# Script mode: install, configure + build + run the consumer project (the
+# shared and the static libakt, the testkit), then build main.c with the
+# flags of akt.pc, shared and --static.
 file(REMOVE_RECURSE ${WORK_DIR})
 set(prefix ${WORK_DIR}/prefix)
 function(run)
@@ -17,16 +19,43 @@ run(${WORK_DIR}/build/consumer)
 if(NOT LAST_OUT MATCHES "consumer ok")
   message(FATAL_ERROR "consumer printed: ${LAST_OUT}")
 endif()
-# pkg-config route: compile the same program with the flags akt.pc gives.
-find_program(PKG_CONFIG pkg-config REQUIRED)
-execute_process(COMMAND ${CMAKE_COMMAND} -E env PKG_CONFIG_PATH=${prefix}/lib/pkgconfig:${prefix}/lib/x86_64-linux-gnu/pkgconfig
-  ${PKG_CONFIG} --cflags --libs akt OUTPUT_VARIABLE flags RESULT_VARIABLE rv OUTPUT_STRIP_TRAILING_WHITESPACE)
-if(NOT rv EQUAL 0)
-  message(FATAL_ERROR "pkg-config akt failed")
+# the static link must run without libakt.so anywhere on the search path
+run(${WORK_DIR}/build/consumer_static)
+if(NOT LAST_OUT MATCHES "consumer ok")
+  message(FATAL_ERROR "consumer_static printed: ${LAST_OUT}")
 endif()
+run(${WORK_DIR}/build/consumer_testkit)
+if(NOT LAST_OUT MATCHES "consumer testkit ok")
+  message(FATAL_ERROR "consumer_testkit printed: ${LAST_OUT}")
+endif()
+
+# pkg-config route: compile the same program with the flags akt.pc gives,
+# once against libakt.so and once statically (--static: Libs.private and
+# Requires.private, with libakt.a in place of -lakt).
+find_program(PKG_CONFIG pkg-config REQUIRED)
+set(pc_env PKG_CONFIG_PATH=${prefix}/lib/pkgconfig:${prefix}/lib/x86_64-linux-gnu/pkgconfig)
+function(pc out)
+  execute_process(COMMAND ${CMAKE_COMMAND} -E env ${pc_env} ${PKG_CONFIG} ${ARGN}
+    OUTPUT_VARIABLE o ERROR_VARIABLE e RESULT_VARIABLE rv OUTPUT_STRIP_TRAILING_WHITESPACE)
+  if(NOT rv EQUAL 0)
+    message(FATAL_ERROR "pkg-config ${ARGN} failed:\n${e}")
+  endif()
+  set(${out} "${o}" PARENT_SCOPE)
+endfunction()
+pc(flags --cflags --libs akt)
+pc(static_flags --static --cflags --libs akt)
+pc(libdir --variable=libdir akt)
 separate_arguments(flags UNIX_COMMAND "${flags}")
+separate_arguments(static_flags UNIX_COMMAND "${static_flags}")
+list(TRANSFORM static_flags REPLACE "^-lakt$" "${libdir}/libakt.a")
 separate_arguments(cflags UNIX_COMMAND "${CONSUMER_FLAGS}")
 run(${CMAKE_C_COMPILER} -std=c11 ${cflags} ${AKT_SOURCE_DIR}/tests/install/consumer/main.c ${flags}
-    -Wl,-rpath,${prefix}/lib -Wl,-rpath,${prefix}/lib/x86_64-linux-gnu -o ${WORK_DIR}/consumer-pc)
+    -Wl,-rpath,${libdir} -o ${WORK_DIR}/consumer-pc)
 run(${WORK_DIR}/consumer-pc)
-message(STATUS "install consumer ok (cmake package and pkg-config)")
+run(${CMAKE_C_COMPILER} -std=c11 ${cflags} ${AKT_SOURCE_DIR}/tests/install/consumer/main.c ${static_flags}
+    -o ${WORK_DIR}/consumer-pc-static)
+run(${WORK_DIR}/consumer-pc-static)
+if(NOT LAST_OUT MATCHES "consumer ok")
+  message(FATAL_ERROR "consumer-pc-static printed: ${LAST_OUT}")
+endif()
+message(STATUS "install consumer ok (cmake package: shared, static, testkit; pkg-config: shared, static)")
