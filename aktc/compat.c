@@ -7,8 +7,8 @@
  * number (the key on the wire). Breaking:
  *   - a message or actor removed or renamed (its type id changes), or the
  *     package changed (every id changes);
- *   - a field number reused with another type, or a reserved number or
- *     name reused;
+ *   - a field number reused with another type (but see below), or a
+ *     reserved number or name reused;
  *   - a field removed without reserving its number;
  *   - a new field that is not optional (old writers never send it);
  *   - an enum value renumbered;
@@ -16,7 +16,16 @@
  * Compatible (pass): new optional fields, new messages, enums, actors and
  * handlers, new enum values, renamed fields (names are not on the wire),
  * doc changes.
+ * Compatible while the values fit (pass, with a warning saying what must
+ * hold): a field -- or a list's elements, a map's keys or values -- changed
+ * from one integer type to another, or between float32 and float64. The
+ * generated decoders read every int form whose value fits the field and
+ * fail the message with AKT_ERANGE otherwise; a float32 field reads a
+ * float 64, rounded, and fails (AKT_ERANGE) on a finite value beyond
+ * float's range. An integer changed to a float (or back) is breaking: an
+ * integer field rejects a float (AKT_EPROTO).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +58,115 @@ type_sig(const ast_type *t)
     default:
         return ast_strdup(ast_scalar_name(t->kind));
     }
+}
+
+/* The values an integer kind holds. */
+typedef struct int_range {
+    int64_t lo;
+    uint64_t hi;
+} int_range;
+
+static int_range
+range_of(ast_tkind k)
+{
+    switch (k) {
+    case TY_INT8:
+        return (int_range) { INT8_MIN, INT8_MAX };
+    case TY_INT16:
+        return (int_range) { INT16_MIN, INT16_MAX };
+    case TY_INT32:
+        return (int_range) { INT32_MIN, INT32_MAX };
+    case TY_INT64:
+        return (int_range) { INT64_MIN, INT64_MAX };
+    case TY_UINT8:
+        return (int_range) { 0, UINT8_MAX };
+    case TY_UINT16:
+        return (int_range) { 0, UINT16_MAX };
+    case TY_UINT32:
+        return (int_range) { 0, UINT32_MAX };
+    default:
+        return (int_range) { 0, UINT64_MAX };
+    }
+}
+
+typedef enum change { SAME, FITS, BREAKS } change;
+
+/* Add a sentence to *why unless it is there already. */
+static void
+add_why(char **why, const char *text)
+{
+    if (*why == NULL) {
+        *why = ast_strdup(text);
+    } else if (strstr(*why, text) == NULL) {
+        char *s = ast_printf("%s; %s", *why, text);
+        free(*why);
+        *why = s;
+    }
+}
+
+static bool
+is_float(ast_tkind k)
+{
+    return k == TY_FLOAT32 || k == TY_FLOAT64;
+}
+
+/* type_change -- how values of type a (old) and of type b (new) read on
+ * the other side. *why collects what must hold (FITS) or what fails
+ * (BREAKS, when there is more to say than the types); the caller frees it. */
+static change
+type_change(const ast_type *a, const ast_type *b, char **why)
+{
+    if (ast_is_integer(a->kind) && ast_is_integer(b->kind)) {
+        if (a->kind == b->kind) {
+            return SAME;
+        }
+        int_range ra = range_of(a->kind), rb = range_of(b->kind);
+        int_range both
+            = { ra.lo > rb.lo ? ra.lo : rb.lo, ra.hi < rb.hi ? ra.hi : rb.hi };
+        const char *name = both.lo == ra.lo && both.hi == ra.hi
+            ? ast_scalar_name(a->kind)
+            : both.lo == rb.lo && both.hi == rb.hi ? ast_scalar_name(b->kind)
+                                                   : NULL;
+        char *range = name ? ast_strdup(name)
+                           : ast_printf("%lld to %llu", (long long)both.lo,
+                               (unsigned long long)both.hi);
+        char *text = ast_printf(
+            "compatible only while every value fits %s (a reader fails a "
+            "message holding a value its field cannot: AKT_ERANGE)",
+            range);
+        add_why(why, text);
+        free(text);
+        free(range);
+        return FITS;
+    }
+    if (is_float(a->kind) && is_float(b->kind)) {
+        if (a->kind == b->kind) {
+            return SAME;
+        }
+        add_why(why,
+            "compatible only while every value fits float32 (a float32 "
+            "reader rounds a float64 to float precision and fails a message "
+            "holding a finite value beyond float32's range: AKT_ERANGE)");
+        return FITS;
+    }
+    if ((ast_is_integer(a->kind) && is_float(b->kind))
+        || (is_float(a->kind) && ast_is_integer(b->kind))) {
+        add_why(why, "an integer field rejects a float (AKT_EPROTO)");
+        return BREAKS;
+    }
+    if (a->kind != b->kind) {
+        return BREAKS;
+    }
+    if (a->kind == TY_LIST || a->kind == TY_MAP) {
+        change k = a->kind == TY_MAP ? type_change(a->key, b->key, why) : SAME;
+        change c = type_change(a->elem, b->elem, why);
+        return k > c ? k : c;
+    }
+    char *x = type_sig(a), *y = type_sig(b);
+    change c = strcmp(x, y) == 0 ? SAME : BREAKS;
+    free(x);
+    free(y);
+    return c;
 }
 
 static ast_decl *
@@ -115,15 +233,25 @@ compare_message(ast_decl *o, ast_decl *n)
             }
             continue;
         }
-        char *a = type_sig(of->type), *b = type_sig(f->type);
-        if (strcmp(a, b) != 0) {
-            diag_error(nf, f->loc,
-                "field %llu of '%s' changed type from %s to %s",
-                (unsigned long long)f->number, n->qname, a, b);
-            bad++;
+        char *why = NULL;
+        change c = type_change(of->type, f->type, &why);
+        if (c != SAME) {
+            char *a = type_sig(of->type), *b = type_sig(f->type);
+            if (c == BREAKS) {
+                diag_error(nf, f->loc,
+                    "field %llu of '%s' changed type from %s to %s%s%s",
+                    (unsigned long long)f->number, n->qname, a, b,
+                    why ? ": " : "", why ? why : "");
+                bad++;
+            } else {
+                diag_warning(nf, f->loc,
+                    "field %llu of '%s' changed type from %s to %s: %s",
+                    (unsigned long long)f->number, n->qname, a, b, why);
+            }
+            free(a);
+            free(b);
         }
-        free(a);
-        free(b);
+        free(why);
     }
     for (ast_field *f = n->fields; f; f = f->next) {
         if (find_field(o, f->number)) {
