@@ -184,6 +184,7 @@ typedef struct ast_file {
     ast_decl *decls;
     bool on_command_line;
     int state; /* loader: 0 new, 1 loading, 2 loaded */
+    int visit; /* sema's import-order walk: 0 new, 1 on the way, 2 placed */
     int nerrors;
     struct ast_file *next; /* all loaded files, in load order */
 } ast_file;

@@ -1011,6 +1011,26 @@ check_cycles(ast_file *files)
     }
 }
 
+/* order_files -- append f to out[] after the files it imports, each once
+ * (f->visit: 1 on the way, 2 placed), so that a name declared both in a
+ * file and in one it imports is reported at the importer, which made the
+ * clash. An import cycle, already reported, is cut where it closes. */
+static void
+order_files(ast_file *f, ast_file **out, size_t *n)
+{
+    if (f->visit) {
+        return;
+    }
+    f->visit = 1;
+    for (ast_import *i = f->imports; i; i = i->next) {
+        if (i->file) {
+            order_files(i->file, out, n);
+        }
+    }
+    f->visit = 2;
+    out[(*n)++] = f;
+}
+
 void
 sema_check(ast_file *files)
 {
@@ -1039,7 +1059,17 @@ sema_check(ast_file *files)
             }
         }
     }
+    size_t nfiles = 0;
     for (ast_file *f = files; f; f = f->next) {
+        nfiles++;
+    }
+    ast_file **order = ast_alloc((nfiles ? nfiles : 1) * sizeof *order);
+    nfiles = 0;
+    for (ast_file *f = files; f; f = f->next) {
+        order_files(f, order, &nfiles);
+    }
+    for (size_t k = 0; k < nfiles; k++) {
+        ast_file *f = order[k];
         char *stem = aktc_file_stem(f->base);
         static const char *const file_fns[]
             = { "types", "register_types", "register" };
@@ -1056,13 +1086,14 @@ sema_check(ast_file *files)
             }
         }
     }
-    for (ast_file *f = files; f; f = f->next) {
-        for (ast_decl *d = f->decls; d; d = d->next) {
+    for (size_t k = 0; k < nfiles; k++) {
+        for (ast_decl *d = order[k]->decls; d; d = d->next) {
             if (d->kind == DECL_ENUM && d->macro) {
                 claim_enum_values(&S, d);
             }
         }
     }
+    free(order);
     /* 2. bodies */
     for (ast_file *f = files; f; f = f->next) {
         for (ast_decl *d = f->decls; d; d = d->next) {
