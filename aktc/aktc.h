@@ -13,6 +13,10 @@
 #define AKTC_VERSION "0.1.0" /* the build passes the project's version */
 #endif
 
+/* How deep types (list<list<...>>) and @gpu body braces may nest: deeper
+ * is an error, reported before the parser's stack runs out. */
+#define AKTC_MAX_NESTING 100
+
 /* A doc comment and the position of the token that follows it. */
 typedef struct aktc_doc {
     int line;
@@ -27,6 +31,8 @@ typedef struct aktc_pctx {
     int line;
     int column;
     size_t byte;
+    aktc_loc comment_open; /* where the open block comment starts */
+    int nesting; /* list<, map< and @gpu body braces open now */
     char *pending_doc; /* /// lines not yet attached to a token */
     aktc_doc *docs; /* sorted by position */
     size_t ndocs;

@@ -92,6 +92,19 @@ lit_new(ast_lkind kind, aktc_loc loc)
     return l;
 }
 
+/* One level deeper into a type or a @gpu body; false (reported) past
+ * AKTC_MAX_NESTING, and the parse stops. */
+static bool
+nest_enter(aktc_pctx *ctx, aktc_loc loc, const char *what)
+{
+    if (++ctx->nesting > AKTC_MAX_NESTING) {
+        diag_error(ctx->file, loc, "%s nest more than %d levels deep", what,
+            AKTC_MAX_NESTING);
+        return false;
+    }
+    return true;
+}
+
 /* Close a message body: put members in source order. */
 static void
 finish_body(ast_decl *d)
@@ -147,8 +160,8 @@ finish_body(ast_decl *d)
 file:
       %empty
     | file item
-    | file error ';'
-    | file error '}'
+    | file error ';' { ctx->nesting = 0; }
+    | file error '}' { ctx->nesting = 0; }
     ;
 
 item:
@@ -273,7 +286,7 @@ message_body:
                 r = next;
             }
         }
-    | message_body error ';' { $$ = $1; }
+    | message_body error ';' { $$ = $1; ctx->nesting = 0; }
     ;
 
 field:
@@ -319,16 +332,18 @@ type:
                 $$->name = $1;
             }
         }
-    | "list" '<' type '>'
+    | "list" '<' { if (!nest_enter(ctx, @1, "types")) YYABORT; } type '>'
         {
+            ctx->nesting--;
             $$ = type_new(TY_LIST, @$);
-            $$->elem = $3;
+            $$->elem = $4;
         }
-    | "map" '<' type ',' type '>'
+    | "map" '<' { if (!nest_enter(ctx, @1, "types")) YYABORT; } type ',' type '>'
         {
+            ctx->nesting--;
             $$ = type_new(TY_MAP, @$);
-            $$->key = $3;
-            $$->elem = $5;
+            $$->key = $4;
+            $$->elem = $6;
         }
     | "ref" '<' qname '>'
         {
@@ -491,7 +506,7 @@ enum_body:
             v->next = $$->values;
             $$->values = v;
         }
-    | enum_body error ';' { $$ = $1; }
+    | enum_body error ';' { $$ = $1; ctx->nesting = 0; }
     ;
 
 /* --- actors -------------------------------------------------------------- */
@@ -570,7 +585,7 @@ actor_body:
             $$ = $1;
             not_supported(ctx, @2, "'fsm' (finite state machines)");
         }
-    | actor_body error ';' { $$ = $1; }
+    | actor_body error ';' { $$ = $1; ctx->nesting = 0; }
     ;
 
 gpu_reply:
@@ -588,7 +603,8 @@ qname_list:
 body_tokens:
       %empty
     | body_tokens body_token
-    | body_tokens '{' body_tokens '}'
+    | body_tokens '{' { if (!nest_enter(ctx, @2, "braces")) YYABORT; } body_tokens '}'
+        { ctx->nesting--; }
     ;
 
 body_token:
@@ -609,7 +625,7 @@ fsm_items:
       %empty
     | fsm_items "initial" IDENT ';' { free($3); }
     | fsm_items "state" IDENT '{' fsm_state_items '}' { free($3); }
-    | fsm_items error ';'
+    | fsm_items error ';' { ctx->nesting = 0; }
     ;
 
 fsm_state_items:
@@ -617,7 +633,7 @@ fsm_state_items:
     | fsm_state_items "on" qname ';' { free($3); }
     | fsm_state_items "on" qname "->" IDENT ';' { free($3); free($5); }
     | fsm_state_items "timeout" DURATION "->" IDENT ';' { free($3); free($5); }
-    | fsm_state_items error ';'
+    | fsm_state_items error ';' { ctx->nesting = 0; }
     ;
 
 %%

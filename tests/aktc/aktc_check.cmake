@@ -91,8 +91,18 @@ elseif(MODE STREQUAL "compat")
     expect_text("${err}" "${DIR}/compat/${name}.err")
   endforeach()
 elseif(MODE STREQUAL "cli")
+  # 20,000 nested types or @gpu braces: a nesting-limit error, not the
+  # parser's "memory exhausted" (fail/deep_*.akt show the exact text)
+  string(REPEAT "list<" 20000 open)
+  string(REPEAT ">" 20000 close)
+  file(WRITE "${WORK}/deep_types.akt" "package deep;\nmessage M {\n    ${open}int32${close} x = 1;\n}\n")
+  string(REPEAT "{" 20000 open)
+  string(REPEAT "}" 20000 close)
+  file(WRITE "${WORK}/deep_braces.akt" "package deep;\nactor A {\n    @gpu on M { ${open}${close} }\n}\n")
   # args (comma-separated) | expected exit status | regex the output must match
   set(cases
+    "${WORK}/deep_types.akt|1|error: types nest more than 100 levels deep"
+    "${WORK}/deep_braces.akt|1|error: braces nest more than 100 levels deep"
     "--version|0|^aktc [0-9]+[.][0-9]+[.][0-9]+"
     "--help|0|usage: aktc"
     "|2|no input files"
