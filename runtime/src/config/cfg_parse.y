@@ -52,6 +52,9 @@ typedef struct cfg_pctx {
     char *wsbuf;
     size_t wsn, wscap;
     int depth;
+    char brk[CFG_MAX_NESTING + 2]; /* '{' or '[' open at each depth */
+    int last_tok;  /* the last token but newlines (0: none yet) */
+    bool nl_since; /* a newline came after it */
     int sline, scol; /* start of a multi-rule token */
     char *buf;
     size_t bn, bcap;
@@ -171,9 +174,9 @@ members
     ;
 
 member
-    : key SEP opt_nl value    { $$ = p_member(ctx, $1, ENT_SET, $4, &@1); if (ctx->fatal) YYABORT; }
-    | key PLUSEQ opt_nl value { $$ = p_member(ctx, $1, ENT_APPEND, $4, &@1); if (ctx->fatal) YYABORT; }
-    | key object              { $$ = p_member(ctx, $1, ENT_SET, $2, &@1); if (ctx->fatal) YYABORT; }
+    : key opt_nl SEP opt_nl value    { $$ = p_member(ctx, $1, ENT_SET, $5, &@1); if (ctx->fatal) YYABORT; }
+    | key opt_nl PLUSEQ opt_nl value { $$ = p_member(ctx, $1, ENT_APPEND, $5, &@1); if (ctx->fatal) YYABORT; }
+    | key opt_nl object              { $$ = p_member(ctx, $1, ENT_SET, $3, &@1); if (ctx->fatal) YYABORT; }
     | INCLUDE                 { $$ = p_include(ctx, &$1); P_CK($$); }
     | error                   { $$ = NULL; if (ctx->fatal) YYABORT; }
     ;
