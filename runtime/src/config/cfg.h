@@ -105,6 +105,7 @@ struct cv {
     uint8_t kind;
     uint8_t resolving; /* cycle detection during resolution */
     uint8_t quoted; /* CV_STR: came from a quoted string (keys, render) */
+    uint32_t lb; /* CV_MERGE being resolved: lookups see elements lb.. */
     const char *file; /* origin */
     int line, col;
     const char *ws; /* whitespace before this part of a concatenation */

@@ -8,7 +8,17 @@
  *    after akti_cfg_resolve none is left anywhere under the root, and no
  *    CV_UNDEF either (optional substitutions that found nothing vanish).
  *  - A self-reference (`a = ${a} x`, `a += x`) is replaced at merge time by
- *    the earlier value itself, so it never becomes a lookup (no cycle).
+ *    the earlier value itself; the earlier value also stays below the new
+ *    one in a CV_MERGE, for other lookups of the path.
+ *  - Resolution follows Lightbend's (HOCON's "look forward, then look
+ *    back"): a lookup resolves only what lies along its path (r_peek);
+ *    while an element of a merge that is a substitution or concatenation
+ *    is resolved, a lookup that reaches the merge sees only the elements
+ *    below it (cv.lb, r_tail); a cycle unwinds to the nearest
+ *    substitution, which is then undefined if optional (or falls back as
+ *    a missing self-reference), else an error (r_cycle, r_caught); an
+ *    undefined result is not memoized, as it may be defined once the
+ *    cycle that made it so is over.
  *  - Every recursion is bounded: nesting by the scanner and the build step,
  *    substitution chains by CFG_MAX_RESOLVE_DEPTH, walks by CFG_MAX_WALK.
  */
@@ -540,6 +550,36 @@ replace_self(cfg_arena *a, cv *v, const cfg_str *path, size_t pn, cv *old,
     }
 }
 
+/* merge_stack -- the deferred merge of hi over lo, highest priority
+ * first. Stacks are kept flat, as Lightbend's are, so that a look-back
+ * (see the resolution below) sees every lower element; flat only up to
+ * MERGE_FLAT elements, so that n merges into one key cost O(n), not
+ * O(n^2). NULL when out of memory. */
+#define MERGE_FLAT 16
+
+static cv *
+merge_stack(cfg_arena *a, cv *hi, cv *lo, bool flat)
+{
+    cv *mv = akti_cfg_new(a, CV_MERGE, hi->file, hi->line, hi->col);
+    if (mv == NULL) {
+        return NULL;
+    }
+    cv *parts[2] = { hi, lo };
+    for (int k = 0; k < 2; k++) {
+        cv *p = parts[k];
+        size_t n = p->kind == CV_MERGE && flat && p->u.list.n <= MERGE_FLAT
+            ? p->u.list.n
+            : 1;
+        for (size_t i = 0; i < n; i++) {
+            cv *e = n > 1 ? p->u.list.v[i] : p;
+            if (!akti_cfg_list_push(a, mv, e)) {
+                return NULL;
+            }
+        }
+    }
+    return mv;
+}
+
 typedef struct mctx {
     cfg_arena *a;
     akt_config_error *err;
@@ -566,6 +606,16 @@ merge_rec(mctx *m, cv **slot, cv *newv, size_t pn, int depth)
         return akti_cfg_errorf(m->err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
     }
     if (hit) { /* the new value already decided how it uses the old one */
+        if (newv != old && is_unresolved(newv)) {
+            /* keep the old value below it all the same: any other lookup
+             * of this path while newv is resolved looks back to it
+             * (y = ${y} { w = ${y.z} }) */
+            newv = merge_stack(m->a, newv, old, false);
+            if (newv == NULL) {
+                return akti_cfg_errorf(
+                    m->err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
+            }
+        }
         *slot = newv;
         return AKT_OK;
     }
@@ -597,10 +647,8 @@ merge_rec(mctx *m, cv **slot, cv *newv, size_t pn, int depth)
      * value stays, HOCON); an object over an unresolved old value merges
      * if that one turns out to be an object. */
     if (is_unresolved(newv) || (newv->kind == CV_OBJ && is_unresolved(old))) {
-        cv *mv
-            = akti_cfg_new(m->a, CV_MERGE, newv->file, newv->line, newv->col);
-        if (mv == NULL || !akti_cfg_list_push(m->a, mv, newv)
-            || !akti_cfg_list_push(m->a, mv, old)) {
+        cv *mv = merge_stack(m->a, newv, old, true);
+        if (mv == NULL) {
             return akti_cfg_errorf(
                 m->err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
         }
@@ -738,14 +786,20 @@ akti_cfg_override_at(cfg_arena *a, cv *root, const cfg_str *path, size_t pn,
             return akti_cfg_errorf(
                 err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
         }
+        if (hit && v != f->val && is_unresolved(v)) { /* as merge_rec */
+            v = merge_stack(a, v, f->val, false);
+            if (v == NULL) {
+                return akti_cfg_errorf(
+                    err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
+            }
+        }
         if (!hit && v->kind != CV_OBJ && !is_unresolved(v)) {
             f->val = v;
             break;
         }
         if (!hit) { /* an object or unresolved value: as merge_rec */
-            cv *mv = akti_cfg_new(a, CV_MERGE, v->file, v->line, v->col);
-            if (mv == NULL || !akti_cfg_list_push(a, mv, v)
-                || !akti_cfg_list_push(a, mv, f->val)) {
+            cv *mv = merge_stack(a, v, f->val, true);
+            if (mv == NULL) {
                 return akti_cfg_errorf(
                     err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
             }
@@ -774,6 +828,7 @@ typedef struct bctx {
     int sn;
     const cfg_str *incp; /* path where the current file was included */
     size_t incn;
+    int in_list; /* building the elements of an array */
     /* the full path of the entry being built: b_obj's prefix is always
      * path[0..pn), so an entry's path is written in place after it */
     cfg_str path[CFG_MAX_PATH];
@@ -807,6 +862,9 @@ b_val(bctx *b, cv *v, const cfg_str *path, size_t pn, const cfg_str *incp,
     }
     case CV_LIST:
     case CV_CONCAT:
+        /* HOCON: inside an array a ${} never refers to the field's earlier
+         * value (a = [${a}] is a cycle) */
+        b->in_list += v->kind == CV_LIST;
         for (size_t i = 0; i < v->u.list.n; i++) {
             cv *r;
             akt_err rc = b_val(
@@ -816,10 +874,35 @@ b_val(bctx *b, cv *v, const cfg_str *path, size_t pn, const cfg_str *incp,
             }
             v->u.list.v[i] = r;
         }
+        b->in_list -= v->kind == CV_LIST;
+        if (v->kind == CV_CONCAT) {
+            /* as Lightbend's parser: adjacent objects merge now, so that
+             * s = { a = 1 } { b = ${s.a} } is one object (no cycle) */
+            size_t k = 0;
+            for (size_t i = 0; i < v->u.list.n; i++) {
+                cv *p = v->u.list.v[i];
+                if (k > 0 && p->kind == CV_OBJ
+                    && v->u.list.v[k - 1]->kind == CV_OBJ) {
+                    akt_err rc = akti_cfg_merge(
+                        b->a, &v->u.list.v[k - 1], p, path, pn, b->err);
+                    if (rc != AKT_OK) {
+                        return rc;
+                    }
+                    continue;
+                }
+                v->u.list.v[k++] = p;
+            }
+            v->u.list.n = k;
+            if (k == 1 && v->u.list.v[0]->kind == CV_OBJ) {
+                *out = v->u.list.v[0];
+                return AKT_OK;
+            }
+        }
         *out = v;
         return AKT_OK;
     case CV_SUBST:
-        v->u.sub.self = path_eq(v->u.sub.path, v->u.sub.n, path, pn);
+        v->u.sub.self
+            = b->in_list == 0 && path_eq(v->u.sub.path, v->u.sub.n, path, pn);
         v->u.sub.prefix = (cfg_str *)incp;
         v->u.sub.pn = incn;
         *out = v;
@@ -1004,27 +1087,50 @@ b_include(bctx *b, const cfg_ent *e, cv *target, const cfg_str *pre, size_t pn,
     }
     memcpy(full + dn, e->inc.s, e->inc.n);
     full[dn + e->inc.n] = '\0';
-    if (!file_exists(full)) {
-        /* HOCON: a name without extension means name.conf / name.json */
-        const char *base = strrchr(e->inc.s, '/');
-        base = base ? base + 1 : e->inc.s;
+    /* HOCON: a name with a known extension is that file; any other name is
+     * a basename, and every one of name.json and name.conf that exists is
+     * loaded, .conf last so that it wins (name.properties is not read).
+     * When neither exists, the name itself is tried (an akt extension:
+     * include "defaults.inc"). */
+    static const char *const known[] = { ".conf", ".json", ".properties" };
+    bool exact = false;
+    for (size_t i = 0; i < 3 && !exact; i++) {
+        size_t kn = strlen(known[i]);
+        exact = e->inc.n > kn
+            && memcmp(e->inc.s + e->inc.n - kn, known[i], kn) == 0;
+    }
+    if (!exact) {
+        static const char *const ext[] = { ".json", ".conf" };
         bool found = false;
-        if (strchr(base, '.') == NULL) {
-            static const char *const ext[] = { ".conf", ".json" };
-            for (size_t i = 0; i < 2 && !found; i++) {
-                strcpy(full + dn + e->inc.n, ext[i]);
-                found = file_exists(full);
+        for (size_t i = 0; i < 2; i++) {
+            strcpy(full + dn + e->inc.n, ext[i]);
+            if (!file_exists(full)) {
+                continue;
+            }
+            found = true;
+            akt_err rc = b_file(b, full, target, pre, pn, depth, e);
+            if (rc != AKT_OK) {
+                return rc;
             }
         }
-        if (!found) {
-            full[dn + e->inc.n] = '\0';
-            if (!e->inc_required) {
-                return AKT_OK; /* HOCON: a missing plain include is ignored */
-            }
+        full[dn + e->inc.n] = '\0';
+        if (found) {
+            return AKT_OK;
+        }
+    }
+    if (!file_exists(full)) {
+        if (!e->inc_required) {
+            return AKT_OK; /* HOCON: a missing plain include is ignored */
+        }
+        if (exact) {
             return akti_cfg_errorf(b->err, AKT_ENOENT, e->file, e->line, e->col,
                 "required include '%s' not found (looked for %s)", e->inc.s,
                 full);
         }
+        return akti_cfg_errorf(b->err, AKT_ENOENT, e->file, e->line, e->col,
+            "required include '%s' not found (looked for %s.conf, %s.json "
+            "and %s)",
+            e->inc.s, full, full, full);
     }
     return b_file(b, full, target, pre, pn, depth, e);
 }
@@ -1140,15 +1246,33 @@ akti_cfg_load_file(
 
 /* --- resolution ---------------------------------------------------------- */
 
+typedef struct rtail {
+    cv *m; /* a merge being resolved ... */
+    size_t from; /* ... whose elements from here on ... */
+    cv *t; /* ... make this merge (its look-back value) */
+} rtail;
+
 typedef struct rctx {
     cfg_arena *a;
     akt_config_error *err;
     akt_err rc;
     cv *root;
     cv *undef;
+    cv *cyc; /* a cycle was found here, not yet reported (see r_subst) */
     int depth;
     size_t work; /* bytes built by concatenations: bounds expansion */
     char *const *envp;
+    rtail *tails;
+    size_t ntails, tcap;
+    /* recent merges made by r_peek for one field of a merge: the same node
+     * for the same elements, so that a lookup that comes back while it is
+     * being resolved sees its look-back value */
+    struct {
+        const cv *m;
+        const char *key;
+        cv *t;
+    } fm[64];
+    unsigned nfm;
 } rctx;
 
 static cv *r_val(rctx *r, cv *v);
@@ -1169,8 +1293,285 @@ r_fail(rctx *r, akt_err code, const cv *at, const char *fmt, ...)
     return NULL;
 }
 
-/* r_lookup -- the resolved value at path, NULL when absent (or error:
- * check r->rc). Objects on the way are walked, not resolved as a whole. */
+/* r_cycle -- v is needed while it is being resolved: record it and unwind
+ * to the nearest substitution (r_subst), which makes an optional one
+ * undefined and reports any other (Lightbend's NotPossibleToResolve). */
+static cv *
+r_cycle(rctx *r, cv *v)
+{
+    if (r->cyc == NULL) {
+        r->cyc = v;
+    }
+    return NULL;
+}
+
+static bool
+is_unmergeable(const cv *v)
+{
+    return v->kind == CV_SUBST || v->kind == CV_CONCAT;
+}
+
+/* r_tail -- what a lookup sees of merge m while m's element from-1 is
+ * being resolved: only the elements below it (HOCON's "look back"). One
+ * node per (m, from), so that a lookup that comes back sees its state. */
+static cv *
+r_tail(rctx *r, cv *m, size_t from)
+{
+    size_t n = m->u.list.n;
+    if (from >= n) {
+        return r->undef;
+    }
+    if (from + 1 == n) {
+        return m->u.list.v[from];
+    }
+    for (size_t i = 0; i < r->ntails; i++) {
+        if (r->tails[i].m == m && r->tails[i].from == from) {
+            return r->tails[i].t;
+        }
+    }
+    if (r->ntails == r->tcap) {
+        size_t cap = r->tcap ? r->tcap * 2 : 8;
+        rtail *nt = akti_cfg_alloc(r->a, cap * sizeof *nt);
+        if (nt == NULL) {
+            return r_fail(r, AKT_ENOMEM, NULL, "out of memory");
+        }
+        if (r->ntails) {
+            memcpy(nt, r->tails, r->ntails * sizeof *nt);
+        }
+        r->tails = nt;
+        r->tcap = cap;
+    }
+    cv *t = akti_cfg_new(r->a, CV_MERGE, m->file, m->line, m->col);
+    if (t == NULL) {
+        return r_fail(r, AKT_ENOMEM, NULL, "out of memory");
+    }
+    for (size_t i = from; i < n; i++) {
+        if (!akti_cfg_list_push(r->a, t, m->u.list.v[i])) {
+            return r_fail(r, AKT_ENOMEM, NULL, "out of memory");
+        }
+    }
+    r->tails[r->ntails++] = (rtail) { m, from, t };
+    return t;
+}
+
+/* r_here -- the node a lookup sees in place of v: its resolution when it
+ * has one, the look-back value of a merge being resolved. */
+static cv *
+r_here(rctx *r, cv *v)
+{
+    for (int guard = 0; v != NULL && guard < CFG_MAX_RESOLVE_DEPTH; guard++) {
+        if (v->res != NULL) {
+            return v->res;
+        }
+        if (v->kind != CV_MERGE || v->lb == 0) {
+            return v;
+        }
+        v = r_tail(r, v, v->lb);
+    }
+    return v;
+}
+
+/* r_busy -- e is being resolved further up: a lookup that meets it in a
+ * merge stack comes from inside it, and so looks back past it (a
+ * self-reference that was built into an earlier value, inside a field
+ * whose parent object is merged with a substitution). */
+static bool
+r_busy(const cv *e)
+{
+    return is_unmergeable(e) && e->resolving == 1 && e->res == NULL;
+}
+
+/* r_elem -- resolve element i of merge m; while a substitution or a
+ * concatenation is resolved, a lookup that reaches m sees only what is
+ * below it. */
+static cv *
+r_elem(rctx *r, cv *m, size_t i)
+{
+    cv *e = m->u.list.v[i];
+    if (!is_unmergeable(e)) {
+        return r_val(r, e);
+    }
+    if (r_busy(e)) {
+        return r->undef; /* the lookup comes from inside e: look below it */
+    }
+    uint32_t save = m->lb;
+    m->lb = (uint32_t)(i + 1);
+    cv *x = r_val(r, e);
+    m->lb = save;
+    return x;
+}
+
+enum { SHAPE_UNDEF, SHAPE_OBJ, SHAPE_OTHER };
+
+static cv *r_find(rctx *r, cv *v);
+static cv *r_fallback(rctx *r, cv *v, bool found);
+static bool r_caught(rctx *r, cv *v);
+static cv *r_cycle_error(rctx *r);
+
+/* r_peek -- the field key of v's value, resolving only what is needed to
+ * find it (Lightbend's restricted resolution: an object's other fields,
+ * and a merge's elements past the field, are left alone). Returns the
+ * field's value (maybe unresolved), r->undef when there is none, or NULL
+ * on error or cycle. *shape says whether v is an object. */
+static cv *
+r_peek(rctx *r, cv *v, const cfg_str *key, int *shape)
+{
+    v = r_here(r, v);
+    *shape = SHAPE_OTHER;
+    if (v == NULL) {
+        return NULL;
+    }
+    if (++r->depth > CFG_MAX_RESOLVE_DEPTH) {
+        return r_fail(r, AKT_ETOOBIG, v,
+            "substitutions nested deeper than %d levels",
+            CFG_MAX_RESOLVE_DEPTH);
+    }
+    cv *out = r->undef;
+    switch (v->kind) {
+    case CV_UNDEF:
+        *shape = SHAPE_UNDEF;
+        break;
+    case CV_OBJ: {
+        *shape = SHAPE_OBJ;
+        cfg_field *f = akti_cfg_obj_find(v, key->s, key->n);
+        if (f != NULL) {
+            out = r_here(r, f->val);
+        }
+        break;
+    }
+    case CV_SUBST: {
+        /* a restricted resolution of the reference: find its target and
+         * look into that, holding v as "being resolved" meanwhile */
+        if (v->resolving) {
+            out = r_cycle(r, v);
+            break;
+        }
+        v->resolving = 1;
+        cv *t = r_find(r, v);
+        int ts = SHAPE_UNDEF;
+        if (t != NULL && t != r->undef) {
+            out = r_peek(r, t, key, &ts);
+        }
+        v->resolving = 0;
+        if (t == NULL || out == NULL) {
+            if (!r_caught(r, v)) {
+                out = NULL;
+                break;
+            }
+            ts = SHAPE_UNDEF;
+        }
+        if (ts == SHAPE_UNDEF) { /* nothing there: as r_subst */
+            cv *f = r_fallback(r, v, t != NULL && t != r->undef);
+            out = f == NULL ? NULL : r->undef;
+            *shape = f == NULL || f == r->undef ? SHAPE_UNDEF : SHAPE_OTHER;
+            break;
+        }
+        *shape = ts;
+        break;
+    }
+    case CV_CONCAT: {
+        cv *x = r_val(r, v); /* a concatenation resolves as a whole */
+        out = x == NULL ? NULL : r_peek(r, x, key, shape);
+        break;
+    }
+    case CV_MERGE: {
+        cv *got[64];
+        size_t k = 0;
+        *shape = SHAPE_UNDEF;
+        for (size_t i = 0; i < v->u.list.n; i++) {
+            cv *e = v->u.list.v[i];
+            int es;
+            cv *fv;
+            if (r_busy(e)) {
+                continue; /* as r_elem */
+            }
+            if (is_unmergeable(e)) {
+                uint32_t save = v->lb;
+                v->lb = (uint32_t)(i + 1);
+                fv = r_peek(r, e, key, &es);
+                v->lb = save;
+            } else {
+                fv = r_peek(r, e, key, &es);
+            }
+            if (fv == NULL) {
+                r->depth--;
+                return NULL;
+            }
+            if (es == SHAPE_UNDEF) {
+                continue;
+            }
+            if (es == SHAPE_OTHER) {
+                if (*shape == SHAPE_UNDEF) {
+                    *shape = SHAPE_OTHER;
+                }
+                break; /* a non-object hides everything below it */
+            }
+            *shape = SHAPE_OBJ;
+            if (fv == r->undef) {
+                continue;
+            }
+            if (k == sizeof got / sizeof got[0]) {
+                r->depth--;
+                return r_fail(r, AKT_ETOOBIG, v,
+                    "more than %zu merged objects define one key",
+                    sizeof got / sizeof got[0]);
+            }
+            got[k++] = fv;
+            if (fv->kind != CV_OBJ && fv->kind != CV_UNDEF
+                && !is_unresolved(fv)) {
+                break; /* a plain value: nothing below it counts */
+            }
+        }
+        if (*shape != SHAPE_OBJ || k == 0) {
+            break;
+        }
+        if (k == 1) {
+            out = got[0];
+            break;
+        }
+        /* the field's value is itself a merge of what each element has */
+        size_t nf = r->nfm < 64 ? r->nfm : 64;
+        for (size_t i = 0; i < nf && out == r->undef; i++) {
+            cv *t = r->fm[i].t;
+            if (r->fm[i].m == v && r->fm[i].key == key->s && t->u.list.n == k
+                && memcmp(t->u.list.v, got, k * sizeof *got) == 0) {
+                out = t;
+            }
+        }
+        if (out != r->undef) {
+            break;
+        }
+        cv *m = akti_cfg_new(
+            r->a, CV_MERGE, got[0]->file, got[0]->line, got[0]->col);
+        if (m == NULL) {
+            out = r_fail(r, AKT_ENOMEM, NULL, "out of memory");
+            break;
+        }
+        for (size_t i = 0; i < k; i++) {
+            if (!akti_cfg_list_push(r->a, m, got[i])) {
+                out = r_fail(r, AKT_ENOMEM, NULL, "out of memory");
+                break;
+            }
+        }
+        if (out != NULL) {
+            out = m;
+            unsigned slot = r->nfm++ % 64;
+            r->fm[slot].m = v;
+            r->fm[slot].key = key->s;
+            r->fm[slot].t = m;
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    r->depth--;
+    return out;
+}
+
+/* r_lookup -- the value at path p1.p2 as a lookup sees it (unresolved),
+ * r->undef when there is none, NULL on error or cycle. Only what lies
+ * along the path is resolved. */
 static cv *
 r_lookup(rctx *r, const cfg_str *p1, size_t n1, const cfg_str *p2, size_t n2)
 {
@@ -1178,31 +1579,10 @@ r_lookup(rctx *r, const cfg_str *p1, size_t n1, const cfg_str *p2, size_t n2)
     size_t n = n1 + n2;
     for (size_t i = 0; i < n; i++) {
         const cfg_str *k = i < n1 ? &p1[i] : &p2[i - n1];
-        if (is_unresolved(cur)) {
-            cur = r_val(r, cur);
-            if (cur == NULL) {
-                return NULL;
-            }
-        }
-        if (cur->kind != CV_OBJ) {
-            return NULL;
-        }
-        cfg_field *f = akti_cfg_obj_find(cur, k->s, k->n);
-        if (f == NULL) {
-            return NULL;
-        }
-        if (i + 1 == n || is_unresolved(f->val)) {
-            cv *v = r_val(r, f->val);
-            if (v == NULL) {
-                return NULL;
-            }
-            if (f->val != v) { /* never write to a shared, resolved tree */
-                f->val = v;
-            }
-        }
-        cur = f->val;
-        if (cur->kind == CV_UNDEF) {
-            return NULL;
+        int shape;
+        cur = r_peek(r, cur, k, &shape);
+        if (cur == NULL || cur == r->undef || cur->kind == CV_UNDEF) {
+            return cur == NULL ? NULL : r->undef;
         }
     }
     return cur;
@@ -1245,25 +1625,29 @@ path_text(cfg_arena *a, const cfg_str *p, size_t n)
     return s;
 }
 
+/* r_find -- what substitution v refers to in the configuration,
+ * unresolved: the value under the include point, else from the root;
+ * r->undef when there is none, NULL on error or cycle. */
 static cv *
-r_subst(rctx *r, cv *v)
+r_find(rctx *r, cv *v)
 {
-    cv *t = NULL;
-    if (!v->u.sub.self) {
-        if (v->u.sub.pn > 0) {
-            t = r_lookup(
-                r, v->u.sub.prefix, v->u.sub.pn, v->u.sub.path, v->u.sub.n);
-        }
-        if (t == NULL && r->rc == AKT_OK) {
-            t = r_lookup(r, v->u.sub.path, v->u.sub.n, NULL, 0);
-        }
-        if (r->rc != AKT_OK) {
-            return NULL;
-        }
-        if (t != NULL) {
-            return t;
-        }
+    cv *t = r->undef;
+    if (v->u.sub.pn > 0) {
+        t = r_lookup(
+            r, v->u.sub.prefix, v->u.sub.pn, v->u.sub.path, v->u.sub.n);
     }
+    if (t == r->undef) {
+        t = r_lookup(r, v->u.sub.path, v->u.sub.n, NULL, 0);
+    }
+    return t;
+}
+
+/* r_fallback -- substitution v found nothing (or only an undefined value,
+ * or, for a self-reference, only itself): the environment variable, else
+ * undefined when v is optional, else an error. */
+static cv *
+r_fallback(rctx *r, cv *v, bool found)
+{
     char *name = path_text(r->a, v->u.sub.path, v->u.sub.n);
     if (name == NULL) {
         return r_fail(r, AKT_ENOMEM, NULL, "out of memory");
@@ -1294,11 +1678,66 @@ r_subst(rctx *r, cv *v)
             "earlier value (and no environment variable %s is set)",
             name, name);
     }
+    if (found) {
+        return r_fail(r, AKT_EINVAL, v,
+            "could not resolve substitution ${%s}: its value is undefined "
+            "(an optional substitution that found nothing, or one in a "
+            "cycle) and there is no environment variable %s",
+            name, name);
+    }
     return r_fail(r, AKT_EINVAL, v,
         "could not resolve substitution ${%s}: no such key in the "
         "configuration and no environment variable %s (write ${?%s} if it "
         "is optional)",
         name, name, name);
+}
+
+/* r_caught -- the cycle pending when substitution v's lookup failed:
+ * HOCON makes it "missing" for an optional or a self-reference (which
+ * then falls back like any missing one), an error for any other. NULL
+ * when there was none (an error already reported). */
+static bool
+r_caught(rctx *r, cv *v)
+{
+    if (r->rc != AKT_OK || r->cyc == NULL) {
+        return false;
+    }
+    if (v->u.sub.optional || v->u.sub.self) {
+        r->cyc = NULL;
+        return true;
+    }
+    r_cycle_error(r);
+    return false;
+}
+
+/* r_cycle_error -- report the pending cycle (found at r->cyc). */
+static cv *
+r_cycle_error(rctx *r)
+{
+    cv *at = r->cyc;
+    r->cyc = NULL;
+    if (at->kind == CV_SUBST) {
+        char *name = path_text(r->a, at->u.sub.path, at->u.sub.n);
+        return r_fail(r, AKT_EINVAL, at,
+            "substitution cycle: ${%s} refers back to itself",
+            name ? name : "?");
+    }
+    return r_fail(
+        r, AKT_EINVAL, at, "substitution cycle: this value depends on itself");
+}
+
+static cv *
+r_subst(rctx *r, cv *v)
+{
+    cv *t = r_find(r, v);
+    cv *out = t;
+    if (t != NULL && t != r->undef) {
+        out = r_val(r, t);
+    }
+    if (out == NULL) {
+        return r_caught(r, v) ? r_fallback(r, v, false) : NULL;
+    }
+    return out == r->undef ? r_fallback(r, v, t != r->undef) : out;
 }
 
 static const char *
@@ -1387,148 +1826,184 @@ akti_cfg_merge_resolved(cfg_arena *a, cv *hi, cv *lo)
     return o;
 }
 
+/* c_simple -- a part that Lightbend's scanner counts as a "simple value":
+ * whitespace between two of them is text; next to '{', '[', '}' or ']' it
+ * is not. (A self-reference replaced at merge time is a one-part
+ * concatenation in place of its ${}.) */
+static bool
+c_simple(const cv *p)
+{
+    return p->kind != CV_OBJ && p->kind != CV_LIST;
+}
+
+/* c_is_ws -- an unquoted piece of nothing but whitespace */
+static bool
+c_is_ws(const cv *p)
+{
+    return p->kind == CV_STR && p->quoted == 2;
+}
+
+/* r_concat -- HOCON value concatenation, as Lightbend's ConfigConcatenation:
+ * the parts are resolved; undefined ${?x} parts drop out while the
+ * whitespace between simple parts stays (so `${?a} ${?b}` is " "); strings,
+ * numbers, booleans and null join into a string, lists concatenate, objects
+ * merge, and whitespace next to a list or an object does not count. */
 static cv *
 r_concat(rctx *r, cv *v)
 {
     size_t n = v->u.list.n;
-    cv **parts = akti_cfg_alloc(r->a, (n ? n : 1) * sizeof *parts);
-    cv **orig = akti_cfg_alloc(r->a, (n ? n : 1) * sizeof *orig);
-    const char **ws = akti_cfg_alloc(r->a, (n ? n : 1) * sizeof *ws);
-    if (parts == NULL || ws == NULL || orig == NULL) {
-        return r_fail(r, AKT_ENOMEM, NULL, "out of memory");
-    }
-    /* An undefined ${?x} in a string concatenation is an empty string
-     * (HOCON): the whitespace around it stays, so it is carried to the
-     * next defined part (or to the end). */
-    size_t k = 0;
-    const char *pend = NULL; /* whitespace of undefined parts so far */
-    bool lead = false; /* undefined parts came first */
-    for (size_t i = 0; i < n; i++) {
-        cv *p = v->u.list.v[i];
-        const char *w = i > 0 ? p->ws : NULL;
-        cv *rp = r_val(r, p);
-        if (rp == NULL) {
-            return NULL;
+    cv *out = NULL; /* the list or object built so far */
+    const cv *run0 = NULL; /* first piece of a string run */
+    size_t runk = 0; /* pieces in the run */
+    bool run_ws = true; /* the run is whitespace only */
+    char *sb = NULL; /* the run's text */
+    size_t sn = 0, scap = 0;
+    const cv *prev = NULL; /* the previous part, as written */
+    for (size_t i = 0; i <= n; i++) {
+        cv *p = i < n ? v->u.list.v[i] : NULL;
+        cv *pieces[2];
+        size_t np = 0;
+        cv wsv; /* a whitespace piece (text in the arena) */
+        if (p != NULL && prev != NULL && p->ws != NULL && c_simple(prev)
+            && c_simple(p)) {
+            memset(&wsv, 0, sizeof wsv);
+            wsv.kind = CV_STR;
+            wsv.quoted = 2;
+            wsv.file = p->file;
+            wsv.line = p->line;
+            wsv.col = p->col;
+            wsv.u.str.s = p->ws;
+            wsv.u.str.n = strlen(p->ws);
+            pieces[np++] = &wsv;
         }
-        if (pend != NULL && w != NULL) {
-            size_t a = strlen(pend), b = strlen(w);
-            char *j = akti_cfg_alloc(r->a, a + b + 1);
-            if (j == NULL) {
-                return r_fail(r, AKT_ENOMEM, NULL, "out of memory");
+        if (p != NULL) {
+            prev = p;
+            cv *rp = r_val(r, p);
+            if (rp == NULL) {
+                return NULL;
             }
-            memcpy(j, pend, a);
-            memcpy(j + a, w, b + 1);
-            w = j;
-        } else if (w == NULL) {
-            w = pend;
-        }
-        pend = NULL;
-        if (rp->kind == CV_UNDEF) {
-            pend = w;
-            lead = lead || k == 0;
-            continue;
-        }
-        ws[k] = w;
-        orig[k] = p;
-        parts[k++] = rp;
-    }
-    if (k == 0) {
-        return r->undef;
-    }
-    const char *tail = pend;
-    if (k == 1
-        && !(is_scalar(parts[0]->kind)
-            && ((lead && ws[0] != NULL) || tail != NULL))) {
-        return parts[0];
-    }
-    int kind = parts[0]->kind;
-    for (size_t i = 1; i < k; i++) {
-        int pk = parts[i]->kind;
-        bool ok = (is_scalar(kind) && is_scalar(pk)) || kind == pk;
-        if (!ok) {
-            return r_fail(r, AKT_ETYPE, orig[i],
-                "cannot concatenate %s and %s (a value concatenation joins "
-                "only strings, only lists or only objects)",
-                kind_name(kind), kind_name(pk));
-        }
-    }
-    if (is_scalar(kind)) {
-        size_t len = tail ? strlen(tail) : 0;
-        for (size_t i = 0; i < k; i++) {
-            size_t tn;
-            scalar_text(parts[i], &tn);
-            len += tn + ((i || lead) && ws[i] ? strlen(ws[i]) : 0);
-        }
-        r->work += len;
-        if (r->work > CFG_MAX_EXPANSION) {
-            return r_fail(r, AKT_ETOOBIG, v,
-                "substitutions expand to more than %d MiB of values",
-                CFG_MAX_EXPANSION >> 20);
-        }
-        char *s = akti_cfg_alloc(r->a, len + 1);
-        cv *out = akti_cfg_new(r->a, CV_STR, v->file, v->line, v->col);
-        if (s == NULL || out == NULL) {
-            return r_fail(r, AKT_ENOMEM, NULL, "out of memory");
-        }
-        size_t o = 0;
-        for (size_t i = 0; i < k; i++) {
-            if ((i || lead) && ws[i]) {
-                size_t wn = strlen(ws[i]);
-                memcpy(s + o, ws[i], wn);
-                o += wn;
+            if (rp->kind != CV_UNDEF) {
+                pieces[np++] = rp;
             }
-            size_t tn;
-            const char *t = scalar_text(parts[i], &tn);
-            memcpy(s + o, t, tn);
-            o += tn;
         }
-        if (tail != NULL) {
-            memcpy(s + o, tail, strlen(tail));
-            o += strlen(tail);
-        }
-        s[o] = '\0';
-        out->u.str.s = s;
-        out->u.str.n = o;
-        out->quoted = 1;
-        return out;
-    }
-    if (kind == CV_LIST) {
-        cv *out = akti_cfg_new(r->a, CV_LIST, v->file, v->line, v->col);
-        if (out == NULL) {
-            return r_fail(r, AKT_ENOMEM, NULL, "out of memory");
-        }
-        for (size_t i = 0; i < k; i++) {
-            r->work += parts[i]->u.list.n * sizeof(cv *);
+        for (size_t j = 0; j < np; j++) {
+            cv *q = pieces[j];
+            const cv *at = q == &wsv ? p : q;
+            if (is_scalar(q->kind)) {
+                if (out != NULL) {
+                    if (c_is_ws(q)) {
+                        continue; /* insignificant after a list or object */
+                    }
+                    return r_fail(r, AKT_ETYPE, at,
+                        "cannot concatenate %s and %s (a value concatenation "
+                        "joins only strings, only lists or only objects)",
+                        kind_name(out->kind), kind_name(q->kind));
+                }
+                size_t tn;
+                const char *t = scalar_text(q, &tn);
+                r->work += tn;
+                if (r->work > CFG_MAX_EXPANSION) {
+                    return r_fail(r, AKT_ETOOBIG, v,
+                        "substitutions expand to more than %d MiB of values",
+                        CFG_MAX_EXPANSION >> 20);
+                }
+                if (sn + tn + 1 > scap) {
+                    size_t cap = scap ? scap : 64;
+                    while (cap < sn + tn + 1) {
+                        cap *= 2;
+                    }
+                    char *nb = akti_cfg_alloc(r->a, cap);
+                    if (nb == NULL) {
+                        return r_fail(r, AKT_ENOMEM, NULL, "out of memory");
+                    }
+                    if (sn) {
+                        memcpy(nb, sb, sn);
+                    }
+                    sb = nb;
+                    scap = cap;
+                }
+                memcpy(sb + sn, t, tn);
+                sn += tn;
+                if (runk++ == 0) {
+                    run0 = q == &wsv ? NULL : q;
+                }
+                run_ws = run_ws && c_is_ws(q);
+                continue;
+            }
+            /* a list or an object */
+            if (runk > 0) {
+                if (!run_ws) {
+                    return r_fail(r, AKT_ETYPE, at,
+                        "cannot concatenate string and %s (a value "
+                        "concatenation joins only strings, only lists or "
+                        "only objects)",
+                        kind_name(q->kind));
+                }
+                runk = 0; /* leading whitespace does not count */
+                sn = 0;
+            }
+            if (out == NULL) {
+                out = q;
+                continue;
+            }
+            if (out->kind != q->kind) {
+                return r_fail(r, AKT_ETYPE, at,
+                    "cannot concatenate %s and %s (a value concatenation "
+                    "joins only strings, only lists or only objects)",
+                    kind_name(out->kind), kind_name(q->kind));
+            }
+            if (q->kind == CV_OBJ) {
+                r->work += (out->u.obj.n + q->u.obj.n) * sizeof(cfg_field);
+            } else {
+                r->work += (out->u.list.n + q->u.list.n) * sizeof(cv *);
+            }
             if (r->work > CFG_MAX_EXPANSION) {
                 return r_fail(r, AKT_ETOOBIG, v,
                     "substitutions expand to more than %d MiB of values",
                     CFG_MAX_EXPANSION >> 20);
             }
-            for (size_t j = 0; j < parts[i]->u.list.n; j++) {
-                if (parts[i]->u.list.v[j]->kind == CV_UNDEF) {
-                    continue;
+            cv *j2;
+            if (q->kind == CV_OBJ) {
+                j2 = akti_cfg_merge_resolved(r->a, q, out);
+            } else {
+                j2 = akti_cfg_new(r->a, CV_LIST, v->file, v->line, v->col);
+                for (size_t m = 0; j2 != NULL && m < out->u.list.n; m++) {
+                    if (!akti_cfg_list_push(r->a, j2, out->u.list.v[m])) {
+                        j2 = NULL;
+                    }
                 }
-                if (!akti_cfg_list_push(r->a, out, parts[i]->u.list.v[j])) {
-                    return r_fail(r, AKT_ENOMEM, NULL, "out of memory");
+                for (size_t m = 0; j2 != NULL && m < q->u.list.n; m++) {
+                    if (!akti_cfg_list_push(r->a, j2, q->u.list.v[m])) {
+                        j2 = NULL;
+                    }
                 }
             }
+            if (j2 == NULL) {
+                return r_fail(r, AKT_ENOMEM, NULL, "out of memory");
+            }
+            out = j2;
         }
+    }
+    if (out != NULL) {
         return out;
     }
-    cv *acc = parts[0];
-    for (size_t i = 1; i < k; i++) {
-        r->work += (acc->u.obj.n + parts[i]->u.obj.n) * sizeof(cfg_field);
-        if (r->work > CFG_MAX_EXPANSION) {
-            return r_fail(r, AKT_ETOOBIG, v,
-                "substitutions expand to more than %d MiB of values",
-                CFG_MAX_EXPANSION >> 20);
-        }
-        acc = akti_cfg_merge_resolved(r->a, parts[i], acc);
-        if (acc == NULL) {
-            return r_fail(r, AKT_ENOMEM, NULL, "out of memory");
-        }
+    if (runk == 0) {
+        return r->undef; /* every part was an undefined ${?x} */
     }
-    return acc;
+    if (runk == 1 && run0 != NULL) {
+        return (cv *)run0; /* one value keeps its type */
+    }
+    cv *s = akti_cfg_new(r->a, CV_STR, v->file, v->line, v->col);
+    char *text = akti_cfg_alloc(r->a, sn + 1);
+    if (s == NULL || text == NULL) {
+        return r_fail(r, AKT_ENOMEM, NULL, "out of memory");
+    }
+    memcpy(text, sb, sn);
+    text[sn] = '\0';
+    s->u.str.s = text;
+    s->u.str.n = sn;
+    s->quoted = 1;
+    return s;
 }
 
 static cv *
@@ -1536,7 +2011,7 @@ r_merge(rctx *r, cv *v)
 {
     cv *acc = NULL;
     for (size_t i = 0; i < v->u.list.n; i++) {
-        cv *p = r_val(r, v->u.list.v[i]);
+        cv *p = r_elem(r, v, i);
         if (p == NULL) {
             return NULL;
         }
@@ -1615,14 +2090,7 @@ r_val(rctx *r, cv *v)
         return v;
     }
     if (v->resolving) {
-        if (v->kind == CV_SUBST) {
-            char *name = path_text(r->a, v->u.sub.path, v->u.sub.n);
-            return r_fail(r, AKT_EINVAL, v,
-                "substitution cycle: ${%s} refers back to itself",
-                name ? name : "?");
-        }
-        return r_fail(r, AKT_EINVAL, v,
-            "substitution cycle: this value depends on itself");
+        return r_cycle(r, v);
     }
     if (++r->depth > CFG_MAX_RESOLVE_DEPTH) {
         return r_fail(r, AKT_ETOOBIG, v,
@@ -1638,7 +2106,10 @@ r_val(rctx *r, cv *v)
     }
     v->resolving = 0;
     r->depth--;
-    if (out != NULL) {
+    /* undefined is not remembered: an optional substitution that met a
+     * cycle may find a value once that cycle is over (as in Lightbend,
+     * whose memo table cannot hold an undefined result) */
+    if (out != NULL && out != r->undef) {
         v->res = out;
     }
     return out;
@@ -1707,6 +2178,9 @@ akti_cfg_resolve_env(
         return akti_cfg_errorf(err, AKT_ENOMEM, NULL, 0, 0, "out of memory");
     }
     if (r_val(&r, root) == NULL) {
+        if (r.rc == AKT_OK && r.cyc != NULL) {
+            r_cycle_error(&r);
+        }
         return r.rc != AKT_OK ? r.rc
                               : akti_cfg_errorf(err, AKT_EINTERNAL, NULL, 0, 0,
                                   "resolution failed");
