@@ -1,7 +1,8 @@
 /*
- * ask_test.c -- ask and futures: replies, error replies, timeouts that leak
- * nothing, on_complete exactly once, pipe_to, asks inside the runtime, asks
- * from many plain threads at once, and misuse.
+ * ask_test.c -- ask and futures: replies, error replies (with reason
+ * texts), timeouts that leak nothing, on_complete exactly once, pipe_to,
+ * asks inside the runtime, asks from many plain threads at once, and
+ * misuse.
  */
 #include "testutil.h"
 
@@ -9,8 +10,26 @@ static akt_err
 echo_int(void *state, akt_ctx *ctx, const void *msg)
 {
     const t_Int *m = msg;
+    if (m->v == -2) {
+        return akt_reply_error_text(ctx, AKT_ERANGE, "balance %d < %d", 12, 30);
+    }
+    if (m->v == -3) {
+        /* 200 two-byte characters: over AKT_STATUS_TEXT_MAX */
+        char big[401];
+        for (int i = 0; i < 200; i++) {
+            memcpy(big + 2 * i, "\xc3\xa9", 2); /* U+00E9 */
+        }
+        big[400] = '\0';
+        return akt_reply_error_text(ctx, AKT_ERANGE, "%s", big);
+    }
+    if (m->v == -4) {
+        return akt_reply_error_text(ctx, AKT_ERANGE, "%s", "\xff ok \xe9");
+    }
     if (m->v < 0) {
         return akt_reply_error(ctx, AKT_ERANGE);
+    }
+    if (m->v == 777778) {
+        return akt_ctx_fail(ctx, AKT_EIO, "disk %s", "on fire");
     }
     if (m->v == 999999) {
         return AKT_OK; /* never answers */
@@ -69,6 +88,51 @@ START_TEST(reply_error_completes_the_future_with_that_code)
     void *r = (void *)1;
     ck_assert_int_eq(akt_future_wait(f, AKT_SEC(10), &r), AKT_ERANGE);
     akt_future_release(f);
+    t_teardown(sys, 0);
+}
+END_TEST
+
+/* the error text of an ask of v to a; the code must be want */
+static void
+ask_error_text(akt_ref a, int64_t v, akt_err want, char *text, size_t len)
+{
+    akt_future *f;
+    ck_assert_int_eq(akt_ask(a, t_int(v), AKT_SEC(60), &f), AKT_OK);
+    ck_assert_int_eq(akt_future_wait(f, AKT_SEC(30), NULL), want);
+    snprintf(text, len, "%s", akt_future_error_text(f));
+    akt_future_release(f);
+}
+
+/* proves: the asker reads the reason of akt_reply_error_text with the code;
+ * the text is cut to AKT_STATUS_TEXT_MAX bytes before a whole character
+ * and ill-formed UTF-8 becomes '?'; a handler that fails without answering
+ * gives its akt_ctx_fail text; a reply without text, a success and a
+ * pending future read as "" */
+START_TEST(reply_error_text_reaches_the_asker_with_the_code)
+{
+    akt_system *sys = sys_mk("asktext");
+    akt_ref a;
+    ck_assert_int_eq(akt_spawn(sys, &echo_props, "e", &a), AKT_OK);
+    char text[512];
+    ask_error_text(a, -2, AKT_ERANGE, text, sizeof text);
+    ck_assert_str_eq(text, "balance 12 < 30");
+    ask_error_text(a, -3, AKT_ERANGE, text, sizeof text);
+    ck_assert_uint_eq(strlen(text), 254); /* 127 whole characters */
+    ck_assert_int_eq(AKT_STATUS_TEXT_MAX, 255);
+    ck_assert(memcmp(text + 252, "\xc3\xa9", 2) == 0);
+    ask_error_text(a, -4, AKT_ERANGE, text, sizeof text);
+    ck_assert_str_eq(text, "? ok ?");
+    ask_error_text(a, -1, AKT_ERANGE, text, sizeof text);
+    ck_assert_str_eq(text, "");
+    ask_error_text(a, 777778, AKT_EIO, text, sizeof text);
+    ck_assert_str_eq(text, "disk on fire");
+    ask_error_text(a, 5, AKT_OK, text, sizeof text);
+    ck_assert_str_eq(text, "");
+    akt_future *f;
+    ck_assert_int_eq(akt_ask(a, t_int(999999), AKT_SEC(60), &f), AKT_OK);
+    ck_assert_str_eq(akt_future_error_text(f), ""); /* not complete */
+    akt_future_release(f);
+    ck_assert_str_eq(akt_future_error_text(NULL), "");
     t_teardown(sys, 0);
 }
 END_TEST
@@ -249,6 +313,7 @@ typedef struct sink_rec {
     t_latch got;
     _Atomic int64_t v;
     _Atomic int status;
+    char text[AKT_STATUS_TEXT_MAX + 1]; /* written before got counts up */
 } sink_rec;
 
 static akt_err
@@ -264,7 +329,9 @@ static akt_err
 sink_status(void *state, akt_ctx *ctx, const void *msg)
 {
     sink_rec *s = (sink_rec *)akt_ctx_behavior_arg(ctx);
-    atomic_store(&s->status, ((const akt_Status *)msg)->code);
+    const akt_Status *st = msg;
+    atomic_store(&s->status, st->code);
+    snprintf(s->text, sizeof s->text, "%s", st->text.len ? st->text.ptr : "");
     t_latch_add(&s->got, 1);
     return AKT_OK;
 }
@@ -291,6 +358,32 @@ START_TEST(pipe_to_delivers_the_reply_or_a_status_to_an_actor)
     akt_future_release(f);
     ck_assert(t_latch_wait(&s.got, 2, 10000));
     ck_assert_int_eq(atomic_load(&s.status), AKT_ERANGE);
+    ck_assert_str_eq(s.text, "");
+    /* a failure with a reason: the Status carries its text */
+    ck_assert_int_eq(akt_ask(a, t_int(-2), AKT_SEC(10), &f), AKT_OK);
+    ck_assert_int_eq(akt_future_pipe_to(f, sink), AKT_OK);
+    akt_future_release(f);
+    ck_assert(t_latch_wait(&s.got, 3, 10000));
+    ck_assert_int_eq(atomic_load(&s.status), AKT_ERANGE);
+    ck_assert_str_eq(s.text, "balance 12 < 30");
+    t_teardown(sys, 0);
+}
+END_TEST
+
+/* proves: an actor that sends a request gets the error reply as an
+ * akt.Status with the code and the text */
+START_TEST(an_actor_sender_gets_the_error_text_in_a_status)
+{
+    akt_system *sys = sys_mk("statusmsg");
+    static sink_rec s = { .got = T_LATCH_INIT };
+    akt_props sp = { .behavior = &sink_beh, .behavior_arg = &s };
+    akt_ref a, sink;
+    ck_assert_int_eq(akt_spawn(sys, &echo_props, "e", &a), AKT_OK);
+    ck_assert_int_eq(akt_spawn(sys, &sp, "s", &sink), AKT_OK);
+    ck_assert_int_eq(akt_tell(a, t_int(-2), sink), AKT_OK);
+    ck_assert(t_latch_wait(&s.got, 1, 10000));
+    ck_assert_int_eq(atomic_load(&s.status), AKT_ERANGE);
+    ck_assert_str_eq(s.text, "balance 12 < 30");
     t_teardown(sys, 0);
 }
 END_TEST
@@ -449,6 +542,7 @@ ask_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, ask_completes_with_the_reply);
     tcase_add_test(tc, reply_error_completes_the_future_with_that_code);
+    tcase_add_test(tc, reply_error_text_reaches_the_asker_with_the_code);
     tcase_add_test(tc, ask_whose_handler_fails_completes_with_the_failure);
     tcase_add_test(
         tc, ask_that_times_out_completes_with_etimedout_and_leaks_nothing);
@@ -457,6 +551,7 @@ ask_suite(void)
     tcase_add_test(tc, ask_to_a_stopped_actor_fails_fast_with_estopped);
     tcase_add_test(tc, on_complete_runs_exactly_once_then_fini);
     tcase_add_test(tc, pipe_to_delivers_the_reply_or_a_status_to_an_actor);
+    tcase_add_test(tc, an_actor_sender_gets_the_error_text_in_a_status);
     tcase_add_test(tc, actors_ask_each_other_inside_the_runtime);
     tcase_add_test(
         tc, many_plain_threads_ask_concurrently_and_each_gets_its_own_reply);

@@ -2,7 +2,9 @@
  * supervision_test.c -- failure handling: every strategy (one-for-one,
  * all-for-one, rest-for-one) and directive (resume, restart, stop,
  * escalate), restart limits, the default strategy, kill, backoff with
- * reset, failure reasons, and a failing pre_start.
+ * reset, failure reasons, a failing pre_start, and the restart hooks'
+ * defaults (pre_start after a restart without post_restart; children that
+ * a pre_restart keeps survive and restart after their parent).
  */
 #include "testutil.h"
 
@@ -392,6 +394,77 @@ START_TEST(kill_fails_the_actor_and_the_supervisor_decides)
 }
 END_TEST
 
+/* a pre_restart that stops no child */
+static void
+keep_pre_restart(void *state, akt_ctx *ctx, akt_err reason, const void *failed)
+{
+    (void)state;
+    (void)ctx;
+    (void)reason;
+    (void)failed;
+}
+
+static const akt_lifecycle keep_life = { .pre_start = c_pre_start,
+    .pre_restart = keep_pre_restart,
+    .post_restart = c_post_restart,
+    .post_stop = c_post_stop };
+
+/* A pre_restart that keeps the children: the restart does not wait for
+ * them (it used to wait for a CHILD_STOPPED that never came, and the
+ * parent stayed down); they keep their refs and are restarted after their
+ * parent, with its reason (Akka's survivors). */
+START_TEST(children_a_pre_restart_keeps_restart_after_their_parent)
+{
+    akt_system *sys = sys_mk("survivors");
+    akt_props pp = { .behavior = &parent_beh,
+        .behavior_arg = &parent_ctr,
+        .lifecycle = &keep_life };
+    akt_ref p;
+    ck_assert_int_eq(akt_spawn(sys, &pp, "p", &p), AKT_OK);
+    ck_assert_int_eq(ask_v(p, 2), 0);
+    akt_ref c0 = child(sys, "p", 0), c1 = child(sys, "p", 1);
+    ck_assert_int_eq(ask_v(c0, 5), 5);
+    ck_assert_int_eq(ask_v(c1, 7), 7);
+    ck_assert_int_eq(akt_kill(p), AKT_OK);
+    ck_assert_int_eq(ask_v(p, 0), 0); /* up again */
+    ck_assert_int_eq(atomic_load(&parent_ctr.restarts), 1);
+    ck_assert_int_eq(atomic_load(&parent_ctr.stops), 0); /* no default */
+    ck_assert_int_eq(atomic_load(&parent_ctr.last_reason), AKT_ECANCELED);
+    /* same refs, fresh state: the restart was queued (a system message)
+     * before the parent answered, so it runs before these asks */
+    ck_assert_int_eq(ask_v(c0, 1), 1);
+    ck_assert_int_eq(ask_v(c1, 1), 1);
+    ck_assert(akt_ref_equal(child(sys, "p", 0), c0));
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(atomic_load(&kids[i].restarts), 1);
+        ck_assert_int_eq(atomic_load(&kids[i].last_reason), AKT_ECANCELED);
+        ck_assert_int_eq(atomic_load(&kids[i].starts), 1);
+    }
+    t_teardown(sys, 0);
+}
+END_TEST
+
+static const akt_lifecycle start_only_life
+    = { .pre_start = c_pre_start, .post_stop = c_post_stop };
+
+/* Without post_restart a restart runs pre_start (Akka's default
+ * postRestart), after the default pre_restart ran post_stop. */
+START_TEST(without_post_restart_a_restart_runs_pre_start)
+{
+    akt_system *sys = sys_mk("startonly");
+    akt_props props = kid_props[0];
+    props.lifecycle = &start_only_life;
+    akt_ref a;
+    ck_assert_int_eq(akt_spawn(sys, &props, "a", &a), AKT_OK);
+    ck_assert_int_eq(ask_v(a, 4), 4);
+    ck_assert_int_eq(akt_tell(a, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
+    ck_assert_int_eq(ask_v(a, 1), 1);
+    ck_assert_int_eq(atomic_load(&kids[0].starts), 2);
+    ck_assert_int_eq(atomic_load(&kids[0].stops), 1);
+    t_teardown(sys, 0);
+}
+END_TEST
+
 /* Backoff runs on the system's timing wheel, so these tests use virtual
  * time: they check for exactly when each restart is scheduled
  * (akt_scheduler_next_due) and make time pass by advancing the clock --
@@ -575,6 +648,8 @@ supervision_suite(void)
     tcase_add_test(tc, backoff_resets_after_the_child_ran_stably);
     tcase_add_test(tc, backoff_jitter_stays_within_the_random_factor);
     tcase_add_test(tc, failing_pre_start_stops_the_actor_without_post_stop);
+    tcase_add_test(tc, children_a_pre_restart_keeps_restart_after_their_parent);
+    tcase_add_test(tc, without_post_restart_a_restart_runs_pre_start);
     suite_add_tcase(s, tc);
     return s;
 }

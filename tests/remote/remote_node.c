@@ -10,7 +10,8 @@
  *   /user/echo   Ping{n} -> replies Pong{n}; Ping{n < 0} stops the echo
  *   /user/relay  Ping -> forwarded (sender kept) to RELAY_TARGET_PATH
  *   /user/sink   counts Pings; Ping{n = -7} is answered with Pong{count},
- *                Ping{n = -8} with akt_reply_error(AKT_EBUSY)
+ *                Ping{n = -8} with akt_reply_error_text(AKT_EBUSY,
+ *                "sink is busy")
  *   /user/caller RefMsg{who, n}: n >= 0 tells who Pong{n}; n < 0 asks who
  *                Ping{-n} and answers the sender Pong{reply + 1000}
  */
@@ -54,7 +55,8 @@ sink_ping(void *state, akt_ctx *ctx, const void *msg)
     (void)state;
     const rt_Ping *p = msg;
     if (p->n == -8)
-        return akt_reply_error(ctx, AKT_EBUSY); /* an error reply */
+        /* an error reply with a reason */
+        return akt_reply_error_text(ctx, AKT_EBUSY, "sink is %s", "busy");
     if (p->n == -7) {
         rt_Pong *r = rt_pong_new(atomic_load(&g_sink_count));
         if (akt_reply(ctx, r) != AKT_OK)

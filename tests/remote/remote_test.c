@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "akt/akt.h"
+#include "akt/akt_gen.h" /* akt_mp_put_*: a hand-made Status */
 #include "akt/remote.h"
 #include "remote/peer_proc.h"
 #include "remote/rt_msgs.h"
@@ -379,11 +380,16 @@ START_TEST(refs_inside_messages_cross_nodes_and_are_used_back)
 }
 END_TEST
 
+/* proves: akt.Status (code and reason text) has a codec that reads the
+ * older text-less form and bounds the text, and a remote ask answered with
+ * akt_reply_error_text fails at once with the code and the text */
 START_TEST(error_replies_cross_nodes)
 {
-    /* akt.Status has a codec */
-    akt_Status *st = akt_msg_new(&akt_status_type, 0);
+    akt_Status *st = akt_msg_new(&akt_status_type, 16);
     st->code = AKT_EBUSY;
+    ck_assert_int_eq(
+        akt_arena_str(akt_msg_arena(st), "sink is busy", 12, &st->text),
+        AKT_OK);
     akt_buf buf;
     akt_buf_init(&buf);
     ck_assert_int_eq(akt_msg_encode(st, &buf), AKT_OK);
@@ -391,9 +397,36 @@ START_TEST(error_replies_cross_nodes)
     ck_assert_int_eq(
         akt_msg_decode(&akt_status_type, buf.data, buf.len, NULL, &back),
         AKT_OK);
-    ck_assert_int_eq(((akt_Status *)back)->code, AKT_EBUSY);
+    ck_assert(akt_msg_equal(back, st));
+    ck_assert_str_eq(((akt_Status *)back)->text.ptr, "sink is busy");
     akt_msg_free(back);
     akt_msg_free(st);
+    /* the older form {1: code} reads with an empty text */
+    static const uint8_t old_form[] = { 0x81, 0x01, (uint8_t)AKT_EBUSY };
+    ck_assert_int_eq(akt_msg_decode(&akt_status_type, old_form, sizeof old_form,
+                         NULL, &back),
+        AKT_OK);
+    ck_assert_int_eq(((akt_Status *)back)->code, AKT_EBUSY);
+    ck_assert_uint_eq(((akt_Status *)back)->text.len, 0);
+    akt_msg_free(back);
+    /* a peer's text over the bound is cut before a whole character:
+     * 200 two-byte characters become 127 of them (254 bytes) */
+    buf.len = 0;
+    ck_assert_int_eq(akt_mp_put_map(&buf, 2), AKT_OK);
+    ck_assert_int_eq(akt_mp_put_uint(&buf, 1), AKT_OK);
+    ck_assert_int_eq(akt_mp_put_int(&buf, AKT_EBUSY), AKT_OK);
+    ck_assert_int_eq(akt_mp_put_uint(&buf, 2), AKT_OK);
+    char longtext[400];
+    for (int i = 0; i < 200; i++) {
+        memcpy(longtext + 2 * i, "\xc3\xa9", 2); /* U+00E9 */
+    }
+    ck_assert_int_eq(akt_mp_put_str(&buf, longtext, 400), AKT_OK);
+    ck_assert_int_eq(
+        akt_msg_decode(&akt_status_type, buf.data, buf.len, NULL, &back),
+        AKT_OK);
+    ck_assert_uint_eq(((akt_Status *)back)->text.len, 254);
+    ck_assert_uint_eq(strlen(((akt_Status *)back)->text.ptr), 254);
+    akt_msg_free(back);
     akt_buf_free(&buf);
     peer_proc b;
     spawn_node(&b, "nodeb", "tcp://127.0.0.1:0", NULL);
@@ -409,6 +442,7 @@ START_TEST(error_replies_cross_nodes)
         akt_err rc = akt_future_wait(f, AKT_SEC(25), NULL);
         ck_assert_msg(rc == AKT_EBUSY, "ask: %s", akt_err_name(rc));
         ck_assert_int_lt(pp_now_ms() - t0, 10000);
+        ck_assert_str_eq(akt_future_error_text(f), "sink is busy");
         akt_future_release(f);
     }
     akt_err rc;

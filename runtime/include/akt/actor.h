@@ -3,8 +3,10 @@
  *
  * The part of this header that generated code uses is frozen by
  * AKT_GEN_ABI: akt_ref, akt_handler_fn, akt_handler, akt_behavior,
- * akt_props, akt_tell, akt_ask, akt_reply, akt_reply_error,
- * akt_ctx_behavior_arg, akt_future_wait/release. The rest may grow.
+ * akt_lifecycle, akt_props, akt_tell, akt_ask, akt_reply, akt_reply_error,
+ * akt_ctx_behavior_arg, akt_ctx_default_pre_restart,
+ * akt_ctx_default_post_restart, akt_future_wait/release. The rest may
+ * grow.
  *
  * Time values are int64_t nanoseconds (AKT_MS/AKT_SEC build them).
  */
@@ -85,15 +87,25 @@ typedef struct akt_behavior {
     akt_handler_fn unhandled;
 } akt_behavior;
 
+/* Lifecycle hooks, each optional (NULL). A restart (Akka's order): the
+ * failed incarnation's pre_restart; then, once every child it stopped has
+ * stopped, the state is reset and the fresh incarnation's post_restart
+ * runs; last, the children that pre_restart left running (survivors) are
+ * restarted themselves. */
 typedef struct akt_lifecycle {
     /* after the state is initialised, before the first message */
     akt_err (*pre_start)(void *state, akt_ctx *ctx);
     /* after the actor and all its children stopped */
     void (*post_stop)(void *state, akt_ctx *ctx);
-    /* on the failed incarnation; default stops all children */
+    /* on the failed incarnation, with the failure's code and the message
+     * being handled (NULL for a kill). NULL: akt_ctx_default_pre_restart
+     * (stop every child, then post_stop). */
     void (*pre_restart)(
         void *state, akt_ctx *ctx, akt_err reason, const void *failed_msg);
-    /* on the fresh incarnation (instead of pre_start) */
+    /* on the fresh incarnation, instead of pre_start. NULL:
+     * akt_ctx_default_post_restart (run pre_start, so the children and
+     * timers set up at start come back). A failure fails the actor
+     * again (its supervisor decides). */
     akt_err (*post_restart)(void *state, akt_ctx *ctx, akt_err reason);
 } akt_lifecycle;
 
@@ -311,8 +323,16 @@ AKT_API akt_err akt_future_on_complete(
     akt_future *f, akt_future_fn cb, void *arg, void (*fini)(void *arg));
 
 /* akt_future_pipe_to -- deliver the reply to `to` as a message (errors as an
- * akt.Status message). */
+ * akt.Status message with the code and the reason text). */
 AKT_API akt_err akt_future_pipe_to(akt_future *f, akt_ref to);
+
+/* akt_future_error_text -- the reason text a failed future completed with:
+ * from akt_reply_error_text, from akt_ctx_fail when the handler failed
+ * without answering, or from an akt.Status that came from another node.
+ * "" when there is none, the future succeeded, or it is not complete yet.
+ * The string belongs to the future: valid until akt_future_release (and
+ * inside an on_complete callback). NULL f gives "". */
+AKT_API const char *akt_future_error_text(const akt_future *f);
 
 AKT_API void akt_future_release(akt_future *f);
 
@@ -350,8 +370,23 @@ AKT_API const void *akt_ctx_behavior_arg(const akt_ctx *ctx);
 /* akt_reply -- send msg to the sender of the current message (completing
  * an ask). Consumes msg on AKT_OK; no sender: dead letter, AKT_OK. */
 AKT_API akt_err akt_reply(akt_ctx *ctx, void *msg);
-/* akt_reply_error -- complete the asker's future with code. */
+/* akt_reply_error -- answer the sender of the current message with the
+ * error code (not AKT_OK): an asker's future fails with it, an actor
+ * sender gets an akt.Status; no sender: AKT_OK, nothing sent. Errors:
+ * AKT_EINVAL, AKT_ENOMEM, or the failed send's. */
 AKT_API akt_err akt_reply_error(akt_ctx *ctx, akt_err code);
+/* akt_reply_error_text -- akt_reply_error with a reason text (printf
+ * format), e.g. "balance 12 < 30": the asker reads it with
+ * akt_future_error_text(), an actor sender in akt_Status.text, and it
+ * crosses nodes with the code. The text is cut to AKT_STATUS_TEXT_MAX bytes
+ * (at a character boundary); bytes that are not well-formed UTF-8 become
+ * '?'. Errors as akt_reply_error; AKT_EINVAL also for fmt NULL. */
+AKT_API akt_err akt_reply_error_text(
+    akt_ctx *ctx, akt_err code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 /* akt_forward -- send the current message to `to`, keeping its sender. */
 AKT_API akt_err akt_forward(akt_ctx *ctx, akt_ref to);
 
@@ -379,6 +414,21 @@ AKT_API akt_err akt_ctx_fail(akt_ctx *ctx, akt_err code, const char *fmt, ...)
 AKT_API akt_err akt_ctx_failure_reason(
     const akt_ctx *ctx, char *buf, size_t len);
 
+/* akt_ctx_default_pre_restart -- what a restart does when the lifecycle
+ * has no pre_restart: send every child a stop, then run the lifecycle's
+ * post_stop. Call it from a pre_restart that adds to the default (Akka's
+ * super.preRestart); generated actors call it when the handler table's
+ * pre_restart is NULL. Only inside pre_restart, once. Errors: AKT_EINVAL
+ * (ctx NULL, not in pre_restart, or already called). */
+AKT_API akt_err akt_ctx_default_pre_restart(akt_ctx *ctx);
+
+/* akt_ctx_default_post_restart -- what a restart does when the lifecycle
+ * has no post_restart: run the lifecycle's pre_start and return its
+ * result (AKT_OK without one). Only inside post_restart, once. Errors:
+ * AKT_EINVAL (ctx NULL, not in post_restart, or already called), else
+ * pre_start's. */
+AKT_API akt_err akt_ctx_default_post_restart(akt_ctx *ctx);
+
 /* --- system message types ------------------------------------------------ */
 
 /* Delivered to watchers exactly once when a watched actor stops. */
@@ -387,9 +437,16 @@ typedef struct akt_Terminated {
 } akt_Terminated;
 AKT_API extern const akt_type akt_terminated_type;
 
-/* What akt_future_pipe_to sends when the future failed. */
+/* The longest reason text an error reply carries, in bytes (without the
+ * NUL); longer texts are cut at a UTF-8 character boundary. */
+#define AKT_STATUS_TEXT_MAX 255
+
+/* An error reply as a message: what akt_reply_error(_text) sends to an
+ * actor sender, what akt_future_pipe_to sends when the future failed, and
+ * how an error reply crosses nodes (msgpack {1: code, 2: text}). */
 typedef struct akt_Status {
     int32_t code; /* akt_err */
+    akt_str text; /* the reason, "" when none; at most AKT_STATUS_TEXT_MAX */
 } akt_Status;
 AKT_API extern const akt_type akt_status_type;
 

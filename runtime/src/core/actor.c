@@ -17,12 +17,17 @@
 #include "akt/events.h"
 #include "core/core.h"
 
+/* which lifecycle hook a context was made for: the akt_ctx_default_*
+ * calls are valid only there, once */
+enum { HOOK_NONE = 0, HOOK_PRE_RESTART, HOOK_POST_RESTART };
+
 struct akt_ctx {
     akt_cell *cell;
     akti_msg *cur; /* the message being handled (envelope unwrapped) */
     akt_ref sender;
     const void *body;
     akt_err fail_code;
+    uint8_t hook; /* HOOK_* */
     char reason[96];
 };
 
@@ -79,6 +84,7 @@ ctx_init(akt_ctx *ctx, akt_cell *c, akti_msg *m)
     ctx->sender = m ? m->sender : AKT_REF_NONE;
     ctx->body = m ? akti_msg_body(m) : NULL;
     ctx->fail_code = AKT_OK;
+    ctx->hook = HOOK_NONE;
     ctx->reason[0] = '\0';
 }
 
@@ -124,9 +130,10 @@ tell_cell(akt_cell *c, uint64_t uid, akti_msg *m, akt_ref sender)
         if (m->type != NULL && m->type->id == akt_status_type.id
             && ((akt_Status *)body)->code != AKT_OK) {
             /* an error reply that came as a message (from another node):
-             * the asker's future fails with its code */
-            akt_err code = (akt_err)((akt_Status *)body)->code;
-            if (akti_future_complete(c, uid, code, NULL)) {
+             * the asker's future fails with its code and text */
+            const akt_Status *st = body;
+            if (akti_future_fail_text(
+                    c, uid, (akt_err)st->code, st->text.ptr, st->text.len)) {
                 akt_msg_free(body);
                 return AKT_OK;
             }
@@ -374,6 +381,7 @@ akti_spawn(akt_system *sys, akt_cell *parent, const akt_props *props,
             rc = AKT_ECLOSED;
             goto fail_named;
         }
+        c->link_flags = 0;
         if (parent->first_child == NULL) {
             parent->first_child = c;
             c->sib_next = c->sib_prev = c;
@@ -456,8 +464,10 @@ run_start(akt_cell *c, bool restart, akt_err reason)
     }
     if (rc == AKT_OK && p->lifecycle) {
         if (restart && p->lifecycle->post_restart) {
+            ctx.hook = HOOK_POST_RESTART;
             rc = p->lifecycle->post_restart(c->state, &ctx, reason);
         } else if (p->lifecycle->pre_start) {
+            /* a first start, or a restart's default post_restart */
             rc = p->lifecycle->pre_start(c->state, &ctx);
         }
     }
@@ -479,13 +489,16 @@ state_reset(akt_cell *c)
     }
 }
 
-/* Send TERMINATE to every child. The list is copied first: a guardian's
+/* Refs of c's children (with `survivors`: only those not asked to stop),
+ * copied under the children lock into small (32) or a malloc'd array
+ * (*out; free it when it is not small); with `mark`, each taken child is
+ * marked LINK_F_STOPPING. Copied, not sent to under the lock: a guardian's
  * list is guarded by names_mu, and a calling-thread child runs its stop
  * inline (and takes names_mu) inside our send. */
 static size_t
-stop_children(akt_cell *c)
+children_snapshot(
+    akt_cell *c, bool survivors, bool mark, akt_ref *small, akt_ref **out)
 {
-    akt_ref small[32];
     akt_ref *v = small;
     size_t n = 0;
     children_lock(c);
@@ -499,11 +512,26 @@ stop_children(akt_cell *c)
     if (f) {
         akt_cell *ch = f;
         do {
-            v[n++] = (akt_ref) { ch, cell_uid(ch) };
+            if (!survivors || !(ch->link_flags & LINK_F_STOPPING)) {
+                v[n++] = (akt_ref) { ch, cell_uid(ch) };
+                if (mark) {
+                    ch->link_flags |= LINK_F_STOPPING;
+                }
+            }
             ch = ch->sib_next;
         } while (ch != f);
     }
     children_unlock(c);
+    *out = v;
+    return n;
+}
+
+/* Send TERMINATE to every child. */
+static size_t
+stop_children(akt_cell *c)
+{
+    akt_ref small[32], *v;
+    size_t n = children_snapshot(c, false, true, small, &v);
     for (size_t i = 0; i < n; i++) {
         akti_send_sys(
             v[i].cell_, v[i].uid_, SYS_TERMINATE, c, cell_uid(c), AKT_OK, NULL);
@@ -512,6 +540,26 @@ stop_children(akt_cell *c)
         free(v);
     }
     return n;
+}
+
+/* whether a child c asked to stop has not stopped yet */
+static bool
+children_stopping(akt_cell *c)
+{
+    bool any = false;
+    children_lock(c);
+    akt_cell *f = c->first_child, *ch = f;
+    if (f) {
+        do {
+            if (ch->link_flags & LINK_F_STOPPING) {
+                any = true;
+                break;
+            }
+            ch = ch->sib_next;
+        } while (ch != f);
+    }
+    children_unlock(c);
+    return any;
 }
 
 static void
@@ -531,9 +579,34 @@ finish_restart(akt_cell *c)
     if (c->flags & CELL_F_KIT) {
         akti_kit_cell_restarted(c); /* timers die, stash goes back first */
     }
+    /* the children pre_restart kept, taken before the fresh incarnation
+     * spawns its own (Akka's survivors) */
+    akt_ref small[32], *v;
+    size_t n = children_snapshot(c, true, false, small, &v);
     akt_err rc = run_start(c, true, reason);
     if (rc != AKT_OK) {
         cell_fail(c, rc, NULL);
+    } else {
+        /* the survivors restart too, after their parent is up again */
+        for (size_t i = 0; i < n; i++) {
+            akti_send_sys(v[i].cell_, v[i].uid_, SYS_RESTART, c, cell_uid(c),
+                reason, NULL);
+        }
+    }
+    if (v != small) {
+        free(v);
+    }
+}
+
+/* the default pre_restart (akt_lifecycle.pre_restart NULL) */
+static void
+default_pre_restart(akt_cell *c, akt_ctx *ctx)
+{
+    const akt_lifecycle *lc = c->props->props.lifecycle;
+    ctx->hook = HOOK_NONE;
+    stop_children(c);
+    if (lc && lc->post_stop) {
+        lc->post_stop(c->state, ctx);
     }
 }
 
@@ -548,18 +621,16 @@ do_restart(akt_cell *c, akt_err reason)
     akt_ctx ctx;
     ctx_init(&ctx, c, NULL);
     const void *failed = x->failed_msg ? akti_msg_body(x->failed_msg) : NULL;
-    size_t stopping = 0;
     if (lc && lc->pre_restart) {
+        ctx.hook = HOOK_PRE_RESTART;
         lc->pre_restart(c->state, &ctx, reason, failed);
     } else {
-        stopping = stop_children(c);
-        if (lc && lc->post_stop) {
-            lc->post_stop(c->state, &ctx);
-        }
+        default_pre_restart(c, &ctx);
     }
     x->restart_reason = reason;
-    (void)stopping;
-    if (c->first_child != NULL) {
+    /* wait only for the children asked to stop: one that pre_restart kept
+     * would never report, and is restarted after us instead */
+    if (children_stopping(c)) {
         c->life = LIFE_RESTARTING;
         return;
     }
@@ -827,6 +898,9 @@ supervise(akt_cell *c, akt_cell *ch, akt_err reason)
             after = true;
         }
         if (take) {
+            if (d == AKT_STOP) {
+                k->link_flags |= LINK_F_STOPPING;
+            }
             if (n == cap) {
                 akt_cell **nl = malloc(2 * cap * sizeof(*nl));
                 if (nl == NULL) {
@@ -1133,12 +1207,10 @@ handle_sys(akt_cell *c, akti_msg *m)
             akti_cell_free(ch);
             pthread_mutex_unlock(&c->sys->names_mu);
         }
-        if (left == 0) {
-            if (c->life == LIFE_STOPPING) {
-                finish_stop(c);
-            } else if (c->life == LIFE_RESTARTING) {
-                finish_restart(c);
-            }
+        if (left == 0 && c->life == LIFE_STOPPING) {
+            finish_stop(c);
+        } else if (c->life == LIFE_RESTARTING && !children_stopping(c)) {
+            finish_restart(c);
         }
         break;
     }
@@ -1243,6 +1315,7 @@ deliver(akt_cell *c, akti_msg *m)
     ctx.sender = m->sender;
     ctx.body = akti_msg_body(inner);
     ctx.fail_code = AKT_OK;
+    ctx.hook = HOOK_NONE;
     ctx.reason[0] = '\0';
     akt_handler_fn fn = find_handler(c->beh, inner->type);
     if (fn == NULL) {
@@ -1260,7 +1333,8 @@ deliver(akt_cell *c, akti_msg *m)
          * Erlang's gen_server:call fails when the server crashes); an
          * answer given before the failure stands */
         if (ctx.sender.cell_ && ctx.sender.cell_->kind == AKTI_CELL_PROMISE) {
-            akti_future_complete(ctx.sender.cell_, ctx.sender.uid_, rc, NULL);
+            akti_future_fail_text(ctx.sender.cell_, ctx.sender.uid_, rc,
+                ctx.reason, strlen(ctx.reason));
         }
         if (ctx.reason[0]) {
             /* through the event stream's logger: level, path, timestamp */
@@ -1449,8 +1523,18 @@ akt_ctx_stop(akt_ctx *ctx, akt_ref who)
         c->flags |= CELL_F_TERMINATE_REQ;
         return AKT_OK;
     }
-    if (who.cell_->kind != AKTI_CELL_ACTOR
-        || find_child(c, who.cell_, who.uid_) == NULL) {
+    if (who.cell_->kind != AKTI_CELL_ACTOR) {
+        return AKT_EINVAL;
+    }
+    bool mine = false;
+    children_lock(c);
+    if (who.cell_->parent == c && who.cell_->sib_next != NULL
+        && cell_uid(who.cell_) == who.uid_) {
+        who.cell_->link_flags |= LINK_F_STOPPING;
+        mine = true;
+    }
+    children_unlock(c);
+    if (!mine) {
         return AKT_EINVAL; /* only self or a child */
     }
     akti_send_sys(
@@ -1508,30 +1592,56 @@ akt_reply(akt_ctx *ctx, void *msg)
     return akt_tell(ctx->sender, msg, self_ref(ctx->cell));
 }
 
+static akt_err
+reply_error(akt_ctx *ctx, akt_err code, const char *text, size_t len)
+{
+    akt_ref to = ctx->sender;
+    if (akt_ref_is_none(to)) {
+        return AKT_OK;
+    }
+    if (to.cell_->kind == AKTI_CELL_PROMISE) {
+        akti_future_fail_text(to.cell_, to.uid_, code, text, len);
+        return AKT_OK;
+    }
+    akt_Status *st = akti_status_new(code, text, len);
+    if (st == NULL) {
+        return AKT_ENOMEM;
+    }
+    akt_err rc = akt_tell(to, st, self_ref(ctx->cell));
+    if (rc != AKT_OK) {
+        akt_msg_free(st);
+    }
+    return rc;
+}
+
 akt_err
 akt_reply_error(akt_ctx *ctx, akt_err code)
 {
     if (ctx == NULL || code == AKT_OK) {
         return AKT_EINVAL;
     }
-    akt_ref to = ctx->sender;
-    if (akt_ref_is_none(to)) {
-        return AKT_OK;
+    return reply_error(ctx, code, NULL, 0);
+}
+
+akt_err
+akt_reply_error_text(akt_ctx *ctx, akt_err code, const char *fmt, ...)
+{
+    if (ctx == NULL || code == AKT_OK || fmt == NULL) {
+        return AKT_EINVAL;
     }
-    if (to.cell_->kind == AKTI_CELL_PROMISE) {
-        akti_future_complete(to.cell_, to.uid_, code, NULL);
-        return AKT_OK;
+    /* room for the bound plus one whole character of up to 4 bytes, so
+     * vsnprintf's cut is past the clip's (which never leaves half a
+     * character) */
+    char text[AKT_STATUS_TEXT_MAX + 5];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    size_t len = n < 0 ? 0 : (size_t)n;
+    if (len >= sizeof text) {
+        len = sizeof text - 1;
     }
-    akt_Status *st = akt_msg_new(&akt_status_type, 0);
-    if (st == NULL) {
-        return AKT_ENOMEM;
-    }
-    st->code = (int32_t)code;
-    akt_err rc = akt_tell(to, st, self_ref(ctx->cell));
-    if (rc != AKT_OK) {
-        akt_msg_free(st);
-    }
-    return rc;
+    return reply_error(ctx, code, text, len);
 }
 
 akt_err
@@ -1616,5 +1726,29 @@ akt_ctx_failure_reason(const akt_ctx *ctx, char *buf, size_t len)
     }
     akti_cell_ext *x = ctx->cell->ext;
     snprintf(buf, len, "%s", x ? x->reason_text : "");
+    return AKT_OK;
+}
+
+akt_err
+akt_ctx_default_pre_restart(akt_ctx *ctx)
+{
+    if (ctx == NULL || ctx->hook != HOOK_PRE_RESTART) {
+        return AKT_EINVAL;
+    }
+    default_pre_restart(ctx->cell, ctx);
+    return AKT_OK;
+}
+
+akt_err
+akt_ctx_default_post_restart(akt_ctx *ctx)
+{
+    if (ctx == NULL || ctx->hook != HOOK_POST_RESTART) {
+        return AKT_EINVAL;
+    }
+    ctx->hook = HOOK_NONE;
+    const akt_lifecycle *lc = ctx->cell->props->props.lifecycle;
+    if (lc && lc->pre_start) {
+        return lc->pre_start(ctx->cell->state, ctx);
+    }
     return AKT_OK;
 }

@@ -178,6 +178,8 @@ struct akt_cell {
     _Atomic(akt_cell *) run_next; /* intrusive link in run queues */
     uint8_t life; /* LIFE_* */
     uint8_t flags; /* CELL_F_* */
+    uint8_t link_flags; /* LINK_F_*: the parent's marks on this child,
+                           written by the parent under its children lock */
     uint32_t nchildren;
     void *state;
     const akt_behavior *beh;
@@ -211,6 +213,13 @@ enum {
     CELL_F_SYSTEM = 1u << 3, /* under /system or a guardian */
     CELL_F_STARTED = 1u << 4, /* pre_start succeeded: post_stop due */
     CELL_F_KIT = 1u << 5, /* ext->kit is set: the kit hooks run */
+};
+
+enum {
+    /* the parent sent this child TERMINATE (a stop, a STOP directive, the
+     * default pre_restart): a restart waits for the CHILD_STOPPED of
+     * these children only; the others survive it and are restarted */
+    LINK_F_STOPPING = 1u << 0,
 };
 
 /* Rare per-actor state. */
@@ -283,6 +292,18 @@ typedef struct akti_sysmsg {
 } akti_sysmsg;
 
 AKTI_INTERNAL extern const akt_type akti_sysmsg_type;
+
+/* akti_status_text_clip -- copy at most AKT_STATUS_TEXT_MAX bytes of the
+ * len bytes at src to dst (AKT_STATUS_TEXT_MAX + 1 bytes) as well-formed
+ * UTF-8: a byte that starts no well-formed sequence (or a NUL) becomes '?',
+ * and the text is cut before a character that would not fit. Returns the
+ * length written (dst is NUL-terminated). */
+AKTI_INTERNAL size_t akti_status_text_clip(
+    char *dst, const char *src, size_t len);
+/* akti_status_new -- an akt.Status message with code and text (clipped as
+ * above); NULL on ENOMEM. The caller owns it. */
+AKTI_INTERNAL akt_Status *akti_status_new(
+    akt_err code, const char *text, size_t len);
 AKTI_INTERNAL extern const akt_type akti_poison_type;
 AKTI_INTERNAL extern const akt_type akti_envelope_type;
 
@@ -513,6 +534,12 @@ AKTI_INTERNAL akt_err akti_future_new(akt_system *sys, akt_future **out);
  * false when the future was already complete or the uid is stale. */
 AKTI_INTERNAL bool akti_future_complete(
     akt_cell *promise, uint64_t uid, akt_err status, void *reply);
+/* akti_future_fail_text -- complete with the error code status (not
+ * AKT_OK) and a reason text (len bytes of text, clipped as
+ * akti_status_text_clip does; the future keeps a copy, or no text when
+ * that copy cannot be allocated). false as akti_future_complete. */
+AKTI_INTERNAL bool akti_future_fail_text(akt_cell *promise, uint64_t uid,
+    akt_err status, const char *text, size_t len);
 AKTI_INTERNAL akt_ref akti_future_ref(akt_future *f);
 AKTI_INTERNAL void akti_future_drop(akt_future *f); /* drop one ref */
 AKTI_INTERNAL void akti_future_retain(akt_future *f);

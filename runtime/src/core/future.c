@@ -15,6 +15,10 @@
  *
  * Waiting spins briefly (a reply from an awake worker takes about a
  * microsecond) and then sleeps on a futex: no sleep-polling.
+ *
+ * A failed future may hold a reason text (akt_reply_error_text, the
+ * handler's akt_ctx_fail, an akt.Status from another node): a malloc'd
+ * copy, written while completing and freed with the future.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +40,7 @@ typedef struct akti_promise {
     _Atomic uint32_t refs;
     akt_err status;
     void *reply;
+    char *text; /* reason of a failure, or NULL */
     akt_future_fn cb;
     void *cb_arg;
     void (*cb_fini)(void *);
@@ -77,6 +82,8 @@ akti_future_drop(akt_future *f)
         akt_msg_free(p->reply);
         p->reply = NULL;
     }
+    free(p->text);
+    p->text = NULL;
     if (p->cb_fini) {
         p->cb_fini(p->cb_arg);
         p->cb_fini = NULL;
@@ -102,6 +109,7 @@ akti_future_new(akt_system *sys, akt_future **out)
         = atomic_fetch_add_explicit(&sys->next_uid, 1, memory_order_relaxed);
     p->status = AKT_OK;
     p->reply = NULL;
+    p->text = NULL;
     p->cb = NULL;
     p->cb_arg = NULL;
     p->cb_fini = NULL;
@@ -119,8 +127,9 @@ akti_future_new(akt_system *sys, akt_future **out)
     return AKT_OK;
 }
 
-bool
-akti_future_complete(akt_cell *pc, uint64_t uid, akt_err status, void *reply)
+static bool
+complete(akt_cell *pc, uint64_t uid, akt_err status, void *reply,
+    const char *text, size_t text_len)
 {
     akti_promise *p = (akti_promise *)pc;
     uint64_t exp = uid << 2 | P_PENDING;
@@ -141,6 +150,15 @@ akti_future_complete(akt_cell *pc, uint64_t uid, akt_err status, void *reply)
     if (status != AKT_OK && reply) {
         akt_msg_free(reply);
     }
+    if (status != AKT_OK && text != NULL && text_len > 0) {
+        /* still COMPLETING: no reader looks before `done` is set */
+        char buf[AKT_STATUS_TEXT_MAX + 1];
+        size_t n = akti_status_text_clip(buf, text, text_len);
+        p->text = n > 0 ? malloc(n + 1) : NULL;
+        if (p->text != NULL) {
+            memcpy(p->text, buf, n + 1);
+        }
+    }
     atomic_store_explicit(&p->pstate, uid << 2 | P_DONE, memory_order_release);
     atomic_store_explicit(&p->done, 1, memory_order_seq_cst);
     AKTI_PREEMPT();
@@ -159,6 +177,19 @@ akti_future_complete(akt_cell *pc, uint64_t uid, akt_err status, void *reply)
         akti_future_drop((akt_future *)p);
     }
     return true;
+}
+
+bool
+akti_future_complete(akt_cell *pc, uint64_t uid, akt_err status, void *reply)
+{
+    return complete(pc, uid, status, reply, NULL, 0);
+}
+
+bool
+akti_future_fail_text(
+    akt_cell *pc, uint64_t uid, akt_err status, const char *text, size_t len)
+{
+    return complete(pc, uid, status, NULL, text, len);
 }
 
 static void
@@ -338,9 +369,9 @@ pipe_cb(akt_err status, const void *reply, void *arg)
         }
         return;
     }
-    akt_Status *s = akt_msg_new(&akt_status_type, 0);
+    const char *text = p->text ? p->text : "";
+    akt_Status *s = akti_status_new(status, text, strlen(text));
     if (s) {
-        s->code = (int32_t)status;
         if (akt_tell(to, s, AKT_REF_NONE) != AKT_OK) {
             akt_msg_free(s);
         }
@@ -359,6 +390,17 @@ akt_future_pipe_to(akt_future *f, akt_ref to)
     }
     p->pipe_to = to;
     return akt_future_on_complete(f, pipe_cb, p, NULL);
+}
+
+const char *
+akt_future_error_text(const akt_future *f)
+{
+    if (f == NULL
+        || atomic_load_explicit(&P(f)->done, memory_order_acquire) == 0) {
+        return "";
+    }
+    const akti_promise *p = P(f);
+    return p->status != AKT_OK && p->text != NULL ? p->text : "";
 }
 
 bool

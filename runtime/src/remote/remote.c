@@ -914,13 +914,15 @@ resolve_sender(
  * An envelope whose sender is a peer's reply slot (<addr>/temp/<n>) is
  * delivered with akt_ask: the recipient sees a future as its sender, and
  * whatever completes that future goes back to the slot from the completing
- * thread -- the reply (encoded), or akt.Status{code} for an error reply or
- * a recipient that stopped; nothing after REPLY_TIMEOUT_NS. */
+ * thread -- the reply (encoded), or akt.Status{code, text} for an error
+ * reply (text: akt_future_error_text) or a recipient that stopped; nothing
+ * after REPLY_TIMEOUT_NS. */
 #define REPLY_TIMEOUT_NS 60000000000LL
 #define REPLY_MAX        65536 /* outstanding; beyond, a one-shot proxy */
 
 typedef struct reply_ctx {
     rm *r;
+    akt_future *f; /* alive while reply_done runs (its pending reference) */
     akti_assoc *a;
     uint64_t uid;
     size_t len;
@@ -948,7 +950,9 @@ reply_done(akt_err status, const void *reply, void *arg)
         }
     }
     if (status != AKT_OK) {
-        akt_Status st = { .code = (int32_t)status };
+        const char *text = akt_future_error_text(c->f);
+        akt_Status st
+            = { .code = (int32_t)status, .text = { text, strlen(text) } };
         t = &akt_status_type;
         rc = t->encode(&st, &buf);
     }
@@ -1009,6 +1013,7 @@ ask_back(rm *r, const akti_peer *from, const akti_envelope *env, akt_ref to,
         return false;
     }
     c->r = r;
+    c->f = f;
     c->a = from->assoc;
     c->uid = from->uid;
     c->len = env->sender_len;

@@ -1779,6 +1779,9 @@ corpus_all_store_ask_point_wait(akt_future *f, int64_t timeout_ns,
     return err;
 }
 
+/* Lifecycle: each hook calls the handler table's, or does what the runtime
+ * does without one (a NULL pre_restart stops the children, a NULL
+ * post_restart runs pre_start). */
 static akt_err
 corpus_all_store_pre_start(void *state, akt_ctx *ctx)
 {
@@ -1802,6 +1805,8 @@ corpus_all_store_pre_restart(void *state, akt_ctx *ctx, akt_err reason,
     const corpus_all_StoreHandlers *h = akt_ctx_behavior_arg(ctx);
     if (h->pre_restart) {
         h->pre_restart(state, ctx, reason, failed_msg);
+    } else {
+        (void)akt_ctx_default_pre_restart(ctx);
     }
 }
 
@@ -1809,7 +1814,8 @@ static akt_err
 corpus_all_store_post_restart(void *state, akt_ctx *ctx, akt_err reason)
 {
     const corpus_all_StoreHandlers *h = akt_ctx_behavior_arg(ctx);
-    return h->post_restart ? h->post_restart(state, ctx, reason) : AKT_OK;
+    return h->post_restart ? h->post_restart(state, ctx, reason)
+                           : akt_ctx_default_post_restart(ctx);
 }
 
 static const akt_handler corpus_all_store_handlers[] = {
@@ -1858,6 +1864,9 @@ corpus_all_idle_init_state(void *state, const void *init_arg)
     return AKT_OK;
 }
 
+/* Lifecycle: each hook calls the handler table's, or does what the runtime
+ * does without one (a NULL pre_restart stops the children, a NULL
+ * post_restart runs pre_start). */
 static akt_err
 corpus_all_idle_pre_start(void *state, akt_ctx *ctx)
 {
@@ -1881,6 +1890,8 @@ corpus_all_idle_pre_restart(void *state, akt_ctx *ctx, akt_err reason,
     const corpus_all_IdleHandlers *h = akt_ctx_behavior_arg(ctx);
     if (h->pre_restart) {
         h->pre_restart(state, ctx, reason, failed_msg);
+    } else {
+        (void)akt_ctx_default_pre_restart(ctx);
     }
 }
 
@@ -1888,7 +1899,8 @@ static akt_err
 corpus_all_idle_post_restart(void *state, akt_ctx *ctx, akt_err reason)
 {
     const corpus_all_IdleHandlers *h = akt_ctx_behavior_arg(ctx);
-    return h->post_restart ? h->post_restart(state, ctx, reason) : AKT_OK;
+    return h->post_restart ? h->post_restart(state, ctx, reason)
+                           : akt_ctx_default_post_restart(ctx);
 }
 
 

@@ -352,7 +352,10 @@ typedef struct corpus_all_StoreHandlers {
     akt_err (*on_point)(corpus_all_StoreState *state, akt_ctx *ctx,
         const corpus_common_Point *msg);
 
-    /* Lifecycle hooks, each optional (NULL). */
+    /* Lifecycle hooks, each optional (NULL). Without pre_restart a restart
+     * stops the children and runs post_stop; without post_restart it runs
+     * pre_start (akt_ctx_default_pre_restart / _post_restart, which a hook
+     * may call to add to the default). */
     akt_err (*pre_start)(corpus_all_StoreState *state, akt_ctx *ctx);
     void (*post_stop)(corpus_all_StoreState *state, akt_ctx *ctx);
     void (*pre_restart)(corpus_all_StoreState *state, akt_ctx *ctx, akt_err reason,
@@ -397,13 +400,15 @@ corpus_all_store_ask_defaults(akt_ref to, corpus_all_Defaults *msg, int64_t time
 
 /* corpus_all_store_ask_defaults_wait -- wait for the reply of an ask: on AKT_OK
  * *reply holds one reference to the Nested (free it); otherwise the
- * error the handler replied with, AKT_ETIMEDOUT, or AKT_ETYPE when the
- * reply is not a Nested. */
+ * error the handler replied with (its reason text:
+ * akt_future_error_text(f)), AKT_ETIMEDOUT, or AKT_ETYPE when the reply is
+ * not a Nested. */
 akt_err corpus_all_store_ask_defaults_wait(akt_future *f, int64_t timeout_ns,
     corpus_all_Nested **reply);
 
 /* corpus_all_store_reply_defaults -- inside the Defaults handler: answer the asker.
- * Consumes reply on AKT_OK. Answer an error with akt_reply_error(). */
+ * Consumes reply on AKT_OK. Answer an error with akt_reply_error(), or
+ * akt_reply_error_text() to give a reason. */
 static inline akt_err
 corpus_all_store_reply_defaults(akt_ctx *ctx, corpus_all_Nested *reply)
 {
@@ -431,13 +436,15 @@ corpus_all_store_ask_empty(akt_ref to, corpus_all_Empty *msg, int64_t timeout_ns
 
 /* corpus_all_store_ask_empty_wait -- wait for the reply of an ask: on AKT_OK
  * *reply holds one reference to the Empty (free it); otherwise the
- * error the handler replied with, AKT_ETIMEDOUT, or AKT_ETYPE when the
- * reply is not a Empty. */
+ * error the handler replied with (its reason text:
+ * akt_future_error_text(f)), AKT_ETIMEDOUT, or AKT_ETYPE when the reply is
+ * not a Empty. */
 akt_err corpus_all_store_ask_empty_wait(akt_future *f, int64_t timeout_ns,
     corpus_all_Empty **reply);
 
 /* corpus_all_store_reply_empty -- inside the Empty handler: answer the asker.
- * Consumes reply on AKT_OK. Answer an error with akt_reply_error(). */
+ * Consumes reply on AKT_OK. Answer an error with akt_reply_error(), or
+ * akt_reply_error_text() to give a reason. */
 static inline akt_err
 corpus_all_store_reply_empty(akt_ctx *ctx, corpus_all_Empty *reply)
 {
@@ -465,13 +472,15 @@ corpus_all_store_ask_point(akt_ref to, corpus_common_Point *msg, int64_t timeout
 
 /* corpus_all_store_ask_point_wait -- wait for the reply of an ask: on AKT_OK
  * *reply holds one reference to the Point (free it); otherwise the
- * error the handler replied with, AKT_ETIMEDOUT, or AKT_ETYPE when the
- * reply is not a Point. */
+ * error the handler replied with (its reason text:
+ * akt_future_error_text(f)), AKT_ETIMEDOUT, or AKT_ETYPE when the reply is
+ * not a Point. */
 akt_err corpus_all_store_ask_point_wait(akt_future *f, int64_t timeout_ns,
     corpus_common_Point **reply);
 
 /* corpus_all_store_reply_point -- inside the Point handler: answer the asker.
- * Consumes reply on AKT_OK. Answer an error with akt_reply_error(). */
+ * Consumes reply on AKT_OK. Answer an error with akt_reply_error(), or
+ * akt_reply_error_text() to give a reason. */
 static inline akt_err
 corpus_all_store_reply_point(akt_ctx *ctx, corpus_common_Point *reply)
 {
@@ -491,7 +500,10 @@ struct corpus_all_IdleState {
  */
 typedef struct corpus_all_IdleHandlers {
 
-    /* Lifecycle hooks, each optional (NULL). */
+    /* Lifecycle hooks, each optional (NULL). Without pre_restart a restart
+     * stops the children and runs post_stop; without post_restart it runs
+     * pre_start (akt_ctx_default_pre_restart / _post_restart, which a hook
+     * may call to add to the default). */
     akt_err (*pre_start)(corpus_all_IdleState *state, akt_ctx *ctx);
     void (*post_stop)(corpus_all_IdleState *state, akt_ctx *ctx);
     void (*pre_restart)(corpus_all_IdleState *state, akt_ctx *ctx, akt_err reason,

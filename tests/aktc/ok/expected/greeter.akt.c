@@ -347,6 +347,9 @@ demo_greeter_ask_hello_wait(akt_future *f, int64_t timeout_ns,
     return err;
 }
 
+/* Lifecycle: each hook calls the handler table's, or does what the runtime
+ * does without one (a NULL pre_restart stops the children, a NULL
+ * post_restart runs pre_start). */
 static akt_err
 demo_greeter_pre_start(void *state, akt_ctx *ctx)
 {
@@ -370,6 +373,8 @@ demo_greeter_pre_restart(void *state, akt_ctx *ctx, akt_err reason,
     const demo_GreeterHandlers *h = akt_ctx_behavior_arg(ctx);
     if (h->pre_restart) {
         h->pre_restart(state, ctx, reason, failed_msg);
+    } else {
+        (void)akt_ctx_default_pre_restart(ctx);
     }
 }
 
@@ -377,7 +382,8 @@ static akt_err
 demo_greeter_post_restart(void *state, akt_ctx *ctx, akt_err reason)
 {
     const demo_GreeterHandlers *h = akt_ctx_behavior_arg(ctx);
-    return h->post_restart ? h->post_restart(state, ctx, reason) : AKT_OK;
+    return h->post_restart ? h->post_restart(state, ctx, reason)
+                           : akt_ctx_default_post_restart(ctx);
 }
 
 static const akt_handler demo_greeter_handlers[] = {

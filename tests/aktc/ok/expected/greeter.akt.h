@@ -147,7 +147,10 @@ typedef struct demo_GreeterHandlers {
     akt_err (*on_hello)(demo_GreeterState *state, akt_ctx *ctx,
         const demo_Hello *msg);
 
-    /* Lifecycle hooks, each optional (NULL). */
+    /* Lifecycle hooks, each optional (NULL). Without pre_restart a restart
+     * stops the children and runs post_stop; without post_restart it runs
+     * pre_start (akt_ctx_default_pre_restart / _post_restart, which a hook
+     * may call to add to the default). */
     akt_err (*pre_start)(demo_GreeterState *state, akt_ctx *ctx);
     void (*post_stop)(demo_GreeterState *state, akt_ctx *ctx);
     void (*pre_restart)(demo_GreeterState *state, akt_ctx *ctx, akt_err reason,
@@ -183,13 +186,15 @@ demo_greeter_ask_hello(akt_ref to, demo_Hello *msg, int64_t timeout_ns,
 
 /* demo_greeter_ask_hello_wait -- wait for the reply of an ask: on AKT_OK
  * *reply holds one reference to the Greeting (free it); otherwise the
- * error the handler replied with, AKT_ETIMEDOUT, or AKT_ETYPE when the
- * reply is not a Greeting. */
+ * error the handler replied with (its reason text:
+ * akt_future_error_text(f)), AKT_ETIMEDOUT, or AKT_ETYPE when the reply is
+ * not a Greeting. */
 akt_err demo_greeter_ask_hello_wait(akt_future *f, int64_t timeout_ns,
     demo_Greeting **reply);
 
 /* demo_greeter_reply_hello -- inside the Hello handler: answer the asker.
- * Consumes reply on AKT_OK. Answer an error with akt_reply_error(). */
+ * Consumes reply on AKT_OK. Answer an error with akt_reply_error(), or
+ * akt_reply_error_text() to give a reason. */
 static inline akt_err
 demo_greeter_reply_hello(akt_ctx *ctx, demo_Greeting *reply)
 {

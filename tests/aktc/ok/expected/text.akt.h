@@ -114,7 +114,10 @@ typedef struct corpus_text_EchoHandlers {
     akt_err (*on_tricky)(corpus_text_EchoState *state, akt_ctx *ctx,
         const corpus_text_Tricky *msg);
 
-    /* Lifecycle hooks, each optional (NULL). */
+    /* Lifecycle hooks, each optional (NULL). Without pre_restart a restart
+     * stops the children and runs post_stop; without post_restart it runs
+     * pre_start (akt_ctx_default_pre_restart / _post_restart, which a hook
+     * may call to add to the default). */
     akt_err (*pre_start)(corpus_text_EchoState *state, akt_ctx *ctx);
     void (*post_stop)(corpus_text_EchoState *state, akt_ctx *ctx);
     void (*pre_restart)(corpus_text_EchoState *state, akt_ctx *ctx, akt_err reason,
@@ -150,13 +153,15 @@ corpus_text_echo_ask_tricky(akt_ref to, corpus_text_Tricky *msg, int64_t timeout
 
 /* corpus_text_echo_ask_tricky_wait -- wait for the reply of an ask: on AKT_OK
  * *reply holds one reference to the Tricky (free it); otherwise the
- * error the handler replied with, AKT_ETIMEDOUT, or AKT_ETYPE when the
- * reply is not a Tricky. */
+ * error the handler replied with (its reason text:
+ * akt_future_error_text(f)), AKT_ETIMEDOUT, or AKT_ETYPE when the reply is
+ * not a Tricky. */
 akt_err corpus_text_echo_ask_tricky_wait(akt_future *f, int64_t timeout_ns,
     corpus_text_Tricky **reply);
 
 /* corpus_text_echo_reply_tricky -- inside the Tricky handler: answer the asker.
- * Consumes reply on AKT_OK. Answer an error with akt_reply_error(). */
+ * Consumes reply on AKT_OK. Answer an error with akt_reply_error(), or
+ * akt_reply_error_text() to give a reason. */
 static inline akt_err
 corpus_text_echo_reply_tricky(akt_ctx *ctx, corpus_text_Tricky *reply)
 {
