@@ -998,6 +998,229 @@ START_TEST(shared_config_is_safe_to_read_and_extend_from_many_threads)
 }
 END_TEST
 
+/* --- hocon: issue 11 section 3, each case as Lightbend config has it ----- */
+
+/* Every expected value here was checked against Lightbend config (built
+ * from its source) on the same text; an error case is an error there too,
+ * and here it must be exactly this message. */
+typedef struct hocon_case {
+    const char *what; /* the rule it pins down */
+    const char *text;
+    const char *json; /* the value, or NULL: an error ... */
+    const char *error; /* ... with exactly this message */
+} hocon_case;
+
+static const hocon_case hocon_cases[] = {
+    /* a newline (or a comment) between a key and its separator */
+    { "newline before ':' (valid JSON)", "{ \"foo\"\n : 42 }", "{\"foo\":42}",
+        NULL },
+    { "newline before '='", "a\n= 1", "{\"a\":1}", NULL },
+    { "blank lines after a path key", "a.b\n\n  : 1", "{\"a\":{\"b\":1}}",
+        NULL },
+    { "newline before '{'", "a\n{ b = 1 }", "{\"a\":{\"b\":1}}", NULL },
+    { "comments before '+='", "a # comment\n// another\n+= 1", "{\"a\":[1]}",
+        NULL },
+    { "a key may not span lines", "{ foo \n bar : 10 }", NULL,
+        "test.conf:2:2: error: syntax error: unexpected unquoted text, "
+        "expecting '{', '=' / ':' or '+='" },
+    /* include: newlines and comments, no space before '(' */
+    { "newline after include", "include\n\"absent-file\"\na = 1", "{\"a\":1}",
+        NULL },
+    { "comment after include", "include # comment\n\"absent-file\"\na = 1",
+        "{\"a\":1}", NULL },
+    { "newlines inside file()", "include file(\n\"absent-file\"\n)\na = 1",
+        "{\"a\":1}", NULL },
+    { "newlines and comments inside required(file())",
+        "include required(\n  file( \"absent-file\" ) # why not\n)", NULL,
+        "test.conf:1:1: error: required include 'absent-file' not found "
+        "(looked for absent-file.conf, absent-file.json and absent-file)" },
+    { "space before file's '('", "include file (\"absent-file\")", NULL,
+        "test.conf:1:9: error: malformed include: no whitespace is allowed "
+        "between 'file' and '('" },
+    { "space before required's '('", "include required (\"absent-file\")", NULL,
+        "test.conf:1:9: error: malformed include: no whitespace is allowed "
+        "between 'required' and '('" },
+    { "unquoted include as a key", "{ include : { \"a\" : 1 } }", NULL,
+        "test.conf:1:11: error: malformed include: 'include' at the start "
+        "of a key must be followed by a quoted file name, file(), url(), "
+        "classpath() or required() (write \"include\" for a key of that "
+        "name)" },
+    { "unquoted include with an unquoted name", "{ include foo }", NULL,
+        "test.conf:1:11: error: malformed include: 'include' at the start "
+        "of a key must be followed by a quoted file name, file(), url(), "
+        "classpath() or required() (write \"include\" for a key of that "
+        "name)" },
+    { "include with a value after it", "{ include \"bar\" : 10 }", NULL,
+        "test.conf:1:17: error: syntax error: unexpected '=' / ':', "
+        "expecting '}', ',' or newline" },
+    { "quoted include is a key", "{ \"include\" : { \"a\" : 1 } }",
+        "{\"include\":{\"a\":1}}", NULL },
+    { "include as a value", "a = include \"x\"", "{\"a\":\"include x\"}",
+        NULL },
+    { "include in an array", "a = [ include ]", "{\"a\":[\"include\"]}", NULL },
+    { "include later in a key", "{ foo include : 42 }", "{\"foo include\":42}",
+        NULL },
+    /* non-ASCII whitespace (every code point: whitespace_is_unicode) */
+    { "no-break space around '='",
+        "a\xc2\xa0=\xc2\xa0"
+        "1",
+        "{\"a\":1}", NULL },
+    { "BOM before the first key",
+        "\xef\xbb\xbf"
+        "a = 1",
+        "{\"a\":1}", NULL },
+    { "em space inside a concatenation stays", "a = x \xe2\x80\x83 y",
+        "{\"a\":\"x \xe2\x80\x83 y\"}", NULL },
+    /* substitutions that look back to the previous value */
+    { "indirect self-reference", "a=1, b=${a}, a=${b}", "{\"a\":1,\"b\":1}",
+        NULL },
+    { "doubly indirect self-reference", "a=1, b=${c}, c=${a}, a=${b}",
+        "{\"a\":1,\"b\":1,\"c\":1}", NULL },
+    { "optional indirect self-reference", "a=${?b}foo, b=${?a}",
+        "{\"a\":\"foo\",\"b\":\"foo\"}", NULL },
+    { "undefined optionals keep the space between them", "a = ${?foo} ${?bar}",
+        "{\"a\":\" \"}", NULL },
+    { "undefined optionals without space: no field", "a = ${?foo}${?bar}", "{}",
+        NULL },
+    { "self-reference inside a merged object",
+        "d = {}\ns = ${d}\ns { a = 1, b = ${s.a} }",
+        "{\"d\":{},\"s\":{\"a\":1,\"b\":1}}", NULL },
+    { "object literals of a concatenation merge first",
+        "s = { a = 1 } { b = ${s.a} }", "{\"s\":{\"a\":1,\"b\":1}}", NULL },
+    { "a self-reference in a concatenation with a substitution is a cycle",
+        "d = {}\ns = ${d} { a = 1, b = ${s.a} }", NULL,
+        "test.conf:2:5: error: substitution cycle: this value depends on "
+        "itself" },
+    { "self-reference along a path looks back",
+        "foo : { a : { c : 1 } }\nfoo : ${foo.a}\nfoo : { a : 2 }",
+        "{\"foo\":{\"a\":2,\"c\":1}}", NULL },
+    { "a field of an object looks forward",
+        "bar : { foo : 42, baz : ${bar.foo} }\nbar : { foo : 43 }",
+        "{\"bar\":{\"baz\":43,\"foo\":43}}", NULL },
+    { "never look back from inside an array", "a=1, a=[${a}, 2]", NULL,
+        "test.conf:1:9: error: substitution cycle: ${a} refers back to "
+        "itself" },
+    { "a substitution of something undefined",
+        "a = ${AKT_TEST_B}\nAKT_TEST_B = ${?a}", NULL,
+        "test.conf:1:5: error: could not resolve substitution "
+        "${AKT_TEST_B}: its value is undefined (an optional substitution "
+        "that found nothing, or one in a cycle) and there is no environment "
+        "variable AKT_TEST_B" },
+    /* numbers; the end of an unterminated """ */
+    { "'+' in a run of number characters", "x = [ 10e+3e ]", NULL,
+        "test.conf:1:10: error: reserved character '+' is not allowed "
+        "outside quotes ('10e+3e' is not a number)" },
+    { "number-like text", "x = [ 10e3e3, 1-e3, 1.0.0, 1e+5s ]",
+        "{\"x\":[\"10e3e3\",\"1-e3\",\"1.0.0\",\"1e+5s\"]}", NULL },
+    { "unterminated triple quote: where the input ends",
+        "ok = 1\ntext = \"\"\"starts here\nand never ends\n", NULL,
+        "test.conf:4:1: error: unterminated triple-quoted string (opened at "
+        "line 2, column 8): expected '\"\"\"' before the end of the input" },
+    /* the documentation's example, and what it used to say */
+    { "docs: concatenation with a substitution",
+        "who = world\ngreeting = \"Hello, \"${who}\"!\"",
+        "{\"greeting\":\"Hello, world!\",\"who\":\"world\"}", NULL },
+    { "docs: ',' ends a value, '!' is reserved",
+        "who = world\ngreeting = Hello, ${who}!", NULL,
+        "test.conf:2:19: error: syntax error: unexpected substitution, "
+        "expecting a key, end of input or newline" },
+};
+
+START_TEST(hocon_case_behaves_as_the_reference)
+{
+    const hocon_case *c = &hocon_cases[_i];
+    akt_config *cfg = NULL;
+    akt_config_error err;
+    memset(&err, 0, sizeof err);
+    akt_err rc = akt_config_parse_string(
+        c->text, strlen(c->text), "test.conf", &cfg, &err);
+    if (c->json != NULL) {
+        ck_assert_msg(rc == AKT_OK, "%s: %s", c->what, err.message);
+        char *got = json_of(cfg);
+        ck_assert_msg(strcmp(got, c->json) == 0, "%s:\n got %s\nwant %s",
+            c->what, got, c->json);
+        free(got);
+        akt_config_release(cfg);
+    } else {
+        ck_assert_msg(rc != AKT_OK, "%s: no error", c->what);
+        ck_assert_msg(strcmp(err.message, c->error) == 0,
+            "%s:\n got %s\nwant %s", c->what, err.message, c->error);
+    }
+}
+END_TEST
+
+START_TEST(whitespace_is_unicode)
+{
+    /* HOCON: Zs, Zl, Zp, the BOM, \t \v \f \r and 0x1C-0x1F; not U+0085,
+     * U+180E or U+200B */
+    static const unsigned ws[] = { 0x09, 0x0b, 0x0c, 0x0d, 0x1c, 0x1d, 0x1e,
+        0x1f, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005,
+        0x2006, 0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f,
+        0x3000, 0xfeff };
+    static const unsigned not_ws[] = { 0x85, 0x180e, 0x200b };
+    for (size_t i = 0; i < sizeof ws / sizeof ws[0] + 3; i++) {
+        bool is_ws = i < sizeof ws / sizeof ws[0];
+        unsigned cp = is_ws ? ws[i] : not_ws[i - sizeof ws / sizeof ws[0]];
+        char u[5] = { 0 };
+        if (cp < 0x80) {
+            u[0] = (char)cp;
+        } else if (cp < 0x800) {
+            u[0] = (char)(0xc0 | cp >> 6);
+            u[1] = (char)(0x80 | (cp & 0x3f));
+        } else {
+            u[0] = (char)(0xe0 | cp >> 12);
+            u[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+            u[2] = (char)(0x80 | (cp & 0x3f));
+        }
+        char text[64];
+        snprintf(text, sizeof text, "a%s=%s[1,%s2]%s", u, u, u, u);
+        akt_config *cfg = NULL;
+        akt_config_error err;
+        akt_err rc = akt_config_parse_string(
+            text, strlen(text), "test.conf", &cfg, &err);
+        if (!is_ws) { /* text: "a<cp>" = "<cp>" [...] cannot concatenate */
+            ck_assert_msg(rc != AKT_OK, "U+%04X taken as whitespace", cp);
+            continue;
+        }
+        ck_assert_msg(rc == AKT_OK, "U+%04X: %s", cp, err.message);
+        char *got = json_of(cfg);
+        ck_assert_msg(strcmp(got, "{\"a\":[1,2]}") == 0, "U+%04X: %s", cp, got);
+        free(got);
+        akt_config_release(cfg);
+    }
+}
+END_TEST
+
+START_TEST(include_of_a_basename_merges_its_json_and_conf)
+{
+    make_tmpdir();
+    write_tmp("x.json", "{ \"a\" : 1, \"b\" : 1, \"o\" : { \"j\" : 1 } }");
+    write_tmp("x.conf", "b = 2, c = 2, o.c = 2");
+    write_tmp("only.json", "{ \"j\" : true }");
+    write_tmp("plain.inc", "inc = 1");
+    char *main = write_tmp("main.conf",
+        "both { include \"x\" }\n"
+        "json { include \"x.json\" }\n"
+        "conf {\n  include\n    # the argument may come lines later\n"
+        "    file(\n      \"x.conf\"\n    )\n}\n"
+        "req { include required(\"only\") }\n"
+        "inc { include \"plain.inc\" }\n");
+    akt_config *cfg = NULL;
+    akt_config_error err;
+    ck_assert_msg(
+        akt_config_parse_file(main, &cfg, &err) == AKT_OK, "%s", err.message);
+    char *got = json_of(cfg);
+    ck_assert_str_eq(got,
+        "{\"both\":{\"a\":1,\"b\":2,\"c\":2,\"o\":{\"c\":2,\"j\":1}},"
+        "\"conf\":{\"b\":2,\"c\":2,\"o\":{\"c\":2}},"
+        "\"inc\":{\"inc\":1},"
+        "\"json\":{\"a\":1,\"b\":1,\"o\":{\"j\":1}},"
+        "\"req\":{\"j\":true}}");
+    free(got);
+    akt_config_release(cfg);
+}
+END_TEST
+
 /* --- runner --------------------------------------------------------------- */
 
 static Suite *
@@ -1060,7 +1283,15 @@ main(void)
         = { every_allocation_failure_is_reported_and_leaks_nothing, NULL };
     const TTest *threads[]
         = { shared_config_is_safe_to_read_and_extend_from_many_threads, NULL };
+    const TTest *hocon[] = { whitespace_is_unicode,
+        include_of_a_basename_merges_its_json_and_conf, NULL };
+    Suite *hs = suite("config_hocon", hocon);
+    TCase *ht = tcase_create("config_hocon_cases");
+    tcase_add_loop_test(ht, hocon_case_behaves_as_the_reference, 0,
+        (int)(sizeof hocon_cases / sizeof hocon_cases[0]));
+    suite_add_tcase(hs, ht);
     SRunner *sr = srunner_create(suite("config_parse", parse));
+    srunner_add_suite(sr, hs);
     srunner_add_suite(sr, suite("config_resolve", resolve));
     srunner_add_suite(sr, suite("config_layers", layers));
     srunner_add_suite(sr, suite("config_getters", getters));
