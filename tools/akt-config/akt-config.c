@@ -6,11 +6,13 @@
  *
  * Layers, lowest first: the built-in reference (left out with --bare),
  * each file in order, then AKT_* environment overrides (left out with
- * --bare or --no-env). Prints HOCON (with "# file:line" comments under
- * --origins) or, with --json, the concise JSON that Lightbend's config
- * library renders for the same input. Exit status: 0 on success, 1 on a
- * configuration error (printed as file:line:col: error: ..., then the
- * source line and a caret), 2 on usage.
+ * --bare or --no-env). Neither option stops a substitution that the
+ * configuration cannot satisfy from reading the process environment
+ * (${HOME}); run under env -i for none. Prints HOCON (with "# file:line"
+ * comments under --origins) or, with --json, the concise JSON that
+ * Lightbend's config library renders for the same input. Exit status: 0 on
+ * success, 1 on a configuration error (printed as file:line:col: error: ...,
+ * then the source line and a caret), 2 on usage.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -72,8 +74,11 @@ usage(FILE *f)
         "file.conf...\n"
         "  --json     print concise JSON (as Lightbend config renders it)\n"
         "  --origins  comment each value with the file:line it came from\n"
-        "  --bare     leave out the built-in reference and the environment\n"
-        "  --no-env   leave out AKT_* environment overrides\n");
+        "  --bare     leave out the built-in reference and the AKT_*\n"
+        "             environment overrides: only the files given\n"
+        "  --no-env   leave out the AKT_* environment overrides\n"
+        "A substitution the files cannot satisfy (${HOME}) still reads the\n"
+        "environment variable of that name, with or without these options.\n");
 }
 
 int
