@@ -861,7 +861,11 @@ static const char rich[]
       "o = {x = 1} {y = 2}\nm = ${o} {z = 3}\n"
       "t = 5 s\nsz = 64 KiB\n"
       "k1 = 1\nk2 = 2\nk3 = 3\nk4 = 4\nk5 = 5\nk6 = 6\nk7 = 7\nk8 = 8\nk9 = "
-      "9\n";
+      "9\n"
+      /* look-back, an optional cycle, restricted lookups through merges */
+      "lb1 = 1\nlb2 = ${lb1}\nlb1 = ${lb2}\nla = ${?lc}foo\nlc = ${?la}\n"
+      "md = {}\nms = ${md}\nms { a = 1, b = ${ms.a} }\nsp = ${?NOPE} ${?NOPE}\n"
+      "dd { x = [] }\ncc : ${dd}\ncc { x : ${cc.x}[1], x : ${cc.x}[2] }\n";
 
 static const char *scenario_file; /* includes another file */
 
