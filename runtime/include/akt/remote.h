@@ -99,9 +99,12 @@ typedef struct akt_remote_stats {
  * present the cookie. Remoting stops itself in akt_system_free() (it lives
  * in the system's extension slot); akt_remote_stop() stops it earlier.
  * Refs in message fields then cross nodes (akt_system_ref_to_path).
- * Errors: AKT_EINVAL (no registry, bad URL or setting), AKT_EEXIST
- * (already started for sys), AKT_ECLOSED (sys terminated), AKT_EIO (cannot
- * listen: address in use), AKT_ENOTSUP (transport not available), AKT_ENOMEM.
+ * Errors: AKT_EINVAL (no registry, bad URL, a setting that is not one of
+ * its names), AKT_ETYPE / AKT_ERANGE (an akt.remote setting of the wrong
+ * type / out of range; for every bad setting an error is logged that names
+ * the key, its origin and what was expected), AKT_EEXIST (already started
+ * for sys), AKT_ECLOSED (sys terminated), AKT_EIO (cannot listen: address
+ * in use), AKT_ENOTSUP (transport not available), AKT_ENOMEM.
  */
 AKT_API akt_err akt_remote_start(
     akt_system *sys, const akt_remote_options *opts);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "config/cfg.h"
+#include "config/settings_reader.h"
 
 typedef struct cfg_store cfg_store;
 struct cfg_store {
@@ -353,25 +354,34 @@ kind_word(const cv *v)
     }
 }
 
+/* scalar_shown -- a scalar as a message shows it: a string quoted (cut
+ * at 40 bytes), a number as written, a boolean; "" for anything else */
+static void
+scalar_shown(const cv *v, char *shown, size_t n)
+{
+    shown[0] = '\0';
+    if (v->kind == CV_STR) {
+        snprintf(shown, n, "\"%.*s%s\"",
+            (int)(v->u.str.n > 40 ? 40 : v->u.str.n), v->u.str.s,
+            v->u.str.n > 40 ? "..." : "");
+    } else if (v->kind == CV_NUM) {
+        snprintf(shown, n, "%.*s", (int)(v->u.num.n > 40 ? 40 : v->u.num.n),
+            v->u.num.text);
+    } else if (v->kind == CV_BOOL) {
+        snprintf(shown, n, "%s", v->u.b ? "true" : "false");
+    }
+}
+
 /* mismatch -- "origin: error: 'path' is <kind> <value>; expected <what>" */
 static akt_err
 mismatch(
     const cv *v, const char *path, const char *expected, akt_config_error *err)
 {
     char shown[80];
-    shown[0] = '\0';
-    if (v->kind == CV_STR) {
-        snprintf(shown, sizeof shown, " \"%.*s%s\"",
-            (int)(v->u.str.n > 40 ? 40 : v->u.str.n), v->u.str.s,
-            v->u.str.n > 40 ? "..." : "");
-    } else if (v->kind == CV_NUM) {
-        snprintf(shown, sizeof shown, " %.*s",
-            (int)(v->u.num.n > 40 ? 40 : v->u.num.n), v->u.num.text);
-    } else if (v->kind == CV_BOOL) {
-        snprintf(shown, sizeof shown, " %s", v->u.b ? "true" : "false");
-    }
+    scalar_shown(v, shown, sizeof shown);
     return akti_cfg_errorf(err, AKT_ETYPE, v->file, v->line, v->col,
-        "'%s' is %s%s; expected %s", path, kind_word(v), shown, expected);
+        "'%s' is %s%s%s; expected %s", path, kind_word(v), shown[0] ? " " : "",
+        shown, expected);
 }
 
 static akt_err
@@ -955,6 +965,31 @@ akt_config_origin(const akt_config *cfg, const char *path)
     }
     atomic_flag_clear_explicit(&s->lock, memory_order_release);
     return o;
+}
+
+bool
+akti_config_shown(const akt_config *cfg, const char *path,
+    akt_config_error *loc, char *shown, size_t n)
+{
+    if (cfg == NULL || path == NULL) {
+        return false;
+    }
+    bool oom;
+    cv *v = akti_cfg_lookup(cfg->root, path, &oom);
+    if (v == NULL || v->kind == CV_NULL) {
+        return false;
+    }
+    snprintf(loc->file, sizeof loc->file, "%s", v->file ? v->file : "");
+    loc->line = v->line;
+    loc->col = v->col;
+    scalar_shown(v, shown, n);
+    if (shown[0] == '\0') {
+        snprintf(shown, n, "%s",
+            v->kind == CV_LIST      ? "a list"
+                : v->kind == CV_OBJ ? "an object"
+                                    : "a value");
+    }
+    return true;
 }
 
 /* --- rendering ----------------------------------------------------------- */

@@ -27,6 +27,7 @@ list(APPEND AKT_SOURCES
   ${AKT_CFG_SRC}/cfg_value.c
   ${AKT_CFG_SRC}/cfg_render.c
   ${AKT_CFG_SRC}/config.c
+  ${AKT_CFG_SRC}/settings_reader.c
   ${BISON_akt_cfg_parser_OUTPUTS}
   ${FLEX_akt_cfg_scanner_OUTPUTS}
   ${AKT_CFG_GEN}/reference_conf.c)

@@ -55,7 +55,7 @@ typedef struct akti_settings {
 } akti_settings;
 
 AKTI_INTERNAL akt_err akti_settings_read(
-    const akt_config *cfg, akti_settings *out);
+    const akt_config *cfg, akti_settings *out, akt_config_error *err);
 
 /* --- preemption points ---------------------------------------------------
  *

@@ -689,7 +689,7 @@ akt_system_create(const char *name, const akt_config *cfg, akt_system **out)
     } else {
         sys->cfg = akt_config_retain((akt_config *)cfg);
     }
-    if ((rc = akti_settings_read(sys->cfg, &sys->set)) != AKT_OK) {
+    if ((rc = akti_settings_read(sys->cfg, &sys->set, NULL)) != AKT_OK) {
         akt_config_release(sys->cfg);
         free(sys);
         return rc;

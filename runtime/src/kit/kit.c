@@ -8,61 +8,49 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/settings_reader.h"
 #include "kit/kit.h"
 
 /* --- settings ---------------------------------------------------------------
  */
 
-static void
-opt_dur(const akt_config *cfg, const char *path, int64_t *v)
-{
-    int64_t x;
-    if (cfg && akt_config_get_duration(cfg, path, &x, NULL) == AKT_OK
-        && x >= 0) {
-        *v = x;
-    }
-}
-
-static void
-opt_int(const akt_config *cfg, const char *path, int64_t *v)
-{
-    int64_t x;
-    if (cfg && akt_config_get_int(cfg, path, &x, NULL) == AKT_OK && x >= 0) {
-        *v = x;
-    }
-}
-
 akt_err
-akti_kit_settings_read(const akt_config *cfg, kit_settings *s)
+akti_kit_settings_read(
+    const akt_config *cfg, kit_settings *s, akt_config_error *err)
 {
     int64_t stash = 1000, suspend = 300000000000, vnodes = 10;
     int64_t within = 5000000000, interval = 100000000, phase = 5000000000;
+    int64_t phases[AKT_PHASE_COUNT];
     bool by_signal = false;
-    opt_int(cfg, "akt.actor.stash-capacity", &stash);
-    opt_dur(cfg, "akt.actor.dead-letters.log-suspend", &suspend);
-    opt_int(cfg, "akt.router.virtual-nodes", &vnodes);
-    opt_dur(cfg, "akt.router.within", &within);
-    opt_dur(cfg, "akt.router.interval", &interval);
-    opt_dur(cfg, "akt.coordinated-shutdown.phase-timeout", &phase);
-    if (cfg) {
-        (void)akt_config_get_bool(
-            cfg, "akt.coordinated-shutdown.run-by-signal", &by_signal, NULL);
-    }
-    memset(s, 0, sizeof(*s));
-    s->stash_capacity
-        = stash > UINT32_MAX ? UINT32_MAX : (uint32_t)(stash ? stash : 1);
-    s->dl_log_suspend_ns = suspend;
-    s->virtual_nodes = vnodes < 1 ? 1 : vnodes > 1000 ? 1000 : (uint32_t)vnodes;
-    s->router_within_ns = within > 0 ? within : 5000000000;
-    s->router_interval_ns = interval > 0 ? interval : 100000000;
-    s->shutdown_by_signal = by_signal;
+    akti_setreader r = { .cfg = cfg, .rc = AKT_OK, .err = err };
+    akti_set_int(&r, "akt.actor.stash-capacity", &stash, 1, UINT32_MAX);
+    /* 0: never log again after log-max lines */
+    akti_set_dur(
+        &r, "akt.actor.dead-letters.log-suspend", &suspend, 0, INT64_MAX);
+    akti_set_int(&r, "akt.router.virtual-nodes", &vnodes, 1, 1000);
+    akti_set_dur(&r, "akt.router.within", &within, 1, INT64_MAX);
+    akti_set_dur(&r, "akt.router.interval", &interval, 1, INT64_MAX);
+    akti_set_dur(
+        &r, "akt.coordinated-shutdown.phase-timeout", &phase, 0, INT64_MAX);
+    akti_set_bool(&r, "akt.coordinated-shutdown.run-by-signal", &by_signal);
     for (int p = 0; p < AKT_PHASE_COUNT; p++) {
         char key[128];
-        s->phase_timeout_ns[p] = phase;
+        phases[p] = phase;
         snprintf(key, sizeof(key), "akt.coordinated-shutdown.phases.%s.timeout",
             akt_shutdown_phase_name((akt_shutdown_phase)p));
-        opt_dur(cfg, key, &s->phase_timeout_ns[p]);
+        akti_set_dur(&r, key, &phases[p], 0, INT64_MAX);
     }
+    if (r.rc != AKT_OK) {
+        return r.rc;
+    }
+    memset(s, 0, sizeof(*s));
+    s->stash_capacity = (uint32_t)stash;
+    s->dl_log_suspend_ns = suspend;
+    s->virtual_nodes = (uint32_t)vnodes;
+    s->router_within_ns = within;
+    s->router_interval_ns = interval;
+    s->shutdown_by_signal = by_signal;
+    memcpy(s->phase_timeout_ns, phases, sizeof(phases));
     return AKT_OK;
 }
 
@@ -76,7 +64,11 @@ akti_kit_system_init(akt_system *sys)
     if (k == NULL) {
         return AKT_ENOMEM;
     }
-    akti_kit_settings_read(sys->cfg, &k->set);
+    akt_err rc = akti_kit_settings_read(sys->cfg, &k->set, NULL);
+    if (rc != AKT_OK) {
+        free(k);
+        return rc;
+    }
     pthread_mutex_init(&k->ev_mu, NULL);
     pthread_mutex_init(&k->log_mu, NULL);
     pthread_mutex_init(&k->sd_mu, NULL);

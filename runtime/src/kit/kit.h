@@ -140,8 +140,13 @@ kit_sys_of(akt_system *sys)
     return (kit_sys *)sys->kit;
 }
 
+/* akti_kit_settings_read -- the kit's keys (akt.actor.stash-capacity,
+ * akt.router.*, akt.coordinated-shutdown.*, ...) into *out, which is
+ * written only on success. A bad value fails with AKT_ETYPE, AKT_ERANGE
+ * or AKT_EINVAL and fills err (may be NULL) as config/settings_reader.h
+ * says. */
 AKTI_INTERNAL akt_err akti_kit_settings_read(
-    const akt_config *cfg, kit_settings *out);
+    const akt_config *cfg, kit_settings *out, akt_config_error *err);
 AKTI_INTERNAL void akti_events_fini(kit_sys *k);
 AKTI_INTERNAL void akti_tasks_drop(
     akt_system *sys, kit_sys *k, bool wheel_alive);

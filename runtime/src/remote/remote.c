@@ -38,6 +38,7 @@
  */
 #include "akt/remote.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -47,6 +48,7 @@
 #include <time.h>
 
 #include "akt/akt.h"
+#include "config/settings_reader.h"
 #include "core/ext.h" /* the per-system extension slot (akti_ext_ops) */
 #include "remote/transport.h"
 
@@ -1178,129 +1180,121 @@ static const akti_tp_callbacks rm_cbs = {
 /* --- configuration
  * ----------------------------------------------------------------- */
 
+/* cfg_text -- a string setting through the reader; "" reads as none */
 static void
-cfg_dur(const akt_config *c, const char *k, int64_t *out)
-{
-    int64_t v;
-    if (akt_config_get_duration(c, k, &v, NULL) == AKT_OK && v > 0)
-        *out = v;
-}
-
-static void
-cfg_size(const akt_config *c, const char *k, uint64_t *out)
-{
-    uint64_t v;
-    if (akt_config_get_size(c, k, &v, NULL) == AKT_OK && v > 0)
-        *out = v;
-}
-
-static const char *
-cfg_str(const akt_config *c, const char *k)
+cfg_text(akti_setreader *rd, const char *key, const char **out)
 {
     const char *v = NULL;
-    if (akt_config_get_string(c, k, &v, NULL) != AKT_OK || v == NULL
-        || v[0] == '\0')
-        return NULL;
-    return v;
+    akti_set_str(rd, key, &v);
+    *out = v != NULL && v[0] != '\0' ? v : NULL;
 }
 
-/* read_config -- opts (may be NULL) over the system's configuration over
- * the built-in reference (which holds akt.remote); *merged is the caller's. */
+/* read_config -- opts->config (may be NULL) over the system's
+ * configuration over the built-in reference (which holds akt.remote), into
+ * o; what opts gives (URLs, cookie) wins. *merged is the caller's on
+ * success (o's strings point into it). A bad setting fails as the settings
+ * reader says (AKT_ETYPE, AKT_ERANGE, AKT_EINVAL), err naming the key. */
 static akt_err
-read_config(const akt_config *opts, const akt_config *sysconf,
-    akt_config **merged, akti_tp_opts *o)
+read_config(const akt_remote_options *opts, const akt_config *sysconf,
+    akt_config **merged, akti_tp_opts *o, akt_config_error *err)
 {
     akt_config *ref = NULL, *mid = NULL;
-    akt_err rc = akt_config_reference(&ref, NULL);
+    akt_err rc = akt_config_reference(&ref, err);
     if (rc != AKT_OK)
         return rc;
     if (sysconf != NULL) {
-        rc = akt_config_with_fallback(sysconf, ref, &mid, NULL);
+        rc = akt_config_with_fallback(sysconf, ref, &mid, err);
         akt_config_release(ref);
         if (rc != AKT_OK)
             return rc;
     } else {
         mid = ref;
     }
-    if (opts != NULL && opts != sysconf) {
-        rc = akt_config_with_fallback(opts, mid, merged, NULL);
+    if (opts->config != NULL && opts->config != sysconf) {
+        rc = akt_config_with_fallback(opts->config, mid, merged, err);
         akt_config_release(mid);
         if (rc != AKT_OK)
             return rc;
     } else {
         *merged = mid;
     }
-    const akt_config *c = *merged;
-    double d;
-    if (akt_config_get_double(
-            c, "akt.remote.failure-detector.threshold", &d, NULL)
-            == AKT_OK
-        && d > 0)
-        o->phi_threshold = d;
-    cfg_dur(c, "akt.remote.failure-detector.heartbeat-interval",
-        &o->heartbeat_interval_ns);
-    cfg_dur(c, "akt.remote.failure-detector.acceptable-heartbeat-pause",
-        &o->acceptable_pause_ns);
-    cfg_dur(
-        c, "akt.remote.failure-detector.min-std-deviation", &o->min_std_dev_ns);
-    cfg_dur(c, "akt.remote.handshake-timeout", &o->handshake_timeout_ns);
-    cfg_dur(c, "akt.remote.handshake-retry-interval", &o->handshake_retry_ns);
-    cfg_dur(c, "akt.remote.gate-time", &o->gate_ns);
-    cfg_dur(c, "akt.remote.resend-interval", &o->resend_interval_ns);
-    cfg_dur(c, "akt.remote.stall-timeout", &o->stall_timeout_ns);
-    cfg_dur(c, "akt.remote.block-timeout", &o->block_timeout_ns);
-    int64_t iv;
-    if (akt_config_get_int(c, "akt.remote.outbound-queue-size", &iv, NULL)
-            == AKT_OK
-        && iv > 0)
-        o->outbound_queue_size = (uint32_t)iv;
-    if (akt_config_get_int(
-            c, "akt.remote.system-message-buffer-size", &iv, NULL)
-            == AKT_OK
-        && iv > 0)
-        o->system_buffer_size = (uint32_t)iv;
-    if (akt_config_get_int(c, "akt.remote.batch-max-envelopes", &iv, NULL)
-            == AKT_OK
-        && iv > 0)
-        o->batch_max_envelopes = (uint32_t)iv;
-    uint64_t sz;
-    sz = 0;
-    cfg_size(c, "akt.remote.batch-max-bytes", &sz);
-    if (sz)
-        o->batch_max_bytes = (size_t)sz;
-    sz = 0;
-    cfg_size(c, "akt.remote.max-frame-size", &sz);
-    if (sz)
-        o->max_frame_size = (size_t)sz;
-    sz = 0;
-    cfg_size(c, "akt.remote.large-message-threshold", &sz);
-    if (sz)
-        o->large_threshold = (size_t)sz;
-    cfg_size(c, "akt.remote.max-message-size", &o->max_message_size);
-    const char *ov = cfg_str(c, "akt.remote.overflow");
-    if (ov) {
-        if (strcmp(ov, "drop-new") == 0)
-            o->overflow = AKT_OVERFLOW_DROP_NEW;
-        else if (strcmp(ov, "drop-head") == 0)
-            o->overflow = AKT_OVERFLOW_DROP_HEAD;
-        else if (strcmp(ov, "fail") == 0)
-            o->overflow = AKT_OVERFLOW_FAIL;
-        else if (strcmp(ov, "block") == 0)
-            o->overflow = AKT_OVERFLOW_BLOCK;
-        else {
-            /* The caller owns *merged only on success. */
-            akt_config_release(*merged);
-            *merged = NULL;
-            return AKT_EINVAL;
-        }
+    static const char *const overflow_names[]
+        = { "drop-new", "drop-head", "fail", "block" };
+    static const akt_overflow overflows[] = { AKT_OVERFLOW_DROP_NEW,
+        AKT_OVERFLOW_DROP_HEAD, AKT_OVERFLOW_FAIL, AKT_OVERFLOW_BLOCK };
+    akti_setreader rd = { .cfg = *merged, .rc = AKT_OK, .err = err };
+    /* 0 in o means "the transport's default": every value here is > 0 */
+    static const char thr[] = "akt.remote.failure-detector.threshold";
+    akti_set_double(&rd, thr, &o->phi_threshold, 0, HUGE_VAL);
+    if (!(o->phi_threshold > 0))
+        akti_set_reject(&rd, thr, AKT_ERANGE, "a number above 0");
+    akti_set_dur(&rd, "akt.remote.failure-detector.heartbeat-interval",
+        &o->heartbeat_interval_ns, 1, INT64_MAX);
+    akti_set_dur(&rd, "akt.remote.failure-detector.acceptable-heartbeat-pause",
+        &o->acceptable_pause_ns, 1, INT64_MAX);
+    akti_set_dur(&rd, "akt.remote.failure-detector.min-std-deviation",
+        &o->min_std_dev_ns, 1, INT64_MAX);
+    akti_set_dur(&rd, "akt.remote.handshake-timeout", &o->handshake_timeout_ns,
+        1, INT64_MAX);
+    akti_set_dur(&rd, "akt.remote.handshake-retry-interval",
+        &o->handshake_retry_ns, 1, INT64_MAX);
+    akti_set_dur(&rd, "akt.remote.gate-time", &o->gate_ns, 1, INT64_MAX);
+    akti_set_dur(&rd, "akt.remote.resend-interval", &o->resend_interval_ns, 1,
+        INT64_MAX);
+    akti_set_dur(
+        &rd, "akt.remote.stall-timeout", &o->stall_timeout_ns, 1, INT64_MAX);
+    akti_set_dur(
+        &rd, "akt.remote.block-timeout", &o->block_timeout_ns, 1, INT64_MAX);
+    int64_t queue = o->outbound_queue_size, sysbuf = o->system_buffer_size;
+    int64_t envs = o->batch_max_envelopes;
+    akti_set_int(&rd, "akt.remote.outbound-queue-size", &queue, 1, UINT32_MAX);
+    akti_set_int(
+        &rd, "akt.remote.system-message-buffer-size", &sysbuf, 1, UINT32_MAX);
+    akti_set_int(&rd, "akt.remote.batch-max-envelopes", &envs, 1, UINT32_MAX);
+    o->outbound_queue_size = (uint32_t)queue;
+    o->system_buffer_size = (uint32_t)sysbuf;
+    o->batch_max_envelopes = (uint32_t)envs;
+    uint64_t batch = o->batch_max_bytes, frame = o->max_frame_size;
+    uint64_t large = o->large_threshold;
+    akti_set_size(&rd, "akt.remote.batch-max-bytes", &batch, 1, SIZE_MAX);
+    /* the transport needs room for a frame's header and one envelope */
+    akti_set_size(&rd, "akt.remote.max-frame-size", &frame, 4096, SIZE_MAX);
+    akti_set_size(
+        &rd, "akt.remote.large-message-threshold", &large, 1, SIZE_MAX);
+    akti_set_size(&rd, "akt.remote.max-message-size", &o->max_message_size, 1,
+        UINT64_MAX);
+    o->batch_max_bytes = (size_t)batch;
+    o->max_frame_size = (size_t)frame;
+    o->large_threshold = (size_t)large;
+    int ovf = -1;
+    akti_set_enum(&rd, "akt.remote.overflow", &ovf, overflow_names, 4);
+    if (ovf >= 0)
+        o->overflow = overflows[ovf];
+    cfg_text(&rd, "akt.remote.tls.cert-file", &o->tls_cert_file);
+    cfg_text(&rd, "akt.remote.tls.key-file", &o->tls_key_file);
+    cfg_text(&rd, "akt.remote.tls.ca-file", &o->tls_ca_file);
+    o->tls_verify_peer = true;
+    akti_set_bool(&rd, "akt.remote.tls.verify-peer", &o->tls_verify_peer);
+    o->listen_url = opts->listen_url;
+    o->advertised_url = opts->advertised_url;
+    o->cookie = opts->cookie;
+    if (o->listen_url == NULL) {
+        cfg_text(&rd, "akt.remote.listen", &o->listen_url);
+        if (o->listen_url == NULL)
+            akti_set_reject(&rd, "akt.remote.listen", AKT_EINVAL,
+                "a URL to listen on (tcp://host:port, ipc:///path, "
+                "inproc://name)");
     }
-    o->tls_cert_file = cfg_str(c, "akt.remote.tls.cert-file");
-    o->tls_key_file = cfg_str(c, "akt.remote.tls.key-file");
-    o->tls_ca_file = cfg_str(c, "akt.remote.tls.ca-file");
-    bool b = true;
-    akt_config_get_bool(c, "akt.remote.tls.verify-peer", &b, NULL);
-    o->tls_verify_peer = b;
-    return AKT_OK;
+    if (o->advertised_url == NULL)
+        cfg_text(&rd, "akt.remote.advertised", &o->advertised_url);
+    if (o->cookie == NULL)
+        cfg_text(&rd, "akt.remote.cookie", &o->cookie);
+    if (rd.rc != AKT_OK) {
+        /* The caller owns *merged only on success. */
+        akt_config_release(*merged);
+        *merged = NULL;
+    }
+    return rd.rc;
 }
 
 /* --- public API
@@ -1396,25 +1390,18 @@ akt_remote_start(akt_system *sys, const akt_remote_options *opts)
     akti_tp_opts o;
     akti_tp_opts_default(&o);
     akt_config *cfg = NULL;
-    akt_err rc = read_config(opts->config, akt_system_config(sys), &cfg, &o);
+    akt_config_error cerr = { .message = "" };
+    akt_err rc = read_config(opts, akt_system_config(sys), &cfg, &o, &cerr);
     if (rc != AKT_OK) {
+        /* the one place the user learns which setting is wrong */
+        akt_log(sys, AKT_LOG_ERROR, AKT_REF_NONE, "remoting not started: %s",
+            cerr.message);
         rm_release(r);
-        return rc == AKT_ENOMEM ? rc : AKT_EINVAL;
+        return rc;
     }
     o.system_name = r->name;
-    o.listen_url = opts->listen_url ? opts->listen_url
-                                    : cfg_str(cfg, "akt.remote.listen");
-    o.advertised_url = opts->advertised_url
-        ? opts->advertised_url
-        : cfg_str(cfg, "akt.remote.advertised");
-    o.cookie = opts->cookie ? opts->cookie : cfg_str(cfg, "akt.remote.cookie");
     o.cb = &rm_cbs;
     o.cb_arg = r;
-    if (o.listen_url == NULL) {
-        akt_config_release(cfg);
-        rm_release(r);
-        return AKT_EINVAL;
-    }
     rc = akti_tp_start(&o, &r->tp); /* copies what it keeps */
     akt_config_release(cfg);
     if (rc != AKT_OK) {
