@@ -1075,6 +1075,10 @@ static const hocon_case hocon_cases[] = {
         "{\"a\":1}", NULL },
     { "em space inside a concatenation stays", "a = x \xe2\x80\x83 y",
         "{\"a\":\"x \xe2\x80\x83 y\"}", NULL },
+    { "em spaces around a substitution's path",
+        "a = 1, b = ${\xe2\x80\x83"
+        "a\xe2\x80\x83}",
+        "{\"a\":1,\"b\":1}", NULL },
     /* substitutions that look back to the previous value */
     { "indirect self-reference", "a=1, b=${a}, a=${b}", "{\"a\":1,\"b\":1}",
         NULL },

@@ -200,9 +200,18 @@ typedef struct akt_props {
 
 /* akt_system_create -- a new system named name ([A-Za-z0-9_-]+). cfg may be
  * NULL for akt_config_load(NULL); the system retains cfg. Guardians /user
- * and /system exist on return. */
+ * and /system exist on return. A bad setting fails it (AKT_ETYPE: wrong
+ * type, AKT_ERANGE: out of range, AKT_EINVAL: not one of the names the
+ * key takes) and prints which one on stderr; akt_system_create_ex gives
+ * that message to the caller instead. Errors also: AKT_EINVAL (bad name,
+ * out NULL), AKT_ENOMEM. */
 AKT_API akt_err akt_system_create(
     const char *name, const akt_config *cfg, akt_system **out);
+/* akt_system_create_ex -- akt_system_create; on a bad setting err (may be
+ * NULL) holds "origin: key: expected ..., got ..." and the origin's
+ * file/line/col, and nothing is printed. */
+AKT_API akt_err akt_system_create_ex(const char *name, const akt_config *cfg,
+    akt_system **out, akt_config_error *err);
 
 /* akt_system_terminate -- stop all actors (children first), then the
  * dispatchers. Returns at once; AKT_ECLOSED when already terminating. */

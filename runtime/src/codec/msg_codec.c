@@ -13,7 +13,7 @@
  * remoting uses for inbound messages), else the built-in defaults.
  */
 #include "codec/mp_impl.h"
-#include "core/core.h" /* sys->set.codec: read once at akt_system_create */
+#include "core/ext.h" /* akti_system_codec_limits */
 
 akt_err
 akt_msg_encode(const void *msg, akt_buf *out)
@@ -62,11 +62,12 @@ akt_msg_decode_in(struct akt_system *sys, const akt_type *type,
         lim = *limits;
     }
     if (sys != NULL) {
+        akt_codec_limits def = akti_system_codec_limits(sys);
         if (lim.max_depth == 0) {
-            lim.max_depth = sys->set.codec.max_depth;
+            lim.max_depth = def.max_depth;
         }
         if (lim.max_length == 0) {
-            lim.max_length = sys->set.codec.max_length;
+            lim.max_length = def.max_length;
         }
     }
     akt_reader r;

@@ -382,6 +382,34 @@ akti_cfg_unescape(cfg_arena *a, const char *s, size_t n, char **out,
     return AKT_OK;
 }
 
+/* ws_at -- the length of the HOCON whitespace character that s (n bytes)
+ * starts with, 0 when it starts with none (as cfg_lex.l's WS) */
+static size_t
+ws_at(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (n >= 1
+        && (u[0] == ' ' || (u[0] >= '\t' && u[0] <= '\r' && u[0] != '\n')
+            || (u[0] >= 0x1c && u[0] <= 0x1f))) {
+        return 1;
+    }
+    if (n >= 2 && u[0] == 0xc2 && u[1] == 0xa0) {
+        return 2;
+    }
+    if (n < 3) {
+        return 0;
+    }
+    if ((u[0] == 0xe1 && u[1] == 0x9a && u[2] == 0x80)
+        || (u[0] == 0xe2 && u[1] == 0x80
+            && (u[2] <= 0x8a || u[2] == 0xa8 || u[2] == 0xa9 || u[2] == 0xaf))
+        || (u[0] == 0xe2 && u[1] == 0x81 && u[2] == 0x9f)
+        || (u[0] == 0xe3 && u[1] == 0x80 && u[2] == 0x80)
+        || (u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf)) {
+        return 3;
+    }
+    return 0;
+}
+
 static bool
 path_forbidden(char c)
 {
@@ -392,13 +420,21 @@ akt_err
 akti_cfg_split_path_ex(cfg_arena *a, const char *text, size_t len,
     cfg_str **out, size_t *out_n, const char **what)
 {
-    /* trim surrounding whitespace */
-    while (len > 0 && (*text == ' ' || *text == '\t')) {
-        text++;
-        len--;
+    /* trim surrounding whitespace (HOCON's: ${<U+2003>a} is ${a}) */
+    size_t w;
+    while ((w = ws_at(text, len)) > 0) {
+        text += w;
+        len -= w;
     }
-    while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\t')) {
-        len--;
+    for (bool more = true; more;) {
+        more = false;
+        for (w = 1; w <= 3 && w <= len; w++) {
+            if (ws_at(text + len - w, w) == w) {
+                len -= w;
+                more = true;
+                break;
+            }
+        }
     }
     if (len == 0) {
         *what = "empty path";

@@ -577,7 +577,7 @@ finish_restart(akt_cell *c)
     }
     c->life = LIFE_RUNNING;
     if (c->flags & CELL_F_KIT) {
-        akti_kit_cell_restarted(c); /* timers die, stash goes back first */
+        c->sys->plugin->cell_restarted(c); /* timers die, stash back */
     }
     /* the children pre_restart kept, taken before the fresh incarnation
      * spawns its own (Akka's survivors) */
@@ -690,7 +690,7 @@ finish_stop(akt_cell *c)
     }
     c->state = NULL;
     if (c->flags & CELL_F_KIT) {
-        akti_kit_cell_stopped(c); /* timers die, stash to dead letters */
+        c->sys->plugin->cell_stopped(c); /* timers die, stash: dead letters */
         c->flags &= (uint8_t)~CELL_F_KIT;
     }
     uint64_t uid = cell_uid(c);
@@ -1291,7 +1291,7 @@ deliver(akt_cell *c, akti_msg *m)
         inner = akti_msg_hdr(((akti_envelope *)akti_msg_body(m))->inner);
     }
     if ((c->flags & CELL_F_KIT)
-        && (inner = akti_kit_deliver(c, inner)) == NULL) {
+        && (inner = c->sys->plugin->deliver(c, inner)) == NULL) {
         return; /* a cancelled timer's message, a receive-timeout reset */
     }
     if (inner->flags & AKTI_MSG_POISON) {
@@ -1391,7 +1391,8 @@ akti_cell_run(akt_cell *c, int throughput)
                 break;
             }
         }
-        akti_msg *m = (c->flags & CELL_F_KIT) ? akti_kit_pop(c) : NULL;
+        akti_msg *m
+            = (c->flags & CELL_F_KIT) ? c->sys->plugin->pop(c) : NULL;
         if (m == NULL && (m = akti_mq_pop(c)) == NULL) {
             break;
         }

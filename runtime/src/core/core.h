@@ -23,6 +23,8 @@
 #include <stdint.h>
 
 #include "akt/actor.h"
+#include "akt/config.h"
+#include "akt/events.h"
 #include "core/ext.h"
 #include "core/msg_impl.h"
 
@@ -150,6 +152,7 @@ enum {
 };
 
 typedef struct akti_dispatcher akti_dispatcher;
+typedef struct akti_plugin_ops akti_plugin_ops;
 typedef struct akti_props_rec akti_props_rec;
 typedef struct akti_cell_ext akti_cell_ext;
 typedef struct akti_mbox_ext akti_mbox_ext;
@@ -342,7 +345,6 @@ AKTI_INTERNAL void akti_mq_init(akt_cell *c);
 AKTI_INTERNAL akt_err akti_mq_push(akt_cell *c, akti_msg *m);
 /* akti_mq_pop -- consumer: next user message or NULL. */
 AKTI_INTERNAL akti_msg *akti_mq_pop(akt_cell *c);
-AKTI_INTERNAL bool akti_mq_nonempty(akt_cell *c);
 AKTI_INTERNAL void akti_mq_push_unbounded(akt_cell *c, akti_msg *m);
 /* consumer side: a queued message waits for its producer's link store */
 AKTI_INTERNAL bool akti_mq_stalled(akt_cell *c);
@@ -388,8 +390,6 @@ AKTI_INTERNAL akt_err akti_calling_create(
 AKTI_INTERNAL akt_err akti_pinned_create(
     akt_system *sys, akti_dispatcher **out);
 AKTI_INTERNAL bool akti_pool_help(akti_dispatcher *d);
-/* The pool worker the calling thread belongs to (NULL outside pools). */
-AKTI_INTERNAL bool akti_on_worker_of(akti_dispatcher *d);
 
 /* akti_cell_run -- process a turn of the cell (called by dispatchers with
  * sched held); releases or re-schedules. */
@@ -469,7 +469,20 @@ struct akt_system {
     akt_supervisor_strategy default_strategy;
     akt_props guardian_props;
     _Atomic int64_t vclock; /* virtual time (akt.scheduler.clock = virtual) */
-    void *kit; /* event stream, scheduler, shutdown (kit/) */
+    const akti_plugin_ops *plugin; /* the kit's hooks, or NULL */
+    void *kit; /* the plug-in's state: event stream, shutdown (kit/) */
+    /* permanent dead-letter observers (akti_system_observe_dead_letters) */
+    struct {
+        akt_dead_letter_fn fn;
+        void *arg;
+    } dl_obs[2];
+    _Atomic uint32_t ndl_obs;
+    /* logging (log.c): the sink, under log_mu; the level */
+    pthread_mutex_t log_mu;
+    akt_log_sink_fn log_sink;
+    void *log_sink_arg;
+    void (*log_sink_fini)(void *);
+    _Atomic int loglevel;
     /* extensions (remote/, ...): one const ops table + arg per slot */
     pthread_rwlock_t ext_mu;
     struct {
@@ -544,27 +557,52 @@ AKTI_INTERNAL akt_ref akti_future_ref(akt_future *f);
 AKTI_INTERNAL void akti_future_drop(akt_future *f); /* drop one ref */
 AKTI_INTERNAL void akti_future_retain(akt_future *f);
 
-/* --- kit hooks (runtime/src/kit/, see its README) ----------------------- */
+/* --- the kit plug-in (runtime/src/kit/, see its README) ------------------
+ *
+ * The core never names the kit. akt_system_create (kit/kit.c) hands the
+ * kit's const table to akti_system_create, as NNG's transports plug in
+ * through theirs; the core calls it through sys->plugin. Every hook may be
+ * NULL, and a system made with no table at all is a bare core: no timers,
+ * stash, event stream or coordinated shutdown (terminate stops at once).
+ * tests/layering/ checks with nm that no core object references a symbol
+ * of kit/, remote/ or persist/.
+ *
+ * System: init before the guardians exist (no actors; a bad setting fills
+ * err), join after the root stopped (before dispatchers stop), fini in
+ * system_destroy after the wheel is gone. terminate runs once, from
+ * akt_system_terminate, and ends (maybe later, on another thread) in
+ * akti_system_terminate_now. publish takes one reference to an event the
+ * core made (a log line). Cells with CELL_F_KIT (consumer side): pop gives
+ * the next unstashed message, ahead of the mailbox; deliver the message to
+ * deliver instead of inner (NULL: drop it, e.g. a cancelled timer's);
+ * cell_stopped / cell_restarted when the actor stopped / is restarting.
+ * Dead letters reach the kit as an observer (akti_system_observe_dead_letters). */
+struct akti_plugin_ops {
+    const char *name;
+    akt_err (*system_init)(akt_system *sys, akt_config_error *err);
+    void (*system_join)(akt_system *sys);
+    void (*system_fini)(akt_system *sys);
+    void (*terminate)(akt_system *sys);
+    void (*publish)(akt_system *sys, void *event);
+    akti_msg *(*pop)(akt_cell *c);
+    akti_msg *(*deliver)(akt_cell *c, akti_msg *inner);
+    void (*cell_stopped)(akt_cell *c);
+    void (*cell_restarted)(akt_cell *c);
+};
 
-/* System: init before the guardians exist (no actors), join after the
- * root stopped (before dispatchers stop), fini in system_destroy after the
- * wheel is gone. akti_kit_terminate runs once, from akt_system_terminate,
- * and ends (maybe later, on another thread) in akti_system_terminate_now. */
-AKTI_INTERNAL akt_err akti_kit_system_init(akt_system *sys);
-AKTI_INTERNAL void akti_kit_system_join(akt_system *sys);
-AKTI_INTERNAL void akti_kit_system_fini(akt_system *sys);
-AKTI_INTERNAL void akti_kit_terminate(akt_system *sys);
+/* akti_system_create -- akt_system_create with plugin (NULL: a bare core);
+ * err (may be NULL) names a bad setting: key, origin, what was expected. */
+AKTI_INTERNAL akt_err akti_system_create(const char *name,
+    const akt_config *cfg, const akti_plugin_ops *plugin, akt_system **out,
+    akt_config_error *err);
 AKTI_INTERNAL void akti_system_terminate_now(akt_system *sys);
-/* a dead letter (inner: the unwrapped message, a view) -> log + publish */
-AKTI_INTERNAL void akti_kit_dead_letter(
-    akt_system *sys, akt_ref to, akti_msg *inner, akt_err reason, uint64_t n);
-/* Cells with CELL_F_KIT (consumer side): the next unstashed message, ahead
- * of the mailbox; the message to deliver instead of inner (NULL: drop it,
- * e.g. a cancelled timer's); the actor stopped / is restarting. */
-AKTI_INTERNAL akti_msg *akti_kit_pop(akt_cell *c);
-AKTI_INTERNAL akti_msg *akti_kit_deliver(akt_cell *c, akti_msg *inner);
-AKTI_INTERNAL void akti_kit_cell_stopped(akt_cell *c);
-AKTI_INTERNAL void akti_kit_cell_restarted(akt_cell *c);
+/* akti_system_observe_dead_letters -- a permanent observer (the kit's log
+ * and event stream): set before any actor runs, called for every dead
+ * letter after the user's observer and outside dl_mu (it may send, and a
+ * send may dead-letter again), until the system is freed. AKT_EFULL when
+ * all slots are taken. */
+AKTI_INTERNAL akt_err akti_system_observe_dead_letters(
+    akt_system *sys, akt_dead_letter_fn fn, void *arg);
 /* actor.c accessors for the kit */
 AKTI_INTERNAL akt_cell *akti_ctx_cell(const akt_ctx *ctx);
 AKTI_INTERNAL akti_msg *akti_ctx_msg(const akt_ctx *ctx);

@@ -153,12 +153,6 @@ struct pool {
 static _Thread_local worker *tls_worker;
 _Thread_local uint32_t akti_turn_sends;
 
-bool
-akti_on_worker_of(akti_dispatcher *d)
-{
-    return tls_worker != NULL && &tls_worker->p->base == d;
-}
-
 static bool
 dq_push(worker *w, akt_cell *c)
 {

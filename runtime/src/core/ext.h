@@ -59,4 +59,19 @@ AKTI_INTERNAL void akti_ctx_watch_hook(akt_ctx *ctx, unsigned slot);
  * Terminated). f must still be referenced by the caller during the call. */
 AKTI_INTERNAL void akti_unwatch_future(akt_ref target, akt_future *f);
 
+/* akti_ref_load -- the one question a router asks about a routee: GONE
+ * (the ref's incarnation stopped), IDLE (not running, mailbox empty), BUSY
+ * (running or scheduled, mailbox empty), QUEUED (messages wait). A racy
+ * snapshot, good for picking, never for correctness. */
+typedef enum akti_load {
+    AKTI_LOAD_IDLE = 0,
+    AKTI_LOAD_BUSY,
+    AKTI_LOAD_QUEUED,
+    AKTI_LOAD_GONE,
+} akti_load;
+AKTI_INTERNAL akti_load akti_ref_load(akt_ref ref);
+
+/* akti_system_codec_limits -- the system's akt.codec.* (read at create) */
+AKTI_INTERNAL akt_codec_limits akti_system_codec_limits(const akt_system *sys);
+
 #endif /* AKTI_CORE_EXT_H */

@@ -468,28 +468,27 @@ akti_mq_pop(akt_cell *c)
     }
 }
 
-bool
-akti_mq_nonempty(akt_cell *c)
+akti_load
+akti_ref_load(akt_ref ref)
 {
-    if (vnonempty(c)) {
-        return true;
+    akt_cell *c = ref.cell_;
+    if (c == NULL || c->kind != AKTI_CELL_ACTOR
+        || atomic_load_explicit(&c->uid, memory_order_acquire) != ref.uid_) {
+        return AKTI_LOAD_GONE;
     }
-    akti_mbox_ext *x = atomic_load_explicit(&c->mbx, memory_order_relaxed);
-    if (x == NULL) {
-        return false;
-    }
-    switch (c->mbox_kind) {
-    case AKT_MAILBOX_BOUNDED: {
+    bool queued = vnonempty(c);
+    akti_mbox_ext *x = atomic_load_explicit(&c->mbx, memory_order_acquire);
+    if (!queued && x
+        && atomic_load_explicit(&x->kind, memory_order_acquire)
+            == AKT_MAILBOX_BOUNDED) {
         pthread_mutex_lock(&x->mu);
-        bool r = x->len > 0;
+        queued = x->len > 0;
         pthread_mutex_unlock(&x->mu);
-        return r;
     }
-    case AKT_MAILBOX_PRIORITY:
-        return x->heap_len > 0;
-    case AKT_MAILBOX_CONTROL_AWARE:
-        return x->ctl_head != NULL || x->norm_head != NULL;
-    default:
-        return false;
+    if (queued) {
+        return AKTI_LOAD_QUEUED;
     }
+    return atomic_load_explicit(&c->sched, memory_order_acquire) != 0
+        ? AKTI_LOAD_BUSY
+        : AKTI_LOAD_IDLE;
 }

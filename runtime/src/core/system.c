@@ -429,9 +429,7 @@ akti_dead_letter(akt_system *sys, akt_ref to, akti_msg *m, akt_err reason)
         akt_msg_free(akti_msg_body(m));
         return;
     }
-    uint64_t n
-        = atomic_fetch_add_explicit(&sys->dead_letters, 1, memory_order_relaxed)
-        + 1;
+    atomic_fetch_add_explicit(&sys->dead_letters, 1, memory_order_relaxed);
     void *body = akti_msg_body(m);
     const void *view = body;
     akti_msg *inner = m;
@@ -456,7 +454,11 @@ akti_dead_letter(akt_system *sys, akt_ref to, akti_msg *m, akt_err reason)
         fn(to, view, reason, arg);
     }
     pthread_mutex_unlock(&sys->dl_mu);
-    akti_kit_dead_letter(sys, to, inner, reason, n); /* log, event stream */
+    /* the permanent observers (the kit's log line and event stream) */
+    uint32_t nobs = atomic_load_explicit(&sys->ndl_obs, memory_order_acquire);
+    for (uint32_t i = 0; i < nobs; i++) {
+        sys->dl_obs[i].fn(to, view, reason, sys->dl_obs[i].arg);
+    }
     akt_msg_free(body);
 }
 
@@ -605,10 +607,30 @@ akt_system_path_to_ref(akt_system *sys, const char *path, akt_ref *out)
     return rc;
 }
 
+akt_codec_limits
+akti_system_codec_limits(const akt_system *sys)
+{
+    return sys->set.codec;
+}
+
 uint64_t
 akt_system_dead_letters(const akt_system *sys)
 {
     return sys ? atomic_load(&((akt_system *)sys)->dead_letters) : 0;
+}
+
+akt_err
+akti_system_observe_dead_letters(
+    akt_system *sys, akt_dead_letter_fn fn, void *arg)
+{
+    uint32_t i = atomic_load_explicit(&sys->ndl_obs, memory_order_relaxed);
+    if (i >= sizeof(sys->dl_obs) / sizeof(sys->dl_obs[0])) {
+        return AKT_EFULL;
+    }
+    sys->dl_obs[i].fn = fn;
+    sys->dl_obs[i].arg = arg;
+    atomic_store_explicit(&sys->ndl_obs, i + 1, memory_order_release);
+    return AKT_OK;
 }
 
 akt_err
@@ -671,7 +693,8 @@ sys_name_ok(const char *n)
 static void system_destroy(akt_system *sys);
 
 akt_err
-akt_system_create(const char *name, const akt_config *cfg, akt_system **out)
+akti_system_create(const char *name, const akt_config *cfg,
+    const akti_plugin_ops *plugin, akt_system **out, akt_config_error *err)
 {
     if (out == NULL || !sys_name_ok(name)) {
         return AKT_EINVAL;
@@ -689,7 +712,7 @@ akt_system_create(const char *name, const akt_config *cfg, akt_system **out)
     } else {
         sys->cfg = akt_config_retain((akt_config *)cfg);
     }
-    if ((rc = akti_settings_read(sys->cfg, &sys->set, NULL)) != AKT_OK) {
+    if ((rc = akti_settings_read(sys->cfg, &sys->set, err)) != AKT_OK) {
         akt_config_release(sys->cfg);
         free(sys);
         return rc;
@@ -697,7 +720,10 @@ akt_system_create(const char *name, const akt_config *cfg, akt_system **out)
     sys->name = strdup(name);
     sys->serial = atomic_fetch_add(&system_serials, 1) + 1;
     atomic_init(&sys->next_uid, 1);
+    sys->plugin = plugin;
     pthread_mutex_init(&sys->dl_mu, NULL);
+    pthread_mutex_init(&sys->log_mu, NULL);
+    atomic_init(&sys->loglevel, sys->set.loglevel);
     pthread_mutex_init(&sys->slot_mu, NULL);
     pthread_mutex_init(&sys->names_mu, NULL);
     pthread_rwlock_init(&sys->ext_mu, NULL);
@@ -732,7 +758,8 @@ akt_system_create(const char *name, const akt_config *cfg, akt_system **out)
                 sys->set.virtual_clock ? &sys->clock : NULL,
                 !sys->set.virtual_clock, &sys->wheel))
             != AKT_OK
-        || (rc = akti_kit_system_init(sys)) != AKT_OK) {
+        || (plugin && plugin->system_init
+            && (rc = plugin->system_init(sys, err)) != AKT_OK)) {
         system_destroy(sys);
         return rc ? rc : AKT_ENOMEM;
     }
@@ -807,7 +834,11 @@ akt_system_terminate(akt_system *sys)
     if (atomic_exchange(&sys->terminating, 1)) {
         return AKT_ECLOSED;
     }
-    akti_kit_terminate(sys); /* coordinated shutdown, then terminate_now */
+    if (sys->plugin && sys->plugin->terminate) {
+        sys->plugin->terminate(sys); /* coordinated shutdown, then _now */
+    } else {
+        akti_system_terminate_now(sys);
+    }
     return AKT_OK;
 }
 
@@ -881,7 +912,12 @@ system_destroy(akt_system *sys)
     if (sys->wheel) {
         akti_wheel_free(sys->wheel);
     }
-    akti_kit_system_fini(sys);
+    if (sys->plugin && sys->plugin->system_fini) {
+        sys->plugin->system_fini(sys);
+    }
+    if (sys->log_sink_fini) {
+        sys->log_sink_fini(sys->log_sink_arg);
+    }
     if (sys->pool) {
         sys->pool->ops->destroy(sys->pool);
     }
@@ -921,6 +957,7 @@ system_destroy(akt_system *sys)
         sys->dl_fini(sys->dl_arg);
     }
     pthread_mutex_destroy(&sys->dl_mu);
+    pthread_mutex_destroy(&sys->log_mu);
     pthread_mutex_destroy(&sys->slot_mu);
     pthread_mutex_destroy(&sys->names_mu);
     pthread_rwlock_destroy(&sys->ext_mu);
@@ -941,7 +978,9 @@ akt_system_free(akt_system *sys)
     akt_system_await_termination(sys, AKT_FOREVER);
     ext_terminated(sys); /* remoting stops itself here (its last dead
                             letters still reach the kit) */
-    akti_kit_system_join(sys);
+    if (sys->plugin && sys->plugin->system_join) {
+        sys->plugin->system_join(sys);
+    }
     /* stale sends may still be draining on the pool; stop it, then the rest */
     sys->pinned->ops->stop(sys->pinned);
     sys->pool->ops->stop(sys->pool);

@@ -1,8 +1,10 @@
 /*
- * kit.c -- where the core meets the kit: the per-system and per-actor
- * state, the hooks core calls (akti_kit_* in core/core.h) and the kit's
- * settings. Each feature lives in its own file (timers.c, stash.c,
- * events.c, fsm.c, shutdown.c, router.c); this file only routes.
+ * kit.c -- where the core meets the kit: the kit's plug-in table (the
+ * hooks the core calls through sys->plugin, core/core.h's
+ * akti_plugin_ops), akt_system_create (a core system with the kit plugged
+ * in), the per-system and per-actor state and the kit's settings. Each
+ * feature lives in its own file (timers.c, stash.c, events.c, fsm.c,
+ * shutdown.c, router.c); this file only routes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,37 +59,43 @@ akti_kit_settings_read(
 /* --- per-system -------------------------------------------------------------
  */
 
-akt_err
-akti_kit_system_init(akt_system *sys)
+static void kit_dead_letter(
+    akt_ref to, const void *msg, akt_err reason, void *arg);
+
+static akt_err
+kit_system_init(akt_system *sys, akt_config_error *err)
 {
     kit_sys *k = calloc(1, sizeof(*k));
     if (k == NULL) {
         return AKT_ENOMEM;
     }
-    akt_err rc = akti_kit_settings_read(sys->cfg, &k->set, NULL);
+    akt_err rc = akti_kit_settings_read(sys->cfg, &k->set, err);
     if (rc != AKT_OK) {
         free(k);
         return rc;
     }
     pthread_mutex_init(&k->ev_mu, NULL);
-    pthread_mutex_init(&k->log_mu, NULL);
     pthread_mutex_init(&k->sd_mu, NULL);
     pthread_mutex_init(&k->task_mu, NULL);
-    atomic_init(&k->loglevel, sys->set.loglevel);
     atomic_init(&k->nsubs_pub, 0);
     atomic_init(&k->dl_logged, 0);
     atomic_init(&k->dl_resume_at, 0);
     atomic_init(&k->sd_reason, NULL);
     atomic_init(&k->sd_timeouts, 0);
+    atomic_init(&k->dl_seen, 0);
     sys->kit = k;
+    rc = akti_system_observe_dead_letters(sys, kit_dead_letter, sys);
+    if (rc != AKT_OK) {
+        return rc;
+    }
     if (k->set.shutdown_by_signal) {
         akti_signals_register(sys);
     }
     return AKT_OK;
 }
 
-void
-akti_kit_system_join(akt_system *sys)
+static void
+kit_system_join(akt_system *sys)
 {
     kit_sys *k = kit_sys_of(sys);
     if (k == NULL) {
@@ -106,33 +114,47 @@ akti_kit_system_join(akt_system *sys)
     akti_tasks_drop(sys, k, true); /* pending tasks: fini, never fn */
 }
 
-void
-akti_kit_system_fini(akt_system *sys)
+static void
+kit_system_fini(akt_system *sys)
 {
     kit_sys *k = kit_sys_of(sys);
     if (k == NULL) {
         return;
     }
-    akti_kit_system_join(sys);
+    kit_system_join(sys);
     akti_tasks_drop(sys, k, false); /* the wheel is gone: nothing fires now */
     akti_shutdown_fini(sys, k);
     akti_events_fini(k);
     pthread_mutex_destroy(&k->ev_mu);
-    pthread_mutex_destroy(&k->log_mu);
     pthread_mutex_destroy(&k->sd_mu);
     pthread_mutex_destroy(&k->task_mu);
     free(k);
     sys->kit = NULL;
 }
 
-void
-akti_kit_dead_letter(
-    akt_system *sys, akt_ref to, akti_msg *inner, akt_err reason, uint64_t n)
+/* the kit's dead-letter observer: the rate-limited log line and the
+ * DeadLetter / UnhandledMessage events (events.c) */
+static void
+kit_dead_letter(akt_ref to, const void *msg, akt_err reason, void *arg)
 {
-    if (sys->kit == NULL || inner->type == &akti_kit_tick_type) {
+    akt_system *sys = arg;
+    kit_sys *k = kit_sys_of(sys);
+    akti_msg *inner = akti_msg_hdr(msg);
+    if (k == NULL || inner->type == &akti_kit_tick_type) {
         return; /* a dead actor's timer message: expected, not news */
     }
+    uint64_t n
+        = atomic_fetch_add_explicit(&k->dl_seen, 1, memory_order_relaxed) + 1;
     akti_events_dead_letter(sys, to, inner, reason, n);
+}
+
+/* log lines the core made go to the event stream too */
+static void
+kit_publish(akt_system *sys, void *event)
+{
+    if (akt_events_publish(sys, event) != AKT_OK) {
+        akt_msg_free(event);
+    }
 }
 
 /* --- per-actor --------------------------------------------------------------
@@ -159,8 +181,8 @@ akti_kit_cell_ctx(akt_ctx *ctx)
     return ctx ? akti_kit_cell(akti_ctx_cell(ctx)) : NULL;
 }
 
-akti_msg *
-akti_kit_pop(akt_cell *c)
+static akti_msg *
+kit_pop(akt_cell *c)
 {
     kit_cell *k = c->ext ? c->ext->kit : NULL;
     if (k == NULL || k->unq_len == 0) {
@@ -172,8 +194,8 @@ akti_kit_pop(akt_cell *c)
     return m;
 }
 
-akti_msg *
-akti_kit_deliver(akt_cell *c, akti_msg *inner)
+static akti_msg *
+kit_deliver(akt_cell *c, akti_msg *inner)
 {
     kit_cell *k = c->ext ? c->ext->kit : NULL;
     if (k == NULL) {
@@ -188,8 +210,8 @@ akti_kit_deliver(akt_cell *c, akti_msg *inner)
     return inner;
 }
 
-void
-akti_kit_cell_stopped(akt_cell *c)
+static void
+kit_cell_stopped(akt_cell *c)
 {
     kit_cell *k = c->ext ? c->ext->kit : NULL;
     if (k == NULL) {
@@ -204,8 +226,8 @@ akti_kit_cell_stopped(akt_cell *c)
     c->ext->kit = NULL;
 }
 
-void
-akti_kit_cell_restarted(akt_cell *c)
+static void
+kit_cell_restarted(akt_cell *c)
 {
     kit_cell *k = c->ext ? c->ext->kit : NULL;
     if (k == NULL) {
@@ -215,6 +237,45 @@ akti_kit_cell_restarted(akt_cell *c)
     k->rt_ns = 0;
     k->fsm = (kit_fsm_rt) { .cur = -1, .next = -1, .next_timeout = -1 };
     akti_kit_stash_back(c, k);
+}
+
+/* --- the plug-in -------------------------------------------------------------
+ */
+
+static const akti_plugin_ops kit_plugin = {
+    .name = "kit",
+    .system_init = kit_system_init,
+    .system_join = kit_system_join,
+    .system_fini = kit_system_fini,
+    .terminate = akti_kit_terminate,
+    .publish = kit_publish,
+    .pop = kit_pop,
+    .deliver = kit_deliver,
+    .cell_stopped = kit_cell_stopped,
+    .cell_restarted = kit_cell_restarted,
+};
+
+akt_err
+akt_system_create_ex(const char *name, const akt_config *cfg, akt_system **out,
+    akt_config_error *err)
+{
+    if (err != NULL) {
+        memset(err, 0, sizeof(*err));
+    }
+    return akti_system_create(name, cfg, &kit_plugin, out, err);
+}
+
+akt_err
+akt_system_create(const char *name, const akt_config *cfg, akt_system **out)
+{
+    akt_config_error e;
+    akt_err rc = akt_system_create_ex(name, cfg, out, &e);
+    if (rc != AKT_OK && e.message[0] != '\0') {
+        /* no system, so no log sink yet: say which setting, on stderr */
+        fprintf(stderr, "akt: system %s not created: %s\n",
+            name ? name : "(null)", e.message);
+    }
+    return rc;
 }
 
 /* --- small shared helpers ----------------------------------------------------

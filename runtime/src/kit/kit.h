@@ -111,13 +111,8 @@ typedef struct kit_sys {
     size_t nsubs, capsubs;
     _Atomic size_t nsubs_pub; /* lock-free "anyone listening?" */
     akt_ref unsubscriber;
-    /* logging */
-    pthread_mutex_t log_mu;
-    akt_log_sink_fn sink;
-    void *sink_arg;
-    void (*sink_fini)(void *);
-    _Atomic int loglevel;
-    /* dead-letter log rate limit */
+    /* dead letters seen (the log line's number), log rate limit */
+    _Atomic uint64_t dl_seen;
     _Atomic int64_t dl_logged;
     _Atomic int64_t dl_resume_at;
     /* coordinated shutdown */
@@ -156,6 +151,8 @@ AKTI_INTERNAL void akti_signals_register(akt_system *sys);
 AKTI_INTERNAL void akti_signals_unregister(akt_system *sys);
 AKTI_INTERNAL void akti_events_dead_letter(
     akt_system *sys, akt_ref to, akti_msg *inner, akt_err reason, uint64_t n);
+/* coordinated shutdown's entry (shutdown.c): the plug-in's terminate */
+AKTI_INTERNAL void akti_kit_terminate(akt_system *sys);
 AKTI_INTERNAL uint64_t akti_kit_hash(const void *p, size_t n, uint64_t seed);
 
 #endif /* AKTI_KIT_H */

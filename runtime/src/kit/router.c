@@ -333,22 +333,6 @@ pick_hash(rt_state *s, akt_ctx *ctx, const void *msg)
     return s->ring[lo == s->nring ? 0 : lo].idx;
 }
 
-static bool
-mailbox_empty(akt_cell *c)
-{
-    akti_mbox_ext *x = atomic_load_explicit(&c->mbx, memory_order_acquire);
-    if (x
-        && atomic_load_explicit(&x->kind, memory_order_acquire)
-            == AKT_MAILBOX_BOUNDED) {
-        pthread_mutex_lock(&x->mu);
-        bool e = x->len == 0;
-        pthread_mutex_unlock(&x->mu);
-        return e;
-    }
-    return atomic_load_explicit(&c->mq_in, memory_order_acquire)
-        == CELL_STUB(c);
-}
-
 static size_t
 pick_smallest(rt_state *s, akt_ctx *ctx)
 {
@@ -356,19 +340,14 @@ pick_smallest(rt_state *s, akt_ctx *ctx)
     uint64_t best_score = UINT64_MAX;
     for (size_t k = 0; k < s->n; k++) {
         size_t i = (size_t)((s->rr + k) % s->n);
-        akt_ref r = routee(s, ctx, i);
-        if (r.cell_ == NULL
-            || atomic_load_explicit(&r.cell_->uid, memory_order_acquire)
-                != r.uid_) {
+        akti_load load = akti_ref_load(routee(s, ctx, i));
+        if (load == AKTI_LOAD_GONE) {
             continue;
         }
         uint64_t score;
-        if (mailbox_empty(r.cell_)) {
+        if (load != AKTI_LOAD_QUEUED) {
             s->pending[i] = 0;
-            score = atomic_load_explicit(&r.cell_->sched, memory_order_acquire)
-                    == 0
-                ? 0
-                : 1;
+            score = load == AKTI_LOAD_IDLE ? 0 : 1;
         } else {
             score = 2 + (uint64_t)s->pending[i];
         }
@@ -725,9 +704,8 @@ auto_resize(rt_state *s, akt_ctx *ctx)
 {
     size_t busy = 0;
     for (size_t i = 0; i < s->n; i++) {
-        akt_cell *c = s->routees[i].cell_;
-        if (atomic_load_explicit(&c->sched, memory_order_acquire) != 0
-            || !mailbox_empty(c)) {
+        akti_load load = akti_ref_load(s->routees[i]);
+        if (load == AKTI_LOAD_BUSY || load == AKTI_LOAD_QUEUED) {
             busy++;
         }
     }
