@@ -181,6 +181,39 @@ START_TEST(the_kit_observes_dead_letters_beside_the_user)
 }
 END_TEST
 
+/* akt_system_create_ex: a bad setting of the core and one of the kit (the
+ * plug-in reads its own keys) each fail creation and name the key */
+START_TEST(a_bad_setting_fails_create_and_names_its_key)
+{
+    static const char *const bad[][2] = {
+        { "akt.actor.default-mailbox.type = bunded",
+            "akt.actor.default-mailbox.type: expected one of" },
+        { "akt.actor.stash-capacity = 0", "akt.actor.stash-capacity: " },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        akt_config *cfg = NULL;
+        akt_config_error e;
+        ck_assert_int_eq(akt_config_parse_string(bad[i][0], strlen(bad[i][0]),
+                             "app.conf", &cfg, &e),
+            AKT_OK);
+        akt_config *full = NULL;
+        akt_config *ref = NULL;
+        ck_assert_int_eq(akt_config_reference(&ref, &e), AKT_OK);
+        ck_assert_int_eq(akt_config_with_fallback(cfg, ref, &full, &e), AKT_OK);
+        akt_system *sys = NULL;
+        akt_err rc = akt_system_create_ex("bad", full, &sys, &e);
+        ck_assert_int_ne(rc, AKT_OK);
+        ck_assert_ptr_null(sys);
+        ck_assert_msg(strstr(e.message, bad[i][1]) != NULL
+                && strstr(e.message, "app.conf") != NULL,
+            "%s", e.message);
+        akt_config_release(full);
+        akt_config_release(ref);
+        akt_config_release(cfg);
+    }
+}
+END_TEST
+
 Suite *
 plugin_suite(void)
 {
@@ -190,6 +223,7 @@ plugin_suite(void)
     tcase_add_test(tc, a_bare_core_runs_actors_without_the_kit);
     tcase_add_test(tc, a_plugin_gets_its_system_hooks_once_and_the_log_events);
     tcase_add_test(tc, the_kit_observes_dead_letters_beside_the_user);
+    tcase_add_test(tc, a_bad_setting_fails_create_and_names_its_key);
     suite_add_tcase(s, tc);
     return s;
 }
