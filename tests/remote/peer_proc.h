@@ -2,7 +2,8 @@
  * peer_proc.h -- start and reap helper processes (remote_peer and test
  * nodes) for the multi-process remoting tests: fork+exec with a pipe on
  * stdin (closing it asks the child to exit) and one on stdout (the READY
- * line). Every wait has a timeout; teardown kills by PID.
+ * line). Every wait has a timeout; teardown kills by PID. Also the one
+ * polling wait the remoting tests share (PP_WAIT_UNTIL).
  */
 #ifndef AKT_TESTS_REMOTE_PEER_PROC_H
 #define AKT_TESTS_REMOTE_PEER_PROC_H
@@ -34,6 +35,24 @@ pp_now_ms(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+/* PP_WAIT_UNTIL -- evaluate cond until it holds or 3 * ms milliseconds have
+ * passed, checking at growing intervals (50 us up to 2 ms); the caller then
+ * asserts what it expects. ms is what cond needs on an idle machine: the
+ * wait ends as soon as cond holds, so the limit is tripled for sanitizers
+ * and loaded CI machines. It waits for something to happen; that something
+ * did NOT happen is shown with a barrier (a later event on the same ordered
+ * path, or a counter of the work done), never by waiting a while. */
+#define PP_WAIT_UNTIL(cond, ms)                                                \
+    do {                                                                       \
+        long long pp_end_ = pp_now_ms() + 3 * (long long)(ms);                 \
+        useconds_t pp_nap_ = 50;                                               \
+        while (!(cond) && pp_now_ms() < pp_end_) {                             \
+            usleep(pp_nap_);                                                   \
+            if (pp_nap_ < 2000)                                                \
+                pp_nap_ *= 2;                                                  \
+        }                                                                      \
+    } while (0)
 
 /* pp_read_line -- one line from the child's stdout within timeout_ms. */
 static inline int

@@ -192,14 +192,35 @@ ask_ping(akt_ref to, int64_t n, akt_err *err)
     return v;
 }
 
-/* the limits are what cond needs on an idle machine, tripled (the wait
- * ends as soon as cond holds; sanitizers and loaded CI machines are slow) */
-#define WAIT_UNTIL(cond, ms)                                                   \
-    do {                                                                       \
-        long long end_ = pp_now_ms() + 3 * (ms);                               \
-        while (!(cond) && pp_now_ms() < end_)                                  \
-            usleep(2000);                                                      \
-    } while (0)
+static akt_remote_stats
+stats_of(akt_system *sys)
+{
+    akt_remote_stats st;
+    ck_assert_int_eq(akt_remote_stats_get(sys, &st), AKT_OK);
+    return st;
+}
+
+/* system_barrier -- returns once the peer at addr has handled every system
+ * message (Watch, Unwatch, Terminated) that sys queued for it before the
+ * call, and sys has handled every system message the peer sent while doing
+ * so. System messages take one reliable stream each way, delivered in
+ * order and handled one at a time: a Watch of a path with no actor behind
+ * it queues after the earlier ones, the peer answers it at once with a
+ * Terminated that queues after whatever it sent for them, and that
+ * Terminated stops our proxy of the path (unlinked first, as every proxy a
+ * Terminated stops), which completes the watch. The way to show that
+ * something did not come back, instead of waiting a while. */
+static void
+system_barrier(akt_system *sys, const char *addr)
+{
+    static int n;
+    char local[64];
+    snprintf(local, sizeof(local), "/user/no-such-actor-%d", ++n);
+    akt_future *f;
+    ck_assert_int_eq(akt_watch_future(remote(sys, addr, local), &f), AKT_OK);
+    ck_assert_int_eq(akt_future_wait(f, AKT_SEC(15), NULL), AKT_OK);
+    akt_future_release(f);
+}
 
 /* --- tests
  * ------------------------------------------------------------------------------
@@ -218,7 +239,7 @@ START_TEST(typed_messages_and_replies_cross_two_processes_in_order)
     const int N = 5000;
     for (int i = 0; i < N; i++)
         ck_assert_int_eq(akt_tell(echo, rt_ping_new(i), collector), AKT_OK);
-    WAIT_UNTIL(atomic_load(&g_pongs) >= N, 15000);
+    PP_WAIT_UNTIL(atomic_load(&g_pongs) >= N, 15000);
     ck_assert_int_eq(atomic_load(&g_pongs), N);
     ck_assert_int_eq(atomic_load(&g_order_errors), 0);
     /* the same path gives the same ref */
@@ -350,7 +371,7 @@ START_TEST(refs_inside_messages_cross_nodes_and_are_used_back)
     atomic_store(&g_pongs, 0);
     ck_assert_int_eq(
         akt_tell(caller, rt_refmsg_new(collector, 42), AKT_REF_NONE), AKT_OK);
-    WAIT_UNTIL(atomic_load(&g_pongs) >= 1, 10000);
+    PP_WAIT_UNTIL(atomic_load(&g_pongs) >= 1, 10000);
     ck_assert_int_eq(atomic_load(&g_pongs), 1);
     ck_assert_int_eq(atomic_load(&g_order_errors), 0);
     /* ask through the ref: b's caller asks our echo, answers our ask */
@@ -483,11 +504,23 @@ START_TEST(watchers_get_terminated_when_the_remote_actor_stops)
     akt_err rc;
     ck_assert_int_eq(ask_ping(echo, 1, &rc), 1);
     spawn_watcher(a.sys, echo);
-    usleep(100000);
+    /* the watch is in place at b and b sent nothing back for it: the proxy
+     * is sending its Watch once remote_watching counts it, and handles our
+     * ask only after it queued that Watch; system_barrier then brings back
+     * whatever b answered it with, and the second ask shows that echo was
+     * alive when it took the watch (b put it in echo's mailbox before it
+     * handled the barrier). The proxy still being ours shows that no
+     * Terminated stopped it, so none can reach the watcher */
+    PP_WAIT_UNTIL(stats_of(a.sys).remote_watching == 1, 5000);
+    ck_assert_uint_eq(stats_of(a.sys).remote_watching, 1);
+    ck_assert_int_eq(ask_ping(echo, 2, &rc), 2);
+    system_barrier(a.sys, b.address);
+    ck_assert_int_eq(ask_ping(echo, 3, &rc), 3);
+    ck_assert(akt_ref_equal(echo, remote(a.sys, b.address, "/user/echo")));
     ck_assert_int_eq(atomic_load(&g_terminated), 0);
     ck_assert_int_eq(
         akt_tell(echo, rt_ping_new(-1), AKT_REF_NONE), AKT_OK); /* echo stops */
-    WAIT_UNTIL(atomic_load(&g_terminated) >= 1, 5000);
+    PP_WAIT_UNTIL(atomic_load(&g_terminated) >= 1, 5000);
     ck_assert_int_eq(atomic_load(&g_terminated), 1);
     /* the node itself is still up: a watched proxy of a path with no actor
      * behind it stops at once (the peer answers its watch with Terminated) */
@@ -501,7 +534,8 @@ START_TEST(watchers_get_terminated_when_the_remote_actor_stops)
         AKT_OK);
     ck_assert_int_eq(akt_future_wait(gone, 5000000000LL, NULL), AKT_OK);
     akt_future_release(gone);
-    WAIT_UNTIL((akt_remote_stats_get(a.sys, &st), st.proxies == before), 5000);
+    PP_WAIT_UNTIL(
+        (akt_remote_stats_get(a.sys, &st), st.proxies == before), 5000);
     ck_assert_uint_eq(st.proxies, before);
     ck_assert_int_eq(akt_tell(sink, rt_ping_new(1), AKT_REF_NONE), AKT_OK);
     ck_assert_int_eq(ask_ping(sink, -7, &rc), 1);
@@ -522,11 +556,22 @@ START_TEST(watchers_get_terminated_when_the_peer_is_killed)
     ck_assert_int_eq(ask_ping(echo, 1, &rc), 1);
     spawn_watcher(a.sys, echo);
     spawn_watcher(a.sys, sink);
-    usleep(300000);
+    /* both watches in place at b, nothing came back for them (the steps of
+     * watchers_get_terminated_when_the_remote_actor_stops): whatever the
+     * watchers get from here on comes from the kill */
+    PP_WAIT_UNTIL(stats_of(a.sys).remote_watching == 2, 5000);
+    ck_assert_uint_eq(stats_of(a.sys).remote_watching, 2);
+    ck_assert_int_eq(ask_ping(echo, 2, &rc), 2);
+    ck_assert_int_eq(ask_ping(sink, -7, &rc), 0);
+    system_barrier(a.sys, b.address);
+    ck_assert_int_eq(ask_ping(echo, 3, &rc), 3);
+    ck_assert_int_eq(ask_ping(sink, -7, &rc), 0);
+    ck_assert(akt_ref_equal(echo, remote(a.sys, b.address, "/user/echo")));
+    ck_assert(akt_ref_equal(sink, remote(a.sys, b.address, "/user/sink")));
     ck_assert_int_eq(atomic_load(&g_terminated), 0);
     long long t0 = pp_now_ms();
     pp_kill(&b); /* SIGKILL */
-    WAIT_UNTIL(atomic_load(&g_terminated) >= 2, 8000);
+    PP_WAIT_UNTIL(atomic_load(&g_terminated) >= 2, 8000);
     ck_assert_int_eq(atomic_load(&g_terminated), 2);
     /* well before the failure detector's worst case: the lost connection
      * or the detector, not a timeout of ours */
@@ -555,7 +600,7 @@ START_TEST(a_restarted_peer_is_reached_through_a_fresh_ref)
     spawn_node(&b2, "nodeb", url, NULL);
     /* the old incarnation's proxy stops (watchers learn), a fresh ref
      * reaches the new one */
-    WAIT_UNTIL(atomic_load(&g_terminated) >= 1, 8000);
+    PP_WAIT_UNTIL(atomic_load(&g_terminated) >= 1, 8000);
     ck_assert_int_eq(atomic_load(&g_terminated), 1);
     int64_t v = -1;
     long long end = pp_now_ms() + 15000;
@@ -586,14 +631,6 @@ count_ping(void *state, akt_ctx *ctx, const void *msg)
 static const akt_handler count_h[] = { { &rt_ping_desc, count_ping } };
 static const akt_behavior count_b = { "count", count_h, 1, NULL };
 
-static akt_remote_stats
-stats_of(akt_system *sys)
-{
-    akt_remote_stats st;
-    ck_assert_int_eq(akt_remote_stats_get(sys, &st), AKT_OK);
-    return st;
-}
-
 START_TEST(a_proxy_without_watchers_sets_no_remote_watch)
 {
     local_node a, b;
@@ -606,21 +643,26 @@ START_TEST(a_proxy_without_watchers_sets_no_remote_watch)
         = remote(a.sys, "akt://sysb@[inproc://akt-rt-lw-b]", "/user/target");
     for (int i = 0; i < 10; i++)
         ck_assert_int_eq(akt_tell(proxy, rt_ping_new(i), AKT_REF_NONE), AKT_OK);
-    WAIT_UNTIL(atomic_load(&g_pings) >= 10, 5000);
+    PP_WAIT_UNTIL(atomic_load(&g_pings) >= 10, 5000);
     ck_assert_int_eq(atomic_load(&g_pings), 10); /* the association is up */
-    usleep(200000); /* a Watch, had one been sent, would be there by now */
     ck_assert_uint_eq(stats_of(a.sys).proxies, 1);
     ck_assert_uint_eq(stats_of(a.sys).remote_watching, 0);
+    /* a Watch sent when the proxy was made or used went before the
+     * barrier's, so b has handled it by now (the barrier's own proxy is
+     * gone again when it returns) */
+    system_barrier(a.sys, "akt://sysb@[inproc://akt-rt-lw-b]");
     ck_assert_uint_eq(stats_of(b.sys).remote_watches, 0);
+    ck_assert_uint_eq(stats_of(a.sys).proxies, 1);
+    ck_assert_uint_eq(stats_of(a.sys).remote_watching, 0);
     /* the first watcher sets it: the watch is lazy, not gone */
     spawn_watcher(a.sys, proxy);
-    WAIT_UNTIL(stats_of(b.sys).remote_watches == 1, 5000);
+    PP_WAIT_UNTIL(stats_of(b.sys).remote_watches == 1, 5000);
     ck_assert_uint_eq(stats_of(b.sys).remote_watches, 1);
     ck_assert_uint_eq(stats_of(a.sys).remote_watching, 1);
     ck_assert_int_eq(akt_stop(t), AKT_OK);
-    WAIT_UNTIL(atomic_load(&g_terminated) >= 1, 5000);
+    PP_WAIT_UNTIL(atomic_load(&g_terminated) >= 1, 5000);
     ck_assert_int_eq(atomic_load(&g_terminated), 1);
-    WAIT_UNTIL(stats_of(b.sys).remote_watches == 0, 5000);
+    PP_WAIT_UNTIL(stats_of(b.sys).remote_watches == 0, 5000);
     ck_assert_uint_eq(stats_of(b.sys).remote_watches, 0);
     local_stop(&a);
     local_stop(&b);
@@ -647,30 +689,39 @@ START_TEST(unwatching_a_proxy_removes_the_remote_watch)
         .init_arg = &target_of_w1 };
     akt_ref w1;
     ck_assert_int_eq(akt_spawn(a.sys, &wp, "w1", &w1), AKT_OK);
-    WAIT_UNTIL(stats_of(b.sys).remote_watches == 1, 5000);
+    PP_WAIT_UNTIL(stats_of(b.sys).remote_watches == 1, 5000);
     ck_assert_uint_eq(stats_of(b.sys).remote_watches, 1);
     ck_assert_uint_eq(stats_of(a.sys).remote_watching, 1);
     ck_assert_int_eq(akt_tell(w1, rt_ping_new(0), AKT_REF_NONE), AKT_OK);
-    WAIT_UNTIL(stats_of(b.sys).remote_watches == 0, 5000);
+    PP_WAIT_UNTIL(stats_of(b.sys).remote_watches == 0, 5000);
     ck_assert_uint_eq(stats_of(b.sys).remote_watches, 0);
     ck_assert_uint_eq(stats_of(a.sys).remote_watching, 0);
     /* 2: watch, then the watcher stops */
     akt_ref w2 = spawn_watcher(a.sys, proxy);
-    WAIT_UNTIL(stats_of(b.sys).remote_watches == 1, 5000);
+    PP_WAIT_UNTIL(stats_of(b.sys).remote_watches == 1, 5000);
     ck_assert_uint_eq(stats_of(b.sys).remote_watches, 1);
     ck_assert_int_eq(akt_stop(w2), AKT_OK);
-    WAIT_UNTIL(stats_of(b.sys).remote_watches == 0, 5000);
+    PP_WAIT_UNTIL(stats_of(b.sys).remote_watches == 0, 5000);
     ck_assert_uint_eq(stats_of(b.sys).remote_watches, 0);
     ck_assert_uint_eq(stats_of(a.sys).remote_watching, 0);
     /* the target stops: nobody watches any more, so no Terminated, and the
-     * proxy (not told) stays */
+     * proxy (not told) stays. t tells its watchers in the order they
+     * watched, running a watch future's callbacks on the stopping thread:
+     * when our watch of t completes, a watch b still held for a's proxy
+     * has queued its Terminated, and system_barrier brings it back */
+    akt_future *gone;
+    ck_assert_int_eq(akt_watch_future(t, &gone), AKT_OK);
     ck_assert_int_eq(akt_stop(t), AKT_OK);
-    usleep(300000);
+    ck_assert_int_eq(akt_future_wait(gone, AKT_SEC(15), NULL), AKT_OK);
+    akt_future_release(gone);
+    system_barrier(a.sys, "akt://sysb@[inproc://akt-rt-uw-b]");
     ck_assert_int_eq(atomic_load(&g_terminated), 0);
     ck_assert_uint_eq(stats_of(a.sys).proxies, 1);
+    ck_assert(akt_ref_equal(proxy,
+        remote(a.sys, "akt://sysb@[inproc://akt-rt-uw-b]", "/user/target")));
     /* watching it again learns at once that it is gone */
     spawn_watcher(a.sys, proxy);
-    WAIT_UNTIL(atomic_load(&g_terminated) >= 1, 5000);
+    PP_WAIT_UNTIL(atomic_load(&g_terminated) >= 1, 5000);
     ck_assert_int_eq(atomic_load(&g_terminated), 1);
     local_stop(&a);
     local_stop(&b);
@@ -697,7 +748,7 @@ START_TEST(watches_held_for_a_peer_declared_down_are_dropped_at_once)
         = remote(b.sys, "akt://sysa@[inproc://akt-rt-dd-a]", "/user/target");
     spawn_watcher(a.sys, pb);
     spawn_watcher(b.sys, pa);
-    WAIT_UNTIL(stats_of(b.sys).remote_watches == 1
+    PP_WAIT_UNTIL(stats_of(b.sys).remote_watches == 1
             && stats_of(a.sys).remote_watches == 1,
         5000);
     ck_assert_uint_eq(stats_of(b.sys).remote_watches, 1);
@@ -708,24 +759,31 @@ START_TEST(watches_held_for_a_peer_declared_down_are_dropped_at_once)
      * (a's own watcher may count one Terminated as a's remoting stops) */
     local_stop(&a);
     int64_t t0 = atomic_load(&g_terminated);
-    WAIT_UNTIL(stats_of(b.sys).failures_detected >= 1, 10000);
+    PP_WAIT_UNTIL(stats_of(b.sys).failures_detected >= 1, 10000);
     ck_assert_uint_ge(stats_of(b.sys).failures_detected, 1);
     /* b's target still runs, yet the watch held for a is gone */
-    WAIT_UNTIL(stats_of(b.sys).remote_watches == 0, 5000);
+    PP_WAIT_UNTIL(stats_of(b.sys).remote_watches == 0, 5000);
     ck_assert_uint_eq(stats_of(b.sys).remote_watches, 0);
     /* b's watcher of a's target learnt of it through its proxy */
-    WAIT_UNTIL(
+    PP_WAIT_UNTIL(
         atomic_load(&g_terminated) >= t0 + 1 && stats_of(b.sys).proxies == 0,
         5000);
     ck_assert_int_eq(atomic_load(&g_terminated), t0 + 1);
     ck_assert_uint_eq(stats_of(b.sys).proxies, 0);
     /* the target is alive and unwatched: stopping it sends nothing */
     ck_assert_int_eq(akt_tell(tb, rt_ping_new(1), AKT_REF_NONE), AKT_OK);
-    WAIT_UNTIL(atomic_load(&g_pings) >= 1, 5000);
+    PP_WAIT_UNTIL(atomic_load(&g_pings) >= 1, 5000);
     ck_assert_int_eq(atomic_load(&g_pings), 1);
+    /* tb tells its watchers in the order they watched (a watch future's
+     * callbacks on the stopping thread): when our watch of tb completes,
+     * every watch set before it has been told */
+    akt_future *gone;
+    ck_assert_int_eq(akt_watch_future(tb, &gone), AKT_OK);
     ck_assert_int_eq(akt_stop(tb), AKT_OK);
-    usleep(100000);
+    ck_assert_int_eq(akt_future_wait(gone, AKT_SEC(15), NULL), AKT_OK);
+    akt_future_release(gone);
     ck_assert_int_eq(atomic_load(&g_terminated), t0 + 1);
+    ck_assert_uint_eq(stats_of(b.sys).remote_watches, 0);
     local_stop(&b);
 }
 END_TEST
@@ -808,7 +866,7 @@ START_TEST(messages_that_cannot_be_encoded_fail_fast_and_are_dead_letters)
         = remote(a.sys, "akt://sysb@[inproc://akt-rt-enc-b]", "/user/echo");
     uint64_t dl = akt_system_dead_letters(a.sys);
     ck_assert_int_eq(akt_tell(r, bad_ping(1), AKT_REF_NONE), AKT_OK);
-    WAIT_UNTIL(akt_system_dead_letters(a.sys) > dl, 5000);
+    PP_WAIT_UNTIL(akt_system_dead_letters(a.sys) > dl, 5000);
     ck_assert_uint_eq(akt_system_dead_letters(a.sys), dl + 1);
     akt_future *f;
     ck_assert_int_eq(akt_ask(r, bad_ping(2), AKT_SEC(60), &f), AKT_OK);
@@ -840,7 +898,7 @@ START_TEST(unknown_types_are_rejected_and_the_association_survives)
         = remote(a.sys, "akt://sysb@[inproc://akt-rt-b]", "/user/collector");
     ck_assert_int_eq(akt_tell(r, rt_pong_new(0), AKT_REF_NONE), AKT_OK);
     akt_remote_stats st = { 0 };
-    WAIT_UNTIL(
+    PP_WAIT_UNTIL(
         (akt_remote_stats_get(b.sys, &st), st.rejected_unknown_type >= 1),
         5000);
     ck_assert_uint_eq(st.rejected_unknown_type, 1);
@@ -848,7 +906,7 @@ START_TEST(unknown_types_are_rejected_and_the_association_survives)
      * no handler for it, so b's core counts it as a dead letter */
     uint64_t dl = akt_system_dead_letters(b.sys);
     ck_assert_int_eq(akt_tell(r, rt_ping_new(1), AKT_REF_NONE), AKT_OK);
-    WAIT_UNTIL(akt_system_dead_letters(b.sys) > dl, 5000);
+    PP_WAIT_UNTIL(akt_system_dead_letters(b.sys) > dl, 5000);
     ck_assert_uint_gt(akt_system_dead_letters(b.sys), dl);
     akt_remote_stats_get(b.sys, &st);
     ck_assert_uint_ge(st.envelopes_received, 2);
@@ -871,7 +929,7 @@ START_TEST(a_node_without_the_cookie_delivers_nothing)
     for (int i = 0; i < 100; i++)
         ck_assert_int_eq(akt_tell(r, rt_pong_new(i), AKT_REF_NONE), AKT_OK);
     akt_remote_stats st = { 0 };
-    WAIT_UNTIL(
+    PP_WAIT_UNTIL(
         (akt_remote_stats_get(b.sys, &st), st.rejected_handshake >= 3), 5000);
     ck_assert_uint_ge(st.rejected_handshake, 3);
     ck_assert_uint_eq(st.envelopes_received, 0);
@@ -975,13 +1033,13 @@ START_TEST(outbound_drops_are_dead_letters_of_the_system)
         akt_arena_bytes(akt_msg_arena(p), data, big, &p->blob), AKT_OK);
     free(data);
     ck_assert_int_eq(akt_tell(far, p, AKT_REF_NONE), AKT_OK);
-    WAIT_UNTIL(atomic_load(&g_dead_seen) >= 1, 10000);
+    PP_WAIT_UNTIL(atomic_load(&g_dead_seen) >= 1, 10000);
     ck_assert_int_ge(atomic_load(&g_dead_seen), 1);
     /* queued for a node that never answers: dropped when the handshake
      * fails (handshake-timeout 3 s), each a dead letter */
     for (int i = 0; i < 5; i++)
         ck_assert_int_eq(akt_tell(far, rt_ping_new(i), AKT_REF_NONE), AKT_OK);
-    WAIT_UNTIL(atomic_load(&g_dead_seen) >= 6, 15000);
+    PP_WAIT_UNTIL(atomic_load(&g_dead_seen) >= 6, 15000);
     ck_assert_int_ge(atomic_load(&g_dead_seen), 6);
     ck_assert_uint_ge(akt_system_dead_letters(a.sys), before + 6);
     local_stop(&a);

@@ -6,6 +6,7 @@
  * peer restart (new incarnation) and outbound overflow.
  */
 #include <check.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -38,6 +39,8 @@ typedef struct node {
     uint64_t next_expected[AKTI_CH_COUNT];
     uint64_t large_ok, large_bad;
     int ups, downs, quarantines, hs_failed, by_peer;
+    bool armed; /* a peer event is expected from now on */
+    int early_downs; /* AKTI_PEER_DOWN while not armed */
     uint64_t last_down_uid, last_quarantined_uid;
     uint64_t drops;
     char last_text[256];
@@ -91,6 +94,7 @@ n_on_peer(void *arg, const akti_peer *p, akti_peer_event ev, const char *reason)
         break;
     case AKTI_PEER_DOWN:
         n->downs++;
+        n->early_downs += !n->armed;
         n->last_down_uid = p->uid;
         break;
     case AKTI_PEER_QUARANTINED:
@@ -156,21 +160,17 @@ node_stop(node *n)
     n->tp = NULL;
 }
 
-/* wait until expr (read under the lock) holds, or timeout. The limits
- * are what the condition needs on an idle machine, tripled: the wait ends
- * as soon as it holds, and sanitizers or a loaded CI machine must not turn
- * slowness into a failure */
-#define WAIT_FOR(n, expr, timeout_ms)                                          \
-    do {                                                                       \
-        long long end_ = pp_now_ms() + 3 * (timeout_ms);                       \
-        pthread_mutex_lock(&(n)->mu);                                          \
-        while (!(expr) && pp_now_ms() < end_) {                                \
-            pthread_mutex_unlock(&(n)->mu);                                    \
-            usleep(2000);                                                      \
-            pthread_mutex_lock(&(n)->mu);                                      \
-        }                                                                      \
-        pthread_mutex_unlock(&(n)->mu);                                        \
-    } while (0)
+static uint64_t
+node_unlock_with(node *n, uint64_t v)
+{
+    pthread_mutex_unlock(&n->mu);
+    return v;
+}
+
+/* LOCKED(n, expr) -- expr evaluated under n's lock (the callbacks write the
+ * node under it), e.g. PP_WAIT_UNTIL(LOCKED(&b, b.got[ch] >= 10), 3000) */
+#define LOCKED(n, expr)                                                        \
+    (pthread_mutex_lock(&(n)->mu), node_unlock_with((n), (uint64_t)(expr)))
 
 static akt_err
 send_u64(akti_assoc *a, uint64_t v, bool system, uint64_t uid)
@@ -213,8 +213,9 @@ START_TEST(inproc_pair_delivers_ordinary_and_system_messages_in_order)
     }
     /* a's drops: with DROP_NEW they are reported from akti_assoc_send, on
      * this thread, so a.drops is final here */
-    WAIT_FOR(&b,
-        b.got[AKTI_CH_ORDINARY] + a.drops >= N && b.got[AKTI_CH_CONTROL] >= S,
+    PP_WAIT_UNTIL(LOCKED(&b,
+                      b.got[AKTI_CH_ORDINARY] + a.drops >= N
+                          && b.got[AKTI_CH_CONTROL] >= S),
         10000);
     akti_tp_stats st;
     akti_tp_stats_get(a.tp, &st);
@@ -254,8 +255,9 @@ START_TEST(large_messages_are_fragmented_and_reassembled)
     for (uint64_t i = 0; i < 1000; i++)
         ck_assert_int_eq(send_u64(ab, i, false, 0), AKT_OK);
     ck_assert_int_eq(akti_assoc_send(ab, &e, false, 0), AKT_OK);
-    WAIT_FOR(&b,
-        b.large_ok + b.large_bad >= 2 && b.got[AKTI_CH_ORDINARY] >= 1000,
+    PP_WAIT_UNTIL(
+        LOCKED(&b,
+            b.large_ok + b.large_bad >= 2 && b.got[AKTI_CH_ORDINARY] >= 1000),
         10000);
     ck_assert_uint_eq(b.large_ok, 2);
     ck_assert_uint_eq(b.large_bad, 0);
@@ -288,15 +290,22 @@ START_TEST(node_without_the_cookie_cannot_deliver_a_single_message)
         send_u64(ab, i, false, 0);
     akt_err rc = akti_assoc_wait_up(ab, 2000000000LL, NULL);
     ck_assert(rc == AKT_EPEER || rc == AKT_ETIMEDOUT);
-    usleep(200000);
-    akti_tp_stats sb;
-    akti_tp_stats_get(b.tp, &sb);
-    ck_assert_uint_gt(sb.rejected_handshake, 0);
+    /* b has handled every frame a sent so far (counted as received before
+     * it is handled, as rejected after) and refused each one: without a
+     * token a sends nothing but Hellos, so that is all it will ever send */
+    akti_tp_stats sa, sb;
+    PP_WAIT_UNTIL((akti_tp_stats_get(a.tp, &sa), akti_tp_stats_get(b.tp, &sb),
+                      sb.frames_received >= sa.frames_sent
+                          && sb.rejected_handshake >= sb.frames_received),
+        1000);
+    ck_assert_uint_gt(sa.frames_sent, 0);
+    ck_assert_uint_ge(sb.frames_received, sa.frames_sent);
+    ck_assert_uint_eq(sb.rejected_handshake, sb.frames_received);
     ck_assert_uint_eq(sb.envelopes_received, 0);
     ck_assert_uint_eq(b.got[AKTI_CH_ORDINARY] + b.got[AKTI_CH_CONTROL], 0);
     ck_assert_int_eq(b.ups, 0);
     /* what a failed handshake leaves queued is a counted dead letter */
-    WAIT_FOR(&a, a.drops >= 100, 3000);
+    PP_WAIT_UNTIL(LOCKED(&a, a.drops >= 100), 3000);
     ck_assert_uint_eq(a.drops, 100);
     ck_assert_int_ge(a.hs_failed, 1);
     node_stop(&a);
@@ -392,13 +401,12 @@ START_TEST(handshake_mismatches_are_refused_and_counted)
     g.body_case = AKT__REMOTE__FRAME__BODY_BATCH;
     g.batch = &bt;
     raw_send_frame(s, &g);
+    /* the four frames are handled in the order they were sent on one
+     * socket: once the last is refused, the counts are final */
     akti_tp_stats st;
-    long long end = pp_now_ms() + 3000;
-    do {
-        usleep(5000);
-        akti_tp_stats_get(b.tp, &st);
-    } while ((st.rejected_handshake < 3 || st.rejected_unauth < 1)
-        && pp_now_ms() < end);
+    PP_WAIT_UNTIL((akti_tp_stats_get(b.tp, &st),
+                      st.rejected_handshake >= 3 && st.rejected_unauth >= 1),
+        1000);
     ck_assert_uint_eq(st.rejected_handshake, 3);
     ck_assert_uint_eq(st.rejected_unauth, 1);
     ck_assert_uint_eq(st.envelopes_received, 0);
@@ -464,18 +472,21 @@ START_TEST(system_messages_are_deduplicated_and_delivered_in_order)
     raw_send_frame(out, &f);
     /* seqs 2, 1, 1, 3, 2, 4, 3, 4 (each in its own frame). Go-back-N: an
      * envelope ahead of the expected seq is discarded (and nacked), a
-     * duplicate is discarded; so 1, 2, 3, 4 are delivered once, in order. */
-    uint64_t seqs[] = { 2, 1, 1, 3, 2, 4, 3, 4 };
+     * duplicate is discarded; so 1, 2, 3, 4 are delivered once, in order.
+     * Then 5, the barrier: b handles the frames of one socket one at a
+     * time, in order, so once 5 is delivered (the only envelope carrying
+     * 4) every duplicate before it has been handled. */
+    uint64_t seqs[] = { 2, 1, 1, 3, 2, 4, 3, 4, 5 };
     for (size_t i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
         raw_env r = { me, akti_tp_uid(b.tp), b_token,
             AKT__REMOTE__CHANNEL__CONTROL, seqs[i], 0, "/system/watcher" };
         raw_send_env(out, &r, seqs[i] - 1);
     }
-    WAIT_FOR(&b, b.got[AKTI_CH_CONTROL] >= 4, 3000);
-    usleep(100000);
-    ck_assert_uint_eq(b.got[AKTI_CH_CONTROL], 4);
+    PP_WAIT_UNTIL(LOCKED(&b, b.next_expected[AKTI_CH_CONTROL] == 5), 3000);
+    ck_assert_uint_eq(b.next_expected[AKTI_CH_CONTROL], 5);
+    ck_assert_uint_eq(b.got[AKTI_CH_CONTROL], 5);
     ck_assert_uint_eq(b.order_errors, 0);
-    /* the acks it sent: the last cumulative ack is 4; a nack was sent for
+    /* the acks it sent: the last cumulative ack is 5; a nack was sent for
      * the gap at seq 2 */
     uint64_t last_ack = 0;
     bool saw_nack = false;
@@ -493,16 +504,17 @@ START_TEST(system_messages_are_deduplicated_and_delivered_in_order)
         }
         nng_free(buf, len);
         akti_pbarena_reset(&ar);
-        if (last_ack == 4)
+        if (last_ack == 5)
             break;
     }
-    ck_assert_uint_eq(last_ack, 4);
+    ck_assert_uint_eq(last_ack, 5);
     ck_assert(saw_nack);
 
     /* user messages stamped with the sender's connection epoch: a frame
      * from an older (replaced) connection that arrives after a newer one's
      * is dropped and counted, never delivered out of order; an unstamped
-     * frame (epoch 0) is taken */
+     * frame (epoch 0) is taken. That last frame (105) is the barrier: once
+     * it is delivered, b has handled every frame before it */
     struct {
         uint64_t epoch, v;
         bool delivered;
@@ -515,15 +527,11 @@ START_TEST(system_messages_are_deduplicated_and_delivered_in_order)
             AKT__REMOTE__CHANNEL__ORDINARY, 0, fr[i].epoch, "/user/sink" };
         raw_send_env(out, &r, fr[i].v);
     }
-    WAIT_FOR(&b, b.got[AKTI_CH_ORDINARY] >= want, 3000);
+    PP_WAIT_UNTIL(
+        LOCKED(&b, b.next_expected[AKTI_CH_ORDINARY] == fr[nfr - 1].v + 1),
+        3000);
+    ck_assert_uint_eq(b.next_expected[AKTI_CH_ORDINARY], fr[nfr - 1].v + 1);
     akti_tp_stats st;
-    for (int i = 0; i < 1500; i++) { /* the last frame is handled */
-        akti_tp_stats_get(b.tp, &st);
-        if (st.stale_frames >= 2)
-            break;
-        usleep(2000);
-    }
-    usleep(100000);
     ck_assert_uint_eq(b.got[AKTI_CH_ORDINARY], want);
     ck_assert_uint_eq(b.order_errors, 0);
     akti_tp_stats_get(b.tp, &st);
@@ -549,7 +557,7 @@ START_TEST(outbound_overflow_follows_the_strategy_and_counts_drops)
         akti_tp_assoc(a.tp, "inproc://akt-t6-nobody", "x", &ax), AKT_OK);
     for (uint64_t i = 0; i < 1000; i++)
         ck_assert_int_eq(send_u64(ax, i, false, 0), AKT_OK);
-    WAIT_FOR(&a, a.drops >= 900, 2000);
+    PP_WAIT_UNTIL(LOCKED(&a, a.drops >= 900), 2000);
     ck_assert_uint_eq(a.drops, 900);
     akti_tp_stats st;
     akti_tp_stats_get(a.tp, &st);
@@ -618,8 +626,9 @@ echo_roundtrip(const char *peer_url_listen, const char *my_url)
         if (i < 100)
             ck_assert_int_eq(send_u64(ae, i, true, uid), AKT_OK);
     }
-    WAIT_FOR(&a,
-        a.got[AKTI_CH_ORDINARY] + a.drops >= N && a.got[AKTI_CH_CONTROL] >= 100,
+    PP_WAIT_UNTIL(LOCKED(&a,
+                      a.got[AKTI_CH_ORDINARY] + a.drops >= N
+                          && a.got[AKTI_CH_CONTROL] >= 100),
         10000);
     ck_assert_uint_eq(a.got[AKTI_CH_ORDINARY], N);
     ck_assert_uint_eq(a.got[AKTI_CH_CONTROL], 100);
@@ -662,27 +671,34 @@ START_TEST(corrupt_frame_flood_does_not_stop_service_to_a_good_peer)
     ck_assert_int_eq(akti_tp_assoc(a.tp, p.address, "echo", &ae), AKT_OK);
     uint64_t uid;
     ck_assert_int_eq(akti_assoc_wait_up(ae, 5000000000LL, &uid), AKT_OK);
-    /* keep talking while the flood runs */
+    /* keep talking while the flood runs: rounds of 50, each echoed in full
+     * before the next, until the flooder says DONE (a slow flooder is
+     * stopped below); between rounds, up to 10 ms waiting for that line
+     * paces the rounds so that the flood keeps its share of the CPU */
     uint64_t sent = 0;
-    long long end = pp_now_ms() + 1200;
-    while (pp_now_ms() < end) {
+    long long end = pp_now_ms() + 15000;
+    bool flood_done = false;
+    while (!flood_done && pp_now_ms() < end) {
         for (int k = 0; k < 50; k++)
             ck_assert_int_eq(send_u64(ae, sent++, false, uid), AKT_OK);
-        usleep(10000);
+        PP_WAIT_UNTIL(LOCKED(&a, a.got[AKTI_CH_ORDINARY] >= sent), 5000);
+        ck_assert_uint_eq(LOCKED(&a, a.got[AKTI_CH_ORDINARY]), sent);
+        struct pollfd pf = { fl.out_fd, POLLIN, 0 };
+        if (poll(&pf, 1, 10) > 0) { /* DONE n, or the flooder is gone */
+            pp_read_line(&fl, 1000);
+            flood_done = true;
+        }
     }
-    WAIT_FOR(&a, a.got[AKTI_CH_ORDINARY] >= sent, 5000);
-    ck_assert_uint_eq(a.got[AKTI_CH_ORDINARY], sent);
     ck_assert_uint_eq(a.order_errors, 0);
-    pp_read_line(&fl, 15000); /* DONE n (a slow flooder is stopped below) */
     /* the echo node counted the rejections */
     send_text(ae, 3, "stats?");
-    WAIT_FOR(&a, a.last_text[0] != '\0', 3000);
+    PP_WAIT_UNTIL(LOCKED(&a, a.last_text[0] != '\0'), 3000);
     unsigned long long corrupt = 0, unauth = 0;
     ck_assert_msg(
         sscanf(a.last_text, "corrupt=%llu unauth=%llu", &corrupt, &unauth) == 2,
         "stats reply: '%s'", a.last_text);
-    ck_assert_uint_gt(corrupt, 0);
-    ck_assert_uint_gt(unauth, 0);
+    ck_assert_msg(corrupt > 0 && unauth > 0, "stats '%s', flooder '%s'",
+        a.last_text, fl.line);
     node_stop(&a);
     pp_stop(&fl, 1000);
     pp_stop(&p, 2000);
@@ -705,13 +721,25 @@ START_TEST(silent_peer_is_detected_by_the_failure_detector)
     ck_assert_int_eq(akti_tp_assoc(a.tp, p.address, "echo", &ae), AKT_OK);
     uint64_t uid;
     ck_assert_int_eq(akti_assoc_wait_up(ae, 5000000000LL, &uid), AKT_OK);
-    /* healthy for a while: no false detection */
-    usleep(800000);
-    ck_assert_int_eq(a.downs, 0);
+    /* healthy for a while: no false detection. A while is eight frames
+     * from the peer, its heartbeats (maybe one late Hello among them): the
+     * detector's own input, however slowly this machine runs. A down
+     * reported before the peer is stopped counts as early however late it
+     * is reported (armed), so the check does not depend on when it runs */
+    akti_tp_stats st;
+    akti_tp_stats_get(a.tp, &st);
+    uint64_t hb0 = st.frames_received;
+    PP_WAIT_UNTIL(
+        (akti_tp_stats_get(a.tp, &st), st.frames_received >= hb0 + 8), 1000);
+    ck_assert_uint_ge(st.frames_received, hb0 + 8);
+    pthread_mutex_lock(&a.mu);
+    a.armed = true;
+    pthread_mutex_unlock(&a.mu);
     kill(p.pid, SIGSTOP); /* alive but silent, as in a long pause */
     long long t0 = pp_now_ms();
-    WAIT_FOR(&a, a.downs >= 1, 5000);
+    PP_WAIT_UNTIL(LOCKED(&a, a.downs >= 1), 5000);
     long long took = pp_now_ms() - t0;
+    ck_assert_int_eq(a.early_downs, 0);
     ck_assert_int_eq(a.downs, 1);
     ck_assert_uint_eq(a.last_down_uid, uid);
     ck_assert_int_eq(a.quarantines, 1);
@@ -745,14 +773,14 @@ START_TEST(restarted_peer_is_a_new_incarnation)
     uint64_t uid1;
     ck_assert_int_eq(akti_assoc_wait_up(ae, 5000000000LL, &uid1), AKT_OK);
     ck_assert_int_eq(send_u64(ae, 0, false, uid1), AKT_OK);
-    WAIT_FOR(&a, a.got[AKTI_CH_ORDINARY] >= 1, 3000);
+    PP_WAIT_UNTIL(LOCKED(&a, a.got[AKTI_CH_ORDINARY] >= 1), 3000);
     ck_assert_uint_eq(a.got[AKTI_CH_ORDINARY], 1);
     pp_kill(&p1);
     spawn_peer(&p2, "echo", "echo", url, "c", "100");
     ck_assert_uint_ne(p2.uid, p1.uid);
     /* the new incarnation handshakes (its answer to our traffic, or our
      * retry after the failure detector fired) */
-    WAIT_FOR(&a, a.quarantines >= 1, 5000);
+    PP_WAIT_UNTIL(LOCKED(&a, a.quarantines >= 1), 5000);
     ck_assert_int_ge(a.quarantines, 1);
     ck_assert_uint_eq(a.last_quarantined_uid, uid1);
     uint64_t uid2 = 0;
@@ -763,7 +791,7 @@ START_TEST(restarted_peer_is_a_new_incarnation)
     a.check_order = false;
     uint64_t before = a.got[AKTI_CH_ORDINARY];
     ck_assert_int_eq(send_u64(ae, 2, false, uid2), AKT_OK);
-    WAIT_FOR(&a, a.got[AKTI_CH_ORDINARY] >= before + 1, 3000);
+    PP_WAIT_UNTIL(LOCKED(&a, a.got[AKTI_CH_ORDINARY] >= before + 1), 3000);
     ck_assert_uint_eq(a.got[AKTI_CH_ORDINARY], before + 1);
     ck_assert(akti_tp_is_quarantined(a.tp, uid1));
     node_stop(&a);
@@ -794,21 +822,41 @@ START_TEST(stalled_connection_is_detected_and_recreated)
     kill(p.pid, SIGSTOP);
     static uint8_t blob[30000];
     akti_envelope e = { "/user/sink", 10, "", 0, 9, blob, sizeof(blob) };
+    /* refill the queue each time the writer has sent some, until a send
+     * makes no progress for stall-timeout */
     akti_tp_stats st;
+    akti_tp_stats_get(a.tp, &st);
     long long end = pp_now_ms() + 15000;
     do {
         for (int i = 0; i < 64; i++)
             akti_assoc_send(as, &e, false, uid); /* DROP_NEW when full */
-        usleep(20000);
-        akti_tp_stats_get(a.tp, &st);
+        uint64_t sent0 = st.envelopes_sent;
+        PP_WAIT_UNTIL((akti_tp_stats_get(a.tp, &st),
+                          st.stalls > 0 || st.envelopes_sent > sent0),
+            1000);
     } while (st.stalls == 0 && pp_now_ms() < end);
     ck_assert_uint_ge(st.stalls, 1);
     kill(p.pid, SIGCONT);
-    /* the association survives on a fresh connection */
-    usleep(500000);
+    /* the association survives on a fresh connection: a query is answered.
+     * Asked again while it is not: the queue may still be full of blobs
+     * (DROP_NEW reports that from akti_assoc_send, on this thread: then
+     * once the writer has sent some), or the query may go down with a
+     * connection that the stall check re-creates as the peer resumes */
     a.check_order = false;
-    send_text(as, 3, "stats?");
-    WAIT_FOR(&a, a.last_text[0] != '\0', 10000);
+    end = pp_now_ms() + 30000;
+    while (LOCKED(&a, a.last_text[0] == '\0') && pp_now_ms() < end) {
+        uint64_t drops = LOCKED(&a, a.drops);
+        akti_tp_stats_get(a.tp, &st);
+        send_text(as, 3, "stats?");
+        if (LOCKED(&a, a.drops) > drops) {
+            uint64_t sent0 = st.envelopes_sent;
+            PP_WAIT_UNTIL(
+                (akti_tp_stats_get(a.tp, &st), st.envelopes_sent > sent0),
+                1000);
+            continue;
+        }
+        PP_WAIT_UNTIL(LOCKED(&a, a.last_text[0] != '\0'), 1000);
+    }
     ck_assert_msg(a.last_text[0] != '\0', "no answer after the stall");
     ck_assert_int_eq(a.downs, 0);
     node_stop(&a);
@@ -859,7 +907,7 @@ START_TEST(tls_transport_carries_messages_between_verified_peers)
     ck_assert_int_eq(akti_assoc_wait_up(ab, 10000000000LL, &uid), AKT_OK);
     for (uint64_t i = 0; i < 1000; i++)
         ck_assert_int_eq(send_u64(ab, i, false, uid), AKT_OK);
-    WAIT_FOR(&b, b.got[AKTI_CH_ORDINARY] >= 1000, 10000);
+    PP_WAIT_UNTIL(LOCKED(&b, b.got[AKTI_CH_ORDINARY] >= 1000), 10000);
     ck_assert_uint_eq(b.got[AKTI_CH_ORDINARY], 1000);
     ck_assert_uint_eq(b.order_errors, 0);
     node_stop(&a);
