@@ -1,8 +1,10 @@
 /*
  * actor.c -- what happens inside a cell: spawning, sending, the run loop
  * (system messages first, then up to `throughput` user messages), the
- * lifecycle (pre_start .. post_stop), supervision of children, death watch
- * and become/unbecome.
+ * lifecycle (pre_start .. post_stop, restarts), stop / poison pill / kill,
+ * the handler context and become/unbecome. Supervision (what a parent does
+ * when a child fails) is in supervision.c, death watch in watch.c; what
+ * the three share is actor_impl.h.
  *
  * Everything here that touches a cell's consumer side runs on the thread
  * that holds the cell's `sched` flag; other cells are only reached through
@@ -15,48 +17,7 @@
 #include <string.h>
 
 #include "akt/events.h"
-#include "core/core.h"
-
-/* which lifecycle hook a context was made for: the akt_ctx_default_*
- * calls are valid only there, once */
-enum { HOOK_NONE = 0, HOOK_PRE_RESTART, HOOK_POST_RESTART };
-
-struct akt_ctx {
-    akt_cell *cell;
-    akti_msg *cur; /* the message being handled (envelope unwrapped) */
-    akt_ref sender;
-    const void *body;
-    akt_err fail_code;
-    uint8_t hook; /* HOOK_* */
-    char reason[96];
-};
-
-static void begin_stop(akt_cell *c);
-static void cell_fail(akt_cell *c, akt_err reason, akti_msg *failed);
-
-static inline uint64_t
-cell_uid(akt_cell *c)
-{
-    return atomic_load_explicit(&c->uid, memory_order_relaxed);
-}
-
-static inline akt_ref
-self_ref(akt_cell *c)
-{
-    return (akt_ref) { c, cell_uid(c) };
-}
-
-static akti_cell_ext *
-cell_ext(akt_cell *c)
-{
-    if (c->ext == NULL) {
-        c->ext = calloc(1, sizeof(akti_cell_ext));
-        if (c->ext == NULL) {
-            abort(); /* consumer side: no caller to report to */
-        }
-    }
-    return c->ext;
-}
+#include "core/actor_impl.h"
 
 akti_cell_ext *
 akti_cell_ext_get(akt_cell *c)
@@ -225,29 +186,6 @@ name_ok(const char *n)
         }
     }
     return len <= 255;
-}
-
-static bool
-is_guardian(akt_cell *c)
-{
-    akt_system *s = c->sys;
-    return c == s->root || c == s->user || c == s->system_g;
-}
-
-static void
-children_lock(akt_cell *parent)
-{
-    if (parent && is_guardian(parent)) {
-        pthread_mutex_lock(&parent->sys->names_mu);
-    }
-}
-
-static void
-children_unlock(akt_cell *parent)
-{
-    if (parent && is_guardian(parent)) {
-        pthread_mutex_unlock(&parent->sys->names_mu);
-    }
 }
 
 /* Give back a cell we allocated (holding sched) but never published. */
@@ -585,7 +523,7 @@ finish_restart(akt_cell *c)
     size_t n = children_snapshot(c, true, false, small, &v);
     akt_err rc = run_start(c, true, reason);
     if (rc != AKT_OK) {
-        cell_fail(c, rc, NULL);
+        akti_cell_fail(c, rc, NULL);
     } else {
         /* the survivors restart too, after their parent is up again */
         for (size_t i = 0; i < n; i++) {
@@ -726,8 +664,8 @@ finish_stop(akt_cell *c)
     }
 }
 
-static void
-begin_stop(akt_cell *c)
+void
+akti_begin_stop(akt_cell *c)
 {
     if (c->life == LIFE_STOPPING || c->life == LIFE_DEAD
         || c->life == LIFE_NONE) {
@@ -738,376 +676,6 @@ begin_stop(akt_cell *c)
         return; /* finish when the last CHILD_STOPPED arrives */
     }
     finish_stop(c);
-}
-
-/* --- supervision -------------------------------------------------------- */
-
-static void
-cell_fail(akt_cell *c, akt_err reason, akti_msg *failed)
-{
-    akti_cell_ext *x = cell_ext(c);
-    if (x->failed_msg) {
-        akt_msg_free(akti_msg_body(x->failed_msg));
-    }
-    x->failed_msg
-        = failed ? akti_msg_hdr(akt_msg_retain(akti_msg_body(failed))) : NULL;
-    x->fail_reason = reason;
-    if (c->parent == NULL) {
-        begin_stop(c);
-        return;
-    }
-    c->life = LIFE_SUSPENDED;
-    akti_send_sys(c->parent, cell_uid(c->parent), SYS_FAILED, c, cell_uid(c),
-        reason, NULL);
-}
-
-static const akt_supervisor_strategy *
-strategy_of(akt_cell *c)
-{
-    if (c->props->has_sup) {
-        return &c->props->sup;
-    }
-    return &c->sys->default_strategy;
-}
-
-static void
-backoff_fire(akti_timer *t, void *arg)
-{
-    akt_cell *ch = arg;
-    akti_cell_ext *x
-        = (akti_cell_ext *)((char *)t - offsetof(akti_cell_ext, backoff_timer));
-    akti_send_sys(
-        ch, x->backoff_uid, SYS_RESTART, NULL, 0, x->fail_reason, NULL);
-}
-
-/* Restart one child, now or after its backoff delay. */
-static void
-restart_child(akt_cell *c, akt_cell *ch, akt_err reason)
-{
-    const akt_supervisor_strategy *st = strategy_of(c);
-    uint64_t uid = cell_uid(ch);
-    if (st->min_backoff_ns > 0 && ch->ext && ch->ext->fail_reason != AKT_OK) {
-        /* ch->ext belongs to the child's consumer side, but the child is
-         * suspended and waits for our decision: only we touch it now */
-        akti_cell_ext *x = ch->ext;
-        int64_t now = akti_wheel_now(c->sys->wheel);
-        if (st->reset_after_ns > 0 && x->started_at
-            && now - x->started_at >= st->reset_after_ns) {
-            x->backoff_n = 0;
-        }
-        int64_t maxb
-            = st->max_backoff_ns > 0 ? st->max_backoff_ns : INT64_MAX / 4;
-        int64_t d = st->min_backoff_ns;
-        for (uint32_t i = 0; i < x->backoff_n && d < maxb; i++) {
-            d *= 2;
-        }
-        if (d > maxb) {
-            d = maxb;
-        }
-        if (st->random_factor > 0) {
-            uint64_t r = (uint64_t)now * 6364136223846793005ull + uid;
-            r ^= r >> 33;
-            double j
-                = ((double)(r % 10001) / 10000.0) * 2.0 - 1.0; /* [-1, 1] */
-            d = (int64_t)((double)d * (1.0 + st->random_factor * j));
-            if (d < 0) {
-                d = 0;
-            }
-        }
-        x->backoff_n++;
-        x->backoff_uid = uid;
-        x->fail_reason = reason;
-        akti_timer_start(c->sys->wheel, &x->backoff_timer, d, backoff_fire, ch);
-        return;
-    }
-    akti_send_sys(ch, uid, SYS_RESTART, c, cell_uid(c), reason, NULL);
-}
-
-static bool
-restart_allowed(akt_cell *c, akt_cell *ch)
-{
-    const akt_supervisor_strategy *st = strategy_of(c);
-    int32_t max = st->max_restarts;
-    int64_t within = st->within_ns;
-    if (max == 0) {
-        max = c->sys->set.max_restarts; /* itself -1 for no limit */
-    }
-    if (within <= 0) {
-        within = c->sys->set.restart_within_ns;
-    }
-    if (max < 0) {
-        return true;
-    }
-    if (max == 0) {
-        return false; /* config says: never */
-    }
-    akti_cell_ext *x = cell_ext(ch);
-    int64_t now = akti_wheel_now(c->sys->wheel);
-    if (x->window_start == 0 || now - x->window_start > within) {
-        x->window_start = now;
-        x->restarts_in_window = 0;
-    }
-    return ++x->restarts_in_window <= (uint32_t)max;
-}
-
-static akt_cell *
-find_child(akt_cell *c, akt_cell *ch, uint64_t uid)
-{
-    akt_cell *found = NULL;
-    children_lock(c);
-    akt_cell *f = c->first_child, *k = f;
-    if (f != NULL) {
-        do {
-            if (k == ch) {
-                found = cell_uid(k) == uid ? k : NULL;
-                break;
-            }
-            k = k->sib_next;
-        } while (k != f);
-    }
-    children_unlock(c);
-    return found;
-}
-
-static void
-supervise(akt_cell *c, akt_cell *ch, akt_err reason)
-{
-    const akt_supervisor_strategy *st = strategy_of(c);
-    akt_ref chref = { ch, cell_uid(ch) };
-    akt_directive d = st->decider ? st->decider(reason, chref, st->decider_arg)
-                                  : AKT_RESTART;
-    if (d == AKT_RESTART && !restart_allowed(c, ch)) {
-        d = AKT_STOP;
-    }
-    if (d == AKT_ESCALATE) {
-        cell_fail(c, reason, NULL);
-        return;
-    }
-    /* which children the directive applies to */
-    children_lock(c);
-    akt_cell *f = c->first_child;
-    akt_cell *targets[64];
-    akt_cell **list = targets;
-    size_t n = 0, cap = 64;
-    bool after = false;
-    akt_cell *k = f;
-    do {
-        bool take = st->kind == AKT_ALL_FOR_ONE || k == ch
-            || (st->kind == AKT_REST_FOR_ONE && after);
-        if (k == ch) {
-            after = true;
-        }
-        if (take) {
-            if (d == AKT_STOP) {
-                k->link_flags |= LINK_F_STOPPING;
-            }
-            if (n == cap) {
-                akt_cell **nl = malloc(2 * cap * sizeof(*nl));
-                if (nl == NULL) {
-                    abort();
-                }
-                memcpy(nl, list, n * sizeof(*nl));
-                if (list != targets) {
-                    free(list);
-                }
-                list = nl;
-                cap *= 2;
-            }
-            list[n++] = k;
-        }
-        k = k->sib_next;
-    } while (k != f);
-    children_unlock(c);
-    for (size_t i = 0; i < n; i++) {
-        akt_cell *t = list[i];
-        uint64_t tu = cell_uid(t);
-        switch (d) {
-        case AKT_RESUME:
-            if (t == ch) {
-                akti_send_sys(t, tu, SYS_RESUME, c, cell_uid(c), reason, NULL);
-            }
-            break;
-        case AKT_STOP:
-            akti_send_sys(t, tu, SYS_TERMINATE, c, cell_uid(c), reason, NULL);
-            break;
-        case AKT_RESTART:
-        default:
-            if (t == ch) {
-                restart_child(c, t, reason);
-            } else {
-                akti_send_sys(t, tu, SYS_RESTART, c, cell_uid(c), reason, NULL);
-            }
-            break;
-        }
-    }
-    if (list != targets) {
-        free(list);
-    }
-}
-
-/* --- death watch -------------------------------------------------------- */
-
-static akti_watch_ent *
-ent_find(
-    akti_watch_ent *v, uint32_t n, akt_cell *c, uint64_t uid, akt_future *f)
-{
-    for (uint32_t i = 0; i < n; i++) {
-        if (v[i].cell == c && v[i].uid == uid && v[i].fut == f) {
-            return &v[i];
-        }
-    }
-    return NULL;
-}
-
-static void
-ent_add(akti_watch_ent **v, uint32_t *n, uint32_t *cap, akti_watch_ent e)
-{
-    if (*n == *cap) {
-        uint32_t nc = *cap ? *cap * 2 : 2;
-        akti_watch_ent *nv = realloc(*v, nc * sizeof(*nv));
-        if (nv == NULL) {
-            abort();
-        }
-        *v = nv;
-        *cap = nc;
-    }
-    (*v)[(*n)++] = e;
-}
-
-static void
-ent_del(akti_watch_ent *v, uint32_t *n, akti_watch_ent *e)
-{
-    *e = v[--*n];
-}
-
-akt_err
-akt_ctx_watch(akt_ctx *ctx, akt_ref target)
-{
-    if (ctx == NULL || target.cell_ == NULL
-        || target.cell_->kind != AKTI_CELL_ACTOR) {
-        return AKT_EINVAL;
-    }
-    akt_cell *c = ctx->cell;
-    /* only the current incarnation is "itself": a stale ref to an actor
-     * whose cell we now occupy is a dead actor, answered with Terminated */
-    if (target.cell_ == c && target.uid_ == cell_uid(c)) {
-        return AKT_EINVAL;
-    }
-    akti_cell_ext *x = cell_ext(c);
-    if (ent_find(x->watching, x->nwatching, target.cell_, target.uid_, NULL)) {
-        return AKT_OK;
-    }
-    ent_add(&x->watching, &x->nwatching, &x->capwatching,
-        (akti_watch_ent) { target.cell_, target.uid_, NULL, 0 });
-    akti_send_sys(
-        target.cell_, target.uid_, SYS_WATCH, c, cell_uid(c), AKT_OK, NULL);
-    return AKT_OK;
-}
-
-/* a cell marked by akti_ctx_watch_hook: tell its extension the new count
- * (ordinary actors: one flag test) */
-static inline void
-watchers_changed(akt_cell *c, akti_cell_ext *x)
-{
-    if (c->flags & CELL_F_WATCH_HOOK) {
-        akti_system_ext_watchers(c->sys, x->watch_slot,
-            (akt_ref) { c, cell_uid(c) }, c->state, x->nwatchers);
-    }
-}
-
-void
-akti_ctx_watch_hook(akt_ctx *ctx, unsigned slot)
-{
-    akt_cell *c = ctx->cell;
-    cell_ext(c)->watch_slot = (uint8_t)slot;
-    c->flags |= CELL_F_WATCH_HOOK;
-}
-
-void
-akti_unwatch_future(akt_ref target, akt_future *f)
-{
-    if (target.cell_ == NULL || f == NULL
-        || target.cell_->kind != AKTI_CELL_ACTOR) {
-        return;
-    }
-    akti_future_retain(f); /* dropped by handle_sys */
-    akti_send_sys(target.cell_, target.uid_, SYS_UNWATCH, NULL, 0, AKT_OK, f);
-}
-
-akt_err
-akt_ctx_unwatch(akt_ctx *ctx, akt_ref target)
-{
-    if (ctx == NULL || target.cell_ == NULL
-        || target.cell_->kind != AKTI_CELL_ACTOR) {
-        return AKT_EINVAL;
-    }
-    akt_cell *c = ctx->cell;
-    akti_cell_ext *x = c->ext;
-    akti_watch_ent *e = x
-        ? ent_find(x->watching, x->nwatching, target.cell_, target.uid_, NULL)
-        : NULL;
-    if (e == NULL) {
-        return AKT_ENOENT;
-    }
-    ent_del(x->watching, &x->nwatching, e);
-    akti_send_sys(
-        target.cell_, target.uid_, SYS_UNWATCH, c, cell_uid(c), AKT_OK, NULL);
-    return AKT_OK;
-}
-
-akt_err
-akt_unwatch_future(akt_ref target, akt_future *f)
-{
-    if (target.cell_ == NULL || f == NULL
-        || target.cell_->kind != AKTI_CELL_ACTOR) {
-        return AKT_EINVAL;
-    }
-    akti_unwatch_future(target, f);
-    return AKT_OK;
-}
-
-akt_err
-akt_watch_future(akt_ref target, akt_future **out)
-{
-    if (target.cell_ == NULL || out == NULL
-        || target.cell_->kind != AKTI_CELL_ACTOR) {
-        return AKT_EINVAL;
-    }
-    akt_system *sys = target.cell_->sys;
-    akt_future *f;
-    akt_err rc = akti_future_new(sys, &f);
-    if (rc != AKT_OK) {
-        return rc;
-    }
-    /* the WATCH holds the future's pending reference */
-    akti_send_sys(target.cell_, target.uid_, SYS_WATCH, NULL, 0, AKT_OK, f);
-    *out = f;
-    return AKT_OK;
-}
-
-/* Terminated for a watcher: queued as a user message so it keeps its place
- * among the watcher's messages; delivered only if still watching. */
-static void
-death_notice(akt_cell *c, akt_cell *dead, uint64_t dead_uid)
-{
-    akti_cell_ext *x = c->ext;
-    akti_watch_ent *e
-        = x ? ent_find(x->watching, x->nwatching, dead, dead_uid, NULL) : NULL;
-    if (e == NULL || e->pending) {
-        return;
-    }
-    e->pending = 1;
-    akt_Terminated *t = akt_msg_new(&akt_terminated_type, 0);
-    if (t == NULL) {
-        abort();
-    }
-    t->actor = (akt_ref) { dead, dead_uid };
-    akti_msg *m = akti_msg_hdr(t);
-    m->flags |= AKTI_MSG_TERMINATED;
-    m->sender = t->actor;
-    m->target_uid = cell_uid(c);
-    /* bypass bounds: a Terminated is never dropped */
-    akti_mq_push_unbounded(c, m);
 }
 
 /* --- the run loop -------------------------------------------------------- */
@@ -1168,17 +736,17 @@ handle_sys(akt_cell *c, akti_msg *m)
     switch (s->kind) {
     case SYS_TERMINATE:
     case SYS_SUPERVISE_STOP:
-        begin_stop(c);
+        akti_begin_stop(c);
         break;
     case SYS_KILL:
         if (c->life == LIFE_RUNNING) {
-            cell_fail(c, AKT_ECANCELED, NULL);
+            akti_cell_fail(c, AKT_ECANCELED, NULL);
         }
         break;
     case SYS_FAILED: {
-        akt_cell *ch = find_child(c, s->from, s->from_uid);
+        akt_cell *ch = akti_find_child(c, s->from, s->from_uid);
         if (ch && c->life != LIFE_STOPPING) {
-            supervise(c, ch, s->reason);
+            akti_supervise(c, ch, s->reason);
         }
         break;
     }
@@ -1216,28 +784,29 @@ handle_sys(akt_cell *c, akti_msg *m)
     }
     case SYS_WATCH: {
         akti_cell_ext *x = cell_ext(c);
-        if (!ent_find(x->watchers, x->nwatchers, s->from, s->from_uid, s->fut)
+        if (!akti_watch_ent_find(
+                x->watchers, x->nwatchers, s->from, s->from_uid, s->fut)
             || s->fut) {
-            ent_add(&x->watchers, &x->nwatchers, &x->capwatchers,
+            akti_watch_ent_add(&x->watchers, &x->nwatchers, &x->capwatchers,
                 (akti_watch_ent) { s->from, s->from_uid, s->fut, 0 });
-            watchers_changed(c, x);
+            akti_watchers_changed(c, x);
         }
         break;
     }
     case SYS_UNWATCH: {
         akti_cell_ext *x = c->ext;
-        akti_watch_ent *e = x
-            ? ent_find(x->watchers, x->nwatchers, s->from, s->from_uid, s->fut)
-            : NULL;
+        akti_watch_ent *e = x ? akti_watch_ent_find(x->watchers, x->nwatchers,
+                                s->from, s->from_uid, s->fut)
+                              : NULL;
         if (e) {
-            ent_del(x->watchers, &x->nwatchers, e);
+            akti_watch_ent_del(x->watchers, &x->nwatchers, e);
             if (s->fut) {
                 /* akti_unwatch_future: completing drops the WATCH's
                  * pending reference */
                 akt_ref fr = akti_future_ref(s->fut);
                 akti_future_complete(fr.cell_, fr.uid_, AKT_ECANCELED, NULL);
             }
-            watchers_changed(c, x);
+            akti_watchers_changed(c, x);
         }
         if (s->fut) {
             akti_future_drop(s->fut); /* akti_unwatch_future's */
@@ -1245,7 +814,7 @@ handle_sys(akt_cell *c, akti_msg *m)
         break;
     }
     case SYS_DEATH:
-        death_notice(c, s->from, s->from_uid);
+        akti_death_notice(c, s->from, s->from_uid);
         break;
     default:
         break;
@@ -1295,19 +864,19 @@ deliver(akt_cell *c, akti_msg *m)
         return; /* a cancelled timer's message, a receive-timeout reset */
     }
     if (inner->flags & AKTI_MSG_POISON) {
-        begin_stop(c);
+        akti_begin_stop(c);
         return;
     }
     if (inner->flags & AKTI_MSG_TERMINATED) {
         akt_Terminated *t = akti_msg_body(inner);
         akti_cell_ext *x = c->ext;
-        akti_watch_ent *e = x ? ent_find(x->watching, x->nwatching,
+        akti_watch_ent *e = x ? akti_watch_ent_find(x->watching, x->nwatching,
                                 t->actor.cell_, t->actor.uid_, NULL)
                               : NULL;
         if (e == NULL || !e->pending) {
             return; /* unwatched meanwhile */
         }
-        ent_del(x->watching, &x->nwatching, e);
+        akti_watch_ent_del(x->watching, &x->nwatching, e);
     }
     akt_ctx ctx;
     ctx.cell = c;
@@ -1341,7 +910,7 @@ deliver(akt_cell *c, akti_msg *m)
             akt_log(c->sys, AKT_LOG_INFO, self_ref(c), "actor failed: %s (%s)",
                 ctx.reason, akt_err_name(rc));
         }
-        cell_fail(c, rc, inner);
+        akti_cell_fail(c, rc, inner);
         if (ctx.reason[0]) {
             memcpy(cell_ext(c)->reason_text, ctx.reason, sizeof(ctx.reason));
         }
@@ -1351,7 +920,7 @@ deliver(akt_cell *c, akti_msg *m)
         if (c->life == LIFE_SUSPENDED) {
             c->life = LIFE_RUNNING; /* stop wins over the failure */
         }
-        begin_stop(c);
+        akti_begin_stop(c);
     }
 }
 
@@ -1372,7 +941,7 @@ akti_cell_run(akt_cell *c, int throughput)
         akt_err rc = run_start(c, false, AKT_OK);
         if (rc != AKT_OK) {
             /* a failing start stops the actor (nothing to resume) */
-            begin_stop(c);
+            akti_begin_stop(c);
         } else {
             c->flags |= CELL_F_STARTED;
         }
@@ -1391,8 +960,7 @@ akti_cell_run(akt_cell *c, int throughput)
                 break;
             }
         }
-        akti_msg *m
-            = (c->flags & CELL_F_KIT) ? c->sys->plugin->pop(c) : NULL;
+        akti_msg *m = (c->flags & CELL_F_KIT) ? c->sys->plugin->pop(c) : NULL;
         if (m == NULL && (m = akti_mq_pop(c)) == NULL) {
             break;
         }

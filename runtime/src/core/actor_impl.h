@@ -1,0 +1,109 @@
+/*
+ * actor_impl.h -- what the files of an actor's inside share: actor.c
+ * (spawning, sending, lifecycle, the run loop, stop and the context),
+ * supervision.c (failure, strategies, restarts with backoff) and watch.c
+ * (death watch). Private to those three files; everything else in the
+ * core reaches cells through core.h.
+ *
+ * All of it runs on the thread that holds the cell's `sched` flag, except
+ * what says otherwise (a guardian's children list: children_lock).
+ */
+#ifndef AKTI_ACTOR_IMPL_H
+#define AKTI_ACTOR_IMPL_H
+
+#include <stdlib.h>
+
+#include "core/core.h"
+
+/* which lifecycle hook a context was made for: the akt_ctx_default_*
+ * calls are valid only there, once */
+enum { HOOK_NONE = 0, HOOK_PRE_RESTART, HOOK_POST_RESTART };
+
+struct akt_ctx {
+    akt_cell *cell;
+    akti_msg *cur; /* the message being handled (envelope unwrapped) */
+    akt_ref sender;
+    const void *body;
+    akt_err fail_code;
+    uint8_t hook; /* HOOK_* */
+    char reason[96];
+};
+
+static inline uint64_t
+cell_uid(akt_cell *c)
+{
+    return atomic_load_explicit(&c->uid, memory_order_relaxed);
+}
+
+static inline akt_ref
+self_ref(akt_cell *c)
+{
+    return (akt_ref) { c, cell_uid(c) };
+}
+
+static inline akti_cell_ext *
+cell_ext(akt_cell *c)
+{
+    if (c->ext == NULL) {
+        c->ext = calloc(1, sizeof(akti_cell_ext));
+        if (c->ext == NULL) {
+            abort(); /* consumer side: no caller to report to */
+        }
+    }
+    return c->ext;
+}
+
+static inline bool
+is_guardian(akt_cell *c)
+{
+    akt_system *s = c->sys;
+    return c == s->root || c == s->user || c == s->system_g;
+}
+
+static inline void
+children_lock(akt_cell *parent)
+{
+    if (parent && is_guardian(parent)) {
+        pthread_mutex_lock(&parent->sys->names_mu);
+    }
+}
+
+static inline void
+children_unlock(akt_cell *parent)
+{
+    if (parent && is_guardian(parent)) {
+        pthread_mutex_unlock(&parent->sys->names_mu);
+    }
+}
+
+/* actor.c: stop c (children first, then post_stop and the watchers) */
+AKTI_INTERNAL void akti_begin_stop(akt_cell *c);
+
+/* supervision.c */
+/* akti_cell_fail -- c failed with reason while handling failed (a view,
+ * retained; NULL for a kill): suspend it and tell its parent (a root
+ * without one stops) */
+AKTI_INTERNAL void akti_cell_fail(
+    akt_cell *c, akt_err reason, akti_msg *failed);
+/* akti_supervise -- c's child ch failed with reason: the strategy's
+ * directive (resume, restart with backoff and limits, stop, escalate) */
+AKTI_INTERNAL void akti_supervise(akt_cell *c, akt_cell *ch, akt_err reason);
+/* akti_find_child -- ch if it is c's child of incarnation uid, else NULL */
+AKTI_INTERNAL akt_cell *akti_find_child(
+    akt_cell *c, akt_cell *ch, uint64_t uid);
+
+/* watch.c: c's watch lists (x->watchers, x->watching) */
+AKTI_INTERNAL akti_watch_ent *akti_watch_ent_find(
+    akti_watch_ent *v, uint32_t n, akt_cell *c, uint64_t uid, akt_future *f);
+AKTI_INTERNAL void akti_watch_ent_add(
+    akti_watch_ent **v, uint32_t *n, uint32_t *cap, akti_watch_ent e);
+AKTI_INTERNAL void akti_watch_ent_del(
+    akti_watch_ent *v, uint32_t *n, akti_watch_ent *e);
+/* the watcher count of a CELL_F_WATCH_HOOK cell changed: its hook runs */
+AKTI_INTERNAL void akti_watchers_changed(akt_cell *c, akti_cell_ext *x);
+/* akti_death_notice -- queue Terminated(dead) for watcher c, if it still
+ * watches that incarnation and none is queued yet */
+AKTI_INTERNAL void akti_death_notice(
+    akt_cell *c, akt_cell *dead, uint64_t dead_uid);
+
+#endif /* AKTI_ACTOR_IMPL_H */

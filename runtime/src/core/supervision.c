@@ -1,0 +1,214 @@
+/*
+ * supervision.c -- what happens when an actor fails: the failed cell is
+ * suspended and its parent told (akti_cell_fail); the parent's strategy
+ * (one-for-one or all-for-one, restart limits within a window, backoff
+ * with jitter) decides to resume, restart, stop or escalate
+ * (akti_supervise). The restart itself (pre_restart, waiting for the
+ * children it stopped, post_restart) is the lifecycle's, in actor.c.
+ */
+#include <string.h>
+
+#include "core/actor_impl.h"
+
+void
+akti_cell_fail(akt_cell *c, akt_err reason, akti_msg *failed)
+{
+    akti_cell_ext *x = cell_ext(c);
+    if (x->failed_msg) {
+        akt_msg_free(akti_msg_body(x->failed_msg));
+    }
+    x->failed_msg
+        = failed ? akti_msg_hdr(akt_msg_retain(akti_msg_body(failed))) : NULL;
+    x->fail_reason = reason;
+    if (c->parent == NULL) {
+        akti_begin_stop(c);
+        return;
+    }
+    c->life = LIFE_SUSPENDED;
+    akti_send_sys(c->parent, cell_uid(c->parent), SYS_FAILED, c, cell_uid(c),
+        reason, NULL);
+}
+
+static const akt_supervisor_strategy *
+strategy_of(akt_cell *c)
+{
+    if (c->props->has_sup) {
+        return &c->props->sup;
+    }
+    return &c->sys->default_strategy;
+}
+
+static void
+backoff_fire(akti_timer *t, void *arg)
+{
+    akt_cell *ch = arg;
+    akti_cell_ext *x
+        = (akti_cell_ext *)((char *)t - offsetof(akti_cell_ext, backoff_timer));
+    akti_send_sys(
+        ch, x->backoff_uid, SYS_RESTART, NULL, 0, x->fail_reason, NULL);
+}
+
+/* Restart one child, now or after its backoff delay. */
+static void
+restart_child(akt_cell *c, akt_cell *ch, akt_err reason)
+{
+    const akt_supervisor_strategy *st = strategy_of(c);
+    uint64_t uid = cell_uid(ch);
+    if (st->min_backoff_ns > 0 && ch->ext && ch->ext->fail_reason != AKT_OK) {
+        /* ch->ext belongs to the child's consumer side, but the child is
+         * suspended and waits for our decision: only we touch it now */
+        akti_cell_ext *x = ch->ext;
+        int64_t now = akti_wheel_now(c->sys->wheel);
+        if (st->reset_after_ns > 0 && x->started_at
+            && now - x->started_at >= st->reset_after_ns) {
+            x->backoff_n = 0;
+        }
+        int64_t maxb
+            = st->max_backoff_ns > 0 ? st->max_backoff_ns : INT64_MAX / 4;
+        int64_t d = st->min_backoff_ns;
+        for (uint32_t i = 0; i < x->backoff_n && d < maxb; i++) {
+            d *= 2;
+        }
+        if (d > maxb) {
+            d = maxb;
+        }
+        if (st->random_factor > 0) {
+            uint64_t r = (uint64_t)now * 6364136223846793005ull + uid;
+            r ^= r >> 33;
+            double j
+                = ((double)(r % 10001) / 10000.0) * 2.0 - 1.0; /* [-1, 1] */
+            d = (int64_t)((double)d * (1.0 + st->random_factor * j));
+            if (d < 0) {
+                d = 0;
+            }
+        }
+        x->backoff_n++;
+        x->backoff_uid = uid;
+        x->fail_reason = reason;
+        akti_timer_start(c->sys->wheel, &x->backoff_timer, d, backoff_fire, ch);
+        return;
+    }
+    akti_send_sys(ch, uid, SYS_RESTART, c, cell_uid(c), reason, NULL);
+}
+
+static bool
+restart_allowed(akt_cell *c, akt_cell *ch)
+{
+    const akt_supervisor_strategy *st = strategy_of(c);
+    int32_t max = st->max_restarts;
+    int64_t within = st->within_ns;
+    if (max == 0) {
+        max = c->sys->set.max_restarts; /* itself -1 for no limit */
+    }
+    if (within <= 0) {
+        within = c->sys->set.restart_within_ns;
+    }
+    if (max < 0) {
+        return true;
+    }
+    if (max == 0) {
+        return false; /* config says: never */
+    }
+    akti_cell_ext *x = cell_ext(ch);
+    int64_t now = akti_wheel_now(c->sys->wheel);
+    if (x->window_start == 0 || now - x->window_start > within) {
+        x->window_start = now;
+        x->restarts_in_window = 0;
+    }
+    return ++x->restarts_in_window <= (uint32_t)max;
+}
+
+akt_cell *
+akti_find_child(akt_cell *c, akt_cell *ch, uint64_t uid)
+{
+    akt_cell *found = NULL;
+    children_lock(c);
+    akt_cell *f = c->first_child, *k = f;
+    if (f != NULL) {
+        do {
+            if (k == ch) {
+                found = cell_uid(k) == uid ? k : NULL;
+                break;
+            }
+            k = k->sib_next;
+        } while (k != f);
+    }
+    children_unlock(c);
+    return found;
+}
+
+void
+akti_supervise(akt_cell *c, akt_cell *ch, akt_err reason)
+{
+    const akt_supervisor_strategy *st = strategy_of(c);
+    akt_ref chref = { ch, cell_uid(ch) };
+    akt_directive d = st->decider ? st->decider(reason, chref, st->decider_arg)
+                                  : AKT_RESTART;
+    if (d == AKT_RESTART && !restart_allowed(c, ch)) {
+        d = AKT_STOP;
+    }
+    if (d == AKT_ESCALATE) {
+        akti_cell_fail(c, reason, NULL);
+        return;
+    }
+    /* which children the directive applies to */
+    children_lock(c);
+    akt_cell *f = c->first_child;
+    akt_cell *targets[64];
+    akt_cell **list = targets;
+    size_t n = 0, cap = 64;
+    bool after = false;
+    akt_cell *k = f;
+    do {
+        bool take = st->kind == AKT_ALL_FOR_ONE || k == ch
+            || (st->kind == AKT_REST_FOR_ONE && after);
+        if (k == ch) {
+            after = true;
+        }
+        if (take) {
+            if (d == AKT_STOP) {
+                k->link_flags |= LINK_F_STOPPING;
+            }
+            if (n == cap) {
+                akt_cell **nl = malloc(2 * cap * sizeof(*nl));
+                if (nl == NULL) {
+                    abort();
+                }
+                memcpy(nl, list, n * sizeof(*nl));
+                if (list != targets) {
+                    free(list);
+                }
+                list = nl;
+                cap *= 2;
+            }
+            list[n++] = k;
+        }
+        k = k->sib_next;
+    } while (k != f);
+    children_unlock(c);
+    for (size_t i = 0; i < n; i++) {
+        akt_cell *t = list[i];
+        uint64_t tu = cell_uid(t);
+        switch (d) {
+        case AKT_RESUME:
+            if (t == ch) {
+                akti_send_sys(t, tu, SYS_RESUME, c, cell_uid(c), reason, NULL);
+            }
+            break;
+        case AKT_STOP:
+            akti_send_sys(t, tu, SYS_TERMINATE, c, cell_uid(c), reason, NULL);
+            break;
+        case AKT_RESTART:
+        default:
+            if (t == ch) {
+                restart_child(c, t, reason);
+            } else {
+                akti_send_sys(t, tu, SYS_RESTART, c, cell_uid(c), reason, NULL);
+            }
+            break;
+        }
+    }
+    if (list != targets) {
+        free(list);
+    }
+}
