@@ -24,6 +24,7 @@
 #include "akt/events.h"
 #include "akt/fsm.h"
 #include "akt/msg.h"
+#include "akt/reflect.h"
 #include "akt/remote.h"
 #include "akt/router.h"
 #include "akt/shutdown.h"

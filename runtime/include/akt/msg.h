@@ -157,6 +157,11 @@ enum {
     AKT_TYPE_STATE = 1u << 2, /* actor state / snapshot */
     AKT_TYPE_SYSTEM = 1u << 3, /* runtime-provided (akt.Terminated, ...) */
     AKT_TYPE_CONTROL = 1u << 4, /* jumps control-aware mailboxes */
+    /* The field table describes the whole struct: where init, copy,
+     * equal, encode or decode is NULL, the runtime does it from the table
+     * (akt/reflect.h: akt_type_init, akt_type_copy, ...). Without this
+     * flag a NULL encode/decode means "cannot be serialized". */
+    AKT_TYPE_TABLE = 1u << 5,
 };
 
 struct akt_type {

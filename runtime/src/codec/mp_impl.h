@@ -22,6 +22,13 @@
 #define AKTI_LIKELY(x)   (x)
 #define AKTI_UNLIKELY(x) (x)
 #endif
+#if defined(__GNUC__)
+#define AKTI_ALWAYS_INLINE __attribute__((always_inline))
+#define AKTI_NOINLINE      __attribute__((noinline))
+#else
+#define AKTI_ALWAYS_INLINE
+#define AKTI_NOINLINE
+#endif
 
 enum {
     MP_POSFIX_MAX = 0x7f, /* 0x00..0x7f positive fixint */
@@ -116,6 +123,114 @@ mp_ld64(const uint8_t *p)
     uint64_t v;
     memcpy(&v, p, 8);
     return MP_TO_BE64(v);
+}
+
+/* Writers of one value at p, which must have room for it (9 bytes for a
+ * number, 5 for a length header): the smallest form, as msgpack-c writes
+ * it. Each returns the byte after what it wrote. Shared by the checked
+ * akt_mp_put_* primitives (mp_write.c) and the table encoder (table.c),
+ * so both write the same bytes by construction. */
+static inline uint8_t *
+mp_w_uint(uint8_t *p, uint64_t v)
+{
+    if (v <= MP_POSFIX_MAX) {
+        p[0] = (uint8_t)v;
+        return p + 1;
+    }
+    if (v <= UINT8_MAX) {
+        p[0] = MP_U8;
+        p[1] = (uint8_t)v;
+        return p + 2;
+    }
+    if (v <= UINT16_MAX) {
+        p[0] = MP_U16;
+        mp_be16(p + 1, (uint16_t)v);
+        return p + 3;
+    }
+    if (v <= UINT32_MAX) {
+        p[0] = MP_U32;
+        mp_be32(p + 1, (uint32_t)v);
+        return p + 5;
+    }
+    p[0] = MP_U64;
+    mp_be64(p + 1, v);
+    return p + 9;
+}
+
+static inline uint8_t *
+mp_w_int(uint8_t *p, int64_t v)
+{
+    if (v >= 0) {
+        return mp_w_uint(p, (uint64_t)v);
+    }
+    if (v >= -32) {
+        p[0] = (uint8_t)(int8_t)v; /* 0xe0..0xff */
+        return p + 1;
+    }
+    if (v >= INT8_MIN) {
+        p[0] = MP_I8;
+        p[1] = (uint8_t)(int8_t)v;
+        return p + 2;
+    }
+    if (v >= INT16_MIN) {
+        p[0] = MP_I16;
+        mp_be16(p + 1, (uint16_t)(int16_t)v);
+        return p + 3;
+    }
+    if (v >= INT32_MIN) {
+        p[0] = MP_I32;
+        mp_be32(p + 1, (uint32_t)(int32_t)v);
+        return p + 5;
+    }
+    p[0] = MP_I64;
+    mp_be64(p + 1, (uint64_t)v);
+    return p + 9;
+}
+
+static inline uint8_t *
+mp_w_f32(uint8_t *p, float v)
+{
+    uint32_t bits;
+    memcpy(&bits, &v, 4);
+    p[0] = MP_F32;
+    mp_be32(p + 1, bits);
+    return p + 5;
+}
+
+static inline uint8_t *
+mp_w_f64(uint8_t *p, double v)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, 8);
+    p[0] = MP_F64;
+    mp_be64(p + 1, bits);
+    return p + 9;
+}
+
+/* mp_w_head -- a length header: the fix form (fix | len) when len < fixlim
+ * (0: none), else the 8-bit form (op8 0: none), else 16 or 32 bits. The
+ * caller checked len <= UINT32_MAX. */
+static inline uint8_t *
+mp_w_head(uint8_t *p, size_t len, uint8_t fix, size_t fixlim, uint8_t op8,
+    uint8_t op16, uint8_t op32)
+{
+    if (len < fixlim) {
+        p[0] = (uint8_t)(fix | len);
+        return p + 1;
+    }
+    if (op8 && len <= UINT8_MAX) {
+        p[0] = op8;
+        p[1] = (uint8_t)len;
+        return p + 2;
+    }
+    if (len <= UINT16_MAX) {
+        p[0] = op16;
+        mp_be16(p + 1, (uint16_t)len);
+        return p + 3;
+    }
+    p[0] = op32;
+    mp_be32(p + 1, (uint32_t)len);
+    return p + 5;
 }
 
 /* akti_utf8_valid -- whether [p, p+n) is well-formed UTF-8 (Unicode 15,

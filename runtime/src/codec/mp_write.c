@@ -115,27 +115,7 @@ put_uint(akt_buf *b, uint64_t v)
     if (AKTI_UNLIKELY(room(b, 9) != AKT_OK)) {
         return AKT_ENOMEM;
     }
-    uint8_t *p = b->data + b->len;
-    if (v <= MP_POSFIX_MAX) {
-        p[0] = (uint8_t)v;
-        b->len += 1;
-    } else if (v <= UINT8_MAX) {
-        p[0] = MP_U8;
-        p[1] = (uint8_t)v;
-        b->len += 2;
-    } else if (v <= UINT16_MAX) {
-        p[0] = MP_U16;
-        mp_be16(p + 1, (uint16_t)v);
-        b->len += 3;
-    } else if (v <= UINT32_MAX) {
-        p[0] = MP_U32;
-        mp_be32(p + 1, (uint32_t)v);
-        b->len += 5;
-    } else {
-        p[0] = MP_U64;
-        mp_be64(p + 1, v);
-        b->len += 9;
-    }
+    b->len = (size_t)(mp_w_uint(b->data + b->len, v) - b->data);
     return AKT_OK;
 }
 
@@ -154,27 +134,7 @@ akt_mp_put_int(akt_buf *b, int64_t v)
     if (AKTI_UNLIKELY(room(b, 9) != AKT_OK)) {
         return AKT_ENOMEM;
     }
-    uint8_t *p = b->data + b->len;
-    if (v >= -32) {
-        p[0] = (uint8_t)(int8_t)v; /* 0xe0..0xff */
-        b->len += 1;
-    } else if (v >= INT8_MIN) {
-        p[0] = MP_I8;
-        p[1] = (uint8_t)(int8_t)v;
-        b->len += 2;
-    } else if (v >= INT16_MIN) {
-        p[0] = MP_I16;
-        mp_be16(p + 1, (uint16_t)(int16_t)v);
-        b->len += 3;
-    } else if (v >= INT32_MIN) {
-        p[0] = MP_I32;
-        mp_be32(p + 1, (uint32_t)(int32_t)v);
-        b->len += 5;
-    } else {
-        p[0] = MP_I64;
-        mp_be64(p + 1, (uint64_t)v);
-        b->len += 9;
-    }
+    b->len = (size_t)(mp_w_int(b->data + b->len, v) - b->data);
     return AKT_OK;
 }
 
@@ -184,12 +144,7 @@ akt_mp_put_f32(akt_buf *b, float v)
     if (AKTI_UNLIKELY(room(b, 5) != AKT_OK)) {
         return AKT_ENOMEM;
     }
-    uint32_t bits;
-    memcpy(&bits, &v, 4);
-    uint8_t *p = b->data + b->len;
-    p[0] = MP_F32;
-    mp_be32(p + 1, bits);
-    b->len += 5;
+    b->len = (size_t)(mp_w_f32(b->data + b->len, v) - b->data);
     return AKT_OK;
 }
 
@@ -199,12 +154,7 @@ akt_mp_put_f64(akt_buf *b, double v)
     if (AKTI_UNLIKELY(room(b, 9) != AKT_OK)) {
         return AKT_ENOMEM;
     }
-    uint64_t bits;
-    memcpy(&bits, &v, 8);
-    uint8_t *p = b->data + b->len;
-    p[0] = MP_F64;
-    mp_be64(p + 1, bits);
-    b->len += 9;
+    b->len = (size_t)(mp_w_f64(b->data + b->len, v) - b->data);
     return AKT_OK;
 }
 
@@ -220,23 +170,9 @@ put_head(akt_buf *b, size_t len, uint8_t fix, size_t fixlim, uint8_t op8,
     if (AKTI_UNLIKELY(room(b, 5 + body) != AKT_OK)) {
         return AKT_ENOMEM;
     }
-    uint8_t *p = b->data + b->len;
-    if (len < fixlim) {
-        p[0] = (uint8_t)(fix | len);
-        b->len += 1;
-    } else if (op8 && len <= UINT8_MAX) {
-        p[0] = op8;
-        p[1] = (uint8_t)len;
-        b->len += 2;
-    } else if (len <= UINT16_MAX) {
-        p[0] = op16;
-        mp_be16(p + 1, (uint16_t)len);
-        b->len += 3;
-    } else {
-        p[0] = op32;
-        mp_be32(p + 1, (uint32_t)len);
-        b->len += 5;
-    }
+    b->len = (size_t)(mp_w_head(
+                          b->data + b->len, len, fix, fixlim, op8, op16, op32)
+        - b->data);
     return AKT_OK;
 }
 

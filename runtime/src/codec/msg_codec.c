@@ -1,6 +1,8 @@
 /*
  * msg_codec.c -- akt_msg_encode / akt_msg_decode: whole messages through
- * their descriptors' generated encode/decode functions.
+ * their descriptors' encode/decode functions, or, for a type whose field
+ * table is the whole story (AKT_TYPE_TABLE) and that has none, through the
+ * table-driven codec (table.c).
  *
  * Wire format (docs/encoding.md): one msgpack map {field number: value}.
  * Decoding allocates exactly one message, sized so that its inline arena
@@ -12,8 +14,11 @@
  * system's akt.codec.* settings (akt_msg_decode_in with a system: what
  * remoting uses for inbound messages), else the built-in defaults.
  */
+#include "akt/reflect.h"
 #include "codec/mp_impl.h"
+#include "codec/table.h"
 #include "core/ext.h" /* akti_system_codec_limits */
+#include "core/msg_impl.h" /* akti_msg_hdr: the type without a call */
 
 akt_err
 akt_msg_encode(const void *msg, akt_buf *out)
@@ -21,9 +26,12 @@ akt_msg_encode(const void *msg, akt_buf *out)
     if (msg == NULL || out == NULL) {
         return AKT_EINVAL;
     }
-    const akt_type *t = akt_msg_type(msg);
-    if (t == NULL || t->encode == NULL) {
-        return AKT_EINVAL;
+    const akt_type *t = akti_msg_hdr(msg)->type;
+    if (t->encode == NULL) {
+        if (!(t->flags & AKT_TYPE_TABLE)) {
+            return AKT_EINVAL; /* a type that never leaves the process */
+        }
+        return akti_type_encode(t, msg, out); /* out->len kept on error */
     }
     size_t mark = out->len;
     /* Most messages are small: one reservation up front keeps the
@@ -53,7 +61,8 @@ akt_msg_decode_in(struct akt_system *sys, const akt_type *type,
         return AKT_EINVAL;
     }
     *out = NULL;
-    if (type == NULL || type->abi != AKT_GEN_ABI || type->decode == NULL
+    if (type == NULL || type->abi != AKT_GEN_ABI
+        || (type->decode == NULL && !(type->flags & AKT_TYPE_TABLE))
         || (data == NULL && len > 0)) {
         return AKT_EINVAL;
     }
@@ -85,7 +94,9 @@ akt_msg_decode_in(struct akt_system *sys, const akt_type *type,
     }
     akt_err rc = akt_mp_enter(&r); /* the top-level map is depth 1 */
     if (rc == AKT_OK) {
-        rc = type->decode(msg, &r, akt_msg_arena(msg));
+        rc = type->decode != NULL
+            ? type->decode(msg, &r, akt_msg_arena(msg))
+            : akt_type_decode(type, msg, &r, akt_msg_arena(msg));
         akt_mp_leave(&r);
     }
     if (rc == AKT_OK) {

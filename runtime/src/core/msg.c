@@ -1,6 +1,8 @@
 /*
  * msg.c -- message allocation, reference counts, arenas, and the generic
- * descriptor-driven operations (dup, equal) behind the generated wrappers.
+ * descriptor-driven operations (dup, equal) behind the generated wrappers:
+ * the descriptor's own functions, else the table-driven ones
+ * (akt/reflect.h) for an AKT_TYPE_TABLE type.
  *
  * A message is one allocation: header, struct, inline arena (see
  * msg_impl.h). When the inline arena runs out, blocks are chained and freed
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "akt/reflect.h"
 #include "core/core.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -319,6 +322,8 @@ akt_msg_new(const akt_type *type, size_t arena_hint)
     void *obj = akti_msg_body(m);
     if (type->init) {
         type->init(obj, &m->arena);
+    } else if (type->flags & AKT_TYPE_TABLE) {
+        akt_type_init(type, obj, &m->arena);
     }
     return obj;
 }
@@ -469,11 +474,16 @@ akt_msg_dup(const void *msg)
         t->fini(dst); /* drop init'ed defaults that copy overwrites */
     }
     memset(dst, 0, t->size);
-    if (t->copy == NULL) {
+    akt_err rc;
+    if (t->copy != NULL) {
+        rc = t->copy(dst, msg, akt_msg_arena(dst));
+    } else if (t->flags & AKT_TYPE_TABLE) {
+        rc = akt_type_copy(t, dst, msg, akt_msg_arena(dst));
+    } else {
         memcpy(dst, msg, t->size);
         return dst;
     }
-    if (t->copy(dst, msg, akt_msg_arena(dst)) != AKT_OK) {
+    if (rc != AKT_OK) {
         akt_msg_free(dst);
         return NULL;
     }
@@ -495,6 +505,9 @@ akt_msg_equal(const void *a, const void *b)
     }
     if (t->equal) {
         return t->equal(a, b);
+    }
+    if (t->flags & AKT_TYPE_TABLE) {
+        return akt_type_equal(t, a, b);
     }
     return memcmp(a, b, t->size) == 0;
 }
