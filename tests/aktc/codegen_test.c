@@ -1141,7 +1141,6 @@ START_TEST(props_are_filled_from_the_handler_table)
 }
 END_TEST
 
-#if AKT_HAVE_CORE
 /* A Store that answers Defaults with a Nested naming itself, Empty with an
  * error, and Point with a reply of the wrong type. */
 static akt_err
@@ -1280,7 +1279,6 @@ START_TEST(error_replies_wrong_types_and_missing_handlers)
     akt_system_free(sys);
 }
 END_TEST
-#endif
 
 static Suite *
 codegen_suite(void)
@@ -1325,10 +1323,8 @@ codegen_suite(void)
     suite_add_tcase(s, t);
     t = tcase_create("actors");
     tcase_add_test(t, props_are_filled_from_the_handler_table);
-#if AKT_HAVE_CORE
     tcase_add_test(t, typed_ask_gets_a_typed_reply_and_refs_cross_the_wire);
     tcase_add_test(t, error_replies_wrong_types_and_missing_handlers);
-#endif
     suite_add_tcase(s, t);
     return s;
 }
