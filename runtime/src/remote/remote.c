@@ -27,9 +27,10 @@
  * bound to that incarnation stops and the watches held for its proxies are
  * dropped (drop_peer_watches).
  *
- * Only the public core API is used (src/core is not touched). The
- * system -> remoting table below is the one piece of process-wide state;
- * it goes once the core offers per-system extension slots.
+ * Besides the public API, only the core's extension slot is used
+ * (core/ext.h): the system holds its remoting in AKTI_EXT_REMOTE, a proxy
+ * learns its watcher count through it, and akti_unwatch_future undoes a
+ * watch future. There is no process-wide state.
  *
  * Locking: r->mu guards the proxy tables and reply slots; r->life is read-
  * locked around every use of the transport from actor threads and write-
@@ -130,8 +131,7 @@ struct rm {
     const akt_type *last_type;
 };
 
-/* --- the system -> remoting table ------------------------------------------
- */
+/* --- the system's remoting, in its extension slot ------------------------ */
 
 static void
 rm_retain(void *arg)
@@ -1300,8 +1300,7 @@ read_config(const akt_remote_options *opts, const akt_config *sysconf,
 /* --- public API
  * ---------------------------------------------------------------------- */
 
-/* --- the system's extension slot (core.h akti_ext_ops)
- * ------------------------------------------------------------------ */
+/* --- the system's extension slot (core/ext.h akti_ext_ops) --------------- */
 
 static void rm_shutdown(rm *r);
 static akt_err remote_ref(rm *r, const char *path, akt_ref *out);

@@ -1,0 +1,289 @@
+/*
+ * transport_impl.h -- what transport.c, transport_tx.c and transport_rx.c
+ * share, and nothing else includes: the transport and association objects,
+ * the outbound queues, and the functions one of them calls in another
+ * (akti_tp_*). Each file says what it holds in its opening comment;
+ * transport.c's also gives the locking rules and the invariants.
+ */
+#ifndef AKT_REMOTE_TRANSPORT_IMPL_H
+#define AKT_REMOTE_TRANSPORT_IMPL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <nng/nng.h>
+#include <nng/supplemental/tls/tls.h>
+
+#include "remote/frame.h"
+#include "remote/phi.h"
+#include "remote/transport.h"
+
+/* --- small helpers -------------------------------------------------------- */
+
+static inline char *
+tp_strdup(const char *s)
+{
+    if (s == NULL)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+static inline void
+abs_deadline(struct timespec *ts, int64_t from_now_ns)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    int64_t ns = ts->tv_nsec + from_now_ns % 1000000000;
+    ts->tv_sec += from_now_ns / 1000000000 + ns / 1000000000;
+    ts->tv_nsec = ns % 1000000000;
+}
+
+/* thread names show in perf, top -H and debuggers (Linux; 15 chars) */
+static inline void
+tp_thread_name(const char *name)
+{
+#if defined(__linux__) && defined(_GNU_SOURCE)
+    pthread_setname_np(pthread_self(), name);
+#else
+    (void)name;
+#endif
+}
+
+/* --- outbound items and queues -------------------------------------------- */
+
+typedef struct tp_item {
+    uint64_t uid; /* target incarnation, 0: any */
+    uint64_t seq; /* system messages */
+    uint64_t type_id;
+    char *recipient; /* NUL-terminated, in data[] */
+    char *sender;
+    uint8_t *payload;
+    size_t plen;
+    char data[];
+} tp_item;
+
+typedef struct tp_ring {
+    void **buf;
+    uint32_t cap, head, len;
+} tp_ring;
+
+static inline bool
+ring_init(tp_ring *r, uint32_t cap)
+{
+    r->buf = calloc(cap, sizeof(void *));
+    r->cap = cap;
+    r->head = r->len = 0;
+    return r->buf != NULL;
+}
+
+static inline bool
+ring_push(tp_ring *r, void *p)
+{
+    if (r->len == r->cap)
+        return false;
+    r->buf[(r->head + r->len) % r->cap] = p;
+    r->len++;
+    return true;
+}
+
+static inline bool
+ring_push_front(tp_ring *r, void *p)
+{
+    if (r->len == r->cap)
+        return false;
+    r->head = (r->head + r->cap - 1) % r->cap;
+    r->buf[r->head] = p;
+    r->len++;
+    return true;
+}
+
+static inline void *
+ring_pop(tp_ring *r)
+{
+    if (r->len == 0)
+        return NULL;
+    void *p = r->buf[r->head];
+    r->head = (r->head + 1) % r->cap;
+    r->len--;
+    return p;
+}
+
+static inline void *
+ring_at(const tp_ring *r, uint32_t i)
+{
+    return r->buf[(r->head + i) % r->cap];
+}
+
+/* --- objects -------------------------------------------------------------- */
+
+enum { AS_IDLE = 0, AS_HANDSHAKE, AS_UP };
+
+typedef struct tp_chan {
+    int kind;
+    nng_socket sock;
+    nng_dialer dialer;
+    bool open;
+    tp_ring q; /* tp_item * (ORDINARY, LARGE); nng_msg * (CONTROL) */
+    pthread_cond_t cv; /* the writer waits for work */
+    pthread_cond_t not_full; /* BLOCK-overflow producers wait */
+    bool waiting;
+    bool inline_busy; /* a producer is sending on its own thread */
+    _Atomic uint64_t epoch; /* connection epoch stamped on our frames */
+    pthread_t th;
+    bool th_started;
+    struct akti_assoc *a;
+} tp_chan;
+
+typedef struct tp_drop {
+    tp_item *it;
+    akt_err reason;
+} tp_drop;
+
+struct akti_assoc {
+    akti_tp *tp;
+    akti_assoc *next;
+    char *url;
+    char *system;
+    pthread_mutex_t mu;
+    pthread_cond_t up_cv;
+    int state;
+    _Atomic uint64_t peer_uid;
+    uint64_t my_token; /* the peer puts it in frames to us */
+    uint64_t peer_token; /* we put it in frames to the peer */
+    int64_t hs_start, hs_last, gated_until;
+    bool hs_failed;
+    akti_phi phi;
+    int64_t hb_last;
+    uint64_t hb_seq;
+    /* reliable outbound: unacked system items, [0, sys_sent) already sent */
+    uint64_t out_seq;
+    tp_ring unacked;
+    uint32_t sys_sent;
+    int64_t sys_last_send;
+    /* reliable inbound */
+    uint64_t in_next;
+    uint64_t rx_epoch[3]; /* highest connection epoch seen per channel */
+    tp_chan ch[AKTI_CH_COUNT];
+    /* receiver thread only: reassembly of one large message */
+    struct {
+        uint64_t msg_id;
+        uint32_t next, count;
+        uint64_t total, got;
+        uint8_t *buf;
+        char *recipient, *sender;
+        uint64_t type_id;
+    } rx;
+    uint64_t tx_msg_id; /* LARGE writer only */
+};
+
+struct akti_tp {
+    akti_tp_opts o;
+    akti_frame_limits lim;
+    char *system;
+    char *listen_url;
+    char *address;
+    char *cookie;
+    uint64_t uid;
+    nng_socket pull;
+    nng_listener listener;
+    nng_tls_config *tls_server, *tls_client;
+    pthread_mutex_t mu;
+    pthread_cond_t tick_cv;
+    akti_assoc *assocs;
+    uint64_t *quarantined;
+    size_t nquar, capquar;
+    atomic_bool stopping;
+    nng_aio *rx_aio; /* the one receive in flight on pull */
+    pthread_t tick_th;
+    bool rx_started, tick_started;
+    akti_pbarena arena;
+    akti_assoc *rx_last;
+    int log_level;
+    struct {
+        _Atomic uint64_t frames_sent, frames_received, envelopes_sent,
+            envelopes_received, bytes_sent, bytes_received, rejected_corrupt,
+            rejected_unauth, rejected_handshake, dropped, system_resends,
+            stalls, failures_detected, quarantines, handshakes, stale_frames;
+    } st;
+    _Atomic uint64_t next_epoch; /* connection epochs handed out */
+};
+
+#define STAT_ADD(tp, f, n)                                                     \
+    atomic_fetch_add_explicit(&(tp)->st.f, (n), memory_order_relaxed)
+
+/* Drops collected under a->mu are reported after unlocking. */
+typedef struct drop_list {
+    tp_drop *v;
+    size_t n, cap;
+} drop_list;
+
+/* Pending peer events, reported after unlocking. */
+typedef struct ev_list {
+    struct {
+        akti_peer_event ev;
+        uint64_t uid;
+        const char *reason;
+    } v[4];
+    int n;
+} ev_list;
+
+/* --- defined in transport.c ---------------------------------------------- */
+
+/* akti_tp_reject -- count a rejected frame in *counter; log it the first
+ * 10 times, then every 1000th */
+AKTI_INTERNAL void akti_tp_reject(
+    akti_tp *tp, _Atomic uint64_t *counter, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+AKTI_INTERNAL uint64_t akti_tp_random64(void); /* never 0: uids, tokens */
+/* akti_tp_chan_open -- c's PUSH socket, dialing a's peer, stamped with a
+ * new connection epoch */
+AKTI_INTERNAL akt_err akti_tp_chan_open(akti_tp *tp, akti_assoc *a, tp_chan *c);
+AKTI_INTERNAL void akti_tp_quarantine_add(akti_tp *tp, uint64_t uid);
+/* a drop_list or ev_list is filled under a->mu and flushed (on_drop,
+ * on_peer) after unlocking; a dropped item is the list's from then on */
+AKTI_INTERNAL void akti_tp_drop_add(drop_list *d, tp_item *it, akt_err reason);
+AKTI_INTERNAL void akti_tp_drop_flush(akti_tp *tp, akti_assoc *a, drop_list *d);
+AKTI_INTERNAL void akti_tp_ev_add(
+    ev_list *l, akti_peer_event ev, uint64_t uid, const char *reason);
+AKTI_INTERNAL void akti_tp_ev_flush(akti_tp *tp, akti_assoc *a, ev_list *l);
+/* incarnation and handshake state; a->mu held */
+AKTI_INTERNAL void akti_tp_reset_incarnation(
+    akti_tp *tp, akti_assoc *a, drop_list *d, akt_err reason);
+AKTI_INTERNAL void akti_tp_start_handshake(
+    akti_tp *tp, akti_assoc *a, int64_t now);
+AKTI_INTERNAL void akti_tp_become_up(akti_tp *tp, akti_assoc *a, ev_list *evs);
+AKTI_INTERNAL void akti_tp_quarantine_peer(
+    akti_tp *tp, akti_assoc *a, const char *reason, drop_list *d, ev_list *evs);
+
+/* --- defined in transport_tx.c ------------------------------------------- */
+
+/* control frames, queued on a's CONTROL channel; a->mu held */
+AKTI_INTERNAL void akti_tp_send_hello(akti_tp *tp, akti_assoc *a);
+AKTI_INTERNAL void akti_tp_send_ack(akti_tp *tp, akti_assoc *a, bool nack);
+AKTI_INTERNAL void akti_tp_send_heartbeat(
+    akti_tp *tp, akti_assoc *a, int64_t now);
+AKTI_INTERNAL void akti_tp_send_quarantine(
+    akti_tp *tp, akti_assoc *a, const char *reason);
+/* the writer threads (arg: the tp_chan they drain) */
+AKTI_INTERNAL void *akti_tp_control_writer(void *arg);
+AKTI_INTERNAL void *akti_tp_data_writer(void *arg);
+
+/* --- defined in transport_rx.c ------------------------------------------- */
+
+/* akti_tp_rx_cb -- the PULL socket's receive callback (arg: the akti_tp) */
+AKTI_INTERNAL void akti_tp_rx_cb(void *arg);
+/* akti_tp_rx_frag_reset -- forget a's partly reassembled large message */
+AKTI_INTERNAL void akti_tp_rx_frag_reset(akti_assoc *a);
+
+#endif /* AKT_REMOTE_TRANSPORT_IMPL_H */

@@ -1,0 +1,364 @@
+/*
+ * transport_rx.c -- the transport's inbound side: the receive callback of
+ * the one PULL socket and what it does with each frame -- Hellos checked
+ * and answered (version, system name, cookie, quarantine; a new uid is a
+ * new incarnation), every other frame accepted only with the token granted
+ * to its incarnation and from a connection epoch not already replaced,
+ * acks applied, system envelopes delivered once and in seq order, large
+ * messages reassembled from fragments. Frames are handled one at a time,
+ * those of one connection in the order they were sent.
+ */
+#include "remote/transport_impl.h"
+
+static akti_assoc *
+find_by_uid(akti_tp *tp, uint64_t uid)
+{
+    akti_assoc *a = tp->rx_last;
+    if (a != NULL && atomic_load(&a->peer_uid) == uid)
+        return a;
+    pthread_mutex_lock(&tp->mu);
+    for (a = tp->assocs; a; a = a->next)
+        if (atomic_load(&a->peer_uid) == uid)
+            break;
+    pthread_mutex_unlock(&tp->mu);
+    if (a)
+        tp->rx_last = a;
+    return a;
+}
+
+static bool
+cookie_equal(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    unsigned char diff = (unsigned char)(la != lb);
+    size_t n = la < lb ? la : lb;
+    for (size_t i = 0; i < n; i++)
+        diff |= (unsigned char)(a[i] ^ b[i]);
+    return diff == 0;
+}
+
+static void
+on_hello(akti_tp *tp, const Akt__Remote__Frame *f)
+{
+    const Akt__Remote__Hello *h = f->hello;
+    if (h->version != AKTI_REMOTE_PROTOCOL_VERSION) {
+        akti_tp_reject(tp, &tp->st.rejected_handshake,
+            "handshake from %s (%s) refused: protocol version %u, this node "
+            "speaks %u",
+            h->system, h->address, h->version, AKTI_REMOTE_PROTOCOL_VERSION);
+        return;
+    }
+    if (strcmp(h->to_system, tp->system) != 0) {
+        akti_tp_reject(tp, &tp->st.rejected_handshake,
+            "handshake from %s (%s) refused: it wants system '%s', this is "
+            "'%s'",
+            h->system, h->address, h->to_system, tp->system);
+        return;
+    }
+    if (!cookie_equal(h->cookie, tp->cookie)) {
+        akti_tp_reject(tp, &tp->st.rejected_handshake,
+            "handshake from %s (%s) refused: wrong or missing cookie",
+            h->system, h->address);
+        return;
+    }
+    if (akti_tp_is_quarantined(tp, h->uid)) {
+        akti_tp_reject(tp, &tp->st.rejected_unauth,
+            "handshake from %s (%s) refused: incarnation %016llx is "
+            "quarantined",
+            h->system, h->address, (unsigned long long)h->uid);
+        return;
+    }
+    akti_assoc *a;
+    if (akti_tp_assoc(tp, h->address, h->system, &a) != AKT_OK)
+        return;
+    drop_list d = { 0 };
+    ev_list evs = { 0 };
+    pthread_mutex_lock(&a->mu);
+    uint64_t cur = atomic_load(&a->peer_uid);
+    if (cur != 0 && cur != h->uid) {
+        /* the peer restarted: a new incarnation */
+        akti_tp_quarantine_peer(tp, a, "restarted with a new uid", &d, &evs);
+    }
+    if (strcmp(a->system, h->system) != 0 && a->system[0] == '\0') {
+        free(a->system);
+        a->system = tp_strdup(h->system);
+    }
+    if (atomic_load(&a->peer_uid) == 0) {
+        atomic_store(&a->peer_uid, h->uid);
+        a->my_token = akti_tp_random64();
+        a->peer_token = 0;
+        a->in_next = 1;
+        memset(a->rx_epoch, 0, sizeof(a->rx_epoch));
+        if (a->state == AS_IDLE) {
+            a->state = AS_HANDSHAKE;
+            a->hs_start = akti_rnow_ns();
+        }
+    }
+    if (h->token != 0 && h->to_uid == tp->uid)
+        a->peer_token = h->token;
+    if (!h->have_your_token)
+        akti_tp_send_hello(tp, a);
+    if (a->peer_token != 0 && a->state != AS_UP)
+        akti_tp_become_up(tp, a, &evs);
+    pthread_mutex_unlock(&a->mu);
+    if (d.n)
+        akti_tp_drop_flush(tp, a, &d);
+    akti_tp_ev_flush(tp, a, &evs);
+}
+
+static void
+deliver(akti_tp *tp, akti_assoc *a, uint64_t uid, int ch,
+    const Akt__Remote__Envelope *pe)
+{
+    STAT_ADD(tp, envelopes_received, 1);
+    if (tp->o.cb == NULL || tp->o.cb->on_envelope == NULL)
+        return;
+    akti_peer p = { a, a->system, a->url, uid };
+    akti_envelope e = { pe->recipient, strlen(pe->recipient), pe->sender,
+        strlen(pe->sender), pe->type_id, pe->payload.data, pe->payload.len };
+    tp->o.cb->on_envelope(tp->o.cb_arg, &p, ch, &e);
+}
+
+void
+akti_tp_rx_frag_reset(akti_assoc *a)
+{
+    free(a->rx.buf);
+    free(a->rx.recipient);
+    free(a->rx.sender);
+    memset(&a->rx, 0, sizeof(a->rx));
+}
+
+static void
+on_fragment(
+    akti_tp *tp, akti_assoc *a, uint64_t uid, const Akt__Remote__Fragment *g)
+{
+    if (g->index == 0) {
+        if (a->rx.buf != NULL)
+            STAT_ADD(tp, rejected_corrupt, 1); /* abandoned partial message */
+        akti_tp_rx_frag_reset(a);
+        a->rx.buf = malloc(g->total_len);
+        a->rx.recipient = tp_strdup(g->head->recipient);
+        a->rx.sender = tp_strdup(g->head->sender);
+        if (a->rx.buf == NULL || a->rx.recipient == NULL
+            || a->rx.sender == NULL) {
+            akti_tp_rx_frag_reset(a);
+            return;
+        }
+        a->rx.msg_id = g->msg_id;
+        a->rx.count = g->count;
+        a->rx.total = g->total_len;
+        a->rx.type_id = g->head->type_id;
+    } else if (a->rx.buf == NULL || g->msg_id != a->rx.msg_id
+        || g->index != a->rx.next || g->count != a->rx.count
+        || g->total_len != a->rx.total) {
+        akti_tp_reject(tp, &tp->st.rejected_corrupt,
+            "fragment %u/%u of message %llu from %s out of sequence: dropped",
+            g->index, g->count, (unsigned long long)g->msg_id, a->url);
+        akti_tp_rx_frag_reset(a);
+        return;
+    }
+    if (g->data.len > a->rx.total - a->rx.got) {
+        akti_tp_reject(tp, &tp->st.rejected_corrupt,
+            "fragment overruns its message from %s", a->url);
+        akti_tp_rx_frag_reset(a);
+        return;
+    }
+    memcpy(a->rx.buf + a->rx.got, g->data.data, g->data.len);
+    a->rx.got += g->data.len;
+    a->rx.next++;
+    if (a->rx.next == a->rx.count) {
+        if (a->rx.got == a->rx.total) {
+            Akt__Remote__Envelope pe = AKT__REMOTE__ENVELOPE__INIT;
+            pe.recipient = a->rx.recipient;
+            pe.sender = a->rx.sender;
+            pe.type_id = a->rx.type_id;
+            pe.payload.data = a->rx.buf;
+            pe.payload.len = a->rx.total;
+            deliver(tp, a, uid, AKTI_CH_LARGE, &pe);
+        } else {
+            akti_tp_reject(tp, &tp->st.rejected_corrupt,
+                "large message from %s has the wrong length", a->url);
+        }
+        akti_tp_rx_frag_reset(a);
+    }
+}
+
+/* fresh_epoch -- false (frame dropped, counted) when f came on a
+ * connection of uid's channel that was replaced by one whose frames we
+ * already took: delivering it now would put it after newer messages. A
+ * newer epoch on LARGE abandons a reassembly begun on the old connection. */
+static bool
+fresh_epoch(
+    akti_tp *tp, akti_assoc *a, uint64_t uid, const Akt__Remote__Frame *f)
+{
+    int ch = (int)f->channel;
+    if (f->conn_epoch == 0 || ch <= AKTI_CH_CONTROL || ch > AKTI_CH_LARGE)
+        return true;
+    pthread_mutex_lock(&a->mu);
+    bool ok
+        = atomic_load(&a->peer_uid) == uid && f->conn_epoch >= a->rx_epoch[ch];
+    bool newer = ok && f->conn_epoch > a->rx_epoch[ch];
+    bool had = a->rx_epoch[ch] != 0;
+    if (ok)
+        a->rx_epoch[ch] = f->conn_epoch;
+    if (newer && had && ch == AKTI_CH_LARGE)
+        akti_tp_rx_frag_reset(a);
+    pthread_mutex_unlock(&a->mu);
+    if (!ok) {
+        STAT_ADD(tp, stale_frames, 1);
+        akti_rlog(tp, AKTI_LOG_DEBUG,
+            "frame from a replaced connection of %016llx dropped (keeps "
+            "per-pair order)",
+            (unsigned long long)uid);
+    }
+    return ok;
+}
+
+static void
+on_frame(akti_tp *tp, const Akt__Remote__Frame *f)
+{
+    if (f->body_case == AKT__REMOTE__FRAME__BODY_HELLO) {
+        on_hello(tp, f);
+        return;
+    }
+    akti_assoc *a = find_by_uid(tp, f->from_uid);
+    if (a == NULL || f->to_uid != tp->uid) {
+        akti_tp_reject(tp, &tp->st.rejected_unauth,
+            "frame from unknown or stale incarnation %016llx dropped",
+            (unsigned long long)f->from_uid);
+        return;
+    }
+    pthread_mutex_lock(&a->mu);
+    bool ok = atomic_load(&a->peer_uid) == f->from_uid && a->my_token != 0
+        && f->token == a->my_token;
+    pthread_mutex_unlock(&a->mu);
+    if (!ok) {
+        akti_tp_reject(tp, &tp->st.rejected_unauth,
+            "frame from %016llx without a valid token dropped",
+            (unsigned long long)f->from_uid);
+        return;
+    }
+    uint64_t uid = f->from_uid;
+    if (!fresh_epoch(tp, a, uid, f))
+        return;
+    drop_list d = { 0 };
+    ev_list evs = { 0 };
+    switch (f->body_case) {
+    case AKT__REMOTE__FRAME__BODY_HEARTBEAT:
+        pthread_mutex_lock(&a->mu);
+        akti_phi_heartbeat(&a->phi, akti_rnow_ns());
+        pthread_mutex_unlock(&a->mu);
+        break;
+    case AKT__REMOTE__FRAME__BODY_ACK: {
+        pthread_mutex_lock(&a->mu);
+        tp_item *it;
+        while (a->unacked.len > 0
+            && ((tp_item *)ring_at(&a->unacked, 0))->seq
+                <= f->ack->cumulative) {
+            it = ring_pop(&a->unacked);
+            free(it);
+            if (a->sys_sent > 0)
+                a->sys_sent--;
+        }
+        if (f->ack->nack && a->unacked.len > 0 && a->sys_sent > 0) {
+            a->sys_sent = 0;
+            STAT_ADD(tp, system_resends, 1);
+            if (a->ch[AKTI_CH_CONTROL].waiting)
+                pthread_cond_signal(&a->ch[AKTI_CH_CONTROL].cv);
+        }
+        pthread_mutex_unlock(&a->mu);
+        break;
+    }
+    case AKT__REMOTE__FRAME__BODY_BATCH: {
+        const Akt__Remote__Batch *b = f->batch;
+        if (f->channel != AKT__REMOTE__CHANNEL__CONTROL) {
+            for (size_t i = 0; i < b->n_envelopes; i++)
+                deliver(tp, a, uid, f->channel, b->envelopes[i]);
+            break;
+        }
+        /* reliable, in order: deliver seq == in_next only */
+        bool gap = false;
+        for (size_t i = 0; i < b->n_envelopes; i++) {
+            const Akt__Remote__Envelope *pe = b->envelopes[i];
+            pthread_mutex_lock(&a->mu);
+            bool take
+                = atomic_load(&a->peer_uid) == uid && pe->seq == a->in_next;
+            if (take)
+                a->in_next++;
+            else if (pe->seq > a->in_next)
+                gap = true;
+            pthread_mutex_unlock(&a->mu);
+            if (take)
+                deliver(tp, a, uid, AKTI_CH_CONTROL, pe);
+            if (gap)
+                break;
+        }
+        pthread_mutex_lock(&a->mu);
+        if (atomic_load(&a->peer_uid) == uid)
+            akti_tp_send_ack(tp, a, gap);
+        pthread_mutex_unlock(&a->mu);
+        break;
+    }
+    case AKT__REMOTE__FRAME__BODY_QUARANTINE:
+        if (f->quarantine->uid == tp->uid) {
+            akti_rlog(tp, AKTI_LOG_ERROR,
+                "%s (%s) quarantined this system (uid %016llx): %s; restart "
+                "this "
+                "system to talk to it again",
+                a->system, a->url, (unsigned long long)tp->uid,
+                f->quarantine->reason);
+            pthread_mutex_lock(&a->mu);
+            if (atomic_load(&a->peer_uid) == uid) {
+                akti_tp_quarantine_add(tp, uid);
+                akti_tp_ev_add(&evs, AKTI_PEER_QUARANTINED_BY_PEER, uid,
+                    f->quarantine->reason);
+                akti_tp_reset_incarnation(tp, a, &d, AKT_EPEER);
+            }
+            pthread_mutex_unlock(&a->mu);
+        }
+        break;
+    case AKT__REMOTE__FRAME__BODY_FRAGMENT:
+        on_fragment(tp, a, uid, f->fragment);
+        break;
+    default:
+        break;
+    }
+    if (d.n)
+        akti_tp_drop_flush(tp, a, &d);
+    akti_tp_ev_flush(tp, a, &evs);
+}
+
+/* akti_tp_rx_cb -- one frame from the PULL socket, handled on the NNG thread
+ * that completed the receive (no hand-off to a receiver thread: one thread
+ * wake-up less per inbound frame), then the next receive is armed. Only
+ * one receive is ever in flight, so frames are handled one at a time and
+ * in order, as by a dedicated thread ("receiver thread" in the transport's
+ * files and in remote.c means this callback). */
+void
+akti_tp_rx_cb(void *arg)
+{
+    akti_tp *tp = arg;
+    int rv = nng_aio_result(tp->rx_aio);
+    if (rv == 0) {
+        nng_msg *m = nng_aio_get_msg(tp->rx_aio);
+        nng_aio_set_msg(tp->rx_aio, NULL);
+        size_t len = nng_msg_len(m);
+        STAT_ADD(tp, frames_received, 1);
+        STAT_ADD(tp, bytes_received, len);
+        akti_frame *f;
+        akt_err rc
+            = akti_frame_decode(nng_msg_body(m), len, &tp->lim, &tp->arena, &f);
+        if (rc != AKT_OK) {
+            akti_tp_reject(tp, &tp->st.rejected_corrupt,
+                "corrupt frame (%zu bytes) dropped: %s", len, akt_strerror(rc));
+        } else {
+            on_frame(tp, f);
+        }
+        akti_pbarena_reset(&tp->arena);
+        nng_msg_free(m);
+    } else if (rv == NNG_ECLOSED || rv == NNG_ECANCELED) {
+        return; /* the socket is closing: akti_tp_free */
+    }
+    if (!atomic_load(&tp->stopping))
+        nng_recv_aio(tp->pull, tp->rx_aio);
+}

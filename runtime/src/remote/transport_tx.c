@@ -1,0 +1,535 @@
+/*
+ * transport_tx.c -- the transport's outbound side: akti_assoc_send (the
+ * send path: queues, overflow, the inline send of an idle ORDINARY
+ * channel), the control frames (Hello, Ack, Heartbeat, Quarantine), and the
+ * writer threads that drain each channel into its PUSH socket, batching
+ * envelopes, fragmenting large ones, resending unacknowledged system
+ * messages and re-creating a socket that stalls. Locking as in
+ * transport.c: no lock is held while a writer blocks in NNG.
+ */
+#include "remote/transport_impl.h"
+
+#include <errno.h>
+
+/* --- outbound items ------------------------------------------------------- */
+
+static tp_item *
+item_new(const akti_envelope *e, uint64_t uid)
+{
+    size_t slen = e->sender ? e->sender_len : 0;
+    tp_item *it = malloc(
+        sizeof(*it) + e->recipient_len + 1 + slen + 1 + e->payload_len);
+    if (it == NULL)
+        return NULL;
+    it->uid = uid;
+    it->seq = 0;
+    it->type_id = e->type_id;
+    it->recipient = it->data;
+    memcpy(it->recipient, e->recipient, e->recipient_len);
+    it->recipient[e->recipient_len] = '\0';
+    it->sender = it->recipient + e->recipient_len + 1;
+    if (slen)
+        memcpy(it->sender, e->sender, slen);
+    it->sender[slen] = '\0';
+    it->payload = (uint8_t *)(it->sender + slen + 1);
+    if (e->payload_len)
+        memcpy(it->payload, e->payload, e->payload_len);
+    it->plen = e->payload_len;
+    return it;
+}
+
+static void
+fill_pb_env(Akt__Remote__Envelope *pe, const tp_item *it)
+{
+    akt__remote__envelope__init(pe);
+    pe->recipient = it->recipient;
+    pe->sender = it->sender;
+    pe->type_id = it->type_id;
+    pe->payload.data = it->payload;
+    pe->payload.len = it->plen;
+    pe->seq = it->seq;
+}
+
+/* --- frames out ----------------------------------------------------------- */
+
+/* tp_pack -- f's header is filled for association a (its lock held or the
+ * values copied); returns a new nng_msg or NULL on ENOMEM. */
+static nng_msg *
+tp_pack(akti_tp *tp, Akt__Remote__Frame *f)
+{
+    size_t n = akt__remote__frame__get_packed_size(f);
+    nng_msg *m;
+    if (nng_msg_alloc(&m, n) != 0)
+        return NULL;
+    akt__remote__frame__pack(f, nng_msg_body(m));
+    (void)tp;
+    return m;
+}
+
+static void
+frame_hdr(akti_tp *tp, akti_assoc *a, Akt__Remote__Frame *f, int ch)
+{
+    f->from_uid = tp->uid;
+    f->to_uid = atomic_load(&a->peer_uid);
+    f->token = a->peer_token;
+    f->channel = (Akt__Remote__Channel)ch;
+}
+
+/* control frames are queued as ready nng_msgs; a->mu held */
+static void
+ctl_enqueue(akti_assoc *a, nng_msg *m)
+{
+    tp_chan *c = &a->ch[AKTI_CH_CONTROL];
+    if (m == NULL)
+        return;
+    if (!ring_push(&c->q, m)) {
+        /* full of stale hellos/heartbeats (peer unreachable): drop oldest */
+        nng_msg *old = ring_pop(&c->q);
+        nng_msg_free(old);
+        ring_push(&c->q, m);
+    }
+    if (c->waiting)
+        pthread_cond_signal(&c->cv);
+}
+
+void
+akti_tp_send_hello(akti_tp *tp, akti_assoc *a) /* a->mu held */
+{
+    Akt__Remote__Frame f = AKT__REMOTE__FRAME__INIT;
+    Akt__Remote__Hello h = AKT__REMOTE__HELLO__INIT;
+    h.version = AKTI_REMOTE_PROTOCOL_VERSION;
+    h.system = tp->system;
+    h.address = tp->address;
+    h.uid = tp->uid;
+    h.cookie = tp->cookie;
+    h.to_system = a->system ? a->system : (char *)"";
+    h.to_uid = atomic_load(&a->peer_uid);
+    h.token = h.to_uid ? a->my_token : 0;
+    h.have_your_token = a->peer_token != 0;
+    frame_hdr(tp, a, &f, AKTI_CH_CONTROL);
+    f.token = 0;
+    f.body_case = AKT__REMOTE__FRAME__BODY_HELLO;
+    f.hello = &h;
+    ctl_enqueue(a, tp_pack(tp, &f));
+    a->hs_last = akti_rnow_ns();
+}
+
+void
+akti_tp_send_ack(akti_tp *tp, akti_assoc *a, bool nack) /* a->mu held */
+{
+    Akt__Remote__Frame f = AKT__REMOTE__FRAME__INIT;
+    Akt__Remote__Ack k = AKT__REMOTE__ACK__INIT;
+    k.cumulative = a->in_next - 1;
+    k.nack = nack;
+    frame_hdr(tp, a, &f, AKTI_CH_CONTROL);
+    f.body_case = AKT__REMOTE__FRAME__BODY_ACK;
+    f.ack = &k;
+    ctl_enqueue(a, tp_pack(tp, &f));
+}
+
+void
+akti_tp_send_heartbeat(akti_tp *tp, akti_assoc *a, int64_t now) /* a->mu held */
+{
+    Akt__Remote__Frame f = AKT__REMOTE__FRAME__INIT;
+    Akt__Remote__Heartbeat hb = AKT__REMOTE__HEARTBEAT__INIT;
+    hb.seq = ++a->hb_seq;
+    hb.sent_ns = now;
+    frame_hdr(tp, a, &f, AKTI_CH_CONTROL);
+    f.body_case = AKT__REMOTE__FRAME__BODY_HEARTBEAT;
+    f.heartbeat = &hb;
+    ctl_enqueue(a, tp_pack(tp, &f));
+    a->hb_last = now;
+}
+
+void
+akti_tp_send_quarantine(
+    akti_tp *tp, akti_assoc *a, const char *reason) /* a->mu held */
+{
+    if (a->peer_token == 0 || atomic_load(&a->peer_uid) == 0)
+        return;
+    Akt__Remote__Frame f = AKT__REMOTE__FRAME__INIT;
+    Akt__Remote__Quarantine q = AKT__REMOTE__QUARANTINE__INIT;
+    q.uid = atomic_load(&a->peer_uid);
+    q.reason = (char *)reason;
+    frame_hdr(tp, a, &f, AKTI_CH_CONTROL);
+    f.body_case = AKT__REMOTE__FRAME__BODY_QUARANTINE;
+    f.quarantine = &q;
+    ctl_enqueue(a, tp_pack(tp, &f));
+}
+
+/* --- writers -------------------------------------------------------------- */
+
+static void
+chan_recreate(akti_tp *tp, akti_assoc *a, tp_chan *c, int rv)
+{
+    pthread_mutex_lock(&a->mu);
+    if (!atomic_load(&tp->stopping) && c->open) {
+        STAT_ADD(tp, stalls, 1);
+        akti_rlog(tp, AKTI_LOG_WARN,
+            "channel %d to %s made no progress (%s): re-creating the "
+            "connection",
+            c->kind, a->url, nng_strerror(rv));
+        nng_close(c->sock);
+        c->open = false;
+        if (akti_tp_chan_open(tp, a, c) != AKT_OK)
+            akti_rlog(tp, AKTI_LOG_ERROR, "cannot re-open channel %d to %s",
+                c->kind, a->url);
+    }
+    pthread_mutex_unlock(&a->mu);
+}
+
+static int
+chan_send(akti_tp *tp, akti_assoc *a, tp_chan *c, nng_msg *m)
+{
+    size_t len = nng_msg_len(m);
+    int rv = nng_sendmsg(c->sock, m, 0);
+    if (rv != 0) {
+        nng_msg_free(m);
+        if (rv != NNG_ECLOSED || !atomic_load(&tp->stopping))
+            chan_recreate(tp, a, c, rv);
+        return rv;
+    }
+    STAT_ADD(tp, frames_sent, 1);
+    STAT_ADD(tp, bytes_sent, len);
+    return 0;
+}
+
+void *
+akti_tp_control_writer(void *arg)
+{
+    tp_chan *c = arg;
+    tp_thread_name("akt-rm-wctl");
+    akti_assoc *a = c->a;
+    akti_tp *tp = a->tp;
+    uint32_t maxb = tp->o.batch_max_envelopes;
+    Akt__Remote__Envelope *envs = calloc(maxb, sizeof(*envs));
+    Akt__Remote__Envelope **ptrs = calloc(maxb, sizeof(*ptrs));
+    nng_msg **out = calloc(c->q.cap, sizeof(*out));
+    if (envs == NULL || ptrs == NULL || out == NULL)
+        abort(); /* allocation at thread start: nothing sane to do */
+    for (uint32_t i = 0; i < maxb; i++)
+        ptrs[i] = &envs[i];
+    pthread_mutex_lock(&a->mu);
+    while (!atomic_load(&tp->stopping)) {
+        bool sys_work = a->state == AS_UP && a->sys_sent < a->unacked.len;
+        if (c->q.len == 0 && !sys_work) {
+            c->waiting = true;
+            pthread_cond_wait(&c->cv, &a->mu);
+            c->waiting = false;
+            continue;
+        }
+        uint32_t nout = 0;
+        nng_msg *m;
+        while ((m = ring_pop(&c->q)) != NULL)
+            out[nout++] = m;
+        nng_msg *sysm = NULL;
+        uint32_t nsys = 0;
+        if (sys_work) {
+            /* a batch of system envelopes, packed under the lock (rare) */
+            size_t bytes = 0;
+            while (a->sys_sent + nsys < a->unacked.len && nsys < maxb
+                && bytes < tp->o.batch_max_bytes) {
+                tp_item *it = ring_at(&a->unacked, a->sys_sent + nsys);
+                fill_pb_env(&envs[nsys], it);
+                bytes += it->plen + 64;
+                nsys++;
+            }
+            Akt__Remote__Frame f = AKT__REMOTE__FRAME__INIT;
+            Akt__Remote__Batch b = AKT__REMOTE__BATCH__INIT;
+            b.n_envelopes = nsys;
+            b.envelopes = ptrs;
+            frame_hdr(tp, a, &f, AKTI_CH_CONTROL);
+            f.body_case = AKT__REMOTE__FRAME__BODY_BATCH;
+            f.batch = &b;
+            sysm = tp_pack(tp, &f);
+            a->sys_sent += nsys;
+            a->sys_last_send = akti_rnow_ns();
+        }
+        pthread_mutex_unlock(&a->mu);
+        for (uint32_t i = 0; i < nout; i++) {
+            if (atomic_load(&tp->stopping)) {
+                nng_msg_free(out[i]);
+                continue;
+            }
+            chan_send(tp, a, c, out[i]);
+        }
+        if (sysm != NULL && !atomic_load(&tp->stopping)) {
+            if (chan_send(tp, a, c, sysm) == 0)
+                STAT_ADD(tp, envelopes_sent, nsys);
+        } else if (sysm != NULL) {
+            nng_msg_free(sysm);
+        }
+        pthread_mutex_lock(&a->mu);
+    }
+    pthread_mutex_unlock(&a->mu);
+    free(envs);
+    free(ptrs);
+    free(out);
+    return NULL;
+}
+
+/* send one large item: a single-envelope batch, or fragments */
+static void
+large_send(akti_tp *tp, akti_assoc *a, tp_chan *c, tp_item *it, uint64_t uid,
+    uint64_t token)
+{
+    size_t chunk = tp->o.max_frame_size - 1024 - strlen(it->recipient)
+        - strlen(it->sender);
+    Akt__Remote__Frame f = AKT__REMOTE__FRAME__INIT;
+    f.from_uid = tp->uid;
+    f.to_uid = uid;
+    f.token = token;
+    f.channel = AKT__REMOTE__CHANNEL__LARGE;
+    f.conn_epoch = atomic_load(&c->epoch);
+    Akt__Remote__Envelope pe;
+    fill_pb_env(&pe, it);
+    if (it->plen <= chunk) {
+        Akt__Remote__Envelope *pp = &pe;
+        Akt__Remote__Batch b = AKT__REMOTE__BATCH__INIT;
+        b.n_envelopes = 1;
+        b.envelopes = &pp;
+        f.body_case = AKT__REMOTE__FRAME__BODY_BATCH;
+        f.batch = &b;
+        nng_msg *m = tp_pack(tp, &f);
+        if (m && chan_send(tp, a, c, m) == 0)
+            STAT_ADD(tp, envelopes_sent, 1);
+        return;
+    }
+    uint32_t count = (uint32_t)((it->plen + chunk - 1) / chunk);
+    uint64_t id = ++a->tx_msg_id;
+    pe.payload.data = NULL;
+    pe.payload.len = 0;
+    for (uint32_t i = 0; i < count && !atomic_load(&tp->stopping); i++) {
+        Akt__Remote__Fragment g = AKT__REMOTE__FRAGMENT__INIT;
+        g.msg_id = id;
+        g.index = i;
+        g.count = count;
+        g.total_len = it->plen;
+        g.head = i == 0 ? &pe : NULL;
+        size_t off = (size_t)i * chunk;
+        g.data.data = it->payload + off;
+        g.data.len = it->plen - off < chunk ? it->plen - off : chunk;
+        f.body_case = AKT__REMOTE__FRAME__BODY_FRAGMENT;
+        f.fragment = &g;
+        nng_msg *m = tp_pack(tp, &f);
+        if (m == NULL || chan_send(tp, a, c, m) != 0)
+            return; /* the receiver abandons the partial message */
+    }
+    STAT_ADD(tp, envelopes_sent, 1);
+}
+
+void *
+akti_tp_data_writer(void *arg)
+{
+    tp_chan *c = arg;
+    tp_thread_name(c->kind == AKTI_CH_LARGE ? "akt-rm-wlarge" : "akt-rm-word");
+    akti_assoc *a = c->a;
+    akti_tp *tp = a->tp;
+    uint32_t maxb = c->kind == AKTI_CH_LARGE ? 1 : tp->o.batch_max_envelopes;
+    Akt__Remote__Envelope *envs = calloc(maxb, sizeof(*envs));
+    Akt__Remote__Envelope **ptrs = calloc(maxb, sizeof(*ptrs));
+    tp_item **items = calloc(maxb, sizeof(*items));
+    if (envs == NULL || ptrs == NULL || items == NULL)
+        abort();
+    for (uint32_t i = 0; i < maxb; i++)
+        ptrs[i] = &envs[i];
+    drop_list d = { 0 };
+    pthread_mutex_lock(&a->mu);
+    while (!atomic_load(&tp->stopping)) {
+        if (a->state != AS_UP || c->q.len == 0 || c->inline_busy) {
+            c->waiting = true;
+            pthread_cond_wait(&c->cv, &a->mu);
+            c->waiting = false;
+            continue;
+        }
+        uint64_t uid = atomic_load(&a->peer_uid);
+        uint64_t token = a->peer_token;
+        uint32_t n = 0;
+        size_t bytes = 0;
+        while (n < maxb && c->q.len > 0
+            && (n == 0 || bytes < tp->o.batch_max_bytes)) {
+            tp_item *it = ring_pop(&c->q);
+            if (it->uid != 0 && it->uid != uid) {
+                akti_tp_drop_add(&d, it, AKT_ESTOPPED);
+                continue;
+            }
+            items[n++] = it;
+            bytes += it->plen + strlen(it->recipient) + 24;
+        }
+        if (c->q.len + n >= c->q.cap || n > 0)
+            pthread_cond_broadcast(&c->not_full);
+        pthread_mutex_unlock(&a->mu);
+        if (d.n)
+            akti_tp_drop_flush(tp, a, &d);
+        if (n > 0 && c->kind == AKTI_CH_LARGE) {
+            large_send(tp, a, c, items[0], uid, token);
+        } else if (n > 0) {
+            for (uint32_t i = 0; i < n; i++)
+                fill_pb_env(&envs[i], items[i]);
+            Akt__Remote__Frame f = AKT__REMOTE__FRAME__INIT;
+            Akt__Remote__Batch b = AKT__REMOTE__BATCH__INIT;
+            b.n_envelopes = n;
+            b.envelopes = ptrs;
+            f.from_uid = tp->uid;
+            f.to_uid = uid;
+            f.token = token;
+            f.channel = AKT__REMOTE__CHANNEL__ORDINARY;
+            f.conn_epoch = atomic_load(&c->epoch);
+            f.body_case = AKT__REMOTE__FRAME__BODY_BATCH;
+            f.batch = &b;
+            nng_msg *m = tp_pack(tp, &f);
+            if (m != NULL && chan_send(tp, a, c, m) == 0)
+                STAT_ADD(tp, envelopes_sent, n);
+        }
+        for (uint32_t i = 0; i < n; i++)
+            free(items[i]);
+        pthread_mutex_lock(&a->mu);
+    }
+    pthread_mutex_unlock(&a->mu);
+    free(envs);
+    free(ptrs);
+    free(items);
+    return NULL;
+}
+
+/* --- the send path -------------------------------------------------------- */
+
+/* inline_send -- an idle ORDINARY channel: send this one envelope on the
+ * caller's thread without waking the writer (one thread hop less on the
+ * latency path). Non-blocking: false when NNG cannot take it at once. */
+static bool
+inline_send(akti_tp *tp, tp_chan *c, tp_item *it, uint64_t uid, uint64_t token)
+{
+    Akt__Remote__Envelope pe;
+    fill_pb_env(&pe, it);
+    Akt__Remote__Envelope *pp = &pe;
+    Akt__Remote__Batch b = AKT__REMOTE__BATCH__INIT;
+    b.n_envelopes = 1;
+    b.envelopes = &pp;
+    Akt__Remote__Frame f = AKT__REMOTE__FRAME__INIT;
+    f.from_uid = tp->uid;
+    f.to_uid = uid;
+    f.token = token;
+    f.channel = AKT__REMOTE__CHANNEL__ORDINARY;
+    f.conn_epoch = atomic_load(&c->epoch);
+    f.body_case = AKT__REMOTE__FRAME__BODY_BATCH;
+    f.batch = &b;
+    nng_msg *m = tp_pack(tp, &f);
+    if (m == NULL)
+        return false;
+    size_t len = nng_msg_len(m);
+    if (nng_sendmsg(c->sock, m, NNG_FLAG_NONBLOCK) != 0) {
+        nng_msg_free(m);
+        return false;
+    }
+    STAT_ADD(tp, frames_sent, 1);
+    STAT_ADD(tp, bytes_sent, len);
+    STAT_ADD(tp, envelopes_sent, 1);
+    return true;
+}
+
+akt_err
+akti_assoc_send(
+    akti_assoc *a, const akti_envelope *env, bool system, uint64_t peer_uid)
+{
+    akti_tp *tp = a->tp;
+    if (env == NULL || env->recipient == NULL || env->recipient_len == 0
+        || env->type_id == 0 || (env->payload_len && env->payload == NULL))
+        return AKT_EINVAL;
+    if (atomic_load(&tp->stopping))
+        return AKT_ECLOSED;
+    if (env->payload_len > tp->o.max_message_size || env->recipient_len > 1024
+        || env->sender_len > 1024)
+        return AKT_ETOOBIG;
+    if (system && env->payload_len > tp->o.large_threshold)
+        return AKT_ETOOBIG;
+    tp_item *it = item_new(env, peer_uid);
+    if (it == NULL)
+        return AKT_ENOMEM;
+    drop_list d = { 0 };
+    akt_err rc = AKT_OK;
+    int64_t now = 0;
+    pthread_mutex_lock(&a->mu);
+    uint64_t cur = atomic_load(&a->peer_uid);
+    if (peer_uid != 0 && cur != 0 && cur != peer_uid) {
+        rc = AKT_ESTOPPED;
+        goto out_free;
+    }
+    if (a->state == AS_IDLE) {
+        now = akti_rnow_ns();
+        if (now < a->gated_until) {
+            akti_tp_drop_add(&d, it, AKT_EPEER);
+            goto out;
+        }
+        akti_tp_start_handshake(tp, a, now);
+    }
+    if (system) {
+        if (a->unacked.len == a->unacked.cap) {
+            rc = AKT_EFULL;
+            goto out_free;
+        }
+        it->seq = ++a->out_seq;
+        ring_push(&a->unacked, it);
+        tp_chan *c = &a->ch[AKTI_CH_CONTROL];
+        if (a->state == AS_UP && c->waiting)
+            pthread_cond_signal(&c->cv);
+        goto out;
+    }
+    tp_chan *c = &a->ch[it->plen > tp->o.large_threshold ? AKTI_CH_LARGE
+                                                         : AKTI_CH_ORDINARY];
+    if (c->q.len == c->q.cap) {
+        switch (tp->o.overflow) {
+        case AKT_OVERFLOW_DROP_HEAD:
+            akti_tp_drop_add(&d, ring_pop(&c->q), AKT_EFULL);
+            break;
+        case AKT_OVERFLOW_FAIL:
+            rc = AKT_EFULL;
+            goto out_free;
+        case AKT_OVERFLOW_BLOCK: {
+            struct timespec dl;
+            abs_deadline(&dl, tp->o.block_timeout_ns);
+            while (c->q.len == c->q.cap && !atomic_load(&tp->stopping)) {
+                if (pthread_cond_timedwait(&c->not_full, &a->mu, &dl)
+                    == ETIMEDOUT)
+                    break;
+            }
+            if (c->q.len == c->q.cap) {
+                rc = atomic_load(&tp->stopping) ? AKT_ECLOSED : AKT_EFULL;
+                goto out_free;
+            }
+            break;
+        }
+        default: /* DROP_NEW */
+            akti_tp_drop_add(&d, it, AKT_EFULL);
+            goto out;
+        }
+    }
+    if (c->kind == AKTI_CH_ORDINARY && a->state == AS_UP && c->q.len == 0
+        && c->waiting && !c->inline_busy && c->open
+        && (it->uid == 0 || it->uid == cur)) {
+        c->inline_busy = true;
+        uint64_t token = a->peer_token;
+        pthread_mutex_unlock(&a->mu);
+        bool sent = inline_send(tp, c, it, cur, token);
+        pthread_mutex_lock(&a->mu);
+        c->inline_busy = false;
+        if (sent)
+            free(it);
+        else if (!ring_push_front(&c->q, it)) /* ahead of what came meanwhile */
+            akti_tp_drop_add(&d, it, AKT_EFULL);
+        if (c->q.len > 0 && c->waiting)
+            pthread_cond_signal(&c->cv);
+        goto out;
+    }
+    ring_push(&c->q, it);
+    if (c->waiting && a->state == AS_UP)
+        pthread_cond_signal(&c->cv);
+    goto out;
+out_free:
+    free(it);
+out:
+    pthread_mutex_unlock(&a->mu);
+    if (d.n)
+        akti_tp_drop_flush(tp, a, &d);
+    return rc;
+}
