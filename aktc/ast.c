@@ -136,6 +136,45 @@ ast_handler_free(ast_handler *h)
 }
 
 void
+ast_fsm_trans_free(ast_fsm_trans *t)
+{
+    while (t) {
+        ast_fsm_trans *next = t->next;
+        free(t->msg);
+        free(t->target);
+        free(t->doc);
+        free(t->snake);
+        free(t);
+        t = next;
+    }
+}
+
+void
+ast_fsm_state_free(ast_fsm_state *s)
+{
+    while (s) {
+        ast_fsm_state *next = s->next;
+        free(s->name);
+        free(s->doc);
+        ast_fsm_trans_free(s->trans);
+        free(s->snake);
+        free(s->macro);
+        free(s);
+        s = next;
+    }
+}
+
+void
+ast_fsm_free(ast_fsm *m)
+{
+    if (m) {
+        free(m->initial);
+        ast_fsm_state_free(m->states);
+        free(m);
+    }
+}
+
+void
 ast_decl_free(ast_decl *d)
 {
     while (d) {
@@ -146,6 +185,7 @@ ast_decl_free(ast_decl *d)
         ast_reserved_free(d->reserved);
         ast_enumval_free(d->values);
         ast_handler_free(d->handlers);
+        ast_fsm_free(d->fsm);
         if (d->state) {
             d->state->next = NULL;
             ast_decl_free(d->state);
@@ -207,6 +247,8 @@ REVERSE(ast_handler, ast_handlers_reverse)
 REVERSE(ast_decl, ast_decls_reverse)
 REVERSE(ast_import, ast_imports_reverse)
 REVERSE(ast_option, ast_options_reverse)
+REVERSE(ast_fsm_trans, ast_fsm_trans_reverse)
+REVERSE(ast_fsm_state, ast_fsm_states_reverse)
 
 static const struct {
     const char *name;

@@ -135,6 +135,51 @@ typedef struct ast_handler {
     struct ast_handler *next;
 } ast_handler;
 
+/* One line of an fsm state: `on M;`, `on M -> T;` or `timeout 30s -> T;`. */
+typedef struct ast_fsm_trans {
+    aktc_loc loc;
+    bool is_timeout;
+    char *msg; /* on: the message type name as written */
+    aktc_loc msg_loc;
+    char *target; /* the target state's name; NULL: stay */
+    aktc_loc target_loc;
+    int64_t timeout_ns; /* timeout: the duration */
+    char *doc;
+    /* set by sema */
+    struct ast_decl *msg_decl;
+    struct ast_fsm_state *target_state;
+    char *snake; /* "open" for Open: names on_open */
+    bool dup; /* a second line for the same message (reported) */
+    struct ast_fsm_trans *next;
+} ast_fsm_trans;
+
+/* `state S { ... }` inside an fsm block. */
+typedef struct ast_fsm_state {
+    char *name;
+    aktc_loc loc; /* the name */
+    char *doc;
+    ast_fsm_trans *trans; /* in source order */
+    /* set by sema */
+    char *snake; /* "closed" */
+    char *macro; /* PKG_DOOR_CLOSED */
+    int index; /* its number: the order of declaration */
+    bool reachable;
+    bool dup; /* a second state of the same name (reported) */
+    ast_fsm_trans *timeout; /* the timeout line, or NULL */
+    struct ast_fsm_state *next;
+} ast_fsm_state;
+
+/* `fsm { initial S; state ... }` of an actor. */
+typedef struct ast_fsm {
+    aktc_loc loc; /* the `fsm` keyword */
+    char *initial; /* NULL when not declared */
+    aktc_loc initial_loc;
+    ast_fsm_state *states; /* in source order */
+    /* set by sema */
+    ast_fsm_state *initial_state;
+    int nstates;
+} ast_fsm;
+
 typedef enum ast_dkind { DECL_MESSAGE = 1, DECL_ENUM, DECL_ACTOR } ast_dkind;
 
 typedef struct ast_decl {
@@ -154,6 +199,7 @@ typedef struct ast_decl {
     ast_handler *handlers;
     struct ast_decl *state; /* a DECL_MESSAGE named <Actor>State, or NULL */
     bool has_state_block;
+    ast_fsm *fsm; /* NULL for an actor without an fsm block */
     /* set by sema */
     char *qname; /* "a.b.Hello" */
     char *cname; /* "a_b_Hello" */
@@ -207,6 +253,9 @@ void ast_field_free(ast_field *f); /* the whole list */
 void ast_reserved_free(ast_reserved *r);
 void ast_enumval_free(ast_enumval *v);
 void ast_handler_free(ast_handler *h);
+void ast_fsm_trans_free(ast_fsm_trans *t); /* the whole list */
+void ast_fsm_state_free(ast_fsm_state *s); /* the whole list */
+void ast_fsm_free(ast_fsm *m);
 void ast_decl_free(ast_decl *d); /* the whole list */
 void ast_import_free(ast_import *i);
 void ast_file_free(ast_file *f); /* one file, not the chain */
@@ -219,6 +268,8 @@ ast_handler *ast_handlers_reverse(ast_handler *h);
 ast_decl *ast_decls_reverse(ast_decl *d);
 ast_import *ast_imports_reverse(ast_import *i);
 ast_option *ast_options_reverse(ast_option *o);
+ast_fsm_trans *ast_fsm_trans_reverse(ast_fsm_trans *t);
+ast_fsm_state *ast_fsm_states_reverse(ast_fsm_state *s);
 
 /* The IDL spelling of a type: "list<string>", "optional int32", ... into a
  * fresh string. */

@@ -12,10 +12,15 @@
  *   - a field removed without reserving its number;
  *   - a new field that is not optional (old writers never send it);
  *   - an enum value renumbered;
- *   - a handler removed, or its reply type changed, added or dropped.
+ *   - a handler removed, or its reply type changed, added or dropped;
+ *   - an actor that became an fsm or stopped being one; an fsm's state
+ *     removed, its initial state changed, a line of a state (`on M` or its
+ *     timeout) removed or retargeted: code written against the old file
+ *     fills those handlers and goes to those states.
  * Compatible (pass): new optional fields, new messages, enums, actors and
  * handlers, new enum values, renamed fields (names are not on the wire),
- * doc changes.
+ * doc changes; new fsm states and lines, a changed timeout duration,
+ * reordered states.
  * Compatible while the values fit (pass, with a warning saying what must
  * hold): a field -- or a list's elements, a map's keys or values -- changed
  * from one integer type to another, or between float32 and float64. The
@@ -306,10 +311,104 @@ find_handler(ast_decl *a, const char *msg_qname)
     return NULL;
 }
 
+/* --- fsm ------------------------------------------------------------------ */
+
+static ast_fsm_state *
+find_fsm_state(ast_fsm *m, const char *name)
+{
+    for (ast_fsm_state *st = m->states; st; st = st->next) {
+        if (strcmp(st->name, name) == 0) {
+            return st;
+        }
+    }
+    return NULL;
+}
+
+/* The line of st for the same event as ot: the same message, or both the
+ * timeout. */
+static ast_fsm_trans *
+find_fsm_line(ast_fsm_state *st, const ast_fsm_trans *ot)
+{
+    for (ast_fsm_trans *t = st->trans; t; t = t->next) {
+        if (t->is_timeout != ot->is_timeout) {
+            continue;
+        }
+        if (t->is_timeout
+            || (t->msg_decl && ot->msg_decl
+                && strcmp(t->msg_decl->qname, ot->msg_decl->qname) == 0)) {
+            return t;
+        }
+    }
+    return NULL;
+}
+
+static int
+compare_fsm(ast_decl *o, ast_decl *n)
+{
+    ast_fsm *om = o->fsm, *nm = n->fsm;
+    if (om == NULL || nm == NULL) {
+        diag_error(n->file, nm ? nm->loc : n->name_loc,
+            "actor '%s' %s: its handler table changes shape", n->qname,
+            nm ? "became an fsm" : "is no longer an fsm");
+        return 1;
+    }
+    int bad = 0;
+    if (om->initial_state && nm->initial_state
+        && strcmp(om->initial_state->name, nm->initial_state->name) != 0) {
+        diag_error(n->file, nm->initial_loc,
+            "the initial state of actor '%s' changed from %s to %s", n->qname,
+            om->initial_state->name, nm->initial_state->name);
+        bad++;
+    }
+    for (ast_fsm_state *os = om->states; os; os = os->next) {
+        ast_fsm_state *ns = find_fsm_state(nm, os->name);
+        if (ns == NULL) {
+            diag_error(n->file, nm->loc,
+                "the fsm of actor '%s' no longer has state '%s': old code "
+                "goes to it and fills its handlers",
+                n->qname, os->name);
+            bad++;
+            continue;
+        }
+        for (ast_fsm_trans *ot = os->trans; ot; ot = ot->next) {
+            ast_fsm_trans *nt = find_fsm_line(ns, ot);
+            const char *what = ot->is_timeout ? "timeout"
+                : ot->msg_decl                ? ot->msg_decl->qname
+                                              : ot->msg;
+            if (nt == NULL) {
+                diag_error(n->file, ns->loc,
+                    "state '%s' of actor '%s' no longer has a line for %s%s%s",
+                    ns->name, n->qname, ot->is_timeout ? "its " : "'", what,
+                    ot->is_timeout ? "" : "'");
+                bad++;
+                continue;
+            }
+            const char *a = ot->target ? ot->target : "(stay)";
+            const char *b = nt->target ? nt->target : "(stay)";
+            if (strcmp(a, b) != 0) {
+                diag_error(n->file, nt->target ? nt->target_loc : nt->msg_loc,
+                    "in state '%s' of actor '%s', %s%s%s now goes to %s, not "
+                    "%s",
+                    ns->name, n->qname, ot->is_timeout ? "the " : "'", what,
+                    ot->is_timeout ? "" : "'", b, a);
+                bad++;
+            }
+        }
+    }
+    return bad;
+}
+
 static int
 compare_actor(ast_decl *o, ast_decl *n)
 {
     int bad = 0;
+    if (o->fsm || n->fsm) {
+        bad += compare_fsm(o, n);
+        if (n->fsm) {
+            /* its handlers are all in states: compared above */
+            return bad + compare_message(o->state, n->state);
+        }
+    }
     for (ast_handler *oh = o->handlers; oh; oh = oh->next) {
         if (oh->msg_decl == NULL) {
             continue;

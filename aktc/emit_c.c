@@ -1410,6 +1410,244 @@ emit_actor(sb *h, sb *c, const ast_decl *a)
     sb_free(&tdef);
 }
 
+/* --- fsm actors ------------------------------------------------------------ */
+
+/* The source text of a transition line, for comments and failure texts:
+ * "on Open -> Opened", "timeout 30s -> Closed". */
+static char *
+fsm_line_text(const ast_fsm_trans *t)
+{
+    if (t->is_timeout) {
+        static const struct {
+            const char *unit;
+            int64_t ns;
+        } units[] = { { "h", INT64_C(3600000000000) },
+            { "m", INT64_C(60000000000) }, { "s", INT64_C(1000000000) },
+            { "ms", INT64_C(1000000) }, { "us", INT64_C(1000) }, { "ns", 1 } };
+        size_t i = 0;
+        while (t->timeout_ns % units[i].ns != 0) {
+            i++;
+        }
+        return ast_printf("timeout %lld%s -> %s",
+            (long long)(t->timeout_ns / units[i].ns), units[i].unit, t->target);
+    }
+    return t->target ? ast_printf("on %s -> %s", t->msg, t->target)
+                     : ast_printf("on %s", t->msg);
+}
+
+/* emit_fsm_actor -- an actor with an fsm block: the state enum, a handler
+ * table with one struct per state, typed goto helpers and tells in the
+ * header; trampolines, per-state tables and akt_fsm_defs over akt/fsm.h in
+ * the source. */
+static void
+emit_fsm_actor(sb *h, sb *c, const ast_decl *a)
+{
+    const ast_decl *st = a->state;
+    const ast_fsm *m = a->fsm;
+    char nst[16];
+    snprintf(nst, sizeof nst, "%d", m->nstates);
+    emit_struct(h, st);
+    /* the enum */
+    sb values = { 0 };
+    for (const ast_fsm_state *s = m->states; s; s = s->next) {
+        char *dc = s->doc ? doc_comment(s->doc, "    ") : ast_strdup("");
+        sb_printf(&values, "%s    %s = %d,%s\n", dc, s->macro, s->index,
+            s == m->initial_state ? " /* initial */" : "");
+        free(dc);
+    }
+    tmpl(h, aktc_tmpl_header, "fsm_enum", "name", a->name, "cname", a->cname,
+        "values", sb_str(&values), NULL);
+    sb_free(&values);
+    /* the handler table: one struct per state */
+    sb members = { 0 };
+    for (const ast_fsm_state *s = m->states; s; s = s->next) {
+        sb sdoc = { 0 };
+        sb_printf(&sdoc, "State %s%s%s%s", s->name,
+            s == m->initial_state ? " (initial)" : "", s->doc ? ": " : ".",
+            s->doc ? s->doc : "");
+        char *dc = doc_comment(sb_str(&sdoc), "    ");
+        sb_printf(&members, "%s    struct {\n", dc);
+        free(dc);
+        sb_free(&sdoc);
+        for (const ast_fsm_trans *t = s->trans; t; t = t->next) {
+            char *line = fsm_line_text(t);
+            sb tdoc = { 0 };
+            sb_printf(&tdoc, "%s%s%s\n", line, t->doc ? ": " : ".",
+                t->doc ? t->doc : "");
+            if (t->target) {
+                sb_printf(&tdoc,
+                    "Goes to %s unless the handler calls %s_stay()\nor "
+                    "%s_stop(); NULL: just goes.",
+                    t->target, a->snake, a->snake);
+            } else {
+                sb_printf(&tdoc, "Stays unless the handler calls %s_stop().",
+                    a->snake);
+            }
+            char *tdc = doc_comment(sb_str(&tdoc), "        ");
+            if (t->is_timeout) {
+                sb_printf(&members,
+                    "%s        akt_err (*on_timeout)(%s *state, akt_ctx "
+                    "*ctx);\n",
+                    tdc, st->cname);
+            } else {
+                sb_printf(&members,
+                    "%s        akt_err (*on_%s)(%s *state, akt_ctx *ctx,\n"
+                    "            const %s *msg);\n",
+                    tdc, t->snake, st->cname, t->msg_decl->cname);
+            }
+            free(tdc);
+            free(line);
+            sb_free(&tdoc);
+        }
+        sb_printf(&members,
+            "        /* Entering %s; from is the state left (-1: the actor "
+            "starts). */\n"
+            "        void (*on_enter)(%s *state, akt_ctx *ctx, int from);\n"
+            "        /* Leaving %s for state to. */\n"
+            "        void (*on_exit)(%s *state, akt_ctx *ctx,\n"
+            "            %sFsmState to);\n"
+            "    } %s;\n\n",
+            s->name, st->cname, s->name, st->cname, a->cname, s->snake);
+    }
+    sb text = { 0 };
+    if (a->doc) {
+        sb_printf(&text, "%s\n\n", a->doc);
+    }
+    sb_printf(&text,
+        "The handlers of actor %s's fsm, one struct per state: fill in\nthe "
+        "ones you need and spawn with %s_props(). Every member may\nbe NULL.",
+        a->name, a->snake);
+    char *doc = doc_comment(text.s, "");
+    sb_free(&text);
+    const char *initial = m->initial_state->name;
+    tmpl(h, aktc_tmpl_header, "fsm_actor", "doc", doc, "cname", a->cname,
+        "state", st->cname, "state_members", sb_str(&members), "snake",
+        a->snake, "name", a->name, "initial", initial, NULL);
+    free(doc);
+    sb_free(&members);
+    for (const ast_fsm_state *s = m->states; s; s = s->next) {
+        tmpl(h, aktc_tmpl_header, "fsm_goto", "snake", a->snake, "name",
+            a->name, "st", s->snake, "state_name", s->name, "macro", s->macro,
+            NULL);
+    }
+    /* one tell per message some state handles, in order of first use */
+    for (const ast_fsm_state *s = m->states; s; s = s->next) {
+        for (const ast_fsm_trans *t = s->trans; t; t = t->next) {
+            if (t->is_timeout) {
+                continue;
+            }
+            bool seen = false;
+            for (const ast_fsm_state *s2 = m->states; s2 && !seen;
+                 s2 = s2->next) {
+                for (const ast_fsm_trans *t2 = s2->trans; t2; t2 = t2->next) {
+                    if (t2 == t) {
+                        break;
+                    }
+                    if (!t2->is_timeout && t2->msg_decl == t->msg_decl) {
+                        seen = true;
+                        break;
+                    }
+                }
+                if (s2 == s) {
+                    break;
+                }
+            }
+            if (!seen) {
+                tmpl(h, aktc_tmpl_header, "tell", "snake", a->snake, "h",
+                    t->snake, "msg", t->msg_decl->name, "name", a->name,
+                    "msg_c", t->msg_decl->cname, NULL);
+            }
+        }
+    }
+    /* source */
+    sb names = { 0 };
+    for (const ast_fsm_state *s = m->states; s; s = s->next) {
+        sb_printf(&names, "    \"%s\",\n", s->name);
+    }
+    tmpl(c, aktc_tmpl_source, "fsm_begin", "qname", a->qname, "name", a->name,
+        "snake", a->snake, "cname", a->cname, "state", st->cname,
+        "state_snake", st->snake, "names", sb_str(&names), "nstates", nst,
+        NULL);
+    sb_free(&names);
+    sb states = { 0 };
+    for (const ast_fsm_state *s = m->states; s; s = s->next) {
+        sb table = { 0 };
+        unsigned n = 0;
+        for (const ast_fsm_trans *t = s->trans; t; t = t->next) {
+            char *line = fsm_line_text(t);
+            const char *target = t->target_state ? t->target_state->macro : "-1";
+            if (t->is_timeout) {
+                tmpl(c, aktc_tmpl_source, "fsm_timeout", "snake", a->snake,
+                    "st", s->snake, "target", target, "line", line, NULL);
+                sb_printf(&table, "    {&akt_state_timeout_type, %s_%s_on_timeout},\n",
+                    a->snake, s->snake);
+            } else {
+                char *pre = t->target_state
+                    ? ast_printf("    (void)akt_fsm_goto(ctx, %s);\n", target)
+                    : ast_strdup("");
+                tmpl(c, aktc_tmpl_source, "fsm_on", "snake", a->snake, "st",
+                    s->snake, "h", t->snake, "pre", pre, "allowed", target,
+                    "line", line, NULL);
+                free(pre);
+                sb_printf(&table, "    {&%s_desc, %s_%s_on_%s},\n",
+                    t->msg_decl->snake, a->snake, s->snake, t->snake);
+            }
+            free(line);
+            n++;
+        }
+        sb tdef = { 0 };
+        if (n) {
+            sb_printf(&tdef, "static const akt_handler %s_%s_handlers[] = {\n%s};\n",
+                a->snake, s->snake, sb_str(&table));
+        }
+        tmpl(c, aktc_tmpl_source, "fsm_state", "snake", a->snake, "st",
+            s->snake, "cname", a->cname, "table", sb_str(&tdef), NULL);
+        sb_printf(&states, "    [%s] = {\n        .name = \"%s\",\n", s->macro,
+            s->name);
+        if (n) {
+            sb_printf(&states,
+                "        .handlers = %s_%s_handlers,\n        .nhandlers = %u,\n",
+                a->snake, s->snake, n);
+        }
+        sb_printf(&states,
+            "        .on_enter = %s_%s_enter,\n        .on_exit = %s_%s_exit,\n",
+            a->snake, s->snake, a->snake, s->snake);
+        if (s->timeout) {
+            sb_printf(&states, "        .timeout_ns = INT64_C(%lld),\n",
+                (long long)s->timeout->timeout_ns);
+        }
+        sb_puts(&states, "    },\n");
+        sb_free(&table);
+        sb_free(&tdef);
+    }
+    static const char *const policies[] = { "AKT_FSM_UNHANDLED_LOG",
+        "AKT_FSM_UNHANDLED_DEAD_LETTER", "AKT_FSM_UNHANDLED_FAIL",
+        "AKT_FSM_UNHANDLED_IGNORE" };
+    sb defs = { 0 };
+    for (size_t i = 0; i < 4; i++) {
+        sb_printf(&defs,
+            "    [%s] = {\n"
+            "        .name = \"%s\",\n"
+            "        .states = %s_fsm_states,\n"
+            "        .nstates = %d,\n"
+            "        .initial = %s,\n"
+            "        .unhandled = %s,\n"
+            "        .on_transition = %s_fsm_transition,\n"
+            "        .data_size = sizeof(%s_fsm_data),\n"
+            "        .data_init = %s_fsm_init,\n"
+            "        .on_start = %s_fsm_start,\n"
+            "        .on_stop = %s_fsm_stop,\n"
+            "    },\n",
+            policies[i], a->qname, a->snake, m->nstates,
+            m->initial_state->macro, policies[i], a->snake, a->snake, a->snake,
+            a->snake, a->snake);
+    }
+    tmpl(c, aktc_tmpl_source, "fsm_end", "snake", a->snake, "cname", a->cname,
+        "states", sb_str(&states), "defs", sb_str(&defs), NULL);
+    sb_free(&states);
+    sb_free(&defs);
+}
+
 /* --- files ---------------------------------------------------------------- */
 
 static void
@@ -1562,7 +1800,11 @@ render(const ast_file *f, sb *out)
             sb sh = { 0 };
             emit_header_message(&sh, &hdesc, d->state);
             sb_free(&sh);
-            emit_actor(&hact, &cact, d);
+            if (d->fsm) {
+                emit_fsm_actor(&hact, &cact, d);
+            } else {
+                emit_actor(&hact, &cact, d);
+            }
             emit_message_code(&cmsg, &cdesc, &nd, d->state);
             sb_printf(&types, "    &%s_desc,\n", d->state->snake);
         }

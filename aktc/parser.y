@@ -8,10 +8,10 @@
  * levels -- top-level items, members of a message/enum/actor body, and
  * fsm items -- so one run reports every independent syntax error.
  *
- * Reserved syntax (fsm, persistent actors, events, snapshot, shard key,
- * @gpu handlers) is parsed completely and then rejected with "not
- * supported yet", so files written for later versions fail loudly, never
- * silently.
+ * Reserved syntax (persistent actors, events, snapshot, shard key, @gpu
+ * handlers) is parsed completely and then rejected with "not supported
+ * yet", so files written for later versions fail loudly, never silently.
+ * An actor's fsm block is built into an ast_fsm (sema checks its states).
  */
 %define api.pure full
 %define api.prefix {aktcyy}
@@ -105,6 +105,40 @@ nest_enter(aktc_pctx *ctx, aktc_loc loc, const char *what)
     return true;
 }
 
+/* A duration literal ("30s", "100ms") in nanoseconds; 0 (reported) when
+ * it does not fit in int64. */
+static int64_t
+duration_ns(aktc_pctx *ctx, aktc_loc loc, const char *text)
+{
+    char *end;
+    unsigned long long n = strtoull(text, &end, 10);
+    static const struct {
+        const char *unit;
+        unsigned long long ns;
+    } units[] = { { "ns", 1 }, { "us", 1000ull }, { "ms", 1000000ull },
+        { "s", 1000000000ull }, { "m", 60000000000ull },
+        { "h", 3600000000000ull } };
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (strcmp(end, units[i].unit) == 0) {
+            if (n > (unsigned long long)INT64_MAX / units[i].ns) {
+                break;
+            }
+            return (int64_t)(n * units[i].ns);
+        }
+    }
+    diag_error(ctx->file, loc, "duration '%s' does not fit in 64-bit nanoseconds", text);
+    return 0;
+}
+
+static ast_fsm_trans *
+trans_new(aktc_pctx *ctx, aktc_loc loc)
+{
+    ast_fsm_trans *t = ast_alloc(sizeof *t);
+    t->loc = loc;
+    t->doc = aktc_doc_take(ctx, loc.first_line, loc.first_column);
+    return t;
+}
+
 /* Close a message body: put members in source order. */
 static void
 finish_body(ast_decl *d)
@@ -123,6 +157,8 @@ finish_body(ast_decl *d)
     ast_field *field;
     ast_reserved *res;
     ast_decl *decl;
+    ast_fsm *fsm;
+    ast_fsm_state *fstate;
 }
 
 %token KW_PACKAGE "package" KW_IMPORT "import" KW_ENUM "enum"
@@ -146,6 +182,8 @@ finish_body(ast_decl *d)
 %type <res> reserved_items reserved_item
 %type <decl> message_body enum_body actor_body
 %type <num> field_number
+%type <fsm> fsm_items
+%type <fstate> fsm_state_items
 
 %destructor { free($$); } <str>
 %destructor { ast_type_free($$); } <type>
@@ -154,6 +192,8 @@ finish_body(ast_decl *d)
 %destructor { ast_field_free($$); } <field>
 %destructor { ast_reserved_free($$); } <res>
 %destructor { ast_decl_free($$); } <decl>
+%destructor { ast_fsm_free($$); } <fsm>
+%destructor { ast_fsm_state_free($$); } <fstate>
 
 %%
 
@@ -583,7 +623,15 @@ actor_body:
     | actor_body "fsm" '{' fsm_items '}'
         {
             $$ = $1;
-            not_supported(ctx, @2, "'fsm' (finite state machines)");
+            if ($$->fsm) {
+                diag_error(ctx->file, @2, "duplicate fsm block");
+                diag_note(ctx->file, $$->fsm->loc, "the first fsm block is here");
+                ast_fsm_free($4);
+            } else {
+                $$->fsm = $4;
+                $$->fsm->loc = @2;
+                $$->fsm->states = ast_fsm_states_reverse($$->fsm->states);
+            }
         }
     | actor_body error ';' { $$ = $1; ctx->nesting = 0; }
     ;
@@ -622,18 +670,69 @@ body_token:
 
 /* fsm { initial Idle; state Idle { on Start -> Running; timeout 5s -> Idle; } } */
 fsm_items:
-      %empty
-    | fsm_items "initial" IDENT ';' { free($3); }
-    | fsm_items "state" IDENT '{' fsm_state_items '}' { free($3); }
-    | fsm_items error ';' { ctx->nesting = 0; }
+      %empty { $$ = ast_alloc(sizeof(ast_fsm)); }
+    | fsm_items "initial" IDENT ';'
+        {
+            $$ = $1;
+            if ($$->initial) {
+                diag_error(ctx->file, @3, "duplicate initial state");
+                diag_note(ctx->file, $$->initial_loc, "the initial state is declared here");
+                free($3);
+            } else {
+                $$->initial = $3;
+                $$->initial_loc = @3;
+            }
+        }
+    | fsm_items "state" IDENT '{' fsm_state_items '}'
+        {
+            $$ = $1;
+            ast_fsm_state *st = $5;
+            st->name = $3;
+            st->loc = @3;
+            st->doc = aktc_doc_take(ctx, @2.first_line, @2.first_column);
+            st->trans = ast_fsm_trans_reverse(st->trans);
+            st->next = $$->states;
+            $$->states = st;
+        }
+    | fsm_items error ';' { $$ = $1; ctx->nesting = 0; }
     ;
 
 fsm_state_items:
-      %empty
-    | fsm_state_items "on" qname ';' { free($3); }
-    | fsm_state_items "on" qname "->" IDENT ';' { free($3); free($5); }
-    | fsm_state_items "timeout" DURATION "->" IDENT ';' { free($3); free($5); }
-    | fsm_state_items error ';' { ctx->nesting = 0; }
+      %empty { $$ = ast_alloc(sizeof(ast_fsm_state)); }
+    | fsm_state_items "on" qname ';'
+        {
+            $$ = $1;
+            ast_fsm_trans *t = trans_new(ctx, @2);
+            t->msg = $3;
+            t->msg_loc = @3;
+            t->next = $$->trans;
+            $$->trans = t;
+        }
+    | fsm_state_items "on" qname "->" IDENT ';'
+        {
+            $$ = $1;
+            ast_fsm_trans *t = trans_new(ctx, @2);
+            t->msg = $3;
+            t->msg_loc = @3;
+            t->target = $5;
+            t->target_loc = @5;
+            t->next = $$->trans;
+            $$->trans = t;
+        }
+    | fsm_state_items "timeout" DURATION "->" IDENT ';'
+        {
+            $$ = $1;
+            ast_fsm_trans *t = trans_new(ctx, @2);
+            t->is_timeout = true;
+            t->timeout_ns = duration_ns(ctx, @3, $3);
+            t->msg_loc = @3;
+            t->target = $5;
+            t->target_loc = @5;
+            free($3);
+            t->next = $$->trans;
+            $$->trans = t;
+        }
+    | fsm_state_items error ';' { $$ = $1; ctx->nesting = 0; }
     ;
 
 %%

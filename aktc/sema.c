@@ -972,6 +972,214 @@ check_actor(sema *S, ast_decl *a)
     symtab_free(&idents);
 }
 
+/* --- fsm ------------------------------------------------------------------ */
+
+/* The members of an fsm actor's handler table besides one struct per state,
+ * and of a state's struct besides one on_<message> per handled message. */
+static const char *const fsm_table_members[]
+    = { "on_transition", "pre_start", "post_stop", "unhandled" };
+static const char *const fsm_state_members[]
+    = { "on_enter", "on_exit", "on_timeout" };
+
+static ast_fsm_state *
+fsm_find_state(ast_fsm *m, const char *name)
+{
+    for (ast_fsm_state *st = m->states; st; st = st->next) {
+        if (strcmp(st->name, name) == 0) {
+            return st;
+        }
+    }
+    return NULL;
+}
+
+static void
+fsm_reach(ast_fsm_state *st)
+{
+    if (st->reachable) {
+        return;
+    }
+    st->reachable = true;
+    for (ast_fsm_trans *t = st->trans; t; t = t->next) {
+        if (t->target_state) {
+            fsm_reach(t->target_state);
+        }
+    }
+}
+
+/* check_fsm -- the states of a's fsm block: names, targets, the initial
+ * state, one handler per message per state, one timeout per state,
+ * reachability (a warning), and the C names the emitter will declare. */
+static void
+check_fsm(sema *S, ast_decl *a)
+{
+    const ast_file *f = a->file;
+    ast_fsm *m = a->fsm;
+    for (ast_handler *h = a->handlers; h; h = h->next) {
+        diag_error(f, h->loc,
+            "handler for '%s' is in no state: actor '%s' has an fsm, so its "
+            "handlers go inside its states",
+            h->msg, a->name);
+    }
+    if (m->states == NULL) {
+        diag_error(f, m->loc, "the fsm of actor '%s' declares no states", a->name);
+        return;
+    }
+    /* states: names and numbers */
+    symtab names = { 0 };
+    int n = 0;
+    for (ast_fsm_state *st = m->states; st; st = st->next) {
+        st->index = n++;
+        st->snake = aktc_snake(st->name);
+        char *mac = aktc_upper(st->snake);
+        st->macro = ast_printf("%s_%s", a->macro, mac);
+        free(mac);
+        if (!check_ident(f, st->loc, "state", st->name)) {
+            continue;
+        }
+        sym *old = symtab_add(&names, st->name, st, f, st->loc, NULL);
+        if (old) {
+            st->dup = true;
+            diag_error(f, st->loc, "duplicate state '%s'", st->name);
+            diag_note(f, old->loc, "previous state '%s' is here", st->name);
+            continue;
+        }
+        for (size_t i = 0; i < sizeof fsm_table_members / sizeof fsm_table_members[0]; i++) {
+            if (strcmp(st->snake, fsm_table_members[i]) == 0) {
+                diag_error(f, st->loc,
+                    "state '%s' clashes with the handler table's member '%s'",
+                    st->name, fsm_table_members[i]);
+            }
+        }
+    }
+    m->nstates = n;
+    symtab_free(&names);
+    /* the initial state */
+    if (m->initial == NULL) {
+        diag_error(f, m->loc,
+            "the fsm of actor '%s' has no initial state (add 'initial %s;')",
+            a->name, m->states->name);
+    } else {
+        m->initial_state = fsm_find_state(m, m->initial);
+        if (m->initial_state == NULL) {
+            diag_error(f, m->initial_loc, "unknown state '%s' in the fsm of actor '%s'",
+                m->initial, a->name);
+        }
+    }
+    /* each state's lines */
+    for (ast_fsm_state *st = m->states; st; st = st->next) {
+        symtab msgs = { 0 }, idents = { 0 };
+        for (ast_fsm_trans *t = st->trans; t; t = t->next) {
+            if (t->target) {
+                t->target_state = fsm_find_state(m, t->target);
+                if (t->target_state == NULL) {
+                    diag_error(f, t->target_loc,
+                        "transition to unknown state '%s' in the fsm of actor '%s'",
+                        t->target, a->name);
+                }
+            }
+            if (t->is_timeout) {
+                if (st->timeout) {
+                    diag_error(f, t->loc, "duplicate timeout in state '%s'", st->name);
+                    diag_note(f, st->timeout->loc, "previous timeout is here");
+                } else {
+                    st->timeout = t;
+                }
+                if (t->timeout_ns <= 0) {
+                    diag_error(f, t->msg_loc, "a state timeout must be longer than 0");
+                }
+                continue;
+            }
+            t->msg_decl = resolve_message(S, f, t->msg, t->msg_loc, "handler for");
+            const char *last = strrchr(t->msg, '.');
+            t->snake = aktc_snake(last ? last + 1 : t->msg);
+            if (t->msg_decl == NULL) {
+                continue;
+            }
+            sym *old = symtab_add(&msgs, t->msg_decl->qname, t, f, t->msg_loc, NULL);
+            if (old) {
+                t->dup = true;
+                diag_error(f, t->msg_loc, "duplicate handler for '%s' in state '%s'",
+                    t->msg_decl->qname, st->name);
+                diag_note(f, old->loc, "previous handler is here");
+                continue;
+            }
+            char *on = ast_printf("on_%s", t->snake);
+            old = symtab_add(&idents, on, t, f, t->msg_loc, NULL);
+            if (old) {
+                diag_error(f, t->msg_loc,
+                    "handlers for '%s' and '%s' both map to the C name '%s'",
+                    t->msg, ((ast_fsm_trans *)old->val)->msg, on);
+            }
+            for (size_t i = 0; i < sizeof fsm_state_members / sizeof fsm_state_members[0]; i++) {
+                if (strcmp(on, fsm_state_members[i]) == 0) {
+                    diag_error(f, t->msg_loc,
+                        "handler name '%s' clashes with a state hook", on);
+                }
+            }
+            free(on);
+        }
+        symtab_free(&msgs);
+        symtab_free(&idents);
+    }
+    /* reachability over the declared transitions: a handler can only go
+     * where its line says, so a state no line leads to is dead code */
+    if (m->initial_state) {
+        fsm_reach(m->initial_state);
+        for (ast_fsm_state *st = m->states; st; st = st->next) {
+            if (!st->reachable && !st->dup) {
+                diag_warning(f, st->loc,
+                    "state '%s' is unreachable from the initial state '%s'",
+                    st->name, m->initial_state->name);
+            }
+        }
+    }
+    /* C names: the enum type, its constants, the typed functions and the
+     * statics of the generated .c (one TU holds every actor of a file);
+     * not for an actor whose handlers are in no state (reported above) */
+    if (a->handlers) {
+        return;
+    }
+    char *id = ast_printf("%sFsmState", a->cname);
+    claim_cname(S, f, m->loc, id, "the fsm of actor '%s'", a->qname);
+    free(id);
+    static const char *const fsm_fns[] = { "stay", "stop", "state_of",
+        "state_name", "fsm_data", "fsm_init", "fsm_check", "fsm_start",
+        "fsm_stop", "fsm_transition", "fsm_states", "fsm_defs", "fsm_names" };
+    for (size_t i = 0; i < sizeof fsm_fns / sizeof fsm_fns[0]; i++) {
+        id = ast_printf("%s_%s", a->snake, fsm_fns[i]);
+        claim_cname(S, f, m->loc, id, "the fsm of actor '%s'", a->qname);
+        free(id);
+    }
+    symtab tells = { 0 };
+    for (ast_fsm_state *st = m->states; st; st = st->next) {
+        if (st->dup) {
+            continue;
+        }
+        claim_cname(S, f, st->loc, st->macro, "state '%s'", st->name);
+        static const char *const st_fmts[] = { "%s_goto_%s", "%s_%s_enter",
+            "%s_%s_exit", "%s_%s_on_timeout", "%s_%s_handlers" };
+        for (size_t i = 0; i < sizeof st_fmts / sizeof st_fmts[0]; i++) {
+            id = ast_printf(st_fmts[i], a->snake, st->snake);
+            claim_cname(S, f, st->loc, id, "state '%s'", st->name);
+            free(id);
+        }
+        for (ast_fsm_trans *t = st->trans; t; t = t->next) {
+            if (t->is_timeout || t->msg_decl == NULL || t->dup) {
+                continue;
+            }
+            id = ast_printf("%s_%s_on_%s", a->snake, st->snake, t->snake);
+            claim_cname(S, f, t->msg_loc, id, "handler '%s'", t->msg);
+            free(id);
+            if (symtab_add(&tells, t->msg_decl->qname, t, f, t->msg_loc, NULL) == NULL) {
+                id = ast_printf("%s_tell_%s", a->snake, t->snake);
+                claim_cname(S, f, t->msg_loc, id, "handler '%s'", t->msg);
+                free(id);
+            }
+        }
+    }
+    symtab_free(&tells);
+}
+
 /* Cycles through non-optional message fields: such a value would be
  * infinite. One DFS over all messages; an edge back to a message still on
  * the stack closes a cycle, reported once at that message. */
@@ -1107,6 +1315,9 @@ sema_check(ast_file *files)
             case DECL_ACTOR:
                 check_fields(&S, d->state);
                 check_actor(&S, d);
+                if (d->fsm) {
+                    check_fsm(&S, d);
+                }
                 break;
             }
         }

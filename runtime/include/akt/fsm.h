@@ -91,6 +91,11 @@ AKT_API akt_err akt_fsm_goto_for(akt_ctx *ctx, int state, int64_t timeout_ns);
 AKT_API akt_err akt_fsm_stay(akt_ctx *ctx);
 AKT_API akt_err akt_fsm_stop(akt_ctx *ctx);
 
+/* akt_fsm_next_state -- inside a handler: the state it has asked to go to
+ * so far (akt_fsm_goto), or -1 when it stays. aktc's generated FSMs check
+ * it against the transitions the .akt file declares. -1 outside an FSM. */
+AKT_API int akt_fsm_next_state(akt_ctx *ctx);
+
 /* The current state (-1 outside an FSM) and its name. */
 AKT_API int akt_fsm_state_of(akt_ctx *ctx);
 AKT_API const char *akt_fsm_state_name(akt_ctx *ctx);

@@ -290,6 +290,13 @@ akt_fsm_stop(akt_ctx *ctx)
 }
 
 int
+akt_fsm_next_state(akt_ctx *ctx)
+{
+    kit_cell *k = fsm_of(ctx);
+    return k ? k->fsm.next : -1;
+}
+
+int
 akt_fsm_state_of(akt_ctx *ctx)
 {
     kit_cell *k = fsm_of(ctx);

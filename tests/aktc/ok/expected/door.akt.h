@@ -1,0 +1,470 @@
+/*
+ * door.akt.h -- generated from door.akt by aktc 0.1.0 -- do not edit.
+ *
+ * package fsmdemo: the C API of the messages and actors declared in
+ * door.akt. See docs/idl.md ("The generated C API") for the conventions:
+ * ownership of messages, constructors, arenas and typed tell/ask.
+ */
+#ifndef FSMDEMO_DOOR_AKT_H
+#define FSMDEMO_DOOR_AKT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <akt/akt.h>
+#include <akt/akt_gen.h>
+
+#if AKT_GEN_ABI != 1
+#error "door.akt.h was generated for akt ABI 1: regenerate it with the aktc of the libakt you build against"
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ==== messages ========================================================== */
+
+typedef struct fsmdemo_Open fsmdemo_Open;
+typedef struct fsmdemo_Close fsmdemo_Close;
+typedef struct fsmdemo_Lock fsmdemo_Lock;
+typedef struct fsmdemo_Unlock fsmdemo_Unlock;
+typedef struct fsmdemo_DoorState fsmdemo_DoorState;
+
+struct fsmdemo_Open {
+    char empty_; /* C has no empty structs */
+};
+
+/* fsmdemo_open_new -- a new Open holding the given fields (strings are
+ * copied; NULL keeps the default), in one allocation. The caller owns the
+ * one reference. NULL on ENOMEM. */
+fsmdemo_Open *fsmdemo_open_new(void);
+
+/* fsmdemo_open_alloc -- a new Open with default values and arena_hint
+ * bytes of arena for filling in variable parts by hand. NULL on ENOMEM. */
+fsmdemo_Open *fsmdemo_open_alloc(size_t arena_hint);
+
+/* fsmdemo_open_decode -- decode msgpack bytes into a new Open (*out
+ * owned by the caller on AKT_OK). limits: NULL for the defaults.
+ * Errors: AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM. */
+akt_err fsmdemo_open_decode(const void *data, size_t len,
+    const akt_codec_limits *limits, fsmdemo_Open **out);
+
+/* fsmdemo_open_free -- drop one reference (the last frees the message). */
+static inline void
+fsmdemo_open_free(fsmdemo_Open *msg)
+{
+    akt_msg_free(msg);
+}
+
+/* fsmdemo_open_dup -- a deep copy in a new allocation; NULL on ENOMEM. */
+static inline fsmdemo_Open *
+fsmdemo_open_dup(const fsmdemo_Open *msg)
+{
+    return (fsmdemo_Open *)akt_msg_dup(msg);
+}
+
+/* fsmdemo_open_equal -- deep equality, field by field. */
+static inline bool
+fsmdemo_open_equal(const fsmdemo_Open *a, const fsmdemo_Open *b)
+{
+    return akt_msg_equal(a, b);
+}
+
+/* fsmdemo_open_encode -- append the msgpack form of msg to out. */
+static inline akt_err
+fsmdemo_open_encode(const fsmdemo_Open *msg, akt_buf *out)
+{
+    return akt_msg_encode(msg, out);
+}
+
+struct fsmdemo_Close {
+    char empty_; /* C has no empty structs */
+};
+
+/* fsmdemo_close_new -- a new Close holding the given fields (strings are
+ * copied; NULL keeps the default), in one allocation. The caller owns the
+ * one reference. NULL on ENOMEM. */
+fsmdemo_Close *fsmdemo_close_new(void);
+
+/* fsmdemo_close_alloc -- a new Close with default values and arena_hint
+ * bytes of arena for filling in variable parts by hand. NULL on ENOMEM. */
+fsmdemo_Close *fsmdemo_close_alloc(size_t arena_hint);
+
+/* fsmdemo_close_decode -- decode msgpack bytes into a new Close (*out
+ * owned by the caller on AKT_OK). limits: NULL for the defaults.
+ * Errors: AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM. */
+akt_err fsmdemo_close_decode(const void *data, size_t len,
+    const akt_codec_limits *limits, fsmdemo_Close **out);
+
+/* fsmdemo_close_free -- drop one reference (the last frees the message). */
+static inline void
+fsmdemo_close_free(fsmdemo_Close *msg)
+{
+    akt_msg_free(msg);
+}
+
+/* fsmdemo_close_dup -- a deep copy in a new allocation; NULL on ENOMEM. */
+static inline fsmdemo_Close *
+fsmdemo_close_dup(const fsmdemo_Close *msg)
+{
+    return (fsmdemo_Close *)akt_msg_dup(msg);
+}
+
+/* fsmdemo_close_equal -- deep equality, field by field. */
+static inline bool
+fsmdemo_close_equal(const fsmdemo_Close *a, const fsmdemo_Close *b)
+{
+    return akt_msg_equal(a, b);
+}
+
+/* fsmdemo_close_encode -- append the msgpack form of msg to out. */
+static inline akt_err
+fsmdemo_close_encode(const fsmdemo_Close *msg, akt_buf *out)
+{
+    return akt_msg_encode(msg, out);
+}
+
+/* Lock with a code. */
+struct fsmdemo_Lock {
+    akt_str code; /* 1 */
+};
+
+/* fsmdemo_lock_new -- a new Lock holding the given fields (strings are
+ * copied; NULL keeps the default), in one allocation. The caller owns the
+ * one reference. NULL on ENOMEM. */
+fsmdemo_Lock *fsmdemo_lock_new(const char *code);
+
+/* fsmdemo_lock_alloc -- a new Lock with default values and arena_hint
+ * bytes of arena for filling in variable parts by hand. NULL on ENOMEM. */
+fsmdemo_Lock *fsmdemo_lock_alloc(size_t arena_hint);
+
+/* fsmdemo_lock_decode -- decode msgpack bytes into a new Lock (*out
+ * owned by the caller on AKT_OK). limits: NULL for the defaults.
+ * Errors: AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM. */
+akt_err fsmdemo_lock_decode(const void *data, size_t len,
+    const akt_codec_limits *limits, fsmdemo_Lock **out);
+
+/* fsmdemo_lock_free -- drop one reference (the last frees the message). */
+static inline void
+fsmdemo_lock_free(fsmdemo_Lock *msg)
+{
+    akt_msg_free(msg);
+}
+
+/* fsmdemo_lock_dup -- a deep copy in a new allocation; NULL on ENOMEM. */
+static inline fsmdemo_Lock *
+fsmdemo_lock_dup(const fsmdemo_Lock *msg)
+{
+    return (fsmdemo_Lock *)akt_msg_dup(msg);
+}
+
+/* fsmdemo_lock_equal -- deep equality, field by field. */
+static inline bool
+fsmdemo_lock_equal(const fsmdemo_Lock *a, const fsmdemo_Lock *b)
+{
+    return akt_msg_equal(a, b);
+}
+
+/* fsmdemo_lock_encode -- append the msgpack form of msg to out. */
+static inline akt_err
+fsmdemo_lock_encode(const fsmdemo_Lock *msg, akt_buf *out)
+{
+    return akt_msg_encode(msg, out);
+}
+
+struct fsmdemo_Unlock {
+    akt_str code; /* 1 */
+};
+
+/* fsmdemo_unlock_new -- a new Unlock holding the given fields (strings are
+ * copied; NULL keeps the default), in one allocation. The caller owns the
+ * one reference. NULL on ENOMEM. */
+fsmdemo_Unlock *fsmdemo_unlock_new(const char *code);
+
+/* fsmdemo_unlock_alloc -- a new Unlock with default values and arena_hint
+ * bytes of arena for filling in variable parts by hand. NULL on ENOMEM. */
+fsmdemo_Unlock *fsmdemo_unlock_alloc(size_t arena_hint);
+
+/* fsmdemo_unlock_decode -- decode msgpack bytes into a new Unlock (*out
+ * owned by the caller on AKT_OK). limits: NULL for the defaults.
+ * Errors: AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM. */
+akt_err fsmdemo_unlock_decode(const void *data, size_t len,
+    const akt_codec_limits *limits, fsmdemo_Unlock **out);
+
+/* fsmdemo_unlock_free -- drop one reference (the last frees the message). */
+static inline void
+fsmdemo_unlock_free(fsmdemo_Unlock *msg)
+{
+    akt_msg_free(msg);
+}
+
+/* fsmdemo_unlock_dup -- a deep copy in a new allocation; NULL on ENOMEM. */
+static inline fsmdemo_Unlock *
+fsmdemo_unlock_dup(const fsmdemo_Unlock *msg)
+{
+    return (fsmdemo_Unlock *)akt_msg_dup(msg);
+}
+
+/* fsmdemo_unlock_equal -- deep equality, field by field. */
+static inline bool
+fsmdemo_unlock_equal(const fsmdemo_Unlock *a, const fsmdemo_Unlock *b)
+{
+    return akt_msg_equal(a, b);
+}
+
+/* fsmdemo_unlock_encode -- append the msgpack form of msg to out. */
+static inline akt_err
+fsmdemo_unlock_encode(const fsmdemo_Unlock *msg, akt_buf *out)
+{
+    return akt_msg_encode(msg, out);
+}
+
+/* ==== actors ============================================================ */
+
+/* The state of actor Door. */
+struct fsmdemo_DoorState {
+    akt_str code; /* 1 */
+    uint32_t openings; /* 2 */
+};
+
+/* The states of actor Door's fsm, numbered in the order the .akt
+ * declares them. */
+typedef enum fsmdemo_DoorFsmState {
+    /* Shut but not locked. */
+    FSMDEMO_DOOR_CLOSED = 0, /* initial */
+    FSMDEMO_DOOR_LOCKED = 1,
+    FSMDEMO_DOOR_OPENED = 2,
+} fsmdemo_DoorFsmState;
+
+/*
+ * A door that closes itself.
+ *
+ * The handlers of actor Door's fsm, one struct per state: fill in
+ * the ones you need and spawn with fsmdemo_door_props(). Every member may
+ * be NULL.
+ */
+typedef struct fsmdemo_DoorHandlers {
+    /* State Closed (initial): Shut but not locked. */
+    struct {
+        /*
+         * on Open -> Opened.
+         * Goes to Opened unless the handler calls fsmdemo_door_stay()
+         * or fsmdemo_door_stop(); NULL: just goes.
+         */
+        akt_err (*on_open)(fsmdemo_DoorState *state, akt_ctx *ctx,
+            const fsmdemo_Open *msg);
+        /*
+         * on Lock -> Locked: Keep the code.
+         * Goes to Locked unless the handler calls fsmdemo_door_stay()
+         * or fsmdemo_door_stop(); NULL: just goes.
+         */
+        akt_err (*on_lock)(fsmdemo_DoorState *state, akt_ctx *ctx,
+            const fsmdemo_Lock *msg);
+        /* Entering Closed; from is the state left (-1: the actor starts). */
+        void (*on_enter)(fsmdemo_DoorState *state, akt_ctx *ctx, int from);
+        /* Leaving Closed for state to. */
+        void (*on_exit)(fsmdemo_DoorState *state, akt_ctx *ctx,
+            fsmdemo_DoorFsmState to);
+    } closed;
+
+    /* State Locked. */
+    struct {
+        /*
+         * on Unlock -> Closed.
+         * Goes to Closed unless the handler calls fsmdemo_door_stay()
+         * or fsmdemo_door_stop(); NULL: just goes.
+         */
+        akt_err (*on_unlock)(fsmdemo_DoorState *state, akt_ctx *ctx,
+            const fsmdemo_Unlock *msg);
+        /*
+         * on Open.
+         * Stays unless the handler calls fsmdemo_door_stop().
+         */
+        akt_err (*on_open)(fsmdemo_DoorState *state, akt_ctx *ctx,
+            const fsmdemo_Open *msg);
+        /* Entering Locked; from is the state left (-1: the actor starts). */
+        void (*on_enter)(fsmdemo_DoorState *state, akt_ctx *ctx, int from);
+        /* Leaving Locked for state to. */
+        void (*on_exit)(fsmdemo_DoorState *state, akt_ctx *ctx,
+            fsmdemo_DoorFsmState to);
+    } locked;
+
+    /* State Opened. */
+    struct {
+        /*
+         * on Close -> Closed.
+         * Goes to Closed unless the handler calls fsmdemo_door_stay()
+         * or fsmdemo_door_stop(); NULL: just goes.
+         */
+        akt_err (*on_close)(fsmdemo_DoorState *state, akt_ctx *ctx,
+            const fsmdemo_Close *msg);
+        /*
+         * timeout 30s -> Closed.
+         * Goes to Closed unless the handler calls fsmdemo_door_stay()
+         * or fsmdemo_door_stop(); NULL: just goes.
+         */
+        akt_err (*on_timeout)(fsmdemo_DoorState *state, akt_ctx *ctx);
+        /* Entering Opened; from is the state left (-1: the actor starts). */
+        void (*on_enter)(fsmdemo_DoorState *state, akt_ctx *ctx, int from);
+        /* Leaving Opened for state to. */
+        void (*on_exit)(fsmdemo_DoorState *state, akt_ctx *ctx,
+            fsmdemo_DoorFsmState to);
+    } opened;
+
+    /* Every transition, after the old state's on_exit and before the
+     * new one's on_enter. */
+    void (*on_transition)(fsmdemo_DoorState *state, akt_ctx *ctx,
+        fsmdemo_DoorFsmState from, fsmdemo_DoorFsmState to);
+    /* Before the initial state is entered, on start and after a restart (a
+     * restarted fsm begins again in Closed with a fresh state). */
+    akt_err (*pre_start)(fsmdemo_DoorState *state, akt_ctx *ctx);
+    /* When the actor stops; last is the state it was in. */
+    void (*post_stop)(fsmdemo_DoorState *state, akt_ctx *ctx,
+        fsmdemo_DoorFsmState last);
+    /* A message the current state has no line for: AKT_FSM_UNHANDLED_LOG
+     * (the default: a warning, dropped), _DEAD_LETTER, _FAIL, _IGNORE. */
+    akt_fsm_unhandled unhandled;
+} fsmdemo_DoorHandlers;
+
+/* fsmdemo_door_props -- fill *out to spawn a Door that starts in state
+ * Closed and runs the handlers in h. h is borrowed for the actor's
+ * whole life (usually a static const table). Errors: AKT_EINVAL when h or
+ * out is NULL or h->unhandled is not a policy. */
+akt_err fsmdemo_door_props(const fsmdemo_DoorHandlers *h, akt_props *out);
+
+/* fsmdemo_door_stay -- inside a handler of Door: make no transition, even
+ * where the handler's line declares one. */
+static inline akt_err
+fsmdemo_door_stay(akt_ctx *ctx)
+{
+    return akt_fsm_stay(ctx);
+}
+
+/* fsmdemo_door_stop -- inside a handler of Door: stop the actor once the
+ * handler returns AKT_OK (post_stop runs). */
+static inline akt_err
+fsmdemo_door_stop(akt_ctx *ctx)
+{
+    return akt_fsm_stop(ctx);
+}
+
+/* fsmdemo_door_state_of -- inside a handler or hook of Door: the current
+ * state. */
+static inline fsmdemo_DoorFsmState
+fsmdemo_door_state_of(akt_ctx *ctx)
+{
+    return (fsmdemo_DoorFsmState)akt_fsm_state_of(ctx);
+}
+
+/* fsmdemo_door_state_name -- "Closed" for the state Closed; NULL for a
+ * number that is no state. */
+const char *fsmdemo_door_state_name(fsmdemo_DoorFsmState s);
+
+/* fsmdemo_door_goto_closed -- inside a handler of Door: go to Closed
+ * when the handler returns AKT_OK. Only where the .akt declares a line to
+ * Closed for the event being handled; anywhere else the actor fails
+ * with AKT_EINVAL when the handler returns. */
+static inline akt_err
+fsmdemo_door_goto_closed(akt_ctx *ctx)
+{
+    return akt_fsm_goto(ctx, FSMDEMO_DOOR_CLOSED);
+}
+
+/* fsmdemo_door_goto_locked -- inside a handler of Door: go to Locked
+ * when the handler returns AKT_OK. Only where the .akt declares a line to
+ * Locked for the event being handled; anywhere else the actor fails
+ * with AKT_EINVAL when the handler returns. */
+static inline akt_err
+fsmdemo_door_goto_locked(akt_ctx *ctx)
+{
+    return akt_fsm_goto(ctx, FSMDEMO_DOOR_LOCKED);
+}
+
+/* fsmdemo_door_goto_opened -- inside a handler of Door: go to Opened
+ * when the handler returns AKT_OK. Only where the .akt declares a line to
+ * Opened for the event being handled; anywhere else the actor fails
+ * with AKT_EINVAL when the handler returns. */
+static inline akt_err
+fsmdemo_door_goto_opened(akt_ctx *ctx)
+{
+    return akt_fsm_goto(ctx, FSMDEMO_DOOR_OPENED);
+}
+
+/* fsmdemo_door_tell_open -- send a Open to a Door. Consumes msg
+ * on AKT_OK; on error the caller still owns it. */
+static inline akt_err
+fsmdemo_door_tell_open(akt_ref to, fsmdemo_Open *msg)
+{
+    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
+    return akt_tell(to, msg, nobody);
+}
+
+/* fsmdemo_door_tell_lock -- send a Lock to a Door. Consumes msg
+ * on AKT_OK; on error the caller still owns it. */
+static inline akt_err
+fsmdemo_door_tell_lock(akt_ref to, fsmdemo_Lock *msg)
+{
+    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
+    return akt_tell(to, msg, nobody);
+}
+
+/* fsmdemo_door_tell_unlock -- send a Unlock to a Door. Consumes msg
+ * on AKT_OK; on error the caller still owns it. */
+static inline akt_err
+fsmdemo_door_tell_unlock(akt_ref to, fsmdemo_Unlock *msg)
+{
+    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
+    return akt_tell(to, msg, nobody);
+}
+
+/* fsmdemo_door_tell_close -- send a Close to a Door. Consumes msg
+ * on AKT_OK; on error the caller still owns it. */
+static inline akt_err
+fsmdemo_door_tell_close(akt_ref to, fsmdemo_Close *msg)
+{
+    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
+    return akt_tell(to, msg, nobody);
+}
+
+/* ==== descriptors ======================================================= */
+
+/* fsmdemo.Open: type id 0x74ec2b99b073e10c */
+extern const akt_type fsmdemo_open_desc;
+extern const fsmdemo_Open fsmdemo_open_default;
+
+/* fsmdemo.Close: type id 0x6b6b6d5bb7e52bb0 */
+extern const akt_type fsmdemo_close_desc;
+extern const fsmdemo_Close fsmdemo_close_default;
+
+/* fsmdemo.Lock: type id 0xa0a13d81452b12e3 */
+extern const akt_type fsmdemo_lock_desc;
+extern const fsmdemo_Lock fsmdemo_lock_default;
+
+/* fsmdemo.Unlock: type id 0xa20412528db997c8 */
+extern const akt_type fsmdemo_unlock_desc;
+extern const fsmdemo_Unlock fsmdemo_unlock_default;
+
+/* fsmdemo.DoorState: type id 0x4832f585aa8a30c9 */
+extern const akt_type fsmdemo_door_state_desc;
+extern const fsmdemo_DoorState fsmdemo_door_state_default;
+
+/* Every message type declared in door.akt, NULL-terminated. */
+extern const akt_type *const fsmdemo_door_types[];
+
+/* fsmdemo_door_register_types -- add every type of door.akt to reg
+ * (akt_registry_add), so remoting and persistence accept them. Stops at
+ * and returns the first error (AKT_EEXIST: another type has the same name
+ * or id). */
+akt_err fsmdemo_door_register_types(akt_registry *reg);
+
+/* fsmdemo_door_register -- call reg(type, arg) for each type of
+ * fsmdemo_door_types (for registries other than akt_registry);
+ * stops at and returns the first error. */
+akt_err fsmdemo_door_register(
+    akt_err (*reg)(const akt_type *type, void *arg), void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* FSMDEMO_DOOR_AKT_H */
