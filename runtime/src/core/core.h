@@ -80,7 +80,7 @@ AKTI_INTERNAL void akti_preempt_point(void);
 AKTI_INTERNAL void akti_futex_wait(
     _Atomic uint32_t *word, uint32_t expect, int64_t timeout_ns);
 AKTI_INTERNAL void akti_futex_wake(_Atomic uint32_t *word, int n);
-AKTI_INTERNAL int64_t akti_now_ns(void);
+/* akti_now_ns: core/ext.h */
 static inline void
 akti_cpu_relax(void)
 {

@@ -68,6 +68,14 @@ akti_now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+int64_t
+akti_now_coarse_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 #if defined(AKTI_PREEMPT_STRESS)
 /* akti_preempt_point -- the stress build's preemption (core.h): about one
  * call in 8 yields the CPU, one in 64 spins a random while, one in 512

@@ -59,6 +59,12 @@ AKTI_INTERNAL void akti_ctx_watch_hook(akt_ctx *ctx, unsigned slot);
  * Terminated). f must still be referenced by the caller during the call. */
 AKTI_INTERNAL void akti_unwatch_future(akt_ref target, akt_future *f);
 
+/* The one monotonic clock of libakt (CLOCK_MONOTONIC, ns), and its coarse
+ * variant (CLOCK_MONOTONIC_COARSE: a tick's resolution, no vDSO syscall
+ * cost; for caches and rate limits, never for deadlines a test checks). */
+AKTI_INTERNAL int64_t akti_now_ns(void);
+AKTI_INTERNAL int64_t akti_now_coarse_ns(void);
+
 /* akti_ref_load -- the one question a router asks about a routee: GONE
  * (the ref's incarnation stopped), IDLE (not running, mailbox empty), BUSY
  * (running or scheduled, mailbox empty), QUEUED (messages wait). A racy

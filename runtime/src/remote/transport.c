@@ -40,14 +40,6 @@
 
 /* --- small helpers -------------------------------------------------------- */
 
-int64_t
-akti_rnow_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 uint64_t
 akti_tp_random64(void)
 {
@@ -55,7 +47,7 @@ akti_tp_random64(void)
     while (v == 0) {
         if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
             v = ((uint64_t)rand() << 33) ^ ((uint64_t)rand() << 11)
-                ^ (uint64_t)time(NULL) ^ (uint64_t)akti_rnow_ns();
+                ^ (uint64_t)time(NULL) ^ (uint64_t)akti_now_ns();
     }
     return v;
 }
@@ -419,7 +411,7 @@ akti_tp_start_handshake(
 void
 akti_tp_become_up(akti_tp *tp, akti_assoc *a, ev_list *evs) /* a->mu held */
 {
-    int64_t now = akti_rnow_ns();
+    int64_t now = akti_now_ns();
     a->state = AS_UP;
     akti_phi_init(&a->phi, tp->o.phi_threshold, tp->o.heartbeat_interval_ns,
         tp->o.acceptable_pause_ns, tp->o.min_std_dev_ns);
@@ -547,7 +539,7 @@ akti_assoc_connect(akti_assoc *a)
 {
     pthread_mutex_lock(&a->mu);
     if (a->state == AS_IDLE)
-        akti_tp_start_handshake(a->tp, a, akti_rnow_ns());
+        akti_tp_start_handshake(a->tp, a, akti_now_ns());
     pthread_mutex_unlock(&a->mu);
 }
 
@@ -577,7 +569,7 @@ akti_assoc_wait_up(akti_assoc *a, int64_t timeout_ns, uint64_t *uid)
     akt_err rc = AKT_OK;
     pthread_mutex_lock(&a->mu);
     if (a->state == AS_IDLE)
-        akti_tp_start_handshake(a->tp, a, akti_rnow_ns());
+        akti_tp_start_handshake(a->tp, a, akti_now_ns());
     while (a->state != AS_UP) {
         if (a->hs_failed) {
             rc = AKT_EPEER;
@@ -683,7 +675,7 @@ tick_thread(void *arg)
             break;
         akti_assoc *list = tp->assocs; /* associations are never removed */
         pthread_mutex_unlock(&tp->mu);
-        int64_t now = akti_rnow_ns();
+        int64_t now = akti_now_ns();
         for (akti_assoc *a = list; a; a = a->next)
             tick_assoc(tp, a, now);
         pthread_mutex_lock(&tp->mu);

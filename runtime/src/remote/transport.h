@@ -29,6 +29,7 @@
 #include "akt/actor.h"
 #include "akt/err.h"
 #include "akt/export.h"
+#include "core/ext.h" /* akti_now_ns */
 
 typedef struct akti_tp akti_tp;
 typedef struct akti_assoc akti_assoc;
@@ -190,8 +191,7 @@ AKTI_INTERNAL void akti_tp_quarantine(
     akti_tp *tp, uint64_t uid, const char *reason);
 AKTI_INTERNAL bool akti_tp_is_quarantined(akti_tp *tp, uint64_t uid);
 
-/* monotonic clock, ns */
-AKTI_INTERNAL int64_t akti_rnow_ns(void);
+/* the clock is the core's: akti_now_ns (core/ext.h) */
 
 /* akti_rlog -- remoting's log line to stderr ("akt-remote[sys] level: ..."),
  * filtered by AKT_REMOTE_LOG=error|warn|info|debug (default warn). */

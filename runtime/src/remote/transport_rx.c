@@ -91,7 +91,7 @@ on_hello(akti_tp *tp, const Akt__Remote__Frame *f)
         memset(a->rx_epoch, 0, sizeof(a->rx_epoch));
         if (a->state == AS_IDLE) {
             a->state = AS_HANDSHAKE;
-            a->hs_start = akti_rnow_ns();
+            a->hs_start = akti_now_ns();
         }
     }
     if (h->token != 0 && h->to_uid == tp->uid)
@@ -246,7 +246,7 @@ on_frame(akti_tp *tp, const Akt__Remote__Frame *f)
     switch (f->body_case) {
     case AKT__REMOTE__FRAME__BODY_HEARTBEAT:
         pthread_mutex_lock(&a->mu);
-        akti_phi_heartbeat(&a->phi, akti_rnow_ns());
+        akti_phi_heartbeat(&a->phi, akti_now_ns());
         pthread_mutex_unlock(&a->mu);
         break;
     case AKT__REMOTE__FRAME__BODY_ACK: {

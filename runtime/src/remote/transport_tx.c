@@ -111,7 +111,7 @@ akti_tp_send_hello(akti_tp *tp, akti_assoc *a) /* a->mu held */
     f.body_case = AKT__REMOTE__FRAME__BODY_HELLO;
     f.hello = &h;
     ctl_enqueue(a, tp_pack(tp, &f));
-    a->hs_last = akti_rnow_ns();
+    a->hs_last = akti_now_ns();
 }
 
 void
@@ -243,7 +243,7 @@ akti_tp_control_writer(void *arg)
             f.batch = &b;
             sysm = tp_pack(tp, &f);
             a->sys_sent += nsys;
-            a->sys_last_send = akti_rnow_ns();
+            a->sys_last_send = akti_now_ns();
         }
         pthread_mutex_unlock(&a->mu);
         for (uint32_t i = 0; i < nout; i++) {
@@ -456,7 +456,7 @@ akti_assoc_send(
         goto out_free;
     }
     if (a->state == AS_IDLE) {
-        now = akti_rnow_ns();
+        now = akti_now_ns();
         if (now < a->gated_until) {
             akti_tp_drop_add(&d, it, AKT_EPEER);
             goto out;
