@@ -3,13 +3,15 @@
  *
  * The fixed text lives in templates/c/{header.h,source.c}.tmpl (embedded
  * into aktc at build time, see aktc/embed_templates.cmake); this file
- * computes what varies -- struct members, per-field encode/decode/copy/
- * equality statements, field tables -- and fills the templates' {{holes}}.
- * Output is deterministic: same input, same bytes.
+ * computes what varies -- struct members, default values, constructors,
+ * field tables -- and fills the templates' {{holes}}. Output is
+ * deterministic: same input, same bytes.
  *
- * The generated encoding: a msgpack map {field number: value}; every
- * non-optional field is written, optional ones only when present. Nested
- * messages are maps, lists arrays, maps maps, enums ints, refs path strings.
+ * Generated code holds only what is per type. Encoding, decoding, copying
+ * and comparing are libakt's table-driven functions (runtime/src/codec/
+ * table.c, akt/reflect.h), which read the field table and default value
+ * each descriptor points to (AKT_TYPE_TABLE): one copy of that logic in
+ * the library instead of one per message in every generated file.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -290,14 +292,6 @@ doc_comment(const char *doc, const char *indent)
 
 /* --- per-kind knowledge --------------------------------------------------- */
 
-/* What a file's code needs from the helper blocks. */
-typedef struct needs {
-    bool dec_int[4]; /* int8, int16, int32 (enums too) */
-    bool dec_uint[4]; /* uint8, uint16, uint32 */
-    bool dec_message, dec_message_at, dec_array, copy_array, copy_str,
-        copy_bytes, copy_message, eq_str, eq_bytes, eq_message, enc_message;
-} needs;
-
 static bool
 is_msg(const ast_type *t)
 {
@@ -390,203 +384,6 @@ akt_kind_name(const ast_type *t)
         return is_enum(t) ? "AKT_KIND_ENUM" : "AKT_KIND_MESSAGE";
     }
     return "AKT_KIND_NONE";
-}
-
-/* The call that encodes value expression v (of type t) to `out`. */
-static char *
-enc_call(needs *nd, const ast_type *t, const char *v, bool is_field_ptr)
-{
-    switch (t->kind) {
-    case TY_BOOL:
-        return ast_printf("akt_mp_put_bool(out, %s)", v);
-    case TY_INT8:
-    case TY_INT16:
-    case TY_INT32:
-    case TY_INT64:
-        return ast_printf("akt_mp_put_int(out, %s)", v);
-    case TY_UINT8:
-    case TY_UINT16:
-    case TY_UINT32:
-    case TY_UINT64:
-        return ast_printf("akt_mp_put_uint(out, %s)", v);
-    case TY_FLOAT32:
-        return ast_printf("akt_mp_put_f32(out, %s)", v);
-    case TY_FLOAT64:
-        return ast_printf("akt_mp_put_f64(out, %s)", v);
-    case TY_STRING:
-        return ast_printf("akt_mp_put_str(out, %s.ptr, %s.len)", v, v);
-    case TY_BYTES:
-        return ast_printf("akt_mp_put_bin(out, %s.ptr, %s.len)", v, v);
-    case TY_REF:
-        return ast_printf("akt_mp_put_ref(out, %s)", v);
-    case TY_NAMED:
-        if (is_enum(t)) {
-            return ast_printf("akt_mp_put_int(out, %s)", v);
-        }
-        if (is_field_ptr) {
-            nd->enc_message = true;
-            return ast_printf("enc_message(&%s_desc, &%s_default, %s, out)",
-                t->decl->snake, t->decl->snake, v);
-        }
-        return ast_printf("%s_desc.encode(&%s, out)", t->decl->snake, v);
-    default:
-        return ast_strdup("AKT_EINTERNAL");
-    }
-}
-
-/* `if ((err = a) != AKT_OK || (err = b) != AKT_OK) return err;` over the
- * NULL-terminated calls, which it frees. */
-static void
-enc_stmt(sb *b, const char *ind, char **calls)
-{
-    sb_printf(b, "%sif ((err = %s) != AKT_OK", ind, calls[0]);
-    free(calls[0]);
-    for (int i = 1; calls[i]; i++) {
-        sb_printf(b, "\n%s    || (err = %s) != AKT_OK", ind, calls[i]);
-        free(calls[i]);
-    }
-    sb_printf(b, ") {\n%s    return err;\n%s}\n", ind, ind);
-}
-
-/* Statement(s) decoding one value of t into lvalue `dst`. */
-static void
-dec_value(sb *b, needs *nd, const ast_type *t, const char *dst, const char *ind,
-    bool is_field_ptr)
-{
-    switch (t->kind) {
-    case TY_BOOL:
-        sb_printf(b, "%sakt_mp_get_bool(r, &%s);\n", ind, dst);
-        break;
-    case TY_INT8:
-    case TY_INT16:
-    case TY_INT32:
-        nd->dec_int[t->kind - TY_INT8] = true;
-        sb_printf(
-            b, "%sdec_int%d(r, &%s);\n", ind, 8 << (t->kind - TY_INT8), dst);
-        break;
-    case TY_INT64:
-        sb_printf(b, "%sakt_mp_get_int(r, &%s);\n", ind, dst);
-        break;
-    case TY_UINT8:
-    case TY_UINT16:
-    case TY_UINT32:
-        nd->dec_uint[t->kind - TY_UINT8] = true;
-        sb_printf(
-            b, "%sdec_uint%d(r, &%s);\n", ind, 8 << (t->kind - TY_UINT8), dst);
-        break;
-    case TY_UINT64:
-        sb_printf(b, "%sakt_mp_get_uint(r, &%s);\n", ind, dst);
-        break;
-    case TY_FLOAT32:
-        sb_printf(b, "%sakt_mp_get_f32(r, &%s);\n", ind, dst);
-        break;
-    case TY_FLOAT64:
-        sb_printf(b, "%sakt_mp_get_f64(r, &%s);\n", ind, dst);
-        break;
-    case TY_STRING:
-        sb_printf(b, "%sakt_mp_get_str(r, arena, &%s);\n", ind, dst);
-        break;
-    case TY_BYTES:
-        sb_printf(b, "%sakt_mp_get_bin(r, arena, &%s);\n", ind, dst);
-        break;
-    case TY_REF:
-        sb_printf(b, "%sakt_mp_get_ref(r, &%s);\n", ind, dst);
-        break;
-    case TY_NAMED:
-        if (is_enum(t)) {
-            nd->dec_int[2] = true;
-            sb_printf(b, "%sdec_int32(r, &%s);\n", ind, dst);
-        } else if (is_field_ptr) {
-            nd->dec_message = true;
-            sb_printf(b, "%s%s = dec_message(r, arena, &%s_desc);\n", ind, dst,
-                t->decl->snake);
-        } else {
-            nd->dec_message_at = true;
-            sb_printf(b, "%sdec_message_at(r, arena, &%s_desc, &%s);\n", ind,
-                t->decl->snake, dst);
-        }
-        break;
-    default:
-        break;
-    }
-}
-
-/* Does copying a value of t need more than a byte copy? */
-static bool
-deep_copy(const ast_type *t)
-{
-    return t->kind == TY_STRING || t->kind == TY_BYTES || is_msg(t);
-}
-
-/* Statements deep-copying the value at lvalue d in place (it was byte
- * copied from the source, so it still points into the source's arena). */
-static void
-copy_value(sb *b, needs *nd, const ast_type *t, const char *d, const char *ind,
-    bool is_field_ptr)
-{
-    if (t->kind == TY_STRING) {
-        nd->copy_str = true;
-        sb_printf(b,
-            "%sif ((err = copy_str(arena, &%s)) != AKT_OK) {\n%s    return "
-            "err;\n%s}\n",
-            ind, d, ind, ind);
-    } else if (t->kind == TY_BYTES) {
-        nd->copy_bytes = true;
-        sb_printf(b,
-            "%sif ((err = copy_bytes(arena, &%s)) != AKT_OK) {\n%s    return "
-            "err;\n%s}\n",
-            ind, d, ind, ind);
-    } else if (is_msg(t) && is_field_ptr) {
-        nd->copy_message = true;
-        sb_printf(b,
-            "%sif ((err = copy_message(arena, &%s_desc, (void **)&%s)) != "
-            "AKT_OK) {\n"
-            "%s    return err;\n%s}\n",
-            ind, t->decl->snake, d, ind, ind);
-    } else if (is_msg(t)) {
-        /* a struct value in a list or map: copy from the source element */
-        sb_printf(b,
-            "%s{\n%s    %s src_elem = %s;\n%s    memset(&%s, 0, sizeof %s);\n"
-            "%s    if ((err = %s_desc.copy(&%s, &src_elem, arena)) != AKT_OK) "
-            "{\n"
-            "%s        return err;\n%s    }\n%s}\n",
-            ind, ind, t->decl->cname, d, ind, d, d, ind, t->decl->snake, d, ind,
-            ind, ind);
-    }
-}
-
-/* An expression true when values a and b (of t) differ. */
-static char *
-ne_value(needs *nd, const ast_type *t, const char *a, const char *bb,
-    bool is_field_ptr)
-{
-    switch (t->kind) {
-    case TY_FLOAT32:
-    case TY_FLOAT64:
-        /* bitwise, so a NaN equals its copy */
-        return ast_printf("memcmp(&%s, &%s, sizeof %s) != 0", a, bb, a);
-    case TY_STRING:
-        nd->eq_str = true;
-        return ast_printf("!eq_str(%s, %s)", a, bb);
-    case TY_BYTES:
-        nd->eq_bytes = true;
-        return ast_printf("!eq_bytes(%s, %s)", a, bb);
-    case TY_REF:
-        return ast_printf("!akt_ref_equal(%s, %s)", a, bb);
-    case TY_NAMED:
-        if (is_enum(t)) {
-            break;
-        }
-        if (is_field_ptr) {
-            nd->eq_message = true;
-            return ast_printf("!eq_message(&%s_desc, &%s_default, %s, %s)",
-                t->decl->snake, t->decl->snake, a, bb);
-        }
-        return ast_printf("!%s_desc.equal(&%s, &%s)", t->decl->snake, a, bb);
-    default:
-        break;
-    }
-    return ast_printf("%s != %s", a, bb);
 }
 
 /* A C literal for a default value. */
@@ -827,341 +624,8 @@ emit_defaults(sb *b, const ast_decl *d)
     sb_printf(b, "    .%s = %s,\n", f->name, zero);
 }
 
-static void
-emit_encode(sb *b, needs *nd, const ast_decl *d)
-{
-    unsigned fixed = 0;
-    sb count = { 0 };
-    for (const ast_field *f = d->fields; f; f = f->next) {
-        if (!f->optional) {
-            fixed++;
-        } else if (is_msg(f->type)) {
-            sb_printf(&count, " + (m->%s != NULL)", f->name);
-        } else {
-            if (f->type->kind == TY_REF) {
-                /* a ref to nobody travels as nil, which reads as absent */
-                sb_printf(&count, " + (m->has_%s && !akt_ref_is_none(m->%s))",
-                    f->name, f->name);
-            } else {
-                sb_printf(&count, " + m->has_%s", f->name);
-            }
-        }
-    }
-    if (d->fields == NULL) {
-        sb_puts(b, "    (void)obj;\n    return akt_mp_put_map(out, 0);\n");
-        sb_free(&count);
-        return;
-    }
-    sb_printf(b, "    const %s *m = obj;\n", d->cname);
-    sb_printf(b, "    akt_err err = akt_mp_put_map(out, %uu%s);\n", fixed,
-        sb_str(&count));
-    sb_puts(b, "    if (err != AKT_OK) {\n        return err;\n    }\n");
-    for (const ast_field *f = d->fields; f; f = f->next) {
-        const ast_type *t = f->type;
-        const char *ind = "    ";
-        sb_printf(b, "    /* %" PRIu64 ": %s */\n", f->number, f->name);
-        if (f->optional) {
-            if (is_msg(t)) {
-                sb_printf(b, "    if (m->%s != NULL) {\n", f->name);
-            } else {
-                if (t->kind == TY_REF) {
-                    sb_printf(b,
-                        "    if (m->has_%s && !akt_ref_is_none(m->%s)) {\n",
-                        f->name, f->name);
-                } else {
-                    sb_printf(b, "    if (m->has_%s) {\n", f->name);
-                }
-            }
-            ind = "        ";
-        }
-        char *key = ast_printf("akt_mp_put_uint(out, %" PRIu64 "u)", f->number);
-        if (t->kind == TY_LIST || t->kind == TY_MAP) {
-            sb_printf(b,
-                "%sif (m->%s.len > UINT32_MAX) {\n%s    return "
-                "AKT_ETOOBIG;\n%s}\n",
-                ind, f->name, ind, ind);
-            char *calls[] = { key,
-                ast_printf("akt_mp_put_%s(out, (uint32_t)m->%s.len)",
-                    t->kind == TY_LIST ? "array" : "map", f->name),
-                NULL };
-            enc_stmt(b, ind, calls);
-            sb_printf(b, "%sfor (size_t i = 0; i < m->%s.len; i++) {\n", ind,
-                f->name);
-            char *ind2 = ast_printf("%s    ", ind);
-            char *v = ast_printf(
-                "m->%s.%s[i]", f->name, t->kind == TY_MAP ? "values" : "items");
-            char *k = t->kind == TY_MAP ? ast_printf("m->%s.keys[i]", f->name)
-                                        : NULL;
-            char *elem[] = { k ? enc_call(nd, t->key, k, false)
-                               : enc_call(nd, t->elem, v, false),
-                k ? enc_call(nd, t->elem, v, false) : NULL, NULL };
-            enc_stmt(b, ind2, elem);
-            free(k);
-            free(v);
-            free(ind2);
-            sb_printf(b, "%s}\n", ind);
-        } else {
-            char *v = ast_printf("m->%s", f->name);
-            char *calls[] = { key, enc_call(nd, t, v, true), NULL };
-            enc_stmt(b, ind, calls);
-            free(v);
-        }
-        if (f->optional) {
-            sb_puts(b, "    }\n");
-        }
-    }
-    sb_puts(b, "    return AKT_OK;\n");
-    sb_free(&count);
-}
-
-static void
-emit_decode(sb *out, needs *nd, const ast_decl *d)
-{
-    sb cases = { 0 };
-    sb *b = &cases;
-    sb_puts(b,
-        "    uint32_t n = 0;\n"
-        "    akt_mp_get_map(r, &n);\n"
-        "    for (uint32_t i = 0; i < n && r->err == AKT_OK; i++) {\n"
-        "        uint64_t key = 0;\n"
-        "        if (akt_mp_get_uint(r, &key) != AKT_OK) {\n            "
-        "break;\n        }\n"
-        "        switch (key) {\n");
-    for (const ast_field *f = d->fields; f; f = f->next) {
-        const ast_type *t = f->type;
-        if (t->kind == TY_LIST || t->kind == TY_MAP) {
-            bool map = t->kind == TY_MAP;
-            const char *items = map ? "values" : "items";
-            nd->dec_array = true;
-            sb_printf(b, "        case %" PRIu64 ": { /* %s */\n", f->number,
-                f->name);
-            sb_printf(b,
-                "            uint32_t len = 0;\n"
-                "            if (akt_mp_enter(r) == AKT_OK && akt_mp_get_%s(r, "
-                "&len) == AKT_OK) {\n",
-                map ? "map" : "array");
-            if (map) {
-                sb_printf(b,
-                    "                m->%s.keys = dec_array(r, arena, len, "
-                    "sizeof *m->%s.keys,\n"
-                    "                    _Alignof(%s));\n",
-                    f->name, f->name, c_value_type(t->key));
-            }
-            sb_printf(b,
-                "                m->%s.%s = dec_array(r, arena, len, sizeof "
-                "*m->%s.%s,\n"
-                "                    _Alignof(%s));\n",
-                f->name, items, f->name, items, c_value_type(t->elem));
-            sb_printf(b,
-                "                m->%s.len = r->err == AKT_OK ? len : 0;\n",
-                f->name);
-            sb_printf(b,
-                "                for (uint32_t j = 0; j < m->%s.len && r->err "
-                "== AKT_OK; j++) {\n",
-                f->name);
-            if (map) {
-                char *k = ast_printf("m->%s.keys[j]", f->name);
-                dec_value(b, nd, t->key, k, "                    ", false);
-                free(k);
-            }
-            char *v = ast_printf("m->%s.%s[j]", f->name, items);
-            dec_value(b, nd, t->elem, v, "                    ", false);
-            free(v);
-            sb_puts(b,
-                "                }\n            }\n            "
-                "akt_mp_leave(r);\n"
-                "            break;\n        }\n");
-            continue;
-        }
-        sb_printf(
-            b, "        case %" PRIu64 ": /* %s */\n", f->number, f->name);
-        if (f->optional) {
-            char *v = ast_printf("m->%s", f->name);
-            sb_puts(b,
-                "            if (akt_mp_peek(r) == AKT_MP_NIL) {\n"
-                "                akt_mp_get_nil(r); /* nil: absent */\n"
-                "                break;\n            }\n");
-            dec_value(b, nd, t, v, "            ", true);
-            if (!is_msg(t)) {
-                if (t->kind == TY_REF) {
-                    /* a path naming no live actor reads as absent */
-                    sb_printf(b,
-                        "            m->has_%s = r->err == AKT_OK && "
-                        "!akt_ref_is_none(m->%s);\n",
-                        f->name, f->name);
-                } else {
-                    sb_printf(b, "            m->has_%s = r->err == AKT_OK;\n",
-                        f->name);
-                }
-            }
-            free(v);
-        } else {
-            char *v = ast_printf("m->%s", f->name);
-            dec_value(b, nd, t, v, "            ", true);
-            free(v);
-        }
-        sb_puts(b, "            break;\n");
-    }
-    sb_puts(b,
-        "        default:\n"
-        "            akt_mp_skip(r); /* a field this version does not know */\n"
-        "            break;\n"
-        "        }\n    }\n"
-        "    return r->err;\n");
-    if (d->fields) {
-        sb_printf(out, "    %s *m = obj;\n", d->cname);
-    } else {
-        sb_puts(out, "    (void)obj;\n");
-    }
-    if (strstr(sb_str(&cases), "arena") == NULL) {
-        sb_puts(out, "    (void)arena; /* no field needs it */\n");
-    }
-    sb_puts(out, sb_str(&cases));
-    sb_free(&cases);
-}
-
-static void
-emit_copy(sb *b, needs *nd, const ast_decl *d)
-{
-    sb body = { 0 };
-    for (const ast_field *f = d->fields; f; f = f->next) {
-        const ast_type *t = f->type;
-        if (t->kind == TY_LIST || t->kind == TY_MAP) {
-            nd->copy_array = true;
-            bool map = t->kind == TY_MAP;
-            const char *items = map ? "values" : "items";
-            if (map) {
-                sb_printf(&body,
-                    "    if ((err = copy_array(arena, s->%s.keys, s->%s.len, "
-                    "sizeof *s->%s.keys,\n"
-                    "             _Alignof(%s), (void **)&d->%s.keys)) != "
-                    "AKT_OK) {\n"
-                    "        return err;\n    }\n",
-                    f->name, f->name, f->name, c_value_type(t->key), f->name);
-            }
-            sb_printf(&body,
-                "    if ((err = copy_array(arena, s->%s.%s, s->%s.len, sizeof "
-                "*s->%s.%s,\n"
-                "             _Alignof(%s), (void **)&d->%s.%s)) != AKT_OK) {\n"
-                "        return err;\n    }\n",
-                f->name, items, f->name, f->name, items, c_value_type(t->elem),
-                f->name, items);
-            bool dk = map && deep_copy(t->key), dv = deep_copy(t->elem);
-            if (dk || dv) {
-                sb_printf(&body,
-                    "    for (size_t i = 0; i < d->%s.len; i++) {\n", f->name);
-                if (dk) {
-                    char *k = ast_printf("d->%s.keys[i]", f->name);
-                    copy_value(&body, nd, t->key, k, "        ", false);
-                    free(k);
-                }
-                if (dv) {
-                    char *v = ast_printf("d->%s.%s[i]", f->name, items);
-                    copy_value(&body, nd, t->elem, v, "        ", false);
-                    free(v);
-                }
-                sb_puts(&body, "    }\n");
-            }
-        } else if (deep_copy(t)) {
-            char *v = ast_printf("d->%s", f->name);
-            if (f->optional && !is_msg(t)) {
-                sb_printf(&body, "    if (d->has_%s) {\n", f->name);
-                copy_value(&body, nd, t, v, "        ", true);
-                sb_puts(&body, "    }\n");
-            } else {
-                copy_value(&body, nd, t, v, "    ", true);
-            }
-            free(v);
-        }
-    }
-    if (body.len == 0) {
-        sb_printf(b,
-            "    (void)arena;\n    *(%s *)dst = *(const %s *)src;\n    return "
-            "AKT_OK;\n",
-            d->cname, d->cname);
-    } else {
-        sb_printf(b,
-            "    %s *d = dst;\n    const %s *s = src;\n    akt_err err;\n    "
-            "*d = *s;\n",
-            d->cname, d->cname);
-        sb_puts(b, sb_str(&body));
-        sb_puts(b, "    return AKT_OK;\n");
-    }
-    sb_free(&body);
-}
-
-static void
-emit_equal(sb *b, needs *nd, const ast_decl *d)
-{
-    if (d->fields == NULL) {
-        sb_puts(b, "    (void)pa;\n    (void)pb;\n    return true;\n");
-        return;
-    }
-    sb_printf(b, "    const %s *a = pa;\n    const %s *b = pb;\n", d->cname,
-        d->cname);
-    for (const ast_field *f = d->fields; f; f = f->next) {
-        const ast_type *t = f->type;
-        if (t->kind == TY_LIST || t->kind == TY_MAP) {
-            bool map = t->kind == TY_MAP;
-            sb_printf(b,
-                "    if (a->%s.len != b->%s.len) {\n        return false;\n    "
-                "}\n",
-                f->name, f->name);
-            sb_printf(
-                b, "    for (size_t i = 0; i < a->%s.len; i++) {\n", f->name);
-            char *ne;
-            if (map) {
-                char *ka = ast_printf("a->%s.keys[i]", f->name);
-                char *kb = ast_printf("b->%s.keys[i]", f->name);
-                ne = ne_value(nd, t->key, ka, kb, false);
-                sb_printf(b,
-                    "        if (%s) {\n            return false;\n        }\n",
-                    ne);
-                free(ne);
-                free(ka);
-                free(kb);
-            }
-            char *va
-                = ast_printf("a->%s.%s[i]", f->name, map ? "values" : "items");
-            char *vb
-                = ast_printf("b->%s.%s[i]", f->name, map ? "values" : "items");
-            ne = ne_value(nd, t->elem, va, vb, false);
-            sb_printf(b,
-                "        if (%s) {\n            return false;\n        }\n    "
-                "}\n",
-                ne);
-            free(ne);
-            free(va);
-            free(vb);
-            continue;
-        }
-        char *va = ast_printf("a->%s", f->name);
-        char *vb = ast_printf("b->%s", f->name);
-        if (f->optional && is_msg(t)) {
-            sb_printf(b,
-                "    if ((a->%s == NULL) != (b->%s == NULL)\n"
-                "        || (a->%s != NULL && !%s_desc.equal(a->%s, b->%s))) "
-                "{\n"
-                "        return false;\n    }\n",
-                f->name, f->name, f->name, t->decl->snake, f->name, f->name);
-        } else if (f->optional) {
-            char *ne = ne_value(nd, t, va, vb, true);
-            sb_printf(b,
-                "    if (a->has_%s != b->has_%s || (a->has_%s && %s)) {\n"
-                "        return false;\n    }\n",
-                f->name, f->name, f->name, ne);
-            free(ne);
-        } else {
-            char *ne = ne_value(nd, t, va, vb, true);
-            sb_printf(b, "    if (%s) {\n        return false;\n    }\n", ne);
-            free(ne);
-        }
-        free(va);
-        free(vb);
-    }
-    sb_puts(b, "    return true;\n");
-}
-
+/* The field table: one entry per field, in declaration order (the order
+ * the encoder writes them), two lines each plus what the kind needs. */
 static void
 emit_fields_table(sb *b, const ast_decl *d, unsigned *nfields)
 {
@@ -1173,67 +637,55 @@ emit_fields_table(sb *b, const ast_decl *d, unsigned *nfields)
     for (const ast_field *f = d->fields; f; f = f->next) {
         const ast_type *t = f->type;
         (*nfields)++;
-        sb_printf(b,
-            "    {\n        .name = \"%s\",\n        .number = %" PRIu64 ",\n",
-            f->name, f->number);
-        sb_printf(b, "        .kind = %s,\n", akt_kind_name(t));
+        sb_printf(b, "    {.name = \"%s\", .number = %" PRIu64 ", .kind = %s,\n",
+            f->name, f->number, akt_kind_name(t));
+        sb_printf(b, "        .offset = offsetof(%s, %s), .has_offset = ",
+            d->cname, f->name);
+        if (f->optional && !is_msg(t)) {
+            sb_printf(b, "offsetof(%s, has_%s)", d->cname, f->name);
+        } else {
+            sb_puts(b, "AKT_NO_OFFSET");
+        }
         if (f->optional || f->deprecated) {
-            sb_printf(b, "        .flags = %s%s%s,\n",
+            sb_printf(b, ",\n        .flags = %s%s%s",
                 f->optional ? "AKT_FIELD_OPTIONAL" : "",
                 f->optional && f->deprecated ? " | " : "",
                 f->deprecated ? "AKT_FIELD_DEPRECATED" : "");
         }
-        sb_printf(
-            b, "        .offset = offsetof(%s, %s),\n", d->cname, f->name);
-        if (f->optional && !is_msg(t)) {
-            sb_printf(b, "        .has_offset = offsetof(%s, has_%s),\n",
-                d->cname, f->name);
-        } else {
-            sb_puts(b, "        .has_offset = AKT_NO_OFFSET,\n");
-        }
         const ast_type *named = t;
         if (t->kind == TY_LIST || t->kind == TY_MAP) {
-            sb_printf(b, "        .elem_kind = %s,\n", akt_kind_name(t->elem));
+            sb_printf(b, ",\n        .elem_kind = %s", akt_kind_name(t->elem));
             if (t->kind == TY_MAP) {
-                sb_printf(
-                    b, "        .key_kind = %s,\n", akt_kind_name(t->key));
+                sb_printf(b, ", .key_kind = %s", akt_kind_name(t->key));
             }
-            sb_printf(
-                b, "        .elem_size = sizeof(%s),\n", c_value_type(t->elem));
+            sb_printf(b, ", .elem_size = sizeof(%s)", c_value_type(t->elem));
             named = t->elem;
         }
         if (named->kind == TY_NAMED) {
             if (is_enum(named)) {
                 sb_printf(
-                    b, "        .enum_type = &%s_enum,\n", named->decl->snake);
+                    b, ",\n        .enum_type = &%s_enum", named->decl->snake);
             } else {
                 sb_printf(
-                    b, "        .msg_type = &%s_desc,\n", named->decl->snake);
+                    b, ",\n        .msg_type = &%s_desc", named->decl->snake);
             }
         }
         if (f->doc) {
-            sb_puts(b, "        .doc = ");
+            sb_puts(b, ",\n        .doc = ");
             c_string(b, f->doc, strlen(f->doc));
-            sb_puts(b, ",\n");
         }
-        sb_puts(b, "    },\n");
+        sb_puts(b, "},\n");
     }
     sb_puts(b, "};\n\n");
 }
 
 static void
-emit_message_code(sb *c, sb *cdesc, needs *nd, const ast_decl *d)
+emit_message_code(sb *c, sb *cdesc, const ast_decl *d)
 {
-    sb defaults = { 0 }, copy = { 0 }, eq = { 0 }, enc = { 0 }, dec = { 0 };
+    sb defaults = { 0 };
     emit_defaults(&defaults, d);
-    emit_copy(&copy, nd, d);
-    emit_equal(&eq, nd, d);
-    emit_encode(&enc, nd, d);
-    emit_decode(&dec, nd, d);
     tmpl(c, aktc_tmpl_source, "message", "qname", d->qname, "cname", d->cname,
-        "snake", d->snake, "defaults", sb_str(&defaults), "copy", sb_str(&copy),
-        "equal", sb_str(&eq), "encode", sb_str(&enc), "decode", sb_str(&dec),
-        NULL);
+        "snake", d->snake, "defaults", sb_str(&defaults), NULL);
     if (!d->is_state) {
         sb params = { 0 }, body = { 0 };
         emit_ctor(&params, &body, d);
@@ -1254,9 +706,9 @@ emit_message_code(sb *c, sb *cdesc, needs *nd, const ast_decl *d)
         = nfields ? ast_printf("%s_fields", d->snake) : ast_strdup("NULL");
     sb doc = { 0 };
     if (d->doc) {
+        sb_puts(&doc, "    .doc = ");
         c_string(&doc, d->doc, strlen(d->doc));
-    } else {
-        sb_puts(&doc, "NULL");
+        sb_puts(&doc, ",\n");
     }
     tmpl(cdesc, aktc_tmpl_source, "message_desc", "fields", sb_str(&fields),
         "snake", d->snake, "flags",
@@ -1267,28 +719,27 @@ emit_message_code(sb *c, sb *cdesc, needs *nd, const ast_decl *d)
     sb_free(&doc);
     sb_free(&fields);
     sb_free(&defaults);
-    sb_free(&copy);
-    sb_free(&eq);
-    sb_free(&enc);
-    sb_free(&dec);
 }
 
 static void
 emit_header_message(sb *h, sb *hdesc, const ast_decl *d)
 {
     emit_struct(h, d);
-    if (!d->is_state) {
-        sb params = { 0 }, body = { 0 };
-        emit_ctor(&params, &body, d);
-        tmpl(h, aktc_tmpl_header, "message_api", "cname", d->cname, "snake",
-            d->snake, "name", d->name, "params", sb_str(&params), NULL);
-        sb_free(&params);
-        sb_free(&body);
-    }
     char id[32];
     snprintf(id, sizeof id, "0x%016" PRIx64, d->type_id);
-    tmpl(hdesc, aktc_tmpl_header, "message_desc", "qname", d->qname, "id", id,
-        "snake", d->snake, "cname", d->cname, NULL);
+    if (d->is_state) {
+        /* no constructors or wrappers: the descriptor with the others */
+        tmpl(hdesc, aktc_tmpl_header, "message_desc", "qname", d->qname, "id",
+            id, "snake", d->snake, "cname", d->cname, NULL);
+        return;
+    }
+    sb params = { 0 }, body = { 0 };
+    emit_ctor(&params, &body, d);
+    tmpl(h, aktc_tmpl_header, "message_api", "cname", d->cname, "snake",
+        d->snake, "name", d->name, "qname", d->qname, "id", id, "params",
+        sb_str(&params), NULL);
+    sb_free(&params);
+    sb_free(&body);
 }
 
 /* --- enums ---------------------------------------------------------------- */
@@ -1650,62 +1101,6 @@ emit_fsm_actor(sb *h, sb *c, const ast_decl *a)
 
 /* --- files ---------------------------------------------------------------- */
 
-static void
-emit_helpers(sb *c, const needs *nd)
-{
-    static const char *const ints[] = { "int8", "int16", "int32" };
-    static const char *const imin[] = { "INT8_MIN", "INT16_MIN", "INT32_MIN" };
-    static const char *const imax[] = { "INT8_MAX", "INT16_MAX", "INT32_MAX" };
-    static const char *const uints[] = { "uint8", "uint16", "uint32" };
-    static const char *const umax[]
-        = { "UINT8_MAX", "UINT16_MAX", "UINT32_MAX" };
-    for (int i = 0; i < 3; i++) {
-        if (nd->dec_int[i]) {
-            tmpl(c, aktc_tmpl_source, "helper_dec_int", "t", ints[i], "min",
-                imin[i], "max", imax[i], NULL);
-        }
-    }
-    for (int i = 0; i < 3; i++) {
-        if (nd->dec_uint[i]) {
-            tmpl(c, aktc_tmpl_source, "helper_dec_uint", "t", uints[i], "max",
-                umax[i], NULL);
-        }
-    }
-    if (nd->dec_message || nd->dec_message_at) {
-        tmpl(c, aktc_tmpl_source, "helper_dec_message_at", NULL);
-    }
-    if (nd->dec_message) {
-        tmpl(c, aktc_tmpl_source, "helper_dec_message", NULL);
-    }
-    if (nd->dec_array) {
-        tmpl(c, aktc_tmpl_source, "helper_dec_array", NULL);
-    }
-    if (nd->enc_message) {
-        tmpl(c, aktc_tmpl_source, "helper_enc_message", NULL);
-    }
-    if (nd->copy_array) {
-        tmpl(c, aktc_tmpl_source, "helper_copy_array", NULL);
-    }
-    if (nd->copy_str) {
-        tmpl(c, aktc_tmpl_source, "helper_copy_str", NULL);
-    }
-    if (nd->copy_bytes) {
-        tmpl(c, aktc_tmpl_source, "helper_copy_bytes", NULL);
-    }
-    if (nd->copy_message) {
-        tmpl(c, aktc_tmpl_source, "helper_copy_message", NULL);
-    }
-    if (nd->eq_str) {
-        tmpl(c, aktc_tmpl_source, "helper_eq_str", NULL);
-    }
-    if (nd->eq_bytes) {
-        tmpl(c, aktc_tmpl_source, "helper_eq_bytes", NULL);
-    }
-    if (nd->eq_message) {
-        tmpl(c, aktc_tmpl_source, "helper_eq_message", NULL);
-    }
-}
-
 static int
 write_file(const char *path, const sb *b)
 {
@@ -1750,7 +1145,6 @@ render(const ast_file *f, sb *out)
     sb h = { 0 }, c = { 0 }, hmsg = { 0 }, hact = { 0 }, hdesc = { 0 },
        cmsg = { 0 }, cact = { 0 }, cdesc = { 0 }, includes = { 0 },
        types = { 0 };
-    needs nd = { 0 };
     char *stem = aktc_file_stem(f->base);
     char *guard_l = ast_printf("%s_%s_akt_h", f->prefix, stem);
     char *guard = aktc_upper(guard_l);
@@ -1791,7 +1185,7 @@ render(const ast_file *f, sb *out)
     for (const ast_decl *d = f->decls; d; d = d->next) {
         if (d->kind == DECL_MESSAGE) {
             emit_header_message(&hmsg, &hdesc, d);
-            emit_message_code(&cmsg, &cdesc, &nd, d);
+            emit_message_code(&cmsg, &cdesc, d);
             sb_printf(&types, "    &%s_desc,\n", d->snake);
         }
     }
@@ -1805,7 +1199,7 @@ render(const ast_file *f, sb *out)
             } else {
                 emit_actor(&hact, &cact, d);
             }
-            emit_message_code(&cmsg, &cdesc, &nd, d->state);
+            emit_message_code(&cmsg, &cdesc, d->state);
             sb_printf(&types, "    &%s_desc,\n", d->state->snake);
         }
     }
@@ -1826,7 +1220,6 @@ render(const ast_file *f, sb *out)
     /* source */
     tmpl(&c, aktc_tmpl_source, "file_begin", "base", f->base, "version",
         AKTC_VERSION, "pkg", f->pkg, NULL);
-    emit_helpers(&c, &nd);
     tmpl(&c, aktc_tmpl_source, "messages_begin", NULL);
     sb_puts(&c, sb_str(&cmsg));
     tmpl(&c, aktc_tmpl_source, "actors_begin", NULL);

@@ -186,6 +186,12 @@ START_TEST(type_ids_are_fnv1a_of_the_qualified_name)
             ck_assert_msg(
                 (*t)->id == akt_type_id((*t)->name), "%s", (*t)->name);
             ck_assert_uint_eq((*t)->abi, AKT_GEN_ABI);
+            /* no per-type functions: the runtime's table-driven ones */
+            ck_assert((*t)->flags & AKT_TYPE_TABLE);
+            ck_assert((*t)->defaults != NULL);
+            ck_assert((*t)->encode == NULL && (*t)->decode == NULL
+                && (*t)->copy == NULL && (*t)->equal == NULL
+                && (*t)->init == NULL);
             n++;
         }
     }
@@ -193,7 +199,8 @@ START_TEST(type_ids_are_fnv1a_of_the_qualified_name)
     /* a fixed value, so a change of the hash is noticed */
     ck_assert_uint_eq(demo_hello_desc.id, UINT64_C(0xe965e8b49ebb0c50));
     ck_assert_str_eq(demo_hello_desc.name, "demo.Hello");
-    ck_assert_uint_eq(demo_greeter_state_desc.flags, AKT_TYPE_STATE);
+    ck_assert_uint_eq(
+        demo_greeter_state_desc.flags, AKT_TYPE_STATE | AKT_TYPE_TABLE);
 }
 END_TEST
 
@@ -467,11 +474,12 @@ make_nested(int depth)
         m->children.items = ARRAY(a, corpus_all_Nested, 1);
         memset(m->children.items, 0, sizeof *m->children.items);
         ck_assert_int_eq(
-            corpus_all_nested_desc.copy(m->children.items, child, a), AKT_OK);
+            akt_type_copy(&corpus_all_nested_desc, m->children.items, child, a),
+            AKT_OK);
         corpus_all_nested_free(child);
         m->parent = ARRAY(a, corpus_all_Nested, 1);
         memset(m->parent, 0, sizeof *m->parent);
-        corpus_all_nested_desc.init(m->parent, a);
+        akt_type_init(&corpus_all_nested_desc, m->parent, a);
         m->parent->numbers.len = 1;
         m->parent->numbers.items = ARRAY(a, int32_t, 1);
         m->parent->numbers.items[0] = 77;
@@ -1214,7 +1222,8 @@ START_TEST(typed_ask_gets_a_typed_reply_and_refs_cross_the_wire)
         r.system = sys;
         corpus_all_Nested *back = corpus_all_nested_alloc(b.len);
         ck_assert_int_eq(
-            corpus_all_nested_desc.decode(back, &r, akt_msg_arena(back)),
+            akt_type_decode(
+                &corpus_all_nested_desc, back, &r, akt_msg_arena(back)),
             AKT_OK);
         ck_assert(akt_ref_equal(back->owner, store));
         ck_assert(corpus_all_nested_equal(back, reply));

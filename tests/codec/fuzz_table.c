@@ -6,13 +6,13 @@
  * test schemas (tests/aktc/ok, tests/vectors), byte 1 the limits; the rest
  * is decoded as that type by the table decoder. Checked besides "no crash,
  * no over-read, no UB, no leak":
- *  - where the descriptor still has aktc's emitted decoder, it gives the
- *    same result (the same error, or an equal message) on the same bytes
- *    and limits: the two are meant to be indistinguishable;
+ *  - where a descriptor has a decoder of its own (aktc's generated types
+ *    had one until ABI 2), it gives the same result (the same error, or
+ *    an equal message) on the same bytes and limits;
  *  - whatever decodes copies (akt_type_copy) to an equal value, encodes,
  *    and decodes again to an equal message whose encoding is the same
- *    bytes (encode . decode is a fixed point), with the emitted encoder
- *    writing those same bytes where there is one.
+ *    bytes (encode . decode is a fixed point), with a descriptor's own
+ *    encoder writing those same bytes where there is one.
  *
  * Build: cmake -DCMAKE_C_COMPILER=clang -DAKT_BUILD_FUZZ=ON; run
  * fuzz_table -max_total_time=300 <dir> tests/codec/fuzz-seeds/fuzz_table

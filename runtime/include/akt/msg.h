@@ -30,8 +30,10 @@ extern "C" {
 #endif
 
 /* Version of the descriptor/ABI layout below. Generated headers check
- * `#if AKT_GEN_ABI != <n>` at compile time (see akt/akt_gen.h). */
-#define AKT_GEN_ABI 1
+ * `#if AKT_GEN_ABI != <n>` at compile time (see akt/akt_gen.h).
+ * 2: akt_type.defaults; generated types carry no per-type functions (the
+ * runtime's table-driven ones serve them, AKT_TYPE_TABLE). */
+#define AKT_GEN_ABI 2
 
 typedef struct akt_type akt_type;
 typedef struct akt_enum_type akt_enum_type;
@@ -173,6 +175,12 @@ struct akt_type {
     size_t align; /* _Alignof the generated struct */
     const akt_field *fields;
     size_t nfields;
+    /* defaults -- the default value (size bytes; default strings point to
+     * static storage), or NULL for all zero. */
+    const void *defaults;
+    /* The functions below are each optional for an AKT_TYPE_TABLE type
+     * (aktc generates none): the runtime then works from fields and
+     * defaults (akt/reflect.h). */
     /* init -- write defaults into zeroed storage (may allocate from arena
      * for default strings; arena may be NULL when none are needed). */
     void (*init)(void *obj, akt_arena *arena);

@@ -29,9 +29,16 @@ extern "C" {
 
 /* --- table-driven operations --------------------------------------------- */
 
+/* akt_type_serializable -- whether messages of t can leave the process
+ * (akt_msg_encode / akt_msg_decode): t has its own encode and decode
+ * functions, or its field table is the whole struct (AKT_TYPE_TABLE, every
+ * aktc-generated type). False for NULL. */
+AKT_API bool akt_type_serializable(const akt_type *t);
+
 /* akt_type_init -- write t's defaults into obj (t->size bytes, zeroed by
- * the caller). Default strings point to static storage; nothing is
- * allocated, so arena may be NULL. */
+ * the caller): a copy of t->defaults, else what t->init writes, else
+ * nothing (all zero). Default strings point to static storage; aktc's
+ * types allocate nothing, so arena may be NULL for them. */
 AKT_API void akt_type_init(const akt_type *t, void *obj, akt_arena *arena);
 
 /* akt_type_copy -- deep copy src into dst (t->size bytes, zeroed or not):

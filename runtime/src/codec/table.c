@@ -118,12 +118,22 @@ ld_uint(const void *p, unsigned k)
     }
 }
 
-/* The default value of t, for a NULL non-optional nested message: made by
- * t's own init into *tmp (freed by the caller). NULL on ENOMEM. */
+/* The default value of t, for a NULL non-optional nested message: its
+ * descriptor's, or (a type with an init function instead) made into *tmp,
+ * which the caller frees. NULL on ENOMEM. */
 const void *
 akti_type_default(const akt_type *t, void **tmp)
 {
     *tmp = NULL;
+    if (t->defaults != NULL || t->init == NULL) {
+        static const max_align_t zero[8];
+        if (t->defaults != NULL) {
+            return t->defaults;
+        }
+        if (t->size <= sizeof zero) {
+            return zero; /* all zero */
+        }
+    }
     void *o = calloc(1, t->size ? t->size : 1);
     if (o != NULL) {
         akt_type_init(t, o, NULL);
@@ -135,9 +145,22 @@ akti_type_default(const akt_type *t, void **tmp)
 void
 akt_type_init(const akt_type *t, void *obj, akt_arena *arena)
 {
-    if (t != NULL && t->init != NULL) {
+    if (t == NULL || obj == NULL) {
+        return;
+    }
+    if (t->defaults != NULL) {
+        memcpy(obj, t->defaults, t->size);
+    } else if (t->init != NULL) {
         t->init(obj, arena);
     }
+}
+
+bool
+akt_type_serializable(const akt_type *t)
+{
+    return t != NULL
+        && ((t->encode != NULL && t->decode != NULL)
+            || (t->flags & AKT_TYPE_TABLE));
 }
 
 /* has_flag -- an optional field's presence as stored (its has_ flag, or a

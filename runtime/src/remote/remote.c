@@ -419,7 +419,7 @@ proxy_recv(void *state, akt_ctx *ctx, const void *msg)
      * undeliverable message, never a silent loss */
     akt_err rc = AKT_ETYPE;
     p->buf.len = 0;
-    if (t != NULL && t->encode != NULL)
+    if (akt_type_serializable(t))
         rc = akt_msg_encode(msg, &p->buf);
     char spath[PATH_MAX_LEN];
     size_t slen = 0;
@@ -831,6 +831,14 @@ on_remote_watch(rm *r, const akti_peer *from, const akti_envelope *env)
         drop_peer_watches(r, a, uid);
 }
 
+static int64_t
+coarse_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static rcache_ent *
 rc_slot(rcache_ent *tab, const char *path, size_t len, uint64_t *hash)
 {
@@ -935,7 +943,7 @@ reply_done(akt_err status, const void *reply, void *arg)
     const akt_type *t = status == AKT_OK ? akt_msg_type(reply) : NULL;
     akt_err rc;
     if (status == AKT_OK) {
-        rc = t && t->encode ? akt_msg_encode(reply, &buf) : AKT_ETYPE;
+        rc = akt_type_serializable(t) ? akt_msg_encode(reply, &buf) : AKT_ETYPE;
         if (rc != AKT_OK) {
             /* a reply that cannot cross fails the remote ask at once
              * with the reason instead of leaving it to its timeout */
@@ -1050,7 +1058,7 @@ rm_on_envelope(
     r->last_type_id = env->type_id;
     r->last_type = t;
     /* the recipient: cached, a reply slot, or a path to resolve */
-    int64_t now = akti_now_coarse_ns();
+    int64_t now = coarse_now();
     akt_ref to = AKT_REF_NONE;
     uint64_t slot_id = 0;
     uint64_t h;

@@ -4,6 +4,21 @@
  * package corpus.all: the C API of the messages and actors declared in
  * alltypes.akt. See docs/idl.md ("The generated C API") for the conventions:
  * ownership of messages, constructors, arenas and typed tell/ask.
+ *
+ * For each message type pkg_T (functions pkg_t_...):
+ *   _new(fields)       a new message holding the given fields (strings are
+ *                      copied; NULL keeps the default), in one allocation;
+ *                      the caller owns the one reference; NULL on ENOMEM
+ *   _alloc(hint)       a new message with default values and hint bytes of
+ *                      arena for filling variable parts by hand
+ *   _decode(data, len, limits, &out)  msgpack bytes into a new message
+ *                      (*out the caller's on AKT_OK; limits NULL for the
+ *                      defaults); AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM
+ *   _free(m)           drop one reference (the last frees the message)
+ *   _dup(m)            a deep copy in a new allocation; NULL on ENOMEM
+ *   _equal(a, b)       deep equality, field by field
+ *   _encode(m, buf)    append the msgpack form of m to buf
+ *   _desc, _default    the type's descriptor and default value
  */
 #ifndef CORPUS_ALL_ALLTYPES_AKT_H
 #define CORPUS_ALL_ALLTYPES_AKT_H
@@ -17,8 +32,8 @@
 #include "common.akt.h"
 
 
-#if AKT_GEN_ABI != 1
-#error "alltypes.akt.h was generated for akt ABI 1: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 2
+#error "alltypes.akt.h was generated for akt ABI 2: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -58,43 +73,45 @@ struct corpus_all_Scalars {
     akt_bytes blob; /* 13 */
 };
 
-/* corpus_all_scalars_new -- a new Scalars holding the given fields (strings are
- * copied; NULL keeps the default), in one allocation. The caller owns the
- * one reference. NULL on ENOMEM. */
+/* corpus.all.Scalars: type id 0x335a2279f48b8297 */
+extern const akt_type corpus_all_scalars_desc;
+extern const corpus_all_Scalars corpus_all_scalars_default;
 corpus_all_Scalars *corpus_all_scalars_new(bool flag, int8_t i8, int16_t i16, int32_t i32, int64_t i64, uint8_t u8, uint16_t u16, uint32_t u32, uint64_t u64, float f32, double f64, const char *text, akt_bytes blob);
 
-/* corpus_all_scalars_alloc -- a new Scalars with default values and arena_hint
- * bytes of arena for filling in variable parts by hand. NULL on ENOMEM. */
-corpus_all_Scalars *corpus_all_scalars_alloc(size_t arena_hint);
+static inline corpus_all_Scalars *
+corpus_all_scalars_alloc(size_t arena_hint)
+{
+    return (corpus_all_Scalars *)akt_msg_new(&corpus_all_scalars_desc, arena_hint);
+}
 
-/* corpus_all_scalars_decode -- decode msgpack bytes into a new Scalars (*out
- * owned by the caller on AKT_OK). limits: NULL for the defaults.
- * Errors: AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM. */
-akt_err corpus_all_scalars_decode(const void *data, size_t len,
-    const akt_codec_limits *limits, corpus_all_Scalars **out);
+static inline akt_err
+corpus_all_scalars_decode(const void *data, size_t len, const akt_codec_limits *limits,
+    corpus_all_Scalars **out)
+{
+    void *msg = NULL;
+    akt_err err = akt_msg_decode(&corpus_all_scalars_desc, data, len, limits, &msg);
+    *out = (corpus_all_Scalars *)msg;
+    return err;
+}
 
-/* corpus_all_scalars_free -- drop one reference (the last frees the message). */
 static inline void
 corpus_all_scalars_free(corpus_all_Scalars *msg)
 {
     akt_msg_free(msg);
 }
 
-/* corpus_all_scalars_dup -- a deep copy in a new allocation; NULL on ENOMEM. */
 static inline corpus_all_Scalars *
 corpus_all_scalars_dup(const corpus_all_Scalars *msg)
 {
     return (corpus_all_Scalars *)akt_msg_dup(msg);
 }
 
-/* corpus_all_scalars_equal -- deep equality, field by field. */
 static inline bool
 corpus_all_scalars_equal(const corpus_all_Scalars *a, const corpus_all_Scalars *b)
 {
     return akt_msg_equal(a, b);
 }
 
-/* corpus_all_scalars_encode -- append the msgpack form of msg to out. */
 static inline akt_err
 corpus_all_scalars_encode(const corpus_all_Scalars *msg, akt_buf *out)
 {
@@ -121,43 +138,45 @@ struct corpus_all_Defaults {
     int32_t old_count; /* 20, deprecated */
 };
 
-/* corpus_all_defaults_new -- a new Defaults holding the given fields (strings are
- * copied; NULL keeps the default), in one allocation. The caller owns the
- * one reference. NULL on ENOMEM. */
+/* corpus.all.Defaults: type id 0xcd6375c724d83bc8 */
+extern const akt_type corpus_all_defaults_desc;
+extern const corpus_all_Defaults corpus_all_defaults_default;
 corpus_all_Defaults *corpus_all_defaults_new(int32_t answer, int64_t small, uint64_t big, float ratio, double pi, const char *greeting, bool on, corpus_common_Color color, corpus_all_Level level, int32_t old_count);
 
-/* corpus_all_defaults_alloc -- a new Defaults with default values and arena_hint
- * bytes of arena for filling in variable parts by hand. NULL on ENOMEM. */
-corpus_all_Defaults *corpus_all_defaults_alloc(size_t arena_hint);
+static inline corpus_all_Defaults *
+corpus_all_defaults_alloc(size_t arena_hint)
+{
+    return (corpus_all_Defaults *)akt_msg_new(&corpus_all_defaults_desc, arena_hint);
+}
 
-/* corpus_all_defaults_decode -- decode msgpack bytes into a new Defaults (*out
- * owned by the caller on AKT_OK). limits: NULL for the defaults.
- * Errors: AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM. */
-akt_err corpus_all_defaults_decode(const void *data, size_t len,
-    const akt_codec_limits *limits, corpus_all_Defaults **out);
+static inline akt_err
+corpus_all_defaults_decode(const void *data, size_t len, const akt_codec_limits *limits,
+    corpus_all_Defaults **out)
+{
+    void *msg = NULL;
+    akt_err err = akt_msg_decode(&corpus_all_defaults_desc, data, len, limits, &msg);
+    *out = (corpus_all_Defaults *)msg;
+    return err;
+}
 
-/* corpus_all_defaults_free -- drop one reference (the last frees the message). */
 static inline void
 corpus_all_defaults_free(corpus_all_Defaults *msg)
 {
     akt_msg_free(msg);
 }
 
-/* corpus_all_defaults_dup -- a deep copy in a new allocation; NULL on ENOMEM. */
 static inline corpus_all_Defaults *
 corpus_all_defaults_dup(const corpus_all_Defaults *msg)
 {
     return (corpus_all_Defaults *)akt_msg_dup(msg);
 }
 
-/* corpus_all_defaults_equal -- deep equality, field by field. */
 static inline bool
 corpus_all_defaults_equal(const corpus_all_Defaults *a, const corpus_all_Defaults *b)
 {
     return akt_msg_equal(a, b);
 }
 
-/* corpus_all_defaults_encode -- append the msgpack form of msg to out. */
 static inline akt_err
 corpus_all_defaults_encode(const corpus_all_Defaults *msg, akt_buf *out)
 {
@@ -222,43 +241,45 @@ struct corpus_all_Nested {
     } switches; /* 16 */
 };
 
-/* corpus_all_nested_new -- a new Nested holding the given fields (strings are
- * copied; NULL keeps the default), in one allocation. The caller owns the
- * one reference. NULL on ENOMEM. */
+/* corpus.all.Nested: type id 0x4697f182036739d9 */
+extern const akt_type corpus_all_nested_desc;
+extern const corpus_all_Nested corpus_all_nested_default;
 corpus_all_Nested *corpus_all_nested_new(akt_ref owner);
 
-/* corpus_all_nested_alloc -- a new Nested with default values and arena_hint
- * bytes of arena for filling in variable parts by hand. NULL on ENOMEM. */
-corpus_all_Nested *corpus_all_nested_alloc(size_t arena_hint);
+static inline corpus_all_Nested *
+corpus_all_nested_alloc(size_t arena_hint)
+{
+    return (corpus_all_Nested *)akt_msg_new(&corpus_all_nested_desc, arena_hint);
+}
 
-/* corpus_all_nested_decode -- decode msgpack bytes into a new Nested (*out
- * owned by the caller on AKT_OK). limits: NULL for the defaults.
- * Errors: AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM. */
-akt_err corpus_all_nested_decode(const void *data, size_t len,
-    const akt_codec_limits *limits, corpus_all_Nested **out);
+static inline akt_err
+corpus_all_nested_decode(const void *data, size_t len, const akt_codec_limits *limits,
+    corpus_all_Nested **out)
+{
+    void *msg = NULL;
+    akt_err err = akt_msg_decode(&corpus_all_nested_desc, data, len, limits, &msg);
+    *out = (corpus_all_Nested *)msg;
+    return err;
+}
 
-/* corpus_all_nested_free -- drop one reference (the last frees the message). */
 static inline void
 corpus_all_nested_free(corpus_all_Nested *msg)
 {
     akt_msg_free(msg);
 }
 
-/* corpus_all_nested_dup -- a deep copy in a new allocation; NULL on ENOMEM. */
 static inline corpus_all_Nested *
 corpus_all_nested_dup(const corpus_all_Nested *msg)
 {
     return (corpus_all_Nested *)akt_msg_dup(msg);
 }
 
-/* corpus_all_nested_equal -- deep equality, field by field. */
 static inline bool
 corpus_all_nested_equal(const corpus_all_Nested *a, const corpus_all_Nested *b)
 {
     return akt_msg_equal(a, b);
 }
 
-/* corpus_all_nested_encode -- append the msgpack form of msg to out. */
 static inline akt_err
 corpus_all_nested_encode(const corpus_all_Nested *msg, akt_buf *out)
 {
@@ -270,43 +291,45 @@ struct corpus_all_Empty {
     char empty_; /* C has no empty structs */
 };
 
-/* corpus_all_empty_new -- a new Empty holding the given fields (strings are
- * copied; NULL keeps the default), in one allocation. The caller owns the
- * one reference. NULL on ENOMEM. */
+/* corpus.all.Empty: type id 0x95efe0c50b80826b */
+extern const akt_type corpus_all_empty_desc;
+extern const corpus_all_Empty corpus_all_empty_default;
 corpus_all_Empty *corpus_all_empty_new(void);
 
-/* corpus_all_empty_alloc -- a new Empty with default values and arena_hint
- * bytes of arena for filling in variable parts by hand. NULL on ENOMEM. */
-corpus_all_Empty *corpus_all_empty_alloc(size_t arena_hint);
+static inline corpus_all_Empty *
+corpus_all_empty_alloc(size_t arena_hint)
+{
+    return (corpus_all_Empty *)akt_msg_new(&corpus_all_empty_desc, arena_hint);
+}
 
-/* corpus_all_empty_decode -- decode msgpack bytes into a new Empty (*out
- * owned by the caller on AKT_OK). limits: NULL for the defaults.
- * Errors: AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM. */
-akt_err corpus_all_empty_decode(const void *data, size_t len,
-    const akt_codec_limits *limits, corpus_all_Empty **out);
+static inline akt_err
+corpus_all_empty_decode(const void *data, size_t len, const akt_codec_limits *limits,
+    corpus_all_Empty **out)
+{
+    void *msg = NULL;
+    akt_err err = akt_msg_decode(&corpus_all_empty_desc, data, len, limits, &msg);
+    *out = (corpus_all_Empty *)msg;
+    return err;
+}
 
-/* corpus_all_empty_free -- drop one reference (the last frees the message). */
 static inline void
 corpus_all_empty_free(corpus_all_Empty *msg)
 {
     akt_msg_free(msg);
 }
 
-/* corpus_all_empty_dup -- a deep copy in a new allocation; NULL on ENOMEM. */
 static inline corpus_all_Empty *
 corpus_all_empty_dup(const corpus_all_Empty *msg)
 {
     return (corpus_all_Empty *)akt_msg_dup(msg);
 }
 
-/* corpus_all_empty_equal -- deep equality, field by field. */
 static inline bool
 corpus_all_empty_equal(const corpus_all_Empty *a, const corpus_all_Empty *b)
 {
     return akt_msg_equal(a, b);
 }
 
-/* corpus_all_empty_encode -- append the msgpack form of msg to out. */
 static inline akt_err
 corpus_all_empty_encode(const corpus_all_Empty *msg, akt_buf *out)
 {
@@ -523,22 +546,6 @@ akt_err corpus_all_idle_props(const corpus_all_IdleHandlers *h, akt_props *out);
 extern const akt_enum_type corpus_all_level_enum;
 /* corpus_all_level_name -- the IDL name of v ("LOW"), or NULL. */
 const char *corpus_all_level_name(corpus_all_Level v);
-
-/* corpus.all.Scalars: type id 0x335a2279f48b8297 */
-extern const akt_type corpus_all_scalars_desc;
-extern const corpus_all_Scalars corpus_all_scalars_default;
-
-/* corpus.all.Defaults: type id 0xcd6375c724d83bc8 */
-extern const akt_type corpus_all_defaults_desc;
-extern const corpus_all_Defaults corpus_all_defaults_default;
-
-/* corpus.all.Nested: type id 0x4697f182036739d9 */
-extern const akt_type corpus_all_nested_desc;
-extern const corpus_all_Nested corpus_all_nested_default;
-
-/* corpus.all.Empty: type id 0x95efe0c50b80826b */
-extern const akt_type corpus_all_empty_desc;
-extern const corpus_all_Empty corpus_all_empty_default;
 
 /* corpus.all.StoreState: type id 0x0fb5f8ff2fff82f8 */
 extern const akt_type corpus_all_store_state_desc;

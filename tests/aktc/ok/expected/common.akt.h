@@ -4,6 +4,21 @@
  * package corpus.common: the C API of the messages and actors declared in
  * common.akt. See docs/idl.md ("The generated C API") for the conventions:
  * ownership of messages, constructors, arenas and typed tell/ask.
+ *
+ * For each message type pkg_T (functions pkg_t_...):
+ *   _new(fields)       a new message holding the given fields (strings are
+ *                      copied; NULL keeps the default), in one allocation;
+ *                      the caller owns the one reference; NULL on ENOMEM
+ *   _alloc(hint)       a new message with default values and hint bytes of
+ *                      arena for filling variable parts by hand
+ *   _decode(data, len, limits, &out)  msgpack bytes into a new message
+ *                      (*out the caller's on AKT_OK; limits NULL for the
+ *                      defaults); AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM
+ *   _free(m)           drop one reference (the last frees the message)
+ *   _dup(m)            a deep copy in a new allocation; NULL on ENOMEM
+ *   _equal(a, b)       deep equality, field by field
+ *   _encode(m, buf)    append the msgpack form of m to buf
+ *   _desc, _default    the type's descriptor and default value
  */
 #ifndef CORPUS_COMMON_COMMON_AKT_H
 #define CORPUS_COMMON_COMMON_AKT_H
@@ -15,8 +30,8 @@
 #include <akt/akt.h>
 #include <akt/akt_gen.h>
 
-#if AKT_GEN_ABI != 1
-#error "common.akt.h was generated for akt ABI 1: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 2
+#error "common.akt.h was generated for akt ABI 2: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -43,43 +58,45 @@ struct corpus_common_Point {
     double y; /* 2 */
 };
 
-/* corpus_common_point_new -- a new Point holding the given fields (strings are
- * copied; NULL keeps the default), in one allocation. The caller owns the
- * one reference. NULL on ENOMEM. */
+/* corpus.common.Point: type id 0x65cf891db7c1a3a8 */
+extern const akt_type corpus_common_point_desc;
+extern const corpus_common_Point corpus_common_point_default;
 corpus_common_Point *corpus_common_point_new(double x, double y);
 
-/* corpus_common_point_alloc -- a new Point with default values and arena_hint
- * bytes of arena for filling in variable parts by hand. NULL on ENOMEM. */
-corpus_common_Point *corpus_common_point_alloc(size_t arena_hint);
+static inline corpus_common_Point *
+corpus_common_point_alloc(size_t arena_hint)
+{
+    return (corpus_common_Point *)akt_msg_new(&corpus_common_point_desc, arena_hint);
+}
 
-/* corpus_common_point_decode -- decode msgpack bytes into a new Point (*out
- * owned by the caller on AKT_OK). limits: NULL for the defaults.
- * Errors: AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM. */
-akt_err corpus_common_point_decode(const void *data, size_t len,
-    const akt_codec_limits *limits, corpus_common_Point **out);
+static inline akt_err
+corpus_common_point_decode(const void *data, size_t len, const akt_codec_limits *limits,
+    corpus_common_Point **out)
+{
+    void *msg = NULL;
+    akt_err err = akt_msg_decode(&corpus_common_point_desc, data, len, limits, &msg);
+    *out = (corpus_common_Point *)msg;
+    return err;
+}
 
-/* corpus_common_point_free -- drop one reference (the last frees the message). */
 static inline void
 corpus_common_point_free(corpus_common_Point *msg)
 {
     akt_msg_free(msg);
 }
 
-/* corpus_common_point_dup -- a deep copy in a new allocation; NULL on ENOMEM. */
 static inline corpus_common_Point *
 corpus_common_point_dup(const corpus_common_Point *msg)
 {
     return (corpus_common_Point *)akt_msg_dup(msg);
 }
 
-/* corpus_common_point_equal -- deep equality, field by field. */
 static inline bool
 corpus_common_point_equal(const corpus_common_Point *a, const corpus_common_Point *b)
 {
     return akt_msg_equal(a, b);
 }
 
-/* corpus_common_point_encode -- append the msgpack form of msg to out. */
 static inline akt_err
 corpus_common_point_encode(const corpus_common_Point *msg, akt_buf *out)
 {
@@ -93,10 +110,6 @@ corpus_common_point_encode(const corpus_common_Point *msg, akt_buf *out)
 extern const akt_enum_type corpus_common_color_enum;
 /* corpus_common_color_name -- the IDL name of v ("RED"), or NULL. */
 const char *corpus_common_color_name(corpus_common_Color v);
-
-/* corpus.common.Point: type id 0x65cf891db7c1a3a8 */
-extern const akt_type corpus_common_point_desc;
-extern const corpus_common_Point corpus_common_point_default;
 
 /* Every message type declared in common.akt, NULL-terminated. */
 extern const akt_type *const corpus_common_common_types[];

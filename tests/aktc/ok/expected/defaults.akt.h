@@ -4,6 +4,21 @@
  * package corpus.defaults: the C API of the messages and actors declared in
  * defaults.akt. See docs/idl.md ("The generated C API") for the conventions:
  * ownership of messages, constructors, arenas and typed tell/ask.
+ *
+ * For each message type pkg_T (functions pkg_t_...):
+ *   _new(fields)       a new message holding the given fields (strings are
+ *                      copied; NULL keeps the default), in one allocation;
+ *                      the caller owns the one reference; NULL on ENOMEM
+ *   _alloc(hint)       a new message with default values and hint bytes of
+ *                      arena for filling variable parts by hand
+ *   _decode(data, len, limits, &out)  msgpack bytes into a new message
+ *                      (*out the caller's on AKT_OK; limits NULL for the
+ *                      defaults); AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM
+ *   _free(m)           drop one reference (the last frees the message)
+ *   _dup(m)            a deep copy in a new allocation; NULL on ENOMEM
+ *   _equal(a, b)       deep equality, field by field
+ *   _encode(m, buf)    append the msgpack form of m to buf
+ *   _desc, _default    the type's descriptor and default value
  */
 #ifndef CORPUS_DEFAULTS_DEFAULTS_AKT_H
 #define CORPUS_DEFAULTS_DEFAULTS_AKT_H
@@ -15,8 +30,8 @@
 #include <akt/akt.h>
 #include <akt/akt_gen.h>
 
-#if AKT_GEN_ABI != 1
-#error "defaults.akt.h was generated for akt ABI 1: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 2
+#error "defaults.akt.h was generated for akt ABI 2: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -59,43 +74,45 @@ struct corpus_defaults_Edges {
     double zero; /* 10 */
 };
 
-/* corpus_defaults_edges_new -- a new Edges holding the given fields (strings are
- * copied; NULL keeps the default), in one allocation. The caller owns the
- * one reference. NULL on ENOMEM. */
+/* corpus.defaults.Edges: type id 0x0177177b1d64a727 */
+extern const akt_type corpus_defaults_edges_desc;
+extern const corpus_defaults_Edges corpus_defaults_edges_default;
 corpus_defaults_Edges *corpus_defaults_edges_new(const char *nul, const char *utf8, corpus_defaults_Phase phase, corpus_defaults_Phase later, float f32_max, float f32_min, float f32_int, double f64_max, double f64_min, double zero);
 
-/* corpus_defaults_edges_alloc -- a new Edges with default values and arena_hint
- * bytes of arena for filling in variable parts by hand. NULL on ENOMEM. */
-corpus_defaults_Edges *corpus_defaults_edges_alloc(size_t arena_hint);
+static inline corpus_defaults_Edges *
+corpus_defaults_edges_alloc(size_t arena_hint)
+{
+    return (corpus_defaults_Edges *)akt_msg_new(&corpus_defaults_edges_desc, arena_hint);
+}
 
-/* corpus_defaults_edges_decode -- decode msgpack bytes into a new Edges (*out
- * owned by the caller on AKT_OK). limits: NULL for the defaults.
- * Errors: AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM. */
-akt_err corpus_defaults_edges_decode(const void *data, size_t len,
-    const akt_codec_limits *limits, corpus_defaults_Edges **out);
+static inline akt_err
+corpus_defaults_edges_decode(const void *data, size_t len, const akt_codec_limits *limits,
+    corpus_defaults_Edges **out)
+{
+    void *msg = NULL;
+    akt_err err = akt_msg_decode(&corpus_defaults_edges_desc, data, len, limits, &msg);
+    *out = (corpus_defaults_Edges *)msg;
+    return err;
+}
 
-/* corpus_defaults_edges_free -- drop one reference (the last frees the message). */
 static inline void
 corpus_defaults_edges_free(corpus_defaults_Edges *msg)
 {
     akt_msg_free(msg);
 }
 
-/* corpus_defaults_edges_dup -- a deep copy in a new allocation; NULL on ENOMEM. */
 static inline corpus_defaults_Edges *
 corpus_defaults_edges_dup(const corpus_defaults_Edges *msg)
 {
     return (corpus_defaults_Edges *)akt_msg_dup(msg);
 }
 
-/* corpus_defaults_edges_equal -- deep equality, field by field. */
 static inline bool
 corpus_defaults_edges_equal(const corpus_defaults_Edges *a, const corpus_defaults_Edges *b)
 {
     return akt_msg_equal(a, b);
 }
 
-/* corpus_defaults_edges_encode -- append the msgpack form of msg to out. */
 static inline akt_err
 corpus_defaults_edges_encode(const corpus_defaults_Edges *msg, akt_buf *out)
 {
@@ -109,10 +126,6 @@ corpus_defaults_edges_encode(const corpus_defaults_Edges *msg, akt_buf *out)
 extern const akt_enum_type corpus_defaults_phase_enum;
 /* corpus_defaults_phase_name -- the IDL name of v ("initial"), or NULL. */
 const char *corpus_defaults_phase_name(corpus_defaults_Phase v);
-
-/* corpus.defaults.Edges: type id 0x0177177b1d64a727 */
-extern const akt_type corpus_defaults_edges_desc;
-extern const corpus_defaults_Edges corpus_defaults_edges_default;
 
 /* Every message type declared in defaults.akt, NULL-terminated. */
 extern const akt_type *const corpus_defaults_defaults_types[];

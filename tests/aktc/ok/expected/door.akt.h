@@ -4,6 +4,21 @@
  * package fsmdemo: the C API of the messages and actors declared in
  * door.akt. See docs/idl.md ("The generated C API") for the conventions:
  * ownership of messages, constructors, arenas and typed tell/ask.
+ *
+ * For each message type pkg_T (functions pkg_t_...):
+ *   _new(fields)       a new message holding the given fields (strings are
+ *                      copied; NULL keeps the default), in one allocation;
+ *                      the caller owns the one reference; NULL on ENOMEM
+ *   _alloc(hint)       a new message with default values and hint bytes of
+ *                      arena for filling variable parts by hand
+ *   _decode(data, len, limits, &out)  msgpack bytes into a new message
+ *                      (*out the caller's on AKT_OK; limits NULL for the
+ *                      defaults); AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM
+ *   _free(m)           drop one reference (the last frees the message)
+ *   _dup(m)            a deep copy in a new allocation; NULL on ENOMEM
+ *   _equal(a, b)       deep equality, field by field
+ *   _encode(m, buf)    append the msgpack form of m to buf
+ *   _desc, _default    the type's descriptor and default value
  */
 #ifndef FSMDEMO_DOOR_AKT_H
 #define FSMDEMO_DOOR_AKT_H
@@ -15,8 +30,8 @@
 #include <akt/akt.h>
 #include <akt/akt_gen.h>
 
-#if AKT_GEN_ABI != 1
-#error "door.akt.h was generated for akt ABI 1: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 2
+#error "door.akt.h was generated for akt ABI 2: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -35,43 +50,45 @@ struct fsmdemo_Open {
     char empty_; /* C has no empty structs */
 };
 
-/* fsmdemo_open_new -- a new Open holding the given fields (strings are
- * copied; NULL keeps the default), in one allocation. The caller owns the
- * one reference. NULL on ENOMEM. */
+/* fsmdemo.Open: type id 0x74ec2b99b073e10c */
+extern const akt_type fsmdemo_open_desc;
+extern const fsmdemo_Open fsmdemo_open_default;
 fsmdemo_Open *fsmdemo_open_new(void);
 
-/* fsmdemo_open_alloc -- a new Open with default values and arena_hint
- * bytes of arena for filling in variable parts by hand. NULL on ENOMEM. */
-fsmdemo_Open *fsmdemo_open_alloc(size_t arena_hint);
+static inline fsmdemo_Open *
+fsmdemo_open_alloc(size_t arena_hint)
+{
+    return (fsmdemo_Open *)akt_msg_new(&fsmdemo_open_desc, arena_hint);
+}
 
-/* fsmdemo_open_decode -- decode msgpack bytes into a new Open (*out
- * owned by the caller on AKT_OK). limits: NULL for the defaults.
- * Errors: AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM. */
-akt_err fsmdemo_open_decode(const void *data, size_t len,
-    const akt_codec_limits *limits, fsmdemo_Open **out);
+static inline akt_err
+fsmdemo_open_decode(const void *data, size_t len, const akt_codec_limits *limits,
+    fsmdemo_Open **out)
+{
+    void *msg = NULL;
+    akt_err err = akt_msg_decode(&fsmdemo_open_desc, data, len, limits, &msg);
+    *out = (fsmdemo_Open *)msg;
+    return err;
+}
 
-/* fsmdemo_open_free -- drop one reference (the last frees the message). */
 static inline void
 fsmdemo_open_free(fsmdemo_Open *msg)
 {
     akt_msg_free(msg);
 }
 
-/* fsmdemo_open_dup -- a deep copy in a new allocation; NULL on ENOMEM. */
 static inline fsmdemo_Open *
 fsmdemo_open_dup(const fsmdemo_Open *msg)
 {
     return (fsmdemo_Open *)akt_msg_dup(msg);
 }
 
-/* fsmdemo_open_equal -- deep equality, field by field. */
 static inline bool
 fsmdemo_open_equal(const fsmdemo_Open *a, const fsmdemo_Open *b)
 {
     return akt_msg_equal(a, b);
 }
 
-/* fsmdemo_open_encode -- append the msgpack form of msg to out. */
 static inline akt_err
 fsmdemo_open_encode(const fsmdemo_Open *msg, akt_buf *out)
 {
@@ -82,43 +99,45 @@ struct fsmdemo_Close {
     char empty_; /* C has no empty structs */
 };
 
-/* fsmdemo_close_new -- a new Close holding the given fields (strings are
- * copied; NULL keeps the default), in one allocation. The caller owns the
- * one reference. NULL on ENOMEM. */
+/* fsmdemo.Close: type id 0x6b6b6d5bb7e52bb0 */
+extern const akt_type fsmdemo_close_desc;
+extern const fsmdemo_Close fsmdemo_close_default;
 fsmdemo_Close *fsmdemo_close_new(void);
 
-/* fsmdemo_close_alloc -- a new Close with default values and arena_hint
- * bytes of arena for filling in variable parts by hand. NULL on ENOMEM. */
-fsmdemo_Close *fsmdemo_close_alloc(size_t arena_hint);
+static inline fsmdemo_Close *
+fsmdemo_close_alloc(size_t arena_hint)
+{
+    return (fsmdemo_Close *)akt_msg_new(&fsmdemo_close_desc, arena_hint);
+}
 
-/* fsmdemo_close_decode -- decode msgpack bytes into a new Close (*out
- * owned by the caller on AKT_OK). limits: NULL for the defaults.
- * Errors: AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM. */
-akt_err fsmdemo_close_decode(const void *data, size_t len,
-    const akt_codec_limits *limits, fsmdemo_Close **out);
+static inline akt_err
+fsmdemo_close_decode(const void *data, size_t len, const akt_codec_limits *limits,
+    fsmdemo_Close **out)
+{
+    void *msg = NULL;
+    akt_err err = akt_msg_decode(&fsmdemo_close_desc, data, len, limits, &msg);
+    *out = (fsmdemo_Close *)msg;
+    return err;
+}
 
-/* fsmdemo_close_free -- drop one reference (the last frees the message). */
 static inline void
 fsmdemo_close_free(fsmdemo_Close *msg)
 {
     akt_msg_free(msg);
 }
 
-/* fsmdemo_close_dup -- a deep copy in a new allocation; NULL on ENOMEM. */
 static inline fsmdemo_Close *
 fsmdemo_close_dup(const fsmdemo_Close *msg)
 {
     return (fsmdemo_Close *)akt_msg_dup(msg);
 }
 
-/* fsmdemo_close_equal -- deep equality, field by field. */
 static inline bool
 fsmdemo_close_equal(const fsmdemo_Close *a, const fsmdemo_Close *b)
 {
     return akt_msg_equal(a, b);
 }
 
-/* fsmdemo_close_encode -- append the msgpack form of msg to out. */
 static inline akt_err
 fsmdemo_close_encode(const fsmdemo_Close *msg, akt_buf *out)
 {
@@ -130,43 +149,45 @@ struct fsmdemo_Lock {
     akt_str code; /* 1 */
 };
 
-/* fsmdemo_lock_new -- a new Lock holding the given fields (strings are
- * copied; NULL keeps the default), in one allocation. The caller owns the
- * one reference. NULL on ENOMEM. */
+/* fsmdemo.Lock: type id 0xa0a13d81452b12e3 */
+extern const akt_type fsmdemo_lock_desc;
+extern const fsmdemo_Lock fsmdemo_lock_default;
 fsmdemo_Lock *fsmdemo_lock_new(const char *code);
 
-/* fsmdemo_lock_alloc -- a new Lock with default values and arena_hint
- * bytes of arena for filling in variable parts by hand. NULL on ENOMEM. */
-fsmdemo_Lock *fsmdemo_lock_alloc(size_t arena_hint);
+static inline fsmdemo_Lock *
+fsmdemo_lock_alloc(size_t arena_hint)
+{
+    return (fsmdemo_Lock *)akt_msg_new(&fsmdemo_lock_desc, arena_hint);
+}
 
-/* fsmdemo_lock_decode -- decode msgpack bytes into a new Lock (*out
- * owned by the caller on AKT_OK). limits: NULL for the defaults.
- * Errors: AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM. */
-akt_err fsmdemo_lock_decode(const void *data, size_t len,
-    const akt_codec_limits *limits, fsmdemo_Lock **out);
+static inline akt_err
+fsmdemo_lock_decode(const void *data, size_t len, const akt_codec_limits *limits,
+    fsmdemo_Lock **out)
+{
+    void *msg = NULL;
+    akt_err err = akt_msg_decode(&fsmdemo_lock_desc, data, len, limits, &msg);
+    *out = (fsmdemo_Lock *)msg;
+    return err;
+}
 
-/* fsmdemo_lock_free -- drop one reference (the last frees the message). */
 static inline void
 fsmdemo_lock_free(fsmdemo_Lock *msg)
 {
     akt_msg_free(msg);
 }
 
-/* fsmdemo_lock_dup -- a deep copy in a new allocation; NULL on ENOMEM. */
 static inline fsmdemo_Lock *
 fsmdemo_lock_dup(const fsmdemo_Lock *msg)
 {
     return (fsmdemo_Lock *)akt_msg_dup(msg);
 }
 
-/* fsmdemo_lock_equal -- deep equality, field by field. */
 static inline bool
 fsmdemo_lock_equal(const fsmdemo_Lock *a, const fsmdemo_Lock *b)
 {
     return akt_msg_equal(a, b);
 }
 
-/* fsmdemo_lock_encode -- append the msgpack form of msg to out. */
 static inline akt_err
 fsmdemo_lock_encode(const fsmdemo_Lock *msg, akt_buf *out)
 {
@@ -177,43 +198,45 @@ struct fsmdemo_Unlock {
     akt_str code; /* 1 */
 };
 
-/* fsmdemo_unlock_new -- a new Unlock holding the given fields (strings are
- * copied; NULL keeps the default), in one allocation. The caller owns the
- * one reference. NULL on ENOMEM. */
+/* fsmdemo.Unlock: type id 0xa20412528db997c8 */
+extern const akt_type fsmdemo_unlock_desc;
+extern const fsmdemo_Unlock fsmdemo_unlock_default;
 fsmdemo_Unlock *fsmdemo_unlock_new(const char *code);
 
-/* fsmdemo_unlock_alloc -- a new Unlock with default values and arena_hint
- * bytes of arena for filling in variable parts by hand. NULL on ENOMEM. */
-fsmdemo_Unlock *fsmdemo_unlock_alloc(size_t arena_hint);
+static inline fsmdemo_Unlock *
+fsmdemo_unlock_alloc(size_t arena_hint)
+{
+    return (fsmdemo_Unlock *)akt_msg_new(&fsmdemo_unlock_desc, arena_hint);
+}
 
-/* fsmdemo_unlock_decode -- decode msgpack bytes into a new Unlock (*out
- * owned by the caller on AKT_OK). limits: NULL for the defaults.
- * Errors: AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM. */
-akt_err fsmdemo_unlock_decode(const void *data, size_t len,
-    const akt_codec_limits *limits, fsmdemo_Unlock **out);
+static inline akt_err
+fsmdemo_unlock_decode(const void *data, size_t len, const akt_codec_limits *limits,
+    fsmdemo_Unlock **out)
+{
+    void *msg = NULL;
+    akt_err err = akt_msg_decode(&fsmdemo_unlock_desc, data, len, limits, &msg);
+    *out = (fsmdemo_Unlock *)msg;
+    return err;
+}
 
-/* fsmdemo_unlock_free -- drop one reference (the last frees the message). */
 static inline void
 fsmdemo_unlock_free(fsmdemo_Unlock *msg)
 {
     akt_msg_free(msg);
 }
 
-/* fsmdemo_unlock_dup -- a deep copy in a new allocation; NULL on ENOMEM. */
 static inline fsmdemo_Unlock *
 fsmdemo_unlock_dup(const fsmdemo_Unlock *msg)
 {
     return (fsmdemo_Unlock *)akt_msg_dup(msg);
 }
 
-/* fsmdemo_unlock_equal -- deep equality, field by field. */
 static inline bool
 fsmdemo_unlock_equal(const fsmdemo_Unlock *a, const fsmdemo_Unlock *b)
 {
     return akt_msg_equal(a, b);
 }
 
-/* fsmdemo_unlock_encode -- append the msgpack form of msg to out. */
 static inline akt_err
 fsmdemo_unlock_encode(const fsmdemo_Unlock *msg, akt_buf *out)
 {
@@ -428,22 +451,6 @@ fsmdemo_door_tell_close(akt_ref to, fsmdemo_Close *msg)
 }
 
 /* ==== descriptors ======================================================= */
-
-/* fsmdemo.Open: type id 0x74ec2b99b073e10c */
-extern const akt_type fsmdemo_open_desc;
-extern const fsmdemo_Open fsmdemo_open_default;
-
-/* fsmdemo.Close: type id 0x6b6b6d5bb7e52bb0 */
-extern const akt_type fsmdemo_close_desc;
-extern const fsmdemo_Close fsmdemo_close_default;
-
-/* fsmdemo.Lock: type id 0xa0a13d81452b12e3 */
-extern const akt_type fsmdemo_lock_desc;
-extern const fsmdemo_Lock fsmdemo_lock_default;
-
-/* fsmdemo.Unlock: type id 0xa20412528db997c8 */
-extern const akt_type fsmdemo_unlock_desc;
-extern const fsmdemo_Unlock fsmdemo_unlock_default;
 
 /* fsmdemo.DoorState: type id 0x4832f585aa8a30c9 */
 extern const akt_type fsmdemo_door_state_desc;

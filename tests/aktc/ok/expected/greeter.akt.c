@@ -1,24 +1,14 @@
 /*
  * greeter.akt.c -- generated from greeter.akt by aktc 0.1.0 -- do not edit.
  *
- * Constructors, msgpack encoders/decoders (maps keyed by field number),
- * deep copy, equality, descriptors and actor glue for package demo.
+ * Default values, constructors, field tables, descriptors and actor glue
+ * for package demo. libakt encodes (msgpack maps keyed by field
+ * number), decodes, copies and compares every type here from its
+ * descriptor's field table (akt/reflect.h).
  */
 #include "greeter.akt.h"
 
 #include <string.h>
-
-static akt_err
-copy_str(akt_arena *arena, akt_str *s)
-{
-    return s->ptr == NULL ? AKT_OK : akt_arena_str(arena, s->ptr, s->len, s);
-}
-
-static bool
-eq_str(akt_str a, akt_str b)
-{
-    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
-}
 
 /* ==== messages ========================================================== */
 
@@ -27,76 +17,6 @@ eq_str(akt_str a, akt_str b)
 const demo_Hello demo_hello_default = {
     .name = {NULL, 0},
 };
-
-static void
-demo_hello_init(void *obj, akt_arena *arena)
-{
-    (void)arena;
-    *(demo_Hello *)obj = demo_hello_default;
-}
-
-static akt_err
-demo_hello_copy(void *dst, const void *src, akt_arena *arena)
-{
-    demo_Hello *d = dst;
-    const demo_Hello *s = src;
-    akt_err err;
-    *d = *s;
-    if ((err = copy_str(arena, &d->name)) != AKT_OK) {
-        return err;
-    }
-    return AKT_OK;
-}
-
-static bool
-demo_hello_eq(const void *pa, const void *pb)
-{
-    const demo_Hello *a = pa;
-    const demo_Hello *b = pb;
-    if (!eq_str(a->name, b->name)) {
-        return false;
-    }
-    return true;
-}
-
-static akt_err
-demo_hello_enc(const void *obj, akt_buf *out)
-{
-    const demo_Hello *m = obj;
-    akt_err err = akt_mp_put_map(out, 1u);
-    if (err != AKT_OK) {
-        return err;
-    }
-    /* 1: name */
-    if ((err = akt_mp_put_uint(out, 1u)) != AKT_OK
-        || (err = akt_mp_put_str(out, m->name.ptr, m->name.len)) != AKT_OK) {
-        return err;
-    }
-    return AKT_OK;
-}
-
-static akt_err
-demo_hello_dec(void *obj, akt_reader *r, akt_arena *arena)
-{
-    demo_Hello *m = obj;
-    uint32_t n = 0;
-    akt_mp_get_map(r, &n);
-    for (uint32_t i = 0; i < n && r->err == AKT_OK; i++) {
-        uint64_t key = 0;
-        if (akt_mp_get_uint(r, &key) != AKT_OK) {
-            break;
-        }
-        switch (key) {
-        case 1: /* name */
-            akt_mp_get_str(r, arena, &m->name);
-            break;
-        default:
-            akt_mp_skip(r); /* a field this version does not know */
-            break;
-        }
-    }
-    return r->err;
-}
 
 demo_Hello *
 demo_hello_new(const char *name)
@@ -115,97 +35,11 @@ demo_hello_new(const char *name)
     return msg_;
 }
 
-demo_Hello *
-demo_hello_alloc(size_t arena_hint)
-{
-    return akt_msg_new(&demo_hello_desc, arena_hint);
-}
-
-akt_err
-demo_hello_decode(const void *data, size_t len, const akt_codec_limits *limits,
-    demo_Hello **out)
-{
-    void *msg = NULL;
-    akt_err err = akt_msg_decode(&demo_hello_desc, data, len, limits, &msg);
-    *out = msg;
-    return err;
-}
-
 /* --- demo.Greeting --- */
 
 const demo_Greeting demo_greeting_default = {
     .text = {NULL, 0},
 };
-
-static void
-demo_greeting_init(void *obj, akt_arena *arena)
-{
-    (void)arena;
-    *(demo_Greeting *)obj = demo_greeting_default;
-}
-
-static akt_err
-demo_greeting_copy(void *dst, const void *src, akt_arena *arena)
-{
-    demo_Greeting *d = dst;
-    const demo_Greeting *s = src;
-    akt_err err;
-    *d = *s;
-    if ((err = copy_str(arena, &d->text)) != AKT_OK) {
-        return err;
-    }
-    return AKT_OK;
-}
-
-static bool
-demo_greeting_eq(const void *pa, const void *pb)
-{
-    const demo_Greeting *a = pa;
-    const demo_Greeting *b = pb;
-    if (!eq_str(a->text, b->text)) {
-        return false;
-    }
-    return true;
-}
-
-static akt_err
-demo_greeting_enc(const void *obj, akt_buf *out)
-{
-    const demo_Greeting *m = obj;
-    akt_err err = akt_mp_put_map(out, 1u);
-    if (err != AKT_OK) {
-        return err;
-    }
-    /* 1: text */
-    if ((err = akt_mp_put_uint(out, 1u)) != AKT_OK
-        || (err = akt_mp_put_str(out, m->text.ptr, m->text.len)) != AKT_OK) {
-        return err;
-    }
-    return AKT_OK;
-}
-
-static akt_err
-demo_greeting_dec(void *obj, akt_reader *r, akt_arena *arena)
-{
-    demo_Greeting *m = obj;
-    uint32_t n = 0;
-    akt_mp_get_map(r, &n);
-    for (uint32_t i = 0; i < n && r->err == AKT_OK; i++) {
-        uint64_t key = 0;
-        if (akt_mp_get_uint(r, &key) != AKT_OK) {
-            break;
-        }
-        switch (key) {
-        case 1: /* text */
-            akt_mp_get_str(r, arena, &m->text);
-            break;
-        default:
-            akt_mp_skip(r); /* a field this version does not know */
-            break;
-        }
-    }
-    return r->err;
-}
 
 demo_Greeting *
 demo_greeting_new(const char *text)
@@ -224,93 +58,11 @@ demo_greeting_new(const char *text)
     return msg_;
 }
 
-demo_Greeting *
-demo_greeting_alloc(size_t arena_hint)
-{
-    return akt_msg_new(&demo_greeting_desc, arena_hint);
-}
-
-akt_err
-demo_greeting_decode(const void *data, size_t len, const akt_codec_limits *limits,
-    demo_Greeting **out)
-{
-    void *msg = NULL;
-    akt_err err = akt_msg_decode(&demo_greeting_desc, data, len, limits, &msg);
-    *out = msg;
-    return err;
-}
-
 /* --- demo.GreeterState --- */
 
 const demo_GreeterState demo_greeter_state_default = {
     .greeted = 0,
 };
-
-static void
-demo_greeter_state_init(void *obj, akt_arena *arena)
-{
-    (void)arena;
-    *(demo_GreeterState *)obj = demo_greeter_state_default;
-}
-
-static akt_err
-demo_greeter_state_copy(void *dst, const void *src, akt_arena *arena)
-{
-    (void)arena;
-    *(demo_GreeterState *)dst = *(const demo_GreeterState *)src;
-    return AKT_OK;
-}
-
-static bool
-demo_greeter_state_eq(const void *pa, const void *pb)
-{
-    const demo_GreeterState *a = pa;
-    const demo_GreeterState *b = pb;
-    if (a->greeted != b->greeted) {
-        return false;
-    }
-    return true;
-}
-
-static akt_err
-demo_greeter_state_enc(const void *obj, akt_buf *out)
-{
-    const demo_GreeterState *m = obj;
-    akt_err err = akt_mp_put_map(out, 1u);
-    if (err != AKT_OK) {
-        return err;
-    }
-    /* 1: greeted */
-    if ((err = akt_mp_put_uint(out, 1u)) != AKT_OK
-        || (err = akt_mp_put_uint(out, m->greeted)) != AKT_OK) {
-        return err;
-    }
-    return AKT_OK;
-}
-
-static akt_err
-demo_greeter_state_dec(void *obj, akt_reader *r, akt_arena *arena)
-{
-    demo_GreeterState *m = obj;
-    (void)arena; /* no field needs it */
-    uint32_t n = 0;
-    akt_mp_get_map(r, &n);
-    for (uint32_t i = 0; i < n && r->err == AKT_OK; i++) {
-        uint64_t key = 0;
-        if (akt_mp_get_uint(r, &key) != AKT_OK) {
-            break;
-        }
-        switch (key) {
-        case 1: /* greeted */
-            akt_mp_get_uint(r, &m->greeted);
-            break;
-        default:
-            akt_mp_skip(r); /* a field this version does not know */
-            break;
-        }
-    }
-    return r->err;
-}
 
 /* ==== actors ============================================================ */
 
@@ -422,87 +174,57 @@ demo_greeter_props(const demo_GreeterHandlers *h, akt_props *out)
 /* ==== descriptors ======================================================= */
 
 static const akt_field demo_hello_fields[] = {
-    {
-        .name = "name",
-        .number = 1,
-        .kind = AKT_KIND_STRING,
-        .offset = offsetof(demo_Hello, name),
-        .has_offset = AKT_NO_OFFSET,
-        .doc = "who is saying hello",
-    },
+    {.name = "name", .number = 1, .kind = AKT_KIND_STRING,
+        .offset = offsetof(demo_Hello, name), .has_offset = AKT_NO_OFFSET,
+        .doc = "who is saying hello"},
 };
 
 const akt_type demo_hello_desc = {
     .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_MESSAGE,
+    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
     .name = "demo.Hello",
     .id = UINT64_C(0xe965e8b49ebb0c50),
     .size = sizeof(demo_Hello),
     .align = _Alignof(demo_Hello),
     .fields = demo_hello_fields,
     .nfields = 1,
-    .init = demo_hello_init,
-    .fini = NULL,
-    .copy = demo_hello_copy,
-    .equal = demo_hello_eq,
-    .encode = demo_hello_enc,
-    .decode = demo_hello_dec,
+    .defaults = &demo_hello_default,
     .doc = "Someone to greet.",
 };
 
 static const akt_field demo_greeting_fields[] = {
-    {
-        .name = "text",
-        .number = 1,
-        .kind = AKT_KIND_STRING,
-        .offset = offsetof(demo_Greeting, text),
-        .has_offset = AKT_NO_OFFSET,
-    },
+    {.name = "text", .number = 1, .kind = AKT_KIND_STRING,
+        .offset = offsetof(demo_Greeting, text), .has_offset = AKT_NO_OFFSET},
 };
 
 const akt_type demo_greeting_desc = {
     .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_MESSAGE,
+    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
     .name = "demo.Greeting",
     .id = UINT64_C(0x9446ac8c2ac0c047),
     .size = sizeof(demo_Greeting),
     .align = _Alignof(demo_Greeting),
     .fields = demo_greeting_fields,
     .nfields = 1,
-    .init = demo_greeting_init,
-    .fini = NULL,
-    .copy = demo_greeting_copy,
-    .equal = demo_greeting_eq,
-    .encode = demo_greeting_enc,
-    .decode = demo_greeting_dec,
+    .defaults = &demo_greeting_default,
     .doc = "What the greeter answers.",
 };
 
 static const akt_field demo_greeter_state_fields[] = {
-    {
-        .name = "greeted",
-        .number = 1,
-        .kind = AKT_KIND_UINT64,
-        .offset = offsetof(demo_GreeterState, greeted),
-        .has_offset = AKT_NO_OFFSET,
-    },
+    {.name = "greeted", .number = 1, .kind = AKT_KIND_UINT64,
+        .offset = offsetof(demo_GreeterState, greeted), .has_offset = AKT_NO_OFFSET},
 };
 
 const akt_type demo_greeter_state_desc = {
     .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_STATE,
+    .flags = AKT_TYPE_STATE | AKT_TYPE_TABLE,
     .name = "demo.GreeterState",
     .id = UINT64_C(0xd61816dd05a37057),
     .size = sizeof(demo_GreeterState),
     .align = _Alignof(demo_GreeterState),
     .fields = demo_greeter_state_fields,
     .nfields = 1,
-    .init = demo_greeter_state_init,
-    .fini = NULL,
-    .copy = demo_greeter_state_copy,
-    .equal = demo_greeter_state_eq,
-    .encode = demo_greeter_state_enc,
-    .decode = demo_greeter_state_dec,
+    .defaults = &demo_greeter_state_default,
     .doc = "The state of actor Greeter.",
 };
 

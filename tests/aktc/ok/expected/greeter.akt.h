@@ -4,6 +4,21 @@
  * package demo: the C API of the messages and actors declared in
  * greeter.akt. See docs/idl.md ("The generated C API") for the conventions:
  * ownership of messages, constructors, arenas and typed tell/ask.
+ *
+ * For each message type pkg_T (functions pkg_t_...):
+ *   _new(fields)       a new message holding the given fields (strings are
+ *                      copied; NULL keeps the default), in one allocation;
+ *                      the caller owns the one reference; NULL on ENOMEM
+ *   _alloc(hint)       a new message with default values and hint bytes of
+ *                      arena for filling variable parts by hand
+ *   _decode(data, len, limits, &out)  msgpack bytes into a new message
+ *                      (*out the caller's on AKT_OK; limits NULL for the
+ *                      defaults); AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM
+ *   _free(m)           drop one reference (the last frees the message)
+ *   _dup(m)            a deep copy in a new allocation; NULL on ENOMEM
+ *   _equal(a, b)       deep equality, field by field
+ *   _encode(m, buf)    append the msgpack form of m to buf
+ *   _desc, _default    the type's descriptor and default value
  */
 #ifndef DEMO_GREETER_AKT_H
 #define DEMO_GREETER_AKT_H
@@ -15,8 +30,8 @@
 #include <akt/akt.h>
 #include <akt/akt_gen.h>
 
-#if AKT_GEN_ABI != 1
-#error "greeter.akt.h was generated for akt ABI 1: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 2
+#error "greeter.akt.h was generated for akt ABI 2: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -35,43 +50,45 @@ struct demo_Hello {
     akt_str name; /* 1 */
 };
 
-/* demo_hello_new -- a new Hello holding the given fields (strings are
- * copied; NULL keeps the default), in one allocation. The caller owns the
- * one reference. NULL on ENOMEM. */
+/* demo.Hello: type id 0xe965e8b49ebb0c50 */
+extern const akt_type demo_hello_desc;
+extern const demo_Hello demo_hello_default;
 demo_Hello *demo_hello_new(const char *name);
 
-/* demo_hello_alloc -- a new Hello with default values and arena_hint
- * bytes of arena for filling in variable parts by hand. NULL on ENOMEM. */
-demo_Hello *demo_hello_alloc(size_t arena_hint);
+static inline demo_Hello *
+demo_hello_alloc(size_t arena_hint)
+{
+    return (demo_Hello *)akt_msg_new(&demo_hello_desc, arena_hint);
+}
 
-/* demo_hello_decode -- decode msgpack bytes into a new Hello (*out
- * owned by the caller on AKT_OK). limits: NULL for the defaults.
- * Errors: AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM. */
-akt_err demo_hello_decode(const void *data, size_t len,
-    const akt_codec_limits *limits, demo_Hello **out);
+static inline akt_err
+demo_hello_decode(const void *data, size_t len, const akt_codec_limits *limits,
+    demo_Hello **out)
+{
+    void *msg = NULL;
+    akt_err err = akt_msg_decode(&demo_hello_desc, data, len, limits, &msg);
+    *out = (demo_Hello *)msg;
+    return err;
+}
 
-/* demo_hello_free -- drop one reference (the last frees the message). */
 static inline void
 demo_hello_free(demo_Hello *msg)
 {
     akt_msg_free(msg);
 }
 
-/* demo_hello_dup -- a deep copy in a new allocation; NULL on ENOMEM. */
 static inline demo_Hello *
 demo_hello_dup(const demo_Hello *msg)
 {
     return (demo_Hello *)akt_msg_dup(msg);
 }
 
-/* demo_hello_equal -- deep equality, field by field. */
 static inline bool
 demo_hello_equal(const demo_Hello *a, const demo_Hello *b)
 {
     return akt_msg_equal(a, b);
 }
 
-/* demo_hello_encode -- append the msgpack form of msg to out. */
 static inline akt_err
 demo_hello_encode(const demo_Hello *msg, akt_buf *out)
 {
@@ -83,43 +100,45 @@ struct demo_Greeting {
     akt_str text; /* 1 */
 };
 
-/* demo_greeting_new -- a new Greeting holding the given fields (strings are
- * copied; NULL keeps the default), in one allocation. The caller owns the
- * one reference. NULL on ENOMEM. */
+/* demo.Greeting: type id 0x9446ac8c2ac0c047 */
+extern const akt_type demo_greeting_desc;
+extern const demo_Greeting demo_greeting_default;
 demo_Greeting *demo_greeting_new(const char *text);
 
-/* demo_greeting_alloc -- a new Greeting with default values and arena_hint
- * bytes of arena for filling in variable parts by hand. NULL on ENOMEM. */
-demo_Greeting *demo_greeting_alloc(size_t arena_hint);
+static inline demo_Greeting *
+demo_greeting_alloc(size_t arena_hint)
+{
+    return (demo_Greeting *)akt_msg_new(&demo_greeting_desc, arena_hint);
+}
 
-/* demo_greeting_decode -- decode msgpack bytes into a new Greeting (*out
- * owned by the caller on AKT_OK). limits: NULL for the defaults.
- * Errors: AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM. */
-akt_err demo_greeting_decode(const void *data, size_t len,
-    const akt_codec_limits *limits, demo_Greeting **out);
+static inline akt_err
+demo_greeting_decode(const void *data, size_t len, const akt_codec_limits *limits,
+    demo_Greeting **out)
+{
+    void *msg = NULL;
+    akt_err err = akt_msg_decode(&demo_greeting_desc, data, len, limits, &msg);
+    *out = (demo_Greeting *)msg;
+    return err;
+}
 
-/* demo_greeting_free -- drop one reference (the last frees the message). */
 static inline void
 demo_greeting_free(demo_Greeting *msg)
 {
     akt_msg_free(msg);
 }
 
-/* demo_greeting_dup -- a deep copy in a new allocation; NULL on ENOMEM. */
 static inline demo_Greeting *
 demo_greeting_dup(const demo_Greeting *msg)
 {
     return (demo_Greeting *)akt_msg_dup(msg);
 }
 
-/* demo_greeting_equal -- deep equality, field by field. */
 static inline bool
 demo_greeting_equal(const demo_Greeting *a, const demo_Greeting *b)
 {
     return akt_msg_equal(a, b);
 }
 
-/* demo_greeting_encode -- append the msgpack form of msg to out. */
 static inline akt_err
 demo_greeting_encode(const demo_Greeting *msg, akt_buf *out)
 {
@@ -202,14 +221,6 @@ demo_greeter_reply_hello(akt_ctx *ctx, demo_Greeting *reply)
 }
 
 /* ==== descriptors ======================================================= */
-
-/* demo.Hello: type id 0xe965e8b49ebb0c50 */
-extern const akt_type demo_hello_desc;
-extern const demo_Hello demo_hello_default;
-
-/* demo.Greeting: type id 0x9446ac8c2ac0c047 */
-extern const akt_type demo_greeting_desc;
-extern const demo_Greeting demo_greeting_default;
 
 /* demo.GreeterState: type id 0xd61816dd05a37057 */
 extern const akt_type demo_greeter_state_desc;

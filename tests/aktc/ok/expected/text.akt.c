@@ -1,35 +1,14 @@
 /*
  * text.akt.c -- generated from text.akt by aktc 0.1.0 -- do not edit.
  *
- * Constructors, msgpack encoders/decoders (maps keyed by field number),
- * deep copy, equality, descriptors and actor glue for package corpus.text.
+ * Default values, constructors, field tables, descriptors and actor glue
+ * for package corpus.text. libakt encodes (msgpack maps keyed by field
+ * number), decodes, copies and compares every type here from its
+ * descriptor's field table (akt/reflect.h).
  */
 #include "text.akt.h"
 
 #include <string.h>
-
-static akt_err
-dec_int32(akt_reader *r, int32_t *v)
-{
-    int64_t x = 0;
-    if (akt_mp_get_int(r, &x) == AKT_OK && (x < INT32_MIN || x > INT32_MAX)) {
-        return akt_mp_fail(r, AKT_ERANGE);
-    }
-    *v = (int32_t)x;
-    return r->err;
-}
-
-static akt_err
-copy_str(akt_arena *arena, akt_str *s)
-{
-    return s->ptr == NULL ? AKT_OK : akt_arena_str(arena, s->ptr, s->len, s);
-}
-
-static bool
-eq_str(akt_str a, akt_str b)
-{
-    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
-}
 
 /* ==== messages ========================================================== */
 
@@ -41,115 +20,6 @@ const corpus_text_Tricky corpus_text_tricky_default = {
     .comment_marks = {"*/ /* // \\", 10},
     .mark = CORPUS_TEXT_MARK_PLAIN,
 };
-
-static void
-corpus_text_tricky_init(void *obj, akt_arena *arena)
-{
-    (void)arena;
-    *(corpus_text_Tricky *)obj = corpus_text_tricky_default;
-}
-
-static akt_err
-corpus_text_tricky_copy(void *dst, const void *src, akt_arena *arena)
-{
-    corpus_text_Tricky *d = dst;
-    const corpus_text_Tricky *s = src;
-    akt_err err;
-    *d = *s;
-    if ((err = copy_str(arena, &d->trigraphs)) != AKT_OK) {
-        return err;
-    }
-    if ((err = copy_str(arena, &d->questions)) != AKT_OK) {
-        return err;
-    }
-    if ((err = copy_str(arena, &d->comment_marks)) != AKT_OK) {
-        return err;
-    }
-    return AKT_OK;
-}
-
-static bool
-corpus_text_tricky_eq(const void *pa, const void *pb)
-{
-    const corpus_text_Tricky *a = pa;
-    const corpus_text_Tricky *b = pb;
-    if (!eq_str(a->trigraphs, b->trigraphs)) {
-        return false;
-    }
-    if (!eq_str(a->questions, b->questions)) {
-        return false;
-    }
-    if (!eq_str(a->comment_marks, b->comment_marks)) {
-        return false;
-    }
-    if (a->mark != b->mark) {
-        return false;
-    }
-    return true;
-}
-
-static akt_err
-corpus_text_tricky_enc(const void *obj, akt_buf *out)
-{
-    const corpus_text_Tricky *m = obj;
-    akt_err err = akt_mp_put_map(out, 4u);
-    if (err != AKT_OK) {
-        return err;
-    }
-    /* 1: trigraphs */
-    if ((err = akt_mp_put_uint(out, 1u)) != AKT_OK
-        || (err = akt_mp_put_str(out, m->trigraphs.ptr, m->trigraphs.len)) != AKT_OK) {
-        return err;
-    }
-    /* 2: questions */
-    if ((err = akt_mp_put_uint(out, 2u)) != AKT_OK
-        || (err = akt_mp_put_str(out, m->questions.ptr, m->questions.len)) != AKT_OK) {
-        return err;
-    }
-    /* 3: comment_marks */
-    if ((err = akt_mp_put_uint(out, 3u)) != AKT_OK
-        || (err = akt_mp_put_str(out, m->comment_marks.ptr, m->comment_marks.len)) != AKT_OK) {
-        return err;
-    }
-    /* 4: mark */
-    if ((err = akt_mp_put_uint(out, 4u)) != AKT_OK
-        || (err = akt_mp_put_int(out, m->mark)) != AKT_OK) {
-        return err;
-    }
-    return AKT_OK;
-}
-
-static akt_err
-corpus_text_tricky_dec(void *obj, akt_reader *r, akt_arena *arena)
-{
-    corpus_text_Tricky *m = obj;
-    uint32_t n = 0;
-    akt_mp_get_map(r, &n);
-    for (uint32_t i = 0; i < n && r->err == AKT_OK; i++) {
-        uint64_t key = 0;
-        if (akt_mp_get_uint(r, &key) != AKT_OK) {
-            break;
-        }
-        switch (key) {
-        case 1: /* trigraphs */
-            akt_mp_get_str(r, arena, &m->trigraphs);
-            break;
-        case 2: /* questions */
-            akt_mp_get_str(r, arena, &m->questions);
-            break;
-        case 3: /* comment_marks */
-            akt_mp_get_str(r, arena, &m->comment_marks);
-            break;
-        case 4: /* mark */
-            dec_int32(r, &m->mark);
-            break;
-        default:
-            akt_mp_skip(r); /* a field this version does not know */
-            break;
-        }
-    }
-    return r->err;
-}
 
 corpus_text_Tricky *
 corpus_text_tricky_new(const char *trigraphs, const char *questions, const char *comment_marks, corpus_text_Mark mark)
@@ -181,78 +51,11 @@ corpus_text_tricky_new(const char *trigraphs, const char *questions, const char 
     return msg_;
 }
 
-corpus_text_Tricky *
-corpus_text_tricky_alloc(size_t arena_hint)
-{
-    return akt_msg_new(&corpus_text_tricky_desc, arena_hint);
-}
-
-akt_err
-corpus_text_tricky_decode(const void *data, size_t len, const akt_codec_limits *limits,
-    corpus_text_Tricky **out)
-{
-    void *msg = NULL;
-    akt_err err = akt_msg_decode(&corpus_text_tricky_desc, data, len, limits, &msg);
-    *out = msg;
-    return err;
-}
-
 /* --- corpus.text.EchoState --- */
 
 const corpus_text_EchoState corpus_text_echo_state_default = {
     .empty_ = 0,
 };
-
-static void
-corpus_text_echo_state_init(void *obj, akt_arena *arena)
-{
-    (void)arena;
-    *(corpus_text_EchoState *)obj = corpus_text_echo_state_default;
-}
-
-static akt_err
-corpus_text_echo_state_copy(void *dst, const void *src, akt_arena *arena)
-{
-    (void)arena;
-    *(corpus_text_EchoState *)dst = *(const corpus_text_EchoState *)src;
-    return AKT_OK;
-}
-
-static bool
-corpus_text_echo_state_eq(const void *pa, const void *pb)
-{
-    (void)pa;
-    (void)pb;
-    return true;
-}
-
-static akt_err
-corpus_text_echo_state_enc(const void *obj, akt_buf *out)
-{
-    (void)obj;
-    return akt_mp_put_map(out, 0);
-}
-
-static akt_err
-corpus_text_echo_state_dec(void *obj, akt_reader *r, akt_arena *arena)
-{
-    (void)obj;
-    (void)arena; /* no field needs it */
-    uint32_t n = 0;
-    akt_mp_get_map(r, &n);
-    for (uint32_t i = 0; i < n && r->err == AKT_OK; i++) {
-        uint64_t key = 0;
-        if (akt_mp_get_uint(r, &key) != AKT_OK) {
-            break;
-        }
-        switch (key) {
-        default:
-            akt_mp_skip(r); /* a field this version does not know */
-            break;
-        }
-    }
-    return r->err;
-}
 
 /* ==== actors ============================================================ */
 
@@ -385,72 +188,42 @@ corpus_text_mark_name(corpus_text_Mark v)
 }
 
 static const akt_field corpus_text_tricky_fields[] = {
-    {
-        .name = "trigraphs",
-        .number = 1,
-        .kind = AKT_KIND_STRING,
-        .offset = offsetof(corpus_text_Tricky, trigraphs),
-        .has_offset = AKT_NO_OFFSET,
-        .doc = "field doc: ?\?( x */ y /* z ?\?)",
-    },
-    {
-        .name = "questions",
-        .number = 2,
-        .kind = AKT_KIND_STRING,
-        .offset = offsetof(corpus_text_Tricky, questions),
-        .has_offset = AKT_NO_OFFSET,
-        .doc = "`?` runs of every length",
-    },
-    {
-        .name = "comment_marks",
-        .number = 3,
-        .kind = AKT_KIND_STRING,
-        .offset = offsetof(corpus_text_Tricky, comment_marks),
-        .has_offset = AKT_NO_OFFSET,
-    },
-    {
-        .name = "mark",
-        .number = 4,
-        .kind = AKT_KIND_ENUM,
-        .offset = offsetof(corpus_text_Tricky, mark),
-        .has_offset = AKT_NO_OFFSET,
-        .enum_type = &corpus_text_mark_enum,
-    },
+    {.name = "trigraphs", .number = 1, .kind = AKT_KIND_STRING,
+        .offset = offsetof(corpus_text_Tricky, trigraphs), .has_offset = AKT_NO_OFFSET,
+        .doc = "field doc: ?\?( x */ y /* z ?\?)"},
+    {.name = "questions", .number = 2, .kind = AKT_KIND_STRING,
+        .offset = offsetof(corpus_text_Tricky, questions), .has_offset = AKT_NO_OFFSET,
+        .doc = "`?` runs of every length"},
+    {.name = "comment_marks", .number = 3, .kind = AKT_KIND_STRING,
+        .offset = offsetof(corpus_text_Tricky, comment_marks), .has_offset = AKT_NO_OFFSET},
+    {.name = "mark", .number = 4, .kind = AKT_KIND_ENUM,
+        .offset = offsetof(corpus_text_Tricky, mark), .has_offset = AKT_NO_OFFSET,
+        .enum_type = &corpus_text_mark_enum},
 };
 
 const akt_type corpus_text_tricky_desc = {
     .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_MESSAGE,
+    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
     .name = "corpus.text.Tricky",
     .id = UINT64_C(0xc9341834789364da),
     .size = sizeof(corpus_text_Tricky),
     .align = _Alignof(corpus_text_Tricky),
     .fields = corpus_text_tricky_fields,
     .nfields = 4,
-    .init = corpus_text_tricky_init,
-    .fini = NULL,
-    .copy = corpus_text_tricky_copy,
-    .equal = corpus_text_tricky_eq,
-    .encode = corpus_text_tricky_enc,
-    .decode = corpus_text_tricky_dec,
+    .defaults = &corpus_text_tricky_default,
     .doc = "Short doc with */ and ?\?=",
 };
 
 const akt_type corpus_text_echo_state_desc = {
     .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_STATE,
+    .flags = AKT_TYPE_STATE | AKT_TYPE_TABLE,
     .name = "corpus.text.EchoState",
     .id = UINT64_C(0x26934b83d97dd1ba),
     .size = sizeof(corpus_text_EchoState),
     .align = _Alignof(corpus_text_EchoState),
     .fields = NULL,
     .nfields = 0,
-    .init = corpus_text_echo_state_init,
-    .fini = NULL,
-    .copy = corpus_text_echo_state_copy,
-    .equal = corpus_text_echo_state_eq,
-    .encode = corpus_text_echo_state_enc,
-    .decode = corpus_text_echo_state_dec,
+    .defaults = &corpus_text_echo_state_default,
     .doc = "The state of actor Echo.",
 };
 

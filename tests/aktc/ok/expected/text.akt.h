@@ -4,6 +4,21 @@
  * package corpus.text: the C API of the messages and actors declared in
  * text.akt. See docs/idl.md ("The generated C API") for the conventions:
  * ownership of messages, constructors, arenas and typed tell/ask.
+ *
+ * For each message type pkg_T (functions pkg_t_...):
+ *   _new(fields)       a new message holding the given fields (strings are
+ *                      copied; NULL keeps the default), in one allocation;
+ *                      the caller owns the one reference; NULL on ENOMEM
+ *   _alloc(hint)       a new message with default values and hint bytes of
+ *                      arena for filling variable parts by hand
+ *   _decode(data, len, limits, &out)  msgpack bytes into a new message
+ *                      (*out the caller's on AKT_OK; limits NULL for the
+ *                      defaults); AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM
+ *   _free(m)           drop one reference (the last frees the message)
+ *   _dup(m)            a deep copy in a new allocation; NULL on ENOMEM
+ *   _equal(a, b)       deep equality, field by field
+ *   _encode(m, buf)    append the msgpack form of m to buf
+ *   _desc, _default    the type's descriptor and default value
  */
 #ifndef CORPUS_TEXT_TEXT_AKT_H
 #define CORPUS_TEXT_TEXT_AKT_H
@@ -15,8 +30,8 @@
 #include <akt/akt.h>
 #include <akt/akt_gen.h>
 
-#if AKT_GEN_ABI != 1
-#error "text.akt.h was generated for akt ABI 1: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 2
+#error "text.akt.h was generated for akt ABI 2: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -50,43 +65,45 @@ struct corpus_text_Tricky {
     corpus_text_Mark mark; /* 4 */
 };
 
-/* corpus_text_tricky_new -- a new Tricky holding the given fields (strings are
- * copied; NULL keeps the default), in one allocation. The caller owns the
- * one reference. NULL on ENOMEM. */
+/* corpus.text.Tricky: type id 0xc9341834789364da */
+extern const akt_type corpus_text_tricky_desc;
+extern const corpus_text_Tricky corpus_text_tricky_default;
 corpus_text_Tricky *corpus_text_tricky_new(const char *trigraphs, const char *questions, const char *comment_marks, corpus_text_Mark mark);
 
-/* corpus_text_tricky_alloc -- a new Tricky with default values and arena_hint
- * bytes of arena for filling in variable parts by hand. NULL on ENOMEM. */
-corpus_text_Tricky *corpus_text_tricky_alloc(size_t arena_hint);
+static inline corpus_text_Tricky *
+corpus_text_tricky_alloc(size_t arena_hint)
+{
+    return (corpus_text_Tricky *)akt_msg_new(&corpus_text_tricky_desc, arena_hint);
+}
 
-/* corpus_text_tricky_decode -- decode msgpack bytes into a new Tricky (*out
- * owned by the caller on AKT_OK). limits: NULL for the defaults.
- * Errors: AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM. */
-akt_err corpus_text_tricky_decode(const void *data, size_t len,
-    const akt_codec_limits *limits, corpus_text_Tricky **out);
+static inline akt_err
+corpus_text_tricky_decode(const void *data, size_t len, const akt_codec_limits *limits,
+    corpus_text_Tricky **out)
+{
+    void *msg = NULL;
+    akt_err err = akt_msg_decode(&corpus_text_tricky_desc, data, len, limits, &msg);
+    *out = (corpus_text_Tricky *)msg;
+    return err;
+}
 
-/* corpus_text_tricky_free -- drop one reference (the last frees the message). */
 static inline void
 corpus_text_tricky_free(corpus_text_Tricky *msg)
 {
     akt_msg_free(msg);
 }
 
-/* corpus_text_tricky_dup -- a deep copy in a new allocation; NULL on ENOMEM. */
 static inline corpus_text_Tricky *
 corpus_text_tricky_dup(const corpus_text_Tricky *msg)
 {
     return (corpus_text_Tricky *)akt_msg_dup(msg);
 }
 
-/* corpus_text_tricky_equal -- deep equality, field by field. */
 static inline bool
 corpus_text_tricky_equal(const corpus_text_Tricky *a, const corpus_text_Tricky *b)
 {
     return akt_msg_equal(a, b);
 }
 
-/* corpus_text_tricky_encode -- append the msgpack form of msg to out. */
 static inline akt_err
 corpus_text_tricky_encode(const corpus_text_Tricky *msg, akt_buf *out)
 {
@@ -173,10 +190,6 @@ corpus_text_echo_reply_tricky(akt_ctx *ctx, corpus_text_Tricky *reply)
 extern const akt_enum_type corpus_text_mark_enum;
 /* corpus_text_mark_name -- the IDL name of v ("PLAIN"), or NULL. */
 const char *corpus_text_mark_name(corpus_text_Mark v);
-
-/* corpus.text.Tricky: type id 0xc9341834789364da */
-extern const akt_type corpus_text_tricky_desc;
-extern const corpus_text_Tricky corpus_text_tricky_default;
 
 /* corpus.text.EchoState: type id 0x26934b83d97dd1ba */
 extern const akt_type corpus_text_echo_state_desc;
