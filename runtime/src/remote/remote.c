@@ -831,14 +831,6 @@ on_remote_watch(rm *r, const akti_peer *from, const akti_envelope *env)
         drop_peer_watches(r, a, uid);
 }
 
-static int64_t
-coarse_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static rcache_ent *
 rc_slot(rcache_ent *tab, const char *path, size_t len, uint64_t *hash)
 {
@@ -1058,7 +1050,7 @@ rm_on_envelope(
     r->last_type_id = env->type_id;
     r->last_type = t;
     /* the recipient: cached, a reply slot, or a path to resolve */
-    int64_t now = coarse_now();
+    int64_t now = akti_now_coarse_ns();
     akt_ref to = AKT_REF_NONE;
     uint64_t slot_id = 0;
     uint64_t h;
