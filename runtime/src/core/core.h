@@ -508,9 +508,6 @@ AKTI_INTERNAL akt_err akti_names_add(
     akt_system *sys, akt_cell *parent, const char *name, akt_cell *cell);
 AKTI_INTERNAL void akti_names_del(
     akt_system *sys, akt_cell *parent, const char *name);
-AKTI_INTERNAL akt_cell *akti_names_get(
-    akt_system *sys, akt_cell *parent, const char *name);
-AKTI_INTERNAL akt_cell *akti_slot_cell(akt_system *sys, uint32_t slot);
 AKTI_INTERNAL akti_props_rec *akti_props_intern(
     akt_system *sys, const akt_props *p, akt_err *err);
 AKTI_INTERNAL void akti_system_guardian_stopped(akt_system *sys, akt_cell *c);

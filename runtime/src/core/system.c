@@ -139,8 +139,8 @@ akti_cell_free(akt_cell *c)
     pthread_mutex_unlock(&s->mu);
 }
 
-akt_cell *
-akti_slot_cell(akt_system *sys, uint32_t slot)
+static akt_cell *
+slot_cell(akt_system *sys, uint32_t slot)
 {
     akt_cell *c = NULL;
     pthread_mutex_lock(&sys->slot_mu);
@@ -239,8 +239,8 @@ akti_names_del(akt_system *sys, akt_cell *parent, const char *name)
     pthread_mutex_unlock(&sys->names_mu);
 }
 
-akt_cell *
-akti_names_get(akt_system *sys, akt_cell *parent, const char *name)
+static akt_cell *
+names_get(akt_system *sys, akt_cell *parent, const char *name)
 {
     akt_cell *c = NULL;
     pthread_mutex_lock(&sys->names_mu);
@@ -1167,14 +1167,14 @@ akt_lookup(akt_system *sys, const char *path, akt_ref *out)
         } else if (cur == sys->root && strcmp(seg, "system") == 0) {
             next = sys->system_g;
         } else if (auto_slot(seg, l, &slot)) {
-            next = akti_slot_cell(sys, slot);
+            next = slot_cell(sys, slot);
             if (next
                 && (next->kind != AKTI_CELL_ACTOR || next->parent != cur
                     || next->name)) {
                 next = NULL;
             }
         } else {
-            next = akti_names_get(sys, cur, seg);
+            next = names_get(sys, cur, seg);
         }
         if (next == NULL) {
             return AKT_ENOENT;

@@ -534,15 +534,6 @@ akti_tp_assoc(
     return rc;
 }
 
-void
-akti_assoc_connect(akti_assoc *a)
-{
-    pthread_mutex_lock(&a->mu);
-    if (a->state == AS_IDLE)
-        akti_tp_start_handshake(a->tp, a, akti_now_ns());
-    pthread_mutex_unlock(&a->mu);
-}
-
 uint64_t
 akti_assoc_peer_uid(akti_assoc *a)
 {
@@ -553,12 +544,6 @@ const char *
 akti_assoc_url(const akti_assoc *a)
 {
     return a->url;
-}
-
-const char *
-akti_assoc_system(const akti_assoc *a)
-{
-    return a->system;
 }
 
 akt_err
@@ -958,36 +943,6 @@ const char *
 akti_tp_address(const akti_tp *tp)
 {
     return tp->address;
-}
-
-const char *
-akti_tp_system(const akti_tp *tp)
-{
-    return tp->system;
-}
-
-void
-akti_tp_quarantine(akti_tp *tp, uint64_t uid, const char *reason)
-{
-    pthread_mutex_lock(&tp->mu);
-    akti_assoc *list = tp->assocs;
-    pthread_mutex_unlock(&tp->mu);
-    for (akti_assoc *a = list; a; a = a->next) {
-        if (atomic_load(&a->peer_uid) != uid)
-            continue;
-        drop_list d = { 0 };
-        ev_list evs = { 0 };
-        pthread_mutex_lock(&a->mu);
-        if (atomic_load(&a->peer_uid) == uid)
-            akti_tp_quarantine_peer(tp, a,
-                reason ? reason : "quarantined by the application", &d, &evs);
-        pthread_mutex_unlock(&a->mu);
-        if (d.n)
-            akti_tp_drop_flush(tp, a, &d);
-        akti_tp_ev_flush(tp, a, &evs);
-        return;
-    }
-    akti_tp_quarantine_add(tp, uid);
 }
 
 void

@@ -151,17 +151,13 @@ AKTI_INTERNAL void akti_tp_free(akti_tp *tp);
 AKTI_INTERNAL uint64_t akti_tp_uid(const akti_tp *tp);
 /* the advertised NNG URL (port resolved); valid while tp lives */
 AKTI_INTERNAL const char *akti_tp_address(const akti_tp *tp);
-AKTI_INTERNAL const char *akti_tp_system(const akti_tp *tp);
 AKTI_INTERNAL void akti_tp_stats_get(const akti_tp *tp, akti_tp_stats *out);
 
 /* akti_tp_assoc -- the association to the peer system `system` listening at
- * url (created on first use; the handshake starts at the first send or at
- * akti_assoc_connect). The pointer lives as long as tp. */
+ * url (created on first use; the handshake starts at the first send). The
+ * pointer lives as long as tp. */
 AKTI_INTERNAL akt_err akti_tp_assoc(
     akti_tp *tp, const char *url, const char *system, akti_assoc **out);
-
-/* akti_assoc_connect -- start the handshake now (no-op when up). */
-AKTI_INTERNAL void akti_assoc_connect(akti_assoc *a);
 
 /* akti_assoc_send -- queue one envelope (copied). system: reliable, on
  * CONTROL; otherwise ORDINARY, or LARGE when the payload is over the large
@@ -183,12 +179,7 @@ AKTI_INTERNAL akt_err akti_assoc_wait_up(
 /* akti_assoc_peer_uid -- the current peer incarnation, 0 when not up. */
 AKTI_INTERNAL uint64_t akti_assoc_peer_uid(akti_assoc *a);
 AKTI_INTERNAL const char *akti_assoc_url(const akti_assoc *a);
-AKTI_INTERNAL const char *akti_assoc_system(const akti_assoc *a);
 
-/* akti_tp_quarantine -- never accept incarnation uid again; the peer is
- * told (best effort). */
-AKTI_INTERNAL void akti_tp_quarantine(
-    akti_tp *tp, uint64_t uid, const char *reason);
 AKTI_INTERNAL bool akti_tp_is_quarantined(akti_tp *tp, uint64_t uid);
 
 /* the clock is the core's: akti_now_ns (core/ext.h) */
