@@ -39,7 +39,7 @@ typedef struct aktc_pctx {
     size_t capdocs;
 } aktc_pctx;
 
-/* parse.c-side helpers (defined in lexer.l) */
+/* helpers the parser calls (defined in lexer.l) */
 void aktc_doc_attach(aktc_pctx *ctx, int line, int column);
 char *aktc_doc_take(aktc_pctx *ctx, int line, int column);
 

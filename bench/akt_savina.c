@@ -14,7 +14,7 @@
  * of run-peers --smoke) for anything not given explicitly.
  *
  * One JSON object per line per repetition (schema: docs/profiler.md).
- * Workloads follow PERFORMANCE.md and the CAF peer: every message is
+ * Workloads follow the Savina suite and the CAF peer: every message is
  * allocated per send (akt_msg_new) as a user's code would, the default
  * dispatcher has --threads workers (default 2), the main thread waits on a
  * future (ask with AKT_FOREVER) the way CAF's scoped_actor receives.

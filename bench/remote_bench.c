@@ -21,7 +21,8 @@
  *                       thread in the loop); p50/p99
  *   nng-reqrep          the floor, measured in the same run: a plain NNG
  *                       REQ/REP round trip of 64 bytes between the same two
- *                       kinds of process (PERFORMANCE.md's "REQ/REP" row)
+ *                       kinds of process (docs/remoting.md uses it as the
+ *                       floor of a remote ask)
  *
  * AKT_BENCH_PROXY_DISPATCHER=NAME (environment, both processes) runs the
  * proxies on that dispatcher ("default": the pool) instead of the calling

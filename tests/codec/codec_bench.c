@@ -1,8 +1,7 @@
 /*
  * codec_bench.c -- encode/decode throughput of the generated-style codec
  * (sample.c through akt_msg_encode/akt_msg_decode) against msgpack-c on
- * the same 5-field, 58-byte message, in one run (PERFORMANCE.md's row
- * "msgpack-c encode / decode, 5-field 58 B message").
+ * the same 5-field, 58-byte message, in one run.
  *
  *   codec_bench [iterations]      (default 1,000,000 per run)
  *

@@ -1,8 +1,8 @@
 /*
  * akt/msg.h -- type descriptors, messages and their arenas.
  *
- * The contract between aktc-generated code and libakt (ARCHITECTURE.md,
- * "The generated-code <-> runtime contract"):
+ * The contract between aktc-generated code and libakt (docs/architecture.md
+ * and docs/encoding.md):
  *
  *  - Every message/event/state type has one `const akt_type` descriptor:
  *    qualified name, a stable 64-bit id (akt_type_id(name): FNV-1a 64 over

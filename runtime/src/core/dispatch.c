@@ -9,8 +9,9 @@
  * The pool. Each worker owns a Chase-Lev deque and a one-cell LIFO slot.
  * A cell scheduled from a worker goes into that worker's LIFO slot and runs
  * next on the same worker (what a send's receiver wants: its cache lines
- * are hot, and a chatty pair of actors stays on one core: PERFORMANCE.md
- * measured 15x between same-worker and cross-worker ping-pong). The slot's
+ * are hot, and a chatty pair of actors stays on one core: the design
+ * measurements found 15x between same-worker and cross-worker ping-pong;
+ * docs/performance.md has this machine's figures). The slot's
  * previous occupant moves to the deque, where idle workers steal it. The
  * slot is stolen only from a worker that is stuck in one long turn (its run
  * counter did not move while the thief spun), so a producer that sends in a
@@ -477,7 +478,8 @@ worker_main(void *arg)
         }
         /* spin, but with at most max_spinning workers at a time: on a
          * small machine idle spinners steal the CPU from the threads that
-         * would produce the work (PERFORMANCE.md: 2 cores) */
+         * would produce the work (the 2-core machines of
+         * docs/performance.md) */
         bool found = false;
         uint32_t ns
             = atomic_fetch_add_explicit(&p->nspinning, 1, memory_order_seq_cst);
