@@ -34,14 +34,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (akt_config_render(cfg, AKT_CONFIG_RENDER_JSON, &json) == AKT_OK
         && akt_config_render(cfg, AKT_CONFIG_RENDER_ORIGINS, &hocon) == AKT_OK
         && strlen(hocon) < (1u << 20)) { /* skip reparsing huge expansions */
-        if (akt_config_parse_string(
-                hocon, strlen(hocon), "rendered", &back, &err)
-            != AKT_OK) {
+        akt_err prc = akt_config_parse_string(
+            hocon, strlen(hocon), "rendered", &back, &err);
+        /* a resolved tree may nest deeper than the parser accepts (a key
+         * path of 200 elements holding a list, a chain of substitutions
+         * each adding a level): that text is refused with AKT_ETOOBIG, by
+         * design, not a round-trip failure */
+        if (prc != AKT_OK && prc != AKT_ETOOBIG) {
             fprintf(stderr, "rendered HOCON does not parse: %s\n%s\n",
                 err.message, hocon);
             abort();
         }
-        if (akt_config_render(back, AKT_CONFIG_RENDER_JSON, &json2) == AKT_OK
+        if (back != NULL
+            && akt_config_render(back, AKT_CONFIG_RENDER_JSON, &json2) == AKT_OK
             && strcmp(json, json2) != 0) {
             fprintf(stderr, "round trip differs:\n%s\n%s\n", json, json2);
             abort();
