@@ -1309,7 +1309,13 @@ typedef struct rctx {
         cv *t;
     } fm[64];
     unsigned nfm;
+    int nlb; /* look-backs active (merges with lb set) */
+    long fresh; /* merges and concatenations resolved again (r_val) */
 } rctx;
+
+/* at most this many re-resolutions of a value met again during a
+ * look-back: bounds the work on hostile input */
+#define CFG_MAX_FRESH 10000
 
 static cv *r_val(rctx *r, cv *v);
 
@@ -1432,7 +1438,9 @@ r_elem(rctx *r, cv *m, size_t i)
     }
     uint32_t save = m->lb;
     m->lb = (uint32_t)(i + 1);
+    r->nlb++;
     cv *x = r_val(r, e);
+    r->nlb--;
     m->lb = save;
     return x;
 }
@@ -1524,7 +1532,9 @@ r_peek(rctx *r, cv *v, const cfg_str *key, int *shape)
             if (is_unmergeable(e)) {
                 uint32_t save = v->lb;
                 v->lb = (uint32_t)(i + 1);
+                r->nlb++;
                 fv = r_peek(r, e, key, &es);
+                r->nlb--;
                 v->lb = save;
             } else {
                 fv = r_peek(r, e, key, &es);
@@ -2079,6 +2089,112 @@ is_clean(const cv *v)
     return is_scalar(v->kind) || v->resolving == 2;
 }
 
+/* r_obj -- resolve object v in place. A field that is a merge being
+ * resolved (a lookup reached v from inside it) has only its look-back
+ * value here: then v is resolved into a copy that holds that value (a
+ * "view", resolving == 3), and v itself is left for later, so that its
+ * fields end up with their own values (Lightbend resolves such a lookup
+ * against a copy of the tree with the merge replaced). */
+static cv *
+r_obj(rctx *r, cv *v)
+{
+    bool clean = true;
+    cv *copy = NULL;
+    for (size_t i = 0; i < v->u.obj.n; i++) {
+        cfg_field *f = &v->u.obj.f[i];
+        bool view = f->val->res == NULL
+            && ((f->val->kind == CV_MERGE && f->val->lb != 0)
+                || (r->nlb > 0 && f->val->resolving == 1
+                    && is_unresolved(f->val)));
+        cv *x = view ? r_here(r, f->val) : f->val;
+        if (x != NULL && x != r->undef) {
+            x = r_val(r, x);
+        }
+        if (x == NULL) {
+            return NULL;
+        }
+        view = view || x->resolving == 3;
+        if (view && copy == NULL) {
+            copy = akti_cfg_new(r->a, CV_OBJ, v->file, v->line, v->col);
+            for (size_t j = 0; copy != NULL && j < i; j++) {
+                const cfg_field *g = &v->u.obj.f[j];
+                if (g->val->kind != CV_UNDEF
+                    && akti_cfg_obj_put(r->a, copy, g->key, g->val) == NULL) {
+                    copy = NULL;
+                }
+            }
+            if (copy == NULL) {
+                return r_fail(r, AKT_ENOMEM, NULL, "out of memory");
+            }
+        }
+        if (!view) {
+            f->val = x; /* its own value: keep it */
+        }
+        if (copy != NULL && x->kind != CV_UNDEF
+            && akti_cfg_obj_put(r->a, copy, f->key, x) == NULL) {
+            return r_fail(r, AKT_ENOMEM, NULL, "out of memory");
+        }
+        clean = clean && is_clean(x);
+    }
+    if (copy != NULL) {
+        copy->res = copy;
+        copy->resolving = 3;
+        return copy;
+    }
+    v->res = v;
+    if (clean) { /* nothing to compact below: compact() skips it */
+        v->resolving = 2;
+    }
+    return v;
+}
+
+/* r_list -- resolve list v in place; as r_obj, into a copy (a view) when
+ * an element has only its look-back value here. */
+static cv *
+r_list(rctx *r, cv *v)
+{
+    bool clean = true;
+    cv *copy = NULL;
+    for (size_t i = 0; i < v->u.list.n; i++) {
+        cv *e = v->u.list.v[i];
+        bool view = e->res == NULL && r->nlb > 0 && e->resolving == 1
+            && is_unresolved(e);
+        cv *x = r_val(r, e);
+        if (x == NULL) {
+            return NULL;
+        }
+        view = view || x->resolving == 3;
+        if (view && copy == NULL) {
+            copy = akti_cfg_new(r->a, CV_LIST, v->file, v->line, v->col);
+            for (size_t j = 0; copy != NULL && j < i; j++) {
+                if (!akti_cfg_list_push(r->a, copy, v->u.list.v[j])) {
+                    copy = NULL;
+                }
+            }
+            if (copy == NULL) {
+                return r_fail(r, AKT_ENOMEM, NULL, "out of memory");
+            }
+        }
+        if (!view) {
+            v->u.list.v[i] = x;
+        }
+        if (copy != NULL && !akti_cfg_list_push(r->a, copy, x)) {
+            return r_fail(r, AKT_ENOMEM, NULL, "out of memory");
+        }
+        clean = clean && is_clean(x);
+    }
+    if (copy != NULL) {
+        copy->res = copy;
+        copy->resolving = 3;
+        return copy;
+    }
+    v->res = v;
+    if (clean) {
+        v->resolving = 2;
+    }
+    return v;
+}
+
 static cv *
 r_val(rctx *r, cv *v)
 {
@@ -2086,38 +2202,10 @@ r_val(rctx *r, cv *v)
         return v->res;
     }
     switch (v->kind) {
-    case CV_OBJ: {
-        bool clean = true;
-        for (size_t i = 0; i < v->u.obj.n; i++) {
-            cv *x = r_val(r, v->u.obj.f[i].val);
-            if (x == NULL) {
-                return NULL;
-            }
-            v->u.obj.f[i].val = x;
-            clean = clean && is_clean(x);
-        }
-        v->res = v;
-        if (clean) { /* nothing to compact below: compact() skips it */
-            v->resolving = 2;
-        }
-        return v;
-    }
-    case CV_LIST: {
-        bool clean = true;
-        for (size_t i = 0; i < v->u.list.n; i++) {
-            cv *x = r_val(r, v->u.list.v[i]);
-            if (x == NULL) {
-                return NULL;
-            }
-            v->u.list.v[i] = x;
-            clean = clean && is_clean(x);
-        }
-        v->res = v;
-        if (clean) {
-            v->resolving = 2;
-        }
-        return v;
-    }
+    case CV_OBJ:
+        return r_obj(r, v);
+    case CV_LIST:
+        return r_list(r, v);
     case CV_SUBST:
     case CV_CONCAT:
     case CV_MERGE:
@@ -2126,7 +2214,25 @@ r_val(rctx *r, cv *v)
         return v;
     }
     if (v->resolving) {
-        return r_cycle(r, v);
+        if (v->kind == CV_SUBST || r->nlb == 0 || r->fresh >= CFG_MAX_FRESH) {
+            return r_cycle(r, v);
+        }
+        /* a merge or concatenation met again while a look-back is active:
+         * resolve it again as this lookup sees it, not memoized (Lightbend
+         * resolves a copy of the tree in which the merge that looks back
+         * is replaced); a real cycle still ends at a substitution */
+        r->fresh++;
+        if (++r->depth > CFG_MAX_RESOLVE_DEPTH) {
+            return r_fail(r, AKT_ETOOBIG, v,
+                "substitutions nested deeper than %d levels",
+                CFG_MAX_RESOLVE_DEPTH);
+        }
+        cv *again = v->kind == CV_CONCAT ? r_concat(r, v) : r_merge(r, v);
+        if (again != NULL && again != r->undef) {
+            again = r_val(r, again);
+        }
+        r->depth--;
+        return again;
     }
     if (++r->depth > CFG_MAX_RESOLVE_DEPTH) {
         return r_fail(r, AKT_ETOOBIG, v,
@@ -2142,6 +2248,9 @@ r_val(rctx *r, cv *v)
     }
     v->resolving = 0;
     r->depth--;
+    if (out != NULL && out->resolving == 3) {
+        out->resolving = 0; /* a view, but now v's value for good */
+    }
     /* undefined is not remembered: an optional substitution that met a
      * cycle may find a value once that cycle is over (as in Lightbend,
      * whose memo table cannot hold an undefined result) */
