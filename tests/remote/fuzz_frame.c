@@ -48,7 +48,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         case AKT__REMOTE__FRAME__BODY_HELLO:
             sink += strlen(f->hello->system) + strlen(f->hello->address)
-                + strlen(f->hello->cookie) + strlen(f->hello->to_system);
+                + f->hello->nonce.len + f->hello->mac.len
+                + strlen(f->hello->to_system);
             break;
         case AKT__REMOTE__FRAME__BODY_FRAGMENT:
             touch_env(f->fragment->head, &sink);

@@ -324,6 +324,22 @@ raw_send_frame(nng_socket s, Akt__Remote__Frame *f)
     free(buf);
 }
 
+/* raw_hello_sign -- give h a nonce (16 bytes of n) and the mac keyed by
+ * cookie, as a real node's Hello has */
+static uint8_t raw_nonce[AKTI_HELLO_NONCE_LEN];
+static uint8_t raw_mac[AKTI_HELLO_MAC_LEN];
+
+static void
+raw_hello_sign(Akt__Remote__Hello *h, uint8_t n, const char *cookie)
+{
+    memset(raw_nonce, n, sizeof(raw_nonce));
+    h->nonce.data = raw_nonce;
+    h->nonce.len = sizeof(raw_nonce);
+    akti_hello_mac(cookie, strlen(cookie), h, raw_mac);
+    h->mac.data = raw_mac;
+    h->mac.len = sizeof(raw_mac);
+}
+
 /* one envelope carrying the 8-byte value v, alone in a batch frame from
  * uid `from` (with the token `to` granted) on channel ch */
 typedef struct raw_env {
@@ -372,8 +388,8 @@ START_TEST(handshake_mismatches_are_refused_and_counted)
     h.system = "x";
     h.address = "inproc://akt-t4-x";
     h.uid = 77;
-    h.cookie = "k";
     h.to_system = "b";
+    raw_hello_sign(&h, 1, "k");
     Akt__Remote__Frame f = AKT__REMOTE__FRAME__INIT;
     f.from_uid = 77;
     f.body_case = AKT__REMOTE__FRAME__BODY_HELLO;
@@ -381,9 +397,10 @@ START_TEST(handshake_mismatches_are_refused_and_counted)
     raw_send_frame(s, &f);
     h.version = AKTI_REMOTE_PROTOCOL_VERSION;
     h.to_system = "not-b"; /* wrong system name */
+    raw_hello_sign(&h, 1, "k");
     raw_send_frame(s, &f);
     h.to_system = "b";
-    h.cookie = "guess"; /* wrong cookie */
+    raw_hello_sign(&h, 1, "guess"); /* wrong cookie */
     raw_send_frame(s, &f);
     /* a batch from uid 77 without any valid handshake */
     Akt__Remote__Envelope e = AKT__REMOTE__ENVELOPE__INIT;
@@ -439,8 +456,8 @@ START_TEST(system_messages_are_deduplicated_and_delivered_in_order)
     h.system = "x";
     h.address = "inproc://akt-t5-x";
     h.uid = me;
-    h.cookie = "";
     h.to_system = "b";
+    raw_hello_sign(&h, 5, "");
     Akt__Remote__Frame f = AKT__REMOTE__FRAME__INIT;
     f.from_uid = me;
     f.body_case = AKT__REMOTE__FRAME__BODY_HELLO;
@@ -452,15 +469,26 @@ START_TEST(system_messages_are_deduplicated_and_delivered_in_order)
     akti_pbarena_init(&ar, 0);
     akti_frame_limits lim;
     akti_frame_limits_default(&lim);
+    /* b challenges the address we claimed with its nonce; we answer with
+     * it echoed (which proves we are at that address), then b grants */
+    uint8_t b_nonce[AKTI_HELLO_NONCE_LEN];
     for (int tries = 0; tries < 20 && b_token == 0; tries++) {
         void *buf;
         size_t len;
         ck_assert_int_eq(nng_recv(in, &buf, &len, NNG_FLAG_ALLOC), 0);
         akti_frame *rf;
         if (akti_frame_decode(buf, len, &lim, &ar, &rf) == AKT_OK
-            && rf->body_case == AKT__REMOTE__FRAME__BODY_HELLO
-            && rf->hello->to_uid == me)
-            b_token = rf->hello->token;
+            && rf->body_case == AKT__REMOTE__FRAME__BODY_HELLO) {
+            if (rf->hello->to_uid == me)
+                b_token = rf->hello->token;
+            memcpy(b_nonce, rf->hello->nonce.data, sizeof(b_nonce));
+            if (b_token == 0) {
+                h.echo.data = b_nonce;
+                h.echo.len = sizeof(b_nonce);
+                raw_hello_sign(&h, 5, "");
+                raw_send_frame(out, &f);
+            }
+        }
         nng_free(buf, len);
         akti_pbarena_reset(&ar);
     }
@@ -468,6 +496,7 @@ START_TEST(system_messages_are_deduplicated_and_delivered_in_order)
     h.to_uid = akti_tp_uid(b.tp);
     h.token = my_token;
     h.have_your_token = true;
+    raw_hello_sign(&h, 5, "");
     f.to_uid = akti_tp_uid(b.tp);
     raw_send_frame(out, &f);
     /* seqs 2, 1, 1, 3, 2, 4, 3, 4 (each in its own frame). Go-back-N: an
@@ -938,6 +967,310 @@ START_TEST(tls_transport_carries_messages_between_verified_peers)
 }
 END_TEST
 
+
+/* --- the authenticated handshake and the limits (issue 12 section 1) ----- */
+
+static int
+thread_count(void)
+{
+    int n = 0;
+    char line[256];
+    FILE *fp = fopen("/proc/self/status", "r");
+    if (fp == NULL)
+        return -1;
+    while (fgets(line, sizeof(line), fp))
+        if (strncmp(line, "Threads:", 8) == 0)
+            n = atoi(line + 8);
+    fclose(fp);
+    return n;
+}
+
+/* a Hello as a node sends it to b, signed with cookie */
+static void
+spoof_hello(nng_socket s, const char *system, const char *address,
+    uint64_t uid, const char *to_system, const char *cookie, uint8_t n)
+{
+    Akt__Remote__Hello h = AKT__REMOTE__HELLO__INIT;
+    h.version = AKTI_REMOTE_PROTOCOL_VERSION;
+    h.system = (char *)system;
+    h.address = (char *)address;
+    h.uid = uid;
+    h.to_system = (char *)to_system;
+    raw_hello_sign(&h, n, cookie);
+    Akt__Remote__Frame f = AKT__REMOTE__FRAME__INIT;
+    f.from_uid = uid;
+    f.body_case = AKT__REMOTE__FRAME__BODY_HELLO;
+    f.hello = &h;
+    raw_send_frame(s, &f);
+}
+
+/* stderr into a file, to read back what was logged (each test is its own
+ * process) */
+static char log_path[64];
+
+static void
+log_capture(void)
+{
+    snprintf(log_path, sizeof(log_path), "/tmp/akt-hs-log-XXXXXX");
+    int fd = mkstemp(log_path);
+    ck_assert_int_ge(fd, 0);
+    fflush(stderr);
+    dup2(fd, 2);
+    close(fd);
+}
+
+static bool
+log_has(const char *needle)
+{
+    fflush(stderr);
+    FILE *fp = fopen(log_path, "r");
+    if (fp == NULL)
+        return false;
+    char line[1024];
+    bool found = false;
+    while (!found && fgets(line, sizeof(line), fp))
+        found = strstr(line, needle) != NULL;
+    fclose(fp);
+    return found;
+}
+
+/* One spoofed Hello naming a healthy peer's address with a new uid used
+ * to quarantine that peer for good. Now it is a claim: b challenges the
+ * address, the real peer answers with its own uid, nothing changes. */
+START_TEST(spoofed_hello_naming_a_real_peer_changes_nothing)
+{
+    node a, b;
+    akti_tp_opts oa, ob;
+    node_opts(&oa, &a, "a", "inproc://akt-h1-a", "");
+    node_opts(&ob, &b, "b", "inproc://akt-h1-b", "");
+    node_start(&a, &oa);
+    node_start(&b, &ob);
+    akti_assoc *ab;
+    ck_assert_int_eq(
+        akti_tp_assoc(a.tp, "inproc://akt-h1-b", "b", &ab), AKT_OK);
+    uint64_t buid;
+    ck_assert_int_eq(akti_assoc_wait_up(ab, 3000000000LL, &buid), AKT_OK);
+    ck_assert_int_eq(send_u64(ab, 0, false, buid), AKT_OK);
+    PP_WAIT_UNTIL(LOCKED(&b, b.got[AKTI_CH_ORDINARY] >= 1), 3000);
+    nng_socket s;
+    ck_assert_int_eq(nng_push0_open(&s), 0);
+    ck_assert_int_eq(nng_dial(s, "inproc://akt-h1-b", NULL, 0), 0);
+    for (uint8_t i = 0; i < 5; i++)
+        spoof_hello(s, "a", "inproc://akt-h1-a", 0xBAD0 + i, "b", "", i);
+    akti_tp_stats sb;
+    PP_WAIT_UNTIL((akti_tp_stats_get(b.tp, &sb), sb.claims >= 5), 1000);
+    ck_assert_uint_ge(sb.claims, 5);
+    /* delivery continues both ways between the real nodes, after b's
+     * challenge reached a and a's answer came back */
+    for (uint64_t v = 0; v < 25; v++) {
+        ck_assert_int_eq(send_u64(ab, v, true, buid), AKT_OK);
+        ck_assert_int_eq(send_u64(ab, v + 1, false, buid), AKT_OK);
+    }
+    PP_WAIT_UNTIL(
+        LOCKED(&b, b.got[AKTI_CH_ORDINARY] + b.got[AKTI_CH_CONTROL] >= 51),
+        3000);
+    ck_assert_uint_eq(b.got[AKTI_CH_ORDINARY] + b.got[AKTI_CH_CONTROL], 51);
+    ck_assert_uint_eq(akti_assoc_peer_uid(ab), buid);
+    ck_assert_int_eq(a.quarantines + b.quarantines, 0);
+    ck_assert_int_eq(a.by_peer + b.by_peer, 0);
+    ck_assert(!akti_tp_is_quarantined(b.tp, akti_tp_uid(a.tp)));
+    ck_assert_int_eq(b.order_errors, 0);
+    nng_close(s);
+    node_stop(&a);
+    node_stop(&b);
+}
+END_TEST
+
+/* 200 Hellos with made-up addresses used to cost 600 threads and 20,000
+ * descriptors. Without the cookie's proof they create nothing at all; with
+ * it (a peer that knows the cookie), at most max-associations-per-source. */
+START_TEST(unauthenticated_hellos_create_no_association_or_thread)
+{
+    node b;
+    akti_tp_opts ob;
+    node_opts(&ob, &b, "b", "inproc://akt-h2-b", "k");
+    ob.max_associations_per_source = 4;
+    node_start(&b, &ob);
+    nng_socket s;
+    ck_assert_int_eq(nng_push0_open(&s), 0);
+    ck_assert_int_eq(nng_dial(s, "inproc://akt-h2-b", NULL, 0), 0);
+    int t0 = thread_count();
+    char addr[64];
+    for (int i = 0; i < 200; i++) {
+        snprintf(addr, sizeof(addr), "inproc://akt-h2-made-up-%d", i);
+        spoof_hello(s, "x", addr, 1000 + (uint64_t)i, "b",
+            i % 2 ? "guess" : "", (uint8_t)i);
+    }
+    akti_tp_stats st;
+    PP_WAIT_UNTIL(
+        (akti_tp_stats_get(b.tp, &st), st.rejected_handshake >= 200), 1000);
+    ck_assert_uint_eq(st.rejected_handshake, 200);
+    ck_assert_uint_eq(st.associations_active, 0);
+    ck_assert_uint_eq(st.claims, 0);
+    ck_assert_int_eq(thread_count(), t0);
+    /* with the cookie: bounded by max-associations-per-source */
+    for (int i = 0; i < 50; i++) {
+        snprintf(addr, sizeof(addr), "inproc://akt-h2-keyed-%d", i);
+        spoof_hello(s, "x", addr, 5000 + (uint64_t)i, "b", "k", (uint8_t)i);
+    }
+    PP_WAIT_UNTIL((akti_tp_stats_get(b.tp, &st),
+                      st.claims + st.rejected_limit >= 50),
+        1000);
+    ck_assert_uint_eq(st.claims, 4);
+    ck_assert_uint_eq(st.rejected_limit, 46);
+    ck_assert_uint_eq(st.associations_active, 4);
+    ck_assert_int_le(thread_count(), t0 + 4 * 3);
+    nng_close(s);
+    node_stop(&b);
+}
+END_TEST
+
+/* the cookie is proven, never sent: every frame either side sends during
+ * a handshake is searched for its bytes */
+START_TEST(the_cookie_never_appears_in_a_frame)
+{
+    static const char cookie[] = "sekrit-cookie-4711";
+    node a, b;
+    akti_tp_opts oa, ob;
+    node_opts(&oa, &a, "a", "inproc://akt-h3-a", cookie);
+    node_opts(&ob, &b, "b", "inproc://akt-h3-b", cookie);
+    node_start(&a, &oa);
+    node_start(&b, &ob);
+    /* a listener posing as "c": a's Hellos to it and b's challenge of it */
+    nng_socket cap, out;
+    ck_assert_int_eq(nng_pull0_open(&cap), 0);
+    nng_socket_set_ms(cap, NNG_OPT_RECVTIMEO, 3000);
+    ck_assert_int_eq(nng_listen(cap, "inproc://akt-h3-c", NULL, 0), 0);
+    akti_assoc *ac, *ab;
+    ck_assert_int_eq(akti_tp_assoc(a.tp, "inproc://akt-h3-c", "c", &ac), AKT_OK);
+    ck_assert_int_eq(send_u64(ac, 1, false, 0), AKT_OK);
+    ck_assert_int_eq(nng_push0_open(&out), 0);
+    ck_assert_int_eq(nng_dial(out, "inproc://akt-h3-b", NULL, 0), 0);
+    spoof_hello(out, "c", "inproc://akt-h3-c", 4711, "b", cookie, 9);
+    int from_a = 0, from_b = 0;
+    for (int i = 0; i < 50 && (from_a < 2 || from_b < 1); i++) {
+        void *buf;
+        size_t len;
+        ck_assert_int_eq(nng_recv(cap, &buf, &len, NNG_FLAG_ALLOC), 0);
+        ck_assert_ptr_null(memmem(buf, len, cookie, strlen(cookie)));
+        akti_pbarena ar;
+        akti_frame_limits lim;
+        akti_frame_limits_default(&lim);
+        akti_pbarena_init(&ar, 0);
+        akti_frame *rf;
+        ck_assert_int_eq(akti_frame_decode(buf, len, &lim, &ar, &rf), AKT_OK);
+        ck_assert_int_eq(rf->body_case, AKT__REMOTE__FRAME__BODY_HELLO);
+        from_a += rf->from_uid == akti_tp_uid(a.tp);
+        from_b += rf->from_uid == akti_tp_uid(b.tp);
+        akti_pbarena_fini(&ar);
+        nng_free(buf, len);
+    }
+    ck_assert_int_ge(from_a, 2);
+    ck_assert_int_ge(from_b, 1);
+    /* and a real pair with the cookie completes its handshake */
+    ck_assert_int_eq(akti_tp_assoc(a.tp, "inproc://akt-h3-b", "b", &ab), AKT_OK);
+    ck_assert_int_eq(akti_assoc_wait_up(ab, 3000000000LL, NULL), AKT_OK);
+    nng_close(cap);
+    nng_close(out);
+    node_stop(&a);
+    node_stop(&b);
+}
+END_TEST
+
+/* a refused handshake is logged by the refusing side (why) and by the
+ * refused one (that no authenticated answer came) */
+START_TEST(a_wrong_cookie_is_refused_and_logged_on_both_sides)
+{
+    log_capture();
+    node a, b;
+    akti_tp_opts oa, ob;
+    node_opts(&oa, &a, "a", "inproc://akt-h4-a", "wrong");
+    node_opts(&ob, &b, "b", "inproc://akt-h4-b", "secret");
+    oa.handshake_timeout_ns = 300000000LL;
+    node_start(&a, &oa);
+    node_start(&b, &ob);
+    akti_assoc *ab;
+    ck_assert_int_eq(
+        akti_tp_assoc(a.tp, "inproc://akt-h4-b", "b", &ab), AKT_OK);
+    akt_err rc = akti_assoc_wait_up(ab, 2000000000LL, NULL);
+    ck_assert(rc == AKT_EPEER || rc == AKT_ETIMEDOUT);
+    akti_tp_stats sb;
+    PP_WAIT_UNTIL(LOCKED(&a, a.hs_failed >= 1), 1000);
+    akti_tp_stats_get(b.tp, &sb);
+    ck_assert_uint_ge(sb.rejected_handshake, 1);
+    ck_assert_uint_eq(sb.associations_active, 0);
+    ck_assert(log_has("akt-remote[b] warn: handshake from a (claims "
+                      "inproc://akt-h4-a, source local) refused: its proof "
+                      "of the cookie does not verify"));
+    ck_assert(log_has("akt-remote[a] warn: handshake with b at "
+                      "inproc://akt-h4-b timed out"));
+    node_stop(&a);
+    node_stop(&b);
+    unlink(log_path);
+}
+END_TEST
+
+/* an association that is down and unused gives its threads and sockets
+ * back after idle-timeout, and wakes on the next send */
+START_TEST(idle_associations_are_reclaimed)
+{
+    node a;
+    akti_tp_opts oa;
+    node_opts(&oa, &a, "a", "inproc://akt-h5-a", "");
+    oa.handshake_timeout_ns = 200000000LL;
+    oa.gate_ns = 1000000LL;
+    oa.idle_timeout_ns = 300000000LL;
+    node_start(&a, &oa);
+    int t0 = thread_count();
+    akti_assoc *an;
+    ck_assert_int_eq(
+        akti_tp_assoc(a.tp, "inproc://akt-h5-nobody", "n", &an), AKT_OK);
+    ck_assert_int_eq(thread_count(), t0 + 3);
+    ck_assert_int_eq(send_u64(an, 1, false, 0), AKT_OK);
+    akti_tp_stats st;
+    PP_WAIT_UNTIL((akti_tp_stats_get(a.tp, &st), st.reclaimed >= 1), 3000);
+    ck_assert_uint_eq(st.reclaimed, 1);
+    ck_assert_uint_eq(st.associations_active, 0);
+    ck_assert_int_eq(LOCKED(&a, a.hs_failed), 1);
+    ck_assert_int_eq(thread_count(), t0);
+    /* the same pointer wakes on use */
+    ck_assert_int_eq(send_u64(an, 2, false, 0), AKT_OK);
+    akti_tp_stats_get(a.tp, &st);
+    ck_assert_uint_eq(st.associations_active, 1);
+    ck_assert_int_eq(thread_count(), t0 + 3);
+    node_stop(&a);
+}
+END_TEST
+
+/* no cookie and no verified TLS on a listener other hosts can reach: the
+ * transport refuses to start unless insecure; TLS files with a tcp:// URL
+ * would run in plain text: refused */
+START_TEST(reachable_listener_without_cookie_or_tls_is_refused)
+{
+    node a;
+    akti_tp_opts oa;
+    node_opts(&oa, &a, "a", "tcp://0.0.0.0:0", "");
+    akti_tp *tp = NULL;
+    oa.cb_arg = &a;
+    ck_assert_int_eq(akti_tp_start(&oa, &tp), AKT_EINVAL);
+    oa.insecure = true;
+    ck_assert_int_eq(akti_tp_start(&oa, &tp), AKT_OK);
+    akti_tp_free(tp);
+    oa.insecure = false;
+    oa.cookie = "c";
+    ck_assert_int_eq(akti_tp_start(&oa, &tp), AKT_OK);
+    akti_tp_free(tp);
+    oa.listen_url = "tcp://127.0.0.1:0";
+    oa.tls_cert_file = "/nonexistent.pem";
+    ck_assert_int_eq(akti_tp_start(&oa, &tp), AKT_EINVAL);
+    ck_assert(akti_tp_url_loopback("ipc:///tmp/x"));
+    ck_assert(akti_tp_url_loopback("tcp://127.0.0.1:1"));
+    ck_assert(akti_tp_url_loopback("tcp://[::1]:1"));
+    ck_assert(!akti_tp_url_loopback("tcp://10.0.0.1:1"));
+    ck_assert(!akti_tp_url_loopback("tcp://*:1"));
+}
+END_TEST
+
 static Suite *
 transport_suite(void)
 {
@@ -951,6 +1284,12 @@ transport_suite(void)
     tcase_add_test(t, handshake_mismatches_are_refused_and_counted);
     tcase_add_test(t, system_messages_are_deduplicated_and_delivered_in_order);
     tcase_add_test(t, outbound_overflow_follows_the_strategy_and_counts_drops);
+    tcase_add_test(t, spoofed_hello_naming_a_real_peer_changes_nothing);
+    tcase_add_test(t, unauthenticated_hellos_create_no_association_or_thread);
+    tcase_add_test(t, the_cookie_never_appears_in_a_frame);
+    tcase_add_test(t, a_wrong_cookie_is_refused_and_logged_on_both_sides);
+    tcase_add_test(t, idle_associations_are_reclaimed);
+    tcase_add_test(t, reachable_listener_without_cookie_or_tls_is_refused);
     suite_add_tcase(s, t);
     TCase *m = tcase_create("multiprocess");
     tcase_set_timeout(m, 40);

@@ -4,6 +4,7 @@
  * Everything here treats its input as hostile (see fuzz_frame.c).
  */
 #include "remote/frame.h"
+#include "remote/hmac.h"
 
 #include <stdalign.h>
 #include <stdlib.h>
@@ -141,12 +142,18 @@ akti_frame_check(const akti_frame *f, const akti_frame_limits *lim)
             return AKT_EPROTO;
         if (h->uid == 0 || h->uid != f->from_uid)
             return AKT_EPROTO;
-        if (h->system == NULL || h->address == NULL || h->cookie == NULL
-            || h->to_system == NULL)
+        if (h->system == NULL || h->address == NULL || h->to_system == NULL)
             return AKT_EPROTO;
         if (h->system[0] == '\0' || h->address[0] == '\0'
             || strlen(h->address) > lim->max_path_len || strlen(h->system) > 256
-            || strlen(h->cookie) > 1024)
+            || strlen(h->to_system) > 256)
+            return AKT_EPROTO;
+        /* another version is refused by the transport with a message that
+         * names it; this one's challenge fields have fixed sizes */
+        if (h->version == AKTI_REMOTE_PROTOCOL_VERSION
+            && (h->nonce.len != AKTI_HELLO_NONCE_LEN
+                || (h->echo.len != 0 && h->echo.len != AKTI_HELLO_NONCE_LEN)
+                || h->mac.len != AKTI_HELLO_MAC_LEN))
             return AKT_EPROTO;
         return AKT_OK;
     }
@@ -222,4 +229,44 @@ akti_frame_decode(const void *data, size_t len, const akti_frame_limits *lim,
         return rc;
     *out = f;
     return AKT_OK;
+}
+
+/* --- the Hello's mac ------------------------------------------------------ */
+
+static void
+mac_u64(akti_hmac *m, uint64_t v)
+{
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)(v >> (56 - 8 * i));
+    akti_hmac_update(m, b, 8);
+}
+
+static void
+mac_bytes(akti_hmac *m, const void *p, size_t n)
+{
+    mac_u64(m, n);
+    if (n)
+        akti_hmac_update(m, p, n);
+}
+
+void
+akti_hello_mac(const void *key, size_t klen, const Akt__Remote__Hello *h,
+    uint8_t out[AKTI_HELLO_MAC_LEN])
+{
+    static const char tag[] = "akt.remote.hello.v2";
+    akti_hmac m;
+    akti_hmac_init(&m, key, klen);
+    mac_bytes(&m, tag, sizeof(tag) - 1);
+    mac_u64(&m, h->version);
+    mac_bytes(&m, h->system, h->system ? strlen(h->system) : 0);
+    mac_bytes(&m, h->address, h->address ? strlen(h->address) : 0);
+    mac_u64(&m, h->uid);
+    mac_bytes(&m, h->to_system, h->to_system ? strlen(h->to_system) : 0);
+    mac_u64(&m, h->to_uid);
+    mac_u64(&m, h->token);
+    mac_u64(&m, h->have_your_token ? 1 : 0);
+    mac_bytes(&m, h->nonce.data, h->nonce.len);
+    mac_bytes(&m, h->echo.data, h->echo.len);
+    akti_hmac_final(&m, out);
 }

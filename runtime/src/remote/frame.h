@@ -18,7 +18,10 @@
 #include "akt/export.h"
 #include "remote.pb-c.h"
 
-#define AKTI_REMOTE_PROTOCOL_VERSION 1u
+#define AKTI_REMOTE_PROTOCOL_VERSION 2u
+/* Hello's challenge fields (idl/remote.proto) */
+#define AKTI_HELLO_NONCE_LEN 16u
+#define AKTI_HELLO_MAC_LEN 32u
 
 typedef Akt__Remote__Frame akti_frame;
 typedef Akt__Remote__Envelope akti_pb_envelope;
@@ -61,6 +64,12 @@ AKTI_INTERNAL akt_err akti_frame_decode(const void *data, size_t len,
 /* akti_frame_check -- the structural rules, for a frame already unpacked. */
 AKTI_INTERNAL akt_err akti_frame_check(
     const akti_frame *f, const akti_frame_limits *lim);
+
+/* akti_hello_mac -- HMAC-SHA256 keyed by the cookie (klen bytes; 0: none)
+ * over every field of h but mac, each length-prefixed, after a domain tag:
+ * what a Hello's mac must be (idl/remote.proto). */
+AKTI_INTERNAL void akti_hello_mac(const void *key, size_t klen,
+    const Akt__Remote__Hello *h, uint8_t out[AKTI_HELLO_MAC_LEN]);
 
 /* akti_frame_limits_default -- the reference-config defaults. */
 AKTI_INTERNAL void akti_frame_limits_default(akti_frame_limits *lim);

@@ -1181,6 +1181,35 @@ cfg_text(akti_setreader *rd, const char *key, const char **out)
     *out = v != NULL && v[0] != '\0' ? v : NULL;
 }
 
+/* security_rules -- what would run in clear or unauthenticated without
+ * saying so is a configuration error naming the key: a tls.* setting with
+ * a listen URL that is not tls+tcp://, and a listener other hosts can reach
+ * with neither a cookie nor verified TLS unless akt.remote.insecure = on
+ * (the transport checks the same for its direct callers). */
+static void
+security_rules(akti_setreader *rd, const akti_tp_opts *o)
+{
+    bool tls_url = strncmp(o->listen_url, "tls+tcp://", 10) == 0;
+    const char *tls_key = o->tls_cert_file ? "akt.remote.tls.cert-file"
+        : o->tls_key_file                  ? "akt.remote.tls.key-file"
+        : o->tls_ca_file                   ? "akt.remote.tls.ca-file"
+                                           : NULL;
+    if (tls_key != NULL && !tls_url) {
+        akti_set_reject(rd, tls_key, AKT_EINVAL,
+            "no TLS setting unless akt.remote.listen is tls+tcp:// (with "
+            "this listen URL, remoting would run in plain text)");
+        return;
+    }
+    bool tls_auth = tls_url && o->tls_verify_peer && o->tls_ca_file != NULL;
+    bool cookie = o->cookie != NULL && o->cookie[0] != '\0';
+    if (!cookie && !tls_auth && !o->insecure
+        && !akti_tp_url_loopback(o->listen_url))
+        akti_set_reject(rd, "akt.remote.cookie", AKT_EINVAL,
+            "a cookie, because akt.remote.listen can be reached from other "
+            "hosts (or tls+tcp:// with tls.verify-peer and tls.ca-file, or "
+            "akt.remote.insecure = on to run unauthenticated)");
+}
+
 /* read_config -- opts->config (may be NULL) over the system's
  * configuration over the built-in reference (which holds akt.remote), into
  * o; what opts gives (URLs, cookie) wins. *merged is the caller's on
@@ -1267,6 +1296,21 @@ read_config(const akt_remote_options *opts, const akt_config *sysconf,
     cfg_text(&rd, "akt.remote.tls.ca-file", &o->tls_ca_file);
     o->tls_verify_peer = true;
     akti_set_bool(&rd, "akt.remote.tls.verify-peer", &o->tls_verify_peer);
+    akti_set_bool(&rd, "akt.remote.insecure", &o->insecure);
+    int64_t maxa = o->max_associations, maxas = o->max_associations_per_source;
+    int64_t maxc = o->max_connections, maxcs = o->max_connections_per_source;
+    akti_set_int(&rd, "akt.remote.max-associations", &maxa, 1, UINT32_MAX);
+    akti_set_int(&rd, "akt.remote.max-associations-per-source", &maxas, 1,
+        UINT32_MAX);
+    akti_set_int(&rd, "akt.remote.max-connections", &maxc, 1, UINT32_MAX);
+    akti_set_int(&rd, "akt.remote.max-connections-per-source", &maxcs, 1,
+        UINT32_MAX);
+    o->max_associations = (uint32_t)maxa;
+    o->max_associations_per_source = (uint32_t)maxas;
+    o->max_connections = (uint32_t)maxc;
+    o->max_connections_per_source = (uint32_t)maxcs;
+    akti_set_dur(
+        &rd, "akt.remote.idle-timeout", &o->idle_timeout_ns, 1, INT64_MAX);
     o->listen_url = opts->listen_url;
     o->advertised_url = opts->advertised_url;
     o->cookie = opts->cookie;
@@ -1281,6 +1325,8 @@ read_config(const akt_remote_options *opts, const akt_config *sysconf,
         cfg_text(&rd, "akt.remote.advertised", &o->advertised_url);
     if (o->cookie == NULL)
         cfg_text(&rd, "akt.remote.cookie", &o->cookie);
+    if (rd.rc == AKT_OK)
+        security_rules(&rd, o);
     if (rd.rc != AKT_OK) {
         /* The caller owns *merged only on success. */
         akt_config_release(*merged);

@@ -30,7 +30,9 @@
  */
 #include "remote/transport_impl.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/random.h>
@@ -172,6 +174,11 @@ akti_tp_opts_default(akti_tp_opts *o)
     o->large_threshold = 32 * 1024;
     o->max_message_size = 16u * 1024 * 1024;
     o->system_buffer_size = 20000;
+    o->max_associations = 256;
+    o->max_associations_per_source = 16;
+    o->max_connections = 768;
+    o->max_connections_per_source = 48;
+    o->idle_timeout_ns = 60000000000LL;
 }
 
 static void
@@ -200,6 +207,11 @@ opts_fill(akti_tp_opts *o, const akti_tp_opts *in)
     DEF(large_threshold);
     DEF(max_message_size);
     DEF(system_buffer_size);
+    DEF(max_associations);
+    DEF(max_associations_per_source);
+    DEF(max_connections);
+    DEF(max_connections_per_source);
+    DEF(idle_timeout_ns);
 #undef DEF
     if (o->overflow == AKT_OVERFLOW_DEFAULT)
         o->overflow = AKT_OVERFLOW_DROP_NEW;
@@ -310,6 +322,8 @@ akti_tp_drop_add(drop_list *d, tp_item *it, akt_err reason)
 void
 akti_tp_drop_flush(akti_tp *tp, akti_assoc *a, drop_list *d)
 {
+    if (d->n)
+        atomic_store(&a->pinned, true); /* the callback may keep a */
     for (size_t i = 0; i < d->n; i++) {
         STAT_ADD(tp, dropped, 1);
         if (tp->o.cb && tp->o.cb->on_drop) {
@@ -338,6 +352,8 @@ akti_tp_ev_add(ev_list *l, akti_peer_event ev, uint64_t uid, const char *reason)
 void
 akti_tp_ev_flush(akti_tp *tp, akti_assoc *a, ev_list *l)
 {
+    if (l->n)
+        atomic_store(&a->pinned, true); /* the callback may keep a */
     for (int i = 0; i < l->n; i++) {
         if (tp->o.cb && tp->o.cb->on_peer) {
             akti_peer p
@@ -448,44 +464,72 @@ akti_tp_quarantine_peer(
 
 /* --- associations --------------------------------------------------------- */
 
-static akt_err
-assoc_new(akti_tp *tp, const char *url, const char *system, akti_assoc **out)
+/* assoc_new -- the association object, asleep (no socket, thread or queue
+ * yet: akti_tp_assoc_wake). tp->mu held. */
+static akti_assoc *
+assoc_new(akti_tp *tp, const char *url, const char *system)
 {
     akti_assoc *a = calloc(1, sizeof(*a));
     if (a == NULL)
-        return AKT_ENOMEM;
+        return NULL;
     a->tp = tp;
     a->url = tp_strdup(url);
     a->system = tp_strdup(system ? system : "");
+    if (a->url == NULL || a->system == NULL) {
+        free(a->url);
+        free(a->system);
+        free(a);
+        return NULL;
+    }
     a->in_next = 1;
-    memset(a->rx_epoch, 0, sizeof(a->rx_epoch));
+    a->dormant = true;
+    a->last_active = akti_now_ns();
+    for (size_t i = 0; i < sizeof(a->my_nonce); i += 8) {
+        uint64_t r = akti_tp_random64();
+        memcpy(a->my_nonce + i, &r, 8);
+    }
     pthread_mutex_init(&a->mu, NULL);
     cond_init_mono(&a->up_cv);
-    if (a->url == NULL || a->system == NULL
-        || !ring_init(&a->unacked, tp->o.system_buffer_size))
-        goto fail;
     for (int k = 0; k < AKTI_CH_COUNT; k++) {
         tp_chan *c = &a->ch[k];
         c->kind = k;
         c->a = a;
         cond_init_mono(&c->cv);
         cond_init_mono(&c->not_full);
-        if (!ring_init(
-                &c->q, k == AKTI_CH_CONTROL ? 256 : tp->o.outbound_queue_size))
-            goto fail;
     }
+    return a;
+}
+
+static void
+assoc_rings_free(akti_assoc *a)
+{
+    for (int k = 0; k < AKTI_CH_COUNT; k++) {
+        free(a->ch[k].q.buf);
+        memset(&a->ch[k].q, 0, sizeof(a->ch[k].q));
+    }
+    free(a->unacked.buf);
+    memset(&a->unacked, 0, sizeof(a->unacked));
+}
+
+/* assoc_start_chans -- a's three sockets and writer threads; a->mu held */
+static akt_err
+assoc_start_chans(akti_tp *tp, akti_assoc *a)
+{
     for (int k = 0; k < AKTI_CH_COUNT; k++) {
         akt_err rc = akti_tp_chan_open(tp, a, &a->ch[k]);
         if (rc != AKT_OK) {
-            akti_rlog(tp, AKTI_LOG_ERROR, "cannot dial %s: %s", url,
+            akti_rlog(tp, AKTI_LOG_ERROR, "cannot dial %s: %s", a->url,
                 akt_strerror(rc));
-            for (int j = 0; j < k; j++)
+            for (int j = 0; j < k; j++) {
                 nng_close(a->ch[j].sock);
-            goto fail;
+                a->ch[j].open = false;
+            }
+            return rc;
         }
     }
     for (int k = 0; k < AKTI_CH_COUNT; k++) {
         tp_chan *c = &a->ch[k];
+        c->quit = false;
         if (pthread_create(&c->th, NULL,
                 k == AKTI_CH_CONTROL ? akti_tp_control_writer
                                      : akti_tp_data_writer,
@@ -493,16 +537,120 @@ assoc_new(akti_tp *tp, const char *url, const char *system, akti_assoc **out)
             == 0)
             c->th_started = true;
     }
-    *out = a;
+    return AKT_OK;
+}
+
+akt_err
+akti_tp_assoc_wake(akti_tp *tp, akti_assoc *a) /* a->mu held */
+{
+    if (!a->dormant)
+        return AKT_OK;
+    if (atomic_load(&tp->stopping))
+        return AKT_ECLOSED;
+    akt_err rc = AKT_ENOMEM;
+    if (!ring_init(&a->unacked, tp->o.system_buffer_size))
+        goto fail;
+    for (int k = 0; k < AKTI_CH_COUNT; k++)
+        if (!ring_init(&a->ch[k].q,
+                k == AKTI_CH_CONTROL ? 256 : tp->o.outbound_queue_size))
+            goto fail;
+    if ((rc = assoc_start_chans(tp, a)) != AKT_OK)
+        goto fail;
+    a->dormant = false;
+    a->last_active = akti_now_ns();
+    STAT_ADD(tp, associations_active, 1);
     return AKT_OK;
 fail:
+    assoc_rings_free(a);
+    return rc;
+}
+
+/* assoc_sleepy -- a is down, has nothing to send and was not used for
+ * idle-timeout. a->mu held. */
+static bool
+assoc_sleepy(akti_tp *tp, akti_assoc *a, int64_t now)
+{
+    if (a->dormant || a->state != AS_IDLE || a->unacked.len != 0
+        || a->ch[AKTI_CH_ORDINARY].q.len != 0 || a->ch[AKTI_CH_LARGE].q.len != 0
+        || a->ch[AKTI_CH_ORDINARY].inline_busy)
+        return false;
+    return now - a->last_active >= tp->o.idle_timeout_ns;
+}
+
+/* assoc_sleep -- an association that is down and unused gives back its
+ * sockets, threads and queue memory (it wakes on the next use). Ticker
+ * thread, no lock held. */
+static void
+assoc_sleep(akti_tp *tp, akti_assoc *a)
+{
+    pthread_mutex_lock(&a->mu);
+    for (int k = 0; k < AKTI_CH_COUNT; k++) {
+        tp_chan *c = &a->ch[k];
+        c->quit = true;
+        if (c->open) {
+            nng_close(c->sock); /* unblocks a writer in nng_sendmsg */
+            c->open = false;
+        }
+        pthread_cond_broadcast(&c->cv);
+        pthread_cond_broadcast(&c->not_full);
+    }
+    pthread_mutex_unlock(&a->mu);
     for (int k = 0; k < AKTI_CH_COUNT; k++)
-        free(a->ch[k].q.buf);
-    free(a->unacked.buf);
-    free(a->url);
-    free(a->system);
-    free(a);
-    return AKT_EINVAL;
+        if (a->ch[k].th_started) {
+            pthread_join(a->ch[k].th, NULL);
+            a->ch[k].th_started = false;
+        }
+    pthread_mutex_lock(&a->mu);
+    if (!assoc_sleepy(tp, a, akti_now_ns()) || atomic_load(&tp->stopping)) {
+        /* used while the writers stopped: bring them back */
+        if (!atomic_load(&tp->stopping))
+            assoc_start_chans(tp, a);
+        pthread_mutex_unlock(&a->mu);
+        return;
+    }
+    nng_msg *m;
+    while ((m = ring_pop(&a->ch[AKTI_CH_CONTROL].q)) != NULL)
+        nng_msg_free(m);
+    assoc_rings_free(a);
+    akti_tp_rx_frag_reset(a);
+    a->dormant = true;
+    pthread_mutex_unlock(&a->mu);
+    STAT_ADD(tp, reclaimed, 1);
+    atomic_fetch_sub(&tp->st.associations_active, 1);
+    akti_rlog(tp, AKTI_LOG_INFO,
+        "association with %s at %s unused for %lld ms while down: its "
+        "sockets and threads are reclaimed",
+        a->system, a->url, (long long)(tp->o.idle_timeout_ns / 1000000));
+}
+
+static akti_assoc *
+find_url_locked(akti_tp *tp, const char *url)
+{
+    for (akti_assoc *a = tp->assocs; a; a = a->next)
+        if (strcmp(a->url, url) == 0)
+            return a;
+    return NULL;
+}
+
+/* assoc_add_locked -- a new association, within max-associations;
+ * tp->mu held. */
+static akti_assoc *
+assoc_add_locked(akti_tp *tp, const char *url, const char *system)
+{
+    if (tp->nassocs >= tp->o.max_associations) {
+        akti_tp_reject(tp, &tp->st.rejected_limit,
+            "no association with %s: max-associations (%u) reached "
+            "(akt.remote.max-associations)",
+            url, tp->o.max_associations);
+        return NULL;
+    }
+    akti_assoc *a = assoc_new(tp, url, system);
+    if (a == NULL)
+        return NULL;
+    a->next = tp->assocs;
+    tp->assocs = a;
+    tp->nassocs++;
+    return a;
 }
 
 akt_err
@@ -516,22 +664,58 @@ akti_tp_assoc(
         pthread_mutex_unlock(&tp->mu);
         return AKT_ECLOSED;
     }
-    for (akti_assoc *a = tp->assocs; a; a = a->next) {
-        if (strcmp(a->url, url) == 0) {
+    akti_assoc *a = find_url_locked(tp, url);
+    if (a == NULL)
+        a = assoc_add_locked(tp, url, system);
+    pthread_mutex_unlock(&tp->mu);
+    if (a == NULL)
+        return tp->nassocs >= tp->o.max_associations ? AKT_EFULL : AKT_ENOMEM;
+    atomic_store(&a->pinned, true);
+    pthread_mutex_lock(&a->mu);
+    akt_err rc = akti_tp_assoc_wake(tp, a);
+    pthread_mutex_unlock(&a->mu);
+    if (rc == AKT_OK)
+        *out = a;
+    return rc;
+}
+
+akti_assoc *
+akti_tp_assoc_inbound(
+    akti_tp *tp, const char *url, const char *system, const char *src)
+{
+    pthread_mutex_lock(&tp->mu);
+    if (atomic_load(&tp->stopping)) {
+        pthread_mutex_unlock(&tp->mu);
+        return NULL;
+    }
+    akti_assoc *a = find_url_locked(tp, url);
+    if (a == NULL) {
+        uint32_t from_src = 0;
+        for (akti_assoc *b = tp->assocs; b; b = b->next)
+            if (b->inbound && strcmp(b->src, src) == 0)
+                from_src++;
+        if (from_src >= tp->o.max_associations_per_source) {
             pthread_mutex_unlock(&tp->mu);
-            *out = a;
-            return AKT_OK;
+            akti_tp_reject(tp, &tp->st.rejected_limit,
+                "Hello from %s claiming %s refused: %u associations were "
+                "already made for Hellos from that source "
+                "(akt.remote.max-associations-per-source)",
+                src, url, from_src);
+            return NULL;
+        }
+        a = assoc_add_locked(tp, url, system);
+        if (a != NULL) {
+            a->inbound = true;
+            snprintf(a->src, sizeof(a->src), "%s", src);
         }
     }
-    akti_assoc *a;
-    akt_err rc = assoc_new(tp, url, system, &a);
-    if (rc == AKT_OK) {
-        a->next = tp->assocs;
-        tp->assocs = a;
-        *out = a;
-    }
     pthread_mutex_unlock(&tp->mu);
-    return rc;
+    if (a == NULL)
+        return NULL;
+    pthread_mutex_lock(&a->mu);
+    akt_err rc = akti_tp_assoc_wake(tp, a);
+    pthread_mutex_unlock(&a->mu);
+    return rc == AKT_OK ? a : NULL;
 }
 
 uint64_t
@@ -553,6 +737,11 @@ akti_assoc_wait_up(akti_assoc *a, int64_t timeout_ns, uint64_t *uid)
     abs_deadline(&dl, timeout_ns);
     akt_err rc = AKT_OK;
     pthread_mutex_lock(&a->mu);
+    if (a->dormant && (rc = akti_tp_assoc_wake(a->tp, a)) != AKT_OK) {
+        pthread_mutex_unlock(&a->mu);
+        return rc;
+    }
+    a->last_active = akti_now_ns();
     if (a->state == AS_IDLE)
         akti_tp_start_handshake(a->tp, a, akti_now_ns());
     while (a->state != AS_UP) {
@@ -582,6 +771,7 @@ tick_assoc(akti_tp *tp, akti_assoc *a, int64_t now)
 {
     drop_list d = { 0 };
     ev_list evs = { 0 };
+    bool sleep = false;
     pthread_mutex_lock(&a->mu);
     switch (a->state) {
     case AS_HANDSHAKE:
@@ -598,16 +788,31 @@ tick_assoc(akti_tp *tp, akti_assoc *a, int64_t now)
             a->state = AS_IDLE;
             a->hs_failed = true;
             a->gated_until = now + tp->o.gate_ns;
+            a->last_active = now;
             pthread_cond_broadcast(&a->up_cv);
-            akti_tp_ev_add(
-                &evs, AKTI_PEER_HANDSHAKE_FAILED, uid, "handshake timed out");
+            /* an association made for a peer's Hello that never proved
+             * itself was never handed out: nobody to tell */
+            if (atomic_load(&a->pinned))
+                akti_tp_ev_add(&evs, AKTI_PEER_HANDSHAKE_FAILED, uid,
+                    "handshake timed out (no authenticated answer: the peer "
+                    "is not there, or refused our Hello -- cookie, version "
+                    "or system name; see its log)");
         } else if (now - a->hs_last >= tp->o.handshake_retry_ns) {
             akti_tp_send_hello(tp, a);
         }
         break;
     case AS_UP:
+        a->last_active = now;
         if (now - a->hb_last >= tp->o.heartbeat_interval_ns)
             akti_tp_send_heartbeat(tp, a, now);
+        if (a->claim_uid != 0) {
+            /* a new incarnation claimed this address: challenge it until
+             * it proves itself or the claim expires */
+            if (now - a->claim_at >= tp->o.handshake_timeout_ns)
+                a->claim_uid = 0;
+            else if (now - a->hs_last >= tp->o.handshake_retry_ns)
+                akti_tp_send_hello(tp, a);
+        }
         if (!akti_phi_available(&a->phi, now)) {
             uint64_t uid = atomic_load(&a->peer_uid);
             STAT_ADD(tp, failures_detected, 1);
@@ -633,12 +838,15 @@ tick_assoc(akti_tp *tp, akti_assoc *a, int64_t now)
         }
         break;
     default:
+        sleep = assoc_sleepy(tp, a, now);
         break;
     }
     pthread_mutex_unlock(&a->mu);
     if (d.n)
         akti_tp_drop_flush(tp, a, &d);
     akti_tp_ev_flush(tp, a, &evs);
+    if (sleep)
+        assoc_sleep(tp, a);
 }
 
 static void *
@@ -658,7 +866,8 @@ tick_thread(void *arg)
         pthread_cond_timedwait(&tp->tick_cv, &tp->mu, &dl);
         if (atomic_load(&tp->stopping))
             break;
-        akti_assoc *list = tp->assocs; /* associations are never removed */
+        /* associations are never removed (an idle one only sleeps) */
+        akti_assoc *list = tp->assocs;
         pthread_mutex_unlock(&tp->mu);
         int64_t now = akti_now_ns();
         for (akti_assoc *a = list; a; a = a->next)
@@ -771,6 +980,126 @@ resolve_address(akti_tp *tp)
     return tp->address ? AKT_OK : AKT_ENOMEM;
 }
 
+/* loopback_url -- a URL only this host can reach: ipc://, inproc://, or
+ * tcp on a loopback address */
+bool
+akti_tp_url_loopback(const char *u)
+{
+    if (strncmp(u, "ipc://", 6) == 0 || strncmp(u, "inproc://", 9) == 0
+        || strncmp(u, "abstract://", 11) == 0)
+        return true;
+    const char *h = strstr(u, "://");
+    if (h == NULL)
+        return false;
+    h += 3;
+    return strncmp(h, "127.", 4) == 0 || strncmp(h, "localhost:", 10) == 0
+        || strncmp(h, "[::1]:", 6) == 0;
+}
+
+/* security_check -- refuse what would run unauthenticated or in clear
+ * without saying so: TLS settings with a non-TLS URL, and a listener
+ * others can reach with neither a cookie nor verified TLS (unless
+ * insecure). The key named is the configuration's (remote.c reads it). */
+static akt_err
+security_check(akti_tp *tp)
+{
+    const akti_tp_opts *o = &tp->o;
+    bool tls_url = strncmp(tp->listen_url, "tls+tcp://", 10) == 0;
+    const char *tls_key = o->tls_cert_file ? "akt.remote.tls.cert-file"
+        : o->tls_key_file                  ? "akt.remote.tls.key-file"
+        : o->tls_ca_file                   ? "akt.remote.tls.ca-file"
+                                           : NULL;
+    if (tls_key != NULL && !tls_url) {
+        akti_rlog(tp, AKTI_LOG_ERROR,
+            "%s is set but the listen URL %s is not tls+tcp://: it would "
+            "run in plain text",
+            tls_key, tp->listen_url);
+        return AKT_EINVAL;
+    }
+    bool tls_auth = tls_url && o->tls_verify_peer && o->tls_ca_file != NULL;
+    if (tp->cookie_len == 0 && !tls_auth && !akti_tp_url_loopback(tp->listen_url)) {
+        if (!o->insecure) {
+            akti_rlog(tp, AKTI_LOG_ERROR,
+                "refusing to listen on %s without akt.remote.cookie (or "
+                "tls+tcp:// with akt.remote.tls.verify-peer and "
+                "akt.remote.tls.ca-file): anyone who reaches it could "
+                "talk to this node; set akt.remote.insecure = on to allow",
+                tp->listen_url);
+            return AKT_EINVAL;
+        }
+        akti_rlog(tp, AKTI_LOG_WARN,
+            "listening on %s with no cookie and no verified TLS "
+            "(akt.remote.insecure = on): peers are not authenticated",
+            tp->listen_url);
+    }
+    return AKT_OK;
+}
+
+/* source_of -- the host an inbound pipe comes from ("local" when the
+ * transport has no address: ipc, inproc) */
+static void
+source_of(nng_pipe p, char *buf, size_t n)
+{
+    nng_sockaddr sa;
+    snprintf(buf, n, "local");
+    if (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) != 0)
+        return;
+    if (sa.s_family == NNG_AF_INET)
+        inet_ntop(AF_INET, &sa.s_in.sa_addr, buf, (socklen_t)n);
+    else if (sa.s_family == NNG_AF_INET6)
+        inet_ntop(AF_INET6, sa.s_in6.sa_addr, buf, (socklen_t)n);
+}
+
+void
+akti_tp_source_of_msg(nng_msg *m, char *buf, size_t n)
+{
+    source_of(nng_msg_get_pipe(m), buf, n);
+}
+
+/* pipe_cb -- inbound connections are bounded per node and per source: one
+ * over a limit is closed before it carries a frame (counted, logged) */
+static void
+pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+    akti_tp *tp = arg;
+    uint32_t id = (uint32_t)nng_pipe_id(p);
+    pthread_mutex_lock(&tp->conn_mu);
+    if (ev == NNG_PIPE_EV_ADD_PRE) {
+        char src[48];
+        source_of(p, src, sizeof(src));
+        uint32_t same = 0;
+        for (uint32_t i = 0; i < tp->nconns; i++)
+            if (strcmp(tp->conns[i].src, src) == 0)
+                same++;
+        const char *key = tp->nconns >= tp->o.max_connections
+            ? "akt.remote.max-connections"
+            : same >= tp->o.max_connections_per_source
+            ? "akt.remote.max-connections-per-source"
+            : NULL;
+        if (key == NULL && tp->conns != NULL) {
+            tp->conns[tp->nconns].pipe = id;
+            snprintf(tp->conns[tp->nconns].src, sizeof(tp->conns[0].src),
+                "%s", src);
+            tp->nconns++;
+        }
+        pthread_mutex_unlock(&tp->conn_mu);
+        if (key != NULL) {
+            nng_pipe_close(p);
+            akti_tp_reject(tp, &tp->st.rejected_limit,
+                "connection from %s refused: %s reached", src, key);
+        }
+        return;
+    }
+    if (ev == NNG_PIPE_EV_REM_POST) {
+        for (uint32_t i = 0; i < tp->nconns; i++)
+            if (tp->conns[i].pipe == id) {
+                tp->conns[i] = tp->conns[--tp->nconns];
+                break;
+            }
+    }
+    pthread_mutex_unlock(&tp->conn_mu);
+}
+
 akt_err
 akti_tp_start(const akti_tp_opts *opts, akti_tp **out)
 {
@@ -786,6 +1115,7 @@ akti_tp_start(const akti_tp_opts *opts, akti_tp **out)
     tp->system = tp_strdup(opts->system_name);
     tp->listen_url = tp_strdup(opts->listen_url);
     tp->cookie = tp_strdup(opts->cookie ? opts->cookie : "");
+    tp->cookie_len = tp->cookie ? strlen(tp->cookie) : 0;
     tp->uid = opts->uid ? opts->uid : akti_tp_random64();
     akti_frame_limits_default(&tp->lim);
     tp->lim.max_frame_size = tp->o.max_frame_size;
@@ -794,8 +1124,13 @@ akti_tp_start(const akti_tp_opts *opts, akti_tp **out)
     tp->lim.max_message_size = tp->o.max_message_size;
     akti_pbarena_init(&tp->arena, tp->o.max_frame_size * 4 + (1u << 20));
     pthread_mutex_init(&tp->mu, NULL);
+    pthread_mutex_init(&tp->conn_mu, NULL);
     cond_init_mono(&tp->tick_cv);
-    if (tp->system == NULL || tp->listen_url == NULL || tp->cookie == NULL)
+    tp->conns = calloc(tp->o.max_connections, sizeof(*tp->conns));
+    if (tp->system == NULL || tp->listen_url == NULL || tp->cookie == NULL
+        || tp->conns == NULL)
+        goto fail;
+    if ((rc = security_check(tp)) != AKT_OK)
         goto fail;
     bool tls = strncmp(tp->listen_url, "tls+tcp://", 10) == 0
         || tp->o.tls_cert_file != NULL;
@@ -809,6 +1144,8 @@ akti_tp_start(const akti_tp_opts *opts, akti_tp **out)
     nng_socket_set_size(
         tp->pull, NNG_OPT_RECVMAXSZ, tp->o.max_frame_size + 4096);
     nng_socket_set_int(tp->pull, NNG_OPT_RECVBUF, 64);
+    nng_pipe_notify(tp->pull, NNG_PIPE_EV_ADD_PRE, pipe_cb, tp);
+    nng_pipe_notify(tp->pull, NNG_PIPE_EV_REM_POST, pipe_cb, tp);
     rv = nng_listener_create(&tp->listener, tp->pull, tp->listen_url);
     if (rv == 0 && tp->tls_server != NULL
         && strncmp(tp->listen_url, "tls+tcp://", 10) == 0)
@@ -856,6 +1193,8 @@ fail:
     free(tp->listen_url);
     free(tp->cookie);
     free(tp->address);
+    free(tp->conns);
+    pthread_mutex_destroy(&tp->conn_mu);
     free(tp);
     return rc;
 }
@@ -886,8 +1225,10 @@ akti_tp_free(akti_tp *tp)
         pthread_cond_broadcast(&a->up_cv);
         pthread_mutex_unlock(&a->mu);
         for (int k = 0; k < AKTI_CH_COUNT; k++)
-            if (a->ch[k].th_started)
+            if (a->ch[k].th_started) {
                 pthread_join(a->ch[k].th, NULL);
+                a->ch[k].th_started = false;
+            }
     }
     nng_close(tp->pull);
     if (tp->rx_aio != NULL) {
@@ -928,6 +1269,8 @@ akti_tp_free(akti_tp *tp)
     free(tp->listen_url);
     free(tp->cookie);
     free(tp->address);
+    free(tp->conns);
+    pthread_mutex_destroy(&tp->conn_mu);
     pthread_mutex_destroy(&tp->mu);
     pthread_cond_destroy(&tp->tick_cv);
     free(tp);
@@ -966,5 +1309,9 @@ akti_tp_stats_get(const akti_tp *tp, akti_tp_stats *o)
     G(quarantines);
     G(handshakes);
     G(stale_frames);
+    G(rejected_limit);
+    G(claims);
+    G(reclaimed);
+    G(associations_active);
 #undef G
 }

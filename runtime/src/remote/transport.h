@@ -87,7 +87,9 @@ typedef struct akti_tp_opts {
     const char *system_name; /* required */
     const char *listen_url; /* required; tcp port 0 picks one */
     const char *advertised_url; /* NULL: the listen URL, port resolved */
-    const char *cookie; /* NULL or "": none */
+    const char *cookie; /* NULL or "": none (then loopback/ipc/inproc
+                         * only, unless insecure) */
+    bool insecure; /* allow a non-loopback listener without cookie or TLS */
     uint64_t uid; /* 0: random */
     /* failure detector and timing; 0 takes the default */
     double phi_threshold; /* 10 */
@@ -109,6 +111,12 @@ typedef struct akti_tp_opts {
     size_t large_threshold; /* 32 KiB payload: LARGE channel */
     uint64_t max_message_size; /* 16 MiB */
     uint32_t system_buffer_size; /* 20000 unacked system messages */
+    /* limits; 0 takes the default */
+    uint32_t max_associations; /* 256 per node, dormant ones included */
+    uint32_t max_associations_per_source; /* 16 made for Hellos per source */
+    uint32_t max_connections; /* 768 inbound connections */
+    uint32_t max_connections_per_source; /* 48 inbound, per source host */
+    int64_t idle_timeout_ns; /* 60 s: a down, unused association sleeps */
     /* TLS (tls+tcp:// only) */
     const char *tls_cert_file; /* own certificate chain (PEM) */
     const char *tls_key_file; /* own private key (PEM) */
@@ -132,6 +140,10 @@ typedef struct akti_tp_stats {
     uint64_t quarantines;
     uint64_t handshakes;
     uint64_t stale_frames; /* from a replaced connection: dropped (order) */
+    uint64_t rejected_limit; /* associations / connections over a limit */
+    uint64_t claims; /* valid Hellos that confirmed nothing (answered) */
+    uint64_t reclaimed; /* associations put to sleep after idle-timeout */
+    uint64_t associations_active; /* now: with sockets and threads */
 } akti_tp_stats;
 
 /* akti_tp_opts_default -- fill every tunable with its default. */
@@ -155,7 +167,9 @@ AKTI_INTERNAL void akti_tp_stats_get(const akti_tp *tp, akti_tp_stats *out);
 
 /* akti_tp_assoc -- the association to the peer system `system` listening at
  * url (created on first use; the handshake starts at the first send). The
- * pointer lives as long as tp. */
+ * pointer lives as long as tp (an idle association only sleeps: it gives
+ * back its sockets and threads and wakes on the next send). AKT_EFULL:
+ * max-associations reached. */
 AKTI_INTERNAL akt_err akti_tp_assoc(
     akti_tp *tp, const char *url, const char *system, akti_assoc **out);
 
@@ -181,6 +195,10 @@ AKTI_INTERNAL uint64_t akti_assoc_peer_uid(akti_assoc *a);
 AKTI_INTERNAL const char *akti_assoc_url(const akti_assoc *a);
 
 AKTI_INTERNAL bool akti_tp_is_quarantined(akti_tp *tp, uint64_t uid);
+
+/* akti_tp_url_loopback -- url can be reached from this host only (ipc://,
+ * inproc://, tcp on 127.0.0.0/8, localhost or [::1]): no cookie needed */
+AKTI_INTERNAL bool akti_tp_url_loopback(const char *url);
 
 /* the clock is the core's: akti_now_ns (core/ext.h) */
 

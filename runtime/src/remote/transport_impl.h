@@ -20,6 +20,7 @@
 #include <nng/supplemental/tls/tls.h>
 
 #include "remote/frame.h"
+#include "remote/hmac.h"
 #include "remote/phi.h"
 #include "remote/transport.h"
 
@@ -139,6 +140,7 @@ typedef struct tp_chan {
     _Atomic uint64_t epoch; /* connection epoch stamped on our frames */
     pthread_t th;
     bool th_started;
+    bool quit; /* the writer exits: the association goes to sleep */
     struct akti_assoc *a;
 } tp_chan;
 
@@ -182,6 +184,20 @@ struct akti_assoc {
         uint64_t type_id;
     } rx;
     uint64_t tx_msg_id; /* LARGE writer only */
+    /* the authenticated handshake (transport_rx.c): our challenge for
+     * this association, fixed for its life; the peer's, as last claimed */
+    uint8_t my_nonce[AKTI_HELLO_NONCE_LEN];
+    uint8_t peer_nonce[AKTI_HELLO_NONCE_LEN];
+    bool have_peer_nonce;
+    uint64_t claim_uid; /* a new incarnation claimed here, not confirmed */
+    int64_t claim_at;
+    /* reclaiming (transport.c): a dormant association holds no socket,
+     * thread or queue memory until it is used again */
+    int64_t last_active;
+    bool dormant;
+    atomic_bool pinned; /* handed out (akti_tp_assoc, a callback) */
+    bool inbound; /* created for a peer's Hello, not by akti_tp_assoc */
+    char src[48]; /* inbound: the source address of that Hello */
 };
 
 struct akti_tp {
@@ -207,11 +223,21 @@ struct akti_tp {
     akti_pbarena arena;
     akti_assoc *rx_last;
     int log_level;
+    size_t cookie_len;
+    uint32_t nassocs; /* in tp->assocs, dormant ones included */
+    /* inbound connections (the listener's pipes): per source, bounded */
+    struct tp_conn {
+        uint32_t pipe;
+        char src[48];
+    } *conns;
+    uint32_t nconns;
+    pthread_mutex_t conn_mu;
     struct {
         _Atomic uint64_t frames_sent, frames_received, envelopes_sent,
             envelopes_received, bytes_sent, bytes_received, rejected_corrupt,
             rejected_unauth, rejected_handshake, dropped, system_resends,
-            stalls, failures_detected, quarantines, handshakes, stale_frames;
+            stalls, failures_detected, quarantines, handshakes, stale_frames,
+            rejected_limit, claims, reclaimed, associations_active;
     } st;
     _Atomic uint64_t next_epoch; /* connection epochs handed out */
 };
@@ -265,6 +291,17 @@ AKTI_INTERNAL void akti_tp_start_handshake(
 AKTI_INTERNAL void akti_tp_become_up(akti_tp *tp, akti_assoc *a, ev_list *evs);
 AKTI_INTERNAL void akti_tp_quarantine_peer(
     akti_tp *tp, akti_assoc *a, const char *reason, drop_list *d, ev_list *evs);
+
+/* akti_tp_assoc_wake -- a dormant association gets its sockets, threads
+ * and queues back (AKT_OK, or why not); a->mu held */
+AKTI_INTERNAL akt_err akti_tp_assoc_wake(akti_tp *tp, akti_assoc *a);
+/* akti_tp_source_of_msg -- the host m came from ("local": ipc, inproc) */
+AKTI_INTERNAL void akti_tp_source_of_msg(nng_msg *m, char *buf, size_t n);
+/* akti_tp_assoc_inbound -- the association for the address a valid Hello
+ * claims (created, within the limits, when there is none); NULL when a
+ * limit refused it (counted, logged). Receiver thread only. */
+AKTI_INTERNAL akti_assoc *akti_tp_assoc_inbound(
+    akti_tp *tp, const char *url, const char *system, const char *src);
 
 /* --- defined in transport_tx.c ------------------------------------------- */
 

@@ -1,8 +1,10 @@
 /*
  * transport_rx.c -- the transport's inbound side: the receive callback of
  * the one PULL socket and what it does with each frame -- Hellos checked
- * and answered (version, system name, cookie, quarantine; a new uid is a
- * new incarnation), every other frame accepted only with the token granted
+ * (version, system name, the mac that proves the cookie, quarantine) and
+ * answered at the address they claim; only a Hello that echoes our nonce
+ * changes an association's incarnation (a new uid there is a new
+ * incarnation, confirmed at its address), every other frame accepted only with the token granted
  * to its incarnation and from a connection epoch not already replaced,
  * acks applied, system envelopes delivered once and in seq order, large
  * messages reassembled from fragments. Frames are handled one at a time,
@@ -26,79 +28,125 @@ find_by_uid(akti_tp *tp, uint64_t uid)
     return a;
 }
 
-static bool
-cookie_equal(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    unsigned char diff = (unsigned char)(la != lb);
-    size_t n = la < lb ? la : lb;
-    for (size_t i = 0; i < n; i++)
-        diff |= (unsigned char)(a[i] ^ b[i]);
-    return diff == 0;
-}
-
+/* on_hello -- a Hello is a claim until it is authenticated: its mac must
+ * verify with our cookie (else it is refused and changes nothing), and only
+ * one that echoes the nonce we sent to the address it claims may set or
+ * replace the uid of our association with that address, or hand us a
+ * token. A valid Hello that echoes nothing of ours is answered, at most
+ * once per handshake-retry-interval unless it moved the handshake on, with
+ * our Hello -- sent to the claimed address, never to whoever sent it.
+ * src: the host the frame came from (limits, logs). */
 static void
-on_hello(akti_tp *tp, const Akt__Remote__Frame *f)
+on_hello(akti_tp *tp, const Akt__Remote__Frame *f, const char *src)
 {
     const Akt__Remote__Hello *h = f->hello;
     if (h->version != AKTI_REMOTE_PROTOCOL_VERSION) {
         akti_tp_reject(tp, &tp->st.rejected_handshake,
-            "handshake from %s (%s) refused: protocol version %u, this node "
-            "speaks %u",
-            h->system, h->address, h->version, AKTI_REMOTE_PROTOCOL_VERSION);
+            "handshake from %s (%s, source %s) refused: protocol version %u, "
+            "this node speaks %u",
+            h->system, h->address, src, h->version,
+            AKTI_REMOTE_PROTOCOL_VERSION);
         return;
     }
     if (strcmp(h->to_system, tp->system) != 0) {
         akti_tp_reject(tp, &tp->st.rejected_handshake,
-            "handshake from %s (%s) refused: it wants system '%s', this is "
-            "'%s'",
-            h->system, h->address, h->to_system, tp->system);
+            "handshake from %s (%s, source %s) refused: it wants system "
+            "'%s', this is '%s'",
+            h->system, h->address, src, h->to_system, tp->system);
         return;
     }
-    if (!cookie_equal(h->cookie, tp->cookie)) {
+    uint8_t mac[AKTI_HELLO_MAC_LEN];
+    akti_hello_mac(tp->cookie, tp->cookie_len, h, mac);
+    if (!akti_ct_equal(mac, h->mac.data, sizeof(mac))) {
         akti_tp_reject(tp, &tp->st.rejected_handshake,
-            "handshake from %s (%s) refused: wrong or missing cookie",
-            h->system, h->address);
+            "handshake from %s (claims %s, source %s) refused: its proof of "
+            "the cookie does not verify (wrong or missing akt.remote.cookie)",
+            h->system, h->address, src);
         return;
     }
-    if (akti_tp_is_quarantined(tp, h->uid)) {
+    if (h->uid == tp->uid || akti_tp_is_quarantined(tp, h->uid)) {
         akti_tp_reject(tp, &tp->st.rejected_unauth,
-            "handshake from %s (%s) refused: incarnation %016llx is "
-            "quarantined",
-            h->system, h->address, (unsigned long long)h->uid);
+            "handshake from %s (%s, source %s) refused: incarnation %016llx "
+            "is quarantined",
+            h->system, h->address, src, (unsigned long long)h->uid);
         return;
     }
-    akti_assoc *a;
-    if (akti_tp_assoc(tp, h->address, h->system, &a) != AKT_OK)
-        return;
+    akti_assoc *a = akti_tp_assoc_inbound(tp, h->address, h->system, src);
+    if (a == NULL)
+        return; /* a limit: counted and logged */
     drop_list d = { 0 };
     ev_list evs = { 0 };
+    int64_t now = akti_now_ns();
     pthread_mutex_lock(&a->mu);
-    uint64_t cur = atomic_load(&a->peer_uid);
-    if (cur != 0 && cur != h->uid) {
-        /* the peer restarted: a new incarnation */
-        akti_tp_quarantine_peer(tp, a, "restarted with a new uid", &d, &evs);
+    if (a->dormant && akti_tp_assoc_wake(tp, a) != AKT_OK) {
+        pthread_mutex_unlock(&a->mu);
+        return;
     }
-    if (strcmp(a->system, h->system) != 0 && a->system[0] == '\0') {
-        free(a->system);
-        a->system = tp_strdup(h->system);
-    }
-    if (atomic_load(&a->peer_uid) == 0) {
-        atomic_store(&a->peer_uid, h->uid);
-        a->my_token = akti_tp_random64();
-        a->peer_token = 0;
-        a->in_next = 1;
-        memset(a->rx_epoch, 0, sizeof(a->rx_epoch));
-        if (a->state == AS_IDLE) {
-            a->state = AS_HANDSHAKE;
-            a->hs_start = akti_now_ns();
+    a->last_active = now;
+    bool confirmed = h->echo.len == sizeof(a->my_nonce)
+        && akti_ct_equal(h->echo.data, a->my_nonce, sizeof(a->my_nonce));
+    bool progress = !a->have_peer_nonce;
+    memcpy(a->peer_nonce, h->nonce.data, sizeof(a->peer_nonce));
+    a->have_peer_nonce = true;
+    if (a->system[0] == '\0') {
+        char *sys = tp_strdup(h->system);
+        if (sys) {
+            free(a->system);
+            a->system = sys;
         }
     }
-    if (h->token != 0 && h->to_uid == tp->uid)
-        a->peer_token = h->token;
-    if (!h->have_your_token)
+    uint64_t cur = atomic_load(&a->peer_uid);
+    if (confirmed) {
+        if (a->claim_uid == h->uid || cur == h->uid)
+            a->claim_uid = 0;
+        if (cur != 0 && cur != h->uid) {
+            /* the peer restarted, and the new incarnation proved itself at
+             * the address: the old one is gone for good */
+            akti_tp_quarantine_peer(tp, a,
+                "restarted with a new uid (confirmed at its address)", &d,
+                &evs);
+            a->claim_uid = 0;
+        }
+        if (atomic_load(&a->peer_uid) == 0) {
+            atomic_store(&a->peer_uid, h->uid);
+            a->my_token = akti_tp_random64();
+            a->peer_token = 0;
+            a->in_next = 1;
+            memset(a->rx_epoch, 0, sizeof(a->rx_epoch));
+            if (a->state == AS_IDLE) {
+                a->state = AS_HANDSHAKE;
+                a->hs_start = now;
+            }
+            progress = true;
+        }
+        if (h->token != 0 && h->to_uid == tp->uid
+            && a->peer_token != h->token) {
+            a->peer_token = h->token;
+            progress = true;
+        }
+    } else {
+        STAT_ADD(tp, claims, 1);
+        if (cur != 0 && cur != h->uid && a->claim_uid != h->uid) {
+            a->claim_uid = h->uid;
+            a->claim_at = now;
+            akti_rlog(tp, AKTI_LOG_INFO,
+                "%s (source %s) claims a new incarnation %016llx at %s, where "
+                "%016llx is up: challenging the address",
+                h->system, src, (unsigned long long)h->uid, a->url,
+                (unsigned long long)cur);
+        }
+        if (a->state == AS_IDLE && now >= a->gated_until) {
+            a->state = AS_HANDSHAKE;
+            a->hs_start = now;
+            a->hs_failed = false;
+            progress = true;
+        }
+    }
+    if ((!confirmed || !h->have_your_token)
+        && (progress || now - a->hs_last >= tp->o.handshake_retry_ns))
         akti_tp_send_hello(tp, a);
-    if (a->peer_token != 0 && a->state != AS_UP)
+    if (a->peer_token != 0 && atomic_load(&a->peer_uid) != 0
+        && a->state != AS_UP)
         akti_tp_become_up(tp, a, &evs);
     pthread_mutex_unlock(&a->mu);
     if (d.n)
@@ -215,10 +263,12 @@ fresh_epoch(
 }
 
 static void
-on_frame(akti_tp *tp, const Akt__Remote__Frame *f)
+on_frame(akti_tp *tp, const Akt__Remote__Frame *f, nng_msg *m)
 {
     if (f->body_case == AKT__REMOTE__FRAME__BODY_HELLO) {
-        on_hello(tp, f);
+        char src[48];
+        akti_tp_source_of_msg(m, src, sizeof(src));
+        on_hello(tp, f, src);
         return;
     }
     akti_assoc *a = find_by_uid(tp, f->from_uid);
@@ -352,7 +402,7 @@ akti_tp_rx_cb(void *arg)
             akti_tp_reject(tp, &tp->st.rejected_corrupt,
                 "corrupt frame (%zu bytes) dropped: %s", len, akt_strerror(rc));
         } else {
-            on_frame(tp, f);
+            on_frame(tp, f, m);
         }
         akti_pbarena_reset(&tp->arena);
         nng_msg_free(m);

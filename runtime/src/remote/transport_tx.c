@@ -82,6 +82,10 @@ ctl_enqueue(akti_assoc *a, nng_msg *m)
     tp_chan *c = &a->ch[AKTI_CH_CONTROL];
     if (m == NULL)
         return;
+    if (c->q.cap == 0) { /* asleep: nothing goes out */
+        nng_msg_free(m);
+        return;
+    }
     if (!ring_push(&c->q, m)) {
         /* full of stale hellos/heartbeats (peer unreachable): drop oldest */
         nng_msg *old = ring_pop(&c->q);
@@ -97,15 +101,24 @@ akti_tp_send_hello(akti_tp *tp, akti_assoc *a) /* a->mu held */
 {
     Akt__Remote__Frame f = AKT__REMOTE__FRAME__INIT;
     Akt__Remote__Hello h = AKT__REMOTE__HELLO__INIT;
+    uint8_t mac[AKTI_HELLO_MAC_LEN];
     h.version = AKTI_REMOTE_PROTOCOL_VERSION;
     h.system = tp->system;
     h.address = tp->address;
     h.uid = tp->uid;
-    h.cookie = tp->cookie;
     h.to_system = a->system ? a->system : (char *)"";
     h.to_uid = atomic_load(&a->peer_uid);
     h.token = h.to_uid ? a->my_token : 0;
     h.have_your_token = a->peer_token != 0;
+    h.nonce.data = a->my_nonce;
+    h.nonce.len = sizeof(a->my_nonce);
+    if (a->have_peer_nonce) {
+        h.echo.data = a->peer_nonce;
+        h.echo.len = sizeof(a->peer_nonce);
+    }
+    akti_hello_mac(tp->cookie, tp->cookie_len, &h, mac);
+    h.mac.data = mac;
+    h.mac.len = sizeof(mac);
     frame_hdr(tp, a, &f, AKTI_CH_CONTROL);
     f.token = 0;
     f.body_case = AKT__REMOTE__FRAME__BODY_HELLO;
@@ -210,7 +223,7 @@ akti_tp_control_writer(void *arg)
     for (uint32_t i = 0; i < maxb; i++)
         ptrs[i] = &envs[i];
     pthread_mutex_lock(&a->mu);
-    while (!atomic_load(&tp->stopping)) {
+    while (!atomic_load(&tp->stopping) && !c->quit) {
         bool sys_work = a->state == AS_UP && a->sys_sent < a->unacked.len;
         if (c->q.len == 0 && !sys_work) {
             c->waiting = true;
@@ -335,7 +348,7 @@ akti_tp_data_writer(void *arg)
         ptrs[i] = &envs[i];
     drop_list d = { 0 };
     pthread_mutex_lock(&a->mu);
-    while (!atomic_load(&tp->stopping)) {
+    while (!atomic_load(&tp->stopping) && !c->quit) {
         if (a->state != AS_UP || c->q.len == 0 || c->inline_busy) {
             c->waiting = true;
             pthread_cond_wait(&c->cv, &a->mu);
@@ -450,6 +463,9 @@ akti_assoc_send(
     akt_err rc = AKT_OK;
     int64_t now = 0;
     pthread_mutex_lock(&a->mu);
+    if (a->dormant && (rc = akti_tp_assoc_wake(tp, a)) != AKT_OK)
+        goto out_free;
+    a->last_active = akti_now_coarse_ns(); /* only compared in seconds */
     uint64_t cur = atomic_load(&a->peer_uid);
     if (peer_uid != 0 && cur != 0 && cur != peer_uid) {
         rc = AKT_ESTOPPED;
