@@ -6,8 +6,10 @@
  *     #error "..."
  * so a libakt/aktc mismatch fails at compile time, not at run time.
  *
- * Below: the msgpack primitives generated encoders and decoders call
- * (implemented once in runtime/src/codec/). Writers append to an akt_buf
+ * Below: the msgpack primitives (implemented once in runtime/src/codec/),
+ * for hand-written encode/decode functions in a descriptor; aktc's own
+ * types need none since ABI 2 (the runtime's table-driven codec, built on
+ * the same writers, serves them). Writers append to an akt_buf
  * and return AKT_ENOMEM on allocation failure. Readers advance an
  * akt_reader; every reader returns AKT_OK or the error it latched in
  * r->err (the first error sticks: after one failure every later call

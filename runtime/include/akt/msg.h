@@ -7,7 +7,10 @@
  *  - Every message/event/state type has one `const akt_type` descriptor:
  *    qualified name, a stable 64-bit id (akt_type_id(name): FNV-1a 64 over
  *    the UTF-8 bytes of "pkg.Name"; the same in C, Python and on the wire),
- *    size, init/fini/copy/equal, msgpack encode/decode, and a field table.
+ *    size, a field table and a default value, from which the runtime
+ *    copies, compares and msgpack-encodes/decodes every aktc-generated
+ *    type (akt/reflect.h); hand-written descriptors may bring their own
+ *    init/fini/copy/equal/encode/decode functions instead.
  *  - A message is ONE allocation: a private runtime header, then the
  *    generated struct (the pointer users hold, `pkg_Hello *`), then an arena
  *    that holds the message's strings, bytes, lists and nested messages.
