@@ -247,5 +247,28 @@ AKTI_INTERNAL extern const size_t akti_cfg_reference_conf_len;
 #define CFG_MAX_INCLUDE_DEPTH 32
 #define CFG_MAX_RESOLVE_DEPTH 500
 #define CFG_MAX_EXPANSION     (64 << 20)
+#define CFG_MAX_PATH          (2 * CFG_MAX_NESTING + 8)
+#define CFG_MAX_WALK          1000
+
+/* --- shared by the value-tree files (cfg_value.c, cfg_build.c,
+ * cfg_merge.c, cfg_resolve.c) ------------------------------------------ */
+
+/* akti_cfg_kind_name -- the word errors use for a node kind ("object",
+ * "list", ...): the one table of them */
+AKTI_INTERNAL const char *akti_cfg_kind_name(int kind);
+/* akti_cfg_obj_reindex -- rebuild obj's field index; false when out of
+ * memory */
+AKTI_INTERNAL bool akti_cfg_obj_reindex(cfg_arena *a, cv *obj);
+/* akti_cfg_path_eq -- two split paths name the same key */
+AKTI_INTERNAL bool akti_cfg_path_eq(
+    const cfg_str *x, size_t xn, const cfg_str *y, size_t yn);
+/* akti_cfg_is_unresolved -- v is a substitution, concatenation or merge
+ * (resolution must see it) */
+AKTI_INTERNAL bool akti_cfg_is_unresolved(const cv *v);
+/* akti_cfg_set_in -- assign val at full[base..base+rn) relative to obj,
+ * whose own path is full[0..base) (cfg_merge.c; the build step uses it) */
+AKTI_INTERNAL akt_err akti_cfg_set_in(cfg_arena *a, cv *obj,
+    const cfg_str *full, size_t base, size_t rn, cv *val,
+    akt_config_error *err);
 
 #endif /* AKT_CFG_H */

@@ -333,27 +333,6 @@ akt_config_override(const akt_config *cfg, const char *path,
 
 /* --- typed getters ------------------------------------------------------- */
 
-static const char *
-kind_word(const cv *v)
-{
-    switch (v->kind) {
-    case CV_NULL:
-        return "null";
-    case CV_BOOL:
-        return "boolean";
-    case CV_NUM:
-        return "number";
-    case CV_STR:
-        return "string";
-    case CV_LIST:
-        return "list";
-    case CV_OBJ:
-        return "object";
-    default:
-        return "value";
-    }
-}
-
 /* scalar_shown -- a scalar as a message shows it: a string quoted (cut
  * at 40 bytes), a number as written, a boolean; "" for anything else */
 static void
@@ -380,7 +359,7 @@ mismatch(
     char shown[80];
     scalar_shown(v, shown, sizeof shown);
     return akti_cfg_errorf(err, AKT_ETYPE, v->file, v->line, v->col,
-        "'%s' is %s%s%s; expected %s", path, kind_word(v), shown[0] ? " " : "",
+        "'%s' is %s%s%s; expected %s", path, akti_cfg_kind_name(v->kind), shown[0] ? " " : "",
         shown, expected);
 }
 

@@ -25,6 +25,9 @@ add_custom_command(
 list(APPEND AKT_SOURCES
   ${AKT_CFG_SRC}/cfg_mem.c
   ${AKT_CFG_SRC}/cfg_value.c
+  ${AKT_CFG_SRC}/cfg_build.c
+  ${AKT_CFG_SRC}/cfg_merge.c
+  ${AKT_CFG_SRC}/cfg_resolve.c
   ${AKT_CFG_SRC}/cfg_render.c
   ${AKT_CFG_SRC}/config.c
   ${AKT_CFG_SRC}/settings_reader.c
@@ -35,7 +38,8 @@ list(APPEND AKT_PRIVATE_INCLUDES ${AKT_CFG_GEN})
 # for targets that compile the config code on their own (the fuzzer, which
 # needs it instrumented): sources and generated include dir
 set_property(GLOBAL PROPERTY AKT_CONFIG_SOURCES
-  ${AKT_CFG_SRC}/cfg_mem.c ${AKT_CFG_SRC}/cfg_value.c ${AKT_CFG_SRC}/cfg_render.c
+  ${AKT_CFG_SRC}/cfg_mem.c ${AKT_CFG_SRC}/cfg_value.c ${AKT_CFG_SRC}/cfg_build.c
+  ${AKT_CFG_SRC}/cfg_merge.c ${AKT_CFG_SRC}/cfg_resolve.c ${AKT_CFG_SRC}/cfg_render.c
   ${AKT_CFG_SRC}/config.c ${BISON_akt_cfg_parser_OUTPUTS}
   ${FLEX_akt_cfg_scanner_OUTPUTS} ${AKT_CFG_GEN}/reference_conf.c
   ${CMAKE_CURRENT_LIST_DIR}/../core/err.c)
