@@ -637,10 +637,12 @@ emit_fields_table(sb *b, const ast_decl *d, unsigned *nfields)
     for (const ast_field *f = d->fields; f; f = f->next) {
         const ast_type *t = f->type;
         (*nfields)++;
-        sb_printf(b, "    {.name = \"%s\", .number = %" PRIu64 ", .kind = %s,\n",
+        sb_printf(b,
+            "    {.name = \"%s\", .number = %" PRIu64 ", .kind = %s,\n",
             f->name, f->number, akt_kind_name(t));
-        sb_printf(b, "        .offset = offsetof(%s, %s), .has_offset = ",
-            d->cname, f->name);
+        sb_printf(b,
+            "        .offset = offsetof(%s, %s), .has_offset = ", d->cname,
+            f->name);
         if (f->optional && !is_msg(t)) {
             sb_printf(b, "offsetof(%s, has_%s)", d->cname, f->name);
         } else {

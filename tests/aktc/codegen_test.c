@@ -1221,9 +1221,8 @@ START_TEST(typed_ask_gets_a_typed_reply_and_refs_cross_the_wire)
         akt_reader_init(&r, b.data, b.len, NULL);
         r.system = sys;
         corpus_all_Nested *back = corpus_all_nested_alloc(b.len);
-        ck_assert_int_eq(
-            akt_type_decode(
-                &corpus_all_nested_desc, back, &r, akt_msg_arena(back)),
+        ck_assert_int_eq(akt_type_decode(&corpus_all_nested_desc, back, &r,
+                             akt_msg_arena(back)),
             AKT_OK);
         ck_assert(akt_ref_equal(back->owner, store));
         ck_assert(corpus_all_nested_equal(back, reply));
