@@ -12,6 +12,7 @@
  *   akt/fsm.h       finite-state-machine actors
  *   akt/shutdown.h  coordinated shutdown
  *   akt/remote.h    remoting: refs to actors in other processes and hosts
+ *   akt/persistence.h  journals, snapshot stores, persistent actors
  *
  * The testkit (akt/testkit.h) is a separate library, akt-testkit.
  */
@@ -24,6 +25,7 @@
 #include "akt/events.h"
 #include "akt/fsm.h"
 #include "akt/msg.h"
+#include "akt/persistence.h"
 #include "akt/reflect.h"
 #include "akt/remote.h"
 #include "akt/router.h"

@@ -41,7 +41,8 @@ extern "C" {
     X(ESTATE, 21, "operation not valid in the current state")                  \
     X(EPEER, 22, "remote peer refused or unreachable")                         \
     X(EAUTH, 23, "authentication failed")                                      \
-    X(EINTERNAL, 24, "internal error")
+    X(EINTERNAL, 24, "internal error")                                         \
+    X(ENOSPC, 25, "no space left in the store (map or disk full)")
 
 typedef enum akt_err {
 #define AKT_ERR_ENUM_(name, value, text) AKT_##name = value,

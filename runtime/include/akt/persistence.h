@@ -1,0 +1,402 @@
+/*
+ * akt/persistence.h -- event sourcing: journals, snapshot stores and
+ * persistent actors (docs/persistence.md).
+ *
+ * Three layers:
+ *
+ *  - Plug-ins. A journal or a snapshot store is a `const` ops table over
+ *    an opaque implementation (akt_journal_ops, akt_snapshot_ops), as NNG's
+ *    transports are. A plug-in stores serialized records (type id +
+ *    msgpack bytes) and never sees a message. libakt ships the LMDB pair
+ *    (akt_journal_open_lmdb, akt_snapshot_store_open_lmdb); another store
+ *    implements the same tables and passes the same TCK
+ *    (akt-persistence-tck, tests/persist/tck/tck.h).
+ *  - The journal and snapshot-store front ends (akt_journal_*,
+ *    akt_snapshot_*): encode messages with akt_msg_encode, decode replayed
+ *    records through a type registry (an unknown type id is AKT_ETYPE with
+ *    a text naming it), and reject what cannot be serialized before it
+ *    reaches the plug-in.
+ *  - Persistent actors (akt_persistent_def, akt_persist): recovery from the
+ *    latest snapshot and the events after it, persist / persist_all whose
+ *    callbacks run after the write is durable, commands stashed meanwhile.
+ *
+ * Sequence numbers start at 1 per persistence id. A journal never lowers a
+ * persistence id's highest sequence number, also not when its events are
+ * deleted. Timestamps are milliseconds since 1970 (0: unset).
+ */
+#ifndef AKT_PERSISTENCE_H
+#define AKT_PERSISTENCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "akt/actor.h"
+#include "akt/config.h"
+#include "akt/err.h"
+#include "akt/export.h"
+#include "akt/msg.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Tags per event at most, and the longest tag in bytes. */
+#define AKT_PERSIST_MAX_TAGS    16
+#define AKT_PERSIST_MAX_TAG_LEN 255
+
+/* A reason text for a failure (recovery, replay, load), "" when none. */
+typedef struct akt_persist_error {
+    char text[256];
+} akt_persist_error;
+
+/* --- the journal plug-in interface --------------------------------------- */
+
+/* akt_prepr -- one serialized event, as a plug-in stores it. On a write
+ * gseq is 0 (the journal assigns it); on replay every field is set. The
+ * pointers are views, valid during the call that hands them over. */
+typedef struct akt_prepr {
+    uint64_t seq; /* per persistence id, from 1 */
+    uint64_t type_id; /* akt_type_id of the event's type */
+    int64_t timestamp_ms;
+    uint64_t gseq; /* journal-wide offset, gap-free in commit order */
+    const uint8_t *data; /* the event's msgpack bytes */
+    size_t len;
+    const char *const *tags; /* ntags NUL-terminated tags */
+    size_t ntags;
+} akt_prepr;
+
+/* akt_atomic_write -- one persist (n = 1) or persist_all: stored all or
+ * nothing. Sequence numbers rise strictly within it. */
+typedef struct akt_atomic_write {
+    const char *pid;
+    const akt_prepr *events;
+    size_t n;
+} akt_atomic_write;
+
+typedef enum akt_write_status {
+    AKT_WRITE_OK = 0, /* durable: a later replay sees it */
+    AKT_WRITE_REJECTED, /* not stored, and the store is fine (bad record) */
+    AKT_WRITE_FAILED /* outcome unknown or the store failed: stop the writer */
+} akt_write_status;
+
+/* Called once per accepted write, strictly after the outcome is durable
+ * (AKT_WRITE_OK only after the commit that holds the events returned),
+ * from the plug-in's thread. rc: AKT_OK, or why. */
+typedef void (*akt_journal_write_cb)(
+    void *arg, akt_write_status st, akt_err rc);
+/* Replay callbacks: a view of one event; a code other than AKT_OK stops
+ * the replay, which then returns that code. */
+typedef akt_err (*akt_journal_replay_fn)(void *arg, const akt_prepr *ev);
+typedef akt_err (*akt_journal_tag_fn)(
+    void *arg, uint64_t offset, const char *pid, const akt_prepr *ev);
+
+typedef struct akt_journal_stats {
+    uint64_t commits; /* write transactions committed */
+    uint64_t writes; /* atomic writes acknowledged OK */
+    uint64_t events; /* events stored */
+} akt_journal_stats;
+
+typedef struct akt_journal_ops {
+    const char *name;
+    /* write -- queue w (the plug-in copies what it needs before it
+     * returns). Writes of one persistence id become visible in the order
+     * they were queued. On AKT_OK cb runs exactly once; on an error never
+     * (AKT_ECLOSED after close, AKT_ENOMEM). */
+    akt_err (*write)(void *impl, const akt_atomic_write *w,
+        akt_journal_write_cb cb, void *arg);
+    /* replay -- call fn for each stored event of pid with from <= seq <=
+     * to, in order, at most max of them; deleted events are skipped and
+     * holes do not stop it. May run on any thread; returns when done.
+     * Errors: AKT_EPROTO (a damaged record), AKT_EIO, fn's code. */
+    akt_err (*replay)(void *impl, const char *pid, uint64_t from, uint64_t to,
+        uint64_t max, akt_journal_replay_fn fn, void *arg);
+    /* highest -- pid's highest sequence number (0: never written), after
+     * every write of pid queued before the call has completed. */
+    akt_err (*highest)(void *impl, const char *pid, uint64_t *out);
+    /* delete_to -- delete pid's events with seq <= to (inclusive), ordered
+     * after the writes queued before it; durable on return. Never lowers
+     * the highest sequence number. */
+    akt_err (*delete_to)(void *impl, const char *pid, uint64_t to);
+    /* events_by_tag -- optional (NULL: AKT_ENOTSUP): the events tagged tag
+     * with offset > after, in offset order (offsets 1, 2, ... per tag, no
+     * gaps), at most max; a point-in-time view. */
+    akt_err (*events_by_tag)(void *impl, const char *tag, uint64_t after,
+        uint64_t max, akt_journal_tag_fn fn, void *arg);
+    /* stats -- optional: counters since open */
+    void (*stats)(void *impl, akt_journal_stats *out);
+    /* close -- finish what is queued (callbacks run), then free impl */
+    void (*close)(void *impl);
+} akt_journal_ops;
+
+/* --- the snapshot-store plug-in interface --------------------------------- */
+
+typedef struct akt_snapshot_meta {
+    const char *pid;
+    uint64_t seq; /* the sequence number the snapshot covers */
+    int64_t timestamp_ms; /* 0 on delete: any */
+} akt_snapshot_meta;
+
+/* Matches when min_seq <= seq <= max_seq and min_ts <= ts <= max_ts. */
+typedef struct akt_snapshot_criteria {
+    uint64_t max_seq;
+    int64_t max_ts;
+    uint64_t min_seq;
+    int64_t min_ts;
+} akt_snapshot_criteria;
+
+/* the youngest snapshot, whatever its age */
+static inline akt_snapshot_criteria
+akt_snapshot_latest(void)
+{
+    akt_snapshot_criteria c = { UINT64_MAX, INT64_MAX, 0, 0 };
+    return c;
+}
+
+typedef struct akt_snapshot_blob {
+    uint64_t type_id;
+    const uint8_t *data;
+    size_t len;
+} akt_snapshot_blob;
+
+typedef akt_err (*akt_snapshot_load_fn)(
+    void *arg, const akt_snapshot_meta *meta, const akt_snapshot_blob *blob);
+
+typedef struct akt_snapshot_ops {
+    const char *name;
+    /* save -- store (or replace) the snapshot at meta->pid, meta->seq;
+     * durable on return. */
+    akt_err (*save)(
+        void *impl, const akt_snapshot_meta *meta, const akt_snapshot_blob *b);
+    /* load -- call fn once with the youngest (highest seq) snapshot of pid
+     * that matches c; AKT_ENOENT when none. A matching snapshot that
+     * cannot be read fails (AKT_EPROTO), never reads as "none". */
+    akt_err (*load)(void *impl, const char *pid, akt_snapshot_criteria c,
+        akt_snapshot_load_fn fn, void *arg);
+    /* remove -- the snapshot at (pid, seq), if its timestamp <= ts (ts 0:
+     * any); AKT_OK also when there is none. */
+    akt_err (*remove)(void *impl, const char *pid, uint64_t seq, int64_t ts);
+    /* remove_matching -- every snapshot of pid that matches c */
+    akt_err (*remove_matching)(
+        void *impl, const char *pid, akt_snapshot_criteria c);
+    void (*close)(void *impl);
+} akt_snapshot_ops;
+
+/* --- journal and snapshot store objects ------------------------------------ */
+
+typedef struct akt_journal akt_journal;
+typedef struct akt_snapshot_store akt_snapshot_store;
+
+/* akt_journal_new -- a journal over a plug-in: ops and impl become the
+ * journal's on AKT_OK (akt_journal_close calls ops->close). reg (borrowed,
+ * must outlive the journal) resolves type ids on replay.
+ * max_record_size: larger events are rejected (0: 16 MiB). */
+AKT_API akt_err akt_journal_new(const akt_journal_ops *ops, void *impl,
+    const akt_registry *reg, uint64_t max_record_size, akt_journal **out);
+/* akt_journal_close -- finish queued writes (their callbacks run), free. */
+AKT_API void akt_journal_close(akt_journal *j);
+
+/* Options of the LMDB journal and snapshot store; zero fields take the
+ * defaults of reference.conf (akt.persistence.*.lmdb). */
+typedef struct akt_lmdb_options {
+    const char *dir; /* created if missing; required */
+    uint64_t map_size; /* bytes; 0: 1 GiB (journal), 256 MiB (snapshots) */
+    bool no_sync; /* fsync = off: faster, loses the last commits on a crash */
+    uint32_t max_batch_events; /* per commit; 0: 10000 */
+    uint64_t max_batch_bytes; /* per commit; 0: 16 MiB */
+    uint64_t max_record_size; /* 0: 16 MiB */
+} akt_lmdb_options;
+
+/* akt_journal_open_lmdb -- the LMDB journal in o->dir: one writer thread
+ * that commits everything queued as soon as the previous commit ended
+ * (group commit). Errors: AKT_EINVAL, AKT_EIO (with the reason in err, may
+ * be NULL), AKT_ENOMEM. */
+AKT_API akt_err akt_journal_open_lmdb(const akt_lmdb_options *o,
+    const akt_registry *reg, akt_journal **out, akt_persist_error *err);
+AKT_API akt_err akt_snapshot_store_open_lmdb(const akt_lmdb_options *o,
+    const akt_registry *reg, akt_snapshot_store **out, akt_persist_error *err);
+
+/* One event to write: the message (borrowed: encoded before the call
+ * returns) and its tags. */
+typedef struct akt_jevent {
+    const void *msg;
+    const char *const *tags;
+    size_t ntags;
+} akt_jevent;
+
+/* akt_journal_write -- encode events[0..n) as one atomic write of pid with
+ * sequence numbers first_seq, first_seq+1, ...; cb(arg, status, rc) runs
+ * once when the outcome is durable. An event that cannot be serialized
+ * (its type has no codec), is larger than the limit or has bad tags makes
+ * this return AKT_EINVAL / AKT_ETOOBIG without writing anything, and cb
+ * never runs (a rejection). Other errors: AKT_ECLOSED, AKT_ENOMEM. */
+AKT_API akt_err akt_journal_write(akt_journal *j, const char *pid,
+    uint64_t first_seq, const akt_jevent *events, size_t n,
+    akt_journal_write_cb cb, void *arg);
+
+/* akt_journal_write_wait -- akt_journal_write and wait for the outcome:
+ * AKT_OK when durable, *st says rejected/failed otherwise (st may be
+ * NULL). For tests and tools; never from an actor. */
+AKT_API akt_err akt_journal_write_wait(akt_journal *j, const char *pid,
+    uint64_t first_seq, const akt_jevent *events, size_t n,
+    akt_write_status *st);
+
+/* Replayed event: a view of a decoded message (akt_msg_retain to keep). */
+typedef akt_err (*akt_replay_fn)(
+    void *arg, const akt_prepr *rec, const void *event);
+
+/* akt_journal_replay -- decode and hand over pid's events in [from, to],
+ * at most max. sys (may be NULL) resolves refs in events. An unknown type
+ * id is AKT_ETYPE, a record that does not decode AKT_EPROTO; err (may be
+ * NULL) then names the persistence id, the sequence number and the type. */
+AKT_API akt_err akt_journal_replay(akt_journal *j, akt_system *sys,
+    const char *pid, uint64_t from, uint64_t to, uint64_t max, akt_replay_fn fn,
+    void *arg, akt_persist_error *err);
+/* akt_journal_replay_raw -- the plug-in's records, undecoded. */
+AKT_API akt_err akt_journal_replay_raw(akt_journal *j, const char *pid,
+    uint64_t from, uint64_t to, uint64_t max, akt_journal_replay_fn fn,
+    void *arg);
+AKT_API akt_err akt_journal_highest(
+    akt_journal *j, const char *pid, uint64_t *out);
+AKT_API akt_err akt_journal_delete_to(
+    akt_journal *j, const char *pid, uint64_t to);
+AKT_API akt_err akt_journal_events_by_tag(akt_journal *j, const char *tag,
+    uint64_t after, uint64_t max, akt_journal_tag_fn fn, void *arg);
+AKT_API akt_err akt_journal_stats_get(akt_journal *j, akt_journal_stats *out);
+AKT_API const akt_registry *akt_journal_registry(const akt_journal *j);
+
+AKT_API akt_err akt_snapshot_store_new(const akt_snapshot_ops *ops,
+    void *impl, const akt_registry *reg, akt_snapshot_store **out);
+AKT_API void akt_snapshot_store_close(akt_snapshot_store *s);
+
+/* akt_snapshot_save -- encode snapshot (a message) and store it at (pid,
+ * seq), stamped with the current time when timestamp_ms is 0. Errors:
+ * AKT_EINVAL (no codec), AKT_ENOSPC, AKT_EIO, AKT_ENOMEM. */
+AKT_API akt_err akt_snapshot_save(akt_snapshot_store *s, const char *pid,
+    uint64_t seq, int64_t timestamp_ms, const void *snapshot);
+/* akt_snapshot_load -- the youngest snapshot of pid matching c: *out gets
+ * one reference to the decoded message (the caller frees it), *meta_out
+ * (may be NULL) its seq and timestamp (pid NULL). AKT_ENOENT: none.
+ * AKT_ETYPE / AKT_EPROTO: one exists but cannot be loaded (err says why). */
+AKT_API akt_err akt_snapshot_load(akt_snapshot_store *s, akt_system *sys,
+    const char *pid, akt_snapshot_criteria c, akt_snapshot_meta *meta_out,
+    void **out, akt_persist_error *err);
+AKT_API akt_err akt_snapshot_delete(
+    akt_snapshot_store *s, const char *pid, uint64_t seq, int64_t ts);
+AKT_API akt_err akt_snapshot_delete_matching(
+    akt_snapshot_store *s, const char *pid, akt_snapshot_criteria c);
+
+/* --- persistence on a system ----------------------------------------------- */
+
+/* akt_persistence_start -- open the journal and snapshot store that the
+ * system's configuration names (akt.persistence.*; the LMDB plug-ins) and
+ * hang them on sys; they close at akt_system_free, after every actor
+ * stopped. reg (borrowed) must outlive sys. Errors: AKT_EEXIST (started
+ * already), a bad setting (AKT_ETYPE, AKT_ERANGE, AKT_EINVAL; err says
+ * which key), AKT_EIO / AKT_EBUSY from opening the stores. */
+AKT_API akt_err akt_persistence_start(
+    akt_system *sys, const akt_registry *reg, akt_config_error *err);
+/* akt_persistence_start_with -- hang j and s (s may be NULL: no snapshots)
+ * on sys; they become the system's on AKT_OK. */
+AKT_API akt_err akt_persistence_start_with(
+    akt_system *sys, akt_journal *j, akt_snapshot_store *s);
+/* the system's journal / snapshot store (NULL when not started) */
+AKT_API akt_journal *akt_persistence_journal(akt_system *sys);
+AKT_API akt_snapshot_store *akt_persistence_snapshots(akt_system *sys);
+
+/* --- persistent actors ----------------------------------------------------- */
+
+/* After a durable persist: state already holds the event (apply ran).
+ * Answer the command's sender with akt_persistent_reply (akt_reply would
+ * answer the journal's notification). */
+typedef void (*akt_persist_fn)(
+    void *state, akt_ctx *ctx, const void *event, void *arg);
+
+typedef struct akt_persistent_def {
+    const char *name; /* for logs */
+    /* persistence id = id_prefix + the actor's name ("account-" + "42") */
+    const char *id_prefix;
+    size_t state_size;
+    akt_err (*state_init)(void *state, const void *init_arg);
+    void (*state_fini)(void *state);
+    const void *init_arg;
+    /* the command handlers (state is the user's state) */
+    const akt_handler *commands;
+    size_t ncommands;
+    akt_handler_fn unhandled;
+    /* apply -- required: fold one event into state, with no side effects;
+     * runs on recovery and after each durable persist. */
+    void (*apply)(void *state, const void *event);
+    /* snapshot_offer -- optional: load state from a snapshot (a message)
+     * taken at seq; NULL: snapshots are not used, all events replay */
+    void (*snapshot_offer)(void *state, uint64_t seq, const void *snapshot);
+    /* tagger -- optional: the tags of event (at most max), their count */
+    size_t (*tagger)(const void *event, const char **tags, size_t max);
+    /* recovery_completed -- optional, before the first command; may
+     * persist. highest: the last sequence number. */
+    void (*recovery_completed)(void *state, akt_ctx *ctx, uint64_t highest);
+    /* recovery_failed -- optional; the actor stops after it */
+    void (*recovery_failed)(
+        void *state, akt_ctx *ctx, akt_err rc, const char *why);
+    /* persist_rejected -- optional: the journal did not store event (the
+     * actor goes on; its callback does not run) */
+    void (*persist_rejected)(
+        void *state, akt_ctx *ctx, akt_err rc, const void *event);
+    /* persist_failed -- optional: the store failed; the actor stops */
+    void (*persist_failed)(
+        void *state, akt_ctx *ctx, akt_err rc, const void *event);
+    void (*post_stop)(void *state, akt_ctx *ctx);
+    /* recovery bounds: replay up to to_seq (0: all), at most replay_max
+     * events (0: all) */
+    uint64_t recovery_to_seq;
+    uint64_t recovery_replay_max;
+    const char *dispatcher;
+    const akt_mailbox_opts *mailbox;
+    const akt_supervisor_strategy *supervisor;
+} akt_persistent_def;
+
+/* akt_persistent_props -- props that spawn def's actors (akt_spawn,
+ * akt_ctx_spawn); the actor's name gives its persistence id. def must
+ * outlive them. The system must have persistence started. */
+AKT_API akt_err akt_persistent_props(
+    const akt_persistent_def *def, akt_props *out);
+
+/* akt_persist -- from a command handler of a persistent actor: write event
+ * (consumed on AKT_OK; freed after done ran) as the next sequence number.
+ * Commands that arrive until every pending persist completed are stashed.
+ * Once durable: def->apply, then done (may be NULL) on the actor. Errors
+ * (event still the caller's; nothing written, the sequence number not
+ * used): AKT_ESTATE (not in a persistent actor's handler), AKT_EINVAL (no
+ * codec: a rejection, def->persist_rejected is not called), AKT_ETOOBIG. */
+AKT_API akt_err akt_persist(
+    akt_ctx *ctx, void *event, akt_persist_fn done, void *arg);
+/* akt_persist_all -- n events as one atomic write; done runs per event. */
+AKT_API akt_err akt_persist_all(akt_ctx *ctx, void *const *events, size_t n,
+    akt_persist_fn done, void *arg);
+
+/* Inside a persistent actor's handler: its persistence id ("" outside),
+ * its last sequence number (applied or pending), persists in flight. */
+AKT_API const char *akt_persistent_id(const akt_ctx *ctx);
+AKT_API uint64_t akt_persistent_last_seq(const akt_ctx *ctx);
+AKT_API size_t akt_persistent_pending(const akt_ctx *ctx);
+
+/* akt_persistent_sender -- in a persist callback: the sender of the
+ * command that called akt_persist (the callback runs on a journal
+ * notification, whose own sender is none); elsewhere akt_ctx_sender. */
+AKT_API akt_ref akt_persistent_sender(const akt_ctx *ctx);
+/* akt_persistent_reply -- akt_reply to akt_persistent_sender (completes
+ * the asker's future). Consumes msg on AKT_OK. */
+AKT_API akt_err akt_persistent_reply(akt_ctx *ctx, void *msg);
+
+/* akt_persistent_save_snapshot -- store snapshot (a message, borrowed) at
+ * the last applied sequence number; synchronous. AKT_ENOENT: no store. */
+AKT_API akt_err akt_persistent_save_snapshot(
+    akt_ctx *ctx, const void *snapshot);
+/* akt_persistent_delete_events -- delete events <= to_seq (to_seq above
+ * the last sequence number is AKT_ERANGE); synchronous. */
+AKT_API akt_err akt_persistent_delete_events(akt_ctx *ctx, uint64_t to_seq);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* AKT_PERSISTENCE_H */

@@ -1,0 +1,717 @@
+/*
+ * pactor.c -- persistence on a system (an extension slot) and persistent
+ * actors, built on the core's public API only.
+ *
+ * A persistent actor is an ordinary actor whose behaviour is one catch-all
+ * handler (p_dispatch) and whose state is a pstate header followed by the
+ * user's state. Recovery runs in pre_start (and again after a restart):
+ * the youngest snapshot, then the journal's highest sequence number (which
+ * waits for writes still queued by an earlier incarnation), then the
+ * events after the snapshot through def->apply. akt_persist encodes the
+ * events, queues one atomic write and keeps the events in a pending list;
+ * the journal's callback (its writer thread, after the commit) tells the
+ * actor a WriteResult, on which it applies the events and runs the user's
+ * callbacks. While any write is pending, commands are stashed (akt_stash)
+ * and unstashed when the last one completed. Results of an earlier
+ * incarnation carry another epoch and are ignored.
+ *
+ * Invariants: pending writes complete in the order they were queued (the
+ * journal keeps a persistence id's writes in order and one thread tells
+ * the results); ps->seq is the last number handed out, ps->applied the
+ * last one folded into the state.
+ */
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "akt/events.h"
+#include "akt/persistence.h"
+#include "akt/stash.h"
+#include "config/settings_reader.h"
+#include "core/ext.h" /* the per-system extension slot */
+#include "persist/persist_impl.h"
+
+/* core/ext.h names AKTI_EXT_REMOTE (0) only; persistence takes slot 1 */
+#define PERSIST_EXT_SLOT 1u
+
+/* --- persistence on a system ---------------------------------------------- */
+
+typedef struct pext {
+    akt_journal *j;
+    akt_snapshot_store *s;
+    _Atomic uint64_t epochs;
+} pext;
+
+static void
+pext_terminated(akt_system *sys, void *arg)
+{
+    (void)sys;
+    pext *x = arg;
+    akt_journal_close(x->j); /* pending callbacks tell dead actors: dead letters */
+    akt_snapshot_store_close(x->s);
+    free(x);
+}
+
+static const akti_ext_ops pext_ops = {
+    .name = "persistence",
+    .terminated = pext_terminated,
+};
+
+static pext *
+pext_get(akt_system *sys)
+{
+    return sys ? akti_system_ext_get(sys, PERSIST_EXT_SLOT, NULL) : NULL;
+}
+
+akt_err
+akt_persistence_start_with(
+    akt_system *sys, akt_journal *j, akt_snapshot_store *s)
+{
+    if (sys == NULL || j == NULL) {
+        return AKT_EINVAL;
+    }
+    pext *x = calloc(1, sizeof(*x));
+    if (x == NULL) {
+        return AKT_ENOMEM;
+    }
+    x->j = j;
+    x->s = s;
+    akt_err rc = akti_system_ext_set(sys, PERSIST_EXT_SLOT, &pext_ops, x);
+    if (rc != AKT_OK) {
+        free(x);
+    }
+    return rc;
+}
+
+akt_journal *
+akt_persistence_journal(akt_system *sys)
+{
+    pext *x = pext_get(sys);
+    return x ? x->j : NULL;
+}
+
+akt_snapshot_store *
+akt_persistence_snapshots(akt_system *sys)
+{
+    pext *x = pext_get(sys);
+    return x ? x->s : NULL;
+}
+
+static void
+read_lmdb(akti_setreader *rd, const char *base, akt_lmdb_options *o,
+    bool journal)
+{
+    char key[128];
+    bool fsync = true;
+    snprintf(key, sizeof(key), "%s.dir", base);
+    akti_set_str(rd, key, &o->dir);
+    if (rd->rc == AKT_OK && (o->dir == NULL || o->dir[0] == '\0')) {
+        akti_set_reject(rd, key, AKT_EINVAL, "a directory");
+    }
+    snprintf(key, sizeof(key), "%s.map-size", base);
+    akti_set_size(rd, key, &o->map_size, 1u << 20, UINT64_MAX / 2);
+    snprintf(key, sizeof(key), "%s.fsync", base);
+    akti_set_bool(rd, key, &fsync);
+    o->no_sync = !fsync;
+    if (journal) {
+        int64_t ev = o->max_batch_events;
+        snprintf(key, sizeof(key), "%s.max-batch-events", base);
+        akti_set_int(rd, key, &ev, 1, 1000000);
+        o->max_batch_events = (uint32_t)ev;
+        snprintf(key, sizeof(key), "%s.max-batch-bytes", base);
+        akti_set_size(rd, key, &o->max_batch_bytes, 4096, 1ull << 32);
+        snprintf(key, sizeof(key), "%s.max-record-size", base);
+        akti_set_size(rd, key, &o->max_record_size, 64, 1ull << 31);
+    }
+}
+
+akt_err
+akt_persistence_start(
+    akt_system *sys, const akt_registry *reg, akt_config_error *err)
+{
+    if (sys == NULL) {
+        return AKT_EINVAL;
+    }
+    if (pext_get(sys) != NULL) {
+        return AKT_EEXIST;
+    }
+    akt_config *ref = NULL, *merged = NULL;
+    akt_err rc = akt_config_reference(&ref, err);
+    if (rc != AKT_OK) {
+        return rc;
+    }
+    const akt_config *sc = akt_system_config(sys);
+    if (sc != NULL) {
+        rc = akt_config_with_fallback(sc, ref, &merged, err);
+        akt_config_release(ref);
+        if (rc != AKT_OK) {
+            return rc;
+        }
+    } else {
+        merged = ref;
+    }
+    static const char *const jplugins[] = { "lmdb" };
+    static const char *const splugins[] = { "lmdb", "none" };
+    int jp = 0, sp = 0;
+    akt_lmdb_options jo = { .max_batch_events = 10000,
+        .max_batch_bytes = 16u << 20, .max_record_size = 16u << 20,
+        .map_size = 1ull << 30 };
+    akt_lmdb_options so = { .map_size = 256ull << 20 };
+    akti_setreader rd = { .cfg = merged, .rc = AKT_OK, .err = err };
+    akti_set_enum(&rd, "akt.persistence.journal.plugin", &jp, jplugins, 1);
+    read_lmdb(&rd, "akt.persistence.journal.lmdb", &jo, true);
+    akti_set_enum(
+        &rd, "akt.persistence.snapshot-store.plugin", &sp, splugins, 2);
+    if (sp == 0) {
+        read_lmdb(&rd, "akt.persistence.snapshot-store.lmdb", &so, false);
+    }
+    rc = rd.rc;
+    akt_journal *j = NULL;
+    akt_snapshot_store *s = NULL;
+    akt_persist_error perr = { "" };
+    if (rc == AKT_OK) {
+        rc = akt_journal_open_lmdb(&jo, reg, &j, &perr);
+    }
+    if (rc == AKT_OK && sp == 0) {
+        rc = akt_snapshot_store_open_lmdb(&so, reg, &s, &perr);
+    }
+    if (rc == AKT_OK) {
+        rc = akt_persistence_start_with(sys, j, s);
+    }
+    if (rc != AKT_OK) {
+        if (perr.text[0]) {
+            akt_log(sys, AKT_LOG_ERROR, AKT_REF_NONE, "persistence: %s",
+                perr.text);
+        }
+        akt_snapshot_store_close(s);
+        akt_journal_close(j);
+    }
+    akt_config_release(merged);
+    return rc;
+}
+
+/* --- persistent actors ------------------------------------------------------ */
+
+typedef struct pending {
+    struct pending *next;
+    uint64_t wid;
+    uint64_t first_seq;
+    akt_persist_fn done;
+    void *arg;
+    akt_ref sender; /* of the command that persisted */
+    size_t n;
+    void *events[]; /* owned */
+} pending;
+
+typedef struct pstate {
+    const akt_persistent_def *def;
+    pext *x;
+    char *pid;
+    uint64_t seq; /* last number handed out */
+    uint64_t applied; /* last number in the state */
+    uint64_t epoch; /* this incarnation's */
+    uint64_t next_wid;
+    pending *head, *tail;
+    size_t npending;
+    bool stopped; /* failed: commands are dropped until the stop */
+} pstate;
+
+#define USER_OFF ((sizeof(pstate) + 15) & ~(size_t)15)
+#define USER(ps) ((void *)((char *)(ps) + USER_OFF))
+
+/* the write outcome the journal's thread tells the actor */
+typedef struct pwres {
+    uint64_t epoch;
+    uint64_t wid;
+    int32_t st;
+    int32_t rc;
+} pwres;
+
+static const akt_type pwres_type = {
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_SYSTEM,
+    .name = "akt.persistence.internal.WriteResult",
+    .id = 0x5a3c0e91d2b7f146ull, /* private: never leaves the process */
+    .size = sizeof(pwres),
+    .align = _Alignof(pwres),
+};
+
+typedef struct wr_arg {
+    akt_ref self;
+    uint64_t epoch;
+    uint64_t wid;
+} wr_arg;
+
+/* the handler running now on this thread, so akt_persist finds its actor */
+static _Thread_local pstate *cur_ps;
+static _Thread_local const akt_ctx *cur_ctx;
+/* inside a persist callback: the sender of the command that persisted */
+static _Thread_local akt_ref cur_sender;
+static _Thread_local bool in_callback;
+
+static void
+p_write_cb(void *arg, akt_write_status st, akt_err rc)
+{
+    wr_arg *a = arg;
+    pwres *m = akt_msg_new(&pwres_type, 0);
+    if (m != NULL) {
+        m->epoch = a->epoch;
+        m->wid = a->wid;
+        m->st = (int32_t)st;
+        m->rc = (int32_t)rc;
+        if (akt_tell(a->self, m, AKT_REF_NONE) != AKT_OK) {
+            akt_msg_free(m); /* system gone */
+        }
+    }
+    free(a);
+}
+
+static void
+pending_free(pending *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        akt_msg_free(p->events[i]);
+    }
+    free(p);
+}
+
+static akt_err
+p_state_init(void *state, const void *init_arg)
+{
+    pstate *ps = state;
+    const akt_persistent_def *def = init_arg;
+    ps->def = def;
+    return def->state_init ? def->state_init(USER(ps), def->init_arg) : AKT_OK;
+}
+
+static void
+p_state_fini(void *state)
+{
+    pstate *ps = state;
+    for (pending *p = ps->head, *n; p; p = n) {
+        n = p->next;
+        pending_free(p);
+    }
+    ps->head = ps->tail = NULL;
+    ps->npending = 0;
+    free(ps->pid);
+    ps->pid = NULL;
+    if (ps->def->state_fini) {
+        ps->def->state_fini(USER(ps));
+    }
+}
+
+static void
+with_ctx(pstate *ps, akt_ctx *ctx, pstate **sp, const akt_ctx **sc)
+{
+    *sp = cur_ps;
+    *sc = cur_ctx;
+    cur_ps = ps;
+    cur_ctx = ctx;
+}
+
+static void
+recovery_fail(pstate *ps, akt_ctx *ctx, akt_err rc, const char *why)
+{
+    akt_ctx_log(ctx, AKT_LOG_ERROR, "recovery of %s failed: %s (%s)",
+        ps->pid ? ps->pid : "?", why, akt_err_name(rc));
+    if (ps->def->recovery_failed) {
+        ps->def->recovery_failed(USER(ps), ctx, rc, why);
+    }
+    ps->stopped = true;
+    /* from pre_start akt_ctx_stop does not end the actor: stop it as an
+     * outsider would (after this turn; commands meanwhile are dropped) */
+    akt_stop(akt_ctx_self(ctx));
+}
+
+static akt_err
+replay_apply(void *arg, const akt_prepr *rec, const void *event)
+{
+    pstate *ps = arg;
+    ps->def->apply(USER(ps), event);
+    ps->applied = rec->seq;
+    return AKT_OK;
+}
+
+static akt_err
+p_pre_start(void *state, akt_ctx *ctx)
+{
+    pstate *ps = state;
+    const akt_persistent_def *def = ps->def;
+    akt_system *sys = akt_ctx_system(ctx);
+    ps->x = pext_get(sys);
+    char path[512];
+    if (akt_ref_path(akt_ctx_self(ctx), path, sizeof(path)) != AKT_OK) {
+        recovery_fail(ps, ctx, AKT_ERANGE, "actor path too long");
+        return AKT_OK;
+    }
+    const char *name = strrchr(path, '/');
+    name = name ? name + 1 : path;
+    const char *prefix = def->id_prefix ? def->id_prefix : "";
+    size_t lp = strlen(prefix), ln = strlen(name);
+    ps->pid = malloc(lp + ln + 1);
+    if (ps->pid == NULL) {
+        return AKT_ENOMEM;
+    }
+    memcpy(ps->pid, prefix, lp);
+    memcpy(ps->pid + lp, name, ln + 1);
+    if (ps->x == NULL) {
+        recovery_fail(ps, ctx, AKT_ENOENT,
+            "no persistence on this system (akt_persistence_start)");
+        return AKT_OK;
+    }
+    ps->epoch = atomic_fetch_add(&ps->x->epochs, 1) + 1;
+    akt_persist_error perr = { "" };
+    uint64_t to = def->recovery_to_seq ? def->recovery_to_seq : UINT64_MAX;
+    uint64_t from = 0;
+    if (ps->x->s != NULL && def->snapshot_offer != NULL) {
+        akt_snapshot_criteria c = akt_snapshot_latest();
+        c.max_seq = to;
+        akt_snapshot_meta meta;
+        void *snap = NULL;
+        akt_err rc = akt_snapshot_load(
+            ps->x->s, sys, ps->pid, c, &meta, &snap, &perr);
+        if (rc == AKT_OK) {
+            def->snapshot_offer(USER(ps), meta.seq, snap);
+            akt_msg_free(snap);
+            from = ps->applied = meta.seq;
+        } else if (rc != AKT_ENOENT) {
+            recovery_fail(ps, ctx, rc, perr.text);
+            return AKT_OK;
+        }
+    }
+    uint64_t highest = 0;
+    akt_err rc = akt_journal_highest(ps->x->j, ps->pid, &highest);
+    if (rc != AKT_OK) {
+        recovery_fail(ps, ctx, rc, "cannot read the highest sequence number");
+        return AKT_OK;
+    }
+    uint64_t upto = highest < to ? highest : to;
+    uint64_t max = def->recovery_replay_max ? def->recovery_replay_max
+                                            : UINT64_MAX;
+    if (upto > from) {
+        rc = akt_journal_replay(ps->x->j, sys, ps->pid, from + 1, upto, max,
+            replay_apply, ps, &perr);
+        if (rc != AKT_OK) {
+            recovery_fail(ps, ctx, rc, perr.text);
+            return AKT_OK;
+        }
+    }
+    ps->seq = highest > ps->applied ? highest : ps->applied;
+    if (def->recovery_completed) {
+        pstate *sp;
+        const akt_ctx *sc;
+        with_ctx(ps, ctx, &sp, &sc);
+        def->recovery_completed(USER(ps), ctx, ps->seq);
+        cur_ps = sp;
+        cur_ctx = sc;
+    }
+    return AKT_OK;
+}
+
+static void
+p_post_stop(void *state, akt_ctx *ctx)
+{
+    pstate *ps = state;
+    if (ps->def->post_stop) {
+        ps->def->post_stop(USER(ps), ctx);
+    }
+}
+
+static akt_err
+on_result(pstate *ps, akt_ctx *ctx, const pwres *m)
+{
+    if (m->epoch != ps->epoch || ps->head == NULL || ps->stopped) {
+        return AKT_OK; /* an earlier incarnation's, or after a failure */
+    }
+    pending *p = ps->head;
+    if (p->wid != m->wid) {
+        akt_ctx_log(ctx, AKT_LOG_ERROR,
+            "%s: write result %" PRIu64 " out of order (expected %" PRIu64 ")",
+            ps->pid, m->wid, p->wid);
+        return AKT_EINTERNAL;
+    }
+    ps->head = p->next;
+    if (ps->head == NULL) {
+        ps->tail = NULL;
+    }
+    ps->npending--;
+    const akt_persistent_def *def = ps->def;
+    if (m->st == AKT_WRITE_OK) {
+        for (size_t i = 0; i < p->n; i++) {
+            def->apply(USER(ps), p->events[i]);
+            ps->applied = p->first_seq + i;
+            if (p->done) {
+                pstate *sp;
+                const akt_ctx *sc;
+                with_ctx(ps, ctx, &sp, &sc);
+                cur_sender = p->sender;
+                in_callback = true;
+                p->done(USER(ps), ctx, p->events[i], p->arg);
+                in_callback = false;
+                cur_ps = sp;
+                cur_ctx = sc;
+            }
+        }
+    } else if (m->st == AKT_WRITE_REJECTED) {
+        akt_ctx_log(ctx, AKT_LOG_WARNING,
+            "%s: journal rejected events %" PRIu64 "..%" PRIu64 ": %s",
+            ps->pid, p->first_seq, p->first_seq + p->n - 1,
+            akt_strerror((akt_err)m->rc));
+        if (def->persist_rejected) {
+            def->persist_rejected(USER(ps), ctx, (akt_err)m->rc, p->events[0]);
+        }
+    } else {
+        akt_ctx_log(ctx, AKT_LOG_ERROR,
+            "%s: journal failed to store events %" PRIu64 "..%" PRIu64
+            ": %s; stopping",
+            ps->pid, p->first_seq, p->first_seq + p->n - 1,
+            akt_strerror((akt_err)m->rc));
+        if (def->persist_failed) {
+            def->persist_failed(USER(ps), ctx, (akt_err)m->rc, p->events[0]);
+        }
+        ps->stopped = true;
+        pending_free(p);
+        akt_ctx_stop(ctx, akt_ctx_self(ctx));
+        return AKT_OK;
+    }
+    pending_free(p);
+    if (ps->npending == 0 && !ps->stopped) {
+        akt_unstash_all(ctx);
+    }
+    return AKT_OK;
+}
+
+static akt_err
+p_dispatch(void *state, akt_ctx *ctx, const void *msg)
+{
+    pstate *ps = state;
+    const akt_type *t = akt_msg_type(msg);
+    if (t == &pwres_type) {
+        return on_result(ps, ctx, msg);
+    }
+    if (ps->stopped) {
+        return AKT_OK;
+    }
+    if (ps->npending > 0) {
+        /* no command runs between a persist and its callback */
+        akt_err rc = akt_stash(ctx);
+        if (rc == AKT_EFULL) {
+            akt_ctx_log(ctx, AKT_LOG_WARNING,
+                "%s: stash full while persisting; a %s is dropped", ps->pid,
+                t->name);
+            akt_reply_error_text(ctx, AKT_EFULL,
+                "persistent actor %s: stash full", ps->pid);
+            return AKT_OK;
+        }
+        return rc;
+    }
+    const akt_persistent_def *def = ps->def;
+    akt_handler_fn fn = def->unhandled;
+    for (size_t i = 0; i < def->ncommands; i++) {
+        if (def->commands[i].type == t) {
+            fn = def->commands[i].fn;
+            break;
+        }
+    }
+    if (fn == NULL) {
+        return akt_system_publish_dead_letter(akt_ctx_system(ctx),
+            akt_ctx_self(ctx), akt_msg_retain(msg), AKT_EUNHANDLED);
+    }
+    pstate *sp;
+    const akt_ctx *sc;
+    with_ctx(ps, ctx, &sp, &sc);
+    akt_err rc = fn(USER(ps), ctx, msg);
+    cur_ps = sp;
+    cur_ctx = sc;
+    return rc;
+}
+
+static const akt_behavior p_behavior = {
+    .name = "persistent",
+    .handlers = NULL,
+    .nhandlers = 0,
+    .unhandled = p_dispatch,
+};
+
+static const akt_lifecycle p_lifecycle = {
+    .pre_start = p_pre_start,
+    .post_stop = p_post_stop,
+};
+
+akt_err
+akt_persistent_props(const akt_persistent_def *def, akt_props *out)
+{
+    if (def == NULL || def->apply == NULL || out == NULL
+        || (def->ncommands && def->commands == NULL)) {
+        return AKT_EINVAL;
+    }
+    *out = (akt_props) {
+        .behavior = &p_behavior,
+        .behavior_arg = def,
+        .lifecycle = &p_lifecycle,
+        .state_size = USER_OFF + def->state_size,
+        .state_init = p_state_init,
+        .state_fini = p_state_fini,
+        .init_arg = def,
+        .dispatcher = def->dispatcher,
+        .mailbox = def->mailbox,
+        .supervisor = def->supervisor,
+    };
+    return AKT_OK;
+}
+
+static pstate *
+current(const akt_ctx *ctx)
+{
+    return ctx != NULL && cur_ctx == ctx ? cur_ps : NULL;
+}
+
+akt_err
+akt_persist_all(akt_ctx *ctx, void *const *events, size_t n,
+    akt_persist_fn done, void *arg)
+{
+    pstate *ps = current(ctx);
+    if (ps == NULL || ps->stopped || ps->x == NULL) {
+        return AKT_ESTATE;
+    }
+    if (events == NULL || n == 0) {
+        return AKT_EINVAL;
+    }
+    const akt_persistent_def *def = ps->def;
+    pending *p = malloc(sizeof(*p) + n * sizeof(void *));
+    akt_jevent *jev = calloc(n, sizeof(*jev));
+    const char **tagv = def->tagger
+        ? calloc(n * AKT_PERSIST_MAX_TAGS, sizeof(*tagv))
+        : NULL;
+    wr_arg *wa = malloc(sizeof(*wa));
+    akt_err rc = AKT_ENOMEM;
+    if (p == NULL || jev == NULL || wa == NULL || (def->tagger && !tagv)) {
+        goto fail;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (events[i] == NULL) {
+            rc = AKT_EINVAL;
+            goto fail;
+        }
+        jev[i].msg = events[i];
+        if (def->tagger) {
+            const char **tv = tagv + i * AKT_PERSIST_MAX_TAGS;
+            jev[i].tags = tv;
+            jev[i].ntags = def->tagger(events[i], tv, AKT_PERSIST_MAX_TAGS);
+        }
+    }
+    p->wid = ++ps->next_wid;
+    p->first_seq = ps->seq + 1;
+    p->done = done;
+    p->arg = arg;
+    p->n = n;
+    p->next = NULL;
+    /* a persist from a callback answers the same asker */
+    p->sender = in_callback ? cur_sender : akt_ctx_sender(ctx);
+    *wa = (wr_arg) { akt_ctx_self(ctx), ps->epoch, p->wid };
+    rc = akt_journal_write(
+        ps->x->j, ps->pid, p->first_seq, jev, n, p_write_cb, wa);
+    if (rc != AKT_OK) {
+        ps->next_wid--;
+        goto fail;
+    }
+    /* from here the write is queued: its callback owns wa */
+    memcpy(p->events, events, n * sizeof(void *));
+    ps->seq += n;
+    if (ps->tail) {
+        ps->tail->next = p;
+    } else {
+        ps->head = p;
+    }
+    ps->tail = p;
+    ps->npending++;
+    free(jev);
+    free(tagv);
+    return AKT_OK;
+fail:
+    free(p);
+    free(jev);
+    free(tagv);
+    free(wa);
+    return rc;
+}
+
+akt_err
+akt_persist(akt_ctx *ctx, void *event, akt_persist_fn done, void *arg)
+{
+    return akt_persist_all(ctx, &event, 1, done, arg);
+}
+
+akt_ref
+akt_persistent_sender(const akt_ctx *ctx)
+{
+    pstate *ps = current(ctx);
+    if (ps == NULL) {
+        return ctx ? akt_ctx_sender(ctx) : AKT_REF_NONE;
+    }
+    return in_callback ? cur_sender : akt_ctx_sender(ctx);
+}
+
+akt_err
+akt_persistent_reply(akt_ctx *ctx, void *msg)
+{
+    if (ctx == NULL || msg == NULL) {
+        return AKT_EINVAL;
+    }
+    akt_ref to = akt_persistent_sender(ctx);
+    if (akt_ref_is_none(to)) {
+        return akt_system_publish_dead_letter(
+            akt_ctx_system(ctx), to, msg, AKT_ENOENT);
+    }
+    return akt_tell(to, msg, akt_ctx_self(ctx));
+}
+
+const char *
+akt_persistent_id(const akt_ctx *ctx)
+{
+    pstate *ps = current(ctx);
+    return ps && ps->pid ? ps->pid : "";
+}
+
+uint64_t
+akt_persistent_last_seq(const akt_ctx *ctx)
+{
+    pstate *ps = current(ctx);
+    return ps ? ps->seq : 0;
+}
+
+size_t
+akt_persistent_pending(const akt_ctx *ctx)
+{
+    pstate *ps = current(ctx);
+    return ps ? ps->npending : 0;
+}
+
+akt_err
+akt_persistent_save_snapshot(akt_ctx *ctx, const void *snapshot)
+{
+    pstate *ps = current(ctx);
+    if (ps == NULL || ps->x == NULL) {
+        return AKT_ESTATE;
+    }
+    if (ps->x->s == NULL) {
+        return AKT_ENOENT;
+    }
+    return akt_snapshot_save(ps->x->s, ps->pid, ps->applied, 0, snapshot);
+}
+
+akt_err
+akt_persistent_delete_events(akt_ctx *ctx, uint64_t to_seq)
+{
+    pstate *ps = current(ctx);
+    if (ps == NULL || ps->x == NULL) {
+        return AKT_ESTATE;
+    }
+    if (to_seq > ps->seq && to_seq != UINT64_MAX) {
+        return AKT_ERANGE;
+    }
+    return akt_journal_delete_to(ps->x->j, ps->pid, to_seq);
+}

@@ -1,0 +1,514 @@
+/*
+ * actor_test.c -- persistent actors written by hand against
+ * akt/persistence.h: recovery (events, snapshot then events), persist and
+ * persist_all callbacks after durability, commands stashed while a persist
+ * is in flight, a rejected persist fails only itself, a storage failure
+ * stops the actor, an unknown event type fails recovery with its id.
+ */
+#include <check.h>
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "akt/akt.h"
+#include "akt/persistence.h"
+
+/* commands: op 1 deposit n, 2 get, 3 deposit n three times (persist_all),
+ * 4 snapshot, 5 persist something without a codec */
+typedef struct tp_Cmd {
+    int64_t op;
+    int64_t n;
+} tp_Cmd;
+typedef struct tp_Total {
+    int64_t total;
+    int64_t replayed; /* events applied during recovery */
+    int64_t seq;
+} tp_Total;
+typedef struct tp_Evt {
+    int64_t n;
+} tp_Evt;
+
+static const akt_field cmd_fields[] = {
+    { .name = "op", .number = 1, .kind = AKT_KIND_INT64,
+        .offset = offsetof(tp_Cmd, op), .has_offset = AKT_NO_OFFSET },
+    { .name = "n", .number = 2, .kind = AKT_KIND_INT64,
+        .offset = offsetof(tp_Cmd, n), .has_offset = AKT_NO_OFFSET },
+};
+static const akt_field total_fields[] = {
+    { .name = "total", .number = 1, .kind = AKT_KIND_INT64,
+        .offset = offsetof(tp_Total, total), .has_offset = AKT_NO_OFFSET },
+    { .name = "replayed", .number = 2, .kind = AKT_KIND_INT64,
+        .offset = offsetof(tp_Total, replayed), .has_offset = AKT_NO_OFFSET },
+    { .name = "seq", .number = 3, .kind = AKT_KIND_INT64,
+        .offset = offsetof(tp_Total, seq), .has_offset = AKT_NO_OFFSET },
+};
+static const akt_field evt_fields[] = {
+    { .name = "n", .number = 1, .kind = AKT_KIND_INT64,
+        .offset = offsetof(tp_Evt, n), .has_offset = AKT_NO_OFFSET },
+};
+#define TYPE(var, nm, st, fl, f, nf)                                           \
+    static akt_type var = { .abi = AKT_GEN_ABI, .flags = (fl) | AKT_TYPE_TABLE, \
+        .name = nm, .size = sizeof(st), .align = _Alignof(st), .fields = f,    \
+        .nfields = nf }
+TYPE(cmd_type, "tp.Cmd", tp_Cmd, AKT_TYPE_MESSAGE, cmd_fields, 2);
+TYPE(total_type, "tp.Total", tp_Total, AKT_TYPE_MESSAGE | AKT_TYPE_STATE,
+    total_fields, 3);
+TYPE(evt_type, "tp.Evt", tp_Evt, AKT_TYPE_EVENT, evt_fields, 1);
+/* an event type the registry does not know */
+TYPE(stray_type, "tp.Stray", tp_Evt, AKT_TYPE_EVENT, evt_fields, 1);
+static const akt_type opaque_type = { .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_EVENT, .name = "tp.Opaque", .size = 8, .align = 8 };
+
+/* --- the account actor --------------------------------------------------- */
+
+typedef struct account {
+    int64_t total;
+    int64_t replayed;
+    bool recovered;
+} account;
+
+static _Atomic int recovery_failures, persist_failures;
+static char failure_text[256];
+
+static void
+acc_apply(void *state, const void *event)
+{
+    account *a = state;
+    a->total += ((const tp_Evt *)event)->n;
+    if (!a->recovered) {
+        a->replayed++;
+    }
+}
+
+static void
+acc_snapshot_offer(void *state, uint64_t seq, const void *snap)
+{
+    (void)seq;
+    account *a = state;
+    a->total = ((const tp_Total *)snap)->total;
+}
+
+static void
+acc_recovered(void *state, akt_ctx *ctx, uint64_t highest)
+{
+    (void)ctx;
+    (void)highest;
+    ((account *)state)->recovered = true;
+}
+
+static void
+acc_recovery_failed(void *state, akt_ctx *ctx, akt_err rc, const char *why)
+{
+    (void)state;
+    (void)ctx;
+    (void)rc;
+    snprintf(failure_text, sizeof(failure_text), "%s", why);
+    atomic_fetch_add(&recovery_failures, 1);
+}
+
+static void
+acc_persist_failed(void *state, akt_ctx *ctx, akt_err rc, const void *ev)
+{
+    (void)state;
+    (void)ctx;
+    (void)rc;
+    (void)ev;
+    atomic_fetch_add(&persist_failures, 1);
+}
+
+static void
+reply_total(account *a, akt_ctx *ctx)
+{
+    tp_Total *t = akt_msg_new(&total_type, 0);
+    t->total = a->total;
+    t->replayed = a->replayed;
+    t->seq = (int64_t)akt_persistent_last_seq(ctx);
+    akt_persistent_reply(ctx, t);
+}
+
+/* runs after the write is durable and apply ran: reply with the total */
+static void
+after_persist(void *state, akt_ctx *ctx, const void *event, void *arg)
+{
+    (void)event;
+    if (arg == NULL) { /* persist_all: reply once, after the last event */
+        reply_total(state, ctx);
+    } else if (--*(int *)arg == 0) {
+        free(arg);
+        reply_total(state, ctx);
+    }
+}
+
+static tp_Evt *
+evt(const akt_type *t, int64_t n)
+{
+    tp_Evt *e = akt_msg_new(t, 0);
+    e->n = n;
+    return e;
+}
+
+static akt_err
+acc_cmd(void *state, akt_ctx *ctx, const void *msg)
+{
+    account *a = state;
+    const tp_Cmd *c = msg;
+    akt_err rc;
+    switch (c->op) {
+    case 1: {
+        tp_Evt *e = evt(&evt_type, c->n);
+        if ((rc = akt_persist(ctx, e, after_persist, NULL)) != AKT_OK) {
+            akt_msg_free(e);
+            return akt_reply_error(ctx, rc);
+        }
+        return AKT_OK;
+    }
+    case 2:
+        reply_total(a, ctx);
+        return AKT_OK;
+    case 3: {
+        void *es[3] = { evt(&evt_type, c->n), evt(&evt_type, c->n),
+            evt(&evt_type, c->n) };
+        int *left = malloc(sizeof(int));
+        *left = 3;
+        if ((rc = akt_persist_all(ctx, es, 3, after_persist, left)) != AKT_OK) {
+            free(left);
+            for (int i = 0; i < 3; i++) {
+                akt_msg_free(es[i]);
+            }
+            return akt_reply_error(ctx, rc);
+        }
+        return AKT_OK;
+    }
+    case 4: {
+        tp_Total *t = akt_msg_new(&total_type, 0);
+        t->total = a->total;
+        rc = akt_persistent_save_snapshot(ctx, t);
+        akt_msg_free(t);
+        if (rc != AKT_OK) {
+            return akt_reply_error(ctx, rc);
+        }
+        reply_total(a, ctx);
+        return AKT_OK;
+    }
+    case 5: {
+        void *o = akt_msg_new(&opaque_type, 0);
+        rc = akt_persist(ctx, o, after_persist, NULL);
+        akt_msg_free(o); /* not consumed: rejected before the journal */
+        return akt_reply_error(ctx, rc);
+    }
+    case 6: { /* an event of a type recovery will not know */
+        tp_Evt *e = evt(&stray_type, c->n);
+        if ((rc = akt_persist(ctx, e, after_persist, NULL)) != AKT_OK) {
+            akt_msg_free(e);
+            return akt_reply_error(ctx, rc);
+        }
+        return AKT_OK;
+    }
+    }
+    return AKT_EINVAL;
+}
+
+static const akt_handler acc_commands[] = { { &cmd_type, acc_cmd } };
+
+static const akt_persistent_def acc_def = {
+    .name = "account",
+    .id_prefix = "account-",
+    .state_size = sizeof(account),
+    .commands = acc_commands,
+    .ncommands = 1,
+    .apply = acc_apply,
+    .snapshot_offer = acc_snapshot_offer,
+    .recovery_completed = acc_recovered,
+    .recovery_failed = acc_recovery_failed,
+    .persist_failed = acc_persist_failed,
+};
+
+/* --- fixture ------------------------------------------------------------- */
+
+static char dir[64];
+static akt_registry *reg;
+static akt_system *sys;
+
+static void
+start_system(void)
+{
+    ck_assert_int_eq(akt_system_create("p", NULL, &sys), AKT_OK);
+    char jd[96], sd[96];
+    snprintf(jd, sizeof(jd), "%s/journal", dir);
+    snprintf(sd, sizeof(sd), "%s/snapshots", dir);
+    akt_journal *j;
+    akt_snapshot_store *s;
+    ck_assert_int_eq(akt_journal_open_lmdb(&(akt_lmdb_options) { .dir = jd },
+                         reg, &j, NULL),
+        AKT_OK);
+    ck_assert_int_eq(akt_snapshot_store_open_lmdb(
+                         &(akt_lmdb_options) { .dir = sd }, reg, &s, NULL),
+        AKT_OK);
+    ck_assert_int_eq(akt_persistence_start_with(sys, j, s), AKT_OK);
+}
+
+static void
+setup(void)
+{
+    cmd_type.id = akt_type_id(cmd_type.name);
+    total_type.id = akt_type_id(total_type.name);
+    evt_type.id = akt_type_id(evt_type.name);
+    stray_type.id = akt_type_id(stray_type.name);
+    snprintf(dir, sizeof(dir), "/tmp/akt-pactor-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(akt_registry_new(&reg), AKT_OK);
+    akt_registry_add(reg, &cmd_type);
+    akt_registry_add(reg, &total_type);
+    akt_registry_add(reg, &evt_type);
+    start_system();
+}
+
+static void
+teardown(void)
+{
+    akt_system_free(sys);
+    akt_registry_free(reg);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static void
+restart_system(void)
+{
+    akt_system_free(sys);
+    start_system();
+}
+
+static akt_ref
+spawn(const char *name)
+{
+    akt_props p;
+    ck_assert_int_eq(akt_persistent_props(&acc_def, &p), AKT_OK);
+    akt_ref r;
+    ck_assert_int_eq(akt_spawn(sys, &p, name, &r), AKT_OK);
+    return r;
+}
+
+static akt_err
+ask(akt_ref r, int64_t op, int64_t n, tp_Total *out)
+{
+    tp_Cmd *c = akt_msg_new(&cmd_type, 0);
+    c->op = op;
+    c->n = n;
+    akt_future *f;
+    ck_assert_int_eq(akt_ask(r, c, AKT_SEC(10), &f), AKT_OK);
+    void *reply = NULL;
+    akt_err rc = akt_future_wait_as(f, AKT_SEC(20), &total_type, &reply);
+    akt_future_release(f);
+    if (rc == AKT_OK && out) {
+        *out = *(tp_Total *)reply;
+    }
+    akt_msg_free(reply);
+    return rc;
+}
+
+static void
+tell(akt_ref r, int64_t op, int64_t n)
+{
+    tp_Cmd *c = akt_msg_new(&cmd_type, 0);
+    c->op = op;
+    c->n = n;
+    ck_assert_int_eq(akt_tell(r, c, AKT_REF_NONE), AKT_OK);
+}
+
+static void
+await_stop(akt_ref r)
+{
+    akt_future *f;
+    ck_assert_int_eq(akt_watch_future(r, &f), AKT_OK);
+    ck_assert_int_eq(akt_future_wait(f, AKT_SEC(10), NULL), AKT_OK);
+    akt_future_release(f);
+}
+
+/* --- tests --------------------------------------------------------------- */
+
+START_TEST(persisted_events_are_replayed_after_the_system_restarts)
+{
+    akt_ref r = spawn("1");
+    tp_Total t;
+    for (int i = 1; i <= 10; i++) {
+        ck_assert_int_eq(ask(r, 1, i, &t), AKT_OK);
+        ck_assert_int_eq(t.seq, i); /* the reply ran after the event applied */
+    }
+    ck_assert_int_eq(t.total, 55);
+    restart_system();
+    r = spawn("1");
+    ck_assert_int_eq(ask(r, 2, 0, &t), AKT_OK);
+    ck_assert_int_eq(t.total, 55);
+    ck_assert_int_eq(t.replayed, 10);
+    ck_assert_int_eq(t.seq, 10);
+    ck_assert_int_eq(ask(r, 1, 5, &t), AKT_OK);
+    ck_assert_int_eq(t.seq, 11); /* numbering goes on, no reuse */
+    uint64_t h = 0;
+    ck_assert_int_eq(
+        akt_journal_highest(akt_persistence_journal(sys), "account-1", &h), AKT_OK);
+    ck_assert_uint_eq(h, 11);
+}
+END_TEST
+
+START_TEST(commands_wait_in_the_stash_while_a_persist_is_in_flight)
+{
+    akt_ref r = spawn("2");
+    for (int i = 1; i <= 100; i++) {
+        tell(r, 1, i);
+    }
+    tp_Total t;
+    ck_assert_int_eq(ask(r, 2, 0, &t), AKT_OK);
+    ck_assert_int_eq(t.total, 5050); /* get ran after every persist */
+    ck_assert_int_eq(t.seq, 100);
+}
+END_TEST
+
+START_TEST(persist_all_writes_atomically_and_calls_back_per_event)
+{
+    akt_ref r = spawn("3");
+    tp_Total t;
+    ck_assert_int_eq(ask(r, 3, 7, &t), AKT_OK);
+    ck_assert_int_eq(t.total, 21);
+    ck_assert_int_eq(t.seq, 3);
+    restart_system();
+    r = spawn("3");
+    ck_assert_int_eq(ask(r, 2, 0, &t), AKT_OK);
+    ck_assert_int_eq(t.total, 21);
+    ck_assert_int_eq(t.replayed, 3);
+}
+END_TEST
+
+START_TEST(recovery_starts_from_the_latest_snapshot)
+{
+    akt_ref r = spawn("4");
+    tp_Total t;
+    for (int i = 0; i < 5; i++) {
+        ck_assert_int_eq(ask(r, 1, 10, &t), AKT_OK);
+    }
+    ck_assert_int_eq(ask(r, 4, 0, &t), AKT_OK); /* snapshot at 5 */
+    ck_assert_int_eq(ask(r, 1, 1, &t), AKT_OK);
+    ck_assert_int_eq(ask(r, 1, 2, &t), AKT_OK);
+    restart_system();
+    r = spawn("4");
+    ck_assert_int_eq(ask(r, 2, 0, &t), AKT_OK);
+    ck_assert_int_eq(t.total, 53);
+    ck_assert_int_eq(t.replayed, 2); /* only the events after the snapshot */
+    ck_assert_int_eq(t.seq, 7);
+}
+END_TEST
+
+START_TEST(a_rejected_persist_fails_only_itself)
+{
+    akt_ref r = spawn("5");
+    tp_Total t;
+    ck_assert_int_eq(ask(r, 1, 4, &t), AKT_OK);
+    ck_assert_int_eq(ask(r, 5, 0, NULL), AKT_EINVAL); /* no codec */
+    ck_assert_int_eq(ask(r, 1, 6, &t), AKT_OK);
+    ck_assert_int_eq(t.total, 10);
+    ck_assert_int_eq(t.seq, 2); /* the rejected one took no number */
+}
+END_TEST
+
+START_TEST(an_unknown_event_type_fails_recovery_and_names_it)
+{
+    akt_ref r = spawn("6");
+    tp_Total t;
+    ck_assert_int_eq(ask(r, 1, 1, &t), AKT_OK);
+    ck_assert_int_eq(ask(r, 6, 2, &t), AKT_OK);
+    restart_system();
+    r = spawn("6");
+    await_stop(r);
+    ck_assert_int_eq(atomic_load(&recovery_failures), 1);
+    char id[32];
+    snprintf(id, sizeof(id), "%016" PRIx64, stray_type.id);
+    ck_assert_msg(strstr(failure_text, id) && strstr(failure_text, "account-6"),
+        "%s", failure_text);
+}
+END_TEST
+
+/* a journal whose every write fails (the store is broken) */
+static akt_err
+bad_write(void *impl, const akt_atomic_write *w, akt_journal_write_cb cb,
+    void *arg)
+{
+    (void)impl;
+    (void)w;
+    cb(arg, AKT_WRITE_FAILED, AKT_EIO);
+    return AKT_OK;
+}
+static akt_err
+bad_replay(void *impl, const char *pid, uint64_t from, uint64_t to,
+    uint64_t max, akt_journal_replay_fn fn, void *arg)
+{
+    (void)impl, (void)pid, (void)from, (void)to, (void)max, (void)fn, (void)arg;
+    return AKT_OK;
+}
+static akt_err
+bad_highest(void *impl, const char *pid, uint64_t *out)
+{
+    (void)impl, (void)pid;
+    *out = 0;
+    return AKT_OK;
+}
+static akt_err
+bad_delete(void *impl, const char *pid, uint64_t to)
+{
+    (void)impl, (void)pid, (void)to;
+    return AKT_EIO;
+}
+static const akt_journal_ops bad_ops = { .name = "broken",
+    .write = bad_write, .replay = bad_replay, .highest = bad_highest,
+    .delete_to = bad_delete };
+
+START_TEST(a_storage_failure_stops_the_actor)
+{
+    akt_system_free(sys);
+    ck_assert_int_eq(akt_system_create("q", NULL, &sys), AKT_OK);
+    akt_journal *j;
+    ck_assert_int_eq(akt_journal_new(&bad_ops, NULL, reg, 0, &j), AKT_OK);
+    ck_assert_int_eq(akt_persistence_start_with(sys, j, NULL), AKT_OK);
+    akt_ref r = spawn("7");
+    tell(r, 1, 1);
+    await_stop(r);
+    ck_assert_int_eq(atomic_load(&persist_failures), 1);
+}
+END_TEST
+
+START_TEST(without_persistence_on_the_system_recovery_fails)
+{
+    akt_system_free(sys);
+    ck_assert_int_eq(akt_system_create("r", NULL, &sys), AKT_OK);
+    akt_ref r = spawn("8");
+    await_stop(r);
+    ck_assert_int_eq(atomic_load(&recovery_failures), 1);
+    ck_assert_ptr_nonnull(strstr(failure_text, "akt_persistence_start"));
+}
+END_TEST
+
+int
+main(void)
+{
+    Suite *s = suite_create("persist_actor");
+    TCase *tc = tcase_create("actor");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, persisted_events_are_replayed_after_the_system_restarts);
+    tcase_add_test(tc, commands_wait_in_the_stash_while_a_persist_is_in_flight);
+    tcase_add_test(tc, persist_all_writes_atomically_and_calls_back_per_event);
+    tcase_add_test(tc, recovery_starts_from_the_latest_snapshot);
+    tcase_add_test(tc, a_rejected_persist_fails_only_itself);
+    tcase_add_test(tc, an_unknown_event_type_fails_recovery_and_names_it);
+    tcase_add_test(tc, a_storage_failure_stops_the_actor);
+    tcase_add_test(tc, without_persistence_on_the_system_recovery_fails);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,248 @@
+/*
+ * lmdb_test.c -- what the TCK cannot check generically about the LMDB
+ * journal: a full map fails writes with AKT_ENOSPC and leaves the journal
+ * usable, a damaged record fails replay with AKT_EPROTO, writes queued
+ * together share commits (group commit), the data survives a reopen.
+ */
+#include <check.h>
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "akt/persistence.h"
+
+typedef struct tp_Blob {
+    akt_bytes data;
+} tp_Blob;
+
+static const akt_field blob_fields[] = {
+    { .name = "data", .number = 1, .kind = AKT_KIND_BYTES,
+        .offset = offsetof(tp_Blob, data), .has_offset = AKT_NO_OFFSET },
+};
+static akt_type blob_type = {
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_EVENT | AKT_TYPE_TABLE,
+    .name = "tp.Blob",
+    .size = sizeof(tp_Blob),
+    .align = _Alignof(tp_Blob),
+    .fields = blob_fields,
+    .nfields = 1,
+};
+
+static char dir[64];
+static akt_registry *reg;
+
+static void
+setup(void)
+{
+    blob_type.id = akt_type_id(blob_type.name);
+    snprintf(dir, sizeof(dir), "/tmp/akt-lmdb-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(akt_registry_new(&reg), AKT_OK);
+    ck_assert_int_eq(akt_registry_add(reg, &blob_type), AKT_OK);
+}
+
+static void
+teardown(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    akt_registry_free(reg);
+}
+
+static void *
+blob(size_t n, uint8_t fill)
+{
+    tp_Blob *b = akt_msg_new(&blob_type, n + 16);
+    uint8_t *tmp = malloc(n ? n : 1);
+    memset(tmp, fill, n);
+    ck_assert_int_eq(akt_arena_bytes(akt_msg_arena(b), tmp, n, &b->data), AKT_OK);
+    free(tmp);
+    return b;
+}
+
+static akt_err
+count_cb(void *arg, const akt_prepr *rec, const void *ev)
+{
+    (void)rec;
+    (void)ev;
+    (*(uint64_t *)arg)++;
+    return AKT_OK;
+}
+
+START_TEST(a_full_map_fails_the_write_with_enospc_and_the_journal_stays_usable)
+{
+    akt_lmdb_options o = { .dir = dir, .map_size = 1u << 20 };
+    akt_journal *j;
+    ck_assert_int_eq(akt_journal_open_lmdb(&o, reg, &j, NULL), AKT_OK);
+    uint64_t seq = 0;
+    akt_err rc = AKT_OK;
+    akt_write_status st = AKT_WRITE_OK;
+    while (seq < 100) {
+        void *b = blob(64 * 1024, (uint8_t)seq);
+        akt_jevent ev = { .msg = b };
+        rc = akt_journal_write_wait(j, "big", seq + 1, &ev, 1, &st);
+        akt_msg_free(b);
+        if (rc != AKT_OK) {
+            break;
+        }
+        seq++;
+    }
+    ck_assert_int_eq(rc, AKT_ENOSPC);
+    ck_assert_int_eq(st, AKT_WRITE_FAILED);
+    ck_assert_uint_gt(seq, 0);
+    uint64_t h = 0, n = 0;
+    ck_assert_int_eq(akt_journal_highest(j, "big", &h), AKT_OK);
+    ck_assert_uint_eq(h, seq);
+    ck_assert_int_eq(akt_journal_replay(j, NULL, "big", 1, UINT64_MAX,
+                         UINT64_MAX, count_cb, &n, NULL),
+        AKT_OK);
+    ck_assert_uint_eq(n, seq);
+    /* small writes still go through once space is freed by a delete */
+    ck_assert_int_eq(akt_journal_delete_to(j, "big", seq), AKT_OK);
+    void *b = blob(16, 1);
+    akt_jevent ev = { .msg = b };
+    ck_assert_int_eq(akt_journal_write_wait(j, "big", seq + 1, &ev, 1, NULL), AKT_OK);
+    akt_msg_free(b);
+    akt_journal_close(j);
+}
+END_TEST
+
+START_TEST(a_damaged_record_fails_replay_with_eproto)
+{
+    akt_lmdb_options o = { .dir = dir };
+    akt_journal *j;
+    ck_assert_int_eq(akt_journal_open_lmdb(&o, reg, &j, NULL), AKT_OK);
+    for (uint64_t s = 1; s <= 3; s++) {
+        void *b = blob(32, 7);
+        akt_jevent ev = { .msg = b };
+        ck_assert_int_eq(akt_journal_write_wait(j, "d", s, &ev, 1, NULL), AKT_OK);
+        akt_msg_free(b);
+    }
+    akt_journal_close(j);
+    /* flip one payload byte of event 2 behind the journal's back */
+    MDB_env *env;
+    MDB_txn *t;
+    MDB_dbi db;
+    ck_assert_int_eq(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 8);
+    ck_assert_int_eq(mdb_env_open(env, dir, 0, 0644), 0);
+    ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &t), 0);
+    ck_assert_int_eq(mdb_dbi_open(t, "events", 0, &db), 0);
+    MDB_cursor *c;
+    MDB_val k, v;
+    ck_assert_int_eq(mdb_cursor_open(t, db, &c), 0);
+    ck_assert_int_eq(mdb_cursor_get(c, &k, &v, MDB_FIRST), 0);
+    ck_assert_int_eq(mdb_cursor_get(c, &k, &v, MDB_NEXT), 0);
+    uint8_t *copy = malloc(v.mv_size);
+    memcpy(copy, v.mv_data, v.mv_size);
+    copy[v.mv_size - 10] ^= 0x5a;
+    MDB_val nv = { v.mv_size, copy };
+    ck_assert_int_eq(mdb_cursor_put(c, &k, &nv, MDB_CURRENT), 0);
+    mdb_cursor_close(c);
+    ck_assert_int_eq(mdb_txn_commit(t), 0);
+    mdb_env_close(env);
+    free(copy);
+
+    ck_assert_int_eq(akt_journal_open_lmdb(&o, reg, &j, NULL), AKT_OK);
+    uint64_t n = 0;
+    akt_persist_error err;
+    ck_assert_int_eq(akt_journal_replay(j, NULL, "d", 1, UINT64_MAX, UINT64_MAX,
+                         count_cb, &n, &err),
+        AKT_EPROTO);
+    ck_assert_uint_eq(n, 1); /* event 1 came, event 2 stopped it */
+    ck_assert_msg(strstr(err.text, "d:") != NULL, "%s", err.text);
+    akt_journal_close(j);
+}
+END_TEST
+
+typedef struct counter {
+    int ok, done;
+} counter;
+
+static void
+done_cb(void *arg, akt_write_status st, akt_err rc)
+{
+    (void)rc;
+    counter *c = arg;
+    if (st == AKT_WRITE_OK) {
+        __atomic_add_fetch(&c->ok, 1, __ATOMIC_RELAXED);
+    }
+    __atomic_add_fetch(&c->done, 1, __ATOMIC_RELEASE);
+}
+
+START_TEST(writes_queued_together_share_commits)
+{
+    akt_lmdb_options o = { .dir = dir };
+    akt_journal *j;
+    ck_assert_int_eq(akt_journal_open_lmdb(&o, reg, &j, NULL), AKT_OK);
+    counter c = { 0, 0 };
+    enum { N = 2000 };
+    void *b = blob(100, 3);
+    akt_jevent ev = { .msg = b };
+    for (int i = 0; i < N; i++) {
+        char pid[32];
+        snprintf(pid, sizeof(pid), "g-%d", i % 50);
+        ck_assert_int_eq(
+            akt_journal_write(j, pid, (uint64_t)(i / 50) + 1, &ev, 1, done_cb, &c),
+            AKT_OK);
+    }
+    akt_msg_free(b);
+    while (__atomic_load_n(&c.done, __ATOMIC_ACQUIRE) < N) {
+        usleep(1000);
+    }
+    ck_assert_int_eq(c.ok, N);
+    akt_journal_stats s;
+    ck_assert_int_eq(akt_journal_stats_get(j, &s), AKT_OK);
+    ck_assert_uint_eq(s.writes, N);
+    ck_assert_uint_eq(s.events, N);
+    ck_assert_uint_lt(s.commits, N / 4); /* batched, not one fsync each */
+    akt_journal_close(j);
+    /* everything is there after a reopen */
+    ck_assert_int_eq(akt_journal_open_lmdb(&o, reg, &j, NULL), AKT_OK);
+    uint64_t h = 0;
+    ck_assert_int_eq(akt_journal_highest(j, "g-7", &h), AKT_OK);
+    ck_assert_uint_eq(h, N / 50);
+    akt_journal_close(j);
+}
+END_TEST
+
+START_TEST(an_oversized_event_is_rejected_before_the_store)
+{
+    akt_lmdb_options o = { .dir = dir, .max_record_size = 1024 };
+    akt_journal *j;
+    ck_assert_int_eq(akt_journal_open_lmdb(&o, reg, &j, NULL), AKT_OK);
+    void *b = blob(4096, 1);
+    akt_jevent ev = { .msg = b };
+    akt_write_status st = AKT_WRITE_OK;
+    ck_assert_int_eq(akt_journal_write_wait(j, "o", 1, &ev, 1, &st), AKT_ETOOBIG);
+    ck_assert_int_eq(st, AKT_WRITE_REJECTED);
+    akt_msg_free(b);
+    uint64_t h = 9;
+    ck_assert_int_eq(akt_journal_highest(j, "o", &h), AKT_OK);
+    ck_assert_uint_eq(h, 0);
+    akt_journal_close(j);
+}
+END_TEST
+
+int
+main(void)
+{
+    Suite *s = suite_create("persist_lmdb");
+    TCase *tc = tcase_create("lmdb");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, a_full_map_fails_the_write_with_enospc_and_the_journal_stays_usable);
+    tcase_add_test(tc, a_damaged_record_fails_replay_with_eproto);
+    tcase_add_test(tc, writes_queued_together_share_commits);
+    tcase_add_test(tc, an_oversized_event_is_rejected_before_the_store);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,801 @@
+/*
+ * tck.c -- akt-persistence-tck (see tck.h): JournalSpec and
+ * SnapshotStoreSpec cases over the public journal/snapshot API.
+ */
+#include <check.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tck/tck.h"
+
+/* --- the TCK's own types ---------------------------------------------------- */
+
+typedef struct tck_Evt {
+    akt_str text;
+    int64_t n;
+} tck_Evt;
+
+static const akt_field evt_fields[] = {
+    { .name = "text", .number = 1, .kind = AKT_KIND_STRING,
+        .offset = offsetof(tck_Evt, text), .has_offset = AKT_NO_OFFSET },
+    { .name = "n", .number = 2, .kind = AKT_KIND_INT64,
+        .offset = offsetof(tck_Evt, n), .has_offset = AKT_NO_OFFSET },
+};
+static const akt_type tck_evt_type = {
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_EVENT | AKT_TYPE_TABLE,
+    .name = "tck.Evt",
+    .id = 0x11f4c7a4127609baull,
+    .size = sizeof(tck_Evt),
+    .align = _Alignof(tck_Evt),
+    .fields = evt_fields,
+    .nfields = 2,
+};
+static const akt_type tck_snap_type = {
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_STATE | AKT_TYPE_TABLE,
+    .name = "tck.Snap",
+    .id = 0x5484884149a4335ull,
+    .size = sizeof(tck_Evt),
+    .align = _Alignof(tck_Evt),
+    .fields = evt_fields,
+    .nfields = 2,
+};
+/* no codec: cannot be serialized (JournalSpec case 16) */
+static const akt_type tck_opaque_type = {
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_EVENT,
+    .name = "tck.Opaque",
+    .id = 0x44e1f0b243fcb7b6ull,
+    .size = sizeof(int64_t),
+    .align = _Alignof(int64_t),
+};
+
+static void *
+evt_new(const akt_type *t, const char *text, int64_t n)
+{
+    tck_Evt *e = akt_msg_new(t, 64);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_int_eq(
+        akt_arena_str(akt_msg_arena(e), text, strlen(text), &e->text), AKT_OK);
+    e->n = n;
+    return e;
+}
+
+/* --- fixture ----------------------------------------------------------------- */
+
+static const akt_tck_plugin *plug;
+static char dir[256];
+static akt_registry *reg;
+static akt_journal *jr;
+static akt_snapshot_store *ss;
+static const char *pid = "p-1";
+
+static void
+rm_rf(const char *d)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "tck: cannot remove %s\n", d);
+    }
+}
+
+static void
+open_all(void)
+{
+    ck_assert_int_eq(plug->open_journal(plug->arg, dir, reg, &jr), AKT_OK);
+    if (plug->open_snapshots) {
+        char sd[300];
+        snprintf(sd, sizeof(sd), "%s/snapshots", dir);
+        ck_assert_int_eq(plug->open_snapshots(plug->arg, sd, reg, &ss), AKT_OK);
+    }
+}
+
+static void
+close_all(void)
+{
+    akt_journal_close(jr);
+    jr = NULL;
+    akt_snapshot_store_close(ss);
+    ss = NULL;
+}
+
+static void
+write_evts(const char *p, uint64_t first, size_t n)
+{
+    akt_jevent ev[8];
+    void *m[8];
+    for (size_t i = 0; i < n; i++) {
+        char t[32];
+        snprintf(t, sizeof(t), "a-%" PRIu64, first + i);
+        m[i] = evt_new(&tck_evt_type, t, (int64_t)(first + i));
+        ev[i] = (akt_jevent) { .msg = m[i] };
+    }
+    akt_write_status st;
+    ck_assert_int_eq(akt_journal_write_wait(jr, p, first, ev, n, &st), AKT_OK);
+    ck_assert_int_eq(st, AKT_WRITE_OK);
+    for (size_t i = 0; i < n; i++) {
+        akt_msg_free(m[i]);
+    }
+}
+
+static void
+setup(void)
+{
+    snprintf(dir, sizeof(dir), "/tmp/akt-tck-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(akt_registry_new(&reg), AKT_OK);
+    akt_registry_add(reg, &tck_evt_type);
+    akt_registry_add(reg, &tck_snap_type);
+    open_all();
+    /* JournalSpec: AtomicWrite(1), (2), (3), (4, 5) */
+    write_evts(pid, 1, 1);
+    write_evts(pid, 2, 1);
+    write_evts(pid, 3, 1);
+    write_evts(pid, 4, 2);
+}
+
+static void
+teardown(void)
+{
+    close_all();
+    akt_registry_free(reg);
+    rm_rf(dir);
+}
+
+/* replay into a list of sequence numbers (checking payloads a-<seq>) */
+typedef struct seen {
+    uint64_t seq[64];
+    uint64_t gseq[64];
+    size_t n;
+} seen;
+
+static akt_err
+collect(void *arg, const akt_prepr *rec, const void *ev)
+{
+    seen *s = arg;
+    const tck_Evt *e = ev;
+    ck_assert_ptr_eq(akt_msg_type(ev), &tck_evt_type);
+    ck_assert_int_eq(e->n, (int64_t)rec->seq);
+    ck_assert_uint_lt(s->n, 64);
+    s->gseq[s->n] = rec->gseq;
+    s->seq[s->n++] = rec->seq;
+    return AKT_OK;
+}
+
+static void
+expect_replay(uint64_t from, uint64_t to, uint64_t max, const uint64_t *want,
+    size_t nwant)
+{
+    seen s = { .n = 0 };
+    akt_persist_error err;
+    ck_assert_int_eq(
+        akt_journal_replay(jr, NULL, pid, from, to, max, collect, &s, &err),
+        AKT_OK);
+    ck_assert_uint_eq(s.n, nwant);
+    for (size_t i = 0; i < nwant; i++) {
+        ck_assert_uint_eq(s.seq[i], want[i]);
+    }
+}
+
+static uint64_t
+highest(const char *p)
+{
+    uint64_t h = 99;
+    ck_assert_int_eq(akt_journal_highest(jr, p, &h), AKT_OK);
+    return h;
+}
+
+#define W(...) ((const uint64_t[]) { __VA_ARGS__ })
+#define ALL UINT64_MAX
+
+/* --- JournalSpec (mandatory) -------------------------------------------------- */
+
+START_TEST(tck_journal_replays_all_messages)
+{
+    expect_replay(1, ALL, ALL, W(1, 2, 3, 4, 5), 5);
+    ck_assert_uint_eq(highest(pid), 5);
+}
+END_TEST
+
+START_TEST(tck_journal_replays_with_a_lower_bound)
+{
+    expect_replay(3, ALL, ALL, W(3, 4, 5), 3);
+}
+END_TEST
+
+START_TEST(tck_journal_replays_with_an_upper_bound)
+{
+    expect_replay(1, 3, ALL, W(1, 2, 3), 3);
+}
+END_TEST
+
+START_TEST(tck_journal_replays_with_a_count_limit)
+{
+    expect_replay(1, ALL, 3, W(1, 2, 3), 3);
+}
+END_TEST
+
+START_TEST(tck_journal_replays_with_lower_and_upper_bounds)
+{
+    expect_replay(2, 3, ALL, W(2, 3), 2);
+}
+END_TEST
+
+START_TEST(tck_journal_replays_with_bounds_and_a_count_limit)
+{
+    expect_replay(2, 5, 2, W(2, 3), 2);
+}
+END_TEST
+
+START_TEST(tck_journal_replays_a_single_message_when_bounds_are_equal)
+{
+    expect_replay(2, 2, ALL, W(2), 1);
+}
+END_TEST
+
+START_TEST(tck_journal_replays_a_single_message_when_the_limit_is_one)
+{
+    expect_replay(2, 4, 1, W(2), 1);
+}
+END_TEST
+
+START_TEST(tck_journal_replays_nothing_when_the_limit_is_zero)
+{
+    expect_replay(1, ALL, 0, NULL, 0);
+    ck_assert_uint_eq(highest(pid), 5);
+}
+END_TEST
+
+START_TEST(tck_journal_replays_nothing_when_lower_bound_exceeds_upper)
+{
+    expect_replay(3, 2, ALL, NULL, 0);
+    ck_assert_uint_eq(highest(pid), 5);
+}
+END_TEST
+
+START_TEST(tck_journal_replays_nothing_for_an_unknown_persistence_id)
+{
+    seen s = { .n = 0 };
+    ck_assert_int_eq(akt_journal_replay(
+                         jr, NULL, "p-none", 1, ALL, ALL, collect, &s, NULL),
+        AKT_OK);
+    ck_assert_uint_eq(s.n, 0);
+    ck_assert_uint_eq(highest("p-none"), 0);
+}
+END_TEST
+
+START_TEST(tck_journal_reads_the_highest_sequence_number_without_replay)
+{
+    expect_replay(0, 0, 1, NULL, 0);
+    ck_assert_uint_eq(highest(pid), 5);
+}
+END_TEST
+
+START_TEST(tck_journal_does_not_replay_deleted_messages)
+{
+    ck_assert_int_eq(akt_journal_delete_to(jr, pid, 3), AKT_OK);
+    expect_replay(1, ALL, ALL, W(4, 5), 2);
+}
+END_TEST
+
+START_TEST(tck_journal_keeps_the_highest_sequence_number_after_deletion)
+{
+    ck_assert_int_eq(akt_journal_delete_to(jr, pid, 3), AKT_OK);
+    expect_replay(1, ALL, ALL, W(4, 5), 2);
+    ck_assert_uint_eq(highest(pid), 5);
+}
+END_TEST
+
+START_TEST(tck_journal_keeps_the_highest_sequence_number_after_cleanup)
+{
+    ck_assert_int_eq(akt_journal_delete_to(jr, pid, UINT64_MAX), AKT_OK);
+    expect_replay(1, ALL, ALL, NULL, 0);
+    ck_assert_uint_eq(highest(pid), 5);
+    /* and after a reopen */
+    close_all();
+    open_all();
+    ck_assert_uint_eq(highest(pid), 5);
+    expect_replay(1, ALL, ALL, NULL, 0);
+}
+END_TEST
+
+/* --- JournalSpec (optional) ------------------------------------------------------ */
+
+START_TEST(tck_journal_rejects_non_serializable_events)
+{
+    write_evts(pid, 6, 1);
+    int64_t *op = akt_msg_new(&tck_opaque_type, 0);
+    akt_jevent ev = { .msg = op };
+    akt_write_status st = AKT_WRITE_OK;
+    akt_err rc = akt_journal_write_wait(jr, pid, 7, &ev, 1, &st);
+    ck_assert_int_ne(rc, AKT_OK);
+    ck_assert_int_eq(st, AKT_WRITE_REJECTED);
+    akt_msg_free(op);
+    write_evts(pid, 8, 1);
+    expect_replay(6, ALL, ALL, W(6, 8), 2); /* and across the hole */
+    ck_assert_uint_eq(highest(pid), 8);
+}
+END_TEST
+
+static akt_err
+keep_first(void *arg, const akt_prepr *rec, const void *ev)
+{
+    (void)rec;
+    *(void **)arg = akt_msg_retain(ev);
+    return AKT_OK;
+}
+
+START_TEST(tck_journal_serializes_events)
+{
+    void *e = evt_new(&tck_evt_type, "ünïcødé payload", -42);
+    akt_jevent ev = { .msg = e };
+    ck_assert_int_eq(akt_journal_write_wait(jr, pid, 6, &ev, 1, NULL), AKT_OK);
+    void *back = NULL;
+    ck_assert_int_eq(
+        akt_journal_replay(jr, NULL, pid, 6, 6, 1, keep_first, &back, NULL),
+        AKT_OK);
+    ck_assert_ptr_nonnull(back);
+    ck_assert(akt_msg_equal(e, back));
+    ck_assert_uint_ge(highest(pid), 6);
+    akt_msg_free(back);
+    akt_msg_free(e);
+}
+END_TEST
+
+/* --- akt's additions (PERSISTENCE.md 2.6) ---------------------------------------- */
+
+typedef struct outcome {
+    int done;
+    akt_write_status st[8];
+    akt_err rc[8];
+} outcome;
+
+typedef struct slot {
+    outcome *o;
+    int i;
+} slot;
+
+static void
+record_cb(void *arg, akt_write_status st, akt_err rc)
+{
+    slot *s = arg;
+    s->o->st[s->i] = st;
+    s->o->rc[s->i] = rc;
+    __atomic_add_fetch(&s->o->done, 1, __ATOMIC_RELEASE);
+}
+
+static void
+wait_done(outcome *o, int n)
+{
+    for (int i = 0; i < 100000 && __atomic_load_n(&o->done, __ATOMIC_ACQUIRE) < n;
+         i++) {
+        usleep(100);
+    }
+    ck_assert_int_eq(__atomic_load_n(&o->done, __ATOMIC_ACQUIRE), n);
+}
+
+START_TEST(tck_journal_keeps_per_id_order_for_writes_queued_together)
+{
+    outcome o = { 0 };
+    slot sl[4];
+    void *m[4];
+    for (int i = 0; i < 4; i++) {
+        m[i] = evt_new(&tck_evt_type, "x", 6 + i);
+        akt_jevent ev = { .msg = m[i] };
+        sl[i] = (slot) { &o, i };
+        ck_assert_int_eq(
+            akt_journal_write(jr, pid, 6 + (uint64_t)i, &ev, 1, record_cb, &sl[i]),
+            AKT_OK);
+    }
+    wait_done(&o, 4);
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(o.st[i], AKT_WRITE_OK);
+        akt_msg_free(m[i]);
+    }
+    expect_replay(1, ALL, ALL, W(1, 2, 3, 4, 5, 6, 7, 8, 9), 9);
+}
+END_TEST
+
+START_TEST(tck_journal_a_failed_write_does_not_abort_its_neighbours)
+{
+    outcome o = { 0 };
+    slot sl[3];
+    uint64_t seqs[3] = { 6, 3 /* reused: must fail */, 7 };
+    void *m[3];
+    for (int i = 0; i < 3; i++) {
+        m[i] = evt_new(&tck_evt_type, "x", (int64_t)seqs[i]);
+        akt_jevent ev = { .msg = m[i] };
+        sl[i] = (slot) { &o, i };
+        ck_assert_int_eq(
+            akt_journal_write(jr, pid, seqs[i], &ev, 1, record_cb, &sl[i]),
+            AKT_OK);
+    }
+    wait_done(&o, 3);
+    ck_assert_int_eq(o.st[0], AKT_WRITE_OK);
+    ck_assert_int_ne(o.st[1], AKT_WRITE_OK);
+    ck_assert_int_eq(o.st[2], AKT_WRITE_OK);
+    for (int i = 0; i < 3; i++) {
+        akt_msg_free(m[i]);
+    }
+    expect_replay(1, ALL, ALL, W(1, 2, 3, 4, 5, 6, 7), 7);
+}
+END_TEST
+
+START_TEST(tck_journal_highest_waits_for_a_write_in_flight)
+{
+    outcome o = { 0 };
+    slot sl = { &o, 0 };
+    akt_jevent ev[3];
+    void *m[3];
+    for (int i = 0; i < 3; i++) {
+        m[i] = evt_new(&tck_evt_type, "x", 6 + i);
+        ev[i] = (akt_jevent) { .msg = m[i] };
+    }
+    ck_assert_int_eq(akt_journal_write(jr, pid, 6, ev, 3, record_cb, &sl), AKT_OK);
+    ck_assert_uint_eq(highest(pid), 8); /* never 5 */
+    wait_done(&o, 1);
+    for (int i = 0; i < 3; i++) {
+        akt_msg_free(m[i]);
+    }
+}
+END_TEST
+
+START_TEST(tck_journal_refuses_to_reuse_a_sequence_number)
+{
+    void *e = evt_new(&tck_evt_type, "x", 5);
+    akt_jevent ev = { .msg = e };
+    akt_write_status st;
+    ck_assert_int_ne(akt_journal_write_wait(jr, pid, 5, &ev, 1, &st), AKT_OK);
+    ck_assert_int_ne(st, AKT_WRITE_OK);
+    ck_assert_int_eq(akt_journal_delete_to(jr, pid, UINT64_MAX), AKT_OK);
+    ck_assert_int_ne(akt_journal_write_wait(jr, pid, 2, &ev, 1, &st), AKT_OK);
+    akt_msg_free(e);
+    expect_replay(1, ALL, ALL, NULL, 0);
+}
+END_TEST
+
+START_TEST(tck_journal_fails_replay_of_an_unknown_type_naming_it)
+{
+    close_all();
+    akt_registry *empty;
+    ck_assert_int_eq(akt_registry_new(&empty), AKT_OK);
+    ck_assert_int_eq(plug->open_journal(plug->arg, dir, empty, &jr), AKT_OK);
+    seen s = { .n = 0 };
+    akt_persist_error err;
+    ck_assert_int_eq(
+        akt_journal_replay(jr, NULL, pid, 1, ALL, ALL, collect, &s, &err),
+        AKT_ETYPE);
+    ck_assert_uint_eq(s.n, 0);
+    ck_assert_msg(strstr(err.text, "11f4c7a4127609ba") != NULL
+            && strstr(err.text, "p-1") != NULL,
+        "error text: %s", err.text);
+    akt_journal_close(jr);
+    jr = NULL;
+    akt_registry_free(empty);
+}
+END_TEST
+
+static akt_err
+collect_raw(void *arg, const akt_prepr *rec)
+{
+    seen *s = arg;
+    ck_assert_uint_lt(s->n, 64);
+    s->gseq[s->n] = rec->gseq;
+    s->seq[s->n++] = rec->seq;
+    return AKT_OK;
+}
+
+START_TEST(tck_journal_assigns_a_gap_free_global_sequence)
+{
+    write_evts("p-2", 1, 3);
+    write_evts(pid, 6, 2);
+    seen a = { .n = 0 }, b = { .n = 0 };
+    ck_assert_int_eq(
+        akt_journal_replay_raw(jr, pid, 1, ALL, ALL, collect_raw, &a), AKT_OK);
+    ck_assert_int_eq(
+        akt_journal_replay_raw(jr, "p-2", 1, ALL, ALL, collect_raw, &b), AKT_OK);
+    ck_assert_uint_eq(a.n + b.n, 10);
+    uint64_t mask = 0;
+    for (size_t i = 0; i < a.n; i++) {
+        mask |= 1ull << a.gseq[i];
+    }
+    for (size_t i = 0; i < b.n; i++) {
+        mask |= 1ull << b.gseq[i];
+    }
+    ck_assert_uint_eq(mask, 0x7feull); /* exactly 1..10 */
+    ck_assert_uint_eq(b.gseq[0], 6);
+    ck_assert_uint_eq(a.gseq[6], 10);
+}
+END_TEST
+
+typedef struct tagseen {
+    uint64_t off[32];
+    char pid[32][16];
+    uint64_t seq[32];
+    size_t n;
+} tagseen;
+
+static akt_err
+collect_tag(void *arg, uint64_t off, const char *p, const akt_prepr *ev)
+{
+    tagseen *t = arg;
+    ck_assert_uint_lt(t->n, 32);
+    t->off[t->n] = off;
+    snprintf(t->pid[t->n], 16, "%s", p);
+    t->seq[t->n++] = ev->seq;
+    return AKT_OK;
+}
+
+START_TEST(tck_journal_numbers_each_tag_without_gaps)
+{
+    const char *both[] = { "green", "blue" }, *green[] = { "green" };
+    void *m[4];
+    for (int i = 0; i < 4; i++) {
+        m[i] = evt_new(&tck_evt_type, "t", 6 + i);
+    }
+    akt_jevent e1[2] = { { m[0], both, 2 }, { m[1], green, 1 } };
+    akt_jevent e2 = { m[2], both, 2 }, e3 = { m[3], green, 1 };
+    ck_assert_int_eq(akt_journal_write_wait(jr, pid, 6, e1, 2, NULL), AKT_OK);
+    ck_assert_int_eq(akt_journal_write_wait(jr, "p-2", 1, &e2, 1, NULL), AKT_OK);
+    ck_assert_int_eq(akt_journal_write_wait(jr, pid, 8, &e3, 1, NULL), AKT_OK);
+    tagseen g = { .n = 0 }, b = { .n = 0 }, tail = { .n = 0 };
+    ck_assert_int_eq(
+        akt_journal_events_by_tag(jr, "green", 0, ALL, collect_tag, &g), AKT_OK);
+    ck_assert_int_eq(
+        akt_journal_events_by_tag(jr, "blue", 0, ALL, collect_tag, &b), AKT_OK);
+    ck_assert_uint_eq(g.n, 4);
+    for (size_t i = 0; i < 4; i++) {
+        ck_assert_uint_eq(g.off[i], i + 1);
+    }
+    ck_assert_str_eq(g.pid[2], "p-2");
+    ck_assert_uint_eq(g.seq[3], 8);
+    ck_assert_uint_eq(b.n, 2);
+    ck_assert_uint_eq(b.off[1], 2);
+    /* resuming after an offset gives exactly the suffix */
+    ck_assert_int_eq(
+        akt_journal_events_by_tag(jr, "green", 2, ALL, collect_tag, &tail),
+        AKT_OK);
+    ck_assert_uint_eq(tail.n, 2);
+    ck_assert_uint_eq(tail.off[0], 3);
+    for (int i = 0; i < 4; i++) {
+        akt_msg_free(m[i]);
+    }
+}
+END_TEST
+
+/* --- SnapshotStoreSpec ------------------------------------------------------------ */
+
+static int64_t ts[6]; /* ts[i]: timestamp of s-i (seq 10 + i) */
+
+static void
+snap_setup(void)
+{
+    setup();
+    int64_t base = 1700000000000;
+    for (int i = 1; i <= 5; i++) {
+        char t[16];
+        snprintf(t, sizeof(t), "s-%d", i);
+        void *s = evt_new(&tck_snap_type, t, i);
+        ts[i] = base + i * 1000;
+        ck_assert_int_eq(akt_snapshot_save(ss, pid, 10 + (uint64_t)i, ts[i], s),
+            AKT_OK);
+        akt_msg_free(s);
+    }
+}
+
+/* load with c: "" when none, else the snapshot's text */
+static const char *
+load(const char *p, akt_snapshot_criteria c, akt_snapshot_meta *meta)
+{
+    static char text[64];
+    void *s = NULL;
+    akt_snapshot_meta m;
+    akt_err rc = akt_snapshot_load(ss, NULL, p, c, &m, &s, NULL);
+    if (rc == AKT_ENOENT) {
+        ck_assert_ptr_null(s);
+        return "";
+    }
+    ck_assert_int_eq(rc, AKT_OK);
+    const tck_Evt *e = s;
+    snprintf(text, sizeof(text), "%s", e->text.ptr);
+    if (meta) {
+        *meta = m;
+    }
+    akt_msg_free(s);
+    return text;
+}
+
+static akt_snapshot_criteria
+crit(uint64_t max_seq, int64_t max_ts)
+{
+    akt_snapshot_criteria c = akt_snapshot_latest();
+    c.max_seq = max_seq;
+    c.max_ts = max_ts;
+    return c;
+}
+
+START_TEST(tck_snapshot_does_not_load_for_an_unknown_persistence_id)
+{
+    ck_assert_str_eq(load("p-none", akt_snapshot_latest(), NULL), "");
+}
+END_TEST
+
+START_TEST(tck_snapshot_does_not_load_with_non_matching_timestamp_criteria)
+{
+    ck_assert_str_eq(load(pid, crit(UINT64_MAX, 100), NULL), "");
+}
+END_TEST
+
+START_TEST(tck_snapshot_does_not_load_with_non_matching_sequence_criteria)
+{
+    ck_assert_str_eq(load(pid, crit(7, INT64_MAX), NULL), "");
+}
+END_TEST
+
+START_TEST(tck_snapshot_loads_the_most_recent_snapshot)
+{
+    akt_snapshot_meta m;
+    ck_assert_str_eq(load(pid, akt_snapshot_latest(), &m), "s-5");
+    ck_assert_uint_eq(m.seq, 15);
+    ck_assert_int_eq(m.timestamp_ms, ts[5]);
+}
+END_TEST
+
+START_TEST(tck_snapshot_loads_the_most_recent_matching_an_upper_sequence_bound)
+{
+    ck_assert_str_eq(load(pid, crit(13, INT64_MAX), NULL), "s-3");
+}
+END_TEST
+
+START_TEST(tck_snapshot_loads_the_most_recent_matching_sequence_and_time_bounds)
+{
+    ck_assert_str_eq(load(pid, crit(13, ts[3]), NULL), "s-3");
+    ck_assert_str_eq(load(pid, crit(UINT64_MAX, ts[3]), NULL), "s-3");
+}
+END_TEST
+
+START_TEST(tck_snapshot_deletes_a_single_snapshot_by_sequence_number)
+{
+    ck_assert_int_eq(akt_snapshot_delete(ss, pid, 13, 0), AKT_OK);
+    ck_assert_str_eq(load(pid, crit(13, INT64_MAX), NULL), "s-2");
+}
+END_TEST
+
+START_TEST(tck_snapshot_deletes_all_snapshots_matching_criteria)
+{
+    ck_assert_int_eq(akt_snapshot_delete_matching(ss, pid, crit(13, ts[3])), AKT_OK);
+    ck_assert_str_eq(load(pid, crit(13, ts[3]), NULL), "");
+    ck_assert_str_eq(load(pid, crit(14, ts[4]), NULL), "s-4");
+}
+END_TEST
+
+START_TEST(tck_snapshot_does_not_delete_with_non_matching_timestamp_bounds)
+{
+    ck_assert_int_eq(
+        akt_snapshot_delete_matching(ss, pid, crit(14, ts[4] - 1)), AKT_OK);
+    ck_assert_str_eq(load(pid, crit(14, ts[4]), NULL), "s-4");
+}
+END_TEST
+
+START_TEST(tck_snapshot_does_not_delete_a_single_snapshot_newer_than_the_metadata)
+{
+    ck_assert_int_eq(akt_snapshot_delete(ss, pid, 13, ts[3] - 1), AKT_OK);
+    ck_assert_str_eq(load(pid, crit(13, INT64_MAX), NULL), "s-3");
+}
+END_TEST
+
+START_TEST(tck_snapshot_saves_and_overwrites_at_the_same_sequence_number)
+{
+    void *s = evt_new(&tck_snap_type, "s-5-modified", 5);
+    ck_assert_int_eq(akt_snapshot_save(ss, pid, 15, 0, s), AKT_OK);
+    akt_msg_free(s);
+    ck_assert_str_eq(load(pid, akt_snapshot_latest(), NULL), "s-5-modified");
+}
+END_TEST
+
+START_TEST(tck_snapshot_saves_a_bigger_snapshot)
+{
+    char *big = malloc(10001);
+    memset(big, 'b', 10000);
+    big[10000] = '\0';
+    void *s = evt_new(&tck_snap_type, big, 16);
+    ck_assert_int_eq(akt_snapshot_save(ss, pid, 16, 0, s), AKT_OK);
+    void *back = NULL;
+    ck_assert_int_eq(akt_snapshot_load(ss, NULL, pid, akt_snapshot_latest(),
+                         NULL, &back, NULL),
+        AKT_OK);
+    ck_assert(akt_msg_equal(s, back));
+    akt_msg_free(back);
+    akt_msg_free(s);
+    free(big);
+}
+END_TEST
+
+START_TEST(tck_snapshot_fails_a_load_of_an_unknown_type_instead_of_none)
+{
+    close_all();
+    akt_registry *empty;
+    ck_assert_int_eq(akt_registry_new(&empty), AKT_OK);
+    char sd[300];
+    snprintf(sd, sizeof(sd), "%s/snapshots", dir);
+    ck_assert_int_eq(plug->open_snapshots(plug->arg, sd, empty, &ss), AKT_OK);
+    void *s = NULL;
+    akt_persist_error err;
+    ck_assert_int_eq(akt_snapshot_load(ss, NULL, pid, akt_snapshot_latest(),
+                         NULL, &s, &err),
+        AKT_ETYPE);
+    ck_assert_ptr_null(s);
+    ck_assert_msg(strstr(err.text, "unknown type") != NULL, "%s", err.text);
+    akt_snapshot_store_close(ss);
+    ss = NULL;
+    akt_registry_free(empty);
+}
+END_TEST
+
+int
+akt_tck_run(const akt_tck_plugin *p)
+{
+    plug = p;
+    Suite *s = suite_create(p->name ? p->name : "plugin");
+    TCase *j = tcase_create("JournalSpec");
+    tcase_add_checked_fixture(j, setup, teardown);
+    tcase_add_test(j, tck_journal_replays_all_messages);
+    tcase_add_test(j, tck_journal_replays_with_a_lower_bound);
+    tcase_add_test(j, tck_journal_replays_with_an_upper_bound);
+    tcase_add_test(j, tck_journal_replays_with_a_count_limit);
+    tcase_add_test(j, tck_journal_replays_with_lower_and_upper_bounds);
+    tcase_add_test(j, tck_journal_replays_with_bounds_and_a_count_limit);
+    tcase_add_test(j, tck_journal_replays_a_single_message_when_bounds_are_equal);
+    tcase_add_test(j, tck_journal_replays_a_single_message_when_the_limit_is_one);
+    tcase_add_test(j, tck_journal_replays_nothing_when_the_limit_is_zero);
+    tcase_add_test(j, tck_journal_replays_nothing_when_lower_bound_exceeds_upper);
+    tcase_add_test(j, tck_journal_replays_nothing_for_an_unknown_persistence_id);
+    tcase_add_test(j, tck_journal_reads_the_highest_sequence_number_without_replay);
+    tcase_add_test(j, tck_journal_does_not_replay_deleted_messages);
+    tcase_add_test(j, tck_journal_keeps_the_highest_sequence_number_after_deletion);
+    tcase_add_test(j, tck_journal_keeps_the_highest_sequence_number_after_cleanup);
+    if (p->rejects_non_serializable) {
+        tcase_add_test(j, tck_journal_rejects_non_serializable_events);
+    }
+    tcase_add_test(j, tck_journal_serializes_events);
+    tcase_add_test(j, tck_journal_keeps_per_id_order_for_writes_queued_together);
+    tcase_add_test(j, tck_journal_a_failed_write_does_not_abort_its_neighbours);
+    tcase_add_test(j, tck_journal_highest_waits_for_a_write_in_flight);
+    tcase_add_test(j, tck_journal_refuses_to_reuse_a_sequence_number);
+    tcase_add_test(j, tck_journal_fails_replay_of_an_unknown_type_naming_it);
+    if (p->supports_global_seq) {
+        tcase_add_test(j, tck_journal_assigns_a_gap_free_global_sequence);
+    }
+    if (p->supports_tags) {
+        tcase_add_test(j, tck_journal_numbers_each_tag_without_gaps);
+    }
+    suite_add_tcase(s, j);
+    if (p->open_snapshots) {
+        TCase *t = tcase_create("SnapshotStoreSpec");
+        tcase_add_checked_fixture(t, snap_setup, teardown);
+        tcase_add_test(t, tck_snapshot_does_not_load_for_an_unknown_persistence_id);
+        tcase_add_test(t, tck_snapshot_does_not_load_with_non_matching_timestamp_criteria);
+        tcase_add_test(t, tck_snapshot_does_not_load_with_non_matching_sequence_criteria);
+        tcase_add_test(t, tck_snapshot_loads_the_most_recent_snapshot);
+        tcase_add_test(t, tck_snapshot_loads_the_most_recent_matching_an_upper_sequence_bound);
+        tcase_add_test(t, tck_snapshot_loads_the_most_recent_matching_sequence_and_time_bounds);
+        tcase_add_test(t, tck_snapshot_deletes_a_single_snapshot_by_sequence_number);
+        tcase_add_test(t, tck_snapshot_deletes_all_snapshots_matching_criteria);
+        tcase_add_test(t, tck_snapshot_does_not_delete_with_non_matching_timestamp_bounds);
+        tcase_add_test(t, tck_snapshot_does_not_delete_a_single_snapshot_newer_than_the_metadata);
+        tcase_add_test(t, tck_snapshot_saves_and_overwrites_at_the_same_sequence_number);
+        tcase_add_test(t, tck_snapshot_saves_a_bigger_snapshot);
+        tcase_add_test(t, tck_snapshot_fails_a_load_of_an_unknown_type_instead_of_none);
+        suite_add_tcase(s, t);
+    }
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed;
+}
