@@ -33,8 +33,7 @@
 #include "core/ext.h" /* the per-system extension slot */
 #include "persist/persist_impl.h"
 
-/* core/ext.h names AKTI_EXT_REMOTE (0) only; persistence takes slot 1 */
-#define PERSIST_EXT_SLOT 1u
+#define PERSIST_EXT_SLOT AKTI_EXT_PERSIST
 
 /* --- persistence on a system ---------------------------------------------- */
 
