@@ -1,11 +1,16 @@
 /*
- * frame_test.c -- the frame decoder's rules and the phi-accrual detector.
+ * frame_test.c -- the frame decoder's rules, the phi-accrual detector, and
+ * SHA-256 / HMAC-SHA256 (the handshake's proof of the cookie) against the
+ * FIPS 180-4 and RFC 4231 test vectors.
  */
 #include <check.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "remote/frame.h"
+#include "remote/hmac.h"
 #include "remote/phi.h"
 
 static akti_frame_limits lim;
@@ -188,6 +193,134 @@ START_TEST(phi_rises_with_silence_and_stays_low_with_heartbeats)
 }
 END_TEST
 
+
+static void
+hex(const uint8_t *b, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++)
+        sprintf(out + 2 * i, "%02x", b[i]);
+}
+
+static void
+sha_is(const void *msg, size_t len, const char *want)
+{
+    uint8_t d[AKTI_SHA256_LEN];
+    char got[65];
+    akti_sha256 s;
+    akti_sha256_init(&s);
+    /* in uneven pieces: the block buffering is part of what is tested */
+    const uint8_t *p = msg;
+    size_t step = 1;
+    for (size_t off = 0; off < len; off += step, step = step * 3 % 71 + 1)
+        akti_sha256_update(&s, p + off, off + step > len ? len - off : step);
+    akti_sha256_final(&s, d);
+    hex(d, sizeof(d), got);
+    ck_assert_str_eq(got, want);
+}
+
+START_TEST(sha256_matches_the_fips_180_4_vectors)
+{
+    sha_is("", 0,
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    sha_is("abc", 3,
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    const char *m2
+        = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    sha_is(m2, strlen(m2),
+        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    static char mil[1000000];
+    memset(mil, 'a', sizeof(mil));
+    sha_is(mil, sizeof(mil),
+        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+END_TEST
+
+static void
+hmac_is(const void *key, size_t klen, const void *msg, size_t len,
+    const char *want, size_t want_bytes)
+{
+    uint8_t d[AKTI_SHA256_LEN];
+    char got[65];
+    akti_hmac h;
+    akti_hmac_init(&h, key, klen);
+    akti_hmac_update(&h, msg, len);
+    akti_hmac_final(&h, d);
+    hex(d, want_bytes, got);
+    ck_assert_str_eq(got, want);
+}
+
+START_TEST(hmac_sha256_matches_the_rfc_4231_vectors)
+{
+    uint8_t k[131];
+    memset(k, 0x0b, 20); /* case 1 */
+    hmac_is(k, 20, "Hi There", 8,
+        "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7", 32);
+    hmac_is("Jefe", 4, "what do ya want for nothing?", 28, /* case 2 */
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", 32);
+    uint8_t d[50]; /* case 3 */
+    memset(k, 0xaa, 20);
+    memset(d, 0xdd, sizeof(d));
+    hmac_is(k, 20, d, sizeof(d),
+        "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe", 32);
+    for (int i = 0; i < 25; i++) /* case 4 */
+        k[i] = (uint8_t)(i + 1);
+    memset(d, 0xcd, sizeof(d));
+    hmac_is(k, 25, d, sizeof(d),
+        "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b", 32);
+    memset(k, 0x0c, 20); /* case 5: truncated to 128 bits */
+    hmac_is(k, 20, "Test With Truncation", 20,
+        "a3b6167473100ee06e0c796c2955552b", 16);
+    memset(k, 0xaa, 131); /* case 6: a key longer than a block */
+    hmac_is(k, 131, "Test Using Larger Than Block-Size Key - Hash Key First",
+        54, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54",
+        32);
+    const char *m7 = "This is a test using a larger than block-size key and a "
+                     "larger than block-size data. The key needs to be "
+                     "hashed before being used by the HMAC algorithm.";
+    hmac_is(k, 131, m7, strlen(m7), /* case 7 */
+        "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2", 32);
+}
+END_TEST
+
+/* the Hello's mac covers every field: change any one and it differs */
+START_TEST(hello_mac_covers_every_field_and_the_key)
+{
+    uint8_t nonce[AKTI_HELLO_NONCE_LEN] = { 1 }, echo[AKTI_HELLO_NONCE_LEN];
+    memset(echo, 2, sizeof(echo));
+    Akt__Remote__Hello h = AKT__REMOTE__HELLO__INIT;
+    h.version = AKTI_REMOTE_PROTOCOL_VERSION;
+    h.system = "a";
+    h.address = "tcp://h:1";
+    h.uid = 5;
+    h.to_system = "b";
+    h.nonce.data = nonce;
+    h.nonce.len = sizeof(nonce);
+    uint8_t m0[AKTI_HELLO_MAC_LEN], m[AKTI_HELLO_MAC_LEN];
+    akti_hello_mac("k", 1, &h, m0);
+    akti_hello_mac("k", 1, &h, m);
+    ck_assert(akti_ct_equal(m0, m, sizeof(m)));
+    akti_hello_mac("K", 1, &h, m);
+    ck_assert(!akti_ct_equal(m0, m, sizeof(m)));
+#define DIFFERS(stmt, undo)                                                    \
+    do {                                                                       \
+        stmt;                                                                  \
+        akti_hello_mac("k", 1, &h, m);                                         \
+        ck_assert(!akti_ct_equal(m0, m, sizeof(m)));                           \
+        undo;                                                                  \
+    } while (0)
+    DIFFERS(h.uid = 6, h.uid = 5);
+    DIFFERS(h.address = "tcp://h:2", h.address = "tcp://h:1");
+    DIFFERS(h.system = "x", h.system = "a");
+    DIFFERS(h.to_system = "x", h.to_system = "b");
+    DIFFERS(h.to_uid = 1, h.to_uid = 0);
+    DIFFERS(h.token = 1, h.token = 0);
+    DIFFERS(h.have_your_token = true, h.have_your_token = false);
+    DIFFERS(nonce[3] = 9, nonce[3] = 0);
+    DIFFERS((h.echo.data = echo, h.echo.len = sizeof(echo)), h.echo.len = 0);
+#undef DIFFERS
+}
+END_TEST
+
 int
 main(void)
 {
@@ -198,6 +331,9 @@ main(void)
     tcase_add_test(t, rule_breaking_frames_are_rejected);
     tcase_add_test(t, truncations_and_random_bytes_never_crash);
     tcase_add_test(t, phi_rises_with_silence_and_stays_low_with_heartbeats);
+    tcase_add_test(t, sha256_matches_the_fips_180_4_vectors);
+    tcase_add_test(t, hmac_sha256_matches_the_rfc_4231_vectors);
+    tcase_add_test(t, hello_mac_covers_every_field_and_the_key);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

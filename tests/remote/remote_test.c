@@ -1133,6 +1133,80 @@ START_TEST(settings_come_from_the_configuration)
 }
 END_TEST
 
+
+/* the last line logged (akt_remote_start says there why it refused) */
+typedef struct last_log {
+    pthread_mutex_t mu;
+    char text[1024];
+} last_log;
+
+static void
+keep_last_log(const akt_LogEvent *ev, void *arg)
+{
+    last_log *l = arg;
+    pthread_mutex_lock(&l->mu);
+    snprintf(l->text, sizeof l->text, "%.*s", (int)ev->text.len, ev->text.ptr);
+    pthread_mutex_unlock(&l->mu);
+}
+
+/* start_with -- akt_remote_start of a fresh system with conf (HOCON) over
+ * the reference, listening on listen; *line: what it logged last */
+static akt_err
+start_with(const char *conf, const char *listen, const char *cookie,
+    char *line, size_t n)
+{
+    akt_config *cfg = NULL;
+    ck_assert_int_eq(
+        akt_config_parse_string(conf, strlen(conf), "t", &cfg, NULL), AKT_OK);
+    akt_system *sys;
+    ck_assert_int_eq(akt_system_create("sec", cfg, &sys), AKT_OK);
+    static last_log l;
+    memset(&l, 0, sizeof l);
+    pthread_mutex_init(&l.mu, NULL);
+    ck_assert_int_eq(akt_log_set_sink(sys, keep_last_log, &l, NULL), AKT_OK);
+    akt_registry *reg;
+    ck_assert_int_eq(akt_registry_new(&reg), AKT_OK);
+    akt_remote_options o
+        = { .listen_url = listen, .cookie = cookie, .registry = reg };
+    akt_err rc = akt_remote_start(sys, &o);
+    if (rc == AKT_OK)
+        ck_assert_int_eq(akt_remote_stop(sys), AKT_OK);
+    akt_system_free(sys);
+    akt_registry_free(reg);
+    akt_config_release(cfg);
+    snprintf(line, n, "%s", l.text);
+    return rc;
+}
+
+/* A listener other hosts can reach needs the cookie (or verified TLS):
+ * without one akt_remote_start refuses, naming the key, unless the
+ * configuration says insecure. Loopback, ipc and inproc need none. TLS
+ * files with a tcp:// URL would run in plain text: refused, naming the
+ * key. */
+START_TEST(reachable_listener_needs_a_cookie_unless_insecure)
+{
+    char line[1024];
+    ck_assert_int_eq(
+        start_with("", "tcp://0.0.0.0:0", NULL, line, sizeof line), AKT_EINVAL);
+    ck_assert_ptr_nonnull(strstr(line, "remoting not started: "));
+    ck_assert_ptr_nonnull(strstr(line, "akt.remote.cookie: expected a cookie"));
+    ck_assert_int_eq(start_with("akt.remote.insecure = on", "tcp://0.0.0.0:0",
+                         NULL, line, sizeof line),
+        AKT_OK);
+    ck_assert_int_eq(
+        start_with("", "tcp://0.0.0.0:0", "c", line, sizeof line), AKT_OK);
+    ck_assert_int_eq(
+        start_with("", "tcp://127.0.0.1:0", NULL, line, sizeof line), AKT_OK);
+    ck_assert_int_eq(
+        start_with("", "inproc://akt-rt-sec", NULL, line, sizeof line), AKT_OK);
+    ck_assert_int_eq(start_with("akt.remote.tls.cert-file = \"/x.pem\"",
+                         "tcp://127.0.0.1:0", "c", line, sizeof line),
+        AKT_EINVAL);
+    ck_assert_ptr_nonnull(strstr(line, "akt.remote.tls.cert-file: expected "));
+    ck_assert_ptr_nonnull(strstr(line, "plain text"));
+}
+END_TEST
+
 static Suite *
 remote_suite(void)
 {
@@ -1142,6 +1216,7 @@ remote_suite(void)
     tcase_add_test(l, paths_and_addresses);
     tcase_add_test(l, unknown_types_are_rejected_and_the_association_survives);
     tcase_add_test(l, a_node_without_the_cookie_delivers_nothing);
+    tcase_add_test(l, reachable_listener_needs_a_cookie_unless_insecure);
     tcase_add_test(l, large_messages_cross_whole_while_small_ones_keep_flowing);
     tcase_add_test(l, settings_come_from_the_configuration);
     tcase_add_test(l, remoting_stops_itself_when_the_system_is_freed);
