@@ -18,6 +18,7 @@
 #include "config/cfg.h"
 #include "config/settings_reader.h"
 #include "kit/kit.h"
+#include "persist/persist_impl.h"
 
 /* --- helpers -------------------------------------------------------------- */
 
@@ -89,7 +90,7 @@ remote_start(akt_config *cfg, const char *listen, char *line, size_t n)
  * message is exact: origin (file:line:col of the value), key, the whole
  * rule, and the value as written. */
 
-typedef enum { CORE, KIT, REMOTE } part;
+typedef enum { CORE, KIT, REMOTE, PERSIST } part;
 
 static const struct bad {
     part who;
@@ -418,6 +419,9 @@ owner(const char *key)
     if (strncmp(key, "akt.remote.", 11) == 0) {
         return REMOTE;
     }
+    if (strncmp(key, "akt.persistence.", 16) == 0) {
+        return PERSIST;
+    }
     for (size_t i = 0; i < sizeof kit_keys / sizeof kit_keys[0]; i++) {
         if (strncmp(key, kit_keys[i], strlen(kit_keys[i])) == 0) {
             return KIT;
@@ -462,6 +466,9 @@ a_list_there_fails(const char *key)
         rc = akti_settings_read(cfg, &(akti_settings) { 0 }, &err);
     } else if (who == KIT) {
         rc = akti_kit_settings_read(cfg, &(kit_settings) { 0 }, &err);
+    } else if (who == PERSIST) {
+        rc = akti_persist_settings_read(
+            cfg, &(akti_persist_settings) { 0 }, &err);
     } else {
         rc = remote_start(cfg,
             strcmp(key, "akt.remote.listen") == 0 ? NULL

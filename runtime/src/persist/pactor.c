@@ -48,7 +48,8 @@ pext_terminated(akt_system *sys, void *arg)
 {
     (void)sys;
     pext *x = arg;
-    akt_journal_close(x->j); /* pending callbacks tell dead actors: dead letters */
+    akt_journal_close(
+        x->j); /* pending callbacks tell dead actors: dead letters */
     akt_snapshot_store_close(x->s);
     free(x);
 }
@@ -99,8 +100,8 @@ akt_persistence_snapshots(akt_system *sys)
 }
 
 static void
-read_lmdb(akti_setreader *rd, const char *base, akt_lmdb_options *o,
-    bool journal)
+read_lmdb(
+    akti_setreader *rd, const char *base, akt_lmdb_options *o, bool journal)
 {
     char key[128];
     bool fsync = true;
@@ -124,6 +125,34 @@ read_lmdb(akti_setreader *rd, const char *base, akt_lmdb_options *o,
         snprintf(key, sizeof(key), "%s.max-record-size", base);
         akti_set_size(rd, key, &o->max_record_size, 64, 1ull << 31);
     }
+}
+
+akt_err
+akti_persist_settings_read(
+    const akt_config *cfg, akti_persist_settings *out, akt_config_error *err)
+{
+    static const char *const jplugins[] = { "lmdb" };
+    static const char *const splugins[] = { "lmdb", "none" };
+    int jp = 0, sp = 0;
+    akt_lmdb_options jo = { .max_batch_events = 10000,
+        .max_batch_bytes = 16u << 20,
+        .max_record_size = 16u << 20,
+        .map_size = 1ull << 30 };
+    akt_lmdb_options so = { .map_size = 256ull << 20 };
+    akti_setreader rd = { .cfg = cfg, .rc = AKT_OK, .err = err };
+    akti_set_enum(&rd, "akt.persistence.journal.plugin", &jp, jplugins, 1);
+    read_lmdb(&rd, "akt.persistence.journal.lmdb", &jo, true);
+    akti_set_enum(
+        &rd, "akt.persistence.snapshot-store.plugin", &sp, splugins, 2);
+    if (sp == 0) {
+        read_lmdb(&rd, "akt.persistence.snapshot-store.lmdb", &so, false);
+    }
+    if (rd.rc == AKT_OK) {
+        out->journal = jo;
+        out->snapshots = so;
+        out->has_snapshots = sp == 0;
+    }
+    return rd.rc;
 }
 
 akt_err
@@ -151,38 +180,24 @@ akt_persistence_start(
     } else {
         merged = ref;
     }
-    static const char *const jplugins[] = { "lmdb" };
-    static const char *const splugins[] = { "lmdb", "none" };
-    int jp = 0, sp = 0;
-    akt_lmdb_options jo = { .max_batch_events = 10000,
-        .max_batch_bytes = 16u << 20, .max_record_size = 16u << 20,
-        .map_size = 1ull << 30 };
-    akt_lmdb_options so = { .map_size = 256ull << 20 };
-    akti_setreader rd = { .cfg = merged, .rc = AKT_OK, .err = err };
-    akti_set_enum(&rd, "akt.persistence.journal.plugin", &jp, jplugins, 1);
-    read_lmdb(&rd, "akt.persistence.journal.lmdb", &jo, true);
-    akti_set_enum(
-        &rd, "akt.persistence.snapshot-store.plugin", &sp, splugins, 2);
-    if (sp == 0) {
-        read_lmdb(&rd, "akt.persistence.snapshot-store.lmdb", &so, false);
-    }
-    rc = rd.rc;
+    akti_persist_settings ps;
+    rc = akti_persist_settings_read(merged, &ps, err);
     akt_journal *j = NULL;
     akt_snapshot_store *s = NULL;
     akt_persist_error perr = { "" };
     if (rc == AKT_OK) {
-        rc = akt_journal_open_lmdb(&jo, reg, &j, &perr);
+        rc = akt_journal_open_lmdb(&ps.journal, reg, &j, &perr);
     }
-    if (rc == AKT_OK && sp == 0) {
-        rc = akt_snapshot_store_open_lmdb(&so, reg, &s, &perr);
+    if (rc == AKT_OK && ps.has_snapshots) {
+        rc = akt_snapshot_store_open_lmdb(&ps.snapshots, reg, &s, &perr);
     }
     if (rc == AKT_OK) {
         rc = akt_persistence_start_with(sys, j, s);
     }
     if (rc != AKT_OK) {
         if (perr.text[0]) {
-            akt_log(sys, AKT_LOG_ERROR, AKT_REF_NONE, "persistence: %s",
-                perr.text);
+            akt_log(
+                sys, AKT_LOG_ERROR, AKT_REF_NONE, "persistence: %s", perr.text);
         }
         akt_snapshot_store_close(s);
         akt_journal_close(j);
@@ -191,7 +206,8 @@ akt_persistence_start(
     return rc;
 }
 
-/* --- persistent actors ------------------------------------------------------ */
+/* --- persistent actors ------------------------------------------------------
+ */
 
 typedef struct pending {
     struct pending *next;
@@ -370,8 +386,8 @@ p_pre_start(void *state, akt_ctx *ctx)
         c.max_seq = to;
         akt_snapshot_meta meta;
         void *snap = NULL;
-        akt_err rc = akt_snapshot_load(
-            ps->x->s, sys, ps->pid, c, &meta, &snap, &perr);
+        akt_err rc
+            = akt_snapshot_load(ps->x->s, sys, ps->pid, c, &meta, &snap, &perr);
         if (rc == AKT_OK) {
             def->snapshot_offer(USER(ps), meta.seq, snap);
             akt_msg_free(snap);
@@ -388,8 +404,8 @@ p_pre_start(void *state, akt_ctx *ctx)
         return AKT_OK;
     }
     uint64_t upto = highest < to ? highest : to;
-    uint64_t max = def->recovery_replay_max ? def->recovery_replay_max
-                                            : UINT64_MAX;
+    uint64_t max
+        = def->recovery_replay_max ? def->recovery_replay_max : UINT64_MAX;
     if (upto > from) {
         rc = akt_journal_replay(ps->x->j, sys, ps->pid, from + 1, upto, max,
             replay_apply, ps, &perr);
@@ -456,8 +472,8 @@ on_result(pstate *ps, akt_ctx *ctx, const pwres *m)
         }
     } else if (m->st == AKT_WRITE_REJECTED) {
         akt_ctx_log(ctx, AKT_LOG_WARNING,
-            "%s: journal rejected events %" PRIu64 "..%" PRIu64 ": %s",
-            ps->pid, p->first_seq, p->first_seq + p->n - 1,
+            "%s: journal rejected events %" PRIu64 "..%" PRIu64 ": %s", ps->pid,
+            p->first_seq, p->first_seq + p->n - 1,
             akt_strerror((akt_err)m->rc));
         if (def->persist_rejected) {
             def->persist_rejected(USER(ps), ctx, (akt_err)m->rc, p->events[0]);
@@ -501,8 +517,8 @@ p_dispatch(void *state, akt_ctx *ctx, const void *msg)
             akt_ctx_log(ctx, AKT_LOG_WARNING,
                 "%s: stash full while persisting; a %s is dropped", ps->pid,
                 t->name);
-            akt_reply_error_text(ctx, AKT_EFULL,
-                "persistent actor %s: stash full", ps->pid);
+            akt_reply_error_text(
+                ctx, AKT_EFULL, "persistent actor %s: stash full", ps->pid);
             return AKT_OK;
         }
         return rc;
@@ -569,8 +585,8 @@ current(const akt_ctx *ctx)
 }
 
 akt_err
-akt_persist_all(akt_ctx *ctx, void *const *events, size_t n,
-    akt_persist_fn done, void *arg)
+akt_persist_all(
+    akt_ctx *ctx, void *const *events, size_t n, akt_persist_fn done, void *arg)
 {
     pstate *ps = current(ctx);
     if (ps == NULL || ps->stopped || ps->x == NULL) {
@@ -582,9 +598,8 @@ akt_persist_all(akt_ctx *ctx, void *const *events, size_t n,
     const akt_persistent_def *def = ps->def;
     pending *p = malloc(sizeof(*p) + n * sizeof(void *));
     akt_jevent *jev = calloc(n, sizeof(*jev));
-    const char **tagv = def->tagger
-        ? calloc(n * AKT_PERSIST_MAX_TAGS, sizeof(*tagv))
-        : NULL;
+    const char **tagv
+        = def->tagger ? calloc(n * AKT_PERSIST_MAX_TAGS, sizeof(*tagv)) : NULL;
     wr_arg *wa = malloc(sizeof(*wa));
     akt_err rc = AKT_ENOMEM;
     if (p == NULL || jev == NULL || wa == NULL || (def->tagger && !tagv)) {

@@ -15,4 +15,15 @@ AKTI_INTERNAL void akti_perr(akt_persist_error *err, const char *fmt, ...)
 #endif
     ;
 
+/* akti_persist_settings_read -- akt.persistence.* through the settings
+ * reader (config/settings_reader.h): the first bad key fails naming it.
+ * out is written only on success; its strings point into cfg. */
+typedef struct akti_persist_settings {
+    akt_lmdb_options journal;
+    akt_lmdb_options snapshots;
+    bool has_snapshots; /* snapshot-store.plugin = lmdb (not none) */
+} akti_persist_settings;
+AKTI_INTERNAL akt_err akti_persist_settings_read(
+    const akt_config *cfg, akti_persist_settings *out, akt_config_error *err);
+
 #endif /* AKTI_PERSIST_IMPL_H */
