@@ -863,7 +863,8 @@ emit_actor(sb *h, sb *c, const ast_decl *a)
     sb_free(&tdef);
 }
 
-/* --- fsm actors ------------------------------------------------------------ */
+/* --- fsm actors ------------------------------------------------------------
+ */
 
 /* The source text of a transition line, for comments and failure texts:
  * "on Open -> Opened", "timeout 30s -> Closed". */
@@ -1018,9 +1019,8 @@ emit_fsm_actor(sb *h, sb *c, const ast_decl *a)
         sb_printf(&names, "    \"%s\",\n", s->name);
     }
     tmpl(c, aktc_tmpl_source, "fsm_begin", "qname", a->qname, "name", a->name,
-        "snake", a->snake, "cname", a->cname, "state", st->cname,
-        "state_snake", st->snake, "names", sb_str(&names), "nstates", nst,
-        NULL);
+        "snake", a->snake, "cname", a->cname, "state", st->cname, "state_snake",
+        st->snake, "names", sb_str(&names), "nstates", nst, NULL);
     sb_free(&names);
     sb states = { 0 };
     for (const ast_fsm_state *s = m->states; s; s = s->next) {
@@ -1028,11 +1028,13 @@ emit_fsm_actor(sb *h, sb *c, const ast_decl *a)
         unsigned n = 0;
         for (const ast_fsm_trans *t = s->trans; t; t = t->next) {
             char *line = fsm_line_text(t);
-            const char *target = t->target_state ? t->target_state->macro : "-1";
+            const char *target
+                = t->target_state ? t->target_state->macro : "-1";
             if (t->is_timeout) {
                 tmpl(c, aktc_tmpl_source, "fsm_timeout", "snake", a->snake,
                     "st", s->snake, "target", target, "line", line, NULL);
-                sb_printf(&table, "    {&akt_state_timeout_type, %s_%s_on_timeout},\n",
+                sb_printf(&table,
+                    "    {&akt_state_timeout_type, %s_%s_on_timeout},\n",
                     a->snake, s->snake);
             } else {
                 char *pre = t->target_state
@@ -1050,7 +1052,8 @@ emit_fsm_actor(sb *h, sb *c, const ast_decl *a)
         }
         sb tdef = { 0 };
         if (n) {
-            sb_printf(&tdef, "static const akt_handler %s_%s_handlers[] = {\n%s};\n",
+            sb_printf(&tdef,
+                "static const akt_handler %s_%s_handlers[] = {\n%s};\n",
                 a->snake, s->snake, sb_str(&table));
         }
         tmpl(c, aktc_tmpl_source, "fsm_state", "snake", a->snake, "st",
@@ -1059,11 +1062,13 @@ emit_fsm_actor(sb *h, sb *c, const ast_decl *a)
             s->name);
         if (n) {
             sb_printf(&states,
-                "        .handlers = %s_%s_handlers,\n        .nhandlers = %u,\n",
+                "        .handlers = %s_%s_handlers,\n        .nhandlers = "
+                "%u,\n",
                 a->snake, s->snake, n);
         }
         sb_printf(&states,
-            "        .on_enter = %s_%s_enter,\n        .on_exit = %s_%s_exit,\n",
+            "        .on_enter = %s_%s_enter,\n        .on_exit = "
+            "%s_%s_exit,\n",
             a->snake, s->snake, a->snake, s->snake);
         if (s->timeout) {
             sb_printf(&states, "        .timeout_ns = INT64_C(%lld),\n",
@@ -1073,9 +1078,9 @@ emit_fsm_actor(sb *h, sb *c, const ast_decl *a)
         sb_free(&table);
         sb_free(&tdef);
     }
-    static const char *const policies[] = { "AKT_FSM_UNHANDLED_LOG",
-        "AKT_FSM_UNHANDLED_DEAD_LETTER", "AKT_FSM_UNHANDLED_FAIL",
-        "AKT_FSM_UNHANDLED_IGNORE" };
+    static const char *const policies[]
+        = { "AKT_FSM_UNHANDLED_LOG", "AKT_FSM_UNHANDLED_DEAD_LETTER",
+              "AKT_FSM_UNHANDLED_FAIL", "AKT_FSM_UNHANDLED_IGNORE" };
     sb defs = { 0 };
     for (size_t i = 0; i < 4; i++) {
         sb_printf(&defs,

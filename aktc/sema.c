@@ -1021,7 +1021,8 @@ check_fsm(sema *S, ast_decl *a)
             h->msg, a->name);
     }
     if (m->states == NULL) {
-        diag_error(f, m->loc, "the fsm of actor '%s' declares no states", a->name);
+        diag_error(
+            f, m->loc, "the fsm of actor '%s' declares no states", a->name);
         return;
     }
     /* states: names and numbers */
@@ -1043,7 +1044,8 @@ check_fsm(sema *S, ast_decl *a)
             diag_note(f, old->loc, "previous state '%s' is here", st->name);
             continue;
         }
-        for (size_t i = 0; i < sizeof fsm_table_members / sizeof fsm_table_members[0]; i++) {
+        for (size_t i = 0;
+             i < sizeof fsm_table_members / sizeof fsm_table_members[0]; i++) {
             if (strcmp(st->snake, fsm_table_members[i]) == 0) {
                 diag_error(f, st->loc,
                     "state '%s' clashes with the handler table's member '%s'",
@@ -1061,8 +1063,9 @@ check_fsm(sema *S, ast_decl *a)
     } else {
         m->initial_state = fsm_find_state(m, m->initial);
         if (m->initial_state == NULL) {
-            diag_error(f, m->initial_loc, "unknown state '%s' in the fsm of actor '%s'",
-                m->initial, a->name);
+            diag_error(f, m->initial_loc,
+                "unknown state '%s' in the fsm of actor '%s'", m->initial,
+                a->name);
         }
     }
     /* each state's lines */
@@ -1073,32 +1076,38 @@ check_fsm(sema *S, ast_decl *a)
                 t->target_state = fsm_find_state(m, t->target);
                 if (t->target_state == NULL) {
                     diag_error(f, t->target_loc,
-                        "transition to unknown state '%s' in the fsm of actor '%s'",
+                        "transition to unknown state '%s' in the fsm of actor "
+                        "'%s'",
                         t->target, a->name);
                 }
             }
             if (t->is_timeout) {
                 if (st->timeout) {
-                    diag_error(f, t->loc, "duplicate timeout in state '%s'", st->name);
+                    diag_error(
+                        f, t->loc, "duplicate timeout in state '%s'", st->name);
                     diag_note(f, st->timeout->loc, "previous timeout is here");
                 } else {
                     st->timeout = t;
                 }
                 if (t->timeout_ns <= 0) {
-                    diag_error(f, t->msg_loc, "a state timeout must be longer than 0");
+                    diag_error(
+                        f, t->msg_loc, "a state timeout must be longer than 0");
                 }
                 continue;
             }
-            t->msg_decl = resolve_message(S, f, t->msg, t->msg_loc, "handler for");
+            t->msg_decl
+                = resolve_message(S, f, t->msg, t->msg_loc, "handler for");
             const char *last = strrchr(t->msg, '.');
             t->snake = aktc_snake(last ? last + 1 : t->msg);
             if (t->msg_decl == NULL) {
                 continue;
             }
-            sym *old = symtab_add(&msgs, t->msg_decl->qname, t, f, t->msg_loc, NULL);
+            sym *old
+                = symtab_add(&msgs, t->msg_decl->qname, t, f, t->msg_loc, NULL);
             if (old) {
                 t->dup = true;
-                diag_error(f, t->msg_loc, "duplicate handler for '%s' in state '%s'",
+                diag_error(f, t->msg_loc,
+                    "duplicate handler for '%s' in state '%s'",
                     t->msg_decl->qname, st->name);
                 diag_note(f, old->loc, "previous handler is here");
                 continue;
@@ -1110,7 +1119,9 @@ check_fsm(sema *S, ast_decl *a)
                     "handlers for '%s' and '%s' both map to the C name '%s'",
                     t->msg, ((ast_fsm_trans *)old->val)->msg, on);
             }
-            for (size_t i = 0; i < sizeof fsm_state_members / sizeof fsm_state_members[0]; i++) {
+            for (size_t i = 0;
+                 i < sizeof fsm_state_members / sizeof fsm_state_members[0];
+                 i++) {
                 if (strcmp(on, fsm_state_members[i]) == 0) {
                     diag_error(f, t->msg_loc,
                         "handler name '%s' clashes with a state hook", on);
@@ -1170,7 +1181,8 @@ check_fsm(sema *S, ast_decl *a)
             id = ast_printf("%s_%s_on_%s", a->snake, st->snake, t->snake);
             claim_cname(S, f, t->msg_loc, id, "handler '%s'", t->msg);
             free(id);
-            if (symtab_add(&tells, t->msg_decl->qname, t, f, t->msg_loc, NULL) == NULL) {
+            if (symtab_add(&tells, t->msg_decl->qname, t, f, t->msg_loc, NULL)
+                == NULL) {
                 id = ast_printf("%s_tell_%s", a->snake, t->snake);
                 claim_cname(S, f, t->msg_loc, id, "handler '%s'", t->msg);
                 free(id);

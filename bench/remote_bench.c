@@ -72,8 +72,9 @@ machine_json(char *buf, size_t len)
                     size_t n = strcspn(c, "\n");
                     size_t j = 0;
                     for (size_t i = 0; i < n && j + 2 < sizeof(cpu); i++) {
-                        if (c[i] == '"' || c[i] == '\\')
+                        if (c[i] == '"' || c[i] == '\\') {
                             cpu[j++] = '\\';
+                        }
                         cpu[j++] = c[i];
                     }
                     cpu[j] = '\0';
@@ -94,10 +95,12 @@ emit(const char *scenario, long n, long messages, double secs, double rate,
     char m[512];
     machine_json(m, sizeof(m));
     char p50s[32] = "null", p99s[32] = "null";
-    if (p50 >= 0)
+    if (p50 >= 0) {
         snprintf(p50s, sizeof(p50s), "%.2f", p50);
-    if (p99 >= 0)
+    }
+    if (p99 >= 0) {
         snprintf(p99s, sizeof(p99s), "%.2f", p99);
+    }
     printf("{\"runtime\":\"akt\",\"scenario\":\"%s\",\"params\":{\"n\":%ld},"
            "\"messages\":%ld,"
            "\"seconds\":%.4f,\"rate\":%.1f,\"unit\":\"%s\",\"threads\":2,\"p50_"
@@ -161,8 +164,9 @@ child_main(const char *url)
     o.overflow = AKT_OVERFLOW_BLOCK;
     o.cb = &child_cbs;
     c_target = -1;
-    if (akti_tp_start(&o, &c_tp) != AKT_OK)
+    if (akti_tp_start(&o, &c_tp) != AKT_OK) {
         return 1;
+    }
     printf("READY %s\n", akti_tp_address(c_tp));
     fflush(stdout);
     char buf[16];
@@ -191,21 +195,25 @@ child_rep_main(const char *url)
     nng_socket s;
     nng_listener l;
     if (nng_rep0_open(&s) != 0 || nng_listener_create(&l, s, url) != 0
-        || nng_listener_start(l, 0) != 0)
+        || nng_listener_start(l, 0) != 0) {
         return 1;
+    }
     int port = 0;
     nng_listener_get_int(l, NNG_OPT_TCP_BOUND_PORT, &port);
-    if (strncmp(url, "tcp://", 6) == 0)
+    if (strncmp(url, "tcp://", 6) == 0) {
         printf("READY tcp://127.0.0.1:%d\n", port);
-    else
+    } else {
         printf("READY %s\n", url);
+    }
     fflush(stdout);
     for (;;) {
         nng_msg *m;
-        if (nng_recvmsg(s, &m, 0) != 0)
+        if (nng_recvmsg(s, &m, 0) != 0) {
             break;
-        if (nng_sendmsg(s, m, 0) != 0)
+        }
+        if (nng_sendmsg(s, m, 0) != 0) {
             nng_msg_free(m);
+        }
     }
     return 0;
 }
@@ -222,8 +230,9 @@ node_sink(void *state, akt_ctx *ctx, const void *msg)
     const rt_Ping *p = msg;
     if (p->n == -7) {
         rt_Pong *r = rt_pong_new(atomic_load(&n_sink));
-        if (akt_reply(ctx, r) != AKT_OK)
+        if (akt_reply(ctx, r) != AKT_OK) {
             akt_msg_free(r);
+        }
         return AKT_OK;
     }
     atomic_fetch_add_explicit(&n_sink, 1, memory_order_relaxed);
@@ -235,8 +244,9 @@ node_echo(void *state, akt_ctx *ctx, const void *msg)
 {
     (void)state;
     rt_Pong *r = rt_pong_new(((const rt_Ping *)msg)->n);
-    if (akt_reply(ctx, r) != AKT_OK)
+    if (akt_reply(ctx, r) != AKT_OK) {
         akt_msg_free(r);
+    }
     return AKT_OK;
 }
 
@@ -253,13 +263,16 @@ node_start(const char *name, const char *url, akt_system **sys,
     akt_registry **reg, akt_config **cfg)
 {
     akt_err rc = akt_system_create(name, NULL, sys);
-    if (rc == AKT_OK)
+    if (rc == AKT_OK) {
         rc = akt_registry_new(reg);
-    if (rc == AKT_OK)
+    }
+    if (rc == AKT_OK) {
         rc = rt_register_types(*reg);
-    if (rc == AKT_OK)
+    }
+    if (rc == AKT_OK) {
         rc = akt_config_parse_string(
             bench_conf, strlen(bench_conf), "bench", cfg, NULL);
+    }
     if (rc == AKT_OK) {
         /* both processes: where proxies run (NULL: calling-thread) */
         akt_remote_options o = { .listen_url = url,
@@ -277,8 +290,9 @@ child_node_main(const char *url)
     akt_system *sys;
     akt_registry *reg;
     akt_config *cfg;
-    if (node_start("sink", url, &sys, &reg, &cfg) != AKT_OK)
+    if (node_start("sink", url, &sys, &reg, &cfg) != AKT_OK) {
         return 1;
+    }
     akt_props ps = { .behavior = &sink_b }, pe = { .behavior = &echo_b };
     akt_ref r;
     akt_spawn(sys, &ps, "sink", &r);
@@ -312,10 +326,11 @@ parent_on_envelope(
     (void)from;
     (void)ch;
     pthread_mutex_lock(&p_mu);
-    if (env->type_id == 5)
+    if (env->type_id == 5) {
         memcpy(&p_done, env->payload, sizeof(long));
-    else if (env->type_id == 2)
+    } else if (env->type_id == 2) {
         p_echoes++;
+    }
     pthread_cond_broadcast(&p_cv);
     pthread_mutex_unlock(&p_mu);
 }
@@ -334,8 +349,9 @@ static int
 spawn_child(const char *self, const char *listen, child_proc *c)
 {
     int in[2], out[2];
-    if (pipe(in) || pipe(out))
+    if (pipe(in) || pipe(out)) {
         return -1;
+    }
     c->pid = fork();
     if (c->pid == 0) {
         dup2(in[0], 0);
@@ -350,10 +366,12 @@ spawn_child(const char *self, const char *listen, child_proc *c)
     c->in_fd = in[1];
     FILE *f = fdopen(out[0], "r");
     char line[512];
-    if (f == NULL || fgets(line, sizeof(line), f) == NULL)
+    if (f == NULL || fgets(line, sizeof(line), f) == NULL) {
         return -1;
-    if (sscanf(line, "READY %255s", c->url) != 1)
+    }
+    if (sscanf(line, "READY %255s", c->url) != 1) {
         return -1;
+    }
     return 0;
 }
 
@@ -363,8 +381,9 @@ stop_child(child_proc *c)
     close(c->in_fd);
     int st;
     for (int i = 0; i < 200; i++) {
-        if (waitpid(c->pid, &st, WNOHANG) == c->pid)
+        if (waitpid(c->pid, &st, WNOHANG) == c->pid) {
             return;
+        }
         usleep(10000);
     }
     kill(c->pid, SIGKILL);
@@ -429,8 +448,9 @@ bench_pingpong_raw(akti_assoc *a, long n, const char *kind)
             p_echoes <= i && pthread_cond_timedwait(&p_cv, &p_mu, &dl) == 0) { }
         bool ok = p_echoes > i;
         pthread_mutex_unlock(&p_mu);
-        if (!ok)
+        if (!ok) {
             break;
+        }
         lat[i] = (now_s() - s) * 1e6;
     }
     double secs = now_s() - t0;
@@ -460,14 +480,16 @@ bench_reqrep(const char *self, const char *listen, long n, const char *kind)
             for (i = 0; i < n; i++) {
                 nng_msg *m;
                 double st = now_s();
-                if (nng_msg_alloc(&m, 64) != 0)
+                if (nng_msg_alloc(&m, 64) != 0) {
                     break;
+                }
                 if (nng_sendmsg(s, m, 0) != 0) {
                     nng_msg_free(m);
                     break;
                 }
-                if (nng_recvmsg(s, &m, 0) != 0)
+                if (nng_recvmsg(s, &m, 0) != 0) {
                     break;
+                }
                 nng_msg_free(m);
                 lat[i] = (now_s() - st) * 1e6;
             }
@@ -522,8 +544,9 @@ asker_pong(void *state, akt_ctx *ctx, const void *msg)
         return AKT_OK;
     }
     a->sent = now_s();
-    if (akt_tell(a->echo, rt_ping_new(a->i), akt_ctx_self(ctx)) != AKT_OK)
+    if (akt_tell(a->echo, rt_ping_new(a->i), akt_ctx_self(ctx)) != AKT_OK) {
         asker_finish(a->i);
+    }
     return AKT_OK;
 }
 
@@ -542,8 +565,9 @@ bench_ask_actor(akt_system *sys, akt_ref echo, long n, const char *kind)
 {
     asker a = { .echo = echo, .n = n };
     a.lat = malloc(sizeof(double) * (size_t)n);
-    if (a.lat == NULL)
+    if (a.lat == NULL) {
         return;
+    }
     akt_props p = { .behavior = &asker_b,
         .state_size = sizeof(asker *),
         .state_init = asker_init,
@@ -587,13 +611,15 @@ static int64_t
 ask_n(akt_ref to, int64_t n)
 {
     akt_future *f;
-    if (akt_ask(to, rt_ping_new(n), AKT_SEC(10), &f) != AKT_OK)
+    if (akt_ask(to, rt_ping_new(n), AKT_SEC(10), &f) != AKT_OK) {
         return -1;
+    }
     void *reply = NULL;
     akt_err rc = akt_future_wait(f, AKT_SEC(11), &reply);
     akt_future_release(f);
-    if (rc != AKT_OK || reply == NULL)
+    if (rc != AKT_OK || reply == NULL) {
         return -1;
+    }
     int64_t v = ((rt_Pong *)reply)->n;
     akt_msg_free(reply);
     return v;
@@ -634,18 +660,21 @@ actor_scenarios(const char *self, const char *kind, const char *listen,
             int64_t got = 0;
             while (got < base + n) {
                 got = ask_n(sink, -7);
-                if (got < 0)
+                if (got < 0) {
                     break;
-                if (got < base + n)
+                }
+                if (got < base + n) {
                     usleep(1000);
+                }
             }
             double secs = now_s() - t0;
-            if (got >= base + n)
+            if (got >= base + n) {
                 emit("remote-tell", n, n, secs, n / secs, "messages/s", -1, -1,
                     kind);
-            else
+            } else {
                 fprintf(stderr, "remote-tell: only %lld of %ld arrived\n",
                     (long long)(got - base), n);
+            }
         }
         if (only == NULL || strcmp(only, "remote-ask") == 0) {
             double *lat = malloc(sizeof(double) * (size_t)npp);
@@ -653,8 +682,9 @@ actor_scenarios(const char *self, const char *kind, const char *listen,
             double t0 = now_s();
             for (i = 0; i < npp; i++) {
                 double s = now_s();
-                if (ask_n(echo, i) != i)
+                if (ask_n(echo, i) != i) {
                     break;
+                }
                 lat[i] = (now_s() - s) * 1e6;
             }
             double secs = now_s() - t0;
@@ -665,8 +695,9 @@ actor_scenarios(const char *self, const char *kind, const char *listen,
             }
             free(lat);
         }
-        if (only == NULL || strcmp(only, "remote-ask-actor") == 0)
+        if (only == NULL || strcmp(only, "remote-ask-actor") == 0) {
             bench_ask_actor(sys, echo, npp, kind);
+        }
     }
     akt_remote_stats st;
     akt_remote_stats_get(sys, &st);
@@ -704,9 +735,10 @@ usage(FILE *to)
         "  --pingpong-n N   round trips of the latency scenarios (20000)\n"
         "  --url tcp|ipc    the transport between the two processes (tcp)\n"
         "  --scenario NAME  run one scenario:");
-    for (int i = 0; bench_scenarios[i] != NULL; i++)
+    for (int i = 0; bench_scenarios[i] != NULL; i++) {
         fprintf(to, "%s%s", i % 3 == 0 ? "\n                     " : " ",
             bench_scenarios[i]);
+    }
     fprintf(to,
         "\n  -h, --help       this text\n"
         "\n"
@@ -718,34 +750,40 @@ usage(FILE *to)
 static bool
 known_scenario(const char *name)
 {
-    for (int i = 0; bench_scenarios[i] != NULL; i++)
-        if (strcmp(bench_scenarios[i], name) == 0)
+    for (int i = 0; bench_scenarios[i] != NULL; i++) {
+        if (strcmp(bench_scenarios[i], name) == 0) {
             return true;
+        }
+    }
     return false;
 }
 
 int
 main(int argc, char **argv)
 {
-    if (argc >= 3 && strcmp(argv[1], "--child") == 0)
+    if (argc >= 3 && strcmp(argv[1], "--child") == 0) {
         return child_main(argv[2]);
-    if (argc >= 3 && strcmp(argv[1], "--child-node") == 0)
+    }
+    if (argc >= 3 && strcmp(argv[1], "--child-node") == 0) {
         return child_node_main(argv[2]);
-    if (argc >= 3 && strcmp(argv[1], "--child-rep") == 0)
+    }
+    if (argc >= 3 && strcmp(argv[1], "--child-rep") == 0) {
         return child_rep_main(argv[2]);
+    }
     long n = 2000000, npp = 20000;
     const char *kind = "tcp";
     const char *only = NULL;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--n") == 0 && i + 1 < argc)
+        if (strcmp(argv[i], "--n") == 0 && i + 1 < argc) {
             n = atol(argv[++i]);
-        else if (strcmp(argv[i], "--pingpong-n") == 0 && i + 1 < argc)
+        } else if (strcmp(argv[i], "--pingpong-n") == 0 && i + 1 < argc) {
             npp = atol(argv[++i]);
-        else if (strcmp(argv[i], "--url") == 0 && i + 1 < argc)
+        } else if (strcmp(argv[i], "--url") == 0 && i + 1 < argc) {
             kind = argv[++i];
-        else if (strcmp(argv[i], "--scenario") == 0 && i + 1 < argc)
+        } else if (strcmp(argv[i], "--scenario") == 0 && i + 1 < argc) {
             only = argv[++i];
-        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+        } else if (strcmp(argv[i], "--help") == 0
+            || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;
         } else {
@@ -760,8 +798,9 @@ main(int argc, char **argv)
         fprintf(stderr, "akt-remote-bench: --url must be tcp or ipc\n");
         return 2;
     }
-    if (only != NULL && strcmp(only, "all") == 0)
+    if (only != NULL && strcmp(only, "all") == 0) {
         only = NULL;
+    }
     if (only != NULL && !known_scenario(only)) {
         fprintf(stderr, "akt-remote-bench: unknown scenario '%s'\n", only);
         usage(stderr);
@@ -769,8 +808,9 @@ main(int argc, char **argv)
     }
     char self[4096];
     ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (sl <= 0)
+    if (sl <= 0) {
         return 1;
+    }
     self[sl] = '\0';
     char listen[256], mine[256];
     if (strcmp(kind, "ipc") == 0) {
@@ -790,8 +830,9 @@ main(int argc, char **argv)
         snprintf(l3, sizeof(l3), "%s%s", listen,
             strcmp(kind, "ipc") == 0 ? ".r" : "");
         bench_reqrep(self, l3, npp, kind);
-        if (strcmp(kind, "ipc") == 0)
+        if (strcmp(kind, "ipc") == 0) {
             unlink(l3 + 6);
+        }
     }
     if (actors) {
         char l2[300], m2[300];
@@ -805,8 +846,9 @@ main(int argc, char **argv)
             unlink(m2 + 6);
         }
     }
-    if (!raw)
+    if (!raw) {
         return 0;
+    }
     child_proc c = { .mode = "--child" };
     if (spawn_child(self, listen, &c) != 0) {
         fprintf(stderr, "cannot start the child process\n");
@@ -832,10 +874,12 @@ main(int argc, char **argv)
         stop_child(&c);
         return 1;
     }
-    if (only == NULL || strcmp(only, "remote-tell-raw") == 0)
+    if (only == NULL || strcmp(only, "remote-tell-raw") == 0) {
         bench_tell_raw(a, n, kind);
-    if (only == NULL || strcmp(only, "remote-pingpong-raw") == 0)
+    }
+    if (only == NULL || strcmp(only, "remote-pingpong-raw") == 0) {
         bench_pingpong_raw(a, npp, kind);
+    }
     akti_tp_stats st;
     akti_tp_stats_get(tp, &st);
     fprintf(stderr, "frames sent %llu, envelopes sent %llu (%.1f per frame)\n",

@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config flex bison
       libnng-dev liblmdb-dev libmsgpack-dev libprotobuf-c-dev protobuf-c-compiler
-      check python3 python3-dev clang clang-format libclang-rt-14-dev openssl)
+      check python3 python3-dev clang clang-format-15 libclang-rt-14-dev openssl)
 [ "${AKT_WITH_PEERS:-0}" = 1 ] && pkgs+=(libcaf-dev erlang-nox)
 
 missing=()

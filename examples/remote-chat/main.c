@@ -46,15 +46,17 @@ room_join(chat_RoomState *state, akt_ctx *ctx, const chat_Join *msg)
 {
     (void)state;
     akt_ref who = akt_ctx_sender(ctx);
-    if (!akt_ref_is_none(who) && nmembers < MAX_MEMBERS)
+    if (!akt_ref_is_none(who) && nmembers < MAX_MEMBERS) {
         members[nmembers++] = who;
+    }
     printf("room: %s joined (%u members)\n",
         msg->name.ptr ? msg->name.ptr : "?", nmembers);
     fflush(stdout);
     chat_Joined *r = chat_joined_new(nmembers);
     akt_err err = r ? chat_room_reply_join(ctx, r) : AKT_ENOMEM;
-    if (err != AKT_OK)
+    if (err != AKT_OK) {
         chat_joined_free(r);
+    }
     return AKT_OK;
 }
 
@@ -65,8 +67,9 @@ room_post(chat_RoomState *state, akt_ctx *ctx, const chat_Post *msg)
     state->posts++;
     for (uint32_t i = 0; i < nmembers; i++) {
         chat_Post *copy = chat_post_dup(msg);
-        if (copy && chat_member_tell_post(members[i], copy) != AKT_OK)
+        if (copy && chat_member_tell_post(members[i], copy) != AKT_OK) {
             chat_post_free(copy);
+        }
     }
     return AKT_OK;
 }
@@ -190,8 +193,9 @@ run_member(const char *name, const char *room_path, const char *url)
     while (fgets(line, sizeof(line), stdin)) {
         line[strcspn(line, "\n")] = '\0';
         if (line[0]
-            && chat_room_tell_post(room, chat_post_new(name, line)) != AKT_OK)
+            && chat_room_tell_post(room, chat_post_new(name, line)) != AKT_OK) {
             fprintf(stderr, "remote-chat: post failed\n");
+        }
     }
     node_stop(&n);
     return 0;
@@ -214,8 +218,9 @@ run_demo(void)
     chat_room_tell_post(ra, chat_post_new("alice", "hi bob"));
     usleep(200000);
     chat_room_tell_post(rb, chat_post_new("bob", "hi alice"));
-    for (int i = 0; i < 500 && atomic_load(&posts_seen) < 4; i++)
+    for (int i = 0; i < 500 && atomic_load(&posts_seen) < 4; i++) {
         usleep(10000);
+    }
     int ok = atomic_load(&posts_seen) == 4;
     printf("%s: %d of 4 posts delivered\n", ok ? "done" : "FAILED",
         atomic_load(&posts_seen));
@@ -230,13 +235,16 @@ int
 main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (argc >= 2 && strcmp(argv[1], "demo") == 0)
+    if (argc >= 2 && strcmp(argv[1], "demo") == 0) {
         return run_demo();
-    if (argc >= 2 && strcmp(argv[1], "room") == 0)
+    }
+    if (argc >= 2 && strcmp(argv[1], "room") == 0) {
         return run_room(argc > 2 ? argv[2] : "tcp://127.0.0.1:25520");
-    if (argc >= 4 && strcmp(argv[1], "member") == 0)
+    }
+    if (argc >= 4 && strcmp(argv[1], "member") == 0) {
         return run_member(
             argv[2], argv[3], argc > 4 ? argv[4] : "tcp://127.0.0.1:0");
+    }
     fprintf(stderr,
         "usage: remote-chat room [LISTEN_URL]\n"
         "       remote-chat member NAME ROOM_PATH [LISTEN_URL]\n"

@@ -25,8 +25,8 @@ check(bool ok, const char *what)
 }
 
 static akt_err
-locked_coin(turnstile_TurnstileState *state, akt_ctx *ctx,
-    const turnstile_Coin *msg)
+locked_coin(
+    turnstile_TurnstileState *state, akt_ctx *ctx, const turnstile_Coin *msg)
 {
     state->paid += msg->cents;
     if (state->paid < state->fare) {
@@ -37,8 +37,8 @@ locked_coin(turnstile_TurnstileState *state, akt_ctx *ctx,
 }
 
 static akt_err
-locked_push(turnstile_TurnstileState *state, akt_ctx *ctx,
-    const turnstile_Push *msg)
+locked_push(
+    turnstile_TurnstileState *state, akt_ctx *ctx, const turnstile_Push *msg)
 {
     (void)state;
     if (msg->force) {
@@ -59,8 +59,8 @@ locked_enter(turnstile_TurnstileState *state, akt_ctx *ctx, int from)
 }
 
 static akt_err
-unlocked_push(turnstile_TurnstileState *state, akt_ctx *ctx,
-    const turnstile_Push *msg)
+unlocked_push(
+    turnstile_TurnstileState *state, akt_ctx *ctx, const turnstile_Push *msg)
 {
     (void)ctx;
     (void)msg;
@@ -70,8 +70,8 @@ unlocked_push(turnstile_TurnstileState *state, akt_ctx *ctx,
 }
 
 static akt_err
-unlocked_coin(turnstile_TurnstileState *state, akt_ctx *ctx,
-    const turnstile_Coin *msg)
+unlocked_coin(
+    turnstile_TurnstileState *state, akt_ctx *ctx, const turnstile_Coin *msg)
 {
     (void)ctx;
     state->refunded += msg->cents;
@@ -87,11 +87,13 @@ transition(turnstile_TurnstileState *state, akt_ctx *ctx,
     (void)ctx;
     size_t n = strlen(trace);
     snprintf(trace + n, sizeof trace - n, "%s>%s ",
-        turnstile_turnstile_state_name(from), turnstile_turnstile_state_name(to));
+        turnstile_turnstile_state_name(from),
+        turnstile_turnstile_state_name(to));
 }
 
 static const turnstile_TurnstileHandlers handlers = {
-    .locked = { .on_coin = locked_coin, .on_push = locked_push,
+    .locked = { .on_coin = locked_coin,
+        .on_push = locked_push,
         .on_enter = locked_enter },
     .unlocked = { .on_push = unlocked_push, .on_coin = unlocked_coin },
     .on_transition = transition,
@@ -137,19 +139,23 @@ main(void)
 
     coin(t, 50);
     check(akt_testkit_advance(sys, AKT_SEC(9)) == AKT_OK, "advance");
-    check(strcmp(trace, "Locked>Unlocked Unlocked>Locked Locked>Unlocked ") == 0,
+    check(
+        strcmp(trace, "Locked>Unlocked Unlocked>Locked Locked>Unlocked ") == 0,
         "still unlocked after 9 s");
     check(akt_testkit_advance(sys, AKT_SEC(1)) == AKT_OK, "advance");
-    check(strcmp(trace,
-              "Locked>Unlocked Unlocked>Locked Locked>Unlocked Unlocked>Locked ")
+    check(
+        strcmp(trace,
+            "Locked>Unlocked Unlocked>Locked Locked>Unlocked Unlocked>Locked ")
             == 0,
         "the 10 s timeout locks it");
 
     push(t, true); /* an undeclared goto: fails, is restarted in Locked */
     check(starts == 2, "an undeclared transition fails the actor");
-    check(strstr(trace, "Locked>Unlocked Unlocked>Locked Locked>Unlocked "
-                        "Unlocked>Locked ")
-            == trace && strlen(trace) == 64,
+    check(strstr(trace,
+              "Locked>Unlocked Unlocked>Locked Locked>Unlocked "
+              "Unlocked>Locked ")
+                == trace
+            && strlen(trace) == 64,
         "the undeclared transition is not made");
 
     akt_system_free(sys);

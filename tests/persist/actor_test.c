@@ -32,26 +32,48 @@ typedef struct tp_Evt {
 } tp_Evt;
 
 static const akt_field cmd_fields[] = {
-    { .name = "op", .number = 1, .kind = AKT_KIND_INT64,
-        .offset = offsetof(tp_Cmd, op), .has_offset = AKT_NO_OFFSET },
-    { .name = "n", .number = 2, .kind = AKT_KIND_INT64,
-        .offset = offsetof(tp_Cmd, n), .has_offset = AKT_NO_OFFSET },
+    { .name = "op",
+        .number = 1,
+        .kind = AKT_KIND_INT64,
+        .offset = offsetof(tp_Cmd, op),
+        .has_offset = AKT_NO_OFFSET },
+    { .name = "n",
+        .number = 2,
+        .kind = AKT_KIND_INT64,
+        .offset = offsetof(tp_Cmd, n),
+        .has_offset = AKT_NO_OFFSET },
 };
 static const akt_field total_fields[] = {
-    { .name = "total", .number = 1, .kind = AKT_KIND_INT64,
-        .offset = offsetof(tp_Total, total), .has_offset = AKT_NO_OFFSET },
-    { .name = "replayed", .number = 2, .kind = AKT_KIND_INT64,
-        .offset = offsetof(tp_Total, replayed), .has_offset = AKT_NO_OFFSET },
-    { .name = "seq", .number = 3, .kind = AKT_KIND_INT64,
-        .offset = offsetof(tp_Total, seq), .has_offset = AKT_NO_OFFSET },
+    { .name = "total",
+        .number = 1,
+        .kind = AKT_KIND_INT64,
+        .offset = offsetof(tp_Total, total),
+        .has_offset = AKT_NO_OFFSET },
+    { .name = "replayed",
+        .number = 2,
+        .kind = AKT_KIND_INT64,
+        .offset = offsetof(tp_Total, replayed),
+        .has_offset = AKT_NO_OFFSET },
+    { .name = "seq",
+        .number = 3,
+        .kind = AKT_KIND_INT64,
+        .offset = offsetof(tp_Total, seq),
+        .has_offset = AKT_NO_OFFSET },
 };
 static const akt_field evt_fields[] = {
-    { .name = "n", .number = 1, .kind = AKT_KIND_INT64,
-        .offset = offsetof(tp_Evt, n), .has_offset = AKT_NO_OFFSET },
+    { .name = "n",
+        .number = 1,
+        .kind = AKT_KIND_INT64,
+        .offset = offsetof(tp_Evt, n),
+        .has_offset = AKT_NO_OFFSET },
 };
 #define TYPE(var, nm, st, fl, f, nf)                                           \
-    static akt_type var = { .abi = AKT_GEN_ABI, .flags = (fl) | AKT_TYPE_TABLE, \
-        .name = nm, .size = sizeof(st), .align = _Alignof(st), .fields = f,    \
+    static akt_type var = { .abi = AKT_GEN_ABI,                                \
+        .flags = (fl) | AKT_TYPE_TABLE,                                        \
+        .name = nm,                                                            \
+        .size = sizeof(st),                                                    \
+        .align = _Alignof(st),                                                 \
+        .fields = f,                                                           \
         .nfields = nf }
 TYPE(cmd_type, "tp.Cmd", tp_Cmd, AKT_TYPE_MESSAGE, cmd_fields, 2);
 TYPE(total_type, "tp.Total", tp_Total, AKT_TYPE_MESSAGE | AKT_TYPE_STATE,
@@ -60,7 +82,10 @@ TYPE(evt_type, "tp.Evt", tp_Evt, AKT_TYPE_EVENT, evt_fields, 1);
 /* an event type the registry does not know */
 TYPE(stray_type, "tp.Stray", tp_Evt, AKT_TYPE_EVENT, evt_fields, 1);
 static const akt_type opaque_type = { .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_EVENT, .name = "tp.Opaque", .size = 8, .align = 8 };
+    .flags = AKT_TYPE_EVENT,
+    .name = "tp.Opaque",
+    .size = 8,
+    .align = 8 };
 
 /* --- the account actor --------------------------------------------------- */
 
@@ -241,8 +266,8 @@ start_system(void)
     snprintf(sd, sizeof(sd), "%s/snapshots", dir);
     akt_journal *j;
     akt_snapshot_store *s;
-    ck_assert_int_eq(akt_journal_open_lmdb(&(akt_lmdb_options) { .dir = jd },
-                         reg, &j, NULL),
+    ck_assert_int_eq(
+        akt_journal_open_lmdb(&(akt_lmdb_options) { .dir = jd }, reg, &j, NULL),
         AKT_OK);
     ck_assert_int_eq(akt_snapshot_store_open_lmdb(
                          &(akt_lmdb_options) { .dir = sd }, reg, &s, NULL),
@@ -350,7 +375,8 @@ START_TEST(persisted_events_are_replayed_after_the_system_restarts)
     ck_assert_int_eq(t.seq, 11); /* numbering goes on, no reuse */
     uint64_t h = 0;
     ck_assert_int_eq(
-        akt_journal_highest(akt_persistence_journal(sys), "account-1", &h), AKT_OK);
+        akt_journal_highest(akt_persistence_journal(sys), "account-1", &h),
+        AKT_OK);
     ck_assert_uint_eq(h, 11);
 }
 END_TEST
@@ -433,8 +459,8 @@ END_TEST
 
 /* a journal whose every write fails (the store is broken) */
 static akt_err
-bad_write(void *impl, const akt_atomic_write *w, akt_journal_write_cb cb,
-    void *arg)
+bad_write(
+    void *impl, const akt_atomic_write *w, akt_journal_write_cb cb, void *arg)
 {
     (void)impl;
     (void)w;
@@ -462,7 +488,9 @@ bad_delete(void *impl, const char *pid, uint64_t to)
     return AKT_EIO;
 }
 static const akt_journal_ops bad_ops = { .name = "broken",
-    .write = bad_write, .replay = bad_replay, .highest = bad_highest,
+    .write = bad_write,
+    .replay = bad_replay,
+    .highest = bad_highest,
     .delete_to = bad_delete };
 
 START_TEST(a_storage_failure_stops_the_actor)

@@ -31,10 +31,16 @@ typedef struct cr_Evt {
 } cr_Evt;
 
 static const akt_field evt_fields[] = {
-    { .name = "seq", .number = 1, .kind = AKT_KIND_INT64,
-        .offset = offsetof(cr_Evt, seq), .has_offset = AKT_NO_OFFSET },
-    { .name = "last", .number = 2, .kind = AKT_KIND_INT64,
-        .offset = offsetof(cr_Evt, last), .has_offset = AKT_NO_OFFSET },
+    { .name = "seq",
+        .number = 1,
+        .kind = AKT_KIND_INT64,
+        .offset = offsetof(cr_Evt, seq),
+        .has_offset = AKT_NO_OFFSET },
+    { .name = "last",
+        .number = 2,
+        .kind = AKT_KIND_INT64,
+        .offset = offsetof(cr_Evt, last),
+        .has_offset = AKT_NO_OFFSET },
 };
 static akt_type evt_type = {
     .abi = AKT_GEN_ABI,
@@ -64,7 +70,8 @@ ack_cb(void *arg, akt_write_status st, akt_err rc)
         _exit(3);
     }
     char line[64];
-    int n = snprintf(line, sizeof(line), "%d %" PRIu64 "\n", w->pid_ix, w->last);
+    int n
+        = snprintf(line, sizeof(line), "%d %" PRIu64 "\n", w->pid_ix, w->last);
     if (write(w->fd, line, (size_t)n) != n) {
         _exit(4);
     }
@@ -108,7 +115,8 @@ writer(const char *dir, int fd, unsigned seed)
             snprintf(pid, sizeof(pid), "c-%d", i);
             ws[i].last = next[i] + n - 1;
             ws[i].inflight = 1;
-            if (akt_journal_write(j, pid, next[i], ev, n, ack_cb, &ws[i]) != AKT_OK) {
+            if (akt_journal_write(j, pid, next[i], ev, n, ack_cb, &ws[i])
+                != AKT_OK) {
                 _exit(5);
             }
             next[i] += n;
@@ -197,7 +205,7 @@ START_TEST(killed_writer_loses_no_acknowledged_event_and_leaves_no_gap)
         akt_journal *j;
         akt_persist_error err;
         ck_assert_msg(akt_journal_open_lmdb(&(akt_lmdb_options) { .dir = dir,
-                          .map_size = 256u << 20 },
+                                                .map_size = 256u << 20 },
                           reg, &j, &err)
                 == AKT_OK,
             "reopen: %s", err.text);
@@ -207,8 +215,10 @@ START_TEST(killed_writer_loses_no_acknowledged_event_and_leaves_no_gap)
             snprintf(pid, sizeof(pid), "c-%d", i);
             uint64_t h = 0;
             ck_assert_int_eq(akt_journal_highest(j, pid, &h), AKT_OK);
-            ck_assert_msg(h >= acked[i], "%s: acknowledged %" PRIu64
-                ", highest after the crash %" PRIu64, pid, acked[i], h);
+            ck_assert_msg(h >= acked[i],
+                "%s: acknowledged %" PRIu64
+                ", highest after the crash %" PRIu64,
+                pid, acked[i], h);
             c.expect = 1;
             c.last_of_batch = 0;
             ck_assert_int_eq(akt_journal_replay(j, NULL, pid, 1, UINT64_MAX,
@@ -242,7 +252,8 @@ main(void)
     Suite *s = suite_create("persist_crash");
     TCase *tc = tcase_create("crash");
     tcase_set_timeout(tc, 550);
-    tcase_add_test(tc, killed_writer_loses_no_acknowledged_event_and_leaves_no_gap);
+    tcase_add_test(
+        tc, killed_writer_loses_no_acknowledged_event_and_leaves_no_gap);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -18,8 +18,11 @@ typedef struct tp_Blob {
 } tp_Blob;
 
 static const akt_field blob_fields[] = {
-    { .name = "data", .number = 1, .kind = AKT_KIND_BYTES,
-        .offset = offsetof(tp_Blob, data), .has_offset = AKT_NO_OFFSET },
+    { .name = "data",
+        .number = 1,
+        .kind = AKT_KIND_BYTES,
+        .offset = offsetof(tp_Blob, data),
+        .has_offset = AKT_NO_OFFSET },
 };
 static akt_type blob_type = {
     .abi = AKT_GEN_ABI,
@@ -59,7 +62,8 @@ blob(size_t n, uint8_t fill)
     tp_Blob *b = akt_msg_new(&blob_type, n + 16);
     uint8_t *tmp = malloc(n ? n : 1);
     memset(tmp, fill, n);
-    ck_assert_int_eq(akt_arena_bytes(akt_msg_arena(b), tmp, n, &b->data), AKT_OK);
+    ck_assert_int_eq(
+        akt_arena_bytes(akt_msg_arena(b), tmp, n, &b->data), AKT_OK);
     free(tmp);
     return b;
 }
@@ -105,7 +109,8 @@ START_TEST(a_full_map_fails_the_write_with_enospc_and_the_journal_stays_usable)
     ck_assert_int_eq(akt_journal_delete_to(j, "big", seq), AKT_OK);
     void *b = blob(16, 1);
     akt_jevent ev = { .msg = b };
-    ck_assert_int_eq(akt_journal_write_wait(j, "big", seq + 1, &ev, 1, NULL), AKT_OK);
+    ck_assert_int_eq(
+        akt_journal_write_wait(j, "big", seq + 1, &ev, 1, NULL), AKT_OK);
     akt_msg_free(b);
     akt_journal_close(j);
 }
@@ -119,7 +124,8 @@ START_TEST(a_damaged_record_fails_replay_with_eproto)
     for (uint64_t s = 1; s <= 3; s++) {
         void *b = blob(32, 7);
         akt_jevent ev = { .msg = b };
-        ck_assert_int_eq(akt_journal_write_wait(j, "d", s, &ev, 1, NULL), AKT_OK);
+        ck_assert_int_eq(
+            akt_journal_write_wait(j, "d", s, &ev, 1, NULL), AKT_OK);
         akt_msg_free(b);
     }
     akt_journal_close(j);
@@ -186,8 +192,8 @@ START_TEST(writes_queued_together_share_commits)
     for (int i = 0; i < N; i++) {
         char pid[32];
         snprintf(pid, sizeof(pid), "g-%d", i % 50);
-        ck_assert_int_eq(
-            akt_journal_write(j, pid, (uint64_t)(i / 50) + 1, &ev, 1, done_cb, &c),
+        ck_assert_int_eq(akt_journal_write(j, pid, (uint64_t)(i / 50) + 1, &ev,
+                             1, done_cb, &c),
             AKT_OK);
     }
     akt_msg_free(b);
@@ -218,7 +224,8 @@ START_TEST(an_oversized_event_is_rejected_before_the_store)
     void *b = blob(4096, 1);
     akt_jevent ev = { .msg = b };
     akt_write_status st = AKT_WRITE_OK;
-    ck_assert_int_eq(akt_journal_write_wait(j, "o", 1, &ev, 1, &st), AKT_ETOOBIG);
+    ck_assert_int_eq(
+        akt_journal_write_wait(j, "o", 1, &ev, 1, &st), AKT_ETOOBIG);
     ck_assert_int_eq(st, AKT_WRITE_REJECTED);
     akt_msg_free(b);
     uint64_t h = 9;
@@ -235,7 +242,8 @@ main(void)
     TCase *tc = tcase_create("lmdb");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, a_full_map_fails_the_write_with_enospc_and_the_journal_stays_usable);
+    tcase_add_test(tc,
+        a_full_map_fails_the_write_with_enospc_and_the_journal_stays_usable);
     tcase_add_test(tc, a_damaged_record_fails_replay_with_eproto);
     tcase_add_test(tc, writes_queued_together_share_commits);
     tcase_add_test(tc, an_oversized_event_is_rejected_before_the_store);

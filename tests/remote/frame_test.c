@@ -151,8 +151,9 @@ START_TEST(truncations_and_random_bytes_never_crash)
     for (int i = 0; i < 200000; i++) {
         uint8_t r[64];
         size_t len = 1 + (size_t)rand() % sizeof(r);
-        for (size_t j = 0; j < len; j++)
+        for (size_t j = 0; j < len; j++) {
             r[j] = (uint8_t)rand();
+        }
         if (i % 2) { /* mutate a valid frame instead */
             memcpy(r, buf, n < sizeof(r) ? n : sizeof(r));
             r[(size_t)rand() % len] ^= (uint8_t)(1 + rand() % 255);
@@ -193,12 +194,12 @@ START_TEST(phi_rises_with_silence_and_stays_low_with_heartbeats)
 }
 END_TEST
 
-
 static void
 hex(const uint8_t *b, size_t n, char *out)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         sprintf(out + 2 * i, "%02x", b[i]);
+    }
 }
 
 static void
@@ -211,8 +212,9 @@ sha_is(const void *msg, size_t len, const char *want)
     /* in uneven pieces: the block buffering is part of what is tested */
     const uint8_t *p = msg;
     size_t step = 1;
-    for (size_t off = 0; off < len; off += step, step = step * 3 % 71 + 1)
+    for (size_t off = 0; off < len; off += step, step = step * 3 % 71 + 1) {
         akti_sha256_update(&s, p + off, off + step > len ? len - off : step);
+    }
     akti_sha256_final(&s, d);
     hex(d, sizeof(d), got);
     ck_assert_str_eq(got, want);
@@ -224,8 +226,7 @@ START_TEST(sha256_matches_the_fips_180_4_vectors)
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     sha_is("abc", 3,
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    const char *m2
-        = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+    const char *m2 = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
     sha_is(m2, strlen(m2),
         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
     static char mil[1000000];
@@ -262,8 +263,9 @@ START_TEST(hmac_sha256_matches_the_rfc_4231_vectors)
     memset(d, 0xdd, sizeof(d));
     hmac_is(k, 20, d, sizeof(d),
         "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe", 32);
-    for (int i = 0; i < 25; i++) /* case 4 */
+    for (int i = 0; i < 25; i++) { /* case 4 */
         k[i] = (uint8_t)(i + 1);
+    }
     memset(d, 0xcd, sizeof(d));
     hmac_is(k, 25, d, sizeof(d),
         "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b", 32);

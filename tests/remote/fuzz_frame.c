@@ -16,11 +16,13 @@
 static void
 touch_env(const Akt__Remote__Envelope *e, volatile size_t *sink)
 {
-    if (e == NULL)
+    if (e == NULL) {
         return;
+    }
     *sink += strlen(e->recipient) + strlen(e->sender);
-    for (size_t i = 0; i < e->payload.len; i++)
+    for (size_t i = 0; i < e->payload.len; i++) {
         *sink += e->payload.data[i];
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -43,8 +45,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc == AKT_OK) {
         switch (f->body_case) {
         case AKT__REMOTE__FRAME__BODY_BATCH:
-            for (size_t i = 0; i < f->batch->n_envelopes; i++)
+            for (size_t i = 0; i < f->batch->n_envelopes; i++) {
                 touch_env(f->batch->envelopes[i], &sink);
+            }
             break;
         case AKT__REMOTE__FRAME__BODY_HELLO:
             sink += strlen(f->hello->system) + strlen(f->hello->address)
@@ -53,8 +56,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         case AKT__REMOTE__FRAME__BODY_FRAGMENT:
             touch_env(f->fragment->head, &sink);
-            for (size_t i = 0; i < f->fragment->data.len; i++)
+            for (size_t i = 0; i < f->fragment->data.len; i++) {
                 sink += f->fragment->data.data[i];
+            }
             break;
         case AKT__REMOTE__FRAME__BODY_QUARANTINE:
             sink += strlen(f->quarantine->reason);

@@ -62,18 +62,22 @@ pp_read_line(peer_proc *p, int timeout_ms)
     long long end = pp_now_ms() + timeout_ms;
     while (n + 1 < sizeof(p->line)) {
         long long left = end - pp_now_ms();
-        if (left <= 0)
+        if (left <= 0) {
             return -1;
+        }
         struct pollfd pf = { p->out_fd, POLLIN, 0 };
         int r = poll(&pf, 1, (int)left);
-        if (r <= 0)
+        if (r <= 0) {
             continue;
+        }
         char c;
         ssize_t k = read(p->out_fd, &c, 1);
-        if (k <= 0)
+        if (k <= 0) {
             return -1;
-        if (c == '\n')
+        }
+        if (c == '\n') {
             break;
+        }
         p->line[n++] = c;
     }
     p->line[n] = '\0';
@@ -87,11 +91,13 @@ pp_start(peer_proc *p, char *const argv[], int timeout_ms)
     int in[2], out[2];
     memset(p, 0, sizeof(*p));
     p->pid = -1;
-    if (pipe(in) != 0 || pipe(out) != 0)
+    if (pipe(in) != 0 || pipe(out) != 0) {
         return -1;
+    }
     pid_t pid = fork();
-    if (pid < 0)
+    if (pid < 0) {
         return -1;
+    }
     if (pid == 0) {
         dup2(in[0], 0);
         dup2(out[1], 1);
@@ -108,10 +114,12 @@ pp_start(peer_proc *p, char *const argv[], int timeout_ms)
     p->in_fd = in[1];
     p->out_fd = out[0];
     signal(SIGPIPE, SIG_IGN);
-    if (pp_read_line(p, timeout_ms) != 0)
+    if (pp_read_line(p, timeout_ms) != 0) {
         return -1;
-    if (sscanf(p->line, "READY %511s %llx", p->address, &p->uid) != 2)
+    }
+    if (sscanf(p->line, "READY %511s %llx", p->address, &p->uid) != 2) {
         return -1;
+    }
     return 0;
 }
 
@@ -119,17 +127,20 @@ pp_start(peer_proc *p, char *const argv[], int timeout_ms)
 static inline int
 pp_stop(peer_proc *p, int grace_ms)
 {
-    if (p->pid <= 0)
+    if (p->pid <= 0) {
         return -1;
-    if (p->in_fd >= 0)
+    }
+    if (p->in_fd >= 0) {
         close(p->in_fd);
+    }
     p->in_fd = -1;
     int status = 0;
     long long end = pp_now_ms() + grace_ms;
     for (;;) {
         pid_t r = waitpid(p->pid, &status, WNOHANG);
-        if (r == p->pid)
+        if (r == p->pid) {
             break;
+        }
         if (pp_now_ms() >= end) {
             kill(p->pid, SIGKILL);
             waitpid(p->pid, &status, 0);
@@ -137,8 +148,9 @@ pp_stop(peer_proc *p, int grace_ms)
         }
         usleep(5000);
     }
-    if (p->out_fd >= 0)
+    if (p->out_fd >= 0) {
         close(p->out_fd);
+    }
     p->out_fd = -1;
     p->pid = -1;
     return status;
@@ -148,15 +160,18 @@ pp_stop(peer_proc *p, int grace_ms)
 static inline void
 pp_kill(peer_proc *p)
 {
-    if (p->pid <= 0)
+    if (p->pid <= 0) {
         return;
+    }
     kill(p->pid, SIGKILL);
     int status;
     waitpid(p->pid, &status, 0);
-    if (p->in_fd >= 0)
+    if (p->in_fd >= 0) {
         close(p->in_fd);
-    if (p->out_fd >= 0)
+    }
+    if (p->out_fd >= 0) {
         close(p->out_fd);
+    }
     p->in_fd = p->out_fd = -1;
     p->pid = -1;
 }
@@ -166,8 +181,9 @@ static inline void
 pp_tmpdir(char *buf, size_t len)
 {
     snprintf(buf, len, "/tmp/akt-remote-XXXXXX");
-    if (mkdtemp(buf) == NULL)
+    if (mkdtemp(buf) == NULL) {
         snprintf(buf, len, "/tmp");
+    }
 }
 
 #endif

@@ -33,11 +33,13 @@ echo_ping(void *state, akt_ctx *ctx, const void *msg)
 {
     (void)state;
     const rt_Ping *p = msg;
-    if (p->n < 0)
+    if (p->n < 0) {
         return akt_ctx_stop(ctx, akt_ctx_self(ctx));
+    }
     rt_Pong *r = rt_pong_new(p->n);
-    if (akt_reply(ctx, r) != AKT_OK)
+    if (akt_reply(ctx, r) != AKT_OK) {
         akt_msg_free(r);
+    }
     return AKT_OK;
 }
 
@@ -54,13 +56,15 @@ sink_ping(void *state, akt_ctx *ctx, const void *msg)
 {
     (void)state;
     const rt_Ping *p = msg;
-    if (p->n == -8)
+    if (p->n == -8) {
         /* an error reply with a reason */
         return akt_reply_error_text(ctx, AKT_EBUSY, "sink is %s", "busy");
+    }
     if (p->n == -7) {
         rt_Pong *r = rt_pong_new(atomic_load(&g_sink_count));
-        if (akt_reply(ctx, r) != AKT_OK)
+        if (akt_reply(ctx, r) != AKT_OK) {
             akt_msg_free(r);
+        }
         return AKT_OK;
     }
     atomic_fetch_add(&g_sink_count, 1);
@@ -79,8 +83,9 @@ caller_done(akt_err status, const void *reply, void *arg)
         ? ((const rt_Pong *)reply)->n + 1000
         : -(int64_t)status;
     rt_Pong *r = rt_pong_new(v);
-    if (akt_tell(c->reply_to, r, AKT_REF_NONE) != AKT_OK)
+    if (akt_tell(c->reply_to, r, AKT_REF_NONE) != AKT_OK) {
         akt_msg_free(r);
+    }
 }
 
 static akt_err
@@ -90,23 +95,27 @@ caller_ref(void *state, akt_ctx *ctx, const void *msg)
     const rt_RefMsg *m = msg;
     if (akt_ref_is_none(m->who)) {
         rt_Pong *r = rt_pong_new(-1); /* the ref did not cross */
-        if (akt_reply(ctx, r) != AKT_OK)
+        if (akt_reply(ctx, r) != AKT_OK) {
             akt_msg_free(r);
+        }
         return AKT_OK;
     }
     if (m->n >= 0) {
         rt_Pong *r = rt_pong_new(m->n);
-        if (akt_tell(m->who, r, akt_ctx_self(ctx)) != AKT_OK)
+        if (akt_tell(m->who, r, akt_ctx_self(ctx)) != AKT_OK) {
             akt_msg_free(r);
+        }
         return AKT_OK;
     }
     akt_future *f;
-    if (akt_ask(m->who, rt_ping_new(-m->n), 3000000000LL, &f) != AKT_OK)
+    if (akt_ask(m->who, rt_ping_new(-m->n), 3000000000LL, &f) != AKT_OK) {
         return AKT_OK;
+    }
     call_ctx *c = malloc(sizeof(*c));
     c->reply_to = akt_ctx_sender(ctx);
-    if (akt_future_on_complete(f, caller_done, c, free) != AKT_OK)
+    if (akt_future_on_complete(f, caller_done, c, free) != AKT_OK) {
         free(c);
+    }
     akt_future_release(f);
     return AKT_OK;
 }
@@ -131,8 +140,9 @@ main(int argc, char **argv)
         return 2;
     }
     akt_system *sys;
-    if (akt_system_create(argv[1], NULL, &sys) != AKT_OK)
+    if (akt_system_create(argv[1], NULL, &sys) != AKT_OK) {
         return 1;
+    }
     akt_registry *reg;
     akt_registry_new(&reg);
     rt_register_types(reg);
@@ -146,8 +156,9 @@ main(int argc, char **argv)
         hb, hb * 10, hb / 2 > 0 ? hb / 2 : 1);
     akt_config *cfg;
     if (akt_config_parse_string(conf, strlen(conf), "remote_node", &cfg, NULL)
-        != AKT_OK)
+        != AKT_OK) {
         return 1;
+    }
     akt_remote_options o = {
         .listen_url = argv[2], .cookie = argv[3], .registry = reg, .config = cfg
     };

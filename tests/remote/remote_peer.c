@@ -58,8 +58,9 @@ on_envelope(
     if (env->type_id == 3) {
         akti_tp_stats st;
         akti_tp *tp = g_tp;
-        if (tp == NULL)
+        if (tp == NULL) {
             return;
+        }
         akti_tp_stats_get(tp, &st);
         char buf[256];
         int n = snprintf(buf, sizeof(buf),
@@ -71,8 +72,9 @@ on_envelope(
         reply(from, channel, env, 4, buf, (size_t)n);
         return;
     }
-    if (strcmp(mode, "echo") == 0)
+    if (strcmp(mode, "echo") == 0) {
         reply(from, channel, env, env->type_id, env->payload, env->payload_len);
+    }
 }
 
 static const akti_tp_callbacks cbs = { .on_envelope = on_envelope };
@@ -81,8 +83,9 @@ static void
 flood(const char *url, int ms)
 {
     nng_socket s;
-    if (nng_push0_open(&s) != 0)
+    if (nng_push0_open(&s) != 0) {
         exit(2);
+    }
     nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, 100);
     nng_dial(s, url, NULL, NNG_FLAG_NONBLOCK);
     printf("READY %s 0\n", url);
@@ -108,28 +111,32 @@ flood(const char *url, int ms)
     size_t glen = akt__remote__frame__pack(&f, good);
     int tcp_port = 0;
     const char *colon = strrchr(url, ':');
-    if (strncmp(url, "tcp://", 6) == 0 && colon)
+    if (strncmp(url, "tcp://", 6) == 0 && colon) {
         tcp_port = atoi(colon + 1);
+    }
     long n = 0;
     for (;;) {
         clock_gettime(CLOCK_MONOTONIC, &t);
         long el = (t.tv_sec - t0.tv_sec) * 1000
             + (t.tv_nsec - t0.tv_nsec) / 1000000;
-        if (el >= ms)
+        if (el >= ms) {
             break;
+        }
         uint8_t buf[512];
         size_t len;
         switch (n % 3) {
         case 0: /* random bytes */
             len = 1 + (size_t)rand() % sizeof(buf);
-            for (size_t i = 0; i < len; i++)
+            for (size_t i = 0; i < len; i++) {
                 buf[i] = (uint8_t)rand();
+            }
             break;
         case 1: /* a valid frame with flipped bytes */
             memcpy(buf, good, glen);
             len = glen;
-            for (int k = 0; k < 3; k++)
+            for (int k = 0; k < 3; k++) {
                 buf[(size_t)rand() % glen] ^= (uint8_t)(1 + rand() % 255);
+            }
             break;
         default: /* a valid frame from a stranger (no token) */
             memcpy(buf, good, glen);
@@ -158,8 +165,9 @@ flood(const char *url, int ms)
                 ssize_t w = write(fd, buf, len);
                 (void)w;
             }
-            if (fd >= 0)
+            if (fd >= 0) {
                 close(fd);
+            }
         }
         n++;
     }

@@ -32,8 +32,9 @@ collector_pong(void *state, akt_ctx *ctx, const void *msg)
     (void)state;
     (void)ctx;
     const rt_Pong *p = msg;
-    if (p->n != atomic_load(&g_next))
+    if (p->n != atomic_load(&g_next)) {
         atomic_fetch_add(&g_order_errors, 1);
+    }
     atomic_store(&g_next, p->n + 1);
     atomic_fetch_add(&g_pongs, 1);
     return AKT_OK;
@@ -120,10 +121,11 @@ local_start(local_node *n, const char *name, const char *url,
 {
     ck_assert_int_eq(akt_system_create(name, NULL, &n->sys), AKT_OK);
     ck_assert_int_eq(akt_registry_new(&n->reg), AKT_OK);
-    if (with_pong)
+    if (with_pong) {
         ck_assert_int_eq(rt_register_types(n->reg), AKT_OK);
-    else
+    } else {
         ck_assert_int_eq(akt_registry_add(n->reg, &rt_ping_desc), AKT_OK);
+    }
     /* generous enough for a loaded 2-core CI machine, fast enough for
      * a SIGKILL to be detected in ~1.5 s */
     const char *conf
@@ -184,8 +186,9 @@ ask_ping(akt_ref to, int64_t n, akt_err *err)
     rc = akt_future_wait(f, 4000000000LL, &reply);
     akt_future_release(f);
     *err = rc;
-    if (rc != AKT_OK || reply == NULL)
+    if (rc != AKT_OK || reply == NULL) {
         return -1;
+    }
     int64_t v
         = akt_msg_type(reply) == &rt_pong_desc ? ((rt_Pong *)reply)->n : -2;
     akt_msg_free(reply);
@@ -237,8 +240,9 @@ START_TEST(typed_messages_and_replies_cross_two_processes_in_order)
     akt_ref collector;
     ck_assert_int_eq(akt_spawn(a.sys, &cp, "collector", &collector), AKT_OK);
     const int N = 5000;
-    for (int i = 0; i < N; i++)
+    for (int i = 0; i < N; i++) {
         ck_assert_int_eq(akt_tell(echo, rt_ping_new(i), collector), AKT_OK);
+    }
     PP_WAIT_UNTIL(atomic_load(&g_pongs) >= N, 15000);
     ck_assert_int_eq(atomic_load(&g_pongs), N);
     ck_assert_int_eq(atomic_load(&g_order_errors), 0);
@@ -286,8 +290,9 @@ local_echo_ping(void *state, akt_ctx *ctx, const void *msg)
 {
     (void)state;
     rt_Pong *r = rt_pong_new(((const rt_Ping *)msg)->n);
-    if (akt_reply(ctx, r) != AKT_OK)
+    if (akt_reply(ctx, r) != AKT_OK) {
         akt_msg_free(r);
+    }
     return AKT_OK;
 }
 
@@ -298,11 +303,13 @@ path_echo_ping(void *state, akt_ctx *ctx, const void *msg)
 {
     (void)state;
     akt_ref_path(akt_ctx_sender(ctx), g_echo_sender, sizeof(g_echo_sender));
-    if (((const rt_Ping *)msg)->n == -8)
+    if (((const rt_Ping *)msg)->n == -8) {
         return akt_reply_error(ctx, AKT_EBUSY);
+    }
     rt_Pong *r = rt_pong_new(((const rt_Ping *)msg)->n);
-    if (akt_reply(ctx, r) != AKT_OK)
+    if (akt_reply(ctx, r) != AKT_OK) {
         akt_msg_free(r);
+    }
     return AKT_OK;
 }
 
@@ -641,8 +648,9 @@ START_TEST(a_proxy_without_watchers_sets_no_remote_watch)
     ck_assert_int_eq(akt_spawn(b.sys, &tp, "target", &t), AKT_OK);
     akt_ref proxy
         = remote(a.sys, "akt://sysb@[inproc://akt-rt-lw-b]", "/user/target");
-    for (int i = 0; i < 10; i++)
+    for (int i = 0; i < 10; i++) {
         ck_assert_int_eq(akt_tell(proxy, rt_ping_new(i), AKT_REF_NONE), AKT_OK);
+    }
     PP_WAIT_UNTIL(atomic_load(&g_pings) >= 10, 5000);
     ck_assert_int_eq(atomic_load(&g_pings), 10); /* the association is up */
     ck_assert_uint_eq(stats_of(a.sys).proxies, 1);
@@ -842,8 +850,9 @@ bad_echo_ping(void *state, akt_ctx *ctx, const void *msg)
     (void)state;
     int64_t n = ((const rt_Ping *)msg)->n;
     void *r = n >= 0 ? (void *)bad_ping(n) : (void *)rt_pong_new(n);
-    if (akt_reply(ctx, r) != AKT_OK)
+    if (akt_reply(ctx, r) != AKT_OK) {
         akt_msg_free(r);
+    }
     return AKT_OK;
 }
 static const akt_handler bad_echo_h[] = { { &rt_ping_desc, bad_echo_ping } };
@@ -926,8 +935,9 @@ START_TEST(a_node_without_the_cookie_delivers_nothing)
     ck_assert_int_eq(akt_spawn(b.sys, &ps, "collector", &col), AKT_OK);
     akt_ref r
         = remote(a.sys, "akt://sysb@[inproc://akt-rt-c-b]", "/user/collector");
-    for (int i = 0; i < 100; i++)
+    for (int i = 0; i < 100; i++) {
         ck_assert_int_eq(akt_tell(r, rt_pong_new(i), AKT_REF_NONE), AKT_OK);
+    }
     akt_remote_stats st = { 0 };
     PP_WAIT_UNTIL(
         (akt_remote_stats_get(b.sys, &st), st.rejected_handshake >= 3), 5000);
@@ -1012,8 +1022,9 @@ count_dead(akt_ref to, const void *msg, akt_err reason, void *arg)
     (void)to;
     (void)reason;
     (void)arg;
-    if (akt_msg_type(msg) == &rt_ping_desc)
+    if (akt_msg_type(msg) == &rt_ping_desc) {
         atomic_fetch_add(&g_dead_seen, 1);
+    }
 }
 
 START_TEST(outbound_drops_are_dead_letters_of_the_system)
@@ -1037,8 +1048,9 @@ START_TEST(outbound_drops_are_dead_letters_of_the_system)
     ck_assert_int_ge(atomic_load(&g_dead_seen), 1);
     /* queued for a node that never answers: dropped when the handshake
      * fails (handshake-timeout 3 s), each a dead letter */
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 5; i++) {
         ck_assert_int_eq(akt_tell(far, rt_ping_new(i), AKT_REF_NONE), AKT_OK);
+    }
     PP_WAIT_UNTIL(atomic_load(&g_dead_seen) >= 6, 15000);
     ck_assert_int_ge(atomic_load(&g_dead_seen), 6);
     ck_assert_uint_ge(akt_system_dead_letters(a.sys), before + 6);
@@ -1053,14 +1065,16 @@ measure_ping(void *state, akt_ctx *ctx, const void *msg)
     (void)state;
     const rt_Ping *p = msg;
     int64_t n = (int64_t)p->blob.len;
-    for (size_t i = 0; i < p->blob.len; i++)
+    for (size_t i = 0; i < p->blob.len; i++) {
         if (p->blob.ptr[i] != (uint8_t)(i * 13 + 1)) {
             n = -1;
             break;
         }
+    }
     rt_Pong *r = rt_pong_new(n);
-    if (akt_reply(ctx, r) != AKT_OK)
+    if (akt_reply(ctx, r) != AKT_OK) {
         akt_msg_free(r);
+    }
     return AKT_OK;
 }
 
@@ -1080,16 +1094,18 @@ START_TEST(large_messages_cross_whole_while_small_ones_keep_flowing)
     size_t big = 2u * 1024 * 1024 + 3; /* over max-frame-size: fragmented */
     rt_Ping *p = akt_msg_new(&rt_ping_desc, big + 64);
     uint8_t *data = malloc(big);
-    for (size_t i = 0; i < big; i++)
+    for (size_t i = 0; i < big; i++) {
         data[i] = (uint8_t)(i * 13 + 1);
+    }
     ck_assert_int_eq(
         akt_arena_bytes(akt_msg_arena(p), data, big, &p->blob), AKT_OK);
     free(data);
     akt_future *f;
     ck_assert_int_eq(akt_ask(r, p, AKT_SEC(10), &f), AKT_OK);
     akt_err rc;
-    for (int i = 0; i < 20; i++) /* small asks are not stuck behind it */
+    for (int i = 0; i < 20; i++) { /* small asks are not stuck behind it */
         ck_assert_int_eq(ask_ping(r, 0, &rc), 0);
+    }
     void *reply = NULL;
     ck_assert_int_eq(akt_future_wait(f, AKT_SEC(10), &reply), AKT_OK);
     ck_assert_int_eq(((rt_Pong *)reply)->n, (int64_t)big);
@@ -1133,7 +1149,6 @@ START_TEST(settings_come_from_the_configuration)
 }
 END_TEST
 
-
 /* the last line logged (akt_remote_start says there why it refused) */
 typedef struct last_log {
     pthread_mutex_t mu;
@@ -1152,8 +1167,8 @@ keep_last_log(const akt_LogEvent *ev, void *arg)
 /* start_with -- akt_remote_start of a fresh system with conf (HOCON) over
  * the reference, listening on listen; *line: what it logged last */
 static akt_err
-start_with(const char *conf, const char *listen, const char *cookie,
-    char *line, size_t n)
+start_with(const char *conf, const char *listen, const char *cookie, char *line,
+    size_t n)
 {
     akt_config *cfg = NULL;
     ck_assert_int_eq(
@@ -1169,8 +1184,9 @@ start_with(const char *conf, const char *listen, const char *cookie,
     akt_remote_options o
         = { .listen_url = listen, .cookie = cookie, .registry = reg };
     akt_err rc = akt_remote_start(sys, &o);
-    if (rc == AKT_OK)
+    if (rc == AKT_OK) {
         ck_assert_int_eq(akt_remote_stop(sys), AKT_OK);
+    }
     akt_system_free(sys);
     akt_registry_free(reg);
     akt_config_release(cfg);

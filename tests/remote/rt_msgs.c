@@ -12,20 +12,24 @@ ping_encode(const void *obj, akt_buf *b)
     const rt_Ping *m = obj;
     akt_err rc;
     uint32_t n = (m->n != 0) + (m->text.len != 0) + (m->blob.len != 0);
-    if ((rc = akt_mp_put_map(b, n)) != AKT_OK)
+    if ((rc = akt_mp_put_map(b, n)) != AKT_OK) {
         return rc;
+    }
     if (m->n != 0
         && ((rc = akt_mp_put_uint(b, 1)) != AKT_OK
-            || (rc = akt_mp_put_int(b, m->n)) != AKT_OK))
+            || (rc = akt_mp_put_int(b, m->n)) != AKT_OK)) {
         return rc;
+    }
     if (m->text.len != 0
         && ((rc = akt_mp_put_uint(b, 2)) != AKT_OK
-            || (rc = akt_mp_put_str(b, m->text.ptr, m->text.len)) != AKT_OK))
+            || (rc = akt_mp_put_str(b, m->text.ptr, m->text.len)) != AKT_OK)) {
         return rc;
+    }
     if (m->blob.len != 0
         && ((rc = akt_mp_put_uint(b, 3)) != AKT_OK
-            || (rc = akt_mp_put_bin(b, m->blob.ptr, m->blob.len)) != AKT_OK))
+            || (rc = akt_mp_put_bin(b, m->blob.ptr, m->blob.len)) != AKT_OK)) {
         return rc;
+    }
     return AKT_OK;
 }
 
@@ -34,12 +38,14 @@ ping_decode(void *obj, akt_reader *r, akt_arena *arena)
 {
     rt_Ping *m = obj;
     uint32_t n;
-    if (akt_mp_get_map(r, &n) != AKT_OK)
+    if (akt_mp_get_map(r, &n) != AKT_OK) {
         return r->err;
+    }
     for (uint32_t i = 0; i < n; i++) {
         uint64_t key;
-        if (akt_mp_get_uint(r, &key) != AKT_OK)
+        if (akt_mp_get_uint(r, &key) != AKT_OK) {
             return r->err;
+        }
         switch (key) {
         case 1:
             akt_mp_get_int(r, &m->n);
@@ -54,8 +60,9 @@ ping_decode(void *obj, akt_reader *r, akt_arena *arena)
             akt_mp_skip(r);
             break;
         }
-        if (r->err != AKT_OK)
+        if (r->err != AKT_OK) {
             return r->err;
+        }
     }
     return AKT_OK;
 }
@@ -65,12 +72,14 @@ pong_encode(const void *obj, akt_buf *b)
 {
     const rt_Pong *m = obj;
     akt_err rc;
-    if ((rc = akt_mp_put_map(b, m->n != 0)) != AKT_OK)
+    if ((rc = akt_mp_put_map(b, m->n != 0)) != AKT_OK) {
         return rc;
+    }
     if (m->n != 0
         && ((rc = akt_mp_put_uint(b, 1)) != AKT_OK
-            || (rc = akt_mp_put_int(b, m->n)) != AKT_OK))
+            || (rc = akt_mp_put_int(b, m->n)) != AKT_OK)) {
         return rc;
+    }
     return AKT_OK;
 }
 
@@ -80,18 +89,22 @@ pong_decode(void *obj, akt_reader *r, akt_arena *arena)
     (void)arena;
     rt_Pong *m = obj;
     uint32_t n;
-    if (akt_mp_get_map(r, &n) != AKT_OK)
+    if (akt_mp_get_map(r, &n) != AKT_OK) {
         return r->err;
+    }
     for (uint32_t i = 0; i < n; i++) {
         uint64_t key;
-        if (akt_mp_get_uint(r, &key) != AKT_OK)
+        if (akt_mp_get_uint(r, &key) != AKT_OK) {
             return r->err;
-        if (key == 1)
+        }
+        if (key == 1) {
             akt_mp_get_int(r, &m->n);
-        else
+        } else {
             akt_mp_skip(r);
-        if (r->err != AKT_OK)
+        }
+        if (r->err != AKT_OK) {
             return r->err;
+        }
     }
     return AKT_OK;
 }
@@ -158,8 +171,9 @@ refmsg_encode(const void *obj, akt_buf *b)
         || (rc = akt_mp_put_uint(b, 1)) != AKT_OK
         || (rc = akt_mp_put_ref(b, m->who)) != AKT_OK
         || (rc = akt_mp_put_uint(b, 2)) != AKT_OK
-        || (rc = akt_mp_put_int(b, m->n)) != AKT_OK)
+        || (rc = akt_mp_put_int(b, m->n)) != AKT_OK) {
         return rc;
+    }
     return AKT_OK;
 }
 
@@ -169,20 +183,24 @@ refmsg_decode(void *obj, akt_reader *r, akt_arena *arena)
     (void)arena;
     rt_RefMsg *m = obj;
     uint32_t n;
-    if (akt_mp_get_map(r, &n) != AKT_OK)
+    if (akt_mp_get_map(r, &n) != AKT_OK) {
         return r->err;
+    }
     for (uint32_t i = 0; i < n; i++) {
         uint64_t key;
-        if (akt_mp_get_uint(r, &key) != AKT_OK)
+        if (akt_mp_get_uint(r, &key) != AKT_OK) {
             return r->err;
-        if (key == 1)
+        }
+        if (key == 1) {
             akt_mp_get_ref(r, &m->who);
-        else if (key == 2)
+        } else if (key == 2) {
             akt_mp_get_int(r, &m->n);
-        else
+        } else {
             akt_mp_skip(r);
-        if (r->err != AKT_OK)
+        }
+        if (r->err != AKT_OK) {
             return r->err;
+        }
     }
     return AKT_OK;
 }
@@ -217,9 +235,11 @@ akt_err
 rt_register_types(akt_registry *reg)
 {
     akt_err rc = akt_registry_add(reg, &rt_ping_desc);
-    if (rc == AKT_OK)
+    if (rc == AKT_OK) {
         rc = akt_registry_add(reg, &rt_pong_desc);
-    if (rc == AKT_OK)
+    }
+    if (rc == AKT_OK) {
         rc = akt_registry_add(reg, &rt_refmsg_desc);
+    }
     return rc;
 }

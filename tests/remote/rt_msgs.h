@@ -39,8 +39,9 @@ static inline rt_Ping *
 rt_ping_new(int64_t n)
 {
     rt_Ping *m = akt_msg_new(&rt_ping_desc, 0);
-    if (m)
+    if (m) {
         m->n = n;
+    }
     return m;
 }
 
@@ -48,8 +49,9 @@ static inline rt_Pong *
 rt_pong_new(int64_t n)
 {
     rt_Pong *m = akt_msg_new(&rt_pong_desc, 0);
-    if (m)
+    if (m) {
         m->n = n;
+    }
     return m;
 }
 

@@ -58,23 +58,26 @@ n_on_envelope(
         n->last_text[env->payload_len] = '\0';
     } else if (ch == AKTI_CH_LARGE) {
         bool ok = true;
-        for (size_t i = 0; i < env->payload_len; i++)
+        for (size_t i = 0; i < env->payload_len; i++) {
             if (env->payload[i] != (uint8_t)(i * 7 + 3)) {
                 ok = false;
                 break;
             }
-        if (ok)
+        }
+        if (ok) {
             n->large_ok++;
-        else
+        } else {
             n->large_bad++;
+        }
     } else if (n->check_order && env->payload_len == 8) {
         uint64_t v;
         memcpy(&v, env->payload, 8);
         /* system messages: contiguous; user messages: increasing (at most
          * once: a counted outbound drop may leave a gap) */
         if (ch == AKTI_CH_CONTROL ? v != n->next_expected[ch]
-                                  : v < n->next_expected[ch])
+                                  : v < n->next_expected[ch]) {
             n->order_errors++;
+        }
         n->next_expected[ch] = v + 1;
     }
     n->got[ch]++;
@@ -208,8 +211,9 @@ START_TEST(inproc_pair_delivers_ordinary_and_system_messages_in_order)
     const uint64_t N = 20000, S = 500;
     for (uint64_t i = 0; i < N; i++) {
         ck_assert_int_eq(send_u64(ab, i, false, uid), AKT_OK);
-        if (i < S)
+        if (i < S) {
             ck_assert_int_eq(send_u64(ab, i, true, uid), AKT_OK);
+        }
     }
     /* a's drops: with DROP_NEW they are reported from akti_assoc_send, on
      * this thread, so a.drops is final here */
@@ -247,13 +251,15 @@ START_TEST(large_messages_are_fragmented_and_reassembled)
     ck_assert_int_eq(akti_assoc_wait_up(ab, 3000000000LL, NULL), AKT_OK);
     size_t big = 3 * 1024 * 1024 + 17;
     uint8_t *p = malloc(big);
-    for (size_t i = 0; i < big; i++)
+    for (size_t i = 0; i < big; i++) {
         p[i] = (uint8_t)(i * 7 + 3);
+    }
     akti_envelope e = { "/user/sink", 10, "", 0, 99, p, big };
     ck_assert_int_eq(akti_assoc_send(ab, &e, false, 0), AKT_OK);
     /* small messages keep flowing on ORDINARY meanwhile */
-    for (uint64_t i = 0; i < 1000; i++)
+    for (uint64_t i = 0; i < 1000; i++) {
         ck_assert_int_eq(send_u64(ab, i, false, 0), AKT_OK);
+    }
     ck_assert_int_eq(akti_assoc_send(ab, &e, false, 0), AKT_OK);
     PP_WAIT_UNTIL(
         LOCKED(&b,
@@ -286,8 +292,9 @@ START_TEST(node_without_the_cookie_cannot_deliver_a_single_message)
     akti_assoc *ab;
     ck_assert_int_eq(
         akti_tp_assoc(a.tp, "inproc://akt-t3-b", "b", &ab), AKT_OK);
-    for (uint64_t i = 0; i < 100; i++)
+    for (uint64_t i = 0; i < 100; i++) {
         send_u64(ab, i, false, 0);
+    }
     akt_err rc = akti_assoc_wait_up(ab, 2000000000LL, NULL);
     ck_assert(rc == AKT_EPEER || rc == AKT_ETIMEDOUT);
     /* b has handled every frame a sent so far (counted as received before
@@ -479,8 +486,9 @@ START_TEST(system_messages_are_deduplicated_and_delivered_in_order)
         akti_frame *rf;
         if (akti_frame_decode(buf, len, &lim, &ar, &rf) == AKT_OK
             && rf->body_case == AKT__REMOTE__FRAME__BODY_HELLO) {
-            if (rf->hello->to_uid == me)
+            if (rf->hello->to_uid == me) {
                 b_token = rf->hello->token;
+            }
             memcpy(b_nonce, rf->hello->nonce.data, sizeof(b_nonce));
             if (b_token == 0) {
                 h.echo.data = b_nonce;
@@ -522,8 +530,9 @@ START_TEST(system_messages_are_deduplicated_and_delivered_in_order)
     for (int tries = 0; tries < 50; tries++) {
         void *buf;
         size_t len;
-        if (nng_recv(in, &buf, &len, NNG_FLAG_ALLOC) != 0)
+        if (nng_recv(in, &buf, &len, NNG_FLAG_ALLOC) != 0) {
             break;
+        }
         akti_frame *rf;
         if (akti_frame_decode(buf, len, &lim, &ar, &rf) == AKT_OK
             && rf->body_case == AKT__REMOTE__FRAME__BODY_ACK) {
@@ -533,8 +542,9 @@ START_TEST(system_messages_are_deduplicated_and_delivered_in_order)
         }
         nng_free(buf, len);
         akti_pbarena_reset(&ar);
-        if (last_ack == 5)
+        if (last_ack == 5) {
             break;
+        }
     }
     ck_assert_uint_eq(last_ack, 5);
     ck_assert(saw_nack);
@@ -584,8 +594,9 @@ START_TEST(outbound_overflow_follows_the_strategy_and_counts_drops)
     /* nobody listens there: the handshake never completes, the queue fills */
     ck_assert_int_eq(
         akti_tp_assoc(a.tp, "inproc://akt-t6-nobody", "x", &ax), AKT_OK);
-    for (uint64_t i = 0; i < 1000; i++)
+    for (uint64_t i = 0; i < 1000; i++) {
         ck_assert_int_eq(send_u64(ax, i, false, 0), AKT_OK);
+    }
     PP_WAIT_UNTIL(LOCKED(&a, a.drops >= 900), 2000);
     ck_assert_uint_eq(a.drops, 900);
     akti_tp_stats st;
@@ -599,8 +610,9 @@ START_TEST(outbound_overflow_follows_the_strategy_and_counts_drops)
     node_start(&a, &oa);
     ck_assert_int_eq(
         akti_tp_assoc(a.tp, "inproc://akt-t6-nobody", "x", &ax), AKT_OK);
-    for (uint64_t i = 0; i < 100; i++)
+    for (uint64_t i = 0; i < 100; i++) {
         ck_assert_int_eq(send_u64(ax, i, false, 0), AKT_OK);
+    }
     ck_assert_int_eq(send_u64(ax, 100, false, 0), AKT_EFULL);
     node_stop(&a);
 
@@ -610,8 +622,9 @@ START_TEST(outbound_overflow_follows_the_strategy_and_counts_drops)
     node_start(&a, &oa);
     ck_assert_int_eq(
         akti_tp_assoc(a.tp, "inproc://akt-t6-nobody", "x", &ax), AKT_OK);
-    for (uint64_t i = 0; i < 100; i++)
+    for (uint64_t i = 0; i < 100; i++) {
         ck_assert_int_eq(send_u64(ax, i, false, 0), AKT_OK);
+    }
     long long t0 = pp_now_ms();
     ck_assert_int_eq(send_u64(ax, 100, false, 0), AKT_EFULL);
     ck_assert_int_ge(pp_now_ms() - t0, 40);
@@ -652,8 +665,9 @@ echo_roundtrip(const char *peer_url_listen, const char *my_url)
     ck_assert_uint_eq(uid, p.uid);
     for (uint64_t i = 0; i < N; i++) {
         ck_assert_int_eq(send_u64(ae, i, false, uid), AKT_OK);
-        if (i < 100)
+        if (i < 100) {
             ck_assert_int_eq(send_u64(ae, i, true, uid), AKT_OK);
+        }
     }
     PP_WAIT_UNTIL(LOCKED(&a,
                       a.got[AKTI_CH_ORDINARY] + a.drops >= N
@@ -708,8 +722,9 @@ START_TEST(corrupt_frame_flood_does_not_stop_service_to_a_good_peer)
     long long end = pp_now_ms() + 15000;
     bool flood_done = false;
     while (!flood_done && pp_now_ms() < end) {
-        for (int k = 0; k < 50; k++)
+        for (int k = 0; k < 50; k++) {
             ck_assert_int_eq(send_u64(ae, sent++, false, uid), AKT_OK);
+        }
         PP_WAIT_UNTIL(LOCKED(&a, a.got[AKTI_CH_ORDINARY] >= sent), 5000);
         ck_assert_uint_eq(LOCKED(&a, a.got[AKTI_CH_ORDINARY]), sent);
         struct pollfd pf = { fl.out_fd, POLLIN, 0 };
@@ -857,8 +872,9 @@ START_TEST(stalled_connection_is_detected_and_recreated)
     akti_tp_stats_get(a.tp, &st);
     long long end = pp_now_ms() + 15000;
     do {
-        for (int i = 0; i < 64; i++)
+        for (int i = 0; i < 64; i++) {
             akti_assoc_send(as, &e, false, uid); /* DROP_NEW when full */
+        }
         uint64_t sent0 = st.envelopes_sent;
         PP_WAIT_UNTIL((akti_tp_stats_get(a.tp, &st),
                           st.stalls > 0 || st.envelopes_sent > sent0),
@@ -934,8 +950,9 @@ START_TEST(tls_transport_carries_messages_between_verified_peers)
         akti_tp_assoc(a.tp, akti_tp_address(b.tp), "b", &ab), AKT_OK);
     uint64_t uid;
     ck_assert_int_eq(akti_assoc_wait_up(ab, 10000000000LL, &uid), AKT_OK);
-    for (uint64_t i = 0; i < 1000; i++)
+    for (uint64_t i = 0; i < 1000; i++) {
         ck_assert_int_eq(send_u64(ab, i, false, uid), AKT_OK);
+    }
     PP_WAIT_UNTIL(LOCKED(&b, b.got[AKTI_CH_ORDINARY] >= 1000), 10000);
     ck_assert_uint_eq(b.got[AKTI_CH_ORDINARY], 1000);
     ck_assert_uint_eq(b.order_errors, 0);
@@ -967,7 +984,6 @@ START_TEST(tls_transport_carries_messages_between_verified_peers)
 }
 END_TEST
 
-
 /* --- the authenticated handshake and the limits (issue 12 section 1) ----- */
 
 static int
@@ -976,19 +992,22 @@ thread_count(void)
     int n = 0;
     char line[256];
     FILE *fp = fopen("/proc/self/status", "r");
-    if (fp == NULL)
+    if (fp == NULL) {
         return -1;
-    while (fgets(line, sizeof(line), fp))
-        if (strncmp(line, "Threads:", 8) == 0)
+    }
+    while (fgets(line, sizeof(line), fp)) {
+        if (strncmp(line, "Threads:", 8) == 0) {
             n = atoi(line + 8);
+        }
+    }
     fclose(fp);
     return n;
 }
 
 /* a Hello as a node sends it to b, signed with cookie */
 static void
-spoof_hello(nng_socket s, const char *system, const char *address,
-    uint64_t uid, const char *to_system, const char *cookie, uint8_t n)
+spoof_hello(nng_socket s, const char *system, const char *address, uint64_t uid,
+    const char *to_system, const char *cookie, uint8_t n)
 {
     Akt__Remote__Hello h = AKT__REMOTE__HELLO__INIT;
     h.version = AKTI_REMOTE_PROTOCOL_VERSION;
@@ -1024,12 +1043,14 @@ log_has(const char *needle)
 {
     fflush(stderr);
     FILE *fp = fopen(log_path, "r");
-    if (fp == NULL)
+    if (fp == NULL) {
         return false;
+    }
     char line[1024];
     bool found = false;
-    while (!found && fgets(line, sizeof(line), fp))
+    while (!found && fgets(line, sizeof(line), fp)) {
         found = strstr(line, needle) != NULL;
+    }
     fclose(fp);
     return found;
 }
@@ -1055,8 +1076,9 @@ START_TEST(spoofed_hello_naming_a_real_peer_changes_nothing)
     nng_socket s;
     ck_assert_int_eq(nng_push0_open(&s), 0);
     ck_assert_int_eq(nng_dial(s, "inproc://akt-h1-b", NULL, 0), 0);
-    for (uint8_t i = 0; i < 5; i++)
+    for (uint8_t i = 0; i < 5; i++) {
         spoof_hello(s, "a", "inproc://akt-h1-a", 0xBAD0 + i, "b", "", i);
+    }
     akti_tp_stats sb;
     PP_WAIT_UNTIL((akti_tp_stats_get(b.tp, &sb), sb.claims >= 5), 1000);
     ck_assert_uint_ge(sb.claims, 5);
@@ -1098,8 +1120,8 @@ START_TEST(unauthenticated_hellos_create_no_association_or_thread)
     char addr[64];
     for (int i = 0; i < 200; i++) {
         snprintf(addr, sizeof(addr), "inproc://akt-h2-made-up-%d", i);
-        spoof_hello(s, "x", addr, 1000 + (uint64_t)i, "b",
-            i % 2 ? "guess" : "", (uint8_t)i);
+        spoof_hello(s, "x", addr, 1000 + (uint64_t)i, "b", i % 2 ? "guess" : "",
+            (uint8_t)i);
     }
     akti_tp_stats st;
     PP_WAIT_UNTIL(
@@ -1113,8 +1135,8 @@ START_TEST(unauthenticated_hellos_create_no_association_or_thread)
         snprintf(addr, sizeof(addr), "inproc://akt-h2-keyed-%d", i);
         spoof_hello(s, "x", addr, 5000 + (uint64_t)i, "b", "k", (uint8_t)i);
     }
-    PP_WAIT_UNTIL((akti_tp_stats_get(b.tp, &st),
-                      st.claims + st.rejected_limit >= 50),
+    PP_WAIT_UNTIL(
+        (akti_tp_stats_get(b.tp, &st), st.claims + st.rejected_limit >= 50),
         1000);
     ck_assert_uint_eq(st.claims, 4);
     ck_assert_uint_eq(st.rejected_limit, 46);
@@ -1142,7 +1164,8 @@ START_TEST(the_cookie_never_appears_in_a_frame)
     nng_socket_set_ms(cap, NNG_OPT_RECVTIMEO, 3000);
     ck_assert_int_eq(nng_listen(cap, "inproc://akt-h3-c", NULL, 0), 0);
     akti_assoc *ac, *ab;
-    ck_assert_int_eq(akti_tp_assoc(a.tp, "inproc://akt-h3-c", "c", &ac), AKT_OK);
+    ck_assert_int_eq(
+        akti_tp_assoc(a.tp, "inproc://akt-h3-c", "c", &ac), AKT_OK);
     ck_assert_int_eq(send_u64(ac, 1, false, 0), AKT_OK);
     ck_assert_int_eq(nng_push0_open(&out), 0);
     ck_assert_int_eq(nng_dial(out, "inproc://akt-h3-b", NULL, 0), 0);
@@ -1168,7 +1191,8 @@ START_TEST(the_cookie_never_appears_in_a_frame)
     ck_assert_int_ge(from_a, 2);
     ck_assert_int_ge(from_b, 1);
     /* and a real pair with the cookie completes its handshake */
-    ck_assert_int_eq(akti_tp_assoc(a.tp, "inproc://akt-h3-b", "b", &ab), AKT_OK);
+    ck_assert_int_eq(
+        akti_tp_assoc(a.tp, "inproc://akt-h3-b", "b", &ab), AKT_OK);
     ck_assert_int_eq(akti_assoc_wait_up(ab, 3000000000LL, NULL), AKT_OK);
     nng_close(cap);
     nng_close(out);

@@ -182,7 +182,8 @@ typedef struct akt_snapshot_ops {
     void (*close)(void *impl);
 } akt_snapshot_ops;
 
-/* --- journal and snapshot store objects ------------------------------------ */
+/* --- journal and snapshot store objects ------------------------------------
+ */
 
 typedef struct akt_journal akt_journal;
 typedef struct akt_snapshot_store akt_snapshot_store;
@@ -265,8 +266,8 @@ AKT_API akt_err akt_journal_events_by_tag(akt_journal *j, const char *tag,
 AKT_API akt_err akt_journal_stats_get(akt_journal *j, akt_journal_stats *out);
 AKT_API const akt_registry *akt_journal_registry(const akt_journal *j);
 
-AKT_API akt_err akt_snapshot_store_new(const akt_snapshot_ops *ops,
-    void *impl, const akt_registry *reg, akt_snapshot_store **out);
+AKT_API akt_err akt_snapshot_store_new(const akt_snapshot_ops *ops, void *impl,
+    const akt_registry *reg, akt_snapshot_store **out);
 AKT_API void akt_snapshot_store_close(akt_snapshot_store *s);
 
 /* akt_snapshot_save -- encode snapshot (a message) and store it at (pid,
@@ -286,7 +287,8 @@ AKT_API akt_err akt_snapshot_delete(
 AKT_API akt_err akt_snapshot_delete_matching(
     akt_snapshot_store *s, const char *pid, akt_snapshot_criteria c);
 
-/* --- persistence on a system ----------------------------------------------- */
+/* --- persistence on a system -----------------------------------------------
+ */
 
 /* akt_persistence_start -- open the journal and snapshot store that the
  * system's configuration names (akt.persistence.*; the LMDB plug-ins) and
@@ -304,7 +306,8 @@ AKT_API akt_err akt_persistence_start_with(
 AKT_API akt_journal *akt_persistence_journal(akt_system *sys);
 AKT_API akt_snapshot_store *akt_persistence_snapshots(akt_system *sys);
 
-/* --- persistent actors ----------------------------------------------------- */
+/* --- persistent actors -----------------------------------------------------
+ */
 
 /* After a durable persist: state already holds the event (apply ran).
  * Answer the command's sender with akt_persistent_reply (akt_reply would

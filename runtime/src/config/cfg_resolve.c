@@ -654,7 +654,8 @@ r_concat(rctx *r, cv *v)
                     return r_fail(r, AKT_ETYPE, at,
                         "cannot concatenate %s and %s (a value concatenation "
                         "joins only strings, only lists or only objects)",
-                        akti_cfg_kind_name(out->kind), akti_cfg_kind_name(q->kind));
+                        akti_cfg_kind_name(out->kind),
+                        akti_cfg_kind_name(q->kind));
                 }
                 size_t tn;
                 const char *t = scalar_text(q, &tn);

@@ -359,8 +359,8 @@ mismatch(
     char shown[80];
     scalar_shown(v, shown, sizeof shown);
     return akti_cfg_errorf(err, AKT_ETYPE, v->file, v->line, v->col,
-        "'%s' is %s%s%s; expected %s", path, akti_cfg_kind_name(v->kind), shown[0] ? " " : "",
-        shown, expected);
+        "'%s' is %s%s%s; expected %s", path, akti_cfg_kind_name(v->kind),
+        shown[0] ? " " : "", shown, expected);
 }
 
 static akt_err

@@ -50,11 +50,12 @@ akti_perr(akt_persist_error *err, const char *fmt, ...)
     va_end(ap);
 }
 
-/* --- journal --------------------------------------------------------------- */
+/* --- journal ---------------------------------------------------------------
+ */
 
 akt_err
-akt_journal_new(const akt_journal_ops *ops, void *impl,
-    const akt_registry *reg, uint64_t max_record_size, akt_journal **out)
+akt_journal_new(const akt_journal_ops *ops, void *impl, const akt_registry *reg,
+    uint64_t max_record_size, akt_journal **out)
 {
     if (ops == NULL || ops->write == NULL || ops->replay == NULL
         || ops->highest == NULL || ops->delete_to == NULL || out == NULL) {
@@ -225,8 +226,8 @@ static akt_err
 replay_one(void *arg, const akt_prepr *ev)
 {
     replay_ctx *c = arg;
-    const akt_type *t = c->j->reg ? akt_registry_find(c->j->reg, ev->type_id)
-                                  : NULL;
+    const akt_type *t
+        = c->j->reg ? akt_registry_find(c->j->reg, ev->type_id) : NULL;
     if (t == NULL) {
         akti_perr(c->err,
             "%s: event %" PRIu64 " has unknown type id 0x%016" PRIx64
@@ -237,8 +238,9 @@ replay_one(void *arg, const akt_prepr *ev)
     void *msg = NULL;
     akt_err rc = akt_msg_decode_in(c->sys, t, ev->data, ev->len, NULL, &msg);
     if (rc != AKT_OK) {
-        akti_perr(c->err, "%s: event %" PRIu64 " of type %s does not decode: %s",
-            c->pid, ev->seq, t->name, akt_strerror(rc));
+        akti_perr(c->err,
+            "%s: event %" PRIu64 " of type %s does not decode: %s", c->pid,
+            ev->seq, t->name, akt_strerror(rc));
         return rc;
     }
     rc = c->fn(c->arg, ev, msg);
@@ -320,7 +322,8 @@ akt_journal_stats_get(akt_journal *j, akt_journal_stats *out)
     return AKT_OK;
 }
 
-/* --- snapshot store -------------------------------------------------------- */
+/* --- snapshot store --------------------------------------------------------
+ */
 
 akt_err
 akt_snapshot_store_new(const akt_snapshot_ops *ops, void *impl,
@@ -364,8 +367,8 @@ akt_snapshot_save(akt_snapshot_store *s, const char *pid, uint64_t seq,
     akt_buf_init(&b);
     akt_err rc = akt_msg_encode(snapshot, &b);
     if (rc == AKT_OK) {
-        akt_snapshot_meta m = { pid, seq,
-            timestamp_ms ? timestamp_ms : akti_persist_now_ms() };
+        akt_snapshot_meta m
+            = { pid, seq, timestamp_ms ? timestamp_ms : akti_persist_now_ms() };
         akt_snapshot_blob blob = { akt_msg_type(snapshot)->id, b.data, b.len };
         rc = s->ops->save(s->impl, &m, &blob);
     }
@@ -385,8 +388,8 @@ static akt_err
 load_one(void *arg, const akt_snapshot_meta *m, const akt_snapshot_blob *b)
 {
     load_ctx *c = arg;
-    const akt_type *t = c->s->reg ? akt_registry_find(c->s->reg, b->type_id)
-                                  : NULL;
+    const akt_type *t
+        = c->s->reg ? akt_registry_find(c->s->reg, b->type_id) : NULL;
     if (t == NULL) {
         akti_perr(c->err,
             "%s: snapshot %" PRIu64 " has unknown type id 0x%016" PRIx64,
@@ -395,8 +398,9 @@ load_one(void *arg, const akt_snapshot_meta *m, const akt_snapshot_blob *b)
     }
     akt_err rc = akt_msg_decode_in(c->sys, t, b->data, b->len, NULL, c->out);
     if (rc != AKT_OK) {
-        akti_perr(c->err, "%s: snapshot %" PRIu64 " of type %s does not decode: %s",
-            m->pid, m->seq, t->name, akt_strerror(rc));
+        akti_perr(c->err,
+            "%s: snapshot %" PRIu64 " of type %s does not decode: %s", m->pid,
+            m->seq, t->name, akt_strerror(rc));
         return rc;
     }
     if (c->meta) {

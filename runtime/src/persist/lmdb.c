@@ -4,11 +4,10 @@
  *
  * Journal: one environment, named databases
  *   events   be64 pid_id | be64 seq        -> event record (record.h)
- *   pids     pid string                    -> be64 pid_id | be64 highest | be64 deleted_to
- *   pid_ids  be64 pid_id                   -> pid string
- *   log      be64 gseq                     -> be64 pid_id | be64 seq
- *   tags     tag | 0 | be64 tag_seq        -> be64 pid_id | be64 seq
- *   tagseq   tag                           -> be64 last tag_seq
+ *   pids     pid string                    -> be64 pid_id | be64 highest | be64
+ * deleted_to pid_ids  be64 pid_id                   -> pid string log      be64
+ * gseq                     -> be64 pid_id | be64 seq tags     tag | 0 | be64
+ * tag_seq        -> be64 pid_id | be64 seq tagseq   tag -> be64 last tag_seq
  *   meta     "gseq", "next_pid"            -> be64
  * One writer thread owns every write transaction (LMDB allows one per
  * environment, begun and committed on one OS thread). It takes everything
@@ -203,8 +202,8 @@ typedef struct pid_row {
 
 /* 0 and *found; an MDB error otherwise */
 static int
-row_get(lj *j, MDB_txn *t, const char *pid, size_t npid, pid_row *r,
-    bool *found)
+row_get(
+    lj *j, MDB_txn *t, const char *pid, size_t npid, pid_row *r, bool *found)
 {
     MDB_val k = { npid, (void *)pid }, d;
     int rc = mdb_get(t, j->pids, &k, &d);
@@ -530,8 +529,8 @@ lj_sync(lj *j, lreq *r, bool skip_if_idle)
 }
 
 static akt_err
-lj_write(void *impl, const akt_atomic_write *w, akt_journal_write_cb cb,
-    void *arg)
+lj_write(
+    void *impl, const akt_atomic_write *w, akt_journal_write_cb cb, void *arg)
 {
     lj *j = impl;
     size_t npid = strlen(w->pid);
@@ -578,8 +577,8 @@ lj_write(void *impl, const akt_atomic_write *w, akt_journal_write_cb cb,
 }
 
 static akt_err
-lj_replay(void *impl, const char *pid, uint64_t from, uint64_t to,
-    uint64_t max, akt_journal_replay_fn fn, void *arg)
+lj_replay(void *impl, const char *pid, uint64_t from, uint64_t to, uint64_t max,
+    akt_journal_replay_fn fn, void *arg)
 {
     lj *j = impl;
     size_t npid = strlen(pid);
@@ -1063,8 +1062,8 @@ static const akt_snapshot_ops lmdb_snapshot_ops = {
 };
 
 akt_err
-akt_snapshot_store_open_lmdb(const akt_lmdb_options *o,
-    const akt_registry *reg, akt_snapshot_store **out, akt_persist_error *err)
+akt_snapshot_store_open_lmdb(const akt_lmdb_options *o, const akt_registry *reg,
+    akt_snapshot_store **out, akt_persist_error *err)
 {
     if (out == NULL) {
         return AKT_EINVAL;

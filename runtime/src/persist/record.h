@@ -32,8 +32,8 @@ AKTI_INTERNAL void akti_prec_set_gseq(uint8_t *rec, size_t len, uint64_t gseq);
 /* akti_prec_decode -- parse a record into *ev (seq left alone); ev's data
  * and tags point into p, tags into tagv (AKT_PERSIST_MAX_TAGS slots).
  * AKT_EPROTO: malformed, truncated, trailing bytes or a bad checksum. */
-AKTI_INTERNAL akt_err akti_prec_decode(const uint8_t *p, size_t n,
-    akt_prepr *ev, const char **tagv);
+AKTI_INTERNAL akt_err akti_prec_decode(
+    const uint8_t *p, size_t n, akt_prepr *ev, const char **tagv);
 
 AKTI_INTERNAL size_t akti_psnap_size(size_t payload);
 AKTI_INTERNAL void akti_psnap_encode(

@@ -21,13 +21,15 @@ pbarena_alloc(void *data, size_t size)
     akti_pbarena_block *b = a->head;
     if (b == NULL || b->cap - b->used < need) {
         size_t cap = need > PBARENA_BLOCK ? need : PBARENA_BLOCK;
-        if (a->limit != 0 && a->total + cap > a->limit)
+        if (a->limit != 0 && a->total + cap > a->limit) {
             return NULL;
+        }
         size_t hdr = (sizeof(*b) + alignof(max_align_t) - 1)
             & ~(alignof(max_align_t) - 1);
         akti_pbarena_block *nb = malloc(hdr + cap);
-        if (nb == NULL)
+        if (nb == NULL) {
             return NULL;
+        }
         nb->cap = cap;
         nb->used = 0;
         nb->next = b;
@@ -75,8 +77,9 @@ akti_pbarena_reset(akti_pbarena *a)
     }
     a->head = keep;
     a->total = keep ? keep->cap : 0;
-    if (keep)
+    if (keep) {
         keep->used = 0;
+    }
 }
 
 void
@@ -105,25 +108,33 @@ static akt_err
 check_envelope(const akti_pb_envelope *e, const akti_frame_limits *lim,
     int channel, int in_fragment)
 {
-    if (e == NULL)
+    if (e == NULL) {
         return AKT_EPROTO;
-    if (e->recipient == NULL || e->sender == NULL)
+    }
+    if (e->recipient == NULL || e->sender == NULL) {
         return AKT_EPROTO;
+    }
     size_t rl = strlen(e->recipient), sl = strlen(e->sender);
-    if (rl == 0 || rl > lim->max_path_len || sl > lim->max_path_len)
+    if (rl == 0 || rl > lim->max_path_len || sl > lim->max_path_len) {
         return AKT_EPROTO;
-    if (e->type_id == 0)
+    }
+    if (e->type_id == 0) {
         return AKT_EPROTO;
-    if (e->payload.len != 0 && e->payload.data == NULL)
+    }
+    if (e->payload.len != 0 && e->payload.data == NULL) {
         return AKT_EPROTO;
+    }
     /* system messages (seq != 0) only on CONTROL, and all of CONTROL's
      * envelopes are system messages */
-    if (channel == AKT__REMOTE__CHANNEL__CONTROL && e->seq == 0)
+    if (channel == AKT__REMOTE__CHANNEL__CONTROL && e->seq == 0) {
         return AKT_EPROTO;
-    if (channel != AKT__REMOTE__CHANNEL__CONTROL && e->seq != 0)
+    }
+    if (channel != AKT__REMOTE__CHANNEL__CONTROL && e->seq != 0) {
         return AKT_EPROTO;
-    if (in_fragment && e->payload.len != 0)
+    }
+    if (in_fragment && e->payload.len != 0) {
         return AKT_EPROTO;
+    }
     return AKT_OK;
 }
 
@@ -131,77 +142,98 @@ akt_err
 akti_frame_check(const akti_frame *f, const akti_frame_limits *lim)
 {
     if (f->channel < AKT__REMOTE__CHANNEL__CONTROL
-        || f->channel > AKT__REMOTE__CHANNEL__LARGE)
+        || f->channel > AKT__REMOTE__CHANNEL__LARGE) {
         return AKT_EPROTO;
-    if (f->from_uid == 0)
+    }
+    if (f->from_uid == 0) {
         return AKT_EPROTO;
+    }
     switch (f->body_case) {
     case AKT__REMOTE__FRAME__BODY_HELLO: {
         const Akt__Remote__Hello *h = f->hello;
-        if (h == NULL || f->channel != AKT__REMOTE__CHANNEL__CONTROL)
+        if (h == NULL || f->channel != AKT__REMOTE__CHANNEL__CONTROL) {
             return AKT_EPROTO;
-        if (h->uid == 0 || h->uid != f->from_uid)
+        }
+        if (h->uid == 0 || h->uid != f->from_uid) {
             return AKT_EPROTO;
-        if (h->system == NULL || h->address == NULL || h->to_system == NULL)
+        }
+        if (h->system == NULL || h->address == NULL || h->to_system == NULL) {
             return AKT_EPROTO;
+        }
         if (h->system[0] == '\0' || h->address[0] == '\0'
             || strlen(h->address) > lim->max_path_len || strlen(h->system) > 256
-            || strlen(h->to_system) > 256)
+            || strlen(h->to_system) > 256) {
             return AKT_EPROTO;
+        }
         /* another version is refused by the transport with a message that
          * names it; this one's challenge fields have fixed sizes */
         if (h->version == AKTI_REMOTE_PROTOCOL_VERSION
             && (h->nonce.len != AKTI_HELLO_NONCE_LEN
                 || (h->echo.len != 0 && h->echo.len != AKTI_HELLO_NONCE_LEN)
-                || h->mac.len != AKTI_HELLO_MAC_LEN))
+                || h->mac.len != AKTI_HELLO_MAC_LEN)) {
             return AKT_EPROTO;
+        }
         return AKT_OK;
     }
     case AKT__REMOTE__FRAME__BODY_BATCH: {
         const Akt__Remote__Batch *b = f->batch;
-        if (b == NULL || b->n_envelopes == 0 || b->n_envelopes > lim->max_batch)
+        if (b == NULL || b->n_envelopes == 0
+            || b->n_envelopes > lim->max_batch) {
             return AKT_EPROTO;
+        }
         for (size_t i = 0; i < b->n_envelopes; i++) {
             akt_err rc = check_envelope(b->envelopes[i], lim, f->channel, 0);
-            if (rc != AKT_OK)
+            if (rc != AKT_OK) {
                 return rc;
+            }
             /* CONTROL batches carry strictly increasing seqs */
             if (i > 0 && f->channel == AKT__REMOTE__CHANNEL__CONTROL
-                && b->envelopes[i]->seq <= b->envelopes[i - 1]->seq)
+                && b->envelopes[i]->seq <= b->envelopes[i - 1]->seq) {
                 return AKT_EPROTO;
+            }
         }
         return AKT_OK;
     }
     case AKT__REMOTE__FRAME__BODY_HEARTBEAT:
-        if (f->heartbeat == NULL || f->channel != AKT__REMOTE__CHANNEL__CONTROL)
+        if (f->heartbeat == NULL
+            || f->channel != AKT__REMOTE__CHANNEL__CONTROL) {
             return AKT_EPROTO;
+        }
         return AKT_OK;
     case AKT__REMOTE__FRAME__BODY_ACK:
-        if (f->ack == NULL || f->channel != AKT__REMOTE__CHANNEL__CONTROL)
+        if (f->ack == NULL || f->channel != AKT__REMOTE__CHANNEL__CONTROL) {
             return AKT_EPROTO;
+        }
         return AKT_OK;
     case AKT__REMOTE__FRAME__BODY_QUARANTINE:
         if (f->quarantine == NULL || f->channel != AKT__REMOTE__CHANNEL__CONTROL
-            || f->quarantine->uid == 0 || f->quarantine->reason == NULL)
+            || f->quarantine->uid == 0 || f->quarantine->reason == NULL) {
             return AKT_EPROTO;
+        }
         return AKT_OK;
     case AKT__REMOTE__FRAME__BODY_FRAGMENT: {
         const Akt__Remote__Fragment *g = f->fragment;
-        if (g == NULL || f->channel != AKT__REMOTE__CHANNEL__LARGE)
+        if (g == NULL || f->channel != AKT__REMOTE__CHANNEL__LARGE) {
             return AKT_EPROTO;
-        if (g->count == 0 || g->index >= g->count || g->msg_id == 0)
+        }
+        if (g->count == 0 || g->index >= g->count || g->msg_id == 0) {
             return AKT_EPROTO;
-        if (g->total_len == 0 || g->total_len > lim->max_message_size)
+        }
+        if (g->total_len == 0 || g->total_len > lim->max_message_size) {
             return AKT_EPROTO;
-        if (g->data.len == 0 || g->data.len > g->total_len)
+        }
+        if (g->data.len == 0 || g->data.len > g->total_len) {
             return AKT_EPROTO;
+        }
         /* every fragment but the last is at least 1/count of the total */
-        if ((uint64_t)g->count > g->total_len)
+        if ((uint64_t)g->count > g->total_len) {
             return AKT_EPROTO;
+        }
         if (g->index == 0) {
             akt_err rc = check_envelope(g->head, lim, f->channel, 1);
-            if (rc != AKT_OK)
+            if (rc != AKT_OK) {
                 return rc;
+            }
         } else if (g->head != NULL) {
             return AKT_EPROTO;
         }
@@ -217,16 +249,20 @@ akti_frame_decode(const void *data, size_t len, const akti_frame_limits *lim,
     akti_pbarena *arena, akti_frame **out)
 {
     *out = NULL;
-    if (data == NULL || len == 0)
+    if (data == NULL || len == 0) {
         return AKT_EPROTO;
-    if (len > lim->max_frame_size)
+    }
+    if (len > lim->max_frame_size) {
         return AKT_ETOOBIG;
+    }
     akti_frame *f = akt__remote__frame__unpack(&arena->pc, len, data);
-    if (f == NULL)
+    if (f == NULL) {
         return AKT_EPROTO; /* malformed, or the arena limit was hit */
+    }
     akt_err rc = akti_frame_check(f, lim);
-    if (rc != AKT_OK)
+    if (rc != AKT_OK) {
         return rc;
+    }
     *out = f;
     return AKT_OK;
 }
@@ -237,8 +273,9 @@ static void
 mac_u64(akti_hmac *m, uint64_t v)
 {
     uint8_t b[8];
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < 8; i++) {
         b[i] = (uint8_t)(v >> (56 - 8 * i));
+    }
     akti_hmac_update(m, b, 8);
 }
 
@@ -246,8 +283,9 @@ static void
 mac_bytes(akti_hmac *m, const void *p, size_t n)
 {
     mac_u64(m, n);
-    if (n)
+    if (n) {
         akti_hmac_update(m, p, n);
+    }
 }
 
 void

@@ -21,7 +21,7 @@
 #define AKTI_REMOTE_PROTOCOL_VERSION 2u
 /* Hello's challenge fields (idl/remote.proto) */
 #define AKTI_HELLO_NONCE_LEN 16u
-#define AKTI_HELLO_MAC_LEN 32u
+#define AKTI_HELLO_MAC_LEN   32u
 
 typedef Akt__Remote__Frame akti_frame;
 typedef Akt__Remote__Envelope akti_pb_envelope;

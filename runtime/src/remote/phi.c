@@ -43,23 +43,27 @@ akti_phi_init(akti_phi *p, double threshold, int64_t heartbeat_interval_ns,
 void
 akti_phi_heartbeat(akti_phi *p, int64_t now_ns)
 {
-    if (p->last_ns != 0 && now_ns > p->last_ns)
+    if (p->last_ns != 0 && now_ns > p->last_ns) {
         phi_add(p, (double)(now_ns - p->last_ns));
-    if (now_ns > p->last_ns)
+    }
+    if (now_ns > p->last_ns) {
         p->last_ns = now_ns;
+    }
 }
 
 double
 akti_phi_value(const akti_phi *p, int64_t now_ns)
 {
-    if (p->last_ns == 0 || p->n == 0)
+    if (p->last_ns == 0 || p->n == 0) {
         return 0.0;
+    }
     double diff = (double)(now_ns - p->last_ns);
     double mean = p->sum / p->n;
     double var = p->sum_sq / p->n - mean * mean;
     double sd = var > 0 ? sqrt(var) : 0.0;
-    if (sd < (double)p->min_std_dev_ns)
+    if (sd < (double)p->min_std_dev_ns) {
         sd = (double)p->min_std_dev_ns;
+    }
     mean += (double)p->acceptable_pause_ns;
     double y = (diff - mean) / sd;
     double e = exp(-y * (1.5976 + 0.070566 * y * y));

@@ -150,8 +150,9 @@ rm_get(akt_system *sys)
 static void
 rm_release(rm *r)
 {
-    if (atomic_fetch_sub(&r->refs, 1) != 1)
+    if (atomic_fetch_sub(&r->refs, 1) != 1) {
         return;
+    }
     for (size_t i = 0; i < NBUCKETS; i++) {
         proxy *p = r->by_path[i];
         while (p) { /* proxies whose post_stop never ran (system gone) */
@@ -193,10 +194,11 @@ fnv(const char *s)
 static void
 authority(const char *url, char *out, size_t len)
 {
-    if (strncmp(url, "tcp://", 6) == 0)
+    if (strncmp(url, "tcp://", 6) == 0) {
         snprintf(out, len, "%s", url + 6);
-    else
+    } else {
         snprintf(out, len, "[%.*s]", (int)(len > 3 ? len - 3 : 0), url);
+    }
 }
 
 /* parse_path -- "akt://sys@auth/local" into its parts. url gets the NNG
@@ -205,44 +207,51 @@ static akt_err
 parse_path(const char *path, char *sys, size_t syslen, char *url, size_t urllen,
     const char **local)
 {
-    if (strncmp(path, "akt://", 6) != 0)
+    if (strncmp(path, "akt://", 6) != 0) {
         return AKT_EINVAL;
+    }
     const char *p = path + 6;
     const char *at = strchr(p, '@');
     const char *slash = strchr(p, '/');
     url[0] = '\0';
     if (at == NULL || (slash && slash < at)) {
         size_t n = slash ? (size_t)(slash - p) : strlen(p);
-        if (n == 0 || n >= syslen)
+        if (n == 0 || n >= syslen) {
             return AKT_EINVAL;
+        }
         memcpy(sys, p, n);
         sys[n] = '\0';
         *local = slash ? slash : "/";
         return AKT_OK;
     }
     size_t n = (size_t)(at - p);
-    if (n == 0 || n >= syslen)
+    if (n == 0 || n >= syslen) {
         return AKT_EINVAL;
+    }
     memcpy(sys, p, n);
     sys[n] = '\0';
     const char *a = at + 1, *end;
     if (*a == '[') {
         end = strchr(a, ']');
-        if (end == NULL || (size_t)(end - a - 1) >= urllen || end == a + 1)
+        if (end == NULL || (size_t)(end - a - 1) >= urllen || end == a + 1) {
             return AKT_EINVAL;
+        }
         memcpy(url, a + 1, (size_t)(end - a - 1));
         url[end - a - 1] = '\0';
         end++;
     } else {
         end = strchr(a, '/');
-        if (end == NULL)
+        if (end == NULL) {
             end = a + strlen(a);
-        if (end == a || (size_t)(end - a) + 7 >= urllen)
+        }
+        if (end == a || (size_t)(end - a) + 7 >= urllen) {
             return AKT_EINVAL;
+        }
         snprintf(url, urllen, "tcp://%.*s", (int)(end - a), a);
     }
-    if (*end != '/' && *end != '\0')
+    if (*end != '/' && *end != '\0') {
         return AKT_EINVAL;
+    }
     *local = *end ? end : "/";
     return AKT_OK;
 }
@@ -252,19 +261,22 @@ parse_path(const char *path, char *sys, size_t syslen, char *url, size_t urllen,
 static const char *
 local_of(const char *path, const char *name, size_t name_len)
 {
-    if (strncmp(path, "akt://", 6) != 0)
+    if (strncmp(path, "akt://", 6) != 0) {
         return NULL;
+    }
     const char *p = path + 6;
     if (strncmp(p, name, name_len) != 0
-        || (p[name_len] != '@' && p[name_len] != '/'))
+        || (p[name_len] != '@' && p[name_len] != '/')) {
         return NULL;
+    }
     p += name_len;
     if (*p == '@') {
         p++;
         if (*p == '[') {
             p = strchr(p, ']');
-            if (p == NULL)
+            if (p == NULL) {
                 return NULL;
+            }
             p++;
         } else {
             p += strcspn(p, "/");
@@ -307,36 +319,45 @@ slot_take(rm *r, uint64_t id, akt_ref *out)
 static proxy *
 find_path(rm *r, const char *path) /* r->mu held */
 {
-    for (proxy *p = r->by_path[fnv(path) % NBUCKETS]; p; p = p->next_path)
-        if (strcmp(p->path, path) == 0)
+    for (proxy *p = r->by_path[fnv(path) % NBUCKETS]; p; p = p->next_path) {
+        if (strcmp(p->path, path) == 0) {
             return p;
+        }
+    }
     return NULL;
 }
 
 static proxy *
 find_id(rm *r, uint64_t id) /* r->mu held */
 {
-    for (proxy *p = r->by_id[id % NBUCKETS]; p; p = p->next_id)
-        if (p->id == id)
+    for (proxy *p = r->by_id[id % NBUCKETS]; p; p = p->next_id) {
+        if (p->id == id) {
             return p;
+        }
+    }
     return NULL;
 }
 
 static void
 unlink_proxy(rm *r, proxy *p) /* r->mu held */
 {
-    if (!p->linked)
+    if (!p->linked) {
         return;
+    }
     proxy **pp = &r->by_path[fnv(p->path) % NBUCKETS];
-    while (*pp && *pp != p)
+    while (*pp && *pp != p) {
         pp = &(*pp)->next_path;
-    if (*pp)
+    }
+    if (*pp) {
         *pp = p->next_path;
+    }
     pp = &r->by_id[p->id % NBUCKETS];
-    while (*pp && *pp != p)
+    while (*pp && *pp != p) {
         pp = &(*pp)->next_id;
-    if (*pp)
+    }
+    if (*pp) {
         *pp = p->next_id;
+    }
     p->linked = false;
     r->nproxies--;
 }
@@ -346,11 +367,13 @@ static size_t
 sender_path(rm *r, akt_ref s, char *buf, size_t len)
 {
     char tmp[PATH_MAX_LEN];
-    if (akt_ref_is_none(s) || akt_ref_path(s, tmp, sizeof(tmp)) != AKT_OK)
+    if (akt_ref_is_none(s) || akt_ref_path(s, tmp, sizeof(tmp)) != AKT_OK) {
         return 0;
+    }
     const char *local = strchr(tmp + 6, '/');
-    if (local == NULL)
+    if (local == NULL) {
         return 0;
+    }
     int n = 0;
     if (strncmp(local, "/temp/", 6) == 0) {
         pthread_mutex_lock(&r->mu);
@@ -363,11 +386,13 @@ sender_path(rm *r, akt_ref s, char *buf, size_t len)
         uint64_t id = strtoull(local + 6 + strlen(PROXY_PREFIX), NULL, 10);
         pthread_mutex_lock(&r->mu);
         proxy *p = find_id(r, id);
-        if (p)
+        if (p) {
             n = snprintf(buf, len, "%s", p->path);
+        }
         pthread_mutex_unlock(&r->mu);
-        if (p == NULL)
+        if (p == NULL) {
             n = snprintf(buf, len, "%s%s", r->canon, local);
+        }
     } else {
         n = snprintf(buf, len, "%s%s", r->canon, local);
     }
@@ -390,18 +415,21 @@ static void
 proxy_watch(proxy *p, bool on)
 {
     rm *r = p->r;
-    if (p->oneshot || p->rwatched == on)
+    if (p->oneshot || p->rwatched == on) {
         return;
+    }
     p->rwatched = on;
-    if (on)
+    if (on) {
         atomic_fetch_add(&r->rwatching, 1);
-    else
+    } else {
         atomic_fetch_sub(&r->rwatching, 1);
+    }
     pthread_rwlock_rdlock(&r->life);
     if (!r->stopped) {
         uint64_t uid = atomic_load(&p->bound_uid);
-        if (uid == 0 && (uid = akti_assoc_peer_uid(p->assoc)) != 0)
+        if (uid == 0 && (uid = akti_assoc_peer_uid(p->assoc)) != 0) {
             atomic_store(&p->bound_uid, uid);
+        }
         send_system(
             r, p->assoc, uid, on ? r->watch_id : r->unwatch_id, p->path);
     }
@@ -419,8 +447,9 @@ proxy_recv(void *state, akt_ctx *ctx, const void *msg)
      * undeliverable message, never a silent loss */
     akt_err rc = AKT_ETYPE;
     p->buf.len = 0;
-    if (akt_type_serializable(t))
+    if (akt_type_serializable(t)) {
         rc = akt_msg_encode(msg, &p->buf);
+    }
     char spath[PATH_MAX_LEN];
     size_t slen = 0;
     if (rc == AKT_OK) {
@@ -430,8 +459,9 @@ proxy_recv(void *state, akt_ctx *ctx, const void *msg)
     pthread_rwlock_rdlock(&r->life);
     if (rc == AKT_ECLOSED && !r->stopped) {
         uint64_t uid = atomic_load(&p->bound_uid);
-        if (uid == 0 && (uid = akti_assoc_peer_uid(p->assoc)) != 0)
+        if (uid == 0 && (uid = akti_assoc_peer_uid(p->assoc)) != 0) {
             atomic_store(&p->bound_uid, uid);
+        }
         akti_envelope e = { p->path, p->path_len, spath, slen, t->id,
             p->buf.data, p->buf.len };
         rc = akti_assoc_send(p->assoc, &e, false, uid);
@@ -444,8 +474,9 @@ proxy_recv(void *state, akt_ctx *ctx, const void *msg)
         akt_system_publish_dead_letter(
             r->sys, akt_ctx_self(ctx), akt_msg_retain((void *)msg), rc);
     }
-    if (rc == AKT_ESTOPPED || p->oneshot)
+    if (rc == AKT_ESTOPPED || p->oneshot) {
         akt_ctx_stop(ctx, akt_ctx_self(ctx)); /* its incarnation is gone */
+    }
     if (p->buf.cap > 1u << 20) {
         akt_buf_free(&p->buf); /* do not keep a huge buffer per proxy */
         akt_buf_init(&p->buf);
@@ -474,8 +505,9 @@ proxy_post_stop(void *state, akt_ctx *ctx)
 {
     (void)ctx;
     proxy *p = *(proxy **)state;
-    if (p == NULL)
+    if (p == NULL) {
         return;
+    }
     rm *r = p->r;
     proxy_watch(p, false); /* stopped with watchers: the peer may drop it */
     pthread_mutex_lock(&r->mu);
@@ -508,8 +540,9 @@ proxy_get(rm *r, const char *path, const char *sysname, const char *url,
 {
     if (a == NULL) {
         akt_err rc = akti_tp_assoc(r->tp, url, sysname, &a);
-        if (rc != AKT_OK)
+        if (rc != AKT_OK) {
             return rc;
+        }
     }
     pthread_mutex_lock(&r->mu);
     proxy *p = find_path(r, path);
@@ -566,8 +599,9 @@ proxy_get(rm *r, const char *path, const char *sysname, const char *url,
         *slot = p->ref;
     }
     pthread_mutex_unlock(&r->mu);
-    if (!akt_ref_is_none(evict))
+    if (!akt_ref_is_none(evict)) {
         akt_stop(evict); /* AKT_ESTOPPED when it already replied: fine */
+    }
     return AKT_OK;
 }
 
@@ -608,8 +642,9 @@ stop_proxies(
         }
     }
     pthread_mutex_unlock(&r->mu);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         akt_stop(refs[i]);
+    }
     free(refs);
 }
 
@@ -635,10 +670,12 @@ static watch_ctx **
 watch_find(rm *r, akti_assoc *a, uint64_t uid, const char *path) /* mu */
 {
     for (watch_ctx **pp = &r->watches[fnv(path) % NBUCKETS]; *pp;
-         pp = &(*pp)->next)
+         pp = &(*pp)->next) {
         if ((*pp)->a == a && (*pp)->uid == uid
-            && strcmp((*pp)->path, path) == 0)
+            && strcmp((*pp)->path, path) == 0) {
             return pp;
+        }
+    }
     return NULL;
 }
 
@@ -663,11 +700,13 @@ watch_done(akt_err status, const void *reply, void *arg)
     bool mine = w->linked;
     watch_unlink(r, w);
     pthread_mutex_unlock(&r->mu);
-    if (!mine || status != AKT_OK)
+    if (!mine || status != AKT_OK) {
         return; /* unwatched (AKT_ECANCELED) */
+    }
     pthread_rwlock_rdlock(&r->life);
-    if (!r->stopped)
+    if (!r->stopped) {
         send_system(r, w->a, w->uid, r->term_id, w->path);
+    }
     pthread_rwlock_unlock(&r->life);
 }
 
@@ -680,8 +719,9 @@ watch_fini(void *arg)
     akt_future *f = w->f;
     rm *r = w->r;
     free(w);
-    if (f)
+    if (f) {
         akt_future_release(f);
+    }
     rm_release(r);
 }
 
@@ -730,8 +770,9 @@ drop_peer_watches(rm *r, akti_assoc *a, uint64_t uid)
             if (n == cap) {
                 size_t nc = cap ? cap * 2 : 16;
                 dropped *nv = realloc(v, nc * sizeof(*nv));
-                if (nv == NULL)
+                if (nv == NULL) {
                     break; /* left linked: dropped as its target stops */
+                }
                 v = nv;
                 cap = nc;
             }
@@ -746,15 +787,17 @@ drop_peer_watches(rm *r, akti_assoc *a, uint64_t uid)
     }
     pthread_mutex_unlock(&r->mu);
     for (size_t i = 0; i < n; i++) {
-        if (v[i].f == NULL)
+        if (v[i].f == NULL) {
             continue;
+        }
         akti_unwatch_future(v[i].target, v[i].f); /* AKT_ECANCELED */
         akt_future_release(v[i].f);
     }
-    if (n)
+    if (n) {
         akti_rlog(r->tp, AKTI_LOG_DEBUG,
             "dropped %zu watches held for %s (uid %016llx)", n,
             akti_assoc_url(a), (unsigned long long)uid);
+    }
     free(v);
 }
 
@@ -763,8 +806,9 @@ on_remote_watch(rm *r, const akti_peer *from, const akti_envelope *env)
 {
     char path[PATH_MAX_LEN], sys[256], url[PATH_MAX_LEN];
     const char *local;
-    if (env->payload_len == 0 || env->payload_len >= sizeof(path))
+    if (env->payload_len == 0 || env->payload_len >= sizeof(path)) {
         return;
+    }
     memcpy(path, env->payload, env->payload_len);
     path[env->payload_len] = '\0';
     akti_rlog(r->tp, AKTI_LOG_DEBUG, "%s for %s from %s",
@@ -783,8 +827,9 @@ on_remote_watch(rm *r, const akti_peer *from, const akti_envelope *env)
     pthread_mutex_lock(&r->mu);
     bool dup = watch_find(r, from->assoc, from->uid, path) != NULL;
     pthread_mutex_unlock(&r->mu);
-    if (dup)
+    if (dup) {
         return; /* one watch per proxy (reliable delivery is in order) */
+    }
     akt_ref target;
     if (parse_path(path, sys, sizeof(sys), url, sizeof(url), &local) != AKT_OK
         || strcmp(sys, r->name) != 0
@@ -794,8 +839,9 @@ on_remote_watch(rm *r, const akti_peer *from, const akti_envelope *env)
         return;
     }
     akt_future *f;
-    if (akt_watch_future(target, &f) != AKT_OK)
+    if (akt_watch_future(target, &f) != AKT_OK) {
         return;
+    }
     watch_ctx *w = malloc(sizeof(*w) + strlen(path) + 1);
     if (w == NULL) {
         akt_future_release(f);
@@ -827,8 +873,9 @@ on_remote_watch(rm *r, const akti_peer *from, const akti_envelope *env)
     }
     /* the peer was quarantined while this watch was being set up (the
      * ticker's quarantine did not see it linked): drop it now */
-    if (akti_tp_is_quarantined(r->tp, uid))
+    if (akti_tp_is_quarantined(r->tp, uid)) {
         drop_peer_watches(r, a, uid);
+    }
 }
 
 static rcache_ent *
@@ -848,8 +895,9 @@ rc_get(rcache_ent *e, const char *path, size_t len, uint64_t h, int64_t now,
     akt_ref *out)
 {
     if (e->path == NULL || e->hash != h || e->len != len
-        || now - e->at > RCACHE_TTL_NS || memcmp(e->path, path, len) != 0)
+        || now - e->at > RCACHE_TTL_NS || memcmp(e->path, path, len) != 0) {
         return false;
+    }
     *out = e->ref;
     return true;
 }
@@ -860,8 +908,9 @@ rc_put(rcache_ent *e, const char *path, size_t len, uint64_t h, int64_t now,
 {
     if (e->path == NULL || e->len != len || memcmp(e->path, path, len) != 0) {
         char *p = malloc(len + 1);
-        if (p == NULL)
+        if (p == NULL) {
             return;
+        }
         memcpy(p, path, len);
         p[len] = '\0';
         free(e->path);
@@ -881,14 +930,16 @@ resolve_sender(
     akt_ref sender = AKT_REF_NONE;
     uint64_t h;
     rcache_ent *e = rc_slot(r->rc_from, env->sender, env->sender_len, &h);
-    if (rc_get(e, env->sender, env->sender_len, h, now, &sender))
+    if (rc_get(e, env->sender, env->sender_len, h, now, &sender)) {
         return sender;
+    }
     char ssys[256], surl[PATH_MAX_LEN];
     const char *slocal;
     if (parse_path(env->sender, ssys, sizeof(ssys), surl, sizeof(surl), &slocal)
             != AKT_OK
-        || surl[0] == '\0')
+        || surl[0] == '\0') {
         return AKT_REF_NONE;
+    }
     if (strcmp(ssys, r->name) == 0
         && strcmp(surl, akti_tp_address(r->tp)) == 0) {
         akt_lookup(r->sys, slocal, &sender); /* our own actor, via a peer */
@@ -898,8 +949,9 @@ resolve_sender(
             r, env->sender, ssys, surl, same ? from->assoc : NULL, &sender);
     }
     /* reply paths (/temp/) are one-shot: not worth caching */
-    if (!akt_ref_is_none(sender) && strstr(env->sender, "/temp/") == NULL)
+    if (!akt_ref_is_none(sender) && strstr(env->sender, "/temp/") == NULL) {
         rc_put(e, env->sender, env->sender_len, h, now, sender);
+    }
     return sender;
 }
 
@@ -928,8 +980,9 @@ reply_done(akt_err status, const void *reply, void *arg)
 {
     reply_ctx *c = arg;
     rm *r = c->r;
-    if (status == AKT_ETIMEDOUT)
+    if (status == AKT_ETIMEDOUT) {
         return; /* the asker has given up too */
+    }
     akt_buf buf;
     akt_buf_init(&buf);
     const akt_type *t = status == AKT_OK ? akt_msg_type(reply) : NULL;
@@ -955,8 +1008,9 @@ reply_done(akt_err status, const void *reply, void *arg)
         if (!r->stopped) {
             akti_envelope e
                 = { c->path, c->len, "", 0, t->id, buf.data, buf.len };
-            if (akti_assoc_send(c->a, &e, false, c->uid) != AKT_OK)
+            if (akti_assoc_send(c->a, &e, false, c->uid) != AKT_OK) {
                 atomic_fetch_add(&r->proxy_drops, 1);
+            }
         }
         pthread_rwlock_unlock(&r->life);
     }
@@ -982,15 +1036,17 @@ ask_back(rm *r, const akti_peer *from, const akti_envelope *env, akt_ref to,
 {
     char spath[PATH_MAX_LEN], ssys[256], surl[PATH_MAX_LEN];
     const char *slocal;
-    if (env->sender_len == 0 || env->sender_len >= sizeof(spath))
+    if (env->sender_len == 0 || env->sender_len >= sizeof(spath)) {
         return false;
+    }
     memcpy(spath, env->sender, env->sender_len);
     spath[env->sender_len] = '\0';
     if (parse_path(spath, ssys, sizeof(ssys), surl, sizeof(surl), &slocal)
             != AKT_OK
         || strncmp(slocal, "/temp/", 6) != 0
-        || strcmp(surl, akti_assoc_url(from->assoc)) != 0)
+        || strcmp(surl, akti_assoc_url(from->assoc)) != 0) {
         return false;
+    }
     if (atomic_fetch_add(&r->replies, 1) >= REPLY_MAX) {
         atomic_fetch_sub(&r->replies, 1);
         return false;
@@ -1013,8 +1069,9 @@ ask_back(rm *r, const akti_peer *from, const akti_envelope *env, akt_ref to,
     c->len = env->sender_len;
     memcpy(c->path, spath, env->sender_len + 1);
     atomic_fetch_add(&r->refs, 1); /* released by reply_fini */
-    if (akt_future_on_complete(f, reply_done, c, reply_fini) != AKT_OK)
+    if (akt_future_on_complete(f, reply_done, c, reply_fini) != AKT_OK) {
         reply_fini(c);
+    }
     akt_future_release(f);
     return true;
 }
@@ -1025,8 +1082,9 @@ rm_on_envelope(
 {
     rm *r = arg;
     (void)ch;
-    while (!atomic_load(&r->ready)) /* the microseconds until start returns */
+    while (!atomic_load(&r->ready)) { /* the microseconds until start returns */
         sched_yield();
+    }
     if (env->type_id == r->watch_id || env->type_id == r->term_id
         || env->type_id == r->unwatch_id) {
         on_remote_watch(r, from, env);
@@ -1035,16 +1093,18 @@ rm_on_envelope(
     const akt_type *t = r->last_type_id == env->type_id
         ? r->last_type
         : akt_registry_find(r->reg, env->type_id);
-    if (t == NULL && env->type_id == akt_status_type.id)
+    if (t == NULL && env->type_id == akt_status_type.id) {
         t = &akt_status_type; /* error replies (akt_reply_error) */
+    }
     if (t == NULL) {
         uint64_t n = atomic_fetch_add(&r->unknown_type, 1) + 1;
-        if (n <= 10 || n % 1000 == 0)
+        if (n <= 10 || n % 1000 == 0) {
             akti_rlog(r->tp, AKTI_LOG_WARN,
                 "message of unknown type id %016llx from %s for %s rejected "
                 "(#%llu)",
                 (unsigned long long)env->type_id, from->address, env->recipient,
                 (unsigned long long)n);
+        }
         return;
     }
     r->last_type_id = env->type_id;
@@ -1079,14 +1139,16 @@ rm_on_envelope(
         r->sys, t, env->payload, env->payload_len, &r->lim, &msg);
     if (rc != AKT_OK) {
         uint64_t n = atomic_fetch_add(&r->bad_payload, 1) + 1;
-        if (n <= 10 || n % 1000 == 0)
+        if (n <= 10 || n % 1000 == 0) {
             akti_rlog(r->tp, AKTI_LOG_WARN,
                 "payload of %s from %s does not decode: %s (#%llu)", t->name,
                 from->address, akt_strerror(rc), (unsigned long long)n);
+        }
         return;
     }
-    if (slot_id == 0 && ask_back(r, from, env, to, msg))
+    if (slot_id == 0 && ask_back(r, from, env, to, msg)) {
         return; /* an ask from the peer: its reply goes straight back */
+    }
     akt_ref sender = env->sender_len > 0 ? resolve_sender(r, from, env, now)
                                          : AKT_REF_NONE;
     if (slot_id != 0 && !slot_take(r, slot_id, &to)) {
@@ -1094,8 +1156,9 @@ rm_on_envelope(
         akt_msg_free(msg);
         return;
     }
-    if (akt_tell(to, msg, sender) != AKT_OK)
+    if (akt_tell(to, msg, sender) != AKT_OK) {
         akt_msg_free(msg);
+    }
 }
 
 static void
@@ -1107,10 +1170,14 @@ rm_on_peer(
     switch (ev) {
     case AKTI_PEER_UP:
         pthread_mutex_lock(&r->mu);
-        for (size_t i = 0; i < NBUCKETS; i++)
-            for (proxy *p = r->by_path[i]; p; p = p->next_path)
-                if (p->assoc == peer->assoc && atomic_load(&p->bound_uid) == 0)
+        for (size_t i = 0; i < NBUCKETS; i++) {
+            for (proxy *p = r->by_path[i]; p; p = p->next_path) {
+                if (p->assoc == peer->assoc
+                    && atomic_load(&p->bound_uid) == 0) {
                     atomic_store(&p->bound_uid, peer->uid);
+                }
+            }
+        }
         pthread_mutex_unlock(&r->mu);
         break;
     case AKTI_PEER_QUARANTINED:
@@ -1139,14 +1206,16 @@ rm_on_drop(void *arg, akti_assoc *to, const akti_envelope *env, akt_err reason)
     (void)to;
     rm *r = arg;
     if (env->type_id == r->watch_id || env->type_id == r->term_id
-        || env->type_id == r->unwatch_id)
+        || env->type_id == r->unwatch_id) {
         return;
+    }
     const akt_type *t = akt_registry_find(r->reg, env->type_id);
     void *msg = NULL;
     if (t == NULL
         || akt_msg_decode(t, env->payload, env->payload_len, &r->lim, &msg)
-            != AKT_OK)
+            != AKT_OK) {
         return;
+    }
     akt_ref proxy_ref = AKT_REF_NONE;
     char path[PATH_MAX_LEN];
     if (env->recipient_len < sizeof(path)) {
@@ -1154,13 +1223,15 @@ rm_on_drop(void *arg, akti_assoc *to, const akti_envelope *env, akt_err reason)
         path[env->recipient_len] = '\0';
         pthread_mutex_lock(&r->mu);
         proxy *p = find_path(r, path);
-        if (p)
+        if (p) {
             proxy_ref = p->ref;
+        }
         pthread_mutex_unlock(&r->mu);
     }
     if (akt_system_publish_dead_letter(r->sys, proxy_ref, msg, reason)
-        != AKT_OK)
+        != AKT_OK) {
         akt_msg_free(msg);
+    }
 }
 
 static const akti_tp_callbacks rm_cbs = {
@@ -1203,11 +1274,12 @@ security_rules(akti_setreader *rd, const akti_tp_opts *o)
     bool tls_auth = tls_url && o->tls_verify_peer && o->tls_ca_file != NULL;
     bool cookie = o->cookie != NULL && o->cookie[0] != '\0';
     if (!cookie && !tls_auth && !o->insecure
-        && !akti_tp_url_loopback(o->listen_url))
+        && !akti_tp_url_loopback(o->listen_url)) {
         akti_set_reject(rd, "akt.remote.cookie", AKT_EINVAL,
             "a cookie, because akt.remote.listen can be reached from other "
             "hosts (or tls+tcp:// with tls.verify-peer and tls.ca-file, or "
             "akt.remote.insecure = on to run unauthenticated)");
+    }
 }
 
 /* read_config -- opts->config (may be NULL) over the system's
@@ -1221,21 +1293,24 @@ read_config(const akt_remote_options *opts, const akt_config *sysconf,
 {
     akt_config *ref = NULL, *mid = NULL;
     akt_err rc = akt_config_reference(&ref, err);
-    if (rc != AKT_OK)
+    if (rc != AKT_OK) {
         return rc;
+    }
     if (sysconf != NULL) {
         rc = akt_config_with_fallback(sysconf, ref, &mid, err);
         akt_config_release(ref);
-        if (rc != AKT_OK)
+        if (rc != AKT_OK) {
             return rc;
+        }
     } else {
         mid = ref;
     }
     if (opts->config != NULL && opts->config != sysconf) {
         rc = akt_config_with_fallback(opts->config, mid, merged, err);
         akt_config_release(mid);
-        if (rc != AKT_OK)
+        if (rc != AKT_OK) {
             return rc;
+        }
     } else {
         *merged = mid;
     }
@@ -1247,8 +1322,9 @@ read_config(const akt_remote_options *opts, const akt_config *sysconf,
     /* 0 in o means "the transport's default": every value here is > 0 */
     static const char thr[] = "akt.remote.failure-detector.threshold";
     akti_set_double(&rd, thr, &o->phi_threshold, 0, HUGE_VAL);
-    if (!(o->phi_threshold > 0))
+    if (!(o->phi_threshold > 0)) {
         akti_set_reject(&rd, thr, AKT_ERANGE, "a number above 0");
+    }
     akti_set_dur(&rd, "akt.remote.failure-detector.heartbeat-interval",
         &o->heartbeat_interval_ns, 1, INT64_MAX);
     akti_set_dur(&rd, "akt.remote.failure-detector.acceptable-heartbeat-pause",
@@ -1289,8 +1365,9 @@ read_config(const akt_remote_options *opts, const akt_config *sysconf,
     o->large_threshold = (size_t)large;
     int ovf = -1;
     akti_set_enum(&rd, "akt.remote.overflow", &ovf, overflow_names, 4);
-    if (ovf >= 0)
+    if (ovf >= 0) {
         o->overflow = overflows[ovf];
+    }
     cfg_text(&rd, "akt.remote.tls.cert-file", &o->tls_cert_file);
     cfg_text(&rd, "akt.remote.tls.key-file", &o->tls_key_file);
     cfg_text(&rd, "akt.remote.tls.ca-file", &o->tls_ca_file);
@@ -1300,11 +1377,11 @@ read_config(const akt_remote_options *opts, const akt_config *sysconf,
     int64_t maxa = o->max_associations, maxas = o->max_associations_per_source;
     int64_t maxc = o->max_connections, maxcs = o->max_connections_per_source;
     akti_set_int(&rd, "akt.remote.max-associations", &maxa, 1, UINT32_MAX);
-    akti_set_int(&rd, "akt.remote.max-associations-per-source", &maxas, 1,
-        UINT32_MAX);
+    akti_set_int(
+        &rd, "akt.remote.max-associations-per-source", &maxas, 1, UINT32_MAX);
     akti_set_int(&rd, "akt.remote.max-connections", &maxc, 1, UINT32_MAX);
-    akti_set_int(&rd, "akt.remote.max-connections-per-source", &maxcs, 1,
-        UINT32_MAX);
+    akti_set_int(
+        &rd, "akt.remote.max-connections-per-source", &maxcs, 1, UINT32_MAX);
     o->max_associations = (uint32_t)maxa;
     o->max_associations_per_source = (uint32_t)maxas;
     o->max_connections = (uint32_t)maxc;
@@ -1316,17 +1393,21 @@ read_config(const akt_remote_options *opts, const akt_config *sysconf,
     o->cookie = opts->cookie;
     if (o->listen_url == NULL) {
         cfg_text(&rd, "akt.remote.listen", &o->listen_url);
-        if (o->listen_url == NULL)
+        if (o->listen_url == NULL) {
             akti_set_reject(&rd, "akt.remote.listen", AKT_EINVAL,
                 "a URL to listen on (tcp://host:port, ipc:///path, "
                 "inproc://name)");
+        }
     }
-    if (o->advertised_url == NULL)
+    if (o->advertised_url == NULL) {
         cfg_text(&rd, "akt.remote.advertised", &o->advertised_url);
-    if (o->cookie == NULL)
+    }
+    if (o->cookie == NULL) {
         cfg_text(&rd, "akt.remote.cookie", &o->cookie);
-    if (rd.rc == AKT_OK)
+    }
+    if (rd.rc == AKT_OK) {
         security_rules(&rd, o);
+    }
     if (rd.rc != AKT_OK) {
         /* The caller owns *merged only on success. */
         akt_config_release(*merged);
@@ -1348,10 +1429,12 @@ static akt_err
 rm_ext_ref_to_path(void *arg, akt_ref ref, char *buf, size_t len)
 {
     rm *r = arg;
-    if (!atomic_load(&r->ready))
+    if (!atomic_load(&r->ready)) {
         return AKT_ENOENT;
-    if (sender_path(r, ref, buf, len) != 0)
+    }
+    if (sender_path(r, ref, buf, len) != 0) {
         return AKT_OK;
+    }
     char tmp[8];
     akt_err rc = akt_ref_path(ref, tmp, sizeof(tmp));
     return rc == AKT_ERANGE ? AKT_ERANGE : rc == AKT_OK ? AKT_ENOENT : rc;
@@ -1362,8 +1445,9 @@ static akt_err
 rm_ext_path_to_ref(void *arg, const char *path, akt_ref *out)
 {
     rm *r = arg;
-    if (!atomic_load(&r->ready) || strchr(path, '@') == NULL)
+    if (!atomic_load(&r->ready) || strchr(path, '@') == NULL) {
         return AKT_ENOENT;
+    }
     akt_err rc = remote_ref(r, path, out);
     return rc == AKT_ECLOSED ? AKT_ENOENT : rc;
 }
@@ -1382,8 +1466,9 @@ rm_ext_watchers(void *arg, akt_ref self, void *state, uint32_t nwatchers)
     (void)arg;
     (void)self;
     proxy *p = state ? *(proxy **)state : NULL;
-    if (p != NULL)
+    if (p != NULL) {
         proxy_watch(p, nwatchers > 0);
+    }
 }
 
 static const akti_ext_ops rm_ext_ops = {
@@ -1397,16 +1482,18 @@ static const akti_ext_ops rm_ext_ops = {
 akt_err
 akt_remote_start(akt_system *sys, const akt_remote_options *opts)
 {
-    if (sys == NULL || opts == NULL || opts->registry == NULL)
+    if (sys == NULL || opts == NULL || opts->registry == NULL) {
         return AKT_EINVAL;
+    }
     rm *old = rm_get(sys);
     if (old) {
         rm_release(old);
         return AKT_EEXIST;
     }
     rm *r = calloc(1, sizeof(*r));
-    if (r == NULL)
+    if (r == NULL) {
         return AKT_ENOMEM;
+    }
     atomic_store(&r->refs, 1);
     r->sys = sys;
     r->reg = opts->registry;
@@ -1477,12 +1564,15 @@ rm_shutdown(rm *r)
     size_t n = 0;
     pthread_mutex_lock(&r->mu);
     akt_ref *refs = malloc((r->nproxies + 1) * sizeof(*refs));
-    for (size_t b = 0; b < NBUCKETS && refs; b++)
-        for (proxy *p = r->by_path[b]; p; p = p->next_path)
+    for (size_t b = 0; b < NBUCKETS && refs; b++) {
+        for (proxy *p = r->by_path[b]; p; p = p->next_path) {
             refs[n++] = p->ref;
+        }
+    }
     pthread_mutex_unlock(&r->mu);
-    for (size_t k = 0; k < n; k++)
+    for (size_t k = 0; k < n; k++) {
         akt_stop(refs[k]);
+    }
     free(refs);
     rm_release(r);
 }
@@ -1491,8 +1581,9 @@ akt_err
 akt_remote_stop(akt_system *sys)
 {
     rm *r = rm_get(sys);
-    if (r == NULL)
+    if (r == NULL) {
         return AKT_ENOENT;
+    }
     if (!akti_system_ext_clear(sys, AKTI_EXT_REMOTE, r)) {
         rm_release(r); /* stopped meanwhile */
         return AKT_ENOENT;
@@ -1506,8 +1597,9 @@ akt_err
 akt_remote_address(akt_system *sys, char *buf, size_t len)
 {
     rm *r = rm_get(sys);
-    if (r == NULL)
+    if (r == NULL) {
         return AKT_ENOENT;
+    }
     int n = snprintf(buf, len, "%s", r->canon);
     rm_release(r);
     return n >= 0 && (size_t)n < len ? AKT_OK : AKT_ERANGE;
@@ -1522,12 +1614,15 @@ remote_ref(rm *r, const char *path, akt_ref *out)
     const char *local;
     akt_err rc
         = parse_path(path, sysname, sizeof(sysname), url, sizeof(url), &local);
-    if (rc == AKT_OK && url[0] == '\0')
+    if (rc == AKT_OK && url[0] == '\0') {
         rc = AKT_EINVAL;
-    if (rc == AKT_OK && strlen(path) >= PATH_MAX_LEN)
+    }
+    if (rc == AKT_OK && strlen(path) >= PATH_MAX_LEN) {
         rc = AKT_EINVAL;
-    if (rc != AKT_OK)
+    }
+    if (rc != AKT_OK) {
         return rc;
+    }
     pthread_rwlock_rdlock(&r->life);
     if (r->stopped) {
         rc = AKT_ECLOSED;
@@ -1547,11 +1642,13 @@ remote_ref(rm *r, const char *path, akt_ref *out)
 akt_err
 akt_remote_ref(akt_system *sys, const char *path, akt_ref *out)
 {
-    if (path == NULL || out == NULL)
+    if (path == NULL || out == NULL) {
         return AKT_EINVAL;
+    }
     rm *r = rm_get(sys);
-    if (r == NULL)
+    if (r == NULL) {
         return AKT_ENOENT;
+    }
     akt_err rc = remote_ref(r, path, out);
     rm_release(r);
     return rc;
@@ -1561,8 +1658,9 @@ akt_err
 akt_remote_ref_path(akt_system *sys, akt_ref ref, char *buf, size_t len)
 {
     rm *r = rm_get(sys);
-    if (r == NULL)
+    if (r == NULL) {
         return AKT_ENOENT;
+    }
     char tmp[PATH_MAX_LEN];
     akt_err rc = akt_ref_path(ref, tmp, sizeof(tmp));
     if (rc == AKT_OK) {
@@ -1576,11 +1674,13 @@ akt_remote_ref_path(akt_system *sys, akt_ref ref, char *buf, size_t len)
 akt_err
 akt_remote_stats_get(akt_system *sys, akt_remote_stats *out)
 {
-    if (out == NULL)
+    if (out == NULL) {
         return AKT_EINVAL;
+    }
     rm *r = rm_get(sys);
-    if (r == NULL)
+    if (r == NULL) {
         return AKT_ENOENT;
+    }
     akti_tp_stats st;
     akti_tp_stats_get(r->tp, &st);
     memset(out, 0, sizeof(*out));

@@ -47,9 +47,10 @@ akti_tp_random64(void)
 {
     uint64_t v = 0;
     while (v == 0) {
-        if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+        if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v)) {
             v = ((uint64_t)rand() << 33) ^ ((uint64_t)rand() << 11)
                 ^ (uint64_t)time(NULL) ^ (uint64_t)akti_now_ns();
+        }
     }
     return v;
 }
@@ -102,8 +103,9 @@ void
 akti_rlog(const akti_tp *tp, int level, const char *fmt, ...)
 {
     int max = tp ? tp->log_level : AKTI_LOG_WARN;
-    if (level > max)
+    if (level > max) {
         return;
+    }
     static const char *names[] = { "error", "warn", "info", "debug" };
     char line[768];
     va_list ap;
@@ -118,16 +120,21 @@ static int
 log_level_from_env(void)
 {
     const char *e = getenv("AKT_REMOTE_LOG");
-    if (e == NULL)
+    if (e == NULL) {
         return AKTI_LOG_WARN;
-    if (strcmp(e, "error") == 0)
+    }
+    if (strcmp(e, "error") == 0) {
         return AKTI_LOG_ERROR;
-    if (strcmp(e, "info") == 0)
+    }
+    if (strcmp(e, "info") == 0) {
         return AKTI_LOG_INFO;
-    if (strcmp(e, "debug") == 0)
+    }
+    if (strcmp(e, "debug") == 0) {
         return AKTI_LOG_DEBUG;
-    if (strcmp(e, "off") == 0)
+    }
+    if (strcmp(e, "off") == 0) {
         return -1;
+    }
     return AKTI_LOG_WARN;
 }
 
@@ -137,10 +144,12 @@ akti_tp_reject(akti_tp *tp, _Atomic uint64_t *counter, const char *fmt, ...)
 {
     uint64_t n
         = atomic_fetch_add_explicit(counter, 1, memory_order_relaxed) + 1;
-    if (n > 10 && n % 1000 != 0)
+    if (n > 10 && n % 1000 != 0) {
         return;
-    if (tp->log_level < AKTI_LOG_WARN)
+    }
+    if (tp->log_level < AKTI_LOG_WARN) {
         return;
+    }
     char line[512];
     va_list ap;
     va_start(ap, fmt);
@@ -213,14 +222,18 @@ opts_fill(akti_tp_opts *o, const akti_tp_opts *in)
     DEF(max_connections_per_source);
     DEF(idle_timeout_ns);
 #undef DEF
-    if (o->overflow == AKT_OVERFLOW_DEFAULT)
+    if (o->overflow == AKT_OVERFLOW_DEFAULT) {
         o->overflow = AKT_OVERFLOW_DROP_NEW;
-    if (o->max_frame_size < 4096)
+    }
+    if (o->max_frame_size < 4096) {
         o->max_frame_size = 4096;
-    if (o->large_threshold > o->max_frame_size / 2)
+    }
+    if (o->large_threshold > o->max_frame_size / 2) {
         o->large_threshold = o->max_frame_size / 2;
-    if (o->batch_max_bytes > o->max_frame_size / 2)
+    }
+    if (o->batch_max_bytes > o->max_frame_size / 2) {
         o->batch_max_bytes = o->max_frame_size / 2;
+    }
 }
 
 /* --- sockets -------------------------------------------------------------- */
@@ -229,18 +242,21 @@ akt_err
 akti_tp_chan_open(akti_tp *tp, akti_assoc *a, tp_chan *c)
 {
     int rv = nng_push0_open(&c->sock);
-    if (rv != 0)
+    if (rv != 0) {
         return nng_to_akt(rv);
+    }
     nng_socket_set_ms(c->sock, NNG_OPT_SENDTIMEO,
         (nng_duration)(tp->o.stall_timeout_ns / 1000000));
     nng_socket_set_ms(c->sock, NNG_OPT_RECONNMINT, 20);
     nng_socket_set_ms(c->sock, NNG_OPT_RECONNMAXT, 500);
     rv = nng_dialer_create(&c->dialer, c->sock, a->url);
     if (rv == 0 && tp->tls_client != NULL
-        && strncmp(a->url, "tls+tcp://", 10) == 0)
+        && strncmp(a->url, "tls+tcp://", 10) == 0) {
         rv = nng_dialer_set_ptr(c->dialer, NNG_OPT_TLS_CONFIG, tp->tls_client);
-    if (rv == 0)
+    }
+    if (rv == 0) {
         rv = nng_dialer_start(c->dialer, NNG_FLAG_NONBLOCK);
+    }
     if (rv != 0) {
         nng_close(c->sock);
         return nng_to_akt(rv);
@@ -255,9 +271,11 @@ akti_tp_chan_open(akti_tp *tp, akti_assoc *a, tp_chan *c)
 static bool
 quarantined_locked(akti_tp *tp, uint64_t uid)
 {
-    for (size_t i = 0; i < tp->nquar; i++)
-        if (tp->quarantined[i] == uid)
+    for (size_t i = 0; i < tp->nquar; i++) {
+        if (tp->quarantined[i] == uid) {
             return true;
+        }
+    }
     return false;
 }
 
@@ -283,8 +301,9 @@ akti_tp_quarantine_add(akti_tp *tp, uint64_t uid)
                 tp->capquar = cap;
             }
         }
-        if (tp->nquar < tp->capquar)
+        if (tp->nquar < tp->capquar) {
             tp->quarantined[tp->nquar++] = uid;
+        }
     }
     pthread_mutex_unlock(&tp->mu);
 }
@@ -322,8 +341,9 @@ akti_tp_drop_add(drop_list *d, tp_item *it, akt_err reason)
 void
 akti_tp_drop_flush(akti_tp *tp, akti_assoc *a, drop_list *d)
 {
-    if (d->n)
+    if (d->n) {
         atomic_store(&a->pinned, true); /* the callback may keep a */
+    }
     for (size_t i = 0; i < d->n; i++) {
         STAT_ADD(tp, dropped, 1);
         if (tp->o.cb && tp->o.cb->on_drop) {
@@ -352,8 +372,9 @@ akti_tp_ev_add(ev_list *l, akti_peer_event ev, uint64_t uid, const char *reason)
 void
 akti_tp_ev_flush(akti_tp *tp, akti_assoc *a, ev_list *l)
 {
-    if (l->n)
+    if (l->n) {
         atomic_store(&a->pinned, true); /* the callback may keep a */
+    }
     for (int i = 0; i < l->n; i++) {
         if (tp->o.cb && tp->o.cb->on_peer) {
             akti_peer p
@@ -373,8 +394,9 @@ akti_tp_reset_incarnation(
 {
     uint64_t old = atomic_load(&a->peer_uid);
     tp_item *it;
-    while ((it = ring_pop(&a->unacked)) != NULL)
+    while ((it = ring_pop(&a->unacked)) != NULL) {
         akti_tp_drop_add(d, it, reason);
+    }
     a->sys_sent = 0;
     a->out_seq = 0;
     a->in_next = 1;
@@ -384,10 +406,11 @@ akti_tp_reset_incarnation(
         uint32_t n = q->len;
         for (uint32_t i = 0; i < n; i++) {
             it = ring_pop(q);
-            if (old != 0 && it->uid == old)
+            if (old != 0 && it->uid == old) {
                 akti_tp_drop_add(d, it, reason);
-            else
+            } else {
                 ring_push(q, it);
+            }
         }
         pthread_cond_broadcast(&a->ch[k].not_full);
     }
@@ -404,12 +427,14 @@ static void
 fail_queues(akti_assoc *a, drop_list *d, akt_err reason)
 {
     tp_item *it;
-    while ((it = ring_pop(&a->unacked)) != NULL)
+    while ((it = ring_pop(&a->unacked)) != NULL) {
         akti_tp_drop_add(d, it, reason);
+    }
     a->sys_sent = 0;
     for (int k = AKTI_CH_ORDINARY; k <= AKTI_CH_LARGE; k++) {
-        while ((it = ring_pop(&a->ch[k].q)) != NULL)
+        while ((it = ring_pop(&a->ch[k].q)) != NULL) {
             akti_tp_drop_add(d, it, reason);
+        }
         pthread_cond_broadcast(&a->ch[k].not_full);
     }
 }
@@ -437,8 +462,9 @@ akti_tp_become_up(akti_tp *tp, akti_assoc *a, ev_list *evs) /* a->mu held */
     STAT_ADD(tp, handshakes, 1);
     akti_tp_ev_add(
         evs, AKTI_PEER_UP, atomic_load(&a->peer_uid), "handshake completed");
-    for (int k = 0; k < AKTI_CH_COUNT; k++)
+    for (int k = 0; k < AKTI_CH_COUNT; k++) {
         pthread_cond_broadcast(&a->ch[k].cv);
+    }
     pthread_cond_broadcast(&a->up_cv);
     akti_rlog(tp, AKTI_LOG_INFO, "association with %s (%s, uid %016llx) is up",
         a->system, a->url, (unsigned long long)atomic_load(&a->peer_uid));
@@ -451,8 +477,9 @@ akti_tp_quarantine_peer(
     akti_tp *tp, akti_assoc *a, const char *reason, drop_list *d, ev_list *evs)
 {
     uint64_t uid = atomic_load(&a->peer_uid);
-    if (uid == 0)
+    if (uid == 0) {
         return;
+    }
     akti_tp_send_quarantine(tp, a, reason);
     akti_tp_quarantine_add(tp, uid);
     STAT_ADD(tp, quarantines, 1);
@@ -470,8 +497,9 @@ static akti_assoc *
 assoc_new(akti_tp *tp, const char *url, const char *system)
 {
     akti_assoc *a = calloc(1, sizeof(*a));
-    if (a == NULL)
+    if (a == NULL) {
         return NULL;
+    }
     a->tp = tp;
     a->url = tp_strdup(url);
     a->system = tp_strdup(system ? system : "");
@@ -534,8 +562,9 @@ assoc_start_chans(akti_tp *tp, akti_assoc *a)
                 k == AKTI_CH_CONTROL ? akti_tp_control_writer
                                      : akti_tp_data_writer,
                 c)
-            == 0)
+            == 0) {
             c->th_started = true;
+        }
     }
     return AKT_OK;
 }
@@ -543,19 +572,25 @@ assoc_start_chans(akti_tp *tp, akti_assoc *a)
 akt_err
 akti_tp_assoc_wake(akti_tp *tp, akti_assoc *a) /* a->mu held */
 {
-    if (!a->dormant)
+    if (!a->dormant) {
         return AKT_OK;
-    if (atomic_load(&tp->stopping))
+    }
+    if (atomic_load(&tp->stopping)) {
         return AKT_ECLOSED;
+    }
     akt_err rc = AKT_ENOMEM;
-    if (!ring_init(&a->unacked, tp->o.system_buffer_size))
+    if (!ring_init(&a->unacked, tp->o.system_buffer_size)) {
         goto fail;
-    for (int k = 0; k < AKTI_CH_COUNT; k++)
+    }
+    for (int k = 0; k < AKTI_CH_COUNT; k++) {
         if (!ring_init(&a->ch[k].q,
-                k == AKTI_CH_CONTROL ? 256 : tp->o.outbound_queue_size))
+                k == AKTI_CH_CONTROL ? 256 : tp->o.outbound_queue_size)) {
             goto fail;
-    if ((rc = assoc_start_chans(tp, a)) != AKT_OK)
+        }
+    }
+    if ((rc = assoc_start_chans(tp, a)) != AKT_OK) {
         goto fail;
+    }
     a->dormant = false;
     a->last_active = akti_now_ns();
     STAT_ADD(tp, associations_active, 1);
@@ -572,8 +607,9 @@ assoc_sleepy(akti_tp *tp, akti_assoc *a, int64_t now)
 {
     if (a->dormant || a->state != AS_IDLE || a->unacked.len != 0
         || a->ch[AKTI_CH_ORDINARY].q.len != 0 || a->ch[AKTI_CH_LARGE].q.len != 0
-        || a->ch[AKTI_CH_ORDINARY].inline_busy)
+        || a->ch[AKTI_CH_ORDINARY].inline_busy) {
         return false;
+    }
     return now - a->last_active >= tp->o.idle_timeout_ns;
 }
 
@@ -595,22 +631,25 @@ assoc_sleep(akti_tp *tp, akti_assoc *a)
         pthread_cond_broadcast(&c->not_full);
     }
     pthread_mutex_unlock(&a->mu);
-    for (int k = 0; k < AKTI_CH_COUNT; k++)
+    for (int k = 0; k < AKTI_CH_COUNT; k++) {
         if (a->ch[k].th_started) {
             pthread_join(a->ch[k].th, NULL);
             a->ch[k].th_started = false;
         }
+    }
     pthread_mutex_lock(&a->mu);
     if (!assoc_sleepy(tp, a, akti_now_ns()) || atomic_load(&tp->stopping)) {
         /* used while the writers stopped: bring them back */
-        if (!atomic_load(&tp->stopping))
+        if (!atomic_load(&tp->stopping)) {
             assoc_start_chans(tp, a);
+        }
         pthread_mutex_unlock(&a->mu);
         return;
     }
     nng_msg *m;
-    while ((m = ring_pop(&a->ch[AKTI_CH_CONTROL].q)) != NULL)
+    while ((m = ring_pop(&a->ch[AKTI_CH_CONTROL].q)) != NULL) {
         nng_msg_free(m);
+    }
     assoc_rings_free(a);
     akti_tp_rx_frag_reset(a);
     a->dormant = true;
@@ -626,9 +665,11 @@ assoc_sleep(akti_tp *tp, akti_assoc *a)
 static akti_assoc *
 find_url_locked(akti_tp *tp, const char *url)
 {
-    for (akti_assoc *a = tp->assocs; a; a = a->next)
-        if (strcmp(a->url, url) == 0)
+    for (akti_assoc *a = tp->assocs; a; a = a->next) {
+        if (strcmp(a->url, url) == 0) {
             return a;
+        }
+    }
     return NULL;
 }
 
@@ -645,8 +686,9 @@ assoc_add_locked(akti_tp *tp, const char *url, const char *system)
         return NULL;
     }
     akti_assoc *a = assoc_new(tp, url, system);
-    if (a == NULL)
+    if (a == NULL) {
         return NULL;
+    }
     a->next = tp->assocs;
     tp->assocs = a;
     tp->nassocs++;
@@ -657,25 +699,29 @@ akt_err
 akti_tp_assoc(
     akti_tp *tp, const char *url, const char *system, akti_assoc **out)
 {
-    if (tp == NULL || url == NULL || out == NULL)
+    if (tp == NULL || url == NULL || out == NULL) {
         return AKT_EINVAL;
+    }
     pthread_mutex_lock(&tp->mu);
     if (atomic_load(&tp->stopping)) {
         pthread_mutex_unlock(&tp->mu);
         return AKT_ECLOSED;
     }
     akti_assoc *a = find_url_locked(tp, url);
-    if (a == NULL)
+    if (a == NULL) {
         a = assoc_add_locked(tp, url, system);
+    }
     pthread_mutex_unlock(&tp->mu);
-    if (a == NULL)
+    if (a == NULL) {
         return tp->nassocs >= tp->o.max_associations ? AKT_EFULL : AKT_ENOMEM;
+    }
     atomic_store(&a->pinned, true);
     pthread_mutex_lock(&a->mu);
     akt_err rc = akti_tp_assoc_wake(tp, a);
     pthread_mutex_unlock(&a->mu);
-    if (rc == AKT_OK)
+    if (rc == AKT_OK) {
         *out = a;
+    }
     return rc;
 }
 
@@ -691,9 +737,11 @@ akti_tp_assoc_inbound(
     akti_assoc *a = find_url_locked(tp, url);
     if (a == NULL) {
         uint32_t from_src = 0;
-        for (akti_assoc *b = tp->assocs; b; b = b->next)
-            if (b->inbound && strcmp(b->src, src) == 0)
+        for (akti_assoc *b = tp->assocs; b; b = b->next) {
+            if (b->inbound && strcmp(b->src, src) == 0) {
                 from_src++;
+            }
+        }
         if (from_src >= tp->o.max_associations_per_source) {
             pthread_mutex_unlock(&tp->mu);
             akti_tp_reject(tp, &tp->st.rejected_limit,
@@ -710,8 +758,9 @@ akti_tp_assoc_inbound(
         }
     }
     pthread_mutex_unlock(&tp->mu);
-    if (a == NULL)
+    if (a == NULL) {
         return NULL;
+    }
     pthread_mutex_lock(&a->mu);
     akt_err rc = akti_tp_assoc_wake(tp, a);
     pthread_mutex_unlock(&a->mu);
@@ -742,8 +791,9 @@ akti_assoc_wait_up(akti_assoc *a, int64_t timeout_ns, uint64_t *uid)
         return rc;
     }
     a->last_active = akti_now_ns();
-    if (a->state == AS_IDLE)
+    if (a->state == AS_IDLE) {
         akti_tp_start_handshake(a->tp, a, akti_now_ns());
+    }
     while (a->state != AS_UP) {
         if (a->hs_failed) {
             rc = AKT_EPEER;
@@ -758,8 +808,9 @@ akti_assoc_wait_up(akti_assoc *a, int64_t timeout_ns, uint64_t *uid)
             break;
         }
     }
-    if (rc == AKT_OK && uid)
+    if (rc == AKT_OK && uid) {
         *uid = atomic_load(&a->peer_uid);
+    }
     pthread_mutex_unlock(&a->mu);
     return rc;
 }
@@ -792,26 +843,29 @@ tick_assoc(akti_tp *tp, akti_assoc *a, int64_t now)
             pthread_cond_broadcast(&a->up_cv);
             /* an association made for a peer's Hello that never proved
              * itself was never handed out: nobody to tell */
-            if (atomic_load(&a->pinned))
+            if (atomic_load(&a->pinned)) {
                 akti_tp_ev_add(&evs, AKTI_PEER_HANDSHAKE_FAILED, uid,
                     "handshake timed out (no authenticated answer: the peer "
                     "is not there, or refused our Hello -- cookie, version "
                     "or system name; see its log)");
+            }
         } else if (now - a->hs_last >= tp->o.handshake_retry_ns) {
             akti_tp_send_hello(tp, a);
         }
         break;
     case AS_UP:
         a->last_active = now;
-        if (now - a->hb_last >= tp->o.heartbeat_interval_ns)
+        if (now - a->hb_last >= tp->o.heartbeat_interval_ns) {
             akti_tp_send_heartbeat(tp, a, now);
+        }
         if (a->claim_uid != 0) {
             /* a new incarnation claimed this address: challenge it until
              * it proves itself or the claim expires */
-            if (now - a->claim_at >= tp->o.handshake_timeout_ns)
+            if (now - a->claim_at >= tp->o.handshake_timeout_ns) {
                 a->claim_uid = 0;
-            else if (now - a->hs_last >= tp->o.handshake_retry_ns)
+            } else if (now - a->hs_last >= tp->o.handshake_retry_ns) {
                 akti_tp_send_hello(tp, a);
+            }
         }
         if (!akti_phi_available(&a->phi, now)) {
             uint64_t uid = atomic_load(&a->peer_uid);
@@ -833,8 +887,9 @@ tick_assoc(akti_tp *tp, akti_assoc *a, int64_t now)
             && now - a->sys_last_send >= tp->o.resend_interval_ns) {
             a->sys_sent = 0; /* go back N */
             STAT_ADD(tp, system_resends, 1);
-            if (a->ch[AKTI_CH_CONTROL].waiting)
+            if (a->ch[AKTI_CH_CONTROL].waiting) {
                 pthread_cond_signal(&a->ch[AKTI_CH_CONTROL].cv);
+            }
         }
         break;
     default:
@@ -842,11 +897,13 @@ tick_assoc(akti_tp *tp, akti_assoc *a, int64_t now)
         break;
     }
     pthread_mutex_unlock(&a->mu);
-    if (d.n)
+    if (d.n) {
         akti_tp_drop_flush(tp, a, &d);
+    }
     akti_tp_ev_flush(tp, a, &evs);
-    if (sleep)
+    if (sleep) {
         assoc_sleep(tp, a);
+    }
 }
 
 static void *
@@ -855,23 +912,27 @@ tick_thread(void *arg)
     akti_tp *tp = arg;
     tp_thread_name("akt-rm-tick");
     int64_t period = tp->o.heartbeat_interval_ns / 4;
-    if (period > 100000000)
+    if (period > 100000000) {
         period = 100000000;
-    if (period < 2000000)
+    }
+    if (period < 2000000) {
         period = 2000000;
+    }
     pthread_mutex_lock(&tp->mu);
     while (!atomic_load(&tp->stopping)) {
         struct timespec dl;
         abs_deadline(&dl, period);
         pthread_cond_timedwait(&tp->tick_cv, &tp->mu, &dl);
-        if (atomic_load(&tp->stopping))
+        if (atomic_load(&tp->stopping)) {
             break;
+        }
         /* associations are never removed (an idle one only sleeps) */
         akti_assoc *list = tp->assocs;
         pthread_mutex_unlock(&tp->mu);
         int64_t now = akti_now_ns();
-        for (akti_assoc *a = list; a; a = a->next)
+        for (akti_assoc *a = list; a; a = a->next) {
             tick_assoc(tp, a, now);
+        }
         pthread_mutex_lock(&tp->mu);
     }
     pthread_mutex_unlock(&tp->mu);
@@ -884,8 +945,9 @@ static char *
 read_file(const char *path)
 {
     FILE *fp = fopen(path, "rb");
-    if (fp == NULL)
+    if (fp == NULL) {
         return NULL;
+    }
     fseek(fp, 0, SEEK_END);
     long n = ftell(fp);
     fseek(fp, 0, SEEK_SET);
@@ -894,8 +956,9 @@ read_file(const char *path)
         free(buf);
         buf = NULL;
     }
-    if (buf)
+    if (buf) {
         buf[n] = '\0';
+    }
     fclose(fp);
     return buf;
 }
@@ -921,16 +984,20 @@ tls_setup(akti_tp *tp)
         nng_tls_config **cfg = side == 0 ? &tp->tls_server : &tp->tls_client;
         rv = nng_tls_config_alloc(
             cfg, side == 0 ? NNG_TLS_MODE_SERVER : NNG_TLS_MODE_CLIENT);
-        if (rv != 0)
+        if (rv != 0) {
             break;
-        if (cert)
+        }
+        if (cert) {
             rv = nng_tls_config_own_cert(*cfg, cert, key, NULL);
-        if (rv == 0 && o->tls_ca_file)
+        }
+        if (rv == 0 && o->tls_ca_file) {
             rv = nng_tls_config_ca_file(*cfg, o->tls_ca_file);
-        if (rv == 0)
+        }
+        if (rv == 0) {
             rv = nng_tls_config_auth_mode(*cfg,
                 o->tls_verify_peer ? NNG_TLS_AUTH_MODE_REQUIRED
                                    : NNG_TLS_AUTH_MODE_NONE);
+        }
     }
     free(cert);
     free(key);
@@ -958,8 +1025,10 @@ resolve_address(akti_tp *tp)
         return tp->address ? AKT_OK : AKT_ENOMEM;
     }
     int port = 0;
-    if (nng_listener_get_int(tp->listener, NNG_OPT_TCP_BOUND_PORT, &port) != 0)
+    if (nng_listener_get_int(tp->listener, NNG_OPT_TCP_BOUND_PORT, &port)
+        != 0) {
         return AKT_EIO;
+    }
     const char *host = scheme_end + 3;
     const char *colon = strrchr(host, ':');
     size_t hlen = colon ? (size_t)(colon - host) : strlen(host);
@@ -968,8 +1037,9 @@ resolve_address(akti_tp *tp)
         || (hlen == 7 && strncmp(host, "0.0.0.0", 7) == 0)) {
         snprintf(hostbuf, sizeof(hostbuf), "127.0.0.1");
     } else {
-        if (hlen >= sizeof(hostbuf))
+        if (hlen >= sizeof(hostbuf)) {
             return AKT_EINVAL;
+        }
         memcpy(hostbuf, host, hlen);
         hostbuf[hlen] = '\0';
     }
@@ -986,11 +1056,13 @@ bool
 akti_tp_url_loopback(const char *u)
 {
     if (strncmp(u, "ipc://", 6) == 0 || strncmp(u, "inproc://", 9) == 0
-        || strncmp(u, "abstract://", 11) == 0)
+        || strncmp(u, "abstract://", 11) == 0) {
         return true;
+    }
     const char *h = strstr(u, "://");
-    if (h == NULL)
+    if (h == NULL) {
         return false;
+    }
     h += 3;
     return strncmp(h, "127.", 4) == 0 || strncmp(h, "localhost:", 10) == 0
         || strncmp(h, "[::1]:", 6) == 0;
@@ -1017,7 +1089,8 @@ security_check(akti_tp *tp)
         return AKT_EINVAL;
     }
     bool tls_auth = tls_url && o->tls_verify_peer && o->tls_ca_file != NULL;
-    if (tp->cookie_len == 0 && !tls_auth && !akti_tp_url_loopback(tp->listen_url)) {
+    if (tp->cookie_len == 0 && !tls_auth
+        && !akti_tp_url_loopback(tp->listen_url)) {
         if (!o->insecure) {
             akti_rlog(tp, AKTI_LOG_ERROR,
                 "refusing to listen on %s without akt.remote.cookie (or "
@@ -1042,12 +1115,14 @@ source_of(nng_pipe p, char *buf, size_t n)
 {
     nng_sockaddr sa;
     snprintf(buf, n, "local");
-    if (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) != 0)
+    if (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) != 0) {
         return;
-    if (sa.s_family == NNG_AF_INET)
+    }
+    if (sa.s_family == NNG_AF_INET) {
         inet_ntop(AF_INET, &sa.s_in.sa_addr, buf, (socklen_t)n);
-    else if (sa.s_family == NNG_AF_INET6)
+    } else if (sa.s_family == NNG_AF_INET6) {
         inet_ntop(AF_INET6, sa.s_in6.sa_addr, buf, (socklen_t)n);
+    }
 }
 
 void
@@ -1068,9 +1143,11 @@ pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
         char src[48];
         source_of(p, src, sizeof(src));
         uint32_t same = 0;
-        for (uint32_t i = 0; i < tp->nconns; i++)
-            if (strcmp(tp->conns[i].src, src) == 0)
+        for (uint32_t i = 0; i < tp->nconns; i++) {
+            if (strcmp(tp->conns[i].src, src) == 0) {
                 same++;
+            }
+        }
         const char *key = tp->nconns >= tp->o.max_connections
             ? "akt.remote.max-connections"
             : same >= tp->o.max_connections_per_source
@@ -1078,8 +1155,8 @@ pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
             : NULL;
         if (key == NULL && tp->conns != NULL) {
             tp->conns[tp->nconns].pipe = id;
-            snprintf(tp->conns[tp->nconns].src, sizeof(tp->conns[0].src),
-                "%s", src);
+            snprintf(
+                tp->conns[tp->nconns].src, sizeof(tp->conns[0].src), "%s", src);
             tp->nconns++;
         }
         pthread_mutex_unlock(&tp->conn_mu);
@@ -1091,11 +1168,12 @@ pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
         return;
     }
     if (ev == NNG_PIPE_EV_REM_POST) {
-        for (uint32_t i = 0; i < tp->nconns; i++)
+        for (uint32_t i = 0; i < tp->nconns; i++) {
             if (tp->conns[i].pipe == id) {
                 tp->conns[i] = tp->conns[--tp->nconns];
                 break;
             }
+        }
     }
     pthread_mutex_unlock(&tp->conn_mu);
 }
@@ -1104,11 +1182,13 @@ akt_err
 akti_tp_start(const akti_tp_opts *opts, akti_tp **out)
 {
     if (opts == NULL || out == NULL || opts->system_name == NULL
-        || opts->listen_url == NULL || opts->system_name[0] == '\0')
+        || opts->listen_url == NULL || opts->system_name[0] == '\0') {
         return AKT_EINVAL;
+    }
     akti_tp *tp = calloc(1, sizeof(*tp));
-    if (tp == NULL)
+    if (tp == NULL) {
         return AKT_ENOMEM;
+    }
     akt_err rc = AKT_ENOMEM;
     opts_fill(&tp->o, opts);
     tp->log_level = log_level_from_env();
@@ -1128,14 +1208,17 @@ akti_tp_start(const akti_tp_opts *opts, akti_tp **out)
     cond_init_mono(&tp->tick_cv);
     tp->conns = calloc(tp->o.max_connections, sizeof(*tp->conns));
     if (tp->system == NULL || tp->listen_url == NULL || tp->cookie == NULL
-        || tp->conns == NULL)
+        || tp->conns == NULL) {
         goto fail;
-    if ((rc = security_check(tp)) != AKT_OK)
+    }
+    if ((rc = security_check(tp)) != AKT_OK) {
         goto fail;
+    }
     bool tls = strncmp(tp->listen_url, "tls+tcp://", 10) == 0
         || tp->o.tls_cert_file != NULL;
-    if (tls && (rc = tls_setup(tp)) != AKT_OK)
+    if (tls && (rc = tls_setup(tp)) != AKT_OK) {
         goto fail;
+    }
     int rv = nng_pull0_open(&tp->pull);
     if (rv != 0) {
         rc = nng_to_akt(rv);
@@ -1148,11 +1231,13 @@ akti_tp_start(const akti_tp_opts *opts, akti_tp **out)
     nng_pipe_notify(tp->pull, NNG_PIPE_EV_REM_POST, pipe_cb, tp);
     rv = nng_listener_create(&tp->listener, tp->pull, tp->listen_url);
     if (rv == 0 && tp->tls_server != NULL
-        && strncmp(tp->listen_url, "tls+tcp://", 10) == 0)
+        && strncmp(tp->listen_url, "tls+tcp://", 10) == 0) {
         rv = nng_listener_set_ptr(
             tp->listener, NNG_OPT_TLS_CONFIG, tp->tls_server);
-    if (rv == 0)
+    }
+    if (rv == 0) {
         rv = nng_listener_start(tp->listener, 0);
+    }
     if (rv != 0) {
         akti_rlog(tp, AKTI_LOG_ERROR, "cannot listen on %s: %s", tp->listen_url,
             nng_strerror(rv));
@@ -1173,8 +1258,9 @@ akti_tp_start(const akti_tp_opts *opts, akti_tp **out)
         tp->rx_started = true;
         nng_recv_aio(tp->pull, tp->rx_aio);
     }
-    if (pthread_create(&tp->tick_th, NULL, tick_thread, tp) == 0)
+    if (pthread_create(&tp->tick_th, NULL, tick_thread, tp) == 0) {
         tp->tick_started = true;
+    }
     if (!tp->rx_started || !tp->tick_started) {
         akti_tp_free(tp);
         *out = NULL;
@@ -1184,10 +1270,12 @@ akti_tp_start(const akti_tp_opts *opts, akti_tp **out)
         tp->listen_url, tp->address, (unsigned long long)tp->uid);
     return AKT_OK;
 fail:
-    if (tp->tls_server)
+    if (tp->tls_server) {
         nng_tls_config_free(tp->tls_server);
-    if (tp->tls_client)
+    }
+    if (tp->tls_client) {
         nng_tls_config_free(tp->tls_client);
+    }
     akti_pbarena_fini(&tp->arena);
     free(tp->system);
     free(tp->listen_url);
@@ -1202,15 +1290,17 @@ fail:
 void
 akti_tp_free(akti_tp *tp)
 {
-    if (tp == NULL)
+    if (tp == NULL) {
         return;
+    }
     pthread_mutex_lock(&tp->mu);
     atomic_store(&tp->stopping, true);
     pthread_cond_broadcast(&tp->tick_cv);
     akti_assoc *list = tp->assocs;
     pthread_mutex_unlock(&tp->mu);
-    if (tp->tick_started)
+    if (tp->tick_started) {
         pthread_join(tp->tick_th, NULL);
+    }
     for (akti_assoc *a = list; a; a = a->next) {
         pthread_mutex_lock(&a->mu);
         for (int k = 0; k < AKTI_CH_COUNT; k++) {
@@ -1224,11 +1314,12 @@ akti_tp_free(akti_tp *tp)
         }
         pthread_cond_broadcast(&a->up_cv);
         pthread_mutex_unlock(&a->mu);
-        for (int k = 0; k < AKTI_CH_COUNT; k++)
+        for (int k = 0; k < AKTI_CH_COUNT; k++) {
             if (a->ch[k].th_started) {
                 pthread_join(a->ch[k].th, NULL);
                 a->ch[k].th_started = false;
             }
+        }
     }
     nng_close(tp->pull);
     if (tp->rx_aio != NULL) {
@@ -1243,8 +1334,9 @@ akti_tp_free(akti_tp *tp)
         fail_queues(a, &d, AKT_ECLOSED);
         akti_tp_drop_flush(tp, a, &d);
         nng_msg *m;
-        while ((m = ring_pop(&a->ch[AKTI_CH_CONTROL].q)) != NULL)
+        while ((m = ring_pop(&a->ch[AKTI_CH_CONTROL].q)) != NULL) {
             nng_msg_free(m);
+        }
         for (int k = 0; k < AKTI_CH_COUNT; k++) {
             free(a->ch[k].q.buf);
             pthread_cond_destroy(&a->ch[k].cv);
@@ -1259,10 +1351,12 @@ akti_tp_free(akti_tp *tp)
         free(a);
         a = next;
     }
-    if (tp->tls_server)
+    if (tp->tls_server) {
         nng_tls_config_free(tp->tls_server);
-    if (tp->tls_client)
+    }
+    if (tp->tls_client) {
         nng_tls_config_free(tp->tls_client);
+    }
     akti_pbarena_fini(&tp->arena);
     free(tp->quarantined);
     free(tp->system);

@@ -29,12 +29,14 @@
 static inline char *
 tp_strdup(const char *s)
 {
-    if (s == NULL)
+    if (s == NULL) {
         return NULL;
+    }
     size_t n = strlen(s) + 1;
     char *p = malloc(n);
-    if (p)
+    if (p) {
         memcpy(p, s, n);
+    }
     return p;
 }
 
@@ -88,8 +90,9 @@ ring_init(tp_ring *r, uint32_t cap)
 static inline bool
 ring_push(tp_ring *r, void *p)
 {
-    if (r->len == r->cap)
+    if (r->len == r->cap) {
         return false;
+    }
     r->buf[(r->head + r->len) % r->cap] = p;
     r->len++;
     return true;
@@ -98,8 +101,9 @@ ring_push(tp_ring *r, void *p)
 static inline bool
 ring_push_front(tp_ring *r, void *p)
 {
-    if (r->len == r->cap)
+    if (r->len == r->cap) {
         return false;
+    }
     r->head = (r->head + r->cap - 1) % r->cap;
     r->buf[r->head] = p;
     r->len++;
@@ -109,8 +113,9 @@ ring_push_front(tp_ring *r, void *p)
 static inline void *
 ring_pop(tp_ring *r)
 {
-    if (r->len == 0)
+    if (r->len == 0) {
         return NULL;
+    }
     void *p = r->buf[r->head];
     r->head = (r->head + 1) % r->cap;
     r->len--;

@@ -4,10 +4,10 @@
  * (version, system name, the mac that proves the cookie, quarantine) and
  * answered at the address they claim; only a Hello that echoes our nonce
  * changes an association's incarnation (a new uid there is a new
- * incarnation, confirmed at its address), every other frame accepted only with the token granted
- * to its incarnation and from a connection epoch not already replaced,
- * acks applied, system envelopes delivered once and in seq order, large
- * messages reassembled from fragments. Frames are handled one at a time,
+ * incarnation, confirmed at its address), every other frame accepted only with
+ * the token granted to its incarnation and from a connection epoch not already
+ * replaced, acks applied, system envelopes delivered once and in seq order,
+ * large messages reassembled from fragments. Frames are handled one at a time,
  * those of one connection in the order they were sent.
  */
 #include "remote/transport_impl.h"
@@ -16,15 +16,19 @@ static akti_assoc *
 find_by_uid(akti_tp *tp, uint64_t uid)
 {
     akti_assoc *a = tp->rx_last;
-    if (a != NULL && atomic_load(&a->peer_uid) == uid)
+    if (a != NULL && atomic_load(&a->peer_uid) == uid) {
         return a;
+    }
     pthread_mutex_lock(&tp->mu);
-    for (a = tp->assocs; a; a = a->next)
-        if (atomic_load(&a->peer_uid) == uid)
+    for (a = tp->assocs; a; a = a->next) {
+        if (atomic_load(&a->peer_uid) == uid) {
             break;
+        }
+    }
     pthread_mutex_unlock(&tp->mu);
-    if (a)
+    if (a) {
         tp->rx_last = a;
+    }
     return a;
 }
 
@@ -72,8 +76,9 @@ on_hello(akti_tp *tp, const Akt__Remote__Frame *f, const char *src)
         return;
     }
     akti_assoc *a = akti_tp_assoc_inbound(tp, h->address, h->system, src);
-    if (a == NULL)
+    if (a == NULL) {
         return; /* a limit: counted and logged */
+    }
     drop_list d = { 0 };
     ev_list evs = { 0 };
     int64_t now = akti_now_ns();
@@ -97,8 +102,9 @@ on_hello(akti_tp *tp, const Akt__Remote__Frame *f, const char *src)
     }
     uint64_t cur = atomic_load(&a->peer_uid);
     if (confirmed) {
-        if (a->claim_uid == h->uid || cur == h->uid)
+        if (a->claim_uid == h->uid || cur == h->uid) {
             a->claim_uid = 0;
+        }
         if (cur != 0 && cur != h->uid) {
             /* the peer restarted, and the new incarnation proved itself at
              * the address: the old one is gone for good */
@@ -143,14 +149,17 @@ on_hello(akti_tp *tp, const Akt__Remote__Frame *f, const char *src)
         }
     }
     if ((!confirmed || !h->have_your_token)
-        && (progress || now - a->hs_last >= tp->o.handshake_retry_ns))
+        && (progress || now - a->hs_last >= tp->o.handshake_retry_ns)) {
         akti_tp_send_hello(tp, a);
+    }
     if (a->peer_token != 0 && atomic_load(&a->peer_uid) != 0
-        && a->state != AS_UP)
+        && a->state != AS_UP) {
         akti_tp_become_up(tp, a, &evs);
+    }
     pthread_mutex_unlock(&a->mu);
-    if (d.n)
+    if (d.n) {
         akti_tp_drop_flush(tp, a, &d);
+    }
     akti_tp_ev_flush(tp, a, &evs);
 }
 
@@ -159,8 +168,9 @@ deliver(akti_tp *tp, akti_assoc *a, uint64_t uid, int ch,
     const Akt__Remote__Envelope *pe)
 {
     STAT_ADD(tp, envelopes_received, 1);
-    if (tp->o.cb == NULL || tp->o.cb->on_envelope == NULL)
+    if (tp->o.cb == NULL || tp->o.cb->on_envelope == NULL) {
         return;
+    }
     akti_peer p = { a, a->system, a->url, uid };
     akti_envelope e = { pe->recipient, strlen(pe->recipient), pe->sender,
         strlen(pe->sender), pe->type_id, pe->payload.data, pe->payload.len };
@@ -181,8 +191,9 @@ on_fragment(
     akti_tp *tp, akti_assoc *a, uint64_t uid, const Akt__Remote__Fragment *g)
 {
     if (g->index == 0) {
-        if (a->rx.buf != NULL)
+        if (a->rx.buf != NULL) {
             STAT_ADD(tp, rejected_corrupt, 1); /* abandoned partial message */
+        }
         akti_tp_rx_frag_reset(a);
         a->rx.buf = malloc(g->total_len);
         a->rx.recipient = tp_strdup(g->head->recipient);
@@ -240,17 +251,20 @@ fresh_epoch(
     akti_tp *tp, akti_assoc *a, uint64_t uid, const Akt__Remote__Frame *f)
 {
     int ch = (int)f->channel;
-    if (f->conn_epoch == 0 || ch <= AKTI_CH_CONTROL || ch > AKTI_CH_LARGE)
+    if (f->conn_epoch == 0 || ch <= AKTI_CH_CONTROL || ch > AKTI_CH_LARGE) {
         return true;
+    }
     pthread_mutex_lock(&a->mu);
     bool ok
         = atomic_load(&a->peer_uid) == uid && f->conn_epoch >= a->rx_epoch[ch];
     bool newer = ok && f->conn_epoch > a->rx_epoch[ch];
     bool had = a->rx_epoch[ch] != 0;
-    if (ok)
+    if (ok) {
         a->rx_epoch[ch] = f->conn_epoch;
-    if (newer && had && ch == AKTI_CH_LARGE)
+    }
+    if (newer && had && ch == AKTI_CH_LARGE) {
         akti_tp_rx_frag_reset(a);
+    }
     pthread_mutex_unlock(&a->mu);
     if (!ok) {
         STAT_ADD(tp, stale_frames, 1);
@@ -289,8 +303,9 @@ on_frame(akti_tp *tp, const Akt__Remote__Frame *f, nng_msg *m)
         return;
     }
     uint64_t uid = f->from_uid;
-    if (!fresh_epoch(tp, a, uid, f))
+    if (!fresh_epoch(tp, a, uid, f)) {
         return;
+    }
     drop_list d = { 0 };
     ev_list evs = { 0 };
     switch (f->body_case) {
@@ -307,14 +322,16 @@ on_frame(akti_tp *tp, const Akt__Remote__Frame *f, nng_msg *m)
                 <= f->ack->cumulative) {
             it = ring_pop(&a->unacked);
             free(it);
-            if (a->sys_sent > 0)
+            if (a->sys_sent > 0) {
                 a->sys_sent--;
+            }
         }
         if (f->ack->nack && a->unacked.len > 0 && a->sys_sent > 0) {
             a->sys_sent = 0;
             STAT_ADD(tp, system_resends, 1);
-            if (a->ch[AKTI_CH_CONTROL].waiting)
+            if (a->ch[AKTI_CH_CONTROL].waiting) {
                 pthread_cond_signal(&a->ch[AKTI_CH_CONTROL].cv);
+            }
         }
         pthread_mutex_unlock(&a->mu);
         break;
@@ -322,8 +339,9 @@ on_frame(akti_tp *tp, const Akt__Remote__Frame *f, nng_msg *m)
     case AKT__REMOTE__FRAME__BODY_BATCH: {
         const Akt__Remote__Batch *b = f->batch;
         if (f->channel != AKT__REMOTE__CHANNEL__CONTROL) {
-            for (size_t i = 0; i < b->n_envelopes; i++)
+            for (size_t i = 0; i < b->n_envelopes; i++) {
                 deliver(tp, a, uid, f->channel, b->envelopes[i]);
+            }
             break;
         }
         /* reliable, in order: deliver seq == in_next only */
@@ -333,19 +351,23 @@ on_frame(akti_tp *tp, const Akt__Remote__Frame *f, nng_msg *m)
             pthread_mutex_lock(&a->mu);
             bool take
                 = atomic_load(&a->peer_uid) == uid && pe->seq == a->in_next;
-            if (take)
+            if (take) {
                 a->in_next++;
-            else if (pe->seq > a->in_next)
+            } else if (pe->seq > a->in_next) {
                 gap = true;
+            }
             pthread_mutex_unlock(&a->mu);
-            if (take)
+            if (take) {
                 deliver(tp, a, uid, AKTI_CH_CONTROL, pe);
-            if (gap)
+            }
+            if (gap) {
                 break;
+            }
         }
         pthread_mutex_lock(&a->mu);
-        if (atomic_load(&a->peer_uid) == uid)
+        if (atomic_load(&a->peer_uid) == uid) {
             akti_tp_send_ack(tp, a, gap);
+        }
         pthread_mutex_unlock(&a->mu);
         break;
     }
@@ -373,8 +395,9 @@ on_frame(akti_tp *tp, const Akt__Remote__Frame *f, nng_msg *m)
     default:
         break;
     }
-    if (d.n)
+    if (d.n) {
         akti_tp_drop_flush(tp, a, &d);
+    }
     akti_tp_ev_flush(tp, a, &evs);
 }
 
@@ -409,6 +432,7 @@ akti_tp_rx_cb(void *arg)
     } else if (rv == NNG_ECLOSED || rv == NNG_ECANCELED) {
         return; /* the socket is closing: akti_tp_free */
     }
-    if (!atomic_load(&tp->stopping))
+    if (!atomic_load(&tp->stopping)) {
         nng_recv_aio(tp->pull, tp->rx_aio);
+    }
 }

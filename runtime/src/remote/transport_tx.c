@@ -19,8 +19,9 @@ item_new(const akti_envelope *e, uint64_t uid)
     size_t slen = e->sender ? e->sender_len : 0;
     tp_item *it = malloc(
         sizeof(*it) + e->recipient_len + 1 + slen + 1 + e->payload_len);
-    if (it == NULL)
+    if (it == NULL) {
         return NULL;
+    }
     it->uid = uid;
     it->seq = 0;
     it->type_id = e->type_id;
@@ -28,12 +29,14 @@ item_new(const akti_envelope *e, uint64_t uid)
     memcpy(it->recipient, e->recipient, e->recipient_len);
     it->recipient[e->recipient_len] = '\0';
     it->sender = it->recipient + e->recipient_len + 1;
-    if (slen)
+    if (slen) {
         memcpy(it->sender, e->sender, slen);
+    }
     it->sender[slen] = '\0';
     it->payload = (uint8_t *)(it->sender + slen + 1);
-    if (e->payload_len)
+    if (e->payload_len) {
         memcpy(it->payload, e->payload, e->payload_len);
+    }
     it->plen = e->payload_len;
     return it;
 }
@@ -59,8 +62,9 @@ tp_pack(akti_tp *tp, Akt__Remote__Frame *f)
 {
     size_t n = akt__remote__frame__get_packed_size(f);
     nng_msg *m;
-    if (nng_msg_alloc(&m, n) != 0)
+    if (nng_msg_alloc(&m, n) != 0) {
         return NULL;
+    }
     akt__remote__frame__pack(f, nng_msg_body(m));
     (void)tp;
     return m;
@@ -80,8 +84,9 @@ static void
 ctl_enqueue(akti_assoc *a, nng_msg *m)
 {
     tp_chan *c = &a->ch[AKTI_CH_CONTROL];
-    if (m == NULL)
+    if (m == NULL) {
         return;
+    }
     if (c->q.cap == 0) { /* asleep: nothing goes out */
         nng_msg_free(m);
         return;
@@ -92,8 +97,9 @@ ctl_enqueue(akti_assoc *a, nng_msg *m)
         nng_msg_free(old);
         ring_push(&c->q, m);
     }
-    if (c->waiting)
+    if (c->waiting) {
         pthread_cond_signal(&c->cv);
+    }
 }
 
 void
@@ -158,8 +164,9 @@ void
 akti_tp_send_quarantine(
     akti_tp *tp, akti_assoc *a, const char *reason) /* a->mu held */
 {
-    if (a->peer_token == 0 || atomic_load(&a->peer_uid) == 0)
+    if (a->peer_token == 0 || atomic_load(&a->peer_uid) == 0) {
         return;
+    }
     Akt__Remote__Frame f = AKT__REMOTE__FRAME__INIT;
     Akt__Remote__Quarantine q = AKT__REMOTE__QUARANTINE__INIT;
     q.uid = atomic_load(&a->peer_uid);
@@ -184,9 +191,10 @@ chan_recreate(akti_tp *tp, akti_assoc *a, tp_chan *c, int rv)
             c->kind, a->url, nng_strerror(rv));
         nng_close(c->sock);
         c->open = false;
-        if (akti_tp_chan_open(tp, a, c) != AKT_OK)
+        if (akti_tp_chan_open(tp, a, c) != AKT_OK) {
             akti_rlog(tp, AKTI_LOG_ERROR, "cannot re-open channel %d to %s",
                 c->kind, a->url);
+        }
     }
     pthread_mutex_unlock(&a->mu);
 }
@@ -198,8 +206,9 @@ chan_send(akti_tp *tp, akti_assoc *a, tp_chan *c, nng_msg *m)
     int rv = nng_sendmsg(c->sock, m, 0);
     if (rv != 0) {
         nng_msg_free(m);
-        if (rv != NNG_ECLOSED || !atomic_load(&tp->stopping))
+        if (rv != NNG_ECLOSED || !atomic_load(&tp->stopping)) {
             chan_recreate(tp, a, c, rv);
+        }
         return rv;
     }
     STAT_ADD(tp, frames_sent, 1);
@@ -218,10 +227,12 @@ akti_tp_control_writer(void *arg)
     Akt__Remote__Envelope *envs = calloc(maxb, sizeof(*envs));
     Akt__Remote__Envelope **ptrs = calloc(maxb, sizeof(*ptrs));
     nng_msg **out = calloc(c->q.cap, sizeof(*out));
-    if (envs == NULL || ptrs == NULL || out == NULL)
+    if (envs == NULL || ptrs == NULL || out == NULL) {
         abort(); /* allocation at thread start: nothing sane to do */
-    for (uint32_t i = 0; i < maxb; i++)
+    }
+    for (uint32_t i = 0; i < maxb; i++) {
         ptrs[i] = &envs[i];
+    }
     pthread_mutex_lock(&a->mu);
     while (!atomic_load(&tp->stopping) && !c->quit) {
         bool sys_work = a->state == AS_UP && a->sys_sent < a->unacked.len;
@@ -233,8 +244,9 @@ akti_tp_control_writer(void *arg)
         }
         uint32_t nout = 0;
         nng_msg *m;
-        while ((m = ring_pop(&c->q)) != NULL)
+        while ((m = ring_pop(&c->q)) != NULL) {
             out[nout++] = m;
+        }
         nng_msg *sysm = NULL;
         uint32_t nsys = 0;
         if (sys_work) {
@@ -267,8 +279,9 @@ akti_tp_control_writer(void *arg)
             chan_send(tp, a, c, out[i]);
         }
         if (sysm != NULL && !atomic_load(&tp->stopping)) {
-            if (chan_send(tp, a, c, sysm) == 0)
+            if (chan_send(tp, a, c, sysm) == 0) {
                 STAT_ADD(tp, envelopes_sent, nsys);
+            }
         } else if (sysm != NULL) {
             nng_msg_free(sysm);
         }
@@ -304,8 +317,9 @@ large_send(akti_tp *tp, akti_assoc *a, tp_chan *c, tp_item *it, uint64_t uid,
         f.body_case = AKT__REMOTE__FRAME__BODY_BATCH;
         f.batch = &b;
         nng_msg *m = tp_pack(tp, &f);
-        if (m && chan_send(tp, a, c, m) == 0)
+        if (m && chan_send(tp, a, c, m) == 0) {
             STAT_ADD(tp, envelopes_sent, 1);
+        }
         return;
     }
     uint32_t count = (uint32_t)((it->plen + chunk - 1) / chunk);
@@ -325,8 +339,9 @@ large_send(akti_tp *tp, akti_assoc *a, tp_chan *c, tp_item *it, uint64_t uid,
         f.body_case = AKT__REMOTE__FRAME__BODY_FRAGMENT;
         f.fragment = &g;
         nng_msg *m = tp_pack(tp, &f);
-        if (m == NULL || chan_send(tp, a, c, m) != 0)
+        if (m == NULL || chan_send(tp, a, c, m) != 0) {
             return; /* the receiver abandons the partial message */
+        }
     }
     STAT_ADD(tp, envelopes_sent, 1);
 }
@@ -342,10 +357,12 @@ akti_tp_data_writer(void *arg)
     Akt__Remote__Envelope *envs = calloc(maxb, sizeof(*envs));
     Akt__Remote__Envelope **ptrs = calloc(maxb, sizeof(*ptrs));
     tp_item **items = calloc(maxb, sizeof(*items));
-    if (envs == NULL || ptrs == NULL || items == NULL)
+    if (envs == NULL || ptrs == NULL || items == NULL) {
         abort();
-    for (uint32_t i = 0; i < maxb; i++)
+    }
+    for (uint32_t i = 0; i < maxb; i++) {
         ptrs[i] = &envs[i];
+    }
     drop_list d = { 0 };
     pthread_mutex_lock(&a->mu);
     while (!atomic_load(&tp->stopping) && !c->quit) {
@@ -369,16 +386,19 @@ akti_tp_data_writer(void *arg)
             items[n++] = it;
             bytes += it->plen + strlen(it->recipient) + 24;
         }
-        if (c->q.len + n >= c->q.cap || n > 0)
+        if (c->q.len + n >= c->q.cap || n > 0) {
             pthread_cond_broadcast(&c->not_full);
+        }
         pthread_mutex_unlock(&a->mu);
-        if (d.n)
+        if (d.n) {
             akti_tp_drop_flush(tp, a, &d);
+        }
         if (n > 0 && c->kind == AKTI_CH_LARGE) {
             large_send(tp, a, c, items[0], uid, token);
         } else if (n > 0) {
-            for (uint32_t i = 0; i < n; i++)
+            for (uint32_t i = 0; i < n; i++) {
                 fill_pb_env(&envs[i], items[i]);
+            }
             Akt__Remote__Frame f = AKT__REMOTE__FRAME__INIT;
             Akt__Remote__Batch b = AKT__REMOTE__BATCH__INIT;
             b.n_envelopes = n;
@@ -391,11 +411,13 @@ akti_tp_data_writer(void *arg)
             f.body_case = AKT__REMOTE__FRAME__BODY_BATCH;
             f.batch = &b;
             nng_msg *m = tp_pack(tp, &f);
-            if (m != NULL && chan_send(tp, a, c, m) == 0)
+            if (m != NULL && chan_send(tp, a, c, m) == 0) {
                 STAT_ADD(tp, envelopes_sent, n);
+            }
         }
-        for (uint32_t i = 0; i < n; i++)
+        for (uint32_t i = 0; i < n; i++) {
             free(items[i]);
+        }
         pthread_mutex_lock(&a->mu);
     }
     pthread_mutex_unlock(&a->mu);
@@ -428,8 +450,9 @@ inline_send(akti_tp *tp, tp_chan *c, tp_item *it, uint64_t uid, uint64_t token)
     f.body_case = AKT__REMOTE__FRAME__BODY_BATCH;
     f.batch = &b;
     nng_msg *m = tp_pack(tp, &f);
-    if (m == NULL)
+    if (m == NULL) {
         return false;
+    }
     size_t len = nng_msg_len(m);
     if (nng_sendmsg(c->sock, m, NNG_FLAG_NONBLOCK) != 0) {
         nng_msg_free(m);
@@ -447,24 +470,30 @@ akti_assoc_send(
 {
     akti_tp *tp = a->tp;
     if (env == NULL || env->recipient == NULL || env->recipient_len == 0
-        || env->type_id == 0 || (env->payload_len && env->payload == NULL))
+        || env->type_id == 0 || (env->payload_len && env->payload == NULL)) {
         return AKT_EINVAL;
-    if (atomic_load(&tp->stopping))
+    }
+    if (atomic_load(&tp->stopping)) {
         return AKT_ECLOSED;
+    }
     if (env->payload_len > tp->o.max_message_size || env->recipient_len > 1024
-        || env->sender_len > 1024)
+        || env->sender_len > 1024) {
         return AKT_ETOOBIG;
-    if (system && env->payload_len > tp->o.large_threshold)
+    }
+    if (system && env->payload_len > tp->o.large_threshold) {
         return AKT_ETOOBIG;
+    }
     tp_item *it = item_new(env, peer_uid);
-    if (it == NULL)
+    if (it == NULL) {
         return AKT_ENOMEM;
+    }
     drop_list d = { 0 };
     akt_err rc = AKT_OK;
     int64_t now = 0;
     pthread_mutex_lock(&a->mu);
-    if (a->dormant && (rc = akti_tp_assoc_wake(tp, a)) != AKT_OK)
+    if (a->dormant && (rc = akti_tp_assoc_wake(tp, a)) != AKT_OK) {
         goto out_free;
+    }
     a->last_active = akti_now_coarse_ns(); /* only compared in seconds */
     uint64_t cur = atomic_load(&a->peer_uid);
     if (peer_uid != 0 && cur != 0 && cur != peer_uid) {
@@ -487,8 +516,9 @@ akti_assoc_send(
         it->seq = ++a->out_seq;
         ring_push(&a->unacked, it);
         tp_chan *c = &a->ch[AKTI_CH_CONTROL];
-        if (a->state == AS_UP && c->waiting)
+        if (a->state == AS_UP && c->waiting) {
             pthread_cond_signal(&c->cv);
+        }
         goto out;
     }
     tp_chan *c = &a->ch[it->plen > tp->o.large_threshold ? AKTI_CH_LARGE
@@ -506,8 +536,9 @@ akti_assoc_send(
             abs_deadline(&dl, tp->o.block_timeout_ns);
             while (c->q.len == c->q.cap && !atomic_load(&tp->stopping)) {
                 if (pthread_cond_timedwait(&c->not_full, &a->mu, &dl)
-                    == ETIMEDOUT)
+                    == ETIMEDOUT) {
                     break;
+                }
             }
             if (c->q.len == c->q.cap) {
                 rc = atomic_load(&tp->stopping) ? AKT_ECLOSED : AKT_EFULL;
@@ -529,23 +560,28 @@ akti_assoc_send(
         bool sent = inline_send(tp, c, it, cur, token);
         pthread_mutex_lock(&a->mu);
         c->inline_busy = false;
-        if (sent)
+        if (sent) {
             free(it);
-        else if (!ring_push_front(&c->q, it)) /* ahead of what came meanwhile */
+        } else if (!ring_push_front(
+                       &c->q, it)) { /* ahead of what came meanwhile */
             akti_tp_drop_add(&d, it, AKT_EFULL);
-        if (c->q.len > 0 && c->waiting)
+        }
+        if (c->q.len > 0 && c->waiting) {
             pthread_cond_signal(&c->cv);
+        }
         goto out;
     }
     ring_push(&c->q, it);
-    if (c->waiting && a->state == AS_UP)
+    if (c->waiting && a->state == AS_UP) {
         pthread_cond_signal(&c->cv);
+    }
     goto out;
 out_free:
     free(it);
 out:
     pthread_mutex_unlock(&a->mu);
-    if (d.n)
+    if (d.n) {
         akti_tp_drop_flush(tp, a, &d);
+    }
     return rc;
 }

@@ -8,5 +8,6 @@ extern void *arg;
 extern const akt_behavior b, parent_beh;
 extern akt_err my_start(void *state, akt_ctx *ctx);
 extern void my_stop(void *state, akt_ctx *ctx);
-extern void my_pre(void *state, akt_ctx *ctx, akt_err reason, const void *failed_msg);
+extern void my_pre(
+    void *state, akt_ctx *ctx, akt_err reason, const void *failed_msg);
 extern akt_err my_post(void *state, akt_ctx *ctx, akt_err reason);

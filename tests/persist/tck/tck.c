@@ -11,7 +11,8 @@
 
 #include "tck/tck.h"
 
-/* --- the TCK's own types ---------------------------------------------------- */
+/* --- the TCK's own types ----------------------------------------------------
+ */
 
 typedef struct tck_Evt {
     akt_str text;
@@ -19,10 +20,16 @@ typedef struct tck_Evt {
 } tck_Evt;
 
 static const akt_field evt_fields[] = {
-    { .name = "text", .number = 1, .kind = AKT_KIND_STRING,
-        .offset = offsetof(tck_Evt, text), .has_offset = AKT_NO_OFFSET },
-    { .name = "n", .number = 2, .kind = AKT_KIND_INT64,
-        .offset = offsetof(tck_Evt, n), .has_offset = AKT_NO_OFFSET },
+    { .name = "text",
+        .number = 1,
+        .kind = AKT_KIND_STRING,
+        .offset = offsetof(tck_Evt, text),
+        .has_offset = AKT_NO_OFFSET },
+    { .name = "n",
+        .number = 2,
+        .kind = AKT_KIND_INT64,
+        .offset = offsetof(tck_Evt, n),
+        .has_offset = AKT_NO_OFFSET },
 };
 static const akt_type tck_evt_type = {
     .abi = AKT_GEN_ABI,
@@ -65,7 +72,8 @@ evt_new(const akt_type *t, const char *text, int64_t n)
     return e;
 }
 
-/* --- fixture ----------------------------------------------------------------- */
+/* --- fixture -----------------------------------------------------------------
+ */
 
 static const akt_tck_plugin *plug;
 static char dir[256];
@@ -191,9 +199,10 @@ highest(const char *p)
 }
 
 #define W(...) ((const uint64_t[]) { __VA_ARGS__ })
-#define ALL UINT64_MAX
+#define ALL    UINT64_MAX
 
-/* --- JournalSpec (mandatory) -------------------------------------------------- */
+/* --- JournalSpec (mandatory)
+ * -------------------------------------------------- */
 
 START_TEST(tck_journal_replays_all_messages)
 {
@@ -261,8 +270,8 @@ END_TEST
 START_TEST(tck_journal_replays_nothing_for_an_unknown_persistence_id)
 {
     seen s = { .n = 0 };
-    ck_assert_int_eq(akt_journal_replay(
-                         jr, NULL, "p-none", 1, ALL, ALL, collect, &s, NULL),
+    ck_assert_int_eq(
+        akt_journal_replay(jr, NULL, "p-none", 1, ALL, ALL, collect, &s, NULL),
         AKT_OK);
     ck_assert_uint_eq(s.n, 0);
     ck_assert_uint_eq(highest("p-none"), 0);
@@ -304,7 +313,8 @@ START_TEST(tck_journal_keeps_the_highest_sequence_number_after_cleanup)
 }
 END_TEST
 
-/* --- JournalSpec (optional) ------------------------------------------------------ */
+/* --- JournalSpec (optional)
+ * ------------------------------------------------------ */
 
 START_TEST(tck_journal_rejects_non_serializable_events)
 {
@@ -347,7 +357,8 @@ START_TEST(tck_journal_serializes_events)
 }
 END_TEST
 
-/* --- akt's additions (PERSISTENCE.md 2.6) ---------------------------------------- */
+/* --- akt's additions (PERSISTENCE.md 2.6)
+ * ---------------------------------------- */
 
 typedef struct outcome {
     int done;
@@ -372,8 +383,8 @@ record_cb(void *arg, akt_write_status st, akt_err rc)
 static void
 wait_done(outcome *o, int n)
 {
-    for (int i = 0; i < 100000 && __atomic_load_n(&o->done, __ATOMIC_ACQUIRE) < n;
-         i++) {
+    for (int i = 0;
+         i < 100000 && __atomic_load_n(&o->done, __ATOMIC_ACQUIRE) < n; i++) {
         usleep(100);
     }
     ck_assert_int_eq(__atomic_load_n(&o->done, __ATOMIC_ACQUIRE), n);
@@ -388,8 +399,8 @@ START_TEST(tck_journal_keeps_per_id_order_for_writes_queued_together)
         m[i] = evt_new(&tck_evt_type, "x", 6 + i);
         akt_jevent ev = { .msg = m[i] };
         sl[i] = (slot) { &o, i };
-        ck_assert_int_eq(
-            akt_journal_write(jr, pid, 6 + (uint64_t)i, &ev, 1, record_cb, &sl[i]),
+        ck_assert_int_eq(akt_journal_write(jr, pid, 6 + (uint64_t)i, &ev, 1,
+                             record_cb, &sl[i]),
             AKT_OK);
     }
     wait_done(&o, 4);
@@ -436,7 +447,8 @@ START_TEST(tck_journal_highest_waits_for_a_write_in_flight)
         m[i] = evt_new(&tck_evt_type, "x", 6 + i);
         ev[i] = (akt_jevent) { .msg = m[i] };
     }
-    ck_assert_int_eq(akt_journal_write(jr, pid, 6, ev, 3, record_cb, &sl), AKT_OK);
+    ck_assert_int_eq(
+        akt_journal_write(jr, pid, 6, ev, 3, record_cb, &sl), AKT_OK);
     ck_assert_uint_eq(highest(pid), 8); /* never 5 */
     wait_done(&o, 1);
     for (int i = 0; i < 3; i++) {
@@ -498,7 +510,8 @@ START_TEST(tck_journal_assigns_a_gap_free_global_sequence)
     ck_assert_int_eq(
         akt_journal_replay_raw(jr, pid, 1, ALL, ALL, collect_raw, &a), AKT_OK);
     ck_assert_int_eq(
-        akt_journal_replay_raw(jr, "p-2", 1, ALL, ALL, collect_raw, &b), AKT_OK);
+        akt_journal_replay_raw(jr, "p-2", 1, ALL, ALL, collect_raw, &b),
+        AKT_OK);
     ck_assert_uint_eq(a.n + b.n, 10);
     uint64_t mask = 0;
     for (size_t i = 0; i < a.n; i++) {
@@ -541,11 +554,13 @@ START_TEST(tck_journal_numbers_each_tag_without_gaps)
     akt_jevent e1[2] = { { m[0], both, 2 }, { m[1], green, 1 } };
     akt_jevent e2 = { m[2], both, 2 }, e3 = { m[3], green, 1 };
     ck_assert_int_eq(akt_journal_write_wait(jr, pid, 6, e1, 2, NULL), AKT_OK);
-    ck_assert_int_eq(akt_journal_write_wait(jr, "p-2", 1, &e2, 1, NULL), AKT_OK);
+    ck_assert_int_eq(
+        akt_journal_write_wait(jr, "p-2", 1, &e2, 1, NULL), AKT_OK);
     ck_assert_int_eq(akt_journal_write_wait(jr, pid, 8, &e3, 1, NULL), AKT_OK);
     tagseen g = { .n = 0 }, b = { .n = 0 }, tail = { .n = 0 };
     ck_assert_int_eq(
-        akt_journal_events_by_tag(jr, "green", 0, ALL, collect_tag, &g), AKT_OK);
+        akt_journal_events_by_tag(jr, "green", 0, ALL, collect_tag, &g),
+        AKT_OK);
     ck_assert_int_eq(
         akt_journal_events_by_tag(jr, "blue", 0, ALL, collect_tag, &b), AKT_OK);
     ck_assert_uint_eq(g.n, 4);
@@ -568,7 +583,8 @@ START_TEST(tck_journal_numbers_each_tag_without_gaps)
 }
 END_TEST
 
-/* --- SnapshotStoreSpec ------------------------------------------------------------ */
+/* --- SnapshotStoreSpec
+ * ------------------------------------------------------------ */
 
 static int64_t ts[6]; /* ts[i]: timestamp of s-i (seq 10 + i) */
 
@@ -582,8 +598,8 @@ snap_setup(void)
         snprintf(t, sizeof(t), "s-%d", i);
         void *s = evt_new(&tck_snap_type, t, i);
         ts[i] = base + i * 1000;
-        ck_assert_int_eq(akt_snapshot_save(ss, pid, 10 + (uint64_t)i, ts[i], s),
-            AKT_OK);
+        ck_assert_int_eq(
+            akt_snapshot_save(ss, pid, 10 + (uint64_t)i, ts[i], s), AKT_OK);
         akt_msg_free(s);
     }
 }
@@ -668,7 +684,8 @@ END_TEST
 
 START_TEST(tck_snapshot_deletes_all_snapshots_matching_criteria)
 {
-    ck_assert_int_eq(akt_snapshot_delete_matching(ss, pid, crit(13, ts[3])), AKT_OK);
+    ck_assert_int_eq(
+        akt_snapshot_delete_matching(ss, pid, crit(13, ts[3])), AKT_OK);
     ck_assert_str_eq(load(pid, crit(13, ts[3]), NULL), "");
     ck_assert_str_eq(load(pid, crit(14, ts[4]), NULL), "s-4");
 }
@@ -682,7 +699,8 @@ START_TEST(tck_snapshot_does_not_delete_with_non_matching_timestamp_bounds)
 }
 END_TEST
 
-START_TEST(tck_snapshot_does_not_delete_a_single_snapshot_newer_than_the_metadata)
+START_TEST(
+    tck_snapshot_does_not_delete_a_single_snapshot_newer_than_the_metadata)
 {
     ck_assert_int_eq(akt_snapshot_delete(ss, pid, 13, ts[3] - 1), AKT_OK);
     ck_assert_str_eq(load(pid, crit(13, INT64_MAX), NULL), "s-3");
@@ -726,8 +744,8 @@ START_TEST(tck_snapshot_fails_a_load_of_an_unknown_type_instead_of_none)
     ck_assert_int_eq(plug->open_snapshots(plug->arg, sd, empty, &ss), AKT_OK);
     void *s = NULL;
     akt_persist_error err;
-    ck_assert_int_eq(akt_snapshot_load(ss, NULL, pid, akt_snapshot_latest(),
-                         NULL, &s, &err),
+    ck_assert_int_eq(
+        akt_snapshot_load(ss, NULL, pid, akt_snapshot_latest(), NULL, &s, &err),
         AKT_ETYPE);
     ck_assert_ptr_null(s);
     ck_assert_msg(strstr(err.text, "unknown type") != NULL, "%s", err.text);
@@ -750,20 +768,28 @@ akt_tck_run(const akt_tck_plugin *p)
     tcase_add_test(j, tck_journal_replays_with_a_count_limit);
     tcase_add_test(j, tck_journal_replays_with_lower_and_upper_bounds);
     tcase_add_test(j, tck_journal_replays_with_bounds_and_a_count_limit);
-    tcase_add_test(j, tck_journal_replays_a_single_message_when_bounds_are_equal);
-    tcase_add_test(j, tck_journal_replays_a_single_message_when_the_limit_is_one);
+    tcase_add_test(
+        j, tck_journal_replays_a_single_message_when_bounds_are_equal);
+    tcase_add_test(
+        j, tck_journal_replays_a_single_message_when_the_limit_is_one);
     tcase_add_test(j, tck_journal_replays_nothing_when_the_limit_is_zero);
-    tcase_add_test(j, tck_journal_replays_nothing_when_lower_bound_exceeds_upper);
-    tcase_add_test(j, tck_journal_replays_nothing_for_an_unknown_persistence_id);
-    tcase_add_test(j, tck_journal_reads_the_highest_sequence_number_without_replay);
+    tcase_add_test(
+        j, tck_journal_replays_nothing_when_lower_bound_exceeds_upper);
+    tcase_add_test(
+        j, tck_journal_replays_nothing_for_an_unknown_persistence_id);
+    tcase_add_test(
+        j, tck_journal_reads_the_highest_sequence_number_without_replay);
     tcase_add_test(j, tck_journal_does_not_replay_deleted_messages);
-    tcase_add_test(j, tck_journal_keeps_the_highest_sequence_number_after_deletion);
-    tcase_add_test(j, tck_journal_keeps_the_highest_sequence_number_after_cleanup);
+    tcase_add_test(
+        j, tck_journal_keeps_the_highest_sequence_number_after_deletion);
+    tcase_add_test(
+        j, tck_journal_keeps_the_highest_sequence_number_after_cleanup);
     if (p->rejects_non_serializable) {
         tcase_add_test(j, tck_journal_rejects_non_serializable_events);
     }
     tcase_add_test(j, tck_journal_serializes_events);
-    tcase_add_test(j, tck_journal_keeps_per_id_order_for_writes_queued_together);
+    tcase_add_test(
+        j, tck_journal_keeps_per_id_order_for_writes_queued_together);
     tcase_add_test(j, tck_journal_a_failed_write_does_not_abort_its_neighbours);
     tcase_add_test(j, tck_journal_highest_waits_for_a_write_in_flight);
     tcase_add_test(j, tck_journal_refuses_to_reuse_a_sequence_number);
@@ -778,19 +804,29 @@ akt_tck_run(const akt_tck_plugin *p)
     if (p->open_snapshots) {
         TCase *t = tcase_create("SnapshotStoreSpec");
         tcase_add_checked_fixture(t, snap_setup, teardown);
-        tcase_add_test(t, tck_snapshot_does_not_load_for_an_unknown_persistence_id);
-        tcase_add_test(t, tck_snapshot_does_not_load_with_non_matching_timestamp_criteria);
-        tcase_add_test(t, tck_snapshot_does_not_load_with_non_matching_sequence_criteria);
+        tcase_add_test(
+            t, tck_snapshot_does_not_load_for_an_unknown_persistence_id);
+        tcase_add_test(
+            t, tck_snapshot_does_not_load_with_non_matching_timestamp_criteria);
+        tcase_add_test(
+            t, tck_snapshot_does_not_load_with_non_matching_sequence_criteria);
         tcase_add_test(t, tck_snapshot_loads_the_most_recent_snapshot);
-        tcase_add_test(t, tck_snapshot_loads_the_most_recent_matching_an_upper_sequence_bound);
-        tcase_add_test(t, tck_snapshot_loads_the_most_recent_matching_sequence_and_time_bounds);
-        tcase_add_test(t, tck_snapshot_deletes_a_single_snapshot_by_sequence_number);
+        tcase_add_test(t,
+            tck_snapshot_loads_the_most_recent_matching_an_upper_sequence_bound);
+        tcase_add_test(t,
+            tck_snapshot_loads_the_most_recent_matching_sequence_and_time_bounds);
+        tcase_add_test(
+            t, tck_snapshot_deletes_a_single_snapshot_by_sequence_number);
         tcase_add_test(t, tck_snapshot_deletes_all_snapshots_matching_criteria);
-        tcase_add_test(t, tck_snapshot_does_not_delete_with_non_matching_timestamp_bounds);
-        tcase_add_test(t, tck_snapshot_does_not_delete_a_single_snapshot_newer_than_the_metadata);
-        tcase_add_test(t, tck_snapshot_saves_and_overwrites_at_the_same_sequence_number);
+        tcase_add_test(
+            t, tck_snapshot_does_not_delete_with_non_matching_timestamp_bounds);
+        tcase_add_test(t,
+            tck_snapshot_does_not_delete_a_single_snapshot_newer_than_the_metadata);
+        tcase_add_test(
+            t, tck_snapshot_saves_and_overwrites_at_the_same_sequence_number);
         tcase_add_test(t, tck_snapshot_saves_a_bigger_snapshot);
-        tcase_add_test(t, tck_snapshot_fails_a_load_of_an_unknown_type_instead_of_none);
+        tcase_add_test(
+            t, tck_snapshot_fails_a_load_of_an_unknown_type_instead_of_none);
         suite_add_tcase(s, t);
     }
     SRunner *sr = srunner_create(s);
