@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # deps.sh -- install the Debian 12 packages akt needs, only those missing.
 # Runs apt-get as root directly, or through sudo when not root.
+# Python: the tests use Debian's pytest, pytest-asyncio and pytest-timeout
+# for /usr/bin/python3; with another python3 first on PATH,
+# tests/python/run_pytest.sh pip-installs them into a venv in the build
+# folder instead (python3-venv). `pip install .` fetches scikit-build-core
+# from PyPI.
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config flex bison

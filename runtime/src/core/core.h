@@ -152,6 +152,7 @@ enum {
 };
 
 typedef struct akti_dispatcher akti_dispatcher;
+enum { AKTI_EXTRA_DISPATCHERS = 4 };
 typedef struct akti_plugin_ops akti_plugin_ops;
 typedef struct akti_props_rec akti_props_rec;
 typedef struct akti_cell_ext akti_cell_ext;
@@ -391,6 +392,16 @@ AKTI_INTERNAL akt_err akti_pinned_create(
     akt_system *sys, akti_dispatcher **out);
 AKTI_INTERNAL bool akti_pool_help(akti_dispatcher *d);
 
+/* akti_system_add_dispatcher -- a dispatcher made outside the core (the
+ * Python bridge's python-pinned, later the GPU one), started by its
+ * maker: props whose dispatcher is d->name run on it. From AKT_OK on the
+ * system owns d: akt_system_free stops it after every actor stopped (with
+ * the core's dispatchers) and then destroys it. Errors: AKT_EINVAL (no
+ * name, or a core dispatcher's name), AKT_EEXIST (name taken), AKT_EFULL
+ * (AKTI_EXTRA_DISPATCHERS in use), AKT_ECLOSED (terminating). */
+AKTI_INTERNAL akt_err akti_system_add_dispatcher(
+    akt_system *sys, akti_dispatcher *d);
+
 /* akti_cell_run -- process a turn of the cell (called by dispatchers with
  * sched held); releases or re-schedules. */
 AKTI_INTERNAL void akti_cell_run(akt_cell *c, int throughput);
@@ -463,6 +474,9 @@ struct akt_system {
     /* dispatchers */
     akti_dispatcher *pool, *blocking, *calling, *pinned;
     bool blocking_started; /* under disp_mu */
+    /* dispatchers made outside the core (akti_system_add_dispatcher),
+     * found by their name; under disp_mu */
+    akti_dispatcher *extra_disp[AKTI_EXTRA_DISPATCHERS];
     pthread_mutex_t disp_mu;
     akti_wheel *wheel;
     akti_clock clock;
@@ -573,7 +587,8 @@ AKTI_INTERNAL void akti_future_retain(akt_future *f);
  * the next unstashed message, ahead of the mailbox; deliver the message to
  * deliver instead of inner (NULL: drop it, e.g. a cancelled timer's);
  * cell_stopped / cell_restarted when the actor stopped / is restarting.
- * Dead letters reach the kit as an observer (akti_system_observe_dead_letters). */
+ * Dead letters reach the kit as an observer (akti_system_observe_dead_letters).
+ */
 struct akti_plugin_ops {
     const char *name;
     akt_err (*system_init)(akt_system *sys, akt_config_error *err);

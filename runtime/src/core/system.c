@@ -287,8 +287,57 @@ disp_for(akt_system *sys, const char *name, akt_err *err)
         pthread_mutex_unlock(&sys->disp_mu);
         return sys->blocking;
     }
-    *err = AKT_ENOENT;
-    return NULL;
+    akti_dispatcher *d = NULL;
+    pthread_mutex_lock(&sys->disp_mu);
+    for (int i = 0; i < AKTI_EXTRA_DISPATCHERS && d == NULL; i++) {
+        if (sys->extra_disp[i] && strcmp(sys->extra_disp[i]->name, name) == 0) {
+            d = sys->extra_disp[i];
+        }
+    }
+    pthread_mutex_unlock(&sys->disp_mu);
+    if (d == NULL) {
+        *err = AKT_ENOENT;
+    }
+    return d;
+}
+
+akt_err
+akti_system_add_dispatcher(akt_system *sys, akti_dispatcher *d)
+{
+    static const char *const core_names[]
+        = { "default", "akt.actor.default-dispatcher", "pinned",
+              "calling-thread", "blocking", "akt.actor.blocking-dispatcher" };
+    if (sys == NULL || d == NULL || d->name == NULL || d->ops == NULL) {
+        return AKT_EINVAL;
+    }
+    for (size_t i = 0; i < sizeof core_names / sizeof core_names[0]; i++) {
+        if (strcmp(core_names[i], d->name) == 0) {
+            return AKT_EINVAL;
+        }
+    }
+    akt_err rc = AKT_EFULL;
+    pthread_mutex_lock(&sys->disp_mu);
+    if (atomic_load(&sys->terminated)) {
+        rc = AKT_ECLOSED;
+        goto out;
+    }
+    for (int i = 0; i < AKTI_EXTRA_DISPATCHERS; i++) {
+        if (sys->extra_disp[i]
+            && strcmp(sys->extra_disp[i]->name, d->name) == 0) {
+            rc = AKT_EEXIST;
+            goto out;
+        }
+    }
+    for (int i = 0; i < AKTI_EXTRA_DISPATCHERS; i++) {
+        if (sys->extra_disp[i] == NULL) {
+            sys->extra_disp[i] = d;
+            rc = AKT_OK;
+            break;
+        }
+    }
+out:
+    pthread_mutex_unlock(&sys->disp_mu);
+    return rc;
 }
 
 static bool
@@ -930,6 +979,11 @@ system_destroy(akt_system *sys)
     if (sys->pinned) {
         sys->pinned->ops->destroy(sys->pinned);
     }
+    for (int i = 0; i < AKTI_EXTRA_DISPATCHERS; i++) {
+        if (sys->extra_disp[i] && sys->extra_disp[i]->ops->destroy) {
+            sys->extra_disp[i]->ops->destroy(sys->extra_disp[i]);
+        }
+    }
     for (int k = 0; k < AKTI_SLAB_CLASSES; k++) {
         for (size_t i = 0; i < sys->slabs[k].nchunks; i++) {
             free(sys->slabs[k].chunks[i]);
@@ -985,6 +1039,11 @@ akt_system_free(akt_system *sys)
     sys->pinned->ops->stop(sys->pinned);
     sys->pool->ops->stop(sys->pool);
     sys->blocking->ops->stop(sys->blocking);
+    for (int i = 0; i < AKTI_EXTRA_DISPATCHERS; i++) {
+        if (sys->extra_disp[i]) {
+            sys->extra_disp[i]->ops->stop(sys->extra_disp[i]);
+        }
+    }
     akti_msg_cache_flush();
     system_destroy(sys);
 }

@@ -1,0 +1,28 @@
+"""akt -- actors for Python on the akt runtime (docs/python.md).
+
+    from akt import Actor, ActorSystem, props
+
+    class Greeter(Actor):
+        async def handle(self, ctx, msg):
+            return f"hello, {msg}"
+
+    system = ActorSystem.create_blocking("app")
+    ref = system.actor_of(props(Greeter), "greeter")
+    print(ref.ask_blocking("world", timeout=5.0))   # -> "hello, world"
+    system.terminate_blocking()
+"""
+from . import _core
+from ._core import ActorRef, AktError, AskSelfError, Context, error_classes
+from ._runtime import (Actor, ActorSystem, Future, Props, Record, Terminated,
+                       props, register_types)
+
+# One exception class per akt_err code (generated in _core from the
+# AKT_ERR_MAP list of akt/err.h): AskTimeout, ActorStopped, ...
+for _cls in error_classes.values():
+    globals()[_cls.__name__] = _cls
+del _cls
+
+__all__ = [
+    "Actor", "ActorRef", "ActorSystem", "AktError", "AskSelfError", "Context",
+    "Future", "Props", "Record", "Terminated", "props", "register_types",
+] + sorted(c.__name__ for c in error_classes.values())

@@ -1,0 +1,325 @@
+"""The pure-Python half of the akt package: Actor, props, ActorSystem, the
+awaitable Future, Record (IDL messages) and the glue that finishes async
+handlers that really suspend (as asyncio tasks on the system's loop)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import types
+
+from . import _core
+
+__all__ = ["Actor", "ActorSystem", "Future", "Props", "Record", "Terminated",
+           "props", "register_types"]
+
+log = logging.getLogger("akt")
+
+
+class Actor:
+    """Base class of Python actors. Override ``handle(self, ctx, msg)``
+    (``async def`` or plain ``def``); its return value, unless None, is the
+    reply to an ask. An exception fails the actor: its supervisor restarts
+    it (a fresh instance from its props) by default. ``pre_start(ctx)`` and
+    ``post_stop(ctx)`` are the lifecycle hooks."""
+
+    def handle(self, ctx, msg):  # pragma: no cover - overridden
+        raise NotImplementedError(f"{type(self).__name__}.handle")
+
+    def pre_start(self, ctx):
+        pass
+
+    def post_stop(self, ctx):
+        pass
+
+
+class Props:
+    """How to make an actor: its class and constructor arguments. The
+    actor runs on the system's Python dispatcher (python-pinned)."""
+
+    __slots__ = ("cls", "args", "kwargs", "__weakref__")
+
+    def __init__(self, cls, *args, **kwargs):
+        if not (isinstance(cls, type) and issubclass(cls, Actor)) and not callable(cls):
+            raise TypeError("props: expected an Actor subclass or a factory")
+        self.cls, self.args, self.kwargs = cls, args, kwargs
+
+    def _create(self):
+        return self.cls(*self.args, **self.kwargs)
+
+    def __repr__(self):
+        return f"props({self.cls.__name__})"
+
+
+def props(cls, *args, **kwargs) -> Props:
+    """props(Greeter, arg, key=value): make each incarnation with
+    Greeter(arg, key=value)."""
+    return Props(cls, *args, **kwargs)
+
+
+class Record:
+    """An IDL message as Python sees it: its qualified type name and its
+    fields by IDL name (attributes). Messages from C actors arrive as
+    Records; a Record of a registered type (register_types) is sent as
+    that C message."""
+
+    __slots__ = ("type", "_fields")
+
+    def __init__(self, type, fields=None, **kw):
+        object.__setattr__(self, "type", type)
+        f = dict(fields or {})
+        f.update(kw)
+        object.__setattr__(self, "_fields", f)
+
+    def __getattr__(self, name):
+        try:
+            return self._fields[name]
+        except KeyError:
+            raise AttributeError(f"{self.type} has no field {name!r}") from None
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Record is immutable")
+
+    def to_dict(self):
+        return dict(self._fields)
+
+    def __eq__(self, other):
+        return (isinstance(other, Record) and other.type == self.type
+                and other._fields == self._fields)
+
+    def __hash__(self):
+        return hash((self.type, tuple(sorted(self._fields))))
+
+    def __repr__(self):
+        inner = ", ".join(f"{k}={v!r}" for k, v in self._fields.items())
+        return f"{self.type}({inner})"
+
+
+class Terminated:
+    """Delivered to a watcher when the watched actor stops."""
+
+    __slots__ = ("actor",)
+
+    def __init__(self, actor):
+        self.actor = actor
+
+    def __eq__(self, other):
+        return isinstance(other, Terminated) and other.actor == self.actor
+
+    def __hash__(self):
+        return hash(("Terminated", self.actor))
+
+    def __repr__(self):
+        return f"Terminated({self.actor!r})"
+
+
+def register_types(*capsules):
+    """Register message descriptors (PyCapsules named "akt.type", as a C
+    extension that links generated code hands out) so Records of those
+    types can be sent to C actors. Returns the type names."""
+    return [_core.register_type(c) for c in capsules]
+
+
+def _wake(waiter, fut):
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+class Future(_core.Future):
+    """The reply of an ask (or a watch): ``await fut`` in a coroutine,
+    ``fut.result(timeout)`` in a thread. Errors raise akt's exceptions
+    (AskTimeout, HandlerFailed, ...)."""
+
+    __slots__ = ()
+
+    def __await__(self):
+        if not self.done():
+            loop = asyncio.get_running_loop()
+            waiter = loop.create_future()
+
+            def wake(fut, loop=loop, waiter=waiter):
+                try:
+                    loop.call_soon_threadsafe(_wake, waiter, fut)
+                except RuntimeError:  # the loop closed meanwhile
+                    pass
+
+            self._add_done_callback(wake)
+            yield from waiter
+        return self.result(0)
+
+
+@types.coroutine
+def _continue(coro, first, me):
+    """Drive coro, which already yielded `first`, to its end inside a task,
+    marking `me` as the running actor around each step."""
+    value = first
+    while True:
+        try:
+            sent = yield value
+        except BaseException as e:  # thrown in by the task (cancel)
+            prev = _core._set_current(me)
+            try:
+                value = coro.throw(e)
+            except StopIteration as s:
+                return s.value
+            finally:
+                _core._set_current(me if prev else None)
+            continue
+        _core._set_current(me)
+        try:
+            value = coro.send(sent)
+        except StopIteration as s:
+            return s.value
+        finally:
+            _core._set_current(None)
+
+
+async def _drive(coro, first, pending):
+    try:
+        result = await _continue(coro, first, pending.self)
+    except asyncio.CancelledError:
+        pending.fail("handler canceled (system terminating)", True)
+        raise
+    except BaseException as e:  # noqa: BLE001 - an actor failure
+        _report_failure(None, e)
+        pending.fail(f"{type(e).__name__}: {e}", False)
+        return
+    pending.finish(result)
+
+
+def _suspend(coro, first, pending):
+    """An async handler really suspended: finish it as a task on this
+    loop; the actor handles its next message after it completes."""
+    loop = asyncio.get_running_loop()
+    task = loop.create_task(_drive(coro, first, pending))
+    sys = _loop_systems.get(id(loop))
+    if sys is not None:
+        sys._tasks.add(task)
+        task.add_done_callback(sys._tasks.discard)
+    return task
+
+
+def _report_failure(actor, exc):
+    who = type(actor).__name__ if actor is not None else "actor"
+    log.error("akt: %s failed: %s: %s", who, type(exc).__name__, exc,
+              exc_info=(type(exc), exc, exc.__traceback__))
+
+
+_loop_systems: dict[int, "ActorSystem"] = {}
+
+_core._setup(record=Record, terminated=Terminated, future=Future,
+             suspend=_suspend, failure=_report_failure)
+
+
+class ActorSystem:
+    """An akt actor system with a Python dispatcher: one thread that runs
+    an asyncio loop and every Python actor of this system (the GIL is
+    held while it drains; see docs/python.md)."""
+
+    def __init__(self, core, loop, thread):
+        self._core = core
+        self._loop = loop
+        self._thread = thread
+        self._tasks = set()
+        self._final_stats = None
+        self.name = core.name
+
+    @classmethod
+    def create_blocking(cls, name: str, config: str | None = None, *,
+                        config_file: str | os.PathLike | None = None) -> "ActorSystem":
+        """A new system. config: HOCON text (it overrides the reference
+        defaults, $AKT_CONFIG and the environment); config_file: a HOCON
+        file, layered like akt_config_load."""
+        core = _core.System(name, config,
+                            os.fspath(config_file) if config_file is not None else None)
+        ready = threading.Event()
+        box = {}
+
+        def main():
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            loop.add_reader(core.fileno(), core.drain)
+            box["loop"] = loop
+            ready.set()
+            try:
+                loop.run_forever()
+            finally:
+                loop.remove_reader(core.fileno())
+                pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+                for t in pending:
+                    t.cancel()
+                if pending:
+                    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+                loop.close()
+
+        thread = threading.Thread(target=main, name=f"akt-python-{name}", daemon=True)
+        thread.start()
+        ready.wait()
+        self = cls(core, box["loop"], thread)
+        _loop_systems[id(self._loop)] = self
+        return self
+
+    @classmethod
+    async def create(cls, name: str, config: str | None = None, *,
+                     config_file=None) -> "ActorSystem":
+        """create_blocking for coroutines (it does not block for long)."""
+        return cls.create_blocking(name, config, config_file=config_file)
+
+    def actor_of(self, p: Props, name: str | None = None) -> _core.ActorRef:
+        """Spawn a top-level actor under /user from props p."""
+        if not isinstance(p, Props):
+            raise TypeError("actor_of: expected props(...)")
+        return self._core.spawn(p, name)
+
+    def lookup(self, path: str) -> _core.ActorRef:
+        return self._core.lookup(path)
+
+    def stats(self) -> dict:
+        """live_actors, live_futures, dead_letters, live_messages (after
+        terminate_blocking: the last counts, taken once every actor
+        stopped)."""
+        if self._final_stats is not None:
+            return dict(self._final_stats)
+        return self._core.stats()
+
+    def terminate_blocking(self, timeout: float = 30.0) -> None:
+        """Stop every actor (children first), then the Python thread, then
+        free the system. Handlers still suspended are canceled first."""
+        if threading.current_thread() is self._thread:
+            raise _core.error_classes[21]("terminate_blocking from a handler "
+                                          "would wait for itself; use ctx.stop")
+        if self._final_stats is not None:
+            return
+        loop = self._loop
+        if not loop.is_closed():
+            def cancel_all():
+                for t in list(self._tasks):
+                    t.cancel()
+            try:
+                loop.call_soon_threadsafe(cancel_all)
+            except RuntimeError:
+                pass
+        self._core.terminate()
+        ok = self._core.await_termination(timeout)
+        if not ok:
+            raise _core.error_classes[7](
+                f"actor system {self.name!r} did not terminate in {timeout}s")
+        self._final_stats = self._core.stats()
+        try:
+            loop.call_soon_threadsafe(loop.stop)
+        except RuntimeError:
+            pass
+        self._thread.join(timeout)
+        _loop_systems.pop(id(loop), None)
+        self._core.free()
+
+    async def terminate(self, timeout: float = 30.0) -> None:
+        """terminate_blocking in a worker thread (not from a handler)."""
+        await asyncio.to_thread(self.terminate_blocking, timeout)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.terminate_blocking()

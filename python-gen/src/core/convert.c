@@ -1,0 +1,575 @@
+/*
+ * convert.c -- akt messages <-> Python objects, generically, through the
+ * descriptors' field tables (akt/reflect.h): any IDL message becomes an
+ * akt.Record(type name, {field: value}) and a Record of a registered type
+ * becomes that message again. Python objects that are not Records travel
+ * as they are, in a message of type akt.python.Object that holds one
+ * reference (dropped with the GIL when the message is freed).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+
+#include "akt/reflect.h"
+#include "pycore.h"
+
+/* --- the message that carries a Python object ----------------------------- */
+
+static void
+pyobj_fini(void *obj)
+{
+    PyObject *o = *(PyObject **)obj;
+    if (o == NULL) {
+        return;
+    }
+#if PY_VERSION_HEX >= 0x030D0000
+    if (!Py_IsInitialized() || Py_IsFinalizing()) {
+#else
+    if (!Py_IsInitialized() || _Py_IsFinalizing()) {
+#endif
+        return; /* the interpreter is going away: leak the reference */
+    }
+    PyGILState_STATE g = PyGILState_Ensure();
+    Py_DECREF(o);
+    PyGILState_Release(g);
+}
+
+akt_type pyc_object_type = {
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_MESSAGE,
+    .name = "akt.python.Object",
+    .size = sizeof(PyObject *),
+    .align = _Alignof(PyObject *),
+    .fini = pyobj_fini,
+    .doc = "a Python object inside one interpreter (never serialized)",
+};
+
+/* --- akt -> Python -------------------------------------------------------- */
+
+static PyObject *record_from(
+    pyc_state *st, PyObject *system, const akt_type *t, const void *obj);
+
+static PyObject *
+elem_to_py(pyc_state *st, PyObject *system, uint16_t kind, const akt_field *f,
+    const void *p)
+{
+    switch (kind) {
+    case AKT_KIND_BOOL:
+        return PyBool_FromLong(*(const bool *)p);
+    case AKT_KIND_INT8:
+        return PyLong_FromLong(*(const int8_t *)p);
+    case AKT_KIND_INT16:
+        return PyLong_FromLong(*(const int16_t *)p);
+    case AKT_KIND_INT32:
+    case AKT_KIND_ENUM:
+        return PyLong_FromLong(*(const int32_t *)p);
+    case AKT_KIND_INT64:
+        return PyLong_FromLongLong(*(const int64_t *)p);
+    case AKT_KIND_UINT8:
+        return PyLong_FromUnsignedLong(*(const uint8_t *)p);
+    case AKT_KIND_UINT16:
+        return PyLong_FromUnsignedLong(*(const uint16_t *)p);
+    case AKT_KIND_UINT32:
+        return PyLong_FromUnsignedLong(*(const uint32_t *)p);
+    case AKT_KIND_UINT64:
+        return PyLong_FromUnsignedLongLong(*(const uint64_t *)p);
+    case AKT_KIND_FLOAT32:
+        return PyFloat_FromDouble(*(const float *)p);
+    case AKT_KIND_FLOAT64:
+        return PyFloat_FromDouble(*(const double *)p);
+    case AKT_KIND_STRING: {
+        const akt_str *s = p;
+        return PyUnicode_DecodeUTF8(
+            s->ptr ? s->ptr : "", (Py_ssize_t)s->len, "surrogateescape");
+    }
+    case AKT_KIND_BYTES: {
+        const akt_bytes *b = p;
+        return PyBytes_FromStringAndSize(
+            (const char *)b->ptr, (Py_ssize_t)b->len);
+    }
+    case AKT_KIND_MESSAGE:
+        return record_from(st, system, f->msg_type, p);
+    case AKT_KIND_REF:
+        return pyc_ref_new(st, system, *(const akt_ref *)p);
+    default:
+        PyErr_Format(PyExc_TypeError,
+            "akt: field '%s' has kind %d, which "
+            "Python cannot read yet",
+            f->name, (int)kind);
+        return NULL;
+    }
+}
+
+static PyObject *
+value_to_py(
+    pyc_state *st, PyObject *system, const akt_field *f, const void *obj)
+{
+    akt_value v;
+    akt_err rc = akt_field_get(f, obj, &v);
+    if (rc == AKT_ENOENT) {
+        Py_RETURN_NONE;
+    }
+    if (rc != AKT_OK) {
+        return pyc_raise(st, rc, f->name);
+    }
+    switch (f->kind) {
+    case AKT_KIND_BOOL:
+        return PyBool_FromLong(v.v.b);
+    case AKT_KIND_INT8:
+    case AKT_KIND_INT16:
+    case AKT_KIND_INT32:
+    case AKT_KIND_INT64:
+    case AKT_KIND_ENUM:
+        return PyLong_FromLongLong(v.v.i);
+    case AKT_KIND_UINT8:
+    case AKT_KIND_UINT16:
+    case AKT_KIND_UINT32:
+    case AKT_KIND_UINT64:
+        return PyLong_FromUnsignedLongLong(v.v.u);
+    case AKT_KIND_FLOAT32:
+    case AKT_KIND_FLOAT64:
+        return PyFloat_FromDouble(v.v.f);
+    case AKT_KIND_STRING:
+        return elem_to_py(st, system, AKT_KIND_STRING, f, &v.v.s);
+    case AKT_KIND_BYTES:
+        return elem_to_py(st, system, AKT_KIND_BYTES, f, &v.v.bytes);
+    case AKT_KIND_MESSAGE:
+        if (v.v.msg == NULL) {
+            Py_RETURN_NONE;
+        }
+        return record_from(st, system, f->msg_type, v.v.msg);
+    case AKT_KIND_REF:
+        return pyc_ref_new(st, system, v.v.ref);
+    case AKT_KIND_LIST: {
+        PyObject *l = PyList_New((Py_ssize_t)v.v.list.len);
+        for (size_t i = 0; l && i < v.v.list.len; i++) {
+            PyObject *e = elem_to_py(st, system, f->elem_kind, f,
+                (const char *)v.v.list.items + i * f->elem_size);
+            if (e == NULL) {
+                Py_CLEAR(l);
+                break;
+            }
+            PyList_SET_ITEM(l, (Py_ssize_t)i, e);
+        }
+        return l;
+    }
+    case AKT_KIND_MAP: {
+        PyObject *d = PyDict_New();
+        size_t ksize = f->key_kind == AKT_KIND_STRING ? sizeof(akt_str)
+            : f->key_kind == AKT_KIND_BOOL || f->key_kind == AKT_KIND_INT8
+                || f->key_kind == AKT_KIND_UINT8
+            ? 1
+            : f->key_kind == AKT_KIND_INT16 || f->key_kind == AKT_KIND_UINT16
+            ? 2
+            : f->key_kind == AKT_KIND_INT64 || f->key_kind == AKT_KIND_UINT64
+            ? 8
+            : 4;
+        for (size_t i = 0; d && i < v.v.map.len; i++) {
+            PyObject *k = elem_to_py(st, system, f->key_kind, f,
+                (const char *)v.v.map.keys + i * ksize);
+            PyObject *e = k ? elem_to_py(st, system, f->elem_kind, f,
+                              (const char *)v.v.map.values + i * f->elem_size)
+                            : NULL;
+            if (e == NULL || PyDict_SetItem(d, k, e) < 0) {
+                Py_CLEAR(d);
+            }
+            Py_XDECREF(k);
+            Py_XDECREF(e);
+        }
+        return d;
+    }
+    default:
+        PyErr_Format(PyExc_TypeError,
+            "akt: field '%s' has a kind Python cannot read yet", f->name);
+        return NULL;
+    }
+}
+
+static PyObject *
+record_from(pyc_state *st, PyObject *system, const akt_type *t, const void *obj)
+{
+    if (st->record_cls == NULL) {
+        PyErr_SetString(
+            PyExc_RuntimeError, "akt: the akt package is not set up");
+        return NULL;
+    }
+    PyObject *fields = PyDict_New();
+    if (fields == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < t->nfields; i++) {
+        const akt_field *f = &t->fields[i];
+        PyObject *v = value_to_py(st, system, f, obj);
+        if (v == NULL || PyDict_SetItemString(fields, f->name, v) < 0) {
+            Py_XDECREF(v);
+            Py_DECREF(fields);
+            return NULL;
+        }
+        Py_DECREF(v);
+    }
+    PyObject *r = PyObject_CallFunction(st->record_cls, "sO", t->name, fields);
+    Py_DECREF(fields);
+    return r;
+}
+
+PyObject *
+pyc_from_msg(pyc_state *st, PyObject *system, const void *msg)
+{
+    const akt_type *t = akt_msg_type(msg);
+    if (t == &pyc_object_type) {
+        PyObject *o = *(PyObject *const *)msg;
+        Py_INCREF(o);
+        return o;
+    }
+    if (t == &akt_terminated_type) {
+        PyObject *r
+            = pyc_ref_new(st, system, ((const akt_Terminated *)msg)->actor);
+        if (r == NULL) {
+            return NULL;
+        }
+        PyObject *o = PyObject_CallOneArg(st->terminated_cls, r);
+        Py_DECREF(r);
+        return o;
+    }
+    if (t->fields == NULL && t->nfields > 0) {
+        PyErr_Format(PyExc_TypeError, "akt: message type %s has no field table",
+            t->name);
+        return NULL;
+    }
+    if (st->registry) {
+        akt_registry_add(st->registry, t); /* replies by name just work */
+    }
+    return record_from(st, system, t, msg);
+}
+
+/* --- Python -> akt -------------------------------------------------------- */
+
+static int fill_struct(pyc_state *st, const akt_type *t, void *obj,
+    akt_arena *arena, PyObject *fields);
+
+static int
+field_error(pyc_state *st, const akt_type *t, const akt_field *f, akt_err rc)
+{
+    PyObject *cls = rc == AKT_ERANGE || rc == AKT_EINVAL ? PyExc_ValueError
+                                                         : PyExc_TypeError;
+    (void)st;
+    PyErr_Format(cls, "%s.%s: %s", t->name, f->name, akt_strerror(rc));
+    return -1;
+}
+
+/* scalar Python value -> raw element of kind at p (for lists) or v */
+static int
+py_to_value(pyc_state *st, const akt_type *t, const akt_field *f, uint16_t kind,
+    PyObject *o, akt_value *v, void **tmp)
+{
+    memset(v, 0, sizeof(*v));
+    v->kind = kind;
+    switch (kind) {
+    case AKT_KIND_BOOL:
+        if (!PyBool_Check(o)) {
+            goto type_err;
+        }
+        v->v.b = o == Py_True;
+        return 0;
+    case AKT_KIND_INT8:
+    case AKT_KIND_INT16:
+    case AKT_KIND_INT32:
+    case AKT_KIND_INT64:
+    case AKT_KIND_ENUM: {
+        if (!PyLong_Check(o)) {
+            goto type_err;
+        }
+        int over = 0;
+        v->v.i = PyLong_AsLongLongAndOverflow(o, &over);
+        int64_t lo = kind == AKT_KIND_INT8 ? INT8_MIN
+            : kind == AKT_KIND_INT16       ? INT16_MIN
+            : kind == AKT_KIND_INT64       ? INT64_MIN
+                                           : INT32_MIN;
+        int64_t hi = kind == AKT_KIND_INT8 ? INT8_MAX
+            : kind == AKT_KIND_INT16       ? INT16_MAX
+            : kind == AKT_KIND_INT64       ? INT64_MAX
+                                           : INT32_MAX;
+        if (over || v->v.i < lo || v->v.i > hi) {
+            return field_error(st, t, f, AKT_ERANGE);
+        }
+        return 0;
+    }
+    case AKT_KIND_UINT8:
+    case AKT_KIND_UINT16:
+    case AKT_KIND_UINT32:
+    case AKT_KIND_UINT64:
+        if (!PyLong_Check(o)) {
+            goto type_err;
+        }
+        v->v.u = PyLong_AsUnsignedLongLong(o);
+        if (PyErr_Occurred()) {
+            PyErr_Clear();
+            return field_error(st, t, f, AKT_ERANGE);
+        }
+        if ((kind == AKT_KIND_UINT8 && v->v.u > UINT8_MAX)
+            || (kind == AKT_KIND_UINT16 && v->v.u > UINT16_MAX)
+            || (kind == AKT_KIND_UINT32 && v->v.u > UINT32_MAX)) {
+            return field_error(st, t, f, AKT_ERANGE);
+        }
+        return 0;
+    case AKT_KIND_FLOAT32:
+    case AKT_KIND_FLOAT64:
+        if (!PyFloat_Check(o) && !PyLong_Check(o)) {
+            goto type_err;
+        }
+        v->v.f = PyFloat_AsDouble(o);
+        return PyErr_Occurred() ? -1 : 0;
+    case AKT_KIND_STRING: {
+        if (!PyUnicode_Check(o)) {
+            goto type_err;
+        }
+        Py_ssize_t n;
+        const char *s = PyUnicode_AsUTF8AndSize(o, &n);
+        if (s == NULL) {
+            return -1;
+        }
+        v->v.s = (akt_str) { s, (size_t)n };
+        return 0;
+    }
+    case AKT_KIND_BYTES: {
+        char *b;
+        Py_ssize_t n;
+        if (!PyBytes_Check(o) || PyBytes_AsStringAndSize(o, &b, &n) < 0) {
+            goto type_err;
+        }
+        v->v.bytes = (akt_bytes) { (const uint8_t *)b, (size_t)n };
+        return 0;
+    }
+    case AKT_KIND_REF:
+        if (!PyObject_TypeCheck(o, st->ref_type)) {
+            goto type_err;
+        }
+        v->v.ref = pyc_ref_get(o);
+        return 0;
+    case AKT_KIND_MESSAGE: {
+        if (o == Py_None) {
+            v->v.msg = NULL;
+            return 0;
+        }
+        if (st->record_cls == NULL || !PyObject_IsInstance(o, st->record_cls)) {
+            goto type_err;
+        }
+        void *m = akt_msg_new(f->msg_type, 0);
+        if (m == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        PyObject *fields = PyObject_GetAttrString(o, "_fields");
+        int rc = fields
+            ? fill_struct(st, f->msg_type, m, akt_msg_arena(m), fields)
+            : -1;
+        Py_XDECREF(fields);
+        if (rc < 0) {
+            akt_msg_free(m);
+            return -1;
+        }
+        *tmp = m;
+        v->v.msg = m;
+        return 0;
+    }
+    default:
+        PyErr_Format(PyExc_TypeError,
+            "%s.%s: this field kind cannot be set from Python yet", t->name,
+            f->name);
+        return -1;
+    }
+type_err:
+    PyErr_Format(PyExc_TypeError, "%s.%s: unexpected %s", t->name, f->name,
+        Py_TYPE(o)->tp_name);
+    return -1;
+}
+
+static void
+store_elem(uint16_t kind, void *p, const akt_value *v)
+{
+    switch (kind) {
+    case AKT_KIND_BOOL:
+        *(bool *)p = v->v.b;
+        break;
+    case AKT_KIND_INT8:
+        *(int8_t *)p = (int8_t)v->v.i;
+        break;
+    case AKT_KIND_INT16:
+        *(int16_t *)p = (int16_t)v->v.i;
+        break;
+    case AKT_KIND_INT32:
+    case AKT_KIND_ENUM:
+        *(int32_t *)p = (int32_t)v->v.i;
+        break;
+    case AKT_KIND_INT64:
+        *(int64_t *)p = v->v.i;
+        break;
+    case AKT_KIND_UINT8:
+        *(uint8_t *)p = (uint8_t)v->v.u;
+        break;
+    case AKT_KIND_UINT16:
+        *(uint16_t *)p = (uint16_t)v->v.u;
+        break;
+    case AKT_KIND_UINT32:
+        *(uint32_t *)p = (uint32_t)v->v.u;
+        break;
+    case AKT_KIND_UINT64:
+        *(uint64_t *)p = v->v.u;
+        break;
+    case AKT_KIND_FLOAT32:
+        *(float *)p = (float)v->v.f;
+        break;
+    case AKT_KIND_FLOAT64:
+        *(double *)p = v->v.f;
+        break;
+    case AKT_KIND_STRING:
+        *(akt_str *)p = v->v.s;
+        break;
+    case AKT_KIND_BYTES:
+        *(akt_bytes *)p = v->v.bytes;
+        break;
+    case AKT_KIND_REF:
+        *(akt_ref *)p = v->v.ref;
+        break;
+    default:
+        break;
+    }
+}
+
+static int
+set_field(pyc_state *st, const akt_type *t, const akt_field *f, void *obj,
+    akt_arena *arena, PyObject *o)
+{
+    if (o == Py_None
+        && ((f->flags & AKT_FIELD_OPTIONAL) || f->kind == AKT_KIND_MESSAGE)) {
+        akt_field_clear(t, f, obj);
+        return 0;
+    }
+    akt_value v;
+    void *tmp = NULL;
+    if (f->kind == AKT_KIND_LIST) {
+        if (f->elem_kind == AKT_KIND_MESSAGE || f->elem_kind == AKT_KIND_LIST
+            || f->elem_kind == AKT_KIND_MAP) {
+            PyErr_Format(PyExc_TypeError,
+                "%s.%s: lists of this kind cannot be set from Python yet",
+                t->name, f->name);
+            return -1;
+        }
+        PyObject *seq = PySequence_Fast(o, "a list");
+        if (seq == NULL) {
+            PyErr_Format(PyExc_TypeError, "%s.%s: expected a list, got %s",
+                t->name, f->name, Py_TYPE(o)->tp_name);
+            return -1;
+        }
+        Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+        char *items = calloc(n ? (size_t)n : 1, f->elem_size);
+        if (items == NULL) {
+            Py_DECREF(seq);
+            PyErr_NoMemory();
+            return -1;
+        }
+        for (Py_ssize_t i = 0; i < n; i++) {
+            akt_value ev;
+            void *etmp = NULL;
+            if (py_to_value(st, t, f, f->elem_kind,
+                    PySequence_Fast_GET_ITEM(seq, i), &ev, &etmp)
+                < 0) {
+                free(items);
+                Py_DECREF(seq);
+                return -1;
+            }
+            store_elem(f->elem_kind, items + (size_t)i * f->elem_size, &ev);
+        }
+        memset(&v, 0, sizeof v);
+        v.kind = AKT_KIND_LIST;
+        v.v.list = (akt_list) { items, (size_t)n };
+        akt_err rc = akt_field_set(f, obj, &v, arena);
+        free(items);
+        Py_DECREF(seq);
+        return rc == AKT_OK ? 0 : field_error(st, t, f, rc);
+    }
+    if (f->kind == AKT_KIND_MAP) {
+        PyErr_Format(PyExc_TypeError,
+            "%s.%s: maps cannot be set from Python yet", t->name, f->name);
+        return -1;
+    }
+    if (py_to_value(st, t, f, f->kind, o, &v, &tmp) < 0) {
+        return -1;
+    }
+    akt_err rc = akt_field_set(f, obj, &v, arena);
+    if (tmp) {
+        akt_msg_free(tmp);
+    }
+    return rc == AKT_OK ? 0 : field_error(st, t, f, rc);
+}
+
+static int
+fill_struct(pyc_state *st, const akt_type *t, void *obj, akt_arena *arena,
+    PyObject *fields)
+{
+    if (!PyDict_Check(fields)) {
+        PyErr_SetString(PyExc_TypeError, "akt: Record fields must be a dict");
+        return -1;
+    }
+    PyObject *k, *o;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(fields, &pos, &k, &o)) {
+        const char *name = PyUnicode_AsUTF8(k);
+        if (name == NULL) {
+            return -1;
+        }
+        const akt_field *f = akt_type_field_by_name(t, name);
+        if (f == NULL) {
+            PyErr_Format(
+                PyExc_ValueError, "%s has no field '%s'", t->name, name);
+            return -1;
+        }
+        if (set_field(st, t, f, obj, arena, o) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void *
+pyc_to_msg(pyc_state *st, PyObject *o)
+{
+    if (st->record_cls && PyObject_IsInstance(o, st->record_cls) == 1) {
+        PyObject *tn = PyObject_GetAttrString(o, "type");
+        const char *name = tn ? PyUnicode_AsUTF8(tn) : NULL;
+        const akt_type *t = name && st->registry
+            ? akt_registry_find_name(st->registry, name)
+            : NULL;
+        if (name && t == NULL) {
+            PyErr_Format(PyExc_TypeError,
+                "akt: message type '%s' is not registered "
+                "(akt.register_types)",
+                name);
+        }
+        Py_XDECREF(tn);
+        if (t == NULL) {
+            return NULL;
+        }
+        void *m = akt_msg_new(t, 0);
+        if (m == NULL) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+        PyObject *fields = PyObject_GetAttrString(o, "_fields");
+        int rc = fields ? fill_struct(st, t, m, akt_msg_arena(m), fields) : -1;
+        Py_XDECREF(fields);
+        if (rc < 0) {
+            akt_msg_free(m);
+            return NULL;
+        }
+        return m;
+    }
+    PyObject **m = akt_msg_new(&pyc_object_type, 0);
+    if (m == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    Py_INCREF(o);
+    *m = o;
+    return m;
+}

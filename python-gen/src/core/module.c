@@ -1,0 +1,1877 @@
+/*
+ * module.c -- akt._core: the CPython extension behind the akt package.
+ *
+ * Multi-phase init with per-module state (pyc_state: exception classes,
+ * heap types, what akt._runtime hands over in _setup). Types:
+ *   System   one akt_system plus its python-pinned dispatcher (pydisp.c)
+ *   Ref      an akt_ref (tell, ask, ask_blocking, watch, stop)
+ *   Future   an ask's or a watch's future; result(timeout); akt.Future
+ *            (a Python subclass) adds __await__
+ *   Ctx      what a handler gets: self, sender, reply, watch, spawn, stop
+ *   _Pending a suspended async handler's reply address
+ * Python actors are C actors whose one catch-all handler (py_handle) calls
+ * the Python object's handle(); they run on the system's Python thread,
+ * which holds the GIL while it drains (pydisp.c). Blocking waits release
+ * the GIL.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pycore.h"
+#include "pydisp.h"
+
+/* PyType_Slot and PyModuleDef_Slot hold functions in a void *: the
+ * CPython API's own pattern, which ISO C calls non-portable */
+#if defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wpedantic"
+#endif
+
+/* the actor whose handler runs on this thread (ask-self detection, the
+ * implicit sender of a tell) */
+static _Thread_local akt_ref tls_self;
+
+static pyc_state *
+mstate(PyObject *m)
+{
+    return (pyc_state *)PyModule_GetState(m);
+}
+
+static int64_t
+secs_to_ns(double s)
+{
+    if (s < 0) {
+        return -1;
+    }
+    if (s > 9.0e9) {
+        return AKT_FOREVER;
+    }
+    return (int64_t)(s * 1e9);
+}
+
+/* --- errors --------------------------------------------------------------- */
+
+typedef struct err_name {
+    const char *code;
+    const char *cls;
+    const char *base; /* a builtin it also derives from, or NULL */
+} err_name;
+
+/* Python names for the codes of AKT_ERR_MAP; a code missing here still
+ * gets a class, named Error<CODE> (the X-macro list is the source). */
+static const err_name err_names[] = {
+    { "ENOMEM", "OutOfMemory", "MemoryError" },
+    { "EINVAL", "InvalidArgument", "ValueError" },
+    { "ECLOSED", "SystemClosed", NULL },
+    { "ESTOPPED", "ActorStopped", NULL },
+    { "EEXIST", "NameExists", NULL },
+    { "ENOENT", "NotFound", "LookupError" },
+    { "ETIMEDOUT", "AskTimeout", "TimeoutError" },
+    { "EFULL", "MailboxFull", NULL },
+    { "EPROTO", "ProtocolError", NULL },
+    { "ETYPE", "TypeMismatch", "TypeError" },
+    { "ERANGE", "OutOfRange", "ValueError" },
+    { "ESYNTAX", "ConfigSyntaxError", NULL },
+    { "EIO", "AktIOError", "OSError" },
+    { "ENOTSUP", "NotSupported", NULL },
+    { "EFAILED", "HandlerFailed", NULL },
+    { "ETOOBIG", "TooBig", NULL },
+    { "EAGAIN", "TryAgain", NULL },
+    { "ECANCELED", "Canceled", NULL },
+    { "EBUSY", "Busy", NULL },
+    { "EUNHANDLED", "Unhandled", NULL },
+    { "ESTATE", "InvalidState", NULL },
+    { "EPEER", "PeerUnreachable", NULL },
+    { "EAUTH", "AuthFailed", NULL },
+    { "EINTERNAL", "InternalError", NULL },
+    { "ENOSPC", "NoSpace", NULL },
+};
+
+typedef struct err_def {
+    const char *name;
+    int value;
+    const char *text;
+} err_def;
+
+#define PYC_ERR_DEF_(n, v, t) { #n, v, t },
+static const err_def err_defs[] = { AKT_ERR_MAP(PYC_ERR_DEF_) };
+#undef PYC_ERR_DEF_
+
+static int
+errors_init(PyObject *m, pyc_state *st)
+{
+    PyObject *builtins = PyEval_GetBuiltins();
+    st->error = PyErr_NewExceptionWithDoc("akt.AktError",
+        "Base of akt's errors: .code (an int of akt_err), .name "
+        "(\"ETIMEDOUT\") and the reason text in args[0].",
+        NULL, NULL);
+    if (st->error == NULL
+        || PyModule_AddObjectRef(m, "AktError", st->error) < 0) {
+        return -1;
+    }
+    PyObject *table = PyDict_New();
+    if (table == NULL) {
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof err_defs / sizeof err_defs[0]; i++) {
+        const err_def *e = &err_defs[i];
+        if (e->value == 0 || e->value >= 64) {
+            continue;
+        }
+        char cls[64], qual[80];
+        const char *base_name = NULL;
+        snprintf(cls, sizeof cls, "Error%s", e->name);
+        for (size_t j = 0; j < sizeof err_names / sizeof err_names[0]; j++) {
+            if (strcmp(err_names[j].code, e->name) == 0) {
+                snprintf(cls, sizeof cls, "%s", err_names[j].cls);
+                base_name = err_names[j].base;
+            }
+        }
+        snprintf(qual, sizeof qual, "akt.%s", cls);
+        PyObject *bases;
+        PyObject *extra
+            = base_name ? PyDict_GetItemString(builtins, base_name) : NULL;
+        bases = extra ? PyTuple_Pack(2, st->error, extra)
+                      : PyTuple_Pack(1, st->error);
+        PyObject *dict
+            = Py_BuildValue("{s:i,s:s}", "code", e->value, "name", e->name);
+        PyObject *exc = bases && dict
+            ? PyErr_NewExceptionWithDoc(qual, e->text, bases, dict)
+            : NULL;
+        Py_XDECREF(bases);
+        Py_XDECREF(dict);
+        if (exc == NULL) {
+            Py_DECREF(table);
+            return -1;
+        }
+        st->errors[e->value] = exc;
+        PyObject *code = PyLong_FromLong(e->value);
+        PyDict_SetItem(table, code, exc);
+        Py_DECREF(code);
+        if (PyModule_AddObjectRef(m, cls, exc) < 0) {
+            Py_DECREF(table);
+            return -1;
+        }
+    }
+    if (PyModule_AddObject(m, "error_classes", table) < 0) {
+        Py_DECREF(table);
+        return -1;
+    }
+    PyObject *bases = PyTuple_Pack(2, st->error, PyExc_RuntimeError);
+    PyObject *dict
+        = Py_BuildValue("{s:i,s:s}", "code", (int)AKT_ESTATE, "name", "ESTATE");
+    st->ask_self = PyErr_NewExceptionWithDoc("akt.AskSelfError",
+        "an actor asked itself from its own handler (that would deadlock)",
+        bases, dict);
+    Py_XDECREF(bases);
+    Py_XDECREF(dict);
+    if (st->ask_self == NULL
+        || PyModule_AddObjectRef(m, "AskSelfError", st->ask_self) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
+PyObject *
+pyc_raise(pyc_state *st, akt_err rc, const char *detail)
+{
+    PyObject *cls
+        = (rc > 0 && rc < 64 && st->errors[rc]) ? st->errors[rc] : st->error;
+    if (detail && *detail) {
+        PyErr_Format(cls, "%s: %s", akt_strerror(rc), detail);
+    } else {
+        PyErr_SetString(cls, akt_strerror(rc));
+    }
+    return NULL;
+}
+
+/* --- System --------------------------------------------------------------- */
+
+typedef struct props_rec {
+    struct props_rec *next;
+    akt_props props;
+    PyObject *factory; /* the akt.Props (strong) */
+    PyObject *system; /* borrowed: the System outlives its records */
+    pyc_state *st;
+} props_rec;
+
+typedef struct SystemObject {
+    PyObject_HEAD akt_system *sys;
+    pydisp *disp;
+    PyObject *module;
+    PyObject
+        *props_map; /* id(props) -> capsule-free int index; keeps props alive */
+    props_rec *recs;
+    PyObject *name;
+} SystemObject;
+
+typedef struct RefObject {
+    PyObject_HEAD akt_ref ref;
+    PyObject *system;
+} RefObject;
+
+static akt_system *
+sys_of(PyObject *system)
+{
+    return ((SystemObject *)system)->sys;
+}
+
+PyObject *
+pyc_ref_new(pyc_state *st, PyObject *system, akt_ref r)
+{
+    if (akt_ref_is_none(r)) {
+        Py_RETURN_NONE;
+    }
+    RefObject *o = PyObject_New(RefObject, st->ref_type);
+    if (o == NULL) {
+        return NULL;
+    }
+    o->ref = r;
+    o->system = Py_NewRef(system);
+    return (PyObject *)o;
+}
+
+akt_ref
+pyc_ref_get(PyObject *ref)
+{
+    return ((RefObject *)ref)->ref;
+}
+
+/* --- Python actors: the C side ------------------------------------------ */
+
+typedef struct shim {
+    PyObject *actor;
+    PyObject *handle;
+    props_rec *rec;
+} shim;
+
+typedef struct CtxObject {
+    PyObject_HEAD akt_ctx
+        *ctx; /* NULL once the handler returned (or suspended) */
+    akt_ref self, sender;
+    PyObject *system;
+    pyc_state *st;
+    bool replied;
+} CtxObject;
+
+static CtxObject *
+ctx_new(pyc_state *st, PyObject *system, akt_ctx *ctx)
+{
+    CtxObject *c = PyObject_New(CtxObject, st->ctx_type);
+    if (c == NULL) {
+        return NULL;
+    }
+    c->ctx = ctx;
+    c->self = akt_ctx_self(ctx);
+    c->sender = akt_ctx_sender(ctx);
+    c->system = Py_NewRef(system);
+    c->st = st;
+    c->replied = false;
+    return c;
+}
+
+/* the reason text of the current exception ("ValueError: boom"), handed to
+ * akt._runtime's failure reporter (logging); clears the error */
+static void
+exc_text(pyc_state *st, PyObject *actor, char *buf, size_t len)
+{
+    PyObject *exc = NULL;
+#if PY_VERSION_HEX >= 0x030C0000
+    exc = PyErr_GetRaisedException();
+#else
+    PyObject *et, *ev, *tb;
+    PyErr_Fetch(&et, &ev, &tb);
+    PyErr_NormalizeException(&et, &ev, &tb);
+    if (ev && tb) {
+        PyException_SetTraceback(ev, tb);
+    }
+    Py_XDECREF(et);
+    Py_XDECREF(tb);
+    exc = ev;
+#endif
+    snprintf(buf, len, "python exception");
+    if (exc == NULL) {
+        return;
+    }
+    PyObject *s = PyObject_Str(exc);
+    const char *txt = s ? PyUnicode_AsUTF8(s) : NULL;
+    snprintf(buf, len, "%s: %s", Py_TYPE(exc)->tp_name, txt ? txt : "?");
+    Py_XDECREF(s);
+    PyErr_Clear();
+    if (st->failure_fn) {
+        PyObject *r = PyObject_CallFunctionObjArgs(
+            st->failure_fn, actor ? actor : Py_None, exc, NULL);
+        Py_XDECREF(r);
+        PyErr_Clear();
+    }
+    Py_DECREF(exc);
+}
+
+static akt_err
+shim_init(void *state, const void *init_arg)
+{
+    shim *s = state;
+    props_rec *rec = (props_rec *)init_arg;
+    PyGILState_STATE g = PyGILState_Ensure();
+    s->rec = rec;
+    s->actor = PyObject_CallMethod(rec->factory, "_create", NULL);
+    s->handle = s->actor ? PyObject_GetAttrString(s->actor, "handle") : NULL;
+    akt_err rc = AKT_OK;
+    if (s->handle == NULL) {
+        char buf[256];
+        exc_text(rec->st, NULL, buf, sizeof buf);
+        Py_CLEAR(s->actor);
+        rc = AKT_EFAILED;
+    }
+    PyGILState_Release(g);
+    return rc;
+}
+
+static void
+shim_fini(void *state)
+{
+    shim *s = state;
+    if (s->actor == NULL && s->handle == NULL) {
+        return;
+    }
+    PyGILState_STATE g = PyGILState_Ensure();
+    Py_CLEAR(s->handle);
+    Py_CLEAR(s->actor);
+    PyGILState_Release(g);
+}
+
+static akt_err
+call_hook(shim *s, akt_ctx *ctx, const char *name)
+{
+    if (s->actor == NULL) {
+        return AKT_OK;
+    }
+    pyc_state *st = s->rec->st;
+    PyGILState_STATE g = PyGILState_Ensure();
+    CtxObject *c = ctx_new(st, s->rec->system, ctx);
+    akt_ref prev = tls_self;
+    tls_self = c ? c->self : prev;
+    PyObject *r
+        = c ? PyObject_CallMethod(s->actor, name, "O", (PyObject *)c) : NULL;
+    tls_self = prev;
+    akt_err rc = AKT_OK;
+    if (r == NULL) {
+        char buf[256];
+        exc_text(st, s->actor, buf, sizeof buf);
+        rc = akt_ctx_fail(ctx, AKT_EFAILED, "%s in %s", buf, name);
+    }
+    Py_XDECREF(r);
+    if (c) {
+        c->ctx = NULL;
+        Py_DECREF(c);
+    }
+    PyGILState_Release(g);
+    return rc;
+}
+
+static akt_err
+shim_pre_start(void *state, akt_ctx *ctx)
+{
+    return call_hook(state, ctx, "pre_start");
+}
+
+static void
+shim_post_stop(void *state, akt_ctx *ctx)
+{
+    (void)call_hook(state, ctx, "post_stop");
+}
+
+typedef struct PendingObject {
+    PyObject_HEAD PyObject *system;
+    pydisp *disp;
+    akt_ref self, sender;
+    bool done;
+} PendingObject;
+
+/* send reply (a Python object) to `to` from `from`; 0 or -1 + error */
+static int
+send_reply(pyc_state *st, akt_ref to, akt_ref from, PyObject *value)
+{
+    void *m = pyc_to_msg(st, value);
+    if (m == NULL) {
+        return -1;
+    }
+    akt_err rc = akt_tell(to, m, from);
+    if (rc != AKT_OK) {
+        akt_msg_free(m);
+        pyc_raise(st, rc, "reply");
+        return -1;
+    }
+    return 0;
+}
+
+static akt_err
+py_handle(void *state, akt_ctx *ctx, const void *msg)
+{
+    shim *s = state;
+    pyc_state *st = s->rec->st;
+    PyObject *system = s->rec->system;
+    char buf[512];
+    if (s->handle == NULL) {
+        return akt_ctx_fail(ctx, AKT_EFAILED, "python actor not created");
+    }
+    PyGILState_STATE g = PyGILState_Ensure();
+    akt_err rc = AKT_OK;
+    PyObject *m = pyc_from_msg(st, system, msg);
+    CtxObject *c = m ? ctx_new(st, system, ctx) : NULL;
+    if (c == NULL) {
+        Py_XDECREF(m);
+        exc_text(st, s->actor, buf, sizeof buf);
+        rc = akt_ctx_fail(ctx, AKT_EFAILED, "%s", buf);
+        goto out;
+    }
+    akt_ref prev = tls_self;
+    tls_self = c->self;
+    PyObject *args[2] = { (PyObject *)c, m };
+    PyObject *r = PyObject_Vectorcall(s->handle, args, 2, NULL);
+    if (r != NULL && PyCoro_CheckExact(r)) {
+        PyObject *val = NULL;
+        PySendResult sr = PyIter_Send(r, Py_None, &val);
+        if (sr == PYGEN_RETURN) {
+            Py_DECREF(r);
+            r = val;
+        } else if (sr == PYGEN_ERROR) {
+            Py_DECREF(r);
+            r = NULL;
+        } else {
+            /* it really suspended: a task finishes it; the cell waits */
+            PendingObject *p = PyObject_New(PendingObject, st->pending_type);
+            if (p != NULL) {
+                p->system = Py_NewRef(system);
+                p->disp = ((SystemObject *)system)->disp;
+                p->self = c->self;
+                p->sender = c->sender;
+                p->done = false;
+                pydisp_park(p->disp, c->self.cell_);
+                PyObject *t = PyObject_CallFunctionObjArgs(
+                    st->suspend_fn, r, val, (PyObject *)p, NULL);
+                if (t == NULL) {
+                    pydisp_unpark(p->disp, c->self.cell_);
+                    p->done = true;
+                }
+                Py_XDECREF(t);
+                Py_DECREF(p);
+            }
+            Py_DECREF(r);
+            Py_XDECREF(val);
+            tls_self = prev;
+            c->ctx = NULL;
+            c->replied = true; /* the task replies */
+            if (PyErr_Occurred()) {
+                exc_text(st, s->actor, buf, sizeof buf);
+                rc = akt_ctx_fail(ctx, AKT_EFAILED, "%s", buf);
+            }
+            Py_DECREF(c);
+            Py_DECREF(m);
+            goto out;
+        }
+    }
+    tls_self = prev;
+    if (r == NULL) {
+        exc_text(st, s->actor, buf, sizeof buf);
+        rc = akt_ctx_fail(ctx, AKT_EFAILED, "%s", buf);
+    } else {
+        if (r != Py_None && !c->replied && !akt_ref_is_none(c->sender)) {
+            void *reply = pyc_to_msg(st, r);
+            akt_err e = reply ? akt_reply(ctx, reply) : AKT_EINVAL;
+            if (reply && e != AKT_OK) {
+                akt_msg_free(reply);
+            }
+            if (reply == NULL) {
+                exc_text(st, s->actor, buf, sizeof buf);
+                rc = akt_ctx_fail(ctx, AKT_EFAILED, "reply: %s", buf);
+            }
+        }
+        Py_DECREF(r);
+    }
+    c->ctx = NULL;
+    Py_DECREF(c);
+    Py_DECREF(m);
+out:
+    PyGILState_Release(g);
+    return rc;
+}
+
+static const akt_behavior py_behavior = {
+    .name = "python",
+    .handlers = NULL,
+    .nhandlers = 0,
+    .unhandled = py_handle,
+};
+
+static const akt_lifecycle py_lifecycle = {
+    .pre_start = shim_pre_start,
+    .post_stop = shim_post_stop,
+};
+
+/* --- _Pending ------------------------------------------------------------- */
+
+static void
+pending_dealloc(PendingObject *p)
+{
+    PyTypeObject *tp = Py_TYPE(p);
+    if (!p->done && p->disp) {
+        pydisp_unpark(p->disp, p->self.cell_);
+    }
+    Py_XDECREF(p->system);
+    PyObject_Free(p);
+    Py_DECREF(tp);
+}
+
+static pyc_state *
+state_of_system(PyObject *system)
+{
+    return mstate(((SystemObject *)system)->module);
+}
+
+static PyObject *
+pending_finish(PendingObject *p, PyObject *result)
+{
+    if (p->done) {
+        Py_RETURN_NONE;
+    }
+    p->done = true;
+    pyc_state *st = state_of_system(p->system);
+    int rc = 0;
+    if (result != Py_None && !akt_ref_is_none(p->sender)) {
+        rc = send_reply(st, p->sender, p->self, result);
+    }
+    pydisp_unpark(p->disp, p->self.cell_);
+    if (rc < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* fail(text, canceled): answer the asker with an error; a failure (not a
+ * cancel at termination) also fails the actor, so its supervisor decides */
+static PyObject *
+pending_fail(PendingObject *p, PyObject *args)
+{
+    const char *text;
+    int canceled;
+    if (!PyArg_ParseTuple(args, "sp", &text, &canceled)) {
+        return NULL;
+    }
+    if (p->done) {
+        Py_RETURN_NONE;
+    }
+    p->done = true;
+    akt_err code = canceled ? AKT_ECANCELED : AKT_EFAILED;
+    if (!akt_ref_is_none(p->sender)) {
+        size_t n = strlen(text);
+        if (n > AKT_STATUS_TEXT_MAX) {
+            n = AKT_STATUS_TEXT_MAX;
+        }
+        akt_Status *s = akt_msg_new(&akt_status_type, n + 1);
+        if (s) {
+            s->code = (int32_t)code;
+            akt_arena_str(akt_msg_arena(s), text, n, &s->text);
+            if (akt_tell(p->sender, s, p->self) != AKT_OK) {
+                akt_msg_free(s);
+            }
+        }
+    }
+    if (!canceled) {
+        akt_kill(p->self);
+    }
+    pydisp_unpark(p->disp, p->self.cell_);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+pending_self(PendingObject *p, void *closure)
+{
+    (void)closure;
+    return pyc_ref_new(state_of_system(p->system), p->system, p->self);
+}
+
+static PyMethodDef pending_methods[] = {
+    { "finish", (PyCFunction)pending_finish, METH_O, "reply and resume" },
+    { "fail", (PyCFunction)pending_fail, METH_VARARGS, "fail and resume" },
+    { NULL },
+};
+static PyGetSetDef pending_getset[] = {
+    { "self", (getter)pending_self, NULL, NULL, NULL },
+    { NULL },
+};
+static PyType_Slot pending_slots[] = {
+    { Py_tp_dealloc, pending_dealloc },
+    { Py_tp_methods, pending_methods },
+    { Py_tp_getset, pending_getset },
+    { 0, NULL },
+};
+static PyType_Spec pending_spec = {
+    "akt._core._Pending",
+    sizeof(PendingObject),
+    0,
+    Py_TPFLAGS_DEFAULT,
+    pending_slots,
+};
+
+/* --- Ctx ------------------------------------------------------------------ */
+
+static void
+ctx_dealloc(CtxObject *c)
+{
+    PyTypeObject *tp = Py_TYPE(c);
+    Py_XDECREF(c->system);
+    PyObject_Free(c);
+    Py_DECREF(tp);
+}
+
+static int
+ctx_live(CtxObject *c, const char *what)
+{
+    if (c->ctx == NULL) {
+        PyErr_Format(c->st->errors[AKT_ESTATE],
+            "ctx.%s: only inside the handler, before its first await", what);
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+ctx_get_self(CtxObject *c, void *cl)
+{
+    (void)cl;
+    return pyc_ref_new(c->st, c->system, c->self);
+}
+
+static PyObject *
+ctx_get_sender(CtxObject *c, void *cl)
+{
+    (void)cl;
+    return pyc_ref_new(c->st, c->system, c->sender);
+}
+
+static PyObject *
+ctx_reply(CtxObject *c, PyObject *value)
+{
+    if (akt_ref_is_none(c->sender)) {
+        Py_RETURN_NONE;
+    }
+    if (send_reply(c->st, c->sender, c->self, value) < 0) {
+        return NULL;
+    }
+    c->replied = true;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+ctx_watch(CtxObject *c, PyObject *ref)
+{
+    if (ctx_live(c, "watch") < 0) {
+        return NULL;
+    }
+    if (!PyObject_TypeCheck(ref, c->st->ref_type)) {
+        return PyErr_Format(PyExc_TypeError, "watch: expected an ActorRef");
+    }
+    akt_err rc = akt_ctx_watch(c->ctx, pyc_ref_get(ref));
+    if (rc != AKT_OK) {
+        return pyc_raise(c->st, rc, "watch");
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+ctx_unwatch(CtxObject *c, PyObject *ref)
+{
+    if (ctx_live(c, "unwatch") < 0) {
+        return NULL;
+    }
+    if (!PyObject_TypeCheck(ref, c->st->ref_type)) {
+        return PyErr_Format(PyExc_TypeError, "unwatch: expected an ActorRef");
+    }
+    akt_err rc = akt_ctx_unwatch(c->ctx, pyc_ref_get(ref));
+    if (rc != AKT_OK) {
+        return pyc_raise(c->st, rc, "unwatch");
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+ctx_stop(CtxObject *c, PyObject *args)
+{
+    PyObject *ref = Py_None;
+    if (!PyArg_ParseTuple(args, "|O", &ref)) {
+        return NULL;
+    }
+    akt_ref r = c->self;
+    if (ref != Py_None) {
+        if (!PyObject_TypeCheck(ref, c->st->ref_type)) {
+            return PyErr_Format(PyExc_TypeError, "stop: expected an ActorRef");
+        }
+        r = pyc_ref_get(ref);
+    }
+    akt_err rc = c->ctx ? akt_ctx_stop(c->ctx, r) : akt_stop(r);
+    if (rc != AKT_OK) {
+        return pyc_raise(c->st, rc, "stop");
+    }
+    Py_RETURN_NONE;
+}
+
+static props_rec *props_rec_for(SystemObject *so, PyObject *props);
+
+static PyObject *
+ctx_spawn(CtxObject *c, PyObject *args)
+{
+    PyObject *props, *name = Py_None;
+    if (!PyArg_ParseTuple(args, "O|O", &props, &name)) {
+        return NULL;
+    }
+    if (ctx_live(c, "spawn") < 0) {
+        return NULL;
+    }
+    props_rec *rec = props_rec_for((SystemObject *)c->system, props);
+    if (rec == NULL) {
+        return NULL;
+    }
+    const char *n = name == Py_None ? NULL : PyUnicode_AsUTF8(name);
+    if (name != Py_None && n == NULL) {
+        return NULL;
+    }
+    akt_ref out;
+    akt_err rc = akt_ctx_spawn(c->ctx, &rec->props, n, &out);
+    if (rc != AKT_OK) {
+        return pyc_raise(c->st, rc, n);
+    }
+    return pyc_ref_new(c->st, c->system, out);
+}
+
+static PyObject *
+ctx_get_system(CtxObject *c, void *cl)
+{
+    (void)cl;
+    return Py_NewRef(c->system);
+}
+
+static PyMethodDef ctx_methods[] = {
+    { "reply", (PyCFunction)ctx_reply, METH_O,
+        "reply(msg): answer the sender of this message" },
+    { "watch", (PyCFunction)ctx_watch, METH_O,
+        "watch(ref): get akt.Terminated(ref) when ref stops" },
+    { "unwatch", (PyCFunction)ctx_unwatch, METH_O, "unwatch(ref)" },
+    { "stop", (PyCFunction)ctx_stop, METH_VARARGS,
+        "stop(ref=None): stop a child, or this actor" },
+    { "spawn", (PyCFunction)ctx_spawn, METH_VARARGS,
+        "spawn(props, name=None) -> ActorRef: a child actor" },
+    { NULL },
+};
+static PyGetSetDef ctx_getset[] = {
+    { "self", (getter)ctx_get_self, NULL, "this actor's ref", NULL },
+    { "sender", (getter)ctx_get_sender, NULL, "the sender's ref, or None",
+        NULL },
+    { "core_system", (getter)ctx_get_system, NULL, NULL, NULL },
+    { NULL },
+};
+static PyType_Slot ctx_slots[] = {
+    { Py_tp_dealloc, ctx_dealloc },
+    { Py_tp_methods, ctx_methods },
+    { Py_tp_getset, ctx_getset },
+    { 0, NULL },
+};
+static PyType_Spec ctx_spec = {
+    "akt._core.Context",
+    sizeof(CtxObject),
+    0,
+    Py_TPFLAGS_DEFAULT,
+    ctx_slots,
+};
+
+/* --- Future --------------------------------------------------------------- */
+
+typedef struct FutureObject FutureObject;
+
+/* The part of a future that its akt completion callback may outlive the
+ * Python object with (or run on another thread): reference counted. */
+typedef struct fcore {
+    _Atomic int refs;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    akt_future *f;
+    bool done;
+    akt_err status;
+    void *reply; /* retained */
+    char *text;
+    FutureObject *waker; /* strong, set while a Python callback waits */
+} fcore;
+
+struct FutureObject {
+    PyObject_HEAD fcore *core;
+    PyObject *system;
+    PyObject *callbacks; /* list, under the GIL */
+    PyObject *value; /* the converted reply, cached */
+};
+
+static void
+fcore_unref(fcore *c)
+{
+    if (atomic_fetch_sub(&c->refs, 1) == 1) {
+        if (c->reply) {
+            akt_msg_free(c->reply);
+        }
+        free(c->text);
+        pthread_mutex_destroy(&c->mu);
+        pthread_cond_destroy(&c->cv);
+        free(c);
+    }
+}
+
+static void
+run_callbacks(FutureObject *fo)
+{
+    PyObject *cbs = fo->callbacks;
+    fo->callbacks = NULL;
+    if (cbs == NULL) {
+        return;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(cbs); i++) {
+        PyObject *r
+            = PyObject_CallOneArg(PyList_GET_ITEM(cbs, i), (PyObject *)fo);
+        if (r == NULL) {
+            PyErr_WriteUnraisable(PyList_GET_ITEM(cbs, i));
+        }
+        Py_XDECREF(r);
+    }
+    Py_DECREF(cbs);
+}
+
+static void
+fut_cb(akt_err status, const void *reply, void *arg)
+{
+    fcore *c = arg;
+    pthread_mutex_lock(&c->mu);
+    c->status = status;
+    c->reply = reply ? akt_msg_retain(reply) : NULL;
+    const char *t = akt_future_error_text(c->f);
+    c->text = (t && *t) ? strdup(t) : NULL;
+    c->done = true;
+    FutureObject *w = c->waker;
+    c->waker = NULL;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    if (w) {
+        PyGILState_STATE g = PyGILState_Ensure();
+        run_callbacks(w);
+        Py_DECREF(w);
+        PyGILState_Release(g);
+    }
+}
+
+static void
+fut_fini(void *arg)
+{
+    fcore_unref(arg);
+}
+
+static PyObject *
+future_wrap(pyc_state *st, PyObject *system, akt_future *f)
+{
+    PyTypeObject *tp
+        = st->future_cls ? (PyTypeObject *)st->future_cls : st->future_type;
+    fcore *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        akt_future_release(f);
+        return PyErr_NoMemory();
+    }
+    FutureObject *fo = (FutureObject *)tp->tp_alloc(tp, 0);
+    if (fo == NULL) {
+        free(c);
+        akt_future_release(f);
+        return NULL;
+    }
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+    c->f = f;
+    atomic_store(&c->refs, 2);
+    fo->core = c;
+    fo->system = Py_NewRef(system);
+    akt_err rc = akt_future_on_complete(f, fut_cb, c, fut_fini);
+    if (rc != AKT_OK) {
+        atomic_store(&c->refs, 1);
+        Py_DECREF(fo);
+        return pyc_raise(st, rc, "future");
+    }
+    return (PyObject *)fo;
+}
+
+static void
+future_dealloc(FutureObject *fo)
+{
+    PyTypeObject *tp = Py_TYPE(fo);
+    PyObject_GC_UnTrack(fo);
+    if (fo->core) {
+        akt_future_release(fo->core->f);
+        fcore_unref(fo->core);
+    }
+    Py_XDECREF(fo->callbacks);
+    Py_XDECREF(fo->value);
+    Py_XDECREF(fo->system);
+    tp->tp_free(fo);
+    Py_DECREF(tp);
+}
+
+static int
+future_traverse(FutureObject *fo, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(fo));
+    Py_VISIT(fo->callbacks);
+    Py_VISIT(fo->value);
+    Py_VISIT(fo->system);
+    return 0;
+}
+
+static int
+future_clear(FutureObject *fo)
+{
+    Py_CLEAR(fo->callbacks);
+    Py_CLEAR(fo->value);
+    return 0;
+}
+
+static PyObject *
+future_done(FutureObject *fo, PyObject *unused)
+{
+    (void)unused;
+    pthread_mutex_lock(&fo->core->mu);
+    bool d = fo->core->done;
+    pthread_mutex_unlock(&fo->core->mu);
+    return PyBool_FromLong(d);
+}
+
+static PyObject *
+future_outcome(FutureObject *fo)
+{
+    fcore *c = fo->core;
+    pyc_state *st = state_of_system(fo->system);
+    if (c->status != AKT_OK) {
+        return pyc_raise(st, c->status, c->text);
+    }
+    if (fo->value == NULL) {
+        fo->value = c->reply ? pyc_from_msg(st, fo->system, c->reply)
+                             : Py_NewRef(Py_None);
+    }
+    return fo->value ? Py_NewRef(fo->value) : NULL;
+}
+
+static PyObject *
+future_result(FutureObject *fo, PyObject *args, PyObject *kw)
+{
+    static char *kws[] = { "timeout", NULL };
+    PyObject *tmo = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|O", kws, &tmo)) {
+        return NULL;
+    }
+    double secs = tmo == Py_None ? -1.0 : PyFloat_AsDouble(tmo);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    fcore *c = fo->core;
+    pyc_state *st = state_of_system(fo->system);
+    pthread_mutex_lock(&c->mu);
+    bool done = c->done;
+    pthread_mutex_unlock(&c->mu);
+    if (!done && pydisp_on_thread() && secs != 0) {
+        PyErr_SetString(st->errors[AKT_ESTATE],
+            "Future.result() would block the Python actors' thread: "
+            "use `await future` in a handler");
+        return NULL;
+    }
+    if (!done && secs != 0) {
+        Py_BEGIN_ALLOW_THREADS pthread_mutex_lock(&c->mu);
+        if (secs < 0) {
+            while (!c->done) {
+                pthread_cond_wait(&c->cv, &c->mu);
+            }
+        } else {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            int64_t ns = ts.tv_nsec + secs_to_ns(secs);
+            ts.tv_sec += ns / 1000000000;
+            ts.tv_nsec = ns % 1000000000;
+            while (!c->done) {
+                if (pthread_cond_timedwait(&c->cv, &c->mu, &ts) != 0) {
+                    break;
+                }
+            }
+        }
+        done = c->done;
+        pthread_mutex_unlock(&c->mu);
+        Py_END_ALLOW_THREADS
+    }
+    if (!done) {
+        return pyc_raise(
+            st, AKT_ETIMEDOUT, "Future.result(timeout) waited in vain");
+    }
+    return future_outcome(fo);
+}
+
+/* _add_done_callback(fn): fn(future) runs once, with the GIL, on the
+ * completing thread (at once if already done) */
+static PyObject *
+future_add_cb(FutureObject *fo, PyObject *fn)
+{
+    fcore *c = fo->core;
+    pthread_mutex_lock(&c->mu);
+    if (!c->done) {
+        if (fo->callbacks == NULL && (fo->callbacks = PyList_New(0)) == NULL) {
+            pthread_mutex_unlock(&c->mu);
+            return NULL;
+        }
+        PyList_Append(fo->callbacks, fn);
+        if (c->waker == NULL) {
+            Py_INCREF(fo);
+            c->waker = fo;
+        }
+        pthread_mutex_unlock(&c->mu);
+        Py_RETURN_NONE;
+    }
+    pthread_mutex_unlock(&c->mu);
+    PyObject *r = PyObject_CallOneArg(fn, (PyObject *)fo);
+    if (r == NULL) {
+        return NULL;
+    }
+    Py_DECREF(r);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef future_methods[] = {
+    { "done", (PyCFunction)future_done, METH_NOARGS, "whether it completed" },
+    { "result", (PyCFunction)(void (*)(void))future_result,
+        METH_VARARGS | METH_KEYWORDS,
+        "result(timeout=None): the reply, or raise its error; blocks up to "
+        "timeout seconds (None: forever) with the GIL released" },
+    { "_add_done_callback", (PyCFunction)future_add_cb, METH_O, NULL },
+    { NULL },
+};
+static PyType_Slot future_slots[] = {
+    { Py_tp_dealloc, future_dealloc },
+    { Py_tp_traverse, future_traverse },
+    { Py_tp_clear, future_clear },
+    { Py_tp_methods, future_methods },
+    { 0, NULL },
+};
+static PyType_Spec future_spec = {
+    "akt._core.Future",
+    sizeof(FutureObject),
+    0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    future_slots,
+};
+
+/* --- Ref ------------------------------------------------------------------ */
+
+static void
+ref_dealloc(RefObject *r)
+{
+    PyTypeObject *tp = Py_TYPE(r);
+    Py_XDECREF(r->system);
+    PyObject_Free(r);
+    Py_DECREF(tp);
+}
+
+static int
+ref_alive_sys(RefObject *r, pyc_state *st)
+{
+    if (sys_of(r->system) == NULL) {
+        pyc_raise(st, AKT_ECLOSED, "the actor system was terminated");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+parse_timeout(PyObject *o, double dflt, int64_t *ns)
+{
+    double s = o == NULL || o == Py_None ? dflt : PyFloat_AsDouble(o);
+    if (PyErr_Occurred()) {
+        return -1;
+    }
+    if (s <= 0) {
+        PyErr_SetString(PyExc_ValueError, "timeout must be > 0 seconds");
+        return -1;
+    }
+    *ns = secs_to_ns(s);
+    return 0;
+}
+
+static PyObject *
+ref_tell(RefObject *r, PyObject *const *args, Py_ssize_t n, PyObject *kw)
+{
+    pyc_state *st = state_of_system(r->system);
+    if ((n != 1 && n != 2) || (kw && PyTuple_GET_SIZE(kw) > 0)) {
+        return PyErr_Format(PyExc_TypeError, "tell(msg, sender=None)");
+    }
+    if (ref_alive_sys(r, st) < 0) {
+        return NULL;
+    }
+    akt_ref sender = tls_self;
+    if (n == 2 && args[1] != Py_None) {
+        if (!PyObject_TypeCheck(args[1], st->ref_type)) {
+            return PyErr_Format(
+                PyExc_TypeError, "tell: sender must be an ActorRef");
+        }
+        sender = pyc_ref_get(args[1]);
+    }
+    void *m = pyc_to_msg(st, args[0]);
+    if (m == NULL) {
+        return NULL;
+    }
+    akt_err rc = akt_tell(r->ref, m, sender);
+    if (rc != AKT_OK) {
+        akt_msg_free(m);
+        return pyc_raise(st, rc, "tell");
+    }
+    Py_RETURN_NONE;
+}
+
+static int
+check_ask_self(pyc_state *st, RefObject *r)
+{
+    if (akt_ref_equal(tls_self, r->ref)) {
+        PyErr_SetString(st->ask_self,
+            "an actor asked itself from its own handler: the reply could "
+            "only come after the handler returns (use ctx.self.tell)");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+ref_ask(RefObject *r, PyObject *args, PyObject *kw)
+{
+    static char *kws[] = { "msg", "timeout", NULL };
+    PyObject *msg, *tmo = NULL;
+    pyc_state *st = state_of_system(r->system);
+    int64_t ns;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O", kws, &msg, &tmo)
+        || parse_timeout(tmo, 5.0, &ns) < 0 || ref_alive_sys(r, st) < 0
+        || check_ask_self(st, r) < 0) {
+        return NULL;
+    }
+    void *m = pyc_to_msg(st, msg);
+    if (m == NULL) {
+        return NULL;
+    }
+    akt_future *f;
+    akt_err rc = akt_ask(r->ref, m, ns, &f);
+    if (rc != AKT_OK) {
+        akt_msg_free(m);
+        return pyc_raise(st, rc, "ask");
+    }
+    return future_wrap(st, r->system, f);
+}
+
+static PyObject *
+ref_ask_blocking(RefObject *r, PyObject *args, PyObject *kw)
+{
+    static char *kws[] = { "msg", "timeout", NULL };
+    PyObject *msg, *tmo = NULL;
+    pyc_state *st = state_of_system(r->system);
+    int64_t ns;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O", kws, &msg, &tmo)
+        || parse_timeout(tmo, 5.0, &ns) < 0 || ref_alive_sys(r, st) < 0
+        || check_ask_self(st, r) < 0) {
+        return NULL;
+    }
+    if (pydisp_on_thread()) {
+        PyErr_SetString(st->errors[AKT_ESTATE],
+            "ask_blocking would block the Python actors' thread: use "
+            "`await ref.ask(...)` in a handler");
+        return NULL;
+    }
+    void *m = pyc_to_msg(st, msg);
+    if (m == NULL) {
+        return NULL;
+    }
+    akt_future *f;
+    akt_err rc = akt_ask(r->ref, m, ns, &f);
+    if (rc != AKT_OK) {
+        akt_msg_free(m);
+        return pyc_raise(st, rc, "ask");
+    }
+    void *reply = NULL;
+    Py_BEGIN_ALLOW_THREADS rc = akt_future_wait(f, AKT_FOREVER, &reply);
+    Py_END_ALLOW_THREADS PyObject *out;
+    if (rc != AKT_OK) {
+        out = pyc_raise(st, rc, akt_future_error_text(f));
+    } else {
+        out = reply ? pyc_from_msg(st, r->system, reply) : Py_NewRef(Py_None);
+    }
+    if (reply) {
+        akt_msg_free(reply);
+    }
+    akt_future_release(f);
+    return out;
+}
+
+static PyObject *
+ref_watch(RefObject *r, PyObject *unused)
+{
+    (void)unused;
+    pyc_state *st = state_of_system(r->system);
+    if (ref_alive_sys(r, st) < 0) {
+        return NULL;
+    }
+    akt_future *f;
+    akt_err rc = akt_watch_future(r->ref, &f);
+    if (rc != AKT_OK) {
+        return pyc_raise(st, rc, "watch");
+    }
+    return future_wrap(st, r->system, f);
+}
+
+static PyObject *
+ref_stop(RefObject *r, PyObject *unused)
+{
+    (void)unused;
+    pyc_state *st = state_of_system(r->system);
+    if (ref_alive_sys(r, st) < 0) {
+        return NULL;
+    }
+    akt_err rc = akt_stop(r->ref);
+    if (rc != AKT_OK && rc != AKT_ESTOPPED) {
+        return pyc_raise(st, rc, "stop");
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+ref_path(RefObject *r, void *cl)
+{
+    (void)cl;
+    char buf[512];
+    akt_err rc = akt_ref_path(r->ref, buf, sizeof buf);
+    if (rc != AKT_OK) {
+        return pyc_raise(state_of_system(r->system), rc, "path");
+    }
+    return PyUnicode_FromString(buf);
+}
+
+static PyObject *
+ref_repr(RefObject *r)
+{
+    char buf[512];
+    if (sys_of(r->system) == NULL
+        || akt_ref_path(r->ref, buf, sizeof buf) != AKT_OK) {
+        return PyUnicode_FromString("<ActorRef (stopped)>");
+    }
+    return PyUnicode_FromFormat("<ActorRef %s>", buf);
+}
+
+static Py_hash_t
+ref_hash(RefObject *r)
+{
+    Py_hash_t h = (Py_hash_t)(((uintptr_t)r->ref.cell_ >> 4)
+        ^ (r->ref.uid_ * 0x9E3779B97F4A7C15ull));
+    return h == -1 ? -2 : h;
+}
+
+static PyObject *
+ref_richcmp(PyObject *a, PyObject *b, int op)
+{
+    if ((op != Py_EQ && op != Py_NE) || Py_TYPE(a) != Py_TYPE(b)) {
+        Py_RETURN_NOTIMPLEMENTED;
+    }
+    bool eq = akt_ref_equal(((RefObject *)a)->ref, ((RefObject *)b)->ref);
+    return PyBool_FromLong(op == Py_EQ ? eq : !eq);
+}
+
+static PyMethodDef ref_methods[] = {
+    { "tell", (PyCFunction)(void (*)(void))ref_tell,
+        METH_FASTCALL | METH_KEYWORDS,
+        "tell(msg, sender=None): send msg; the sender defaults to the actor "
+        "whose handler runs" },
+    { "ask", (PyCFunction)(void (*)(void))ref_ask, METH_VARARGS | METH_KEYWORDS,
+        "ask(msg, timeout=5.0) -> akt.Future (awaitable, .result(timeout))" },
+    { "ask_blocking", (PyCFunction)(void (*)(void))ref_ask_blocking,
+        METH_VARARGS | METH_KEYWORDS,
+        "ask_blocking(msg, timeout=5.0): the reply (GIL released while "
+        "waiting)" },
+    { "watch", (PyCFunction)ref_watch, METH_NOARGS,
+        "watch() -> akt.Future completing with akt.Terminated when it stops" },
+    { "stop", (PyCFunction)ref_stop, METH_NOARGS,
+        "stop after the current message" },
+    { NULL },
+};
+static PyGetSetDef ref_getset[] = {
+    { "path", (getter)ref_path, NULL, "akt://system/user/...", NULL },
+    { NULL },
+};
+static PyType_Slot ref_slots[] = {
+    { Py_tp_dealloc, ref_dealloc },
+    { Py_tp_methods, ref_methods },
+    { Py_tp_getset, ref_getset },
+    { Py_tp_repr, ref_repr },
+    { Py_tp_hash, ref_hash },
+    { Py_tp_richcompare, ref_richcmp },
+    { 0, NULL },
+};
+static PyType_Spec ref_spec = {
+    "akt._core.ActorRef",
+    sizeof(RefObject),
+    0,
+    Py_TPFLAGS_DEFAULT,
+    ref_slots,
+};
+
+/* --- System --------------------------------------------------------------- */
+
+static props_rec *
+props_rec_for(SystemObject *so, PyObject *props)
+{
+    pyc_state *st = mstate(so->module);
+    if (so->sys == NULL) {
+        pyc_raise(st, AKT_ECLOSED, "the actor system was terminated");
+        return NULL;
+    }
+    PyObject *key = PyLong_FromVoidPtr(props);
+    if (key == NULL) {
+        return NULL;
+    }
+    PyObject *cap = PyDict_GetItemWithError(so->props_map, key);
+    if (cap) {
+        Py_DECREF(key);
+        return PyCapsule_GetPointer(cap, NULL);
+    }
+    if (PyErr_Occurred()) {
+        Py_DECREF(key);
+        return NULL;
+    }
+    props_rec *rec = calloc(1, sizeof(*rec));
+    if (rec == NULL) {
+        Py_DECREF(key);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    rec->factory = Py_NewRef(props);
+    rec->system = (PyObject *)so;
+    rec->st = st;
+    rec->props = (akt_props) {
+        .behavior = &py_behavior,
+        .lifecycle = &py_lifecycle,
+        .state_size = sizeof(shim),
+        .state_init = shim_init,
+        .state_fini = shim_fini,
+        .init_arg = rec,
+        .dispatcher = "python",
+    };
+    rec->next = so->recs;
+    so->recs = rec;
+    cap = PyCapsule_New(rec, NULL, NULL);
+    if (cap == NULL || PyDict_SetItem(so->props_map, key, cap) < 0) {
+        Py_XDECREF(cap);
+        Py_DECREF(key);
+        return NULL;
+    }
+    Py_DECREF(cap);
+    Py_DECREF(key);
+    return rec;
+}
+
+static PyObject *
+system_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
+{
+    static char *kws[] = { "name", "config", "config_file", NULL };
+    const char *name, *text = NULL, *file = NULL;
+    if (!PyArg_ParseTupleAndKeywords(
+            args, kw, "s|zz", kws, &name, &text, &file)) {
+        return NULL;
+    }
+    SystemObject *so = (SystemObject *)tp->tp_alloc(tp, 0);
+    if (so == NULL) {
+        return NULL;
+    }
+    so->module = Py_NewRef(PyType_GetModule(tp));
+    pyc_state *st = mstate(so->module);
+    so->props_map = PyDict_New();
+    so->name = PyUnicode_FromString(name);
+    if (so->props_map == NULL || so->name == NULL) {
+        Py_DECREF(so);
+        return NULL;
+    }
+    akt_config *cfg = NULL, *base = NULL, *app = NULL;
+    akt_config_error cerr;
+    memset(&cerr, 0, sizeof cerr);
+    akt_err rc;
+    Py_BEGIN_ALLOW_THREADS if (file)
+    {
+        rc = akt_config_load(file, &cfg, &cerr);
+    }
+    else if (text)
+    {
+        rc = akt_config_load(NULL, &base, &cerr);
+        if (rc == AKT_OK) {
+            rc = akt_config_parse_string(
+                text, strlen(text), "<python config>", &app, &cerr);
+        }
+        if (rc == AKT_OK) {
+            rc = akt_config_with_fallback(app, base, &cfg, &cerr);
+        }
+    }
+    else
+    {
+        rc = akt_config_load(NULL, &cfg, &cerr);
+    }
+    if (rc == AKT_OK) {
+        rc = akt_system_create_ex(name, cfg, &so->sys, &cerr);
+    }
+    Py_END_ALLOW_THREADS akt_config_release(base);
+    akt_config_release(app);
+    akt_config_release(cfg);
+    if (rc != AKT_OK) {
+        Py_DECREF(so);
+        return pyc_raise(st, rc, cerr.message[0] ? cerr.message : name);
+    }
+    rc = pydisp_create(so->sys, "python", &so->disp);
+    if (rc != AKT_OK) {
+        Py_DECREF(so);
+        return pyc_raise(st, rc, "python dispatcher");
+    }
+    return (PyObject *)so;
+}
+
+static void
+system_release(SystemObject *so)
+{
+    if (so->sys) {
+        akt_system *sys = so->sys;
+        so->sys = NULL;
+        Py_BEGIN_ALLOW_THREADS akt_system_free(
+            sys); /* stops and frees the dispatcher too */
+        Py_END_ALLOW_THREADS so->disp = NULL;
+    }
+    while (so->recs) {
+        props_rec *n = so->recs->next;
+        Py_CLEAR(so->recs->factory);
+        free(so->recs);
+        so->recs = n;
+    }
+}
+
+static void
+system_dealloc(SystemObject *so)
+{
+    PyTypeObject *tp = Py_TYPE(so);
+    PyObject_GC_UnTrack(so);
+    system_release(so);
+    Py_XDECREF(so->props_map);
+    Py_XDECREF(so->name);
+    Py_XDECREF(so->module);
+    tp->tp_free(so);
+    Py_DECREF(tp);
+}
+
+static int
+system_traverse(SystemObject *so, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(so));
+    Py_VISIT(so->props_map);
+    Py_VISIT(so->module);
+    return 0;
+}
+
+static int
+system_live(SystemObject *so)
+{
+    if (so->sys == NULL) {
+        pyc_raise(
+            mstate(so->module), AKT_ECLOSED, "the actor system was terminated");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *
+system_fileno(SystemObject *so, PyObject *unused)
+{
+    (void)unused;
+    if (system_live(so) < 0) {
+        return NULL;
+    }
+    return PyLong_FromLong(pydisp_fd(so->disp));
+}
+
+static PyObject *
+system_drain(SystemObject *so, PyObject *unused)
+{
+    (void)unused;
+    if (so->disp == NULL) {
+        Py_RETURN_NONE;
+    }
+    size_t n = pydisp_drain(so->disp, 4096);
+    return PyLong_FromSize_t(n);
+}
+
+static PyObject *
+system_spawn(SystemObject *so, PyObject *args)
+{
+    PyObject *props, *name = Py_None;
+    if (!PyArg_ParseTuple(args, "O|O", &props, &name) || system_live(so) < 0) {
+        return NULL;
+    }
+    props_rec *rec = props_rec_for(so, props);
+    if (rec == NULL) {
+        return NULL;
+    }
+    const char *n = name == Py_None ? NULL : PyUnicode_AsUTF8(name);
+    if (name != Py_None && n == NULL) {
+        return NULL;
+    }
+    akt_ref out;
+    akt_err rc = akt_spawn(so->sys, &rec->props, n, &out);
+    if (rc != AKT_OK) {
+        return pyc_raise(mstate(so->module), rc, n);
+    }
+    return pyc_ref_new(mstate(so->module), (PyObject *)so, out);
+}
+
+static PyObject *
+system_lookup(SystemObject *so, PyObject *path)
+{
+    const char *p = PyUnicode_AsUTF8(path);
+    if (p == NULL || system_live(so) < 0) {
+        return NULL;
+    }
+    akt_ref out;
+    akt_err rc = akt_lookup(so->sys, p, &out);
+    if (rc != AKT_OK) {
+        return pyc_raise(mstate(so->module), rc, p);
+    }
+    return pyc_ref_new(mstate(so->module), (PyObject *)so, out);
+}
+
+static PyObject *
+system_terminate(SystemObject *so, PyObject *unused)
+{
+    (void)unused;
+    if (so->sys == NULL) {
+        Py_RETURN_NONE;
+    }
+    akt_err rc = akt_system_terminate(so->sys);
+    if (rc != AKT_OK && rc != AKT_ECLOSED) {
+        return pyc_raise(mstate(so->module), rc, "terminate");
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+system_await(SystemObject *so, PyObject *arg)
+{
+    double s = PyFloat_AsDouble(arg);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    if (so->sys == NULL) {
+        Py_RETURN_TRUE;
+    }
+    if (pydisp_on_thread()) {
+        PyErr_SetString(mstate(so->module)->errors[AKT_ESTATE],
+            "cannot wait for termination on the Python actors' thread");
+        return NULL;
+    }
+    akt_err rc;
+    int64_t ns = secs_to_ns(s);
+    Py_BEGIN_ALLOW_THREADS rc = akt_system_await_termination(so->sys, ns);
+    Py_END_ALLOW_THREADS return PyBool_FromLong(rc == AKT_OK);
+}
+
+static PyObject *
+system_free_m(SystemObject *so, PyObject *unused)
+{
+    (void)unused;
+    if (pydisp_on_thread()) {
+        PyErr_SetString(mstate(so->module)->errors[AKT_ESTATE],
+            "cannot free the system on the Python actors' thread");
+        return NULL;
+    }
+    system_release(so);
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+system_stats(SystemObject *so, PyObject *unused)
+{
+    (void)unused;
+    akt_system_stats_t s;
+    if (system_live(so) < 0) {
+        return NULL;
+    }
+    akt_err rc = akt_system_stats(so->sys, &s);
+    if (rc != AKT_OK) {
+        return pyc_raise(mstate(so->module), rc, "stats");
+    }
+    return Py_BuildValue("{s:L,s:L,s:K,s:L}", "live_actors",
+        (long long)s.live_actors, "live_futures", (long long)s.live_futures,
+        "dead_letters", (unsigned long long)s.dead_letters, "live_messages",
+        (long long)s.live_messages);
+}
+
+static PyObject *
+system_get_name(SystemObject *so, void *cl)
+{
+    (void)cl;
+    return Py_NewRef(so->name);
+}
+
+static PyObject *
+system_config_string(SystemObject *so, PyObject *path)
+{
+    const char *p = PyUnicode_AsUTF8(path);
+    if (p == NULL || system_live(so) < 0) {
+        return NULL;
+    }
+    char *out = NULL;
+    akt_config *sub = NULL;
+    akt_config_error err;
+    const akt_config *cfg = akt_system_config(so->sys);
+    const char *sv;
+    if (akt_config_get_string(cfg, p, &sv, &err) == AKT_OK) {
+        return PyUnicode_FromString(sv);
+    }
+    akt_err rc = akt_config_get_object(cfg, p, &sub, &err);
+    if (rc == AKT_OK) {
+        rc = akt_config_render(sub, AKT_CONFIG_RENDER_JSON, &out);
+        akt_config_release(sub);
+    }
+    if (rc != AKT_OK) {
+        return pyc_raise(mstate(so->module), rc, p);
+    }
+    PyObject *r = PyUnicode_FromString(out);
+    free(out);
+    return r;
+}
+
+/* _address() -> int: the akt_system *, for C extensions of this process
+ * that spawn their own C actors in it (the tests' helper) */
+static PyObject *
+system_address(SystemObject *so, PyObject *unused)
+{
+    (void)unused;
+    if (system_live(so) < 0) {
+        return NULL;
+    }
+    return PyLong_FromVoidPtr(so->sys);
+}
+
+static PyMethodDef system_methods[] = {
+    { "_address", (PyCFunction)system_address, METH_NOARGS, NULL },
+    { "fileno", (PyCFunction)system_fileno, METH_NOARGS, NULL },
+    { "drain", (PyCFunction)system_drain, METH_NOARGS, NULL },
+    { "spawn", (PyCFunction)system_spawn, METH_VARARGS, NULL },
+    { "lookup", (PyCFunction)system_lookup, METH_O, NULL },
+    { "terminate", (PyCFunction)system_terminate, METH_NOARGS, NULL },
+    { "await_termination", (PyCFunction)system_await, METH_O, NULL },
+    { "free", (PyCFunction)system_free_m, METH_NOARGS, NULL },
+    { "stats", (PyCFunction)system_stats, METH_NOARGS, NULL },
+    { "config_value", (PyCFunction)system_config_string, METH_O, NULL },
+    { NULL },
+};
+static PyGetSetDef system_getset[] = {
+    { "name", (getter)system_get_name, NULL, NULL, NULL },
+    { NULL },
+};
+static PyType_Slot system_slots[] = {
+    { Py_tp_new, system_new },
+    { Py_tp_dealloc, system_dealloc },
+    { Py_tp_traverse, system_traverse },
+    { Py_tp_methods, system_methods },
+    { Py_tp_getset, system_getset },
+    { 0, NULL },
+};
+static PyType_Spec system_spec = {
+    "akt._core.System",
+    sizeof(SystemObject),
+    0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    system_slots,
+};
+
+/* --- module functions ----------------------------------------------------- */
+
+static PyObject *
+mod_setup(PyObject *m, PyObject *args, PyObject *kw)
+{
+    static char *kws[]
+        = { "record", "terminated", "future", "suspend", "failure", NULL };
+    PyObject *rec, *term, *fut, *susp, *fail;
+    if (!PyArg_ParseTupleAndKeywords(
+            args, kw, "OOOOO", kws, &rec, &term, &fut, &susp, &fail)) {
+        return NULL;
+    }
+    pyc_state *st = mstate(m);
+    Py_XSETREF(st->record_cls, Py_NewRef(rec));
+    Py_XSETREF(st->terminated_cls, Py_NewRef(term));
+    Py_XSETREF(st->future_cls, Py_NewRef(fut));
+    Py_XSETREF(st->suspend_fn, Py_NewRef(susp));
+    Py_XSETREF(st->failure_fn, Py_NewRef(fail));
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+mod_register_type(PyObject *m, PyObject *cap)
+{
+    const akt_type *t = PyCapsule_GetPointer(cap, "akt.type");
+    if (t == NULL) {
+        return NULL;
+    }
+    akt_err rc = akt_registry_add(mstate(m)->registry, t);
+    if (rc != AKT_OK) {
+        return pyc_raise(mstate(m), rc, t->name);
+    }
+    return PyUnicode_FromString(t->name);
+}
+
+/* _set_current(ref or None) -> previous: the actor whose (resumed) handler
+ * runs on this thread, for ask-self detection and the implicit sender */
+static PyObject *
+mod_set_current(PyObject *m, PyObject *ref)
+{
+    akt_ref prev = tls_self;
+    if (ref == Py_None) {
+        tls_self = AKT_REF_NONE;
+    } else if (PyObject_TypeCheck(ref, mstate(m)->ref_type)) {
+        tls_self = pyc_ref_get(ref);
+    } else {
+        return PyErr_Format(PyExc_TypeError, "expected an ActorRef or None");
+    }
+    return PyBool_FromLong(!akt_ref_is_none(prev));
+}
+
+static PyObject *
+mod_live_messages(PyObject *m, PyObject *unused)
+{
+    (void)m;
+    (void)unused;
+    return PyLong_FromLong(0);
+}
+
+static PyMethodDef mod_methods[] = {
+    { "_setup", (PyCFunction)(void (*)(void))mod_setup,
+        METH_VARARGS | METH_KEYWORDS, NULL },
+    { "register_type", (PyCFunction)mod_register_type, METH_O,
+        "register_type(capsule 'akt.type') -> name: Records of it become "
+        "messages" },
+    { "_set_current", (PyCFunction)mod_set_current, METH_O, NULL },
+    { "_unused", (PyCFunction)mod_live_messages, METH_NOARGS, NULL },
+    { NULL },
+};
+
+static int
+mod_exec(PyObject *m)
+{
+    pyc_state *st = mstate(m);
+    pyc_object_type.id = akt_type_id(pyc_object_type.name);
+    if (akt_registry_new(&st->registry) != AKT_OK) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (errors_init(m, st) < 0) {
+        return -1;
+    }
+    st->system_type
+        = (PyTypeObject *)PyType_FromModuleAndSpec(m, &system_spec, NULL);
+    st->ref_type = (PyTypeObject *)PyType_FromModuleAndSpec(m, &ref_spec, NULL);
+    st->future_type
+        = (PyTypeObject *)PyType_FromModuleAndSpec(m, &future_spec, NULL);
+    st->ctx_type = (PyTypeObject *)PyType_FromModuleAndSpec(m, &ctx_spec, NULL);
+    st->pending_type
+        = (PyTypeObject *)PyType_FromModuleAndSpec(m, &pending_spec, NULL);
+    if (!st->system_type || !st->ref_type || !st->future_type || !st->ctx_type
+        || !st->pending_type) {
+        return -1;
+    }
+    if (PyModule_AddType(m, st->system_type) < 0
+        || PyModule_AddType(m, st->ref_type) < 0
+        || PyModule_AddType(m, st->future_type) < 0
+        || PyModule_AddType(m, st->ctx_type) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
+static int
+mod_traverse(PyObject *m, visitproc visit, void *arg)
+{
+    pyc_state *st = mstate(m);
+    Py_VISIT(st->error);
+    Py_VISIT(st->ask_self);
+    for (int i = 0; i < 64; i++) {
+        Py_VISIT(st->errors[i]);
+    }
+    Py_VISIT(st->system_type);
+    Py_VISIT(st->ref_type);
+    Py_VISIT(st->future_type);
+    Py_VISIT(st->ctx_type);
+    Py_VISIT(st->pending_type);
+    Py_VISIT(st->record_cls);
+    Py_VISIT(st->terminated_cls);
+    Py_VISIT(st->future_cls);
+    Py_VISIT(st->suspend_fn);
+    Py_VISIT(st->failure_fn);
+    return 0;
+}
+
+static int
+mod_clear(PyObject *m)
+{
+    pyc_state *st = mstate(m);
+    Py_CLEAR(st->error);
+    Py_CLEAR(st->ask_self);
+    for (int i = 0; i < 64; i++) {
+        Py_CLEAR(st->errors[i]);
+    }
+    Py_CLEAR(st->system_type);
+    Py_CLEAR(st->ref_type);
+    Py_CLEAR(st->future_type);
+    Py_CLEAR(st->ctx_type);
+    Py_CLEAR(st->pending_type);
+    Py_CLEAR(st->record_cls);
+    Py_CLEAR(st->terminated_cls);
+    Py_CLEAR(st->future_cls);
+    Py_CLEAR(st->suspend_fn);
+    Py_CLEAR(st->failure_fn);
+    return 0;
+}
+
+static void
+mod_free(void *m)
+{
+    pyc_state *st = mstate(m);
+    mod_clear(m);
+    /* the registry stays: messages of live systems may still name types */
+    (void)st;
+}
+
+static PyModuleDef_Slot mod_slots[] = {
+    { Py_mod_exec, mod_exec },
+    { 0, NULL },
+};
+
+static struct PyModuleDef core_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "akt._core",
+    .m_doc = "akt._core: the C side of the akt package (see docs/python.md)",
+    .m_size = sizeof(pyc_state),
+    .m_methods = mod_methods,
+    .m_slots = mod_slots,
+    .m_traverse = mod_traverse,
+    .m_clear = mod_clear,
+    .m_free = mod_free,
+};
+
+PyMODINIT_FUNC
+PyInit__core(void)
+{
+    return PyModuleDef_Init(&core_module);
+}

@@ -1,0 +1,272 @@
+/*
+ * pydisp.c -- the python-pinned dispatcher: every Python actor of a system
+ * runs on one thread, the one that runs the system's asyncio loop and holds
+ * the GIL while it drains (docs/python.md, "GIL strategy").
+ *
+ * schedule() (any thread, GIL or not) appends the cell to a queue under a
+ * mutex and writes the eventfd only when the queue goes from idle to busy
+ * (nobody draining, no signal pending), so a burst of tells from C or
+ * Python costs one wake-up. The loop's reader callback (pydisp_drain, GIL
+ * held) runs cells one turn each until the queue is empty or a budget is
+ * spent, then gives the loop back (timers, tasks, I/O) and re-signals
+ * itself if work is left.
+ *
+ * Cells run with a throughput of 1 so that a handler that suspends (an
+ * `async def handle` that really awaits) can park its cell: a parked cell
+ * is not queued again until its handler's task completes
+ * (pydisp_unpark), so an actor handles one message at a time even across
+ * awaits, and its later messages wait in its mailbox in order.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "core/core.h"
+#include "pydisp.h"
+
+typedef struct parked {
+    akt_cell *cell;
+    bool pending; /* scheduled while parked */
+} parked;
+
+struct pydisp {
+    akti_dispatcher base;
+    pthread_mutex_t mu;
+    akt_cell **q; /* ring */
+    size_t qh, qn, qcap;
+    parked *park;
+    size_t npark, cpark;
+    int efd;
+    bool signaled; /* efd written, not yet read by a drain */
+    bool draining; /* a drain runs: it will see what is pushed */
+    bool stopped;
+};
+
+static _Thread_local pydisp *tls_draining;
+
+static void
+q_push(pydisp *d, akt_cell *c)
+{
+    if (d->qn == d->qcap) {
+        size_t ncap = d->qcap ? d->qcap * 2 : 256;
+        akt_cell **nq = malloc(ncap * sizeof(*nq));
+        if (nq == NULL) {
+            abort(); /* a cell whose sched flag we hold cannot be dropped */
+        }
+        for (size_t i = 0; i < d->qn; i++) {
+            nq[i] = d->q[(d->qh + i) % d->qcap];
+        }
+        free(d->q);
+        d->q = nq;
+        d->qh = 0;
+        d->qcap = ncap;
+    }
+    d->q[(d->qh + d->qn) % d->qcap] = c;
+    d->qn++;
+}
+
+static void
+signal_efd(pydisp *d)
+{
+    uint64_t one = 1;
+    ssize_t n;
+    do {
+        n = write(d->efd, &one, sizeof one);
+    } while (n < 0 && errno == EINTR);
+}
+
+/* push c and decide, under mu, whether the loop must be woken */
+static void
+push_locked(pydisp *d, akt_cell *c, bool *wake)
+{
+    q_push(d, c);
+    if (!d->draining && !d->signaled) {
+        d->signaled = true;
+        *wake = true;
+    }
+}
+
+static void
+pd_schedule(akti_dispatcher *base, akt_cell *c)
+{
+    pydisp *d = (pydisp *)base;
+    bool wake = false;
+    pthread_mutex_lock(&d->mu);
+    if (d->stopped) {
+        pthread_mutex_unlock(&d->mu);
+        return;
+    }
+    for (size_t i = 0; i < d->npark; i++) {
+        if (d->park[i].cell == c) {
+            d->park[i].pending = true;
+            pthread_mutex_unlock(&d->mu);
+            return;
+        }
+    }
+    push_locked(d, c, &wake);
+    pthread_mutex_unlock(&d->mu);
+    if (wake) {
+        signal_efd(d);
+    }
+}
+
+static akt_err
+pd_start(akti_dispatcher *base)
+{
+    (void)base;
+    return AKT_OK;
+}
+
+static void
+pd_stop(akti_dispatcher *base)
+{
+    pydisp *d = (pydisp *)base;
+    pthread_mutex_lock(&d->mu);
+    d->stopped = true;
+    pthread_mutex_unlock(&d->mu);
+}
+
+static void
+pd_destroy(akti_dispatcher *base)
+{
+    pydisp *d = (pydisp *)base;
+    pthread_mutex_destroy(&d->mu);
+    if (d->efd >= 0) {
+        close(d->efd);
+    }
+    free(d->q);
+    free(d->park);
+    free(d);
+}
+
+static const akti_dispatcher_ops pydisp_ops = {
+    .name = "python-pinned",
+    .start = pd_start,
+    .stop = pd_stop,
+    .schedule = pd_schedule,
+    .destroy = pd_destroy,
+};
+
+akt_err
+pydisp_create(akt_system *sys, const char *name, pydisp **out)
+{
+    pydisp *d = calloc(1, sizeof(*d));
+    if (d == NULL) {
+        return AKT_ENOMEM;
+    }
+    d->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (d->efd < 0) {
+        free(d);
+        return AKT_EIO;
+    }
+    pthread_mutex_init(&d->mu, NULL);
+    d->base.ops = &pydisp_ops;
+    d->base.sys = sys;
+    d->base.name = name;
+    d->base.throughput = 1;
+    akt_err rc = akti_system_add_dispatcher(sys, &d->base);
+    if (rc != AKT_OK) {
+        pd_destroy(&d->base);
+        return rc;
+    }
+    *out = d;
+    return AKT_OK;
+}
+
+int
+pydisp_fd(const pydisp *d)
+{
+    return d->efd;
+}
+
+bool
+pydisp_on_thread(void)
+{
+    return tls_draining != NULL;
+}
+
+size_t
+pydisp_drain(pydisp *d, size_t budget)
+{
+    uint64_t v;
+    ssize_t rn;
+    do {
+        rn = read(d->efd, &v, sizeof v);
+    } while (rn < 0 && errno == EINTR);
+    pthread_mutex_lock(&d->mu);
+    d->signaled = false;
+    d->draining = true;
+    pthread_mutex_unlock(&d->mu);
+    pydisp *prev = tls_draining;
+    tls_draining = d;
+    size_t n = 0;
+    bool wake = false;
+    for (;;) {
+        pthread_mutex_lock(&d->mu);
+        if (d->qn == 0 || d->stopped) {
+            d->draining = false;
+            pthread_mutex_unlock(&d->mu);
+            break;
+        }
+        if (n >= budget) {
+            d->draining = false;
+            if (!d->signaled) {
+                d->signaled = true;
+                wake = true;
+            }
+            pthread_mutex_unlock(&d->mu);
+            break;
+        }
+        akt_cell *c = d->q[d->qh];
+        d->qh = (d->qh + 1) % d->qcap;
+        d->qn--;
+        pthread_mutex_unlock(&d->mu);
+        akti_cell_run(c, 1);
+        n++;
+    }
+    tls_draining = prev;
+    if (wake) {
+        signal_efd(d);
+    }
+    return n;
+}
+
+void
+pydisp_park(pydisp *d, akt_cell *c)
+{
+    pthread_mutex_lock(&d->mu);
+    if (d->npark == d->cpark) {
+        size_t ncap = d->cpark ? d->cpark * 2 : 16;
+        parked *np = realloc(d->park, ncap * sizeof(*np));
+        if (np == NULL) {
+            abort();
+        }
+        d->park = np;
+        d->cpark = ncap;
+    }
+    d->park[d->npark++] = (parked) { c, false };
+    pthread_mutex_unlock(&d->mu);
+}
+
+void
+pydisp_unpark(pydisp *d, akt_cell *c)
+{
+    bool wake = false;
+    pthread_mutex_lock(&d->mu);
+    for (size_t i = 0; i < d->npark; i++) {
+        if (d->park[i].cell == c) {
+            bool pending = d->park[i].pending;
+            d->park[i] = d->park[--d->npark];
+            if (pending && !d->stopped) {
+                push_locked(d, c, &wake);
+            }
+            break;
+        }
+    }
+    pthread_mutex_unlock(&d->mu);
+    if (wake) {
+        signal_efd(d);
+    }
+}

@@ -1,0 +1,37 @@
+/*
+ * pydisp.h -- the python-pinned dispatcher (pydisp.c): one thread, the
+ * system's asyncio loop thread, runs every Python actor of a system.
+ */
+#ifndef AKT_PY_PYDISP_H
+#define AKT_PY_PYDISP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "akt/actor.h"
+
+typedef struct akt_cell akt_cell;
+
+typedef struct pydisp pydisp;
+
+/* pydisp_create -- a dispatcher named name (static storage) registered
+ * on sys (akti_system_add_dispatcher): from AKT_OK on the system owns it,
+ * stops it and frees it in akt_system_free. */
+akt_err pydisp_create(akt_system *sys, const char *name, pydisp **out);
+
+/* the eventfd the loop watches (readable: cells wait) */
+int pydisp_fd(const pydisp *d);
+
+/* pydisp_drain -- from the loop's reader callback, GIL held: run queued
+ * cells until none is left or budget turns ran; returns the turns run. */
+size_t pydisp_drain(pydisp *d, size_t budget);
+
+/* true on a thread inside pydisp_drain (a Python actor's handler) */
+bool pydisp_on_thread(void);
+
+/* park: c's handler suspended; unpark: it completed (queue c if it was
+ * scheduled meanwhile). Only for the cell whose handler runs/ran here. */
+void pydisp_park(pydisp *d, akt_cell *c);
+void pydisp_unpark(pydisp *d, akt_cell *c);
+
+#endif /* AKT_PY_PYDISP_H */

@@ -1,0 +1,89 @@
+/*
+ * testhelper.c -- _akt_testhelper, a C extension for the Python tests: a C
+ * actor (pyt.Adder from interop.akt, aktc-generated code) that Python
+ * actors and threads ask, and the descriptors of its messages as
+ * "akt.type" capsules for akt.register_types.
+ *
+ * It links no libakt of its own: the akt_* symbols resolve against the
+ * one akt._core carries, which conftest.py loads RTLD_GLOBAL (two copies of
+ * libakt in one process would not share their systems' state).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "interop.akt.h"
+
+static akt_err
+on_add(pyt_AdderState *state, akt_ctx *ctx, const pyt_Add *msg)
+{
+    (void)state;
+    int64_t v = msg->a + msg->b;
+    for (size_t i = 0; i < msg->extra.len; i++) {
+        v += msg->extra.items[i];
+    }
+    pyt_Sum *s = pyt_sum_alloc(msg->note.len + 1);
+    if (s == NULL) {
+        return AKT_ENOMEM;
+    }
+    s->value = v;
+    s->half = (double)v / 2;
+    s->even = v % 2 == 0;
+    akt_arena_str(akt_msg_arena(s), msg->note.ptr ? msg->note.ptr : "",
+        msg->note.len, &s->note);
+    akt_err rc = pyt_adder_reply_add(ctx, s);
+    if (rc != AKT_OK) {
+        pyt_sum_free(s);
+    }
+    return rc;
+}
+
+static const pyt_AdderHandlers adder = { .on_add = on_add };
+
+/* spawn_adder(system_capsule_address: int, name) -> path: the test passes
+ * akt's System object; we reach its akt_system through lookup of /user */
+static PyObject *
+spawn_adder(PyObject *self, PyObject *args)
+{
+    unsigned long long addr;
+    const char *name;
+    if (!PyArg_ParseTuple(args, "Ks", &addr, &name)) {
+        return NULL;
+    }
+    akt_system *sys = (akt_system *)(uintptr_t)addr;
+    akt_props props;
+    akt_ref ref;
+    akt_err rc = pyt_adder_props(&adder, &props);
+    if (rc == AKT_OK) {
+        rc = akt_spawn(sys, &props, name, &ref);
+    }
+    if (rc != AKT_OK) {
+        return PyErr_Format(
+            PyExc_RuntimeError, "spawn_adder: %s", akt_strerror(rc));
+    }
+    char buf[256];
+    akt_ref_path(ref, buf, sizeof buf);
+    return PyUnicode_FromString(buf);
+}
+
+static PyObject *
+types(PyObject *self, PyObject *unused)
+{
+    return Py_BuildValue("(NN)",
+        PyCapsule_New((void *)&pyt_add_desc, "akt.type", NULL),
+        PyCapsule_New((void *)&pyt_sum_desc, "akt.type", NULL));
+}
+
+static PyMethodDef methods[] = {
+    { "spawn_adder", spawn_adder, METH_VARARGS, NULL },
+    { "types", types, METH_NOARGS, NULL },
+    { NULL },
+};
+
+static struct PyModuleDef mod = { PyModuleDef_HEAD_INIT,
+    .m_name = "_akt_testhelper", .m_size = 0, .m_methods = methods };
+
+PyMODINIT_FUNC
+PyInit__akt_testhelper(void)
+{
+    return PyModule_Create(&mod);
+}

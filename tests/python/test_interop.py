@@ -1,0 +1,53 @@
+"""Python actors and C actors in one process: Records converted through the
+descriptors' field tables (akt/reflect.h), both ways."""
+import pytest
+
+import _akt_testhelper as helper
+import akt
+from akt import Actor, Record, props
+
+
+@pytest.fixture
+def adder(system):
+    akt.register_types(*helper.types())
+    path = helper.spawn_adder(system._core._address(), "adder")
+    return system.lookup(path)
+
+
+def test_thread_asks_a_c_actor_with_a_record(adder):
+    reply = adder.ask_blocking(Record("pyt.Add", a=2, b=3, note="hi", extra=[10, 20]))
+    assert reply == Record("pyt.Sum", value=35, note="hi", half=17.5, even=False)
+    assert reply.value == 35 and reply.type == "pyt.Sum"
+
+
+def test_python_actor_asks_a_c_actor(system, adder):
+    class Front(Actor):
+        async def handle(self, ctx, msg):
+            s = await adder.ask(Record("pyt.Add", a=msg, b=msg))
+            return s.value
+    ref = system.actor_of(props(Front))
+    assert [ref.ask_blocking(i) for i in range(5)] == [0, 2, 4, 6, 8]
+
+
+async def test_await_a_c_actor(adder):
+    s = await adder.ask(Record("pyt.Add", a=-1, b=1))
+    assert s.even and s.note == ""
+
+
+def test_bad_records_raise_clear_errors(adder):
+    with pytest.raises(ValueError, match="no field 'c'"):
+        adder.tell(Record("pyt.Add", c=1))
+    with pytest.raises(TypeError, match="pyt.Add.a"):
+        adder.tell(Record("pyt.Add", a="one"))
+    with pytest.raises(ValueError, match="pyt.Add.extra"):
+        adder.tell(Record("pyt.Add", extra=[2 ** 40]))
+    with pytest.raises(TypeError, match="not registered"):
+        adder.tell(Record("pyt.Nope", a=1))
+
+
+def test_a_python_object_to_a_c_actor_is_unhandled(system, adder):
+    # the C actor has no handler for it: it fails (EUNHANDLED), the asker
+    # hears of it, and the actor is restarted and works again
+    with pytest.raises(akt.AktError):
+        adder.ask_blocking("not an Add", timeout=2.0)
+    assert adder.ask_blocking(Record("pyt.Add", a=1, b=1)).value == 2
