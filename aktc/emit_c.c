@@ -813,6 +813,8 @@ emit_actor(sb *h, sb *c, const ast_decl *a)
     sb fulldoc = { 0 };
     sb_puts(&fulldoc, doc);
     sb_free(&text);
+    tmpl(h, aktc_tmpl_header, "actor_ref", "cname", a->cname, "snake", a->snake,
+        "name", a->name, NULL);
     tmpl(h, aktc_tmpl_header, "actor", "doc", sb_str(&fulldoc), "cname",
         a->cname, "state", st->cname, "handler_members", sb_str(&members),
         "snake", a->snake, "name", a->name, NULL);
@@ -822,12 +824,12 @@ emit_actor(sb *h, sb *c, const ast_decl *a)
     for (const ast_handler *hd = a->handlers; hd; hd = hd->next) {
         tmpl(h, aktc_tmpl_header, "tell", "snake", a->snake, "h", hd->snake,
             "msg", hd->msg_decl->name, "name", a->name, "msg_c",
-            hd->msg_decl->cname, NULL);
+            hd->msg_decl->cname, "cname", a->cname, NULL);
         if (hd->reply) {
             tmpl(h, aktc_tmpl_header, "ask", "snake", a->snake, "h", hd->snake,
                 "msg", hd->msg_decl->name, "reply", hd->reply_decl->name,
                 "msg_c", hd->msg_decl->cname, "reply_c", hd->reply_decl->cname,
-                NULL);
+                "cname", a->cname, "reply_snake", hd->reply_decl->snake, NULL);
         }
     }
     /* source: state init, trampolines, waits, behaviour, props */
@@ -974,6 +976,8 @@ emit_fsm_actor(sb *h, sb *c, const ast_decl *a)
     char *doc = doc_comment(text.s, "");
     sb_free(&text);
     const char *initial = m->initial_state->name;
+    tmpl(h, aktc_tmpl_header, "actor_ref", "cname", a->cname, "snake", a->snake,
+        "name", a->name, NULL);
     tmpl(h, aktc_tmpl_header, "fsm_actor", "doc", doc, "cname", a->cname,
         "state", st->cname, "state_members", sb_str(&members), "snake",
         a->snake, "name", a->name, "initial", initial, NULL);
@@ -1009,7 +1013,7 @@ emit_fsm_actor(sb *h, sb *c, const ast_decl *a)
             if (!seen) {
                 tmpl(h, aktc_tmpl_header, "tell", "snake", a->snake, "h",
                     t->snake, "msg", t->msg_decl->name, "name", a->name,
-                    "msg_c", t->msg_decl->cname, NULL);
+                    "msg_c", t->msg_decl->cname, "cname", a->cname, NULL);
             }
         }
     }

@@ -445,7 +445,7 @@ register_decl(sema *S, ast_decl *d)
     static const char *const enum_fns[] = { "enum", "name", "values" };
     static const char *const actor_fns[]
         = { "props", "init_state", "pre_start", "post_stop", "pre_restart",
-              "post_restart", "behavior", "lifecycle", "handlers" };
+              "post_restart", "behavior", "lifecycle", "handlers", "ref" };
     const char *const *fns = msg_fns;
     size_t nfns = sizeof msg_fns / sizeof msg_fns[0];
     if (d->kind == DECL_ENUM) {
@@ -454,11 +454,14 @@ register_decl(sema *S, ast_decl *d)
     } else if (d->kind == DECL_ACTOR) {
         fns = actor_fns;
         nfns = sizeof actor_fns / sizeof actor_fns[0];
-        char *h = ast_printf("%sHandlers", d->cname);
-        bool ok = claim_cname(S, d->file, d->name_loc, h, fmt, d->qname);
-        free(h);
-        if (!ok) {
-            return;
+        static const char *const type_fmts[] = { "%sHandlers", "%sRef" };
+        for (size_t i = 0; i < 2; i++) {
+            char *h = ast_printf(type_fmts[i], d->cname);
+            bool ok = claim_cname(S, d->file, d->name_loc, h, fmt, d->qname);
+            free(h);
+            if (!ok) {
+                return;
+            }
         }
     }
     /* one report per declaration is enough */
@@ -955,13 +958,17 @@ check_actor(sema *S, ast_decl *a)
         char *id = ast_printf("%s_on_%s", a->snake, h->snake);
         claim_cname(S, f, h->msg_loc, id, "handler '%s'", h->msg);
         free(id);
-        id = ast_printf("%s_tell_%s", a->snake, h->snake);
-        claim_cname(S, f, h->msg_loc, id, "handler '%s'", h->msg);
-        free(id);
+        static const char *const tell_fmts[]
+            = { "%s_tell_%s", "%s_tell_%s_from", "%s_forward_%s" };
+        for (size_t i = 0; i < 3; i++) {
+            id = ast_printf(tell_fmts[i], a->snake, h->snake);
+            claim_cname(S, f, h->msg_loc, id, "handler '%s'", h->msg);
+            free(id);
+        }
         if (h->reply) {
-            static const char *const fmts[]
-                = { "%s_ask_%s", "%s_ask_%s_wait", "%s_reply_%s" };
-            for (size_t i = 0; i < 3; i++) {
+            static const char *const fmts[] = { "%s_ask_%s", "%s_ask_%s_wait",
+                "%s_call_%s", "%s_reply_%s" };
+            for (size_t i = 0; i < 4; i++) {
                 id = ast_printf(fmts[i], a->snake, h->snake);
                 claim_cname(S, f, h->msg_loc, id, "handler '%s'", h->msg);
                 free(id);
@@ -1183,9 +1190,13 @@ check_fsm(sema *S, ast_decl *a)
             free(id);
             if (symtab_add(&tells, t->msg_decl->qname, t, f, t->msg_loc, NULL)
                 == NULL) {
-                id = ast_printf("%s_tell_%s", a->snake, t->snake);
-                claim_cname(S, f, t->msg_loc, id, "handler '%s'", t->msg);
-                free(id);
+                static const char *const tell_fmts[]
+                    = { "%s_tell_%s", "%s_tell_%s_from", "%s_forward_%s" };
+                for (size_t i = 0; i < 3; i++) {
+                    id = ast_printf(tell_fmts[i], a->snake, t->snake);
+                    claim_cname(S, f, t->msg_loc, id, "handler '%s'", t->msg);
+                    free(id);
+                }
             }
         }
     }

@@ -1,6 +1,6 @@
 /*
  * greeter -- the README's demo: spawn a Greeter (declared in greeter.akt),
- * tell it hello, ask it hello, print the reply, terminate.
+ * tell it hello, call it hello (ask + wait), print the reply, terminate.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,9 +21,8 @@ on_hello(demo_GreeterState *state, akt_ctx *ctx, const demo_Hello *msg)
 {
     state->greeted++;
     printf("hi %s\n", msg->name.ptr);
-    if (akt_ref_is_none(akt_ctx_sender(ctx))) {
-        return AKT_OK; /* a tell: nobody waits for an answer */
-    }
+    /* answered whether asked or told: a reply to a tell (no sender) is
+     * dropped quietly */
     char text[128];
     snprintf(text, sizeof text, "hello, %s (#%llu)", msg->name.ptr,
         (unsigned long long)state->greeted);
@@ -43,21 +42,20 @@ main(void)
     akt_system *sys;
     akt_props props;
     akt_ref ref;
-    akt_future *f;
     demo_Greeting *reply;
 
     check(akt_system_create("demo", NULL, &sys), "system");
     check(demo_greeter_props(&greeter, &props), "props");
     check(akt_spawn(sys, &props, "greeter", &ref), "spawn");
+    demo_GreeterRef g = demo_greeter_ref(ref); /* typed from here on */
 
-    check(demo_greeter_tell_hello(ref, demo_hello_new("world")), "tell");
-    check(demo_greeter_ask_hello(ref, demo_hello_new("akt"), AKT_SEC(5), &f),
-        "ask");
-    check(demo_greeter_ask_hello_wait(f, AKT_SEC(5), &reply), "reply");
+    check(demo_greeter_tell_hello(g, demo_hello_new("world")), "tell");
+    /* call: ask, wait, release; the request is consumed either way */
+    check(demo_greeter_call_hello(g, demo_hello_new("akt"), AKT_SEC(5), &reply),
+        "call");
     printf("%s\n", reply->text.ptr);
 
     demo_greeting_free(reply);
-    akt_future_release(f);
     akt_system_free(sys);
     return 0;
 }

@@ -86,7 +86,9 @@ main(void)
     akt_future *f[NJOBS + 1] = { 0 };
     for (uint64_t id = 1; id <= NJOBS; id++) {
         jobs_Job *job = jobs_job_new(id, id == POISON ? 0 : id * 1000);
-        check(jobs_worker_ask_job(pool, job, AKT_SEC(10), &f[id]), "ask");
+        check(jobs_worker_ask_job(
+                  jobs_worker_ref(pool), job, AKT_SEC(10), &f[id]),
+            "ask");
     }
     int answered = 0, failed = 0;
     char seen[3][128] = { { 0 } };

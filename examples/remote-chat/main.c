@@ -38,7 +38,7 @@ check(akt_err err, const char *what)
 
 #define MAX_MEMBERS 64
 /* touched by the Room actor only (one room per process) */
-static akt_ref members[MAX_MEMBERS];
+static chat_MemberRef members[MAX_MEMBERS];
 static uint32_t nmembers;
 
 static akt_err
@@ -47,7 +47,7 @@ room_join(chat_RoomState *state, akt_ctx *ctx, const chat_Join *msg)
     (void)state;
     akt_ref who = akt_ctx_sender(ctx);
     if (!akt_ref_is_none(who) && nmembers < MAX_MEMBERS) {
-        members[nmembers++] = who;
+        members[nmembers++] = chat_member_ref(who); /* a Member joins */
     }
     printf("room: %s joined (%u members)\n",
         msg->name.ptr ? msg->name.ptr : "?", nmembers);
@@ -153,15 +153,16 @@ spawn_room(node *n, char *path, size_t len)
 }
 
 static akt_ref
-join(node *n, const char *name, const char *room_path, akt_ref *room)
+join(node *n, const char *name, const char *room_path, chat_RoomRef *room)
 {
     akt_props p;
-    akt_ref me;
+    akt_ref me, r;
     check(chat_member_props(&member_handlers, &p), "props");
     check(akt_spawn(n->sys, &p, "me", &me), "spawn member");
-    check(akt_remote_ref(n->sys, room_path, room), "room ref");
+    check(akt_remote_ref(n->sys, room_path, &r), "room ref");
+    *room = chat_room_ref(r);
     /* a tell with the member as sender: the room keeps that ref */
-    check(akt_tell(*room, chat_join_new(name), me), "join");
+    check(chat_room_tell_join_from(*room, chat_join_new(name), me), "join");
     return me;
 }
 
@@ -187,7 +188,7 @@ run_member(const char *name, const char *room_path, const char *url)
     snprintf(sysname, sizeof(sysname), "chat-%s", name);
     node n;
     node_start(&n, sysname, url);
-    akt_ref room;
+    chat_RoomRef room;
     join(&n, name, room_path, &room);
     char line[1024];
     while (fgets(line, sizeof(line), stdin)) {
@@ -211,7 +212,7 @@ run_demo(void)
     printf("room at %s\n", path);
     node_start(&a, "chat-alice", "tcp://127.0.0.1:0");
     node_start(&b, "chat-bob", "tcp://127.0.0.1:0");
-    akt_ref ra, rb;
+    chat_RoomRef ra, rb;
     join(&a, "alice", path, &ra);
     join(&b, "bob", path, &rb);
     sleep(1); /* both joined (a real client would wait for Joined) */

@@ -100,14 +100,14 @@ static const turnstile_TurnstileHandlers handlers = {
 };
 
 static void
-coin(akt_ref t, uint32_t cents)
+coin(turnstile_TurnstileRef t, uint32_t cents)
 {
     check(turnstile_turnstile_tell_coin(t, turnstile_coin_new(cents)) == AKT_OK,
         "tell coin");
 }
 
 static void
-push(akt_ref t, bool force)
+push(turnstile_TurnstileRef t, bool force)
 {
     check(turnstile_turnstile_tell_push(t, turnstile_push_new(force)) == AKT_OK,
         "tell push");
@@ -118,12 +118,13 @@ main(void)
 {
     akt_system *sys;
     akt_props props;
-    akt_ref t;
+    akt_ref ref;
     akt_testkit_opts opts = { .deterministic = true };
 
     check(akt_testkit_system("turnstile", &opts, &sys) == AKT_OK, "system");
     check(turnstile_turnstile_props(&handlers, &props) == AKT_OK, "props");
-    check(akt_spawn(sys, &props, "turnstile", &t) == AKT_OK, "spawn");
+    check(akt_spawn(sys, &props, "turnstile", &ref) == AKT_OK, "spawn");
+    turnstile_TurnstileRef t = turnstile_turnstile_ref(ref);
     check(starts == 1, "starts in Locked");
 
     push(t, false); /* blocked */

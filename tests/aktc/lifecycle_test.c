@@ -218,8 +218,9 @@ parent_add(akt_ref p, int64_t v)
 {
     akt_future *f;
     life_Value *r = NULL;
-    ck_assert_int_eq(
-        life_parent_ask_add(p, life_add_new(v), AKT_SEC(30), &f), AKT_OK);
+    ck_assert_int_eq(life_parent_ask_add(
+                         life_parent_ref(p), life_add_new(v), AKT_SEC(30), &f),
+        AKT_OK);
     ck_assert_int_eq(life_parent_ask_add_wait(f, AKT_SEC(30), &r), AKT_OK);
     akt_future_release(f);
     int64_t total = r->v;
@@ -233,7 +234,8 @@ child_add(akt_ref c, int64_t v)
     akt_future *f;
     life_Value *r = NULL;
     ck_assert_int_eq(
-        life_child_ask_add(c, life_add_new(v), AKT_SEC(30), &f), AKT_OK);
+        life_child_ask_add(life_child_ref(c), life_add_new(v), AKT_SEC(30), &f),
+        AKT_OK);
     ck_assert_int_eq(life_child_ask_add_wait(f, AKT_SEC(30), &r), AKT_OK);
     akt_future_release(f);
     int64_t total = r->v;
@@ -270,7 +272,8 @@ fail_parent(akt_ref p, how how_)
 {
     if (how_ == BY_ERROR) {
         ck_assert_int_eq(
-            life_parent_tell_fail(p, life_fail_new(AKT_EIO)), AKT_OK);
+            life_parent_tell_fail(life_parent_ref(p), life_fail_new(AKT_EIO)),
+            AKT_OK);
     } else {
         ck_assert_int_eq(akt_kill(p), AKT_OK);
     }
@@ -312,8 +315,8 @@ START_TEST(a_parent_without_hooks_stops_its_children_and_restarts)
         akt_ref p = spawn_parent(sys, &parent_plain, h);
         akt_future *f;
         life_Value *n = NULL;
-        ck_assert_int_eq(
-            life_parent_ask_spawn(p, life_spawn_new(2), AKT_SEC(30), &f),
+        ck_assert_int_eq(life_parent_ask_spawn(life_parent_ref(p),
+                             life_spawn_new(2), AKT_SEC(30), &f),
             AKT_OK);
         ck_assert_int_eq(
             life_parent_ask_spawn_wait(f, AKT_SEC(30), &n), AKT_OK);

@@ -3,7 +3,8 @@
  *
  * The part of this header that generated code uses is frozen by
  * AKT_GEN_ABI: akt_ref, akt_handler_fn, akt_handler, akt_behavior,
- * akt_lifecycle, akt_props, akt_tell, akt_ask, akt_reply, akt_reply_error,
+ * akt_lifecycle, akt_props, akt_tell, akt_ask, akt_call, akt_reply,
+ * akt_reply_error, akt_forward_msg,
  * akt_ctx_behavior_arg, akt_ctx_default_pre_restart,
  * akt_ctx_default_post_restart, akt_future_wait/release. The rest may
  * grow.
@@ -324,6 +325,19 @@ AKT_API akt_err akt_future_wait(
 AKT_API akt_err akt_future_wait_as(
     akt_future *f, int64_t timeout_ns, const akt_type *type, void **reply);
 
+/* akt_call -- akt_ask, then akt_future_wait_as(type) for up to timeout_ns,
+ * then akt_future_release: one blocking request/response from a plain
+ * thread (never an actor's handler). Consumes msg on every return, error
+ * or not. On AKT_OK *reply (may be NULL: the reply is freed) holds one
+ * reference to the reply, the caller's to free; otherwise *reply is NULL
+ * and the result is akt_ask's error, the error the handler replied with,
+ * AKT_ETIMEDOUT, or AKT_ETYPE (the reply is not a `type`; type NULL
+ * accepts any). The reason text of an error reply is not kept: use
+ * akt_ask and akt_future_error_text for it. The generated typed
+ * `_call_<h>` functions are this call. */
+AKT_API akt_err akt_call(akt_ref to, void *msg, int64_t timeout_ns,
+    const akt_type *type, void **reply);
+
 /* akt_future_on_complete -- cb runs exactly once (on the completing thread,
  * or at once if already complete) with a view of the reply; then fini(arg).
  * On error cb is never called. */
@@ -377,7 +391,10 @@ AKT_API akt_system *akt_ctx_system(const akt_ctx *ctx);
 AKT_API const void *akt_ctx_behavior_arg(const akt_ctx *ctx);
 
 /* akt_reply -- send msg to the sender of the current message (completing
- * an ask). Consumes msg on AKT_OK; no sender: dead letter, AKT_OK. */
+ * an ask). Consumes msg on AKT_OK. A message that was told without a
+ * sender (AKT_REF_NONE) has no one to answer: akt_reply frees msg and
+ * returns AKT_OK, sending nothing and making no dead letter, so a handler
+ * answers the same way whether it was asked or told. */
 AKT_API akt_err akt_reply(akt_ctx *ctx, void *msg);
 /* akt_reply_error -- answer the sender of the current message with the
  * error code (not AKT_OK): an asker's future fails with it, an actor
@@ -398,6 +415,13 @@ AKT_API akt_err akt_reply_error_text(
     ;
 /* akt_forward -- send the current message to `to`, keeping its sender. */
 AKT_API akt_err akt_forward(akt_ctx *ctx, akt_ref to);
+/* akt_forward_msg -- inside a handler: send msg to `to` with the current
+ * message's sender as its sender, so to's reply goes to the original
+ * asker. msg is borrowed (the handler's view will do): a reference is
+ * added for the send and dropped again if it fails. Errors: AKT_EINVAL
+ * (NULL ctx or msg), then akt_tell's. The generated typed `_forward_<h>`
+ * functions are this call. */
+AKT_API akt_err akt_forward_msg(akt_ctx *ctx, akt_ref to, const void *msg);
 
 AKT_API akt_err akt_ctx_spawn(
     akt_ctx *ctx, const akt_props *props, const char *name, akt_ref *out);

@@ -35,8 +35,10 @@ extern "C" {
 /* Version of the descriptor/ABI layout below. Generated headers check
  * `#if AKT_GEN_ABI != <n>` at compile time (see akt/akt_gen.h).
  * 2: akt_type.defaults; generated types carry no per-type functions (the
- * runtime's table-driven ones serve them, AKT_TYPE_TABLE). */
-#define AKT_GEN_ABI 2
+ * runtime's table-driven ones serve them, AKT_TYPE_TABLE).
+ * 3: typed refs, call, tell_from and forward: generated code calls
+ * akt_call and akt_forward_msg. */
+#define AKT_GEN_ABI 3
 
 typedef struct akt_type akt_type;
 typedef struct akt_enum_type akt_enum_type;

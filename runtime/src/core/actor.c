@@ -1153,9 +1153,10 @@ akt_reply(akt_ctx *ctx, void *msg)
         return AKT_EINVAL;
     }
     if (akt_ref_is_none(ctx->sender)) {
-        /* consumes the caller's reference, as a send would */
-        akti_dead_letter(
-            ctx->cell->sys, AKT_REF_NONE, akti_msg_hdr(msg), AKT_ENOENT);
+        /* told, not asked: nobody to answer. Consume the caller's
+         * reference, as a send would; no dead letter (akt_reply_error does
+         * the same) */
+        akt_msg_free(msg);
         return AKT_OK;
     }
     return akt_tell(ctx->sender, msg, self_ref(ctx->cell));
@@ -1223,6 +1224,20 @@ akt_forward(akt_ctx *ctx, akt_ref to)
     akt_err rc = akt_tell(to, body, ctx->sender);
     if (rc != AKT_OK) {
         akt_msg_free(body);
+    }
+    return rc;
+}
+
+akt_err
+akt_forward_msg(akt_ctx *ctx, akt_ref to, const void *msg)
+{
+    if (ctx == NULL || msg == NULL) {
+        return AKT_EINVAL;
+    }
+    void *m = akt_msg_retain(msg);
+    akt_err rc = akt_tell(to, m, ctx->sender);
+    if (rc != AKT_OK) {
+        akt_msg_free(m);
     }
     return rc;
 }

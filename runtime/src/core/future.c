@@ -252,6 +252,25 @@ akt_future_wait_as(
 }
 
 akt_err
+akt_call(akt_ref to, void *msg, int64_t timeout_ns, const akt_type *type,
+    void **reply)
+{
+    if (reply != NULL) {
+        *reply = NULL;
+    }
+    akt_future *f = NULL;
+    akt_err err = akt_ask(to, msg, timeout_ns, &f);
+    if (err != AKT_OK) {
+        akt_msg_free(msg); /* one rule: the request is consumed */
+        return err;
+    }
+    err = type != NULL ? akt_future_wait_as(f, timeout_ns, type, reply)
+                       : akt_future_wait(f, timeout_ns, reply);
+    akt_future_release(f);
+    return err;
+}
+
+akt_err
 akt_future_wait(akt_future *f, int64_t timeout_ns, void **reply)
 {
     if (f == NULL) {

@@ -3,7 +3,8 @@
  *
  * package corpus.all: the C API of the messages and actors declared in
  * alltypes.akt. See docs/idl.md ("The generated C API") for the conventions:
- * ownership of messages, constructors, arenas and typed tell/ask.
+ * ownership of messages, constructors, arenas, typed refs and typed
+ * tell/ask/call/forward.
  *
  * For each message type pkg_T (functions pkg_t_...):
  *   _new(fields)       a new message holding the given fields (strings are
@@ -32,8 +33,8 @@
 #include "common.akt.h"
 
 
-#if AKT_GEN_ABI != 2
-#error "alltypes.akt.h was generated for akt ABI 2: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 3
+#error "alltypes.akt.h was generated for akt ABI 3: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -348,6 +349,23 @@ struct corpus_all_StoreState {
     uint64_t writes; /* 2 */
 };
 
+/* corpus_all_StoreRef -- a ref to a Store. The typed functions below take
+ * it, so sending a Store's message to another kind of actor (or
+ * another actor's message to a Store) does not compile.
+ * corpus_all_store_ref(r) wraps an akt_ref (the caller vouches that r is a
+ * Store); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
+ * the like. Passed by value, copied freely, like akt_ref. */
+typedef struct corpus_all_StoreRef {
+    akt_ref ref;
+} corpus_all_StoreRef;
+
+static inline corpus_all_StoreRef
+corpus_all_store_ref(akt_ref ref)
+{
+    corpus_all_StoreRef typed = {ref};
+    return typed;
+}
+
 /*
  * Keeps values; answers with what it has.
  *
@@ -393,32 +411,74 @@ typedef struct corpus_all_StoreHandlers {
  * out is NULL. */
 akt_err corpus_all_store_props(const corpus_all_StoreHandlers *h, akt_props *out);
 
-/* corpus_all_store_tell_scalars -- send a Scalars to a Store. Consumes msg
- * on AKT_OK; on error the caller still owns it. */
+/* corpus_all_store_tell_scalars -- send a Scalars to a Store, from nobody (a
+ * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
+ * still owns it. */
 static inline akt_err
-corpus_all_store_tell_scalars(akt_ref to, corpus_all_Scalars *msg)
+corpus_all_store_tell_scalars(corpus_all_StoreRef to, corpus_all_Scalars *msg)
 {
     const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
-    return akt_tell(to, msg, nobody);
+    return akt_tell(to.ref, msg, nobody);
 }
 
-/* corpus_all_store_tell_defaults -- send a Defaults to a Store. Consumes msg
- * on AKT_OK; on error the caller still owns it. */
+/* corpus_all_store_tell_scalars_from -- send a Scalars to a Store with sender
+ * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
+ * back as a message). Ownership as corpus_all_store_tell_scalars. */
 static inline akt_err
-corpus_all_store_tell_defaults(akt_ref to, corpus_all_Defaults *msg)
+corpus_all_store_tell_scalars_from(corpus_all_StoreRef to, corpus_all_Scalars *msg,
+    akt_ref sender)
+{
+    return akt_tell(to.ref, msg, sender);
+}
+
+/* corpus_all_store_forward_scalars -- inside a handler: send msg to a Store,
+ * keeping the sender of the message being handled, so the answer goes to
+ * the original asker. msg is borrowed (the handler's own view will do). */
+static inline akt_err
+corpus_all_store_forward_scalars(akt_ctx *ctx, corpus_all_StoreRef to,
+    const corpus_all_Scalars *msg)
+{
+    return akt_forward_msg(ctx, to.ref, msg);
+}
+
+/* corpus_all_store_tell_defaults -- send a Defaults to a Store, from nobody (a
+ * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
+ * still owns it. */
+static inline akt_err
+corpus_all_store_tell_defaults(corpus_all_StoreRef to, corpus_all_Defaults *msg)
 {
     const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
-    return akt_tell(to, msg, nobody);
+    return akt_tell(to.ref, msg, nobody);
+}
+
+/* corpus_all_store_tell_defaults_from -- send a Defaults to a Store with sender
+ * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
+ * back as a message). Ownership as corpus_all_store_tell_defaults. */
+static inline akt_err
+corpus_all_store_tell_defaults_from(corpus_all_StoreRef to, corpus_all_Defaults *msg,
+    akt_ref sender)
+{
+    return akt_tell(to.ref, msg, sender);
+}
+
+/* corpus_all_store_forward_defaults -- inside a handler: send msg to a Store,
+ * keeping the sender of the message being handled, so the answer goes to
+ * the original asker. msg is borrowed (the handler's own view will do). */
+static inline akt_err
+corpus_all_store_forward_defaults(akt_ctx *ctx, corpus_all_StoreRef to,
+    const corpus_all_Defaults *msg)
+{
+    return akt_forward_msg(ctx, to.ref, msg);
 }
 
 /* corpus_all_store_ask_defaults -- send a Defaults and get a future for the
  * Nested (or error) it answers with. Consumes msg on AKT_OK; *out is
  * the caller's, released with akt_future_release(). */
 static inline akt_err
-corpus_all_store_ask_defaults(akt_ref to, corpus_all_Defaults *msg, int64_t timeout_ns,
-    akt_future **out)
+corpus_all_store_ask_defaults(corpus_all_StoreRef to, corpus_all_Defaults *msg,
+    int64_t timeout_ns, akt_future **out)
 {
-    return akt_ask(to, msg, timeout_ns, out);
+    return akt_ask(to.ref, msg, timeout_ns, out);
 }
 
 /* corpus_all_store_ask_defaults_wait -- wait for the reply of an ask: on AKT_OK
@@ -429,32 +489,75 @@ corpus_all_store_ask_defaults(akt_ref to, corpus_all_Defaults *msg, int64_t time
 akt_err corpus_all_store_ask_defaults_wait(akt_future *f, int64_t timeout_ns,
     corpus_all_Nested **reply);
 
+/* corpus_all_store_call_defaults -- ask and wait, from a plain thread (never a
+ * handler): send a Defaults, wait up to timeout_ns for the Nested.
+ * Consumes msg on every return, error or not. On AKT_OK *reply holds one
+ * reference to the Nested (free it); otherwise *reply is NULL and the
+ * result is the send's error, the error the handler replied with,
+ * AKT_ETIMEDOUT, or AKT_ETYPE. For the reason text of an error reply use
+ * corpus_all_store_ask_defaults() and akt_future_error_text(). */
+static inline akt_err
+corpus_all_store_call_defaults(corpus_all_StoreRef to, corpus_all_Defaults *msg,
+    int64_t timeout_ns, corpus_all_Nested **reply)
+{
+    void *out = NULL;
+    akt_err err = akt_call(to.ref, msg, timeout_ns, &corpus_all_nested_desc,
+        reply != NULL ? &out : NULL);
+    if (reply != NULL) {
+        *reply = (corpus_all_Nested *)out;
+    }
+    return err;
+}
+
 /* corpus_all_store_reply_defaults -- inside the Defaults handler: answer the asker.
- * Consumes reply on AKT_OK. Answer an error with akt_reply_error(), or
- * akt_reply_error_text() to give a reason. */
+ * Consumes reply on AKT_OK. A Defaults told without a sender has no one
+ * to answer: reply is freed, nothing is sent (no dead letter), AKT_OK.
+ * Answer an error with akt_reply_error(), or akt_reply_error_text() to
+ * give a reason. */
 static inline akt_err
 corpus_all_store_reply_defaults(akt_ctx *ctx, corpus_all_Nested *reply)
 {
     return akt_reply(ctx, reply);
 }
 
-/* corpus_all_store_tell_empty -- send a Empty to a Store. Consumes msg
- * on AKT_OK; on error the caller still owns it. */
+/* corpus_all_store_tell_empty -- send a Empty to a Store, from nobody (a
+ * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
+ * still owns it. */
 static inline akt_err
-corpus_all_store_tell_empty(akt_ref to, corpus_all_Empty *msg)
+corpus_all_store_tell_empty(corpus_all_StoreRef to, corpus_all_Empty *msg)
 {
     const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
-    return akt_tell(to, msg, nobody);
+    return akt_tell(to.ref, msg, nobody);
+}
+
+/* corpus_all_store_tell_empty_from -- send a Empty to a Store with sender
+ * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
+ * back as a message). Ownership as corpus_all_store_tell_empty. */
+static inline akt_err
+corpus_all_store_tell_empty_from(corpus_all_StoreRef to, corpus_all_Empty *msg,
+    akt_ref sender)
+{
+    return akt_tell(to.ref, msg, sender);
+}
+
+/* corpus_all_store_forward_empty -- inside a handler: send msg to a Store,
+ * keeping the sender of the message being handled, so the answer goes to
+ * the original asker. msg is borrowed (the handler's own view will do). */
+static inline akt_err
+corpus_all_store_forward_empty(akt_ctx *ctx, corpus_all_StoreRef to,
+    const corpus_all_Empty *msg)
+{
+    return akt_forward_msg(ctx, to.ref, msg);
 }
 
 /* corpus_all_store_ask_empty -- send a Empty and get a future for the
  * Empty (or error) it answers with. Consumes msg on AKT_OK; *out is
  * the caller's, released with akt_future_release(). */
 static inline akt_err
-corpus_all_store_ask_empty(akt_ref to, corpus_all_Empty *msg, int64_t timeout_ns,
-    akt_future **out)
+corpus_all_store_ask_empty(corpus_all_StoreRef to, corpus_all_Empty *msg,
+    int64_t timeout_ns, akt_future **out)
 {
-    return akt_ask(to, msg, timeout_ns, out);
+    return akt_ask(to.ref, msg, timeout_ns, out);
 }
 
 /* corpus_all_store_ask_empty_wait -- wait for the reply of an ask: on AKT_OK
@@ -465,32 +568,75 @@ corpus_all_store_ask_empty(akt_ref to, corpus_all_Empty *msg, int64_t timeout_ns
 akt_err corpus_all_store_ask_empty_wait(akt_future *f, int64_t timeout_ns,
     corpus_all_Empty **reply);
 
+/* corpus_all_store_call_empty -- ask and wait, from a plain thread (never a
+ * handler): send a Empty, wait up to timeout_ns for the Empty.
+ * Consumes msg on every return, error or not. On AKT_OK *reply holds one
+ * reference to the Empty (free it); otherwise *reply is NULL and the
+ * result is the send's error, the error the handler replied with,
+ * AKT_ETIMEDOUT, or AKT_ETYPE. For the reason text of an error reply use
+ * corpus_all_store_ask_empty() and akt_future_error_text(). */
+static inline akt_err
+corpus_all_store_call_empty(corpus_all_StoreRef to, corpus_all_Empty *msg,
+    int64_t timeout_ns, corpus_all_Empty **reply)
+{
+    void *out = NULL;
+    akt_err err = akt_call(to.ref, msg, timeout_ns, &corpus_all_empty_desc,
+        reply != NULL ? &out : NULL);
+    if (reply != NULL) {
+        *reply = (corpus_all_Empty *)out;
+    }
+    return err;
+}
+
 /* corpus_all_store_reply_empty -- inside the Empty handler: answer the asker.
- * Consumes reply on AKT_OK. Answer an error with akt_reply_error(), or
- * akt_reply_error_text() to give a reason. */
+ * Consumes reply on AKT_OK. A Empty told without a sender has no one
+ * to answer: reply is freed, nothing is sent (no dead letter), AKT_OK.
+ * Answer an error with akt_reply_error(), or akt_reply_error_text() to
+ * give a reason. */
 static inline akt_err
 corpus_all_store_reply_empty(akt_ctx *ctx, corpus_all_Empty *reply)
 {
     return akt_reply(ctx, reply);
 }
 
-/* corpus_all_store_tell_point -- send a Point to a Store. Consumes msg
- * on AKT_OK; on error the caller still owns it. */
+/* corpus_all_store_tell_point -- send a Point to a Store, from nobody (a
+ * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
+ * still owns it. */
 static inline akt_err
-corpus_all_store_tell_point(akt_ref to, corpus_common_Point *msg)
+corpus_all_store_tell_point(corpus_all_StoreRef to, corpus_common_Point *msg)
 {
     const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
-    return akt_tell(to, msg, nobody);
+    return akt_tell(to.ref, msg, nobody);
+}
+
+/* corpus_all_store_tell_point_from -- send a Point to a Store with sender
+ * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
+ * back as a message). Ownership as corpus_all_store_tell_point. */
+static inline akt_err
+corpus_all_store_tell_point_from(corpus_all_StoreRef to, corpus_common_Point *msg,
+    akt_ref sender)
+{
+    return akt_tell(to.ref, msg, sender);
+}
+
+/* corpus_all_store_forward_point -- inside a handler: send msg to a Store,
+ * keeping the sender of the message being handled, so the answer goes to
+ * the original asker. msg is borrowed (the handler's own view will do). */
+static inline akt_err
+corpus_all_store_forward_point(akt_ctx *ctx, corpus_all_StoreRef to,
+    const corpus_common_Point *msg)
+{
+    return akt_forward_msg(ctx, to.ref, msg);
 }
 
 /* corpus_all_store_ask_point -- send a Point and get a future for the
  * Point (or error) it answers with. Consumes msg on AKT_OK; *out is
  * the caller's, released with akt_future_release(). */
 static inline akt_err
-corpus_all_store_ask_point(akt_ref to, corpus_common_Point *msg, int64_t timeout_ns,
-    akt_future **out)
+corpus_all_store_ask_point(corpus_all_StoreRef to, corpus_common_Point *msg,
+    int64_t timeout_ns, akt_future **out)
 {
-    return akt_ask(to, msg, timeout_ns, out);
+    return akt_ask(to.ref, msg, timeout_ns, out);
 }
 
 /* corpus_all_store_ask_point_wait -- wait for the reply of an ask: on AKT_OK
@@ -501,9 +647,31 @@ corpus_all_store_ask_point(akt_ref to, corpus_common_Point *msg, int64_t timeout
 akt_err corpus_all_store_ask_point_wait(akt_future *f, int64_t timeout_ns,
     corpus_common_Point **reply);
 
+/* corpus_all_store_call_point -- ask and wait, from a plain thread (never a
+ * handler): send a Point, wait up to timeout_ns for the Point.
+ * Consumes msg on every return, error or not. On AKT_OK *reply holds one
+ * reference to the Point (free it); otherwise *reply is NULL and the
+ * result is the send's error, the error the handler replied with,
+ * AKT_ETIMEDOUT, or AKT_ETYPE. For the reason text of an error reply use
+ * corpus_all_store_ask_point() and akt_future_error_text(). */
+static inline akt_err
+corpus_all_store_call_point(corpus_all_StoreRef to, corpus_common_Point *msg,
+    int64_t timeout_ns, corpus_common_Point **reply)
+{
+    void *out = NULL;
+    akt_err err = akt_call(to.ref, msg, timeout_ns, &corpus_common_point_desc,
+        reply != NULL ? &out : NULL);
+    if (reply != NULL) {
+        *reply = (corpus_common_Point *)out;
+    }
+    return err;
+}
+
 /* corpus_all_store_reply_point -- inside the Point handler: answer the asker.
- * Consumes reply on AKT_OK. Answer an error with akt_reply_error(), or
- * akt_reply_error_text() to give a reason. */
+ * Consumes reply on AKT_OK. A Point told without a sender has no one
+ * to answer: reply is freed, nothing is sent (no dead letter), AKT_OK.
+ * Answer an error with akt_reply_error(), or akt_reply_error_text() to
+ * give a reason. */
 static inline akt_err
 corpus_all_store_reply_point(akt_ctx *ctx, corpus_common_Point *reply)
 {
@@ -514,6 +682,23 @@ corpus_all_store_reply_point(akt_ctx *ctx, corpus_common_Point *reply)
 struct corpus_all_IdleState {
     char empty_; /* C has no empty structs */
 };
+
+/* corpus_all_IdleRef -- a ref to a Idle. The typed functions below take
+ * it, so sending a Idle's message to another kind of actor (or
+ * another actor's message to a Idle) does not compile.
+ * corpus_all_idle_ref(r) wraps an akt_ref (the caller vouches that r is a
+ * Idle); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
+ * the like. Passed by value, copied freely, like akt_ref. */
+typedef struct corpus_all_IdleRef {
+    akt_ref ref;
+} corpus_all_IdleRef;
+
+static inline corpus_all_IdleRef
+corpus_all_idle_ref(akt_ref ref)
+{
+    corpus_all_IdleRef typed = {ref};
+    return typed;
+}
 
 /*
  * An actor with no state and no handlers still builds.

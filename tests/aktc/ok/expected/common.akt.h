@@ -3,7 +3,8 @@
  *
  * package corpus.common: the C API of the messages and actors declared in
  * common.akt. See docs/idl.md ("The generated C API") for the conventions:
- * ownership of messages, constructors, arenas and typed tell/ask.
+ * ownership of messages, constructors, arenas, typed refs and typed
+ * tell/ask/call/forward.
  *
  * For each message type pkg_T (functions pkg_t_...):
  *   _new(fields)       a new message holding the given fields (strings are
@@ -30,8 +31,8 @@
 #include <akt/akt.h>
 #include <akt/akt_gen.h>
 
-#if AKT_GEN_ABI != 2
-#error "common.akt.h was generated for akt ABI 2: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 3
+#error "common.akt.h was generated for akt ABI 3: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus

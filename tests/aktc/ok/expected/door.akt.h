@@ -3,7 +3,8 @@
  *
  * package fsmdemo: the C API of the messages and actors declared in
  * door.akt. See docs/idl.md ("The generated C API") for the conventions:
- * ownership of messages, constructors, arenas and typed tell/ask.
+ * ownership of messages, constructors, arenas, typed refs and typed
+ * tell/ask/call/forward.
  *
  * For each message type pkg_T (functions pkg_t_...):
  *   _new(fields)       a new message holding the given fields (strings are
@@ -30,8 +31,8 @@
 #include <akt/akt.h>
 #include <akt/akt_gen.h>
 
-#if AKT_GEN_ABI != 2
-#error "door.akt.h was generated for akt ABI 2: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 3
+#error "door.akt.h was generated for akt ABI 3: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -260,6 +261,23 @@ typedef enum fsmdemo_DoorFsmState {
     FSMDEMO_DOOR_OPENED = 2,
 } fsmdemo_DoorFsmState;
 
+/* fsmdemo_DoorRef -- a ref to a Door. The typed functions below take
+ * it, so sending a Door's message to another kind of actor (or
+ * another actor's message to a Door) does not compile.
+ * fsmdemo_door_ref(r) wraps an akt_ref (the caller vouches that r is a
+ * Door); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
+ * the like. Passed by value, copied freely, like akt_ref. */
+typedef struct fsmdemo_DoorRef {
+    akt_ref ref;
+} fsmdemo_DoorRef;
+
+static inline fsmdemo_DoorRef
+fsmdemo_door_ref(akt_ref ref)
+{
+    fsmdemo_DoorRef typed = {ref};
+    return typed;
+}
+
 /*
  * A door that closes itself.
  *
@@ -414,40 +432,124 @@ fsmdemo_door_goto_opened(akt_ctx *ctx)
     return akt_fsm_goto(ctx, FSMDEMO_DOOR_OPENED);
 }
 
-/* fsmdemo_door_tell_open -- send a Open to a Door. Consumes msg
- * on AKT_OK; on error the caller still owns it. */
+/* fsmdemo_door_tell_open -- send a Open to a Door, from nobody (a
+ * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
+ * still owns it. */
 static inline akt_err
-fsmdemo_door_tell_open(akt_ref to, fsmdemo_Open *msg)
+fsmdemo_door_tell_open(fsmdemo_DoorRef to, fsmdemo_Open *msg)
 {
     const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
-    return akt_tell(to, msg, nobody);
+    return akt_tell(to.ref, msg, nobody);
 }
 
-/* fsmdemo_door_tell_lock -- send a Lock to a Door. Consumes msg
- * on AKT_OK; on error the caller still owns it. */
+/* fsmdemo_door_tell_open_from -- send a Open to a Door with sender
+ * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
+ * back as a message). Ownership as fsmdemo_door_tell_open. */
 static inline akt_err
-fsmdemo_door_tell_lock(akt_ref to, fsmdemo_Lock *msg)
+fsmdemo_door_tell_open_from(fsmdemo_DoorRef to, fsmdemo_Open *msg,
+    akt_ref sender)
 {
-    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
-    return akt_tell(to, msg, nobody);
+    return akt_tell(to.ref, msg, sender);
 }
 
-/* fsmdemo_door_tell_unlock -- send a Unlock to a Door. Consumes msg
- * on AKT_OK; on error the caller still owns it. */
+/* fsmdemo_door_forward_open -- inside a handler: send msg to a Door,
+ * keeping the sender of the message being handled, so the answer goes to
+ * the original asker. msg is borrowed (the handler's own view will do). */
 static inline akt_err
-fsmdemo_door_tell_unlock(akt_ref to, fsmdemo_Unlock *msg)
+fsmdemo_door_forward_open(akt_ctx *ctx, fsmdemo_DoorRef to,
+    const fsmdemo_Open *msg)
 {
-    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
-    return akt_tell(to, msg, nobody);
+    return akt_forward_msg(ctx, to.ref, msg);
 }
 
-/* fsmdemo_door_tell_close -- send a Close to a Door. Consumes msg
- * on AKT_OK; on error the caller still owns it. */
+/* fsmdemo_door_tell_lock -- send a Lock to a Door, from nobody (a
+ * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
+ * still owns it. */
 static inline akt_err
-fsmdemo_door_tell_close(akt_ref to, fsmdemo_Close *msg)
+fsmdemo_door_tell_lock(fsmdemo_DoorRef to, fsmdemo_Lock *msg)
 {
     const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
-    return akt_tell(to, msg, nobody);
+    return akt_tell(to.ref, msg, nobody);
+}
+
+/* fsmdemo_door_tell_lock_from -- send a Lock to a Door with sender
+ * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
+ * back as a message). Ownership as fsmdemo_door_tell_lock. */
+static inline akt_err
+fsmdemo_door_tell_lock_from(fsmdemo_DoorRef to, fsmdemo_Lock *msg,
+    akt_ref sender)
+{
+    return akt_tell(to.ref, msg, sender);
+}
+
+/* fsmdemo_door_forward_lock -- inside a handler: send msg to a Door,
+ * keeping the sender of the message being handled, so the answer goes to
+ * the original asker. msg is borrowed (the handler's own view will do). */
+static inline akt_err
+fsmdemo_door_forward_lock(akt_ctx *ctx, fsmdemo_DoorRef to,
+    const fsmdemo_Lock *msg)
+{
+    return akt_forward_msg(ctx, to.ref, msg);
+}
+
+/* fsmdemo_door_tell_unlock -- send a Unlock to a Door, from nobody (a
+ * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
+ * still owns it. */
+static inline akt_err
+fsmdemo_door_tell_unlock(fsmdemo_DoorRef to, fsmdemo_Unlock *msg)
+{
+    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
+    return akt_tell(to.ref, msg, nobody);
+}
+
+/* fsmdemo_door_tell_unlock_from -- send a Unlock to a Door with sender
+ * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
+ * back as a message). Ownership as fsmdemo_door_tell_unlock. */
+static inline akt_err
+fsmdemo_door_tell_unlock_from(fsmdemo_DoorRef to, fsmdemo_Unlock *msg,
+    akt_ref sender)
+{
+    return akt_tell(to.ref, msg, sender);
+}
+
+/* fsmdemo_door_forward_unlock -- inside a handler: send msg to a Door,
+ * keeping the sender of the message being handled, so the answer goes to
+ * the original asker. msg is borrowed (the handler's own view will do). */
+static inline akt_err
+fsmdemo_door_forward_unlock(akt_ctx *ctx, fsmdemo_DoorRef to,
+    const fsmdemo_Unlock *msg)
+{
+    return akt_forward_msg(ctx, to.ref, msg);
+}
+
+/* fsmdemo_door_tell_close -- send a Close to a Door, from nobody (a
+ * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
+ * still owns it. */
+static inline akt_err
+fsmdemo_door_tell_close(fsmdemo_DoorRef to, fsmdemo_Close *msg)
+{
+    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
+    return akt_tell(to.ref, msg, nobody);
+}
+
+/* fsmdemo_door_tell_close_from -- send a Close to a Door with sender
+ * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
+ * back as a message). Ownership as fsmdemo_door_tell_close. */
+static inline akt_err
+fsmdemo_door_tell_close_from(fsmdemo_DoorRef to, fsmdemo_Close *msg,
+    akt_ref sender)
+{
+    return akt_tell(to.ref, msg, sender);
+}
+
+/* fsmdemo_door_forward_close -- inside a handler: send msg to a Door,
+ * keeping the sender of the message being handled, so the answer goes to
+ * the original asker. msg is borrowed (the handler's own view will do). */
+static inline akt_err
+fsmdemo_door_forward_close(akt_ctx *ctx, fsmdemo_DoorRef to,
+    const fsmdemo_Close *msg)
+{
+    return akt_forward_msg(ctx, to.ref, msg);
 }
 
 /* ==== descriptors ======================================================= */

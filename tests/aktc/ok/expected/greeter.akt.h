@@ -3,7 +3,8 @@
  *
  * package demo: the C API of the messages and actors declared in
  * greeter.akt. See docs/idl.md ("The generated C API") for the conventions:
- * ownership of messages, constructors, arenas and typed tell/ask.
+ * ownership of messages, constructors, arenas, typed refs and typed
+ * tell/ask/call/forward.
  *
  * For each message type pkg_T (functions pkg_t_...):
  *   _new(fields)       a new message holding the given fields (strings are
@@ -30,8 +31,8 @@
 #include <akt/akt.h>
 #include <akt/akt_gen.h>
 
-#if AKT_GEN_ABI != 2
-#error "greeter.akt.h was generated for akt ABI 2: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 3
+#error "greeter.akt.h was generated for akt ABI 3: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -152,6 +153,23 @@ struct demo_GreeterState {
     uint64_t greeted; /* 1 */
 };
 
+/* demo_GreeterRef -- a ref to a Greeter. The typed functions below take
+ * it, so sending a Greeter's message to another kind of actor (or
+ * another actor's message to a Greeter) does not compile.
+ * demo_greeter_ref(r) wraps an akt_ref (the caller vouches that r is a
+ * Greeter); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
+ * the like. Passed by value, copied freely, like akt_ref. */
+typedef struct demo_GreeterRef {
+    akt_ref ref;
+} demo_GreeterRef;
+
+static inline demo_GreeterRef
+demo_greeter_ref(akt_ref ref)
+{
+    demo_GreeterRef typed = {ref};
+    return typed;
+}
+
 /*
  * Greets everyone, and counts them.
  *
@@ -184,23 +202,44 @@ typedef struct demo_GreeterHandlers {
  * out is NULL. */
 akt_err demo_greeter_props(const demo_GreeterHandlers *h, akt_props *out);
 
-/* demo_greeter_tell_hello -- send a Hello to a Greeter. Consumes msg
- * on AKT_OK; on error the caller still owns it. */
+/* demo_greeter_tell_hello -- send a Hello to a Greeter, from nobody (a
+ * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
+ * still owns it. */
 static inline akt_err
-demo_greeter_tell_hello(akt_ref to, demo_Hello *msg)
+demo_greeter_tell_hello(demo_GreeterRef to, demo_Hello *msg)
 {
     const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
-    return akt_tell(to, msg, nobody);
+    return akt_tell(to.ref, msg, nobody);
+}
+
+/* demo_greeter_tell_hello_from -- send a Hello to a Greeter with sender
+ * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
+ * back as a message). Ownership as demo_greeter_tell_hello. */
+static inline akt_err
+demo_greeter_tell_hello_from(demo_GreeterRef to, demo_Hello *msg,
+    akt_ref sender)
+{
+    return akt_tell(to.ref, msg, sender);
+}
+
+/* demo_greeter_forward_hello -- inside a handler: send msg to a Greeter,
+ * keeping the sender of the message being handled, so the answer goes to
+ * the original asker. msg is borrowed (the handler's own view will do). */
+static inline akt_err
+demo_greeter_forward_hello(akt_ctx *ctx, demo_GreeterRef to,
+    const demo_Hello *msg)
+{
+    return akt_forward_msg(ctx, to.ref, msg);
 }
 
 /* demo_greeter_ask_hello -- send a Hello and get a future for the
  * Greeting (or error) it answers with. Consumes msg on AKT_OK; *out is
  * the caller's, released with akt_future_release(). */
 static inline akt_err
-demo_greeter_ask_hello(akt_ref to, demo_Hello *msg, int64_t timeout_ns,
-    akt_future **out)
+demo_greeter_ask_hello(demo_GreeterRef to, demo_Hello *msg,
+    int64_t timeout_ns, akt_future **out)
 {
-    return akt_ask(to, msg, timeout_ns, out);
+    return akt_ask(to.ref, msg, timeout_ns, out);
 }
 
 /* demo_greeter_ask_hello_wait -- wait for the reply of an ask: on AKT_OK
@@ -211,9 +250,31 @@ demo_greeter_ask_hello(akt_ref to, demo_Hello *msg, int64_t timeout_ns,
 akt_err demo_greeter_ask_hello_wait(akt_future *f, int64_t timeout_ns,
     demo_Greeting **reply);
 
+/* demo_greeter_call_hello -- ask and wait, from a plain thread (never a
+ * handler): send a Hello, wait up to timeout_ns for the Greeting.
+ * Consumes msg on every return, error or not. On AKT_OK *reply holds one
+ * reference to the Greeting (free it); otherwise *reply is NULL and the
+ * result is the send's error, the error the handler replied with,
+ * AKT_ETIMEDOUT, or AKT_ETYPE. For the reason text of an error reply use
+ * demo_greeter_ask_hello() and akt_future_error_text(). */
+static inline akt_err
+demo_greeter_call_hello(demo_GreeterRef to, demo_Hello *msg,
+    int64_t timeout_ns, demo_Greeting **reply)
+{
+    void *out = NULL;
+    akt_err err = akt_call(to.ref, msg, timeout_ns, &demo_greeting_desc,
+        reply != NULL ? &out : NULL);
+    if (reply != NULL) {
+        *reply = (demo_Greeting *)out;
+    }
+    return err;
+}
+
 /* demo_greeter_reply_hello -- inside the Hello handler: answer the asker.
- * Consumes reply on AKT_OK. Answer an error with akt_reply_error(), or
- * akt_reply_error_text() to give a reason. */
+ * Consumes reply on AKT_OK. A Hello told without a sender has no one
+ * to answer: reply is freed, nothing is sent (no dead letter), AKT_OK.
+ * Answer an error with akt_reply_error(), or akt_reply_error_text() to
+ * give a reason. */
 static inline akt_err
 demo_greeter_reply_hello(akt_ctx *ctx, demo_Greeting *reply)
 {

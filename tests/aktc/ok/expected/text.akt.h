@@ -3,7 +3,8 @@
  *
  * package corpus.text: the C API of the messages and actors declared in
  * text.akt. See docs/idl.md ("The generated C API") for the conventions:
- * ownership of messages, constructors, arenas and typed tell/ask.
+ * ownership of messages, constructors, arenas, typed refs and typed
+ * tell/ask/call/forward.
  *
  * For each message type pkg_T (functions pkg_t_...):
  *   _new(fields)       a new message holding the given fields (strings are
@@ -30,8 +31,8 @@
 #include <akt/akt.h>
 #include <akt/akt_gen.h>
 
-#if AKT_GEN_ABI != 2
-#error "text.akt.h was generated for akt ABI 2: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 3
+#error "text.akt.h was generated for akt ABI 3: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -117,6 +118,23 @@ struct corpus_text_EchoState {
     char empty_; /* C has no empty structs */
 };
 
+/* corpus_text_EchoRef -- a ref to a Echo. The typed functions below take
+ * it, so sending a Echo's message to another kind of actor (or
+ * another actor's message to a Echo) does not compile.
+ * corpus_text_echo_ref(r) wraps an akt_ref (the caller vouches that r is a
+ * Echo); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
+ * the like. Passed by value, copied freely, like akt_ref. */
+typedef struct corpus_text_EchoRef {
+    akt_ref ref;
+} corpus_text_EchoRef;
+
+static inline corpus_text_EchoRef
+corpus_text_echo_ref(akt_ref ref)
+{
+    corpus_text_EchoRef typed = {ref};
+    return typed;
+}
+
 /*
  * An actor doc with * / and / * and ? ?!
  *
@@ -149,23 +167,44 @@ typedef struct corpus_text_EchoHandlers {
  * out is NULL. */
 akt_err corpus_text_echo_props(const corpus_text_EchoHandlers *h, akt_props *out);
 
-/* corpus_text_echo_tell_tricky -- send a Tricky to a Echo. Consumes msg
- * on AKT_OK; on error the caller still owns it. */
+/* corpus_text_echo_tell_tricky -- send a Tricky to a Echo, from nobody (a
+ * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
+ * still owns it. */
 static inline akt_err
-corpus_text_echo_tell_tricky(akt_ref to, corpus_text_Tricky *msg)
+corpus_text_echo_tell_tricky(corpus_text_EchoRef to, corpus_text_Tricky *msg)
 {
     const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
-    return akt_tell(to, msg, nobody);
+    return akt_tell(to.ref, msg, nobody);
+}
+
+/* corpus_text_echo_tell_tricky_from -- send a Tricky to a Echo with sender
+ * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
+ * back as a message). Ownership as corpus_text_echo_tell_tricky. */
+static inline akt_err
+corpus_text_echo_tell_tricky_from(corpus_text_EchoRef to, corpus_text_Tricky *msg,
+    akt_ref sender)
+{
+    return akt_tell(to.ref, msg, sender);
+}
+
+/* corpus_text_echo_forward_tricky -- inside a handler: send msg to a Echo,
+ * keeping the sender of the message being handled, so the answer goes to
+ * the original asker. msg is borrowed (the handler's own view will do). */
+static inline akt_err
+corpus_text_echo_forward_tricky(akt_ctx *ctx, corpus_text_EchoRef to,
+    const corpus_text_Tricky *msg)
+{
+    return akt_forward_msg(ctx, to.ref, msg);
 }
 
 /* corpus_text_echo_ask_tricky -- send a Tricky and get a future for the
  * Tricky (or error) it answers with. Consumes msg on AKT_OK; *out is
  * the caller's, released with akt_future_release(). */
 static inline akt_err
-corpus_text_echo_ask_tricky(akt_ref to, corpus_text_Tricky *msg, int64_t timeout_ns,
-    akt_future **out)
+corpus_text_echo_ask_tricky(corpus_text_EchoRef to, corpus_text_Tricky *msg,
+    int64_t timeout_ns, akt_future **out)
 {
-    return akt_ask(to, msg, timeout_ns, out);
+    return akt_ask(to.ref, msg, timeout_ns, out);
 }
 
 /* corpus_text_echo_ask_tricky_wait -- wait for the reply of an ask: on AKT_OK
@@ -176,9 +215,31 @@ corpus_text_echo_ask_tricky(akt_ref to, corpus_text_Tricky *msg, int64_t timeout
 akt_err corpus_text_echo_ask_tricky_wait(akt_future *f, int64_t timeout_ns,
     corpus_text_Tricky **reply);
 
+/* corpus_text_echo_call_tricky -- ask and wait, from a plain thread (never a
+ * handler): send a Tricky, wait up to timeout_ns for the Tricky.
+ * Consumes msg on every return, error or not. On AKT_OK *reply holds one
+ * reference to the Tricky (free it); otherwise *reply is NULL and the
+ * result is the send's error, the error the handler replied with,
+ * AKT_ETIMEDOUT, or AKT_ETYPE. For the reason text of an error reply use
+ * corpus_text_echo_ask_tricky() and akt_future_error_text(). */
+static inline akt_err
+corpus_text_echo_call_tricky(corpus_text_EchoRef to, corpus_text_Tricky *msg,
+    int64_t timeout_ns, corpus_text_Tricky **reply)
+{
+    void *out = NULL;
+    akt_err err = akt_call(to.ref, msg, timeout_ns, &corpus_text_tricky_desc,
+        reply != NULL ? &out : NULL);
+    if (reply != NULL) {
+        *reply = (corpus_text_Tricky *)out;
+    }
+    return err;
+}
+
 /* corpus_text_echo_reply_tricky -- inside the Tricky handler: answer the asker.
- * Consumes reply on AKT_OK. Answer an error with akt_reply_error(), or
- * akt_reply_error_text() to give a reason. */
+ * Consumes reply on AKT_OK. A Tricky told without a sender has no one
+ * to answer: reply is freed, nothing is sent (no dead letter), AKT_OK.
+ * Answer an error with akt_reply_error(), or akt_reply_error_text() to
+ * give a reason. */
 static inline akt_err
 corpus_text_echo_reply_tricky(akt_ctx *ctx, corpus_text_Tricky *reply)
 {
