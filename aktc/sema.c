@@ -443,9 +443,9 @@ register_decl(sema *S, ast_decl *d)
         = { "new", "alloc", "free", "dup", "equal", "encode", "decode", "desc",
               "default", "fields", "init", "copy", "eq", "enc", "dec" };
     static const char *const enum_fns[] = { "enum", "name", "values" };
-    static const char *const actor_fns[]
-        = { "props", "init_state", "pre_start", "post_stop", "pre_restart",
-              "post_restart", "behavior", "lifecycle", "handlers", "ref" };
+    static const char *const actor_fns[] = { "props", "init_state", "pre_start",
+        "post_stop", "pre_restart", "post_restart", "behavior", "lifecycle",
+        "handlers", "ref", "init" };
     const char *const *fns = msg_fns;
     size_t nfns = sizeof msg_fns / sizeof msg_fns[0];
     if (d->kind == DECL_ENUM) {

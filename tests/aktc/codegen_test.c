@@ -1308,6 +1308,20 @@ greeter_on_hello(demo_GreeterState *state, akt_ctx *ctx, const demo_Hello *msg)
     return err;
 }
 
+/* init: the count starts at the spawn's argument (0: refused) */
+static akt_err
+greeter_init(demo_GreeterState *state, akt_ctx *ctx, const void *init_arg)
+{
+    (void)ctx;
+    ck_assert_uint_eq(state->greeted, 0); /* reset to the defaults first */
+    uint64_t start = *(const uint64_t *)init_arg;
+    if (start == 0) {
+        return AKT_EINVAL;
+    }
+    state->greeted = start;
+    return AKT_OK;
+}
+
 static const demo_GreeterHandlers greeter_handlers = {
     .on_hello = greeter_on_hello,
 };
@@ -1500,6 +1514,42 @@ START_TEST(a_reply_to_a_told_message_is_a_quiet_no_op)
 }
 END_TEST
 
+START_TEST(the_spawn_init_argument_reaches_the_handlers_init)
+{
+    /* init runs on start and again after a restart (fresh state) */
+    static const demo_GreeterHandlers h = {
+        .on_hello = greeter_on_hello,
+        .init = greeter_init,
+    };
+    akt_system *sys;
+    ck_assert_int_eq(akt_system_create("codegen", NULL, &sys), AKT_OK);
+    akt_props props;
+    ck_assert_int_eq(demo_greeter_props(&h, &props), AKT_OK);
+    static const uint64_t start = 100;
+    props.init_arg = &start;
+    akt_ref raw;
+    ck_assert_int_eq(akt_spawn(sys, &props, "counted", &raw), AKT_OK);
+    demo_GreeterRef g = demo_greeter_ref(raw);
+    demo_Greeting *reply = NULL;
+    for (int round = 0; round < 2; round++) {
+        ck_assert_int_eq(
+            demo_greeter_call_hello(g, demo_hello_new("x"), AKT_SEC(5), &reply),
+            AKT_OK);
+        ck_assert_str_eq(reply->text.ptr, "hello, x #101");
+        demo_greeting_free(reply);
+        ck_assert_int_eq(akt_kill(g.ref), AKT_OK); /* restarted */
+    }
+    /* an init that fails fails the start */
+    static const uint64_t bad = 0;
+    props.init_arg = &bad;
+    ck_assert_int_eq(akt_spawn(sys, &props, "refused", &raw), AKT_OK);
+    ck_assert_int_eq(demo_greeter_call_hello(demo_greeter_ref(raw),
+                         demo_hello_new("y"), AKT_SEC(5), &reply),
+        AKT_ESTOPPED);
+    akt_system_free(sys);
+}
+END_TEST
+
 static Suite *
 codegen_suite(void)
 {
@@ -1549,6 +1599,7 @@ codegen_suite(void)
     tcase_add_test(t, call_asks_waits_releases_and_consumes_the_request);
     tcase_add_test(t, forward_keeps_the_sender_and_tell_from_sets_it);
     tcase_add_test(t, a_reply_to_a_told_message_is_a_quiet_no_op);
+    tcase_add_test(t, the_spawn_init_argument_reaches_the_handlers_init);
     suite_add_tcase(s, t);
     return s;
 }

@@ -108,6 +108,12 @@ typedef struct akt_lifecycle {
      * timers set up at start come back). A failure fails the actor
      * again (its supervisor decides). */
     akt_err (*post_restart)(void *state, akt_ctx *ctx, akt_err reason);
+    /* on start and on each restart: after state_init, before pre_start
+     * (or post_restart), with the props' init_arg, so the spawn's argument
+     * reaches a state that has a context (generated actors run their
+     * handler table's init here). A failure fails the start as pre_start's
+     * would. NULL: nothing. */
+    akt_err (*init)(void *state, akt_ctx *ctx, const void *init_arg);
 } akt_lifecycle;
 
 /* --- supervision --------------------------------------------------------- */

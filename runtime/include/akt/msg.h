@@ -37,7 +37,7 @@ extern "C" {
  * 2: akt_type.defaults; generated types carry no per-type functions (the
  * runtime's table-driven ones serve them, AKT_TYPE_TABLE).
  * 3: typed refs, call, tell_from and forward: generated code calls
- * akt_call and akt_forward_msg. */
+ * akt_call and akt_forward_msg; akt_lifecycle.init. */
 #define AKT_GEN_ABI 3
 
 typedef struct akt_type akt_type;

@@ -400,6 +400,9 @@ run_start(akt_cell *c, bool restart, akt_err reason)
     if (p->state_init) {
         rc = p->state_init(c->state, p->init_arg);
     }
+    if (rc == AKT_OK && p->lifecycle && p->lifecycle->init) {
+        rc = p->lifecycle->init(c->state, &ctx, p->init_arg);
+    }
     if (rc == AKT_OK && p->lifecycle) {
         if (restart && p->lifecycle->post_restart) {
             ctx.hook = HOOK_POST_RESTART;

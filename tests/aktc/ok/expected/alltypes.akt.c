@@ -228,7 +228,14 @@ corpus_all_store_ask_point_wait(akt_future *f, int64_t timeout_ns,
 
 /* Lifecycle: each hook calls the handler table's, or does what the runtime
  * does without one (a NULL pre_restart stops the children, a NULL
- * post_restart runs pre_start). */
+ * post_restart runs pre_start). init runs before either, on every start. */
+static akt_err
+corpus_all_store_init(void *state, akt_ctx *ctx, const void *init_arg)
+{
+    const corpus_all_StoreHandlers *h = akt_ctx_behavior_arg(ctx);
+    return h->init ? h->init(state, ctx, init_arg) : AKT_OK;
+}
+
 static akt_err
 corpus_all_store_pre_start(void *state, akt_ctx *ctx)
 {
@@ -284,6 +291,7 @@ static const akt_lifecycle corpus_all_store_lifecycle = {
     .post_stop = corpus_all_store_post_stop,
     .pre_restart = corpus_all_store_pre_restart,
     .post_restart = corpus_all_store_post_restart,
+    .init = corpus_all_store_init,
 };
 
 akt_err
@@ -313,7 +321,14 @@ corpus_all_idle_init_state(void *state, const void *init_arg)
 
 /* Lifecycle: each hook calls the handler table's, or does what the runtime
  * does without one (a NULL pre_restart stops the children, a NULL
- * post_restart runs pre_start). */
+ * post_restart runs pre_start). init runs before either, on every start. */
+static akt_err
+corpus_all_idle_init(void *state, akt_ctx *ctx, const void *init_arg)
+{
+    const corpus_all_IdleHandlers *h = akt_ctx_behavior_arg(ctx);
+    return h->init ? h->init(state, ctx, init_arg) : AKT_OK;
+}
+
 static akt_err
 corpus_all_idle_pre_start(void *state, akt_ctx *ctx)
 {
@@ -363,6 +378,7 @@ static const akt_lifecycle corpus_all_idle_lifecycle = {
     .post_stop = corpus_all_idle_post_stop,
     .pre_restart = corpus_all_idle_pre_restart,
     .post_restart = corpus_all_idle_post_restart,
+    .init = corpus_all_idle_init,
 };
 
 akt_err

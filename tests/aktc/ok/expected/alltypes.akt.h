@@ -393,6 +393,14 @@ typedef struct corpus_all_StoreHandlers {
     akt_err (*on_point)(corpus_all_StoreState *state, akt_ctx *ctx,
         const corpus_common_Point *msg);
 
+    /* init -- optional: set the state up from the spawn's init argument
+     * (set props.init_arg after corpus_all_store_props; e.g. a name), on
+     * start and on each restart: after the state is reset to its
+     * defaults, before pre_start (post_restart). A failure fails the
+     * start. */
+    akt_err (*init)(corpus_all_StoreState *state, akt_ctx *ctx,
+        const void *init_arg);
+
     /* Lifecycle hooks, each optional (NULL). Without pre_restart a restart
      * stops the children and runs post_stop; without post_restart it runs
      * pre_start (akt_ctx_default_pre_restart / _post_restart, which a hook
@@ -707,6 +715,14 @@ corpus_all_idle_ref(akt_ref ref)
  * with corpus_all_idle_props().
  */
 typedef struct corpus_all_IdleHandlers {
+
+    /* init -- optional: set the state up from the spawn's init argument
+     * (set props.init_arg after corpus_all_idle_props; e.g. a name), on
+     * start and on each restart: after the state is reset to its
+     * defaults, before pre_start (post_restart). A failure fails the
+     * start. */
+    akt_err (*init)(corpus_all_IdleState *state, akt_ctx *ctx,
+        const void *init_arg);
 
     /* Lifecycle hooks, each optional (NULL). Without pre_restart a restart
      * stops the children and runs post_stop; without post_restart it runs

@@ -101,7 +101,14 @@ demo_greeter_ask_hello_wait(akt_future *f, int64_t timeout_ns,
 
 /* Lifecycle: each hook calls the handler table's, or does what the runtime
  * does without one (a NULL pre_restart stops the children, a NULL
- * post_restart runs pre_start). */
+ * post_restart runs pre_start). init runs before either, on every start. */
+static akt_err
+demo_greeter_init(void *state, akt_ctx *ctx, const void *init_arg)
+{
+    const demo_GreeterHandlers *h = akt_ctx_behavior_arg(ctx);
+    return h->init ? h->init(state, ctx, init_arg) : AKT_OK;
+}
+
 static akt_err
 demo_greeter_pre_start(void *state, akt_ctx *ctx)
 {
@@ -154,6 +161,7 @@ static const akt_lifecycle demo_greeter_lifecycle = {
     .post_stop = demo_greeter_post_stop,
     .pre_restart = demo_greeter_pre_restart,
     .post_restart = demo_greeter_post_restart,
+    .init = demo_greeter_init,
 };
 
 akt_err

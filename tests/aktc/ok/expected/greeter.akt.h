@@ -184,6 +184,14 @@ typedef struct demo_GreeterHandlers {
     akt_err (*on_hello)(demo_GreeterState *state, akt_ctx *ctx,
         const demo_Hello *msg);
 
+    /* init -- optional: set the state up from the spawn's init argument
+     * (set props.init_arg after demo_greeter_props; e.g. a name), on
+     * start and on each restart: after the state is reset to its
+     * defaults, before pre_start (post_restart). A failure fails the
+     * start. */
+    akt_err (*init)(demo_GreeterState *state, akt_ctx *ctx,
+        const void *init_arg);
+
     /* Lifecycle hooks, each optional (NULL). Without pre_restart a restart
      * stops the children and runs post_stop; without post_restart it runs
      * pre_start (akt_ctx_default_pre_restart / _post_restart, which a hook

@@ -94,7 +94,14 @@ corpus_text_echo_ask_tricky_wait(akt_future *f, int64_t timeout_ns,
 
 /* Lifecycle: each hook calls the handler table's, or does what the runtime
  * does without one (a NULL pre_restart stops the children, a NULL
- * post_restart runs pre_start). */
+ * post_restart runs pre_start). init runs before either, on every start. */
+static akt_err
+corpus_text_echo_init(void *state, akt_ctx *ctx, const void *init_arg)
+{
+    const corpus_text_EchoHandlers *h = akt_ctx_behavior_arg(ctx);
+    return h->init ? h->init(state, ctx, init_arg) : AKT_OK;
+}
+
 static akt_err
 corpus_text_echo_pre_start(void *state, akt_ctx *ctx)
 {
@@ -147,6 +154,7 @@ static const akt_lifecycle corpus_text_echo_lifecycle = {
     .post_stop = corpus_text_echo_post_stop,
     .pre_restart = corpus_text_echo_pre_restart,
     .post_restart = corpus_text_echo_post_restart,
+    .init = corpus_text_echo_init,
 };
 
 akt_err

@@ -149,6 +149,14 @@ typedef struct corpus_text_EchoHandlers {
     akt_err (*on_tricky)(corpus_text_EchoState *state, akt_ctx *ctx,
         const corpus_text_Tricky *msg);
 
+    /* init -- optional: set the state up from the spawn's init argument
+     * (set props.init_arg after corpus_text_echo_props; e.g. a name), on
+     * start and on each restart: after the state is reset to its
+     * defaults, before pre_start (post_restart). A failure fails the
+     * start. */
+    akt_err (*init)(corpus_text_EchoState *state, akt_ctx *ctx,
+        const void *init_arg);
+
     /* Lifecycle hooks, each optional (NULL). Without pre_restart a restart
      * stops the children and runs post_stop; without post_restart it runs
      * pre_start (akt_ctx_default_pre_restart / _post_restart, which a hook
