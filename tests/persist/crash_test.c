@@ -229,7 +229,9 @@ START_TEST(killed_writer_loses_no_acknowledged_event_and_leaves_no_gap)
             total_acked += acked[i];
             total_found += h;
         }
-        qsort(c.gseqs, c.ng, sizeof(uint64_t), cmp_u64);
+        if (c.ng > 0) { /* a trial may be killed before its first commit */
+            qsort(c.gseqs, c.ng, sizeof(uint64_t), cmp_u64);
+        }
         for (size_t k = 0; k < c.ng; k++) {
             ck_assert_uint_eq(c.gseqs[k], k + 1); /* global: exactly 1..G */
         }
