@@ -21,8 +21,9 @@
 #   -c       1 (default): also time `gcc -O2 -c` of the generated .c
 #
 # Prints one JSON object per aktc: input bytes, .c and .h bytes, .c bytes
-# per message, aktc seconds, gcc -O2 -c seconds and peak memory (KiB, from
-# /usr/bin/time). Everything runs in a fresh temporary directory.
+# per message, aktc seconds, gcc -O2 -c wall and CPU (user + sys) seconds
+# and peak memory (KiB, from /usr/bin/time); on a shared machine compare
+# the CPU seconds. Everything runs in a fresh temporary directory.
 set -euo pipefail
 
 n=10000
@@ -90,16 +91,19 @@ for spec in "$@"; do
   c_bytes=$(stat -c %s "$out/big.akt.c")
   h_bytes=$(stat -c %s "$out/big.akt.h")
   gcc_s=null
+  gcc_cpu=null
   gcc_kib=null
   if [ "$compile" = 1 ]; then
-    /usr/bin/time -f "%e %M" -o "$out/time" \
+    /usr/bin/time -f "%e %U %S %M" -o "$out/time" \
       gcc -std=c11 -O2 -c "$out/big.akt.c" -o "$out/big.o" -I"$inc" -I"$out"
-    read -r gcc_s gcc_kib < "$out/time"
+    read -r gcc_s gcc_user gcc_sys gcc_kib < "$out/time"
+    gcc_cpu=$(echo "$gcc_user + $gcc_sys" | bc)
   fi
   printf '{"bench": "aktc_csize", "name": "%s", "shape": "%s", "messages": %d, ' \
     "$name" "$shape" "$n"
   printf '"akt_bytes": %d, "c_bytes": %d, "h_bytes": %d, "c_and_h_bytes": %d, ' \
     "$in_bytes" "$c_bytes" "$h_bytes" $((c_bytes + h_bytes))
-  printf '"c_bytes_per_message": %d, "aktc_s": %.2f, "gcc_O2_c_s": %s, "gcc_peak_kib": %s}\n' \
-    $((c_bytes / n)) "$(echo "$t1 - $t0" | bc)" "$gcc_s" "$gcc_kib"
+  printf '"c_bytes_per_message": %d, "aktc_s": %.2f, "gcc_O2_c_s": %s, ' \
+    $((c_bytes / n)) "$(echo "$t1 - $t0" | bc)" "$gcc_s"
+  printf '"gcc_O2_c_cpu_s": %s, "gcc_peak_kib": %s}\n' "$gcc_cpu" "$gcc_kib"
 done
