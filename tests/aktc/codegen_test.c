@@ -1375,10 +1375,12 @@ START_TEST(call_asks_waits_releases_and_consumes_the_request)
     ck_assert_int_eq(akt_spawn(sys, &props, "store", &raw), AKT_OK);
     corpus_all_StoreRef store = corpus_all_store_ref(raw);
     corpus_all_Empty *empty = corpus_all_empty_new();
+    corpus_all_Empty *keep_empty = empty; /* *reply is overwritten */
     ck_assert_int_eq(corpus_all_store_call_empty(
                          store, corpus_all_empty_new(), AKT_SEC(5), &empty),
         AKT_EBUSY);
     ck_assert_ptr_null(empty);
+    akt_msg_free(keep_empty);
     corpus_common_Point *p = corpus_common_point_new(0, 0);
     corpus_common_Point *keep = p;
     ck_assert_int_eq(corpus_all_store_call_point(
