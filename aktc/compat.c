@@ -115,12 +115,30 @@ is_float(ast_tkind k)
     return k == TY_FLOAT32 || k == TY_FLOAT64;
 }
 
+/* an enum field is an int32 on the wire */
+static bool
+is_enum(const ast_type *t)
+{
+    return t->kind == TY_NAMED && t->decl != NULL && t->decl->kind == DECL_ENUM;
+}
+
 /* type_change -- how values of type a (old) and of type b (new) read on
  * the other side. *why collects what must hold (FITS) or what fails
  * (BREAKS, when there is more to say than the types); the caller frees it. */
 static change
 type_change(const ast_type *a, const ast_type *b, char **why)
 {
+    if ((is_enum(a) && ast_is_integer(b->kind))
+        || (ast_is_integer(a->kind) && is_enum(b))) {
+        /* read the enum side as the int32 it is on the wire */
+        ast_type i32 = { .kind = TY_INT32 };
+        add_why(why,
+            "an enum is an int32 on the wire (a number the enum does not "
+            "name is kept as that number)");
+        change c
+            = type_change(is_enum(a) ? &i32 : a, is_enum(b) ? &i32 : b, why);
+        return c == SAME ? FITS : c;
+    }
     if (ast_is_integer(a->kind) && ast_is_integer(b->kind)) {
         if (a->kind == b->kind) {
             return SAME;
