@@ -5,6 +5,8 @@
  * (actors, asks, supervision's stop, dead letters, logging, termination)
  * and that the hooks a plug-in gives are the ones that run.
  */
+#include <unistd.h>
+
 #include "core/core.h"
 #include "testutil.h"
 
@@ -214,6 +216,30 @@ START_TEST(a_bad_setting_fails_create_and_names_its_key)
 }
 END_TEST
 
+/* a system made with cfg NULL loads $AKT_CONFIG: an error there comes
+ * back (and is printed by akt_system_create) with the file:line:col */
+START_TEST(a_syntax_error_in_akt_config_names_its_file_and_line)
+{
+    char path[] = "/tmp/akt-plugin-conf-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    const char text[] = "akt {\n  loglevel = info\n  actor { = 1 }\n}\n";
+    ck_assert_int_eq(write(fd, text, sizeof(text) - 1), sizeof(text) - 1);
+    close(fd);
+    setenv("AKT_CONFIG", path, 1);
+    akt_config_error e;
+    akt_system *sys = NULL;
+    akt_err rc = akt_system_create_ex("badfile", NULL, &sys, &e);
+    unsetenv("AKT_CONFIG");
+    unlink(path);
+    ck_assert_int_eq(rc, AKT_ESYNTAX);
+    ck_assert_ptr_null(sys);
+    char want[64];
+    snprintf(want, sizeof(want), "%s:3:", path);
+    ck_assert_msg(strstr(e.message, want) != NULL, "%s", e.message);
+}
+END_TEST
+
 Suite *
 plugin_suite(void)
 {
@@ -224,6 +250,7 @@ plugin_suite(void)
     tcase_add_test(tc, a_plugin_gets_its_system_hooks_once_and_the_log_events);
     tcase_add_test(tc, the_kit_observes_dead_letters_beside_the_user);
     tcase_add_test(tc, a_bad_setting_fails_create_and_names_its_key);
+    tcase_add_test(tc, a_syntax_error_in_akt_config_names_its_file_and_line);
     suite_add_tcase(s, tc);
     return s;
 }

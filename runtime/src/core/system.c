@@ -754,7 +754,8 @@ akti_system_create(const char *name, const akt_config *cfg,
     }
     akt_err rc;
     if (cfg == NULL) {
-        if ((rc = akt_config_load(NULL, &sys->cfg, NULL)) != AKT_OK) {
+        /* $AKT_CONFIG: a syntax error there names its file:line:col */
+        if ((rc = akt_config_load(NULL, &sys->cfg, err)) != AKT_OK) {
             free(sys);
             return rc;
         }
