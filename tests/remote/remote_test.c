@@ -586,6 +586,12 @@ START_TEST(watchers_get_terminated_when_the_peer_is_killed)
     akt_remote_stats st;
     akt_remote_stats_get(a.sys, &st);
     ck_assert_uint_ge(st.failures_detected, 1);
+    /* the node is known down: an ask through a fresh ref fails at once with
+     * AKT_EPEER instead of waiting out its timeout behind a handshake with a
+     * node that is gone (ask_ping waits 3 s: ETIMEDOUT before this) */
+    akt_ref fresh = remote(a.sys, b.address, "/user/echo");
+    ck_assert_int_eq(ask_ping(fresh, 4, &rc), -1);
+    ck_assert_int_eq(rc, AKT_EPEER);
     local_stop(&a);
 }
 END_TEST

@@ -454,6 +454,7 @@ akti_tp_become_up(akti_tp *tp, akti_assoc *a, ev_list *evs) /* a->mu held */
 {
     int64_t now = akti_now_ns();
     a->state = AS_UP;
+    a->known_down = false;
     akti_phi_init(&a->phi, tp->o.phi_threshold, tp->o.heartbeat_interval_ns,
         tp->o.acceptable_pause_ns, tp->o.min_std_dev_ns);
     akti_phi_heartbeat(&a->phi, now);
@@ -881,6 +882,7 @@ tick_assoc(akti_tp *tp, akti_assoc *a, int64_t now)
                 &evs, AKTI_PEER_DOWN, uid, "failure detector: no heartbeats");
             akti_tp_quarantine_peer(
                 tp, a, "declared down by the failure detector", &d, &evs);
+            a->known_down = true;
             break;
         }
         if (a->unacked.len > 0 && a->sys_sent == a->unacked.len

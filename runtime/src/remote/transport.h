@@ -179,7 +179,9 @@ AKTI_INTERNAL akt_err akti_tp_assoc(
  * for "whichever is current"; an envelope for an older incarnation is
  * dropped (AKT_ESTOPPED). Errors: AKT_EFULL (queue full with FAIL, or
  * BLOCK timed out), AKT_ETOOBIG (over max-message-size), AKT_ESTOPPED,
- * AKT_ECLOSED, AKT_ENOMEM. With DROP_NEW/DROP_HEAD overflow, AKT_OK is
+ * AKT_EPEER (not system: the failure detector declared the peer down and
+ * no handshake has completed since; one is started), AKT_ECLOSED,
+ * AKT_ENOMEM. With DROP_NEW/DROP_HEAD overflow, AKT_OK is
  * returned and the dropped envelope goes to on_drop. */
 AKTI_INTERNAL akt_err akti_assoc_send(
     akti_assoc *a, const akti_envelope *env, bool system, uint64_t peer_uid);

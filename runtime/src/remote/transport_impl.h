@@ -167,6 +167,11 @@ struct akti_assoc {
     uint64_t peer_token; /* we put it in frames to the peer */
     int64_t hs_start, hs_last, gated_until;
     bool hs_failed;
+    /* the failure detector declared the peer down and no handshake has
+     * completed since: ordinary sends fail at once (AKT_EPEER) instead of
+     * queueing behind a handshake with a node that is gone, while a
+     * handshake still runs so that a restarted node is found */
+    bool known_down;
     akti_phi phi;
     int64_t hb_last;
     uint64_t hb_seq;

@@ -508,6 +508,13 @@ akti_assoc_send(
         }
         akti_tp_start_handshake(tp, a, now);
     }
+    if (a->known_down && !system) {
+        /* the node is known down: fail now (the caller's dead letter fails
+         * an ask at once), not after a handshake timeout; the handshake
+         * just started finds the node again if it comes back */
+        rc = AKT_EPEER;
+        goto out_free;
+    }
     if (system) {
         if (a->unacked.len == a->unacked.cap) {
             rc = AKT_EFULL;
