@@ -75,6 +75,14 @@ int emit_c_render(const ast_file *f, char **header, size_t *header_len,
  * breaking change as an error on the new file. Returns the count. */
 int compat_check(ast_file *oldf, ast_file *newf);
 
+/* aktc_wire_decode -- `--decode=type_name` (wire.c): decode msgpack from
+ * stdin as the message type_name of the checked files, print it as JSON on
+ * stdout. 0 on success, 1 (message on stderr) otherwise. */
+int aktc_wire_decode(ast_file *files, const char *type_name);
+/* aktc_wire_encode -- `--encode=type_name`: one JSON object on stdin (the
+ * form --decode prints) to the message's msgpack bytes on stdout. */
+int aktc_wire_encode(ast_file *files, const char *type_name);
+
 /* Naming helpers (sema.c). */
 char *aktc_snake(const char *camel);
 char *aktc_upper(const char *s);

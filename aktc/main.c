@@ -18,6 +18,8 @@
 static const char usage_text[]
     = "usage: aktc [options] file.akt...\n"
       "       aktc --check-compat old.akt new.akt\n"
+      "       aktc [-I dir]... --decode=pkg.Type file.akt... < msgpack\n"
+      "       aktc [-I dir]... --encode=pkg.Type file.akt... < json\n"
       "\n"
       "Compiles .akt interface files into C (and later Python and CUDA) code.\n"
       "Without an output option the files are only checked.\n"
@@ -31,6 +33,10 @@ static const char usage_text[]
       "outputs\n"
       "  --check-compat old new\n"
       "                     report changes in new that break peers using old\n"
+      "  --decode=pkg.Type  read msgpack bytes of message pkg.Type from "
+      "stdin,\n"
+      "                     print them as JSON (docs/encoding.md)\n"
+      "  --encode=pkg.Type  read JSON from stdin, write the msgpack bytes\n"
       "  --max-errors n     stop reporting after n errors (default 50, 0: "
       "all)\n"
       "  --version          print the version and exit\n"
@@ -311,6 +317,7 @@ main(int argc, char **argv)
     const char *import_dirs[256];
     const char *py_out = NULL, *cuda_out = NULL;
     const char *compat_old = NULL, *compat_new = NULL;
+    const char *decode_type = NULL, *encode_type = NULL;
     o.import_dirs = import_dirs;
 
     for (int i = 1; i < argc; i++) {
@@ -359,6 +366,16 @@ main(int argc, char **argv)
                 return usage_error("option '%s' needs a file name", a);
             }
             o.depfile = val;
+        } else if (TAKE("--decode")) {
+            if (val == NULL || *val == '\0') {
+                return usage_error("option '%s' needs a type name", a);
+            }
+            decode_type = val;
+        } else if (TAKE("--encode")) {
+            if (val == NULL || *val == '\0') {
+                return usage_error("option '%s' needs a type name", a);
+            }
+            encode_type = val;
         } else if (TAKE("--max-errors")) {
             if (val == NULL) {
                 return usage_error("option '%s' needs a number", a);
@@ -416,6 +433,9 @@ main(int argc, char **argv)
     if (ninputs == 0) {
         return usage_error("no input files%s", "");
     }
+    if (decode_type && encode_type) {
+        return usage_error("--decode and --encode exclude each other%s", "");
+    }
     if (py_out || cuda_out) {
         diag_plain("%s is not supported yet (the %s emitter is a later issue)",
             py_out ? "--py_out" : "--cuda_out", py_out ? "Python" : "CUDA");
@@ -454,6 +474,10 @@ main(int argc, char **argv)
     int rc = 0;
     if (diag_errors() > 0) {
         rc = 1;
+    } else if (decode_type) {
+        rc = aktc_wire_decode(files, decode_type);
+    } else if (encode_type) {
+        rc = aktc_wire_encode(files, encode_type);
     } else {
         if (o.c_out) {
             for (ast_file *f = files; f; f = f->next) {
