@@ -42,6 +42,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1076,6 +1077,48 @@ ask_back(rm *r, const akti_peer *from, const akti_envelope *env, akt_ref to,
     return true;
 }
 
+/* refuse_ask -- an envelope from an asker on the peer (its sender is a
+ * reply slot, /temp/N, of that peer) that cannot be delivered here: answer
+ * the ask at once with code and a reason (an akt.Status, as an error reply)
+ * instead of leaving it to its timeout. Tells are only counted. */
+static void
+refuse_ask(rm *r, const akti_peer *from, const akti_envelope *env, akt_err code,
+    const char *fmt, ...)
+{
+    char spath[PATH_MAX_LEN], ssys[256], surl[PATH_MAX_LEN], text[256];
+    const char *slocal;
+    if (env->sender_len == 0 || env->sender_len >= sizeof(spath)) {
+        return;
+    }
+    memcpy(spath, env->sender, env->sender_len);
+    spath[env->sender_len] = '\0';
+    if (parse_path(spath, ssys, sizeof(ssys), surl, sizeof(surl), &slocal)
+            != AKT_OK
+        || strncmp(slocal, "/temp/", 6) != 0
+        || strcmp(surl, akti_assoc_url(from->assoc)) != 0) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    akt_Status st = { .code = (int32_t)code, .text = { text, strlen(text) } };
+    akt_buf buf;
+    akt_buf_init(&buf);
+    if (akt_status_type.encode(&st, &buf) == AKT_OK) {
+        pthread_rwlock_rdlock(&r->life);
+        if (!r->stopped) {
+            akti_envelope e = { spath, env->sender_len, "", 0,
+                akt_status_type.id, buf.data, buf.len };
+            if (akti_assoc_send(from->assoc, &e, false, from->uid) != AKT_OK) {
+                atomic_fetch_add(&r->proxy_drops, 1);
+            }
+        }
+        pthread_rwlock_unlock(&r->life);
+    }
+    akt_buf_free(&buf);
+}
+
 static void
 rm_on_envelope(
     void *arg, const akti_peer *from, int ch, const akti_envelope *env)
@@ -1105,6 +1148,9 @@ rm_on_envelope(
                 (unsigned long long)env->type_id, from->address, env->recipient,
                 (unsigned long long)n);
         }
+        refuse_ask(r, from, env, AKT_ETYPE,
+            "type id %016llx is not registered at %s",
+            (unsigned long long)env->type_id, r->name);
         return;
     }
     r->last_type_id = env->type_id;
@@ -1119,6 +1165,8 @@ rm_on_envelope(
         const char *local = local_of(env->recipient, r->name, r->name_len);
         if (local == NULL) {
             atomic_fetch_add(&r->undeliverable, 1);
+            refuse_ask(r, from, env, AKT_ENOENT, "no system %.*s here (%s)",
+                (int)env->recipient_len, env->recipient, r->name);
             return;
         }
         if (strncmp(local, "/temp/", 6) == 0) {
@@ -1129,6 +1177,8 @@ rm_on_envelope(
             }
         } else if (akt_lookup(r->sys, local, &to) != AKT_OK) {
             atomic_fetch_add(&r->undeliverable, 1);
+            refuse_ask(r, from, env, AKT_ENOENT, "no actor at %s on %s", local,
+                r->name);
             return;
         } else {
             rc_put(e, env->recipient, env->recipient_len, h, now, to);
@@ -1144,6 +1194,8 @@ rm_on_envelope(
                 "payload of %s from %s does not decode: %s (#%llu)", t->name,
                 from->address, akt_strerror(rc), (unsigned long long)n);
         }
+        refuse_ask(r, from, env, rc, "a %s does not decode at %s: %s", t->name,
+            r->name, akt_strerror(rc));
         return;
     }
     if (slot_id == 0 && ask_back(r, from, env, to, msg)) {
