@@ -1068,9 +1068,19 @@ START_TEST(outbound_drops_are_dead_letters_of_the_system)
     for (int i = 0; i < 5; i++) {
         ck_assert_int_eq(akt_tell(far, rt_ping_new(i), AKT_REF_NONE), AKT_OK);
     }
-    PP_WAIT_UNTIL(atomic_load(&g_dead_seen) >= 6, 15000);
-    ck_assert_int_ge(atomic_load(&g_dead_seen), 6);
-    ck_assert_uint_ge(akt_system_dead_letters(a.sys), before + 6);
+    /* an ask queued with them fails when they are dropped, with the
+     * reason (EPEER), long before its own 60 s timeout */
+    akt_future *f;
+    ck_assert_int_eq(akt_ask(far, rt_ping_new(9), AKT_SEC(60), &f), AKT_OK);
+    ck_assert_int_eq(akt_future_wait(f, AKT_SEC(60), NULL), AKT_EPEER);
+    ck_assert_msg(
+        strstr(akt_future_error_text(f), "not sent to inproc://akt-rt-dl-none")
+            != NULL,
+        "%s", akt_future_error_text(f));
+    akt_future_release(f);
+    PP_WAIT_UNTIL(atomic_load(&g_dead_seen) >= 7, 15000);
+    ck_assert_int_ge(atomic_load(&g_dead_seen), 7);
+    ck_assert_uint_ge(akt_system_dead_letters(a.sys), before + 7);
     local_stop(&a);
 }
 END_TEST

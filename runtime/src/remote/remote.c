@@ -1248,6 +1248,44 @@ rm_on_peer(
     }
 }
 
+/* fail_dropped_ask -- the envelope came from an ask of ours (its sender is
+ * one of our reply slots, canon/temp/N): the asker learns now, with the
+ * drop's reason, instead of at its timeout (an akt.Status to the promise
+ * fails it with that code and text) */
+static void
+fail_dropped_ask(rm *r, akti_assoc *to, const akti_envelope *env, akt_err why)
+{
+    size_t cl = strlen(r->canon);
+    if (env->sender_len <= cl + 6 || env->sender_len - cl - 6 >= 24
+        || memcmp(env->sender, r->canon, cl) != 0
+        || memcmp(env->sender + cl, "/temp/", 6) != 0) {
+        return;
+    }
+    char idtext[24];
+    memcpy(idtext, env->sender + cl + 6, env->sender_len - cl - 6);
+    idtext[env->sender_len - cl - 6] = '\0';
+    akt_ref asker;
+    uint64_t id = strtoull(idtext, NULL, 10);
+    if (id == 0 || !slot_take(r, id, &asker)) {
+        return;
+    }
+    char text[256];
+    int n = snprintf(text, sizeof(text), "not sent to %s: %s",
+        to ? akti_assoc_url(to) : "?", akt_strerror(why));
+    size_t len = n < 0             ? 0
+        : (size_t)n < sizeof(text) ? (size_t)n
+                                   : sizeof(text) - 1;
+    akt_Status *st = akt_msg_new(&akt_status_type, len + 1);
+    if (st == NULL) {
+        return;
+    }
+    st->code = (int32_t)why;
+    if (akt_arena_str(akt_msg_arena(st), text, len, &st->text) != AKT_OK
+        || akt_tell(asker, st, AKT_REF_NONE) != AKT_OK) {
+        akt_msg_free(st);
+    }
+}
+
 /* rm_on_drop -- an outbound envelope the transport dropped (queue overflow
  * with drop-new/drop-head, quarantine, failed handshake): counted by the
  * transport; a user message whose type the registry knows is also decoded
@@ -1261,6 +1299,7 @@ rm_on_drop(void *arg, akti_assoc *to, const akti_envelope *env, akt_err reason)
         || env->type_id == r->unwatch_id) {
         return;
     }
+    fail_dropped_ask(r, to, env, reason);
     const akt_type *t = akt_registry_find(r->reg, env->type_id);
     void *msg = NULL;
     if (t == NULL
