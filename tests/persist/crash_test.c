@@ -5,7 +5,9 @@
  * (one atomic write each, at most one in flight per persistence id, as a
  * persistent actor does) for four ids and reports every acknowledgement
  * on a pipe from the journal's callback. The parent kills it with SIGKILL
- * after a random delay, reopens the journal and checks: every
+ * after a random number of acknowledgements (0..299: during open, between
+ * commits, mid-batch; counted, not timed, so a slow machine kills at the
+ * same points), reopens the journal and checks: every
  * acknowledged event is there (0 lost), each id's sequence numbers are
  * exactly 1..highest (no gaps), the last atomic write is whole, and the
  * global sequence is exactly 1..G. AKT_CRASH_TRIALS sets the number of
@@ -24,6 +26,7 @@
 #include <unistd.h>
 
 #include "akt/persistence.h"
+#include "latch.h"
 
 typedef struct cr_Evt {
     int64_t seq;
@@ -54,6 +57,10 @@ static akt_type evt_type = {
 
 enum { NPIDS = 4 };
 
+/* the writer's acknowledgements so far: it waits on this for an id to be
+ * free again instead of polling */
+static t_latch g_acks = T_LATCH_INIT;
+
 typedef struct wstate {
     int fd;
     int pid_ix;
@@ -76,6 +83,7 @@ ack_cb(void *arg, akt_write_status st, akt_err rc)
         _exit(4);
     }
     __atomic_store_n(&w->inflight, 0, __ATOMIC_RELEASE);
+    t_latch_add(&g_acks, 1);
 }
 
 static void
@@ -124,7 +132,11 @@ writer(const char *dir, int fd, unsigned seed)
                 akt_msg_free(m[k]);
             }
         }
-        usleep(50);
+        /* at least one id is in flight: wait for its acknowledgement */
+        int64_t seen = t_latch_get(&g_acks);
+        if (!t_latch_wait(&g_acks, seen + 1, 30000)) {
+            _exit(6); /* no acknowledgement in 30 s: the parent sees it */
+        }
     }
 }
 
@@ -185,17 +197,25 @@ START_TEST(killed_writer_loses_no_acknowledged_event_and_leaves_no_gap)
             writer(dir, fds[1], seed + (unsigned)t);
         }
         close(fds[1]);
-        /* kill at a random moment: during open, mid-batch, mid-commit */
-        usleep((useconds_t)(rand() % 150000));
+        /* kill after a random number of acknowledgements (0: during
+         * open); the writer keeps committing while we read, so the kill
+         * lands between commits or in the middle of one */
+        uint64_t acked[NPIDS] = { 0 };
+        FILE *f = fdopen(fds[0], "r");
+        int ix;
+        uint64_t last;
+        int kill_after = rand() % 300, seen = 0;
+        while (seen < kill_after && fscanf(f, "%d %" SCNu64, &ix, &last) == 2) {
+            ck_assert(ix >= 0 && ix < NPIDS);
+            ck_assert_uint_gt(last, acked[ix]); /* acks in order */
+            acked[ix] = last;
+            seen++;
+        }
         kill(child, SIGKILL);
         int status;
         waitpid(child, &status, 0);
         ck_assert_msg(WIFSIGNALED(status), "writer exited by itself: %d",
             WEXITSTATUS(status));
-        uint64_t acked[NPIDS] = { 0 };
-        FILE *f = fdopen(fds[0], "r");
-        int ix;
-        uint64_t last;
         while (fscanf(f, "%d %" SCNu64, &ix, &last) == 2) {
             ck_assert(ix >= 0 && ix < NPIDS);
             ck_assert_uint_gt(last, acked[ix]); /* acks in order */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "akt/persistence.h"
+#include "latch.h"
 
 typedef struct tp_Blob {
     akt_bytes data;
@@ -166,7 +167,8 @@ START_TEST(a_damaged_record_fails_replay_with_eproto)
 END_TEST
 
 typedef struct counter {
-    int ok, done;
+    int ok;
+    t_latch done;
 } counter;
 
 static void
@@ -177,7 +179,7 @@ done_cb(void *arg, akt_write_status st, akt_err rc)
     if (st == AKT_WRITE_OK) {
         __atomic_add_fetch(&c->ok, 1, __ATOMIC_RELAXED);
     }
-    __atomic_add_fetch(&c->done, 1, __ATOMIC_RELEASE);
+    t_latch_add(&c->done, 1);
 }
 
 START_TEST(writes_queued_together_share_commits)
@@ -185,7 +187,7 @@ START_TEST(writes_queued_together_share_commits)
     akt_lmdb_options o = { .dir = dir };
     akt_journal *j;
     ck_assert_int_eq(akt_journal_open_lmdb(&o, reg, &j, NULL), AKT_OK);
-    counter c = { 0, 0 };
+    counter c = { 0, T_LATCH_INIT };
     enum { N = 2000 };
     void *b = blob(100, 3);
     akt_jevent ev = { .msg = b };
@@ -197,10 +199,8 @@ START_TEST(writes_queued_together_share_commits)
             AKT_OK);
     }
     akt_msg_free(b);
-    while (__atomic_load_n(&c.done, __ATOMIC_ACQUIRE) < N) {
-        usleep(1000);
-    }
-    ck_assert_int_eq(c.ok, N);
+    ck_assert(t_latch_wait(&c.done, N, 30000));
+    ck_assert_int_eq(__atomic_load_n(&c.ok, __ATOMIC_RELAXED), N);
     akt_journal_stats s;
     ck_assert_int_eq(akt_journal_stats_get(j, &s), AKT_OK);
     ck_assert_uint_eq(s.writes, N);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "latch.h"
 #include "tck/tck.h"
 
 /* --- the TCK's own types ----------------------------------------------------
@@ -361,7 +362,7 @@ END_TEST
  * ---------------------------------------- */
 
 typedef struct outcome {
-    int done;
+    t_latch done;
     akt_write_status st[8];
     akt_err rc[8];
 } outcome;
@@ -377,22 +378,20 @@ record_cb(void *arg, akt_write_status st, akt_err rc)
     slot *s = arg;
     s->o->st[s->i] = st;
     s->o->rc[s->i] = rc;
-    __atomic_add_fetch(&s->o->done, 1, __ATOMIC_RELEASE);
+    t_latch_add(&s->o->done, 1);
 }
 
+/* every write's callback ran (waits on the latch, 10 s at most) */
 static void
 wait_done(outcome *o, int n)
 {
-    for (int i = 0;
-         i < 100000 && __atomic_load_n(&o->done, __ATOMIC_ACQUIRE) < n; i++) {
-        usleep(100);
-    }
-    ck_assert_int_eq(__atomic_load_n(&o->done, __ATOMIC_ACQUIRE), n);
+    ck_assert(t_latch_wait(&o->done, n, 10000));
+    ck_assert_int_eq(t_latch_get(&o->done), n);
 }
 
 START_TEST(tck_journal_keeps_per_id_order_for_writes_queued_together)
 {
-    outcome o = { 0 };
+    outcome o = { .done = T_LATCH_INIT };
     slot sl[4];
     void *m[4];
     for (int i = 0; i < 4; i++) {
@@ -414,7 +413,7 @@ END_TEST
 
 START_TEST(tck_journal_a_failed_write_does_not_abort_its_neighbours)
 {
-    outcome o = { 0 };
+    outcome o = { .done = T_LATCH_INIT };
     slot sl[3];
     uint64_t seqs[3] = { 6, 3 /* reused: must fail */, 7 };
     void *m[3];
@@ -439,7 +438,7 @@ END_TEST
 
 START_TEST(tck_journal_highest_waits_for_a_write_in_flight)
 {
-    outcome o = { 0 };
+    outcome o = { .done = T_LATCH_INIT };
     slot sl = { &o, 0 };
     akt_jevent ev[3];
     void *m[3];
