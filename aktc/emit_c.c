@@ -511,11 +511,14 @@ ctor_param(const ast_field *f)
             || is_enum(f->type));
 }
 
+/* The constructor's parameters and body: one akt_msg_new with arena for
+ * the strings and bytes, which akt_msg_put_str / _bytes copy in, then the
+ * plain fields. */
 static void
 emit_ctor(sb *params, sb *body, const ast_decl *d)
 {
     bool any = false;
-    sb hint = { 0 };
+    sb hint = { 0 }, puts = { 0 }, sets = { 0 };
     for (const ast_field *f = d->fields; f; f = f->next) {
         if (!ctor_param(f)) {
             continue;
@@ -526,56 +529,38 @@ emit_ctor(sb *params, sb *body, const ast_decl *d)
         any = true;
         if (f->type->kind == TY_STRING) {
             sb_printf(params, "const char *%s", f->name);
-            sb_printf(body,
-                "    size_t %s_len_ = %s != NULL ? strlen(%s) : 0;\n", f->name,
+            sb_printf(&hint, " + akt_cstr_size(%s)", f->name);
+            sb_printf(&puts,
+                "\n        || akt_msg_put_str(m_, &m_->%s, %s) != AKT_OK",
                 f->name, f->name);
-            sb_printf(
-                &hint, " + (%s != NULL ? %s_len_ + 1 : 0)", f->name, f->name);
+        } else if (f->type->kind == TY_BYTES) {
+            sb_printf(params, "akt_bytes %s", f->name);
+            sb_printf(&hint, " + %s.len", f->name);
+            sb_printf(&puts,
+                "\n        || akt_msg_put_bytes(m_, &m_->%s, %s) != AKT_OK",
+                f->name, f->name);
         } else {
             sb_printf(params, "%s %s", c_value_type(f->type), f->name);
-            if (f->type->kind == TY_BYTES) {
-                sb_printf(&hint, " + %s.len", f->name);
-            }
+            sb_printf(&sets, "    m_->%s = %s;\n", f->name, f->name);
         }
     }
     if (!any) {
         sb_puts(params, "void");
     }
-    sb_printf(body, "    %s *msg_ = akt_msg_new(&%s_desc, %s);\n", d->cname,
-        d->snake, hint.len ? sb_str(&hint) + 3 : "0");
-    sb_puts(body, "    if (msg_ == NULL) {\n        return NULL;\n    }\n");
-    bool arena = false;
-    for (const ast_field *f = d->fields; f; f = f->next) {
-        if (ctor_param(f)
-            && (f->type->kind == TY_STRING || f->type->kind == TY_BYTES)) {
-            arena = true;
-        }
+    sb_printf(body, "    %s *m_ = (%s *)akt_msg_new(&%s_desc, %s);\n", d->cname,
+        d->cname, d->snake, hint.len ? sb_str(&hint) + 3 : "0");
+    if (puts.len) {
+        sb_printf(body,
+            "    if (m_ == NULL%s) {\n        akt_msg_free(m_);\n        "
+            "return NULL;\n    }\n",
+            sb_str(&puts));
+    } else if (sets.len) {
+        sb_puts(body, "    if (m_ == NULL) {\n        return NULL;\n    }\n");
     }
-    if (arena) {
-        sb_puts(body, "    akt_arena *arena_ = akt_msg_arena(msg_);\n");
-    }
-    for (const ast_field *f = d->fields; f; f = f->next) {
-        if (!ctor_param(f)) {
-            continue;
-        }
-        if (f->type->kind == TY_STRING) {
-            sb_printf(body,
-                "    if (%s != NULL\n        && akt_arena_str(arena_, %s, "
-                "%s_len_, &msg_->%s) != AKT_OK) {\n"
-                "        akt_msg_free(msg_);\n        return NULL;\n    }\n",
-                f->name, f->name, f->name, f->name);
-        } else if (f->type->kind == TY_BYTES) {
-            sb_printf(body,
-                "    if (akt_arena_bytes(arena_, %s.ptr, %s.len, &msg_->%s) != "
-                "AKT_OK) {\n"
-                "        akt_msg_free(msg_);\n        return NULL;\n    }\n",
-                f->name, f->name, f->name);
-        } else {
-            sb_printf(body, "    msg_->%s = %s;\n", f->name, f->name);
-        }
-    }
-    sb_puts(body, "    return msg_;\n");
+    sb_printf(body, "%s    return m_;\n", sb_str(&sets));
     sb_free(&hint);
+    sb_free(&puts);
+    sb_free(&sets);
 }
 
 static void
@@ -624,8 +609,10 @@ emit_defaults(sb *b, const ast_decl *d)
     sb_printf(b, "    .%s = %s,\n", f->name, zero);
 }
 
-/* The field table: one entry per field, in declaration order (the order
- * the encoder writes them), two lines each plus what the kind needs. */
+/* The field table: one row per field, in declaration order (the order
+ * the encoder writes them): name, number, kind and flags by position, then
+ * by name the offsets and what the kind needs. Doc comments stay in the
+ * header. */
 static void
 emit_fields_table(sb *b, const ast_decl *d, unsigned *nfields)
 {
@@ -637,22 +624,19 @@ emit_fields_table(sb *b, const ast_decl *d, unsigned *nfields)
     for (const ast_field *f = d->fields; f; f = f->next) {
         const ast_type *t = f->type;
         (*nfields)++;
-        sb_printf(b,
-            "    {.name = \"%s\", .number = %" PRIu64 ", .kind = %s,\n",
-            f->name, f->number, akt_kind_name(t));
-        sb_printf(b,
-            "        .offset = offsetof(%s, %s), .has_offset = ", d->cname,
-            f->name);
-        if (f->optional && !is_msg(t)) {
-            sb_printf(b, "offsetof(%s, has_%s)", d->cname, f->name);
-        } else {
-            sb_puts(b, "AKT_NO_OFFSET");
-        }
+        sb_printf(b, "    {\"%s\", %" PRIu64 ", %s, ", f->name, f->number,
+            akt_kind_name(t));
         if (f->optional || f->deprecated) {
-            sb_printf(b, ",\n        .flags = %s%s%s",
-                f->optional ? "AKT_FIELD_OPTIONAL" : "",
+            sb_printf(b, "%s%s%s", f->optional ? "AKT_FIELD_OPTIONAL" : "",
                 f->optional && f->deprecated ? " | " : "",
                 f->deprecated ? "AKT_FIELD_DEPRECATED" : "");
+        } else {
+            sb_puts(b, "0");
+        }
+        sb_printf(b, ", .offset = offsetof(%s, %s)", d->cname, f->name);
+        if (f->optional && !is_msg(t)) {
+            sb_printf(b, ",\n        .has_offset = offsetof(%s, has_%s)",
+                d->cname, f->name);
         }
         const ast_type *named = t;
         if (t->kind == TY_LIST || t->kind == TY_MAP) {
@@ -672,10 +656,6 @@ emit_fields_table(sb *b, const ast_decl *d, unsigned *nfields)
                     b, ",\n        .msg_type = &%s_desc", named->decl->snake);
             }
         }
-        if (f->doc) {
-            sb_puts(b, ",\n        .doc = ");
-            c_string(b, f->doc, strlen(f->doc));
-        }
         sb_puts(b, "},\n");
     }
     sb_puts(b, "};\n\n");
@@ -688,15 +668,6 @@ emit_message_code(sb *c, sb *cdesc, const ast_decl *d)
     emit_defaults(&defaults, d);
     tmpl(c, aktc_tmpl_source, "message", "qname", d->qname, "cname", d->cname,
         "snake", d->snake, "defaults", sb_str(&defaults), NULL);
-    if (!d->is_state) {
-        sb params = { 0 }, body = { 0 };
-        emit_ctor(&params, &body, d);
-        tmpl(c, aktc_tmpl_source, "message_api", "cname", d->cname, "snake",
-            d->snake, "params", sb_str(&params), "new_body", sb_str(&body),
-            NULL);
-        sb_free(&params);
-        sb_free(&body);
-    }
     /* descriptor */
     sb fields = { 0 };
     unsigned nfields;
@@ -706,19 +677,11 @@ emit_message_code(sb *c, sb *cdesc, const ast_decl *d)
     snprintf(nf, sizeof nf, "%u", nfields);
     char *fref
         = nfields ? ast_printf("%s_fields", d->snake) : ast_strdup("NULL");
-    sb doc = { 0 };
-    if (d->doc) {
-        sb_puts(&doc, "    .doc = ");
-        c_string(&doc, d->doc, strlen(d->doc));
-        sb_puts(&doc, ",\n");
-    }
     tmpl(cdesc, aktc_tmpl_source, "message_desc", "fields", sb_str(&fields),
         "snake", d->snake, "flags",
         d->is_state ? "AKT_TYPE_STATE" : "AKT_TYPE_MESSAGE", "qname", d->qname,
-        "id", id, "cname", d->cname, "fields_ref", fref, "nfields", nf, "doc",
-        sb_str(&doc), NULL);
+        "id", id, "cname", d->cname, "fields_ref", fref, "nfields", nf, NULL);
     free(fref);
-    sb_free(&doc);
     sb_free(&fields);
     sb_free(&defaults);
 }
@@ -738,8 +701,8 @@ emit_header_message(sb *h, sb *hdesc, const ast_decl *d)
     sb params = { 0 }, body = { 0 };
     emit_ctor(&params, &body, d);
     tmpl(h, aktc_tmpl_header, "message_api", "cname", d->cname, "snake",
-        d->snake, "name", d->name, "qname", d->qname, "id", id, "params",
-        sb_str(&params), NULL);
+        d->snake, "qname", d->qname, "id", id, "params", sb_str(&params),
+        "new_body", sb_str(&body), NULL);
     sb_free(&params);
     sb_free(&body);
 }

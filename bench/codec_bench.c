@@ -169,7 +169,7 @@ bench_akt(long n, const char *customer, const akt_type *t)
     r.dec_s = now() - t0;
     akt_buf_free(&b);
     akt_msg_free(o);
-    bench_order_free(proto);
+    akt_msg_free(proto);
     return r;
 }
 

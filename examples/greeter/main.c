@@ -29,7 +29,7 @@ on_hello(demo_GreeterState *state, akt_ctx *ctx, const demo_Hello *msg)
     demo_Greeting *reply = demo_greeting_new(text);
     akt_err err = reply ? demo_greeter_reply_hello(ctx, reply) : AKT_ENOMEM;
     if (err != AKT_OK) {
-        demo_greeting_free(reply); /* not consumed on error */
+        akt_msg_free(reply); /* not consumed on error */
     }
     return err;
 }
@@ -55,7 +55,7 @@ main(void)
         "call");
     printf("%s\n", reply->text.ptr);
 
-    demo_greeting_free(reply);
+    akt_msg_free(reply);
     akt_system_free(sys);
     return 0;
 }

@@ -44,7 +44,7 @@ on_job(jobs_WorkerState *state, akt_ctx *ctx, const jobs_Job *job)
     jobs_Done *done = jobs_done_new(job->id, sum, path);
     akt_err err = done ? jobs_worker_reply_job(ctx, done) : AKT_ENOMEM;
     if (err != AKT_OK) {
-        jobs_done_free(done); /* not consumed on error */
+        akt_msg_free(done); /* not consumed on error */
     }
     return err;
 }
@@ -117,7 +117,7 @@ main(void)
             snprintf(seen[nseen++], sizeof seen[0], "%s", done->worker.ptr);
         }
         answered++;
-        jobs_done_free(done);
+        akt_msg_free(done);
         akt_future_release(f[id]);
     }
 

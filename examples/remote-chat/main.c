@@ -55,7 +55,7 @@ room_join(chat_RoomState *state, akt_ctx *ctx, const chat_Join *msg)
     chat_Joined *r = chat_joined_new(nmembers);
     akt_err err = r ? chat_room_reply_join(ctx, r) : AKT_ENOMEM;
     if (err != AKT_OK) {
-        chat_joined_free(r);
+        akt_msg_free(r);
     }
     return AKT_OK;
 }
@@ -66,9 +66,9 @@ room_post(chat_RoomState *state, akt_ctx *ctx, const chat_Post *msg)
     (void)ctx;
     state->posts++;
     for (uint32_t i = 0; i < nmembers; i++) {
-        chat_Post *copy = chat_post_dup(msg);
+        chat_Post *copy = akt_msg_dup(msg);
         if (copy && chat_member_tell_post(members[i], copy) != AKT_OK) {
-            chat_post_free(copy);
+            akt_msg_free(copy);
         }
     }
     return AKT_OK;

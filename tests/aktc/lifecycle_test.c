@@ -224,7 +224,7 @@ parent_add(akt_ref p, int64_t v)
     ck_assert_int_eq(life_parent_ask_add_wait(f, AKT_SEC(30), &r), AKT_OK);
     akt_future_release(f);
     int64_t total = r->v;
-    life_value_free(r);
+    akt_msg_free(r);
     return total;
 }
 
@@ -239,7 +239,7 @@ child_add(akt_ref c, int64_t v)
     ck_assert_int_eq(life_child_ask_add_wait(f, AKT_SEC(30), &r), AKT_OK);
     akt_future_release(f);
     int64_t total = r->v;
-    life_value_free(r);
+    akt_msg_free(r);
     return total;
 }
 
@@ -321,7 +321,7 @@ START_TEST(a_parent_without_hooks_stops_its_children_and_restarts)
         ck_assert_int_eq(
             life_parent_ask_spawn_wait(f, AKT_SEC(30), &n), AKT_OK);
         ck_assert_int_eq(n->v, 2);
-        life_value_free(n);
+        akt_msg_free(n);
         akt_future_release(f);
         akt_ref c0 = child_of(sys, h, 0), c1 = child_of(sys, h, 1);
         ck_assert_int_eq(parent_add(p, 5), 5);

@@ -348,7 +348,8 @@ fill_obj(rng *g, const akt_type *t, void *obj, akt_arena *a, int depth)
         }
         if (f->flags & AKT_FIELD_OPTIONAL) {
             bool on = f->kind != AKT_KIND_REF && chance(g, 60);
-            if (f->has_offset != AKT_NO_OFFSET) {
+            /* ABI 4: a message's row leaves has_offset 0 (not read) */
+            if (f->kind != AKT_KIND_MESSAGE && f->has_offset != AKT_NO_OFFSET) {
                 *(bool *)(base + f->has_offset) = on;
             }
             if (!on) {

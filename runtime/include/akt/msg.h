@@ -37,8 +37,12 @@ extern "C" {
  * 2: akt_type.defaults; generated types carry no per-type functions (the
  * runtime's table-driven ones serve them, AKT_TYPE_TABLE).
  * 3: typed refs, call, tell_from and forward: generated code calls
- * akt_call and akt_forward_msg; akt_lifecycle.init. */
-#define AKT_GEN_ABI 3
+ * akt_call and akt_forward_msg; akt_lifecycle.init.
+ * 4: compact generated code: field rows leave has_offset 0 where it is not
+ * read (see akt_field), inline constructors over akt_cstr_size and
+ * akt_msg_put_str/_bytes, no per-message free/dup/equal/encode wrappers,
+ * no doc strings in generated descriptors. */
+#define AKT_GEN_ABI 4
 
 typedef struct akt_type akt_type;
 typedef struct akt_enum_type akt_enum_type;
@@ -107,7 +111,10 @@ typedef struct akt_field {
     uint16_t kind; /* akt_kind */
     uint16_t flags; /* AKT_FIELD_* */
     uint32_t offset; /* offsetof the member in the generated struct */
-    uint32_t has_offset; /* offsetof `bool has_<name>`, or AKT_NO_OFFSET */
+    /* offsetof `bool has_<name>` of an optional field that is not a
+     * message (AKT_NO_OFFSET: none, the field always reads as present);
+     * not read for other fields (aktc leaves it 0 there). */
+    uint32_t has_offset;
     uint16_t elem_kind; /* LIST: element kind; MAP: value kind */
     uint16_t key_kind; /* MAP: key kind */
     uint32_t elem_size; /* LIST/MAP: sizeof one element (value) */
@@ -265,11 +272,25 @@ AKT_API const akt_type *akt_msg_type(const void *msg);
 /* akt_msg_arena -- the arena of msg, for filling its variable parts. */
 AKT_API akt_arena *akt_msg_arena(void *msg);
 
-/* akt_msg_dup -- deep copy into a new message with one reference (the
- * generated `_dup` calls this). NULL on ENOMEM. */
+/* akt_cstr_size -- the arena bytes a copy of the C string s takes
+ * (strlen + 1), 0 for NULL: an arena_hint for akt_msg_new. */
+AKT_API size_t akt_cstr_size(const char *s);
+
+/* akt_msg_put_str -- copy the C string s into msg's arena and point *dst
+ * (a member of msg) at it; s NULL leaves *dst as it is (the generated
+ * constructors: NULL keeps the default). akt_msg_put_bytes likewise for
+ * b (b.ptr NULL with b.len > 0 is AKT_EINVAL; empty gives {NULL, 0}).
+ * Errors: AKT_EINVAL (msg or dst NULL), AKT_ENOMEM; *dst is then
+ * unchanged. */
+AKT_API akt_err akt_msg_put_str(void *msg, akt_str *dst, const char *s);
+AKT_API akt_err akt_msg_put_bytes(void *msg, akt_bytes *dst, akt_bytes b);
+
+/* akt_msg_dup -- deep copy into a new message of the same type, with one
+ * reference. NULL on ENOMEM; NULL for NULL. */
 AKT_API void *akt_msg_dup(const void *msg);
 
-/* akt_msg_equal -- deep equality of two messages of the same type. */
+/* akt_msg_equal -- deep equality of two messages: false when their types
+ * differ; true for two NULLs. */
 AKT_API bool akt_msg_equal(const void *a, const void *b);
 
 /* akt_msg_encode -- append msg's msgpack form to out (out is grown). */

@@ -48,7 +48,7 @@ akt_field_present(const akt_field *f, const void *obj)
         return true;
     }
     const char *base = obj;
-    if (f->has_offset == AKT_NO_OFFSET) {
+    if (akti_has_offset(f) == AKT_NO_OFFSET) {
         return f->kind != AKT_KIND_MESSAGE
             || *(void *const *)(base + f->offset) != NULL;
     }
@@ -321,7 +321,7 @@ akt_field_set(
     default:
         return AKT_EINVAL;
     }
-    if ((f->flags & AKT_FIELD_OPTIONAL) && f->has_offset != AKT_NO_OFFSET) {
+    if (akti_has_offset(f) != AKT_NO_OFFSET) {
         *(bool *)(base + f->has_offset) = true;
     }
     return AKT_OK;
@@ -340,7 +340,7 @@ akt_field_clear(const akt_type *t, const akt_field *f, void *obj)
                                               : akti_kind_size(f->kind, NULL);
     if (f->flags & AKT_FIELD_OPTIONAL) {
         memset(base + f->offset, 0, size);
-        if (f->has_offset != AKT_NO_OFFSET) {
+        if (akti_has_offset(f) != AKT_NO_OFFSET) {
             *(bool *)(base + f->has_offset) = false;
         }
         return;

@@ -171,7 +171,7 @@ has_flag(const akt_field *f, const char *base)
     if (!(f->flags & AKT_FIELD_OPTIONAL)) {
         return true;
     }
-    if (f->has_offset == AKT_NO_OFFSET) {
+    if (akti_has_offset(f) == AKT_NO_OFFSET) {
         return f->kind != AKT_KIND_MESSAGE
             || *(void *const *)(base + f->offset) != NULL;
     }
@@ -732,7 +732,7 @@ dec_field(const akt_field *f, char *base, akt_reader *r, akt_arena *arena)
             return;
         }
         dec_val(r, arena, k, f->msg_type, vp, true);
-        if (f->has_offset != AKT_NO_OFFSET) {
+        if (akti_has_offset(f) != AKT_NO_OFFSET) {
             *(bool *)(base + f->has_offset) = r->err == AKT_OK
                 && (k != AKT_KIND_REF || !akt_ref_is_none(*(akt_ref *)vp));
         }

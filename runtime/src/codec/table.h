@@ -10,6 +10,17 @@
 
 #include "akt/msg.h"
 
+/* akti_has_offset -- where f keeps its `bool has_<name>`, or AKT_NO_OFFSET
+ * when it has none: only an optional field that is not a message has one
+ * (aktc leaves has_offset 0 in the other rows: ABI 4). */
+static inline uint32_t
+akti_has_offset(const akt_field *f)
+{
+    return (f->flags & AKT_FIELD_OPTIONAL) && f->kind != AKT_KIND_MESSAGE
+        ? f->has_offset
+        : AKT_NO_OFFSET;
+}
+
 /* akti_kind_size / akti_kind_align -- sizeof / _Alignof one value of kind
  * k as a list element or map key (mt: the type of a MESSAGE element); 0 /
  * 1 for kinds that cannot be one (NONE, LIST, MAP). */

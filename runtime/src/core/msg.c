@@ -450,6 +450,31 @@ akt_arena_bytes(akt_arena *a, const void *src, size_t len, akt_bytes *out)
     return AKT_OK;
 }
 
+size_t
+akt_cstr_size(const char *s)
+{
+    return s != NULL ? strlen(s) + 1 : 0;
+}
+
+akt_err
+akt_msg_put_str(void *msg, akt_str *dst, const char *s)
+{
+    if (msg == NULL || dst == NULL) {
+        return AKT_EINVAL;
+    }
+    return s != NULL ? akt_arena_str(akt_msg_arena(msg), s, strlen(s), dst)
+                     : AKT_OK;
+}
+
+akt_err
+akt_msg_put_bytes(void *msg, akt_bytes *dst, akt_bytes b)
+{
+    if (msg == NULL || dst == NULL) {
+        return AKT_EINVAL;
+    }
+    return akt_arena_bytes(akt_msg_arena(msg), b.ptr, b.len, dst);
+}
+
 void *
 akt_msg_dup(const void *msg)
 {

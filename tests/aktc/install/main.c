@@ -16,15 +16,15 @@ main(void)
     akt_buf b;
     akt_buf_init(&b);
     shop_orders_Order *back = NULL;
-    if (shop_orders_order_encode(o, &b) != AKT_OK
+    if (akt_msg_encode(o, &b) != AKT_OK
         || shop_orders_order_decode(b.data, b.len, NULL, &back) != AKT_OK
-        || !shop_orders_order_equal(o, back)) {
+        || !akt_msg_equal(o, back)) {
         return 1;
     }
     printf("order %llu: %u x %s\n", (unsigned long long)back->id,
         back->items.items[0].count, back->items.items[0].sku.ptr);
     akt_buf_free(&b);
-    shop_orders_order_free(back);
-    shop_orders_order_free(o);
+    akt_msg_free(back);
+    akt_msg_free(o);
     return 0;
 }

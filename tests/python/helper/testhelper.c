@@ -32,7 +32,7 @@ on_add(pyt_AdderState *state, akt_ctx *ctx, const pyt_Add *msg)
         msg->note.len, &s->note);
     akt_err rc = pyt_adder_reply_add(ctx, s);
     if (rc != AKT_OK) {
-        pyt_sum_free(s);
+        akt_msg_free(s);
     }
     return rc;
 }

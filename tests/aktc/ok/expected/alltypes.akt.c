@@ -1,10 +1,15 @@
 /*
  * alltypes.akt.c -- generated from alltypes.akt by aktc 0.1.0 -- do not edit.
  *
- * Default values, constructors, field tables, descriptors and actor glue
- * for package corpus.all. libakt encodes (msgpack maps keyed by field
- * number), decodes, copies and compares every type here from its
- * descriptor's field table (akt/reflect.h).
+ * Default values, field tables, descriptors and actor glue for package
+ * corpus.all. libakt encodes (msgpack maps keyed by field number), decodes,
+ * copies and compares every type here from its descriptor's field table
+ * (akt/reflect.h). A field row is {name, number, kind, flags} and then,
+ * by name, the member's offset, the offset of its has_ flag (optional
+ * fields that are not messages) and what a list, map, enum or message
+ * needs; a descriptor is {abi, flags, name, id, size, align, fields,
+ * nfields} and its default value (akt/msg.h). Doc comments are in the
+ * header.
  */
 #include "alltypes.akt.h"
 
@@ -17,38 +22,6 @@
 const corpus_all_Scalars corpus_all_scalars_default = {
     .flag = false,
 };
-
-corpus_all_Scalars *
-corpus_all_scalars_new(bool flag, int8_t i8, int16_t i16, int32_t i32, int64_t i64, uint8_t u8, uint16_t u16, uint32_t u32, uint64_t u64, float f32, double f64, const char *text, akt_bytes blob)
-{
-    size_t text_len_ = text != NULL ? strlen(text) : 0;
-    corpus_all_Scalars *msg_ = akt_msg_new(&corpus_all_scalars_desc, (text != NULL ? text_len_ + 1 : 0) + blob.len);
-    if (msg_ == NULL) {
-        return NULL;
-    }
-    akt_arena *arena_ = akt_msg_arena(msg_);
-    msg_->flag = flag;
-    msg_->i8 = i8;
-    msg_->i16 = i16;
-    msg_->i32 = i32;
-    msg_->i64 = i64;
-    msg_->u8 = u8;
-    msg_->u16 = u16;
-    msg_->u32 = u32;
-    msg_->u64 = u64;
-    msg_->f32 = f32;
-    msg_->f64 = f64;
-    if (text != NULL
-        && akt_arena_str(arena_, text, text_len_, &msg_->text) != AKT_OK) {
-        akt_msg_free(msg_);
-        return NULL;
-    }
-    if (akt_arena_bytes(arena_, blob.ptr, blob.len, &msg_->blob) != AKT_OK) {
-        akt_msg_free(msg_);
-        return NULL;
-    }
-    return msg_;
-}
 
 /* --- corpus.all.Defaults --- */
 
@@ -64,64 +37,17 @@ const corpus_all_Defaults corpus_all_defaults_default = {
     .level = CORPUS_ALL_LEVEL_LOW,
 };
 
-corpus_all_Defaults *
-corpus_all_defaults_new(int32_t answer, int64_t small, uint64_t big, float ratio, double pi, const char *greeting, bool on, corpus_common_Color color, corpus_all_Level level, int32_t old_count)
-{
-    size_t greeting_len_ = greeting != NULL ? strlen(greeting) : 0;
-    corpus_all_Defaults *msg_ = akt_msg_new(&corpus_all_defaults_desc, (greeting != NULL ? greeting_len_ + 1 : 0));
-    if (msg_ == NULL) {
-        return NULL;
-    }
-    akt_arena *arena_ = akt_msg_arena(msg_);
-    msg_->answer = answer;
-    msg_->small = small;
-    msg_->big = big;
-    msg_->ratio = ratio;
-    msg_->pi = pi;
-    if (greeting != NULL
-        && akt_arena_str(arena_, greeting, greeting_len_, &msg_->greeting) != AKT_OK) {
-        akt_msg_free(msg_);
-        return NULL;
-    }
-    msg_->on = on;
-    msg_->color = color;
-    msg_->level = level;
-    msg_->old_count = old_count;
-    return msg_;
-}
-
 /* --- corpus.all.Nested --- */
 
 const corpus_all_Nested corpus_all_nested_default = {
     .origin = NULL,
 };
 
-corpus_all_Nested *
-corpus_all_nested_new(akt_ref owner)
-{
-    corpus_all_Nested *msg_ = akt_msg_new(&corpus_all_nested_desc, 0);
-    if (msg_ == NULL) {
-        return NULL;
-    }
-    msg_->owner = owner;
-    return msg_;
-}
-
 /* --- corpus.all.Empty --- */
 
 const corpus_all_Empty corpus_all_empty_default = {
     .empty_ = 0,
 };
-
-corpus_all_Empty *
-corpus_all_empty_new(void)
-{
-    corpus_all_Empty *msg_ = akt_msg_new(&corpus_all_empty_desc, 0);
-    if (msg_ == NULL) {
-        return NULL;
-    }
-    return msg_;
-}
 
 /* --- corpus.all.StoreState --- */
 
@@ -423,210 +349,121 @@ corpus_all_level_name(corpus_all_Level v)
 }
 
 static const akt_field corpus_all_scalars_fields[] = {
-    {.name = "flag", .number = 1, .kind = AKT_KIND_BOOL,
-        .offset = offsetof(corpus_all_Scalars, flag), .has_offset = AKT_NO_OFFSET},
-    {.name = "i8", .number = 2, .kind = AKT_KIND_INT8,
-        .offset = offsetof(corpus_all_Scalars, i8), .has_offset = AKT_NO_OFFSET},
-    {.name = "i16", .number = 3, .kind = AKT_KIND_INT16,
-        .offset = offsetof(corpus_all_Scalars, i16), .has_offset = AKT_NO_OFFSET},
-    {.name = "i32", .number = 4, .kind = AKT_KIND_INT32,
-        .offset = offsetof(corpus_all_Scalars, i32), .has_offset = AKT_NO_OFFSET},
-    {.name = "i64", .number = 5, .kind = AKT_KIND_INT64,
-        .offset = offsetof(corpus_all_Scalars, i64), .has_offset = AKT_NO_OFFSET},
-    {.name = "u8", .number = 6, .kind = AKT_KIND_UINT8,
-        .offset = offsetof(corpus_all_Scalars, u8), .has_offset = AKT_NO_OFFSET},
-    {.name = "u16", .number = 7, .kind = AKT_KIND_UINT16,
-        .offset = offsetof(corpus_all_Scalars, u16), .has_offset = AKT_NO_OFFSET},
-    {.name = "u32", .number = 8, .kind = AKT_KIND_UINT32,
-        .offset = offsetof(corpus_all_Scalars, u32), .has_offset = AKT_NO_OFFSET},
-    {.name = "u64", .number = 9, .kind = AKT_KIND_UINT64,
-        .offset = offsetof(corpus_all_Scalars, u64), .has_offset = AKT_NO_OFFSET},
-    {.name = "f32", .number = 10, .kind = AKT_KIND_FLOAT32,
-        .offset = offsetof(corpus_all_Scalars, f32), .has_offset = AKT_NO_OFFSET},
-    {.name = "f64", .number = 11, .kind = AKT_KIND_FLOAT64,
-        .offset = offsetof(corpus_all_Scalars, f64), .has_offset = AKT_NO_OFFSET},
-    {.name = "text", .number = 12, .kind = AKT_KIND_STRING,
-        .offset = offsetof(corpus_all_Scalars, text), .has_offset = AKT_NO_OFFSET},
-    {.name = "blob", .number = 13, .kind = AKT_KIND_BYTES,
-        .offset = offsetof(corpus_all_Scalars, blob), .has_offset = AKT_NO_OFFSET},
+    {"flag", 1, AKT_KIND_BOOL, 0, .offset = offsetof(corpus_all_Scalars, flag)},
+    {"i8", 2, AKT_KIND_INT8, 0, .offset = offsetof(corpus_all_Scalars, i8)},
+    {"i16", 3, AKT_KIND_INT16, 0, .offset = offsetof(corpus_all_Scalars, i16)},
+    {"i32", 4, AKT_KIND_INT32, 0, .offset = offsetof(corpus_all_Scalars, i32)},
+    {"i64", 5, AKT_KIND_INT64, 0, .offset = offsetof(corpus_all_Scalars, i64)},
+    {"u8", 6, AKT_KIND_UINT8, 0, .offset = offsetof(corpus_all_Scalars, u8)},
+    {"u16", 7, AKT_KIND_UINT16, 0, .offset = offsetof(corpus_all_Scalars, u16)},
+    {"u32", 8, AKT_KIND_UINT32, 0, .offset = offsetof(corpus_all_Scalars, u32)},
+    {"u64", 9, AKT_KIND_UINT64, 0, .offset = offsetof(corpus_all_Scalars, u64)},
+    {"f32", 10, AKT_KIND_FLOAT32, 0, .offset = offsetof(corpus_all_Scalars, f32)},
+    {"f64", 11, AKT_KIND_FLOAT64, 0, .offset = offsetof(corpus_all_Scalars, f64)},
+    {"text", 12, AKT_KIND_STRING, 0, .offset = offsetof(corpus_all_Scalars, text)},
+    {"blob", 13, AKT_KIND_BYTES, 0, .offset = offsetof(corpus_all_Scalars, blob)},
 };
 
 const akt_type corpus_all_scalars_desc = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
-    .name = "corpus.all.Scalars",
-    .id = UINT64_C(0x335a2279f48b8297),
-    .size = sizeof(corpus_all_Scalars),
-    .align = _Alignof(corpus_all_Scalars),
-    .fields = corpus_all_scalars_fields,
-    .nfields = 13,
-    .defaults = &corpus_all_scalars_default,
-    .doc = "One field of every kind.",
+    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "corpus.all.Scalars",
+    UINT64_C(0x335a2279f48b8297), sizeof(corpus_all_Scalars), _Alignof(corpus_all_Scalars),
+    corpus_all_scalars_fields, 13, .defaults = &corpus_all_scalars_default,
 };
 
 static const akt_field corpus_all_defaults_fields[] = {
-    {.name = "answer", .number = 1, .kind = AKT_KIND_INT32,
-        .offset = offsetof(corpus_all_Defaults, answer), .has_offset = AKT_NO_OFFSET},
-    {.name = "small", .number = 2, .kind = AKT_KIND_INT64,
-        .offset = offsetof(corpus_all_Defaults, small), .has_offset = AKT_NO_OFFSET},
-    {.name = "big", .number = 3, .kind = AKT_KIND_UINT64,
-        .offset = offsetof(corpus_all_Defaults, big), .has_offset = AKT_NO_OFFSET},
-    {.name = "ratio", .number = 4, .kind = AKT_KIND_FLOAT32,
-        .offset = offsetof(corpus_all_Defaults, ratio), .has_offset = AKT_NO_OFFSET},
-    {.name = "pi", .number = 5, .kind = AKT_KIND_FLOAT64,
-        .offset = offsetof(corpus_all_Defaults, pi), .has_offset = AKT_NO_OFFSET},
-    {.name = "greeting", .number = 6, .kind = AKT_KIND_STRING,
-        .offset = offsetof(corpus_all_Defaults, greeting), .has_offset = AKT_NO_OFFSET},
-    {.name = "on", .number = 7, .kind = AKT_KIND_BOOL,
-        .offset = offsetof(corpus_all_Defaults, on), .has_offset = AKT_NO_OFFSET},
-    {.name = "color", .number = 8, .kind = AKT_KIND_ENUM,
-        .offset = offsetof(corpus_all_Defaults, color), .has_offset = AKT_NO_OFFSET,
+    {"answer", 1, AKT_KIND_INT32, 0, .offset = offsetof(corpus_all_Defaults, answer)},
+    {"small", 2, AKT_KIND_INT64, 0, .offset = offsetof(corpus_all_Defaults, small)},
+    {"big", 3, AKT_KIND_UINT64, 0, .offset = offsetof(corpus_all_Defaults, big)},
+    {"ratio", 4, AKT_KIND_FLOAT32, 0, .offset = offsetof(corpus_all_Defaults, ratio)},
+    {"pi", 5, AKT_KIND_FLOAT64, 0, .offset = offsetof(corpus_all_Defaults, pi)},
+    {"greeting", 6, AKT_KIND_STRING, 0, .offset = offsetof(corpus_all_Defaults, greeting)},
+    {"on", 7, AKT_KIND_BOOL, 0, .offset = offsetof(corpus_all_Defaults, on)},
+    {"color", 8, AKT_KIND_ENUM, 0, .offset = offsetof(corpus_all_Defaults, color),
         .enum_type = &corpus_common_color_enum},
-    {.name = "level", .number = 9, .kind = AKT_KIND_ENUM,
-        .offset = offsetof(corpus_all_Defaults, level), .has_offset = AKT_NO_OFFSET,
+    {"level", 9, AKT_KIND_ENUM, 0, .offset = offsetof(corpus_all_Defaults, level),
         .enum_type = &corpus_all_level_enum},
-    {.name = "maybe", .number = 10, .kind = AKT_KIND_INT32,
-        .offset = offsetof(corpus_all_Defaults, maybe), .has_offset = offsetof(corpus_all_Defaults, has_maybe),
-        .flags = AKT_FIELD_OPTIONAL},
-    {.name = "nick", .number = 11, .kind = AKT_KIND_STRING,
-        .offset = offsetof(corpus_all_Defaults, nick), .has_offset = offsetof(corpus_all_Defaults, has_nick),
-        .flags = AKT_FIELD_OPTIONAL},
-    {.name = "opt_level", .number = 12, .kind = AKT_KIND_ENUM,
-        .offset = offsetof(corpus_all_Defaults, opt_level), .has_offset = offsetof(corpus_all_Defaults, has_opt_level),
-        .flags = AKT_FIELD_OPTIONAL,
+    {"maybe", 10, AKT_KIND_INT32, AKT_FIELD_OPTIONAL, .offset = offsetof(corpus_all_Defaults, maybe),
+        .has_offset = offsetof(corpus_all_Defaults, has_maybe)},
+    {"nick", 11, AKT_KIND_STRING, AKT_FIELD_OPTIONAL, .offset = offsetof(corpus_all_Defaults, nick),
+        .has_offset = offsetof(corpus_all_Defaults, has_nick)},
+    {"opt_level", 12, AKT_KIND_ENUM, AKT_FIELD_OPTIONAL, .offset = offsetof(corpus_all_Defaults, opt_level),
+        .has_offset = offsetof(corpus_all_Defaults, has_opt_level),
         .enum_type = &corpus_all_level_enum},
-    {.name = "old_count", .number = 20, .kind = AKT_KIND_INT32,
-        .offset = offsetof(corpus_all_Defaults, old_count), .has_offset = AKT_NO_OFFSET,
-        .flags = AKT_FIELD_DEPRECATED},
+    {"old_count", 20, AKT_KIND_INT32, AKT_FIELD_DEPRECATED, .offset = offsetof(corpus_all_Defaults, old_count)},
 };
 
 const akt_type corpus_all_defaults_desc = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
-    .name = "corpus.all.Defaults",
-    .id = UINT64_C(0xcd6375c724d83bc8),
-    .size = sizeof(corpus_all_Defaults),
-    .align = _Alignof(corpus_all_Defaults),
-    .fields = corpus_all_defaults_fields,
-    .nfields = 13,
-    .defaults = &corpus_all_defaults_default,
-    .doc = "Defaults, presence, and field numbers with gaps.",
+    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "corpus.all.Defaults",
+    UINT64_C(0xcd6375c724d83bc8), sizeof(corpus_all_Defaults), _Alignof(corpus_all_Defaults),
+    corpus_all_defaults_fields, 13, .defaults = &corpus_all_defaults_default,
 };
 
 static const akt_field corpus_all_nested_fields[] = {
-    {.name = "origin", .number = 1, .kind = AKT_KIND_MESSAGE,
-        .offset = offsetof(corpus_all_Nested, origin), .has_offset = AKT_NO_OFFSET,
+    {"origin", 1, AKT_KIND_MESSAGE, 0, .offset = offsetof(corpus_all_Nested, origin),
         .msg_type = &corpus_common_point_desc},
-    {.name = "target", .number = 2, .kind = AKT_KIND_MESSAGE,
-        .offset = offsetof(corpus_all_Nested, target), .has_offset = AKT_NO_OFFSET,
-        .flags = AKT_FIELD_OPTIONAL,
+    {"target", 2, AKT_KIND_MESSAGE, AKT_FIELD_OPTIONAL, .offset = offsetof(corpus_all_Nested, target),
         .msg_type = &corpus_common_point_desc},
-    {.name = "numbers", .number = 3, .kind = AKT_KIND_LIST,
-        .offset = offsetof(corpus_all_Nested, numbers), .has_offset = AKT_NO_OFFSET,
+    {"numbers", 3, AKT_KIND_LIST, 0, .offset = offsetof(corpus_all_Nested, numbers),
         .elem_kind = AKT_KIND_INT32, .elem_size = sizeof(int32_t)},
-    {.name = "names", .number = 4, .kind = AKT_KIND_LIST,
-        .offset = offsetof(corpus_all_Nested, names), .has_offset = AKT_NO_OFFSET,
+    {"names", 4, AKT_KIND_LIST, 0, .offset = offsetof(corpus_all_Nested, names),
         .elem_kind = AKT_KIND_STRING, .elem_size = sizeof(akt_str)},
-    {.name = "path", .number = 5, .kind = AKT_KIND_LIST,
-        .offset = offsetof(corpus_all_Nested, path), .has_offset = AKT_NO_OFFSET,
+    {"path", 5, AKT_KIND_LIST, 0, .offset = offsetof(corpus_all_Nested, path),
         .elem_kind = AKT_KIND_MESSAGE, .elem_size = sizeof(corpus_common_Point),
         .msg_type = &corpus_common_point_desc},
-    {.name = "colors", .number = 6, .kind = AKT_KIND_LIST,
-        .offset = offsetof(corpus_all_Nested, colors), .has_offset = AKT_NO_OFFSET,
+    {"colors", 6, AKT_KIND_LIST, 0, .offset = offsetof(corpus_all_Nested, colors),
         .elem_kind = AKT_KIND_ENUM, .elem_size = sizeof(corpus_common_Color),
         .enum_type = &corpus_common_color_enum},
-    {.name = "chunks", .number = 7, .kind = AKT_KIND_LIST,
-        .offset = offsetof(corpus_all_Nested, chunks), .has_offset = AKT_NO_OFFSET,
+    {"chunks", 7, AKT_KIND_LIST, 0, .offset = offsetof(corpus_all_Nested, chunks),
         .elem_kind = AKT_KIND_BYTES, .elem_size = sizeof(akt_bytes)},
-    {.name = "counts", .number = 8, .kind = AKT_KIND_MAP,
-        .offset = offsetof(corpus_all_Nested, counts), .has_offset = AKT_NO_OFFSET,
+    {"counts", 8, AKT_KIND_MAP, 0, .offset = offsetof(corpus_all_Nested, counts),
         .elem_kind = AKT_KIND_INT64, .key_kind = AKT_KIND_STRING, .elem_size = sizeof(int64_t)},
-    {.name = "points", .number = 9, .kind = AKT_KIND_MAP,
-        .offset = offsetof(corpus_all_Nested, points), .has_offset = AKT_NO_OFFSET,
+    {"points", 9, AKT_KIND_MAP, 0, .offset = offsetof(corpus_all_Nested, points),
         .elem_kind = AKT_KIND_MESSAGE, .key_kind = AKT_KIND_INT32, .elem_size = sizeof(corpus_common_Point),
         .msg_type = &corpus_common_point_desc},
-    {.name = "labels", .number = 10, .kind = AKT_KIND_MAP,
-        .offset = offsetof(corpus_all_Nested, labels), .has_offset = AKT_NO_OFFSET,
+    {"labels", 10, AKT_KIND_MAP, 0, .offset = offsetof(corpus_all_Nested, labels),
         .elem_kind = AKT_KIND_STRING, .key_kind = AKT_KIND_UINT64, .elem_size = sizeof(akt_str)},
-    {.name = "owner", .number = 11, .kind = AKT_KIND_REF,
-        .offset = offsetof(corpus_all_Nested, owner), .has_offset = AKT_NO_OFFSET},
-    {.name = "backup", .number = 12, .kind = AKT_KIND_REF,
-        .offset = offsetof(corpus_all_Nested, backup), .has_offset = offsetof(corpus_all_Nested, has_backup),
-        .flags = AKT_FIELD_OPTIONAL},
-    {.name = "peers", .number = 13, .kind = AKT_KIND_LIST,
-        .offset = offsetof(corpus_all_Nested, peers), .has_offset = AKT_NO_OFFSET,
+    {"owner", 11, AKT_KIND_REF, 0, .offset = offsetof(corpus_all_Nested, owner)},
+    {"backup", 12, AKT_KIND_REF, AKT_FIELD_OPTIONAL, .offset = offsetof(corpus_all_Nested, backup),
+        .has_offset = offsetof(corpus_all_Nested, has_backup)},
+    {"peers", 13, AKT_KIND_LIST, 0, .offset = offsetof(corpus_all_Nested, peers),
         .elem_kind = AKT_KIND_REF, .elem_size = sizeof(akt_ref)},
-    {.name = "children", .number = 14, .kind = AKT_KIND_LIST,
-        .offset = offsetof(corpus_all_Nested, children), .has_offset = AKT_NO_OFFSET,
+    {"children", 14, AKT_KIND_LIST, 0, .offset = offsetof(corpus_all_Nested, children),
         .elem_kind = AKT_KIND_MESSAGE, .elem_size = sizeof(corpus_all_Nested),
         .msg_type = &corpus_all_nested_desc},
-    {.name = "parent", .number = 15, .kind = AKT_KIND_MESSAGE,
-        .offset = offsetof(corpus_all_Nested, parent), .has_offset = AKT_NO_OFFSET,
-        .flags = AKT_FIELD_OPTIONAL,
+    {"parent", 15, AKT_KIND_MESSAGE, AKT_FIELD_OPTIONAL, .offset = offsetof(corpus_all_Nested, parent),
         .msg_type = &corpus_all_nested_desc},
-    {.name = "switches", .number = 16, .kind = AKT_KIND_MAP,
-        .offset = offsetof(corpus_all_Nested, switches), .has_offset = AKT_NO_OFFSET,
+    {"switches", 16, AKT_KIND_MAP, 0, .offset = offsetof(corpus_all_Nested, switches),
         .elem_kind = AKT_KIND_FLOAT32, .key_kind = AKT_KIND_BOOL, .elem_size = sizeof(float)},
 };
 
 const akt_type corpus_all_nested_desc = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
-    .name = "corpus.all.Nested",
-    .id = UINT64_C(0x4697f182036739d9),
-    .size = sizeof(corpus_all_Nested),
-    .align = _Alignof(corpus_all_Nested),
-    .fields = corpus_all_nested_fields,
-    .nfields = 16,
-    .defaults = &corpus_all_nested_default,
-    .doc = "Nested messages, lists, maps and refs.",
+    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "corpus.all.Nested",
+    UINT64_C(0x4697f182036739d9), sizeof(corpus_all_Nested), _Alignof(corpus_all_Nested),
+    corpus_all_nested_fields, 16, .defaults = &corpus_all_nested_default,
 };
 
 const akt_type corpus_all_empty_desc = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
-    .name = "corpus.all.Empty",
-    .id = UINT64_C(0x95efe0c50b80826b),
-    .size = sizeof(corpus_all_Empty),
-    .align = _Alignof(corpus_all_Empty),
-    .fields = NULL,
-    .nfields = 0,
-    .defaults = &corpus_all_empty_default,
-    .doc = "A message with no fields.",
+    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "corpus.all.Empty",
+    UINT64_C(0x95efe0c50b80826b), sizeof(corpus_all_Empty), _Alignof(corpus_all_Empty),
+    NULL, 0, .defaults = &corpus_all_empty_default,
 };
 
 static const akt_field corpus_all_store_state_fields[] = {
-    {.name = "values", .number = 1, .kind = AKT_KIND_MAP,
-        .offset = offsetof(corpus_all_StoreState, values), .has_offset = AKT_NO_OFFSET,
+    {"values", 1, AKT_KIND_MAP, 0, .offset = offsetof(corpus_all_StoreState, values),
         .elem_kind = AKT_KIND_BYTES, .key_kind = AKT_KIND_STRING, .elem_size = sizeof(akt_bytes)},
-    {.name = "writes", .number = 2, .kind = AKT_KIND_UINT64,
-        .offset = offsetof(corpus_all_StoreState, writes), .has_offset = AKT_NO_OFFSET},
+    {"writes", 2, AKT_KIND_UINT64, 0, .offset = offsetof(corpus_all_StoreState, writes)},
 };
 
 const akt_type corpus_all_store_state_desc = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_STATE | AKT_TYPE_TABLE,
-    .name = "corpus.all.StoreState",
-    .id = UINT64_C(0x0fb5f8ff2fff82f8),
-    .size = sizeof(corpus_all_StoreState),
-    .align = _Alignof(corpus_all_StoreState),
-    .fields = corpus_all_store_state_fields,
-    .nfields = 2,
-    .defaults = &corpus_all_store_state_default,
-    .doc = "The state of actor Store.",
+    AKT_GEN_ABI, AKT_TYPE_STATE | AKT_TYPE_TABLE, "corpus.all.StoreState",
+    UINT64_C(0x0fb5f8ff2fff82f8), sizeof(corpus_all_StoreState), _Alignof(corpus_all_StoreState),
+    corpus_all_store_state_fields, 2, .defaults = &corpus_all_store_state_default,
 };
 
 const akt_type corpus_all_idle_state_desc = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_STATE | AKT_TYPE_TABLE,
-    .name = "corpus.all.IdleState",
-    .id = UINT64_C(0x609c906ec9c77fe5),
-    .size = sizeof(corpus_all_IdleState),
-    .align = _Alignof(corpus_all_IdleState),
-    .fields = NULL,
-    .nfields = 0,
-    .defaults = &corpus_all_idle_state_default,
-    .doc = "The state of actor Idle.",
+    AKT_GEN_ABI, AKT_TYPE_STATE | AKT_TYPE_TABLE, "corpus.all.IdleState",
+    UINT64_C(0x609c906ec9c77fe5), sizeof(corpus_all_IdleState), _Alignof(corpus_all_IdleState),
+    NULL, 0, .defaults = &corpus_all_idle_state_default,
 };
 
 const akt_type *const corpus_all_alltypes_types[] = {

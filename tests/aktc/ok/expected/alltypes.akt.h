@@ -15,11 +15,11 @@
  *   _decode(data, len, limits, &out)  msgpack bytes into a new message
  *                      (*out the caller's on AKT_OK; limits NULL for the
  *                      defaults); AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM
- *   _free(m)           drop one reference (the last frees the message)
- *   _dup(m)            a deep copy in a new allocation; NULL on ENOMEM
- *   _equal(a, b)       deep equality, field by field
- *   _encode(m, buf)    append the msgpack form of m to buf
  *   _desc, _default    the type's descriptor and default value
+ * Any message, whatever its type: akt_msg_free(m) drops one reference (the
+ * last frees it), akt_msg_dup(m) is a deep copy (NULL on ENOMEM),
+ * akt_msg_equal(a, b) deep equality, akt_msg_encode(m, buf) appends its
+ * msgpack form to buf (akt/msg.h).
  */
 #ifndef CORPUS_ALL_ALLTYPES_AKT_H
 #define CORPUS_ALL_ALLTYPES_AKT_H
@@ -33,8 +33,8 @@
 #include "common.akt.h"
 
 
-#if AKT_GEN_ABI != 3
-#error "alltypes.akt.h was generated for akt ABI 3: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 4
+#error "alltypes.akt.h was generated for akt ABI 4: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -74,10 +74,32 @@ struct corpus_all_Scalars {
     akt_bytes blob; /* 13 */
 };
 
-/* corpus.all.Scalars: type id 0x335a2279f48b8297 */
-extern const akt_type corpus_all_scalars_desc;
+extern const akt_type corpus_all_scalars_desc; /* corpus.all.Scalars, type id 0x335a2279f48b8297 */
 extern const corpus_all_Scalars corpus_all_scalars_default;
-corpus_all_Scalars *corpus_all_scalars_new(bool flag, int8_t i8, int16_t i16, int32_t i32, int64_t i64, uint8_t u8, uint16_t u16, uint32_t u32, uint64_t u64, float f32, double f64, const char *text, akt_bytes blob);
+
+static inline corpus_all_Scalars *
+corpus_all_scalars_new(bool flag, int8_t i8, int16_t i16, int32_t i32, int64_t i64, uint8_t u8, uint16_t u16, uint32_t u32, uint64_t u64, float f32, double f64, const char *text, akt_bytes blob)
+{
+    corpus_all_Scalars *m_ = (corpus_all_Scalars *)akt_msg_new(&corpus_all_scalars_desc, akt_cstr_size(text) + blob.len);
+    if (m_ == NULL
+        || akt_msg_put_str(m_, &m_->text, text) != AKT_OK
+        || akt_msg_put_bytes(m_, &m_->blob, blob) != AKT_OK) {
+        akt_msg_free(m_);
+        return NULL;
+    }
+    m_->flag = flag;
+    m_->i8 = i8;
+    m_->i16 = i16;
+    m_->i32 = i32;
+    m_->i64 = i64;
+    m_->u8 = u8;
+    m_->u16 = u16;
+    m_->u32 = u32;
+    m_->u64 = u64;
+    m_->f32 = f32;
+    m_->f64 = f64;
+    return m_;
+}
 
 static inline corpus_all_Scalars *
 corpus_all_scalars_alloc(size_t arena_hint)
@@ -93,30 +115,6 @@ corpus_all_scalars_decode(const void *data, size_t len, const akt_codec_limits *
     akt_err err = akt_msg_decode(&corpus_all_scalars_desc, data, len, limits, &msg);
     *out = (corpus_all_Scalars *)msg;
     return err;
-}
-
-static inline void
-corpus_all_scalars_free(corpus_all_Scalars *msg)
-{
-    akt_msg_free(msg);
-}
-
-static inline corpus_all_Scalars *
-corpus_all_scalars_dup(const corpus_all_Scalars *msg)
-{
-    return (corpus_all_Scalars *)akt_msg_dup(msg);
-}
-
-static inline bool
-corpus_all_scalars_equal(const corpus_all_Scalars *a, const corpus_all_Scalars *b)
-{
-    return akt_msg_equal(a, b);
-}
-
-static inline akt_err
-corpus_all_scalars_encode(const corpus_all_Scalars *msg, akt_buf *out)
-{
-    return akt_msg_encode(msg, out);
 }
 
 /* Defaults, presence, and field numbers with gaps. */
@@ -139,10 +137,29 @@ struct corpus_all_Defaults {
     int32_t old_count; /* 20, deprecated */
 };
 
-/* corpus.all.Defaults: type id 0xcd6375c724d83bc8 */
-extern const akt_type corpus_all_defaults_desc;
+extern const akt_type corpus_all_defaults_desc; /* corpus.all.Defaults, type id 0xcd6375c724d83bc8 */
 extern const corpus_all_Defaults corpus_all_defaults_default;
-corpus_all_Defaults *corpus_all_defaults_new(int32_t answer, int64_t small, uint64_t big, float ratio, double pi, const char *greeting, bool on, corpus_common_Color color, corpus_all_Level level, int32_t old_count);
+
+static inline corpus_all_Defaults *
+corpus_all_defaults_new(int32_t answer, int64_t small, uint64_t big, float ratio, double pi, const char *greeting, bool on, corpus_common_Color color, corpus_all_Level level, int32_t old_count)
+{
+    corpus_all_Defaults *m_ = (corpus_all_Defaults *)akt_msg_new(&corpus_all_defaults_desc, akt_cstr_size(greeting));
+    if (m_ == NULL
+        || akt_msg_put_str(m_, &m_->greeting, greeting) != AKT_OK) {
+        akt_msg_free(m_);
+        return NULL;
+    }
+    m_->answer = answer;
+    m_->small = small;
+    m_->big = big;
+    m_->ratio = ratio;
+    m_->pi = pi;
+    m_->on = on;
+    m_->color = color;
+    m_->level = level;
+    m_->old_count = old_count;
+    return m_;
+}
 
 static inline corpus_all_Defaults *
 corpus_all_defaults_alloc(size_t arena_hint)
@@ -158,30 +175,6 @@ corpus_all_defaults_decode(const void *data, size_t len, const akt_codec_limits 
     akt_err err = akt_msg_decode(&corpus_all_defaults_desc, data, len, limits, &msg);
     *out = (corpus_all_Defaults *)msg;
     return err;
-}
-
-static inline void
-corpus_all_defaults_free(corpus_all_Defaults *msg)
-{
-    akt_msg_free(msg);
-}
-
-static inline corpus_all_Defaults *
-corpus_all_defaults_dup(const corpus_all_Defaults *msg)
-{
-    return (corpus_all_Defaults *)akt_msg_dup(msg);
-}
-
-static inline bool
-corpus_all_defaults_equal(const corpus_all_Defaults *a, const corpus_all_Defaults *b)
-{
-    return akt_msg_equal(a, b);
-}
-
-static inline akt_err
-corpus_all_defaults_encode(const corpus_all_Defaults *msg, akt_buf *out)
-{
-    return akt_msg_encode(msg, out);
 }
 
 /* Nested messages, lists, maps and refs. */
@@ -242,10 +235,19 @@ struct corpus_all_Nested {
     } switches; /* 16 */
 };
 
-/* corpus.all.Nested: type id 0x4697f182036739d9 */
-extern const akt_type corpus_all_nested_desc;
+extern const akt_type corpus_all_nested_desc; /* corpus.all.Nested, type id 0x4697f182036739d9 */
 extern const corpus_all_Nested corpus_all_nested_default;
-corpus_all_Nested *corpus_all_nested_new(akt_ref owner);
+
+static inline corpus_all_Nested *
+corpus_all_nested_new(akt_ref owner)
+{
+    corpus_all_Nested *m_ = (corpus_all_Nested *)akt_msg_new(&corpus_all_nested_desc, 0);
+    if (m_ == NULL) {
+        return NULL;
+    }
+    m_->owner = owner;
+    return m_;
+}
 
 static inline corpus_all_Nested *
 corpus_all_nested_alloc(size_t arena_hint)
@@ -263,39 +265,20 @@ corpus_all_nested_decode(const void *data, size_t len, const akt_codec_limits *l
     return err;
 }
 
-static inline void
-corpus_all_nested_free(corpus_all_Nested *msg)
-{
-    akt_msg_free(msg);
-}
-
-static inline corpus_all_Nested *
-corpus_all_nested_dup(const corpus_all_Nested *msg)
-{
-    return (corpus_all_Nested *)akt_msg_dup(msg);
-}
-
-static inline bool
-corpus_all_nested_equal(const corpus_all_Nested *a, const corpus_all_Nested *b)
-{
-    return akt_msg_equal(a, b);
-}
-
-static inline akt_err
-corpus_all_nested_encode(const corpus_all_Nested *msg, akt_buf *out)
-{
-    return akt_msg_encode(msg, out);
-}
-
 /* A message with no fields. */
 struct corpus_all_Empty {
     char empty_; /* C has no empty structs */
 };
 
-/* corpus.all.Empty: type id 0x95efe0c50b80826b */
-extern const akt_type corpus_all_empty_desc;
+extern const akt_type corpus_all_empty_desc; /* corpus.all.Empty, type id 0x95efe0c50b80826b */
 extern const corpus_all_Empty corpus_all_empty_default;
-corpus_all_Empty *corpus_all_empty_new(void);
+
+static inline corpus_all_Empty *
+corpus_all_empty_new(void)
+{
+    corpus_all_Empty *m_ = (corpus_all_Empty *)akt_msg_new(&corpus_all_empty_desc, 0);
+    return m_;
+}
 
 static inline corpus_all_Empty *
 corpus_all_empty_alloc(size_t arena_hint)
@@ -311,30 +294,6 @@ corpus_all_empty_decode(const void *data, size_t len, const akt_codec_limits *li
     akt_err err = akt_msg_decode(&corpus_all_empty_desc, data, len, limits, &msg);
     *out = (corpus_all_Empty *)msg;
     return err;
-}
-
-static inline void
-corpus_all_empty_free(corpus_all_Empty *msg)
-{
-    akt_msg_free(msg);
-}
-
-static inline corpus_all_Empty *
-corpus_all_empty_dup(const corpus_all_Empty *msg)
-{
-    return (corpus_all_Empty *)akt_msg_dup(msg);
-}
-
-static inline bool
-corpus_all_empty_equal(const corpus_all_Empty *a, const corpus_all_Empty *b)
-{
-    return akt_msg_equal(a, b);
-}
-
-static inline akt_err
-corpus_all_empty_encode(const corpus_all_Empty *msg, akt_buf *out)
-{
-    return akt_msg_encode(msg, out);
 }
 
 /* ==== actors ============================================================ */

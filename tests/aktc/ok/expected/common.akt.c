@@ -1,10 +1,15 @@
 /*
  * common.akt.c -- generated from common.akt by aktc 0.1.0 -- do not edit.
  *
- * Default values, constructors, field tables, descriptors and actor glue
- * for package corpus.common. libakt encodes (msgpack maps keyed by field
- * number), decodes, copies and compares every type here from its
- * descriptor's field table (akt/reflect.h).
+ * Default values, field tables, descriptors and actor glue for package
+ * corpus.common. libakt encodes (msgpack maps keyed by field number), decodes,
+ * copies and compares every type here from its descriptor's field table
+ * (akt/reflect.h). A field row is {name, number, kind, flags} and then,
+ * by name, the member's offset, the offset of its has_ flag (optional
+ * fields that are not messages) and what a list, map, enum or message
+ * needs; a descriptor is {abi, flags, name, id, size, align, fields,
+ * nfields} and its default value (akt/msg.h). Doc comments are in the
+ * header.
  */
 #include "common.akt.h"
 
@@ -17,18 +22,6 @@
 const corpus_common_Point corpus_common_point_default = {
     .x = 0,
 };
-
-corpus_common_Point *
-corpus_common_point_new(double x, double y)
-{
-    corpus_common_Point *msg_ = akt_msg_new(&corpus_common_point_desc, 0);
-    if (msg_ == NULL) {
-        return NULL;
-    }
-    msg_->x = x;
-    msg_->y = y;
-    return msg_;
-}
 
 /* ==== actors ============================================================ */
 
@@ -65,23 +58,14 @@ corpus_common_color_name(corpus_common_Color v)
 }
 
 static const akt_field corpus_common_point_fields[] = {
-    {.name = "x", .number = 1, .kind = AKT_KIND_FLOAT64,
-        .offset = offsetof(corpus_common_Point, x), .has_offset = AKT_NO_OFFSET},
-    {.name = "y", .number = 2, .kind = AKT_KIND_FLOAT64,
-        .offset = offsetof(corpus_common_Point, y), .has_offset = AKT_NO_OFFSET},
+    {"x", 1, AKT_KIND_FLOAT64, 0, .offset = offsetof(corpus_common_Point, x)},
+    {"y", 2, AKT_KIND_FLOAT64, 0, .offset = offsetof(corpus_common_Point, y)},
 };
 
 const akt_type corpus_common_point_desc = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
-    .name = "corpus.common.Point",
-    .id = UINT64_C(0x65cf891db7c1a3a8),
-    .size = sizeof(corpus_common_Point),
-    .align = _Alignof(corpus_common_Point),
-    .fields = corpus_common_point_fields,
-    .nfields = 2,
-    .defaults = &corpus_common_point_default,
-    .doc = "A point in the plane.",
+    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "corpus.common.Point",
+    UINT64_C(0x65cf891db7c1a3a8), sizeof(corpus_common_Point), _Alignof(corpus_common_Point),
+    corpus_common_point_fields, 2, .defaults = &corpus_common_point_default,
 };
 
 const akt_type *const corpus_common_common_types[] = {

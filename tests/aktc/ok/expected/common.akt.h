@@ -15,11 +15,11 @@
  *   _decode(data, len, limits, &out)  msgpack bytes into a new message
  *                      (*out the caller's on AKT_OK; limits NULL for the
  *                      defaults); AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM
- *   _free(m)           drop one reference (the last frees the message)
- *   _dup(m)            a deep copy in a new allocation; NULL on ENOMEM
- *   _equal(a, b)       deep equality, field by field
- *   _encode(m, buf)    append the msgpack form of m to buf
  *   _desc, _default    the type's descriptor and default value
+ * Any message, whatever its type: akt_msg_free(m) drops one reference (the
+ * last frees it), akt_msg_dup(m) is a deep copy (NULL on ENOMEM),
+ * akt_msg_equal(a, b) deep equality, akt_msg_encode(m, buf) appends its
+ * msgpack form to buf (akt/msg.h).
  */
 #ifndef CORPUS_COMMON_COMMON_AKT_H
 #define CORPUS_COMMON_COMMON_AKT_H
@@ -31,8 +31,8 @@
 #include <akt/akt.h>
 #include <akt/akt_gen.h>
 
-#if AKT_GEN_ABI != 3
-#error "common.akt.h was generated for akt ABI 3: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 4
+#error "common.akt.h was generated for akt ABI 4: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -59,10 +59,20 @@ struct corpus_common_Point {
     double y; /* 2 */
 };
 
-/* corpus.common.Point: type id 0x65cf891db7c1a3a8 */
-extern const akt_type corpus_common_point_desc;
+extern const akt_type corpus_common_point_desc; /* corpus.common.Point, type id 0x65cf891db7c1a3a8 */
 extern const corpus_common_Point corpus_common_point_default;
-corpus_common_Point *corpus_common_point_new(double x, double y);
+
+static inline corpus_common_Point *
+corpus_common_point_new(double x, double y)
+{
+    corpus_common_Point *m_ = (corpus_common_Point *)akt_msg_new(&corpus_common_point_desc, 0);
+    if (m_ == NULL) {
+        return NULL;
+    }
+    m_->x = x;
+    m_->y = y;
+    return m_;
+}
 
 static inline corpus_common_Point *
 corpus_common_point_alloc(size_t arena_hint)
@@ -78,30 +88,6 @@ corpus_common_point_decode(const void *data, size_t len, const akt_codec_limits 
     akt_err err = akt_msg_decode(&corpus_common_point_desc, data, len, limits, &msg);
     *out = (corpus_common_Point *)msg;
     return err;
-}
-
-static inline void
-corpus_common_point_free(corpus_common_Point *msg)
-{
-    akt_msg_free(msg);
-}
-
-static inline corpus_common_Point *
-corpus_common_point_dup(const corpus_common_Point *msg)
-{
-    return (corpus_common_Point *)akt_msg_dup(msg);
-}
-
-static inline bool
-corpus_common_point_equal(const corpus_common_Point *a, const corpus_common_Point *b)
-{
-    return akt_msg_equal(a, b);
-}
-
-static inline akt_err
-corpus_common_point_encode(const corpus_common_Point *msg, akt_buf *out)
-{
-    return akt_msg_encode(msg, out);
 }
 
 /* ==== actors ============================================================ */

@@ -1,10 +1,15 @@
 /*
  * defaults.akt.c -- generated from defaults.akt by aktc 0.1.0 -- do not edit.
  *
- * Default values, constructors, field tables, descriptors and actor glue
- * for package corpus.defaults. libakt encodes (msgpack maps keyed by field
- * number), decodes, copies and compares every type here from its
- * descriptor's field table (akt/reflect.h).
+ * Default values, field tables, descriptors and actor glue for package
+ * corpus.defaults. libakt encodes (msgpack maps keyed by field number), decodes,
+ * copies and compares every type here from its descriptor's field table
+ * (akt/reflect.h). A field row is {name, number, kind, flags} and then,
+ * by name, the member's offset, the offset of its has_ flag (optional
+ * fields that are not messages) and what a list, map, enum or message
+ * needs; a descriptor is {abi, flags, name, id, size, align, fields,
+ * nfields} and its default value (akt/msg.h). Doc comments are in the
+ * header.
  */
 #include "defaults.akt.h"
 
@@ -26,37 +31,6 @@ const corpus_defaults_Edges corpus_defaults_edges_default = {
     .f64_min = 4.9406564584124654e-324,
     .zero = 0.0,
 };
-
-corpus_defaults_Edges *
-corpus_defaults_edges_new(const char *nul, const char *utf8, corpus_defaults_Phase phase, corpus_defaults_Phase later, float f32_max, float f32_min, float f32_int, double f64_max, double f64_min, double zero)
-{
-    size_t nul_len_ = nul != NULL ? strlen(nul) : 0;
-    size_t utf8_len_ = utf8 != NULL ? strlen(utf8) : 0;
-    corpus_defaults_Edges *msg_ = akt_msg_new(&corpus_defaults_edges_desc, (nul != NULL ? nul_len_ + 1 : 0) + (utf8 != NULL ? utf8_len_ + 1 : 0));
-    if (msg_ == NULL) {
-        return NULL;
-    }
-    akt_arena *arena_ = akt_msg_arena(msg_);
-    if (nul != NULL
-        && akt_arena_str(arena_, nul, nul_len_, &msg_->nul) != AKT_OK) {
-        akt_msg_free(msg_);
-        return NULL;
-    }
-    if (utf8 != NULL
-        && akt_arena_str(arena_, utf8, utf8_len_, &msg_->utf8) != AKT_OK) {
-        akt_msg_free(msg_);
-        return NULL;
-    }
-    msg_->phase = phase;
-    msg_->later = later;
-    msg_->f32_max = f32_max;
-    msg_->f32_min = f32_min;
-    msg_->f32_int = f32_int;
-    msg_->f64_max = f64_max;
-    msg_->f64_min = f64_min;
-    msg_->zero = zero;
-    return msg_;
-}
 
 /* ==== actors ============================================================ */
 
@@ -93,47 +67,24 @@ corpus_defaults_phase_name(corpus_defaults_Phase v)
 }
 
 static const akt_field corpus_defaults_edges_fields[] = {
-    {.name = "nul", .number = 1, .kind = AKT_KIND_STRING,
-        .offset = offsetof(corpus_defaults_Edges, nul), .has_offset = AKT_NO_OFFSET,
-        .doc = "NUL is a character like any other: the length counts it"},
-    {.name = "utf8", .number = 2, .kind = AKT_KIND_STRING,
-        .offset = offsetof(corpus_defaults_Edges, utf8), .has_offset = AKT_NO_OFFSET,
-        .doc = "UTF-8 from the source and from \\x escapes"},
-    {.name = "phase", .number = 3, .kind = AKT_KIND_ENUM,
-        .offset = offsetof(corpus_defaults_Edges, phase), .has_offset = AKT_NO_OFFSET,
+    {"nul", 1, AKT_KIND_STRING, 0, .offset = offsetof(corpus_defaults_Edges, nul)},
+    {"utf8", 2, AKT_KIND_STRING, 0, .offset = offsetof(corpus_defaults_Edges, utf8)},
+    {"phase", 3, AKT_KIND_ENUM, 0, .offset = offsetof(corpus_defaults_Edges, phase),
         .enum_type = &corpus_defaults_phase_enum},
-    {.name = "later", .number = 4, .kind = AKT_KIND_ENUM,
-        .offset = offsetof(corpus_defaults_Edges, later), .has_offset = AKT_NO_OFFSET,
+    {"later", 4, AKT_KIND_ENUM, 0, .offset = offsetof(corpus_defaults_Edges, later),
         .enum_type = &corpus_defaults_phase_enum},
-    {.name = "f32_max", .number = 5, .kind = AKT_KIND_FLOAT32,
-        .offset = offsetof(corpus_defaults_Edges, f32_max), .has_offset = AKT_NO_OFFSET,
-        .doc = "3.4028235e38 rounds to FLT_MAX, not to infinity"},
-    {.name = "f32_min", .number = 6, .kind = AKT_KIND_FLOAT32,
-        .offset = offsetof(corpus_defaults_Edges, f32_min), .has_offset = AKT_NO_OFFSET,
-        .doc = "the smallest float32 (a subnormal)"},
-    {.name = "f32_int", .number = 7, .kind = AKT_KIND_FLOAT32,
-        .offset = offsetof(corpus_defaults_Edges, f32_int), .has_offset = AKT_NO_OFFSET,
-        .doc = "an integer default for a float field, rounded to float"},
-    {.name = "f64_max", .number = 8, .kind = AKT_KIND_FLOAT64,
-        .offset = offsetof(corpus_defaults_Edges, f64_max), .has_offset = AKT_NO_OFFSET},
-    {.name = "f64_min", .number = 9, .kind = AKT_KIND_FLOAT64,
-        .offset = offsetof(corpus_defaults_Edges, f64_min), .has_offset = AKT_NO_OFFSET},
-    {.name = "zero", .number = 10, .kind = AKT_KIND_FLOAT64,
-        .offset = offsetof(corpus_defaults_Edges, zero), .has_offset = AKT_NO_OFFSET,
-        .doc = "zero may be written with any exponent"},
+    {"f32_max", 5, AKT_KIND_FLOAT32, 0, .offset = offsetof(corpus_defaults_Edges, f32_max)},
+    {"f32_min", 6, AKT_KIND_FLOAT32, 0, .offset = offsetof(corpus_defaults_Edges, f32_min)},
+    {"f32_int", 7, AKT_KIND_FLOAT32, 0, .offset = offsetof(corpus_defaults_Edges, f32_int)},
+    {"f64_max", 8, AKT_KIND_FLOAT64, 0, .offset = offsetof(corpus_defaults_Edges, f64_max)},
+    {"f64_min", 9, AKT_KIND_FLOAT64, 0, .offset = offsetof(corpus_defaults_Edges, f64_min)},
+    {"zero", 10, AKT_KIND_FLOAT64, 0, .offset = offsetof(corpus_defaults_Edges, zero)},
 };
 
 const akt_type corpus_defaults_edges_desc = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
-    .name = "corpus.defaults.Edges",
-    .id = UINT64_C(0x0177177b1d64a727),
-    .size = sizeof(corpus_defaults_Edges),
-    .align = _Alignof(corpus_defaults_Edges),
-    .fields = corpus_defaults_edges_fields,
-    .nfields = 10,
-    .defaults = &corpus_defaults_edges_default,
-    .doc = "Each default is the edge case its name says.",
+    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "corpus.defaults.Edges",
+    UINT64_C(0x0177177b1d64a727), sizeof(corpus_defaults_Edges), _Alignof(corpus_defaults_Edges),
+    corpus_defaults_edges_fields, 10, .defaults = &corpus_defaults_edges_default,
 };
 
 const akt_type *const corpus_defaults_defaults_types[] = {

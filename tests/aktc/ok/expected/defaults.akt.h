@@ -15,11 +15,11 @@
  *   _decode(data, len, limits, &out)  msgpack bytes into a new message
  *                      (*out the caller's on AKT_OK; limits NULL for the
  *                      defaults); AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM
- *   _free(m)           drop one reference (the last frees the message)
- *   _dup(m)            a deep copy in a new allocation; NULL on ENOMEM
- *   _equal(a, b)       deep equality, field by field
- *   _encode(m, buf)    append the msgpack form of m to buf
  *   _desc, _default    the type's descriptor and default value
+ * Any message, whatever its type: akt_msg_free(m) drops one reference (the
+ * last frees it), akt_msg_dup(m) is a deep copy (NULL on ENOMEM),
+ * akt_msg_equal(a, b) deep equality, akt_msg_encode(m, buf) appends its
+ * msgpack form to buf (akt/msg.h).
  */
 #ifndef CORPUS_DEFAULTS_DEFAULTS_AKT_H
 #define CORPUS_DEFAULTS_DEFAULTS_AKT_H
@@ -31,8 +31,8 @@
 #include <akt/akt.h>
 #include <akt/akt_gen.h>
 
-#if AKT_GEN_ABI != 3
-#error "defaults.akt.h was generated for akt ABI 3: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 4
+#error "defaults.akt.h was generated for akt ABI 4: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -75,10 +75,29 @@ struct corpus_defaults_Edges {
     double zero; /* 10 */
 };
 
-/* corpus.defaults.Edges: type id 0x0177177b1d64a727 */
-extern const akt_type corpus_defaults_edges_desc;
+extern const akt_type corpus_defaults_edges_desc; /* corpus.defaults.Edges, type id 0x0177177b1d64a727 */
 extern const corpus_defaults_Edges corpus_defaults_edges_default;
-corpus_defaults_Edges *corpus_defaults_edges_new(const char *nul, const char *utf8, corpus_defaults_Phase phase, corpus_defaults_Phase later, float f32_max, float f32_min, float f32_int, double f64_max, double f64_min, double zero);
+
+static inline corpus_defaults_Edges *
+corpus_defaults_edges_new(const char *nul, const char *utf8, corpus_defaults_Phase phase, corpus_defaults_Phase later, float f32_max, float f32_min, float f32_int, double f64_max, double f64_min, double zero)
+{
+    corpus_defaults_Edges *m_ = (corpus_defaults_Edges *)akt_msg_new(&corpus_defaults_edges_desc, akt_cstr_size(nul) + akt_cstr_size(utf8));
+    if (m_ == NULL
+        || akt_msg_put_str(m_, &m_->nul, nul) != AKT_OK
+        || akt_msg_put_str(m_, &m_->utf8, utf8) != AKT_OK) {
+        akt_msg_free(m_);
+        return NULL;
+    }
+    m_->phase = phase;
+    m_->later = later;
+    m_->f32_max = f32_max;
+    m_->f32_min = f32_min;
+    m_->f32_int = f32_int;
+    m_->f64_max = f64_max;
+    m_->f64_min = f64_min;
+    m_->zero = zero;
+    return m_;
+}
 
 static inline corpus_defaults_Edges *
 corpus_defaults_edges_alloc(size_t arena_hint)
@@ -94,30 +113,6 @@ corpus_defaults_edges_decode(const void *data, size_t len, const akt_codec_limit
     akt_err err = akt_msg_decode(&corpus_defaults_edges_desc, data, len, limits, &msg);
     *out = (corpus_defaults_Edges *)msg;
     return err;
-}
-
-static inline void
-corpus_defaults_edges_free(corpus_defaults_Edges *msg)
-{
-    akt_msg_free(msg);
-}
-
-static inline corpus_defaults_Edges *
-corpus_defaults_edges_dup(const corpus_defaults_Edges *msg)
-{
-    return (corpus_defaults_Edges *)akt_msg_dup(msg);
-}
-
-static inline bool
-corpus_defaults_edges_equal(const corpus_defaults_Edges *a, const corpus_defaults_Edges *b)
-{
-    return akt_msg_equal(a, b);
-}
-
-static inline akt_err
-corpus_defaults_edges_encode(const corpus_defaults_Edges *msg, akt_buf *out)
-{
-    return akt_msg_encode(msg, out);
 }
 
 /* ==== actors ============================================================ */

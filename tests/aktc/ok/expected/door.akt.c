@@ -1,10 +1,15 @@
 /*
  * door.akt.c -- generated from door.akt by aktc 0.1.0 -- do not edit.
  *
- * Default values, constructors, field tables, descriptors and actor glue
- * for package fsmdemo. libakt encodes (msgpack maps keyed by field
- * number), decodes, copies and compares every type here from its
- * descriptor's field table (akt/reflect.h).
+ * Default values, field tables, descriptors and actor glue for package
+ * fsmdemo. libakt encodes (msgpack maps keyed by field number), decodes,
+ * copies and compares every type here from its descriptor's field table
+ * (akt/reflect.h). A field row is {name, number, kind, flags} and then,
+ * by name, the member's offset, the offset of its has_ flag (optional
+ * fields that are not messages) and what a list, map, enum or message
+ * needs; a descriptor is {abi, flags, name, id, size, align, fields,
+ * nfields} and its default value (akt/msg.h). Doc comments are in the
+ * header.
  */
 #include "door.akt.h"
 
@@ -18,31 +23,11 @@ const fsmdemo_Open fsmdemo_open_default = {
     .empty_ = 0,
 };
 
-fsmdemo_Open *
-fsmdemo_open_new(void)
-{
-    fsmdemo_Open *msg_ = akt_msg_new(&fsmdemo_open_desc, 0);
-    if (msg_ == NULL) {
-        return NULL;
-    }
-    return msg_;
-}
-
 /* --- fsmdemo.Close --- */
 
 const fsmdemo_Close fsmdemo_close_default = {
     .empty_ = 0,
 };
-
-fsmdemo_Close *
-fsmdemo_close_new(void)
-{
-    fsmdemo_Close *msg_ = akt_msg_new(&fsmdemo_close_desc, 0);
-    if (msg_ == NULL) {
-        return NULL;
-    }
-    return msg_;
-}
 
 /* --- fsmdemo.Lock --- */
 
@@ -50,45 +35,11 @@ const fsmdemo_Lock fsmdemo_lock_default = {
     .code = {NULL, 0},
 };
 
-fsmdemo_Lock *
-fsmdemo_lock_new(const char *code)
-{
-    size_t code_len_ = code != NULL ? strlen(code) : 0;
-    fsmdemo_Lock *msg_ = akt_msg_new(&fsmdemo_lock_desc, (code != NULL ? code_len_ + 1 : 0));
-    if (msg_ == NULL) {
-        return NULL;
-    }
-    akt_arena *arena_ = akt_msg_arena(msg_);
-    if (code != NULL
-        && akt_arena_str(arena_, code, code_len_, &msg_->code) != AKT_OK) {
-        akt_msg_free(msg_);
-        return NULL;
-    }
-    return msg_;
-}
-
 /* --- fsmdemo.Unlock --- */
 
 const fsmdemo_Unlock fsmdemo_unlock_default = {
     .code = {NULL, 0},
 };
-
-fsmdemo_Unlock *
-fsmdemo_unlock_new(const char *code)
-{
-    size_t code_len_ = code != NULL ? strlen(code) : 0;
-    fsmdemo_Unlock *msg_ = akt_msg_new(&fsmdemo_unlock_desc, (code != NULL ? code_len_ + 1 : 0));
-    if (msg_ == NULL) {
-        return NULL;
-    }
-    akt_arena *arena_ = akt_msg_arena(msg_);
-    if (code != NULL
-        && akt_arena_str(arena_, code, code_len_, &msg_->code) != AKT_OK) {
-        akt_msg_free(msg_);
-        return NULL;
-    }
-    return msg_;
-}
 
 /* --- fsmdemo.DoorState --- */
 
@@ -419,82 +370,46 @@ fsmdemo_door_props(const fsmdemo_DoorHandlers *h, akt_props *out)
 /* ==== descriptors ======================================================= */
 
 const akt_type fsmdemo_open_desc = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
-    .name = "fsmdemo.Open",
-    .id = UINT64_C(0x74ec2b99b073e10c),
-    .size = sizeof(fsmdemo_Open),
-    .align = _Alignof(fsmdemo_Open),
-    .fields = NULL,
-    .nfields = 0,
-    .defaults = &fsmdemo_open_default,
+    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "fsmdemo.Open",
+    UINT64_C(0x74ec2b99b073e10c), sizeof(fsmdemo_Open), _Alignof(fsmdemo_Open),
+    NULL, 0, .defaults = &fsmdemo_open_default,
 };
 
 const akt_type fsmdemo_close_desc = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
-    .name = "fsmdemo.Close",
-    .id = UINT64_C(0x6b6b6d5bb7e52bb0),
-    .size = sizeof(fsmdemo_Close),
-    .align = _Alignof(fsmdemo_Close),
-    .fields = NULL,
-    .nfields = 0,
-    .defaults = &fsmdemo_close_default,
+    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "fsmdemo.Close",
+    UINT64_C(0x6b6b6d5bb7e52bb0), sizeof(fsmdemo_Close), _Alignof(fsmdemo_Close),
+    NULL, 0, .defaults = &fsmdemo_close_default,
 };
 
 static const akt_field fsmdemo_lock_fields[] = {
-    {.name = "code", .number = 1, .kind = AKT_KIND_STRING,
-        .offset = offsetof(fsmdemo_Lock, code), .has_offset = AKT_NO_OFFSET},
+    {"code", 1, AKT_KIND_STRING, 0, .offset = offsetof(fsmdemo_Lock, code)},
 };
 
 const akt_type fsmdemo_lock_desc = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
-    .name = "fsmdemo.Lock",
-    .id = UINT64_C(0xa0a13d81452b12e3),
-    .size = sizeof(fsmdemo_Lock),
-    .align = _Alignof(fsmdemo_Lock),
-    .fields = fsmdemo_lock_fields,
-    .nfields = 1,
-    .defaults = &fsmdemo_lock_default,
-    .doc = "Lock with a code.",
+    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "fsmdemo.Lock",
+    UINT64_C(0xa0a13d81452b12e3), sizeof(fsmdemo_Lock), _Alignof(fsmdemo_Lock),
+    fsmdemo_lock_fields, 1, .defaults = &fsmdemo_lock_default,
 };
 
 static const akt_field fsmdemo_unlock_fields[] = {
-    {.name = "code", .number = 1, .kind = AKT_KIND_STRING,
-        .offset = offsetof(fsmdemo_Unlock, code), .has_offset = AKT_NO_OFFSET},
+    {"code", 1, AKT_KIND_STRING, 0, .offset = offsetof(fsmdemo_Unlock, code)},
 };
 
 const akt_type fsmdemo_unlock_desc = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
-    .name = "fsmdemo.Unlock",
-    .id = UINT64_C(0xa20412528db997c8),
-    .size = sizeof(fsmdemo_Unlock),
-    .align = _Alignof(fsmdemo_Unlock),
-    .fields = fsmdemo_unlock_fields,
-    .nfields = 1,
-    .defaults = &fsmdemo_unlock_default,
+    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "fsmdemo.Unlock",
+    UINT64_C(0xa20412528db997c8), sizeof(fsmdemo_Unlock), _Alignof(fsmdemo_Unlock),
+    fsmdemo_unlock_fields, 1, .defaults = &fsmdemo_unlock_default,
 };
 
 static const akt_field fsmdemo_door_state_fields[] = {
-    {.name = "code", .number = 1, .kind = AKT_KIND_STRING,
-        .offset = offsetof(fsmdemo_DoorState, code), .has_offset = AKT_NO_OFFSET},
-    {.name = "openings", .number = 2, .kind = AKT_KIND_UINT32,
-        .offset = offsetof(fsmdemo_DoorState, openings), .has_offset = AKT_NO_OFFSET},
+    {"code", 1, AKT_KIND_STRING, 0, .offset = offsetof(fsmdemo_DoorState, code)},
+    {"openings", 2, AKT_KIND_UINT32, 0, .offset = offsetof(fsmdemo_DoorState, openings)},
 };
 
 const akt_type fsmdemo_door_state_desc = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_STATE | AKT_TYPE_TABLE,
-    .name = "fsmdemo.DoorState",
-    .id = UINT64_C(0x4832f585aa8a30c9),
-    .size = sizeof(fsmdemo_DoorState),
-    .align = _Alignof(fsmdemo_DoorState),
-    .fields = fsmdemo_door_state_fields,
-    .nfields = 2,
-    .defaults = &fsmdemo_door_state_default,
-    .doc = "The state of actor Door.",
+    AKT_GEN_ABI, AKT_TYPE_STATE | AKT_TYPE_TABLE, "fsmdemo.DoorState",
+    UINT64_C(0x4832f585aa8a30c9), sizeof(fsmdemo_DoorState), _Alignof(fsmdemo_DoorState),
+    fsmdemo_door_state_fields, 2, .defaults = &fsmdemo_door_state_default,
 };
 
 const akt_type *const fsmdemo_door_types[] = {

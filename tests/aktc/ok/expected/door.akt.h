@@ -15,11 +15,11 @@
  *   _decode(data, len, limits, &out)  msgpack bytes into a new message
  *                      (*out the caller's on AKT_OK; limits NULL for the
  *                      defaults); AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM
- *   _free(m)           drop one reference (the last frees the message)
- *   _dup(m)            a deep copy in a new allocation; NULL on ENOMEM
- *   _equal(a, b)       deep equality, field by field
- *   _encode(m, buf)    append the msgpack form of m to buf
  *   _desc, _default    the type's descriptor and default value
+ * Any message, whatever its type: akt_msg_free(m) drops one reference (the
+ * last frees it), akt_msg_dup(m) is a deep copy (NULL on ENOMEM),
+ * akt_msg_equal(a, b) deep equality, akt_msg_encode(m, buf) appends its
+ * msgpack form to buf (akt/msg.h).
  */
 #ifndef FSMDEMO_DOOR_AKT_H
 #define FSMDEMO_DOOR_AKT_H
@@ -31,8 +31,8 @@
 #include <akt/akt.h>
 #include <akt/akt_gen.h>
 
-#if AKT_GEN_ABI != 3
-#error "door.akt.h was generated for akt ABI 3: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 4
+#error "door.akt.h was generated for akt ABI 4: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -51,10 +51,15 @@ struct fsmdemo_Open {
     char empty_; /* C has no empty structs */
 };
 
-/* fsmdemo.Open: type id 0x74ec2b99b073e10c */
-extern const akt_type fsmdemo_open_desc;
+extern const akt_type fsmdemo_open_desc; /* fsmdemo.Open, type id 0x74ec2b99b073e10c */
 extern const fsmdemo_Open fsmdemo_open_default;
-fsmdemo_Open *fsmdemo_open_new(void);
+
+static inline fsmdemo_Open *
+fsmdemo_open_new(void)
+{
+    fsmdemo_Open *m_ = (fsmdemo_Open *)akt_msg_new(&fsmdemo_open_desc, 0);
+    return m_;
+}
 
 static inline fsmdemo_Open *
 fsmdemo_open_alloc(size_t arena_hint)
@@ -72,38 +77,19 @@ fsmdemo_open_decode(const void *data, size_t len, const akt_codec_limits *limits
     return err;
 }
 
-static inline void
-fsmdemo_open_free(fsmdemo_Open *msg)
-{
-    akt_msg_free(msg);
-}
-
-static inline fsmdemo_Open *
-fsmdemo_open_dup(const fsmdemo_Open *msg)
-{
-    return (fsmdemo_Open *)akt_msg_dup(msg);
-}
-
-static inline bool
-fsmdemo_open_equal(const fsmdemo_Open *a, const fsmdemo_Open *b)
-{
-    return akt_msg_equal(a, b);
-}
-
-static inline akt_err
-fsmdemo_open_encode(const fsmdemo_Open *msg, akt_buf *out)
-{
-    return akt_msg_encode(msg, out);
-}
-
 struct fsmdemo_Close {
     char empty_; /* C has no empty structs */
 };
 
-/* fsmdemo.Close: type id 0x6b6b6d5bb7e52bb0 */
-extern const akt_type fsmdemo_close_desc;
+extern const akt_type fsmdemo_close_desc; /* fsmdemo.Close, type id 0x6b6b6d5bb7e52bb0 */
 extern const fsmdemo_Close fsmdemo_close_default;
-fsmdemo_Close *fsmdemo_close_new(void);
+
+static inline fsmdemo_Close *
+fsmdemo_close_new(void)
+{
+    fsmdemo_Close *m_ = (fsmdemo_Close *)akt_msg_new(&fsmdemo_close_desc, 0);
+    return m_;
+}
 
 static inline fsmdemo_Close *
 fsmdemo_close_alloc(size_t arena_hint)
@@ -121,39 +107,25 @@ fsmdemo_close_decode(const void *data, size_t len, const akt_codec_limits *limit
     return err;
 }
 
-static inline void
-fsmdemo_close_free(fsmdemo_Close *msg)
-{
-    akt_msg_free(msg);
-}
-
-static inline fsmdemo_Close *
-fsmdemo_close_dup(const fsmdemo_Close *msg)
-{
-    return (fsmdemo_Close *)akt_msg_dup(msg);
-}
-
-static inline bool
-fsmdemo_close_equal(const fsmdemo_Close *a, const fsmdemo_Close *b)
-{
-    return akt_msg_equal(a, b);
-}
-
-static inline akt_err
-fsmdemo_close_encode(const fsmdemo_Close *msg, akt_buf *out)
-{
-    return akt_msg_encode(msg, out);
-}
-
 /* Lock with a code. */
 struct fsmdemo_Lock {
     akt_str code; /* 1 */
 };
 
-/* fsmdemo.Lock: type id 0xa0a13d81452b12e3 */
-extern const akt_type fsmdemo_lock_desc;
+extern const akt_type fsmdemo_lock_desc; /* fsmdemo.Lock, type id 0xa0a13d81452b12e3 */
 extern const fsmdemo_Lock fsmdemo_lock_default;
-fsmdemo_Lock *fsmdemo_lock_new(const char *code);
+
+static inline fsmdemo_Lock *
+fsmdemo_lock_new(const char *code)
+{
+    fsmdemo_Lock *m_ = (fsmdemo_Lock *)akt_msg_new(&fsmdemo_lock_desc, akt_cstr_size(code));
+    if (m_ == NULL
+        || akt_msg_put_str(m_, &m_->code, code) != AKT_OK) {
+        akt_msg_free(m_);
+        return NULL;
+    }
+    return m_;
+}
 
 static inline fsmdemo_Lock *
 fsmdemo_lock_alloc(size_t arena_hint)
@@ -171,38 +143,24 @@ fsmdemo_lock_decode(const void *data, size_t len, const akt_codec_limits *limits
     return err;
 }
 
-static inline void
-fsmdemo_lock_free(fsmdemo_Lock *msg)
-{
-    akt_msg_free(msg);
-}
-
-static inline fsmdemo_Lock *
-fsmdemo_lock_dup(const fsmdemo_Lock *msg)
-{
-    return (fsmdemo_Lock *)akt_msg_dup(msg);
-}
-
-static inline bool
-fsmdemo_lock_equal(const fsmdemo_Lock *a, const fsmdemo_Lock *b)
-{
-    return akt_msg_equal(a, b);
-}
-
-static inline akt_err
-fsmdemo_lock_encode(const fsmdemo_Lock *msg, akt_buf *out)
-{
-    return akt_msg_encode(msg, out);
-}
-
 struct fsmdemo_Unlock {
     akt_str code; /* 1 */
 };
 
-/* fsmdemo.Unlock: type id 0xa20412528db997c8 */
-extern const akt_type fsmdemo_unlock_desc;
+extern const akt_type fsmdemo_unlock_desc; /* fsmdemo.Unlock, type id 0xa20412528db997c8 */
 extern const fsmdemo_Unlock fsmdemo_unlock_default;
-fsmdemo_Unlock *fsmdemo_unlock_new(const char *code);
+
+static inline fsmdemo_Unlock *
+fsmdemo_unlock_new(const char *code)
+{
+    fsmdemo_Unlock *m_ = (fsmdemo_Unlock *)akt_msg_new(&fsmdemo_unlock_desc, akt_cstr_size(code));
+    if (m_ == NULL
+        || akt_msg_put_str(m_, &m_->code, code) != AKT_OK) {
+        akt_msg_free(m_);
+        return NULL;
+    }
+    return m_;
+}
 
 static inline fsmdemo_Unlock *
 fsmdemo_unlock_alloc(size_t arena_hint)
@@ -218,30 +176,6 @@ fsmdemo_unlock_decode(const void *data, size_t len, const akt_codec_limits *limi
     akt_err err = akt_msg_decode(&fsmdemo_unlock_desc, data, len, limits, &msg);
     *out = (fsmdemo_Unlock *)msg;
     return err;
-}
-
-static inline void
-fsmdemo_unlock_free(fsmdemo_Unlock *msg)
-{
-    akt_msg_free(msg);
-}
-
-static inline fsmdemo_Unlock *
-fsmdemo_unlock_dup(const fsmdemo_Unlock *msg)
-{
-    return (fsmdemo_Unlock *)akt_msg_dup(msg);
-}
-
-static inline bool
-fsmdemo_unlock_equal(const fsmdemo_Unlock *a, const fsmdemo_Unlock *b)
-{
-    return akt_msg_equal(a, b);
-}
-
-static inline akt_err
-fsmdemo_unlock_encode(const fsmdemo_Unlock *msg, akt_buf *out)
-{
-    return akt_msg_encode(msg, out);
 }
 
 /* ==== actors ============================================================ */

@@ -1,10 +1,15 @@
 /*
  * greeter.akt.c -- generated from greeter.akt by aktc 0.1.0 -- do not edit.
  *
- * Default values, constructors, field tables, descriptors and actor glue
- * for package demo. libakt encodes (msgpack maps keyed by field
- * number), decodes, copies and compares every type here from its
- * descriptor's field table (akt/reflect.h).
+ * Default values, field tables, descriptors and actor glue for package
+ * demo. libakt encodes (msgpack maps keyed by field number), decodes,
+ * copies and compares every type here from its descriptor's field table
+ * (akt/reflect.h). A field row is {name, number, kind, flags} and then,
+ * by name, the member's offset, the offset of its has_ flag (optional
+ * fields that are not messages) and what a list, map, enum or message
+ * needs; a descriptor is {abi, flags, name, id, size, align, fields,
+ * nfields} and its default value (akt/msg.h). Doc comments are in the
+ * header.
  */
 #include "greeter.akt.h"
 
@@ -18,45 +23,11 @@ const demo_Hello demo_hello_default = {
     .name = {NULL, 0},
 };
 
-demo_Hello *
-demo_hello_new(const char *name)
-{
-    size_t name_len_ = name != NULL ? strlen(name) : 0;
-    demo_Hello *msg_ = akt_msg_new(&demo_hello_desc, (name != NULL ? name_len_ + 1 : 0));
-    if (msg_ == NULL) {
-        return NULL;
-    }
-    akt_arena *arena_ = akt_msg_arena(msg_);
-    if (name != NULL
-        && akt_arena_str(arena_, name, name_len_, &msg_->name) != AKT_OK) {
-        akt_msg_free(msg_);
-        return NULL;
-    }
-    return msg_;
-}
-
 /* --- demo.Greeting --- */
 
 const demo_Greeting demo_greeting_default = {
     .text = {NULL, 0},
 };
-
-demo_Greeting *
-demo_greeting_new(const char *text)
-{
-    size_t text_len_ = text != NULL ? strlen(text) : 0;
-    demo_Greeting *msg_ = akt_msg_new(&demo_greeting_desc, (text != NULL ? text_len_ + 1 : 0));
-    if (msg_ == NULL) {
-        return NULL;
-    }
-    akt_arena *arena_ = akt_msg_arena(msg_);
-    if (text != NULL
-        && akt_arena_str(arena_, text, text_len_, &msg_->text) != AKT_OK) {
-        akt_msg_free(msg_);
-        return NULL;
-    }
-    return msg_;
-}
 
 /* --- demo.GreeterState --- */
 
@@ -182,58 +153,33 @@ demo_greeter_props(const demo_GreeterHandlers *h, akt_props *out)
 /* ==== descriptors ======================================================= */
 
 static const akt_field demo_hello_fields[] = {
-    {.name = "name", .number = 1, .kind = AKT_KIND_STRING,
-        .offset = offsetof(demo_Hello, name), .has_offset = AKT_NO_OFFSET,
-        .doc = "who is saying hello"},
+    {"name", 1, AKT_KIND_STRING, 0, .offset = offsetof(demo_Hello, name)},
 };
 
 const akt_type demo_hello_desc = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
-    .name = "demo.Hello",
-    .id = UINT64_C(0xe965e8b49ebb0c50),
-    .size = sizeof(demo_Hello),
-    .align = _Alignof(demo_Hello),
-    .fields = demo_hello_fields,
-    .nfields = 1,
-    .defaults = &demo_hello_default,
-    .doc = "Someone to greet.",
+    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "demo.Hello",
+    UINT64_C(0xe965e8b49ebb0c50), sizeof(demo_Hello), _Alignof(demo_Hello),
+    demo_hello_fields, 1, .defaults = &demo_hello_default,
 };
 
 static const akt_field demo_greeting_fields[] = {
-    {.name = "text", .number = 1, .kind = AKT_KIND_STRING,
-        .offset = offsetof(demo_Greeting, text), .has_offset = AKT_NO_OFFSET},
+    {"text", 1, AKT_KIND_STRING, 0, .offset = offsetof(demo_Greeting, text)},
 };
 
 const akt_type demo_greeting_desc = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
-    .name = "demo.Greeting",
-    .id = UINT64_C(0x9446ac8c2ac0c047),
-    .size = sizeof(demo_Greeting),
-    .align = _Alignof(demo_Greeting),
-    .fields = demo_greeting_fields,
-    .nfields = 1,
-    .defaults = &demo_greeting_default,
-    .doc = "What the greeter answers.",
+    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "demo.Greeting",
+    UINT64_C(0x9446ac8c2ac0c047), sizeof(demo_Greeting), _Alignof(demo_Greeting),
+    demo_greeting_fields, 1, .defaults = &demo_greeting_default,
 };
 
 static const akt_field demo_greeter_state_fields[] = {
-    {.name = "greeted", .number = 1, .kind = AKT_KIND_UINT64,
-        .offset = offsetof(demo_GreeterState, greeted), .has_offset = AKT_NO_OFFSET},
+    {"greeted", 1, AKT_KIND_UINT64, 0, .offset = offsetof(demo_GreeterState, greeted)},
 };
 
 const akt_type demo_greeter_state_desc = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_STATE | AKT_TYPE_TABLE,
-    .name = "demo.GreeterState",
-    .id = UINT64_C(0xd61816dd05a37057),
-    .size = sizeof(demo_GreeterState),
-    .align = _Alignof(demo_GreeterState),
-    .fields = demo_greeter_state_fields,
-    .nfields = 1,
-    .defaults = &demo_greeter_state_default,
-    .doc = "The state of actor Greeter.",
+    AKT_GEN_ABI, AKT_TYPE_STATE | AKT_TYPE_TABLE, "demo.GreeterState",
+    UINT64_C(0xd61816dd05a37057), sizeof(demo_GreeterState), _Alignof(demo_GreeterState),
+    demo_greeter_state_fields, 1, .defaults = &demo_greeter_state_default,
 };
 
 const akt_type *const demo_greeter_types[] = {

@@ -15,11 +15,11 @@
  *   _decode(data, len, limits, &out)  msgpack bytes into a new message
  *                      (*out the caller's on AKT_OK; limits NULL for the
  *                      defaults); AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM
- *   _free(m)           drop one reference (the last frees the message)
- *   _dup(m)            a deep copy in a new allocation; NULL on ENOMEM
- *   _equal(a, b)       deep equality, field by field
- *   _encode(m, buf)    append the msgpack form of m to buf
  *   _desc, _default    the type's descriptor and default value
+ * Any message, whatever its type: akt_msg_free(m) drops one reference (the
+ * last frees it), akt_msg_dup(m) is a deep copy (NULL on ENOMEM),
+ * akt_msg_equal(a, b) deep equality, akt_msg_encode(m, buf) appends its
+ * msgpack form to buf (akt/msg.h).
  */
 #ifndef DEMO_GREETER_AKT_H
 #define DEMO_GREETER_AKT_H
@@ -31,8 +31,8 @@
 #include <akt/akt.h>
 #include <akt/akt_gen.h>
 
-#if AKT_GEN_ABI != 3
-#error "greeter.akt.h was generated for akt ABI 3: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 4
+#error "greeter.akt.h was generated for akt ABI 4: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -51,10 +51,20 @@ struct demo_Hello {
     akt_str name; /* 1 */
 };
 
-/* demo.Hello: type id 0xe965e8b49ebb0c50 */
-extern const akt_type demo_hello_desc;
+extern const akt_type demo_hello_desc; /* demo.Hello, type id 0xe965e8b49ebb0c50 */
 extern const demo_Hello demo_hello_default;
-demo_Hello *demo_hello_new(const char *name);
+
+static inline demo_Hello *
+demo_hello_new(const char *name)
+{
+    demo_Hello *m_ = (demo_Hello *)akt_msg_new(&demo_hello_desc, akt_cstr_size(name));
+    if (m_ == NULL
+        || akt_msg_put_str(m_, &m_->name, name) != AKT_OK) {
+        akt_msg_free(m_);
+        return NULL;
+    }
+    return m_;
+}
 
 static inline demo_Hello *
 demo_hello_alloc(size_t arena_hint)
@@ -72,39 +82,25 @@ demo_hello_decode(const void *data, size_t len, const akt_codec_limits *limits,
     return err;
 }
 
-static inline void
-demo_hello_free(demo_Hello *msg)
-{
-    akt_msg_free(msg);
-}
-
-static inline demo_Hello *
-demo_hello_dup(const demo_Hello *msg)
-{
-    return (demo_Hello *)akt_msg_dup(msg);
-}
-
-static inline bool
-demo_hello_equal(const demo_Hello *a, const demo_Hello *b)
-{
-    return akt_msg_equal(a, b);
-}
-
-static inline akt_err
-demo_hello_encode(const demo_Hello *msg, akt_buf *out)
-{
-    return akt_msg_encode(msg, out);
-}
-
 /* What the greeter answers. */
 struct demo_Greeting {
     akt_str text; /* 1 */
 };
 
-/* demo.Greeting: type id 0x9446ac8c2ac0c047 */
-extern const akt_type demo_greeting_desc;
+extern const akt_type demo_greeting_desc; /* demo.Greeting, type id 0x9446ac8c2ac0c047 */
 extern const demo_Greeting demo_greeting_default;
-demo_Greeting *demo_greeting_new(const char *text);
+
+static inline demo_Greeting *
+demo_greeting_new(const char *text)
+{
+    demo_Greeting *m_ = (demo_Greeting *)akt_msg_new(&demo_greeting_desc, akt_cstr_size(text));
+    if (m_ == NULL
+        || akt_msg_put_str(m_, &m_->text, text) != AKT_OK) {
+        akt_msg_free(m_);
+        return NULL;
+    }
+    return m_;
+}
 
 static inline demo_Greeting *
 demo_greeting_alloc(size_t arena_hint)
@@ -120,30 +116,6 @@ demo_greeting_decode(const void *data, size_t len, const akt_codec_limits *limit
     akt_err err = akt_msg_decode(&demo_greeting_desc, data, len, limits, &msg);
     *out = (demo_Greeting *)msg;
     return err;
-}
-
-static inline void
-demo_greeting_free(demo_Greeting *msg)
-{
-    akt_msg_free(msg);
-}
-
-static inline demo_Greeting *
-demo_greeting_dup(const demo_Greeting *msg)
-{
-    return (demo_Greeting *)akt_msg_dup(msg);
-}
-
-static inline bool
-demo_greeting_equal(const demo_Greeting *a, const demo_Greeting *b)
-{
-    return akt_msg_equal(a, b);
-}
-
-static inline akt_err
-demo_greeting_encode(const demo_Greeting *msg, akt_buf *out)
-{
-    return akt_msg_encode(msg, out);
 }
 
 /* ==== actors ============================================================ */

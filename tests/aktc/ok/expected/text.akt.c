@@ -1,10 +1,15 @@
 /*
  * text.akt.c -- generated from text.akt by aktc 0.1.0 -- do not edit.
  *
- * Default values, constructors, field tables, descriptors and actor glue
- * for package corpus.text. libakt encodes (msgpack maps keyed by field
- * number), decodes, copies and compares every type here from its
- * descriptor's field table (akt/reflect.h).
+ * Default values, field tables, descriptors and actor glue for package
+ * corpus.text. libakt encodes (msgpack maps keyed by field number), decodes,
+ * copies and compares every type here from its descriptor's field table
+ * (akt/reflect.h). A field row is {name, number, kind, flags} and then,
+ * by name, the member's offset, the offset of its has_ flag (optional
+ * fields that are not messages) and what a list, map, enum or message
+ * needs; a descriptor is {abi, flags, name, id, size, align, fields,
+ * nfields} and its default value (akt/msg.h). Doc comments are in the
+ * header.
  */
 #include "text.akt.h"
 
@@ -20,36 +25,6 @@ const corpus_text_Tricky corpus_text_tricky_default = {
     .comment_marks = {"*/ /* // \\", 10},
     .mark = CORPUS_TEXT_MARK_PLAIN,
 };
-
-corpus_text_Tricky *
-corpus_text_tricky_new(const char *trigraphs, const char *questions, const char *comment_marks, corpus_text_Mark mark)
-{
-    size_t trigraphs_len_ = trigraphs != NULL ? strlen(trigraphs) : 0;
-    size_t questions_len_ = questions != NULL ? strlen(questions) : 0;
-    size_t comment_marks_len_ = comment_marks != NULL ? strlen(comment_marks) : 0;
-    corpus_text_Tricky *msg_ = akt_msg_new(&corpus_text_tricky_desc, (trigraphs != NULL ? trigraphs_len_ + 1 : 0) + (questions != NULL ? questions_len_ + 1 : 0) + (comment_marks != NULL ? comment_marks_len_ + 1 : 0));
-    if (msg_ == NULL) {
-        return NULL;
-    }
-    akt_arena *arena_ = akt_msg_arena(msg_);
-    if (trigraphs != NULL
-        && akt_arena_str(arena_, trigraphs, trigraphs_len_, &msg_->trigraphs) != AKT_OK) {
-        akt_msg_free(msg_);
-        return NULL;
-    }
-    if (questions != NULL
-        && akt_arena_str(arena_, questions, questions_len_, &msg_->questions) != AKT_OK) {
-        akt_msg_free(msg_);
-        return NULL;
-    }
-    if (comment_marks != NULL
-        && akt_arena_str(arena_, comment_marks, comment_marks_len_, &msg_->comment_marks) != AKT_OK) {
-        akt_msg_free(msg_);
-        return NULL;
-    }
-    msg_->mark = mark;
-    return msg_;
-}
 
 /* --- corpus.text.EchoState --- */
 
@@ -196,43 +171,23 @@ corpus_text_mark_name(corpus_text_Mark v)
 }
 
 static const akt_field corpus_text_tricky_fields[] = {
-    {.name = "trigraphs", .number = 1, .kind = AKT_KIND_STRING,
-        .offset = offsetof(corpus_text_Tricky, trigraphs), .has_offset = AKT_NO_OFFSET,
-        .doc = "field doc: ?\?( x */ y /* z ?\?)"},
-    {.name = "questions", .number = 2, .kind = AKT_KIND_STRING,
-        .offset = offsetof(corpus_text_Tricky, questions), .has_offset = AKT_NO_OFFSET,
-        .doc = "`?` runs of every length"},
-    {.name = "comment_marks", .number = 3, .kind = AKT_KIND_STRING,
-        .offset = offsetof(corpus_text_Tricky, comment_marks), .has_offset = AKT_NO_OFFSET},
-    {.name = "mark", .number = 4, .kind = AKT_KIND_ENUM,
-        .offset = offsetof(corpus_text_Tricky, mark), .has_offset = AKT_NO_OFFSET,
+    {"trigraphs", 1, AKT_KIND_STRING, 0, .offset = offsetof(corpus_text_Tricky, trigraphs)},
+    {"questions", 2, AKT_KIND_STRING, 0, .offset = offsetof(corpus_text_Tricky, questions)},
+    {"comment_marks", 3, AKT_KIND_STRING, 0, .offset = offsetof(corpus_text_Tricky, comment_marks)},
+    {"mark", 4, AKT_KIND_ENUM, 0, .offset = offsetof(corpus_text_Tricky, mark),
         .enum_type = &corpus_text_mark_enum},
 };
 
 const akt_type corpus_text_tricky_desc = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
-    .name = "corpus.text.Tricky",
-    .id = UINT64_C(0xc9341834789364da),
-    .size = sizeof(corpus_text_Tricky),
-    .align = _Alignof(corpus_text_Tricky),
-    .fields = corpus_text_tricky_fields,
-    .nfields = 4,
-    .defaults = &corpus_text_tricky_default,
-    .doc = "Short doc with */ and ?\?=",
+    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "corpus.text.Tricky",
+    UINT64_C(0xc9341834789364da), sizeof(corpus_text_Tricky), _Alignof(corpus_text_Tricky),
+    corpus_text_tricky_fields, 4, .defaults = &corpus_text_tricky_default,
 };
 
 const akt_type corpus_text_echo_state_desc = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_STATE | AKT_TYPE_TABLE,
-    .name = "corpus.text.EchoState",
-    .id = UINT64_C(0x26934b83d97dd1ba),
-    .size = sizeof(corpus_text_EchoState),
-    .align = _Alignof(corpus_text_EchoState),
-    .fields = NULL,
-    .nfields = 0,
-    .defaults = &corpus_text_echo_state_default,
-    .doc = "The state of actor Echo.",
+    AKT_GEN_ABI, AKT_TYPE_STATE | AKT_TYPE_TABLE, "corpus.text.EchoState",
+    UINT64_C(0x26934b83d97dd1ba), sizeof(corpus_text_EchoState), _Alignof(corpus_text_EchoState),
+    NULL, 0, .defaults = &corpus_text_echo_state_default,
 };
 
 const akt_type *const corpus_text_text_types[] = {
