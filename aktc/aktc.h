@@ -71,6 +71,11 @@ int emit_c(const ast_file *f, const char *dir);
 int emit_c_render(const ast_file *f, char **header, size_t *header_len,
     char **source, size_t *source_len);
 
+/* emit_py -- write <stem>_akt.py and <stem>_akt.pyi for f into dir
+ * (emit_py.c; linked into aktc only). 0 on success. */
+int emit_py(const ast_file *f, const char *dir);
+bool aktc_is_dir(const char *path);
+
 /* compat_check -- compare two parsed and checked schemas; prints each
  * breaking change as an error on the new file. Returns the count. */
 int compat_check(ast_file *oldf, ast_file *newf);

@@ -27,7 +27,7 @@ static const char usage_text[]
       "options:\n"
       "  -I dir             add dir to the import search path (repeatable)\n"
       "  --c_out dir        write <file>.akt.h and <file>.akt.c into dir\n"
-      "  --py_out dir       write Python modules (not supported yet)\n"
+      "  --py_out dir       write <stem>_akt.py and <stem>_akt.pyi into dir\n"
       "  --cuda_out dir     write CUDA kernels (not supported yet)\n"
       "  --depfile file     write a Makefile-style dependency file for the "
       "outputs\n"
@@ -87,6 +87,13 @@ read_all(const char *path, size_t *len)
     buf[n] = '\0';
     *len = n;
     return buf;
+}
+
+bool
+aktc_is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 static bool
@@ -436,9 +443,13 @@ main(int argc, char **argv)
     if (decode_type && encode_type) {
         return usage_error("--decode and --encode exclude each other%s", "");
     }
-    if (py_out || cuda_out) {
-        diag_plain("%s is not supported yet (the %s emitter is a later issue)",
-            py_out ? "--py_out" : "--cuda_out", py_out ? "Python" : "CUDA");
+    if (cuda_out) {
+        diag_plain("--cuda_out is not supported yet (the CUDA emitter is a "
+                   "later issue)");
+        return 1;
+    }
+    if (py_out && !aktc_is_dir(py_out)) {
+        diag_plain("output directory '%s' does not exist", py_out);
         return 1;
     }
     if (o.c_out) {
@@ -482,6 +493,13 @@ main(int argc, char **argv)
         if (o.c_out) {
             for (ast_file *f = files; f; f = f->next) {
                 if (f->on_command_line && emit_c(f, o.c_out) != 0) {
+                    rc = 1;
+                }
+            }
+        }
+        if (py_out) {
+            for (ast_file *f = files; f; f = f->next) {
+                if (f->on_command_line && emit_py(f, py_out) != 0) {
                     rc = 1;
                 }
             }

@@ -12,9 +12,12 @@
     system.terminate_blocking()
 """
 from . import _core
-from ._core import ActorRef, AktError, AskSelfError, Context, error_classes
-from ._runtime import (Actor, ActorSystem, Future, Props, Record, Terminated,
-                       props, register_types)
+from ._core import (ActorRef, AktError, AskSelfError, Context, Message,
+                    SchemaMismatch, bind_module, decode, encode,
+                    error_classes)
+from ._runtime import (Actor, ActorSystem, FrozenMap, Future, Props, Record,
+                       Terminated, TypedActor, TypedRef, props, register_types,
+                       replace, to_dict)
 
 # One exception class per akt_err code (generated in _core from the
 # AKT_ERR_MAP list of akt/err.h): AskTimeout, ActorStopped, ...
@@ -24,5 +27,8 @@ del _cls
 
 __all__ = [
     "Actor", "ActorRef", "ActorSystem", "AktError", "AskSelfError", "Context",
-    "Future", "Props", "Record", "Terminated", "props", "register_types",
+    "FrozenMap", "Future", "Message", "Props", "Record", "SchemaMismatch",
+    "Terminated", "TypedActor", "TypedRef", "bind_module", "decode",
+    "encode", "props",
+    "register_types", "replace", "to_dict",
 ] + sorted(c.__name__ for c in error_classes.values())

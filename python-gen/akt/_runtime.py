@@ -8,11 +8,13 @@ import logging
 import os
 import threading
 import types
+from typing import TYPE_CHECKING, Any, Generator, Generic, TypeVar
 
 from . import _core
 
-__all__ = ["Actor", "ActorSystem", "Future", "Props", "Record", "Terminated",
-           "props", "register_types"]
+__all__ = ["Actor", "ActorSystem", "FrozenMap", "Future", "Props", "Record",
+           "Terminated", "TypedActor", "TypedRef", "props", "register_types",
+           "replace", "to_dict"]
 
 log = logging.getLogger("akt")
 
@@ -32,6 +34,30 @@ class Actor:
 
     def post_stop(self, ctx):
         pass
+
+
+class TypedActor(Actor):
+    """Base of the <Actor>Actor classes of generated modules: handle()
+    calls on_<message>(ctx, msg) for the message's class; a message
+    without a handler goes to unhandled(), which fails the actor
+    (akt.Unhandled) unless overridden."""
+
+    _akt_on: tuple = ()
+    _akt_table: dict = {}
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        cls._akt_table = {m: getattr(cls, name) for m, name in cls._akt_on}
+
+    def handle(self, ctx, msg):
+        h = self._akt_table.get(type(msg))
+        if h is None:
+            return self.unhandled(ctx, msg)
+        return h(self, ctx, msg)
+
+    def unhandled(self, ctx, msg):
+        raise _core.Unhandled(f"{type(self).__name__} has no handler for "
+                              f"{type(msg).__name__}")
 
 
 class Props:
@@ -114,6 +140,104 @@ class Terminated:
         return f"Terminated({self.actor!r})"
 
 
+class FrozenMap(dict):
+    """The value of a map field of a generated message: a dict that cannot
+    change (so messages stay immutable and hashable)."""
+
+    __slots__ = ()
+
+    def _immutable(self, *args, **kwargs):
+        raise TypeError("a message's map is immutable: make a new message "
+                        "with akt.replace(msg, field={...})")
+
+    __setitem__ = __delitem__ = _immutable
+    clear = pop = popitem = setdefault = update = _immutable
+    __ior__ = _immutable
+
+    def __hash__(self):
+        return hash(frozenset(self.items()))
+
+    def __repr__(self):
+        return f"FrozenMap({dict.__repr__(self)})"
+
+    def __reduce__(self):
+        return (FrozenMap, (dict(self),))
+
+
+def replace(msg, **changes):
+    """A copy of a generated message with some fields changed (checked
+    like a new message): replace(hello, name="bob")."""
+    fields = msg._akt_fields()
+    fields.update(changes)
+    return type(msg)(**fields)
+
+
+def to_dict(msg):
+    """A generated message's fields by name (a new dict; nested messages
+    stay messages)."""
+    return msg._akt_fields()
+
+
+class TypedRef:
+    """Base of the <Actor>Ref classes of generated modules: an ActorRef
+    with typed tell_<m> / ask_<m> / ask_<m>_blocking methods, which check
+    the message's class before it is sent and the reply's class when it
+    arrives (akt.TypeMismatch)."""
+
+    __slots__ = ("ref",)
+    _akt_actor = "?"
+
+    def __init__(self, ref):
+        if isinstance(ref, TypedRef):
+            ref = ref.ref
+        if not isinstance(ref, _core.ActorRef):
+            raise TypeError(f"{type(self).__name__}: expected an ActorRef, "
+                            f"got {type(ref).__name__}")
+        self.ref = ref
+
+    def _check(self, msg, cls, verb):
+        if type(msg) is not cls:
+            raise TypeError(f"{self._akt_actor}.{verb}: expected "
+                            f"{cls.akt_type_name()}, got {type(msg).__name__}")
+
+    def _tell(self, msg, cls, sender):
+        self._check(msg, cls, "tell")
+        self.ref.tell(msg, sender)
+
+    def _ask(self, msg, cls, reply, timeout):
+        self._check(msg, cls, "ask")
+        return self.ref.ask(msg, timeout, reply)
+
+    def _ask_blocking(self, msg, cls, reply, timeout):
+        self._check(msg, cls, "ask")
+        return self.ref.ask_blocking(msg, timeout, reply)
+
+    def tell(self, msg, sender=None):
+        """An untyped tell (any message)."""
+        self.ref.tell(msg, sender)
+
+    def stop(self):
+        self.ref.stop()
+
+    def watch(self):
+        return self.ref.watch()
+
+    @property
+    def path(self):
+        return self.ref.path
+
+    def __eq__(self, other):
+        if isinstance(other, TypedRef):
+            other = other.ref
+        return self.ref == other
+
+    def __hash__(self):
+        return hash(self.ref)
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.ref!r})"
+
+
 def register_types(*capsules):
     """Register message descriptors (PyCapsules named "akt.type", as a C
     extension that links generated code hands out) so Records of those
@@ -126,14 +250,21 @@ def _wake(waiter, fut):
         waiter.set_result(None)
 
 
-class Future(_core.Future):
+T = TypeVar("T")
+
+
+class Future(_core.Future, Generic[T]):
     """The reply of an ask (or a watch): ``await fut`` in a coroutine,
     ``fut.result(timeout)`` in a thread. Errors raise akt's exceptions
-    (AskTimeout, HandlerFailed, ...)."""
+    (AskTimeout, HandlerFailed, ...). Typed asks of generated refs give a
+    Future[Reply]."""
 
     __slots__ = ()
 
-    def __await__(self):
+    if TYPE_CHECKING:
+        def result(self, timeout: float | None = None) -> T: ...
+
+    def __await__(self) -> Generator[Any, None, T]:
         if not self.done():
             loop = asyncio.get_running_loop()
             waiter = loop.create_future()
@@ -209,7 +340,8 @@ def _report_failure(actor, exc):
 _loop_systems: dict[int, "ActorSystem"] = {}
 
 _core._setup(record=Record, terminated=Terminated, future=Future,
-             suspend=_suspend, failure=_report_failure)
+             suspend=_suspend, failure=_report_failure, frozenmap=FrozenMap,
+             typed_ref=TypedRef)
 
 
 class ActorSystem:

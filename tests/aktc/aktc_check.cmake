@@ -109,7 +109,7 @@ elseif(MODE STREQUAL "cli")
     "--bogus|2|unknown option '--bogus'"
     "--c_out|2|needs a directory"
     "--check-compat,x.akt|2|needs two files"
-    "--py_out,${WORK},${DIR}/ok/greeter.akt|1|--py_out is not supported yet"
+    "--py_out,${WORK}/missing,${DIR}/ok/greeter.akt|1|output directory .*missing. does not exist"
     "--cuda_out,${WORK},${DIR}/ok/greeter.akt|1|--cuda_out is not supported yet"
     "${DIR}/no/such/file.akt|1|cannot read"
     "--c_out,${WORK}/missing,${DIR}/ok/greeter.akt|1|output directory"

@@ -1,7 +1,13 @@
 """Fixtures of the akt Python suite. akt._core is loaded RTLD_GLOBAL so the
 helper extension (_akt_testhelper: a C actor from aktc-generated code)
-resolves its akt_* calls against the libakt inside _core."""
+resolves its akt_* calls against the libakt inside _core.
+
+`gen` runs aktc --py_out (the aktc of this build: $AKT_AKTC) on the fixture
+.akt files into a temporary folder once per session and puts that folder on
+sys.path, so tests import the generated modules as users do."""
 import os
+import pathlib
+import subprocess
 import sys
 
 sys.setdlopenflags(sys.getdlopenflags() | os.RTLD_GLOBAL)
@@ -9,6 +15,44 @@ sys.setdlopenflags(sys.getdlopenflags() | os.RTLD_GLOBAL)
 import pytest  # noqa: E402
 
 import akt  # noqa: E402
+
+SRC = pathlib.Path(os.environ.get("AKT_SOURCE_DIR",
+                                  pathlib.Path(__file__).resolve().parents[2]))
+HERE = pathlib.Path(__file__).resolve().parent
+
+# the .akt files generated for the suite: aktc's corpus, the cross-language
+# vectors, and the interop and fixture schemas of this folder
+GEN_FILES = [
+    SRC / "tests/aktc/ok/common.akt", SRC / "tests/aktc/ok/alltypes.akt",
+    SRC / "tests/aktc/ok/greeter.akt", SRC / "tests/aktc/ok/defaults.akt",
+    SRC / "tests/aktc/ok/door.akt", SRC / "tests/aktc/ok/text.akt",
+    SRC / "tests/vectors/vectors.akt", HERE / "helper/interop.akt",
+]
+
+
+def aktc():
+    exe = os.environ.get("AKT_AKTC")
+    if not exe or not os.access(exe, os.X_OK):
+        pytest.skip("AKT_AKTC is not set to an aktc binary (run through ctest)")
+    return exe
+
+
+def run_aktc(out, files, *extra):
+    """aktc --py_out out files...; returns the CompletedProcess"""
+    return subprocess.run([aktc(), "--py_out", str(out),
+                           "-I", str(SRC / "tests/aktc/ok"), *extra,
+                           *map(str, files)],
+                          capture_output=True, text=True)
+
+
+@pytest.fixture(scope="session")
+def gen(tmp_path_factory):
+    out = tmp_path_factory.mktemp("gen")
+    r = run_aktc(out, GEN_FILES)
+    assert r.returncode == 0, r.stderr
+    sys.path.insert(0, str(out))
+    yield out
+    sys.path.remove(str(out))
 
 
 @pytest.fixture

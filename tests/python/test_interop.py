@@ -1,5 +1,7 @@
 """Python actors and C actors in one process: Records converted through the
-descriptors' field tables (akt/reflect.h), both ways."""
+descriptors' field tables (akt/reflect.h), both ways. (A reply of a type
+that a generated module binds arrives as that class; Records are for the
+others, and both read the same.)"""
 import pytest
 
 import _akt_testhelper as helper
@@ -16,8 +18,8 @@ def adder(system):
 
 def test_thread_asks_a_c_actor_with_a_record(adder):
     reply = adder.ask_blocking(Record("pyt.Add", a=2, b=3, note="hi", extra=[10, 20]))
-    assert reply == Record("pyt.Sum", value=35, note="hi", half=17.5, even=False)
-    assert reply.value == 35 and reply.type == "pyt.Sum"
+    assert (reply.value, reply.note, reply.half, reply.even) == (35, "hi", 17.5, False)
+    assert isinstance(reply, Record) or type(reply).akt_type_name() == "pyt.Sum"
 
 
 def test_python_actor_asks_a_c_actor(system, adder):

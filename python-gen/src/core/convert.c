@@ -12,6 +12,8 @@
 
 #include "akt/reflect.h"
 #include "pycore.h"
+#include "pydisp.h"
+#include "schema.h"
 
 /* --- the message that carries a Python object ----------------------------- */
 
@@ -43,6 +45,71 @@ akt_type pyc_object_type = {
     .fini = pyobj_fini,
     .doc = "a Python object inside one interpreter (never serialized)",
 };
+
+/* A Python object pickled, for a receiver in another interpreter (a remote
+ * node, a subprocess worker): a table type with one bytes field, so the
+ * wire codec carries it like any message. */
+typedef struct pyc_pickled {
+    akt_bytes data;
+} pyc_pickled;
+
+static const akt_field pickled_fields[] = {
+    { .name = "data",
+        .number = 1,
+        .kind = AKT_KIND_BYTES,
+        .offset = 0,
+        .has_offset = AKT_NO_OFFSET,
+        .doc = "pickle.dumps(obj)" },
+};
+
+akt_type pyc_pickled_type = {
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
+    .name = "akt.python.Pickled",
+    .size = sizeof(pyc_pickled),
+    .align = _Alignof(pyc_pickled),
+    .fields = pickled_fields,
+    .nfields = 1,
+    .doc = "a Python object that left its interpreter (pickle)",
+};
+
+static PyObject *
+pickle_fn(pyc_state *st, bool dumps)
+{
+    PyObject **slot = dumps ? &st->pickle_dumps : &st->pickle_loads;
+    if (*slot == NULL) {
+        PyObject *mod = PyImport_ImportModule("pickle");
+        if (mod == NULL) {
+            return NULL;
+        }
+        *slot = PyObject_GetAttrString(mod, dumps ? "dumps" : "loads");
+        Py_DECREF(mod);
+    }
+    return *slot;
+}
+
+static void *
+pickled_msg(pyc_state *st, PyObject *o)
+{
+    PyObject *dumps = pickle_fn(st, true);
+    PyObject *b = dumps ? PyObject_CallOneArg(dumps, o) : NULL;
+    if (b == NULL) {
+        return NULL;
+    }
+    pyc_pickled *m
+        = akt_msg_new(&pyc_pickled_type, (size_t)PyBytes_GET_SIZE(b));
+    if (m == NULL
+        || akt_arena_bytes(akt_msg_arena(m), PyBytes_AS_STRING(b),
+               (size_t)PyBytes_GET_SIZE(b), &m->data)
+            != AKT_OK) {
+        akt_msg_free(m);
+        Py_DECREF(b);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    Py_DECREF(b);
+    return m;
+}
 
 /* --- akt -> Python -------------------------------------------------------- */
 
@@ -229,6 +296,20 @@ pyc_from_msg(pyc_state *st, PyObject *system, const void *msg)
         }
         PyObject *o = PyObject_CallOneArg(st->terminated_cls, r);
         Py_DECREF(r);
+        return o;
+    }
+    pyb_msg *b = pyb_of_id(st, t->id);
+    if (b) {
+        return pyb_from_struct(st, system, b, t, msg);
+    }
+    if (t == &pyc_pickled_type) {
+        const pyc_pickled *p = msg;
+        PyObject *loads = pickle_fn(st, false);
+        PyObject *raw = loads ? PyBytes_FromStringAndSize(
+                            (const char *)p->data.ptr, (Py_ssize_t)p->data.len)
+                              : NULL;
+        PyObject *o = raw ? PyObject_CallOneArg(loads, raw) : NULL;
+        Py_XDECREF(raw);
         return o;
     }
     if (t->fields == NULL && t->nfields > 0) {
@@ -532,8 +613,17 @@ fill_struct(pyc_state *st, const akt_type *t, void *obj, akt_arena *arena,
 }
 
 void *
-pyc_to_msg(pyc_state *st, PyObject *o)
+pyc_to_msg(pyc_state *st, PyObject *o, akt_ref dest)
 {
+    int where = pydisp_dest_kind(dest);
+    pyb_msg *b = pyb_of_object(st, o);
+    if (b && where != PYDISP_DEST_PYTHON) {
+        return pyb_to_msg(st, b, o);
+    }
+    if (b == NULL && where == PYDISP_DEST_REMOTE
+        && !(st->record_cls && PyObject_IsInstance(o, st->record_cls) == 1)) {
+        return pickled_msg(st, o);
+    }
     if (st->record_cls && PyObject_IsInstance(o, st->record_cls) == 1) {
         PyObject *tn = PyObject_GetAttrString(o, "type");
         const char *name = tn ? PyUnicode_AsUTF8(tn) : NULL;

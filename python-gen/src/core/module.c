@@ -24,6 +24,7 @@
 
 #include "pycore.h"
 #include "pydisp.h"
+#include "schema.h"
 
 /* PyType_Slot and PyModuleDef_Slot hold functions in a void *: the
  * CPython API's own pattern, which ISO C calls non-portable */
@@ -171,6 +172,22 @@ errors_init(PyObject *m, pyc_state *st)
     Py_XDECREF(dict);
     if (st->ask_self == NULL
         || PyModule_AddObjectRef(m, "AskSelfError", st->ask_self) < 0) {
+        return -1;
+    }
+    bases = PyTuple_Pack(2, st->error, PyExc_ImportError);
+    dict = Py_BuildValue("{s:i,s:s}", "code", (int)AKT_ETYPE, "name", "ETYPE");
+    st->schema_mismatch = bases && dict
+        ? PyErr_NewExceptionWithDoc("akt.SchemaMismatch",
+            "a module made by aktc --py_out does not match the descriptor "
+            "of the same type that a C extension registered (or another "
+            "module bound); the text lists each difference",
+            bases, dict)
+        : NULL;
+    Py_XDECREF(bases);
+    Py_XDECREF(dict);
+    if (st->schema_mismatch == NULL
+        || PyModule_AddObjectRef(m, "SchemaMismatch", st->schema_mismatch)
+            < 0) {
         return -1;
     }
     return 0;
@@ -396,7 +413,7 @@ typedef struct PendingObject {
 static int
 send_reply(pyc_state *st, akt_ref to, akt_ref from, PyObject *value)
 {
-    void *m = pyc_to_msg(st, value);
+    void *m = pyc_to_msg(st, value, to);
     if (m == NULL) {
         return -1;
     }
@@ -481,7 +498,7 @@ py_handle(void *state, akt_ctx *ctx, const void *msg)
         rc = akt_ctx_fail(ctx, AKT_EFAILED, "%s", buf);
     } else {
         if (r != Py_None && !c->replied && !akt_ref_is_none(c->sender)) {
-            void *reply = pyc_to_msg(st, r);
+            void *reply = pyc_to_msg(st, r, c->sender);
             akt_err e = reply ? akt_reply(ctx, reply) : AKT_EINVAL;
             if (reply && e != AKT_OK) {
                 akt_msg_free(reply);
@@ -811,6 +828,7 @@ struct FutureObject {
     PyObject *system;
     PyObject *callbacks; /* list, under the GIL */
     PyObject *value; /* the converted reply, cached */
+    PyObject *expect; /* the reply's class (a typed ask), or NULL */
 };
 
 static void
@@ -916,6 +934,7 @@ future_dealloc(FutureObject *fo)
     }
     Py_XDECREF(fo->callbacks);
     Py_XDECREF(fo->value);
+    Py_XDECREF(fo->expect);
     Py_XDECREF(fo->system);
     tp->tp_free(fo);
     Py_DECREF(tp);
@@ -927,6 +946,7 @@ future_traverse(FutureObject *fo, visitproc visit, void *arg)
     Py_VISIT(Py_TYPE(fo));
     Py_VISIT(fo->callbacks);
     Py_VISIT(fo->value);
+    Py_VISIT(fo->expect);
     Py_VISIT(fo->system);
     return 0;
 }
@@ -949,6 +969,27 @@ future_done(FutureObject *fo, PyObject *unused)
     return PyBool_FromLong(d);
 }
 
+/* a typed ask's reply must be of the class it expects */
+static PyObject *
+check_reply(pyc_state *st, PyObject *expect, PyObject *value)
+{
+    if (value == NULL || expect == NULL || value == Py_None) {
+        return value;
+    }
+    int ok = PyObject_IsInstance(value, expect);
+    if (ok == 1) {
+        return value;
+    }
+    if (ok == 0) {
+        PyErr_Format(st->errors[AKT_ETYPE],
+            "%s: the reply is a %s, not the %s the ask expects",
+            akt_strerror(AKT_ETYPE), Py_TYPE(value)->tp_name,
+            ((PyTypeObject *)expect)->tp_name);
+    }
+    Py_DECREF(value);
+    return NULL;
+}
+
 static PyObject *
 future_outcome(FutureObject *fo)
 {
@@ -961,7 +1002,7 @@ future_outcome(FutureObject *fo)
         fo->value = c->reply ? pyc_from_msg(st, fo->system, c->reply)
                              : Py_NewRef(Py_None);
     }
-    return fo->value ? Py_NewRef(fo->value) : NULL;
+    return fo->value ? check_reply(st, fo->expect, Py_NewRef(fo->value)) : NULL;
 }
 
 static PyObject *
@@ -1123,7 +1164,7 @@ ref_tell(RefObject *r, PyObject *const *args, Py_ssize_t n, PyObject *kw)
         }
         sender = pyc_ref_get(args[1]);
     }
-    void *m = pyc_to_msg(st, args[0]);
+    void *m = pyc_to_msg(st, args[0], r->ref);
     if (m == NULL) {
         return NULL;
     }
@@ -1150,16 +1191,16 @@ check_ask_self(pyc_state *st, RefObject *r)
 static PyObject *
 ref_ask(RefObject *r, PyObject *args, PyObject *kw)
 {
-    static char *kws[] = { "msg", "timeout", NULL };
-    PyObject *msg, *tmo = NULL;
+    static char *kws[] = { "msg", "timeout", "expect", NULL };
+    PyObject *msg, *tmo = NULL, *expect = NULL;
     pyc_state *st = state_of_system(r->system);
     int64_t ns;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O", kws, &msg, &tmo)
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OO", kws, &msg, &tmo, &expect)
         || parse_timeout(tmo, 5.0, &ns) < 0 || ref_alive_sys(r, st) < 0
         || check_ask_self(st, r) < 0) {
         return NULL;
     }
-    void *m = pyc_to_msg(st, msg);
+    void *m = pyc_to_msg(st, msg, r->ref);
     if (m == NULL) {
         return NULL;
     }
@@ -1169,17 +1210,21 @@ ref_ask(RefObject *r, PyObject *args, PyObject *kw)
         akt_msg_free(m);
         return pyc_raise(st, rc, "ask");
     }
-    return future_wrap(st, r->system, f);
+    PyObject *fo = future_wrap(st, r->system, f);
+    if (fo && expect && expect != Py_None) {
+        ((FutureObject *)fo)->expect = Py_NewRef(expect);
+    }
+    return fo;
 }
 
 static PyObject *
 ref_ask_blocking(RefObject *r, PyObject *args, PyObject *kw)
 {
-    static char *kws[] = { "msg", "timeout", NULL };
-    PyObject *msg, *tmo = NULL;
+    static char *kws[] = { "msg", "timeout", "expect", NULL };
+    PyObject *msg, *tmo = NULL, *expect = NULL;
     pyc_state *st = state_of_system(r->system);
     int64_t ns;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O", kws, &msg, &tmo)
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OO", kws, &msg, &tmo, &expect)
         || parse_timeout(tmo, 5.0, &ns) < 0 || ref_alive_sys(r, st) < 0
         || check_ask_self(st, r) < 0) {
         return NULL;
@@ -1190,7 +1235,7 @@ ref_ask_blocking(RefObject *r, PyObject *args, PyObject *kw)
             "`await ref.ask(...)` in a handler");
         return NULL;
     }
-    void *m = pyc_to_msg(st, msg);
+    void *m = pyc_to_msg(st, msg, r->ref);
     if (m == NULL) {
         return NULL;
     }
@@ -1212,7 +1257,7 @@ ref_ask_blocking(RefObject *r, PyObject *args, PyObject *kw)
         akt_msg_free(reply);
     }
     akt_future_release(f);
-    return out;
+    return check_reply(st, expect == Py_None ? NULL : expect, out);
 }
 
 static PyObject *
@@ -1702,14 +1747,21 @@ static PyType_Spec system_spec = {
 static PyObject *
 mod_setup(PyObject *m, PyObject *args, PyObject *kw)
 {
-    static char *kws[]
-        = { "record", "terminated", "future", "suspend", "failure", NULL };
-    PyObject *rec, *term, *fut, *susp, *fail;
-    if (!PyArg_ParseTupleAndKeywords(
-            args, kw, "OOOOO", kws, &rec, &term, &fut, &susp, &fail)) {
+    static char *kws[] = { "record", "terminated", "future", "suspend",
+        "failure", "frozenmap", "typed_ref", NULL };
+    PyObject *rec, *term, *fut, *susp, *fail, *fmap, *tref;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOOOOO", kws, &rec, &term,
+            &fut, &susp, &fail, &fmap, &tref)) {
         return NULL;
     }
     pyc_state *st = mstate(m);
+    if (!PyType_Check(fmap)
+        || !PyType_IsSubtype((PyTypeObject *)fmap, &PyDict_Type)) {
+        return PyErr_Format(
+            PyExc_TypeError, "_setup: frozenmap is a dict type");
+    }
+    Py_XSETREF(st->frozenmap_cls, Py_NewRef(fmap));
+    Py_XSETREF(st->typed_ref_cls, Py_NewRef(tref));
     Py_XSETREF(st->record_cls, Py_NewRef(rec));
     Py_XSETREF(st->terminated_cls, Py_NewRef(term));
     Py_XSETREF(st->future_cls, Py_NewRef(fut));
@@ -1723,6 +1775,9 @@ mod_register_type(PyObject *m, PyObject *cap)
 {
     const akt_type *t = PyCapsule_GetPointer(cap, "akt.type");
     if (t == NULL) {
+        return NULL;
+    }
+    if (pyb_register_c(mstate(m), t) < 0) {
         return NULL;
     }
     akt_err rc = akt_registry_add(mstate(m)->registry, t);
@@ -1749,6 +1804,17 @@ mod_set_current(PyObject *m, PyObject *ref)
 }
 
 static PyObject *
+mod_schema_hash(PyObject *m, PyObject *cap)
+{
+    (void)m;
+    const akt_type *t = PyCapsule_GetPointer(cap, "akt.type");
+    if (t == NULL) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(pyb_schema_hash(t));
+}
+
+static PyObject *
 mod_live_messages(PyObject *m, PyObject *unused)
 {
     (void)m;
@@ -1763,6 +1829,16 @@ static PyMethodDef mod_methods[] = {
         "register_type(capsule 'akt.type') -> name: Records of it become "
         "messages" },
     { "_set_current", (PyCFunction)mod_set_current, METH_O, NULL },
+    { "bind_module", (PyCFunction)pyb_bind_module, METH_VARARGS,
+        "bind_module(module_name, messages, enums): called at the end of a "
+        "module made by aktc --py_out (docs/python.md)" },
+    { "encode", (PyCFunction)pyb_encode, METH_O,
+        "encode(msg) -> bytes: msgpack, the same bytes as C's encoder" },
+    { "decode", (PyCFunction)pyb_decode, METH_VARARGS,
+        "decode(cls, data) -> msg: msgpack bytes to a message of cls" },
+    { "schema_hash", (PyCFunction)mod_schema_hash, METH_O,
+        "schema_hash(capsule 'akt.type') -> int: FNV-1a 64 of the "
+        "descriptor's field table, as aktc --py_out computes it" },
     { "_unused", (PyCFunction)mod_live_messages, METH_NOARGS, NULL },
     { NULL },
 };
@@ -1772,7 +1848,9 @@ mod_exec(PyObject *m)
 {
     pyc_state *st = mstate(m);
     pyc_object_type.id = akt_type_id(pyc_object_type.name);
-    if (akt_registry_new(&st->registry) != AKT_OK) {
+    pyc_pickled_type.id = akt_type_id(pyc_pickled_type.name);
+    if (akt_registry_new(&st->registry) != AKT_OK
+        || akt_registry_add(st->registry, &pyc_pickled_type) != AKT_OK) {
         PyErr_NoMemory();
         return -1;
     }
@@ -1787,8 +1865,13 @@ mod_exec(PyObject *m)
     st->ctx_type = (PyTypeObject *)PyType_FromModuleAndSpec(m, &ctx_spec, NULL);
     st->pending_type
         = (PyTypeObject *)PyType_FromModuleAndSpec(m, &pending_spec, NULL);
+    st->message_type
+        = (PyTypeObject *)PyType_FromModuleAndSpec(m, &pyb_message_spec, NULL);
     if (!st->system_type || !st->ref_type || !st->future_type || !st->ctx_type
-        || !st->pending_type) {
+        || !st->pending_type || !st->message_type) {
+        return -1;
+    }
+    if (PyModule_AddType(m, st->message_type) < 0) {
         return -1;
     }
     if (PyModule_AddType(m, st->system_type) < 0
@@ -1819,7 +1902,13 @@ mod_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->future_cls);
     Py_VISIT(st->suspend_fn);
     Py_VISIT(st->failure_fn);
-    return 0;
+    Py_VISIT(st->message_type);
+    Py_VISIT(st->frozenmap_cls);
+    Py_VISIT(st->typed_ref_cls);
+    Py_VISIT(st->schema_mismatch);
+    Py_VISIT(st->pickle_dumps);
+    Py_VISIT(st->pickle_loads);
+    return pyb_traverse(st, visit, arg);
 }
 
 static int
@@ -1841,6 +1930,13 @@ mod_clear(PyObject *m)
     Py_CLEAR(st->future_cls);
     Py_CLEAR(st->suspend_fn);
     Py_CLEAR(st->failure_fn);
+    pyb_clear(st);
+    Py_CLEAR(st->message_type);
+    Py_CLEAR(st->frozenmap_cls);
+    Py_CLEAR(st->typed_ref_cls);
+    Py_CLEAR(st->schema_mismatch);
+    Py_CLEAR(st->pickle_dumps);
+    Py_CLEAR(st->pickle_loads);
     return 0;
 }
 
@@ -1858,7 +1954,7 @@ static PyModuleDef_Slot mod_slots[] = {
     { 0, NULL },
 };
 
-static struct PyModuleDef core_module = {
+struct PyModuleDef pyc_module_def = {
     PyModuleDef_HEAD_INIT,
     .m_name = "akt._core",
     .m_doc = "akt._core: the C side of the akt package (see docs/python.md)",
@@ -1873,5 +1969,5 @@ static struct PyModuleDef core_module = {
 PyMODINIT_FUNC
 PyInit__core(void)
 {
-    return PyModuleDef_Init(&core_module);
+    return PyModuleDef_Init(&pyc_module_def);
 }

@@ -270,3 +270,23 @@ pydisp_unpark(pydisp *d, akt_cell *c)
         signal_efd(d);
     }
 }
+
+int
+pydisp_dest_kind(akt_ref r)
+{
+    akt_cell *c = r.cell_;
+    if (c == NULL || c->kind != AKTI_CELL_ACTOR) {
+        return PYDISP_DEST_OTHER;
+    }
+    /* disp and props are set when the cell is spawned, before any ref to
+     * it exists, and stay while the slot is an actor's */
+    if (c->disp && c->disp->ops == &pydisp_ops) {
+        return PYDISP_DEST_PYTHON;
+    }
+    const akti_props_rec *pr = c->props;
+    if (pr && pr->props.behavior && pr->props.behavior->name
+        && strcmp(pr->props.behavior->name, "remote-proxy") == 0) {
+        return PYDISP_DEST_REMOTE;
+    }
+    return PYDISP_DEST_OTHER;
+}

@@ -34,4 +34,12 @@ bool pydisp_on_thread(void);
 void pydisp_park(pydisp *d, akt_cell *c);
 void pydisp_unpark(pydisp *d, akt_cell *c);
 
+/* what kind of receiver r is, for how a Python object travels to it */
+enum {
+    PYDISP_DEST_OTHER = 0, /* a C actor, a future, unknown */
+    PYDISP_DEST_PYTHON = 1, /* a Python actor of this process */
+    PYDISP_DEST_REMOTE = 2, /* a remote actor's proxy */
+};
+int pydisp_dest_kind(akt_ref r);
+
 #endif /* AKT_PY_PYDISP_H */

@@ -1,0 +1,906 @@
+/*
+ * emit_py.c -- the Python emitter: x.akt -> x_akt.py + x_akt.pyi
+ * (`aktc --py_out dir`).
+ *
+ * The module is pure Python: message classes (akt.Message subclasses
+ * with __slots__), IntEnums, typed refs (akt.TypedRef) and actor base
+ * classes (akt.TypedActor), then one akt.bind_module() call with the
+ * field table of every message. At import akt._core builds a run-time
+ * descriptor from that table, or, when a C extension registered the
+ * type's descriptor first, compares the two (schema hash, field numbers,
+ * kinds) and fails naming each difference; the validation, conversion
+ * and wire encoding all run in akt._core from the same table. The .pyi
+ * stub gives the typed fields, constructors and methods to type
+ * checkers.
+ *
+ * The fixed text is in templates/python/{module.py,stub.pyi}.tmpl
+ * (embedded at build time by aktc/embed_py_templates.cmake); this file
+ * computes what varies. Output is deterministic.
+ *
+ * The schema hash of a message is FNV-1a 64 over a canonical text of its
+ * field table -- "<qname>\n" then, per field in declaration order,
+ * "<number> <name> <kind> <elem kind> <key kind> <optional> <type>\n"
+ * with akt_kind numbers and the qualified name of the nested message or
+ * enum ("-" for none) -- which akt._core computes the same way from an
+ * akt_type (python-gen/src/core/schema.c).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "akt/msg.h"
+#include "aktc.h"
+#include "diag.h"
+
+/* --- string builder ------------------------------------------------------- */
+
+typedef struct pb {
+    char *s;
+    size_t len, cap;
+} pb;
+
+static void
+pb_putn(pb *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1) {
+            cap *= 2;
+        }
+        char *p = realloc(b->s, cap);
+        if (p == NULL) {
+            fputs("aktc: out of memory\n", stderr);
+            exit(3);
+        }
+        b->s = p;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static void
+pb_puts(pb *b, const char *s)
+{
+    pb_putn(b, s, strlen(s));
+}
+
+static void pb_printf(pb *b, const char *fmt, ...) AKTC_PRINTF(2, 3);
+
+static void
+pb_printf(pb *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *tmp = ast_alloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(tmp, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    pb_putn(b, tmp, (size_t)n);
+    free(tmp);
+}
+
+static const char *
+pb_str(const pb *b)
+{
+    return b->s ? b->s : "";
+}
+
+/* b's text without its last newline (for a hole on a line of its own) */
+static const char *
+pb_chomp(pb *b)
+{
+    if (b->len > 0 && b->s[b->len - 1] == '\n') {
+        b->s[--b->len] = '\0';
+    }
+    return pb_str(b);
+}
+
+static void
+pb_free(pb *b)
+{
+    free(b->s);
+    b->s = NULL;
+    b->len = b->cap = 0;
+}
+
+/* --- templates ------------------------------------------------------------ */
+
+extern const unsigned char aktc_py_tmpl_module[];
+extern const unsigned char aktc_py_tmpl_stub[];
+
+/* the text of block "@@ name" of t */
+static const char *
+py_block(const char *t, const char *name, size_t *len)
+{
+    size_t nl = strlen(name);
+    for (const char *p = t; p && *p;) {
+        if (strncmp(p, "@@ ", 3) == 0 && strncmp(p + 3, name, nl) == 0
+            && (p[3 + nl] == '\n' || p[3 + nl] == '\0')) {
+            const char *start = p + 3 + nl + (p[3 + nl] == '\n');
+            const char *end = start;
+            while (*end && strncmp(end, "@@ ", 3) != 0) {
+                const char *n = strchr(end, '\n');
+                end = n ? n + 1 : end + strlen(end);
+            }
+            *len = (size_t)(end - start);
+            return start;
+        }
+        p = strchr(p, '\n');
+        p = p ? p + 1 : NULL;
+    }
+    fprintf(
+        stderr, "aktc: internal error: no Python template block '%s'\n", name);
+    exit(3);
+}
+
+/* append block name of t with each {{key}} replaced (key, value, ...,
+ * NULL) */
+static void
+py_tmpl(pb *out, const unsigned char *t, const char *name, ...)
+{
+    size_t len;
+    const char *text = py_block((const char *)t, name, &len);
+    const char *end = text + len;
+    for (const char *p = text; p < end;) {
+        const char *open = memmem(p, (size_t)(end - p), "{{", 2);
+        if (open == NULL) {
+            pb_putn(out, p, (size_t)(end - p));
+            break;
+        }
+        pb_putn(out, p, (size_t)(open - p));
+        const char *close = strstr(open, "}}");
+        size_t klen = (size_t)(close - open - 2);
+        const char *val = NULL;
+        va_list ap;
+        va_start(ap, name);
+        for (const char *k = va_arg(ap, const char *); k;
+             k = va_arg(ap, const char *)) {
+            const char *v = va_arg(ap, const char *);
+            if (strlen(k) == klen && strncmp(k, open + 2, klen) == 0) {
+                val = v;
+                break;
+            }
+        }
+        va_end(ap);
+        if (val == NULL) {
+            fprintf(stderr,
+                "aktc: internal error: Python template '%s' needs {{%.*s}}\n",
+                name, (int)klen, open + 2);
+            exit(3);
+        }
+        pb_puts(out, val);
+        p = close + 2;
+    }
+}
+
+/* --- text helpers ----------------------------------------------------------
+ */
+
+/* a Python string literal ("...") for the n bytes of s (UTF-8 kept) */
+static void
+py_string(pb *b, const char *s, size_t n)
+{
+    pb_putn(b, "\"", 1);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\\' || c == '"') {
+            pb_putn(b, "\\", 1);
+            pb_putn(b, (const char *)&c, 1);
+        } else if (c == '\n') {
+            pb_puts(b, "\\n");
+        } else if (c == '\t') {
+            pb_puts(b, "\\t");
+        } else if (c == '\r') {
+            pb_puts(b, "\\r");
+        } else if (c < 0x20 || c == 0x7f) {
+            pb_printf(b, "\\x%02x", c);
+        } else {
+            pb_putn(b, (const char *)&c, 1);
+        }
+    }
+    pb_putn(b, "\"", 1);
+}
+
+/* doc text for inside """...""": backslashes doubled, runs of quotes
+ * broken, lines after the first indented by indent spaces; a trailing
+ * quote gets a space so it cannot meet the closing quotes */
+static char *
+py_doc(const char *doc, const char *fallback, int indent)
+{
+    const char *s = doc && *doc ? doc : fallback;
+    pb b = { 0 };
+    for (const char *p = s; *p; p++) {
+        if (*p == '\\') {
+            pb_puts(&b, "\\\\");
+        } else if (*p == '"' && p > s && p[-1] == '"') {
+            pb_puts(&b, "\\\"");
+        } else if (*p == '\n') {
+            pb_puts(&b, "\n");
+            if (p[1] != '\n' && p[1] != '\0') {
+                pb_printf(&b, "%*s", indent, "");
+            }
+        } else {
+            pb_putn(&b, p, 1);
+        }
+    }
+    if (b.len > 0 && b.s[b.len - 1] == '"') {
+        pb_puts(&b, " ");
+    }
+    char *r = ast_strdup(pb_str(&b));
+    pb_free(&b);
+    return r;
+}
+
+/* --- kinds and names --------------------------------------------------------
+ */
+
+static uint16_t
+py_kind(const ast_type *t)
+{
+    switch (t->kind) {
+    case TY_BOOL:
+        return AKT_KIND_BOOL;
+    case TY_INT8:
+        return AKT_KIND_INT8;
+    case TY_INT16:
+        return AKT_KIND_INT16;
+    case TY_INT32:
+        return AKT_KIND_INT32;
+    case TY_INT64:
+        return AKT_KIND_INT64;
+    case TY_UINT8:
+        return AKT_KIND_UINT8;
+    case TY_UINT16:
+        return AKT_KIND_UINT16;
+    case TY_UINT32:
+        return AKT_KIND_UINT32;
+    case TY_UINT64:
+        return AKT_KIND_UINT64;
+    case TY_FLOAT32:
+        return AKT_KIND_FLOAT32;
+    case TY_FLOAT64:
+        return AKT_KIND_FLOAT64;
+    case TY_STRING:
+        return AKT_KIND_STRING;
+    case TY_BYTES:
+        return AKT_KIND_BYTES;
+    case TY_LIST:
+        return AKT_KIND_LIST;
+    case TY_MAP:
+        return AKT_KIND_MAP;
+    case TY_REF:
+        return AKT_KIND_REF;
+    case TY_NAMED:
+        return t->decl->kind == DECL_ENUM ? AKT_KIND_ENUM : AKT_KIND_MESSAGE;
+    }
+    return AKT_KIND_NONE;
+}
+
+/* the kind names akt.bind_module reads (index: akt_kind) */
+static const char *const kind_names[] = { "none", "bool", "int8", "int16",
+    "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float32",
+    "float64", "string", "bytes", "message", "enum", "list", "map", "ref" };
+
+static const char *
+kind_name(uint16_t k)
+{
+    return k < sizeof kind_names / sizeof kind_names[0] ? kind_names[k] : "?";
+}
+
+/* "x_akt" for x.akt */
+static char *
+py_module(const ast_file *f)
+{
+    char *stem = aktc_file_stem(f->base);
+    char *m = ast_printf("%s_akt", stem);
+    free(stem);
+    return m;
+}
+
+/* how code in file `in` names the class of decl d */
+static char *
+py_class_ref(const ast_file *in, const ast_decl *d)
+{
+    if (d->file == in) {
+        return ast_strdup(d->name);
+    }
+    char *m = py_module(d->file);
+    char *r = ast_printf("_i_%s.%s", m, d->name);
+    free(m);
+    return r;
+}
+
+/* the message or enum a field's type names (or its element's), or NULL */
+static const ast_decl *
+py_named(const ast_type *t)
+{
+    if (t->kind == TY_LIST || t->kind == TY_MAP) {
+        t = t->elem;
+    }
+    return t->kind == TY_NAMED ? t->decl : NULL;
+}
+
+/* the stub's Python type of one value of t (read side) */
+static void
+py_value_type(pb *b, const ast_file *in, const ast_type *t)
+{
+    switch (t->kind) {
+    case TY_BOOL:
+        pb_puts(b, "bool");
+        return;
+    case TY_FLOAT32:
+    case TY_FLOAT64:
+        pb_puts(b, "float");
+        return;
+    case TY_STRING:
+        pb_puts(b, "str");
+        return;
+    case TY_BYTES:
+        pb_puts(b, "bytes");
+        return;
+    case TY_REF:
+        pb_puts(b, "akt.ActorRef | None");
+        return;
+    case TY_NAMED: {
+        char *c = py_class_ref(in, t->decl);
+        pb_puts(b, c);
+        free(c);
+        return;
+    }
+    case TY_LIST:
+        pb_puts(b, "tuple[");
+        py_value_type(b, in, t->elem);
+        pb_puts(b, ", ...]");
+        return;
+    case TY_MAP:
+        pb_puts(b, "Mapping[");
+        py_value_type(b, in, t->key);
+        pb_puts(b, ", ");
+        py_value_type(b, in, t->elem);
+        pb_puts(b, "]");
+        return;
+    default:
+        pb_puts(b, "int");
+        return;
+    }
+}
+
+/* the stub's type of a constructor argument for t */
+static void
+py_param_type(pb *b, const ast_file *in, const ast_type *t)
+{
+    switch (t->kind) {
+    case TY_FLOAT32:
+    case TY_FLOAT64:
+        pb_puts(b, "float | int");
+        return;
+    case TY_BYTES:
+        pb_puts(b, "bytes | bytearray | memoryview");
+        return;
+    case TY_NAMED:
+        if (t->decl->kind == DECL_ENUM) {
+            char *c = py_class_ref(in, t->decl);
+            pb_printf(b, "%s | int", c);
+            free(c);
+            return;
+        }
+        py_value_type(b, in, t);
+        return;
+    case TY_REF:
+        pb_puts(b, "akt.ActorRef | akt.TypedRef | None");
+        return;
+    case TY_LIST:
+        pb_puts(b, "Iterable[");
+        py_param_type(b, in, t->elem);
+        pb_puts(b, "]");
+        return;
+    case TY_MAP:
+        pb_puts(b, "Mapping[");
+        py_param_type(b, in, t->key);
+        pb_puts(b, ", ");
+        py_param_type(b, in, t->elem);
+        pb_puts(b, "]");
+        return;
+    default:
+        py_value_type(b, in, t);
+        return;
+    }
+}
+
+/* --- schema hash ------------------------------------------------------------
+ */
+
+static uint64_t
+fnv_update(uint64_t h, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+#define FNV_OFFSET 0xcbf29ce484222325ull
+
+static uint64_t
+message_hash(const ast_decl *d)
+{
+    pb b = { 0 };
+    pb_printf(&b, "%s\n", d->qname);
+    for (const ast_field *f = d->fields; f; f = f->next) {
+        const ast_type *t = f->type;
+        uint16_t elem = 0, key = 0;
+        if (t->kind == TY_LIST || t->kind == TY_MAP) {
+            elem = py_kind(t->elem);
+            key = t->kind == TY_MAP ? py_kind(t->key) : 0;
+        }
+        const ast_decl *n = py_named(t);
+        pb_printf(&b, "%" PRIu64 " %s %u %u %u %d %s\n", f->number, f->name,
+            (unsigned)py_kind(t), (unsigned)elem, (unsigned)key,
+            f->optional ? 1 : 0, n ? n->qname : "-");
+    }
+    uint64_t h = fnv_update(FNV_OFFSET, b.s, b.len);
+    pb_free(&b);
+    return h;
+}
+
+static uint64_t
+enum_hash(const ast_decl *d)
+{
+    pb b = { 0 };
+    pb_printf(&b, "enum %s\n", d->qname);
+    for (const ast_enumval *v = d->values; v; v = v->next) {
+        pb_printf(&b, "%s %" PRId64 "\n", v->name, v->value);
+    }
+    uint64_t h = fnv_update(FNV_OFFSET, b.s, b.len);
+    pb_free(&b);
+    return h;
+}
+
+/* --- the declarations --------------------------------------------------------
+ */
+
+typedef struct py_out {
+    const ast_file *f;
+    pb mod, stub;
+    pb bind_msgs, bind_enums;
+    uint64_t file_hash;
+} py_out;
+
+/* a field's default as a Python literal (None: the kind's zero value or,
+ * for a nested message, its type's default message) */
+static void
+py_default(pb *b, const ast_field *f)
+{
+    const ast_literal *l = f->deflt;
+    if (l == NULL || f->optional) {
+        pb_puts(b, "None");
+        return;
+    }
+    switch (l->kind) {
+    case LIT_INT:
+        if (f->type->kind == TY_FLOAT32 || f->type->kind == TY_FLOAT64) {
+            pb_printf(b, "%s%" PRIu64 ".0", l->neg ? "-" : "", l->u);
+        } else {
+            pb_printf(b, "%s%" PRIu64, l->neg ? "-" : "", l->u);
+        }
+        return;
+    case LIT_FLOAT: {
+        char num[64];
+        snprintf(num, sizeof num, "%.17g", l->d);
+        pb_puts(b, num);
+        if (!strpbrk(num, ".eEn")) {
+            pb_puts(b, ".0");
+        }
+        return;
+    }
+    case LIT_STRING:
+        py_string(b, l->s, l->slen);
+        return;
+    case LIT_BOOL:
+        pb_puts(b, l->b ? "True" : "False");
+        return;
+    case LIT_IDENT:
+        for (const ast_enumval *v = f->type->decl->values; v; v = v->next) {
+            if (strcmp(v->name, l->text) == 0) {
+                pb_printf(b, "%" PRId64, v->value);
+                return;
+            }
+        }
+        pb_puts(b, "None");
+        return;
+    }
+}
+
+static void
+emit_enum(py_out *o, const ast_decl *d)
+{
+    pb vals = { 0 }, svals = { 0 };
+    for (const ast_enumval *v = d->values; v; v = v->next) {
+        if (v->doc) {
+            char *doc = py_doc(v->doc, "", 4);
+            pb_printf(&vals, "    #: %s\n", doc);
+            free(doc);
+        }
+        pb_printf(&vals, "    %s = %" PRId64 "\n", v->name, v->value);
+        pb_printf(&svals, "    %s = %" PRId64 "\n", v->name, v->value);
+    }
+    if (d->values == NULL) {
+        pb_puts(&svals, "    ...\n");
+    }
+    char *doc = py_doc(d->doc, d->qname, 4);
+    py_tmpl(&o->mod, aktc_py_tmpl_module, "enum", "name", d->name, "doc", doc,
+        "values", pb_chomp(&vals), NULL);
+    py_tmpl(&o->stub, aktc_py_tmpl_stub, "enum", "name", d->name, "values",
+        pb_chomp(&svals), NULL);
+    py_tmpl(&o->bind_enums, aktc_py_tmpl_module, "bind_enum", "name", d->name,
+        "qname", d->qname, NULL);
+    uint64_t h = enum_hash(d);
+    o->file_hash = fnv_update(o->file_hash, (const char *)&h, sizeof h);
+    free(doc);
+    pb_free(&vals);
+    pb_free(&svals);
+}
+
+static void
+emit_message(py_out *o, const ast_decl *d)
+{
+    pb slots = { 0 }, params = { 0 }, props = { 0 }, fields = { 0 },
+       fdoc = { 0 };
+    int n = 0;
+    for (const ast_field *f = d->fields; f; f = f->next, n++) {
+        const ast_type *t = f->type;
+        pb_printf(&slots, "%s\"%s\"", n ? ", " : "", f->name);
+        /* constructor parameter and read-only property of the stub */
+        pb_printf(&params, ", %s: ", f->name);
+        py_param_type(&params, o->f, t);
+        if (f->optional) {
+            pb_puts(&params, " | None");
+        } else if (t->kind == TY_NAMED && t->decl->kind == DECL_MESSAGE) {
+            pb_puts(&params, " | None"); /* None: the type's default */
+        }
+        pb_puts(&params, " = ...");
+        pb_puts(&props, "    @property\n");
+        pb_printf(&props, "    def %s(self) -> ", f->name);
+        py_value_type(&props, o->f, t);
+        if (f->optional && t->kind != TY_REF) {
+            pb_puts(&props, " | None");
+        }
+        pb_puts(&props, ": ...\n");
+        /* the field table row */
+        uint16_t k = py_kind(t), ek = 0, kk = 0;
+        if (t->kind == TY_LIST || t->kind == TY_MAP) {
+            ek = py_kind(t->elem);
+            kk = t->kind == TY_MAP ? py_kind(t->key) : 0;
+        }
+        const ast_decl *named = py_named(t);
+        pb_printf(&fields, "        (\"%s\", %" PRIu64 ", \"%s\", ", f->name,
+            f->number, kind_name(k));
+        if (ek) {
+            pb_printf(&fields, "\"%s\", ", kind_name(ek));
+        } else {
+            pb_puts(&fields, "None, ");
+        }
+        if (kk) {
+            pb_printf(&fields, "\"%s\", ", kind_name(kk));
+        } else {
+            pb_puts(&fields, "None, ");
+        }
+        if (named) {
+            pb_printf(&fields, "\"%s\", ", named->qname);
+        } else {
+            pb_puts(&fields, "None, ");
+        }
+        pb_printf(&fields, "%s, ", f->optional ? "True" : "False");
+        py_default(&fields, f);
+        pb_puts(&fields, "),\n");
+        /* the class doc lists the fields */
+        char *ts = ast_type_str(t, f->optional);
+        pb_printf(&fdoc, "\n        %s (%s = %" PRIu64 "%s)", f->name, ts,
+            f->number, f->deprecated ? ", deprecated" : "");
+        free(ts);
+        if (f->doc) {
+            char *fd = py_doc(f->doc, "", 12);
+            pb_printf(&fdoc, ": %s", fd);
+            free(fd);
+        }
+    }
+    if (n == 1) {
+        pb_puts(&slots, ",");
+    }
+    char *base = py_doc(d->doc, d->qname, 4);
+    char *doc = n ? ast_printf("%s\n\n    Fields:%s\n    ", base, pb_str(&fdoc))
+                  : ast_strdup(base);
+    py_tmpl(&o->mod, aktc_py_tmpl_module, "message", "name", d->name, "doc",
+        doc, "slots", pb_str(&slots), NULL);
+    py_tmpl(&o->stub, aktc_py_tmpl_stub, "message", "name", d->name, "params",
+        pb_str(&params), "props", pb_chomp(&props), NULL);
+    uint64_t h = message_hash(d);
+    o->file_hash = fnv_update(o->file_hash, (const char *)&h, sizeof h);
+    char id[32], hs[32];
+    snprintf(id, sizeof id, "0x%016" PRIx64, d->type_id);
+    snprintf(hs, sizeof hs, "0x%016" PRIx64, h);
+    py_tmpl(&o->bind_msgs, aktc_py_tmpl_module, "bind_message", "name", d->name,
+        "qname", d->qname, "id", id, "hash", hs, "fields", pb_str(&fields),
+        NULL);
+    free(base);
+    free(doc);
+    pb_free(&slots);
+    pb_free(&params);
+    pb_free(&props);
+    pb_free(&fields);
+    pb_free(&fdoc);
+}
+
+static void
+emit_actor(py_out *o, const ast_decl *a)
+{
+    pb rm = { 0 }, srm = { 0 }, on = { 0 }, hs = { 0 }, shs = { 0 };
+    int n = 0;
+    /* the handlers: the `on` lines, or, for an fsm actor, each message
+     * some state takes (once, in order of first appearance) */
+    typedef struct hrow {
+        const ast_decl *msg, *reply;
+        const char *snake, *doc;
+    } hrow;
+    size_t nrows = 0, caprows = 8;
+    hrow *rows = ast_alloc(caprows * sizeof *rows);
+    for (const ast_handler *h = a->handlers; h; h = h->next) {
+        if (nrows == caprows) {
+            caprows *= 2;
+            rows = realloc(rows, caprows * sizeof *rows);
+        }
+        rows[nrows++] = (hrow) { h->msg_decl, h->reply_decl, h->snake, h->doc };
+    }
+    for (const ast_fsm_state *st = a->fsm ? a->fsm->states : NULL; st;
+         st = st->next) {
+        for (const ast_fsm_trans *tr = st->trans; tr; tr = tr->next) {
+            bool seen = tr->is_timeout || tr->msg_decl == NULL;
+            for (size_t k = 0; k < nrows && !seen; k++) {
+                seen = rows[k].msg == tr->msg_decl;
+            }
+            if (seen) {
+                continue;
+            }
+            if (nrows == caprows) {
+                caprows *= 2;
+                rows = realloc(rows, caprows * sizeof *rows);
+            }
+            rows[nrows++] = (hrow) { tr->msg_decl, NULL, tr->snake, tr->doc };
+        }
+    }
+    if (rows == NULL) {
+        fputs("aktc: out of memory\n", stderr);
+        exit(3);
+    }
+    for (size_t r = 0; r < nrows; r++) {
+        const ast_decl *msg = rows[r].msg, *reply = rows[r].reply;
+        const char *snake = rows[r].snake, *hdoc = rows[r].doc;
+        if (msg == NULL || snake == NULL) {
+            continue;
+        }
+        char *mc = py_class_ref(o->f, msg);
+        char *doc = py_doc(hdoc, msg->qname, 8);
+        char *hdoc1 = ast_printf("Handle a %s.", msg->qname);
+        char *rdoc = py_doc(hdoc, hdoc1, 8);
+        free(hdoc1);
+        if (reply) {
+            char *rc = py_class_ref(o->f, reply);
+            py_tmpl(&rm, aktc_py_tmpl_module, "ref_ask", "snake", snake, "doc",
+                rdoc, "msg", mc, "reply", rc, "reply_q", reply->qname, NULL);
+            py_tmpl(&srm, aktc_py_tmpl_stub, "ref_ask", "snake", snake, "msg",
+                mc, "reply", rc, NULL);
+            py_tmpl(&shs, aktc_py_tmpl_stub, "actor_handler", "snake", snake,
+                "msg", mc, "reply", rc, NULL);
+            free(rc);
+        } else {
+            py_tmpl(&shs, aktc_py_tmpl_stub, "actor_handler", "snake", snake,
+                "msg", mc, "reply", "None", NULL);
+        }
+        py_tmpl(&rm, aktc_py_tmpl_module, "ref_tell", "snake", snake, "doc",
+            rdoc, "msg", mc, NULL);
+        py_tmpl(&srm, aktc_py_tmpl_stub, "ref_tell", "snake", snake, "msg", mc,
+            NULL);
+        py_tmpl(&hs, aktc_py_tmpl_module, "actor_handler", "snake", snake,
+            "doc", rdoc, "qname", a->qname, NULL);
+        pb_printf(&on, "%s(%s, \"on_%s\")", n ? ", " : "", mc, snake);
+        n++;
+        free(mc);
+        free(doc);
+        free(rdoc);
+    }
+    free(rows);
+    if (n == 1) {
+        pb_puts(&on, ",");
+    }
+    if (n == 0) {
+        pb_puts(&srm, "    ...\n");
+        pb_puts(&shs, "    ...\n");
+    }
+    char *doc = py_doc(a->doc, a->qname, 4);
+    py_tmpl(&o->mod, aktc_py_tmpl_module, "ref", "name", a->name, "qname",
+        a->qname, "methods", pb_chomp(&rm), NULL);
+    py_tmpl(&o->mod, aktc_py_tmpl_module, "actor", "name", a->name, "qname",
+        a->qname, "doc", doc, "on", pb_str(&on), "handlers", pb_chomp(&hs),
+        NULL);
+    py_tmpl(&o->stub, aktc_py_tmpl_stub, "ref", "name", a->name, "methods",
+        pb_chomp(&srm), NULL);
+    py_tmpl(&o->stub, aktc_py_tmpl_stub, "actor", "name", a->name, "handlers",
+        pb_chomp(&shs), NULL);
+    free(doc);
+    pb_free(&rm);
+    pb_free(&srm);
+    pb_free(&on);
+    pb_free(&hs);
+    pb_free(&shs);
+}
+
+/* Python names the module defines twice (an actor's <A>Ref or <A>Actor
+ * against a message or enum); reported, 1 when any */
+static int
+check_names(const ast_file *f)
+{
+    int bad = 0;
+    for (const ast_decl *a = f->decls; a; a = a->next) {
+        if (a->kind != DECL_ACTOR) {
+            continue;
+        }
+        static const char *const sfx[] = { "Ref", "Actor" };
+        for (int i = 0; i < 2; i++) {
+            char *name = ast_printf("%s%s", a->name, sfx[i]);
+            for (const ast_decl *d = f->decls; d; d = d->next) {
+                bool clash = strcmp(d->name, name) == 0
+                    || (d->state && strcmp(d->state->name, name) == 0);
+                if (clash) {
+                    diag_error(f, d->name_loc,
+                        "'%s' is also the Python class aktc --py_out makes "
+                        "for actor '%s'",
+                        name, a->name);
+                    bad = 1;
+                }
+            }
+            free(name);
+        }
+    }
+    return bad;
+}
+
+/* render f's module and stub into out[0], out[1]; -1 (reported) when
+ * the names clash */
+static int
+py_render(const ast_file *f, pb *mod, pb *stub)
+{
+    if (check_names(f)) {
+        return -1;
+    }
+    py_out o = { .f = f, .file_hash = FNV_OFFSET };
+    char *module = py_module(f);
+    pb imps = { 0 }, simps = { 0 };
+    const ast_import *seen[256];
+    int nseen = 0;
+    for (const ast_import *i = f->imports; i; i = i->next) {
+        bool dup = false;
+        for (int k = 0; k < nseen; k++) {
+            dup = dup || seen[k]->file == i->file;
+        }
+        if (i->file == NULL || dup) {
+            continue;
+        }
+        if (nseen < 256) {
+            seen[nseen++] = i;
+        }
+        char *m = py_module(i->file);
+        char *alias = ast_printf("_i_%s", m);
+        py_tmpl(&imps, aktc_py_tmpl_module, "import", "module", m, "alias",
+            alias, NULL);
+        py_tmpl(&simps, aktc_py_tmpl_stub, "import", "module", m, "alias",
+            alias, NULL);
+        free(m);
+        free(alias);
+    }
+    for (const ast_decl *d = f->decls; d; d = d->next) {
+        if (d->kind == DECL_ENUM) {
+            emit_enum(&o, d);
+        }
+    }
+    for (const ast_decl *d = f->decls; d; d = d->next) {
+        if (d->kind == DECL_MESSAGE) {
+            emit_message(&o, d);
+        } else if (d->kind == DECL_ACTOR && d->state) {
+            emit_message(&o, d->state);
+        }
+    }
+    for (const ast_decl *d = f->decls; d; d = d->next) {
+        if (d->kind == DECL_ACTOR) {
+            emit_actor(&o, d);
+        }
+    }
+    char hash[32];
+    snprintf(hash, sizeof hash, "0x%016" PRIx64, o.file_hash);
+    char *pkg_doc = ast_printf(
+        "package %s: the messages and actors of %s.", f->pkg, f->base);
+    py_tmpl(mod, aktc_py_tmpl_module, "file_begin", "module", module, "base",
+        f->base, "version", AKTC_VERSION, "pkg_doc", pkg_doc, "pkg", f->pkg,
+        "imports", pb_str(&imps), "hash", hash, NULL);
+    pb_putn(mod, o.mod.s ? o.mod.s : "", o.mod.len);
+    py_tmpl(mod, aktc_py_tmpl_module, "bind_begin", NULL);
+    pb_putn(mod, o.bind_msgs.s ? o.bind_msgs.s : "", o.bind_msgs.len);
+    py_tmpl(mod, aktc_py_tmpl_module, "bind_enums", NULL);
+    pb_putn(mod, o.bind_enums.s ? o.bind_enums.s : "", o.bind_enums.len);
+    py_tmpl(mod, aktc_py_tmpl_module, "bind_end", NULL);
+    py_tmpl(stub, aktc_py_tmpl_stub, "file_begin", "module", module, "base",
+        f->base, "version", AKTC_VERSION, "pkg", f->pkg, "imports",
+        pb_str(&simps), NULL);
+    pb_putn(stub, o.stub.s ? o.stub.s : "", o.stub.len);
+    free(pkg_doc);
+    free(module);
+    pb_free(&imps);
+    pb_free(&simps);
+    pb_free(&o.mod);
+    pb_free(&o.stub);
+    pb_free(&o.bind_msgs);
+    pb_free(&o.bind_enums);
+    return 0;
+}
+
+static int
+py_write(const char *path, const pb *b)
+{
+    FILE *fp = fopen(path, "rb");
+    if (fp) {
+        /* an identical file stays untouched (no rebuild cascades) */
+        char *old = malloc(b->len + 1);
+        size_t n = old ? fread(old, 1, b->len + 1, fp) : 0;
+        bool same = old && n == b->len && memcmp(old, b->s, n) == 0;
+        free(old);
+        fclose(fp);
+        if (same) {
+            return 0;
+        }
+    }
+    fp = fopen(path, "wb");
+    if (fp == NULL || fwrite(b->s, 1, b->len, fp) != b->len) {
+        diag_plain("cannot write '%s': %s", path, strerror(errno));
+        if (fp) {
+            fclose(fp);
+        }
+        return -1;
+    }
+    if (fclose(fp) != 0) {
+        diag_plain("cannot write '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int
+emit_py(const ast_file *f, const char *dir)
+{
+    pb mod = { 0 }, stub = { 0 };
+    if (py_render(f, &mod, &stub) != 0) {
+        return 1;
+    }
+    char *module = py_module(f);
+    char *mp = ast_printf("%s/%s.py", dir, module);
+    char *sp = ast_printf("%s/%s.pyi", dir, module);
+    int rc = py_write(mp, &mod) || py_write(sp, &stub) ? 1 : 0;
+    free(module);
+    free(mp);
+    free(sp);
+    pb_free(&mod);
+    pb_free(&stub);
+    return rc;
+}
+
+char *
+emit_py_module_name(const ast_file *f)
+{
+    return py_module(f);
+}
