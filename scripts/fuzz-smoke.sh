@@ -2,7 +2,10 @@
 # fuzz-smoke.sh BUILD_DIR [SECONDS] -- run every libFuzzer target (an
 # executable named fuzz_*) found in BUILD_DIR for SECONDS each (default 10).
 # Each target starts from its seed corpus folder when the source tree has one
-# (tests/<area>/fuzz-seeds/<target>/). A crash fails the script.
+# (tests/<area>/fuzz-seeds/<target>/). A crash fails the script. Every
+# decoder of untrusted bytes has one (fuzz_table, fuzz_reader, fuzz_config,
+# fuzz_record, fuzz_frame, fuzz_aktc_*; fuzz_gossip: cluster messages and
+# the gossip merge, seeds in tests/cluster/fuzz-seeds/fuzz_gossip/).
 set -euo pipefail
 build=${1:?build dir}
 secs=${2:-10}
