@@ -185,6 +185,8 @@ ast_decl_free(ast_decl *d)
         ast_reserved_free(d->reserved);
         ast_enumval_free(d->values);
         ast_handler_free(d->handlers);
+        ast_handler_free(d->events);
+        free(d->snapshot);
         ast_fsm_free(d->fsm);
         if (d->state) {
             d->state->next = NULL;

@@ -200,6 +200,13 @@ typedef struct ast_decl {
     struct ast_decl *state; /* a DECL_MESSAGE named <Actor>State, or NULL */
     bool has_state_block;
     ast_fsm *fsm; /* NULL for an actor without an fsm block */
+    /* `persistent actor`: its events (msg/msg_loc/msg_decl/snake of each
+     * entry; reply unused) and its snapshot type */
+    bool persistent;
+    ast_handler *events;
+    char *snapshot; /* as written, or NULL */
+    aktc_loc snapshot_loc;
+    struct ast_decl *snapshot_decl; /* resolved by sema */
     /* set by sema */
     char *qname; /* "a.b.Hello" */
     char *cname; /* "a_b_Hello" */

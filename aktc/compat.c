@@ -16,7 +16,14 @@
  *   - an actor that became an fsm or stopped being one; an fsm's state
  *     removed, its initial state changed, a line of a state (`on M` or its
  *     timeout) removed or retargeted: code written against the old file
- *     fills those handlers and goes to those states.
+ *     fills those handlers and goes to those states;
+ *   - persistence: an actor that became persistent or stopped being one;
+ *     an event dropped from a persistent actor's `events`, or its snapshot
+ *     type changed or removed (journals and snapshot stores hold them:
+ *     recovery would fail); and for an event type, a field narrowed (an
+ *     integer to a smaller range, float64 to float32): old events may
+ *     hold values the new field cannot, so recovery would fail with
+ *     AKT_ERANGE. Widening an event's field passes as for any message.
  * Compatible (pass): new optional fields, new messages, enums, actors and
  * handlers, new enum values, renamed fields (names are not on the wire),
  * doc changes; new fsm states and lines, a changed timeout duration,
@@ -239,8 +246,36 @@ name_reserved(const ast_decl *d, const char *name)
     return false;
 }
 
+/* widens -- every value of type a is a value of type b (old events read
+ * by new code always fit). */
+static bool
+widens(const ast_type *a, const ast_type *b)
+{
+    ast_type i32 = { .kind = TY_INT32 };
+    if (is_enum(a)) {
+        a = &i32;
+    }
+    if (is_enum(b)) {
+        b = &i32;
+    }
+    if (ast_is_integer(a->kind) && ast_is_integer(b->kind)) {
+        int_range ra = range_of(a->kind), rb = range_of(b->kind);
+        return rb.lo <= ra.lo && ra.hi <= rb.hi;
+    }
+    if (is_float(a->kind) && is_float(b->kind)) {
+        return a->kind == b->kind || b->kind == TY_FLOAT64;
+    }
+    if ((a->kind == TY_LIST || a->kind == TY_MAP) && a->kind == b->kind) {
+        return (a->kind != TY_MAP || widens(a->key, b->key))
+            && widens(a->elem, b->elem);
+    }
+    return a->kind == b->kind;
+}
+
+/* compare_message -- o (old) against n (new); event: o is an event type of
+ * a persistent actor of the old file (journals hold values of it). */
 static int
-compare_message(ast_decl *o, ast_decl *n)
+compare_message(ast_decl *o, ast_decl *n, bool event)
 {
     int bad = 0;
     const ast_file *nf = n->file;
@@ -265,6 +300,13 @@ compare_message(ast_decl *o, ast_decl *n)
                     "field %llu of '%s' changed type from %s to %s%s%s",
                     (unsigned long long)f->number, n->qname, a, b,
                     why ? ": " : "", why ? why : "");
+                bad++;
+            } else if (event && !widens(of->type, f->type)) {
+                diag_error(nf, f->loc,
+                    "field %llu of event '%s' narrowed from %s to %s: "
+                    "journals hold old events whose values may not fit, and "
+                    "recovery would fail (AKT_ERANGE)",
+                    (unsigned long long)f->number, n->qname, a, b);
                 bad++;
             } else {
                 diag_warning(nf, f->loc,
@@ -416,6 +458,67 @@ compare_fsm(ast_decl *o, ast_decl *n)
     return bad;
 }
 
+/* --- persistent actors ---------------------------------------------------- */
+
+static bool
+lists_event(const ast_decl *a, const char *qname)
+{
+    for (const ast_handler *e = a->events; e; e = e->next) {
+        if (e->msg_decl && strcmp(e->msg_decl->qname, qname) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* is_event -- qname is an event of some persistent actor of f */
+static bool
+is_event(const ast_file *f, const char *qname)
+{
+    for (const ast_decl *d = f->decls; d; d = d->next) {
+        if (d->kind == DECL_ACTOR && d->persistent && lists_event(d, qname)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int
+compare_persistent(ast_decl *o, ast_decl *n)
+{
+    if (o->persistent != n->persistent) {
+        diag_error(n->file, n->name_loc,
+            "actor '%s' %s persistent: its handler table changes shape%s",
+            n->qname, n->persistent ? "became" : "is no longer",
+            n->persistent ? "" : " and its journal is no longer read");
+        return 1;
+    }
+    if (!o->persistent) {
+        return 0;
+    }
+    int bad = 0;
+    for (const ast_handler *e = o->events; e; e = e->next) {
+        if (e->msg_decl && !lists_event(n, e->msg_decl->qname)) {
+            diag_error(n->file, n->events ? n->events->msg_loc : n->name_loc,
+                "persistent actor '%s' no longer lists event '%s': journals "
+                "hold such events and recovery would fail on them",
+                n->qname, e->msg_decl->qname);
+            bad++;
+        }
+    }
+    const char *os = o->snapshot_decl ? o->snapshot_decl->qname : NULL;
+    const char *ns = n->snapshot_decl ? n->snapshot_decl->qname : NULL;
+    if (os && (ns == NULL || strcmp(os, ns) != 0)) {
+        diag_error(n->file, ns ? n->snapshot_loc : n->name_loc,
+            "the snapshot type of persistent actor '%s' changed from %s to "
+            "%s: snapshot stores hold %s snapshots and recovery would fail "
+            "on them",
+            n->qname, os, ns ? ns : "none", os);
+        bad++;
+    }
+    return bad;
+}
+
 static int
 compare_actor(ast_decl *o, ast_decl *n)
 {
@@ -424,7 +527,7 @@ compare_actor(ast_decl *o, ast_decl *n)
         bad += compare_fsm(o, n);
         if (n->fsm) {
             /* its handlers are all in states: compared above */
-            return bad + compare_message(o->state, n->state);
+            return bad + compare_message(o->state, n->state, false);
         }
     }
     for (ast_handler *oh = o->handlers; oh; oh = oh->next) {
@@ -450,7 +553,8 @@ compare_actor(ast_decl *o, ast_decl *n)
             bad++;
         }
     }
-    bad += compare_message(o->state, n->state);
+    bad += compare_message(o->state, n->state, false);
+    bad += compare_persistent(o, n);
     return bad;
 }
 
@@ -479,7 +583,7 @@ compat_check(ast_file *oldf, ast_file *newf)
         }
         switch (o->kind) {
         case DECL_MESSAGE:
-            bad += compare_message(o, n);
+            bad += compare_message(o, n, is_event(oldf, o->qname));
             break;
         case DECL_ENUM:
             bad += compare_enum(o, n);

@@ -792,7 +792,8 @@ emit_actor(sb *h, sb *c, const ast_decl *a)
             tmpl(h, aktc_tmpl_header, "ask", "snake", a->snake, "h", hd->snake,
                 "msg", hd->msg_decl->name, "reply", hd->reply_decl->name,
                 "msg_c", hd->msg_decl->cname, "reply_c", hd->reply_decl->cname,
-                "cname", a->cname, "reply_snake", hd->reply_decl->snake, NULL);
+                "cname", a->cname, "reply_snake", hd->reply_decl->snake,
+                "reply_call", "akt_reply", NULL);
         }
     }
     /* source: state init, trampolines, waits, behaviour, props */
@@ -1073,6 +1074,177 @@ emit_fsm_actor(sb *h, sb *c, const ast_decl *a)
     sb_free(&defs);
 }
 
+/* --- persistent actors ---------------------------------------------------- */
+
+/* emit_persistent_actor -- a `persistent actor`: the handler table
+ * (commands, one apply_<event> per event, snapshot and recovery hooks),
+ * typed persist / persist_async per event, persist_all, save_snapshot and
+ * the command wrappers in the header; in the source the trampolines and
+ * an akt_persistent_def over akt/persistence.h that lists the event and
+ * snapshot types. */
+static void
+emit_persistent_actor(sb *h, sb *c, const ast_decl *a)
+{
+    const ast_decl *st = a->state;
+    const ast_decl *snap = a->snapshot_decl;
+    emit_struct(h, st);
+    sb cmds = { 0 }, applies = { 0 }, snapm = { 0 }, req = { 0 },
+       reqdoc = { 0 };
+    for (const ast_handler *hd = a->handlers; hd; hd = hd->next) {
+        sb doc = { 0 };
+        sb_printf(&doc, "%s%s%s", hd->msg_decl->name, hd->doc ? ": " : ".",
+            hd->doc ? hd->doc : "");
+        if (hd->reply) {
+            sb_printf(&doc,
+                "%sReply with %s_reply_%s() (also from a persist\ncallback) "
+                "or akt_persistent_reply_error_text().",
+                hd->doc ? "\n" : " ", a->snake, hd->snake);
+        }
+        char *dc = doc_comment(doc.s, "    ");
+        sb_printf(&cmds,
+            "%s    akt_err (*on_%s)(%s *state, akt_ctx *ctx,\n        const %s "
+            "*msg);\n",
+            dc, hd->snake, st->cname, hd->msg_decl->cname);
+        free(dc);
+        sb_free(&doc);
+    }
+    for (const ast_handler *e = a->events; e; e = e->next) {
+        const char *edoc = e->msg_decl->doc;
+        if (edoc) {
+            char *dc = doc_comment(edoc, "    ");
+            sb_puts(&applies, dc);
+            free(dc);
+        }
+        sb_printf(&applies,
+            "    void (*apply_%s)(%s *state, const %s *event);\n", e->snake,
+            st->cname, e->msg_decl->cname);
+        sb_printf(&req, "\n        || h->apply_%s == NULL", e->snake);
+        sb_printf(&reqdoc, "%sapply_%s", reqdoc.len ? ", " : "", e->snake);
+    }
+    if (snap) {
+        tmpl(&snapm, aktc_tmpl_header, "persistent_snapshot_members", "snap",
+            snap->name, "snap_c", snap->cname, "state", st->cname, NULL);
+        sb_puts(&req, "\n        || h->snapshot_offer == NULL");
+        sb_puts(&reqdoc, ", snapshot_offer");
+    }
+    sb text = { 0 };
+    if (a->doc) {
+        sb_printf(&text, "%s\n\n", a->doc);
+    }
+    sb_printf(&text,
+        "The handlers of persistent actor %s: fill in the ones you\nneed and "
+        "spawn with %s_props().",
+        a->name, a->snake);
+    char *doc = doc_comment(text.s, "");
+    sb_free(&text);
+    tmpl(h, aktc_tmpl_header, "actor_ref", "cname", a->cname, "snake", a->snake,
+        "name", a->name, NULL);
+    char *snap_doc = snap
+        ? ast_printf(": the youngest %s, then the events after it", snap->name)
+        : ast_strdup(": every stored event through apply");
+    tmpl(h, aktc_tmpl_header, "persistent_actor", "doc", doc, "cname", a->cname,
+        "state", st->cname, "command_members", sb_str(&cmds), "apply_members",
+        sb_str(&applies), "snapshot_members", sb_str(&snapm), "snake", a->snake,
+        "name", a->name, "qname", a->qname, "snap_doc", snap_doc,
+        "required_doc", sb_str(&reqdoc), NULL);
+    free(snap_doc);
+    free(doc);
+    for (const ast_handler *e = a->events; e; e = e->next) {
+        const char *last = strrchr(e->msg, '.');
+        const char *bare = last ? last + 1 : e->msg;
+        tmpl(h, aktc_tmpl_header, "persistent_event", "cname", a->cname, "ev",
+            bare, "snake", a->snake, "e", e->snake, "state", st->cname, "ev_c",
+            e->msg_decl->cname, "name", a->name, NULL);
+    }
+    if (snap) {
+        tmpl(h, aktc_tmpl_header, "persistent_snapshot", "snake", a->snake,
+            "name", a->name, "snap_c", snap->cname, NULL);
+    }
+    for (const ast_handler *hd = a->handlers; hd; hd = hd->next) {
+        tmpl(h, aktc_tmpl_header, "tell", "snake", a->snake, "h", hd->snake,
+            "msg", hd->msg_decl->name, "name", a->name, "msg_c",
+            hd->msg_decl->cname, "cname", a->cname, NULL);
+        if (hd->reply) {
+            tmpl(h, aktc_tmpl_header, "ask", "snake", a->snake, "h", hd->snake,
+                "msg", hd->msg_decl->name, "reply", hd->reply_decl->name,
+                "msg_c", hd->msg_decl->cname, "reply_c", hd->reply_decl->cname,
+                "cname", a->cname, "reply_snake", hd->reply_decl->snake,
+                "reply_call", "akt_persistent_reply", NULL);
+        }
+    }
+    /* source */
+    tmpl(c, aktc_tmpl_source, "persistent_begin", "qname", a->qname, "name",
+        a->name, "snake", a->snake, "cname", a->cname, "state", st->cname,
+        "state_snake", st->snake, NULL);
+    unsigned n = 0;
+    sb table = { 0 };
+    for (const ast_handler *hd = a->handlers; hd; hd = hd->next) {
+        tmpl(c, aktc_tmpl_source, "persistent_command", "snake", a->snake, "h",
+            hd->snake, "cname", a->cname, "qname", a->qname, NULL);
+        if (hd->reply) {
+            tmpl(c, aktc_tmpl_source, "ask_wait", "snake", a->snake, "h",
+                hd->snake, "reply_c", hd->reply_decl->cname, "reply_snake",
+                hd->reply_decl->snake, NULL);
+        }
+        sb_printf(&table, "    {&%s_desc, %s_on_%s},\n", hd->msg_decl->snake,
+            a->snake, hd->snake);
+        n++;
+    }
+    sb cases = { 0 }, events = { 0 };
+    unsigned ne = 0;
+    for (const ast_handler *e = a->events; e; e = e->next) {
+        const char *last = strrchr(e->msg, '.');
+        const char *bare = last ? last + 1 : e->msg;
+        tmpl(c, aktc_tmpl_source, "persistent_event", "snake", a->snake, "e",
+            e->snake, "cname", a->cname, "ev", bare, "ev_c", e->msg_decl->cname,
+            NULL);
+        sb_printf(&cases,
+            "    if (type == &%s_desc) {\n        d->h->apply_%s(&d->state, "
+            "event);\n        return;\n    }\n",
+            e->msg_decl->snake, e->snake);
+        sb_printf(&events, "    &%s_desc,\n", e->msg_decl->snake);
+        ne++;
+    }
+    sb snapdef = { 0 };
+    if (snap) {
+        tmpl(c, aktc_tmpl_source, "persistent_snapshot_code", "snake", a->snake,
+            NULL);
+        sb_printf(&snapdef,
+            "    .snapshot_type = &%s_desc,\n"
+            "    .snapshot_offer = %s_snapshot_offer,\n"
+            "    .snapshot_when = %s_snapshot_when,\n"
+            "    .snapshot_take = %s_snapshot_take,\n"
+            "    .snapshot_saved = %s_snapshot_saved,\n"
+            "    .snapshot_failed = %s_snapshot_failed,\n",
+            snap->snake, a->snake, a->snake, a->snake, a->snake, a->snake);
+    }
+    sb tdef = { 0 };
+    if (n) {
+        sb_printf(&tdef, "static const akt_handler %s_handlers[] = {\n%s};\n\n",
+            a->snake, sb_str(&table));
+    }
+    char *href = n ? ast_printf("%s_handlers", a->snake) : ast_strdup("NULL");
+    char nh[16], nev[16];
+    snprintf(nh, sizeof nh, "%u", n);
+    snprintf(nev, sizeof nev, "%u", ne);
+    tmpl(c, aktc_tmpl_source, "persistent_end", "snake", a->snake, "cname",
+        a->cname, "qname", a->qname, "apply_cases", sb_str(&cases),
+        "handler_table", sb_str(&tdef), "events", sb_str(&events),
+        "handlers_ref", href, "nhandlers", nh, "nevents", nev, "snapshot_def",
+        sb_str(&snapdef), "required", sb_str(&req), NULL);
+    free(href);
+    sb_free(&cmds);
+    sb_free(&applies);
+    sb_free(&snapm);
+    sb_free(&req);
+    sb_free(&reqdoc);
+    sb_free(&table);
+    sb_free(&cases);
+    sb_free(&events);
+    sb_free(&snapdef);
+    sb_free(&tdef);
+}
+
 /* --- files ---------------------------------------------------------------- */
 
 static int
@@ -1170,6 +1342,8 @@ render(const ast_file *f, sb *out)
             sb_free(&sh);
             if (d->fsm) {
                 emit_fsm_actor(&hact, &cact, d);
+            } else if (d->persistent) {
+                emit_persistent_actor(&hact, &cact, d);
             } else {
                 emit_actor(&hact, &cact, d);
             }

@@ -8,9 +8,10 @@
  * levels -- top-level items, members of a message/enum/actor body, and
  * fsm items -- so one run reports every independent syntax error.
  *
- * Reserved syntax (persistent actors, events, snapshot, shard key, @gpu
- * handlers) is parsed completely and then rejected with "not supported
- * yet", so files written for later versions fail loudly, never silently.
+ * Reserved syntax (shard key, @gpu handlers) is parsed completely and
+ * then rejected with "not supported yet", so files written for later
+ * versions fail loudly, never silently. A persistent actor's `events` and
+ * `snapshot` lines are built into its decl (sema checks them).
  * An actor's fsm block is built into an ast_fsm (sema checks its states).
  */
 %define api.pure full
@@ -159,6 +160,7 @@ finish_body(ast_decl *d)
     ast_decl *decl;
     ast_fsm *fsm;
     ast_fsm_state *fstate;
+    ast_handler *hlist;
 }
 
 %token KW_PACKAGE "package" KW_IMPORT "import" KW_ENUM "enum"
@@ -184,6 +186,7 @@ finish_body(ast_decl *d)
 %type <num> field_number
 %type <fsm> fsm_items
 %type <fstate> fsm_state_items
+%type <hlist> qname_list
 
 %destructor { free($$); } <str>
 %destructor { ast_type_free($$); } <type>
@@ -194,6 +197,7 @@ finish_body(ast_decl *d)
 %destructor { ast_decl_free($$); } <decl>
 %destructor { ast_fsm_free($$); } <fsm>
 %destructor { ast_fsm_state_free($$); } <fstate>
+%destructor { ast_handler_free($$); } <hlist>
 
 %%
 
@@ -266,9 +270,15 @@ item:
         }
     | "persistent" "actor" IDENT '{' actor_body '}'
         {
-            not_supported(ctx, @1, "'persistent' (event-sourced actors)");
-            free($3);
-            ast_decl_free($5);
+            ast_decl *d = $5;
+            d->name = $3;
+            d->loc = @$;
+            d->name_loc = @3;
+            d->persistent = true;
+            d->doc = aktc_doc_take(ctx, @1.first_line, @1.first_column);
+            d->handlers = ast_handlers_reverse(d->handlers);
+            d->next = ctx->file->decls;
+            ctx->file->decls = d;
         }
     ;
 
@@ -605,14 +615,26 @@ actor_body:
         }
     | actor_body "events" qname_list ';'
         {
+            /* appended in source order; sema checks that the actor is
+             * persistent */
             $$ = $1;
-            not_supported(ctx, @2, "'events' (event-sourced actors)");
+            ast_handler **tail = &$$->events;
+            while (*tail) {
+                tail = &(*tail)->next;
+            }
+            *tail = ast_handlers_reverse($3);
         }
     | actor_body "snapshot" qname ';'
         {
             $$ = $1;
-            not_supported(ctx, @2, "'snapshot' (event-sourced actors)");
-            free($3);
+            if ($$->snapshot) {
+                diag_error(ctx->file, @2, "duplicate snapshot line");
+                diag_note(ctx->file, $$->snapshot_loc, "the first snapshot line is here");
+                free($3);
+            } else {
+                $$->snapshot = $3;
+                $$->snapshot_loc = @3;
+            }
         }
     | actor_body "shard" "key" name ';'
         {
@@ -642,8 +664,22 @@ gpu_reply:
     ;
 
 qname_list:
-      qname { free($1); }
-    | qname_list ',' qname { free($3); }
+      qname
+        {
+            $$ = ast_alloc(sizeof(ast_handler));
+            $$->msg = $1;
+            $$->msg_loc = @1;
+            $$->loc = @1;
+        }
+    | qname_list ',' qname
+        {
+            ast_handler *h = ast_alloc(sizeof(ast_handler));
+            h->msg = $3;
+            h->msg_loc = @3;
+            h->loc = @3;
+            h->next = $1;
+            $$ = h;
+        }
     ;
 
 /* A @gpu body is kept as raw text (its byte span); here it only has to be

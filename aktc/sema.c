@@ -979,6 +979,94 @@ check_actor(sema *S, ast_decl *a)
     symtab_free(&idents);
 }
 
+/* --- persistent actors ---------------------------------------------------- */
+
+/* check_persistent -- `events` and `snapshot` only in a persistent actor;
+ * a persistent actor declares at least one event, each a message, once;
+ * and no fsm block. Claims the C names the emitter produces for them. */
+static void
+check_persistent(sema *S, ast_decl *a)
+{
+    const ast_file *f = a->file;
+    if (!a->persistent) {
+        if (a->events) {
+            diag_error(f, a->events->msg_loc,
+                "'events' belongs to a persistent actor: declare 'persistent "
+                "actor %s'",
+                a->name);
+        }
+        if (a->snapshot) {
+            diag_error(f, a->snapshot_loc,
+                "'snapshot' belongs to a persistent actor: declare "
+                "'persistent actor %s'",
+                a->name);
+        }
+        return;
+    }
+    if (a->fsm) {
+        diag_error(f, a->fsm->loc,
+            "a persistent actor cannot have an fsm block (not supported)");
+    }
+    if (a->events == NULL) {
+        diag_error(f, a->name_loc,
+            "persistent actor '%s' declares no events (add 'events A, B;')",
+            a->name);
+    }
+    symtab msgs = { 0 }, idents = { 0 };
+    for (ast_handler *e = a->events; e; e = e->next) {
+        e->msg_decl = resolve_message(S, f, e->msg, e->msg_loc, "event");
+        const char *last = strrchr(e->msg, '.');
+        e->snake = aktc_snake(last ? last + 1 : e->msg);
+        if (e->msg_decl) {
+            sym *old
+                = symtab_add(&msgs, e->msg_decl->qname, e, f, e->msg_loc, NULL);
+            if (old) {
+                diag_error(
+                    f, e->msg_loc, "duplicate event '%s'", e->msg_decl->qname);
+                diag_note(f, old->loc, "previous one is here");
+                continue;
+            }
+        }
+        sym *old = symtab_add(&idents, e->snake, e, f, e->msg_loc, NULL);
+        if (old) {
+            diag_error(f, e->msg_loc,
+                "events '%s' and '%s' both map to the C name 'apply_%s'",
+                e->msg, ((ast_handler *)old->val)->msg, e->snake);
+            continue;
+        }
+        static const char *const fmts[]
+            = { "%s_persist_%s", "%s_persist_%s_async", "%s_%s_done" };
+        for (size_t i = 0; i < 3; i++) {
+            char *id = ast_printf(fmts[i], a->snake, e->snake);
+            claim_cname(S, f, e->msg_loc, id, "event '%s'", e->msg);
+            free(id);
+        }
+        const char *bare = last ? last + 1 : e->msg;
+        char *ty = ast_printf("%s%sDone", a->cname, bare);
+        claim_cname(S, f, e->msg_loc, ty, "event '%s'", e->msg);
+        free(ty);
+    }
+    if (a->snapshot) {
+        a->snapshot_decl = resolve_message(
+            S, f, a->snapshot, a->snapshot_loc, "snapshot type");
+    }
+    static const char *const fns[] = { "persist_all", "persist_all_async",
+        "save_snapshot", "delete_events", "pdata", "pdef", "events", "apply",
+        "event_done", "tags", "recovery_completed", "recovery_failed",
+        "persist_rejected", "persist_failed", "snapshot_offer", "snapshot_when",
+        "snapshot_take", "snapshot_saved", "snapshot_failed" };
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+        char *id = ast_printf("%s_%s", a->snake, fns[i]);
+        claim_cname(S, f, a->name_loc, id, "persistent actor '%s'", a->qname);
+        free(id);
+    }
+    char *ty = ast_printf("%sEventDone", a->cname);
+    claim_cname(S, f, a->name_loc, ty, "persistent actor '%s'", a->qname);
+    free(ty);
+    symtab_free(&msgs);
+    symtab_free(&idents);
+}
+
 /* --- fsm ------------------------------------------------------------------ */
 
 /* The members of an fsm actor's handler table besides one struct per state,
@@ -1338,6 +1426,7 @@ sema_check(ast_file *files)
             case DECL_ACTOR:
                 check_fields(&S, d->state);
                 check_actor(&S, d);
+                check_persistent(&S, d);
                 if (d->fsm) {
                     check_fsm(&S, d);
                 }

@@ -356,11 +356,39 @@ typedef struct akt_persistent_def {
     const char *dispatcher;
     const akt_mailbox_opts *mailbox;
     const akt_supervisor_strategy *supervisor;
+
+    /* --- optional; aktc's persistent actors fill them ------------------- */
+    /* events -- the event types this actor persists and replays (nevents
+     * of them; NULL: any type). Persisting another type is AKT_ETYPE (a
+     * rejection); replaying one fails recovery with a text naming it. */
+    const akt_type *const *events;
+    size_t nevents;
+    /* snapshot_type -- the type snapshots have (NULL: any). A stored
+     * snapshot of another type fails recovery; saving one is AKT_ETYPE. */
+    const akt_type *snapshot_type;
+    /* tags_of -- the tags of event given the state at persist time (the
+     * event not yet applied); used instead of tagger when set. */
+    size_t (*tags_of)(
+        const void *state, const void *event, const char **tags, size_t max);
+    /* Automatic snapshots. After the events of a durable write are applied
+     * (not during recovery), when snapshot_every divides the sequence
+     * number of one of them or snapshot_when(state, event, seq) is true
+     * for one, snapshot_take(state) builds a snapshot (a new message, or
+     * NULL: none this time), which is saved at the last applied sequence
+     * number; then snapshot_saved or snapshot_failed (the actor goes on). */
+    uint64_t snapshot_every;
+    bool (*snapshot_when)(const void *state, const void *event, uint64_t seq);
+    void *(*snapshot_take)(const void *state);
+    void (*snapshot_saved)(void *state, akt_ctx *ctx, uint64_t seq);
+    void (*snapshot_failed)(
+        void *state, akt_ctx *ctx, uint64_t seq, akt_err rc);
 } akt_persistent_def;
 
 /* akt_persistent_props -- props that spawn def's actors (akt_spawn,
  * akt_ctx_spawn); the actor's name gives its persistence id. def must
- * outlive them. The system must have persistence started. */
+ * outlive them. The system must have persistence started. out->init_arg
+ * is def->init_arg: set it after the call to give def->state_init
+ * another argument per spawn. */
 AKT_API akt_err akt_persistent_props(
     const akt_persistent_def *def, akt_props *out);
 
@@ -376,6 +404,22 @@ AKT_API akt_err akt_persist(
 /* akt_persist_all -- n events as one atomic write; done runs per event. */
 AKT_API akt_err akt_persist_all(akt_ctx *ctx, void *const *events, size_t n,
     akt_persist_fn done, void *arg);
+/* akt_persist_async, akt_persist_all_async -- the same write, but commands
+ * keep flowing while it is in flight (no stash); callbacks still run in
+ * the order the persists were made, after apply. */
+AKT_API akt_err akt_persist_async(
+    akt_ctx *ctx, void *event, akt_persist_fn done, void *arg);
+AKT_API akt_err akt_persist_all_async(akt_ctx *ctx, void *const *events,
+    size_t n, akt_persist_fn done, void *arg);
+
+/* For generated code (typed callbacks without casting function types):
+ * tramp(state, ctx, event, fn, arg) runs where done would, and calls fn
+ * converted back to its own type. flags: AKT_PERSIST_ASYNC or 0. */
+#define AKT_PERSIST_ASYNC 1u
+typedef void (*akt_persist_tramp)(
+    void *state, akt_ctx *ctx, const void *event, void (*fn)(void), void *arg);
+AKT_API akt_err akt_persist_gen(akt_ctx *ctx, void *const *events, size_t n,
+    unsigned flags, akt_persist_tramp tramp, void (*fn)(void), void *arg);
 
 /* Inside a persistent actor's handler: its persistence id ("" outside),
  * its last sequence number (applied or pending), persists in flight. */
@@ -388,11 +432,22 @@ AKT_API size_t akt_persistent_pending(const akt_ctx *ctx);
  * notification, whose own sender is none); elsewhere akt_ctx_sender. */
 AKT_API akt_ref akt_persistent_sender(const akt_ctx *ctx);
 /* akt_persistent_reply -- akt_reply to akt_persistent_sender (completes
- * the asker's future). Consumes msg on AKT_OK. */
+ * the asker's future). Consumes msg on AKT_OK; a command told without a
+ * sender has no one to answer: msg is freed, AKT_OK (as akt_reply). */
 AKT_API akt_err akt_persistent_reply(akt_ctx *ctx, void *msg);
+/* akt_persistent_reply_error_text -- akt_reply_error_text to
+ * akt_persistent_sender: the asker's future fails with code and the
+ * formatted reason (at most AKT_STATUS_TEXT_MAX bytes). */
+AKT_API akt_err akt_persistent_reply_error_text(
+    akt_ctx *ctx, akt_err code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 
 /* akt_persistent_save_snapshot -- store snapshot (a message, borrowed) at
- * the last applied sequence number; synchronous. AKT_ENOENT: no store. */
+ * the last applied sequence number; synchronous. AKT_ENOENT: no store;
+ * AKT_ETYPE: not def->snapshot_type. */
 AKT_API akt_err akt_persistent_save_snapshot(
     akt_ctx *ctx, const void *snapshot);
 /* akt_persistent_delete_events -- delete events <= to_seq (to_seq above

@@ -11,9 +11,13 @@
  * events, queues one atomic write and keeps the events in a pending list;
  * the journal's callback (its writer thread, after the commit) tells the
  * actor a WriteResult, on which it applies the events and runs the user's
- * callbacks. While any write is pending, commands are stashed (akt_stash)
- * and unstashed when the last one completed. Results of an earlier
- * incarnation carry another epoch and are ignored.
+ * callbacks. While a write made by akt_persist / akt_persist_all is
+ * pending, commands are stashed (akt_stash) and unstashed when the last
+ * such write completed; the _async variants leave commands flowing.
+ * Generated code (aktc's persistent actors) declares its event and
+ * snapshot types in the def, so a stray type is refused on persist and
+ * fails recovery, and may take snapshots automatically after applies. Results
+ * of an earlier incarnation carry another epoch and are ignored.
  *
  * Invariants: pending writes complete in the order they were queued (the
  * journal keeps a persistence id's writes in order and one thread tells
@@ -21,6 +25,7 @@
  * last one folded into the state.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,7 +219,10 @@ typedef struct pending {
     uint64_t wid;
     uint64_t first_seq;
     akt_persist_fn done;
+    akt_persist_tramp tramp; /* generated code's: calls fn */
+    void (*fn)(void);
     void *arg;
+    bool async; /* commands were not stashed for it */
     akt_ref sender; /* of the command that persisted */
     size_t n;
     void *events[]; /* owned */
@@ -230,6 +238,7 @@ typedef struct pstate {
     uint64_t next_wid;
     pending *head, *tail;
     size_t npending;
+    size_t nstashing; /* pending writes that are not async */
     bool stopped; /* failed: commands are dropped until the stop */
 } pstate;
 
@@ -292,25 +301,31 @@ pending_free(pending *p)
     free(p);
 }
 
+/* lifecycle.init: on start and each restart, on a zeroed state; the def
+ * is the behaviour's argument, init_arg the props' (def->init_arg unless
+ * the spawner set another) */
 static akt_err
-p_state_init(void *state, const void *init_arg)
+p_init(void *state, akt_ctx *ctx, const void *init_arg)
 {
     pstate *ps = state;
-    const akt_persistent_def *def = init_arg;
+    const akt_persistent_def *def = akt_ctx_behavior_arg(ctx);
     ps->def = def;
-    return def->state_init ? def->state_init(USER(ps), def->init_arg) : AKT_OK;
+    return def->state_init ? def->state_init(USER(ps), init_arg) : AKT_OK;
 }
 
 static void
 p_state_fini(void *state)
 {
     pstate *ps = state;
+    if (ps->def == NULL) {
+        return; /* never started */
+    }
     for (pending *p = ps->head, *n; p; p = n) {
         n = p->next;
         pending_free(p);
     }
     ps->head = ps->tail = NULL;
-    ps->npending = 0;
+    ps->npending = ps->nstashing = 0;
     free(ps->pid);
     ps->pid = NULL;
     if (ps->def->state_fini) {
@@ -341,10 +356,37 @@ recovery_fail(pstate *ps, akt_ctx *ctx, akt_err rc, const char *why)
     akt_stop(akt_ctx_self(ctx));
 }
 
+static bool
+is_event_type(const akt_persistent_def *def, const akt_type *t)
+{
+    if (def->events == NULL) {
+        return true;
+    }
+    for (size_t i = 0; i < def->nevents; i++) {
+        if (def->events[i] == t) {
+            return true;
+        }
+    }
+    return false;
+}
+
+typedef struct replay_arg {
+    pstate *ps;
+    akt_persist_error *err;
+} replay_arg;
+
 static akt_err
 replay_apply(void *arg, const akt_prepr *rec, const void *event)
 {
-    pstate *ps = arg;
+    replay_arg *ra = arg;
+    pstate *ps = ra->ps;
+    const akt_type *t = akt_msg_type(event);
+    if (!is_event_type(ps->def, t)) {
+        akti_perr(ra->err,
+            "%s: event %" PRIu64 " is a %s, which is not an event of %s",
+            ps->pid, rec->seq, t->name, ps->def->name ? ps->def->name : "?");
+        return AKT_ETYPE;
+    }
     ps->def->apply(USER(ps), event);
     ps->applied = rec->seq;
     return AKT_OK;
@@ -388,6 +430,15 @@ p_pre_start(void *state, akt_ctx *ctx)
         void *snap = NULL;
         akt_err rc
             = akt_snapshot_load(ps->x->s, sys, ps->pid, c, &meta, &snap, &perr);
+        if (rc == AKT_OK && def->snapshot_type
+            && akt_msg_type(snap) != def->snapshot_type) {
+            akti_perr(&perr, "%s: snapshot %" PRIu64 " is a %s, not a %s",
+                ps->pid, meta.seq, akt_msg_type(snap)->name,
+                def->snapshot_type->name);
+            akt_msg_free(snap);
+            recovery_fail(ps, ctx, AKT_ETYPE, perr.text);
+            return AKT_OK;
+        }
         if (rc == AKT_OK) {
             def->snapshot_offer(USER(ps), meta.seq, snap);
             akt_msg_free(snap);
@@ -407,8 +458,9 @@ p_pre_start(void *state, akt_ctx *ctx)
     uint64_t max
         = def->recovery_replay_max ? def->recovery_replay_max : UINT64_MAX;
     if (upto > from) {
+        replay_arg ra = { ps, &perr };
         rc = akt_journal_replay(ps->x->j, sys, ps->pid, from + 1, upto, max,
-            replay_apply, ps, &perr);
+            replay_apply, &ra, &perr);
         if (rc != AKT_OK) {
             recovery_fail(ps, ctx, rc, perr.text);
             return AKT_OK;
@@ -435,6 +487,42 @@ p_post_stop(void *state, akt_ctx *ctx)
     }
 }
 
+/* a snapshot that def->snapshot_take builds from the state, saved at the
+ * last applied sequence number; the hooks hear how it went */
+static void
+auto_snapshot(pstate *ps, akt_ctx *ctx)
+{
+    const akt_persistent_def *def = ps->def;
+    if (ps->x->s == NULL) {
+        return;
+    }
+    void *snap = def->snapshot_take(USER(ps));
+    if (snap == NULL) {
+        return;
+    }
+    akt_err rc = def->snapshot_type && akt_msg_type(snap) != def->snapshot_type
+        ? AKT_ETYPE
+        : akt_snapshot_save(ps->x->s, ps->pid, ps->applied, 0, snap);
+    akt_msg_free(snap);
+    pstate *sp;
+    const akt_ctx *sc;
+    with_ctx(ps, ctx, &sp, &sc);
+    if (rc == AKT_OK) {
+        if (def->snapshot_saved) {
+            def->snapshot_saved(USER(ps), ctx, ps->applied);
+        }
+    } else {
+        akt_ctx_log(ctx, AKT_LOG_WARNING,
+            "%s: snapshot at %" PRIu64 " failed: %s", ps->pid, ps->applied,
+            akt_strerror(rc));
+        if (def->snapshot_failed) {
+            def->snapshot_failed(USER(ps), ctx, ps->applied, rc);
+        }
+    }
+    cur_ps = sp;
+    cur_ctx = sc;
+}
+
 static akt_err
 on_result(pstate *ps, akt_ctx *ctx, const pwres *m)
 {
@@ -453,22 +541,38 @@ on_result(pstate *ps, akt_ctx *ctx, const pwres *m)
         ps->tail = NULL;
     }
     ps->npending--;
+    if (!p->async) {
+        ps->nstashing--;
+    }
     const akt_persistent_def *def = ps->def;
     if (m->st == AKT_WRITE_OK) {
+        bool snap = false;
         for (size_t i = 0; i < p->n; i++) {
+            uint64_t seq = p->first_seq + i;
             def->apply(USER(ps), p->events[i]);
-            ps->applied = p->first_seq + i;
-            if (p->done) {
+            ps->applied = seq;
+            snap = snap
+                || (def->snapshot_every && seq % def->snapshot_every == 0)
+                || (def->snapshot_when
+                    && def->snapshot_when(USER(ps), p->events[i], seq));
+            if (p->done || p->tramp) {
                 pstate *sp;
                 const akt_ctx *sc;
                 with_ctx(ps, ctx, &sp, &sc);
                 cur_sender = p->sender;
                 in_callback = true;
-                p->done(USER(ps), ctx, p->events[i], p->arg);
+                if (p->tramp) {
+                    p->tramp(USER(ps), ctx, p->events[i], p->fn, p->arg);
+                } else {
+                    p->done(USER(ps), ctx, p->events[i], p->arg);
+                }
                 in_callback = false;
                 cur_ps = sp;
                 cur_ctx = sc;
             }
+        }
+        if (snap && def->snapshot_take && !ps->stopped) {
+            auto_snapshot(ps, ctx);
         }
     } else if (m->st == AKT_WRITE_REJECTED) {
         akt_ctx_log(ctx, AKT_LOG_WARNING,
@@ -493,7 +597,7 @@ on_result(pstate *ps, akt_ctx *ctx, const pwres *m)
         return AKT_OK;
     }
     pending_free(p);
-    if (ps->npending == 0 && !ps->stopped) {
+    if (ps->nstashing == 0 && !ps->stopped) {
         akt_unstash_all(ctx);
     }
     return AKT_OK;
@@ -510,7 +614,7 @@ p_dispatch(void *state, akt_ctx *ctx, const void *msg)
     if (ps->stopped) {
         return AKT_OK;
     }
-    if (ps->npending > 0) {
+    if (ps->nstashing > 0) {
         /* no command runs between a persist and its callback */
         akt_err rc = akt_stash(ctx);
         if (rc == AKT_EFULL) {
@@ -554,6 +658,7 @@ static const akt_behavior p_behavior = {
 static const akt_lifecycle p_lifecycle = {
     .pre_start = p_pre_start,
     .post_stop = p_post_stop,
+    .init = p_init,
 };
 
 akt_err
@@ -568,9 +673,8 @@ akt_persistent_props(const akt_persistent_def *def, akt_props *out)
         .behavior_arg = def,
         .lifecycle = &p_lifecycle,
         .state_size = USER_OFF + def->state_size,
-        .state_init = p_state_init,
         .state_fini = p_state_fini,
-        .init_arg = def,
+        .init_arg = def->init_arg,
         .dispatcher = def->dispatcher,
         .mailbox = def->mailbox,
         .supervisor = def->supervisor,
@@ -584,9 +688,9 @@ current(const akt_ctx *ctx)
     return ctx != NULL && cur_ctx == ctx ? cur_ps : NULL;
 }
 
-akt_err
-akt_persist_all(
-    akt_ctx *ctx, void *const *events, size_t n, akt_persist_fn done, void *arg)
+static akt_err
+persist_core(akt_ctx *ctx, void *const *events, size_t n, unsigned flags,
+    akt_persist_fn done, akt_persist_tramp tramp, void (*fn)(void), void *arg)
 {
     pstate *ps = current(ctx);
     if (ps == NULL || ps->stopped || ps->x == NULL) {
@@ -598,11 +702,12 @@ akt_persist_all(
     const akt_persistent_def *def = ps->def;
     pending *p = malloc(sizeof(*p) + n * sizeof(void *));
     akt_jevent *jev = calloc(n, sizeof(*jev));
+    bool tags = def->tagger || def->tags_of;
     const char **tagv
-        = def->tagger ? calloc(n * AKT_PERSIST_MAX_TAGS, sizeof(*tagv)) : NULL;
+        = tags ? calloc(n * AKT_PERSIST_MAX_TAGS, sizeof(*tagv)) : NULL;
     wr_arg *wa = malloc(sizeof(*wa));
     akt_err rc = AKT_ENOMEM;
-    if (p == NULL || jev == NULL || wa == NULL || (def->tagger && !tagv)) {
+    if (p == NULL || jev == NULL || wa == NULL || (tags && !tagv)) {
         goto fail;
     }
     for (size_t i = 0; i < n; i++) {
@@ -610,17 +715,26 @@ akt_persist_all(
             rc = AKT_EINVAL;
             goto fail;
         }
+        if (!is_event_type(def, akt_msg_type(events[i]))) {
+            rc = AKT_ETYPE;
+            goto fail;
+        }
         jev[i].msg = events[i];
-        if (def->tagger) {
+        if (def->tags_of || def->tagger) {
             const char **tv = tagv + i * AKT_PERSIST_MAX_TAGS;
             jev[i].tags = tv;
-            jev[i].ntags = def->tagger(events[i], tv, AKT_PERSIST_MAX_TAGS);
+            jev[i].ntags = def->tags_of
+                ? def->tags_of(USER(ps), events[i], tv, AKT_PERSIST_MAX_TAGS)
+                : def->tagger(events[i], tv, AKT_PERSIST_MAX_TAGS);
         }
     }
     p->wid = ++ps->next_wid;
     p->first_seq = ps->seq + 1;
     p->done = done;
+    p->tramp = tramp;
+    p->fn = fn;
     p->arg = arg;
+    p->async = (flags & AKT_PERSIST_ASYNC) != 0;
     p->n = n;
     p->next = NULL;
     /* a persist from a callback answers the same asker */
@@ -642,6 +756,9 @@ akt_persist_all(
     }
     ps->tail = p;
     ps->npending++;
+    if (!p->async) {
+        ps->nstashing++;
+    }
     free(jev);
     free(tagv);
     return AKT_OK;
@@ -654,9 +771,41 @@ fail:
 }
 
 akt_err
+akt_persist_all(
+    akt_ctx *ctx, void *const *events, size_t n, akt_persist_fn done, void *arg)
+{
+    return persist_core(ctx, events, n, 0, done, NULL, NULL, arg);
+}
+
+akt_err
 akt_persist(akt_ctx *ctx, void *event, akt_persist_fn done, void *arg)
 {
-    return akt_persist_all(ctx, &event, 1, done, arg);
+    return persist_core(ctx, &event, 1, 0, done, NULL, NULL, arg);
+}
+
+akt_err
+akt_persist_all_async(
+    akt_ctx *ctx, void *const *events, size_t n, akt_persist_fn done, void *arg)
+{
+    return persist_core(
+        ctx, events, n, AKT_PERSIST_ASYNC, done, NULL, NULL, arg);
+}
+
+akt_err
+akt_persist_async(akt_ctx *ctx, void *event, akt_persist_fn done, void *arg)
+{
+    return persist_core(
+        ctx, &event, 1, AKT_PERSIST_ASYNC, done, NULL, NULL, arg);
+}
+
+akt_err
+akt_persist_gen(akt_ctx *ctx, void *const *events, size_t n, unsigned flags,
+    akt_persist_tramp tramp, void (*fn)(void), void *arg)
+{
+    if (flags & ~AKT_PERSIST_ASYNC) {
+        return AKT_EINVAL;
+    }
+    return persist_core(ctx, events, n, flags, NULL, tramp, fn, arg);
 }
 
 akt_ref
@@ -669,18 +818,68 @@ akt_persistent_sender(const akt_ctx *ctx)
     return in_callback ? cur_sender : akt_ctx_sender(ctx);
 }
 
+static bool
+in_persist_callback(const akt_ctx *ctx)
+{
+    return current(ctx) != NULL && in_callback;
+}
+
 akt_err
 akt_persistent_reply(akt_ctx *ctx, void *msg)
 {
     if (ctx == NULL || msg == NULL) {
         return AKT_EINVAL;
     }
-    akt_ref to = akt_persistent_sender(ctx);
-    if (akt_ref_is_none(to)) {
-        return akt_system_publish_dead_letter(
-            akt_ctx_system(ctx), to, msg, AKT_ENOENT);
+    if (!in_persist_callback(ctx)) {
+        return akt_reply(ctx, msg);
     }
-    return akt_tell(to, msg, akt_ctx_self(ctx));
+    if (akt_ref_is_none(cur_sender)) {
+        akt_msg_free(msg); /* told, not asked: as akt_reply */
+        return AKT_OK;
+    }
+    return akt_tell(cur_sender, msg, akt_ctx_self(ctx));
+}
+
+akt_err
+akt_persistent_reply_error_text(
+    akt_ctx *ctx, akt_err code, const char *fmt, ...)
+{
+    if (ctx == NULL || code == AKT_OK || fmt == NULL) {
+        return AKT_EINVAL;
+    }
+    char text[AKT_STATUS_TEXT_MAX + 1];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    size_t len = n < 0 ? 0 : (size_t)n;
+    if (len >= sizeof text) {
+        len = sizeof text - 1;
+        while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80) {
+            len--; /* never half a UTF-8 character */
+        }
+        text[len] = '\0';
+    }
+    if (!in_persist_callback(ctx)) {
+        return akt_reply_error_text(ctx, code, "%s", text);
+    }
+    if (akt_ref_is_none(cur_sender)) {
+        return AKT_OK;
+    }
+    akt_Status *st = akt_msg_new(&akt_status_type, len + 1);
+    if (st == NULL) {
+        return AKT_ENOMEM;
+    }
+    st->code = (int32_t)code;
+    akt_err rc
+        = len ? akt_arena_str(akt_msg_arena(st), text, len, &st->text) : AKT_OK;
+    if (rc == AKT_OK) {
+        rc = akt_tell(cur_sender, st, akt_ctx_self(ctx));
+    }
+    if (rc != AKT_OK) {
+        akt_msg_free(st);
+    }
+    return rc;
 }
 
 const char *
@@ -713,6 +912,13 @@ akt_persistent_save_snapshot(akt_ctx *ctx, const void *snapshot)
     }
     if (ps->x->s == NULL) {
         return AKT_ENOENT;
+    }
+    if (snapshot == NULL) {
+        return AKT_EINVAL;
+    }
+    if (ps->def->snapshot_type
+        && akt_msg_type(snapshot) != ps->def->snapshot_type) {
+        return AKT_ETYPE;
     }
     return akt_snapshot_save(ps->x->s, ps->pid, ps->applied, 0, snapshot);
 }

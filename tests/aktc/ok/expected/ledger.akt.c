@@ -1,0 +1,924 @@
+/*
+ * ledger.akt.c -- generated from ledger.akt by aktc 0.1.0 -- do not edit.
+ *
+ * Default values, constructors, field tables, descriptors and actor glue
+ * for package ledger. libakt encodes (msgpack maps keyed by field
+ * number), decodes, copies and compares every type here from its
+ * descriptor's field table (akt/reflect.h).
+ */
+#include "ledger.akt.h"
+
+#include <string.h>
+
+/* ==== messages ========================================================== */
+
+/* --- ledger.Deposit --- */
+
+const ledger_Deposit ledger_deposit_default = {
+    .amount = 0,
+};
+
+ledger_Deposit *
+ledger_deposit_new(int64_t amount)
+{
+    ledger_Deposit *msg_ = akt_msg_new(&ledger_deposit_desc, 0);
+    if (msg_ == NULL) {
+        return NULL;
+    }
+    msg_->amount = amount;
+    return msg_;
+}
+
+/* --- ledger.Withdraw --- */
+
+const ledger_Withdraw ledger_withdraw_default = {
+    .amount = 0,
+};
+
+ledger_Withdraw *
+ledger_withdraw_new(int64_t amount)
+{
+    ledger_Withdraw *msg_ = akt_msg_new(&ledger_withdraw_desc, 0);
+    if (msg_ == NULL) {
+        return NULL;
+    }
+    msg_->amount = amount;
+    return msg_;
+}
+
+/* --- ledger.Bulk --- */
+
+const ledger_Bulk ledger_bulk_default = {
+    .amount = 0,
+};
+
+ledger_Bulk *
+ledger_bulk_new(int64_t amount, int32_t times, bool no_stash)
+{
+    ledger_Bulk *msg_ = akt_msg_new(&ledger_bulk_desc, 0);
+    if (msg_ == NULL) {
+        return NULL;
+    }
+    msg_->amount = amount;
+    msg_->times = times;
+    msg_->no_stash = no_stash;
+    return msg_;
+}
+
+/* --- ledger.Get --- */
+
+const ledger_Get ledger_get_default = {
+    .empty_ = 0,
+};
+
+ledger_Get *
+ledger_get_new(void)
+{
+    ledger_Get *msg_ = akt_msg_new(&ledger_get_desc, 0);
+    if (msg_ == NULL) {
+        return NULL;
+    }
+    return msg_;
+}
+
+/* --- ledger.Balance --- */
+
+const ledger_Balance ledger_balance_default = {
+    .balance = 0,
+};
+
+ledger_Balance *
+ledger_balance_new(int64_t balance, uint64_t seq, int64_t replayed)
+{
+    ledger_Balance *msg_ = akt_msg_new(&ledger_balance_desc, 0);
+    if (msg_ == NULL) {
+        return NULL;
+    }
+    msg_->balance = balance;
+    msg_->seq = seq;
+    msg_->replayed = replayed;
+    return msg_;
+}
+
+/* --- ledger.Deposited --- */
+
+const ledger_Deposited ledger_deposited_default = {
+    .amount = 0,
+};
+
+ledger_Deposited *
+ledger_deposited_new(int64_t amount)
+{
+    ledger_Deposited *msg_ = akt_msg_new(&ledger_deposited_desc, 0);
+    if (msg_ == NULL) {
+        return NULL;
+    }
+    msg_->amount = amount;
+    return msg_;
+}
+
+/* --- ledger.Withdrawn --- */
+
+const ledger_Withdrawn ledger_withdrawn_default = {
+    .amount = 0,
+};
+
+ledger_Withdrawn *
+ledger_withdrawn_new(int64_t amount, const char *note)
+{
+    size_t note_len_ = note != NULL ? strlen(note) : 0;
+    ledger_Withdrawn *msg_ = akt_msg_new(&ledger_withdrawn_desc, (note != NULL ? note_len_ + 1 : 0));
+    if (msg_ == NULL) {
+        return NULL;
+    }
+    akt_arena *arena_ = akt_msg_arena(msg_);
+    msg_->amount = amount;
+    if (note != NULL
+        && akt_arena_str(arena_, note, note_len_, &msg_->note) != AKT_OK) {
+        akt_msg_free(msg_);
+        return NULL;
+    }
+    return msg_;
+}
+
+/* --- ledger.Snap --- */
+
+const ledger_Snap ledger_snap_default = {
+    .balance = 0,
+};
+
+ledger_Snap *
+ledger_snap_new(int64_t balance)
+{
+    ledger_Snap *msg_ = akt_msg_new(&ledger_snap_desc, 0);
+    if (msg_ == NULL) {
+        return NULL;
+    }
+    msg_->balance = balance;
+    return msg_;
+}
+
+/* --- ledger.AccountState --- */
+
+const ledger_AccountState ledger_account_state_default = {
+    .balance = 0,
+};
+
+/* --- ledger.TallyState --- */
+
+const ledger_TallyState ledger_tally_state_default = {
+    .empty_ = 0,
+};
+
+/* ==== actors ============================================================ */
+
+/* --- ledger.Account (persistent) --- */
+
+/* The data of a Account: the state first (so the runtime's pointer is a
+ * ledger_AccountState pointer too), then the handler table. */
+typedef struct ledger_account_pdata {
+    ledger_AccountState state;
+    const ledger_AccountHandlers *h;
+} ledger_account_pdata;
+
+static akt_err
+ledger_account_init_state(void *data, const void *init_arg)
+{
+    ledger_account_pdata *d = data;
+    d->state = ledger_account_state_default;
+    d->h = init_arg;
+    return AKT_OK;
+}
+
+static akt_err
+ledger_account_on_deposit(void *data, akt_ctx *ctx, const void *msg)
+{
+    const ledger_AccountHandlers *h = ((ledger_account_pdata *)data)->h;
+    if (h->on_deposit == NULL) {
+        return akt_ctx_fail(ctx, AKT_EUNHANDLED, "ledger.Account: on_deposit is NULL");
+    }
+    return h->on_deposit(data, ctx, msg);
+}
+
+akt_err
+ledger_account_ask_deposit_wait(akt_future *f, int64_t timeout_ns,
+    ledger_Balance **reply)
+{
+    void *msg = NULL;
+    akt_err err = akt_future_wait_as(f, timeout_ns, &ledger_balance_desc,
+        reply != NULL ? &msg : NULL);
+    if (reply != NULL) {
+        *reply = msg;
+    }
+    return err;
+}
+
+static akt_err
+ledger_account_on_withdraw(void *data, akt_ctx *ctx, const void *msg)
+{
+    const ledger_AccountHandlers *h = ((ledger_account_pdata *)data)->h;
+    if (h->on_withdraw == NULL) {
+        return akt_ctx_fail(ctx, AKT_EUNHANDLED, "ledger.Account: on_withdraw is NULL");
+    }
+    return h->on_withdraw(data, ctx, msg);
+}
+
+akt_err
+ledger_account_ask_withdraw_wait(akt_future *f, int64_t timeout_ns,
+    ledger_Balance **reply)
+{
+    void *msg = NULL;
+    akt_err err = akt_future_wait_as(f, timeout_ns, &ledger_balance_desc,
+        reply != NULL ? &msg : NULL);
+    if (reply != NULL) {
+        *reply = msg;
+    }
+    return err;
+}
+
+static akt_err
+ledger_account_on_bulk(void *data, akt_ctx *ctx, const void *msg)
+{
+    const ledger_AccountHandlers *h = ((ledger_account_pdata *)data)->h;
+    if (h->on_bulk == NULL) {
+        return akt_ctx_fail(ctx, AKT_EUNHANDLED, "ledger.Account: on_bulk is NULL");
+    }
+    return h->on_bulk(data, ctx, msg);
+}
+
+akt_err
+ledger_account_ask_bulk_wait(akt_future *f, int64_t timeout_ns,
+    ledger_Balance **reply)
+{
+    void *msg = NULL;
+    akt_err err = akt_future_wait_as(f, timeout_ns, &ledger_balance_desc,
+        reply != NULL ? &msg : NULL);
+    if (reply != NULL) {
+        *reply = msg;
+    }
+    return err;
+}
+
+static akt_err
+ledger_account_on_get(void *data, akt_ctx *ctx, const void *msg)
+{
+    const ledger_AccountHandlers *h = ((ledger_account_pdata *)data)->h;
+    if (h->on_get == NULL) {
+        return akt_ctx_fail(ctx, AKT_EUNHANDLED, "ledger.Account: on_get is NULL");
+    }
+    return h->on_get(data, ctx, msg);
+}
+
+akt_err
+ledger_account_ask_get_wait(akt_future *f, int64_t timeout_ns,
+    ledger_Balance **reply)
+{
+    void *msg = NULL;
+    akt_err err = akt_future_wait_as(f, timeout_ns, &ledger_balance_desc,
+        reply != NULL ? &msg : NULL);
+    if (reply != NULL) {
+        *reply = msg;
+    }
+    return err;
+}
+
+static void
+ledger_account_deposited_done(void *data, akt_ctx *ctx, const void *event,
+    void (*fn)(void), void *arg)
+{
+    ((ledger_AccountDepositedDone)fn)(data, ctx, event, arg);
+}
+
+akt_err
+ledger_account_persist_deposited(akt_ctx *ctx, ledger_Deposited *event,
+    ledger_AccountDepositedDone done, void *arg)
+{
+    void *const one[1] = {event};
+    return akt_persist_gen(ctx, one, 1, 0, done ? ledger_account_deposited_done : NULL,
+        (void (*)(void))done, arg);
+}
+
+akt_err
+ledger_account_persist_deposited_async(akt_ctx *ctx, ledger_Deposited *event,
+    ledger_AccountDepositedDone done, void *arg)
+{
+    void *const one[1] = {event};
+    return akt_persist_gen(ctx, one, 1, AKT_PERSIST_ASYNC,
+        done ? ledger_account_deposited_done : NULL, (void (*)(void))done, arg);
+}
+
+static void
+ledger_account_withdrawn_done(void *data, akt_ctx *ctx, const void *event,
+    void (*fn)(void), void *arg)
+{
+    ((ledger_AccountWithdrawnDone)fn)(data, ctx, event, arg);
+}
+
+akt_err
+ledger_account_persist_withdrawn(akt_ctx *ctx, ledger_Withdrawn *event,
+    ledger_AccountWithdrawnDone done, void *arg)
+{
+    void *const one[1] = {event};
+    return akt_persist_gen(ctx, one, 1, 0, done ? ledger_account_withdrawn_done : NULL,
+        (void (*)(void))done, arg);
+}
+
+akt_err
+ledger_account_persist_withdrawn_async(akt_ctx *ctx, ledger_Withdrawn *event,
+    ledger_AccountWithdrawnDone done, void *arg)
+{
+    void *const one[1] = {event};
+    return akt_persist_gen(ctx, one, 1, AKT_PERSIST_ASYNC,
+        done ? ledger_account_withdrawn_done : NULL, (void (*)(void))done, arg);
+}
+
+static void
+ledger_account_snapshot_offer(void *data, uint64_t seq, const void *snapshot)
+{
+    ledger_account_pdata *d = data;
+    d->h->snapshot_offer(&d->state, seq, snapshot);
+}
+
+static bool
+ledger_account_snapshot_when(const void *data, const void *event, uint64_t seq)
+{
+    const ledger_account_pdata *d = data;
+    return (d->h->snapshot_every != 0 && seq % d->h->snapshot_every == 0)
+        || (d->h->snapshot_when != NULL
+            && d->h->snapshot_when(&d->state, event, seq));
+}
+
+static void *
+ledger_account_snapshot_take(const void *data)
+{
+    const ledger_account_pdata *d = data;
+    return d->h->snapshot_take ? d->h->snapshot_take(&d->state) : NULL;
+}
+
+static void
+ledger_account_snapshot_saved(void *data, akt_ctx *ctx, uint64_t seq)
+{
+    ledger_account_pdata *d = data;
+    if (d->h->snapshot_saved) {
+        d->h->snapshot_saved(&d->state, ctx, seq);
+    }
+}
+
+static void
+ledger_account_snapshot_failed(void *data, akt_ctx *ctx, uint64_t seq, akt_err rc)
+{
+    ledger_account_pdata *d = data;
+    if (d->h->snapshot_failed) {
+        d->h->snapshot_failed(&d->state, ctx, seq, rc);
+    }
+}
+
+/* apply: the runtime hands over only the event types listed below */
+static void
+ledger_account_apply(void *data, const void *event)
+{
+    ledger_account_pdata *d = data;
+    const akt_type *type = akt_msg_type(event);
+    if (type == &ledger_deposited_desc) {
+        d->h->apply_deposited(&d->state, event);
+        return;
+    }
+    if (type == &ledger_withdrawn_desc) {
+        d->h->apply_withdrawn(&d->state, event);
+        return;
+    }
+}
+
+static void
+ledger_account_event_done(void *data, akt_ctx *ctx, const void *event,
+    void (*fn)(void), void *arg)
+{
+    ((ledger_AccountEventDone)fn)(data, ctx, event, arg);
+}
+
+static void
+ledger_account_recovery_completed(void *data, akt_ctx *ctx, uint64_t highest)
+{
+    ledger_account_pdata *d = data;
+    if (d->h->recovery_completed) {
+        d->h->recovery_completed(&d->state, ctx, highest);
+    }
+}
+
+static void
+ledger_account_recovery_failed(void *data, akt_ctx *ctx, akt_err rc,
+    const char *why)
+{
+    ledger_account_pdata *d = data;
+    if (d->h->recovery_failed) {
+        d->h->recovery_failed(&d->state, ctx, rc, why);
+    }
+}
+
+static void
+ledger_account_persist_rejected(void *data, akt_ctx *ctx, akt_err rc,
+    const void *event)
+{
+    ledger_account_pdata *d = data;
+    if (d->h->persist_rejected) {
+        d->h->persist_rejected(&d->state, ctx, rc, event);
+    }
+}
+
+static void
+ledger_account_persist_failed(void *data, akt_ctx *ctx, akt_err rc,
+    const void *event)
+{
+    ledger_account_pdata *d = data;
+    if (d->h->persist_failed) {
+        d->h->persist_failed(&d->state, ctx, rc, event);
+    }
+}
+
+static size_t
+ledger_account_tags(const void *data, const void *event, const char **tags,
+    size_t max)
+{
+    const ledger_account_pdata *d = data;
+    return d->h->tags ? d->h->tags(&d->state, event, tags, max) : 0;
+}
+
+static void
+ledger_account_post_stop(void *data, akt_ctx *ctx)
+{
+    ledger_account_pdata *d = data;
+    if (d->h->post_stop) {
+        d->h->post_stop(&d->state, ctx);
+    }
+}
+
+static const akt_handler ledger_account_handlers[] = {
+    {&ledger_deposit_desc, ledger_account_on_deposit},
+    {&ledger_withdraw_desc, ledger_account_on_withdraw},
+    {&ledger_bulk_desc, ledger_account_on_bulk},
+    {&ledger_get_desc, ledger_account_on_get},
+};
+
+static const akt_type *const ledger_account_events[] = {
+    &ledger_deposited_desc,
+    &ledger_withdrawn_desc,
+};
+
+static const akt_persistent_def ledger_account_pdef = {
+    .name = "ledger.Account",
+    .id_prefix = "ledger.Account|",
+    .state_size = sizeof(ledger_account_pdata),
+    .state_init = ledger_account_init_state,
+    .commands = ledger_account_handlers,
+    .ncommands = 4,
+    .apply = ledger_account_apply,
+    .recovery_completed = ledger_account_recovery_completed,
+    .recovery_failed = ledger_account_recovery_failed,
+    .persist_rejected = ledger_account_persist_rejected,
+    .persist_failed = ledger_account_persist_failed,
+    .post_stop = ledger_account_post_stop,
+    .events = ledger_account_events,
+    .nevents = 2,
+    .tags_of = ledger_account_tags,
+    .snapshot_type = &ledger_snap_desc,
+    .snapshot_offer = ledger_account_snapshot_offer,
+    .snapshot_when = ledger_account_snapshot_when,
+    .snapshot_take = ledger_account_snapshot_take,
+    .snapshot_saved = ledger_account_snapshot_saved,
+    .snapshot_failed = ledger_account_snapshot_failed,
+};
+
+akt_err
+ledger_account_props(const ledger_AccountHandlers *h, akt_props *out)
+{
+    if (h == NULL || out == NULL
+        || h->apply_deposited == NULL
+        || h->apply_withdrawn == NULL
+        || h->snapshot_offer == NULL) {
+        return AKT_EINVAL;
+    }
+    akt_err err = akt_persistent_props(&ledger_account_pdef, out);
+    if (err == AKT_OK) {
+        out->init_arg = h;
+    }
+    return err;
+}
+
+akt_err
+ledger_account_persist_all(akt_ctx *ctx, void *const *events, size_t n,
+    ledger_AccountEventDone done, void *arg)
+{
+    return akt_persist_gen(ctx, events, n, 0,
+        done ? ledger_account_event_done : NULL, (void (*)(void))done, arg);
+}
+
+akt_err
+ledger_account_persist_all_async(akt_ctx *ctx, void *const *events, size_t n,
+    ledger_AccountEventDone done, void *arg)
+{
+    return akt_persist_gen(ctx, events, n, AKT_PERSIST_ASYNC,
+        done ? ledger_account_event_done : NULL, (void (*)(void))done, arg);
+}
+/* --- ledger.Tally (persistent) --- */
+
+/* The data of a Tally: the state first (so the runtime's pointer is a
+ * ledger_TallyState pointer too), then the handler table. */
+typedef struct ledger_tally_pdata {
+    ledger_TallyState state;
+    const ledger_TallyHandlers *h;
+} ledger_tally_pdata;
+
+static akt_err
+ledger_tally_init_state(void *data, const void *init_arg)
+{
+    ledger_tally_pdata *d = data;
+    d->state = ledger_tally_state_default;
+    d->h = init_arg;
+    return AKT_OK;
+}
+
+static akt_err
+ledger_tally_on_deposit(void *data, akt_ctx *ctx, const void *msg)
+{
+    const ledger_TallyHandlers *h = ((ledger_tally_pdata *)data)->h;
+    if (h->on_deposit == NULL) {
+        return akt_ctx_fail(ctx, AKT_EUNHANDLED, "ledger.Tally: on_deposit is NULL");
+    }
+    return h->on_deposit(data, ctx, msg);
+}
+
+static void
+ledger_tally_deposited_done(void *data, akt_ctx *ctx, const void *event,
+    void (*fn)(void), void *arg)
+{
+    ((ledger_TallyDepositedDone)fn)(data, ctx, event, arg);
+}
+
+akt_err
+ledger_tally_persist_deposited(akt_ctx *ctx, ledger_Deposited *event,
+    ledger_TallyDepositedDone done, void *arg)
+{
+    void *const one[1] = {event};
+    return akt_persist_gen(ctx, one, 1, 0, done ? ledger_tally_deposited_done : NULL,
+        (void (*)(void))done, arg);
+}
+
+akt_err
+ledger_tally_persist_deposited_async(akt_ctx *ctx, ledger_Deposited *event,
+    ledger_TallyDepositedDone done, void *arg)
+{
+    void *const one[1] = {event};
+    return akt_persist_gen(ctx, one, 1, AKT_PERSIST_ASYNC,
+        done ? ledger_tally_deposited_done : NULL, (void (*)(void))done, arg);
+}
+
+/* apply: the runtime hands over only the event types listed below */
+static void
+ledger_tally_apply(void *data, const void *event)
+{
+    ledger_tally_pdata *d = data;
+    const akt_type *type = akt_msg_type(event);
+    if (type == &ledger_deposited_desc) {
+        d->h->apply_deposited(&d->state, event);
+        return;
+    }
+}
+
+static void
+ledger_tally_event_done(void *data, akt_ctx *ctx, const void *event,
+    void (*fn)(void), void *arg)
+{
+    ((ledger_TallyEventDone)fn)(data, ctx, event, arg);
+}
+
+static void
+ledger_tally_recovery_completed(void *data, akt_ctx *ctx, uint64_t highest)
+{
+    ledger_tally_pdata *d = data;
+    if (d->h->recovery_completed) {
+        d->h->recovery_completed(&d->state, ctx, highest);
+    }
+}
+
+static void
+ledger_tally_recovery_failed(void *data, akt_ctx *ctx, akt_err rc,
+    const char *why)
+{
+    ledger_tally_pdata *d = data;
+    if (d->h->recovery_failed) {
+        d->h->recovery_failed(&d->state, ctx, rc, why);
+    }
+}
+
+static void
+ledger_tally_persist_rejected(void *data, akt_ctx *ctx, akt_err rc,
+    const void *event)
+{
+    ledger_tally_pdata *d = data;
+    if (d->h->persist_rejected) {
+        d->h->persist_rejected(&d->state, ctx, rc, event);
+    }
+}
+
+static void
+ledger_tally_persist_failed(void *data, akt_ctx *ctx, akt_err rc,
+    const void *event)
+{
+    ledger_tally_pdata *d = data;
+    if (d->h->persist_failed) {
+        d->h->persist_failed(&d->state, ctx, rc, event);
+    }
+}
+
+static size_t
+ledger_tally_tags(const void *data, const void *event, const char **tags,
+    size_t max)
+{
+    const ledger_tally_pdata *d = data;
+    return d->h->tags ? d->h->tags(&d->state, event, tags, max) : 0;
+}
+
+static void
+ledger_tally_post_stop(void *data, akt_ctx *ctx)
+{
+    ledger_tally_pdata *d = data;
+    if (d->h->post_stop) {
+        d->h->post_stop(&d->state, ctx);
+    }
+}
+
+static const akt_handler ledger_tally_handlers[] = {
+    {&ledger_deposit_desc, ledger_tally_on_deposit},
+};
+
+static const akt_type *const ledger_tally_events[] = {
+    &ledger_deposited_desc,
+};
+
+static const akt_persistent_def ledger_tally_pdef = {
+    .name = "ledger.Tally",
+    .id_prefix = "ledger.Tally|",
+    .state_size = sizeof(ledger_tally_pdata),
+    .state_init = ledger_tally_init_state,
+    .commands = ledger_tally_handlers,
+    .ncommands = 1,
+    .apply = ledger_tally_apply,
+    .recovery_completed = ledger_tally_recovery_completed,
+    .recovery_failed = ledger_tally_recovery_failed,
+    .persist_rejected = ledger_tally_persist_rejected,
+    .persist_failed = ledger_tally_persist_failed,
+    .post_stop = ledger_tally_post_stop,
+    .events = ledger_tally_events,
+    .nevents = 1,
+    .tags_of = ledger_tally_tags,
+};
+
+akt_err
+ledger_tally_props(const ledger_TallyHandlers *h, akt_props *out)
+{
+    if (h == NULL || out == NULL
+        || h->apply_deposited == NULL) {
+        return AKT_EINVAL;
+    }
+    akt_err err = akt_persistent_props(&ledger_tally_pdef, out);
+    if (err == AKT_OK) {
+        out->init_arg = h;
+    }
+    return err;
+}
+
+akt_err
+ledger_tally_persist_all(akt_ctx *ctx, void *const *events, size_t n,
+    ledger_TallyEventDone done, void *arg)
+{
+    return akt_persist_gen(ctx, events, n, 0,
+        done ? ledger_tally_event_done : NULL, (void (*)(void))done, arg);
+}
+
+akt_err
+ledger_tally_persist_all_async(akt_ctx *ctx, void *const *events, size_t n,
+    ledger_TallyEventDone done, void *arg)
+{
+    return akt_persist_gen(ctx, events, n, AKT_PERSIST_ASYNC,
+        done ? ledger_tally_event_done : NULL, (void (*)(void))done, arg);
+}
+/* ==== descriptors ======================================================= */
+
+static const akt_field ledger_deposit_fields[] = {
+    {.name = "amount", .number = 1, .kind = AKT_KIND_INT64,
+        .offset = offsetof(ledger_Deposit, amount), .has_offset = AKT_NO_OFFSET},
+};
+
+const akt_type ledger_deposit_desc = {
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
+    .name = "ledger.Deposit",
+    .id = UINT64_C(0x0f774ebb3b9ea2e8),
+    .size = sizeof(ledger_Deposit),
+    .align = _Alignof(ledger_Deposit),
+    .fields = ledger_deposit_fields,
+    .nfields = 1,
+    .defaults = &ledger_deposit_default,
+    .doc = "Put money in.",
+};
+
+static const akt_field ledger_withdraw_fields[] = {
+    {.name = "amount", .number = 1, .kind = AKT_KIND_INT64,
+        .offset = offsetof(ledger_Withdraw, amount), .has_offset = AKT_NO_OFFSET},
+};
+
+const akt_type ledger_withdraw_desc = {
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
+    .name = "ledger.Withdraw",
+    .id = UINT64_C(0x3423d39c9eeb2c8c),
+    .size = sizeof(ledger_Withdraw),
+    .align = _Alignof(ledger_Withdraw),
+    .fields = ledger_withdraw_fields,
+    .nfields = 1,
+    .defaults = &ledger_withdraw_default,
+    .doc = "Take money out; refused when the balance would go below zero.",
+};
+
+static const akt_field ledger_bulk_fields[] = {
+    {.name = "amount", .number = 1, .kind = AKT_KIND_INT64,
+        .offset = offsetof(ledger_Bulk, amount), .has_offset = AKT_NO_OFFSET},
+    {.name = "times", .number = 2, .kind = AKT_KIND_INT32,
+        .offset = offsetof(ledger_Bulk, times), .has_offset = AKT_NO_OFFSET},
+    {.name = "no_stash", .number = 3, .kind = AKT_KIND_BOOL,
+        .offset = offsetof(ledger_Bulk, no_stash), .has_offset = AKT_NO_OFFSET},
+};
+
+const akt_type ledger_bulk_desc = {
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
+    .name = "ledger.Bulk",
+    .id = UINT64_C(0xe3d9fd71c178949a),
+    .size = sizeof(ledger_Bulk),
+    .align = _Alignof(ledger_Bulk),
+    .fields = ledger_bulk_fields,
+    .nfields = 3,
+    .defaults = &ledger_bulk_default,
+    .doc = "Deposit amount times times, as one atomic write.",
+};
+
+const akt_type ledger_get_desc = {
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
+    .name = "ledger.Get",
+    .id = UINT64_C(0xfc335e0d274d8bc2),
+    .size = sizeof(ledger_Get),
+    .align = _Alignof(ledger_Get),
+    .fields = NULL,
+    .nfields = 0,
+    .defaults = &ledger_get_default,
+};
+
+static const akt_field ledger_balance_fields[] = {
+    {.name = "balance", .number = 1, .kind = AKT_KIND_INT64,
+        .offset = offsetof(ledger_Balance, balance), .has_offset = AKT_NO_OFFSET},
+    {.name = "seq", .number = 2, .kind = AKT_KIND_UINT64,
+        .offset = offsetof(ledger_Balance, seq), .has_offset = AKT_NO_OFFSET},
+    {.name = "replayed", .number = 3, .kind = AKT_KIND_INT64,
+        .offset = offsetof(ledger_Balance, replayed), .has_offset = AKT_NO_OFFSET},
+};
+
+const akt_type ledger_balance_desc = {
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
+    .name = "ledger.Balance",
+    .id = UINT64_C(0xaf4f428ea14ff4ca),
+    .size = sizeof(ledger_Balance),
+    .align = _Alignof(ledger_Balance),
+    .fields = ledger_balance_fields,
+    .nfields = 3,
+    .defaults = &ledger_balance_default,
+};
+
+static const akt_field ledger_deposited_fields[] = {
+    {.name = "amount", .number = 1, .kind = AKT_KIND_INT64,
+        .offset = offsetof(ledger_Deposited, amount), .has_offset = AKT_NO_OFFSET},
+};
+
+const akt_type ledger_deposited_desc = {
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
+    .name = "ledger.Deposited",
+    .id = UINT64_C(0xfecda3177ba5abe9),
+    .size = sizeof(ledger_Deposited),
+    .align = _Alignof(ledger_Deposited),
+    .fields = ledger_deposited_fields,
+    .nfields = 1,
+    .defaults = &ledger_deposited_default,
+    .doc = "Money came in.",
+};
+
+static const akt_field ledger_withdrawn_fields[] = {
+    {.name = "amount", .number = 1, .kind = AKT_KIND_INT64,
+        .offset = offsetof(ledger_Withdrawn, amount), .has_offset = AKT_NO_OFFSET},
+    {.name = "note", .number = 2, .kind = AKT_KIND_STRING,
+        .offset = offsetof(ledger_Withdrawn, note), .has_offset = AKT_NO_OFFSET},
+};
+
+const akt_type ledger_withdrawn_desc = {
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
+    .name = "ledger.Withdrawn",
+    .id = UINT64_C(0x840d7522099d4406),
+    .size = sizeof(ledger_Withdrawn),
+    .align = _Alignof(ledger_Withdrawn),
+    .fields = ledger_withdrawn_fields,
+    .nfields = 2,
+    .defaults = &ledger_withdrawn_default,
+};
+
+static const akt_field ledger_snap_fields[] = {
+    {.name = "balance", .number = 1, .kind = AKT_KIND_INT64,
+        .offset = offsetof(ledger_Snap, balance), .has_offset = AKT_NO_OFFSET},
+};
+
+const akt_type ledger_snap_desc = {
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
+    .name = "ledger.Snap",
+    .id = UINT64_C(0xc6948a0032c459f2),
+    .size = sizeof(ledger_Snap),
+    .align = _Alignof(ledger_Snap),
+    .fields = ledger_snap_fields,
+    .nfields = 1,
+    .defaults = &ledger_snap_default,
+};
+
+static const akt_field ledger_account_state_fields[] = {
+    {.name = "balance", .number = 1, .kind = AKT_KIND_INT64,
+        .offset = offsetof(ledger_AccountState, balance), .has_offset = AKT_NO_OFFSET},
+    {.name = "replayed", .number = 2, .kind = AKT_KIND_INT64,
+        .offset = offsetof(ledger_AccountState, replayed), .has_offset = AKT_NO_OFFSET},
+    {.name = "recovered", .number = 3, .kind = AKT_KIND_BOOL,
+        .offset = offsetof(ledger_AccountState, recovered), .has_offset = AKT_NO_OFFSET},
+};
+
+const akt_type ledger_account_state_desc = {
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_STATE | AKT_TYPE_TABLE,
+    .name = "ledger.AccountState",
+    .id = UINT64_C(0xd88ffbbefc0d247a),
+    .size = sizeof(ledger_AccountState),
+    .align = _Alignof(ledger_AccountState),
+    .fields = ledger_account_state_fields,
+    .nfields = 3,
+    .defaults = &ledger_account_state_default,
+    .doc = "The state of actor Account.",
+};
+
+const akt_type ledger_tally_state_desc = {
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_STATE | AKT_TYPE_TABLE,
+    .name = "ledger.TallyState",
+    .id = UINT64_C(0x92bad6f43c054df9),
+    .size = sizeof(ledger_TallyState),
+    .align = _Alignof(ledger_TallyState),
+    .fields = NULL,
+    .nfields = 0,
+    .defaults = &ledger_tally_state_default,
+    .doc = "The state of actor Tally.",
+};
+
+const akt_type *const ledger_ledger_types[] = {
+    &ledger_deposit_desc,
+    &ledger_withdraw_desc,
+    &ledger_bulk_desc,
+    &ledger_get_desc,
+    &ledger_balance_desc,
+    &ledger_deposited_desc,
+    &ledger_withdrawn_desc,
+    &ledger_snap_desc,
+    &ledger_account_state_desc,
+    &ledger_tally_state_desc,
+    NULL,
+};
+
+akt_err
+ledger_ledger_register_types(akt_registry *reg)
+{
+    for (size_t i = 0; ledger_ledger_types[i] != NULL; i++) {
+        akt_err err = akt_registry_add(reg, ledger_ledger_types[i]);
+        if (err != AKT_OK) {
+            return err;
+        }
+    }
+    return AKT_OK;
+}
+
+akt_err
+ledger_ledger_register(
+    akt_err (*reg)(const akt_type *type, void *arg), void *arg)
+{
+    for (size_t i = 0; ledger_ledger_types[i] != NULL; i++) {
+        akt_err err = reg(ledger_ledger_types[i], arg);
+        if (err != AKT_OK) {
+            return err;
+        }
+    }
+    return AKT_OK;
+}

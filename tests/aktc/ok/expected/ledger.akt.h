@@ -1,0 +1,1135 @@
+/*
+ * ledger.akt.h -- generated from ledger.akt by aktc 0.1.0 -- do not edit.
+ *
+ * package ledger: the C API of the messages and actors declared in
+ * ledger.akt. See docs/idl.md ("The generated C API") for the conventions:
+ * ownership of messages, constructors, arenas, typed refs and typed
+ * tell/ask/call/forward.
+ *
+ * For each message type pkg_T (functions pkg_t_...):
+ *   _new(fields)       a new message holding the given fields (strings are
+ *                      copied; NULL keeps the default), in one allocation;
+ *                      the caller owns the one reference; NULL on ENOMEM
+ *   _alloc(hint)       a new message with default values and hint bytes of
+ *                      arena for filling variable parts by hand
+ *   _decode(data, len, limits, &out)  msgpack bytes into a new message
+ *                      (*out the caller's on AKT_OK; limits NULL for the
+ *                      defaults); AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM
+ *   _free(m)           drop one reference (the last frees the message)
+ *   _dup(m)            a deep copy in a new allocation; NULL on ENOMEM
+ *   _equal(a, b)       deep equality, field by field
+ *   _encode(m, buf)    append the msgpack form of m to buf
+ *   _desc, _default    the type's descriptor and default value
+ */
+#ifndef LEDGER_LEDGER_AKT_H
+#define LEDGER_LEDGER_AKT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <akt/akt.h>
+#include <akt/akt_gen.h>
+
+#if AKT_GEN_ABI != 3
+#error "ledger.akt.h was generated for akt ABI 3: regenerate it with the aktc of the libakt you build against"
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ==== messages ========================================================== */
+
+typedef struct ledger_Deposit ledger_Deposit;
+typedef struct ledger_Withdraw ledger_Withdraw;
+typedef struct ledger_Bulk ledger_Bulk;
+typedef struct ledger_Get ledger_Get;
+typedef struct ledger_Balance ledger_Balance;
+typedef struct ledger_Deposited ledger_Deposited;
+typedef struct ledger_Withdrawn ledger_Withdrawn;
+typedef struct ledger_Snap ledger_Snap;
+typedef struct ledger_AccountState ledger_AccountState;
+typedef struct ledger_TallyState ledger_TallyState;
+
+/* Put money in. */
+struct ledger_Deposit {
+    int64_t amount; /* 1 */
+};
+
+/* ledger.Deposit: type id 0x0f774ebb3b9ea2e8 */
+extern const akt_type ledger_deposit_desc;
+extern const ledger_Deposit ledger_deposit_default;
+ledger_Deposit *ledger_deposit_new(int64_t amount);
+
+static inline ledger_Deposit *
+ledger_deposit_alloc(size_t arena_hint)
+{
+    return (ledger_Deposit *)akt_msg_new(&ledger_deposit_desc, arena_hint);
+}
+
+static inline akt_err
+ledger_deposit_decode(const void *data, size_t len, const akt_codec_limits *limits,
+    ledger_Deposit **out)
+{
+    void *msg = NULL;
+    akt_err err = akt_msg_decode(&ledger_deposit_desc, data, len, limits, &msg);
+    *out = (ledger_Deposit *)msg;
+    return err;
+}
+
+static inline void
+ledger_deposit_free(ledger_Deposit *msg)
+{
+    akt_msg_free(msg);
+}
+
+static inline ledger_Deposit *
+ledger_deposit_dup(const ledger_Deposit *msg)
+{
+    return (ledger_Deposit *)akt_msg_dup(msg);
+}
+
+static inline bool
+ledger_deposit_equal(const ledger_Deposit *a, const ledger_Deposit *b)
+{
+    return akt_msg_equal(a, b);
+}
+
+static inline akt_err
+ledger_deposit_encode(const ledger_Deposit *msg, akt_buf *out)
+{
+    return akt_msg_encode(msg, out);
+}
+
+/* Take money out; refused when the balance would go below zero. */
+struct ledger_Withdraw {
+    int64_t amount; /* 1 */
+};
+
+/* ledger.Withdraw: type id 0x3423d39c9eeb2c8c */
+extern const akt_type ledger_withdraw_desc;
+extern const ledger_Withdraw ledger_withdraw_default;
+ledger_Withdraw *ledger_withdraw_new(int64_t amount);
+
+static inline ledger_Withdraw *
+ledger_withdraw_alloc(size_t arena_hint)
+{
+    return (ledger_Withdraw *)akt_msg_new(&ledger_withdraw_desc, arena_hint);
+}
+
+static inline akt_err
+ledger_withdraw_decode(const void *data, size_t len, const akt_codec_limits *limits,
+    ledger_Withdraw **out)
+{
+    void *msg = NULL;
+    akt_err err = akt_msg_decode(&ledger_withdraw_desc, data, len, limits, &msg);
+    *out = (ledger_Withdraw *)msg;
+    return err;
+}
+
+static inline void
+ledger_withdraw_free(ledger_Withdraw *msg)
+{
+    akt_msg_free(msg);
+}
+
+static inline ledger_Withdraw *
+ledger_withdraw_dup(const ledger_Withdraw *msg)
+{
+    return (ledger_Withdraw *)akt_msg_dup(msg);
+}
+
+static inline bool
+ledger_withdraw_equal(const ledger_Withdraw *a, const ledger_Withdraw *b)
+{
+    return akt_msg_equal(a, b);
+}
+
+static inline akt_err
+ledger_withdraw_encode(const ledger_Withdraw *msg, akt_buf *out)
+{
+    return akt_msg_encode(msg, out);
+}
+
+/* Deposit amount times times, as one atomic write. */
+struct ledger_Bulk {
+    int64_t amount; /* 1 */
+    int32_t times; /* 2 */
+    bool no_stash; /* 3 */
+};
+
+/* ledger.Bulk: type id 0xe3d9fd71c178949a */
+extern const akt_type ledger_bulk_desc;
+extern const ledger_Bulk ledger_bulk_default;
+ledger_Bulk *ledger_bulk_new(int64_t amount, int32_t times, bool no_stash);
+
+static inline ledger_Bulk *
+ledger_bulk_alloc(size_t arena_hint)
+{
+    return (ledger_Bulk *)akt_msg_new(&ledger_bulk_desc, arena_hint);
+}
+
+static inline akt_err
+ledger_bulk_decode(const void *data, size_t len, const akt_codec_limits *limits,
+    ledger_Bulk **out)
+{
+    void *msg = NULL;
+    akt_err err = akt_msg_decode(&ledger_bulk_desc, data, len, limits, &msg);
+    *out = (ledger_Bulk *)msg;
+    return err;
+}
+
+static inline void
+ledger_bulk_free(ledger_Bulk *msg)
+{
+    akt_msg_free(msg);
+}
+
+static inline ledger_Bulk *
+ledger_bulk_dup(const ledger_Bulk *msg)
+{
+    return (ledger_Bulk *)akt_msg_dup(msg);
+}
+
+static inline bool
+ledger_bulk_equal(const ledger_Bulk *a, const ledger_Bulk *b)
+{
+    return akt_msg_equal(a, b);
+}
+
+static inline akt_err
+ledger_bulk_encode(const ledger_Bulk *msg, akt_buf *out)
+{
+    return akt_msg_encode(msg, out);
+}
+
+struct ledger_Get {
+    char empty_; /* C has no empty structs */
+};
+
+/* ledger.Get: type id 0xfc335e0d274d8bc2 */
+extern const akt_type ledger_get_desc;
+extern const ledger_Get ledger_get_default;
+ledger_Get *ledger_get_new(void);
+
+static inline ledger_Get *
+ledger_get_alloc(size_t arena_hint)
+{
+    return (ledger_Get *)akt_msg_new(&ledger_get_desc, arena_hint);
+}
+
+static inline akt_err
+ledger_get_decode(const void *data, size_t len, const akt_codec_limits *limits,
+    ledger_Get **out)
+{
+    void *msg = NULL;
+    akt_err err = akt_msg_decode(&ledger_get_desc, data, len, limits, &msg);
+    *out = (ledger_Get *)msg;
+    return err;
+}
+
+static inline void
+ledger_get_free(ledger_Get *msg)
+{
+    akt_msg_free(msg);
+}
+
+static inline ledger_Get *
+ledger_get_dup(const ledger_Get *msg)
+{
+    return (ledger_Get *)akt_msg_dup(msg);
+}
+
+static inline bool
+ledger_get_equal(const ledger_Get *a, const ledger_Get *b)
+{
+    return akt_msg_equal(a, b);
+}
+
+static inline akt_err
+ledger_get_encode(const ledger_Get *msg, akt_buf *out)
+{
+    return akt_msg_encode(msg, out);
+}
+
+struct ledger_Balance {
+    int64_t balance; /* 1 */
+    uint64_t seq; /* 2 */
+    int64_t replayed; /* 3 */
+};
+
+/* ledger.Balance: type id 0xaf4f428ea14ff4ca */
+extern const akt_type ledger_balance_desc;
+extern const ledger_Balance ledger_balance_default;
+ledger_Balance *ledger_balance_new(int64_t balance, uint64_t seq, int64_t replayed);
+
+static inline ledger_Balance *
+ledger_balance_alloc(size_t arena_hint)
+{
+    return (ledger_Balance *)akt_msg_new(&ledger_balance_desc, arena_hint);
+}
+
+static inline akt_err
+ledger_balance_decode(const void *data, size_t len, const akt_codec_limits *limits,
+    ledger_Balance **out)
+{
+    void *msg = NULL;
+    akt_err err = akt_msg_decode(&ledger_balance_desc, data, len, limits, &msg);
+    *out = (ledger_Balance *)msg;
+    return err;
+}
+
+static inline void
+ledger_balance_free(ledger_Balance *msg)
+{
+    akt_msg_free(msg);
+}
+
+static inline ledger_Balance *
+ledger_balance_dup(const ledger_Balance *msg)
+{
+    return (ledger_Balance *)akt_msg_dup(msg);
+}
+
+static inline bool
+ledger_balance_equal(const ledger_Balance *a, const ledger_Balance *b)
+{
+    return akt_msg_equal(a, b);
+}
+
+static inline akt_err
+ledger_balance_encode(const ledger_Balance *msg, akt_buf *out)
+{
+    return akt_msg_encode(msg, out);
+}
+
+/* Money came in. */
+struct ledger_Deposited {
+    int64_t amount; /* 1 */
+};
+
+/* ledger.Deposited: type id 0xfecda3177ba5abe9 */
+extern const akt_type ledger_deposited_desc;
+extern const ledger_Deposited ledger_deposited_default;
+ledger_Deposited *ledger_deposited_new(int64_t amount);
+
+static inline ledger_Deposited *
+ledger_deposited_alloc(size_t arena_hint)
+{
+    return (ledger_Deposited *)akt_msg_new(&ledger_deposited_desc, arena_hint);
+}
+
+static inline akt_err
+ledger_deposited_decode(const void *data, size_t len, const akt_codec_limits *limits,
+    ledger_Deposited **out)
+{
+    void *msg = NULL;
+    akt_err err = akt_msg_decode(&ledger_deposited_desc, data, len, limits, &msg);
+    *out = (ledger_Deposited *)msg;
+    return err;
+}
+
+static inline void
+ledger_deposited_free(ledger_Deposited *msg)
+{
+    akt_msg_free(msg);
+}
+
+static inline ledger_Deposited *
+ledger_deposited_dup(const ledger_Deposited *msg)
+{
+    return (ledger_Deposited *)akt_msg_dup(msg);
+}
+
+static inline bool
+ledger_deposited_equal(const ledger_Deposited *a, const ledger_Deposited *b)
+{
+    return akt_msg_equal(a, b);
+}
+
+static inline akt_err
+ledger_deposited_encode(const ledger_Deposited *msg, akt_buf *out)
+{
+    return akt_msg_encode(msg, out);
+}
+
+struct ledger_Withdrawn {
+    int64_t amount; /* 1 */
+    akt_str note; /* 2 */
+};
+
+/* ledger.Withdrawn: type id 0x840d7522099d4406 */
+extern const akt_type ledger_withdrawn_desc;
+extern const ledger_Withdrawn ledger_withdrawn_default;
+ledger_Withdrawn *ledger_withdrawn_new(int64_t amount, const char *note);
+
+static inline ledger_Withdrawn *
+ledger_withdrawn_alloc(size_t arena_hint)
+{
+    return (ledger_Withdrawn *)akt_msg_new(&ledger_withdrawn_desc, arena_hint);
+}
+
+static inline akt_err
+ledger_withdrawn_decode(const void *data, size_t len, const akt_codec_limits *limits,
+    ledger_Withdrawn **out)
+{
+    void *msg = NULL;
+    akt_err err = akt_msg_decode(&ledger_withdrawn_desc, data, len, limits, &msg);
+    *out = (ledger_Withdrawn *)msg;
+    return err;
+}
+
+static inline void
+ledger_withdrawn_free(ledger_Withdrawn *msg)
+{
+    akt_msg_free(msg);
+}
+
+static inline ledger_Withdrawn *
+ledger_withdrawn_dup(const ledger_Withdrawn *msg)
+{
+    return (ledger_Withdrawn *)akt_msg_dup(msg);
+}
+
+static inline bool
+ledger_withdrawn_equal(const ledger_Withdrawn *a, const ledger_Withdrawn *b)
+{
+    return akt_msg_equal(a, b);
+}
+
+static inline akt_err
+ledger_withdrawn_encode(const ledger_Withdrawn *msg, akt_buf *out)
+{
+    return akt_msg_encode(msg, out);
+}
+
+struct ledger_Snap {
+    int64_t balance; /* 1 */
+};
+
+/* ledger.Snap: type id 0xc6948a0032c459f2 */
+extern const akt_type ledger_snap_desc;
+extern const ledger_Snap ledger_snap_default;
+ledger_Snap *ledger_snap_new(int64_t balance);
+
+static inline ledger_Snap *
+ledger_snap_alloc(size_t arena_hint)
+{
+    return (ledger_Snap *)akt_msg_new(&ledger_snap_desc, arena_hint);
+}
+
+static inline akt_err
+ledger_snap_decode(const void *data, size_t len, const akt_codec_limits *limits,
+    ledger_Snap **out)
+{
+    void *msg = NULL;
+    akt_err err = akt_msg_decode(&ledger_snap_desc, data, len, limits, &msg);
+    *out = (ledger_Snap *)msg;
+    return err;
+}
+
+static inline void
+ledger_snap_free(ledger_Snap *msg)
+{
+    akt_msg_free(msg);
+}
+
+static inline ledger_Snap *
+ledger_snap_dup(const ledger_Snap *msg)
+{
+    return (ledger_Snap *)akt_msg_dup(msg);
+}
+
+static inline bool
+ledger_snap_equal(const ledger_Snap *a, const ledger_Snap *b)
+{
+    return akt_msg_equal(a, b);
+}
+
+static inline akt_err
+ledger_snap_encode(const ledger_Snap *msg, akt_buf *out)
+{
+    return akt_msg_encode(msg, out);
+}
+
+/* ==== actors ============================================================ */
+
+/* The state of actor Account. */
+struct ledger_AccountState {
+    int64_t balance; /* 1 */
+    int64_t replayed; /* 2 */
+    bool recovered; /* 3 */
+};
+
+/* ledger_AccountRef -- a ref to a Account. The typed functions below take
+ * it, so sending a Account's message to another kind of actor (or
+ * another actor's message to a Account) does not compile.
+ * ledger_account_ref(r) wraps an akt_ref (the caller vouches that r is a
+ * Account); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
+ * the like. Passed by value, copied freely, like akt_ref. */
+typedef struct ledger_AccountRef {
+    akt_ref ref;
+} ledger_AccountRef;
+
+static inline ledger_AccountRef
+ledger_account_ref(akt_ref ref)
+{
+    ledger_AccountRef typed = {ref};
+    return typed;
+}
+
+/*
+ * An account whose balance is rebuilt from its events.
+ *
+ * The handlers of persistent actor Account: fill in the ones you
+ * need and spawn with ledger_account_props().
+ */
+typedef struct ledger_AccountHandlers {
+    /*
+     * Deposit. Reply with ledger_account_reply_deposit() (also from a persist
+     * callback) or akt_persistent_reply_error_text().
+     */
+    akt_err (*on_deposit)(ledger_AccountState *state, akt_ctx *ctx,
+        const ledger_Deposit *msg);
+    /*
+     * Withdraw: Refused with a reason when it would overdraw.
+     * Reply with ledger_account_reply_withdraw() (also from a persist
+     * callback) or akt_persistent_reply_error_text().
+     */
+    akt_err (*on_withdraw)(ledger_AccountState *state, akt_ctx *ctx,
+        const ledger_Withdraw *msg);
+    /*
+     * Bulk. Reply with ledger_account_reply_bulk() (also from a persist
+     * callback) or akt_persistent_reply_error_text().
+     */
+    akt_err (*on_bulk)(ledger_AccountState *state, akt_ctx *ctx,
+        const ledger_Bulk *msg);
+    /*
+     * Get. Reply with ledger_account_reply_get() (also from a persist
+     * callback) or akt_persistent_reply_error_text().
+     */
+    akt_err (*on_get)(ledger_AccountState *state, akt_ctx *ctx,
+        const ledger_Get *msg);
+
+    /* Events. apply_<event> folds one event into the state, with no side
+     * effects: it runs on recovery for every stored event and after each
+     * durable persist, before the persist's callback. All are required. */
+    /* Money came in. */
+    void (*apply_deposited)(ledger_AccountState *state, const ledger_Deposited *event);
+    void (*apply_withdrawn)(ledger_AccountState *state, const ledger_Withdrawn *event);
+
+    /* Snapshots (Snap). snapshot_offer -- required: set the state
+     * from a snapshot taken at seq; recovery replays the events after it. */
+    void (*snapshot_offer)(ledger_AccountState *state, uint64_t seq,
+        const ledger_Snap *snapshot);
+    /* snapshot_take -- a new Snap of the state (NULL: none now), for
+     * the automatic snapshots: every snapshot_every events (0: never) and
+     * after an event for which snapshot_when returns true. */
+    ledger_Snap *(*snapshot_take)(const ledger_AccountState *state);
+    uint64_t snapshot_every;
+    bool (*snapshot_when)(const ledger_AccountState *state, const void *event,
+        uint64_t seq);
+    /* how an automatic snapshot went (a failure does not stop the actor) */
+    void (*snapshot_saved)(ledger_AccountState *state, akt_ctx *ctx, uint64_t seq);
+    void (*snapshot_failed)(ledger_AccountState *state, akt_ctx *ctx, uint64_t seq,
+        akt_err rc);
+
+    /* recovery_completed -- after recovery, before the first command; may
+     * persist. highest: the last sequence number (0: a new id). */
+    void (*recovery_completed)(ledger_AccountState *state, akt_ctx *ctx,
+        uint64_t highest);
+    /* recovery_failed -- a snapshot or an event could not be loaded (why
+     * names the persistence id, the sequence number and the type); the
+     * actor stops after it. */
+    void (*recovery_failed)(ledger_AccountState *state, akt_ctx *ctx, akt_err rc,
+        const char *why);
+    /* persist_rejected -- the journal refused the write whose first event
+     * is event; its callback does not run and the actor goes on. */
+    void (*persist_rejected)(ledger_AccountState *state, akt_ctx *ctx, akt_err rc,
+        const void *event);
+    /* persist_failed -- the store failed (the outcome is unknown); the
+     * actor stops after it: restart it with a backoff supervisor. */
+    void (*persist_failed)(ledger_AccountState *state, akt_ctx *ctx, akt_err rc,
+        const void *event);
+    /* tags -- the tags of event (at most max, into tags), given the state
+     * before the event is applied; returns their count. */
+    size_t (*tags)(const ledger_AccountState *state, const void *event,
+        const char **tags, size_t max);
+    /* post_stop -- after the actor stopped. */
+    void (*post_stop)(ledger_AccountState *state, akt_ctx *ctx);
+} ledger_AccountHandlers;
+
+/* ledger_account_props -- fill *out to spawn a Account (akt_spawn); its
+ * persistence id is "ledger.Account|" followed by the actor's name. h is
+ * borrowed for the actor's whole life (usually a static const table); the
+ * system needs persistence started (akt_persistence_start). Recovery runs
+ * before the first command: the youngest Snap, then the events after it. Errors: AKT_EINVAL when h or
+ * out is NULL or a required member is NULL (apply_deposited, apply_withdrawn, snapshot_offer). */
+akt_err ledger_account_props(const ledger_AccountHandlers *h, akt_props *out);
+
+/* ledger_AccountEventDone -- the callback of ledger_account_persist_all: runs once
+ * per event, after the write is durable and the event applied. */
+typedef void (*ledger_AccountEventDone)(ledger_AccountState *state, akt_ctx *ctx,
+    const void *event, void *arg);
+
+/* ledger_account_persist_all -- from a handler of Account: write n events
+ * (each an event of Account; consumed on AKT_OK) as one atomic write:
+ * every one is stored or none. Commands wait in the stash until done ran
+ * for the last. Errors (the events still the caller's, nothing written):
+ * AKT_ESTATE (not in a Account handler), AKT_ETYPE (not an event of
+ * Account), AKT_EINVAL (no codec), AKT_ETOOBIG, AKT_ENOMEM. */
+akt_err ledger_account_persist_all(akt_ctx *ctx, void *const *events, size_t n,
+    ledger_AccountEventDone done, void *arg);
+/* ledger_account_persist_all_async -- the same, but commands keep flowing;
+ * callbacks still run in the order of the persists. */
+akt_err ledger_account_persist_all_async(akt_ctx *ctx, void *const *events,
+    size_t n, ledger_AccountEventDone done, void *arg);
+
+/* ledger_account_delete_events -- delete the events up to to_seq (inclusive);
+ * the highest sequence number stays. Synchronous. AKT_ERANGE: to_seq is
+ * past the last sequence number. */
+static inline akt_err
+ledger_account_delete_events(akt_ctx *ctx, uint64_t to_seq)
+{
+    return akt_persistent_delete_events(ctx, to_seq);
+}
+
+/* ledger_AccountDepositedDone -- the callback of ledger_account_persist_deposited: runs
+ * after the event is durable and apply_deposited ran; there
+ * ledger_account_reply_<command> answers the command that persisted. */
+typedef void (*ledger_AccountDepositedDone)(ledger_AccountState *state, akt_ctx *ctx,
+    const ledger_Deposited *event, void *arg);
+
+/* ledger_account_persist_deposited -- from a handler of Account: write event as
+ * the next sequence number (consumed on AKT_OK). Once it is durable:
+ * apply_deposited, then done (may be NULL). Commands that arrive meanwhile
+ * wait in the stash. Errors (event still the caller's, nothing written):
+ * AKT_ESTATE (not in a Account handler), AKT_EINVAL, AKT_ETOOBIG. */
+akt_err ledger_account_persist_deposited(akt_ctx *ctx, ledger_Deposited *event,
+    ledger_AccountDepositedDone done, void *arg);
+/* ledger_account_persist_deposited_async -- the same, but commands keep flowing
+ * (no stash); callbacks still run in the order of the persists. */
+akt_err ledger_account_persist_deposited_async(akt_ctx *ctx, ledger_Deposited *event,
+    ledger_AccountDepositedDone done, void *arg);
+
+/* ledger_AccountWithdrawnDone -- the callback of ledger_account_persist_withdrawn: runs
+ * after the event is durable and apply_withdrawn ran; there
+ * ledger_account_reply_<command> answers the command that persisted. */
+typedef void (*ledger_AccountWithdrawnDone)(ledger_AccountState *state, akt_ctx *ctx,
+    const ledger_Withdrawn *event, void *arg);
+
+/* ledger_account_persist_withdrawn -- from a handler of Account: write event as
+ * the next sequence number (consumed on AKT_OK). Once it is durable:
+ * apply_withdrawn, then done (may be NULL). Commands that arrive meanwhile
+ * wait in the stash. Errors (event still the caller's, nothing written):
+ * AKT_ESTATE (not in a Account handler), AKT_EINVAL, AKT_ETOOBIG. */
+akt_err ledger_account_persist_withdrawn(akt_ctx *ctx, ledger_Withdrawn *event,
+    ledger_AccountWithdrawnDone done, void *arg);
+/* ledger_account_persist_withdrawn_async -- the same, but commands keep flowing
+ * (no stash); callbacks still run in the order of the persists. */
+akt_err ledger_account_persist_withdrawn_async(akt_ctx *ctx, ledger_Withdrawn *event,
+    ledger_AccountWithdrawnDone done, void *arg);
+
+/* ledger_account_save_snapshot -- from a handler of Account: store snapshot
+ * (borrowed) at the last applied sequence number; recovery then starts
+ * from it. Synchronous. Errors: AKT_ENOENT (no snapshot store),
+ * AKT_ESTATE (not in a Account handler), AKT_ENOSPC, AKT_EIO. */
+static inline akt_err
+ledger_account_save_snapshot(akt_ctx *ctx, const ledger_Snap *snapshot)
+{
+    return akt_persistent_save_snapshot(ctx, snapshot);
+}
+
+/* ledger_account_tell_deposit -- send a Deposit to a Account, from nobody (a
+ * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
+ * still owns it. */
+static inline akt_err
+ledger_account_tell_deposit(ledger_AccountRef to, ledger_Deposit *msg)
+{
+    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
+    return akt_tell(to.ref, msg, nobody);
+}
+
+/* ledger_account_tell_deposit_from -- send a Deposit to a Account with sender
+ * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
+ * back as a message). Ownership as ledger_account_tell_deposit. */
+static inline akt_err
+ledger_account_tell_deposit_from(ledger_AccountRef to, ledger_Deposit *msg,
+    akt_ref sender)
+{
+    return akt_tell(to.ref, msg, sender);
+}
+
+/* ledger_account_forward_deposit -- inside a handler: send msg to a Account,
+ * keeping the sender of the message being handled, so the answer goes to
+ * the original asker. msg is borrowed (the handler's own view will do). */
+static inline akt_err
+ledger_account_forward_deposit(akt_ctx *ctx, ledger_AccountRef to,
+    const ledger_Deposit *msg)
+{
+    return akt_forward_msg(ctx, to.ref, msg);
+}
+
+/* ledger_account_ask_deposit -- send a Deposit and get a future for the
+ * Balance (or error) it answers with. Consumes msg on AKT_OK; *out is
+ * the caller's, released with akt_future_release(). */
+static inline akt_err
+ledger_account_ask_deposit(ledger_AccountRef to, ledger_Deposit *msg,
+    int64_t timeout_ns, akt_future **out)
+{
+    return akt_ask(to.ref, msg, timeout_ns, out);
+}
+
+/* ledger_account_ask_deposit_wait -- wait for the reply of an ask: on AKT_OK
+ * *reply holds one reference to the Balance (free it); otherwise the
+ * error the handler replied with (its reason text:
+ * akt_future_error_text(f)), AKT_ETIMEDOUT, or AKT_ETYPE when the reply is
+ * not a Balance. */
+akt_err ledger_account_ask_deposit_wait(akt_future *f, int64_t timeout_ns,
+    ledger_Balance **reply);
+
+/* ledger_account_call_deposit -- ask and wait, from a plain thread (never a
+ * handler): send a Deposit, wait up to timeout_ns for the Balance.
+ * Consumes msg on every return, error or not. On AKT_OK *reply holds one
+ * reference to the Balance (free it); otherwise *reply is NULL and the
+ * result is the send's error, the error the handler replied with,
+ * AKT_ETIMEDOUT, or AKT_ETYPE. For the reason text of an error reply use
+ * ledger_account_ask_deposit() and akt_future_error_text(). */
+static inline akt_err
+ledger_account_call_deposit(ledger_AccountRef to, ledger_Deposit *msg,
+    int64_t timeout_ns, ledger_Balance **reply)
+{
+    void *out = NULL;
+    akt_err err = akt_call(to.ref, msg, timeout_ns, &ledger_balance_desc,
+        reply != NULL ? &out : NULL);
+    if (reply != NULL) {
+        *reply = (ledger_Balance *)out;
+    }
+    return err;
+}
+
+/* ledger_account_reply_deposit -- inside the Deposit handler: answer the asker.
+ * Consumes reply on AKT_OK. A Deposit told without a sender has no one
+ * to answer: reply is freed, nothing is sent (no dead letter), AKT_OK.
+ * Answer an error with akt_reply_error(), or akt_reply_error_text() to
+ * give a reason. */
+static inline akt_err
+ledger_account_reply_deposit(akt_ctx *ctx, ledger_Balance *reply)
+{
+    return akt_persistent_reply(ctx, reply);
+}
+
+/* ledger_account_tell_withdraw -- send a Withdraw to a Account, from nobody (a
+ * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
+ * still owns it. */
+static inline akt_err
+ledger_account_tell_withdraw(ledger_AccountRef to, ledger_Withdraw *msg)
+{
+    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
+    return akt_tell(to.ref, msg, nobody);
+}
+
+/* ledger_account_tell_withdraw_from -- send a Withdraw to a Account with sender
+ * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
+ * back as a message). Ownership as ledger_account_tell_withdraw. */
+static inline akt_err
+ledger_account_tell_withdraw_from(ledger_AccountRef to, ledger_Withdraw *msg,
+    akt_ref sender)
+{
+    return akt_tell(to.ref, msg, sender);
+}
+
+/* ledger_account_forward_withdraw -- inside a handler: send msg to a Account,
+ * keeping the sender of the message being handled, so the answer goes to
+ * the original asker. msg is borrowed (the handler's own view will do). */
+static inline akt_err
+ledger_account_forward_withdraw(akt_ctx *ctx, ledger_AccountRef to,
+    const ledger_Withdraw *msg)
+{
+    return akt_forward_msg(ctx, to.ref, msg);
+}
+
+/* ledger_account_ask_withdraw -- send a Withdraw and get a future for the
+ * Balance (or error) it answers with. Consumes msg on AKT_OK; *out is
+ * the caller's, released with akt_future_release(). */
+static inline akt_err
+ledger_account_ask_withdraw(ledger_AccountRef to, ledger_Withdraw *msg,
+    int64_t timeout_ns, akt_future **out)
+{
+    return akt_ask(to.ref, msg, timeout_ns, out);
+}
+
+/* ledger_account_ask_withdraw_wait -- wait for the reply of an ask: on AKT_OK
+ * *reply holds one reference to the Balance (free it); otherwise the
+ * error the handler replied with (its reason text:
+ * akt_future_error_text(f)), AKT_ETIMEDOUT, or AKT_ETYPE when the reply is
+ * not a Balance. */
+akt_err ledger_account_ask_withdraw_wait(akt_future *f, int64_t timeout_ns,
+    ledger_Balance **reply);
+
+/* ledger_account_call_withdraw -- ask and wait, from a plain thread (never a
+ * handler): send a Withdraw, wait up to timeout_ns for the Balance.
+ * Consumes msg on every return, error or not. On AKT_OK *reply holds one
+ * reference to the Balance (free it); otherwise *reply is NULL and the
+ * result is the send's error, the error the handler replied with,
+ * AKT_ETIMEDOUT, or AKT_ETYPE. For the reason text of an error reply use
+ * ledger_account_ask_withdraw() and akt_future_error_text(). */
+static inline akt_err
+ledger_account_call_withdraw(ledger_AccountRef to, ledger_Withdraw *msg,
+    int64_t timeout_ns, ledger_Balance **reply)
+{
+    void *out = NULL;
+    akt_err err = akt_call(to.ref, msg, timeout_ns, &ledger_balance_desc,
+        reply != NULL ? &out : NULL);
+    if (reply != NULL) {
+        *reply = (ledger_Balance *)out;
+    }
+    return err;
+}
+
+/* ledger_account_reply_withdraw -- inside the Withdraw handler: answer the asker.
+ * Consumes reply on AKT_OK. A Withdraw told without a sender has no one
+ * to answer: reply is freed, nothing is sent (no dead letter), AKT_OK.
+ * Answer an error with akt_reply_error(), or akt_reply_error_text() to
+ * give a reason. */
+static inline akt_err
+ledger_account_reply_withdraw(akt_ctx *ctx, ledger_Balance *reply)
+{
+    return akt_persistent_reply(ctx, reply);
+}
+
+/* ledger_account_tell_bulk -- send a Bulk to a Account, from nobody (a
+ * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
+ * still owns it. */
+static inline akt_err
+ledger_account_tell_bulk(ledger_AccountRef to, ledger_Bulk *msg)
+{
+    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
+    return akt_tell(to.ref, msg, nobody);
+}
+
+/* ledger_account_tell_bulk_from -- send a Bulk to a Account with sender
+ * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
+ * back as a message). Ownership as ledger_account_tell_bulk. */
+static inline akt_err
+ledger_account_tell_bulk_from(ledger_AccountRef to, ledger_Bulk *msg,
+    akt_ref sender)
+{
+    return akt_tell(to.ref, msg, sender);
+}
+
+/* ledger_account_forward_bulk -- inside a handler: send msg to a Account,
+ * keeping the sender of the message being handled, so the answer goes to
+ * the original asker. msg is borrowed (the handler's own view will do). */
+static inline akt_err
+ledger_account_forward_bulk(akt_ctx *ctx, ledger_AccountRef to,
+    const ledger_Bulk *msg)
+{
+    return akt_forward_msg(ctx, to.ref, msg);
+}
+
+/* ledger_account_ask_bulk -- send a Bulk and get a future for the
+ * Balance (or error) it answers with. Consumes msg on AKT_OK; *out is
+ * the caller's, released with akt_future_release(). */
+static inline akt_err
+ledger_account_ask_bulk(ledger_AccountRef to, ledger_Bulk *msg,
+    int64_t timeout_ns, akt_future **out)
+{
+    return akt_ask(to.ref, msg, timeout_ns, out);
+}
+
+/* ledger_account_ask_bulk_wait -- wait for the reply of an ask: on AKT_OK
+ * *reply holds one reference to the Balance (free it); otherwise the
+ * error the handler replied with (its reason text:
+ * akt_future_error_text(f)), AKT_ETIMEDOUT, or AKT_ETYPE when the reply is
+ * not a Balance. */
+akt_err ledger_account_ask_bulk_wait(akt_future *f, int64_t timeout_ns,
+    ledger_Balance **reply);
+
+/* ledger_account_call_bulk -- ask and wait, from a plain thread (never a
+ * handler): send a Bulk, wait up to timeout_ns for the Balance.
+ * Consumes msg on every return, error or not. On AKT_OK *reply holds one
+ * reference to the Balance (free it); otherwise *reply is NULL and the
+ * result is the send's error, the error the handler replied with,
+ * AKT_ETIMEDOUT, or AKT_ETYPE. For the reason text of an error reply use
+ * ledger_account_ask_bulk() and akt_future_error_text(). */
+static inline akt_err
+ledger_account_call_bulk(ledger_AccountRef to, ledger_Bulk *msg,
+    int64_t timeout_ns, ledger_Balance **reply)
+{
+    void *out = NULL;
+    akt_err err = akt_call(to.ref, msg, timeout_ns, &ledger_balance_desc,
+        reply != NULL ? &out : NULL);
+    if (reply != NULL) {
+        *reply = (ledger_Balance *)out;
+    }
+    return err;
+}
+
+/* ledger_account_reply_bulk -- inside the Bulk handler: answer the asker.
+ * Consumes reply on AKT_OK. A Bulk told without a sender has no one
+ * to answer: reply is freed, nothing is sent (no dead letter), AKT_OK.
+ * Answer an error with akt_reply_error(), or akt_reply_error_text() to
+ * give a reason. */
+static inline akt_err
+ledger_account_reply_bulk(akt_ctx *ctx, ledger_Balance *reply)
+{
+    return akt_persistent_reply(ctx, reply);
+}
+
+/* ledger_account_tell_get -- send a Get to a Account, from nobody (a
+ * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
+ * still owns it. */
+static inline akt_err
+ledger_account_tell_get(ledger_AccountRef to, ledger_Get *msg)
+{
+    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
+    return akt_tell(to.ref, msg, nobody);
+}
+
+/* ledger_account_tell_get_from -- send a Get to a Account with sender
+ * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
+ * back as a message). Ownership as ledger_account_tell_get. */
+static inline akt_err
+ledger_account_tell_get_from(ledger_AccountRef to, ledger_Get *msg,
+    akt_ref sender)
+{
+    return akt_tell(to.ref, msg, sender);
+}
+
+/* ledger_account_forward_get -- inside a handler: send msg to a Account,
+ * keeping the sender of the message being handled, so the answer goes to
+ * the original asker. msg is borrowed (the handler's own view will do). */
+static inline akt_err
+ledger_account_forward_get(akt_ctx *ctx, ledger_AccountRef to,
+    const ledger_Get *msg)
+{
+    return akt_forward_msg(ctx, to.ref, msg);
+}
+
+/* ledger_account_ask_get -- send a Get and get a future for the
+ * Balance (or error) it answers with. Consumes msg on AKT_OK; *out is
+ * the caller's, released with akt_future_release(). */
+static inline akt_err
+ledger_account_ask_get(ledger_AccountRef to, ledger_Get *msg,
+    int64_t timeout_ns, akt_future **out)
+{
+    return akt_ask(to.ref, msg, timeout_ns, out);
+}
+
+/* ledger_account_ask_get_wait -- wait for the reply of an ask: on AKT_OK
+ * *reply holds one reference to the Balance (free it); otherwise the
+ * error the handler replied with (its reason text:
+ * akt_future_error_text(f)), AKT_ETIMEDOUT, or AKT_ETYPE when the reply is
+ * not a Balance. */
+akt_err ledger_account_ask_get_wait(akt_future *f, int64_t timeout_ns,
+    ledger_Balance **reply);
+
+/* ledger_account_call_get -- ask and wait, from a plain thread (never a
+ * handler): send a Get, wait up to timeout_ns for the Balance.
+ * Consumes msg on every return, error or not. On AKT_OK *reply holds one
+ * reference to the Balance (free it); otherwise *reply is NULL and the
+ * result is the send's error, the error the handler replied with,
+ * AKT_ETIMEDOUT, or AKT_ETYPE. For the reason text of an error reply use
+ * ledger_account_ask_get() and akt_future_error_text(). */
+static inline akt_err
+ledger_account_call_get(ledger_AccountRef to, ledger_Get *msg,
+    int64_t timeout_ns, ledger_Balance **reply)
+{
+    void *out = NULL;
+    akt_err err = akt_call(to.ref, msg, timeout_ns, &ledger_balance_desc,
+        reply != NULL ? &out : NULL);
+    if (reply != NULL) {
+        *reply = (ledger_Balance *)out;
+    }
+    return err;
+}
+
+/* ledger_account_reply_get -- inside the Get handler: answer the asker.
+ * Consumes reply on AKT_OK. A Get told without a sender has no one
+ * to answer: reply is freed, nothing is sent (no dead letter), AKT_OK.
+ * Answer an error with akt_reply_error(), or akt_reply_error_text() to
+ * give a reason. */
+static inline akt_err
+ledger_account_reply_get(akt_ctx *ctx, ledger_Balance *reply)
+{
+    return akt_persistent_reply(ctx, reply);
+}
+
+/* The state of actor Tally. */
+struct ledger_TallyState {
+    char empty_; /* C has no empty structs */
+};
+
+/* ledger_TallyRef -- a ref to a Tally. The typed functions below take
+ * it, so sending a Tally's message to another kind of actor (or
+ * another actor's message to a Tally) does not compile.
+ * ledger_tally_ref(r) wraps an akt_ref (the caller vouches that r is a
+ * Tally); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
+ * the like. Passed by value, copied freely, like akt_ref. */
+typedef struct ledger_TallyRef {
+    akt_ref ref;
+} ledger_TallyRef;
+
+static inline ledger_TallyRef
+ledger_tally_ref(akt_ref ref)
+{
+    ledger_TallyRef typed = {ref};
+    return typed;
+}
+
+/*
+ * No snapshots and a tell-only command.
+ *
+ * The handlers of persistent actor Tally: fill in the ones you
+ * need and spawn with ledger_tally_props().
+ */
+typedef struct ledger_TallyHandlers {
+    /* Deposit. */
+    akt_err (*on_deposit)(ledger_TallyState *state, akt_ctx *ctx,
+        const ledger_Deposit *msg);
+
+    /* Events. apply_<event> folds one event into the state, with no side
+     * effects: it runs on recovery for every stored event and after each
+     * durable persist, before the persist's callback. All are required. */
+    /* Money came in. */
+    void (*apply_deposited)(ledger_TallyState *state, const ledger_Deposited *event);
+
+    /* recovery_completed -- after recovery, before the first command; may
+     * persist. highest: the last sequence number (0: a new id). */
+    void (*recovery_completed)(ledger_TallyState *state, akt_ctx *ctx,
+        uint64_t highest);
+    /* recovery_failed -- a snapshot or an event could not be loaded (why
+     * names the persistence id, the sequence number and the type); the
+     * actor stops after it. */
+    void (*recovery_failed)(ledger_TallyState *state, akt_ctx *ctx, akt_err rc,
+        const char *why);
+    /* persist_rejected -- the journal refused the write whose first event
+     * is event; its callback does not run and the actor goes on. */
+    void (*persist_rejected)(ledger_TallyState *state, akt_ctx *ctx, akt_err rc,
+        const void *event);
+    /* persist_failed -- the store failed (the outcome is unknown); the
+     * actor stops after it: restart it with a backoff supervisor. */
+    void (*persist_failed)(ledger_TallyState *state, akt_ctx *ctx, akt_err rc,
+        const void *event);
+    /* tags -- the tags of event (at most max, into tags), given the state
+     * before the event is applied; returns their count. */
+    size_t (*tags)(const ledger_TallyState *state, const void *event,
+        const char **tags, size_t max);
+    /* post_stop -- after the actor stopped. */
+    void (*post_stop)(ledger_TallyState *state, akt_ctx *ctx);
+} ledger_TallyHandlers;
+
+/* ledger_tally_props -- fill *out to spawn a Tally (akt_spawn); its
+ * persistence id is "ledger.Tally|" followed by the actor's name. h is
+ * borrowed for the actor's whole life (usually a static const table); the
+ * system needs persistence started (akt_persistence_start). Recovery runs
+ * before the first command: every stored event through apply. Errors: AKT_EINVAL when h or
+ * out is NULL or a required member is NULL (apply_deposited). */
+akt_err ledger_tally_props(const ledger_TallyHandlers *h, akt_props *out);
+
+/* ledger_TallyEventDone -- the callback of ledger_tally_persist_all: runs once
+ * per event, after the write is durable and the event applied. */
+typedef void (*ledger_TallyEventDone)(ledger_TallyState *state, akt_ctx *ctx,
+    const void *event, void *arg);
+
+/* ledger_tally_persist_all -- from a handler of Tally: write n events
+ * (each an event of Tally; consumed on AKT_OK) as one atomic write:
+ * every one is stored or none. Commands wait in the stash until done ran
+ * for the last. Errors (the events still the caller's, nothing written):
+ * AKT_ESTATE (not in a Tally handler), AKT_ETYPE (not an event of
+ * Tally), AKT_EINVAL (no codec), AKT_ETOOBIG, AKT_ENOMEM. */
+akt_err ledger_tally_persist_all(akt_ctx *ctx, void *const *events, size_t n,
+    ledger_TallyEventDone done, void *arg);
+/* ledger_tally_persist_all_async -- the same, but commands keep flowing;
+ * callbacks still run in the order of the persists. */
+akt_err ledger_tally_persist_all_async(akt_ctx *ctx, void *const *events,
+    size_t n, ledger_TallyEventDone done, void *arg);
+
+/* ledger_tally_delete_events -- delete the events up to to_seq (inclusive);
+ * the highest sequence number stays. Synchronous. AKT_ERANGE: to_seq is
+ * past the last sequence number. */
+static inline akt_err
+ledger_tally_delete_events(akt_ctx *ctx, uint64_t to_seq)
+{
+    return akt_persistent_delete_events(ctx, to_seq);
+}
+
+/* ledger_TallyDepositedDone -- the callback of ledger_tally_persist_deposited: runs
+ * after the event is durable and apply_deposited ran; there
+ * ledger_tally_reply_<command> answers the command that persisted. */
+typedef void (*ledger_TallyDepositedDone)(ledger_TallyState *state, akt_ctx *ctx,
+    const ledger_Deposited *event, void *arg);
+
+/* ledger_tally_persist_deposited -- from a handler of Tally: write event as
+ * the next sequence number (consumed on AKT_OK). Once it is durable:
+ * apply_deposited, then done (may be NULL). Commands that arrive meanwhile
+ * wait in the stash. Errors (event still the caller's, nothing written):
+ * AKT_ESTATE (not in a Tally handler), AKT_EINVAL, AKT_ETOOBIG. */
+akt_err ledger_tally_persist_deposited(akt_ctx *ctx, ledger_Deposited *event,
+    ledger_TallyDepositedDone done, void *arg);
+/* ledger_tally_persist_deposited_async -- the same, but commands keep flowing
+ * (no stash); callbacks still run in the order of the persists. */
+akt_err ledger_tally_persist_deposited_async(akt_ctx *ctx, ledger_Deposited *event,
+    ledger_TallyDepositedDone done, void *arg);
+
+/* ledger_tally_tell_deposit -- send a Deposit to a Tally, from nobody (a
+ * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
+ * still owns it. */
+static inline akt_err
+ledger_tally_tell_deposit(ledger_TallyRef to, ledger_Deposit *msg)
+{
+    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
+    return akt_tell(to.ref, msg, nobody);
+}
+
+/* ledger_tally_tell_deposit_from -- send a Deposit to a Tally with sender
+ * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
+ * back as a message). Ownership as ledger_tally_tell_deposit. */
+static inline akt_err
+ledger_tally_tell_deposit_from(ledger_TallyRef to, ledger_Deposit *msg,
+    akt_ref sender)
+{
+    return akt_tell(to.ref, msg, sender);
+}
+
+/* ledger_tally_forward_deposit -- inside a handler: send msg to a Tally,
+ * keeping the sender of the message being handled, so the answer goes to
+ * the original asker. msg is borrowed (the handler's own view will do). */
+static inline akt_err
+ledger_tally_forward_deposit(akt_ctx *ctx, ledger_TallyRef to,
+    const ledger_Deposit *msg)
+{
+    return akt_forward_msg(ctx, to.ref, msg);
+}
+
+/* ==== descriptors ======================================================= */
+
+/* ledger.AccountState: type id 0xd88ffbbefc0d247a */
+extern const akt_type ledger_account_state_desc;
+extern const ledger_AccountState ledger_account_state_default;
+
+/* ledger.TallyState: type id 0x92bad6f43c054df9 */
+extern const akt_type ledger_tally_state_desc;
+extern const ledger_TallyState ledger_tally_state_default;
+
+/* Every message type declared in ledger.akt, NULL-terminated. */
+extern const akt_type *const ledger_ledger_types[];
+
+/* ledger_ledger_register_types -- add every type of ledger.akt to reg
+ * (akt_registry_add), so remoting and persistence accept them. Stops at
+ * and returns the first error (AKT_EEXIST: another type has the same name
+ * or id). */
+akt_err ledger_ledger_register_types(akt_registry *reg);
+
+/* ledger_ledger_register -- call reg(type, arg) for each type of
+ * ledger_ledger_types (for registries other than akt_registry);
+ * stops at and returns the first error. */
+akt_err ledger_ledger_register(
+    akt_err (*reg)(const akt_type *type, void *arg), void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LEDGER_LEDGER_AKT_H */
