@@ -104,7 +104,7 @@ on_deposit(bank_AccountState *s, akt_ctx *ctx, const bank_Deposit *m)
     akt_err err = e ? bank_account_persist_deposited(ctx, e, deposited, NULL)
                     : AKT_ENOMEM;
     if (err != AKT_OK) {
-        bank_deposited_free(e);
+        akt_msg_free(e);
         return akt_reply_error(ctx, err);
     }
     return AKT_OK;
@@ -123,7 +123,7 @@ on_withdraw(bank_AccountState *s, akt_ctx *ctx, const bank_Withdraw *m)
     akt_err err = e ? bank_account_persist_withdrawn(ctx, e, withdrawn, NULL)
                     : AKT_ENOMEM;
     if (err != AKT_OK) {
-        bank_withdrawn_free(e);
+        akt_msg_free(e);
         return akt_reply_error(ctx, err);
     }
     return AKT_OK;
@@ -199,7 +199,7 @@ get_balance(bank *b, int i, uint64_t *seq)
         "get balance");
     int64_t v = r->balance;
     *seq = r->seq;
-    bank_balance_free(r);
+    akt_msg_free(r);
     return v;
 }
 
@@ -213,7 +213,7 @@ deposit(bank *b, int i, int64_t amount)
     printf("%s: deposit %" PRId64 " -> balance %" PRId64 " (event %" PRIu64
            ")\n",
         names[i], amount, r->balance, r->seq);
-    bank_balance_free(r);
+    akt_msg_free(r);
 }
 
 static void
@@ -229,7 +229,7 @@ withdraw(bank *b, int i, int64_t amount)
         printf("%s: withdraw %" PRId64 " -> balance %" PRId64 " (event %" PRIu64
                ")\n",
             names[i], amount, r->balance, r->seq);
-        bank_balance_free(r);
+        akt_msg_free(r);
     } else {
         printf("%s: withdraw %" PRId64 " refused: %s\n", names[i], amount,
             akt_future_error_text(f));

@@ -120,7 +120,7 @@ on_deposit(ledger_AccountState *s, akt_ctx *ctx, const ledger_Deposit *m)
     ledger_Deposited *e = ledger_deposited_new(m->amount);
     akt_err rc = ledger_account_persist_deposited(ctx, e, deposited, NULL);
     if (rc != AKT_OK) {
-        ledger_deposited_free(e);
+        akt_msg_free(e);
         return akt_reply_error(ctx, rc);
     }
     return AKT_OK;
@@ -137,7 +137,7 @@ on_withdraw(ledger_AccountState *s, akt_ctx *ctx, const ledger_Withdraw *m)
     ledger_Withdrawn *e = ledger_withdrawn_new(m->amount, "atm");
     akt_err rc = ledger_account_persist_withdrawn(ctx, e, withdrawn, NULL);
     if (rc != AKT_OK) {
-        ledger_withdrawn_free(e);
+        akt_msg_free(e);
         return akt_reply_error(ctx, rc);
     }
     return AKT_OK;
@@ -165,7 +165,7 @@ on_bulk(ledger_AccountState *s, akt_ctx *ctx, const ledger_Bulk *m)
         es[i] = ledger_deposited_new(m->amount);
     }
     if (m->amount < 0) { /* a message that is no event of Account */
-        ledger_snap_free(es[0]);
+        akt_msg_free(es[0]);
         es[0] = ledger_snap_new(1);
     }
     int *left = malloc(sizeof(int));
@@ -241,7 +241,7 @@ tally_on_deposit(ledger_TallyState *s, akt_ctx *ctx, const ledger_Deposit *m)
     ledger_Deposited *e = ledger_deposited_new(m->amount);
     akt_err rc = ledger_tally_persist_deposited_async(ctx, e, tally_done, NULL);
     if (rc != AKT_OK) {
-        ledger_deposited_free(e);
+        akt_msg_free(e);
     }
     t_latch_add(&handled, 1);
     return rc;
@@ -382,7 +382,7 @@ deposit(ledger_AccountRef a, int64_t n)
         ledger_account_call_deposit(a, ledger_deposit_new(n), AKT_SEC(20), &b),
         AKT_OK);
     ledger_Balance out = *b;
-    ledger_balance_free(b);
+    akt_msg_free(b);
     return out;
 }
 
@@ -393,7 +393,7 @@ get(ledger_AccountRef a)
     ck_assert_int_eq(
         ledger_account_call_get(a, ledger_get_new(), AKT_SEC(20), &b), AKT_OK);
     ledger_Balance out = *b;
-    ledger_balance_free(b);
+    akt_msg_free(b);
     return out;
 }
 
@@ -445,7 +445,7 @@ START_TEST(an_overdraft_is_refused_with_a_reason_and_nothing_is_written)
         AKT_OK);
     ck_assert_int_eq(b->balance, 6);
     ck_assert_uint_eq(b->seq, 2); /* the refusal used no number */
-    ledger_balance_free(b);
+    akt_msg_free(b);
 }
 END_TEST
 
@@ -459,7 +459,7 @@ START_TEST(balances_survive_a_restart_through_the_events)
     ck_assert_int_eq(ledger_account_call_withdraw(
                          a, ledger_withdraw_new(5), AKT_SEC(10), &b),
         AKT_OK);
-    ledger_balance_free(b);
+    akt_msg_free(b);
     int before = atomic_load(&completed_calls);
     restart_system();
     a = spawn("3");
@@ -480,7 +480,7 @@ START_TEST(persist_all_is_one_atomic_write_with_a_callback_per_event)
         AKT_OK);
     ck_assert_int_eq(b->balance, 15);
     ck_assert_uint_eq(b->seq, 3);
-    ledger_balance_free(b);
+    akt_msg_free(b);
     /* one stray type among them: the whole write is refused, nothing stored */
     ck_assert_int_eq(ledger_account_call_bulk(
                          a, ledger_bulk_new(-1, 3, false), AKT_SEC(10), &b),
@@ -521,7 +521,7 @@ START_TEST(a_stored_event_of_another_type_fails_recovery_and_names_it)
     ck_assert_int_eq(akt_journal_write_wait(akt_persistence_journal(sys),
                          "ledger.Account|6", 2, &ev, 1, NULL),
         AKT_OK);
-    ledger_snap_free(stray);
+    akt_msg_free(stray);
     restart_system();
     a = spawn("6");
     await_stop(a.ref);
@@ -539,7 +539,7 @@ START_TEST(a_stored_snapshot_of_another_type_fails_recovery)
     ck_assert_int_eq(akt_snapshot_save(akt_persistence_snapshots(sys),
                          "ledger.Account|7", 1, 0, wrong),
         AKT_OK);
-    ledger_deposited_free(wrong);
+    akt_msg_free(wrong);
     ledger_AccountRef a = spawn("7");
     await_stop(a.ref);
     ck_assert_int_eq(atomic_load(&recovery_failures), 1);

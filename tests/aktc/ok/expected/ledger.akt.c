@@ -1,10 +1,15 @@
 /*
  * ledger.akt.c -- generated from ledger.akt by aktc 0.1.0 -- do not edit.
  *
- * Default values, constructors, field tables, descriptors and actor glue
- * for package ledger. libakt encodes (msgpack maps keyed by field
- * number), decodes, copies and compares every type here from its
- * descriptor's field table (akt/reflect.h).
+ * Default values, field tables, descriptors and actor glue for package
+ * ledger. libakt encodes (msgpack maps keyed by field number), decodes,
+ * copies and compares every type here from its descriptor's field table
+ * (akt/reflect.h). A field row is {name, number, kind, flags} and then,
+ * by name, the member's offset, the offset of its has_ flag (optional
+ * fields that are not messages) and what a list, map, enum or message
+ * needs; a descriptor is {abi, flags, name, id, size, align, fields,
+ * nfields} and its default value (akt/msg.h). Doc comments are in the
+ * header.
  */
 #include "ledger.akt.h"
 
@@ -18,33 +23,11 @@ const ledger_Deposit ledger_deposit_default = {
     .amount = 0,
 };
 
-ledger_Deposit *
-ledger_deposit_new(int64_t amount)
-{
-    ledger_Deposit *msg_ = akt_msg_new(&ledger_deposit_desc, 0);
-    if (msg_ == NULL) {
-        return NULL;
-    }
-    msg_->amount = amount;
-    return msg_;
-}
-
 /* --- ledger.Withdraw --- */
 
 const ledger_Withdraw ledger_withdraw_default = {
     .amount = 0,
 };
-
-ledger_Withdraw *
-ledger_withdraw_new(int64_t amount)
-{
-    ledger_Withdraw *msg_ = akt_msg_new(&ledger_withdraw_desc, 0);
-    if (msg_ == NULL) {
-        return NULL;
-    }
-    msg_->amount = amount;
-    return msg_;
-}
 
 /* --- ledger.Bulk --- */
 
@@ -52,34 +35,11 @@ const ledger_Bulk ledger_bulk_default = {
     .amount = 0,
 };
 
-ledger_Bulk *
-ledger_bulk_new(int64_t amount, int32_t times, bool no_stash)
-{
-    ledger_Bulk *msg_ = akt_msg_new(&ledger_bulk_desc, 0);
-    if (msg_ == NULL) {
-        return NULL;
-    }
-    msg_->amount = amount;
-    msg_->times = times;
-    msg_->no_stash = no_stash;
-    return msg_;
-}
-
 /* --- ledger.Get --- */
 
 const ledger_Get ledger_get_default = {
     .empty_ = 0,
 };
-
-ledger_Get *
-ledger_get_new(void)
-{
-    ledger_Get *msg_ = akt_msg_new(&ledger_get_desc, 0);
-    if (msg_ == NULL) {
-        return NULL;
-    }
-    return msg_;
-}
 
 /* --- ledger.Balance --- */
 
@@ -87,35 +47,11 @@ const ledger_Balance ledger_balance_default = {
     .balance = 0,
 };
 
-ledger_Balance *
-ledger_balance_new(int64_t balance, uint64_t seq, int64_t replayed)
-{
-    ledger_Balance *msg_ = akt_msg_new(&ledger_balance_desc, 0);
-    if (msg_ == NULL) {
-        return NULL;
-    }
-    msg_->balance = balance;
-    msg_->seq = seq;
-    msg_->replayed = replayed;
-    return msg_;
-}
-
 /* --- ledger.Deposited --- */
 
 const ledger_Deposited ledger_deposited_default = {
     .amount = 0,
 };
-
-ledger_Deposited *
-ledger_deposited_new(int64_t amount)
-{
-    ledger_Deposited *msg_ = akt_msg_new(&ledger_deposited_desc, 0);
-    if (msg_ == NULL) {
-        return NULL;
-    }
-    msg_->amount = amount;
-    return msg_;
-}
 
 /* --- ledger.Withdrawn --- */
 
@@ -123,40 +59,11 @@ const ledger_Withdrawn ledger_withdrawn_default = {
     .amount = 0,
 };
 
-ledger_Withdrawn *
-ledger_withdrawn_new(int64_t amount, const char *note)
-{
-    size_t note_len_ = note != NULL ? strlen(note) : 0;
-    ledger_Withdrawn *msg_ = akt_msg_new(&ledger_withdrawn_desc, (note != NULL ? note_len_ + 1 : 0));
-    if (msg_ == NULL) {
-        return NULL;
-    }
-    akt_arena *arena_ = akt_msg_arena(msg_);
-    msg_->amount = amount;
-    if (note != NULL
-        && akt_arena_str(arena_, note, note_len_, &msg_->note) != AKT_OK) {
-        akt_msg_free(msg_);
-        return NULL;
-    }
-    return msg_;
-}
-
 /* --- ledger.Snap --- */
 
 const ledger_Snap ledger_snap_default = {
     .balance = 0,
 };
-
-ledger_Snap *
-ledger_snap_new(int64_t balance)
-{
-    ledger_Snap *msg_ = akt_msg_new(&ledger_snap_desc, 0);
-    if (msg_ == NULL) {
-        return NULL;
-    }
-    msg_->balance = balance;
-    return msg_;
-}
 
 /* --- ledger.AccountState --- */
 
@@ -705,183 +612,102 @@ ledger_tally_persist_all_async(akt_ctx *ctx, void *const *events, size_t n,
 /* ==== descriptors ======================================================= */
 
 static const akt_field ledger_deposit_fields[] = {
-    {.name = "amount", .number = 1, .kind = AKT_KIND_INT64,
-        .offset = offsetof(ledger_Deposit, amount), .has_offset = AKT_NO_OFFSET},
+    {"amount", 1, AKT_KIND_INT64, 0, .offset = offsetof(ledger_Deposit, amount)},
 };
 
 const akt_type ledger_deposit_desc = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
-    .name = "ledger.Deposit",
-    .id = UINT64_C(0x0f774ebb3b9ea2e8),
-    .size = sizeof(ledger_Deposit),
-    .align = _Alignof(ledger_Deposit),
-    .fields = ledger_deposit_fields,
-    .nfields = 1,
-    .defaults = &ledger_deposit_default,
-    .doc = "Put money in.",
+    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "ledger.Deposit",
+    UINT64_C(0x0f774ebb3b9ea2e8), sizeof(ledger_Deposit), _Alignof(ledger_Deposit),
+    ledger_deposit_fields, 1, .defaults = &ledger_deposit_default,
 };
 
 static const akt_field ledger_withdraw_fields[] = {
-    {.name = "amount", .number = 1, .kind = AKT_KIND_INT64,
-        .offset = offsetof(ledger_Withdraw, amount), .has_offset = AKT_NO_OFFSET},
+    {"amount", 1, AKT_KIND_INT64, 0, .offset = offsetof(ledger_Withdraw, amount)},
 };
 
 const akt_type ledger_withdraw_desc = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
-    .name = "ledger.Withdraw",
-    .id = UINT64_C(0x3423d39c9eeb2c8c),
-    .size = sizeof(ledger_Withdraw),
-    .align = _Alignof(ledger_Withdraw),
-    .fields = ledger_withdraw_fields,
-    .nfields = 1,
-    .defaults = &ledger_withdraw_default,
-    .doc = "Take money out; refused when the balance would go below zero.",
+    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "ledger.Withdraw",
+    UINT64_C(0x3423d39c9eeb2c8c), sizeof(ledger_Withdraw), _Alignof(ledger_Withdraw),
+    ledger_withdraw_fields, 1, .defaults = &ledger_withdraw_default,
 };
 
 static const akt_field ledger_bulk_fields[] = {
-    {.name = "amount", .number = 1, .kind = AKT_KIND_INT64,
-        .offset = offsetof(ledger_Bulk, amount), .has_offset = AKT_NO_OFFSET},
-    {.name = "times", .number = 2, .kind = AKT_KIND_INT32,
-        .offset = offsetof(ledger_Bulk, times), .has_offset = AKT_NO_OFFSET},
-    {.name = "no_stash", .number = 3, .kind = AKT_KIND_BOOL,
-        .offset = offsetof(ledger_Bulk, no_stash), .has_offset = AKT_NO_OFFSET},
+    {"amount", 1, AKT_KIND_INT64, 0, .offset = offsetof(ledger_Bulk, amount)},
+    {"times", 2, AKT_KIND_INT32, 0, .offset = offsetof(ledger_Bulk, times)},
+    {"no_stash", 3, AKT_KIND_BOOL, 0, .offset = offsetof(ledger_Bulk, no_stash)},
 };
 
 const akt_type ledger_bulk_desc = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
-    .name = "ledger.Bulk",
-    .id = UINT64_C(0xe3d9fd71c178949a),
-    .size = sizeof(ledger_Bulk),
-    .align = _Alignof(ledger_Bulk),
-    .fields = ledger_bulk_fields,
-    .nfields = 3,
-    .defaults = &ledger_bulk_default,
-    .doc = "Deposit amount times times, as one atomic write.",
+    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "ledger.Bulk",
+    UINT64_C(0xe3d9fd71c178949a), sizeof(ledger_Bulk), _Alignof(ledger_Bulk),
+    ledger_bulk_fields, 3, .defaults = &ledger_bulk_default,
 };
 
 const akt_type ledger_get_desc = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
-    .name = "ledger.Get",
-    .id = UINT64_C(0xfc335e0d274d8bc2),
-    .size = sizeof(ledger_Get),
-    .align = _Alignof(ledger_Get),
-    .fields = NULL,
-    .nfields = 0,
-    .defaults = &ledger_get_default,
+    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "ledger.Get",
+    UINT64_C(0xfc335e0d274d8bc2), sizeof(ledger_Get), _Alignof(ledger_Get),
+    NULL, 0, .defaults = &ledger_get_default,
 };
 
 static const akt_field ledger_balance_fields[] = {
-    {.name = "balance", .number = 1, .kind = AKT_KIND_INT64,
-        .offset = offsetof(ledger_Balance, balance), .has_offset = AKT_NO_OFFSET},
-    {.name = "seq", .number = 2, .kind = AKT_KIND_UINT64,
-        .offset = offsetof(ledger_Balance, seq), .has_offset = AKT_NO_OFFSET},
-    {.name = "replayed", .number = 3, .kind = AKT_KIND_INT64,
-        .offset = offsetof(ledger_Balance, replayed), .has_offset = AKT_NO_OFFSET},
+    {"balance", 1, AKT_KIND_INT64, 0, .offset = offsetof(ledger_Balance, balance)},
+    {"seq", 2, AKT_KIND_UINT64, 0, .offset = offsetof(ledger_Balance, seq)},
+    {"replayed", 3, AKT_KIND_INT64, 0, .offset = offsetof(ledger_Balance, replayed)},
 };
 
 const akt_type ledger_balance_desc = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
-    .name = "ledger.Balance",
-    .id = UINT64_C(0xaf4f428ea14ff4ca),
-    .size = sizeof(ledger_Balance),
-    .align = _Alignof(ledger_Balance),
-    .fields = ledger_balance_fields,
-    .nfields = 3,
-    .defaults = &ledger_balance_default,
+    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "ledger.Balance",
+    UINT64_C(0xaf4f428ea14ff4ca), sizeof(ledger_Balance), _Alignof(ledger_Balance),
+    ledger_balance_fields, 3, .defaults = &ledger_balance_default,
 };
 
 static const akt_field ledger_deposited_fields[] = {
-    {.name = "amount", .number = 1, .kind = AKT_KIND_INT64,
-        .offset = offsetof(ledger_Deposited, amount), .has_offset = AKT_NO_OFFSET},
+    {"amount", 1, AKT_KIND_INT64, 0, .offset = offsetof(ledger_Deposited, amount)},
 };
 
 const akt_type ledger_deposited_desc = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
-    .name = "ledger.Deposited",
-    .id = UINT64_C(0xfecda3177ba5abe9),
-    .size = sizeof(ledger_Deposited),
-    .align = _Alignof(ledger_Deposited),
-    .fields = ledger_deposited_fields,
-    .nfields = 1,
-    .defaults = &ledger_deposited_default,
-    .doc = "Money came in.",
+    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "ledger.Deposited",
+    UINT64_C(0xfecda3177ba5abe9), sizeof(ledger_Deposited), _Alignof(ledger_Deposited),
+    ledger_deposited_fields, 1, .defaults = &ledger_deposited_default,
 };
 
 static const akt_field ledger_withdrawn_fields[] = {
-    {.name = "amount", .number = 1, .kind = AKT_KIND_INT64,
-        .offset = offsetof(ledger_Withdrawn, amount), .has_offset = AKT_NO_OFFSET},
-    {.name = "note", .number = 2, .kind = AKT_KIND_STRING,
-        .offset = offsetof(ledger_Withdrawn, note), .has_offset = AKT_NO_OFFSET},
+    {"amount", 1, AKT_KIND_INT64, 0, .offset = offsetof(ledger_Withdrawn, amount)},
+    {"note", 2, AKT_KIND_STRING, 0, .offset = offsetof(ledger_Withdrawn, note)},
 };
 
 const akt_type ledger_withdrawn_desc = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
-    .name = "ledger.Withdrawn",
-    .id = UINT64_C(0x840d7522099d4406),
-    .size = sizeof(ledger_Withdrawn),
-    .align = _Alignof(ledger_Withdrawn),
-    .fields = ledger_withdrawn_fields,
-    .nfields = 2,
-    .defaults = &ledger_withdrawn_default,
+    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "ledger.Withdrawn",
+    UINT64_C(0x840d7522099d4406), sizeof(ledger_Withdrawn), _Alignof(ledger_Withdrawn),
+    ledger_withdrawn_fields, 2, .defaults = &ledger_withdrawn_default,
 };
 
 static const akt_field ledger_snap_fields[] = {
-    {.name = "balance", .number = 1, .kind = AKT_KIND_INT64,
-        .offset = offsetof(ledger_Snap, balance), .has_offset = AKT_NO_OFFSET},
+    {"balance", 1, AKT_KIND_INT64, 0, .offset = offsetof(ledger_Snap, balance)},
 };
 
 const akt_type ledger_snap_desc = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
-    .name = "ledger.Snap",
-    .id = UINT64_C(0xc6948a0032c459f2),
-    .size = sizeof(ledger_Snap),
-    .align = _Alignof(ledger_Snap),
-    .fields = ledger_snap_fields,
-    .nfields = 1,
-    .defaults = &ledger_snap_default,
+    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "ledger.Snap",
+    UINT64_C(0xc6948a0032c459f2), sizeof(ledger_Snap), _Alignof(ledger_Snap),
+    ledger_snap_fields, 1, .defaults = &ledger_snap_default,
 };
 
 static const akt_field ledger_account_state_fields[] = {
-    {.name = "balance", .number = 1, .kind = AKT_KIND_INT64,
-        .offset = offsetof(ledger_AccountState, balance), .has_offset = AKT_NO_OFFSET},
-    {.name = "replayed", .number = 2, .kind = AKT_KIND_INT64,
-        .offset = offsetof(ledger_AccountState, replayed), .has_offset = AKT_NO_OFFSET},
-    {.name = "recovered", .number = 3, .kind = AKT_KIND_BOOL,
-        .offset = offsetof(ledger_AccountState, recovered), .has_offset = AKT_NO_OFFSET},
+    {"balance", 1, AKT_KIND_INT64, 0, .offset = offsetof(ledger_AccountState, balance)},
+    {"replayed", 2, AKT_KIND_INT64, 0, .offset = offsetof(ledger_AccountState, replayed)},
+    {"recovered", 3, AKT_KIND_BOOL, 0, .offset = offsetof(ledger_AccountState, recovered)},
 };
 
 const akt_type ledger_account_state_desc = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_STATE | AKT_TYPE_TABLE,
-    .name = "ledger.AccountState",
-    .id = UINT64_C(0xd88ffbbefc0d247a),
-    .size = sizeof(ledger_AccountState),
-    .align = _Alignof(ledger_AccountState),
-    .fields = ledger_account_state_fields,
-    .nfields = 3,
-    .defaults = &ledger_account_state_default,
-    .doc = "The state of actor Account.",
+    AKT_GEN_ABI, AKT_TYPE_STATE | AKT_TYPE_TABLE, "ledger.AccountState",
+    UINT64_C(0xd88ffbbefc0d247a), sizeof(ledger_AccountState), _Alignof(ledger_AccountState),
+    ledger_account_state_fields, 3, .defaults = &ledger_account_state_default,
 };
 
 const akt_type ledger_tally_state_desc = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_STATE | AKT_TYPE_TABLE,
-    .name = "ledger.TallyState",
-    .id = UINT64_C(0x92bad6f43c054df9),
-    .size = sizeof(ledger_TallyState),
-    .align = _Alignof(ledger_TallyState),
-    .fields = NULL,
-    .nfields = 0,
-    .defaults = &ledger_tally_state_default,
-    .doc = "The state of actor Tally.",
+    AKT_GEN_ABI, AKT_TYPE_STATE | AKT_TYPE_TABLE, "ledger.TallyState",
+    UINT64_C(0x92bad6f43c054df9), sizeof(ledger_TallyState), _Alignof(ledger_TallyState),
+    NULL, 0, .defaults = &ledger_tally_state_default,
 };
 
 const akt_type *const ledger_ledger_types[] = {

@@ -15,11 +15,11 @@
  *   _decode(data, len, limits, &out)  msgpack bytes into a new message
  *                      (*out the caller's on AKT_OK; limits NULL for the
  *                      defaults); AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM
- *   _free(m)           drop one reference (the last frees the message)
- *   _dup(m)            a deep copy in a new allocation; NULL on ENOMEM
- *   _equal(a, b)       deep equality, field by field
- *   _encode(m, buf)    append the msgpack form of m to buf
  *   _desc, _default    the type's descriptor and default value
+ * Any message, whatever its type: akt_msg_free(m) drops one reference (the
+ * last frees it), akt_msg_dup(m) is a deep copy (NULL on ENOMEM),
+ * akt_msg_equal(a, b) deep equality, akt_msg_encode(m, buf) appends its
+ * msgpack form to buf (akt/msg.h).
  */
 #ifndef LEDGER_LEDGER_AKT_H
 #define LEDGER_LEDGER_AKT_H
@@ -31,8 +31,8 @@
 #include <akt/akt.h>
 #include <akt/akt_gen.h>
 
-#if AKT_GEN_ABI != 3
-#error "ledger.akt.h was generated for akt ABI 3: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 4
+#error "ledger.akt.h was generated for akt ABI 4: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -57,10 +57,19 @@ struct ledger_Deposit {
     int64_t amount; /* 1 */
 };
 
-/* ledger.Deposit: type id 0x0f774ebb3b9ea2e8 */
-extern const akt_type ledger_deposit_desc;
+extern const akt_type ledger_deposit_desc; /* ledger.Deposit, type id 0x0f774ebb3b9ea2e8 */
 extern const ledger_Deposit ledger_deposit_default;
-ledger_Deposit *ledger_deposit_new(int64_t amount);
+
+static inline ledger_Deposit *
+ledger_deposit_new(int64_t amount)
+{
+    ledger_Deposit *m_ = (ledger_Deposit *)akt_msg_new(&ledger_deposit_desc, 0);
+    if (m_ == NULL) {
+        return NULL;
+    }
+    m_->amount = amount;
+    return m_;
+}
 
 static inline ledger_Deposit *
 ledger_deposit_alloc(size_t arena_hint)
@@ -78,39 +87,24 @@ ledger_deposit_decode(const void *data, size_t len, const akt_codec_limits *limi
     return err;
 }
 
-static inline void
-ledger_deposit_free(ledger_Deposit *msg)
-{
-    akt_msg_free(msg);
-}
-
-static inline ledger_Deposit *
-ledger_deposit_dup(const ledger_Deposit *msg)
-{
-    return (ledger_Deposit *)akt_msg_dup(msg);
-}
-
-static inline bool
-ledger_deposit_equal(const ledger_Deposit *a, const ledger_Deposit *b)
-{
-    return akt_msg_equal(a, b);
-}
-
-static inline akt_err
-ledger_deposit_encode(const ledger_Deposit *msg, akt_buf *out)
-{
-    return akt_msg_encode(msg, out);
-}
-
 /* Take money out; refused when the balance would go below zero. */
 struct ledger_Withdraw {
     int64_t amount; /* 1 */
 };
 
-/* ledger.Withdraw: type id 0x3423d39c9eeb2c8c */
-extern const akt_type ledger_withdraw_desc;
+extern const akt_type ledger_withdraw_desc; /* ledger.Withdraw, type id 0x3423d39c9eeb2c8c */
 extern const ledger_Withdraw ledger_withdraw_default;
-ledger_Withdraw *ledger_withdraw_new(int64_t amount);
+
+static inline ledger_Withdraw *
+ledger_withdraw_new(int64_t amount)
+{
+    ledger_Withdraw *m_ = (ledger_Withdraw *)akt_msg_new(&ledger_withdraw_desc, 0);
+    if (m_ == NULL) {
+        return NULL;
+    }
+    m_->amount = amount;
+    return m_;
+}
 
 static inline ledger_Withdraw *
 ledger_withdraw_alloc(size_t arena_hint)
@@ -128,30 +122,6 @@ ledger_withdraw_decode(const void *data, size_t len, const akt_codec_limits *lim
     return err;
 }
 
-static inline void
-ledger_withdraw_free(ledger_Withdraw *msg)
-{
-    akt_msg_free(msg);
-}
-
-static inline ledger_Withdraw *
-ledger_withdraw_dup(const ledger_Withdraw *msg)
-{
-    return (ledger_Withdraw *)akt_msg_dup(msg);
-}
-
-static inline bool
-ledger_withdraw_equal(const ledger_Withdraw *a, const ledger_Withdraw *b)
-{
-    return akt_msg_equal(a, b);
-}
-
-static inline akt_err
-ledger_withdraw_encode(const ledger_Withdraw *msg, akt_buf *out)
-{
-    return akt_msg_encode(msg, out);
-}
-
 /* Deposit amount times times, as one atomic write. */
 struct ledger_Bulk {
     int64_t amount; /* 1 */
@@ -159,10 +129,21 @@ struct ledger_Bulk {
     bool no_stash; /* 3 */
 };
 
-/* ledger.Bulk: type id 0xe3d9fd71c178949a */
-extern const akt_type ledger_bulk_desc;
+extern const akt_type ledger_bulk_desc; /* ledger.Bulk, type id 0xe3d9fd71c178949a */
 extern const ledger_Bulk ledger_bulk_default;
-ledger_Bulk *ledger_bulk_new(int64_t amount, int32_t times, bool no_stash);
+
+static inline ledger_Bulk *
+ledger_bulk_new(int64_t amount, int32_t times, bool no_stash)
+{
+    ledger_Bulk *m_ = (ledger_Bulk *)akt_msg_new(&ledger_bulk_desc, 0);
+    if (m_ == NULL) {
+        return NULL;
+    }
+    m_->amount = amount;
+    m_->times = times;
+    m_->no_stash = no_stash;
+    return m_;
+}
 
 static inline ledger_Bulk *
 ledger_bulk_alloc(size_t arena_hint)
@@ -180,38 +161,19 @@ ledger_bulk_decode(const void *data, size_t len, const akt_codec_limits *limits,
     return err;
 }
 
-static inline void
-ledger_bulk_free(ledger_Bulk *msg)
-{
-    akt_msg_free(msg);
-}
-
-static inline ledger_Bulk *
-ledger_bulk_dup(const ledger_Bulk *msg)
-{
-    return (ledger_Bulk *)akt_msg_dup(msg);
-}
-
-static inline bool
-ledger_bulk_equal(const ledger_Bulk *a, const ledger_Bulk *b)
-{
-    return akt_msg_equal(a, b);
-}
-
-static inline akt_err
-ledger_bulk_encode(const ledger_Bulk *msg, akt_buf *out)
-{
-    return akt_msg_encode(msg, out);
-}
-
 struct ledger_Get {
     char empty_; /* C has no empty structs */
 };
 
-/* ledger.Get: type id 0xfc335e0d274d8bc2 */
-extern const akt_type ledger_get_desc;
+extern const akt_type ledger_get_desc; /* ledger.Get, type id 0xfc335e0d274d8bc2 */
 extern const ledger_Get ledger_get_default;
-ledger_Get *ledger_get_new(void);
+
+static inline ledger_Get *
+ledger_get_new(void)
+{
+    ledger_Get *m_ = (ledger_Get *)akt_msg_new(&ledger_get_desc, 0);
+    return m_;
+}
 
 static inline ledger_Get *
 ledger_get_alloc(size_t arena_hint)
@@ -229,40 +191,27 @@ ledger_get_decode(const void *data, size_t len, const akt_codec_limits *limits,
     return err;
 }
 
-static inline void
-ledger_get_free(ledger_Get *msg)
-{
-    akt_msg_free(msg);
-}
-
-static inline ledger_Get *
-ledger_get_dup(const ledger_Get *msg)
-{
-    return (ledger_Get *)akt_msg_dup(msg);
-}
-
-static inline bool
-ledger_get_equal(const ledger_Get *a, const ledger_Get *b)
-{
-    return akt_msg_equal(a, b);
-}
-
-static inline akt_err
-ledger_get_encode(const ledger_Get *msg, akt_buf *out)
-{
-    return akt_msg_encode(msg, out);
-}
-
 struct ledger_Balance {
     int64_t balance; /* 1 */
     uint64_t seq; /* 2 */
     int64_t replayed; /* 3 */
 };
 
-/* ledger.Balance: type id 0xaf4f428ea14ff4ca */
-extern const akt_type ledger_balance_desc;
+extern const akt_type ledger_balance_desc; /* ledger.Balance, type id 0xaf4f428ea14ff4ca */
 extern const ledger_Balance ledger_balance_default;
-ledger_Balance *ledger_balance_new(int64_t balance, uint64_t seq, int64_t replayed);
+
+static inline ledger_Balance *
+ledger_balance_new(int64_t balance, uint64_t seq, int64_t replayed)
+{
+    ledger_Balance *m_ = (ledger_Balance *)akt_msg_new(&ledger_balance_desc, 0);
+    if (m_ == NULL) {
+        return NULL;
+    }
+    m_->balance = balance;
+    m_->seq = seq;
+    m_->replayed = replayed;
+    return m_;
+}
 
 static inline ledger_Balance *
 ledger_balance_alloc(size_t arena_hint)
@@ -280,39 +229,24 @@ ledger_balance_decode(const void *data, size_t len, const akt_codec_limits *limi
     return err;
 }
 
-static inline void
-ledger_balance_free(ledger_Balance *msg)
-{
-    akt_msg_free(msg);
-}
-
-static inline ledger_Balance *
-ledger_balance_dup(const ledger_Balance *msg)
-{
-    return (ledger_Balance *)akt_msg_dup(msg);
-}
-
-static inline bool
-ledger_balance_equal(const ledger_Balance *a, const ledger_Balance *b)
-{
-    return akt_msg_equal(a, b);
-}
-
-static inline akt_err
-ledger_balance_encode(const ledger_Balance *msg, akt_buf *out)
-{
-    return akt_msg_encode(msg, out);
-}
-
 /* Money came in. */
 struct ledger_Deposited {
     int64_t amount; /* 1 */
 };
 
-/* ledger.Deposited: type id 0xfecda3177ba5abe9 */
-extern const akt_type ledger_deposited_desc;
+extern const akt_type ledger_deposited_desc; /* ledger.Deposited, type id 0xfecda3177ba5abe9 */
 extern const ledger_Deposited ledger_deposited_default;
-ledger_Deposited *ledger_deposited_new(int64_t amount);
+
+static inline ledger_Deposited *
+ledger_deposited_new(int64_t amount)
+{
+    ledger_Deposited *m_ = (ledger_Deposited *)akt_msg_new(&ledger_deposited_desc, 0);
+    if (m_ == NULL) {
+        return NULL;
+    }
+    m_->amount = amount;
+    return m_;
+}
 
 static inline ledger_Deposited *
 ledger_deposited_alloc(size_t arena_hint)
@@ -330,39 +264,26 @@ ledger_deposited_decode(const void *data, size_t len, const akt_codec_limits *li
     return err;
 }
 
-static inline void
-ledger_deposited_free(ledger_Deposited *msg)
-{
-    akt_msg_free(msg);
-}
-
-static inline ledger_Deposited *
-ledger_deposited_dup(const ledger_Deposited *msg)
-{
-    return (ledger_Deposited *)akt_msg_dup(msg);
-}
-
-static inline bool
-ledger_deposited_equal(const ledger_Deposited *a, const ledger_Deposited *b)
-{
-    return akt_msg_equal(a, b);
-}
-
-static inline akt_err
-ledger_deposited_encode(const ledger_Deposited *msg, akt_buf *out)
-{
-    return akt_msg_encode(msg, out);
-}
-
 struct ledger_Withdrawn {
     int64_t amount; /* 1 */
     akt_str note; /* 2 */
 };
 
-/* ledger.Withdrawn: type id 0x840d7522099d4406 */
-extern const akt_type ledger_withdrawn_desc;
+extern const akt_type ledger_withdrawn_desc; /* ledger.Withdrawn, type id 0x840d7522099d4406 */
 extern const ledger_Withdrawn ledger_withdrawn_default;
-ledger_Withdrawn *ledger_withdrawn_new(int64_t amount, const char *note);
+
+static inline ledger_Withdrawn *
+ledger_withdrawn_new(int64_t amount, const char *note)
+{
+    ledger_Withdrawn *m_ = (ledger_Withdrawn *)akt_msg_new(&ledger_withdrawn_desc, akt_cstr_size(note));
+    if (m_ == NULL
+        || akt_msg_put_str(m_, &m_->note, note) != AKT_OK) {
+        akt_msg_free(m_);
+        return NULL;
+    }
+    m_->amount = amount;
+    return m_;
+}
 
 static inline ledger_Withdrawn *
 ledger_withdrawn_alloc(size_t arena_hint)
@@ -380,38 +301,23 @@ ledger_withdrawn_decode(const void *data, size_t len, const akt_codec_limits *li
     return err;
 }
 
-static inline void
-ledger_withdrawn_free(ledger_Withdrawn *msg)
-{
-    akt_msg_free(msg);
-}
-
-static inline ledger_Withdrawn *
-ledger_withdrawn_dup(const ledger_Withdrawn *msg)
-{
-    return (ledger_Withdrawn *)akt_msg_dup(msg);
-}
-
-static inline bool
-ledger_withdrawn_equal(const ledger_Withdrawn *a, const ledger_Withdrawn *b)
-{
-    return akt_msg_equal(a, b);
-}
-
-static inline akt_err
-ledger_withdrawn_encode(const ledger_Withdrawn *msg, akt_buf *out)
-{
-    return akt_msg_encode(msg, out);
-}
-
 struct ledger_Snap {
     int64_t balance; /* 1 */
 };
 
-/* ledger.Snap: type id 0xc6948a0032c459f2 */
-extern const akt_type ledger_snap_desc;
+extern const akt_type ledger_snap_desc; /* ledger.Snap, type id 0xc6948a0032c459f2 */
 extern const ledger_Snap ledger_snap_default;
-ledger_Snap *ledger_snap_new(int64_t balance);
+
+static inline ledger_Snap *
+ledger_snap_new(int64_t balance)
+{
+    ledger_Snap *m_ = (ledger_Snap *)akt_msg_new(&ledger_snap_desc, 0);
+    if (m_ == NULL) {
+        return NULL;
+    }
+    m_->balance = balance;
+    return m_;
+}
 
 static inline ledger_Snap *
 ledger_snap_alloc(size_t arena_hint)
@@ -427,30 +333,6 @@ ledger_snap_decode(const void *data, size_t len, const akt_codec_limits *limits,
     akt_err err = akt_msg_decode(&ledger_snap_desc, data, len, limits, &msg);
     *out = (ledger_Snap *)msg;
     return err;
-}
-
-static inline void
-ledger_snap_free(ledger_Snap *msg)
-{
-    akt_msg_free(msg);
-}
-
-static inline ledger_Snap *
-ledger_snap_dup(const ledger_Snap *msg)
-{
-    return (ledger_Snap *)akt_msg_dup(msg);
-}
-
-static inline bool
-ledger_snap_equal(const ledger_Snap *a, const ledger_Snap *b)
-{
-    return akt_msg_equal(a, b);
-}
-
-static inline akt_err
-ledger_snap_encode(const ledger_Snap *msg, akt_buf *out)
-{
-    return akt_msg_encode(msg, out);
 }
 
 /* ==== actors ============================================================ */
