@@ -75,6 +75,13 @@ int emit_c_render(const ast_file *f, char **header, size_t *header_len,
  * (emit_py.c; linked into aktc only). 0 on success. */
 int emit_py(const ast_file *f, const char *dir);
 bool aktc_is_dir(const char *path);
+/* emit_cuda -- write <base>.gpu.h (the shared handler header: C11, C++17
+ * and NVRTC) and <base>.gpu.c (the host side) for f into dir (emit_cuda.c).
+ * 0 on success. */
+int emit_cuda(const ast_file *f, const char *dir);
+/* emit_cuda_render -- the same two files as malloc'ed buffers. */
+int emit_cuda_render(const ast_file *f, char **header, size_t *header_len,
+    char **source, size_t *source_len);
 
 /* compat_check -- compare two parsed and checked schemas; prints each
  * breaking change as an error on the new file. Returns the count. */

@@ -2,6 +2,7 @@
  * ast.c -- allocation, release and small helpers for the syntax tree.
  */
 #include "ast.h"
+#include "gpu.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -130,6 +131,7 @@ ast_handler_free(ast_handler *h)
         free(h->reply);
         free(h->doc);
         free(h->snake);
+        aktc_gpu_body_free(h->gpu_body);
         free(h);
         h = next;
     }

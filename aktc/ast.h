@@ -128,10 +128,13 @@ typedef struct ast_handler {
     char *reply; /* NULL for a tell-only handler */
     aktc_loc reply_loc;
     char *doc;
+    bool gpu; /* @gpu on M [-> R] { body } */
+    aktc_loc body_loc; /* the body's braces, parsed by gpu_body.c */
     /* set by sema */
     struct ast_decl *msg_decl;
     struct ast_decl *reply_decl;
     char *snake; /* "hello" for Hello: names on_hello, tell_hello... */
+    struct aktc_gpu_body *gpu_body; /* a checked @gpu body (gpu.h) */
     struct ast_handler *next;
 } ast_handler;
 

@@ -28,7 +28,9 @@ static const char usage_text[]
       "  -I dir             add dir to the import search path (repeatable)\n"
       "  --c_out dir        write <file>.akt.h and <file>.akt.c into dir\n"
       "  --py_out dir       write <stem>_akt.py and <stem>_akt.pyi into dir\n"
-      "  --cuda_out dir     write CUDA kernels (not supported yet)\n"
+      "  --cuda_out dir     write <file>.akt.gpu.h and .gpu.c: the @gpu "
+      "handlers\n"
+      "                     for NVRTC and the CPU (docs/gpu.md)\n"
       "  --depfile file     write a Makefile-style dependency file for the "
       "outputs\n"
       "  --check-compat old new\n"
@@ -443,19 +445,14 @@ main(int argc, char **argv)
     if (decode_type && encode_type) {
         return usage_error("--decode and --encode exclude each other%s", "");
     }
-    if (cuda_out) {
-        diag_plain("--cuda_out is not supported yet (the CUDA emitter is a "
-                   "later issue)");
-        return 1;
-    }
     if (py_out && !aktc_is_dir(py_out)) {
         diag_plain("output directory '%s' does not exist", py_out);
         return 1;
     }
-    if (o.c_out) {
-        struct stat st;
-        if (stat(o.c_out, &st) != 0 || !S_ISDIR(st.st_mode)) {
-            diag_plain("output directory '%s' does not exist", o.c_out);
+    const char *out_dirs[] = { o.c_out, cuda_out };
+    for (int i = 0; i < 2; i++) {
+        if (out_dirs[i] && !aktc_is_dir(out_dirs[i])) {
+            diag_plain("output directory '%s' does not exist", out_dirs[i]);
             return 1;
         }
     }
@@ -500,6 +497,13 @@ main(int argc, char **argv)
         if (py_out) {
             for (ast_file *f = files; f; f = f->next) {
                 if (f->on_command_line && emit_py(f, py_out) != 0) {
+                    rc = 1;
+                }
+            }
+        }
+        if (cuda_out) { /* emit_cuda.c: <base>.gpu.h, <base>.gpu.c */
+            for (ast_file *f = files; f; f = f->next) {
+                if (f->on_command_line && emit_cuda(f, cuda_out) != 0) {
                     rc = 1;
                 }
             }

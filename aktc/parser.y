@@ -8,10 +8,11 @@
  * levels -- top-level items, members of a message/enum/actor body, and
  * fsm items -- so one run reports every independent syntax error.
  *
- * Reserved syntax (shard key, @gpu handlers) is parsed completely and
- * then rejected with "not supported yet", so files written for later
- * versions fail loudly, never silently. A persistent actor's `events` and
- * `snapshot` lines are built into its decl (sema checks them).
+ * Reserved syntax (shard key) is parsed completely and then rejected with
+ * "not supported yet", so files written for later versions fail loudly,
+ * never silently. A persistent actor's `events` and `snapshot` lines are
+ * built into its decl (sema checks them). A @gpu handler's body is kept as
+ * a span of the file (gpu_body.c parses and checks it).
  * An actor's fsm block is built into an ast_fsm (sema checks its states).
  */
 %define api.pure full
@@ -138,6 +139,45 @@ trans_new(aktc_pctx *ctx, aktc_loc loc)
     t->loc = loc;
     t->doc = aktc_doc_take(ctx, loc.first_line, loc.first_column);
     return t;
+}
+
+/* from the start of a to the end of b */
+static aktc_loc
+span_of(aktc_loc a, aktc_loc b)
+{
+    a.last_line = b.last_line;
+    a.last_column = b.last_column;
+    a.last_byte = b.last_byte;
+    return a;
+}
+
+/* `@attr on M [-> R] { body }`: @gpu handlers keep their body as a span of
+ * the file, which gpu_body.c parses and checks (sema); other attributes
+ * are errors. Takes attr, msg and reply. */
+static void
+attr_handler(aktc_pctx *ctx, ast_decl *d, aktc_loc at, char *attr,
+    aktc_loc attr_loc, char *msg, aktc_loc msg_loc, char *reply,
+    aktc_loc reply_loc, aktc_loc body)
+{
+    if (strcmp(attr, "gpu") != 0) {
+        diag_error(ctx->file, attr_loc, "unknown handler attribute '@%s'", attr);
+        free(attr);
+        free(msg);
+        free(reply);
+        return;
+    }
+    free(attr);
+    ast_handler *h = ast_alloc(sizeof *h);
+    h->loc = at;
+    h->msg = msg;
+    h->msg_loc = msg_loc;
+    h->reply = reply;
+    h->reply_loc = reply_loc;
+    h->gpu = true;
+    h->body_loc = body;
+    h->doc = aktc_doc_take(ctx, at.first_line, at.first_column);
+    h->next = d->handlers;
+    d->handlers = h;
 }
 
 /* Close a message body: put members in source order. */
@@ -602,16 +642,15 @@ actor_body:
             h->next = $$->handlers;
             $$->handlers = h;
         }
-    | actor_body '@' IDENT "on" qname gpu_reply '{' body_tokens '}'
+    | actor_body '@' IDENT "on" qname '{' body_tokens '}'
         {
             $$ = $1;
-            if (strcmp($3, "gpu") == 0) {
-                not_supported(ctx, @2, "'@gpu' (GPU handlers)");
-            } else {
-                diag_error(ctx->file, @3, "unknown handler attribute '@%s'", $3);
-            }
-            free($3);
-            free($5);
+            attr_handler(ctx, $$, @2, $3, @3, $5, @5, NULL, @5, span_of(@6, @8));
+        }
+    | actor_body '@' IDENT "on" qname "->" qname '{' body_tokens '}'
+        {
+            $$ = $1;
+            attr_handler(ctx, $$, @2, $3, @3, $5, @5, $7, @7, span_of(@8, @10));
         }
     | actor_body "events" qname_list ';'
         {
@@ -656,11 +695,6 @@ actor_body:
             }
         }
     | actor_body error ';' { $$ = $1; ctx->nesting = 0; }
-    ;
-
-gpu_reply:
-      %empty
-    | "->" qname { free($2); }
     ;
 
 qname_list:

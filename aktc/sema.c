@@ -19,6 +19,7 @@
 
 #include "aktc.h"
 #include "diag.h"
+#include "gpu.h"
 
 #define MAX_FIELD_NUMBER 536870911u /* 2^29 - 1, as protobuf */
 
@@ -974,6 +975,33 @@ check_actor(sema *S, ast_decl *a)
                 free(id);
             }
         }
+        if (h->gpu) { /* emit_cuda.c's names */
+            static const char *const gfmts[] = { "%s_gpu_%s", "%s_gpu_%s_actor",
+                "%s_gpu_%s_kernel", "%s_gpu_%s_cpu", "%s_gpu_on_%s" };
+            for (size_t i = 0; i < 5; i++) {
+                id = ast_printf(gfmts[i], a->snake, h->snake);
+                claim_cname(S, f, h->msg_loc, id, "@gpu handler '%s'", h->msg);
+                free(id);
+            }
+            for (int k = 0; k < (h->reply ? 2 : 1); k++) {
+                id = ast_printf("%s%s%s", a->cname, last ? last + 1 : h->msg,
+                    k ? "Out" : "In");
+                claim_cname(S, f, h->msg_loc, id, "@gpu handler '%s'", h->msg);
+                free(id);
+            }
+        }
+    }
+    if (aktc_gpu_actor_has_gpu(a)) {
+        static const char *const afmts[]
+            = { "%s_gpu_handlers", "%s_gpu_props", "%s_gpu_type" };
+        char *id = ast_printf("%sGpuState", a->cname);
+        claim_cname(S, f, a->name_loc, id, "actor '%s'", a->name);
+        free(id);
+        for (size_t i = 0; i < 3; i++) {
+            id = ast_printf(afmts[i], a->snake);
+            claim_cname(S, f, a->name_loc, id, "actor '%s'", a->name);
+            free(id);
+        }
     }
     symtab_free(&msgs);
     symtab_free(&idents);
@@ -1397,6 +1425,18 @@ sema_check(ast_file *files)
             claim_cname(&S, f, f->pkg_loc, id, "file '%s'", f->base);
             free(id);
         }
+        for (ast_decl *d = f->decls; d; d = d->next) {
+            if (d->kind == DECL_ACTOR && aktc_gpu_actor_has_gpu(d)) {
+                static const char *const gfns[]
+                    = { "gpu_source", "gpu_module" };
+                for (int i = 0; i < 2; i++) {
+                    char *id = ast_printf("%s_%s_%s", f->prefix, stem, gfns[i]);
+                    claim_cname(&S, f, f->pkg_loc, id, "file '%s'", f->base);
+                    free(id);
+                }
+                break;
+            }
+        }
         free(stem);
         for (ast_decl *d = f->decls; d; d = d->next) {
             register_decl(&S, d);
@@ -1430,6 +1470,7 @@ sema_check(ast_file *files)
                 if (d->fsm) {
                     check_fsm(&S, d);
                 }
+                aktc_gpu_check_actor(d);
                 break;
             }
         }

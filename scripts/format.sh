@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 cf=${CLANG_FORMAT:-clang-format-15}
 command -v "$cf" >/dev/null || { echo "format.sh: $cf not found (scripts/deps.sh installs it; CLANG_FORMAT=... picks another >= 15)" >&2; exit 2; }
 mapfile -t files < <(git ls-files '*.c' '*.h' \
-  | grep -vE '^(tests/aktc/ok/expected/|templates/|bench/peers/)' \
+  | grep -vE '^(tests/aktc/ok/expected/|tests/aktc/gpu/expected/|templates/|bench/peers/)' \
   | grep -vE '\.pb-c\.[ch]$|\.akt\.[ch]$')
 if [ "${1:-}" = --check ]; then
   "$cf" --dry-run --Werror "${files[@]}"

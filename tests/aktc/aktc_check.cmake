@@ -5,6 +5,7 @@
 #   [-DUPDATE=ON]   rewrite the expected files instead of comparing
 #
 # MODE golden:  aktc --c_out on every ok/*.akt; outputs == ok/expected/*
+# MODE cuda:    aktc --cuda_out on every gpu/*.akt; outputs == gpu/expected/*
 # MODE fail:    every fail/*.akt exits 1 and its stderr == fail/<name>.err
 # MODE compat:  every compat/<rule>.old.akt + .new.akt pair; stderr ==
 #               compat/<rule>.err; exit 0 when that file is empty, else 1
@@ -59,6 +60,24 @@ if(MODE STREQUAL "golden")
       expect_file("${WORK}/${in}.${ext}" "${DIR}/ok/expected/${in}.${ext}")
     endforeach()
   endforeach()
+elseif(MODE STREQUAL "cuda")
+  # aktc --cuda_out on every gpu/*.akt: <f>.gpu.h and <f>.gpu.c ==
+  # gpu/expected/* (the shared handler header, kernel and CPU loop)
+  file(GLOB inputs RELATIVE "${DIR}/gpu" "${DIR}/gpu/*.akt")
+  list(SORT inputs)
+  execute_process(COMMAND "${AKTC}" --cuda_out "${WORK}" ${inputs}
+    WORKING_DIRECTORY "${DIR}/gpu" RESULT_VARIABLE rc ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "aktc failed on the gpu corpus (${rc}):\n${err}")
+  endif()
+  if(UPDATE)
+    file(MAKE_DIRECTORY "${DIR}/gpu/expected")
+  endif()
+  foreach(in IN LISTS inputs)
+    foreach(ext gpu.h gpu.c)
+      expect_file("${WORK}/${in}.${ext}" "${DIR}/gpu/expected/${in}.${ext}")
+    endforeach()
+  endforeach()
 elseif(MODE STREQUAL "fail")
   file(GLOB inputs RELATIVE "${DIR}/fail" "${DIR}/fail/*.akt")
   list(SORT inputs)
@@ -110,7 +129,7 @@ elseif(MODE STREQUAL "cli")
     "--c_out|2|needs a directory"
     "--check-compat,x.akt|2|needs two files"
     "--py_out,${WORK}/missing,${DIR}/ok/greeter.akt|1|output directory .*missing. does not exist"
-    "--cuda_out,${WORK},${DIR}/ok/greeter.akt|1|--cuda_out is not supported yet"
+    "--cuda_out,${WORK}/missing,${DIR}/ok/greeter.akt|1|output directory .*missing. does not exist"
     "${DIR}/no/such/file.akt|1|cannot read"
     "--c_out,${WORK}/missing,${DIR}/ok/greeter.akt|1|output directory"
     "${DIR}/ok/greeter.akt,${DIR}/../../examples/greeter/greeter.akt|1|would both write greeter.akt.h"

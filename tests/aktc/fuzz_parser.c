@@ -1,8 +1,9 @@
 /*
  * fuzz_parser.c -- libFuzzer target for aktc's front end: arbitrary bytes
  * as a .akt file through the scanner, the parser (with error recovery),
- * the semantic pass and, when the file is valid, the C emitter (rendered to
- * memory). Finds crashes, leaks (ASan) and undefined behaviour (UBSan).
+ * the semantic pass (and the @gpu body parser in it) and, when the file is
+ * valid, the C and CUDA emitters (rendered to memory). Finds crashes, leaks
+ * (ASan) and undefined behaviour (UBSan).
  *
  * Build: cmake -DAKT_BUILD_FUZZ=ON -DCMAKE_C_COMPILER=clang ...; run:
  *   build/tests/aktc/fuzz_aktc_parser -max_total_time=60 corpus/
@@ -35,6 +36,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char *h, *c;
         size_t hl, cl;
         emit_c_render(f, &h, &hl, &c, &cl);
+        free(h);
+        free(c);
+        emit_cuda_render(f, &h, &hl, &c, &cl);
         free(h);
         free(c);
     }

@@ -1,0 +1,181 @@
+/*
+ * akt/gpu.h -- actors whose handlers are @gpu (docs/gpu.md).
+ *
+ * A @gpu handler's body is written in the .akt file; aktc --cuda_out emits
+ * it as a shared header that both NVRTC and the C compiler build, and a
+ * host file whose descriptors (akt_gpu_actor_type) this header declares.
+ * An actor of such a type is placed at spawn:
+ *
+ *   AKT_PLACEMENT_CPU   (the default) an ordinary actor: each message runs
+ *                       the generated handler on the calling dispatcher.
+ *   AKT_PLACEMENT_GPU   the GPU dispatcher: messages of many actors are
+ *                       batched into one kernel launch; its state lives
+ *                       on the device. A spawn fails with AKT_ENOTSUP
+ *                       (and a logged reason) when no device is usable:
+ *                       no libakt-gpu, no CUDA driver, cuInit failing,
+ *                       AKT_GPU=0, or no NVRTC to compile the kernel.
+ *   AKT_PLACEMENT_AUTO  the GPU when one is usable, else the CPU.
+ *
+ * Placement is fixed for the actor's life. tell / ask / supervision /
+ * bounded mailboxes work the same on both: a message that fails on the
+ * GPU fails its actor exactly as it would on the CPU (the failing message
+ * and the ones behind it in the batch go back to the head of its
+ * mailbox first, so a resumed actor goes on with them in order).
+ *
+ * libakt never links CUDA: the GPU dispatcher is libakt-gpu, loaded with
+ * dlopen on the first GPU spawn; it loads libcuda and libnvrtc with dlopen
+ * in turn. The functions below marked "generated code" are the ABI aktc's
+ * output calls; applications use the generated pkg_a_gpu_props().
+ */
+#ifndef AKT_GPU_H
+#define AKT_GPU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "akt/actor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The ABI between aktc's --cuda_out output and libakt. */
+#define AKT_GPU_ABI 1
+
+/* The status of one message of a batch; the generated prelude defines the
+ * same numbers. 1..999: the handler's fail(code). */
+#ifndef AKT_GPU_STATUS_V1
+#define AKT_GPU_STATUS_V1
+#define AKT_GPU_OK       0
+#define AKT_GPU_FAIL_MAX 999
+#define AKT_GPU_DIV0     1001
+#define AKT_GPU_LIMIT    1002
+#define AKT_GPU_CONV     1003
+#define AKT_GPU_SKIPPED  1004
+#define AKT_GPU_BADMSG   1005
+#define AKT_GPU_LOOP_CAP 1048576u
+#define AKT_GPU_MAX_COLS 64
+#endif
+
+#ifndef AKT_GPU_ARGS_V1
+#define AKT_GPU_ARGS_V1
+/* akt_gpu_args -- one batch of one actor type (see the generated header):
+ * actor i owns messages [beg[i], beg[i + 1]) and its state is
+ * states[slot[i]]; message j is handler hid[j]'s row row[j] of that
+ * handler's columns in[] (message fields) and out[] (reply fields). */
+typedef struct akt_gpu_args {
+    uint32_t n_actors;
+    uint32_t n_msgs;
+    const uint32_t *slot;
+    const uint32_t *beg;
+    const uint8_t *hid;
+    const uint32_t *row;
+    void *states;
+    int32_t *rc;
+    const void *in[AKT_GPU_MAX_COLS];
+    void *out[AKT_GPU_MAX_COLS];
+} akt_gpu_args;
+#endif
+
+typedef enum akt_placement {
+    AKT_PLACEMENT_CPU = 0,
+    AKT_PLACEMENT_GPU = 1,
+    AKT_PLACEMENT_AUTO = 2,
+} akt_placement;
+
+/* akt_gpu_module -- the source of one .akt file's kernels (generated). */
+typedef struct akt_gpu_module {
+    uint32_t abi; /* AKT_GPU_ABI */
+    const char *name; /* the .akt file's base name */
+    const char *const *lines; /* the text of its .gpu.h, line by line */
+    size_t nlines;
+} akt_gpu_module;
+
+/* akt_gpu_handler -- one @gpu handler of an actor type (generated). Its
+ * message fields are columns in_base .. in_base + nin - 1 of the batch,
+ * its reply fields out_base .. out_base + nout - 1. */
+typedef struct akt_gpu_handler {
+    const akt_type *msg;
+    const akt_type *reply; /* NULL: the handler has no reply */
+    const char *name; /* the message's qualified name */
+    uint32_t in_base, nin, out_base, nout;
+    /* pack -- write msg's fields into row r of cols (this handler's first
+     * column first) */
+    void (*pack)(const void *msg, void *const *cols, uint32_t r);
+    /* reply_new -- a new reply message from row r of the reply columns;
+     * NULL on ENOMEM. The caller owns it. */
+    void *(*reply_new)(const void *const *cols, uint32_t r);
+} akt_gpu_handler;
+
+/* akt_gpu_actor_type -- an actor type with @gpu handlers (generated). */
+typedef struct akt_gpu_actor_type {
+    uint32_t abi; /* AKT_GPU_ABI */
+    const char *name; /* "pkg.Actor" */
+    const akt_gpu_module *module;
+    const char *kernel; /* the batch kernel's name in module */
+    void (*cpu)(const akt_gpu_args *a); /* the CPU batch loop */
+    size_t state_size, state_align; /* the device form of the state */
+    /* the actor's state (pkg_AState) to the device form and back */
+    void (*to_device)(const void *cell_state, void *gpu_state);
+    void (*from_device)(const void *gpu_state, void *cell_state);
+    uint32_t nin; /* message columns of all handlers */
+    const uint8_t *in_sizes; /* bytes per element of each */
+    uint32_t nout;
+    const uint8_t *out_sizes;
+    uint32_t nhandlers;
+    const akt_gpu_handler *handlers;
+} akt_gpu_actor_type;
+
+/* akt_gpu_place -- set props (made for an actor of type t) to the
+ * placement: the dispatcher is chosen when the actor spawns. Errors:
+ * AKT_EINVAL (NULL, an unknown placement, or t of another ABI). */
+AKT_API akt_err akt_gpu_place(
+    akt_props *props, const akt_gpu_actor_type *t, akt_placement placement);
+
+/* akt_gpu_available -- whether a GPU actor could be placed on a device in
+ * sys now (loads libakt-gpu and the driver on first use). When not and
+ * why != NULL, a reason ("libcuda.so.1: cannot open shared object file",
+ * "AKT_GPU=0", ...) is written there (len bytes at most, NUL-terminated). */
+AKT_API bool akt_gpu_available(akt_system *sys, char *why, size_t len);
+
+/* --- for generated code ---------------------------------------------------
+ */
+
+/* akt_gpu_ctx_placed -- true when the running actor is on the GPU
+ * dispatcher (its messages are staged, not run in the handler). */
+AKT_API bool akt_gpu_ctx_placed(akt_ctx *ctx);
+
+/* akt_gpu_stage -- from handler hid's entry of an actor on the GPU
+ * dispatcher: the message joins the batch being built (the runtime keeps
+ * a reference and the sender). Returns AKT_OK, or, when this message is
+ * one that failed in the last batch and was put back, its failure (as
+ * akt_gpu_fail would). */
+AKT_API akt_err akt_gpu_stage(
+    akt_ctx *ctx, const akt_gpu_actor_type *t, uint32_t hid, const void *msg);
+
+/* akt_gpu_fail -- the handler failed with status (1..999 the handler's
+ * fail code, AKT_GPU_* a runtime check): records the reason text
+ * ("pkg.Actor on pkg.Msg: fail(3)") and returns the akt_err the actor
+ * fails with: AKT_EFAILED for fail codes, AKT_ERANGE for DIV0 and CONV,
+ * AKT_ETOOBIG for LIMIT, AKT_EINTERNAL otherwise. */
+AKT_API akt_err akt_gpu_fail(
+    akt_ctx *ctx, const akt_gpu_actor_type *t, uint32_t hid, int32_t status);
+
+/* akt_gpu_actor_start -- pre_start (also run by a restart): on the GPU
+ * dispatcher, take a state slot for the actor (once) and write its state
+ * (the cell's, just initialised) there before the next batch. Does
+ * nothing elsewhere. Errors: AKT_ENOMEM. */
+AKT_API akt_err akt_gpu_actor_start(
+    akt_ctx *ctx, const akt_gpu_actor_type *t, const void *cell_state);
+
+/* akt_gpu_actor_stop -- post_stop: give the slot back. */
+AKT_API void akt_gpu_actor_stop(akt_ctx *ctx);
+
+/* akt_gpu_status_reason -- the text akt_gpu_fail records, into buf. */
+AKT_API void akt_gpu_status_reason(const akt_gpu_actor_type *t, uint32_t hid,
+    int32_t status, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* AKT_GPU_H */

@@ -1,0 +1,659 @@
+/*
+ * kinds.akt.gpu.h -- generated from kinds.akt by aktc 0.1.0 -- do not edit.
+ *
+ * The @gpu handlers of package gpukinds, in the subset of C11 and CUDA C++
+ * that compiles the same under gcc/clang -std=c11, C++17 and NVRTC
+ * (docs/gpu.md). NVRTC compiles this text as it is (the runtime holds it
+ * as gpukinds_kinds_gpu_module); the CPU includes it and runs the
+ * same batch loop, so both compute the same bits.
+ *
+ * For each actor A with @gpu handlers:
+ *   pkg_AGpuState            the state as the device holds it
+ *   pkg_AMsgIn / pkg_AMsgOut the message and reply of handler Msg
+ *   pkg_a_gpu_msg()          the handler (0, a fail() code or AKT_GPU_*)
+ *   pkg_a_gpu_actor()        one actor's messages of a batch, in order:
+ *                            state committed per message on success; after
+ *                            a failure the rest are AKT_GPU_SKIPPED
+ *   pkg_a_gpu_kernel         the batch kernel (one thread per actor)
+ *   pkg_a_gpu_cpu()          the CPU batch loop over the same function
+ * and, on the host (akt/gpu.h): pkg_a_gpu_handlers, pkg_a_gpu_props(),
+ * pkg_a_gpu_type.
+ */
+#ifndef GPUKINDS_KINDS_AKT_GPU_H
+#define GPUKINDS_KINDS_AKT_GPU_H
+
+/* ---- the akt GPU prelude (one copy per translation unit) ---------------- */
+#ifndef AKT_GPU_PRELUDE_V1
+#define AKT_GPU_PRELUDE_V1
+
+#if defined(__CUDACC_RTC__)
+/* NVRTC has no standard headers */
+typedef signed char int8_t;
+typedef short int16_t;
+typedef int int32_t;
+typedef long long int64_t;
+typedef unsigned char uint8_t;
+typedef unsigned short uint16_t;
+typedef unsigned int uint32_t;
+typedef unsigned long long uint64_t;
+/* not static: NVRTC warns about unused static functions */
+#define AKT_FN __device__ __forceinline__
+#elif defined(__CUDACC__)
+#include <stdint.h>
+#define AKT_FN __device__ __forceinline__
+#else
+#include <math.h>
+#include <stdint.h>
+#ifndef __cplusplus
+#include <stdbool.h>
+#endif
+#define AKT_FN static inline
+#if defined(__FAST_MATH__)
+#error "@gpu handlers need IEEE arithmetic: do not build them with -ffast-math"
+#endif
+#if defined(__FLT_EVAL_METHOD__) && __FLT_EVAL_METHOD__ != 0
+#error "@gpu handlers need float arithmetic in the operands' precision (SSE2, not x87)"
+#endif
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+#endif
+
+/* status of a message (akt/gpu.h has the same numbers) */
+#ifndef AKT_GPU_STATUS_V1
+#define AKT_GPU_STATUS_V1
+#define AKT_GPU_OK        0
+#define AKT_GPU_FAIL_MAX  999  /* fail(1) .. fail(999): the handler's own */
+#define AKT_GPU_DIV0      1001 /* integer division or modulo by zero */
+#define AKT_GPU_LIMIT     1002 /* a loop ran past AKT_GPU_LOOP_CAP */
+#define AKT_GPU_CONV      1003 /* float to integer: NaN or out of range */
+#define AKT_GPU_SKIPPED   1004 /* not run: an earlier message failed */
+#define AKT_GPU_BADMSG    1005 /* a handler number the type does not have */
+#define AKT_GPU_LOOP_CAP  1048576u
+#define AKT_GPU_MAX_COLS  64
+#endif
+
+/* akt_gpu_args -- one batch of one actor type: actor i owns messages
+ * [beg[i], beg[i + 1]); message j is handler hid[j]'s row row[j] of its
+ * columns. The runtime fills it (in device memory for the GPU). */
+#ifndef AKT_GPU_ARGS_V1
+#define AKT_GPU_ARGS_V1
+typedef struct akt_gpu_args {
+    uint32_t n_actors;
+    uint32_t n_msgs;
+    const uint32_t *slot; /* [n_actors]: the actor's state in states */
+    const uint32_t *beg; /* [n_actors + 1] */
+    const uint8_t *hid; /* [n_msgs] */
+    const uint32_t *row; /* [n_msgs] */
+    void *states;
+    int32_t *rc; /* [n_msgs]: the status of each message */
+    const void *in[AKT_GPU_MAX_COLS]; /* message fields, one array each */
+    void *out[AKT_GPU_MAX_COLS]; /* reply fields */
+} akt_gpu_args;
+#endif
+
+/* Integers wrap (two's complement), computed on unsigned types so that no
+ * operation is undefined in C; division checks its divisor. */
+#define AKT_GPU_INT_OPS(S, T, W)                                               \
+    AKT_FN T akt_gpu_add_##S(T a, T b) { return (T)(W)((W)a + (W)b); }        \
+    AKT_FN T akt_gpu_sub_##S(T a, T b) { return (T)(W)((W)a - (W)b); }        \
+    AKT_FN T akt_gpu_mul_##S(T a, T b) { return (T)(W)((W)a * (W)b); }        \
+    AKT_FN T akt_gpu_neg_##S(T a) { return (T)(W)((W)0 - (W)a); }             \
+    AKT_FN T akt_gpu_bnot_##S(T a) { return (T)(W)~(W)a; }                    \
+    AKT_FN T akt_gpu_shl_##S(T a, uint32_t n)                                 \
+    {                                                                          \
+        return (T)(W)((W)a << (n & (uint32_t)(sizeof(T) * 8 - 1)));           \
+    }                                                                          \
+    AKT_FN T akt_gpu_shr_##S(T a, uint32_t n)                                 \
+    {                                                                          \
+        return (T)(a >> (n & (uint32_t)(sizeof(T) * 8 - 1)));                 \
+    }
+/* signed: MIN / -1 wraps to MIN, MIN % -1 is 0 */
+#define AKT_GPU_SDIV(S, T, MIN)                                                \
+    AKT_FN T akt_gpu_div_##S(T a, T b, int32_t *st)                           \
+    {                                                                          \
+        if (b == 0) {                                                          \
+            *st = AKT_GPU_DIV0;                                                \
+            return 0;                                                          \
+        }                                                                      \
+        return (a == (MIN) && b == -1) ? a : (T)(a / b);                       \
+    }                                                                          \
+    AKT_FN T akt_gpu_mod_##S(T a, T b, int32_t *st)                           \
+    {                                                                          \
+        if (b == 0) {                                                          \
+            *st = AKT_GPU_DIV0;                                                \
+            return 0;                                                          \
+        }                                                                      \
+        return b == -1 ? (T)0 : (T)(a % b);                                    \
+    }
+#define AKT_GPU_UDIV(S, T)                                                     \
+    AKT_FN T akt_gpu_div_##S(T a, T b, int32_t *st)                           \
+    {                                                                          \
+        if (b == 0) {                                                          \
+            *st = AKT_GPU_DIV0;                                                \
+            return 0;                                                          \
+        }                                                                      \
+        return (T)(a / b);                                                     \
+    }                                                                          \
+    AKT_FN T akt_gpu_mod_##S(T a, T b, int32_t *st)                           \
+    {                                                                          \
+        if (b == 0) {                                                          \
+            *st = AKT_GPU_DIV0;                                                \
+            return 0;                                                          \
+        }                                                                      \
+        return (T)(a % b);                                                     \
+    }
+AKT_GPU_INT_OPS(i8, int8_t, uint32_t)
+AKT_GPU_INT_OPS(i16, int16_t, uint32_t)
+AKT_GPU_INT_OPS(i32, int32_t, uint32_t)
+AKT_GPU_INT_OPS(i64, int64_t, uint64_t)
+AKT_GPU_INT_OPS(u8, uint8_t, uint32_t)
+AKT_GPU_INT_OPS(u16, uint16_t, uint32_t)
+AKT_GPU_INT_OPS(u32, uint32_t, uint32_t)
+AKT_GPU_INT_OPS(u64, uint64_t, uint64_t)
+AKT_GPU_SDIV(i8, int8_t, (int8_t)-128)
+AKT_GPU_SDIV(i16, int16_t, (int16_t)-32768)
+AKT_GPU_SDIV(i32, int32_t, (int32_t)(-2147483647 - 1))
+AKT_GPU_SDIV(i64, int64_t, (-9223372036854775807LL - 1))
+AKT_GPU_UDIV(u8, uint8_t)
+AKT_GPU_UDIV(u16, uint16_t)
+AKT_GPU_UDIV(u32, uint32_t)
+AKT_GPU_UDIV(u64, uint64_t)
+
+/* Float to integer: truncates; NaN or a value outside the type fails the
+ * message (C leaves it undefined, the GPU saturates). */
+#define AKT_GPU_CONV_TO(F, FT, S, T, LO, HI)                                   \
+    AKT_FN T akt_gpu_conv_##F##_##S(FT x, int32_t *st)                        \
+    {                                                                          \
+        if (!((double)x > (LO) && (double)x < (HI))) {                         \
+            *st = AKT_GPU_CONV;                                                \
+            return 0;                                                          \
+        }                                                                      \
+        return (T)x;                                                           \
+    }
+#define AKT_GPU_CONV_FROM(F, FT)                                               \
+    AKT_GPU_CONV_TO(F, FT, i8, int8_t, -129.0, 128.0)                          \
+    AKT_GPU_CONV_TO(F, FT, i16, int16_t, -32769.0, 32768.0)                    \
+    AKT_GPU_CONV_TO(F, FT, i32, int32_t, -2147483649.0, 2147483648.0)          \
+    AKT_GPU_CONV_TO(F, FT, i64, int64_t, -9223372036854777856.0,              \
+        9223372036854775808.0)                                                 \
+    AKT_GPU_CONV_TO(F, FT, u8, uint8_t, -1.0, 256.0)                           \
+    AKT_GPU_CONV_TO(F, FT, u16, uint16_t, -1.0, 65536.0)                       \
+    AKT_GPU_CONV_TO(F, FT, u32, uint32_t, -1.0, 4294967296.0)                  \
+    AKT_GPU_CONV_TO(F, FT, u64, uint64_t, -1.0, 18446744073709551616.0)
+AKT_GPU_CONV_FROM(f32, float)
+AKT_GPU_CONV_FROM(f64, double)
+
+/* One quiet NaN: a NaN stored into a state or reply field becomes this
+ * one, since the CPU and the GPU make NaNs with different bits. */
+#if defined(__CUDACC__)
+AKT_FN float akt_gpu_qnan_f32(void) { return __int_as_float(0x7fc00000); }
+AKT_FN double akt_gpu_qnan_f64(void)
+{
+    return __longlong_as_double(0x7ff8000000000000LL);
+}
+#else
+AKT_FN float akt_gpu_qnan_f32(void)
+{
+    union {
+        uint32_t u;
+        float f;
+    } v;
+    v.u = 0x7fc00000u;
+    return v.f;
+}
+AKT_FN double akt_gpu_qnan_f64(void)
+{
+    union {
+        uint64_t u;
+        double f;
+    } v;
+    v.u = 0x7ff8000000000000ULL;
+    return v.f;
+}
+#endif
+AKT_FN float akt_gpu_canon_f32(float x) { return x != x ? akt_gpu_qnan_f32() : x; }
+AKT_FN double akt_gpu_canon_f64(double x) { return x != x ? akt_gpu_qnan_f64() : x; }
+
+/* fmin / fmax with one answer for every input on both sides: NaN loses,
+ * -0 is below +0 */
+#define AKT_GPU_MINMAX(S, T)                                                   \
+    AKT_FN T akt_gpu_fmin_##S(T a, T b)                                        \
+    {                                                                          \
+        if (a != a) {                                                          \
+            return b;                                                          \
+        }                                                                      \
+        if (b != b || a < b) {                                                 \
+            return a;                                                          \
+        }                                                                      \
+        if (b < a) {                                                           \
+            return b;                                                          \
+        }                                                                      \
+        return (a == 0 && (T)1 / a < 0) ? a : b;                               \
+    }                                                                          \
+    AKT_FN T akt_gpu_fmax_##S(T a, T b)                                        \
+    {                                                                          \
+        if (a != a) {                                                          \
+            return b;                                                          \
+        }                                                                      \
+        if (b != b || a > b) {                                                 \
+            return a;                                                          \
+        }                                                                      \
+        if (b > a) {                                                           \
+            return b;                                                          \
+        }                                                                      \
+        return (a == 0 && (T)1 / a > 0) ? a : b;                               \
+    }
+AKT_GPU_MINMAX(f32, float)
+AKT_GPU_MINMAX(f64, double)
+
+#endif /* AKT_GPU_PRELUDE_V1 */
+
+/* ==== gpukinds.Calc ==== */
+
+typedef struct gpukinds_CalcGpuState {
+    int8_t s8; /* 1 */
+    int16_t s16; /* 2 */
+    int32_t s32; /* 3 */
+    int64_t s64; /* 4 */
+    uint8_t t8; /* 5 */
+    uint16_t t16; /* 6 */
+    uint32_t t32; /* 7 */
+    uint64_t t64; /* 8 */
+    bool seen; /* 9 */
+    float f; /* 10 */
+    double g; /* 11 */
+} gpukinds_CalcGpuState;
+
+typedef struct gpukinds_CalcIntsIn {
+    int8_t a8; /* 1 */
+    int16_t a16; /* 2 */
+    int32_t a32; /* 3 */
+    int64_t a64; /* 4 */
+    uint8_t u8; /* 5 */
+    uint16_t u16; /* 6 */
+    uint32_t u32; /* 7 */
+    uint64_t u64; /* 8 */
+    bool flag; /* 9 */
+} gpukinds_CalcIntsIn;
+
+typedef struct gpukinds_CalcIntsOut {
+    int64_t sum; /* 1 */
+    uint64_t bits; /* 2 */
+    int32_t quot; /* 3 */
+    bool odd; /* 4 */
+} gpukinds_CalcIntsOut;
+
+/* gpukinds.Calc: @gpu on Ints -> IntsOut (kinds.akt:61) */
+AKT_FN int32_t
+gpukinds_calc_gpu_ints(gpukinds_CalcGpuState *state, const gpukinds_CalcIntsIn *in,
+    gpukinds_CalcIntsOut *out)
+{
+    (void)state;
+    (void)in;
+    (void)out;
+    int32_t st_ = 0;
+    state->s8 = akt_gpu_add_i8(akt_gpu_mul_i8(state->s8, in->a8), (((int8_t)3)));
+    state->s16 = akt_gpu_sub_i16(state->s16, akt_gpu_shl_i16(in->a16, (uint32_t)((uint32_t)3u)));
+    state->s32 = ((int32_t)(((int32_t)(state->s32 ^ akt_gpu_shr_i32(in->a32, (uint32_t)((uint32_t)2u)))) | ((int32_t)1)));
+    state->s64 = akt_gpu_add_i64(state->s64, akt_gpu_mul_i64(in->a64, ((int64_t)-3LL)));
+    state->t8 = ((uint8_t)(akt_gpu_bnot_u8(in->u8) & akt_gpu_add_u8(state->t8, ((uint8_t)1))));
+    state->t16 = akt_gpu_mod_u16(akt_gpu_mul_u16(state->t16, in->u16), ((uint16_t)65521), &st_);
+    if (st_ != 0) {
+        return st_;
+    }
+    state->t32 = akt_gpu_add_u32(akt_gpu_shl_u32(state->t32, (uint32_t)((uint32_t)5u)), akt_gpu_div_u32(in->u32, akt_gpu_add_u32(((uint32_t)(in->u32 & ((uint32_t)7u))), ((uint32_t)1u)), &st_));
+    if (st_ != 0) {
+        return st_;
+    }
+    state->t64 = akt_gpu_add_u64(akt_gpu_mul_u64(state->t64, ((uint64_t)6364136223846793005ULL)), in->u64);
+    state->seen = (state->seen || in->flag);
+    int32_t l_q = akt_gpu_div_i32(state->s32, ((int32_t)in->a8), &st_);
+    if (st_ != 0) {
+        return st_;
+    }
+    out->quot = akt_gpu_mod_i32(l_q, ((int32_t)1000), &st_);
+    if (st_ != 0) {
+        return st_;
+    }
+    out->sum = akt_gpu_add_i64(akt_gpu_add_i64(akt_gpu_add_i64(((int64_t)state->s8), ((int64_t)state->s16)), ((int64_t)state->s32)), state->s64);
+    out->bits = ((uint64_t)(state->t64 ^ ((uint64_t)state->t32)));
+    out->odd = ((((int32_t)(state->s32 & ((int32_t)1))) == ((int32_t)1)) && (!in->flag));
+    if (in->a16 == ((int16_t)-32768)) {
+        return 7;
+    }
+    return AKT_GPU_OK;
+}
+
+typedef struct gpukinds_CalcFloatsIn {
+    float x; /* 1 */
+    float y; /* 2 */
+    double d; /* 3 */
+    int32_t steps; /* 4 */
+} gpukinds_CalcFloatsIn;
+
+typedef struct gpukinds_CalcFloatsOut {
+    float r; /* 1 */
+    double e; /* 2 */
+    int32_t n; /* 3 */
+} gpukinds_CalcFloatsOut;
+
+/* gpukinds.Calc: @gpu on Floats -> FloatsOut (kinds.akt:84) */
+AKT_FN int32_t
+gpukinds_calc_gpu_floats(gpukinds_CalcGpuState *state, const gpukinds_CalcFloatsIn *in,
+    gpukinds_CalcFloatsOut *out)
+{
+    (void)state;
+    (void)in;
+    (void)out;
+    int32_t st_ = 0;
+    float l_acc = state->f;
+    int32_t l_i = ((int32_t)0);
+    {
+        uint32_t n1_ = 0;
+        for (;; ) {
+            bool c_ = (l_i < in->steps);
+            if (!c_) {
+                break;
+            }
+            if (++n1_ > AKT_GPU_LOOP_CAP) {
+                return AKT_GPU_LIMIT;
+            }
+            l_acc = ((l_acc * 0.999000013f) + (in->x / (in->y + 2.0f)));
+            if ((l_acc > 1.00000002e+30f) || (l_acc < (-1.00000002e+30f))) {
+                l_acc = 0.0f;
+                continue;
+            }
+            l_i = akt_gpu_add_i32(l_i, ((int32_t)1));
+        }
+    }
+    state->f = akt_gpu_canon_f32(l_acc);
+    state->g = akt_gpu_canon_f64(((state->g + (((double)l_acc) * in->d)) - trunc(in->d)));
+    out->r = akt_gpu_canon_f32((akt_gpu_fmin_f32(l_acc, in->x) - akt_gpu_fmax_f32(floorf(in->y), ceilf(in->x))));
+    out->e = akt_gpu_canon_f64((fabs(state->g) / 3.0));
+    out->n = akt_gpu_conv_f64_i32((in->d * 1000.0), &st_);
+    if (st_ != 0) {
+        return st_;
+    }
+    return AKT_GPU_OK;
+}
+
+typedef struct gpukinds_CalcMixedIn {
+    int64_t value; /* 1 */
+    double scale; /* 2 */
+} gpukinds_CalcMixedIn;
+
+typedef struct gpukinds_CalcMixedOut {
+    uint8_t unused_;
+} gpukinds_CalcMixedOut;
+
+/* gpukinds.Calc: @gpu on Mixed (kinds.akt:102) */
+AKT_FN int32_t
+gpukinds_calc_gpu_mixed(gpukinds_CalcGpuState *state, const gpukinds_CalcMixedIn *in,
+    gpukinds_CalcMixedOut *out)
+{
+    (void)state;
+    (void)in;
+    (void)out;
+    int32_t st_ = 0;
+    double l_v = (((double)in->value) * in->scale);
+    state->g = akt_gpu_canon_f64(((l_v > 0.0) ? sqrt(l_v) : (-l_v)));
+    state->s64 = akt_gpu_add_i64(state->s64, akt_gpu_conv_f64_i64((l_v / 1000000.0), &st_));
+    if (st_ != 0) {
+        return st_;
+    }
+    state->seen = (!state->seen);
+    return AKT_GPU_OK;
+}
+
+/* gpukinds_calc_gpu_actor -- the messages of actor i of the batch, in mailbox
+ * order: each runs on a copy of the state that is kept only when it
+ * succeeds; after a failure the actor's remaining messages are skipped
+ * (the runtime puts them back at the head of its mailbox). */
+AKT_FN void
+gpukinds_calc_gpu_actor(const akt_gpu_args *a, uint32_t i)
+{
+    gpukinds_CalcGpuState *sp = (gpukinds_CalcGpuState *)a->states + a->slot[i];
+    gpukinds_CalcGpuState s = *sp;
+    uint32_t end = a->beg[i + 1];
+    for (uint32_t j = a->beg[i]; j < end; j++) {
+        gpukinds_CalcGpuState t = s;
+        uint32_t r = a->row[j];
+        int32_t rc;
+        switch (a->hid[j]) {
+        case 0: {
+            gpukinds_CalcIntsIn in;
+            in.a8 = ((const int8_t *)a->in[0])[r];
+            in.a16 = ((const int16_t *)a->in[1])[r];
+            in.a32 = ((const int32_t *)a->in[2])[r];
+            in.a64 = ((const int64_t *)a->in[3])[r];
+            in.u8 = ((const uint8_t *)a->in[4])[r];
+            in.u16 = ((const uint16_t *)a->in[5])[r];
+            in.u32 = ((const uint32_t *)a->in[6])[r];
+            in.u64 = ((const uint64_t *)a->in[7])[r];
+            in.flag = ((const uint8_t *)a->in[8])[r] != 0;
+            gpukinds_CalcIntsOut out;
+            out.sum = ((int64_t)0LL);
+            out.bits = ((uint64_t)0ULL);
+            out.quot = ((int32_t)0);
+            out.odd = false;
+            rc = gpukinds_calc_gpu_ints(&t, &in, &out);
+            if (rc == AKT_GPU_OK) {
+                ((int64_t *)a->out[0])[r] = out.sum;
+                ((uint64_t *)a->out[1])[r] = out.bits;
+                ((int32_t *)a->out[2])[r] = out.quot;
+                ((uint8_t *)a->out[3])[r] = out.odd ? 1 : 0;
+            }
+            break;
+        }
+        case 1: {
+            gpukinds_CalcFloatsIn in;
+            in.x = ((const float *)a->in[9])[r];
+            in.y = ((const float *)a->in[10])[r];
+            in.d = ((const double *)a->in[11])[r];
+            in.steps = ((const int32_t *)a->in[12])[r];
+            gpukinds_CalcFloatsOut out;
+            out.r = 0.0f;
+            out.e = 0.0;
+            out.n = ((int32_t)0);
+            rc = gpukinds_calc_gpu_floats(&t, &in, &out);
+            if (rc == AKT_GPU_OK) {
+                ((float *)a->out[4])[r] = out.r;
+                ((double *)a->out[5])[r] = out.e;
+                ((int32_t *)a->out[6])[r] = out.n;
+            }
+            break;
+        }
+        case 2: {
+            gpukinds_CalcMixedIn in;
+            in.value = ((const int64_t *)a->in[13])[r];
+            in.scale = ((const double *)a->in[14])[r];
+            gpukinds_CalcMixedOut out;
+            out.unused_ = 0;
+            rc = gpukinds_calc_gpu_mixed(&t, &in, &out);
+            break;
+        }
+        default:
+            rc = AKT_GPU_BADMSG;
+            break;
+        }
+        a->rc[j] = rc;
+        if (rc != AKT_GPU_OK) {
+            for (j++; j < end; j++) {
+                a->rc[j] = AKT_GPU_SKIPPED;
+            }
+            break;
+        }
+        s = t;
+    }
+    *sp = s;
+}
+
+#if defined(__CUDACC__)
+/* gpukinds_calc_gpu_kernel -- the batch kernel: one thread per actor */
+extern "C" __global__ void
+gpukinds_calc_gpu_kernel(const akt_gpu_args *a)
+{
+    uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < a->n_actors) {
+        gpukinds_calc_gpu_actor(a, i);
+    }
+}
+#else
+/* gpukinds_calc_gpu_cpu -- the CPU batch loop: the same function, actor by
+ * actor */
+AKT_FN void
+gpukinds_calc_gpu_cpu(const akt_gpu_args *a)
+{
+    for (uint32_t i = 0; i < a->n_actors; i++) {
+        gpukinds_calc_gpu_actor(a, i);
+    }
+}
+#endif
+
+/* ==== gpukinds.Echo ==== */
+
+typedef struct gpukinds_EchoGpuState {
+    uint8_t unused_;
+} gpukinds_EchoGpuState;
+
+typedef struct gpukinds_EchoMixedIn {
+    int64_t value; /* 1 */
+    double scale; /* 2 */
+} gpukinds_EchoMixedIn;
+
+typedef struct gpukinds_EchoMixedOut {
+    int64_t sum; /* 1 */
+    uint64_t bits; /* 2 */
+    int32_t quot; /* 3 */
+    bool odd; /* 4 */
+} gpukinds_EchoMixedOut;
+
+/* gpukinds.Echo: @gpu on Mixed -> IntsOut (kinds.akt:112) */
+AKT_FN int32_t
+gpukinds_echo_gpu_mixed(gpukinds_EchoGpuState *state, const gpukinds_EchoMixedIn *in,
+    gpukinds_EchoMixedOut *out)
+{
+    (void)state;
+    (void)in;
+    (void)out;
+    out->sum = in->value;
+    out->bits = ((uint64_t)in->value);
+    out->odd = (((int64_t)(in->value & ((int64_t)1LL))) != ((int64_t)0LL));
+    return AKT_GPU_OK;
+}
+
+/* gpukinds_echo_gpu_actor -- the messages of actor i of the batch, in mailbox
+ * order: each runs on a copy of the state that is kept only when it
+ * succeeds; after a failure the actor's remaining messages are skipped
+ * (the runtime puts them back at the head of its mailbox). */
+AKT_FN void
+gpukinds_echo_gpu_actor(const akt_gpu_args *a, uint32_t i)
+{
+    gpukinds_EchoGpuState *sp = (gpukinds_EchoGpuState *)a->states + a->slot[i];
+    gpukinds_EchoGpuState s = *sp;
+    uint32_t end = a->beg[i + 1];
+    for (uint32_t j = a->beg[i]; j < end; j++) {
+        gpukinds_EchoGpuState t = s;
+        uint32_t r = a->row[j];
+        int32_t rc;
+        switch (a->hid[j]) {
+        case 0: {
+            gpukinds_EchoMixedIn in;
+            in.value = ((const int64_t *)a->in[0])[r];
+            in.scale = ((const double *)a->in[1])[r];
+            gpukinds_EchoMixedOut out;
+            out.sum = ((int64_t)0LL);
+            out.bits = ((uint64_t)0ULL);
+            out.quot = ((int32_t)0);
+            out.odd = false;
+            rc = gpukinds_echo_gpu_mixed(&t, &in, &out);
+            if (rc == AKT_GPU_OK) {
+                ((int64_t *)a->out[0])[r] = out.sum;
+                ((uint64_t *)a->out[1])[r] = out.bits;
+                ((int32_t *)a->out[2])[r] = out.quot;
+                ((uint8_t *)a->out[3])[r] = out.odd ? 1 : 0;
+            }
+            break;
+        }
+        default:
+            rc = AKT_GPU_BADMSG;
+            break;
+        }
+        a->rc[j] = rc;
+        if (rc != AKT_GPU_OK) {
+            for (j++; j < end; j++) {
+                a->rc[j] = AKT_GPU_SKIPPED;
+            }
+            break;
+        }
+        s = t;
+    }
+    *sp = s;
+}
+
+#if defined(__CUDACC__)
+/* gpukinds_echo_gpu_kernel -- the batch kernel: one thread per actor */
+extern "C" __global__ void
+gpukinds_echo_gpu_kernel(const akt_gpu_args *a)
+{
+    uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < a->n_actors) {
+        gpukinds_echo_gpu_actor(a, i);
+    }
+}
+#else
+/* gpukinds_echo_gpu_cpu -- the CPU batch loop: the same function, actor by
+ * actor */
+AKT_FN void
+gpukinds_echo_gpu_cpu(const akt_gpu_args *a)
+{
+    for (uint32_t i = 0; i < a->n_actors; i++) {
+        gpukinds_echo_gpu_actor(a, i);
+    }
+}
+#endif
+
+/* ==== the host API (not part of the device code) ======================= */
+#if !defined(__CUDACC__) && !defined(AKT_GPU_DEVICE_ONLY)
+#include <akt/gpu.h>
+
+#include "kinds.akt.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The source NVRTC compiles: this file's text. */
+extern const akt_gpu_module gpukinds_kinds_gpu_module;
+
+/* gpukinds.Calc on the GPU dispatcher or the CPU (docs/gpu.md).
+ * gpukinds_calc_gpu_handlers: the handler table whose @gpu entries run the
+ * generated handlers (copy it to add init or other lifecycle hooks; keep
+ * its on_ entries and pre_start / post_stop).
+ * gpukinds_calc_gpu_props(): props for a spawn with handler table h (NULL:
+ * the one above) and a placement: AKT_PLACEMENT_CPU, _GPU (the spawn
+ * fails without a usable device) or _AUTO. Errors: as gpukinds_calc_props. */
+extern const gpukinds_CalcHandlers gpukinds_calc_gpu_handlers;
+extern const akt_gpu_actor_type gpukinds_calc_gpu_type;
+akt_err gpukinds_calc_gpu_props(const gpukinds_CalcHandlers *h,
+    akt_placement placement, akt_props *out);
+
+/* gpukinds.Echo on the GPU dispatcher or the CPU (docs/gpu.md).
+ * gpukinds_echo_gpu_handlers: the handler table whose @gpu entries run the
+ * generated handlers (copy it to add init or other lifecycle hooks; keep
+ * its on_ entries and pre_start / post_stop).
+ * gpukinds_echo_gpu_props(): props for a spawn with handler table h (NULL:
+ * the one above) and a placement: AKT_PLACEMENT_CPU, _GPU (the spawn
+ * fails without a usable device) or _AUTO. Errors: as gpukinds_echo_props. */
+extern const gpukinds_EchoHandlers gpukinds_echo_gpu_handlers;
+extern const akt_gpu_actor_type gpukinds_echo_gpu_type;
+akt_err gpukinds_echo_gpu_props(const gpukinds_EchoHandlers *h,
+    akt_placement placement, akt_props *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* host API */
+
+#endif /* GPUKINDS_KINDS_AKT_GPU_H */
