@@ -491,14 +491,13 @@ render_source(const ast_file *f, const char *header, gsb *out)
                     gsb_printf(
                         &rp, "    reply->%s = out.%s;\n", fl->name, fl->name);
                 }
-                gsb_printf(&sd,
+                gsb_puts(&sd,
                     "    /* a reply nobody can take is dropped, as a batch's "
                     "would be */\n"
                     "    if (akt_reply(ctx, reply) != AKT_OK) {\n"
-                    "        %s_free(reply);\n"
+                    "        akt_msg_free(reply);\n"
                     "    }\n"
-                    "    return AKT_OK;\n",
-                    h->reply_decl->snake);
+                    "    return AKT_OK;\n");
             } else {
                 gsb_puts(&sd, "    return AKT_OK;\n");
             }

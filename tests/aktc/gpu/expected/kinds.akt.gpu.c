@@ -795,7 +795,7 @@ gpukinds_calc_gpu_on_ints(gpukinds_CalcState *state, akt_ctx *ctx,
     gpukinds_calc_gpu_from_device(&t, state);
     /* a reply nobody can take is dropped, as a batch's would be */
     if (akt_reply(ctx, reply) != AKT_OK) {
-        gpukinds_ints_out_free(reply);
+        akt_msg_free(reply);
     }
     return AKT_OK;
 }
@@ -860,7 +860,7 @@ gpukinds_calc_gpu_on_floats(gpukinds_CalcState *state, akt_ctx *ctx,
     gpukinds_calc_gpu_from_device(&t, state);
     /* a reply nobody can take is dropped, as a batch's would be */
     if (akt_reply(ctx, reply) != AKT_OK) {
-        gpukinds_floats_out_free(reply);
+        akt_msg_free(reply);
     }
     return AKT_OK;
 }
@@ -1044,7 +1044,7 @@ gpukinds_echo_gpu_on_mixed(gpukinds_EchoState *state, akt_ctx *ctx,
     gpukinds_echo_gpu_from_device(&t, state);
     /* a reply nobody can take is dropped, as a batch's would be */
     if (akt_reply(ctx, reply) != AKT_OK) {
-        gpukinds_ints_out_free(reply);
+        akt_msg_free(reply);
     }
     return AKT_OK;
 }

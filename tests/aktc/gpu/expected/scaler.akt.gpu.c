@@ -539,7 +539,7 @@ gpudemo_scaler_gpu_on_sample(gpudemo_ScalerState *state, akt_ctx *ctx,
     gpudemo_scaler_gpu_from_device(&t, state);
     /* a reply nobody can take is dropped, as a batch's would be */
     if (akt_reply(ctx, reply) != AKT_OK) {
-        gpudemo_scaled_free(reply);
+        akt_msg_free(reply);
     }
     return AKT_OK;
 }
@@ -598,7 +598,7 @@ gpudemo_scaler_gpu_on_probe(gpudemo_ScalerState *state, akt_ctx *ctx,
     gpudemo_scaler_gpu_from_device(&t, state);
     /* a reply nobody can take is dropped, as a batch's would be */
     if (akt_reply(ctx, reply) != AKT_OK) {
-        gpudemo_total_free(reply);
+        akt_msg_free(reply);
     }
     return AKT_OK;
 }
