@@ -51,6 +51,14 @@ akti_phi_heartbeat(akti_phi *p, int64_t now_ns)
     }
 }
 
+void
+akti_phi_touch(akti_phi *p, int64_t now_ns)
+{
+    if (now_ns > p->last_ns) {
+        p->last_ns = now_ns;
+    }
+}
+
 double
 akti_phi_value(const akti_phi *p, int64_t now_ns)
 {

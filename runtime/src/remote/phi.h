@@ -33,6 +33,11 @@ AKTI_INTERNAL void akti_phi_init(akti_phi *p, double threshold,
     int64_t min_std_dev_ns);
 /* akti_phi_heartbeat -- record a heartbeat that arrived at now_ns. */
 AKTI_INTERNAL void akti_phi_heartbeat(akti_phi *p, int64_t now_ns);
+/* akti_phi_touch -- the peer was heard from at now_ns, but the interval
+ * is not a sample (a stale answer after a partition healed, or one that
+ * came after the peer was already judged failed: adding it would distort
+ * the mean and deviation). Starts the detector if it was not. */
+AKTI_INTERNAL void akti_phi_touch(akti_phi *p, int64_t now_ns);
 /* akti_phi_value -- phi at now_ns; 0 before the first heartbeat. */
 AKTI_INTERNAL double akti_phi_value(const akti_phi *p, int64_t now_ns);
 AKTI_INTERNAL bool akti_phi_available(const akti_phi *p, int64_t now_ns);
