@@ -77,3 +77,58 @@ function(akt_generate)
     set(${AG_OUT_SOURCES} ${outputs} PARENT_SCOPE)
   endif()
 endfunction()
+
+# akt_generate_python(TARGET <new target> FILES <x.akt>... [IMPORT_DIRS <dir>...]
+#                     [OUT_DIR <dir>] [OUT_FILES <var>])
+#
+# A custom target (built by ALL) that runs `aktc --py_out OUT_DIR` for each
+# x.akt: x_akt.py and x_akt.pyi, pure Python that imports the akt package
+# (docs/python.md, "Generated modules"). OUT_DIR defaults to
+# ${CMAKE_CURRENT_BINARY_DIR}/akt_py; put it on PYTHONPATH.
+function(akt_generate_python)
+  cmake_parse_arguments(AP "" "TARGET;OUT_DIR;OUT_FILES" "FILES;IMPORT_DIRS" ${ARGN})
+  if(NOT AP_TARGET OR TARGET ${AP_TARGET})
+    message(FATAL_ERROR "akt_generate_python: TARGET must name a new target")
+  endif()
+  if(NOT AP_FILES OR AP_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "akt_generate_python: FILES needed (unknown: ${AP_UNPARSED_ARGUMENTS})")
+  endif()
+  if(NOT AP_OUT_DIR)
+    set(AP_OUT_DIR ${CMAKE_CURRENT_BINARY_DIR}/akt_py)
+  endif()
+  file(MAKE_DIRECTORY ${AP_OUT_DIR})
+  if(AKTC_EXECUTABLE)
+    set(aktc ${AKTC_EXECUTABLE})
+    set(aktc_dep ${AKTC_EXECUTABLE})
+  elseif(TARGET aktc)
+    set(aktc $<TARGET_FILE:aktc>)
+    set(aktc_dep aktc)
+  else()
+    set(aktc $<TARGET_FILE:akt::aktc>)
+    set(aktc_dep akt::aktc)
+  endif()
+  set(import_args "")
+  foreach(d IN LISTS AP_IMPORT_DIRS)
+    get_filename_component(d ${d} ABSOLUTE)
+    list(APPEND import_args -I ${d})
+  endforeach()
+  set(outputs "")
+  foreach(f IN LISTS AP_FILES)
+    get_filename_component(abs ${f} ABSOLUTE)
+    get_filename_component(stem ${f} NAME_WE)
+    string(MAKE_C_IDENTIFIER ${stem} stem)
+    string(TOLOWER ${stem} stem)
+    set(py ${AP_OUT_DIR}/${stem}_akt.py)
+    add_custom_command(
+      OUTPUT ${py} ${AP_OUT_DIR}/${stem}_akt.pyi
+      COMMAND ${aktc} --py_out ${AP_OUT_DIR} ${import_args} ${abs}
+      DEPENDS ${abs} ${aktc_dep}
+      COMMENT "aktc --py_out ${f}"
+      VERBATIM)
+    list(APPEND outputs ${py} ${AP_OUT_DIR}/${stem}_akt.pyi)
+  endforeach()
+  add_custom_target(${AP_TARGET} ALL DEPENDS ${outputs})
+  if(AP_OUT_FILES)
+    set(${AP_OUT_FILES} ${outputs} PARENT_SCOPE)
+  endif()
+endfunction()

@@ -405,7 +405,33 @@ class ActorSystem:
         return self._core.spawn(p, name)
 
     def lookup(self, path: str) -> _core.ActorRef:
+        """The actor at path: "/user/a", "akt://sys/user/a", or, with
+        remoting started, another node's "akt://sys@host:port/user/a" (a
+        ref to its proxy). akt.NotFound when there is none."""
         return self._core.lookup(path)
+
+    def start_remoting(self, listen: str | None = None, *,
+                       cookie: str | None = None,
+                       advertised: str | None = None) -> str:
+        """Start remoting (docs/remoting.md): listen on an NNG URL
+        ("tcp://127.0.0.1:0", "ipc:///tmp/x.sock"), accept peers with the
+        cookie; None takes akt.remote.* from the configuration. Messages of
+        generated modules cross as their akt types (C nodes read them),
+        other objects pickled. Returns this system's address."""
+        self._core.start_remote(listen, cookie, advertised)
+        return self._core.remote_address()
+
+    @property
+    def address(self) -> str:
+        """akt://name@host:port (remoting started)"""
+        return self._core.remote_address()
+
+    def path_of(self, ref) -> str:
+        """The path other nodes reach ref under (with this system's
+        address once remoting runs)."""
+        if isinstance(ref, TypedRef):
+            ref = ref.ref
+        return self._core.ref_path(ref)
 
     def stats(self) -> dict:
         """live_actors, live_futures, dead_letters, live_messages (after

@@ -2,7 +2,7 @@
 helper extension (_akt_testhelper: a C actor from aktc-generated code)
 resolves its akt_* calls against the libakt inside _core.
 
-`gen` runs aktc --py_out (the aktc of this build: $AKT_AKTC) on the fixture
+`gen` runs aktc --py_out (the aktc of this build: $AKTPY_AKTC) on the fixture
 .akt files into a temporary folder once per session and puts that folder on
 sys.path, so tests import the generated modules as users do."""
 import os
@@ -16,7 +16,7 @@ import pytest  # noqa: E402
 
 import akt  # noqa: E402
 
-SRC = pathlib.Path(os.environ.get("AKT_SOURCE_DIR",
+SRC = pathlib.Path(os.environ.get("AKTPY_SOURCE_DIR",
                                   pathlib.Path(__file__).resolve().parents[2]))
 HERE = pathlib.Path(__file__).resolve().parent
 
@@ -31,9 +31,9 @@ GEN_FILES = [
 
 
 def aktc():
-    exe = os.environ.get("AKT_AKTC")
+    exe = os.environ.get("AKTPY_AKTC")
     if not exe or not os.access(exe, os.X_OK):
-        pytest.skip("AKT_AKTC is not set to an aktc binary (run through ctest)")
+        pytest.skip("AKTPY_AKTC is not set to an aktc binary (run through ctest)")
     return exe
 
 

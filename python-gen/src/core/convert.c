@@ -10,104 +10,160 @@
 #include <Python.h>
 #include <string.h>
 
+#include "akt/akt_gen.h"
 #include "akt/reflect.h"
 #include "pycore.h"
 #include "pydisp.h"
 #include "schema.h"
 
-/* --- the message that carries a Python object ----------------------------- */
+/* --- the message that carries a Python object -----------------------------
+ *
+ * akt.python.Object holds one reference to any Python object: between
+ * actors of one interpreter it is the object itself, never copied. It is
+ * also serializable, by pickle, for a receiver in another interpreter (a
+ * remote node, a subprocess worker): its encode writes the msgpack map
+ * {1: pickle.dumps(obj)} and its decode unpickles, each taking the GIL on
+ * whatever thread the wire runs it. A send to a remote actor pickles at
+ * once (an unpicklable object fails the send, not the wire); a reply that
+ * leaves through a remote ask's future is pickled when it is encoded. Only
+ * nodes that trust each other should exchange them: unpickling runs code,
+ * and the remoting cookie is what decides who is a peer. */
+
+typedef struct pyc_objmsg {
+    PyObject *obj;
+    PyObject *pickled; /* bytes, when pickled before the send; or NULL */
+} pyc_objmsg;
+
+static bool
+py_alive(void)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    return Py_IsInitialized() && !Py_IsFinalizing();
+#else
+    return Py_IsInitialized() && !_Py_IsFinalizing();
+#endif
+}
 
 static void
 pyobj_fini(void *obj)
 {
-    PyObject *o = *(PyObject **)obj;
-    if (o == NULL) {
+    pyc_objmsg *m = obj;
+    if (m->obj == NULL && m->pickled == NULL) {
         return;
     }
-#if PY_VERSION_HEX >= 0x030D0000
-    if (!Py_IsInitialized() || Py_IsFinalizing()) {
-#else
-    if (!Py_IsInitialized() || _Py_IsFinalizing()) {
-#endif
-        return; /* the interpreter is going away: leak the reference */
+    if (!py_alive()) {
+        return; /* the interpreter is going away: leak the references */
     }
     PyGILState_STATE g = PyGILState_Ensure();
-    Py_DECREF(o);
+    Py_CLEAR(m->obj);
+    Py_CLEAR(m->pickled);
     PyGILState_Release(g);
+}
+
+/* pickle.dumps / pickle.loads (GIL held); a new reference or NULL */
+static PyObject *
+pickle_call(const char *fn, PyObject *arg)
+{
+    PyObject *mod = PyImport_ImportModule("pickle");
+    PyObject *f = mod ? PyObject_GetAttrString(mod, fn) : NULL;
+    PyObject *r = f ? PyObject_CallOneArg(f, arg) : NULL;
+    Py_XDECREF(f);
+    Py_XDECREF(mod);
+    return r;
+}
+
+static akt_err
+pyobj_encode(const void *obj, akt_buf *out)
+{
+    const pyc_objmsg *m = obj;
+    if (!py_alive()) {
+        return AKT_ECLOSED;
+    }
+    PyGILState_STATE g = PyGILState_Ensure();
+    PyObject *b
+        = m->pickled ? Py_NewRef(m->pickled) : pickle_call("dumps", m->obj);
+    akt_err rc = AKT_EINVAL; /* not picklable */
+    if (b != NULL && PyBytes_Check(b)) {
+        rc = akt_mp_put_map(out, 1);
+        if (rc == AKT_OK) {
+            rc = akt_mp_put_uint(out, 1);
+        }
+        if (rc == AKT_OK) {
+            rc = akt_mp_put_bin(
+                out, PyBytes_AS_STRING(b), (size_t)PyBytes_GET_SIZE(b));
+        }
+    }
+    Py_XDECREF(b);
+    PyErr_Clear();
+    PyGILState_Release(g);
+    return rc;
+}
+
+static akt_err
+pyobj_decode(void *obj, akt_reader *r, akt_arena *arena)
+{
+    pyc_objmsg *m = obj;
+    uint32_t n;
+    akt_bytes data = { NULL, 0 };
+    bool seen = false;
+    if (akt_mp_get_map(r, &n) != AKT_OK) {
+        return r->err;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t key;
+        if (akt_mp_get_uint(r, &key) != AKT_OK) {
+            return r->err;
+        }
+        if (key == 1) {
+            if (akt_mp_get_bin(r, arena, &data) != AKT_OK) {
+                return r->err;
+            }
+            seen = true;
+        } else if (akt_mp_skip(r) != AKT_OK) {
+            return r->err;
+        }
+    }
+    if (!seen || !py_alive()) {
+        return akt_mp_fail(r, AKT_EPROTO);
+    }
+    PyGILState_STATE g = PyGILState_Ensure();
+    PyObject *raw = PyBytes_FromStringAndSize(
+        (const char *)data.ptr, (Py_ssize_t)data.len);
+    m->obj = raw ? pickle_call("loads", raw) : NULL;
+    Py_XDECREF(raw);
+    PyErr_Clear();
+    PyGILState_Release(g);
+    return m->obj ? AKT_OK : akt_mp_fail(r, AKT_EPROTO);
 }
 
 akt_type pyc_object_type = {
     .abi = AKT_GEN_ABI,
     .flags = AKT_TYPE_MESSAGE,
     .name = "akt.python.Object",
-    .size = sizeof(PyObject *),
-    .align = _Alignof(PyObject *),
+    .size = sizeof(pyc_objmsg),
+    .align = _Alignof(pyc_objmsg),
     .fini = pyobj_fini,
-    .doc = "a Python object inside one interpreter (never serialized)",
+    .encode = pyobj_encode,
+    .decode = pyobj_decode,
+    .doc = "a Python object: itself inside one interpreter, pickled "
+           "between interpreters",
 };
-
-/* A Python object pickled, for a receiver in another interpreter (a remote
- * node, a subprocess worker): a table type with one bytes field, so the
- * wire codec carries it like any message. */
-typedef struct pyc_pickled {
-    akt_bytes data;
-} pyc_pickled;
-
-static const akt_field pickled_fields[] = {
-    { .name = "data",
-        .number = 1,
-        .kind = AKT_KIND_BYTES,
-        .offset = 0,
-        .has_offset = AKT_NO_OFFSET,
-        .doc = "pickle.dumps(obj)" },
-};
-
-akt_type pyc_pickled_type = {
-    .abi = AKT_GEN_ABI,
-    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_TABLE,
-    .name = "akt.python.Pickled",
-    .size = sizeof(pyc_pickled),
-    .align = _Alignof(pyc_pickled),
-    .fields = pickled_fields,
-    .nfields = 1,
-    .doc = "a Python object that left its interpreter (pickle)",
-};
-
-static PyObject *
-pickle_fn(pyc_state *st, bool dumps)
-{
-    PyObject **slot = dumps ? &st->pickle_dumps : &st->pickle_loads;
-    if (*slot == NULL) {
-        PyObject *mod = PyImport_ImportModule("pickle");
-        if (mod == NULL) {
-            return NULL;
-        }
-        *slot = PyObject_GetAttrString(mod, dumps ? "dumps" : "loads");
-        Py_DECREF(mod);
-    }
-    return *slot;
-}
 
 static void *
-pickled_msg(pyc_state *st, PyObject *o)
+object_msg(PyObject *o, bool pickle_now)
 {
-    PyObject *dumps = pickle_fn(st, true);
-    PyObject *b = dumps ? PyObject_CallOneArg(dumps, o) : NULL;
-    if (b == NULL) {
-        return NULL;
+    PyObject *b = pickle_now ? pickle_call("dumps", o) : NULL;
+    if (pickle_now && b == NULL) {
+        return NULL; /* the pickling error, for the sender */
     }
-    pyc_pickled *m
-        = akt_msg_new(&pyc_pickled_type, (size_t)PyBytes_GET_SIZE(b));
-    if (m == NULL
-        || akt_arena_bytes(akt_msg_arena(m), PyBytes_AS_STRING(b),
-               (size_t)PyBytes_GET_SIZE(b), &m->data)
-            != AKT_OK) {
-        akt_msg_free(m);
-        Py_DECREF(b);
+    pyc_objmsg *m = akt_msg_new(&pyc_object_type, 0);
+    if (m == NULL) {
+        Py_XDECREF(b);
         PyErr_NoMemory();
         return NULL;
     }
-    Py_DECREF(b);
+    m->obj = Py_NewRef(o);
+    m->pickled = b;
     return m;
 }
 
@@ -284,9 +340,7 @@ pyc_from_msg(pyc_state *st, PyObject *system, const void *msg)
 {
     const akt_type *t = akt_msg_type(msg);
     if (t == &pyc_object_type) {
-        PyObject *o = *(PyObject *const *)msg;
-        Py_INCREF(o);
-        return o;
+        return Py_NewRef(((const pyc_objmsg *)msg)->obj);
     }
     if (t == &akt_terminated_type) {
         PyObject *r
@@ -301,16 +355,6 @@ pyc_from_msg(pyc_state *st, PyObject *system, const void *msg)
     pyb_msg *b = pyb_of_id(st, t->id);
     if (b) {
         return pyb_from_struct(st, system, b, t, msg);
-    }
-    if (t == &pyc_pickled_type) {
-        const pyc_pickled *p = msg;
-        PyObject *loads = pickle_fn(st, false);
-        PyObject *raw = loads ? PyBytes_FromStringAndSize(
-                            (const char *)p->data.ptr, (Py_ssize_t)p->data.len)
-                              : NULL;
-        PyObject *o = raw ? PyObject_CallOneArg(loads, raw) : NULL;
-        Py_XDECREF(raw);
-        return o;
     }
     if (t->fields == NULL && t->nfields > 0) {
         PyErr_Format(PyExc_TypeError, "akt: message type %s has no field table",
@@ -620,10 +664,6 @@ pyc_to_msg(pyc_state *st, PyObject *o, akt_ref dest)
     if (b && where != PYDISP_DEST_PYTHON) {
         return pyb_to_msg(st, b, o);
     }
-    if (b == NULL && where == PYDISP_DEST_REMOTE
-        && !(st->record_cls && PyObject_IsInstance(o, st->record_cls) == 1)) {
-        return pickled_msg(st, o);
-    }
     if (st->record_cls && PyObject_IsInstance(o, st->record_cls) == 1) {
         PyObject *tn = PyObject_GetAttrString(o, "type");
         const char *name = tn ? PyUnicode_AsUTF8(tn) : NULL;
@@ -654,12 +694,5 @@ pyc_to_msg(pyc_state *st, PyObject *o, akt_ref dest)
         }
         return m;
     }
-    PyObject **m = akt_msg_new(&pyc_object_type, 0);
-    if (m == NULL) {
-        PyErr_NoMemory();
-        return NULL;
-    }
-    Py_INCREF(o);
-    *m = o;
-    return m;
+    return object_msg(o, where == PYDISP_DEST_REMOTE);
 }

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "akt/remote.h"
 #include "pycore.h"
 #include "pydisp.h"
 #include "schema.h"
@@ -1589,8 +1590,10 @@ system_lookup(SystemObject *so, PyObject *path)
         return NULL;
     }
     akt_ref out;
-    akt_err rc = akt_lookup(so->sys, p, &out);
-    if (rc != AKT_OK) {
+    akt_err rc;
+    Py_BEGIN_ALLOW_THREADS rc = akt_system_path_to_ref(so->sys, p, &out);
+    Py_END_ALLOW_THREADS if (rc != AKT_OK)
+    {
         return pyc_raise(mstate(so->module), rc, p);
     }
     return pyc_ref_new(mstate(so->module), (PyObject *)so, out);
@@ -1697,6 +1700,75 @@ system_config_string(SystemObject *so, PyObject *path)
     return r;
 }
 
+/* start_remote(listen=None, cookie=None, advertised=None): remoting for
+ * this system (akt_remote_start) with the types of this process's
+ * registry: every generated module's, every registered C type, and
+ * akt.python.Pickled. None takes akt.remote.* from the configuration. */
+static PyObject *
+system_start_remote(SystemObject *so, PyObject *args, PyObject *kw)
+{
+    static char *kws[] = { "listen", "cookie", "advertised", NULL };
+    const char *listen = NULL, *cookie = NULL, *adv = NULL;
+    if (!PyArg_ParseTupleAndKeywords(
+            args, kw, "|zzz", kws, &listen, &cookie, &adv)
+        || system_live(so) < 0) {
+        return NULL;
+    }
+    pyc_state *st = mstate(so->module);
+    akt_remote_options o = {
+        .listen_url = listen,
+        .advertised_url = adv,
+        .cookie = cookie,
+        .registry = st->registry,
+    };
+    akt_err rc;
+    Py_BEGIN_ALLOW_THREADS rc = akt_remote_start(so->sys, &o);
+    Py_END_ALLOW_THREADS if (rc != AKT_OK)
+    {
+        return pyc_raise(st, rc,
+            rc == AKT_EINVAL && listen == NULL
+                ? "remoting: no listen URL (akt.remote.listen), or a bad "
+                  "setting (see the log)"
+                : listen);
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+system_remote_address(SystemObject *so, PyObject *unused)
+{
+    (void)unused;
+    char buf[512];
+    if (system_live(so) < 0) {
+        return NULL;
+    }
+    akt_err rc = akt_remote_address(so->sys, buf, sizeof buf);
+    if (rc != AKT_OK) {
+        return pyc_raise(mstate(so->module), rc, "remote address");
+    }
+    return PyUnicode_FromString(buf);
+}
+
+/* ref_path(ref) -> str: the path other nodes reach ref under */
+static PyObject *
+system_ref_path(SystemObject *so, PyObject *ref)
+{
+    pyc_state *st = mstate(so->module);
+    if (system_live(so) < 0) {
+        return NULL;
+    }
+    if (!PyObject_TypeCheck(ref, st->ref_type)) {
+        return PyErr_Format(PyExc_TypeError, "expected an ActorRef");
+    }
+    char buf[512];
+    akt_err rc
+        = akt_system_ref_to_path(so->sys, pyc_ref_get(ref), buf, sizeof buf);
+    if (rc != AKT_OK) {
+        return pyc_raise(st, rc, "path");
+    }
+    return PyUnicode_FromString(buf);
+}
+
 /* _address() -> int: the akt_system *, for C extensions of this process
  * that spawn their own C actors in it (the tests' helper) */
 static PyObject *
@@ -1712,6 +1784,10 @@ system_address(SystemObject *so, PyObject *unused)
 static PyMethodDef system_methods[] = {
     { "_address", (PyCFunction)system_address, METH_NOARGS, NULL },
     { "fileno", (PyCFunction)system_fileno, METH_NOARGS, NULL },
+    { "start_remote", (PyCFunction)(void (*)(void))system_start_remote,
+        METH_VARARGS | METH_KEYWORDS, NULL },
+    { "remote_address", (PyCFunction)system_remote_address, METH_NOARGS, NULL },
+    { "ref_path", (PyCFunction)system_ref_path, METH_O, NULL },
     { "drain", (PyCFunction)system_drain, METH_NOARGS, NULL },
     { "spawn", (PyCFunction)system_spawn, METH_VARARGS, NULL },
     { "lookup", (PyCFunction)system_lookup, METH_O, NULL },
@@ -1848,9 +1924,8 @@ mod_exec(PyObject *m)
 {
     pyc_state *st = mstate(m);
     pyc_object_type.id = akt_type_id(pyc_object_type.name);
-    pyc_pickled_type.id = akt_type_id(pyc_pickled_type.name);
     if (akt_registry_new(&st->registry) != AKT_OK
-        || akt_registry_add(st->registry, &pyc_pickled_type) != AKT_OK) {
+        || akt_registry_add(st->registry, &pyc_object_type) != AKT_OK) {
         PyErr_NoMemory();
         return -1;
     }
@@ -1906,8 +1981,6 @@ mod_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->frozenmap_cls);
     Py_VISIT(st->typed_ref_cls);
     Py_VISIT(st->schema_mismatch);
-    Py_VISIT(st->pickle_dumps);
-    Py_VISIT(st->pickle_loads);
     return pyb_traverse(st, visit, arg);
 }
 
@@ -1935,8 +2008,6 @@ mod_clear(PyObject *m)
     Py_CLEAR(st->frozenmap_cls);
     Py_CLEAR(st->typed_ref_cls);
     Py_CLEAR(st->schema_mismatch);
-    Py_CLEAR(st->pickle_dumps);
-    Py_CLEAR(st->pickle_loads);
     return 0;
 }
 

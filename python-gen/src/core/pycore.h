@@ -24,11 +24,9 @@ typedef struct pyc_state {
     PyObject *frozenmap_cls, *typed_ref_cls; /* from akt._runtime */
     PyObject *schema_mismatch; /* akt.SchemaMismatch */
     struct pyb_tables *bind;
-    PyObject *pickle_dumps, *pickle_loads;
 } pyc_state;
 
 extern akt_type pyc_object_type;
-extern akt_type pyc_pickled_type;
 extern struct PyModuleDef pyc_module_def;
 
 /* raise the exception of code rc (with detail text, may be NULL); NULL */
@@ -42,8 +40,9 @@ PyObject *pyc_from_msg(pyc_state *st, PyObject *system, const void *msg);
 /* pyc_to_msg -- a new akt message (one reference) for o, sent to dest
  * (AKT_REF_NONE: unknown): a message of a generated class stays a Python
  * object for a Python actor of this process and becomes its akt type for
- * any other receiver; another object stays itself, except to a remote
- * actor, which gets it pickled. NULL + error. */
+ * any other receiver; another object travels as itself (akt.python.Object,
+ * pickled when it leaves the interpreter: at once for a remote actor).
+ * NULL + error. */
 void *pyc_to_msg(pyc_state *st, PyObject *o, akt_ref dest);
 
 #endif /* AKT_PY_PYCORE_H */

@@ -2074,7 +2074,10 @@ put_field(pyc_state *st, pyb_msg *b, const pyb_field *f, const akt_field *df,
         if (put(st, b, f, df, df->kind, v, p, arena) < 0) {
             return -1;
         }
-        if (df->has_offset != AKT_NO_OFFSET) {
+        /* has_offset is read only for optional fields (ABI 4: aktc
+         * leaves it 0 in other rows) */
+        if ((df->flags & AKT_FIELD_OPTIONAL)
+            && df->has_offset != AKT_NO_OFFSET) {
             obj[df->has_offset] = 1;
         }
         return 0;

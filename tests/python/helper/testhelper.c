@@ -10,6 +10,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <string.h>
 
 #include "interop.akt.h"
 
@@ -73,7 +74,47 @@ types(PyObject *self, PyObject *unused)
         PyCapsule_New((void *)&pyt_sum_desc, "akt.type", NULL));
 }
 
+/* call_add(system_address, path, a, b, note) -> (value, note, half, even):
+ * a typed call from this (plain, C) thread with the GIL released, to the
+ * pyt.Adder at path -- a Python actor made from the generated AdderActor */
+static PyObject *
+call_add(PyObject *self, PyObject *args)
+{
+    (void)self;
+    unsigned long long addr;
+    const char *path, *note;
+    long long a, b;
+    if (!PyArg_ParseTuple(args, "KsLLs", &addr, &path, &a, &b, &note)) {
+        return NULL;
+    }
+    akt_system *sys = (akt_system *)(uintptr_t)addr;
+    akt_ref ref;
+    akt_err rc = akt_lookup(sys, path, &ref);
+    pyt_Add *q = rc == AKT_OK ? pyt_add_alloc(strlen(note) + 1) : NULL;
+    if (q == NULL) {
+        return PyErr_Format(PyExc_RuntimeError, "call_add: %s",
+            akt_strerror(rc == AKT_OK ? AKT_ENOMEM : rc));
+    }
+    q->a = a;
+    q->b = b;
+    akt_arena_str(akt_msg_arena(q), note, strlen(note), &q->note);
+    pyt_Sum *sum = NULL;
+    Py_BEGIN_ALLOW_THREADS rc
+        = pyt_adder_call_add(pyt_adder_ref(ref), q, AKT_SEC(10), &sum);
+    Py_END_ALLOW_THREADS if (rc != AKT_OK)
+    {
+        return PyErr_Format(
+            PyExc_RuntimeError, "call_add: %s", akt_strerror(rc));
+    }
+    PyObject *r = Py_BuildValue("(Ls#dO)", (long long)sum->value,
+        sum->note.ptr ? sum->note.ptr : "", (Py_ssize_t)sum->note.len,
+        sum->half, sum->even ? Py_True : Py_False);
+    akt_msg_free(sum);
+    return r;
+}
+
 static PyMethodDef methods[] = {
+    { "call_add", call_add, METH_VARARGS, NULL },
     { "spawn_adder", spawn_adder, METH_VARARGS, NULL },
     { "types", types, METH_NOARGS, NULL },
     { NULL },
