@@ -781,6 +781,8 @@ emit_actor(sb *h, sb *c, const ast_decl *a)
     tmpl(h, aktc_tmpl_header, "actor", "doc", sb_str(&fulldoc), "cname",
         a->cname, "state", st->cname, "handler_members", sb_str(&members),
         "snake", a->snake, "name", a->name, NULL);
+    tmpl(h, aktc_tmpl_header, "spawn", "snake", a->snake, "cname", a->cname,
+        "name", a->name, NULL);
     free(doc);
     sb_free(&fulldoc);
     sb_free(&members);
@@ -790,10 +792,10 @@ emit_actor(sb *h, sb *c, const ast_decl *a)
             hd->msg_decl->cname, "cname", a->cname, NULL);
         if (hd->reply) {
             tmpl(h, aktc_tmpl_header, "ask", "snake", a->snake, "h", hd->snake,
-                "msg", hd->msg_decl->name, "reply", hd->reply_decl->name,
-                "msg_c", hd->msg_decl->cname, "reply_c", hd->reply_decl->cname,
-                "cname", a->cname, "reply_snake", hd->reply_decl->snake,
-                "reply_call", "akt_reply", NULL);
+                "name", a->name, "msg", hd->msg_decl->name, "reply",
+                hd->reply_decl->name, "msg_c", hd->msg_decl->cname, "reply_c",
+                hd->reply_decl->cname, "cname", a->cname, "reply_snake",
+                hd->reply_decl->snake, "reply_call", "akt_reply", NULL);
         }
     }
     /* source: state init, trampolines, waits, behaviour, props */
@@ -945,6 +947,8 @@ emit_fsm_actor(sb *h, sb *c, const ast_decl *a)
     tmpl(h, aktc_tmpl_header, "fsm_actor", "doc", doc, "cname", a->cname,
         "state", st->cname, "state_members", sb_str(&members), "snake",
         a->snake, "name", a->name, "initial", initial, NULL);
+    tmpl(h, aktc_tmpl_header, "spawn", "snake", a->snake, "cname", a->cname,
+        "name", a->name, NULL);
     free(doc);
     sb_free(&members);
     for (const ast_fsm_state *s = m->states; s; s = s->next) {
@@ -1000,7 +1004,8 @@ emit_fsm_actor(sb *h, sb *c, const ast_decl *a)
                 = t->target_state ? t->target_state->macro : "-1";
             if (t->is_timeout) {
                 tmpl(c, aktc_tmpl_source, "fsm_timeout", "snake", a->snake,
-                    "st", s->snake, "target", target, "line", line, NULL);
+                    "st", s->snake, "target", target, "line", line, "cname",
+                    a->cname, NULL);
                 sb_printf(&table,
                     "    {&akt_state_timeout_type, %s_%s_on_timeout},\n",
                     a->snake, s->snake);
@@ -1010,7 +1015,7 @@ emit_fsm_actor(sb *h, sb *c, const ast_decl *a)
                     : ast_strdup("");
                 tmpl(c, aktc_tmpl_source, "fsm_on", "snake", a->snake, "st",
                     s->snake, "h", t->snake, "pre", pre, "allowed", target,
-                    "line", line, NULL);
+                    "line", line, "cname", a->cname, NULL);
                 free(pre);
                 sb_printf(&table, "    {&%s_desc, %s_%s_on_%s},\n",
                     t->msg_decl->snake, a->snake, s->snake, t->snake);
@@ -1059,17 +1064,15 @@ emit_fsm_actor(sb *h, sb *c, const ast_decl *a)
             "        .initial = %s,\n"
             "        .unhandled = %s,\n"
             "        .on_transition = %s_fsm_transition,\n"
-            "        .data_size = sizeof(%s_fsm_data),\n"
-            "        .data_init = %s_fsm_init,\n"
-            "        .on_start = %s_fsm_start,\n"
-            "        .on_stop = %s_fsm_stop,\n"
+            "        .on_start = %s_fsm_on_start,\n"
+            "        .on_stop = %s_fsm_on_stop,\n"
             "    },\n",
             policies[i], a->qname, a->snake, m->nstates,
-            m->initial_state->macro, policies[i], a->snake, a->snake, a->snake,
-            a->snake, a->snake);
+            m->initial_state->macro, policies[i], a->snake, a->snake, a->snake);
     }
     tmpl(c, aktc_tmpl_source, "fsm_end", "snake", a->snake, "cname", a->cname,
-        "states", sb_str(&states), "defs", sb_str(&defs), NULL);
+        "states", sb_str(&states), "defs", sb_str(&defs), "qname", a->qname,
+        "state", st->cname, NULL);
     sb_free(&states);
     sb_free(&defs);
 }
@@ -1166,10 +1169,11 @@ emit_persistent_actor(sb *h, sb *c, const ast_decl *a)
             hd->msg_decl->cname, "cname", a->cname, NULL);
         if (hd->reply) {
             tmpl(h, aktc_tmpl_header, "ask", "snake", a->snake, "h", hd->snake,
-                "msg", hd->msg_decl->name, "reply", hd->reply_decl->name,
-                "msg_c", hd->msg_decl->cname, "reply_c", hd->reply_decl->cname,
-                "cname", a->cname, "reply_snake", hd->reply_decl->snake,
-                "reply_call", "akt_persistent_reply", NULL);
+                "name", a->name, "msg", hd->msg_decl->name, "reply",
+                hd->reply_decl->name, "msg_c", hd->msg_decl->cname, "reply_c",
+                hd->reply_decl->cname, "cname", a->cname, "reply_snake",
+                hd->reply_decl->snake, "reply_call", "akt_persistent_reply",
+                NULL);
         }
     }
     /* source */

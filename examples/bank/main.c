@@ -195,7 +195,7 @@ get_balance(bank *b, int i, uint64_t *seq)
 {
     bank_Balance *r = NULL;
     check(bank_account_call_get_balance(
-              b->acc[i], bank_get_balance_new(), TIMEOUT, &r),
+              b->acc[i], bank_get_balance_new(), TIMEOUT, &r, NULL),
         "get balance");
     int64_t v = r->balance;
     *seq = r->seq;
@@ -208,7 +208,7 @@ deposit(bank *b, int i, int64_t amount)
 {
     bank_Balance *r = NULL;
     check(bank_account_call_deposit(
-              b->acc[i], bank_deposit_new(amount), TIMEOUT, &r),
+              b->acc[i], bank_deposit_new(amount), TIMEOUT, &r, NULL),
         "deposit");
     printf("%s: deposit %" PRId64 " -> balance %" PRId64 " (event %" PRIu64
            ")\n",

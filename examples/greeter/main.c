@@ -51,7 +51,8 @@ main(void)
 
     check(demo_greeter_tell_hello(g, demo_hello_new("world")), "tell");
     /* call: ask, wait, release; the request is consumed either way */
-    check(demo_greeter_call_hello(g, demo_hello_new("akt"), AKT_SEC(5), &reply),
+    check(demo_greeter_call_hello(
+              g, demo_hello_new("akt"), AKT_SEC(5), &reply, NULL),
         "call");
     printf("%s\n", reply->text.ptr);
 

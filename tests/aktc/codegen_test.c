@@ -14,11 +14,13 @@
 #include <string.h>
 
 #include "akt/akt_gen.h"
+#include "akt/testkit.h"
 #include "core/msg_impl.h" /* struct akt_arena: was a block chained? */
 
 #include "alltypes.akt.h"
 #include "common.akt.h"
 #include "defaults.akt.h"
+#include "door.akt.h"
 #include "greeter.akt.h"
 #include "text.akt.h"
 #include "v1.akt.h"
@@ -1180,7 +1182,7 @@ store_on_empty(
 {
     (void)state;
     (void)msg;
-    return akt_reply_error(ctx, AKT_EBUSY);
+    return akt_reply_error_text(ctx, AKT_EBUSY, "store busy: %d in line", 7);
 }
 
 static akt_err
@@ -1257,6 +1259,7 @@ START_TEST(error_replies_wrong_types_and_missing_handlers)
     ck_assert_int_eq(
         corpus_all_store_ask_empty_wait(f, AKT_SEC(5), &empty), AKT_EBUSY);
     ck_assert_ptr_null(empty);
+    ck_assert_str_eq(akt_future_error_text(f), "store busy: 7 in line");
     akt_future_release(f);
 
     corpus_common_Point *p = NULL;
@@ -1361,14 +1364,14 @@ START_TEST(call_asks_waits_releases_and_consumes_the_request)
     demo_GreeterRef g = spawn_greeter(sys, "greeter");
 
     demo_Greeting *reply = NULL;
-    ck_assert_int_eq(
-        demo_greeter_call_hello(g, demo_hello_new("ana"), AKT_SEC(5), &reply),
+    ck_assert_int_eq(demo_greeter_call_hello(
+                         g, demo_hello_new("ana"), AKT_SEC(5), &reply, NULL),
         AKT_OK);
     ck_assert_str_eq(reply->text.ptr, "hello, ana #1");
     akt_msg_free(reply);
     /* reply NULL: the answer is freed */
-    ck_assert_int_eq(
-        demo_greeter_call_hello(g, demo_hello_new("bo"), AKT_SEC(5), NULL),
+    ck_assert_int_eq(demo_greeter_call_hello(
+                         g, demo_hello_new("bo"), AKT_SEC(5), NULL, NULL),
         AKT_OK);
 
     /* errors: the handler's, a reply of the wrong type, a bad ref; *reply
@@ -1380,25 +1383,41 @@ START_TEST(call_asks_waits_releases_and_consumes_the_request)
     corpus_all_StoreRef store = corpus_all_store_ref(raw);
     corpus_all_Empty *empty = corpus_all_empty_new();
     corpus_all_Empty *keep_empty = empty; /* *reply is overwritten */
-    ck_assert_int_eq(corpus_all_store_call_empty(
-                         store, corpus_all_empty_new(), AKT_SEC(5), &empty),
+    /* the handler's reason text reaches the caller */
+    akt_reason why;
+    memset(why.text, 'x', sizeof why.text);
+    ck_assert_int_eq(corpus_all_store_call_empty(store, corpus_all_empty_new(),
+                         AKT_SEC(5), &empty, &why),
         AKT_EBUSY);
     ck_assert_ptr_null(empty);
+    ck_assert_str_eq(why.text, "store busy: 7 in line");
     akt_msg_free(keep_empty);
+    /* success, and errors without a reason, leave why "" */
+    ck_assert_int_eq(demo_greeter_call_hello(
+                         g, demo_hello_new("cy"), AKT_SEC(5), &reply, &why),
+        AKT_OK);
+    ck_assert_str_eq(why.text, "");
+    akt_msg_free(reply);
+    memset(why.text, 'x', sizeof why.text);
+    ck_assert_int_eq(
+        demo_greeter_call_hello(g, demo_hello_new("x"), 0, &reply, &why),
+        AKT_EINVAL);
+    ck_assert_str_eq(why.text, "");
     corpus_common_Point *p = corpus_common_point_new(0, 0);
     corpus_common_Point *keep = p;
-    ck_assert_int_eq(corpus_all_store_call_point(
-                         store, corpus_common_point_new(1, 2), AKT_SEC(5), &p),
+    ck_assert_int_eq(corpus_all_store_call_point(store,
+                         corpus_common_point_new(1, 2), AKT_SEC(5), &p, NULL),
         AKT_ETYPE);
     ck_assert_ptr_null(p);
     akt_msg_free(keep);
     reply = (demo_Greeting *)&reply; /* overwritten on every return */
     ck_assert_int_eq(demo_greeter_call_hello(demo_greeter_ref(AKT_REF_NONE),
-                         demo_hello_new("x"), AKT_SEC(5), &reply),
+                         demo_hello_new("x"), AKT_SEC(5), &reply, NULL),
         AKT_EINVAL);
     ck_assert_ptr_null(reply);
     ck_assert_int_eq(
-        demo_greeter_call_hello(g, demo_hello_new("x"), 0, &reply), AKT_EINVAL);
+        demo_greeter_call_hello(g, demo_hello_new("x"), 0, &reply, NULL),
+        AKT_EINVAL);
 
     /* a stopped greeter: the request becomes a dead letter, the call fails */
     ck_assert_int_eq(akt_stop(g.ref), AKT_OK);
@@ -1406,8 +1425,8 @@ START_TEST(call_asks_waits_releases_and_consumes_the_request)
     ck_assert_int_eq(akt_watch_future(g.ref, &w), AKT_OK);
     ck_assert_int_eq(akt_future_wait(w, AKT_SEC(5), NULL), AKT_OK);
     akt_future_release(w);
-    ck_assert_int_eq(
-        demo_greeter_call_hello(g, demo_hello_new("late"), AKT_SEC(5), &reply),
+    ck_assert_int_eq(demo_greeter_call_hello(
+                         g, demo_hello_new("late"), AKT_SEC(5), &reply, NULL),
         AKT_ESTOPPED);
     ck_assert_ptr_null(reply);
     akt_system_free(sys);
@@ -1485,14 +1504,14 @@ START_TEST(forward_keeps_the_sender_and_tell_from_sets_it)
 
     void *reply = NULL;
     ck_assert_int_eq(akt_call(router, demo_hello_new("via router"), AKT_SEC(5),
-                         &demo_greeting_desc, &reply),
+                         &demo_greeting_desc, &reply, NULL),
         AKT_OK);
     ck_assert_str_eq(
         ((demo_Greeting *)reply)->text.ptr, "hello, via router #1");
     akt_msg_free(reply);
 
     ck_assert_int_eq(akt_call(relay, demo_hello_new("via relay"), AKT_SEC(5),
-                         &demo_greeting_desc, &reply),
+                         &demo_greeting_desc, &reply, NULL),
         AKT_OK);
     ck_assert_str_eq(((demo_Greeting *)reply)->text.ptr, "hello, via relay #2");
     akt_msg_free(reply);
@@ -1509,8 +1528,8 @@ START_TEST(a_reply_to_a_told_message_is_a_quiet_no_op)
     ck_assert_int_eq(demo_greeter_tell_hello(g, demo_hello_new("a")), AKT_OK);
     ck_assert_int_eq(demo_greeter_tell_hello(g, demo_hello_new("b")), AKT_OK);
     demo_Greeting *reply = NULL;
-    ck_assert_int_eq(
-        demo_greeter_call_hello(g, demo_hello_new("c"), AKT_SEC(5), &reply),
+    ck_assert_int_eq(demo_greeter_call_hello(
+                         g, demo_hello_new("c"), AKT_SEC(5), &reply, NULL),
         AKT_OK);
     /* both tells were handled (and their replies went nowhere) */
     ck_assert_str_eq(reply->text.ptr, "hello, c #3");
@@ -1522,24 +1541,25 @@ END_TEST
 
 START_TEST(the_spawn_init_argument_reaches_the_handlers_init)
 {
-    /* init runs on start and again after a restart (fresh state) */
+    /* demo_greeter_spawn hands init_arg to h->init, on start and again
+     * after a restart (fresh state); a typed ref comes back */
     static const demo_GreeterHandlers h = {
         .on_hello = greeter_on_hello,
         .init = greeter_init,
     };
     akt_system *sys;
     ck_assert_int_eq(akt_system_create("codegen", NULL, &sys), AKT_OK);
-    akt_props props;
-    ck_assert_int_eq(demo_greeter_props(&h, &props), AKT_OK);
     static const uint64_t start = 100;
-    props.init_arg = &start;
-    akt_ref raw;
-    ck_assert_int_eq(akt_spawn(sys, &props, "counted", &raw), AKT_OK);
-    demo_GreeterRef g = demo_greeter_ref(raw);
+    demo_GreeterRef g;
+    ck_assert_int_eq(
+        demo_greeter_spawn(sys, &h, "counted", &start, &g), AKT_OK);
+    akt_ref found;
+    ck_assert_int_eq(akt_lookup(sys, "/user/counted", &found), AKT_OK);
+    ck_assert(akt_ref_equal(g.ref, found));
     demo_Greeting *reply = NULL;
     for (int round = 0; round < 2; round++) {
-        ck_assert_int_eq(
-            demo_greeter_call_hello(g, demo_hello_new("x"), AKT_SEC(5), &reply),
+        ck_assert_int_eq(demo_greeter_call_hello(
+                             g, demo_hello_new("x"), AKT_SEC(5), &reply, NULL),
             AKT_OK);
         ck_assert_str_eq(reply->text.ptr, "hello, x #101");
         akt_msg_free(reply);
@@ -1547,11 +1567,185 @@ START_TEST(the_spawn_init_argument_reaches_the_handlers_init)
     }
     /* an init that fails fails the start */
     static const uint64_t bad = 0;
-    props.init_arg = &bad;
-    ck_assert_int_eq(akt_spawn(sys, &props, "refused", &raw), AKT_OK);
-    ck_assert_int_eq(demo_greeter_call_hello(demo_greeter_ref(raw),
-                         demo_hello_new("y"), AKT_SEC(5), &reply),
+    demo_GreeterRef r;
+    ck_assert_int_eq(demo_greeter_spawn(sys, &h, "refused", &bad, &r), AKT_OK);
+    ck_assert_int_eq(demo_greeter_call_hello(
+                         r, demo_hello_new("y"), AKT_SEC(5), &reply, NULL),
         AKT_ESTOPPED);
+    /* errors: the props' and the spawn's; *out is left alone */
+    demo_GreeterRef untouched = g;
+    ck_assert_int_eq(
+        demo_greeter_spawn(sys, NULL, "none", &start, &untouched), AKT_EINVAL);
+    ck_assert(akt_ref_equal(untouched.ref, g.ref));
+    ck_assert_int_eq(
+        demo_greeter_spawn(sys, &h, "counted", &start, &untouched), AKT_EEXIST);
+    ck_assert(akt_ref_equal(untouched.ref, g.ref));
+    /* out may be NULL; name NULL is generated */
+    ck_assert_int_eq(demo_greeter_spawn(sys, &h, NULL, &start, NULL), AKT_OK);
+    akt_system_free(sys);
+}
+END_TEST
+
+/* A Greeter whose pre_start spawns a child Greeter (spawn_child) counting
+ * from the parent's own start + 1000. */
+static const demo_GreeterHandlers child_greeter_handlers = {
+    .on_hello = greeter_on_hello,
+    .init = greeter_init,
+};
+
+static akt_err
+parent_pre_start(demo_GreeterState *state, akt_ctx *ctx)
+{
+    static const uint64_t child_start = 1000;
+    (void)state;
+    demo_GreeterRef child;
+    akt_err err = demo_greeter_spawn_child(
+        ctx, &child_greeter_handlers, "child", &child_start, &child);
+    if (err == AKT_OK && akt_ref_is_none(child.ref)) {
+        err = AKT_EINVAL; /* the typed ref must be the child's */
+    }
+    return err;
+}
+
+START_TEST(spawn_child_makes_a_typed_child_with_its_init_argument)
+{
+    static const demo_GreeterHandlers h = {
+        .on_hello = greeter_on_hello,
+        .init = greeter_init,
+        .pre_start = parent_pre_start,
+    };
+    akt_system *sys;
+    ck_assert_int_eq(akt_system_create("codegen", NULL, &sys), AKT_OK);
+    static const uint64_t start = 1;
+    demo_GreeterRef parent;
+    ck_assert_int_eq(
+        demo_greeter_spawn(sys, &h, "parent", &start, &parent), AKT_OK);
+    demo_Greeting *reply = NULL;
+    ck_assert_int_eq(demo_greeter_call_hello(
+                         parent, demo_hello_new("p"), AKT_SEC(5), &reply, NULL),
+        AKT_OK);
+    ck_assert_str_eq(reply->text.ptr, "hello, p #2");
+    akt_msg_free(reply);
+    akt_ref raw;
+    ck_assert_int_eq(akt_lookup(sys, "/user/parent/child", &raw), AKT_OK);
+    ck_assert_int_eq(demo_greeter_call_hello(demo_greeter_ref(raw),
+                         demo_hello_new("c"), AKT_SEC(5), &reply, NULL),
+        AKT_OK);
+    ck_assert_str_eq(reply->text.ptr, "hello, c #1001");
+    akt_msg_free(reply);
+    akt_system_free(sys);
+}
+END_TEST
+
+/* --- an fsm from door.akt: init, spawn, restart --------------------------- */
+
+static char door_trace[256];
+static int door_inits;
+
+/* init: the lock code is the spawn's argument (a C string; NULL: refused) */
+static akt_err
+door_init(fsmdemo_DoorState *state, akt_ctx *ctx, const void *init_arg)
+{
+    (void)ctx;
+    ck_assert_uint_eq(state->openings, 0); /* reset to the defaults first */
+    door_inits++;
+    if (init_arg == NULL) {
+        return AKT_EINVAL;
+    }
+    state->code.ptr = init_arg;
+    state->code.len = strlen(init_arg);
+    return AKT_OK;
+}
+
+static akt_err
+door_closed_open(
+    fsmdemo_DoorState *state, akt_ctx *ctx, const fsmdemo_Open *msg)
+{
+    (void)ctx;
+    (void)msg;
+    state->openings++;
+    return AKT_OK;
+}
+
+/* Lock -> Locked only with the code init set */
+static akt_err
+door_closed_lock(
+    fsmdemo_DoorState *state, akt_ctx *ctx, const fsmdemo_Lock *msg)
+{
+    if (msg->code.len != state->code.len
+        || memcmp(msg->code.ptr, state->code.ptr, msg->code.len) != 0) {
+        return fsmdemo_door_stay(ctx);
+    }
+    return AKT_OK;
+}
+
+static void
+door_transition(fsmdemo_DoorState *state, akt_ctx *ctx,
+    fsmdemo_DoorFsmState from, fsmdemo_DoorFsmState to)
+{
+    (void)ctx;
+    size_t n = strlen(door_trace);
+    snprintf(door_trace + n, sizeof door_trace - n, "%s>%s(%u) ",
+        fsmdemo_door_state_name(from), fsmdemo_door_state_name(to),
+        (unsigned)state->openings);
+}
+
+static const fsmdemo_DoorHandlers door_handlers = {
+    .closed = { .on_open = door_closed_open, .on_lock = door_closed_lock },
+    .on_transition = door_transition,
+    .init = door_init,
+};
+
+static void
+tell_lock(fsmdemo_DoorRef d, const char *code)
+{
+    ck_assert_int_eq(fsmdemo_door_tell_lock(d, fsmdemo_lock_new(code)), AKT_OK);
+}
+
+START_TEST(an_fsm_gets_its_spawn_argument_in_init_on_every_start)
+{
+    /* deterministic: each tell runs to completion before it returns */
+    akt_testkit_opts opts = { .deterministic = true };
+    akt_system *sys;
+    ck_assert_int_eq(akt_testkit_system("codegen", &opts, &sys), AKT_OK);
+    door_trace[0] = '\0';
+    door_inits = 0;
+    fsmdemo_DoorRef d;
+    ck_assert_int_eq(
+        fsmdemo_door_spawn(sys, &door_handlers, "door", "1234", &d), AKT_OK);
+    ck_assert_int_eq(door_inits, 1);
+    tell_lock(d, "0000"); /* wrong code: stays Closed */
+    ck_assert_str_eq(door_trace, "");
+    ck_assert_int_eq(
+        fsmdemo_door_tell_open(d, fsmdemo_open_new()), AKT_OK); /* Opened */
+    ck_assert_int_eq(
+        fsmdemo_door_tell_close(d, fsmdemo_close_new()), AKT_OK); /* Closed */
+    tell_lock(d, "1234");
+    ck_assert_str_eq(door_trace,
+        "Closed>Opened(1) Opened>Closed(1) "
+        "Closed>Locked(1) ");
+
+    /* a restart: fresh state, init again with the same argument, Closed */
+    ck_assert_int_eq(akt_kill(d.ref), AKT_OK);
+    ck_assert_int_eq(door_inits, 2);
+    door_trace[0] = '\0';
+    tell_lock(d, "1234");
+    ck_assert_str_eq(door_trace, "Closed>Locked(0) ");
+
+    /* an init that fails fails the start: the actor stops */
+    fsmdemo_DoorRef bad;
+    ck_assert_int_eq(
+        fsmdemo_door_spawn(sys, &door_handlers, "bad", NULL, &bad), AKT_OK);
+    akt_future *w;
+    ck_assert_int_eq(akt_watch_future(bad.ref, &w), AKT_OK);
+    ck_assert_int_eq(akt_future_wait(w, AKT_SEC(5), NULL), AKT_OK);
+    akt_future_release(w);
+
+    /* props: a bad unhandled policy is refused */
+    fsmdemo_DoorHandlers odd = door_handlers;
+    odd.unhandled = (akt_fsm_unhandled)9;
+    akt_props props;
+    ck_assert_int_eq(fsmdemo_door_props(&odd, &props), AKT_EINVAL);
     akt_system_free(sys);
 }
 END_TEST
@@ -1606,6 +1800,8 @@ codegen_suite(void)
     tcase_add_test(t, forward_keeps_the_sender_and_tell_from_sets_it);
     tcase_add_test(t, a_reply_to_a_told_message_is_a_quiet_no_op);
     tcase_add_test(t, the_spawn_init_argument_reaches_the_handlers_init);
+    tcase_add_test(t, spawn_child_makes_a_typed_child_with_its_init_argument);
+    tcase_add_test(t, an_fsm_gets_its_spawn_argument_in_init_on_every_start);
     suite_add_tcase(s, t);
     return s;
 }

@@ -378,8 +378,8 @@ static ledger_Balance
 deposit(ledger_AccountRef a, int64_t n)
 {
     ledger_Balance *b = NULL;
-    ck_assert_int_eq(
-        ledger_account_call_deposit(a, ledger_deposit_new(n), AKT_SEC(20), &b),
+    ck_assert_int_eq(ledger_account_call_deposit(
+                         a, ledger_deposit_new(n), AKT_SEC(20), &b, NULL),
         AKT_OK);
     ledger_Balance out = *b;
     akt_msg_free(b);
@@ -391,7 +391,8 @@ get(ledger_AccountRef a)
 {
     ledger_Balance *b = NULL;
     ck_assert_int_eq(
-        ledger_account_call_get(a, ledger_get_new(), AKT_SEC(20), &b), AKT_OK);
+        ledger_account_call_get(a, ledger_get_new(), AKT_SEC(20), &b, NULL),
+        AKT_OK);
     ledger_Balance out = *b;
     akt_msg_free(b);
     return out;
@@ -441,7 +442,7 @@ START_TEST(an_overdraft_is_refused_with_a_reason_and_nothing_is_written)
         akt_future_error_text(f), "overdraft: balance 10, asked 11");
     akt_future_release(f);
     ck_assert_int_eq(ledger_account_call_withdraw(
-                         a, ledger_withdraw_new(4), AKT_SEC(10), &b),
+                         a, ledger_withdraw_new(4), AKT_SEC(10), &b, NULL),
         AKT_OK);
     ck_assert_int_eq(b->balance, 6);
     ck_assert_uint_eq(b->seq, 2); /* the refusal used no number */
@@ -457,7 +458,7 @@ START_TEST(balances_survive_a_restart_through_the_events)
     }
     ledger_Balance *b = NULL;
     ck_assert_int_eq(ledger_account_call_withdraw(
-                         a, ledger_withdraw_new(5), AKT_SEC(10), &b),
+                         a, ledger_withdraw_new(5), AKT_SEC(10), &b, NULL),
         AKT_OK);
     akt_msg_free(b);
     int before = atomic_load(&completed_calls);
@@ -475,15 +476,15 @@ START_TEST(persist_all_is_one_atomic_write_with_a_callback_per_event)
 {
     ledger_AccountRef a = spawn("4");
     ledger_Balance *b = NULL;
-    ck_assert_int_eq(ledger_account_call_bulk(
-                         a, ledger_bulk_new(5, 3, false), AKT_SEC(10), &b),
+    ck_assert_int_eq(ledger_account_call_bulk(a, ledger_bulk_new(5, 3, false),
+                         AKT_SEC(10), &b, NULL),
         AKT_OK);
     ck_assert_int_eq(b->balance, 15);
     ck_assert_uint_eq(b->seq, 3);
     akt_msg_free(b);
     /* one stray type among them: the whole write is refused, nothing stored */
-    ck_assert_int_eq(ledger_account_call_bulk(
-                         a, ledger_bulk_new(-1, 3, false), AKT_SEC(10), &b),
+    ck_assert_int_eq(ledger_account_call_bulk(a, ledger_bulk_new(-1, 3, false),
+                         AKT_SEC(10), &b, NULL),
         AKT_ETYPE);
     ck_assert_int_eq(get(a).seq, 3);
     restart_system();

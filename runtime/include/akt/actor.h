@@ -331,6 +331,18 @@ AKT_API akt_err akt_future_wait(
 AKT_API akt_err akt_future_wait_as(
     akt_future *f, int64_t timeout_ns, const akt_type *type, void **reply);
 
+/* The longest reason text an error reply carries, in bytes (without the
+ * NUL); longer texts are cut at a UTF-8 character boundary. */
+#define AKT_STATUS_TEXT_MAX 255
+
+/* akt_reason -- room for the reason text of a failed request (at most
+ * AKT_STATUS_TEXT_MAX bytes and a NUL), copied out of its future so that
+ * it outlives it: what akt_call and the generated `_call_<h>` functions
+ * give the caller. */
+typedef struct akt_reason {
+    char text[AKT_STATUS_TEXT_MAX + 1];
+} akt_reason;
+
 /* akt_call -- akt_ask, then akt_future_wait_as(type) for up to timeout_ns,
  * then akt_future_release: one blocking request/response from a plain
  * thread (never an actor's handler). Consumes msg on every return, error
@@ -338,11 +350,12 @@ AKT_API akt_err akt_future_wait_as(
  * reference to the reply, the caller's to free; otherwise *reply is NULL
  * and the result is akt_ask's error, the error the handler replied with,
  * AKT_ETIMEDOUT, or AKT_ETYPE (the reply is not a `type`; type NULL
- * accepts any). The reason text of an error reply is not kept: use
- * akt_ask and akt_future_error_text for it. The generated typed
- * `_call_<h>` functions are this call. */
+ * accepts any). why (may be NULL) gets the reason text of an error reply
+ * (akt_reply_error_text, akt_ctx_fail, a remote akt.Status; what
+ * akt_future_error_text gives), "" on success and when there is none.
+ * The generated typed `_call_<h>` functions are this call. */
 AKT_API akt_err akt_call(akt_ref to, void *msg, int64_t timeout_ns,
-    const akt_type *type, void **reply);
+    const akt_type *type, void **reply, akt_reason *why);
 
 /* akt_future_on_complete -- cb runs exactly once (on the completing thread,
  * or at once if already complete) with a view of the reply; then fini(arg).
@@ -475,10 +488,6 @@ typedef struct akt_Terminated {
     akt_ref actor;
 } akt_Terminated;
 AKT_API extern const akt_type akt_terminated_type;
-
-/* The longest reason text an error reply carries, in bytes (without the
- * NUL); longer texts are cut at a UTF-8 character boundary. */
-#define AKT_STATUS_TEXT_MAX 255
 
 /* An error reply as a message: what akt_reply_error(_text) sends to an
  * actor sender, what akt_future_pipe_to sends when the future failed, and

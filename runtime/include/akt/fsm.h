@@ -79,9 +79,24 @@ typedef struct akt_fsm_def {
     void (*on_stop)(void *data, akt_ctx *ctx, int state);
 } akt_fsm_def;
 
-/* akt_fsm_props -- props that run def (def must outlive its actors).
- * Set dispatcher/mailbox/supervisor on the result as needed. */
+/* akt_fsm_props -- props that run def (def must outlive its actors):
+ * the kit's behaviour and lifecycle, def as behavior_arg. Set
+ * dispatcher/mailbox/supervisor on the result as needed. */
 AKT_API akt_props akt_fsm_props(const akt_fsm_def *def);
+
+/* An FSM with a behaviour and lifecycle of its own (aktc's generated FSMs,
+ * whose behavior_arg is the user's handler table and init_arg the spawn's
+ * argument) runs on these three: its behaviour's catch-all (unhandled) is
+ * akt_fsm_receive and its handler table is empty; its pre_start and
+ * post_restart call akt_fsm_start with the definition (every start begins
+ * in def->initial, after def->on_start); its post_stop calls
+ * akt_fsm_stopped. The definition is the actor's from akt_fsm_start on.
+ * Errors of akt_fsm_start: AKT_EINVAL (NULL def or ctx, initial not a
+ * state), AKT_ENOMEM, or on_start's; akt_fsm_receive: AKT_ESTATE before a
+ * start, else the handler's. */
+AKT_API akt_err akt_fsm_start(const akt_fsm_def *def, void *data, akt_ctx *ctx);
+AKT_API akt_err akt_fsm_receive(void *data, akt_ctx *ctx, const void *msg);
+AKT_API void akt_fsm_stopped(void *data, akt_ctx *ctx);
 
 /* Inside a handler of the FSM: */
 AKT_API akt_err akt_fsm_goto(akt_ctx *ctx, int state);

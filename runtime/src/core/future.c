@@ -20,6 +20,7 @@
  * handler's akt_ctx_fail, an akt.Status from another node): a malloc'd
  * copy, written while completing and freed with the future.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -253,10 +254,13 @@ akt_future_wait_as(
 
 akt_err
 akt_call(akt_ref to, void *msg, int64_t timeout_ns, const akt_type *type,
-    void **reply)
+    void **reply, akt_reason *why)
 {
     if (reply != NULL) {
         *reply = NULL;
+    }
+    if (why != NULL) {
+        why->text[0] = '\0';
     }
     akt_future *f = NULL;
     akt_err err = akt_ask(to, msg, timeout_ns, &f);
@@ -266,6 +270,11 @@ akt_call(akt_ref to, void *msg, int64_t timeout_ns, const akt_type *type,
     }
     err = type != NULL ? akt_future_wait_as(f, timeout_ns, type, reply)
                        : akt_future_wait(f, timeout_ns, reply);
+    if (err != AKT_OK && why != NULL) {
+        /* texts are cut to AKT_STATUS_TEXT_MAX bytes where they are made;
+         * the bound here only guards the buffer */
+        snprintf(why->text, sizeof why->text, "%s", akt_future_error_text(f));
+    }
     akt_future_release(f);
     return err;
 }

@@ -1,10 +1,15 @@
 /*
  * fsm.c -- the FSM runtime. An FSM actor's behaviour has no handlers and
- * one catch-all (fsm_receive) that looks the message up in the current
- * state's table; the FSM's bookkeeping (current state, the transition a
- * handler asked for) lives in the actor's kit state, the state timeout is
- * a keyed timer under a reserved key, so a timeout of a state already left
- * is never delivered.
+ * one catch-all (akt_fsm_receive) that looks the message up in the current
+ * state's table; the FSM's bookkeeping (its definition from the start on,
+ * the current state, the transition a handler asked for) lives in the
+ * actor's kit state, the state timeout is a keyed timer under a reserved
+ * key, so a timeout of a state already left is never delivered.
+ *
+ * akt_fsm_props gives the kit's own behaviour and lifecycle, with the
+ * definition as behavior_arg; aktc's generated FSMs bring their own (the
+ * handler table is their behavior_arg) and call akt_fsm_start,
+ * akt_fsm_receive and akt_fsm_stopped with the definition.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +36,13 @@ const akt_type akt_state_timeout_type = {
     .doc = "The FSM's current state timed out.",
 };
 
+/* the definition of the FSM running ctx (NULL before its start) */
 static const akt_fsm_def *
 def_of(akt_ctx *ctx)
 {
-    return akt_ctx_behavior_arg(ctx);
+    akt_cell *c = akti_ctx_cell(ctx);
+    kit_cell *k = c->ext ? c->ext->kit : NULL;
+    return k ? k->fsm.def : NULL;
 }
 
 static void
@@ -68,18 +76,22 @@ enter(akt_ctx *ctx, void *data, kit_cell *k, int from, int to, int64_t timeout)
     arm_timeout(ctx, k, to, timeout >= 0 ? timeout : st->timeout_ns);
 }
 
-static akt_err
-fsm_begin(void *data, akt_ctx *ctx)
+akt_err
+akt_fsm_start(const akt_fsm_def *d, void *data, akt_ctx *ctx)
 {
-    const akt_fsm_def *d = def_of(ctx);
-    kit_cell *k = akti_kit_cell_ctx(ctx);
-    if (k == NULL || d == NULL || d->initial < 0
+    if (d == NULL || ctx == NULL || d->initial < 0
         || (size_t)d->initial >= d->nstates) {
         return AKT_EINVAL;
     }
-    k->fsm = (kit_fsm_rt) {
-        .cur = d->initial, .next = -1, .next_timeout = -1, .started = true
-    };
+    kit_cell *k = akti_kit_cell_ctx(ctx);
+    if (k == NULL) {
+        return AKT_ENOMEM;
+    }
+    k->fsm = (kit_fsm_rt) { .def = d,
+        .cur = d->initial,
+        .next = -1,
+        .next_timeout = -1,
+        .started = true };
     if (d->on_start) {
         akt_err rc = d->on_start(data, ctx);
         if (rc != AKT_OK) {
@@ -93,19 +105,23 @@ fsm_begin(void *data, akt_ctx *ctx)
 static akt_err
 fsm_pre_start(void *data, akt_ctx *ctx)
 {
-    return fsm_begin(data, ctx);
+    return akt_fsm_start(akt_ctx_behavior_arg(ctx), data, ctx);
 }
 
 static akt_err
 fsm_post_restart(void *data, akt_ctx *ctx, akt_err reason)
 {
     (void)reason;
-    return fsm_begin(data, ctx); /* fresh data, initial state */
+    /* fresh data, initial state */
+    return akt_fsm_start(akt_ctx_behavior_arg(ctx), data, ctx);
 }
 
-static void
-fsm_post_stop(void *data, akt_ctx *ctx)
+void
+akt_fsm_stopped(void *data, akt_ctx *ctx)
 {
+    if (ctx == NULL) {
+        return;
+    }
     const akt_fsm_def *d = def_of(ctx);
     akt_cell *c = akti_ctx_cell(ctx);
     kit_cell *k = c->ext ? c->ext->kit : NULL;
@@ -130,15 +146,18 @@ state_handler(const akt_fsm_state *st, const akt_type *t)
     return NULL;
 }
 
-static akt_err
-fsm_receive(void *data, akt_ctx *ctx, const void *msg)
+akt_err
+akt_fsm_receive(void *data, akt_ctx *ctx, const void *msg)
 {
-    const akt_fsm_def *d = def_of(ctx);
+    if (ctx == NULL) {
+        return AKT_EINVAL;
+    }
     kit_cell *k = akti_kit_cell_ctx(ctx);
     if (k == NULL) {
         return AKT_ENOMEM;
     }
-    if (!k->fsm.started || k->fsm.cur < 0) {
+    const akt_fsm_def *d = k->fsm.def;
+    if (d == NULL || !k->fsm.started || k->fsm.cur < 0) {
         return AKT_ESTATE;
     }
     int from = k->fsm.cur;
@@ -203,12 +222,12 @@ static const akt_behavior fsm_behavior = {
     .name = "fsm",
     .handlers = NULL,
     .nhandlers = 0,
-    .unhandled = fsm_receive,
+    .unhandled = akt_fsm_receive,
 };
 
 static const akt_lifecycle fsm_lifecycle = {
     .pre_start = fsm_pre_start,
-    .post_stop = fsm_post_stop,
+    .post_stop = akt_fsm_stopped,
     .post_restart = fsm_post_restart,
 };
 
@@ -229,14 +248,12 @@ akt_fsm_props(const akt_fsm_def *def)
 static kit_cell *
 fsm_of(akt_ctx *ctx)
 {
-    if (ctx == NULL || akt_ctx_behavior_arg(ctx) == NULL) {
+    if (ctx == NULL) {
         return NULL;
     }
     akt_cell *c = akti_ctx_cell(ctx);
-    if (c->beh != &fsm_behavior || c->ext == NULL) {
-        return NULL;
-    }
-    return c->ext->kit;
+    kit_cell *k = c->ext ? c->ext->kit : NULL;
+    return k != NULL && k->fsm.def != NULL ? k : NULL;
 }
 
 akt_err

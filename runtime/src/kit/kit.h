@@ -59,6 +59,7 @@ AKTI_INTERNAL extern const akt_type akti_kit_tick_type;
 #define KIT_KEY_STATE_TIMEOUT   UINT64_C(0xfffffffffffffff1)
 
 typedef struct kit_fsm_rt {
+    const akt_fsm_def *def; /* from the start on; NULL: not an FSM */
     int cur;
     int next; /* -1: stay */
     int64_t next_timeout; /* -1: the state's own */

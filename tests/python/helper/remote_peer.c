@@ -98,7 +98,7 @@ main(int argc, char **argv)
     memcpy(q->extra.items, extra, sizeof extra);
     q->extra.len = 1;
     pyt_Sum *sum = NULL;
-    rc = pyt_adder_call_add(pyt_adder_ref(py), q, AKT_SEC(10), &sum);
+    rc = pyt_adder_call_add(pyt_adder_ref(py), q, AKT_SEC(10), &sum, NULL);
     if (rc != AKT_OK) {
         return fail("call the Python adder", rc);
     }

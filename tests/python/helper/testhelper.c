@@ -100,7 +100,7 @@ call_add(PyObject *self, PyObject *args)
     akt_arena_str(akt_msg_arena(q), note, strlen(note), &q->note);
     pyt_Sum *sum = NULL;
     Py_BEGIN_ALLOW_THREADS rc
-        = pyt_adder_call_add(pyt_adder_ref(ref), q, AKT_SEC(10), &sum);
+        = pyt_adder_call_add(pyt_adder_ref(ref), q, AKT_SEC(10), &sum, NULL);
     Py_END_ALLOW_THREADS if (rc != AKT_OK)
     {
         return PyErr_Format(

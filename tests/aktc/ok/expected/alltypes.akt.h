@@ -313,7 +313,30 @@ struct corpus_all_StoreState {
  * another actor's message to a Store) does not compile.
  * corpus_all_store_ref(r) wraps an akt_ref (the caller vouches that r is a
  * Store); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
- * the like. Passed by value, copied freely, like akt_ref. */
+ * the like. Passed by value, copied freely, like akt_ref.
+ *
+ * For each message M a Store handles (snake name m):
+ *   corpus_all_store_tell_m(to, msg)    send it from nobody (a reply is dropped)
+ *   corpus_all_store_tell_m_from(to, msg, sender)  with a sender (in a handler
+ *       akt_ctx_self(ctx), so the answer comes back as a message)
+ *       -- both consume msg on AKT_OK; on error the caller still owns it
+ *   corpus_all_store_forward_m(ctx, to, msg)  in a handler: send msg keeping the
+ *       sender of the message being handled (the answer goes to the
+ *       original asker); msg is borrowed
+ * and for `on M -> R`:
+ *   corpus_all_store_ask_m(to, msg, timeout_ns, &f)  a future for the R;
+ *       consumes msg on AKT_OK; release f with akt_future_release()
+ *   corpus_all_store_ask_m_wait(f, timeout_ns, &reply)  on AKT_OK one reference
+ *       to the R; otherwise the error the handler replied with (its
+ *       reason: akt_future_error_text(f)), AKT_ETIMEDOUT, or AKT_ETYPE
+ *   corpus_all_store_call_m(to, msg, timeout_ns, &reply, &why)  ask, wait and
+ *       release, from a plain thread (never a handler); consumes msg on
+ *       every return; on AKT_OK *reply is the R (yours to free), else NULL
+ *       and why (may be NULL) holds the reason text of an error reply
+ *   corpus_all_store_reply_m(ctx, reply)  in the M handler: answer the asker;
+ *       consumes reply on AKT_OK; a told M has no one to answer: reply is
+ *       freed, nothing is sent, AKT_OK (akt_reply_error(_text) for errors)
+ */
 typedef struct corpus_all_StoreRef {
     akt_ref ref;
 } corpus_all_StoreRef;
@@ -353,9 +376,9 @@ typedef struct corpus_all_StoreHandlers {
         const corpus_common_Point *msg);
 
     /* init -- optional: set the state up from the spawn's init argument
-     * (set props.init_arg after corpus_all_store_props; e.g. a name), on
-     * start and on each restart: after the state is reset to its
-     * defaults, before pre_start (post_restart). A failure fails the
+     * (corpus_all_store_spawn's init_arg, or props.init_arg after corpus_all_store_props;
+     * e.g. a name), on start and on each restart: after the state is reset
+     * to its defaults, before pre_start (post_restart). A failure fails the
      * start. */
     akt_err (*init)(corpus_all_StoreState *state, akt_ctx *ctx,
         const void *init_arg);
@@ -378,9 +401,47 @@ typedef struct corpus_all_StoreHandlers {
  * out is NULL. */
 akt_err corpus_all_store_props(const corpus_all_StoreHandlers *h, akt_props *out);
 
-/* corpus_all_store_tell_scalars -- send a Scalars to a Store, from nobody (a
- * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
- * still owns it. */
+/* corpus_all_store_spawn -- spawn a Store under /user (name NULL: a generated
+ * one) that runs the handlers in h, with init_arg for h->init (NULL when
+ * none; like h it must outlive the actor, which gets it again on each
+ * restart). On AKT_OK *out (may be NULL) is its typed ref. Errors: those
+ * of corpus_all_store_props and akt_spawn. corpus_all_store_spawn_child: the same, as
+ * a child of the actor running ctx (akt_ctx_spawn). */
+static inline akt_err
+corpus_all_store_spawn(akt_system *sys, const corpus_all_StoreHandlers *h,
+    const char *name, const void *init_arg, corpus_all_StoreRef *out)
+{
+    akt_props props;
+    akt_ref ref = {0, 0};
+    akt_err err = corpus_all_store_props(h, &props);
+    if (err == AKT_OK) {
+        props.init_arg = init_arg;
+        err = akt_spawn(sys, &props, name, &ref);
+    }
+    if (err == AKT_OK && out != NULL) {
+        out->ref = ref;
+    }
+    return err;
+}
+
+static inline akt_err
+corpus_all_store_spawn_child(akt_ctx *ctx, const corpus_all_StoreHandlers *h,
+    const char *name, const void *init_arg, corpus_all_StoreRef *out)
+{
+    akt_props props;
+    akt_ref ref = {0, 0};
+    akt_err err = corpus_all_store_props(h, &props);
+    if (err == AKT_OK) {
+        props.init_arg = init_arg;
+        err = akt_ctx_spawn(ctx, &props, name, &ref);
+    }
+    if (err == AKT_OK && out != NULL) {
+        out->ref = ref;
+    }
+    return err;
+}
+
+/* Sending a Scalars to a Store (see corpus_all_StoreRef). */
 static inline akt_err
 corpus_all_store_tell_scalars(corpus_all_StoreRef to, corpus_all_Scalars *msg)
 {
@@ -388,9 +449,6 @@ corpus_all_store_tell_scalars(corpus_all_StoreRef to, corpus_all_Scalars *msg)
     return akt_tell(to.ref, msg, nobody);
 }
 
-/* corpus_all_store_tell_scalars_from -- send a Scalars to a Store with sender
- * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
- * back as a message). Ownership as corpus_all_store_tell_scalars. */
 static inline akt_err
 corpus_all_store_tell_scalars_from(corpus_all_StoreRef to, corpus_all_Scalars *msg,
     akt_ref sender)
@@ -398,9 +456,6 @@ corpus_all_store_tell_scalars_from(corpus_all_StoreRef to, corpus_all_Scalars *m
     return akt_tell(to.ref, msg, sender);
 }
 
-/* corpus_all_store_forward_scalars -- inside a handler: send msg to a Store,
- * keeping the sender of the message being handled, so the answer goes to
- * the original asker. msg is borrowed (the handler's own view will do). */
 static inline akt_err
 corpus_all_store_forward_scalars(akt_ctx *ctx, corpus_all_StoreRef to,
     const corpus_all_Scalars *msg)
@@ -408,9 +463,7 @@ corpus_all_store_forward_scalars(akt_ctx *ctx, corpus_all_StoreRef to,
     return akt_forward_msg(ctx, to.ref, msg);
 }
 
-/* corpus_all_store_tell_defaults -- send a Defaults to a Store, from nobody (a
- * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
- * still owns it. */
+/* Sending a Defaults to a Store (see corpus_all_StoreRef). */
 static inline akt_err
 corpus_all_store_tell_defaults(corpus_all_StoreRef to, corpus_all_Defaults *msg)
 {
@@ -418,9 +471,6 @@ corpus_all_store_tell_defaults(corpus_all_StoreRef to, corpus_all_Defaults *msg)
     return akt_tell(to.ref, msg, nobody);
 }
 
-/* corpus_all_store_tell_defaults_from -- send a Defaults to a Store with sender
- * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
- * back as a message). Ownership as corpus_all_store_tell_defaults. */
 static inline akt_err
 corpus_all_store_tell_defaults_from(corpus_all_StoreRef to, corpus_all_Defaults *msg,
     akt_ref sender)
@@ -428,9 +478,6 @@ corpus_all_store_tell_defaults_from(corpus_all_StoreRef to, corpus_all_Defaults 
     return akt_tell(to.ref, msg, sender);
 }
 
-/* corpus_all_store_forward_defaults -- inside a handler: send msg to a Store,
- * keeping the sender of the message being handled, so the answer goes to
- * the original asker. msg is borrowed (the handler's own view will do). */
 static inline akt_err
 corpus_all_store_forward_defaults(akt_ctx *ctx, corpus_all_StoreRef to,
     const corpus_all_Defaults *msg)
@@ -438,9 +485,8 @@ corpus_all_store_forward_defaults(akt_ctx *ctx, corpus_all_StoreRef to,
     return akt_forward_msg(ctx, to.ref, msg);
 }
 
-/* corpus_all_store_ask_defaults -- send a Defaults and get a future for the
- * Nested (or error) it answers with. Consumes msg on AKT_OK; *out is
- * the caller's, released with akt_future_release(). */
+/* Asking a Store with a Defaults, answered with a Nested (see
+ * corpus_all_StoreRef). */
 static inline akt_err
 corpus_all_store_ask_defaults(corpus_all_StoreRef to, corpus_all_Defaults *msg,
     int64_t timeout_ns, akt_future **out)
@@ -448,48 +494,29 @@ corpus_all_store_ask_defaults(corpus_all_StoreRef to, corpus_all_Defaults *msg,
     return akt_ask(to.ref, msg, timeout_ns, out);
 }
 
-/* corpus_all_store_ask_defaults_wait -- wait for the reply of an ask: on AKT_OK
- * *reply holds one reference to the Nested (free it); otherwise the
- * error the handler replied with (its reason text:
- * akt_future_error_text(f)), AKT_ETIMEDOUT, or AKT_ETYPE when the reply is
- * not a Nested. */
 akt_err corpus_all_store_ask_defaults_wait(akt_future *f, int64_t timeout_ns,
     corpus_all_Nested **reply);
 
-/* corpus_all_store_call_defaults -- ask and wait, from a plain thread (never a
- * handler): send a Defaults, wait up to timeout_ns for the Nested.
- * Consumes msg on every return, error or not. On AKT_OK *reply holds one
- * reference to the Nested (free it); otherwise *reply is NULL and the
- * result is the send's error, the error the handler replied with,
- * AKT_ETIMEDOUT, or AKT_ETYPE. For the reason text of an error reply use
- * corpus_all_store_ask_defaults() and akt_future_error_text(). */
 static inline akt_err
 corpus_all_store_call_defaults(corpus_all_StoreRef to, corpus_all_Defaults *msg,
-    int64_t timeout_ns, corpus_all_Nested **reply)
+    int64_t timeout_ns, corpus_all_Nested **reply, akt_reason *why)
 {
     void *out = NULL;
     akt_err err = akt_call(to.ref, msg, timeout_ns, &corpus_all_nested_desc,
-        reply != NULL ? &out : NULL);
+        reply != NULL ? &out : NULL, why);
     if (reply != NULL) {
         *reply = (corpus_all_Nested *)out;
     }
     return err;
 }
 
-/* corpus_all_store_reply_defaults -- inside the Defaults handler: answer the asker.
- * Consumes reply on AKT_OK. A Defaults told without a sender has no one
- * to answer: reply is freed, nothing is sent (no dead letter), AKT_OK.
- * Answer an error with akt_reply_error(), or akt_reply_error_text() to
- * give a reason. */
 static inline akt_err
 corpus_all_store_reply_defaults(akt_ctx *ctx, corpus_all_Nested *reply)
 {
     return akt_reply(ctx, reply);
 }
 
-/* corpus_all_store_tell_empty -- send a Empty to a Store, from nobody (a
- * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
- * still owns it. */
+/* Sending a Empty to a Store (see corpus_all_StoreRef). */
 static inline akt_err
 corpus_all_store_tell_empty(corpus_all_StoreRef to, corpus_all_Empty *msg)
 {
@@ -497,9 +524,6 @@ corpus_all_store_tell_empty(corpus_all_StoreRef to, corpus_all_Empty *msg)
     return akt_tell(to.ref, msg, nobody);
 }
 
-/* corpus_all_store_tell_empty_from -- send a Empty to a Store with sender
- * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
- * back as a message). Ownership as corpus_all_store_tell_empty. */
 static inline akt_err
 corpus_all_store_tell_empty_from(corpus_all_StoreRef to, corpus_all_Empty *msg,
     akt_ref sender)
@@ -507,9 +531,6 @@ corpus_all_store_tell_empty_from(corpus_all_StoreRef to, corpus_all_Empty *msg,
     return akt_tell(to.ref, msg, sender);
 }
 
-/* corpus_all_store_forward_empty -- inside a handler: send msg to a Store,
- * keeping the sender of the message being handled, so the answer goes to
- * the original asker. msg is borrowed (the handler's own view will do). */
 static inline akt_err
 corpus_all_store_forward_empty(akt_ctx *ctx, corpus_all_StoreRef to,
     const corpus_all_Empty *msg)
@@ -517,9 +538,8 @@ corpus_all_store_forward_empty(akt_ctx *ctx, corpus_all_StoreRef to,
     return akt_forward_msg(ctx, to.ref, msg);
 }
 
-/* corpus_all_store_ask_empty -- send a Empty and get a future for the
- * Empty (or error) it answers with. Consumes msg on AKT_OK; *out is
- * the caller's, released with akt_future_release(). */
+/* Asking a Store with a Empty, answered with a Empty (see
+ * corpus_all_StoreRef). */
 static inline akt_err
 corpus_all_store_ask_empty(corpus_all_StoreRef to, corpus_all_Empty *msg,
     int64_t timeout_ns, akt_future **out)
@@ -527,48 +547,29 @@ corpus_all_store_ask_empty(corpus_all_StoreRef to, corpus_all_Empty *msg,
     return akt_ask(to.ref, msg, timeout_ns, out);
 }
 
-/* corpus_all_store_ask_empty_wait -- wait for the reply of an ask: on AKT_OK
- * *reply holds one reference to the Empty (free it); otherwise the
- * error the handler replied with (its reason text:
- * akt_future_error_text(f)), AKT_ETIMEDOUT, or AKT_ETYPE when the reply is
- * not a Empty. */
 akt_err corpus_all_store_ask_empty_wait(akt_future *f, int64_t timeout_ns,
     corpus_all_Empty **reply);
 
-/* corpus_all_store_call_empty -- ask and wait, from a plain thread (never a
- * handler): send a Empty, wait up to timeout_ns for the Empty.
- * Consumes msg on every return, error or not. On AKT_OK *reply holds one
- * reference to the Empty (free it); otherwise *reply is NULL and the
- * result is the send's error, the error the handler replied with,
- * AKT_ETIMEDOUT, or AKT_ETYPE. For the reason text of an error reply use
- * corpus_all_store_ask_empty() and akt_future_error_text(). */
 static inline akt_err
 corpus_all_store_call_empty(corpus_all_StoreRef to, corpus_all_Empty *msg,
-    int64_t timeout_ns, corpus_all_Empty **reply)
+    int64_t timeout_ns, corpus_all_Empty **reply, akt_reason *why)
 {
     void *out = NULL;
     akt_err err = akt_call(to.ref, msg, timeout_ns, &corpus_all_empty_desc,
-        reply != NULL ? &out : NULL);
+        reply != NULL ? &out : NULL, why);
     if (reply != NULL) {
         *reply = (corpus_all_Empty *)out;
     }
     return err;
 }
 
-/* corpus_all_store_reply_empty -- inside the Empty handler: answer the asker.
- * Consumes reply on AKT_OK. A Empty told without a sender has no one
- * to answer: reply is freed, nothing is sent (no dead letter), AKT_OK.
- * Answer an error with akt_reply_error(), or akt_reply_error_text() to
- * give a reason. */
 static inline akt_err
 corpus_all_store_reply_empty(akt_ctx *ctx, corpus_all_Empty *reply)
 {
     return akt_reply(ctx, reply);
 }
 
-/* corpus_all_store_tell_point -- send a Point to a Store, from nobody (a
- * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
- * still owns it. */
+/* Sending a Point to a Store (see corpus_all_StoreRef). */
 static inline akt_err
 corpus_all_store_tell_point(corpus_all_StoreRef to, corpus_common_Point *msg)
 {
@@ -576,9 +577,6 @@ corpus_all_store_tell_point(corpus_all_StoreRef to, corpus_common_Point *msg)
     return akt_tell(to.ref, msg, nobody);
 }
 
-/* corpus_all_store_tell_point_from -- send a Point to a Store with sender
- * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
- * back as a message). Ownership as corpus_all_store_tell_point. */
 static inline akt_err
 corpus_all_store_tell_point_from(corpus_all_StoreRef to, corpus_common_Point *msg,
     akt_ref sender)
@@ -586,9 +584,6 @@ corpus_all_store_tell_point_from(corpus_all_StoreRef to, corpus_common_Point *ms
     return akt_tell(to.ref, msg, sender);
 }
 
-/* corpus_all_store_forward_point -- inside a handler: send msg to a Store,
- * keeping the sender of the message being handled, so the answer goes to
- * the original asker. msg is borrowed (the handler's own view will do). */
 static inline akt_err
 corpus_all_store_forward_point(akt_ctx *ctx, corpus_all_StoreRef to,
     const corpus_common_Point *msg)
@@ -596,9 +591,8 @@ corpus_all_store_forward_point(akt_ctx *ctx, corpus_all_StoreRef to,
     return akt_forward_msg(ctx, to.ref, msg);
 }
 
-/* corpus_all_store_ask_point -- send a Point and get a future for the
- * Point (or error) it answers with. Consumes msg on AKT_OK; *out is
- * the caller's, released with akt_future_release(). */
+/* Asking a Store with a Point, answered with a Point (see
+ * corpus_all_StoreRef). */
 static inline akt_err
 corpus_all_store_ask_point(corpus_all_StoreRef to, corpus_common_Point *msg,
     int64_t timeout_ns, akt_future **out)
@@ -606,39 +600,22 @@ corpus_all_store_ask_point(corpus_all_StoreRef to, corpus_common_Point *msg,
     return akt_ask(to.ref, msg, timeout_ns, out);
 }
 
-/* corpus_all_store_ask_point_wait -- wait for the reply of an ask: on AKT_OK
- * *reply holds one reference to the Point (free it); otherwise the
- * error the handler replied with (its reason text:
- * akt_future_error_text(f)), AKT_ETIMEDOUT, or AKT_ETYPE when the reply is
- * not a Point. */
 akt_err corpus_all_store_ask_point_wait(akt_future *f, int64_t timeout_ns,
     corpus_common_Point **reply);
 
-/* corpus_all_store_call_point -- ask and wait, from a plain thread (never a
- * handler): send a Point, wait up to timeout_ns for the Point.
- * Consumes msg on every return, error or not. On AKT_OK *reply holds one
- * reference to the Point (free it); otherwise *reply is NULL and the
- * result is the send's error, the error the handler replied with,
- * AKT_ETIMEDOUT, or AKT_ETYPE. For the reason text of an error reply use
- * corpus_all_store_ask_point() and akt_future_error_text(). */
 static inline akt_err
 corpus_all_store_call_point(corpus_all_StoreRef to, corpus_common_Point *msg,
-    int64_t timeout_ns, corpus_common_Point **reply)
+    int64_t timeout_ns, corpus_common_Point **reply, akt_reason *why)
 {
     void *out = NULL;
     akt_err err = akt_call(to.ref, msg, timeout_ns, &corpus_common_point_desc,
-        reply != NULL ? &out : NULL);
+        reply != NULL ? &out : NULL, why);
     if (reply != NULL) {
         *reply = (corpus_common_Point *)out;
     }
     return err;
 }
 
-/* corpus_all_store_reply_point -- inside the Point handler: answer the asker.
- * Consumes reply on AKT_OK. A Point told without a sender has no one
- * to answer: reply is freed, nothing is sent (no dead letter), AKT_OK.
- * Answer an error with akt_reply_error(), or akt_reply_error_text() to
- * give a reason. */
 static inline akt_err
 corpus_all_store_reply_point(akt_ctx *ctx, corpus_common_Point *reply)
 {
@@ -655,7 +632,30 @@ struct corpus_all_IdleState {
  * another actor's message to a Idle) does not compile.
  * corpus_all_idle_ref(r) wraps an akt_ref (the caller vouches that r is a
  * Idle); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
- * the like. Passed by value, copied freely, like akt_ref. */
+ * the like. Passed by value, copied freely, like akt_ref.
+ *
+ * For each message M a Idle handles (snake name m):
+ *   corpus_all_idle_tell_m(to, msg)    send it from nobody (a reply is dropped)
+ *   corpus_all_idle_tell_m_from(to, msg, sender)  with a sender (in a handler
+ *       akt_ctx_self(ctx), so the answer comes back as a message)
+ *       -- both consume msg on AKT_OK; on error the caller still owns it
+ *   corpus_all_idle_forward_m(ctx, to, msg)  in a handler: send msg keeping the
+ *       sender of the message being handled (the answer goes to the
+ *       original asker); msg is borrowed
+ * and for `on M -> R`:
+ *   corpus_all_idle_ask_m(to, msg, timeout_ns, &f)  a future for the R;
+ *       consumes msg on AKT_OK; release f with akt_future_release()
+ *   corpus_all_idle_ask_m_wait(f, timeout_ns, &reply)  on AKT_OK one reference
+ *       to the R; otherwise the error the handler replied with (its
+ *       reason: akt_future_error_text(f)), AKT_ETIMEDOUT, or AKT_ETYPE
+ *   corpus_all_idle_call_m(to, msg, timeout_ns, &reply, &why)  ask, wait and
+ *       release, from a plain thread (never a handler); consumes msg on
+ *       every return; on AKT_OK *reply is the R (yours to free), else NULL
+ *       and why (may be NULL) holds the reason text of an error reply
+ *   corpus_all_idle_reply_m(ctx, reply)  in the M handler: answer the asker;
+ *       consumes reply on AKT_OK; a told M has no one to answer: reply is
+ *       freed, nothing is sent, AKT_OK (akt_reply_error(_text) for errors)
+ */
 typedef struct corpus_all_IdleRef {
     akt_ref ref;
 } corpus_all_IdleRef;
@@ -676,9 +676,9 @@ corpus_all_idle_ref(akt_ref ref)
 typedef struct corpus_all_IdleHandlers {
 
     /* init -- optional: set the state up from the spawn's init argument
-     * (set props.init_arg after corpus_all_idle_props; e.g. a name), on
-     * start and on each restart: after the state is reset to its
-     * defaults, before pre_start (post_restart). A failure fails the
+     * (corpus_all_idle_spawn's init_arg, or props.init_arg after corpus_all_idle_props;
+     * e.g. a name), on start and on each restart: after the state is reset
+     * to its defaults, before pre_start (post_restart). A failure fails the
      * start. */
     akt_err (*init)(corpus_all_IdleState *state, akt_ctx *ctx,
         const void *init_arg);
@@ -700,6 +700,46 @@ typedef struct corpus_all_IdleHandlers {
  * AKT_EUNHANDLED (its supervisor decides). Errors: AKT_EINVAL when h or
  * out is NULL. */
 akt_err corpus_all_idle_props(const corpus_all_IdleHandlers *h, akt_props *out);
+
+/* corpus_all_idle_spawn -- spawn a Idle under /user (name NULL: a generated
+ * one) that runs the handlers in h, with init_arg for h->init (NULL when
+ * none; like h it must outlive the actor, which gets it again on each
+ * restart). On AKT_OK *out (may be NULL) is its typed ref. Errors: those
+ * of corpus_all_idle_props and akt_spawn. corpus_all_idle_spawn_child: the same, as
+ * a child of the actor running ctx (akt_ctx_spawn). */
+static inline akt_err
+corpus_all_idle_spawn(akt_system *sys, const corpus_all_IdleHandlers *h,
+    const char *name, const void *init_arg, corpus_all_IdleRef *out)
+{
+    akt_props props;
+    akt_ref ref = {0, 0};
+    akt_err err = corpus_all_idle_props(h, &props);
+    if (err == AKT_OK) {
+        props.init_arg = init_arg;
+        err = akt_spawn(sys, &props, name, &ref);
+    }
+    if (err == AKT_OK && out != NULL) {
+        out->ref = ref;
+    }
+    return err;
+}
+
+static inline akt_err
+corpus_all_idle_spawn_child(akt_ctx *ctx, const corpus_all_IdleHandlers *h,
+    const char *name, const void *init_arg, corpus_all_IdleRef *out)
+{
+    akt_props props;
+    akt_ref ref = {0, 0};
+    akt_err err = corpus_all_idle_props(h, &props);
+    if (err == AKT_OK) {
+        props.init_arg = init_arg;
+        err = akt_ctx_spawn(ctx, &props, name, &ref);
+    }
+    if (err == AKT_OK && out != NULL) {
+        out->ref = ref;
+    }
+    return err;
+}
 
 /* ==== descriptors ======================================================= */
 

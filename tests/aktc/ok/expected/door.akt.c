@@ -51,12 +51,9 @@ const fsmdemo_DoorState fsmdemo_door_state_default = {
 
 /* --- fsmdemo.Door (fsm) --- */
 
-/* The data of a Door: the state block first (the runtime's data
- * pointer is a fsmdemo_DoorState pointer too), then the handler table. */
-typedef struct fsmdemo_door_fsm_data {
-    fsmdemo_DoorState state;
-    const fsmdemo_DoorHandlers *h;
-} fsmdemo_door_fsm_data;
+/* The actor's state is a fsmdemo_DoorState; its behavior_arg is the user's
+ * handler table, which every function below finds with
+ * akt_ctx_behavior_arg; the spawn's init_arg goes to h->init. */
 
 static const char *const fsmdemo_door_fsm_names[] = {
     "Closed",
@@ -71,11 +68,10 @@ fsmdemo_door_state_name(fsmdemo_DoorFsmState s)
 }
 
 static akt_err
-fsmdemo_door_fsm_init(void *data, const void *init_arg)
+fsmdemo_door_init_state(void *state, const void *init_arg)
 {
-    fsmdemo_door_fsm_data *d = data;
-    d->state = fsmdemo_door_state_default;
-    d->h = init_arg;
+    (void)init_arg;
+    *(fsmdemo_DoorState *)state = fsmdemo_door_state_default;
     return AKT_OK;
 }
 
@@ -95,14 +91,14 @@ fsmdemo_door_fsm_check(akt_ctx *ctx, int allowed, const char *line)
 }
 
 static akt_err
-fsmdemo_door_closed_on_open(void *data, akt_ctx *ctx, const void *msg)
+fsmdemo_door_closed_on_open(void *state, akt_ctx *ctx, const void *msg)
 {
-    fsmdemo_door_fsm_data *d = data;
+    const fsmdemo_DoorHandlers *h = akt_ctx_behavior_arg(ctx);
     (void)akt_fsm_goto(ctx, FSMDEMO_DOOR_OPENED);
-    if (d->h->closed.on_open == NULL) {
+    if (h->closed.on_open == NULL) {
         return AKT_OK;
     }
-    akt_err rc = d->h->closed.on_open(&d->state, ctx, msg);
+    akt_err rc = h->closed.on_open(state, ctx, msg);
     if (rc != AKT_OK) {
         return rc;
     }
@@ -110,14 +106,14 @@ fsmdemo_door_closed_on_open(void *data, akt_ctx *ctx, const void *msg)
 }
 
 static akt_err
-fsmdemo_door_closed_on_lock(void *data, akt_ctx *ctx, const void *msg)
+fsmdemo_door_closed_on_lock(void *state, akt_ctx *ctx, const void *msg)
 {
-    fsmdemo_door_fsm_data *d = data;
+    const fsmdemo_DoorHandlers *h = akt_ctx_behavior_arg(ctx);
     (void)akt_fsm_goto(ctx, FSMDEMO_DOOR_LOCKED);
-    if (d->h->closed.on_lock == NULL) {
+    if (h->closed.on_lock == NULL) {
         return AKT_OK;
     }
-    akt_err rc = d->h->closed.on_lock(&d->state, ctx, msg);
+    akt_err rc = h->closed.on_lock(state, ctx, msg);
     if (rc != AKT_OK) {
         return rc;
     }
@@ -125,20 +121,20 @@ fsmdemo_door_closed_on_lock(void *data, akt_ctx *ctx, const void *msg)
 }
 
 static void
-fsmdemo_door_closed_enter(void *data, akt_ctx *ctx, int from)
+fsmdemo_door_closed_enter(void *state, akt_ctx *ctx, int from)
 {
-    fsmdemo_door_fsm_data *d = data;
-    if (d->h->closed.on_enter) {
-        d->h->closed.on_enter(&d->state, ctx, from);
+    const fsmdemo_DoorHandlers *h = akt_ctx_behavior_arg(ctx);
+    if (h->closed.on_enter) {
+        h->closed.on_enter(state, ctx, from);
     }
 }
 
 static void
-fsmdemo_door_closed_exit(void *data, akt_ctx *ctx, int to)
+fsmdemo_door_closed_exit(void *state, akt_ctx *ctx, int to)
 {
-    fsmdemo_door_fsm_data *d = data;
-    if (d->h->closed.on_exit) {
-        d->h->closed.on_exit(&d->state, ctx, (fsmdemo_DoorFsmState)to);
+    const fsmdemo_DoorHandlers *h = akt_ctx_behavior_arg(ctx);
+    if (h->closed.on_exit) {
+        h->closed.on_exit(state, ctx, (fsmdemo_DoorFsmState)to);
     }
 }
 
@@ -148,14 +144,14 @@ static const akt_handler fsmdemo_door_closed_handlers[] = {
 };
 
 static akt_err
-fsmdemo_door_locked_on_unlock(void *data, akt_ctx *ctx, const void *msg)
+fsmdemo_door_locked_on_unlock(void *state, akt_ctx *ctx, const void *msg)
 {
-    fsmdemo_door_fsm_data *d = data;
+    const fsmdemo_DoorHandlers *h = akt_ctx_behavior_arg(ctx);
     (void)akt_fsm_goto(ctx, FSMDEMO_DOOR_CLOSED);
-    if (d->h->locked.on_unlock == NULL) {
+    if (h->locked.on_unlock == NULL) {
         return AKT_OK;
     }
-    akt_err rc = d->h->locked.on_unlock(&d->state, ctx, msg);
+    akt_err rc = h->locked.on_unlock(state, ctx, msg);
     if (rc != AKT_OK) {
         return rc;
     }
@@ -163,13 +159,13 @@ fsmdemo_door_locked_on_unlock(void *data, akt_ctx *ctx, const void *msg)
 }
 
 static akt_err
-fsmdemo_door_locked_on_open(void *data, akt_ctx *ctx, const void *msg)
+fsmdemo_door_locked_on_open(void *state, akt_ctx *ctx, const void *msg)
 {
-    fsmdemo_door_fsm_data *d = data;
-    if (d->h->locked.on_open == NULL) {
+    const fsmdemo_DoorHandlers *h = akt_ctx_behavior_arg(ctx);
+    if (h->locked.on_open == NULL) {
         return AKT_OK;
     }
-    akt_err rc = d->h->locked.on_open(&d->state, ctx, msg);
+    akt_err rc = h->locked.on_open(state, ctx, msg);
     if (rc != AKT_OK) {
         return rc;
     }
@@ -177,20 +173,20 @@ fsmdemo_door_locked_on_open(void *data, akt_ctx *ctx, const void *msg)
 }
 
 static void
-fsmdemo_door_locked_enter(void *data, akt_ctx *ctx, int from)
+fsmdemo_door_locked_enter(void *state, akt_ctx *ctx, int from)
 {
-    fsmdemo_door_fsm_data *d = data;
-    if (d->h->locked.on_enter) {
-        d->h->locked.on_enter(&d->state, ctx, from);
+    const fsmdemo_DoorHandlers *h = akt_ctx_behavior_arg(ctx);
+    if (h->locked.on_enter) {
+        h->locked.on_enter(state, ctx, from);
     }
 }
 
 static void
-fsmdemo_door_locked_exit(void *data, akt_ctx *ctx, int to)
+fsmdemo_door_locked_exit(void *state, akt_ctx *ctx, int to)
 {
-    fsmdemo_door_fsm_data *d = data;
-    if (d->h->locked.on_exit) {
-        d->h->locked.on_exit(&d->state, ctx, (fsmdemo_DoorFsmState)to);
+    const fsmdemo_DoorHandlers *h = akt_ctx_behavior_arg(ctx);
+    if (h->locked.on_exit) {
+        h->locked.on_exit(state, ctx, (fsmdemo_DoorFsmState)to);
     }
 }
 
@@ -200,14 +196,14 @@ static const akt_handler fsmdemo_door_locked_handlers[] = {
 };
 
 static akt_err
-fsmdemo_door_opened_on_close(void *data, akt_ctx *ctx, const void *msg)
+fsmdemo_door_opened_on_close(void *state, akt_ctx *ctx, const void *msg)
 {
-    fsmdemo_door_fsm_data *d = data;
+    const fsmdemo_DoorHandlers *h = akt_ctx_behavior_arg(ctx);
     (void)akt_fsm_goto(ctx, FSMDEMO_DOOR_CLOSED);
-    if (d->h->opened.on_close == NULL) {
+    if (h->opened.on_close == NULL) {
         return AKT_OK;
     }
-    akt_err rc = d->h->opened.on_close(&d->state, ctx, msg);
+    akt_err rc = h->opened.on_close(state, ctx, msg);
     if (rc != AKT_OK) {
         return rc;
     }
@@ -215,15 +211,15 @@ fsmdemo_door_opened_on_close(void *data, akt_ctx *ctx, const void *msg)
 }
 
 static akt_err
-fsmdemo_door_opened_on_timeout(void *data, akt_ctx *ctx, const void *msg)
+fsmdemo_door_opened_on_timeout(void *state, akt_ctx *ctx, const void *msg)
 {
-    fsmdemo_door_fsm_data *d = data;
+    const fsmdemo_DoorHandlers *h = akt_ctx_behavior_arg(ctx);
     (void)msg;
     (void)akt_fsm_goto(ctx, FSMDEMO_DOOR_CLOSED);
-    if (d->h->opened.on_timeout == NULL) {
+    if (h->opened.on_timeout == NULL) {
         return AKT_OK;
     }
-    akt_err rc = d->h->opened.on_timeout(&d->state, ctx);
+    akt_err rc = h->opened.on_timeout(state, ctx);
     if (rc != AKT_OK) {
         return rc;
     }
@@ -231,20 +227,20 @@ fsmdemo_door_opened_on_timeout(void *data, akt_ctx *ctx, const void *msg)
 }
 
 static void
-fsmdemo_door_opened_enter(void *data, akt_ctx *ctx, int from)
+fsmdemo_door_opened_enter(void *state, akt_ctx *ctx, int from)
 {
-    fsmdemo_door_fsm_data *d = data;
-    if (d->h->opened.on_enter) {
-        d->h->opened.on_enter(&d->state, ctx, from);
+    const fsmdemo_DoorHandlers *h = akt_ctx_behavior_arg(ctx);
+    if (h->opened.on_enter) {
+        h->opened.on_enter(state, ctx, from);
     }
 }
 
 static void
-fsmdemo_door_opened_exit(void *data, akt_ctx *ctx, int to)
+fsmdemo_door_opened_exit(void *state, akt_ctx *ctx, int to)
 {
-    fsmdemo_door_fsm_data *d = data;
-    if (d->h->opened.on_exit) {
-        d->h->opened.on_exit(&d->state, ctx, (fsmdemo_DoorFsmState)to);
+    const fsmdemo_DoorHandlers *h = akt_ctx_behavior_arg(ctx);
+    if (h->opened.on_exit) {
+        h->opened.on_exit(state, ctx, (fsmdemo_DoorFsmState)to);
     }
 }
 
@@ -279,28 +275,28 @@ static const akt_fsm_state fsmdemo_door_fsm_states[] = {
 };
 
 static void
-fsmdemo_door_fsm_transition(void *data, akt_ctx *ctx, int from, int to)
+fsmdemo_door_fsm_transition(void *state, akt_ctx *ctx, int from, int to)
 {
-    fsmdemo_door_fsm_data *d = data;
-    if (d->h->on_transition) {
-        d->h->on_transition(&d->state, ctx, (fsmdemo_DoorFsmState)from,
+    const fsmdemo_DoorHandlers *h = akt_ctx_behavior_arg(ctx);
+    if (h->on_transition) {
+        h->on_transition(state, ctx, (fsmdemo_DoorFsmState)from,
             (fsmdemo_DoorFsmState)to);
     }
 }
 
 static akt_err
-fsmdemo_door_fsm_start(void *data, akt_ctx *ctx)
+fsmdemo_door_fsm_on_start(void *state, akt_ctx *ctx)
 {
-    fsmdemo_door_fsm_data *d = data;
-    return d->h->pre_start ? d->h->pre_start(&d->state, ctx) : AKT_OK;
+    const fsmdemo_DoorHandlers *h = akt_ctx_behavior_arg(ctx);
+    return h->pre_start ? h->pre_start(state, ctx) : AKT_OK;
 }
 
 static void
-fsmdemo_door_fsm_stop(void *data, akt_ctx *ctx, int last)
+fsmdemo_door_fsm_on_stop(void *state, akt_ctx *ctx, int last)
 {
-    fsmdemo_door_fsm_data *d = data;
-    if (d->h->post_stop) {
-        d->h->post_stop(&d->state, ctx, (fsmdemo_DoorFsmState)last);
+    const fsmdemo_DoorHandlers *h = akt_ctx_behavior_arg(ctx);
+    if (h->post_stop) {
+        h->post_stop(state, ctx, (fsmdemo_DoorFsmState)last);
     }
 }
 
@@ -313,10 +309,8 @@ static const akt_fsm_def fsmdemo_door_fsm_defs[] = {
         .initial = FSMDEMO_DOOR_CLOSED,
         .unhandled = AKT_FSM_UNHANDLED_LOG,
         .on_transition = fsmdemo_door_fsm_transition,
-        .data_size = sizeof(fsmdemo_door_fsm_data),
-        .data_init = fsmdemo_door_fsm_init,
-        .on_start = fsmdemo_door_fsm_start,
-        .on_stop = fsmdemo_door_fsm_stop,
+        .on_start = fsmdemo_door_fsm_on_start,
+        .on_stop = fsmdemo_door_fsm_on_stop,
     },
     [AKT_FSM_UNHANDLED_DEAD_LETTER] = {
         .name = "fsmdemo.Door",
@@ -325,10 +319,8 @@ static const akt_fsm_def fsmdemo_door_fsm_defs[] = {
         .initial = FSMDEMO_DOOR_CLOSED,
         .unhandled = AKT_FSM_UNHANDLED_DEAD_LETTER,
         .on_transition = fsmdemo_door_fsm_transition,
-        .data_size = sizeof(fsmdemo_door_fsm_data),
-        .data_init = fsmdemo_door_fsm_init,
-        .on_start = fsmdemo_door_fsm_start,
-        .on_stop = fsmdemo_door_fsm_stop,
+        .on_start = fsmdemo_door_fsm_on_start,
+        .on_stop = fsmdemo_door_fsm_on_stop,
     },
     [AKT_FSM_UNHANDLED_FAIL] = {
         .name = "fsmdemo.Door",
@@ -337,10 +329,8 @@ static const akt_fsm_def fsmdemo_door_fsm_defs[] = {
         .initial = FSMDEMO_DOOR_CLOSED,
         .unhandled = AKT_FSM_UNHANDLED_FAIL,
         .on_transition = fsmdemo_door_fsm_transition,
-        .data_size = sizeof(fsmdemo_door_fsm_data),
-        .data_init = fsmdemo_door_fsm_init,
-        .on_start = fsmdemo_door_fsm_start,
-        .on_stop = fsmdemo_door_fsm_stop,
+        .on_start = fsmdemo_door_fsm_on_start,
+        .on_stop = fsmdemo_door_fsm_on_stop,
     },
     [AKT_FSM_UNHANDLED_IGNORE] = {
         .name = "fsmdemo.Door",
@@ -349,11 +339,46 @@ static const akt_fsm_def fsmdemo_door_fsm_defs[] = {
         .initial = FSMDEMO_DOOR_CLOSED,
         .unhandled = AKT_FSM_UNHANDLED_IGNORE,
         .on_transition = fsmdemo_door_fsm_transition,
-        .data_size = sizeof(fsmdemo_door_fsm_data),
-        .data_init = fsmdemo_door_fsm_init,
-        .on_start = fsmdemo_door_fsm_start,
-        .on_stop = fsmdemo_door_fsm_stop,
+        .on_start = fsmdemo_door_fsm_on_start,
+        .on_stop = fsmdemo_door_fsm_on_stop,
     },
+};
+
+/* Lifecycle: init (the spawn's argument) after the state is reset, then
+ * akt_fsm_start: pre_start and the initial state, on every start. */
+static akt_err
+fsmdemo_door_init(void *state, akt_ctx *ctx, const void *init_arg)
+{
+    const fsmdemo_DoorHandlers *h = akt_ctx_behavior_arg(ctx);
+    return h->init ? h->init(state, ctx, init_arg) : AKT_OK;
+}
+
+static akt_err
+fsmdemo_door_pre_start(void *state, akt_ctx *ctx)
+{
+    const fsmdemo_DoorHandlers *h = akt_ctx_behavior_arg(ctx);
+    return akt_fsm_start(&fsmdemo_door_fsm_defs[h->unhandled], state, ctx);
+}
+
+static akt_err
+fsmdemo_door_post_restart(void *state, akt_ctx *ctx, akt_err reason)
+{
+    (void)reason;
+    return fsmdemo_door_pre_start(state, ctx);
+}
+
+static const akt_behavior fsmdemo_door_behavior = {
+    .name = "fsmdemo.Door",
+    .handlers = NULL,
+    .nhandlers = 0,
+    .unhandled = akt_fsm_receive,
+};
+
+static const akt_lifecycle fsmdemo_door_lifecycle = {
+    .pre_start = fsmdemo_door_pre_start,
+    .post_stop = akt_fsm_stopped,
+    .post_restart = fsmdemo_door_post_restart,
+    .init = fsmdemo_door_init,
 };
 
 akt_err
@@ -362,8 +387,12 @@ fsmdemo_door_props(const fsmdemo_DoorHandlers *h, akt_props *out)
     if (h == NULL || out == NULL || (unsigned)h->unhandled > (unsigned)AKT_FSM_UNHANDLED_IGNORE) {
         return AKT_EINVAL;
     }
-    *out = akt_fsm_props(&fsmdemo_door_fsm_defs[h->unhandled]);
-    out->init_arg = h;
+    memset(out, 0, sizeof *out);
+    out->behavior = &fsmdemo_door_behavior;
+    out->behavior_arg = h;
+    out->lifecycle = &fsmdemo_door_lifecycle;
+    out->state_size = sizeof(fsmdemo_DoorState);
+    out->state_init = fsmdemo_door_init_state;
     return AKT_OK;
 }
 

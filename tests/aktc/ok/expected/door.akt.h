@@ -200,7 +200,30 @@ typedef enum fsmdemo_DoorFsmState {
  * another actor's message to a Door) does not compile.
  * fsmdemo_door_ref(r) wraps an akt_ref (the caller vouches that r is a
  * Door); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
- * the like. Passed by value, copied freely, like akt_ref. */
+ * the like. Passed by value, copied freely, like akt_ref.
+ *
+ * For each message M a Door handles (snake name m):
+ *   fsmdemo_door_tell_m(to, msg)    send it from nobody (a reply is dropped)
+ *   fsmdemo_door_tell_m_from(to, msg, sender)  with a sender (in a handler
+ *       akt_ctx_self(ctx), so the answer comes back as a message)
+ *       -- both consume msg on AKT_OK; on error the caller still owns it
+ *   fsmdemo_door_forward_m(ctx, to, msg)  in a handler: send msg keeping the
+ *       sender of the message being handled (the answer goes to the
+ *       original asker); msg is borrowed
+ * and for `on M -> R`:
+ *   fsmdemo_door_ask_m(to, msg, timeout_ns, &f)  a future for the R;
+ *       consumes msg on AKT_OK; release f with akt_future_release()
+ *   fsmdemo_door_ask_m_wait(f, timeout_ns, &reply)  on AKT_OK one reference
+ *       to the R; otherwise the error the handler replied with (its
+ *       reason: akt_future_error_text(f)), AKT_ETIMEDOUT, or AKT_ETYPE
+ *   fsmdemo_door_call_m(to, msg, timeout_ns, &reply, &why)  ask, wait and
+ *       release, from a plain thread (never a handler); consumes msg on
+ *       every return; on AKT_OK *reply is the R (yours to free), else NULL
+ *       and why (may be NULL) holds the reason text of an error reply
+ *   fsmdemo_door_reply_m(ctx, reply)  in the M handler: answer the asker;
+ *       consumes reply on AKT_OK; a told M has no one to answer: reply is
+ *       freed, nothing is sent, AKT_OK (akt_reply_error(_text) for errors)
+ */
 typedef struct fsmdemo_DoorRef {
     akt_ref ref;
 } fsmdemo_DoorRef;
@@ -291,6 +314,11 @@ typedef struct fsmdemo_DoorHandlers {
      * new one's on_enter. */
     void (*on_transition)(fsmdemo_DoorState *state, akt_ctx *ctx,
         fsmdemo_DoorFsmState from, fsmdemo_DoorFsmState to);
+    /* init -- set the state up from the spawn's init argument
+     * (fsmdemo_door_spawn's init_arg, or props.init_arg after fsmdemo_door_props),
+     * on start and on each restart: after the state is reset to its
+     * defaults, before pre_start. A failure fails the start. */
+    akt_err (*init)(fsmdemo_DoorState *state, akt_ctx *ctx, const void *init_arg);
     /* Before the initial state is entered, on start and after a restart (a
      * restarted fsm begins again in Closed with a fresh state). */
     akt_err (*pre_start)(fsmdemo_DoorState *state, akt_ctx *ctx);
@@ -336,6 +364,46 @@ fsmdemo_door_state_of(akt_ctx *ctx)
  * number that is no state. */
 const char *fsmdemo_door_state_name(fsmdemo_DoorFsmState s);
 
+/* fsmdemo_door_spawn -- spawn a Door under /user (name NULL: a generated
+ * one) that runs the handlers in h, with init_arg for h->init (NULL when
+ * none; like h it must outlive the actor, which gets it again on each
+ * restart). On AKT_OK *out (may be NULL) is its typed ref. Errors: those
+ * of fsmdemo_door_props and akt_spawn. fsmdemo_door_spawn_child: the same, as
+ * a child of the actor running ctx (akt_ctx_spawn). */
+static inline akt_err
+fsmdemo_door_spawn(akt_system *sys, const fsmdemo_DoorHandlers *h,
+    const char *name, const void *init_arg, fsmdemo_DoorRef *out)
+{
+    akt_props props;
+    akt_ref ref = {0, 0};
+    akt_err err = fsmdemo_door_props(h, &props);
+    if (err == AKT_OK) {
+        props.init_arg = init_arg;
+        err = akt_spawn(sys, &props, name, &ref);
+    }
+    if (err == AKT_OK && out != NULL) {
+        out->ref = ref;
+    }
+    return err;
+}
+
+static inline akt_err
+fsmdemo_door_spawn_child(akt_ctx *ctx, const fsmdemo_DoorHandlers *h,
+    const char *name, const void *init_arg, fsmdemo_DoorRef *out)
+{
+    akt_props props;
+    akt_ref ref = {0, 0};
+    akt_err err = fsmdemo_door_props(h, &props);
+    if (err == AKT_OK) {
+        props.init_arg = init_arg;
+        err = akt_ctx_spawn(ctx, &props, name, &ref);
+    }
+    if (err == AKT_OK && out != NULL) {
+        out->ref = ref;
+    }
+    return err;
+}
+
 /* fsmdemo_door_goto_closed -- inside a handler of Door: go to Closed
  * when the handler returns AKT_OK. Only where the .akt declares a line to
  * Closed for the event being handled; anywhere else the actor fails
@@ -366,9 +434,7 @@ fsmdemo_door_goto_opened(akt_ctx *ctx)
     return akt_fsm_goto(ctx, FSMDEMO_DOOR_OPENED);
 }
 
-/* fsmdemo_door_tell_open -- send a Open to a Door, from nobody (a
- * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
- * still owns it. */
+/* Sending a Open to a Door (see fsmdemo_DoorRef). */
 static inline akt_err
 fsmdemo_door_tell_open(fsmdemo_DoorRef to, fsmdemo_Open *msg)
 {
@@ -376,9 +442,6 @@ fsmdemo_door_tell_open(fsmdemo_DoorRef to, fsmdemo_Open *msg)
     return akt_tell(to.ref, msg, nobody);
 }
 
-/* fsmdemo_door_tell_open_from -- send a Open to a Door with sender
- * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
- * back as a message). Ownership as fsmdemo_door_tell_open. */
 static inline akt_err
 fsmdemo_door_tell_open_from(fsmdemo_DoorRef to, fsmdemo_Open *msg,
     akt_ref sender)
@@ -386,9 +449,6 @@ fsmdemo_door_tell_open_from(fsmdemo_DoorRef to, fsmdemo_Open *msg,
     return akt_tell(to.ref, msg, sender);
 }
 
-/* fsmdemo_door_forward_open -- inside a handler: send msg to a Door,
- * keeping the sender of the message being handled, so the answer goes to
- * the original asker. msg is borrowed (the handler's own view will do). */
 static inline akt_err
 fsmdemo_door_forward_open(akt_ctx *ctx, fsmdemo_DoorRef to,
     const fsmdemo_Open *msg)
@@ -396,9 +456,7 @@ fsmdemo_door_forward_open(akt_ctx *ctx, fsmdemo_DoorRef to,
     return akt_forward_msg(ctx, to.ref, msg);
 }
 
-/* fsmdemo_door_tell_lock -- send a Lock to a Door, from nobody (a
- * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
- * still owns it. */
+/* Sending a Lock to a Door (see fsmdemo_DoorRef). */
 static inline akt_err
 fsmdemo_door_tell_lock(fsmdemo_DoorRef to, fsmdemo_Lock *msg)
 {
@@ -406,9 +464,6 @@ fsmdemo_door_tell_lock(fsmdemo_DoorRef to, fsmdemo_Lock *msg)
     return akt_tell(to.ref, msg, nobody);
 }
 
-/* fsmdemo_door_tell_lock_from -- send a Lock to a Door with sender
- * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
- * back as a message). Ownership as fsmdemo_door_tell_lock. */
 static inline akt_err
 fsmdemo_door_tell_lock_from(fsmdemo_DoorRef to, fsmdemo_Lock *msg,
     akt_ref sender)
@@ -416,9 +471,6 @@ fsmdemo_door_tell_lock_from(fsmdemo_DoorRef to, fsmdemo_Lock *msg,
     return akt_tell(to.ref, msg, sender);
 }
 
-/* fsmdemo_door_forward_lock -- inside a handler: send msg to a Door,
- * keeping the sender of the message being handled, so the answer goes to
- * the original asker. msg is borrowed (the handler's own view will do). */
 static inline akt_err
 fsmdemo_door_forward_lock(akt_ctx *ctx, fsmdemo_DoorRef to,
     const fsmdemo_Lock *msg)
@@ -426,9 +478,7 @@ fsmdemo_door_forward_lock(akt_ctx *ctx, fsmdemo_DoorRef to,
     return akt_forward_msg(ctx, to.ref, msg);
 }
 
-/* fsmdemo_door_tell_unlock -- send a Unlock to a Door, from nobody (a
- * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
- * still owns it. */
+/* Sending a Unlock to a Door (see fsmdemo_DoorRef). */
 static inline akt_err
 fsmdemo_door_tell_unlock(fsmdemo_DoorRef to, fsmdemo_Unlock *msg)
 {
@@ -436,9 +486,6 @@ fsmdemo_door_tell_unlock(fsmdemo_DoorRef to, fsmdemo_Unlock *msg)
     return akt_tell(to.ref, msg, nobody);
 }
 
-/* fsmdemo_door_tell_unlock_from -- send a Unlock to a Door with sender
- * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
- * back as a message). Ownership as fsmdemo_door_tell_unlock. */
 static inline akt_err
 fsmdemo_door_tell_unlock_from(fsmdemo_DoorRef to, fsmdemo_Unlock *msg,
     akt_ref sender)
@@ -446,9 +493,6 @@ fsmdemo_door_tell_unlock_from(fsmdemo_DoorRef to, fsmdemo_Unlock *msg,
     return akt_tell(to.ref, msg, sender);
 }
 
-/* fsmdemo_door_forward_unlock -- inside a handler: send msg to a Door,
- * keeping the sender of the message being handled, so the answer goes to
- * the original asker. msg is borrowed (the handler's own view will do). */
 static inline akt_err
 fsmdemo_door_forward_unlock(akt_ctx *ctx, fsmdemo_DoorRef to,
     const fsmdemo_Unlock *msg)
@@ -456,9 +500,7 @@ fsmdemo_door_forward_unlock(akt_ctx *ctx, fsmdemo_DoorRef to,
     return akt_forward_msg(ctx, to.ref, msg);
 }
 
-/* fsmdemo_door_tell_close -- send a Close to a Door, from nobody (a
- * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
- * still owns it. */
+/* Sending a Close to a Door (see fsmdemo_DoorRef). */
 static inline akt_err
 fsmdemo_door_tell_close(fsmdemo_DoorRef to, fsmdemo_Close *msg)
 {
@@ -466,9 +508,6 @@ fsmdemo_door_tell_close(fsmdemo_DoorRef to, fsmdemo_Close *msg)
     return akt_tell(to.ref, msg, nobody);
 }
 
-/* fsmdemo_door_tell_close_from -- send a Close to a Door with sender
- * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
- * back as a message). Ownership as fsmdemo_door_tell_close. */
 static inline akt_err
 fsmdemo_door_tell_close_from(fsmdemo_DoorRef to, fsmdemo_Close *msg,
     akt_ref sender)
@@ -476,9 +515,6 @@ fsmdemo_door_tell_close_from(fsmdemo_DoorRef to, fsmdemo_Close *msg,
     return akt_tell(to.ref, msg, sender);
 }
 
-/* fsmdemo_door_forward_close -- inside a handler: send msg to a Door,
- * keeping the sender of the message being handled, so the answer goes to
- * the original asker. msg is borrowed (the handler's own view will do). */
 static inline akt_err
 fsmdemo_door_forward_close(akt_ctx *ctx, fsmdemo_DoorRef to,
     const fsmdemo_Close *msg)

@@ -130,7 +130,30 @@ struct demo_GreeterState {
  * another actor's message to a Greeter) does not compile.
  * demo_greeter_ref(r) wraps an akt_ref (the caller vouches that r is a
  * Greeter); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
- * the like. Passed by value, copied freely, like akt_ref. */
+ * the like. Passed by value, copied freely, like akt_ref.
+ *
+ * For each message M a Greeter handles (snake name m):
+ *   demo_greeter_tell_m(to, msg)    send it from nobody (a reply is dropped)
+ *   demo_greeter_tell_m_from(to, msg, sender)  with a sender (in a handler
+ *       akt_ctx_self(ctx), so the answer comes back as a message)
+ *       -- both consume msg on AKT_OK; on error the caller still owns it
+ *   demo_greeter_forward_m(ctx, to, msg)  in a handler: send msg keeping the
+ *       sender of the message being handled (the answer goes to the
+ *       original asker); msg is borrowed
+ * and for `on M -> R`:
+ *   demo_greeter_ask_m(to, msg, timeout_ns, &f)  a future for the R;
+ *       consumes msg on AKT_OK; release f with akt_future_release()
+ *   demo_greeter_ask_m_wait(f, timeout_ns, &reply)  on AKT_OK one reference
+ *       to the R; otherwise the error the handler replied with (its
+ *       reason: akt_future_error_text(f)), AKT_ETIMEDOUT, or AKT_ETYPE
+ *   demo_greeter_call_m(to, msg, timeout_ns, &reply, &why)  ask, wait and
+ *       release, from a plain thread (never a handler); consumes msg on
+ *       every return; on AKT_OK *reply is the R (yours to free), else NULL
+ *       and why (may be NULL) holds the reason text of an error reply
+ *   demo_greeter_reply_m(ctx, reply)  in the M handler: answer the asker;
+ *       consumes reply on AKT_OK; a told M has no one to answer: reply is
+ *       freed, nothing is sent, AKT_OK (akt_reply_error(_text) for errors)
+ */
 typedef struct demo_GreeterRef {
     akt_ref ref;
 } demo_GreeterRef;
@@ -157,9 +180,9 @@ typedef struct demo_GreeterHandlers {
         const demo_Hello *msg);
 
     /* init -- optional: set the state up from the spawn's init argument
-     * (set props.init_arg after demo_greeter_props; e.g. a name), on
-     * start and on each restart: after the state is reset to its
-     * defaults, before pre_start (post_restart). A failure fails the
+     * (demo_greeter_spawn's init_arg, or props.init_arg after demo_greeter_props;
+     * e.g. a name), on start and on each restart: after the state is reset
+     * to its defaults, before pre_start (post_restart). A failure fails the
      * start. */
     akt_err (*init)(demo_GreeterState *state, akt_ctx *ctx,
         const void *init_arg);
@@ -182,9 +205,47 @@ typedef struct demo_GreeterHandlers {
  * out is NULL. */
 akt_err demo_greeter_props(const demo_GreeterHandlers *h, akt_props *out);
 
-/* demo_greeter_tell_hello -- send a Hello to a Greeter, from nobody (a
- * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
- * still owns it. */
+/* demo_greeter_spawn -- spawn a Greeter under /user (name NULL: a generated
+ * one) that runs the handlers in h, with init_arg for h->init (NULL when
+ * none; like h it must outlive the actor, which gets it again on each
+ * restart). On AKT_OK *out (may be NULL) is its typed ref. Errors: those
+ * of demo_greeter_props and akt_spawn. demo_greeter_spawn_child: the same, as
+ * a child of the actor running ctx (akt_ctx_spawn). */
+static inline akt_err
+demo_greeter_spawn(akt_system *sys, const demo_GreeterHandlers *h,
+    const char *name, const void *init_arg, demo_GreeterRef *out)
+{
+    akt_props props;
+    akt_ref ref = {0, 0};
+    akt_err err = demo_greeter_props(h, &props);
+    if (err == AKT_OK) {
+        props.init_arg = init_arg;
+        err = akt_spawn(sys, &props, name, &ref);
+    }
+    if (err == AKT_OK && out != NULL) {
+        out->ref = ref;
+    }
+    return err;
+}
+
+static inline akt_err
+demo_greeter_spawn_child(akt_ctx *ctx, const demo_GreeterHandlers *h,
+    const char *name, const void *init_arg, demo_GreeterRef *out)
+{
+    akt_props props;
+    akt_ref ref = {0, 0};
+    akt_err err = demo_greeter_props(h, &props);
+    if (err == AKT_OK) {
+        props.init_arg = init_arg;
+        err = akt_ctx_spawn(ctx, &props, name, &ref);
+    }
+    if (err == AKT_OK && out != NULL) {
+        out->ref = ref;
+    }
+    return err;
+}
+
+/* Sending a Hello to a Greeter (see demo_GreeterRef). */
 static inline akt_err
 demo_greeter_tell_hello(demo_GreeterRef to, demo_Hello *msg)
 {
@@ -192,9 +253,6 @@ demo_greeter_tell_hello(demo_GreeterRef to, demo_Hello *msg)
     return akt_tell(to.ref, msg, nobody);
 }
 
-/* demo_greeter_tell_hello_from -- send a Hello to a Greeter with sender
- * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
- * back as a message). Ownership as demo_greeter_tell_hello. */
 static inline akt_err
 demo_greeter_tell_hello_from(demo_GreeterRef to, demo_Hello *msg,
     akt_ref sender)
@@ -202,9 +260,6 @@ demo_greeter_tell_hello_from(demo_GreeterRef to, demo_Hello *msg,
     return akt_tell(to.ref, msg, sender);
 }
 
-/* demo_greeter_forward_hello -- inside a handler: send msg to a Greeter,
- * keeping the sender of the message being handled, so the answer goes to
- * the original asker. msg is borrowed (the handler's own view will do). */
 static inline akt_err
 demo_greeter_forward_hello(akt_ctx *ctx, demo_GreeterRef to,
     const demo_Hello *msg)
@@ -212,9 +267,8 @@ demo_greeter_forward_hello(akt_ctx *ctx, demo_GreeterRef to,
     return akt_forward_msg(ctx, to.ref, msg);
 }
 
-/* demo_greeter_ask_hello -- send a Hello and get a future for the
- * Greeting (or error) it answers with. Consumes msg on AKT_OK; *out is
- * the caller's, released with akt_future_release(). */
+/* Asking a Greeter with a Hello, answered with a Greeting (see
+ * demo_GreeterRef). */
 static inline akt_err
 demo_greeter_ask_hello(demo_GreeterRef to, demo_Hello *msg,
     int64_t timeout_ns, akt_future **out)
@@ -222,39 +276,22 @@ demo_greeter_ask_hello(demo_GreeterRef to, demo_Hello *msg,
     return akt_ask(to.ref, msg, timeout_ns, out);
 }
 
-/* demo_greeter_ask_hello_wait -- wait for the reply of an ask: on AKT_OK
- * *reply holds one reference to the Greeting (free it); otherwise the
- * error the handler replied with (its reason text:
- * akt_future_error_text(f)), AKT_ETIMEDOUT, or AKT_ETYPE when the reply is
- * not a Greeting. */
 akt_err demo_greeter_ask_hello_wait(akt_future *f, int64_t timeout_ns,
     demo_Greeting **reply);
 
-/* demo_greeter_call_hello -- ask and wait, from a plain thread (never a
- * handler): send a Hello, wait up to timeout_ns for the Greeting.
- * Consumes msg on every return, error or not. On AKT_OK *reply holds one
- * reference to the Greeting (free it); otherwise *reply is NULL and the
- * result is the send's error, the error the handler replied with,
- * AKT_ETIMEDOUT, or AKT_ETYPE. For the reason text of an error reply use
- * demo_greeter_ask_hello() and akt_future_error_text(). */
 static inline akt_err
 demo_greeter_call_hello(demo_GreeterRef to, demo_Hello *msg,
-    int64_t timeout_ns, demo_Greeting **reply)
+    int64_t timeout_ns, demo_Greeting **reply, akt_reason *why)
 {
     void *out = NULL;
     akt_err err = akt_call(to.ref, msg, timeout_ns, &demo_greeting_desc,
-        reply != NULL ? &out : NULL);
+        reply != NULL ? &out : NULL, why);
     if (reply != NULL) {
         *reply = (demo_Greeting *)out;
     }
     return err;
 }
 
-/* demo_greeter_reply_hello -- inside the Hello handler: answer the asker.
- * Consumes reply on AKT_OK. A Hello told without a sender has no one
- * to answer: reply is freed, nothing is sent (no dead letter), AKT_OK.
- * Answer an error with akt_reply_error(), or akt_reply_error_text() to
- * give a reason. */
 static inline akt_err
 demo_greeter_reply_hello(akt_ctx *ctx, demo_Greeting *reply)
 {

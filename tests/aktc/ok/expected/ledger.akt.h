@@ -349,7 +349,30 @@ struct ledger_AccountState {
  * another actor's message to a Account) does not compile.
  * ledger_account_ref(r) wraps an akt_ref (the caller vouches that r is a
  * Account); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
- * the like. Passed by value, copied freely, like akt_ref. */
+ * the like. Passed by value, copied freely, like akt_ref.
+ *
+ * For each message M a Account handles (snake name m):
+ *   ledger_account_tell_m(to, msg)    send it from nobody (a reply is dropped)
+ *   ledger_account_tell_m_from(to, msg, sender)  with a sender (in a handler
+ *       akt_ctx_self(ctx), so the answer comes back as a message)
+ *       -- both consume msg on AKT_OK; on error the caller still owns it
+ *   ledger_account_forward_m(ctx, to, msg)  in a handler: send msg keeping the
+ *       sender of the message being handled (the answer goes to the
+ *       original asker); msg is borrowed
+ * and for `on M -> R`:
+ *   ledger_account_ask_m(to, msg, timeout_ns, &f)  a future for the R;
+ *       consumes msg on AKT_OK; release f with akt_future_release()
+ *   ledger_account_ask_m_wait(f, timeout_ns, &reply)  on AKT_OK one reference
+ *       to the R; otherwise the error the handler replied with (its
+ *       reason: akt_future_error_text(f)), AKT_ETIMEDOUT, or AKT_ETYPE
+ *   ledger_account_call_m(to, msg, timeout_ns, &reply, &why)  ask, wait and
+ *       release, from a plain thread (never a handler); consumes msg on
+ *       every return; on AKT_OK *reply is the R (yours to free), else NULL
+ *       and why (may be NULL) holds the reason text of an error reply
+ *   ledger_account_reply_m(ctx, reply)  in the M handler: answer the asker;
+ *       consumes reply on AKT_OK; a told M has no one to answer: reply is
+ *       freed, nothing is sent, AKT_OK (akt_reply_error(_text) for errors)
+ */
 typedef struct ledger_AccountRef {
     akt_ref ref;
 } ledger_AccountRef;
@@ -523,9 +546,7 @@ ledger_account_save_snapshot(akt_ctx *ctx, const ledger_Snap *snapshot)
     return akt_persistent_save_snapshot(ctx, snapshot);
 }
 
-/* ledger_account_tell_deposit -- send a Deposit to a Account, from nobody (a
- * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
- * still owns it. */
+/* Sending a Deposit to a Account (see ledger_AccountRef). */
 static inline akt_err
 ledger_account_tell_deposit(ledger_AccountRef to, ledger_Deposit *msg)
 {
@@ -533,9 +554,6 @@ ledger_account_tell_deposit(ledger_AccountRef to, ledger_Deposit *msg)
     return akt_tell(to.ref, msg, nobody);
 }
 
-/* ledger_account_tell_deposit_from -- send a Deposit to a Account with sender
- * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
- * back as a message). Ownership as ledger_account_tell_deposit. */
 static inline akt_err
 ledger_account_tell_deposit_from(ledger_AccountRef to, ledger_Deposit *msg,
     akt_ref sender)
@@ -543,9 +561,6 @@ ledger_account_tell_deposit_from(ledger_AccountRef to, ledger_Deposit *msg,
     return akt_tell(to.ref, msg, sender);
 }
 
-/* ledger_account_forward_deposit -- inside a handler: send msg to a Account,
- * keeping the sender of the message being handled, so the answer goes to
- * the original asker. msg is borrowed (the handler's own view will do). */
 static inline akt_err
 ledger_account_forward_deposit(akt_ctx *ctx, ledger_AccountRef to,
     const ledger_Deposit *msg)
@@ -553,9 +568,8 @@ ledger_account_forward_deposit(akt_ctx *ctx, ledger_AccountRef to,
     return akt_forward_msg(ctx, to.ref, msg);
 }
 
-/* ledger_account_ask_deposit -- send a Deposit and get a future for the
- * Balance (or error) it answers with. Consumes msg on AKT_OK; *out is
- * the caller's, released with akt_future_release(). */
+/* Asking a Account with a Deposit, answered with a Balance (see
+ * ledger_AccountRef). */
 static inline akt_err
 ledger_account_ask_deposit(ledger_AccountRef to, ledger_Deposit *msg,
     int64_t timeout_ns, akt_future **out)
@@ -563,48 +577,29 @@ ledger_account_ask_deposit(ledger_AccountRef to, ledger_Deposit *msg,
     return akt_ask(to.ref, msg, timeout_ns, out);
 }
 
-/* ledger_account_ask_deposit_wait -- wait for the reply of an ask: on AKT_OK
- * *reply holds one reference to the Balance (free it); otherwise the
- * error the handler replied with (its reason text:
- * akt_future_error_text(f)), AKT_ETIMEDOUT, or AKT_ETYPE when the reply is
- * not a Balance. */
 akt_err ledger_account_ask_deposit_wait(akt_future *f, int64_t timeout_ns,
     ledger_Balance **reply);
 
-/* ledger_account_call_deposit -- ask and wait, from a plain thread (never a
- * handler): send a Deposit, wait up to timeout_ns for the Balance.
- * Consumes msg on every return, error or not. On AKT_OK *reply holds one
- * reference to the Balance (free it); otherwise *reply is NULL and the
- * result is the send's error, the error the handler replied with,
- * AKT_ETIMEDOUT, or AKT_ETYPE. For the reason text of an error reply use
- * ledger_account_ask_deposit() and akt_future_error_text(). */
 static inline akt_err
 ledger_account_call_deposit(ledger_AccountRef to, ledger_Deposit *msg,
-    int64_t timeout_ns, ledger_Balance **reply)
+    int64_t timeout_ns, ledger_Balance **reply, akt_reason *why)
 {
     void *out = NULL;
     akt_err err = akt_call(to.ref, msg, timeout_ns, &ledger_balance_desc,
-        reply != NULL ? &out : NULL);
+        reply != NULL ? &out : NULL, why);
     if (reply != NULL) {
         *reply = (ledger_Balance *)out;
     }
     return err;
 }
 
-/* ledger_account_reply_deposit -- inside the Deposit handler: answer the asker.
- * Consumes reply on AKT_OK. A Deposit told without a sender has no one
- * to answer: reply is freed, nothing is sent (no dead letter), AKT_OK.
- * Answer an error with akt_reply_error(), or akt_reply_error_text() to
- * give a reason. */
 static inline akt_err
 ledger_account_reply_deposit(akt_ctx *ctx, ledger_Balance *reply)
 {
     return akt_persistent_reply(ctx, reply);
 }
 
-/* ledger_account_tell_withdraw -- send a Withdraw to a Account, from nobody (a
- * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
- * still owns it. */
+/* Sending a Withdraw to a Account (see ledger_AccountRef). */
 static inline akt_err
 ledger_account_tell_withdraw(ledger_AccountRef to, ledger_Withdraw *msg)
 {
@@ -612,9 +607,6 @@ ledger_account_tell_withdraw(ledger_AccountRef to, ledger_Withdraw *msg)
     return akt_tell(to.ref, msg, nobody);
 }
 
-/* ledger_account_tell_withdraw_from -- send a Withdraw to a Account with sender
- * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
- * back as a message). Ownership as ledger_account_tell_withdraw. */
 static inline akt_err
 ledger_account_tell_withdraw_from(ledger_AccountRef to, ledger_Withdraw *msg,
     akt_ref sender)
@@ -622,9 +614,6 @@ ledger_account_tell_withdraw_from(ledger_AccountRef to, ledger_Withdraw *msg,
     return akt_tell(to.ref, msg, sender);
 }
 
-/* ledger_account_forward_withdraw -- inside a handler: send msg to a Account,
- * keeping the sender of the message being handled, so the answer goes to
- * the original asker. msg is borrowed (the handler's own view will do). */
 static inline akt_err
 ledger_account_forward_withdraw(akt_ctx *ctx, ledger_AccountRef to,
     const ledger_Withdraw *msg)
@@ -632,9 +621,8 @@ ledger_account_forward_withdraw(akt_ctx *ctx, ledger_AccountRef to,
     return akt_forward_msg(ctx, to.ref, msg);
 }
 
-/* ledger_account_ask_withdraw -- send a Withdraw and get a future for the
- * Balance (or error) it answers with. Consumes msg on AKT_OK; *out is
- * the caller's, released with akt_future_release(). */
+/* Asking a Account with a Withdraw, answered with a Balance (see
+ * ledger_AccountRef). */
 static inline akt_err
 ledger_account_ask_withdraw(ledger_AccountRef to, ledger_Withdraw *msg,
     int64_t timeout_ns, akt_future **out)
@@ -642,48 +630,29 @@ ledger_account_ask_withdraw(ledger_AccountRef to, ledger_Withdraw *msg,
     return akt_ask(to.ref, msg, timeout_ns, out);
 }
 
-/* ledger_account_ask_withdraw_wait -- wait for the reply of an ask: on AKT_OK
- * *reply holds one reference to the Balance (free it); otherwise the
- * error the handler replied with (its reason text:
- * akt_future_error_text(f)), AKT_ETIMEDOUT, or AKT_ETYPE when the reply is
- * not a Balance. */
 akt_err ledger_account_ask_withdraw_wait(akt_future *f, int64_t timeout_ns,
     ledger_Balance **reply);
 
-/* ledger_account_call_withdraw -- ask and wait, from a plain thread (never a
- * handler): send a Withdraw, wait up to timeout_ns for the Balance.
- * Consumes msg on every return, error or not. On AKT_OK *reply holds one
- * reference to the Balance (free it); otherwise *reply is NULL and the
- * result is the send's error, the error the handler replied with,
- * AKT_ETIMEDOUT, or AKT_ETYPE. For the reason text of an error reply use
- * ledger_account_ask_withdraw() and akt_future_error_text(). */
 static inline akt_err
 ledger_account_call_withdraw(ledger_AccountRef to, ledger_Withdraw *msg,
-    int64_t timeout_ns, ledger_Balance **reply)
+    int64_t timeout_ns, ledger_Balance **reply, akt_reason *why)
 {
     void *out = NULL;
     akt_err err = akt_call(to.ref, msg, timeout_ns, &ledger_balance_desc,
-        reply != NULL ? &out : NULL);
+        reply != NULL ? &out : NULL, why);
     if (reply != NULL) {
         *reply = (ledger_Balance *)out;
     }
     return err;
 }
 
-/* ledger_account_reply_withdraw -- inside the Withdraw handler: answer the asker.
- * Consumes reply on AKT_OK. A Withdraw told without a sender has no one
- * to answer: reply is freed, nothing is sent (no dead letter), AKT_OK.
- * Answer an error with akt_reply_error(), or akt_reply_error_text() to
- * give a reason. */
 static inline akt_err
 ledger_account_reply_withdraw(akt_ctx *ctx, ledger_Balance *reply)
 {
     return akt_persistent_reply(ctx, reply);
 }
 
-/* ledger_account_tell_bulk -- send a Bulk to a Account, from nobody (a
- * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
- * still owns it. */
+/* Sending a Bulk to a Account (see ledger_AccountRef). */
 static inline akt_err
 ledger_account_tell_bulk(ledger_AccountRef to, ledger_Bulk *msg)
 {
@@ -691,9 +660,6 @@ ledger_account_tell_bulk(ledger_AccountRef to, ledger_Bulk *msg)
     return akt_tell(to.ref, msg, nobody);
 }
 
-/* ledger_account_tell_bulk_from -- send a Bulk to a Account with sender
- * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
- * back as a message). Ownership as ledger_account_tell_bulk. */
 static inline akt_err
 ledger_account_tell_bulk_from(ledger_AccountRef to, ledger_Bulk *msg,
     akt_ref sender)
@@ -701,9 +667,6 @@ ledger_account_tell_bulk_from(ledger_AccountRef to, ledger_Bulk *msg,
     return akt_tell(to.ref, msg, sender);
 }
 
-/* ledger_account_forward_bulk -- inside a handler: send msg to a Account,
- * keeping the sender of the message being handled, so the answer goes to
- * the original asker. msg is borrowed (the handler's own view will do). */
 static inline akt_err
 ledger_account_forward_bulk(akt_ctx *ctx, ledger_AccountRef to,
     const ledger_Bulk *msg)
@@ -711,9 +674,8 @@ ledger_account_forward_bulk(akt_ctx *ctx, ledger_AccountRef to,
     return akt_forward_msg(ctx, to.ref, msg);
 }
 
-/* ledger_account_ask_bulk -- send a Bulk and get a future for the
- * Balance (or error) it answers with. Consumes msg on AKT_OK; *out is
- * the caller's, released with akt_future_release(). */
+/* Asking a Account with a Bulk, answered with a Balance (see
+ * ledger_AccountRef). */
 static inline akt_err
 ledger_account_ask_bulk(ledger_AccountRef to, ledger_Bulk *msg,
     int64_t timeout_ns, akt_future **out)
@@ -721,48 +683,29 @@ ledger_account_ask_bulk(ledger_AccountRef to, ledger_Bulk *msg,
     return akt_ask(to.ref, msg, timeout_ns, out);
 }
 
-/* ledger_account_ask_bulk_wait -- wait for the reply of an ask: on AKT_OK
- * *reply holds one reference to the Balance (free it); otherwise the
- * error the handler replied with (its reason text:
- * akt_future_error_text(f)), AKT_ETIMEDOUT, or AKT_ETYPE when the reply is
- * not a Balance. */
 akt_err ledger_account_ask_bulk_wait(akt_future *f, int64_t timeout_ns,
     ledger_Balance **reply);
 
-/* ledger_account_call_bulk -- ask and wait, from a plain thread (never a
- * handler): send a Bulk, wait up to timeout_ns for the Balance.
- * Consumes msg on every return, error or not. On AKT_OK *reply holds one
- * reference to the Balance (free it); otherwise *reply is NULL and the
- * result is the send's error, the error the handler replied with,
- * AKT_ETIMEDOUT, or AKT_ETYPE. For the reason text of an error reply use
- * ledger_account_ask_bulk() and akt_future_error_text(). */
 static inline akt_err
 ledger_account_call_bulk(ledger_AccountRef to, ledger_Bulk *msg,
-    int64_t timeout_ns, ledger_Balance **reply)
+    int64_t timeout_ns, ledger_Balance **reply, akt_reason *why)
 {
     void *out = NULL;
     akt_err err = akt_call(to.ref, msg, timeout_ns, &ledger_balance_desc,
-        reply != NULL ? &out : NULL);
+        reply != NULL ? &out : NULL, why);
     if (reply != NULL) {
         *reply = (ledger_Balance *)out;
     }
     return err;
 }
 
-/* ledger_account_reply_bulk -- inside the Bulk handler: answer the asker.
- * Consumes reply on AKT_OK. A Bulk told without a sender has no one
- * to answer: reply is freed, nothing is sent (no dead letter), AKT_OK.
- * Answer an error with akt_reply_error(), or akt_reply_error_text() to
- * give a reason. */
 static inline akt_err
 ledger_account_reply_bulk(akt_ctx *ctx, ledger_Balance *reply)
 {
     return akt_persistent_reply(ctx, reply);
 }
 
-/* ledger_account_tell_get -- send a Get to a Account, from nobody (a
- * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
- * still owns it. */
+/* Sending a Get to a Account (see ledger_AccountRef). */
 static inline akt_err
 ledger_account_tell_get(ledger_AccountRef to, ledger_Get *msg)
 {
@@ -770,9 +713,6 @@ ledger_account_tell_get(ledger_AccountRef to, ledger_Get *msg)
     return akt_tell(to.ref, msg, nobody);
 }
 
-/* ledger_account_tell_get_from -- send a Get to a Account with sender
- * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
- * back as a message). Ownership as ledger_account_tell_get. */
 static inline akt_err
 ledger_account_tell_get_from(ledger_AccountRef to, ledger_Get *msg,
     akt_ref sender)
@@ -780,9 +720,6 @@ ledger_account_tell_get_from(ledger_AccountRef to, ledger_Get *msg,
     return akt_tell(to.ref, msg, sender);
 }
 
-/* ledger_account_forward_get -- inside a handler: send msg to a Account,
- * keeping the sender of the message being handled, so the answer goes to
- * the original asker. msg is borrowed (the handler's own view will do). */
 static inline akt_err
 ledger_account_forward_get(akt_ctx *ctx, ledger_AccountRef to,
     const ledger_Get *msg)
@@ -790,9 +727,8 @@ ledger_account_forward_get(akt_ctx *ctx, ledger_AccountRef to,
     return akt_forward_msg(ctx, to.ref, msg);
 }
 
-/* ledger_account_ask_get -- send a Get and get a future for the
- * Balance (or error) it answers with. Consumes msg on AKT_OK; *out is
- * the caller's, released with akt_future_release(). */
+/* Asking a Account with a Get, answered with a Balance (see
+ * ledger_AccountRef). */
 static inline akt_err
 ledger_account_ask_get(ledger_AccountRef to, ledger_Get *msg,
     int64_t timeout_ns, akt_future **out)
@@ -800,39 +736,22 @@ ledger_account_ask_get(ledger_AccountRef to, ledger_Get *msg,
     return akt_ask(to.ref, msg, timeout_ns, out);
 }
 
-/* ledger_account_ask_get_wait -- wait for the reply of an ask: on AKT_OK
- * *reply holds one reference to the Balance (free it); otherwise the
- * error the handler replied with (its reason text:
- * akt_future_error_text(f)), AKT_ETIMEDOUT, or AKT_ETYPE when the reply is
- * not a Balance. */
 akt_err ledger_account_ask_get_wait(akt_future *f, int64_t timeout_ns,
     ledger_Balance **reply);
 
-/* ledger_account_call_get -- ask and wait, from a plain thread (never a
- * handler): send a Get, wait up to timeout_ns for the Balance.
- * Consumes msg on every return, error or not. On AKT_OK *reply holds one
- * reference to the Balance (free it); otherwise *reply is NULL and the
- * result is the send's error, the error the handler replied with,
- * AKT_ETIMEDOUT, or AKT_ETYPE. For the reason text of an error reply use
- * ledger_account_ask_get() and akt_future_error_text(). */
 static inline akt_err
 ledger_account_call_get(ledger_AccountRef to, ledger_Get *msg,
-    int64_t timeout_ns, ledger_Balance **reply)
+    int64_t timeout_ns, ledger_Balance **reply, akt_reason *why)
 {
     void *out = NULL;
     akt_err err = akt_call(to.ref, msg, timeout_ns, &ledger_balance_desc,
-        reply != NULL ? &out : NULL);
+        reply != NULL ? &out : NULL, why);
     if (reply != NULL) {
         *reply = (ledger_Balance *)out;
     }
     return err;
 }
 
-/* ledger_account_reply_get -- inside the Get handler: answer the asker.
- * Consumes reply on AKT_OK. A Get told without a sender has no one
- * to answer: reply is freed, nothing is sent (no dead letter), AKT_OK.
- * Answer an error with akt_reply_error(), or akt_reply_error_text() to
- * give a reason. */
 static inline akt_err
 ledger_account_reply_get(akt_ctx *ctx, ledger_Balance *reply)
 {
@@ -849,7 +768,30 @@ struct ledger_TallyState {
  * another actor's message to a Tally) does not compile.
  * ledger_tally_ref(r) wraps an akt_ref (the caller vouches that r is a
  * Tally); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
- * the like. Passed by value, copied freely, like akt_ref. */
+ * the like. Passed by value, copied freely, like akt_ref.
+ *
+ * For each message M a Tally handles (snake name m):
+ *   ledger_tally_tell_m(to, msg)    send it from nobody (a reply is dropped)
+ *   ledger_tally_tell_m_from(to, msg, sender)  with a sender (in a handler
+ *       akt_ctx_self(ctx), so the answer comes back as a message)
+ *       -- both consume msg on AKT_OK; on error the caller still owns it
+ *   ledger_tally_forward_m(ctx, to, msg)  in a handler: send msg keeping the
+ *       sender of the message being handled (the answer goes to the
+ *       original asker); msg is borrowed
+ * and for `on M -> R`:
+ *   ledger_tally_ask_m(to, msg, timeout_ns, &f)  a future for the R;
+ *       consumes msg on AKT_OK; release f with akt_future_release()
+ *   ledger_tally_ask_m_wait(f, timeout_ns, &reply)  on AKT_OK one reference
+ *       to the R; otherwise the error the handler replied with (its
+ *       reason: akt_future_error_text(f)), AKT_ETIMEDOUT, or AKT_ETYPE
+ *   ledger_tally_call_m(to, msg, timeout_ns, &reply, &why)  ask, wait and
+ *       release, from a plain thread (never a handler); consumes msg on
+ *       every return; on AKT_OK *reply is the R (yours to free), else NULL
+ *       and why (may be NULL) holds the reason text of an error reply
+ *   ledger_tally_reply_m(ctx, reply)  in the M handler: answer the asker;
+ *       consumes reply on AKT_OK; a told M has no one to answer: reply is
+ *       freed, nothing is sent, AKT_OK (akt_reply_error(_text) for errors)
+ */
 typedef struct ledger_TallyRef {
     akt_ref ref;
 } ledger_TallyRef;
@@ -956,9 +898,7 @@ akt_err ledger_tally_persist_deposited(akt_ctx *ctx, ledger_Deposited *event,
 akt_err ledger_tally_persist_deposited_async(akt_ctx *ctx, ledger_Deposited *event,
     ledger_TallyDepositedDone done, void *arg);
 
-/* ledger_tally_tell_deposit -- send a Deposit to a Tally, from nobody (a
- * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
- * still owns it. */
+/* Sending a Deposit to a Tally (see ledger_TallyRef). */
 static inline akt_err
 ledger_tally_tell_deposit(ledger_TallyRef to, ledger_Deposit *msg)
 {
@@ -966,9 +906,6 @@ ledger_tally_tell_deposit(ledger_TallyRef to, ledger_Deposit *msg)
     return akt_tell(to.ref, msg, nobody);
 }
 
-/* ledger_tally_tell_deposit_from -- send a Deposit to a Tally with sender
- * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
- * back as a message). Ownership as ledger_tally_tell_deposit. */
 static inline akt_err
 ledger_tally_tell_deposit_from(ledger_TallyRef to, ledger_Deposit *msg,
     akt_ref sender)
@@ -976,9 +913,6 @@ ledger_tally_tell_deposit_from(ledger_TallyRef to, ledger_Deposit *msg,
     return akt_tell(to.ref, msg, sender);
 }
 
-/* ledger_tally_forward_deposit -- inside a handler: send msg to a Tally,
- * keeping the sender of the message being handled, so the answer goes to
- * the original asker. msg is borrowed (the handler's own view will do). */
 static inline akt_err
 ledger_tally_forward_deposit(akt_ctx *ctx, ledger_TallyRef to,
     const ledger_Deposit *msg)

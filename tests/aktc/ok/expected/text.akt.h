@@ -112,7 +112,30 @@ struct corpus_text_EchoState {
  * another actor's message to a Echo) does not compile.
  * corpus_text_echo_ref(r) wraps an akt_ref (the caller vouches that r is a
  * Echo); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
- * the like. Passed by value, copied freely, like akt_ref. */
+ * the like. Passed by value, copied freely, like akt_ref.
+ *
+ * For each message M a Echo handles (snake name m):
+ *   corpus_text_echo_tell_m(to, msg)    send it from nobody (a reply is dropped)
+ *   corpus_text_echo_tell_m_from(to, msg, sender)  with a sender (in a handler
+ *       akt_ctx_self(ctx), so the answer comes back as a message)
+ *       -- both consume msg on AKT_OK; on error the caller still owns it
+ *   corpus_text_echo_forward_m(ctx, to, msg)  in a handler: send msg keeping the
+ *       sender of the message being handled (the answer goes to the
+ *       original asker); msg is borrowed
+ * and for `on M -> R`:
+ *   corpus_text_echo_ask_m(to, msg, timeout_ns, &f)  a future for the R;
+ *       consumes msg on AKT_OK; release f with akt_future_release()
+ *   corpus_text_echo_ask_m_wait(f, timeout_ns, &reply)  on AKT_OK one reference
+ *       to the R; otherwise the error the handler replied with (its
+ *       reason: akt_future_error_text(f)), AKT_ETIMEDOUT, or AKT_ETYPE
+ *   corpus_text_echo_call_m(to, msg, timeout_ns, &reply, &why)  ask, wait and
+ *       release, from a plain thread (never a handler); consumes msg on
+ *       every return; on AKT_OK *reply is the R (yours to free), else NULL
+ *       and why (may be NULL) holds the reason text of an error reply
+ *   corpus_text_echo_reply_m(ctx, reply)  in the M handler: answer the asker;
+ *       consumes reply on AKT_OK; a told M has no one to answer: reply is
+ *       freed, nothing is sent, AKT_OK (akt_reply_error(_text) for errors)
+ */
 typedef struct corpus_text_EchoRef {
     akt_ref ref;
 } corpus_text_EchoRef;
@@ -139,9 +162,9 @@ typedef struct corpus_text_EchoHandlers {
         const corpus_text_Tricky *msg);
 
     /* init -- optional: set the state up from the spawn's init argument
-     * (set props.init_arg after corpus_text_echo_props; e.g. a name), on
-     * start and on each restart: after the state is reset to its
-     * defaults, before pre_start (post_restart). A failure fails the
+     * (corpus_text_echo_spawn's init_arg, or props.init_arg after corpus_text_echo_props;
+     * e.g. a name), on start and on each restart: after the state is reset
+     * to its defaults, before pre_start (post_restart). A failure fails the
      * start. */
     akt_err (*init)(corpus_text_EchoState *state, akt_ctx *ctx,
         const void *init_arg);
@@ -164,9 +187,47 @@ typedef struct corpus_text_EchoHandlers {
  * out is NULL. */
 akt_err corpus_text_echo_props(const corpus_text_EchoHandlers *h, akt_props *out);
 
-/* corpus_text_echo_tell_tricky -- send a Tricky to a Echo, from nobody (a
- * reply to it is dropped). Consumes msg on AKT_OK; on error the caller
- * still owns it. */
+/* corpus_text_echo_spawn -- spawn a Echo under /user (name NULL: a generated
+ * one) that runs the handlers in h, with init_arg for h->init (NULL when
+ * none; like h it must outlive the actor, which gets it again on each
+ * restart). On AKT_OK *out (may be NULL) is its typed ref. Errors: those
+ * of corpus_text_echo_props and akt_spawn. corpus_text_echo_spawn_child: the same, as
+ * a child of the actor running ctx (akt_ctx_spawn). */
+static inline akt_err
+corpus_text_echo_spawn(akt_system *sys, const corpus_text_EchoHandlers *h,
+    const char *name, const void *init_arg, corpus_text_EchoRef *out)
+{
+    akt_props props;
+    akt_ref ref = {0, 0};
+    akt_err err = corpus_text_echo_props(h, &props);
+    if (err == AKT_OK) {
+        props.init_arg = init_arg;
+        err = akt_spawn(sys, &props, name, &ref);
+    }
+    if (err == AKT_OK && out != NULL) {
+        out->ref = ref;
+    }
+    return err;
+}
+
+static inline akt_err
+corpus_text_echo_spawn_child(akt_ctx *ctx, const corpus_text_EchoHandlers *h,
+    const char *name, const void *init_arg, corpus_text_EchoRef *out)
+{
+    akt_props props;
+    akt_ref ref = {0, 0};
+    akt_err err = corpus_text_echo_props(h, &props);
+    if (err == AKT_OK) {
+        props.init_arg = init_arg;
+        err = akt_ctx_spawn(ctx, &props, name, &ref);
+    }
+    if (err == AKT_OK && out != NULL) {
+        out->ref = ref;
+    }
+    return err;
+}
+
+/* Sending a Tricky to a Echo (see corpus_text_EchoRef). */
 static inline akt_err
 corpus_text_echo_tell_tricky(corpus_text_EchoRef to, corpus_text_Tricky *msg)
 {
@@ -174,9 +235,6 @@ corpus_text_echo_tell_tricky(corpus_text_EchoRef to, corpus_text_Tricky *msg)
     return akt_tell(to.ref, msg, nobody);
 }
 
-/* corpus_text_echo_tell_tricky_from -- send a Tricky to a Echo with sender
- * as its sender (inside a handler: akt_ctx_self(ctx), so the answer comes
- * back as a message). Ownership as corpus_text_echo_tell_tricky. */
 static inline akt_err
 corpus_text_echo_tell_tricky_from(corpus_text_EchoRef to, corpus_text_Tricky *msg,
     akt_ref sender)
@@ -184,9 +242,6 @@ corpus_text_echo_tell_tricky_from(corpus_text_EchoRef to, corpus_text_Tricky *ms
     return akt_tell(to.ref, msg, sender);
 }
 
-/* corpus_text_echo_forward_tricky -- inside a handler: send msg to a Echo,
- * keeping the sender of the message being handled, so the answer goes to
- * the original asker. msg is borrowed (the handler's own view will do). */
 static inline akt_err
 corpus_text_echo_forward_tricky(akt_ctx *ctx, corpus_text_EchoRef to,
     const corpus_text_Tricky *msg)
@@ -194,9 +249,8 @@ corpus_text_echo_forward_tricky(akt_ctx *ctx, corpus_text_EchoRef to,
     return akt_forward_msg(ctx, to.ref, msg);
 }
 
-/* corpus_text_echo_ask_tricky -- send a Tricky and get a future for the
- * Tricky (or error) it answers with. Consumes msg on AKT_OK; *out is
- * the caller's, released with akt_future_release(). */
+/* Asking a Echo with a Tricky, answered with a Tricky (see
+ * corpus_text_EchoRef). */
 static inline akt_err
 corpus_text_echo_ask_tricky(corpus_text_EchoRef to, corpus_text_Tricky *msg,
     int64_t timeout_ns, akt_future **out)
@@ -204,39 +258,22 @@ corpus_text_echo_ask_tricky(corpus_text_EchoRef to, corpus_text_Tricky *msg,
     return akt_ask(to.ref, msg, timeout_ns, out);
 }
 
-/* corpus_text_echo_ask_tricky_wait -- wait for the reply of an ask: on AKT_OK
- * *reply holds one reference to the Tricky (free it); otherwise the
- * error the handler replied with (its reason text:
- * akt_future_error_text(f)), AKT_ETIMEDOUT, or AKT_ETYPE when the reply is
- * not a Tricky. */
 akt_err corpus_text_echo_ask_tricky_wait(akt_future *f, int64_t timeout_ns,
     corpus_text_Tricky **reply);
 
-/* corpus_text_echo_call_tricky -- ask and wait, from a plain thread (never a
- * handler): send a Tricky, wait up to timeout_ns for the Tricky.
- * Consumes msg on every return, error or not. On AKT_OK *reply holds one
- * reference to the Tricky (free it); otherwise *reply is NULL and the
- * result is the send's error, the error the handler replied with,
- * AKT_ETIMEDOUT, or AKT_ETYPE. For the reason text of an error reply use
- * corpus_text_echo_ask_tricky() and akt_future_error_text(). */
 static inline akt_err
 corpus_text_echo_call_tricky(corpus_text_EchoRef to, corpus_text_Tricky *msg,
-    int64_t timeout_ns, corpus_text_Tricky **reply)
+    int64_t timeout_ns, corpus_text_Tricky **reply, akt_reason *why)
 {
     void *out = NULL;
     akt_err err = akt_call(to.ref, msg, timeout_ns, &corpus_text_tricky_desc,
-        reply != NULL ? &out : NULL);
+        reply != NULL ? &out : NULL, why);
     if (reply != NULL) {
         *reply = (corpus_text_Tricky *)out;
     }
     return err;
 }
 
-/* corpus_text_echo_reply_tricky -- inside the Tricky handler: answer the asker.
- * Consumes reply on AKT_OK. A Tricky told without a sender has no one
- * to answer: reply is freed, nothing is sent (no dead letter), AKT_OK.
- * Answer an error with akt_reply_error(), or akt_reply_error_text() to
- * give a reason. */
 static inline akt_err
 corpus_text_echo_reply_tricky(akt_ctx *ctx, corpus_text_Tricky *reply)
 {
