@@ -15,9 +15,10 @@ from . import _core
 from ._core import (ActorRef, AktError, AskSelfError, Context, Message,
                     SchemaMismatch, bind_module, decode, encode,
                     error_classes)
-from ._runtime import (Actor, ActorSystem, FrozenMap, Future, Props, Record,
-                       Terminated, TypedActor, TypedRef, props, register_types,
-                       replace, to_dict)
+from ._runtime import (Actor, ActorSystem, DeadLetter, FrozenMap, Future,
+                       LogEvent, Props, ReceiveTimeout, Record, RouterRef,
+                       Terminated, TypedActor, TypedRef, UnhandledMessage,
+                       props, register_types, replace, to_dict)
 
 # One exception class per akt_err code (generated in _core from the
 # AKT_ERR_MAP list of akt/err.h): AskTimeout, ActorStopped, ...
@@ -27,8 +28,9 @@ del _cls
 
 __all__ = [
     "Actor", "ActorRef", "ActorSystem", "AktError", "AskSelfError", "Context",
-    "FrozenMap", "Future", "Message", "Props", "Record", "SchemaMismatch",
-    "Terminated", "TypedActor", "TypedRef", "bind_module", "decode",
+    "DeadLetter", "FrozenMap", "Future", "LogEvent", "Message", "Props",
+    "ReceiveTimeout", "Record", "RouterRef", "SchemaMismatch", "Terminated",
+    "TypedActor", "TypedRef", "UnhandledMessage", "bind_module", "decode",
     "encode", "props",
     "register_types", "replace", "to_dict",
 ] + sorted(c.__name__ for c in error_classes.values())

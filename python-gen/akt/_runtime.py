@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any, Generator, Generic, TypeVar
 
 from . import _core
 
-__all__ = ["Actor", "ActorSystem", "FrozenMap", "Future", "Props", "Record",
-           "Terminated", "TypedActor", "TypedRef", "props", "register_types",
-           "replace", "to_dict"]
+__all__ = ["Actor", "ActorSystem", "DeadLetter", "FrozenMap", "Future",
+           "LogEvent", "Props", "ReceiveTimeout", "Record", "RouterRef",
+           "Terminated", "TypedActor", "TypedRef", "UnhandledMessage", "props",
+           "register_types", "replace", "to_dict"]
 
 log = logging.getLogger("akt")
 
@@ -238,11 +239,112 @@ class TypedRef:
         return f"{type(self).__name__}({self.ref!r})"
 
 
+class DeadLetter:
+    """A message that could not be delivered (published on the event
+    stream; subscribe(ref, akt.DeadLetter)). reason: an akt_err code."""
+
+    __slots__ = ("recipient", "sender", "reason", "message")
+
+    def __init__(self, recipient, sender, reason, message):
+        self.recipient, self.sender = recipient, sender
+        self.reason, self.message = reason, message
+
+    def __repr__(self):
+        return (f"DeadLetter({self.message!r} to {self.recipient!r}, "
+                f"reason {self.reason})")
+
+
+class UnhandledMessage:
+    """A message its recipient had no handler for (event stream)."""
+
+    __slots__ = ("recipient", "sender", "message")
+
+    def __init__(self, recipient, sender, message):
+        self.recipient, self.sender, self.message = recipient, sender, message
+
+    def __repr__(self):
+        return f"UnhandledMessage({self.message!r} to {self.recipient!r})"
+
+
+class LogEvent:
+    """One line of akt's log (event stream): level 1 error .. 4 debug, the
+    source's path, the text, the time (seconds since 1970)."""
+
+    __slots__ = ("level", "path", "text", "timestamp")
+
+    def __init__(self, level, path, text, timestamp):
+        self.level, self.path, self.text = level, path, text
+        self.timestamp = timestamp
+
+    def __repr__(self):
+        return f"LogEvent({self.level}, {self.path!r}, {self.text!r})"
+
+
+class ReceiveTimeout:
+    """Sent to an actor that got no message for its receive timeout
+    (ctx.set_receive_timeout)."""
+
+    __slots__ = ("timeout",)
+
+    def __init__(self, timeout):
+        self.timeout = timeout
+
+    def __eq__(self, other):
+        return isinstance(other, ReceiveTimeout) and other.timeout == self.timeout
+
+    def __hash__(self):
+        return hash(("ReceiveTimeout", self.timeout))
+
+    def __repr__(self):
+        return f"ReceiveTimeout({self.timeout})"
+
+
+_LEVELS = {1: logging.ERROR, 2: logging.WARNING, 3: logging.INFO, 4: logging.DEBUG}
+_FROM_LOGGING = {logging.ERROR: 1, logging.WARNING: 2, logging.INFO: 3,
+                 logging.DEBUG: 4}
+
+
+def _emit_log(level, path, text, timestamp):
+    """akt's log events, on the system's loop thread: to the "akt" logger
+    (extra: akt_path, akt_timestamp)."""
+    log.log(_LEVELS.get(level, logging.INFO), "[%s] %s", path, text,
+            extra={"akt_path": path, "akt_timestamp": timestamp})
+
+
+class RouterRef(TypedRef):
+    """A router (ActorSystem.router): tell/ask route to a routee by its
+    logic; broadcast reaches every routee with one shared message."""
+
+    __slots__ = ()
+    _akt_actor = "router"
+
+    def ask(self, msg, timeout=5.0):
+        return self.ref.ask(msg, timeout)
+
+    def ask_blocking(self, msg, timeout=5.0):
+        return self.ref.ask_blocking(msg, timeout)
+
+    def broadcast(self, msg):
+        self.ref._broadcast(msg)
+
+    def routees(self, timeout=5.0):
+        """The routees now (asks the router)."""
+        return self.ref._routees(timeout)
+
+    def resize(self, delta):
+        """Grow (delta > 0) or shrink a pool, within its bounds."""
+        self.ref._resize(delta)
+
+
 def register_types(*capsules):
     """Register message descriptors (PyCapsules named "akt.type", as a C
     extension that links generated code hands out) so Records of those
     types can be sent to C actors. Returns the type names."""
     return [_core.register_type(c) for c in capsules]
+
+
+def _unwrap(ref):
+    return ref.ref if isinstance(ref, TypedRef) else ref
 
 
 def _wake(waiter, fut):
@@ -341,7 +443,9 @@ _loop_systems: dict[int, "ActorSystem"] = {}
 
 _core._setup(record=Record, terminated=Terminated, future=Future,
              suspend=_suspend, failure=_report_failure, frozenmap=FrozenMap,
-             typed_ref=TypedRef)
+             typed_ref=TypedRef, dead_letter=DeadLetter,
+             unhandled=UnhandledMessage, log_event=LogEvent,
+             receive_timeout=ReceiveTimeout, emit_log=_emit_log)
 
 
 class ActorSystem:
@@ -372,12 +476,14 @@ class ActorSystem:
             loop = asyncio.new_event_loop()
             asyncio.set_event_loop(loop)
             loop.add_reader(core.fileno(), core.drain)
+            loop.add_reader(core.log_fileno(), core.drain_log)
             box["loop"] = loop
             ready.set()
             try:
                 loop.run_forever()
             finally:
                 loop.remove_reader(core.fileno())
+                loop.remove_reader(core.log_fileno())
                 pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
                 for t in pending:
                     t.cancel()
@@ -409,6 +515,40 @@ class ActorSystem:
         remoting started, another node's "akt://sys@host:port/user/a" (a
         ref to its proxy). akt.NotFound when there is none."""
         return self._core.lookup(path)
+
+    def subscribe(self, ref, cls=None) -> None:
+        """Deliver the event stream's messages of cls to ref: a generated
+        message class, akt.DeadLetter, akt.UnhandledMessage, akt.LogEvent,
+        object (every plain Python object published) or None (all)."""
+        self._core.subscribe(_unwrap(ref), cls)
+
+    def unsubscribe(self, ref, cls=None) -> bool:
+        return self._core.unsubscribe(_unwrap(ref), cls)
+
+    def publish(self, msg) -> None:
+        """Publish msg on the event stream (one shared message to every
+        subscriber of its type)."""
+        self._core.publish(msg)
+
+    def log(self, level: int, text: str) -> None:
+        """Log through akt (1 error .. 4 debug, or a logging level): the
+        event stream's LogEvent subscribers see it, and the bridge hands it
+        to the "akt" logger."""
+        self._core.log(_FROM_LOGGING.get(level, level), text)
+
+    def router(self, logic: str, props: "Props | None" = None, *,
+               instances: int = 0, paths=None, key=None, within=None,
+               interval=None, lower: int = 0, upper: int = 0,
+               resize_every: int = 0, seed: int = 0,
+               name: str | None = None) -> "RouterRef":
+        """A router under /user: a pool of `instances` actors from props,
+        or a group of existing actors by path. logic: round-robin, random,
+        broadcast, consistent-hash (key: a function of the message, run
+        with the GIL on the router's thread), smallest-mailbox,
+        scatter-gather / tail-chopping (within, interval in seconds)."""
+        return RouterRef(self._core.router(
+            logic, props, instances, None if paths is None else list(paths),
+            key, within, interval, lower, upper, resize_every, seed, name))
 
     def start_remoting(self, listen: str | None = None, *,
                        cookie: str | None = None,

@@ -356,6 +356,10 @@ pyc_from_msg(pyc_state *st, PyObject *system, const void *msg)
     if (b) {
         return pyb_from_struct(st, system, b, t, msg);
     }
+    PyObject *ev = pyc_event_from_msg(st, system, msg);
+    if (ev || PyErr_Occurred()) {
+        return ev;
+    }
     if (t->fields == NULL && t->nfields > 0) {
         PyErr_Format(PyExc_TypeError, "akt: message type %s has no field table",
             t->name);

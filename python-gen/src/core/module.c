@@ -209,29 +209,6 @@ pyc_raise(pyc_state *st, akt_err rc, const char *detail)
 
 /* --- System --------------------------------------------------------------- */
 
-typedef struct props_rec {
-    struct props_rec *next;
-    akt_props props;
-    PyObject *factory; /* the akt.Props (strong) */
-    PyObject *system; /* borrowed: the System outlives its records */
-    pyc_state *st;
-} props_rec;
-
-typedef struct SystemObject {
-    PyObject_HEAD akt_system *sys;
-    pydisp *disp;
-    PyObject *module;
-    PyObject
-        *props_map; /* id(props) -> capsule-free int index; keeps props alive */
-    props_rec *recs;
-    PyObject *name;
-} SystemObject;
-
-typedef struct RefObject {
-    PyObject_HEAD akt_ref ref;
-    PyObject *system;
-} RefObject;
-
 static akt_system *
 sys_of(PyObject *system)
 {
@@ -266,15 +243,6 @@ typedef struct shim {
     PyObject *handle;
     props_rec *rec;
 } shim;
-
-typedef struct CtxObject {
-    PyObject_HEAD akt_ctx
-        *ctx; /* NULL once the handler returned (or suspended) */
-    akt_ref self, sender;
-    PyObject *system;
-    pyc_state *st;
-    bool replied;
-} CtxObject;
 
 static CtxObject *
 ctx_new(pyc_state *st, PyObject *system, akt_ctx *ctx)
@@ -647,8 +615,8 @@ ctx_dealloc(CtxObject *c)
     Py_DECREF(tp);
 }
 
-static int
-ctx_live(CtxObject *c, const char *what)
+int
+pyc_ctx_live(CtxObject *c, const char *what)
 {
     if (c->ctx == NULL) {
         PyErr_Format(c->st->errors[AKT_ESTATE],
@@ -688,7 +656,7 @@ ctx_reply(CtxObject *c, PyObject *value)
 static PyObject *
 ctx_watch(CtxObject *c, PyObject *ref)
 {
-    if (ctx_live(c, "watch") < 0) {
+    if (pyc_ctx_live(c, "watch") < 0) {
         return NULL;
     }
     if (!PyObject_TypeCheck(ref, c->st->ref_type)) {
@@ -704,7 +672,7 @@ ctx_watch(CtxObject *c, PyObject *ref)
 static PyObject *
 ctx_unwatch(CtxObject *c, PyObject *ref)
 {
-    if (ctx_live(c, "unwatch") < 0) {
+    if (pyc_ctx_live(c, "unwatch") < 0) {
         return NULL;
     }
     if (!PyObject_TypeCheck(ref, c->st->ref_type)) {
@@ -738,8 +706,6 @@ ctx_stop(CtxObject *c, PyObject *args)
     Py_RETURN_NONE;
 }
 
-static props_rec *props_rec_for(SystemObject *so, PyObject *props);
-
 static PyObject *
 ctx_spawn(CtxObject *c, PyObject *args)
 {
@@ -747,10 +713,10 @@ ctx_spawn(CtxObject *c, PyObject *args)
     if (!PyArg_ParseTuple(args, "O|O", &props, &name)) {
         return NULL;
     }
-    if (ctx_live(c, "spawn") < 0) {
+    if (pyc_ctx_live(c, "spawn") < 0) {
         return NULL;
     }
-    props_rec *rec = props_rec_for((SystemObject *)c->system, props);
+    props_rec *rec = pyc_props_rec_for((SystemObject *)c->system, props);
     if (rec == NULL) {
         return NULL;
     }
@@ -783,6 +749,28 @@ static PyMethodDef ctx_methods[] = {
         "stop(ref=None): stop a child, or this actor" },
     { "spawn", (PyCFunction)ctx_spawn, METH_VARARGS,
         "spawn(props, name=None) -> ActorRef: a child actor" },
+    { "start_timer", (PyCFunction)(void (*)(void))pyc_ctx_start_timer,
+        METH_VARARGS | METH_KEYWORDS,
+        "start_timer(key, msg, delay, interval=None): msg to this actor "
+        "after delay s (then every interval s); replaces key's timer" },
+    { "cancel_timer", (PyCFunction)pyc_ctx_cancel_timer, METH_O,
+        "cancel_timer(key) -> bool" },
+    { "timer_active", (PyCFunction)pyc_ctx_timer_active, METH_O,
+        "timer_active(key) -> bool" },
+    { "cancel_all_timers", (PyCFunction)pyc_ctx_cancel_all_timers, METH_NOARGS,
+        NULL },
+    { "set_receive_timeout", (PyCFunction)pyc_ctx_set_receive_timeout, METH_O,
+        "set_receive_timeout(seconds or None): akt.ReceiveTimeout when idle" },
+    { "stash", (PyCFunction)pyc_ctx_stash, METH_NOARGS,
+        "stash(): keep the current message for later (akt.MailboxFull when "
+        "the stash is full)" },
+    { "unstash", (PyCFunction)pyc_ctx_unstash, METH_NOARGS,
+        "unstash() -> bool: the oldest stashed message back first" },
+    { "unstash_all", (PyCFunction)pyc_ctx_unstash_all, METH_NOARGS,
+        "unstash_all() -> int: every stashed message back, oldest first" },
+    { "stash_size", (PyCFunction)pyc_ctx_stash_size, METH_NOARGS, NULL },
+    { "clear_stash", (PyCFunction)pyc_ctx_clear_stash, METH_NOARGS,
+        "clear_stash() -> int: drop the stash (to dead letters)" },
     { NULL },
 };
 static PyGetSetDef ctx_getset[] = {
@@ -1348,6 +1336,9 @@ static PyMethodDef ref_methods[] = {
         "watch() -> akt.Future completing with akt.Terminated when it stops" },
     { "stop", (PyCFunction)ref_stop, METH_NOARGS,
         "stop after the current message" },
+    { "_broadcast", (PyCFunction)pyc_ref_broadcast, METH_O, NULL },
+    { "_routees", (PyCFunction)pyc_ref_routees, METH_VARARGS, NULL },
+    { "_resize", (PyCFunction)pyc_ref_resize, METH_O, NULL },
     { NULL },
 };
 static PyGetSetDef ref_getset[] = {
@@ -1373,8 +1364,8 @@ static PyType_Spec ref_spec = {
 
 /* --- System --------------------------------------------------------------- */
 
-static props_rec *
-props_rec_for(SystemObject *so, PyObject *props)
+props_rec *
+pyc_props_rec_for(SystemObject *so, PyObject *props)
 {
     pyc_state *st = mstate(so->module);
     if (so->sys == NULL) {
@@ -1484,6 +1475,10 @@ system_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
         Py_DECREF(so);
         return pyc_raise(st, rc, "python dispatcher");
     }
+    if (pyc_logq_start(so) < 0) {
+        Py_DECREF(so);
+        return NULL;
+    }
     return (PyObject *)so;
 }
 
@@ -1497,6 +1492,7 @@ system_release(SystemObject *so)
             sys); /* stops and frees the dispatcher too */
         Py_END_ALLOW_THREADS so->disp = NULL;
     }
+    pyc_logq_stop(so);
     while (so->recs) {
         props_rec *n = so->recs->next;
         Py_CLEAR(so->recs->factory);
@@ -1566,7 +1562,7 @@ system_spawn(SystemObject *so, PyObject *args)
     if (!PyArg_ParseTuple(args, "O|O", &props, &name) || system_live(so) < 0) {
         return NULL;
     }
-    props_rec *rec = props_rec_for(so, props);
+    props_rec *rec = pyc_props_rec_for(so, props);
     if (rec == NULL) {
         return NULL;
     }
@@ -1784,6 +1780,14 @@ system_address(SystemObject *so, PyObject *unused)
 static PyMethodDef system_methods[] = {
     { "_address", (PyCFunction)system_address, METH_NOARGS, NULL },
     { "fileno", (PyCFunction)system_fileno, METH_NOARGS, NULL },
+    { "subscribe", (PyCFunction)pyc_system_subscribe, METH_VARARGS, NULL },
+    { "unsubscribe", (PyCFunction)pyc_system_unsubscribe, METH_VARARGS, NULL },
+    { "publish", (PyCFunction)pyc_system_publish, METH_O, NULL },
+    { "router", (PyCFunction)(void (*)(void))pyc_system_router,
+        METH_VARARGS | METH_KEYWORDS, NULL },
+    { "log_fileno", (PyCFunction)pyc_system_log_fileno, METH_NOARGS, NULL },
+    { "drain_log", (PyCFunction)pyc_system_drain_log, METH_NOARGS, NULL },
+    { "log", (PyCFunction)pyc_system_log, METH_VARARGS, NULL },
     { "start_remote", (PyCFunction)(void (*)(void))system_start_remote,
         METH_VARARGS | METH_KEYWORDS, NULL },
     { "remote_address", (PyCFunction)system_remote_address, METH_NOARGS, NULL },
@@ -1824,10 +1828,12 @@ static PyObject *
 mod_setup(PyObject *m, PyObject *args, PyObject *kw)
 {
     static char *kws[] = { "record", "terminated", "future", "suspend",
-        "failure", "frozenmap", "typed_ref", NULL };
-    PyObject *rec, *term, *fut, *susp, *fail, *fmap, *tref;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOOOOO", kws, &rec, &term,
-            &fut, &susp, &fail, &fmap, &tref)) {
+        "failure", "frozenmap", "typed_ref", "dead_letter", "unhandled",
+        "log_event", "receive_timeout", "emit_log", NULL };
+    PyObject *rec, *term, *fut, *susp, *fail, *fmap, *tref, *dl, *un, *le, *rt,
+        *el;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOOOOOOOOOO", kws, &rec, &term,
+            &fut, &susp, &fail, &fmap, &tref, &dl, &un, &le, &rt, &el)) {
         return NULL;
     }
     pyc_state *st = mstate(m);
@@ -1838,6 +1844,11 @@ mod_setup(PyObject *m, PyObject *args, PyObject *kw)
     }
     Py_XSETREF(st->frozenmap_cls, Py_NewRef(fmap));
     Py_XSETREF(st->typed_ref_cls, Py_NewRef(tref));
+    Py_XSETREF(st->dead_letter_cls, Py_NewRef(dl));
+    Py_XSETREF(st->unhandled_cls, Py_NewRef(un));
+    Py_XSETREF(st->log_event_cls, Py_NewRef(le));
+    Py_XSETREF(st->receive_timeout_cls, Py_NewRef(rt));
+    Py_XSETREF(st->emit_log_fn, Py_NewRef(el));
     Py_XSETREF(st->record_cls, Py_NewRef(rec));
     Py_XSETREF(st->terminated_cls, Py_NewRef(term));
     Py_XSETREF(st->future_cls, Py_NewRef(fut));
@@ -1981,6 +1992,11 @@ mod_traverse(PyObject *m, visitproc visit, void *arg)
     Py_VISIT(st->frozenmap_cls);
     Py_VISIT(st->typed_ref_cls);
     Py_VISIT(st->schema_mismatch);
+    Py_VISIT(st->dead_letter_cls);
+    Py_VISIT(st->unhandled_cls);
+    Py_VISIT(st->log_event_cls);
+    Py_VISIT(st->receive_timeout_cls);
+    Py_VISIT(st->emit_log_fn);
     return pyb_traverse(st, visit, arg);
 }
 
@@ -2008,6 +2024,11 @@ mod_clear(PyObject *m)
     Py_CLEAR(st->frozenmap_cls);
     Py_CLEAR(st->typed_ref_cls);
     Py_CLEAR(st->schema_mismatch);
+    Py_CLEAR(st->dead_letter_cls);
+    Py_CLEAR(st->unhandled_cls);
+    Py_CLEAR(st->log_event_cls);
+    Py_CLEAR(st->receive_timeout_cls);
+    Py_CLEAR(st->emit_log_fn);
     return 0;
 }
 

@@ -23,6 +23,10 @@ typedef struct pyc_state {
     PyTypeObject *message_type; /* akt.Message */
     PyObject *frozenmap_cls, *typed_ref_cls; /* from akt._runtime */
     PyObject *schema_mismatch; /* akt.SchemaMismatch */
+    /* events (akt._runtime): DeadLetter, UnhandledMessage, LogEvent,
+     * ReceiveTimeout; emit_log(level, path, text, timestamp) */
+    PyObject *dead_letter_cls, *unhandled_cls, *log_event_cls,
+        *receive_timeout_cls, *emit_log_fn;
     struct pyb_tables *bind;
 } pyc_state;
 
@@ -31,6 +35,76 @@ extern struct PyModuleDef pyc_module_def;
 
 /* raise the exception of code rc (with detail text, may be NULL); NULL */
 PyObject *pyc_raise(pyc_state *st, akt_err rc, const char *detail);
+
+struct pydisp;
+struct pyc_logq;
+
+/* the props of a Python actor class, interned per System */
+typedef struct props_rec {
+    struct props_rec *next;
+    akt_props props;
+    PyObject *factory; /* the akt.Props (strong) */
+    PyObject *system; /* borrowed: the System outlives its records */
+    pyc_state *st;
+} props_rec;
+
+/* akt._core.System: one akt_system and its python-pinned dispatcher */
+typedef struct SystemObject {
+    PyObject_HEAD akt_system *sys;
+    struct pydisp *disp;
+    PyObject *module;
+    PyObject *props_map; /* id(props) -> capsule; keeps props alive */
+    props_rec *recs;
+    PyObject *name;
+    struct pyc_logq *logq; /* akt's log events for Python's logging */
+} SystemObject;
+
+typedef struct RefObject {
+    PyObject_HEAD akt_ref ref;
+    PyObject *system;
+} RefObject;
+
+/* what a handler gets as ctx */
+typedef struct CtxObject {
+    PyObject_HEAD akt_ctx *ctx; /* NULL once the handler returned or
+                                   suspended */
+    akt_ref self, sender;
+    PyObject *system;
+    pyc_state *st;
+    bool replied;
+} CtxObject;
+
+props_rec *pyc_props_rec_for(SystemObject *so, PyObject *props);
+
+/* kit.c: timers, stash, the event stream, routers, the log bridge; the
+ * method tables of module.c list these */
+PyObject *pyc_ctx_start_timer(CtxObject *c, PyObject *args, PyObject *kw);
+PyObject *pyc_ctx_cancel_timer(CtxObject *c, PyObject *key);
+PyObject *pyc_ctx_timer_active(CtxObject *c, PyObject *key);
+PyObject *pyc_ctx_cancel_all_timers(CtxObject *c, PyObject *unused);
+PyObject *pyc_ctx_set_receive_timeout(CtxObject *c, PyObject *secs);
+PyObject *pyc_ctx_stash(CtxObject *c, PyObject *unused);
+PyObject *pyc_ctx_unstash(CtxObject *c, PyObject *unused);
+PyObject *pyc_ctx_unstash_all(CtxObject *c, PyObject *unused);
+PyObject *pyc_ctx_stash_size(CtxObject *c, PyObject *unused);
+PyObject *pyc_ctx_clear_stash(CtxObject *c, PyObject *unused);
+PyObject *pyc_system_subscribe(SystemObject *so, PyObject *args);
+PyObject *pyc_system_unsubscribe(SystemObject *so, PyObject *args);
+PyObject *pyc_system_publish(SystemObject *so, PyObject *msg);
+PyObject *pyc_system_router(SystemObject *so, PyObject *args, PyObject *kw);
+PyObject *pyc_system_log_fileno(SystemObject *so, PyObject *unused);
+PyObject *pyc_system_drain_log(SystemObject *so, PyObject *unused);
+PyObject *pyc_system_log(SystemObject *so, PyObject *args);
+PyObject *pyc_ref_broadcast(RefObject *r, PyObject *msg);
+PyObject *pyc_ref_routees(RefObject *r, PyObject *args);
+PyObject *pyc_ref_resize(RefObject *r, PyObject *delta);
+/* the log queue of a System: akt's sink posts, the loop drains */
+int pyc_logq_start(SystemObject *so);
+void pyc_logq_stop(SystemObject *so);
+/* ctx_live: 0, or -1 with akt.InvalidState naming what */
+int pyc_ctx_live(CtxObject *c, const char *what);
+/* the event classes for the standard events (NULL: not one) */
+PyObject *pyc_event_from_msg(pyc_state *st, PyObject *system, const void *msg);
 
 PyObject *pyc_ref_new(pyc_state *st, PyObject *system, akt_ref r);
 akt_ref pyc_ref_get(PyObject *ref);

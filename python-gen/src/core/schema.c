@@ -206,8 +206,8 @@ pyb_of_id(pyc_state *st, uint64_t id)
     return tb ? hmap_get(&tb->by_id, id) : NULL;
 }
 
-static pyb_msg *
-of_class(pyc_state *st, PyTypeObject *tp)
+pyb_msg *
+pyb_of_class(pyc_state *st, PyTypeObject *tp)
 {
     pyb_tables *tb = st->bind;
     for (; tb && tp && tp != st->message_type; tp = tp->tp_base) {
@@ -225,7 +225,7 @@ pyb_of_object(pyc_state *st, PyObject *o)
     if (st->message_type == NULL || !PyObject_TypeCheck(o, st->message_type)) {
         return NULL;
     }
-    return of_class(st, Py_TYPE(o));
+    return pyb_of_class(st, Py_TYPE(o));
 }
 
 const akt_type *
@@ -1022,7 +1022,7 @@ state_of_type(PyTypeObject *tp)
 static pyb_msg *
 binding_or_raise(pyc_state *st, PyTypeObject *tp)
 {
-    pyb_msg *b = st ? of_class(st, tp) : NULL;
+    pyb_msg *b = st ? pyb_of_class(st, tp) : NULL;
     if (b) {
         return b;
     }
@@ -2343,7 +2343,8 @@ pyb_decode(PyObject *m, PyObject *args)
     if (!PyArg_ParseTuple(args, "Oy*", &cls, &data)) {
         return NULL;
     }
-    pyb_msg *b = PyType_Check(cls) ? of_class(st, (PyTypeObject *)cls) : NULL;
+    pyb_msg *b
+        = PyType_Check(cls) ? pyb_of_class(st, (PyTypeObject *)cls) : NULL;
     if (b == NULL) {
         PyBuffer_Release(&data);
         return PyErr_Format(PyExc_TypeError,

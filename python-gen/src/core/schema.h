@@ -18,6 +18,8 @@ PyObject *pyb_bind_module(PyObject *m, PyObject *args);
 
 /* the binding of o's class (or a base of it), or NULL (no error set) */
 pyb_msg *pyb_of_object(pyc_state *st, PyObject *o);
+/* the binding of class tp (or a base of it), or NULL */
+pyb_msg *pyb_of_class(pyc_state *st, PyTypeObject *tp);
 /* the binding of the type with this id, or NULL */
 pyb_msg *pyb_of_id(pyc_state *st, uint64_t id);
 /* the descriptor messages of b are made with */
