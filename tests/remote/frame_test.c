@@ -126,6 +126,38 @@ START_TEST(rule_breaking_frames_are_rejected)
     g.total_len = lim.max_message_size + 1;
     ck_assert_int_eq(
         akti_frame_decode(buf, pack(&f, buf), &lim, &ar, &out), AKT_EPROTO);
+    /* a refusal must echo a whole nonce, on CONTROL */
+    uint8_t nonce[AKTI_HELLO_NONCE_LEN] = { 7 };
+    Akt__Remote__Refusal rf = AKT__REMOTE__REFUSAL__INIT;
+    rf.code = AKT__REMOTE__REFUSAL_CODE__AUTH;
+    rf.echo.data = nonce;
+    rf.echo.len = sizeof(nonce);
+    akt__remote__frame__init(&f);
+    f.from_uid = 1;
+    f.body_case = AKT__REMOTE__FRAME__BODY_REFUSAL;
+    f.refusal = &rf;
+    ck_assert_int_eq(
+        akti_frame_decode(buf, pack(&f, buf), &lim, &ar, &out), AKT_OK);
+    ck_assert_int_eq(out->refusal->code, AKT__REMOTE__REFUSAL_CODE__AUTH);
+    rf.echo.len = 3;
+    ck_assert_int_eq(
+        akti_frame_decode(buf, pack(&f, buf), &lim, &ar, &out), AKT_EPROTO);
+    rf.echo.len = sizeof(nonce);
+    f.channel = AKT__REMOTE__CHANNEL__ORDINARY;
+    ck_assert_int_eq(
+        akti_frame_decode(buf, pack(&f, buf), &lim, &ar, &out), AKT_EPROTO);
+    /* a leave only on CONTROL */
+    Akt__Remote__Leave lv = AKT__REMOTE__LEAVE__INIT;
+    lv.reason = "bye";
+    akt__remote__frame__init(&f);
+    f.from_uid = 1;
+    f.body_case = AKT__REMOTE__FRAME__BODY_LEAVE;
+    f.leave = &lv;
+    ck_assert_int_eq(
+        akti_frame_decode(buf, pack(&f, buf), &lim, &ar, &out), AKT_OK);
+    f.channel = AKT__REMOTE__CHANNEL__LARGE;
+    ck_assert_int_eq(
+        akti_frame_decode(buf, pack(&f, buf), &lim, &ar, &out), AKT_EPROTO);
     /* oversized frame */
     uint8_t *big = calloc(1, lim.max_frame_size + 1);
     ck_assert_int_eq(
@@ -319,6 +351,7 @@ START_TEST(hello_mac_covers_every_field_and_the_key)
     DIFFERS(h.have_your_token = true, h.have_your_token = false);
     DIFFERS(nonce[3] = 9, nonce[3] = 0);
     DIFFERS((h.echo.data = echo, h.echo.len = sizeof(echo)), h.echo.len = 0);
+    DIFFERS(h.session = 2, h.session = 0);
 #undef DIFFERS
 }
 END_TEST

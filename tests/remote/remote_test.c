@@ -11,6 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <nng/nng.h>
+#include <nng/protocol/pipeline0/pull.h>
+
 #include "akt/akt.h"
 #include "akt/akt_gen.h" /* akt_mp_put_*: a hand-made Status */
 #include "akt/remote.h"
@@ -955,10 +958,14 @@ START_TEST(a_node_without_the_cookie_delivers_nothing)
     for (int i = 0; i < 100; i++) {
         ck_assert_int_eq(akt_tell(r, rt_pong_new(i), AKT_REF_NONE), AKT_OK);
     }
-    akt_remote_stats st = { 0 };
+    /* b refuses the Hello and tells a why: counted on both sides */
+    akt_remote_stats st = { 0 }, sa = { 0 };
     PP_WAIT_UNTIL(
-        (akt_remote_stats_get(b.sys, &st), st.rejected_handshake >= 3), 5000);
-    ck_assert_uint_ge(st.rejected_handshake, 3);
+        (akt_remote_stats_get(b.sys, &st), akt_remote_stats_get(a.sys, &sa),
+            st.rejected_handshake >= 1 && sa.rejected_handshake >= 1),
+        5000);
+    ck_assert_uint_ge(st.rejected_handshake, 1);
+    ck_assert_uint_ge(sa.rejected_handshake, 1);
     ck_assert_uint_eq(st.envelopes_received, 0);
     ck_assert_int_eq(atomic_load(&g_pongs), 0);
     local_stop(&a);
@@ -1250,6 +1257,222 @@ START_TEST(reachable_listener_needs_a_cookie_unless_insecure)
 }
 END_TEST
 
+/* --- remote failures fail fast, each with its own error (issue 13 §3) --- */
+
+/* ask_fails -- ask `to` a Ping with a minute to answer; the error it
+ * completes with, its text in text */
+static akt_err
+ask_fails(akt_ref to, char *text, size_t len)
+{
+    akt_future *f;
+    akt_err rc = akt_ask(to, rt_ping_new(1), AKT_SEC(60), &f);
+    if (rc != AKT_OK) {
+        snprintf(text, len, "(not sent)");
+        return rc;
+    }
+    rc = akt_future_wait(f, AKT_SEC(60), NULL);
+    snprintf(text, len, "%s", akt_future_error_text(f));
+    akt_future_release(f);
+    return rc;
+}
+
+/* stderr (ours and that of the nodes started after) into a file */
+static char log_path[64];
+
+static void
+log_capture(void)
+{
+    snprintf(log_path, sizeof(log_path), "/tmp/akt-rt-log-XXXXXX");
+    int fd = mkstemp(log_path);
+    ck_assert_int_ge(fd, 0);
+    fflush(stderr);
+    dup2(fd, 2);
+    close(fd);
+}
+
+static int
+log_count(const char *needle)
+{
+    fflush(stderr);
+    FILE *fp = fopen(log_path, "r");
+    if (fp == NULL) {
+        return 0;
+    }
+    char line[1024];
+    int n = 0;
+    while (fgets(line, sizeof(line), fp)) {
+        n += strstr(line, needle) != NULL;
+    }
+    fclose(fp);
+    return n;
+}
+
+/* a tcp port nothing listens on */
+static int
+closed_port(void)
+{
+    akt_system *sys;
+    ck_assert_int_eq(akt_system_create("probe", NULL, &sys), AKT_OK);
+    akt_registry *reg;
+    ck_assert_int_eq(akt_registry_new(&reg), AKT_OK);
+    akt_remote_options o
+        = { .listen_url = "tcp://127.0.0.1:0", .registry = reg };
+    ck_assert_int_eq(akt_remote_start(sys, &o), AKT_OK);
+    char addr[256];
+    ck_assert_int_eq(akt_remote_address(sys, addr, sizeof(addr)), AKT_OK);
+    akt_system_free(sys);
+    akt_registry_free(reg);
+    return atoi(strrchr(addr, ':') + 1);
+}
+
+/* The node is down (nothing listens: the connection is refused): an ask
+ * completes with AKT_EPEER as soon as the dial fails, saying so -- not
+ * after the handshake timeout (3 s here) or its own (60 s). A node that
+ * takes connections but never answers: AKT_EPEER at handshake-timeout.
+ * The asking side logs each cause once, however many asks fail on it. */
+START_TEST(asks_to_a_node_that_cannot_be_reached_fail_with_epeer)
+{
+    log_capture();
+    local_node a;
+    local_start(&a, "nodea", "tcp://127.0.0.1:0", "cookie", true);
+    char path[128], text[512];
+    int port = closed_port();
+    snprintf(path, sizeof(path), "akt://down@127.0.0.1:%d", port);
+    akt_ref down = remote(a.sys, path, "/user/echo");
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(ask_fails(down, text, sizeof(text)), AKT_EPEER);
+        ck_assert_msg(
+            strstr(text, "cannot connect: Connection refused") != NULL, "%s",
+            text);
+    }
+    char needle[256];
+    snprintf(needle, sizeof(needle),
+        "akt-remote[nodea] warn: handshake with down at tcp://127.0.0.1:%d "
+        "failed: cannot connect: Connection refused",
+        port);
+    ck_assert_int_eq(log_count(needle), 1);
+    /* connections taken, nothing answered (a listener that never reads):
+     * the handshake times out (3 s here) */
+    nng_socket mute;
+    nng_listener ml;
+    int mport = 0;
+    ck_assert_int_eq(nng_pull0_open(&mute), 0);
+    ck_assert_int_eq(nng_listen(mute, "tcp://127.0.0.1:0", &ml, 0), 0);
+    ck_assert_int_eq(
+        nng_listener_get_int(ml, NNG_OPT_TCP_BOUND_PORT, &mport), 0);
+    snprintf(path, sizeof(path), "akt://mute@127.0.0.1:%d", mport);
+    ck_assert_int_eq(
+        ask_fails(remote(a.sys, path, "/user/echo"), text, sizeof(text)),
+        AKT_EPEER);
+    ck_assert_msg(
+        strstr(text, "no authenticated answer within") != NULL, "%s", text);
+    nng_close(mute);
+    local_stop(&a);
+    unlink(log_path);
+}
+END_TEST
+
+/* The node refuses our cookie: it tells us (a Refusal echoing our Hello's
+ * nonce), so the ask fails at once with AKT_EAUTH and the reason instead of
+ * at its timeout; both sides count it (rejected_handshake) and log it
+ * once, however many asks fail on it (here three, one of them after the
+ * gate-time, i.e. a second handshake) */
+START_TEST(a_wrong_cookie_fails_asks_with_eauth_logged_once_on_each_side)
+{
+    log_capture();
+    peer_proc b;
+    spawn_node(&b, "nodeb", "tcp://127.0.0.1:0", NULL);
+    local_node a;
+    local_start(&a, "nodea", "tcp://127.0.0.1:0", "not-the-cookie", true);
+    akt_ref echo = remote(a.sys, b.address, "/user/echo");
+    char text[512];
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(ask_fails(echo, text, sizeof(text)), AKT_EAUTH);
+        ck_assert_msg(
+            strstr(text, "akt.remote.cookie differs") != NULL, "%s", text);
+        if (i == 1) {
+            /* past the gate (1 s): the next ask makes a new handshake */
+            uint64_t h0 = stats_of(a.sys).rejected_handshake;
+            PP_WAIT_UNTIL((ask_fails(echo, text, sizeof(text)),
+                              stats_of(a.sys).rejected_handshake > h0),
+                2000);
+            ck_assert_uint_gt(stats_of(a.sys).rejected_handshake, h0);
+        }
+    }
+    ck_assert_uint_ge(stats_of(a.sys).rejected_handshake, 2);
+    ck_assert_int_eq(log_count("akt-remote[nodea] warn: handshake with nodeb "
+                               "at tcp://127.0.0.1:"),
+        1);
+    ck_assert_int_eq(log_count("akt-remote[nodeb] warn: handshake from nodea "
+                               "(claims tcp://127.0.0.1:"),
+        1);
+    local_stop(&a);
+    pp_stop(&b, 3000);
+    unlink(log_path);
+}
+END_TEST
+
+/* A path naming a system the node does not run: the node says which it
+ * runs, the ask fails at once with AKT_ENOENT; the right name works at
+ * once after, and the wrong one keeps failing with ENOENT (now answered
+ * by the node's remoting for that path) */
+START_TEST(a_wrong_system_name_fails_asks_with_enoent)
+{
+    peer_proc b;
+    spawn_node(&b, "nodeb", "tcp://127.0.0.1:0", NULL);
+    local_node a;
+    local_start(&a, "nodea", "tcp://127.0.0.1:0", "cookie", true);
+    char wrong[512], text[512];
+    snprintf(
+        wrong, sizeof(wrong), "akt://nodex@%s", strchr(b.address, '@') + 1);
+    ck_assert_int_eq(
+        ask_fails(remote(a.sys, wrong, "/user/echo"), text, sizeof(text)),
+        AKT_ENOENT);
+    ck_assert_msg(
+        strstr(text, "no system 'nodex' there (it is 'nodeb')") != NULL, "%s",
+        text);
+    akt_err rc;
+    int64_t v = -1;
+    long long end = pp_now_ms() + 5000; /* past the gate-time of 1 s */
+    while (v != 5 && pp_now_ms() < end) {
+        v = ask_ping(remote(a.sys, b.address, "/user/echo"), 5, &rc);
+    }
+    ck_assert_int_eq(v, 5);
+    ck_assert_int_eq(
+        ask_fails(remote(a.sys, wrong, "/user/echo"), text, sizeof(text)),
+        AKT_ENOENT);
+    ck_assert_msg(strstr(text, "no system") != NULL, "%s", text);
+    local_stop(&a);
+    pp_stop(&b, 3000);
+}
+END_TEST
+
+/* An ask whose type the node has not registered: answered at once with
+ * AKT_ETYPE naming the type id */
+START_TEST(an_unregistered_type_fails_the_ask_with_etype)
+{
+    local_node a, b;
+    local_start(&a, "sysa", "inproc://akt-rt-ty-a", "k", true);
+    local_start(&b, "sysb", "inproc://akt-rt-ty-b", "k", false);
+    akt_props ps = { .behavior = &collector_b };
+    akt_ref col;
+    ck_assert_int_eq(akt_spawn(b.sys, &ps, "collector", &col), AKT_OK);
+    akt_ref r
+        = remote(a.sys, "akt://sysb@[inproc://akt-rt-ty-b]", "/user/collector");
+    akt_future *f;
+    ck_assert_int_eq(akt_ask(r, rt_pong_new(1), AKT_SEC(60), &f), AKT_OK);
+    ck_assert_int_eq(akt_future_wait(f, AKT_SEC(60), NULL), AKT_ETYPE);
+    char want[128];
+    snprintf(want, sizeof(want), "type id %016llx is not registered at sysb",
+        (unsigned long long)rt_pong_desc.id);
+    ck_assert_msg(strstr(akt_future_error_text(f), want) != NULL, "%s",
+        akt_future_error_text(f));
+    akt_future_release(f);
+    local_stop(&a);
+    local_stop(&b);
+}
+END_TEST
+
 static Suite *
 remote_suite(void)
 {
@@ -1284,6 +1507,11 @@ remote_suite(void)
     tcase_add_test(m, watchers_get_terminated_when_the_remote_actor_stops);
     tcase_add_test(m, watchers_get_terminated_when_the_peer_is_killed);
     tcase_add_test(m, a_restarted_peer_is_reached_through_a_fresh_ref);
+    tcase_add_test(m, asks_to_a_node_that_cannot_be_reached_fail_with_epeer);
+    tcase_add_test(
+        m, a_wrong_cookie_fails_asks_with_eauth_logged_once_on_each_side);
+    tcase_add_test(m, a_wrong_system_name_fails_asks_with_enoent);
+    tcase_add_test(m, an_unregistered_type_fails_the_ask_with_etype);
     suite_add_tcase(s, m);
     return s;
 }

@@ -295,8 +295,9 @@ START_TEST(node_without_the_cookie_cannot_deliver_a_single_message)
     for (uint64_t i = 0; i < 100; i++) {
         send_u64(ab, i, false, 0);
     }
-    akt_err rc = akti_assoc_wait_up(ab, 2000000000LL, NULL);
-    ck_assert(rc == AKT_EPEER || rc == AKT_ETIMEDOUT);
+    /* b tells a why (a Refusal echoing a's nonce): the handshake fails at
+     * once with AKT_EAUTH, not at its timeout */
+    ck_assert_int_eq(akti_assoc_wait_up(ab, 2000000000LL, NULL), AKT_EAUTH);
     /* b has handled every frame a sent so far (counted as received before
      * it is handled, as rejected after) and refused each one: without a
      * token a sends nothing but Hellos, so that is all it will ever send */
@@ -582,6 +583,17 @@ START_TEST(system_messages_are_deduplicated_and_delivered_in_order)
 }
 END_TEST
 
+/* silent_listener -- a listener that takes connections and never answers
+ * (a refused connection would fail the handshake at once) */
+static nng_socket
+silent_listener(const char *url)
+{
+    nng_socket s;
+    ck_assert_int_eq(nng_pull0_open(&s), 0);
+    ck_assert_int_eq(nng_listen(s, url, NULL, 0), 0);
+    return s;
+}
+
 START_TEST(outbound_overflow_follows_the_strategy_and_counts_drops)
 {
     node a;
@@ -591,7 +603,8 @@ START_TEST(outbound_overflow_follows_the_strategy_and_counts_drops)
     oa.overflow = AKT_OVERFLOW_DROP_NEW;
     node_start(&a, &oa);
     akti_assoc *ax;
-    /* nobody listens there: the handshake never completes, the queue fills */
+    nng_socket silent = silent_listener("inproc://akt-t6-nobody");
+    /* nobody answers there: the handshake never completes, the queue fills */
     ck_assert_int_eq(
         akti_tp_assoc(a.tp, "inproc://akt-t6-nobody", "x", &ax), AKT_OK);
     for (uint64_t i = 0; i < 1000; i++) {
@@ -629,6 +642,7 @@ START_TEST(outbound_overflow_follows_the_strategy_and_counts_drops)
     ck_assert_int_eq(send_u64(ax, 100, false, 0), AKT_EFULL);
     ck_assert_int_ge(pp_now_ms() - t0, 40);
     node_stop(&a);
+    nng_close(silent);
 }
 END_TEST
 
@@ -1039,21 +1053,22 @@ log_capture(void)
     close(fd);
 }
 
-static bool
-log_has(const char *needle)
+/* log_count -- lines of the captured log that contain needle */
+static int
+log_count(const char *needle)
 {
     fflush(stderr);
     FILE *fp = fopen(log_path, "r");
     if (fp == NULL) {
-        return false;
+        return 0;
     }
     char line[1024];
-    bool found = false;
-    while (!found && fgets(line, sizeof(line), fp)) {
-        found = strstr(line, needle) != NULL;
+    int n = 0;
+    while (fgets(line, sizeof(line), fp)) {
+        n += strstr(line, needle) != NULL;
     }
     fclose(fp);
-    return found;
+    return n;
 }
 
 /* One spoofed Hello naming a healthy peer's address with a new uid used
@@ -1202,8 +1217,10 @@ START_TEST(the_cookie_never_appears_in_a_frame)
 }
 END_TEST
 
-/* a refused handshake is logged by the refusing side (why) and by the
- * refused one (that no authenticated answer came) */
+/* a refused handshake is logged by the refusing side (why) and, told by
+ * its Refusal, by the refused one -- once each, however often it retries --
+ * and fails there at once with AKT_EAUTH (the handshake timeout is a
+ * minute here: only the refusal can end it), counted on both sides */
 START_TEST(a_wrong_cookie_is_refused_and_logged_on_both_sides)
 {
     log_capture();
@@ -1211,26 +1228,101 @@ START_TEST(a_wrong_cookie_is_refused_and_logged_on_both_sides)
     akti_tp_opts oa, ob;
     node_opts(&oa, &a, "a", "inproc://akt-h4-a", "wrong");
     node_opts(&ob, &b, "b", "inproc://akt-h4-b", "secret");
-    oa.handshake_timeout_ns = 300000000LL;
+    oa.handshake_timeout_ns = 60000000000LL;
+    oa.gate_ns = 1000000LL;
     node_start(&a, &oa);
     node_start(&b, &ob);
     akti_assoc *ab;
     ck_assert_int_eq(
         akti_tp_assoc(a.tp, "inproc://akt-h4-b", "b", &ab), AKT_OK);
-    akt_err rc = akti_assoc_wait_up(ab, 2000000000LL, NULL);
-    ck_assert(rc == AKT_EPEER || rc == AKT_ETIMEDOUT);
-    akti_tp_stats sb;
-    PP_WAIT_UNTIL(LOCKED(&a, a.hs_failed >= 1), 1000);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(
+            akti_assoc_wait_up(ab, 30000000000LL, NULL), AKT_EAUTH);
+    }
+    akti_tp_stats sa, sb;
+    akti_tp_stats_get(a.tp, &sa);
     akti_tp_stats_get(b.tp, &sb);
-    ck_assert_uint_ge(sb.rejected_handshake, 1);
+    ck_assert_uint_ge(sa.rejected_handshake, 3);
+    ck_assert_uint_ge(sb.rejected_handshake, 3);
     ck_assert_uint_eq(sb.associations_active, 0);
-    ck_assert(log_has("akt-remote[b] warn: handshake from a (claims "
-                      "inproc://akt-h4-a, source local) refused: its proof "
-                      "of the cookie does not verify"));
-    ck_assert(log_has("akt-remote[a] warn: handshake with b at "
-                      "inproc://akt-h4-b timed out"));
+    /* the event follows the wake-up of wait_up */
+    PP_WAIT_UNTIL(LOCKED(&a, a.hs_failed >= 3), 1000);
+    ck_assert_int_eq(LOCKED(&a, a.hs_failed), 3);
+    ck_assert_int_eq(log_count("akt-remote[b] warn: handshake from a (claims "
+                               "inproc://akt-h4-a, source local) refused: its "
+                               "proof of the cookie does not verify"),
+        1);
+    ck_assert_int_eq(log_count("akt-remote[a] warn: handshake with b at "
+                               "inproc://akt-h4-b failed: refused by the "
+                               "peer: our proof of the cookie does not verify "
+                               "there (akt.remote.cookie differs)"),
+        1);
+    /* a refusal that echoes no nonce of ours changes nothing (a stranger
+     * cannot fail our handshakes) */
+    nng_socket s;
+    ck_assert_int_eq(nng_push0_open(&s), 0);
+    ck_assert_int_eq(nng_dial(s, "inproc://akt-h4-a", NULL, 0), 0);
+    uint8_t guess[AKTI_HELLO_NONCE_LEN] = { 1, 2, 3 };
+    Akt__Remote__Refusal r = AKT__REMOTE__REFUSAL__INIT;
+    r.code = AKT__REMOTE__REFUSAL_CODE__AUTH;
+    r.echo.data = guess;
+    r.echo.len = sizeof(guess);
+    Akt__Remote__Frame f = AKT__REMOTE__FRAME__INIT;
+    f.from_uid = 99;
+    f.body_case = AKT__REMOTE__FRAME__BODY_REFUSAL;
+    f.refusal = &r;
+    raw_send_frame(s, &f);
+    PP_WAIT_UNTIL(
+        (akti_tp_stats_get(a.tp, &sa), sa.rejected_unauth >= 1), 1000);
+    ck_assert_uint_eq(sa.rejected_unauth, 1);
+    nng_close(s);
     node_stop(&a);
     node_stop(&b);
+    unlink(log_path);
+}
+END_TEST
+
+/* nobody listens at the address: the connection is refused and the
+ * handshake fails at once with AKT_EPEER (not after handshake-timeout, a
+ * minute here), what was queued for it becomes dead letters, and the
+ * failure is logged once however often it is retried */
+START_TEST(a_refused_connection_fails_the_handshake_at_once)
+{
+    log_capture();
+    node a;
+    akti_tp_opts oa;
+    node_opts(&oa, &a, "a", "tcp://127.0.0.1:0", "");
+    oa.handshake_timeout_ns = 60000000000LL;
+    oa.gate_ns = 1000000LL;
+    node_start(&a, &oa);
+    /* a port nothing listens on: bind one, learn it, close it */
+    nng_socket tmp;
+    nng_listener l;
+    int port = 0;
+    ck_assert_int_eq(nng_pull0_open(&tmp), 0);
+    ck_assert_int_eq(nng_listen(tmp, "tcp://127.0.0.1:0", &l, 0), 0);
+    ck_assert_int_eq(nng_listener_get_int(l, NNG_OPT_TCP_BOUND_PORT, &port), 0);
+    nng_close(tmp);
+    char url[64];
+    snprintf(url, sizeof(url), "tcp://127.0.0.1:%d", port);
+    akti_assoc *ax;
+    ck_assert_int_eq(akti_tp_assoc(a.tp, url, "x", &ax), AKT_OK);
+    for (uint64_t i = 0; i < 10; i++) {
+        ck_assert_int_eq(send_u64(ax, i, false, 0), AKT_OK);
+    }
+    PP_WAIT_UNTIL(LOCKED(&a, a.drops >= 10), 30000);
+    ck_assert_uint_eq(LOCKED(&a, a.drops), 10);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(
+            akti_assoc_wait_up(ax, 30000000000LL, NULL), AKT_EPEER);
+    }
+    char needle[160];
+    snprintf(needle, sizeof(needle),
+        "akt-remote[a] warn: handshake with x at %s failed: cannot "
+        "connect: Connection refused",
+        url);
+    ck_assert_int_eq(log_count(needle), 1);
+    node_stop(&a);
     unlink(log_path);
 }
 END_TEST
@@ -1313,6 +1405,7 @@ transport_suite(void)
     tcase_add_test(t, unauthenticated_hellos_create_no_association_or_thread);
     tcase_add_test(t, the_cookie_never_appears_in_a_frame);
     tcase_add_test(t, a_wrong_cookie_is_refused_and_logged_on_both_sides);
+    tcase_add_test(t, a_refused_connection_fails_the_handshake_at_once);
     tcase_add_test(t, idle_associations_are_reclaimed);
     tcase_add_test(t, reachable_listener_without_cookie_or_tls_is_refused);
     suite_add_tcase(s, t);

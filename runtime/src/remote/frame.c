@@ -211,6 +211,21 @@ akti_frame_check(const akti_frame *f, const akti_frame_limits *lim)
             return AKT_EPROTO;
         }
         return AKT_OK;
+    case AKT__REMOTE__FRAME__BODY_REFUSAL: {
+        const Akt__Remote__Refusal *r = f->refusal;
+        if (r == NULL || f->channel != AKT__REMOTE__CHANNEL__CONTROL
+            || r->echo.len != AKTI_HELLO_NONCE_LEN || r->system == NULL
+            || strlen(r->system) > 256) {
+            return AKT_EPROTO;
+        }
+        return AKT_OK;
+    }
+    case AKT__REMOTE__FRAME__BODY_LEAVE:
+        if (f->leave == NULL || f->channel != AKT__REMOTE__CHANNEL__CONTROL
+            || f->leave->reason == NULL || strlen(f->leave->reason) > 256) {
+            return AKT_EPROTO;
+        }
+        return AKT_OK;
     case AKT__REMOTE__FRAME__BODY_FRAGMENT: {
         const Akt__Remote__Fragment *g = f->fragment;
         if (g == NULL || f->channel != AKT__REMOTE__CHANNEL__LARGE) {
@@ -292,7 +307,7 @@ void
 akti_hello_mac(const void *key, size_t klen, const Akt__Remote__Hello *h,
     uint8_t out[AKTI_HELLO_MAC_LEN])
 {
-    static const char tag[] = "akt.remote.hello.v2";
+    static const char tag[] = "akt.remote.hello.v3";
     akti_hmac m;
     akti_hmac_init(&m, key, klen);
     mac_bytes(&m, tag, sizeof(tag) - 1);
@@ -306,5 +321,6 @@ akti_hello_mac(const void *key, size_t klen, const Akt__Remote__Hello *h,
     mac_u64(&m, h->have_your_token ? 1 : 0);
     mac_bytes(&m, h->nonce.data, h->nonce.len);
     mac_bytes(&m, h->echo.data, h->echo.len);
+    mac_u64(&m, h->session);
     akti_hmac_final(&m, out);
 }

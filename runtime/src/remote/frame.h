@@ -18,7 +18,7 @@
 #include "akt/export.h"
 #include "remote.pb-c.h"
 
-#define AKTI_REMOTE_PROTOCOL_VERSION 2u
+#define AKTI_REMOTE_PROTOCOL_VERSION 3u
 /* Hello's challenge fields (idl/remote.proto) */
 #define AKTI_HELLO_NONCE_LEN 16u
 #define AKTI_HELLO_MAC_LEN   32u

@@ -71,7 +71,7 @@ typedef struct proxy {
     _Atomic uint64_t bound_uid;
     akt_ref ref;
     bool oneshot; /* an ask's reply path: stops after one message */
-    bool rwatched; /* a Watch is out (proxy thread only) */
+    atomic_bool rwatched; /* a Watch is out (written on the proxy thread) */
     akt_buf buf; /* encode buffer: the proxy's handler only */
     struct proxy *next_path, *next_id;
     bool linked;
@@ -416,10 +416,10 @@ static void
 proxy_watch(proxy *p, bool on)
 {
     rm *r = p->r;
-    if (p->oneshot || p->rwatched == on) {
+    if (p->oneshot || atomic_load(&p->rwatched) == on) {
         return;
     }
-    p->rwatched = on;
+    atomic_store(&p->rwatched, on);
     if (on) {
         atomic_fetch_add(&r->rwatching, 1);
     } else {
@@ -606,7 +606,11 @@ proxy_get(rm *r, const char *path, const char *sysname, const char *url,
     return AKT_OK;
 }
 
-/* stop_proxies -- stop every proxy of association a that matches. */
+/* stop_proxies -- stop every proxy of association a that matches: bound
+ * to incarnation uid; or (unbound_only) not bound to any yet and watched
+ * (a handshake failed: its watchers learn; an unwatched one stays, and
+ * what is sent through it fails with the transport's reason); or, with
+ * path, that path's proxy. */
 static void
 stop_proxies(
     rm *r, akti_assoc *a, uint64_t uid, bool unbound_only, const char *path)
@@ -622,7 +626,9 @@ stop_proxies(
             bool match = path
                 ? (strcmp(p->path, path) == 0
                     && (uid == 0 || b == 0 || b == uid))
-                : (p->assoc == a && (unbound_only ? b == 0 : b == uid));
+                : (p->assoc == a
+                    && (unbound_only ? b == 0 && atomic_load(&p->rwatched)
+                                     : b == uid));
             if (match && refs) {
                 if (n == cap) {
                     akt_ref *nr = realloc(refs, 2 * cap * sizeof(*refs));
@@ -1269,9 +1275,12 @@ fail_dropped_ask(rm *r, akti_assoc *to, const akti_envelope *env, akt_err why)
     if (id == 0 || !slot_take(r, id, &asker)) {
         return;
     }
-    char text[256];
+    char text[256], cause[192] = "";
+    if (to != NULL) {
+        akti_assoc_failure(to, why, cause, sizeof(cause));
+    }
     int n = snprintf(text, sizeof(text), "not sent to %s: %s",
-        to ? akti_assoc_url(to) : "?", akt_strerror(why));
+        to ? akti_assoc_url(to) : "?", cause[0] ? cause : akt_strerror(why));
     size_t len = n < 0             ? 0
         : (size_t)n < sizeof(text) ? (size_t)n
                                    : sizeof(text) - 1;

@@ -238,6 +238,16 @@ opts_fill(akti_tp_opts *o, const akti_tp_opts *in)
 
 /* --- sockets -------------------------------------------------------------- */
 
+/* chan_pipe_cb -- count a push socket's connections (NNG's thread; no
+ * lock may be taken here: sockets are closed under a->mu) */
+static void
+chan_pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+    (void)p;
+    tp_chan *c = arg;
+    atomic_fetch_add(&c->npipes, ev == NNG_PIPE_EV_ADD_PRE ? 1 : -1);
+}
+
 akt_err
 akti_tp_chan_open(akti_tp *tp, akti_assoc *a, tp_chan *c)
 {
@@ -245,10 +255,21 @@ akti_tp_chan_open(akti_tp *tp, akti_assoc *a, tp_chan *c)
     if (rv != 0) {
         return nng_to_akt(rv);
     }
+    atomic_store(&c->npipes, 0);
+    nng_pipe_notify(c->sock, NNG_PIPE_EV_ADD_PRE, chan_pipe_cb, c);
+    nng_pipe_notify(c->sock, NNG_PIPE_EV_REM_POST, chan_pipe_cb, c);
     nng_socket_set_ms(c->sock, NNG_OPT_SENDTIMEO,
         (nng_duration)(tp->o.stall_timeout_ns / 1000000));
     nng_socket_set_ms(c->sock, NNG_OPT_RECONNMINT, 20);
     nng_socket_set_ms(c->sock, NNG_OPT_RECONNMAXT, 500);
+    if (c->kind == AKTI_CH_CONTROL) {
+        /* its writer dials (akti_tp_ctl_connect) */
+        c->dialer_open = false;
+        c->dial_since = c->dial_next = 0;
+        c->open = true;
+        atomic_store(&c->epoch, atomic_fetch_add(&tp->next_epoch, 1) + 1);
+        return AKT_OK;
+    }
     rv = nng_dialer_create(&c->dialer, c->sock, a->url);
     if (rv == 0 && tp->tls_client != NULL
         && strncmp(a->url, "tls+tcp://", 10) == 0) {
@@ -264,6 +285,201 @@ akti_tp_chan_open(akti_tp *tp, akti_assoc *a, tp_chan *c)
     c->open = true;
     atomic_store(&c->epoch, atomic_fetch_add(&tp->next_epoch, 1) + 1);
     return AKT_OK;
+}
+
+/* tp_connect_timeout -- how long a dial may hang before it is given up
+ * (a SYN that is never answered would otherwise block for minutes) */
+static int64_t
+tp_connect_timeout(const akti_tp *tp)
+{
+    int64_t t = 4 * tp->o.handshake_retry_ns;
+    return t < 1000000000LL ? 1000000000LL : t;
+}
+
+static int
+tp_dialer_new(akti_tp *tp, nng_socket s, const char *url, nng_dialer *d)
+{
+    int rv = nng_dialer_create(d, s, url);
+    if (rv == 0 && tp->tls_client != NULL
+        && strncmp(url, "tls+tcp://", 10) == 0) {
+        rv = nng_dialer_set_ptr(*d, NNG_OPT_TLS_CONFIG, tp->tls_client);
+        if (rv != 0) {
+            nng_dialer_close(*d);
+        }
+    }
+    return rv;
+}
+
+/* akti_tp_ctl_connect -- CONTROL has frames to send and no connection:
+ * dial now, blocking, on the writer's thread (a->mu released meanwhile),
+ * so that a refused connection is known at once: a handshake under way
+ * fails with the reason (AKT_EPEER; AKT_EAUTH when TLS refused) within
+ * milliseconds instead of at handshake-timeout. The frames that could not
+ * go (Hellos, heartbeats, acks: all resent or superseded) are dropped.
+ * Attempts are at least min(handshake-retry-interval, 500 ms) apart; a
+ * dial that hangs is aborted by the ticker after tp_connect_timeout. Once
+ * connected, NNG re-dials this dialer by itself after a loss; when the
+ * writer next finds no connection it starts over with a fresh dialer. */
+bool
+akti_tp_ctl_connect(akti_tp *tp, akti_assoc *a, tp_chan *c) /* a->mu held */
+{
+    int64_t now = akti_now_ns();
+    if (now < c->dial_next || !c->open) {
+        struct timespec dl;
+        abs_deadline(&dl,
+            now < c->dial_next ? c->dial_next - now : tp->o.handshake_retry_ns);
+        c->waiting = true;
+        pthread_cond_timedwait(&c->cv, &a->mu, &dl);
+        c->waiting = false;
+        if (!c->open && !c->quit && !atomic_load(&tp->stopping)
+            && akti_tp_chan_open(tp, a, c) != AKT_OK) {
+            c->dial_next = akti_now_ns() + tp->o.handshake_retry_ns;
+        }
+        return false;
+    }
+    if (c->dialer_open) {
+        nng_dialer_close(c->dialer); /* NNG's re-dialing of a lost one */
+        c->dialer_open = false;
+    }
+    nng_dialer d;
+    int rv = tp_dialer_new(tp, c->sock, a->url, &d);
+    if (rv == 0) {
+        c->dialer = d;
+        c->dialer_open = true;
+        c->dial_since = now;
+        c->dial_aborted = false;
+        pthread_mutex_unlock(&a->mu);
+        rv = nng_dialer_start(d, 0);
+        pthread_mutex_lock(&a->mu);
+        c->dial_since = 0;
+    }
+    if (rv == 0) {
+        return true;
+    }
+    if (c->quit || atomic_load(&tp->stopping)) {
+        return false; /* the socket was closed under the dial */
+    }
+    int64_t backoff = tp->o.handshake_retry_ns < 500000000LL
+        ? tp->o.handshake_retry_ns
+        : 500000000LL;
+    c->dial_next = akti_now_ns() + backoff;
+    nng_msg *m;
+    while ((m = ring_pop(&c->q)) != NULL) {
+        nng_msg_free(m);
+    }
+    char text[160];
+    if (c->dial_aborted) {
+        snprintf(text, sizeof(text),
+            "cannot connect: no connection within %lld ms",
+            (long long)(tp_connect_timeout(tp) / 1000000));
+    } else {
+        snprintf(text, sizeof(text), "cannot connect: %s", nng_strerror(rv));
+    }
+    if (a->state != AS_HANDSHAKE) {
+        akti_rlog(tp, AKTI_LOG_DEBUG, "%s at %s: %s", a->system, a->url, text);
+        return false;
+    }
+    akt_err err
+        = rv == NNG_EPEERAUTH || rv == NNG_ECRYPTO ? AKT_EAUTH : AKT_EPEER;
+    drop_list dl = { 0 };
+    ev_list evs = { 0 };
+    akti_tp_hs_fail(tp, a, akti_now_ns(), err, text, &dl, &evs);
+    if (dl.n == 0 && evs.n == 0) {
+        return false;
+    }
+    pthread_mutex_unlock(&a->mu);
+    akti_tp_drop_flush(tp, a, &dl);
+    akti_tp_ev_flush(tp, a, &evs);
+    pthread_mutex_lock(&a->mu);
+    return false;
+}
+
+/* akti_tp_send_refusal -- a Refusal to the address a refused Hello claims
+ * (idl/remote.proto): through a one-shot PUSH socket that queues it until
+ * it connects and is closed by the ticker a second later; at most
+ * refuse_socks' size of them at a time (the caller rate-limits per address).
+ * Only to the scheme this node listens on: a stranger cannot make it dial
+ * local ipc:// paths from tcp://. */
+void
+akti_tp_send_refusal(akti_tp *tp, const char *url, uint64_t to_uid,
+    const uint8_t *echo, int code, const char *system)
+{
+    const char *se = strstr(tp->listen_url, "://");
+    if (se == NULL
+        || strncmp(url, tp->listen_url, (size_t)(se - tp->listen_url) + 3) != 0
+        || strcmp(url, tp->address) == 0) {
+        return;
+    }
+    Akt__Remote__Refusal r = AKT__REMOTE__REFUSAL__INIT;
+    r.code = (Akt__Remote__RefusalCode)code;
+    r.echo.data = (uint8_t *)echo;
+    r.echo.len = AKTI_HELLO_NONCE_LEN;
+    if (system != NULL) {
+        r.system = (char *)system;
+    }
+    r.version = AKTI_REMOTE_PROTOCOL_VERSION;
+    Akt__Remote__Frame f = AKT__REMOTE__FRAME__INIT;
+    f.from_uid = tp->uid;
+    f.to_uid = to_uid;
+    f.channel = AKT__REMOTE__CHANNEL__CONTROL;
+    f.body_case = AKT__REMOTE__FRAME__BODY_REFUSAL;
+    f.refusal = &r;
+    size_t n = akt__remote__frame__get_packed_size(&f);
+    nng_msg *m;
+    if (nng_msg_alloc(&m, n) != 0) {
+        return;
+    }
+    akt__remote__frame__pack(&f, nng_msg_body(m));
+    pthread_mutex_lock(&tp->refuse_mu);
+    struct tp_refuse_sock *slot = NULL;
+    for (size_t i = 0;
+         i < sizeof(tp->refuse_socks) / sizeof(tp->refuse_socks[0]); i++) {
+        if (!tp->refuse_socks[i].used) {
+            slot = &tp->refuse_socks[i];
+            break;
+        }
+    }
+    nng_dialer d;
+    int rv = slot == NULL ? NNG_EAGAIN : nng_push0_open(&slot->s);
+    if (rv == 0) {
+        nng_socket_set_int(slot->s, NNG_OPT_SENDBUF, 1);
+        nng_socket_set_ms(slot->s, NNG_OPT_RECONNMINT, 50);
+        rv = tp_dialer_new(tp, slot->s, url, &d);
+        if (rv == 0) {
+            rv = nng_dialer_start(d, NNG_FLAG_NONBLOCK);
+        }
+        if (rv == 0) {
+            rv = nng_sendmsg(slot->s, m, NNG_FLAG_NONBLOCK);
+        }
+        if (rv == 0) {
+            m = NULL;
+            slot->used = true;
+            slot->close_at = akti_now_ns() + 1000000000LL;
+        } else {
+            nng_close(slot->s);
+        }
+    }
+    pthread_mutex_unlock(&tp->refuse_mu);
+    if (m != NULL) {
+        nng_msg_free(m);
+    }
+}
+
+/* refusals_close -- close the refusal sockets that had their time (all:
+ * at free) */
+static void
+refusals_close(akti_tp *tp, int64_t now, bool all)
+{
+    pthread_mutex_lock(&tp->refuse_mu);
+    for (size_t i = 0;
+         i < sizeof(tp->refuse_socks) / sizeof(tp->refuse_socks[0]); i++) {
+        struct tp_refuse_sock *r = &tp->refuse_socks[i];
+        if (r->used && (all || now >= r->close_at)) {
+            nng_close(r->s);
+            r->used = false;
+        }
+    }
+    pthread_mutex_unlock(&tp->refuse_mu);
 }
 
 /* --- association state ---------------------------------------------------- */
@@ -377,8 +593,7 @@ akti_tp_ev_flush(akti_tp *tp, akti_assoc *a, ev_list *l)
     }
     for (int i = 0; i < l->n; i++) {
         if (tp->o.cb && tp->o.cb->on_peer) {
-            akti_peer p
-                = { a, a->system ? a->system : "", a->url, l->v[i].uid };
+            akti_peer p = { a, a->system, a->url, l->v[i].uid };
             tp->o.cb->on_peer(tp->o.cb_arg, &p, l->v[i].ev, l->v[i].reason);
         }
     }
@@ -440,6 +655,37 @@ fail_queues(akti_assoc *a, drop_list *d, akt_err reason)
 }
 
 void
+akti_tp_hs_fail(akti_tp *tp, akti_assoc *a, int64_t now, akt_err err,
+    const char *text, drop_list *d, ev_list *evs) /* a->mu held */
+{
+    uint64_t uid = atomic_load(&a->peer_uid);
+    snprintf(a->fail_text, sizeof(a->fail_text), "%s", text);
+    a->fail_err = err;
+    fail_queues(a, d, err);
+    atomic_store(&a->peer_uid, 0);
+    a->peer_token = a->my_token = 0;
+    a->state = AS_IDLE;
+    a->hs_failed = true;
+    a->gated_until = now + tp->o.gate_ns;
+    a->last_active = now;
+    pthread_cond_broadcast(&a->up_cv);
+    /* one line per cause, not one per retry: a repeat of the cause last
+     * logged goes to debug until the association comes up */
+    akti_rlog(tp, a->logged_err == err ? AKTI_LOG_DEBUG : AKTI_LOG_WARN,
+        "handshake with %s at %s failed: %s; messages for it are dead "
+        "letters (%s) for the next %lld ms (gate-time)",
+        a->system[0] ? a->system : "?", a->url, text, akt_err_name(err),
+        (long long)(tp->o.gate_ns / 1000000));
+    a->logged_err = err;
+    /* an association made for a peer's Hello that never proved itself was
+     * never handed out: nobody to tell */
+    if (atomic_load(&a->pinned)) {
+        akti_tp_ev_add(
+            evs, AKTI_PEER_HANDSHAKE_FAILED, uid, "handshake failed");
+    }
+}
+
+void
 akti_tp_start_handshake(
     akti_tp *tp, akti_assoc *a, int64_t now) /* a->mu held */
 {
@@ -455,6 +701,7 @@ akti_tp_become_up(akti_tp *tp, akti_assoc *a, ev_list *evs) /* a->mu held */
     int64_t now = akti_now_ns();
     a->state = AS_UP;
     a->known_down = false;
+    a->logged_err = AKT_OK; /* the next failure is news again */
     akti_phi_init(&a->phi, tp->o.phi_threshold, tp->o.heartbeat_interval_ns,
         tp->o.acceptable_pause_ns, tp->o.min_std_dev_ns);
     akti_phi_heartbeat(&a->phi, now);
@@ -503,13 +750,11 @@ assoc_new(akti_tp *tp, const char *url, const char *system)
     }
     a->tp = tp;
     a->url = tp_strdup(url);
-    a->system = tp_strdup(system ? system : "");
-    if (a->url == NULL || a->system == NULL) {
-        free(a->url);
-        free(a->system);
+    if (a->url == NULL) {
         free(a);
         return NULL;
     }
+    snprintf(a->system, sizeof(a->system), "%s", system ? system : "");
     a->in_next = 1;
     a->dormant = true;
     a->last_active = akti_now_ns();
@@ -780,6 +1025,14 @@ akti_assoc_url(const akti_assoc *a)
     return a->url;
 }
 
+void
+akti_assoc_failure(akti_assoc *a, akt_err err, char *buf, size_t len)
+{
+    pthread_mutex_lock(&a->mu);
+    snprintf(buf, len, "%s", a->fail_err == err ? a->fail_text : "");
+    pthread_mutex_unlock(&a->mu);
+}
+
 akt_err
 akti_assoc_wait_up(akti_assoc *a, int64_t timeout_ns, uint64_t *uid)
 {
@@ -797,7 +1050,7 @@ akti_assoc_wait_up(akti_assoc *a, int64_t timeout_ns, uint64_t *uid)
     }
     while (a->state != AS_UP) {
         if (a->hs_failed) {
-            rc = AKT_EPEER;
+            rc = a->fail_err != AKT_OK ? a->fail_err : AKT_EPEER;
             break;
         }
         if (atomic_load(&a->tp->stopping)) {
@@ -825,31 +1078,23 @@ tick_assoc(akti_tp *tp, akti_assoc *a, int64_t now)
     ev_list evs = { 0 };
     bool sleep = false;
     pthread_mutex_lock(&a->mu);
+    tp_chan *cc = &a->ch[AKTI_CH_CONTROL];
+    if (cc->dial_since != 0 && !cc->dial_aborted
+        && now - cc->dial_since >= tp_connect_timeout(tp)) {
+        /* a connect that hangs (a peer whose host drops our SYNs): give
+         * up, so the writer reports it and tries again later */
+        cc->dial_aborted = true;
+        nng_dialer_close(cc->dialer);
+        cc->dialer_open = false;
+    }
     switch (a->state) {
     case AS_HANDSHAKE:
         if (now - a->hs_start >= tp->o.handshake_timeout_ns) {
-            akti_rlog(tp, AKTI_LOG_WARN,
-                "handshake with %s at %s timed out after %lld ms: gated for "
-                "%lld ms",
-                a->system, a->url, (long long)((now - a->hs_start) / 1000000),
-                (long long)(tp->o.gate_ns / 1000000));
-            uint64_t uid = atomic_load(&a->peer_uid);
-            fail_queues(a, &d, AKT_EPEER);
-            atomic_store(&a->peer_uid, 0);
-            a->peer_token = a->my_token = 0;
-            a->state = AS_IDLE;
-            a->hs_failed = true;
-            a->gated_until = now + tp->o.gate_ns;
-            a->last_active = now;
-            pthread_cond_broadcast(&a->up_cv);
-            /* an association made for a peer's Hello that never proved
-             * itself was never handed out: nobody to tell */
-            if (atomic_load(&a->pinned)) {
-                akti_tp_ev_add(&evs, AKTI_PEER_HANDSHAKE_FAILED, uid,
-                    "handshake timed out (no authenticated answer: the peer "
-                    "is not there, or refused our Hello -- cookie, version "
-                    "or system name; see its log)");
-            }
+            char text[160];
+            snprintf(text, sizeof(text),
+                "no authenticated answer within %lld ms (handshake-timeout)",
+                (long long)((now - a->hs_start) / 1000000));
+            akti_tp_hs_fail(tp, a, now, AKT_EPEER, text, &d, &evs);
         } else if (now - a->hs_last >= tp->o.handshake_retry_ns) {
             akti_tp_send_hello(tp, a);
         }
@@ -935,6 +1180,7 @@ tick_thread(void *arg)
         for (akti_assoc *a = list; a; a = a->next) {
             tick_assoc(tp, a, now);
         }
+        refusals_close(tp, now, false);
         pthread_mutex_lock(&tp->mu);
     }
     pthread_mutex_unlock(&tp->mu);
@@ -1207,6 +1453,7 @@ akti_tp_start(const akti_tp_opts *opts, akti_tp **out)
     akti_pbarena_init(&tp->arena, tp->o.max_frame_size * 4 + (1u << 20));
     pthread_mutex_init(&tp->mu, NULL);
     pthread_mutex_init(&tp->conn_mu, NULL);
+    pthread_mutex_init(&tp->refuse_mu, NULL);
     cond_init_mono(&tp->tick_cv);
     tp->conns = calloc(tp->o.max_connections, sizeof(*tp->conns));
     if (tp->system == NULL || tp->listen_url == NULL || tp->cookie == NULL
@@ -1285,6 +1532,7 @@ fail:
     free(tp->address);
     free(tp->conns);
     pthread_mutex_destroy(&tp->conn_mu);
+    pthread_mutex_destroy(&tp->refuse_mu);
     free(tp);
     return rc;
 }
@@ -1323,6 +1571,7 @@ akti_tp_free(akti_tp *tp)
             }
         }
     }
+    refusals_close(tp, 0, true);
     nng_close(tp->pull);
     if (tp->rx_aio != NULL) {
         nng_aio_stop(tp->rx_aio); /* waits for a callback that is running */
@@ -1349,7 +1598,6 @@ akti_tp_free(akti_tp *tp)
         pthread_mutex_destroy(&a->mu);
         pthread_cond_destroy(&a->up_cv);
         free(a->url);
-        free(a->system);
         free(a);
         a = next;
     }
@@ -1367,6 +1615,7 @@ akti_tp_free(akti_tp *tp)
     free(tp->address);
     free(tp->conns);
     pthread_mutex_destroy(&tp->conn_mu);
+    pthread_mutex_destroy(&tp->refuse_mu);
     pthread_mutex_destroy(&tp->mu);
     pthread_cond_destroy(&tp->tick_cv);
     free(tp);

@@ -195,6 +195,10 @@ AKTI_INTERNAL akt_err akti_assoc_wait_up(
 /* akti_assoc_peer_uid -- the current peer incarnation, 0 when not up. */
 AKTI_INTERNAL uint64_t akti_assoc_peer_uid(akti_assoc *a);
 AKTI_INTERNAL const char *akti_assoc_url(const akti_assoc *a);
+/* akti_assoc_failure -- why a's last handshake failed, into buf ("" when
+ * it did not fail with err): what a dead letter of that failure says */
+AKTI_INTERNAL void akti_assoc_failure(
+    akti_assoc *a, akt_err err, char *buf, size_t len);
 
 AKTI_INTERNAL bool akti_tp_is_quarantined(akti_tp *tp, uint64_t uid);
 

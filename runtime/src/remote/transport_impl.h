@@ -147,6 +147,15 @@ typedef struct tp_chan {
     bool th_started;
     bool quit; /* the writer exits: the association goes to sleep */
     struct akti_assoc *a;
+    /* connections up on sock (its pipe events; no lock: NNG runs them) */
+    _Atomic int npipes;
+    /* CONTROL only: the writer dials itself, blocking, when it has frames
+     * to send and no connection (akti_tp_ctl_connect), so a refused
+     * connection is known at once; a->mu guards these */
+    bool dialer_open; /* dialer exists (started or not) */
+    int64_t dial_since; /* a dial is under way since (0: none) */
+    int64_t dial_next; /* no new dial before this (backoff) */
+    bool dial_aborted; /* the ticker gave up on a dial that hung */
 } tp_chan;
 
 typedef struct tp_drop {
@@ -158,7 +167,7 @@ struct akti_assoc {
     akti_tp *tp;
     akti_assoc *next;
     char *url;
-    char *system;
+    char system[257]; /* the peer's system name ("" until known); a->mu */
     pthread_mutex_t mu;
     pthread_cond_t up_cv;
     int state;
@@ -167,6 +176,11 @@ struct akti_assoc {
     uint64_t peer_token; /* we put it in frames to the peer */
     int64_t hs_start, hs_last, gated_until;
     bool hs_failed;
+    /* why the last handshake failed (akti_tp_hs_fail): sends while gated
+     * are dropped with fail_err; logged_err is the failure last logged at
+     * warn (a repeat goes to debug until the association comes up) */
+    akt_err fail_err, logged_err;
+    char fail_text[192];
     /* the failure detector declared the peer down and no handshake has
      * completed since: ordinary sends fail at once (AKT_EPEER) instead of
      * queueing behind a handshake with a node that is gone, while a
@@ -227,6 +241,23 @@ struct akti_tp {
     uint64_t *quarantined;
     size_t nquar, capquar;
     atomic_bool stopping;
+    /* refusals (transport_rx.c): per claimed address, when one was last
+     * sent and logged (receive callback only) */
+    struct tp_refusal {
+        uint64_t hash;
+        int64_t sent, logged;
+        uint64_t quiet; /* refused since the last log line */
+    } refusals[32];
+    int64_t refusal_log_at; /* the second whose log lines are counted */
+    uint32_t refusal_log_n;
+    /* one-shot sockets carrying a Refusal, closed by the ticker after
+     * they had time to deliver it; refuse_mu */
+    pthread_mutex_t refuse_mu;
+    struct tp_refuse_sock {
+        nng_socket s;
+        int64_t close_at;
+        bool used;
+    } refuse_socks[8];
     nng_aio *rx_aio; /* the one receive in flight on pull */
     pthread_t tick_th;
     bool rx_started, tick_started;
@@ -301,6 +332,21 @@ AKTI_INTERNAL void akti_tp_start_handshake(
 AKTI_INTERNAL void akti_tp_become_up(akti_tp *tp, akti_assoc *a, ev_list *evs);
 AKTI_INTERNAL void akti_tp_quarantine_peer(
     akti_tp *tp, akti_assoc *a, const char *reason, drop_list *d, ev_list *evs);
+
+/* akti_tp_hs_fail -- the handshake with a's peer failed for err, text
+ * saying why: queued messages are dropped with err, sends are gated for
+ * gate-time, akti_assoc_wait_up returns err; logged at warn once per cause
+ * in a row. a->mu held. */
+AKTI_INTERNAL void akti_tp_hs_fail(akti_tp *tp, akti_assoc *a, int64_t now,
+    akt_err err, const char *text, drop_list *d, ev_list *evs);
+/* akti_tp_ctl_connect -- c (CONTROL) has frames to send and no
+ * connection: dial, blocking, on the writer's thread (a->mu released
+ * meanwhile). true: connected. a->mu held. */
+AKTI_INTERNAL bool akti_tp_ctl_connect(akti_tp *tp, akti_assoc *a, tp_chan *c);
+/* akti_tp_send_refusal -- tell the address a refused Hello claims why
+ * (a one-shot socket, at most 8 at a time) */
+AKTI_INTERNAL void akti_tp_send_refusal(akti_tp *tp, const char *url,
+    uint64_t to_uid, const uint8_t *echo, int code, const char *system);
 
 /* akti_tp_assoc_wake -- a dormant association gets its sockets, threads
  * and queues back (AKT_OK, or why not); a->mu held */

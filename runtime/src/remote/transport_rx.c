@@ -12,6 +12,9 @@
  */
 #include "remote/transport_impl.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 static akti_assoc *
 find_by_uid(akti_tp *tp, uint64_t uid)
 {
@@ -32,6 +35,97 @@ find_by_uid(akti_tp *tp, uint64_t uid)
     return a;
 }
 
+/* refusal_note -- a Hello from the address url is refused: is it time to
+ * tell that address why (at most once per 250 ms per address), and to log
+ * it (once per address per minute, with the count of those refused
+ * quietly since; at most 5 lines a second in all, so that a stranger
+ * cycling addresses cannot flood the log)? Receive callback only. */
+static void
+refusal_note(akti_tp *tp, const char *url, int64_t now, bool *send, bool *log,
+    uint64_t *quiet)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (const char *p = url; *p; p++) {
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    }
+    size_t n = sizeof(tp->refusals) / sizeof(tp->refusals[0]);
+    struct tp_refusal *r = NULL, *oldest = &tp->refusals[0];
+    for (size_t i = 0; i < n; i++) {
+        if (tp->refusals[i].hash == h) {
+            r = &tp->refusals[i];
+            break;
+        }
+        if (tp->refusals[i].sent < oldest->sent) {
+            oldest = &tp->refusals[i];
+        }
+    }
+    if (r == NULL) {
+        r = oldest;
+        memset(r, 0, sizeof(*r));
+        r->hash = h;
+        r->sent = r->logged = INT64_MIN / 2;
+    }
+    *send = now - r->sent >= 250000000LL;
+    if (*send) {
+        r->sent = now;
+    }
+    *log = false;
+    if (now - r->logged >= 60000000000LL) {
+        if (now - tp->refusal_log_at >= 1000000000LL) {
+            tp->refusal_log_at = now;
+            tp->refusal_log_n = 0;
+        }
+        *log = tp->refusal_log_n++ < 5;
+    }
+    *quiet = r->quiet;
+    if (*log) {
+        r->logged = now;
+        r->quiet = 0;
+    } else {
+        r->quiet++;
+    }
+}
+
+/* refuse -- a Hello is refused: counted in *counter, logged (rate-limited,
+ * per claimed address) on this side, and its sender told why
+ * (akti_tp_send_refusal) when its nonce can be echoed. system: our name,
+ * for SYSTEM only. */
+static void refuse(akti_tp *tp, _Atomic uint64_t *counter,
+    const Akt__Remote__Hello *h, int code, const char *system, const char *fmt,
+    ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 6, 7)))
+#endif
+    ;
+
+static void
+refuse(akti_tp *tp, _Atomic uint64_t *counter, const Akt__Remote__Hello *h,
+    int code, const char *system, const char *fmt, ...)
+{
+    atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
+    bool send, log;
+    uint64_t quiet;
+    refusal_note(tp, h->address, akti_now_ns(), &send, &log, &quiet);
+    if (log) {
+        char line[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(line, sizeof(line), fmt, ap);
+        va_end(ap);
+        if (quiet) {
+            akti_rlog(tp, AKTI_LOG_WARN,
+                "%s (and %llu more from that address since the last line)",
+                line, (unsigned long long)quiet);
+        } else {
+            akti_rlog(tp, AKTI_LOG_WARN, "%s", line);
+        }
+    }
+    if (send && h->nonce.len == AKTI_HELLO_NONCE_LEN) {
+        akti_tp_send_refusal(
+            tp, h->address, h->uid, h->nonce.data, code, system);
+    }
+}
+
 /* on_hello -- a Hello is a claim until it is authenticated: its mac must
  * verify with our cookie (else it is refused and changes nothing), and only
  * one that echoes the nonce we sent to the address it claims may set or
@@ -44,32 +138,39 @@ static void
 on_hello(akti_tp *tp, const Akt__Remote__Frame *f, const char *src)
 {
     const Akt__Remote__Hello *h = f->hello;
+    /* the order of the checks decides what a stranger learns from the
+     * refusal: only the version before the mac; whether the system name
+     * is right, only a sender that proved the cookie */
     if (h->version != AKTI_REMOTE_PROTOCOL_VERSION) {
-        akti_tp_reject(tp, &tp->st.rejected_handshake,
+        refuse(tp, &tp->st.rejected_handshake, h,
+            AKT__REMOTE__REFUSAL_CODE__VERSION, NULL,
             "handshake from %s (%s, source %s) refused: protocol version %u, "
             "this node speaks %u",
             h->system, h->address, src, h->version,
             AKTI_REMOTE_PROTOCOL_VERSION);
         return;
     }
-    if (strcmp(h->to_system, tp->system) != 0) {
-        akti_tp_reject(tp, &tp->st.rejected_handshake,
-            "handshake from %s (%s, source %s) refused: it wants system "
-            "'%s', this is '%s'",
-            h->system, h->address, src, h->to_system, tp->system);
-        return;
-    }
     uint8_t mac[AKTI_HELLO_MAC_LEN];
     akti_hello_mac(tp->cookie, tp->cookie_len, h, mac);
     if (!akti_ct_equal(mac, h->mac.data, sizeof(mac))) {
-        akti_tp_reject(tp, &tp->st.rejected_handshake,
+        refuse(tp, &tp->st.rejected_handshake, h,
+            AKT__REMOTE__REFUSAL_CODE__AUTH, NULL,
             "handshake from %s (claims %s, source %s) refused: its proof of "
             "the cookie does not verify (wrong or missing akt.remote.cookie)",
             h->system, h->address, src);
         return;
     }
+    if (strcmp(h->to_system, tp->system) != 0) {
+        refuse(tp, &tp->st.rejected_handshake, h,
+            AKT__REMOTE__REFUSAL_CODE__SYSTEM, tp->system,
+            "handshake from %s (%s, source %s) refused: it wants system "
+            "'%s', this is '%s'",
+            h->system, h->address, src, h->to_system, tp->system);
+        return;
+    }
     if (h->uid == tp->uid || akti_tp_is_quarantined(tp, h->uid)) {
-        akti_tp_reject(tp, &tp->st.rejected_unauth,
+        refuse(tp, &tp->st.rejected_unauth, h,
+            AKT__REMOTE__REFUSAL_CODE__QUARANTINED, NULL,
             "handshake from %s (%s, source %s) refused: incarnation %016llx "
             "is quarantined",
             h->system, h->address, src, (unsigned long long)h->uid);
@@ -77,7 +178,17 @@ on_hello(akti_tp *tp, const Akt__Remote__Frame *f, const char *src)
     }
     akti_assoc *a = akti_tp_assoc_inbound(tp, h->address, h->system, src);
     if (a == NULL) {
-        return; /* a limit: counted and logged */
+        /* a limit (counted and logged there), or stopping */
+        if (!atomic_load(&tp->stopping)) {
+            bool send, log;
+            uint64_t quiet;
+            refusal_note(tp, h->address, akti_now_ns(), &send, &log, &quiet);
+            if (send) {
+                akti_tp_send_refusal(tp, h->address, h->uid, h->nonce.data,
+                    AKT__REMOTE__REFUSAL_CODE__LIMIT, NULL);
+            }
+        }
+        return;
     }
     drop_list d = { 0 };
     ev_list evs = { 0 };
@@ -94,11 +205,7 @@ on_hello(akti_tp *tp, const Akt__Remote__Frame *f, const char *src)
     memcpy(a->peer_nonce, h->nonce.data, sizeof(a->peer_nonce));
     a->have_peer_nonce = true;
     if (a->system[0] == '\0') {
-        char *sys = tp_strdup(h->system);
-        if (sys) {
-            free(a->system);
-            a->system = sys;
-        }
+        snprintf(a->system, sizeof(a->system), "%s", h->system);
     }
     uint64_t cur = atomic_load(&a->peer_uid);
     if (confirmed) {
@@ -276,6 +383,93 @@ fresh_epoch(
     return ok;
 }
 
+/* on_refusal -- a peer refused a Hello of ours and says why. Acted on
+ * only when it echoes the nonce of one of our associations (the refuser
+ * received what we sent to that address) while that association's
+ * handshake runs: the handshake fails at once with the reason, counted in
+ * rejected_handshake here too. Anything else is counted and ignored. */
+static void
+on_refusal(akti_tp *tp, const Akt__Remote__Frame *f)
+{
+    const Akt__Remote__Refusal *r = f->refusal;
+    akti_assoc *a;
+    pthread_mutex_lock(&tp->mu);
+    for (a = tp->assocs; a; a = a->next) {
+        if (akti_ct_equal(a->my_nonce, r->echo.data, sizeof(a->my_nonce))) {
+            break;
+        }
+    }
+    pthread_mutex_unlock(&tp->mu);
+    if (a == NULL) {
+        akti_tp_reject(tp, &tp->st.rejected_unauth,
+            "a refusal that answers no Hello of ours dropped (from %016llx)",
+            (unsigned long long)f->from_uid);
+        return;
+    }
+    drop_list d = { 0 };
+    ev_list evs = { 0 };
+    pthread_mutex_lock(&a->mu);
+    if (a->state != AS_HANDSHAKE) {
+        pthread_mutex_unlock(&a->mu);
+        return; /* already decided (a late or repeated refusal) */
+    }
+    STAT_ADD(tp, rejected_handshake, 1);
+    char text[192];
+    akt_err err = AKT_EPEER;
+    switch (r->code) {
+    case AKT__REMOTE__REFUSAL_CODE__AUTH:
+        err = AKT_EAUTH;
+        snprintf(text, sizeof(text),
+            "refused by the peer: our proof of the cookie does not verify "
+            "there (akt.remote.cookie differs)");
+        break;
+    case AKT__REMOTE__REFUSAL_CODE__VERSION:
+        err = AKT_EPROTO;
+        snprintf(text, sizeof(text),
+            "refused by the peer: it speaks remoting protocol version %u, "
+            "this node %u",
+            r->version, AKTI_REMOTE_PROTOCOL_VERSION);
+        break;
+    case AKT__REMOTE__REFUSAL_CODE__SYSTEM:
+        err = AKT_ENOENT;
+        snprintf(text, sizeof(text),
+            "refused by the peer: no system '%.64s' there (it is '%.64s')",
+            a->system, r->system);
+        break;
+    case AKT__REMOTE__REFUSAL_CODE__QUARANTINED:
+        snprintf(text, sizeof(text),
+            "refused by the peer: it has quarantined this system's "
+            "incarnation %016llx; restart this system to talk to it again",
+            (unsigned long long)tp->uid);
+        if (a->logged_err != AKT_EPEER) {
+            akti_rlog(
+                tp, AKTI_LOG_ERROR, "%s at %s: %s", a->system, a->url, text);
+        }
+        akti_tp_ev_add(&evs, AKTI_PEER_QUARANTINED_BY_PEER, f->from_uid,
+            "quarantined by the peer");
+        break;
+    case AKT__REMOTE__REFUSAL_CODE__LIMIT:
+        snprintf(text, sizeof(text),
+            "refused by the peer: a connection or association limit was "
+            "reached there");
+        break;
+    default:
+        snprintf(text, sizeof(text), "refused by the peer");
+        break;
+    }
+    akti_tp_hs_fail(tp, a, akti_now_ns(), err, text, &d, &evs);
+    if (r->code == AKT__REMOTE__REFUSAL_CODE__SYSTEM && r->system[0] != '\0') {
+        /* the next handshake asks for the system that is there; paths
+         * naming another one are refused by it one by one (no system) */
+        snprintf(a->system, sizeof(a->system), "%s", r->system);
+    }
+    pthread_mutex_unlock(&a->mu);
+    if (d.n) {
+        akti_tp_drop_flush(tp, a, &d);
+    }
+    akti_tp_ev_flush(tp, a, &evs);
+}
+
 static void
 on_frame(akti_tp *tp, const Akt__Remote__Frame *f, nng_msg *m)
 {
@@ -283,6 +477,10 @@ on_frame(akti_tp *tp, const Akt__Remote__Frame *f, nng_msg *m)
         char src[48];
         akti_tp_source_of_msg(m, src, sizeof(src));
         on_hello(tp, f, src);
+        return;
+    }
+    if (f->body_case == AKT__REMOTE__FRAME__BODY_REFUSAL) {
+        on_refusal(tp, f);
         return;
     }
     akti_assoc *a = find_by_uid(tp, f->from_uid);

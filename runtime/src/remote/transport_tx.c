@@ -112,7 +112,7 @@ akti_tp_send_hello(akti_tp *tp, akti_assoc *a) /* a->mu held */
     h.system = tp->system;
     h.address = tp->address;
     h.uid = tp->uid;
-    h.to_system = a->system ? a->system : (char *)"";
+    h.to_system = a->system;
     h.to_uid = atomic_load(&a->peer_uid);
     h.token = h.to_uid ? a->my_token : 0;
     h.have_your_token = a->peer_token != 0;
@@ -241,6 +241,9 @@ akti_tp_control_writer(void *arg)
             pthread_cond_wait(&c->cv, &a->mu);
             c->waiting = false;
             continue;
+        }
+        if (atomic_load(&c->npipes) == 0 && !akti_tp_ctl_connect(tp, a, c)) {
+            continue; /* no connection: the dial failed (reported) or waits */
         }
         uint32_t nout = 0;
         nng_msg *m;
@@ -503,7 +506,9 @@ akti_assoc_send(
     if (a->state == AS_IDLE) {
         now = akti_now_ns();
         if (now < a->gated_until) {
-            akti_tp_drop_add(&d, it, AKT_EPEER);
+            /* the last handshake failed a moment ago: its reason */
+            akti_tp_drop_add(
+                &d, it, a->fail_err != AKT_OK ? a->fail_err : AKT_EPEER);
             goto out;
         }
         akti_tp_start_handshake(tp, a, now);
