@@ -38,7 +38,7 @@ typedef struct node {
     uint64_t order_errors;
     uint64_t next_expected[AKTI_CH_COUNT];
     uint64_t large_ok, large_bad;
-    int ups, downs, quarantines, hs_failed, by_peer;
+    int ups, downs, quarantines, hs_failed, by_peer, lefts;
     bool armed; /* a peer event is expected from now on */
     int early_downs; /* AKTI_PEER_DOWN while not armed */
     uint64_t last_down_uid, last_quarantined_uid;
@@ -109,6 +109,9 @@ n_on_peer(void *arg, const akti_peer *p, akti_peer_event ev, const char *reason)
         break;
     case AKTI_PEER_QUARANTINED_BY_PEER:
         n->by_peer++;
+        break;
+    case AKTI_PEER_LEFT:
+        n->lefts++;
         break;
     }
     pthread_cond_broadcast(&n->cv);
@@ -1327,6 +1330,64 @@ START_TEST(a_refused_connection_fails_the_handshake_at_once)
 }
 END_TEST
 
+/* A node that stops cleanly tells its peers (Leave, answered): b drops the
+ * association at once -- a LEFT event, no failure detection, no
+ * quarantine, nothing logged above info -- and a node later at the same
+ * address is a new incarnation, taken without a quarantine or warning */
+START_TEST(a_clean_exit_is_a_leave_not_a_failure)
+{
+    log_capture();
+    node a, b;
+    akti_tp_opts oa, ob;
+    node_opts(&oa, &a, "a", "inproc://akt-h6-a", "");
+    node_opts(&ob, &b, "b", "inproc://akt-h6-b", "");
+    ob.heartbeat_interval_ns = 100000000LL;
+    ob.acceptable_pause_ns = 500000000LL;
+    node_start(&a, &oa);
+    node_start(&b, &ob);
+    akti_assoc *ab, *ba;
+    ck_assert_int_eq(
+        akti_tp_assoc(a.tp, "inproc://akt-h6-b", "b", &ab), AKT_OK);
+    uint64_t buid;
+    ck_assert_int_eq(akti_assoc_wait_up(ab, 3000000000LL, &buid), AKT_OK);
+    ck_assert_int_eq(
+        akti_tp_assoc(b.tp, "inproc://akt-h6-a", "a", &ba), AKT_OK);
+    uint64_t auid;
+    ck_assert_int_eq(akti_assoc_wait_up(ba, 3000000000LL, &auid), AKT_OK);
+    ck_assert_int_eq(send_u64(ba, 1, true, auid), AKT_OK);
+    PP_WAIT_UNTIL(LOCKED(&a, a.got[AKTI_CH_CONTROL] >= 1), 3000);
+    node_stop(&a); /* returns once b answered the Leave */
+    ck_assert_int_eq(LOCKED(&b, b.lefts), 1);
+    ck_assert_uint_eq(akti_assoc_peer_uid(ba), 0);
+    /* known gone: a send fails at once */
+    ck_assert_int_eq(send_u64(ba, 2, false, 0), AKT_EPEER);
+    /* a new node at the address: a fresh incarnation, no quarantine */
+    node_opts(&oa, &a, "a", "inproc://akt-h6-a", "");
+    node_start(&a, &oa);
+    ck_assert_uint_ne(akti_tp_uid(a.tp), auid);
+    ck_assert_int_eq(
+        akti_tp_assoc(a.tp, "inproc://akt-h6-b", "b", &ab), AKT_OK);
+    ck_assert_int_eq(akti_assoc_wait_up(ab, 3000000000LL, NULL), AKT_OK);
+    uint64_t a2 = 0;
+    ck_assert_int_eq(akti_assoc_wait_up(ba, 3000000000LL, &a2), AKT_OK);
+    ck_assert_uint_eq(a2, akti_tp_uid(a.tp));
+    ck_assert_int_eq(send_u64(ba, 3, false, a2), AKT_OK);
+    PP_WAIT_UNTIL(LOCKED(&a, a.got[AKTI_CH_ORDINARY] >= 1), 3000);
+    ck_assert_uint_eq(LOCKED(&a, a.got[AKTI_CH_ORDINARY]), 1);
+    akti_tp_stats sb;
+    akti_tp_stats_get(b.tp, &sb);
+    ck_assert_uint_eq(sb.failures_detected, 0);
+    ck_assert_uint_eq(sb.quarantines, 0);
+    ck_assert_int_eq(LOCKED(&b, b.downs + b.quarantines + b.by_peer), 0);
+    ck_assert(!akti_tp_is_quarantined(b.tp, auid));
+    ck_assert_int_eq(log_count("akt-remote[b] warn"), 0);
+    ck_assert_int_eq(log_count("akt-remote[b] error"), 0);
+    node_stop(&a);
+    node_stop(&b);
+    unlink(log_path);
+}
+END_TEST
+
 /* an association that is down and unused gives its threads and sockets
  * back after idle-timeout, and wakes on the next send */
 START_TEST(idle_associations_are_reclaimed)
@@ -1407,6 +1468,7 @@ transport_suite(void)
     tcase_add_test(t, a_wrong_cookie_is_refused_and_logged_on_both_sides);
     tcase_add_test(t, a_refused_connection_fails_the_handshake_at_once);
     tcase_add_test(t, idle_associations_are_reclaimed);
+    tcase_add_test(t, a_clean_exit_is_a_leave_not_a_failure);
     tcase_add_test(t, reachable_listener_without_cookie_or_tls_is_refused);
     suite_add_tcase(s, t);
     TCase *m = tcase_create("multiprocess");

@@ -1240,8 +1240,9 @@ rm_on_peer(
         break;
     case AKTI_PEER_QUARANTINED:
     case AKTI_PEER_QUARANTINED_BY_PEER:
-        /* declared down, restarted or quarantined: our proxies of its
-         * actors stop (their local watchers get Terminated), and the
+    case AKTI_PEER_LEFT:
+        /* declared down, restarted, quarantined or left: our proxies of
+         * its actors stop (their local watchers get Terminated), and the
          * watches we hold for its proxies go at once */
         stop_proxies(r, peer->assoc, peer->uid, false, NULL);
         drop_peer_watches(r, peer->assoc, peer->uid);

@@ -524,6 +524,26 @@ akti_tp_quarantine_add(akti_tp *tp, uint64_t uid)
     pthread_mutex_unlock(&tp->mu);
 }
 
+void
+akti_tp_gone_add(akti_tp *tp, uint64_t uid)
+{
+    pthread_mutex_lock(&tp->mu);
+    tp->gone[tp->ngone++ % (sizeof(tp->gone) / sizeof(tp->gone[0]))] = uid;
+    pthread_mutex_unlock(&tp->mu);
+}
+
+bool
+akti_tp_gone(akti_tp *tp, uint64_t uid)
+{
+    bool g = false;
+    pthread_mutex_lock(&tp->mu);
+    for (size_t i = 0; i < sizeof(tp->gone) / sizeof(tp->gone[0]); i++) {
+        g |= tp->gone[i] == uid;
+    }
+    pthread_mutex_unlock(&tp->mu);
+    return g && uid != 0;
+}
+
 static void
 item_view(const tp_item *it, akti_envelope *e)
 {
@@ -635,6 +655,9 @@ akti_tp_reset_incarnation(
     a->state = AS_IDLE;
     a->hs_start = 0;
     pthread_cond_broadcast(&a->up_cv);
+    if (old != 0) {
+        akti_tp_gone_add(tp, old);
+    }
 }
 
 /* fail_queues -- the handshake failed: everything queued is a drop. */
@@ -671,7 +694,11 @@ akti_tp_hs_fail(akti_tp *tp, akti_assoc *a, int64_t now, akt_err err,
     pthread_cond_broadcast(&a->up_cv);
     /* one line per cause, not one per retry: a repeat of the cause last
      * logged goes to debug until the association comes up */
-    akti_rlog(tp, a->logged_err == err ? AKTI_LOG_DEBUG : AKTI_LOG_WARN,
+    /* (a peer that left is expected not to answer: info) */
+    akti_rlog(tp,
+        a->logged_err == err ? AKTI_LOG_DEBUG
+            : a->left        ? AKTI_LOG_INFO
+                             : AKTI_LOG_WARN,
         "handshake with %s at %s failed: %s; messages for it are dead "
         "letters (%s) for the next %lld ms (gate-time)",
         a->system[0] ? a->system : "?", a->url, text, akt_err_name(err),
@@ -701,6 +728,7 @@ akti_tp_become_up(akti_tp *tp, akti_assoc *a, ev_list *evs) /* a->mu held */
     int64_t now = akti_now_ns();
     a->state = AS_UP;
     a->known_down = false;
+    a->left = false;
     a->logged_err = AKT_OK; /* the next failure is news again */
     akti_phi_init(&a->phi, tp->o.phi_threshold, tp->o.heartbeat_interval_ns,
         tp->o.acceptable_pause_ns, tp->o.min_std_dev_ns);
@@ -856,7 +884,11 @@ assoc_sleepy(akti_tp *tp, akti_assoc *a, int64_t now)
         || a->ch[AKTI_CH_ORDINARY].inline_busy) {
         return false;
     }
-    return now - a->last_active >= tp->o.idle_timeout_ns;
+    /* a peer that left is not coming back soon: sleep at once (after a
+     * gate-time without use, so a sender that keeps trying does not wake
+     * and put it to sleep for every message) */
+    return now - a->last_active
+        >= (a->left ? tp->o.gate_ns : tp->o.idle_timeout_ns);
 }
 
 /* assoc_sleep -- an association that is down and unused gives back its
@@ -1101,7 +1133,7 @@ tick_assoc(akti_tp *tp, akti_assoc *a, int64_t now)
         break;
     case AS_UP:
         a->last_active = now;
-        if (now - a->hb_last >= tp->o.heartbeat_interval_ns) {
+        if (now - a->hb_last >= tp->o.heartbeat_interval_ns && !a->leave_wait) {
             akti_tp_send_heartbeat(tp, a, now);
         }
         if (a->claim_uid != 0) {
@@ -1537,12 +1569,56 @@ fail:
     return rc;
 }
 
+/* tp_leave -- a clean exit: a Leave to every peer whose association is
+ * up, then wait (at most LEAVE_WAIT_NS in all) for their answers, so each
+ * drops the association at once -- no failure detector, no "unreachable"
+ * -- and the Leave is not lost with our sockets. */
+#define LEAVE_WAIT_NS 500000000LL
+
+static void
+tp_leave(akti_tp *tp)
+{
+    pthread_mutex_lock(&tp->mu);
+    akti_assoc *list = tp->assocs;
+    pthread_mutex_unlock(&tp->mu);
+    int n = 0;
+    for (akti_assoc *a = list; a; a = a->next) {
+        pthread_mutex_lock(&a->mu);
+        if (a->state == AS_UP && !a->dormant && a->peer_token != 0) {
+            akti_tp_send_leave(tp, a, false, "its system terminates");
+            a->leave_wait = true;
+            n++;
+        }
+        pthread_mutex_unlock(&a->mu);
+    }
+    if (n == 0) {
+        return;
+    }
+    struct timespec dl;
+    abs_deadline(&dl, LEAVE_WAIT_NS);
+    for (akti_assoc *a = list; a; a = a->next) {
+        pthread_mutex_lock(&a->mu);
+        while (a->leave_wait && a->state == AS_UP) {
+            if (pthread_cond_timedwait(&a->up_cv, &a->mu, &dl) == ETIMEDOUT) {
+                break;
+            }
+        }
+        if (a->leave_wait) {
+            akti_rlog(tp, AKTI_LOG_DEBUG,
+                "%s at %s did not answer our Leave in time", a->system, a->url);
+        }
+        a->leave_wait = false;
+        pthread_mutex_unlock(&a->mu);
+    }
+}
+
 void
 akti_tp_free(akti_tp *tp)
 {
     if (tp == NULL) {
         return;
     }
+    tp_leave(tp);
     pthread_mutex_lock(&tp->mu);
     atomic_store(&tp->stopping, true);
     pthread_cond_broadcast(&tp->tick_cv);

@@ -67,7 +67,8 @@ typedef enum akti_peer_event {
     AKTI_PEER_DOWN, /* failure detector: phi over threshold */
     AKTI_PEER_QUARANTINED, /* incarnation uid will never be accepted again */
     AKTI_PEER_HANDSHAKE_FAILED, /* no handshake within handshake-timeout */
-    AKTI_PEER_QUARANTINED_BY_PEER /* the peer quarantined us */
+    AKTI_PEER_QUARANTINED_BY_PEER, /* the peer quarantined us */
+    AKTI_PEER_LEFT /* the peer terminated cleanly (its Leave) */
 } akti_peer_event;
 
 typedef struct akti_tp_callbacks {
@@ -156,8 +157,10 @@ AKTI_INTERNAL void akti_tp_opts_default(akti_tp_opts *o);
  * AKT_ENOTSUP (transport not available), AKT_ENOMEM. */
 AKTI_INTERNAL akt_err akti_tp_start(const akti_tp_opts *opts, akti_tp **out);
 
-/* akti_tp_free -- close sockets, join threads, drop queued messages
- * (on_drop is called for each), free everything. */
+/* akti_tp_free -- leave: tell every peer whose association is up (a
+ * Leave, waiting up to ~0.5 s for their answers), then close sockets, join
+ * threads, drop queued messages (on_drop is called for each), free
+ * everything. */
 AKTI_INTERNAL void akti_tp_free(akti_tp *tp);
 
 AKTI_INTERNAL uint64_t akti_tp_uid(const akti_tp *tp);

@@ -186,6 +186,10 @@ struct akti_assoc {
      * queueing behind a handshake with a node that is gone, while a
      * handshake still runs so that a restarted node is found */
     bool known_down;
+    /* the peer left (its Leave): no failure to detect; reclaimed at once */
+    bool left;
+    /* we left: a Leave is out, waiting for its answer (akti_tp_free) */
+    bool leave_wait;
     akti_phi phi;
     int64_t hb_last;
     uint64_t hb_seq;
@@ -240,6 +244,11 @@ struct akti_tp {
     akti_assoc *assocs;
     uint64_t *quarantined;
     size_t nquar, capquar;
+    /* incarnations whose session with us ended lately (left, reset,
+     * replaced): frames still in flight from them are expected, dropped
+     * quietly (a ring; tp->mu) */
+    uint64_t gone[32];
+    uint32_t ngone;
     atomic_bool stopping;
     /* refusals (transport_rx.c): per claimed address, when one was last
      * sent and logged (receive callback only) */
@@ -317,6 +326,9 @@ AKTI_INTERNAL uint64_t akti_tp_random64(void); /* never 0: uids, tokens */
  * new connection epoch */
 AKTI_INTERNAL akt_err akti_tp_chan_open(akti_tp *tp, akti_assoc *a, tp_chan *c);
 AKTI_INTERNAL void akti_tp_quarantine_add(akti_tp *tp, uint64_t uid);
+/* the ring of incarnations whose session ended lately */
+AKTI_INTERNAL void akti_tp_gone_add(akti_tp *tp, uint64_t uid);
+AKTI_INTERNAL bool akti_tp_gone(akti_tp *tp, uint64_t uid);
 /* a drop_list or ev_list is filled under a->mu and flushed (on_drop,
  * on_peer) after unlocking; a dropped item is the list's from then on */
 AKTI_INTERNAL void akti_tp_drop_add(drop_list *d, tp_item *it, akt_err reason);
@@ -368,6 +380,8 @@ AKTI_INTERNAL void akti_tp_send_heartbeat(
     akti_tp *tp, akti_assoc *a, int64_t now);
 AKTI_INTERNAL void akti_tp_send_quarantine(
     akti_tp *tp, akti_assoc *a, const char *reason);
+AKTI_INTERNAL void akti_tp_send_leave(
+    akti_tp *tp, akti_assoc *a, bool ack, const char *reason);
 /* the writer threads (arg: the tp_chan they drain) */
 AKTI_INTERNAL void *akti_tp_control_writer(void *arg);
 AKTI_INTERNAL void *akti_tp_data_writer(void *arg);

@@ -485,6 +485,13 @@ on_frame(akti_tp *tp, const Akt__Remote__Frame *f, nng_msg *m)
     }
     akti_assoc *a = find_by_uid(tp, f->from_uid);
     if (a == NULL || f->to_uid != tp->uid) {
+        if (a == NULL && f->to_uid == tp->uid
+            && akti_tp_gone(tp, f->from_uid)) {
+            /* in flight when its session ended (it left, was reset or
+             * replaced): expected, counted, not worth a warning */
+            STAT_ADD(tp, rejected_unauth, 1);
+            return;
+        }
         akti_tp_reject(tp, &tp->st.rejected_unauth,
             "frame from unknown or stale incarnation %016llx dropped",
             (unsigned long long)f->from_uid);
@@ -589,6 +596,30 @@ on_frame(akti_tp *tp, const Akt__Remote__Frame *f, nng_msg *m)
         break;
     case AKT__REMOTE__FRAME__BODY_FRAGMENT:
         on_fragment(tp, a, uid, f->fragment);
+        break;
+    case AKT__REMOTE__FRAME__BODY_LEAVE:
+        pthread_mutex_lock(&a->mu);
+        if (atomic_load(&a->peer_uid) != uid) {
+            pthread_mutex_unlock(&a->mu);
+            break;
+        }
+        if (f->leave->ack) {
+            a->leave_wait = false; /* our own Leave arrived: akti_tp_free */
+            pthread_cond_broadcast(&a->up_cv);
+            pthread_mutex_unlock(&a->mu);
+            break;
+        }
+        /* a clean exit, not a failure: no detector, no quarantine (the
+         * uid never comes back; a node later at that address is a new
+         * incarnation, taken without a warning) */
+        akti_tp_send_leave(tp, a, true, "");
+        akti_rlog(tp, AKTI_LOG_INFO, "%s at %s (uid %016llx) left: %s",
+            a->system, a->url, (unsigned long long)uid, f->leave->reason);
+        akti_tp_ev_add(&evs, AKTI_PEER_LEFT, uid, "the peer left");
+        akti_tp_reset_incarnation(tp, a, &d, AKT_EPEER);
+        a->known_down = true;
+        a->left = true;
+        pthread_mutex_unlock(&a->mu);
         break;
     default:
         break;

@@ -177,6 +177,23 @@ akti_tp_send_quarantine(
     ctl_enqueue(a, tp_pack(tp, &f));
 }
 
+void
+akti_tp_send_leave(
+    akti_tp *tp, akti_assoc *a, bool ack, const char *reason) /* a->mu held */
+{
+    if (a->peer_token == 0 || atomic_load(&a->peer_uid) == 0) {
+        return;
+    }
+    Akt__Remote__Frame f = AKT__REMOTE__FRAME__INIT;
+    Akt__Remote__Leave l = AKT__REMOTE__LEAVE__INIT;
+    l.reason = (char *)reason;
+    l.ack = ack;
+    frame_hdr(tp, a, &f, AKTI_CH_CONTROL);
+    f.body_case = AKT__REMOTE__FRAME__BODY_LEAVE;
+    f.leave = &l;
+    ctl_enqueue(a, tp_pack(tp, &f));
+}
+
 /* --- writers -------------------------------------------------------------- */
 
 static void
