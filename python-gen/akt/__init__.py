@@ -13,12 +13,11 @@
 """
 from . import _core
 from ._core import (ActorRef, AktError, AskSelfError, Context, Message,
-                    SchemaMismatch, bind_module, decode, encode,
-                    error_classes)
+                    SchemaMismatch, decode, encode, error_classes)
 from ._runtime import (Actor, ActorSystem, DeadLetter, FrozenMap, Future,
                        LogEvent, Props, ReceiveTimeout, Record, RouterRef,
                        Terminated, TypedActor, TypedRef, UnhandledMessage,
-                       props, register_types, replace, to_dict)
+                       bind_module, props, register_types, replace, to_dict)
 
 # One exception class per akt_err code (generated in _core from the
 # AKT_ERR_MAP list of akt/err.h): AskTimeout, ActorStopped, ...

@@ -4,15 +4,19 @@ handlers that really suspend (as asyncio tasks on the system's loop)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
+import secrets
+import sys
+import tempfile
 import threading
 import types
 from typing import TYPE_CHECKING, Any, Generator, Generic, TypeVar
 
 from . import _core
 
-__all__ = ["Actor", "ActorSystem", "DeadLetter", "FrozenMap", "Future",
+__all__ = ["Actor", "ActorSystem", "DeadLetter", "bind_module", "FrozenMap", "Future",
            "LogEvent", "Props", "ReceiveTimeout", "Record", "RouterRef",
            "Terminated", "TypedActor", "TypedRef", "UnhandledMessage", "props",
            "register_types", "replace", "to_dict"]
@@ -62,15 +66,27 @@ class TypedActor(Actor):
 
 
 class Props:
-    """How to make an actor: its class and constructor arguments. The
-    actor runs on the system's Python dispatcher (python-pinned)."""
+    """How to make an actor: its class and constructor arguments, and the
+    dispatcher it runs on (None: python-pinned; see with_dispatcher)."""
 
-    __slots__ = ("cls", "args", "kwargs", "__weakref__")
+    __slots__ = ("cls", "args", "kwargs", "dispatcher", "_plain", "__weakref__")
 
     def __init__(self, cls, *args, **kwargs):
         if not (isinstance(cls, type) and issubclass(cls, Actor)) and not callable(cls):
             raise TypeError("props: expected an Actor subclass or a factory")
         self.cls, self.args, self.kwargs = cls, args, kwargs
+        self.dispatcher = None
+        self._plain = self
+
+    def with_dispatcher(self, name: str) -> "Props":
+        """A copy that runs on dispatcher `name`: a strategy
+        ("python-pinned", "python-subprocess", "python-subinterpreter-pool",
+        "python-nogil") or a dispatcher configured under
+        akt.python.dispatchers.<name> { strategy = ..., workers = n }."""
+        p = Props(self.cls, *self.args, **self.kwargs)
+        p.dispatcher = name
+        p._plain = self._plain
+        return p
 
     def _create(self):
         return self.cls(*self.args, **self.kwargs)
@@ -155,7 +171,7 @@ class FrozenMap(dict):
     clear = pop = popitem = setdefault = update = _immutable
     __ior__ = _immutable
 
-    def __hash__(self):
+    def __hash__(self):  # type: ignore[override]
         return hash(frozenset(self.items()))
 
     def __repr__(self):
@@ -187,6 +203,7 @@ class TypedRef:
 
     __slots__ = ("ref",)
     _akt_actor = "?"
+    ref: _core.ActorRef
 
     def __init__(self, ref):
         if isinstance(ref, TypedRef):
@@ -336,11 +353,52 @@ class RouterRef(TypedRef):
         self.ref._resize(delta)
 
 
+_bound_modules: list[str] = []
+
+
+def bind_module(module, messages, enums):
+    """Called by the last statement of a module made by aktc --py_out
+    (akt._core.bind_module; remembered so python-subprocess workers import
+    the same modules)."""
+    _core.bind_module(module, messages, enums)
+    if module not in _bound_modules:
+        _bound_modules.append(module)
+
+
 def register_types(*capsules):
     """Register message descriptors (PyCapsules named "akt.type", as a C
     extension that links generated code hands out) so Records of those
     types can be sent to C actors. Returns the type names."""
     return [_core.register_type(c) for c in capsules]
+
+
+_STRATEGIES = ("python-pinned", "python-subprocess",
+               "python-subinterpreter-pool", "python-nogil")
+
+
+def _check_strategy_available(strategy):
+    """python-subinterpreter-pool and python-nogil need an interpreter this
+    one is not: say which."""
+    v = sys.version_info
+    here = f"{v.major}.{v.minor}.{v.micro}"
+    if strategy == "python-subinterpreter-pool":
+        if v < (3, 12):
+            raise _core.NotSupported(
+                f"python-subinterpreter-pool needs CPython 3.12 or newer "
+                f"(PEP 684: a GIL per interpreter); this is Python {here}")
+        raise _core.NotSupported(
+            "python-subinterpreter-pool is not implemented in this akt yet "
+            f"(Python {here} could run it); use python-subprocess")
+    if strategy == "python-nogil":
+        gil = getattr(sys, "_is_gil_enabled", lambda: True)()
+        if v < (3, 13) or gil:
+            raise _core.NotSupported(
+                f"python-nogil needs a free-threaded CPython 3.13t or newer "
+                f"(PEP 703, built with --disable-gil); this is Python {here}"
+                f"{'' if v < (3, 13) else ' with the GIL'}")
+        raise _core.NotSupported(
+            "python-nogil is not implemented in this akt yet; use "
+            "python-subprocess")
 
 
 def _unwrap(ref):
@@ -459,6 +517,8 @@ class ActorSystem:
         self._thread = thread
         self._tasks = set()
         self._final_stats = None
+        self._pools = {}
+        self._remote_cookie = None
         self.name = core.name
 
     @classmethod
@@ -508,7 +568,61 @@ class ActorSystem:
         """Spawn a top-level actor under /user from props p."""
         if not isinstance(p, Props):
             raise TypeError("actor_of: expected props(...)")
+        if p.dispatcher is not None:
+            strategy, workers = self._strategy(p.dispatcher)
+            if strategy == "python-subprocess":
+                return self._pool(p.dispatcher, workers).spawn(p, name)
+            p = p._plain  # python-pinned under another name
         return self._core.spawn(p, name)
+
+    def _strategy(self, name):
+        """(strategy, workers) of dispatcher name (see Props.with_dispatcher)"""
+        if name in _STRATEGIES:
+            strategy, workers = name, 2
+        else:
+            key = f"akt.python.dispatchers.{name}"
+            try:
+                conf = json.loads(self._core.config_value(key))
+            except (_core.AktError, ValueError):
+                raise _core.NotFound(
+                    f"dispatcher {name!r}: {key} is not in the configuration "
+                    f"(or use a strategy name: {', '.join(_STRATEGIES)})") from None
+            strategy = conf.get("strategy")
+            workers = conf.get("workers", 2)
+            if strategy not in _STRATEGIES:
+                raise _core.InvalidArgument(
+                    f"{key}.strategy: expected one of {', '.join(_STRATEGIES)}, "
+                    f"got {strategy!r}")
+            if not isinstance(workers, int) or workers < 1:
+                raise _core.InvalidArgument(
+                    f"{key}.workers: expected an integer >= 1, got {workers!r}")
+        _check_strategy_available(strategy)
+        return strategy, workers
+
+    def _pool(self, name, workers):
+        from . import _subprocess
+        pool = self._pools.get(name)
+        if pool is None:
+            pool = self._pools[name] = _subprocess.Pool(self, name, workers)
+        return pool
+
+    def _ensure_remoting(self):
+        """The cookie of this system's remoting, started on a private ipc
+        socket when it is not running yet (python-subprocess workers reach
+        the parent through it)."""
+        if self._remote_cookie is None:
+            try:
+                self._core.remote_address()
+            except _core.AktError:
+                fd, path = tempfile.mkstemp(prefix="akt-p-", suffix=".sock")
+                os.close(fd)
+                os.unlink(path)
+                cookie = secrets.token_hex(16)
+                self.start_remoting(f"ipc://{path}", cookie=cookie)
+                self._private_sock = path
+            else:
+                self._remote_cookie = self._core.config_value("akt.remote.cookie")
+        return self._remote_cookie
 
     def lookup(self, path: str) -> _core.ActorRef:
         """The actor at path: "/user/a", "akt://sys/user/a", or, with
@@ -559,6 +673,7 @@ class ActorSystem:
         generated modules cross as their akt types (C nodes read them),
         other objects pickled. Returns this system's address."""
         self._core.start_remote(listen, cookie, advertised)
+        self._remote_cookie = cookie
         return self._core.remote_address()
 
     @property
@@ -604,6 +719,8 @@ class ActorSystem:
             raise _core.error_classes[7](
                 f"actor system {self.name!r} did not terminate in {timeout}s")
         self._final_stats = self._core.stats()
+        for pool in self._pools.values():
+            pool.close()
         try:
             loop.call_soon_threadsafe(loop.stop)
         except RuntimeError:
@@ -611,6 +728,12 @@ class ActorSystem:
         self._thread.join(timeout)
         _loop_systems.pop(id(loop), None)
         self._core.free()
+        sock = getattr(self, "_private_sock", None)
+        if sock is not None:
+            try:
+                os.unlink(sock)
+            except OSError:
+                pass
 
     async def terminate(self, timeout: float = 30.0) -> None:
         """terminate_blocking in a worker thread (not from a handler)."""

@@ -21,6 +21,6 @@ if ! "$py" -c "$need" 2>/dev/null; then
   fi
   py=$venv/bin/python
 fi
-PYTHONPATH="$pkgdir:$helperdir${PYTHONPATH:+:$PYTHONPATH}" \
+PYTHONPATH="$pkgdir:$helperdir:$srcdir/helper${PYTHONPATH:+:$PYTHONPATH}" \
   exec "$py" -X faulthandler -m pytest -p no:cacheprovider -c "$srcdir/pytest.ini" \
     --rootdir "$srcdir" "$srcdir" "$@"

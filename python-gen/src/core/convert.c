@@ -76,6 +76,19 @@ static akt_err
 pyobj_encode(const void *obj, akt_buf *out)
 {
     const pyc_objmsg *m = obj;
+    if (m->pickled != NULL) {
+        /* pickled by the sender: an immutable bytes object this message
+         * holds a reference to, read without the GIL */
+        akt_err rc = akt_mp_put_map(out, 1);
+        if (rc == AKT_OK) {
+            rc = akt_mp_put_uint(out, 1);
+        }
+        if (rc == AKT_OK) {
+            rc = akt_mp_put_bin(out, PyBytes_AS_STRING(m->pickled),
+                (size_t)PyBytes_GET_SIZE(m->pickled));
+        }
+        return rc;
+    }
     if (!py_alive()) {
         return AKT_ECLOSED;
     }

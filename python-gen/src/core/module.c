@@ -1339,6 +1339,7 @@ static PyMethodDef ref_methods[] = {
     { "_broadcast", (PyCFunction)pyc_ref_broadcast, METH_O, NULL },
     { "_routees", (PyCFunction)pyc_ref_routees, METH_VARARGS, NULL },
     { "_resize", (PyCFunction)pyc_ref_resize, METH_O, NULL },
+    { "_worker_died", (PyCFunction)pyc_ref_worker_died, METH_NOARGS, NULL },
     { NULL },
 };
 static PyGetSetDef ref_getset[] = {
@@ -1372,6 +1373,21 @@ pyc_props_rec_for(SystemObject *so, PyObject *props)
         pyc_raise(st, AKT_ECLOSED, "the actor system was terminated");
         return NULL;
     }
+    PyObject *disp = PyObject_GetAttrString(props, "dispatcher");
+    if (disp == NULL) {
+        PyErr_Clear();
+    } else if (disp != Py_None
+        && !(PyUnicode_Check(disp)
+            && PyUnicode_CompareWithASCIIString(disp, "python-pinned") == 0)) {
+        PyErr_Format(st->errors[AKT_ENOTSUP],
+            "%s: dispatcher %R: only system.actor_of starts actors on "
+            "another strategy (ctx.spawn and routers run python-pinned "
+            "actors)",
+            akt_strerror(AKT_ENOTSUP), disp);
+        Py_DECREF(disp);
+        return NULL;
+    }
+    Py_XDECREF(disp);
     PyObject *key = PyLong_FromVoidPtr(props);
     if (key == NULL) {
         return NULL;
@@ -1788,6 +1804,7 @@ static PyMethodDef system_methods[] = {
     { "log_fileno", (PyCFunction)pyc_system_log_fileno, METH_NOARGS, NULL },
     { "drain_log", (PyCFunction)pyc_system_drain_log, METH_NOARGS, NULL },
     { "log", (PyCFunction)pyc_system_log, METH_VARARGS, NULL },
+    { "_spawn_host", (PyCFunction)pyc_system_spawn_host, METH_VARARGS, NULL },
     { "start_remote", (PyCFunction)(void (*)(void))system_start_remote,
         METH_VARARGS | METH_KEYWORDS, NULL },
     { "remote_address", (PyCFunction)system_remote_address, METH_NOARGS, NULL },
@@ -1935,6 +1952,7 @@ mod_exec(PyObject *m)
 {
     pyc_state *st = mstate(m);
     pyc_object_type.id = akt_type_id(pyc_object_type.name);
+    pyc_worker_died_type.id = akt_type_id(pyc_worker_died_type.name);
     if (akt_registry_new(&st->registry) != AKT_OK
         || akt_registry_add(st->registry, &pyc_object_type) != AKT_OK) {
         PyErr_NoMemory();

@@ -98,6 +98,10 @@ PyObject *pyc_system_log(SystemObject *so, PyObject *args);
 PyObject *pyc_ref_broadcast(RefObject *r, PyObject *msg);
 PyObject *pyc_ref_routees(RefObject *r, PyObject *args);
 PyObject *pyc_ref_resize(RefObject *r, PyObject *delta);
+/* subproc.c: the python-subprocess host actor */
+extern akt_type pyc_worker_died_type;
+PyObject *pyc_system_spawn_host(SystemObject *so, PyObject *args);
+PyObject *pyc_ref_worker_died(RefObject *r, PyObject *unused);
 /* the log queue of a System: akt's sink posts, the loop drains */
 int pyc_logq_start(SystemObject *so);
 void pyc_logq_stop(SystemObject *so);

@@ -284,8 +284,12 @@ pydisp_dest_kind(akt_ref r)
         return PYDISP_DEST_PYTHON;
     }
     const akti_props_rec *pr = c->props;
+    /* a remote actor's proxy, or the host of a python-subprocess actor:
+     * a Python object leaves the interpreter */
     if (pr && pr->props.behavior && pr->props.behavior->name
-        && strcmp(pr->props.behavior->name, "remote-proxy") == 0) {
+        && (strcmp(pr->props.behavior->name, "remote-proxy") == 0
+            || strcmp(pr->props.behavior->name, "python-subprocess-host")
+                == 0)) {
         return PYDISP_DEST_REMOTE;
     }
     return PYDISP_DEST_OTHER;

@@ -1,0 +1,151 @@
+"""GIL strategies (multi-process): python-subprocess runs actors in worker
+processes over NNG ipc (objects pickled, generated messages by their
+descriptors), a Python exception there is an actor failure, and the crash
+of a worker is a failure of the actor's host that its supervisor handles
+(a restart starts the actor in a live worker) while the system lives on;
+python-subinterpreter-pool and python-nogil name the interpreter they need
+on this one; dispatchers come from configuration."""
+import os
+import signal
+import sys
+import time
+
+import pytest
+
+import akt
+from akt import Actor, ActorSystem, props
+
+from subproc_actors import Doubler, Where
+
+
+def sub(cls, *args):
+    return props(cls, *args).with_dispatcher("python-subprocess")
+
+
+def test_actor_runs_in_a_worker_process(system):
+    ref = system.actor_of(sub(Where, "w1"), "where")
+    pid, tag, count, msg = ref.ask_blocking({"any": ["picklable", 1]}, timeout=30)
+    assert pid != os.getpid() and tag == "w1" and count == 1
+    assert msg == {"any": ["picklable", 1]}
+    for i in range(200):
+        ref.tell(i)
+    assert ref.ask_blocking("last", timeout=30)[2] == 202  # in order, none lost
+    assert ref.path.endswith("/user/where")
+
+
+async def test_asyncio_and_python_actors_ask_a_worker(system):
+    ref = system.actor_of(sub(Where))
+
+    class Front(Actor):
+        async def handle(self, ctx, msg):
+            return (await ref.ask(msg, timeout=30))[3]
+    front = system.actor_of(props(Front))
+    assert await front.ask("via front", timeout=30) == "via front"
+
+
+def test_generated_messages_cross_by_descriptor(gen, system):
+    import interop_akt as pi
+    ref = pi.AdderRef(system.actor_of(sub(Doubler)))
+    s = ref.ask_add_blocking(pi.Add(a=3, b=4, note="x"), timeout=30)
+    assert s == pi.Sum(value=14, note="x", half=0.0, even=True)
+
+
+def test_a_python_exception_in_a_worker_is_a_failure(system):
+    ref = system.actor_of(sub(Where))
+    assert ref.ask_blocking("a", timeout=30)[2] == 1
+    with pytest.raises(akt.HandlerFailed, match="ValueError: boom in a worker"):
+        ref.ask_blocking("boom", timeout=30)
+    assert ref.ask_blocking("b", timeout=30)[2] == 1  # restarted in the worker
+
+
+def test_a_worker_crash_is_a_failure_the_supervisor_handles(system):
+    ref = system.actor_of(sub(Where))
+    local = system.actor_of(props(Where))
+    pid = ref.ask_blocking("first", timeout=30)[0]
+    ref.tell("second")
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            got = ref.ask_blocking("after", timeout=1)
+            break
+        except (akt.AskTimeout, akt.PeerUnreachable, akt.ActorStopped):
+            assert time.monotonic() < deadline, "the actor never came back"
+    new_pid, _, count, _ = got
+    assert new_pid != pid and count == 1  # a fresh incarnation, elsewhere
+    assert local.ask_blocking("still here")[0] == os.getpid()
+    assert not ref.watch().done()  # restarted, not stopped
+
+
+def test_cpu_work_runs_in_parallel_processes(system):
+    """Two actors in two workers spin at once: each in its own process with
+    its own GIL (the parent's Python thread stays free)."""
+    system2 = system
+    a = system2.actor_of(props(Where).with_dispatcher("cpu2"))
+    b = system2.actor_of(props(Where).with_dispatcher("cpu2"))
+    fa, fb = a.ask(("spin", 0.2), timeout=30), b.ask(("spin", 0.2), timeout=30)
+    (pa, _), (pb, _) = fa.result(30), fb.result(30)
+    assert pa != pb and os.getpid() not in (pa, pb)
+
+
+@pytest.fixture
+def system():
+    s = ActorSystem.create_blocking(
+        "strat", "akt.python.dispatchers.cpu2 { strategy = python-subprocess, workers = 2 }")
+    yield s
+    s.terminate_blocking()
+
+
+def test_unpicklable_actors_and_messages_fail_clearly(system):
+    class Local(Actor):  # not importable by a worker
+        def handle(self, ctx, msg):
+            return msg
+    with pytest.raises(TypeError, match="must be picklable"):
+        system.actor_of(sub(Local))
+    ref = system.actor_of(sub(Where))
+    with pytest.raises(Exception, match="pickle"):
+        ref.tell(lambda: 1)
+    assert ref.ask_blocking("ok", timeout=30)[3] == "ok"
+
+
+def test_subprocess_actors_are_spawned_by_the_system_only(system):
+    class Parent(Actor):
+        def handle(self, ctx, msg):
+            try:
+                ctx.spawn(sub(Where))
+            except akt.NotSupported as e:
+                return str(e)
+    assert "only system.actor_of" in system.actor_of(props(Parent)).ask_blocking("x")
+
+
+def test_other_strategies_name_the_interpreter_they_need(system):
+    v = sys.version_info
+    with pytest.raises(akt.NotSupported) as e:
+        system.actor_of(props(Where).with_dispatcher("python-subinterpreter-pool"))
+    if v < (3, 12):
+        assert "needs CPython 3.12 or newer" in str(e.value)
+        assert f"this is Python {v.major}.{v.minor}" in str(e.value)
+    with pytest.raises(akt.NotSupported) as e:
+        system.actor_of(props(Where).with_dispatcher("python-nogil"))
+    assert "free-threaded CPython 3.13t" in str(e.value) or "not implemented" in str(e.value)
+
+
+def test_dispatchers_come_from_configuration():
+    s = ActorSystem.create_blocking("conf", """
+        akt.python.dispatchers {
+          ui { strategy = python-pinned }
+          bad { strategy = python-threads }
+          zero { strategy = python-subprocess, workers = 0 }
+        }""")
+    try:
+        assert s.actor_of(props(Where).with_dispatcher("ui")).ask_blocking("x")[0] == os.getpid()
+        with pytest.raises(akt.InvalidArgument,
+                           match="akt.python.dispatchers.bad.strategy: expected one of "
+                                 "python-pinned, python-subprocess"):
+            s.actor_of(props(Where).with_dispatcher("bad"))
+        with pytest.raises(akt.InvalidArgument, match="workers: expected an integer >= 1"):
+            s.actor_of(props(Where).with_dispatcher("zero"))
+        with pytest.raises(akt.NotFound, match="akt.python.dispatchers.nope is not in"):
+            s.actor_of(props(Where).with_dispatcher("nope"))
+    finally:
+        s.terminate_blocking()
