@@ -14,6 +14,9 @@
 #   bench/akt-remote-bench       --n 1000 --pingpong-n 100: schema lines
 #   bench/akt-bench-config-parse 4096 1: JSON lines
 #   bench/akt-bench-timers --smoke: JSON lines
+#   bench/akt-persist-bench --smoke: schema lines, one per persistence
+#                        scenario (persist, replay, replay_raw, recovery,
+#                        recovery_actor)
 #   bench/codec_bench_aktc 1000, bench/aktc_speed aktc/aktc 10 1: these two
 #                        print one pretty-printed JSON document, checked as such
 #
@@ -195,6 +198,10 @@ fi
 if optional "$bench/akt-bench-timers"; then
   run "akt-bench-timers" lines -- "$bench/akt-bench-timers" --smoke
 fi
+if optional "$bench/akt-persist-bench"; then
+  run "akt-persist-bench" schema persist_lmdb replay_lmdb replay_raw_lmdb \
+    recovery_lmdb recovery_actor_lmdb -- "$bench/akt-persist-bench" --smoke
+fi
 if optional "$bench/codec_bench_aktc"; then
   run "codec_bench_aktc" doc -- "$bench/codec_bench_aktc" 1000
 fi
@@ -206,7 +213,7 @@ if optional "$bench/aktc_speed"; then
   fi
 fi
 
-known=" akt-savina akt-profiler akt-remote-bench akt-bench-config-parse akt-bench-timers codec_bench_aktc aktc_speed "
+known=" akt-savina akt-profiler akt-remote-bench akt-bench-config-parse akt-bench-timers akt-persist-bench codec_bench_aktc aktc_speed "
 for f in "$bench"/*; do
   name=$(basename "$f")
   if [ -f "$f" ] && [ -x "$f" ] && [[ "$known" != *" $name "* ]]; then

@@ -220,14 +220,20 @@ typedef struct replay_ctx {
     akt_replay_fn fn;
     void *arg;
     akt_persist_error *err;
+    uint64_t last_id; /* the previous event's type: most replays have few */
+    const akt_type *last_type;
 } replay_ctx;
 
 static akt_err
 replay_one(void *arg, const akt_prepr *ev)
 {
     replay_ctx *c = arg;
-    const akt_type *t
-        = c->j->reg ? akt_registry_find(c->j->reg, ev->type_id) : NULL;
+    const akt_type *t = c->last_type;
+    if (t == NULL || c->last_id != ev->type_id) {
+        t = c->j->reg ? akt_registry_find(c->j->reg, ev->type_id) : NULL;
+        c->last_id = ev->type_id;
+        c->last_type = t;
+    }
     if (t == NULL) {
         akti_perr(c->err,
             "%s: event %" PRIu64 " has unknown type id 0x%016" PRIx64
@@ -259,7 +265,7 @@ akt_journal_replay(akt_journal *j, akt_system *sys, const char *pid,
     if (err) {
         err->text[0] = '\0';
     }
-    replay_ctx c = { j, sys, pid, fn, arg, err };
+    replay_ctx c = { j, sys, pid, fn, arg, err, 0, NULL };
     akt_err rc = j->ops->replay(j->impl, pid, from, to, max, replay_one, &c);
     if (rc != AKT_OK && err && err->text[0] == '\0') {
         akti_perr(err, "%s: replay failed: %s", pid, akt_strerror(rc));

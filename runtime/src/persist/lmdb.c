@@ -128,6 +128,7 @@ typedef struct lj_ev {
     uint64_t seq;
     uint8_t *rec;
     size_t len;
+    bool tagged; /* the record has tags to index */
 } lj_ev;
 
 typedef struct lreq {
@@ -149,6 +150,16 @@ typedef struct lreq {
     bool done;
 } lreq;
 
+/* pids with writes queued or in flight, and how many (under lj.mu): lets
+ * `highest` wait only when its own pid has a write pending */
+typedef struct pend {
+    struct pend *next;
+    uint64_t count;
+    size_t len;
+    char pid[];
+} pend;
+#define PEND_BUCKETS 4096
+
 typedef struct lj {
     MDB_env *env;
     MDB_dbi events, pids, pid_ids, log, tags, tagseq, meta;
@@ -162,8 +173,55 @@ typedef struct lj {
     lreq *head, *tail;
     bool closing;
     bool inflight; /* the writer holds a batch */
+    pend *pending[PEND_BUCKETS];
     _Atomic uint64_t n_commits, n_writes, n_events;
 } lj;
+
+static pend **
+pend_slot(lj *j, const char *pid, size_t len)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++) {
+        h = (h ^ (uint8_t)pid[i]) * 1099511628211ull;
+    }
+    pend **pp = &j->pending[h % PEND_BUCKETS];
+    while (*pp && !((*pp)->len == len && memcmp((*pp)->pid, pid, len) == 0)) {
+        pp = &(*pp)->next;
+    }
+    return pp;
+}
+
+/* under mu: one more write of pid queued (false: no memory) */
+static bool
+pend_add(lj *j, const char *pid, size_t len)
+{
+    pend **pp = pend_slot(j, pid, len);
+    if (*pp == NULL) {
+        pend *n = malloc(sizeof(*n) + len);
+        if (n == NULL) {
+            return false;
+        }
+        n->next = NULL;
+        n->count = 0;
+        n->len = len;
+        memcpy(n->pid, pid, len);
+        *pp = n;
+    }
+    (*pp)->count++;
+    return true;
+}
+
+/* under mu: a write of pid completed */
+static void
+pend_done(lj *j, const char *pid, size_t len)
+{
+    pend **pp = pend_slot(j, pid, len);
+    if (*pp && --(*pp)->count == 0) {
+        pend *n = *pp;
+        *pp = n->next;
+        free(n);
+    }
+}
 
 static void
 key_pe(uint8_t k[16], uint64_t id, uint64_t seq)
@@ -284,6 +342,9 @@ do_write(lj *j, MDB_txn *t, lreq *r, uint64_t *g, uint64_t *npid)
         MDB_val lk = { 8, gk }, lv = { 16, ref };
         if ((rc = mdb_put(t, j->log, &lk, &lv, MDB_APPEND)) != 0) {
             return rc;
+        }
+        if (!e->tagged) {
+            continue;
         }
         akt_prepr ev;
         const char *tagv[AKT_PERSIST_MAX_TAGS];
@@ -455,20 +516,26 @@ lj_writer(void *arg)
 
         /* acknowledge strictly after the commit; synchronous requests
          * live on their callers' stacks: release them last, under mu */
-        lreq *sync = NULL, **stail = &sync;
+        lreq *sync = NULL, **stail = &sync, *done = NULL, **dtail = &done;
         for (lreq *r = batch, *next; r; r = next) {
             next = r->next;
+            r->next = NULL;
             if (r->kind == RQ_WRITE) {
                 r->cb(r->arg, r->st, r->rc);
-                free(r);
+                *dtail = r;
+                dtail = &r->next;
             } else {
-                r->next = NULL;
                 *stail = r;
                 stail = &r->next;
             }
         }
         pthread_mutex_lock(&j->mu);
         j->inflight = false;
+        for (lreq *r = done, *next; r; r = next) {
+            next = r->next;
+            pend_done(j, r->pid, r->npid);
+            free(r);
+        }
         for (lreq *r = sync, *next; r; r = next) {
             next = r->next;
             r->done = true;
@@ -487,6 +554,10 @@ lj_enqueue(lj *j, lreq *r)
         pthread_mutex_unlock(&j->mu);
         return AKT_ECLOSED;
     }
+    if (r->kind == RQ_WRITE && !pend_add(j, r->pid, r->npid)) {
+        pthread_mutex_unlock(&j->mu);
+        return AKT_ENOMEM;
+    }
     r->next = NULL;
     if (j->tail) {
         j->tail->next = r;
@@ -499,7 +570,8 @@ lj_enqueue(lj *j, lreq *r)
     return AKT_OK;
 }
 
-/* a request on the caller's stack: queue it, wait until the writer did it */
+/* a request on the caller's stack: queue it, wait until the writer did it.
+ * skip_if_idle: not when no write of r->pid is queued or in flight */
 static akt_err
 lj_sync(lj *j, lreq *r, bool skip_if_idle)
 {
@@ -508,8 +580,8 @@ lj_sync(lj *j, lreq *r, bool skip_if_idle)
         pthread_mutex_unlock(&j->mu);
         return AKT_ECLOSED;
     }
-    if (skip_if_idle && j->head == NULL && !j->inflight) {
-        pthread_mutex_unlock(&j->mu); /* nothing queued before us */
+    if (skip_if_idle && *pend_slot(j, r->pid, r->npid) == NULL) {
+        pthread_mutex_unlock(&j->mu); /* nothing of pid before us */
         return AKT_OK;
     }
     r->next = NULL;
@@ -561,6 +633,7 @@ lj_write(
         akt_prepr e = w->events[i];
         e.gseq = 0;
         r->ev[i].seq = e.seq;
+        r->ev[i].tagged = e.ntags > 0;
         r->ev[i].rec = p;
         r->ev[i].len = akti_prec_size(&e);
         akti_prec_encode(&e, p);
@@ -654,7 +727,7 @@ lj_highest(void *impl, const char *pid, uint64_t *out)
     }
     /* wait for every write queued before this call (a restarted actor
      * must not reuse a number its old incarnation is still writing) */
-    lreq bar = { .kind = RQ_BARRIER };
+    lreq bar = { .kind = RQ_BARRIER, .pid = pid, .npid = npid };
     akt_err rc = lj_sync(j, &bar, true);
     if (rc != AKT_OK) {
         return rc;
