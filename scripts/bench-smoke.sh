@@ -17,6 +17,8 @@
 #   bench/akt-persist-bench --smoke: schema lines, one per persistence
 #                        scenario (persist, replay, replay_raw, recovery,
 #                        recovery_actor)
+#   bench/akt-cluster-sim-bench --smoke: JSON lines (cluster membership in
+#                        the simulation, 10 nodes)
 #   bench/codec_bench_aktc 1000, bench/aktc_speed aktc/aktc 10 1: these two
 #                        print one pretty-printed JSON document, checked as such
 #
@@ -202,6 +204,9 @@ if optional "$bench/akt-persist-bench"; then
   run "akt-persist-bench" schema persist_lmdb replay_lmdb replay_raw_lmdb \
     recovery_lmdb recovery_actor_lmdb -- "$bench/akt-persist-bench" --smoke
 fi
+if optional "$bench/akt-cluster-sim-bench"; then
+  run "akt-cluster-sim-bench" lines -- "$bench/akt-cluster-sim-bench" --smoke
+fi
 if optional "$bench/codec_bench_aktc"; then
   run "codec_bench_aktc" doc -- "$bench/codec_bench_aktc" 1000
 fi
@@ -213,7 +218,7 @@ if optional "$bench/aktc_speed"; then
   fi
 fi
 
-known=" akt-savina akt-profiler akt-remote-bench akt-bench-config-parse akt-bench-timers akt-persist-bench codec_bench_aktc aktc_speed "
+known=" akt-savina akt-profiler akt-remote-bench akt-bench-config-parse akt-bench-timers akt-persist-bench akt-cluster-sim-bench codec_bench_aktc aktc_speed "
 for f in "$bench"/*; do
   name=$(basename "$f")
   if [ -f "$f" ] && [ -x "$f" ] && [[ "$known" != *" $name "* ]]; then

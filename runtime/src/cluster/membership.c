@@ -80,8 +80,12 @@ akti_cl_leader(const akti_cl_gossip *g, uint64_t self, const char *role)
         if (m->status == AKT_MEMBER_DOWN || !akti_cl_member_has_role(m, role)) {
             continue;
         }
+        /* reachability as convergence sees it: what Down members
+         * observed does not count (Akka counts it here but not there, so
+         * a node could see itself leader with convergence while the true
+         * leader, unreachable only to a Down observer, acts too) */
         if (m->address.uid != self
-            && akti_cl_reach_status(g, m->address.uid, false)
+            && akti_cl_reach_status(g, m->address.uid, true)
                 != AKTI_CL_REACHABLE) {
             continue;
         }

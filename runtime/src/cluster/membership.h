@@ -210,7 +210,8 @@ AKTI_INTERNAL akt_err akti_cl_gossip_merge_seen(
  * Exiting. */
 AKTI_INTERNAL bool akti_cl_convergence(const akti_cl_gossip *g, uint64_t self);
 /* akti_cl_leader -- the leader as self sees it: the first member in
- * address order that is not Down and is reachable (self always counts),
+ * address order that is not Down and is reachable (self always counts;
+ * observations by Down members are ignored, as for convergence),
  * preferring Up and Leaving members; with role, only members of it. NULL
  * when there is none. */
 AKTI_INTERNAL const akti_cl_member *akti_cl_leader(
