@@ -11,6 +11,9 @@
 #                        schema, with "scenario" equal to the name asked for
 #   bench/akt-profiler   --scenario all --smoke: one schema line for each of
 #                        tell, ask, fanout, cpu (and --format md exits 0)
+#   python -m akt.profiler       --scenario all --smoke --no-pykka, with the
+#                        build's interpreter and package (BUILD_DIR/python):
+#                        one schema line per scenario; skipped without it
 #   bench/akt-remote-bench       --n 1000 --pingpong-n 100: schema lines
 #   bench/akt-bench-config-parse 4096 1: JSON lines
 #   bench/akt-bench-timers --smoke: JSON lines
@@ -189,6 +192,16 @@ if required "$bench/akt-profiler"; then
     echo "FAIL akt-profiler --format md"
     failures=$((failures + 1))
   fi
+fi
+
+# the Python profiler, with the interpreter the build made the package for
+pydir=$build/python
+pyexe=$(sed -n 's/^_\{0,1\}Python3_EXECUTABLE:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/dev/null | head -n 1)
+if ls "$pydir"/akt/_core*.so >/dev/null 2>&1 && [ -x "${pyexe:-/nonexistent}" ]; then
+  run "python -m akt.profiler all" schema tell ask ask_await ask_c tell_c convert fanout cpu cpu -- \
+    env PYTHONPATH="$pydir" "$pyexe" -m akt.profiler --scenario all --smoke --no-pykka
+else
+  echo "skip python -m akt.profiler: the build has no akt Python package"
 fi
 
 if optional "$bench/akt-remote-bench"; then

@@ -5,12 +5,12 @@
 # for /usr/bin/python3; with another python3 first on PATH,
 # tests/python/run_pytest.sh pip-installs them into a venv in the build
 # folder instead (python3-venv). `pip install .` fetches scikit-build-core
-# from PyPI.
+# from PyPI. python3-pykka: the Python profiler measures Pykka beside akt.
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config flex bison
       libnng-dev liblmdb-dev libmsgpack-dev libprotobuf-c-dev protobuf-c-compiler
-      check python3 python3-dev clang clang-format-15 libclang-rt-14-dev openssl)
+      check python3 python3-dev python3-pykka clang clang-format-15 libclang-rt-14-dev openssl)
 [ "${AKT_WITH_PEERS:-0}" = 1 ] && pkgs+=(libcaf-dev erlang-nox)
 
 missing=()

@@ -11,6 +11,8 @@
     print(ref.ask_blocking("world", timeout=5.0))   # -> "hello, world"
     system.terminate_blocking()
 """
+__version__ = "0.1.0"
+
 from . import _core
 from ._core import (ActorRef, AktError, AskSelfError, Context, Message,
                     SchemaMismatch, decode, encode, error_classes)

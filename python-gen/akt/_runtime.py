@@ -424,8 +424,12 @@ class Future(_core.Future, Generic[T]):
     if TYPE_CHECKING:
         def result(self, timeout: float | None = None) -> T: ...
 
+    #: how long (ns) an await waits for the reply with the GIL released
+    #: before it parks the coroutine on its loop (0: park at once)
+    spin_ns = 50_000
+
     def __await__(self) -> Generator[Any, None, T]:
-        if not self.done():
+        if not self._spin(Future.spin_ns):
             loop = asyncio.get_running_loop()
             waiter = loop.create_future()
 

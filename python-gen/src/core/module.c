@@ -17,6 +17,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -810,6 +811,7 @@ typedef struct fcore {
     void *reply; /* retained */
     char *text;
     FutureObject *waker; /* strong, set while a Python callback waits */
+    _Atomic bool done_flag; /* done, readable without mu (_spin) */
 } fcore;
 
 struct FutureObject {
@@ -863,6 +865,7 @@ fut_cb(akt_err status, const void *reply, void *arg)
     const char *t = akt_future_error_text(c->f);
     c->text = (t && *t) ? strdup(t) : NULL;
     c->done = true;
+    atomic_store_explicit(&c->done_flag, true, memory_order_release);
     FutureObject *w = c->waker;
     c->waker = NULL;
     pthread_cond_broadcast(&c->cv);
@@ -1046,6 +1049,44 @@ future_result(FutureObject *fo, PyObject *args, PyObject *kw)
     return future_outcome(fo);
 }
 
+/* _spin(ns) -> bool: wait up to ns for completion with the GIL released,
+ * yielding the CPU between looks (never on the Python actors' thread,
+ * whose handlers would be the ones to complete it). The await path calls
+ * it before it parks the coroutine: a reply that comes within the window
+ * skips the event loop's wake-up (docs/python.md, "await and the spin
+ * window"). */
+static PyObject *
+future_spin(FutureObject *fo, PyObject *arg)
+{
+    long long ns = PyLong_AsLongLong(arg);
+    if (ns == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    fcore *c = fo->core;
+    bool done;
+    pthread_mutex_lock(&c->mu);
+    done = c->done;
+    pthread_mutex_unlock(&c->mu);
+    if (done || ns <= 0 || pydisp_on_thread()) {
+        return PyBool_FromLong(done);
+    }
+    Py_BEGIN_ALLOW_THREADS struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        if (atomic_load_explicit(&c->done_flag, memory_order_acquire)) {
+            done = true;
+            break;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        if ((t.tv_sec - t0.tv_sec) * 1000000000LL + (t.tv_nsec - t0.tv_nsec)
+            >= ns) {
+            break;
+        }
+        sched_yield();
+    }
+    Py_END_ALLOW_THREADS return PyBool_FromLong(done);
+}
+
 /* _add_done_callback(fn): fn(future) runs once, with the GIL, on the
  * completing thread (at once if already done) */
 static PyObject *
@@ -1082,6 +1123,7 @@ static PyMethodDef future_methods[] = {
         "result(timeout=None): the reply, or raise its error; blocks up to "
         "timeout seconds (None: forever) with the GIL released" },
     { "_add_done_callback", (PyCFunction)future_add_cb, METH_O, NULL },
+    { "_spin", (PyCFunction)future_spin, METH_O, NULL },
     { NULL },
 };
 static PyType_Slot future_slots[] = {
@@ -1340,6 +1382,7 @@ static PyMethodDef ref_methods[] = {
     { "_routees", (PyCFunction)pyc_ref_routees, METH_VARARGS, NULL },
     { "_resize", (PyCFunction)pyc_ref_resize, METH_O, NULL },
     { "_worker_died", (PyCFunction)pyc_ref_worker_died, METH_NOARGS, NULL },
+    { "_c_tell", (PyCFunction)pyc_ref_c_tell, METH_VARARGS, NULL },
     { NULL },
 };
 static PyGetSetDef ref_getset[] = {
@@ -1805,6 +1848,8 @@ static PyMethodDef system_methods[] = {
     { "drain_log", (PyCFunction)pyc_system_drain_log, METH_NOARGS, NULL },
     { "log", (PyCFunction)pyc_system_log, METH_VARARGS, NULL },
     { "_spawn_host", (PyCFunction)pyc_system_spawn_host, METH_VARARGS, NULL },
+    { "_spawn_c_echo", (PyCFunction)pyc_system_spawn_c_echo, METH_VARARGS,
+        NULL },
     { "start_remote", (PyCFunction)(void (*)(void))system_start_remote,
         METH_VARARGS | METH_KEYWORDS, NULL },
     { "remote_address", (PyCFunction)system_remote_address, METH_NOARGS, NULL },
@@ -1936,6 +1981,7 @@ static PyMethodDef mod_methods[] = {
     { "bind_module", (PyCFunction)pyb_bind_module, METH_VARARGS,
         "bind_module(module_name, messages, enums): called at the end of a "
         "module made by aktc --py_out (docs/python.md)" },
+    { "_bench_convert", (PyCFunction)pyc_bench_convert, METH_VARARGS, NULL },
     { "encode", (PyCFunction)pyb_encode, METH_O,
         "encode(msg) -> bytes: msgpack, the same bytes as C's encoder" },
     { "decode", (PyCFunction)pyb_decode, METH_VARARGS,

@@ -102,6 +102,10 @@ PyObject *pyc_ref_resize(RefObject *r, PyObject *delta);
 extern akt_type pyc_worker_died_type;
 PyObject *pyc_system_spawn_host(SystemObject *so, PyObject *args);
 PyObject *pyc_ref_worker_died(RefObject *r, PyObject *unused);
+/* bench.c: what akt.profiler measures with */
+PyObject *pyc_system_spawn_c_echo(SystemObject *so, PyObject *args);
+PyObject *pyc_ref_c_tell(RefObject *r, PyObject *args);
+PyObject *pyc_bench_convert(PyObject *mod, PyObject *args);
 /* the log queue of a System: akt's sink posts, the loop drains */
 int pyc_logq_start(SystemObject *so);
 void pyc_logq_stop(SystemObject *so);
