@@ -6,6 +6,7 @@
  * discipline), and nothing crashes or leaks.
  */
 #include <pthread.h>
+#include <sched.h>
 
 #include "testutil.h"
 
@@ -185,6 +186,7 @@ consumer(void *arg)
     xfer *x = arg;
     long got = 0;
     while (got < XFER) {
+        long before = got;
         for (int i = 0; i < 64; i++) {
             t_Int *m = atomic_exchange(&x->slot[i], NULL);
             if (m) {
@@ -192,6 +194,9 @@ consumer(void *arg)
                 akt_msg_free(m);
                 got++;
             }
+        }
+        if (got == before) {
+            sched_yield(); /* nothing to take: let the producer run */
         }
     }
     return NULL;
@@ -206,6 +211,7 @@ START_TEST(pool_blocks_flow_from_a_freeing_thread_back_to_an_allocating_one)
     pthread_create(&th, NULL, consumer, &x);
     long sent = 0;
     while (sent < XFER) {
+        long before = sent;
         for (int i = 0; i < 64 && sent < XFER; i++) {
             if (atomic_load(&x.slot[i]) == NULL) {
                 t_Int *m = akt_msg_new(&t_int_type, 0);
@@ -214,6 +220,9 @@ START_TEST(pool_blocks_flow_from_a_freeing_thread_back_to_an_allocating_one)
                 atomic_store(&x.slot[i], m);
                 sent++;
             }
+        }
+        if (sent == before) {
+            sched_yield(); /* every slot full: let the consumer run */
         }
     }
     pthread_join(th, NULL);
