@@ -166,6 +166,26 @@ node_stop(node *n)
     n->tp = NULL;
 }
 
+/* raw_close -- close a hand-driven socket connected to n and wait until n's
+ * listener has removed that connection. libnng 1.5.2 can panic
+ * ("pthread_mutex_lock: Invalid argument", nanomsg/nng#2110) when a
+ * listening socket is closed while the removal of a pipe whose peer was
+ * just closed is still in progress; the tests close the raw peer first, so
+ * they wait for the removal before they stop the node. */
+static void
+raw_close(nng_socket s, node *n)
+{
+    akti_tp_stats st;
+    akti_tp_stats_get(n->tp, &st);
+    uint64_t before = st.connections_inbound;
+    nng_close(s);
+    if (before > 0) {
+        PP_WAIT_UNTIL(
+            (akti_tp_stats_get(n->tp, &st), st.connections_inbound < before),
+            1000);
+    }
+}
+
 static uint64_t
 node_unlock_with(node *n, uint64_t v)
 {
@@ -439,7 +459,7 @@ START_TEST(handshake_mismatches_are_refused_and_counted)
     ck_assert_uint_eq(st.rejected_unauth, 1);
     ck_assert_uint_eq(st.envelopes_received, 0);
     ck_assert_int_eq(b.ups, 0);
-    nng_close(s);
+    raw_close(s, &b);
     node_stop(&b);
 }
 END_TEST
@@ -581,7 +601,7 @@ START_TEST(system_messages_are_deduplicated_and_delivered_in_order)
     ck_assert_uint_eq(st.stale_frames, 2);
     akti_pbarena_fini(&ar);
     nng_close(in);
-    nng_close(out);
+    raw_close(out, &b);
     node_stop(&b);
 }
 END_TEST
@@ -1116,7 +1136,7 @@ START_TEST(spoofed_hello_naming_a_real_peer_changes_nothing)
     ck_assert_int_eq(a.by_peer + b.by_peer, 0);
     ck_assert(!akti_tp_is_quarantined(b.tp, akti_tp_uid(a.tp)));
     ck_assert_int_eq(b.order_errors, 0);
-    nng_close(s);
+    raw_close(s, &b);
     node_stop(&a);
     node_stop(&b);
 }
@@ -1161,7 +1181,7 @@ START_TEST(unauthenticated_hellos_create_no_association_or_thread)
     ck_assert_uint_eq(st.rejected_limit, 46);
     ck_assert_uint_eq(st.associations_active, 4);
     ck_assert_int_le(thread_count(), t0 + 4 * 3);
-    nng_close(s);
+    raw_close(s, &b);
     node_stop(&b);
 }
 END_TEST
@@ -1214,7 +1234,7 @@ START_TEST(the_cookie_never_appears_in_a_frame)
         akti_tp_assoc(a.tp, "inproc://akt-h3-b", "b", &ab), AKT_OK);
     ck_assert_int_eq(akti_assoc_wait_up(ab, 3000000000LL, NULL), AKT_OK);
     nng_close(cap);
-    nng_close(out);
+    raw_close(out, &b);
     node_stop(&a);
     node_stop(&b);
 }
@@ -1278,7 +1298,7 @@ START_TEST(a_wrong_cookie_is_refused_and_logged_on_both_sides)
     PP_WAIT_UNTIL(
         (akti_tp_stats_get(a.tp, &sa), sa.rejected_unauth >= 1), 1000);
     ck_assert_uint_eq(sa.rejected_unauth, 1);
-    nng_close(s);
+    raw_close(s, &a);
     node_stop(&a);
     node_stop(&b);
     unlink(log_path);

@@ -1734,5 +1734,8 @@ akti_tp_stats_get(const akti_tp *tp, akti_tp_stats *o)
     G(claims);
     G(reclaimed);
     G(associations_active);
+    pthread_mutex_lock(&((akti_tp *)tp)->conn_mu);
+    o->connections_inbound = tp->nconns;
+    pthread_mutex_unlock(&((akti_tp *)tp)->conn_mu);
 #undef G
 }

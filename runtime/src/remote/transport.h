@@ -145,6 +145,7 @@ typedef struct akti_tp_stats {
     uint64_t claims; /* valid Hellos that confirmed nothing (answered) */
     uint64_t reclaimed; /* associations put to sleep after idle-timeout */
     uint64_t associations_active; /* now: with sockets and threads */
+    uint64_t connections_inbound; /* now: pipes accepted by the listener */
 } akti_tp_stats;
 
 /* akti_tp_opts_default -- fill every tunable with its default. */
