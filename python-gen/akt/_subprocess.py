@@ -91,10 +91,16 @@ class _Worker:
         except OSError:
             pass
         try:
-            self.proc.wait(timeout)
+            self.proc.wait(timeout if timeout > 0 else None)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        for f in (self.proc.stdout, self.proc.stdin):
+            try:
+                if f is not None:
+                    f.close()
+            except OSError:
+                pass
         try:
             os.unlink(self.sock)
         except OSError:
@@ -120,6 +126,9 @@ class Pool:
         with self.lock:
             if self.closed:
                 raise _core.SystemClosed("the actor system is terminating")
+            for w in self.workers:
+                if not w.alive:
+                    w.close(0)
             self.workers = [w for w in self.workers if w.alive]
             if len(self.workers) < self.size:
                 w = _Worker(self, len(self.workers))

@@ -72,7 +72,10 @@ def test_python_and_c_nodes_ask_each_other_with_generated_types(gen, node, tmp_p
     finally:
         peer.stdin.close()
         rc = peer.wait(timeout=30)
-    assert rc == 0, peer.stderr.read()
+        err = peer.stderr.read()
+        peer.stdout.close()
+        peer.stderr.close()
+    assert rc == 0, err
 
 
 NODE_B = textwrap.dedent("""
@@ -117,4 +120,7 @@ def test_python_objects_are_pickled_between_python_nodes(node, tmp_path):
     finally:
         b.stdin.close()
         rc = b.wait(timeout=30)
-    assert rc == 0, b.stderr.read()
+        err = b.stderr.read()
+        b.stdout.close()
+        b.stderr.close()
+    assert rc == 0, err
