@@ -5,7 +5,8 @@
 #                FILES <x.akt>...
 #                [IMPORT_DIRS <dir>...]   # -I for aktc (the file's own folder is always searched)
 #                [OUT_DIR <dir>]          # default: ${CMAKE_CURRENT_BINARY_DIR}/akt_gen
-#                [OUT_SOURCES <var>])     # receives the generated .c/.h paths
+#                [OUT_SOURCES <var>]      # receives the generated .c/.h paths
+#                [GPU])                   # also --cuda_out: @gpu handlers
 #
 # For each x.akt the build runs `aktc --c_out OUT_DIR --depfile ...`, adds
 # x.akt.c to the target's sources and OUT_DIR to its include directories
@@ -13,13 +14,17 @@
 # imports, directly or not, so editing an imported file regenerates its
 # dependents. Files imported by x.akt need their own entry in FILES (or in
 # another target's akt_generate) for their generated .c to be compiled.
+# With GPU, aktc also writes x.akt.gpu.h and x.akt.gpu.c (the @gpu handlers,
+# docs/gpu.md); x.akt.gpu.c joins the sources, built with -ffp-contract=off
+# (the CPU must not fuse a*b+c where the GPU does not), and the target
+# links libm.
 #
 # aktc comes from the akt build itself (target aktc) or, outside it, from
 # find_package(akt) (imported target akt::aktc); AKTC_EXECUTABLE overrides.
 include_guard(GLOBAL)
 
 function(akt_generate)
-  cmake_parse_arguments(AG "" "TARGET;OUT_DIR;OUT_SOURCES" "FILES;IMPORT_DIRS" ${ARGN})
+  cmake_parse_arguments(AG "GPU" "TARGET;OUT_DIR;OUT_SOURCES" "FILES;IMPORT_DIRS" ${ARGN})
   if(NOT AG_TARGET OR NOT TARGET ${AG_TARGET})
     message(FATAL_ERROR "akt_generate: TARGET must name an existing target")
   endif()
@@ -62,16 +67,27 @@ function(akt_generate)
     set(h ${AG_OUT_DIR}/${name}.h)
     set(c ${AG_OUT_DIR}/${name}.c)
     set(d ${AG_OUT_DIR}/${name}.d)
+    set(gpu_args "")
+    set(gpu_outputs "")
+    if(AG_GPU)
+      set(gpu_args --cuda_out ${AG_OUT_DIR})
+      set(gpu_outputs ${AG_OUT_DIR}/${name}.gpu.h ${AG_OUT_DIR}/${name}.gpu.c)
+      set_source_files_properties(${AG_OUT_DIR}/${name}.gpu.c PROPERTIES
+        COMPILE_OPTIONS "-ffp-contract=off")
+    endif()
     add_custom_command(
-      OUTPUT ${h} ${c}
-      COMMAND ${aktc} --c_out ${AG_OUT_DIR} --depfile ${d} ${import_args} ${abs}
+      OUTPUT ${h} ${c} ${gpu_outputs}
+      COMMAND ${aktc} --c_out ${AG_OUT_DIR} ${gpu_args} --depfile ${d} ${import_args} ${abs}
       DEPENDS ${abs} ${aktc_dep}
       DEPFILE ${d}
       COMMENT "aktc ${f}"
       VERBATIM)
-    list(APPEND outputs ${h} ${c})
-    target_sources(${AG_TARGET} PRIVATE ${c} ${h})
+    list(APPEND outputs ${h} ${c} ${gpu_outputs})
+    target_sources(${AG_TARGET} PRIVATE ${c} ${h} ${gpu_outputs})
   endforeach()
+  if(AG_GPU)
+    target_link_libraries(${AG_TARGET} PRIVATE m)
+  endif()
   target_include_directories(${AG_TARGET} PUBLIC $<BUILD_INTERFACE:${AG_OUT_DIR}>)
   if(AG_OUT_SOURCES)
     set(${AG_OUT_SOURCES} ${outputs} PARENT_SCOPE)

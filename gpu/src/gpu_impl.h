@@ -116,6 +116,8 @@ typedef struct akg_cuda akg_cuda;
  * step fails ("cuInit: CUDA_ERROR_STUB_LIBRARY (34)", ...). */
 AKG_HIDDEN akg_cuda *akg_cuda_open(int ordinal, char *why, size_t len);
 AKG_HIDDEN void akg_cuda_close(akg_cuda *cu);
+/* akg_cuda_bind -- make the context current on the calling thread */
+AKG_HIDDEN akt_err akg_cuda_bind(akg_cuda *cu);
 /* "sm_90" for compute capability 9.0 */
 AKG_HIDDEN const char *akg_cuda_arch(const akg_cuda *cu);
 AKG_HIDDEN const char *akg_cuda_name(const akg_cuda *cu);

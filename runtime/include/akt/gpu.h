@@ -138,6 +138,20 @@ AKT_API akt_err akt_gpu_place(
  * "AKT_GPU=0", ...) is written there (len bytes at most, NUL-terminated). */
 AKT_API bool akt_gpu_available(akt_system *sys, char *why, size_t len);
 
+/* akt_gpu_stats -- what the system's GPU dispatcher did so far. */
+typedef struct akt_gpu_stats {
+    uint64_t batches; /* launches (one per actor type and batch) */
+    uint64_t messages; /* messages run in them */
+    uint64_t largest; /* the most messages in one launch */
+    uint64_t requeued; /* failed messages put back (with those after) */
+    uint64_t device_faults; /* 1 once the device failed (then the CPU) */
+    char executor[256]; /* "cuda: NVIDIA H100 (sm_90), ..." or "cpu ..." */
+} akt_gpu_stats;
+
+/* akt_gpu_stats_get -- the numbers of sys's GPU dispatcher. AKT_ENOENT
+ * when it has none (no GPU spawn yet, or no device). */
+AKT_API akt_err akt_gpu_stats_get(akt_system *sys, akt_gpu_stats *out);
+
 /* --- for generated code ---------------------------------------------------
  */
 

@@ -587,6 +587,7 @@ AKTI_INTERNAL void akti_future_retain(akt_future *f);
  * the next unstashed message, ahead of the mailbox; deliver the message to
  * deliver instead of inner (NULL: drop it, e.g. a cancelled timer's);
  * cell_stopped / cell_restarted when the actor stopped / is restarting.
+ * dispatcher: a dispatcher by a name the core does not know (may be NULL).
  * Dead letters reach the kit as an observer (akti_system_observe_dead_letters).
  */
 struct akti_plugin_ops {
@@ -600,6 +601,11 @@ struct akti_plugin_ops {
     akti_msg *(*deliver)(akt_cell *c, akti_msg *inner);
     void (*cell_stopped)(akt_cell *c);
     void (*cell_restarted)(akt_cell *c);
+    /* dispatcher -- props name a dispatcher the core does not know: the
+     * plug-in's, made on first use (the GPU's, kit/gpu.c), or NULL with
+     * *err (AKT_ENOENT: not the plug-in's either). Called under props_mu. */
+    akti_dispatcher *(*dispatcher)(
+        akt_system *sys, const char *name, akt_err *err);
 };
 
 /* akti_system_create -- akt_system_create with plugin (NULL: a bare core);

@@ -297,6 +297,9 @@ disp_for(akt_system *sys, const char *name, akt_err *err)
     pthread_mutex_unlock(&sys->disp_mu);
     if (d == NULL) {
         *err = AKT_ENOENT;
+        if (sys->plugin && sys->plugin->dispatcher) {
+            d = sys->plugin->dispatcher(sys, name, err);
+        }
     }
     return d;
 }

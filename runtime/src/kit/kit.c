@@ -77,6 +77,7 @@ kit_system_init(akt_system *sys, akt_config_error *err)
     pthread_mutex_init(&k->ev_mu, NULL);
     pthread_mutex_init(&k->sd_mu, NULL);
     pthread_mutex_init(&k->task_mu, NULL);
+    pthread_mutex_init(&k->gpu_mu, NULL);
     atomic_init(&k->nsubs_pub, 0);
     atomic_init(&k->dl_logged, 0);
     atomic_init(&k->dl_resume_at, 0);
@@ -128,6 +129,7 @@ kit_system_fini(akt_system *sys)
     pthread_mutex_destroy(&k->ev_mu);
     pthread_mutex_destroy(&k->sd_mu);
     pthread_mutex_destroy(&k->task_mu);
+    pthread_mutex_destroy(&k->gpu_mu);
     free(k);
     sys->kit = NULL;
 }
@@ -253,6 +255,7 @@ static const akti_plugin_ops kit_plugin = {
     .deliver = kit_deliver,
     .cell_stopped = kit_cell_stopped,
     .cell_restarted = kit_cell_restarted,
+    .dispatcher = akti_kit_dispatcher,
 };
 
 akt_err

@@ -11,6 +11,7 @@
 
 #include "akt/events.h"
 #include "akt/fsm.h"
+#include "akt/gpu.h"
 #include "akt/router.h"
 #include "akt/shutdown.h"
 #include "akt/stash.h"
@@ -82,6 +83,13 @@ typedef struct kit_cell {
     akti_msg **unq;
     uint32_t unq_head, unq_len, unq_cap;
     kit_fsm_rt fsm;
+    /* an actor on the GPU dispatcher (gpu.c) */
+    struct {
+        const akt_gpu_actor_type *t;
+        uint32_t slot;
+        bool has_slot;
+        int32_t pending; /* the status the next message fails with */
+    } gpu;
 } kit_cell;
 
 /* the kit state of the actor running ctx (created on demand) */
@@ -95,6 +103,10 @@ AKTI_INTERNAL akti_msg *akti_kit_timer_deliver(
     akt_cell *c, kit_cell *k, akti_msg *inner);
 AKTI_INTERNAL void akti_kit_stash_drop(akt_cell *c, kit_cell *k);
 AKTI_INTERNAL void akti_kit_stash_back(akt_cell *c, kit_cell *k);
+/* akti_kit_requeue_front -- put n envelopes (oldest first) ahead of
+ * everything else the actor has queued; false on ENOMEM */
+AKTI_INTERNAL bool akti_kit_requeue_front(
+    akt_cell *c, kit_cell *k, akti_msg **v, uint32_t n);
 
 /* --- per-system state ------------------------------------------------------
  */
@@ -125,6 +137,12 @@ typedef struct kit_sys {
     pthread_t sd_thread;
     bool signals_registered;
     _Atomic uint32_t sd_timeouts;
+    /* the GPU dispatcher (gpu.c): made on the first GPU spawn, under
+     * gpu_mu; gpu_why is why there is none once that failed */
+    pthread_mutex_t gpu_mu;
+    bool gpu_tried;
+    struct kit_gpu *gpu;
+    char gpu_why[512];
     /* scheduler tasks not yet run or cancelled (their fini is due at free) */
     pthread_mutex_t task_mu;
     struct akt_task *tasks;
@@ -152,6 +170,10 @@ AKTI_INTERNAL void akti_signals_register(akt_system *sys);
 AKTI_INTERNAL void akti_signals_unregister(akt_system *sys);
 AKTI_INTERNAL void akti_events_dead_letter(
     akt_system *sys, akt_ref to, akti_msg *inner, akt_err reason, uint64_t n);
+/* akti_kit_dispatcher -- the plug-in's dispatcher hook (gpu.c): the GPU
+ * dispatcher for "akt.gpu" / "akt.gpu.auto", made on first use */
+AKTI_INTERNAL akti_dispatcher *akti_kit_dispatcher(
+    akt_system *sys, const char *name, akt_err *err);
 /* coordinated shutdown's entry (shutdown.c): the plug-in's terminate */
 AKTI_INTERNAL void akti_kit_terminate(akt_system *sys);
 AKTI_INTERNAL uint64_t akti_kit_hash(const void *p, size_t n, uint64_t seed);

@@ -173,6 +173,12 @@ akti_kit_stash_drop(akt_cell *c, kit_cell *k)
     }
 }
 
+bool
+akti_kit_requeue_front(akt_cell *c, kit_cell *k, akti_msg **v, uint32_t n)
+{
+    return unq_prepend(c, k, v, n);
+}
+
 void
 akti_kit_stash_back(akt_cell *c, kit_cell *k)
 {

@@ -1,0 +1,1166 @@
+/*
+ * plugin.c -- the GPU dispatcher: one thread per system that runs every
+ * GPU-placed actor, batching the messages of many actors into one launch
+ * per actor type.
+ *
+ * A round: take ready cells (schedule() queues them) and run a turn of
+ * each (host->cell_run) with at most actor_cap messages; the generated
+ * handler entries do not run the messages but stage them (stage()): the
+ * fields go into per-handler columns, the actor into the CSR ranges of its
+ * type's group. The batch closes when it holds max_batch messages, when
+ * max_delay has passed since it opened, or when no cell is ready (idle).
+ * Then each group runs -- the CPU batch loop, or the kernel after one copy
+ * of the staging buffer -- and the results are applied in mailbox order:
+ * a success sends its reply to the sender (asks complete), the first
+ * failure of an actor puts that message and the rest of its batch back at
+ * the head of its mailbox (host->requeue), to fail the actor when it runs
+ * again, exactly as it would have failed on the CPU.
+ *
+ * Invariants: a cell is collected at most once per batch (a cell that
+ * yields goes to the next one), so an actor's messages in a batch are one
+ * contiguous range in mailbox order; only this thread runs GPU cells and
+ * touches the slabs; a slot freed while a batch is built is reused only
+ * after that batch. Device states live in a slab per actor type (host
+ * memory for the CPU executor; device memory with a host copy of what
+ * slot_start wrote, for CUDA). A poisoned context marks every slot lost:
+ * each actor fails once with AKT_GPU_DEVICE (its supervisor restarts it,
+ * which writes a fresh state) and the dispatcher runs on the CPU from then
+ * on.
+ */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gpu_impl.h"
+#include "plugin.h"
+
+#define MAX_GROUPS 64
+
+typedef struct slab {
+    const akt_gpu_actor_type *t;
+    struct slab *next;
+    uint8_t *host; /* cap states */
+    uint8_t *lost; /* per slot: its state went with the device */
+    uint32_t cap, hw; /* slots allocated, used so far */
+    uint32_t *freel, nfree, capfree;
+    uint32_t *dead, ndead, capdead; /* freed during the batch */
+    /* CUDA */
+    akg_dptr dev;
+    uint32_t dev_cap;
+    uint32_t *dirty, ndirty, capdirty; /* slots to copy to the device */
+    akg_kernel *kern;
+    /* the compile (a background thread per type) */
+    pthread_t compiler;
+    bool compiling, compiled;
+    akt_err compile_err;
+    akg_blob blob;
+    char why[1024];
+} slab;
+
+typedef struct group {
+    slab *s;
+    void *cur; /* the cell being staged */
+    uint32_t n_actors, cap_actors;
+    uint32_t *slot, *beg;
+    akt_ref *cells; /* the actors (their incarnations) */
+    uint32_t n_msgs, cap_msgs;
+    uint8_t *hid;
+    uint32_t *row;
+    void **msgs;
+    akt_ref *senders;
+    int32_t *rc;
+    uint32_t *rows, *rcap; /* per handler */
+    uint8_t *in[AKT_GPU_MAX_COLS];
+    uint8_t *out[AKT_GPU_MAX_COLS];
+} group;
+
+typedef struct disp disp;
+
+typedef struct batch {
+    disp *d;
+    group g[MAX_GROUPS];
+    uint32_t ngroups;
+    uint32_t n_msgs;
+    /* the cells collected: an open-addressing set */
+    void **seen;
+    uint32_t seen_cap, nseen;
+} batch;
+
+struct disp {
+    const akt_gpu_host *host;
+    akt_system *sys;
+    akt_gpu_options o;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stop, started;
+    void **ready; /* ring */
+    uint32_t rhead, rlen, rcap;
+    slab *slabs;
+    akg_cuda *cu; /* NULL: the CPU executor */
+    akg_nvrtc *nv;
+    akg_cache *cache;
+    bool failover; /* the device failed: the CPU runs the batches */
+    uint64_t nbatches; /* rounds that ran something */
+    /* akt_gpu_stats (read by any thread) */
+    _Atomic uint64_t st_batches, st_messages, st_largest, st_requeued;
+    batch b;
+    void **next; /* cells deferred to the next batch */
+    uint32_t nnext, capnext;
+    /* CUDA staging */
+    uint8_t *pin;
+    size_t pin_cap;
+    akg_dptr dstage;
+    size_t dstage_cap;
+    char desc[320];
+};
+
+static int64_t
+now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void
+logf_(disp *d, int level, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    d->host->log(d->sys, level, line);
+}
+
+/* grow *p (elements of size sz) to hold at least need; false on ENOMEM */
+static bool
+grow(void *p, uint32_t *cap, uint32_t need, size_t sz)
+{
+    if (need <= *cap) {
+        return true;
+    }
+    uint32_t nc = *cap ? *cap : 16;
+    while (nc < need) {
+        nc *= 2;
+    }
+    void *np = realloc(*(void **)p, (size_t)nc * sz);
+    if (np == NULL) {
+        return false;
+    }
+    *(void **)p = np;
+    *cap = nc;
+    return true;
+}
+
+/* --- the ready queue ------------------------------------------------------
+ */
+
+static void
+ready_push_locked(disp *d, void *cell)
+{
+    if (d->rlen == d->rcap) {
+        uint32_t nc = d->rcap ? d->rcap * 2 : 256;
+        void **nr = malloc(nc * sizeof *nr);
+        if (nr == NULL) {
+            /* the cell's sched flag is taken: it must run; wait for room
+             * rather than drop it (the thread frees entries as it runs) */
+            abort();
+        }
+        for (uint32_t i = 0; i < d->rlen; i++) {
+            nr[i] = d->ready[(d->rhead + i) % d->rcap];
+        }
+        free(d->ready);
+        d->ready = nr;
+        d->rcap = nc;
+        d->rhead = 0;
+    }
+    d->ready[(d->rhead + d->rlen) % d->rcap] = cell;
+    d->rlen++;
+}
+
+static void
+disp_schedule(void *dp, void *cell)
+{
+    disp *d = dp;
+    pthread_mutex_lock(&d->mu);
+    ready_push_locked(d, cell);
+    if (d->rlen == 1) {
+        pthread_cond_signal(&d->cv);
+    }
+    pthread_mutex_unlock(&d->mu);
+}
+
+static void *
+ready_pop(disp *d)
+{
+    void *c = NULL;
+    pthread_mutex_lock(&d->mu);
+    if (d->rlen > 0) {
+        c = d->ready[d->rhead];
+        d->rhead = (d->rhead + 1) % d->rcap;
+        d->rlen--;
+    }
+    pthread_mutex_unlock(&d->mu);
+    return c;
+}
+
+/* --- slabs --------------------------------------------------------------- */
+
+static slab *
+slab_of(disp *d, const akt_gpu_actor_type *t)
+{
+    for (slab *s = d->slabs; s; s = s->next) {
+        if (s->t == t) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
+static char *
+module_source(const akt_gpu_module *m, size_t *len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->nlines; i++) {
+        n += strlen(m->lines[i]);
+    }
+    char *s = malloc(n + 1);
+    if (s == NULL) {
+        return NULL;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < m->nlines; i++) {
+        size_t l = strlen(m->lines[i]);
+        memcpy(s + k, m->lines[i], l);
+        k += l;
+    }
+    s[k] = '\0';
+    *len = k;
+    return s;
+}
+
+/* the background compile of a type's module for the device: the cache,
+ * else NVRTC (then stored in the cache) */
+static void *
+compile_main(void *arg)
+{
+    slab *s = arg;
+    disp *d = NULL;
+    memcpy(&d, s->why, sizeof d); /* handed over in why's first bytes */
+    s->why[0] = '\0';
+    size_t len = 0;
+    char *src = module_source(s->t->module, &len);
+    const char *target = akg_cuda_arch(d->cu);
+    akt_err err = AKT_ENOMEM;
+    if (src) {
+        const char *opts[AKG_NVRTC_MAX_OPTS];
+        size_t nopts = 0;
+        err = akg_nvrtc_options(
+            target, NULL, 0, opts, &nopts, s->why, sizeof s->why);
+        char key[65];
+        if (err == AKT_OK) {
+            akg_cache_key(src, len, opts, nopts, akg_nvrtc_version(d->nv),
+                target, 0, key);
+            err = d->cache ? akg_cache_get(d->cache, key, true, &s->blob)
+                           : AKT_ENOENT;
+        }
+        if (err == AKT_ENOENT || err == AKT_EPROTO) {
+            err = akg_nvrtc_compile(d->nv, src, s->t->module->name, target,
+                NULL, 0, &s->blob, s->why, sizeof s->why);
+            if (err == AKT_OK && d->cache) {
+                char meta[512];
+                snprintf(meta, sizeof meta,
+                    "module %s\nnvrtc %s\ntarget %s\noptions -fmad=false "
+                    "-std=c++17\nlog:\n%s",
+                    s->t->module->name, akg_nvrtc_version(d->nv), target,
+                    s->blob.log);
+                akg_cache_put(d->cache, key, &s->blob, meta);
+            }
+        }
+        free(src);
+    }
+    pthread_mutex_lock(&d->mu);
+    s->compile_err = err;
+    s->compiled = true;
+    pthread_cond_broadcast(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+    return NULL;
+}
+
+static slab *
+slab_get(disp *d, const akt_gpu_actor_type *t)
+{
+    slab *s = slab_of(d, t);
+    if (s) {
+        return s;
+    }
+    s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        return NULL;
+    }
+    s->t = t;
+    s->next = d->slabs;
+    d->slabs = s;
+    if (d->cu && !d->failover) {
+        /* compile while the first actors start; a batch of this type
+         * waits for it (its messages queue meanwhile) */
+        memcpy(s->why, &d, sizeof d);
+        if (pthread_create(&s->compiler, NULL, compile_main, s) == 0) {
+            s->compiling = true;
+        } else {
+            s->compiled = true;
+            s->compile_err = AKT_ENOMEM;
+            snprintf(s->why, sizeof s->why, "cannot start a compile thread");
+        }
+    }
+    return s;
+}
+
+static akt_err
+disp_slot_start(
+    void *dp, const akt_gpu_actor_type *t, uint32_t *slot, const void *state)
+{
+    disp *d = dp;
+    slab *s = slab_get(d, t);
+    if (s == NULL) {
+        return AKT_ENOMEM;
+    }
+    uint32_t k = *slot;
+    if (k == UINT32_MAX) {
+        if (s->nfree > 0) {
+            k = s->freel[--s->nfree];
+        } else {
+            if (s->hw == s->cap) {
+                uint32_t nc = s->cap ? s->cap * 2 : 64;
+                uint8_t *nh = realloc(s->host, (size_t)nc * t->state_size);
+                if (nh == NULL) {
+                    return AKT_ENOMEM;
+                }
+                s->host = nh;
+                uint8_t *nl = realloc(s->lost, nc);
+                if (nl == NULL) {
+                    return AKT_ENOMEM;
+                }
+                s->lost = nl;
+                memset(s->lost + s->cap, 0, nc - s->cap);
+                s->cap = nc;
+            }
+            k = s->hw++;
+        }
+    }
+    if (d->cu && !d->failover
+        && !grow(&s->dirty, &s->capdirty, s->ndirty + 1, sizeof *s->dirty)) {
+        return AKT_ENOMEM;
+    }
+    memcpy(s->host + (size_t)k * t->state_size, state, t->state_size);
+    s->lost[k] = 0;
+    if (d->cu && !d->failover) {
+        s->dirty[s->ndirty++] = k;
+    }
+    *slot = k;
+    return AKT_OK;
+}
+
+static void
+disp_slot_free(void *dp, const akt_gpu_actor_type *t, uint32_t slot)
+{
+    disp *d = dp;
+    slab *s = slab_of(d, t);
+    if (s == NULL || slot >= s->hw) {
+        return;
+    }
+    if (grow(&s->dead, &s->capdead, s->ndead + 1, sizeof *s->dead)) {
+        s->dead[s->ndead++] = slot;
+    }
+}
+
+/* slots freed while the batch was built become free after it */
+static void
+slabs_recycle(disp *d)
+{
+    for (slab *s = d->slabs; s; s = s->next) {
+        if (s->ndead == 0) {
+            continue;
+        }
+        if (grow(&s->freel, &s->capfree, s->nfree + s->ndead,
+                sizeof *s->freel)) {
+            memcpy(s->freel + s->nfree, s->dead, s->ndead * sizeof *s->dead);
+            s->nfree += s->ndead;
+        }
+        s->ndead = 0;
+    }
+}
+
+/* --- building a batch ------------------------------------------------------
+ */
+
+static bool
+seen_add(batch *b, void *cell)
+{
+    if ((b->nseen + 1) * 2 > b->seen_cap) {
+        uint32_t nc = b->seen_cap ? b->seen_cap * 2 : 1024;
+        void **ns = calloc(nc, sizeof *ns);
+        if (ns == NULL) {
+            return true; /* no set: treat as new (order still holds) */
+        }
+        for (uint32_t i = 0; i < b->seen_cap; i++) {
+            if (b->seen[i]) {
+                uintptr_t h = ((uintptr_t)b->seen[i] >> 6) * 0x9e3779b1u;
+                uint32_t k = (uint32_t)h & (nc - 1);
+                while (ns[k]) {
+                    k = (k + 1) & (nc - 1);
+                }
+                ns[k] = b->seen[i];
+            }
+        }
+        free(b->seen);
+        b->seen = ns;
+        b->seen_cap = nc;
+    }
+    uintptr_t h = ((uintptr_t)cell >> 6) * 0x9e3779b1u;
+    uint32_t k = (uint32_t)h & (b->seen_cap - 1);
+    while (b->seen[k]) {
+        if (b->seen[k] == cell) {
+            return false;
+        }
+        k = (k + 1) & (b->seen_cap - 1);
+    }
+    b->seen[k] = cell;
+    b->nseen++;
+    return true;
+}
+
+static group *
+group_for(batch *b, slab *s)
+{
+    for (uint32_t i = 0; i < b->ngroups; i++) {
+        if (b->g[i].s == s) {
+            return &b->g[i];
+        }
+    }
+    if (b->ngroups == MAX_GROUPS) {
+        return NULL;
+    }
+    group *g = &b->g[b->ngroups++];
+    if (g->s != s) {
+        /* a slot of the array reused by another type: its columns differ */
+        for (int c = 0; c < AKT_GPU_MAX_COLS; c++) {
+            free(g->in[c]);
+            free(g->out[c]);
+            g->in[c] = g->out[c] = NULL;
+        }
+        free(g->rows);
+        free(g->rcap);
+        g->rows
+            = calloc(s->t->nhandlers ? s->t->nhandlers : 1, sizeof *g->rows);
+        g->rcap
+            = calloc(s->t->nhandlers ? s->t->nhandlers : 1, sizeof *g->rcap);
+        if (g->rows == NULL || g->rcap == NULL) {
+            b->ngroups--;
+            return NULL;
+        }
+        g->s = s;
+    }
+    g->cur = NULL;
+    g->n_actors = 0;
+    g->n_msgs = 0;
+    memset(g->rows, 0, s->t->nhandlers * sizeof *g->rows);
+    return g;
+}
+
+/* room for one more row of handler h's columns */
+static bool
+rows_grow(group *g, const akt_gpu_actor_type *t, uint32_t h)
+{
+    const akt_gpu_handler *hd = &t->handlers[h];
+    if (g->rows[h] < g->rcap[h]) {
+        return true;
+    }
+    uint32_t nc = g->rcap[h] ? g->rcap[h] * 2 : 64;
+    for (uint32_t c = hd->in_base; c < hd->in_base + hd->nin; c++) {
+        uint8_t *p = realloc(g->in[c], (size_t)nc * t->in_sizes[c]);
+        if (p == NULL) {
+            return false;
+        }
+        g->in[c] = p;
+    }
+    for (uint32_t c = hd->out_base; c < hd->out_base + hd->nout; c++) {
+        uint8_t *p = realloc(g->out[c], (size_t)nc * t->out_sizes[c]);
+        if (p == NULL) {
+            return false;
+        }
+        g->out[c] = p;
+    }
+    g->rcap[h] = nc;
+    return true;
+}
+
+static akt_err
+disp_stage(void *bp, akt_ref self, const akt_gpu_actor_type *t, uint32_t slot,
+    uint32_t hid, void *msg, akt_ref sender, int32_t *fail)
+{
+    void *cell = self.cell_;
+    batch *b = bp;
+    disp *d = b->d;
+    *fail = 0;
+    slab *s = slab_of(d, t);
+    if (s == NULL || slot >= s->hw || hid >= t->nhandlers) {
+        return AKT_EINVAL;
+    }
+    if (s->lost[slot]) {
+        *fail = AKT_GPU_DEVICE;
+        return AKT_OK;
+    }
+    group *g = group_for(b, s);
+    if (g == NULL) {
+        return AKT_ENOMEM;
+    }
+    if (g->cur != cell) {
+        if (g->n_actors + 2 > g->cap_actors) {
+            uint32_t nc = g->cap_actors ? g->cap_actors * 2 : 64;
+            uint32_t *sl = realloc(g->slot, nc * sizeof *sl);
+            if (sl == NULL) {
+                return AKT_ENOMEM;
+            }
+            g->slot = sl;
+            uint32_t *bg = realloc(g->beg, nc * sizeof *bg);
+            if (bg == NULL) {
+                return AKT_ENOMEM;
+            }
+            g->beg = bg;
+            akt_ref *cl = realloc(g->cells, nc * sizeof *cl);
+            if (cl == NULL) {
+                return AKT_ENOMEM;
+            }
+            g->cells = cl;
+            g->cap_actors = nc;
+        }
+        g->slot[g->n_actors] = slot;
+        g->beg[g->n_actors] = g->n_msgs;
+        g->cells[g->n_actors] = self;
+        g->n_actors++;
+        g->cur = cell;
+    }
+    if (g->n_msgs == g->cap_msgs) {
+        uint32_t nc = g->cap_msgs ? g->cap_msgs * 2 : 256;
+        uint8_t *h = realloc(g->hid, nc);
+        if (h == NULL) {
+            return AKT_ENOMEM;
+        }
+        g->hid = h;
+        uint32_t *r = realloc(g->row, nc * sizeof *r);
+        if (r == NULL) {
+            return AKT_ENOMEM;
+        }
+        g->row = r;
+        void **m = realloc(g->msgs, nc * sizeof *m);
+        if (m == NULL) {
+            return AKT_ENOMEM;
+        }
+        g->msgs = m;
+        akt_ref *sd = realloc(g->senders, nc * sizeof *sd);
+        if (sd == NULL) {
+            return AKT_ENOMEM;
+        }
+        g->senders = sd;
+        int32_t *rc = realloc(g->rc, nc * sizeof *rc);
+        if (rc == NULL) {
+            return AKT_ENOMEM;
+        }
+        g->rc = rc;
+        g->cap_msgs = nc;
+    }
+    if (!rows_grow(g, t, hid)) {
+        return AKT_ENOMEM;
+    }
+    const akt_gpu_handler *hd = &t->handlers[hid];
+    uint32_t r = g->rows[hid]++;
+    uint32_t j = g->n_msgs++;
+    g->hid[j] = (uint8_t)hid;
+    g->row[j] = r;
+    g->msgs[j] = msg;
+    g->senders[j] = sender;
+    hd->pack(msg, (void *const *)&g->in[hd->in_base], r);
+    b->n_msgs++;
+    return AKT_OK;
+}
+
+/* --- running a batch ---------------------------------------------------------
+ */
+
+static void
+group_args(const group *g, akt_gpu_args *a)
+{
+    const akt_gpu_actor_type *t = g->s->t;
+    memset(a, 0, sizeof *a);
+    a->n_actors = g->n_actors;
+    a->n_msgs = g->n_msgs;
+    a->slot = g->slot;
+    a->beg = g->beg;
+    a->hid = g->hid;
+    a->row = g->row;
+    a->states = g->s->host;
+    a->rc = g->rc;
+    for (uint32_t c = 0; c < t->nin; c++) {
+        a->in[c] = g->in[c];
+    }
+    for (uint32_t c = 0; c < t->nout; c++) {
+        a->out[c] = g->out[c];
+    }
+}
+
+static size_t
+align8(size_t n)
+{
+    return (n + 7) & ~(size_t)7;
+}
+
+/* wait for the type's compile and load its kernel */
+static akt_err
+kernel_ready(disp *d, slab *s, char *why, size_t len)
+{
+    if (s->kern) {
+        return AKT_OK;
+    }
+    pthread_mutex_lock(&d->mu);
+    while (!s->compiled) {
+        pthread_cond_wait(&d->cv, &d->mu);
+    }
+    pthread_mutex_unlock(&d->mu);
+    if (s->compiling) {
+        pthread_join(s->compiler, NULL);
+        s->compiling = false;
+    }
+    if (s->compile_err != AKT_OK) {
+        snprintf(why, len, "compiling %s: %.900s", s->t->module->name, s->why);
+        return s->compile_err;
+    }
+    akt_err err
+        = akg_cuda_load(d->cu, &s->blob, s->t->kernel, &s->kern, why, len);
+    if (err == AKT_OK) {
+        logf_(d, AKT_LOG_INFO, "gpu: %s's kernel %s loaded for %s", s->t->name,
+            s->t->kernel, akg_cuda_arch(d->cu));
+    }
+    return err;
+}
+
+/* one group on the device: states up to date, one copy in, the kernel,
+ * one copy out */
+static akt_err
+run_cuda(disp *d, group *g, char *why, size_t len)
+{
+    slab *s = g->s;
+    const akt_gpu_actor_type *t = s->t;
+    akt_err err = kernel_ready(d, s, why, len);
+    if (err != AKT_OK) {
+        return err;
+    }
+    akg_cuda *cu = d->cu;
+    if (s->dev_cap < s->hw) {
+        akg_dptr nd;
+        if ((err = akg_cuda_alloc(cu, (size_t)s->cap * t->state_size, &nd))
+            != AKT_OK) {
+            goto device;
+        }
+        if (s->dev
+            && (err = akg_cuda_dtod(
+                    cu, nd, s->dev, (size_t)s->dev_cap * t->state_size))
+                != AKT_OK) {
+            akg_cuda_free(cu, nd);
+            goto device;
+        }
+        akg_cuda_sync(cu);
+        akg_cuda_free(cu, s->dev);
+        s->dev = nd;
+        s->dev_cap = s->cap;
+    }
+    for (uint32_t i = 0; i < s->ndirty; i++) {
+        size_t o = (size_t)s->dirty[i] * t->state_size;
+        if ((err = akg_cuda_htod(
+                 cu, s->dev + o, s->host + o, t->state_size, true))
+            != AKT_OK) {
+            goto device;
+        }
+    }
+    s->ndirty = 0;
+    /* the staging layout: args, CSR and columns in; statuses and reply
+     * columns out */
+    size_t o_in[AKT_GPU_MAX_COLS], o_out[AKT_GPU_MAX_COLS];
+    size_t off = align8(sizeof(akt_gpu_args));
+    size_t o_slot = off;
+    off = align8(off + g->n_actors * sizeof(uint32_t));
+    size_t o_beg = off;
+    off = align8(off + (g->n_actors + 1) * sizeof(uint32_t));
+    size_t o_hid = off;
+    off = align8(off + g->n_msgs);
+    size_t o_row = off;
+    off = align8(off + g->n_msgs * sizeof(uint32_t));
+    for (uint32_t h = 0; h < t->nhandlers; h++) {
+        const akt_gpu_handler *hd = &t->handlers[h];
+        for (uint32_t c = hd->in_base; c < hd->in_base + hd->nin; c++) {
+            o_in[c] = off;
+            off = align8(off + (size_t)g->rows[h] * t->in_sizes[c]);
+        }
+    }
+    size_t h2d = off;
+    size_t o_rc = off;
+    off = align8(off + g->n_msgs * sizeof(int32_t));
+    for (uint32_t h = 0; h < t->nhandlers; h++) {
+        const akt_gpu_handler *hd = &t->handlers[h];
+        for (uint32_t c = hd->out_base; c < hd->out_base + hd->nout; c++) {
+            o_out[c] = off;
+            off = align8(off + (size_t)g->rows[h] * t->out_sizes[c]);
+        }
+    }
+    size_t total = off;
+    if (d->pin_cap < total) {
+        akg_cuda_host_free(cu, d->pin);
+        d->pin = NULL;
+        d->pin_cap = 0;
+        void *p;
+        if ((err = akg_cuda_host_alloc(cu, total * 2, &p)) != AKT_OK) {
+            goto device;
+        }
+        d->pin = p;
+        d->pin_cap = total * 2;
+    }
+    if (d->dstage_cap < total) {
+        akg_cuda_free(cu, d->dstage);
+        d->dstage = 0;
+        d->dstage_cap = 0;
+        if ((err = akg_cuda_alloc(cu, total * 2, &d->dstage)) != AKT_OK) {
+            goto device;
+        }
+        d->dstage_cap = total * 2;
+    }
+    uint8_t *p = d->pin;
+    akg_dptr base = d->dstage;
+    akt_gpu_args a;
+    memset(&a, 0, sizeof a);
+    a.n_actors = g->n_actors;
+    a.n_msgs = g->n_msgs;
+    a.slot = (const uint32_t *)(uintptr_t)(base + o_slot);
+    a.beg = (const uint32_t *)(uintptr_t)(base + o_beg);
+    a.hid = (const uint8_t *)(uintptr_t)(base + o_hid);
+    a.row = (const uint32_t *)(uintptr_t)(base + o_row);
+    a.states = (void *)(uintptr_t)s->dev;
+    a.rc = (int32_t *)(uintptr_t)(base + o_rc);
+    memcpy(p + o_slot, g->slot, g->n_actors * sizeof(uint32_t));
+    memcpy(p + o_beg, g->beg, (g->n_actors + 1) * sizeof(uint32_t));
+    memcpy(p + o_hid, g->hid, g->n_msgs);
+    memcpy(p + o_row, g->row, g->n_msgs * sizeof(uint32_t));
+    for (uint32_t h = 0; h < t->nhandlers; h++) {
+        const akt_gpu_handler *hd = &t->handlers[h];
+        for (uint32_t c = hd->in_base; c < hd->in_base + hd->nin; c++) {
+            a.in[c] = (const void *)(uintptr_t)(base + o_in[c]);
+            memcpy(p + o_in[c], g->in[c], (size_t)g->rows[h] * t->in_sizes[c]);
+        }
+        for (uint32_t c = hd->out_base; c < hd->out_base + hd->nout; c++) {
+            a.out[c] = (void *)(uintptr_t)(base + o_out[c]);
+        }
+    }
+    memcpy(p, &a, sizeof a);
+    if ((err = akg_cuda_htod(cu, base, p, h2d, true)) != AKT_OK
+        || (err = akg_cuda_launch(cu, s->kern, g->n_actors, base)) != AKT_OK
+        || (err = akg_cuda_dtoh(cu, p + o_rc, base + o_rc, total - o_rc, false))
+            != AKT_OK) {
+        goto device;
+    }
+    memcpy(g->rc, p + o_rc, g->n_msgs * sizeof(int32_t));
+    for (uint32_t h = 0; h < t->nhandlers; h++) {
+        const akt_gpu_handler *hd = &t->handlers[h];
+        for (uint32_t c = hd->out_base; c < hd->out_base + hd->nout; c++) {
+            memcpy(
+                g->out[c], p + o_out[c], (size_t)g->rows[h] * t->out_sizes[c]);
+        }
+    }
+    return AKT_OK;
+device:
+    snprintf(why, len, "%s", akg_cuda_error(cu));
+    return err;
+}
+
+/* The device failed (or the test hook says so): every slot's state is
+ * lost; from now on the CPU runs the batches. */
+static void
+device_fault(disp *d, const char *why)
+{
+    logf_(d, AKT_LOG_ERROR,
+        "gpu: device failed: %s; every GPU actor fails once with status %d "
+        "(its supervisor decides: a restart writes a fresh state) and runs "
+        "on the CPU batch loop from now on",
+        why, AKT_GPU_DEVICE);
+    pthread_mutex_lock(&d->mu);
+    d->failover = true;
+    pthread_mutex_unlock(&d->mu);
+    for (slab *s = d->slabs; s; s = s->next) {
+        memset(s->lost, 1, s->hw);
+        s->ndirty = 0;
+    }
+}
+
+/* every actor of g: its first message fails with status, the rest skip */
+static void
+group_fail(group *g, int32_t status)
+{
+    for (uint32_t i = 0; i < g->n_actors; i++) {
+        for (uint32_t j = g->beg[i]; j < g->beg[i + 1]; j++) {
+            g->rc[j] = j == g->beg[i] ? status : AKT_GPU_SKIPPED;
+        }
+    }
+}
+
+static void
+execute(disp *d, batch *b)
+{
+    d->nbatches++;
+    bool inject
+        = d->o.fault_at_batch != 0 && d->nbatches == d->o.fault_at_batch;
+    if (inject && !d->failover) {
+        device_fault(d, "injected fault (AKT_GPU_FAULT_AT_BATCH)");
+        for (uint32_t k = 0; k < b->ngroups; k++) {
+            b->g[k].beg[b->g[k].n_actors] = b->g[k].n_msgs;
+            group_fail(&b->g[k], AKT_GPU_DEVICE);
+        }
+        return;
+    }
+    for (uint32_t k = 0; k < b->ngroups; k++) {
+        group *g = &b->g[k];
+        g->beg[g->n_actors] = g->n_msgs;
+        atomic_fetch_add_explicit(&d->st_batches, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(
+            &d->st_messages, g->n_msgs, memory_order_relaxed);
+        if (g->n_msgs
+            > atomic_load_explicit(&d->st_largest, memory_order_relaxed)) {
+            atomic_store_explicit(
+                &d->st_largest, g->n_msgs, memory_order_relaxed);
+        }
+        if (d->cu == NULL || d->failover) {
+            akt_gpu_args a;
+            group_args(g, &a);
+            g->s->t->cpu(&a);
+            continue;
+        }
+        char why[1024];
+        akt_err err = run_cuda(d, g, why, sizeof why);
+        if (err == AKT_OK) {
+            continue;
+        }
+        if (akg_cuda_poisoned(d->cu)) {
+            device_fault(d, why);
+            for (uint32_t m = k; m < b->ngroups; m++) {
+                b->g[m].beg[b->g[m].n_actors] = b->g[m].n_msgs;
+                group_fail(&b->g[m], AKT_GPU_DEVICE);
+            }
+            return;
+        }
+        /* not fatal for the device (no memory, a kernel that does not
+         * compile): this group's actors fail with it */
+        logf_(d, AKT_LOG_ERROR, "gpu: %s: batch of %u messages failed: %s",
+            g->s->t->name, g->n_msgs, why);
+        group_fail(g, AKT_GPU_DEVICE);
+    }
+}
+
+/* results in mailbox order: replies for successes; an actor's first
+ * failure goes back to its mailbox with the messages after it */
+static void
+apply(disp *d, batch *b)
+{
+    const akt_gpu_host *host = d->host;
+    for (uint32_t k = 0; k < b->ngroups; k++) {
+        group *g = &b->g[k];
+        const akt_gpu_actor_type *t = g->s->t;
+        for (uint32_t i = 0; i < g->n_actors; i++) {
+            akt_ref self = g->cells[i];
+            uint32_t end = g->beg[i + 1];
+            for (uint32_t j = g->beg[i]; j < end; j++) {
+                if (g->rc[j] != AKT_GPU_OK) {
+                    atomic_fetch_add_explicit(
+                        &d->st_requeued, 1, memory_order_relaxed);
+                    host->requeue(
+                        self, &g->msgs[j], &g->senders[j], end - j, g->rc[j]);
+                    break;
+                }
+                const akt_gpu_handler *hd = &t->handlers[g->hid[j]];
+                if (hd->reply_new && g->senders[j].cell_ != NULL) {
+                    void *rep = hd->reply_new(
+                        (const void *const *)&g->out[hd->out_base], g->row[j]);
+                    if (rep == NULL) {
+                        logf_(d, AKT_LOG_ERROR,
+                            "gpu: %s: out of memory for a reply to %s", t->name,
+                            hd->name);
+                    } else if (host->tell(g->senders[j], rep, self) != AKT_OK) {
+                        host->msg_free(rep);
+                    }
+                }
+                host->msg_free(g->msgs[j]);
+            }
+        }
+    }
+}
+
+static void
+round_run(disp *d)
+{
+    batch *b = &d->b;
+    b->ngroups = 0;
+    b->n_msgs = 0;
+    if (b->nseen > 0) {
+        memset(b->seen, 0, b->seen_cap * sizeof *b->seen);
+        b->nseen = 0;
+    }
+    int64_t t0 = now_ns();
+    for (;;) {
+        void *c = ready_pop(d);
+        if (c == NULL) {
+            break; /* idle: run what there is */
+        }
+        if (!seen_add(b, c)) {
+            /* a second turn of a cell already in this batch: next batch */
+            if (grow(&d->next, &d->capnext, d->nnext + 1, sizeof *d->next)) {
+                d->next[d->nnext++] = c;
+            } else {
+                disp_schedule(d, c);
+            }
+            continue;
+        }
+        uint32_t room = d->o.max_batch - b->n_msgs;
+        d->host->cell_run(
+            c, (int)(room < d->o.actor_cap ? room : d->o.actor_cap), b);
+        if (b->n_msgs >= d->o.max_batch) {
+            break; /* full */
+        }
+        if (now_ns() - t0 >= d->o.max_delay_ns) {
+            break; /* old enough */
+        }
+    }
+    if (b->n_msgs > 0) {
+        execute(d, b);
+        apply(d, b);
+    }
+    slabs_recycle(d);
+    if (d->nnext > 0) {
+        pthread_mutex_lock(&d->mu);
+        for (uint32_t i = 0; i < d->nnext; i++) {
+            ready_push_locked(d, d->next[i]);
+        }
+        pthread_mutex_unlock(&d->mu);
+        d->nnext = 0;
+    }
+}
+
+static void *
+disp_main(void *arg)
+{
+    disp *d = arg;
+    if (d->cu && akg_cuda_bind(d->cu) != AKT_OK) {
+        device_fault(d, akg_cuda_error(d->cu));
+    }
+    pthread_mutex_lock(&d->mu);
+    for (;;) {
+        while (d->rlen == 0 && !d->stop) {
+            pthread_cond_wait(&d->cv, &d->mu);
+        }
+        if (d->rlen == 0 && d->stop) {
+            break;
+        }
+        pthread_mutex_unlock(&d->mu);
+        round_run(d);
+        pthread_mutex_lock(&d->mu);
+    }
+    pthread_mutex_unlock(&d->mu);
+    return NULL;
+}
+
+/* --- the table ------------------------------------------------------------
+ */
+
+static void *
+disp_open(const akt_gpu_host *host, akt_system *sys, const akt_gpu_options *o,
+    char *why, size_t len)
+{
+    if (host == NULL || host->abi != AKT_GPU_PLUGIN_ABI) {
+        snprintf(why, len, "libakt-gpu is for another libakt (plugin ABI %d)",
+            AKT_GPU_PLUGIN_ABI);
+        return NULL;
+    }
+    disp *d = calloc(1, sizeof *d);
+    if (d == NULL) {
+        snprintf(why, len, "out of memory");
+        return NULL;
+    }
+    d->host = host;
+    d->sys = sys;
+    d->o = *o;
+    if (d->o.max_batch == 0) {
+        d->o.max_batch = 16384;
+    }
+    if (d->o.max_delay_ns <= 0) {
+        d->o.max_delay_ns = 50000;
+    }
+    if (d->o.actor_cap == 0) {
+        d->o.actor_cap = 64;
+    }
+    d->b.d = d;
+    if (o->executor == AKT_GPU_EXEC_CPU) {
+        snprintf(d->desc, sizeof d->desc,
+            "cpu batch executor (AKT_GPU_EXECUTOR=cpu), batches of %u, actor "
+            "cap %u",
+            d->o.max_batch, d->o.actor_cap);
+    } else {
+        d->cu = akg_cuda_open(o->device, why, len);
+        if (d->cu == NULL) {
+            free(d);
+            return NULL;
+        }
+        char nw[512];
+        d->nv = akg_nvrtc_get(nw, sizeof nw);
+        if (d->nv == NULL) {
+            snprintf(why, len, "no NVRTC to compile kernels: %s", nw);
+            akg_cuda_close(d->cu);
+            free(d);
+            return NULL;
+        }
+        char cw[512];
+        if (akg_cache_open(NULL, 0, &d->cache, cw, sizeof cw) != AKT_OK) {
+            logf_(d, AKT_LOG_WARNING, "gpu: kernel cache off: %s", cw);
+        }
+        snprintf(d->desc, sizeof d->desc,
+            "cuda: %s (%s), driver %d, nvrtc %s, kernel cache %s",
+            akg_cuda_name(d->cu), akg_cuda_arch(d->cu),
+            akg_cuda_driver_version(d->cu), akg_nvrtc_version(d->nv),
+            d->cache ? akg_cache_dir(d->cache) : "off");
+    }
+    pthread_mutex_init(&d->mu, NULL);
+    pthread_cond_init(&d->cv, NULL);
+    return d;
+}
+
+static akt_err
+disp_start(void *dp)
+{
+    disp *d = dp;
+    if (pthread_create(&d->th, NULL, disp_main, d) != 0) {
+        return AKT_ENOMEM;
+    }
+    d->started = true;
+    return AKT_OK;
+}
+
+static void
+disp_stop(void *dp)
+{
+    disp *d = dp;
+    if (!d->started) {
+        return;
+    }
+    pthread_mutex_lock(&d->mu);
+    d->stop = true;
+    pthread_cond_broadcast(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+    pthread_join(d->th, NULL);
+    d->started = false;
+}
+
+static void
+disp_close(void *dp)
+{
+    disp *d = dp;
+    disp_stop(d);
+    for (slab *s = d->slabs, *n; s; s = n) {
+        n = s->next;
+        if (s->compiling) {
+            pthread_join(s->compiler, NULL);
+        }
+        akg_blob_free(&s->blob);
+        if (d->cu && !akg_cuda_poisoned(d->cu)) {
+            akg_cuda_free(d->cu, s->dev);
+        }
+        free(s->host);
+        free(s->lost);
+        free(s->freel);
+        free(s->dead);
+        free(s->dirty);
+        free(s);
+    }
+    for (int k = 0; k < MAX_GROUPS; k++) {
+        group *g = &d->b.g[k];
+        for (int c = 0; c < AKT_GPU_MAX_COLS; c++) {
+            free(g->in[c]);
+            free(g->out[c]);
+        }
+        free(g->slot);
+        free(g->beg);
+        free(g->cells);
+        free(g->hid);
+        free(g->row);
+        free(g->msgs);
+        free(g->senders);
+        free(g->rc);
+        free(g->rows);
+        free(g->rcap);
+    }
+    free(d->b.seen);
+    free(d->next);
+    free(d->ready);
+    if (d->cu) {
+        if (!akg_cuda_poisoned(d->cu)) {
+            akg_cuda_host_free(d->cu, d->pin);
+            akg_cuda_free(d->cu, d->dstage);
+        }
+        akg_cuda_close(d->cu);
+    }
+    akg_cache_close(d->cache);
+    pthread_mutex_destroy(&d->mu);
+    pthread_cond_destroy(&d->cv);
+    free(d);
+}
+
+static const char *
+disp_describe(void *dp)
+{
+    return ((disp *)dp)->desc;
+}
+
+static void
+disp_stats(void *dp, akt_gpu_stats *out)
+{
+    disp *d = dp;
+    out->batches = atomic_load_explicit(&d->st_batches, memory_order_relaxed);
+    out->messages = atomic_load_explicit(&d->st_messages, memory_order_relaxed);
+    out->largest = atomic_load_explicit(&d->st_largest, memory_order_relaxed);
+    out->requeued = atomic_load_explicit(&d->st_requeued, memory_order_relaxed);
+    pthread_mutex_lock(&d->mu);
+    out->device_faults = d->failover ? 1 : 0;
+    pthread_mutex_unlock(&d->mu);
+    snprintf(out->executor, sizeof out->executor, "%.200s%s", d->desc,
+        d->failover ? " (failed over to the CPU)" : "");
+}
+
+static const akt_gpu_plugin plugin = {
+    .abi = AKT_GPU_PLUGIN_ABI,
+    .open = disp_open,
+    .start = disp_start,
+    .stop = disp_stop,
+    .close = disp_close,
+    .schedule = disp_schedule,
+    .stage = disp_stage,
+    .slot_start = disp_slot_start,
+    .slot_free = disp_slot_free,
+    .describe = disp_describe,
+    .stats = disp_stats,
+};
+
+/* akt_gpu_plugin_v1 -- libakt-gpu's one exported symbol */
+__attribute__((visibility("default"))) const akt_gpu_plugin *
+akt_gpu_plugin_v1(void)
+{
+    return &plugin;
+}

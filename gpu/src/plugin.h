@@ -1,0 +1,106 @@
+/*
+ * plugin.h -- the interface between libakt (runtime/src/kit/gpu.c) and
+ * libakt-gpu, which libakt loads with dlopen on the first GPU spawn.
+ *
+ * libakt-gpu must not link libakt (a program may link libakt statically;
+ * a second copy would be a second runtime), so everything it needs from
+ * the runtime comes through akt_gpu_host, a table libakt fills; and
+ * everything libakt needs from it through akt_gpu_plugin, which its one
+ * exported function returns. Cells are opaque here (void *).
+ *
+ * Threads: the plugin runs one dispatcher thread per system. Only that
+ * thread runs GPU-placed cells (host->cell_run), so it is the one consumer
+ * of their mailboxes; schedule() is called from any thread.
+ */
+#ifndef AKT_GPU_PLUGIN_H
+#define AKT_GPU_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "akt/actor.h"
+#include "akt/events.h"
+#include "akt/gpu.h"
+
+#define AKT_GPU_PLUGIN_ABI    1
+#define AKT_GPU_PLUGIN_SYMBOL "akt_gpu_plugin_v1"
+
+/* a status the runtime adds to the generated ones: the device failed
+ * (its context is poisoned); the actor's state on it is lost */
+#define AKT_GPU_DEVICE 1006
+
+/* what libakt gives the plugin */
+typedef struct akt_gpu_host {
+    uint32_t abi;
+    /* cell_run -- one turn of cell (at most n user messages) on the
+     * calling thread; the akt_gpu_stage calls it makes reach batch */
+    void (*cell_run)(void *cell, int n, void *batch);
+    /* requeue -- put n messages (one reference each, taken) with their
+     * senders back at the head of actor self's mailbox, in order; the
+     * first fails with status when it is handled again. Schedules the
+     * actor. An actor that stopped meanwhile gets them as dead letters. */
+    void (*requeue)(akt_ref self, void *const *msgs, const akt_ref *senders,
+        uint32_t n, int32_t status);
+    /* tell -- akt_tell (consumes msg on AKT_OK) */
+    akt_err (*tell)(akt_ref to, void *msg, akt_ref from);
+    void (*msg_free)(void *msg);
+    /* log -- a line in the system's log (level: akt_log_level) */
+    void (*log)(akt_system *sys, int level, const char *text);
+} akt_gpu_host;
+
+enum {
+    AKT_GPU_EXEC_AUTO = 0, /* CUDA, or fail open() */
+    AKT_GPU_EXEC_CUDA,
+    AKT_GPU_EXEC_CPU /* batches run by the CPU batch loop (no device) */
+};
+
+/* akt_gpu_options -- the dispatcher's settings (docs/gpu.md) */
+typedef struct akt_gpu_options {
+    uint32_t max_batch; /* messages per batch, default 16384 */
+    int64_t max_delay_ns; /* a batch being collected closes after this,
+                             default 50 us */
+    uint32_t actor_cap; /* messages of one actor per batch, default 64 */
+    int executor; /* AKT_GPU_EXEC_* */
+    int device; /* CUDA ordinal */
+    /* test hook for the CPU executor: the batch with this number (from 1)
+     * fails as a poisoned device would (0: never) */
+    uint64_t fault_at_batch;
+} akt_gpu_options;
+
+/* what the plugin gives libakt */
+typedef struct akt_gpu_plugin {
+    uint32_t abi;
+    /* open -- the dispatcher for sys, not started; NULL with the reason
+     * in why when no device is usable (no driver, cuInit failing, no
+     * NVRTC) */
+    void *(*open)(const akt_gpu_host *host, akt_system *sys,
+        const akt_gpu_options *o, char *why, size_t len);
+    akt_err (*start)(void *d);
+    /* stop -- join the thread (the system stopped every actor first) */
+    void (*stop)(void *d);
+    void (*close)(void *d);
+    /* schedule -- cell has work (any thread) */
+    void (*schedule)(void *d, void *cell);
+    /* stage -- from akt_gpu_stage inside cell_run: msg (one reference,
+     * taken on AKT_OK) of handler hid, for actor self in slot, joins
+     * batch. *fail: a status to fail the message with now instead (its
+     * state was lost with the device); the reference is then not taken. */
+    akt_err (*stage)(void *batch, akt_ref self, const akt_gpu_actor_type *t,
+        uint32_t slot, uint32_t hid, void *msg, akt_ref sender, int32_t *fail);
+    /* slot_start -- *slot UINT32_MAX: take a slot for an actor of t; then
+     * write gpu_state (t's device form) there before the next batch.
+     * AKT_ENOMEM. */
+    akt_err (*slot_start)(void *d, const akt_gpu_actor_type *t, uint32_t *slot,
+        const void *gpu_state);
+    /* slot_free -- the actor stopped; the slot is reused after the batch
+     * being built */
+    void (*slot_free)(void *d, const akt_gpu_actor_type *t, uint32_t slot);
+    /* describe -- "cuda: NVIDIA H100 (sm_90)...", for logs */
+    const char *(*describe)(void *d);
+    /* stats -- the counters (any thread) */
+    void (*stats)(void *d, akt_gpu_stats *out);
+} akt_gpu_plugin;
+
+typedef const akt_gpu_plugin *(*akt_gpu_plugin_fn)(void);
+
+#endif /* AKT_GPU_PLUGIN_H */

@@ -1,0 +1,615 @@
+/*
+ * dispatch_test.c -- the GPU dispatcher (libakt-gpu, loaded by libakt with
+ * dlopen) end to end, with the CPU batch executor standing in for the
+ * device (AKT_GPU_EXECUTOR=cpu): the same batching, staging, apply,
+ * requeue and supervision code runs as on a GPU, minus the copies and the
+ * launch. Every test runs one workload on actors placed on the CPU and on
+ * actors placed on the GPU dispatcher and requires identical observable
+ * results: replies (bit for bit), failures seen by the asker, and the
+ * state after supervision (restart, resume, stop). With AKT_TEST_GPU=cuda
+ * (gpu/scripts/gpu-check.sh) the same suite runs on the device; it skips
+ * (77) there when none is usable.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "akt/akt.h"
+#include "akt/gpu.h"
+#include "kinds.akt.gpu.h"
+#include "scaler.akt.gpu.h"
+
+#define SEC INT64_C(1000000000)
+
+static const char *executor = "cpu"; /* or "cuda": AKT_TEST_GPU */
+
+static akt_system *
+mk_sys(void)
+{
+    setenv("AKT_GPU_LIB", AKT_TEST_GPU_LIB, 1);
+    setenv("AKT_GPU_EXECUTOR", executor, 1);
+    akt_system *sys = NULL;
+    ck_assert_int_eq(akt_system_create("gputest", NULL, &sys), AKT_OK);
+    return sys;
+}
+
+static uint64_t rng_s;
+
+static uint32_t
+rnd(void)
+{
+    rng_s ^= rng_s << 13;
+    rng_s ^= rng_s >> 7;
+    rng_s ^= rng_s << 17;
+    return (uint32_t)(rng_s >> 11);
+}
+
+static gpudemo_ScalerRef
+spawn_scaler(akt_system *sys, akt_placement p)
+{
+    akt_props props;
+    ck_assert_int_eq(gpudemo_scaler_gpu_props(NULL, p, &props), AKT_OK);
+    akt_ref r;
+    akt_err err = akt_spawn(sys, &props, NULL, &r);
+    ck_assert_msg(err == AKT_OK, "spawn: %s", akt_err_name(err));
+    return gpudemo_scaler_ref(r);
+}
+
+/* One actor's result: its replies and the final Probe. */
+typedef struct result {
+    float value[64];
+    int64_t count[64];
+    akt_err err[64];
+    char reason[64][96];
+    float total;
+    int64_t total_count;
+} result;
+
+/* n Scalers placed at p get the same message sequence (seed): per actor
+ * nmsg asks of Sample (some with negative halvings: fail(3), restart),
+ * then a Probe. Asks are sent to all actors first, so the dispatcher sees
+ * many actors at once. */
+static void
+scaler_workload(akt_system *sys, akt_placement p, int n, int nmsg,
+    uint64_t seed, result *out)
+{
+    gpudemo_ScalerRef *refs = calloc((size_t)n, sizeof *refs);
+    akt_future **f = calloc((size_t)n * (size_t)nmsg, sizeof *f);
+    for (int i = 0; i < n; i++) {
+        refs[i] = spawn_scaler(sys, p);
+    }
+    rng_s = seed;
+    for (int k = 0; k < nmsg; k++) {
+        for (int i = 0; i < n; i++) {
+            float v = (float)(int32_t)rnd() / 65536.0f;
+            float fa = (float)(rnd() % 1000) / 7.0f;
+            int32_t hv = (int32_t)(rnd() % 24) - 2; /* -2..21: some fail */
+            gpudemo_Sample *m = gpudemo_sample_new(v, fa, hv);
+            ck_assert_int_eq(gpudemo_scaler_ask_sample(refs[i], m, 30 * SEC,
+                                 &f[(size_t)i * (size_t)nmsg + (size_t)k]),
+                AKT_OK);
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        for (int k = 0; k < nmsg; k++) {
+            akt_future *fu = f[(size_t)i * (size_t)nmsg + (size_t)k];
+            gpudemo_Scaled *r = NULL;
+            akt_err err = gpudemo_scaler_ask_sample_wait(fu, 30 * SEC, &r);
+            out[i].err[k] = err;
+            if (err == AKT_OK) {
+                out[i].value[k] = r->value;
+                out[i].count[k] = r->count;
+                akt_msg_free(r);
+            } else {
+                const char *t = akt_future_error_text(fu);
+                snprintf(out[i].reason[k], sizeof out[i].reason[k], "%s",
+                    t ? t : "");
+            }
+            akt_future_release(fu);
+        }
+        gpudemo_Total *t = NULL;
+        ck_assert_int_eq(gpudemo_scaler_call_probe(
+                             refs[i], gpudemo_probe_new(), 30 * SEC, &t, NULL),
+            AKT_OK);
+        out[i].total = t->total;
+        out[i].total_count = t->count;
+        akt_msg_free(t);
+    }
+    free(refs);
+    free(f);
+}
+
+static void
+assert_same(const result *a, const result *b, int n, int nmsg)
+{
+    for (int i = 0; i < n; i++) {
+        for (int k = 0; k < nmsg; k++) {
+            ck_assert_msg(a[i].err[k] == b[i].err[k],
+                "actor %d message %d: %s vs %s", i, k,
+                akt_err_name(a[i].err[k]), akt_err_name(b[i].err[k]));
+            if (a[i].err[k] == AKT_OK) {
+                ck_assert_msg(memcmp(&a[i].value[k], &b[i].value[k], 4) == 0,
+                    "actor %d message %d: %a vs %a", i, k,
+                    (double)a[i].value[k], (double)b[i].value[k]);
+                ck_assert_int_eq(a[i].count[k], b[i].count[k]);
+            } else {
+                ck_assert_str_eq(a[i].reason[k], b[i].reason[k]);
+            }
+        }
+        ck_assert(memcmp(&a[i].total, &b[i].total, 4) == 0);
+        ck_assert_int_eq(a[i].total_count, b[i].total_count);
+    }
+}
+
+/* Asks to 400 actors on the GPU dispatcher give the replies, failures
+ * (fail(3): AKT_EFAILED with its reason) and, after the default restarts,
+ * states that 400 CPU-placed actors give for the same messages. */
+START_TEST(gpu_actors_answer_exactly_as_cpu_actors)
+{
+    akt_system *sys = mk_sys();
+    enum { N = 400, M = 12 };
+    result *cpu = calloc(N, sizeof *cpu), *gpu = calloc(N, sizeof *gpu);
+    scaler_workload(sys, AKT_PLACEMENT_CPU, N, M, 42, cpu);
+    scaler_workload(sys, AKT_PLACEMENT_GPU, N, M, 42, gpu);
+    assert_same(cpu, gpu, N, M);
+    int failures = 0;
+    for (int i = 0; i < N; i++) {
+        for (int k = 0; k < M; k++) {
+            if (gpu[i].err[k] != AKT_OK) {
+                ck_assert_int_eq(gpu[i].err[k], AKT_EFAILED);
+                ck_assert_str_eq(gpu[i].reason[k],
+                    "gpudemo.Scaler on gpudemo.Sample: fail(3)");
+                failures++;
+            }
+        }
+    }
+    ck_assert(failures > 0);
+    akt_gpu_stats st;
+    ck_assert_int_eq(akt_gpu_stats_get(sys, &st), AKT_OK);
+    ck_assert_uint_ge(st.messages, (uint64_t)N * M);
+    ck_assert_uint_gt(st.requeued, 0);
+    printf("%s: %llu launches, %llu messages, largest %llu, %llu requeued, "
+           "%d failures\n",
+        st.executor, (unsigned long long)st.batches,
+        (unsigned long long)st.messages, (unsigned long long)st.largest,
+        (unsigned long long)st.requeued, failures);
+    akt_system_free(sys);
+    free(cpu);
+    free(gpu);
+}
+END_TEST
+
+/* kinds.akt: three handlers interleaved in one actor's mailbox keep their
+ * order within a batch (one launch per type, a handler id per message);
+ * the replies carry the state, so any reordering would show. Calc's
+ * failures (division by zero, conversions) restart the actor on both. */
+static void
+calc_workload(akt_system *sys, akt_placement p, int n, int nmsg, uint64_t seed,
+    int64_t *sums, akt_err *errs)
+{
+    akt_ref *refs = calloc((size_t)n, sizeof *refs);
+    akt_future **f = calloc((size_t)n * (size_t)nmsg, sizeof *f);
+    for (int i = 0; i < n; i++) {
+        akt_props props;
+        ck_assert_int_eq(gpukinds_calc_gpu_props(NULL, p, &props), AKT_OK);
+        ck_assert_int_eq(akt_spawn(sys, &props, NULL, &refs[i]), AKT_OK);
+    }
+    rng_s = seed;
+    for (int k = 0; k < nmsg; k++) {
+        for (int i = 0; i < n; i++) {
+            akt_future **fp = &f[(size_t)i * (size_t)nmsg + (size_t)k];
+            switch (rnd() % 3) {
+            case 0: {
+                gpukinds_Ints *m = gpukinds_ints_new((int8_t)rnd(),
+                    (int16_t)rnd(), (int32_t)rnd(), (int64_t)rnd() << 20,
+                    (uint8_t)rnd(), (uint16_t)rnd(), rnd(),
+                    (uint64_t)rnd() << 32 | rnd(), rnd() & 1);
+                ck_assert_int_eq(akt_ask(refs[i], m, 30 * SEC, fp), AKT_OK);
+                break;
+            }
+            case 1: {
+                gpukinds_Floats *m = gpukinds_floats_new(
+                    (float)(int32_t)rnd() / 1e6f, (float)(rnd() % 100) / 3.0f,
+                    (double)(int32_t)rnd() / 1e7, (int32_t)(rnd() % 9));
+                ck_assert_int_eq(akt_ask(refs[i], m, 30 * SEC, fp), AKT_OK);
+                break;
+            }
+            default: {
+                gpukinds_Mixed *m = gpukinds_mixed_new(
+                    (int64_t)(int32_t)rnd(), (double)(rnd() % 1000) / 10.0);
+                /* Mixed has no reply: tell it, and ask a Floats after it */
+                ck_assert_int_eq(akt_tell(refs[i], m, AKT_REF_NONE), AKT_OK);
+                gpukinds_Floats *q = gpukinds_floats_new(0.5f, 1.0f, 0.25, 1);
+                ck_assert_int_eq(akt_ask(refs[i], q, 30 * SEC, fp), AKT_OK);
+                break;
+            }
+            }
+        }
+    }
+    for (size_t j = 0; j < (size_t)n * (size_t)nmsg; j++) {
+        void *r = NULL;
+        errs[j] = akt_future_wait(f[j], 30 * SEC, &r);
+        sums[j] = 0;
+        if (errs[j] == AKT_OK) {
+            const akt_type *t = akt_msg_type(r);
+            if (t == &gpukinds_ints_out_desc) {
+                gpukinds_IntsOut *o = r;
+                sums[j] = (int64_t)((uint64_t)o->sum ^ o->bits
+                    ^ (uint64_t)(uint32_t)o->quot ^ ((uint64_t)o->odd << 7));
+            } else {
+                gpukinds_FloatsOut *o = r;
+                int64_t e;
+                int32_t rb;
+                memcpy(&e, &o->e, 8);
+                memcpy(&rb, &o->r, 4);
+                sums[j] = (int64_t)((uint64_t)e ^ ((uint64_t)(uint32_t)rb << 3)
+                    ^ (uint64_t)(uint32_t)o->n);
+            }
+            akt_msg_free(r);
+        }
+        akt_future_release(f[j]);
+    }
+    free(refs);
+    free(f);
+}
+
+START_TEST(handlers_keep_mailbox_order_within_a_batch)
+{
+    akt_system *sys = mk_sys();
+    enum { N = 300, M = 16 };
+    int64_t *s_cpu = calloc(N * M, 8), *s_gpu = calloc(N * M, 8);
+    akt_err *e_cpu = calloc(N * M, sizeof(akt_err)),
+            *e_gpu = calloc(N * M, sizeof(akt_err));
+    calc_workload(sys, AKT_PLACEMENT_CPU, N, M, 7, s_cpu, e_cpu);
+    calc_workload(sys, AKT_PLACEMENT_GPU, N, M, 7, s_gpu, e_gpu);
+    int fails = 0;
+    for (int j = 0; j < N * M; j++) {
+        ck_assert_msg(e_cpu[j] == e_gpu[j], "message %d: %s vs %s", j,
+            akt_err_name(e_cpu[j]), akt_err_name(e_gpu[j]));
+        ck_assert_msg(s_cpu[j] == s_gpu[j], "message %d differs", j);
+        fails += e_gpu[j] != AKT_OK;
+    }
+    ck_assert(fails > 0);
+    akt_system_free(sys);
+    free(s_cpu);
+    free(s_gpu);
+    free(e_cpu);
+    free(e_gpu);
+}
+END_TEST
+
+/* With AKT_GPU_ACTOR_CAP=4 one actor's 100 messages take at least 25
+ * launches and none holds more than 4; AKT_GPU_MAX_BATCH=16 bounds every
+ * launch when 200 actors have work. Order still holds (the count). */
+START_TEST(batches_respect_the_actor_cap_and_the_batch_size)
+{
+    setenv("AKT_GPU_ACTOR_CAP", "4", 1);
+    setenv("AKT_GPU_MAX_BATCH", "16", 1);
+    akt_system *sys = mk_sys();
+    gpudemo_ScalerRef one = spawn_scaler(sys, AKT_PLACEMENT_GPU);
+    for (int k = 0; k < 100; k++) {
+        ck_assert_int_eq(
+            gpudemo_scaler_tell_sample(one, gpudemo_sample_new(1.0f, 2.0f, 0)),
+            AKT_OK);
+    }
+    gpudemo_Total *t = NULL;
+    ck_assert_int_eq(
+        gpudemo_scaler_call_probe(one, gpudemo_probe_new(), 30 * SEC, &t, NULL),
+        AKT_OK);
+    ck_assert_int_eq(t->count, 100);
+    ck_assert(t->total == 200.0f);
+    akt_msg_free(t);
+    akt_gpu_stats st;
+    ck_assert_int_eq(akt_gpu_stats_get(sys, &st), AKT_OK);
+    ck_assert_uint_ge(st.batches, 25);
+    ck_assert_uint_le(st.largest, 4);
+    enum { N = 200 };
+    gpudemo_ScalerRef refs[N];
+    for (int i = 0; i < N; i++) {
+        refs[i] = spawn_scaler(sys, AKT_PLACEMENT_GPU);
+    }
+    for (int k = 0; k < 10; k++) {
+        for (int i = 0; i < N; i++) {
+            ck_assert_int_eq(gpudemo_scaler_tell_sample(
+                                 refs[i], gpudemo_sample_new(1.0f, 1.0f, 0)),
+                AKT_OK);
+        }
+    }
+    for (int i = 0; i < N; i++) {
+        ck_assert_int_eq(gpudemo_scaler_call_probe(
+                             refs[i], gpudemo_probe_new(), 30 * SEC, &t, NULL),
+            AKT_OK);
+        ck_assert_int_eq(t->count, 10);
+        akt_msg_free(t);
+    }
+    ck_assert_int_eq(akt_gpu_stats_get(sys, &st), AKT_OK);
+    ck_assert_uint_le(st.largest, 16);
+    akt_system_free(sys);
+}
+END_TEST
+
+/* --- supervision with a parent that resumes or stops ---------------------- */
+
+static akt_directive parent_directive;
+static akt_ref kids[64];
+static int nkids;
+static akt_placement kid_placement;
+
+static akt_directive
+decide(akt_err reason, akt_ref child, void *arg)
+{
+    (void)reason;
+    (void)child;
+    (void)arg;
+    return parent_directive;
+}
+
+static akt_err
+parent_start(void *state, akt_ctx *ctx)
+{
+    (void)state;
+    for (int i = 0; i < nkids; i++) {
+        akt_props props;
+        ck_assert_int_eq(
+            gpudemo_scaler_gpu_props(NULL, kid_placement, &props), AKT_OK);
+        ck_assert_int_eq(akt_ctx_spawn(ctx, &props, NULL, &kids[i]), AKT_OK);
+    }
+    return AKT_OK;
+}
+
+static const akt_behavior parent_beh = { .name = "parent" };
+static const akt_lifecycle parent_lc = { .pre_start = parent_start };
+
+/* Spawns nkids children at placement p under a parent whose strategy
+ * applies directive; sends each child: 3 good messages, a failing one, 3
+ * good; returns the Probe of each and the errors of the asks. */
+static void
+supervised(akt_system *sys, akt_placement p, akt_directive directive,
+    int64_t *counts, float *totals, akt_err *errs)
+{
+    parent_directive = directive;
+    kid_placement = p;
+    nkids = 32;
+    akt_supervisor_strategy strat
+        = { .kind = AKT_ONE_FOR_ONE, .max_restarts = -1, .decider = decide };
+    akt_props pp = {
+        .behavior = &parent_beh, .lifecycle = &parent_lc, .supervisor = &strat
+    };
+    akt_ref parent;
+    ck_assert_int_eq(akt_spawn(sys, &pp, NULL, &parent), AKT_OK);
+    /* pre_start has run once a message to the parent came back */
+    akt_future *pf;
+    ck_assert_int_eq(
+        akt_ask(parent, gpudemo_probe_new(), 30 * SEC, &pf), AKT_OK);
+    akt_future_wait(pf, 30 * SEC, NULL); /* unhandled: fails, after start */
+    akt_future_release(pf);
+    akt_future *f[64][7];
+    for (int i = 0; i < nkids; i++) {
+        for (int k = 0; k < 7; k++) {
+            gpudemo_Sample *m
+                = gpudemo_sample_new((float)(i + k), 1.5f, k == 3 ? -1 : 1);
+            ck_assert_int_eq(
+                gpudemo_scaler_ask_sample(
+                    gpudemo_scaler_ref(kids[i]), m, 30 * SEC, &f[i][k]),
+                AKT_OK);
+        }
+    }
+    for (int i = 0; i < nkids; i++) {
+        for (int k = 0; k < 7; k++) {
+            errs[i * 7 + k] = akt_future_wait(f[i][k], 30 * SEC, NULL);
+            akt_future_release(f[i][k]);
+        }
+        gpudemo_Total *t = NULL;
+        akt_err err = gpudemo_scaler_call_probe(gpudemo_scaler_ref(kids[i]),
+            gpudemo_probe_new(), 30 * SEC, &t, NULL);
+        counts[i] = err == AKT_OK ? t->count : -(int64_t)err;
+        totals[i] = err == AKT_OK ? t->total : 0;
+        if (t) {
+            akt_msg_free(t);
+        }
+    }
+    akt_stop(parent);
+}
+
+static void
+supervision_case(akt_directive directive, int64_t want_count)
+{
+    akt_system *sys = mk_sys();
+    int64_t c_cpu[64], c_gpu[64];
+    float t_cpu[64], t_gpu[64];
+    akt_err e_cpu[64 * 7], e_gpu[64 * 7];
+    supervised(sys, AKT_PLACEMENT_CPU, directive, c_cpu, t_cpu, e_cpu);
+    supervised(sys, AKT_PLACEMENT_GPU, directive, c_gpu, t_gpu, e_gpu);
+    for (int i = 0; i < nkids; i++) {
+        ck_assert_int_eq(c_cpu[i], c_gpu[i]);
+        ck_assert_int_eq(c_gpu[i], want_count);
+        ck_assert(memcmp(&t_cpu[i], &t_gpu[i], 4) == 0);
+        for (int k = 0; k < 7; k++) {
+            ck_assert_int_eq(e_cpu[i * 7 + k], e_gpu[i * 7 + k]);
+        }
+        ck_assert_int_eq(e_gpu[i * 7 + 3], AKT_EFAILED);
+    }
+    akt_system_free(sys);
+}
+
+/* resume: the failing message is dropped, the state kept: 6 counted */
+START_TEST(resume_keeps_the_state_and_goes_on_in_order)
+{
+    supervision_case(AKT_RESUME, 6);
+}
+END_TEST
+
+/* restart: a fresh state written to the device, then the 3 after it */
+START_TEST(restart_writes_the_initial_state)
+{
+    supervision_case(AKT_RESTART, 3);
+}
+END_TEST
+
+/* stop: the messages after the failure are dead letters; asks fail */
+START_TEST(stop_ends_the_actor_and_its_slot_is_reused)
+{
+    akt_system *sys = mk_sys();
+    int64_t c_cpu[64], c_gpu[64];
+    float t_cpu[64], t_gpu[64];
+    akt_err e_cpu[64 * 7], e_gpu[64 * 7];
+    supervised(sys, AKT_PLACEMENT_CPU, AKT_STOP, c_cpu, t_cpu, e_cpu);
+    supervised(sys, AKT_PLACEMENT_GPU, AKT_STOP, c_gpu, t_gpu, e_gpu);
+    for (int i = 0; i < nkids; i++) {
+        for (int k = 0; k < 7; k++) {
+            ck_assert_int_eq(e_cpu[i * 7 + k], e_gpu[i * 7 + k]);
+        }
+        ck_assert_int_eq(e_gpu[i * 7 + 3], AKT_EFAILED);
+        ck_assert(c_gpu[i] < 0 && c_cpu[i] < 0); /* the probe fails */
+    }
+    /* new actors take the freed slots and start from the defaults */
+    for (int i = 0; i < 64; i++) {
+        gpudemo_ScalerRef r = spawn_scaler(sys, AKT_PLACEMENT_GPU);
+        gpudemo_Total *t = NULL;
+        ck_assert_int_eq(gpudemo_scaler_call_probe(
+                             r, gpudemo_probe_new(), 30 * SEC, &t, NULL),
+            AKT_OK);
+        ck_assert_int_eq(t->count, 0);
+        ck_assert(t->total == 0.0f);
+        akt_msg_free(t);
+        akt_stop(r.ref);
+    }
+    akt_system_free(sys);
+}
+END_TEST
+
+/* A bounded mailbox on a GPU actor applies its overflow strategy as on
+ * the CPU: every message is run or reaches dead letters, none is lost. */
+static _Atomic uint64_t dropped;
+
+static void
+on_dead(akt_ref to, const void *msg, akt_err reason, void *arg)
+{
+    (void)to;
+    (void)arg;
+    if (akt_msg_type(msg) == &gpudemo_sample_desc && reason == AKT_EFULL) {
+        dropped++;
+    }
+}
+
+START_TEST(a_bounded_mailbox_drops_to_dead_letters_as_on_the_cpu)
+{
+    akt_system *sys = mk_sys();
+    akt_system_on_dead_letter(sys, on_dead, NULL, NULL);
+    akt_mailbox_opts mb = { .kind = AKT_MAILBOX_BOUNDED,
+        .capacity = 8,
+        .overflow = AKT_OVERFLOW_DROP_NEW };
+    akt_props props;
+    ck_assert_int_eq(
+        gpudemo_scaler_gpu_props(NULL, AKT_PLACEMENT_GPU, &props), AKT_OK);
+    props.mailbox = &mb;
+    akt_ref r;
+    ck_assert_int_eq(akt_spawn(sys, &props, NULL, &r), AKT_OK);
+    enum { SENT = 5000 };
+    for (int k = 0; k < SENT; k++) {
+        ck_assert_int_eq(
+            akt_tell(r, gpudemo_sample_new(1.0f, 1.0f, 0), AKT_REF_NONE),
+            AKT_OK);
+    }
+    /* a probe that got in (retried while the mailbox is full) counts what
+     * ran before it */
+    gpudemo_Total *t = NULL;
+    akt_err err;
+    do {
+        err = gpudemo_scaler_call_probe(
+            gpudemo_scaler_ref(r), gpudemo_probe_new(), 30 * SEC, &t, NULL);
+    } while (err == AKT_EFULL);
+    ck_assert_int_eq(err, AKT_OK);
+    ck_assert_int_eq((uint64_t)t->count + dropped, SENT);
+    printf("bounded: %lld run, %llu dropped\n", (long long)t->count,
+        (unsigned long long)dropped);
+    akt_msg_free(t);
+    akt_system_free(sys);
+}
+END_TEST
+
+/* The device supervisor: a device fault (injected into batch 3 with
+ * AKT_GPU_FAULT_AT_BATCH) fails each GPU actor once with AKT_EIO ("the GPU
+ * failed ..."); the default strategy restarts it with a fresh state, and
+ * from then on the CPU batch loop runs its messages. */
+START_TEST(a_device_fault_fails_each_actor_once_and_they_go_on)
+{
+    setenv("AKT_GPU_FAULT_AT_BATCH", "3", 1);
+    akt_system *sys = mk_sys();
+    enum { N = 20 };
+    gpudemo_ScalerRef refs[N];
+    for (int i = 0; i < N; i++) {
+        refs[i] = spawn_scaler(sys, AKT_PLACEMENT_GPU);
+    }
+    int eio = 0;
+    for (int round = 0; round < 6; round++) {
+        for (int i = 0; i < N; i++) {
+            gpudemo_Scaled *r = NULL;
+            akt_future *f;
+            ck_assert_int_eq(
+                gpudemo_scaler_ask_sample(
+                    refs[i], gpudemo_sample_new(1.0f, 1.0f, 0), 30 * SEC, &f),
+                AKT_OK);
+            akt_err err = gpudemo_scaler_ask_sample_wait(f, 30 * SEC, &r);
+            if (err == AKT_EIO) {
+                ck_assert_ptr_nonnull(
+                    strstr(akt_future_error_text(f), "the GPU failed"));
+                eio++;
+            } else {
+                ck_assert_int_eq(err, AKT_OK);
+                akt_msg_free(r);
+            }
+            akt_future_release(f);
+        }
+    }
+    ck_assert_int_eq(eio, N); /* each actor once */
+    akt_gpu_stats st;
+    ck_assert_int_eq(akt_gpu_stats_get(sys, &st), AKT_OK);
+    ck_assert_uint_eq(st.device_faults, 1);
+    ck_assert_ptr_nonnull(strstr(st.executor, "failed over to the CPU"));
+    akt_system_free(sys);
+}
+END_TEST
+
+int
+main(void)
+{
+    const char *dev = getenv("AKT_TEST_GPU");
+    if (dev && strcmp(dev, "cuda") == 0) {
+        executor = "cuda";
+        setenv("AKT_GPU_LIB", AKT_TEST_GPU_LIB, 1);
+        setenv("AKT_GPU_EXECUTOR", "cuda", 1);
+        akt_system *sys;
+        if (akt_system_create("probe", NULL, &sys) != AKT_OK) {
+            return 1;
+        }
+        char why[512];
+        bool ok = akt_gpu_available(sys, why, sizeof why);
+        akt_system_free(sys);
+        if (!ok) {
+            printf("SKIP: AKT_TEST_GPU=cuda but no usable device: %s\n", why);
+            return 77;
+        }
+    }
+    Suite *s = suite_create("gpu_dispatch");
+    TCase *tc = tcase_create("dispatch");
+    tcase_set_timeout(tc, 240);
+    tcase_add_test(tc, gpu_actors_answer_exactly_as_cpu_actors);
+    tcase_add_test(tc, handlers_keep_mailbox_order_within_a_batch);
+    tcase_add_test(tc, batches_respect_the_actor_cap_and_the_batch_size);
+    tcase_add_test(tc, resume_keeps_the_state_and_goes_on_in_order);
+    tcase_add_test(tc, restart_writes_the_initial_state);
+    tcase_add_test(tc, stop_ends_the_actor_and_its_slot_is_reused);
+    tcase_add_test(tc, a_bounded_mailbox_drops_to_dead_letters_as_on_the_cpu);
+    if (strcmp(executor, "cpu") == 0) {
+        tcase_add_test(tc, a_device_fault_fails_each_actor_once_and_they_go_on);
+    }
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
