@@ -17,6 +17,8 @@
 #   bench/akt-remote-bench       --n 1000 --pingpong-n 100: schema lines
 #   bench/akt-bench-config-parse 4096 1: JSON lines
 #   bench/akt-bench-timers --smoke: JSON lines
+#   bench/akt-gpu-bench --smoke: JSON lines (the GPU batch engine; without a
+#                        device it measures the CPU batch loop and says why)
 #   bench/akt-persist-bench --smoke: schema lines, one per persistence
 #                        scenario (persist, replay, replay_raw, recovery,
 #                        recovery_actor)
@@ -213,6 +215,9 @@ fi
 if optional "$bench/akt-bench-timers"; then
   run "akt-bench-timers" lines -- "$bench/akt-bench-timers" --smoke
 fi
+if optional "$bench/akt-gpu-bench"; then
+  run "akt-gpu-bench" lines -- "$bench/akt-gpu-bench" --smoke
+fi
 if optional "$bench/akt-persist-bench"; then
   run "akt-persist-bench" schema persist_lmdb replay_lmdb replay_raw_lmdb \
     recovery_lmdb recovery_actor_lmdb -- "$bench/akt-persist-bench" --smoke
@@ -231,7 +236,7 @@ if optional "$bench/aktc_speed"; then
   fi
 fi
 
-known=" akt-savina akt-profiler akt-remote-bench akt-bench-config-parse akt-bench-timers akt-persist-bench akt-cluster-sim-bench codec_bench_aktc aktc_speed "
+known=" akt-savina akt-profiler akt-remote-bench akt-bench-config-parse akt-bench-timers akt-gpu-bench akt-persist-bench akt-cluster-sim-bench codec_bench_aktc aktc_speed "
 for f in "$bench"/*; do
   name=$(basename "$f")
   if [ -f "$f" ] && [ -x "$f" ] && [[ "$known" != *" $name "* ]]; then

@@ -9,6 +9,11 @@
  * (a8 == 0), fail(7) (a16 == -32768), float-to-int conversions of NaN or
  * out-of-range values, and loops past the iteration cap. Also checks the
  * prelude's defined results for C's undefined cases. Needs no GPU.
+ *
+ * With AKT_TEST_GPU=cuda (gpu/scripts/gpu-check.sh) it also runs the same
+ * random batches over 65,536 actors through the kernel NVRTC builds from
+ * the same header and requires 0 differing states, statuses and replies;
+ * it skips (77) when that is asked for and no device is usable.
  */
 #include <check.h>
 #include <math.h>
@@ -17,6 +22,7 @@
 #include <string.h>
 
 #define AKT_GPU_DEVICE_ONLY 1
+#include "gpu_impl.h"
 #include "kinds.akt.gpu.h"
 
 typedef gpukinds_CalcGpuState State;
@@ -465,17 +471,187 @@ START_TEST(prelude_defines_the_undefined_cases)
 }
 END_TEST
 
+/* --- the device ---------------------------------------------------------- */
+
+static akg_cuda *cu;
+static akg_kernel *kern;
+
+static bool
+device_open(char *why, size_t len)
+{
+    cu = akg_cuda_open(0, why, len);
+    if (cu == NULL) {
+        return false;
+    }
+    akg_nvrtc *nv = akg_nvrtc_get(why, len);
+    if (nv == NULL) {
+        return false;
+    }
+    FILE *fp = fopen(KINDS_HEADER, "rb");
+    if (fp == NULL) {
+        snprintf(why, len, "cannot read %s", KINDS_HEADER);
+        return false;
+    }
+    static char src[1 << 20];
+    size_t n = fread(src, 1, sizeof src - 1, fp);
+    fclose(fp);
+    src[n] = '\0';
+    akg_blob blob;
+    if (akg_nvrtc_compile(nv, src, "kinds.akt.gpu.h", akg_cuda_arch(cu), NULL,
+            0, &blob, why, len)
+        != AKT_OK) {
+        return false;
+    }
+    akt_err err
+        = akg_cuda_load(cu, &blob, "gpukinds_calc_gpu_kernel", &kern, why, len);
+    akg_blob_free(&blob);
+    return err == AKT_OK;
+}
+
+static akg_dptr
+up(const void *p, size_t n)
+{
+    akg_dptr d = 0;
+    ck_assert_int_eq(akg_cuda_alloc(cu, n ? n : 8, &d), AKT_OK);
+    if (n) {
+        ck_assert_int_eq(akg_cuda_htod(cu, d, p, n, false), AKT_OK);
+    }
+    return d;
+}
+
+static void
+down(void *p, akg_dptr d, size_t n)
+{
+    if (n) {
+        ck_assert_int_eq(akg_cuda_dtoh(cu, p, d, n, false), AKT_OK);
+    }
+}
+
+/* 65,536 actors, 4 rounds: the kernel and the CPU batch loop give the same
+ * bytes (states, statuses, replies); failures injected as above. */
+START_TEST(device_equals_cpu_on_65536_actors)
+{
+    rng_s = 0x51ed270b27a9ef1bull;
+    const uint32_t n_states = 65536, n_actors = 65536;
+    State *st_cpu = calloc(n_states, sizeof(State));
+    State *st_dev = calloc(n_states, sizeof(State));
+    random_states(st_cpu, n_states);
+    akg_dptr dstates = up(st_cpu, n_states * sizeof(State));
+    uint64_t msgs = 0, failed = 0;
+    for (int round = 0; round < 4; round++) {
+        batch b;
+        batch_make(&b, n_actors, n_states);
+        size_t nm = b.n_msgs ? b.n_msgs : 1;
+        int32_t *rc = malloc(nm * 4), *rc_dev = malloc(nm * 4);
+        akt_gpu_args a, da;
+        memset(&a, 0, sizeof a);
+        a.n_actors = b.n_actors;
+        a.n_msgs = b.n_msgs;
+        a.slot = b.slot;
+        a.beg = b.beg;
+        a.hid = b.hid;
+        a.row = b.row;
+        a.states = st_cpu;
+        a.rc = rc;
+        da = a;
+        akg_dptr dslot = up(b.slot, n_actors * 4);
+        akg_dptr dbeg = up(b.beg, (n_actors + 1) * 4);
+        akg_dptr dhid = up(b.hid, nm);
+        akg_dptr drow = up(b.row, nm * 4);
+        akg_dptr drc = up(NULL, nm * 4);
+        akg_dptr din[15], dout[7];
+        void *out_dev[7];
+        for (int c = 0; c < 15; c++) {
+            a.in[c] = b.in[c];
+            din[c] = up(b.in[c], nm * in_size[c]);
+            da.in[c] = (const void *)(uintptr_t)din[c];
+        }
+        for (int c = 0; c < 7; c++) {
+            a.out[c] = b.out[c];
+            out_dev[c] = malloc(nm * out_size[c]);
+            dout[c] = up(b.out[c], nm * out_size[c]); /* the same poison */
+            da.out[c] = (void *)(uintptr_t)dout[c];
+        }
+        da.slot = (const uint32_t *)(uintptr_t)dslot;
+        da.beg = (const uint32_t *)(uintptr_t)dbeg;
+        da.hid = (const uint8_t *)(uintptr_t)dhid;
+        da.row = (const uint32_t *)(uintptr_t)drow;
+        da.rc = (int32_t *)(uintptr_t)drc;
+        da.states = (void *)(uintptr_t)dstates;
+        akg_dptr dargs = up(&da, sizeof da);
+        gpukinds_calc_gpu_cpu(&a);
+        ck_assert_int_eq(akg_cuda_launch(cu, kern, n_actors, dargs), AKT_OK);
+        ck_assert_int_eq(akg_cuda_sync(cu), AKT_OK);
+        down(rc_dev, drc, b.n_msgs * 4);
+        for (uint32_t j = 0; j < b.n_msgs; j++) {
+            ck_assert_msg(rc[j] == rc_dev[j], "message %u: cpu %d, gpu %d", j,
+                rc[j], rc_dev[j]);
+            failed += rc[j] != 0;
+        }
+        for (int c = 0; c < 7; c++) {
+            down(out_dev[c], dout[c], nm * out_size[c]);
+            ck_assert_msg(memcmp(out_dev[c], b.out[c], nm * out_size[c]) == 0,
+                "reply column %d differs", c);
+            free(out_dev[c]);
+            akg_cuda_free(cu, dout[c]);
+        }
+        down(st_dev, dstates, n_states * sizeof(State));
+        uint32_t differ = 0;
+        for (uint32_t k = 0; k < n_states; k++) {
+            differ += memcmp(&st_dev[k], &st_cpu[k], sizeof(State)) != 0;
+        }
+        ck_assert_msg(differ == 0, "round %d: %u of %u states differ", round,
+            differ, n_states);
+        msgs += b.n_msgs;
+        for (int c = 0; c < 15; c++) {
+            akg_cuda_free(cu, din[c]);
+        }
+        akg_cuda_free(cu, dslot);
+        akg_cuda_free(cu, dbeg);
+        akg_cuda_free(cu, dhid);
+        akg_cuda_free(cu, drow);
+        akg_cuda_free(cu, drc);
+        akg_cuda_free(cu, dargs);
+        free(rc);
+        free(rc_dev);
+        batch_free(&b);
+    }
+    printf("device parity on %s: %llu messages over %u actors, %llu failed "
+           "or skipped, 0 of %u states differ\n",
+        akg_cuda_name(cu), (unsigned long long)msgs, n_actors,
+        (unsigned long long)failed, n_states);
+    free(st_cpu);
+    free(st_dev);
+}
+END_TEST
+
 int
 main(void)
 {
+    const char *want = getenv("AKT_TEST_GPU");
+    bool device = want && strcmp(want, "cuda") == 0;
+    if (device) {
+        char why[1024];
+        if (!device_open(why, sizeof why)) {
+            printf("SKIP: AKT_TEST_GPU=cuda but no usable device: %s\n", why);
+            return 77;
+        }
+    }
     Suite *s = suite_create("gpu_parity");
     TCase *tc = tcase_create("cpu");
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, batch_loop_equals_one_message_at_a_time, 1, 6);
     tcase_add_test(tc, a_loop_past_the_cap_fails_the_message);
     tcase_add_test(tc, prelude_defines_the_undefined_cases);
+    if (device) {
+        /* the device's context is this process's: no fork */
+        tcase_add_test(tc, device_equals_cpu_on_65536_actors);
+    }
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
+    if (device) {
+        srunner_set_fork_status(sr, CK_NOFORK);
+    }
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

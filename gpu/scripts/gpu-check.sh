@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# gpu-check.sh [OUT_DIR] -- the check of issue 15 on a machine with an
+# NVIDIA GPU, the CUDA driver and the CUDA toolkit (NVRTC). At most about 8
+# minutes: every step has its own time limit. Writes OUT_DIR (default
+# gpu-check-out/): the log of each step, bench.json (the numbers) and
+# summary.txt (the targets met or missed).
+#
+#  1. the device (nvidia-smi) and a build with CUDA found
+#  2. ctest -L gpu: NVRTC compile tests, CPU parity, dispatcher with the
+#     CPU executor, fallbacks, cache, the particles example
+#  3. on the device (AKT_TEST_GPU=cuda): parity GPU vs CPU on 65,536 actors
+#     with injected failures (0 differing states), the dispatcher suite
+#  4. examples/particles: the same checksum on cpu and gpu placement
+#     (65,536 particles), and 1,000,000 particles timed on each
+#  5. akt-gpu-bench: batch throughput at 1 / 1,024 / 16,384 / 262,144
+#     messages, the compute-heavy handler against one CPU core, the round
+#     trip p50/p99 of one ask
+# Targets (printed, not asserted): >= 500M msg/s at 16,384; round trip
+# <= 20 us; heavy >= 10x one core.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+out=${1:-gpu-check-out}
+mkdir -p "$out"
+build=${AKT_GPU_CHECK_BUILD:-build-gpu}
+jobs=$(nproc)
+fail=0
+step() { echo; echo "=== $*"; }
+run() { # run LIMIT NAME CMD...: log to OUT/NAME.log
+  local limit=$1 name=$2
+  shift 2
+  timeout "$limit" "$@" >"$out/$name.log" 2>&1
+  local rc=$?
+  tail -n 15 "$out/$name.log"
+  if [ $rc -eq 77 ]; then
+    echo "SKIPPED: $name (no usable device: see $out/$name.log)"
+    fail=1
+  elif [ $rc -ne 0 ]; then
+    echo "FAILED: $name (exit $rc, log $out/$name.log)"
+    fail=1
+  fi
+  return $rc
+}
+
+step "device"
+nvidia-smi -L 2>&1 | tee "$out/device.log" || echo "nvidia-smi not found"
+
+step "build (${build}, -j${jobs})"
+run 240 configure cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DAKT_BUILD_PYTHON=OFF || exit 1
+grep -E "akt gpu:" "$out/configure.log"
+run 240 build cmake --build "$build" -j"$jobs" --target aktc akt-gpu \
+  gpu_nvrtc_test gpu_parity_test gpu_dispatch_test gpu_fallback_test \
+  gpu_cache_test particles akt-gpu-bench || exit 1
+
+step "ctest -L gpu"
+run 120 ctest ctest --test-dir "$build" -L gpu --output-on-failure -j4
+
+step "on the device: parity on 65,536 actors, dispatcher suite"
+AKT_TEST_GPU=cuda run 60 device-parity "$build/tests/gpu/gpu_parity_test"
+AKT_TEST_GPU=cuda run 90 device-dispatch "$build/tests/gpu/gpu_dispatch_test"
+
+step "particles: cpu and gpu placement"
+AKT_GPU_EXECUTOR=cuda run 60 particles-checksum sh examples/particles/same_checksum.sh \
+  "$build/examples/particles/particles" "$build/gpu/libakt-gpu.so" 65536 10
+AKT_GPU_LIB="$build/gpu/libakt-gpu.so" run 60 particles-1m-gpu \
+  "$build/examples/particles/particles" --placement gpu
+AKT_GPU_LIB="$build/gpu/libakt-gpu.so" run 60 particles-1m-cpu \
+  "$build/examples/particles/particles" --placement cpu
+
+step "akt-gpu-bench"
+run 60 bench "$build/bench/akt-gpu-bench" && grep '^{' "$out/bench.log" >"$out/bench.json"
+
+step "summary"
+python3 - "$out/bench.json" <<'PY' | tee "$out/summary.txt"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+def one(**kw):
+    for r in rows:
+        if all(r.get(k) == v for k, v in kw.items()):
+            return r
+    return None
+b = one(bench="gpu_batch", executor="cuda", batch=16384)
+rt = one(bench="gpu_round_trip", executor="cuda")
+h = one(bench="gpu_heavy")
+def verdict(ok): return "met" if ok else "MISSED"
+if b:
+    print(f"16,384-message batch: {b['msgs_per_s']/1e6:.0f}M msg/s (target >= 500M): {verdict(b['msgs_per_s'] >= 5e8)}")
+else:
+    print("16,384-message batch: no cuda measurement")
+if rt:
+    print(f"round trip: p50 {rt['p50_us']:.1f} us, p99 {rt['p99_us']:.1f} us (target p50 <= 20 us): {verdict(rt['p50_us'] <= 20)}")
+else:
+    print("round trip: no cuda measurement")
+if h and h.get("speedup") is not None:
+    print(f"heavy ({h['flops_per_msg']} flops/msg): {h['speedup']:.1f}x one core (target >= 10x): {verdict(h['speedup'] >= 10)}")
+else:
+    print("heavy: no cuda measurement")
+for r in rows:
+    if r.get("bench") == "gpu_batch":
+        print(f"  batch {r['batch']:>7} {r['executor']:>4}: {r['msgs_per_s']/1e6:10.1f}M msg/s, {r['us_per_batch']:.1f} us/batch")
+PY
+grep -h "checksum\|same checksum" "$out"/particles-*.log
+echo
+[ $fail -eq 0 ] && echo "gpu-check: every step passed" || echo "gpu-check: some steps FAILED (see above)"
+exit $fail
