@@ -21,7 +21,8 @@ python-pinned unless the result's "strategy" says otherwise):
   tell_c     a C thread tells n messages of a generated type to a Python
              actor (each converted to its class there).
   convert    a 5-field generated message to its akt struct and back, timed
-             in C: rate in conversions/s, ns each way in to_ns / from_ns.
+             in C in the thread's CPU time: rate in conversions/s, ns each
+             way in to_ns / from_ns.
   fanout     a Python actor sends n rounds, each to every one of A Python
              actors; ends when each has had n.                     [pykka]
   cpu        n messages round-robin to A actors, each doing W rounds of

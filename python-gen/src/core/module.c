@@ -243,6 +243,7 @@ typedef struct shim {
     PyObject *actor;
     PyObject *handle;
     props_rec *rec;
+    CtxObject *spare; /* the last message's ctx, when nothing kept it */
 } shim;
 
 static CtxObject *
@@ -322,12 +323,13 @@ static void
 shim_fini(void *state)
 {
     shim *s = state;
-    if (s->actor == NULL && s->handle == NULL) {
+    if (s->actor == NULL && s->handle == NULL && s->spare == NULL) {
         return;
     }
     PyGILState_STATE g = PyGILState_Ensure();
     Py_CLEAR(s->handle);
     Py_CLEAR(s->actor);
+    Py_CLEAR(s->spare);
     PyGILState_Release(g);
 }
 
@@ -409,7 +411,19 @@ py_handle(void *state, akt_ctx *ctx, const void *msg)
     PyGILState_STATE g = PyGILState_Ensure();
     akt_err rc = AKT_OK;
     PyObject *m = pyc_from_msg(st, system, msg);
-    CtxObject *c = m ? ctx_new(st, system, ctx) : NULL;
+    CtxObject *c = NULL;
+    if (m && s->spare) {
+        /* the previous message's ctx, which nothing kept: reused instead
+         * of a new object per message */
+        c = s->spare;
+        s->spare = NULL;
+        c->ctx = ctx;
+        c->self = akt_ctx_self(ctx);
+        c->sender = akt_ctx_sender(ctx);
+        c->replied = false;
+    } else if (m) {
+        c = ctx_new(st, system, ctx);
+    }
     if (c == NULL) {
         Py_XDECREF(m);
         exc_text(st, s->actor, buf, sizeof buf);
@@ -481,7 +495,11 @@ py_handle(void *state, akt_ctx *ctx, const void *msg)
         Py_DECREF(r);
     }
     c->ctx = NULL;
-    Py_DECREF(c);
+    if (Py_REFCNT(c) == 1 && s->spare == NULL) {
+        s->spare = c; /* nobody else holds it */
+    } else {
+        Py_DECREF(c);
+    }
     Py_DECREF(m);
 out:
     PyGILState_Release(g);
