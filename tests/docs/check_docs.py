@@ -324,6 +324,8 @@ class Checker:
         cmd = [self.a.aktc]
         if out_dir:
             cmd += ["--c_out", out_dir]
+            if "@gpu" in block.text:  # @gpu handlers: the CUDA outputs too
+                cmd += ["--cuda_out", out_dir]
         rc, out = self.run(cmd + [os.path.basename(path)], cwd=d)
         # aktc names the file by the path we gave it: point at the markdown
         out = re.sub(r"(?m)^%s:(\d+):" % re.escape(os.path.basename(path)),
@@ -370,6 +372,10 @@ class Checker:
                 return None
             headers.append(os.path.basename(path) + ".h")
             sources.append(os.path.join(gen, os.path.basename(path) + ".c"))
+            gpu_c = os.path.join(gen, os.path.basename(path) + ".gpu.c")
+            if os.path.exists(gpu_c):  # docs/gpu.md: the @gpu handlers
+                headers.append(os.path.basename(path) + ".gpu.h")
+                sources.append(gpu_c)
         ctx = os.path.join(d, "doc_context.akt")
         if not names and not self.is_program(block) and self.context(block.page, ".akt"):
             shutil.copy(self.context(block.page, ".akt"), ctx)
@@ -390,7 +396,8 @@ class Checker:
         return re.search(r"\bmain\s*\(", code) is not None
 
     def cflags(self):
-        return (["-std=c11", "-I" + self.include]
+        # -ffp-contract=off: what akt_generate gives @gpu code (docs/gpu.md)
+        return (["-std=c11", "-ffp-contract=off", "-I" + self.include]
                 + shlex.split(self.a.cflags or ""))
 
     WARN = ["-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror"]
@@ -427,7 +434,7 @@ class Checker:
         cmd = (["cc" if not self.a.cc else self.a.cc] + self.cflags() + self.WARN
                + ["-I" + os.path.join(d, "gen"), prog] + sources
                + [self.a.testkit, self.a.libakt, "-Wl,-rpath," + libdir, "-lpthread",
-                  "-o", exe] + shlex.split(self.a.ldflags or ""))
+                  "-lm", "-o", exe] + shlex.split(self.a.ldflags or ""))
         rc, out = self.run(cmd, cwd=d)
         if rc != 0:
             self.fail(block, "the program does not compile and link:\n%s" % out)
