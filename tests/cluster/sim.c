@@ -181,9 +181,10 @@ lk(sim *s, int a, int b)
 }
 
 static void
-on_send(
-    void *arg, const akti_cl_addr *to, const uint8_t *buf, size_t len, bool hb)
+on_send(void *arg, const akti_cl_addr *to, const uint8_t *buf, size_t len,
+    akti_cl_send_kind kind)
 {
+    bool hb = kind != AKTI_CL_SEND_DAEMON;
     snode *sn = arg;
     sim *s = sn->s;
     int dst = (int)to->port - BASE_PORT;

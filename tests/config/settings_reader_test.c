@@ -15,6 +15,7 @@
 
 #include "akt/akt.h"
 #include "akt/remote.h"
+#include "cluster/cluster_impl.h"
 #include "config/cfg.h"
 #include "config/settings_reader.h"
 #include "kit/kit.h"
@@ -90,7 +91,7 @@ remote_start(akt_config *cfg, const char *listen, char *line, size_t n)
  * message is exact: origin (file:line:col of the value), key, the whole
  * rule, and the value as written. */
 
-typedef enum { CORE, KIT, REMOTE, PERSIST } part;
+typedef enum { CORE, KIT, REMOTE, PERSIST, CLUSTER } part;
 
 static const struct bad {
     part who;
@@ -217,6 +218,24 @@ static const struct bad {
     { REMOTE, "akt.remote.listen = \"\"", AKT_EINVAL,
         "app.conf:1:21: error: akt.remote.listen: expected a URL to listen on "
         "(tcp://host:port, ipc:///path, inproc://name), got \"\"" },
+    /* cluster */
+    { CLUSTER, "akt.cluster.seed-nodes = [\"tcp://h:1\"]", AKT_EINVAL,
+        "app.conf:1:26: error: akt.cluster.seed-nodes: expected addresses "
+        "like \"akt://sys@host:port\", got a list" },
+    { CLUSTER, "akt.cluster.split-brain-resolver.active-strategy = majority",
+        AKT_EINVAL,
+        "app.conf:1:52: error: akt.cluster.split-brain-resolver.active-"
+        "strategy: expected one of keep-majority, static-quorum, "
+        "keep-oldest, down-all, lease-majority, got \"majority\"" },
+    { CLUSTER, "akt.cluster.failure-detector.threshold = 0", AKT_ERANGE,
+        "app.conf:1:42: error: akt.cluster.failure-detector.threshold: "
+        "expected a number from 0.5 to 1000, got 0" },
+    { CLUSTER,
+        "akt.cluster.split-brain-resolver { active-strategy = static-quorum "
+        "}",
+        AKT_ERANGE,
+        "reference.conf:0:0: error: akt.cluster.split-brain-resolver.quorum-"
+        "size: expected a quorum above 0 (static-quorum needs one), got 0" },
 };
 
 START_TEST(a_bad_setting_fails_naming_origin_key_and_rule)
@@ -240,13 +259,26 @@ START_TEST(a_bad_setting_fails_naming_origin_key_and_rule)
             memset(&s, 0x5a, sizeof s);
             rc = akti_settings_read(cfg, &s, &err);
             ck_assert_int_eq(((unsigned char *)&s)[0], 0x5a); /* untouched */
+        } else if (b->who == CLUSTER) {
+            akt_config *ref = reference(), *full = NULL;
+            ck_assert_int_eq(
+                akt_config_with_fallback(cfg, ref, &full, NULL), AKT_OK);
+            akti_cluster_conf c;
+            rc = akti_cluster_conf_read(full, &c, &err);
+            akt_config_release(full);
+            akt_config_release(ref);
         } else {
             kit_settings s;
             rc = akti_kit_settings_read(cfg, &s, &err);
         }
-        ck_assert_str_eq(err.message, b->message);
-        ck_assert_str_eq(err.file, "app.conf");
-        ck_assert_int_eq(err.line, 1);
+        if (strncmp(b->message, "reference.conf", 14) == 0) {
+            /* a rule between two keys: the one named is the default's */
+            ck_assert_ptr_nonnull(strstr(err.message, strchr(b->message, ' ')));
+        } else {
+            ck_assert_str_eq(err.message, b->message);
+            ck_assert_str_eq(err.file, "app.conf");
+            ck_assert_int_eq(err.line, 1);
+        }
     }
     ck_assert_msg(rc == b->rc, "%s: rc %s, expected %s", b->conf,
         akt_err_name(rc), akt_err_name(b->rc));
@@ -422,6 +454,9 @@ owner(const char *key)
     if (strncmp(key, "akt.persistence.", 16) == 0) {
         return PERSIST;
     }
+    if (strncmp(key, "akt.cluster.", 12) == 0) {
+        return CLUSTER;
+    }
     for (size_t i = 0; i < sizeof kit_keys / sizeof kit_keys[0]; i++) {
         if (strncmp(key, kit_keys[i], strlen(kit_keys[i])) == 0) {
             return KIT;
@@ -466,6 +501,12 @@ a_list_there_fails(const char *key)
         rc = akti_settings_read(cfg, &(akti_settings) { 0 }, &err);
     } else if (who == KIT) {
         rc = akti_kit_settings_read(cfg, &(kit_settings) { 0 }, &err);
+    } else if (who == CLUSTER) {
+        akti_cluster_conf c;
+        rc = akti_cluster_conf_read(cfg, &c, &err);
+        if (rc == AKT_OK) {
+            akti_cluster_conf_fini(&c);
+        }
     } else if (who == PERSIST) {
         rc = akti_persist_settings_read(
             cfg, &(akti_persist_settings) { 0 }, &err);

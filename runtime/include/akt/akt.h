@@ -20,6 +20,7 @@
 #define AKT_AKT_H
 
 #include "akt/actor.h"
+#include "akt/cluster.h"
 #include "akt/config.h"
 #include "akt/err.h"
 #include "akt/events.h"

@@ -16,11 +16,15 @@
 #ifndef AKT_CLUSTER_H
 #define AKT_CLUSTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "akt/actor.h"
+#include "akt/config.h"
 #include "akt/err.h"
 #include "akt/export.h"
+#include "akt/msg.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -76,6 +80,144 @@ AKT_API const char *akt_member_status_name(akt_member_status s);
  * "system@[url]#uid") into buf. AKT_ERANGE if len is short. */
 AKT_API akt_err akt_cluster_address_format(
     const akt_cluster_address *a, char *buf, size_t len);
+
+/* --- a system as a cluster member ---------------------------------------- */
+
+typedef struct akt_cluster_options {
+    /* Required: the registry given to akt_remote_start() for this system
+     * (not owned); the cluster's message type is added to it, so cluster
+     * messages cross the wire. */
+    akt_registry *registry;
+    /* Settings; NULL: akt_system_config(sys). The akt.cluster defaults
+     * apply to keys it lacks (docs/config.md). */
+    const akt_config *config;
+    /* This member's roles; NULL: akt.cluster.roles. */
+    const char *const *roles;
+    size_t nroles;
+    /* The application's version; NULL: akt.cluster.app-version. */
+    const char *app_version;
+} akt_cluster_options;
+
+/* akt_cluster_start -- make sys a cluster node: its membership daemon runs
+ * under /system/cluster (on its own thread, as does the heartbeat
+ * responder under /system/cluster-hb, so user load never delays them).
+ * Remoting must be started first; the member's address is remoting's.
+ * When akt.cluster.seed-nodes is not empty the node joins them at once.
+ * Errors: AKT_EINVAL (no options or registry), AKT_ENOENT (no remoting
+ * on sys), AKT_EEXIST (already started), AKT_ETYPE / AKT_ERANGE /
+ * AKT_EINVAL (a bad akt.cluster setting: the error is logged naming the
+ * key, its origin and what was expected), AKT_ENOMEM, AKT_ECLOSED. */
+AKT_API akt_err akt_cluster_start(
+    akt_system *sys, const akt_cluster_options *opts);
+
+/* akt_cluster_start_ex -- as akt_cluster_start, and a bad setting's
+ * message goes to err (may be NULL) instead of the log. */
+AKT_API akt_err akt_cluster_start_ex(
+    akt_system *sys, const akt_cluster_options *opts, akt_config_error *err);
+
+/* akt_cluster_join_seed_nodes -- join through seeds ("akt://sys@host:port"
+ * or "akt://sys@[url]"): each is asked, the first that is a member gets
+ * the Join. When seeds[0] is this system's own address and no other seed
+ * answers within seed-node-timeout, this node starts a new cluster (the
+ * first node of a cluster lists itself first). Errors: AKT_EINVAL (no
+ * seeds, an address that does not parse), AKT_ESTATE (already joining
+ * or a member), AKT_ENOENT (cluster not started). */
+AKT_API akt_err akt_cluster_join_seed_nodes(
+    akt_system *sys, const char *const *seeds, size_t nseeds);
+
+/* akt_cluster_leave -- leave gracefully: the member at address ("akt://
+ * sys@host:port"; NULL: this one) becomes Leaving, then Exiting, then
+ * Removed; this node stops taking part when it is removed. Errors:
+ * AKT_ENOENT (no such member, or cluster not started), AKT_ESTATE (this
+ * node is no member), AKT_EINVAL. */
+AKT_API akt_err akt_cluster_leave(akt_system *sys, const char *address);
+
+/* akt_cluster_down -- decide that the member at address is down (it is
+ * then removed and never comes back). Errors: as akt_cluster_leave. */
+AKT_API akt_err akt_cluster_down(akt_system *sys, const char *address);
+
+/* akt_cluster_stop -- stop the daemon without leaving (others will see
+ * this node unreachable). Subscriptions end (their fini runs).
+ * AKT_ENOENT when not started. akt_system_free() does it too. */
+AKT_API akt_err akt_cluster_stop(akt_system *sys);
+
+/* akt_cluster_member_path -- "akt://system@host:port" of a member, for
+ * akt_remote_ref(). AKT_ERANGE when len is short. */
+AKT_API akt_err akt_cluster_member_path(
+    const akt_cluster_address *a, char *buf, size_t len);
+
+/* --- what this node sees ----------------------------------------------------
+ * A copy of the current state: the members (address order), which of
+ * them are unreachable, the leader, convergence, and this node. */
+typedef struct akt_cluster_state {
+    akt_cluster_member self; /* status Removed when not a member (yet) */
+    size_t nmembers;
+    akt_cluster_member *members;
+    bool *unreachable; /* per member */
+    bool has_leader;
+    akt_cluster_address leader;
+    bool convergence;
+    bool stopped; /* downed, removed or left: takes no part any more */
+} akt_cluster_state;
+
+/* akt_cluster_state_get -- *out is filled (free it with
+ * akt_cluster_state_free). AKT_ENOENT (not started), AKT_ENOMEM. */
+AKT_API akt_err akt_cluster_state_get(akt_system *sys, akt_cluster_state *out);
+AKT_API void akt_cluster_state_free(akt_cluster_state *st);
+
+/* --- events ------------------------------------------------------------------
+ */
+
+typedef enum akt_cluster_event_kind {
+    AKT_CLUSTER_MEMBER_JOINED = 0,
+    AKT_CLUSTER_MEMBER_WEAKLY_UP,
+    AKT_CLUSTER_MEMBER_UP,
+    AKT_CLUSTER_MEMBER_LEFT, /* Leaving */
+    AKT_CLUSTER_MEMBER_EXITED, /* Exiting */
+    AKT_CLUSTER_MEMBER_DOWNED,
+    AKT_CLUSTER_MEMBER_REMOVED, /* previous: the status before */
+    AKT_CLUSTER_UNREACHABLE,
+    AKT_CLUSTER_REACHABLE,
+    AKT_CLUSTER_LEADER_CHANGED, /* member: the new leader (has_member) */
+    AKT_CLUSTER_SELF_STOPPED, /* this node was downed, removed or left */
+} akt_cluster_event_kind;
+
+typedef struct akt_cluster_event {
+    akt_cluster_event_kind kind;
+    bool has_member; /* false: a leader change to no leader */
+    akt_cluster_member member;
+    akt_member_status previous;
+} akt_cluster_event;
+
+/* The callback runs on the cluster's thread: it must return quickly (tell
+ * an actor for real work) and must not (un)subscribe. */
+typedef void (*akt_cluster_event_fn)(void *arg, const akt_cluster_event *ev);
+
+/* akt_cluster_subscribe -- fn(arg, ev) for every cluster event from now
+ * on, after the current state as events first (MemberUp for each Up
+ * member, ..., Unreachable for each unreachable one, LeaderChanged), which
+ * are delivered before this returns, on the caller's thread. *id names the
+ * subscription; fini(arg) runs when it ends. Errors: AKT_ENOENT (not
+ * started), AKT_EINVAL, AKT_EBUSY (called from a callback), AKT_ENOMEM;
+ * fini is not called on error. */
+AKT_API akt_err akt_cluster_subscribe(akt_system *sys, akt_cluster_event_fn fn,
+    void *arg, void (*fini)(void *arg), uint64_t *id);
+/* akt_cluster_unsubscribe -- end subscription id; its fn is not called
+ * after this returns (AKT_EBUSY from a callback). AKT_ENOENT: no such. */
+AKT_API akt_err akt_cluster_unsubscribe(akt_system *sys, uint64_t id);
+
+AKT_API const char *akt_cluster_event_name(akt_cluster_event_kind k);
+
+typedef struct akt_cluster_stats {
+    uint64_t gossip_sent, gossip_received, status_sent, gossip_bytes;
+    uint64_t heartbeats_sent, heartbeats_answered; /* on the receive path */
+    uint64_t rejected; /* cluster messages that did not decode */
+    uint64_t send_failures; /* could not hand to remoting */
+    uint64_t local_health; /* rounds skipped: our own tick was late */
+    uint64_t leader_actions, sbr_decisions;
+} akt_cluster_stats;
+
+AKT_API akt_err akt_cluster_stats_get(akt_system *sys, akt_cluster_stats *out);
 
 #ifdef __cplusplus
 }

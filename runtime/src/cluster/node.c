@@ -102,7 +102,8 @@ akti_clnode_fini(akti_clnode *n)
 /* --- sending -------------------------------------------------------------- */
 
 static void
-send_msg(akti_clnode *n, akti_cl_msg *m, const akti_cl_addr *to, bool hb)
+send_msg(akti_clnode *n, akti_cl_msg *m, const akti_cl_addr *to,
+    akti_cl_send_kind kind)
 {
     m->from = n->self.address;
     m->to = *to;
@@ -116,7 +117,7 @@ send_msg(akti_clnode *n, akti_cl_msg *m, const akti_cl_addr *to, bool hb)
     } else if (m->kind == AKTI_CLM_GOSSIP_STATUS) {
         n->stats.status_bytes += len;
     }
-    n->io.send(n->io.arg, to, buf, len, hb);
+    n->io.send(n->io.arg, to, buf, len, kind);
     free(buf);
 }
 
@@ -128,7 +129,7 @@ send_simple(akti_clnode *n, akti_clm_kind kind, const akti_cl_addr *to)
     if (kind == AKTI_CLM_JOIN) {
         m.joiner = n->self;
     }
-    send_msg(n, &m, to, false);
+    send_msg(n, &m, to, AKTI_CL_SEND_DAEMON);
     akti_cl_msg_fini(&m);
 }
 
@@ -140,7 +141,7 @@ send_gossip(akti_clnode *n, akti_clm_kind kind, const akti_cl_addr *to)
     akti_cl_msg_init(&m, kind);
     /* the message borrows the state: no copy per send */
     m.g = n->g;
-    send_msg(n, &m, to, false);
+    send_msg(n, &m, to, AKTI_CL_SEND_DAEMON);
     if (kind == AKTI_CLM_GOSSIP) {
         n->stats.gossip_sent++;
     }
@@ -167,7 +168,7 @@ status_to(akti_clnode *n, uint64_t uid)
     s.g.vc = n->g.vc; /* borrowed: only the clock travels */
     s.g.nvc = n->g.nvc;
     s.seen_digest = akti_cl_gossip_seen_digest(&n->g);
-    send_msg(n, &s, &m->address, false);
+    send_msg(n, &s, &m->address, AKTI_CL_SEND_DAEMON);
     n->stats.status_sent++;
 }
 
@@ -584,7 +585,7 @@ akti_clnode_receive(akti_clnode *n, const uint8_t *buf, size_t len,
         akti_cl_msg_init(&r, AKTI_CLM_HEARTBEAT_RSP);
         r.seq = msg.seq;
         r.sent_ns = msg.sent_ns;
-        send_msg(n, &r, &msg.from, true);
+        send_msg(n, &r, &msg.from, AKTI_CL_SEND_ANSWER);
         akti_cl_msg_fini(&r);
         n->stats.heartbeat_answers++;
         break;
@@ -647,7 +648,7 @@ heartbeat_round(akti_clnode *n, int64_t now)
     for (uint32_t i = 0; i < nr; i++) {
         const akti_cl_member *to = akti_cl_gossip_member(&n->g, recv[i]);
         if (to != NULL) {
-            send_msg(n, &m, &to->address, true);
+            send_msg(n, &m, &to->address, AKTI_CL_SEND_HEARTBEAT);
             n->stats.heartbeats_sent++;
         }
     }

@@ -61,12 +61,21 @@ typedef struct akti_cl_lease {
     void *arg;
 } akti_cl_lease;
 
+/* what a message is, for the transport: heartbeats go to the member's
+ * responder (answered on the receive path), everything else (answers
+ * included) to its daemon */
+typedef enum akti_cl_send_kind {
+    AKTI_CL_SEND_DAEMON = 0,
+    AKTI_CL_SEND_HEARTBEAT,
+    AKTI_CL_SEND_ANSWER,
+} akti_cl_send_kind;
+
 typedef struct akti_cl_io {
     void *arg;
-    /* send len bytes to the cluster daemon at `to`; the buffer is the
-     * node's again after the call. hb: a heartbeat or its answer. */
+    /* send len bytes to the member at `to`; the buffer is the node's
+     * again after the call */
     void (*send)(void *arg, const akti_cl_addr *to, const uint8_t *buf,
-        size_t len, bool hb);
+        size_t len, akti_cl_send_kind kind);
     /* an event (membership.h); may be NULL */
     akti_cl_emit_fn event;
     /* the node stopped taking part (once); may be NULL */

@@ -16,7 +16,12 @@
  * A subsystem outside the core (remote/, later cluster/) registers a const
  * table on a system, as NNG's transports do. The hooks run under ext_mu's
  * read lock: they must not set or clear an extension. */
-enum { AKTI_EXT_REMOTE = 0, AKTI_EXT_PERSIST = 1, AKTI_EXT_SLOTS = 4 };
+enum {
+    AKTI_EXT_REMOTE = 0,
+    AKTI_EXT_PERSIST = 1,
+    AKTI_EXT_CLUSTER = 2,
+    AKTI_EXT_SLOTS = 4
+};
 
 typedef struct akti_ext_ops {
     const char *name;

@@ -1,0 +1,2 @@
+/* What docs/cluster.md's C fragments take as given. */
+extern akt_system *sys;
