@@ -40,8 +40,11 @@
 
 #define MAX_GROUPS 64
 
+typedef struct disp disp;
+
 typedef struct slab {
     const akt_gpu_actor_type *t;
+    disp *d; /* its dispatcher (the compile thread's way back) */
     struct slab *next;
     uint8_t *host; /* cap states */
     uint8_t *lost; /* per slot: its state went with the device */
@@ -77,8 +80,6 @@ typedef struct group {
     uint8_t *in[AKT_GPU_MAX_COLS];
     uint8_t *out[AKT_GPU_MAX_COLS];
 } group;
-
-typedef struct disp disp;
 
 typedef struct batch {
     disp *d;
@@ -251,9 +252,7 @@ static void *
 compile_main(void *arg)
 {
     slab *s = arg;
-    disp *d = NULL;
-    memcpy(&d, s->why, sizeof d); /* handed over in why's first bytes */
-    s->why[0] = '\0';
+    disp *d = s->d;
     size_t len = 0;
     char *src = module_source(s->t->module, &len);
     const char *target = akg_cuda_arch(d->cu);
@@ -305,12 +304,12 @@ slab_get(disp *d, const akt_gpu_actor_type *t)
         return NULL;
     }
     s->t = t;
+    s->d = d;
     s->next = d->slabs;
     d->slabs = s;
     if (d->cu && !d->failover) {
         /* compile while the first actors start; a batch of this type
          * waits for it (its messages queue meanwhile) */
-        memcpy(s->why, &d, sizeof d);
         if (pthread_create(&s->compiler, NULL, compile_main, s) == 0) {
             s->compiling = true;
         } else {
@@ -917,7 +916,8 @@ round_run(disp *d)
         b->nseen = 0;
     }
     int64_t t0 = now_ns();
-    for (;;) {
+    /* a cell stages into one group (its type): stop while one is free */
+    while (b->ngroups < MAX_GROUPS) {
         void *c = ready_pop(d);
         if (c == NULL) {
             break; /* idle: run what there is */
