@@ -34,7 +34,7 @@
 typedef struct seen {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    int up[N], removed[N], stopped;
+    int up[N], removed[N], left[N], downed[N], unreachable[N], stopped;
     int events;
 } seen;
 
@@ -68,6 +68,15 @@ on_event(void *arg, const akt_cluster_event *ev)
     }
     if (k >= 0 && ev->kind == AKT_CLUSTER_MEMBER_REMOVED) {
         s->removed[k]++;
+    }
+    if (k >= 0 && ev->kind == AKT_CLUSTER_MEMBER_LEFT) {
+        s->left[k]++;
+    }
+    if (k >= 0 && ev->kind == AKT_CLUSTER_MEMBER_DOWNED) {
+        s->downed[k]++;
+    }
+    if (k >= 0 && ev->kind == AKT_CLUSTER_UNREACHABLE) {
+        s->unreachable[k]++;
     }
     if (ev->kind == AKT_CLUSTER_SELF_STOPPED) {
         s->stopped++;
@@ -260,6 +269,49 @@ START_TEST(systems_form_a_cluster_leave_and_down)
 }
 END_TEST
 
+static void
+form(void)
+{
+    start_systems();
+    for (int i = 0; i < N; i++) {
+        akt_cluster_options co = { .registry = reg[i] };
+        ck_assert_int_eq(akt_cluster_start(sys[i], &co), AKT_OK);
+        ck_assert_int_eq(
+            akt_cluster_subscribe(sys[i], on_event, &sn[i], NULL, NULL),
+            AKT_OK);
+    }
+    const char *seeds[] = { addr[0] };
+    for (int i = 0; i < N; i++) {
+        ck_assert_int_eq(akt_cluster_join_seed_nodes(sys[i], seeds, 1), AKT_OK);
+    }
+    for (int i = 0; i < N; i++) {
+        for (int k = 0; k < N; k++) {
+            ck_assert(wait_for(&sn[i], &sn[i].up[k], 1, 20000));
+        }
+    }
+}
+
+/* Proves: a system that terminates leaves the cluster gracefully first
+ * (coordinated shutdown's cluster-leave phase): the others see it Leaving
+ * and then Removed, and never unreachable or downed. */
+START_TEST(a_terminating_system_leaves_gracefully)
+{
+    form();
+    ck_assert_int_eq(akt_system_terminate(sys[2]), AKT_OK);
+    ck_assert(wait_for(&sn[0], &sn[0].removed[2], 1, 20000));
+    ck_assert(wait_for(&sn[1], &sn[1].removed[2], 1, 20000));
+    ck_assert_int_eq(
+        akt_system_await_termination(sys[2], 30000000000LL), AKT_OK);
+    for (int i = 0; i < 2; i++) {
+        pthread_mutex_lock(&sn[i].mu);
+        ck_assert_int_eq(sn[i].left[2], 1);
+        ck_assert_int_eq(sn[i].downed[2], 0);
+        ck_assert_int_eq(sn[i].unreachable[2], 0);
+        pthread_mutex_unlock(&sn[i].mu);
+    }
+}
+END_TEST
+
 static Suite *
 api_suite(void)
 {
@@ -269,6 +321,7 @@ api_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, start_refuses_what_it_must);
     tcase_add_test(tc, systems_form_a_cluster_leave_and_down);
+    tcase_add_test(tc, a_terminating_system_leaves_gracefully);
     suite_add_tcase(s, tc);
     return s;
 }

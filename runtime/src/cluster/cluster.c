@@ -79,6 +79,19 @@ static const akt_type tick_type = {
     .align = _Alignof(akti_cl_tick_msg),
 };
 
+/* local only: coordinated shutdown's cluster-leave task asks the daemon to
+ * leave and answers when this node has left (or is no member) */
+static const akt_type leave_type = {
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_SYSTEM,
+    .name = "akt.cluster.Leave",
+    .id = 0x9bdf995d97b98eaeull, /* akt_type_id("akt.cluster.Leave") */
+    .size = sizeof(akti_cl_tick_msg),
+    .align = _Alignof(akti_cl_tick_msg),
+};
+
+#define LEAVE_WAITERS 16
+
 /* --- the cluster of a system ---------------------------------------------- */
 
 typedef struct sub {
@@ -110,6 +123,8 @@ typedef struct cl {
     sub *subs;
     uint64_t next_sub;
     akt_ref daemon, hb;
+    akt_ref waiters[LEAVE_WAITERS]; /* asked to leave: answered when gone */
+    size_t nwaiters;
     _Atomic uint64_t send_failures, hb_answers;
 } cl;
 
@@ -600,6 +615,27 @@ rearm(akt_ctx *ctx, int64_t next, int64_t now)
     }
 }
 
+/* answer the leave waiters once the node is gone (c->mu not held) */
+static void
+answer_waiters(cl *c)
+{
+    akt_ref w[LEAVE_WAITERS];
+    size_t n = 0;
+    pthread_mutex_lock(&c->mu);
+    if (c->stopped || c->node.phase != AKTI_CL_MEMBER) {
+        n = c->nwaiters;
+        memcpy(w, c->waiters, sizeof(w[0]) * n);
+        c->nwaiters = 0;
+    }
+    pthread_mutex_unlock(&c->mu);
+    for (size_t i = 0; i < n; i++) {
+        void *t = akt_msg_new(&tick_type, 0);
+        if (t != NULL && akt_tell(w[i], t, AKT_REF_NONE) != AKT_OK) {
+            akt_msg_free(t);
+        }
+    }
+}
+
 static akt_err
 daemon_run(cl *c, akt_ctx *ctx, const akti_cl_wire_msg *w)
 {
@@ -609,10 +645,36 @@ daemon_run(cl *c, akt_ctx *ctx, const akti_cl_wire_msg *w)
         akti_clnode_receive(&c->node, w->data.ptr, w->data.len, now, now);
     }
     int64_t next = akti_clnode_tick(&c->node, now);
+    bool waiting = c->nwaiters > 0;
     pthread_mutex_unlock(&c->mu);
     dispatch(c);
+    if (waiting) {
+        answer_waiters(c);
+    }
     rearm(ctx, next, now);
     return AKT_OK;
+}
+
+/* coordinated shutdown's cluster-leave phase: leave, answer when gone */
+static akt_err
+daemon_on_leave(void *state, akt_ctx *ctx, const void *msg)
+{
+    (void)msg;
+    cl *c = *(cl **)state;
+    pthread_mutex_lock(&c->mu);
+    bool member = !c->stopped && c->node.phase == AKTI_CL_MEMBER;
+    if (member && c->nwaiters < LEAVE_WAITERS) {
+        c->waiters[c->nwaiters++] = akt_ctx_sender(ctx);
+        (void)akti_clnode_leave(&c->node, &c->self, akti_now_ns());
+    }
+    pthread_mutex_unlock(&c->mu);
+    if (!member) {
+        void *t = akt_msg_new(&tick_type, 0);
+        if (t != NULL && akt_reply(ctx, t) != AKT_OK) {
+            akt_msg_free(t);
+        }
+    }
+    return daemon_run(c, ctx, NULL);
 }
 
 static akt_err
@@ -631,12 +693,13 @@ daemon_on_tick(void *state, akt_ctx *ctx, const void *msg)
 static const akt_handler daemon_handlers[] = {
     { &wire_type, daemon_on_wire },
     { &tick_type, daemon_on_tick },
+    { &leave_type, daemon_on_leave },
 };
 
 static const akt_behavior daemon_behavior = {
     .name = "cluster-daemon",
     .handlers = daemon_handlers,
-    .nhandlers = 2,
+    .nhandlers = 3,
 };
 
 /* the responder: heartbeats are answered here, on their own thread */
@@ -680,6 +743,32 @@ kick(cl *c)
 }
 
 /* --- start and stop ------------------------------------------------------- */
+
+/* the cluster-leave phase of coordinated shutdown: a graceful leave, done
+ * when this node is removed (the phase's timeout bounds it) */
+static akt_err
+leave_task(akt_system *sys, const char *reason, void *arg, akt_future **done)
+{
+    (void)sys;
+    (void)reason;
+    cl *c = arg;
+    void *m = akt_msg_new(&leave_type, 0);
+    if (m == NULL) {
+        return AKT_ENOMEM;
+    }
+    akt_err rc = akt_ask(c->daemon, m, 60LL * 1000000000LL, done);
+    if (rc != AKT_OK) {
+        akt_msg_free(m);
+        *done = NULL;
+    }
+    return rc == AKT_ESTOPPED ? AKT_OK : rc;
+}
+
+static void
+task_fini(void *arg)
+{
+    cl_release(arg);
+}
 
 static void
 ext_terminated(akt_system *sys, void *arg)
@@ -795,6 +884,13 @@ akt_cluster_start_ex(
             cl_release(c);
         }
         return rc;
+    }
+    /* a system that shuts down leaves the cluster first */
+    cl_retain(c);
+    if (akt_shutdown_add_task(sys, AKT_PHASE_CLUSTER_LEAVE, "cluster-leave",
+            leave_task, c, task_fini)
+        != AKT_OK) {
+        cl_release(c); /* shutdown already running: no leave */
     }
     if (c->conf.nseeds > 0) {
         akti_cl_addr *seeds = malloc(sizeof(*seeds) * c->conf.nseeds);
