@@ -7,12 +7,13 @@
 #
 #  1. the device (nvidia-smi) and a build with CUDA found
 #  2. ctest -L gpu: NVRTC compile tests, CPU parity, dispatcher with the
-#     CPU executor, fallbacks, cache, the particles example
-#  3. on the device (AKT_TEST_GPU=cuda): parity GPU vs CPU on 65,536 actors
-#     with injected failures (0 differing states), the dispatcher suite
-#  4. examples/particles: the same checksum on cpu and gpu placement
-#     (65,536 particles), and 1,000,000 particles timed on each
-#  5. akt-gpu-bench: batch throughput at 1 / 1,024 / 16,384 / 262,144
+#     CPU executor, fallbacks, cache, the particles example, and the device
+#     tests (label device, skipped without one): parity GPU vs CPU on
+#     65,536 actors with injected failures (0 differing states), the
+#     dispatcher suite with the CUDA executor, the particles checksum on
+#     cpu vs gpu placement (65,536 particles)
+#  3. 1,000,000 particles timed on each placement
+#  4. akt-gpu-bench: batch throughput at 1 / 1,024 / 16,384 / 262,144
 #     messages, the compute-heavy handler against one CPU core, the round
 #     trip p50/p99 of one ask
 # Targets (printed, not asserted): >= 500M msg/s at 16,384; round trip
@@ -45,30 +46,28 @@ step "device"
 nvidia-smi -L 2>&1 | tee "$out/device.log" || echo "nvidia-smi not found"
 
 step "build (${build}, -j${jobs})"
-run 240 configure cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+run 45 configure cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DAKT_BUILD_PYTHON=OFF || exit 1
 grep -E "akt gpu:" "$out/configure.log"
-run 240 build cmake --build "$build" -j"$jobs" --target aktc akt-gpu \
+run 200 build cmake --build "$build" -j"$jobs" --target aktc akt-gpu \
   gpu_nvrtc_test gpu_parity_test gpu_dispatch_test gpu_fallback_test \
   gpu_cache_test particles akt-gpu-bench || exit 1
 
-step "ctest -L gpu"
+step "ctest -L gpu (device tests included)"
 run 120 ctest ctest --test-dir "$build" -L gpu --output-on-failure -j4
+if grep -q "Skipped" "$out/ctest.log"; then
+  echo "some device tests were SKIPPED: no usable device?"
+  fail=1
+fi
 
-step "on the device: parity on 65,536 actors, dispatcher suite"
-AKT_TEST_GPU=cuda run 60 device-parity "$build/tests/gpu/gpu_parity_test"
-AKT_TEST_GPU=cuda run 90 device-dispatch "$build/tests/gpu/gpu_dispatch_test"
-
-step "particles: cpu and gpu placement"
-AKT_GPU_EXECUTOR=cuda run 60 particles-checksum sh examples/particles/same_checksum.sh \
-  "$build/examples/particles/particles" "$build/gpu/libakt-gpu.so" 65536 10
-AKT_GPU_LIB="$build/gpu/libakt-gpu.so" run 60 particles-1m-gpu \
+step "particles: 1,000,000 on each placement"
+AKT_GPU_LIB="$build/gpu/libakt-gpu.so" run 30 particles-1m-gpu \
   "$build/examples/particles/particles" --placement gpu
-AKT_GPU_LIB="$build/gpu/libakt-gpu.so" run 60 particles-1m-cpu \
+AKT_GPU_LIB="$build/gpu/libakt-gpu.so" run 30 particles-1m-cpu \
   "$build/examples/particles/particles" --placement cpu
 
 step "akt-gpu-bench"
-run 60 bench "$build/bench/akt-gpu-bench" && grep '^{' "$out/bench.log" >"$out/bench.json"
+run 45 bench "$build/bench/akt-gpu-bench" && grep '^{' "$out/bench.log" >"$out/bench.json"
 
 step "summary"
 python3 - "$out/bench.json" <<'PY' | tee "$out/summary.txt"
@@ -99,7 +98,7 @@ for r in rows:
     if r.get("bench") == "gpu_batch":
         print(f"  batch {r['batch']:>7} {r['executor']:>4}: {r['msgs_per_s']/1e6:10.1f}M msg/s, {r['us_per_batch']:.1f} us/batch")
 PY
-grep -h "checksum\|same checksum" "$out"/particles-*.log
+grep -h "checksum" "$out"/particles-*.log
 echo
 [ $fail -eq 0 ] && echo "gpu-check: every step passed" || echo "gpu-check: some steps FAILED (see above)"
 exit $fail

@@ -642,6 +642,35 @@ kernel_ready(disp *d, slab *s, char *why, size_t len)
     }
     akt_err err
         = akg_cuda_load(d->cu, &s->blob, s->t->kernel, &s->kern, why, len);
+    if (err == AKT_EPROTO && d->nv) {
+        /* the driver refused the image (a bad cache entry that passed the
+         * checks): compile it again, without the cache, and replace it */
+        logf_(d, AKT_LOG_WARNING, "gpu: %s: %s; compiling again",
+            s->t->module->name, why);
+        size_t n = 0;
+        char *src = module_source(s->t->module, &n);
+        akg_blob_free(&s->blob);
+        err = src ? akg_nvrtc_compile(d->nv, src, s->t->module->name,
+                  akg_cuda_arch(d->cu), NULL, 0, &s->blob, why, len)
+                  : AKT_ENOMEM;
+        if (err == AKT_OK && d->cache) {
+            const char *opts[AKG_NVRTC_MAX_OPTS];
+            size_t nopts = 0;
+            char key[65], w2[256];
+            if (akg_nvrtc_options(
+                    akg_cuda_arch(d->cu), NULL, 0, opts, &nopts, w2, sizeof w2)
+                == AKT_OK) {
+                akg_cache_key(src, n, opts, nopts, akg_nvrtc_version(d->nv),
+                    akg_cuda_arch(d->cu), 0, key);
+                akg_cache_put(d->cache, key, &s->blob, "recompiled\n");
+            }
+        }
+        free(src);
+        if (err == AKT_OK) {
+            err = akg_cuda_load(
+                d->cu, &s->blob, s->t->kernel, &s->kern, why, len);
+        }
+    }
     if (err == AKT_OK) {
         logf_(d, AKT_LOG_INFO, "gpu: %s's kernel %s loaded for %s", s->t->name,
             s->t->kernel, akg_cuda_arch(d->cu));
