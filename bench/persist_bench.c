@@ -18,7 +18,10 @@
  * Options: --scenario all|persist|replay|recovery, --actors N, --seconds S,
  * --replay-events R, --recovery-ids K, --dir D (the journal's directory,
  * default a fresh one under $TMPDIR or /tmp; removed at exit),
- * --no-fsync, --smoke (tiny sizes for CI). The journal is LMDB.
+ * --no-fsync, --smoke (tiny sizes for CI), --journal lmdb|pg|both (pg: a
+ * throwaway PostgreSQL server this program starts with
+ * tests/persist/pg_server.sh, reached over TCP on 127.0.0.1; the
+ * scenarios' names end in _lmdb or _pg).
  */
 #include <errno.h>
 #include <ftw.h>
@@ -34,6 +37,7 @@
 #include "akt/akt.h"
 #include "akt/persistence.h"
 #include "bench_util.h"
+#include "pg_fixture.h"
 
 /* --- the event and command types ---------------------------------------- */
 
@@ -68,7 +72,17 @@ static struct {
     const char *dir;
     bool no_fsync;
     bool smoke;
-} opt = { "all", 1000, 3.0, 1000000, 1000, NULL, false, false };
+    const char *journal;
+} opt = { "all", 1000, 3.0, 1000000, 1000, NULL, false, false, "lmdb" };
+
+static bool use_pg; /* the scenarios now running use PostgreSQL */
+static pg_fixture pg;
+
+static const char *
+jname(void)
+{
+    return use_pg ? "pg" : "lmdb";
+}
 
 static char dir[512];
 
@@ -85,7 +99,9 @@ emit(const char *scenario, const char *params, int64_t messages, int threads,
     double seconds, double rate, const char *unit, double p50, double p99,
     const char *extra)
 {
-    char a[32], b[32];
+    char a[32], b[32], name[64];
+    snprintf(name, sizeof name, "%s_%s", scenario, jname());
+    scenario = name;
     num_or_null(a, sizeof a, p50, "%.1f");
     num_or_null(b, sizeof b, p99, "%.1f");
     printf("{\"runtime\":\"akt\",\"scenario\":\"%s\",\"params\":{%s},"
@@ -101,6 +117,18 @@ emit(const char *scenario, const char *params, int64_t messages, int threads,
 static akt_journal *
 open_journal(const char *sub)
 {
+    if (use_pg) {
+        akt_pg_options po = { .conninfo = pg.conninfo_tcp, .schema = sub };
+        akt_journal *j;
+        akt_persist_error err = { "" };
+        akt_err rc = akt_journal_open_pg(&po, reg, &j, &err);
+        if (rc != AKT_OK) {
+            fprintf(stderr, "%s: journal %s: %s %s\n", bench_prog, sub,
+                akt_strerror(rc), err.text);
+            exit(1);
+        }
+        return j;
+    }
     char d[600];
     snprintf(d, sizeof d, "%s/%s", dir, sub);
     akt_lmdb_options o
@@ -285,15 +313,15 @@ scenario_persist(void)
     uint64_t events = s1.events - s0.events;
     char params[256], extra[256];
     snprintf(params, sizeof params,
-        "\"journal\":\"lmdb\",\"actors\":%d,\"fsync\":%s,\"event_bytes\":3", n,
-        opt.no_fsync ? "false" : "true");
+        "\"journal\":\"%s\",\"actors\":%d,\"fsync\":%s,\"event_bytes\":3",
+        jname(), n, opt.no_fsync && !use_pg ? "false" : "true");
     snprintf(extra, sizeof extra,
         "\"commits_per_s\":%.1f,\"events_per_commit\":%.1f,"
         "\"target\":{\"rate\":100000,\"p99_us\":20000}",
         (double)commits / secs,
         commits ? (double)events / (double)commits : 0.0);
-    emit("persist_lmdb", params, a1 - a0, nthreads(), secs,
-        (double)(a1 - a0) / secs, "events/s", p50, p99, extra);
+    emit("persist", params, a1 - a0, nthreads(), secs, (double)(a1 - a0) / secs,
+        "events/s", p50, p99, extra);
     akt_system_free(sys);
     free(refs);
     free(lat);
@@ -352,8 +380,8 @@ scenario_replay(void)
     int64_t n = opt.replay_events;
     fill(j, "big", n, 1000);
     char params[128];
-    snprintf(
-        params, sizeof params, "\"journal\":\"lmdb\",\"events\":%" PRId64, n);
+    snprintf(params, sizeof params, "\"journal\":\"%s\",\"events\":%" PRId64,
+        jname(), n);
     /* warm the page cache once, then the best of three */
     double best = 1e9, best_raw = 1e9;
     for (int r = 0; r < 4; r++) {
@@ -371,10 +399,10 @@ scenario_replay(void)
             best_raw = t2 - t1 < best_raw ? t2 - t1 : best_raw;
         }
     }
-    emit("replay_lmdb", params, n, 1, best, (double)n / best, "events/s", -1,
-        -1, "\"decoded\":true,\"target\":{\"rate\":5000000}");
-    emit("replay_raw_lmdb", params, n, 1, best_raw, (double)n / best_raw,
-        "events/s", -1, -1, "\"decoded\":false");
+    emit("replay", params, n, 1, best, (double)n / best, "events/s", -1, -1,
+        "\"decoded\":true,\"target\":{\"rate\":5000000}");
+    emit("replay_raw", params, n, 1, best_raw, (double)n / best_raw, "events/s",
+        -1, -1, "\"decoded\":false");
     akt_journal_close(j);
 }
 
@@ -451,11 +479,10 @@ scenario_recovery(void)
     percentiles(v, (size_t)rounds, &p50, &p99);
     char params[128];
     snprintf(params, sizeof params,
-        "\"journal\":\"lmdb\",\"ids\":%d,\"events_per_id\":100,\"warm\":true",
-        k);
-    emit("recovery_lmdb", params, rounds, 1, total * 1e-6,
-        rounds / (total * 1e-6), "recoveries/s", p50, p99,
-        "\"target\":{\"p50_us\":100}");
+        "\"journal\":\"%s\",\"ids\":%d,\"events_per_id\":100,\"warm\":true",
+        jname(), k);
+    emit("recovery", params, rounds, 1, total * 1e-6, rounds / (total * 1e-6),
+        "recoveries/s", p50, p99, "\"target\":{\"p50_us\":100}");
 
     /* the same through persistent actors: spawn, recover, first answer */
     akt_system *sys = bench_system("rbench", nthreads());
@@ -492,7 +519,7 @@ scenario_recovery(void)
         akt_future_release(sf);
     }
     percentiles(w, (size_t)arounds, &p50, &p99);
-    emit("recovery_actor_lmdb", params, arounds, nthreads(), wt, arounds / wt,
+    emit("recovery_actor", params, arounds, nthreads(), wt, arounds / wt,
         "recoveries/s", p50, p99,
         "\"what\":\"spawn + recovery + first answer\"");
     akt_system_free(sys); /* closes j */
@@ -518,7 +545,7 @@ usage(void)
     fprintf(stderr,
         "usage: %s [--scenario all|persist|replay|recovery] [--actors N]\n"
         "       [--seconds S] [--replay-events R] [--recovery-ids K]\n"
-        "       [--dir D] [--no-fsync] [--smoke]\n",
+        "       [--dir D] [--no-fsync] [--smoke] [--journal lmdb|pg|both]\n",
         bench_prog);
     exit(2);
 }
@@ -552,6 +579,8 @@ main(int argc, char **argv)
             opt.recovery_ids = atoi(v), i++;
         } else if (strcmp(a, "--dir") == 0) {
             opt.dir = v, i++;
+        } else if (strcmp(a, "--journal") == 0) {
+            opt.journal = v, i++;
         } else {
             usage();
         }
@@ -575,14 +604,38 @@ main(int argc, char **argv)
         return 1;
     }
     bool all = strcmp(opt.scenario, "all") == 0;
-    if (all || strcmp(opt.scenario, "persist") == 0) {
-        scenario_persist();
+    bool lmdb
+        = strcmp(opt.journal, "lmdb") == 0 || strcmp(opt.journal, "both") == 0;
+    bool pgj
+        = strcmp(opt.journal, "pg") == 0 || strcmp(opt.journal, "both") == 0;
+    if (!lmdb && !pgj) {
+        usage();
     }
-    if (all || strcmp(opt.scenario, "replay") == 0) {
-        scenario_replay();
-    }
-    if (all || strcmp(opt.scenario, "recovery") == 0) {
-        scenario_recovery();
+    for (int pass = 0; pass < 2; pass++) {
+        if ((pass == 0 && !lmdb) || (pass == 1 && !pgj)) {
+            continue;
+        }
+        use_pg = pass == 1;
+        if (use_pg) {
+            int rc = pg_fixture_start(&pg, true);
+            if (rc != 0) {
+                fprintf(stderr, "%s: no PostgreSQL server (%s)\n", bench_prog,
+                    rc == 77 ? "binaries not installed" : "start failed");
+                return rc == 77 ? 77 : 1;
+            }
+        }
+        if (all || strcmp(opt.scenario, "persist") == 0) {
+            scenario_persist();
+        }
+        if (all || strcmp(opt.scenario, "replay") == 0) {
+            scenario_replay();
+        }
+        if (all || strcmp(opt.scenario, "recovery") == 0) {
+            scenario_recovery();
+        }
+        if (use_pg) {
+            pg_fixture_stop(&pg);
+        }
     }
     nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     akt_registry_free(reg);

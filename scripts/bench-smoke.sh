@@ -21,7 +21,8 @@
 #                        device it measures the CPU batch loop and says why)
 #   bench/akt-persist-bench --smoke: schema lines, one per persistence
 #                        scenario (persist, replay, replay_raw, recovery,
-#                        recovery_actor)
+#                        recovery_actor), for LMDB and (when PostgreSQL's
+#                        server binaries are installed) --journal pg
 #   bench/akt-cluster-sim-bench --smoke: JSON lines (cluster membership in
 #                        the simulation, 10 nodes)
 #   bench/codec_bench_aktc 1000, bench/aktc_speed aktc/aktc 10 1: these two
@@ -221,6 +222,14 @@ fi
 if optional "$bench/akt-persist-bench"; then
   run "akt-persist-bench" schema persist_lmdb replay_lmdb replay_raw_lmdb \
     recovery_lmdb recovery_actor_lmdb -- "$bench/akt-persist-bench" --smoke
+  # the same on a throwaway PostgreSQL server the bench starts
+  if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    run "akt-persist-bench --journal pg" schema persist_pg replay_pg \
+      replay_raw_pg recovery_pg recovery_actor_pg -- \
+      "$bench/akt-persist-bench" --smoke --journal pg
+  else
+    echo "skip akt-persist-bench --journal pg: no PostgreSQL server binaries"
+  fi
 fi
 if optional "$bench/akt-cluster-sim-bench"; then
   run "akt-cluster-sim-bench" lines -- "$bench/akt-cluster-sim-bench" --smoke

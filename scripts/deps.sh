@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # deps.sh -- install the Debian 12 packages akt needs, only those missing.
 # Runs apt-get as root directly, or through sudo when not root.
+# PostgreSQL: libpq-dev builds the journal plug-in; the server package
+# (postgresql) is what the persistence tests and the bench start, as a
+# throwaway instance (tests/persist/pg_server.sh), never as a service.
 # Python: the tests use Debian's pytest, pytest-asyncio and pytest-timeout
 # for /usr/bin/python3; with another python3 first on PATH,
 # tests/python/run_pytest.sh pip-installs them into a venv in the build
@@ -10,7 +13,8 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config flex bison
       libnng-dev liblmdb-dev libmsgpack-dev libprotobuf-c-dev protobuf-c-compiler
-      check python3 python3-dev python3-pykka clang clang-format-15 libclang-rt-14-dev openssl)
+      check python3 python3-dev python3-pykka clang clang-format-15 libclang-rt-14-dev openssl
+      libpq-dev postgresql)
 [ "${AKT_WITH_PEERS:-0}" = 1 ] && pkgs+=(libcaf-dev erlang-nox)
 
 missing=()

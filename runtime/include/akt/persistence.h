@@ -217,6 +217,30 @@ AKT_API akt_err akt_journal_open_lmdb(const akt_lmdb_options *o,
 AKT_API akt_err akt_snapshot_store_open_lmdb(const akt_lmdb_options *o,
     const akt_registry *reg, akt_snapshot_store **out, akt_persist_error *err);
 
+/* Options of the PostgreSQL journal and snapshot store (libpq); zero
+ * fields take the defaults of reference.conf
+ * (akt.persistence.*.postgresql). */
+typedef struct akt_pg_options {
+    const char *conninfo; /* libpq connection string; required */
+    const char *schema; /* where the tables live, created if missing;
+                           [a-z_][a-z0-9_]*; NULL: "akt" */
+    uint32_t max_batch_events; /* per transaction; 0: 1000 */
+    uint32_t readers; /* connections for reads, at most; 0: 4 */
+    uint64_t max_record_size; /* 0: 16 MiB */
+} akt_pg_options;
+
+/* akt_journal_open_pg -- the PostgreSQL journal: creates its tables and
+ * functions in o->schema (idempotent, under an advisory lock); one writer
+ * thread sends everything queued as one pipelined transaction (group
+ * commit) and acknowledges after COMMIT. Errors: AKT_EINVAL (options),
+ * AKT_EPEER (cannot connect; err says why), AKT_EPROTO (a schema of
+ * another layout version), AKT_EIO, AKT_ENOMEM. */
+AKT_API akt_err akt_journal_open_pg(const akt_pg_options *o,
+    const akt_registry *reg, akt_journal **out, akt_persist_error *err);
+/* akt_snapshot_store_open_pg -- snapshots in o->schema.akt_snapshots. */
+AKT_API akt_err akt_snapshot_store_open_pg(const akt_pg_options *o,
+    const akt_registry *reg, akt_snapshot_store **out, akt_persist_error *err);
+
 /* One event to write: the message (borrowed: encoded before the call
  * returns) and its tags. */
 typedef struct akt_jevent {

@@ -150,16 +150,6 @@ typedef struct lreq {
     bool done;
 } lreq;
 
-/* pids with writes queued or in flight, and how many (under lj.mu): lets
- * `highest` wait only when its own pid has a write pending */
-typedef struct pend {
-    struct pend *next;
-    uint64_t count;
-    size_t len;
-    char pid[];
-} pend;
-#define PEND_BUCKETS 4096
-
 typedef struct lj {
     MDB_env *env;
     MDB_dbi events, pids, pid_ids, log, tags, tagseq, meta;
@@ -173,55 +163,9 @@ typedef struct lj {
     lreq *head, *tail;
     bool closing;
     bool inflight; /* the writer holds a batch */
-    pend *pending[PEND_BUCKETS];
+    akti_pend_map pending; /* pids with writes queued or in flight */
     _Atomic uint64_t n_commits, n_writes, n_events;
 } lj;
-
-static pend **
-pend_slot(lj *j, const char *pid, size_t len)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < len; i++) {
-        h = (h ^ (uint8_t)pid[i]) * 1099511628211ull;
-    }
-    pend **pp = &j->pending[h % PEND_BUCKETS];
-    while (*pp && !((*pp)->len == len && memcmp((*pp)->pid, pid, len) == 0)) {
-        pp = &(*pp)->next;
-    }
-    return pp;
-}
-
-/* under mu: one more write of pid queued (false: no memory) */
-static bool
-pend_add(lj *j, const char *pid, size_t len)
-{
-    pend **pp = pend_slot(j, pid, len);
-    if (*pp == NULL) {
-        pend *n = malloc(sizeof(*n) + len);
-        if (n == NULL) {
-            return false;
-        }
-        n->next = NULL;
-        n->count = 0;
-        n->len = len;
-        memcpy(n->pid, pid, len);
-        *pp = n;
-    }
-    (*pp)->count++;
-    return true;
-}
-
-/* under mu: a write of pid completed */
-static void
-pend_done(lj *j, const char *pid, size_t len)
-{
-    pend **pp = pend_slot(j, pid, len);
-    if (*pp && --(*pp)->count == 0) {
-        pend *n = *pp;
-        *pp = n->next;
-        free(n);
-    }
-}
 
 static void
 key_pe(uint8_t k[16], uint64_t id, uint64_t seq)
@@ -533,7 +477,7 @@ lj_writer(void *arg)
         j->inflight = false;
         for (lreq *r = done, *next; r; r = next) {
             next = r->next;
-            pend_done(j, r->pid, r->npid);
+            akti_pend_done(&j->pending, r->pid, r->npid);
             free(r);
         }
         for (lreq *r = sync, *next; r; r = next) {
@@ -554,7 +498,7 @@ lj_enqueue(lj *j, lreq *r)
         pthread_mutex_unlock(&j->mu);
         return AKT_ECLOSED;
     }
-    if (r->kind == RQ_WRITE && !pend_add(j, r->pid, r->npid)) {
+    if (r->kind == RQ_WRITE && !akti_pend_add(&j->pending, r->pid, r->npid)) {
         pthread_mutex_unlock(&j->mu);
         return AKT_ENOMEM;
     }
@@ -580,7 +524,7 @@ lj_sync(lj *j, lreq *r, bool skip_if_idle)
         pthread_mutex_unlock(&j->mu);
         return AKT_ECLOSED;
     }
-    if (skip_if_idle && *pend_slot(j, r->pid, r->npid) == NULL) {
+    if (skip_if_idle && !akti_pend_has(&j->pending, r->pid, r->npid)) {
         pthread_mutex_unlock(&j->mu); /* nothing of pid before us */
         return AKT_OK;
     }

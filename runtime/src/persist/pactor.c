@@ -132,30 +132,86 @@ read_lmdb(
     }
 }
 
+/* the postgresql section under base; used: the plug-in is chosen, so an
+ * empty connection string is an error */
+static void
+read_pg(akti_setreader *rd, const char *base, akt_pg_options *o, bool journal,
+    bool used)
+{
+    char key[128];
+    snprintf(key, sizeof(key), "%s.conninfo", base);
+    akti_set_str(rd, key, &o->conninfo);
+    if (rd->rc == AKT_OK && used
+        && (o->conninfo == NULL || o->conninfo[0] == '\0')) {
+        akti_set_reject(rd, key, AKT_EINVAL,
+            "a libpq connection string (\"host=... dbname=...\")");
+    }
+    snprintf(key, sizeof(key), "%s.schema", base);
+    akti_set_str(rd, key, &o->schema);
+    if (rd->rc == AKT_OK && o->schema) {
+        size_t n = strlen(o->schema);
+        bool ok
+            = n > 0 && n <= 63 && !(o->schema[0] >= '0' && o->schema[0] <= '9');
+        for (size_t i = 0; ok && i < n; i++) {
+            char c = o->schema[i];
+            ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+        }
+        if (!ok) {
+            akti_set_reject(rd, key, AKT_EINVAL,
+                "a schema name: [a-z_][a-z0-9_]*, at most 63 characters");
+        }
+    }
+    int64_t readers = o->readers;
+    snprintf(key, sizeof(key), "%s.readers", base);
+    akti_set_int(rd, key, &readers, 1, 1000);
+    o->readers = (uint32_t)readers;
+    if (journal) {
+        int64_t ev = o->max_batch_events;
+        snprintf(key, sizeof(key), "%s.max-batch-events", base);
+        akti_set_int(rd, key, &ev, 1, 100000);
+        o->max_batch_events = (uint32_t)ev;
+        snprintf(key, sizeof(key), "%s.max-record-size", base);
+        akti_set_size(rd, key, &o->max_record_size, 64, 1ull << 30);
+    }
+}
+
 akt_err
 akti_persist_settings_read(
     const akt_config *cfg, akti_persist_settings *out, akt_config_error *err)
 {
-    static const char *const jplugins[] = { "lmdb" };
-    static const char *const splugins[] = { "lmdb", "none" };
+    static const char *const jplugins[] = { "lmdb", "postgresql" };
+    static const char *const splugins[] = { "lmdb", "postgresql", "none" };
     int jp = 0, sp = 0;
     akt_lmdb_options jo = { .max_batch_events = 10000,
         .max_batch_bytes = 16u << 20,
         .max_record_size = 16u << 20,
         .map_size = 1ull << 30 };
     akt_lmdb_options so = { .map_size = 256ull << 20 };
+    akt_pg_options jpg = { .conninfo = "",
+        .schema = "akt",
+        .max_batch_events = 1000,
+        .readers = 4,
+        .max_record_size = 16u << 20 };
+    akt_pg_options spg = { .conninfo = "", .schema = "akt", .readers = 4 };
     akti_setreader rd = { .cfg = cfg, .rc = AKT_OK, .err = err };
-    akti_set_enum(&rd, "akt.persistence.journal.plugin", &jp, jplugins, 1);
+    /* every section is checked, whichever plug-in is chosen */
+    akti_set_enum(&rd, "akt.persistence.journal.plugin", &jp, jplugins, 2);
     read_lmdb(&rd, "akt.persistence.journal.lmdb", &jo, true);
+    read_pg(&rd, "akt.persistence.journal.postgresql", &jpg, true,
+        jp == AKTI_PPLUGIN_PG);
     akti_set_enum(
-        &rd, "akt.persistence.snapshot-store.plugin", &sp, splugins, 2);
-    if (sp == 0) {
-        read_lmdb(&rd, "akt.persistence.snapshot-store.lmdb", &so, false);
-    }
+        &rd, "akt.persistence.snapshot-store.plugin", &sp, splugins, 3);
+    read_lmdb(&rd, "akt.persistence.snapshot-store.lmdb", &so, false);
+    read_pg(&rd, "akt.persistence.snapshot-store.postgresql", &spg, false,
+        sp == AKTI_PPLUGIN_PG);
     if (rd.rc == AKT_OK) {
+        out->journal_plugin = jp;
         out->journal = jo;
+        out->journal_pg = jpg;
+        out->snapshot_plugin = sp;
         out->snapshots = so;
-        out->has_snapshots = sp == 0;
+        out->snapshots_pg = spg;
+        out->has_snapshots = sp != AKTI_PPLUGIN_NONE;
     }
     return rd.rc;
 }
@@ -191,9 +247,13 @@ akt_persistence_start(
     akt_snapshot_store *s = NULL;
     akt_persist_error perr = { "" };
     if (rc == AKT_OK) {
-        rc = akt_journal_open_lmdb(&ps.journal, reg, &j, &perr);
+        rc = ps.journal_plugin == AKTI_PPLUGIN_PG
+            ? akt_journal_open_pg(&ps.journal_pg, reg, &j, &perr)
+            : akt_journal_open_lmdb(&ps.journal, reg, &j, &perr);
     }
-    if (rc == AKT_OK && ps.has_snapshots) {
+    if (rc == AKT_OK && ps.snapshot_plugin == AKTI_PPLUGIN_PG) {
+        rc = akt_snapshot_store_open_pg(&ps.snapshots_pg, reg, &s, &perr);
+    } else if (rc == AKT_OK && ps.has_snapshots) {
         rc = akt_snapshot_store_open_lmdb(&ps.snapshots, reg, &s, &perr);
     }
     if (rc == AKT_OK) {

@@ -15,13 +15,37 @@ AKTI_INTERNAL void akti_perr(akt_persist_error *err, const char *fmt, ...)
 #endif
     ;
 
+/* A set of persistence ids with writes queued or in flight, and how many
+ * (the caller locks): `highest` waits only when its own id has one. */
+typedef struct akti_pend akti_pend;
+#define AKTI_PEND_BUCKETS 4096
+typedef struct akti_pend_map {
+    akti_pend *b[AKTI_PEND_BUCKETS];
+} akti_pend_map;
+/* one more write of pid (len bytes); false: out of memory */
+AKTI_INTERNAL bool akti_pend_add(akti_pend_map *m, const char *pid, size_t len);
+/* a write of pid completed */
+AKTI_INTERNAL void akti_pend_done(
+    akti_pend_map *m, const char *pid, size_t len);
+AKTI_INTERNAL bool akti_pend_has(
+    const akti_pend_map *m, const char *pid, size_t len);
+
 /* akti_persist_settings_read -- akt.persistence.* through the settings
  * reader (config/settings_reader.h): the first bad key fails naming it.
  * out is written only on success; its strings point into cfg. */
+typedef enum akti_pplugin {
+    AKTI_PPLUGIN_LMDB = 0,
+    AKTI_PPLUGIN_PG,
+    AKTI_PPLUGIN_NONE /* snapshot store only */
+} akti_pplugin;
 typedef struct akti_persist_settings {
+    int journal_plugin; /* akti_pplugin */
     akt_lmdb_options journal;
+    akt_pg_options journal_pg;
+    int snapshot_plugin; /* akti_pplugin */
     akt_lmdb_options snapshots;
-    bool has_snapshots; /* snapshot-store.plugin = lmdb (not none) */
+    akt_pg_options snapshots_pg;
+    bool has_snapshots; /* snapshot-store.plugin is not none */
 } akti_persist_settings;
 AKTI_INTERNAL akt_err akti_persist_settings_read(
     const akt_config *cfg, akti_persist_settings *out, akt_config_error *err);

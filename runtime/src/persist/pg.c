@@ -1,0 +1,1327 @@
+/*
+ * pg.c -- the PostgreSQL journal and snapshot store (akt_journal_ops,
+ * akt_snapshot_ops) over libpq: the store to use when several nodes share
+ * the data. Only this file includes libpq-fe.h.
+ *
+ * Schema (created by the adapter, in the schema the options name, under an
+ * advisory lock so two openers do not race):
+ *   akt_meta     k text -> v bigint ('gseq': the last global sequence
+ *                number, 'schema': the layout's version, 1)
+ *   akt_pids     pid -> highest, deleted_to (highest never decreases)
+ *   akt_events   (pid, seq) -> gseq (unique), type_id, ts, data, tags
+ *   akt_tagseq   tag -> its last offset
+ *   akt_tags     (tag, tseq) -> pid, seq
+ *   akt_snapshots (pid, seq) -> ts, type_id, data
+ * and two functions: akt_write (one atomic write: checks that its sequence
+ * numbers are above the id's highest -- returning -1 instead of failing,
+ * so its neighbours in the transaction commit -- then takes the global
+ * and tag sequence numbers by updating their counter rows, which holds
+ * those rows' locks until the commit: gap-free and in commit order even
+ * with several writing nodes) and akt_delete.
+ *
+ * Journal: one writer thread with its own connection takes everything
+ * queued (up to max-batch-events) and sends it pipelined as one
+ * transaction -- BEGIN, one akt_write per atomic write, the deletes,
+ * COMMIT, then a sync -- and acknowledges after COMMIT returned (with
+ * synchronous_commit on: after the WAL flush). An error anywhere fails
+ * every write of that batch (outcome unknown: AKT_WRITE_FAILED); a lost
+ * connection is re-opened for the next batch. Reads (replay, highest,
+ * tag queries) and the snapshot store use a small pool of connections on
+ * the caller's thread; replay reads in pages of 1,000 (bounded memory).
+ * Values travel in binary (int8, bytea and their arrays).
+ */
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "akt/persistence.h"
+#include "persist/persist_impl.h"
+#include "persist/record.h"
+
+#define OID_INT4     23
+#define OID_INT8     20
+#define OID_TEXT     25
+#define OID_BYTEA    17
+#define OID_INT4ARR  1007
+#define OID_INT8ARR  1016
+#define OID_TEXTARR  1009
+#define OID_BYTEAARR 1001
+#define PAGE         1000
+#define MAX_PID_LEN  1000
+
+/* --- byte buffers for binary parameters ----------------------------------- */
+
+typedef struct bbuf {
+    uint8_t *p;
+    size_t len, cap;
+    bool oom;
+} bbuf;
+
+static void
+bb_put(bbuf *b, const void *src, size_t n)
+{
+    if (b->oom) {
+        return;
+    }
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 256;
+        while (cap < b->len + n) {
+            cap *= 2;
+        }
+        uint8_t *p = realloc(b->p, cap);
+        if (p == NULL) {
+            b->oom = true;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, src, n);
+    b->len += n;
+}
+
+static void
+bb_u32(bbuf *b, uint32_t v)
+{
+    uint8_t x[4];
+    akti_be32_put(x, v);
+    bb_put(b, x, 4);
+}
+
+static void
+bb_u64(bbuf *b, uint64_t v)
+{
+    uint8_t x[8];
+    akti_be64_put(x, v);
+    bb_put(b, x, 8);
+}
+
+/* a one-dimensional binary array header of n elements of type oid */
+static void
+bb_array(bbuf *b, uint32_t oid, size_t n)
+{
+    bb_u32(b, n ? 1 : 0); /* dimensions */
+    bb_u32(b, 0); /* no NULLs */
+    bb_u32(b, oid);
+    if (n) {
+        bb_u32(b, (uint32_t)n);
+        bb_u32(b, 1); /* lower bound */
+    }
+}
+
+static void
+bb_elem(bbuf *b, const void *p, size_t n)
+{
+    bb_u32(b, (uint32_t)n);
+    bb_put(b, p, n);
+}
+
+/* --- connections ------------------------------------------------------------
+ */
+
+static akt_err
+pg_errmap(PGconn *c)
+{
+    return c == NULL || PQstatus(c) != CONNECTION_OK ? AKT_EPEER : AKT_EIO;
+}
+
+static bool
+schema_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 63 || (s[0] >= '0' && s[0] <= '9')) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* the server's NOTICEs ("relation already exists, skipping") are not
+ * errors; errors come back in results */
+static void
+quiet_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+static PGconn *
+pg_connect(const char *conninfo, akt_persist_error *err)
+{
+    PGconn *c = PQconnectdb(conninfo);
+    if (c == NULL) {
+        akti_perr(err, "postgresql: out of memory");
+        return NULL;
+    }
+    if (PQstatus(c) != CONNECTION_OK) {
+        char *m = PQerrorMessage(c);
+        size_t n = strlen(m);
+        while (n && (m[n - 1] == '\n' || m[n - 1] == ' ')) {
+            n--;
+        }
+        akti_perr(err, "postgresql: cannot connect: %.*s", (int)n, m);
+        PQfinish(c);
+        return NULL;
+    }
+    PQsetErrorVerbosity(c, PQERRORS_TERSE);
+    PQsetNoticeProcessor(c, quiet_notice, NULL);
+    return c;
+}
+
+/* run sql (no parameters); false and err on failure */
+static bool
+pg_exec(PGconn *c, const char *sql, akt_persist_error *err)
+{
+    PGresult *r = PQexec(c, sql);
+    ExecStatusType st = PQresultStatus(r);
+    bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+    if (!ok) {
+        akti_perr(err, "postgresql: %s", PQresultErrorMessage(r));
+    }
+    PQclear(r);
+    return ok;
+}
+
+/* A pool of reader connections, at most max of them. */
+typedef struct pool {
+    char *conninfo;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    PGconn **idle;
+    size_t nidle, open, max;
+} pool;
+
+static bool
+pool_init(pool *p, char *conninfo, size_t max)
+{
+    p->conninfo = conninfo;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    p->max = max ? max : 4;
+    p->idle = calloc(p->max, sizeof(PGconn *));
+    p->nidle = p->open = 0;
+    return p->idle != NULL;
+}
+
+static PGconn *
+pool_get(pool *p, akt_persist_error *err)
+{
+    pthread_mutex_lock(&p->mu);
+    while (p->nidle == 0 && p->open >= p->max) {
+        pthread_cond_wait(&p->cv, &p->mu);
+    }
+    if (p->nidle > 0) {
+        PGconn *c = p->idle[--p->nidle];
+        pthread_mutex_unlock(&p->mu);
+        return c;
+    }
+    p->open++;
+    pthread_mutex_unlock(&p->mu);
+    PGconn *c = pg_connect(p->conninfo, err);
+    if (c == NULL) {
+        pthread_mutex_lock(&p->mu);
+        p->open--;
+        pthread_cond_signal(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+    return c;
+}
+
+/* give c back; a broken connection is closed (the next get opens one) */
+static void
+pool_put(pool *p, PGconn *c)
+{
+    pthread_mutex_lock(&p->mu);
+    if (PQstatus(c) == CONNECTION_OK
+        && PQtransactionStatus(c) == PQTRANS_IDLE) {
+        p->idle[p->nidle++] = c;
+    } else {
+        PQfinish(c);
+        p->open--;
+    }
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void
+pool_fini(pool *p)
+{
+    if (p->max == 0) {
+        return; /* never initialised */
+    }
+    for (size_t i = 0; i < p->nidle; i++) {
+        PQfinish(p->idle[i]);
+    }
+    free(p->idle);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+}
+
+/* --- the schema -------------------------------------------------------------
+ */
+
+static const char schema_sql[]
+    = "SELECT pg_advisory_xact_lock(7305411771502381056);"
+      "CREATE SCHEMA IF NOT EXISTS @S;"
+      "CREATE TABLE IF NOT EXISTS @S.akt_meta (k text PRIMARY KEY, "
+      "v bigint NOT NULL);"
+      "INSERT INTO @S.akt_meta VALUES ('gseq', 0), ('schema', 1) "
+      "ON CONFLICT DO NOTHING;"
+      "CREATE TABLE IF NOT EXISTS @S.akt_pids (pid text PRIMARY KEY, "
+      "highest bigint NOT NULL, deleted_to bigint NOT NULL DEFAULT 0);"
+      "CREATE TABLE IF NOT EXISTS @S.akt_events (pid text NOT NULL, "
+      "seq bigint NOT NULL, gseq bigint NOT NULL UNIQUE, "
+      "type_id bigint NOT NULL, ts bigint NOT NULL, data bytea NOT NULL, "
+      "tags text[], PRIMARY KEY (pid, seq));"
+      "CREATE TABLE IF NOT EXISTS @S.akt_tagseq (tag text PRIMARY KEY, "
+      "seq bigint NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS @S.akt_tags (tag text NOT NULL, "
+      "tseq bigint NOT NULL, pid text NOT NULL, seq bigint NOT NULL, "
+      "PRIMARY KEY (tag, tseq));"
+      "CREATE TABLE IF NOT EXISTS @S.akt_snapshots (pid text NOT NULL, "
+      "seq bigint NOT NULL, ts bigint NOT NULL, type_id bigint NOT NULL, "
+      "data bytea NOT NULL, PRIMARY KEY (pid, seq));"
+      /* one atomic write: the first event's gseq, or -1 when its sequence
+       * numbers are not above the id's highest (nothing written) */
+      "CREATE OR REPLACE FUNCTION @S.akt_write(p_pid text, p_first bigint, "
+      "p_types bigint[], p_ts bigint[], p_data bytea[], p_tagn int[], "
+      "p_tags text[]) RETURNS bigint LANGUAGE plpgsql AS $f$ "
+      "DECLARE n int := cardinality(p_types); base bigint; t int := 1; "
+      "tn bigint; "
+      "BEGIN "
+      "INSERT INTO @S.akt_pids AS p (pid, highest) "
+      "VALUES (p_pid, p_first + n - 1) ON CONFLICT (pid) DO UPDATE "
+      "SET highest = p_first + n - 1 WHERE p.highest < p_first; "
+      "IF NOT FOUND THEN RETURN -1; END IF; "
+      "UPDATE @S.akt_meta SET v = v + n WHERE k = 'gseq' "
+      "RETURNING v - n INTO base; "
+      "FOR i IN 1..n LOOP "
+      "INSERT INTO @S.akt_events VALUES (p_pid, p_first + i - 1, base + i, "
+      "p_types[i], p_ts[i], p_data[i], CASE WHEN p_tagn[i] = 0 THEN NULL "
+      "ELSE p_tags[t:t + p_tagn[i] - 1] END); "
+      "FOR k IN 1..p_tagn[i] LOOP "
+      "INSERT INTO @S.akt_tagseq AS s VALUES (p_tags[t], 1) "
+      "ON CONFLICT (tag) DO UPDATE SET seq = s.seq + 1 RETURNING seq INTO tn; "
+      "INSERT INTO @S.akt_tags VALUES (p_tags[t], tn, p_pid, "
+      "p_first + i - 1); "
+      "t := t + 1; "
+      "END LOOP; "
+      "END LOOP; "
+      "RETURN base + 1; "
+      "END $f$;"
+      /* delete events <= p_to (never past highest); highest stays */
+      "CREATE OR REPLACE FUNCTION @S.akt_delete(p_pid text, p_to bigint) "
+      "RETURNS void LANGUAGE plpgsql AS $f$ "
+      "DECLARE h bigint; "
+      "BEGIN "
+      "SELECT highest INTO h FROM @S.akt_pids WHERE pid = p_pid FOR UPDATE; "
+      "IF NOT FOUND THEN RETURN; END IF; "
+      "DELETE FROM @S.akt_events WHERE pid = p_pid "
+      "AND seq <= least(p_to, h); "
+      "UPDATE @S.akt_pids SET deleted_to = greatest(deleted_to, "
+      "least(p_to, h)) WHERE pid = p_pid; "
+      "END $f$;";
+
+/* with_schema -- tmpl with every "@S" replaced by schema (malloc'd) */
+static char *
+with_schema(const char *tmpl, const char *schema)
+{
+    size_t ls = strlen(schema), n = 1;
+    for (const char *p = tmpl; *p; p++) {
+        n += p[0] == '@' && p[1] == 'S' ? ls : 1;
+    }
+    char *out = malloc(n), *o = out;
+    if (out == NULL) {
+        return NULL;
+    }
+    for (const char *p = tmpl; *p; p++) {
+        if (p[0] == '@' && p[1] == 'S') {
+            memcpy(o, schema, ls);
+            o += ls;
+            p++;
+        } else {
+            *o++ = *p;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+/* create the tables and functions (idempotent); check the layout version */
+static akt_err
+schema_create(PGconn *c, const char *schema, akt_persist_error *err)
+{
+    char *sql = with_schema(schema_sql, schema);
+    if (sql == NULL) {
+        return AKT_ENOMEM;
+    }
+    bool ok = pg_exec(c, "BEGIN", err) && pg_exec(c, sql, err)
+        && pg_exec(c, "COMMIT", err);
+    free(sql);
+    if (!ok) {
+        pg_exec(c, "ROLLBACK", NULL);
+        return pg_errmap(c);
+    }
+    char q[160];
+    snprintf(
+        q, sizeof q, "SELECT v FROM %s.akt_meta WHERE k = 'schema'", schema);
+    PGresult *r = PQexec(c, q);
+    long v = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1
+        ? atol(PQgetvalue(r, 0, 0))
+        : -1;
+    PQclear(r);
+    if (v != 1) {
+        akti_perr(err,
+            "postgresql: schema %s has layout version %ld; this akt reads 1",
+            schema, v);
+        return AKT_EPROTO;
+    }
+    return AKT_OK;
+}
+
+/* ============================ journal ===================================== */
+
+enum { PQ_WRITE = 1, PQ_DELETE, PQ_BARRIER };
+
+typedef struct preq {
+    struct preq *next;
+    int kind;
+    char *pid;
+    size_t npid;
+    /* write: the function's arguments, ready to send */
+    akt_journal_write_cb cb;
+    void *arg;
+    size_t n;
+    uint64_t first;
+    bbuf types, ts, data, tagn, tags;
+    akt_write_status st;
+    /* delete */
+    uint64_t to;
+    akt_err rc;
+    bool done;
+} preq;
+
+typedef struct pj {
+    char *conninfo;
+    char schema[64];
+    char q_write[128], q_delete[128], q_highest[160], q_replay[256], q_tag[512];
+    uint32_t max_batch;
+    PGconn *wconn; /* the writer thread's */
+    pool readers;
+    pthread_t writer;
+    pthread_mutex_t mu;
+    pthread_cond_t cv, done_cv;
+    preq *head, *tail;
+    bool closing, inflight;
+    akti_pend_map pending;
+    _Atomic uint64_t n_commits, n_writes, n_events;
+} pj;
+
+static void
+preq_free(preq *r)
+{
+    free(r->types.p);
+    free(r->ts.p);
+    free(r->data.p);
+    free(r->tagn.p);
+    free(r->tags.p);
+    free(r);
+}
+
+/* send the batch pipelined as one transaction; set each request's
+ * outcome; returns AKT_OK or the batch's failure */
+static akt_err
+pj_send(pj *j, preq *batch)
+{
+    if (j->wconn == NULL || PQstatus(j->wconn) != CONNECTION_OK) {
+        if (j->wconn) {
+            PQfinish(j->wconn);
+        }
+        j->wconn = pg_connect(j->conninfo, NULL);
+        if (j->wconn == NULL) {
+            return AKT_EPEER;
+        }
+    }
+    PGconn *c = j->wconn;
+    if (PQenterPipelineMode(c) != 1) {
+        return AKT_EIO;
+    }
+    bool sent = PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
+    for (preq *r = batch; r && sent; r = r->next) {
+        if (r->kind == PQ_WRITE) {
+            uint8_t first[8];
+            akti_be64_put(first, r->first);
+            const char *vals[7]
+                = { r->pid, (const char *)first, (const char *)r->types.p,
+                      (const char *)r->ts.p, (const char *)r->data.p,
+                      (const char *)r->tagn.p, (const char *)r->tags.p };
+            int lens[7] = { (int)r->npid, 8, (int)r->types.len, (int)r->ts.len,
+                (int)r->data.len, (int)r->tagn.len, (int)r->tags.len };
+            static const int fmts[7] = { 0, 1, 1, 1, 1, 1, 1 };
+            static const Oid types[7] = { OID_TEXT, OID_INT8, OID_INT8ARR,
+                OID_INT8ARR, OID_BYTEAARR, OID_INT4ARR, OID_TEXTARR };
+            sent = PQsendQueryParams(
+                       c, j->q_write, 7, types, vals, lens, fmts, 1)
+                == 1;
+        } else if (r->kind == PQ_DELETE) {
+            char to[24];
+            snprintf(to, sizeof to, "%" PRId64,
+                r->to > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)r->to);
+            const char *vals[2] = { r->pid, to };
+            sent = PQsendQueryParams(
+                       c, j->q_delete, 2, NULL, vals, NULL, NULL, 0)
+                == 1;
+        }
+    }
+    sent = sent
+        && PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) == 1
+        && PQpipelineSync(c) == 1;
+    akt_err fail = sent ? AKT_OK : AKT_EIO;
+    /* results, in order: BEGIN, one per write or delete, COMMIT (each
+     * followed by a NULL), then the sync; after an error the rest of the
+     * transaction comes back PGRES_PIPELINE_ABORTED */
+    size_t nq = 2;
+    for (preq *r = batch; r; r = r->next) {
+        nq += r->kind != PQ_BARRIER;
+    }
+    preq *r = batch;
+    for (size_t q = 0; q < nq && fail == AKT_OK; q++) {
+        PGresult *res = PQgetResult(c);
+        if (res == NULL) {
+            fail = PQstatus(c) == CONNECTION_OK ? AKT_EIO : AKT_EPEER;
+            break;
+        }
+        ExecStatusType st = PQresultStatus(res);
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+            fail = AKT_EIO;
+        } else if (q > 0 && q < nq - 1) {
+            while (r->kind == PQ_BARRIER) {
+                r = r->next;
+            }
+            if (r->kind == PQ_WRITE && PQntuples(res) == 1
+                && PQgetlength(res, 0, 0) == 8) {
+                int64_t g = (int64_t)akti_be64_get(
+                    (const uint8_t *)PQgetvalue(res, 0, 0));
+                r->st = g < 0 ? AKT_WRITE_FAILED : AKT_WRITE_OK;
+                r->rc = g < 0 ? AKT_ESTATE : AKT_OK;
+            } else if (r->kind == PQ_DELETE) {
+                r->rc = AKT_OK;
+            }
+            r = r->next;
+        }
+        PQclear(res);
+        res = PQgetResult(c); /* the NULL that ends this query's results */
+        if (res != NULL) {
+            PQclear(res);
+            fail = AKT_EIO;
+        }
+    }
+    if (fail == AKT_OK) {
+        PGresult *res = PQgetResult(c);
+        if (res == NULL || PQresultStatus(res) != PGRES_PIPELINE_SYNC
+            || PQexitPipelineMode(c) != 1) {
+            fail = AKT_EIO;
+        }
+        PQclear(res);
+    }
+    if (fail != AKT_OK) {
+        /* the connection's state is unknown: a fresh one for the next */
+        PQfinish(c);
+        j->wconn = NULL;
+    }
+    return fail;
+}
+
+static void
+pj_commit(pj *j, preq *batch)
+{
+    for (preq *r = batch; r; r = r->next) {
+        r->st = AKT_WRITE_FAILED;
+        r->rc = AKT_EIO;
+    }
+    akt_err fail = pj_send(j, batch);
+    uint64_t nw = 0, ne = 0;
+    for (preq *r = batch; r; r = r->next) {
+        if (fail != AKT_OK) {
+            r->st = AKT_WRITE_FAILED;
+            r->rc = fail;
+        } else if (r->kind == PQ_WRITE && r->st == AKT_WRITE_OK) {
+            nw++;
+            ne += r->n;
+        } else if (r->kind == PQ_BARRIER) {
+            r->rc = AKT_OK;
+        }
+    }
+    if (fail == AKT_OK) {
+        atomic_fetch_add(&j->n_commits, 1);
+        atomic_fetch_add(&j->n_writes, nw);
+        atomic_fetch_add(&j->n_events, ne);
+    }
+}
+
+static void *
+pj_writer(void *arg)
+{
+    pj *j = arg;
+    pthread_mutex_lock(&j->mu);
+    for (;;) {
+        while (j->head == NULL && !j->closing) {
+            pthread_cond_wait(&j->cv, &j->mu);
+        }
+        if (j->head == NULL) {
+            break;
+        }
+        preq *batch = j->head, *last = batch;
+        uint64_t evs = batch->n;
+        while (last->next && evs + last->next->n <= j->max_batch) {
+            last = last->next;
+            evs += last->n;
+        }
+        j->head = last->next;
+        if (j->head == NULL) {
+            j->tail = NULL;
+        }
+        last->next = NULL;
+        j->inflight = true;
+        pthread_mutex_unlock(&j->mu);
+
+        bool work = false;
+        for (preq *r = batch; r; r = r->next) {
+            work = work || r->kind != PQ_BARRIER;
+        }
+        if (work) {
+            pj_commit(j, batch);
+        }
+
+        preq *sync = NULL, **stail = &sync, *done = NULL, **dtail = &done;
+        for (preq *r = batch, *next; r; r = next) {
+            next = r->next;
+            r->next = NULL;
+            if (r->kind == PQ_WRITE) {
+                r->cb(r->arg, r->st, r->rc);
+                *dtail = r;
+                dtail = &r->next;
+            } else {
+                if (r->kind == PQ_BARRIER) {
+                    r->rc = AKT_OK;
+                }
+                *stail = r;
+                stail = &r->next;
+            }
+        }
+        pthread_mutex_lock(&j->mu);
+        j->inflight = false;
+        for (preq *r = done, *next; r; r = next) {
+            next = r->next;
+            akti_pend_done(&j->pending, r->pid, r->npid);
+            preq_free(r);
+        }
+        for (preq *r = sync; r; r = r->next) {
+            r->done = true;
+        }
+        pthread_cond_broadcast(&j->done_cv);
+    }
+    pthread_mutex_unlock(&j->mu);
+    return NULL;
+}
+
+static akt_err
+pj_queue(pj *j, preq *r, bool wait, bool skip_if_idle)
+{
+    pthread_mutex_lock(&j->mu);
+    if (j->closing) {
+        pthread_mutex_unlock(&j->mu);
+        return AKT_ECLOSED;
+    }
+    if (skip_if_idle && !akti_pend_has(&j->pending, r->pid, r->npid)) {
+        pthread_mutex_unlock(&j->mu);
+        return AKT_OK;
+    }
+    if (r->kind == PQ_WRITE && !akti_pend_add(&j->pending, r->pid, r->npid)) {
+        pthread_mutex_unlock(&j->mu);
+        return AKT_ENOMEM;
+    }
+    r->next = NULL;
+    r->done = false;
+    if (j->tail) {
+        j->tail->next = r;
+    } else {
+        j->head = r;
+    }
+    j->tail = r;
+    pthread_cond_signal(&j->cv);
+    while (wait && !r->done) {
+        pthread_cond_wait(&j->done_cv, &j->mu);
+    }
+    pthread_mutex_unlock(&j->mu);
+    return wait ? r->rc : AKT_OK;
+}
+
+static akt_err
+pj_write(
+    void *impl, const akt_atomic_write *w, akt_journal_write_cb cb, void *arg)
+{
+    pj *j = impl;
+    size_t npid = strlen(w->pid);
+    if (npid == 0 || npid > MAX_PID_LEN || w->n == 0) {
+        return AKT_EINVAL;
+    }
+    preq *r = calloc(1, sizeof(*r) + npid + 1);
+    if (r == NULL) {
+        return AKT_ENOMEM;
+    }
+    r->kind = PQ_WRITE;
+    r->pid = (char *)(r + 1);
+    memcpy(r->pid, w->pid, npid + 1);
+    r->npid = npid;
+    r->cb = cb;
+    r->arg = arg;
+    r->n = w->n;
+    r->first = w->events[0].seq;
+    size_t ntags = 0;
+    for (size_t i = 0; i < w->n; i++) {
+        if (w->events[i].ntags > AKT_PERSIST_MAX_TAGS
+            || (i > 0 && w->events[i].seq != w->events[i - 1].seq + 1)) {
+            free(r);
+            return AKT_EINVAL;
+        }
+        ntags += w->events[i].ntags;
+    }
+    bb_array(&r->types, OID_INT8, w->n);
+    bb_array(&r->ts, OID_INT8, w->n);
+    bb_array(&r->data, OID_BYTEA, w->n);
+    bb_array(&r->tagn, OID_INT4, w->n);
+    bb_array(&r->tags, OID_TEXT, ntags);
+    for (size_t i = 0; i < w->n; i++) {
+        const akt_prepr *e = &w->events[i];
+        bb_u32(&r->types, 8);
+        bb_u64(&r->types, e->type_id);
+        bb_u32(&r->ts, 8);
+        bb_u64(&r->ts, (uint64_t)e->timestamp_ms);
+        bb_elem(&r->data, e->data, e->len);
+        bb_u32(&r->tagn, 4);
+        bb_u32(&r->tagn, (uint32_t)e->ntags);
+        for (size_t t = 0; t < e->ntags; t++) {
+            bb_elem(&r->tags, e->tags[t], strlen(e->tags[t]));
+        }
+    }
+    if (r->types.oom || r->ts.oom || r->data.oom || r->tagn.oom
+        || r->tags.oom) {
+        preq_free(r);
+        return AKT_ENOMEM;
+    }
+    akt_err rc = pj_queue(j, r, false, false);
+    if (rc != AKT_OK) {
+        preq_free(r);
+    }
+    return rc;
+}
+
+/* parse a binary text[] value into tagv (views into v, NUL-terminated by
+ * copying into buf); false when it is not a well-formed text array */
+static bool
+parse_tags(const uint8_t *v, size_t n, char *buf, size_t cap, const char **tagv,
+    size_t *ntags)
+{
+    *ntags = 0;
+    if (n < 12) {
+        return false;
+    }
+    uint32_t ndim = akti_be32_get(v);
+    if (ndim == 0) {
+        return true;
+    }
+    if (ndim != 1 || n < 20) {
+        return false;
+    }
+    uint32_t count = akti_be32_get(v + 12);
+    if (count > AKT_PERSIST_MAX_TAGS) {
+        return false;
+    }
+    size_t off = 20, used = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        if (off + 4 > n) {
+            return false;
+        }
+        uint32_t len = akti_be32_get(v + off);
+        off += 4;
+        if (len > n - off || used + len + 1 > cap) {
+            return false;
+        }
+        memcpy(buf + used, v + off, len);
+        buf[used + len] = '\0';
+        tagv[i] = buf + used;
+        used += len + 1;
+        off += len;
+    }
+    *ntags = count;
+    return true;
+}
+
+/* one row of (seq, type_id, ts, gseq, data, tags) into *ev */
+static bool
+row_event(PGresult *res, int i, int col, akt_prepr *ev, char *tagbuf,
+    size_t tagcap, const char **tagv)
+{
+    for (int k = 0; k < 4; k++) {
+        if (PQgetlength(res, i, col + k) != 8) {
+            return false;
+        }
+    }
+    ev->seq = akti_be64_get((const uint8_t *)PQgetvalue(res, i, col));
+    ev->type_id = akti_be64_get((const uint8_t *)PQgetvalue(res, i, col + 1));
+    ev->timestamp_ms
+        = (int64_t)akti_be64_get((const uint8_t *)PQgetvalue(res, i, col + 2));
+    ev->gseq = akti_be64_get((const uint8_t *)PQgetvalue(res, i, col + 3));
+    ev->data = (const uint8_t *)PQgetvalue(res, i, col + 4);
+    ev->len = (size_t)PQgetlength(res, i, col + 4);
+    ev->tags = tagv;
+    ev->ntags = 0;
+    if (!PQgetisnull(res, i, col + 5)
+        && !parse_tags((const uint8_t *)PQgetvalue(res, i, col + 5),
+            (size_t)PQgetlength(res, i, col + 5), tagbuf, tagcap, tagv,
+            &ev->ntags)) {
+        return false;
+    }
+    return true;
+}
+
+static akt_err
+pj_replay(void *impl, const char *pid, uint64_t from, uint64_t to, uint64_t max,
+    akt_journal_replay_fn fn, void *arg)
+{
+    pj *j = impl;
+    size_t npid = strlen(pid);
+    if (npid == 0 || npid > MAX_PID_LEN) {
+        return AKT_EINVAL;
+    }
+    if (max == 0 || to == 0 || from > to) {
+        return AKT_OK;
+    }
+    if (from == 0) {
+        from = 1;
+    }
+    if (to > (uint64_t)INT64_MAX) {
+        to = INT64_MAX;
+    }
+    PGconn *c = pool_get(&j->readers, NULL);
+    if (c == NULL) {
+        return AKT_EPEER;
+    }
+    akt_err out = AKT_OK;
+    uint64_t next = from, count = 0;
+    char tagbuf[AKT_PERSIST_MAX_TAGS * (AKT_PERSIST_MAX_TAG_LEN + 1)];
+    const char *tagv[AKT_PERSIST_MAX_TAGS];
+    while (out == AKT_OK && count < max && next <= to) {
+        uint64_t want = max - count < PAGE ? max - count : PAGE;
+        uint8_t b_from[8], b_to[8], b_lim[8];
+        akti_be64_put(b_from, next);
+        akti_be64_put(b_to, to);
+        akti_be64_put(b_lim, want);
+        const char *vals[4] = { pid, (const char *)b_from, (const char *)b_to,
+            (const char *)b_lim };
+        int lens[4] = { (int)npid, 8, 8, 8 };
+        static const int fmts[4] = { 0, 1, 1, 1 };
+        static const Oid types[4] = { OID_TEXT, OID_INT8, OID_INT8, OID_INT8 };
+        PGresult *res
+            = PQexecParams(c, j->q_replay, 4, types, vals, lens, fmts, 1);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+            PQclear(res);
+            out = pg_errmap(c);
+            break;
+        }
+        int rows = PQntuples(res);
+        for (int i = 0; i < rows && out == AKT_OK; i++) {
+            akt_prepr ev;
+            if (!row_event(res, i, 0, &ev, tagbuf, sizeof tagbuf, tagv)) {
+                out = AKT_EPROTO;
+                break;
+            }
+            out = fn(arg, &ev);
+            next = ev.seq + 1;
+            count++;
+        }
+        PQclear(res);
+        if ((uint64_t)rows < want) {
+            break;
+        }
+    }
+    pool_put(&j->readers, c);
+    return out;
+}
+
+static akt_err
+pj_highest(void *impl, const char *pid, uint64_t *out)
+{
+    pj *j = impl;
+    size_t npid = strlen(pid);
+    if (npid == 0 || npid > MAX_PID_LEN) {
+        return AKT_EINVAL;
+    }
+    /* after every write of pid queued before this call */
+    preq bar = { .kind = PQ_BARRIER, .pid = (char *)pid, .npid = npid };
+    akt_err rc = pj_queue(j, &bar, true, true);
+    if (rc != AKT_OK) {
+        return rc;
+    }
+    PGconn *c = pool_get(&j->readers, NULL);
+    if (c == NULL) {
+        return AKT_EPEER;
+    }
+    const char *vals[1] = { pid };
+    PGresult *res = PQexecParams(c, j->q_highest, 1, NULL, vals, NULL, NULL, 1);
+    *out = 0;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        rc = pg_errmap(c);
+    } else if (PQntuples(res) == 1 && PQgetlength(res, 0, 0) == 8) {
+        *out = akti_be64_get((const uint8_t *)PQgetvalue(res, 0, 0));
+    }
+    PQclear(res);
+    pool_put(&j->readers, c);
+    return rc;
+}
+
+static akt_err
+pj_delete_to(void *impl, const char *pid, uint64_t to)
+{
+    pj *j = impl;
+    size_t npid = strlen(pid);
+    if (npid == 0 || npid > MAX_PID_LEN) {
+        return AKT_EINVAL;
+    }
+    preq r = { .kind = PQ_DELETE, .pid = (char *)pid, .npid = npid, .to = to };
+    return pj_queue(j, &r, true, false);
+}
+
+static akt_err
+pj_by_tag(void *impl, const char *tag, uint64_t after, uint64_t max,
+    akt_journal_tag_fn fn, void *arg)
+{
+    pj *j = impl;
+    size_t tl = strlen(tag);
+    if (tl == 0 || tl > AKT_PERSIST_MAX_TAG_LEN) {
+        return AKT_EINVAL;
+    }
+    if (max == 0) {
+        return AKT_OK;
+    }
+    PGconn *c = pool_get(&j->readers, NULL);
+    if (c == NULL) {
+        return AKT_EPEER;
+    }
+    /* one snapshot for every page: a point-in-time result */
+    akt_err out
+        = pg_exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", NULL)
+        ? AKT_OK
+        : pg_errmap(c);
+    uint64_t next = after, count = 0;
+    char tagbuf[AKT_PERSIST_MAX_TAGS * (AKT_PERSIST_MAX_TAG_LEN + 1)];
+    const char *tagv[AKT_PERSIST_MAX_TAGS];
+    char pidbuf[MAX_PID_LEN + 1];
+    while (out == AKT_OK && count < max) {
+        uint64_t want = max - count < PAGE ? max - count : PAGE;
+        uint8_t b_after[8], b_lim[8];
+        akti_be64_put(b_after, next > (uint64_t)INT64_MAX ? INT64_MAX : next);
+        akti_be64_put(b_lim, want);
+        const char *vals[3]
+            = { tag, (const char *)b_after, (const char *)b_lim };
+        int lens[3] = { (int)tl, 8, 8 };
+        static const int fmts[3] = { 0, 1, 1 };
+        static const Oid types[3] = { OID_TEXT, OID_INT8, OID_INT8 };
+        PGresult *res
+            = PQexecParams(c, j->q_tag, 3, types, vals, lens, fmts, 1);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+            PQclear(res);
+            out = pg_errmap(c);
+            break;
+        }
+        int rows = PQntuples(res);
+        for (int i = 0; i < rows && out == AKT_OK; i++) {
+            akt_prepr ev;
+            int plen = PQgetlength(res, i, 1);
+            if (PQgetlength(res, i, 0) != 8 || plen > MAX_PID_LEN
+                || !row_event(res, i, 2, &ev, tagbuf, sizeof tagbuf, tagv)) {
+                out = AKT_EPROTO;
+                break;
+            }
+            uint64_t off
+                = akti_be64_get((const uint8_t *)PQgetvalue(res, i, 0));
+            memcpy(pidbuf, PQgetvalue(res, i, 1), (size_t)plen);
+            pidbuf[plen] = '\0';
+            out = fn(arg, off, pidbuf, &ev);
+            next = off;
+            count++;
+        }
+        PQclear(res);
+        if ((uint64_t)rows < want) {
+            break;
+        }
+    }
+    pg_exec(c, out == AKT_OK ? "COMMIT" : "ROLLBACK", NULL);
+    pool_put(&j->readers, c);
+    return out;
+}
+
+static void
+pj_stats(void *impl, akt_journal_stats *out)
+{
+    pj *j = impl;
+    out->commits = atomic_load(&j->n_commits);
+    out->writes = atomic_load(&j->n_writes);
+    out->events = atomic_load(&j->n_events);
+}
+
+static void
+pj_free(pj *j)
+{
+    if (j->wconn) {
+        PQfinish(j->wconn);
+    }
+    pool_fini(&j->readers);
+    pthread_mutex_destroy(&j->mu);
+    pthread_cond_destroy(&j->cv);
+    pthread_cond_destroy(&j->done_cv);
+    free(j->conninfo);
+    free(j);
+}
+
+static void
+pj_close(void *impl)
+{
+    pj *j = impl;
+    pthread_mutex_lock(&j->mu);
+    j->closing = true; /* the writer drains the queue, then ends */
+    pthread_cond_signal(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+    pthread_join(j->writer, NULL);
+    pj_free(j);
+}
+
+static const akt_journal_ops pg_journal_ops = {
+    .name = "postgresql",
+    .write = pj_write,
+    .replay = pj_replay,
+    .highest = pj_highest,
+    .delete_to = pj_delete_to,
+    .events_by_tag = pj_by_tag,
+    .stats = pj_stats,
+    .close = pj_close,
+};
+
+static akt_err
+check_options(
+    const akt_pg_options *o, const char **schema, akt_persist_error *err)
+{
+    if (o == NULL || o->conninfo == NULL) {
+        akti_perr(err, "postgresql: no connection string (conninfo)");
+        return AKT_EINVAL;
+    }
+    *schema = o->schema && o->schema[0] ? o->schema : "akt";
+    if (!schema_ok(*schema)) {
+        akti_perr(err,
+            "postgresql: schema '%s': expected [a-z_][a-z0-9_]*, at most 63 "
+            "characters",
+            *schema);
+        return AKT_EINVAL;
+    }
+    return AKT_OK;
+}
+
+akt_err
+akt_journal_open_pg(const akt_pg_options *o, const akt_registry *reg,
+    akt_journal **out, akt_persist_error *err)
+{
+    if (out == NULL) {
+        return AKT_EINVAL;
+    }
+    if (err) {
+        err->text[0] = '\0';
+    }
+    const char *schema;
+    akt_err rc = check_options(o, &schema, err);
+    if (rc != AKT_OK) {
+        return rc;
+    }
+    pj *j = calloc(1, sizeof(*j));
+    if (j == NULL || (j->conninfo = strdup(o->conninfo)) == NULL) {
+        free(j);
+        return AKT_ENOMEM;
+    }
+    snprintf(j->schema, sizeof j->schema, "%s", schema);
+    snprintf(j->q_write, sizeof j->q_write,
+        "SELECT %s.akt_write($1, $2, $3, $4, $5, $6, $7)", schema);
+    snprintf(j->q_delete, sizeof j->q_delete, "SELECT %s.akt_delete($1, $2)",
+        schema);
+    snprintf(j->q_highest, sizeof j->q_highest,
+        "SELECT highest FROM %s.akt_pids WHERE pid = $1", schema);
+    snprintf(j->q_replay, sizeof j->q_replay,
+        "SELECT seq, type_id, ts, gseq, data, tags FROM %s.akt_events "
+        "WHERE pid = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq LIMIT $4",
+        schema);
+    snprintf(j->q_tag, sizeof j->q_tag,
+        "SELECT t.tseq, t.pid, e.seq, e.type_id, e.ts, e.gseq, e.data, "
+        "e.tags FROM %s.akt_tags t JOIN %s.akt_events e "
+        "ON e.pid = t.pid AND e.seq = t.seq WHERE t.tag = $1 AND t.tseq > $2 "
+        "ORDER BY t.tseq LIMIT $3",
+        schema, schema);
+    j->max_batch = o->max_batch_events ? o->max_batch_events : 1000;
+    pthread_mutex_init(&j->mu, NULL);
+    pthread_cond_init(&j->cv, NULL);
+    pthread_cond_init(&j->done_cv, NULL);
+    if (!pool_init(&j->readers, j->conninfo, o->readers)) {
+        pj_free(j);
+        return AKT_ENOMEM;
+    }
+    j->wconn = pg_connect(j->conninfo, err);
+    if (j->wconn == NULL) {
+        pj_free(j);
+        return AKT_EPEER;
+    }
+    rc = schema_create(j->wconn, schema, err);
+    if (rc != AKT_OK) {
+        pj_free(j);
+        return rc;
+    }
+    if (pthread_create(&j->writer, NULL, pj_writer, j) != 0) {
+        pj_free(j);
+        return AKT_ENOMEM;
+    }
+    rc = akt_journal_new(&pg_journal_ops, j, reg, o->max_record_size, out);
+    if (rc != AKT_OK) {
+        pj_close(j);
+    }
+    return rc;
+}
+
+/* ============================ snapshot store ============================== */
+
+typedef struct ps {
+    char *conninfo;
+    pool conns;
+    char q_save[256], q_load[320], q_remove[200], q_remove_m[256];
+} ps;
+
+static akt_err
+ps_run(ps *s, const char *q, int n, const Oid *types, const char *const *vals,
+    const int *lens, const int *fmts, PGresult **keep)
+{
+    PGconn *c = pool_get(&s->conns, NULL);
+    if (c == NULL) {
+        return AKT_EPEER;
+    }
+    PGresult *res = PQexecParams(c, q, n, types, vals, lens, fmts, 1);
+    ExecStatusType st = PQresultStatus(res);
+    akt_err rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? AKT_OK
+                                                                 : pg_errmap(c);
+    if (rc == AKT_OK && keep) {
+        *keep = res;
+    } else {
+        PQclear(res);
+    }
+    pool_put(&s->conns, c);
+    return rc;
+}
+
+static akt_err
+ps_save(void *impl, const akt_snapshot_meta *m, const akt_snapshot_blob *b)
+{
+    ps *s = impl;
+    size_t npid = strlen(m->pid);
+    if (npid == 0 || npid > MAX_PID_LEN) {
+        return AKT_EINVAL;
+    }
+    uint8_t seq[8], ts[8], ty[8];
+    akti_be64_put(seq, m->seq);
+    akti_be64_put(ts, (uint64_t)m->timestamp_ms);
+    akti_be64_put(ty, b->type_id);
+    const char *vals[5] = { m->pid, (const char *)seq, (const char *)ts,
+        (const char *)ty, (const char *)b->data };
+    int lens[5] = { (int)npid, 8, 8, 8, (int)b->len };
+    static const int fmts[5] = { 0, 1, 1, 1, 1 };
+    static const Oid types[5]
+        = { OID_TEXT, OID_INT8, OID_INT8, OID_INT8, OID_BYTEA };
+    return ps_run(s, s->q_save, 5, types, vals, lens, fmts, NULL);
+}
+
+/* bounds as int8 parameters: uint64 max -> INT64_MAX */
+static void
+put_bound(uint8_t *b, uint64_t v)
+{
+    akti_be64_put(b, v > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : v);
+}
+
+static akt_err
+ps_load(void *impl, const char *pid, akt_snapshot_criteria c,
+    akt_snapshot_load_fn fn, void *arg)
+{
+    ps *s = impl;
+    size_t npid = strlen(pid);
+    if (npid == 0 || npid > MAX_PID_LEN) {
+        return AKT_EINVAL;
+    }
+    if (c.max_seq < c.min_seq || c.max_ts < c.min_ts) {
+        return AKT_ENOENT;
+    }
+    uint8_t b[4][8];
+    put_bound(b[0], c.min_seq);
+    put_bound(b[1], c.max_seq);
+    akti_be64_put(b[2], (uint64_t)c.min_ts);
+    akti_be64_put(b[3], (uint64_t)c.max_ts);
+    const char *vals[5] = { pid, (const char *)b[0], (const char *)b[1],
+        (const char *)b[2], (const char *)b[3] };
+    int lens[5] = { (int)npid, 8, 8, 8, 8 };
+    static const int fmts[5] = { 0, 1, 1, 1, 1 };
+    static const Oid types[5]
+        = { OID_TEXT, OID_INT8, OID_INT8, OID_INT8, OID_INT8 };
+    PGresult *res = NULL;
+    akt_err rc = ps_run(s, s->q_load, 5, types, vals, lens, fmts, &res);
+    if (rc != AKT_OK) {
+        return rc;
+    }
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return AKT_ENOENT;
+    }
+    if (PQgetlength(res, 0, 0) != 8 || PQgetlength(res, 0, 1) != 8
+        || PQgetlength(res, 0, 2) != 8) {
+        PQclear(res);
+        return AKT_EPROTO; /* never "none": the events may be gone */
+    }
+    akt_snapshot_meta m
+        = { pid, akti_be64_get((const uint8_t *)PQgetvalue(res, 0, 0)),
+              (int64_t)akti_be64_get((const uint8_t *)PQgetvalue(res, 0, 1)) };
+    akt_snapshot_blob blob
+        = { akti_be64_get((const uint8_t *)PQgetvalue(res, 0, 2)),
+              (const uint8_t *)PQgetvalue(res, 0, 3),
+              (size_t)PQgetlength(res, 0, 3) };
+    rc = fn(arg, &m, &blob);
+    PQclear(res);
+    return rc;
+}
+
+static akt_err
+ps_remove(void *impl, const char *pid, uint64_t seq, int64_t ts)
+{
+    ps *s = impl;
+    size_t npid = strlen(pid);
+    if (npid == 0 || npid > MAX_PID_LEN) {
+        return AKT_EINVAL;
+    }
+    uint8_t b_seq[8], b_ts[8];
+    put_bound(b_seq, seq);
+    akti_be64_put(b_ts, (uint64_t)ts);
+    const char *vals[3] = { pid, (const char *)b_seq, (const char *)b_ts };
+    int lens[3] = { (int)npid, 8, 8 };
+    static const int fmts[3] = { 0, 1, 1 };
+    static const Oid types[3] = { OID_TEXT, OID_INT8, OID_INT8 };
+    return ps_run(s, s->q_remove, 3, types, vals, lens, fmts, NULL);
+}
+
+static akt_err
+ps_remove_matching(void *impl, const char *pid, akt_snapshot_criteria c)
+{
+    ps *s = impl;
+    size_t npid = strlen(pid);
+    if (npid == 0 || npid > MAX_PID_LEN) {
+        return AKT_EINVAL;
+    }
+    uint8_t b[4][8];
+    put_bound(b[0], c.min_seq);
+    put_bound(b[1], c.max_seq);
+    akti_be64_put(b[2], (uint64_t)c.min_ts);
+    akti_be64_put(b[3], (uint64_t)c.max_ts);
+    const char *vals[5] = { pid, (const char *)b[0], (const char *)b[1],
+        (const char *)b[2], (const char *)b[3] };
+    int lens[5] = { (int)npid, 8, 8, 8, 8 };
+    static const int fmts[5] = { 0, 1, 1, 1, 1 };
+    static const Oid types[5]
+        = { OID_TEXT, OID_INT8, OID_INT8, OID_INT8, OID_INT8 };
+    return ps_run(s, s->q_remove_m, 5, types, vals, lens, fmts, NULL);
+}
+
+static void
+ps_close(void *impl)
+{
+    ps *s = impl;
+    pool_fini(&s->conns);
+    free(s->conninfo);
+    free(s);
+}
+
+static const akt_snapshot_ops pg_snapshot_ops = {
+    .name = "postgresql",
+    .save = ps_save,
+    .load = ps_load,
+    .remove = ps_remove,
+    .remove_matching = ps_remove_matching,
+    .close = ps_close,
+};
+
+akt_err
+akt_snapshot_store_open_pg(const akt_pg_options *o, const akt_registry *reg,
+    akt_snapshot_store **out, akt_persist_error *err)
+{
+    if (out == NULL) {
+        return AKT_EINVAL;
+    }
+    if (err) {
+        err->text[0] = '\0';
+    }
+    const char *schema;
+    akt_err rc = check_options(o, &schema, err);
+    if (rc != AKT_OK) {
+        return rc;
+    }
+    ps *s = calloc(1, sizeof(*s));
+    if (s == NULL || (s->conninfo = strdup(o->conninfo)) == NULL) {
+        free(s);
+        return AKT_ENOMEM;
+    }
+    snprintf(s->q_save, sizeof s->q_save,
+        "INSERT INTO %s.akt_snapshots VALUES ($1, $2, $3, $4, $5) "
+        "ON CONFLICT (pid, seq) DO UPDATE SET ts = EXCLUDED.ts, "
+        "type_id = EXCLUDED.type_id, data = EXCLUDED.data",
+        schema);
+    snprintf(s->q_load, sizeof s->q_load,
+        "SELECT seq, ts, type_id, data FROM %s.akt_snapshots WHERE pid = $1 "
+        "AND seq >= $2 AND seq <= $3 AND ts >= $4 AND ts <= $5 "
+        "ORDER BY seq DESC LIMIT 1",
+        schema);
+    snprintf(s->q_remove, sizeof s->q_remove,
+        "DELETE FROM %s.akt_snapshots WHERE pid = $1 AND seq = $2 "
+        "AND ($3 = 0 OR ts <= $3)",
+        schema);
+    snprintf(s->q_remove_m, sizeof s->q_remove_m,
+        "DELETE FROM %s.akt_snapshots WHERE pid = $1 AND seq >= $2 "
+        "AND seq <= $3 AND ts >= $4 AND ts <= $5",
+        schema);
+    if (!pool_init(&s->conns, s->conninfo, o->readers)) {
+        ps_close(s);
+        return AKT_ENOMEM;
+    }
+    PGconn *c = pool_get(&s->conns, err);
+    if (c == NULL) {
+        ps_close(s);
+        return AKT_EPEER;
+    }
+    rc = schema_create(c, schema, err);
+    pool_put(&s->conns, c);
+    if (rc != AKT_OK) {
+        ps_close(s);
+        return rc;
+    }
+    rc = akt_snapshot_store_new(&pg_snapshot_ops, s, reg, out);
+    if (rc != AKT_OK) {
+        ps_close(s);
+    }
+    return rc;
+}
