@@ -219,6 +219,48 @@ typedef struct akt_cluster_stats {
 
 AKT_API akt_err akt_cluster_stats_get(akt_system *sys, akt_cluster_stats *out);
 
+/* --- cluster singleton
+ * --------------------------------------------------------- One actor in the
+ * whole cluster (per role), on the oldest Up member: a manager runs on every
+ * node (at /user/<name>) and starts the singleton
+ * (/user/<name>/singleton) when its node is the oldest member of the role
+ * -- only once every older member was removed, and, when that one was
+ * downed (crashed, or cut off), removal_margin later, so that its own side
+ * has stopped it first (never two at once across a partition). A member
+ * that leaves, or is downed, stops its singleton at once. A proxy forwards
+ * to wherever the singleton runs, and buffers while it moves. */
+typedef struct akt_singleton_options {
+    /* Required: the name ([A-Za-z0-9_-]+, at most 47 bytes). */
+    const char *name;
+    /* Required: the singleton's props (copied; what it points to must
+     * outlive the manager). */
+    const akt_props *props;
+    /* Only members with this role host it; NULL or "": any member. */
+    const char *role;
+    /* The wait after a downed member older than this one was removed;
+     * < 0: the resolver's stable-after (Akka's down-removal-margin). */
+    int64_t removal_margin_ns;
+    /* Messages held while no singleton runs here yet; 0: 1000. */
+    uint32_t buffer_size;
+} akt_singleton_options;
+
+/* akt_cluster_singleton_start -- start the manager on this node (call on
+ * every node that may host it, with the same name). *manager is its ref.
+ * Messages told to the manager are forwarded to the singleton when it
+ * runs here, held (up to buffer_size) while it is about to, and sent on
+ * to the oldest member's manager otherwise. Errors: AKT_EINVAL,
+ * AKT_ENOENT (no cluster), AKT_EEXIST (name taken), AKT_ENOMEM. */
+AKT_API akt_err akt_cluster_singleton_start(
+    akt_system *sys, const akt_singleton_options *opts, akt_ref *manager);
+
+/* akt_cluster_singleton_proxy -- a local actor (/user/<name>-proxy) that
+ * forwards every message, with its sender, to the manager on the oldest
+ * Up member of role, and holds up to 1000 while there is none. The
+ * singleton's message types must be in the remoting registry of every
+ * node. Errors: as akt_cluster_singleton_start. */
+AKT_API akt_err akt_cluster_singleton_proxy(
+    akt_system *sys, const char *name, const char *role, akt_ref *proxy);
+
 #ifdef __cplusplus
 }
 #endif
