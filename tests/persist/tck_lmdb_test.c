@@ -22,6 +22,15 @@ open_s(void *arg, const char *dir, const akt_registry *reg,
     return akt_snapshot_store_open_lmdb(&o, reg, out, NULL);
 }
 
+static akt_err
+open_st(
+    void *arg, const char *dir, const akt_registry *reg, akt_state_store **out)
+{
+    (void)arg;
+    akt_lmdb_options o = { .dir = dir, .map_size = 64u << 20 };
+    return akt_state_store_open_lmdb(&o, reg, out, NULL);
+}
+
 int
 main(void)
 {
@@ -32,6 +41,7 @@ main(void)
         .rejects_non_serializable = true,
         .supports_tags = true,
         .supports_global_seq = true,
+        .open_state = open_st,
     };
     return akt_tck_run(&p) == 0 ? 0 : 1;
 }

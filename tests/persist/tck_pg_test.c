@@ -59,6 +59,22 @@ open_s(void *arg, const char *dir, const akt_registry *reg,
     return rc;
 }
 
+static akt_err
+open_st(
+    void *arg, const char *dir, const akt_registry *reg, akt_state_store **out)
+{
+    (void)arg;
+    char schema[64];
+    schema_of(dir, schema, sizeof schema);
+    akt_pg_options o = { .conninfo = conninfo, .schema = schema };
+    akt_persist_error err;
+    akt_err rc = akt_state_store_open_pg(&o, reg, out, &err);
+    if (rc != AKT_OK) {
+        fprintf(stderr, "tck_pg: %s\n", err.text);
+    }
+    return rc;
+}
+
 int
 main(void)
 {
@@ -75,6 +91,7 @@ main(void)
         .rejects_non_serializable = true,
         .supports_tags = true,
         .supports_global_seq = true,
+        .open_state = open_st,
     };
     int failed = akt_tck_run(&p);
     pg_fixture_stop(&pg);

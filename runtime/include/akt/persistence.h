@@ -311,6 +311,67 @@ AKT_API akt_err akt_snapshot_delete(
 AKT_API akt_err akt_snapshot_delete_matching(
     akt_snapshot_store *s, const char *pid, akt_snapshot_criteria c);
 
+/* --- durable state: one value per persistence id ---------------------------
+ *
+ * A durable state store keeps the latest value of each id (a message)
+ * with a revision for optimistic locking (Akka's DurableStateStore,
+ * Orleans' grain storage): revisions start at 1 and rise by 1 per write.
+ */
+
+/* the plug-in interface: serialized values, as for snapshots */
+typedef akt_err (*akt_state_get_fn)(
+    void *arg, uint64_t revision, const akt_snapshot_blob *value);
+
+typedef struct akt_state_ops {
+    const char *name;
+    /* get -- call fn once with pid's value and revision; AKT_ENOENT when
+     * pid has none (fn is not called). A value that cannot be read fails
+     * (AKT_EPROTO), never reads as "none". */
+    akt_err (*get)(void *impl, const char *pid, akt_state_get_fn fn, void *arg);
+    /* upsert -- store v as pid's value at revision: 1 creates it (AKT_ESTATE
+     * when pid has a value already), n > 1 replaces the value at revision
+     * n - 1 (AKT_ESTATE when the stored revision is another: a concurrent
+     * writer won). Durable on return. */
+    akt_err (*upsert)(void *impl, const char *pid, uint64_t revision,
+        const akt_snapshot_blob *v);
+    /* remove -- delete pid's value if its revision is revision (AKT_ESTATE
+     * otherwise; AKT_OK when there is none); revision 0: whatever it is.
+     * A later upsert starts at revision 1 again. */
+    akt_err (*remove)(void *impl, const char *pid, uint64_t revision);
+    void (*close)(void *impl);
+} akt_state_ops;
+
+typedef struct akt_state_store akt_state_store;
+
+/* akt_state_store_new -- a store over a plug-in (ops and impl become the
+ * store's on AKT_OK); reg (borrowed) decodes values. */
+AKT_API akt_err akt_state_store_new(const akt_state_ops *ops, void *impl,
+    const akt_registry *reg, akt_state_store **out);
+AKT_API void akt_state_store_close(akt_state_store *s);
+/* akt_state_store_open_lmdb -- the LMDB store in o->dir (its own
+ * environment; o->map_size 0: 256 MiB). */
+AKT_API akt_err akt_state_store_open_lmdb(const akt_lmdb_options *o,
+    const akt_registry *reg, akt_state_store **out, akt_persist_error *err);
+/* akt_state_store_open_pg -- values in o->schema.akt_state. */
+AKT_API akt_err akt_state_store_open_pg(const akt_pg_options *o,
+    const akt_registry *reg, akt_state_store **out, akt_persist_error *err);
+
+/* akt_state_get -- pid's value: *out one reference to the decoded message
+ * (the caller frees it), *revision its revision. AKT_ENOENT: none (*out
+ * NULL, *revision 0). AKT_ETYPE / AKT_EPROTO: one exists but cannot be
+ * read (err, may be NULL, says why). */
+AKT_API akt_err akt_state_get(akt_state_store *s, akt_system *sys,
+    const char *pid, void **out, uint64_t *revision, akt_persist_error *err);
+/* akt_state_upsert -- encode value (a message, borrowed) and store it at
+ * revision (see akt_state_ops.upsert). AKT_ESTATE: the revision is not
+ * the next one; AKT_EINVAL: revision 0, or value has no codec. */
+AKT_API akt_err akt_state_upsert(
+    akt_state_store *s, const char *pid, uint64_t revision, const void *value);
+/* akt_state_delete -- delete pid's value if its revision is revision
+ * (0: any); AKT_ESTATE otherwise. */
+AKT_API akt_err akt_state_delete(
+    akt_state_store *s, const char *pid, uint64_t revision);
+
 /* --- persistence on a system -----------------------------------------------
  */
 

@@ -460,3 +460,131 @@ akt_snapshot_delete_matching(
     }
     return s->ops->remove_matching(s->impl, pid, c);
 }
+
+/* --- durable state store -----------------------------------------------------
+ */
+
+struct akt_state_store {
+    const akt_state_ops *ops;
+    void *impl;
+    const akt_registry *reg;
+};
+
+akt_err
+akt_state_store_new(const akt_state_ops *ops, void *impl,
+    const akt_registry *reg, akt_state_store **out)
+{
+    if (ops == NULL || ops->get == NULL || ops->upsert == NULL
+        || ops->remove == NULL || out == NULL) {
+        return AKT_EINVAL;
+    }
+    akt_state_store *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        return AKT_ENOMEM;
+    }
+    s->ops = ops;
+    s->impl = impl;
+    s->reg = reg;
+    *out = s;
+    return AKT_OK;
+}
+
+void
+akt_state_store_close(akt_state_store *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    if (s->ops->close) {
+        s->ops->close(s->impl);
+    }
+    free(s);
+}
+
+typedef struct state_ctx {
+    akt_state_store *s;
+    akt_system *sys;
+    const char *pid;
+    void **out;
+    uint64_t *revision;
+    akt_persist_error *err;
+} state_ctx;
+
+static akt_err
+state_one(void *arg, uint64_t revision, const akt_snapshot_blob *b)
+{
+    state_ctx *c = arg;
+    const akt_type *t
+        = c->s->reg ? akt_registry_find(c->s->reg, b->type_id) : NULL;
+    if (t == NULL) {
+        akti_perr(c->err,
+            "%s: state revision %" PRIu64 " has unknown type id 0x%016" PRIx64,
+            c->pid, revision, b->type_id);
+        return AKT_ETYPE;
+    }
+    akt_err rc = akt_msg_decode_in(c->sys, t, b->data, b->len, NULL, c->out);
+    if (rc != AKT_OK) {
+        akti_perr(c->err,
+            "%s: state revision %" PRIu64 " of type %s does not decode: %s",
+            c->pid, revision, t->name, akt_strerror(rc));
+        return rc;
+    }
+    *c->revision = revision;
+    return AKT_OK;
+}
+
+akt_err
+akt_state_get(akt_state_store *s, akt_system *sys, const char *pid, void **out,
+    uint64_t *revision, akt_persist_error *err)
+{
+    if (s == NULL || pid == NULL || pid[0] == '\0' || out == NULL
+        || revision == NULL) {
+        return AKT_EINVAL;
+    }
+    if (err) {
+        err->text[0] = '\0';
+    }
+    *out = NULL;
+    *revision = 0;
+    state_ctx c = { s, sys, pid, out, revision, err };
+    akt_err rc = s->ops->get(s->impl, pid, state_one, &c);
+    if (rc != AKT_OK) {
+        if (*out) {
+            akt_msg_free(*out);
+            *out = NULL;
+        }
+        *revision = 0;
+    }
+    if (rc != AKT_OK && rc != AKT_ENOENT && err && err->text[0] == '\0') {
+        akti_perr(err, "%s: state read failed: %s", pid, akt_strerror(rc));
+    }
+    return rc;
+}
+
+akt_err
+akt_state_upsert(
+    akt_state_store *s, const char *pid, uint64_t revision, const void *value)
+{
+    if (s == NULL || pid == NULL || pid[0] == '\0' || value == NULL
+        || revision == 0) {
+        return AKT_EINVAL;
+    }
+    akt_buf b;
+    akt_buf_init(&b);
+    akt_err rc = akt_msg_encode(value, &b);
+    if (rc == AKT_OK) {
+        akt_snapshot_blob blob = { akt_msg_type(value)->id, b.data, b.len };
+        rc = s->ops->upsert(s->impl, pid, revision, &blob);
+    }
+    akt_buf_free(&b);
+    return rc;
+}
+
+akt_err
+akt_state_delete(akt_state_store *s, const char *pid, uint64_t revision)
+{
+    if (s == NULL || pid == NULL || pid[0] == '\0') {
+        return AKT_EINVAL;
+    }
+    return s->ops->remove(s->impl, pid, revision);
+}

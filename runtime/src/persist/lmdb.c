@@ -1114,3 +1114,192 @@ akt_snapshot_store_open_lmdb(const akt_lmdb_options *o, const akt_registry *reg,
     }
     return rc;
 }
+
+/* ============================ durable state =============================== */
+
+/* Another environment, one database
+ *   state  pid -> be64 revision | snapshot record (type id, payload, crc)
+ * each operation one short transaction on the caller's thread. */
+
+typedef struct lst {
+    MDB_env *env;
+    MDB_dbi db;
+} lst;
+
+static akt_err
+lst_get(void *impl, const char *pid, akt_state_get_fn fn, void *arg)
+{
+    lst *s = impl;
+    size_t npid = strlen(pid);
+    if (npid == 0 || npid > MAX_PID_LEN) {
+        return AKT_EINVAL;
+    }
+    MDB_txn *t;
+    int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &t);
+    if (rc != 0) {
+        return map_mdb(rc);
+    }
+    MDB_val kv = { npid, (void *)pid }, dv;
+    rc = mdb_get(t, s->db, &kv, &dv);
+    akt_err out;
+    if (rc == MDB_NOTFOUND) {
+        out = AKT_ENOENT;
+    } else if (rc != 0) {
+        out = map_mdb(rc);
+    } else {
+        akt_snapshot_blob b;
+        int64_t ts;
+        if (dv.mv_size < 8
+            || akti_psnap_decode(
+                   (const uint8_t *)dv.mv_data + 8, dv.mv_size - 8, &b, &ts)
+                != AKT_OK) {
+            out = AKT_EPROTO; /* never "none" */
+        } else {
+            out = fn(arg, akti_be64_get(dv.mv_data), &b);
+        }
+    }
+    mdb_txn_abort(t);
+    return out;
+}
+
+/* pid's stored revision (0: none) in t */
+static int
+lst_revision(lst *s, MDB_txn *t, const char *pid, size_t npid, uint64_t *rev)
+{
+    MDB_val kv = { npid, (void *)pid }, dv;
+    int rc = mdb_get(t, s->db, &kv, &dv);
+    *rev = 0;
+    if (rc == MDB_NOTFOUND) {
+        return 0;
+    }
+    if (rc == 0) {
+        if (dv.mv_size < 8) {
+            return MDB_CORRUPTED;
+        }
+        *rev = akti_be64_get(dv.mv_data);
+    }
+    return rc;
+}
+
+static akt_err
+lst_upsert(
+    void *impl, const char *pid, uint64_t revision, const akt_snapshot_blob *v)
+{
+    lst *s = impl;
+    size_t npid = strlen(pid);
+    if (npid == 0 || npid > MAX_PID_LEN || revision == 0) {
+        return AKT_EINVAL;
+    }
+    MDB_txn *t;
+    int rc = mdb_txn_begin(s->env, NULL, 0, &t);
+    if (rc != 0) {
+        return map_mdb(rc);
+    }
+    uint64_t cur;
+    rc = lst_revision(s, t, pid, npid, &cur);
+    if (rc == 0 && cur != revision - 1) {
+        mdb_txn_abort(t);
+        return AKT_ESTATE; /* not the next revision */
+    }
+    MDB_val kv = { npid, (void *)pid };
+    MDB_val dv = { 8 + akti_psnap_size(v->len), NULL };
+    if (rc == 0) {
+        rc = mdb_put(t, s->db, &kv, &dv, MDB_RESERVE);
+    }
+    if (rc == 0) {
+        akti_be64_put(dv.mv_data, revision);
+        akti_psnap_encode(v, akti_persist_now_ms(), (uint8_t *)dv.mv_data + 8);
+        rc = mdb_txn_commit(t);
+    } else {
+        mdb_txn_abort(t);
+    }
+    return map_mdb(rc);
+}
+
+static akt_err
+lst_remove(void *impl, const char *pid, uint64_t revision)
+{
+    lst *s = impl;
+    size_t npid = strlen(pid);
+    if (npid == 0 || npid > MAX_PID_LEN) {
+        return AKT_EINVAL;
+    }
+    MDB_txn *t;
+    int rc = mdb_txn_begin(s->env, NULL, 0, &t);
+    if (rc != 0) {
+        return map_mdb(rc);
+    }
+    uint64_t cur;
+    rc = lst_revision(s, t, pid, npid, &cur);
+    if (rc == 0 && cur == 0) {
+        mdb_txn_abort(t);
+        return AKT_OK; /* nothing to delete */
+    }
+    if (rc == 0 && revision != 0 && cur != revision) {
+        mdb_txn_abort(t);
+        return AKT_ESTATE;
+    }
+    MDB_val kv = { npid, (void *)pid };
+    if (rc == 0) {
+        rc = mdb_del(t, s->db, &kv, NULL);
+    }
+    if (rc == 0) {
+        rc = mdb_txn_commit(t);
+    } else {
+        mdb_txn_abort(t);
+    }
+    return map_mdb(rc);
+}
+
+static void
+lst_close(void *impl)
+{
+    lst *s = impl;
+    mdb_env_close(s->env);
+    free(s);
+}
+
+static const akt_state_ops lmdb_state_ops = {
+    .name = "lmdb",
+    .get = lst_get,
+    .upsert = lst_upsert,
+    .remove = lst_remove,
+    .close = lst_close,
+};
+
+akt_err
+akt_state_store_open_lmdb(const akt_lmdb_options *o, const akt_registry *reg,
+    akt_state_store **out, akt_persist_error *err)
+{
+    if (out == NULL) {
+        return AKT_EINVAL;
+    }
+    if (err) {
+        err->text[0] = '\0';
+    }
+    lst *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        return AKT_ENOMEM;
+    }
+    akt_err rc = open_env(o, 256ull << 20, 2, &s->env, err);
+    if (rc != AKT_OK) {
+        free(s);
+        return rc;
+    }
+    MDB_txn *t;
+    int mrc = mdb_txn_begin(s->env, NULL, 0, &t);
+    if (mrc == 0) {
+        mrc = mdb_dbi_open(t, "state", MDB_CREATE, &s->db);
+        mrc = mrc == 0 ? mdb_txn_commit(t) : (mdb_txn_abort(t), mrc);
+    }
+    if (mrc != 0) {
+        akti_perr(err, "lmdb: %s: %s", o->dir, mdb_strerror(mrc));
+        lst_close(s);
+        return map_mdb(mrc);
+    }
+    rc = akt_state_store_new(&lmdb_state_ops, s, reg, out);
+    if (rc != AKT_OK) {
+        lst_close(s);
+    }
+    return rc;
+}

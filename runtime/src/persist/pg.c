@@ -12,6 +12,7 @@
  *   akt_tagseq   tag -> its last offset
  *   akt_tags     (tag, tseq) -> pid, seq
  *   akt_snapshots (pid, seq) -> ts, type_id, data
+ *   akt_state    pid -> revision, ts, type_id, data (durable state)
  * and two functions: akt_write (one atomic write: checks that its sequence
  * numbers are above the id's highest -- returning -1 instead of failing,
  * so its neighbours in the transaction commit -- then takes the global
@@ -290,6 +291,9 @@ static const char schema_sql[]
       "CREATE TABLE IF NOT EXISTS @S.akt_snapshots (pid text NOT NULL, "
       "seq bigint NOT NULL, ts bigint NOT NULL, type_id bigint NOT NULL, "
       "data bytea NOT NULL, PRIMARY KEY (pid, seq));"
+      "CREATE TABLE IF NOT EXISTS @S.akt_state (pid text PRIMARY KEY, "
+      "revision bigint NOT NULL, ts bigint NOT NULL, "
+      "type_id bigint NOT NULL, data bytea NOT NULL);"
       /* one atomic write: the first event's gseq, or -1 when its sequence
        * numbers are not above the id's highest (nothing written) */
       "CREATE OR REPLACE FUNCTION @S.akt_write(p_pid text, p_first bigint, "
@@ -413,7 +417,7 @@ typedef struct preq {
 typedef struct pj {
     char *conninfo;
     char schema[64];
-    char q_write[128], q_delete[128], q_highest[160], q_replay[256], q_tag[512];
+    char q_write[256], q_delete[256], q_highest[256], q_replay[512], q_tag[512];
     uint32_t max_batch;
     PGconn *wconn; /* the writer thread's */
     pool readers;
@@ -1107,7 +1111,7 @@ akt_journal_open_pg(const akt_pg_options *o, const akt_registry *reg,
 typedef struct ps {
     char *conninfo;
     pool conns;
-    char q_save[256], q_load[320], q_remove[200], q_remove_m[256];
+    char q_save[512], q_load[512], q_remove[512], q_remove_m[512];
 } ps;
 
 static akt_err
@@ -1322,6 +1326,206 @@ akt_snapshot_store_open_pg(const akt_pg_options *o, const akt_registry *reg,
     rc = akt_snapshot_store_new(&pg_snapshot_ops, s, reg, out);
     if (rc != AKT_OK) {
         ps_close(s);
+    }
+    return rc;
+}
+
+/* ============================ durable state =============================== */
+
+typedef struct pst {
+    char *conninfo;
+    pool conns;
+    char q_get[512], q_insert[512], q_update[512], q_delete[512];
+} pst;
+
+static akt_err
+pst_run(pst *s, const char *q, int n, const Oid *types, const char *const *vals,
+    const int *lens, const int *fmts, PGresult **keep)
+{
+    PGconn *c = pool_get(&s->conns, NULL);
+    if (c == NULL) {
+        return AKT_EPEER;
+    }
+    PGresult *res = PQexecParams(c, q, n, types, vals, lens, fmts, 1);
+    ExecStatusType st = PQresultStatus(res);
+    akt_err rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? AKT_OK
+                                                                 : pg_errmap(c);
+    if (rc == AKT_OK && keep) {
+        *keep = res;
+    } else {
+        PQclear(res);
+    }
+    pool_put(&s->conns, c);
+    return rc;
+}
+
+static akt_err
+pst_get(void *impl, const char *pid, akt_state_get_fn fn, void *arg)
+{
+    pst *s = impl;
+    size_t npid = strlen(pid);
+    if (npid == 0 || npid > MAX_PID_LEN) {
+        return AKT_EINVAL;
+    }
+    const char *vals[1] = { pid };
+    int lens[1] = { (int)npid };
+    static const int fmts[1] = { 0 };
+    static const Oid types[1] = { OID_TEXT };
+    PGresult *res = NULL;
+    akt_err rc = pst_run(s, s->q_get, 1, types, vals, lens, fmts, &res);
+    if (rc != AKT_OK) {
+        return rc;
+    }
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return AKT_ENOENT;
+    }
+    if (PQgetlength(res, 0, 0) != 8 || PQgetlength(res, 0, 1) != 8) {
+        PQclear(res);
+        return AKT_EPROTO;
+    }
+    akt_snapshot_blob b
+        = { akti_be64_get((const uint8_t *)PQgetvalue(res, 0, 1)),
+              (const uint8_t *)PQgetvalue(res, 0, 2),
+              (size_t)PQgetlength(res, 0, 2) };
+    rc = fn(arg, akti_be64_get((const uint8_t *)PQgetvalue(res, 0, 0)), &b);
+    PQclear(res);
+    return rc;
+}
+
+static akt_err
+pst_upsert(
+    void *impl, const char *pid, uint64_t revision, const akt_snapshot_blob *v)
+{
+    pst *s = impl;
+    size_t npid = strlen(pid);
+    if (npid == 0 || npid > MAX_PID_LEN || revision == 0
+        || revision > (uint64_t)INT64_MAX) {
+        return AKT_EINVAL;
+    }
+    uint8_t rev[8], ts[8], ty[8];
+    akti_be64_put(rev, revision);
+    akti_be64_put(ts, (uint64_t)akti_persist_now_ms());
+    akti_be64_put(ty, v->type_id);
+    const char *vals[5] = { pid, (const char *)rev, (const char *)ts,
+        (const char *)ty, (const char *)v->data };
+    int lens[5] = { (int)npid, 8, 8, 8, (int)v->len };
+    static const int fmts[5] = { 0, 1, 1, 1, 1 };
+    static const Oid types[5]
+        = { OID_TEXT, OID_INT8, OID_INT8, OID_INT8, OID_BYTEA };
+    PGresult *res = NULL;
+    /* revision 1 inserts (nothing when a value exists); n > 1 updates the
+     * row at n - 1: a row count of 0 is a conflict */
+    akt_err rc = pst_run(s, revision == 1 ? s->q_insert : s->q_update, 5, types,
+        vals, lens, fmts, &res);
+    if (rc != AKT_OK) {
+        return rc;
+    }
+    rc = strcmp(PQcmdTuples(res), "1") == 0 ? AKT_OK : AKT_ESTATE;
+    PQclear(res);
+    return rc;
+}
+
+static akt_err
+pst_remove(void *impl, const char *pid, uint64_t revision)
+{
+    pst *s = impl;
+    size_t npid = strlen(pid);
+    if (npid == 0 || npid > MAX_PID_LEN) {
+        return AKT_EINVAL;
+    }
+    uint8_t rev[8];
+    put_bound(rev, revision);
+    const char *vals[2] = { pid, (const char *)rev };
+    int lens[2] = { (int)npid, 8 };
+    static const int fmts[2] = { 0, 1 };
+    static const Oid types[2] = { OID_TEXT, OID_INT8 };
+    PGresult *res = NULL;
+    akt_err rc = pst_run(s, s->q_delete, 2, types, vals, lens, fmts, &res);
+    if (rc != AKT_OK) {
+        return rc;
+    }
+    /* one row: deleted, or the revision did not match (false); none: no
+     * value at all */
+    if (PQntuples(res) == 1 && PQgetlength(res, 0, 0) == 1) {
+        rc = PQgetvalue(res, 0, 0)[0] ? AKT_OK : AKT_ESTATE;
+    }
+    PQclear(res);
+    return rc;
+}
+
+static void
+pst_close(void *impl)
+{
+    pst *s = impl;
+    pool_fini(&s->conns);
+    free(s->conninfo);
+    free(s);
+}
+
+static const akt_state_ops pg_state_ops = {
+    .name = "postgresql",
+    .get = pst_get,
+    .upsert = pst_upsert,
+    .remove = pst_remove,
+    .close = pst_close,
+};
+
+akt_err
+akt_state_store_open_pg(const akt_pg_options *o, const akt_registry *reg,
+    akt_state_store **out, akt_persist_error *err)
+{
+    if (out == NULL) {
+        return AKT_EINVAL;
+    }
+    if (err) {
+        err->text[0] = '\0';
+    }
+    const char *schema;
+    akt_err rc = check_options(o, &schema, err);
+    if (rc != AKT_OK) {
+        return rc;
+    }
+    pst *s = calloc(1, sizeof(*s));
+    if (s == NULL || (s->conninfo = strdup(o->conninfo)) == NULL) {
+        free(s);
+        return AKT_ENOMEM;
+    }
+    snprintf(s->q_get, sizeof s->q_get,
+        "SELECT revision, type_id, data FROM %s.akt_state WHERE pid = $1",
+        schema);
+    snprintf(s->q_insert, sizeof s->q_insert,
+        "INSERT INTO %s.akt_state VALUES ($1, $2, $3, $4, $5) "
+        "ON CONFLICT (pid) DO NOTHING",
+        schema);
+    snprintf(s->q_update, sizeof s->q_update,
+        "UPDATE %s.akt_state SET revision = $2, ts = $3, type_id = $4, "
+        "data = $5 WHERE pid = $1 AND revision = $2 - 1",
+        schema);
+    /* the stored row, deleted when its revision matches ($2 = 0: any) */
+    snprintf(s->q_delete, sizeof s->q_delete,
+        "WITH d AS (DELETE FROM %s.akt_state WHERE pid = $1 AND ($2 = 0 OR "
+        "revision = $2) RETURNING 1) SELECT EXISTS (SELECT 1 FROM d) "
+        "FROM %s.akt_state WHERE pid = $1",
+        schema, schema);
+    if (!pool_init(&s->conns, s->conninfo, o->readers)) {
+        pst_close(s);
+        return AKT_ENOMEM;
+    }
+    PGconn *c = pool_get(&s->conns, err);
+    if (c == NULL) {
+        pst_close(s);
+        return AKT_EPEER;
+    }
+    rc = schema_create(c, schema, err);
+    pool_put(&s->conns, c);
+    if (rc != AKT_OK) {
+        pst_close(s);
+        return rc;
+    }
+    rc = akt_state_store_new(&pg_state_ops, s, reg, out);
+    if (rc != AKT_OK) {
+        pst_close(s);
     }
     return rc;
 }

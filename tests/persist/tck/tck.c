@@ -4,6 +4,7 @@
  */
 #include <check.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -754,6 +755,204 @@ START_TEST(tck_snapshot_fails_a_load_of_an_unknown_type_instead_of_none)
 }
 END_TEST
 
+/* --- durable state (Orleans' GrainStorageTestRunner, Akka's revisions) ---- */
+
+static akt_state_store *st;
+
+static void
+state_setup(void)
+{
+    snprintf(dir, sizeof(dir), "/tmp/akt-tck-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(akt_registry_new(&reg), AKT_OK);
+    akt_registry_add(reg, &tck_evt_type);
+    akt_registry_add(reg, &tck_snap_type);
+    char sd[300];
+    snprintf(sd, sizeof(sd), "%s/state", dir);
+    ck_assert_int_eq(plug->open_state(plug->arg, sd, reg, &st), AKT_OK);
+}
+
+static void
+state_teardown(void)
+{
+    akt_state_store_close(st);
+    st = NULL;
+    akt_registry_free(reg);
+    rm_rf(dir);
+}
+
+static akt_err
+put(const char *p, uint64_t rev, const char *text)
+{
+    void *v = evt_new(&tck_snap_type, text, (int64_t)rev);
+    akt_err rc = akt_state_upsert(st, p, rev, v);
+    akt_msg_free(v);
+    return rc;
+}
+
+/* pid's text ("" when none) and revision */
+static const char *
+get(const char *p, uint64_t *rev)
+{
+    static char text[64];
+    void *v = NULL;
+    akt_err rc = akt_state_get(st, NULL, p, &v, rev, NULL);
+    if (rc == AKT_ENOENT) {
+        ck_assert_ptr_null(v);
+        ck_assert_uint_eq(*rev, 0);
+        return "";
+    }
+    ck_assert_int_eq(rc, AKT_OK);
+    snprintf(text, sizeof(text), "%s", ((const tck_Evt *)v)->text.ptr);
+    akt_msg_free(v);
+    return text;
+}
+
+START_TEST(tck_state_reads_nothing_for_an_unknown_id)
+{
+    uint64_t rev = 7;
+    ck_assert_str_eq(get("s-none", &rev), "");
+}
+END_TEST
+
+START_TEST(tck_state_writes_and_reads_a_value_at_revision_one)
+{
+    uint64_t rev;
+    ck_assert_int_eq(put("s-1", 1, "v1"), AKT_OK);
+    ck_assert_str_eq(get("s-1", &rev), "v1");
+    ck_assert_uint_eq(rev, 1);
+}
+END_TEST
+
+START_TEST(tck_state_refuses_to_create_a_value_twice)
+{
+    uint64_t rev;
+    ck_assert_int_eq(put("s-1", 1, "first"), AKT_OK);
+    ck_assert_int_eq(put("s-1", 1, "second"), AKT_ESTATE);
+    ck_assert_str_eq(get("s-1", &rev), "first");
+}
+END_TEST
+
+START_TEST(tck_state_revision_rises_by_one_per_write)
+{
+    uint64_t rev;
+    for (uint64_t r = 1; r <= 5; r++) {
+        char t[16];
+        snprintf(t, sizeof(t), "v%" PRIu64, r);
+        ck_assert_int_eq(put("s-1", r, t), AKT_OK);
+        ck_assert_str_eq(get("s-1", &rev), t);
+        ck_assert_uint_eq(rev, r);
+    }
+}
+END_TEST
+
+START_TEST(tck_state_refuses_a_stale_or_skipping_revision)
+{
+    uint64_t rev;
+    ck_assert_int_eq(put("s-1", 1, "v1"), AKT_OK);
+    ck_assert_int_eq(put("s-1", 2, "v2"), AKT_OK);
+    ck_assert_int_eq(put("s-1", 2, "stale"), AKT_ESTATE); /* lost the race */
+    ck_assert_int_eq(put("s-1", 4, "skip"), AKT_ESTATE);
+    ck_assert_int_eq(put("s-2", 2, "no base"), AKT_ESTATE);
+    ck_assert_str_eq(get("s-1", &rev), "v2");
+    ck_assert_uint_eq(rev, 2);
+    ck_assert_str_eq(get("s-2", &rev), "");
+    ck_assert_int_eq(put("s-1", 0, "zero"), AKT_EINVAL);
+}
+END_TEST
+
+START_TEST(tck_state_delete_checks_the_revision_and_a_write_starts_over)
+{
+    uint64_t rev;
+    ck_assert_int_eq(put("s-1", 1, "v1"), AKT_OK);
+    ck_assert_int_eq(put("s-1", 2, "v2"), AKT_OK);
+    ck_assert_int_eq(akt_state_delete(st, "s-1", 1), AKT_ESTATE);
+    ck_assert_str_eq(get("s-1", &rev), "v2");
+    ck_assert_int_eq(akt_state_delete(st, "s-1", 2), AKT_OK);
+    ck_assert_str_eq(get("s-1", &rev), "");
+    ck_assert_int_eq(akt_state_delete(st, "s-1", 2), AKT_OK); /* none */
+    ck_assert_int_eq(put("s-1", 1, "again"), AKT_OK);
+    ck_assert_str_eq(get("s-1", &rev), "again");
+    ck_assert_uint_eq(rev, 1);
+    ck_assert_int_eq(akt_state_delete(st, "s-1", 0), AKT_OK); /* any */
+    ck_assert_str_eq(get("s-1", &rev), "");
+}
+END_TEST
+
+START_TEST(tck_state_keeps_ids_in_any_script)
+{
+    uint64_t rev;
+    const char *ids[] = { "Привет-мир", "日本語-1", "a b/c\\d" };
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(put(ids[i], 1, ids[i]), AKT_OK);
+    }
+    for (int i = 0; i < 3; i++) {
+        ck_assert_str_eq(get(ids[i], &rev), ids[i]);
+    }
+}
+END_TEST
+
+START_TEST(tck_state_fails_a_read_of_an_unknown_type_naming_it)
+{
+    ck_assert_int_eq(put("s-1", 1, "v1"), AKT_OK);
+    akt_state_store_close(st);
+    akt_registry *empty;
+    ck_assert_int_eq(akt_registry_new(&empty), AKT_OK);
+    char sd[300];
+    snprintf(sd, sizeof(sd), "%s/state", dir);
+    ck_assert_int_eq(plug->open_state(plug->arg, sd, empty, &st), AKT_OK);
+    void *v = NULL;
+    uint64_t rev = 9;
+    akt_persist_error err;
+    ck_assert_int_eq(akt_state_get(st, NULL, "s-1", &v, &rev, &err), AKT_ETYPE);
+    ck_assert_ptr_null(v);
+    ck_assert_uint_eq(rev, 0);
+    ck_assert_msg(strstr(err.text, "unknown type") && strstr(err.text, "s-1"),
+        "%s", err.text);
+    akt_state_store_close(st);
+    st = NULL;
+    akt_registry_free(empty);
+}
+END_TEST
+
+/* two writers race for the same next revision: exactly one wins */
+typedef struct racer {
+    const char *pid;
+    const char *text;
+    akt_err rc;
+} racer;
+
+static void *
+race(void *arg)
+{
+    racer *r = arg;
+    r->rc = put(r->pid, 2, r->text);
+    return NULL;
+}
+
+START_TEST(tck_state_one_of_two_concurrent_writers_wins)
+{
+    for (int i = 0; i < 20; i++) {
+        char p[32];
+        snprintf(p, sizeof(p), "race-%d", i);
+        ck_assert_int_eq(put(p, 1, "base"), AKT_OK);
+        racer a = { p, "a", AKT_OK }, b = { p, "b", AKT_OK };
+        pthread_t ta, tb;
+        ck_assert_int_eq(pthread_create(&ta, NULL, race, &a), 0);
+        ck_assert_int_eq(pthread_create(&tb, NULL, race, &b), 0);
+        pthread_join(ta, NULL);
+        pthread_join(tb, NULL);
+        ck_assert_msg((a.rc == AKT_OK) != (b.rc == AKT_OK), "round %d: %s / %s",
+            i, akt_err_name(a.rc), akt_err_name(b.rc));
+        akt_err lost = a.rc == AKT_OK ? b.rc : a.rc;
+        ck_assert_int_eq(lost, AKT_ESTATE);
+        uint64_t rev;
+        ck_assert_str_eq(get(p, &rev), a.rc == AKT_OK ? "a" : "b");
+        ck_assert_uint_eq(rev, 2);
+    }
+}
+END_TEST
+
 int
 akt_tck_run(const akt_tck_plugin *p)
 {
@@ -826,6 +1025,22 @@ akt_tck_run(const akt_tck_plugin *p)
         tcase_add_test(t, tck_snapshot_saves_a_bigger_snapshot);
         tcase_add_test(
             t, tck_snapshot_fails_a_load_of_an_unknown_type_instead_of_none);
+        suite_add_tcase(s, t);
+    }
+    if (p->open_state) {
+        TCase *t = tcase_create("DurableStateSpec");
+        tcase_add_checked_fixture(t, state_setup, state_teardown);
+        tcase_set_timeout(t, 60);
+        tcase_add_test(t, tck_state_reads_nothing_for_an_unknown_id);
+        tcase_add_test(t, tck_state_writes_and_reads_a_value_at_revision_one);
+        tcase_add_test(t, tck_state_refuses_to_create_a_value_twice);
+        tcase_add_test(t, tck_state_revision_rises_by_one_per_write);
+        tcase_add_test(t, tck_state_refuses_a_stale_or_skipping_revision);
+        tcase_add_test(
+            t, tck_state_delete_checks_the_revision_and_a_write_starts_over);
+        tcase_add_test(t, tck_state_keeps_ids_in_any_script);
+        tcase_add_test(t, tck_state_fails_a_read_of_an_unknown_type_naming_it);
+        tcase_add_test(t, tck_state_one_of_two_concurrent_writers_wins);
         suite_add_tcase(s, t);
     }
     SRunner *sr = srunner_create(s);

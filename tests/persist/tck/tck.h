@@ -16,7 +16,8 @@
  * Each case runs in its own process with a fresh directory (removed
  * after) and a fresh journal; the cases' names follow Akka's JournalSpec /
  * SnapshotStoreSpec (tck_journal_... / tck_snapshot_...), plus the cases
- * PERSISTENCE.md section 2.6 adds.
+ * PERSISTENCE.md section 2.6 adds, and for durable state (tck_state_...)
+ * Orleans' grain-storage cases.
  */
 #ifndef AKT_PERSISTENCE_TCK_H
 #define AKT_PERSISTENCE_TCK_H
@@ -38,6 +39,9 @@ typedef struct akt_tck_plugin {
     bool rejects_non_serializable; /* case 16 */
     bool supports_tags; /* events_by_tag: gap-free offsets */
     bool supports_global_seq; /* replay reports a gap-free gseq */
+    /* NULL: the durable-state cases are skipped */
+    akt_err (*open_state)(void *arg, const char *dir, const akt_registry *reg,
+        akt_state_store **out);
 } akt_tck_plugin;
 
 /* akt_tck_run -- run every case that p's capabilities allow; returns the
