@@ -16,8 +16,10 @@ __version__ = "0.1.0"
 from . import _core
 from ._core import (ActorRef, AktError, AskSelfError, Context, Message,
                     SchemaMismatch, decode, encode, error_classes)
-from ._runtime import (Actor, ActorSystem, DeadLetter, FrozenMap, Future,
-                       LogEvent, Props, ReceiveTimeout, Record, RouterRef,
+from ._runtime import (Actor, ActorSystem, AllForOneStrategy, DeadLetter,
+                       Directive, FrozenMap, Future, LogEvent, Mailbox,
+                       OneForOneStrategy, Props, ReceiveTimeout, Record,
+                       RestForOneStrategy, RouterRef, SupervisorStrategy,
                        Terminated, TypedActor, TypedRef, UnhandledMessage,
                        bind_module, props, register_types, replace, to_dict)
 
@@ -28,9 +30,11 @@ for _cls in error_classes.values():
 del _cls
 
 __all__ = [
-    "Actor", "ActorRef", "ActorSystem", "AktError", "AskSelfError", "Context",
-    "DeadLetter", "FrozenMap", "Future", "LogEvent", "Message", "Props",
-    "ReceiveTimeout", "Record", "RouterRef", "SchemaMismatch", "Terminated",
+    "Actor", "ActorRef", "ActorSystem", "AktError", "AllForOneStrategy",
+    "AskSelfError", "Context", "DeadLetter", "Directive", "FrozenMap",
+    "Future", "LogEvent", "Mailbox", "Message", "OneForOneStrategy", "Props",
+    "ReceiveTimeout", "Record", "RestForOneStrategy", "RouterRef",
+    "SchemaMismatch", "SupervisorStrategy", "Terminated",
     "TypedActor", "TypedRef", "UnhandledMessage", "bind_module", "decode",
     "encode", "props",
     "register_types", "replace", "to_dict",

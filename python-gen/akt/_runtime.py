@@ -4,6 +4,7 @@ handlers that really suspend (as asyncio tasks on the system's loop)."""
 from __future__ import annotations
 
 import asyncio
+import enum
 import json
 import logging
 import os
@@ -16,8 +17,10 @@ from typing import TYPE_CHECKING, Any, Generator, Generic, TypeVar
 
 from . import _core
 
-__all__ = ["Actor", "ActorSystem", "DeadLetter", "bind_module", "FrozenMap", "Future",
-           "LogEvent", "Props", "ReceiveTimeout", "Record", "RouterRef",
+__all__ = ["Actor", "ActorSystem", "AllForOneStrategy", "DeadLetter", "Directive",
+           "bind_module", "FrozenMap", "Future", "LogEvent", "Mailbox",
+           "OneForOneStrategy", "Props", "ReceiveTimeout", "Record",
+           "RestForOneStrategy", "RouterRef", "SupervisorStrategy",
            "Terminated", "TypedActor", "TypedRef", "UnhandledMessage", "props",
            "register_types", "replace", "to_dict"]
 
@@ -66,27 +69,86 @@ class TypedActor(Actor):
 
 
 class Props:
-    """How to make an actor: its class and constructor arguments, and the
-    dispatcher it runs on (None: python-pinned; see with_dispatcher)."""
+    """How to make an actor: its class and constructor arguments, the
+    dispatcher it runs on (None: python-pinned; see with_dispatcher), the
+    supervisor strategy for its children (with_supervisor; else the
+    class's ``supervisor_strategy``) and its mailbox (with_mailbox)."""
 
-    __slots__ = ("cls", "args", "kwargs", "dispatcher", "_plain", "__weakref__")
+    __slots__ = ("cls", "args", "kwargs", "dispatcher", "supervisor",
+                 "mailbox", "_plain_cache", "__weakref__")
 
     def __init__(self, cls, *args, **kwargs):
         if not (isinstance(cls, type) and issubclass(cls, Actor)) and not callable(cls):
             raise TypeError("props: expected an Actor subclass or a factory")
         self.cls, self.args, self.kwargs = cls, args, kwargs
         self.dispatcher = None
-        self._plain = self
+        self.supervisor = None
+        self.mailbox = None
+        self._plain_cache = None
+
+    def _copy(self, **changes) -> "Props":
+        p = Props(self.cls, *self.args, **self.kwargs)
+        p.dispatcher, p.supervisor, p.mailbox = (
+            self.dispatcher, self.supervisor, self.mailbox)
+        for k, v in changes.items():
+            setattr(p, k, v)
+        return p
+
+    @property
+    def _plain(self) -> "Props":
+        """these props on python-pinned (one object per Props, so the
+        runtime's per-props record is made once)"""
+        if self.dispatcher is None:
+            return self
+        if self._plain_cache is None:
+            self._plain_cache = self._copy(dispatcher=None)
+        return self._plain_cache
 
     def with_dispatcher(self, name: str) -> "Props":
         """A copy that runs on dispatcher `name`: a strategy
         ("python-pinned", "python-subprocess", "python-subinterpreter-pool",
         "python-nogil") or a dispatcher configured under
         akt.python.dispatchers.<name> { strategy = ..., workers = n }."""
-        p = Props(self.cls, *self.args, **self.kwargs)
-        p.dispatcher = name
-        p._plain = self._plain
-        return p
+        return self._copy(dispatcher=name)
+
+    def with_supervisor(self, strategy: "SupervisorStrategy") -> "Props":
+        """A copy whose actors supervise their children with strategy
+        (OneForOneStrategy, AllForOneStrategy, RestForOneStrategy)."""
+        if not isinstance(strategy, SupervisorStrategy):
+            raise TypeError(f"with_supervisor: expected a SupervisorStrategy, "
+                            f"got {type(strategy).__name__}")
+        return self._copy(supervisor=strategy)
+
+    def with_mailbox(self, kind: str, *, capacity: int | None = None,
+                     overflow: str | None = None,
+                     block_timeout: float | None = None,
+                     priority=None) -> "Props":
+        """A copy whose actors get a mailbox of kind "unbounded",
+        "bounded" (capacity, overflow "drop-new" | "drop-head" | "fail" |
+        "block", block_timeout seconds; None: akt.actor.default-mailbox's)
+        or "priority" (priority(msg) -> int, lower first, FIFO within one;
+        it runs on the actor's thread)."""
+        return self._copy(mailbox=Mailbox(kind, capacity=capacity,
+                                          overflow=overflow,
+                                          block_timeout=block_timeout,
+                                          priority=priority))
+
+    def _strategy(self):
+        s = self.supervisor
+        if s is None and isinstance(self.cls, type):
+            s = getattr(self.cls, "supervisor_strategy", None)
+            if s is not None and not isinstance(s, SupervisorStrategy):
+                raise TypeError(f"{self.cls.__name__}.supervisor_strategy: "
+                                f"expected a SupervisorStrategy, got "
+                                f"{type(s).__name__}")
+        return s
+
+    def _spec(self):
+        """(supervisor, mailbox) as akt._core reads them: tuples or None"""
+        s = self._strategy()
+        m = self.mailbox
+        return (None if s is None else s._spec(),
+                None if m is None else m._spec())
 
     def _create(self):
         return self.cls(*self.args, **self.kwargs)
@@ -99,6 +161,246 @@ def props(cls, *args, **kwargs) -> Props:
     """props(Greeter, arg, key=value): make each incarnation with
     Greeter(arg, key=value)."""
     return Props(cls, *args, **kwargs)
+
+
+class Directive(enum.IntEnum):
+    """What a supervisor does with a child that failed (akt_directive)."""
+
+    #: keep the child's state; it goes on with its next message
+    RESUME = 1
+    #: a fresh instance from its props (mailbox kept)
+    RESTART = 2
+    #: stop the child
+    STOP = 3
+    #: fail the supervisor itself with the same failure
+    ESCALATE = 4
+
+
+def _seconds_ns(name, value, allow_zero=False):
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name}: expected seconds (a number), got "
+                        f"{type(value).__name__}")
+    if value < 0 or (value == 0 and not allow_zero) or value != value:
+        raise ValueError(f"{name}: expected seconds > 0, got {value!r}")
+    return min(int(value * 1e9), 2**62)
+
+
+class SupervisorStrategy:
+    """How an actor supervises its children (Akka's classic strategies):
+    which directive a failure gets, and how many restarts a child may have
+    within a window before it is stopped instead.
+
+    decider: None (restart on every failure), a mapping of exception
+    classes to Directives (the entry of the most specific class in the
+    exception's MRO wins; an exception no entry matches escalates, as in
+    Akka), or a callable exc -> Directive. A Python exception a handler
+    raised reaches the decider as itself; other failures as the akt error
+    of their code (akt.Canceled for a kill, akt.PeerUnreachable for a dead
+    python-subprocess worker, ...). A decider that raises or returns
+    something else is logged and escalates.
+
+    max_restarts: None (akt.actor.supervision.max-restarts), -1 (no
+    limit), 0 (never: a restart stops the child) or n; within: the window
+    in seconds (None: akt.actor.supervision.within). min_backoff /
+    max_backoff / random_factor / reset_after (seconds): delay restarts
+    by min * 2^n (capped at max, with jitter), n reset after the child ran
+    reset_after without failing."""
+
+    _KIND = 0
+
+    def __init__(self, decider=None, *, max_restarts: int | None = None,
+                 within: float | None = None,
+                 min_backoff: float | None = None,
+                 max_backoff: float | None = None,
+                 random_factor: float = 0.0,
+                 reset_after: float | None = None):
+        if type(self) is SupervisorStrategy:
+            raise TypeError("use OneForOneStrategy, AllForOneStrategy or "
+                            "RestForOneStrategy")
+        if decider is not None and not callable(decider):
+            try:
+                items = list(decider.items())
+            except AttributeError:
+                raise TypeError("decider: expected None, a mapping of exception "
+                                "classes to Directives, or a callable; got "
+                                f"{type(decider).__name__}") from None
+            table = {}
+            for k, v in items:
+                if not (isinstance(k, type) and issubclass(k, BaseException)):
+                    raise TypeError(f"decider: key {k!r} is not an exception class")
+                try:
+                    table[k] = Directive(v)
+                except ValueError:
+                    raise ValueError(f"decider: {k.__name__}: {v!r} is not a "
+                                     f"Directive") from None
+            decider = table
+        if max_restarts is not None and (
+                isinstance(max_restarts, bool) or not isinstance(max_restarts, int)
+                or max_restarts < -1 or max_restarts > 2**31 - 1):
+            raise ValueError(f"max_restarts: expected None, -1, 0 or a positive "
+                             f"int, got {max_restarts!r}")
+        if isinstance(random_factor, bool) or not isinstance(random_factor, (int, float)) \
+                or not 0 <= random_factor <= 1:
+            raise ValueError(f"random_factor: expected 0..1, got {random_factor!r}")
+        self.decider = decider
+        self.max_restarts = max_restarts
+        self.within = within
+        self.min_backoff, self.max_backoff = min_backoff, max_backoff
+        self.random_factor = float(random_factor)
+        self.reset_after = reset_after
+        self._ns = (_seconds_ns("within", within),
+                    _seconds_ns("min_backoff", min_backoff),
+                    _seconds_ns("max_backoff", max_backoff),
+                    _seconds_ns("reset_after", reset_after))
+        if max_backoff is not None and min_backoff is None:
+            raise ValueError("max_backoff without min_backoff")
+
+    def decide(self, exc: BaseException) -> Directive:
+        """The directive this strategy's decider gives exc (before the
+        restart limit is applied)."""
+        d = self.decider
+        if d is None:
+            return Directive.RESTART
+        if isinstance(d, dict):
+            for cls in type(exc).__mro__:
+                hit = d.get(cls)
+                if hit is not None:
+                    return hit
+            return Directive.ESCALATE
+        out = d(exc)
+        try:
+            return Directive(out)
+        except ValueError:
+            raise TypeError(f"decider returned {out!r}, not a Directive") from None
+
+    def _decide(self, exc, child):
+        """from akt._core (the supervisor's thread): never raises"""
+        try:
+            d = self.decide(exc)
+        except Exception as e:  # noqa: BLE001 - the decider's own bug
+            log.error("akt: the supervisor strategy's decider failed on "
+                      "%s for %r: %s: %s; escalating", type(exc).__name__,
+                      child, type(e).__name__, e,
+                      exc_info=(type(e), e, e.__traceback__))
+            return int(Directive.ESCALATE)
+        if d == Directive.RESTART and self.max_restarts == 0:
+            d = Directive.STOP
+        return int(d)
+
+    def _spec(self):
+        m = self.max_restarts
+        within, minb, maxb, reset = self._ns
+        return (self._KIND, 0 if m is None or m == 0 else m, within, minb,
+                maxb, self.random_factor, reset, self._decide)
+
+    def __repr__(self):
+        return (f"{type(self).__name__}({self.decider!r}, max_restarts="
+                f"{self.max_restarts!r}, within={self.within!r})")
+
+    def __reduce__(self):
+        return (_make_strategy, (type(self), self.decider, self.max_restarts,
+                                 self.within, self.min_backoff,
+                                 self.max_backoff, self.random_factor,
+                                 self.reset_after))
+
+
+def _make_strategy(cls, decider, m, within, minb, maxb, rf, reset):
+    return cls(decider, max_restarts=m, within=within, min_backoff=minb,
+               max_backoff=maxb, random_factor=rf, reset_after=reset)
+
+
+class OneForOneStrategy(SupervisorStrategy):
+    """The directive applies to the failed child only."""
+
+    _KIND = 1
+
+
+class AllForOneStrategy(SupervisorStrategy):
+    """The directive applies to every child of the supervisor."""
+
+    _KIND = 2
+
+
+class RestForOneStrategy(SupervisorStrategy):
+    """The directive applies to the failed child and the children started
+    after it (Erlang's rest_for_one)."""
+
+    _KIND = 3
+
+
+_MAILBOX_KINDS = {"unbounded": 1, "bounded": 2, "priority": 3}
+_OVERFLOWS = {"drop-new": 1, "drop-head": 2, "fail": 3, "block": 4}
+
+
+class Mailbox:
+    """A mailbox kind and its settings (Props.with_mailbox makes one)."""
+
+    __slots__ = ("kind", "capacity", "overflow", "block_timeout", "priority")
+
+    def __init__(self, kind, *, capacity=None, overflow=None,
+                 block_timeout=None, priority=None):
+        if kind not in _MAILBOX_KINDS:
+            raise ValueError(f"with_mailbox: kind {kind!r}: expected one of "
+                             f"{', '.join(_MAILBOX_KINDS)}")
+        if kind != "bounded" and (capacity is not None or overflow is not None
+                                  or block_timeout is not None):
+            raise ValueError(f"with_mailbox: capacity, overflow and "
+                             f"block_timeout are for a bounded mailbox, not "
+                             f"{kind!r}")
+        if kind == "priority":
+            if not callable(priority):
+                raise TypeError("with_mailbox('priority'): priority must be a "
+                                "callable msg -> int")
+        elif priority is not None:
+            raise ValueError(f"with_mailbox: priority is for a priority "
+                             f"mailbox, not {kind!r}")
+        if capacity is not None and (isinstance(capacity, bool)
+                                     or not isinstance(capacity, int)
+                                     or not 1 <= capacity <= 2**32 - 1):
+            raise ValueError(f"with_mailbox: capacity: expected an int >= 1, "
+                             f"got {capacity!r}")
+        if overflow is not None and overflow not in _OVERFLOWS:
+            raise ValueError(f"with_mailbox: overflow {overflow!r}: expected "
+                             f"one of {', '.join(_OVERFLOWS)}")
+        _seconds_ns("with_mailbox: block_timeout", block_timeout)
+        self.kind, self.capacity, self.overflow = kind, capacity, overflow
+        self.block_timeout, self.priority = block_timeout, priority
+
+    def _spec(self):
+        prio = None
+        if self.priority is not None:
+            prio = _safe_priority(self.priority)
+        return (_MAILBOX_KINDS[self.kind], self.capacity or 0,
+                _OVERFLOWS.get(self.overflow, 0),
+                _seconds_ns("block_timeout", self.block_timeout), prio)
+
+    def __repr__(self):
+        return f"Mailbox({self.kind!r})"
+
+    def __reduce__(self):
+        return (_make_mailbox, (self.kind, self.capacity, self.overflow,
+                                self.block_timeout, self.priority))
+
+
+def _make_mailbox(kind, capacity, overflow, block_timeout, priority):
+    return Mailbox(kind, capacity=capacity, overflow=overflow,
+                   block_timeout=block_timeout, priority=priority)
+
+
+def _safe_priority(fn):
+    """fn wrapped for the mailbox (the consumer's thread): an int, and an
+    exception logged (the message then has priority 0)"""
+    def key(msg):
+        try:
+            p = fn(msg)
+            return max(-2**31, min(2**31 - 1, int(p)))
+        except Exception as e:  # noqa: BLE001 - the user's function
+            log.error("akt: mailbox priority function failed on %r: %s: %s "
+                      "(priority 0)", msg, type(e).__name__, e)
+            return 0
+    return key
 
 
 class Record:
@@ -478,7 +780,7 @@ async def _drive(coro, first, pending):
         raise
     except BaseException as e:  # noqa: BLE001 - an actor failure
         _report_failure(None, e)
-        pending.fail(f"{type(e).__name__}: {e}", False)
+        pending.fail(f"{type(e).__name__}: {e}", False, e)
         return
     pending.finish(result)
 

@@ -159,7 +159,8 @@ class Pool:
 
     def spawn(self, p, name):
         try:
-            spec = pickle.dumps((p.cls, p.args, p.kwargs))
+            spec = pickle.dumps((p.cls, p.args, p.kwargs, p.supervisor,
+                                 p.mailbox))
         except Exception as e:  # noqa: BLE001 - any pickling error
             raise TypeError(
                 f"python-subprocess: the actor class and its arguments must be "

@@ -4,7 +4,7 @@ strategy (akt/_subprocess.py starts it; docs/python.md, "GIL strategies").
 It runs its own actor system with remoting on URL (NNG ipc), accepting the
 parent's cookie (from the environment, never the command line), and one
 spawner actor that makes the parent's actors here: ("spawn", pickled
-(cls, args, kwargs), names of the parent's generated modules, imported here
+(cls, args, kwargs, supervisor strategy, mailbox), names of the parent's generated modules, imported here
 first) -> the new actor's path, ("stop", path). It prints
 "READY <spawner path>" and serves until its stdin closes, which happens
 when the parent closes the pool or dies -- so a worker never outlives its
@@ -36,8 +36,10 @@ def main(argv):
                 # registered here before their messages arrive
                 for name in msg[2]:
                     importlib.import_module(name)
-                cls, args, kwargs = pickle.loads(msg[1])
-                return system.path_of(ctx.spawn(props(cls, *args, **kwargs)))
+                cls, args, kwargs, sup, mbox = pickle.loads(msg[1])
+                p = props(cls, *args, **kwargs)
+                p.supervisor, p.mailbox = sup, mbox
+                return system.path_of(ctx.spawn(p))
             if msg[0] == "stop":
                 try:
                     ctx.stop(system.lookup(msg[1]))

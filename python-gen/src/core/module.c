@@ -38,6 +38,20 @@
  * implicit sender of a tell) */
 static _Thread_local akt_ref tls_self;
 
+/* set when pyc_send / pyc_ask refused a send that would stall this thread */
+static _Thread_local bool tls_stalled;
+
+static const char *
+send_what(akt_err rc, const char *what)
+{
+    if (rc == AKT_EFULL && tls_stalled) {
+        tls_stalled = false;
+        return "the actor's bounded mailbox (overflow = block) is full and "
+               "runs on this thread, which cannot wait for room";
+    }
+    return what;
+}
+
 static pyc_state *
 mstate(PyObject *m)
 {
@@ -241,9 +255,12 @@ pyc_ref_get(PyObject *ref)
 
 typedef struct shim {
     PyObject *actor;
-    PyObject *handle;
+    PyObject *handle; /* the behaviour: actor.handle, or ctx.become's */
     props_rec *rec;
     CtxObject *spare; /* the last message's ctx, when nothing kept it */
+    PyObject *stack; /* list: behaviours become(discard_old=False) kept */
+    PyObject *last_exc; /* the exception of the last failure, for the
+                           supervisor's decider (cleared when it ran) */
 } shim;
 
 static CtxObject *
@@ -259,13 +276,16 @@ ctx_new(pyc_state *st, PyObject *system, akt_ctx *ctx)
     c->system = Py_NewRef(system);
     c->st = st;
     c->replied = false;
+    c->shim = NULL;
     return c;
 }
 
 /* the reason text of the current exception ("ValueError: boom"), handed to
- * akt._runtime's failure reporter (logging); clears the error */
+ * akt._runtime's failure reporter (logging); clears the error. keep (may
+ * be NULL) gets the exception, for the supervisor's decider. */
 static void
-exc_text(pyc_state *st, PyObject *actor, char *buf, size_t len)
+exc_text(pyc_state *st, PyObject *actor, char *buf, size_t len,
+    PyObject **keep)
 {
     PyObject *exc = NULL;
 #if PY_VERSION_HEX >= 0x030C0000
@@ -296,7 +316,11 @@ exc_text(pyc_state *st, PyObject *actor, char *buf, size_t len)
         Py_XDECREF(r);
         PyErr_Clear();
     }
-    Py_DECREF(exc);
+    if (keep != NULL) {
+        Py_XSETREF(*keep, exc);
+    } else {
+        Py_DECREF(exc);
+    }
 }
 
 static akt_err
@@ -311,7 +335,7 @@ shim_init(void *state, const void *init_arg)
     akt_err rc = AKT_OK;
     if (s->handle == NULL) {
         char buf[256];
-        exc_text(rec->st, NULL, buf, sizeof buf);
+        exc_text(rec->st, NULL, buf, sizeof buf, &s->last_exc);
         Py_CLEAR(s->actor);
         rc = AKT_EFAILED;
     }
@@ -323,13 +347,16 @@ static void
 shim_fini(void *state)
 {
     shim *s = state;
-    if (s->actor == NULL && s->handle == NULL && s->spare == NULL) {
+    if (s->actor == NULL && s->handle == NULL && s->spare == NULL
+        && s->stack == NULL && s->last_exc == NULL) {
         return;
     }
     PyGILState_STATE g = PyGILState_Ensure();
     Py_CLEAR(s->handle);
     Py_CLEAR(s->actor);
     Py_CLEAR(s->spare);
+    Py_CLEAR(s->stack);
+    Py_CLEAR(s->last_exc);
     PyGILState_Release(g);
 }
 
@@ -342,6 +369,9 @@ call_hook(shim *s, akt_ctx *ctx, const char *name)
     pyc_state *st = s->rec->st;
     PyGILState_STATE g = PyGILState_Ensure();
     CtxObject *c = ctx_new(st, s->rec->system, ctx);
+    if (c) {
+        c->shim = s;
+    }
     akt_ref prev = tls_self;
     tls_self = c ? c->self : prev;
     PyObject *r
@@ -350,12 +380,13 @@ call_hook(shim *s, akt_ctx *ctx, const char *name)
     akt_err rc = AKT_OK;
     if (r == NULL) {
         char buf[256];
-        exc_text(st, s->actor, buf, sizeof buf);
+        exc_text(st, s->actor, buf, sizeof buf, &s->last_exc);
         rc = akt_ctx_fail(ctx, AKT_EFAILED, "%s in %s", buf, name);
     }
     Py_XDECREF(r);
     if (c) {
         c->ctx = NULL;
+        c->shim = NULL;
         Py_DECREF(c);
     }
     PyGILState_Release(g);
@@ -389,10 +420,10 @@ send_reply(pyc_state *st, akt_ref to, akt_ref from, PyObject *value)
     if (m == NULL) {
         return -1;
     }
-    akt_err rc = akt_tell(to, m, from);
+    akt_err rc = pyc_send(to, m, from);
     if (rc != AKT_OK) {
         akt_msg_free(m);
-        pyc_raise(st, rc, "reply");
+        pyc_raise(st, rc, send_what(rc, "reply"));
         return -1;
     }
     return 0;
@@ -426,14 +457,18 @@ py_handle(void *state, akt_ctx *ctx, const void *msg)
     }
     if (c == NULL) {
         Py_XDECREF(m);
-        exc_text(st, s->actor, buf, sizeof buf);
+        exc_text(st, s->actor, buf, sizeof buf, &s->last_exc);
         rc = akt_ctx_fail(ctx, AKT_EFAILED, "%s", buf);
         goto out;
     }
+    c->shim = s;
     akt_ref prev = tls_self;
     tls_self = c->self;
     PyObject *args[2] = { (PyObject *)c, m };
-    PyObject *r = PyObject_Vectorcall(s->handle, args, 2, NULL);
+    /* a reference of our own: ctx.become may drop the shim's meanwhile */
+    PyObject *behavior = Py_NewRef(s->handle);
+    PyObject *r = PyObject_Vectorcall(behavior, args, 2, NULL);
+    Py_DECREF(behavior);
     if (r != NULL && PyCoro_CheckExact(r)) {
         PyObject *val = NULL;
         PySendResult sr = PyIter_Send(r, Py_None, &val);
@@ -466,9 +501,10 @@ py_handle(void *state, akt_ctx *ctx, const void *msg)
             Py_XDECREF(val);
             tls_self = prev;
             c->ctx = NULL;
+            c->shim = NULL;
             c->replied = true; /* the task replies */
             if (PyErr_Occurred()) {
-                exc_text(st, s->actor, buf, sizeof buf);
+                exc_text(st, s->actor, buf, sizeof buf, &s->last_exc);
                 rc = akt_ctx_fail(ctx, AKT_EFAILED, "%s", buf);
             }
             Py_DECREF(c);
@@ -478,23 +514,25 @@ py_handle(void *state, akt_ctx *ctx, const void *msg)
     }
     tls_self = prev;
     if (r == NULL) {
-        exc_text(st, s->actor, buf, sizeof buf);
+        exc_text(st, s->actor, buf, sizeof buf, &s->last_exc);
         rc = akt_ctx_fail(ctx, AKT_EFAILED, "%s", buf);
     } else {
         if (r != Py_None && !c->replied && !akt_ref_is_none(c->sender)) {
             void *reply = pyc_to_msg(st, r, c->sender);
-            akt_err e = reply ? akt_reply(ctx, reply) : AKT_EINVAL;
+            akt_err e
+                = reply ? pyc_send(c->sender, reply, c->self) : AKT_EINVAL;
             if (reply && e != AKT_OK) {
                 akt_msg_free(reply);
             }
             if (reply == NULL) {
-                exc_text(st, s->actor, buf, sizeof buf);
+                exc_text(st, s->actor, buf, sizeof buf, &s->last_exc);
                 rc = akt_ctx_fail(ctx, AKT_EFAILED, "reply: %s", buf);
             }
         }
         Py_DECREF(r);
     }
     c->ctx = NULL;
+    c->shim = NULL;
     if (Py_REFCNT(c) == 1 && s->spare == NULL) {
         s->spare = c; /* nobody else holds it */
     } else {
@@ -564,13 +602,22 @@ pending_fail(PendingObject *p, PyObject *args)
 {
     const char *text;
     int canceled;
-    if (!PyArg_ParseTuple(args, "sp", &text, &canceled)) {
+    PyObject *exc = Py_None;
+    if (!PyArg_ParseTuple(args, "sp|O", &text, &canceled, &exc)) {
         return NULL;
     }
     if (p->done) {
         Py_RETURN_NONE;
     }
     p->done = true;
+    if (!canceled && exc != Py_None) {
+        /* the cell is parked: this is its dispatcher's thread, and its
+         * state is its own until the kill below is handled */
+        shim *s = pydisp_actor_state(p->self, &py_behavior);
+        if (s != NULL) {
+            Py_XSETREF(s->last_exc, Py_NewRef(exc));
+        }
+    }
     akt_err code = canceled ? AKT_ECANCELED : AKT_EFAILED;
     if (!akt_ref_is_none(p->sender)) {
         size_t n = strlen(text);
@@ -751,6 +798,74 @@ ctx_spawn(CtxObject *c, PyObject *args)
     return pyc_ref_new(c->st, c->system, out);
 }
 
+/* become(behavior, discard_old=True): the handler of this actor's next
+ * messages is behavior(ctx, msg) (plain or async def) instead of
+ * handle(); discard_old=False keeps the current one for unbecome(). A
+ * restart goes back to handle(). */
+static PyObject *
+ctx_become(CtxObject *c, PyObject *args, PyObject *kw)
+{
+    static char *kws[] = { "behavior", "discard_old", NULL };
+    PyObject *beh;
+    int discard = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|p", kws, &beh, &discard)
+        || pyc_ctx_live(c, "become") < 0) {
+        return NULL;
+    }
+    if (c->shim == NULL) {
+        return PyErr_Format(c->st->errors[AKT_ESTATE],
+            "ctx.become: only in a Python actor's handler or hook");
+    }
+    if (!PyCallable_Check(beh)) {
+        return PyErr_Format(PyExc_TypeError,
+            "become: expected a callable (ctx, msg), got %s",
+            Py_TYPE(beh)->tp_name);
+    }
+    shim *s = c->shim;
+    if (!discard) {
+        if (s->stack == NULL && (s->stack = PyList_New(0)) == NULL) {
+            return NULL;
+        }
+        if (PyList_Append(s->stack, s->handle) < 0) {
+            return NULL;
+        }
+    }
+    Py_XSETREF(s->handle, Py_NewRef(beh));
+    Py_RETURN_NONE;
+}
+
+/* unbecome(): back to the behaviour become(discard_old=False) kept, or to
+ * handle() when none is */
+static PyObject *
+ctx_unbecome(CtxObject *c, PyObject *unused)
+{
+    (void)unused;
+    if (pyc_ctx_live(c, "unbecome") < 0) {
+        return NULL;
+    }
+    if (c->shim == NULL) {
+        return PyErr_Format(c->st->errors[AKT_ESTATE],
+            "ctx.unbecome: only in a Python actor's handler or hook");
+    }
+    shim *s = c->shim;
+    PyObject *prev;
+    Py_ssize_t n = s->stack ? PyList_GET_SIZE(s->stack) : 0;
+    if (n > 0) {
+        prev = Py_NewRef(PyList_GET_ITEM(s->stack, n - 1));
+        if (PyList_SetSlice(s->stack, n - 1, n, NULL) < 0) {
+            Py_DECREF(prev);
+            return NULL;
+        }
+    } else {
+        prev = PyObject_GetAttrString(s->actor, "handle");
+        if (prev == NULL) {
+            return NULL;
+        }
+    }
+    Py_XSETREF(s->handle, prev);
+    Py_RETURN_NONE;
+}
+
 static PyObject *
 ctx_get_system(CtxObject *c, void *cl)
 {
@@ -768,6 +883,12 @@ static PyMethodDef ctx_methods[] = {
         "stop(ref=None): stop a child, or this actor" },
     { "spawn", (PyCFunction)ctx_spawn, METH_VARARGS,
         "spawn(props, name=None) -> ActorRef: a child actor" },
+    { "become", (PyCFunction)(void (*)(void))ctx_become,
+        METH_VARARGS | METH_KEYWORDS,
+        "become(behavior, discard_old=True): behavior(ctx, msg) handles "
+        "the next messages" },
+    { "unbecome", (PyCFunction)ctx_unbecome, METH_NOARGS,
+        "unbecome(): back to the previous behaviour (or handle)" },
     { "start_timer", (PyCFunction)(void (*)(void))pyc_ctx_start_timer,
         METH_VARARGS | METH_KEYWORDS,
         "start_timer(key, msg, delay, interval=None): msg to this actor "
@@ -1195,6 +1316,41 @@ parse_timeout(PyObject *o, double dflt, int64_t *ns)
     return 0;
 }
 
+akt_err
+pyc_send(akt_ref to, void *m, akt_ref from)
+{
+    switch (pydisp_send_mode(to)) {
+    case PYDISP_SEND_NOWAIT:
+        return akt_tell(to, m, from);
+    case PYDISP_SEND_WOULD_STALL:
+        tls_stalled = true;
+        return AKT_EFULL;
+    default: {
+        akt_err rc;
+        Py_BEGIN_ALLOW_THREADS rc = akt_tell(to, m, from);
+        Py_END_ALLOW_THREADS return rc;
+    }
+    }
+}
+
+/* akt_ask from a thread that holds the GIL (as pyc_send) */
+static akt_err
+pyc_ask(akt_ref to, void *m, int64_t ns, akt_future **f)
+{
+    switch (pydisp_send_mode(to)) {
+    case PYDISP_SEND_NOWAIT:
+        return akt_ask(to, m, ns, f);
+    case PYDISP_SEND_WOULD_STALL:
+        tls_stalled = true;
+        return AKT_EFULL;
+    default: {
+        akt_err rc;
+        Py_BEGIN_ALLOW_THREADS rc = akt_ask(to, m, ns, f);
+        Py_END_ALLOW_THREADS return rc;
+    }
+    }
+}
+
 static PyObject *
 ref_tell(RefObject *r, PyObject *const *args, Py_ssize_t n, PyObject *kw)
 {
@@ -1217,10 +1373,10 @@ ref_tell(RefObject *r, PyObject *const *args, Py_ssize_t n, PyObject *kw)
     if (m == NULL) {
         return NULL;
     }
-    akt_err rc = akt_tell(r->ref, m, sender);
+    akt_err rc = pyc_send(r->ref, m, sender);
     if (rc != AKT_OK) {
         akt_msg_free(m);
-        return pyc_raise(st, rc, "tell");
+        return pyc_raise(st, rc, send_what(rc, "tell"));
     }
     Py_RETURN_NONE;
 }
@@ -1254,10 +1410,10 @@ ref_ask(RefObject *r, PyObject *args, PyObject *kw)
         return NULL;
     }
     akt_future *f;
-    akt_err rc = akt_ask(r->ref, m, ns, &f);
+    akt_err rc = pyc_ask(r->ref, m, ns, &f);
     if (rc != AKT_OK) {
         akt_msg_free(m);
-        return pyc_raise(st, rc, "ask");
+        return pyc_raise(st, rc, send_what(rc, "ask"));
     }
     PyObject *fo = future_wrap(st, r->system, f);
     if (fo && expect && expect != Py_None) {
@@ -1289,10 +1445,10 @@ ref_ask_blocking(RefObject *r, PyObject *args, PyObject *kw)
         return NULL;
     }
     akt_future *f;
-    akt_err rc = akt_ask(r->ref, m, ns, &f);
+    akt_err rc = pyc_ask(r->ref, m, ns, &f);
     if (rc != AKT_OK) {
         akt_msg_free(m);
-        return pyc_raise(st, rc, "ask");
+        return pyc_raise(st, rc, send_what(rc, "ask"));
     }
     void *reply = NULL;
     Py_BEGIN_ALLOW_THREADS rc = akt_future_wait(f, AKT_FOREVER, &reply);
@@ -1426,6 +1582,129 @@ static PyType_Spec ref_spec = {
 
 /* --- System --------------------------------------------------------------- */
 
+/* the supervisor strategy's decider (akt_decider_fn): on the
+ * supervisor's thread -- the Python actors' thread, since the supervisor
+ * is a Python actor -- with the child suspended. The child's Python
+ * exception (its shim's last_exc) goes to the strategy's decide(exc,
+ * child); a failure without one as the akt error of its code. */
+static akt_directive
+py_decide(akt_err reason, akt_ref child, void *arg)
+{
+    props_rec *rec = arg;
+    pyc_state *st = rec->st;
+    PyGILState_STATE g = PyGILState_Ensure();
+    shim *cs = pydisp_actor_state(child, &py_behavior);
+    PyObject *exc = NULL;
+    if (cs != NULL && cs->last_exc != NULL) {
+        exc = cs->last_exc;
+        cs->last_exc = NULL;
+    } else {
+        PyObject *cls = (reason > 0 && reason < 64 && st->errors[reason])
+            ? st->errors[reason]
+            : st->error;
+        exc = PyObject_CallFunction(cls, "s", akt_strerror(reason));
+    }
+    PyObject *ref = exc ? pyc_ref_new(st, rec->system, child) : NULL;
+    PyObject *r = ref ? PyObject_CallFunctionObjArgs(rec->decide, exc, ref, NULL)
+                      : NULL;
+    long d = r ? PyLong_AsLong(r) : -1;
+    if (d < AKT_RESUME || d > AKT_ESCALATE) {
+        if (PyErr_Occurred()) {
+            PyErr_WriteUnraisable(rec->decide);
+        }
+        d = AKT_ESCALATE;
+    }
+    Py_XDECREF(r);
+    Py_XDECREF(ref);
+    Py_XDECREF(exc);
+    PyGILState_Release(g);
+    return (akt_directive)d;
+}
+
+/* a priority mailbox's priority (akt_priority_fn): on the consumer's
+ * thread (the Python actors'), through akt._runtime's wrapper, which logs
+ * what the user's function raises and gives an int */
+static int
+py_priority(const void *msg, void *arg)
+{
+    props_rec *rec = arg;
+    PyGILState_STATE g = PyGILState_Ensure();
+    PyObject *m = pyc_from_msg(rec->st, rec->system, msg);
+    PyObject *r = m ? PyObject_CallOneArg(rec->priority, m) : NULL;
+    long p = r ? PyLong_AsLong(r) : 0;
+    if (PyErr_Occurred()) {
+        PyErr_WriteUnraisable(rec->priority);
+        p = 0;
+    }
+    Py_XDECREF(r);
+    Py_XDECREF(m);
+    PyGILState_Release(g);
+    return p < INT32_MIN ? INT32_MIN : p > INT32_MAX ? INT32_MAX : (int)p;
+}
+
+/* props._spec() -> (supervisor, mailbox) into rec; 0, or -1 + error */
+static int
+props_rec_spec(props_rec *rec, PyObject *props)
+{
+    PyObject *spec = PyObject_CallMethod(props, "_spec", NULL);
+    if (spec == NULL) {
+        return -1;
+    }
+    PyObject *sup, *mbox;
+    if (!PyArg_ParseTuple(spec, "OO", &sup, &mbox)) {
+        Py_DECREF(spec);
+        return -1;
+    }
+    int kind, max;
+    long long within, minb, maxb, reset;
+    double rf;
+    PyObject *fn;
+    if (sup != Py_None) {
+        if (!PyArg_ParseTuple(sup, "iiLLLdLO", &kind, &max, &within, &minb,
+                &maxb, &rf, &reset, &fn)) {
+            Py_DECREF(spec);
+            return -1;
+        }
+        rec->decide = Py_NewRef(fn);
+        rec->sup = (akt_supervisor_strategy) {
+            .kind = (akt_strategy_kind)kind,
+            .max_restarts = max,
+            .within_ns = within,
+            .decider = py_decide,
+            .decider_arg = rec,
+            .min_backoff_ns = minb,
+            .max_backoff_ns = maxb,
+            .random_factor = rf,
+            .reset_after_ns = reset,
+        };
+        rec->props.supervisor = &rec->sup;
+    }
+    if (mbox != Py_None) {
+        int overflow;
+        unsigned int cap;
+        long long block;
+        if (!PyArg_ParseTuple(
+                mbox, "iIiLO", &kind, &cap, &overflow, &block, &fn)) {
+            Py_DECREF(spec);
+            return -1;
+        }
+        rec->mbox = (akt_mailbox_opts) {
+            .kind = (akt_mailbox_kind)kind,
+            .capacity = cap,
+            .overflow = (akt_overflow)overflow,
+            .block_timeout_ns = block,
+        };
+        if (fn != Py_None) {
+            rec->priority = Py_NewRef(fn);
+            rec->mbox.priority = py_priority;
+            rec->mbox.priority_arg = rec;
+        }
+        rec->props.mailbox = &rec->mbox;
+    }
+    Py_DECREF(spec);
+    return 0;
+}
+
 props_rec *
 pyc_props_rec_for(SystemObject *so, PyObject *props)
 {
@@ -1482,6 +1761,10 @@ pyc_props_rec_for(SystemObject *so, PyObject *props)
     };
     rec->next = so->recs;
     so->recs = rec;
+    if (props_rec_spec(rec, props) < 0) {
+        Py_DECREF(key);
+        return NULL;
+    }
     cap = PyCapsule_New(rec, NULL, NULL);
     if (cap == NULL || PyDict_SetItem(so->props_map, key, cap) < 0) {
         Py_XDECREF(cap);
@@ -1573,6 +1856,8 @@ system_release(SystemObject *so)
     while (so->recs) {
         props_rec *n = so->recs->next;
         Py_CLEAR(so->recs->factory);
+        Py_CLEAR(so->recs->decide);
+        Py_CLEAR(so->recs->priority);
         free(so->recs);
         so->recs = n;
     }

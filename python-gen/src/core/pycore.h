@@ -46,6 +46,13 @@ typedef struct props_rec {
     PyObject *factory; /* the akt.Props (strong) */
     PyObject *system; /* borrowed: the System outlives its records */
     pyc_state *st;
+    /* Props.with_supervisor / the class's supervisor_strategy: the C
+     * strategy whose decider calls decide(exc, child) (strong, or NULL) */
+    akt_supervisor_strategy sup;
+    PyObject *decide;
+    /* Props.with_mailbox: priority(msg) -> int (strong, or NULL) */
+    akt_mailbox_opts mbox;
+    PyObject *priority;
 } props_rec;
 
 /* akt._core.System: one akt_system and its python-pinned dispatcher */
@@ -72,6 +79,7 @@ typedef struct CtxObject {
     PyObject *system;
     pyc_state *st;
     bool replied;
+    struct shim *shim; /* the Python actor's (become), NULL in others */
 } CtxObject;
 
 props_rec *pyc_props_rec_for(SystemObject *so, PyObject *props);
@@ -115,6 +123,13 @@ int pyc_ctx_live(CtxObject *c, const char *what);
 PyObject *pyc_event_from_msg(pyc_state *st, PyObject *system, const void *msg);
 
 PyObject *pyc_ref_new(pyc_state *st, PyObject *system, akt_ref r);
+/* pyc_send -- akt_tell(to, m, from) from a thread that holds the GIL: to
+ * a bounded mailbox whose overflow is block, the GIL is released while
+ * the send may wait (the consumer may need it), and on the Python actors'
+ * thread a send to a full such mailbox of one of its own actors fails at
+ * once with AKT_EFULL (the wait could only time out). Consumes m on
+ * AKT_OK. */
+akt_err pyc_send(akt_ref to, void *m, akt_ref from);
 akt_ref pyc_ref_get(PyObject *ref);
 
 /* pyc_from_msg -- a new reference to msg's Python form (GIL held) */

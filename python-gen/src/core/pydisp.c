@@ -294,3 +294,45 @@ pydisp_dest_kind(akt_ref r)
     }
     return PYDISP_DEST_OTHER;
 }
+
+int
+pydisp_send_mode(akt_ref r)
+{
+    akt_cell *c = r.cell_;
+    if (c == NULL || c->kind != AKTI_CELL_ACTOR) {
+        return PYDISP_SEND_NOWAIT;
+    }
+    akti_mbox_ext *x = atomic_load_explicit(&c->mbx, memory_order_acquire);
+    if (__builtin_expect(x == NULL, 1)) {
+        return PYDISP_SEND_NOWAIT;
+    }
+    pthread_mutex_lock(&x->mu);
+    bool block = atomic_load_explicit(&x->kind, memory_order_relaxed)
+            == AKT_MAILBOX_BOUNDED
+        && x->overflow == AKT_OVERFLOW_BLOCK;
+    bool full = x->len >= x->capacity;
+    pthread_mutex_unlock(&x->mu);
+    if (!block) {
+        return PYDISP_SEND_NOWAIT;
+    }
+    /* disp is set at spawn, before any ref to the cell exists */
+    if (tls_draining != NULL && c->disp == &tls_draining->base) {
+        /* the consumer is this thread: waiting cannot make room. Not full
+         * now: send (another sender could still fill it first; then the
+         * send waits out its block-timeout and fails) */
+        return full ? PYDISP_SEND_WOULD_STALL : PYDISP_SEND_NOWAIT;
+    }
+    return PYDISP_SEND_MAY_WAIT;
+}
+
+void *
+pydisp_actor_state(akt_ref r, const akt_behavior *beh)
+{
+    akt_cell *c = r.cell_;
+    if (c == NULL || c->kind != AKTI_CELL_ACTOR
+        || atomic_load_explicit(&c->uid, memory_order_acquire) != r.uid_
+        || c->props == NULL || c->props->props.behavior != beh) {
+        return NULL;
+    }
+    return c->state;
+}

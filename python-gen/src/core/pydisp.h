@@ -42,4 +42,18 @@ enum {
 };
 int pydisp_dest_kind(akt_ref r);
 
+/* how a send to r may wait (a bounded mailbox with overflow = block) */
+enum {
+    PYDISP_SEND_NOWAIT = 0, /* never waits (or: not full, see below) */
+    PYDISP_SEND_MAY_WAIT = 1, /* may wait: release the GIL around it */
+    PYDISP_SEND_WOULD_STALL = 2, /* full, and its consumer is this thread */
+};
+int pydisp_send_mode(akt_ref r);
+
+/* pydisp_actor_state -- the state of r's live incarnation when r is an
+ * actor whose props' behaviour is beh (a Python actor: the shim), else
+ * NULL. Only on the thread that runs r's dispatcher or r's supervisor
+ * while r is suspended (nobody else touches the state then). */
+void *pydisp_actor_state(akt_ref r, const akt_behavior *beh);
+
 #endif /* AKT_PY_PYDISP_H */
