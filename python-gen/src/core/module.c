@@ -284,8 +284,7 @@ ctx_new(pyc_state *st, PyObject *system, akt_ctx *ctx)
  * akt._runtime's failure reporter (logging); clears the error. keep (may
  * be NULL) gets the exception, for the supervisor's decider. */
 static void
-exc_text(pyc_state *st, PyObject *actor, char *buf, size_t len,
-    PyObject **keep)
+exc_text(pyc_state *st, PyObject *actor, char *buf, size_t len, PyObject **keep)
 {
     PyObject *exc = NULL;
 #if PY_VERSION_HEX >= 0x030C0000
@@ -1605,8 +1604,9 @@ py_decide(akt_err reason, akt_ref child, void *arg)
         exc = PyObject_CallFunction(cls, "s", akt_strerror(reason));
     }
     PyObject *ref = exc ? pyc_ref_new(st, rec->system, child) : NULL;
-    PyObject *r = ref ? PyObject_CallFunctionObjArgs(rec->decide, exc, ref, NULL)
-                      : NULL;
+    PyObject *r = ref
+        ? PyObject_CallFunctionObjArgs(rec->decide, exc, ref, NULL)
+        : NULL;
     long d = r ? PyLong_AsLong(r) : -1;
     if (d < AKT_RESUME || d > AKT_ESCALATE) {
         if (PyErr_Occurred()) {
