@@ -271,7 +271,7 @@ cmp_d(const void *a, const void *b)
 static void
 round_trip(const char *executor)
 {
-    setenv("AKT_GPU_EXECUTOR", executor, 1);
+    setenv("AKT_akt__gpu__executor", executor, 1);
     akt_system *sys;
     if (akt_system_create("gpubench", NULL, &sys) != AKT_OK) {
         return;

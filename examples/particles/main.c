@@ -7,7 +7,8 @@
  *   particles [--n N] [--steps S] [--placement cpu|gpu|auto]
  *
  * On a machine without a GPU, --placement gpu fails with the reason
- * (AKT_GPU_EXECUTOR=cpu runs the GPU dispatcher's batches on the CPU).
+ * (akt.gpu.executor = cpu, or AKT_akt__gpu__executor=cpu in the
+ * environment, runs the GPU dispatcher's batches on the CPU).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>

@@ -1,8 +1,8 @@
 #!/bin/sh
 # same_checksum.sh PARTICLES AKT_GPU_LIB [N STEPS] -- the particles program
 # on the CPU (placement cpu) and on the GPU dispatcher (placement gpu; the
-# CPU batch executor stands in for a device unless AKT_GPU_EXECUTOR says
-# cuda) prints the same checksum. Exit 77 (skipped) when the GPU run finds
+# CPU batch executor stands in for a device unless AKT_akt__gpu__executor,
+# the environment override of akt.gpu.executor, says cuda) prints the same checksum. Exit 77 (skipped) when the GPU run finds
 # no usable device.
 set -eu
 bin=$1
@@ -10,7 +10,7 @@ export AKT_GPU_LIB=$2
 n=${3:-20000}
 steps=${4:-5}
 cpu=$("$bin" --n "$n" --steps "$steps" --placement cpu)
-if ! gpu=$(AKT_GPU_EXECUTOR=${AKT_GPU_EXECUTOR:-cpu} "$bin" --n "$n" --steps "$steps" --placement gpu 2>&1); then
+if ! gpu=$(AKT_akt__gpu__executor=${AKT_akt__gpu__executor:-cpu} "$bin" --n "$n" --steps "$steps" --placement gpu 2>&1); then
   echo "$gpu" | tail -n 3
   if echo "$gpu" | grep -q "spawn on gpu: ENOTSUP"; then
     echo "SKIP: no usable device for placement gpu"

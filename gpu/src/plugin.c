@@ -7,8 +7,12 @@
  * each (host->cell_run) with at most actor_cap messages; the generated
  * handler entries do not run the messages but stage them (stage()): the
  * fields go into per-handler columns, the actor into the CSR ranges of its
- * type's group. The batch closes when it holds max_batch messages, when
- * max_delay has passed since it opened, or when no cell is ready (idle).
+ * type's group. The batch closes when it holds max_batch messages, or
+ * when no cell is ready that became ready within max_delay of the batch's
+ * oldest one (the queue records when each cell became ready: for an idle
+ * actor, when its oldest message arrived): a batch does not go on
+ * growing with actors that became ready long after its oldest message,
+ * and messages that waited through a long batch before it are all taken.
  * Then each group runs -- the CPU batch loop, or the kernel after one copy
  * of the staging buffer -- and the results are applied in mailbox order:
  * a success sends its reply to the sender (asks complete), the first
@@ -41,6 +45,14 @@
 #define MAX_GROUPS 64
 
 typedef struct disp disp;
+
+/* a ready cell and when it became ready: when a message arrived at it
+ * while it was idle (so its oldest message arrived then), or, for one
+ * with messages left after its turn, when that turn ran */
+typedef struct rentry {
+    void *cell;
+    int64_t t;
+} rentry;
 
 typedef struct slab {
     const akt_gpu_actor_type *t;
@@ -99,7 +111,7 @@ struct disp {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool stop, started;
-    void **ready; /* ring */
+    rentry *ready; /* ring */
     uint32_t rhead, rlen, rcap;
     slab *slabs;
     akg_cuda *cu; /* NULL: the CPU executor */
@@ -110,7 +122,7 @@ struct disp {
     /* akt_gpu_stats (read by any thread) */
     _Atomic uint64_t st_batches, st_messages, st_largest, st_requeued;
     batch b;
-    void **next; /* cells deferred to the next batch */
+    rentry *next; /* cells deferred to the next batch */
     uint32_t nnext, capnext;
     /* CUDA staging */
     uint8_t *pin;
@@ -120,9 +132,15 @@ struct disp {
     char desc[320];
 };
 
+/* a clock the tests may replace (tests/gpu/batch_test.c) */
+AKG_HIDDEN int64_t (*akg_test_clock)(void);
+
 static int64_t
 now_ns(void)
 {
+    if (akg_test_clock) {
+        return akg_test_clock();
+    }
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
@@ -163,11 +181,11 @@ grow(void *p, uint32_t *cap, uint32_t need, size_t sz)
  */
 
 static void
-ready_push_locked(disp *d, void *cell)
+ready_push_locked(disp *d, rentry e)
 {
     if (d->rlen == d->rcap) {
         uint32_t nc = d->rcap ? d->rcap * 2 : 256;
-        void **nr = malloc(nc * sizeof *nr);
+        rentry *nr = malloc(nc * sizeof *nr);
         if (nr == NULL) {
             /* the cell's sched flag is taken: it must run; wait for room
              * rather than drop it (the thread frees entries as it runs) */
@@ -181,7 +199,7 @@ ready_push_locked(disp *d, void *cell)
         d->rcap = nc;
         d->rhead = 0;
     }
-    d->ready[(d->rhead + d->rlen) % d->rcap] = cell;
+    d->ready[(d->rhead + d->rlen) % d->rcap] = e;
     d->rlen++;
 }
 
@@ -189,26 +207,30 @@ static void
 disp_schedule(void *dp, void *cell)
 {
     disp *d = dp;
+    rentry e = { cell, now_ns() };
     pthread_mutex_lock(&d->mu);
-    ready_push_locked(d, cell);
+    ready_push_locked(d, e);
     if (d->rlen == 1) {
         pthread_cond_signal(&d->cv);
     }
     pthread_mutex_unlock(&d->mu);
 }
 
-static void *
-ready_pop(disp *d)
+/* the next ready cell, if it became ready by deadline; false otherwise
+ * (none, or a younger one: it stays first in the queue) */
+static bool
+ready_pop(disp *d, int64_t deadline, rentry *out)
 {
-    void *c = NULL;
+    bool got = false;
     pthread_mutex_lock(&d->mu);
-    if (d->rlen > 0) {
-        c = d->ready[d->rhead];
+    if (d->rlen > 0 && d->ready[d->rhead].t <= deadline) {
+        *out = d->ready[d->rhead];
         d->rhead = (d->rhead + 1) % d->rcap;
         d->rlen--;
+        got = true;
     }
     pthread_mutex_unlock(&d->mu);
-    return c;
+    return got;
 }
 
 /* --- slabs --------------------------------------------------------------- */
@@ -944,30 +966,36 @@ round_run(disp *d)
         memset(b->seen, 0, b->seen_cap * sizeof *b->seen);
         b->nseen = 0;
     }
-    int64_t t0 = now_ns();
-    /* a cell stages into one group (its type): stop while one is free */
-    while (b->ngroups < MAX_GROUPS) {
-        void *c = ready_pop(d);
-        if (c == NULL) {
-            break; /* idle: run what there is */
-        }
+    /* the batch takes the cells that became ready no later than
+     * max_delay after its oldest one (the first taken: the queue is in
+     * the order cells became ready, but for deferred ones, older); it
+     * closes when it is full, or when no such cell is ready: then the
+     * younger ones wait for the next batch. A cell stages into one group
+     * (its type): stop while one is free. */
+    int64_t deadline = INT64_MAX;
+    rentry e;
+    while (b->ngroups < MAX_GROUPS && ready_pop(d, deadline, &e)) {
+        void *c = e.cell;
         if (!seen_add(b, c)) {
             /* a second turn of a cell already in this batch: next batch */
-            if (grow(&d->next, &d->capnext, d->nnext + 1, sizeof *d->next)) {
-                d->next[d->nnext++] = c;
-            } else {
-                disp_schedule(d, c);
+            if (!grow(&d->next, &d->capnext, d->nnext + 1, sizeof *d->next)) {
+                /* no memory to defer it: it goes back, the batch closes */
+                pthread_mutex_lock(&d->mu);
+                ready_push_locked(d, e);
+                pthread_mutex_unlock(&d->mu);
+                break;
             }
+            d->next[d->nnext++] = e;
             continue;
+        }
+        if (deadline == INT64_MAX || e.t + d->o.max_delay_ns < deadline) {
+            deadline = e.t + d->o.max_delay_ns;
         }
         uint32_t room = d->o.max_batch - b->n_msgs;
         d->host->cell_run(
             c, (int)(room < d->o.actor_cap ? room : d->o.actor_cap), b);
         if (b->n_msgs >= d->o.max_batch) {
             break; /* full */
-        }
-        if (now_ns() - t0 >= d->o.max_delay_ns) {
-            break; /* old enough */
         }
     }
     if (b->n_msgs > 0) {
@@ -1037,10 +1065,14 @@ disp_open(const akt_gpu_host *host, akt_system *sys, const akt_gpu_options *o,
     if (d->o.actor_cap == 0) {
         d->o.actor_cap = 64;
     }
+    if (d->o.batch_timeout_ns <= 0) {
+        d->o.batch_timeout_ns = INT64_C(10000000000);
+    }
+    d->o.cache_dir = NULL; /* used only in open */
     d->b.d = d;
     if (o->executor == AKT_GPU_EXEC_CPU) {
         snprintf(d->desc, sizeof d->desc,
-            "cpu batch executor (AKT_GPU_EXECUTOR=cpu), batches of %u, actor "
+            "cpu batch executor (akt.gpu.executor = cpu), batches of %u, actor "
             "cap %u",
             d->o.max_batch, d->o.actor_cap);
     } else {
@@ -1058,7 +1090,9 @@ disp_open(const akt_gpu_host *host, akt_system *sys, const akt_gpu_options *o,
             return NULL;
         }
         char cw[512];
-        if (akg_cache_open(NULL, 0, &d->cache, cw, sizeof cw) != AKT_OK) {
+        if (akg_cache_open(o->cache_dir ? o->cache_dir : "", o->cache_cap,
+                &d->cache, cw, sizeof cw)
+            != AKT_OK) {
             logf_(d, AKT_LOG_WARNING, "gpu: kernel cache off: %s", cw);
         }
         snprintf(d->desc, sizeof d->desc,

@@ -22,7 +22,7 @@
 #include "akt/events.h"
 #include "akt/gpu.h"
 
-#define AKT_GPU_PLUGIN_ABI    1
+#define AKT_GPU_PLUGIN_ABI    2
 #define AKT_GPU_PLUGIN_SYMBOL "akt_gpu_plugin_v1"
 
 /* a status the runtime adds to the generated ones: the device failed
@@ -54,14 +54,22 @@ enum {
     AKT_GPU_EXEC_CPU /* batches run by the CPU batch loop (no device) */
 };
 
-/* akt_gpu_options -- the dispatcher's settings (docs/gpu.md) */
+/* akt_gpu_options -- the dispatcher's settings: akt.gpu.* (docs/gpu.md),
+ * read and checked by libakt when the system was created */
 typedef struct akt_gpu_options {
     uint32_t max_batch; /* messages per batch, default 16384 */
-    int64_t max_delay_ns; /* a batch being collected closes after this,
-                             default 50 us */
+    int64_t max_delay_ns; /* a batch takes the actors that became ready
+                             within this of its oldest one, default 50 us */
     uint32_t actor_cap; /* messages of one actor per batch, default 64 */
     int executor; /* AKT_GPU_EXEC_* */
     int device; /* CUDA ordinal */
+    /* a batch on the device not done after this is a hung device (its
+     * context is given up as a poisoned one is), default 10 s */
+    int64_t batch_timeout_ns;
+    /* the kernel cache: a folder, "" for the default one, or "off"
+     * (AKT_KERNEL_CACHE already applied); its size cap in bytes */
+    const char *cache_dir;
+    uint64_t cache_cap;
     /* test hook for the CPU executor: the batch with this number (from 1)
      * fails as a poisoned device would (0: never) */
     uint64_t fault_at_batch;

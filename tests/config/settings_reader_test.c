@@ -187,6 +187,22 @@ static const struct bad {
         "app.conf:1:65: error: "
         "akt.coordinated-shutdown.phases.service-requests-done.timeout: "
         "expected a duration of at least 0ns, got \"-1s\"" },
+    /* kit: akt.gpu, read when the system is created */
+    { KIT, "akt.gpu.placement = gpus", AKT_EINVAL,
+        "app.conf:1:21: error: akt.gpu.placement: expected one of cpu, gpu, "
+        "auto, got \"gpus\"" },
+    { KIT, "akt.gpu.max-batch = 0", AKT_ERANGE,
+        "app.conf:1:21: error: akt.gpu.max-batch: expected a whole number "
+        "from 1 to 16777216, got 0" },
+    { KIT, "akt.gpu.max-delay = 100ns", AKT_ERANGE,
+        "app.conf:1:21: error: akt.gpu.max-delay: expected a duration from "
+        "1us to 10s, got \"100ns\"" },
+    { KIT, "akt.gpu.executor = gpu", AKT_EINVAL,
+        "app.conf:1:20: error: akt.gpu.executor: expected one of cuda, cpu, "
+        "got \"gpu\"" },
+    { KIT, "akt.gpu.kernel-cache.max-size = 10", AKT_ERANGE,
+        "app.conf:1:33: error: akt.gpu.kernel-cache.max-size: expected a "
+        "size from 1 MiB to 1 TiB, got 10" },
     /* remote */
     { REMOTE, "akt.remote.overflow = sometimes", AKT_EINVAL,
         "app.conf:1:23: error: akt.remote.overflow: expected one of "
@@ -447,6 +463,7 @@ owner(const char *key)
         "akt.actor.dead-letters.log-suspend",
         "akt.router.",
         "akt.coordinated-shutdown.",
+        "akt.gpu.",
     };
     if (strncmp(key, "akt.remote.", 11) == 0) {
         return REMOTE;

@@ -1,7 +1,7 @@
 /*
  * dispatch_test.c -- the GPU dispatcher (libakt-gpu, loaded by libakt with
  * dlopen) end to end, with the CPU batch executor standing in for the
- * device (AKT_GPU_EXECUTOR=cpu): the same batching, staging, apply,
+ * device (akt.gpu.executor = cpu): the same batching, staging, apply,
  * requeue and supervision code runs as on a GPU, minus the copies and the
  * launch. Every test runs one workload on actors placed on the CPU and on
  * actors placed on the GPU dispatcher and requires identical observable
@@ -29,7 +29,7 @@ static akt_system *
 mk_sys(void)
 {
     setenv("AKT_GPU_LIB", AKT_TEST_GPU_LIB, 1);
-    setenv("AKT_GPU_EXECUTOR", executor, 1);
+    setenv("AKT_akt__gpu__executor", executor, 1);
     akt_system *sys = NULL;
     ck_assert_int_eq(akt_system_create("gputest", NULL, &sys), AKT_OK);
     return sys;
@@ -280,13 +280,13 @@ START_TEST(handlers_keep_mailbox_order_within_a_batch)
 }
 END_TEST
 
-/* With AKT_GPU_ACTOR_CAP=4 one actor's 100 messages take at least 25
- * launches and none holds more than 4; AKT_GPU_MAX_BATCH=16 bounds every
+/* With akt.gpu.actor-cap = 4 one actor's 100 messages take at least 25
+ * launches and none holds more than 4; akt.gpu.max-batch = 16 bounds every
  * launch when 200 actors have work. Order still holds (the count). */
 START_TEST(batches_respect_the_actor_cap_and_the_batch_size)
 {
-    setenv("AKT_GPU_ACTOR_CAP", "4", 1);
-    setenv("AKT_GPU_MAX_BATCH", "16", 1);
+    setenv("AKT_akt__gpu__actor_cap", "4", 1);
+    setenv("AKT_akt__gpu__max_batch", "16", 1);
     akt_system *sys = mk_sys();
     gpudemo_ScalerRef one = spawn_scaler(sys, AKT_PLACEMENT_GPU);
     for (int k = 0; k < 100; k++) {
@@ -580,7 +580,7 @@ main(void)
     if (dev && strcmp(dev, "cuda") == 0) {
         executor = "cuda";
         setenv("AKT_GPU_LIB", AKT_TEST_GPU_LIB, 1);
-        setenv("AKT_GPU_EXECUTOR", "cuda", 1);
+        setenv("AKT_akt__gpu__executor", "cuda", 1);
         akt_system *sys;
         if (akt_system_create("probe", NULL, &sys) != AKT_OK) {
             return 1;

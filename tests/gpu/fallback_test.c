@@ -5,8 +5,10 @@
  * for each cause: AKT_GPU=0, no libakt-gpu, no CUDA driver (libcuda does
  * not load), cuInit failing (the CUDA toolkit's stub libcuda returns
  * CUDA_ERROR_STUB_LIBRARY, 34; skipped where that stub is not installed),
- * and a bad setting (which names its variable). Needs no GPU; each test
- * sets its environment in its own process (Check's fork mode).
+ * akt.gpu.enabled = off; a bad akt.gpu setting fails the system's
+ * creation naming the key; AKT_PLACEMENT_DEFAULT follows akt.gpu.placement.
+ * Needs no GPU; each test sets its environment in its own process (Check's fork
+ * mode).
  */
 #include <check.h>
 #include <stdio.h>
@@ -121,10 +123,61 @@ START_TEST(cuinit_failing_refuses_gpu_and_runs_auto_on_the_cpu)
 }
 END_TEST
 
-START_TEST(a_bad_setting_names_its_variable)
+/* a bad akt.gpu setting fails akt_system_create (not the first GPU
+ * spawn), naming where it was set, the key and what was expected */
+START_TEST(a_bad_setting_fails_system_create_naming_the_key)
 {
-    setenv("AKT_GPU_MAX_BATCH", "lots", 1);
-    check_fallback("AKT_GPU_MAX_BATCH: expected an integer from 1 to");
+    setenv("AKT_akt__gpu__max_batch", "lots", 1);
+    akt_system *sys = NULL;
+    akt_config_error err;
+    memset(&err, 0, sizeof err);
+    ck_assert_int_eq(
+        akt_system_create_ex("fallback", NULL, &sys, &err), AKT_ETYPE);
+    ck_assert_ptr_null(sys);
+    ck_assert_str_eq(err.message,
+        "env var AKT_akt__gpu__max_batch: error: akt.gpu.max-batch: expected "
+        "a whole number from 1 to 16777216, got \"lots\"");
+}
+END_TEST
+
+/* akt.gpu.enabled = off is AKT_GPU=0 in the configuration */
+START_TEST(enabled_off_refuses_gpu_and_runs_auto_on_the_cpu)
+{
+    setenv("AKT_akt__gpu__enabled", "off", 1);
+    check_fallback("akt.gpu.enabled = off");
+}
+END_TEST
+
+/* AKT_PLACEMENT_DEFAULT follows akt.gpu.placement: cpu (the default) puts
+ * the actor on the CPU even where the GPU dispatcher would be usable; gpu
+ * asks for the device (refused here: AKT_GPU=0) */
+START_TEST(placement_default_follows_the_configuration)
+{
+    setenv("AKT_GPU", "0", 1);
+    akt_system *sys = mk_sys();
+    akt_props props;
+    ck_assert_int_eq(
+        gpudemo_scaler_gpu_props(NULL, AKT_PLACEMENT_DEFAULT, &props), AKT_OK);
+    akt_ref r;
+    ck_assert_int_eq(akt_spawn(sys, &props, NULL, &r), AKT_OK);
+    akt_system_free(sys);
+    setenv("AKT_akt__gpu__placement", "gpu", 1);
+    sys = mk_sys();
+    ck_assert_int_eq(
+        gpudemo_scaler_gpu_props(NULL, AKT_PLACEMENT_DEFAULT, &props), AKT_OK);
+    ck_assert_int_eq(akt_spawn(sys, &props, NULL, &r), AKT_ENOTSUP);
+    akt_system_free(sys);
+    setenv("AKT_akt__gpu__placement", "auto", 1);
+    sys = mk_sys();
+    float t_cpu[50], t_dflt[50];
+    int64_t c_cpu[50], c_dflt[50];
+    workload(sys, AKT_PLACEMENT_CPU, t_cpu, c_cpu);
+    workload(sys, AKT_PLACEMENT_DEFAULT, t_dflt, c_dflt);
+    for (int i = 0; i < 50; i++) {
+        ck_assert(memcmp(&t_cpu[i], &t_dflt[i], 4) == 0);
+        ck_assert_int_eq(c_cpu[i], c_dflt[i]);
+    }
+    akt_system_free(sys);
 }
 END_TEST
 
@@ -150,7 +203,7 @@ main(void)
 {
     unsetenv("AKT_GPU");
     unsetenv("AKT_CUDA_LIB");
-    unsetenv("AKT_GPU_EXECUTOR");
+    unsetenv("AKT_akt__gpu__executor");
     Suite *s = suite_create("gpu_fallback");
     TCase *tc = tcase_create("fallback");
     tcase_set_timeout(tc, 120);
@@ -158,7 +211,9 @@ main(void)
     tcase_add_test(tc, no_libakt_gpu_refuses_gpu_and_runs_auto_on_the_cpu);
     tcase_add_test(tc, no_cuda_driver_refuses_gpu_and_runs_auto_on_the_cpu);
     tcase_add_test(tc, cuinit_failing_refuses_gpu_and_runs_auto_on_the_cpu);
-    tcase_add_test(tc, a_bad_setting_names_its_variable);
+    tcase_add_test(tc, a_bad_setting_fails_system_create_naming_the_key);
+    tcase_add_test(tc, enabled_off_refuses_gpu_and_runs_auto_on_the_cpu);
+    tcase_add_test(tc, placement_default_follows_the_configuration);
     tcase_add_test(tc, placement_needs_a_gpu_type);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

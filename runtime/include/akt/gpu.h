@@ -15,6 +15,8 @@
  *                       no libakt-gpu, no CUDA driver, cuInit failing,
  *                       AKT_GPU=0, or no NVRTC to compile the kernel.
  *   AKT_PLACEMENT_AUTO  the GPU when one is usable, else the CPU.
+ *   AKT_PLACEMENT_DEFAULT  what the system's akt.gpu.placement says
+ *                       (cpu, gpu or auto; cpu unless configured).
  *
  * Placement is fixed for the actor's life. tell / ask / supervision /
  * bounded mailboxes work the same on both: a message that fails on the
@@ -81,6 +83,7 @@ typedef enum akt_placement {
     AKT_PLACEMENT_CPU = 0,
     AKT_PLACEMENT_GPU = 1,
     AKT_PLACEMENT_AUTO = 2,
+    AKT_PLACEMENT_DEFAULT = 3, /* akt.gpu.placement of the spawning system */
 } akt_placement;
 
 /* akt_gpu_module -- the source of one .akt file's kernels (generated). */

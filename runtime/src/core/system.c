@@ -410,25 +410,35 @@ akti_props_intern_locked(akt_system *sys, const akt_props *p, akt_err *err)
             return r;
         }
     }
+    /* the dispatcher is found without props_mu: a plug-in's may be made
+     * on first use (the GPU dispatcher loads libakt-gpu and the CUDA
+     * driver, which can take seconds), and other spawns must not wait for
+     * that. Two threads may resolve the same props at once; the second
+     * to take the lock again uses the first one's record. */
+    pthread_mutex_unlock(&sys->props_mu);
     *err = AKT_OK;
     akti_dispatcher *d = disp_for(sys, p->dispatcher, err);
     if (d == NULL) {
-        pthread_mutex_unlock(&sys->props_mu);
         *err = *err == AKT_ENOENT ? AKT_EINVAL : *err;
         return NULL;
     }
     if (p->mailbox && p->mailbox->kind == AKT_MAILBOX_PRIORITY
         && p->mailbox->priority == NULL) {
-        pthread_mutex_unlock(&sys->props_mu);
         *err = AKT_EINVAL;
         return NULL;
     }
     if (p->supervisor
         && (p->supervisor->kind < AKT_ONE_FOR_ONE
             || p->supervisor->kind > AKT_REST_FOR_ONE)) {
-        pthread_mutex_unlock(&sys->props_mu);
         *err = AKT_EINVAL;
         return NULL;
+    }
+    pthread_mutex_lock(&sys->props_mu);
+    for (r = sys->props_list; r; r = r->next) {
+        if (props_same(r, p)) {
+            pthread_mutex_unlock(&sys->props_mu);
+            return r;
+        }
     }
     r = calloc(1, sizeof(*r));
     if (r == NULL) {

@@ -31,8 +31,9 @@
 #include "kit/kit.h"
 #include "plugin.h"
 
-#define GPU_NAME      "akt.gpu"
-#define GPU_NAME_AUTO "akt.gpu.auto"
+#define GPU_NAME         "akt.gpu"
+#define GPU_NAME_AUTO    "akt.gpu.auto"
+#define GPU_NAME_DEFAULT "akt.gpu.default"
 
 typedef struct kit_gpu {
     akti_dispatcher base;
@@ -171,70 +172,58 @@ static const akt_gpu_host host_table = {
 /* --- making the dispatcher ---------------------------------------------------
  */
 
-/* an unsigned from the environment, or def; bad: why names the variable */
+/* the test hook AKT_GPU_FAULT_AT_BATCH (docs/gpu.md: not a setting) */
 static bool
-env_uint(const char *name, uint64_t lo, uint64_t hi, uint64_t def,
-    uint64_t *out, char *why, size_t len)
+env_fault_at(uint64_t *out, char *why, size_t len)
 {
-    const char *v = getenv(name);
-    *out = def;
+    const char *v = getenv("AKT_GPU_FAULT_AT_BATCH");
+    *out = 0;
     if (v == NULL || *v == '\0') {
         return true;
     }
     char *end;
     unsigned long long n = strtoull(v, &end, 10);
-    if (*end != '\0' || v[0] == '-' || n < lo || n > hi) {
+    if (*end != '\0' || v[0] == '-') {
         snprintf(why, len,
-            "environment: %s: expected an integer from %llu to %llu, got "
-            "'%s'",
-            name, (unsigned long long)lo, (unsigned long long)hi, v);
+            "environment: AKT_GPU_FAULT_AT_BATCH: expected a batch number, "
+            "got '%s'",
+            v);
         return false;
     }
     *out = n;
     return true;
 }
 
-/* load libakt-gpu and open its dispatcher for sys; NULL with why */
+/* load libakt-gpu and open its dispatcher for sys with the settings the
+ * system read at create (akt.gpu.*); NULL with why */
 static kit_gpu *
-gpu_open(akt_system *sys, char *why, size_t len)
+gpu_open(akt_system *sys, const kit_settings *set, char *why, size_t len)
 {
     const char *off = getenv("AKT_GPU");
     if (off && strcmp(off, "0") == 0) {
         snprintf(why, len, "AKT_GPU=0 turns the GPU off");
         return NULL;
     }
+    if (!set->gpu.enabled) {
+        snprintf(why, len, "akt.gpu.enabled = off turns the GPU off");
+        return NULL;
+    }
     akt_gpu_options o;
     memset(&o, 0, sizeof o);
-    uint64_t v;
-    if (!env_uint("AKT_GPU_MAX_BATCH", 1, 1u << 24, 16384, &v, why, len)) {
-        return NULL;
+    o.max_batch = set->gpu.max_batch;
+    o.max_delay_ns = set->gpu.max_delay_ns;
+    o.actor_cap = set->gpu.actor_cap;
+    o.device = (int)set->gpu.device;
+    o.batch_timeout_ns = set->gpu.batch_timeout_ns;
+    o.executor = set->gpu.executor == 1 ? AKT_GPU_EXEC_CPU : AKT_GPU_EXEC_CUDA;
+    /* AKT_KERNEL_CACHE (a folder or "off") wins over the configuration */
+    const char *cache = getenv("AKT_KERNEL_CACHE");
+    if (cache == NULL || *cache == '\0') {
+        cache = set->gpu.cache_enabled ? set->gpu.cache_dir : "off";
     }
-    o.max_batch = (uint32_t)v;
-    if (!env_uint("AKT_GPU_MAX_DELAY_US", 1, 10000000, 50, &v, why, len)) {
-        return NULL;
-    }
-    o.max_delay_ns = (int64_t)v * 1000;
-    if (!env_uint("AKT_GPU_ACTOR_CAP", 1, 1u << 20, 64, &v, why, len)) {
-        return NULL;
-    }
-    o.actor_cap = (uint32_t)v;
-    if (!env_uint("AKT_GPU_DEVICE", 0, 1024, 0, &v, why, len)) {
-        return NULL;
-    }
-    o.device = (int)v;
-    if (!env_uint("AKT_GPU_FAULT_AT_BATCH", 0, UINT64_MAX, 0, &v, why, len)) {
-        return NULL;
-    }
-    o.fault_at_batch = v;
-    const char *ex = getenv("AKT_GPU_EXECUTOR");
-    if (ex == NULL || *ex == '\0' || strcmp(ex, "cuda") == 0) {
-        o.executor = AKT_GPU_EXEC_CUDA;
-    } else if (strcmp(ex, "cpu") == 0) {
-        o.executor = AKT_GPU_EXEC_CPU;
-    } else {
-        snprintf(why, len,
-            "environment: AKT_GPU_EXECUTOR: expected cuda or cpu, got '%s'",
-            ex);
+    o.cache_dir = cache ? cache : "";
+    o.cache_cap = set->gpu.cache_max_size;
+    if (!env_fault_at(&o.fault_at_batch, why, len)) {
         return NULL;
     }
     const char *path = getenv("AKT_GPU_LIB");
@@ -299,7 +288,11 @@ gpu_open(akt_system *sys, char *why, size_t len)
     return g;
 }
 
-/* the system's GPU dispatcher, made on first use; NULL: see ks->gpu_why */
+/* the system's GPU dispatcher, made on first use; NULL: see ks->gpu_why.
+ * The first caller opens it without holding a lock (dlopen of libakt-gpu,
+ * the driver and NVRTC, cuInit: up to seconds); later callers wait for
+ * that one on gpu_cv, and nothing else waits for them (the core calls
+ * this outside its own locks, see disp_for in core/system.c). */
 static kit_gpu *
 gpu_get(akt_system *sys)
 {
@@ -308,18 +301,29 @@ gpu_get(akt_system *sys)
         return NULL;
     }
     pthread_mutex_lock(&ks->gpu_mu);
+    while (ks->gpu_opening) {
+        pthread_cond_wait(&ks->gpu_cv, &ks->gpu_mu);
+    }
     if (!ks->gpu_tried) {
-        ks->gpu_tried = true;
-        ks->gpu = gpu_open(sys, ks->gpu_why, sizeof ks->gpu_why);
-        if (ks->gpu) {
+        ks->gpu_opening = true;
+        pthread_mutex_unlock(&ks->gpu_mu);
+        char why[sizeof ks->gpu_why] = "";
+        kit_gpu *g = gpu_open(sys, &ks->set, why, sizeof why);
+        if (g) {
             akt_log(sys, AKT_LOG_INFO, AKT_REF_NONE, "GPU dispatcher: %s",
-                ks->gpu->pl->describe(ks->gpu->pd));
+                g->pl->describe(g->pd));
         } else {
             akt_log(sys, AKT_LOG_WARNING, AKT_REF_NONE,
                 "no GPU for @gpu actors: %s (placement gpu fails, auto runs "
                 "on the CPU)",
-                ks->gpu_why);
+                why);
         }
+        pthread_mutex_lock(&ks->gpu_mu);
+        memcpy(ks->gpu_why, why, sizeof why);
+        ks->gpu = g;
+        ks->gpu_tried = true;
+        ks->gpu_opening = false;
+        pthread_cond_broadcast(&ks->gpu_cv);
     }
     kit_gpu *g = ks->gpu;
     pthread_mutex_unlock(&ks->gpu_mu);
@@ -330,9 +334,19 @@ akti_dispatcher *
 akti_kit_dispatcher(akt_system *sys, const char *name, akt_err *err)
 {
     bool gpu = strcmp(name, GPU_NAME) == 0;
-    if (!gpu && strcmp(name, GPU_NAME_AUTO) != 0) {
+    bool dflt = strcmp(name, GPU_NAME_DEFAULT) == 0;
+    if (!gpu && !dflt && strcmp(name, GPU_NAME_AUTO) != 0) {
         *err = AKT_ENOENT;
         return NULL;
+    }
+    if (dflt) {
+        /* AKT_PLACEMENT_DEFAULT: the system's akt.gpu.placement */
+        kit_sys *ks = kit_sys_of(sys);
+        int p = ks ? ks->set.gpu.placement : AKT_PLACEMENT_CPU;
+        if (p == AKT_PLACEMENT_CPU) {
+            return sys->set.calling_default ? sys->calling : sys->pool;
+        }
+        gpu = p == AKT_PLACEMENT_GPU;
     }
     kit_gpu *g = gpu_get(sys);
     if (g) {
@@ -398,6 +412,9 @@ akt_gpu_place(
         return AKT_OK;
     case AKT_PLACEMENT_AUTO:
         props->dispatcher = GPU_NAME_AUTO;
+        return AKT_OK;
+    case AKT_PLACEMENT_DEFAULT:
+        props->dispatcher = GPU_NAME_DEFAULT;
         return AKT_OK;
     }
     return AKT_EINVAL;

@@ -42,6 +42,29 @@ akti_kit_settings_read(
             akt_shutdown_phase_name((akt_shutdown_phase)p));
         akti_set_dur(&r, key, &phases[p], 0, INT64_MAX);
     }
+    /* akt.gpu.*: read here, at system create, so that a bad value fails
+     * it; the GPU dispatcher itself is made on the first GPU spawn */
+    static const char *const placements[] = { "cpu", "gpu", "auto" };
+    static const char *const executors[] = { "cuda", "cpu" };
+    bool gpu_on = true, cache_on = true;
+    int placement = 0, executor = 0;
+    int64_t device = 0, max_batch = 16384, actor_cap = 64;
+    int64_t max_delay = 50000, batch_timeout = 10000000000;
+    uint64_t cache_max = 256ull << 20;
+    const char *cache_dir = "";
+    akti_set_bool(&r, "akt.gpu.enabled", &gpu_on);
+    akti_set_enum(&r, "akt.gpu.placement", &placement, placements, 3);
+    akti_set_enum(&r, "akt.gpu.executor", &executor, executors, 2);
+    akti_set_int(&r, "akt.gpu.device", &device, 0, 1024);
+    akti_set_int(&r, "akt.gpu.max-batch", &max_batch, 1, 1 << 24);
+    akti_set_dur(&r, "akt.gpu.max-delay", &max_delay, 1000, 10000000000);
+    akti_set_int(&r, "akt.gpu.actor-cap", &actor_cap, 1, 1 << 20);
+    akti_set_dur(
+        &r, "akt.gpu.batch-timeout", &batch_timeout, 1000000, INT64_MAX);
+    akti_set_bool(&r, "akt.gpu.kernel-cache.enabled", &cache_on);
+    akti_set_str(&r, "akt.gpu.kernel-cache.dir", &cache_dir);
+    akti_set_size(&r, "akt.gpu.kernel-cache.max-size", &cache_max, 1 << 20,
+        UINT64_C(1) << 40);
     if (r.rc != AKT_OK) {
         return r.rc;
     }
@@ -53,6 +76,17 @@ akti_kit_settings_read(
     s->router_interval_ns = interval;
     s->shutdown_by_signal = by_signal;
     memcpy(s->phase_timeout_ns, phases, sizeof(phases));
+    s->gpu.enabled = gpu_on;
+    s->gpu.placement = placement;
+    s->gpu.executor = executor;
+    s->gpu.device = (uint32_t)device;
+    s->gpu.max_batch = (uint32_t)max_batch;
+    s->gpu.max_delay_ns = max_delay;
+    s->gpu.actor_cap = (uint32_t)actor_cap;
+    s->gpu.batch_timeout_ns = batch_timeout;
+    s->gpu.cache_enabled = cache_on;
+    s->gpu.cache_dir = cache_dir;
+    s->gpu.cache_max_size = cache_max;
     return AKT_OK;
 }
 
@@ -78,6 +112,7 @@ kit_system_init(akt_system *sys, akt_config_error *err)
     pthread_mutex_init(&k->sd_mu, NULL);
     pthread_mutex_init(&k->task_mu, NULL);
     pthread_mutex_init(&k->gpu_mu, NULL);
+    pthread_cond_init(&k->gpu_cv, NULL);
     atomic_init(&k->nsubs_pub, 0);
     atomic_init(&k->dl_logged, 0);
     atomic_init(&k->dl_resume_at, 0);
@@ -130,6 +165,7 @@ kit_system_fini(akt_system *sys)
     pthread_mutex_destroy(&k->sd_mu);
     pthread_mutex_destroy(&k->task_mu);
     pthread_mutex_destroy(&k->gpu_mu);
+    pthread_cond_destroy(&k->gpu_cv);
     free(k);
     sys->kit = NULL;
 }

@@ -28,6 +28,20 @@ typedef struct kit_settings {
     uint32_t virtual_nodes;
     int64_t router_within_ns;
     int64_t router_interval_ns;
+    /* akt.gpu.* (gpu.c, docs/gpu.md) */
+    struct {
+        bool enabled;
+        int placement; /* AKT_PLACEMENT_CPU, _GPU or _AUTO */
+        int executor; /* AKT_GPU_EXEC_CUDA or _CPU (gpu/src/plugin.h) */
+        uint32_t device;
+        uint32_t max_batch;
+        int64_t max_delay_ns;
+        uint32_t actor_cap;
+        int64_t batch_timeout_ns;
+        bool cache_enabled;
+        const char *cache_dir; /* in the system's config; "" = default */
+        uint64_t cache_max_size;
+    } gpu;
 } kit_settings;
 
 /* --- per-actor timers ---------------------------------------------------- */
@@ -137,9 +151,13 @@ typedef struct kit_sys {
     pthread_t sd_thread;
     bool signals_registered;
     _Atomic uint32_t sd_timeouts;
-    /* the GPU dispatcher (gpu.c): made on the first GPU spawn, under
-     * gpu_mu; gpu_why is why there is none once that failed */
+    /* the GPU dispatcher (gpu.c): made on the first GPU spawn by one
+     * thread (gpu_opening), without gpu_mu held: loading libakt-gpu, the
+     * driver and NVRTC may take seconds; other GPU spawns wait on gpu_cv.
+     * gpu_why is why there is none once that failed */
     pthread_mutex_t gpu_mu;
+    pthread_cond_t gpu_cv;
+    bool gpu_opening;
     bool gpu_tried;
     struct kit_gpu *gpu;
     char gpu_why[512];
