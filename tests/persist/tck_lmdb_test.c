@@ -41,6 +41,7 @@ main(void)
         .rejects_non_serializable = true,
         .supports_tags = true,
         .supports_global_seq = true,
+        .supports_live = true,
         .open_state = open_st,
     };
     return akt_tck_run(&p) == 0 ? 0 : 1;

@@ -91,6 +91,7 @@ main(void)
         .rejects_non_serializable = true,
         .supports_tags = true,
         .supports_global_seq = true,
+        .supports_live = true,
         .open_state = open_st,
     };
     int failed = akt_tck_run(&p);

@@ -127,6 +127,11 @@ typedef struct akt_journal_ops {
     void (*stats)(void *impl, akt_journal_stats *out);
     /* close -- finish what is queued (callbacks run), then free impl */
     void (*close)(void *impl);
+    /* watch -- optional (NULL: no live queries): call hook(arg) after
+     * every commit that stored or deleted something, from the plug-in's
+     * thread, once the commit is visible to reads; hook only signals.
+     * Set once, before the first commit it must see. */
+    void (*watch)(void *impl, void (*hook)(void *arg), void *arg);
 } akt_journal_ops;
 
 /* --- the snapshot-store plug-in interface --------------------------------- */
@@ -288,6 +293,36 @@ AKT_API akt_err akt_journal_delete_to(
 AKT_API akt_err akt_journal_events_by_tag(akt_journal *j, const char *tag,
     uint64_t after, uint64_t max, akt_journal_tag_fn fn, void *arg);
 AKT_API akt_err akt_journal_stats_get(akt_journal *j, akt_journal_stats *out);
+
+/* --- live queries ------------------------------------------------------------
+ *
+ * A live query hands over the events stored after an offset and then each
+ * new one as the commit that stores it completes: the journal's commits
+ * wake it (never a timer). fn runs on the journal's query thread, one call
+ * at a time, in offset order, each event once; a code other than AKT_OK
+ * from fn ends the query. The event is a view (akt_msg_retain to keep),
+ * NULL when the record cannot be decoded (an unknown type: rec->type_id
+ * says which). A store error is tried again at the next commit. */
+typedef akt_err (*akt_live_fn)(void *arg, uint64_t offset, const char *pid,
+    const akt_prepr *rec, const void *event);
+typedef struct akt_live akt_live;
+
+/* akt_journal_live_by_tag -- the events tagged tag with offset > after
+ * (per-tag offsets, 1, 2, ...). sys (may be NULL) resolves refs. fini (may
+ * be NULL) runs with arg once the query ended. Errors: AKT_ENOTSUP (the
+ * plug-in has no watch or no tag queries), AKT_EINVAL, AKT_ENOMEM. */
+AKT_API akt_err akt_journal_live_by_tag(akt_journal *j, akt_system *sys,
+    const char *tag, uint64_t after, akt_live_fn fn, void *arg,
+    void (*fini)(void *arg), akt_live **out);
+/* akt_journal_live_by_pid -- pid's events with seq > after (offset =
+ * seq). */
+AKT_API akt_err akt_journal_live_by_pid(akt_journal *j, akt_system *sys,
+    const char *pid, uint64_t after, akt_live_fn fn, void *arg,
+    void (*fini)(void *arg), akt_live **out);
+/* akt_live_stop -- end q: when it returns fn is not running and will not
+ * run again (from inside fn: after fn returns), and fini ran (or runs
+ * then). Each query is stopped once, or left to akt_journal_close. */
+AKT_API void akt_live_stop(akt_live *q);
 AKT_API const akt_registry *akt_journal_registry(const akt_journal *j);
 
 AKT_API akt_err akt_snapshot_store_new(const akt_snapshot_ops *ops, void *impl,

@@ -17,11 +17,36 @@
 #include "akt/persistence.h"
 #include "persist/persist_impl.h"
 
+/* live queries: one thread per journal (started with the first query)
+ * runs every query from where it stopped each time a commit woke it */
+struct akt_live {
+    struct akt_live *next;
+    akt_journal *j;
+    akt_system *sys;
+    bool by_tag;
+    char *key; /* tag or persistence id */
+    uint64_t last; /* offset (seq) of the last event handed over */
+    akt_live_fn fn;
+    void *arg;
+    void (*fini)(void *arg);
+    bool stopped; /* akt_live_stop called */
+    bool ended; /* fn ended it, or the journal closes */
+    bool fresh; /* not run since it was added */
+};
+
 struct akt_journal {
     const akt_journal_ops *ops;
     void *impl;
     const akt_registry *reg;
     uint64_t max_record;
+    /* live queries, under lmu */
+    pthread_mutex_t lmu;
+    pthread_cond_t lcv; /* the query thread: work; stoppers: not busy */
+    akt_live *lives;
+    akt_live *busy; /* the query the thread is running now */
+    uint64_t commits; /* commits seen by the hook */
+    bool lthread, lclosing;
+    pthread_t lth;
 };
 
 struct akt_snapshot_store {
@@ -53,6 +78,8 @@ akti_perr(akt_persist_error *err, const char *fmt, ...)
 /* --- journal ---------------------------------------------------------------
  */
 
+static void live_hook(void *arg);
+
 akt_err
 akt_journal_new(const akt_journal_ops *ops, void *impl, const akt_registry *reg,
     uint64_t max_record_size, akt_journal **out)
@@ -69,9 +96,19 @@ akt_journal_new(const akt_journal_ops *ops, void *impl, const akt_registry *reg,
     j->impl = impl;
     j->reg = reg;
     j->max_record = max_record_size ? max_record_size : 16u << 20;
+    pthread_mutex_init(&j->lmu, NULL);
+    pthread_cond_init(&j->lcv, NULL);
+    if (ops->watch) {
+        /* installed now, outside lmu: the hook runs under the plug-in's
+         * lock and takes lmu, so lmu is never held around a plug-in call
+         * that locks */
+        ops->watch(impl, live_hook, j);
+    }
     *out = j;
     return AKT_OK;
 }
+
+static void live_shutdown(akt_journal *j);
 
 void
 akt_journal_close(akt_journal *j)
@@ -79,9 +116,12 @@ akt_journal_close(akt_journal *j)
     if (j == NULL) {
         return;
     }
+    live_shutdown(j); /* before the plug-in goes: the queries read it */
     if (j->ops->close) {
         j->ops->close(j->impl);
     }
+    pthread_mutex_destroy(&j->lmu);
+    pthread_cond_destroy(&j->lcv);
     free(j);
 }
 
@@ -587,4 +627,261 @@ akt_state_delete(akt_state_store *s, const char *pid, uint64_t revision)
         return AKT_EINVAL;
     }
     return s->ops->remove(s->impl, pid, revision);
+}
+
+/* --- live queries ------------------------------------------------------------
+ */
+
+/* the plug-in's watch hook: a commit happened (only signals) */
+static void
+live_hook(void *arg)
+{
+    akt_journal *j = arg;
+    pthread_mutex_lock(&j->lmu);
+    j->commits++;
+    pthread_cond_broadcast(&j->lcv);
+    pthread_mutex_unlock(&j->lmu);
+}
+
+typedef struct live_run {
+    akt_live *q;
+    akt_err rc; /* fn's */
+} live_run;
+
+/* decode ev (NULL when its type is unknown or it does not decode: fn
+ * still sees the record) and hand it to fn */
+static akt_err
+live_one(live_run *r, uint64_t offset, const char *pid, const akt_prepr *ev)
+{
+    akt_live *q = r->q;
+    const akt_type *t
+        = q->j->reg ? akt_registry_find(q->j->reg, ev->type_id) : NULL;
+    void *msg = NULL;
+    if (t == NULL
+        || akt_msg_decode_in(q->sys, t, ev->data, ev->len, NULL, &msg)
+            != AKT_OK) {
+        msg = NULL;
+    }
+    r->rc = q->fn(q->arg, offset, pid, ev, msg);
+    akt_msg_free(msg);
+    q->last = offset;
+    return r->rc;
+}
+
+static akt_err
+live_tag_one(void *arg, uint64_t offset, const char *pid, const akt_prepr *ev)
+{
+    return live_one(arg, offset, pid, ev);
+}
+
+static akt_err
+live_pid_one(void *arg, const akt_prepr *ev)
+{
+    live_run *r = arg;
+    return live_one(r, ev->seq, r->q->key, ev);
+}
+
+/* run q from where it stopped; false when fn ended it */
+static bool
+live_run_one(akt_journal *j, akt_live *q)
+{
+    live_run r = { q, AKT_OK };
+    akt_err rc;
+    if (q->by_tag) {
+        rc = j->ops->events_by_tag(
+            j->impl, q->key, q->last, UINT64_MAX, live_tag_one, &r);
+    } else {
+        rc = j->ops->replay(j->impl, q->key, q->last + 1, UINT64_MAX,
+            UINT64_MAX, live_pid_one, &r);
+    }
+    (void)rc; /* a store error: tried again at the next commit */
+    return r.rc == AKT_OK;
+}
+
+static void
+live_free(akt_live *q)
+{
+    if (q->fini) {
+        q->fini(q->arg);
+    }
+    free(q->key);
+    free(q);
+}
+
+static void *
+live_thread(void *arg)
+{
+    akt_journal *j = arg;
+    uint64_t seen = 0;
+    pthread_mutex_lock(&j->lmu);
+    for (;;) {
+        bool fresh = false;
+        for (akt_live *q = j->lives; q; q = q->next) {
+            fresh = fresh || q->fresh;
+        }
+        while (!j->lclosing && !fresh && j->commits == seen) {
+            pthread_cond_wait(&j->lcv, &j->lmu);
+            for (akt_live *q = j->lives; q; q = q->next) {
+                fresh = fresh || q->fresh;
+            }
+        }
+        if (j->lclosing) {
+            break;
+        }
+        bool all = j->commits != seen;
+        seen = j->commits;
+        /* run each query outside the lock; stoppers wait for busy */
+        for (akt_live *q = j->lives; q; q = q->next) {
+            if (q->stopped || q->ended || !(all || q->fresh)) {
+                continue;
+            }
+            q->fresh = false;
+            j->busy = q;
+            pthread_mutex_unlock(&j->lmu);
+            bool on = live_run_one(j, q);
+            pthread_mutex_lock(&j->lmu);
+            j->busy = NULL;
+            q->ended = q->ended || !on;
+            pthread_cond_broadcast(&j->lcv);
+        }
+        /* unlink what ended or was stopped from inside fn */
+        for (akt_live **pq = &j->lives; *pq;) {
+            akt_live *q = *pq;
+            if (q->ended || q->stopped) {
+                *pq = q->next;
+                bool by_stop = q->stopped;
+                q->ended = true;
+                if (!by_stop) {
+                    pthread_mutex_unlock(&j->lmu);
+                    live_free(q); /* nobody else holds it */
+                    pthread_mutex_lock(&j->lmu);
+                } else {
+                    pthread_cond_broadcast(&j->lcv); /* its stopper frees */
+                }
+                continue;
+            }
+            pq = &q->next;
+        }
+    }
+    pthread_mutex_unlock(&j->lmu);
+    return NULL;
+}
+
+static akt_err
+live_start(akt_journal *j, akt_system *sys, bool by_tag, const char *key,
+    uint64_t after, akt_live_fn fn, void *arg, void (*fini)(void *),
+    akt_live **out)
+{
+    if (j == NULL || key == NULL || key[0] == '\0' || fn == NULL
+        || out == NULL) {
+        return AKT_EINVAL;
+    }
+    if (j->ops->watch == NULL || (by_tag && j->ops->events_by_tag == NULL)) {
+        return AKT_ENOTSUP;
+    }
+    akt_live *q = calloc(1, sizeof(*q));
+    if (q == NULL || (q->key = strdup(key)) == NULL) {
+        free(q);
+        return AKT_ENOMEM;
+    }
+    q->j = j;
+    q->sys = sys;
+    q->by_tag = by_tag;
+    q->last = after;
+    q->fn = fn;
+    q->arg = arg;
+    q->fini = fini;
+    q->fresh = true; /* the stored part runs at once */
+    pthread_mutex_lock(&j->lmu);
+    if (j->lclosing) {
+        pthread_mutex_unlock(&j->lmu);
+        free(q->key);
+        free(q);
+        return AKT_ECLOSED;
+    }
+    if (!j->lthread) {
+        if (pthread_create(&j->lth, NULL, live_thread, j) != 0) {
+            pthread_mutex_unlock(&j->lmu);
+            free(q->key);
+            free(q);
+            return AKT_ENOMEM;
+        }
+        j->lthread = true;
+    }
+    q->next = j->lives;
+    j->lives = q;
+    pthread_cond_broadcast(&j->lcv);
+    pthread_mutex_unlock(&j->lmu);
+    *out = q;
+    return AKT_OK;
+}
+
+akt_err
+akt_journal_live_by_tag(akt_journal *j, akt_system *sys, const char *tag,
+    uint64_t after, akt_live_fn fn, void *arg, void (*fini)(void *arg),
+    akt_live **out)
+{
+    if (tag && strlen(tag) > AKT_PERSIST_MAX_TAG_LEN) {
+        return AKT_EINVAL;
+    }
+    return live_start(j, sys, true, tag, after, fn, arg, fini, out);
+}
+
+akt_err
+akt_journal_live_by_pid(akt_journal *j, akt_system *sys, const char *pid,
+    uint64_t after, akt_live_fn fn, void *arg, void (*fini)(void *arg),
+    akt_live **out)
+{
+    return live_start(j, sys, false, pid, after, fn, arg, fini, out);
+}
+
+void
+akt_live_stop(akt_live *q)
+{
+    if (q == NULL) {
+        return;
+    }
+    akt_journal *j = q->j;
+    pthread_mutex_lock(&j->lmu);
+    if (j->lthread && pthread_equal(pthread_self(), j->lth)) {
+        /* from inside fn: the query thread unlinks it after fn returns and
+         * frees it since nobody waits */
+        q->ended = true;
+        pthread_mutex_unlock(&j->lmu);
+        return;
+    }
+    q->stopped = true;
+    while (j->busy == q) {
+        pthread_cond_wait(&j->lcv, &j->lmu);
+    }
+    bool linked = false;
+    for (akt_live **pq = &j->lives; *pq; pq = &(*pq)->next) {
+        if (*pq == q) {
+            *pq = q->next;
+            linked = true;
+            break;
+        }
+    }
+    (void)linked; /* unlinked already by the query thread: ours to free */
+    pthread_mutex_unlock(&j->lmu);
+    live_free(q);
+}
+
+/* the journal closes: end the thread, then every query left */
+static void
+live_shutdown(akt_journal *j)
+{
+    pthread_mutex_lock(&j->lmu);
+    j->lclosing = true;
+    pthread_cond_broadcast(&j->lcv);
+    bool th = j->lthread;
+    pthread_mutex_unlock(&j->lmu);
+    if (th) {
+        pthread_join(j->lth, NULL);
+    }
+    for (akt_live *q = j->lives, *n; q; q = n) {
+        n = q->next;
+        live_free(q);
+    }
+    j->lives = NULL;
 }

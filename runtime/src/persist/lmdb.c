@@ -164,6 +164,8 @@ typedef struct lj {
     bool closing;
     bool inflight; /* the writer holds a batch */
     akti_pend_map pending; /* pids with writes queued or in flight */
+    void (*hook)(void *arg); /* watch: after each commit (under mu) */
+    void *hook_arg;
     _Atomic uint64_t n_commits, n_writes, n_events;
 } lj;
 
@@ -370,7 +372,8 @@ do_delete(lj *j, MDB_txn *t, lreq *r)
     return row_put(j, t, r->pid, r->npid, &row);
 }
 
-static void
+/* true when the batch committed (its successful writes are visible) */
+static bool
 commit_batch(lj *j, lreq *batch)
 {
     MDB_txn *t = NULL;
@@ -425,6 +428,7 @@ commit_batch(lj *j, lreq *batch)
         atomic_fetch_add(&j->n_writes, nw);
         atomic_fetch_add(&j->n_events, ne);
     }
+    return fail == AKT_OK;
 }
 
 static void *
@@ -456,7 +460,7 @@ lj_writer(void *arg)
         j->inflight = true;
         pthread_mutex_unlock(&j->mu);
 
-        commit_batch(j, batch);
+        bool committed = commit_batch(j, batch);
 
         /* acknowledge strictly after the commit; synchronous requests
          * live on their callers' stacks: release them last, under mu */
@@ -475,6 +479,9 @@ lj_writer(void *arg)
         }
         pthread_mutex_lock(&j->mu);
         j->inflight = false;
+        if (committed && j->hook) {
+            j->hook(j->hook_arg); /* live queries: only signals */
+        }
         for (lreq *r = done, *next; r; r = next) {
             next = r->next;
             akti_pend_done(&j->pending, r->pid, r->npid);
@@ -799,6 +806,16 @@ lj_close(void *impl)
     free(j);
 }
 
+static void
+lj_watch(void *impl, void (*hook)(void *arg), void *arg)
+{
+    lj *j = impl;
+    pthread_mutex_lock(&j->mu);
+    j->hook = hook;
+    j->hook_arg = arg;
+    pthread_mutex_unlock(&j->mu);
+}
+
 static const akt_journal_ops lmdb_journal_ops = {
     .name = "lmdb",
     .write = lj_write,
@@ -808,6 +825,7 @@ static const akt_journal_ops lmdb_journal_ops = {
     .events_by_tag = lj_by_tag,
     .stats = lj_stats,
     .close = lj_close,
+    .watch = lj_watch,
 };
 
 akt_err

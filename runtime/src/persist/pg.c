@@ -427,6 +427,8 @@ typedef struct pj {
     preq *head, *tail;
     bool closing, inflight;
     akti_pend_map pending;
+    void (*hook)(void *arg); /* watch: after each commit (under mu) */
+    void *hook_arg;
     _Atomic uint64_t n_commits, n_writes, n_events;
 } pj;
 
@@ -545,7 +547,8 @@ pj_send(pj *j, preq *batch)
     return fail;
 }
 
-static void
+/* true when the batch committed */
+static bool
 pj_commit(pj *j, preq *batch)
 {
     for (preq *r = batch; r; r = r->next) {
@@ -570,6 +573,7 @@ pj_commit(pj *j, preq *batch)
         atomic_fetch_add(&j->n_writes, nw);
         atomic_fetch_add(&j->n_events, ne);
     }
+    return fail == AKT_OK;
 }
 
 static void *
@@ -598,12 +602,12 @@ pj_writer(void *arg)
         j->inflight = true;
         pthread_mutex_unlock(&j->mu);
 
-        bool work = false;
+        bool work = false, committed = false;
         for (preq *r = batch; r; r = r->next) {
             work = work || r->kind != PQ_BARRIER;
         }
         if (work) {
-            pj_commit(j, batch);
+            committed = pj_commit(j, batch);
         }
 
         preq *sync = NULL, **stail = &sync, *done = NULL, **dtail = &done;
@@ -624,6 +628,9 @@ pj_writer(void *arg)
         }
         pthread_mutex_lock(&j->mu);
         j->inflight = false;
+        if (committed && j->hook) {
+            j->hook(j->hook_arg); /* live queries: only signals */
+        }
         for (preq *r = done, *next; r; r = next) {
             next = r->next;
             akti_pend_done(&j->pending, r->pid, r->npid);
@@ -1010,6 +1017,16 @@ pj_close(void *impl)
     pj_free(j);
 }
 
+static void
+pj_watch(void *impl, void (*hook)(void *arg), void *arg)
+{
+    pj *j = impl;
+    pthread_mutex_lock(&j->mu);
+    j->hook = hook;
+    j->hook_arg = arg;
+    pthread_mutex_unlock(&j->mu);
+}
+
 static const akt_journal_ops pg_journal_ops = {
     .name = "postgresql",
     .write = pj_write,
@@ -1019,6 +1036,7 @@ static const akt_journal_ops pg_journal_ops = {
     .events_by_tag = pj_by_tag,
     .stats = pj_stats,
     .close = pj_close,
+    .watch = pj_watch,
 };
 
 static akt_err

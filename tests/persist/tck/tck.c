@@ -755,6 +755,159 @@ START_TEST(tck_snapshot_fails_a_load_of_an_unknown_type_instead_of_none)
 }
 END_TEST
 
+/* --- live queries (told after the commit, never by polling) -------------- */
+
+#define LIVE_MAX 64
+typedef struct livelog {
+    t_latch seen;
+    pthread_mutex_t mu;
+    uint64_t off[LIVE_MAX];
+    int64_t n[LIVE_MAX];
+    size_t count;
+    size_t stop_after; /* 0: never; else fn returns an error after that many */
+    bool readable; /* each event was already readable through replay */
+    t_latch finis;
+} livelog;
+
+#define LIVELOG_INIT                                                           \
+    {                                                                          \
+        .seen = T_LATCH_INIT, .mu = PTHREAD_MUTEX_INITIALIZER,                 \
+        .readable = true, .finis = T_LATCH_INIT                                \
+    }
+
+static akt_err
+count_one(void *arg, const akt_prepr *ev)
+{
+    (void)ev;
+    (*(int *)arg)++;
+    return AKT_OK;
+}
+
+static akt_err
+live_log(void *arg, uint64_t offset, const char *p, const akt_prepr *rec,
+    const void *event)
+{
+    livelog *l = arg;
+    ck_assert_ptr_nonnull(event);
+    /* the commit is visible before the query is told */
+    int n = 0;
+    ck_assert_int_eq(
+        akt_journal_replay_raw(jr, p, rec->seq, rec->seq, 1, count_one, &n),
+        AKT_OK);
+    pthread_mutex_lock(&l->mu);
+    if (n != 1) {
+        l->readable = false;
+    }
+    if (l->count < LIVE_MAX) {
+        l->off[l->count] = offset;
+        l->n[l->count] = ((const tck_Evt *)event)->n;
+    }
+    l->count++;
+    size_t c = l->count;
+    pthread_mutex_unlock(&l->mu);
+    t_latch_add(&l->seen, 1);
+    return l->stop_after && c >= l->stop_after ? AKT_ECANCELED : AKT_OK;
+}
+
+static void
+live_fini(void *arg)
+{
+    t_latch_add(&((livelog *)arg)->finis, 1);
+}
+
+/* one event tagged tag, n, as pid's seq */
+static void
+write_tagged(const char *p, uint64_t seq, const char *tag, int64_t n)
+{
+    const char *tags[] = { tag };
+    void *m = evt_new(&tck_evt_type, "t", n);
+    akt_jevent e = { m, tags, 1 };
+    ck_assert_int_eq(akt_journal_write_wait(jr, p, seq, &e, 1, NULL), AKT_OK);
+    akt_msg_free(m);
+}
+
+START_TEST(tck_live_by_tag_hands_over_stored_then_new_events_in_order)
+{
+    write_tagged("p-2", 1, "live", 101);
+    write_tagged("p-2", 2, "live", 102);
+    write_tagged("p-2", 3, "other", 0);
+    write_tagged("p-3", 1, "live", 103);
+    livelog l = LIVELOG_INIT;
+    akt_live *q;
+    ck_assert_int_eq(akt_journal_live_by_tag(
+                         jr, NULL, "live", 1, live_log, &l, live_fini, &q),
+        AKT_OK);
+    ck_assert(t_latch_wait(&l.seen, 2, 20000)); /* the stored part: 2, 3 */
+    for (int i = 0; i < 4; i++) {
+        write_tagged(
+            "p-3", 2 + (uint64_t)i, i == 1 ? "other" : "live", 104 + i);
+    }
+    ck_assert(t_latch_wait(&l.seen, 5, 20000));
+    akt_live_stop(q);
+    ck_assert_int_eq(t_latch_get(&l.finis), 1);
+    ck_assert_uint_eq(l.count, 5); /* each once, no other tag */
+    const int64_t want[] = { 102, 103, 104, 106, 107 };
+    for (size_t i = 0; i < 5; i++) {
+        ck_assert_uint_eq(l.off[i], i + 2);
+        ck_assert_int_eq(l.n[i], want[i]);
+    }
+    ck_assert(l.readable);
+}
+END_TEST
+
+START_TEST(tck_live_by_pid_is_told_after_each_commit)
+{
+    livelog l = LIVELOG_INIT;
+    akt_live *q;
+    ck_assert_int_eq(
+        akt_journal_live_by_pid(jr, NULL, pid, 3, live_log, &l, NULL, &q),
+        AKT_OK);
+    ck_assert(t_latch_wait(&l.seen, 2, 20000)); /* 4 and 5 were stored */
+    write_evts(pid, 6, 2);
+    write_evts(pid, 8, 1);
+    ck_assert(t_latch_wait(&l.seen, 5, 20000));
+    akt_live_stop(q);
+    ck_assert_uint_eq(l.count, 5);
+    for (size_t i = 0; i < 5; i++) {
+        ck_assert_uint_eq(l.off[i], 4 + i);
+        ck_assert_int_eq(l.n[i], (int64_t)(4 + i));
+    }
+    ck_assert(l.readable);
+}
+END_TEST
+
+START_TEST(tck_live_a_stopped_query_and_one_that_failed_hear_nothing_more)
+{
+    livelog stopped = LIVELOG_INIT, failing = LIVELOG_INIT,
+            control = LIVELOG_INIT;
+    failing.stop_after = 2;
+    akt_live *qs, *qf, *qc;
+    ck_assert_int_eq(akt_journal_live_by_pid(
+                         jr, NULL, pid, 5, live_log, &stopped, live_fini, &qs),
+        AKT_OK);
+    ck_assert_int_eq(akt_journal_live_by_pid(
+                         jr, NULL, pid, 5, live_log, &failing, live_fini, &qf),
+        AKT_OK);
+    (void)qf; /* ended by its callback: the journal frees it */
+    write_evts(pid, 6, 1);
+    ck_assert(t_latch_wait(&stopped.seen, 1, 20000));
+    akt_live_stop(qs);
+    ck_assert_int_eq(t_latch_get(&stopped.finis), 1);
+    write_evts(pid, 7, 2); /* the failing query ends after event 7 */
+    ck_assert(t_latch_wait(&failing.finis, 1, 20000));
+    ck_assert_int_eq(akt_journal_live_by_pid(
+                         jr, NULL, pid, 5, live_log, &control, NULL, &qc),
+        AKT_OK);
+    write_evts(pid, 9, 1);
+    /* the control query has seen 6..9: the others had their chance */
+    ck_assert(t_latch_wait(&control.seen, 4, 20000));
+    akt_live_stop(qc);
+    ck_assert_uint_eq(stopped.count, 1);
+    ck_assert_uint_eq(failing.count, 2);
+    ck_assert_int_eq(t_latch_get(&failing.finis), 1);
+}
+END_TEST
+
 /* --- durable state (Orleans' GrainStorageTestRunner, Akka's revisions) ---- */
 
 static akt_state_store *st;
@@ -997,6 +1150,15 @@ akt_tck_run(const akt_tck_plugin *p)
     }
     if (p->supports_tags) {
         tcase_add_test(j, tck_journal_numbers_each_tag_without_gaps);
+    }
+    if (p->supports_live) {
+        if (p->supports_tags) {
+            tcase_add_test(
+                j, tck_live_by_tag_hands_over_stored_then_new_events_in_order);
+        }
+        tcase_add_test(j, tck_live_by_pid_is_told_after_each_commit);
+        tcase_add_test(
+            j, tck_live_a_stopped_query_and_one_that_failed_hear_nothing_more);
     }
     suite_add_tcase(s, j);
     if (p->open_snapshots) {
