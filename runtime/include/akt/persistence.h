@@ -294,6 +294,18 @@ AKT_API akt_err akt_journal_events_by_tag(akt_journal *j, const char *tag,
     uint64_t after, uint64_t max, akt_journal_tag_fn fn, void *arg);
 AKT_API akt_err akt_journal_stats_get(akt_journal *j, akt_journal_stats *out);
 
+/* akt_journal_set_breaker -- a circuit breaker around the journal (Akka's
+ * journal circuit-breaker): after max_failures failures in a row (a write
+ * whose outcome is AKT_WRITE_FAILED, or highest / delete_to failing for
+ * the store's sake) it opens, and writes, highest and delete_to fail at
+ * once with AKT_EBUSY for reset_ns; then one call is let through as a
+ * trial: success closes it, failure opens it again. Rejections do not
+ * count. max_failures 0: no breaker (the default of akt_journal_new;
+ * akt_persistence_start sets akt.persistence.journal.circuit-breaker.*).
+ * Replay is not behind it (as in Akka). */
+AKT_API akt_err akt_journal_set_breaker(
+    akt_journal *j, uint32_t max_failures, int64_t reset_ns);
+
 /* --- live queries ------------------------------------------------------------
  *
  * A live query hands over the events stored after an offset and then each

@@ -47,6 +47,13 @@ struct akt_journal {
     uint64_t commits; /* commits seen by the hook */
     bool lthread, lclosing;
     pthread_t lth;
+    /* circuit breaker, under bmu */
+    pthread_mutex_t bmu;
+    uint32_t b_max; /* 0: none */
+    int64_t b_reset_ns;
+    uint32_t b_failures; /* in a row */
+    int64_t b_open_until; /* > 0: open (or half-open once passed) */
+    bool b_trial; /* half-open: the one trial call is in flight */
 };
 
 struct akt_snapshot_store {
@@ -54,6 +61,16 @@ struct akt_snapshot_store {
     void *impl;
     const akt_registry *reg;
 };
+
+static int64_t
+mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t (*akti_persist_mono_ns)(void) = mono_ns;
 
 int64_t
 akti_persist_now_ms(void)
@@ -98,6 +115,7 @@ akt_journal_new(const akt_journal_ops *ops, void *impl, const akt_registry *reg,
     j->max_record = max_record_size ? max_record_size : 16u << 20;
     pthread_mutex_init(&j->lmu, NULL);
     pthread_cond_init(&j->lcv, NULL);
+    pthread_mutex_init(&j->bmu, NULL);
     if (ops->watch) {
         /* installed now, outside lmu: the hook runs under the plug-in's
          * lock and takes lmu, so lmu is never held around a plug-in call
@@ -122,7 +140,99 @@ akt_journal_close(akt_journal *j)
     }
     pthread_mutex_destroy(&j->lmu);
     pthread_cond_destroy(&j->lcv);
+    pthread_mutex_destroy(&j->bmu);
     free(j);
+}
+
+/* --- circuit breaker ---------------------------------------------------------
+ */
+
+akt_err
+akt_journal_set_breaker(akt_journal *j, uint32_t max_failures, int64_t reset_ns)
+{
+    if (j == NULL || (max_failures > 0 && reset_ns <= 0)) {
+        return AKT_EINVAL;
+    }
+    pthread_mutex_lock(&j->bmu);
+    j->b_max = max_failures;
+    j->b_reset_ns = reset_ns;
+    j->b_failures = 0;
+    j->b_open_until = 0;
+    j->b_trial = false;
+    pthread_mutex_unlock(&j->bmu);
+    return AKT_OK;
+}
+
+/* may a call go to the store now? false: fail it fast (AKT_EBUSY). *trial:
+ * it is the half-open state's one trial */
+static bool
+breaker_allow(akt_journal *j, bool *trial)
+{
+    *trial = false;
+    pthread_mutex_lock(&j->bmu);
+    bool ok = true;
+    if (j->b_max > 0 && j->b_open_until > 0) {
+        if (j->b_trial || akti_persist_mono_ns() < j->b_open_until) {
+            ok = false;
+        } else {
+            j->b_trial = *trial = true;
+        }
+    }
+    pthread_mutex_unlock(&j->bmu);
+    return ok;
+}
+
+/* the outcome of a call that went to the store */
+static void
+breaker_outcome(akt_journal *j, bool failed, bool trial)
+{
+    pthread_mutex_lock(&j->bmu);
+    if (trial) {
+        j->b_trial = false;
+    }
+    if (j->b_max > 0) {
+        if (!failed) {
+            j->b_failures = 0;
+            j->b_open_until = 0;
+        } else if (trial || ++j->b_failures >= j->b_max) {
+            j->b_open_until = akti_persist_mono_ns() + j->b_reset_ns;
+        }
+    }
+    pthread_mutex_unlock(&j->bmu);
+}
+
+static bool
+breaker_on(akt_journal *j)
+{
+    pthread_mutex_lock(&j->bmu);
+    bool on = j->b_max > 0;
+    pthread_mutex_unlock(&j->bmu);
+    return on;
+}
+
+/* a write's callback seen by the breaker first */
+typedef struct bwrite {
+    akt_journal *j;
+    akt_journal_write_cb cb;
+    void *arg;
+    bool trial;
+} bwrite;
+
+static void
+bwrite_cb(void *arg, akt_write_status st, akt_err rc)
+{
+    bwrite *b = arg;
+    breaker_outcome(b->j, st == AKT_WRITE_FAILED, b->trial);
+    b->cb(b->arg, st, rc);
+    free(b);
+}
+
+/* highest / delete_to: a failure of the store (not of the caller) */
+static bool
+store_failed(akt_err rc)
+{
+    return rc != AKT_OK && rc != AKT_ENOENT && rc != AKT_EINVAL
+        && rc != AKT_ERANGE && rc != AKT_ECLOSED;
 }
 
 const akt_registry *
@@ -191,6 +301,26 @@ akt_journal_write(akt_journal *j, const char *pid, uint64_t first_seq,
         };
     }
     akt_atomic_write w = { .pid = pid, .events = ev, .n = n };
+    if (breaker_on(j)) {
+        bool trial;
+        if (!breaker_allow(j, &trial)) {
+            rc = AKT_EBUSY; /* open: fail fast, nothing written */
+            goto out;
+        }
+        bwrite *b = malloc(sizeof(*b));
+        if (b == NULL) {
+            breaker_outcome(j, false, trial);
+            rc = AKT_ENOMEM;
+            goto out;
+        }
+        *b = (bwrite) { j, cb, arg, trial };
+        rc = j->ops->write(j->impl, &w, bwrite_cb, b);
+        if (rc != AKT_OK) {
+            breaker_outcome(j, store_failed(rc), trial);
+            free(b);
+        }
+        goto out;
+    }
     rc = j->ops->write(j->impl, &w, cb, arg);
 out:
     if (buf) {
@@ -329,7 +459,13 @@ akt_journal_highest(akt_journal *j, const char *pid, uint64_t *out)
     if (j == NULL || pid == NULL || out == NULL) {
         return AKT_EINVAL;
     }
-    return j->ops->highest(j->impl, pid, out);
+    bool trial;
+    if (!breaker_allow(j, &trial)) {
+        return AKT_EBUSY;
+    }
+    akt_err rc = j->ops->highest(j->impl, pid, out);
+    breaker_outcome(j, store_failed(rc), trial);
+    return rc;
 }
 
 akt_err
@@ -338,7 +474,13 @@ akt_journal_delete_to(akt_journal *j, const char *pid, uint64_t to)
     if (j == NULL || pid == NULL) {
         return AKT_EINVAL;
     }
-    return j->ops->delete_to(j->impl, pid, to);
+    bool trial;
+    if (!breaker_allow(j, &trial)) {
+        return AKT_EBUSY;
+    }
+    akt_err rc = j->ops->delete_to(j->impl, pid, to);
+    breaker_outcome(j, store_failed(rc), trial);
+    return rc;
 }
 
 akt_err

@@ -199,6 +199,11 @@ akti_persist_settings_read(
     read_lmdb(&rd, "akt.persistence.journal.lmdb", &jo, true);
     read_pg(&rd, "akt.persistence.journal.postgresql", &jpg, true,
         jp == AKTI_PPLUGIN_PG);
+    int64_t bmax = 10, breset = 30000000000ll;
+    akti_set_int(&rd, "akt.persistence.journal.circuit-breaker.max-failures",
+        &bmax, 0, 1000000);
+    akti_set_dur(&rd, "akt.persistence.journal.circuit-breaker.reset-timeout",
+        &breset, 1000000, 86400000000000ll);
     akti_set_enum(
         &rd, "akt.persistence.snapshot-store.plugin", &sp, splugins, 3);
     read_lmdb(&rd, "akt.persistence.snapshot-store.lmdb", &so, false);
@@ -212,6 +217,8 @@ akti_persist_settings_read(
         out->snapshots = so;
         out->snapshots_pg = spg;
         out->has_snapshots = sp != AKTI_PPLUGIN_NONE;
+        out->breaker_failures = bmax;
+        out->breaker_reset_ns = breset;
     }
     return rd.rc;
 }
@@ -250,6 +257,10 @@ akt_persistence_start(
         rc = ps.journal_plugin == AKTI_PPLUGIN_PG
             ? akt_journal_open_pg(&ps.journal_pg, reg, &j, &perr)
             : akt_journal_open_lmdb(&ps.journal, reg, &j, &perr);
+    }
+    if (rc == AKT_OK) {
+        rc = akt_journal_set_breaker(
+            j, (uint32_t)ps.breaker_failures, ps.breaker_reset_ns);
     }
     if (rc == AKT_OK && ps.snapshot_plugin == AKTI_PPLUGIN_PG) {
         rc = akt_snapshot_store_open_pg(&ps.snapshots_pg, reg, &s, &perr);

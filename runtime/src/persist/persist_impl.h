@@ -8,6 +8,8 @@
 
 /* wall clock in ms since 1970: record timestamps */
 AKTI_INTERNAL int64_t akti_persist_now_ms(void);
+/* the monotonic clock of the circuit breaker, in ns (tests replace it) */
+AKTI_INTERNAL extern int64_t (*akti_persist_mono_ns)(void);
 /* printf into err->text (err may be NULL) */
 AKTI_INTERNAL void akti_perr(akt_persist_error *err, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -46,6 +48,8 @@ typedef struct akti_persist_settings {
     akt_lmdb_options snapshots;
     akt_pg_options snapshots_pg;
     bool has_snapshots; /* snapshot-store.plugin is not none */
+    int64_t breaker_failures; /* journal.circuit-breaker.max-failures */
+    int64_t breaker_reset_ns; /* journal.circuit-breaker.reset-timeout */
 } akti_persist_settings;
 AKTI_INTERNAL akt_err akti_persist_settings_read(
     const akt_config *cfg, akti_persist_settings *out, akt_config_error *err);
