@@ -639,6 +639,153 @@ emit_message(py_out *o, const ast_decl *d)
     pb_free(&fdoc);
 }
 
+/* --- fsm actors -------------------------------------------------------------
+ */
+
+/* the source text of an fsm line ("on Open -> Opened", "timeout 30s ->
+ * Closed"), as the C glue's failure texts give it */
+static char *
+fsm_line_text(const ast_fsm_trans *t)
+{
+    if (t->is_timeout) {
+        static const struct {
+            const char *unit;
+            int64_t ns;
+        } units[] = { { "h", INT64_C(3600000000000) },
+            { "m", INT64_C(60000000000) }, { "s", INT64_C(1000000000) },
+            { "ms", INT64_C(1000000) }, { "us", INT64_C(1000) }, { "ns", 1 } };
+        size_t i = 0;
+        while (t->timeout_ns % units[i].ns != 0) {
+            i++;
+        }
+        return ast_printf("timeout %lld%s -> %s",
+            (long long)(t->timeout_ns / units[i].ns), units[i].unit, t->target);
+    }
+    return t->target ? ast_printf("on %s -> %s", t->msg, t->target)
+                     : ast_printf("on %s", t->msg);
+}
+
+/* "CLOSED" for state Closed (its snake name, upper case) */
+static char *
+fsm_member(const ast_fsm_state *st)
+{
+    char *m = ast_strdup(st->snake);
+    for (char *p = m; *p; p++) {
+        if (*p >= 'a' && *p <= 'z') {
+            *p = (char)(*p - 'a' + 'A');
+        }
+    }
+    return m;
+}
+
+static void
+emit_fsm_enum(py_out *o, const ast_decl *a)
+{
+    pb vals = { 0 }, svals = { 0 };
+    for (const ast_fsm_state *st = a->fsm->states; st; st = st->next) {
+        char *m = fsm_member(st);
+        if (st->doc) {
+            char *doc = py_doc(st->doc, "", 4);
+            pb_printf(&vals, "    #: %s\n", doc);
+            free(doc);
+        }
+        pb_printf(&vals, "    %s = %d\n", m, st->index);
+        pb_printf(&svals, "    %s = %d\n", m, st->index);
+        free(m);
+    }
+    py_tmpl(&o->mod, aktc_py_tmpl_module, "fsm_enum", "name", a->name, "qname",
+        a->qname, "values", pb_chomp(&vals), NULL);
+    py_tmpl(&o->stub, aktc_py_tmpl_stub, "fsm_enum", "name", a->name, "values",
+        pb_chomp(&svals), NULL);
+    pb_free(&vals);
+    pb_free(&svals);
+}
+
+/* how the module names state st ("DoorFsmState.CLOSED") */
+static char *
+fsm_state_ref(const ast_decl *a, const ast_fsm_state *st)
+{
+    char *m = fsm_member(st);
+    char *r = ast_printf("%sFsmState.%s", a->name, m);
+    free(m);
+    return r;
+}
+
+static void
+emit_fsm_actor(py_out *o, const ast_decl *a, const char *doc)
+{
+    pb states = { 0 }, hs = { 0 }, shs = { 0 };
+    for (const ast_fsm_state *st = a->fsm->states; st; st = st->next) {
+        char *sref = fsm_state_ref(a, st);
+        pb_printf(&states, "        (%s, \"%s\", \"%s\", (\n", sref, st->name,
+            st->snake);
+        for (const ast_fsm_trans *t = st->trans; t; t = t->next) {
+            if (t->is_timeout || t->msg_decl == NULL || t->dup) {
+                continue;
+            }
+            char *mc = py_class_ref(o->f, t->msg_decl);
+            char *line = fsm_line_text(t);
+            char *target = t->target_state ? fsm_state_ref(a, t->target_state)
+                                           : ast_strdup("None");
+            pb_printf(&states, "            (%s, \"%s_on_%s\", %s, ", mc,
+                st->snake, t->snake, target);
+            py_string(&states, line, strlen(line));
+            pb_puts(&states, "),\n");
+            char *hdoc = ast_printf("%s in state %s%s%s", line, st->name,
+                t->doc ? ": " : ".", t->doc ? t->doc : "");
+            char *d = py_doc(hdoc, "", 8);
+            py_tmpl(&hs, aktc_py_tmpl_module, "fsm_handler", "st", st->snake,
+                "h", t->snake, "doc", d, NULL);
+            py_tmpl(&shs, aktc_py_tmpl_stub, "fsm_handler", "st", st->snake,
+                "h", t->snake, "msg", mc, NULL);
+            free(d);
+            free(hdoc);
+            free(target);
+            free(line);
+            free(mc);
+        }
+        const ast_fsm_trans *t = st->timeout;
+        if (t && t->target_state) {
+            char *line = fsm_line_text(t);
+            char *target = fsm_state_ref(a, t->target_state);
+            pb_printf(&states,
+                "        ), (%" PRId64 ", \"%s_on_timeout\", %s, ",
+                t->timeout_ns, st->snake, target);
+            py_string(&states, line, strlen(line));
+            pb_puts(&states, ")),\n");
+            char *hdoc = ast_printf("%s in state %s%s%s", line, st->name,
+                t->doc ? ": " : ".", t->doc ? t->doc : "");
+            char *d = py_doc(hdoc, "", 8);
+            py_tmpl(&hs, aktc_py_tmpl_module, "fsm_timeout", "st", st->snake,
+                "doc", d, NULL);
+            py_tmpl(
+                &shs, aktc_py_tmpl_stub, "fsm_timeout", "st", st->snake, NULL);
+            free(d);
+            free(hdoc);
+            free(target);
+            free(line);
+        } else {
+            pb_puts(&states, "        ), None),\n");
+        }
+        free(sref);
+    }
+    if (shs.len == 0) {
+        pb_puts(&shs, "    ...\n");
+    }
+    char *initial = a->fsm->initial_state
+        ? fsm_state_ref(a, a->fsm->initial_state)
+        : ast_strdup("0");
+    py_tmpl(&o->mod, aktc_py_tmpl_module, "fsm_actor", "name", a->name, "qname",
+        a->qname, "doc", doc, "initial", initial, "states", pb_chomp(&states),
+        "handlers", pb_chomp(&hs), NULL);
+    py_tmpl(&o->stub, aktc_py_tmpl_stub, "fsm_actor", "name", a->name,
+        "handlers", pb_chomp(&shs), NULL);
+    free(initial);
+    pb_free(&states);
+    pb_free(&hs);
+    pb_free(&shs);
+}
+
 static void
 emit_actor(py_out *o, const ast_decl *a)
 {
@@ -725,15 +872,22 @@ emit_actor(py_out *o, const ast_decl *a)
         pb_puts(&shs, "    ...\n");
     }
     char *doc = py_doc(a->doc, a->qname, 4);
+    if (a->fsm) {
+        emit_fsm_enum(o, a);
+    }
     py_tmpl(&o->mod, aktc_py_tmpl_module, "ref", "name", a->name, "qname",
         a->qname, "methods", pb_chomp(&rm), NULL);
-    py_tmpl(&o->mod, aktc_py_tmpl_module, "actor", "name", a->name, "qname",
-        a->qname, "doc", doc, "on", pb_str(&on), "handlers", pb_chomp(&hs),
-        NULL);
     py_tmpl(&o->stub, aktc_py_tmpl_stub, "ref", "name", a->name, "methods",
         pb_chomp(&srm), NULL);
-    py_tmpl(&o->stub, aktc_py_tmpl_stub, "actor", "name", a->name, "handlers",
-        pb_chomp(&shs), NULL);
+    if (a->fsm) {
+        emit_fsm_actor(o, a, doc);
+    } else {
+        py_tmpl(&o->mod, aktc_py_tmpl_module, "actor", "name", a->name, "qname",
+            a->qname, "doc", doc, "on", pb_str(&on), "handlers", pb_chomp(&hs),
+            NULL);
+        py_tmpl(&o->stub, aktc_py_tmpl_stub, "actor", "name", a->name,
+            "handlers", pb_chomp(&shs), NULL);
+    }
     free(doc);
     pb_free(&rm);
     pb_free(&srm);
@@ -752,8 +906,8 @@ check_names(const ast_file *f)
         if (a->kind != DECL_ACTOR) {
             continue;
         }
-        static const char *const sfx[] = { "Ref", "Actor" };
-        for (int i = 0; i < 2; i++) {
+        static const char *const sfx[] = { "Ref", "Actor", "FsmState" };
+        for (int i = 0; i < (a->fsm ? 3 : 2); i++) {
             char *name = ast_printf("%s%s", a->name, sfx[i]);
             for (const ast_decl *d = f->decls; d; d = d->next) {
                 bool clash = strcmp(d->name, name) == 0

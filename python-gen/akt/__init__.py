@@ -17,7 +17,7 @@ from . import _core
 from ._core import (ActorRef, AktError, AskSelfError, Context, Message,
                     SchemaMismatch, decode, encode, error_classes)
 from ._runtime import (Actor, ActorSystem, AllForOneStrategy, DeadLetter,
-                       Directive, FrozenMap, Future, LogEvent, Mailbox,
+                       Directive, FrozenMap, FsmActor, Future, LogEvent, Mailbox,
                        OneForOneStrategy, Props, ReceiveTimeout, Record,
                        RestForOneStrategy, RouterRef, SupervisorStrategy,
                        Terminated, TypedActor, TypedRef, UnhandledMessage,
@@ -32,7 +32,7 @@ del _cls
 __all__ = [
     "Actor", "ActorRef", "ActorSystem", "AktError", "AllForOneStrategy",
     "AskSelfError", "Context", "DeadLetter", "Directive", "FrozenMap",
-    "Future", "LogEvent", "Mailbox", "Message", "OneForOneStrategy", "Props",
+    "FsmActor", "Future", "LogEvent", "Mailbox", "Message", "OneForOneStrategy", "Props",
     "ReceiveTimeout", "Record", "RestForOneStrategy", "RouterRef",
     "SchemaMismatch", "SupervisorStrategy", "Terminated",
     "TypedActor", "TypedRef", "UnhandledMessage", "bind_module", "decode",

@@ -29,13 +29,24 @@ def main(argv):
     system = ActorSystem.create_blocking(f"akt-worker-{os.getpid()}")
     system.start_remoting(argv[1], cookie=cookie)
 
+    missing = set()
+
     class Spawner(Actor):
         def handle(self, ctx, msg):
             if msg[0] == "spawn":
                 # the parent's generated modules first: their types must be
                 # registered here before their messages arrive
                 for name in msg[2]:
-                    importlib.import_module(name)
+                    if name in missing:
+                        continue
+                    try:
+                        importlib.import_module(name)
+                    except ImportError as e:
+                        # (bound in the parent from a folder no longer on
+                        # its path): its messages cannot reach this worker
+                        missing.add(name)
+                        print(f"akt._worker: cannot import {name}: {e}",
+                              file=sys.stderr)
                 cls, args, kwargs, sup, mbox = pickle.loads(msg[1])
                 p = props(cls, *args, **kwargs)
                 p.supervisor, p.mailbox = sup, mbox

@@ -403,10 +403,17 @@ def test_not_overridden_handler_fails(m, system):
         ref.ask_hello_blocking(g.Hello())
 
 
-def test_fsm_actor_gets_a_handler_per_message(gen):
+def test_fsm_actor_gets_a_state_enum_and_a_handler_per_line(gen):
     import door_akt
-    names = [n for _, n in door_akt.DoorActor._akt_on]
-    assert names == ["on_open", "on_lock", "on_unlock", "on_close"]
+    S = door_akt.DoorFsmState
+    assert [s.name for s in S] == ["CLOSED", "LOCKED", "OPENED"]
+    assert issubclass(door_akt.DoorActor, akt.FsmActor)
+    names = sorted(n for n in vars(door_akt.DoorActor) if "_on_" in n)
+    assert names == ["closed_on_lock", "closed_on_open", "locked_on_open",
+                     "locked_on_unlock", "opened_on_close", "opened_on_timeout"]
+    # the typed ref tells every message some state takes
+    assert all(hasattr(door_akt.DoorRef, f"tell_{m}")
+               for m in ("open", "lock", "unlock", "close"))
 
 
 # --- typing: mypy on the stubs and on code that uses them ----------------------
@@ -418,6 +425,7 @@ from akt import props
 import greeter_akt as g
 import alltypes_akt as a
 import common_akt as c
+import door_akt
 
 
 class MyGreeter(g.GreeterActor):
@@ -443,11 +451,24 @@ def main() -> None:
 async def amain(ref: g.GreeterRef) -> str:
     r = await ref.ask_hello(g.Hello(name="z"))
     return r.text
+
+
+class MyDoor(door_akt.DoorActor):
+    def closed_on_lock(self, ctx: akt.Context, msg: door_akt.Lock) -> object:
+        if not msg.code:
+            ctx.stay()
+        here: door_akt.DoorFsmState = door_akt.DoorFsmState(ctx.state)
+        return here
+
+    def opened_on_timeout(self, ctx: akt.Context) -> object:
+        ctx.goto(door_akt.DoorFsmState.CLOSED, timeout=1.5)
+        return None
 '''
 
 TYPED_BAD = '''
 import greeter_akt as g
 import alltypes_akt as a
+import door_akt
 
 h = g.Hello(name=3)  # E
 s: str = g.Hello().name.upper() + 1  # E
@@ -460,6 +481,14 @@ x: int = ref.ask_hello_blocking(g.Hello())  # E
 class Wrong(g.GreeterActor):
     def on_hello(self, ctx: akt.Context, msg: g.Hello) -> g.Hello:  # E
         return msg
+
+
+class WrongDoor(door_akt.DoorActor):
+    def closed_on_open(self, ctx: akt.Context, msg: door_akt.Lock) -> object:  # E
+        return None
+
+
+s: door_akt.DoorFsmState = door_akt.DoorFsmState.AJAR  # E
 '''
 
 

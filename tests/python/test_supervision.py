@@ -318,7 +318,7 @@ class Gated(Actor):
 
     def __init__(self, held, gates):
         self.held, self.gates = held, gates
-        self.log = []
+        self.log = gates.seen
 
     async def handle(self, ctx, msg):
         if msg == "hold":
@@ -333,15 +333,26 @@ class Gated(Actor):
         return None
 
 
+class Gates(list):
+    seen: list
+
+
 def gated(system, p):
-    held, gates = threading.Event(), []
+    """an actor parked on "hold"; release(n) opens the gate and waits
+    until it handled n messages (so the mailbox has room again)"""
+    held, gates = threading.Event(), Gates()
+    gates.seen = []
     ref = system.actor_of(p(Gated, held, gates))
     ref.tell("hold")
     assert held.wait(5)
 
-    def release():
+    def release(n=0):
         loop, gate = gates.pop()
         loop.call_soon_threadsafe(gate.set)
+        deadline = time.monotonic() + 5
+        while len(gates.seen) < n:
+            assert time.monotonic() < deadline, f"handled {gates.seen}, not {n}"
+            time.sleep(0.005)
     return ref, release
 
 
@@ -356,7 +367,7 @@ def test_bounded_drop_new_sends_the_newest_to_dead_letters(system):
     for i in range(5):
         ref.tell(i)
     assert system.stats()["dead_letters"] - before == 2
-    release()
+    release(3)
     assert ref.ask_blocking("log") == [0, 1, 2]
 
 
@@ -364,8 +375,7 @@ def test_bounded_drop_head_drops_the_oldest(system):
     ref, release = gated(system, bounded("drop-head"))
     for i in range(5):
         ref.tell(i)
-    release()
-    # "log" itself pushed the oldest of 2, 3, 4 out: ask after releasing
+    release(3)
     assert ref.ask_blocking("log") == [2, 3, 4]
 
 
@@ -375,7 +385,7 @@ def test_bounded_fail_raises_mailbox_full_on_the_sender(system):
         ref.tell(i)
     with pytest.raises(akt.MailboxFull):
         ref.tell(3)
-    release()
+    release(3)
     assert ref.ask_blocking("log") == [0, 1, 2]
 
 
@@ -387,7 +397,7 @@ def test_bounded_block_waits_with_the_gil_released(system):
         ref.tell(i)
     threading.Timer(0.1, release).start()
     ref.tell(3)                      # waits for room
-    assert ref.ask_blocking("log") == [0, 1, 2, 3]
+    assert ref.ask_blocking("log", timeout=10) == [0, 1, 2, 3]
 
 
 def test_bounded_block_times_out_with_mailbox_full(system):
@@ -430,7 +440,7 @@ def test_a_priority_mailbox_serves_lower_numbers_first(system):
         "priority", priority=prio))
     for m in [(5, "e"), (1, "a"), (3, "c"), (1, "b"), (2, "x")]:
         ref.tell(m)
-    release()
+    release(5)
     assert ref.ask_blocking("log") == [(1, "a"), (1, "b"), (2, "x"), (3, "c"), (5, "e")]
 
 
@@ -444,7 +454,7 @@ def test_a_priority_function_that_raises_is_logged_and_gives_zero(system, caplog
             "priority", priority=prio))
         ref.tell(5)
         ref.tell("bad")
-        release()
+        release(2)
         assert ref.ask_blocking("log") == ["bad", 5]
     assert any("priority function failed" in r.getMessage() for r in caplog.records)
 

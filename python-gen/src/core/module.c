@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "akt/fsm.h"
 #include "akt/remote.h"
 #include "pycore.h"
 #include "pydisp.h"
@@ -36,7 +37,7 @@
 
 /* the actor whose handler runs on this thread (ask-self detection, the
  * implicit sender of a tell) */
-static _Thread_local akt_ref tls_self;
+_Thread_local akt_ref pyc_tls_self;
 
 /* set when pyc_send / pyc_ask refused a send that would stall this thread */
 static _Thread_local bool tls_stalled;
@@ -253,18 +254,8 @@ pyc_ref_get(PyObject *ref)
 
 /* --- Python actors: the C side ------------------------------------------ */
 
-typedef struct shim {
-    PyObject *actor;
-    PyObject *handle; /* the behaviour: actor.handle, or ctx.become's */
-    props_rec *rec;
-    CtxObject *spare; /* the last message's ctx, when nothing kept it */
-    PyObject *stack; /* list: behaviours become(discard_old=False) kept */
-    PyObject *last_exc; /* the exception of the last failure, for the
-                           supervisor's decider (cleared when it ran) */
-} shim;
-
-static CtxObject *
-ctx_new(pyc_state *st, PyObject *system, akt_ctx *ctx)
+CtxObject *
+pyc_ctx_new(pyc_state *st, PyObject *system, akt_ctx *ctx)
 {
     CtxObject *c = PyObject_New(CtxObject, st->ctx_type);
     if (c == NULL) {
@@ -277,14 +268,16 @@ ctx_new(pyc_state *st, PyObject *system, akt_ctx *ctx)
     c->st = st;
     c->replied = false;
     c->shim = NULL;
+    c->line = NULL;
     return c;
 }
 
 /* the reason text of the current exception ("ValueError: boom"), handed to
  * akt._runtime's failure reporter (logging); clears the error. keep (may
  * be NULL) gets the exception, for the supervisor's decider. */
-static void
-exc_text(pyc_state *st, PyObject *actor, char *buf, size_t len, PyObject **keep)
+void
+pyc_exc_text(
+    pyc_state *st, PyObject *actor, char *buf, size_t len, PyObject **keep)
 {
     PyObject *exc = NULL;
 #if PY_VERSION_HEX >= 0x030C0000
@@ -322,8 +315,8 @@ exc_text(pyc_state *st, PyObject *actor, char *buf, size_t len, PyObject **keep)
     }
 }
 
-static akt_err
-shim_init(void *state, const void *init_arg)
+akt_err
+pyc_shim_init(void *state, const void *init_arg)
 {
     shim *s = state;
     props_rec *rec = (props_rec *)init_arg;
@@ -334,7 +327,7 @@ shim_init(void *state, const void *init_arg)
     akt_err rc = AKT_OK;
     if (s->handle == NULL) {
         char buf[256];
-        exc_text(rec->st, NULL, buf, sizeof buf, &s->last_exc);
+        pyc_exc_text(rec->st, NULL, buf, sizeof buf, &s->last_exc);
         Py_CLEAR(s->actor);
         rc = AKT_EFAILED;
     }
@@ -342,8 +335,8 @@ shim_init(void *state, const void *init_arg)
     return rc;
 }
 
-static void
-shim_fini(void *state)
+void
+pyc_shim_fini(void *state)
 {
     shim *s = state;
     if (s->actor == NULL && s->handle == NULL && s->spare == NULL
@@ -359,27 +352,27 @@ shim_fini(void *state)
     PyGILState_Release(g);
 }
 
-static akt_err
-call_hook(shim *s, akt_ctx *ctx, const char *name)
+akt_err
+pyc_call_hook(shim *s, akt_ctx *ctx, const char *name)
 {
     if (s->actor == NULL) {
         return AKT_OK;
     }
     pyc_state *st = s->rec->st;
     PyGILState_STATE g = PyGILState_Ensure();
-    CtxObject *c = ctx_new(st, s->rec->system, ctx);
+    CtxObject *c = pyc_ctx_new(st, s->rec->system, ctx);
     if (c) {
         c->shim = s;
     }
-    akt_ref prev = tls_self;
-    tls_self = c ? c->self : prev;
+    akt_ref prev = pyc_tls_self;
+    pyc_tls_self = c ? c->self : prev;
     PyObject *r
         = c ? PyObject_CallMethod(s->actor, name, "O", (PyObject *)c) : NULL;
-    tls_self = prev;
+    pyc_tls_self = prev;
     akt_err rc = AKT_OK;
     if (r == NULL) {
         char buf[256];
-        exc_text(st, s->actor, buf, sizeof buf, &s->last_exc);
+        pyc_exc_text(st, s->actor, buf, sizeof buf, &s->last_exc);
         rc = akt_ctx_fail(ctx, AKT_EFAILED, "%s in %s", buf, name);
     }
     Py_XDECREF(r);
@@ -395,13 +388,13 @@ call_hook(shim *s, akt_ctx *ctx, const char *name)
 static akt_err
 shim_pre_start(void *state, akt_ctx *ctx)
 {
-    return call_hook(state, ctx, "pre_start");
+    return pyc_call_hook(state, ctx, "pre_start");
 }
 
 static void
 shim_post_stop(void *state, akt_ctx *ctx)
 {
-    (void)call_hook(state, ctx, "post_stop");
+    (void)pyc_call_hook(state, ctx, "post_stop");
 }
 
 typedef struct PendingObject {
@@ -428,21 +421,16 @@ send_reply(pyc_state *st, akt_ref to, akt_ref from, PyObject *value)
     return 0;
 }
 
-static akt_err
-py_handle(void *state, akt_ctx *ctx, const void *msg)
+akt_err
+pyc_run_behavior(shim *s, akt_ctx *ctx, PyObject *fn, PyObject *self_arg,
+    PyObject *m, const pyc_line *line)
 {
-    shim *s = state;
     pyc_state *st = s->rec->st;
     PyObject *system = s->rec->system;
     char buf[512];
-    if (s->handle == NULL) {
-        return akt_ctx_fail(ctx, AKT_EFAILED, "python actor not created");
-    }
-    PyGILState_STATE g = PyGILState_Ensure();
     akt_err rc = AKT_OK;
-    PyObject *m = pyc_from_msg(st, system, msg);
     CtxObject *c = NULL;
-    if (m && s->spare) {
+    if (s->spare) {
         /* the previous message's ctx, which nothing kept: reused instead
          * of a new object per message */
         c = s->spare;
@@ -451,22 +439,29 @@ py_handle(void *state, akt_ctx *ctx, const void *msg)
         c->self = akt_ctx_self(ctx);
         c->sender = akt_ctx_sender(ctx);
         c->replied = false;
-    } else if (m) {
-        c = ctx_new(st, system, ctx);
+    } else {
+        c = pyc_ctx_new(st, system, ctx);
     }
     if (c == NULL) {
-        Py_XDECREF(m);
-        exc_text(st, s->actor, buf, sizeof buf, &s->last_exc);
-        rc = akt_ctx_fail(ctx, AKT_EFAILED, "%s", buf);
-        goto out;
+        pyc_exc_text(st, s->actor, buf, sizeof buf, &s->last_exc);
+        return akt_ctx_fail(ctx, AKT_EFAILED, "%s", buf);
     }
     c->shim = s;
-    akt_ref prev = tls_self;
-    tls_self = c->self;
-    PyObject *args[2] = { (PyObject *)c, m };
+    c->line = line;
+    akt_ref prev = pyc_tls_self;
+    pyc_tls_self = c->self;
+    PyObject *args[3];
+    size_t nargs = 0;
+    if (self_arg != NULL) {
+        args[nargs++] = self_arg;
+    }
+    args[nargs++] = (PyObject *)c;
+    if (m != NULL) {
+        args[nargs++] = m;
+    }
     /* a reference of our own: ctx.become may drop the shim's meanwhile */
-    PyObject *behavior = Py_NewRef(s->handle);
-    PyObject *r = PyObject_Vectorcall(behavior, args, 2, NULL);
+    PyObject *behavior = Py_NewRef(fn);
+    PyObject *r = PyObject_Vectorcall(behavior, args, nargs, NULL);
     Py_DECREF(behavior);
     if (r != NULL && PyCoro_CheckExact(r)) {
         PyObject *val = NULL;
@@ -498,22 +493,22 @@ py_handle(void *state, akt_ctx *ctx, const void *msg)
             }
             Py_DECREF(r);
             Py_XDECREF(val);
-            tls_self = prev;
+            pyc_tls_self = prev;
             c->ctx = NULL;
             c->shim = NULL;
+            c->line = NULL;
             c->replied = true; /* the task replies */
             if (PyErr_Occurred()) {
-                exc_text(st, s->actor, buf, sizeof buf, &s->last_exc);
+                pyc_exc_text(st, s->actor, buf, sizeof buf, &s->last_exc);
                 rc = akt_ctx_fail(ctx, AKT_EFAILED, "%s", buf);
             }
             Py_DECREF(c);
-            Py_DECREF(m);
-            goto out;
+            return rc;
         }
     }
-    tls_self = prev;
+    pyc_tls_self = prev;
     if (r == NULL) {
-        exc_text(st, s->actor, buf, sizeof buf, &s->last_exc);
+        pyc_exc_text(st, s->actor, buf, sizeof buf, &s->last_exc);
         rc = akt_ctx_fail(ctx, AKT_EFAILED, "%s", buf);
     } else {
         if (r != Py_None && !c->replied && !akt_ref_is_none(c->sender)) {
@@ -524,7 +519,7 @@ py_handle(void *state, akt_ctx *ctx, const void *msg)
                 akt_msg_free(reply);
             }
             if (reply == NULL) {
-                exc_text(st, s->actor, buf, sizeof buf, &s->last_exc);
+                pyc_exc_text(st, s->actor, buf, sizeof buf, &s->last_exc);
                 rc = akt_ctx_fail(ctx, AKT_EFAILED, "reply: %s", buf);
             }
         }
@@ -532,13 +527,33 @@ py_handle(void *state, akt_ctx *ctx, const void *msg)
     }
     c->ctx = NULL;
     c->shim = NULL;
+    c->line = NULL;
     if (Py_REFCNT(c) == 1 && s->spare == NULL) {
         s->spare = c; /* nobody else holds it */
     } else {
         Py_DECREF(c);
     }
-    Py_DECREF(m);
-out:
+    return rc;
+}
+
+static akt_err
+py_handle(void *state, akt_ctx *ctx, const void *msg)
+{
+    shim *s = state;
+    if (s->handle == NULL) {
+        return akt_ctx_fail(ctx, AKT_EFAILED, "python actor not created");
+    }
+    PyGILState_STATE g = PyGILState_Ensure();
+    akt_err rc;
+    PyObject *m = pyc_from_msg(s->rec->st, s->rec->system, msg);
+    if (m == NULL) {
+        char buf[512];
+        pyc_exc_text(s->rec->st, s->actor, buf, sizeof buf, &s->last_exc);
+        rc = akt_ctx_fail(ctx, AKT_EFAILED, "%s", buf);
+    } else {
+        rc = pyc_run_behavior(s, ctx, s->handle, NULL, m, NULL);
+        Py_DECREF(m);
+    }
     PyGILState_Release(g);
     return rc;
 }
@@ -549,6 +564,13 @@ static const akt_behavior py_behavior = {
     .nhandlers = 0,
     .unhandled = py_handle,
 };
+
+shim *
+pyc_shim_of(akt_ref r)
+{
+    shim *s = pydisp_actor_state(r, &py_behavior);
+    return s ? s : pydisp_actor_state(r, &pyc_fsm_behavior);
+}
 
 static const akt_lifecycle py_lifecycle = {
     .pre_start = shim_pre_start,
@@ -612,7 +634,7 @@ pending_fail(PendingObject *p, PyObject *args)
     if (!canceled && exc != Py_None) {
         /* the cell is parked: this is its dispatcher's thread, and its
          * state is its own until the kill below is handled */
-        shim *s = pydisp_actor_state(p->self, &py_behavior);
+        shim *s = pyc_shim_of(p->self);
         if (s != NULL) {
             Py_XSETREF(s->last_exc, Py_NewRef(exc));
         }
@@ -764,7 +786,14 @@ ctx_stop(CtxObject *c, PyObject *args)
         }
         r = pyc_ref_get(ref);
     }
-    akt_err rc = c->ctx ? akt_ctx_stop(c->ctx, r) : akt_stop(r);
+    akt_err rc;
+    if (c->ctx && c->line && ref == Py_None) {
+        /* in an fsm line's handler: no transition, then stop */
+        (void)akt_fsm_stay(c->ctx);
+        rc = akt_fsm_stop(c->ctx);
+    } else {
+        rc = c->ctx ? akt_ctx_stop(c->ctx, r) : akt_stop(r);
+    }
     if (rc != AKT_OK) {
         return pyc_raise(c->st, rc, "stop");
     }
@@ -821,6 +850,10 @@ ctx_become(CtxObject *c, PyObject *args, PyObject *kw)
             Py_TYPE(beh)->tp_name);
     }
     shim *s = c->shim;
+    if (s->rec->fsm != NULL) {
+        return PyErr_Format(c->st->errors[AKT_ESTATE],
+            "ctx.become: an fsm actor's states are its behaviours");
+    }
     if (!discard) {
         if (s->stack == NULL && (s->stack = PyList_New(0)) == NULL) {
             return NULL;
@@ -888,6 +921,12 @@ static PyMethodDef ctx_methods[] = {
         "the next messages" },
     { "unbecome", (PyCFunction)ctx_unbecome, METH_NOARGS,
         "unbecome(): back to the previous behaviour (or handle)" },
+    { "goto", (PyCFunction)(void (*)(void))pyc_ctx_goto,
+        METH_VARARGS | METH_KEYWORDS,
+        "goto(state, timeout=None): in an fsm line's handler, go to its "
+        "target (with a timeout in seconds for this stay)" },
+    { "stay", (PyCFunction)pyc_ctx_stay, METH_NOARGS,
+        "stay(): in an fsm line's handler, make no transition" },
     { "start_timer", (PyCFunction)(void (*)(void))pyc_ctx_start_timer,
         METH_VARARGS | METH_KEYWORDS,
         "start_timer(key, msg, delay, interval=None): msg to this actor "
@@ -917,6 +956,8 @@ static PyGetSetDef ctx_getset[] = {
     { "sender", (getter)ctx_get_sender, NULL, "the sender's ref, or None",
         NULL },
     { "core_system", (getter)ctx_get_system, NULL, NULL, NULL },
+    { "state", (getter)pyc_ctx_get_state, NULL,
+        "an fsm actor's current state (its IntEnum), else None", NULL },
     { NULL },
 };
 static PyType_Slot ctx_slots[] = {
@@ -1360,7 +1401,7 @@ ref_tell(RefObject *r, PyObject *const *args, Py_ssize_t n, PyObject *kw)
     if (ref_alive_sys(r, st) < 0) {
         return NULL;
     }
-    akt_ref sender = tls_self;
+    akt_ref sender = pyc_tls_self;
     if (n == 2 && args[1] != Py_None) {
         if (!PyObject_TypeCheck(args[1], st->ref_type)) {
             return PyErr_Format(
@@ -1383,7 +1424,7 @@ ref_tell(RefObject *r, PyObject *const *args, Py_ssize_t n, PyObject *kw)
 static int
 check_ask_self(pyc_state *st, RefObject *r)
 {
-    if (akt_ref_equal(tls_self, r->ref)) {
+    if (akt_ref_equal(pyc_tls_self, r->ref)) {
         PyErr_SetString(st->ask_self,
             "an actor asked itself from its own handler: the reply could "
             "only come after the handler returns (use ctx.self.tell)");
@@ -1592,7 +1633,7 @@ py_decide(akt_err reason, akt_ref child, void *arg)
     props_rec *rec = arg;
     pyc_state *st = rec->st;
     PyGILState_STATE g = PyGILState_Ensure();
-    shim *cs = pydisp_actor_state(child, &py_behavior);
+    shim *cs = pyc_shim_of(child);
     PyObject *exc = NULL;
     if (cs != NULL && cs->last_exc != NULL) {
         exc = cs->last_exc;
@@ -1650,8 +1691,8 @@ props_rec_spec(props_rec *rec, PyObject *props)
     if (spec == NULL) {
         return -1;
     }
-    PyObject *sup, *mbox;
-    if (!PyArg_ParseTuple(spec, "OO", &sup, &mbox)) {
+    PyObject *sup, *mbox, *fsm;
+    if (!PyArg_ParseTuple(spec, "OOO", &sup, &mbox, &fsm)) {
         Py_DECREF(spec);
         return -1;
     }
@@ -1700,6 +1741,10 @@ props_rec_spec(props_rec *rec, PyObject *props)
             rec->mbox.priority_arg = rec;
         }
         rec->props.mailbox = &rec->mbox;
+    }
+    if (fsm != Py_None && pyc_fsm_props(rec, fsm) < 0) {
+        Py_DECREF(spec);
+        return -1;
     }
     Py_DECREF(spec);
     return 0;
@@ -1754,8 +1799,8 @@ pyc_props_rec_for(SystemObject *so, PyObject *props)
         .behavior = &py_behavior,
         .lifecycle = &py_lifecycle,
         .state_size = sizeof(shim),
-        .state_init = shim_init,
-        .state_fini = shim_fini,
+        .state_init = pyc_shim_init,
+        .state_fini = pyc_shim_fini,
         .init_arg = rec,
         .dispatcher = "python",
     };
@@ -1858,6 +1903,7 @@ system_release(SystemObject *so)
         Py_CLEAR(so->recs->factory);
         Py_CLEAR(so->recs->decide);
         Py_CLEAR(so->recs->priority);
+        pyc_fsm_free(so->recs);
         free(so->recs);
         so->recs = n;
     }
@@ -2244,11 +2290,11 @@ mod_register_type(PyObject *m, PyObject *cap)
 static PyObject *
 mod_set_current(PyObject *m, PyObject *ref)
 {
-    akt_ref prev = tls_self;
+    akt_ref prev = pyc_tls_self;
     if (ref == Py_None) {
-        tls_self = AKT_REF_NONE;
+        pyc_tls_self = AKT_REF_NONE;
     } else if (PyObject_TypeCheck(ref, mstate(m)->ref_type)) {
-        tls_self = pyc_ref_get(ref);
+        pyc_tls_self = pyc_ref_get(ref);
     } else {
         return PyErr_Format(PyExc_TypeError, "expected an ActorRef or None");
     }

@@ -53,6 +53,7 @@ typedef struct props_rec {
     /* Props.with_mailbox: priority(msg) -> int (strong, or NULL) */
     akt_mailbox_opts mbox;
     PyObject *priority;
+    struct pyfsm *fsm; /* a Python fsm's definition (pyfsm.c), or NULL */
 } props_rec;
 
 /* akt._core.System: one akt_system and its python-pinned dispatcher */
@@ -80,7 +81,59 @@ typedef struct CtxObject {
     pyc_state *st;
     bool replied;
     struct shim *shim; /* the Python actor's (become), NULL in others */
+    const struct pyc_line *line; /* the fsm line whose handler runs, or
+                                    NULL (pyfsm.c) */
 } CtxObject;
+
+/* the state of a Python actor (and of a Python fsm actor, pyfsm.c) */
+typedef struct shim {
+    PyObject *actor;
+    PyObject *handle; /* the behaviour: actor.handle, or ctx.become's */
+    props_rec *rec;
+    CtxObject *spare; /* the last message's ctx, when nothing kept it */
+    PyObject *stack; /* list: behaviours become(discard_old=False) kept */
+    PyObject *last_exc; /* the exception of the last failure, for the
+                           supervisor's decider (cleared when it ran) */
+    bool hook_failed; /* an fsm hook raised (pyfsm.c): fail after it */
+    char hook_why[200];
+} shim;
+
+/* one line of a Python fsm (pyfsm.c): the only state ctx.goto may name */
+typedef struct pyc_line {
+    int target; /* -1: `on M;` (stay only) */
+    PyObject *text; /* "on Open -> Opened" (str) */
+    struct pyfsm *fsm;
+} pyc_line;
+
+/* pyc_run_behavior -- GIL held: run fn as the handler of ctx's message,
+ * fn(self_arg, ctx, m) (self_arg and m may be NULL: left out); its return
+ * value other than None is the reply, a coroutine that really suspends is
+ * finished by a task while the actor's cell is parked, an exception is
+ * the actor's failure (kept for the supervisor's decider). line: the fsm
+ * line it runs for (ctx.goto checks it), or NULL. */
+akt_err pyc_run_behavior(shim *s, akt_ctx *ctx, PyObject *fn,
+    PyObject *self_arg, PyObject *m, const pyc_line *line);
+/* pyc_exc_text -- the current exception's text into buf (cleared), handed
+ * to the failure logger; keep (may be NULL) gets the exception */
+void pyc_exc_text(
+    pyc_state *st, PyObject *actor, char *buf, size_t len, PyObject **keep);
+CtxObject *pyc_ctx_new(pyc_state *st, PyObject *system, akt_ctx *ctx);
+/* the shim of r's live incarnation when r is a Python actor (NULL else;
+ * see pydisp_actor_state for who may call it) */
+shim *pyc_shim_of(akt_ref r);
+/* pyfsm.c: a Python fsm's props from FsmActor._akt_fsm_table(); 0 or -1
+ * + error */
+int pyc_fsm_props(props_rec *rec, PyObject *table);
+extern const akt_behavior pyc_fsm_behavior;
+void pyc_fsm_free(props_rec *rec);
+PyObject *pyc_ctx_goto(CtxObject *c, PyObject *args, PyObject *kw);
+PyObject *pyc_ctx_stay(CtxObject *c, PyObject *unused);
+PyObject *pyc_ctx_get_state(CtxObject *c, void *closure);
+/* module.c: the Python actor's behaviour and lifecycle hooks (the shim) */
+akt_err pyc_shim_init(void *state, const void *init_arg);
+void pyc_shim_fini(void *state);
+akt_err pyc_call_hook(shim *s, akt_ctx *ctx, const char *name);
+extern _Thread_local akt_ref pyc_tls_self;
 
 props_rec *pyc_props_rec_for(SystemObject *so, PyObject *props);
 

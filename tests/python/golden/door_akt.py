@@ -58,6 +58,15 @@ class DoorState(_akt.Message):
     __slots__ = ("code", "openings")
 
 
+class DoorFsmState(_enum.IntEnum):
+    """The states of fsmdemo.Door's fsm, numbered in declaration order."""
+
+    #: Shut but not locked.
+    CLOSED = 0
+    LOCKED = 1
+    OPENED = 2
+
+
 class DoorRef(_akt.TypedRef):
     """A typed ref to a fsmdemo.Door actor (wraps an akt.ActorRef)."""
 
@@ -80,30 +89,52 @@ class DoorRef(_akt.TypedRef):
         self._tell(msg, Close, sender)
 
 
-class DoorActor(_akt.TypedActor):
+class DoorActor(_akt.FsmActor):
     """A door that closes itself.
 
-    Base class of a Python fsmdemo.Door: override the on_* handlers (plain
-    or async def); a handler's return value is the reply."""
+    Base class of a Python fsmdemo.Door, a finite-state machine run by akt's
+    FSM runtime (akt.FsmActor): override the <state>_on_<message> and
+    <state>_on_timeout handlers (plain or async def; the return value is
+    the reply). A handler runs with its line's transition chosen, so one
+    left as it is just makes the transition; ctx.stay() and ctx.stop()
+    decide otherwise."""
 
     _akt_actor = "fsmdemo.Door"
-    _akt_on = ((Open, "on_open"), (Lock, "on_lock"), (Unlock, "on_unlock"), (Close, "on_close"))
+    _akt_initial = DoorFsmState.CLOSED
+    # per state: the state, its name, its snake name, its lines (message,
+    # handler, target or None, the line's text) and its timeout line
+    # (nanoseconds, handler, target, text) or None
+    _akt_fsm = (
+        (DoorFsmState.CLOSED, "Closed", "closed", (
+            (Open, "closed_on_open", DoorFsmState.OPENED, "on Open -> Opened"),
+            (Lock, "closed_on_lock", DoorFsmState.LOCKED, "on Lock -> Locked"),
+        ), None),
+        (DoorFsmState.LOCKED, "Locked", "locked", (
+            (Unlock, "locked_on_unlock", DoorFsmState.CLOSED, "on Unlock -> Closed"),
+            (Open, "locked_on_open", None, "on Open"),
+        ), None),
+        (DoorFsmState.OPENED, "Opened", "opened", (
+            (Close, "opened_on_close", DoorFsmState.CLOSED, "on Close -> Closed"),
+        ), (30000000000, "opened_on_timeout", DoorFsmState.CLOSED, "timeout 30s -> Closed")),
+    )
 
-    def on_open(self, ctx, msg):
-        """Handle a fsmdemo.Open."""
-        raise NotImplementedError("fsmdemo.Door.on_open")
+    def closed_on_open(self, ctx, msg):
+        """on Open -> Opened in state Closed."""
 
-    def on_lock(self, ctx, msg):
-        """Keep the code."""
-        raise NotImplementedError("fsmdemo.Door.on_lock")
+    def closed_on_lock(self, ctx, msg):
+        """on Lock -> Locked in state Closed: Keep the code."""
 
-    def on_unlock(self, ctx, msg):
-        """Handle a fsmdemo.Unlock."""
-        raise NotImplementedError("fsmdemo.Door.on_unlock")
+    def locked_on_unlock(self, ctx, msg):
+        """on Unlock -> Closed in state Locked."""
 
-    def on_close(self, ctx, msg):
-        """Handle a fsmdemo.Close."""
-        raise NotImplementedError("fsmdemo.Door.on_close")
+    def locked_on_open(self, ctx, msg):
+        """on Open in state Locked."""
+
+    def opened_on_close(self, ctx, msg):
+        """on Close -> Closed in state Opened."""
+
+    def opened_on_timeout(self, ctx):
+        """timeout 30s -> Closed in state Opened."""
 
 
 # Binds the classes above to their akt descriptors: builds them, or checks
