@@ -132,14 +132,40 @@ names_free(hnames *n)
 /* --- the header ------------------------------------------------------------
  */
 
+static const gtell *
+tells_of(const ast_handler *h)
+{
+    return h && h->gpu_body ? h->gpu_body->tells : NULL;
+}
+
+static const char *const tell_to_names[] = { "", "sender", "self", "a ref" };
+
+/* the members of d's struct; for a handler's out struct (h given), each
+ * tell's too: a struct with its flag, its target and the message's fields */
 static void
-members(gsb *b, const ast_decl *d)
+members(gsb *b, const ast_decl *d, const ast_handler *h)
 {
     bool any = false;
     for (const ast_field *fl = d ? d->fields : NULL; fl; fl = fl->next) {
-        gtype t = aktc_gpu_type_of(fl->type->kind);
+        gtype t = aktc_gpu_field_type(fl);
         gsb_printf(b, "    %s %s; /* %llu */\n", aktc_gpu_ctype(t), fl->name,
             (unsigned long long)fl->number);
+        any = true;
+    }
+    int k = 0;
+    for (const gtell *t = tells_of(h); t; t = t->next, k++) {
+        gsb_printf(b,
+            "    struct {\n"
+            "        uint8_t sent_;\n");
+        if (t->to == GTO_REF) {
+            gsb_puts(b, "        akt_gpu_ref to_;\n");
+        }
+        for (const ast_field *fl = t->msg->fields; fl; fl = fl->next) {
+            gsb_printf(b, "        %s %s;\n",
+                aktc_gpu_ctype(aktc_gpu_field_type(fl)), fl->name);
+        }
+        gsb_printf(b, "    } tell%d_; /* tell(%s, %s) */\n", k,
+            tell_to_names[t->to], t->msg->qname);
         any = true;
     }
     if (!any) {
@@ -154,7 +180,7 @@ loads(gsb *b, const ast_decl *d, int base, const char *ind, const char *src)
 {
     int k = base;
     for (const ast_field *fl = d ? d->fields : NULL; fl; fl = fl->next, k++) {
-        gtype t = aktc_gpu_type_of(fl->type->kind);
+        gtype t = aktc_gpu_field_type(fl);
         if (t == GT_BOOL) {
             gsb_printf(b, "%sin.%s = ((const uint8_t *)%s[%d])[r] != 0;\n", ind,
                 fl->name, src, k);
@@ -168,34 +194,87 @@ loads(gsb *b, const ast_decl *d, int base, const char *ind, const char *src)
     }
 }
 
-/* out = the reply's defaults */
+/* out = the reply's defaults, each tell not sent and at its defaults */
 static void
-inits(gsb *b, const ast_decl *d, const char *ind)
+inits(gsb *b, const ast_decl *d, const ast_handler *h, const char *ind)
 {
     for (const ast_field *fl = d ? d->fields : NULL; fl; fl = fl->next) {
         gsb_printf(b, "%sout.%s = ", ind, fl->name);
         aktc_gpu_print_default(b, fl);
         gsb_puts(b, ";\n");
     }
-    if (d == NULL || d->fields == NULL) {
+    int k = 0;
+    for (const gtell *t = tells_of(h); t; t = t->next, k++) {
+        gsb_printf(b, "%sout.tell%d_.sent_ = 0;\n", ind, k);
+        if (t->to == GTO_REF) {
+            gsb_printf(b, "%sout.tell%d_.to_ = akt_gpu_ref_none();\n", ind, k);
+        }
+        for (const ast_field *fl = t->msg->fields; fl; fl = fl->next) {
+            gsb_printf(b, "%sout.tell%d_.%s = ", ind, k, fl->name);
+            aktc_gpu_print_default(b, fl);
+            gsb_puts(b, ";\n");
+        }
+    }
+    if ((d == NULL || d->fields == NULL) && tells_of(h) == NULL) {
         gsb_printf(b, "%sout.unused_ = 0;\n", ind);
     }
 }
 
+/* one store of value (an out member) into column k */
 static void
-stores(gsb *b, const ast_decl *d, int base, const char *ind)
+store_col(
+    gsb *b, const ast_field *fl, int k, const char *value, const char *ind)
+{
+    gtype t = aktc_gpu_field_type(fl);
+    if (t == GT_BOOL) {
+        gsb_printf(
+            b, "%s((uint8_t *)a->out[%d])[r] = %s ? 1 : 0;\n", ind, k, value);
+    } else {
+        gsb_printf(b, "%s((%s *)a->out[%d])[r] = %s;\n", ind, aktc_gpu_ctype(t),
+            k, value);
+    }
+}
+
+static int nfields(const ast_decl *d);
+
+/* the reply's fields, then each tell's flag, target and fields, into
+ * the handler's out columns from base */
+static void
+stores(
+    gsb *b, const ast_decl *d, const ast_handler *h, int base, const char *ind)
 {
     int k = base;
     for (const ast_field *fl = d ? d->fields : NULL; fl; fl = fl->next, k++) {
-        gtype t = aktc_gpu_type_of(fl->type->kind);
-        if (t == GT_BOOL) {
-            gsb_printf(b, "%s((uint8_t *)a->out[%d])[r] = out.%s ? 1 : 0;\n",
-                ind, k, fl->name);
-        } else {
-            gsb_printf(b, "%s((%s *)a->out[%d])[r] = out.%s;\n", ind,
-                aktc_gpu_ctype(t), k, fl->name);
+        char *v = ast_printf("out.%s", fl->name);
+        store_col(b, fl, k, v, ind);
+        free(v);
+    }
+    int n = 0;
+    for (const gtell *t = tells_of(h); t; t = t->next, n++) {
+        gsb_printf(b, "%s((uint8_t *)a->out[%d])[r] = out.tell%d_.sent_;\n",
+            ind, k++, n);
+        if (t->to == GTO_REF) {
+            gsb_printf(b,
+                "%s((akt_gpu_ref *)a->out[%d])[r] = out.tell%d_.to_;\n", ind,
+                k++, n);
+        }
+        for (const ast_field *fl = t->msg->fields; fl; fl = fl->next, k++) {
+            char *v = ast_printf("out.tell%d_.%s", n, fl->name);
+            store_col(b, fl, k, v, ind);
+            free(v);
         }
     }
+}
+
+/* a handler's out columns: its reply's fields and its tells' */
+static int
+nouts(const ast_handler *h)
+{
+    int n = nfields(h->reply_decl);
+    for (const gtell *t = tells_of(h); t; t = t->next) {
+        n += aktc_gpu_tell_cols(t);
+    }
+    return n;
 }
 
 static int
@@ -222,6 +301,67 @@ guard_of(const ast_file *f)
     return g;
 }
 
+/* the check function of each enum a @gpu actor of f has a field of
+ * (state, messages, replies, tells), once each */
+typedef struct enum_set {
+    const ast_decl **v;
+    size_t n, cap;
+} enum_set;
+
+static void
+enums_add(enum_set *e, const ast_decl *d)
+{
+    for (const ast_field *fl = d ? d->fields : NULL; fl; fl = fl->next) {
+        const ast_decl *en = aktc_gpu_field_enum(fl);
+        bool seen = en == NULL;
+        for (size_t i = 0; i < e->n && !seen; i++) {
+            seen = e->v[i] == en;
+        }
+        if (seen) {
+            continue;
+        }
+        if (e->n == e->cap) {
+            e->cap = e->cap ? e->cap * 2 : 8;
+            e->v = realloc(e->v, e->cap * sizeof *e->v);
+            if (e->v == NULL) {
+                fputs("aktc: out of memory\n", stderr);
+                exit(3);
+            }
+        }
+        e->v[e->n++] = en;
+    }
+}
+
+static void
+enum_checks(const ast_file *f, gsb *out)
+{
+    enum_set e = { 0 };
+    for (const ast_decl *a = f->decls; a; a = a->next) {
+        if (a->kind != DECL_ACTOR || !aktc_gpu_actor_has_gpu(a)) {
+            continue;
+        }
+        enums_add(&e, a->state);
+        for (const ast_handler *h = a->handlers; h; h = h->next) {
+            enums_add(&e, h->msg_decl);
+            enums_add(&e, h->reply_decl);
+            for (const gtell *t = tells_of(h); t; t = t->next) {
+                enums_add(&e, t->msg);
+            }
+        }
+    }
+    for (size_t i = 0; i < e.n; i++) {
+        gsb cases = { 0 };
+        for (const ast_enumval *v = e.v[i]->values; v; v = v->next) {
+            gsb_printf(&cases, "    case %lld:\n", (long long)v->value);
+        }
+        const char *kv[] = { "qname", e.v[i]->qname, "macro", e.v[i]->macro,
+            "snake", e.v[i]->snake, "cases", cases.s ? cases.s : "", NULL };
+        fill(out, aktc_tmpl_cuda_header, "enum_check", kv);
+        gsb_free(&cases);
+    }
+    free(e.v);
+}
+
 static void
 render_header(const ast_file *f, gsb *out)
 {
@@ -231,6 +371,7 @@ render_header(const ast_file *f, gsb *out)
         f->pkg, "prefix", f->prefix, "stem", stem, "guard", guard, NULL };
     fill(out, aktc_tmpl_cuda_header, "file_begin", common);
     fill(out, aktc_tmpl_cuda_header, "prelude", common);
+    enum_checks(f, out);
     bool any = false;
     for (const ast_decl *a = f->decls; a; a = a->next) {
         if (a->kind != DECL_ACTOR || !aktc_gpu_actor_has_gpu(a)) {
@@ -238,7 +379,7 @@ render_header(const ast_file *f, gsb *out)
         }
         any = true;
         gsb m = { 0 };
-        members(&m, a->state);
+        members(&m, a->state, NULL);
         const char *kv[]
             = { "qname", a->qname, "cname", a->cname, "members", m.s, NULL };
         fill(out, aktc_tmpl_cuda_header, "types", kv);
@@ -250,8 +391,8 @@ render_header(const ast_file *f, gsb *out)
             }
             hnames n = names_of(a, h);
             gsb im = { 0 }, om = { 0 };
-            members(&im, h->msg_decl);
-            members(&om, h->reply_decl);
+            members(&im, h->msg_decl, NULL);
+            members(&om, h->reply_decl, h);
             const char *kin[] = { "name", n.in, "members", im.s, NULL };
             fill(out, aktc_tmpl_cuda_header, "io_struct", kin);
             const char *kout[] = { "name", n.out, "members", om.s, NULL };
@@ -290,10 +431,10 @@ render_header(const ast_file *f, gsb *out)
             hnames n = names_of(a, h);
             gsb ld = { 0 }, in = { 0 }, st = { 0 };
             loads(&ld, h->msg_decl, in_base, "            ", "a->in");
-            inits(&in, h->reply_decl, "            ");
-            if (h->reply_decl && h->reply_decl->fields) {
+            inits(&in, h->reply_decl, h, "            ");
+            if (nouts(h) > 0) {
                 gsb_puts(&st, "            if (rc == AKT_GPU_OK) {\n");
-                stores(&st, h->reply_decl, out_base, "                ");
+                stores(&st, h->reply_decl, h, out_base, "                ");
                 gsb_puts(&st, "            }\n");
             }
             char hs[16];
@@ -308,7 +449,7 @@ render_header(const ast_file *f, gsb *out)
             names_free(&n);
             hid++;
             in_base += nfields(h->msg_decl);
-            out_base += nfields(h->reply_decl);
+            out_base += nouts(h);
         }
         fill(out, aktc_tmpl_cuda_header, "actor_end", ka);
     }
@@ -354,18 +495,40 @@ c_line(gsb *b, const char *s, size_t n)
     gsb_puts(b, "\",\n");
 }
 
+/* a host field's value (expr) in its device form, and back: refs are
+ * converted, everything else is the same C value */
+static char *
+to_dev(const ast_field *fl, const char *expr)
+{
+    return aktc_gpu_field_type(fl) == GT_REF
+        ? ast_printf("akt_gpu_ref_of(%s)", expr)
+        : ast_strdup(expr);
+}
+
+static char *
+from_dev(const ast_field *fl, const char *expr)
+{
+    return aktc_gpu_field_type(fl) == GT_REF
+        ? ast_printf("akt_gpu_ref_to(%s)", expr)
+        : ast_strdup(expr);
+}
+
 static void
 pack_fields(gsb *b, const ast_decl *d)
 {
     int k = 0;
     for (const ast_field *fl = d ? d->fields : NULL; fl; fl = fl->next, k++) {
-        gtype t = aktc_gpu_type_of(fl->type->kind);
+        gtype t = aktc_gpu_field_type(fl);
         if (t == GT_BOOL) {
             gsb_printf(b, "    ((uint8_t *)cols[%d])[r] = m->%s ? 1 : 0;\n", k,
                 fl->name);
         } else {
-            gsb_printf(b, "    ((%s *)cols[%d])[r] = m->%s;\n",
-                aktc_gpu_ctype(t), k, fl->name);
+            char *m = ast_printf("m->%s", fl->name);
+            char *v = to_dev(fl, m);
+            gsb_printf(
+                b, "    ((%s *)cols[%d])[r] = %s;\n", aktc_gpu_ctype(t), k, v);
+            free(m);
+            free(v);
         }
     }
     if (k == 0) {
@@ -378,13 +541,17 @@ unpack_fields(gsb *b, const ast_decl *d)
 {
     int k = 0;
     for (const ast_field *fl = d ? d->fields : NULL; fl; fl = fl->next, k++) {
-        gtype t = aktc_gpu_type_of(fl->type->kind);
+        gtype t = aktc_gpu_field_type(fl);
         if (t == GT_BOOL) {
             gsb_printf(b, "    m->%s = ((const uint8_t *)cols[%d])[r] != 0;\n",
                 fl->name, k);
         } else {
-            gsb_printf(b, "    m->%s = ((const %s *)cols[%d])[r];\n", fl->name,
-                aktc_gpu_ctype(t), k);
+            char *c
+                = ast_printf("((const %s *)cols[%d])[r]", aktc_gpu_ctype(t), k);
+            char *v = from_dev(fl, c);
+            gsb_printf(b, "    m->%s = %s;\n", fl->name, v);
+            free(c);
+            free(v);
         }
     }
     if (k == 0) {
@@ -392,17 +559,35 @@ unpack_fields(gsb *b, const ast_decl *d)
     }
 }
 
+static int
+size_of(gtype t)
+{
+    return t == GT_BOOL || t == GT_I8 || t == GT_U8 ? 1
+        : t == GT_I16 || t == GT_U16                ? 2
+        : t == GT_I32 || t == GT_U32 || t == GT_F32 ? 4
+        : t == GT_REF                               ? 16
+                                                    : 8;
+}
+
 static void
 sizes(gsb *b, const ast_decl *d, bool *first)
 {
     for (const ast_field *fl = d ? d->fields : NULL; fl; fl = fl->next) {
-        gtype t = aktc_gpu_type_of(fl->type->kind);
-        int sz = t == GT_BOOL || t == GT_I8 || t == GT_U8 ? 1
-            : t == GT_I16 || t == GT_U16                  ? 2
-            : t == GT_I32 || t == GT_U32 || t == GT_F32   ? 4
-                                                          : 8;
-        gsb_printf(b, "%s%d", *first ? "" : ", ", sz);
+        gsb_printf(
+            b, "%s%d", *first ? "" : ", ", size_of(aktc_gpu_field_type(fl)));
         *first = false;
+    }
+}
+
+/* the out columns' sizes of a handler's tells */
+static void
+tell_sizes(gsb *b, const ast_handler *h, bool *first)
+{
+    for (const gtell *t = tells_of(h); t; t = t->next) {
+        gsb_printf(
+            b, "%s1%s", *first ? "" : ", ", t->to == GTO_REF ? ", 16" : "");
+        *first = false;
+        sizes(b, t->msg, first);
     }
 }
 
@@ -436,8 +621,15 @@ render_source(const ast_file *f, const char *header, gsb *out)
         }
         gsb td = { 0 }, fd = { 0 };
         for (const ast_field *fl = a->state->fields; fl; fl = fl->next) {
-            gsb_printf(&td, "    g->%s = c->%s;\n", fl->name, fl->name);
-            gsb_printf(&fd, "    c->%s = g->%s;\n", fl->name, fl->name);
+            char *cx = ast_printf("c->%s", fl->name);
+            char *gx = ast_printf("g->%s", fl->name);
+            char *tv = to_dev(fl, cx), *fv = from_dev(fl, gx);
+            gsb_printf(&td, "    g->%s = %s;\n", fl->name, tv);
+            gsb_printf(&fd, "    c->%s = %s;\n", fl->name, fv);
+            free(cx);
+            free(gx);
+            free(tv);
+            free(fv);
         }
         if (a->state->fields == NULL) {
             gsb_puts(&td, "    (void)c;\n    g->unused_ = 0;\n");
@@ -469,28 +661,111 @@ render_source(const ast_file *f, const char *header, gsb *out)
                     h->reply_decl->snake, "unpack", up.s, NULL };
                 fill(out, aktc_tmpl_cuda_source, "handler_reply", kr);
             }
+            /* each tell: its message from its columns (the batch), and its
+             * entry in the handler's table */
+            gsb tt = { 0 };
+            int ntells = 0, tcol = nfields(h->reply_decl);
+            for (const gtell *t = tells_of(h); t; t = t->next, ntells++) {
+                gsb tu = { 0 };
+                unpack_fields(&tu, t->msg);
+                char ks[16];
+                snprintf(ks, sizeof ks, "%d", ntells);
+                const char *kt[] = { "snake", a->snake, "hsnake", h->snake, "k",
+                    ks, "msg_cname", t->msg->cname, "msg_snake", t->msg->snake,
+                    "to", tell_to_names[t->to], "msg", t->msg->qname, "unpack",
+                    tu.s, NULL };
+                fill(out, aktc_tmpl_cuda_source, "handler_tell", kt);
+                gsb_free(&tu);
+                static const char *const to_const[] = { "", "AKT_GPU_TO_SENDER",
+                    "AKT_GPU_TO_SELF", "AKT_GPU_TO_REF" };
+                gsb_printf(&tt,
+                    "    {.msg = &%s_desc, .to = %s, .col = %d,\n"
+                    "        .msg_new = %s_gpu_%s_tell%d},\n",
+                    t->msg->snake, to_const[t->to], tcol, a->snake, h->snake,
+                    ntells);
+                tcol += aktc_gpu_tell_cols(t);
+            }
+            if (ntells > 0) {
+                const char *ktt[] = { "snake", a->snake, "hsnake", h->snake,
+                    "tells", tt.s, NULL };
+                fill(out, aktc_tmpl_cuda_source, "handler_tells", ktt);
+            }
+            gsb_free(&tt);
             /* the glue */
             int k = 0;
             for (const ast_field *fl = h->msg_decl->fields; fl;
                  fl = fl->next, k++) {
-                gsb_printf(&ld, "    in.%s = msg->%s;\n", fl->name, fl->name);
+                char *mx = ast_printf("msg->%s", fl->name);
+                char *v = to_dev(fl, mx);
+                gsb_printf(&ld, "    in.%s = %s;\n", fl->name, v);
+                free(mx);
+                free(v);
             }
             if (k == 0) {
                 gsb_puts(&ld, "    in.unused_ = 0;\n    (void)msg;\n");
             }
-            inits(&in, h->reply_decl, "    ");
+            inits(&in, h->reply_decl, h, "    ");
+            /* the messages it sends, made before the state is committed
+             * (no memory: the message fails and changes nothing), sent
+             * after it, the tells first, in order, then the reply */
+            const char *fail_nomem = ntells ? "        goto nomem_;\n"
+                                            : "        return AKT_ENOMEM;\n";
+            int n2 = 0;
+            for (const gtell *t = tells_of(h); t; t = t->next, n2++) {
+                gsb_printf(&rp, "    %s *tell%d_ = NULL;\n", t->msg->cname, n2);
+            }
+            n2 = 0;
+            for (const gtell *t = tells_of(h); t; t = t->next, n2++) {
+                gsb_printf(&rp,
+                    "    if (out.tell%d_.sent_) {\n"
+                    "        tell%d_ = %s_alloc(0);\n"
+                    "        if (tell%d_ == NULL) {\n"
+                    "            goto nomem_;\n"
+                    "        }\n",
+                    n2, n2, t->msg->snake, n2);
+                for (const ast_field *fl = t->msg->fields; fl; fl = fl->next) {
+                    char *ox = ast_printf("out.tell%d_.%s", n2, fl->name);
+                    char *v = from_dev(fl, ox);
+                    gsb_printf(
+                        &rp, "        tell%d_->%s = %s;\n", n2, fl->name, v);
+                    free(ox);
+                    free(v);
+                }
+                gsb_puts(&rp, "    }\n");
+            }
             if (h->reply_decl) {
                 gsb_printf(&rp,
                     "    %s *reply = %s_alloc(0);\n"
-                    "    if (reply == NULL) {\n"
-                    "        return AKT_ENOMEM;\n"
+                    "    if (reply == NULL) {\n%s"
                     "    }\n",
-                    h->reply_decl->cname, h->reply_decl->snake);
+                    h->reply_decl->cname, h->reply_decl->snake, fail_nomem);
                 for (const ast_field *fl = h->reply_decl->fields; fl;
                      fl = fl->next) {
-                    gsb_printf(
-                        &rp, "    reply->%s = out.%s;\n", fl->name, fl->name);
+                    char *ox = ast_printf("out.%s", fl->name);
+                    char *v = from_dev(fl, ox);
+                    gsb_printf(&rp, "    reply->%s = %s;\n", fl->name, v);
+                    free(ox);
+                    free(v);
                 }
+            }
+            n2 = 0;
+            for (const gtell *t = tells_of(h); t; t = t->next, n2++) {
+                char *to = t->to == GTO_SENDER
+                    ? ast_strdup("akt_ctx_sender(ctx)")
+                    : t->to == GTO_SELF
+                    ? ast_strdup("akt_ctx_self(ctx)")
+                    : ast_printf("akt_gpu_ref_to(out.tell%d_.to_)", n2);
+                gsb_printf(&sd,
+                    "    /* tell(%s, %s): one to no actor is dropped */\n"
+                    "    if (tell%d_ != NULL\n"
+                    "        && akt_tell(%s, tell%d_, akt_ctx_self(ctx)) "
+                    "!= AKT_OK) {\n"
+                    "        akt_msg_free(tell%d_);\n"
+                    "    }\n",
+                    tell_to_names[t->to], t->msg->qname, n2, to, n2, n2);
+                free(to);
+            }
+            if (h->reply_decl) {
                 gsb_puts(&sd,
                     "    /* a reply nobody can take is dropped, as a batch's "
                     "would be */\n"
@@ -501,6 +776,13 @@ render_source(const ast_file *f, const char *header, gsb *out)
             } else {
                 gsb_puts(&sd, "    return AKT_OK;\n");
             }
+            if (ntells) {
+                gsb_puts(&sd, "nomem_:\n");
+                for (int i = 0; i < ntells; i++) {
+                    gsb_printf(&sd, "    akt_msg_free(tell%d_);\n", i);
+                }
+                gsb_puts(&sd, "    return AKT_ENOMEM;\n");
+            }
             char hs[16];
             snprintf(hs, sizeof hs, "%d", hid);
             const char *kg[] = { "snake", a->snake, "hsnake", h->snake, "cname",
@@ -510,20 +792,28 @@ render_source(const ast_file *f, const char *header, gsb *out)
             fill(out, aktc_tmpl_cuda_source, "glue", kg);
             gsb_printf(&entries, "    .on_%s = %s_gpu_on_%s,\n", h->snake,
                 a->snake, h->snake);
-            int ni = nfields(h->msg_decl), no = nfields(h->reply_decl);
+            int ni = nfields(h->msg_decl), no = nouts(h);
+            char *tells = ntells
+                ? ast_printf(
+                    ",\n        .ntells = %d, .tells = %s_gpu_%s_tells", ntells,
+                    a->snake, h->snake)
+                : ast_strdup("");
             gsb_printf(&table,
                 "    {.msg = &%s_desc, .reply = %s%s%s, .name = \"%s\",\n"
                 "        .in_base = %d, .nin = %d, .out_base = %d, .nout = "
                 "%d,\n"
-                "        .pack = %s_gpu_%s_pack, .reply_new = %s%s%s%s},\n",
+                "        .pack = %s_gpu_%s_pack, .reply_new = %s%s%s%s%s},\n",
                 h->msg_decl->snake, h->reply_decl ? "&" : "",
                 h->reply_decl ? h->reply_decl->snake : "NULL",
                 h->reply_decl ? "_desc" : "", h->msg_decl->qname, in_base, ni,
                 out_base, no, a->snake, h->snake,
                 h->reply_decl ? a->snake : "NULL", h->reply_decl ? "_gpu_" : "",
-                h->reply_decl ? h->snake : "", h->reply_decl ? "_reply" : "");
+                h->reply_decl ? h->snake : "", h->reply_decl ? "_reply" : "",
+                tells);
+            free(tells);
             sizes(&ins, h->msg_decl, &first_in);
             sizes(&outs, h->reply_decl, &first_out);
+            tell_sizes(&outs, h, &first_out);
             in_base += ni;
             out_base += no;
             hid++;

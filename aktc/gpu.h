@@ -35,11 +35,13 @@ typedef enum gtype {
     GT_F32,
     GT_F64,
     GT_ICONST,
-    GT_FCONST
+    GT_FCONST,
+    GT_REF /* ref<A> (a field of that type): copied, or a tell's target */
 } gtype;
 
-/* where a field lives */
-typedef enum gbase { GB_IN = 1, GB_STATE, GB_OUT } gbase;
+/* where a field lives; GB_TELL: a field of the message of tell number
+ * gx.u of the handler */
+typedef enum gbase { GB_IN = 1, GB_STATE, GB_OUT, GB_TELL } gbase;
 
 typedef enum gxkind {
     GX_INT = 1, /* u (neg: -u) */
@@ -115,8 +117,24 @@ typedef enum gskind {
     GS_CONTINUE,
     GS_RETURN,
     GS_FAIL, /* a: the code (a constant) */
-    GS_EMPTY
+    GS_EMPTY,
+    GS_TELL /* tell number tell: kids assign its fields, a: a ref target */
 } gskind;
+
+/* where a tell goes */
+typedef enum gtell_to {
+    GTO_SENDER = 1, /* the sender of the message being handled */
+    GTO_SELF,
+    GTO_REF /* a ref<A> field of in or state (gs.a) */
+} gtell_to;
+
+/* one tell statement of a handler (its number: its place in the list) */
+typedef struct gtell {
+    gtell_to to;
+    const struct ast_decl *msg; /* the message told */
+    aktc_loc loc;
+    struct gtell *next;
+} gtell;
 
 typedef struct gs {
     gskind kind;
@@ -128,6 +146,7 @@ typedef struct gs {
     struct gs *body, *els, *init, *step;
     struct gs *kids; /* GS_BLOCK */
     int loop_id; /* loops: the number of the iteration counter */
+    int tell; /* GS_TELL: its number in the handler */
     struct gs *next;
 } gs;
 
@@ -136,6 +155,9 @@ typedef struct aktc_gpu_body {
     gs *block;
     glocal *locals; /* every local, for freeing */
     int nloops;
+    gtell *tells; /* in statement order (= the order they may run: no
+                     tell is inside a loop) */
+    int ntells;
 } aktc_gpu_body;
 
 /* The loop cap and the status codes a handler returns; the same numbers
@@ -144,6 +166,9 @@ typedef struct aktc_gpu_body {
 #define AKTC_GPU_LOOP_CAP 1048576
 #define AKTC_GPU_FAIL_MAX 999
 #define AKTC_GPU_MAX_COLS 32
+/* columns of one actor type's batch, in and out each (akt/gpu.h) */
+#define AKTC_GPU_TYPE_COLS 64
+#define AKTC_GPU_MAX_TELLS 8
 
 /* aktc_gpu_check_actor -- check the @gpu handlers of actor a (sema.c calls
  * it after the handlers are resolved): the actor's shape (all handlers
@@ -160,6 +185,13 @@ void aktc_gpu_body_free(aktc_gpu_body *b);
 const char *aktc_gpu_ctype(gtype t);
 /* the body type of a scalar IDL kind (GT_NONE for others) */
 gtype aktc_gpu_type_of(ast_tkind k);
+/* the body type of a field: its scalar's, int32 for an enum, GT_REF for a
+ * ref<A>; GT_NONE for any other (or an optional) */
+gtype aktc_gpu_field_type(const ast_field *f);
+/* the enum of a field, or NULL */
+const struct ast_decl *aktc_gpu_field_enum(const ast_field *f);
+/* the out columns of a tell: its flag, its target (GTO_REF), its fields */
+int aktc_gpu_tell_cols(const gtell *t);
 
 /* A growing string (emit_cuda.c and the body printer share it). */
 typedef struct gsb {

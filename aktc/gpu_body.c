@@ -86,15 +86,15 @@ gsb_free(gsb *b)
 
 static const char *const type_names[] = { "?", "bool", "int8", "int16", "int32",
     "int64", "uint8", "uint16", "uint32", "uint64", "float32", "float64",
-    "an integer constant", "a float constant" };
+    "an integer constant", "a float constant", "a ref" };
 
-static const char *const ctype_names[]
-    = { "?", "bool", "int8_t", "int16_t", "int32_t", "int64_t", "uint8_t",
-          "uint16_t", "uint32_t", "uint64_t", "float", "double", "?", "?" };
+static const char *const ctype_names[] = { "?", "bool", "int8_t", "int16_t",
+    "int32_t", "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t",
+    "float", "double", "?", "?", "akt_gpu_ref" };
 
 /* the suffix of the prelude's helpers: akt_gpu_add_i32 */
 static const char *const type_sfx[] = { "?", "b", "i8", "i16", "i32", "i64",
-    "u8", "u16", "u32", "u64", "f32", "f64", "?", "?" };
+    "u8", "u16", "u32", "u64", "f32", "f64", "?", "?", "ref" };
 
 const char *
 aktc_gpu_ctype(gtype t)
@@ -131,6 +131,41 @@ aktc_gpu_type_of(ast_tkind k)
     default:
         return GT_NONE;
     }
+}
+
+const ast_decl *
+aktc_gpu_field_enum(const ast_field *f)
+{
+    const ast_type *t = f ? f->type : NULL;
+    return t && !f->optional && t->kind == TY_NAMED && t->decl
+            && t->decl->kind == DECL_ENUM
+        ? t->decl
+        : NULL;
+}
+
+gtype
+aktc_gpu_field_type(const ast_field *f)
+{
+    if (f == NULL || f->optional) {
+        return GT_NONE;
+    }
+    if (aktc_gpu_field_enum(f)) {
+        return GT_I32; /* checked against the enum's values when written */
+    }
+    if (f->type->kind == TY_REF && f->type->decl) {
+        return GT_REF;
+    }
+    return aktc_gpu_type_of(f->type->kind);
+}
+
+int
+aktc_gpu_tell_cols(const gtell *t)
+{
+    int n = t->to == GTO_REF ? 2 : 1;
+    for (const ast_field *f = t->msg->fields; f; f = f->next) {
+        n++;
+    }
+    return n;
 }
 
 static bool
@@ -550,8 +585,9 @@ word_in(const char *s, const char *const *list, size_t n)
 static bool
 is_body_keyword(const char *s)
 {
-    static const char *const kw[] = { "if", "else", "while", "for", "break",
-        "continue", "return", "fail", "true", "false", "in", "out", "state" };
+    static const char *const kw[]
+        = { "if", "else", "while", "for", "break", "continue", "return", "fail",
+              "true", "false", "in", "out", "state", "tell", "sender", "self" };
     return WORD_IN(s, kw) >= 0 || type_by_name(s) != GT_NONE;
 }
 
@@ -613,6 +649,10 @@ aktc_gpu_body_free(aktc_gpu_body *b)
         return;
     }
     gs_free(b->block);
+    for (gtell *t = b->tells, *n; t; t = n) {
+        n = t->next;
+        free(t);
+    }
     glocal *l = b->locals;
     while (l) {
         glocal *next = l->next;
@@ -872,6 +912,41 @@ find_local(P *p, const char *name)
     return NULL;
 }
 
+static const ast_decl *
+decl_in(const ast_file *g, const char *qname, ast_dkind kind)
+{
+    for (const ast_decl *d = g ? g->decls : NULL; d; d = d->next) {
+        if (d->kind == kind && d->qname && strcmp(d->qname, qname) == 0) {
+            return d;
+        }
+    }
+    return NULL;
+}
+
+/* the declaration named name (as an IDL type name is written: "Hit" in
+ * the file's package, or qualified) of kind in the file or a file it
+ * imports, as sema resolves type names; NULL when none */
+static const ast_decl *
+find_decl(P *p, const char *name, ast_dkind kind)
+{
+    const ast_file *f = p->f;
+    char *local = f->pkg ? ast_printf("%s.%s", f->pkg, name) : NULL;
+    const char *tries[2] = { local, name };
+    const ast_decl *d = NULL;
+    for (int i = 0; i < 2 && d == NULL; i++) {
+        if (tries[i] == NULL) {
+            continue;
+        }
+        d = decl_in(f, tries[i], kind);
+        for (const ast_import *im = f->imports; im && d == NULL;
+             im = im->next) {
+            d = decl_in(im->file, tries[i], kind);
+        }
+    }
+    free(local);
+    return d;
+}
+
 static const ast_field *
 find_field(const ast_decl *d, const char *name)
 {
@@ -944,7 +1019,7 @@ parse_field(P *p, gbase base)
         return e;
     }
     e->field = f;
-    e->ty = f->optional ? GT_NONE : aktc_gpu_type_of(f->type->kind);
+    e->ty = aktc_gpu_field_type(f);
     return e;
 }
 
@@ -1042,6 +1117,13 @@ parse_primary(P *p)
         e = parse_field(p, GB_STATE);
     } else if (strcmp(w, "out") == 0) {
         e = parse_field(p, GB_OUT);
+    } else if (strcmp(w, "sender") == 0 || strcmp(w, "self") == 0) {
+        terr(p, t.loc,
+            "'%s' is only a tell's target in @gpu handlers: tell(%s, Msg { "
+            "... });",
+            w, w);
+        e = gx_new(GX_LOCAL, t.loc); /* of no type: no further errors */
+        next(p);
     } else if (type_by_name(w) != GT_NONE) {
         /* float32(x): a conversion in call form */
         gtype to = type_by_name(w);
@@ -1067,7 +1149,34 @@ parse_primary(P *p)
         syntax(p, t.loc, "'%s' is not allowed in @gpu handlers", w);
     } else {
         next(p);
-        if (is_tok(p, '(')) {
+        const ast_decl *en = is_tok(p, '.') ? find_decl(p, w, DECL_ENUM) : NULL;
+        if (en) {
+            /* Color.RED: the value, an integer constant */
+            next(p);
+            if (!is_tok(p, T_IDENT)) {
+                char b[64];
+                syntax(p, p->t.loc, "expected a value of enum %s before %s",
+                    en->qname, tok_desc(&p->t, b, sizeof b));
+                free(w);
+                return NULL;
+            }
+            char *vn = tok_str(&p->t);
+            const ast_enumval *v = en->values;
+            while (v && strcmp(v->name, vn) != 0) {
+                v = v->next;
+            }
+            e = gx_new(GX_INT, span(t.loc, p->t.loc));
+            if (v == NULL) {
+                terr(p, p->t.loc, "enum %s has no value '%s'", en->qname, vn);
+                e->kind = GX_LOCAL; /* of no type: no further errors */
+            } else {
+                e->neg = v->value < 0;
+                e->u = v->value < 0 ? (uint64_t)0 - (uint64_t)v->value
+                                    : (uint64_t)v->value;
+            }
+            free(vn);
+            next(p);
+        } else if (is_tok(p, '(')) {
             e = parse_call(p, t);
         } else if (is_tok(p, '[')) {
             syntax(p, p->t.loc, "arrays are not allowed in @gpu handlers");
@@ -1280,6 +1389,20 @@ parse_expr(P *p)
     return e;
 }
 
+/* a ref may only be copied into a ref field or be a tell's target */
+static bool
+not_ref(P *p, const gx *e)
+{
+    if (e->ty != GT_REF) {
+        return true;
+    }
+    terr(p, e->loc,
+        "'%s' is a ref: it can only be copied into a ref field of the same "
+        "actor type or be the target of tell",
+        e->name ? e->name : "this");
+    return false;
+}
+
 /* check -- the type of e (constants: GT_ICONST / GT_FCONST); reports
  * every error once and gives GT_NONE for an expression that has one */
 static gtype
@@ -1301,7 +1424,7 @@ check(P *p, gx *e)
         return e->ty; /* set by parse_field */
     case GX_UNARY: {
         gtype t = check(p, e->a);
-        if (t == GT_NONE) {
+        if (t == GT_NONE || !not_ref(p, e->a)) {
             return e->ty = GT_NONE;
         }
         switch (e->op) {
@@ -1330,7 +1453,8 @@ check(P *p, gx *e)
     case GX_BINARY: {
         gtype ta = check(p, e->a);
         gtype tb = check(p, e->b);
-        if (ta == GT_NONE || tb == GT_NONE) {
+        if (ta == GT_NONE || tb == GT_NONE || !not_ref(p, e->a)
+            || !not_ref(p, e->b)) {
             return e->ty = GT_NONE;
         }
         const char *on = op_name(e->op);
@@ -1407,7 +1531,8 @@ check(P *p, gx *e)
         gtype tc = check(p, e->a);
         gtype tb = check(p, e->b);
         gtype td = check(p, e->c);
-        if (tc == GT_NONE || tb == GT_NONE || td == GT_NONE) {
+        if (tc == GT_NONE || tb == GT_NONE || td == GT_NONE || !not_ref(p, e->a)
+            || !not_ref(p, e->b) || !not_ref(p, e->c)) {
             return e->ty = GT_NONE;
         }
         if (tc != GT_BOOL) {
@@ -1464,9 +1589,12 @@ check(P *p, gx *e)
             return e->ty = GT_NONE;
         }
         gtype t = check(p, e->a);
+        if (t != GT_NONE && !not_ref(p, e->a)) {
+            return e->ty = GT_NONE;
+        }
         if (gpu_fns[k].nargs == 2) {
             gtype t2 = check(p, e->b);
-            if (t == GT_NONE || t2 == GT_NONE) {
+            if (t == GT_NONE || t2 == GT_NONE || !not_ref(p, e->b)) {
                 return e->ty = GT_NONE;
             }
             t = unify(p, e->a, e->b, e->name, e->loc);
@@ -1493,7 +1621,7 @@ check(P *p, gx *e)
     case GX_CONV: {
         gtype to = e->ty;
         gtype t = check(p, e->a);
-        if (t == GT_NONE) {
+        if (t == GT_NONE || !not_ref(p, e->a)) {
             return e->ty = GT_NONE;
         }
         if (to == GT_BOOL) {
@@ -1634,6 +1762,8 @@ parse_decl(P *p, gtype ty, aktc_loc tloc)
     return s;
 }
 
+static void check_assign(P *p, gs *s, gtype tt);
+
 static int
 assign_op(int tok)
 {
@@ -1716,9 +1846,33 @@ parse_assign(P *p)
         terr(p, target->loc, "'in' is read-only (the message being handled)");
         return s;
     }
+    check_assign(p, s, tt);
+    return s;
+}
+
+/* the value of assignment s to a target of type tt */
+static void
+check_assign(P *p, gs *s, gtype tt)
+{
+    gx *a = s->a;
+    int op = s->op;
     if (tt == GT_NONE) {
         check(p, a);
-        return s;
+        return;
+    }
+    if (tt == GT_REF) {
+        const ast_decl *want = s->target->field->type->decl;
+        gtype ta = check(p, a);
+        if (op != 0) {
+            terr(p, s->loc, "a ref can only be assigned with '='");
+        } else if (ta != GT_NONE && (ta != GT_REF || a->kind != GX_FIELD)) {
+            terr(p, a->loc, "%s where a ref<%s> is expected", type_names[ta],
+                want->qname);
+        } else if (ta != GT_NONE && a->field->type->decl != want) {
+            terr(p, a->loc, "a ref<%s> where a ref<%s> is expected",
+                a->field->type->decl->qname, want->qname);
+        }
+        return;
     }
     if (op == 0) {
         check_as(p, a, tt, "");
@@ -1743,7 +1897,6 @@ parse_assign(P *p)
             check_as(p, a, tt, "");
         }
     }
-    return s;
 }
 
 /* a statement that starts like an expression: a declaration or assignment */
@@ -1808,6 +1961,189 @@ static bool
 end_stmt(P *p)
 {
     return expect(p, ';', "';'");
+}
+
+static bool check_fields(const ast_file *f, const ast_decl *d, aktc_loc use,
+    const char *role, const char *name, int *ncols);
+
+/* does actor a handle message m? */
+static bool
+handles(const ast_decl *a, const ast_decl *m)
+{
+    for (const ast_handler *h = a ? a->handlers : NULL; h; h = h->next) {
+        if (h->msg_decl == m) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* tell(target, Msg { field = expr, ... }); -- target: sender, self, or a
+ * ref<A> field of in or state. Outside loops only, so each tell statement
+ * sends at most one message per message handled, and they go out in the
+ * order they are written. */
+static gs *
+parse_tell(P *p)
+{
+    tok t = p->t;
+    char b[64];
+    next(p);
+    if (!expect(p, '(', "'(' after 'tell'")) {
+        return NULL;
+    }
+    gs *s = gs_new(GS_TELL, t.loc);
+    gtell *tl = ast_alloc(sizeof *tl);
+    tl->loc = t.loc;
+    const ast_decl *to_actor = NULL; /* NULL: sender (any actor) */
+    aktc_loc to_loc = p->t.loc;
+    if (is_word(p, "sender") || is_word(p, "self")) {
+        tl->to = is_word(p, "sender") ? GTO_SENDER : GTO_SELF;
+        to_actor = tl->to == GTO_SELF ? p->actor : NULL;
+        next(p);
+    } else {
+        gx *a = parse_unary(p);
+        if (a == NULL) {
+            free(tl);
+            gs_free(s);
+            return NULL;
+        }
+        s->a = a;
+        tl->to = GTO_REF;
+        to_loc = a->loc;
+        gtype ta = check(p, a);
+        if (ta != GT_NONE && (ta != GT_REF || a->kind != GX_FIELD)) {
+            terr(p, a->loc,
+                "a tell goes to sender, self or a ref<Actor> field of in or "
+                "state, not %s",
+                type_names[ta]);
+        } else if (ta == GT_REF && a->base == GB_OUT) {
+            terr(p, a->loc, "a tell cannot go to a field of the reply");
+        } else if (ta == GT_REF) {
+            to_actor = a->field->type->decl;
+        }
+    }
+    if (!expect(p, ',', "',' after the tell's target")) {
+        free(tl);
+        gs_free(s);
+        return NULL;
+    }
+    /* the message's name, qualified or not */
+    aktc_loc mloc = p->t.loc;
+    if (!is_tok(p, T_IDENT)) {
+        syntax(p, p->t.loc, "expected a message name before %s",
+            tok_desc(&p->t, b, sizeof b));
+        free(tl);
+        gs_free(s);
+        return NULL;
+    }
+    gsb name = { 0 };
+    for (;;) {
+        gsb_putn(&name, p->t.text, p->t.len);
+        mloc = span(mloc, p->t.loc);
+        next(p);
+        if (!is_tok(p, '.')) {
+            break;
+        }
+        next(p);
+        gsb_puts(&name, ".");
+        if (!is_tok(p, T_IDENT)) {
+            syntax(p, p->t.loc, "expected a name after '.', got %s",
+                tok_desc(&p->t, b, sizeof b));
+            gsb_free(&name);
+            free(tl);
+            gs_free(s);
+            return NULL;
+        }
+    }
+    const ast_decl *m = find_decl(p, name.s, DECL_MESSAGE);
+    bool ok = m != NULL;
+    if (m == NULL) {
+        terr(p, mloc, "unknown message '%s'", name.s);
+    } else {
+        int ncols = 0;
+        ok = check_fields(p->f, m, mloc, "message", m->qname, &ncols);
+        if (to_actor && !handles(to_actor, m)) {
+            terr(p, mloc,
+                "actor %s has no handler for %s: the tell would be "
+                "unhandled",
+                to_actor->qname, m->qname);
+        }
+    }
+    gsb_free(&name);
+    tl->msg = m;
+    if (!expect(p, '{', "'{' and the message's fields")) {
+        free(tl);
+        gs_free(s);
+        return NULL;
+    }
+    gs **tail = &s->kids;
+    while (!p->stop && !is_tok(p, '}')) {
+        if (!is_tok(p, T_IDENT)) {
+            syntax(p, p->t.loc, "expected a field name before %s",
+                tok_desc(&p->t, b, sizeof b));
+            break;
+        }
+        gx *target = gx_new(GX_FIELD, p->t.loc);
+        target->base = GB_TELL;
+        target->name = tok_str(&p->t);
+        target->u = (uint64_t)p->body->ntells;
+        next(p);
+        if (!expect(p, '=', "'=' after the field's name")) {
+            gx_free(target);
+            break;
+        }
+        gx *a = parse_expr(p);
+        if (a == NULL) {
+            gx_free(target);
+            break;
+        }
+        gs *as = gs_new(GS_ASSIGN, span(target->loc, a->loc));
+        as->target = target;
+        as->a = a;
+        *tail = as;
+        tail = &as->next;
+        const ast_field *f = ok ? find_field(m, target->name) : NULL;
+        for (gs *o = s->kids; f && o != as; o = o->next) {
+            if (strcmp(o->target->name, target->name) == 0) {
+                terr(p, target->loc, "field '%s' is set twice", target->name);
+                f = NULL;
+            }
+        }
+        if (ok && find_field(m, target->name) == NULL) {
+            terr(p, target->loc, "message %s has no field '%s'", m->qname,
+                target->name);
+        }
+        target->field = f;
+        target->ty = f ? aktc_gpu_field_type(f) : GT_NONE;
+        check_assign(p, as, target->ty);
+        if (!is_tok(p, ',')) {
+            break;
+        }
+        next(p);
+    }
+    if (p->stop || !expect(p, '}', "'}' after the message's fields")
+        || !expect(p, ')', "')'") || !end_stmt(p)) {
+        free(tl);
+        gs_free(s);
+        return NULL;
+    }
+    if (p->loops > 0) {
+        terr(p, t.loc,
+            "'tell' inside a loop: a tell statement sends at most one message "
+            "per message handled (write it after the loop)");
+    }
+    if (p->body->ntells == AKTC_GPU_MAX_TELLS) {
+        terr(p, t.loc, "a @gpu handler has at most %d tell statements",
+            AKTC_GPU_MAX_TELLS);
+    }
+    s->tell = p->body->ntells++;
+    gtell **tt = &p->body->tells;
+    while (*tt) {
+        tt = &(*tt)->next;
+    }
+    *tt = tl;
+    (void)to_loc;
+    return s;
 }
 
 static gs *
@@ -1946,6 +2282,9 @@ parse_stmt(P *p)
         next(p);
         return gs_new(GS_RETURN, t.loc);
     }
+    if (is_word(p, "tell")) {
+        return parse_tell(p);
+    }
     if (is_word(p, "fail")) {
         next(p);
         if (!expect(p, '(', "'(' after 'fail'")) {
@@ -2014,31 +2353,35 @@ static const char *const cxx_keywords[] = { "alignas", "alignof", "and",
     "thread_local", "throw", "try", "typeid", "typename", "using", "virtual",
     "wchar_t", "xor", "xor_eq" };
 
-/* check that every field of d is one a @gpu handler can carry */
-static int
+/* check that every field of d is one a @gpu handler can carry; *ncols:
+ * how many there are */
+static bool
 check_fields(const ast_file *f, const ast_decl *d, aktc_loc use,
-    const char *role, const char *name)
+    const char *role, const char *name, int *ncols)
 {
-    int ncols = 0;
+    bool ok = true;
+    *ncols = 0;
     for (const ast_field *fl = d ? d->fields : NULL; fl; fl = fl->next) {
-        ncols++;
-        if (fl->optional || !ast_is_scalar(fl->type->kind)) {
+        (*ncols)++;
+        if (aktc_gpu_field_type(fl) == GT_NONE) {
             char *ts = ast_type_str(fl->type, fl->optional);
             diag_error(f, use,
                 "%s %s has field '%s' of type %s: @gpu handlers take only "
-                "bool, integer and float fields",
+                "bool, integer, float, enum and ref fields",
                 role, name, fl->name, ts);
             diag_note(d->file, fl->loc, "'%s' is declared here", fl->name);
             free(ts);
+            ok = false;
         } else if (WORD_IN(fl->name, cxx_keywords) >= 0) {
             diag_error(f, use,
                 "%s %s has field '%s', a C++ keyword: @gpu handlers are also "
                 "compiled as CUDA C++",
                 role, name, fl->name);
             diag_note(d->file, fl->loc, "'%s' is declared here", fl->name);
+            ok = false;
         }
     }
-    return ncols;
+    return ok;
 }
 
 bool
@@ -2106,17 +2449,22 @@ aktc_gpu_check_actor(ast_decl *a)
         diag_error(f, a->fsm->loc,
             "actor %s has @gpu handlers and cannot have an fsm block", a->name);
     }
-    check_fields(f, a->state, a->name_loc, "the state of actor", a->qname);
+    int nstate = 0, tin = 0, tout = 0;
+    check_fields(
+        f, a->state, a->name_loc, "the state of actor", a->qname, &nstate);
     for (ast_handler *h = a->handlers; h; h = h->next) {
         if (!h->gpu) {
             continue;
         }
-        int nin = h->msg_decl ? check_fields(
-                      f, h->msg_decl, h->msg_loc, "message", h->msg_decl->qname)
-                              : 0;
-        int nout = h->reply_decl ? check_fields(f, h->reply_decl, h->reply_loc,
-                       "message", h->reply_decl->qname)
-                                 : 0;
+        int nin = 0, nout = 0;
+        if (h->msg_decl) {
+            check_fields(f, h->msg_decl, h->msg_loc, "message",
+                h->msg_decl->qname, &nin);
+        }
+        if (h->reply_decl) {
+            check_fields(f, h->reply_decl, h->reply_loc, "message",
+                h->reply_decl->qname, &nout);
+        }
         if (nin > AKTC_GPU_MAX_COLS || nout > AKTC_GPU_MAX_COLS) {
             diag_error(f, nin > AKTC_GPU_MAX_COLS ? h->msg_loc : h->reply_loc,
                 "a @gpu handler's message and reply have at most %d fields "
@@ -2128,6 +2476,20 @@ aktc_gpu_check_actor(ast_decl *a)
         if (f->nerrors == 0) {
             check_body(f, a, h);
         }
+        tin += nin;
+        tout += nout;
+        for (const gtell *t = h->gpu_body ? h->gpu_body->tells : NULL;
+             t && t->msg; t = t->next) {
+            tout += aktc_gpu_tell_cols(t);
+        }
+    }
+    /* a batch of one type has AKT_GPU_MAX_COLS message columns and as many
+     * out columns (replies, and each tell's flag, target and fields) */
+    if (tin > AKTC_GPU_TYPE_COLS || tout > AKTC_GPU_TYPE_COLS) {
+        diag_error(f, a->name_loc,
+            "the @gpu handlers of actor %s have %d message and %d reply and "
+            "tell fields in all; at most %d of each",
+            a->qname, tin, tout, AKTC_GPU_TYPE_COLS);
     }
 }
 
@@ -2230,6 +2592,10 @@ print_expr(gsb *b, const gx *e)
         gsb_printf(b, "l_%s", e->name);
         return;
     case GX_FIELD:
+        if (e->base == GB_TELL) {
+            gsb_printf(b, "out->tell%d_.%s", (int)e->u, e->name);
+            return;
+        }
         gsb_printf(b, "%s->%s",
             e->base == GB_IN        ? "in"
                 : e->base == GB_OUT ? "out"
@@ -2388,10 +2754,37 @@ may_fail(const gx *e)
 
 static void print_assign_value(gsb *b, const gs *s);
 
+/* the enum a field written by s must hold a value of, or NULL (also for
+ * a constant that is one of its values: nothing to check) */
+static const ast_decl *
+assign_enum(const gs *s)
+{
+    const ast_decl *en = s->target->kind == GX_FIELD
+        ? aktc_gpu_field_enum(s->target->field)
+        : NULL;
+    const gx *a = s->a;
+    bool neg = false;
+    if (en && s->op == 0 && a->kind == GX_UNARY && a->op == GOP_NEG
+        && a->a->kind == GX_INT) {
+        neg = true;
+        a = a->a;
+    }
+    if (en && s->op == 0 && a->kind == GX_INT) {
+        neg = neg != a->neg;
+        int64_t v = neg ? (int64_t)(0 - a->u) : (int64_t)a->u;
+        for (const ast_enumval *w = en->values; w; w = w->next) {
+            if (w->value == v) {
+                return NULL;
+            }
+        }
+    }
+    return en;
+}
+
 static bool
 assign_may_fail(const gs *s)
 {
-    return may_fail(s->a)
+    return may_fail(s->a) || assign_enum(s) != NULL
         || ((s->op == GOP_DIV || s->op == GOP_MOD) && is_int(s->target->ty));
 }
 
@@ -2432,14 +2825,20 @@ print_assign_expr(gsb *b, const gs *s)
 {
     print_expr(b, s->target);
     gsb_puts(b, " = ");
-    /* a NaN stored into a field gets one bit pattern on both sides */
+    /* a NaN stored into a field gets one bit pattern on both sides; an
+     * enum field takes only its enum's values (else AKT_GPU_ENUM) */
     bool canon = s->target->kind == GX_FIELD && is_float(s->target->ty);
+    const ast_decl *en = assign_enum(s);
     if (canon) {
         gsb_printf(b, "akt_gpu_canon_%s(", type_sfx[s->target->ty]);
+    } else if (en) {
+        gsb_printf(b, "%s_gpu_check(", en->snake);
     }
     print_assign_value(b, s);
     if (canon) {
         gsb_puts(b, ")");
+    } else if (en) {
+        gsb_puts(b, ", &st_)");
     }
 }
 
@@ -2626,6 +3025,21 @@ print_stmt(gsb *b, const gs *s, int ind)
         indent_to(b, ind);
         gsb_printf(b, "return %llu;\n", (unsigned long long)s->a->u);
         return;
+    case GS_TELL:
+        /* the fields (the rest keep their defaults), the target, then the
+         * flag: the runtime sends it when the message succeeds */
+        for (const gs *k = s->kids; k; k = k->next) {
+            print_stmt(b, k, ind);
+        }
+        if (s->a) {
+            indent_to(b, ind);
+            gsb_printf(b, "out->tell%d_.to_ = ", s->tell);
+            print_expr(b, s->a);
+            gsb_puts(b, ";\n");
+        }
+        indent_to(b, ind);
+        gsb_printf(b, "out->tell%d_.sent_ = 1;\n", s->tell);
+        return;
     }
 }
 
@@ -2638,8 +3052,26 @@ aktc_gpu_print_body(gsb *b, const aktc_gpu_body *body, int indent)
 void
 aktc_gpu_print_default(gsb *b, const ast_field *fl)
 {
-    gtype t = aktc_gpu_type_of(fl->type->kind);
+    gtype t = aktc_gpu_field_type(fl);
     const ast_literal *l = fl->deflt;
+    const ast_decl *en = aktc_gpu_field_enum(fl);
+    if (en) {
+        /* the value named by the default, else the first one listed */
+        const ast_enumval *v = en->values;
+        for (const ast_enumval *w = en->values; l && w; w = w->next) {
+            if (l->kind == LIT_IDENT && strcmp(w->name, l->text) == 0) {
+                v = w;
+            }
+        }
+        int64_t x = v ? v->value : 0;
+        print_int(
+            b, x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x, x < 0, GT_I32);
+        return;
+    }
+    if (t == GT_REF) {
+        gsb_puts(b, "akt_gpu_ref_none()");
+        return;
+    }
     if (t == GT_BOOL) {
         gsb_puts(b, l && l->b ? "true" : "false");
     } else if (l == NULL) {

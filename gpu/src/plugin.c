@@ -120,7 +120,7 @@ struct disp {
     bool failover; /* the device failed: the CPU runs the batches */
     uint64_t nbatches; /* rounds that ran something */
     /* akt_gpu_stats (read by any thread) */
-    _Atomic uint64_t st_batches, st_messages, st_largest, st_requeued;
+    _Atomic uint64_t st_batches, st_messages, st_largest, st_requeued, st_told;
     batch b;
     rentry *next; /* cells deferred to the next batch */
     uint32_t nnext, capnext;
@@ -918,8 +918,42 @@ execute(disp *d, batch *b)
     }
 }
 
-/* results in mailbox order: replies for successes; an actor's first
- * failure goes back to its mailbox with the messages after it */
+/* the tells of message j (a success) of g, by handler hd, in the order
+ * they are written: each whose flag the kernel set goes to its target
+ * from self, as a CPU actor's akt_tell would; one to no actor (no sender,
+ * an unset ref) is dropped, as is a reply nobody takes */
+static void
+send_tells(
+    disp *d, group *g, const akt_gpu_handler *hd, uint32_t j, akt_ref self)
+{
+    const akt_gpu_host *host = d->host;
+    uint32_t r = g->row[j];
+    for (uint32_t k = 0; k < hd->ntells; k++) {
+        const akt_gpu_tell *tl = &hd->tells[k];
+        uint32_t c = hd->out_base + tl->col;
+        if (((const uint8_t *)g->out[c])[r] == 0) {
+            continue;
+        }
+        akt_ref to = tl->to == AKT_GPU_TO_SENDER ? g->senders[j]
+            : tl->to == AKT_GPU_TO_SELF
+            ? self
+            : akt_gpu_ref_to(((const akt_gpu_ref *)g->out[c + 1])[r]);
+        uint32_t first = c + (tl->to == AKT_GPU_TO_REF ? 2 : 1);
+        void *m = tl->msg_new((const void *const *)&g->out[first], r);
+        if (m == NULL) {
+            logf_(d, AKT_LOG_ERROR, "gpu: %s: out of memory for a tell of %s",
+                g->s->t->name, hd->name);
+            continue;
+        }
+        atomic_fetch_add_explicit(&d->st_told, 1, memory_order_relaxed);
+        if (to.cell_ == NULL || host->tell(to, m, self) != AKT_OK) {
+            host->msg_free(m);
+        }
+    }
+}
+
+/* results in mailbox order: tells and replies for successes; an actor's
+ * first failure goes back to its mailbox with the messages after it */
 static void
 apply(disp *d, batch *b)
 {
@@ -939,6 +973,7 @@ apply(disp *d, batch *b)
                     break;
                 }
                 const akt_gpu_handler *hd = &t->handlers[g->hid[j]];
+                send_tells(d, g, hd, j, self);
                 if (hd->reply_new && g->senders[j].cell_ != NULL) {
                     void *rep = hd->reply_new(
                         (const void *const *)&g->out[hd->out_base], g->row[j]);
@@ -1200,6 +1235,7 @@ disp_stats(void *dp, akt_gpu_stats *out)
     out->messages = atomic_load_explicit(&d->st_messages, memory_order_relaxed);
     out->largest = atomic_load_explicit(&d->st_largest, memory_order_relaxed);
     out->requeued = atomic_load_explicit(&d->st_requeued, memory_order_relaxed);
+    out->told = atomic_load_explicit(&d->st_told, memory_order_relaxed);
     pthread_mutex_lock(&d->mu);
     out->device_faults = d->failover ? 1 : 0;
     pthread_mutex_unlock(&d->mu);

@@ -118,10 +118,27 @@ elseif(MODE STREQUAL "cli")
   string(REPEAT "{" 20000 open)
   string(REPEAT "}" 20000 close)
   file(WRITE "${WORK}/deep_braces.akt" "package deep;\nactor A {\n    @gpu on M { ${open}${close} }\n}\n")
+  # three @gpu handlers of 30 fields each: 90 message columns, more than
+  # the 64 a batch of one actor type has
+  set(wide "package wide;\nmessage W {\n")
+  foreach(i RANGE 1 30)
+    string(APPEND wide "    int32 f${i} = ${i};\n")
+  endforeach()
+  string(APPEND wide "}\nmessage X {\n")
+  foreach(i RANGE 1 30)
+    string(APPEND wide "    int32 f${i} = ${i};\n")
+  endforeach()
+  string(APPEND wide "}\nmessage Y {\n")
+  foreach(i RANGE 1 30)
+    string(APPEND wide "    int32 f${i} = ${i};\n")
+  endforeach()
+  string(APPEND wide "}\nactor A {\n    @gpu on W { }\n    @gpu on X { }\n    @gpu on Y { }\n}\n")
+  file(WRITE "${WORK}/wide.akt" "${wide}")
   # args (comma-separated) | expected exit status | regex the output must match
   set(cases
     "${WORK}/deep_types.akt|1|error: types nest more than 100 levels deep"
     "${WORK}/deep_braces.akt|1|error: braces nest more than 100 levels deep"
+    "${WORK}/wide.akt|1|actor wide.A have 90 message and 0 reply and tell fields in all"
     "--version|0|^aktc [0-9]+[.][0-9]+[.][0-9]+"
     "--help|0|usage: aktc"
     "|2|no input files"

@@ -19,6 +19,7 @@
 #include "akt/akt.h"
 #include "akt/gpu.h"
 #include "kinds.akt.gpu.h"
+#include "relay.akt.gpu.h"
 #include "scaler.akt.gpu.h"
 
 #define SEC INT64_C(1000000000)
@@ -573,6 +574,143 @@ START_TEST(a_device_fault_fails_each_actor_once_and_they_go_on)
 }
 END_TEST
 
+/* relay.akt: tells from @gpu handlers (to a ref field, to self, to the
+ * sender), ref fields carried through the device, enum fields checked.
+ * One run: n Relays and n Sinks at the given placements. */
+typedef struct relay_result {
+    gpurelay_Count relay[20], sink[20];
+    akt_err bad_mode;
+    char bad_reason[AKT_STATUS_TEXT_MAX + 1];
+} relay_result;
+
+static void
+count_of(const gpurelay_Count *c, gpurelay_Count *out)
+{
+    out->hits = c->hits;
+    out->sum = c->sum;
+    out->last = c->last;
+    out->notes = c->notes;
+}
+
+static void
+relay_workload(akt_system *sys, akt_placement relay_at, akt_placement sink_at,
+    relay_result *out)
+{
+    enum { N = 20, K = 8 };
+    gpurelay_RelayRef relays[N];
+    gpurelay_SinkRef sinks[N];
+    for (int i = 0; i < N; i++) {
+        akt_props props;
+        akt_ref r;
+        ck_assert_int_eq(
+            gpurelay_relay_gpu_props(NULL, relay_at, &props), AKT_OK);
+        ck_assert_int_eq(akt_spawn(sys, &props, NULL, &r), AKT_OK);
+        relays[i] = gpurelay_relay_ref(r);
+        ck_assert_int_eq(
+            gpurelay_sink_gpu_props(NULL, sink_at, &props), AKT_OK);
+        ck_assert_int_eq(akt_spawn(sys, &props, NULL, &r), AKT_OK);
+        sinks[i] = gpurelay_sink_ref(r);
+    }
+    /* each Wire: the relay keeps the sink and tells it a Hit (n, 2x,
+     * RUN); the two with x < 0 also make it tell itself a Note (7) */
+    for (int k = 0; k < K; k++) {
+        for (int i = 0; i < N; i++) {
+            gpurelay_Wire *w = gpurelay_wire_new(
+                sinks[i].ref, (double)(k - 2) + 0.01 * i, k % 2);
+            ck_assert_int_eq(gpurelay_relay_tell_wire(relays[i], w), AKT_OK);
+        }
+    }
+    /* the first Probe's reply follows every Wire, so every Note was sent
+     * before it; the second Probe comes after the Notes */
+    for (int i = 0; i < N; i++) {
+        gpurelay_Count *c = NULL;
+        for (int twice = 0; twice < 2; twice++) {
+            ck_assert_int_eq(gpurelay_relay_call_probe(relays[i],
+                                 gpurelay_probe_new(), 30 * SEC, &c, NULL),
+                AKT_OK);
+            count_of(c, &out->relay[i]);
+            akt_msg_free(c);
+        }
+    }
+    /* a Ping with a sink as its sender: the relay tells the sender a Hit */
+    for (int i = 0; i < N; i++) {
+        ck_assert_int_eq(gpurelay_relay_tell_ping_from(relays[i],
+                             gpurelay_ping_new(100 + i), sinks[i].ref),
+            AKT_OK);
+    }
+    for (int i = 0; i < N; i++) {
+        /* the relay's Probe follows the Ping: its Hit is in the sink's
+         * mailbox before the sink's Probe */
+        gpurelay_Count *c = NULL;
+        ck_assert_int_eq(gpurelay_relay_call_probe(relays[i],
+                             gpurelay_probe_new(), 30 * SEC, &c, NULL),
+            AKT_OK);
+        akt_msg_free(c);
+        ck_assert_int_eq(gpurelay_sink_call_probe(sinks[i],
+                             gpurelay_probe_new(), 30 * SEC, &c, NULL),
+            AKT_OK);
+        count_of(c, &out->sink[i]);
+        akt_msg_free(c);
+    }
+    /* 2 is no Mode: writing it to state.mode fails the message */
+    akt_reason why;
+    gpurelay_Count *c = NULL;
+    out->bad_mode = gpurelay_relay_call_wire(
+        relays[0], gpurelay_wire_new(sinks[0].ref, 1.0, 2), 30 * SEC, &c, &why);
+    snprintf(out->bad_reason, sizeof out->bad_reason, "%s", why.text);
+    akt_msg_free(c);
+}
+
+/* Tells of @gpu handlers are routed like any other message: to a ref
+ * carried in a message and kept in the state, to the actor itself, to the
+ * sender; relays and sinks on the GPU dispatcher, on the CPU, and mixed
+ * end with the same counts as on the CPU, and those counts are the ones
+ * the messages make. A value that is none of the enum's fails the message
+ * with AKT_ERANGE on both. */
+START_TEST(tells_of_gpu_handlers_are_routed_as_on_the_cpu)
+{
+    akt_system *sys = mk_sys();
+    relay_result *r = calloc(3, sizeof *r);
+    relay_workload(sys, AKT_PLACEMENT_CPU, AKT_PLACEMENT_CPU, &r[0]);
+    relay_workload(sys, AKT_PLACEMENT_GPU, AKT_PLACEMENT_GPU, &r[1]);
+    relay_workload(sys, AKT_PLACEMENT_GPU, AKT_PLACEMENT_CPU, &r[2]);
+    for (int i = 0; i < 20; i++) {
+        /* 8 Wires: n = 8, the last mode 1 (RUN), two Notes of 7 */
+        ck_assert_int_eq(r[0].relay[i].hits, 8);
+        ck_assert_int_eq(r[0].relay[i].last, GPURELAY_MODE_RUN);
+        ck_assert_int_eq(r[0].relay[i].notes, 14);
+        /* 8 Hits from the Wires (x doubled) and the Ping's (the relay's
+         * mode, RUN) */
+        double sum = 0;
+        for (int k = 0; k < 8; k++) {
+            sum += ((double)(k - 2) + 0.01 * i) * 2.0;
+        }
+        ck_assert_int_eq(r[0].sink[i].hits, 9);
+        ck_assert(r[0].sink[i].sum == sum);
+        ck_assert_int_eq(r[0].sink[i].last, GPURELAY_MODE_RUN);
+        for (int p = 1; p < 3; p++) {
+            ck_assert(
+                memcmp(&r[0].relay[i], &r[p].relay[i], sizeof r[0].relay[i])
+                == 0);
+            ck_assert(
+                memcmp(&r[0].sink[i], &r[p].sink[i], sizeof r[0].sink[i]) == 0);
+        }
+    }
+    for (int p = 0; p < 3; p++) {
+        ck_assert_int_eq(r[p].bad_mode, AKT_ERANGE);
+        ck_assert_str_eq(r[p].bad_reason,
+            "gpurelay.Relay on gpurelay.Wire: a value that is none of its "
+            "enum's written to an enum field");
+    }
+    akt_gpu_stats st;
+    ck_assert_int_eq(akt_gpu_stats_get(sys, &st), AKT_OK);
+    /* GPU relays: 20 x (8 Hits + 2 Notes + 1 Ping's Hit), twice */
+    ck_assert_uint_eq(st.told, 2 * 20 * 11);
+    akt_system_free(sys);
+    free(r);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -603,6 +741,7 @@ main(void)
     tcase_add_test(tc, restart_writes_the_initial_state);
     tcase_add_test(tc, stop_ends_the_actor_and_its_slot_is_reused);
     tcase_add_test(tc, a_bounded_mailbox_drops_to_dead_letters_as_on_the_cpu);
+    tcase_add_test(tc, tells_of_gpu_handlers_are_routed_as_on_the_cpu);
     if (strcmp(executor, "cpu") == 0) {
         tcase_add_test(tc, a_device_fault_fails_each_actor_once_and_they_go_on);
     }

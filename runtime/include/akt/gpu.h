@@ -42,12 +42,12 @@ extern "C" {
 #endif
 
 /* The ABI between aktc's --cuda_out output and libakt. */
-#define AKT_GPU_ABI 1
+#define AKT_GPU_ABI 2
 
 /* The status of one message of a batch; the generated prelude defines the
  * same numbers. 1..999: the handler's fail(code). */
-#ifndef AKT_GPU_STATUS_V1
-#define AKT_GPU_STATUS_V1
+#ifndef AKT_GPU_STATUS_V2
+#define AKT_GPU_STATUS_V2
 #define AKT_GPU_OK       0
 #define AKT_GPU_FAIL_MAX 999
 #define AKT_GPU_DIV0     1001
@@ -55,6 +55,7 @@ extern "C" {
 #define AKT_GPU_CONV     1003
 #define AKT_GPU_SKIPPED  1004
 #define AKT_GPU_BADMSG   1005
+#define AKT_GPU_ENUM     1007
 #define AKT_GPU_LOOP_CAP 1048576u
 #define AKT_GPU_MAX_COLS 64
 #endif
@@ -79,6 +80,34 @@ typedef struct akt_gpu_args {
 } akt_gpu_args;
 #endif
 
+/* akt_gpu_ref -- a ref<A> field as the device holds it (the generated
+ * prelude has the same); akt_gpu_ref_of / _to convert on the host */
+#ifndef AKT_GPU_REF_V1
+#define AKT_GPU_REF_V1
+typedef struct akt_gpu_ref {
+    uint64_t cell;
+    uint64_t uid;
+} akt_gpu_ref;
+#endif
+
+static inline akt_gpu_ref
+akt_gpu_ref_of(akt_ref r)
+{
+    akt_gpu_ref g;
+    g.cell = (uint64_t)(uintptr_t)r.cell_;
+    g.uid = r.uid_;
+    return g;
+}
+
+static inline akt_ref
+akt_gpu_ref_to(akt_gpu_ref g)
+{
+    akt_ref r;
+    r.cell_ = (struct akt_cell *)(uintptr_t)g.cell;
+    r.uid_ = g.uid;
+    return r;
+}
+
 typedef enum akt_placement {
     AKT_PLACEMENT_CPU = 0,
     AKT_PLACEMENT_GPU = 1,
@@ -94,9 +123,29 @@ typedef struct akt_gpu_module {
     size_t nlines;
 } akt_gpu_module;
 
+/* where a tell of a @gpu handler goes */
+enum {
+    AKT_GPU_TO_SENDER = 1, /* the sender of the message handled */
+    AKT_GPU_TO_SELF = 2,
+    AKT_GPU_TO_REF = 3 /* the akt_gpu_ref in the column after the flag */
+};
+
+/* akt_gpu_tell -- one tell statement of a @gpu handler (generated). Its
+ * columns, from the handler's out column col: a uint8_t flag (1: sent),
+ * for AKT_GPU_TO_REF the target, then the message's fields. */
+typedef struct akt_gpu_tell {
+    const akt_type *msg;
+    uint32_t to; /* AKT_GPU_TO_* */
+    uint32_t col; /* its flag's column, from the handler's out_base */
+    /* msg_new -- the message from row r of its field columns (cols[0]:
+     * its first field); NULL on ENOMEM. The caller owns it. */
+    void *(*msg_new)(const void *const *cols, uint32_t r);
+} akt_gpu_tell;
+
 /* akt_gpu_handler -- one @gpu handler of an actor type (generated). Its
  * message fields are columns in_base .. in_base + nin - 1 of the batch,
- * its reply fields out_base .. out_base + nout - 1. */
+ * its reply fields and its tells' columns out_base .. out_base + nout -
+ * 1. */
 typedef struct akt_gpu_handler {
     const akt_type *msg;
     const akt_type *reply; /* NULL: the handler has no reply */
@@ -108,6 +157,10 @@ typedef struct akt_gpu_handler {
     /* reply_new -- a new reply message from row r of the reply columns;
      * NULL on ENOMEM. The caller owns it. */
     void *(*reply_new)(const void *const *cols, uint32_t r);
+    /* the handler's tell statements, in the order they are written (the
+     * order they are sent in, before the reply) */
+    uint32_t ntells;
+    const akt_gpu_tell *tells;
 } akt_gpu_handler;
 
 /* akt_gpu_actor_type -- an actor type with @gpu handlers (generated). */
@@ -147,6 +200,7 @@ typedef struct akt_gpu_stats {
     uint64_t messages; /* messages run in them */
     uint64_t largest; /* the most messages in one launch */
     uint64_t requeued; /* failed messages put back (with those after) */
+    uint64_t told; /* tells of @gpu handlers routed */
     uint64_t device_faults; /* 1 once the device failed (then the CPU) */
     char executor[256]; /* "cuda: NVIDIA H100 (sm_90), ..." or "cpu ..." */
 } akt_gpu_stats;
@@ -173,7 +227,7 @@ AKT_API akt_err akt_gpu_stage(
 /* akt_gpu_fail -- the handler failed with status (1..999 the handler's
  * fail code, AKT_GPU_* a runtime check): records the reason text
  * ("pkg.Actor on pkg.Msg: fail(3)") and returns the akt_err the actor
- * fails with: AKT_EFAILED for fail codes, AKT_ERANGE for DIV0 and CONV,
+ * fails with: AKT_EFAILED for fail codes, AKT_ERANGE for DIV0, CONV and ENUM,
  * AKT_ETOOBIG for LIMIT, AKT_EINTERNAL otherwise. */
 AKT_API akt_err akt_gpu_fail(
     akt_ctx *ctx, const akt_gpu_actor_type *t, uint32_t hid, int32_t status);

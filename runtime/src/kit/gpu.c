@@ -449,6 +449,12 @@ akt_gpu_status_reason(const akt_gpu_actor_type *t, uint32_t hid, int32_t status,
             "range",
             actor, msg);
         break;
+    case AKT_GPU_ENUM:
+        snprintf(buf, len,
+            "%s on %s: a value that is none of its enum's written to an "
+            "enum field",
+            actor, msg);
+        break;
     case AKT_GPU_DEVICE:
         snprintf(buf, len,
             "%s on %s: the GPU failed and the actor's state with it", actor,
@@ -470,10 +476,12 @@ akt_gpu_fail(
     char reason[160];
     akt_gpu_status_reason(t, hid, status, reason, sizeof reason);
     akt_err code = status >= 1 && status <= AKT_GPU_FAIL_MAX ? AKT_EFAILED
-        : status == AKT_GPU_DIV0 || status == AKT_GPU_CONV   ? AKT_ERANGE
-        : status == AKT_GPU_LIMIT                            ? AKT_ETOOBIG
-        : status == AKT_GPU_DEVICE                           ? AKT_EIO
-                                                             : AKT_EINTERNAL;
+        : status == AKT_GPU_DIV0 || status == AKT_GPU_CONV
+            || status == AKT_GPU_ENUM
+        ? AKT_ERANGE
+        : status == AKT_GPU_LIMIT  ? AKT_ETOOBIG
+        : status == AKT_GPU_DEVICE ? AKT_EIO
+                                   : AKT_EINTERNAL;
     return akt_ctx_fail(ctx, code, "%s", reason);
 }
 

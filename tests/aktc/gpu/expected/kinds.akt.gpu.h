@@ -60,8 +60,8 @@ typedef unsigned long long uint64_t;
 #endif
 
 /* status of a message (akt/gpu.h has the same numbers) */
-#ifndef AKT_GPU_STATUS_V1
-#define AKT_GPU_STATUS_V1
+#ifndef AKT_GPU_STATUS_V2
+#define AKT_GPU_STATUS_V2
 #define AKT_GPU_OK        0
 #define AKT_GPU_FAIL_MAX  999  /* fail(1) .. fail(999): the handler's own */
 #define AKT_GPU_DIV0      1001 /* integer division or modulo by zero */
@@ -69,6 +69,7 @@ typedef unsigned long long uint64_t;
 #define AKT_GPU_CONV      1003 /* float to integer: NaN or out of range */
 #define AKT_GPU_SKIPPED   1004 /* not run: an earlier message failed */
 #define AKT_GPU_BADMSG    1005 /* a handler number the type does not have */
+#define AKT_GPU_ENUM      1007 /* a value that is none of its enum's */
 #define AKT_GPU_LOOP_CAP  1048576u
 #define AKT_GPU_MAX_COLS  64
 #endif
@@ -91,6 +92,23 @@ typedef struct akt_gpu_args {
     void *out[AKT_GPU_MAX_COLS]; /* reply fields */
 } akt_gpu_args;
 #endif
+
+/* akt_gpu_ref -- a ref<A> as the device holds it: the runtime's akt_ref,
+ * opaque; a handler copies it or tells it a message */
+#ifndef AKT_GPU_REF_V1
+#define AKT_GPU_REF_V1
+typedef struct akt_gpu_ref {
+    uint64_t cell;
+    uint64_t uid;
+} akt_gpu_ref;
+#endif
+AKT_FN akt_gpu_ref akt_gpu_ref_none(void)
+{
+    akt_gpu_ref r;
+    r.cell = 0;
+    r.uid = 0;
+    return r;
+}
 
 /* Integers wrap (two's complement), computed on unsigned types so that no
  * operation is undefined in C; division checks its divisor. */
