@@ -126,7 +126,7 @@ static akti_tp *c_tp;
 static _Atomic long c_count;
 static long c_target;
 
-static void
+static size_t
 child_on_envelope(
     void *arg, const akti_peer *from, int ch, const akti_envelope *env)
 {
@@ -135,13 +135,13 @@ child_on_envelope(
         akti_envelope r = { env->sender, env->sender_len, env->recipient,
             env->recipient_len, 2, env->payload, env->payload_len };
         akti_assoc_send(from->assoc, &r, false, from->uid);
-        return;
+        return 0;
     }
     long n = atomic_fetch_add(&c_count, 1) + 1;
     if (env->type_id == 6) { /* reset: the next n messages are counted */
         memcpy(&c_target, env->payload, sizeof(long));
         atomic_store(&c_count, 0);
-        return;
+        return 0;
     }
     if (n == c_target) {
         akti_envelope r = { "/user/bench", 11, "/user/sink", 10, 5,
@@ -149,6 +149,7 @@ child_on_envelope(
         akti_assoc_send(from->assoc, &r, true, from->uid);
     }
     (void)ch;
+    return 0;
 }
 
 static const akti_tp_callbacks child_cbs = { .on_envelope = child_on_envelope };
@@ -318,7 +319,7 @@ static pthread_cond_t p_cv = PTHREAD_COND_INITIALIZER;
 static long p_done = -1;
 static long p_echoes;
 
-static void
+static size_t
 parent_on_envelope(
     void *arg, const akti_peer *from, int ch, const akti_envelope *env)
 {
@@ -333,6 +334,7 @@ parent_on_envelope(
     }
     pthread_cond_broadcast(&p_cv);
     pthread_mutex_unlock(&p_mu);
+    return 0;
 }
 
 static const akti_tp_callbacks parent_cbs

@@ -167,6 +167,46 @@ START_TEST(rule_breaking_frames_are_rejected)
 }
 END_TEST
 
+/* Flow frames (flow control, protocol 3) travel on CONTROL only; their
+ * counts are taken as they come (a grant is never taken back: the
+ * transport keeps the largest) */
+START_TEST(flow_frames_are_accepted_on_control_only)
+{
+    Akt__Remote__Frame f = AKT__REMOTE__FRAME__INIT;
+    Akt__Remote__Flow fl = AKT__REMOTE__FLOW__INIT;
+    Akt__Remote__Window w = AKT__REMOTE__WINDOW__INIT;
+    w.limit = 8192;
+    w.limit_bytes = 1u << 23;
+    fl.ordinary = &w;
+    f.from_uid = 1;
+    f.to_uid = 2;
+    f.channel = AKT__REMOTE__CHANNEL__CONTROL;
+    f.body_case = AKT__REMOTE__FRAME__BODY_FLOW;
+    f.flow = &fl;
+    uint8_t buf[512];
+    akti_frame *out;
+    ck_assert_int_eq(
+        akti_frame_decode(buf, pack(&f, buf), &lim, &ar, &out), AKT_OK);
+    ck_assert_ptr_nonnull(out->flow->ordinary);
+    ck_assert_ptr_null(out->flow->large);
+    ck_assert_uint_eq(out->flow->ordinary->limit, 8192);
+    akti_pbarena_reset(&ar);
+    f.channel = AKT__REMOTE__CHANNEL__ORDINARY;
+    ck_assert_int_eq(
+        akti_frame_decode(buf, pack(&f, buf), &lim, &ar, &out), AKT_EPROTO);
+    /* a data frame carries its cumulative counts */
+    akti_pbarena_reset(&ar);
+    Akt__Remote__Frame d;
+    make_batch(&d, AKT__REMOTE__CHANNEL__ORDINARY, 0);
+    d.fc_seq = 42;
+    d.fc_bytes = 4242;
+    ck_assert_int_eq(
+        akti_frame_decode(buf, pack(&d, buf), &lim, &ar, &out), AKT_OK);
+    ck_assert_uint_eq(out->fc_seq, 42);
+    ck_assert_uint_eq(out->fc_bytes, 4242);
+}
+END_TEST
+
 START_TEST(truncations_and_random_bytes_never_crash)
 {
     Akt__Remote__Frame f;
@@ -364,6 +404,7 @@ main(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, valid_batch_round_trips);
     tcase_add_test(t, rule_breaking_frames_are_rejected);
+    tcase_add_test(t, flow_frames_are_accepted_on_control_only);
     tcase_add_test(t, truncations_and_random_bytes_never_crash);
     tcase_add_test(t, phi_rises_with_silence_and_stays_low_with_heartbeats);
     tcase_add_test(t, sha256_matches_the_fips_180_4_vectors);

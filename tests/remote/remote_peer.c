@@ -49,7 +49,7 @@ reply(const akti_peer *from, int channel, const akti_envelope *env,
     akti_assoc_send(from->assoc, &r, channel == AKTI_CH_CONTROL, from->uid);
 }
 
-static void
+static size_t
 on_envelope(
     void *arg, const akti_peer *from, int channel, const akti_envelope *env)
 {
@@ -59,7 +59,7 @@ on_envelope(
         akti_tp_stats st;
         akti_tp *tp = g_tp;
         if (tp == NULL) {
-            return;
+            return 0;
         }
         akti_tp_stats_get(tp, &st);
         char buf[256];
@@ -70,11 +70,12 @@ on_envelope(
             (unsigned long long)st.rejected_handshake,
             (unsigned long long)atomic_load(&g_received));
         reply(from, channel, env, 4, buf, (size_t)n);
-        return;
+        return 0;
     }
     if (strcmp(mode, "echo") == 0) {
         reply(from, channel, env, env->type_id, env->payload, env->payload_len);
     }
+    return 0;
 }
 
 static const akti_tp_callbacks cbs = { .on_envelope = on_envelope };

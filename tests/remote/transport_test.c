@@ -47,7 +47,7 @@ typedef struct node {
     bool check_order;
 } node;
 
-static void
+static size_t
 n_on_envelope(
     void *arg, const akti_peer *from, int ch, const akti_envelope *env)
 {
@@ -84,6 +84,7 @@ n_on_envelope(
     pthread_cond_broadcast(&n->cv);
     pthread_mutex_unlock(&n->mu);
     (void)from;
+    return 0;
 }
 
 static void
@@ -132,7 +133,7 @@ n_on_drop(void *arg, akti_assoc *to, const akti_envelope *env, akt_err reason)
 }
 
 static const akti_tp_callbacks node_cbs
-    = { n_on_envelope, n_on_peer, n_on_drop };
+    = { n_on_envelope, n_on_peer, n_on_drop, NULL };
 
 static void
 node_opts(akti_tp_opts *o, node *n, const char *name, const char *url,

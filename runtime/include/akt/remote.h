@@ -93,6 +93,16 @@ typedef struct akt_remote_stats {
     uint64_t stale_frames; /* frames still in flight on a connection that
                               was replaced (stall recovery), dropped so
                               they cannot overtake newer messages */
+    /* flow control (docs/remoting.md "Flow control") */
+    uint64_t credit_waits; /* times a channel to a peer ran out of credit
+                              (the peer is slower than us: backpressure) */
+    uint64_t receive_pending; /* now: messages from peers not yet taken
+                                 from their mailboxes (all windows) */
+    uint64_t receive_pending_max; /* the most seen in one window */
+    uint64_t inbound_parked; /* now: messages waiting for room in a full
+                                BLOCK mailbox (the inbound thread) */
+    uint64_t inbound_dropped; /* inbound messages a mailbox refused or
+                                 dropped: dead letters of this system */
 } akt_remote_stats;
 
 /* akt_remote_start -- start remoting for sys: listen, and accept peers that

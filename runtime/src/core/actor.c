@@ -77,7 +77,13 @@ static akt_err
 tell_cell(akt_cell *c, uint64_t uid, akti_msg *m, akt_ref sender)
 {
     akt_system *sys = c->sys;
+    bool nowait = false;
+    if (__builtin_expect((m->flags & AKTI_MSG_NOWAIT) != 0, 0)) {
+        nowait = true;
+        m->flags &= (uint8_t)~AKTI_MSG_NOWAIT;
+    }
     if (c->kind == AKTI_CELL_PROMISE) {
+        akti_credit_consumed(sys, m); /* a reply is taken at once */
         void *body = akti_msg_body(m);
         if (m->flags & AKTI_MSG_ENVELOPE) {
             /* the promise keeps the inner message, not the envelope */
@@ -113,7 +119,7 @@ tell_cell(akt_cell *c, uint64_t uid, akti_msg *m, akt_ref sender)
     m->sender = sender;
     m->target_uid = uid;
     akti_turn_sends++;
-    akt_err rc = akti_mq_push(c, m);
+    akt_err rc = akti_mq_push(c, m, nowait);
     if (rc != AKT_OK) {
         return rc;
     }
@@ -163,6 +169,38 @@ akt_tell(akt_ref to, void *msg, akt_ref sender)
         /* give the caller its reference back, drop the envelope */
         ((akti_envelope *)akti_msg_body(m))->inner = NULL;
         akt_msg_free(akti_msg_body(m));
+    }
+    return rc;
+}
+
+akt_err
+akti_tell_nowait(akt_ref to, void *msg, akt_ref sender)
+{
+    /* a shared message travels in an envelope (wrap_if_shared) that the
+     * flag would not reach: only an unshared one can ask not to wait */
+    if (msg != NULL
+        && atomic_load_explicit(&akti_msg_hdr(msg)->refs, memory_order_acquire)
+            == 1) {
+        akti_msg_hdr(msg)->flags |= AKTI_MSG_NOWAIT;
+    }
+    akt_err rc = akt_tell(to, msg, sender);
+    if (rc != AKT_OK && msg != NULL) {
+        akti_msg_hdr(msg)->flags &= (uint8_t)~AKTI_MSG_NOWAIT; /* ours */
+    }
+    return rc;
+}
+
+akt_err
+akti_ask_nowait(akt_ref to, void *msg, int64_t timeout_ns, akt_future **out)
+{
+    if (msg != NULL
+        && atomic_load_explicit(&akti_msg_hdr(msg)->refs, memory_order_acquire)
+            == 1) {
+        akti_msg_hdr(msg)->flags |= AKTI_MSG_NOWAIT;
+    }
+    akt_err rc = akt_ask(to, msg, timeout_ns, out);
+    if (rc != AKT_OK && msg != NULL) {
+        akti_msg_hdr(msg)->flags &= (uint8_t)~AKTI_MSG_NOWAIT;
     }
     return rc;
 }
@@ -1012,9 +1050,7 @@ akti_cell_run(akt_cell *c, int throughput)
         if (!work && x
             && atomic_load_explicit(&x->kind, memory_order_acquire)
                 == AKT_MAILBOX_BOUNDED) {
-            pthread_mutex_lock(&x->mu);
-            work = x->len > 0;
-            pthread_mutex_unlock(&x->mu);
+            work = atomic_load_explicit(&x->flen, memory_order_seq_cst) > 0;
         }
     }
     if (work) {

@@ -272,6 +272,12 @@ enum {
     AKTI_MSG_STATUS_REPLY = 1u << 3,
     AKTI_MSG_ENVELOPE = 1u << 4, /* carries another message (broadcast) */
     AKTI_MSG_BLOCK_WAIT = 1u << 5,
+    /* akti_tell_nowait: a full BLOCK mailbox answers AKT_EAGAIN at once;
+     * read and cleared by tell_cell */
+    AKTI_MSG_NOWAIT = 1u << 6,
+    /* counted in its bounded mailbox's count (mailbox.c): the pop gives
+     * the place back */
+    AKTI_MSG_COUNTED = 1u << 7,
 };
 
 enum {
@@ -321,15 +327,26 @@ struct akti_mbox_ext {
     pthread_mutex_t mu;
     pthread_cond_t cv; /* BLOCK senders wait here */
     _Atomic int kind; /* akt_mailbox_kind of the incarnation */
-    uint32_t capacity;
-    akt_overflow overflow;
-    int64_t block_timeout_ns;
+    /* written under mu when an incarnation starts; the lock-free send
+     * path reads capacity and overflow without it (a stale sender may race
+     * with a new incarnation: either value is a valid bound) */
+    _Atomic uint32_t capacity;
+    _Atomic int overflow; /* akt_overflow */
+    int64_t block_timeout_ns; /* under mu */
     akt_priority_fn prio;
     void *prio_arg;
-    /* bounded: a locked FIFO */
+    /* bounded with drop-head: a locked FIFO (the producer must take the
+     * oldest out); flen mirrors len for readers that take no lock */
     akti_msg *head, *tail;
     uint32_t len;
     uint32_t waiters;
+    _Atomic uint32_t flen;
+    /* bounded otherwise: the lock-free queue plus a count of the messages
+     * in it that the bound covers (AKTI_MSG_COUNTED); BLOCK senders wait
+     * on cv under mu, counted in cwaiters so a pop only signals when one
+     * waits */
+    _Atomic uint32_t count;
+    _Atomic uint32_t cwaiters;
     /* priority: binary heap of (prio, seq, msg), consumer-private, filled
      * from the lock-free queue; control: control FIFO + normal FIFO */
     struct akti_pq_ent *heap;
@@ -342,9 +359,11 @@ AKTI_INTERNAL void akti_mq_init(akt_cell *c);
 /* akti_mq_push -- producer: append m to the cell's user queue (lock-free
  * for unbounded/priority/control). For a bounded mailbox applies the
  * overflow strategy: AKT_OK (queued, or dropped to dead letters),
- * AKT_EFULL (caller keeps m). */
-AKTI_INTERNAL akt_err akti_mq_push(akt_cell *c, akti_msg *m);
-/* akti_mq_pop -- consumer: next user message or NULL. */
+ * AKT_EFULL (caller keeps m); with nowait, a full BLOCK mailbox gives
+ * AKT_EAGAIN at once (caller keeps m) instead of waiting. */
+AKTI_INTERNAL akt_err akti_mq_push(akt_cell *c, akti_msg *m, bool nowait);
+/* akti_mq_pop -- consumer: next user message or NULL. A message tagged
+ * with a credit slot is counted consumed here (akti_credit_consumed). */
 AKTI_INTERNAL akti_msg *akti_mq_pop(akt_cell *c);
 AKTI_INTERNAL void akti_mq_push_unbounded(akt_cell *c, akti_msg *m);
 /* consumer side: a queued message waits for its producer's link store */
@@ -503,7 +522,26 @@ struct akt_system {
         const struct akti_ext_ops *ops;
         void *arg;
     } ext[AKTI_EXT_SLOTS];
+    /* inbound credit slots (ext.h): pages of AKTI_CREDIT_PAGE entries,
+     * allocated on demand under credit_mu, freed at akt_system_free (the
+     * counters are type-stable: a message may name its slot after the
+     * subsystem that opened it stopped) */
+    pthread_mutex_t credit_mu;
+    _Atomic(struct akti_credit_ent *) credit_pages[AKTI_CREDIT_PAGES];
+    uint32_t credit_next; /* ids are never reused: 1, 2, ... */
 };
+
+/* akti_credit_release -- the message m (tagged with a credit slot) is
+ * consumed: add it to its slot's counters, run the ext hook at the
+ * slot's mark; clears m->credit. system.c */
+AKTI_INTERNAL void akti_credit_release(akt_system *sys, akti_msg *m);
+static inline void
+akti_credit_consumed(akt_system *sys, akti_msg *m)
+{
+    if (__builtin_expect(m->credit != 0, 0)) {
+        akti_credit_release(sys, m);
+    }
+}
 
 /* extensions: core/ext.h (akti_ext_ops, akti_system_ext_*) */
 /* akti_system_ext_watchers -- run slot's watchers hook (if any) for a cell

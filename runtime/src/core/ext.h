@@ -7,8 +7,10 @@
 #ifndef AKTI_CORE_EXT_H
 #define AKTI_CORE_EXT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "akt/actor.h"
 
@@ -41,6 +43,11 @@ typedef struct akti_ext_ops {
      * ordered with the cell's handlers. Only marked cells pay for it (the
      * remote proxies: lazy remote watch). May be NULL. */
     void (*watchers)(void *arg, akt_ref self, void *state, uint32_t nwatchers);
+    /* a credit slot this extension opened (akti_credit_open) reached its
+     * mark: runs on the thread that consumed the message (any thread,
+     * often an actor's), so it must be short and must not block. May be
+     * NULL. */
+    void (*credit)(void *arg, uint16_t id);
 } akti_ext_ops;
 
 /* akti_system_ext_set -- install ops+arg in slot: AKT_EEXIST when taken,
@@ -63,6 +70,63 @@ AKTI_INTERNAL void akti_ctx_watch_hook(akt_ctx *ctx, unsigned slot);
  * with AKT_ECANCELED unless target stopped first (then it completed with
  * Terminated). f must still be referenced by the caller during the call. */
 AKTI_INTERNAL void akti_unwatch_future(akt_ref target, akt_future *f);
+
+/* --- inbound credit (remoting's flow control) ------------------------------
+ * A subsystem that delivers messages on behalf of a peer (remoting) tags
+ * each with a credit slot (akti_msg_set_credit); the core counts a tagged
+ * message as consumed when it leaves the mailbox system: taken from its
+ * mailbox by its actor's run loop (handed to a handler, or dead-lettered
+ * there), completing a future, or dead-lettered on the way (a stale ref, a
+ * bounded mailbox's drop, akt_system_publish_dead_letter). So the subsystem
+ * knows how many of the messages it delivered still wait -- the receive
+ * window it grants its peer. A tell that fails (the caller keeps the
+ * message) consumes nothing: the caller frees or dead-letters it. Each
+ * consumption adds one to `released` and the message's footprint (its
+ * allocation, akti_msg_footprint) to `released_bytes`; when either reaches
+ * its mark, the extension's `credit` hook runs with the slot's id. */
+typedef struct akti_credit {
+    _Atomic uint64_t released;
+    _Atomic uint64_t released_bytes;
+    _Atomic uint64_t mark; /* released reaching it runs the hook; 0: off */
+    _Atomic uint64_t mark_bytes; /* released_bytes crossing it, too */
+} akti_credit;
+
+/* one slot: the counters and the extension slot whose hook hears */
+typedef struct akti_credit_ent {
+    akti_credit c;
+    uint8_t ext; /* AKTI_EXT_* of the opener */
+} akti_credit_ent;
+#define AKTI_CREDIT_PAGE  256u
+#define AKTI_CREDIT_PAGES 256u /* ids 1 .. 65535 */
+
+/* akti_credit_open -- a new credit slot of sys for extension ext_slot:
+ * *id (never 0) to tag messages with, *out its counters, valid until
+ * akt_system_free. Ids are not reused. AKT_EFULL when all 65535 are
+ * taken, AKT_ENOMEM. */
+AKTI_INTERNAL akt_err akti_credit_open(
+    akt_system *sys, unsigned ext_slot, uint16_t *id, akti_credit **out);
+/* akti_msg_set_credit -- tag msg (the caller's, not yet sent) with slot id */
+AKTI_INTERNAL void akti_msg_set_credit(void *msg, uint16_t id);
+/* akti_msg_footprint -- the bytes msg occupies (its allocation and arena
+ * blocks): what a consumption adds to released_bytes */
+AKTI_INTERNAL size_t akti_msg_footprint(const void *msg);
+/* akti_tell_nowait -- akt_tell, except that a full bounded mailbox whose
+ * overflow is BLOCK answers AKT_EAGAIN at once (msg still the caller's)
+ * instead of making the caller wait: for a thread that must never block
+ * (remoting's receiver). Other strategies behave as for akt_tell. */
+AKTI_INTERNAL akt_err akti_tell_nowait(akt_ref to, void *msg, akt_ref sender);
+/* akti_nowait_enter / akti_nowait_leave -- the calling thread must never
+ * wait (remoting's receiver, and the user callbacks it runs: a future
+ * completed by an inbound reply): until the matching leave, a tell to a
+ * full BLOCK mailbox fails at once with AKT_EFULL (as BLOCK does after its
+ * timeout) and remoting's outbound queues drop instead of blocking.
+ * Nestable, per thread. akti_nowait: entered on this thread. */
+AKTI_INTERNAL void akti_nowait_enter(void);
+AKTI_INTERNAL void akti_nowait_leave(void);
+AKTI_INTERNAL bool akti_nowait(void);
+/* akti_ask_nowait -- akt_ask with akti_tell_nowait's rule */
+AKTI_INTERNAL akt_err akti_ask_nowait(
+    akt_ref to, void *msg, int64_t timeout_ns, akt_future **out);
 
 /* The one monotonic clock of libakt (CLOCK_MONOTONIC, ns), and its coarse
  * variant (CLOCK_MONOTONIC_COARSE: a tick's resolution, no vDSO syscall

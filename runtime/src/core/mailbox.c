@@ -13,9 +13,15 @@
  *    keyed by (priority, arrival sequence), so FIFO holds within a priority;
  *  - control-aware: the consumer splits arrivals into a control FIFO and a
  *    normal FIFO and serves the control one first.
- * Bounded mailboxes need a count that the overflow decision and drop-head
- * can trust, so they use a mutex-protected FIFO (as Akka's bounded
- * mailboxes do); they are the backpressure path, not the fast path.
+ * Bounded mailboxes keep the lock-free queue too, with an atomic count of
+ * the messages the bound covers: a send takes a place with one fetch-add
+ * (and gives it back when over the capacity: drop-new, fail, or wait for
+ * a pop with block), the pop gives it back with one fetch-sub -- so a
+ * bounded mailbox (remoting's proxies, on every remote tell) costs two
+ * atomic operations per message, not a lock. Drop-head must take the
+ * oldest message out from the producer's side, which a single-consumer
+ * queue does not allow: it uses a mutex-protected FIFO (as Akka's bounded
+ * mailboxes do).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -203,18 +209,20 @@ akti_mbox_ext_create(
         atomic_store_explicit(&c->mbx, x, memory_order_release);
     }
     pthread_mutex_lock(&x->mu);
-    x->capacity = (o && o->capacity) ? o->capacity : s->mailbox_capacity;
-    x->overflow = (o && o->overflow) ? o->overflow : s->overflow;
+    uint32_t cap = (o && o->capacity) ? o->capacity : s->mailbox_capacity;
+    akt_overflow ovf = (o && o->overflow) ? o->overflow : s->overflow;
     x->block_timeout_ns = (o && o->block_timeout_ns > 0) ? o->block_timeout_ns
                                                          : s->block_timeout_ns;
     x->prio = o ? o->priority : NULL;
     x->prio_arg = o ? o->priority_arg : NULL;
-    if (x->capacity == 0) {
-        x->capacity = 1000;
+    if (cap == 0) {
+        cap = 1000;
     }
-    if (x->overflow == AKT_OVERFLOW_DEFAULT) {
-        x->overflow = AKT_OVERFLOW_DROP_NEW;
+    if (ovf == AKT_OVERFLOW_DEFAULT) {
+        ovf = AKT_OVERFLOW_DROP_NEW;
     }
+    atomic_store_explicit(&x->capacity, cap, memory_order_relaxed);
+    atomic_store_explicit(&x->overflow, (int)ovf, memory_order_relaxed);
     atomic_store_explicit(&x->kind, kind, memory_order_release);
     pthread_mutex_unlock(&x->mu);
     return AKT_OK;
@@ -241,14 +249,107 @@ cell_ref_of(akt_cell *c, akti_msg *m)
     return (akt_ref) { c, m->target_uid };
 }
 
-static akt_err
-bounded_push(akt_cell *c, akti_mbox_ext *x, akti_msg *m)
+/* take one place of the bound: true when there was one */
+static inline bool
+count_take(akti_mbox_ext *x, uint32_t cap)
 {
+    if (atomic_fetch_add_explicit(&x->count, 1, memory_order_seq_cst) < cap) {
+        return true;
+    }
+    atomic_fetch_sub_explicit(&x->count, 1, memory_order_seq_cst);
+    return false;
+}
+
+/* counted_push -- a bounded mailbox other than drop-head: the lock-free
+ * queue behind the count (see the top of the file) */
+static akt_err
+counted_push(akt_cell *c, akti_mbox_ext *x, akti_msg *m, bool nowait)
+{
+    uint32_t cap = atomic_load_explicit(&x->capacity, memory_order_relaxed);
+    if (!count_take(x, cap)) {
+        switch ((akt_overflow)atomic_load_explicit(
+            &x->overflow, memory_order_relaxed)) {
+        case AKT_OVERFLOW_FAIL:
+            return AKT_EFULL;
+        case AKT_OVERFLOW_BLOCK: {
+            if (nowait) {
+                return AKT_EAGAIN; /* the caller must not wait: it retries */
+            }
+            if (akti_nowait()) {
+                return AKT_EFULL; /* this thread never waits: as a timeout */
+            }
+            /* wait for a pop: a popper that gives a place back signals when
+             * cwaiters says someone waits; it is raised before the retry,
+             * so a place freed between the two is seen by one or the other
+             * (both sequentially consistent) */
+            bool ok = false;
+            pthread_mutex_lock(&x->mu);
+            int64_t deadline = akti_now_ns() + x->block_timeout_ns;
+            atomic_fetch_add_explicit(&x->cwaiters, 1, memory_order_seq_cst);
+            for (;;) {
+                if (count_take(x, cap)) {
+                    ok = true;
+                    break;
+                }
+                int64_t left = deadline - akti_now_ns();
+                if (left <= 0) {
+                    break;
+                }
+                struct timespec abs;
+                clock_gettime(CLOCK_REALTIME, &abs);
+                int64_t ns = abs.tv_nsec + (left % 1000000000);
+                abs.tv_sec += left / 1000000000 + ns / 1000000000;
+                abs.tv_nsec = ns % 1000000000;
+                pthread_cond_timedwait(&x->cv, &x->mu, &abs);
+            }
+            atomic_fetch_sub_explicit(&x->cwaiters, 1, memory_order_seq_cst);
+            pthread_mutex_unlock(&x->mu);
+            if (!ok) {
+                return AKT_EFULL;
+            }
+            break;
+        }
+        case AKT_OVERFLOW_DROP_NEW:
+        default:
+            akti_dead_letter(c->sys, cell_ref_of(c, m), m, AKT_EFULL);
+            return AKT_OK;
+        }
+    }
+    m->flags |= AKTI_MSG_COUNTED;
+    vpush(c, m);
+    return AKT_OK;
+}
+
+/* uncount -- consumer: m (from the lock-free queue) gives its place back */
+static inline void
+uncount(akti_mbox_ext *x, akti_msg *m)
+{
+    if (!(m->flags & AKTI_MSG_COUNTED)) {
+        return;
+    }
+    m->flags &= (uint8_t)~AKTI_MSG_COUNTED;
+    atomic_fetch_sub_explicit(&x->count, 1, memory_order_seq_cst);
+    if (atomic_load_explicit(&x->cwaiters, memory_order_seq_cst) != 0) {
+        pthread_mutex_lock(&x->mu);
+        pthread_cond_signal(&x->cv);
+        pthread_mutex_unlock(&x->mu);
+    }
+}
+
+static akt_err
+bounded_push(akt_cell *c, akti_mbox_ext *x, akti_msg *m, bool nowait)
+{
+    if (atomic_load_explicit(&x->overflow, memory_order_relaxed)
+        != AKT_OVERFLOW_DROP_HEAD) {
+        return counted_push(c, x, m, nowait);
+    }
     akti_msg *dropped = NULL;
     akt_err rc = AKT_OK;
     pthread_mutex_lock(&x->mu);
-    if (x->len >= x->capacity) {
-        switch (x->overflow) {
+    uint32_t fcap = atomic_load_explicit(&x->capacity, memory_order_relaxed);
+    if (x->len >= fcap) {
+        switch ((akt_overflow)atomic_load_explicit(
+            &x->overflow, memory_order_relaxed)) {
         case AKT_OVERFLOW_DROP_HEAD:
             dropped = x->head;
             x->head
@@ -257,13 +358,22 @@ bounded_push(akt_cell *c, akti_mbox_ext *x, akti_msg *m)
                 x->tail = NULL;
             }
             x->len--;
+            atomic_store_explicit(&x->flen, x->len, memory_order_seq_cst);
             break;
         case AKT_OVERFLOW_FAIL:
             rc = AKT_EFULL;
             break;
         case AKT_OVERFLOW_BLOCK: {
+            if (nowait) {
+                rc = AKT_EAGAIN; /* the caller must not wait: it retries */
+                break;
+            }
+            if (akti_nowait()) {
+                rc = AKT_EFULL; /* this thread never waits: as a timeout */
+                break;
+            }
             int64_t deadline = akti_now_ns() + x->block_timeout_ns;
-            while (x->len >= x->capacity) {
+            while (x->len >= fcap) {
                 int64_t left = deadline - akti_now_ns();
                 if (left <= 0) {
                     break;
@@ -277,7 +387,7 @@ bounded_push(akt_cell *c, akti_mbox_ext *x, akti_msg *m)
                 pthread_cond_timedwait(&x->cv, &x->mu, &abs);
                 x->waiters--;
             }
-            if (x->len >= x->capacity) {
+            if (x->len >= fcap) {
                 rc = AKT_EFULL;
             }
             break;
@@ -298,6 +408,7 @@ bounded_push(akt_cell *c, akti_mbox_ext *x, akti_msg *m)
         }
         x->tail = m;
         x->len++;
+        atomic_store_explicit(&x->flen, x->len, memory_order_seq_cst);
     }
     pthread_mutex_unlock(&x->mu);
     if (dropped) {
@@ -309,6 +420,9 @@ bounded_push(akt_cell *c, akti_mbox_ext *x, akti_msg *m)
 static akti_msg *
 bounded_pop(akti_mbox_ext *x)
 {
+    if (atomic_load_explicit(&x->flen, memory_order_seq_cst) == 0) {
+        return NULL; /* no drop-head FIFO in use: no lock */
+    }
     pthread_mutex_lock(&x->mu);
     akti_msg *m = x->head;
     if (m) {
@@ -317,6 +431,7 @@ bounded_pop(akti_mbox_ext *x)
             x->tail = NULL;
         }
         x->len--;
+        atomic_store_explicit(&x->flen, x->len, memory_order_seq_cst);
         if (x->waiters) {
             pthread_cond_signal(&x->cv);
         }
@@ -416,7 +531,7 @@ fifo_take(akti_msg **h, akti_msg **t)
 /* --- the dispatch over kinds --------------------------------------------- */
 
 akt_err
-akti_mq_push(akt_cell *c, akti_msg *m)
+akti_mq_push(akt_cell *c, akti_msg *m, bool nowait)
 {
     akti_mbox_ext *x = atomic_load_explicit(&c->mbx, memory_order_acquire);
     if (__builtin_expect(x == NULL, 1)) {
@@ -425,33 +540,80 @@ akti_mq_push(akt_cell *c, akti_msg *m)
     }
     if (atomic_load_explicit(&x->kind, memory_order_acquire)
         == AKT_MAILBOX_BOUNDED) {
-        return bounded_push(c, x, m);
+        return bounded_push(c, x, m, nowait);
     }
     vpush(c, m);
     return AKT_OK;
 }
 
+static _Thread_local int nowait_depth;
+
+void
+akti_nowait_enter(void)
+{
+    nowait_depth++;
+}
+
+void
+akti_nowait_leave(void)
+{
+    nowait_depth--;
+}
+
+bool
+akti_nowait(void)
+{
+    return nowait_depth > 0;
+}
+
+static akti_msg *mq_pop_any(akt_cell *c);
+
+/* xpop -- the lock-free queue's next message, its place of a bound given
+ * back */
+static inline akti_msg *
+xpop(akt_cell *c, akti_mbox_ext *x)
+{
+    akti_msg *m = vpop_wait(c);
+    if (m != NULL) {
+        uncount(x, m);
+    }
+    return m;
+}
+
 akti_msg *
 akti_mq_pop(akt_cell *c)
+{
+    akti_msg *m = mq_pop_any(c);
+    if (m != NULL) {
+        akti_credit_consumed(c->sys, m);
+    }
+    return m;
+}
+
+static akti_msg *
+mq_pop_any(akt_cell *c)
 {
     akti_mbox_ext *x = atomic_load_explicit(&c->mbx, memory_order_relaxed);
     if (__builtin_expect(x == NULL, 1)) {
         return vpop_wait(c);
     }
+    /* with an extension, whatever its kind now, a message of the lock-free
+     * queue may hold a place of a bound (this incarnation's, or a previous
+     * bounded one's): xpop gives it back */
     akti_msg *m;
     switch (c->mbox_kind) {
     case AKT_MAILBOX_BOUNDED:
-        /* a bounded mailbox of a previous incarnation may still hold
-         * messages in the lock-free queue: serve those first */
-        m = vpop_wait(c);
+        /* the drop-head FIFO may hold messages too (this incarnation's,
+         * or a previous one's): the lock-free queue first */
+        m = xpop(c, x);
         return m ? m : bounded_pop(x);
     case AKT_MAILBOX_PRIORITY:
-        while ((m = vpop_wait(c)) != NULL) {
+        while ((m = xpop(c, x)) != NULL) {
             pq_push(x, m);
         }
         return pq_pop(x);
     case AKT_MAILBOX_CONTROL_AWARE:
-        while ((m = vpop_wait(c)) != NULL) {
+        while ((m = xpop(c, x)) != NULL) {
             if (m->type->flags & AKT_TYPE_CONTROL) {
                 fifo_add(&x->ctl_head, &x->ctl_tail, m);
             } else {
@@ -463,7 +625,7 @@ akti_mq_pop(akt_cell *c)
     default:
         /* unbounded now, but a stale sender may have used the bounded
          * queue of an earlier incarnation */
-        m = vpop_wait(c);
+        m = xpop(c, x);
         return m ? m : bounded_pop(x);
     }
 }
@@ -481,9 +643,7 @@ akti_ref_load(akt_ref ref)
     if (!queued && x
         && atomic_load_explicit(&x->kind, memory_order_acquire)
             == AKT_MAILBOX_BOUNDED) {
-        pthread_mutex_lock(&x->mu);
-        queued = x->len > 0;
-        pthread_mutex_unlock(&x->mu);
+        queued = atomic_load_explicit(&x->flen, memory_order_acquire) > 0;
     }
     if (queued) {
         return AKTI_LOAD_QUEUED;

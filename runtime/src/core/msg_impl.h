@@ -33,9 +33,11 @@ typedef struct akti_msg {
     _Atomic(struct akti_msg *) next; /* intrusive mailbox link; FIRST */
     const akt_type *type;
     atomic_uint refs;
-    uint16_t flags; /* AKTI_MSG_* (core.h) */
+    uint8_t flags; /* AKTI_MSG_* (core.h) */
     uint8_t pool_class; /* message pool class, 0xff: malloc */
-    uint8_t spare_;
+    /* inbound credit slot (ext.h akti_credit_*): 0, or the remote window
+     * this message counts against until it is consumed */
+    uint16_t credit;
     akt_ref sender; /* filled by tell */
     void *reply_to; /* ask: the future to complete, else NULL */
     uint64_t target_uid; /* incarnation the message was sent to */

@@ -483,6 +483,7 @@ akti_props_intern_locked(akt_system *sys, const akt_props *p, akt_err *err)
 void
 akti_dead_letter(akt_system *sys, akt_ref to, akti_msg *m, akt_err reason)
 {
+    akti_credit_consumed(sys, m);
     if (m->flags & AKTI_MSG_TERMINATED) {
         /* a runtime-made Terminated for a watcher that is gone (typically
          * a parent stopping together with the children it watched): nobody
@@ -600,6 +601,98 @@ akti_system_ext_watchers(akt_system *sys, unsigned slot, akt_ref self,
     const akti_ext_ops *ops = sys->ext[slot].ops;
     if (ops && ops->watchers) {
         ops->watchers(sys->ext[slot].arg, self, state, nwatchers);
+    }
+    pthread_rwlock_unlock(&sys->ext_mu);
+}
+
+/* --- inbound credit (ext.h) ------------------------------------------------
+ */
+
+akt_err
+akti_credit_open(
+    akt_system *sys, unsigned ext_slot, uint16_t *id, akti_credit **out)
+{
+    if (sys == NULL || id == NULL || out == NULL
+        || ext_slot >= AKTI_EXT_SLOTS) {
+        return AKT_EINVAL;
+    }
+    akt_err rc = AKT_OK;
+    pthread_mutex_lock(&sys->credit_mu);
+    uint32_t n = sys->credit_next + 1; /* id 0 is "no slot" */
+    if (n >= AKTI_CREDIT_PAGE * AKTI_CREDIT_PAGES) {
+        rc = AKT_EFULL;
+        goto out;
+    }
+    akti_credit_ent *page = atomic_load_explicit(
+        &sys->credit_pages[n / AKTI_CREDIT_PAGE], memory_order_relaxed);
+    if (page == NULL) {
+        page = calloc(AKTI_CREDIT_PAGE, sizeof(*page));
+        if (page == NULL) {
+            rc = AKT_ENOMEM;
+            goto out;
+        }
+        atomic_store_explicit(&sys->credit_pages[n / AKTI_CREDIT_PAGE], page,
+            memory_order_release);
+    }
+    akti_credit_ent *e = &page[n % AKTI_CREDIT_PAGE];
+    e->ext = (uint8_t)ext_slot;
+    sys->credit_next = n;
+    *id = (uint16_t)n;
+    *out = &e->c;
+out:
+    pthread_mutex_unlock(&sys->credit_mu);
+    return rc;
+}
+
+void
+akti_msg_set_credit(void *msg, uint16_t id)
+{
+    akti_msg_hdr(msg)->credit = id;
+}
+
+size_t
+akti_msg_footprint(const void *msg)
+{
+    const akti_msg *m = akti_msg_hdr(msg);
+    size_t n = (size_t)(m->arena.end - (const char *)m);
+    for (const akti_arena_block *b = m->arena.blocks; b; b = b->next) {
+        n += b->size;
+    }
+    return n;
+}
+
+void
+akti_credit_release(akt_system *sys, akti_msg *m)
+{
+    uint16_t id = m->credit;
+    m->credit = 0;
+    akti_credit_ent *page = atomic_load_explicit(
+        &sys->credit_pages[id / AKTI_CREDIT_PAGE], memory_order_acquire);
+    if (page == NULL) {
+        return; /* not an id of this system: nothing to count */
+    }
+    akti_credit_ent *e = &page[id % AKTI_CREDIT_PAGE];
+    uint64_t fp = akti_msg_footprint(akti_msg_body(m));
+    /* sequentially consistent with the owner's store-then-read of the
+     * marks: one of the two sees the other (ext.h) */
+    uint64_t n
+        = atomic_fetch_add_explicit(&e->c.released, 1, memory_order_seq_cst)
+        + 1;
+    uint64_t b = atomic_fetch_add_explicit(
+                     &e->c.released_bytes, fp, memory_order_seq_cst)
+        + fp;
+    uint64_t mark = atomic_load_explicit(&e->c.mark, memory_order_seq_cst);
+    uint64_t mark_b
+        = atomic_load_explicit(&e->c.mark_bytes, memory_order_seq_cst);
+    bool hit = (mark != 0 && n == mark)
+        || (mark_b != 0 && b >= mark_b && b - fp < mark_b);
+    if (!hit) {
+        return;
+    }
+    pthread_rwlock_rdlock(&sys->ext_mu);
+    const akti_ext_ops *ops = sys->ext[e->ext].ops;
+    if (ops && ops->credit) {
+        ops->credit(sys->ext[e->ext].arg, id);
     }
     pthread_rwlock_unlock(&sys->ext_mu);
 }
@@ -790,6 +883,7 @@ akti_system_create(const char *name, const akt_config *cfg,
     pthread_mutex_init(&sys->slot_mu, NULL);
     pthread_mutex_init(&sys->names_mu, NULL);
     pthread_rwlock_init(&sys->ext_mu, NULL);
+    pthread_mutex_init(&sys->credit_mu, NULL);
     pthread_mutex_init(&sys->props_mu, NULL);
     pthread_mutex_init(&sys->disp_mu, NULL);
     /* virtual time (testkit): no wheel thread, akt_scheduler_advance moves it
@@ -1029,6 +1123,10 @@ system_destroy(akt_system *sys)
     pthread_mutex_destroy(&sys->slot_mu);
     pthread_mutex_destroy(&sys->names_mu);
     pthread_rwlock_destroy(&sys->ext_mu);
+    for (unsigned i = 0; i < AKTI_CREDIT_PAGES; i++) {
+        free(atomic_load_explicit(&sys->credit_pages[i], memory_order_relaxed));
+    }
+    pthread_mutex_destroy(&sys->credit_mu);
     pthread_mutex_destroy(&sys->props_mu);
     pthread_mutex_destroy(&sys->disp_mu);
     akt_config_release(sys->cfg);

@@ -226,6 +226,11 @@ akti_frame_check(const akti_frame *f, const akti_frame_limits *lim)
             return AKT_EPROTO;
         }
         return AKT_OK;
+    case AKT__REMOTE__FRAME__BODY_FLOW:
+        if (f->flow == NULL || f->channel != AKT__REMOTE__CHANNEL__CONTROL) {
+            return AKT_EPROTO;
+        }
+        return AKT_OK;
     case AKT__REMOTE__FRAME__BODY_FRAGMENT: {
         const Akt__Remote__Fragment *g = f->fragment;
         if (g == NULL || f->channel != AKT__REMOTE__CHANNEL__LARGE) {

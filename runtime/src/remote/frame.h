@@ -18,7 +18,9 @@
 #include "akt/export.h"
 #include "remote.pb-c.h"
 
-#define AKTI_REMOTE_PROTOCOL_VERSION 3u
+/* 3: Refusal and Leave frames; 4: flow control (Flow frames, fc_seq and
+ * fc_bytes on data frames) */
+#define AKTI_REMOTE_PROTOCOL_VERSION 4u
 /* Hello's challenge fields (idl/remote.proto) */
 #define AKTI_HELLO_NONCE_LEN 16u
 #define AKTI_HELLO_MAC_LEN   32u

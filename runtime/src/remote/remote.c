@@ -98,6 +98,9 @@ typedef struct reply_slot {
     akt_ref ref;
 } reply_slot;
 
+struct inq;
+static void inqs_free(rm *r);
+
 struct rm {
     _Atomic int refs;
     akt_system *sys;
@@ -126,11 +129,33 @@ struct rm {
     _Atomic uint64_t unknown_type, bad_payload, undeliverable, proxy_drops;
     _Atomic int64_t replies; /* asks from peers waiting for their reply */
     atomic_bool ready; /* canon is set: inbound traffic may be handled */
+    /* proxies' mailboxes: bounded (akt.remote.proxy-mailbox-size, with the
+     * outbound overflow strategy), so no queue on the way out grows */
+    akt_mailbox_opts proxy_mbox;
+    /* inbound messages parked for the inbound thread (a recipient's full
+     * BLOCK mailbox), per association and channel: see "inbound" below */
+    pthread_mutex_t in_mu;
+    pthread_cond_t in_cv;
+    struct inq *inqs; /* under in_mu */
+    _Atomic uint64_t parked; /* messages parked now, every queue */
+    pthread_t in_th;
+    bool in_started, in_quit; /* under in_mu */
+    _Atomic uint64_t inbound_dropped;
     /* receiver thread only */
     rcache_ent rc_to[RCACHE], rc_from[RCACHE];
     uint64_t last_type_id;
     const akt_type *last_type;
 };
+
+static void
+tp_thread_name_rm(const char *name)
+{
+#if defined(__linux__) && defined(_GNU_SOURCE)
+    pthread_setname_np(pthread_self(), name);
+#else
+    (void)name;
+#endif
+}
 
 /* --- the system's remoting, in its extension slot ------------------------ */
 
@@ -168,6 +193,9 @@ rm_release(rm *r)
         free(r->rc_to[i].path);
         free(r->rc_from[i].path);
     }
+    inqs_free(r);
+    pthread_mutex_destroy(&r->in_mu);
+    pthread_cond_destroy(&r->in_cv);
     free(r->slots);
     free(r->proxy_disp);
     free(r->canon);
@@ -575,6 +603,7 @@ proxy_get(rm *r, const char *path, const char *sysname, const char *url,
         .state_init = proxy_state_init,
         .init_arg = p,
         .dispatcher = r->proxy_disp,
+        .mailbox = &r->proxy_mbox,
     };
     atomic_fetch_add(&r->refs, 1); /* released by post_stop */
     akt_err rc = akt_spawn(r->sys, &props, name, &p->ref);
@@ -1034,12 +1063,10 @@ reply_fini(void *arg)
     rm_release(r);
 }
 
-/* ask_back -- deliver msg to `to` as an ask whose reply goes to env's
- * sender slot on the peer that sent it; false (msg still the caller's) when
- * env's sender is no reply slot of that peer, or too many are waiting. */
+/* is_ask_slot -- env's sender is a reply slot (<addr>/temp/N) of the peer
+ * it came from: an ask from that peer */
 static bool
-ask_back(rm *r, const akti_peer *from, const akti_envelope *env, akt_ref to,
-    void *msg)
+is_ask_slot(const akti_peer *from, const akti_envelope *env)
 {
     char spath[PATH_MAX_LEN], ssys[256], surl[PATH_MAX_LEN];
     const char *slocal;
@@ -1048,75 +1075,70 @@ ask_back(rm *r, const akti_peer *from, const akti_envelope *env, akt_ref to,
     }
     memcpy(spath, env->sender, env->sender_len);
     spath[env->sender_len] = '\0';
-    if (parse_path(spath, ssys, sizeof(ssys), surl, sizeof(surl), &slocal)
-            != AKT_OK
-        || strncmp(slocal, "/temp/", 6) != 0
-        || strcmp(surl, akti_assoc_url(from->assoc)) != 0) {
-        return false;
-    }
+    return parse_path(spath, ssys, sizeof(ssys), surl, sizeof(surl), &slocal)
+        == AKT_OK
+        && strncmp(slocal, "/temp/", 6) == 0
+        && strcmp(surl, akti_assoc_url(from->assoc)) == 0;
+}
+
+/* ask_back -- deliver msg to `to` as an ask whose reply goes to the reply
+ * slot spath on peer (a, uid). AKT_OK: delivered (msg consumed);
+ * AKT_ENOSPC: too many asks from peers wait (msg still the caller's: tell
+ * it with a one-shot proxy as its sender); AKT_EAGAIN (nowait only): the
+ * recipient's BLOCK mailbox is full; another code: the ask failed (msg
+ * still the caller's). */
+static akt_err
+ask_back(rm *r, akti_assoc *a, uint64_t uid, const char *spath, size_t slen,
+    akt_ref to, void *msg, bool nowait)
+{
     if (atomic_fetch_add(&r->replies, 1) >= REPLY_MAX) {
         atomic_fetch_sub(&r->replies, 1);
-        return false;
+        return AKT_ENOSPC;
     }
-    reply_ctx *c = malloc(sizeof(*c) + env->sender_len + 1);
+    reply_ctx *c = malloc(sizeof(*c) + slen + 1);
     if (c == NULL) {
         atomic_fetch_sub(&r->replies, 1);
-        return false;
+        return AKT_ENOMEM;
     }
     akt_future *f;
-    if (akt_ask(to, msg, REPLY_TIMEOUT_NS, &f) != AKT_OK) {
+    akt_err rc = nowait ? akti_ask_nowait(to, msg, REPLY_TIMEOUT_NS, &f)
+                        : akt_ask(to, msg, REPLY_TIMEOUT_NS, &f);
+    if (rc != AKT_OK) {
         atomic_fetch_sub(&r->replies, 1);
         free(c);
-        return false;
+        return rc;
     }
     c->r = r;
     c->f = f;
-    c->a = from->assoc;
-    c->uid = from->uid;
-    c->len = env->sender_len;
-    memcpy(c->path, spath, env->sender_len + 1);
+    c->a = a;
+    c->uid = uid;
+    c->len = slen;
+    memcpy(c->path, spath, slen);
+    c->path[slen] = '\0';
     atomic_fetch_add(&r->refs, 1); /* released by reply_fini */
     if (akt_future_on_complete(f, reply_done, c, reply_fini) != AKT_OK) {
         reply_fini(c);
     }
     akt_future_release(f);
-    return true;
+    return AKT_OK;
 }
 
-/* refuse_ask -- an envelope from an asker on the peer (its sender is a
- * reply slot, /temp/N, of that peer) that cannot be delivered here: answer
- * the ask at once with code and a reason (an akt.Status, as an error reply)
- * instead of leaving it to its timeout. Tells are only counted. */
+/* refuse_slot -- answer the ask whose reply slot on peer (a, uid) is spath
+ * at once with code and a reason (an akt.Status, as an error reply)
+ * instead of leaving it to its timeout. */
 static void
-refuse_ask(rm *r, const akti_peer *from, const akti_envelope *env, akt_err code,
-    const char *fmt, ...)
+refuse_slot(rm *r, akti_assoc *a, uint64_t uid, const char *spath, size_t slen,
+    akt_err code, const char *text)
 {
-    char spath[PATH_MAX_LEN], ssys[256], surl[PATH_MAX_LEN], text[256];
-    const char *slocal;
-    if (env->sender_len == 0 || env->sender_len >= sizeof(spath)) {
-        return;
-    }
-    memcpy(spath, env->sender, env->sender_len);
-    spath[env->sender_len] = '\0';
-    if (parse_path(spath, ssys, sizeof(ssys), surl, sizeof(surl), &slocal)
-            != AKT_OK
-        || strncmp(slocal, "/temp/", 6) != 0
-        || strcmp(surl, akti_assoc_url(from->assoc)) != 0) {
-        return;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
-    va_end(ap);
     akt_Status st = { .code = (int32_t)code, .text = { text, strlen(text) } };
     akt_buf buf;
     akt_buf_init(&buf);
     if (akt_status_type.encode(&st, &buf) == AKT_OK) {
         pthread_rwlock_rdlock(&r->life);
         if (!r->stopped) {
-            akti_envelope e = { spath, env->sender_len, "", 0,
-                akt_status_type.id, buf.data, buf.len };
-            if (akti_assoc_send(from->assoc, &e, false, from->uid) != AKT_OK) {
+            akti_envelope e
+                = { spath, slen, "", 0, akt_status_type.id, buf.data, buf.len };
+            if (akti_assoc_send(a, &e, false, uid) != AKT_OK) {
                 atomic_fetch_add(&r->proxy_drops, 1);
             }
         }
@@ -1125,19 +1147,297 @@ refuse_ask(rm *r, const akti_peer *from, const akti_envelope *env, akt_err code,
     akt_buf_free(&buf);
 }
 
+/* refuse_ask -- an envelope from an asker on the peer (its sender is a
+ * reply slot, /temp/N, of that peer) that cannot be delivered here: answer
+ * the ask at once with code and a reason. Tells are only counted. */
 static void
+refuse_ask(rm *r, const akti_peer *from, const akti_envelope *env, akt_err code,
+    const char *fmt, ...)
+{
+    if (!is_ask_slot(from, env)) {
+        return;
+    }
+    char text[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    refuse_slot(
+        r, from->assoc, from->uid, env->sender, env->sender_len, code, text);
+}
+
+/* --- inbound: delivery, flow control, and the inbound thread ---
+ *
+ * An inbound user message is decoded and tagged with its channel's credit
+ * slot (akti_msg_set_credit): the transport's receive window counts it
+ * until its actor takes it from its mailbox, so the peer can never have
+ * more than the window on its way to or waiting in this node's mailboxes
+ * (a slow actor slows its remote senders; unbounded mailboxes stay
+ * bounded). It is told on the receiver thread, which must never block
+ * (one receiver serves every peer, and a blocked one would look like a
+ * stalled connection to them): a recipient whose bounded mailbox is full
+ * with the BLOCK strategy answers AKT_EAGAIN (akti_tell_nowait), and the
+ * message -- with every later one of that association and channel, so
+ * their order holds -- is parked for the inbound thread, which tells it
+ * the blocking way: the mailbox's block-timeout, then a dead letter here.
+ * Parked messages keep their credit, so the window closes and the sender
+ * slows down. A mailbox that refuses or drops a message (FAIL, DROP_NEW,
+ * DROP_HEAD, BLOCK's timeout) makes it a dead letter of this system, and
+ * an ask with it fails at once with the code. */
+
+typedef struct parked {
+    struct parked *next;
+    akt_ref to;
+    void *msg;
+    akt_ref sender; /* a tell's */
+    akti_assoc *a;
+    uint64_t uid;
+    size_t slen; /* > 0: an ask, path is its reply slot on the peer */
+    char path[];
+} parked;
+
+typedef struct inq {
+    struct inq *next;
+    akti_assoc *a;
+    int ch;
+    parked *head, *tail; /* head: being delivered while busy */
+    bool busy;
+} inq;
+
+static inq *
+inq_find(rm *r, akti_assoc *a, int ch, bool create) /* in_mu held */
+{
+    for (inq *q = r->inqs; q; q = q->next) {
+        if (q->a == a && q->ch == ch) {
+            return q;
+        }
+    }
+    if (!create) {
+        return NULL;
+    }
+    inq *q = calloc(1, sizeof(*q));
+    if (q != NULL) {
+        q->a = a;
+        q->ch = ch;
+        q->next = r->inqs;
+        r->inqs = q;
+    }
+    return q;
+}
+
+/* inbound_failed -- msg could not be delivered here (rc): a dead letter
+ * of this system (which releases its credit); an ask fails at once */
+static void
+inbound_failed(rm *r, akti_assoc *a, uint64_t uid, akt_ref to, void *msg,
+    const char *spath, size_t slen, akt_err rc)
+{
+    atomic_fetch_add(&r->inbound_dropped, 1);
+    if (slen > 0) {
+        char text[160];
+        snprintf(text, sizeof(text), "not delivered on %s: %s", r->name,
+            akt_strerror(rc));
+        refuse_slot(r, a, uid, spath, slen, rc, text);
+    }
+    if (akt_system_publish_dead_letter(r->sys, to, msg, rc) != AKT_OK) {
+        akt_msg_free(msg);
+    }
+}
+
+/* sender_proxy -- the proxy standing for sender path spath of peer a, off
+ * the receiver thread (no cache) */
+static akt_ref
+sender_proxy(rm *r, akti_assoc *a, const char *spath)
+{
+    char ssys[256], surl[PATH_MAX_LEN];
+    const char *slocal;
+    akt_ref ref = AKT_REF_NONE;
+    if (parse_path(spath, ssys, sizeof(ssys), surl, sizeof(surl), &slocal)
+            == AKT_OK
+        && surl[0] != '\0') {
+        bool same = strcmp(surl, akti_assoc_url(a)) == 0;
+        proxy_get(r, spath, ssys, surl, same ? a : NULL, &ref);
+    }
+    return ref;
+}
+
+/* deliver_msg -- tell (or ask back) one inbound message. nowait: the
+ * receiver thread (AKT_EAGAIN: a full BLOCK mailbox, msg still ours). On
+ * any other failure msg is a dead letter here. */
+static akt_err
+deliver_msg(rm *r, akti_assoc *a, uint64_t uid, akt_ref to, void *msg,
+    akt_ref sender, const char *spath, size_t slen, bool nowait)
+{
+    akt_err rc;
+    if (slen > 0) {
+        rc = ask_back(r, a, uid, spath, slen, to, msg, nowait);
+        if (rc == AKT_OK || rc == AKT_EAGAIN) {
+            return rc;
+        }
+        if (rc != AKT_ENOSPC) {
+            inbound_failed(r, a, uid, to, msg, spath, slen, rc);
+            return rc;
+        }
+        /* too many asks wait for replies: a one-shot proxy is the reply
+         * path */
+        char path[PATH_MAX_LEN];
+        memcpy(path, spath, slen);
+        path[slen] = '\0';
+        sender = sender_proxy(r, a, path);
+    }
+    rc = nowait ? akti_tell_nowait(to, msg, sender) : akt_tell(to, msg, sender);
+    if (rc != AKT_OK && rc != AKT_EAGAIN) {
+        inbound_failed(r, a, uid, to, msg, spath, slen, rc);
+    }
+    return rc;
+}
+
+static void *inbound_thread(void *arg);
+
+/* inqs_free -- the queues (empty: the inbound thread drained them) */
+static void
+inqs_free(rm *r)
+{
+    while (r->inqs) {
+        inq *q = r->inqs;
+        r->inqs = q->next;
+        free(q);
+    }
+}
+
+/* park -- append to (a, ch)'s queue for the inbound thread; false when
+ * out of memory (msg still the caller's) */
+static bool
+park(rm *r, akti_assoc *a, uint64_t uid, int ch, akt_ref to, void *msg,
+    akt_ref sender, const char *spath, size_t slen)
+{
+    parked *p = malloc(sizeof(*p) + slen + 1);
+    if (p == NULL) {
+        return false;
+    }
+    p->next = NULL;
+    p->to = to;
+    p->msg = msg;
+    p->sender = sender;
+    p->a = a;
+    p->uid = uid;
+    p->slen = slen;
+    if (slen) {
+        memcpy(p->path, spath, slen);
+    }
+    p->path[slen] = '\0';
+    pthread_mutex_lock(&r->in_mu);
+    inq *q = r->in_quit ? NULL : inq_find(r, a, ch, true);
+    if (q != NULL && !r->in_started) {
+        /* started on first use: a node whose mailboxes never push back
+         * pays no thread */
+        r->in_started = pthread_create(&r->in_th, NULL, inbound_thread, r) == 0;
+    }
+    if (q == NULL || !r->in_started) {
+        pthread_mutex_unlock(&r->in_mu);
+        free(p);
+        return false;
+    }
+    if (q->tail) {
+        q->tail->next = p;
+    } else {
+        q->head = p;
+    }
+    q->tail = p;
+    atomic_fetch_add(&r->parked, 1);
+    pthread_cond_signal(&r->in_cv);
+    pthread_mutex_unlock(&r->in_mu);
+    return true;
+}
+
+/* parked_on -- (a, ch) has messages waiting (or one being delivered) on
+ * the inbound thread: a later one must queue behind them */
+static bool
+parked_on(rm *r, akti_assoc *a, int ch)
+{
+    if (atomic_load_explicit(&r->parked, memory_order_acquire) == 0) {
+        return false; /* the common case: no lock */
+    }
+    pthread_mutex_lock(&r->in_mu);
+    inq *q = inq_find(r, a, ch, false);
+    bool any = q != NULL && q->head != NULL;
+    pthread_mutex_unlock(&r->in_mu);
+    return any;
+}
+
+/* inbound_thread -- tells parked messages the blocking way, oldest
+ * first, one queue after another (each keeps its order) */
+static void *
+inbound_thread(void *arg)
+{
+    rm *r = arg;
+    tp_thread_name_rm("akt-rm-inbound");
+    pthread_mutex_lock(&r->in_mu);
+    for (;;) {
+        inq *q = NULL;
+        for (inq *x = r->inqs; x; x = x->next) {
+            if (x->head != NULL) {
+                q = x;
+                break;
+            }
+        }
+        if (q == NULL) {
+            if (r->in_quit) {
+                break;
+            }
+            pthread_cond_wait(&r->in_cv, &r->in_mu);
+            continue;
+        }
+        parked *p = q->head;
+        q->busy = true;
+        bool quit = r->in_quit;
+        pthread_mutex_unlock(&r->in_mu);
+        if (quit) {
+            /* remoting stops: what waits is a dead letter here */
+            inbound_failed(
+                r, p->a, p->uid, p->to, p->msg, p->path, p->slen, AKT_ECLOSED);
+        } else {
+            deliver_msg(r, p->a, p->uid, p->to, p->msg, p->sender, p->path,
+                p->slen, false);
+        }
+        pthread_mutex_lock(&r->in_mu);
+        q->head = p->next;
+        if (q->head == NULL) {
+            q->tail = NULL;
+        }
+        q->busy = false;
+        atomic_fetch_sub(&r->parked, 1);
+        /* round robin: this queue goes to the end of the list */
+        if (q->head != NULL && q->next != NULL) {
+            inq **pp = &r->inqs;
+            while (*pp != q) {
+                pp = &(*pp)->next;
+            }
+            *pp = q->next;
+            inq *last = *pp;
+            while (last->next) {
+                last = last->next;
+            }
+            last->next = q;
+            q->next = NULL;
+        }
+        free(p);
+    }
+    pthread_mutex_unlock(&r->in_mu);
+    return NULL;
+}
+
+static size_t
 rm_on_envelope(
     void *arg, const akti_peer *from, int ch, const akti_envelope *env)
 {
     rm *r = arg;
-    (void)ch;
     while (!atomic_load(&r->ready)) { /* the microseconds until start returns */
         sched_yield();
     }
     if (env->type_id == r->watch_id || env->type_id == r->term_id
         || env->type_id == r->unwatch_id) {
         on_remote_watch(r, from, env);
-        return;
+        return 0;
     }
     const akt_type *t = r->last_type_id == env->type_id
         ? r->last_type
@@ -1157,7 +1457,7 @@ rm_on_envelope(
         refuse_ask(r, from, env, AKT_ETYPE,
             "type id %016llx is not registered at %s",
             (unsigned long long)env->type_id, r->name);
-        return;
+        return 0;
     }
     r->last_type_id = env->type_id;
     r->last_type = t;
@@ -1173,19 +1473,19 @@ rm_on_envelope(
             atomic_fetch_add(&r->undeliverable, 1);
             refuse_ask(r, from, env, AKT_ENOENT, "no system %.*s here (%s)",
                 (int)env->recipient_len, env->recipient, r->name);
-            return;
+            return 0;
         }
         if (strncmp(local, "/temp/", 6) == 0) {
             slot_id = strtoull(local + 6, NULL, 10);
             if (slot_id == 0) {
                 atomic_fetch_add(&r->undeliverable, 1);
-                return;
+                return 0;
             }
         } else if (akt_lookup(r->sys, local, &to) != AKT_OK) {
             atomic_fetch_add(&r->undeliverable, 1);
             refuse_ask(r, from, env, AKT_ENOENT, "no actor at %s on %s", local,
                 r->name);
-            return;
+            return 0;
         } else {
             rc_put(e, env->recipient, env->recipient_len, h, now, to);
         }
@@ -1202,21 +1502,73 @@ rm_on_envelope(
         }
         refuse_ask(r, from, env, rc, "a %s does not decode at %s: %s", t->name,
             r->name, akt_strerror(rc));
-        return;
+        return 0;
     }
-    if (slot_id == 0 && ask_back(r, from, env, to, msg)) {
-        return; /* an ask from the peer: its reply goes straight back */
+    /* from here on msg counts against the peer's window until it is
+     * consumed (every path below delivers it or dead-letters it) */
+    size_t fp = 0;
+    if (from->credit != 0) {
+        akti_msg_set_credit(msg, from->credit);
+        fp = akti_msg_footprint(msg);
     }
-    akt_ref sender = env->sender_len > 0 ? resolve_sender(r, from, env, now)
-                                         : AKT_REF_NONE;
-    if (slot_id != 0 && !slot_take(r, slot_id, &to)) {
-        atomic_fetch_add(&r->undeliverable, 1);
-        akt_msg_free(msg);
-        return;
+    if (slot_id != 0) {
+        /* a reply to one of our asks: a future takes it at once */
+        if (!slot_take(r, slot_id, &to)) {
+            atomic_fetch_add(&r->undeliverable, 1);
+            if (akt_system_publish_dead_letter(r->sys, to, msg, AKT_ESTOPPED)
+                != AKT_OK) {
+                akt_msg_free(msg);
+            }
+            return fp;
+        }
+        if (akt_tell(to, msg, AKT_REF_NONE) != AKT_OK) {
+            inbound_failed(
+                r, from->assoc, from->uid, to, msg, NULL, 0, AKT_ECLOSED);
+        }
+        return fp;
     }
-    if (akt_tell(to, msg, sender) != AKT_OK) {
-        akt_msg_free(msg);
+    bool ask = is_ask_slot(from, env);
+    const char *spath = ask ? env->sender : NULL;
+    size_t slen = ask ? env->sender_len : 0;
+    akt_ref sender = !ask && env->sender_len > 0
+        ? resolve_sender(r, from, env, now)
+        : AKT_REF_NONE;
+    if (!parked_on(r, from->assoc, ch)) {
+        rc = deliver_msg(
+            r, from->assoc, from->uid, to, msg, sender, spath, slen, true);
+        if (rc != AKT_EAGAIN) {
+            return fp;
+        }
     }
+    if (!park(r, from->assoc, from->uid, ch, to, msg, sender, spath, slen)) {
+        inbound_failed(
+            r, from->assoc, from->uid, to, msg, spath, slen, AKT_ENOMEM);
+    }
+    return fp;
+}
+
+/* rm_on_envelope_rx -- the receiver thread never waits, nor does what it
+ * runs (a future's callbacks completed by a reply) */
+static size_t
+rm_on_envelope_rx(
+    void *arg, const akti_peer *from, int ch, const akti_envelope *env)
+{
+    akti_nowait_enter();
+    size_t fp = rm_on_envelope(arg, from, ch, env);
+    akti_nowait_leave();
+    return fp;
+}
+
+/* rm_credit_open -- the transport's receive window of (a, ch) counts our
+ * messages through a credit slot of the system */
+static akt_err
+rm_credit_open(
+    void *arg, akti_assoc *a, int ch, uint16_t *id, akti_credit **out)
+{
+    (void)a;
+    (void)ch;
+    rm *r = arg;
+    return akti_credit_open(r->sys, AKTI_EXT_REMOTE, id, out);
 }
 
 static void
@@ -1336,9 +1688,10 @@ rm_on_drop(void *arg, akti_assoc *to, const akti_envelope *env, akt_err reason)
 }
 
 static const akti_tp_callbacks rm_cbs = {
-    .on_envelope = rm_on_envelope,
+    .on_envelope = rm_on_envelope_rx,
     .on_peer = rm_on_peer,
     .on_drop = rm_on_drop,
+    .credit_open = rm_credit_open,
 };
 
 /* --- configuration
@@ -1390,7 +1743,8 @@ security_rules(akti_setreader *rd, const akti_tp_opts *o)
  * reader says (AKT_ETYPE, AKT_ERANGE, AKT_EINVAL), err naming the key. */
 static akt_err
 read_config(const akt_remote_options *opts, const akt_config *sysconf,
-    akt_config **merged, akti_tp_opts *o, akt_config_error *err)
+    akt_config **merged, akti_tp_opts *o, uint32_t *proxy_mbox,
+    akt_config_error *err)
 {
     akt_config *ref = NULL, *mid = NULL;
     akt_err rc = akt_config_reference(&ref, err);
@@ -1489,6 +1843,18 @@ read_config(const akt_remote_options *opts, const akt_config *sysconf,
     o->max_connections_per_source = (uint32_t)maxcs;
     akti_set_dur(
         &rd, "akt.remote.idle-timeout", &o->idle_timeout_ns, 1, INT64_MAX);
+    /* flow control and the other bounds of the path (docs/remoting.md) */
+    int64_t win = o->receive_window, pmb = *proxy_mbox;
+    akti_set_int(&rd, "akt.remote.receive-window", &win, 1, UINT32_MAX);
+    akti_set_int(&rd, "akt.remote.proxy-mailbox-size", &pmb, 1, UINT32_MAX);
+    o->receive_window = (uint32_t)win;
+    *proxy_mbox = (uint32_t)pmb;
+    uint64_t winb = o->receive_window_bytes, qb = o->outbound_queue_bytes;
+    akti_set_size(
+        &rd, "akt.remote.receive-window-bytes", &winb, 1024, SIZE_MAX);
+    akti_set_size(&rd, "akt.remote.outbound-queue-bytes", &qb, 1, SIZE_MAX);
+    o->receive_window_bytes = (size_t)winb;
+    o->outbound_queue_bytes = (size_t)qb;
     o->listen_url = opts->listen_url;
     o->advertised_url = opts->advertised_url;
     o->cookie = opts->cookie;
@@ -1572,12 +1938,24 @@ rm_ext_watchers(void *arg, akt_ref self, void *state, uint32_t nwatchers)
     }
 }
 
+/* messages delivered under a credit slot were consumed up to its mark
+ * (any thread): the transport recomputes that window's grant */
+static void
+rm_ext_credit(void *arg, uint16_t id)
+{
+    rm *r = arg;
+    if (r->tp != NULL) {
+        akti_tp_credit_kick(r->tp, id);
+    }
+}
+
 static const akti_ext_ops rm_ext_ops = {
     .name = "remote",
     .terminated = rm_ext_terminated,
     .ref_to_path = rm_ext_ref_to_path,
     .path_to_ref = rm_ext_path_to_ref,
     .watchers = rm_ext_watchers,
+    .credit = rm_ext_credit,
 };
 
 akt_err
@@ -1607,6 +1985,8 @@ akt_remote_start(akt_system *sys, const akt_remote_options *opts)
     r->term_id = fnv("akt.remote.Terminated");
     r->unwatch_id = fnv("akt.remote.Unwatch");
     pthread_mutex_init(&r->mu, NULL);
+    pthread_mutex_init(&r->in_mu, NULL);
+    pthread_cond_init(&r->in_cv, NULL);
     pthread_rwlock_init(&r->life, NULL);
     if (r->name == NULL || r->slots == NULL || r->proxy_disp == NULL) {
         rm_release(r);
@@ -1616,7 +1996,9 @@ akt_remote_start(akt_system *sys, const akt_remote_options *opts)
     akti_tp_opts_default(&o);
     akt_config *cfg = NULL;
     akt_config_error cerr = { .message = "" };
-    akt_err rc = read_config(opts, akt_system_config(sys), &cfg, &o, &cerr);
+    uint32_t proxy_mbox = 1024;
+    akt_err rc = read_config(
+        opts, akt_system_config(sys), &cfg, &o, &proxy_mbox, &cerr);
     if (rc != AKT_OK) {
         /* the one place the user learns which setting is wrong */
         akt_log(sys, AKT_LOG_ERROR, AKT_REF_NONE, "remoting not started: %s",
@@ -1624,6 +2006,12 @@ akt_remote_start(akt_system *sys, const akt_remote_options *opts)
         rm_release(r);
         return rc;
     }
+    /* a proxy's mailbox is bounded like the outbound queue behind it:
+     * the same overflow strategy and block-timeout */
+    r->proxy_mbox = (akt_mailbox_opts) { .kind = AKT_MAILBOX_BOUNDED,
+        .capacity = proxy_mbox,
+        .overflow = o.overflow,
+        .block_timeout_ns = o.block_timeout_ns };
     o.system_name = r->name;
     o.cb = &rm_cbs;
     o.cb_arg = r;
@@ -1659,6 +2047,16 @@ rm_shutdown(rm *r)
     pthread_rwlock_wrlock(&r->life);
     r->stopped = true;
     pthread_rwlock_unlock(&r->life);
+    /* the inbound thread first: what it still holds becomes dead letters
+     * here; the receiver parks nothing after in_quit */
+    pthread_mutex_lock(&r->in_mu);
+    r->in_quit = true;
+    bool joined = r->in_started;
+    pthread_cond_signal(&r->in_cv);
+    pthread_mutex_unlock(&r->in_mu);
+    if (joined) {
+        pthread_join(r->in_th, NULL);
+    }
     akti_tp_free(r->tp); /* joins the transport's threads: no more callbacks */
     r->tp = NULL;
     /* stop every proxy; their post_stop releases their references */
@@ -1805,6 +2203,11 @@ akt_remote_stats_get(akt_system *sys, akt_remote_stats *out)
     out->handshakes = st.handshakes;
     out->stale_frames = st.stale_frames;
     out->remote_watching = atomic_load(&r->rwatching);
+    out->credit_waits = st.credit_waits;
+    out->receive_pending = st.receive_pending;
+    out->receive_pending_max = st.receive_pending_max;
+    out->inbound_parked = atomic_load(&r->parked);
+    out->inbound_dropped = atomic_load(&r->inbound_dropped);
     pthread_mutex_lock(&r->mu);
     out->proxies = r->nproxies;
     out->remote_watches = r->nwatches;

@@ -188,6 +188,9 @@ akti_tp_opts_default(akti_tp_opts *o)
     o->max_connections = 768;
     o->max_connections_per_source = 48;
     o->idle_timeout_ns = 60000000000LL;
+    o->outbound_queue_bytes = 32u * 1024 * 1024;
+    o->receive_window = 8192;
+    o->receive_window_bytes = 8u * 1024 * 1024;
 }
 
 static void
@@ -221,6 +224,9 @@ opts_fill(akti_tp_opts *o, const akti_tp_opts *in)
     DEF(max_connections);
     DEF(max_connections_per_source);
     DEF(idle_timeout_ns);
+    DEF(outbound_queue_bytes);
+    DEF(receive_window);
+    DEF(receive_window_bytes);
 #undef DEF
     if (o->overflow == AKT_OVERFLOW_DEFAULT) {
         o->overflow = AKT_OVERFLOW_DROP_NEW;
@@ -613,7 +619,7 @@ akti_tp_ev_flush(akti_tp *tp, akti_assoc *a, ev_list *l)
     }
     for (int i = 0; i < l->n; i++) {
         if (tp->o.cb && tp->o.cb->on_peer) {
-            akti_peer p = { a, a->system, a->url, l->v[i].uid };
+            akti_peer p = { a, a->system, a->url, l->v[i].uid, 0 };
             tp->o.cb->on_peer(tp->o.cb_arg, &p, l->v[i].ev, l->v[i].reason);
         }
     }
@@ -637,18 +643,19 @@ akti_tp_reset_incarnation(
     a->in_next = 1;
     memset(a->rx_epoch, 0, sizeof(a->rx_epoch));
     for (int k = AKTI_CH_ORDINARY; k <= AKTI_CH_LARGE; k++) {
-        tp_ring *q = &a->ch[k].q;
-        uint32_t n = q->len;
+        tp_chan *c = &a->ch[k];
+        uint32_t n = c->q.len;
         for (uint32_t i = 0; i < n; i++) {
-            it = ring_pop(q);
+            it = chan_q_pop(c);
             if (old != 0 && it->uid == old) {
                 akti_tp_drop_add(d, it, reason);
             } else {
-                ring_push(q, it);
+                chan_q_push(c, it);
             }
         }
-        pthread_cond_broadcast(&a->ch[k].not_full);
+        pthread_cond_broadcast(&c->not_full);
     }
+    akti_tp_flow_reset(a);
     atomic_store(&a->peer_uid, 0);
     a->peer_token = 0;
     a->my_token = 0;
@@ -670,7 +677,7 @@ fail_queues(akti_assoc *a, drop_list *d, akt_err reason)
     }
     a->sys_sent = 0;
     for (int k = AKTI_CH_ORDINARY; k <= AKTI_CH_LARGE; k++) {
-        while ((it = ring_pop(&a->ch[k].q)) != NULL) {
+        while ((it = chan_q_pop(&a->ch[k])) != NULL) {
             akti_tp_drop_add(d, it, reason);
         }
         pthread_cond_broadcast(&a->ch[k].not_full);
@@ -742,6 +749,9 @@ akti_tp_become_up(akti_tp *tp, akti_assoc *a, ev_list *evs) /* a->mu held */
         pthread_cond_broadcast(&a->ch[k].cv);
     }
     pthread_cond_broadcast(&a->up_cv);
+    /* the first grants: the peer sends nothing on ORDINARY/LARGE before */
+    akti_tp_flow_grant(tp, a, AKTI_CH_ORDINARY, true);
+    akti_tp_flow_grant(tp, a, AKTI_CH_LARGE, true);
     akti_rlog(tp, AKTI_LOG_INFO, "association with %s (%s, uid %016llx) is up",
         a->system, a->url, (unsigned long long)atomic_load(&a->peer_uid));
 }
@@ -1135,6 +1145,11 @@ tick_assoc(akti_tp *tp, akti_assoc *a, int64_t now)
         a->last_active = now;
         if (now - a->hb_last >= tp->o.heartbeat_interval_ns && !a->leave_wait) {
             akti_tp_send_heartbeat(tp, a, now);
+            /* refresh the grants (a Flow frame lost with a replaced
+             * connection) and, when starved, say what we sent */
+            akti_tp_flow_grant(tp, a, AKTI_CH_ORDINARY, false);
+            akti_tp_flow_grant(tp, a, AKTI_CH_LARGE, false);
+            akti_tp_send_flow(tp, a);
         }
         if (a->claim_uid != 0) {
             /* a new incarnation claimed this address: challenge it until
@@ -1734,8 +1749,57 @@ akti_tp_stats_get(const akti_tp *tp, akti_tp_stats *o)
     G(claims);
     G(reclaimed);
     G(associations_active);
+    G(credit_waits);
+    G(credit_grants);
+    G(receive_pending_max);
+#undef G
     pthread_mutex_lock(&((akti_tp *)tp)->conn_mu);
     o->connections_inbound = tp->nconns;
     pthread_mutex_unlock(&((akti_tp *)tp)->conn_mu);
-#undef G
+    /* pending now: what the windows hold (a snapshot, for monitoring);
+     * associations are never freed while tp lives, and a->mu is taken
+     * without tp->mu (the lock order) */
+    uint64_t pend = 0;
+    akti_tp *mtp = (akti_tp *)tp;
+    pthread_mutex_lock(&mtp->mu);
+    akti_assoc *list = mtp->assocs;
+    pthread_mutex_unlock(&mtp->mu);
+    for (akti_assoc *a = list; a; a = a->next) {
+        pthread_mutex_lock(&a->mu);
+        for (int k = AKTI_CH_ORDINARY; k <= AKTI_CH_LARGE; k++) {
+            akti_credit *cr = a->ch[k].rx_credit;
+            if (cr != NULL) {
+                uint64_t rel = atomic_load(&cr->released);
+                pend += a->ch[k].rx_held > rel ? a->ch[k].rx_held - rel : 0;
+            }
+        }
+        pthread_mutex_unlock(&a->mu);
+    }
+    o->receive_pending = pend;
+}
+
+void
+akti_tp_credit_kick(akti_tp *tp, uint16_t id)
+{
+    akti_assoc *a = NULL;
+    int ch = 0;
+    pthread_mutex_lock(&tp->mu);
+    for (akti_assoc *b = tp->assocs; b && a == NULL; b = b->next) {
+        for (int k = AKTI_CH_ORDINARY; k <= AKTI_CH_LARGE; k++) {
+            if (atomic_load_explicit(
+                    &b->ch[k].rx_credit_id, memory_order_relaxed)
+                == id) {
+                a = b;
+                ch = k;
+                break;
+            }
+        }
+    }
+    pthread_mutex_unlock(&tp->mu);
+    if (a == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&a->mu);
+    akti_tp_flow_grant(tp, a, ch, false);
+    pthread_mutex_unlock(&a->mu);
 }

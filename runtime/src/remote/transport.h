@@ -60,6 +60,10 @@ typedef struct akti_peer {
     const char *system;
     const char *address; /* the peer's NNG URL */
     uint64_t uid;
+    /* on_envelope of ORDINARY/LARGE: the credit slot (core/ext.h) of this
+     * channel's receive window, 0 when none (credit_open not given or
+     * failed); see on_envelope */
+    uint16_t credit;
 } akti_peer;
 
 typedef enum akti_peer_event {
@@ -73,8 +77,14 @@ typedef enum akti_peer_event {
 
 typedef struct akti_tp_callbacks {
     /* channel: AKTI_CH_*; system messages come on AKTI_CH_CONTROL, in
-     * order, exactly once per incarnation pair. */
-    void (*on_envelope)(void *arg, const akti_peer *from, int channel,
+     * order, exactly once per incarnation pair. Flow control: an
+     * ORDINARY/LARGE envelope counts against the peer's receive window
+     * until it is consumed. The callback returns 0 when it is done with
+     * the envelope (consumed on return), or the footprint
+     * (akti_msg_footprint) of the message it tagged with from->credit
+     * (akti_msg_set_credit): the envelope then counts until the core
+     * reports that message consumed. */
+    size_t (*on_envelope)(void *arg, const akti_peer *from, int channel,
         const akti_envelope *env);
     void (*on_peer)(void *arg, const akti_peer *peer, akti_peer_event ev,
         const char *reason);
@@ -82,6 +92,13 @@ typedef struct akti_tp_callbacks {
      * quarantined, handshake failed): a dead letter. */
     void (*on_drop)(
         void *arg, akti_assoc *to, const akti_envelope *env, akt_err reason);
+    /* credit_open -- a credit slot (core/ext.h akti_credit_open) for the
+     * receive window of association a's channel (ORDINARY, LARGE); its
+     * owner's `credit` hook must call akti_tp_credit_kick with the id.
+     * Receiver thread. NULL, or an error: every envelope of that channel
+     * is consumed when on_envelope returns. */
+    akt_err (*credit_open)(
+        void *arg, akti_assoc *a, int channel, uint16_t *id, akti_credit **out);
 } akti_tp_callbacks;
 
 typedef struct akti_tp_opts {
@@ -112,6 +129,12 @@ typedef struct akti_tp_opts {
     size_t large_threshold; /* 32 KiB payload: LARGE channel */
     uint64_t max_message_size; /* 16 MiB */
     uint32_t system_buffer_size; /* 20000 unacked system messages */
+    size_t outbound_queue_bytes; /* 32 MiB of payload per channel */
+    /* flow control: what this node lets each peer have on the way to it
+     * and waiting here unconsumed, per association and channel */
+    uint32_t receive_window; /* 8192 envelopes */
+    size_t receive_window_bytes; /* 8 MiB (payload in flight, footprint
+                                  * of messages waiting) */
     /* limits; 0 takes the default */
     uint32_t max_associations; /* 256 per node, dormant ones included */
     uint32_t max_associations_per_source; /* 16 made for Hellos per source */
@@ -146,6 +169,10 @@ typedef struct akti_tp_stats {
     uint64_t reclaimed; /* associations put to sleep after idle-timeout */
     uint64_t associations_active; /* now: with sockets and threads */
     uint64_t connections_inbound; /* now: pipes accepted by the listener */
+    uint64_t credit_waits; /* a writer found its channel out of credit */
+    uint64_t credit_grants; /* Flow frames sent */
+    uint64_t receive_pending; /* now: envelopes held, not yet consumed */
+    uint64_t receive_pending_max; /* the most seen in one window */
 } akti_tp_stats;
 
 /* akti_tp_opts_default -- fill every tunable with its default. */
@@ -189,6 +216,20 @@ AKTI_INTERNAL akt_err akti_tp_assoc(
  * returned and the dropped envelope goes to on_drop. */
 AKTI_INTERNAL akt_err akti_assoc_send(
     akti_assoc *a, const akti_envelope *env, bool system, uint64_t peer_uid);
+
+/* akti_assoc_send_ex -- akti_assoc_send with flags: AKTI_SEND_SYSTEM (as
+ * system = true), AKTI_SEND_NOWAIT (for a thread that must not block,
+ * such as the receiver: with BLOCK overflow a full queue drops the
+ * envelope at once, to on_drop, as DROP_NEW would; also the rule on a
+ * thread inside akti_nowait_enter, core/ext.h). */
+enum { AKTI_SEND_SYSTEM = 1, AKTI_SEND_NOWAIT = 2 };
+AKTI_INTERNAL akt_err akti_assoc_send_ex(
+    akti_assoc *a, const akti_envelope *env, unsigned flags, uint64_t peer_uid);
+
+/* akti_tp_credit_kick -- messages held under credit slot id were consumed
+ * up to the slot's mark (the core's `credit` hook): recompute that
+ * channel's grant and send it if it moved. Any thread, no lock held. */
+AKTI_INTERNAL void akti_tp_credit_kick(akti_tp *tp, uint16_t id);
 
 /* akti_assoc_wait_up -- block until the association is up (returns the
  * peer's uid in *uid) or timeout. AKT_ETIMEDOUT, AKT_EPEER (handshake

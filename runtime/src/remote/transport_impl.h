@@ -143,6 +143,24 @@ typedef struct tp_chan {
     bool waiting;
     bool inline_busy; /* a producer is sending on its own thread */
     _Atomic uint64_t epoch; /* connection epoch stamped on our frames */
+    size_t qbytes; /* payload bytes in q (ORDINARY, LARGE) */
+    /* flow control (ORDINARY, LARGE; a->mu). Sending: what we sent to the
+     * peer's current incarnation and what it granted (idl/remote.proto
+     * Flow); the writer sends only within the grant. */
+    uint64_t fc_sent, fc_sent_bytes;
+    uint64_t fc_limit, fc_limit_bytes;
+    bool fc_starved; /* items wait and the grant is used up */
+    /* Receiving (the peer's frames on this channel): the highest counts
+     * its frames (or probes) reported, this incarnation; the envelopes
+     * our callback kept and their footprint (cumulative for the life of
+     * the association, as the core's released counters are); the last
+     * grant sent */
+    uint64_t rx_seen, rx_seen_bytes;
+    uint64_t rx_held, rx_held_bytes;
+    uint64_t rx_granted, rx_granted_bytes;
+    akti_credit *rx_credit; /* NULL: envelopes consumed on return */
+    _Atomic uint16_t rx_credit_id; /* read by akti_tp_credit_kick */
+    bool rx_credit_tried;
     pthread_t th;
     bool th_started;
     bool quit; /* the writer exits: the association goes to sleep */
@@ -157,6 +175,37 @@ typedef struct tp_chan {
     int64_t dial_next; /* no new dial before this (backoff) */
     bool dial_aborted; /* the ticker gave up on a dial that hung */
 } tp_chan;
+
+/* the data channels' queues (ORDINARY, LARGE) count their payload bytes */
+static inline bool
+chan_q_push(tp_chan *c, tp_item *it)
+{
+    if (!ring_push(&c->q, it)) {
+        return false;
+    }
+    c->qbytes += it->plen;
+    return true;
+}
+
+static inline bool
+chan_q_push_front(tp_chan *c, tp_item *it)
+{
+    if (!ring_push_front(&c->q, it)) {
+        return false;
+    }
+    c->qbytes += it->plen;
+    return true;
+}
+
+static inline tp_item *
+chan_q_pop(tp_chan *c)
+{
+    tp_item *it = ring_pop(&c->q);
+    if (it != NULL) {
+        c->qbytes -= it->plen;
+    }
+    return it;
+}
 
 typedef struct tp_drop {
     tp_item *it;
@@ -287,7 +336,8 @@ struct akti_tp {
             envelopes_received, bytes_sent, bytes_received, rejected_corrupt,
             rejected_unauth, rejected_handshake, dropped, system_resends,
             stalls, failures_detected, quarantines, handshakes, stale_frames,
-            rejected_limit, claims, reclaimed, associations_active;
+            rejected_limit, claims, reclaimed, associations_active,
+            credit_waits, credit_grants, receive_pending_max;
     } st;
     _Atomic uint64_t next_epoch; /* connection epochs handed out */
 };
@@ -382,6 +432,20 @@ AKTI_INTERNAL void akti_tp_send_quarantine(
     akti_tp *tp, akti_assoc *a, const char *reason);
 AKTI_INTERNAL void akti_tp_send_leave(
     akti_tp *tp, akti_assoc *a, bool ack, const char *reason);
+/* flow control (transport_tx.c); a->mu held. akti_tp_flow_reset: a new
+ * peer incarnation (counts per pair start again). akti_tp_flow_grant:
+ * recompute the grants of channel ch and send a Flow frame when one moved
+ * by a step (or always, with force); arms the credit slot's marks.
+ * akti_tp_send_flow: the grants of both channels and, for a starved
+ * channel, what we sent (the ticker's periodic refresh). */
+AKTI_INTERNAL void akti_tp_flow_reset(akti_assoc *a);
+AKTI_INTERNAL void akti_tp_flow_grant(
+    akti_tp *tp, akti_assoc *a, int ch, bool force);
+AKTI_INTERNAL void akti_tp_send_flow(akti_tp *tp, akti_assoc *a);
+/* akti_tp_flow_seen -- the peer reported its cumulative counts on ch
+ * (a data frame's fc_seq/fc_bytes, or a probe); a->mu held */
+AKTI_INTERNAL void akti_tp_flow_seen(
+    akti_assoc *a, int ch, uint64_t seq, uint64_t bytes);
 /* the writer threads (arg: the tp_chan they drain) */
 AKTI_INTERNAL void *akti_tp_control_writer(void *arg);
 AKTI_INTERNAL void *akti_tp_data_writer(void *arg);

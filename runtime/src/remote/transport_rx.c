@@ -226,6 +226,7 @@ on_hello(akti_tp *tp, const Akt__Remote__Frame *f, const char *src)
             a->peer_token = 0;
             a->in_next = 1;
             memset(a->rx_epoch, 0, sizeof(a->rx_epoch));
+            akti_tp_flow_reset(a); /* credit counts per incarnation pair */
             if (a->state == AS_IDLE) {
                 a->state = AS_HANDSHAKE;
                 a->hs_start = now;
@@ -270,18 +271,106 @@ on_hello(akti_tp *tp, const Akt__Remote__Frame *f, const char *src)
     akti_tp_ev_flush(tp, a, &evs);
 }
 
-static void
+/* deliver -- one envelope to the callback; returns the footprint it kept
+ * under the channel's credit slot (0: consumed on return) */
+static size_t
 deliver(akti_tp *tp, akti_assoc *a, uint64_t uid, int ch,
     const Akt__Remote__Envelope *pe)
 {
     STAT_ADD(tp, envelopes_received, 1);
     if (tp->o.cb == NULL || tp->o.cb->on_envelope == NULL) {
-        return;
+        return 0;
     }
-    akti_peer p = { a, a->system, a->url, uid };
+    uint16_t credit = 0;
+    if (ch != AKTI_CH_CONTROL && a->ch[ch].rx_credit != NULL) {
+        credit = atomic_load_explicit(
+            &a->ch[ch].rx_credit_id, memory_order_relaxed);
+    }
+    akti_peer p = { a, a->system, a->url, uid, credit };
     akti_envelope e = { pe->recipient, strlen(pe->recipient), pe->sender,
         strlen(pe->sender), pe->type_id, pe->payload.data, pe->payload.len };
-    tp->o.cb->on_envelope(tp->o.cb_arg, &p, ch, &e);
+    size_t held = tp->o.cb->on_envelope(tp->o.cb_arg, &p, ch, &e);
+    return credit != 0 ? held : 0;
+}
+
+/* rx_credit_open -- the first data frame of a channel: ask the owner for
+ * the credit slot that tells us when delivered messages are consumed
+ * (no lock held: it is a callback) */
+static void
+rx_credit_open(akti_tp *tp, akti_assoc *a, int ch)
+{
+    tp_chan *c = &a->ch[ch];
+    if (c->rx_credit_tried) {
+        return;
+    }
+    c->rx_credit_tried = true; /* receiver thread only */
+    if (tp->o.cb == NULL || tp->o.cb->credit_open == NULL) {
+        return;
+    }
+    uint16_t id = 0;
+    akti_credit *ctr = NULL;
+    if (tp->o.cb->credit_open(tp->o.cb_arg, a, ch, &id, &ctr) != AKT_OK
+        || id == 0 || ctr == NULL) {
+        akti_rlog(tp, AKTI_LOG_WARN,
+            "no credit slot for channel %d of %s: its messages count as "
+            "consumed when delivered (mailboxes are not part of the window)",
+            ch, a->url);
+        return;
+    }
+    pthread_mutex_lock(&a->mu);
+    c->rx_credit = ctr;
+    atomic_store_explicit(&c->rx_credit_id, id, memory_order_relaxed);
+    pthread_mutex_unlock(&a->mu);
+}
+
+/* rx_flow -- after a data frame: what the peer says it sent, what our
+ * callback kept, and the grant that follows */
+static void
+rx_flow(akti_tp *tp, akti_assoc *a, uint64_t uid, const Akt__Remote__Frame *f,
+    uint64_t held, uint64_t held_bytes)
+{
+    int ch = (int)f->channel;
+    if (ch != AKTI_CH_ORDINARY && ch != AKTI_CH_LARGE) {
+        return;
+    }
+    pthread_mutex_lock(&a->mu);
+    tp_chan *c = &a->ch[ch];
+    c->rx_held += held;
+    c->rx_held_bytes += held_bytes;
+    if (atomic_load(&a->peer_uid) == uid) {
+        akti_tp_flow_seen(a, ch, f->fc_seq, f->fc_bytes);
+        akti_tp_flow_grant(tp, a, ch, false);
+    }
+    pthread_mutex_unlock(&a->mu);
+}
+
+/* flow_apply -- a peer's Flow window for our channel ch: its grant (never
+ * taken back: the largest counts) and, when it is starved, its sent
+ * counts (a->mu held) */
+static void
+flow_apply(akti_tp *tp, akti_assoc *a, int ch, const Akt__Remote__Window *w)
+{
+    if (w == NULL) {
+        return;
+    }
+    tp_chan *c = &a->ch[ch];
+    bool more = false;
+    if (w->limit > c->fc_limit) {
+        c->fc_limit = w->limit;
+        more = true;
+    }
+    if (w->limit_bytes > c->fc_limit_bytes) {
+        c->fc_limit_bytes = w->limit_bytes;
+        more = true;
+    }
+    if (more && c->waiting && c->q.len > 0) {
+        pthread_cond_signal(&c->cv);
+    }
+    if (w->sent != 0 || w->sent_bytes != 0) {
+        /* the peer waits for credit: it may have lost frames we never saw */
+        akti_tp_flow_seen(a, ch, w->sent, w->sent_bytes);
+        akti_tp_flow_grant(tp, a, ch, true);
+    }
 }
 
 void
@@ -293,10 +382,13 @@ akti_tp_rx_frag_reset(akti_assoc *a)
     memset(&a->rx, 0, sizeof(a->rx));
 }
 
-static void
+/* on_fragment -- returns what deliver() returned for a completed message
+ * (the footprint kept under credit), else 0 */
+static size_t
 on_fragment(
     akti_tp *tp, akti_assoc *a, uint64_t uid, const Akt__Remote__Fragment *g)
 {
+    size_t held = 0;
     if (g->index == 0) {
         if (a->rx.buf != NULL) {
             STAT_ADD(tp, rejected_corrupt, 1); /* abandoned partial message */
@@ -308,7 +400,7 @@ on_fragment(
         if (a->rx.buf == NULL || a->rx.recipient == NULL
             || a->rx.sender == NULL) {
             akti_tp_rx_frag_reset(a);
-            return;
+            return 0;
         }
         a->rx.msg_id = g->msg_id;
         a->rx.count = g->count;
@@ -321,13 +413,13 @@ on_fragment(
             "fragment %u/%u of message %llu from %s out of sequence: dropped",
             g->index, g->count, (unsigned long long)g->msg_id, a->url);
         akti_tp_rx_frag_reset(a);
-        return;
+        return 0;
     }
     if (g->data.len > a->rx.total - a->rx.got) {
         akti_tp_reject(tp, &tp->st.rejected_corrupt,
             "fragment overruns its message from %s", a->url);
         akti_tp_rx_frag_reset(a);
-        return;
+        return 0;
     }
     memcpy(a->rx.buf + a->rx.got, g->data.data, g->data.len);
     a->rx.got += g->data.len;
@@ -340,13 +432,14 @@ on_fragment(
             pe.type_id = a->rx.type_id;
             pe.payload.data = a->rx.buf;
             pe.payload.len = a->rx.total;
-            deliver(tp, a, uid, AKTI_CH_LARGE, &pe);
+            held = deliver(tp, a, uid, AKTI_CH_LARGE, &pe);
         } else {
             akti_tp_reject(tp, &tp->st.rejected_corrupt,
                 "large message from %s has the wrong length", a->url);
         }
         akti_tp_rx_frag_reset(a);
     }
+    return held;
 }
 
 /* fresh_epoch -- false (frame dropped, counted) when f came on a
@@ -493,7 +586,9 @@ on_frame(akti_tp *tp, const Akt__Remote__Frame *f, nng_msg *m)
             return;
         }
         akti_tp_reject(tp, &tp->st.rejected_unauth,
-            "frame from unknown or stale incarnation %016llx dropped",
+            "frame (body %d, channel %d) from unknown or stale incarnation "
+            "%016llx dropped",
+            (int)f->body_case, (int)f->channel,
             (unsigned long long)f->from_uid);
         return;
     }
@@ -509,6 +604,9 @@ on_frame(akti_tp *tp, const Akt__Remote__Frame *f, nng_msg *m)
     }
     uint64_t uid = f->from_uid;
     if (!fresh_epoch(tp, a, uid, f)) {
+        /* dropped for order, but its counts tell what the peer sent: the
+         * window is not shrunk by what is lost */
+        rx_flow(tp, a, uid, f, 0, 0);
         return;
     }
     drop_list d = { 0 };
@@ -544,9 +642,16 @@ on_frame(akti_tp *tp, const Akt__Remote__Frame *f, nng_msg *m)
     case AKT__REMOTE__FRAME__BODY_BATCH: {
         const Akt__Remote__Batch *b = f->batch;
         if (f->channel != AKT__REMOTE__CHANNEL__CONTROL) {
+            rx_credit_open(tp, a, (int)f->channel);
+            uint64_t held = 0, held_bytes = 0;
             for (size_t i = 0; i < b->n_envelopes; i++) {
-                deliver(tp, a, uid, f->channel, b->envelopes[i]);
+                size_t fp = deliver(tp, a, uid, f->channel, b->envelopes[i]);
+                if (fp != 0) {
+                    held++;
+                    held_bytes += fp;
+                }
             }
+            rx_flow(tp, a, uid, f, held, held_bytes);
             break;
         }
         /* reliable, in order: deliver seq == in_next only */
@@ -594,8 +699,19 @@ on_frame(akti_tp *tp, const Akt__Remote__Frame *f, nng_msg *m)
             pthread_mutex_unlock(&a->mu);
         }
         break;
-    case AKT__REMOTE__FRAME__BODY_FRAGMENT:
-        on_fragment(tp, a, uid, f->fragment);
+    case AKT__REMOTE__FRAME__BODY_FRAGMENT: {
+        rx_credit_open(tp, a, AKTI_CH_LARGE);
+        size_t fp = on_fragment(tp, a, uid, f->fragment);
+        rx_flow(tp, a, uid, f, fp != 0, fp);
+        break;
+    }
+    case AKT__REMOTE__FRAME__BODY_FLOW:
+        pthread_mutex_lock(&a->mu);
+        if (atomic_load(&a->peer_uid) == uid) {
+            flow_apply(tp, a, AKTI_CH_ORDINARY, f->flow->ordinary);
+            flow_apply(tp, a, AKTI_CH_LARGE, f->flow->large);
+        }
+        pthread_mutex_unlock(&a->mu);
         break;
     case AKT__REMOTE__FRAME__BODY_LEAVE:
         pthread_mutex_lock(&a->mu);

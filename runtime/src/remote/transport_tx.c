@@ -194,6 +194,162 @@ akti_tp_send_leave(
     ctl_enqueue(a, tp_pack(tp, &f));
 }
 
+/* --- flow control ---------------------------------------------------------
+ * Per data channel and direction (idl/remote.proto Flow). The receiver's
+ * window for a channel holds what the peer sent that we have not yet seen
+ * plus what we delivered that is not yet consumed: the grant is
+ *     limit = seen + window - pending
+ * (pending = envelopes our callback kept and the core has not reported
+ * consumed; in bytes: their footprint). It is sent when it moved by a
+ * quarter of the window, at association up, and refreshed with each
+ * heartbeat; the credit slot's marks make the consuming thread kick the
+ * next recomputation (akti_tp_credit_kick). */
+
+void
+akti_tp_flow_reset(akti_assoc *a) /* a->mu held */
+{
+    for (int k = AKTI_CH_ORDINARY; k <= AKTI_CH_LARGE; k++) {
+        tp_chan *c = &a->ch[k];
+        c->fc_sent = c->fc_sent_bytes = 0;
+        c->fc_limit = c->fc_limit_bytes = 0;
+        c->fc_starved = false;
+        c->rx_seen = c->rx_seen_bytes = 0;
+        c->rx_granted = c->rx_granted_bytes = 0;
+    }
+}
+
+void
+akti_tp_flow_seen(akti_assoc *a, int ch, uint64_t seq, uint64_t bytes)
+{
+    tp_chan *c = &a->ch[ch];
+    if (seq > c->rx_seen) {
+        c->rx_seen = seq;
+    }
+    if (bytes > c->rx_seen_bytes) {
+        c->rx_seen_bytes = bytes;
+    }
+}
+
+static void
+fill_window(const tp_chan *c, Akt__Remote__Window *w)
+{
+    akt__remote__window__init(w);
+    w->limit = c->rx_granted;
+    w->limit_bytes = c->rx_granted_bytes;
+    if (c->fc_starved) {
+        w->sent = c->fc_sent;
+        w->sent_bytes = c->fc_sent_bytes;
+    }
+}
+
+void
+akti_tp_send_flow(akti_tp *tp, akti_assoc *a) /* a->mu held */
+{
+    if (a->state != AS_UP || a->peer_token == 0) {
+        return;
+    }
+    Akt__Remote__Frame f = AKT__REMOTE__FRAME__INIT;
+    Akt__Remote__Flow fl = AKT__REMOTE__FLOW__INIT;
+    Akt__Remote__Window wo, wl;
+    fill_window(&a->ch[AKTI_CH_ORDINARY], &wo);
+    fill_window(&a->ch[AKTI_CH_LARGE], &wl);
+    fl.ordinary = &wo;
+    fl.large = &wl;
+    frame_hdr(tp, a, &f, AKTI_CH_CONTROL);
+    f.body_case = AKT__REMOTE__FRAME__BODY_FLOW;
+    f.flow = &fl;
+    ctl_enqueue(a, tp_pack(tp, &f));
+    STAT_ADD(tp, credit_grants, 1);
+}
+
+/* the grant the window allows now; rel/relb: the slot's counters read */
+static void
+window_limit(const akti_tp *tp, const tp_chan *c, uint64_t *lim, uint64_t *limb,
+    uint64_t *rel, uint64_t *relb)
+{
+    *rel = c->rx_credit
+        ? atomic_load_explicit(&c->rx_credit->released, memory_order_acquire)
+        : 0;
+    *relb = c->rx_credit ? atomic_load_explicit(
+                &c->rx_credit->released_bytes, memory_order_acquire)
+                         : 0;
+    uint64_t pend = c->rx_held > *rel ? c->rx_held - *rel : 0;
+    uint64_t pendb = c->rx_held_bytes > *relb ? c->rx_held_bytes - *relb : 0;
+    akti_tp *mtp = (akti_tp *)tp; /* a high-water mark, for the stats */
+    uint64_t hw = atomic_load_explicit(
+        &mtp->st.receive_pending_max, memory_order_relaxed);
+    if (pend > hw) {
+        atomic_store_explicit(
+            &mtp->st.receive_pending_max, pend, memory_order_relaxed);
+    }
+    uint64_t w = tp->o.receive_window, wb = tp->o.receive_window_bytes;
+    *lim = c->rx_seen + (pend < w ? w - pend : 0);
+    *limb = c->rx_seen_bytes + (pendb < wb ? wb - pendb : 0);
+}
+
+void
+akti_tp_flow_grant(
+    akti_tp *tp, akti_assoc *a, int ch, bool force) /* a->mu held */
+{
+    tp_chan *c = &a->ch[ch];
+    uint64_t step = tp->o.receive_window / 4,
+             stepb = tp->o.receive_window_bytes / 4;
+    step = step ? step : 1;
+    stepb = stepb ? stepb : 1;
+    bool send = false;
+    for (;;) {
+        uint64_t lim, limb, rel, relb;
+        window_limit(tp, c, &lim, &limb, &rel, &relb);
+        bool moved = lim >= c->rx_granted + step
+            || limb >= c->rx_granted_bytes + stepb || c->rx_granted == 0;
+        if ((force || moved)
+            && (lim > c->rx_granted || limb > c->rx_granted_bytes)) {
+            if (lim > c->rx_granted) {
+                c->rx_granted = lim;
+            }
+            if (limb > c->rx_granted_bytes) {
+                c->rx_granted_bytes = limb;
+            }
+            send = true;
+        }
+        if (c->rx_credit == NULL) {
+            break;
+        }
+        /* wake us when consumption would move the grant by a step */
+        uint64_t need
+            = c->rx_granted + step > lim ? c->rx_granted + step - lim : 1;
+        uint64_t needb = c->rx_granted_bytes + stepb > limb
+            ? c->rx_granted_bytes + stepb - limb
+            : 1;
+        /* sequentially consistent with the consumer's add-then-read of
+         * the mark (akti_credit_release): a consumption between our read
+         * and this store that passed the mark without seeing it is seen
+         * by the re-read below, and we look again */
+        atomic_store_explicit(
+            &c->rx_credit->mark, rel + need, memory_order_seq_cst);
+        atomic_store_explicit(
+            &c->rx_credit->mark_bytes, relb + needb, memory_order_seq_cst);
+        if (atomic_load_explicit(&c->rx_credit->released, memory_order_seq_cst)
+                < rel + need
+            && atomic_load_explicit(
+                   &c->rx_credit->released_bytes, memory_order_seq_cst)
+                < relb + needb) {
+            break;
+        }
+        force = false;
+    }
+    if (send) {
+        akti_tp_send_flow(tp, a);
+    }
+}
+
+/* chan_has_credit -- the grant lets one more envelope go (a->mu held) */
+static inline bool
+chan_has_credit(const tp_chan *c)
+{
+    return c->fc_sent < c->fc_limit && c->fc_sent_bytes < c->fc_limit_bytes;
+}
+
 /* --- writers -------------------------------------------------------------- */
 
 static void
@@ -317,7 +473,7 @@ akti_tp_control_writer(void *arg)
 /* send one large item: a single-envelope batch, or fragments */
 static void
 large_send(akti_tp *tp, akti_assoc *a, tp_chan *c, tp_item *it, uint64_t uid,
-    uint64_t token)
+    uint64_t token, uint64_t fc_seq, uint64_t fc_bytes)
 {
     size_t chunk = tp->o.max_frame_size - 1024 - strlen(it->recipient)
         - strlen(it->sender);
@@ -327,6 +483,8 @@ large_send(akti_tp *tp, akti_assoc *a, tp_chan *c, tp_item *it, uint64_t uid,
     f.token = token;
     f.channel = AKT__REMOTE__CHANNEL__LARGE;
     f.conn_epoch = atomic_load(&c->epoch);
+    f.fc_seq = fc_seq;
+    f.fc_bytes = fc_bytes;
     Akt__Remote__Envelope pe;
     fill_pb_env(&pe, it);
     if (it->plen <= chunk) {
@@ -386,26 +544,39 @@ akti_tp_data_writer(void *arg)
     drop_list d = { 0 };
     pthread_mutex_lock(&a->mu);
     while (!atomic_load(&tp->stopping) && !c->quit) {
-        if (a->state != AS_UP || c->q.len == 0 || c->inline_busy) {
+        bool credit = chan_has_credit(c);
+        if (a->state != AS_UP || c->q.len == 0 || c->inline_busy || !credit) {
+            if (!credit && a->state == AS_UP && c->q.len > 0
+                && !c->fc_starved) {
+                /* backpressure, not a stall: nothing is sent, so nothing
+                 * can time out; the peer's next grant wakes us */
+                c->fc_starved = true;
+                STAT_ADD(tp, credit_waits, 1);
+            }
             c->waiting = true;
             pthread_cond_wait(&c->cv, &a->mu);
             c->waiting = false;
             continue;
         }
+        c->fc_starved = false;
         uint64_t uid = atomic_load(&a->peer_uid);
         uint64_t token = a->peer_token;
         uint32_t n = 0;
         size_t bytes = 0;
         while (n < maxb && c->q.len > 0
-            && (n == 0 || bytes < tp->o.batch_max_bytes)) {
-            tp_item *it = ring_pop(&c->q);
+            && (n == 0 || bytes < tp->o.batch_max_bytes)
+            && chan_has_credit(c)) {
+            tp_item *it = chan_q_pop(c);
             if (it->uid != 0 && it->uid != uid) {
                 akti_tp_drop_add(&d, it, AKT_ESTOPPED);
                 continue;
             }
             items[n++] = it;
             bytes += it->plen + strlen(it->recipient) + 24;
+            c->fc_sent++;
+            c->fc_sent_bytes += it->plen;
         }
+        uint64_t fc_seq = c->fc_sent, fc_bytes = c->fc_sent_bytes;
         if (c->q.len + n >= c->q.cap || n > 0) {
             pthread_cond_broadcast(&c->not_full);
         }
@@ -414,7 +585,7 @@ akti_tp_data_writer(void *arg)
             akti_tp_drop_flush(tp, a, &d);
         }
         if (n > 0 && c->kind == AKTI_CH_LARGE) {
-            large_send(tp, a, c, items[0], uid, token);
+            large_send(tp, a, c, items[0], uid, token, fc_seq, fc_bytes);
         } else if (n > 0) {
             for (uint32_t i = 0; i < n; i++) {
                 fill_pb_env(&envs[i], items[i]);
@@ -428,6 +599,8 @@ akti_tp_data_writer(void *arg)
             f.token = token;
             f.channel = AKT__REMOTE__CHANNEL__ORDINARY;
             f.conn_epoch = atomic_load(&c->epoch);
+            f.fc_seq = fc_seq;
+            f.fc_bytes = fc_bytes;
             f.body_case = AKT__REMOTE__FRAME__BODY_BATCH;
             f.batch = &b;
             nng_msg *m = tp_pack(tp, &f);
@@ -453,7 +626,8 @@ akti_tp_data_writer(void *arg)
  * caller's thread without waking the writer (one thread hop less on the
  * latency path). Non-blocking: false when NNG cannot take it at once. */
 static bool
-inline_send(akti_tp *tp, tp_chan *c, tp_item *it, uint64_t uid, uint64_t token)
+inline_send(akti_tp *tp, tp_chan *c, tp_item *it, uint64_t uid, uint64_t token,
+    uint64_t fc_seq, uint64_t fc_bytes)
 {
     Akt__Remote__Envelope pe;
     fill_pb_env(&pe, it);
@@ -467,6 +641,8 @@ inline_send(akti_tp *tp, tp_chan *c, tp_item *it, uint64_t uid, uint64_t token)
     f.token = token;
     f.channel = AKT__REMOTE__CHANNEL__ORDINARY;
     f.conn_epoch = atomic_load(&c->epoch);
+    f.fc_seq = fc_seq;
+    f.fc_bytes = fc_bytes;
     f.body_case = AKT__REMOTE__FRAME__BODY_BATCH;
     f.batch = &b;
     nng_msg *m = tp_pack(tp, &f);
@@ -484,11 +660,28 @@ inline_send(akti_tp *tp, tp_chan *c, tp_item *it, uint64_t uid, uint64_t token)
     return true;
 }
 
+/* chan_full -- c cannot take it: the queue is at its length, or it holds
+ * something and it would go over outbound-queue-bytes */
+static inline bool
+chan_full(const akti_tp *tp, const tp_chan *c, const tp_item *it)
+{
+    return c->q.len == c->q.cap
+        || (c->q.len > 0 && c->qbytes + it->plen > tp->o.outbound_queue_bytes);
+}
+
 akt_err
 akti_assoc_send(
     akti_assoc *a, const akti_envelope *env, bool system, uint64_t peer_uid)
 {
+    return akti_assoc_send_ex(a, env, system ? AKTI_SEND_SYSTEM : 0, peer_uid);
+}
+
+akt_err
+akti_assoc_send_ex(
+    akti_assoc *a, const akti_envelope *env, unsigned flags, uint64_t peer_uid)
+{
     akti_tp *tp = a->tp;
+    bool system = (flags & AKTI_SEND_SYSTEM) != 0;
     if (env == NULL || env->recipient == NULL || env->recipient_len == 0
         || env->type_id == 0 || (env->payload_len && env->payload == NULL)) {
         return AKT_EINVAL;
@@ -552,24 +745,33 @@ akti_assoc_send(
     }
     tp_chan *c = &a->ch[it->plen > tp->o.large_threshold ? AKTI_CH_LARGE
                                                          : AKTI_CH_ORDINARY];
-    if (c->q.len == c->q.cap) {
-        switch (tp->o.overflow) {
+    if (chan_full(tp, c, it)) {
+        akt_overflow ovf = tp->o.overflow;
+        if (ovf == AKT_OVERFLOW_BLOCK
+            && ((flags & AKTI_SEND_NOWAIT) || akti_nowait())) {
+            ovf = AKT_OVERFLOW_DROP_NEW; /* this thread must not wait */
+        }
+        switch (ovf) {
         case AKT_OVERFLOW_DROP_HEAD:
-            akti_tp_drop_add(&d, ring_pop(&c->q), AKT_EFULL);
+            while (c->q.len > 0 && chan_full(tp, c, it)) {
+                akti_tp_drop_add(&d, chan_q_pop(c), AKT_EFULL);
+            }
             break;
         case AKT_OVERFLOW_FAIL:
             rc = AKT_EFULL;
             goto out_free;
         case AKT_OVERFLOW_BLOCK: {
+            /* the queue drains as the peer grants credit: a slow peer
+             * slows this sender, for at most block-timeout */
             struct timespec dl;
             abs_deadline(&dl, tp->o.block_timeout_ns);
-            while (c->q.len == c->q.cap && !atomic_load(&tp->stopping)) {
+            while (chan_full(tp, c, it) && !atomic_load(&tp->stopping)) {
                 if (pthread_cond_timedwait(&c->not_full, &a->mu, &dl)
                     == ETIMEDOUT) {
                     break;
                 }
             }
-            if (c->q.len == c->q.cap) {
+            if (chan_full(tp, c, it)) {
                 rc = atomic_load(&tp->stopping) ? AKT_ECLOSED : AKT_EFULL;
                 goto out_free;
             }
@@ -579,29 +781,42 @@ akti_assoc_send(
             akti_tp_drop_add(&d, it, AKT_EFULL);
             goto out;
         }
+        /* a BLOCK wait let go of the lock: the incarnation may have
+         * changed (or come up) meanwhile */
+        cur = atomic_load(&a->peer_uid);
+        if (peer_uid != 0 && cur != 0 && cur != peer_uid) {
+            rc = AKT_ESTOPPED;
+            goto out_free;
+        }
     }
     if (c->kind == AKTI_CH_ORDINARY && a->state == AS_UP && c->q.len == 0
-        && c->waiting && !c->inline_busy && c->open
+        && c->waiting && !c->inline_busy && c->open && chan_has_credit(c)
         && (it->uid == 0 || it->uid == cur)) {
         c->inline_busy = true;
         uint64_t token = a->peer_token;
+        c->fc_sent++;
+        c->fc_sent_bytes += it->plen;
+        uint64_t fc_seq = c->fc_sent, fc_bytes = c->fc_sent_bytes;
         pthread_mutex_unlock(&a->mu);
-        bool sent = inline_send(tp, c, it, cur, token);
+        bool sent = inline_send(tp, c, it, cur, token, fc_seq, fc_bytes);
         pthread_mutex_lock(&a->mu);
         c->inline_busy = false;
         if (sent) {
             free(it);
-        } else if (!ring_push_front(
-                       &c->q, it)) { /* ahead of what came meanwhile */
-            akti_tp_drop_add(&d, it, AKT_EFULL);
+        } else {
+            c->fc_sent--; /* the writer sends (and counts) it */
+            c->fc_sent_bytes -= it->plen;
+            if (!chan_q_push_front(c, it)) { /* ahead of what came meanwhile */
+                akti_tp_drop_add(&d, it, AKT_EFULL);
+            }
         }
         if (c->q.len > 0 && c->waiting) {
             pthread_cond_signal(&c->cv);
         }
         goto out;
     }
-    ring_push(&c->q, it);
-    if (c->waiting && a->state == AS_UP) {
+    chan_q_push(c, it);
+    if (c->waiting && a->state == AS_UP && chan_has_credit(c)) {
         pthread_cond_signal(&c->cv);
     }
     goto out;
