@@ -1151,6 +1151,7 @@ tick_assoc(akti_tp *tp, akti_assoc *a, int64_t now)
             akti_tp_flow_grant(tp, a, AKTI_CH_LARGE, false);
             akti_tp_send_flow(tp, a);
         }
+        akti_tp_flow_stall_check(tp, a, now);
         if (a->claim_uid != 0) {
             /* a new incarnation claimed this address: challenge it until
              * it proves itself or the claim expires */

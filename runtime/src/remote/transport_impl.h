@@ -150,6 +150,14 @@ typedef struct tp_chan {
     uint64_t fc_sent, fc_sent_bytes;
     uint64_t fc_limit, fc_limit_bytes;
     bool fc_starved; /* items wait and the grant is used up */
+    /* what the peer last said it has seen (Flow `seen`), and when the
+     * sender last saw progress while starved: no progress for
+     * stall-timeout with envelopes unseen is a stalled connection */
+    uint64_t peer_seen;
+    int64_t progress_at;
+    /* the connection was re-created: what we had sent up to here is sent
+     * (seen or lost); said in every Flow until the peer has seen it */
+    uint64_t fc_lost_upto, fc_lost_upto_bytes;
     /* Receiving (the peer's frames on this channel): the highest counts
      * its frames (or probes) reported, this incarnation; the envelopes
      * our callback kept and their footprint (cumulative for the life of
@@ -158,6 +166,7 @@ typedef struct tp_chan {
     uint64_t rx_seen, rx_seen_bytes;
     uint64_t rx_held, rx_held_bytes;
     uint64_t rx_granted, rx_granted_bytes;
+    uint64_t rx_probe; /* a starved peer's sent count, answered when seen */
     akti_credit *rx_credit; /* NULL: envelopes consumed on return */
     _Atomic uint16_t rx_credit_id; /* read by akti_tp_credit_kick */
     bool rx_credit_tried;
@@ -446,6 +455,11 @@ AKTI_INTERNAL void akti_tp_send_flow(akti_tp *tp, akti_assoc *a);
  * (a data frame's fc_seq/fc_bytes, or a probe); a->mu held */
 AKTI_INTERNAL void akti_tp_flow_seen(
     akti_assoc *a, int ch, uint64_t seq, uint64_t bytes);
+/* akti_tp_flow_stall_check -- the ticker: a channel out of credit whose
+ * peer has not seen all we sent and showed no progress for stall-timeout
+ * has a stalled connection: re-create it (a->mu held) */
+AKTI_INTERNAL void akti_tp_flow_stall_check(
+    akti_tp *tp, akti_assoc *a, int64_t now);
 /* the writer threads (arg: the tp_chan they drain) */
 AKTI_INTERNAL void *akti_tp_control_writer(void *arg);
 AKTI_INTERNAL void *akti_tp_data_writer(void *arg);

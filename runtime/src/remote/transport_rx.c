@@ -340,6 +340,12 @@ rx_flow(akti_tp *tp, akti_assoc *a, uint64_t uid, const Akt__Remote__Frame *f,
     if (atomic_load(&a->peer_uid) == uid) {
         akti_tp_flow_seen(a, ch, f->fc_seq, f->fc_bytes);
         akti_tp_flow_grant(tp, a, ch, false);
+        if (c->rx_probe != 0 && c->rx_seen >= c->rx_probe) {
+            /* a starved peer asked: it learns at once that we have seen
+             * what it sent (its stall check waits for that) */
+            c->rx_probe = 0;
+            akti_tp_send_flow(tp, a);
+        }
     }
     pthread_mutex_unlock(&a->mu);
 }
@@ -355,6 +361,21 @@ flow_apply(akti_tp *tp, akti_assoc *a, int ch, const Akt__Remote__Window *w)
     }
     tp_chan *c = &a->ch[ch];
     bool more = false;
+    if (w->seen > c->peer_seen) {
+        c->peer_seen = w->seen; /* progress: not a stalled connection */
+        c->progress_at = akti_now_ns();
+    }
+    if (c->fc_lost_upto != 0 && c->peer_seen >= c->fc_lost_upto) {
+        c->fc_lost_upto = c->fc_lost_upto_bytes = 0; /* the peer knows */
+    }
+    if (w->lost_upto != 0 && w->lost_upto > c->rx_seen) {
+        /* the peer re-created its connection: what it sent before is
+         * seen or lost, never to come (a frame of the old connection that
+         * still arrives counts once more against the window, at most) */
+        akti_tp_flow_seen(a, ch, w->lost_upto, w->lost_upto_bytes);
+        akti_tp_flow_grant(tp, a, ch, true);
+        akti_tp_send_flow(tp, a);
+    }
     if (w->limit > c->fc_limit) {
         c->fc_limit = w->limit;
         more = true;
@@ -367,9 +388,16 @@ flow_apply(akti_tp *tp, akti_assoc *a, int ch, const Akt__Remote__Window *w)
         pthread_cond_signal(&c->cv);
     }
     if (w->sent != 0 || w->sent_bytes != 0) {
-        /* the peer waits for credit: it may have lost frames we never saw */
-        akti_tp_flow_seen(a, ch, w->sent, w->sent_bytes);
-        akti_tp_flow_grant(tp, a, ch, true);
+        /* the peer waits for credit. What it sent is on its way, or was
+         * lost with a replaced connection: once we have seen it all, or
+         * now if we have, it learns our count and new grant */
+        if (c->rx_seen >= w->sent) {
+            c->rx_probe = 0;
+            akti_tp_flow_grant(tp, a, ch, true);
+            akti_tp_send_flow(tp, a);
+        } else {
+            c->rx_probe = w->sent;
+        }
     }
 }
 

@@ -213,8 +213,12 @@ akti_tp_flow_reset(akti_assoc *a) /* a->mu held */
         c->fc_sent = c->fc_sent_bytes = 0;
         c->fc_limit = c->fc_limit_bytes = 0;
         c->fc_starved = false;
+        c->peer_seen = 0;
+        c->progress_at = 0;
+        c->fc_lost_upto = c->fc_lost_upto_bytes = 0;
         c->rx_seen = c->rx_seen_bytes = 0;
         c->rx_granted = c->rx_granted_bytes = 0;
+        c->rx_probe = 0;
     }
 }
 
@@ -236,10 +240,13 @@ fill_window(const tp_chan *c, Akt__Remote__Window *w)
     akt__remote__window__init(w);
     w->limit = c->rx_granted;
     w->limit_bytes = c->rx_granted_bytes;
+    w->seen = c->rx_seen;
     if (c->fc_starved) {
         w->sent = c->fc_sent;
         w->sent_bytes = c->fc_sent_bytes;
     }
+    w->lost_upto = c->fc_lost_upto;
+    w->lost_upto_bytes = c->fc_lost_upto_bytes;
 }
 
 void
@@ -352,24 +359,54 @@ chan_has_credit(const tp_chan *c)
 
 /* --- writers -------------------------------------------------------------- */
 
+/* chan_recreate_locked -- a->mu held */
 static void
-chan_recreate(akti_tp *tp, akti_assoc *a, tp_chan *c, int rv)
+chan_recreate_locked(akti_tp *tp, akti_assoc *a, tp_chan *c, const char *why)
 {
-    pthread_mutex_lock(&a->mu);
     if (!atomic_load(&tp->stopping) && c->open) {
         STAT_ADD(tp, stalls, 1);
         akti_rlog(tp, AKTI_LOG_WARN,
             "channel %d to %s made no progress (%s): re-creating the "
             "connection",
-            c->kind, a->url, nng_strerror(rv));
+            c->kind, a->url, why);
         nng_close(c->sock);
         c->open = false;
+        if (c->kind != AKTI_CH_CONTROL && c->fc_sent > c->peer_seen) {
+            /* what was in flight is gone: the peer must not wait for it */
+            c->fc_lost_upto = c->fc_sent;
+            c->fc_lost_upto_bytes = c->fc_sent_bytes;
+            akti_tp_send_flow(tp, a);
+        }
         if (akti_tp_chan_open(tp, a, c) != AKT_OK) {
             akti_rlog(tp, AKTI_LOG_ERROR, "cannot re-open channel %d to %s",
                 c->kind, a->url);
         }
     }
+}
+
+static void
+chan_recreate(akti_tp *tp, akti_assoc *a, tp_chan *c, int rv)
+{
+    pthread_mutex_lock(&a->mu);
+    chan_recreate_locked(tp, a, c, nng_strerror(rv));
     pthread_mutex_unlock(&a->mu);
+}
+
+void
+akti_tp_flow_stall_check(akti_tp *tp, akti_assoc *a, int64_t now) /* mu */
+{
+    for (int k = AKTI_CH_ORDINARY; k <= AKTI_CH_LARGE; k++) {
+        tp_chan *c = &a->ch[k];
+        /* a slow peer has seen all we sent (the window is full of what it
+         * has not consumed yet): that is backpressure, never a stall */
+        if (!c->fc_starved || c->fc_sent <= c->peer_seen
+            || now - c->progress_at < tp->o.stall_timeout_ns) {
+            continue;
+        }
+        chan_recreate_locked(tp, a, c,
+            "out of credit, and the peer has not seen all that was sent");
+        c->progress_at = now;
+    }
 }
 
 static int
@@ -551,7 +588,11 @@ akti_tp_data_writer(void *arg)
                 /* backpressure, not a stall: nothing is sent, so nothing
                  * can time out; the peer's next grant wakes us */
                 c->fc_starved = true;
+                c->progress_at = akti_now_ns();
                 STAT_ADD(tp, credit_waits, 1);
+                /* tell the peer what we sent: it grants again once it has
+                 * seen that much, even if frames were lost */
+                akti_tp_send_flow(tp, a);
             }
             c->waiting = true;
             pthread_cond_wait(&c->cv, &a->mu);
