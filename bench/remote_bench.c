@@ -28,7 +28,9 @@
  * proxies on that dispatcher ("default": the pool) instead of the calling
  * thread, to compare the two.
  *
- * One JSON object per result on stdout (docs/profiler.md schema).
+ * One JSON object per result on stdout (docs/profiler.md schema), with
+ * cpu_us_per_rt (round trips, asks) or cpu_us_per_msg (one way): user +
+ * system CPU of both processes over the timed part, per unit.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -36,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -88,10 +91,64 @@ machine_json(char *buf, size_t len)
         sysconf(_SC_NPROCESSORS_ONLN), cpu);
 }
 
+/* CPU of both processes: ours (getrusage) and the child's
+ * (/proc/<pid>/stat utime + stime), seconds. g_cpu_child is the child of
+ * the scenario that runs; cpu_mark starts a measurement and emit reports
+ * it per round trip or message (cpu_us_per_rt / cpu_us_per_msg). */
+static pid_t g_cpu_child;
+static double g_cpu_mark = -1;
+
+static double
+cpu_both(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6
+        + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)g_cpu_child);
+    FILE *f = g_cpu_child > 0 ? fopen(path, "r") : NULL;
+    if (f != NULL) {
+        char buf[1024];
+        size_t k = fread(buf, 1, sizeof(buf) - 1, f);
+        buf[k] = '\0';
+        fclose(f);
+        /* fields after the command name in parentheses: 14 utime, 15
+         * stime (clock ticks) */
+        char *p = strrchr(buf, ')');
+        unsigned long ut = 0, st = 0;
+        if (p != NULL
+            && sscanf(p + 2,
+                   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
+                   &st)
+                == 2) {
+            s += (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+        }
+    }
+    return s;
+}
+
+static void
+cpu_mark(void)
+{
+    g_cpu_mark = cpu_both();
+}
+
 static void
 emit(const char *scenario, long n, long messages, double secs, double rate,
     const char *unit, double p50, double p99, const char *url)
 {
+    /* CPU per unit of work since cpu_mark: per round trip (half the
+     * messages) or per message (one-way scenarios) */
+    char cpu[64] = "";
+    if (g_cpu_mark >= 0 && messages > 0) {
+        bool rt = strstr(unit, "round_trips") || strstr(unit, "asks");
+        double per = (cpu_both() - g_cpu_mark) * 1e6
+            / (double)(rt ? messages / 2 : messages);
+        snprintf(cpu, sizeof(cpu), ",\"%s\":%.2f",
+            rt ? "cpu_us_per_rt" : "cpu_us_per_msg", per);
+    }
+    g_cpu_mark = -1;
     char m[512];
     machine_json(m, sizeof(m));
     char p50s[32] = "null", p99s[32] = "null";
@@ -105,9 +162,9 @@ emit(const char *scenario, long n, long messages, double secs, double rate,
            "\"messages\":%ld,"
            "\"seconds\":%.4f,\"rate\":%.1f,\"unit\":\"%s\",\"threads\":2,\"p50_"
            "us\":%s,"
-           "\"p99_us\":%s,\"transport\":\"%s\",\"version\":\"%s\",\"machine\":%"
-           "s}\n",
-        scenario, n, messages, secs, rate, unit, p50s, p99s, url,
+           "\"p99_us\":%s,\"transport\":\"%s\"%s,\"version\":\"%s\","
+           "\"machine\":%s}\n",
+        scenario, n, messages, secs, rate, unit, p50s, p99s, url, cpu,
         AKT_VERSION_STRING, m);
     fflush(stdout);
 }
@@ -355,6 +412,7 @@ spawn_child(const char *self, const char *listen, child_proc *c)
         return -1;
     }
     c->pid = fork();
+    g_cpu_child = c->pid;
     if (c->pid == 0) {
         dup2(in[0], 0);
         dup2(out[1], 1);
@@ -406,6 +464,7 @@ bench_tell_raw(akti_assoc *a, long n, const char *kind)
     uint8_t payload[16] = { 0 };
     akti_envelope e
         = { "/user/sink", 10, "/user/bench", 11, 7, payload, sizeof(payload) };
+    cpu_mark();
     double t0 = now_s();
     for (long i = 0; i < n; i++) {
         memcpy(payload, &i, sizeof(i));
@@ -437,6 +496,7 @@ bench_pingpong_raw(akti_assoc *a, long n, const char *kind)
     pthread_mutex_lock(&p_mu);
     p_echoes = 0;
     pthread_mutex_unlock(&p_mu);
+    cpu_mark();
     double t0 = now_s();
     long i;
     for (i = 0; i < n; i++) {
@@ -478,6 +538,7 @@ bench_reqrep(const char *self, const char *listen, long n, const char *kind)
     if (lat != NULL && nng_req0_open(&s) == 0) {
         nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 5000);
         if (nng_dial(s, c.url, NULL, 0) == 0) {
+            cpu_mark();
             double t0 = now_s();
             for (i = 0; i < n; i++) {
                 nng_msg *m;
@@ -582,6 +643,7 @@ bench_ask_actor(akt_system *sys, akt_ref echo, long n, const char *kind)
     pthread_mutex_lock(&a_mu);
     a_done = -1;
     pthread_mutex_unlock(&a_mu);
+    cpu_mark();
     double t0 = now_s();
     akt_tell(ref, rt_pong_new(-1), AKT_REF_NONE);
     pthread_mutex_lock(&a_mu);
@@ -654,6 +716,7 @@ actor_scenarios(const char *self, const char *kind, const char *listen,
     } else {
         if (only == NULL || strcmp(only, "remote-tell") == 0) {
             int64_t base = ask_n(sink, -7);
+            cpu_mark();
             double t0 = now_s();
             for (long i = 0; i < n; i++) {
                 rt_Ping *m = rt_ping_new(i);
@@ -681,6 +744,7 @@ actor_scenarios(const char *self, const char *kind, const char *listen,
         if (only == NULL || strcmp(only, "remote-ask") == 0) {
             double *lat = malloc(sizeof(double) * (size_t)npp);
             long i;
+            cpu_mark();
             double t0 = now_s();
             for (i = 0; i < npp; i++) {
                 double s = now_s();

@@ -15,6 +15,7 @@
 #                        build's interpreter and package (BUILD_DIR/python):
 #                        one schema line per scenario; skipped without it
 #   bench/akt-remote-bench       --n 1000 --pingpong-n 100: schema lines
+#   bench/akt-tcp-pingpong       --smoke: one schema line (tcp-pingpong)
 #   bench/akt-bench-config-parse 4096 1: JSON lines
 #   bench/akt-bench-timers --smoke: JSON lines
 #   bench/akt-gpu-bench --smoke: JSON lines (the GPU batch engine; without a
@@ -210,6 +211,9 @@ fi
 if optional "$bench/akt-remote-bench"; then
   run "akt-remote-bench" schema -- "$bench/akt-remote-bench" --n 1000 --pingpong-n 100
 fi
+if optional "$bench/akt-tcp-pingpong"; then
+  run "akt-tcp-pingpong" schema tcp-pingpong -- "$bench/akt-tcp-pingpong" --smoke
+fi
 if optional "$bench/akt-bench-config-parse"; then
   run "akt-bench-config-parse" lines -- "$bench/akt-bench-config-parse" 4096 1
 fi
@@ -245,7 +249,7 @@ if optional "$bench/aktc_speed"; then
   fi
 fi
 
-known=" akt-savina akt-profiler akt-remote-bench akt-bench-config-parse akt-bench-timers akt-gpu-bench akt-persist-bench akt-cluster-sim-bench codec_bench_aktc aktc_speed "
+known=" akt-savina akt-profiler akt-remote-bench akt-tcp-pingpong akt-bench-config-parse akt-bench-timers akt-gpu-bench akt-persist-bench akt-cluster-sim-bench codec_bench_aktc aktc_speed "
 for f in "$bench"/*; do
   name=$(basename "$f")
   if [ -f "$f" ] && [ -x "$f" ] && [[ "$known" != *" $name "* ]]; then
