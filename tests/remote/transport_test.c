@@ -1470,6 +1470,110 @@ START_TEST(reachable_listener_without_cookie_or_tls_is_refused)
 }
 END_TEST
 
+/* --- flow control: a receiver that holds what it got --------------------- */
+
+/* The receiving node's credit slots are the test's own counters (in libakt
+ * they are the core's, counted as actors take messages from their
+ * mailboxes): nothing is released until the test says so. */
+static akti_credit t_credit[AKTI_CH_COUNT];
+
+static akt_err
+t_credit_open(void *arg, akti_assoc *a, int ch, uint16_t *id, akti_credit **out)
+{
+    (void)arg;
+    (void)a;
+    *id = (uint16_t)(100 + ch);
+    *out = &t_credit[ch];
+    return AKT_OK;
+}
+
+/* n_on_envelope, and the envelope is kept (a footprint of 64 bytes) */
+static size_t
+t_hold_envelope(
+    void *arg, const akti_peer *from, int ch, const akti_envelope *env)
+{
+    n_on_envelope(arg, from, ch, env);
+    return from->credit != 0 ? 64 : 0;
+}
+
+static const akti_tp_callbacks hold_cbs
+    = { t_hold_envelope, n_on_peer, n_on_drop, t_credit_open };
+
+/* The window at the transport level: a receiver that keeps everything it
+ * got (nothing consumed) lets its peer send exactly its window (8), no
+ * more, however much the sender has; the sender's queue (64) then fills
+ * and its overflow (DROP_NEW) drops the rest, counted -- nothing grows.
+ * The sender out of credit sends nothing, so with stall-timeout at 200 ms
+ * and a wait over ten heartbeats no connection is taken for stalled (the
+ * receiver answers the sender's probe: it has seen all that was sent).
+ * Once the receiver reports its messages consumed, the grant moves and
+ * the next window of queued messages follows, in order. */
+START_TEST(a_held_window_stops_the_sender_without_a_stall)
+{
+    memset(t_credit, 0, sizeof(t_credit));
+    node a, b;
+    akti_tp_opts oa, ob;
+    node_opts(&ob, &b, "b", "inproc://akt-fc-b", "");
+    ob.cb = &hold_cbs;
+    ob.receive_window = 8;
+    ob.heartbeat_interval_ns = 50000000LL;
+    node_start(&b, &ob);
+    node_opts(&oa, &a, "a", "inproc://akt-fc-a", "");
+    oa.outbound_queue_size = 64;
+    oa.overflow = AKT_OVERFLOW_DROP_NEW;
+    oa.stall_timeout_ns = 200000000LL;
+    oa.heartbeat_interval_ns = 50000000LL;
+    node_start(&a, &oa);
+    akti_assoc *ab;
+    ck_assert_int_eq(
+        akti_tp_assoc(a.tp, "inproc://akt-fc-b", "b", &ab), AKT_OK);
+    uint64_t uid;
+    ck_assert_int_eq(akti_assoc_wait_up(ab, 5000000000LL, &uid), AKT_OK);
+    const uint64_t N = 200;
+    uint64_t v = 0;
+    akti_envelope e = { "/user/sink", 10, "", 0, 7, (uint8_t *)&v, 8 };
+    for (v = 0; v < N; v++) {
+        ck_assert_int_eq(akti_assoc_send(ab, &e, false, uid), AKT_OK);
+    }
+    /* the window went out, the queue is full, the rest was dropped: once
+     * a has counted N - 8 - 64 drops or more (how many depends on when its
+     * writer ran), and b holds 8 */
+    PP_WAIT_UNTIL(LOCKED(&b, b.got[AKTI_CH_ORDINARY]) == 8
+            && LOCKED(&a, a.drops) >= N - 8 - 64,
+        2000);
+    ck_assert_uint_eq(LOCKED(&b, b.got[AKTI_CH_ORDINARY]), 8);
+    uint64_t drops = LOCKED(&a, a.drops);
+    ck_assert_uint_ge(drops, N - 8 - 64);
+    ck_assert_uint_le(drops, N - 8 - 8); /* at least 8 wait in the queue */
+    akti_tp_stats sa, sb;
+    akti_tp_stats_get(a.tp, &sa);
+    ck_assert_uint_ge(sa.credit_waits, 1);
+    /* the barrier: a's ticker refreshed its Flow frames for 10 more
+     * heartbeats (500 ms, over twice the stall-timeout) while starved */
+    uint64_t g0 = sa.credit_grants;
+    PP_WAIT_UNTIL(
+        (akti_tp_stats_get(a.tp, &sa), sa.credit_grants >= g0 + 10), 1000);
+    ck_assert_uint_ge(sa.credit_grants, g0 + 10);
+    ck_assert_uint_eq(sa.stalls, 0);
+    ck_assert_uint_eq(LOCKED(&b, b.got[AKTI_CH_ORDINARY]), 8);
+    /* b consumes: the grant moves by a window, 8 queued ones follow */
+    atomic_fetch_add(&t_credit[AKTI_CH_ORDINARY].released, 8);
+    atomic_fetch_add(&t_credit[AKTI_CH_ORDINARY].released_bytes, 8 * 64);
+    akti_tp_credit_kick(b.tp, 100 + AKTI_CH_ORDINARY);
+    PP_WAIT_UNTIL(LOCKED(&b, b.got[AKTI_CH_ORDINARY]) == 16, 2000);
+    ck_assert_uint_eq(LOCKED(&b, b.got[AKTI_CH_ORDINARY]), 16);
+    ck_assert_uint_eq(LOCKED(&b, b.order_errors), 0);
+    ck_assert_uint_eq(LOCKED(&a, a.drops), drops); /* none since */
+    akti_tp_stats_get(b.tp, &sb);
+    ck_assert_uint_le(sb.receive_pending_max, 8);
+    ck_assert_uint_eq(sb.rejected_window, 0);
+    akti_tp_stats_get(a.tp, &sa);
+    ck_assert_uint_eq(sa.stalls, 0);
+    node_stop(&a);
+    node_stop(&b);
+}
+END_TEST
+
 static Suite *
 transport_suite(void)
 {
@@ -1491,6 +1595,7 @@ transport_suite(void)
     tcase_add_test(t, idle_associations_are_reclaimed);
     tcase_add_test(t, a_clean_exit_is_a_leave_not_a_failure);
     tcase_add_test(t, reachable_listener_without_cookie_or_tls_is_refused);
+    tcase_add_test(t, a_held_window_stops_the_sender_without_a_stall);
     suite_add_tcase(s, t);
     TCase *m = tcase_create("multiprocess");
     tcase_set_timeout(m, 40);

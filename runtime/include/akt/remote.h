@@ -103,6 +103,8 @@ typedef struct akt_remote_stats {
                                 BLOCK mailbox (the inbound thread) */
     uint64_t inbound_dropped; /* inbound messages a mailbox refused or
                                  dropped: dead letters of this system */
+    uint64_t rejected_window; /* frames dropped because their peer sent
+                                 past twice the window it was granted */
 } akt_remote_stats;
 
 /* akt_remote_start -- start remoting for sys: listen, and accept peers that

@@ -2208,6 +2208,7 @@ akt_remote_stats_get(akt_system *sys, akt_remote_stats *out)
     out->receive_pending_max = st.receive_pending_max;
     out->inbound_parked = atomic_load(&r->parked);
     out->inbound_dropped = atomic_load(&r->inbound_dropped);
+    out->rejected_window = st.rejected_window;
     pthread_mutex_lock(&r->mu);
     out->proxies = r->nproxies;
     out->remote_watches = r->nwatches;

@@ -1753,6 +1753,7 @@ akti_tp_stats_get(const akti_tp *tp, akti_tp_stats *o)
     G(credit_waits);
     G(credit_grants);
     G(receive_pending_max);
+    G(rejected_window);
 #undef G
     pthread_mutex_lock(&((akti_tp *)tp)->conn_mu);
     o->connections_inbound = tp->nconns;

@@ -173,6 +173,7 @@ typedef struct akti_tp_stats {
     uint64_t credit_grants; /* Flow frames sent */
     uint64_t receive_pending; /* now: envelopes held, not yet consumed */
     uint64_t receive_pending_max; /* the most seen in one window */
+    uint64_t rejected_window; /* frames of a peer past twice its window */
 } akti_tp_stats;
 
 /* akti_tp_opts_default -- fill every tunable with its default. */

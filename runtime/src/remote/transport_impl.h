@@ -346,7 +346,7 @@ struct akti_tp {
             rejected_unauth, rejected_handshake, dropped, system_resends,
             stalls, failures_detected, quarantines, handshakes, stale_frames,
             rejected_limit, claims, reclaimed, associations_active,
-            credit_waits, credit_grants, receive_pending_max;
+            credit_waits, credit_grants, receive_pending_max, rejected_window;
     } st;
     _Atomic uint64_t next_epoch; /* connection epochs handed out */
 };

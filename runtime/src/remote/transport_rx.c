@@ -323,6 +323,25 @@ rx_credit_open(akti_tp *tp, akti_assoc *a, int ch)
     pthread_mutex_unlock(&a->mu);
 }
 
+/* over_window -- the peer has over twice its window unconsumed here: it
+ * sends past its grant (a compliant peer stays within the window, plus at
+ * most one window after a re-created connection). Receiver thread: the
+ * only writer of rx_held. */
+static bool
+over_window(const akti_tp *tp, const tp_chan *c)
+{
+    if (c->rx_credit == NULL) {
+        return false;
+    }
+    uint64_t rel = atomic_load(&c->rx_credit->released);
+    uint64_t relb = atomic_load(&c->rx_credit->released_bytes);
+    uint64_t pend = c->rx_held > rel ? c->rx_held - rel : 0;
+    uint64_t pendb = c->rx_held_bytes > relb ? c->rx_held_bytes - relb : 0;
+    return pend > 2 * (uint64_t)tp->o.receive_window
+        || pendb
+        > 2 * (uint64_t)tp->o.receive_window_bytes + tp->o.max_message_size;
+}
+
 /* rx_flow -- after a data frame: what the peer says it sent, what our
  * callback kept, and the grant that follows */
 static void
@@ -671,6 +690,17 @@ on_frame(akti_tp *tp, const Akt__Remote__Frame *f, nng_msg *m)
         const Akt__Remote__Batch *b = f->batch;
         if (f->channel != AKT__REMOTE__CHANNEL__CONTROL) {
             rx_credit_open(tp, a, (int)f->channel);
+            if (over_window(tp, &a->ch[f->channel])) {
+                /* a peer that ignores its grant (a flow-control bug or
+                 * malice): the window is the bound of this node's memory */
+                akti_tp_reject(tp, &tp->st.rejected_window,
+                    "a frame of %zu envelopes from %s dropped: the peer sent "
+                    "past twice its receive window "
+                    "(akt.remote.receive-window)",
+                    b->n_envelopes, a->url);
+                rx_flow(tp, a, uid, f, 0, 0);
+                break;
+            }
             uint64_t held = 0, held_bytes = 0;
             for (size_t i = 0; i < b->n_envelopes; i++) {
                 size_t fp = deliver(tp, a, uid, f->channel, b->envelopes[i]);
@@ -729,6 +759,15 @@ on_frame(akti_tp *tp, const Akt__Remote__Frame *f, nng_msg *m)
         break;
     case AKT__REMOTE__FRAME__BODY_FRAGMENT: {
         rx_credit_open(tp, a, AKTI_CH_LARGE);
+        if (f->fragment->index == 0 && over_window(tp, &a->ch[AKTI_CH_LARGE])) {
+            akti_tp_reject(tp, &tp->st.rejected_window,
+                "a large message from %s dropped: the peer sent past twice "
+                "its receive window (akt.remote.receive-window)",
+                a->url);
+            akti_tp_rx_frag_reset(a);
+            rx_flow(tp, a, uid, f, 0, 0);
+            break;
+        }
         size_t fp = on_fragment(tp, a, uid, f->fragment);
         rx_flow(tp, a, uid, f, fp != 0, fp);
         break;

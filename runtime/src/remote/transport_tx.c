@@ -10,6 +10,7 @@
 #include "remote/transport_impl.h"
 
 #include <errno.h>
+#include <stdio.h>
 
 /* --- outbound items ------------------------------------------------------- */
 
@@ -357,6 +358,23 @@ chan_has_credit(const tp_chan *c)
     return c->fc_sent < c->fc_limit && c->fc_sent_bytes < c->fc_limit_bytes;
 }
 
+/* chan_starve -- items wait on c and the grant is used up (a->mu held):
+ * backpressure, not a stall -- nothing is sent, so nothing can time out;
+ * the peer's next grant wakes the writer. The peer learns what we sent,
+ * so it grants again once it has seen that much, even if frames were
+ * lost. */
+static void
+chan_starve(akti_tp *tp, akti_assoc *a, tp_chan *c)
+{
+    if (c->fc_starved) {
+        return;
+    }
+    c->fc_starved = true;
+    c->progress_at = akti_now_ns();
+    STAT_ADD(tp, credit_waits, 1);
+    akti_tp_send_flow(tp, a);
+}
+
 /* --- writers -------------------------------------------------------------- */
 
 /* chan_recreate_locked -- a->mu held */
@@ -398,8 +416,11 @@ akti_tp_flow_stall_check(akti_tp *tp, akti_assoc *a, int64_t now) /* mu */
     for (int k = AKTI_CH_ORDINARY; k <= AKTI_CH_LARGE; k++) {
         tp_chan *c = &a->ch[k];
         /* a slow peer has seen all we sent (the window is full of what it
-         * has not consumed yet): that is backpressure, never a stall */
-        if (!c->fc_starved || c->fc_sent <= c->peer_seen
+         * has not consumed yet): that is backpressure, never a stall. A
+         * peer that granted nothing at all since it came up (every live
+         * peer grants at once) is taken for stalled too. */
+        bool unseen = c->fc_sent > c->peer_seen || c->fc_limit == 0;
+        if (!c->fc_starved || !unseen
             || now - c->progress_at < tp->o.stall_timeout_ns) {
             continue;
         }
@@ -583,16 +604,8 @@ akti_tp_data_writer(void *arg)
     while (!atomic_load(&tp->stopping) && !c->quit) {
         bool credit = chan_has_credit(c);
         if (a->state != AS_UP || c->q.len == 0 || c->inline_busy || !credit) {
-            if (!credit && a->state == AS_UP && c->q.len > 0
-                && !c->fc_starved) {
-                /* backpressure, not a stall: nothing is sent, so nothing
-                 * can time out; the peer's next grant wakes us */
-                c->fc_starved = true;
-                c->progress_at = akti_now_ns();
-                STAT_ADD(tp, credit_waits, 1);
-                /* tell the peer what we sent: it grants again once it has
-                 * seen that much, even if frames were lost */
-                akti_tp_send_flow(tp, a);
+            if (!credit && a->state == AS_UP && c->q.len > 0) {
+                chan_starve(tp, a, c);
             }
             c->waiting = true;
             pthread_cond_wait(&c->cv, &a->mu);
@@ -857,7 +870,9 @@ akti_assoc_send_ex(
         goto out;
     }
     chan_q_push(c, it);
-    if (c->waiting && a->state == AS_UP && chan_has_credit(c)) {
+    if (a->state == AS_UP && !chan_has_credit(c)) {
+        chan_starve(tp, a, c); /* the writer is not woken for nothing */
+    } else if (c->waiting && a->state == AS_UP) {
         pthread_cond_signal(&c->cv);
     }
     goto out;
