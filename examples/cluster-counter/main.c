@@ -7,7 +7,8 @@
  *   cluster-counter node NAME [SEED_ADDRESS]
  *       one member (remoting on tcp://127.0.0.1:0; no seed: it starts the
  *       cluster). Prints "READY <address>", then reads lines:
- *       "add" asks the counter to add 1 and prints "total N at NODE"
+ *       "add [SEEN]" asks the counter to add 1 (SEEN: the highest total
+ *       the caller saw) and prints "total N at NODE"
  *   cluster-counter demo
  *       three members as three processes on loopback; adds through the
  *       third, kill -9 of the one the counter runs on, adds again until
@@ -109,6 +110,10 @@ run_node(const char *name, const char *seed)
         if (strncmp(line, "add", 3) != 0) {
             continue;
         }
+        long long told = strtoll(line + 3, NULL, 10); /* "add [SEEN]" */
+        if (told > seen) {
+            seen = told;
+        }
         counter_Add *m = counter_add_new(1, seen);
         counter_Total *r = NULL;
         akt_err err = m ? counter_counter_call_add(
@@ -179,11 +184,14 @@ start_child(child *n, int i, const char *name, const char *seed)
     return 0;
 }
 
-/* ask child c to add one; the reply line in line */
+/* ask child c to add one (telling it the highest total we saw); the
+ * reply line in line */
+static long long highest;
+
 static int
 add(child *c, char *line, size_t len)
 {
-    fprintf(c->in, "add\n");
+    fprintf(c->in, "add %lld\n", highest);
     fflush(c->in);
     return fgets(line, (int)len, c->out) != NULL ? 0 : -1;
 }
@@ -205,26 +213,30 @@ demo(void)
     }
     char line[512], first[64] = "", now[64] = "";
     long long total = 0;
-    /* count through node-c until the counter answers, then five more */
+    /* count through node-c until the counter answers five times */
     for (int i = 0, ok = 0; ok < 5 && i < 100; i++) {
         if (add(&n[2], line, sizeof line) != 0) {
             return 1;
         }
         if (sscanf(line, "total %lld at %63s", &total, first) == 2) {
             printf("%s", line);
+            highest = total;
             ok++;
         }
     }
+    /* whichever node is the oldest (with simultaneous joins: the lowest
+     * address) runs it; we go on through another one */
     int victim = -1;
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 3; i++) {
         if (strcmp(first, names[i]) == 0) {
             victim = i;
         }
     }
     if (victim < 0) {
-        fprintf(stderr, "the counter did not run on node-a or node-b\n");
+        fprintf(stderr, "the counter answered from an unknown node\n");
         return 1;
     }
+    int client = victim == 2 ? 0 : 2;
     long long before = total;
     printf("kill -9 %s (the counter's node)\n", first);
     fflush(stdout);
@@ -233,7 +245,7 @@ demo(void)
     /* asks time out (2 s each) until the survivors have downed it and
      * the counter started on the other node */
     for (int i = 0; i < 30; i++) {
-        if (add(&n[2], line, sizeof line) != 0) {
+        if (add(&n[client], line, sizeof line) != 0) {
             return 1;
         }
         if (sscanf(line, "total %lld at %63s", &total, now) == 2
