@@ -3,10 +3,14 @@
  * akti_crc32 is CRC-32/IEEE (the check value of "123456789" and a bitwise
  * reference on every length up to 1,000 and every alignment), so journals
  * written before the table-driven (slicing-by-8) version still verify; an
- * event record round-trips with its tags and fails on any flipped bit.
+ * event record round-trips with its tags and fails on any flipped bit; a
+ * delivery snapshot parses to its entries, and a damaged one (any flipped
+ * bit, a length past the end, trailing bytes) hands over nothing.
  */
 #include <check.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +82,89 @@ START_TEST(an_event_record_round_trips_and_any_flipped_bit_fails)
 }
 END_TEST
 
+typedef struct dseen {
+    int n;
+    uint64_t ids[4];
+    char paths[4][32];
+} dseen;
+
+static akt_err
+collect(void *arg, uint64_t id, const char *path, size_t plen, uint64_t type_id,
+    const uint8_t *data, size_t len)
+{
+    (void)type_id;
+    (void)data;
+    (void)len;
+    dseen *d = arg;
+    d->ids[d->n] = id;
+    snprintf(d->paths[d->n], sizeof d->paths[0], "%.*s", (int)plen, path);
+    d->n++;
+    return AKT_OK;
+}
+
+static size_t
+dsnap(uint8_t *out, uint32_t count_field, bool trailing)
+{
+    size_t n = 0;
+    out[n++] = 'D';
+    out[n++] = 1;
+    out[n++] = 0;
+    out[n++] = 0;
+    akti_be64_put(out + n, 9);
+    n += 8;
+    akti_be32_put(out + n, count_field);
+    n += 4;
+    const char *paths[] = { "/user/a", "akt://s/user/bb" };
+    for (int i = 0; i < 2; i++) {
+        akti_be64_put(out + n, (uint64_t)(i * 3 + 1));
+        n += 8;
+        size_t pl = strlen(paths[i]);
+        out[n++] = 0;
+        out[n++] = (uint8_t)pl;
+        memcpy(out + n, paths[i], pl);
+        n += pl;
+        akti_be64_put(out + n, 77);
+        n += 8;
+        akti_be32_put(out + n, 2);
+        n += 4;
+        out[n++] = 0x81;
+        out[n++] = 0x01;
+    }
+    if (trailing) {
+        out[n++] = 0;
+    }
+    akti_be32_put(out + n, akti_crc32(0, out, n));
+    return n + 4;
+}
+
+START_TEST(a_delivery_snapshot_parses_and_a_damaged_one_hands_over_nothing)
+{
+    uint8_t buf[256];
+    size_t n = dsnap(buf, 2, false);
+    dseen d = { 0 };
+    uint64_t next = 0;
+    ck_assert_int_eq(akti_dsnap_parse(buf, n, &next, collect, &d), AKT_OK);
+    ck_assert_int_eq(d.n, 2);
+    ck_assert_uint_eq(next, 9);
+    ck_assert_uint_eq(d.ids[1], 4);
+    ck_assert_str_eq(d.paths[1], "akt://s/user/bb");
+    for (size_t i = 0; i < n * 8; i++) {
+        buf[i / 8] ^= (uint8_t)(1u << (i % 8));
+        dseen x = { 0 };
+        ck_assert_int_eq(
+            akti_dsnap_parse(buf, n, &next, collect, &x), AKT_EPROTO);
+        ck_assert_int_eq(x.n, 0);
+        buf[i / 8] ^= (uint8_t)(1u << (i % 8));
+    }
+    dseen x = { 0 };
+    n = dsnap(buf, 3, false); /* one more entry claimed than present */
+    ck_assert_int_eq(akti_dsnap_parse(buf, n, &next, collect, &x), AKT_EPROTO);
+    n = dsnap(buf, 2, true); /* a byte after the last entry */
+    ck_assert_int_eq(akti_dsnap_parse(buf, n, &next, collect, &x), AKT_EPROTO);
+    ck_assert_int_eq(x.n, 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -85,6 +172,8 @@ main(void)
     TCase *tc = tcase_create("record");
     tcase_add_test(tc, the_checksum_is_crc32_ieee);
     tcase_add_test(tc, an_event_record_round_trips_and_any_flipped_bit_fails);
+    tcase_add_test(
+        tc, a_delivery_snapshot_parses_and_a_damaged_one_hands_over_nothing);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

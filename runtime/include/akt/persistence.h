@@ -514,7 +514,23 @@ typedef struct akt_persistent_def {
     void (*snapshot_saved)(void *state, akt_ctx *ctx, uint64_t seq);
     void (*snapshot_failed)(
         void *state, akt_ctx *ctx, uint64_t seq, akt_err rc);
+
+    /* At-least-once delivery (akt_persistent_deliver): NULL: none. */
+    const struct akt_delivery_options *delivery;
+    /* unconfirmed_warning -- optional: these deliveries reached
+     * delivery->warn_after attempts unconfirmed (each is named once) */
+    void (*unconfirmed_warning)(
+        void *state, akt_ctx *ctx, const uint64_t *ids, size_t n);
 } akt_persistent_def;
+
+/* At-least-once delivery (Akka's AtLeastOnceDelivery): zero fields take
+ * the defaults of reference.conf (akt.persistence.at-least-once-delivery). */
+typedef struct akt_delivery_options {
+    int64_t redeliver_interval_ns; /* 0: 5 s */
+    uint32_t warn_after; /* attempts; 0: 5 */
+    uint32_t max_unconfirmed; /* 0: 100000 */
+    uint32_t burst_limit; /* redeliveries per tick; 0: 10000 */
+} akt_delivery_options;
 
 /* akt_persistent_props -- props that spawn def's actors (akt_spawn,
  * akt_ctx_spawn); the actor's name gives its persistence id. def must
@@ -576,6 +592,42 @@ AKT_API akt_err akt_persistent_reply_error_text(
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+
+/* --- at-least-once delivery (the actor's def->delivery set) -----------------
+ *
+ * The actor persists an event saying it will send, and in apply (which
+ * runs again on recovery) calls akt_persistent_deliver; it persists an
+ * event when the receiver confirms, and in apply calls
+ * akt_persistent_confirm. Each delivery is resent every
+ * redeliver_interval until confirmed. During recovery deliveries are only
+ * recorded (and the ones left unconfirmed are resent right after it). These
+ * calls work inside the actor's handlers, callbacks, apply and
+ * snapshot_offer. */
+
+/* builds the message for delivery id (a new message, consumed) */
+typedef void *(*akt_deliver_make_fn)(uint64_t delivery_id, void *arg);
+
+/* akt_persistent_deliver -- a new delivery id (ids rise from 1, one
+ * sequence for every destination), make(id, arg) builds the message, which
+ * goes to dest now (not during recovery) and again until confirmed; *id
+ * (may be NULL) gets the id. Errors: AKT_ESTATE (not in a persistent actor
+ * with def->delivery), AKT_EFULL (max_unconfirmed reached: nothing
+ * recorded), AKT_ENOMEM (also when make returns NULL). */
+AKT_API akt_err akt_persistent_deliver(
+    akt_ref dest, akt_deliver_make_fn make, void *arg, uint64_t *id);
+/* akt_persistent_confirm -- the delivery is confirmed: no more resends.
+ * true the first time, false for an unknown or confirmed id. */
+AKT_API bool akt_persistent_confirm(uint64_t delivery_id);
+/* akt_persistent_unconfirmed -- deliveries not yet confirmed */
+AKT_API size_t akt_persistent_unconfirmed(void);
+/* akt_persistent_delivery_snapshot -- append the unconfirmed deliveries
+ * (ids, destinations as paths, messages) to out, for a bytes field of the
+ * actor's snapshot; akt_persistent_delivery_restore in snapshot_offer puts
+ * them back (AKT_EPROTO: damaged bytes; AKT_ETYPE: a message type the
+ * registry does not know). */
+AKT_API akt_err akt_persistent_delivery_snapshot(akt_buf *out);
+AKT_API akt_err akt_persistent_delivery_restore(
+    const uint8_t *data, size_t len);
 
 /* akt_persistent_save_snapshot -- store snapshot (a message, borrowed) at
  * the last applied sequence number; synchronous. AKT_ENOENT: no store;

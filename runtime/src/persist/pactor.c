@@ -34,9 +34,11 @@
 #include "akt/events.h"
 #include "akt/persistence.h"
 #include "akt/stash.h"
+#include "akt/timers.h"
 #include "config/settings_reader.h"
 #include "core/ext.h" /* the per-system extension slot */
 #include "persist/persist_impl.h"
+#include "persist/record.h"
 
 #define PERSIST_EXT_SLOT AKTI_EXT_PERSIST
 
@@ -299,6 +301,16 @@ typedef struct pending {
     void *events[]; /* owned */
 } pending;
 
+/* one delivery not yet confirmed (at-least-once delivery) */
+typedef struct delivery {
+    uint64_t id;
+    akt_ref dest; /* AKT_REF_NONE: restored from a snapshot, see path */
+    char *path; /* the destination's path, once needed (malloc'd) */
+    void *msg; /* one reference, for every resend */
+    int64_t sent_at; /* the scheduler's clock */
+    uint32_t attempts;
+} delivery;
+
 typedef struct pstate {
     const akt_persistent_def *def;
     pext *x;
@@ -311,6 +323,12 @@ typedef struct pstate {
     size_t npending;
     size_t nstashing; /* pending writes that are not async */
     bool stopped; /* failed: commands are dropped until the stop */
+    bool recovering; /* in pre_start's recovery: deliveries only recorded */
+    /* at-least-once delivery: unconfirmed, in id order */
+    delivery *dl;
+    size_t ndl, capdl;
+    uint64_t next_delivery;
+    akt_delivery_options dopt; /* def->delivery with defaults */
 } pstate;
 
 #define USER_OFF ((sizeof(pstate) + 15) & ~(size_t)15)
@@ -381,6 +399,16 @@ p_init(void *state, akt_ctx *ctx, const void *init_arg)
     pstate *ps = state;
     const akt_persistent_def *def = akt_ctx_behavior_arg(ctx);
     ps->def = def;
+    if (def->delivery) {
+        akt_delivery_options o = *def->delivery;
+        o.redeliver_interval_ns = o.redeliver_interval_ns > 0
+            ? o.redeliver_interval_ns
+            : AKT_SEC(5);
+        o.warn_after = o.warn_after ? o.warn_after : 5;
+        o.max_unconfirmed = o.max_unconfirmed ? o.max_unconfirmed : 100000;
+        o.burst_limit = o.burst_limit ? o.burst_limit : 10000;
+        ps->dopt = o;
+    }
     return def->state_init ? def->state_init(USER(ps), init_arg) : AKT_OK;
 }
 
@@ -397,6 +425,13 @@ p_state_fini(void *state)
     }
     ps->head = ps->tail = NULL;
     ps->npending = ps->nstashing = 0;
+    for (size_t i = 0; i < ps->ndl; i++) {
+        akt_msg_free(ps->dl[i].msg);
+        free(ps->dl[i].path);
+    }
+    free(ps->dl);
+    ps->dl = NULL;
+    ps->ndl = ps->capdl = 0;
     free(ps->pid);
     ps->pid = NULL;
     if (ps->def->state_fini) {
@@ -458,15 +493,63 @@ replay_apply(void *arg, const akt_prepr *rec, const void *event)
             ps->pid, rec->seq, t->name, ps->def->name ? ps->def->name : "?");
         return AKT_ETYPE;
     }
-    ps->def->apply(USER(ps), event);
+    ps->def->apply(USER(ps), event); /* cur_ps is ps: deliver records */
     ps->applied = rec->seq;
     return AKT_OK;
 }
 
+static void redeliver(pstate *ps, akt_ctx *ctx);
+
+/* the redelivery tick (at-least-once delivery), every half interval */
+typedef struct ptick {
+    uint64_t epoch;
+} ptick;
+
+static const akt_type ptick_type = {
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_SYSTEM,
+    .name = "akt.persistence.internal.RedeliveryTick",
+    .id = 0x5a3c0e91d2b7f147ull, /* private: never leaves the process */
+    .size = sizeof(ptick),
+    .align = _Alignof(ptick),
+};
+#define PTICK_TIMER_KEY 0x616b742d726564ull /* "akt-red" */
+
+static akt_err recover(pstate *ps, akt_ctx *ctx);
+
+/* pre_start: recovery with this actor current (apply and snapshot_offer
+ * may record deliveries), then the redelivery of what is unconfirmed */
 static akt_err
 p_pre_start(void *state, akt_ctx *ctx)
 {
     pstate *ps = state;
+    pstate *sp;
+    const akt_ctx *sc;
+    with_ctx(ps, ctx, &sp, &sc);
+    ps->recovering = true;
+    akt_err rc = recover(ps, ctx);
+    ps->recovering = false;
+    if (rc == AKT_OK && !ps->stopped && ps->def->delivery) {
+        int64_t half = ps->dopt.redeliver_interval_ns / 2;
+        ptick *t = akt_msg_new(&ptick_type, 0);
+        if (t == NULL) {
+            rc = AKT_ENOMEM;
+        } else if ((rc = akt_timer_start_periodic(
+                        ctx, PTICK_TIMER_KEY, t, half, half))
+            != AKT_OK) {
+            akt_msg_free(t);
+        } else {
+            redeliver(ps, ctx); /* what recovery recorded: at once */
+        }
+    }
+    cur_ps = sp;
+    cur_ctx = sc;
+    return rc;
+}
+
+static akt_err
+recover(pstate *ps, akt_ctx *ctx)
+{
     const akt_persistent_def *def = ps->def;
     akt_system *sys = akt_ctx_system(ctx);
     ps->x = pext_get(sys);
@@ -538,6 +621,7 @@ p_pre_start(void *state, akt_ctx *ctx)
         }
     }
     ps->seq = highest > ps->applied ? highest : ps->applied;
+    ps->recovering = false; /* recovery_completed may deliver and persist */
     if (def->recovery_completed) {
         pstate *sp;
         const akt_ctx *sc;
@@ -620,7 +704,12 @@ on_result(pstate *ps, akt_ctx *ctx, const pwres *m)
         bool snap = false;
         for (size_t i = 0; i < p->n; i++) {
             uint64_t seq = p->first_seq + i;
+            pstate *ap;
+            const akt_ctx *ac;
+            with_ctx(ps, ctx, &ap, &ac); /* apply may deliver / confirm */
             def->apply(USER(ps), p->events[i]);
+            cur_ps = ap;
+            cur_ctx = ac;
             ps->applied = seq;
             snap = snap
                 || (def->snapshot_every && seq % def->snapshot_every == 0)
@@ -681,6 +770,12 @@ p_dispatch(void *state, akt_ctx *ctx, const void *msg)
     const akt_type *t = akt_msg_type(msg);
     if (t == &pwres_type) {
         return on_result(ps, ctx, msg);
+    }
+    if (t == &ptick_type) {
+        if (!ps->stopped) {
+            redeliver(ps, ctx);
+        }
+        return AKT_OK;
     }
     if (ps->stopped) {
         return AKT_OK;
@@ -1005,4 +1100,326 @@ akt_persistent_delete_events(akt_ctx *ctx, uint64_t to_seq)
         return AKT_ERANGE;
     }
     return akt_journal_delete_to(ps->x->j, ps->pid, to_seq);
+}
+
+/* --- at-least-once delivery
+ * ---------------------------------------------------
+ */
+
+/* send d once more (a reference of its message); an unresolvable
+ * destination counts as an attempt: it is tried again at the next tick */
+static void
+delivery_send(pstate *ps, const akt_ctx *ctx, delivery *d, int64_t now)
+{
+    akt_system *sys = akt_ctx_system(ctx);
+    akt_ref to = d->dest;
+    if (akt_ref_is_none(to) && d->path
+        && akt_system_path_to_ref(sys, d->path, &to) != AKT_OK) {
+        to = AKT_REF_NONE;
+    }
+    if (!akt_ref_is_none(to)) {
+        akt_msg_retain(d->msg);
+        if (akt_tell(to, d->msg, akt_ctx_self(ctx)) != AKT_OK) {
+            akt_msg_free(d->msg);
+        }
+    }
+    d->attempts++;
+    d->sent_at = now;
+    (void)ps;
+}
+
+static void
+redeliver(pstate *ps, akt_ctx *ctx)
+{
+    if (ps->ndl == 0) {
+        return;
+    }
+    int64_t now = akt_scheduler_now(akt_ctx_system(ctx));
+    uint64_t *warn = NULL;
+    size_t nwarn = 0, sent = 0;
+    for (size_t i = 0; i < ps->ndl && sent < ps->dopt.burst_limit; i++) {
+        delivery *d = &ps->dl[i];
+        if (now - d->sent_at < ps->dopt.redeliver_interval_ns) {
+            continue;
+        }
+        delivery_send(ps, ctx, d, now);
+        sent++;
+        if (d->attempts == ps->dopt.warn_after) {
+            if (warn == NULL) {
+                warn = malloc(ps->ndl * sizeof(uint64_t));
+            }
+            if (warn) {
+                warn[nwarn++] = d->id;
+            }
+        }
+    }
+    if (nwarn) {
+        akt_ctx_log(ctx, AKT_LOG_WARNING,
+            "%s: %zu deliveries unconfirmed after %u attempts (first id "
+            "%" PRIu64 ")",
+            ps->pid, nwarn, ps->dopt.warn_after, warn[0]);
+        if (ps->def->unconfirmed_warning) {
+            pstate *sp;
+            const akt_ctx *sc;
+            with_ctx(ps, ctx, &sp, &sc);
+            ps->def->unconfirmed_warning(USER(ps), ctx, warn, nwarn);
+            cur_ps = sp;
+            cur_ctx = sc;
+        }
+    }
+    free(warn);
+}
+
+/* the actor whose handler, callback, apply or snapshot_offer runs now */
+static pstate *
+delivering(void)
+{
+    return cur_ps != NULL && cur_ctx != NULL && cur_ps->def->delivery ? cur_ps
+                                                                      : NULL;
+}
+
+static bool
+delivery_grow(pstate *ps)
+{
+    if (ps->ndl < ps->capdl) {
+        return true;
+    }
+    size_t cap = ps->capdl ? ps->capdl * 2 : 16;
+    delivery *n = realloc(ps->dl, cap * sizeof(*n));
+    if (n == NULL) {
+        return false;
+    }
+    ps->dl = n;
+    ps->capdl = cap;
+    return true;
+}
+
+akt_err
+akt_persistent_deliver(
+    akt_ref dest, akt_deliver_make_fn make, void *arg, uint64_t *id)
+{
+    pstate *ps = delivering();
+    if (ps == NULL) {
+        return AKT_ESTATE;
+    }
+    if (make == NULL || akt_ref_is_none(dest)) {
+        return AKT_EINVAL;
+    }
+    if (ps->ndl >= ps->dopt.max_unconfirmed) {
+        return AKT_EFULL;
+    }
+    if (!delivery_grow(ps)) {
+        return AKT_ENOMEM;
+    }
+    uint64_t did = ps->next_delivery + 1;
+    void *msg = make(did, arg);
+    if (msg == NULL) {
+        return AKT_ENOMEM;
+    }
+    ps->next_delivery = did;
+    delivery *d = &ps->dl[ps->ndl++];
+    *d = (delivery) { .id = did, .dest = dest, .msg = msg };
+    int64_t now = akt_scheduler_now(akt_ctx_system(cur_ctx));
+    if (ps->recovering) {
+        /* recorded only; due at once after recovery */
+        d->sent_at = now - ps->dopt.redeliver_interval_ns;
+    } else {
+        delivery_send(ps, cur_ctx, d, now);
+    }
+    if (id) {
+        *id = did;
+    }
+    return AKT_OK;
+}
+
+bool
+akt_persistent_confirm(uint64_t delivery_id)
+{
+    pstate *ps = delivering();
+    if (ps == NULL) {
+        return false;
+    }
+    size_t lo = 0, hi = ps->ndl; /* ids ascend */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ps->dl[mid].id < delivery_id) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    if (lo == ps->ndl || ps->dl[lo].id != delivery_id) {
+        return false;
+    }
+    akt_msg_free(ps->dl[lo].msg);
+    free(ps->dl[lo].path);
+    memmove(
+        &ps->dl[lo], &ps->dl[lo + 1], (ps->ndl - lo - 1) * sizeof(delivery));
+    ps->ndl--;
+    return true;
+}
+
+size_t
+akt_persistent_unconfirmed(void)
+{
+    pstate *ps = delivering();
+    return ps ? ps->ndl : 0;
+}
+
+static akt_err
+buf_put(akt_buf *b, const void *p, size_t n)
+{
+    akt_err rc = akt_buf_reserve(b, n);
+    if (rc == AKT_OK) {
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+    }
+    return rc;
+}
+
+akt_err
+akt_persistent_delivery_snapshot(akt_buf *out)
+{
+    pstate *ps = delivering();
+    if (ps == NULL) {
+        return AKT_ESTATE;
+    }
+    if (out == NULL) {
+        return AKT_EINVAL;
+    }
+    akt_system *sys = akt_ctx_system(cur_ctx);
+    size_t start = out->len;
+    uint8_t h[16] = { 'D', 1, 0, 0 };
+    akti_be64_put(h + 4, ps->next_delivery);
+    akti_be32_put(h + 12, (uint32_t)ps->ndl);
+    akt_err rc = buf_put(out, h, sizeof h);
+    akt_buf m;
+    akt_buf_init(&m);
+    for (size_t i = 0; rc == AKT_OK && i < ps->ndl; i++) {
+        delivery *d = &ps->dl[i];
+        char path[512];
+        if (d->path) {
+            snprintf(path, sizeof path, "%s", d->path);
+        } else if ((rc = akt_system_ref_to_path(
+                        sys, d->dest, path, sizeof path))
+            != AKT_OK) {
+            break;
+        }
+        size_t pl = strlen(path);
+        m.len = 0;
+        if ((rc = akt_msg_encode(d->msg, &m)) != AKT_OK) {
+            break;
+        }
+        uint8_t e[10], t[12];
+        akti_be64_put(e, d->id);
+        e[8] = (uint8_t)(pl >> 8);
+        e[9] = (uint8_t)pl;
+        akti_be64_put(t, akt_msg_type(d->msg)->id);
+        akti_be32_put(t + 8, (uint32_t)m.len);
+        rc = buf_put(out, e, sizeof e);
+        rc = rc == AKT_OK ? buf_put(out, path, pl) : rc;
+        rc = rc == AKT_OK ? buf_put(out, t, sizeof t) : rc;
+        rc = rc == AKT_OK ? buf_put(out, m.data, m.len) : rc;
+    }
+    akt_buf_free(&m);
+    if (rc == AKT_OK) {
+        uint8_t c[4];
+        akti_be32_put(c, akti_crc32(0, out->data + start, out->len - start));
+        rc = buf_put(out, c, 4);
+    }
+    if (rc != AKT_OK) {
+        out->len = start;
+    }
+    return rc;
+}
+
+typedef struct restore_ctx {
+    pstate *ps;
+    akt_system *sys;
+    const akt_registry *reg;
+    delivery *dl;
+    size_t n;
+} restore_ctx;
+
+static akt_err
+restore_one(void *arg, uint64_t id, const char *path, size_t plen,
+    uint64_t type_id, const uint8_t *data, size_t len)
+{
+    restore_ctx *r = arg;
+    const akt_type *t = r->reg ? akt_registry_find(r->reg, type_id) : NULL;
+    if (t == NULL) {
+        return AKT_ETYPE;
+    }
+    void *msg = NULL;
+    akt_err rc = akt_msg_decode_in(r->sys, t, data, len, NULL, &msg);
+    if (rc != AKT_OK) {
+        return rc;
+    }
+    char *p = malloc(plen + 1);
+    if (p == NULL) {
+        akt_msg_free(msg);
+        return AKT_ENOMEM;
+    }
+    memcpy(p, path, plen);
+    p[plen] = '\0';
+    r->dl[r->n++] = (delivery) { .id = id,
+        .dest = AKT_REF_NONE,
+        .path = p,
+        .msg = msg,
+        .sent_at
+        = akt_scheduler_now(r->sys) - r->ps->dopt.redeliver_interval_ns };
+    return AKT_OK;
+}
+
+akt_err
+akt_persistent_delivery_restore(const uint8_t *data, size_t len)
+{
+    pstate *ps = delivering();
+    if (ps == NULL) {
+        return AKT_ESTATE;
+    }
+    if (data == NULL && len > 0) {
+        return AKT_EINVAL;
+    }
+    if (len < 20) {
+        return AKT_EPROTO;
+    }
+    uint32_t count = akti_be32_get(data + 12);
+    if ((size_t)count > len / 22) { /* each entry takes 22 bytes at least */
+        return AKT_EPROTO;
+    }
+    restore_ctx r = { ps, akt_ctx_system(cur_ctx),
+        ps->x ? akt_journal_registry(ps->x->j) : NULL,
+        calloc(count ? count : 1, sizeof(delivery)), 0 };
+    if (r.dl == NULL) {
+        return AKT_ENOMEM;
+    }
+    uint64_t next = 0;
+    akt_err rc = akti_dsnap_parse(data, len, &next, restore_one, &r);
+    bool ascending = true;
+    for (size_t i = 1; i < r.n; i++) {
+        ascending = ascending && r.dl[i].id > r.dl[i - 1].id;
+    }
+    if (rc == AKT_OK && (!ascending || (r.n && r.dl[r.n - 1].id > next))) {
+        rc = AKT_EPROTO;
+    }
+    if (rc != AKT_OK) {
+        for (size_t i = 0; i < r.n; i++) {
+            akt_msg_free(r.dl[i].msg);
+            free(r.dl[i].path);
+        }
+        free(r.dl);
+        return rc;
+    }
+    /* the snapshot's set replaces the actor's */
+    for (size_t i = 0; i < ps->ndl; i++) {
+        akt_msg_free(ps->dl[i].msg);
+        free(ps->dl[i].path);
+    }
+    free(ps->dl);
+    ps->dl = r.dl;
+    ps->ndl = r.n;
+    ps->capdl = count ? count : 1;
+    ps->next_delivery = next;
+    return AKT_OK;
 }

@@ -431,3 +431,53 @@ akti_psnap_decode(const uint8_t *p, size_t n, akt_snapshot_blob *b, int64_t *ts)
     b->len = plen;
     return AKT_OK;
 }
+
+akt_err
+akti_dsnap_parse(
+    const uint8_t *p, size_t n, uint64_t *next_id, akti_dsnap_fn fn, void *arg)
+{
+    if (n < 20 || p[0] != 'D' || p[1] != 1 || p[2] != 0 || p[3] != 0) {
+        return AKT_EPROTO;
+    }
+    if (akti_crc32(0, p, n - 4) != akti_be32_get(p + n - 4)) {
+        return AKT_EPROTO;
+    }
+    size_t end = n - 4, off = 16;
+    uint32_t count = akti_be32_get(p + 12);
+    /* first pass: the layout holds together; nothing is handed over from
+     * a damaged snapshot */
+    for (int pass = 0; pass < 2; pass++) {
+        off = 16;
+        for (uint32_t i = 0; i < count; i++) {
+            if (end - off < 10) {
+                return AKT_EPROTO;
+            }
+            uint64_t id = akti_be64_get(p + off);
+            size_t plen = (size_t)p[off + 8] << 8 | p[off + 9];
+            off += 10;
+            if (end - off < plen || end - off - plen < 12) {
+                return AKT_EPROTO;
+            }
+            const char *path = (const char *)p + off;
+            off += plen;
+            uint64_t type_id = akti_be64_get(p + off);
+            size_t len = akti_be32_get(p + off + 8);
+            off += 12;
+            if (end - off < len) {
+                return AKT_EPROTO;
+            }
+            if (pass == 1) {
+                akt_err rc = fn(arg, id, path, plen, type_id, p + off, len);
+                if (rc != AKT_OK) {
+                    return rc;
+                }
+            }
+            off += len;
+        }
+        if (off != end) {
+            return AKT_EPROTO; /* trailing bytes */
+        }
+    }
+    *next_id = akti_be64_get(p + 4);
+    return AKT_OK;
+}

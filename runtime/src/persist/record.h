@@ -43,6 +43,18 @@ AKTI_INTERNAL akt_err akti_psnap_decode(
 
 AKTI_INTERNAL uint32_t akti_crc32(uint32_t crc, const void *p, size_t n);
 
+/* The unconfirmed deliveries of an actor (akt_persistent_delivery_snapshot):
+ *   u8 'D' | u8 version (1) | u16 0 | be64 next id | be32 count
+ *   | count x (be64 id | be16 path_len | path | be64 type_id | be32 len
+ *   | payload) | be32 crc32
+ * akti_dsnap_parse checks all of it (layout, lengths, checksum) before it
+ * calls fn once per delivery, in order; AKT_EPROTO when damaged, or fn's
+ * code. */
+typedef akt_err (*akti_dsnap_fn)(void *arg, uint64_t id, const char *path,
+    size_t path_len, uint64_t type_id, const uint8_t *data, size_t len);
+AKTI_INTERNAL akt_err akti_dsnap_parse(
+    const uint8_t *p, size_t n, uint64_t *next_id, akti_dsnap_fn fn, void *arg);
+
 static inline void
 akti_be64_put(uint8_t *p, uint64_t v)
 {
