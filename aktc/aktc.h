@@ -79,6 +79,13 @@ bool aktc_is_dir(const char *path);
  * and NVRTC) and <base>.gpu.c (the host side) for f into dir (emit_cuda.c).
  * 0 on success. */
 int emit_cuda(const ast_file *f, const char *dir);
+/* aktc_gpu_arch_bad -- the first entry of a --gpu-arch list that is no
+ * CUBIN target (sm_80, sm_90a, ...), or NULL when all are */
+const char *aktc_gpu_arch_bad(const char *list);
+/* aktc_gpu_arch -- the kernels of the @gpu actors of the files on the
+ * command line compiled with NVRTC for each target of list into the
+ * kernel cache dir (gpu_arch.c). NVRTC missing: a line on stderr, 0. */
+int aktc_gpu_arch(const ast_file *files, const char *list, const char *dir);
 /* emit_cuda_render -- the same two files as malloc'ed buffers. */
 int emit_cuda_render(const ast_file *f, char **header, size_t *header_len,
     char **source, size_t *source_len);

@@ -31,6 +31,11 @@ static const char usage_text[]
       "  --cuda_out dir     write <file>.akt.gpu.h and .gpu.c: the @gpu "
       "handlers\n"
       "                     for NVRTC and the CPU (docs/gpu.md)\n"
+      "  --gpu-arch list    with --cuda_out: compile the kernels with NVRTC "
+      "for\n"
+      "                     each target (sm_80,sm_90) into the kernel cache\n"
+      "  --gpu-cache dir    the kernel cache --gpu-arch writes (default: "
+      "<cuda_out>/kernels)\n"
       "  --depfile file     write a Makefile-style dependency file for the "
       "outputs\n"
       "  --check-compat old new\n"
@@ -325,6 +330,7 @@ main(int argc, char **argv)
     int ninputs = 0;
     const char *import_dirs[256];
     const char *py_out = NULL, *cuda_out = NULL;
+    const char *gpu_arch = NULL, *gpu_cache = NULL;
     const char *compat_old = NULL, *compat_new = NULL;
     const char *decode_type = NULL, *encode_type = NULL;
     o.import_dirs = import_dirs;
@@ -370,6 +376,23 @@ main(int argc, char **argv)
                 return usage_error("option '%s' needs a directory", a);
             }
             cuda_out = val;
+        } else if (TAKE("--gpu-arch")) {
+            if (val == NULL || *val == '\0') {
+                return usage_error(
+                    "option '%s' needs targets (sm_80,sm_90)", a);
+            }
+            const char *bad = aktc_gpu_arch_bad(val);
+            if (bad) {
+                return usage_error("--gpu-arch: '%s' is not a CUBIN target "
+                                   "(sm_ and a compute capability: sm_90)",
+                    bad);
+            }
+            gpu_arch = val;
+        } else if (TAKE("--gpu-cache")) {
+            if (val == NULL) {
+                return usage_error("option '%s' needs a directory", a);
+            }
+            gpu_cache = val;
         } else if (TAKE("--depfile")) {
             if (val == NULL) {
                 return usage_error("option '%s' needs a file name", a);
@@ -445,6 +468,13 @@ main(int argc, char **argv)
     if (decode_type && encode_type) {
         return usage_error("--decode and --encode exclude each other%s", "");
     }
+    if ((gpu_arch || gpu_cache) && cuda_out == NULL) {
+        return usage_error(
+            "%s needs --cuda_out", gpu_arch ? "--gpu-arch" : "--gpu-cache");
+    }
+    if (gpu_cache && gpu_arch == NULL) {
+        return usage_error("--gpu-cache needs --gpu-arch%s", "");
+    }
     if (py_out && !aktc_is_dir(py_out)) {
         diag_plain("output directory '%s' does not exist", py_out);
         return 1;
@@ -506,6 +536,13 @@ main(int argc, char **argv)
                 if (f->on_command_line && emit_cuda(f, cuda_out) != 0) {
                     rc = 1;
                 }
+            }
+            if (rc == 0 && gpu_arch) {
+                char *dflt
+                    = gpu_cache ? NULL : ast_printf("%s/kernels", cuda_out);
+                rc = aktc_gpu_arch(
+                    files, gpu_arch, gpu_cache ? gpu_cache : dflt);
+                free(dflt);
             }
         }
         if (rc == 0 && o.depfile

@@ -6,7 +6,9 @@
 #                [IMPORT_DIRS <dir>...]   # -I for aktc (the file's own folder is always searched)
 #                [OUT_DIR <dir>]          # default: ${CMAKE_CURRENT_BINARY_DIR}/akt_gen
 #                [OUT_SOURCES <var>]      # receives the generated .c/.h paths
-#                [GPU])                   # also --cuda_out: @gpu handlers
+#                [GPU]                    # also --cuda_out: @gpu handlers
+#                [GPU_ARCH <sm_80,sm_90>]) # with GPU: CUBINs at build time
+#                                         # into OUT_DIR/kernels
 #
 # For each x.akt the build runs `aktc --c_out OUT_DIR --depfile ...`, adds
 # x.akt.c to the target's sources and OUT_DIR to its include directories
@@ -17,14 +19,18 @@
 # With GPU, aktc also writes x.akt.gpu.h and x.akt.gpu.c (the @gpu handlers,
 # docs/gpu.md); x.akt.gpu.c joins the sources, built with -ffp-contract=off
 # (the CPU must not fuse a*b+c where the GPU does not), and the target
-# links libm.
+# links libm. GPU_ARCH also compiles the kernels with NVRTC for those
+# targets into the kernel cache OUT_DIR/kernels (aktc --gpu-arch; skipped,
+# with a line saying so, where NVRTC does not load): point
+# akt.gpu.kernel-cache.dir at that folder (or a copy of it) and the first
+# spawn of each type loads the CUBIN instead of compiling.
 #
 # aktc comes from the akt build itself (target aktc) or, outside it, from
 # find_package(akt) (imported target akt::aktc); AKTC_EXECUTABLE overrides.
 include_guard(GLOBAL)
 
 function(akt_generate)
-  cmake_parse_arguments(AG "GPU" "TARGET;OUT_DIR;OUT_SOURCES" "FILES;IMPORT_DIRS" ${ARGN})
+  cmake_parse_arguments(AG "GPU" "TARGET;OUT_DIR;OUT_SOURCES;GPU_ARCH" "FILES;IMPORT_DIRS" ${ARGN})
   if(NOT AG_TARGET OR NOT TARGET ${AG_TARGET})
     message(FATAL_ERROR "akt_generate: TARGET must name an existing target")
   endif()
@@ -71,6 +77,10 @@ function(akt_generate)
     set(gpu_outputs "")
     if(AG_GPU)
       set(gpu_args --cuda_out ${AG_OUT_DIR})
+      if(AG_GPU_ARCH)
+        list(APPEND gpu_args --gpu-arch ${AG_GPU_ARCH}
+          --gpu-cache ${AG_OUT_DIR}/kernels)
+      endif()
       set(gpu_outputs ${AG_OUT_DIR}/${name}.gpu.h ${AG_OUT_DIR}/${name}.gpu.c)
       set_source_files_properties(${AG_OUT_DIR}/${name}.gpu.c PROPERTIES
         COMPILE_OPTIONS "-ffp-contract=off")

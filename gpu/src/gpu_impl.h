@@ -106,6 +106,23 @@ AKG_HIDDEN akt_err akg_cache_get(
 AKG_HIDDEN akt_err akg_cache_put(
     akg_cache *c, const char key[65], const akg_blob *blob, const char *meta);
 
+/* --- a kernel's image (kernel.c) --------------------------------------------
+ */
+
+/* akg_kernel_image -- src (named name in messages) compiled for target:
+ * the cache's entry when c holds a valid one (*cached true; not looked up
+ * when fresh), else NVRTC's output, then stored in c (when not NULL).
+ * Free *out with akg_blob_free. Errors: as akg_nvrtc_compile. */
+AKG_HIDDEN akt_err akg_kernel_image(akg_cache *c, akg_nvrtc *nv,
+    const char *src, size_t len, const char *name, const char *target,
+    bool fresh, akg_blob *out, bool *cached, char *why, size_t wlen);
+
+/* akg_module_source -- the lines of a generated module joined: the exact
+ * text of its .gpu.h, the source NVRTC compiles (malloc'd; NULL on
+ * ENOMEM) */
+AKG_HIDDEN char *akg_module_source(
+    const char *const *lines, size_t nlines, size_t *len);
+
 /* --- the CUDA driver (cuda.c) -----------------------------------------------
  */
 

@@ -249,27 +249,12 @@ slab_of(disp *d, const akt_gpu_actor_type *t)
 static char *
 module_source(const akt_gpu_module *m, size_t *len)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < m->nlines; i++) {
-        n += strlen(m->lines[i]);
-    }
-    char *s = malloc(n + 1);
-    if (s == NULL) {
-        return NULL;
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < m->nlines; i++) {
-        size_t l = strlen(m->lines[i]);
-        memcpy(s + k, m->lines[i], l);
-        k += l;
-    }
-    s[k] = '\0';
-    *len = k;
-    return s;
+    return akg_module_source(m->lines, m->nlines, len);
 }
 
 /* the background compile of a type's module for the device: the cache,
- * else NVRTC (then stored in the cache) */
+ * else NVRTC (then stored in the cache); kernel.c decides the key, as it
+ * does for aktc --gpu-arch */
 static void *
 compile_main(void *arg)
 {
@@ -277,33 +262,12 @@ compile_main(void *arg)
     disp *d = s->d;
     size_t len = 0;
     char *src = module_source(s->t->module, &len);
-    const char *target = akg_cuda_arch(d->cu);
     akt_err err = AKT_ENOMEM;
     if (src) {
-        const char *opts[AKG_NVRTC_MAX_OPTS];
-        size_t nopts = 0;
-        err = akg_nvrtc_options(
-            target, NULL, 0, opts, &nopts, s->why, sizeof s->why);
-        char key[65];
-        if (err == AKT_OK) {
-            akg_cache_key(src, len, opts, nopts, akg_nvrtc_version(d->nv),
-                target, 0, key);
-            err = d->cache ? akg_cache_get(d->cache, key, true, &s->blob)
-                           : AKT_ENOENT;
-        }
-        if (err == AKT_ENOENT || err == AKT_EPROTO) {
-            err = akg_nvrtc_compile(d->nv, src, s->t->module->name, target,
-                NULL, 0, &s->blob, s->why, sizeof s->why);
-            if (err == AKT_OK && d->cache) {
-                char meta[512];
-                snprintf(meta, sizeof meta,
-                    "module %s\nnvrtc %s\ntarget %s\noptions -fmad=false "
-                    "-std=c++17\nlog:\n%s",
-                    s->t->module->name, akg_nvrtc_version(d->nv), target,
-                    s->blob.log);
-                akg_cache_put(d->cache, key, &s->blob, meta);
-            }
-        }
+        bool cached = false;
+        err = akg_kernel_image(d->cache, d->nv, src, len, s->t->module->name,
+            akg_cuda_arch(d->cu), false, &s->blob, &cached, s->why,
+            sizeof s->why);
         free(src);
     }
     pthread_mutex_lock(&d->mu);
@@ -672,21 +636,11 @@ kernel_ready(disp *d, slab *s, char *why, size_t len)
         size_t n = 0;
         char *src = module_source(s->t->module, &n);
         akg_blob_free(&s->blob);
-        err = src ? akg_nvrtc_compile(d->nv, src, s->t->module->name,
-                  akg_cuda_arch(d->cu), NULL, 0, &s->blob, why, len)
-                  : AKT_ENOMEM;
-        if (err == AKT_OK && d->cache) {
-            const char *opts[AKG_NVRTC_MAX_OPTS];
-            size_t nopts = 0;
-            char key[65], w2[256];
-            if (akg_nvrtc_options(
-                    akg_cuda_arch(d->cu), NULL, 0, opts, &nopts, w2, sizeof w2)
-                == AKT_OK) {
-                akg_cache_key(src, n, opts, nopts, akg_nvrtc_version(d->nv),
-                    akg_cuda_arch(d->cu), 0, key);
-                akg_cache_put(d->cache, key, &s->blob, "recompiled\n");
-            }
-        }
+        bool cached = false;
+        err = src
+            ? akg_kernel_image(d->cache, d->nv, src, n, s->t->module->name,
+                akg_cuda_arch(d->cu), true, &s->blob, &cached, why, len)
+            : AKT_ENOMEM;
         free(src);
         if (err == AKT_OK) {
             err = akg_cuda_load(
