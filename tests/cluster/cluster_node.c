@@ -2,10 +2,12 @@
  * cluster_node.c -- one cluster member in its own process, for the
  * multi-process tests (cluster_proc_test.c):
  *
- *   cluster_node NAME [HOCON]
+ *   cluster_node NAME [HOCON [LISTEN_URL]]
  *
  * Starts system NAME with the HOCON settings (the tests pass the test
- * profile), remoting on tcp://127.0.0.1:0 and the cluster, subscribes to
+ * profile), remoting on LISTEN_URL (default tcp://127.0.0.1:0; the
+ * namespace lab gives each node its own address) and the cluster,
+ * subscribes to
  * the cluster's events, then prints
  *   READY <address> <uid in hex>
  *   EV <event> <member address> <member uid in hex> <status>   (each event)
@@ -55,7 +57,7 @@ int
 main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: cluster_node NAME [HOCON]\n");
+        fprintf(stderr, "usage: cluster_node NAME [HOCON [LISTEN_URL]]\n");
         return 2;
     }
     akt_config *cfg = NULL;
@@ -76,7 +78,8 @@ main(int argc, char **argv)
         return fail("registry", rc);
     }
     akt_remote_options ro
-        = { .listen_url = "tcp://127.0.0.1:0", .registry = reg };
+        = { .listen_url = argc > 3 ? argv[3] : "tcp://127.0.0.1:0",
+              .registry = reg };
     if ((rc = akt_remote_start(sys, &ro)) != AKT_OK) {
         return fail("remote", rc);
     }
