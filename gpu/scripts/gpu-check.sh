@@ -10,8 +10,10 @@
 #     CPU executor, fallbacks, cache, the particles example, and the device
 #     tests (label device, skipped without one): parity GPU vs CPU on
 #     65,536 actors with injected failures (0 differing states), the
-#     dispatcher suite with the CUDA executor, the particles checksum on
-#     cpu vs gpu placement (65,536 particles)
+#     dispatcher suite with the CUDA executor (CUDA graphs on, and off),
+#     the particles checksum on cpu vs gpu placement (65,536 particles);
+#     the batches go through double-buffered pinned staging and, with
+#     graphs on, one graph launch each
 #  3. 1,000,000 particles timed on each placement
 #  4. akt-gpu-bench: batch throughput at 1 / 1,024 / 16,384 / 262,144
 #     messages, the compute-heavy handler against one CPU core, the round
@@ -51,7 +53,9 @@ run 45 configure cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 grep -E "akt gpu:" "$out/configure.log"
 run 200 build cmake --build "$build" -j"$jobs" --target aktc akt-gpu \
   gpu_nvrtc_test gpu_parity_test gpu_dispatch_test gpu_fallback_test \
-  gpu_cache_test particles akt-gpu-bench || exit 1
+  gpu_cache_test gpu_batch_test gpu_open_test gpu_aot_test \
+  akt_test_gate_plugin akt_test_soft_cuda akt_test_soft_nvrtc particles \
+  akt-gpu-bench || exit 1
 
 step "ctest -L gpu (device tests included)"
 run 120 ctest ctest --test-dir "$build" -L gpu --output-on-failure -j4

@@ -12,9 +12,11 @@
  * remembered: the dispatcher then moves its actors to the CPU.
  */
 #include <dlfcn.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "gpu_impl.h"
 
@@ -25,11 +27,25 @@ typedef struct cu_mod_st *cu_module;
 typedef struct cu_func_st *cu_function;
 typedef struct cu_stream_st *cu_stream;
 typedef unsigned long long cu_dptr;
+typedef struct cu_event_st *cu_event;
+typedef struct cu_graph_st *cu_graph;
+typedef struct cu_graph_exec_st *cu_graph_exec;
 
 enum {
     CU_ATTR_CC_MAJOR = 75,
     CU_ATTR_CC_MINOR = 76,
     CU_STREAM_NON_BLOCKING = 1,
+    CU_EVENT_DISABLE_TIMING = 2,
+    CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1,
+    CU_ERROR_NOT_READY = 600,
+};
+
+struct akg_event {
+    cu_event ev;
+};
+
+struct akg_graph {
+    cu_graph_exec exec;
 };
 
 struct akg_kernel {
@@ -74,6 +90,18 @@ struct akg_cuda {
     cu_result (*launch)(cu_function, unsigned, unsigned, unsigned, unsigned,
         unsigned, unsigned, unsigned, cu_stream, void **, void **);
     cu_result (*error_name)(cu_result, const char **);
+    cu_result (*event_create)(cu_event *, unsigned);
+    cu_result (*event_destroy)(cu_event);
+    cu_result (*event_record)(cu_event, cu_stream);
+    cu_result (*event_query)(cu_event);
+    /* CUDA graphs (11.4 and later); NULL where the driver lacks them */
+    cu_result (*capture_begin)(cu_stream, int);
+    cu_result (*capture_end)(cu_stream, cu_graph *);
+    cu_result (*graph_instantiate)(
+        cu_graph_exec *, cu_graph, unsigned long long);
+    cu_result (*graph_launch)(cu_graph_exec, cu_stream);
+    cu_result (*graph_exec_destroy)(cu_graph_exec);
+    cu_result (*graph_destroy)(cu_graph);
 };
 
 static const char *
@@ -177,7 +205,11 @@ akg_cuda_open(int ordinal, char *why, size_t len)
         { (void **)&cu->module_unload, "cuModuleUnload" },
         { (void **)&cu->module_fn, "cuModuleGetFunction" },
         { (void **)&cu->launch, "cuLaunchKernel" },
-        { (void **)&cu->error_name, "cuGetErrorName" } };
+        { (void **)&cu->error_name, "cuGetErrorName" },
+        { (void **)&cu->event_create, "cuEventCreate" },
+        { (void **)&cu->event_destroy, "cuEventDestroy_v2" },
+        { (void **)&cu->event_record, "cuEventRecord" },
+        { (void **)&cu->event_query, "cuEventQuery" } };
     for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
         void *f = dlsym(lib, syms[i].name);
         if (f == NULL) {
@@ -186,6 +218,25 @@ akg_cuda_open(int ordinal, char *why, size_t len)
             return NULL;
         }
         memcpy(syms[i].slot, &f, sizeof f);
+    }
+    /* graphs are optional: all of them, or none */
+    struct {
+        void **slot;
+        const char *name;
+    } gsyms[] = { { (void **)&cu->capture_begin, "cuStreamBeginCapture_v2" },
+        { (void **)&cu->capture_end, "cuStreamEndCapture" },
+        { (void **)&cu->graph_instantiate, "cuGraphInstantiateWithFlags" },
+        { (void **)&cu->graph_launch, "cuGraphLaunch" },
+        { (void **)&cu->graph_exec_destroy, "cuGraphExecDestroy" },
+        { (void **)&cu->graph_destroy, "cuGraphDestroy" } };
+    bool graphs = true;
+    for (size_t i = 0; i < sizeof gsyms / sizeof gsyms[0]; i++) {
+        void *f = dlsym(lib, gsyms[i].name);
+        graphs = graphs && f != NULL;
+        memcpy(gsyms[i].slot, &f, sizeof f);
+    }
+    if (!graphs) {
+        cu->capture_begin = NULL;
     }
     cu_result r = cu->init(0);
     if (r != 0) {
@@ -376,13 +427,159 @@ akg_cuda_launch(akg_cuda *cu, akg_kernel *k, uint32_t n_actors, akg_dptr args)
     if (n_actors == 0) {
         return AKT_OK;
     }
+    return akg_cuda_launch_blocks(
+        cu, k, (n_actors + AKG_BLOCK - 1) / AKG_BLOCK, args);
+}
+
+akt_err
+akg_cuda_launch_blocks(
+    akg_cuda *cu, akg_kernel *k, uint32_t blocks, akg_dptr args)
+{
     cu_dptr a = args;
     void *params[] = { &a };
-    unsigned block = 128;
-    unsigned grid = (n_actors + block - 1) / block;
     cu_result r = cu->launch(
-        k->fn, grid, 1, 1, block, 1, 1, 0, cu->stream, params, NULL);
+        k->fn, blocks, 1, 1, AKG_BLOCK, 1, 1, 0, cu->stream, params, NULL);
     return r == 0 ? AKT_OK : fail(cu, "cuLaunchKernel", r);
+}
+
+akt_err
+akg_cuda_event_new(akg_cuda *cu, akg_event **out)
+{
+    akg_event *e = calloc(1, sizeof *e);
+    if (e == NULL) {
+        return AKT_ENOMEM;
+    }
+    cu_result r = cu->event_create(&e->ev, CU_EVENT_DISABLE_TIMING);
+    if (r != 0) {
+        free(e);
+        return fail(cu, "cuEventCreate", r);
+    }
+    *out = e;
+    return AKT_OK;
+}
+
+void
+akg_cuda_event_free(akg_cuda *cu, akg_event *e)
+{
+    if (e) {
+        if (!cu->poisoned) {
+            cu->event_destroy(e->ev);
+        }
+        free(e);
+    }
+}
+
+akt_err
+akg_cuda_record(akg_cuda *cu, akg_event *e)
+{
+    cu_result r = cu->event_record(e->ev, cu->stream);
+    return r == 0 ? AKT_OK : fail(cu, "cuEventRecord", r);
+}
+
+static int64_t
+mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+akt_err
+akg_cuda_wait(akg_cuda *cu, akg_event *e, int64_t deadline_ns)
+{
+    /* spin while the batch is young (a round trip is ~20 us), then poll
+     * every 20 us so a long batch does not take a core */
+    for (uint32_t polls = 0;; polls++) {
+        cu_result r = cu->event_query(e->ev);
+        if (r == 0) {
+            return AKT_OK;
+        }
+        if (r != CU_ERROR_NOT_READY) {
+            return fail(cu, "cuEventQuery", r);
+        }
+        if ((polls & 63) == 0 && mono_ns() >= deadline_ns) {
+            /* a kernel cannot be stopped: the context is given up */
+            snprintf(cu->err, sizeof cu->err,
+                "a batch did not complete by its deadline "
+                "(akt.gpu.batch-timeout): the device is taken as hung");
+            cu->poisoned = true;
+            return AKT_ETIMEDOUT;
+        }
+        if (polls < 4096) {
+            sched_yield();
+        } else {
+            struct timespec ts = { 0, 20000 };
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
+bool
+akg_cuda_has_graphs(const akg_cuda *cu)
+{
+    return cu->capture_begin != NULL;
+}
+
+akt_err
+akg_cuda_graph_new(akg_cuda *cu, akg_kernel *k, akg_dptr din, const void *hin,
+    size_t n_in, uint32_t blocks, akg_dptr args, void *hout, akg_dptr dout,
+    size_t n_out, akg_graph **out)
+{
+    if (cu->capture_begin == NULL) {
+        return AKT_ENOTSUP;
+    }
+    akg_graph *g = calloc(1, sizeof *g);
+    if (g == NULL) {
+        return AKT_ENOMEM;
+    }
+    cu_result r
+        = cu->capture_begin(cu->stream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+    if (r != 0) {
+        free(g);
+        return fail(cu, "cuStreamBeginCapture", r);
+    }
+    cu_dptr a = args;
+    void *params[] = { &a };
+    cu_result r1 = cu->htod(din, hin, n_in, cu->stream);
+    cu_result r2 = r1 != 0 ? r1
+                           : cu->launch(k->fn, blocks, 1, 1, AKG_BLOCK, 1, 1, 0,
+                               cu->stream, params, NULL);
+    cu_result r3 = r2 != 0 ? r2 : cu->dtoh(hout, dout, n_out, cu->stream);
+    cu_graph graph = NULL;
+    r = cu->capture_end(cu->stream, &graph);
+    if (r3 != 0 || r != 0) {
+        if (graph) {
+            cu->graph_destroy(graph);
+        }
+        free(g);
+        return fail(cu, "capturing a batch graph", r3 != 0 ? r3 : r);
+    }
+    r = cu->graph_instantiate(&g->exec, graph, 0);
+    cu->graph_destroy(graph);
+    if (r != 0) {
+        free(g);
+        return fail(cu, "cuGraphInstantiateWithFlags", r);
+    }
+    *out = g;
+    return AKT_OK;
+}
+
+akt_err
+akg_cuda_graph_launch(akg_cuda *cu, akg_graph *g)
+{
+    cu_result r = cu->graph_launch(g->exec, cu->stream);
+    return r == 0 ? AKT_OK : fail(cu, "cuGraphLaunch", r);
+}
+
+void
+akg_cuda_graph_free(akg_cuda *cu, akg_graph *g)
+{
+    if (g) {
+        if (!cu->poisoned) {
+            cu->graph_exec_destroy(g->exec);
+        }
+        free(g);
+    }
 }
 
 const char *

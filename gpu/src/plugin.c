@@ -13,12 +13,18 @@
  * actor, when its oldest message arrived): a batch does not go on
  * growing with actors that became ready long after its oldest message,
  * and messages that waited through a long batch before it are all taken.
- * Then each group runs -- the CPU batch loop, or the kernel after one copy
- * of the staging buffer -- and the results are applied in mailbox order:
- * a success sends its reply to the sender (asks complete), the first
- * failure of an actor puts that message and the rest of its batch back at
- * the head of its mailbox (host->requeue), to fail the actor when it runs
- * again, exactly as it would have failed on the CPU.
+ * Then each group runs -- the CPU batch loop, or on the device (the
+ * group's pinned staging copied in, the kernel, its outputs copied out,
+ * as one CUDA graph per size class) -- and the results are applied in
+ * mailbox order. On the device there are two batches: the one launched
+ * last round is finished (waited for until its deadline) and applied
+ * after this round's batch was collected and launched, so the device
+ * works while the host packs; a batch never holds an actor of the batch
+ * in flight. In the results a success sends its tells and its reply to
+ * the sender (asks complete), the first failure of an actor puts that
+ * message and the rest of its batch back at the head of its mailbox
+ * (host->requeue), to fail the actor when it runs again, exactly as it
+ * would have failed on the CPU.
  *
  * Invariants: a cell is collected at most once per batch (a cell that
  * yields goes to the next one), so an actor's messages in a batch are one
@@ -42,7 +48,8 @@
 #include "gpu_impl.h"
 #include "plugin.h"
 
-#define MAX_GROUPS 64
+#define MAX_GROUPS       64
+#define GRAPHS_PER_GROUP 8
 
 typedef struct disp disp;
 
@@ -91,6 +98,24 @@ typedef struct group {
     uint32_t *rows, *rcap; /* per handler */
     uint8_t *in[AKT_GPU_MAX_COLS];
     uint8_t *out[AKT_GPU_MAX_COLS];
+    /* CUDA: this group's staging, pinned on the host and on the device,
+     * in (args, CSR, message columns) and out (statuses, reply and tell
+     * columns) apart, each a power of two (a size class) */
+    bool on_device; /* launched on the device in this batch */
+    uint8_t *pin_in, *pin_out;
+    akg_dptr dev_in, dev_out;
+    size_t in_cap, out_cap;
+    size_t o_rc, o_out[AKT_GPU_MAX_COLS]; /* in the out region */
+    /* graphs of copy + kernel + copy over this staging, per slab and size
+     * class (the kernel reads n_actors from its args: threads past it
+     * return; the copies move the whole class) */
+    struct {
+        const slab *s;
+        size_t n_in, n_out;
+        uint32_t blocks;
+        akg_graph *g;
+        uint64_t used;
+    } graphs[GRAPHS_PER_GROUP];
 } group;
 
 typedef struct batch {
@@ -101,6 +126,12 @@ typedef struct batch {
     /* the cells collected: an open-addressing set */
     void **seen;
     uint32_t seen_cap, nseen;
+    /* CUDA: launched and not yet applied (its results come back while the
+     * next batch is collected and packed); done is recorded after its
+     * last copy */
+    bool in_flight;
+    akg_event *done;
+    int64_t deadline;
 } batch;
 
 struct disp {
@@ -121,14 +152,13 @@ struct disp {
     uint64_t nbatches; /* rounds that ran something */
     /* akt_gpu_stats (read by any thread) */
     _Atomic uint64_t st_batches, st_messages, st_largest, st_requeued, st_told;
-    batch b;
+    /* two batches: while one runs on the device the other is collected
+     * and packed (its own staging), from actors not in the first */
+    batch bt[2];
+    int cur; /* the one being collected */
+    uint64_t graph_uses; /* the graphs' LRU clock */
     rentry *next; /* cells deferred to the next batch */
     uint32_t nnext, capnext;
-    /* CUDA staging */
-    uint8_t *pin;
-    size_t pin_cap;
-    akg_dptr dstage;
-    size_t dstage_cap;
     char desc[320];
 };
 
@@ -654,10 +684,111 @@ kernel_ready(disp *d, slab *s, char *why, size_t len)
     return err;
 }
 
-/* one group on the device: states up to date, one copy in, the kernel,
- * one copy out */
+/* the smallest power of two >= n, from min */
+static size_t
+size_class(size_t n, size_t min)
+{
+    size_t c = min;
+    while (c < n) {
+        c *= 2;
+    }
+    return c;
+}
+
+/* staging of g at least in x out bytes (pinned and device); its graphs
+ * go when it moves */
 static akt_err
-run_cuda(disp *d, group *g, char *why, size_t len)
+stage_reserve(disp *d, group *g, size_t in, size_t out)
+{
+    akg_cuda *cu = d->cu;
+    akt_err err;
+    if (g->in_cap >= in && g->out_cap >= out) {
+        return AKT_OK;
+    }
+    for (int i = 0; i < GRAPHS_PER_GROUP; i++) {
+        akg_cuda_graph_free(cu, g->graphs[i].g);
+        g->graphs[i].g = NULL;
+        g->graphs[i].s = NULL;
+    }
+    if (g->in_cap < in) {
+        akg_cuda_host_free(cu, g->pin_in);
+        akg_cuda_free(cu, g->dev_in);
+        g->pin_in = NULL;
+        g->dev_in = 0;
+        g->in_cap = 0;
+        void *p;
+        if ((err = akg_cuda_host_alloc(cu, in, &p)) != AKT_OK) {
+            return err;
+        }
+        g->pin_in = p;
+        if ((err = akg_cuda_alloc(cu, in, &g->dev_in)) != AKT_OK) {
+            return err;
+        }
+        g->in_cap = in;
+    }
+    if (g->out_cap < out) {
+        akg_cuda_host_free(cu, g->pin_out);
+        akg_cuda_free(cu, g->dev_out);
+        g->pin_out = NULL;
+        g->dev_out = 0;
+        g->out_cap = 0;
+        void *p;
+        if ((err = akg_cuda_host_alloc(cu, out, &p)) != AKT_OK) {
+            return err;
+        }
+        g->pin_out = p;
+        if ((err = akg_cuda_alloc(cu, out, &g->dev_out)) != AKT_OK) {
+            return err;
+        }
+        g->out_cap = out;
+    }
+    return AKT_OK;
+}
+
+/* the graph of g's staging for kernel s, n_in / n_out bytes and blocks;
+ * NULL (then plain copies and a launch) when graphs are off, the driver
+ * has none, or it cannot be made */
+static akg_graph *
+graph_for(disp *d, group *g, slab *s, size_t n_in, size_t n_out,
+    uint32_t blocks, akg_dptr args)
+{
+    if (!d->o.cuda_graphs || !akg_cuda_has_graphs(d->cu)) {
+        return NULL;
+    }
+    int lru = 0;
+    for (int i = 0; i < GRAPHS_PER_GROUP; i++) {
+        if (g->graphs[i].g && g->graphs[i].s == s && g->graphs[i].n_in == n_in
+            && g->graphs[i].n_out == n_out && g->graphs[i].blocks == blocks) {
+            g->graphs[i].used = ++d->graph_uses;
+            return g->graphs[i].g;
+        }
+        if (g->graphs[i].used < g->graphs[lru].used) {
+            lru = i;
+        }
+    }
+    akg_graph *gr = NULL;
+    if (akg_cuda_graph_new(d->cu, s->kern, g->dev_in, g->pin_in, n_in, blocks,
+            args, g->pin_out, g->dev_out, n_out, &gr)
+        != AKT_OK) {
+        return NULL;
+    }
+    akg_cuda_graph_free(d->cu, g->graphs[lru].g);
+    g->graphs[lru].g = gr;
+    g->graphs[lru].s = s;
+    g->graphs[lru].n_in = n_in;
+    g->graphs[lru].n_out = n_out;
+    g->graphs[lru].blocks = blocks;
+    g->graphs[lru].used = ++d->graph_uses;
+    return gr;
+}
+
+/* one group on the device, asynchronously: the states written since the
+ * last batch, then one copy in (args, CSR, message columns), the kernel,
+ * one copy out (statuses, reply and tell columns) -- as one CUDA graph
+ * when it can. The results are read by cuda_collect once the batch's
+ * event has completed. */
+static akt_err
+cuda_launch(disp *d, group *g, char *why, size_t len)
 {
     slab *s = g->s;
     const akt_gpu_actor_type *t = s->t;
@@ -667,22 +798,8 @@ run_cuda(disp *d, group *g, char *why, size_t len)
     }
     akg_cuda *cu = d->cu;
     if (s->dev_cap < s->hw) {
-        akg_dptr nd;
-        if ((err = akg_cuda_alloc(cu, (size_t)s->cap * t->state_size, &nd))
-            != AKT_OK) {
-            goto device;
-        }
-        if (s->dev
-            && (err = akg_cuda_dtod(
-                    cu, nd, s->dev, (size_t)s->dev_cap * t->state_size))
-                != AKT_OK) {
-            akg_cuda_free(cu, nd);
-            goto device;
-        }
-        akg_cuda_sync(cu);
-        akg_cuda_free(cu, s->dev);
-        s->dev = nd;
-        s->dev_cap = s->cap;
+        snprintf(why, len, "%s: its states did not move first", t->name);
+        return AKT_EINTERNAL;
     }
     for (uint32_t i = 0; i < s->ndirty; i++) {
         size_t o = (size_t)s->dirty[i] * t->state_size;
@@ -693,9 +810,8 @@ run_cuda(disp *d, group *g, char *why, size_t len)
         }
     }
     s->ndirty = 0;
-    /* the staging layout: args, CSR and columns in; statuses and reply
-     * columns out */
-    size_t o_in[AKT_GPU_MAX_COLS], o_out[AKT_GPU_MAX_COLS];
+    /* the in region: args, CSR, handler ids and rows, message columns */
+    size_t o_in[AKT_GPU_MAX_COLS];
     size_t off = align8(sizeof(akt_gpu_args));
     size_t o_slot = off;
     off = align8(off + g->n_actors * sizeof(uint32_t));
@@ -712,39 +828,24 @@ run_cuda(disp *d, group *g, char *why, size_t len)
             off = align8(off + (size_t)g->rows[h] * t->in_sizes[c]);
         }
     }
-    size_t h2d = off;
-    size_t o_rc = off;
+    size_t n_in = size_class(off, 4096);
+    /* the out region: statuses, reply and tell columns */
+    off = 0;
+    g->o_rc = off;
     off = align8(off + g->n_msgs * sizeof(int32_t));
     for (uint32_t h = 0; h < t->nhandlers; h++) {
         const akt_gpu_handler *hd = &t->handlers[h];
         for (uint32_t c = hd->out_base; c < hd->out_base + hd->nout; c++) {
-            o_out[c] = off;
+            g->o_out[c] = off;
             off = align8(off + (size_t)g->rows[h] * t->out_sizes[c]);
         }
     }
-    size_t total = off;
-    if (d->pin_cap < total) {
-        akg_cuda_host_free(cu, d->pin);
-        d->pin = NULL;
-        d->pin_cap = 0;
-        void *p;
-        if ((err = akg_cuda_host_alloc(cu, total * 2, &p)) != AKT_OK) {
-            goto device;
-        }
-        d->pin = p;
-        d->pin_cap = total * 2;
+    size_t n_out = size_class(off, 4096);
+    if ((err = stage_reserve(d, g, n_in, n_out)) != AKT_OK) {
+        goto device;
     }
-    if (d->dstage_cap < total) {
-        akg_cuda_free(cu, d->dstage);
-        d->dstage = 0;
-        d->dstage_cap = 0;
-        if ((err = akg_cuda_alloc(cu, total * 2, &d->dstage)) != AKT_OK) {
-            goto device;
-        }
-        d->dstage_cap = total * 2;
-    }
-    uint8_t *p = d->pin;
-    akg_dptr base = d->dstage;
+    uint8_t *p = g->pin_in;
+    akg_dptr base = g->dev_in, obase = g->dev_out;
     akt_gpu_args a;
     memset(&a, 0, sizeof a);
     a.n_actors = g->n_actors;
@@ -754,7 +855,7 @@ run_cuda(disp *d, group *g, char *why, size_t len)
     a.hid = (const uint8_t *)(uintptr_t)(base + o_hid);
     a.row = (const uint32_t *)(uintptr_t)(base + o_row);
     a.states = (void *)(uintptr_t)s->dev;
-    a.rc = (int32_t *)(uintptr_t)(base + o_rc);
+    a.rc = (int32_t *)(uintptr_t)(obase + g->o_rc);
     memcpy(p + o_slot, g->slot, g->n_actors * sizeof(uint32_t));
     memcpy(p + o_beg, g->beg, (g->n_actors + 1) * sizeof(uint32_t));
     memcpy(p + o_hid, g->hid, g->n_msgs);
@@ -766,28 +867,45 @@ run_cuda(disp *d, group *g, char *why, size_t len)
             memcpy(p + o_in[c], g->in[c], (size_t)g->rows[h] * t->in_sizes[c]);
         }
         for (uint32_t c = hd->out_base; c < hd->out_base + hd->nout; c++) {
-            a.out[c] = (void *)(uintptr_t)(base + o_out[c]);
+            a.out[c] = (void *)(uintptr_t)(obase + g->o_out[c]);
         }
     }
     memcpy(p, &a, sizeof a);
-    if ((err = akg_cuda_htod(cu, base, p, h2d, true)) != AKT_OK
-        || (err = akg_cuda_launch(cu, s->kern, g->n_actors, base)) != AKT_OK
-        || (err = akg_cuda_dtoh(cu, p + o_rc, base + o_rc, total - o_rc, false))
-            != AKT_OK) {
+    /* threads past n_actors return at once: a size class of blocks lets
+     * one graph serve every batch of that class */
+    uint32_t blocks
+        = (uint32_t)size_class((g->n_actors + AKG_BLOCK - 1) / AKG_BLOCK, 1);
+    akg_graph *gr = graph_for(d, g, s, n_in, n_out, blocks, base);
+    if (gr) {
+        err = akg_cuda_graph_launch(cu, gr);
+    } else if ((err = akg_cuda_htod(cu, base, p, n_in, true)) == AKT_OK
+        && (err = akg_cuda_launch_blocks(cu, s->kern, blocks, base))
+            == AKT_OK) {
+        err = akg_cuda_dtoh(cu, g->pin_out, obase, n_out, true);
+    }
+    if (err != AKT_OK) {
         goto device;
     }
-    memcpy(g->rc, p + o_rc, g->n_msgs * sizeof(int32_t));
-    for (uint32_t h = 0; h < t->nhandlers; h++) {
-        const akt_gpu_handler *hd = &t->handlers[h];
-        for (uint32_t c = hd->out_base; c < hd->out_base + hd->nout; c++) {
-            memcpy(
-                g->out[c], p + o_out[c], (size_t)g->rows[h] * t->out_sizes[c]);
-        }
-    }
+    g->on_device = true;
     return AKT_OK;
 device:
     snprintf(why, len, "%s", akg_cuda_error(cu));
     return err;
+}
+
+/* the results of g once its batch completed: statuses and out columns */
+static void
+cuda_collect(group *g)
+{
+    const akt_gpu_actor_type *t = g->s->t;
+    memcpy(g->rc, g->pin_out + g->o_rc, g->n_msgs * sizeof(int32_t));
+    for (uint32_t h = 0; h < t->nhandlers; h++) {
+        const akt_gpu_handler *hd = &t->handlers[h];
+        for (uint32_t c = hd->out_base; c < hd->out_base + hd->nout; c++) {
+            memcpy(g->out[c], g->pin_out + g->o_out[c],
+                (size_t)g->rows[h] * t->out_sizes[c]);
+        }
+    }
 }
 
 /* The device failed (or the test hook says so): every slot's state is
@@ -795,6 +913,9 @@ device:
 static void
 device_fault(disp *d, const char *why)
 {
+    if (d->failover) {
+        return;
+    }
     logf_(d, AKT_LOG_ERROR,
         "gpu: device failed: %s; every GPU actor fails once with status %d "
         "(its supervisor decides: a restart writes a fresh state) and runs "
@@ -820,6 +941,54 @@ group_fail(group *g, int32_t status)
     }
 }
 
+/* the groups of b that went to the device fail as the device did */
+static void
+fail_device_groups(batch *b)
+{
+    for (uint32_t k = 0; k < b->ngroups; k++) {
+        if (b->g[k].on_device) {
+            group_fail(&b->g[k], AKT_GPU_DEVICE);
+            b->g[k].on_device = false;
+        }
+    }
+}
+
+/* the device states of every slab that outgrew them move to a larger
+ * allocation; nothing may be on the device meanwhile (round_run finishes
+ * the batch in flight first), so the wait is for the copy alone */
+static akt_err
+slabs_grow_dev(disp *d, char *why, size_t len)
+{
+    akg_cuda *cu = d->cu;
+    for (slab *s = d->slabs; s; s = s->next) {
+        if (s->dev_cap >= s->hw) {
+            continue;
+        }
+        size_t sz = s->t->state_size;
+        akg_dptr nd;
+        akt_err err = akg_cuda_alloc(cu, (size_t)s->cap * sz, &nd);
+        if (err == AKT_OK && s->dev) {
+            err = akg_cuda_dtod(cu, nd, s->dev, (size_t)s->dev_cap * sz);
+            if (err == AKT_OK) {
+                err = akg_cuda_sync(cu);
+            }
+            if (err != AKT_OK) {
+                akg_cuda_free(cu, nd);
+            }
+        }
+        if (err != AKT_OK) {
+            snprintf(why, len, "%s", akg_cuda_error(cu));
+            return err;
+        }
+        akg_cuda_free(cu, s->dev);
+        s->dev = nd;
+        s->dev_cap = s->cap;
+    }
+    return AKT_OK;
+}
+
+/* run b: on the CPU at once, or launched on the device (then b is in
+ * flight until finish) */
 static void
 execute(disp *d, batch *b)
 {
@@ -834,9 +1003,19 @@ execute(disp *d, batch *b)
         }
         return;
     }
+    bool launched = false;
+    if (d->cu && !d->failover) {
+        char why[1024];
+        if (slabs_grow_dev(d, why, sizeof why) != AKT_OK
+            && akg_cuda_poisoned(d->cu)) {
+            device_fault(d, why);
+        }
+        /* else (no memory): the groups of the slab fail in cuda_launch */
+    }
     for (uint32_t k = 0; k < b->ngroups; k++) {
         group *g = &b->g[k];
         g->beg[g->n_actors] = g->n_msgs;
+        g->on_device = false;
         atomic_fetch_add_explicit(&d->st_batches, 1, memory_order_relaxed);
         atomic_fetch_add_explicit(
             &d->st_messages, g->n_msgs, memory_order_relaxed);
@@ -852,12 +1031,14 @@ execute(disp *d, batch *b)
             continue;
         }
         char why[1024];
-        akt_err err = run_cuda(d, g, why, sizeof why);
+        akt_err err = cuda_launch(d, g, why, sizeof why);
         if (err == AKT_OK) {
+            launched = true;
             continue;
         }
         if (akg_cuda_poisoned(d->cu)) {
             device_fault(d, why);
+            fail_device_groups(b);
             for (uint32_t m = k; m < b->ngroups; m++) {
                 b->g[m].beg[b->g[m].n_actors] = b->g[m].n_msgs;
                 group_fail(&b->g[m], AKT_GPU_DEVICE);
@@ -869,6 +1050,45 @@ execute(disp *d, batch *b)
         logf_(d, AKT_LOG_ERROR, "gpu: %s: batch of %u messages failed: %s",
             g->s->t->name, g->n_msgs, why);
         group_fail(g, AKT_GPU_DEVICE);
+    }
+    if (!launched) {
+        return;
+    }
+    akt_err err = b->done ? AKT_OK : akg_cuda_event_new(d->cu, &b->done);
+    if (err == AKT_OK) {
+        err = akg_cuda_record(d->cu, b->done);
+    }
+    if (err != AKT_OK) {
+        if (akg_cuda_poisoned(d->cu)) {
+            device_fault(d, akg_cuda_error(d->cu));
+        }
+        fail_device_groups(b);
+        return;
+    }
+    b->in_flight = true;
+    b->deadline = now_ns() + d->o.batch_timeout_ns;
+}
+
+/* wait for b (in flight) until its deadline and read its results; a
+ * device that failed or hung fails its groups (and the device) */
+static void
+finish(disp *d, batch *b)
+{
+    b->in_flight = false;
+    akt_err err
+        = d->failover ? AKT_EIO : akg_cuda_wait(d->cu, b->done, b->deadline);
+    if (err != AKT_OK) {
+        if (!d->failover) {
+            device_fault(d, akg_cuda_error(d->cu));
+        }
+        fail_device_groups(b);
+        return;
+    }
+    for (uint32_t k = 0; k < b->ngroups; k++) {
+        if (b->g[k].on_device) {
+            cuda_collect(&b->g[k]);
+            b->g[k].on_device = false;
+        }
     }
 }
 
@@ -945,10 +1165,46 @@ apply(disp *d, batch *b)
     }
 }
 
+static bool
+seen_has(const batch *b, const void *cell)
+{
+    if (b->nseen == 0) {
+        return false;
+    }
+    uintptr_t h = ((uintptr_t)cell >> 6) * 0x9e3779b1u;
+    uint32_t k = (uint32_t)h & (b->seen_cap - 1);
+    while (b->seen[k]) {
+        if (b->seen[k] == cell) {
+            return true;
+        }
+        k = (k + 1) & (b->seen_cap - 1);
+    }
+    return false;
+}
+
+/* defer e to the next round; false (e put back) without memory */
+static bool
+defer(disp *d, rentry e)
+{
+    if (!grow(&d->next, &d->capnext, d->nnext + 1, sizeof *d->next)) {
+        pthread_mutex_lock(&d->mu);
+        ready_push_locked(d, e);
+        pthread_mutex_unlock(&d->mu);
+        return false;
+    }
+    d->next[d->nnext++] = e;
+    return true;
+}
+
+/* One round: collect a batch into the free batch slot (never an actor
+ * of the batch in flight), run it (on the device: launch it), then
+ * finish and apply the batch launched before -- so the device runs one
+ * batch while the next is packed -- and, on the CPU, apply this one. */
 static void
 round_run(disp *d)
 {
-    batch *b = &d->b;
+    batch *b = &d->bt[d->cur];
+    batch *other = &d->bt[1 - d->cur];
     b->ngroups = 0;
     b->n_msgs = 0;
     if (b->nseen > 0) {
@@ -965,16 +1221,12 @@ round_run(disp *d)
     rentry e;
     while (b->ngroups < MAX_GROUPS && ready_pop(d, deadline, &e)) {
         void *c = e.cell;
-        if (!seen_add(b, c)) {
-            /* a second turn of a cell already in this batch: next batch */
-            if (!grow(&d->next, &d->capnext, d->nnext + 1, sizeof *d->next)) {
-                /* no memory to defer it: it goes back, the batch closes */
-                pthread_mutex_lock(&d->mu);
-                ready_push_locked(d, e);
-                pthread_mutex_unlock(&d->mu);
-                break;
+        if ((other->in_flight && seen_has(other, c)) || !seen_add(b, c)) {
+            /* in the batch on the device, or a second turn of a cell
+             * already in this one: the next batch */
+            if (!defer(d, e)) {
+                break; /* no memory to defer it: the batch closes */
             }
-            d->next[d->nnext++] = e;
             continue;
         }
         if (deadline == INT64_MAX || e.t + d->o.max_delay_ns < deadline) {
@@ -987,8 +1239,25 @@ round_run(disp *d)
             break; /* full */
         }
     }
+    bool grows = false;
+    for (slab *s = d->slabs; s; s = s->next) {
+        grows = grows || s->dev_cap < s->hw;
+    }
+    if (other->in_flight && grows) {
+        /* a slab moves on the device: the batch there finishes first */
+        finish(d, other);
+        apply(d, other);
+    }
     if (b->n_msgs > 0) {
         execute(d, b);
+    }
+    if (other->in_flight) {
+        finish(d, other);
+        apply(d, other);
+    }
+    if (b->in_flight) {
+        d->cur = 1 - d->cur; /* the next batch is collected meanwhile */
+    } else if (b->n_msgs > 0) {
         apply(d, b);
     }
     slabs_recycle(d);
@@ -1002,6 +1271,12 @@ round_run(disp *d)
     }
 }
 
+static bool
+in_flight(const disp *d)
+{
+    return d->bt[0].in_flight || d->bt[1].in_flight;
+}
+
 static void *
 disp_main(void *arg)
 {
@@ -1011,10 +1286,11 @@ disp_main(void *arg)
     }
     pthread_mutex_lock(&d->mu);
     for (;;) {
-        while (d->rlen == 0 && !d->stop) {
+        /* with a batch on the device, no sleep: the round finishes it */
+        while (d->rlen == 0 && !d->stop && !in_flight(d)) {
             pthread_cond_wait(&d->cv, &d->mu);
         }
-        if (d->rlen == 0 && d->stop) {
+        if (d->rlen == 0 && d->stop && !in_flight(d)) {
             break;
         }
         pthread_mutex_unlock(&d->mu);
@@ -1058,7 +1334,8 @@ disp_open(const akt_gpu_host *host, akt_system *sys, const akt_gpu_options *o,
         d->o.batch_timeout_ns = INT64_C(10000000000);
     }
     d->o.cache_dir = NULL; /* used only in open */
-    d->b.d = d;
+    d->bt[0].d = d;
+    d->bt[1].d = d;
     if (o->executor == AKT_GPU_EXEC_CPU) {
         snprintf(d->desc, sizeof d->desc,
             "cpu batch executor (akt.gpu.executor = cpu), batches of %u, actor "
@@ -1142,31 +1419,45 @@ disp_close(void *dp)
         free(s->dirty);
         free(s);
     }
-    for (int k = 0; k < MAX_GROUPS; k++) {
-        group *g = &d->b.g[k];
-        for (int c = 0; c < AKT_GPU_MAX_COLS; c++) {
-            free(g->in[c]);
-            free(g->out[c]);
+    bool live = d->cu && !akg_cuda_poisoned(d->cu);
+    for (int bi = 0; bi < 2; bi++) {
+        batch *b = &d->bt[bi];
+        for (int k = 0; k < MAX_GROUPS; k++) {
+            group *g = &b->g[k];
+            for (int c = 0; c < AKT_GPU_MAX_COLS; c++) {
+                free(g->in[c]);
+                free(g->out[c]);
+            }
+            free(g->slot);
+            free(g->beg);
+            free(g->cells);
+            free(g->hid);
+            free(g->row);
+            free(g->msgs);
+            free(g->senders);
+            free(g->rc);
+            free(g->rows);
+            free(g->rcap);
+            if (d->cu) {
+                for (int i = 0; i < GRAPHS_PER_GROUP; i++) {
+                    akg_cuda_graph_free(d->cu, g->graphs[i].g);
+                }
+                if (live) {
+                    akg_cuda_host_free(d->cu, g->pin_in);
+                    akg_cuda_host_free(d->cu, g->pin_out);
+                    akg_cuda_free(d->cu, g->dev_in);
+                    akg_cuda_free(d->cu, g->dev_out);
+                }
+            }
         }
-        free(g->slot);
-        free(g->beg);
-        free(g->cells);
-        free(g->hid);
-        free(g->row);
-        free(g->msgs);
-        free(g->senders);
-        free(g->rc);
-        free(g->rows);
-        free(g->rcap);
+        free(b->seen);
+        if (d->cu) {
+            akg_cuda_event_free(d->cu, b->done);
+        }
     }
-    free(d->b.seen);
     free(d->next);
     free(d->ready);
     if (d->cu) {
-        if (!akg_cuda_poisoned(d->cu)) {
-            akg_cuda_host_free(d->cu, d->pin);
-            akg_cuda_free(d->cu, d->dstage);
-        }
         akg_cuda_close(d->cu);
     }
     akg_cache_close(d->cache);

@@ -66,6 +66,8 @@ typedef struct akt_gpu_options {
     /* a batch on the device not done after this is a hung device (its
      * context is given up as a poisoned one is), default 10 s */
     int64_t batch_timeout_ns;
+    /* copy + kernel + copy of a batch as one CUDA graph (default on) */
+    bool cuda_graphs;
     /* the kernel cache: a folder, "" for the default one, or "off"
      * (AKT_KERNEL_CACHE already applied); its size cap in bytes */
     const char *cache_dir;

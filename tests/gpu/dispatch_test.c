@@ -11,6 +11,7 @@
  * (77) there when none is usable.
  */
 #include <check.h>
+#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -711,10 +712,174 @@ START_TEST(tells_of_gpu_handlers_are_routed_as_on_the_cpu)
 }
 END_TEST
 
+/* --- the soft driver (AKT_TEST_GPU=soft) --------------------------------
+ * tests/gpu/soft_cuda.c stands in for libcuda: the CUDA executor's
+ * staging, double buffering, graphs and deadlines run on the CPU (the
+ * kernels are the CPU batch loops, registered by name here). */
+
+static bool soft;
+static void (*soft_stats)(uint64_t *, uint64_t *, uint64_t *, uint64_t *);
+
+#define SOFT_KERNEL(t)                                                         \
+    static void soft_##t(const void *a)                                        \
+    {                                                                          \
+        t.cpu((const akt_gpu_args *)a);                                        \
+    }
+SOFT_KERNEL(gpudemo_scaler_gpu_type)
+SOFT_KERNEL(gpukinds_calc_gpu_type)
+SOFT_KERNEL(gpukinds_echo_gpu_type)
+SOFT_KERNEL(gpurelay_sink_gpu_type)
+SOFT_KERNEL(gpurelay_relay_gpu_type)
+
+static void
+soft_setup(void)
+{
+    setenv("AKT_CUDA_LIB", AKT_TEST_SOFT_CUDA, 1);
+    setenv("AKT_NVRTC_LIB", AKT_TEST_SOFT_NVRTC, 1);
+    setenv("AKT_KERNEL_CACHE", "off", 1);
+    void *lib = dlopen(AKT_TEST_SOFT_CUDA, RTLD_NOW | RTLD_LOCAL);
+    if (lib == NULL) {
+        fprintf(stderr, "soft driver: %s\n", dlerror());
+        exit(1);
+    }
+    void (*reg)(const char *, void (*)(const void *));
+    void *f = dlsym(lib, "akt_soft_cuda_kernel");
+    void *st = dlsym(lib, "akt_soft_cuda_stats");
+    memcpy(&reg, &f, sizeof f);
+    memcpy(&soft_stats, &st, sizeof st);
+    reg(gpudemo_scaler_gpu_type.kernel, soft_gpudemo_scaler_gpu_type);
+    reg(gpukinds_calc_gpu_type.kernel, soft_gpukinds_calc_gpu_type);
+    reg(gpukinds_echo_gpu_type.kernel, soft_gpukinds_echo_gpu_type);
+    reg(gpurelay_sink_gpu_type.kernel, soft_gpurelay_sink_gpu_type);
+    reg(gpurelay_relay_gpu_type.kernel, soft_gpurelay_relay_gpu_type);
+}
+
+/* The CUDA executor over the soft driver: every batch is copied in, run
+ * and copied out through the pinned staging (graphs, unless
+ * akt.gpu.cuda-graphs = off), two batches are on the "device" at once
+ * (the stream runs lazily, so reading a batch's results before waiting,
+ * or rewriting pinned input still queued, would give wrong replies), and
+ * the results equal the CPU's (the workload of the first test). */
+START_TEST(soft_device_runs_batches_through_staging_and_graphs)
+{
+    setenv("AKT_akt__gpu__actor_cap", "4", 1);
+    setenv("AKT_akt__gpu__max_batch", "256", 1);
+    akt_system *sys = mk_sys();
+    enum { N = 300, M = 8 };
+    result *cpu = calloc(N, sizeof *cpu), *gpu = calloc(N, sizeof *gpu);
+    scaler_workload(sys, AKT_PLACEMENT_CPU, N, M, 7, cpu);
+    scaler_workload(sys, AKT_PLACEMENT_GPU, N, M, 7, gpu);
+    assert_same(cpu, gpu, N, M);
+    akt_gpu_stats st;
+    ck_assert_int_eq(akt_gpu_stats_get(sys, &st), AKT_OK);
+    ck_assert_msg(strstr(st.executor, "cuda: akt soft CUDA (tests) (sm_90)"),
+        "%s", st.executor);
+    ck_assert_uint_eq(st.device_faults, 0);
+    uint64_t kernels, caps, launches, outstanding;
+    soft_stats(&kernels, &caps, &launches, &outstanding);
+    ck_assert_uint_eq(kernels, st.batches);
+    const char *g = getenv("AKT_akt__gpu__cuda_graphs");
+    if (g && strcmp(g, "off") == 0) {
+        ck_assert_uint_eq(caps, 0);
+        ck_assert_uint_eq(launches, 0);
+    } else {
+        /* captured once per size class, then launched */
+        ck_assert_uint_eq(launches, st.batches);
+        ck_assert_uint_ge(caps, 1);
+        ck_assert_uint_lt(caps, launches);
+    }
+    /* double buffering: a batch was launched while one was on the device */
+    ck_assert_uint_eq(outstanding, 2);
+    printf("soft: %llu launches, %llu graphs captured, %llu messages\n",
+        (unsigned long long)st.batches, (unsigned long long)caps,
+        (unsigned long long)st.messages);
+    akt_system_free(sys);
+    free(cpu);
+    free(gpu);
+}
+END_TEST
+
+/* four rounds of one ask to each of n Scalers on the GPU dispatcher; the
+ * asks answered AKT_OK and those that failed with the device (AKT_EIO
+ * and its reason), which must be all of them */
+static void
+rounds_through_a_device_failure(akt_system *sys, int *eio, int *ok)
+{
+    enum { N = 40 };
+    gpudemo_ScalerRef refs[N];
+    for (int i = 0; i < N; i++) {
+        refs[i] = spawn_scaler(sys, AKT_PLACEMENT_GPU);
+    }
+    *eio = *ok = 0;
+    for (int round = 0; round < 4; round++) {
+        akt_future *f[N];
+        for (int i = 0; i < N; i++) {
+            ck_assert_int_eq(
+                gpudemo_scaler_ask_sample(refs[i],
+                    gpudemo_sample_new(1.0f, 2.0f, 1), 30 * SEC, &f[i]),
+                AKT_OK);
+        }
+        for (int i = 0; i < N; i++) {
+            gpudemo_Scaled *r = NULL;
+            akt_err err = gpudemo_scaler_ask_sample_wait(f[i], 30 * SEC, &r);
+            if (err == AKT_OK) {
+                (*ok)++;
+                akt_msg_free(r);
+            } else {
+                ck_assert_int_eq(err, AKT_EIO);
+                ck_assert_str_eq(akt_future_error_text(f[i]),
+                    "gpudemo.Scaler on gpudemo.Sample: the GPU failed and the "
+                    "actor's state with it");
+                (*eio)++;
+            }
+            akt_future_release(f[i]);
+        }
+    }
+    ck_assert_int_gt(*eio, 0);
+    ck_assert_int_eq(*eio + *ok, 4 * N);
+    akt_gpu_stats st;
+    ck_assert_int_eq(akt_gpu_stats_get(sys, &st), AKT_OK);
+    ck_assert_uint_eq(st.device_faults, 1);
+    ck_assert_msg(
+        strstr(st.executor, "failed over to the CPU"), "%s", st.executor);
+}
+
+/* A kernel that never completes (AKT_SOFT_CUDA_HANG_AT): the batch's
+ * deadline (akt.gpu.batch-timeout) passes, the device is taken as hung,
+ * its actors fail once with AKT_EIO and go on on the CPU batch loop:
+ * every ask is answered. */
+START_TEST(a_hung_batch_fails_by_its_deadline_and_the_cpu_goes_on)
+{
+    setenv("AKT_SOFT_CUDA_HANG_AT", "2", 1);
+    setenv("AKT_akt__gpu__batch_timeout", "300ms", 1);
+    akt_system *sys = mk_sys();
+    int eio, ok;
+    rounds_through_a_device_failure(sys, &eio, &ok);
+    akt_system_free(sys);
+}
+END_TEST
+
+/* A kernel that faults (CUDA_ERROR_ILLEGAL_ADDRESS, sticky) is seen when
+ * its batch is waited for: the same device supervision */
+START_TEST(a_faulting_kernel_fails_the_device_once)
+{
+    setenv("AKT_SOFT_CUDA_FAULT_AT", "3", 1);
+    akt_system *sys = mk_sys();
+    int eio, ok;
+    rounds_through_a_device_failure(sys, &eio, &ok);
+    akt_system_free(sys);
+}
+END_TEST
+
 int
 main(void)
 {
     const char *dev = getenv("AKT_TEST_GPU");
+    if (dev && strcmp(dev, "soft") == 0) {
+        soft = true;
+        executor = "cuda";
+        soft_setup();
+    }
     if (dev && strcmp(dev, "cuda") == 0) {
         executor = "cuda";
         setenv("AKT_GPU_LIB", AKT_TEST_GPU_LIB, 1);
@@ -742,8 +907,14 @@ main(void)
     tcase_add_test(tc, stop_ends_the_actor_and_its_slot_is_reused);
     tcase_add_test(tc, a_bounded_mailbox_drops_to_dead_letters_as_on_the_cpu);
     tcase_add_test(tc, tells_of_gpu_handlers_are_routed_as_on_the_cpu);
-    if (strcmp(executor, "cpu") == 0) {
+    if (strcmp(executor, "cpu") == 0 || soft) {
         tcase_add_test(tc, a_device_fault_fails_each_actor_once_and_they_go_on);
+    }
+    if (soft) {
+        tcase_add_test(tc, soft_device_runs_batches_through_staging_and_graphs);
+        tcase_add_test(
+            tc, a_hung_batch_fails_by_its_deadline_and_the_cpu_goes_on);
+        tcase_add_test(tc, a_faulting_kernel_fails_the_device_once);
     }
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

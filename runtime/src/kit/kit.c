@@ -46,7 +46,7 @@ akti_kit_settings_read(
      * it; the GPU dispatcher itself is made on the first GPU spawn */
     static const char *const placements[] = { "cpu", "gpu", "auto" };
     static const char *const executors[] = { "cuda", "cpu" };
-    bool gpu_on = true, cache_on = true;
+    bool gpu_on = true, cache_on = true, graphs = true;
     int placement = 0, executor = 0;
     int64_t device = 0, max_batch = 16384, actor_cap = 64;
     int64_t max_delay = 50000, batch_timeout = 10000000000;
@@ -61,6 +61,7 @@ akti_kit_settings_read(
     akti_set_int(&r, "akt.gpu.actor-cap", &actor_cap, 1, 1 << 20);
     akti_set_dur(
         &r, "akt.gpu.batch-timeout", &batch_timeout, 1000000, INT64_MAX);
+    akti_set_bool(&r, "akt.gpu.cuda-graphs", &graphs);
     akti_set_bool(&r, "akt.gpu.kernel-cache.enabled", &cache_on);
     akti_set_str(&r, "akt.gpu.kernel-cache.dir", &cache_dir);
     akti_set_size(&r, "akt.gpu.kernel-cache.max-size", &cache_max, 1 << 20,
@@ -84,6 +85,7 @@ akti_kit_settings_read(
     s->gpu.max_delay_ns = max_delay;
     s->gpu.actor_cap = (uint32_t)actor_cap;
     s->gpu.batch_timeout_ns = batch_timeout;
+    s->gpu.cuda_graphs = graphs;
     s->gpu.cache_enabled = cache_on;
     s->gpu.cache_dir = cache_dir;
     s->gpu.cache_max_size = cache_max;

@@ -38,6 +38,7 @@ typedef struct kit_settings {
         int64_t max_delay_ns;
         uint32_t actor_cap;
         int64_t batch_timeout_ns;
+        bool cuda_graphs;
         bool cache_enabled;
         const char *cache_dir; /* in the system's config; "" = default */
         uint64_t cache_max_size;
