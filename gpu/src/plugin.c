@@ -864,7 +864,10 @@ cuda_launch(disp *d, group *g, char *why, size_t len)
         const akt_gpu_handler *hd = &t->handlers[h];
         for (uint32_t c = hd->in_base; c < hd->in_base + hd->nin; c++) {
             a.in[c] = (const void *)(uintptr_t)(base + o_in[c]);
-            memcpy(p + o_in[c], g->in[c], (size_t)g->rows[h] * t->in_sizes[c]);
+            if (g->rows[h] > 0) { /* else the column was never made */
+                memcpy(
+                    p + o_in[c], g->in[c], (size_t)g->rows[h] * t->in_sizes[c]);
+            }
         }
         for (uint32_t c = hd->out_base; c < hd->out_base + hd->nout; c++) {
             a.out[c] = (void *)(uintptr_t)(obase + g->o_out[c]);
@@ -902,8 +905,10 @@ cuda_collect(group *g)
     for (uint32_t h = 0; h < t->nhandlers; h++) {
         const akt_gpu_handler *hd = &t->handlers[h];
         for (uint32_t c = hd->out_base; c < hd->out_base + hd->nout; c++) {
-            memcpy(g->out[c], g->pin_out + g->o_out[c],
-                (size_t)g->rows[h] * t->out_sizes[c]);
+            if (g->rows[h] > 0) {
+                memcpy(g->out[c], g->pin_out + g->o_out[c],
+                    (size_t)g->rows[h] * t->out_sizes[c]);
+            }
         }
     }
 }
