@@ -1203,7 +1203,8 @@ emit_persistent_actor(sb *h, sb *c, const ast_decl *a)
             e->snake, "cname", a->cname, "ev", bare, "ev_c", e->msg_decl->cname,
             NULL);
         sb_printf(&cases,
-            "    if (type == &%s_desc) {\n        d->h->apply_%s(&d->state, "
+            "    if (type->id == %s_desc.id) {\n        "
+            "d->h->apply_%s(&d->state, "
             "event);\n        return;\n    }\n",
             e->msg_decl->snake, e->snake);
         sb_printf(&events, "    &%s_desc,\n", e->msg_decl->snake);

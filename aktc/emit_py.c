@@ -786,6 +786,54 @@ emit_fsm_actor(py_out *o, const ast_decl *a, const char *doc)
     pb_free(&shs);
 }
 
+/* a persistent actor's base class: the command handlers (hs, shs), one
+ * apply_<event> per event, snapshot_offer with a snapshot type */
+static void
+emit_pactor(py_out *o, const ast_decl *a, const char *doc, const char *on,
+    pb *hs, pb *shs)
+{
+    pb events = { 0 };
+    int n = 0;
+    for (const ast_handler *e = a->events; e; e = e->next) {
+        if (e->msg_decl == NULL) {
+            continue;
+        }
+        char *mc = py_class_ref(o->f, e->msg_decl);
+        pb_printf(
+            &events, "%s(%s, \"apply_%s\")", n++ ? ", " : "", mc, e->snake);
+        py_tmpl(hs, aktc_py_tmpl_module, "pactor_apply", "snake", e->snake,
+            "qname", e->msg_decl->qname, "actor", a->qname, NULL);
+        py_tmpl(shs, aktc_py_tmpl_stub, "pactor_apply", "snake", e->snake,
+            "msg", mc, NULL);
+        free(mc);
+    }
+    if (n == 1) {
+        pb_puts(&events, ",");
+    }
+    const ast_decl *snap = a->snapshot_decl;
+    char *sc = snap ? py_class_ref(o->f, snap) : ast_strdup("None");
+    if (snap) {
+        py_tmpl(hs, aktc_py_tmpl_module, "pactor_snapshot", "qname",
+            snap->qname, "actor", a->qname, NULL);
+        py_tmpl(shs, aktc_py_tmpl_stub, "pactor_snapshot", "msg", sc, NULL);
+    }
+    if (shs->len == 0) {
+        pb_puts(shs, "    ...\n");
+    }
+    char *recovery = snap
+        ? ast_printf(
+            "the youngest %s snapshot, then the events after it", snap->qname)
+        : ast_strdup("the events");
+    py_tmpl(&o->mod, aktc_py_tmpl_module, "pactor", "name", a->name, "qname",
+        a->qname, "doc", doc, "recovery", recovery, "on", on, "events",
+        pb_str(&events), "snapshot", sc, "handlers", pb_chomp(hs), NULL);
+    py_tmpl(&o->stub, aktc_py_tmpl_stub, "pactor", "name", a->name, "handlers",
+        pb_chomp(shs), NULL);
+    free(recovery);
+    free(sc);
+    pb_free(&events);
+}
+
 static void
 emit_actor(py_out *o, const ast_decl *a)
 {
@@ -844,8 +892,12 @@ emit_actor(py_out *o, const ast_decl *a)
                 rdoc, "msg", mc, "reply", rc, "reply_q", reply->qname, NULL);
             py_tmpl(&srm, aktc_py_tmpl_stub, "ref_ask", "snake", snake, "msg",
                 mc, "reply", rc, NULL);
+            /* a persistent actor answers in a persist callback, too */
+            char *sr
+                = a->persistent ? ast_printf("%s | None", rc) : ast_strdup(rc);
             py_tmpl(&shs, aktc_py_tmpl_stub, "actor_handler", "snake", snake,
-                "msg", mc, "reply", rc, NULL);
+                "msg", mc, "reply", sr, NULL);
+            free(sr);
             free(rc);
         } else {
             py_tmpl(&shs, aktc_py_tmpl_stub, "actor_handler", "snake", snake,
@@ -881,6 +933,8 @@ emit_actor(py_out *o, const ast_decl *a)
         pb_chomp(&srm), NULL);
     if (a->fsm) {
         emit_fsm_actor(o, a, doc);
+    } else if (a->persistent) {
+        emit_pactor(o, a, doc, pb_str(&on), &hs, &shs);
     } else {
         py_tmpl(&o->mod, aktc_py_tmpl_module, "actor", "name", a->name, "qname",
             a->qname, "doc", doc, "on", pb_str(&on), "handlers", pb_chomp(&hs),

@@ -17,11 +17,12 @@ from . import _core
 from ._core import (ActorRef, AktError, AskSelfError, Context, Message,
                     SchemaMismatch, decode, encode, error_classes)
 from ._runtime import (Actor, ActorSystem, AllForOneStrategy, DeadLetter,
-                       Directive, FrozenMap, FsmActor, Future, LogEvent, Mailbox,
-                       OneForOneStrategy, Props, ReceiveTimeout, Record,
-                       RestForOneStrategy, RouterRef, SupervisorStrategy,
-                       Terminated, TypedActor, TypedRef, UnhandledMessage,
-                       bind_module, props, register_types, replace, to_dict)
+                       Directive, FrozenMap, FsmActor, Future, LogEvent,
+                       Mailbox, OneForOneStrategy, PersistentActor, Props,
+                       ReceiveTimeout, Record, RestForOneStrategy, RouterRef,
+                       SupervisorStrategy, Terminated, TypedActor, TypedRef,
+                       UnhandledMessage, bind_module, props, register_types,
+                       replace, to_dict)
 
 # One exception class per akt_err code (generated in _core from the
 # AKT_ERR_MAP list of akt/err.h): AskTimeout, ActorStopped, ...
@@ -32,10 +33,10 @@ del _cls
 __all__ = [
     "Actor", "ActorRef", "ActorSystem", "AktError", "AllForOneStrategy",
     "AskSelfError", "Context", "DeadLetter", "Directive", "FrozenMap",
-    "FsmActor", "Future", "LogEvent", "Mailbox", "Message", "OneForOneStrategy", "Props",
-    "ReceiveTimeout", "Record", "RestForOneStrategy", "RouterRef",
-    "SchemaMismatch", "SupervisorStrategy", "Terminated",
-    "TypedActor", "TypedRef", "UnhandledMessage", "bind_module", "decode",
-    "encode", "props",
+    "FsmActor", "Future", "LogEvent", "Mailbox", "Message",
+    "OneForOneStrategy", "PersistentActor", "Props", "ReceiveTimeout",
+    "Record", "RestForOneStrategy", "RouterRef", "SchemaMismatch",
+    "SupervisorStrategy", "Terminated", "TypedActor", "TypedRef",
+    "UnhandledMessage", "bind_module", "decode", "encode", "props",
     "register_types", "replace", "to_dict",
 ] + sorted(c.__name__ for c in error_classes.values())

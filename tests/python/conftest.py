@@ -26,6 +26,7 @@ GEN_FILES = [
     SRC / "tests/aktc/ok/common.akt", SRC / "tests/aktc/ok/alltypes.akt",
     SRC / "tests/aktc/ok/greeter.akt", SRC / "tests/aktc/ok/defaults.akt",
     SRC / "tests/aktc/ok/door.akt", SRC / "tests/aktc/ok/text.akt",
+    SRC / "tests/aktc/ok/ledger.akt",
     SRC / "tests/vectors/vectors.akt", HERE / "helper/interop.akt",
 ]
 

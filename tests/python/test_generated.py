@@ -426,6 +426,7 @@ import greeter_akt as g
 import alltypes_akt as a
 import common_akt as c
 import door_akt
+import ledger_akt
 
 
 class MyGreeter(g.GreeterActor):
@@ -453,6 +454,18 @@ async def amain(ref: g.GreeterRef) -> str:
     return r.text
 
 
+class MyAccount(ledger_akt.AccountActor):
+    def on_get(self, ctx: akt.Context, msg: ledger_akt.Get) -> ledger_akt.Balance | None:
+        ctx.persist(ledger_akt.Deposited(amount=1), lambda c, e: None)
+        return None
+
+    def apply_deposited(self, event: ledger_akt.Deposited) -> None:
+        pass
+
+    def snapshot_take(self) -> ledger_akt.Snap | None:
+        return ledger_akt.Snap(balance=1)
+
+
 class MyDoor(door_akt.DoorActor):
     def closed_on_lock(self, ctx: akt.Context, msg: door_akt.Lock) -> object:
         if not msg.code:
@@ -469,6 +482,7 @@ TYPED_BAD = '''
 import greeter_akt as g
 import alltypes_akt as a
 import door_akt
+import ledger_akt
 
 h = g.Hello(name=3)  # E
 s: str = g.Hello().name.upper() + 1  # E
@@ -489,6 +503,11 @@ class WrongDoor(door_akt.DoorActor):
 
 
 s: door_akt.DoorFsmState = door_akt.DoorFsmState.AJAR  # E
+
+
+class WrongAccount(ledger_akt.AccountActor):
+    def apply_deposited(self, event: ledger_akt.Withdrawn) -> None:  # E
+        pass
 '''
 
 

@@ -340,7 +340,7 @@ pyc_shim_fini(void *state)
 {
     shim *s = state;
     if (s->actor == NULL && s->handle == NULL && s->spare == NULL
-        && s->stack == NULL && s->last_exc == NULL) {
+        && s->stack == NULL && s->last_exc == NULL && s->pq == NULL) {
         return;
     }
     PyGILState_STATE g = PyGILState_Ensure();
@@ -349,6 +349,7 @@ pyc_shim_fini(void *state)
     Py_CLEAR(s->spare);
     Py_CLEAR(s->stack);
     Py_CLEAR(s->last_exc);
+    Py_CLEAR(s->pq);
     PyGILState_Release(g);
 }
 
@@ -568,8 +569,24 @@ static const akt_behavior py_behavior = {
 shim *
 pyc_shim_of(akt_ref r)
 {
-    shim *s = pydisp_actor_state(r, &py_behavior);
-    return s ? s : pydisp_actor_state(r, &pyc_fsm_behavior);
+    void *state;
+    const akt_props *p = pydisp_actor_props(r, &state);
+    if (p == NULL || state == NULL) {
+        return NULL;
+    }
+    if (p->behavior == &py_behavior || p->behavior == &pyc_fsm_behavior) {
+        return state;
+    }
+    if (p->behavior == &pyc_persist_behavior) {
+        return pyc_persist_shim(p->behavior_arg, state);
+    }
+    return NULL;
+}
+
+akt_err
+pyc_py_handle(void *state, akt_ctx *ctx, const void *msg)
+{
+    return py_handle(state, ctx, msg);
 }
 
 static const akt_lifecycle py_lifecycle = {
@@ -927,6 +944,25 @@ static PyMethodDef ctx_methods[] = {
         "target (with a timeout in seconds for this stay)" },
     { "stay", (PyCFunction)pyc_ctx_stay, METH_NOARGS,
         "stay(): in an fsm line's handler, make no transition" },
+    { "persist", (PyCFunction)(void (*)(void))pyc_ctx_persist,
+        METH_VARARGS | METH_KEYWORDS,
+        "persist(event, callback=None): write event; once durable, apply it "
+        "and call callback(ctx, event) (commands wait meanwhile)" },
+    { "persist_all", (PyCFunction)(void (*)(void))pyc_ctx_persist_all,
+        METH_VARARGS | METH_KEYWORDS,
+        "persist_all(events, callback=None): one atomic write; the callback "
+        "runs per event" },
+    { "persist_async", (PyCFunction)(void (*)(void))pyc_ctx_persist_async,
+        METH_VARARGS | METH_KEYWORDS,
+        "persist_async(event, callback=None): persist, commands keep "
+        "flowing" },
+    { "persist_all_async",
+        (PyCFunction)(void (*)(void))pyc_ctx_persist_all_async,
+        METH_VARARGS | METH_KEYWORDS, NULL },
+    { "save_snapshot", (PyCFunction)pyc_ctx_save_snapshot, METH_O,
+        "save_snapshot(snapshot): at the last applied sequence number" },
+    { "delete_events", (PyCFunction)pyc_ctx_delete_events, METH_O,
+        "delete_events(to_seq): the events up to to_seq (inclusive)" },
     { "start_timer", (PyCFunction)(void (*)(void))pyc_ctx_start_timer,
         METH_VARARGS | METH_KEYWORDS,
         "start_timer(key, msg, delay, interval=None): msg to this actor "
@@ -958,6 +994,11 @@ static PyGetSetDef ctx_getset[] = {
     { "core_system", (getter)ctx_get_system, NULL, NULL, NULL },
     { "state", (getter)pyc_ctx_get_state, NULL,
         "an fsm actor's current state (its IntEnum), else None", NULL },
+    { "persistence_id", (getter)pyc_ctx_persistence_id, NULL,
+        "a persistent actor's persistence id", NULL },
+    { "last_seq", (getter)pyc_ctx_last_seq, NULL,
+        "a persistent actor's last sequence number (applied or pending)",
+        NULL },
     { NULL },
 };
 static PyType_Slot ctx_slots[] = {
@@ -1691,8 +1732,8 @@ props_rec_spec(props_rec *rec, PyObject *props)
     if (spec == NULL) {
         return -1;
     }
-    PyObject *sup, *mbox, *fsm;
-    if (!PyArg_ParseTuple(spec, "OOO", &sup, &mbox, &fsm)) {
+    PyObject *sup, *mbox, *fsm, *persist;
+    if (!PyArg_ParseTuple(spec, "OOOO", &sup, &mbox, &fsm, &persist)) {
         Py_DECREF(spec);
         return -1;
     }
@@ -1741,6 +1782,10 @@ props_rec_spec(props_rec *rec, PyObject *props)
             rec->mbox.priority_arg = rec;
         }
         rec->props.mailbox = &rec->mbox;
+    }
+    if (persist != Py_None && pyc_persist_props(rec, persist) < 0) {
+        Py_DECREF(spec);
+        return -1;
     }
     if (fsm != Py_None && pyc_fsm_props(rec, fsm) < 0) {
         Py_DECREF(spec);
@@ -1904,6 +1949,7 @@ system_release(SystemObject *so)
         Py_CLEAR(so->recs->decide);
         Py_CLEAR(so->recs->priority);
         pyc_fsm_free(so->recs);
+        pyc_persist_free(so->recs);
         free(so->recs);
         so->recs = n;
     }
@@ -2187,6 +2233,8 @@ system_address(SystemObject *so, PyObject *unused)
 
 static PyMethodDef system_methods[] = {
     { "_address", (PyCFunction)system_address, METH_NOARGS, NULL },
+    { "start_persistence", (PyCFunction)pyc_system_start_persistence,
+        METH_NOARGS, NULL },
     { "fileno", (PyCFunction)system_fileno, METH_NOARGS, NULL },
     { "subscribe", (PyCFunction)pyc_system_subscribe, METH_VARARGS, NULL },
     { "unsubscribe", (PyCFunction)pyc_system_unsubscribe, METH_VARARGS, NULL },

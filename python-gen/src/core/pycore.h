@@ -54,6 +54,7 @@ typedef struct props_rec {
     akt_mailbox_opts mbox;
     PyObject *priority;
     struct pyfsm *fsm; /* a Python fsm's definition (pyfsm.c), or NULL */
+    struct pypersist *persist; /* a persistent actor's (pypersist.c) */
 } props_rec;
 
 /* akt._core.System: one akt_system and its python-pinned dispatcher */
@@ -96,6 +97,8 @@ typedef struct shim {
                            supervisor's decider (cleared when it ran) */
     bool hook_failed; /* an fsm hook raised (pyfsm.c): fail after it */
     char hook_why[200];
+    PyObject *pq; /* persistent: [callback, events left] per pending
+                     persist, in order (pypersist.c) */
 } shim;
 
 /* one line of a Python fsm (pyfsm.c): the only state ctx.goto may name */
@@ -125,6 +128,24 @@ shim *pyc_shim_of(akt_ref r);
  * + error */
 int pyc_fsm_props(props_rec *rec, PyObject *table);
 extern const akt_behavior pyc_fsm_behavior;
+/* pypersist.c: a Python persistent actor's props from
+ * PersistentActor._akt_persist_table(); 0 or -1 + error */
+int pyc_persist_props(props_rec *rec, PyObject *table);
+void pyc_persist_free(props_rec *rec);
+extern const akt_behavior pyc_persist_behavior;
+/* the shim inside a persistent actor's state (def: its behavior_arg) */
+shim *pyc_persist_shim(const void *def, void *state);
+PyObject *pyc_ctx_persist(CtxObject *c, PyObject *args, PyObject *kw);
+PyObject *pyc_ctx_persist_all(CtxObject *c, PyObject *args, PyObject *kw);
+PyObject *pyc_ctx_persist_async(CtxObject *c, PyObject *args, PyObject *kw);
+PyObject *pyc_ctx_persist_all_async(CtxObject *c, PyObject *args, PyObject *kw);
+PyObject *pyc_ctx_save_snapshot(CtxObject *c, PyObject *snap);
+PyObject *pyc_ctx_delete_events(CtxObject *c, PyObject *to);
+PyObject *pyc_ctx_persistence_id(CtxObject *c, void *closure);
+PyObject *pyc_ctx_last_seq(CtxObject *c, void *closure);
+PyObject *pyc_system_start_persistence(SystemObject *so, PyObject *unused);
+/* the catch-all of a Python actor (module.c): its handle() */
+akt_err pyc_py_handle(void *state, akt_ctx *ctx, const void *msg);
 void pyc_fsm_free(props_rec *rec);
 PyObject *pyc_ctx_goto(CtxObject *c, PyObject *args, PyObject *kw);
 PyObject *pyc_ctx_stay(CtxObject *c, PyObject *unused);

@@ -325,14 +325,15 @@ pydisp_send_mode(akt_ref r)
     return PYDISP_SEND_MAY_WAIT;
 }
 
-void *
-pydisp_actor_state(akt_ref r, const akt_behavior *beh)
+const akt_props *
+pydisp_actor_props(akt_ref r, void **state)
 {
     akt_cell *c = r.cell_;
     if (c == NULL || c->kind != AKTI_CELL_ACTOR
         || atomic_load_explicit(&c->uid, memory_order_acquire) != r.uid_
-        || c->props == NULL || c->props->props.behavior != beh) {
+        || c->props == NULL) {
         return NULL;
     }
-    return c->state;
+    *state = c->state;
+    return &c->props->props;
 }

@@ -50,10 +50,10 @@ enum {
 };
 int pydisp_send_mode(akt_ref r);
 
-/* pydisp_actor_state -- the state of r's live incarnation when r is an
- * actor whose props' behaviour is beh (a Python actor: the shim), else
- * NULL. Only on the thread that runs r's dispatcher or r's supervisor
- * while r is suspended (nobody else touches the state then). */
-void *pydisp_actor_state(akt_ref r, const akt_behavior *beh);
+/* pydisp_actor_props -- the props of r's live incarnation (the interned
+ * copy), with its state in *state, or NULL when r is no live actor. Only
+ * on the thread that runs r's dispatcher, or r's supervisor's while r is
+ * suspended (nobody else touches the state then). */
+const akt_props *pydisp_actor_props(akt_ref r, void **state);
 
 #endif /* AKT_PY_PYDISP_H */

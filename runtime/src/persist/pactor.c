@@ -462,6 +462,15 @@ recovery_fail(pstate *ps, akt_ctx *ctx, akt_err rc, const char *why)
     akt_stop(akt_ctx_self(ctx));
 }
 
+/* one type: the same descriptor, or another descriptor of the same type
+ * (same id), as the core's handler lookup accepts -- a Python module's
+ * descriptor and a C extension's of one .akt type in one process */
+static bool
+same_type(const akt_type *a, const akt_type *b)
+{
+    return a == b || (a != NULL && b != NULL && a->id == b->id);
+}
+
 static bool
 is_event_type(const akt_persistent_def *def, const akt_type *t)
 {
@@ -469,7 +478,7 @@ is_event_type(const akt_persistent_def *def, const akt_type *t)
         return true;
     }
     for (size_t i = 0; i < def->nevents; i++) {
-        if (def->events[i] == t) {
+        if (same_type(def->events[i], t)) {
             return true;
         }
     }
@@ -585,7 +594,7 @@ recover(pstate *ps, akt_ctx *ctx)
         akt_err rc
             = akt_snapshot_load(ps->x->s, sys, ps->pid, c, &meta, &snap, &perr);
         if (rc == AKT_OK && def->snapshot_type
-            && akt_msg_type(snap) != def->snapshot_type) {
+            && !same_type(akt_msg_type(snap), def->snapshot_type)) {
             akti_perr(&perr, "%s: snapshot %" PRIu64 " is a %s, not a %s",
                 ps->pid, meta.seq, akt_msg_type(snap)->name,
                 def->snapshot_type->name);
@@ -655,7 +664,8 @@ auto_snapshot(pstate *ps, akt_ctx *ctx)
     if (snap == NULL) {
         return;
     }
-    akt_err rc = def->snapshot_type && akt_msg_type(snap) != def->snapshot_type
+    akt_err rc = def->snapshot_type
+            && !same_type(akt_msg_type(snap), def->snapshot_type)
         ? AKT_ETYPE
         : akt_snapshot_save(ps->x->s, ps->pid, ps->applied, 0, snap);
     akt_msg_free(snap);
@@ -796,7 +806,7 @@ p_dispatch(void *state, akt_ctx *ctx, const void *msg)
     const akt_persistent_def *def = ps->def;
     akt_handler_fn fn = def->unhandled;
     for (size_t i = 0; i < def->ncommands; i++) {
-        if (def->commands[i].type == t) {
+        if (same_type(def->commands[i].type, t)) {
             fn = def->commands[i].fn;
             break;
         }
@@ -1083,7 +1093,7 @@ akt_persistent_save_snapshot(akt_ctx *ctx, const void *snapshot)
         return AKT_EINVAL;
     }
     if (ps->def->snapshot_type
-        && akt_msg_type(snapshot) != ps->def->snapshot_type) {
+        && !same_type(akt_msg_type(snapshot), ps->def->snapshot_type)) {
         return AKT_ETYPE;
     }
     return akt_snapshot_save(ps->x->s, ps->pid, ps->applied, 0, snapshot);

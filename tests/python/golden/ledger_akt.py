@@ -184,14 +184,21 @@ class AccountRef(_akt.TypedRef):
         self._tell(msg, Get, sender)
 
 
-class AccountActor(_akt.TypedActor):
+class AccountActor(_akt.PersistentActor):
     """An account whose balance is rebuilt from its events.
 
-    Base class of a Python ledger.Account: override the on_* handlers (plain
-    or async def); a handler's return value is the reply."""
+    Base class of a Python ledger.Account, an event-sourced actor
+    (akt.PersistentActor): override the on_* command handlers (plain or
+    async def; the return value is the reply), which persist events with
+    ctx.persist(event, callback); once an event is durable, its apply_*
+    folds it into this actor's state and the callback runs. Before the
+    first command, recovery replays the youngest ledger.Snap snapshot, then the events after it
+    through the apply_* methods."""
 
     _akt_actor = "ledger.Account"
     _akt_on = ((Deposit, "on_deposit"), (Withdraw, "on_withdraw"), (Bulk, "on_bulk"), (Get, "on_get"))
+    _akt_events = ((Deposited, "apply_deposited"), (Withdrawn, "apply_withdrawn"))
+    _akt_snapshot = Snap
 
     def on_deposit(self, ctx, msg):
         """Handle a ledger.Deposit."""
@@ -209,6 +216,18 @@ class AccountActor(_akt.TypedActor):
         """Handle a ledger.Get."""
         raise NotImplementedError("ledger.Account.on_get")
 
+    def apply_deposited(self, event):
+        """Fold a ledger.Deposited into this actor's state (no side effects)."""
+        raise NotImplementedError("ledger.Account.apply_deposited")
+
+    def apply_withdrawn(self, event):
+        """Fold a ledger.Withdrawn into this actor's state (no side effects)."""
+        raise NotImplementedError("ledger.Account.apply_withdrawn")
+
+    def snapshot_offer(self, seq, snapshot):
+        """Load the state from a ledger.Snap taken at sequence number seq."""
+        raise NotImplementedError("ledger.Account.snapshot_offer")
+
 
 class TallyRef(_akt.TypedRef):
     """A typed ref to a ledger.Tally actor (wraps an akt.ActorRef)."""
@@ -220,18 +239,29 @@ class TallyRef(_akt.TypedRef):
         self._tell(msg, Deposit, sender)
 
 
-class TallyActor(_akt.TypedActor):
+class TallyActor(_akt.PersistentActor):
     """No snapshots and a tell-only command.
 
-    Base class of a Python ledger.Tally: override the on_* handlers (plain
-    or async def); a handler's return value is the reply."""
+    Base class of a Python ledger.Tally, an event-sourced actor
+    (akt.PersistentActor): override the on_* command handlers (plain or
+    async def; the return value is the reply), which persist events with
+    ctx.persist(event, callback); once an event is durable, its apply_*
+    folds it into this actor's state and the callback runs. Before the
+    first command, recovery replays the events
+    through the apply_* methods."""
 
     _akt_actor = "ledger.Tally"
     _akt_on = ((Deposit, "on_deposit"),)
+    _akt_events = ((Deposited, "apply_deposited"),)
+    _akt_snapshot = None
 
     def on_deposit(self, ctx, msg):
         """Handle a ledger.Deposit."""
         raise NotImplementedError("ledger.Tally.on_deposit")
+
+    def apply_deposited(self, event):
+        """Fold a ledger.Deposited into this actor's state (no side effects)."""
+        raise NotImplementedError("ledger.Tally.apply_deposited")
 
 
 # Binds the classes above to their akt descriptors: builds them, or checks

@@ -2,7 +2,9 @@
  * testhelper.c -- _akt_testhelper, a C extension for the Python tests: a C
  * actor (pyt.Adder from interop.akt, aktc-generated code) that Python
  * actors and threads ask, and the descriptors of its messages as
- * "akt.type" capsules for akt.register_types.
+ * "akt.type" capsules for akt.register_types; and a C persistent actor
+ * (ledger.Tally of tests/aktc/ok/ledger.akt) whose journal a Python
+ * Tally recovers from, and the other way round.
  *
  * It links no libakt of its own: the akt_* symbols resolve against the
  * one akt._core carries, which conftest.py loads RTLD_GLOBAL (two copies of
@@ -12,7 +14,10 @@
 #include <Python.h>
 #include <string.h>
 
+#include <stdatomic.h>
+
 #include "interop.akt.h"
+#include "ledger.akt.h"
 
 static akt_err
 on_add(pyt_AdderState *state, akt_ctx *ctx, const pyt_Add *msg)
@@ -113,7 +118,102 @@ call_add(PyObject *self, PyObject *args)
     return r;
 }
 
+/* --- ledger.Tally in C: persists each Deposit; its applies (recovery
+ * included) add up in tally_total ----------------------------------------- */
+
+static _Atomic long long tally_total;
+static _Atomic long long tally_recovered; /* recoveries completed */
+
+static akt_err
+tally_on_deposit(
+    ledger_TallyState *state, akt_ctx *ctx, const ledger_Deposit *m)
+{
+    (void)state;
+    ledger_Deposited *e = ledger_deposited_new(m->amount);
+    if (e == NULL) {
+        return AKT_ENOMEM;
+    }
+    akt_err rc = ledger_tally_persist_deposited(ctx, e, NULL, NULL);
+    if (rc != AKT_OK) {
+        akt_msg_free(e);
+    }
+    return rc;
+}
+
+static void
+tally_apply(ledger_TallyState *state, const ledger_Deposited *e)
+{
+    (void)state;
+    atomic_fetch_add(&tally_total, e->amount);
+}
+
+static void
+tally_recovered_cb(ledger_TallyState *state, akt_ctx *ctx, uint64_t highest)
+{
+    (void)state;
+    (void)ctx;
+    (void)highest;
+    atomic_fetch_add(&tally_recovered, 1);
+}
+
+static const ledger_TallyHandlers tally = {
+    .on_deposit = tally_on_deposit,
+    .apply_deposited = tally_apply,
+    .recovery_completed = tally_recovered_cb,
+};
+
+/* spawn_c_tally(system_address, name) -> path: a C ledger.Tally (the
+ * system has persistence started) */
+static PyObject *
+spawn_c_tally(PyObject *self, PyObject *args)
+{
+    (void)self;
+    unsigned long long addr;
+    const char *name;
+    if (!PyArg_ParseTuple(args, "Ks", &addr, &name)) {
+        return NULL;
+    }
+    akt_system *sys = (akt_system *)(uintptr_t)addr;
+    akt_props props;
+    akt_ref ref;
+    akt_err rc = ledger_tally_props(&tally, &props);
+    if (rc == AKT_OK) {
+        rc = akt_spawn(sys, &props, name, &ref);
+    }
+    if (rc != AKT_OK) {
+        return PyErr_Format(
+            PyExc_RuntimeError, "spawn_c_tally: %s", akt_strerror(rc));
+    }
+    char buf[256];
+    akt_ref_path(ref, buf, sizeof buf);
+    return PyUnicode_FromString(buf);
+}
+
+/* ledger_types() -> capsules of the ledger descriptors the C Tally uses */
+static PyObject *
+ledger_types(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    return Py_BuildValue("(NN)",
+        PyCapsule_New((void *)&ledger_deposit_desc, "akt.type", NULL),
+        PyCapsule_New((void *)&ledger_deposited_desc, "akt.type", NULL));
+}
+
+/* c_tally() -> (total applied, recoveries completed) */
+static PyObject *
+c_tally(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    return Py_BuildValue("(LL)", (long long)atomic_load(&tally_total),
+        (long long)atomic_load(&tally_recovered));
+}
+
 static PyMethodDef methods[] = {
+    { "spawn_c_tally", spawn_c_tally, METH_VARARGS, NULL },
+    { "c_tally", c_tally, METH_NOARGS, NULL },
+    { "ledger_types", ledger_types, METH_NOARGS, NULL },
     { "call_add", call_add, METH_VARARGS, NULL },
     { "spawn_adder", spawn_adder, METH_VARARGS, NULL },
     { "types", types, METH_NOARGS, NULL },

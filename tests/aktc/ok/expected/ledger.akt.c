@@ -280,17 +280,18 @@ ledger_account_snapshot_failed(void *data, akt_ctx *ctx, uint64_t seq, akt_err r
     }
 }
 
-/* apply: the runtime hands over only the event types listed below */
+/* apply: the runtime hands over only the event types listed below (by
+ * type id: another descriptor of one type, a Python module's, is the same) */
 static void
 ledger_account_apply(void *data, const void *event)
 {
     ledger_account_pdata *d = data;
     const akt_type *type = akt_msg_type(event);
-    if (type == &ledger_deposited_desc) {
+    if (type->id == ledger_deposited_desc.id) {
         d->h->apply_deposited(&d->state, event);
         return;
     }
-    if (type == &ledger_withdrawn_desc) {
+    if (type->id == ledger_withdrawn_desc.id) {
         d->h->apply_withdrawn(&d->state, event);
         return;
     }
@@ -479,13 +480,14 @@ ledger_tally_persist_deposited_async(akt_ctx *ctx, ledger_Deposited *event,
         done ? ledger_tally_deposited_done : NULL, (void (*)(void))done, arg);
 }
 
-/* apply: the runtime hands over only the event types listed below */
+/* apply: the runtime hands over only the event types listed below (by
+ * type id: another descriptor of one type, a Python module's, is the same) */
 static void
 ledger_tally_apply(void *data, const void *event)
 {
     ledger_tally_pdata *d = data;
     const akt_type *type = akt_msg_type(event);
-    if (type == &ledger_deposited_desc) {
+    if (type->id == ledger_deposited_desc.id) {
         d->h->apply_deposited(&d->state, event);
         return;
     }

@@ -1,0 +1,821 @@
+/*
+ * pypersist.c -- Python persistent actors: the <Actor>Actor classes aktc
+ * --py_out makes for `persistent actor`s (akt.PersistentActor), run by
+ * libakt's persistent actors (akt/persistence.h) as aktc's C ones are.
+ *
+ * A props record of a PersistentActor class gets an akt_persistent_def
+ * whose user state is the shim (the Python instance; its offset in the
+ * actor's state is the props' state size less the shim's), whose
+ * catch-all command handler is the Python actor's (TypedActor.handle picks
+ * on_<command>), and whose apply, snapshot and recovery hooks call the
+ * class's apply_<event>, snapshot_offer / snapshot_take,
+ * recovery_completed, ... with the GIL (they run on the Python actors'
+ * thread, like every other handler of the actor). The persistence id is
+ * "<pkg.Actor>|<name>", as for aktc's C actors.
+ *
+ * ctx.persist / persist_all (and _async) convert the events to their akt
+ * structs and call akt_persist_all(_async) with one done function; the
+ * Python callbacks wait in the shim's queue (pq) in persist order, which
+ * is the order the runtime completes writes in, so done pops them; a
+ * rejected or failed write drops its entry. The runtime's void hooks
+ * cannot fail the actor, so a Python exception in one marks the shim and
+ * the wrappers of the behaviour and of pre_start (pp_receive, pp_start)
+ * fail the actor afterwards, with the exception kept for its supervisor.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "akt/persistence.h"
+#include "pycore.h"
+
+typedef struct pypersist {
+    akt_persistent_def def; /* first: the behavior_arg is &def */
+    size_t shim_off; /* where the shim is in the actor's state */
+    char *qname, *prefix;
+    PyObject *apply; /* dict: event class -> apply function */
+    PyObject *names; /* str: the event classes' akt names, for errors */
+    PyObject *snap_cls, *offer, *take; /* or NULL */
+} pypersist;
+
+/* the runtime's behaviour and lifecycle, which ours wrap (set with the
+ * first props, under the GIL, before any such actor exists) */
+static const akt_behavior *p_beh;
+static const akt_lifecycle *p_life;
+static akt_lifecycle pp_lifecycle;
+
+shim *
+pyc_persist_shim(const void *def, void *state)
+{
+    const pypersist *pp = (const pypersist *)def;
+    return (shim *)(void *)((char *)state + pp->shim_off);
+}
+
+static pypersist *
+pp_of(shim *s)
+{
+    return s->rec->persist;
+}
+
+/* the first failure of a hook: kept (with the current exception, if
+ * any) until the wrapper fails the actor */
+static void
+mark_failed(shim *s, const char *fmt, ...)
+{
+    if (s->hook_failed) {
+        PyErr_Clear();
+        return;
+    }
+    char buf[160] = "";
+    if (PyErr_Occurred()) {
+        pyc_exc_text(s->rec->st, s->actor, buf, sizeof buf, &s->last_exc);
+    }
+    char what[96];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    s->hook_failed = true;
+    snprintf(s->hook_why, sizeof s->hook_why, "%s%s%s", buf, *buf ? " in " : "",
+        what);
+}
+
+/* the akt error of code rc with text why, as an exception instance */
+static PyObject *
+error_of(pyc_state *st, akt_err rc, const char *why)
+{
+    PyObject *cls
+        = (rc > 0 && rc < 64 && st->errors[rc]) ? st->errors[rc] : st->error;
+    return PyObject_CallFunction(
+        cls, "s", why && *why ? why : akt_strerror(rc));
+}
+
+/* fn(ctx, a[, b[, c]]) with a ctx for the actor (GIL held); reply: a
+ * result other than None answers the sender of the command that
+ * persisted. A coroutine is refused (hooks and callbacks run inside the
+ * runtime's bookkeeping and cannot suspend). */
+static void
+call_ctx(shim *s, akt_ctx *ctx, PyObject *fn, PyObject *a, PyObject *b,
+    PyObject *c3, bool reply, const char *what)
+{
+    pyc_state *st = s->rec->st;
+    CtxObject *c = pyc_ctx_new(st, s->rec->system, ctx);
+    if (c == NULL) {
+        mark_failed(s, "%s", what);
+        return;
+    }
+    c->sender = akt_persistent_sender(ctx);
+    c->shim = s;
+    akt_ref prev = pyc_tls_self;
+    pyc_tls_self = c->self;
+    PyObject *args[4] = { (PyObject *)c, a, b, c3 };
+    size_t n = 1 + (a != NULL) + (b != NULL) + (c3 != NULL);
+    PyObject *r = PyObject_Vectorcall(fn, args, n, NULL);
+    pyc_tls_self = prev;
+    if (r != NULL && PyCoro_CheckExact(r)) {
+        PyObject *close = PyObject_CallMethod(r, "close", NULL);
+        Py_XDECREF(close);
+        Py_CLEAR(r);
+        PyErr_Format(PyExc_TypeError,
+            "%s is an async def: persist callbacks and hooks must be plain "
+            "functions",
+            what);
+    }
+    if (r == NULL) {
+        mark_failed(s, "%s", what);
+    } else if (reply && r != Py_None && !c->replied
+        && !akt_ref_is_none(c->sender)) {
+        void *m = pyc_to_msg(st, r, c->sender);
+        if (m == NULL) {
+            mark_failed(s, "the reply of %s", what);
+        } else if (pyc_send(c->sender, m, c->self) != AKT_OK) {
+            akt_msg_free(m);
+        }
+    }
+    Py_XDECREF(r);
+    c->ctx = NULL;
+    c->shim = NULL;
+    Py_DECREF(c);
+}
+
+/* the actor's method name, bound; NULL + mark when it has none */
+static PyObject *
+method(shim *s, const char *name)
+{
+    PyObject *m = PyObject_GetAttrString(s->actor, name);
+    if (m == NULL) {
+        mark_failed(s, "%s", name);
+    }
+    return m;
+}
+
+static void
+pp_apply(void *user, const void *event)
+{
+    shim *s = user;
+    if (s->actor == NULL || s->hook_failed) {
+        return;
+    }
+    pypersist *pp = pp_of(s);
+    PyGILState_STATE g = PyGILState_Ensure();
+    PyObject *m = pyc_from_msg(s->rec->st, s->rec->system, event);
+    PyObject *fn
+        = m ? PyDict_GetItemWithError(pp->apply, (PyObject *)Py_TYPE(m)) : NULL;
+    if (fn == NULL) {
+        if (PyErr_Occurred()) {
+            mark_failed(s, "%s: apply", pp->qname);
+        } else {
+            mark_failed(s, "%s: a %s is not one of its events (%U)", pp->qname,
+                Py_TYPE(m)->tp_name, pp->names);
+        }
+    } else {
+        PyObject *args[2] = { s->actor, m };
+        PyObject *r = PyObject_Vectorcall(fn, args, 2, NULL);
+        if (r == NULL) {
+            mark_failed(s, "%s.apply_*", pp->qname);
+        }
+        Py_XDECREF(r);
+    }
+    Py_XDECREF(m);
+    PyGILState_Release(g);
+}
+
+/* the head of the callback queue: [callback, events left] */
+static PyObject *
+pq_head(shim *s)
+{
+    if (s->pq == NULL || PyList_GET_SIZE(s->pq) == 0) {
+        return NULL;
+    }
+    return PyList_GET_ITEM(s->pq, 0);
+}
+
+static void
+pq_pop(shim *s)
+{
+    if (pq_head(s) != NULL) {
+        (void)PyList_SetSlice(s->pq, 0, 1, NULL);
+    }
+}
+
+static void
+pp_done(void *user, akt_ctx *ctx, const void *event, void *arg)
+{
+    (void)arg;
+    shim *s = user;
+    PyGILState_STATE g = PyGILState_Ensure();
+    PyObject *head = pq_head(s);
+    PyObject *cb = NULL;
+    if (head != NULL) {
+        cb = Py_NewRef(PyList_GET_ITEM(head, 0));
+        Py_ssize_t left = PyLong_AsSsize_t(PyList_GET_ITEM(head, 1)) - 1;
+        if (left <= 0) {
+            pq_pop(s);
+        } else {
+            PyObject *v = PyLong_FromSsize_t(left);
+            if (v != NULL) {
+                PyList_SetItem(head, 1, v);
+            }
+        }
+    }
+    if (cb != NULL && cb != Py_None && s->actor != NULL && !s->hook_failed) {
+        PyObject *m = pyc_from_msg(s->rec->st, s->rec->system, event);
+        if (m == NULL) {
+            mark_failed(s, "a persist callback's event");
+        } else {
+            call_ctx(s, ctx, cb, m, NULL, NULL, true, "a persist callback");
+        }
+        Py_XDECREF(m);
+    }
+    Py_XDECREF(cb);
+    PyErr_Clear();
+    PyGILState_Release(g);
+}
+
+/* a hook method (name) with an error and maybe an event */
+static void
+hook_error(shim *s, akt_ctx *ctx, const char *name, akt_err rc, const char *why,
+    const void *event, PyObject *extra)
+{
+    PyGILState_STATE g = PyGILState_Ensure();
+    if (s->actor != NULL) {
+        PyObject *fn = method(s, name);
+        PyObject *err = fn ? error_of(s->rec->st, rc, why) : NULL;
+        PyObject *ev = err && event
+            ? pyc_from_msg(s->rec->st, s->rec->system, event)
+            : NULL;
+        if (err != NULL && (event == NULL || ev != NULL)) {
+            if (extra != NULL) {
+                call_ctx(s, ctx, fn, extra, err, NULL, false, name);
+            } else {
+                call_ctx(s, ctx, fn, err, ev, NULL, false, name);
+            }
+        } else if (fn != NULL) {
+            mark_failed(s, "%s", name);
+        }
+        Py_XDECREF(ev);
+        Py_XDECREF(err);
+        Py_XDECREF(fn);
+    }
+    PyErr_Clear();
+    PyGILState_Release(g);
+}
+
+static void
+pp_rejected(void *user, akt_ctx *ctx, akt_err rc, const void *event)
+{
+    shim *s = user;
+    PyGILState_STATE g = PyGILState_Ensure();
+    pq_pop(s); /* its callbacks do not run */
+    PyGILState_Release(g);
+    hook_error(s, ctx, "persist_rejected", rc, NULL, event, NULL);
+}
+
+static void
+pp_failed(void *user, akt_ctx *ctx, akt_err rc, const void *event)
+{
+    shim *s = user;
+    PyGILState_STATE g = PyGILState_Ensure();
+    pq_pop(s);
+    PyGILState_Release(g);
+    hook_error(s, ctx, "persist_failed", rc, NULL, event, NULL);
+}
+
+static void
+pp_recovery_failed(void *user, akt_ctx *ctx, akt_err rc, const char *why)
+{
+    hook_error(user, ctx, "recovery_failed", rc, why, NULL, NULL);
+}
+
+static void
+pp_snapshot_failed(void *user, akt_ctx *ctx, uint64_t seq, akt_err rc)
+{
+    PyGILState_STATE g = PyGILState_Ensure();
+    PyObject *n = PyLong_FromUnsignedLongLong(seq);
+    if (n != NULL) {
+        hook_error(user, ctx, "snapshot_failed", rc, NULL, NULL, n);
+    }
+    Py_XDECREF(n);
+    PyGILState_Release(g);
+}
+
+/* a hook method (name) with a sequence number */
+static void
+hook_seq(void *user, akt_ctx *ctx, const char *name, uint64_t seq)
+{
+    shim *s = user;
+    PyGILState_STATE g = PyGILState_Ensure();
+    if (s->actor != NULL) {
+        PyObject *fn = method(s, name);
+        PyObject *n = fn ? PyLong_FromUnsignedLongLong(seq) : NULL;
+        if (n != NULL) {
+            call_ctx(s, ctx, fn, n, NULL, NULL, false, name);
+        }
+        Py_XDECREF(n);
+        Py_XDECREF(fn);
+    }
+    PyErr_Clear();
+    PyGILState_Release(g);
+}
+
+static void
+pp_recovered(void *user, akt_ctx *ctx, uint64_t highest)
+{
+    hook_seq(user, ctx, "recovery_completed", highest);
+}
+
+static void
+pp_snapshot_saved(void *user, akt_ctx *ctx, uint64_t seq)
+{
+    hook_seq(user, ctx, "snapshot_saved", seq);
+}
+
+static void
+pp_post_stop(void *user, akt_ctx *ctx)
+{
+    (void)pyc_call_hook(user, ctx, "post_stop");
+}
+
+static void
+pp_offer(void *user, uint64_t seq, const void *snapshot)
+{
+    shim *s = user;
+    if (s->actor == NULL || s->hook_failed) {
+        return;
+    }
+    pypersist *pp = pp_of(s);
+    PyGILState_STATE g = PyGILState_Ensure();
+    PyObject *m = pyc_from_msg(s->rec->st, s->rec->system, snapshot);
+    int ok = m ? PyObject_IsInstance(m, pp->snap_cls) : -1;
+    if (ok == 1) {
+        PyObject *n = PyLong_FromUnsignedLongLong(seq);
+        PyObject *args[3] = { s->actor, n, m };
+        PyObject *r = n ? PyObject_Vectorcall(pp->offer, args, 3, NULL) : NULL;
+        if (r == NULL) {
+            mark_failed(s, "%s.snapshot_offer", pp->qname);
+        }
+        Py_XDECREF(r);
+        Py_XDECREF(n);
+    } else if (ok == 0) {
+        mark_failed(s, "%s: snapshot %llu is a %s, not its snapshot type",
+            pp->qname, (unsigned long long)seq, Py_TYPE(m)->tp_name);
+    } else {
+        mark_failed(s, "%s: snapshot_offer", pp->qname);
+    }
+    Py_XDECREF(m);
+    PyGILState_Release(g);
+}
+
+static void *
+pp_take(const void *user)
+{
+    shim *s = (shim *)user;
+    if (s->actor == NULL || s->hook_failed) {
+        return NULL;
+    }
+    pypersist *pp = pp_of(s);
+    PyGILState_STATE g = PyGILState_Ensure();
+    PyObject *args[1] = { s->actor };
+    PyObject *r = PyObject_Vectorcall(pp->take, args, 1, NULL);
+    void *out = NULL;
+    if (r == NULL) {
+        mark_failed(s, "%s.snapshot_take", pp->qname);
+    } else if (r != Py_None) {
+        int ok = PyObject_IsInstance(r, pp->snap_cls);
+        if (ok == 1) {
+            out = pyc_to_msg(s->rec->st, r, AKT_REF_NONE);
+            if (out == NULL) {
+                mark_failed(s, "%s.snapshot_take", pp->qname);
+            }
+        } else {
+            mark_failed(s, "%s.snapshot_take gave a %s, not its snapshot type",
+                pp->qname, Py_TYPE(r)->tp_name);
+        }
+    }
+    Py_XDECREF(r);
+    PyGILState_Release(g);
+    return out;
+}
+
+/* --- the behaviour and lifecycle around the runtime's ----------------------
+ */
+
+static akt_err
+fail_marked(shim *s, akt_ctx *ctx)
+{
+    s->hook_failed = false;
+    return akt_ctx_fail(ctx, AKT_EFAILED, "%s", s->hook_why);
+}
+
+static akt_err
+pp_receive(void *state, akt_ctx *ctx, const void *msg)
+{
+    shim *s = pyc_persist_shim(akt_ctx_behavior_arg(ctx), state);
+    s->hook_failed = false;
+    akt_err rc = p_beh->unhandled(state, ctx, msg);
+    if (rc == AKT_OK && s->hook_failed) {
+        return fail_marked(s, ctx);
+    }
+    return rc;
+}
+
+/* pre_start (and a restart's, by the default post_restart): the Python
+ * pre_start, then recovery */
+static akt_err
+pp_start(void *state, akt_ctx *ctx)
+{
+    shim *s = pyc_persist_shim(akt_ctx_behavior_arg(ctx), state);
+    if (s->actor == NULL) {
+        return akt_ctx_fail(ctx, AKT_EFAILED, "python actor not created");
+    }
+    akt_err rc = pyc_call_hook(s, ctx, "pre_start");
+    if (rc != AKT_OK) {
+        return rc;
+    }
+    s->hook_failed = false;
+    rc = p_life->pre_start(state, ctx);
+    if (rc == AKT_OK && s->hook_failed) {
+        return fail_marked(s, ctx);
+    }
+    return rc;
+}
+
+const akt_behavior pyc_persist_behavior = {
+    .name = "python-persistent",
+    .unhandled = pp_receive,
+};
+
+void
+pyc_persist_free(props_rec *rec)
+{
+    pypersist *pp = rec->persist;
+    if (pp == NULL) {
+        return;
+    }
+    free(pp->qname);
+    free(pp->prefix);
+    Py_XDECREF(pp->apply);
+    Py_XDECREF(pp->names);
+    Py_XDECREF(pp->snap_cls);
+    Py_XDECREF(pp->offer);
+    Py_XDECREF(pp->take);
+    free(pp);
+    rec->persist = NULL;
+}
+
+/* the journal of rec's system, started from its configuration when it
+ * is not running yet; 0, or -1 + error */
+static int
+ensure_persistence(props_rec *rec)
+{
+    akt_system *sys = ((SystemObject *)rec->system)->sys;
+    if (akt_persistence_journal(sys) != NULL) {
+        return 0;
+    }
+    akt_config_error err;
+    memset(&err, 0, sizeof err);
+    akt_err rc;
+    Py_BEGIN_ALLOW_THREADS rc
+        = akt_persistence_start(sys, rec->st->registry, &err);
+    Py_END_ALLOW_THREADS if (rc != AKT_OK && rc != AKT_EEXIST)
+    {
+        pyc_raise(rec->st, rc,
+            err.message[0] ? err.message
+                           : "cannot start persistence (akt.persistence.*)");
+        return -1;
+    }
+    return 0;
+}
+
+PyObject *
+pyc_system_start_persistence(SystemObject *so, PyObject *unused)
+{
+    (void)unused;
+    pyc_state *st = PyModule_GetState(so->module);
+    if (so->sys == NULL) {
+        return pyc_raise(st, AKT_ECLOSED, "the actor system was terminated");
+    }
+    if (akt_persistence_journal(so->sys) != NULL) {
+        Py_RETURN_FALSE;
+    }
+    props_rec tmp = { .system = (PyObject *)so, .st = st };
+    if (ensure_persistence(&tmp) < 0) {
+        return NULL;
+    }
+    Py_RETURN_TRUE;
+}
+
+static char *
+dup_utf8(PyObject *o)
+{
+    const char *s = PyUnicode_AsUTF8(o);
+    char *d = s ? strdup(s) : NULL;
+    if (s && d == NULL) {
+        PyErr_NoMemory();
+    }
+    return d;
+}
+
+int
+pyc_persist_props(props_rec *rec, PyObject *table)
+{
+    PyObject *qname, *prefix, *apply, *snap, *offer, *take;
+    unsigned long long every;
+    if (!PyArg_ParseTuple(table, "UUO!OOOK", &qname, &prefix, &PyDict_Type,
+            &apply, &snap, &offer, &take, &every)) {
+        return -1;
+    }
+    pypersist *pp = calloc(1, sizeof *pp);
+    if (pp == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    rec->persist = pp;
+    pp->apply = Py_NewRef(apply);
+    pp->snap_cls = snap == Py_None ? NULL : Py_NewRef(snap);
+    pp->offer = offer == Py_None ? NULL : Py_NewRef(offer);
+    pp->take = take == Py_None ? NULL : Py_NewRef(take);
+    if ((pp->qname = dup_utf8(qname)) == NULL
+        || (pp->prefix = dup_utf8(prefix)) == NULL) {
+        return -1; /* pyc_persist_free at the system's end frees the rest */
+    }
+    PyObject *sep = PyUnicode_FromString(", ");
+    PyObject *names = PyList_New(0);
+    Py_ssize_t pos = 0;
+    PyObject *cls, *fn;
+    while (sep && names && PyDict_Next(apply, &pos, &cls, &fn)) {
+        PyObject *n = PyObject_CallMethod(cls, "akt_type_name", NULL);
+        if (n == NULL || PyList_Append(names, n) < 0) {
+            Py_XDECREF(n);
+            Py_CLEAR(names);
+            break;
+        }
+        Py_DECREF(n);
+    }
+    pp->names = names ? PyUnicode_Join(sep, names) : NULL;
+    Py_XDECREF(names);
+    Py_XDECREF(sep);
+    if (pp->names == NULL || ensure_persistence(rec) < 0) {
+        return -1;
+    }
+    pp->def = (akt_persistent_def) {
+        .name = pp->qname,
+        .id_prefix = pp->prefix,
+        .state_size = sizeof(shim),
+        .state_init = pyc_shim_init,
+        .state_fini = pyc_shim_fini,
+        .init_arg = rec,
+        .unhandled = pyc_py_handle,
+        .apply = pp_apply,
+        .snapshot_offer = pp->offer ? pp_offer : NULL,
+        .recovery_completed = pp_recovered,
+        .recovery_failed = pp_recovery_failed,
+        .persist_rejected = pp_rejected,
+        .persist_failed = pp_failed,
+        .post_stop = pp_post_stop,
+        .dispatcher = "python",
+        .mailbox = rec->props.mailbox,
+        .supervisor = rec->props.supervisor,
+        .snapshot_every = every,
+        .snapshot_take = pp->take ? pp_take : NULL,
+        .snapshot_saved = pp_snapshot_saved,
+        .snapshot_failed = pp_snapshot_failed,
+    };
+    akt_props out;
+    akt_err rc = akt_persistent_props(&pp->def, &out);
+    if (rc != AKT_OK) {
+        pyc_raise(rec->st, rc, pp->qname);
+        return -1;
+    }
+    if (p_beh == NULL) {
+        p_beh = out.behavior;
+        p_life = out.lifecycle;
+        pp_lifecycle = *p_life;
+        pp_lifecycle.pre_start = pp_start;
+    }
+    pp->shim_off = out.state_size - sizeof(shim);
+    out.behavior = &pyc_persist_behavior;
+    out.lifecycle = &pp_lifecycle;
+    rec->props = out;
+    return 0;
+}
+
+/* --- ctx: persist, snapshots, the persistence id
+ * ------------------------------
+ */
+
+static pypersist *
+ctx_persist_of(CtxObject *c, const char *what)
+{
+    if (pyc_ctx_live(c, what) < 0) {
+        return NULL;
+    }
+    if (c->shim == NULL || c->shim->rec->persist == NULL) {
+        PyErr_Format(c->st->errors[AKT_ESTATE],
+            "ctx.%s: only in a persistent actor (akt.PersistentActor)", what);
+        return NULL;
+    }
+    return c->shim->rec->persist;
+}
+
+static PyObject *
+persist(CtxObject *c, PyObject *events, PyObject *cb, bool all, bool async,
+    const char *what)
+{
+    pypersist *pp = ctx_persist_of(c, what);
+    if (pp == NULL) {
+        return NULL;
+    }
+    if (cb != Py_None && !PyCallable_Check(cb)) {
+        return PyErr_Format(PyExc_TypeError,
+            "%s: callback must be callable (ctx, event), or None", what);
+    }
+    PyObject *seq = all ? PySequence_Fast(events,
+                        "persist_all: expected a "
+                        "sequence of events")
+                        : PyTuple_Pack(1, events);
+    if (seq == NULL) {
+        return NULL;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    if (n == 0) {
+        Py_DECREF(seq);
+        return PyErr_Format(PyExc_ValueError, "%s: no events", what);
+    }
+    void **msgs = calloc((size_t)n, sizeof *msgs);
+    if (msgs == NULL) {
+        Py_DECREF(seq);
+        return PyErr_NoMemory();
+    }
+    Py_ssize_t i;
+    for (i = 0; i < n; i++) {
+        PyObject *e = PySequence_Fast_GET_ITEM(seq, i);
+        int known = PyDict_Contains(pp->apply, (PyObject *)Py_TYPE(e));
+        if (known == 0) {
+            PyErr_Format(PyExc_TypeError, "%s: %s persists %U; got a %s", what,
+                pp->qname, pp->names, Py_TYPE(e)->tp_name);
+        }
+        if (known != 1
+            || (msgs[i] = pyc_to_msg(c->st, e, AKT_REF_NONE)) == NULL) {
+            break;
+        }
+    }
+    akt_err rc = AKT_OK;
+    if (i == n) {
+        rc = async
+            ? akt_persist_all_async(c->ctx, msgs, (size_t)n, pp_done, NULL)
+            : akt_persist_all(c->ctx, msgs, (size_t)n, pp_done, NULL);
+    }
+    if (i < n || rc != AKT_OK) {
+        for (Py_ssize_t k = 0; k < n; k++) {
+            if (msgs[k] != NULL) {
+                akt_msg_free(msgs[k]);
+            }
+        }
+        free(msgs);
+        Py_DECREF(seq);
+        if (i < n) {
+            return NULL;
+        }
+        return pyc_raise(c->st, rc,
+            rc == AKT_ESTATE ? "persist: not in the actor's handler (or it "
+                               "stopped)"
+                             : what);
+    }
+    free(msgs);
+    Py_DECREF(seq);
+    /* the write is queued: its callback waits in persist order */
+    shim *s = c->shim;
+    if (s->pq == NULL && (s->pq = PyList_New(0)) == NULL) {
+        return NULL;
+    }
+    PyObject *entry = Py_BuildValue("[On]", cb, n);
+    if (entry == NULL || PyList_Append(s->pq, entry) < 0) {
+        Py_XDECREF(entry);
+        return NULL;
+    }
+    Py_DECREF(entry);
+    Py_RETURN_NONE;
+}
+
+static int
+parse_persist(PyObject *args, PyObject *kw, const char *name, PyObject **ev,
+    PyObject **cb)
+{
+    char *kws[] = { "event", "callback", NULL };
+    char fmt[64];
+    snprintf(fmt, sizeof fmt, "O|O:%s", name);
+    *cb = Py_None;
+    return PyArg_ParseTupleAndKeywords(args, kw, fmt, kws, ev, cb);
+}
+
+PyObject *
+pyc_ctx_persist(CtxObject *c, PyObject *args, PyObject *kw)
+{
+    PyObject *ev, *cb;
+    if (!parse_persist(args, kw, "persist", &ev, &cb)) {
+        return NULL;
+    }
+    return persist(c, ev, cb, false, false, "persist");
+}
+
+PyObject *
+pyc_ctx_persist_async(CtxObject *c, PyObject *args, PyObject *kw)
+{
+    PyObject *ev, *cb;
+    if (!parse_persist(args, kw, "persist_async", &ev, &cb)) {
+        return NULL;
+    }
+    return persist(c, ev, cb, false, true, "persist_async");
+}
+
+PyObject *
+pyc_ctx_persist_all(CtxObject *c, PyObject *args, PyObject *kw)
+{
+    PyObject *ev, *cb;
+    if (!parse_persist(args, kw, "persist_all", &ev, &cb)) {
+        return NULL;
+    }
+    return persist(c, ev, cb, true, false, "persist_all");
+}
+
+PyObject *
+pyc_ctx_persist_all_async(CtxObject *c, PyObject *args, PyObject *kw)
+{
+    PyObject *ev, *cb;
+    if (!parse_persist(args, kw, "persist_all_async", &ev, &cb)) {
+        return NULL;
+    }
+    return persist(c, ev, cb, true, true, "persist_all_async");
+}
+
+PyObject *
+pyc_ctx_save_snapshot(CtxObject *c, PyObject *snap)
+{
+    pypersist *pp = ctx_persist_of(c, "save_snapshot");
+    if (pp == NULL) {
+        return NULL;
+    }
+    if (pp->snap_cls == NULL) {
+        return PyErr_Format(c->st->errors[AKT_ESTATE],
+            "save_snapshot: %s declares no snapshot type", pp->qname);
+    }
+    int ok = PyObject_IsInstance(snap, pp->snap_cls);
+    if (ok != 1) {
+        return ok < 0 ? NULL
+                      : PyErr_Format(PyExc_TypeError,
+                          "save_snapshot: %s takes a %s snapshot, not a %s",
+                          pp->qname, ((PyTypeObject *)pp->snap_cls)->tp_name,
+                          Py_TYPE(snap)->tp_name);
+    }
+    void *m = pyc_to_msg(c->st, snap, AKT_REF_NONE);
+    if (m == NULL) {
+        return NULL;
+    }
+    akt_err rc = akt_persistent_save_snapshot(c->ctx, m);
+    akt_msg_free(m);
+    if (rc != AKT_OK) {
+        return pyc_raise(c->st, rc, "save_snapshot");
+    }
+    Py_RETURN_NONE;
+}
+
+PyObject *
+pyc_ctx_delete_events(CtxObject *c, PyObject *to)
+{
+    if (ctx_persist_of(c, "delete_events") == NULL) {
+        return NULL;
+    }
+    unsigned long long seq = PyLong_AsUnsignedLongLong(to);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    akt_err rc = akt_persistent_delete_events(c->ctx, seq);
+    if (rc != AKT_OK) {
+        return pyc_raise(c->st, rc, "delete_events");
+    }
+    Py_RETURN_NONE;
+}
+
+PyObject *
+pyc_ctx_persistence_id(CtxObject *c, void *closure)
+{
+    (void)closure;
+    if (ctx_persist_of(c, "persistence_id") == NULL) {
+        return NULL;
+    }
+    return PyUnicode_FromString(akt_persistent_id(c->ctx));
+}
+
+PyObject *
+pyc_ctx_last_seq(CtxObject *c, void *closure)
+{
+    (void)closure;
+    if (ctx_persist_of(c, "last_seq") == NULL) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLongLong(akt_persistent_last_seq(c->ctx));
+}

@@ -1,0 +1,345 @@
+"""Persistent actors from Python (docs/python.md, "Persistent actors"):
+aktc --py_out gives a `persistent actor` a base class with apply_<event>
+per event and snapshot_offer; ctx.persist / persist_all run the callback
+after the durable write and the apply, commands wait meanwhile, recovery
+(snapshot, then events) rebuilds the state in a new incarnation and after
+a restart, snapshots are taken every n events, and mistakes (an event of
+another type, an apply that raises) fail clearly. The journal is LMDB in
+a temporary folder, started from the system's configuration."""
+import sys
+import threading
+import time
+
+import pytest
+
+import akt
+from akt import props
+from conftest import run_aktc
+
+LEDGER = """
+package pyled;
+
+message Deposit { int64 amount = 1; }
+message Bulk { int64 amount = 1; int32 times = 2; }
+message Get {}
+message Balance { int64 balance = 1; uint64 seq = 2; }
+message Deposited { int64 amount = 1; }
+message Noted { string text = 1; }
+message Snap { int64 balance = 1; }
+
+/// An account rebuilt from its events.
+persistent actor Account {
+    events Deposited, Noted;
+    snapshot Snap;
+    on Deposit -> Balance;
+    on Bulk -> Balance;
+    on Get -> Balance;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def led(tmp_path_factory):
+    d = tmp_path_factory.mktemp("pled")
+    (d / "pyled.akt").write_text(LEDGER)
+    r = run_aktc(d, [d / "pyled.akt"])
+    assert r.returncode == 0, r.stderr
+    sys.path.insert(0, str(d))
+    import pyled_akt
+    yield pyled_akt
+
+
+def config(tmp):
+    return f"""
+akt.persistence.journal.lmdb {{ dir = "{tmp}/journal", fsync = off, map-size = 64 MiB }}
+akt.persistence.snapshot-store.lmdb {{ dir = "{tmp}/snapshots", fsync = off, map-size = 64 MiB }}
+"""
+
+
+@pytest.fixture
+def psys(tmp_path):
+    s = akt.ActorSystem.create_blocking("ptest", config(tmp_path))
+    yield s
+    s.terminate_blocking()
+
+
+def account(led, log):
+    class Account(led.AccountActor):
+        def __init__(self):
+            self.balance = 0
+            self.applied = 0
+            self.notes = []
+
+        def on_deposit(self, ctx, msg):
+            if msg.amount < 0:
+                ctx.persist(led.Noted(text="refused"))
+                return led.Balance(balance=self.balance, seq=0)
+            ctx.persist(led.Deposited(amount=msg.amount),
+                        lambda ctx, ev: led.Balance(balance=self.balance,
+                                                    seq=ctx.last_seq))
+            return None
+
+        def on_bulk(self, ctx, msg):
+            seen = []
+
+            def each(ctx, ev):
+                seen.append(ev.amount)
+                if len(seen) == msg.times:
+                    ctx.reply(led.Balance(balance=self.balance, seq=ctx.last_seq))
+            ctx.persist_all([led.Deposited(amount=msg.amount)] * msg.times, each)
+
+        def on_get(self, ctx, msg):
+            return led.Balance(balance=self.balance, seq=ctx.last_seq)
+
+        def apply_deposited(self, event):
+            self.balance += event.amount
+            self.applied += 1
+
+        def apply_noted(self, event):
+            self.notes.append(event.text)
+
+        def snapshot_offer(self, seq, snapshot):
+            log.append(("offer", seq, snapshot.balance))
+            self.balance = snapshot.balance
+
+        def recovery_completed(self, ctx, highest):
+            log.append(("recovered", highest, self.balance, self.applied,
+                        ctx.persistence_id))
+
+    return Account
+
+
+def respawn(spawn):
+    """spawn() again until the name of the stopped incarnation is free
+    (its parent frees it after the watchers heard of the stop)"""
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            return spawn()
+        except (akt.NameExists, RuntimeError) as e:
+            if "already exists" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
+
+
+def stop(ref):
+    done = ref.watch()
+    ref.stop()
+    assert isinstance(done.result(5), akt.Terminated)
+
+
+def test_persist_applies_then_calls_back_and_recovery_rebuilds(psys, led):
+    log = []
+    Account = account(led, log)
+    ref = psys.actor_of(props(Account), "42")
+    assert ref.ask_blocking(led.Deposit(amount=10)) == led.Balance(balance=10, seq=1)
+    assert ref.ask_blocking(led.Deposit(amount=5)) == led.Balance(balance=15, seq=2)
+    assert log == [("recovered", 0, 0, 0, "pyled.Account|42")]
+    stop(ref)
+    ref = respawn(lambda: psys.actor_of(props(Account), "42"))  # a new incarnation
+    assert ref.ask_blocking(led.Get()) == led.Balance(balance=15, seq=2)
+    assert log[-1] == ("recovered", 2, 15, 2, "pyled.Account|42")
+
+
+def test_persist_all_is_one_write_with_a_callback_per_event(psys, led):
+    ref = psys.actor_of(props(account(led, [])), "bulk")
+    assert ref.ask_blocking(led.Bulk(amount=3, times=4)) == led.Balance(balance=12, seq=4)
+    assert ref.ask_blocking(led.Get()).seq == 4
+
+
+def test_commands_wait_while_a_persist_is_pending(psys, led):
+    # 200 deposits told back to back, then a Get: each command runs only
+    # after the previous persist was applied, so Get sees all of them
+    ref = psys.actor_of(props(account(led, [])), "busy")
+    for i in range(200):
+        ref.tell(led.Deposit(amount=1))
+    assert ref.ask_blocking(led.Get(), timeout=30) == led.Balance(balance=200, seq=200)
+
+
+def test_replies_from_callbacks_reach_concurrent_askers(psys, led):
+    ref = psys.actor_of(props(account(led, [])), "many")
+    out = []
+
+    def ask():
+        out.append(ref.ask_blocking(led.Deposit(amount=1), timeout=30).balance)
+
+    threads = [threading.Thread(target=ask) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(out) == list(range(1, 21))
+
+
+def test_a_restart_recovers_the_state_from_the_journal(psys, led):
+    log = []
+
+    class Fragile(account(led, log)):
+        def on_get(self, ctx, msg):
+            if self.balance > 100:
+                raise ValueError("too rich")
+            return super().on_get(ctx, msg)
+
+    ref = psys.actor_of(props(Fragile), "fragile")
+    ref.ask_blocking(led.Deposit(amount=101))
+    with pytest.raises(akt.HandlerFailed, match="too rich"):
+        ref.ask_blocking(led.Get())
+    # restarted: the fresh instance replayed the journal
+    assert ref.ask_blocking(led.Deposit(amount=1)).balance == 102
+    assert [e[:2] for e in log] == [("recovered", 0), ("recovered", 1)]
+
+
+def test_snapshots_every_n_events_shorten_recovery(psys, led):
+    log = []
+
+    class Snappy(account(led, log)):
+        snapshot_every = 3
+
+        def snapshot_take(self):
+            return led.Snap(balance=self.balance)
+
+        def snapshot_saved(self, ctx, seq):
+            log.append(("saved", seq))
+
+    ref = psys.actor_of(props(Snappy), "snappy")
+    for _ in range(7):
+        ref.ask_blocking(led.Deposit(amount=2))
+    assert ("saved", 3) in log and ("saved", 6) in log
+    stop(ref)
+    ref = respawn(lambda: psys.actor_of(props(Snappy), "snappy"))
+    assert ref.ask_blocking(led.Get()) == led.Balance(balance=14, seq=7)
+    # the snapshot at 6, then one event replayed
+    assert ("offer", 6, 12) in log
+    assert log[-1][:4] == ("recovered", 7, 14, 1)
+
+
+def test_save_snapshot_and_delete_events_from_a_handler(psys, led):
+    log = []
+
+    class Manual(account(led, log)):
+        def on_get(self, ctx, msg):
+            ctx.save_snapshot(led.Snap(balance=self.balance))
+            ctx.delete_events(ctx.last_seq)
+            return led.Balance(balance=self.balance, seq=ctx.last_seq)
+
+    ref = psys.actor_of(props(Manual), "manual")
+    ref.ask_blocking(led.Deposit(amount=4))
+    ref.ask_blocking(led.Deposit(amount=4))
+    assert ref.ask_blocking(led.Get()).balance == 8
+    stop(ref)
+    ref = respawn(lambda: psys.actor_of(props(Manual), "manual"))
+    assert ref.ask_blocking(led.Deposit(amount=1)).balance == 9
+    assert ("offer", 2, 8) in log
+
+
+def test_persisting_something_else_is_a_type_error(psys, led):
+    class Wrong(account(led, [])):
+        def on_get(self, ctx, msg):
+            ctx.persist(led.Snap(balance=1))
+
+    ref = psys.actor_of(props(Wrong), "wrong")
+    with pytest.raises(akt.HandlerFailed,
+                       match="TypeError: persist: pyled.Account persists "
+                             "pyled.Deposited, pyled.Noted; got a Snap"):
+        ref.ask_blocking(led.Get())
+
+
+def test_an_apply_that_raises_fails_the_actor(psys, led):
+    seen = []
+
+    class Bad(account(led, [])):
+        def apply_noted(self, event):
+            raise RuntimeError("cannot apply")
+
+    class Sup(akt.Actor):
+        supervisor_strategy = akt.OneForOneStrategy(
+            lambda e: seen.append(e) or akt.Directive.STOP)
+
+        def pre_start(self, ctx):
+            self.kid = ctx.spawn(props(Bad), "bad")
+
+        def handle(self, ctx, msg):
+            return self.kid
+
+    kid = psys.actor_of(props(Sup)).ask_blocking("kid")
+    done = kid.watch()
+    kid.tell(led.Deposit(amount=-1))           # persists a Noted
+    assert isinstance(done.result(5), akt.Terminated)
+    assert len(seen) == 1 and isinstance(seen[0], RuntimeError)
+
+
+def test_persist_outside_a_persistent_actor_is_refused(psys):
+    class Plain(akt.Actor):
+        def handle(self, ctx, msg):
+            try:
+                ctx.persist(msg)
+            except akt.InvalidState as e:
+                return str(e)
+
+    assert "only in a persistent actor" in psys.actor_of(props(Plain)).ask_blocking(1)
+
+
+def test_a_bad_journal_setting_fails_the_spawn_naming_the_key(tmp_path, led):
+    s = akt.ActorSystem.create_blocking(
+        "pbad", 'akt.persistence.journal.lmdb.dir = ""')
+    try:
+        with pytest.raises(akt.AktError, match="akt.persistence.journal.lmdb.dir"):
+            s.actor_of(props(account(led, [])), "x")
+    finally:
+        s.terminate_blocking()
+
+
+def test_a_generated_base_needs_its_handlers(psys, led):
+    ref = psys.actor_of(props(led.AccountActor), "bare")
+    with pytest.raises(akt.HandlerFailed, match="NotImplementedError: pyled.Account.on_get"):
+        ref.ask_blocking(led.Get())
+
+
+def test_python_and_c_actors_share_a_journal(psys, gen):
+    # ledger.Tally from tests/aktc/ok/ledger.akt: its C side (aktc's C,
+    # in the test helper) and its Python side (aktc --py_out) use the same
+    # persistence id and the same wire format, so either recovers what the
+    # other wrote
+    import _akt_testhelper as helper
+    import ledger_akt as L
+    # one descriptor per type in the process: the C actor's tables compare
+    # descriptors (docs/python.md, "Messages between Python and C")
+    akt.register_types(*helper.ledger_types())
+    assert psys.start_persistence() is True
+    assert psys.start_persistence() is False          # once
+    addr = psys._core._address()
+    ref = psys.lookup(helper.spawn_c_tally(addr, "shared"))
+    total0 = helper.c_tally()[0]
+    for a in (1, 2, 3):
+        ref.tell(L.Deposit(amount=a))                 # C persists
+    deadline = time.monotonic() + 5
+    while helper.c_tally()[0] - total0 < 6:           # ... and applied
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    stop(ref)
+    recovered = []
+
+    class Tally(L.TallyActor):
+        def __init__(self):
+            self.total = 0
+
+        def apply_deposited(self, event):
+            self.total += event.amount
+
+        def on_deposit(self, ctx, msg):
+            ctx.persist(L.Deposited(amount=msg.amount), lambda c, e: self.total)
+
+        def recovery_completed(self, ctx, highest):
+            recovered.append((highest, self.total))
+
+    pref = respawn(lambda: psys.actor_of(props(Tally), "shared"))
+    assert pref.ask_blocking(L.Deposit(amount=10)) == 16
+    assert recovered == [(3, 6)]                      # C's three events
+    stop(pref)
+    total0, recoveries0 = helper.c_tally()
+    respawn(lambda: helper.spawn_c_tally(addr, "shared"))  # C recovers all four
+    deadline = time.monotonic() + 5
+    while helper.c_tally()[1] == recoveries0:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    assert helper.c_tally()[0] - total0 == 16
