@@ -1403,9 +1403,14 @@ pyc_send(akt_ref to, void *m, akt_ref from)
     switch (pydisp_send_mode(to)) {
     case PYDISP_SEND_NOWAIT:
         return akt_tell(to, m, from);
-    case PYDISP_SEND_WOULD_STALL:
-        tls_stalled = true;
-        return AKT_EFULL;
+    case PYDISP_SEND_OWN_THREAD: {
+        akt_err rc = pydisp_tell_nowait(to, m, from);
+        if (rc == AKT_EAGAIN) {
+            tls_stalled = true;
+            rc = AKT_EFULL;
+        }
+        return rc;
+    }
     default: {
         akt_err rc;
         Py_BEGIN_ALLOW_THREADS rc = akt_tell(to, m, from);
@@ -1421,9 +1426,14 @@ pyc_ask(akt_ref to, void *m, int64_t ns, akt_future **f)
     switch (pydisp_send_mode(to)) {
     case PYDISP_SEND_NOWAIT:
         return akt_ask(to, m, ns, f);
-    case PYDISP_SEND_WOULD_STALL:
-        tls_stalled = true;
-        return AKT_EFULL;
+    case PYDISP_SEND_OWN_THREAD: {
+        akt_err rc = pydisp_ask_nowait(to, m, ns, f);
+        if (rc == AKT_EAGAIN) {
+            tls_stalled = true;
+            rc = AKT_EFULL;
+        }
+        return rc;
+    }
     default: {
         akt_err rc;
         Py_BEGIN_ALLOW_THREADS rc = akt_ask(to, m, ns, f);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "core/ext.h"
 #include "pydisp.h"
 
 typedef struct parked {
@@ -306,23 +307,29 @@ pydisp_send_mode(akt_ref r)
     if (__builtin_expect(x == NULL, 1)) {
         return PYDISP_SEND_NOWAIT;
     }
-    pthread_mutex_lock(&x->mu);
-    bool block = atomic_load_explicit(&x->kind, memory_order_relaxed)
-            == AKT_MAILBOX_BOUNDED
-        && x->overflow == AKT_OVERFLOW_BLOCK;
-    bool full = x->len >= x->capacity;
-    pthread_mutex_unlock(&x->mu);
-    if (!block) {
+    if (atomic_load_explicit(&x->kind, memory_order_acquire)
+            != AKT_MAILBOX_BOUNDED
+        || atomic_load_explicit(&x->overflow, memory_order_relaxed)
+            != AKT_OVERFLOW_BLOCK) {
         return PYDISP_SEND_NOWAIT;
     }
     /* disp is set at spawn, before any ref to the cell exists */
     if (tls_draining != NULL && c->disp == &tls_draining->base) {
-        /* the consumer is this thread: waiting cannot make room. Not full
-         * now: send (another sender could still fill it first; then the
-         * send waits out its block-timeout and fails) */
-        return full ? PYDISP_SEND_WOULD_STALL : PYDISP_SEND_NOWAIT;
+        return PYDISP_SEND_OWN_THREAD; /* its consumer is this thread */
     }
     return PYDISP_SEND_MAY_WAIT;
+}
+
+akt_err
+pydisp_tell_nowait(akt_ref to, void *msg, akt_ref sender)
+{
+    return akti_tell_nowait(to, msg, sender);
+}
+
+akt_err
+pydisp_ask_nowait(akt_ref to, void *msg, int64_t timeout_ns, akt_future **out)
+{
+    return akti_ask_nowait(to, msg, timeout_ns, out);
 }
 
 const akt_props *

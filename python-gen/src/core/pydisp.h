@@ -44,11 +44,18 @@ int pydisp_dest_kind(akt_ref r);
 
 /* how a send to r may wait (a bounded mailbox with overflow = block) */
 enum {
-    PYDISP_SEND_NOWAIT = 0, /* never waits (or: not full, see below) */
+    PYDISP_SEND_NOWAIT = 0, /* never waits */
     PYDISP_SEND_MAY_WAIT = 1, /* may wait: release the GIL around it */
-    PYDISP_SEND_WOULD_STALL = 2, /* full, and its consumer is this thread */
+    PYDISP_SEND_OWN_THREAD = 2, /* its consumer is this thread: waiting
+                                   could only time out (use the _nowait
+                                   calls: a full mailbox answers at once) */
 };
 int pydisp_send_mode(akt_ref r);
+/* akt_tell / akt_ask, except that a full BLOCK mailbox answers AKT_EAGAIN
+ * at once (msg still the caller's) */
+akt_err pydisp_tell_nowait(akt_ref to, void *msg, akt_ref sender);
+akt_err pydisp_ask_nowait(
+    akt_ref to, void *msg, int64_t timeout_ns, akt_future **out);
 
 /* pydisp_actor_props -- the props of r's live incarnation (the interned
  * copy), with its state in *state, or NULL when r is no live actor. Only
