@@ -11,12 +11,13 @@
 # from PyPI. python3-pykka: the Python profiler measures Pykka beside akt.
 # iproute2, nftables: the cluster's network-namespace lab
 # (tests/cluster/lab), which runs as root and cuts links with nft.
+# etcd-server: the lease tests start a throwaway etcd (never the service).
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config flex bison
       libnng-dev liblmdb-dev libmsgpack-dev libprotobuf-c-dev protobuf-c-compiler
       check python3 python3-dev python3-pykka clang clang-format-15 libclang-rt-14-dev openssl
-      libpq-dev postgresql iproute2 nftables)
+      libpq-dev postgresql iproute2 nftables etcd-server)
 [ "${AKT_WITH_PEERS:-0}" = 1 ] && pkgs+=(libcaf-dev erlang-nox)
 
 missing=()

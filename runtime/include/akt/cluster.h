@@ -83,6 +83,8 @@ AKT_API akt_err akt_cluster_address_format(
 
 /* --- a system as a cluster member ---------------------------------------- */
 
+typedef struct akt_lease akt_lease; /* see "leases" below */
+
 typedef struct akt_cluster_options {
     /* Required: the registry given to akt_remote_start() for this system
      * (not owned); the cluster's message type is added to it, so cluster
@@ -96,6 +98,10 @@ typedef struct akt_cluster_options {
     size_t nroles;
     /* The application's version; NULL: akt.cluster.app-version. */
     const char *app_version;
+    /* For active-strategy = lease-majority: the lease the sides compete
+     * for (not owned; must outlive the cluster). NULL: no side gets it,
+     * so with lease-majority every side of a partition downs itself. */
+    akt_lease *lease;
 } akt_cluster_options;
 
 /* akt_cluster_start -- make sys a cluster node: its membership daemon runs
@@ -260,6 +266,38 @@ AKT_API akt_err akt_cluster_singleton_start(
  * node. Errors: as akt_cluster_singleton_start. */
 AKT_API akt_err akt_cluster_singleton_proxy(
     akt_system *sys, const char *name, const char *role, akt_ref *proxy);
+
+/* --- leases
+ * --------------------------------------------------------------------- A lease
+ * is held by at most one owner at a time, and is lost when its holder stops
+ * keeping it alive: what the lease-majority strategy of the split-brain
+ * resolver takes (the side that gets it survives), and a building block for
+ * applications. akt_lease_etcd_new makes one on etcd (v3 API, its HTTP/JSON
+ * gateway): the name is an etcd key created only if absent, bound to an etcd
+ * lease of ttl. */
+
+/* akt_lease_etcd_new -- a lease called name on the etcd at endpoint
+ * ("http://127.0.0.1:2379"), expiring ttl_ns (at least 1 s) after the
+ * last acquire or keep-alive. Nothing is contacted yet. Errors:
+ * AKT_EINVAL (endpoint not an http:// URL, empty name, ttl out of range),
+ * AKT_ENOMEM. */
+AKT_API akt_err akt_lease_etcd_new(
+    const char *endpoint, const char *name, int64_t ttl_ns, akt_lease **out);
+/* akt_lease_acquire -- take the lease for owner (a non-empty string): AKT_OK
+ * when owner holds it now (also when it already did: then it is kept
+ * alive), AKT_EBUSY when another owner holds it, AKT_EPEER when etcd does
+ * not answer or refuses, AKT_EPROTO when its answer makes no sense. */
+AKT_API akt_err akt_lease_acquire(akt_lease *l, const char *owner);
+/* akt_lease_keep_alive -- renew the lease held: AKT_OK, AKT_ESTATE (not
+ * held, or it expired: then lost), AKT_EPEER. */
+AKT_API akt_err akt_lease_keep_alive(akt_lease *l);
+/* akt_lease_held -- held, as far as this process knows (not past its ttl
+ * since the last successful acquire or keep-alive) */
+AKT_API bool akt_lease_held(akt_lease *l);
+/* akt_lease_release -- give it up (the key goes with it). AKT_OK also when
+ * it was not held; AKT_EPEER when etcd does not answer (it then expires). */
+AKT_API akt_err akt_lease_release(akt_lease *l);
+AKT_API void akt_lease_free(akt_lease *l);
 
 #ifdef __cplusplus
 }

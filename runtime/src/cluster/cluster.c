@@ -744,6 +744,14 @@ kick(cl *c)
 
 /* --- start and stop ------------------------------------------------------- */
 
+/* lease-majority: the resolver's try at the lease (on the daemon's thread;
+ * a request to etcd takes milliseconds, at most its deadline) */
+static bool
+lease_try(void *arg, const char *owner)
+{
+    return akt_lease_acquire(arg, owner) == AKT_OK;
+}
+
 /* the cluster-leave phase of coordinated shutdown: a graceful leave, done
  * when this node is removed (the phase's timeout bounds it) */
 static akt_err
@@ -854,9 +862,12 @@ akt_cluster_start_ex(
         goto fail;
     }
     c->self.uid = uid;
-    akti_cl_io io = {
-        .arg = c, .send = io_send, .event = io_event, .stopped = io_stopped
-    };
+    akti_cl_io io = { .arg = c,
+        .send = io_send,
+        .event = io_event,
+        .stopped = io_stopped,
+        .lease = { .try_acquire = opts->lease ? lease_try : NULL,
+            .arg = opts->lease } };
     if ((rc = akti_clnode_init(&c->node, &c->conf.set, &self, &io, uid))
         != AKT_OK) {
         goto fail;
