@@ -651,7 +651,8 @@ extern const akt_gpu_module gpukinds_kinds_gpu_module;
  * its on_ entries and pre_start / post_stop).
  * gpukinds_calc_gpu_props(): props for a spawn with handler table h (NULL:
  * the one above) and a placement: AKT_PLACEMENT_CPU, _GPU (the spawn
- * fails without a usable device) or _AUTO. Errors: as gpukinds_calc_props. */
+ * fails without a usable device), _AUTO or _DEFAULT (akt.gpu.placement).
+ * Errors: as gpukinds_calc_props. */
 extern const gpukinds_CalcHandlers gpukinds_calc_gpu_handlers;
 extern const akt_gpu_actor_type gpukinds_calc_gpu_type;
 akt_err gpukinds_calc_gpu_props(const gpukinds_CalcHandlers *h,
@@ -663,7 +664,8 @@ akt_err gpukinds_calc_gpu_props(const gpukinds_CalcHandlers *h,
  * its on_ entries and pre_start / post_stop).
  * gpukinds_echo_gpu_props(): props for a spawn with handler table h (NULL:
  * the one above) and a placement: AKT_PLACEMENT_CPU, _GPU (the spawn
- * fails without a usable device) or _AUTO. Errors: as gpukinds_echo_props. */
+ * fails without a usable device), _AUTO or _DEFAULT (akt.gpu.placement).
+ * Errors: as gpukinds_echo_props. */
 extern const gpukinds_EchoHandlers gpukinds_echo_gpu_handlers;
 extern const akt_gpu_actor_type gpukinds_echo_gpu_type;
 akt_err gpukinds_echo_gpu_props(const gpukinds_EchoHandlers *h,

@@ -727,7 +727,8 @@ extern const akt_gpu_module gpurelay_relay_gpu_module;
  * its on_ entries and pre_start / post_stop).
  * gpurelay_sink_gpu_props(): props for a spawn with handler table h (NULL:
  * the one above) and a placement: AKT_PLACEMENT_CPU, _GPU (the spawn
- * fails without a usable device) or _AUTO. Errors: as gpurelay_sink_props. */
+ * fails without a usable device), _AUTO or _DEFAULT (akt.gpu.placement).
+ * Errors: as gpurelay_sink_props. */
 extern const gpurelay_SinkHandlers gpurelay_sink_gpu_handlers;
 extern const akt_gpu_actor_type gpurelay_sink_gpu_type;
 akt_err gpurelay_sink_gpu_props(const gpurelay_SinkHandlers *h,
@@ -739,7 +740,8 @@ akt_err gpurelay_sink_gpu_props(const gpurelay_SinkHandlers *h,
  * its on_ entries and pre_start / post_stop).
  * gpurelay_relay_gpu_props(): props for a spawn with handler table h (NULL:
  * the one above) and a placement: AKT_PLACEMENT_CPU, _GPU (the spawn
- * fails without a usable device) or _AUTO. Errors: as gpurelay_relay_props. */
+ * fails without a usable device), _AUTO or _DEFAULT (akt.gpu.placement).
+ * Errors: as gpurelay_relay_props. */
 extern const gpurelay_RelayHandlers gpurelay_relay_gpu_handlers;
 extern const akt_gpu_actor_type gpurelay_relay_gpu_type;
 akt_err gpurelay_relay_gpu_props(const gpurelay_RelayHandlers *h,

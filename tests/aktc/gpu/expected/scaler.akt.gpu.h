@@ -443,7 +443,8 @@ extern const akt_gpu_module gpudemo_scaler_gpu_module;
  * its on_ entries and pre_start / post_stop).
  * gpudemo_scaler_gpu_props(): props for a spawn with handler table h (NULL:
  * the one above) and a placement: AKT_PLACEMENT_CPU, _GPU (the spawn
- * fails without a usable device) or _AUTO. Errors: as gpudemo_scaler_props. */
+ * fails without a usable device), _AUTO or _DEFAULT (akt.gpu.placement).
+ * Errors: as gpudemo_scaler_props. */
 extern const gpudemo_ScalerHandlers gpudemo_scaler_gpu_handlers;
 extern const akt_gpu_actor_type gpudemo_scaler_gpu_type;
 akt_err gpudemo_scaler_gpu_props(const gpudemo_ScalerHandlers *h,
