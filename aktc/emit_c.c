@@ -24,76 +24,7 @@
 
 #include "aktc.h"
 #include "diag.h"
-
-/* --- string builder ------------------------------------------------------- */
-
-typedef struct sb {
-    char *s;
-    size_t len, cap;
-} sb;
-
-static void
-sb_putn(sb *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1) {
-            cap *= 2;
-        }
-        char *p = realloc(b->s, cap);
-        if (p == NULL) {
-            fputs("aktc: out of memory\n", stderr);
-            exit(3);
-        }
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void
-sb_puts(sb *b, const char *s)
-{
-    sb_putn(b, s, strlen(s));
-}
-
-static void sb_printf(sb *b, const char *fmt, ...) AKTC_PRINTF(2, 3);
-
-static void
-sb_printf(sb *b, const char *fmt, ...)
-{
-    char small[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if ((size_t)n < sizeof small) {
-        sb_putn(b, small, (size_t)n);
-        return;
-    }
-    char *tmp = ast_alloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(tmp, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    sb_putn(b, tmp, (size_t)n);
-    free(tmp);
-}
-
-static const char *
-sb_str(sb *b)
-{
-    return b->s ? b->s : "";
-}
-
-static void
-sb_free(sb *b)
-{
-    free(b->s);
-    b->s = NULL;
-    b->len = b->cap = 0;
-}
+#include "strbuf.h"
 
 /* --- templates ------------------------------------------------------------ */
 
@@ -161,7 +92,7 @@ tmpl_scan(const char *tmpl, const char *name, size_t *len)
 /* tmpl -- append block `name` of tmpl to out with {{key}} replaced by the
  * values of the NULL-terminated key, value, ... list. */
 static void
-tmpl(sb *out, const unsigned char *t, const char *name, ...)
+tmpl(aktc_sb *out, const unsigned char *t, const char *name, ...)
 {
     size_t len;
     const char *text = tmpl_block((const char *)t, name, &len);
@@ -170,10 +101,10 @@ tmpl(sb *out, const unsigned char *t, const char *name, ...)
     while (p < end) {
         const char *open = memmem(p, (size_t)(end - p), "{{", 2);
         if (open == NULL) {
-            sb_putn(out, p, (size_t)(end - p));
+            aktc_sb_putn(out, p, (size_t)(end - p));
             break;
         }
-        sb_putn(out, p, (size_t)(open - p));
+        aktc_sb_putn(out, p, (size_t)(open - p));
         const char *close = strstr(open, "}}");
         size_t klen = (size_t)(close - open - 2);
         const char *val = NULL;
@@ -194,7 +125,7 @@ tmpl(sb *out, const unsigned char *t, const char *name, ...)
                 (int)klen, open + 2);
             exit(3);
         }
-        sb_puts(out, val);
+        aktc_sb_puts(out, val);
         p = close + 2;
     }
 }
@@ -203,42 +134,42 @@ tmpl(sb *out, const unsigned char *t, const char *name, ...)
 
 /* A C string literal for s (n bytes). */
 static void
-c_string(sb *b, const char *s, size_t n)
+c_string(aktc_sb *b, const char *s, size_t n)
 {
-    sb_putn(b, "\"", 1);
+    aktc_sb_putn(b, "\"", 1);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         switch (c) {
         case '\\':
-            sb_puts(b, "\\\\");
+            aktc_sb_puts(b, "\\\\");
             break;
         case '"':
-            sb_puts(b, "\\\"");
+            aktc_sb_puts(b, "\\\"");
             break;
         case '\n':
-            sb_puts(b, "\\n");
+            aktc_sb_puts(b, "\\n");
             break;
         case '\t':
-            sb_puts(b, "\\t");
+            aktc_sb_puts(b, "\\t");
             break;
         case '\r':
-            sb_puts(b, "\\r");
+            aktc_sb_puts(b, "\\r");
             break;
         case '?':
             /* C11 replaces trigraphs (??= ??/ ...) before it reads escapes,
              * so no two '?' may meet in the output, escaped or not. */
-            sb_puts(b, i > 0 && s[i - 1] == '?' ? "\\?" : "?");
+            aktc_sb_puts(b, i > 0 && s[i - 1] == '?' ? "\\?" : "?");
             break;
         default:
             if (c < 0x20 || c >= 0x7f) {
                 /* octal, so a following hex digit cannot join it */
-                sb_printf(b, "\\%03o", c);
+                aktc_sb_printf(b, "\\%03o", c);
             } else {
-                sb_putn(b, (const char *)&c, 1);
+                aktc_sb_putn(b, (const char *)&c, 1);
             }
         }
     }
-    sb_putn(b, "\"", 1);
+    aktc_sb_putn(b, "\"", 1);
 }
 
 /* Doc text inside a C comment: a space splits each pair that would end
@@ -246,15 +177,15 @@ c_string(sb *b, const char *s, size_t n)
  * a trigraph ("??/" at a line end splices lines). The descriptor's doc
  * string keeps the text exactly (c_string). */
 static void
-comment_text(sb *b, const char *s, size_t n)
+comment_text(aktc_sb *b, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        sb_putn(b, &s[i], 1);
+        aktc_sb_putn(b, &s[i], 1);
         if (i + 1 < n
             && ((s[i] == '*' && s[i + 1] == '/')
                 || (s[i] == '/' && s[i + 1] == '*')
                 || (s[i] == '?' && s[i + 1] == '?'))) {
-            sb_putn(b, " ", 1);
+            aktc_sb_putn(b, " ", 1);
         }
     }
 }
@@ -266,27 +197,27 @@ doc_comment(const char *doc, const char *indent)
     if (doc == NULL) {
         return ast_strdup("");
     }
-    sb b = { 0 };
-    sb_printf(&b, "%s/*", indent);
+    aktc_sb b = { 0 };
+    aktc_sb_printf(&b, "%s/*", indent);
     bool one_line
         = strchr(doc, '\n') == NULL && strlen(doc) + strlen(indent) < 70;
     if (one_line) {
-        sb_puts(&b, " ");
+        aktc_sb_puts(&b, " ");
         comment_text(&b, doc, strlen(doc));
-        sb_puts(&b, " */\n");
+        aktc_sb_puts(&b, " */\n");
         return b.s;
     }
-    sb_puts(&b, "\n");
+    aktc_sb_puts(&b, "\n");
     const char *p = doc;
     while (*p) {
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        sb_printf(&b, "%s *%s", indent, n ? " " : "");
+        aktc_sb_printf(&b, "%s *%s", indent, n ? " " : "");
         comment_text(&b, p, n);
-        sb_puts(&b, "\n");
+        aktc_sb_puts(&b, "\n");
         p += n + (nl != NULL);
     }
-    sb_printf(&b, "%s */\n", indent);
+    aktc_sb_printf(&b, "%s */\n", indent);
     return b.s;
 }
 
@@ -435,10 +366,10 @@ default_literal(const ast_field *f)
         return ast_printf("%s%s", buf, t->kind == TY_FLOAT32 ? "f" : "");
     }
     case TY_STRING: {
-        sb b = { 0 };
-        sb_puts(&b, "{");
+        aktc_sb b = { 0 };
+        aktc_sb_puts(&b, "{");
         c_string(&b, l->s, l->slen);
-        sb_printf(&b, ", %zu}", l->slen);
+        aktc_sb_printf(&b, ", %zu}", l->slen);
         return b.s;
     }
     case TY_NAMED:
@@ -457,36 +388,36 @@ default_literal(const ast_field *f)
 /* --- messages ------------------------------------------------------------- */
 
 static void
-emit_struct(sb *h, const ast_decl *d)
+emit_struct(aktc_sb *h, const ast_decl *d)
 {
-    sb m = { 0 };
+    aktc_sb m = { 0 };
     if (d->fields == NULL) {
-        sb_puts(&m, "    char empty_; /* C has no empty structs */\n");
+        aktc_sb_puts(&m, "    char empty_; /* C has no empty structs */\n");
     }
     for (const ast_field *f = d->fields; f; f = f->next) {
         char *doc = doc_comment(f->doc, "    ");
-        sb_puts(&m, doc);
+        aktc_sb_puts(&m, doc);
         free(doc);
         const ast_type *t = f->type;
         if (f->optional && !is_msg(t)) {
-            sb_printf(&m, "    bool has_%s;\n", f->name);
+            aktc_sb_printf(&m, "    bool has_%s;\n", f->name);
         }
         if (t->kind == TY_LIST) {
-            sb_printf(&m,
+            aktc_sb_printf(&m,
                 "    struct {\n        %s *items;\n        size_t len;\n    } "
                 "%s;",
                 c_value_type(t->elem), f->name);
         } else if (t->kind == TY_MAP) {
-            sb_printf(&m,
+            aktc_sb_printf(&m,
                 "    struct {\n        %s *keys;\n        %s *values;\n        "
                 "size_t len;\n    } %s;",
                 c_value_type(t->key), c_value_type(t->elem), f->name);
         } else if (is_msg(t)) {
-            sb_printf(&m, "    %s *%s;", t->decl->cname, f->name);
+            aktc_sb_printf(&m, "    %s *%s;", t->decl->cname, f->name);
         } else {
-            sb_printf(&m, "    %s %s;", c_value_type(t), f->name);
+            aktc_sb_printf(&m, "    %s %s;", c_value_type(t), f->name);
         }
-        sb_printf(&m, " /* %" PRIu64 "%s%s%s */\n", f->number,
+        aktc_sb_printf(&m, " /* %" PRIu64 "%s%s%s */\n", f->number,
             f->optional
                 ? (is_msg(t) ? ", optional: NULL when absent" : ", optional")
                 : "",
@@ -495,9 +426,9 @@ emit_struct(sb *h, const ast_decl *d)
     }
     char *doc = doc_comment(d->doc, "");
     tmpl(h, aktc_tmpl_header, "struct", "doc", doc, "cname", d->cname,
-        "members", sb_str(&m), NULL);
+        "members", aktc_sb_str(&m), NULL);
     free(doc);
-    sb_free(&m);
+    aktc_sb_free(&m);
 }
 
 /* Fields that the constructor takes: non-optional scalars, strings, bytes,
@@ -515,56 +446,57 @@ ctor_param(const ast_field *f)
  * the strings and bytes, which akt_msg_put_str / _bytes copy in, then the
  * plain fields. */
 static void
-emit_ctor(sb *params, sb *body, const ast_decl *d)
+emit_ctor(aktc_sb *params, aktc_sb *body, const ast_decl *d)
 {
     bool any = false;
-    sb hint = { 0 }, puts = { 0 }, sets = { 0 };
+    aktc_sb hint = { 0 }, puts = { 0 }, sets = { 0 };
     for (const ast_field *f = d->fields; f; f = f->next) {
         if (!ctor_param(f)) {
             continue;
         }
         if (any) {
-            sb_puts(params, ", ");
+            aktc_sb_puts(params, ", ");
         }
         any = true;
         if (f->type->kind == TY_STRING) {
-            sb_printf(params, "const char *%s", f->name);
-            sb_printf(&hint, " + akt_cstr_size(%s)", f->name);
-            sb_printf(&puts,
+            aktc_sb_printf(params, "const char *%s", f->name);
+            aktc_sb_printf(&hint, " + akt_cstr_size(%s)", f->name);
+            aktc_sb_printf(&puts,
                 "\n        || akt_msg_put_str(m_, &m_->%s, %s) != AKT_OK",
                 f->name, f->name);
         } else if (f->type->kind == TY_BYTES) {
-            sb_printf(params, "akt_bytes %s", f->name);
-            sb_printf(&hint, " + %s.len", f->name);
-            sb_printf(&puts,
+            aktc_sb_printf(params, "akt_bytes %s", f->name);
+            aktc_sb_printf(&hint, " + %s.len", f->name);
+            aktc_sb_printf(&puts,
                 "\n        || akt_msg_put_bytes(m_, &m_->%s, %s) != AKT_OK",
                 f->name, f->name);
         } else {
-            sb_printf(params, "%s %s", c_value_type(f->type), f->name);
-            sb_printf(&sets, "    m_->%s = %s;\n", f->name, f->name);
+            aktc_sb_printf(params, "%s %s", c_value_type(f->type), f->name);
+            aktc_sb_printf(&sets, "    m_->%s = %s;\n", f->name, f->name);
         }
     }
     if (!any) {
-        sb_puts(params, "void");
+        aktc_sb_puts(params, "void");
     }
-    sb_printf(body, "    %s *m_ = (%s *)akt_msg_new(&%s_desc, %s);\n", d->cname,
-        d->cname, d->snake, hint.len ? sb_str(&hint) + 3 : "0");
+    aktc_sb_printf(body, "    %s *m_ = (%s *)akt_msg_new(&%s_desc, %s);\n",
+        d->cname, d->cname, d->snake, hint.len ? aktc_sb_str(&hint) + 3 : "0");
     if (puts.len) {
-        sb_printf(body,
+        aktc_sb_printf(body,
             "    if (m_ == NULL%s) {\n        akt_msg_free(m_);\n        "
             "return NULL;\n    }\n",
-            sb_str(&puts));
+            aktc_sb_str(&puts));
     } else if (sets.len) {
-        sb_puts(body, "    if (m_ == NULL) {\n        return NULL;\n    }\n");
+        aktc_sb_puts(
+            body, "    if (m_ == NULL) {\n        return NULL;\n    }\n");
     }
-    sb_printf(body, "%s    return m_;\n", sb_str(&sets));
-    sb_free(&hint);
-    sb_free(&puts);
-    sb_free(&sets);
+    aktc_sb_printf(body, "%s    return m_;\n", aktc_sb_str(&sets));
+    aktc_sb_free(&hint);
+    aktc_sb_free(&puts);
+    aktc_sb_free(&sets);
 }
 
 static void
-emit_defaults(sb *b, const ast_decl *d)
+emit_defaults(aktc_sb *b, const ast_decl *d)
 {
     bool any = false;
     for (const ast_field *f = d->fields; f; f = f->next) {
@@ -576,7 +508,7 @@ emit_defaults(sb *b, const ast_decl *d)
             v = ast_strdup(f->type->decl->values->macro);
         }
         if (v) {
-            sb_printf(b, "    .%s = %s,\n", f->name, v);
+            aktc_sb_printf(b, "    .%s = %s,\n", f->name, v);
             free(v);
             any = true;
         }
@@ -587,13 +519,13 @@ emit_defaults(sb *b, const ast_decl *d)
     /* all zero: name one member so the initializer is not empty */
     const ast_field *f = d->fields;
     if (f == NULL) {
-        sb_puts(b, "    .empty_ = 0,\n");
+        aktc_sb_puts(b, "    .empty_ = 0,\n");
         return;
     }
     const ast_type *t = f->type;
     const char *zero = "0";
     if (f->optional && !is_msg(t)) {
-        sb_printf(b, "    .has_%s = false,\n", f->name);
+        aktc_sb_printf(b, "    .has_%s = false,\n", f->name);
         return;
     }
     if (t->kind == TY_LIST || t->kind == TY_STRING || t->kind == TY_BYTES
@@ -606,7 +538,7 @@ emit_defaults(sb *b, const ast_decl *d)
     } else if (t->kind == TY_BOOL) {
         zero = "false";
     }
-    sb_printf(b, "    .%s = %s,\n", f->name, zero);
+    aktc_sb_printf(b, "    .%s = %s,\n", f->name, zero);
 }
 
 /* The field table: one row per field, in declaration order (the order
@@ -614,62 +546,64 @@ emit_defaults(sb *b, const ast_decl *d)
  * by name the offsets and what the kind needs. Doc comments stay in the
  * header. */
 static void
-emit_fields_table(sb *b, const ast_decl *d, unsigned *nfields)
+emit_fields_table(aktc_sb *b, const ast_decl *d, unsigned *nfields)
 {
     *nfields = 0;
     if (d->fields == NULL) {
         return;
     }
-    sb_printf(b, "static const akt_field %s_fields[] = {\n", d->snake);
+    aktc_sb_printf(b, "static const akt_field %s_fields[] = {\n", d->snake);
     for (const ast_field *f = d->fields; f; f = f->next) {
         const ast_type *t = f->type;
         (*nfields)++;
-        sb_printf(b, "    {\"%s\", %" PRIu64 ", %s, ", f->name, f->number,
+        aktc_sb_printf(b, "    {\"%s\", %" PRIu64 ", %s, ", f->name, f->number,
             akt_kind_name(t));
         if (f->optional || f->deprecated) {
-            sb_printf(b, "%s%s%s", f->optional ? "AKT_FIELD_OPTIONAL" : "",
+            aktc_sb_printf(b, "%s%s%s", f->optional ? "AKT_FIELD_OPTIONAL" : "",
                 f->optional && f->deprecated ? " | " : "",
                 f->deprecated ? "AKT_FIELD_DEPRECATED" : "");
         } else {
-            sb_puts(b, "0");
+            aktc_sb_puts(b, "0");
         }
-        sb_printf(b, ", .offset = offsetof(%s, %s)", d->cname, f->name);
+        aktc_sb_printf(b, ", .offset = offsetof(%s, %s)", d->cname, f->name);
         if (f->optional && !is_msg(t)) {
-            sb_printf(b, ",\n        .has_offset = offsetof(%s, has_%s)",
+            aktc_sb_printf(b, ",\n        .has_offset = offsetof(%s, has_%s)",
                 d->cname, f->name);
         }
         const ast_type *named = t;
         if (t->kind == TY_LIST || t->kind == TY_MAP) {
-            sb_printf(b, ",\n        .elem_kind = %s", akt_kind_name(t->elem));
+            aktc_sb_printf(
+                b, ",\n        .elem_kind = %s", akt_kind_name(t->elem));
             if (t->kind == TY_MAP) {
-                sb_printf(b, ", .key_kind = %s", akt_kind_name(t->key));
+                aktc_sb_printf(b, ", .key_kind = %s", akt_kind_name(t->key));
             }
-            sb_printf(b, ", .elem_size = sizeof(%s)", c_value_type(t->elem));
+            aktc_sb_printf(
+                b, ", .elem_size = sizeof(%s)", c_value_type(t->elem));
             named = t->elem;
         }
         if (named->kind == TY_NAMED) {
             if (is_enum(named)) {
-                sb_printf(
+                aktc_sb_printf(
                     b, ",\n        .enum_type = &%s_enum", named->decl->snake);
             } else {
-                sb_printf(
+                aktc_sb_printf(
                     b, ",\n        .msg_type = &%s_desc", named->decl->snake);
             }
         }
-        sb_puts(b, "},\n");
+        aktc_sb_puts(b, "},\n");
     }
-    sb_puts(b, "};\n\n");
+    aktc_sb_puts(b, "};\n\n");
 }
 
 static void
-emit_message_code(sb *c, sb *cdesc, const ast_decl *d)
+emit_message_code(aktc_sb *c, aktc_sb *cdesc, const ast_decl *d)
 {
-    sb defaults = { 0 };
+    aktc_sb defaults = { 0 };
     emit_defaults(&defaults, d);
     tmpl(c, aktc_tmpl_source, "message", "qname", d->qname, "cname", d->cname,
-        "snake", d->snake, "defaults", sb_str(&defaults), NULL);
+        "snake", d->snake, "defaults", aktc_sb_str(&defaults), NULL);
     /* descriptor */
-    sb fields = { 0 };
+    aktc_sb fields = { 0 };
     unsigned nfields;
     emit_fields_table(&fields, d, &nfields);
     char id[32], nf[16];
@@ -677,17 +611,17 @@ emit_message_code(sb *c, sb *cdesc, const ast_decl *d)
     snprintf(nf, sizeof nf, "%u", nfields);
     char *fref
         = nfields ? ast_printf("%s_fields", d->snake) : ast_strdup("NULL");
-    tmpl(cdesc, aktc_tmpl_source, "message_desc", "fields", sb_str(&fields),
-        "snake", d->snake, "flags",
+    tmpl(cdesc, aktc_tmpl_source, "message_desc", "fields",
+        aktc_sb_str(&fields), "snake", d->snake, "flags",
         d->is_state ? "AKT_TYPE_STATE" : "AKT_TYPE_MESSAGE", "qname", d->qname,
         "id", id, "cname", d->cname, "fields_ref", fref, "nfields", nf, NULL);
     free(fref);
-    sb_free(&fields);
-    sb_free(&defaults);
+    aktc_sb_free(&fields);
+    aktc_sb_free(&defaults);
 }
 
 static void
-emit_header_message(sb *h, sb *hdesc, const ast_decl *d)
+emit_header_message(aktc_sb *h, aktc_sb *hdesc, const ast_decl *d)
 {
     emit_struct(h, d);
     char id[32];
@@ -698,94 +632,96 @@ emit_header_message(sb *h, sb *hdesc, const ast_decl *d)
             id, "snake", d->snake, "cname", d->cname, NULL);
         return;
     }
-    sb params = { 0 }, body = { 0 };
+    aktc_sb params = { 0 }, body = { 0 };
     emit_ctor(&params, &body, d);
     tmpl(h, aktc_tmpl_header, "message_api", "cname", d->cname, "snake",
-        d->snake, "qname", d->qname, "id", id, "params", sb_str(&params),
-        "new_body", sb_str(&body), NULL);
-    sb_free(&params);
-    sb_free(&body);
+        d->snake, "qname", d->qname, "id", id, "params", aktc_sb_str(&params),
+        "new_body", aktc_sb_str(&body), NULL);
+    aktc_sb_free(&params);
+    aktc_sb_free(&body);
 }
 
 /* --- enums ---------------------------------------------------------------- */
 
 static void
-emit_enum(sb *h, sb *hdesc, sb *cdesc, const ast_decl *d)
+emit_enum(aktc_sb *h, aktc_sb *hdesc, aktc_sb *cdesc, const ast_decl *d)
 {
-    sb vals = { 0 }, table = { 0 }, cases = { 0 };
+    aktc_sb vals = { 0 }, table = { 0 }, cases = { 0 };
     unsigned n = 0;
     for (const ast_enumval *v = d->values; v; v = v->next) {
         char *doc = doc_comment(v->doc, "    ");
-        sb_printf(&vals, "%s    %s = %" PRId64 ",\n", doc, v->macro, v->value);
+        aktc_sb_printf(
+            &vals, "%s    %s = %" PRId64 ",\n", doc, v->macro, v->value);
         free(doc);
-        sb_printf(&table, "    {\"%s\", %s},\n", v->name, v->macro);
-        sb_printf(&cases, "    case %s:\n        return \"%s\";\n", v->macro,
-            v->name);
+        aktc_sb_printf(&table, "    {\"%s\", %s},\n", v->name, v->macro);
+        aktc_sb_printf(&cases, "    case %s:\n        return \"%s\";\n",
+            v->macro, v->name);
         n++;
     }
     char *doc = doc_comment(d->doc, "");
     tmpl(h, aktc_tmpl_header, "enum", "doc", doc, "cname", d->cname, "values",
-        sb_str(&vals), NULL);
+        aktc_sb_str(&vals), NULL);
     free(doc);
     tmpl(hdesc, aktc_tmpl_header, "enum_desc", "snake", d->snake, "cname",
         d->cname, "first", d->values ? d->values->name : "", NULL);
     char nv[16];
     snprintf(nv, sizeof nv, "%u", n);
     tmpl(cdesc, aktc_tmpl_source, "enum_desc", "snake", d->snake, "qname",
-        d->qname, "values", sb_str(&table), "nvalues", nv, "cname", d->cname,
-        "cases", sb_str(&cases), NULL);
-    sb_free(&vals);
-    sb_free(&table);
-    sb_free(&cases);
+        d->qname, "values", aktc_sb_str(&table), "nvalues", nv, "cname",
+        d->cname, "cases", aktc_sb_str(&cases), NULL);
+    aktc_sb_free(&vals);
+    aktc_sb_free(&table);
+    aktc_sb_free(&cases);
 }
 
 /* --- actors --------------------------------------------------------------- */
 
 static void
-emit_actor(sb *h, sb *c, const ast_decl *a)
+emit_actor(aktc_sb *h, aktc_sb *c, const ast_decl *a)
 {
     const ast_decl *st = a->state;
     /* header: state struct, handler table, props, typed wrappers */
     emit_struct(h, st);
-    sb members = { 0 };
+    aktc_sb members = { 0 };
     for (const ast_handler *hd = a->handlers; hd; hd = hd->next) {
-        sb doc = { 0 };
-        sb_printf(&doc, "%s%s%s", hd->msg_decl->name, hd->doc ? ": " : ".",
+        aktc_sb doc = { 0 };
+        aktc_sb_printf(&doc, "%s%s%s", hd->msg_decl->name, hd->doc ? ": " : ".",
             hd->doc ? hd->doc : "");
         if (hd->reply) {
-            sb_printf(&doc, "%sReply with %s_reply_%s() or akt_reply_error().",
+            aktc_sb_printf(&doc,
+                "%sReply with %s_reply_%s() or akt_reply_error().",
                 hd->doc ? "\n" : " ", a->snake, hd->snake);
         }
         char *dc = doc_comment(doc.s, "    ");
-        sb_printf(&members,
+        aktc_sb_printf(&members,
             "%s    akt_err (*on_%s)(%s *state, akt_ctx *ctx,\n        const %s "
             "*msg);\n",
             dc, hd->snake, st->cname, hd->msg_decl->cname);
         free(dc);
-        sb_free(&doc);
+        aktc_sb_free(&doc);
     }
-    sb text = { 0 };
+    aktc_sb text = { 0 };
     if (a->doc) {
-        sb_printf(&text, "%s\n\n", a->doc);
+        aktc_sb_printf(&text, "%s\n\n", a->doc);
     }
-    sb_printf(&text,
+    aktc_sb_printf(&text,
         "The handlers of actor %s: fill in the ones you need and spawn\nwith "
         "%s_props().",
         a->name, a->snake);
     char *doc = doc_comment(text.s, "");
-    sb fulldoc = { 0 };
-    sb_puts(&fulldoc, doc);
-    sb_free(&text);
+    aktc_sb fulldoc = { 0 };
+    aktc_sb_puts(&fulldoc, doc);
+    aktc_sb_free(&text);
     tmpl(h, aktc_tmpl_header, "actor_ref", "cname", a->cname, "snake", a->snake,
         "name", a->name, NULL);
-    tmpl(h, aktc_tmpl_header, "actor", "doc", sb_str(&fulldoc), "cname",
-        a->cname, "state", st->cname, "handler_members", sb_str(&members),
+    tmpl(h, aktc_tmpl_header, "actor", "doc", aktc_sb_str(&fulldoc), "cname",
+        a->cname, "state", st->cname, "handler_members", aktc_sb_str(&members),
         "snake", a->snake, "name", a->name, NULL);
     tmpl(h, aktc_tmpl_header, "spawn", "snake", a->snake, "cname", a->cname,
         "name", a->name, NULL);
     free(doc);
-    sb_free(&fulldoc);
-    sb_free(&members);
+    aktc_sb_free(&fulldoc);
+    aktc_sb_free(&members);
     for (const ast_handler *hd = a->handlers; hd; hd = hd->next) {
         tmpl(h, aktc_tmpl_header, "tell", "snake", a->snake, "h", hd->snake,
             "msg", hd->msg_decl->name, "name", a->name, "msg_c",
@@ -802,7 +738,7 @@ emit_actor(sb *h, sb *c, const ast_decl *a)
     tmpl(c, aktc_tmpl_source, "actor_begin", "qname", a->qname, "snake",
         a->snake, "state", st->cname, "state_snake", st->snake, NULL);
     unsigned n = 0;
-    sb table = { 0 };
+    aktc_sb table = { 0 };
     for (const ast_handler *hd = a->handlers; hd; hd = hd->next) {
         tmpl(c, aktc_tmpl_source, "trampoline", "snake", a->snake, "h",
             hd->snake, "cname", a->cname, "qname", a->qname, NULL);
@@ -811,24 +747,25 @@ emit_actor(sb *h, sb *c, const ast_decl *a)
                 hd->snake, "reply_c", hd->reply_decl->cname, "reply_snake",
                 hd->reply_decl->snake, NULL);
         }
-        sb_printf(&table, "    {&%s_desc, %s_on_%s},\n", hd->msg_decl->snake,
-            a->snake, hd->snake);
+        aktc_sb_printf(&table, "    {&%s_desc, %s_on_%s},\n",
+            hd->msg_decl->snake, a->snake, hd->snake);
         n++;
     }
-    sb tdef = { 0 };
+    aktc_sb tdef = { 0 };
     if (n) {
-        sb_printf(&tdef, "static const akt_handler %s_handlers[] = {\n%s};\n",
-            a->snake, sb_str(&table));
+        aktc_sb_printf(&tdef,
+            "static const akt_handler %s_handlers[] = {\n%s};\n", a->snake,
+            aktc_sb_str(&table));
     }
     char *href = n ? ast_printf("%s_handlers", a->snake) : ast_strdup("NULL");
     char nh[16];
     snprintf(nh, sizeof nh, "%u", n);
     tmpl(c, aktc_tmpl_source, "actor_end", "snake", a->snake, "cname", a->cname,
-        "handler_table", sb_str(&tdef), "qname", a->qname, "handlers_ref", href,
-        "nhandlers", nh, "state", st->cname, NULL);
+        "handler_table", aktc_sb_str(&tdef), "qname", a->qname, "handlers_ref",
+        href, "nhandlers", nh, "state", st->cname, NULL);
     free(href);
-    sb_free(&table);
-    sb_free(&tdef);
+    aktc_sb_free(&table);
+    aktc_sb_free(&tdef);
 }
 
 /* --- fsm actors ------------------------------------------------------------
@@ -862,7 +799,7 @@ fsm_line_text(const ast_fsm_trans *t)
  * header; trampolines, per-state tables and akt_fsm_defs over akt/fsm.h in
  * the source. */
 static void
-emit_fsm_actor(sb *h, sb *c, const ast_decl *a)
+emit_fsm_actor(aktc_sb *h, aktc_sb *c, const ast_decl *a)
 {
     const ast_decl *st = a->state;
     const ast_fsm *m = a->fsm;
@@ -870,58 +807,58 @@ emit_fsm_actor(sb *h, sb *c, const ast_decl *a)
     snprintf(nst, sizeof nst, "%d", m->nstates);
     emit_struct(h, st);
     /* the enum */
-    sb values = { 0 };
+    aktc_sb values = { 0 };
     for (const ast_fsm_state *s = m->states; s; s = s->next) {
         char *dc = s->doc ? doc_comment(s->doc, "    ") : ast_strdup("");
-        sb_printf(&values, "%s    %s = %d,%s\n", dc, s->macro, s->index,
+        aktc_sb_printf(&values, "%s    %s = %d,%s\n", dc, s->macro, s->index,
             s == m->initial_state ? " /* initial */" : "");
         free(dc);
     }
     tmpl(h, aktc_tmpl_header, "fsm_enum", "name", a->name, "cname", a->cname,
-        "values", sb_str(&values), NULL);
-    sb_free(&values);
+        "values", aktc_sb_str(&values), NULL);
+    aktc_sb_free(&values);
     /* the handler table: one struct per state */
-    sb members = { 0 };
+    aktc_sb members = { 0 };
     for (const ast_fsm_state *s = m->states; s; s = s->next) {
-        sb sdoc = { 0 };
-        sb_printf(&sdoc, "State %s%s%s%s", s->name,
+        aktc_sb sdoc = { 0 };
+        aktc_sb_printf(&sdoc, "State %s%s%s%s", s->name,
             s == m->initial_state ? " (initial)" : "", s->doc ? ": " : ".",
             s->doc ? s->doc : "");
-        char *dc = doc_comment(sb_str(&sdoc), "    ");
-        sb_printf(&members, "%s    struct {\n", dc);
+        char *dc = doc_comment(aktc_sb_str(&sdoc), "    ");
+        aktc_sb_printf(&members, "%s    struct {\n", dc);
         free(dc);
-        sb_free(&sdoc);
+        aktc_sb_free(&sdoc);
         for (const ast_fsm_trans *t = s->trans; t; t = t->next) {
             char *line = fsm_line_text(t);
-            sb tdoc = { 0 };
-            sb_printf(&tdoc, "%s%s%s\n", line, t->doc ? ": " : ".",
+            aktc_sb tdoc = { 0 };
+            aktc_sb_printf(&tdoc, "%s%s%s\n", line, t->doc ? ": " : ".",
                 t->doc ? t->doc : "");
             if (t->target) {
-                sb_printf(&tdoc,
+                aktc_sb_printf(&tdoc,
                     "Goes to %s unless the handler calls %s_stay()\nor "
                     "%s_stop(); NULL: just goes.",
                     t->target, a->snake, a->snake);
             } else {
-                sb_printf(&tdoc, "Stays unless the handler calls %s_stop().",
-                    a->snake);
+                aktc_sb_printf(&tdoc,
+                    "Stays unless the handler calls %s_stop().", a->snake);
             }
-            char *tdc = doc_comment(sb_str(&tdoc), "        ");
+            char *tdc = doc_comment(aktc_sb_str(&tdoc), "        ");
             if (t->is_timeout) {
-                sb_printf(&members,
+                aktc_sb_printf(&members,
                     "%s        akt_err (*on_timeout)(%s *state, akt_ctx "
                     "*ctx);\n",
                     tdc, st->cname);
             } else {
-                sb_printf(&members,
+                aktc_sb_printf(&members,
                     "%s        akt_err (*on_%s)(%s *state, akt_ctx *ctx,\n"
                     "            const %s *msg);\n",
                     tdc, t->snake, st->cname, t->msg_decl->cname);
             }
             free(tdc);
             free(line);
-            sb_free(&tdoc);
+            aktc_sb_free(&tdoc);
         }
-        sb_printf(&members,
+        aktc_sb_printf(&members,
             "        /* Entering %s; from is the state left (-1: the actor "
             "starts). */\n"
             "        void (*on_enter)(%s *state, akt_ctx *ctx, int from);\n"
@@ -931,26 +868,26 @@ emit_fsm_actor(sb *h, sb *c, const ast_decl *a)
             "    } %s;\n\n",
             s->name, st->cname, s->name, st->cname, a->cname, s->snake);
     }
-    sb text = { 0 };
+    aktc_sb text = { 0 };
     if (a->doc) {
-        sb_printf(&text, "%s\n\n", a->doc);
+        aktc_sb_printf(&text, "%s\n\n", a->doc);
     }
-    sb_printf(&text,
+    aktc_sb_printf(&text,
         "The handlers of actor %s's fsm, one struct per state: fill in\nthe "
         "ones you need and spawn with %s_props(). Every member may\nbe NULL.",
         a->name, a->snake);
     char *doc = doc_comment(text.s, "");
-    sb_free(&text);
+    aktc_sb_free(&text);
     const char *initial = m->initial_state->name;
     tmpl(h, aktc_tmpl_header, "actor_ref", "cname", a->cname, "snake", a->snake,
         "name", a->name, NULL);
     tmpl(h, aktc_tmpl_header, "fsm_actor", "doc", doc, "cname", a->cname,
-        "state", st->cname, "state_members", sb_str(&members), "snake",
+        "state", st->cname, "state_members", aktc_sb_str(&members), "snake",
         a->snake, "name", a->name, "initial", initial, NULL);
     tmpl(h, aktc_tmpl_header, "spawn", "snake", a->snake, "cname", a->cname,
         "name", a->name, NULL);
     free(doc);
-    sb_free(&members);
+    aktc_sb_free(&members);
     for (const ast_fsm_state *s = m->states; s; s = s->next) {
         tmpl(h, aktc_tmpl_header, "fsm_goto", "snake", a->snake, "name",
             a->name, "st", s->snake, "state_name", s->name, "macro", s->macro,
@@ -986,17 +923,17 @@ emit_fsm_actor(sb *h, sb *c, const ast_decl *a)
         }
     }
     /* source */
-    sb names = { 0 };
+    aktc_sb names = { 0 };
     for (const ast_fsm_state *s = m->states; s; s = s->next) {
-        sb_printf(&names, "    \"%s\",\n", s->name);
+        aktc_sb_printf(&names, "    \"%s\",\n", s->name);
     }
     tmpl(c, aktc_tmpl_source, "fsm_begin", "qname", a->qname, "name", a->name,
         "snake", a->snake, "cname", a->cname, "state", st->cname, "state_snake",
-        st->snake, "names", sb_str(&names), "nstates", nst, NULL);
-    sb_free(&names);
-    sb states = { 0 };
+        st->snake, "names", aktc_sb_str(&names), "nstates", nst, NULL);
+    aktc_sb_free(&names);
+    aktc_sb states = { 0 };
     for (const ast_fsm_state *s = m->states; s; s = s->next) {
-        sb table = { 0 };
+        aktc_sb table = { 0 };
         unsigned n = 0;
         for (const ast_fsm_trans *t = s->trans; t; t = t->next) {
             char *line = fsm_line_text(t);
@@ -1006,7 +943,7 @@ emit_fsm_actor(sb *h, sb *c, const ast_decl *a)
                 tmpl(c, aktc_tmpl_source, "fsm_timeout", "snake", a->snake,
                     "st", s->snake, "target", target, "line", line, "cname",
                     a->cname, NULL);
-                sb_printf(&table,
+                aktc_sb_printf(&table,
                     "    {&akt_state_timeout_type, %s_%s_on_timeout},\n",
                     a->snake, s->snake);
             } else {
@@ -1017,46 +954,46 @@ emit_fsm_actor(sb *h, sb *c, const ast_decl *a)
                     s->snake, "h", t->snake, "pre", pre, "allowed", target,
                     "line", line, "cname", a->cname, NULL);
                 free(pre);
-                sb_printf(&table, "    {&%s_desc, %s_%s_on_%s},\n",
+                aktc_sb_printf(&table, "    {&%s_desc, %s_%s_on_%s},\n",
                     t->msg_decl->snake, a->snake, s->snake, t->snake);
             }
             free(line);
             n++;
         }
-        sb tdef = { 0 };
+        aktc_sb tdef = { 0 };
         if (n) {
-            sb_printf(&tdef,
+            aktc_sb_printf(&tdef,
                 "static const akt_handler %s_%s_handlers[] = {\n%s};\n",
-                a->snake, s->snake, sb_str(&table));
+                a->snake, s->snake, aktc_sb_str(&table));
         }
         tmpl(c, aktc_tmpl_source, "fsm_state", "snake", a->snake, "st",
-            s->snake, "cname", a->cname, "table", sb_str(&tdef), NULL);
-        sb_printf(&states, "    [%s] = {\n        .name = \"%s\",\n", s->macro,
-            s->name);
+            s->snake, "cname", a->cname, "table", aktc_sb_str(&tdef), NULL);
+        aktc_sb_printf(&states, "    [%s] = {\n        .name = \"%s\",\n",
+            s->macro, s->name);
         if (n) {
-            sb_printf(&states,
+            aktc_sb_printf(&states,
                 "        .handlers = %s_%s_handlers,\n        .nhandlers = "
                 "%u,\n",
                 a->snake, s->snake, n);
         }
-        sb_printf(&states,
+        aktc_sb_printf(&states,
             "        .on_enter = %s_%s_enter,\n        .on_exit = "
             "%s_%s_exit,\n",
             a->snake, s->snake, a->snake, s->snake);
         if (s->timeout) {
-            sb_printf(&states, "        .timeout_ns = INT64_C(%lld),\n",
+            aktc_sb_printf(&states, "        .timeout_ns = INT64_C(%lld),\n",
                 (long long)s->timeout->timeout_ns);
         }
-        sb_puts(&states, "    },\n");
-        sb_free(&table);
-        sb_free(&tdef);
+        aktc_sb_puts(&states, "    },\n");
+        aktc_sb_free(&table);
+        aktc_sb_free(&tdef);
     }
     static const char *const policies[]
         = { "AKT_FSM_UNHANDLED_LOG", "AKT_FSM_UNHANDLED_DEAD_LETTER",
               "AKT_FSM_UNHANDLED_FAIL", "AKT_FSM_UNHANDLED_IGNORE" };
-    sb defs = { 0 };
+    aktc_sb defs = { 0 };
     for (size_t i = 0; i < 4; i++) {
-        sb_printf(&defs,
+        aktc_sb_printf(&defs,
             "    [%s] = {\n"
             "        .name = \"%s\",\n"
             "        .states = %s_fsm_states,\n"
@@ -1071,10 +1008,10 @@ emit_fsm_actor(sb *h, sb *c, const ast_decl *a)
             m->initial_state->macro, policies[i], a->snake, a->snake, a->snake);
     }
     tmpl(c, aktc_tmpl_source, "fsm_end", "snake", a->snake, "cname", a->cname,
-        "states", sb_str(&states), "defs", sb_str(&defs), "qname", a->qname,
-        "state", st->cname, NULL);
-    sb_free(&states);
-    sb_free(&defs);
+        "states", aktc_sb_str(&states), "defs", aktc_sb_str(&defs), "qname",
+        a->qname, "state", st->cname, NULL);
+    aktc_sb_free(&states);
+    aktc_sb_free(&defs);
 }
 
 /* --- persistent actors ---------------------------------------------------- */
@@ -1086,70 +1023,71 @@ emit_fsm_actor(sb *h, sb *c, const ast_decl *a)
  * an akt_persistent_def over akt/persistence.h that lists the event and
  * snapshot types. */
 static void
-emit_persistent_actor(sb *h, sb *c, const ast_decl *a)
+emit_persistent_actor(aktc_sb *h, aktc_sb *c, const ast_decl *a)
 {
     const ast_decl *st = a->state;
     const ast_decl *snap = a->snapshot_decl;
     emit_struct(h, st);
-    sb cmds = { 0 }, applies = { 0 }, snapm = { 0 }, req = { 0 },
-       reqdoc = { 0 };
+    aktc_sb cmds = { 0 }, applies = { 0 }, snapm = { 0 }, req = { 0 },
+            reqdoc = { 0 };
     for (const ast_handler *hd = a->handlers; hd; hd = hd->next) {
-        sb doc = { 0 };
-        sb_printf(&doc, "%s%s%s", hd->msg_decl->name, hd->doc ? ": " : ".",
+        aktc_sb doc = { 0 };
+        aktc_sb_printf(&doc, "%s%s%s", hd->msg_decl->name, hd->doc ? ": " : ".",
             hd->doc ? hd->doc : "");
         if (hd->reply) {
-            sb_printf(&doc,
+            aktc_sb_printf(&doc,
                 "%sReply with %s_reply_%s() (also from a persist\ncallback) "
                 "or akt_persistent_reply_error_text().",
                 hd->doc ? "\n" : " ", a->snake, hd->snake);
         }
         char *dc = doc_comment(doc.s, "    ");
-        sb_printf(&cmds,
+        aktc_sb_printf(&cmds,
             "%s    akt_err (*on_%s)(%s *state, akt_ctx *ctx,\n        const %s "
             "*msg);\n",
             dc, hd->snake, st->cname, hd->msg_decl->cname);
         free(dc);
-        sb_free(&doc);
+        aktc_sb_free(&doc);
     }
     for (const ast_handler *e = a->events; e; e = e->next) {
         const char *edoc = e->msg_decl->doc;
         if (edoc) {
             char *dc = doc_comment(edoc, "    ");
-            sb_puts(&applies, dc);
+            aktc_sb_puts(&applies, dc);
             free(dc);
         }
-        sb_printf(&applies,
+        aktc_sb_printf(&applies,
             "    void (*apply_%s)(%s *state, const %s *event);\n", e->snake,
             st->cname, e->msg_decl->cname);
-        sb_printf(&req, "\n        || h->apply_%s == NULL", e->snake);
-        sb_printf(&reqdoc, "%sapply_%s", reqdoc.len ? ", " : "", e->snake);
+        aktc_sb_printf(&req, "\n        || h->apply_%s == NULL", e->snake);
+        aktc_sb_printf(&reqdoc, "%sapply_%s", reqdoc.len ? ", " : "", e->snake);
     }
     if (snap) {
         tmpl(&snapm, aktc_tmpl_header, "persistent_snapshot_members", "snap",
             snap->name, "snap_c", snap->cname, "state", st->cname, NULL);
-        sb_puts(&req, "\n        || h->snapshot_offer == NULL");
-        sb_puts(&reqdoc, ", snapshot_offer");
+        aktc_sb_puts(&req, "\n        || h->snapshot_offer == NULL");
+        aktc_sb_puts(&reqdoc, ", snapshot_offer");
     }
-    sb text = { 0 };
+    aktc_sb text = { 0 };
     if (a->doc) {
-        sb_printf(&text, "%s\n\n", a->doc);
+        aktc_sb_printf(&text, "%s\n\n", a->doc);
     }
-    sb_printf(&text,
+    aktc_sb_printf(&text,
         "The handlers of persistent actor %s: fill in the ones you\nneed and "
         "spawn with %s_props().",
         a->name, a->snake);
     char *doc = doc_comment(text.s, "");
-    sb_free(&text);
+    aktc_sb_free(&text);
     tmpl(h, aktc_tmpl_header, "actor_ref", "cname", a->cname, "snake", a->snake,
         "name", a->name, NULL);
     char *snap_doc = snap
         ? ast_printf(": the youngest %s, then the events after it", snap->name)
         : ast_strdup(": every stored event through apply");
     tmpl(h, aktc_tmpl_header, "persistent_actor", "doc", doc, "cname", a->cname,
-        "state", st->cname, "command_members", sb_str(&cmds), "apply_members",
-        sb_str(&applies), "snapshot_members", sb_str(&snapm), "snake", a->snake,
-        "name", a->name, "qname", a->qname, "snap_doc", snap_doc,
-        "required_doc", sb_str(&reqdoc), NULL);
+        "state", st->cname, "command_members", aktc_sb_str(&cmds),
+        "apply_members", aktc_sb_str(&applies), "snapshot_members",
+        aktc_sb_str(&snapm), "snake", a->snake, "name", a->name, "qname",
+        a->qname, "snap_doc", snap_doc, "required_doc", aktc_sb_str(&reqdoc),
+        NULL);
     free(snap_doc);
     free(doc);
     for (const ast_handler *e = a->events; e; e = e->next) {
@@ -1181,7 +1119,7 @@ emit_persistent_actor(sb *h, sb *c, const ast_decl *a)
         a->name, "snake", a->snake, "cname", a->cname, "state", st->cname,
         "state_snake", st->snake, NULL);
     unsigned n = 0;
-    sb table = { 0 };
+    aktc_sb table = { 0 };
     for (const ast_handler *hd = a->handlers; hd; hd = hd->next) {
         tmpl(c, aktc_tmpl_source, "persistent_command", "snake", a->snake, "h",
             hd->snake, "cname", a->cname, "qname", a->qname, NULL);
@@ -1190,11 +1128,11 @@ emit_persistent_actor(sb *h, sb *c, const ast_decl *a)
                 hd->snake, "reply_c", hd->reply_decl->cname, "reply_snake",
                 hd->reply_decl->snake, NULL);
         }
-        sb_printf(&table, "    {&%s_desc, %s_on_%s},\n", hd->msg_decl->snake,
-            a->snake, hd->snake);
+        aktc_sb_printf(&table, "    {&%s_desc, %s_on_%s},\n",
+            hd->msg_decl->snake, a->snake, hd->snake);
         n++;
     }
-    sb cases = { 0 }, events = { 0 };
+    aktc_sb cases = { 0 }, events = { 0 };
     unsigned ne = 0;
     for (const ast_handler *e = a->events; e; e = e->next) {
         const char *last = strrchr(e->msg, '.');
@@ -1202,19 +1140,19 @@ emit_persistent_actor(sb *h, sb *c, const ast_decl *a)
         tmpl(c, aktc_tmpl_source, "persistent_event", "snake", a->snake, "e",
             e->snake, "cname", a->cname, "ev", bare, "ev_c", e->msg_decl->cname,
             NULL);
-        sb_printf(&cases,
+        aktc_sb_printf(&cases,
             "    if (type->id == %s_desc.id) {\n        "
             "d->h->apply_%s(&d->state, "
             "event);\n        return;\n    }\n",
             e->msg_decl->snake, e->snake);
-        sb_printf(&events, "    &%s_desc,\n", e->msg_decl->snake);
+        aktc_sb_printf(&events, "    &%s_desc,\n", e->msg_decl->snake);
         ne++;
     }
-    sb snapdef = { 0 };
+    aktc_sb snapdef = { 0 };
     if (snap) {
         tmpl(c, aktc_tmpl_source, "persistent_snapshot_code", "snake", a->snake,
             NULL);
-        sb_printf(&snapdef,
+        aktc_sb_printf(&snapdef,
             "    .snapshot_type = &%s_desc,\n"
             "    .snapshot_offer = %s_snapshot_offer,\n"
             "    .snapshot_when = %s_snapshot_when,\n"
@@ -1223,37 +1161,38 @@ emit_persistent_actor(sb *h, sb *c, const ast_decl *a)
             "    .snapshot_failed = %s_snapshot_failed,\n",
             snap->snake, a->snake, a->snake, a->snake, a->snake, a->snake);
     }
-    sb tdef = { 0 };
+    aktc_sb tdef = { 0 };
     if (n) {
-        sb_printf(&tdef, "static const akt_handler %s_handlers[] = {\n%s};\n\n",
-            a->snake, sb_str(&table));
+        aktc_sb_printf(&tdef,
+            "static const akt_handler %s_handlers[] = {\n%s};\n\n", a->snake,
+            aktc_sb_str(&table));
     }
     char *href = n ? ast_printf("%s_handlers", a->snake) : ast_strdup("NULL");
     char nh[16], nev[16];
     snprintf(nh, sizeof nh, "%u", n);
     snprintf(nev, sizeof nev, "%u", ne);
     tmpl(c, aktc_tmpl_source, "persistent_end", "snake", a->snake, "cname",
-        a->cname, "qname", a->qname, "apply_cases", sb_str(&cases),
-        "handler_table", sb_str(&tdef), "events", sb_str(&events),
+        a->cname, "qname", a->qname, "apply_cases", aktc_sb_str(&cases),
+        "handler_table", aktc_sb_str(&tdef), "events", aktc_sb_str(&events),
         "handlers_ref", href, "nhandlers", nh, "nevents", nev, "snapshot_def",
-        sb_str(&snapdef), "required", sb_str(&req), NULL);
+        aktc_sb_str(&snapdef), "required", aktc_sb_str(&req), NULL);
     free(href);
-    sb_free(&cmds);
-    sb_free(&applies);
-    sb_free(&snapm);
-    sb_free(&req);
-    sb_free(&reqdoc);
-    sb_free(&table);
-    sb_free(&cases);
-    sb_free(&events);
-    sb_free(&snapdef);
-    sb_free(&tdef);
+    aktc_sb_free(&cmds);
+    aktc_sb_free(&applies);
+    aktc_sb_free(&snapm);
+    aktc_sb_free(&req);
+    aktc_sb_free(&reqdoc);
+    aktc_sb_free(&table);
+    aktc_sb_free(&cases);
+    aktc_sb_free(&events);
+    aktc_sb_free(&snapdef);
+    aktc_sb_free(&tdef);
 }
 
 /* --- files ---------------------------------------------------------------- */
 
 static int
-write_file(const char *path, const sb *b)
+write_file(const char *path, const aktc_sb *b)
 {
     /* Leave an identical file untouched so build systems see no change. */
     FILE *fp = fopen(path, "rb");
@@ -1291,11 +1230,11 @@ write_file(const char *path, const sb *b)
 
 /* Render both files of f into b[0] (header) and b[1] (source). */
 static void
-render(const ast_file *f, sb *out)
+render(const ast_file *f, aktc_sb *out)
 {
-    sb h = { 0 }, c = { 0 }, hmsg = { 0 }, hact = { 0 }, hdesc = { 0 },
-       cmsg = { 0 }, cact = { 0 }, cdesc = { 0 }, includes = { 0 },
-       types = { 0 };
+    aktc_sb h = { 0 }, c = { 0 }, hmsg = { 0 }, hact = { 0 }, hdesc = { 0 },
+            cmsg = { 0 }, cact = { 0 }, cdesc = { 0 }, includes = { 0 },
+            types = { 0 };
     char *stem = aktc_file_stem(f->base);
     char *guard_l = ast_printf("%s_%s_akt_h", f->prefix, stem);
     char *guard = aktc_upper(guard_l);
@@ -1303,17 +1242,17 @@ render(const ast_file *f, sb *out)
 
     for (const ast_import *i = f->imports; i; i = i->next) {
         if (i->file) {
-            sb_printf(&includes, "#include \"%s.h\"\n", i->file->base);
+            aktc_sb_printf(&includes, "#include \"%s.h\"\n", i->file->base);
         }
     }
     if (includes.len) {
-        sb_puts(&includes, "\n");
+        aktc_sb_puts(&includes, "\n");
     } else {
-        sb_puts(&includes, "");
+        aktc_sb_puts(&includes, "");
     }
 
     /* forward typedefs first, so fields may point to any message */
-    sb fwd = { 0 };
+    aktc_sb fwd = { 0 };
     for (const ast_decl *d = f->decls; d; d = d->next) {
         if (d->kind == DECL_MESSAGE) {
             tmpl(&fwd, aktc_tmpl_header, "forward", "cname", d->cname, NULL);
@@ -1323,7 +1262,7 @@ render(const ast_file *f, sb *out)
         }
     }
     if (fwd.len) {
-        sb_puts(&fwd, "\n");
+        aktc_sb_puts(&fwd, "\n");
     }
     /* enums come before structs that use them */
     for (const ast_decl *d = f->decls; d; d = d->next) {
@@ -1331,20 +1270,20 @@ render(const ast_file *f, sb *out)
             emit_enum(&hmsg, &hdesc, &cdesc, d);
         }
     }
-    sb_puts(&hmsg, sb_str(&fwd));
-    sb_free(&fwd);
+    aktc_sb_puts(&hmsg, aktc_sb_str(&fwd));
+    aktc_sb_free(&fwd);
     for (const ast_decl *d = f->decls; d; d = d->next) {
         if (d->kind == DECL_MESSAGE) {
             emit_header_message(&hmsg, &hdesc, d);
             emit_message_code(&cmsg, &cdesc, d);
-            sb_printf(&types, "    &%s_desc,\n", d->snake);
+            aktc_sb_printf(&types, "    &%s_desc,\n", d->snake);
         }
     }
     for (const ast_decl *d = f->decls; d; d = d->next) {
         if (d->kind == DECL_ACTOR) {
-            sb sh = { 0 };
+            aktc_sb sh = { 0 };
             emit_header_message(&sh, &hdesc, d->state);
-            sb_free(&sh);
+            aktc_sb_free(&sh);
             if (d->fsm) {
                 emit_fsm_actor(&hact, &cact, d);
             } else if (d->persistent) {
@@ -1353,20 +1292,20 @@ render(const ast_file *f, sb *out)
                 emit_actor(&hact, &cact, d);
             }
             emit_message_code(&cmsg, &cdesc, d->state);
-            sb_printf(&types, "    &%s_desc,\n", d->state->snake);
+            aktc_sb_printf(&types, "    &%s_desc,\n", d->state->snake);
         }
     }
 
     /* header */
     tmpl(&h, aktc_tmpl_header, "file_begin", "base", f->base, "version",
         AKTC_VERSION, "pkg", f->pkg, "guard", guard, "includes",
-        sb_str(&includes), NULL);
+        aktc_sb_str(&includes), NULL);
     tmpl(&h, aktc_tmpl_header, "messages_begin", NULL);
-    sb_puts(&h, sb_str(&hmsg));
+    aktc_sb_puts(&h, aktc_sb_str(&hmsg));
     tmpl(&h, aktc_tmpl_header, "actors_begin", NULL);
-    sb_puts(&h, sb_str(&hact));
+    aktc_sb_puts(&h, aktc_sb_str(&hact));
     tmpl(&h, aktc_tmpl_header, "descriptors_begin", NULL);
-    sb_puts(&h, sb_str(&hdesc));
+    aktc_sb_puts(&h, aktc_sb_str(&hdesc));
     tmpl(&h, aktc_tmpl_header, "file_end", "base", f->base, "prefix", f->prefix,
         "stem", stem, "guard", guard, NULL);
 
@@ -1374,33 +1313,33 @@ render(const ast_file *f, sb *out)
     tmpl(&c, aktc_tmpl_source, "file_begin", "base", f->base, "version",
         AKTC_VERSION, "pkg", f->pkg, NULL);
     tmpl(&c, aktc_tmpl_source, "messages_begin", NULL);
-    sb_puts(&c, sb_str(&cmsg));
+    aktc_sb_puts(&c, aktc_sb_str(&cmsg));
     tmpl(&c, aktc_tmpl_source, "actors_begin", NULL);
-    sb_puts(&c, sb_str(&cact));
+    aktc_sb_puts(&c, aktc_sb_str(&cact));
     tmpl(&c, aktc_tmpl_source, "descriptors_begin", NULL);
-    sb_puts(&c, sb_str(&cdesc));
+    aktc_sb_puts(&c, aktc_sb_str(&cdesc));
     tmpl(&c, aktc_tmpl_source, "file_end", "prefix", f->prefix, "stem", stem,
-        "types", sb_str(&types), NULL);
+        "types", aktc_sb_str(&types), NULL);
 
     out[0] = h;
     out[1] = c;
     free(stem);
     free(guard);
-    sb_free(&hmsg);
-    sb_free(&hact);
-    sb_free(&hdesc);
-    sb_free(&cmsg);
-    sb_free(&cact);
-    sb_free(&cdesc);
-    sb_free(&includes);
-    sb_free(&types);
+    aktc_sb_free(&hmsg);
+    aktc_sb_free(&hact);
+    aktc_sb_free(&hdesc);
+    aktc_sb_free(&cmsg);
+    aktc_sb_free(&cact);
+    aktc_sb_free(&cdesc);
+    aktc_sb_free(&includes);
+    aktc_sb_free(&types);
 }
 
 int
 emit_c_render(const ast_file *f, char **header, size_t *header_len,
     char **source, size_t *source_len)
 {
-    sb out[2] = { { 0 }, { 0 } };
+    aktc_sb out[2] = { { 0 }, { 0 } };
     render(f, out);
     *header = out[0].s;
     *header_len = out[0].len;
@@ -1412,14 +1351,14 @@ emit_c_render(const ast_file *f, char **header, size_t *header_len,
 int
 emit_c(const ast_file *f, const char *dir)
 {
-    sb out[2] = { { 0 }, { 0 } };
+    aktc_sb out[2] = { { 0 }, { 0 } };
     render(f, out);
     char *hp = ast_printf("%s/%s.h", dir, f->base);
     char *cp = ast_printf("%s/%s.c", dir, f->base);
     int rc = write_file(hp, &out[0]) || write_file(cp, &out[1]) ? -1 : 0;
     free(hp);
     free(cp);
-    sb_free(&out[0]);
-    sb_free(&out[1]);
+    aktc_sb_free(&out[0]);
+    aktc_sb_free(&out[1]);
     return rc;
 }

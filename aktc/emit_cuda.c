@@ -64,7 +64,7 @@ block_of(const char *tmpl, const char *name, size_t *len)
 
 /* fill -- append block `name` of tmpl to out; kv: key, value, ..., NULL */
 static void
-fill(gsb *out, const unsigned char *tmpl, const char *name,
+fill(aktc_sb *out, const unsigned char *tmpl, const char *name,
     const char *const *kv)
 {
     size_t len;
@@ -73,14 +73,14 @@ fill(gsb *out, const unsigned char *tmpl, const char *name,
     while (s < end) {
         const char *open = strstr(s, "{{");
         if (open == NULL || open >= end) {
-            gsb_putn(out, s, (size_t)(end - s));
+            aktc_sb_putn(out, s, (size_t)(end - s));
             return;
         }
         /* "{{{" opens a brace then a hole */
         while (open[2] == '{') {
             open++;
         }
-        gsb_putn(out, s, (size_t)(open - s));
+        aktc_sb_putn(out, s, (size_t)(open - s));
         const char *close = strstr(open, "}}");
         size_t kl = (size_t)(close - open - 2);
         const char *val = NULL;
@@ -94,7 +94,7 @@ fill(gsb *out, const unsigned char *tmpl, const char *name,
                 (int)kl, open + 2);
             exit(3);
         }
-        gsb_puts(out, val);
+        aktc_sb_puts(out, val);
         s = close + 2;
     }
 }
@@ -143,95 +143,96 @@ static const char *const tell_to_names[] = { "", "sender", "self", "a ref" };
 /* the members of d's struct; for a handler's out struct (h given), each
  * tell's too: a struct with its flag, its target and the message's fields */
 static void
-members(gsb *b, const ast_decl *d, const ast_handler *h)
+members(aktc_sb *b, const ast_decl *d, const ast_handler *h)
 {
     bool any = false;
     for (const ast_field *fl = d ? d->fields : NULL; fl; fl = fl->next) {
         gtype t = aktc_gpu_field_type(fl);
-        gsb_printf(b, "    %s %s; /* %llu */\n", aktc_gpu_ctype(t), fl->name,
-            (unsigned long long)fl->number);
+        aktc_sb_printf(b, "    %s %s; /* %llu */\n", aktc_gpu_ctype(t),
+            fl->name, (unsigned long long)fl->number);
         any = true;
     }
     int k = 0;
     for (const gtell *t = tells_of(h); t; t = t->next, k++) {
-        gsb_printf(b,
+        aktc_sb_printf(b,
             "    struct {\n"
             "        uint8_t sent_;\n");
         if (t->to == GTO_REF) {
-            gsb_puts(b, "        akt_gpu_ref to_;\n");
+            aktc_sb_puts(b, "        akt_gpu_ref to_;\n");
         }
         for (const ast_field *fl = t->msg->fields; fl; fl = fl->next) {
-            gsb_printf(b, "        %s %s;\n",
+            aktc_sb_printf(b, "        %s %s;\n",
                 aktc_gpu_ctype(aktc_gpu_field_type(fl)), fl->name);
         }
-        gsb_printf(b, "    } tell%d_; /* tell(%s, %s) */\n", k,
+        aktc_sb_printf(b, "    } tell%d_; /* tell(%s, %s) */\n", k,
             tell_to_names[t->to], t->msg->qname);
         any = true;
     }
     if (!any) {
         /* C has no empty structs */
-        gsb_puts(b, "    uint8_t unused_;\n");
+        aktc_sb_puts(b, "    uint8_t unused_;\n");
     }
 }
 
 /* the loads of one message's columns into `in` (base: first column) */
 static void
-loads(gsb *b, const ast_decl *d, int base, const char *ind, const char *src)
+loads(aktc_sb *b, const ast_decl *d, int base, const char *ind, const char *src)
 {
     int k = base;
     for (const ast_field *fl = d ? d->fields : NULL; fl; fl = fl->next, k++) {
         gtype t = aktc_gpu_field_type(fl);
         if (t == GT_BOOL) {
-            gsb_printf(b, "%sin.%s = ((const uint8_t *)%s[%d])[r] != 0;\n", ind,
-                fl->name, src, k);
+            aktc_sb_printf(b, "%sin.%s = ((const uint8_t *)%s[%d])[r] != 0;\n",
+                ind, fl->name, src, k);
         } else {
-            gsb_printf(b, "%sin.%s = ((const %s *)%s[%d])[r];\n", ind, fl->name,
-                aktc_gpu_ctype(t), src, k);
+            aktc_sb_printf(b, "%sin.%s = ((const %s *)%s[%d])[r];\n", ind,
+                fl->name, aktc_gpu_ctype(t), src, k);
         }
     }
     if (d == NULL || d->fields == NULL) {
-        gsb_printf(b, "%sin.unused_ = 0;\n", ind);
+        aktc_sb_printf(b, "%sin.unused_ = 0;\n", ind);
     }
 }
 
 /* out = the reply's defaults, each tell not sent and at its defaults */
 static void
-inits(gsb *b, const ast_decl *d, const ast_handler *h, const char *ind)
+inits(aktc_sb *b, const ast_decl *d, const ast_handler *h, const char *ind)
 {
     for (const ast_field *fl = d ? d->fields : NULL; fl; fl = fl->next) {
-        gsb_printf(b, "%sout.%s = ", ind, fl->name);
+        aktc_sb_printf(b, "%sout.%s = ", ind, fl->name);
         aktc_gpu_print_default(b, fl);
-        gsb_puts(b, ";\n");
+        aktc_sb_puts(b, ";\n");
     }
     int k = 0;
     for (const gtell *t = tells_of(h); t; t = t->next, k++) {
-        gsb_printf(b, "%sout.tell%d_.sent_ = 0;\n", ind, k);
+        aktc_sb_printf(b, "%sout.tell%d_.sent_ = 0;\n", ind, k);
         if (t->to == GTO_REF) {
-            gsb_printf(b, "%sout.tell%d_.to_ = akt_gpu_ref_none();\n", ind, k);
+            aktc_sb_printf(
+                b, "%sout.tell%d_.to_ = akt_gpu_ref_none();\n", ind, k);
         }
         for (const ast_field *fl = t->msg->fields; fl; fl = fl->next) {
-            gsb_printf(b, "%sout.tell%d_.%s = ", ind, k, fl->name);
+            aktc_sb_printf(b, "%sout.tell%d_.%s = ", ind, k, fl->name);
             aktc_gpu_print_default(b, fl);
-            gsb_puts(b, ";\n");
+            aktc_sb_puts(b, ";\n");
         }
     }
     if ((d == NULL || d->fields == NULL) && tells_of(h) == NULL) {
-        gsb_printf(b, "%sout.unused_ = 0;\n", ind);
+        aktc_sb_printf(b, "%sout.unused_ = 0;\n", ind);
     }
 }
 
 /* one store of value (an out member) into column k */
 static void
 store_col(
-    gsb *b, const ast_field *fl, int k, const char *value, const char *ind)
+    aktc_sb *b, const ast_field *fl, int k, const char *value, const char *ind)
 {
     gtype t = aktc_gpu_field_type(fl);
     if (t == GT_BOOL) {
-        gsb_printf(
+        aktc_sb_printf(
             b, "%s((uint8_t *)a->out[%d])[r] = %s ? 1 : 0;\n", ind, k, value);
     } else {
-        gsb_printf(b, "%s((%s *)a->out[%d])[r] = %s;\n", ind, aktc_gpu_ctype(t),
-            k, value);
+        aktc_sb_printf(b, "%s((%s *)a->out[%d])[r] = %s;\n", ind,
+            aktc_gpu_ctype(t), k, value);
     }
 }
 
@@ -240,8 +241,8 @@ static int nfields(const ast_decl *d);
 /* the reply's fields, then each tell's flag, target and fields, into
  * the handler's out columns from base */
 static void
-stores(
-    gsb *b, const ast_decl *d, const ast_handler *h, int base, const char *ind)
+stores(aktc_sb *b, const ast_decl *d, const ast_handler *h, int base,
+    const char *ind)
 {
     int k = base;
     for (const ast_field *fl = d ? d->fields : NULL; fl; fl = fl->next, k++) {
@@ -251,10 +252,10 @@ stores(
     }
     int n = 0;
     for (const gtell *t = tells_of(h); t; t = t->next, n++) {
-        gsb_printf(b, "%s((uint8_t *)a->out[%d])[r] = out.tell%d_.sent_;\n",
+        aktc_sb_printf(b, "%s((uint8_t *)a->out[%d])[r] = out.tell%d_.sent_;\n",
             ind, k++, n);
         if (t->to == GTO_REF) {
-            gsb_printf(b,
+            aktc_sb_printf(b,
                 "%s((akt_gpu_ref *)a->out[%d])[r] = out.tell%d_.to_;\n", ind,
                 k++, n);
         }
@@ -333,7 +334,7 @@ enums_add(enum_set *e, const ast_decl *d)
 }
 
 static void
-enum_checks(const ast_file *f, gsb *out)
+enum_checks(const ast_file *f, aktc_sb *out)
 {
     enum_set e = { 0 };
     for (const ast_decl *a = f->decls; a; a = a->next) {
@@ -350,20 +351,20 @@ enum_checks(const ast_file *f, gsb *out)
         }
     }
     for (size_t i = 0; i < e.n; i++) {
-        gsb cases = { 0 };
+        aktc_sb cases = { 0 };
         for (const ast_enumval *v = e.v[i]->values; v; v = v->next) {
-            gsb_printf(&cases, "    case %lld:\n", (long long)v->value);
+            aktc_sb_printf(&cases, "    case %lld:\n", (long long)v->value);
         }
         const char *kv[] = { "qname", e.v[i]->qname, "macro", e.v[i]->macro,
             "snake", e.v[i]->snake, "cases", cases.s ? cases.s : "", NULL };
         fill(out, aktc_tmpl_cuda_header, "enum_check", kv);
-        gsb_free(&cases);
+        aktc_sb_free(&cases);
     }
     free(e.v);
 }
 
 static void
-render_header(const ast_file *f, gsb *out)
+render_header(const ast_file *f, aktc_sb *out)
 {
     char *guard = guard_of(f);
     char *stem = aktc_file_stem(f->base);
@@ -378,32 +379,32 @@ render_header(const ast_file *f, gsb *out)
             continue;
         }
         any = true;
-        gsb m = { 0 };
+        aktc_sb m = { 0 };
         members(&m, a->state, NULL);
         const char *kv[]
             = { "qname", a->qname, "cname", a->cname, "members", m.s, NULL };
         fill(out, aktc_tmpl_cuda_header, "types", kv);
-        gsb_free(&m);
+        aktc_sb_free(&m);
         /* in/out structs and handlers */
         for (const ast_handler *h = a->handlers; h; h = h->next) {
             if (!h->gpu || h->gpu_body == NULL) {
                 continue;
             }
             hnames n = names_of(a, h);
-            gsb im = { 0 }, om = { 0 };
+            aktc_sb im = { 0 }, om = { 0 };
             members(&im, h->msg_decl, NULL);
             members(&om, h->reply_decl, h);
             const char *kin[] = { "name", n.in, "members", im.s, NULL };
             fill(out, aktc_tmpl_cuda_header, "io_struct", kin);
             const char *kout[] = { "name", n.out, "members", om.s, NULL };
             fill(out, aktc_tmpl_cuda_header, "io_struct", kout);
-            gsb_free(&im);
-            gsb_free(&om);
-            gsb body = { 0 }, decls = { 0 };
-            gsb_puts(
+            aktc_sb_free(&im);
+            aktc_sb_free(&om);
+            aktc_sb body = { 0 }, decls = { 0 };
+            aktc_sb_puts(
                 &decls, "    (void)state;\n    (void)in;\n    (void)out;\n");
             if (aktc_gpu_body_needs_status(h->gpu_body)) {
-                gsb_puts(&decls, "    int32_t st_ = 0;\n");
+                aktc_sb_puts(&decls, "    int32_t st_ = 0;\n");
             }
             aktc_gpu_print_body(&body, h->gpu_body, 4);
             char line[32];
@@ -416,8 +417,8 @@ render_header(const ast_file *f, gsb *out)
                 "decls", decls.s, "body", body.s ? body.s : "", NULL };
             fill(out, aktc_tmpl_cuda_header, "handler", kh);
             free(arrow);
-            gsb_free(&body);
-            gsb_free(&decls);
+            aktc_sb_free(&body);
+            aktc_sb_free(&decls);
             names_free(&n);
         }
         /* the per-actor loop */
@@ -429,13 +430,13 @@ render_header(const ast_file *f, gsb *out)
                 continue;
             }
             hnames n = names_of(a, h);
-            gsb ld = { 0 }, in = { 0 }, st = { 0 };
+            aktc_sb ld = { 0 }, in = { 0 }, st = { 0 };
             loads(&ld, h->msg_decl, in_base, "            ", "a->in");
             inits(&in, h->reply_decl, h, "            ");
             if (nouts(h) > 0) {
-                gsb_puts(&st, "            if (rc == AKT_GPU_OK) {\n");
+                aktc_sb_puts(&st, "            if (rc == AKT_GPU_OK) {\n");
                 stores(&st, h->reply_decl, h, out_base, "                ");
-                gsb_puts(&st, "            }\n");
+                aktc_sb_puts(&st, "            }\n");
             }
             char hs[16];
             snprintf(hs, sizeof hs, "%d", hid);
@@ -443,9 +444,9 @@ render_header(const ast_file *f, gsb *out)
                 ld.s ? ld.s : "", "init", in.s ? in.s : "", "snake", a->snake,
                 "hsnake", h->snake, "store", st.s ? st.s : "", NULL };
             fill(out, aktc_tmpl_cuda_header, "actor_case", kc);
-            gsb_free(&ld);
-            gsb_free(&in);
-            gsb_free(&st);
+            aktc_sb_free(&ld);
+            aktc_sb_free(&in);
+            aktc_sb_free(&st);
             names_free(&n);
             hid++;
             in_base += nfields(h->msg_decl);
@@ -475,24 +476,24 @@ render_header(const ast_file *f, gsb *out)
 
 /* a C string literal of one line of text (with its newline) */
 static void
-c_line(gsb *b, const char *s, size_t n)
+c_line(aktc_sb *b, const char *s, size_t n)
 {
-    gsb_puts(b, "    \"");
+    aktc_sb_puts(b, "    \"");
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '"' || c == '\\') {
-            gsb_printf(b, "\\%c", c);
+            aktc_sb_printf(b, "\\%c", c);
         } else if (c == '\n') {
-            gsb_puts(b, "\\n");
+            aktc_sb_puts(b, "\\n");
         } else if (c == '?' && i + 1 < n && s[i + 1] == '?') {
-            gsb_puts(b, "?\"\""); /* no trigraphs */
+            aktc_sb_puts(b, "?\"\""); /* no trigraphs */
         } else if (c < 0x20 || c >= 0x7f) {
-            gsb_printf(b, "\\%03o", c);
+            aktc_sb_printf(b, "\\%03o", c);
         } else {
-            gsb_putn(b, (const char *)&c, 1);
+            aktc_sb_putn(b, (const char *)&c, 1);
         }
     }
-    gsb_puts(b, "\",\n");
+    aktc_sb_puts(b, "\",\n");
 }
 
 /* a host field's value (expr) in its device form, and back: refs are
@@ -514,48 +515,49 @@ from_dev(const ast_field *fl, const char *expr)
 }
 
 static void
-pack_fields(gsb *b, const ast_decl *d)
+pack_fields(aktc_sb *b, const ast_decl *d)
 {
     int k = 0;
     for (const ast_field *fl = d ? d->fields : NULL; fl; fl = fl->next, k++) {
         gtype t = aktc_gpu_field_type(fl);
         if (t == GT_BOOL) {
-            gsb_printf(b, "    ((uint8_t *)cols[%d])[r] = m->%s ? 1 : 0;\n", k,
-                fl->name);
+            aktc_sb_printf(b, "    ((uint8_t *)cols[%d])[r] = m->%s ? 1 : 0;\n",
+                k, fl->name);
         } else {
             char *m = ast_printf("m->%s", fl->name);
             char *v = to_dev(fl, m);
-            gsb_printf(
+            aktc_sb_printf(
                 b, "    ((%s *)cols[%d])[r] = %s;\n", aktc_gpu_ctype(t), k, v);
             free(m);
             free(v);
         }
     }
     if (k == 0) {
-        gsb_puts(b, "    (void)m;\n    (void)cols;\n    (void)r;\n");
+        aktc_sb_puts(b, "    (void)m;\n    (void)cols;\n    (void)r;\n");
     }
 }
 
 static void
-unpack_fields(gsb *b, const ast_decl *d)
+unpack_fields(aktc_sb *b, const ast_decl *d)
 {
     int k = 0;
     for (const ast_field *fl = d ? d->fields : NULL; fl; fl = fl->next, k++) {
         gtype t = aktc_gpu_field_type(fl);
         if (t == GT_BOOL) {
-            gsb_printf(b, "    m->%s = ((const uint8_t *)cols[%d])[r] != 0;\n",
-                fl->name, k);
+            aktc_sb_printf(b,
+                "    m->%s = ((const uint8_t *)cols[%d])[r] != 0;\n", fl->name,
+                k);
         } else {
             char *c
                 = ast_printf("((const %s *)cols[%d])[r]", aktc_gpu_ctype(t), k);
             char *v = from_dev(fl, c);
-            gsb_printf(b, "    m->%s = %s;\n", fl->name, v);
+            aktc_sb_printf(b, "    m->%s = %s;\n", fl->name, v);
             free(c);
             free(v);
         }
     }
     if (k == 0) {
-        gsb_puts(b, "    (void)cols;\n    (void)r;\n");
+        aktc_sb_puts(b, "    (void)cols;\n    (void)r;\n");
     }
 }
 
@@ -570,10 +572,10 @@ size_of(gtype t)
 }
 
 static void
-sizes(gsb *b, const ast_decl *d, bool *first)
+sizes(aktc_sb *b, const ast_decl *d, bool *first)
 {
     for (const ast_field *fl = d ? d->fields : NULL; fl; fl = fl->next) {
-        gsb_printf(
+        aktc_sb_printf(
             b, "%s%d", *first ? "" : ", ", size_of(aktc_gpu_field_type(fl)));
         *first = false;
     }
@@ -581,10 +583,10 @@ sizes(gsb *b, const ast_decl *d, bool *first)
 
 /* the out columns' sizes of a handler's tells */
 static void
-tell_sizes(gsb *b, const ast_handler *h, bool *first)
+tell_sizes(aktc_sb *b, const ast_handler *h, bool *first)
 {
     for (const gtell *t = tells_of(h); t; t = t->next) {
-        gsb_printf(
+        aktc_sb_printf(
             b, "%s1%s", *first ? "" : ", ", t->to == GTO_REF ? ", 16" : "");
         *first = false;
         sizes(b, t->msg, first);
@@ -592,7 +594,7 @@ tell_sizes(gsb *b, const ast_handler *h, bool *first)
 }
 
 static void
-render_source(const ast_file *f, const char *header, gsb *out)
+render_source(const ast_file *f, const char *header, aktc_sb *out)
 {
     char *stem = aktc_file_stem(f->base);
     const char *common[] = { "base", f->base, "version", AKTC_VERSION, "pkg",
@@ -603,7 +605,7 @@ render_source(const ast_file *f, const char *header, gsb *out)
         any = any || (a->kind == DECL_ACTOR && aktc_gpu_actor_has_gpu(a));
     }
     if (!any) {
-        gsb_puts(out, "/* no @gpu handlers in this file */\n");
+        aktc_sb_puts(out, "/* no @gpu handlers in this file */\n");
         free(stem);
         return;
     }
@@ -619,28 +621,28 @@ render_source(const ast_file *f, const char *header, gsb *out)
         if (a->kind != DECL_ACTOR || !aktc_gpu_actor_has_gpu(a)) {
             continue;
         }
-        gsb td = { 0 }, fd = { 0 };
+        aktc_sb td = { 0 }, fd = { 0 };
         for (const ast_field *fl = a->state->fields; fl; fl = fl->next) {
             char *cx = ast_printf("c->%s", fl->name);
             char *gx = ast_printf("g->%s", fl->name);
             char *tv = to_dev(fl, cx), *fv = from_dev(fl, gx);
-            gsb_printf(&td, "    g->%s = %s;\n", fl->name, tv);
-            gsb_printf(&fd, "    c->%s = %s;\n", fl->name, fv);
+            aktc_sb_printf(&td, "    g->%s = %s;\n", fl->name, tv);
+            aktc_sb_printf(&fd, "    c->%s = %s;\n", fl->name, fv);
             free(cx);
             free(gx);
             free(tv);
             free(fv);
         }
         if (a->state->fields == NULL) {
-            gsb_puts(&td, "    (void)c;\n    g->unused_ = 0;\n");
-            gsb_puts(&fd, "    (void)g;\n    (void)c;\n");
+            aktc_sb_puts(&td, "    (void)c;\n    g->unused_ = 0;\n");
+            aktc_sb_puts(&fd, "    (void)g;\n    (void)c;\n");
         }
         const char *ka[] = { "qname", a->qname, "snake", a->snake, "cname",
             a->cname, "to_dev", td.s, "from_dev", fd.s, NULL };
         fill(out, aktc_tmpl_cuda_source, "actor_begin", ka);
-        gsb_free(&td);
-        gsb_free(&fd);
-        gsb entries = { 0 }, table = { 0 }, ins = { 0 }, outs = { 0 };
+        aktc_sb_free(&td);
+        aktc_sb_free(&fd);
+        aktc_sb entries = { 0 }, table = { 0 }, ins = { 0 }, outs = { 0 };
         bool first_in = true, first_out = true;
         int hid = 0, in_base = 0, out_base = 0;
         for (const ast_handler *h = a->handlers; h; h = h->next) {
@@ -648,8 +650,8 @@ render_source(const ast_file *f, const char *header, gsb *out)
                 continue;
             }
             hnames n = names_of(a, h);
-            gsb pk = { 0 }, up = { 0 }, ld = { 0 }, in = { 0 }, rp = { 0 },
-                sd = { 0 };
+            aktc_sb pk = { 0 }, up = { 0 }, ld = { 0 }, in = { 0 }, rp = { 0 },
+                    sd = { 0 };
             pack_fields(&pk, h->msg_decl);
             const char *kh[] = { "msg", h->msg, "snake", a->snake, "hsnake",
                 h->snake, "msg_cname", h->msg_decl->cname, "pack", pk.s, NULL };
@@ -663,10 +665,10 @@ render_source(const ast_file *f, const char *header, gsb *out)
             }
             /* each tell: its message from its columns (the batch), and its
              * entry in the handler's table */
-            gsb tt = { 0 };
+            aktc_sb tt = { 0 };
             int ntells = 0, tcol = nfields(h->reply_decl);
             for (const gtell *t = tells_of(h); t; t = t->next, ntells++) {
-                gsb tu = { 0 };
+                aktc_sb tu = { 0 };
                 unpack_fields(&tu, t->msg);
                 char ks[16];
                 snprintf(ks, sizeof ks, "%d", ntells);
@@ -675,10 +677,10 @@ render_source(const ast_file *f, const char *header, gsb *out)
                     "to", tell_to_names[t->to], "msg", t->msg->qname, "unpack",
                     tu.s, NULL };
                 fill(out, aktc_tmpl_cuda_source, "handler_tell", kt);
-                gsb_free(&tu);
+                aktc_sb_free(&tu);
                 static const char *const to_const[] = { "", "AKT_GPU_TO_SENDER",
                     "AKT_GPU_TO_SELF", "AKT_GPU_TO_REF" };
-                gsb_printf(&tt,
+                aktc_sb_printf(&tt,
                     "    {.msg = &%s_desc, .to = %s, .col = %d,\n"
                     "        .msg_new = %s_gpu_%s_tell%d},\n",
                     t->msg->snake, to_const[t->to], tcol, a->snake, h->snake,
@@ -690,19 +692,19 @@ render_source(const ast_file *f, const char *header, gsb *out)
                     "tells", tt.s, NULL };
                 fill(out, aktc_tmpl_cuda_source, "handler_tells", ktt);
             }
-            gsb_free(&tt);
+            aktc_sb_free(&tt);
             /* the glue */
             int k = 0;
             for (const ast_field *fl = h->msg_decl->fields; fl;
                  fl = fl->next, k++) {
                 char *mx = ast_printf("msg->%s", fl->name);
                 char *v = to_dev(fl, mx);
-                gsb_printf(&ld, "    in.%s = %s;\n", fl->name, v);
+                aktc_sb_printf(&ld, "    in.%s = %s;\n", fl->name, v);
                 free(mx);
                 free(v);
             }
             if (k == 0) {
-                gsb_puts(&ld, "    in.unused_ = 0;\n    (void)msg;\n");
+                aktc_sb_puts(&ld, "    in.unused_ = 0;\n    (void)msg;\n");
             }
             inits(&in, h->reply_decl, h, "    ");
             /* the messages it sends, made before the state is committed
@@ -712,11 +714,12 @@ render_source(const ast_file *f, const char *header, gsb *out)
                                             : "        return AKT_ENOMEM;\n";
             int n2 = 0;
             for (const gtell *t = tells_of(h); t; t = t->next, n2++) {
-                gsb_printf(&rp, "    %s *tell%d_ = NULL;\n", t->msg->cname, n2);
+                aktc_sb_printf(
+                    &rp, "    %s *tell%d_ = NULL;\n", t->msg->cname, n2);
             }
             n2 = 0;
             for (const gtell *t = tells_of(h); t; t = t->next, n2++) {
-                gsb_printf(&rp,
+                aktc_sb_printf(&rp,
                     "    if (out.tell%d_.sent_) {\n"
                     "        tell%d_ = %s_alloc(0);\n"
                     "        if (tell%d_ == NULL) {\n"
@@ -726,15 +729,15 @@ render_source(const ast_file *f, const char *header, gsb *out)
                 for (const ast_field *fl = t->msg->fields; fl; fl = fl->next) {
                     char *ox = ast_printf("out.tell%d_.%s", n2, fl->name);
                     char *v = from_dev(fl, ox);
-                    gsb_printf(
+                    aktc_sb_printf(
                         &rp, "        tell%d_->%s = %s;\n", n2, fl->name, v);
                     free(ox);
                     free(v);
                 }
-                gsb_puts(&rp, "    }\n");
+                aktc_sb_puts(&rp, "    }\n");
             }
             if (h->reply_decl) {
-                gsb_printf(&rp,
+                aktc_sb_printf(&rp,
                     "    %s *reply = %s_alloc(0);\n"
                     "    if (reply == NULL) {\n%s"
                     "    }\n",
@@ -743,7 +746,7 @@ render_source(const ast_file *f, const char *header, gsb *out)
                      fl = fl->next) {
                     char *ox = ast_printf("out.%s", fl->name);
                     char *v = from_dev(fl, ox);
-                    gsb_printf(&rp, "    reply->%s = %s;\n", fl->name, v);
+                    aktc_sb_printf(&rp, "    reply->%s = %s;\n", fl->name, v);
                     free(ox);
                     free(v);
                 }
@@ -755,7 +758,7 @@ render_source(const ast_file *f, const char *header, gsb *out)
                     : t->to == GTO_SELF
                     ? ast_strdup("akt_ctx_self(ctx)")
                     : ast_printf("akt_gpu_ref_to(out.tell%d_.to_)", n2);
-                gsb_printf(&sd,
+                aktc_sb_printf(&sd,
                     "    /* tell(%s, %s): one to no actor is dropped */\n"
                     "    if (tell%d_ != NULL\n"
                     "        && akt_tell(%s, tell%d_, akt_ctx_self(ctx)) "
@@ -766,7 +769,7 @@ render_source(const ast_file *f, const char *header, gsb *out)
                 free(to);
             }
             if (h->reply_decl) {
-                gsb_puts(&sd,
+                aktc_sb_puts(&sd,
                     "    /* a reply nobody can take is dropped, as a batch's "
                     "would be */\n"
                     "    if (akt_reply(ctx, reply) != AKT_OK) {\n"
@@ -774,14 +777,14 @@ render_source(const ast_file *f, const char *header, gsb *out)
                     "    }\n"
                     "    return AKT_OK;\n");
             } else {
-                gsb_puts(&sd, "    return AKT_OK;\n");
+                aktc_sb_puts(&sd, "    return AKT_OK;\n");
             }
             if (ntells) {
-                gsb_puts(&sd, "nomem_:\n");
+                aktc_sb_puts(&sd, "nomem_:\n");
                 for (int i = 0; i < ntells; i++) {
-                    gsb_printf(&sd, "    akt_msg_free(tell%d_);\n", i);
+                    aktc_sb_printf(&sd, "    akt_msg_free(tell%d_);\n", i);
                 }
-                gsb_puts(&sd, "    return AKT_ENOMEM;\n");
+                aktc_sb_puts(&sd, "    return AKT_ENOMEM;\n");
             }
             char hs[16];
             snprintf(hs, sizeof hs, "%d", hid);
@@ -790,7 +793,7 @@ render_source(const ast_file *f, const char *header, gsb *out)
                 n.in, "out", n.out, "load", ld.s, "init", in.s ? in.s : "",
                 "reply", rp.s ? rp.s : "", "send", sd.s, NULL };
             fill(out, aktc_tmpl_cuda_source, "glue", kg);
-            gsb_printf(&entries, "    .on_%s = %s_gpu_on_%s,\n", h->snake,
+            aktc_sb_printf(&entries, "    .on_%s = %s_gpu_on_%s,\n", h->snake,
                 a->snake, h->snake);
             int ni = nfields(h->msg_decl), no = nouts(h);
             char *tells = ntells
@@ -798,7 +801,7 @@ render_source(const ast_file *f, const char *header, gsb *out)
                     ",\n        .ntells = %d, .tells = %s_gpu_%s_tells", ntells,
                     a->snake, h->snake)
                 : ast_strdup("");
-            gsb_printf(&table,
+            aktc_sb_printf(&table,
                 "    {.msg = &%s_desc, .reply = %s%s%s, .name = \"%s\",\n"
                 "        .in_base = %d, .nin = %d, .out_base = %d, .nout = "
                 "%d,\n"
@@ -817,12 +820,12 @@ render_source(const ast_file *f, const char *header, gsb *out)
             in_base += ni;
             out_base += no;
             hid++;
-            gsb_free(&pk);
-            gsb_free(&up);
-            gsb_free(&ld);
-            gsb_free(&in);
-            gsb_free(&rp);
-            gsb_free(&sd);
+            aktc_sb_free(&pk);
+            aktc_sb_free(&up);
+            aktc_sb_free(&ld);
+            aktc_sb_free(&in);
+            aktc_sb_free(&rp);
+            aktc_sb_free(&sd);
             names_free(&n);
         }
         char nin[16], nout[16], nh[16];
@@ -835,10 +838,10 @@ render_source(const ast_file *f, const char *header, gsb *out)
             outs.s ? outs.s : "0", "nin", nin, "nout", nout, "nhandlers", nh,
             NULL };
         fill(out, aktc_tmpl_cuda_source, "actor_end", ke);
-        gsb_free(&entries);
-        gsb_free(&table);
-        gsb_free(&ins);
-        gsb_free(&outs);
+        aktc_sb_free(&entries);
+        aktc_sb_free(&table);
+        aktc_sb_free(&ins);
+        aktc_sb_free(&outs);
     }
     free(stem);
 }
@@ -849,7 +852,7 @@ int
 emit_cuda_render(const ast_file *f, char **header, size_t *header_len,
     char **source, size_t *source_len)
 {
-    gsb h = { 0 }, c = { 0 };
+    aktc_sb h = { 0 }, c = { 0 };
     render_header(f, &h);
     render_source(f, h.s, &c);
     *header = h.s;

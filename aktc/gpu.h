@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "ast.h"
+#include "strbuf.h"
 
 /* The value types of the body language (IDL scalars). GT_ICONST and
  * GT_FCONST are untyped constant expressions that take their type from
@@ -193,25 +194,11 @@ const struct ast_decl *aktc_gpu_field_enum(const ast_field *f);
 /* the out columns of a tell: its flag, its target (GTO_REF), its fields */
 int aktc_gpu_tell_cols(const gtell *t);
 
-/* A growing string (emit_cuda.c and the body printer share it). */
-typedef struct gsb {
-    char *s;
-    size_t len, cap;
-} gsb;
-void gsb_putn(gsb *b, const char *s, size_t n);
-void gsb_puts(gsb *b, const char *s);
-void gsb_printf(gsb *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-void gsb_free(gsb *b);
-
 /* aktc_gpu_print_body -- the C text of a checked body, as the statements
  * of the handler function, indented by indent spaces. The handler's
  * parameters are `state`, `in` and `out` (pointers), and it declares
  * `int32_t st_ = 0;` (the status of checked operations) before them. */
-void aktc_gpu_print_body(gsb *b, const aktc_gpu_body *body, int indent);
+void aktc_gpu_print_body(aktc_sb *b, const aktc_gpu_body *body, int indent);
 
 /* aktc_gpu_body_needs_status -- true when the body has a checked
  * operation (integer division, float-to-int conversion), so the handler
@@ -219,6 +206,6 @@ void aktc_gpu_print_body(gsb *b, const aktc_gpu_body *body, int indent);
 bool aktc_gpu_body_needs_status(const aktc_gpu_body *body);
 
 /* aktc_gpu_print_const -- a C constant of type t for a literal default */
-void aktc_gpu_print_default(gsb *b, const ast_field *fl);
+void aktc_gpu_print_default(aktc_sb *b, const ast_field *fl);
 
 #endif /* AKTC_GPU_H */

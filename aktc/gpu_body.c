@@ -28,59 +28,6 @@
 #include "diag.h"
 #include "gpu.h"
 
-/* --- strings --------------------------------------------------------------
- */
-
-void
-gsb_putn(gsb *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1) {
-            cap *= 2;
-        }
-        char *p = realloc(b->s, cap);
-        if (p == NULL) {
-            fputs("aktc: out of memory\n", stderr);
-            exit(3);
-        }
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-void
-gsb_puts(gsb *b, const char *s)
-{
-    gsb_putn(b, s, strlen(s));
-}
-
-void
-gsb_printf(gsb *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *tmp = ast_alloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(tmp, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    gsb_putn(b, tmp, (size_t)n);
-    free(tmp);
-}
-
-void
-gsb_free(gsb *b)
-{
-    free(b->s);
-    b->s = NULL;
-    b->len = b->cap = 0;
-}
-
 /* --- types ----------------------------------------------------------------
  */
 
@@ -2036,20 +1983,20 @@ parse_tell(P *p)
         gs_free(s);
         return NULL;
     }
-    gsb name = { 0 };
+    aktc_sb name = { 0 };
     for (;;) {
-        gsb_putn(&name, p->t.text, p->t.len);
+        aktc_sb_putn(&name, p->t.text, p->t.len);
         mloc = span(mloc, p->t.loc);
         next(p);
         if (!is_tok(p, '.')) {
             break;
         }
         next(p);
-        gsb_puts(&name, ".");
+        aktc_sb_puts(&name, ".");
         if (!is_tok(p, T_IDENT)) {
             syntax(p, p->t.loc, "expected a name after '.', got %s",
                 tok_desc(&p->t, b, sizeof b));
-            gsb_free(&name);
+            aktc_sb_free(&name);
             free(tl);
             gs_free(s);
             return NULL;
@@ -2069,7 +2016,7 @@ parse_tell(P *p)
                 to_actor->qname, m->qname);
         }
     }
-    gsb_free(&name);
+    aktc_sb_free(&name);
     tl->msg = m;
     if (!expect(p, '{', "'{' and the message's fields")) {
         free(tl);
@@ -2497,17 +2444,17 @@ aktc_gpu_check_actor(ast_decl *a)
  */
 
 static void
-indent_to(gsb *b, int n)
+indent_to(aktc_sb *b, int n)
 {
     for (int i = 0; i < n; i++) {
-        gsb_putn(b, " ", 1);
+        aktc_sb_putn(b, " ", 1);
     }
 }
 
 /* a float constant of type t, exact: %.9g round-trips a float, %.17g a
  * double */
 static void
-print_float(gsb *b, double d, gtype t)
+print_float(aktc_sb *b, double d, gtype t)
 {
     char buf[64];
     if (t == GT_F32) {
@@ -2515,17 +2462,17 @@ print_float(gsb *b, double d, gtype t)
     } else {
         snprintf(buf, sizeof buf, "%.17g", d);
     }
-    gsb_puts(b, buf);
+    aktc_sb_puts(b, buf);
     if (!strpbrk(buf, ".eEn")) {
-        gsb_puts(b, ".0");
+        aktc_sb_puts(b, ".0");
     }
     if (t == GT_F32) {
-        gsb_puts(b, "f");
+        aktc_sb_puts(b, "f");
     }
 }
 
 static void
-print_int(gsb *b, uint64_t u, bool neg, gtype t)
+print_int(aktc_sb *b, uint64_t u, bool neg, gtype t)
 {
     if (neg && u == 0) {
         neg = false;
@@ -2537,45 +2484,45 @@ print_int(gsb *b, uint64_t u, bool neg, gtype t)
     const char *ct = ctype_names[t];
     if (t == GT_I64) {
         if (neg && u == 9223372036854775808ull) {
-            gsb_puts(b, "(-9223372036854775807LL - 1)");
+            aktc_sb_puts(b, "(-9223372036854775807LL - 1)");
         } else {
-            gsb_printf(b, "((int64_t)%s%lluLL)", neg ? "-" : "",
+            aktc_sb_printf(b, "((int64_t)%s%lluLL)", neg ? "-" : "",
                 (unsigned long long)u);
         }
         return;
     }
     if (t == GT_U64) {
-        gsb_printf(b, "((uint64_t)%lluULL)", (unsigned long long)u);
+        aktc_sb_printf(b, "((uint64_t)%lluULL)", (unsigned long long)u);
         return;
     }
     if (neg && t == GT_I32 && u == 2147483648u) {
-        gsb_puts(b, "((int32_t)(-2147483647 - 1))");
+        aktc_sb_puts(b, "((int32_t)(-2147483647 - 1))");
         return;
     }
-    gsb_printf(b, "((%s)%s%llu%s)", ct, neg ? "-" : "", (unsigned long long)u,
-        t == GT_U32 ? "u" : "");
+    aktc_sb_printf(b, "((%s)%s%llu%s)", ct, neg ? "-" : "",
+        (unsigned long long)u, t == GT_U32 ? "u" : "");
 }
 
-static void print_expr(gsb *b, const gx *e);
+static void print_expr(aktc_sb *b, const gx *e);
 
 static void
-print_args(gsb *b, const char *fn, const gx *a, const gx *c, bool st)
+print_args(aktc_sb *b, const char *fn, const gx *a, const gx *c, bool st)
 {
-    gsb_puts(b, fn);
-    gsb_puts(b, "(");
+    aktc_sb_puts(b, fn);
+    aktc_sb_puts(b, "(");
     print_expr(b, a);
     if (c) {
-        gsb_puts(b, ", ");
+        aktc_sb_puts(b, ", ");
         print_expr(b, c);
     }
     if (st) {
-        gsb_puts(b, ", &st_");
+        aktc_sb_puts(b, ", &st_");
     }
-    gsb_puts(b, ")");
+    aktc_sb_puts(b, ")");
 }
 
 static void
-print_expr(gsb *b, const gx *e)
+print_expr(aktc_sb *b, const gx *e)
 {
     gtype t = e->ty;
     switch (e->kind) {
@@ -2586,17 +2533,17 @@ print_expr(gsb *b, const gx *e)
         print_float(b, e->d, t);
         return;
     case GX_BOOL:
-        gsb_puts(b, e->u ? "true" : "false");
+        aktc_sb_puts(b, e->u ? "true" : "false");
         return;
     case GX_LOCAL:
-        gsb_printf(b, "l_%s", e->name);
+        aktc_sb_printf(b, "l_%s", e->name);
         return;
     case GX_FIELD:
         if (e->base == GB_TELL) {
-            gsb_printf(b, "out->tell%d_.%s", (int)e->u, e->name);
+            aktc_sb_printf(b, "out->tell%d_.%s", (int)e->u, e->name);
             return;
         }
-        gsb_printf(b, "%s->%s",
+        aktc_sb_printf(b, "%s->%s",
             e->base == GB_IN        ? "in"
                 : e->base == GB_OUT ? "out"
                                     : "state",
@@ -2609,29 +2556,29 @@ print_expr(gsb *b, const gx *e)
         }
         switch (e->op) {
         case GOP_PLUS:
-            gsb_puts(b, "(");
+            aktc_sb_puts(b, "(");
             print_expr(b, e->a);
-            gsb_puts(b, ")");
+            aktc_sb_puts(b, ")");
             return;
         case GOP_NOT:
-            gsb_puts(b, "(!");
+            aktc_sb_puts(b, "(!");
             print_expr(b, e->a);
-            gsb_puts(b, ")");
+            aktc_sb_puts(b, ")");
             return;
         case GOP_BNOT:
-            gsb_printf(b, "akt_gpu_bnot_%s(", type_sfx[t]);
+            aktc_sb_printf(b, "akt_gpu_bnot_%s(", type_sfx[t]);
             print_expr(b, e->a);
-            gsb_puts(b, ")");
+            aktc_sb_puts(b, ")");
             return;
         default:
             if (is_float(t)) {
-                gsb_puts(b, "(-");
+                aktc_sb_puts(b, "(-");
                 print_expr(b, e->a);
-                gsb_puts(b, ")");
+                aktc_sb_puts(b, ")");
             } else {
-                gsb_printf(b, "akt_gpu_neg_%s(", type_sfx[t]);
+                aktc_sb_printf(b, "akt_gpu_neg_%s(", type_sfx[t]);
                 print_expr(b, e->a);
-                gsb_puts(b, ")");
+                aktc_sb_puts(b, ")");
             }
             return;
         }
@@ -2647,42 +2594,42 @@ print_expr(gsb *b, const gx *e)
         case GOP_LE:
         case GOP_GT:
         case GOP_GE:
-            gsb_puts(b, "(");
+            aktc_sb_puts(b, "(");
             print_expr(b, e->a);
-            gsb_printf(b, " %s ", op_name(e->op));
+            aktc_sb_printf(b, " %s ", op_name(e->op));
             print_expr(b, e->b);
-            gsb_puts(b, ")");
+            aktc_sb_puts(b, ")");
             return;
         case GOP_SHL:
         case GOP_SHR:
             snprintf(fn, sizeof fn, "akt_gpu_%s_%s",
                 e->op == GOP_SHL ? "shl" : "shr", type_sfx[t]);
-            gsb_puts(b, fn);
-            gsb_puts(b, "(");
+            aktc_sb_puts(b, fn);
+            aktc_sb_puts(b, "(");
             print_expr(b, e->a);
-            gsb_puts(b, ", (uint32_t)");
+            aktc_sb_puts(b, ", (uint32_t)");
             print_expr(b, e->b);
-            gsb_puts(b, ")");
+            aktc_sb_puts(b, ")");
             return;
         case GOP_AND:
         case GOP_OR:
         case GOP_XOR:
-            gsb_printf(b, "((%s)(", ctype_names[t]);
+            aktc_sb_printf(b, "((%s)(", ctype_names[t]);
             print_expr(b, e->a);
-            gsb_printf(b, " %s ", op_name(e->op));
+            aktc_sb_printf(b, " %s ", op_name(e->op));
             print_expr(b, e->b);
-            gsb_puts(b, "))");
+            aktc_sb_puts(b, "))");
             return;
         default:
             break;
         }
         (void)ot;
         if (is_float(t)) {
-            gsb_puts(b, "(");
+            aktc_sb_puts(b, "(");
             print_expr(b, e->a);
-            gsb_printf(b, " %s ", op_name(e->op));
+            aktc_sb_printf(b, " %s ", op_name(e->op));
             print_expr(b, e->b);
-            gsb_puts(b, ")");
+            aktc_sb_puts(b, ")");
             return;
         }
         static const char *const names[]
@@ -2692,13 +2639,13 @@ print_expr(gsb *b, const gx *e)
         return;
     }
     case GX_COND:
-        gsb_puts(b, "(");
+        aktc_sb_puts(b, "(");
         print_expr(b, e->a);
-        gsb_puts(b, " ? ");
+        aktc_sb_puts(b, " ? ");
         print_expr(b, e->b);
-        gsb_puts(b, " : ");
+        aktc_sb_puts(b, " : ");
         print_expr(b, e->c);
-        gsb_puts(b, ")");
+        aktc_sb_puts(b, ")");
         return;
     case GX_CALL: {
         char fn[64];
@@ -2713,22 +2660,22 @@ print_expr(gsb *b, const gx *e)
     case GX_CONV: {
         gtype from = e->a->ty;
         if (from == t) {
-            gsb_puts(b, "(");
+            aktc_sb_puts(b, "(");
             print_expr(b, e->a);
-            gsb_puts(b, ")");
+            aktc_sb_puts(b, ")");
         } else if (from == GT_BOOL) {
-            gsb_printf(b, "((%s)(", ctype_names[t]);
+            aktc_sb_printf(b, "((%s)(", ctype_names[t]);
             print_expr(b, e->a);
-            gsb_puts(b, " ? 1 : 0))");
+            aktc_sb_puts(b, " ? 1 : 0))");
         } else if (is_float(from) && is_int(t)) {
             char fn[64];
             snprintf(fn, sizeof fn, "akt_gpu_conv_%s_%s", type_sfx[from],
                 type_sfx[t]);
             print_args(b, fn, e->a, NULL, true);
         } else {
-            gsb_printf(b, "((%s)", ctype_names[t]);
+            aktc_sb_printf(b, "((%s)", ctype_names[t]);
             print_expr(b, e->a);
-            gsb_puts(b, ")");
+            aktc_sb_puts(b, ")");
         }
         return;
     }
@@ -2752,7 +2699,7 @@ may_fail(const gx *e)
     return may_fail(e->a) || may_fail(e->b) || may_fail(e->c);
 }
 
-static void print_assign_value(gsb *b, const gs *s);
+static void print_assign_value(aktc_sb *b, const gs *s);
 
 /* the enum a field written by s must hold a value of, or NULL (also for
  * a constant that is one of its values: nothing to check) */
@@ -2809,41 +2756,41 @@ aktc_gpu_body_needs_status(const aktc_gpu_body *body)
 }
 
 static void
-print_check(gsb *b, int ind)
+print_check(aktc_sb *b, int ind)
 {
     indent_to(b, ind);
-    gsb_puts(b, "if (st_ != 0) {\n");
+    aktc_sb_puts(b, "if (st_ != 0) {\n");
     indent_to(b, ind + 4);
-    gsb_puts(b, "return st_;\n");
+    aktc_sb_puts(b, "return st_;\n");
     indent_to(b, ind);
-    gsb_puts(b, "}\n");
+    aktc_sb_puts(b, "}\n");
 }
 
 /* the assignment as a C expression (no ';') */
 static void
-print_assign_expr(gsb *b, const gs *s)
+print_assign_expr(aktc_sb *b, const gs *s)
 {
     print_expr(b, s->target);
-    gsb_puts(b, " = ");
+    aktc_sb_puts(b, " = ");
     /* a NaN stored into a field gets one bit pattern on both sides; an
      * enum field takes only its enum's values (else AKT_GPU_ENUM) */
     bool canon = s->target->kind == GX_FIELD && is_float(s->target->ty);
     const ast_decl *en = assign_enum(s);
     if (canon) {
-        gsb_printf(b, "akt_gpu_canon_%s(", type_sfx[s->target->ty]);
+        aktc_sb_printf(b, "akt_gpu_canon_%s(", type_sfx[s->target->ty]);
     } else if (en) {
-        gsb_printf(b, "%s_gpu_check(", en->snake);
+        aktc_sb_printf(b, "%s_gpu_check(", en->snake);
     }
     print_assign_value(b, s);
     if (canon) {
-        gsb_puts(b, ")");
+        aktc_sb_puts(b, ")");
     } else if (en) {
-        gsb_puts(b, ", &st_)");
+        aktc_sb_puts(b, ", &st_)");
     }
 }
 
 static void
-print_assign_value(gsb *b, const gs *s)
+print_assign_value(aktc_sb *b, const gs *s)
 {
     if (s->op == 0) {
         print_expr(b, s->a);
@@ -2859,10 +2806,10 @@ print_assign_value(gsb *b, const gs *s)
     print_expr(b, &bin);
 }
 
-static void print_stmt(gsb *b, const gs *s, int ind);
+static void print_stmt(aktc_sb *b, const gs *s, int ind);
 
 static void
-print_braced(gsb *b, const gs *s, int ind)
+print_braced(aktc_sb *b, const gs *s, int ind)
 {
     if (s->kind == GS_BLOCK) {
         for (const gs *k = s->kids; k; k = k->next) {
@@ -2874,26 +2821,27 @@ print_braced(gsb *b, const gs *s, int ind)
 }
 
 static void
-print_stmt(gsb *b, const gs *s, int ind)
+print_stmt(aktc_sb *b, const gs *s, int ind)
 {
     switch (s->kind) {
     case GS_EMPTY:
         return;
     case GS_BLOCK:
         indent_to(b, ind);
-        gsb_puts(b, "{\n");
+        aktc_sb_puts(b, "{\n");
         print_braced(b, s, ind + 4);
         indent_to(b, ind);
-        gsb_puts(b, "}\n");
+        aktc_sb_puts(b, "}\n");
         return;
     case GS_DECL:
         indent_to(b, ind);
-        gsb_printf(b, "%s l_%s = ", ctype_names[s->local->ty], s->local->name);
+        aktc_sb_printf(
+            b, "%s l_%s = ", ctype_names[s->local->ty], s->local->name);
         print_expr(b, s->a);
-        gsb_puts(b, ";\n");
+        aktc_sb_puts(b, ";\n");
         if (!s->local->used) {
             indent_to(b, ind);
-            gsb_printf(b, "(void)l_%s; /* never read */\n", s->local->name);
+            aktc_sb_printf(b, "(void)l_%s; /* never read */\n", s->local->name);
         }
         if (may_fail(s->a)) {
             print_check(b, ind);
@@ -2902,7 +2850,7 @@ print_stmt(gsb *b, const gs *s, int ind)
     case GS_ASSIGN:
         indent_to(b, ind);
         print_assign_expr(b, s);
-        gsb_puts(b, ";\n");
+        aktc_sb_puts(b, ";\n");
         if (assign_may_fail(s)) {
             print_check(b, ind);
         }
@@ -2910,58 +2858,58 @@ print_stmt(gsb *b, const gs *s, int ind)
     case GS_IF:
         if (may_fail(s->a)) {
             indent_to(b, ind);
-            gsb_puts(b, "{\n");
+            aktc_sb_puts(b, "{\n");
             indent_to(b, ind + 4);
-            gsb_puts(b, "bool c_ = ");
+            aktc_sb_puts(b, "bool c_ = ");
             print_expr(b, s->a);
-            gsb_puts(b, ";\n");
+            aktc_sb_puts(b, ";\n");
             print_check(b, ind + 4);
             indent_to(b, ind + 4);
-            gsb_puts(b, "if (c_) {\n");
+            aktc_sb_puts(b, "if (c_) {\n");
             print_braced(b, s->body, ind + 8);
             if (s->els) {
                 indent_to(b, ind + 4);
-                gsb_puts(b, "} else {\n");
+                aktc_sb_puts(b, "} else {\n");
                 print_braced(b, s->els, ind + 8);
             }
             indent_to(b, ind + 4);
-            gsb_puts(b, "}\n");
+            aktc_sb_puts(b, "}\n");
             indent_to(b, ind);
-            gsb_puts(b, "}\n");
+            aktc_sb_puts(b, "}\n");
             return;
         }
         indent_to(b, ind);
-        gsb_puts(b, "if ");
+        aktc_sb_puts(b, "if ");
         if (s->a->kind == GX_BINARY || s->a->kind == GX_UNARY) {
             print_expr(b, s->a); /* printed in parentheses already */
         } else {
-            gsb_puts(b, "(");
+            aktc_sb_puts(b, "(");
             print_expr(b, s->a);
-            gsb_puts(b, ")");
+            aktc_sb_puts(b, ")");
         }
-        gsb_puts(b, " {\n");
+        aktc_sb_puts(b, " {\n");
         print_braced(b, s->body, ind + 4);
         while (s->els && s->els->kind == GS_IF && !may_fail(s->els->a)) {
             s = s->els;
             indent_to(b, ind);
-            gsb_puts(b, "} else if ");
+            aktc_sb_puts(b, "} else if ");
             if (s->a->kind == GX_BINARY || s->a->kind == GX_UNARY) {
                 print_expr(b, s->a);
             } else {
-                gsb_puts(b, "(");
+                aktc_sb_puts(b, "(");
                 print_expr(b, s->a);
-                gsb_puts(b, ")");
+                aktc_sb_puts(b, ")");
             }
-            gsb_puts(b, " {\n");
+            aktc_sb_puts(b, " {\n");
             print_braced(b, s->body, ind + 4);
         }
         if (s->els) {
             indent_to(b, ind);
-            gsb_puts(b, "} else {\n");
+            aktc_sb_puts(b, "} else {\n");
             print_braced(b, s->els, ind + 4);
         }
         indent_to(b, ind);
-        gsb_puts(b, "}\n");
+        aktc_sb_puts(b, "}\n");
         return;
     case GS_WHILE:
     case GS_FOR: {
@@ -2969,61 +2917,61 @@ print_stmt(gsb *b, const gs *s, int ind)
          * with AKT_GPU_LIMIT, so a handler cannot hang a batch */
         int id = s->loop_id;
         indent_to(b, ind);
-        gsb_puts(b, "{\n");
+        aktc_sb_puts(b, "{\n");
         if (s->init) {
             print_stmt(b, s->init, ind + 4);
         }
         indent_to(b, ind + 4);
-        gsb_printf(b, "uint32_t n%d_ = 0;\n", id);
+        aktc_sb_printf(b, "uint32_t n%d_ = 0;\n", id);
         indent_to(b, ind + 4);
-        gsb_puts(b, "for (;; ");
+        aktc_sb_puts(b, "for (;; ");
         if (s->step) {
             print_assign_expr(b, s->step);
         }
-        gsb_puts(b, ") {\n");
+        aktc_sb_puts(b, ") {\n");
         if (s->a) {
             indent_to(b, ind + 8);
-            gsb_puts(b, "bool c_ = ");
+            aktc_sb_puts(b, "bool c_ = ");
             print_expr(b, s->a);
-            gsb_puts(b, ";\n");
+            aktc_sb_puts(b, ";\n");
             if (may_fail(s->a) || (s->step && assign_may_fail(s->step))) {
                 print_check(b, ind + 8);
             }
             indent_to(b, ind + 8);
-            gsb_puts(b, "if (!c_) {\n");
+            aktc_sb_puts(b, "if (!c_) {\n");
             indent_to(b, ind + 12);
-            gsb_puts(b, "break;\n");
+            aktc_sb_puts(b, "break;\n");
             indent_to(b, ind + 8);
-            gsb_puts(b, "}\n");
+            aktc_sb_puts(b, "}\n");
         }
         indent_to(b, ind + 8);
-        gsb_printf(b, "if (++n%d_ > AKT_GPU_LOOP_CAP) {\n", id);
+        aktc_sb_printf(b, "if (++n%d_ > AKT_GPU_LOOP_CAP) {\n", id);
         indent_to(b, ind + 12);
-        gsb_puts(b, "return AKT_GPU_LIMIT;\n");
+        aktc_sb_puts(b, "return AKT_GPU_LIMIT;\n");
         indent_to(b, ind + 8);
-        gsb_puts(b, "}\n");
+        aktc_sb_puts(b, "}\n");
         print_braced(b, s->body, ind + 8);
         indent_to(b, ind + 4);
-        gsb_puts(b, "}\n");
+        aktc_sb_puts(b, "}\n");
         indent_to(b, ind);
-        gsb_puts(b, "}\n");
+        aktc_sb_puts(b, "}\n");
         return;
     }
     case GS_BREAK:
         indent_to(b, ind);
-        gsb_puts(b, "break;\n");
+        aktc_sb_puts(b, "break;\n");
         return;
     case GS_CONTINUE:
         indent_to(b, ind);
-        gsb_puts(b, "continue;\n");
+        aktc_sb_puts(b, "continue;\n");
         return;
     case GS_RETURN:
         indent_to(b, ind);
-        gsb_puts(b, "return AKT_GPU_OK;\n");
+        aktc_sb_puts(b, "return AKT_GPU_OK;\n");
         return;
     case GS_FAIL:
         indent_to(b, ind);
-        gsb_printf(b, "return %llu;\n", (unsigned long long)s->a->u);
+        aktc_sb_printf(b, "return %llu;\n", (unsigned long long)s->a->u);
         return;
     case GS_TELL:
         /* the fields (the rest keep their defaults), the target, then the
@@ -3033,24 +2981,24 @@ print_stmt(gsb *b, const gs *s, int ind)
         }
         if (s->a) {
             indent_to(b, ind);
-            gsb_printf(b, "out->tell%d_.to_ = ", s->tell);
+            aktc_sb_printf(b, "out->tell%d_.to_ = ", s->tell);
             print_expr(b, s->a);
-            gsb_puts(b, ";\n");
+            aktc_sb_puts(b, ";\n");
         }
         indent_to(b, ind);
-        gsb_printf(b, "out->tell%d_.sent_ = 1;\n", s->tell);
+        aktc_sb_printf(b, "out->tell%d_.sent_ = 1;\n", s->tell);
         return;
     }
 }
 
 void
-aktc_gpu_print_body(gsb *b, const aktc_gpu_body *body, int indent)
+aktc_gpu_print_body(aktc_sb *b, const aktc_gpu_body *body, int indent)
 {
     print_braced(b, body->block, indent);
 }
 
 void
-aktc_gpu_print_default(gsb *b, const ast_field *fl)
+aktc_gpu_print_default(aktc_sb *b, const ast_field *fl)
 {
     gtype t = aktc_gpu_field_type(fl);
     const ast_literal *l = fl->deflt;
@@ -3069,11 +3017,11 @@ aktc_gpu_print_default(gsb *b, const ast_field *fl)
         return;
     }
     if (t == GT_REF) {
-        gsb_puts(b, "akt_gpu_ref_none()");
+        aktc_sb_puts(b, "akt_gpu_ref_none()");
         return;
     }
     if (t == GT_BOOL) {
-        gsb_puts(b, l && l->b ? "true" : "false");
+        aktc_sb_puts(b, l && l->b ? "true" : "false");
     } else if (l == NULL) {
         if (is_float(t)) {
             print_float(b, 0.0, t);
