@@ -392,6 +392,7 @@ START_TEST(hello_mac_covers_every_field_and_the_key)
     DIFFERS(nonce[3] = 9, nonce[3] = 0);
     DIFFERS((h.echo.data = echo, h.echo.len = sizeof(echo)), h.echo.len = 0);
     DIFFERS(h.session = 2, h.session = 0);
+    DIFFERS(h.your_token = 3, h.your_token = 0);
 #undef DIFFERS
 }
 END_TEST

@@ -105,6 +105,10 @@ typedef struct akt_remote_stats {
                                  dropped: dead letters of this system */
     uint64_t rejected_window; /* frames dropped because their peer sent
                                  past twice the window it was granted */
+    uint64_t dropped_unread; /* messages in frames dropped here unread:
+                                 sent to a previous incarnation of this
+                                 node, or in a session that had ended; each
+                                 is also a dead letter of the system */
 } akt_remote_stats;
 
 /* akt_remote_start -- start remoting for sys: listen, and accept peers that

@@ -327,5 +327,6 @@ akti_hello_mac(const void *key, size_t klen, const Akt__Remote__Hello *h,
     mac_bytes(&m, h->nonce.data, h->nonce.len);
     mac_bytes(&m, h->echo.data, h->echo.len);
     mac_u64(&m, h->session);
+    mac_u64(&m, h->your_token);
     akti_hmac_final(&m, out);
 }

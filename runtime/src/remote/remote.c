@@ -1147,6 +1147,47 @@ refuse_slot(rm *r, akti_assoc *a, uint64_t uid, const char *spath, size_t slen,
     akt_buf_free(&buf);
 }
 
+/* inbound_dead_letter -- an inbound message not delivered here (no
+ * actor at its path, no such system, a frame for another incarnation or
+ * session): a dead letter of this system too, so every drop is counted on
+ * the side that dropped it. Decoded without resolving refs (no proxies
+ * made for a message nobody gets); a type the registry does not know is
+ * only counted by the caller. to: the local recipient, if any. */
+static void
+inbound_dead_letter(rm *r, const akti_envelope *env, akt_ref to, akt_err why)
+{
+    if (env->type_id == r->watch_id || env->type_id == r->term_id
+        || env->type_id == r->unwatch_id) {
+        return;
+    }
+    const akt_type *t = akt_registry_find(r->reg, env->type_id);
+    if (t == NULL && env->type_id == akt_status_type.id) {
+        t = &akt_status_type;
+    }
+    void *msg = NULL;
+    if (t == NULL || env->payload == NULL
+        || akt_msg_decode(t, env->payload, env->payload_len, &r->lim, &msg)
+            != AKT_OK) {
+        return;
+    }
+    if (akt_system_publish_dead_letter(r->sys, to, msg, why) != AKT_OK) {
+        akt_msg_free(msg);
+    }
+}
+
+/* rm_on_rx_drop -- the transport dropped an inbound frame (for another
+ * incarnation of this node, from a session that ended): its messages are
+ * dead letters here */
+static void
+rm_on_rx_drop(void *arg, const akti_envelope *env, akt_err reason)
+{
+    rm *r = arg;
+    if (!atomic_load(&r->ready)) {
+        return;
+    }
+    inbound_dead_letter(r, env, AKT_REF_NONE, reason);
+}
+
 /* refuse_ask -- an envelope from an asker on the peer (its sender is a
  * reply slot, /temp/N, of that peer) that cannot be delivered here: answer
  * the ask at once with code and a reason. Tells are only counted. */
@@ -1471,6 +1512,7 @@ rm_on_envelope(
         const char *local = local_of(env->recipient, r->name, r->name_len);
         if (local == NULL) {
             atomic_fetch_add(&r->undeliverable, 1);
+            inbound_dead_letter(r, env, AKT_REF_NONE, AKT_ENOENT);
             refuse_ask(r, from, env, AKT_ENOENT, "no system %.*s here (%s)",
                 (int)env->recipient_len, env->recipient, r->name);
             return 0;
@@ -1483,6 +1525,7 @@ rm_on_envelope(
             }
         } else if (akt_lookup(r->sys, local, &to) != AKT_OK) {
             atomic_fetch_add(&r->undeliverable, 1);
+            inbound_dead_letter(r, env, AKT_REF_NONE, AKT_ENOENT);
             refuse_ask(r, from, env, AKT_ENOENT, "no actor at %s on %s", local,
                 r->name);
             return 0;
@@ -1590,12 +1633,14 @@ rm_on_peer(
         }
         pthread_mutex_unlock(&r->mu);
         break;
+    case AKTI_PEER_DOWN:
     case AKTI_PEER_QUARANTINED:
     case AKTI_PEER_QUARANTINED_BY_PEER:
     case AKTI_PEER_LEFT:
-        /* declared down, restarted, quarantined or left: our proxies of
-         * its actors stop (their local watchers get Terminated), and the
-         * watches we hold for its proxies go at once */
+        /* the session ended (unreachable, or the peer lost ours),
+         * restarted, quarantined or left: our proxies of its actors stop
+         * (their local watchers get Terminated), and the watches we hold
+         * for its proxies go at once (it stopped those proxies alike) */
         stop_proxies(r, peer->assoc, peer->uid, false, NULL);
         drop_peer_watches(r, peer->assoc, peer->uid);
         break;
@@ -1692,6 +1737,7 @@ static const akti_tp_callbacks rm_cbs = {
     .on_peer = rm_on_peer,
     .on_drop = rm_on_drop,
     .credit_open = rm_credit_open,
+    .on_rx_drop = rm_on_rx_drop,
 };
 
 /* --- configuration
@@ -2202,6 +2248,7 @@ akt_remote_stats_get(akt_system *sys, akt_remote_stats *out)
     out->quarantines = st.quarantines;
     out->handshakes = st.handshakes;
     out->stale_frames = st.stale_frames;
+    out->dropped_unread = st.dropped_unread;
     out->remote_watching = atomic_load(&r->rwatching);
     out->credit_waits = st.credit_waits;
     out->receive_pending = st.receive_pending;

@@ -22,6 +22,9 @@
  *  - a new uid at a known address is a new incarnation: the old uid is
  *    quarantined, its unacked system messages and uid-bound envelopes are
  *    dropped (dead letters), never delivered to the newcomer;
+ *  - the failure detector ends the session with a peer, not its
+ *    incarnation (akti_tp_end_session): handshakes are retried and a peer
+ *    that answers again starts a new session as the same incarnation;
  *  - system envelopes are delivered in seq order exactly once per
  *    incarnation pair (go-back-N: cumulative acks, resend on timeout or
  *    nack, duplicates and gaps discarded);
@@ -252,6 +255,11 @@ chan_pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
     (void)p;
     tp_chan *c = arg;
     atomic_fetch_add(&c->npipes, ev == NNG_PIPE_EV_ADD_PRE ? 1 : -1);
+    if (ev == NNG_PIPE_EV_ADD_PRE && atomic_exchange(&c->had_pipe, true)) {
+        /* connected again after a loss: is the same incarnation there? */
+        atomic_store(&c->a->reconnected, true);
+        pthread_cond_signal(&c->a->tp->tick_cv);
+    }
 }
 
 akt_err
@@ -359,6 +367,8 @@ akti_tp_ctl_connect(akti_tp *tp, akti_assoc *a, tp_chan *c) /* a->mu held */
         pthread_mutex_lock(&a->mu);
         c->dial_since = 0;
     }
+    akti_rlog(tp, AKTI_LOG_DEBUG, "dial %s: %s (%d connections)", a->url,
+        rv == 0 ? "connected" : nng_strerror(rv), atomic_load(&c->npipes));
     if (rv == 0) {
         return true;
     }
@@ -733,7 +743,16 @@ void
 akti_tp_become_up(akti_tp *tp, akti_assoc *a, ev_list *evs) /* a->mu held */
 {
     int64_t now = akti_now_ns();
+    if (a->known_down && !a->left && a->last_uid != 0
+        && a->last_uid == atomic_load(&a->peer_uid)) {
+        akti_rlog(tp, AKTI_LOG_WARN,
+            "%s at %s (uid %016llx) is reachable again after %lld ms: a new "
+            "session with the same incarnation",
+            a->system, a->url, (unsigned long long)a->last_uid,
+            (long long)((now - a->down_at) / 1000000));
+    }
     a->state = AS_UP;
+    a->hs_failed = false;
     a->known_down = false;
     a->left = false;
     a->logged_err = AKT_OK; /* the next failure is news again */
@@ -775,6 +794,21 @@ akti_tp_quarantine_peer(
     akti_tp_reset_incarnation(tp, a, d, AKT_EPEER);
 }
 
+void
+akti_tp_end_session(akti_tp *tp, akti_assoc *a, const char *reason, bool bump,
+    drop_list *d, ev_list *evs) /* a->mu held */
+{
+    uint64_t uid = atomic_load(&a->peer_uid);
+    if (uid == 0) {
+        return;
+    }
+    akti_tp_ev_add(evs, AKTI_PEER_DOWN, uid, reason);
+    akti_tp_reset_incarnation(tp, a, d, AKT_EPEER);
+    if (bump) {
+        a->my_session++;
+    }
+}
+
 /* --- associations --------------------------------------------------------- */
 
 /* assoc_new -- the association object, asleep (no socket, thread or queue
@@ -794,6 +828,7 @@ assoc_new(akti_tp *tp, const char *url, const char *system)
     }
     snprintf(a->system, sizeof(a->system), "%s", system ? system : "");
     a->in_next = 1;
+    a->my_session = 1;
     a->dormant = true;
     a->last_active = akti_now_ns();
     for (size_t i = 0; i < sizeof(a->my_nonce); i += 8) {
@@ -1143,6 +1178,11 @@ tick_assoc(akti_tp *tp, akti_assoc *a, int64_t now)
         break;
     case AS_UP:
         a->last_active = now;
+        if (atomic_load(&a->reconnected)
+            && now - a->hs_last >= tp->o.handshake_retry_ns / 4) {
+            atomic_store(&a->reconnected, false);
+            akti_tp_send_hello(tp, a); /* the same incarnation there? */
+        }
         if (now - a->hb_last >= tp->o.heartbeat_interval_ns && !a->leave_wait) {
             akti_tp_send_heartbeat(tp, a, now);
             /* refresh the grants (a Flow frame lost with a replaced
@@ -1162,20 +1202,26 @@ tick_assoc(akti_tp *tp, akti_assoc *a, int64_t now)
             }
         }
         if (!akti_phi_available(&a->phi, now)) {
+            /* unreachable ends the session, not the incarnation: watchers
+             * learn (Terminated), what was bound to it is dropped, sends
+             * fail at once; handshakes are retried, and a node that
+             * answers again (a healed partition, a resumed process) starts
+             * a new session as the same incarnation */
             uint64_t uid = atomic_load(&a->peer_uid);
             STAT_ADD(tp, failures_detected, 1);
             akti_rlog(tp, AKTI_LOG_WARN,
                 "%s at %s (uid %016llx) is unreachable: phi %.1f > %.1f after "
-                "%lld ms "
-                "without a heartbeat",
+                "%lld ms without a heartbeat; the session ends (watchers of "
+                "its actors get Terminated, messages for it are dead "
+                "letters) until it answers again",
                 a->system, a->url, (unsigned long long)uid,
                 akti_phi_value(&a->phi, now), tp->o.phi_threshold,
                 (long long)((now - a->phi.last_ns) / 1000000));
-            akti_tp_ev_add(
-                &evs, AKTI_PEER_DOWN, uid, "failure detector: no heartbeats");
-            akti_tp_quarantine_peer(
-                tp, a, "declared down by the failure detector", &d, &evs);
+            akti_tp_end_session(tp, a,
+                "declared unreachable by the failure detector", true, &d, &evs);
             a->known_down = true;
+            a->down_at = now;
+            a->last_uid = uid;
             break;
         }
         if (a->unacked.len > 0 && a->sys_sent == a->unacked.len
@@ -1188,6 +1234,14 @@ tick_assoc(akti_tp *tp, akti_assoc *a, int64_t now)
         }
         break;
     default:
+        atomic_store(&a->reconnected, false);
+        if (a->known_down && !a->left && !a->dormant && now >= a->gated_until
+            && now - a->down_at < tp->o.idle_timeout_ns) {
+            /* try to reach it again (a partition that heals, a process
+             * that resumes), at most once per gate-time */
+            akti_tp_start_handshake(tp, a, now);
+            break;
+        }
         sleep = assoc_sleepy(tp, a, now);
         break;
     }
@@ -1199,6 +1253,67 @@ tick_assoc(akti_tp *tp, akti_assoc *a, int64_t now)
     if (sleep) {
         assoc_sleep(tp, a);
     }
+}
+
+/* listener_watch -- NNG 1.5.2 (Debian 12's) stops accepting on an ipc://
+ * or tls+tcp:// listener for good when a peer closes a connection while
+ * the SP header exchange runs (nanomsg/nng#1518, fixed after 1.5.2: the
+ * transport reports the closed connection as NNG_ECLOSED, which the
+ * listener takes for its own close). Any dialer closed mid-connect does it
+ * -- a process that exits, an association put to sleep, a port scanner --
+ * and the node is then unreachable at its address while it runs. Measured
+ * here: an ipc listener dies at the first such close, a tls+tcp one after
+ * a few, a tcp one survives 200. So the ticker reads the listener's error
+ * counters ("other" counts that ECLOSED, "canceled" its twin) every 200 ms
+ * and re-creates the listener when they moved: connections caught in the
+ * dead one are closed (their dialers re-dial), new ones are accepted. */
+static void
+listener_watch(akti_tp *tp, int64_t now)
+{
+    if (tp->relisten_url == NULL || now < tp->lw_next) {
+        return;
+    }
+    tp->lw_next = now + 200000000LL;
+    nng_stat *root;
+    if (nng_stats_get(&root) != 0) {
+        return;
+    }
+    uint64_t errs = 0;
+    nng_stat *ls = nng_stat_find_listener(root, tp->listener);
+    static const char *const names[] = { "other", "canceled" };
+    for (size_t i = 0; ls != NULL && i < 2; i++) {
+        nng_stat *st = nng_stat_find(ls, names[i]);
+        errs += st ? nng_stat_value(st) : 0;
+    }
+    nng_stats_free(root);
+    if (errs == tp->lw_errs) {
+        return;
+    }
+    nng_listener_close(tp->listener);
+    nng_listener l;
+    int rv = nng_listener_create(&l, tp->pull, tp->relisten_url);
+    if (rv == 0 && tp->tls_server != NULL
+        && strncmp(tp->relisten_url, "tls+tcp://", 10) == 0) {
+        rv = nng_listener_set_ptr(l, NNG_OPT_TLS_CONFIG, tp->tls_server);
+    }
+    if (rv == 0) {
+        rv = nng_listener_start(l, 0);
+    }
+    if (rv != 0) {
+        /* the old one is closed: try again at the next look */
+        akti_rlog(tp, AKTI_LOG_ERROR, "cannot listen again on %s: %s",
+            tp->relisten_url, nng_strerror(rv));
+        tp->lw_errs = UINT64_MAX;
+        return;
+    }
+    tp->listener = l;
+    tp->lw_errs = 0; /* a new listener's counters */
+    uint64_t n = atomic_fetch_add(&tp->st.listener_restarts, 1) + 1;
+    akti_rlog(tp, n <= 10 || n % 1000 == 0 ? AKTI_LOG_WARN : AKTI_LOG_DEBUG,
+        "the listener on %s stopped accepting (a peer closed its connection "
+        "during the SP header exchange: NNG 1.5.2 bug nanomsg/nng#1518): "
+        "listening again (#%llu)",
+        tp->relisten_url, (unsigned long long)n);
 }
 
 static void *
@@ -1229,6 +1344,7 @@ tick_thread(void *arg)
             tick_assoc(tp, a, now);
         }
         refusals_close(tp, now, false);
+        listener_watch(tp, now);
         pthread_mutex_lock(&tp->mu);
     }
     pthread_mutex_unlock(&tp->mu);
@@ -1456,6 +1572,8 @@ pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
             tp->nconns++;
         }
         pthread_mutex_unlock(&tp->conn_mu);
+        akti_rlog(tp, AKTI_LOG_DEBUG, "connection %u from %s%s", id, src,
+            key ? " refused" : "");
         if (key != NULL) {
             nng_pipe_close(p);
             akti_tp_reject(tp, &tp->st.rejected_limit,
@@ -1547,6 +1665,23 @@ akti_tp_start(const akti_tp_opts *opts, akti_tp **out)
     if ((rc = resolve_address(tp)) != AKT_OK) {
         nng_close(tp->pull);
         goto fail;
+    }
+    if (strncmp(tp->listen_url, "ipc://", 6) == 0
+        || strncmp(tp->listen_url, "abstract://", 11) == 0) {
+        tp->relisten_url = tp_strdup(tp->listen_url);
+    } else if (strncmp(tp->listen_url, "tls+tcp://", 10) == 0) {
+        /* the same port (a port 0 listener has bound one) */
+        int port = 0;
+        const char *h = tp->listen_url + 10;
+        const char *colon = strrchr(h, ':');
+        char buf[512];
+        if (colon != NULL
+            && nng_listener_get_int(tp->listener, NNG_OPT_TCP_BOUND_PORT, &port)
+                == 0) {
+            snprintf(buf, sizeof(buf), "tls+tcp://%.*s:%d", (int)(colon - h), h,
+                port);
+            tp->relisten_url = tp_strdup(buf);
+        }
     }
     /* *out is written before the threads start: callbacks may run at once
      * and may look at it (remote.c keeps it in the callback's argument) */
@@ -1706,6 +1841,7 @@ akti_tp_free(akti_tp *tp)
     free(tp->cookie);
     free(tp->address);
     free(tp->conns);
+    free(tp->relisten_url);
     pthread_mutex_destroy(&tp->conn_mu);
     pthread_mutex_destroy(&tp->refuse_mu);
     pthread_mutex_destroy(&tp->mu);
@@ -1754,6 +1890,8 @@ akti_tp_stats_get(const akti_tp *tp, akti_tp_stats *o)
     G(credit_grants);
     G(receive_pending_max);
     G(rejected_window);
+    G(dropped_unread);
+    G(listener_restarts);
 #undef G
     pthread_mutex_lock(&((akti_tp *)tp)->conn_mu);
     o->connections_inbound = tp->nconns;

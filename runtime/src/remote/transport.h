@@ -68,7 +68,9 @@ typedef struct akti_peer {
 
 typedef enum akti_peer_event {
     AKTI_PEER_UP = 1, /* handshake completed with incarnation uid */
-    AKTI_PEER_DOWN, /* failure detector: phi over threshold */
+    AKTI_PEER_DOWN, /* the session with incarnation uid ended, not the
+                     * incarnation: the failure detector, or the peer
+                     * started a new session (it had lost ours) */
     AKTI_PEER_QUARANTINED, /* incarnation uid will never be accepted again */
     AKTI_PEER_HANDSHAKE_FAILED, /* no handshake within handshake-timeout */
     AKTI_PEER_QUARANTINED_BY_PEER, /* the peer quarantined us */
@@ -99,6 +101,11 @@ typedef struct akti_tp_callbacks {
      * is consumed when on_envelope returns. */
     akt_err (*credit_open)(
         void *arg, akti_assoc *a, int channel, uint16_t *id, akti_credit **out);
+    /* an inbound envelope dropped before delivery: its frame was for
+     * another incarnation of this node, or from a session that ended, or
+     * came on a connection already replaced (AKT_ESTOPPED). Not
+     * authenticated: count it, do not trust it. May be NULL. */
+    void (*on_rx_drop)(void *arg, const akti_envelope *env, akt_err reason);
 } akti_tp_callbacks;
 
 typedef struct akti_tp_opts {
@@ -174,6 +181,8 @@ typedef struct akti_tp_stats {
     uint64_t receive_pending; /* now: envelopes held, not yet consumed */
     uint64_t receive_pending_max; /* the most seen in one window */
     uint64_t rejected_window; /* frames of a peer past twice its window */
+    uint64_t dropped_unread; /* envelopes in frames dropped (on_rx_drop) */
+    uint64_t listener_restarts; /* listener re-created (NNG #1518) */
 } akti_tp_stats;
 
 /* akti_tp_opts_default -- fill every tunable with its default. */

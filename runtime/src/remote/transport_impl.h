@@ -176,6 +176,7 @@ typedef struct tp_chan {
     struct akti_assoc *a;
     /* connections up on sock (its pipe events; no lock: NNG runs them) */
     _Atomic int npipes;
+    atomic_bool had_pipe; /* a later connection is a reconnection */
     /* CONTROL only: the writer dials itself, blocking, when it has frames
      * to send and no connection (akti_tp_ctl_connect), so a refused
      * connection is known at once; a->mu guards these */
@@ -246,6 +247,17 @@ struct akti_assoc {
     bool known_down;
     /* the peer left (its Leave): no failure to detect; reclaimed at once */
     bool left;
+    int64_t down_at; /* when known_down was set: reconnects are tried for
+                      * idle-timeout after it */
+    uint64_t last_uid; /* the incarnation declared unreachable: its return
+                        * is logged */
+    /* sessions (idl/remote.proto Hello.session): ours with this peer, and
+     * the highest number seen from session_uid in a confirmed Hello */
+    uint64_t my_session, peer_session, session_uid;
+    /* one of the sockets connected again after a loss: the ticker sends a
+     * Hello to check that the same incarnation is there (a node restarted
+     * at the address answers with its new uid at once) */
+    atomic_bool reconnected;
     /* we left: a Leave is out, waiting for its answer (akti_tp_free) */
     bool leave_wait;
     akti_phi phi;
@@ -326,6 +338,10 @@ struct akti_tp {
         bool used;
     } refuse_socks[8];
     nng_aio *rx_aio; /* the one receive in flight on pull */
+    /* the listener watch (transport.c listener_watch): ticker only */
+    char *relisten_url; /* NULL: not watched (tcp://) */
+    int64_t lw_next;
+    uint64_t lw_errs;
     pthread_t tick_th;
     bool rx_started, tick_started;
     akti_pbarena arena;
@@ -346,7 +362,8 @@ struct akti_tp {
             rejected_unauth, rejected_handshake, dropped, system_resends,
             stalls, failures_detected, quarantines, handshakes, stale_frames,
             rejected_limit, claims, reclaimed, associations_active,
-            credit_waits, credit_grants, receive_pending_max, rejected_window;
+            credit_waits, credit_grants, receive_pending_max, rejected_window,
+            dropped_unread, listener_restarts;
     } st;
     _Atomic uint64_t next_epoch; /* connection epochs handed out */
 };
@@ -403,6 +420,14 @@ AKTI_INTERNAL void akti_tp_start_handshake(
 AKTI_INTERNAL void akti_tp_become_up(akti_tp *tp, akti_assoc *a, ev_list *evs);
 AKTI_INTERNAL void akti_tp_quarantine_peer(
     akti_tp *tp, akti_assoc *a, const char *reason, drop_list *d, ev_list *evs);
+/* akti_tp_end_session -- the session with a's peer incarnation ends but
+ * the incarnation is not quarantined (the failure detector, or the peer
+ * started a new session): AKTI_PEER_DOWN, unacked system messages and
+ * envelopes bound to it dropped with AKT_EPEER; a handshake between the
+ * same incarnations may follow. bump: we end it (our session number
+ * rises). a->mu held. */
+AKTI_INTERNAL void akti_tp_end_session(akti_tp *tp, akti_assoc *a,
+    const char *reason, bool bump, drop_list *d, ev_list *evs);
 
 /* akti_tp_hs_fail -- the handshake with a's peer failed for err, text
  * saying why: queued messages are dropped with err, sends are gated for

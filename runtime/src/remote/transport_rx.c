@@ -209,6 +209,47 @@ on_hello(akti_tp *tp, const Akt__Remote__Frame *f, const char *src)
     }
     uint64_t cur = atomic_load(&a->peer_uid);
     if (confirmed) {
+        if (a->session_uid != h->uid) {
+            if (a->session_uid != 0 && cur == 0 && !a->left
+                && !akti_tp_is_quarantined(tp, a->session_uid)) {
+                /* a new incarnation where the last one's session had
+                 * already ended (unreachable, then it restarted): that
+                 * one is gone for good */
+                uint64_t old = a->session_uid;
+                akti_tp_quarantine_add(tp, old);
+                STAT_ADD(tp, quarantines, 1);
+                akti_rlog(tp, AKTI_LOG_WARN,
+                    "%s at %s restarted: incarnation %016llx replaced by "
+                    "%016llx (the old one is quarantined)",
+                    a->system, a->url, (unsigned long long)old,
+                    (unsigned long long)h->uid);
+                akti_tp_ev_add(&evs, AKTI_PEER_QUARANTINED, old,
+                    "restarted with a new uid (confirmed at its address)");
+            }
+            a->session_uid = h->uid; /* sessions are counted per incarnation */
+            a->peer_session = 0;
+        }
+        if (h->session < a->peer_session) {
+            /* a late copy of a Hello from an earlier session */
+            pthread_mutex_unlock(&a->mu);
+            return;
+        }
+        if (h->session > a->peer_session && a->peer_session != 0
+            && cur == h->uid) {
+            /* the peer ended the session we hold with it (its failure
+             * detector fired, or it was reset): ours ends too -- watchers
+             * on both sides learn alike -- and a new one starts between
+             * the same incarnations */
+            akti_rlog(tp, AKTI_LOG_WARN,
+                "%s at %s (uid %016llx) ended its session with this node "
+                "(it had lost contact): ours ends too (watchers of its "
+                "actors get Terminated), a new one starts",
+                a->system, a->url, (unsigned long long)cur);
+            akti_tp_end_session(
+                tp, a, "the peer ended the session", false, &d, &evs);
+            cur = 0;
+        }
+        a->peer_session = h->session;
         if (a->claim_uid == h->uid || cur == h->uid) {
             a->claim_uid = 0;
         }
@@ -227,10 +268,9 @@ on_hello(akti_tp *tp, const Akt__Remote__Frame *f, const char *src)
             a->in_next = 1;
             memset(a->rx_epoch, 0, sizeof(a->rx_epoch));
             akti_tp_flow_reset(a); /* credit counts per incarnation pair */
-            if (a->state == AS_IDLE) {
-                a->state = AS_HANDSHAKE;
-                a->hs_start = now;
-            }
+            a->state = AS_HANDSHAKE;
+            a->hs_failed = false;
+            a->hs_start = now; /* the timeout counts from the last step */
             progress = true;
         }
         if (h->token != 0 && h->to_uid == tp->uid
@@ -256,12 +296,19 @@ on_hello(akti_tp *tp, const Akt__Remote__Frame *f, const char *src)
             progress = true;
         }
     }
-    if ((!confirmed || !h->have_your_token)
+    /* does the peer hold our current token (not an older one: a side
+     * that re-made its token must not be taken as up with the old)? */
+    bool has_mine = confirmed && atomic_load(&a->peer_uid) == h->uid
+        && a->my_token != 0 && h->your_token == a->my_token;
+    /* answer when the Hello needs our nonce echoed, when the peer lacks
+     * our current token, and when we learnt something (then it learns
+     * that we hold its token); else at most once per retry interval */
+    if ((!confirmed || !has_mine || progress)
         && (progress || now - a->hs_last >= tp->o.handshake_retry_ns)) {
         akti_tp_send_hello(tp, a);
     }
     if (a->peer_token != 0 && atomic_load(&a->peer_uid) != 0
-        && a->state != AS_UP) {
+        && a->state != AS_UP && has_mine) {
         akti_tp_become_up(tp, a, &evs);
     }
     pthread_mutex_unlock(&a->mu);
@@ -610,6 +657,46 @@ on_refusal(akti_tp *tp, const Akt__Remote__Frame *f)
     akti_tp_ev_flush(tp, a, &evs);
 }
 
+/* rx_dropped -- f is dropped before delivery (for another incarnation of
+ * this node, from a session that ended, from a replaced connection): each
+ * user message in it is counted (dropped_unread) and handed to on_rx_drop
+ * (remote.c: a dead letter here), so no message is lost uncounted on this
+ * side either. The frame is not authenticated: nothing else is done. */
+static void
+rx_dropped(akti_tp *tp, const Akt__Remote__Frame *f, akt_err reason)
+{
+    const Akt__Remote__Envelope *one = NULL;
+    const Akt__Remote__Envelope *const *v = &one;
+    size_t n = 0;
+    if (f->body_case == AKT__REMOTE__FRAME__BODY_BATCH
+        && f->channel != AKT__REMOTE__CHANNEL__CONTROL) {
+        v = (const Akt__Remote__Envelope *const *)f->batch->envelopes;
+        n = f->batch->n_envelopes;
+    } else if (f->body_case == AKT__REMOTE__FRAME__BODY_FRAGMENT
+        && f->fragment->index == 0) {
+        one = f->fragment->head; /* a large message: counted, not rebuilt */
+        n = 1;
+    }
+    if (n == 0) {
+        return;
+    }
+    STAT_ADD(tp, dropped_unread, n);
+    if (tp->o.cb == NULL || tp->o.cb->on_rx_drop == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const Akt__Remote__Envelope *pe = v[i];
+        akti_envelope e = { pe->recipient, strlen(pe->recipient), pe->sender,
+            strlen(pe->sender), pe->type_id, pe->payload.data,
+            pe->payload.len };
+        if (f->body_case == AKT__REMOTE__FRAME__BODY_FRAGMENT) {
+            e.payload = NULL;
+            e.payload_len = 0;
+        }
+        tp->o.cb->on_rx_drop(tp->o.cb_arg, &e, reason);
+    }
+}
+
 static void
 on_frame(akti_tp *tp, const Akt__Remote__Frame *f, nng_msg *m)
 {
@@ -625,11 +712,21 @@ on_frame(akti_tp *tp, const Akt__Remote__Frame *f, nng_msg *m)
     }
     akti_assoc *a = find_by_uid(tp, f->from_uid);
     if (a == NULL || f->to_uid != tp->uid) {
+        rx_dropped(tp, f, AKT_ESTOPPED);
         if (a == NULL && f->to_uid == tp->uid
             && akti_tp_gone(tp, f->from_uid)) {
             /* in flight when its session ended (it left, was reset or
              * replaced): expected, counted, not worth a warning */
             STAT_ADD(tp, rejected_unauth, 1);
+            return;
+        }
+        if (f->to_uid != tp->uid && f->to_uid != 0) {
+            akti_tp_reject(tp, &tp->st.rejected_unauth,
+                "frame from %016llx for incarnation %016llx dropped: this "
+                "node is %016llx (it restarted; the sender learns it from "
+                "our handshake), its messages are dead letters here",
+                (unsigned long long)f->from_uid, (unsigned long long)f->to_uid,
+                (unsigned long long)tp->uid);
             return;
         }
         akti_tp_reject(tp, &tp->st.rejected_unauth,
@@ -644,6 +741,7 @@ on_frame(akti_tp *tp, const Akt__Remote__Frame *f, nng_msg *m)
         && f->token == a->my_token;
     pthread_mutex_unlock(&a->mu);
     if (!ok) {
+        rx_dropped(tp, f, AKT_ESTOPPED);
         akti_tp_reject(tp, &tp->st.rejected_unauth,
             "frame from %016llx without a valid token dropped",
             (unsigned long long)f->from_uid);
@@ -654,10 +752,19 @@ on_frame(akti_tp *tp, const Akt__Remote__Frame *f, nng_msg *m)
         /* dropped for order, but its counts tell what the peer sent: the
          * window is not shrunk by what is lost */
         rx_flow(tp, a, uid, f, 0, 0);
+        rx_dropped(tp, f, AKT_ESTOPPED);
         return;
     }
     drop_list d = { 0 };
     ev_list evs = { 0 };
+    pthread_mutex_lock(&a->mu);
+    if (a->state == AS_HANDSHAKE && a->peer_token != 0
+        && atomic_load(&a->peer_uid) == uid) {
+        /* a frame with our current token: the peer holds it (its Hello
+         * saying so may be on the way) */
+        akti_tp_become_up(tp, a, &evs);
+    }
+    pthread_mutex_unlock(&a->mu);
     switch (f->body_case) {
     case AKT__REMOTE__FRAME__BODY_HEARTBEAT:
         pthread_mutex_lock(&a->mu);
@@ -843,6 +950,8 @@ akti_tp_rx_cb(void *arg)
         nng_msg_free(m);
     } else if (rv == NNG_ECLOSED || rv == NNG_ECANCELED) {
         return; /* the socket is closing: akti_tp_free */
+    } else {
+        akti_rlog(tp, AKTI_LOG_DEBUG, "receive failed: %s", nng_strerror(rv));
     }
     if (!atomic_load(&tp->stopping)) {
         nng_recv_aio(tp->pull, tp->rx_aio);

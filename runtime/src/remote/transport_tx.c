@@ -117,6 +117,8 @@ akti_tp_send_hello(akti_tp *tp, akti_assoc *a) /* a->mu held */
     h.to_uid = atomic_load(&a->peer_uid);
     h.token = h.to_uid ? a->my_token : 0;
     h.have_your_token = a->peer_token != 0;
+    h.your_token = a->peer_token;
+    h.session = a->my_session;
     h.nonce.data = a->my_nonce;
     h.nonce.len = sizeof(a->my_nonce);
     if (a->have_peer_nonce) {
