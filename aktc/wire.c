@@ -107,52 +107,11 @@ wire_kind(const ast_type *t)
 }
 
 /* Size and alignment of one field's member (a nested message is a
- * pointer). */
+ * pointer), as the generated C lays it out. */
 static void
 wire_member(const ast_type *t, size_t *size, size_t *align)
 {
-    switch (wire_kind(t)) {
-    case AKT_KIND_BOOL:
-    case AKT_KIND_INT8:
-    case AKT_KIND_UINT8:
-        *size = *align = 1;
-        return;
-    case AKT_KIND_INT16:
-    case AKT_KIND_UINT16:
-        *size = *align = 2;
-        return;
-    case AKT_KIND_INT32:
-    case AKT_KIND_UINT32:
-    case AKT_KIND_FLOAT32:
-    case AKT_KIND_ENUM:
-        *size = *align = 4;
-        return;
-    case AKT_KIND_INT64:
-    case AKT_KIND_UINT64:
-        *size = *align = 8;
-        return;
-    case AKT_KIND_FLOAT64:
-        *size = sizeof(double), *align = _Alignof(double);
-        return;
-    case AKT_KIND_STRING:
-        *size = sizeof(akt_str), *align = _Alignof(akt_str);
-        return;
-    case AKT_KIND_BYTES:
-        *size = sizeof(akt_bytes), *align = _Alignof(akt_bytes);
-        return;
-    case AKT_KIND_LIST:
-        *size = sizeof(akt_list), *align = _Alignof(akt_list);
-        return;
-    case AKT_KIND_MAP:
-        *size = sizeof(akt_map), *align = _Alignof(akt_map);
-        return;
-    case AKT_KIND_REF:
-        *size = sizeof(akt_ref), *align = _Alignof(akt_ref);
-        return;
-    default: /* MESSAGE */
-        *size = sizeof(void *), *align = _Alignof(void *);
-        return;
-    }
+    akt_kind_member_layout(wire_kind(t), size, align);
 }
 
 static size_t

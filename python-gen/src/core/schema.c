@@ -267,55 +267,6 @@ kind_of(PyObject *o, uint16_t *out, bool allow_none)
     return -1;
 }
 
-/* size and alignment of one value of kind k in a struct (messages: a
- * pointer as a field; elem_size of a list of messages is the struct) */
-static void
-kind_size(uint16_t k, size_t *size, size_t *align)
-{
-    switch (k) {
-    case AKT_KIND_BOOL:
-    case AKT_KIND_INT8:
-    case AKT_KIND_UINT8:
-        *size = *align = 1;
-        return;
-    case AKT_KIND_INT16:
-    case AKT_KIND_UINT16:
-        *size = *align = 2;
-        return;
-    case AKT_KIND_INT32:
-    case AKT_KIND_UINT32:
-    case AKT_KIND_FLOAT32:
-    case AKT_KIND_ENUM:
-        *size = *align = 4;
-        return;
-    case AKT_KIND_INT64:
-    case AKT_KIND_UINT64:
-        *size = *align = 8;
-        return;
-    case AKT_KIND_FLOAT64:
-        *size = sizeof(double), *align = _Alignof(double);
-        return;
-    case AKT_KIND_STRING:
-        *size = sizeof(akt_str), *align = _Alignof(akt_str);
-        return;
-    case AKT_KIND_BYTES:
-        *size = sizeof(akt_bytes), *align = _Alignof(akt_bytes);
-        return;
-    case AKT_KIND_LIST:
-        *size = sizeof(akt_list), *align = _Alignof(akt_list);
-        return;
-    case AKT_KIND_MAP:
-        *size = sizeof(akt_map), *align = _Alignof(akt_map);
-        return;
-    case AKT_KIND_REF:
-        *size = sizeof(akt_ref), *align = _Alignof(akt_ref);
-        return;
-    default:
-        *size = sizeof(void *), *align = _Alignof(void *);
-        return;
-    }
-}
-
 static bool
 is_scalar_key(uint16_t k)
 {
@@ -463,7 +414,7 @@ build_layout(pyb_msg *b)
     for (size_t i = 0; i < b->n; i++) {
         pyb_field *f = &b->f[i];
         size_t s, a;
-        kind_size(f->kind, &s, &a);
+        akt_kind_member_layout(f->kind, &s, &a);
         off = round_up(off, a);
         fl[i].name = f->cname;
         fl[i].number = f->number;
@@ -512,7 +463,7 @@ build_links(pyb_msg *b)
         }
         if (f->kind == AKT_KIND_LIST || f->kind == AKT_KIND_MAP) {
             size_t s, a;
-            kind_size(vk, &s, &a);
+            akt_kind_member_layout(vk, &s, &a);
             fl[i].elem_size
                 = (uint32_t)(vk == AKT_KIND_MESSAGE ? f->msg->t->size : s);
         }
@@ -2042,7 +1993,7 @@ put_field(pyc_state *st, pyb_msg *b, const pyb_field *f, const akt_field *df,
             return 0;
         }
         size_t ks, ka;
-        kind_size(df->key_kind, &ks, &ka);
+        akt_kind_member_layout(df->key_kind, &ks, &ka);
         char *keys = akt_arena_alloc(arena, (size_t)n * ks, 8);
         char *vals = akt_arena_alloc(arena, (size_t)n * df->elem_size, 8);
         if (keys == NULL || vals == NULL) {
@@ -2236,7 +2187,7 @@ get_field(pyc_state *st, PyObject *system, const pyb_field *f,
     case AKT_KIND_MAP: {
         const akt_map *mp = p;
         size_t ks, ka;
-        kind_size(df->key_kind, &ks, &ka);
+        akt_kind_member_layout(df->key_kind, &ks, &ka);
         PyObject *empty = PyTuple_New(0);
         PyObject *d = empty
             ? PyDict_Type.tp_new((PyTypeObject *)st->frozenmap_cls, empty, NULL)

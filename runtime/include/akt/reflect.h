@@ -84,6 +84,15 @@ AKT_API const akt_field *akt_type_field_by_number(
 AKT_API const akt_field *akt_type_field_by_name(
     const akt_type *t, const char *name);
 
+/* akt_kind_member_layout -- size and alignment of the struct member that
+ * holds one field of kind k (akt_kind) in generated and run-time-built
+ * types: scalars and enums as themselves, str/bytes/ref/list/map as
+ * akt_str/akt_bytes/akt_ref/akt_list/akt_map, a nested message as a
+ * pointer. Tools that lay out a descriptor (aktc --decode, the Python
+ * bindings) use it so their structs match the generated C. An unknown kind
+ * gives a pointer's size. */
+AKT_API void akt_kind_member_layout(uint16_t k, size_t *size, size_t *align);
+
 /* One field's value, by kind (akt_kind). Integers and enums widen to i or
  * u, floats to f; str, bytes, list and map are views into the object's
  * storage (list/map items are laid out as the field's elem_kind /

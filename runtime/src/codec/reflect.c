@@ -41,6 +41,37 @@ akt_type_field_by_name(const akt_type *t, const char *name)
     return NULL;
 }
 
+void
+akt_kind_member_layout(uint16_t k, size_t *size, size_t *align)
+{
+    size_t sz, al;
+    switch (k) {
+    case AKT_KIND_LIST:
+        sz = sizeof(akt_list), al = _Alignof(akt_list);
+        break;
+    case AKT_KIND_MAP:
+        sz = sizeof(akt_map), al = _Alignof(akt_map);
+        break;
+    case AKT_KIND_NONE:
+    case AKT_KIND_MESSAGE:
+        sz = sizeof(void *), al = _Alignof(void *);
+        break;
+    default:
+        sz = akti_kind_size(k, NULL);
+        al = akti_kind_align(k, NULL);
+        if (sz == 0) {
+            sz = sizeof(void *), al = _Alignof(void *);
+        }
+        break;
+    }
+    if (size != NULL) {
+        *size = sz;
+    }
+    if (align != NULL) {
+        *align = al;
+    }
+}
+
 bool
 akt_field_present(const akt_field *f, const void *obj)
 {
@@ -334,10 +365,8 @@ akt_field_clear(const akt_type *t, const akt_field *f, void *obj)
         return;
     }
     char *base = obj;
-    size_t size = f->kind == AKT_KIND_MESSAGE ? sizeof(void *)
-        : f->kind == AKT_KIND_LIST            ? sizeof(akt_list)
-        : f->kind == AKT_KIND_MAP             ? sizeof(akt_map)
-                                              : akti_kind_size(f->kind, NULL);
+    size_t size;
+    akt_kind_member_layout(f->kind, &size, NULL);
     if (f->flags & AKT_FIELD_OPTIONAL) {
         memset(base + f->offset, 0, size);
         if (akti_has_offset(f) != AKT_NO_OFFSET) {
