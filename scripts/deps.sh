@@ -12,12 +12,14 @@
 # iproute2, nftables: the cluster's network-namespace lab
 # (tests/cluster/lab), which runs as root and cuts links with nft.
 # etcd-server: the lease tests start a throwaway etcd (never the service).
+# valgrind: remote_valgrind runs a remote server and client under memcheck
+# (tests/remote/valgrind_chat.sh; skipped without it).
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config flex bison
       libnng-dev liblmdb-dev libmsgpack-dev libprotobuf-c-dev protobuf-c-compiler
       check python3 python3-dev python3-pykka clang clang-format-15 libclang-rt-14-dev openssl
-      libpq-dev postgresql iproute2 nftables etcd-server)
+      libpq-dev postgresql iproute2 nftables etcd-server valgrind)
 [ "${AKT_WITH_PEERS:-0}" = 1 ] && pkgs+=(libcaf-dev erlang-nox)
 
 missing=()

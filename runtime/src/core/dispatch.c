@@ -752,7 +752,21 @@ typedef struct pinned_root {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int live; /* threads not yet exited */
+    /* threads that ended, to be joined (at the next attach, and at stop:
+     * joinable, so none outlives its system -- valgrind sees nothing) */
+    pthread_t *done;
+    size_t ndone, capdone;
 } pinned_root;
+
+/* pinned_reap -- join the threads that ended; r->mu held */
+static void
+pinned_reap(pinned_root *r)
+{
+    for (size_t i = 0; i < r->ndone; i++) {
+        pthread_join(r->done[i], NULL); /* it is returning, if not gone */
+    }
+    r->ndone = 0;
+}
 
 static void
 pinned_schedule(akti_dispatcher *d, akt_cell *c)
@@ -788,6 +802,19 @@ pinned_main(void *arg)
     akti_msg_cache_flush();
     free(p);
     pthread_mutex_lock(&r->mu);
+    if (r->ndone == r->capdone) {
+        size_t cap = r->capdone ? 2 * r->capdone : 8;
+        pthread_t *n = realloc(r->done, cap * sizeof(*n));
+        if (n != NULL) {
+            r->done = n;
+            r->capdone = cap;
+        }
+    }
+    if (r->ndone < r->capdone) {
+        r->done[r->ndone++] = pthread_self();
+    } else {
+        pthread_detach(pthread_self()); /* no memory to remember it */
+    }
     r->live--;
     pthread_cond_broadcast(&r->cv);
     pthread_mutex_unlock(&r->mu);
@@ -820,13 +847,10 @@ pinned_attach(akti_dispatcher *d, akt_cell *c)
     p->cell = c;
     p->root = r;
     pthread_mutex_lock(&r->mu);
+    pinned_reap(r);
     r->live++;
     pthread_mutex_unlock(&r->mu);
-    pthread_attr_t at;
-    pthread_attr_init(&at);
-    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-    int rc = pthread_create(&p->th, &at, pinned_main, p);
-    pthread_attr_destroy(&at);
+    int rc = pthread_create(&p->th, NULL, pinned_main, p);
     if (rc != 0) {
         pthread_mutex_lock(&r->mu);
         r->live--;
@@ -855,6 +879,7 @@ pinned_stop(akti_dispatcher *d)
     while (r->live > 0) {
         pthread_cond_wait(&r->cv, &r->mu);
     }
+    pinned_reap(r);
     pthread_mutex_unlock(&r->mu);
 }
 
@@ -862,6 +887,8 @@ static void
 pinned_destroy(akti_dispatcher *d)
 {
     pinned_root *r = (pinned_root *)d;
+    pinned_reap(r);
+    free(r->done);
     pthread_mutex_destroy(&r->mu);
     pthread_cond_destroy(&r->cv);
     free(r);

@@ -255,6 +255,10 @@ akti_shutdown_fini(akt_system *sys, kit_sys *k)
  * ---------------------------------------------------------------------------
  */
 
+/* sig_life_mu orders registering against the end of the signal thread
+ * (held across its join, never taken by the thread itself); sig_mu guards
+ * the registry, which the thread reads */
+static pthread_mutex_t sig_life_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t sig_mu = PTHREAD_MUTEX_INITIALIZER;
 static akt_system **sig_systems;
 static size_t sig_n, sig_cap;
@@ -262,6 +266,7 @@ static int sig_pipe[2] = { -1, -1 };
 static bool sig_installed;
 static struct sigaction sig_old_term, sig_old_int;
 static pthread_t sig_thread;
+static bool sig_thread_running;
 
 static void
 sig_handler(int signo)
@@ -283,8 +288,8 @@ sig_main(void *arg)
         if (r < 0 && errno == EINTR) {
             continue;
         }
-        if (r <= 0) {
-            return NULL;
+        if (r <= 0 || b == 0) {
+            return NULL; /* 0: the last system unregistered (no signal is 0) */
         }
         pthread_mutex_lock(&sig_mu);
         for (size_t i = 0; i < sig_n; i++) {
@@ -298,21 +303,26 @@ sig_main(void *arg)
 void
 akti_signals_register(akt_system *sys)
 {
+    pthread_mutex_lock(&sig_life_mu);
     pthread_mutex_lock(&sig_mu);
     if (!sig_installed) {
+        /* the pipe stays for the life of the process (a handler that
+         * runs late must never write to a closed, maybe reused, fd); the
+         * thread runs while a system is registered, and is joined when
+         * the last one unregisters */
         if (sig_pipe[0] < 0) {
             if (pipe(sig_pipe) != 0) {
                 pthread_mutex_unlock(&sig_mu);
+                pthread_mutex_unlock(&sig_life_mu);
                 return;
             }
             fcntl(sig_pipe[1], F_SETFL, O_NONBLOCK);
             fcntl(sig_pipe[0], F_SETFD, FD_CLOEXEC);
             fcntl(sig_pipe[1], F_SETFD, FD_CLOEXEC);
-            pthread_attr_t at;
-            pthread_attr_init(&at);
-            pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-            pthread_create(&sig_thread, &at, sig_main, NULL);
-            pthread_attr_destroy(&at);
+        }
+        if (!sig_thread_running
+            && pthread_create(&sig_thread, NULL, sig_main, NULL) == 0) {
+            sig_thread_running = true;
         }
         struct sigaction sa;
         memset(&sa, 0, sizeof(sa));
@@ -328,6 +338,7 @@ akti_signals_register(akt_system *sys)
         akt_system **nv = realloc(sig_systems, nc * sizeof(*nv));
         if (nv == NULL) {
             pthread_mutex_unlock(&sig_mu);
+            pthread_mutex_unlock(&sig_life_mu);
             return;
         }
         sig_systems = nv;
@@ -336,12 +347,15 @@ akti_signals_register(akt_system *sys)
     sig_systems[sig_n++] = sys;
     kit_sys_of(sys)->signals_registered = true;
     pthread_mutex_unlock(&sig_mu);
+    pthread_mutex_unlock(&sig_life_mu);
 }
 
 void
 akti_signals_unregister(akt_system *sys)
 {
+    pthread_mutex_lock(&sig_life_mu);
     pthread_mutex_lock(&sig_mu);
+    bool join = false;
     for (size_t i = 0; i < sig_n; i++) {
         if (sig_systems[i] == sys) {
             sig_systems[i] = sig_systems[--sig_n];
@@ -357,6 +371,19 @@ akti_signals_unregister(akt_system *sys)
         free(sig_systems);
         sig_systems = NULL;
         sig_cap = 0;
+        join = sig_thread_running;
+        sig_thread_running = false;
     }
     pthread_mutex_unlock(&sig_mu);
+    if (join) {
+        /* a byte no signal writes ends the thread; joined, so nothing of
+         * it is left when the process exits (valgrind) */
+        unsigned char quit = 0;
+        ssize_t r;
+        do {
+            r = write(sig_pipe[1], &quit, 1);
+        } while (r < 0 && errno == EINTR);
+        pthread_join(sig_thread, NULL);
+    }
+    pthread_mutex_unlock(&sig_life_mu);
 }
