@@ -74,6 +74,9 @@ int emit_c_render(const ast_file *f, char **header, size_t *header_len,
 /* emit_py -- write <stem>_akt.py and <stem>_akt.pyi for f into dir
  * (emit_py.c; linked into aktc only). 0 on success. */
 int emit_py(const ast_file *f, const char *dir);
+/* emit_py_module_name -- "x_akt" for x.akt (malloc'd): the module
+ * emit_py writes */
+char *emit_py_module_name(const ast_file *f);
 bool aktc_is_dir(const char *path);
 /* emit_cuda -- write <base>.gpu.h (the shared handler header: C11, C++17
  * and NVRTC) and <base>.gpu.c (the host side) for f into dir (emit_cuda.c).

@@ -271,9 +271,13 @@ collect_deps(ast_file *f, ast_file **seen, int *nseen, int max)
     }
 }
 
-/* One rule per output: "<out>: <input> <imports...>". */
+/* One rule per output of the run, "<out>: <input> <imports...>": the
+ * C header and source (--c_out; also when no output folder is given, in
+ * "."), the Python module and stub (--py_out), the CUDA pair
+ * (--cuda_out). */
 static int
-write_depfile(const char *path, ast_file *files, const char *c_out)
+write_depfile(const char *path, ast_file *files, const char *c_out,
+    const char *py_out, const char *cuda_out)
 {
     FILE *fp = fopen(path, "w");
     if (fp == NULL) {
@@ -287,12 +291,26 @@ write_depfile(const char *path, ast_file *files, const char *c_out)
         ast_file *seen[1024];
         int nseen = 0;
         collect_deps(f, seen, &nseen, 1024);
-        static const char *const exts[] = { ".h", ".c" };
-        for (int e = 0; e < 2; e++) {
-            char *out
-                = ast_printf("%s/%s%s", c_out ? c_out : ".", f->base, exts[e]);
-            dep_escape(fp, out);
-            free(out);
+        char *outs[6];
+        int nout = 0;
+        if (c_out || (!py_out && !cuda_out)) {
+            const char *d = c_out ? c_out : ".";
+            outs[nout++] = ast_printf("%s/%s.h", d, f->base);
+            outs[nout++] = ast_printf("%s/%s.c", d, f->base);
+        }
+        if (py_out) {
+            char *m = emit_py_module_name(f);
+            outs[nout++] = ast_printf("%s/%s.py", py_out, m);
+            outs[nout++] = ast_printf("%s/%s.pyi", py_out, m);
+            free(m);
+        }
+        if (cuda_out) {
+            outs[nout++] = ast_printf("%s/%s.gpu.h", cuda_out, f->base);
+            outs[nout++] = ast_printf("%s/%s.gpu.c", cuda_out, f->base);
+        }
+        for (int e = 0; e < nout; e++) {
+            dep_escape(fp, outs[e]);
+            free(outs[e]);
             fputs(":", fp);
             for (int i = 0; i < nseen; i++) {
                 char real[PATH_MAX];
@@ -546,7 +564,8 @@ main(int argc, char **argv)
             }
         }
         if (rc == 0 && o.depfile
-            && write_depfile(o.depfile, files, o.c_out) != 0) {
+            && write_depfile(o.depfile, files, o.c_out, py_out, cuda_out)
+                != 0) {
             rc = 1;
         }
     }

@@ -145,10 +145,14 @@ function(akt_generate_python)
     string(MAKE_C_IDENTIFIER ${stem} stem)
     string(TOLOWER ${stem} stem)
     set(py ${AP_OUT_DIR}/${stem}_akt.py)
+    # the depfile names the imported .akt files: a change to one of them
+    # makes the module again
     add_custom_command(
       OUTPUT ${py} ${AP_OUT_DIR}/${stem}_akt.pyi
-      COMMAND ${aktc} --py_out ${AP_OUT_DIR} ${import_args} ${abs}
+      COMMAND ${aktc} --py_out ${AP_OUT_DIR} --depfile ${AP_OUT_DIR}/${stem}_akt.d
+        ${import_args} ${abs}
       DEPENDS ${abs} ${aktc_dep}
+      DEPFILE ${AP_OUT_DIR}/${stem}_akt.d
       COMMENT "aktc --py_out ${f}"
       VERBATIM)
     list(APPEND outputs ${py} ${AP_OUT_DIR}/${stem}_akt.pyi)

@@ -150,7 +150,8 @@ elseif(MODE STREQUAL "cli")
     "${DIR}/no/such/file.akt|1|cannot read"
     "--c_out,${WORK}/missing,${DIR}/ok/greeter.akt|1|output directory"
     "${DIR}/ok/greeter.akt,${DIR}/../../examples/greeter/greeter.akt|1|would both write greeter.akt.h"
-    "--depfile,${WORK}/g.d,--c_out,${WORK},-I,${DIR}/ok,${DIR}/ok/alltypes.akt|0|^$")
+    "--depfile,${WORK}/g.d,--c_out,${WORK},-I,${DIR}/ok,${DIR}/ok/alltypes.akt|0|^$"
+    "--depfile,${WORK}/p.d,--py_out,${WORK},-I,${DIR}/ok,${DIR}/ok/alltypes.akt|0|^$")
   foreach(c IN LISTS cases)
     string(FIND "${c}" "|" p1)
     string(SUBSTRING "${c}" 0 ${p1} args)
@@ -170,6 +171,13 @@ elseif(MODE STREQUAL "cli")
   file(READ "${WORK}/g.d" dep)
   if(NOT dep MATCHES "alltypes\\.akt\\.h:[^\n]*alltypes\\.akt [^\n]*common\\.akt")
     message(SEND_ERROR "depfile lacks the import:\n${dep}")
+    math(EXPR failures "${failures} + 1")
+  endif()
+  # with --py_out only, the Python module and stub, not the C pair
+  file(READ "${WORK}/p.d" dep)
+  if(NOT dep MATCHES "alltypes_akt\\.py:[^\n]*alltypes\\.akt [^\n]*common\\.akt"
+      OR NOT dep MATCHES "alltypes_akt\\.pyi:" OR dep MATCHES "alltypes\\.akt\\.h:")
+    message(SEND_ERROR "the --py_out depfile:\n${dep}")
     math(EXPR failures "${failures} + 1")
   endif()
 else()
