@@ -6,10 +6,14 @@ An actor on this strategy is a C host actor in the parent (subproc.c) that
 forwards every message, with its sender, over akt remoting on NNG ipc to
 the real actor in a worker: generated messages cross with their
 descriptors, other objects pickled, many envelopes per frame. The parent's
-GIL is never taken for a message on its way. A monitor thread per worker
-waits for the process; when it exits, every host of that worker fails
-(akt.PeerUnreachable), so the supervisor acts -- by default it restarts the
-host, which starts the actor in a live worker again.
+GIL is never taken for a message on its way. A host starts its actor
+asynchronously (start_async: a thread of the pool starts a worker process
+when needed, never a C pool thread) and stashes messages meanwhile. A
+monitor thread per worker waits for the process; when it exits, every host
+of that worker fails (akt.PeerUnreachable) after failing the asks it
+forwarded that still wait for a reply, so the supervisor acts -- by
+default it restarts the host, which starts the actor in a live worker
+again.
 """
 from __future__ import annotations
 
@@ -42,7 +46,11 @@ class _Worker:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "akt._worker", self.url],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
-        line = self._read_line(_STARTUP_TIMEOUT)
+        pool._booting = self.proc  # Pool.close kills it rather than wait
+        try:
+            line = self._read_line(_STARTUP_TIMEOUT)
+        finally:
+            pool._booting = None
         if not line.startswith(b"READY "):
             self.proc.kill()
             self.proc.wait()
@@ -80,7 +88,7 @@ class _Worker:
         if not closing:
             for h in hosts:
                 try:
-                    h._worker_died()
+                    h._worker_died(self.proc.pid)
                 except _core.AktError:
                     pass
 
@@ -120,6 +128,8 @@ class Pool:
         self.workers = []
         self.next = 0
         self.closed = False
+        self._booting = None  # the worker process being started
+        self._starts = set()  # start threads still running
         self.cookie = system._ensure_remoting()
 
     def _worker(self):
@@ -139,15 +149,60 @@ class Pool:
             return w
 
     def start(self, spec, host):
-        """From the host's pre_start (a C thread, GIL held): start the
-        actor in a worker; returns the ref to it there."""
+        """Start the actor in a worker (a worker process is started first
+        when the pool has fewer than its size, or one died); returns
+        (the ref to it there, the worker's pid). Blocks: run it off the
+        pool's threads (start_async)."""
         from ._runtime import _bound_modules
         w = self._worker()
-        path = w.spawner.ask_blocking(("spawn", spec, tuple(_bound_modules)),
-                                      timeout=_STARTUP_TIMEOUT)
+        fut = w.spawner.ask(("spawn", spec, tuple(_bound_modules)),
+                            timeout=_STARTUP_TIMEOUT)
+        while True:  # a closing pool does not wait for the answer
+            try:
+                path = fut.result(0.2)
+                break
+            except _core.AskTimeout:
+                if fut.done():
+                    raise
+                if self.closed:
+                    raise _core.SystemClosed("the actor system is terminating")
+        del fut
         with self.lock:
             w.hosts.add(host)
-        return self.system.lookup(path)
+        return self.system.lookup(path), w.proc.pid
+
+    def start_async(self, spec, host, epoch):
+        """From the host's pre_start (a C pool thread, GIL held): start the
+        actor on a thread of its own and tell the host when it runs (or
+        why not), so no pool thread waits for a worker process. The host
+        stashes its messages meanwhile."""
+        def run():
+            try:
+                try:
+                    remote, pid = self.start(spec, host)
+                except BaseException as e:  # noqa: BLE001 - told to the host
+                    try:
+                        host._host_started(epoch, None, 0,
+                                           f"{type(e).__name__}: {e}")
+                    except _core.AktError:
+                        pass
+                    return
+                try:
+                    alive = host._host_started(epoch, remote, pid, "")
+                except _core.AktError:
+                    alive = False
+                if not alive:  # the host stopped meanwhile
+                    self.stop(remote)
+            finally:
+                self._starts.discard(threading.current_thread())
+
+        with self.lock:
+            if self.closed:
+                raise _core.SystemClosed("the actor system is terminating")
+            t = threading.Thread(target=run, daemon=True,
+                                 name=f"akt-worker-start-{self.name}")
+            self._starts.add(t)
+        t.start()
 
     def stop(self, remote):
         for w in list(self.workers):
@@ -167,15 +222,27 @@ class Pool:
                 f"picklable (a module-level class the worker can import): {e}"
             ) from e
         return self.system._core._spawn_host(
-            lambda host: self.start(spec, host), self.stop, name)
+            lambda host, epoch: self.start_async(spec, host, epoch),
+            self.stop, name)
 
     def pids(self):
         with self.lock:
             return [w.proc.pid for w in self.workers if w.alive]
 
     def close(self, timeout=10.0):
+        """Stop the workers; first end the start threads, which must not
+        outlive the system (they hold its futures): a worker process still
+        booting is killed, a spawn answer no longer awaited."""
+        self.closed = True
+        booting = self._booting
+        if booting is not None:
+            try:
+                booting.kill()
+            except OSError:
+                pass
+        for t in list(self._starts):
+            t.join(timeout)
         with self.lock:
-            self.closed = True
             workers, self.workers = self.workers, []
         for w in workers:
             w.close(timeout)

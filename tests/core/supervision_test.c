@@ -4,7 +4,8 @@
  * escalate), restart limits, the default strategy, kill, backoff with
  * reset, failure reasons, a failing pre_start, and the restart hooks'
  * defaults (pre_start after a restart without post_restart; children that
- * a pre_restart keeps survive and restart after their parent).
+ * a pre_restart keeps survive and restart after their parent), and the
+ * supervisor's log line for each failure.
  */
 #include "testutil.h"
 
@@ -625,6 +626,99 @@ START_TEST(failing_pre_start_stops_the_actor_without_post_stop)
 }
 END_TEST
 
+/* the log lines of a system (its sink runs on the logging thread) */
+typedef struct log_line {
+    int level;
+    char path[96];
+    char text[160];
+} log_line;
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+static log_line log_lines[32];
+static int log_n;
+
+static void
+log_sink(const akt_LogEvent *ev, void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&log_mu);
+    if (log_n < 32) {
+        log_line *l = &log_lines[log_n++];
+        l->level = ev->level;
+        snprintf(l->path, sizeof l->path, "%.*s", (int)ev->path.len,
+            ev->path.ptr ? ev->path.ptr : "");
+        snprintf(l->text, sizeof l->text, "%.*s", (int)ev->text.len,
+            ev->text.ptr ? ev->text.ptr : "");
+    }
+    pthread_mutex_unlock(&log_mu);
+}
+
+/* the first line logged for path (its index), or -1 */
+static int
+find_line(const char *path, const char *text, int level)
+{
+    int found = -1;
+    pthread_mutex_lock(&log_mu);
+    for (int i = 0; i < log_n && found < 0; i++) {
+        if (strstr(log_lines[i].path, path) && log_lines[i].level == level
+            && strcmp(log_lines[i].text, text) == 0) {
+            found = i;
+        }
+    }
+    pthread_mutex_unlock(&log_mu);
+    return found;
+}
+
+/* Akka's supervisors log each failure they handle: the child's path, its
+ * reason and what was decided (a resume as a warning, the rest as
+ * errors); an actor whose start fails logs that it stops. The line comes
+ * before the directive is carried out, so the asks below see it. */
+START_TEST(every_failure_a_supervisor_handles_leaves_a_log_line)
+{
+    log_n = 0;
+    akt_system *sys = sys_mk("logged");
+    ck_assert_int_eq(akt_log_set_sink(sys, log_sink, NULL, NULL), AKT_OK);
+    akt_supervisor_strategy st = { .kind = AKT_ONE_FOR_ONE, .max_restarts = 1 };
+    spawn_parent(sys, "p", &st, 1);
+    akt_ref c0 = child(sys, "p", 0);
+    ck_assert_int_eq(akt_tell(c0, t_int(-AKT_EIO), AKT_REF_NONE), AKT_OK);
+    ck_assert_int_eq(ask_v(c0, 1), 1); /* restarted */
+    ck_assert_int_ge(find_line("/user/p/c0",
+                         "failed: boom 13 (EIO); restarting", AKT_LOG_ERROR),
+        0);
+    ck_assert_int_eq(akt_tell(c0, t_int(-AKT_EIO), AKT_REF_NONE), AKT_OK);
+    t_await_stop(c0); /* the second restart in the window: stopped */
+    ck_assert_int_ge(find_line("/user/p/c0",
+                         "failed: boom 13 (EIO); stopping (restart limit "
+                         "reached)",
+                         AKT_LOG_ERROR),
+        0);
+    /* a resume is a warning */
+    akt_supervisor_strategy rs = { .kind = AKT_ONE_FOR_ONE,
+        .decider = decide_fixed,
+        .decider_arg = (void *)(intptr_t)AKT_RESUME };
+    spawn_parent(sys, "q", &rs, 1);
+    akt_ref q0 = child(sys, "q", 0);
+    ck_assert_int_eq(akt_tell(q0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
+    ck_assert_int_eq(ask_v(q0, 2), 2);
+    ck_assert_int_ge(
+        find_line("/user/q/c0", "failed: boom 15 (EFAILED); resuming",
+            AKT_LOG_WARNING),
+        0);
+    /* a start that fails */
+    akt_props bad = { .behavior = &child_beh,
+        .behavior_arg = &kids[1],
+        .lifecycle = &bad_life,
+        .state_size = sizeof(int64_t) };
+    akt_ref a;
+    ck_assert_int_eq(akt_spawn(sys, &bad, "a", &a), AKT_OK);
+    t_await_stop(a);
+    ck_assert_int_ge(
+        find_line("/user/a", "start failed: (EIO); stopping", AKT_LOG_ERROR),
+        0);
+    t_teardown(sys, 0);
+}
+END_TEST
+
 Suite *
 supervision_suite(void)
 {
@@ -650,6 +744,7 @@ supervision_suite(void)
     tcase_add_test(tc, failing_pre_start_stops_the_actor_without_post_stop);
     tcase_add_test(tc, children_a_pre_restart_keeps_restart_after_their_parent);
     tcase_add_test(tc, without_post_restart_a_restart_runs_pre_start);
+    tcase_add_test(tc, every_failure_a_supervisor_handles_leaves_a_log_line);
     suite_add_tcase(s, tc);
     return s;
 }

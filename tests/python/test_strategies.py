@@ -149,3 +149,76 @@ def test_dispatchers_come_from_configuration():
             s.actor_of(props(Where).with_dispatcher("nope"))
     finally:
         s.terminate_blocking()
+
+
+def test_asks_in_flight_when_a_worker_dies_fail_at_once(system):
+    # the worker sleeps in a handler with two asks waiting (60 s timeouts);
+    # its death fails both at once, naming the cause
+    ref = system.actor_of(sub(Where))
+    pid = ref.ask_blocking("where are you", timeout=30)[0]
+    slow = ref.ask(("sleep", 30), timeout=60)
+    queued = ref.ask("behind it", timeout=60)
+    time.sleep(0.2)             # (both reach the worker; the test's point is after)
+    t0 = time.monotonic()
+    os.kill(pid, signal.SIGKILL)
+    for fut in (slow, queued):
+        with pytest.raises(akt.PeerUnreachable, match=f"worker process {pid} died"):
+            fut.result(30)
+    assert time.monotonic() - t0 < 20      # far from the asks' 60 s
+
+
+def test_starting_a_worker_does_not_hold_a_pool_thread(tmp_path):
+    # one pool thread: while a python-subprocess actor starts (a worker
+    # process boots: hundreds of ms), a C actor on that pool still answers
+    s = ActorSystem.create_blocking(
+        "onepool", "akt.actor.default-dispatcher.workers = 1")
+    try:
+        echo = s._core._spawn_c_echo(None)
+
+        class Probe(Actor):
+            async def handle(self, ctx, msg):
+                fut, c = msg
+                await c.ask(b"ping")
+                return fut.done()
+
+        probe = s.actor_of(props(Probe))
+        ref = s.actor_of(sub(Where))
+        first = ref.ask("hello", timeout=30)
+        # Future.result waits without running pool work on this thread
+        assert probe.ask((first, echo), timeout=30).result(30) is False
+        assert first.result(30)[3] == "hello"   # stashed, then delivered
+    finally:
+        s.terminate_blocking()
+
+
+def test_messages_while_starting_are_stashed_up_to_the_capacity():
+    s = ActorSystem.create_blocking("stash2", "akt.actor.stash-capacity = 2")
+    try:
+        ref = s.actor_of(sub(Where))
+        futs = [ref.ask(i, timeout=30) for i in range(3)]
+        with pytest.raises(akt.MailboxFull, match="starting in a worker and its stash"):
+            futs[2].result(30)
+        assert [f.result(30)[3] for f in futs[:2]] == [0, 1]
+    finally:
+        s.terminate_blocking()
+
+
+def test_a_start_that_fails_is_a_failure_of_the_host(system, tmp_path, caplog):
+    # a class the worker cannot import: every start fails, the host's
+    # supervisor restarts it until its limit, then stops it
+    (tmp_path / "parent_only.py").write_text(
+        "from akt import Actor\n"
+        "class Hidden(Actor):\n"
+        "    def handle(self, ctx, msg):\n"
+        "        return msg\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import parent_only
+    finally:
+        sys.path.remove(str(tmp_path))
+    import logging
+    with caplog.at_level(logging.ERROR, logger="akt"):
+        ref = system.actor_of(sub(parent_only.Hidden))
+        assert isinstance(ref.watch().result(60), akt.Terminated)
+    assert any("cannot start the actor in a worker" in r.getMessage()
+               for r in caplog.records)

@@ -1646,7 +1646,8 @@ static PyMethodDef ref_methods[] = {
     { "_broadcast", (PyCFunction)pyc_ref_broadcast, METH_O, NULL },
     { "_routees", (PyCFunction)pyc_ref_routees, METH_VARARGS, NULL },
     { "_resize", (PyCFunction)pyc_ref_resize, METH_O, NULL },
-    { "_worker_died", (PyCFunction)pyc_ref_worker_died, METH_NOARGS, NULL },
+    { "_worker_died", (PyCFunction)pyc_ref_worker_died, METH_O, NULL },
+    { "_host_started", (PyCFunction)pyc_ref_host_started, METH_VARARGS, NULL },
     { "_c_tell", (PyCFunction)pyc_ref_c_tell, METH_VARARGS, NULL },
     { NULL },
 };
@@ -2406,6 +2407,7 @@ mod_exec(PyObject *m)
     pyc_state *st = mstate(m);
     pyc_object_type.id = akt_type_id(pyc_object_type.name);
     pyc_worker_died_type.id = akt_type_id(pyc_worker_died_type.name);
+    pyc_worker_started_type.id = akt_type_id(pyc_worker_started_type.name);
     if (akt_registry_new(&st->registry) != AKT_OK
         || akt_registry_add(st->registry, &pyc_object_type) != AKT_OK) {
         PyErr_NoMemory();

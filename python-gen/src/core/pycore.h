@@ -182,8 +182,10 @@ PyObject *pyc_ref_routees(RefObject *r, PyObject *args);
 PyObject *pyc_ref_resize(RefObject *r, PyObject *delta);
 /* subproc.c: the python-subprocess host actor */
 extern akt_type pyc_worker_died_type;
+extern akt_type pyc_worker_started_type;
 PyObject *pyc_system_spawn_host(SystemObject *so, PyObject *args);
-PyObject *pyc_ref_worker_died(RefObject *r, PyObject *unused);
+PyObject *pyc_ref_worker_died(RefObject *r, PyObject *pid);
+PyObject *pyc_ref_host_started(RefObject *r, PyObject *args);
 /* bench.c: what akt.profiler measures with */
 PyObject *pyc_system_spawn_c_echo(SystemObject *so, PyObject *args);
 PyObject *pyc_ref_c_tell(RefObject *r, PyObject *args);

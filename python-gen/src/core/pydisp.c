@@ -344,3 +344,14 @@ pydisp_actor_props(akt_ref r, void **state)
     *state = c->state;
     return &c->props->props;
 }
+
+bool
+pydisp_pending_promise(akt_ref r)
+{
+    akt_cell *c = r.cell_;
+    /* a future is its promise cell (future.c); cells are type-stable, so
+     * reading a released one is harmless: its uid no longer matches */
+    return c != NULL && c->kind == AKTI_CELL_PROMISE
+        && atomic_load_explicit(&c->uid, memory_order_acquire) == r.uid_
+        && !akt_future_is_done((const akt_future *)(const void *)c);
+}

@@ -57,6 +57,10 @@ akt_err pydisp_tell_nowait(akt_ref to, void *msg, akt_ref sender);
 akt_err pydisp_ask_nowait(
     akt_ref to, void *msg, int64_t timeout_ns, akt_future **out);
 
+/* pydisp_pending_promise -- r is an ask's promise that has not completed
+ * yet (a future whose reply is still awaited) */
+bool pydisp_pending_promise(akt_ref r);
+
 /* pydisp_actor_props -- the props of r's live incarnation (the interned
  * copy), with its state in *state, or NULL when r is no live actor. Only
  * on the thread that runs r's dispatcher, or r's supervisor's while r is

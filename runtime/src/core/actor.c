@@ -453,6 +453,10 @@ run_start(akt_cell *c, bool restart, akt_err reason)
     if (c->ext) {
         c->ext->started_at = akti_wheel_now(c->sys->wheel);
     }
+    if (rc != AKT_OK) {
+        /* the reason the supervisor's log line gives (supervision.c) */
+        memcpy(cell_ext(c)->reason_text, ctx.reason, sizeof(ctx.reason));
+    }
     return rc;
 }
 
@@ -781,6 +785,8 @@ handle_sys(akt_cell *c, akti_msg *m)
         break;
     case SYS_KILL:
         if (c->life == LIFE_RUNNING) {
+            snprintf(cell_ext(c)->reason_text, sizeof(c->ext->reason_text),
+                "killed");
             akti_cell_fail(c, AKT_ECANCELED, NULL);
         }
         break;
@@ -946,15 +952,10 @@ deliver(akt_cell *c, akti_msg *m)
             akti_future_fail_text(ctx.sender.cell_, ctx.sender.uid_, rc,
                 ctx.reason, strlen(ctx.reason));
         }
-        if (ctx.reason[0]) {
-            /* through the event stream's logger: level, path, timestamp */
-            akt_log(c->sys, AKT_LOG_INFO, self_ref(c), "actor failed: %s (%s)",
-                ctx.reason, akt_err_name(rc));
-        }
+        /* the reason first: the supervisor logs it (supervision.c) once
+         * it got the failure akti_cell_fail sends */
+        memcpy(cell_ext(c)->reason_text, ctx.reason, sizeof(ctx.reason));
         akti_cell_fail(c, rc, inner);
-        if (ctx.reason[0]) {
-            memcpy(cell_ext(c)->reason_text, ctx.reason, sizeof(ctx.reason));
-        }
     }
     if (c->flags & CELL_F_TERMINATE_REQ) {
         c->flags &= (uint8_t)~CELL_F_TERMINATE_REQ;
@@ -982,6 +983,10 @@ akti_cell_run(akt_cell *c, int throughput)
         akt_err rc = run_start(c, false, AKT_OK);
         if (rc != AKT_OK) {
             /* a failing start stops the actor (nothing to resume) */
+            const char *why = c->ext ? c->ext->reason_text : "";
+            akt_log(sys, AKT_LOG_ERROR, self_ref(c),
+                "start failed: %s%s(%s); stopping", why, *why ? " " : "",
+                akt_err_name(rc));
             akti_begin_stop(c);
         } else {
             c->flags |= CELL_F_STARTED;

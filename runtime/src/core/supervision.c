@@ -3,9 +3,11 @@
  * suspended and its parent told (akti_cell_fail); the parent's strategy
  * (one-for-one or all-for-one, restart limits within a window, backoff
  * with jitter) decides to resume, restart, stop or escalate
- * (akti_supervise). The restart itself (pre_restart, waiting for the
- * children it stopped, post_restart) is the lifecycle's, in actor.c.
+ * (akti_supervise), and logs what it decided for each failure. The
+ * restart itself (pre_restart, waiting for the children it stopped,
+ * post_restart) is the lifecycle's, in actor.c.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/actor_impl.h"
@@ -137,6 +139,28 @@ akti_find_child(akt_cell *c, akt_cell *ch, uint64_t uid)
     return found;
 }
 
+/* One line per failure a supervisor handles, as Akka's supervisors log:
+ * the child's reason (akt_ctx_fail's text) and what was decided; a resume
+ * is a warning, a restart or stop an error. An escalation is logged one
+ * level up, where it is handled. The child is suspended and wrote its
+ * reason before it sent us the failure, so reading it here is ordered. */
+static void
+log_failure(akt_cell *c, akt_cell *ch, akt_ref chref, akt_err reason,
+    akt_directive d, bool limit)
+{
+    if (d == AKT_ESCALATE) {
+        return;
+    }
+    const char *why = ch->ext ? ch->ext->reason_text : "";
+    const char *what = d == AKT_RESUME ? "resuming"
+        : d == AKT_RESTART             ? "restarting"
+        : limit                        ? "stopping (restart limit reached)"
+                                       : "stopping";
+    akt_log(c->sys, d == AKT_RESUME ? AKT_LOG_WARNING : AKT_LOG_ERROR, chref,
+        "failed: %s%s(%s); %s", why, *why ? " " : "", akt_err_name(reason),
+        what);
+}
+
 void
 akti_supervise(akt_cell *c, akt_cell *ch, akt_err reason)
 {
@@ -144,10 +168,22 @@ akti_supervise(akt_cell *c, akt_cell *ch, akt_err reason)
     akt_ref chref = { ch, cell_uid(ch) };
     akt_directive d = st->decider ? st->decider(reason, chref, st->decider_arg)
                                   : AKT_RESTART;
+    bool limit = false;
     if (d == AKT_RESTART && !restart_allowed(c, ch)) {
         d = AKT_STOP;
+        limit = true;
     }
+    log_failure(c, ch, chref, reason, d, limit);
     if (d == AKT_ESCALATE) {
+        akti_cell_ext *cx = cell_ext(c);
+        const char *why = ch->ext ? ch->ext->reason_text : "";
+        int n = snprintf(cx->reason_text, sizeof(cx->reason_text),
+            "escalated from a child%s", *why ? ": " : "");
+        if (n > 0 && (size_t)n < sizeof(cx->reason_text)) {
+            size_t l = strnlen(why, sizeof(cx->reason_text) - (size_t)n - 1);
+            memcpy(cx->reason_text + n, why, l); /* cut to what fits */
+            cx->reason_text[(size_t)n + l] = '\0';
+        }
         akti_cell_fail(c, reason, NULL);
         return;
     }

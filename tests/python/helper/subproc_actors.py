@@ -9,7 +9,8 @@ from akt import Actor
 
 class Where(Actor):
     """Answers with its process id and what it got; "boom" raises; "spin"
-    burns CPU for msg[1] seconds (the GIL of its own process)."""
+    burns CPU for msg[1] seconds (the GIL of its own process); "sleep"
+    sleeps msg[1] seconds."""
 
     def __init__(self, tag="w"):
         self.tag = tag
@@ -19,6 +20,9 @@ class Where(Actor):
         self.count += 1
         if msg == "boom":
             raise ValueError("boom in a worker")
+        if isinstance(msg, tuple) and msg and msg[0] == "sleep":
+            time.sleep(msg[1])
+            return (os.getpid(), "slept")
         if isinstance(msg, tuple) and msg and msg[0] == "spin":
             end = time.perf_counter() + msg[1]
             n = 0
