@@ -12,6 +12,9 @@
  *       "corrupt=N unauth=N handshake=N received=N dropped_unread=N".
  *   remote_peer sink  NAME URL COOKIE
  *       counts; type 3 is answered as above.
+ *   remote_peer client NAME URL COOKIE HB_MS TARGET_URL TARGET_NAME
+ *       like sink, and makes an association with TARGET (its handshake)
+ *       before READY; ends cleanly (a Leave) when stdin closes.
  *   remote_peer flood URL MS
  *       sends MS milliseconds of random, corrupted and oversized frames
  *       with a raw NNG PUSH socket, plus garbage over plain TCP (tcp://).
@@ -19,6 +22,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,13 +187,17 @@ int
 main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    /* the flood's raw TCP writes may meet a connection the node already
+     * closed (it refused the garbage): EPIPE, not the end of the flooder */
+    signal(SIGPIPE, SIG_IGN);
     if (argc >= 4 && strcmp(argv[1], "flood") == 0) {
         flood(argv[2], atoi(argv[3]));
         return 0;
     }
     if (argc < 5) {
-        fprintf(
-            stderr, "usage: remote_peer echo|sink NAME URL COOKIE [HB_MS]\n");
+        fprintf(stderr,
+            "usage: remote_peer echo|sink|client NAME URL COOKIE "
+            "[HB_MS [TARGET_URL TARGET_NAME]]\n");
         return 2;
     }
     akti_tp_opts o;
@@ -214,6 +222,14 @@ main(int argc, char **argv)
     if (rc != AKT_OK) {
         fprintf(stderr, "remote_peer: start failed: %s\n", akt_strerror(rc));
         return 1;
+    }
+    if (strcmp(argv[1], "client") == 0 && argc > 7) {
+        akti_assoc *a;
+        if (akti_tp_assoc(tp, argv[6], argv[7], &a) != AKT_OK
+            || akti_assoc_wait_up(a, 10000000000LL, NULL) != AKT_OK) {
+            fprintf(stderr, "remote_peer: no association with %s\n", argv[6]);
+            return 1;
+        }
     }
     printf("READY %s %016llx\n", akti_tp_address(tp),
         (unsigned long long)akti_tp_uid(tp));

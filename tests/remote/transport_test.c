@@ -6,6 +6,7 @@
  * peer restart (new incarnation) and outbound overflow.
  */
 #include <check.h>
+#include <dirent.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -1047,6 +1048,73 @@ START_TEST(a_peer_closing_mid_connect_does_not_stop_the_listener)
 }
 END_TEST
 
+static int thread_count(void); /* below */
+
+static int
+fd_count(void)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    if (d == NULL) {
+        return -1;
+    }
+    while (readdir(d) != NULL) {
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+/* Many short-lived peers (issue 12 §1: 20 remote-chat members that left
+ * kept 78 threads and half a core busy): each makes an association with b
+ * and goes -- half cleanly (a Leave), half killed (the failure detector,
+ * then reconnect attempts until idle-timeout) -- and b's threads and file
+ * descriptors come back to what they were before the first, with no
+ * association left active (asleep: no socket, thread or queue) */
+START_TEST(short_lived_peers_leave_no_thread_or_socket_behind)
+{
+    node b;
+    akti_tp_opts ob;
+    node_opts(&ob, &b, "b", "tcp://127.0.0.1:0", "c");
+    ob.heartbeat_interval_ns = 100000000LL;
+    ob.acceptable_pause_ns = 500000000LL;
+    ob.min_std_dev_ns = 50000000LL;
+    ob.phi_threshold = 8;
+    ob.gate_ns = 10000000LL;
+    ob.idle_timeout_ns = 500000000LL;
+    node_start(&b, &ob);
+    int t0 = thread_count(), f0 = fd_count();
+    const int N = 10;
+    for (int i = 0; i < N; i++) {
+        peer_proc p;
+        char name[16];
+        snprintf(name, sizeof(name), "c%d", i);
+        char *argv[]
+            = { (char *)REMOTE_PEER_BIN, "client", name, "tcp://127.0.0.1:0",
+                  "c", "100", (char *)akti_tp_address(b.tp), "b", NULL };
+        ck_assert_msg(pp_start(&p, argv, 10000) == 0, "client: '%s'", p.line);
+        if (i % 2 == 0) {
+            pp_stop(&p, 5000); /* leaves */
+        } else {
+            pp_kill(&p);
+        }
+    }
+    akti_tp_stats st;
+    PP_WAIT_UNTIL((akti_tp_stats_get(b.tp, &st),
+                      st.associations_active == 0 && thread_count() == t0
+                          && fd_count() == f0),
+        10000);
+    ck_assert_uint_eq(st.associations_active, 0);
+    ck_assert_int_eq(thread_count(), t0);
+    ck_assert_int_eq(fd_count(), f0);
+    ck_assert_int_eq(LOCKED(&b, b.lefts), N / 2);
+    /* a killed one b had not seen up yet fails a handshake instead */
+    ck_assert_int_le(LOCKED(&b, b.downs), N / 2);
+    ck_assert_uint_ge(st.reclaimed, (uint64_t)N);
+    node_stop(&b);
+}
+END_TEST
+
 /* A peer that stops reading (SIGSTOP): the sender's socket buffers fill,
  * a send makes no progress for stall-timeout, the connection is re-created
  * (counted); once the peer reads again, traffic flows on the new one. The
@@ -1777,6 +1845,7 @@ transport_suite(void)
     tcase_add_test(m, tls_transport_carries_messages_between_verified_peers);
     tcase_add_test(m, stalled_connection_is_detected_and_recreated);
     tcase_add_test(m, a_peer_closing_mid_connect_does_not_stop_the_listener);
+    tcase_add_test(m, short_lived_peers_leave_no_thread_or_socket_behind);
     suite_add_tcase(s, m);
     return s;
 }
