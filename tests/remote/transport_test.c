@@ -1255,6 +1255,87 @@ START_TEST(tls_transport_carries_messages_between_verified_peers)
 }
 END_TEST
 
+static char log_path[64]; /* the log capture, below */
+static void log_capture(void);
+static int log_count(const char *needle);
+
+/* A TLS refusal is logged with its reason on both sides and fails the
+ * handshake at once with AKT_EAUTH: a peer whose CA does not know our
+ * certificate (unknown CA), and a peer with no client certificate where
+ * one is required */
+START_TEST(tls_refusals_are_logged_with_the_reason)
+{
+    char dir[64], dir2[64], cert[128], key[128], cert2[128], key2[128];
+    pp_tmpdir(dir, sizeof(dir));
+    pp_tmpdir(dir2, sizeof(dir2));
+    if (make_cert(dir) != 0 || make_cert(dir2) != 0) {
+        fprintf(stderr, "openssl not usable: TLS test skipped\n");
+        return;
+    }
+    log_capture();
+    snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+    snprintf(key, sizeof(key), "%s/key.pem", dir);
+    snprintf(cert2, sizeof(cert2), "%s/cert.pem", dir2);
+    snprintf(key2, sizeof(key2), "%s/key.pem", dir2);
+    node b, c, d;
+    akti_tp_opts ob, oc, od;
+    node_opts(&ob, &b, "b", "tls+tcp://127.0.0.1:0", "c");
+    ob.tls_cert_file = cert;
+    ob.tls_key_file = key;
+    ob.tls_ca_file = cert;
+    ob.tls_verify_peer = true;
+    ob.handshake_timeout_ns = 60000000000LL;
+    node_start(&b, &ob);
+    /* c trusts another CA: b's certificate does not verify there */
+    node_opts(&oc, &c, "c", "tls+tcp://127.0.0.1:0", "c");
+    oc.tls_cert_file = cert2;
+    oc.tls_key_file = key2;
+    oc.tls_ca_file = cert2;
+    oc.tls_verify_peer = true;
+    oc.handshake_timeout_ns = 60000000000LL;
+    node_start(&c, &oc);
+    akti_assoc *cb;
+    ck_assert_int_eq(
+        akti_tp_assoc(c.tp, akti_tp_address(b.tp), "b", &cb), AKT_OK);
+    ck_assert_int_eq(akti_assoc_wait_up(cb, 30000000000LL, NULL), AKT_EAUTH);
+    ck_assert_int_eq(log_count("akt-remote[c] warn: handshake with b at "
+                               "tls+tcp://"),
+        1);
+    ck_assert_int_eq(log_count("does not verify against "
+                               "akt.remote.tls.ca-file (unknown CA"),
+        1);
+    /* d trusts b's CA but has no certificate of its own */
+    node_opts(&od, &d, "d", "tls+tcp://127.0.0.1:0", "c");
+    od.tls_ca_file = cert;
+    od.tls_verify_peer = true;
+    od.handshake_timeout_ns = 60000000000LL;
+    node_start(&d, &od);
+    akti_assoc *db;
+    ck_assert_int_eq(
+        akti_tp_assoc(d.tp, akti_tp_address(b.tp), "b", &db), AKT_OK);
+    ck_assert_int_eq(akti_assoc_wait_up(db, 30000000000LL, NULL), AKT_EAUTH);
+    ck_assert_int_eq(log_count("akt-remote[d] warn: handshake with b at "
+                               "tls+tcp://"),
+        1);
+    ck_assert_int_eq(log_count("requires a client certificate it trusts"), 1);
+    /* b says so too (its listener's count, read every 200 ms) */
+    PP_WAIT_UNTIL(
+        log_count("akt-remote[b] warn: TLS handshake failed for "), 3000);
+    ck_assert_int_eq(
+        log_count("akt-remote[b] warn: TLS handshake failed for "), 1);
+    node_stop(&d);
+    node_stop(&c);
+    node_stop(&b);
+    unlink(cert);
+    unlink(key);
+    unlink(cert2);
+    unlink(key2);
+    rmdir(dir);
+    rmdir(dir2);
+    unlink(log_path);
+}
+END_TEST
+
 /* --- the authenticated handshake and the limits (issue 12 section 1) ----- */
 
 static int
@@ -1843,6 +1924,7 @@ transport_suite(void)
     tcase_add_test(
         m, a_peer_restarted_within_a_second_is_learnt_from_its_handshake);
     tcase_add_test(m, tls_transport_carries_messages_between_verified_peers);
+    tcase_add_test(m, tls_refusals_are_logged_with_the_reason);
     tcase_add_test(m, stalled_connection_is_detected_and_recreated);
     tcase_add_test(m, a_peer_closing_mid_connect_does_not_stop_the_listener);
     tcase_add_test(m, short_lived_peers_leave_no_thread_or_socket_behind);

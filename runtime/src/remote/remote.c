@@ -1673,7 +1673,7 @@ fail_dropped_ask(rm *r, akti_assoc *to, const akti_envelope *env, akt_err why)
     if (id == 0 || !slot_take(r, id, &asker)) {
         return;
     }
-    char text[256], cause[192] = "";
+    char text[448], cause[320] = "";
     if (to != NULL) {
         akti_assoc_failure(to, why, cause, sizeof(cause));
     }
@@ -1682,6 +1682,9 @@ fail_dropped_ask(rm *r, akti_assoc *to, const akti_envelope *env, akt_err why)
     size_t len = n < 0             ? 0
         : (size_t)n < sizeof(text) ? (size_t)n
                                    : sizeof(text) - 1;
+    if (len > 255) {
+        len = 255; /* a Status text's bound (akt/actor.h); ASCII here */
+    }
     akt_Status *st = akt_msg_new(&akt_status_type, len + 1);
     if (st == NULL) {
         return;

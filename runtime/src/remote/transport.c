@@ -383,11 +383,29 @@ akti_tp_ctl_connect(akti_tp *tp, akti_assoc *a, tp_chan *c) /* a->mu held */
     while ((m = ring_pop(&c->q)) != NULL) {
         nng_msg_free(m);
     }
-    char text[160];
+    char text[320];
+    bool tls = strncmp(a->url, "tls+tcp://", 10) == 0;
+    akt_err err = AKT_EPEER;
     if (c->dial_aborted) {
         snprintf(text, sizeof(text),
             "cannot connect: no connection within %lld ms",
             (long long)(tp_connect_timeout(tp) / 1000000));
+    } else if (tls && (rv == NNG_EPEERAUTH || rv == NNG_ECRYPTO)) {
+        /* what NNG tells of a TLS refusal on our side */
+        err = AKT_EAUTH;
+        snprintf(text, sizeof(text),
+            "cannot connect: the TLS handshake failed (%s): the peer's "
+            "certificate does not verify against akt.remote.tls.ca-file "
+            "(unknown CA, wrong name, expired), or the TLS settings differ",
+            nng_strerror(rv));
+    } else if (tls && rv == NNG_ECONNSHUT) {
+        /* the peer ended the TLS handshake: it refused our certificate */
+        err = AKT_EAUTH;
+        snprintf(text, sizeof(text),
+            "cannot connect: the peer closed the TLS handshake (%s): it "
+            "requires a client certificate it trusts "
+            "(akt.remote.tls.cert-file, signed by its CA)",
+            nng_strerror(rv));
     } else {
         snprintf(text, sizeof(text), "cannot connect: %s", nng_strerror(rv));
     }
@@ -395,8 +413,6 @@ akti_tp_ctl_connect(akti_tp *tp, akti_assoc *a, tp_chan *c) /* a->mu held */
         akti_rlog(tp, AKTI_LOG_DEBUG, "%s at %s: %s", a->system, a->url, text);
         return false;
     }
-    akt_err err
-        = rv == NNG_EPEERAUTH || rv == NNG_ECRYPTO ? AKT_EAUTH : AKT_EPEER;
     drop_list dl = { 0 };
     ev_list evs = { 0 };
     akti_tp_hs_fail(tp, a, akti_now_ns(), err, text, &dl, &evs);
@@ -1278,14 +1294,33 @@ listener_watch(akti_tp *tp, int64_t now)
     if (nng_stats_get(&root) != 0) {
         return;
     }
-    uint64_t errs = 0;
+    uint64_t errs = 0, auth = 0;
     nng_stat *ls = nng_stat_find_listener(root, tp->listener);
     static const char *const names[] = { "other", "canceled" };
     for (size_t i = 0; ls != NULL && i < 2; i++) {
         nng_stat *st = nng_stat_find(ls, names[i]);
         errs += st ? nng_stat_value(st) : 0;
     }
+    nng_stat *as = ls != NULL ? nng_stat_find(ls, "auth") : NULL;
+    auth = as != NULL ? nng_stat_value(as) : 0;
     nng_stats_free(root);
+    if (auth > tp->lw_auth) {
+        /* TLS refusals: NNG does not say which side refused or why; the
+         * peer's log does (its dial's error) */
+        uint64_t n = auth - tp->lw_auth;
+        tp->tls_refused += n;
+        if (now - tp->tls_logged >= 60000000000LL) {
+            akti_rlog(tp, AKTI_LOG_WARN,
+                "TLS handshake failed for %llu incoming connection(s) on %s: "
+                "the peer sent no certificate, or one that does not verify "
+                "against akt.remote.tls.ca-file, or it refused ours (%llu "
+                "since start; logged at most once a minute)",
+                (unsigned long long)n, tp->relisten_url,
+                (unsigned long long)tp->tls_refused);
+            tp->tls_logged = now;
+        }
+    }
+    tp->lw_auth = auth;
     if (errs == tp->lw_errs) {
         return;
     }
@@ -1308,6 +1343,7 @@ listener_watch(akti_tp *tp, int64_t now)
     }
     tp->listener = l;
     tp->lw_errs = 0; /* a new listener's counters */
+    tp->lw_auth = 0;
     uint64_t n = atomic_fetch_add(&tp->st.listener_restarts, 1) + 1;
     akti_rlog(tp, n <= 10 || n % 1000 == 0 ? AKTI_LOG_WARN : AKTI_LOG_DEBUG,
         "the listener on %s stopped accepting (a peer closed its connection "
@@ -1611,6 +1647,7 @@ akti_tp_start(const akti_tp_opts *opts, akti_tp **out)
     tp->cookie = tp_strdup(opts->cookie ? opts->cookie : "");
     tp->cookie_len = tp->cookie ? strlen(tp->cookie) : 0;
     tp->uid = opts->uid ? opts->uid : akti_tp_random64();
+    tp->tls_logged = INT64_MIN / 2;
     akti_frame_limits_default(&tp->lim);
     tp->lim.max_frame_size = tp->o.max_frame_size;
     tp->lim.max_batch

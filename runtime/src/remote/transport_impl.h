@@ -239,7 +239,7 @@ struct akti_assoc {
      * are dropped with fail_err; logged_err is the failure last logged at
      * warn (a repeat goes to debug until the association comes up) */
     akt_err fail_err, logged_err;
-    char fail_text[192];
+    char fail_text[320];
     /* the failure detector declared the peer down and no handshake has
      * completed since: ordinary sends fail at once (AKT_EPEER) instead of
      * queueing behind a handshake with a node that is gone, while a
@@ -341,7 +341,9 @@ struct akti_tp {
     /* the listener watch (transport.c listener_watch): ticker only */
     char *relisten_url; /* NULL: not watched (tcp://) */
     int64_t lw_next;
-    uint64_t lw_errs;
+    uint64_t lw_errs, lw_auth;
+    uint64_t tls_refused; /* incoming TLS handshakes that failed */
+    int64_t tls_logged;
     pthread_t tick_th;
     bool rx_started, tick_started;
     akti_pbarena arena;
