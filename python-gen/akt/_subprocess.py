@@ -49,15 +49,18 @@ class _Worker:
         pool._booting = self.proc  # Pool.close kills it rather than wait
         try:
             line = self._read_line(_STARTUP_TIMEOUT)
+            if not line.startswith(b"READY "):
+                self.proc.kill()
+                self.proc.wait()
+                raise _core.PeerUnreachable(
+                    f"python-subprocess: worker {index} of {pool.name!r} did "
+                    f"not start (exit {self.proc.returncode}, said {line!r})")
+            self.spawner = pool.system.lookup(line.split()[1].decode())
+        except BaseException:
+            self.close(5)  # no process or pipe left behind
+            raise
         finally:
             pool._booting = None
-        if not line.startswith(b"READY "):
-            self.proc.kill()
-            self.proc.wait()
-            raise _core.PeerUnreachable(
-                f"python-subprocess: worker {index} of {pool.name!r} did not "
-                f"start (exit {self.proc.returncode}, said {line!r})")
-        self.spawner = pool.system.lookup(line.split()[1].decode())
         self.monitor = threading.Thread(target=self._watch, daemon=True,
                                         name=f"akt-worker-monitor-{self.proc.pid}")
         self.monitor.start()
@@ -142,6 +145,9 @@ class Pool:
             self.workers = [w for w in self.workers if w.alive]
             if len(self.workers) < self.size:
                 w = _Worker(self, len(self.workers))
+                if self.closed:  # closed while it booted
+                    w.close(5)
+                    raise _core.SystemClosed("the actor system is terminating")
                 self.workers.append(w)
                 return w
             w = self.workers[self.next % len(self.workers)]

@@ -600,8 +600,9 @@ static void
 pending_dealloc(PendingObject *p)
 {
     PyTypeObject *tp = Py_TYPE(p);
-    if (!p->done && p->disp) {
-        pydisp_unpark(p->disp, p->self.cell_);
+    if (!p->done && p->disp && sys_of(p->system) != NULL) {
+        pydisp_unpark(p->disp, p->self.cell_); /* (the free took the
+                                                  dispatcher) */
     }
     Py_XDECREF(p->system);
     PyObject_Free(p);
@@ -1141,7 +1142,11 @@ future_dealloc(FutureObject *fo)
     PyTypeObject *tp = Py_TYPE(fo);
     PyObject_GC_UnTrack(fo);
     if (fo->core) {
-        akt_future_release(fo->core->f);
+        /* a future may outlive its system (a traceback keeps it): the
+         * free completed it and took its memory; only our part is left */
+        if (sys_of(fo->system) != NULL) {
+            akt_future_release(fo->core->f);
+        }
         fcore_unref(fo->core);
     }
     Py_XDECREF(fo->callbacks);
