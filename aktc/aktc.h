@@ -104,6 +104,10 @@ int aktc_wire_decode(ast_file *files, const char *type_name);
 /* aktc_wire_encode -- `--encode=type_name`: one JSON object on stdin (the
  * form --decode prints) to the message's msgpack bytes on stdout. */
 int aktc_wire_encode(ast_file *files, const char *type_name);
+/* aktc_ast_kind -- the akt_kind (akt/msg.h) of a checked field type: what
+ * the generated field table says, for wire.c's run-time tables and the
+ * Python emitter (AKT_KIND_NONE for an unchecked type). */
+uint16_t aktc_ast_kind(const ast_type *t);
 
 /* Naming helpers (sema.c). */
 char *aktc_snake(const char *camel);

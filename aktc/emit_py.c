@@ -34,80 +34,18 @@
 #include "akt/msg.h"
 #include "aktc.h"
 #include "diag.h"
+#include "strbuf.h"
 
-/* --- string builder ------------------------------------------------------- */
-
-typedef struct pb {
-    char *s;
-    size_t len, cap;
-} pb;
-
-static void
-pb_putn(pb *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1) {
-            cap *= 2;
-        }
-        char *p = realloc(b->s, cap);
-        if (p == NULL) {
-            fputs("aktc: out of memory\n", stderr);
-            exit(3);
-        }
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void
-pb_puts(pb *b, const char *s)
-{
-    pb_putn(b, s, strlen(s));
-}
-
-static void pb_printf(pb *b, const char *fmt, ...) AKTC_PRINTF(2, 3);
-
-static void
-pb_printf(pb *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *tmp = ast_alloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(tmp, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    pb_putn(b, tmp, (size_t)n);
-    free(tmp);
-}
-
-static const char *
-pb_str(const pb *b)
-{
-    return b->s ? b->s : "";
-}
+/* --- string builder (strbuf.h) ------------------------------------------ */
 
 /* b's text without its last newline (for a hole on a line of its own) */
 static const char *
-pb_chomp(pb *b)
+pb_chomp(aktc_sb *b)
 {
     if (b->len > 0 && b->s[b->len - 1] == '\n') {
         b->s[--b->len] = '\0';
     }
-    return pb_str(b);
-}
-
-static void
-pb_free(pb *b)
-{
-    free(b->s);
-    b->s = NULL;
-    b->len = b->cap = 0;
+    return aktc_sb_str(b);
 }
 
 /* --- templates ------------------------------------------------------------ */
@@ -143,7 +81,7 @@ py_block(const char *t, const char *name, size_t *len)
 /* append block name of t with each {{key}} replaced (key, value, ...,
  * NULL) */
 static void
-py_tmpl(pb *out, const unsigned char *t, const char *name, ...)
+py_tmpl(aktc_sb *out, const unsigned char *t, const char *name, ...)
 {
     size_t len;
     const char *text = py_block((const char *)t, name, &len);
@@ -151,10 +89,10 @@ py_tmpl(pb *out, const unsigned char *t, const char *name, ...)
     for (const char *p = text; p < end;) {
         const char *open = memmem(p, (size_t)(end - p), "{{", 2);
         if (open == NULL) {
-            pb_putn(out, p, (size_t)(end - p));
+            aktc_sb_putn(out, p, (size_t)(end - p));
             break;
         }
-        pb_putn(out, p, (size_t)(open - p));
+        aktc_sb_putn(out, p, (size_t)(open - p));
         const char *close = strstr(open, "}}");
         size_t klen = (size_t)(close - open - 2);
         const char *val = NULL;
@@ -175,7 +113,7 @@ py_tmpl(pb *out, const unsigned char *t, const char *name, ...)
                 name, (int)klen, open + 2);
             exit(3);
         }
-        pb_puts(out, val);
+        aktc_sb_puts(out, val);
         p = close + 2;
     }
 }
@@ -185,27 +123,27 @@ py_tmpl(pb *out, const unsigned char *t, const char *name, ...)
 
 /* a Python string literal ("...") for the n bytes of s (UTF-8 kept) */
 static void
-py_string(pb *b, const char *s, size_t n)
+py_string(aktc_sb *b, const char *s, size_t n)
 {
-    pb_putn(b, "\"", 1);
+    aktc_sb_putn(b, "\"", 1);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '\\' || c == '"') {
-            pb_putn(b, "\\", 1);
-            pb_putn(b, (const char *)&c, 1);
+            aktc_sb_putn(b, "\\", 1);
+            aktc_sb_putn(b, (const char *)&c, 1);
         } else if (c == '\n') {
-            pb_puts(b, "\\n");
+            aktc_sb_puts(b, "\\n");
         } else if (c == '\t') {
-            pb_puts(b, "\\t");
+            aktc_sb_puts(b, "\\t");
         } else if (c == '\r') {
-            pb_puts(b, "\\r");
+            aktc_sb_puts(b, "\\r");
         } else if (c < 0x20 || c == 0x7f) {
-            pb_printf(b, "\\x%02x", c);
+            aktc_sb_printf(b, "\\x%02x", c);
         } else {
-            pb_putn(b, (const char *)&c, 1);
+            aktc_sb_putn(b, (const char *)&c, 1);
         }
     }
-    pb_putn(b, "\"", 1);
+    aktc_sb_putn(b, "\"", 1);
 }
 
 /* doc text for inside """...""": backslashes doubled, runs of quotes
@@ -215,73 +153,31 @@ static char *
 py_doc(const char *doc, const char *fallback, int indent)
 {
     const char *s = doc && *doc ? doc : fallback;
-    pb b = { 0 };
+    aktc_sb b = { 0 };
     for (const char *p = s; *p; p++) {
         if (*p == '\\') {
-            pb_puts(&b, "\\\\");
+            aktc_sb_puts(&b, "\\\\");
         } else if (*p == '"' && p > s && p[-1] == '"') {
-            pb_puts(&b, "\\\"");
+            aktc_sb_puts(&b, "\\\"");
         } else if (*p == '\n') {
-            pb_puts(&b, "\n");
+            aktc_sb_puts(&b, "\n");
             if (p[1] != '\n' && p[1] != '\0') {
-                pb_printf(&b, "%*s", indent, "");
+                aktc_sb_printf(&b, "%*s", indent, "");
             }
         } else {
-            pb_putn(&b, p, 1);
+            aktc_sb_putn(&b, p, 1);
         }
     }
     if (b.len > 0 && b.s[b.len - 1] == '"') {
-        pb_puts(&b, " ");
+        aktc_sb_puts(&b, " ");
     }
-    char *r = ast_strdup(pb_str(&b));
-    pb_free(&b);
+    char *r = ast_strdup(aktc_sb_str(&b));
+    aktc_sb_free(&b);
     return r;
 }
 
 /* --- kinds and names --------------------------------------------------------
  */
-
-static uint16_t
-py_kind(const ast_type *t)
-{
-    switch (t->kind) {
-    case TY_BOOL:
-        return AKT_KIND_BOOL;
-    case TY_INT8:
-        return AKT_KIND_INT8;
-    case TY_INT16:
-        return AKT_KIND_INT16;
-    case TY_INT32:
-        return AKT_KIND_INT32;
-    case TY_INT64:
-        return AKT_KIND_INT64;
-    case TY_UINT8:
-        return AKT_KIND_UINT8;
-    case TY_UINT16:
-        return AKT_KIND_UINT16;
-    case TY_UINT32:
-        return AKT_KIND_UINT32;
-    case TY_UINT64:
-        return AKT_KIND_UINT64;
-    case TY_FLOAT32:
-        return AKT_KIND_FLOAT32;
-    case TY_FLOAT64:
-        return AKT_KIND_FLOAT64;
-    case TY_STRING:
-        return AKT_KIND_STRING;
-    case TY_BYTES:
-        return AKT_KIND_BYTES;
-    case TY_LIST:
-        return AKT_KIND_LIST;
-    case TY_MAP:
-        return AKT_KIND_MAP;
-    case TY_REF:
-        return AKT_KIND_REF;
-    case TY_NAMED:
-        return t->decl->kind == DECL_ENUM ? AKT_KIND_ENUM : AKT_KIND_MESSAGE;
-    }
-    return AKT_KIND_NONE;
-}
 
 /* the kind names akt.bind_module reads (index: akt_kind) */
 static const char *const kind_names[] = { "none", "bool", "int8", "int16",
@@ -329,84 +225,84 @@ py_named(const ast_type *t)
 
 /* the stub's Python type of one value of t (read side) */
 static void
-py_value_type(pb *b, const ast_file *in, const ast_type *t)
+py_value_type(aktc_sb *b, const ast_file *in, const ast_type *t)
 {
     switch (t->kind) {
     case TY_BOOL:
-        pb_puts(b, "bool");
+        aktc_sb_puts(b, "bool");
         return;
     case TY_FLOAT32:
     case TY_FLOAT64:
-        pb_puts(b, "float");
+        aktc_sb_puts(b, "float");
         return;
     case TY_STRING:
-        pb_puts(b, "str");
+        aktc_sb_puts(b, "str");
         return;
     case TY_BYTES:
-        pb_puts(b, "bytes");
+        aktc_sb_puts(b, "bytes");
         return;
     case TY_REF:
-        pb_puts(b, "akt.ActorRef | None");
+        aktc_sb_puts(b, "akt.ActorRef | None");
         return;
     case TY_NAMED: {
         char *c = py_class_ref(in, t->decl);
-        pb_puts(b, c);
+        aktc_sb_puts(b, c);
         free(c);
         return;
     }
     case TY_LIST:
-        pb_puts(b, "tuple[");
+        aktc_sb_puts(b, "tuple[");
         py_value_type(b, in, t->elem);
-        pb_puts(b, ", ...]");
+        aktc_sb_puts(b, ", ...]");
         return;
     case TY_MAP:
-        pb_puts(b, "Mapping[");
+        aktc_sb_puts(b, "Mapping[");
         py_value_type(b, in, t->key);
-        pb_puts(b, ", ");
+        aktc_sb_puts(b, ", ");
         py_value_type(b, in, t->elem);
-        pb_puts(b, "]");
+        aktc_sb_puts(b, "]");
         return;
     default:
-        pb_puts(b, "int");
+        aktc_sb_puts(b, "int");
         return;
     }
 }
 
 /* the stub's type of a constructor argument for t */
 static void
-py_param_type(pb *b, const ast_file *in, const ast_type *t)
+py_param_type(aktc_sb *b, const ast_file *in, const ast_type *t)
 {
     switch (t->kind) {
     case TY_FLOAT32:
     case TY_FLOAT64:
-        pb_puts(b, "float | int");
+        aktc_sb_puts(b, "float | int");
         return;
     case TY_BYTES:
-        pb_puts(b, "bytes | bytearray | memoryview");
+        aktc_sb_puts(b, "bytes | bytearray | memoryview");
         return;
     case TY_NAMED:
         if (t->decl->kind == DECL_ENUM) {
             char *c = py_class_ref(in, t->decl);
-            pb_printf(b, "%s | int", c);
+            aktc_sb_printf(b, "%s | int", c);
             free(c);
             return;
         }
         py_value_type(b, in, t);
         return;
     case TY_REF:
-        pb_puts(b, "akt.ActorRef | akt.TypedRef | None");
+        aktc_sb_puts(b, "akt.ActorRef | akt.TypedRef | None");
         return;
     case TY_LIST:
-        pb_puts(b, "Iterable[");
+        aktc_sb_puts(b, "Iterable[");
         py_param_type(b, in, t->elem);
-        pb_puts(b, "]");
+        aktc_sb_puts(b, "]");
         return;
     case TY_MAP:
-        pb_puts(b, "Mapping[");
+        aktc_sb_puts(b, "Mapping[");
         py_param_type(b, in, t->key);
-        pb_puts(b, ", ");
+        aktc_sb_puts(b, ", ");
         py_param_type(b, in, t->elem);
-        pb_puts(b, "]");
+        aktc_sb_puts(b, "]");
         return;
     default:
         py_value_type(b, in, t);
@@ -432,35 +328,35 @@ fnv_update(uint64_t h, const char *s, size_t n)
 static uint64_t
 message_hash(const ast_decl *d)
 {
-    pb b = { 0 };
-    pb_printf(&b, "%s\n", d->qname);
+    aktc_sb b = { 0 };
+    aktc_sb_printf(&b, "%s\n", d->qname);
     for (const ast_field *f = d->fields; f; f = f->next) {
         const ast_type *t = f->type;
         uint16_t elem = 0, key = 0;
         if (t->kind == TY_LIST || t->kind == TY_MAP) {
-            elem = py_kind(t->elem);
-            key = t->kind == TY_MAP ? py_kind(t->key) : 0;
+            elem = aktc_ast_kind(t->elem);
+            key = t->kind == TY_MAP ? aktc_ast_kind(t->key) : 0;
         }
         const ast_decl *n = py_named(t);
-        pb_printf(&b, "%" PRIu64 " %s %u %u %u %d %s\n", f->number, f->name,
-            (unsigned)py_kind(t), (unsigned)elem, (unsigned)key,
+        aktc_sb_printf(&b, "%" PRIu64 " %s %u %u %u %d %s\n", f->number,
+            f->name, (unsigned)aktc_ast_kind(t), (unsigned)elem, (unsigned)key,
             f->optional ? 1 : 0, n ? n->qname : "-");
     }
     uint64_t h = fnv_update(FNV_OFFSET, b.s, b.len);
-    pb_free(&b);
+    aktc_sb_free(&b);
     return h;
 }
 
 static uint64_t
 enum_hash(const ast_decl *d)
 {
-    pb b = { 0 };
-    pb_printf(&b, "enum %s\n", d->qname);
+    aktc_sb b = { 0 };
+    aktc_sb_printf(&b, "enum %s\n", d->qname);
     for (const ast_enumval *v = d->values; v; v = v->next) {
-        pb_printf(&b, "%s %" PRId64 "\n", v->name, v->value);
+        aktc_sb_printf(&b, "%s %" PRId64 "\n", v->name, v->value);
     }
     uint64_t h = fnv_update(FNV_OFFSET, b.s, b.len);
-    pb_free(&b);
+    aktc_sb_free(&b);
     return h;
 }
 
@@ -469,35 +365,35 @@ enum_hash(const ast_decl *d)
 
 typedef struct py_out {
     const ast_file *f;
-    pb mod, stub;
-    pb bind_msgs, bind_enums;
+    aktc_sb mod, stub;
+    aktc_sb bind_msgs, bind_enums;
     uint64_t file_hash;
 } py_out;
 
 /* a field's default as a Python literal (None: the kind's zero value or,
  * for a nested message, its type's default message) */
 static void
-py_default(pb *b, const ast_field *f)
+py_default(aktc_sb *b, const ast_field *f)
 {
     const ast_literal *l = f->deflt;
     if (l == NULL || f->optional) {
-        pb_puts(b, "None");
+        aktc_sb_puts(b, "None");
         return;
     }
     switch (l->kind) {
     case LIT_INT:
         if (f->type->kind == TY_FLOAT32 || f->type->kind == TY_FLOAT64) {
-            pb_printf(b, "%s%" PRIu64 ".0", l->neg ? "-" : "", l->u);
+            aktc_sb_printf(b, "%s%" PRIu64 ".0", l->neg ? "-" : "", l->u);
         } else {
-            pb_printf(b, "%s%" PRIu64, l->neg ? "-" : "", l->u);
+            aktc_sb_printf(b, "%s%" PRIu64, l->neg ? "-" : "", l->u);
         }
         return;
     case LIT_FLOAT: {
         char num[64];
         snprintf(num, sizeof num, "%.17g", l->d);
-        pb_puts(b, num);
+        aktc_sb_puts(b, num);
         if (!strpbrk(num, ".eEn")) {
-            pb_puts(b, ".0");
+            aktc_sb_puts(b, ".0");
         }
         return;
     }
@@ -505,16 +401,16 @@ py_default(pb *b, const ast_field *f)
         py_string(b, l->s, l->slen);
         return;
     case LIT_BOOL:
-        pb_puts(b, l->b ? "True" : "False");
+        aktc_sb_puts(b, l->b ? "True" : "False");
         return;
     case LIT_IDENT:
         for (const ast_enumval *v = f->type->decl->values; v; v = v->next) {
             if (strcmp(v->name, l->text) == 0) {
-                pb_printf(b, "%" PRId64, v->value);
+                aktc_sb_printf(b, "%" PRId64, v->value);
                 return;
             }
         }
-        pb_puts(b, "None");
+        aktc_sb_puts(b, "None");
         return;
     }
 }
@@ -522,18 +418,18 @@ py_default(pb *b, const ast_field *f)
 static void
 emit_enum(py_out *o, const ast_decl *d)
 {
-    pb vals = { 0 }, svals = { 0 };
+    aktc_sb vals = { 0 }, svals = { 0 };
     for (const ast_enumval *v = d->values; v; v = v->next) {
         if (v->doc) {
             char *doc = py_doc(v->doc, "", 4);
-            pb_printf(&vals, "    #: %s\n", doc);
+            aktc_sb_printf(&vals, "    #: %s\n", doc);
             free(doc);
         }
-        pb_printf(&vals, "    %s = %" PRId64 "\n", v->name, v->value);
-        pb_printf(&svals, "    %s = %" PRId64 "\n", v->name, v->value);
+        aktc_sb_printf(&vals, "    %s = %" PRId64 "\n", v->name, v->value);
+        aktc_sb_printf(&svals, "    %s = %" PRId64 "\n", v->name, v->value);
     }
     if (d->values == NULL) {
-        pb_puts(&svals, "    ...\n");
+        aktc_sb_puts(&svals, "    ...\n");
     }
     char *doc = py_doc(d->doc, d->qname, 4);
     py_tmpl(&o->mod, aktc_py_tmpl_module, "enum", "name", d->name, "doc", doc,
@@ -545,98 +441,99 @@ emit_enum(py_out *o, const ast_decl *d)
     uint64_t h = enum_hash(d);
     o->file_hash = fnv_update(o->file_hash, (const char *)&h, sizeof h);
     free(doc);
-    pb_free(&vals);
-    pb_free(&svals);
+    aktc_sb_free(&vals);
+    aktc_sb_free(&svals);
 }
 
 static void
 emit_message(py_out *o, const ast_decl *d)
 {
-    pb slots = { 0 }, params = { 0 }, props = { 0 }, fields = { 0 },
-       fdoc = { 0 };
+    aktc_sb slots = { 0 }, params = { 0 }, props = { 0 }, fields = { 0 },
+            fdoc = { 0 };
     int n = 0;
     for (const ast_field *f = d->fields; f; f = f->next, n++) {
         const ast_type *t = f->type;
-        pb_printf(&slots, "%s\"%s\"", n ? ", " : "", f->name);
+        aktc_sb_printf(&slots, "%s\"%s\"", n ? ", " : "", f->name);
         /* constructor parameter and read-only property of the stub */
-        pb_printf(&params, ", %s: ", f->name);
+        aktc_sb_printf(&params, ", %s: ", f->name);
         py_param_type(&params, o->f, t);
         if (f->optional) {
-            pb_puts(&params, " | None");
+            aktc_sb_puts(&params, " | None");
         } else if (t->kind == TY_NAMED && t->decl->kind == DECL_MESSAGE) {
-            pb_puts(&params, " | None"); /* None: the type's default */
+            aktc_sb_puts(&params, " | None"); /* None: the type's default */
         }
-        pb_puts(&params, " = ...");
-        pb_puts(&props, "    @property\n");
-        pb_printf(&props, "    def %s(self) -> ", f->name);
+        aktc_sb_puts(&params, " = ...");
+        aktc_sb_puts(&props, "    @property\n");
+        aktc_sb_printf(&props, "    def %s(self) -> ", f->name);
         py_value_type(&props, o->f, t);
         if (f->optional && t->kind != TY_REF) {
-            pb_puts(&props, " | None");
+            aktc_sb_puts(&props, " | None");
         }
-        pb_puts(&props, ": ...\n");
+        aktc_sb_puts(&props, ": ...\n");
         /* the field table row */
-        uint16_t k = py_kind(t), ek = 0, kk = 0;
+        uint16_t k = aktc_ast_kind(t), ek = 0, kk = 0;
         if (t->kind == TY_LIST || t->kind == TY_MAP) {
-            ek = py_kind(t->elem);
-            kk = t->kind == TY_MAP ? py_kind(t->key) : 0;
+            ek = aktc_ast_kind(t->elem);
+            kk = t->kind == TY_MAP ? aktc_ast_kind(t->key) : 0;
         }
         const ast_decl *named = py_named(t);
-        pb_printf(&fields, "        (\"%s\", %" PRIu64 ", \"%s\", ", f->name,
-            f->number, kind_name(k));
+        aktc_sb_printf(&fields, "        (\"%s\", %" PRIu64 ", \"%s\", ",
+            f->name, f->number, kind_name(k));
         if (ek) {
-            pb_printf(&fields, "\"%s\", ", kind_name(ek));
+            aktc_sb_printf(&fields, "\"%s\", ", kind_name(ek));
         } else {
-            pb_puts(&fields, "None, ");
+            aktc_sb_puts(&fields, "None, ");
         }
         if (kk) {
-            pb_printf(&fields, "\"%s\", ", kind_name(kk));
+            aktc_sb_printf(&fields, "\"%s\", ", kind_name(kk));
         } else {
-            pb_puts(&fields, "None, ");
+            aktc_sb_puts(&fields, "None, ");
         }
         if (named) {
-            pb_printf(&fields, "\"%s\", ", named->qname);
+            aktc_sb_printf(&fields, "\"%s\", ", named->qname);
         } else {
-            pb_puts(&fields, "None, ");
+            aktc_sb_puts(&fields, "None, ");
         }
-        pb_printf(&fields, "%s, ", f->optional ? "True" : "False");
+        aktc_sb_printf(&fields, "%s, ", f->optional ? "True" : "False");
         py_default(&fields, f);
-        pb_puts(&fields, "),\n");
+        aktc_sb_puts(&fields, "),\n");
         /* the class doc lists the fields */
         char *ts = ast_type_str(t, f->optional);
-        pb_printf(&fdoc, "\n        %s (%s = %" PRIu64 "%s)", f->name, ts,
+        aktc_sb_printf(&fdoc, "\n        %s (%s = %" PRIu64 "%s)", f->name, ts,
             f->number, f->deprecated ? ", deprecated" : "");
         free(ts);
         if (f->doc) {
             char *fd = py_doc(f->doc, "", 12);
-            pb_printf(&fdoc, ": %s", fd);
+            aktc_sb_printf(&fdoc, ": %s", fd);
             free(fd);
         }
     }
     if (n == 1) {
-        pb_puts(&slots, ",");
+        aktc_sb_puts(&slots, ",");
     }
     char *base = py_doc(d->doc, d->qname, 4);
-    char *doc = n ? ast_printf("%s\n\n    Fields:%s\n    ", base, pb_str(&fdoc))
-                  : ast_strdup(base);
+    char *doc = n
+        ? ast_printf("%s\n\n    Fields:%s\n    ", base, aktc_sb_str(&fdoc))
+        : ast_strdup(base);
     py_tmpl(&o->mod, aktc_py_tmpl_module, "message", "name", d->name, "doc",
-        doc, "slots", pb_str(&slots), NULL);
+        doc, "slots", aktc_sb_str(&slots), NULL);
     py_tmpl(&o->stub, aktc_py_tmpl_stub, "message", "name", d->name, "params",
-        pb_str(&params), "props", pb_chomp(&props), NULL);
+        aktc_sb_str(&params), "props", pb_chomp(&props), NULL);
     uint64_t h = message_hash(d);
     o->file_hash = fnv_update(o->file_hash, (const char *)&h, sizeof h);
     char id[32], hs[32];
     snprintf(id, sizeof id, "0x%016" PRIx64, d->type_id);
     snprintf(hs, sizeof hs, "0x%016" PRIx64, h);
     py_tmpl(&o->bind_msgs, aktc_py_tmpl_module, "bind_message", "name", d->name,
-        "qname", d->qname, "id", id, "hash", hs, "fields", pb_str(&fields),
+        "qname", d->qname, "id", id, "hash", hs, "fields", aktc_sb_str(&fields),
         NULL);
     free(base);
     free(doc);
-    pb_free(&slots);
-    pb_free(&params);
-    pb_free(&props);
-    pb_free(&fields);
-    pb_free(&fdoc);
+    aktc_sb_free(&slots);
+    aktc_sb_free(&params);
+    aktc_sb_free(&props);
+    aktc_sb_free(&fields);
+    aktc_sb_free(&fdoc);
 }
 
 /* --- fsm actors -------------------------------------------------------------
@@ -681,24 +578,24 @@ fsm_member(const ast_fsm_state *st)
 static void
 emit_fsm_enum(py_out *o, const ast_decl *a)
 {
-    pb vals = { 0 }, svals = { 0 };
+    aktc_sb vals = { 0 }, svals = { 0 };
     for (const ast_fsm_state *st = a->fsm->states; st; st = st->next) {
         char *m = fsm_member(st);
         if (st->doc) {
             char *doc = py_doc(st->doc, "", 4);
-            pb_printf(&vals, "    #: %s\n", doc);
+            aktc_sb_printf(&vals, "    #: %s\n", doc);
             free(doc);
         }
-        pb_printf(&vals, "    %s = %d\n", m, st->index);
-        pb_printf(&svals, "    %s = %d\n", m, st->index);
+        aktc_sb_printf(&vals, "    %s = %d\n", m, st->index);
+        aktc_sb_printf(&svals, "    %s = %d\n", m, st->index);
         free(m);
     }
     py_tmpl(&o->mod, aktc_py_tmpl_module, "fsm_enum", "name", a->name, "qname",
         a->qname, "values", pb_chomp(&vals), NULL);
     py_tmpl(&o->stub, aktc_py_tmpl_stub, "fsm_enum", "name", a->name, "values",
         pb_chomp(&svals), NULL);
-    pb_free(&vals);
-    pb_free(&svals);
+    aktc_sb_free(&vals);
+    aktc_sb_free(&svals);
 }
 
 /* how the module names state st ("DoorFsmState.CLOSED") */
@@ -714,11 +611,11 @@ fsm_state_ref(const ast_decl *a, const ast_fsm_state *st)
 static void
 emit_fsm_actor(py_out *o, const ast_decl *a, const char *doc)
 {
-    pb states = { 0 }, hs = { 0 }, shs = { 0 };
+    aktc_sb states = { 0 }, hs = { 0 }, shs = { 0 };
     for (const ast_fsm_state *st = a->fsm->states; st; st = st->next) {
         char *sref = fsm_state_ref(a, st);
-        pb_printf(&states, "        (%s, \"%s\", \"%s\", (\n", sref, st->name,
-            st->snake);
+        aktc_sb_printf(&states, "        (%s, \"%s\", \"%s\", (\n", sref,
+            st->name, st->snake);
         for (const ast_fsm_trans *t = st->trans; t; t = t->next) {
             if (t->is_timeout || t->msg_decl == NULL || t->dup) {
                 continue;
@@ -727,10 +624,10 @@ emit_fsm_actor(py_out *o, const ast_decl *a, const char *doc)
             char *line = fsm_line_text(t);
             char *target = t->target_state ? fsm_state_ref(a, t->target_state)
                                            : ast_strdup("None");
-            pb_printf(&states, "            (%s, \"%s_on_%s\", %s, ", mc,
+            aktc_sb_printf(&states, "            (%s, \"%s_on_%s\", %s, ", mc,
                 st->snake, t->snake, target);
             py_string(&states, line, strlen(line));
-            pb_puts(&states, "),\n");
+            aktc_sb_puts(&states, "),\n");
             char *hdoc = ast_printf("%s in state %s%s%s", line, st->name,
                 t->doc ? ": " : ".", t->doc ? t->doc : "");
             char *d = py_doc(hdoc, "", 8);
@@ -748,11 +645,11 @@ emit_fsm_actor(py_out *o, const ast_decl *a, const char *doc)
         if (t && t->target_state) {
             char *line = fsm_line_text(t);
             char *target = fsm_state_ref(a, t->target_state);
-            pb_printf(&states,
+            aktc_sb_printf(&states,
                 "        ), (%" PRId64 ", \"%s_on_timeout\", %s, ",
                 t->timeout_ns, st->snake, target);
             py_string(&states, line, strlen(line));
-            pb_puts(&states, ")),\n");
+            aktc_sb_puts(&states, ")),\n");
             char *hdoc = ast_printf("%s in state %s%s%s", line, st->name,
                 t->doc ? ": " : ".", t->doc ? t->doc : "");
             char *d = py_doc(hdoc, "", 8);
@@ -765,12 +662,12 @@ emit_fsm_actor(py_out *o, const ast_decl *a, const char *doc)
             free(target);
             free(line);
         } else {
-            pb_puts(&states, "        ), None),\n");
+            aktc_sb_puts(&states, "        ), None),\n");
         }
         free(sref);
     }
     if (shs.len == 0) {
-        pb_puts(&shs, "    ...\n");
+        aktc_sb_puts(&shs, "    ...\n");
     }
     char *initial = a->fsm->initial_state
         ? fsm_state_ref(a, a->fsm->initial_state)
@@ -781,25 +678,25 @@ emit_fsm_actor(py_out *o, const ast_decl *a, const char *doc)
     py_tmpl(&o->stub, aktc_py_tmpl_stub, "fsm_actor", "name", a->name,
         "handlers", pb_chomp(&shs), NULL);
     free(initial);
-    pb_free(&states);
-    pb_free(&hs);
-    pb_free(&shs);
+    aktc_sb_free(&states);
+    aktc_sb_free(&hs);
+    aktc_sb_free(&shs);
 }
 
 /* a persistent actor's base class: the command handlers (hs, shs), one
  * apply_<event> per event, snapshot_offer with a snapshot type */
 static void
 emit_pactor(py_out *o, const ast_decl *a, const char *doc, const char *on,
-    pb *hs, pb *shs)
+    aktc_sb *hs, aktc_sb *shs)
 {
-    pb events = { 0 };
+    aktc_sb events = { 0 };
     int n = 0;
     for (const ast_handler *e = a->events; e; e = e->next) {
         if (e->msg_decl == NULL) {
             continue;
         }
         char *mc = py_class_ref(o->f, e->msg_decl);
-        pb_printf(
+        aktc_sb_printf(
             &events, "%s(%s, \"apply_%s\")", n++ ? ", " : "", mc, e->snake);
         py_tmpl(hs, aktc_py_tmpl_module, "pactor_apply", "snake", e->snake,
             "qname", e->msg_decl->qname, "actor", a->qname, NULL);
@@ -808,7 +705,7 @@ emit_pactor(py_out *o, const ast_decl *a, const char *doc, const char *on,
         free(mc);
     }
     if (n == 1) {
-        pb_puts(&events, ",");
+        aktc_sb_puts(&events, ",");
     }
     const ast_decl *snap = a->snapshot_decl;
     char *sc = snap ? py_class_ref(o->f, snap) : ast_strdup("None");
@@ -818,7 +715,7 @@ emit_pactor(py_out *o, const ast_decl *a, const char *doc, const char *on,
         py_tmpl(shs, aktc_py_tmpl_stub, "pactor_snapshot", "msg", sc, NULL);
     }
     if (shs->len == 0) {
-        pb_puts(shs, "    ...\n");
+        aktc_sb_puts(shs, "    ...\n");
     }
     char *recovery = snap
         ? ast_printf(
@@ -826,18 +723,18 @@ emit_pactor(py_out *o, const ast_decl *a, const char *doc, const char *on,
         : ast_strdup("the events");
     py_tmpl(&o->mod, aktc_py_tmpl_module, "pactor", "name", a->name, "qname",
         a->qname, "doc", doc, "recovery", recovery, "on", on, "events",
-        pb_str(&events), "snapshot", sc, "handlers", pb_chomp(hs), NULL);
+        aktc_sb_str(&events), "snapshot", sc, "handlers", pb_chomp(hs), NULL);
     py_tmpl(&o->stub, aktc_py_tmpl_stub, "pactor", "name", a->name, "handlers",
         pb_chomp(shs), NULL);
     free(recovery);
     free(sc);
-    pb_free(&events);
+    aktc_sb_free(&events);
 }
 
 static void
 emit_actor(py_out *o, const ast_decl *a)
 {
-    pb rm = { 0 }, srm = { 0 }, on = { 0 }, hs = { 0 }, shs = { 0 };
+    aktc_sb rm = { 0 }, srm = { 0 }, on = { 0 }, hs = { 0 }, shs = { 0 };
     int n = 0;
     /* the handlers: the `on` lines, or, for an fsm actor, each message
      * some state takes (once, in order of first appearance) */
@@ -909,7 +806,7 @@ emit_actor(py_out *o, const ast_decl *a)
             NULL);
         py_tmpl(&hs, aktc_py_tmpl_module, "actor_handler", "snake", snake,
             "doc", rdoc, "qname", a->qname, NULL);
-        pb_printf(&on, "%s(%s, \"on_%s\")", n ? ", " : "", mc, snake);
+        aktc_sb_printf(&on, "%s(%s, \"on_%s\")", n ? ", " : "", mc, snake);
         n++;
         free(mc);
         free(doc);
@@ -917,11 +814,11 @@ emit_actor(py_out *o, const ast_decl *a)
     }
     free(rows);
     if (n == 1) {
-        pb_puts(&on, ",");
+        aktc_sb_puts(&on, ",");
     }
     if (n == 0) {
-        pb_puts(&srm, "    ...\n");
-        pb_puts(&shs, "    ...\n");
+        aktc_sb_puts(&srm, "    ...\n");
+        aktc_sb_puts(&shs, "    ...\n");
     }
     char *doc = py_doc(a->doc, a->qname, 4);
     if (a->fsm) {
@@ -934,20 +831,20 @@ emit_actor(py_out *o, const ast_decl *a)
     if (a->fsm) {
         emit_fsm_actor(o, a, doc);
     } else if (a->persistent) {
-        emit_pactor(o, a, doc, pb_str(&on), &hs, &shs);
+        emit_pactor(o, a, doc, aktc_sb_str(&on), &hs, &shs);
     } else {
         py_tmpl(&o->mod, aktc_py_tmpl_module, "actor", "name", a->name, "qname",
-            a->qname, "doc", doc, "on", pb_str(&on), "handlers", pb_chomp(&hs),
-            NULL);
+            a->qname, "doc", doc, "on", aktc_sb_str(&on), "handlers",
+            pb_chomp(&hs), NULL);
         py_tmpl(&o->stub, aktc_py_tmpl_stub, "actor", "name", a->name,
             "handlers", pb_chomp(&shs), NULL);
     }
     free(doc);
-    pb_free(&rm);
-    pb_free(&srm);
-    pb_free(&on);
-    pb_free(&hs);
-    pb_free(&shs);
+    aktc_sb_free(&rm);
+    aktc_sb_free(&srm);
+    aktc_sb_free(&on);
+    aktc_sb_free(&hs);
+    aktc_sb_free(&shs);
 }
 
 /* Python names the module defines twice (an actor's <A>Ref or <A>Actor
@@ -983,14 +880,14 @@ check_names(const ast_file *f)
 /* render f's module and stub into out[0], out[1]; -1 (reported) when
  * the names clash */
 static int
-py_render(const ast_file *f, pb *mod, pb *stub)
+py_render(const ast_file *f, aktc_sb *mod, aktc_sb *stub)
 {
     if (check_names(f)) {
         return -1;
     }
     py_out o = { .f = f, .file_hash = FNV_OFFSET };
     char *module = py_module(f);
-    pb imps = { 0 }, simps = { 0 };
+    aktc_sb imps = { 0 }, simps = { 0 };
     const ast_import *seen[256];
     int nseen = 0;
     for (const ast_import *i = f->imports; i; i = i->next) {
@@ -1036,30 +933,30 @@ py_render(const ast_file *f, pb *mod, pb *stub)
         "package %s: the messages and actors of %s.", f->pkg, f->base);
     py_tmpl(mod, aktc_py_tmpl_module, "file_begin", "module", module, "base",
         f->base, "version", AKTC_VERSION, "pkg_doc", pkg_doc, "pkg", f->pkg,
-        "imports", pb_str(&imps), "hash", hash, NULL);
-    pb_putn(mod, o.mod.s ? o.mod.s : "", o.mod.len);
+        "imports", aktc_sb_str(&imps), "hash", hash, NULL);
+    aktc_sb_putn(mod, o.mod.s ? o.mod.s : "", o.mod.len);
     py_tmpl(mod, aktc_py_tmpl_module, "bind_begin", NULL);
-    pb_putn(mod, o.bind_msgs.s ? o.bind_msgs.s : "", o.bind_msgs.len);
+    aktc_sb_putn(mod, o.bind_msgs.s ? o.bind_msgs.s : "", o.bind_msgs.len);
     py_tmpl(mod, aktc_py_tmpl_module, "bind_enums", NULL);
-    pb_putn(mod, o.bind_enums.s ? o.bind_enums.s : "", o.bind_enums.len);
+    aktc_sb_putn(mod, o.bind_enums.s ? o.bind_enums.s : "", o.bind_enums.len);
     py_tmpl(mod, aktc_py_tmpl_module, "bind_end", NULL);
     py_tmpl(stub, aktc_py_tmpl_stub, "file_begin", "module", module, "base",
         f->base, "version", AKTC_VERSION, "pkg", f->pkg, "imports",
-        pb_str(&simps), NULL);
-    pb_putn(stub, o.stub.s ? o.stub.s : "", o.stub.len);
+        aktc_sb_str(&simps), NULL);
+    aktc_sb_putn(stub, o.stub.s ? o.stub.s : "", o.stub.len);
     free(pkg_doc);
     free(module);
-    pb_free(&imps);
-    pb_free(&simps);
-    pb_free(&o.mod);
-    pb_free(&o.stub);
-    pb_free(&o.bind_msgs);
-    pb_free(&o.bind_enums);
+    aktc_sb_free(&imps);
+    aktc_sb_free(&simps);
+    aktc_sb_free(&o.mod);
+    aktc_sb_free(&o.stub);
+    aktc_sb_free(&o.bind_msgs);
+    aktc_sb_free(&o.bind_enums);
     return 0;
 }
 
 static int
-py_write(const char *path, const pb *b)
+py_write(const char *path, const aktc_sb *b)
 {
     FILE *fp = fopen(path, "rb");
     if (fp) {
@@ -1091,7 +988,7 @@ py_write(const char *path, const pb *b)
 int
 emit_py(const ast_file *f, const char *dir)
 {
-    pb mod = { 0 }, stub = { 0 };
+    aktc_sb mod = { 0 }, stub = { 0 };
     if (py_render(f, &mod, &stub) != 0) {
         return 1;
     }
@@ -1102,8 +999,8 @@ emit_py(const ast_file *f, const char *dir)
     free(module);
     free(mp);
     free(sp);
-    pb_free(&mod);
-    pb_free(&stub);
+    aktc_sb_free(&mod);
+    aktc_sb_free(&stub);
     return rc;
 }
 

@@ -64,8 +64,8 @@ wire_free_all(void)
     wire_cache = NULL;
 }
 
-static uint16_t
-wire_kind(const ast_type *t)
+uint16_t
+aktc_ast_kind(const ast_type *t)
 {
     switch (t->kind) {
     case TY_BOOL:
@@ -111,7 +111,7 @@ wire_kind(const ast_type *t)
 static void
 wire_member(const ast_type *t, size_t *size, size_t *align)
 {
-    akt_kind_member_layout(wire_kind(t), size, align);
+    akt_kind_member_layout(aktc_ast_kind(t), size, align);
 }
 
 static size_t
@@ -137,7 +137,7 @@ wire_layout(const ast_decl *d, uint32_t *offs, uint32_t *has_offs, size_t *size,
         off += s;
         al = a > al ? a : al;
         uint32_t h = AKT_NO_OFFSET;
-        if (f->optional && wire_kind(f->type) != AKT_KIND_MESSAGE) {
+        if (f->optional && aktc_ast_kind(f->type) != AKT_KIND_MESSAGE) {
             h = (uint32_t)off++;
         }
         if (has_offs) {
@@ -152,7 +152,7 @@ static size_t
 wire_elem_size(const ast_type *t)
 {
     size_t s, a;
-    if (wire_kind(t) == AKT_KIND_MESSAGE) {
+    if (aktc_ast_kind(t) == AKT_KIND_MESSAGE) {
         wire_layout(t->decl, NULL, NULL, &s, &a);
     } else {
         wire_member(t, &s, &a);
@@ -317,16 +317,16 @@ wire_message(const ast_decl *d)
         const ast_type *ty = f->type;
         fl->name = f->name;
         fl->number = (uint32_t)f->number;
-        fl->kind = wire_kind(ty);
+        fl->kind = aktc_ast_kind(ty);
         fl->flags = (f->optional ? AKT_FIELD_OPTIONAL : 0)
             | (f->deprecated ? AKT_FIELD_DEPRECATED : 0);
         fl->offset = offs[i];
         fl->has_offset = has[i];
         fl->doc = f->doc;
         if (ty->kind == TY_LIST || ty->kind == TY_MAP) {
-            fl->elem_kind = wire_kind(ty->elem);
+            fl->elem_kind = aktc_ast_kind(ty->elem);
             if (ty->kind == TY_MAP) {
-                fl->key_kind = wire_kind(ty->key);
+                fl->key_kind = aktc_ast_kind(ty->key);
             }
             fl->elem_size = (uint32_t)wire_elem_size(ty->elem);
             wire_link(fl, ty->elem);
