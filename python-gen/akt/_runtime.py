@@ -96,6 +96,9 @@ class PersistentActor(TypedActor):
 
     _akt_events: tuple = ()
     _akt_snapshot = None
+    # set by generated subclasses / the first spawn (declared for mypy)
+    _akt_actor: str
+    _akt_persist_cache: tuple
     #: take a snapshot (snapshot_take) when a sequence number is a multiple
     snapshot_every = 0
 
@@ -167,6 +170,9 @@ class FsmActor(Actor):
     #: set by the generated class: (state, name, snake, lines, timeout)
     _akt_fsm: tuple = ()
     _akt_actor = "?"
+    # set by generated subclasses / the first spawn (declared for mypy)
+    _akt_initial: int
+    _akt_fsm_cache: tuple
     fsm_unhandled = "log"
 
     def handle(self, ctx, msg):  # pragma: no cover - the fsm runtime calls the lines
