@@ -7,6 +7,7 @@
  * and diagnostics cases for akt-config live beside this file.
  */
 #include <check.h>
+#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,10 +69,30 @@ make_tmpdir(void)
     ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 }
 
+static int
+remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* teardown of every test: the directory make_tmpdir made goes, with all
+ * that the test wrote into it (nothing is left in /tmp by a run) */
+static void
+remove_tmpdir(void)
+{
+    if (tmpdir[0] != '\0') {
+        nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        tmpdir[0] = '\0';
+    }
+}
+
 static char *
 write_tmp(const char *name, const char *text)
 {
-    static char path[160][4];
+    static char path[4][160];
     static int slot;
     char *p = path[slot++ % 4];
     snprintf(p, 160, "%s/%s", tmpdir, name);
@@ -1247,6 +1268,7 @@ suite(const char *name, const TTest *const *tests)
 {
     Suite *s = suite_create(name);
     TCase *tc = tcase_create(name);
+    tcase_add_checked_fixture(tc, NULL, remove_tmpdir);
     for (; *tests != NULL; tests++) {
         tcase_add_test(tc, *tests);
     }
@@ -1306,6 +1328,7 @@ main(void)
         include_of_a_basename_merges_its_json_and_conf, NULL };
     Suite *hs = suite("config_hocon", hocon);
     TCase *ht = tcase_create("config_hocon_cases");
+    tcase_add_checked_fixture(ht, NULL, remove_tmpdir);
     tcase_add_loop_test(ht, hocon_case_behaves_as_the_reference, 0,
         (int)(sizeof hocon_cases / sizeof hocon_cases[0]));
     suite_add_tcase(hs, ht);
