@@ -5,6 +5,8 @@
  * alive expires and can be taken by another owner, keep-alive of a lost
  * lease says so, and an etcd that does not answer is AKT_EPEER at once.
  * Skipped (77) when etcd is not installed (scripts/deps.sh installs it).
+ * No test waits by probing: etcd_fixture.h waits for etcd's readiness line
+ * and for the expiry with an etcd watch.
  */
 #include <arpa/inet.h>
 #include <check.h>
@@ -25,131 +27,32 @@
 
 #include "akt/akt.h"
 #include "akt/cluster.h"
+#include "etcd_fixture.h"
 
-static pid_t etcd = -1;
-static char dir[64];
-static char endpoint[64];
-
-/* a port nobody listens on right now */
-static int
-free_port(void)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a
-        = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t len = sizeof a;
-    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) != 0
-        || getsockname(s, (struct sockaddr *)&a, &len) != 0) {
-        return -1;
-    }
-    int port = ntohs(a.sin_port);
-    close(s);
-    return port;
-}
+static etcd_fixture etcd;
+static const char *endpoint = etcd.endpoint;
 
 static int64_t
 now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* one POST /v3/lease/grant by hand: true when etcd answers 200 with an ID */
-static bool
-grant_ok(int port)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET,
-        .sin_port = htons((uint16_t)port),
-        .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    bool ok = false;
-    if (s >= 0 && connect(s, (struct sockaddr *)&a, sizeof a) == 0) {
-        char req[256], resp[2048];
-        int n = snprintf(req, sizeof req,
-            "POST /v3/lease/grant HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
-            "Content-Type: application/json\r\nContent-Length: 10\r\n"
-            "Connection: close\r\n\r\n{\"TTL\":2}\n",
-            port);
-        struct timeval tv = { 2, 0 };
-        setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        if (write(s, req, (size_t)n) == n) {
-            ssize_t got = 0, k;
-            while (
-                (k = read(s, resp + got, sizeof resp - 1 - (size_t)got)) > 0) {
-                got += k;
-            }
-            resp[got > 0 ? got : 0] = '\0';
-            ok = strstr(resp, " 200 ") != NULL
-                && strstr(resp, "\"ID\"") != NULL;
-        }
-    }
-    if (s >= 0) {
-        close(s);
-    }
-    return ok;
+    return etcd_now_ms();
 }
 
 static void
 start_etcd(void)
 {
-    if (access("/usr/bin/etcd", X_OK) != 0) {
-        fprintf(stderr,
-            "lease_test: skipped: /usr/bin/etcd not installed "
-            "(scripts/deps.sh installs etcd-server)\n");
-        exit(77);
-    }
-    snprintf(dir, sizeof dir, "/tmp/akt-etcd-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    int cport = free_port(), pport = free_port();
-    ck_assert(cport > 0 && pport > 0);
-    char client[64], peer[64], cluster[96], data[96];
-    snprintf(client, sizeof client, "http://127.0.0.1:%d", cport);
-    snprintf(peer, sizeof peer, "http://127.0.0.1:%d", pport);
-    snprintf(cluster, sizeof cluster, "t=%s", peer);
-    snprintf(data, sizeof data, "%s/data", dir);
-    snprintf(endpoint, sizeof endpoint, "%s", client);
-    etcd = fork();
-    ck_assert_int_ge(etcd, 0);
-    if (etcd == 0) {
-        int null = open("/dev/null", 1);
-        dup2(null, 1);
-        dup2(null, 2);
-        execl("/usr/bin/etcd", "etcd", "--name", "t", "--data-dir", data,
-            "--listen-client-urls", client, "--advertise-client-urls", client,
-            "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-            "--initial-cluster", cluster, (char *)NULL);
-        _exit(127);
-    }
-    /* ready when it grants a lease, at most 20 s (plain HTTP over a
-     * socket: NNG must not start its threads before Check forks) */
-    int64_t end = now_ms() + 20000;
-    bool up = false;
-    while (!up && now_ms() < end) {
-        up = grant_ok(cport);
-        if (!up) {
-            struct timespec nap = { 0, 50000000 };
-            nanosleep(&nap, NULL); /* an external server coming up */
-        }
-    }
-    ck_assert_msg(up, "etcd did not come up on %s", endpoint);
+    ck_assert_msg(etcd_start(&etcd, 20000), "etcd did not come up");
+    /* it answers: one lease granted by hand */
+    char resp[2048];
+    ck_assert(
+        etcd_post(&etcd, "/v3/lease/grant", "{\"TTL\":2}", resp, sizeof resp));
+    ck_assert_ptr_nonnull(strstr(resp, "\"ID\""));
 }
 
 static void
 stop_etcd(void)
 {
-    if (etcd > 0) {
-        kill(etcd, SIGKILL);
-        waitpid(etcd, NULL, 0);
-        etcd = -1;
-    }
-    if (dir[0] != '\0') {
-        char cmd[128];
-        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-        if (system(cmd) != 0) {
-            fprintf(stderr, "could not remove %s\n", dir);
-        }
-    }
+    etcd_stop(&etcd);
 }
 
 /* Proves: one owner at a time: a second owner is refused (EBUSY) while
@@ -189,14 +92,15 @@ START_TEST(an_expired_lease_goes_to_the_next_owner)
     ck_assert_int_eq(
         akt_lease_etcd_new(endpoint, "expiry", AKT_SEC(2), &b), AKT_OK);
     ck_assert_int_eq(akt_lease_acquire(a, "node-a"), AKT_OK);
-    int64_t t0 = now_ms(), end = t0 + 20000;
-    akt_err rc;
-    while (
-        (rc = akt_lease_acquire(b, "node-b")) == AKT_EBUSY && now_ms() < end) {
-        struct timespec nap = { 0, 100000000 };
-        nanosleep(&nap, NULL); /* etcd's clock decides the expiry */
-    }
-    ck_assert_int_eq(rc, AKT_OK);
+    int64_t t0 = now_ms();
+    /* etcd's clock decides the expiry: watch the key until etcd deletes
+     * it (an event, bounded by 20 s), then the next owner takes it */
+    int w = etcd_watch(&etcd, "expiry", false, 20000);
+    ck_assert_int_ge(w, 0);
+    ck_assert_msg(etcd_watch_until(w, "\"DELETE\"", 1),
+        "the lease's key was not deleted within 20 s");
+    close(w);
+    ck_assert_int_eq(akt_lease_acquire(b, "node-b"), AKT_OK);
     ck_assert_int_ge(now_ms() - t0, 1500);
     fprintf(stderr, "lease expired and taken after %lld ms\n",
         (long long)(now_ms() - t0));
@@ -221,7 +125,7 @@ START_TEST(bad_arguments_and_no_etcd_are_errors)
     ck_assert_int_eq(
         akt_lease_etcd_new(endpoint, "x", AKT_MS(10), &l), AKT_EINVAL);
     char dead[64];
-    snprintf(dead, sizeof dead, "http://127.0.0.1:%d", free_port());
+    snprintf(dead, sizeof dead, "http://127.0.0.1:%d", etcd_free_port());
     ck_assert_int_eq(akt_lease_etcd_new(dead, "x", AKT_SEC(5), &l), AKT_OK);
     int64_t t0 = now_ms();
     ck_assert_int_eq(akt_lease_acquire(l, "me"), AKT_EPEER);
