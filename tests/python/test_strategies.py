@@ -151,20 +151,68 @@ def test_dispatchers_come_from_configuration():
         s.terminate_blocking()
 
 
-def test_asks_in_flight_when_a_worker_dies_fail_at_once(system):
-    # the worker sleeps in a handler with two asks waiting (60 s timeouts);
-    # its death fails both at once, naming the cause
+def _wait_for_file(path, timeout=30.0):
+    """Polls until path exists (a condition wait with a deadline)."""
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(path):
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.005)
+
+
+def test_asks_in_flight_when_a_worker_dies_fail_at_once(tmp_path):
+    # The host keeps every ask it forwarded until its reply comes (none is
+    # forgotten), at most akt.actor.default-mailbox.capacity of them (4
+    # here): with the worker held in a handler, the 5th unanswered ask is
+    # refused at once with MailboxFull -- which also shows that the 4 before
+    # it were forwarded, as the host handles its mailbox in order. Killing
+    # the worker then fails all 4 at once (their timeouts are 60 s), naming
+    # the cause.
+    s = ActorSystem.create_blocking(
+        "inflight", "akt.actor.default-mailbox.capacity = 4")
+    gate = str(tmp_path / "gate")
+    os.mkfifo(gate)
+    try:
+        ref = s.actor_of(sub(Where))
+        pid = ref.ask_blocking("where are you", timeout=30)[0]  # answered
+        held = ref.ask(("hold", gate), timeout=60)
+        queued = [ref.ask(i, timeout=60) for i in range(3)]
+        with pytest.raises(akt.MailboxFull,
+                           match="4 asks to the actor in its worker are unanswered"):
+            ref.ask("one too many", timeout=60).result(30)
+        _wait_for_file(gate + ".held")   # the worker runs the held handler
+        assert not held.done() and not any(f.done() for f in queued)
+        t0 = time.monotonic()
+        os.kill(pid, signal.SIGKILL)
+        for fut in (held, *queued):
+            with pytest.raises(akt.PeerUnreachable,
+                               match=f"worker process {pid} died"):
+                fut.result(30)
+        assert time.monotonic() - t0 < 20      # far from the asks' 60 s
+        # the restarted actor takes asks again, within the same bound
+        assert ref.ask_blocking("back", timeout=30)[3] == "back"
+    finally:
+        try:  # release a handler still held (the test failed early)
+            os.close(os.open(gate, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            pass
+        s.terminate_blocking()
+
+
+def test_a_held_handler_returns_when_the_test_releases_it(tmp_path, system):
+    # the "hold" handler the test above relies on blocks exactly until the
+    # test writes to its FIFO: then the held ask and the one queued behind
+    # it are answered, in order
+    gate = str(tmp_path / "gate")
+    os.mkfifo(gate)
     ref = system.actor_of(sub(Where))
-    pid = ref.ask_blocking("where are you", timeout=30)[0]
-    slow = ref.ask(("sleep", 30), timeout=60)
-    queued = ref.ask("behind it", timeout=60)
-    time.sleep(0.2)             # (both reach the worker; the test's point is after)
-    t0 = time.monotonic()
-    os.kill(pid, signal.SIGKILL)
-    for fut in (slow, queued):
-        with pytest.raises(akt.PeerUnreachable, match=f"worker process {pid} died"):
-            fut.result(30)
-    assert time.monotonic() - t0 < 20      # far from the asks' 60 s
+    held = ref.ask(("hold", gate), timeout=30)
+    behind = ref.ask("behind", timeout=30)
+    _wait_for_file(gate + ".held")
+    assert not held.done() and not behind.done()
+    with open(gate, "wb") as w:
+        w.write(b"go")
+    assert held.result(30)[1] == "released"
+    assert behind.result(30)[3] == "behind"
 
 
 def test_starting_a_worker_does_not_hold_a_pool_thread(tmp_path):

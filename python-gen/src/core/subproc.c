@@ -22,9 +22,12 @@
  * pool's monitor sees the worker process exit (akt.python.WorkerDied with
  * its pid), the host fails with AKT_EPEER: its supervisor decides, and a
  * restart starts the actor in a worker anew. Before it fails, every ask it
- * forwarded whose reply has not come (their promises, kept in a bounded
- * list) fails at once with AKT_EPEER and a text naming the cause, instead
- * of running into its timeout. post_stop stops the remote actor.
+ * forwarded whose reply has not come fails at once with AKT_EPEER and a
+ * text naming the cause, instead of running into its timeout. The host
+ * keeps the promise of every such ask (exact: none is forgotten), at most
+ * akt.actor.default-mailbox.capacity of them, the host's own mailbox
+ * bound: an ask beyond it, with that many still unanswered, is answered
+ * AKT_EFULL at once and not forwarded. post_stop stops the remote actor.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -39,9 +42,8 @@
 #pragma GCC diagnostic ignored "-Wpedantic"
 #endif
 
-/* the asks a host remembers (beyond, the oldest is forgotten: it can only
- * time out) */
-#define HOST_ASKS_MAX 4096
+/* the first size of a host's list of asks (it doubles up to the bound) */
+#define HOST_ASKS_FIRST 16
 
 /* a worker process died: sent by the pool's monitor thread */
 typedef struct worker_died {
@@ -82,6 +84,7 @@ typedef struct host_rec {
     PyObject *stop; /* stop(remote_ref): stop the remote actor */
     PyObject *system; /* borrowed: the System holds the capsule */
     pyc_state *st;
+    uint32_t asks_max; /* the bound of unanswered asks: the mailbox's */
     _Atomic uint64_t epochs;
 } host_rec;
 
@@ -91,8 +94,9 @@ typedef struct host {
     int64_t pid; /* the worker's, once started */
     uint64_t epoch; /* this incarnation's start */
     bool starting;
-    akt_ref *asks; /* promises of forwarded asks */
+    akt_ref *asks; /* promises of forwarded asks, oldest first */
     uint32_t nasks;
+    uint32_t asks_cap; /* allocated */
 } host;
 
 static akt_err
@@ -111,6 +115,7 @@ host_state_fini(void *state)
     free(h->asks);
     h->asks = NULL;
     h->nasks = 0;
+    h->asks_cap = 0;
 }
 
 /* the text of the current Python exception (cleared) */
@@ -179,20 +184,16 @@ host_post_stop(void *state, akt_ctx *ctx)
     }
 }
 
-/* remember the promise of an ask forwarded now */
-static void
+/* remember the promise of an ask forwarded now. AKT_EFULL: rec->asks_max
+ * asks are still unanswered (the caller refuses this one); AKT_ENOMEM */
+static akt_err
 track_ask(host *h, akt_ref sender)
 {
     if (!pydisp_pending_promise(sender)) {
-        return; /* a tell, or an actor's: nobody waits on a future */
+        return AKT_OK; /* a tell, or an actor's: nobody waits on a future */
     }
-    if (h->asks == NULL) {
-        h->asks = malloc(HOST_ASKS_MAX * sizeof *h->asks);
-        if (h->asks == NULL) {
-            return; /* that ask can only time out */
-        }
-    }
-    if (h->nasks == HOST_ASKS_MAX) {
+    if (h->nasks == h->asks_cap) {
+        /* drop the answered ones first (amortized: the list then doubles) */
         uint32_t k = 0;
         for (uint32_t i = 0; i < h->nasks; i++) {
             if (pydisp_pending_promise(h->asks[i])) {
@@ -200,12 +201,25 @@ track_ask(host *h, akt_ref sender)
             }
         }
         h->nasks = k;
-        if (k == HOST_ASKS_MAX) { /* all pending: forget the oldest */
-            memmove(h->asks, h->asks + 1, (k - 1) * sizeof *h->asks);
-            h->nasks--;
+    }
+    if (h->nasks == h->asks_cap) {
+        uint32_t max = h->rec->asks_max;
+        if (h->asks_cap >= max) {
+            return AKT_EFULL;
         }
+        uint32_t cap = h->asks_cap ? h->asks_cap * 2 : HOST_ASKS_FIRST;
+        if (cap > max || cap < h->asks_cap) {
+            cap = max;
+        }
+        akt_ref *n = realloc(h->asks, (size_t)cap * sizeof *n);
+        if (n == NULL) {
+            return AKT_ENOMEM;
+        }
+        h->asks = n;
+        h->asks_cap = cap;
     }
     h->asks[h->nasks++] = sender;
+    return AKT_OK;
 }
 
 /* fail every remembered ask still waiting for its reply */
@@ -301,7 +315,17 @@ host_handle(void *state, akt_ctx *ctx, const void *msg)
         }
         return rc;
     }
-    track_ask(h, akt_ctx_sender(ctx));
+    akt_err rc = track_ask(h, akt_ctx_sender(ctx));
+    if (rc == AKT_EFULL) {
+        return akt_reply_error_text(ctx, AKT_EFULL,
+            "python-subprocess: %u asks to the actor in its worker are "
+            "unanswered, the bound (akt.actor.default-mailbox.capacity)",
+            (unsigned)h->rec->asks_max);
+    }
+    if (rc != AKT_OK) {
+        return akt_reply_error_text(
+            ctx, rc, "python-subprocess: no memory to keep the ask");
+    }
     return akt_forward(ctx, h->remote);
 }
 
@@ -359,6 +383,15 @@ pyc_system_spawn_host(SystemObject *so, PyObject *args)
     rec->stop = Py_NewRef(stop);
     rec->system = (PyObject *)so;
     rec->st = st;
+    /* (the system's start checked the key; absent: settings.c's 1000) */
+    int64_t mbox = 1000;
+    if (akt_config_get_int(akt_system_config(so->sys),
+            "akt.actor.default-mailbox.capacity", &mbox, NULL)
+            != AKT_OK
+        || mbox < 1 || mbox > UINT32_MAX) {
+        mbox = 1000;
+    }
+    rec->asks_max = (uint32_t)mbox;
     rec->props = (akt_props) {
         .behavior = &host_behavior,
         .lifecycle = &host_lifecycle,

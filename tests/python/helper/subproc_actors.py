@@ -9,8 +9,11 @@ from akt import Actor
 
 class Where(Actor):
     """Answers with its process id and what it got; "boom" raises; "spin"
-    burns CPU for msg[1] seconds (the GIL of its own process); "sleep"
-    sleeps msg[1] seconds."""
+    burns CPU for msg[1] seconds (the GIL of its own process); "hold"
+    blocks until the test releases it: msg[1] is a FIFO the handler opens
+    for reading, so it returns when the test writes to that FIFO (or the
+    worker dies), after it wrote msg[1] + ".held" (the test can wait for
+    that file to know the handler runs)."""
 
     def __init__(self, tag="w"):
         self.tag = tag
@@ -20,9 +23,12 @@ class Where(Actor):
         self.count += 1
         if msg == "boom":
             raise ValueError("boom in a worker")
-        if isinstance(msg, tuple) and msg and msg[0] == "sleep":
-            time.sleep(msg[1])
-            return (os.getpid(), "slept")
+        if isinstance(msg, tuple) and msg and msg[0] == "hold":
+            with open(msg[1] + ".held", "w") as f:
+                f.write(str(os.getpid()))
+            with open(msg[1], "rb") as gate:  # blocks until a writer opens it
+                gate.read()                   # and until it closes it
+            return (os.getpid(), "released")
         if isinstance(msg, tuple) and msg and msg[0] == "spin":
             end = time.perf_counter() + msg[1]
             n = 0
