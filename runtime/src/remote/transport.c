@@ -191,6 +191,7 @@ akti_tp_opts_default(akti_tp_opts *o)
     o->max_connections = 768;
     o->max_connections_per_source = 48;
     o->idle_timeout_ns = 60000000000LL;
+    o->leave_wait_ns = 500000000LL;
     o->outbound_queue_bytes = 32u * 1024 * 1024;
     o->receive_window = 8192;
     o->receive_window_bytes = 8u * 1024 * 1024;
@@ -227,6 +228,7 @@ opts_fill(akti_tp_opts *o, const akti_tp_opts *in)
     DEF(max_connections);
     DEF(max_connections_per_source);
     DEF(idle_timeout_ns);
+    DEF(leave_wait_ns);
     DEF(outbound_queue_bytes);
     DEF(receive_window);
     DEF(receive_window_bytes);
@@ -366,6 +368,7 @@ akti_tp_ctl_connect(akti_tp *tp, akti_assoc *a, tp_chan *c) /* a->mu held */
         rv = nng_dialer_start(d, 0);
         pthread_mutex_lock(&a->mu);
         c->dial_since = 0;
+        pthread_cond_broadcast(&c->cv); /* ctl_quiesce waits for this */
     }
     akti_rlog(tp, AKTI_LOG_DEBUG, "dial %s: %s (%d connections)", a->url,
         rv == 0 ? "connected" : nng_strerror(rv), atomic_load(&c->npipes));
@@ -424,6 +427,34 @@ akti_tp_ctl_connect(akti_tp *tp, akti_assoc *a, tp_chan *c) /* a->mu held */
     akti_tp_ev_flush(tp, a, &evs);
     pthread_mutex_lock(&a->mu);
     return false;
+}
+
+/* ctl_quiesce -- before c's socket (CONTROL) is closed by another thread:
+ * wait until its writer is out of a blocking dial. NNG 1.5.2 never
+ * completes nng_dialer_start(.., 0) when the dialer or its socket is
+ * closed in the moment between the call and the start of the connect (the
+ * transport's connect finds its aio stopped and returns without a
+ * callback), and nng_close then waits for that dialer forever: found by
+ * fuzz_handshake. So a dial that runs is left 50 ms to end by itself (a
+ * refused or accepted connection takes far less), then its dialer is
+ * closed -- its connect has begun by then, and the close aborts it -- and
+ * the writer is waited for. a->mu held. */
+static void
+ctl_quiesce(akti_tp *tp, tp_chan *c)
+{
+    akti_assoc *a = c->a;
+    int64_t t0 = akti_now_ns();
+    while (c->dial_since != 0) {
+        if (!c->dial_aborted && akti_now_ns() - t0 >= 50000000LL) {
+            c->dial_aborted = true;
+            nng_dialer_close(c->dialer);
+            c->dialer_open = false;
+        }
+        struct timespec dl;
+        abs_deadline(&dl, 10000000LL);
+        pthread_cond_timedwait(&c->cv, &a->mu, &dl);
+    }
+    (void)tp;
 }
 
 /* akti_tp_send_refusal -- a Refusal to the address a refused Hello claims
@@ -962,6 +993,9 @@ assoc_sleep(akti_tp *tp, akti_assoc *a)
     for (int k = 0; k < AKTI_CH_COUNT; k++) {
         tp_chan *c = &a->ch[k];
         c->quit = true;
+        if (k == AKTI_CH_CONTROL) {
+            ctl_quiesce(tp, c);
+        }
         if (c->open) {
             nng_close(c->sock); /* unblocks a writer in nng_sendmsg */
             c->open = false;
@@ -1758,11 +1792,9 @@ fail:
 }
 
 /* tp_leave -- a clean exit: a Leave to every peer whose association is
- * up, then wait (at most LEAVE_WAIT_NS in all) for their answers, so each
+ * up, then wait (at most leave_wait_ns in all) for their answers, so each
  * drops the association at once -- no failure detector, no "unreachable"
  * -- and the Leave is not lost with our sockets. */
-#define LEAVE_WAIT_NS 500000000LL
-
 static void
 tp_leave(akti_tp *tp)
 {
@@ -1783,7 +1815,7 @@ tp_leave(akti_tp *tp)
         return;
     }
     struct timespec dl;
-    abs_deadline(&dl, LEAVE_WAIT_NS);
+    abs_deadline(&dl, tp->o.leave_wait_ns);
     for (akti_assoc *a = list; a; a = a->next) {
         pthread_mutex_lock(&a->mu);
         while (a->leave_wait && a->state == AS_UP) {
@@ -1819,6 +1851,9 @@ akti_tp_free(akti_tp *tp)
         pthread_mutex_lock(&a->mu);
         for (int k = 0; k < AKTI_CH_COUNT; k++) {
             tp_chan *c = &a->ch[k];
+            if (k == AKTI_CH_CONTROL) {
+                ctl_quiesce(tp, c);
+            }
             if (c->open) {
                 nng_close(c->sock); /* unblocks a writer in nng_sendmsg */
                 c->open = false;

@@ -148,6 +148,8 @@ typedef struct akti_tp_opts {
     uint32_t max_connections; /* 768 inbound connections */
     uint32_t max_connections_per_source; /* 48 inbound, per source host */
     int64_t idle_timeout_ns; /* 60 s: a down, unused association sleeps */
+    int64_t leave_wait_ns; /* 500 ms: the longest akti_tp_free waits for
+                            * its peers to answer its Leave */
     /* TLS (tls+tcp:// only) */
     const char *tls_cert_file; /* own certificate chain (PEM) */
     const char *tls_key_file; /* own private key (PEM) */

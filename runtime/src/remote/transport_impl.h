@@ -493,6 +493,12 @@ AKTI_INTERNAL void *akti_tp_data_writer(void *arg);
 
 /* --- defined in transport_rx.c ------------------------------------------- */
 
+/* akti_tp_rx_bytes -- what the receive callback does with one frame's
+ * bytes (src: the source host), for the handshake fuzzer
+ * (tests/remote/fuzz_handshake.c): call it only where no receive runs
+ * (the receive path handles one frame at a time) */
+AKTI_INTERNAL void akti_tp_rx_bytes(
+    akti_tp *tp, const void *data, size_t len, const char *src);
 /* akti_tp_rx_cb -- the PULL socket's receive callback (arg: the akti_tp) */
 AKTI_INTERNAL void akti_tp_rx_cb(void *arg);
 /* akti_tp_rx_frag_reset -- forget a's partly reassembled large message */

@@ -697,12 +697,18 @@ rx_dropped(akti_tp *tp, const Akt__Remote__Frame *f, akt_err reason)
     }
 }
 
+/* on_frame -- one decoded frame; m: the NNG message it came in (its
+ * source), or NULL with src given (akti_tp_rx_bytes) */
 static void
-on_frame(akti_tp *tp, const Akt__Remote__Frame *f, nng_msg *m)
+on_frame(akti_tp *tp, const Akt__Remote__Frame *f, nng_msg *m, const char *src0)
 {
     if (f->body_case == AKT__REMOTE__FRAME__BODY_HELLO) {
         char src[48];
-        akti_tp_source_of_msg(m, src, sizeof(src));
+        if (m != NULL) {
+            akti_tp_source_of_msg(m, src, sizeof(src));
+        } else {
+            snprintf(src, sizeof(src), "%s", src0 ? src0 : "local");
+        }
         on_hello(tp, f, src);
         return;
     }
@@ -920,6 +926,30 @@ on_frame(akti_tp *tp, const Akt__Remote__Frame *f, nng_msg *m)
     akti_tp_ev_flush(tp, a, &evs);
 }
 
+/* rx_bytes -- decode len bytes and act on the frame (m: its NNG message,
+ * or NULL) */
+static void
+rx_bytes(akti_tp *tp, const void *data, size_t len, nng_msg *m, const char *src)
+{
+    STAT_ADD(tp, frames_received, 1);
+    STAT_ADD(tp, bytes_received, len);
+    akti_frame *f;
+    akt_err rc = akti_frame_decode(data, len, &tp->lim, &tp->arena, &f);
+    if (rc != AKT_OK) {
+        akti_tp_reject(tp, &tp->st.rejected_corrupt,
+            "corrupt frame (%zu bytes) dropped: %s", len, akt_strerror(rc));
+    } else {
+        on_frame(tp, f, m, src);
+    }
+    akti_pbarena_reset(&tp->arena);
+}
+
+void
+akti_tp_rx_bytes(akti_tp *tp, const void *data, size_t len, const char *src)
+{
+    rx_bytes(tp, data, len, NULL, src);
+}
+
 /* akti_tp_rx_cb -- one frame from the PULL socket, handled on the NNG thread
  * that completed the receive (no hand-off to a receiver thread: one thread
  * wake-up less per inbound frame), then the next receive is armed. Only
@@ -934,19 +964,7 @@ akti_tp_rx_cb(void *arg)
     if (rv == 0) {
         nng_msg *m = nng_aio_get_msg(tp->rx_aio);
         nng_aio_set_msg(tp->rx_aio, NULL);
-        size_t len = nng_msg_len(m);
-        STAT_ADD(tp, frames_received, 1);
-        STAT_ADD(tp, bytes_received, len);
-        akti_frame *f;
-        akt_err rc
-            = akti_frame_decode(nng_msg_body(m), len, &tp->lim, &tp->arena, &f);
-        if (rc != AKT_OK) {
-            akti_tp_reject(tp, &tp->st.rejected_corrupt,
-                "corrupt frame (%zu bytes) dropped: %s", len, akt_strerror(rc));
-        } else {
-            on_frame(tp, f, m);
-        }
-        akti_pbarena_reset(&tp->arena);
+        rx_bytes(tp, nng_msg_body(m), nng_msg_len(m), m, NULL);
         nng_msg_free(m);
     } else if (rv == NNG_ECLOSED || rv == NNG_ECANCELED) {
         return; /* the socket is closing: akti_tp_free */
