@@ -33,6 +33,18 @@ enum { P_PENDING = 0, P_CALLBACK = 1, P_COMPLETING = 2, P_DONE = 3 };
  * is not worth the CPU a spinning waiter takes from it */
 #define WAIT_SPIN_NS 20000
 
+/* A thread whose last SPIN_MISS_LIMIT waits all outlasted the spin (a
+ * remote ask: its reply takes a network round trip, tens of microseconds
+ * at best) skips the spin and sleeps at once: on a small machine the
+ * spinning waiter takes the CPU from the very threads that carry the
+ * reply. One wait in SPIN_PROBE still spins, to learn when replies are
+ * fast again (a spin that catches its reply clears the count). Per
+ * thread, so a thread asking local actors keeps spinning. */
+#define SPIN_MISS_LIMIT 4
+#define SPIN_PROBE      16
+static _Thread_local uint32_t tls_spin_misses;
+static _Thread_local uint32_t tls_spin_probe;
+
 typedef struct akti_promise {
     akt_cell cell;
     _Atomic uint64_t pstate; /* uid << 2 | P_* */
@@ -303,7 +315,9 @@ akt_future_wait(akt_future *f, int64_t timeout_ns, void **reply)
             }
         }
     }
-    if (atomic_load_explicit(&p->done, memory_order_acquire) == 0) {
+    bool spin = tls_spin_misses < SPIN_MISS_LIMIT
+        || ++tls_spin_probe % SPIN_PROBE == 0;
+    if (spin && atomic_load_explicit(&p->done, memory_order_acquire) == 0) {
         /* spin for a bounded TIME, not a count of pauses: a pause costs
          * ~10 cycles on some CPUs and ~140 on others (4000 of them were
          * ~130 us on an AMD EPYC -- CPU taken from the thread that would
@@ -321,6 +335,11 @@ akt_future_wait(akt_future *f, int64_t timeout_ns, void **reply)
                     break;
                 }
             }
+        }
+        if (atomic_load_explicit(&p->done, memory_order_acquire)) {
+            tls_spin_misses = 0;
+        } else if (tls_spin_misses < SPIN_MISS_LIMIT) {
+            tls_spin_misses++;
         }
     }
     if (atomic_load_explicit(&p->done, memory_order_acquire) == 0) {
