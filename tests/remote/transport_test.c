@@ -513,28 +513,18 @@ START_TEST(frames_for_another_incarnation_are_counted_as_dropped_messages)
 }
 END_TEST
 
-/* A hand-driven peer: performs the handshake with raw sockets, then sends
- * system envelopes out of order and duplicated; the node must deliver each
- * exactly once, in seq order, and ack cumulatively. Then user messages from
- * an older connection epoch: dropped, not reordered. */
-START_TEST(system_messages_are_deduplicated_and_delivered_in_order)
+/* raw_handshake -- a hand-driven peer's handshake with node b: a Hello
+ * from uid me claiming my_url (where the test listens with `in`), the echo
+ * of b's challenge, then the confirmation with my_token. Returns the token
+ * b granted (0: none within 20 frames). */
+static uint64_t
+raw_handshake(node *b, nng_socket in, nng_socket out, const char *my_url,
+    uint64_t me, uint64_t my_token)
 {
-    node b;
-    akti_tp_opts ob;
-    node_opts(&ob, &b, "b", "inproc://akt-t5-b", "");
-    node_start(&b, &ob);
-    nng_socket in, out;
-    ck_assert_int_eq(nng_pull0_open(&in), 0);
-    nng_socket_set_ms(in, NNG_OPT_RECVTIMEO, 3000);
-    ck_assert_int_eq(nng_listen(in, "inproc://akt-t5-x", NULL, 0), 0);
-    ck_assert_int_eq(nng_push0_open(&out), 0);
-    nng_socket_set_ms(out, NNG_OPT_SENDTIMEO, 3000);
-    ck_assert_int_eq(nng_dial(out, "inproc://akt-t5-b", NULL, 0), 0);
-    const uint64_t me = 555, my_token = 0xABCDEF;
     Akt__Remote__Hello h = AKT__REMOTE__HELLO__INIT;
     h.version = AKTI_REMOTE_PROTOCOL_VERSION;
     h.system = "x";
-    h.address = "inproc://akt-t5-x";
+    h.address = (char *)my_url;
     h.uid = me;
     h.to_system = "b";
     raw_hello_sign(&h, 5, "");
@@ -573,14 +563,45 @@ START_TEST(system_messages_are_deduplicated_and_delivered_in_order)
         nng_free(buf, len);
         akti_pbarena_reset(&ar);
     }
-    ck_assert_uint_ne(b_token, 0);
-    h.to_uid = akti_tp_uid(b.tp);
+    akti_pbarena_fini(&ar);
+    if (b_token == 0) {
+        return 0;
+    }
+    h.to_uid = akti_tp_uid(b->tp);
     h.token = my_token;
     h.have_your_token = true;
     h.your_token = b_token;
     raw_hello_sign(&h, 5, "");
-    f.to_uid = akti_tp_uid(b.tp);
+    f.to_uid = akti_tp_uid(b->tp);
     raw_send_frame(out, &f);
+    return b_token;
+}
+
+/* A hand-driven peer: performs the handshake with raw sockets, then sends
+ * system envelopes out of order and duplicated; the node must deliver each
+ * exactly once, in seq order, and ack cumulatively. Then user messages from
+ * an older connection epoch: dropped, not reordered. */
+START_TEST(system_messages_are_deduplicated_and_delivered_in_order)
+{
+    node b;
+    akti_tp_opts ob;
+    node_opts(&ob, &b, "b", "inproc://akt-t5-b", "");
+    node_start(&b, &ob);
+    nng_socket in, out;
+    ck_assert_int_eq(nng_pull0_open(&in), 0);
+    nng_socket_set_ms(in, NNG_OPT_RECVTIMEO, 3000);
+    ck_assert_int_eq(nng_listen(in, "inproc://akt-t5-x", NULL, 0), 0);
+    ck_assert_int_eq(nng_push0_open(&out), 0);
+    nng_socket_set_ms(out, NNG_OPT_SENDTIMEO, 3000);
+    ck_assert_int_eq(nng_dial(out, "inproc://akt-t5-b", NULL, 0), 0);
+    const uint64_t me = 555, my_token = 0xABCDEF;
+    uint64_t b_token
+        = raw_handshake(&b, in, out, "inproc://akt-t5-x", me, my_token);
+    ck_assert_uint_ne(b_token, 0);
+    akti_pbarena ar;
+    akti_pbarena_init(&ar, 0);
+    akti_frame_limits lim;
+    akti_frame_limits_default(&lim);
     /* seqs 2, 1, 1, 3, 2, 4, 3, 4 (each in its own frame). Go-back-N: an
      * envelope ahead of the expected seq is discarded (and nacked), a
      * duplicate is discarded; so 1, 2, 3, 4 are delivered once, in order.
@@ -1890,6 +1911,72 @@ START_TEST(a_held_window_stops_the_sender_without_a_stall)
 }
 END_TEST
 
+/* A peer that ignores its grant (a flow-control bug, or malice) cannot
+ * make this node hold more than twice its window: a hand-driven peer
+ * (raw frames, no flow control) sends 30 one-envelope frames to a node
+ * whose receive window is 8 and which keeps all it gets. The first 17
+ * are delivered (the check runs before each frame: 16 held is not yet
+ * past twice the window, 17 is), the other 13 are dropped unread and
+ * counted in rejected_window; nothing else is rejected. Once the node
+ * reports what it held consumed, the same peer's next frame is taken
+ * again: the drop is a bound, not a ban. */
+START_TEST(a_peer_sending_past_twice_its_window_has_its_frames_rejected)
+{
+    memset(t_credit, 0, sizeof(t_credit));
+    node b;
+    akti_tp_opts ob;
+    node_opts(&ob, &b, "b", "inproc://akt-rw-b", "");
+    ob.cb = &hold_cbs;
+    ob.receive_window = 8;
+    node_start(&b, &ob);
+    nng_socket in, out;
+    ck_assert_int_eq(nng_pull0_open(&in), 0);
+    nng_socket_set_ms(in, NNG_OPT_RECVTIMEO, 3000);
+    ck_assert_int_eq(nng_listen(in, "inproc://akt-rw-x", NULL, 0), 0);
+    ck_assert_int_eq(nng_push0_open(&out), 0);
+    nng_socket_set_ms(out, NNG_OPT_SENDTIMEO, 3000);
+    ck_assert_int_eq(nng_dial(out, "inproc://akt-rw-b", NULL, 0), 0);
+    const uint64_t me = 556, my_token = 0xABCDEE;
+    uint64_t b_token
+        = raw_handshake(&b, in, out, "inproc://akt-rw-x", me, my_token);
+    ck_assert_uint_ne(b_token, 0);
+    const uint64_t N = 30, kept = 2 * 8 + 1;
+    for (uint64_t i = 0; i < N; i++) {
+        raw_env r = { me, akti_tp_uid(b.tp), b_token,
+            AKT__REMOTE__CHANNEL__ORDINARY, 0, 0, "/user/sink" };
+        raw_send_env(out, &r, i);
+    }
+    /* the frames of one socket are handled in order: once the last one is
+     * counted, every one before it was handled */
+    akti_tp_stats st;
+    PP_WAIT_UNTIL((akti_tp_stats_get(b.tp, &st),
+                      st.rejected_window + st.envelopes_received >= N),
+        3000);
+    ck_assert_uint_eq(st.envelopes_received, kept);
+    ck_assert_uint_eq(st.rejected_window, N - kept);
+    ck_assert_uint_eq(st.rejected_unauth, 0);
+    ck_assert_uint_eq(st.rejected_corrupt, 0);
+    ck_assert_uint_eq(LOCKED(&b, b.got[AKTI_CH_ORDINARY]), kept);
+    ck_assert_uint_eq(LOCKED(&b, b.order_errors), 0);
+    ck_assert_uint_le(st.receive_pending, kept);
+    /* b's actors consume what it held: the peer is within its window
+     * again and its next frame is delivered */
+    atomic_fetch_add(&t_credit[AKTI_CH_ORDINARY].released, kept);
+    atomic_fetch_add(&t_credit[AKTI_CH_ORDINARY].released_bytes, kept * 64);
+    akti_tp_credit_kick(b.tp, 100 + AKTI_CH_ORDINARY);
+    raw_env r = { me, akti_tp_uid(b.tp), b_token,
+        AKT__REMOTE__CHANNEL__ORDINARY, 0, 0, "/user/sink" };
+    raw_send_env(out, &r, N);
+    PP_WAIT_UNTIL(LOCKED(&b, b.got[AKTI_CH_ORDINARY]) == kept + 1, 3000);
+    ck_assert_uint_eq(LOCKED(&b, b.got[AKTI_CH_ORDINARY]), kept + 1);
+    akti_tp_stats_get(b.tp, &st);
+    ck_assert_uint_eq(st.rejected_window, N - kept);
+    nng_close(in);
+    raw_close(out, &b);
+    node_stop(&b);
+}
+END_TEST
+
 static Suite *
 transport_suite(void)
 {
@@ -1914,6 +2001,8 @@ transport_suite(void)
     tcase_add_test(t, a_clean_exit_is_a_leave_not_a_failure);
     tcase_add_test(t, reachable_listener_without_cookie_or_tls_is_refused);
     tcase_add_test(t, a_held_window_stops_the_sender_without_a_stall);
+    tcase_add_test(
+        t, a_peer_sending_past_twice_its_window_has_its_frames_rejected);
     suite_add_tcase(s, t);
     TCase *m = tcase_create("multiprocess");
     tcase_set_timeout(m, 40);
