@@ -96,15 +96,11 @@ aktc_gpu_arch(const ast_file *files, const char *list, const char *dir)
             char arch[16];
             snprintf(arch, sizeof arch, "%.*s",
                 (int)(comma ? (size_t)(comma - p) : strlen(p)), p);
-            akg_blob blob;
-            bool cached = false;
-            if (akg_kernel_image(cache, nv, h, hl, f->base, arch, false, &blob,
-                    &cached, why, sizeof why)
+            if (akg_kernel_precompile(
+                    cache, nv, h, hl, f->base, arch, why, sizeof why)
                 != AKT_OK) {
                 diag_plain("%s: NVRTC for %s: %s", f->path, arch, why);
                 rc = 1;
-            } else {
-                akg_blob_free(&blob);
             }
             if (comma == NULL) {
                 break;

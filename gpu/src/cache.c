@@ -233,8 +233,8 @@ read_file(const char *path, size_t *len)
     return buf;
 }
 
-static void
-drop_entry(const akg_cache *c, const char key[65])
+void
+akg_cache_drop(akg_cache *c, const char key[65])
 {
     static const char *const exts[] = { "cubin", "ptx", "meta" };
     for (int i = 0; i < 3; i++) {
@@ -294,7 +294,7 @@ akg_cache_get(akg_cache *c, const char key[65], bool cubin, akg_blob *out)
         blob = NULL;
         utimensat(AT_FDCWD, bp, NULL, 0); /* used now: the LRU's clock */
     } else if (err == AKT_EPROTO) {
-        drop_entry(c, key);
+        akg_cache_drop(c, key);
     }
     free(meta);
     free(blob);

@@ -106,16 +106,38 @@ AKG_HIDDEN akt_err akg_cache_get(
 AKG_HIDDEN akt_err akg_cache_put(
     akg_cache *c, const char key[65], const akg_blob *blob, const char *meta);
 
-/* --- a kernel's image (kernel.c) --------------------------------------------
- */
+/* akg_cache_drop -- remove key's entry (the driver refused it) */
+AKG_HIDDEN void akg_cache_drop(akg_cache *c, const char key[65]);
 
-/* akg_kernel_image -- src (named name in messages) compiled for target:
- * the cache's entry when c holds a valid one (*cached true; not looked up
- * when fresh), else NVRTC's output, then stored in c (when not NULL).
- * Free *out with akg_blob_free. Errors: as akg_nvrtc_compile. */
+/* --- a kernel's image (kernel.c) --------------------------------------------
+ * Two kinds of entry: compiled at run time, keyed with NVRTC's version
+ * (akg_cache_key), and precompiled (aktc --gpu-arch), keyed with the word
+ * "precompiled" in its place, so a program finds them without loading
+ * NVRTC: a CUBIN for the device's exact sm_XY needs only the driver. */
+
+/* where an image came from */
+typedef enum akg_origin {
+    AKG_FROM_NVRTC, /* compiled now */
+    AKG_FROM_CACHE, /* compiled by an earlier run with the same NVRTC */
+    AKG_FROM_PRECOMPILED /* aktc --gpu-arch at build time */
+} akg_origin;
+
+/* akg_kernel_image -- src (named name in messages) for target: a
+ * precompiled entry in c (CUBIN targets), else one compiled by this NVRTC
+ * (nv may be NULL: then only a precompiled one), else NVRTC's output, then
+ * stored in c (when not NULL). fresh: the last image was refused by the
+ * driver: both entries are dropped and src compiled again. Free *out with
+ * akg_blob_free. Errors: as akg_nvrtc_compile; AKT_ENOTSUP without NVRTC
+ * and without a precompiled image (why says where it looked). */
 AKG_HIDDEN akt_err akg_kernel_image(akg_cache *c, akg_nvrtc *nv,
     const char *src, size_t len, const char *name, const char *target,
-    bool fresh, akg_blob *out, bool *cached, char *why, size_t wlen);
+    bool fresh, akg_blob *out, akg_origin *from, char *why, size_t wlen);
+
+/* akg_kernel_precompile -- aktc --gpu-arch: src compiled for target (or
+ * this NVRTC's cache entry) stored as its precompiled entry in c */
+AKG_HIDDEN akt_err akg_kernel_precompile(akg_cache *c, akg_nvrtc *nv,
+    const char *src, size_t len, const char *name, const char *target,
+    char *why, size_t wlen);
 
 /* akg_module_source -- the lines of a generated module joined: the exact
  * text of its .gpu.h, the source NVRTC compiles (malloc'd; NULL on

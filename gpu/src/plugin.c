@@ -75,6 +75,11 @@ typedef struct slab {
     uint32_t dev_cap;
     uint32_t *dirty, ndirty, capdirty; /* slots to copy to the device */
     akg_kernel *kern;
+    /* no kernel could be had (no NVRTC and no precompiled image, or it
+     * does not compile): the type runs on the CPU batch loop, its states
+     * in host (it never ran on the device) */
+    bool on_cpu;
+    akg_origin from; /* where the kernel's image came from */
     /* the compile (a background thread per type) */
     pthread_t compiler;
     bool compiling, compiled;
@@ -157,8 +162,10 @@ struct disp {
     batch bt[2];
     int cur; /* the one being collected */
     uint64_t graph_uses; /* the graphs' LRU clock */
-    rentry *next; /* cells deferred to the next batch */
+    /* cells deferred to the next batch (under mu: attach grows it) */
+    rentry *next;
     uint32_t nnext, capnext;
+    uint32_t ncells; /* attached: the ring and next have room for each */
     char desc[320];
 };
 
@@ -210,16 +217,21 @@ grow(void *p, uint32_t *cap, uint32_t need, size_t sz)
 /* --- the ready queue ------------------------------------------------------
  */
 
-static void
-ready_push_locked(disp *d, rentry e)
+/* room in the ready ring and the deferred array for need cells (under
+ * mu): attach reserves a place per attached cell, so a schedule -- called
+ * with the cell's sched flag taken, when it must not fail -- never
+ * allocates. AKT_ENOMEM leaves both as they were. */
+static akt_err
+ready_reserve_locked(disp *d, uint32_t need)
 {
-    if (d->rlen == d->rcap) {
-        uint32_t nc = d->rcap ? d->rcap * 2 : 256;
+    if (need > d->rcap) {
+        uint32_t nc = d->rcap ? d->rcap : 256;
+        while (nc < need) {
+            nc *= 2;
+        }
         rentry *nr = malloc(nc * sizeof *nr);
         if (nr == NULL) {
-            /* the cell's sched flag is taken: it must run; wait for room
-             * rather than drop it (the thread frees entries as it runs) */
-            abort();
+            return AKT_ENOMEM;
         }
         for (uint32_t i = 0; i < d->rlen; i++) {
             nr[i] = d->ready[(d->rhead + i) % d->rcap];
@@ -229,15 +241,75 @@ ready_push_locked(disp *d, rentry e)
         d->rcap = nc;
         d->rhead = 0;
     }
+    if (!grow(&d->next, &d->capnext, need, sizeof *d->next)) {
+        return AKT_ENOMEM;
+    }
+    return AKT_OK;
+}
+
+/* a cell is in the ring, in next or running, never twice (the core
+ * schedules a cell once until it ran), and only attached cells are
+ * scheduled: the ring has room (ready_reserve_locked) */
+static void
+ready_push_locked(disp *d, rentry e)
+{
+    if (d->rlen == d->rcap && ready_reserve_locked(d, d->rcap + 1) != AKT_OK) {
+        /* only a host that schedules a cell it did not attach gets here
+         * (a bug of that host): the cell is not run, and said so */
+        d->host->log(d->sys, AKT_LOG_ERROR,
+            "gpu: ready queue full: a cell scheduled without attach is not "
+            "run (out of memory)");
+        return;
+    }
     d->ready[(d->rhead + d->rlen) % d->rcap] = e;
     d->rlen++;
 }
+
+/* attach -- a cell joins the dispatcher (its spawn): its place in the
+ * queues is reserved now, so AKT_ENOMEM fails the spawn rather than a
+ * later schedule */
+static akt_err
+disp_attach(void *dp)
+{
+    disp *d = dp;
+    pthread_mutex_lock(&d->mu);
+    akt_err err = ready_reserve_locked(d, d->ncells + 1);
+    if (err == AKT_OK) {
+        d->ncells++;
+    }
+    pthread_mutex_unlock(&d->mu);
+    return err;
+}
+
+static void
+disp_detach(void *dp)
+{
+    disp *d = dp;
+    pthread_mutex_lock(&d->mu);
+    if (d->ncells > 0) {
+        d->ncells--;
+    }
+    pthread_mutex_unlock(&d->mu);
+}
+
+/* the entry whose turn the dispatcher thread is running (NULL elsewhere) */
+static _Thread_local const rentry *tls_turn;
 
 static void
 disp_schedule(void *dp, void *cell)
 {
     disp *d = dp;
-    rentry e = { cell, now_ns() };
+    rentry e = { cell, 0 };
+    if (tls_turn && tls_turn->cell == cell) {
+        /* messages left by the per-actor cap: the cell's turn re-queues
+         * it. They arrived after the cell became ready (e.t) -- the
+         * oldest of them possibly right then -- so their age counts from
+         * there, never from now: no message waits past max_delay for a
+         * batch because the cap left it */
+        e.t = tls_turn->t;
+    } else {
+        e.t = now_ns();
+    }
     pthread_mutex_lock(&d->mu);
     ready_push_locked(d, e);
     if (d->rlen == 1) {
@@ -294,9 +366,8 @@ compile_main(void *arg)
     char *src = module_source(s->t->module, &len);
     akt_err err = AKT_ENOMEM;
     if (src) {
-        bool cached = false;
         err = akg_kernel_image(d->cache, d->nv, src, len, s->t->module->name,
-            akg_cuda_arch(d->cu), false, &s->blob, &cached, s->why,
+            akg_cuda_arch(d->cu), false, &s->blob, &s->from, s->why,
             sizeof s->why);
         free(src);
     }
@@ -366,16 +437,23 @@ disp_slot_start(
                 memset(s->lost + s->cap, 0, nc - s->cap);
                 s->cap = nc;
             }
+            /* room to free every slot later: slot_free and the recycle
+             * after a batch then never allocate (a slot is not lost) */
+            if (!grow(&s->dead, &s->capdead, s->hw + 1, sizeof *s->dead)
+                || !grow(&s->freel, &s->capfree, s->hw + 1, sizeof *s->freel)) {
+                return AKT_ENOMEM;
+            }
             k = s->hw++;
         }
     }
-    if (d->cu && !d->failover
+    bool dev = d->cu && !d->failover && !s->on_cpu;
+    if (dev
         && !grow(&s->dirty, &s->capdirty, s->ndirty + 1, sizeof *s->dirty)) {
         return AKT_ENOMEM;
     }
     memcpy(s->host + (size_t)k * t->state_size, state, t->state_size);
     s->lost[k] = 0;
-    if (d->cu && !d->failover) {
+    if (dev) {
         s->dirty[s->ndirty++] = k;
     }
     *slot = k;
@@ -390,7 +468,7 @@ disp_slot_free(void *dp, const akt_gpu_actor_type *t, uint32_t slot)
     if (s == NULL || slot >= s->hw) {
         return;
     }
-    if (grow(&s->dead, &s->capdead, s->ndead + 1, sizeof *s->dead)) {
+    if (s->ndead < s->capdead) { /* room: slot_start reserved it */
         s->dead[s->ndead++] = slot;
     }
 }
@@ -403,11 +481,9 @@ slabs_recycle(disp *d)
         if (s->ndead == 0) {
             continue;
         }
-        if (grow(&s->freel, &s->capfree, s->nfree + s->ndead,
-                sizeof *s->freel)) {
-            memcpy(s->freel + s->nfree, s->dead, s->ndead * sizeof *s->dead);
-            s->nfree += s->ndead;
-        }
+        /* nfree + ndead <= hw <= capfree (slot_start) */
+        memcpy(s->freel + s->nfree, s->dead, s->ndead * sizeof *s->dead);
+        s->nfree += s->ndead;
         s->ndead = 0;
     }
 }
@@ -415,14 +491,17 @@ slabs_recycle(disp *d)
 /* --- building a batch ------------------------------------------------------
  */
 
-static bool
+/* 1: cell added; 0: already in b; -1: no memory to tell (a batch that
+ * cannot tell must not take it: two ranges of one actor would run at
+ * once) */
+static int
 seen_add(batch *b, void *cell)
 {
     if ((b->nseen + 1) * 2 > b->seen_cap) {
         uint32_t nc = b->seen_cap ? b->seen_cap * 2 : 1024;
         void **ns = calloc(nc, sizeof *ns);
         if (ns == NULL) {
-            return true; /* no set: treat as new (order still holds) */
+            return -1;
         }
         for (uint32_t i = 0; i < b->seen_cap; i++) {
             if (b->seen[i]) {
@@ -442,13 +521,13 @@ seen_add(batch *b, void *cell)
     uint32_t k = (uint32_t)h & (b->seen_cap - 1);
     while (b->seen[k]) {
         if (b->seen[k] == cell) {
-            return false;
+            return 0;
         }
         k = (k + 1) & (b->seen_cap - 1);
     }
     b->seen[k] = cell;
     b->nseen++;
-    return true;
+    return 1;
 }
 
 static group *
@@ -658,7 +737,7 @@ kernel_ready(disp *d, slab *s, char *why, size_t len)
     }
     akt_err err
         = akg_cuda_load(d->cu, &s->blob, s->t->kernel, &s->kern, why, len);
-    if (err == AKT_EPROTO && d->nv) {
+    if (err == AKT_EPROTO) {
         /* the driver refused the image (a bad cache entry that passed the
          * checks): compile it again, without the cache, and replace it */
         logf_(d, AKT_LOG_WARNING, "gpu: %s: %s; compiling again",
@@ -666,10 +745,9 @@ kernel_ready(disp *d, slab *s, char *why, size_t len)
         size_t n = 0;
         char *src = module_source(s->t->module, &n);
         akg_blob_free(&s->blob);
-        bool cached = false;
         err = src
             ? akg_kernel_image(d->cache, d->nv, src, n, s->t->module->name,
-                akg_cuda_arch(d->cu), true, &s->blob, &cached, why, len)
+                akg_cuda_arch(d->cu), true, &s->blob, &s->from, why, len)
             : AKT_ENOMEM;
         free(src);
         if (err == AKT_OK) {
@@ -678,8 +756,11 @@ kernel_ready(disp *d, slab *s, char *why, size_t len)
         }
     }
     if (err == AKT_OK) {
-        logf_(d, AKT_LOG_INFO, "gpu: %s's kernel %s loaded for %s", s->t->name,
-            s->t->kernel, akg_cuda_arch(d->cu));
+        logf_(d, AKT_LOG_INFO, "gpu: %s's kernel %s loaded for %s (%s)",
+            s->t->name, s->t->kernel, akg_cuda_arch(d->cu),
+            s->from == AKG_FROM_PRECOMPILED ? "precompiled by aktc --gpu-arch"
+                : s->from == AKG_FROM_CACHE ? "from the kernel cache"
+                                            : "compiled by NVRTC");
     }
     return err;
 }
@@ -930,7 +1011,9 @@ device_fault(disp *d, const char *why)
     d->failover = true;
     pthread_mutex_unlock(&d->mu);
     for (slab *s = d->slabs; s; s = s->next) {
-        memset(s->lost, 1, s->hw);
+        if (!s->on_cpu) { /* on_cpu: its states are in host memory */
+            memset(s->lost, 1, s->hw);
+        }
         s->ndirty = 0;
     }
 }
@@ -966,7 +1049,7 @@ slabs_grow_dev(disp *d, char *why, size_t len)
 {
     akg_cuda *cu = d->cu;
     for (slab *s = d->slabs; s; s = s->next) {
-        if (s->dev_cap >= s->hw) {
+        if (s->dev_cap >= s->hw || s->on_cpu) {
             continue;
         }
         size_t sz = s->t->state_size;
@@ -1029,13 +1112,25 @@ execute(disp *d, batch *b)
             atomic_store_explicit(
                 &d->st_largest, g->n_msgs, memory_order_relaxed);
         }
-        if (d->cu == NULL || d->failover) {
+        slab *s = g->s;
+        char why[1024];
+        if (d->cu && !d->failover && !s->on_cpu && s->kern == NULL
+            && kernel_ready(d, s, why, sizeof why) != AKT_OK
+            && !akg_cuda_poisoned(d->cu)) {
+            /* it never ran on the device: its states are the host's */
+            logf_(d, AKT_LOG_ERROR,
+                "gpu: %s: no kernel for the device: %s; its actors run on "
+                "the CPU batch loop (the same handlers) from now on",
+                s->t->name, why);
+            s->on_cpu = true;
+            s->ndirty = 0;
+        }
+        if (d->cu == NULL || d->failover || s->on_cpu) {
             akt_gpu_args a;
             group_args(g, &a);
-            g->s->t->cpu(&a);
+            s->t->cpu(&a);
             continue;
         }
-        char why[1024];
         akt_err err = cuda_launch(d, g, why, sizeof why);
         if (err == AKT_OK) {
             launched = true;
@@ -1187,18 +1282,17 @@ seen_has(const batch *b, const void *cell)
     return false;
 }
 
-/* defer e to the next round; false (e put back) without memory */
-static bool
+/* defer e to the next round (next has room: attach reserved it) */
+static void
 defer(disp *d, rentry e)
 {
-    if (!grow(&d->next, &d->capnext, d->nnext + 1, sizeof *d->next)) {
-        pthread_mutex_lock(&d->mu);
-        ready_push_locked(d, e);
-        pthread_mutex_unlock(&d->mu);
-        return false;
+    pthread_mutex_lock(&d->mu);
+    if (d->nnext < d->capnext) {
+        d->next[d->nnext++] = e;
+    } else {
+        ready_push_locked(d, e); /* a cell that was not attached */
     }
-    d->next[d->nnext++] = e;
-    return true;
+    pthread_mutex_unlock(&d->mu);
 }
 
 /* One round: collect a batch into the free batch slot (never an actor
@@ -1226,11 +1320,14 @@ round_run(disp *d)
     rentry e;
     while (b->ngroups < MAX_GROUPS && ready_pop(d, deadline, &e)) {
         void *c = e.cell;
-        if ((other->in_flight && seen_has(other, c)) || !seen_add(b, c)) {
+        int fresh = other->in_flight && seen_has(other, c) ? 0 : seen_add(b, c);
+        if (fresh <= 0) {
             /* in the batch on the device, or a second turn of a cell
-             * already in this one: the next batch */
-            if (!defer(d, e)) {
-                break; /* no memory to defer it: the batch closes */
+             * already in this one: the next batch; no memory to tell
+             * (fresh < 0): the next batch too, and this one closes */
+            defer(d, e);
+            if (fresh < 0) {
+                break;
             }
             continue;
         }
@@ -1238,15 +1335,17 @@ round_run(disp *d)
             deadline = e.t + d->o.max_delay_ns;
         }
         uint32_t room = d->o.max_batch - b->n_msgs;
+        tls_turn = &e;
         d->host->cell_run(
             c, (int)(room < d->o.actor_cap ? room : d->o.actor_cap), b);
+        tls_turn = NULL;
         if (b->n_msgs >= d->o.max_batch) {
             break; /* full */
         }
     }
     bool grows = false;
     for (slab *s = d->slabs; s; s = s->next) {
-        grows = grows || s->dev_cap < s->hw;
+        grows = grows || (s->dev_cap < s->hw && !s->on_cpu);
     }
     if (other->in_flight && grows) {
         /* a slab moves on the device: the batch there finishes first */
@@ -1266,14 +1365,12 @@ round_run(disp *d)
         apply(d, b);
     }
     slabs_recycle(d);
-    if (d->nnext > 0) {
-        pthread_mutex_lock(&d->mu);
-        for (uint32_t i = 0; i < d->nnext; i++) {
-            ready_push_locked(d, d->next[i]);
-        }
-        pthread_mutex_unlock(&d->mu);
-        d->nnext = 0;
+    pthread_mutex_lock(&d->mu);
+    for (uint32_t i = 0; i < d->nnext; i++) {
+        ready_push_locked(d, d->next[i]);
     }
+    d->nnext = 0;
+    pthread_mutex_unlock(&d->mu);
 }
 
 static bool
@@ -1352,24 +1449,28 @@ disp_open(const akt_gpu_host *host, akt_system *sys, const akt_gpu_options *o,
             free(d);
             return NULL;
         }
+        /* NVRTC is needed only for a type without a precompiled kernel
+         * (aktc --gpu-arch) for this device */
         char nw[512];
         d->nv = akg_nvrtc_get(nw, sizeof nw);
-        if (d->nv == NULL) {
-            snprintf(why, len, "no NVRTC to compile kernels: %s", nw);
-            akg_cuda_close(d->cu);
-            free(d);
-            return NULL;
-        }
         char cw[512];
         if (akg_cache_open(o->cache_dir ? o->cache_dir : "", o->cache_cap,
                 &d->cache, cw, sizeof cw)
             != AKT_OK) {
             logf_(d, AKT_LOG_WARNING, "gpu: kernel cache off: %s", cw);
         }
+        if (d->nv == NULL) {
+            logf_(d, AKT_LOG_WARNING,
+                "gpu: no NVRTC (%s): only precompiled kernels (aktc "
+                "--gpu-arch %s) run on the device; other types run on the "
+                "CPU batch loop",
+                nw, akg_cuda_arch(d->cu));
+        }
         snprintf(d->desc, sizeof d->desc,
             "cuda: %s (%s), driver %d, nvrtc %s, kernel cache %s",
             akg_cuda_name(d->cu), akg_cuda_arch(d->cu),
-            akg_cuda_driver_version(d->cu), akg_nvrtc_version(d->nv),
+            akg_cuda_driver_version(d->cu),
+            d->nv ? akg_nvrtc_version(d->nv) : "none",
             d->cache ? akg_cache_dir(d->cache) : "off");
     }
     pthread_mutex_init(&d->mu, NULL);
@@ -1500,6 +1601,8 @@ static const akt_gpu_plugin plugin = {
     .stop = disp_stop,
     .close = disp_close,
     .schedule = disp_schedule,
+    .attach = disp_attach,
+    .detach = disp_detach,
     .stage = disp_stage,
     .slot_start = disp_slot_start,
     .slot_free = disp_slot_free,

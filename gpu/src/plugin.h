@@ -22,7 +22,7 @@
 #include "akt/events.h"
 #include "akt/gpu.h"
 
-#define AKT_GPU_PLUGIN_ABI    2
+#define AKT_GPU_PLUGIN_ABI    3
 #define AKT_GPU_PLUGIN_SYMBOL "akt_gpu_plugin_v1"
 
 /* a status the runtime adds to the generated ones: the device failed
@@ -89,7 +89,12 @@ typedef struct akt_gpu_plugin {
     /* stop -- join the thread (the system stopped every actor first) */
     void (*stop)(void *d);
     void (*close)(void *d);
-    /* schedule -- cell has work (any thread) */
+    /* attach -- a cell joins (its spawn, any thread): the dispatcher
+     * reserves what scheduling it takes, so schedule never allocates;
+     * AKT_ENOMEM fails the spawn. detach -- it left (it stopped). */
+    akt_err (*attach)(void *d);
+    void (*detach)(void *d);
+    /* schedule -- an attached cell has work (any thread); never fails */
     void (*schedule)(void *d, void *cell);
     /* stage -- from akt_gpu_stage inside cell_run: msg (one reference,
      * taken on AKT_OK) of handler hid, for actor self in slot, joins

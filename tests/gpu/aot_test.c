@@ -137,7 +137,8 @@ START_TEST(the_runtime_finds_what_aktc_compiled)
     ck_assert_str_eq(err, "");
     char k[300];
     snprintf(k, sizeof k, "%s/out/kernels", dir);
-    ck_assert_int_eq(cubins(k), 2);
+    /* per target: the precompiled entry, and this NVRTC's */
+    ck_assert_int_eq(cubins(k), 4);
     akg_cache *c = NULL;
     ck_assert_int_eq(akg_cache_open(k, 0, &c, why, sizeof why), AKT_OK);
     size_t len = 0;
@@ -147,16 +148,33 @@ START_TEST(the_runtime_finds_what_aktc_compiled)
     static const char *const targets[] = { "sm_80", "sm_90", "sm_86" };
     for (int i = 0; i < 3; i++) {
         akg_blob b;
-        bool cached = false;
+        akg_origin from;
         ck_assert_int_eq(akg_kernel_image(c, nv, src, len, m->name, targets[i],
-                             false, &b, &cached, why, sizeof why),
+                             false, &b, &from, why, sizeof why),
             AKT_OK);
         /* sm_80 and sm_90 from aktc; sm_86 compiled now */
-        ck_assert_msg(cached == (i < 2), "%s: cached %d", targets[i], cached);
+        ck_assert_msg(from == (i < 2 ? AKG_FROM_PRECOMPILED : AKG_FROM_NVRTC),
+            "%s: from %d", targets[i], (int)from);
         ck_assert(b.cubin && b.size > 4 && memcmp(b.data, "\177ELF", 4) == 0);
         akg_blob_free(&b);
     }
-    ck_assert_int_eq(cubins(k), 3);
+    ck_assert_int_eq(cubins(k), 5);
+    /* without NVRTC: the precompiled images still, sm_86 not */
+    for (int i = 0; i < 3; i++) {
+        akg_blob b;
+        akg_origin from;
+        akt_err err = akg_kernel_image(c, NULL, src, len, m->name, targets[i],
+            false, &b, &from, why, sizeof why);
+        if (i < 2) {
+            ck_assert_int_eq(err, AKT_OK);
+            ck_assert_int_eq(from, AKG_FROM_PRECOMPILED);
+            akg_blob_free(&b);
+        } else {
+            ck_assert_int_eq(err, AKT_ENOTSUP);
+            ck_assert_msg(
+                strstr(why, "no precompiled kernel for sm_86"), "%s", why);
+        }
+    }
     free(src);
     akg_cache_close(c);
     rm_dir();

@@ -10,7 +10,12 @@
  * us apart with max-delay 50 us make two batches (0..50 us and 60..90 us)
  * even though the dispatcher collects them all at one instant, long after
  * (the old rule, "50 us since collection started", made one); and the
- * per-actor cap and max-batch still bound each launch.
+ * per-actor cap and max-batch still bound each launch; messages the cap
+ * left count their age from when their actor became ready, not from its
+ * turn. And no allocation failure aborts the dispatcher: attach (the
+ * spawn) gets AKT_ENOMEM, schedule allocates nothing, a round that cannot
+ * allocate leaves its cells queued (the allocator is wrapped:
+ * -Wl,--wrap=malloc,calloc,realloc).
  */
 #include <check.h>
 #include <pthread.h>
@@ -28,6 +33,50 @@ const akt_gpu_plugin *akt_gpu_plugin_v1(void);
 extern int64_t (*akg_test_clock)(void);
 
 static _Atomic int64_t fake_now;
+
+/* --- allocation-failure injection ------------------------------------------
+ * fail_all: every allocation fails; nallocs counts the calls, nfailed the
+ * failures (fail_cv is signalled on each) */
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t m);
+void *__real_realloc(void *p, size_t n);
+static atomic_bool fail_all;
+static atomic_long nfailed;
+static _Thread_local long nallocs; /* this thread's */
+static pthread_mutex_t fail_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t fail_cv = PTHREAD_COND_INITIALIZER;
+
+static bool
+alloc_fails(void)
+{
+    nallocs++;
+    if (!atomic_load(&fail_all)) {
+        return false;
+    }
+    pthread_mutex_lock(&fail_mu);
+    atomic_fetch_add(&nfailed, 1);
+    pthread_cond_broadcast(&fail_cv);
+    pthread_mutex_unlock(&fail_mu);
+    return true;
+}
+
+void *
+__wrap_malloc(size_t n)
+{
+    return alloc_fails() ? NULL : __real_malloc(n);
+}
+
+void *
+__wrap_calloc(size_t n, size_t m)
+{
+    return alloc_fails() ? NULL : __real_calloc(n, m);
+}
+
+void *
+__wrap_realloc(void *p, size_t n)
+{
+    return alloc_fails() ? NULL : __real_realloc(p, n);
+}
 
 static int64_t
 fake_clock(void)
@@ -48,8 +97,8 @@ static void *disp;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static int freed; /* messages the dispatcher is done with */
-static int batch_of[64][64]; /* [cell][k-th turn]: launches before it */
-static int turns[64];
+static int batch_of[1024][8]; /* [cell][k-th turn]: launches before it */
+static int turns[1024];
 
 static void
 fake_cell_run(void *cell, int n, void *batch)
@@ -161,6 +210,7 @@ add_cells(fcell *cells, int n, int msgs)
         cells[i].id = i;
         cells[i].pending = msgs;
         cells[i].slot = UINT32_MAX;
+        ck_assert_int_eq(pl->attach(disp), AKT_OK); /* as its spawn does */
         ck_assert_int_eq(
             pl->slot_start(disp, &gpudemo_scaler_gpu_type, &cells[i].slot, &st),
             AKT_OK);
@@ -198,8 +248,7 @@ START_TEST(batch_age_counts_from_the_oldest_message)
 END_TEST
 
 /* all ready at once: one batch, bounded by max-batch; an actor's messages
- * beyond the cap go to later batches (it is ready again from the time of
- * its turn) */
+ * beyond the cap go to later batches */
 START_TEST(cap_and_size_still_bound_each_launch)
 {
     enum { N = 8 };
@@ -227,6 +276,77 @@ START_TEST(cap_and_size_still_bound_each_launch)
 }
 END_TEST
 
+/* A ready at 0 with 6 messages (cap 4), B ready at 100 us with one,
+ * collected at 1 s: A's first 4 make a batch (B is too young for it);
+ * the 2 the cap left have waited since A became ready (0), so they go
+ * with B in the next one -- counted from A's turn (1 s) they would have
+ * been too young for B's batch and made a third launch */
+START_TEST(messages_left_by_the_cap_age_from_when_their_actor_was_ready)
+{
+    open_disp(16384, 4, 50000);
+    fcell cells[2];
+    add_cells(cells, 2, 1);
+    cells[0].pending = 6;
+    atomic_store(&fake_now, 0);
+    pl->schedule(disp, &cells[0]);
+    atomic_store(&fake_now, 100000);
+    pl->schedule(disp, &cells[1]);
+    atomic_store(&fake_now, 1000000000);
+    ck_assert_int_eq(pl->start(disp), AKT_OK);
+    wait_freed(7);
+    akt_gpu_stats st;
+    pl->stats(disp, &st);
+    ck_assert_uint_eq(st.batches, 2);
+    ck_assert_int_eq(turns[0], 2);
+    ck_assert_int_eq(batch_of[0][0], 0);
+    ck_assert_int_eq(batch_of[1][0], 1);
+    ck_assert_int_eq(batch_of[0][1], 1);
+    pl->close(disp);
+}
+END_TEST
+
+/* Attach (a spawn) without memory fails with AKT_ENOMEM and leaves the
+ * dispatcher as it was; attached cells are scheduled with every
+ * allocation failing and schedule allocates nothing (the old ring grew in
+ * schedule and aborted without memory); rounds that fail to allocate
+ * leave the cells queued, and once memory is back every message is run */
+START_TEST(allocation_failures_are_errors_never_aborts)
+{
+    enum { N = 1000 };
+    open_disp(16384, 64, 50000);
+    atomic_store(&fail_all, true); /* (check's asserts allocate) */
+    akt_err err = pl->attach(disp);
+    atomic_store(&fail_all, false);
+    ck_assert_int_eq(err, AKT_ENOMEM);
+    static fcell cells[N];
+    add_cells(cells, N, 1);
+    pl->detach(disp); /* a spawn that failed after attach gives it back */
+    ck_assert_int_eq(pl->attach(disp), AKT_OK);
+    atomic_store(&fake_now, 5000);
+    ck_assert_int_eq(pl->start(disp), AKT_OK); /* idle: nothing ready */
+    long failed = atomic_load(&nfailed);
+    atomic_store(&fail_all, true);
+    long before = nallocs;
+    for (int i = 0; i < N; i++) {
+        pl->schedule(disp, &cells[i]);
+    }
+    long during = nallocs - before;
+    /* the dispatcher ran into the failure at least once */
+    pthread_mutex_lock(&fail_mu);
+    while (atomic_load(&nfailed) == failed) {
+        pthread_cond_wait(&fail_cv, &fail_mu);
+    }
+    pthread_mutex_unlock(&fail_mu);
+    atomic_store(&fail_all, false);
+    ck_assert_int_eq(during, 0);
+    wait_freed(N);
+    for (int i = 0; i < N; i++) {
+        ck_assert_int_eq(turns[i], 1);
+    }
+    pl->close(disp);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -234,6 +354,9 @@ main(void)
     TCase *tc = tcase_create("batch");
     tcase_add_test(tc, batch_age_counts_from_the_oldest_message);
     tcase_add_test(tc, cap_and_size_still_bound_each_launch);
+    tcase_add_test(
+        tc, messages_left_by_the_cap_age_from_when_their_actor_was_ready);
+    tcase_add_test(tc, allocation_failures_are_errors_never_aborts);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -871,6 +871,97 @@ START_TEST(a_faulting_kernel_fails_the_device_once)
 }
 END_TEST
 
+/* a temporary folder (mkdtemp) and its removal */
+static void
+tmp_dir(char *dir, size_t n)
+{
+    snprintf(dir, n, "/tmp/akt-gpu-aot-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void
+rm_dir(const char *dir)
+{
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+/* the soft driver's kernel launches so far */
+static uint64_t
+soft_kernels(void)
+{
+    uint64_t kernels, caps, launches, outstanding;
+    soft_stats(&kernels, &caps, &launches, &outstanding);
+    return kernels;
+}
+
+/* A precompiled kernel (aktc --gpu-arch sm_90, the soft device's arch,
+ * at "build time", with the soft NVRTC) is loaded with the driver alone:
+ * NVRTC made unavailable (AKT_NVRTC_LIB pointing nowhere), the Scalers
+ * still run on the (soft) device -- every batch a kernel launch -- with
+ * the CPU's results, and the dispatcher says it has no NVRTC. */
+START_TEST(a_precompiled_kernel_runs_without_nvrtc)
+{
+    char dir[64], cmd[2048];
+    tmp_dir(dir, sizeof dir);
+    snprintf(cmd, sizeof cmd,
+        "cd %s && mkdir out && AKT_NVRTC_LIB='%s' '%s' --cuda_out out "
+        "--gpu-arch sm_90 --gpu-cache k '%s'",
+        dir, AKT_TEST_SOFT_NVRTC, AKT_TEST_AKTC, AKT_TEST_SCALER);
+    ck_assert_int_eq(system(cmd), 0);
+    char k[128];
+    snprintf(k, sizeof k, "%s/k", dir);
+    setenv("AKT_KERNEL_CACHE", k, 1);
+    setenv("AKT_NVRTC_LIB", "/nonexistent/libnvrtc.so.13", 1);
+    akt_system *sys = mk_sys();
+    enum { N = 50, M = 6 };
+    result *cpu = calloc(N, sizeof *cpu), *gpu = calloc(N, sizeof *gpu);
+    scaler_workload(sys, AKT_PLACEMENT_CPU, N, M, 11, cpu);
+    uint64_t k0 = soft_kernels();
+    scaler_workload(sys, AKT_PLACEMENT_GPU, N, M, 11, gpu);
+    assert_same(cpu, gpu, N, M);
+    akt_gpu_stats st;
+    ck_assert_int_eq(akt_gpu_stats_get(sys, &st), AKT_OK);
+    ck_assert_msg(strstr(st.executor, "nvrtc none"), "%s", st.executor);
+    ck_assert_uint_gt(st.batches, 0);
+    ck_assert_uint_eq(soft_kernels() - k0, st.batches);
+    akt_system_free(sys);
+    free(cpu);
+    free(gpu);
+    rm_dir(dir);
+}
+END_TEST
+
+/* No NVRTC and no precompiled image for the type (an empty kernel
+ * cache): the device is usable, the type is not compiled -- its actors run
+ * on the CPU batch loop under the GPU dispatcher, with the CPU's results,
+ * and no kernel is launched */
+START_TEST(without_nvrtc_or_a_precompiled_kernel_the_type_runs_on_the_cpu)
+{
+    char dir[64];
+    tmp_dir(dir, sizeof dir);
+    setenv("AKT_KERNEL_CACHE", dir, 1);
+    setenv("AKT_NVRTC_LIB", "/nonexistent/libnvrtc.so.13", 1);
+    akt_system *sys = mk_sys();
+    enum { N = 50, M = 6 };
+    result *cpu = calloc(N, sizeof *cpu), *gpu = calloc(N, sizeof *gpu);
+    scaler_workload(sys, AKT_PLACEMENT_CPU, N, M, 13, cpu);
+    uint64_t k0 = soft_kernels();
+    scaler_workload(sys, AKT_PLACEMENT_GPU, N, M, 13, gpu);
+    assert_same(cpu, gpu, N, M);
+    akt_gpu_stats st;
+    ck_assert_int_eq(akt_gpu_stats_get(sys, &st), AKT_OK);
+    ck_assert_uint_gt(st.batches, 0);
+    ck_assert_uint_eq(soft_kernels() - k0, 0);
+    ck_assert_uint_eq(st.device_faults, 0);
+    akt_system_free(sys);
+    free(cpu);
+    free(gpu);
+    rm_dir(dir);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -915,6 +1006,9 @@ main(void)
         tcase_add_test(
             tc, a_hung_batch_fails_by_its_deadline_and_the_cpu_goes_on);
         tcase_add_test(tc, a_faulting_kernel_fails_the_device_once);
+        tcase_add_test(tc, a_precompiled_kernel_runs_without_nvrtc);
+        tcase_add_test(
+            tc, without_nvrtc_or_a_precompiled_kernel_the_type_runs_on_the_cpu);
     }
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

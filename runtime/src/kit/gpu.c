@@ -70,6 +70,22 @@ kg_schedule(akti_dispatcher *d, akt_cell *c)
     g->pl->schedule(g->pd, c);
 }
 
+static akt_err
+kg_attach(akti_dispatcher *d, akt_cell *c)
+{
+    (void)c;
+    kit_gpu *g = (kit_gpu *)d;
+    return g->pl->attach(g->pd);
+}
+
+static void
+kg_detach(akti_dispatcher *d, akt_cell *c)
+{
+    (void)c;
+    kit_gpu *g = (kit_gpu *)d;
+    g->pl->detach(g->pd);
+}
+
 static void
 kg_destroy(akti_dispatcher *d)
 {
@@ -83,6 +99,8 @@ static const akti_dispatcher_ops kg_ops = {
     .start = kg_start,
     .stop = kg_stop,
     .schedule = kg_schedule,
+    .attach = kg_attach,
+    .detach = kg_detach,
     .destroy = kg_destroy,
 };
 
