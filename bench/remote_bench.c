@@ -23,6 +23,13 @@
  *                       REQ/REP round trip of 64 bytes between the same two
  *                       kinds of process (docs/remoting.md uses it as the
  *                       floor of a remote ask)
+ *   nng-stream-pingpong what NNG's byte-stream layer gives (issue 13 §1's
+ *                       proposed data lanes): 64 bytes bounced over one
+ *                       nng_stream connection, each side one thread that
+ *                       sends and receives with callback-less aios (a
+ *                       send that the socket takes at once completes on
+ *                       the sending thread; a receive completes on NNG's
+ *                       poller thread, which wakes the reader)
  *
  * AKT_BENCH_PROXY_DISPATCHER=NAME (environment, both processes) runs the
  * proxies on that dispatcher ("default": the pool) instead of the calling
@@ -569,6 +576,114 @@ bench_reqrep(const char *self, const char *listen, long n, const char *kind)
     stop_child(&c);
 }
 
+/* --- nng-stream-pingpong: both sides -------------------------------------- */
+
+/* stream_xfer -- send or receive exactly len bytes on st with aio (no
+ * callback: a transfer NNG completes at once never leaves this thread) */
+static int
+stream_xfer(nng_stream *st, nng_aio *aio, uint8_t *buf, size_t len, bool send)
+{
+    size_t done = 0;
+    while (done < len) {
+        nng_iov iov = { buf + done, len - done };
+        nng_aio_set_iov(aio, 1, &iov);
+        if (send) {
+            nng_stream_send(st, aio);
+        } else {
+            nng_stream_recv(st, aio);
+        }
+        nng_aio_wait(aio);
+        int rv = nng_aio_result(aio);
+        if (rv != 0) {
+            return rv;
+        }
+        done += nng_aio_count(aio);
+    }
+    return 0;
+}
+
+static int
+child_stream_main(const char *url)
+{
+    pthread_t th;
+    pthread_create(&th, NULL, exit_on_eof, NULL);
+    nng_stream_listener *l;
+    nng_aio *aio;
+    if (nng_stream_listener_alloc(&l, url) != 0
+        || nng_stream_listener_listen(l) != 0
+        || nng_aio_alloc(&aio, NULL, NULL) != 0) {
+        return 1;
+    }
+    int port = 0;
+    nng_stream_listener_get_int(l, NNG_OPT_TCP_BOUND_PORT, &port);
+    if (strncmp(url, "tcp://", 6) == 0) {
+        printf("READY tcp://127.0.0.1:%d\n", port);
+    } else {
+        printf("READY %s\n", url);
+    }
+    fflush(stdout);
+    nng_stream_listener_accept(l, aio);
+    nng_aio_wait(aio);
+    if (nng_aio_result(aio) != 0) {
+        return 1;
+    }
+    nng_stream *st = nng_aio_get_output(aio, 0);
+    nng_stream_set_bool(st, NNG_OPT_TCP_NODELAY, true);
+    uint8_t buf[64];
+    while (stream_xfer(st, aio, buf, sizeof(buf), false) == 0
+        && stream_xfer(st, aio, buf, sizeof(buf), true) == 0) { }
+    return 0;
+}
+
+static void
+bench_stream(const char *self, const char *listen, long n, const char *kind)
+{
+    child_proc c = { .mode = "--child-stream" };
+    if (spawn_child(self, listen, &c) != 0) {
+        fprintf(stderr, "cannot start the stream child\n");
+        return;
+    }
+    nng_stream_dialer *d = NULL;
+    nng_aio *aio = NULL;
+    nng_stream *st = NULL;
+    double *lat = malloc(sizeof(double) * (size_t)n);
+    if (lat != NULL && nng_stream_dialer_alloc(&d, c.url) == 0
+        && nng_aio_alloc(&aio, NULL, NULL) == 0) {
+        nng_stream_dialer_dial(d, aio);
+        nng_aio_wait(aio);
+        if (nng_aio_result(aio) == 0) {
+            st = nng_aio_get_output(aio, 0);
+            nng_stream_set_bool(st, NNG_OPT_TCP_NODELAY, true);
+        }
+    }
+    long i = 0;
+    if (st != NULL) {
+        uint8_t buf[64] = { 0 };
+        cpu_mark();
+        double t0 = now_s();
+        for (i = 0; i < n; i++) {
+            double t = now_s();
+            if (stream_xfer(st, aio, buf, sizeof(buf), true) != 0
+                || stream_xfer(st, aio, buf, sizeof(buf), false) != 0) {
+                break;
+            }
+            lat[i] = (now_s() - t) * 1e6;
+        }
+        double secs = now_s() - t0;
+        if (i > 0) {
+            qsort(lat, (size_t)i, sizeof(double), cmp_double);
+            emit("nng-stream-pingpong", n, 2 * i, secs, i / secs,
+                "round_trips/s", lat[i / 2], lat[(size_t)((double)i * 0.99)],
+                kind);
+        }
+        nng_stream_free(st);
+    }
+    nng_aio_free(aio);
+    nng_stream_dialer_free(d);
+    free(lat);
+    stop_child(&c);
+}
+
 /* remote-ask-actor: an actor that asks the remote echo, one outstanding */
 typedef struct asker {
     akt_ref echo;
@@ -784,7 +899,7 @@ actor_scenarios(const char *self, const char *kind, const char *listen,
 
 static const char *const bench_scenarios[]
     = { "remote-tell-raw", "remote-pingpong-raw", "remote-tell", "remote-ask",
-          "remote-ask-actor", "nng-reqrep", NULL };
+          "remote-ask-actor", "nng-reqrep", "nng-stream-pingpong", NULL };
 
 static void
 usage(FILE *to)
@@ -835,6 +950,9 @@ main(int argc, char **argv)
     }
     if (argc >= 3 && strcmp(argv[1], "--child-rep") == 0) {
         return child_rep_main(argv[2]);
+    }
+    if (argc >= 3 && strcmp(argv[1], "--child-stream") == 0) {
+        return child_stream_main(argv[2]);
     }
     long n = 2000000, npp = 20000;
     const char *kind = "tcp";
@@ -890,7 +1008,7 @@ main(int argc, char **argv)
     }
     bool raw = only == NULL || strstr(only, "-raw") != NULL;
     bool actors = only == NULL
-        || (strstr(only, "-raw") == NULL && strcmp(only, "nng-reqrep") != 0);
+        || (strstr(only, "-raw") == NULL && strncmp(only, "nng-", 4) != 0);
     if (only == NULL || strcmp(only, "nng-reqrep") == 0) {
         char l3[300];
         snprintf(l3, sizeof(l3), "%s%s", listen,
@@ -898,6 +1016,15 @@ main(int argc, char **argv)
         bench_reqrep(self, l3, npp, kind);
         if (strcmp(kind, "ipc") == 0) {
             unlink(l3 + 6);
+        }
+    }
+    if (only == NULL || strcmp(only, "nng-stream-pingpong") == 0) {
+        char l4[300];
+        snprintf(l4, sizeof(l4), "%s%s", listen,
+            strcmp(kind, "ipc") == 0 ? ".s" : "");
+        bench_stream(self, l4, npp, kind);
+        if (strcmp(kind, "ipc") == 0) {
+            unlink(l4 + 6);
         }
     }
     if (actors) {
