@@ -35,13 +35,15 @@ enum { P_PENDING = 0, P_CALLBACK = 1, P_COMPLETING = 2, P_DONE = 3 };
 
 /* A thread whose last SPIN_MISS_LIMIT waits all outlasted the spin (a
  * remote ask: its reply takes a network round trip, tens of microseconds
- * at best) skips the spin and sleeps at once: on a small machine the
- * spinning waiter takes the CPU from the very threads that carry the
- * reply. One wait in SPIN_PROBE still spins, to learn when replies are
- * fast again (a spin that catches its reply clears the count). Per
- * thread, so a thread asking local actors keeps spinning. */
-#define SPIN_MISS_LIMIT 4
-#define SPIN_PROBE      16
+ * at best) spins only WAIT_SPIN_SHORT_NS before it sleeps: on a small
+ * machine the spinning waiter takes the CPU from the very threads that
+ * carry the reply. The short spin still catches a reply from an awake
+ * local worker (well under a microsecond), and one wait in SPIN_PROBE
+ * spins the full time, to learn when replies are fast again; a spin that
+ * catches its reply clears the count. Per thread. */
+#define WAIT_SPIN_SHORT_NS 2000
+#define SPIN_MISS_LIMIT    4
+#define SPIN_PROBE         16
 static _Thread_local uint32_t tls_spin_misses;
 static _Thread_local uint32_t tls_spin_probe;
 
@@ -315,14 +317,16 @@ akt_future_wait(akt_future *f, int64_t timeout_ns, void **reply)
             }
         }
     }
-    bool spin = tls_spin_misses < SPIN_MISS_LIMIT
-        || ++tls_spin_probe % SPIN_PROBE == 0;
-    if (spin && atomic_load_explicit(&p->done, memory_order_acquire) == 0) {
+    int64_t spin_ns = tls_spin_misses < SPIN_MISS_LIMIT
+            || ++tls_spin_probe % SPIN_PROBE == 0
+        ? WAIT_SPIN_NS
+        : WAIT_SPIN_SHORT_NS;
+    if (atomic_load_explicit(&p->done, memory_order_acquire) == 0) {
         /* spin for a bounded TIME, not a count of pauses: a pause costs
          * ~10 cycles on some CPUs and ~140 on others (4000 of them were
          * ~130 us on an AMD EPYC -- CPU taken from the thread that would
          * produce the reply on a small machine) */
-        int64_t spin_end = akti_now_ns() + WAIT_SPIN_NS;
+        int64_t spin_end = akti_now_ns() + spin_ns;
         for (uint32_t i = 1;; i++) {
             akti_cpu_relax();
             if (atomic_load_explicit(&p->done, memory_order_acquire)) {
@@ -330,7 +334,7 @@ akt_future_wait(akt_future *f, int64_t timeout_ns, void **reply)
             }
             if ((i & 31) == 0) {
                 if (akti_pool_help(pool)) {
-                    spin_end = akti_now_ns() + WAIT_SPIN_NS;
+                    spin_end = akti_now_ns() + spin_ns;
                 } else if (akti_now_ns() >= spin_end) {
                     break;
                 }
