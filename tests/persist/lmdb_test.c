@@ -1,8 +1,11 @@
 /*
  * lmdb_test.c -- what the TCK cannot check generically about the LMDB
  * journal: a full map fails writes with AKT_ENOSPC and leaves the journal
- * usable, a damaged record fails replay with AKT_EPROTO, writes queued
- * together share commits (group commit), the data survives a reopen.
+ * usable, a damaged record fails replay with AKT_EPROTO (in the
+ * write-ahead log and in the per-id index), writes queued together share
+ * commits (group commit), the data survives a reopen, the log is moved
+ * into the per-id index in bulk and pruned, a journal of the first format
+ * (no log) is read and upgraded, a newer format is refused naming it.
  */
 #include <check.h>
 #include <lmdb.h>
@@ -117,28 +120,60 @@ START_TEST(a_full_map_fails_the_write_with_enospc_and_the_journal_stays_usable)
 }
 END_TEST
 
-START_TEST(a_damaged_record_fails_replay_with_eproto)
+/* raw LMDB access behind the journal's back */
+static MDB_env *
+raw_open(void)
 {
-    akt_lmdb_options o = { .dir = dir };
-    akt_journal *j;
-    ck_assert_int_eq(akt_journal_open_lmdb(&o, reg, &j, NULL), AKT_OK);
-    for (uint64_t s = 1; s <= 3; s++) {
-        void *b = blob(32, 7);
-        akt_jevent ev = { .msg = b };
-        ck_assert_int_eq(
-            akt_journal_write_wait(j, "d", s, &ev, 1, NULL), AKT_OK);
-        akt_msg_free(b);
-    }
-    akt_journal_close(j);
-    /* flip one payload byte of event 2 behind the journal's back */
     MDB_env *env;
+    ck_assert_int_eq(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 16);
+    ck_assert_int_eq(mdb_env_open(env, dir, 0, 0644), 0);
+    return env;
+}
+
+static size_t
+raw_count(const char *db_name)
+{
+    MDB_env *env = raw_open();
     MDB_txn *t;
     MDB_dbi db;
-    ck_assert_int_eq(mdb_env_create(&env), 0);
-    mdb_env_set_maxdbs(env, 8);
-    ck_assert_int_eq(mdb_env_open(env, dir, 0, 0644), 0);
+    MDB_stat st;
+    ck_assert_int_eq(mdb_txn_begin(env, NULL, MDB_RDONLY, &t), 0);
+    ck_assert_int_eq(mdb_dbi_open(t, db_name, 0, &db), 0);
+    ck_assert_int_eq(mdb_stat(t, db, &st), 0);
+    mdb_txn_abort(t);
+    mdb_env_close(env);
+    return st.ms_entries;
+}
+
+static void
+write_blobs(akt_journal *j, const char *pid, uint64_t from, uint64_t to)
+{
+    for (uint64_t s = from; s <= to; s++) {
+        void *b = blob(32, (uint8_t)s);
+        akt_jevent ev = { .msg = b };
+        ck_assert_int_eq(
+            akt_journal_write_wait(j, pid, s, &ev, 1, NULL), AKT_OK);
+        akt_msg_free(b);
+    }
+}
+
+/* _i = 0: the record is still in the write-ahead log ("wal"); _i = 1:
+ * max-unindexed-events = 1 moved it into the per-id index ("events") */
+START_TEST(a_damaged_record_fails_replay_with_eproto)
+{
+    const char *where = _i == 0 ? "wal" : "events";
+    akt_lmdb_options o = { .dir = dir, .max_unindexed_events = _i ? 1 : 0 };
+    akt_journal *j;
+    ck_assert_int_eq(akt_journal_open_lmdb(&o, reg, &j, NULL), AKT_OK);
+    write_blobs(j, "d", 1, 3);
+    akt_journal_close(j);
+    /* flip one payload byte of event 2 behind the journal's back */
+    MDB_env *env = raw_open();
+    MDB_txn *t;
+    MDB_dbi db;
     ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &t), 0);
-    ck_assert_int_eq(mdb_dbi_open(t, "events", 0, &db), 0);
+    ck_assert_int_eq(mdb_dbi_open(t, where, 0, &db), 0);
     MDB_cursor *c;
     MDB_val k, v;
     ck_assert_int_eq(mdb_cursor_open(t, db, &c), 0);
@@ -163,6 +198,141 @@ START_TEST(a_damaged_record_fails_replay_with_eproto)
     ck_assert_uint_eq(n, 1); /* event 1 came, event 2 stopped it */
     ck_assert_msg(strstr(err.text, "d:") != NULL, "%s", err.text);
     akt_journal_close(j);
+}
+END_TEST
+
+/* more than max-unindexed-events records: the oldest tails move into the
+ * per-id index in bulk, the log keeps about the bound, and every record
+ * replays in order from both places after a reopen */
+START_TEST(the_log_is_moved_into_the_index_in_bulk_and_pruned)
+{
+    enum { PIDS = 20, PER = 50, BOUND = 100 };
+    akt_lmdb_options o = { .dir = dir, .max_unindexed_events = BOUND };
+    akt_journal *j;
+    ck_assert_int_eq(akt_journal_open_lmdb(&o, reg, &j, NULL), AKT_OK);
+    for (uint64_t s = 1; s <= PER; s++) {
+        for (int p = 0; p < PIDS; p++) {
+            char pid[16];
+            snprintf(pid, sizeof(pid), "m-%d", p);
+            write_blobs(j, pid, s, s);
+        }
+    }
+    akt_journal_close(j);
+    size_t wal = raw_count("wal"), ev = raw_count("events");
+    /* one write per commit here: the tail stays within BOUND + 1, and
+     * the log holds the tail plus moved records above the oldest tail */
+    ck_assert_uint_le(wal, 2 * BOUND + PER);
+    ck_assert_uint_ge(ev, PIDS * PER - BOUND - 1);
+    ck_assert_int_eq(akt_journal_open_lmdb(&o, reg, &j, NULL), AKT_OK);
+    for (int p = 0; p < PIDS; p++) {
+        char pid[16];
+        snprintf(pid, sizeof(pid), "m-%d", p);
+        uint64_t n = 0;
+        ck_assert_int_eq(akt_journal_replay(j, NULL, pid, 1, UINT64_MAX,
+                             UINT64_MAX, count_cb, &n, NULL),
+            AKT_OK);
+        ck_assert_uint_eq(n, PER);
+        uint64_t h = 0;
+        ck_assert_int_eq(akt_journal_highest(j, pid, &h), AKT_OK);
+        ck_assert_uint_eq(h, PER);
+    }
+    write_blobs(j, "m-0", PER + 1, PER + 1);
+    akt_journal_close(j);
+}
+END_TEST
+
+static void
+raw_meta(const char *name, const uint64_t *v) /* v NULL: delete */
+{
+    MDB_env *env = raw_open();
+    MDB_txn *t;
+    MDB_dbi db;
+    ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &t), 0);
+    ck_assert_int_eq(mdb_dbi_open(t, "meta", 0, &db), 0);
+    MDB_val k = { strlen(name), (void *)name };
+    if (v) {
+        uint8_t b[8];
+        for (int i = 0; i < 8; i++) {
+            b[i] = (uint8_t)(*v >> (56 - 8 * i));
+        }
+        MDB_val d = { 8, b };
+        ck_assert_int_eq(mdb_put(t, db, &k, &d, 0), 0);
+    } else {
+        ck_assert_int_eq(mdb_del(t, db, &k, NULL), 0);
+    }
+    ck_assert_int_eq(mdb_txn_commit(t), 0);
+    mdb_env_close(env);
+}
+
+/* a journal written by a newer build is refused with a clear error, and
+ * stays untouched for that build */
+START_TEST(a_journal_of_a_newer_format_is_refused_naming_it)
+{
+    akt_lmdb_options o = { .dir = dir };
+    akt_journal *j;
+    ck_assert_int_eq(akt_journal_open_lmdb(&o, reg, &j, NULL), AKT_OK);
+    write_blobs(j, "f", 1, 2);
+    akt_journal_close(j);
+    uint64_t three = 3;
+    raw_meta("format", &three);
+    akt_persist_error err;
+    j = NULL;
+    ck_assert_int_eq(akt_journal_open_lmdb(&o, reg, &j, &err), AKT_EPROTO);
+    ck_assert_ptr_null(j);
+    ck_assert_msg(strstr(err.text, "journal format 3") != NULL, "%s", err.text);
+    ck_assert_uint_eq(raw_count("wal"), 2); /* untouched */
+}
+END_TEST
+
+/* format 1 had no write-ahead log and no "format" key: every record in
+ * the per-id index. Such a journal opens, replays, takes new writes and
+ * is marked format 2. */
+START_TEST(a_journal_of_the_first_format_is_read_and_upgraded)
+{
+    akt_lmdb_options o = { .dir = dir, .max_unindexed_events = 1 };
+    akt_journal *j;
+    ck_assert_int_eq(akt_journal_open_lmdb(&o, reg, &j, NULL), AKT_OK);
+    write_blobs(j, "old", 1, 3);
+    write_blobs(j, "other", 1, 2); /* moves all of "old" into events */
+    akt_journal_close(j);
+    /* make it format 1: no log, no format key ("other" is lost with the
+     * log; only "old" is checked) */
+    MDB_env *env = raw_open();
+    MDB_txn *t;
+    MDB_dbi db;
+    ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &t), 0);
+    ck_assert_int_eq(mdb_dbi_open(t, "wal", 0, &db), 0);
+    ck_assert_int_eq(mdb_drop(t, db, 1), 0);
+    ck_assert_int_eq(mdb_txn_commit(t), 0);
+    mdb_env_close(env);
+    raw_meta("format", NULL);
+
+    akt_lmdb_options o2 = { .dir = dir };
+    ck_assert_int_eq(akt_journal_open_lmdb(&o2, reg, &j, NULL), AKT_OK);
+    uint64_t n = 0, h = 0;
+    ck_assert_int_eq(akt_journal_replay(j, NULL, "old", 1, UINT64_MAX,
+                         UINT64_MAX, count_cb, &n, NULL),
+        AKT_OK);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_int_eq(akt_journal_highest(j, "old", &h), AKT_OK);
+    ck_assert_uint_eq(h, 3);
+    write_blobs(j, "old", 4, 4);
+    n = 0;
+    ck_assert_int_eq(akt_journal_replay(j, NULL, "old", 1, UINT64_MAX,
+                         UINT64_MAX, count_cb, &n, NULL),
+        AKT_OK);
+    ck_assert_uint_eq(n, 4);
+    akt_journal_close(j);
+    /* marked as format 2 now */
+    MDB_env *env2 = raw_open();
+    ck_assert_int_eq(mdb_txn_begin(env2, NULL, MDB_RDONLY, &t), 0);
+    ck_assert_int_eq(mdb_dbi_open(t, "meta", 0, &db), 0);
+    MDB_val k = { 6, "format" }, v;
+    ck_assert_int_eq(mdb_get(t, db, &k, &v), 0);
+    ck_assert_uint_eq(v.mv_size, 8);
+    ck_assert_uint_eq(((const uint8_t *)v.mv_data)[7], 2);
+    mdb_txn_abort(t);
+    mdb_env_close(env2);
 }
 END_TEST
 
@@ -244,7 +414,10 @@ main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc,
         a_full_map_fails_the_write_with_enospc_and_the_journal_stays_usable);
-    tcase_add_test(tc, a_damaged_record_fails_replay_with_eproto);
+    tcase_add_loop_test(tc, a_damaged_record_fails_replay_with_eproto, 0, 2);
+    tcase_add_test(tc, the_log_is_moved_into_the_index_in_bulk_and_pruned);
+    tcase_add_test(tc, a_journal_of_a_newer_format_is_refused_naming_it);
+    tcase_add_test(tc, a_journal_of_the_first_format_is_read_and_upgraded);
     tcase_add_test(tc, writes_queued_together_share_commits);
     tcase_add_test(tc, an_oversized_event_is_rejected_before_the_store);
     suite_add_tcase(s, tc);

@@ -211,6 +211,9 @@ typedef struct akt_lmdb_options {
     uint32_t max_batch_events; /* per commit; 0: 10000 */
     uint64_t max_batch_bytes; /* per commit; 0: 16 MiB */
     uint64_t max_record_size; /* 0: 16 MiB */
+    /* journal: records kept in the write-ahead log only (indexed in
+     * memory) before they are moved into the per-id index; 0: 65536 */
+    uint64_t max_unindexed_events;
 } akt_lmdb_options;
 
 /* akt_journal_open_lmdb -- the LMDB journal in o->dir: one writer thread

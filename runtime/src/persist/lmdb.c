@@ -2,28 +2,48 @@
  * lmdb.c -- the LMDB journal and snapshot store (akt_journal_ops,
  * akt_snapshot_ops).
  *
- * Journal: one environment, named databases
+ * Journal: one environment, named databases (format 2, meta "format")
+ *   wal      be64 gseq                     -> be64 pid_id | be64 seq | record
  *   events   be64 pid_id | be64 seq        -> event record (record.h)
- *   pids     pid string                    -> be64 pid_id | be64 highest | be64
- * deleted_to pid_ids  be64 pid_id                   -> pid string log      be64
- * gseq                     -> be64 pid_id | be64 seq tags     tag | 0 | be64
- * tag_seq        -> be64 pid_id | be64 seq tagseq   tag -> be64 last tag_seq
- *   meta     "gseq", "next_pid"            -> be64
+ *   pids     pid string                    -> be64 pid_id | be64 highest
+ *                                             | be64 deleted_to
+ *   pid_ids  be64 pid_id                   -> pid string
+ *   log      be64 gseq                     -> be64 pid_id | be64 seq
+ *   tags     tag | 0 | be64 tag_seq        -> be64 pid_id | be64 seq
+ *                                             [| be64 gseq]
+ *   tagseq   tag                           -> be64 last tag_seq
+ *   meta     "gseq", "next_pid", "format"  -> be64
+ * Log-structured: a write appends its records to `wal` by global sequence
+ * number (MDB_APPEND: a commit of many ids dirties a few dense pages, not
+ * one leaf page per id). Each id's records reach `events` (clustered by
+ * id, what replay scans) later, in bulk: while more than
+ * max-unindexed-events records are only in `wal`, a commit also moves the
+ * whole unindexed tail of the ids whose tails are oldest, and deletes the
+ * `wal` prefix that no tail needs any more. Which records of an id are
+ * only in `wal` is kept in memory (the tail index, under tmu), rebuilt on
+ * open from `wal` (a record there is in the tail when `events` lacks it
+ * and it is above deleted_to). Format 1 (no `wal`) is format 2 with an
+ * empty tail; a newer format is refused with a clear error.
  * One writer thread owns every write transaction (LMDB allows one per
  * environment, begun and committed on one OS thread). It takes everything
  * queued (up to max-batch-events / max-batch-bytes), writes it in one
  * transaction and commits; the next batch starts as soon as that commit
  * returned, so a commit's fsync absorbs whatever queued meanwhile (group
  * commit, no timer). Callbacks run strictly after mdb_txn_commit returned
- * 0. Each atomic write is validated (sequence numbers above the highest,
- * sizes) before its first put, so a rejected one leaves no trace; a failed
- * put or commit (map full, I/O) fails every write of the batch.
+ * 0, and after the tail index holds the batch's records. Each atomic
+ * write is validated (sequence numbers above the highest, sizes) before
+ * its first put, so a rejected one leaves no trace; a failed put or commit
+ * (map full, I/O) fails every write of the batch and leaves the tail index
+ * as it was.
  * The global sequence and the per-tag sequences are assigned inside the
  * write transaction, so they are gap-free in commit order, and a reader's
  * snapshot (MVCC) always sees a prefix of them.
  * `highest` is stored apart from the events, so deletes never lower it.
  * Reads (replay, highest, tag queries) run on the caller's thread in
- * read-only transactions (MDB_NOTLS: not tied to the thread).
+ * read-only transactions (MDB_NOTLS: not tied to the thread). A replay
+ * copies its id's tail index first, then begins its transaction: the
+ * snapshot is at least as new as the copy, so every record of the copy is
+ * either still in `wal` or already in `events` (read first).
  *
  * Snapshot store: another environment, one database
  *   snapshots pid | 0 | be64 seq -> snapshot record
@@ -124,8 +144,11 @@ open_env(const akt_lmdb_options *o, uint64_t def_map, unsigned maxdbs,
 
 enum { RQ_WRITE = 1, RQ_DELETE, RQ_BARRIER };
 
+#define LJ_FORMAT 2 /* meta "format": the layout this file writes */
+
 typedef struct lj_ev {
     uint64_t seq;
+    uint64_t gseq; /* assigned in the write transaction */
     uint8_t *rec;
     size_t len;
     bool tagged; /* the record has tags to index */
@@ -136,6 +159,7 @@ typedef struct lreq {
     int kind;
     const char *pid;
     size_t npid;
+    uint64_t pid_id; /* set by the writer (write, delete) */
     /* write */
     akt_journal_write_cb cb;
     void *arg;
@@ -145,17 +169,36 @@ typedef struct lreq {
     akt_write_status st;
     /* delete */
     uint64_t to;
+    uint64_t deleted_to; /* what the delete left (the writer) */
     /* result, and for the synchronous kinds: done under lj.mu */
     akt_err rc;
     bool done;
 } lreq;
 
+/* The tail index: per id, the records that are in `wal` only. */
+typedef struct tent {
+    uint64_t seq, gseq;
+} tent;
+
+typedef struct tpid {
+    struct tpid *hnext; /* hash chain */
+    struct tpid *qprev, *qnext; /* the queue of ids with a tail */
+    uint64_t id;
+    uint64_t qkey; /* gseq of the oldest record when it joined the queue */
+    tent *v; /* v[off..n): ascending seq and gseq */
+    size_t off, n, cap;
+    size_t resv; /* tail_reserve's count */
+    size_t npid;
+    char pid[]; /* npid + 1 bytes */
+} tpid;
+
 typedef struct lj {
     MDB_env *env;
-    MDB_dbi events, pids, pid_ids, log, tags, tagseq, meta;
+    MDB_dbi wal, events, pids, pid_ids, log, tags, tagseq, meta;
     uint32_t max_batch_events;
     uint64_t max_batch_bytes;
     uint64_t max_record;
+    uint64_t max_unindexed;
     pthread_t writer;
     pthread_mutex_t mu;
     pthread_cond_t cv; /* writer: work or close */
@@ -167,7 +210,181 @@ typedef struct lj {
     void (*hook)(void *arg); /* watch: after each commit (under mu) */
     void *hook_arg;
     _Atomic uint64_t n_commits, n_writes, n_events;
+    /* the tail index: changed by the writer (or open) under tmu, read by
+     * the writer without it and by readers under it */
+    pthread_mutex_t tmu;
+    tpid **tb; /* hash buckets */
+    size_t ntb, ntp;
+    tpid *qhead, *qtail; /* ids with a tail, by qkey */
+    uint64_t tail_n; /* records in the tail index */
+    uint8_t *scratch; /* the writer's copy buffer for moves */
+    size_t scratch_cap;
 } lj;
+
+static uint64_t
+tp_hash(const char *pid, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ (uint8_t)pid[i]) * 1099511628211ull;
+    }
+    return h;
+}
+
+static tpid *
+tp_find(const lj *j, const char *pid, size_t npid)
+{
+    if (j->ntb == 0) {
+        return NULL;
+    }
+    for (tpid *t = j->tb[tp_hash(pid, npid) & (j->ntb - 1)]; t; t = t->hnext) {
+        if (t->npid == npid && memcmp(t->pid, pid, npid) == 0) {
+            return t;
+        }
+    }
+    return NULL;
+}
+
+/* the entry of pid (created empty); NULL: out of memory. Under tmu. */
+static tpid *
+tp_get(lj *j, const char *pid, size_t npid, uint64_t id)
+{
+    tpid *t = tp_find(j, pid, npid);
+    if (t) {
+        return t;
+    }
+    if (j->ntp >= j->ntb) { /* grow: load factor <= 1 */
+        size_t nb = j->ntb ? j->ntb * 2 : 1024;
+        tpid **b = calloc(nb, sizeof(*b));
+        if (b == NULL) {
+            return NULL;
+        }
+        for (size_t i = 0; i < j->ntb; i++) {
+            for (tpid *x = j->tb[i], *nx; x; x = nx) {
+                nx = x->hnext;
+                size_t h = tp_hash(x->pid, x->npid) & (nb - 1);
+                x->hnext = b[h];
+                b[h] = x;
+            }
+        }
+        free(j->tb);
+        j->tb = b;
+        j->ntb = nb;
+    }
+    t = calloc(1, sizeof(*t) + npid + 1);
+    if (t == NULL) {
+        return NULL;
+    }
+    memcpy(t->pid, pid, npid);
+    t->npid = npid;
+    t->id = id;
+    size_t h = tp_hash(pid, npid) & (j->ntb - 1);
+    t->hnext = j->tb[h];
+    j->tb[h] = t;
+    j->ntp++;
+    return t;
+}
+
+static void
+tq_remove(lj *j, tpid *t)
+{
+    if (t->qprev) {
+        t->qprev->qnext = t->qnext;
+    } else {
+        j->qhead = t->qnext;
+    }
+    if (t->qnext) {
+        t->qnext->qprev = t->qprev;
+    } else {
+        j->qtail = t->qprev;
+    }
+    t->qprev = t->qnext = NULL;
+}
+
+/* room for `more` records after the live ones; false: out of memory.
+ * Under tmu (it may move t->v). */
+static bool
+tp_ensure(tpid *t, size_t more)
+{
+    size_t live = t->n - t->off;
+    if (t->n + more <= t->cap) {
+        return true;
+    }
+    if (t->off > 0) { /* reuse the dropped front */
+        memmove(t->v, t->v + t->off, live * sizeof(tent));
+        t->n = live;
+        t->off = 0;
+        if (t->n + more <= t->cap) {
+            return true;
+        }
+    }
+    size_t nc = t->cap ? t->cap * 2 : 8;
+    while (nc < live + more) {
+        nc *= 2;
+    }
+    tent *v = realloc(t->v, nc * sizeof(tent));
+    if (v == NULL) {
+        return false;
+    }
+    t->v = v;
+    t->cap = nc;
+    return true;
+}
+
+/* one more record of t in the tail (room made by tp_ensure). Under tmu. */
+static void
+tp_push(lj *j, tpid *t, uint64_t seq, uint64_t gseq)
+{
+    if (t->off == t->n) { /* empty: joins the queue at its end */
+        if (t->n > 0) {
+            t->off = t->n = 0;
+        }
+        t->qkey = gseq;
+        t->qnext = NULL;
+        t->qprev = j->qtail;
+        if (j->qtail) {
+            j->qtail->qnext = t;
+        } else {
+            j->qhead = t;
+        }
+        j->qtail = t;
+    }
+    t->v[t->n++] = (tent) { seq, gseq };
+    j->tail_n++;
+}
+
+/* drop t's tail records with seq <= upto (all: UINT64_MAX). Under tmu. */
+static void
+tp_drop(lj *j, tpid *t, uint64_t upto)
+{
+    while (t->off < t->n && t->v[t->off].seq <= upto) {
+        t->off++;
+        j->tail_n--;
+    }
+    if (t->off == t->n) {
+        if (t->qprev || t->qnext || j->qhead == t) {
+            tq_remove(j, t);
+        }
+        t->off = t->n = 0;
+    }
+}
+
+static void
+tp_free_all(lj *j)
+{
+    for (size_t i = 0; i < j->ntb; i++) {
+        for (tpid *x = j->tb[i], *nx; x; x = nx) {
+            nx = x->hnext;
+            free(x->v);
+            free(x);
+        }
+    }
+    free(j->tb);
+    j->tb = NULL;
+    j->ntb = j->ntp = 0;
+    j->qhead = j->qtail = NULL;
+    j->tail_n = 0;
+}
 
 static void
 key_pe(uint8_t k[16], uint64_t id, uint64_t seq)
@@ -273,18 +490,25 @@ do_write(lj *j, MDB_txn *t, lreq *r, uint64_t *g, uint64_t *npid)
             return rc;
         }
     }
+    r->pid_id = row.id;
     for (size_t i = 0; i < r->n; i++) {
         lj_ev *e = &r->ev[i];
         uint64_t gs = ++*g;
+        e->gseq = gs;
         akti_prec_set_gseq(e->rec, e->len, gs);
-        uint8_t k[16], ref[16], gk[8];
-        key_pe(k, row.id, e->seq);
-        memcpy(ref, k, 16);
+        uint8_t ref[24], gk[8];
+        key_pe(ref, row.id, e->seq);
+        akti_be64_put(ref + 16, gs);
         akti_be64_put(gk, gs);
-        MDB_val kv = { 16, k }, dv = { e->len, e->rec };
-        if ((rc = mdb_put(t, j->events, &kv, &dv, MDB_NOOVERWRITE)) != 0) {
+        /* the record goes to the end of the wal (dense pages); events
+         * gets it later, in bulk (move_tails) */
+        MDB_val wk = { 8, gk }, wv = { 16 + e->len, NULL };
+        if ((rc = mdb_put(t, j->wal, &wk, &wv, MDB_APPEND | MDB_RESERVE))
+            != 0) {
             return rc;
         }
+        memcpy(wv.mv_data, ref, 16);
+        memcpy((uint8_t *)wv.mv_data + 16, e->rec, e->len);
         MDB_val lk = { 8, gk }, lv = { 16, ref };
         if ((rc = mdb_put(t, j->log, &lk, &lv, MDB_APPEND)) != 0) {
             return rc;
@@ -318,7 +542,7 @@ do_write(lj *j, MDB_txn *t, lreq *r, uint64_t *g, uint64_t *npid)
             memcpy(tk, ev.tags[ti], tl);
             tk[tl] = 0;
             akti_be64_put(tk + tl + 1, ts);
-            MDB_val tkv = { tl + 9, tk }, tvv = { 16, ref };
+            MDB_val tkv = { tl + 9, tk }, tvv = { 24, ref };
             if ((rc = mdb_put(t, j->tags, &tkv, &tvv, 0)) != 0) {
                 return rc;
             }
@@ -369,7 +593,146 @@ do_delete(lj *j, MDB_txn *t, lreq *r)
         return rc;
     }
     row.deleted_to = upto; /* highest stays */
+    r->pid_id = row.id;
+    r->deleted_to = upto; /* the tail index drops these after the commit */
     return row_put(j, t, r->pid, r->npid, &row);
+}
+
+/* copy a wal value out of the map (a later put may move its page) */
+static int
+wal_get(lj *j, MDB_txn *t, uint64_t gseq, MDB_val *out)
+{
+    uint8_t gk[8];
+    akti_be64_put(gk, gseq);
+    MDB_val k = { 8, gk }, d;
+    int rc = mdb_get(t, j->wal, &k, &d);
+    if (rc != 0) {
+        return rc;
+    }
+    if (d.mv_size > j->scratch_cap) {
+        size_t nc = d.mv_size * 2;
+        uint8_t *b = realloc(j->scratch, nc);
+        if (b == NULL) {
+            return ENOMEM;
+        }
+        j->scratch = b;
+        j->scratch_cap = nc;
+    }
+    memcpy(j->scratch, d.mv_data, d.mv_size);
+    out->mv_data = j->scratch;
+    out->mv_size = d.mv_size;
+    return 0;
+}
+
+/* While the tail holds more than max_unindexed records, move the whole
+ * tails of the ids whose tails are oldest into `events`; *moved: how many
+ * ids (the first ones of the queue; the tail index forgets them after the
+ * commit). Then delete the wal records older than every remaining tail
+ * (`first_new`: the gseq this batch starts at). */
+static int
+move_tails(lj *j, MDB_txn *t, uint64_t first_new, size_t *moved)
+{
+    *moved = 0;
+    uint64_t over = j->tail_n > j->max_unindexed
+        ? j->tail_n - j->max_unindexed
+        : 0;
+    uint64_t done = 0;
+    tpid *q = j->qhead;
+    int rc = 0;
+    for (; q && done < over; q = q->qnext) {
+        for (size_t i = q->off; i < q->n; i++) {
+            MDB_val wv;
+            if ((rc = wal_get(j, t, q->v[i].gseq, &wv)) != 0) {
+                return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
+            }
+            if (wv.mv_size < 16 || akti_be64_get(wv.mv_data) != q->id
+                || akti_be64_get((uint8_t *)wv.mv_data + 8) != q->v[i].seq) {
+                return MDB_CORRUPTED;
+            }
+            MDB_val kv = { 16, wv.mv_data },
+                    dv = { wv.mv_size - 16, (uint8_t *)wv.mv_data + 16 };
+            if ((rc = mdb_put(t, j->events, &kv, &dv, 0)) != 0) {
+                return rc;
+            }
+        }
+        done += q->n - q->off;
+        ++*moved;
+    }
+    /* every wal record below the oldest remaining tail is in events (or
+     * deleted): q is the first id that keeps its tail */
+    uint64_t keep_from = q ? q->qkey : first_new;
+    MDB_cursor *c;
+    if ((rc = mdb_cursor_open(t, j->wal, &c)) != 0) {
+        return rc;
+    }
+    MDB_val kv, dv;
+    rc = mdb_cursor_get(c, &kv, &dv, MDB_FIRST);
+    while (rc == 0 && kv.mv_size == 8
+        && akti_be64_get(kv.mv_data) < keep_from) {
+        if ((rc = mdb_cursor_del(c, 0)) != 0) {
+            break;
+        }
+        rc = mdb_cursor_get(c, &kv, &dv, MDB_NEXT);
+    }
+    mdb_cursor_close(c);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* before the commit: room in the tail index for every record of the batch
+ * (tail_apply cannot fail after a durable commit); false: out of memory */
+static bool
+tail_reserve(lj *j, lreq *batch)
+{
+    bool ok = true;
+    pthread_mutex_lock(&j->tmu);
+    for (lreq *r = batch; r && ok; r = r->next) {
+        if (r->kind == RQ_WRITE && r->st == AKT_WRITE_OK) {
+            tpid *tp = tp_get(j, r->pid, r->npid, r->pid_id);
+            if (tp == NULL) {
+                ok = false;
+            } else {
+                tp->resv += r->n;
+            }
+        }
+    }
+    for (lreq *r = batch; r; r = r->next) {
+        tpid *tp;
+        if (r->kind != RQ_WRITE || r->st != AKT_WRITE_OK
+            || (tp = tp_find(j, r->pid, r->npid)) == NULL || tp->resv == 0) {
+            continue;
+        }
+        if (ok && !tp_ensure(tp, tp->resv)) {
+            ok = false;
+        }
+        tp->resv = 0;
+    }
+    pthread_mutex_unlock(&j->tmu);
+    return ok;
+}
+
+/* after a commit: the tail index forgets the moved ids' tails, takes the
+ * batch's records and drops what its deletes removed (batch order) */
+static void
+tail_apply(lj *j, lreq *batch, size_t moved)
+{
+    pthread_mutex_lock(&j->tmu);
+    for (size_t i = 0; i < moved && j->qhead; i++) {
+        tp_drop(j, j->qhead, UINT64_MAX);
+    }
+    for (lreq *r = batch; r; r = r->next) {
+        if (r->kind == RQ_WRITE && r->st == AKT_WRITE_OK) {
+            tpid *tp = tp_find(j, r->pid, r->npid); /* tail_reserve */
+            for (size_t i = 0; i < r->n; i++) {
+                tp_push(j, tp, r->ev[i].seq, r->ev[i].gseq);
+            }
+        } else if (r->kind == RQ_DELETE && r->deleted_to > 0) {
+            tpid *tp = tp_find(j, r->pid, r->npid);
+            if (tp) {
+                tp_drop(j, tp, r->deleted_to);
+            }
+        }
+    }
+    pthread_mutex_unlock(&j->tmu);
 }
 
 /* true when the batch committed (its successful writes are visible) */
@@ -386,6 +749,10 @@ commit_batch(lj *j, lreq *batch)
     if (rc == 0) {
         rc = meta_get(j, t, "next_pid", &npid);
     }
+    size_t moved = 0;
+    if (rc == 0) {
+        rc = move_tails(j, t, g + 1, &moved);
+    }
     for (lreq *r = batch; r && rc == 0; r = r->next) {
         if (r->kind == RQ_WRITE) {
             rc = do_write(j, t, r, &g, &npid);
@@ -399,6 +766,9 @@ commit_batch(lj *j, lreq *batch)
     if (rc == 0) {
         rc = meta_put(j, t, "next_pid", npid);
     }
+    if (rc == 0 && !tail_reserve(j, batch)) {
+        rc = ENOMEM;
+    }
     if (rc == 0) {
         rc = mdb_txn_commit(t); /* durable on return (unless no_sync) */
         t = NULL;
@@ -408,6 +778,8 @@ commit_batch(lj *j, lreq *batch)
     }
     if (rc != 0) {
         fail = map_mdb(rc);
+    } else {
+        tail_apply(j, batch, moved);
     }
     uint64_t nw = 0, ne = 0;
     for (lreq *r = batch; r; r = r->next) {
@@ -600,6 +972,20 @@ lj_write(
     return rc;
 }
 
+/* replay one record: key/value of `events`, or a wal value (16 + record) */
+static akt_err
+replay_one(const void *rec, size_t len, uint64_t seq, akt_journal_replay_fn fn,
+    void *arg)
+{
+    akt_prepr ev;
+    const char *tagv[AKT_PERSIST_MAX_TAGS];
+    if (akti_prec_decode(rec, len, &ev, tagv) != AKT_OK) {
+        return AKT_EPROTO;
+    }
+    ev.seq = seq;
+    return fn(arg, &ev);
+}
+
 static akt_err
 lj_replay(void *impl, const char *pid, uint64_t from, uint64_t to, uint64_t max,
     akt_journal_replay_fn fn, void *arg)
@@ -612,9 +998,35 @@ lj_replay(void *impl, const char *pid, uint64_t from, uint64_t to, uint64_t max,
     if (max == 0 || to == 0 || from > to) {
         return AKT_OK;
     }
+    /* the id's tail first, then the snapshot (at least as new as it) */
+    tent *tail = NULL;
+    size_t ntail = 0;
+    pthread_mutex_lock(&j->tmu);
+    tpid *tp = tp_find(j, pid, npid);
+    if (tp && tp->n > tp->off) {
+        size_t lo = tp->off;
+        while (lo < tp->n && tp->v[lo].seq < from) {
+            lo++;
+        }
+        size_t hi = lo;
+        while (hi < tp->n && tp->v[hi].seq <= to && hi - lo < max) {
+            hi++;
+        }
+        if (hi > lo) {
+            tail = malloc((hi - lo) * sizeof(tent));
+            if (tail == NULL) {
+                pthread_mutex_unlock(&j->tmu);
+                return AKT_ENOMEM;
+            }
+            memcpy(tail, tp->v + lo, (hi - lo) * sizeof(tent));
+            ntail = hi - lo;
+        }
+    }
+    pthread_mutex_unlock(&j->tmu);
     MDB_txn *t;
     int rc = mdb_txn_begin(j->env, NULL, MDB_RDONLY, &t);
     if (rc != 0) {
+        free(tail);
         return map_mdb(rc);
     }
     pid_row row;
@@ -623,6 +1035,7 @@ lj_replay(void *impl, const char *pid, uint64_t from, uint64_t to, uint64_t max,
     rc = row_get(j, t, pid, npid, &row, &found);
     if (rc != 0 || !found) {
         mdb_txn_abort(t);
+        free(tail);
         return map_mdb(rc);
     }
     uint64_t start = from > row.deleted_to ? from : row.deleted_to + 1;
@@ -632,12 +1045,13 @@ lj_replay(void *impl, const char *pid, uint64_t from, uint64_t to, uint64_t max,
     MDB_cursor *c;
     if ((rc = mdb_cursor_open(t, j->events, &c)) != 0) {
         mdb_txn_abort(t);
+        free(tail);
         return map_mdb(rc);
     }
     uint8_t k[16];
     key_pe(k, row.id, start);
     MDB_val kv = { 16, k }, dv;
-    uint64_t count = 0;
+    uint64_t count = 0, last = start - 1;
     rc = mdb_cursor_get(c, &kv, &dv, MDB_SET_RANGE);
     while (rc == 0 && count < max) {
         if (kv.mv_size != 16 || akti_be64_get(kv.mv_data) != row.id) {
@@ -647,16 +1061,11 @@ lj_replay(void *impl, const char *pid, uint64_t from, uint64_t to, uint64_t max,
         if (seq > to) {
             break;
         }
-        akt_prepr ev;
-        const char *tagv[AKT_PERSIST_MAX_TAGS];
-        if (akti_prec_decode(dv.mv_data, dv.mv_size, &ev, tagv) != AKT_OK) {
-            out = AKT_EPROTO;
+        if ((out = replay_one(dv.mv_data, dv.mv_size, seq, fn, arg))
+            != AKT_OK) {
             break;
         }
-        ev.seq = seq;
-        if ((out = fn(arg, &ev)) != AKT_OK) {
-            break;
-        }
+        last = seq;
         count++;
         rc = mdb_cursor_get(c, &kv, &dv, MDB_NEXT);
     }
@@ -664,7 +1073,31 @@ lj_replay(void *impl, const char *pid, uint64_t from, uint64_t to, uint64_t max,
         out = map_mdb(rc);
     }
     mdb_cursor_close(c);
+    /* then the records only in the wal (those the scan did not see) */
+    for (size_t i = 0; out == AKT_OK && i < ntail && count < max; i++) {
+        if (tail[i].seq <= last || tail[i].seq < start) {
+            continue; /* moved to events since the copy, or deleted */
+        }
+        uint8_t gk[8];
+        akti_be64_put(gk, tail[i].gseq);
+        MDB_val wk = { 8, gk }, wv;
+        rc = mdb_get(t, j->wal, &wk, &wv);
+        if (rc != 0) {
+            out = rc == MDB_NOTFOUND ? AKT_EPROTO : map_mdb(rc);
+            break;
+        }
+        if (wv.mv_size < 16 || akti_be64_get(wv.mv_data) != row.id
+            || akti_be64_get((uint8_t *)wv.mv_data + 8) != tail[i].seq) {
+            out = AKT_EPROTO;
+            break;
+        }
+        out = replay_one((uint8_t *)wv.mv_data + 16, wv.mv_size - 16,
+            tail[i].seq, fn, arg);
+        last = tail[i].seq;
+        count++;
+    }
     mdb_txn_abort(t);
+    free(tail);
     return out;
 }
 
@@ -708,6 +1141,34 @@ lj_delete_to(void *impl, const char *pid, uint64_t to)
     return lj_sync(j, &r, false);
 }
 
+/* a tag entry's event (ref: be64 pid_id | be64 seq | be64 gseq) in the
+ * wal: 0 with *rec; MDB_NOTFOUND when deleted; an error otherwise */
+static int
+tag_in_wal(lj *j, MDB_txn *t, const char *pid, const uint8_t *ref,
+    MDB_val *rec)
+{
+    pid_row row;
+    bool found;
+    int rc = row_get(j, t, pid, strlen(pid), &row, &found);
+    if (rc != 0) {
+        return rc;
+    }
+    uint64_t seq = akti_be64_get(ref + 8);
+    if (!found || seq <= row.deleted_to) {
+        return MDB_NOTFOUND;
+    }
+    MDB_val wk = { 8, (void *)(ref + 16) }, wv;
+    if ((rc = mdb_get(t, j->wal, &wk, &wv)) != 0) {
+        return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
+    }
+    if (wv.mv_size < 16 || memcmp(wv.mv_data, ref, 16) != 0) {
+        return MDB_CORRUPTED;
+    }
+    rec->mv_data = (uint8_t *)wv.mv_data + 16;
+    rec->mv_size = wv.mv_size - 16;
+    return 0;
+}
+
 static akt_err
 lj_by_tag(void *impl, const char *tag, uint64_t after, uint64_t max,
     akt_journal_tag_fn fn, void *arg)
@@ -741,20 +1202,28 @@ lj_by_tag(void *impl, const char *tag, uint64_t after, uint64_t max,
             break;
         }
         uint64_t off = akti_be64_get((uint8_t *)kv.mv_data + tl + 1);
-        if (dv.mv_size != 16) {
+        if (dv.mv_size != 16 && dv.mv_size != 24) {
             out = AKT_EPROTO;
             break;
         }
         MDB_val ek = { 16, dv.mv_data }, ev_v, pk = { 8, dv.mv_data }, pv;
         int erc = mdb_get(t, j->events, &ek, &ev_v);
-        if (erc == 0) { /* a deleted event keeps its offset, and is skipped */
-            if ((erc = mdb_get(t, j->pid_ids, &pk, &pv)) != 0
-                || pv.mv_size > MAX_PID_LEN) {
-                out = erc ? map_mdb(erc) : AKT_EPROTO;
+        bool in_wal = erc == MDB_NOTFOUND && dv.mv_size == 24;
+        if (erc == 0 || in_wal) {
+            int prc = mdb_get(t, j->pid_ids, &pk, &pv);
+            if (prc != 0 || pv.mv_size > MAX_PID_LEN) {
+                out = prc ? map_mdb(prc) : AKT_EPROTO;
                 break;
             }
             memcpy(pidbuf, pv.mv_data, pv.mv_size);
             pidbuf[pv.mv_size] = '\0';
+        }
+        if (in_wal) {
+            /* not in events yet: in the wal, unless deleted (a deleted
+             * event keeps its offset, and is skipped) */
+            erc = tag_in_wal(j, t, pidbuf, dv.mv_data, &ev_v);
+        }
+        if (erc == 0) {
             akt_prepr ev;
             const char *tagv[AKT_PERSIST_MAX_TAGS];
             if (akti_prec_decode(ev_v.mv_data, ev_v.mv_size, &ev, tagv)
@@ -800,6 +1269,9 @@ lj_close(void *impl)
     pthread_mutex_unlock(&j->mu);
     pthread_join(j->writer, NULL);
     mdb_env_close(j->env);
+    tp_free_all(j);
+    free(j->scratch);
+    pthread_mutex_destroy(&j->tmu);
     pthread_mutex_destroy(&j->mu);
     pthread_cond_destroy(&j->cv);
     pthread_cond_destroy(&j->done_cv);
@@ -828,6 +1300,79 @@ static const akt_journal_ops lmdb_journal_ops = {
     .watch = lj_watch,
 };
 
+/* open: the tail index from the wal (in gseq order, so every id's records
+ * come in ascending seq and the queue is in qkey order) */
+static int
+tail_load(lj *j, MDB_txn *t)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(t, j->wal, &c);
+    if (rc != 0) {
+        return rc;
+    }
+    MDB_val kv, dv;
+    uint64_t last_id = 0;
+    char pid[MAX_PID_LEN + 1];
+    size_t npid = 0;
+    pid_row row = { 0 };
+    tpid *tp = NULL;
+    rc = mdb_cursor_get(c, &kv, &dv, MDB_FIRST);
+    while (rc == 0) {
+        if (kv.mv_size != 8 || dv.mv_size < 16) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        uint64_t gseq = akti_be64_get(kv.mv_data);
+        uint64_t id = akti_be64_get(dv.mv_data);
+        uint64_t seq = akti_be64_get((uint8_t *)dv.mv_data + 8);
+        if (id != last_id || tp == NULL) {
+            uint8_t ik[8];
+            akti_be64_put(ik, id);
+            MDB_val ikv = { 8, ik }, pv;
+            bool found = false;
+            if ((rc = mdb_get(t, j->pid_ids, &ikv, &pv)) != 0
+                || pv.mv_size == 0 || pv.mv_size > MAX_PID_LEN) {
+                rc = rc ? rc : MDB_CORRUPTED;
+                rc = rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
+                break;
+            }
+            npid = pv.mv_size;
+            memcpy(pid, pv.mv_data, npid);
+            pid[npid] = '\0';
+            if ((rc = row_get(j, t, pid, npid, &row, &found)) != 0) {
+                break;
+            }
+            if (!found || row.id != id) {
+                rc = MDB_CORRUPTED;
+                break;
+            }
+            if ((tp = tp_get(j, pid, npid, id)) == NULL) {
+                rc = ENOMEM;
+                break;
+            }
+            last_id = id;
+        }
+        uint8_t ek[16];
+        key_pe(ek, id, seq);
+        MDB_val ekv = { 16, ek }, ev;
+        int erc = mdb_get(t, j->events, &ekv, &ev);
+        if (erc == MDB_NOTFOUND && seq > row.deleted_to) {
+            /* only in the wal: part of the tail */
+            if (!tp_ensure(tp, 1)) {
+                rc = ENOMEM;
+                break;
+            }
+            tp_push(j, tp, seq, gseq);
+        } else if (erc != 0 && erc != MDB_NOTFOUND) {
+            rc = erc;
+            break;
+        }
+        rc = mdb_cursor_get(c, &kv, &dv, MDB_NEXT);
+    }
+    mdb_cursor_close(c);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 akt_err
 akt_journal_open_lmdb(const akt_lmdb_options *o, const akt_registry *reg,
     akt_journal **out, akt_persist_error *err)
@@ -842,7 +1387,7 @@ akt_journal_open_lmdb(const akt_lmdb_options *o, const akt_registry *reg,
     if (j == NULL) {
         return AKT_ENOMEM;
     }
-    akt_err rc = open_env(o, 1ull << 30, 8, &j->env, err);
+    akt_err rc = open_env(o, 1ull << 30, 9, &j->env, err);
     if (rc != AKT_OK) {
         free(j);
         return rc;
@@ -850,16 +1395,42 @@ akt_journal_open_lmdb(const akt_lmdb_options *o, const akt_registry *reg,
     j->max_batch_events = o->max_batch_events ? o->max_batch_events : 10000;
     j->max_batch_bytes = o->max_batch_bytes ? o->max_batch_bytes : 16u << 20;
     j->max_record = o->max_record_size ? o->max_record_size : 16u << 20;
+    j->max_unindexed
+        = o->max_unindexed_events ? o->max_unindexed_events : 65536;
+    pthread_mutex_init(&j->tmu, NULL);
     MDB_txn *t;
     int mrc = mdb_txn_begin(j->env, NULL, 0, &t);
     struct {
         const char *name;
         MDB_dbi *dbi;
-    } dbs[] = { { "events", &j->events }, { "pids", &j->pids },
+    } dbs[] = { { "wal", &j->wal }, { "events", &j->events },
+        { "pids", &j->pids },
         { "pid_ids", &j->pid_ids }, { "log", &j->log }, { "tags", &j->tags },
         { "tagseq", &j->tagseq }, { "meta", &j->meta } };
     for (size_t i = 0; mrc == 0 && i < sizeof(dbs) / sizeof(dbs[0]); i++) {
         mrc = mdb_dbi_open(t, dbs[i].name, MDB_CREATE, dbs[i].dbi);
+    }
+    uint64_t format = 0;
+    if (mrc == 0) {
+        mrc = meta_get(j, t, "format", &format);
+    }
+    if (mrc == 0 && format > LJ_FORMAT) {
+        mdb_txn_abort(t);
+        akti_perr(err,
+            "lmdb: %s: journal format %" PRIu64
+            " is newer than this build reads (%d)",
+            o->dir, format, LJ_FORMAT);
+        pthread_mutex_destroy(&j->tmu);
+        mdb_env_close(j->env);
+        free(j);
+        return AKT_EPROTO;
+    }
+    if (mrc == 0 && format < LJ_FORMAT) {
+        /* format 1 (no wal) is format 2 with nothing in the wal */
+        mrc = meta_put(j, t, "format", LJ_FORMAT);
+    }
+    if (mrc == 0) {
+        mrc = tail_load(j, t);
     }
     if (mrc == 0) {
         mrc = mdb_txn_commit(t);
@@ -868,6 +1439,8 @@ akt_journal_open_lmdb(const akt_lmdb_options *o, const akt_registry *reg,
     }
     if (mrc != 0) {
         akti_perr(err, "lmdb: %s: %s", o->dir, mdb_strerror(mrc));
+        tp_free_all(j);
+        pthread_mutex_destroy(&j->tmu);
         mdb_env_close(j->env);
         free(j);
         return map_mdb(mrc);

@@ -131,6 +131,10 @@ read_lmdb(
         akti_set_size(rd, key, &o->max_batch_bytes, 4096, 1ull << 32);
         snprintf(key, sizeof(key), "%s.max-record-size", base);
         akti_set_size(rd, key, &o->max_record_size, 64, 1ull << 31);
+        int64_t un = (int64_t)o->max_unindexed_events;
+        snprintf(key, sizeof(key), "%s.max-unindexed-events", base);
+        akti_set_int(rd, key, &un, 1, 100000000);
+        o->max_unindexed_events = (uint64_t)un;
     }
 }
 
@@ -187,6 +191,7 @@ akti_persist_settings_read(
     akt_lmdb_options jo = { .max_batch_events = 10000,
         .max_batch_bytes = 16u << 20,
         .max_record_size = 16u << 20,
+        .max_unindexed_events = 65536,
         .map_size = 1ull << 30 };
     akt_lmdb_options so = { .map_size = 256ull << 20 };
     akt_pg_options jpg = { .conninfo = "",
