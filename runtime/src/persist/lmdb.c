@@ -633,9 +633,8 @@ static int
 move_tails(lj *j, MDB_txn *t, uint64_t first_new, size_t *moved)
 {
     *moved = 0;
-    uint64_t over = j->tail_n > j->max_unindexed
-        ? j->tail_n - j->max_unindexed
-        : 0;
+    uint64_t over
+        = j->tail_n > j->max_unindexed ? j->tail_n - j->max_unindexed : 0;
     uint64_t done = 0;
     tpid *q = j->qhead;
     int rc = 0;
@@ -667,8 +666,8 @@ move_tails(lj *j, MDB_txn *t, uint64_t first_new, size_t *moved)
     }
     MDB_val kv, dv;
     rc = mdb_cursor_get(c, &kv, &dv, MDB_FIRST);
-    while (rc == 0 && kv.mv_size == 8
-        && akti_be64_get(kv.mv_data) < keep_from) {
+    while (
+        rc == 0 && kv.mv_size == 8 && akti_be64_get(kv.mv_data) < keep_from) {
         if ((rc = mdb_cursor_del(c, 0)) != 0) {
             break;
         }
@@ -1091,8 +1090,8 @@ lj_replay(void *impl, const char *pid, uint64_t from, uint64_t to, uint64_t max,
             out = AKT_EPROTO;
             break;
         }
-        out = replay_one((uint8_t *)wv.mv_data + 16, wv.mv_size - 16,
-            tail[i].seq, fn, arg);
+        out = replay_one(
+            (uint8_t *)wv.mv_data + 16, wv.mv_size - 16, tail[i].seq, fn, arg);
         last = tail[i].seq;
         count++;
     }
@@ -1144,8 +1143,7 @@ lj_delete_to(void *impl, const char *pid, uint64_t to)
 /* a tag entry's event (ref: be64 pid_id | be64 seq | be64 gseq) in the
  * wal: 0 with *rec; MDB_NOTFOUND when deleted; an error otherwise */
 static int
-tag_in_wal(lj *j, MDB_txn *t, const char *pid, const uint8_t *ref,
-    MDB_val *rec)
+tag_in_wal(lj *j, MDB_txn *t, const char *pid, const uint8_t *ref, MDB_val *rec)
 {
     pid_row row;
     bool found;
@@ -1330,8 +1328,8 @@ tail_load(lj *j, MDB_txn *t)
             akti_be64_put(ik, id);
             MDB_val ikv = { 8, ik }, pv;
             bool found = false;
-            if ((rc = mdb_get(t, j->pid_ids, &ikv, &pv)) != 0
-                || pv.mv_size == 0 || pv.mv_size > MAX_PID_LEN) {
+            if ((rc = mdb_get(t, j->pid_ids, &ikv, &pv)) != 0 || pv.mv_size == 0
+                || pv.mv_size > MAX_PID_LEN) {
                 rc = rc ? rc : MDB_CORRUPTED;
                 rc = rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
                 break;
@@ -1404,9 +1402,8 @@ akt_journal_open_lmdb(const akt_lmdb_options *o, const akt_registry *reg,
         const char *name;
         MDB_dbi *dbi;
     } dbs[] = { { "wal", &j->wal }, { "events", &j->events },
-        { "pids", &j->pids },
-        { "pid_ids", &j->pid_ids }, { "log", &j->log }, { "tags", &j->tags },
-        { "tagseq", &j->tagseq }, { "meta", &j->meta } };
+        { "pids", &j->pids }, { "pid_ids", &j->pid_ids }, { "log", &j->log },
+        { "tags", &j->tags }, { "tagseq", &j->tagseq }, { "meta", &j->meta } };
     for (size_t i = 0; mrc == 0 && i < sizeof(dbs) / sizeof(dbs[0]); i++) {
         mrc = mdb_dbi_open(t, dbs[i].name, MDB_CREATE, dbs[i].dbi);
     }
