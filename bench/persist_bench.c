@@ -18,7 +18,9 @@
  * Options: --scenario all|persist|replay|recovery, --actors N, --seconds S,
  * --replay-events R, --recovery-ids K, --dir D (the journal's directory,
  * default a fresh one under $TMPDIR or /tmp; removed at exit),
- * --no-fsync, --smoke (tiny sizes for CI), --journal lmdb|pg|both (pg: a
+ * --no-fsync, --max-unindexed N (the LMDB journal's max-unindexed-events),
+ * --keep (leave the directory, print it on stderr), --smoke (tiny sizes
+ * for CI), --journal lmdb|pg|both (pg: a
  * throwaway PostgreSQL server this program starts with
  * tests/persist/pg_server.sh, reached over TCP on 127.0.0.1; the
  * scenarios' names end in _lmdb or _pg).
@@ -73,7 +75,10 @@ static struct {
     bool no_fsync;
     bool smoke;
     const char *journal;
-} opt = { "all", 1000, 3.0, 1000000, 1000, NULL, false, false, "lmdb" };
+    int64_t max_unindexed; /* LMDB max-unindexed-events; 0: default */
+    bool keep; /* keep the journal's directory (inspect it) */
+} opt
+    = { "all", 1000, 3.0, 1000000, 1000, NULL, false, false, "lmdb", 0, false };
 
 static bool use_pg; /* the scenarios now running use PostgreSQL */
 static pg_fixture pg;
@@ -131,8 +136,10 @@ open_journal(const char *sub)
     }
     char d[600];
     snprintf(d, sizeof d, "%s/%s", dir, sub);
-    akt_lmdb_options o
-        = { .dir = d, .map_size = 8ull << 30, .no_sync = opt.no_fsync };
+    akt_lmdb_options o = { .dir = d,
+        .map_size = 8ull << 30,
+        .no_sync = opt.no_fsync,
+        .max_unindexed_events = (uint64_t)opt.max_unindexed };
     akt_journal *j;
     akt_persist_error err = { "" };
     akt_err rc = akt_journal_open_lmdb(&o, reg, &j, &err);
@@ -545,7 +552,8 @@ usage(void)
     fprintf(stderr,
         "usage: %s [--scenario all|persist|replay|recovery] [--actors N]\n"
         "       [--seconds S] [--replay-events R] [--recovery-ids K]\n"
-        "       [--dir D] [--no-fsync] [--smoke] [--journal lmdb|pg|both]\n",
+        "       [--dir D] [--no-fsync] [--smoke] [--journal lmdb|pg|both]\n"
+        "       [--max-unindexed N] [--keep]\n",
         bench_prog);
     exit(2);
 }
@@ -565,6 +573,8 @@ main(int argc, char **argv)
             opt.recovery_ids = 50;
         } else if (strcmp(a, "--no-fsync") == 0) {
             opt.no_fsync = true;
+        } else if (strcmp(a, "--keep") == 0) {
+            opt.keep = true;
         } else if (v == NULL) {
             usage();
         } else if (strcmp(a, "--scenario") == 0) {
@@ -581,12 +591,14 @@ main(int argc, char **argv)
             opt.dir = v, i++;
         } else if (strcmp(a, "--journal") == 0) {
             opt.journal = v, i++;
+        } else if (strcmp(a, "--max-unindexed") == 0) {
+            opt.max_unindexed = atoll(v), i++;
         } else {
             usage();
         }
     }
     if (opt.actors < 1 || opt.seconds <= 0 || opt.replay_events < 1
-        || opt.recovery_ids < 1) {
+        || opt.recovery_ids < 1 || opt.max_unindexed < 0) {
         usage();
     }
     read_cpu();
@@ -637,7 +649,11 @@ main(int argc, char **argv)
             pg_fixture_stop(&pg);
         }
     }
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    if (opt.keep) {
+        fprintf(stderr, "%s: kept %s\n", bench_prog, dir);
+    } else {
+        nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    }
     akt_registry_free(reg);
     return 0;
 }

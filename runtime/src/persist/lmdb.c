@@ -160,6 +160,7 @@ typedef struct lreq {
     const char *pid;
     size_t npid;
     uint64_t pid_id; /* set by the writer (write, delete) */
+    struct tpid *tp; /* write: its tail index entry (tail_reserve) */
     /* write */
     akt_journal_write_cb cb;
     void *arg;
@@ -692,12 +693,13 @@ tail_reserve(lj *j, lreq *batch)
             } else {
                 tp->resv += r->n;
             }
+            r->tp = tp;
         }
     }
     for (lreq *r = batch; r; r = r->next) {
-        tpid *tp;
-        if (r->kind != RQ_WRITE || r->st != AKT_WRITE_OK
-            || (tp = tp_find(j, r->pid, r->npid)) == NULL || tp->resv == 0) {
+        tpid *tp = r->tp;
+        if (r->kind != RQ_WRITE || r->st != AKT_WRITE_OK || tp == NULL
+            || tp->resv == 0) {
             continue;
         }
         if (ok && !tp_ensure(tp, tp->resv)) {
@@ -720,9 +722,8 @@ tail_apply(lj *j, lreq *batch, size_t moved)
     }
     for (lreq *r = batch; r; r = r->next) {
         if (r->kind == RQ_WRITE && r->st == AKT_WRITE_OK) {
-            tpid *tp = tp_find(j, r->pid, r->npid); /* tail_reserve */
-            for (size_t i = 0; i < r->n; i++) {
-                tp_push(j, tp, r->ev[i].seq, r->ev[i].gseq);
+            for (size_t i = 0; i < r->n; i++) { /* room: tail_reserve */
+                tp_push(j, r->tp, r->ev[i].seq, r->ev[i].gseq);
             }
         } else if (r->kind == RQ_DELETE && r->deleted_to > 0) {
             tpid *tp = tp_find(j, r->pid, r->npid);
