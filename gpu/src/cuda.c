@@ -56,6 +56,7 @@ struct akg_kernel {
 
 struct akg_cuda {
     void *lib;
+    akg_event *sync_ev; /* akg_cuda_sync's, made on first use */
     cu_device dev;
     cu_context ctx;
     cu_stream stream;
@@ -282,6 +283,7 @@ akg_cuda_close(akg_cuda *cu)
     }
     if (cu->ctx) {
         cu->ctx_set(cu->ctx);
+        akg_cuda_event_free(cu, cu->sync_ev);
         for (akg_kernel *k = cu->kernels, *n; k; k = n) {
             n = k->next;
             if (!cu->poisoned) {
@@ -386,10 +388,15 @@ akg_cuda_dtod(akg_cuda *cu, akg_dptr dst, akg_dptr src, size_t n)
 }
 
 akt_err
-akg_cuda_sync(akg_cuda *cu)
+akg_cuda_sync(akg_cuda *cu, int64_t deadline_ns)
 {
-    cu_result r = cu->stream_sync(cu->stream);
-    return r == 0 ? AKT_OK : fail(cu, "cuStreamSynchronize", r);
+    /* an event and a wait with a deadline, not cuStreamSynchronize: that
+     * one never returns from a hung device */
+    akt_err err = cu->sync_ev ? AKT_OK : akg_cuda_event_new(cu, &cu->sync_ev);
+    if (err == AKT_OK) {
+        err = akg_cuda_record(cu, cu->sync_ev);
+    }
+    return err == AKT_OK ? akg_cuda_wait(cu, cu->sync_ev, deadline_ns) : err;
 }
 
 akt_err

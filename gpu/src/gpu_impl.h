@@ -175,7 +175,10 @@ AKG_HIDDEN akt_err akg_cuda_dtoh(
     akg_cuda *cu, void *dst, akg_dptr src, size_t n, bool async);
 AKG_HIDDEN akt_err akg_cuda_dtod(
     akg_cuda *cu, akg_dptr dst, akg_dptr src, size_t n);
-AKG_HIDDEN akt_err akg_cuda_sync(akg_cuda *cu);
+/* akg_cuda_sync -- until the stream's work so far is done, or past
+ * deadline_ns (CLOCK_MONOTONIC): AKT_ETIMEDOUT, the device taken as hung
+ * (akg_cuda_wait) */
+AKG_HIDDEN akt_err akg_cuda_sync(akg_cuda *cu, int64_t deadline_ns);
 
 typedef struct akg_kernel akg_kernel;
 /* akg_cuda_load -- load a CUBIN or PTX image and find kernel. AKT_EPROTO

@@ -608,6 +608,11 @@ disp_stage(void *bp, akt_ref self, const akt_gpu_actor_type *t, uint32_t slot,
         return AKT_EINVAL;
     }
     if (s->lost[slot]) {
+        /* its one failure for the device: whatever its supervisor does
+         * (a restart writes a fresh state; a resume goes on from the
+         * state akt last wrote for it, its host copy), its next message
+         * runs */
+        s->lost[slot] = 0;
         *fail = AKT_GPU_DEVICE;
         return AKT_OK;
     }
@@ -1023,10 +1028,62 @@ static void
 group_fail(group *g, int32_t status)
 {
     for (uint32_t i = 0; i < g->n_actors; i++) {
+        if (status == AKT_GPU_DEVICE) {
+            /* this is its one failure for the device (see disp_stage) */
+            g->s->lost[g->slot[i]] = 0;
+        }
         for (uint32_t j = g->beg[i]; j < g->beg[i + 1]; j++) {
             g->rc[j] = j == g->beg[i] ? status : AKT_GPU_SKIPPED;
         }
     }
+}
+
+/* g on the CPU batch loop. An actor whose state went with the device
+ * after it was staged (the fault was seen since: a batch before it
+ * failed) must not run on its stale host copy: it fails as the device
+ * did and its host copy stays as it was. */
+static void
+cpu_run(disp *d, group *g)
+{
+    slab *s = g->s;
+    const akt_gpu_actor_type *t = s->t;
+    akt_gpu_args a;
+    group_args(g, &a);
+    uint32_t nlost = 0;
+    for (uint32_t i = 0; i < g->n_actors; i++) {
+        nlost += s->lost[g->slot[i]] ? 1 : 0;
+    }
+    if (nlost == 0) {
+        t->cpu(&a);
+        return;
+    }
+    size_t sz = t->state_size;
+    uint8_t *save = malloc(nlost * sz + 1);
+    if (save == NULL) {
+        logf_(d, AKT_LOG_ERROR,
+            "gpu: %s: no memory to run a batch after the device failed",
+            t->name);
+        group_fail(g, AKT_GPU_DEVICE);
+        return;
+    }
+    for (uint32_t i = 0, k = 0; i < g->n_actors; i++) {
+        if (s->lost[g->slot[i]]) {
+            memcpy(save + sz * k++, s->host + (size_t)g->slot[i] * sz, sz);
+        }
+    }
+    t->cpu(&a);
+    for (uint32_t i = 0, k = 0; i < g->n_actors; i++) {
+        uint32_t sl = g->slot[i];
+        if (!s->lost[sl]) {
+            continue;
+        }
+        memcpy(s->host + (size_t)sl * sz, save + sz * k++, sz);
+        s->lost[sl] = 0; /* its one failure for the device */
+        for (uint32_t j = g->beg[i]; j < g->beg[i + 1]; j++) {
+            g->rc[j] = j == g->beg[i] ? AKT_GPU_DEVICE : AKT_GPU_SKIPPED;
+        }
+    }
+    free(save);
 }
 
 /* the groups of b that went to the device fail as the device did */
@@ -1058,7 +1115,9 @@ slabs_grow_dev(disp *d, char *why, size_t len)
         if (err == AKT_OK && s->dev) {
             err = akg_cuda_dtod(cu, nd, s->dev, (size_t)s->dev_cap * sz);
             if (err == AKT_OK) {
-                err = akg_cuda_sync(cu);
+                /* by the batch deadline: a copy that never completes is
+                 * a hung device, as a batch would be */
+                err = akg_cuda_sync(cu, now_ns() + d->o.batch_timeout_ns);
             }
             if (err != AKT_OK) {
                 akg_cuda_free(cu, nd);
@@ -1096,7 +1155,14 @@ execute(disp *d, batch *b)
         char why[1024];
         if (slabs_grow_dev(d, why, sizeof why) != AKT_OK
             && akg_cuda_poisoned(d->cu)) {
+            /* the states on the device are lost: this batch's actors
+             * fail as the device did (not run on their host copies) */
             device_fault(d, why);
+            for (uint32_t k = 0; k < b->ngroups; k++) {
+                b->g[k].beg[b->g[k].n_actors] = b->g[k].n_msgs;
+                group_fail(&b->g[k], AKT_GPU_DEVICE);
+            }
+            return;
         }
         /* else (no memory): the groups of the slab fail in cuda_launch */
     }
@@ -1126,9 +1192,7 @@ execute(disp *d, batch *b)
             s->ndirty = 0;
         }
         if (d->cu == NULL || d->failover || s->on_cpu) {
-            akt_gpu_args a;
-            group_args(g, &a);
-            s->t->cpu(&a);
+            cpu_run(d, g);
             continue;
         }
         akt_err err = cuda_launch(d, g, why, sizeof why);

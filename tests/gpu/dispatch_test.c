@@ -799,6 +799,53 @@ START_TEST(soft_device_runs_batches_through_staging_and_graphs)
 }
 END_TEST
 
+/* rounds of one ask to each of the n Scalers refs, all at once; the
+ * asks answered AKT_OK and those that failed with the device (AKT_EIO and
+ * its reason) are counted in *ok and *eio. Each actor fails at most once
+ * (first[i]: the round it did, -1 before); every reply's count is the
+ * actor's successes so far -- since its failure, after which it was
+ * restarted (a fresh state): an actor run on a state it no longer has
+ * would answer another count. */
+static void
+ask_rounds(
+    gpudemo_ScalerRef *refs, int n, int rounds, int *first, int *eio, int *ok)
+{
+    akt_future **f = calloc((size_t)n, sizeof *f);
+    int *good = calloc((size_t)n, sizeof *good);
+    for (int round = 0; round < rounds; round++) {
+        for (int i = 0; i < n; i++) {
+            ck_assert_int_eq(
+                gpudemo_scaler_ask_sample(refs[i],
+                    gpudemo_sample_new(1.0f, 2.0f, 1), 30 * SEC, &f[i]),
+                AKT_OK);
+        }
+        for (int i = 0; i < n; i++) {
+            gpudemo_Scaled *r = NULL;
+            akt_err err = gpudemo_scaler_ask_sample_wait(f[i], 30 * SEC, &r);
+            if (err == AKT_OK) {
+                (*ok)++;
+                good[i]++;
+                ck_assert_msg(r->count == good[i],
+                    "actor %d round %d: count %lld, want %d", i, round,
+                    (long long)r->count, good[i]);
+                akt_msg_free(r);
+            } else {
+                ck_assert_int_eq(err, AKT_EIO);
+                ck_assert_str_eq(akt_future_error_text(f[i]),
+                    "gpudemo.Scaler on gpudemo.Sample: the GPU failed and the "
+                    "actor's state with it");
+                ck_assert_msg(first[i] < 0, "actor %d failed twice", i);
+                first[i] = round;
+                good[i] = 0; /* restarted: a fresh state */
+                (*eio)++;
+            }
+            akt_future_release(f[i]);
+        }
+    }
+    free(f);
+    free(good);
+}
+
 /* four rounds of one ask to each of n Scalers on the GPU dispatcher; the
  * asks answered AKT_OK and those that failed with the device (AKT_EIO
  * and its reason), which must be all of them */
@@ -807,34 +854,13 @@ rounds_through_a_device_failure(akt_system *sys, int *eio, int *ok)
 {
     enum { N = 40 };
     gpudemo_ScalerRef refs[N];
+    int first[N];
     for (int i = 0; i < N; i++) {
         refs[i] = spawn_scaler(sys, AKT_PLACEMENT_GPU);
+        first[i] = -1;
     }
     *eio = *ok = 0;
-    for (int round = 0; round < 4; round++) {
-        akt_future *f[N];
-        for (int i = 0; i < N; i++) {
-            ck_assert_int_eq(
-                gpudemo_scaler_ask_sample(refs[i],
-                    gpudemo_sample_new(1.0f, 2.0f, 1), 30 * SEC, &f[i]),
-                AKT_OK);
-        }
-        for (int i = 0; i < N; i++) {
-            gpudemo_Scaled *r = NULL;
-            akt_err err = gpudemo_scaler_ask_sample_wait(f[i], 30 * SEC, &r);
-            if (err == AKT_OK) {
-                (*ok)++;
-                akt_msg_free(r);
-            } else {
-                ck_assert_int_eq(err, AKT_EIO);
-                ck_assert_str_eq(akt_future_error_text(f[i]),
-                    "gpudemo.Scaler on gpudemo.Sample: the GPU failed and the "
-                    "actor's state with it");
-                (*eio)++;
-            }
-            akt_future_release(f[i]);
-        }
-    }
+    ask_rounds(refs, N, 4, first, eio, ok);
     ck_assert_int_gt(*eio, 0);
     ck_assert_int_eq(*eio + *ok, 4 * N);
     akt_gpu_stats st;
@@ -843,6 +869,106 @@ rounds_through_a_device_failure(akt_system *sys, int *eio, int *ok)
     ck_assert_msg(
         strstr(st.executor, "failed over to the CPU"), "%s", st.executor);
 }
+
+/* Growing the device's state array (more actors than it holds) waits for
+ * its copy with the batch deadline: a copy that never completes
+ * (AKT_SOFT_CUDA_HANG_DTOD; cuStreamSynchronize, the old wait, would
+ * never return) fails the device once by akt.gpu.batch-timeout; every
+ * actor whose state was there fails once with AKT_EIO -- none runs on a
+ * state it lost, none fails twice -- and all go on on the CPU */
+START_TEST(a_hung_state_array_move_fails_by_the_deadline)
+{
+    setenv("AKT_SOFT_CUDA_HANG_DTOD", "1", 1);
+    setenv("AKT_akt__gpu__batch_timeout", "300ms", 1);
+    akt_system *sys = mk_sys();
+    enum { N0 = 40, N = 100 };
+    gpudemo_ScalerRef refs[N];
+    int first[N], eio = 0, ok = 0;
+    for (int i = 0; i < N; i++) {
+        first[i] = -1;
+    }
+    for (int i = 0; i < N0; i++) {
+        refs[i] = spawn_scaler(sys, AKT_PLACEMENT_GPU);
+    }
+    ask_rounds(refs, N0, 2, first, &eio, &ok); /* on the device */
+    ck_assert_int_eq(ok, 2 * N0);
+    for (int i = N0; i < N; i++) { /* past the 64 states it holds */
+        refs[i] = spawn_scaler(sys, AKT_PLACEMENT_GPU);
+    }
+    ask_rounds(refs, N, 3, first, &eio, &ok);
+    /* each actor at most once (ask_rounds); those whose state was on the
+     * device, exactly once; one started after the fault (its start runs
+     * on the dispatcher, maybe after the move) has its state on the host
+     * and never fails */
+    for (int i = 0; i < N0; i++) {
+        ck_assert_msg(first[i] >= 0, "actor %d never failed", i);
+    }
+    ck_assert_int_ge(eio, N0);
+    ck_assert_int_eq(ok + eio, 2 * N0 + 3 * N);
+    akt_gpu_stats st;
+    ck_assert_int_eq(akt_gpu_stats_get(sys, &st), AKT_OK);
+    ck_assert_uint_eq(st.device_faults, 1);
+    akt_system_free(sys);
+}
+END_TEST
+
+/* Resumed, not restarted, after a device fault: each actor fails once
+ * with AKT_EIO and then answers every message -- its slot does not stay
+ * lost. It goes on from the state akt holds for it on the host: on a
+ * device, the state it was started with (the device's was lost); with
+ * the CPU executor, its state (nothing was lost) */
+START_TEST(an_actor_resumed_after_a_device_fault_goes_on)
+{
+    setenv("AKT_GPU_FAULT_AT_BATCH", "3", 1);
+    akt_system *sys = mk_sys();
+    parent_directive = AKT_RESUME;
+    kid_placement = AKT_PLACEMENT_GPU;
+    nkids = 8;
+    akt_supervisor_strategy strat
+        = { .kind = AKT_ONE_FOR_ONE, .max_restarts = -1, .decider = decide };
+    akt_props pp = {
+        .behavior = &parent_beh, .lifecycle = &parent_lc, .supervisor = &strat
+    };
+    akt_ref parent;
+    ck_assert_int_eq(akt_spawn(sys, &pp, NULL, &parent), AKT_OK);
+    akt_future *pf;
+    ck_assert_int_eq(
+        akt_ask(parent, gpudemo_probe_new(), 30 * SEC, &pf), AKT_OK);
+    akt_future_wait(pf, 30 * SEC, NULL); /* unhandled: after its start */
+    akt_future_release(pf);
+    enum { R = 6 };
+    int eio = 0;
+    for (int i = 0; i < nkids; i++) {
+        int fails = 0;
+        int64_t want = 0;
+        for (int round = 0; round < R; round++) {
+            gpudemo_Scaled *r = NULL;
+            akt_future *f;
+            ck_assert_int_eq(
+                gpudemo_scaler_ask_sample(gpudemo_scaler_ref(kids[i]),
+                    gpudemo_sample_new(1.0f, 1.0f, 0), 30 * SEC, &f),
+                AKT_OK);
+            akt_err err = gpudemo_scaler_ask_sample_wait(f, 30 * SEC, &r);
+            if (err == AKT_EIO) {
+                fails++;
+                if (strcmp(executor, "cuda") == 0) {
+                    want = 0; /* the device's state went with it */
+                }
+            } else {
+                ck_assert_int_eq(err, AKT_OK);
+                ck_assert_int_eq(r->count, ++want);
+                akt_msg_free(r);
+            }
+            akt_future_release(f);
+        }
+        ck_assert_int_le(fails, 1);
+        eio += fails;
+    }
+    ck_assert_int_eq(eio, nkids); /* each once, then on */
+    akt_stop(parent);
+    akt_system_free(sys);
+}
+END_TEST
 
 /* A kernel that never completes (AKT_SOFT_CUDA_HANG_AT): the batch's
  * deadline (akt.gpu.batch-timeout) passes, the device is taken as hung,
@@ -1000,12 +1126,14 @@ main(void)
     tcase_add_test(tc, tells_of_gpu_handlers_are_routed_as_on_the_cpu);
     if (strcmp(executor, "cpu") == 0 || soft) {
         tcase_add_test(tc, a_device_fault_fails_each_actor_once_and_they_go_on);
+        tcase_add_test(tc, an_actor_resumed_after_a_device_fault_goes_on);
     }
     if (soft) {
         tcase_add_test(tc, soft_device_runs_batches_through_staging_and_graphs);
         tcase_add_test(
             tc, a_hung_batch_fails_by_its_deadline_and_the_cpu_goes_on);
         tcase_add_test(tc, a_faulting_kernel_fails_the_device_once);
+        tcase_add_test(tc, a_hung_state_array_move_fails_by_the_deadline);
         tcase_add_test(tc, a_precompiled_kernel_runs_without_nvrtc);
         tcase_add_test(
             tc, without_nvrtc_or_a_precompiled_kernel_the_type_runs_on_the_cpu);

@@ -18,7 +18,10 @@
  *   - AKT_SOFT_CUDA_FAULT_AT=n: the n-th kernel run fails with
  *     CUDA_ERROR_ILLEGAL_ADDRESS (700), and every call after it (sticky,
  *     as a poisoned context); AKT_SOFT_CUDA_HANG_AT=n: the n-th kernel
- *     never completes (events after it stay not ready).
+ *     never completes (events after it stay not ready);
+ *     AKT_SOFT_CUDA_HANG_DTOD=n: the n-th device-to-device copy never
+ *     completes. A hung stream is a hung device: cuStreamSynchronize
+ *     never returns (the runtime must wait with a deadline instead).
  *
  * It is a test of the host side (staging layout, double buffering, graph
  * bookkeeping, deadlines, fault handling), not of CUDA: the kernels run as
@@ -56,6 +59,7 @@ typedef struct op {
     soft_kernel fn;
     const void *args;
     struct soft_event *ev;
+    bool dtod; /* a device-to-device copy */
 } op;
 
 typedef struct soft_event {
@@ -78,7 +82,9 @@ static cu_result sticky;
 static bool hung;
 static uint64_t kernels_run, captures, graph_launches, events_outstanding,
     max_outstanding;
-static long fault_at, hang_at;
+static long fault_at, hang_at, hang_dtod;
+static uint64_t dtod_run;
+static pthread_cond_t never = PTHREAD_COND_INITIALIZER;
 
 /* Every block the soft driver hands out stays on one list until it is
  * freed: the runtime does not free device memory, events, modules or
@@ -225,6 +231,11 @@ run_to(uint64_t end)
         }
         op *o = &q[qhead % qcap];
         if (sticky == OK) {
+            if (o->kind == OP_COPY && o->dtod && hang_dtod > 0
+                && (long)++dtod_run == hang_dtod) {
+                hung = true;
+                return false;
+            }
             if (o->kind == OP_COPY) {
                 memcpy(o->dst, o->own ? o->own : o->src, o->n);
             } else if (o->kind == OP_KERNEL) {
@@ -256,8 +267,10 @@ cuInit(unsigned flags)
     (void)flags;
     const char *f = getenv("AKT_SOFT_CUDA_FAULT_AT");
     const char *h = getenv("AKT_SOFT_CUDA_HANG_AT");
+    const char *hd = getenv("AKT_SOFT_CUDA_HANG_DTOD");
     fault_at = f ? atol(f) : 0;
     hang_at = h ? atol(h) : 0;
+    hang_dtod = hd ? atol(hd) : 0;
     return OK;
 }
 
@@ -340,8 +353,10 @@ cuStreamSynchronize(void *s)
 {
     (void)s;
     pthread_mutex_lock(&mu);
-    bool done = run_to(qtail);
-    cu_result r = !done ? 999 : sticky;
+    while (!run_to(qtail)) {
+        pthread_cond_wait(&never, &mu); /* a hung device: never returns */
+    }
+    cu_result r = sticky;
     pthread_mutex_unlock(&mu);
     return r;
 }
@@ -401,12 +416,13 @@ cuMemFreeHost(void *p)
 }
 
 static cu_result
-copy(void *dst, const void *src, size_t n, bool pageable_snapshot)
+copy(void *dst, const void *src, size_t n, bool pageable_snapshot, bool dtod)
 {
     pthread_mutex_lock(&mu);
     cu_result r = sticky;
     if (r == OK) {
-        op o = { .kind = OP_COPY, .dst = dst, .src = src, .n = n };
+        op o
+            = { .kind = OP_COPY, .dst = dst, .src = src, .n = n, .dtod = dtod };
         if (pageable_snapshot && !capturing && !is_pinned(src, n)) {
             o.own = malloc(n ? n : 1);
             if (o.own == NULL) {
@@ -428,14 +444,14 @@ cuMemcpyHtoDAsync_v2(
     unsigned long long dst, const void *src, size_t n, void *stream)
 {
     (void)stream;
-    return copy((void *)(uintptr_t)dst, src, n, true);
+    return copy((void *)(uintptr_t)dst, src, n, true, false);
 }
 
 EXPORT cu_result
 cuMemcpyDtoHAsync_v2(void *dst, unsigned long long src, size_t n, void *stream)
 {
     (void)stream;
-    return copy(dst, (const void *)(uintptr_t)src, n, false);
+    return copy(dst, (const void *)(uintptr_t)src, n, false, false);
 }
 
 EXPORT cu_result
@@ -443,7 +459,8 @@ cuMemcpyDtoDAsync_v2(
     unsigned long long dst, unsigned long long src, size_t n, void *stream)
 {
     (void)stream;
-    return copy((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, n, false);
+    return copy(
+        (void *)(uintptr_t)dst, (const void *)(uintptr_t)src, n, false, true);
 }
 
 typedef struct soft_module {
