@@ -13,6 +13,9 @@
  *   EV <event> <member address> <member uid in hex> <status>   (each event)
  * and reads commands on stdin, one per line:
  *   join <seed address>...   akt_cluster_join_seed_nodes
+ *   discover <etcd endpoint> <prefix> <required contacts>
+ *                            akt_cluster_join_discovered (registrations with
+ *                            a 2 s ttl); prints "DISCOVERED <result>"
  *   leave                    akt_cluster_leave(self)
  *   quit (or end of input)   terminate and exit 0
  */
@@ -104,6 +107,7 @@ main(int argc, char **argv)
     pthread_mutex_unlock(&out_mu);
     akt_cluster_state_free(&st);
     char line[4096];
+    akt_discovery *disc = NULL;
     while (fgets(line, sizeof line, stdin) != NULL) {
         line[strcspn(line, "\n")] = '\0';
         if (strncmp(line, "join ", 5) == 0) {
@@ -117,6 +121,22 @@ main(int argc, char **argv)
             if (rc != AKT_OK) {
                 fail("join", rc);
             }
+        } else if (strncmp(line, "discover ", 9) == 0) {
+            char ep[256], prefix[256];
+            unsigned required;
+            rc = AKT_EINVAL;
+            if (disc == NULL
+                && sscanf(line + 9, "%255s %255s %u", ep, prefix, &required)
+                    == 3
+                && (rc = akt_discovery_etcd_new(ep, prefix, AKT_SEC(2), &disc))
+                    == AKT_OK) {
+                rc = akt_cluster_join_discovered(
+                    sys, disc, required, AKT_SEC(60));
+            }
+            pthread_mutex_lock(&out_mu);
+            printf("DISCOVERED %s\n", akt_strerror(rc));
+            fflush(stdout);
+            pthread_mutex_unlock(&out_mu);
         } else if (strcmp(line, "leave") == 0) {
             if ((rc = akt_cluster_leave(sys, NULL)) != AKT_OK) {
                 fail("leave", rc);
@@ -125,6 +145,7 @@ main(int argc, char **argv)
             break;
         }
     }
+    akt_discovery_free(disc);
     akt_system_terminate(sys);
     akt_system_await_termination(sys, 10000000000LL);
     akt_system_free(sys);

@@ -299,6 +299,63 @@ AKT_API bool akt_lease_held(akt_lease *l);
 AKT_API akt_err akt_lease_release(akt_lease *l);
 AKT_API void akt_lease_free(akt_lease *l);
 
+/* --- seed discovery
+ * -------------------------------------------------------------- Nodes find
+ * each other through etcd instead of a fixed seed list: each registers its
+ * address under a prefix with an etcd lease that it keeps alive (so the
+ * registration of a node that dies goes away within ttl), and reads the
+ * registered addresses to join. The addresses are sorted, so nodes that
+ * see the same set agree on the first seed: the lowest address starts the
+ * cluster when no registered node answers, the others join it (Akka's
+ * Cluster Bootstrap, with etcd as the discovery method). */
+typedef struct akt_discovery akt_discovery;
+
+/* Most addresses read from etcd at once (the lowest are kept). */
+#define AKT_DISCOVERY_MAX 64
+
+/* akt_discovery_etcd_new -- discovery under prefix (a non-empty etcd key
+ * prefix such as "akt/my-cluster", at most 200 bytes) on the etcd at
+ * endpoint ("http://127.0.0.1:2379"); registrations live ttl_ns (1 s to
+ * 1 h) after the last keep-alive, which is sent every ttl/3. Nothing is
+ * contacted yet. Errors: AKT_EINVAL, AKT_ENOMEM. */
+AKT_API akt_err akt_discovery_etcd_new(const char *endpoint, const char *prefix,
+    int64_t ttl_ns, akt_discovery **out);
+/* akt_discovery_register -- register address ("akt://sys@host:port", or
+ * "akt://sys@[url]") under the prefix (replacing an older registration of
+ * the same address: a restarted node) and keep it alive on a thread of the
+ * discovery's own until akt_discovery_deregister or _free; a lost lease
+ * (etcd unreachable for longer than ttl) is registered again. Errors:
+ * AKT_EINVAL (not an address), AKT_ESTATE (registered already), AKT_EPEER
+ * (etcd does not answer), AKT_EPROTO, AKT_ENOMEM. */
+AKT_API akt_err akt_discovery_register(akt_discovery *d, const char *address);
+/* akt_discovery_list -- the registered addresses, sorted, into out (cap
+ * entries of AKT_DISCOVERY_ADDR_LEN bytes); *n is how many. Values under the
+ * prefix that are no address are skipped (and counted in *skipped, which
+ * may be NULL). Errors: AKT_EPEER, AKT_EPROTO, AKT_ETOOBIG, AKT_EINVAL. */
+#define AKT_DISCOVERY_ADDR_LEN 512
+AKT_API akt_err akt_discovery_list(akt_discovery *d,
+    char (*out)[AKT_DISCOVERY_ADDR_LEN], size_t cap, size_t *n,
+    size_t *skipped);
+/* akt_discovery_deregister -- stop keeping the registration alive and
+ * remove it (revoke its lease). AKT_OK also when not registered; AKT_EPEER
+ * when etcd does not answer (it then expires). */
+AKT_API akt_err akt_discovery_deregister(akt_discovery *d);
+/* akt_discovery_free -- deregister and free. */
+AKT_API void akt_discovery_free(akt_discovery *d);
+
+/* akt_cluster_join_discovered -- register this node's address with d, wait
+ * until at least required_contacts nodes are registered (re-reading every
+ * ttl/4, at most 1 s; required_contacts should be the number of nodes that
+ * are started together, so that all of them see the same set and agree on
+ * the first seed), then join the registered nodes as seed nodes
+ * (akt_cluster_join_seed_nodes). Blocks the caller at most timeout_ns.
+ * Errors: AKT_ETIMEDOUT (fewer registered by then: the registration
+ * stays, call again), AKT_EINVAL, AKT_ENOENT (no cluster or remoting),
+ * AKT_ESTATE (joining or a member already), what register and list
+ * return. */
+AKT_API akt_err akt_cluster_join_discovered(akt_system *sys, akt_discovery *d,
+    size_t required_contacts, int64_t timeout_ns);
+
 #ifdef __cplusplus
 }
 #endif

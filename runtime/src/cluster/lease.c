@@ -17,12 +17,12 @@
 #include <nng/supplemental/http/http.h>
 
 #include "akt/cluster.h"
+#include "cluster/etcd.h"
 #include "core/ext.h"
 
-#define NAME_MAX_LEN   256
-#define OWNER_MAX_LEN  256
-#define RESP_MAX       (64 * 1024)
-#define REQ_TIMEOUT_MS 2000
+#define NAME_MAX_LEN  256
+#define OWNER_MAX_LEN 256
+#define RESP_MAX      (64 * 1024)
 
 struct akt_lease {
     pthread_mutex_t mu;
@@ -34,105 +34,6 @@ struct akt_lease {
     char id[32]; /* the etcd lease held; "" none */
     int64_t valid_until; /* akti_now_ns deadline of the hold */
 };
-
-/* --- base64 and small JSON pieces ---------------------------------------- */
-
-static const char b64[]
-    = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static void
-b64_encode(const char *in, char *out)
-{
-    size_t n = strlen(in), o = 0;
-    const unsigned char *p = (const unsigned char *)in;
-    for (size_t i = 0; i < n; i += 3) {
-        unsigned v = (unsigned)p[i] << 16;
-        if (i + 1 < n) {
-            v |= (unsigned)p[i + 1] << 8;
-        }
-        if (i + 2 < n) {
-            v |= p[i + 2];
-        }
-        out[o++] = b64[(v >> 18) & 63];
-        out[o++] = b64[(v >> 12) & 63];
-        out[o++] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
-        out[o++] = i + 2 < n ? b64[v & 63] : '=';
-    }
-    out[o] = '\0';
-}
-
-/* the string value of "key":"..." (the first one) into out; false if none
- * or too long; no escapes are expected in the fields read here */
-static bool
-json_str(const char *json, const char *key, char *out, size_t cap)
-{
-    char pat[64];
-    snprintf(pat, sizeof pat, "\"%s\":\"", key);
-    const char *p = strstr(json, pat);
-    if (p == NULL) {
-        return false;
-    }
-    p += strlen(pat);
-    const char *e = strchr(p, '"');
-    if (e == NULL || (size_t)(e - p) >= cap) {
-        return false;
-    }
-    memcpy(out, p, (size_t)(e - p));
-    out[e - p] = '\0';
-    return true;
-}
-
-/* --- HTTP -------------------------------------------------------------------
- */
-
-/* POST body to path; the response body (NUL-terminated, truncated at
- * cap - 1) into resp. AKT_EPEER: no answer, or not 200. */
-static akt_err
-post(akt_lease *l, const char *path, const char *body, char *resp, size_t cap)
-{
-    nng_http_req *req = NULL;
-    nng_http_res *res = NULL;
-    nng_aio *aio = NULL;
-    akt_err rc = AKT_EPEER;
-    if (nng_http_req_alloc(&req, l->url) != 0 || nng_http_res_alloc(&res) != 0
-        || nng_aio_alloc(&aio, NULL, NULL) != 0) {
-        rc = AKT_ENOMEM;
-        goto out;
-    }
-    if (nng_http_req_set_method(req, "POST") != 0
-        || nng_http_req_set_uri(req, path) != 0
-        || nng_http_req_set_header(req, "Content-Type", "application/json") != 0
-        || nng_http_req_copy_data(req, body, strlen(body)) != 0) {
-        rc = AKT_ENOMEM;
-        goto out;
-    }
-    nng_aio_set_timeout(aio, REQ_TIMEOUT_MS);
-    nng_http_client_transact(l->client, req, res, aio);
-    nng_aio_wait(aio);
-    if (nng_aio_result(aio) != 0 || nng_http_res_get_status(res) != 200) {
-        goto out;
-    }
-    void *data;
-    size_t len;
-    nng_http_res_get_data(res, &data, &len);
-    if (len >= cap) {
-        len = cap - 1;
-    }
-    memcpy(resp, data, len);
-    resp[len] = '\0';
-    rc = AKT_OK;
-out:
-    if (aio != NULL) {
-        nng_aio_free(aio);
-    }
-    if (res != NULL) {
-        nng_http_res_free(res);
-    }
-    if (req != NULL) {
-        nng_http_req_free(req);
-    }
-    return rc;
-}
 
 /* --- the lease --------------------------------------------------------------
  */
@@ -179,10 +80,12 @@ keep_alive_locked(akt_lease *l)
     }
     snprintf(body, sizeof body, "{\"ID\":\"%s\"}", l->id);
     int64_t sent = akti_now_ns();
-    akt_err rc = post(l, "/v3/lease/keepalive", body, resp, RESP_MAX);
+    akt_err rc = akti_etcd_post(
+        l->client, l->url, "/v3/lease/keepalive", body, resp, RESP_MAX);
     if (rc == AKT_OK) {
         /* an expired lease comes back without a TTL (or with 0) */
-        if (!json_str(resp, "TTL", ttl, sizeof ttl) || atoll(ttl) <= 0) {
+        if (!akti_etcd_json_str(resp, "TTL", ttl, sizeof ttl)
+            || atoll(ttl) <= 0) {
             l->id[0] = '\0';
             rc = AKT_ESTATE;
         } else {
@@ -217,16 +120,18 @@ akt_lease_acquire(akt_lease *l, const char *owner)
     }
     snprintf(body, sizeof body, "{\"TTL\":%lld}", (long long)l->ttl_s);
     int64_t sent = akti_now_ns();
-    if ((rc = post(l, "/v3/lease/grant", body, resp, RESP_MAX)) != AKT_OK) {
+    if ((rc = akti_etcd_post(
+             l->client, l->url, "/v3/lease/grant", body, resp, RESP_MAX))
+        != AKT_OK) {
         goto out;
     }
-    if (!json_str(resp, "ID", id, sizeof id) || atoll(id) == 0) {
+    if (!akti_etcd_json_str(resp, "ID", id, sizeof id) || atoll(id) == 0) {
         rc = AKT_EPROTO;
         goto out;
     }
     char key[NAME_MAX_LEN * 2], val[OWNER_MAX_LEN * 2];
-    b64_encode(l->name, key);
-    b64_encode(owner, val);
+    akti_etcd_b64(l->name, key);
+    akti_etcd_b64(owner, val);
     snprintf(body, sizeof body,
         "{\"compare\":[{\"key\":\"%s\",\"target\":\"CREATE\","
         "\"create_revision\":\"0\"}],"
@@ -234,7 +139,9 @@ akt_lease_acquire(akt_lease *l, const char *owner)
         "\"lease\":\"%s\"}}],"
         "\"failure\":[{\"request_range\":{\"key\":\"%s\"}}]}",
         key, key, val, id, key);
-    if ((rc = post(l, "/v3/kv/txn", body, resp, RESP_MAX)) != AKT_OK) {
+    if ((rc = akti_etcd_post(
+             l->client, l->url, "/v3/kv/txn", body, resp, RESP_MAX))
+        != AKT_OK) {
         goto out;
     }
     if (strstr(resp, "\"succeeded\":true") != NULL) {
@@ -246,7 +153,8 @@ akt_lease_acquire(akt_lease *l, const char *owner)
     }
     /* someone holds it: give back the lease we took for nothing */
     snprintf(body, sizeof body, "{\"ID\":\"%s\"}", id);
-    (void)post(l, "/v3/lease/revoke", body, resp, RESP_MAX);
+    (void)akti_etcd_post(
+        l->client, l->url, "/v3/lease/revoke", body, resp, RESP_MAX);
     rc = AKT_EBUSY;
 out:
     pthread_mutex_unlock(&l->mu);
@@ -290,7 +198,8 @@ akt_lease_release(akt_lease *l)
     if (resp != NULL) {
         char body[96];
         snprintf(body, sizeof body, "{\"ID\":\"%s\"}", l->id);
-        rc = post(l, "/v3/lease/revoke", body, resp, RESP_MAX);
+        rc = akti_etcd_post(
+            l->client, l->url, "/v3/lease/revoke", body, resp, RESP_MAX);
         l->id[0] = '\0';
     }
     free(resp);
