@@ -386,6 +386,73 @@ START_TEST(writes_queued_together_share_commits)
 }
 END_TEST
 
+typedef struct fill_arg {
+    akt_write_status st;
+    akt_err rc;
+    t_latch *done;
+} fill_arg;
+
+static void
+fill_cb(void *arg, akt_write_status st, akt_err rc)
+{
+    fill_arg *f = arg;
+    f->st = st;
+    f->rc = rc;
+    t_latch_add(f->done, 1);
+}
+
+/* Many batches, some committed and held for the next commit's sync when a
+ * later commit fails on the full map: every write is told, those told OK
+ * are in the journal after a reopen, those told ENOSPC are not. */
+START_TEST(writes_around_a_commit_that_fails_are_told_truthfully)
+{
+    enum { N = 3000 };
+    akt_lmdb_options o
+        = { .dir = dir, .map_size = 1u << 20, .max_batch_events = 50 };
+    akt_journal *j;
+    ck_assert_int_eq(akt_journal_open_lmdb(&o, reg, &j, NULL), AKT_OK);
+    fill_arg *f = calloc(N, sizeof(*f));
+    t_latch done = T_LATCH_INIT;
+    void *b = blob(700, 9);
+    akt_jevent ev = { .msg = b };
+    for (int i = 0; i < N; i++) {
+        char pid[16];
+        snprintf(pid, sizeof(pid), "f-%d", i);
+        f[i].done = &done;
+        ck_assert_int_eq(akt_journal_write(j, pid, 1, &ev, 1, fill_cb, &f[i]),
+            AKT_OK);
+    }
+    akt_msg_free(b);
+    ck_assert(t_latch_wait(&done, N, 60000));
+    akt_journal_close(j);
+    ck_assert_int_eq(akt_journal_open_lmdb(&o, reg, &j, NULL), AKT_OK);
+    int ok = 0, full = 0;
+    for (int i = 0; i < N; i++) {
+        char pid[16];
+        snprintf(pid, sizeof(pid), "f-%d", i);
+        uint64_t h = 9, n = 0;
+        ck_assert_int_eq(akt_journal_highest(j, pid, &h), AKT_OK);
+        ck_assert_int_eq(akt_journal_replay(j, NULL, pid, 1, UINT64_MAX,
+                             UINT64_MAX, count_cb, &n, NULL),
+            AKT_OK);
+        if (f[i].st == AKT_WRITE_OK) {
+            ok++;
+            ck_assert_uint_eq(h, 1);
+            ck_assert_uint_eq(n, 1);
+        } else {
+            full++;
+            ck_assert_int_eq(f[i].rc, AKT_ENOSPC);
+            ck_assert_uint_eq(h, 0);
+            ck_assert_uint_eq(n, 0);
+        }
+    }
+    ck_assert_int_gt(ok, 50); /* several batches went in ... */
+    ck_assert_int_gt(full, 0); /* ... before the map was full */
+    free(f);
+    akt_journal_close(j);
+}
+END_TEST
+
 START_TEST(an_oversized_event_is_rejected_before_the_store)
 {
     akt_lmdb_options o = { .dir = dir, .max_record_size = 1024 };
@@ -420,6 +487,7 @@ main(void)
     tcase_add_test(tc, a_journal_of_the_first_format_is_read_and_upgraded);
     tcase_add_test(tc, writes_queued_together_share_commits);
     tcase_add_test(tc, an_oversized_event_is_rejected_before_the_store);
+    tcase_add_test(tc, writes_around_a_commit_that_fails_are_told_truthfully);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -91,7 +91,7 @@ map_mdb(int rc)
 
 static akt_err
 open_env(const akt_lmdb_options *o, uint64_t def_map, unsigned maxdbs,
-    MDB_env **out, akt_persist_error *err)
+    unsigned flags, MDB_env **out, akt_persist_error *err)
 {
     if (o == NULL || o->dir == NULL || o->dir[0] == '\0') {
         akti_perr(err, "lmdb: no directory given");
@@ -128,8 +128,8 @@ open_env(const akt_lmdb_options *o, uint64_t def_map, unsigned maxdbs,
         rc = mdb_env_set_maxreaders(env, 512);
     }
     if (rc == 0) {
-        rc = mdb_env_open(
-            env, o->dir, MDB_NOTLS | (o->no_sync ? MDB_NOSYNC : 0), 0644);
+        rc = mdb_env_open(env, o->dir,
+            MDB_NOTLS | flags | (o->no_sync ? MDB_NOSYNC : 0), 0644);
     }
     if (rc != 0) {
         akti_perr(err, "lmdb: cannot open %s: %s", o->dir, mdb_strerror(rc));
@@ -207,6 +207,7 @@ typedef struct lj {
     lreq *head, *tail;
     bool closing;
     bool inflight; /* the writer holds a batch */
+    bool no_sync; /* fsync = off: acknowledge right after the commit */
     akti_pend_map pending; /* pids with writes queued or in flight */
     void (*hook)(void *arg); /* watch: after each commit (under mu) */
     void *hook_arg;
@@ -803,17 +804,88 @@ commit_batch(lj *j, lreq *batch)
     return fail == AKT_OK;
 }
 
+/* acknowledge a batch: callbacks, then (under mu) the live-query hook, the
+ * pending set and the synchronous requests, which live on their callers'
+ * stacks and are released last */
+static void
+ack_batch(lj *j, lreq *batch, bool committed)
+{
+    lreq *sync = NULL, **stail = &sync, *done = NULL, **dtail = &done;
+    for (lreq *r = batch, *next; r; r = next) {
+        next = r->next;
+        r->next = NULL;
+        if (r->kind == RQ_WRITE) {
+            r->cb(r->arg, r->st, r->rc);
+            *dtail = r;
+            dtail = &r->next;
+        } else {
+            *stail = r;
+            stail = &r->next;
+        }
+    }
+    pthread_mutex_lock(&j->mu);
+    if (committed && j->hook) {
+        j->hook(j->hook_arg); /* live queries: only signals */
+    }
+    for (lreq *r = done, *next; r; r = next) {
+        next = r->next;
+        akti_pend_done(&j->pending, r->pid, r->npid);
+        free(r);
+    }
+    for (lreq *r = sync, *next; r; r = next) {
+        next = r->next;
+        r->done = true;
+    }
+    pthread_cond_broadcast(&j->done_cv);
+    pthread_mutex_unlock(&j->mu);
+}
+
+/* the meta page of a committed batch could not be made durable: its
+ * writes have an unknown outcome (as a failed commit) */
+static void
+fail_unsynced(lreq *batch, int rc)
+{
+    for (lreq *r = batch; r; r = r->next) {
+        if (r->kind == RQ_WRITE && r->st == AKT_WRITE_OK) {
+            r->st = AKT_WRITE_FAILED;
+            r->rc = map_mdb(rc);
+        } else if (r->kind == RQ_DELETE) {
+            r->rc = map_mdb(rc);
+        }
+    }
+}
+
+/* The environment is opened with MDB_NOMETASYNC: a commit writes its
+ * pages, fdatasyncs them, then writes its meta page without a second
+ * sync. That meta page becomes durable with the next commit's fdatasync
+ * (same file), or with mdb_env_sync when nothing follows. So a committed
+ * batch is held and acknowledged after the next commit returned (or an
+ * explicit sync): one fsync per commit instead of two, and still no
+ * acknowledgement before the batch is durable. */
 static void *
 lj_writer(void *arg)
 {
     lj *j = arg;
+    lreq *held = NULL; /* committed, its meta page not yet synced */
     pthread_mutex_lock(&j->mu);
     for (;;) {
-        while (j->head == NULL && !j->closing) {
+        while (j->head == NULL && !j->closing && held == NULL) {
             pthread_cond_wait(&j->cv, &j->mu);
         }
         if (j->head == NULL) {
-            break;
+            if (held == NULL) {
+                break; /* closing, nothing left */
+            }
+            /* nothing follows: sync the held batch's meta page now */
+            pthread_mutex_unlock(&j->mu);
+            int rc = mdb_env_sync(j->env, 1);
+            if (rc != 0) {
+                fail_unsynced(held, rc);
+            }
+            ack_batch(j, held, rc == 0);
+            held = NULL;
+            pthread_mutex_lock(&j->mu);
+            continue;
         }
         /* everything queued, up to the caps (one request always goes) */
         lreq *batch = j->head, *last = batch;
@@ -834,36 +906,23 @@ lj_writer(void *arg)
 
         bool committed = commit_batch(j, batch);
 
-        /* acknowledge strictly after the commit; synchronous requests
-         * live on their callers' stacks: release them last, under mu */
-        lreq *sync = NULL, **stail = &sync, *done = NULL, **dtail = &done;
-        for (lreq *r = batch, *next; r; r = next) {
-            next = r->next;
-            r->next = NULL;
-            if (r->kind == RQ_WRITE) {
-                r->cb(r->arg, r->st, r->rc);
-                *dtail = r;
-                dtail = &r->next;
-            } else {
-                *stail = r;
-                stail = &r->next;
+        if (held) {
+            /* a successful commit's fdatasync carried the held meta page;
+             * a failed one synced nothing */
+            int rc = committed ? 0 : mdb_env_sync(j->env, 1);
+            if (rc != 0) {
+                fail_unsynced(held, rc);
             }
+            ack_batch(j, held, rc == 0);
+            held = NULL;
+        }
+        if (committed && !j->no_sync) {
+            held = batch;
+        } else {
+            ack_batch(j, batch, committed);
         }
         pthread_mutex_lock(&j->mu);
         j->inflight = false;
-        if (committed && j->hook) {
-            j->hook(j->hook_arg); /* live queries: only signals */
-        }
-        for (lreq *r = done, *next; r; r = next) {
-            next = r->next;
-            akti_pend_done(&j->pending, r->pid, r->npid);
-            free(r);
-        }
-        for (lreq *r = sync, *next; r; r = next) {
-            next = r->next;
-            r->done = true;
-        }
-        pthread_cond_broadcast(&j->done_cv);
     }
     pthread_mutex_unlock(&j->mu);
     return NULL;
@@ -1386,7 +1445,7 @@ akt_journal_open_lmdb(const akt_lmdb_options *o, const akt_registry *reg,
     if (j == NULL) {
         return AKT_ENOMEM;
     }
-    akt_err rc = open_env(o, 1ull << 30, 9, &j->env, err);
+    akt_err rc = open_env(o, 1ull << 30, 9, MDB_NOMETASYNC, &j->env, err);
     if (rc != AKT_OK) {
         free(j);
         return rc;
@@ -1396,6 +1455,7 @@ akt_journal_open_lmdb(const akt_lmdb_options *o, const akt_registry *reg,
     j->max_record = o->max_record_size ? o->max_record_size : 16u << 20;
     j->max_unindexed
         = o->max_unindexed_events ? o->max_unindexed_events : 65536;
+    j->no_sync = o->no_sync;
     pthread_mutex_init(&j->tmu, NULL);
     MDB_txn *t;
     int mrc = mdb_txn_begin(j->env, NULL, 0, &t);
@@ -1681,7 +1741,7 @@ akt_snapshot_store_open_lmdb(const akt_lmdb_options *o, const akt_registry *reg,
     if (s == NULL) {
         return AKT_ENOMEM;
     }
-    akt_err rc = open_env(o, 256ull << 20, 2, &s->env, err);
+    akt_err rc = open_env(o, 256ull << 20, 2, 0, &s->env, err);
     if (rc != AKT_OK) {
         free(s);
         return rc;
@@ -1870,7 +1930,7 @@ akt_state_store_open_lmdb(const akt_lmdb_options *o, const akt_registry *reg,
     if (s == NULL) {
         return AKT_ENOMEM;
     }
-    akt_err rc = open_env(o, 256ull << 20, 2, &s->env, err);
+    akt_err rc = open_env(o, 256ull << 20, 2, 0, &s->env, err);
     if (rc != AKT_OK) {
         free(s);
         return rc;
