@@ -1132,7 +1132,15 @@ lj_replay(void *impl, const char *pid, uint64_t from, uint64_t to, uint64_t max,
         out = map_mdb(rc);
     }
     mdb_cursor_close(c);
-    /* then the records only in the wal (those the scan did not see) */
+    /* then the records only in the wal (those the scan did not see); a
+     * write's records have consecutive gseqs: the cursor steps to them */
+    MDB_cursor *wc = NULL;
+    if (out == AKT_OK && ntail > 0
+        && (rc = mdb_cursor_open(t, j->wal, &wc)) != 0) {
+        out = map_mdb(rc);
+        wc = NULL;
+    }
+    uint64_t at = 0; /* the gseq the wal cursor is on; 0: none */
     for (size_t i = 0; out == AKT_OK && i < ntail && count < max; i++) {
         if (tail[i].seq <= last || tail[i].seq < start) {
             continue; /* moved to events since the copy, or deleted */
@@ -1140,11 +1148,21 @@ lj_replay(void *impl, const char *pid, uint64_t from, uint64_t to, uint64_t max,
         uint8_t gk[8];
         akti_be64_put(gk, tail[i].gseq);
         MDB_val wk = { 8, gk }, wv;
-        rc = mdb_get(t, j->wal, &wk, &wv);
+        if (at != 0 && tail[i].gseq == at + 1) {
+            rc = mdb_cursor_get(wc, &wk, &wv, MDB_NEXT);
+            if (rc == 0
+                && (wk.mv_size != 8
+                    || akti_be64_get(wk.mv_data) != tail[i].gseq)) {
+                rc = MDB_NOTFOUND;
+            }
+        } else {
+            rc = mdb_cursor_get(wc, &wk, &wv, MDB_SET_KEY);
+        }
         if (rc != 0) {
             out = rc == MDB_NOTFOUND ? AKT_EPROTO : map_mdb(rc);
             break;
         }
+        at = tail[i].gseq;
         if (wv.mv_size < 16 || akti_be64_get(wv.mv_data) != row.id
             || akti_be64_get((uint8_t *)wv.mv_data + 8) != tail[i].seq) {
             out = AKT_EPROTO;
@@ -1154,6 +1172,9 @@ lj_replay(void *impl, const char *pid, uint64_t from, uint64_t to, uint64_t max,
             (uint8_t *)wv.mv_data + 16, wv.mv_size - 16, tail[i].seq, fn, arg);
         last = tail[i].seq;
         count++;
+    }
+    if (wc != NULL) {
+        mdb_cursor_close(wc);
     }
     mdb_txn_abort(t);
     free(tail);
