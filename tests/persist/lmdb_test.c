@@ -419,8 +419,8 @@ START_TEST(writes_around_a_commit_that_fails_are_told_truthfully)
         char pid[16];
         snprintf(pid, sizeof(pid), "f-%d", i);
         f[i].done = &done;
-        ck_assert_int_eq(akt_journal_write(j, pid, 1, &ev, 1, fill_cb, &f[i]),
-            AKT_OK);
+        ck_assert_int_eq(
+            akt_journal_write(j, pid, 1, &ev, 1, fill_cb, &f[i]), AKT_OK);
     }
     akt_msg_free(b);
     ck_assert(t_latch_wait(&done, N, 60000));
