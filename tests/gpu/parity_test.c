@@ -581,7 +581,7 @@ START_TEST(device_equals_cpu_on_65536_actors)
         akg_dptr dargs = up(&da, sizeof da);
         gpukinds_calc_gpu_cpu(&a);
         ck_assert_int_eq(akg_cuda_launch(cu, kern, n_actors, dargs), AKT_OK);
-        ck_assert_int_eq(akg_cuda_sync(cu), AKT_OK);
+        ck_assert_int_eq(akg_cuda_sync(cu, INT64_MAX), AKT_OK);
         down(rc_dev, drc, b.n_msgs * 4);
         for (uint32_t j = 0; j < b.n_msgs; j++) {
             ck_assert_msg(rc[j] == rc_dev[j], "message %u: cpu %d, gpu %d", j,
