@@ -3,14 +3,19 @@
  * akt/persistence.h: recovery (events, snapshot then events), persist and
  * persist_all callbacks after durability, commands stashed while a persist
  * is in flight, a rejected persist fails only itself, a storage failure
- * stops the actor, an unknown event type fails recovery with its id.
+ * stops the actor, an unknown event type fails recovery with its id, the
+ * recovery permitter (akt.persistence.max-concurrent-recoveries) holds its
+ * bound, keeps commands stashed until the recovery ran and gives a place
+ * back when an actor stops while it waits.
  */
 #include <check.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "akt/akt.h"
@@ -98,10 +103,38 @@ typedef struct account {
 static _Atomic int recovery_failures, persist_failures;
 static char failure_text[256];
 
+/* the recovery gate: while closed, an apply during recovery waits in it
+ * (so a recovery stays running as long as the test wants) */
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static bool gate_on, gate_closed;
+static int gate_inside, gate_max_inside;
+
+static void
+gate_pass(void)
+{
+    pthread_mutex_lock(&gate_mu);
+    if (gate_on) {
+        gate_inside++;
+        if (gate_inside > gate_max_inside) {
+            gate_max_inside = gate_inside;
+        }
+        pthread_cond_broadcast(&gate_cv);
+        while (gate_closed) {
+            pthread_cond_wait(&gate_cv, &gate_mu);
+        }
+        gate_inside--;
+    }
+    pthread_mutex_unlock(&gate_mu);
+}
+
 static void
 acc_apply(void *state, const void *event)
 {
     account *a = state;
+    if (!a->recovered) {
+        gate_pass();
+    }
     a->total += ((const tp_Evt *)event)->n;
     if (!a->recovered) {
         a->replayed++;
@@ -518,6 +551,203 @@ START_TEST(without_persistence_on_the_system_recovery_fails)
 }
 END_TEST
 
+/* poll cond with growing naps until it holds or ms pass (for counts that
+ * only polling can see; nothing sleeps a fixed time) */
+static long long
+now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+#define WAIT_UNTIL(cond, ms)                                                   \
+    do {                                                                       \
+        long long end_ = now_ms() + (ms);                                      \
+        useconds_t nap_ = 50;                                                  \
+        while (!(cond) && now_ms() < end_) {                                   \
+            usleep(nap_);                                                      \
+            nap_ = nap_ < 2000 ? nap_ * 2 : nap_;                              \
+        }                                                                      \
+    } while (0)
+
+static uint32_t
+recoveries(bool running)
+{
+    uint32_t r = 0, w = 0;
+    ck_assert_int_eq(akt_persistence_recovery_stats(sys, &r, &w), AKT_OK);
+    return running ? r : w;
+}
+
+/* a system whose persistence comes from configuration: 4 workers, at
+ * most `max` recoveries at once */
+static void
+start_configured(int max)
+{
+    char text[512];
+    snprintf(text, sizeof(text),
+        "akt.actor.default-dispatcher.workers = 4\n"
+        "akt.persistence.max-concurrent-recoveries = %d\n"
+        "akt.persistence.journal.lmdb.dir = \"%s/journal\"\n"
+        "akt.persistence.snapshot-store.lmdb.dir = \"%s/snapshots\"\n",
+        max, dir, dir);
+    akt_config *cfg;
+    ck_assert_int_eq(
+        akt_config_parse_string(text, strlen(text), "test", &cfg, NULL),
+        AKT_OK);
+    ck_assert_int_eq(akt_system_create("q", cfg, &sys), AKT_OK);
+    akt_config_release(cfg);
+    akt_config_error err = { .message = "" };
+    ck_assert_msg(
+        akt_persistence_start(sys, reg, &err) == AKT_OK, "%s", err.message);
+}
+
+static void
+gate_close(void)
+{
+    pthread_mutex_lock(&gate_mu);
+    gate_on = gate_closed = true;
+    gate_inside = gate_max_inside = 0;
+    pthread_mutex_unlock(&gate_mu);
+}
+
+static void
+gate_open(void)
+{
+    pthread_mutex_lock(&gate_mu);
+    gate_closed = false;
+    pthread_cond_broadcast(&gate_cv);
+    pthread_mutex_unlock(&gate_mu);
+}
+
+/* wait until n recoveries are inside the gate */
+static void
+gate_wait_inside(int n)
+{
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_sec += 20;
+    pthread_mutex_lock(&gate_mu);
+    while (gate_inside < n) {
+        if (pthread_cond_timedwait(&gate_cv, &gate_mu, &dl) != 0) {
+            break;
+        }
+    }
+    int in = gate_inside;
+    pthread_mutex_unlock(&gate_mu);
+    ck_assert_int_eq(in, n);
+}
+
+/* With max-concurrent-recoveries = 1 and four workers, one actor recovers
+ * (held in the gate) while the four others wait for a permit without
+ * starting their recovery; a command sent meanwhile is stashed and
+ * answered after its actor's recovery, with the replayed state. Opening
+ * the gate lets them recover one after another: never two at once. */
+START_TEST(recoveries_beyond_the_bound_wait_for_a_permit)
+{
+    enum { N = 5 };
+    char name[16];
+    for (int i = 0; i < N; i++) { /* one event each, then a fresh system */
+        snprintf(name, sizeof(name), "g%d", i);
+        ck_assert_int_eq(ask(spawn(name), 1, 10 + i, NULL), AKT_OK);
+    }
+    akt_system_free(sys);
+    start_configured(1);
+    gate_close();
+    akt_ref refs[N];
+    refs[0] = spawn("g0");
+    gate_wait_inside(1);
+    for (int i = 1; i < N; i++) {
+        snprintf(name, sizeof(name), "g%d", i);
+        refs[i] = spawn(name);
+    }
+    WAIT_UNTIL(recoveries(false) == N - 1, 20000);
+    ck_assert_uint_eq(recoveries(false), N - 1);
+    ck_assert_uint_eq(recoveries(true), 1);
+    /* a command to a waiting actor: stashed, not answered before it */
+    tp_Cmd *c = akt_msg_new(&cmd_type, 0);
+    c->op = 2;
+    akt_future *f;
+    ck_assert_int_eq(akt_ask(refs[N - 1], c, AKT_SEC(30), &f), AKT_OK);
+    gate_open();
+    void *reply = NULL;
+    ck_assert_int_eq(
+        akt_future_wait_as(f, AKT_SEC(30), &total_type, &reply), AKT_OK);
+    akt_future_release(f);
+    ck_assert_int_eq(((tp_Total *)reply)->total, 10 + N - 1);
+    ck_assert_int_eq(((tp_Total *)reply)->replayed, 1);
+    akt_msg_free(reply);
+    for (int i = 0; i < N; i++) {
+        tp_Total t;
+        ck_assert_int_eq(ask(refs[i], 2, 0, &t), AKT_OK);
+        ck_assert_int_eq(t.total, 10 + i);
+    }
+    pthread_mutex_lock(&gate_mu);
+    int max_inside = gate_max_inside;
+    gate_on = false;
+    pthread_mutex_unlock(&gate_mu);
+    ck_assert_int_eq(max_inside, 1);
+    ck_assert_uint_eq(recoveries(true), 0);
+    ck_assert_uint_eq(recoveries(false), 0);
+}
+END_TEST
+
+/* An actor stopped while it waits for a permit leaves the queue: the
+ * permit goes to the next one, and no permit is lost or counted twice. */
+START_TEST(an_actor_stopped_while_waiting_gives_its_place_back)
+{
+    char name[16];
+    for (int i = 0; i < 3; i++) {
+        snprintf(name, sizeof(name), "w%d", i);
+        ck_assert_int_eq(ask(spawn(name), 1, 5, NULL), AKT_OK);
+    }
+    akt_system_free(sys);
+    start_configured(1);
+    gate_close();
+    akt_ref a = spawn("w0");
+    gate_wait_inside(1);
+    akt_ref b = spawn("w1"), c = spawn("w2");
+    WAIT_UNTIL(recoveries(false) == 2, 20000);
+    ck_assert_uint_eq(recoveries(false), 2);
+    ck_assert_int_eq(akt_stop(b), AKT_OK);
+    await_stop(b);
+    ck_assert_uint_eq(recoveries(false), 1);
+    gate_open();
+    tp_Total t;
+    ck_assert_int_eq(ask(c, 2, 0, &t), AKT_OK);
+    ck_assert_int_eq(t.total, 5);
+    ck_assert_int_eq(ask(a, 2, 0, &t), AKT_OK);
+    ck_assert_int_eq(t.total, 5);
+    pthread_mutex_lock(&gate_mu);
+    gate_on = false;
+    pthread_mutex_unlock(&gate_mu);
+    ck_assert_uint_eq(recoveries(true), 0);
+    ck_assert_uint_eq(recoveries(false), 0);
+    /* the bound still admits a new recovery: nothing leaked */
+    ck_assert_int_eq(ask(spawn("w1"), 2, 0, &t), AKT_OK);
+    ck_assert_int_eq(t.total, 5);
+}
+END_TEST
+
+/* a bad max-concurrent-recoveries fails akt_persistence_start naming it */
+START_TEST(a_bad_max_concurrent_recoveries_fails_naming_the_key)
+{
+    akt_system_free(sys);
+    const char *text = "akt.persistence.max-concurrent-recoveries = 0\n";
+    akt_config *cfg;
+    ck_assert_int_eq(
+        akt_config_parse_string(text, strlen(text), "test", &cfg, NULL),
+        AKT_OK);
+    ck_assert_int_eq(akt_system_create("b", cfg, &sys), AKT_OK);
+    akt_config_release(cfg);
+    akt_config_error err = { .message = "" };
+    ck_assert_int_eq(akt_persistence_start(sys, reg, &err), AKT_ERANGE);
+    ck_assert_msg(
+        strstr(err.message, "akt.persistence.max-concurrent-recoveries")
+            != NULL,
+        "%s", err.message);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -533,6 +763,9 @@ main(void)
     tcase_add_test(tc, an_unknown_event_type_fails_recovery_and_names_it);
     tcase_add_test(tc, a_storage_failure_stops_the_actor);
     tcase_add_test(tc, without_persistence_on_the_system_recovery_fails);
+    tcase_add_test(tc, recoveries_beyond_the_bound_wait_for_a_permit);
+    tcase_add_test(tc, an_actor_stopped_while_waiting_gives_its_place_back);
+    tcase_add_test(tc, a_bad_max_concurrent_recoveries_fails_naming_the_key);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

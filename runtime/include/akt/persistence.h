@@ -437,6 +437,16 @@ AKT_API akt_err akt_persistence_start(
  * on sys; they become the system's on AKT_OK. */
 AKT_API akt_err akt_persistence_start_with(
     akt_system *sys, akt_journal *j, akt_snapshot_store *s);
+/* The recovery permitter: at most n persistent actors of sys recover at
+ * once (akt.persistence.max-concurrent-recoveries, default
+ * AKT_PERSIST_DEFAULT_MAX_RECOVERIES); the others wait in order of start,
+ * their commands stashed. Errors: AKT_ENOENT (persistence not started),
+ * AKT_EINVAL (n == 0). A new bound applies from the next release. */
+#define AKT_PERSIST_DEFAULT_MAX_RECOVERIES 50
+AKT_API akt_err akt_persistence_set_max_recoveries(akt_system *sys, uint32_t n);
+/* recoveries running now and waiting for a permit (either may be NULL) */
+AKT_API akt_err akt_persistence_recovery_stats(
+    akt_system *sys, uint32_t *running, uint32_t *waiting);
 /* the system's journal / snapshot store (NULL when not started) */
 AKT_API akt_journal *akt_persistence_journal(akt_system *sys);
 AKT_API akt_snapshot_store *akt_persistence_snapshots(akt_system *sys);

@@ -4,7 +4,10 @@
  *
  * A persistent actor is an ordinary actor whose behaviour is one catch-all
  * handler (p_dispatch) and whose state is a pstate header followed by the
- * user's state. Recovery runs in pre_start (and again after a restart):
+ * user's state. pre_start asks the recovery permitter for a permit
+ * (akt.persistence.max-concurrent-recoveries; commands are stashed until
+ * the recovery ran); the recovery runs in the turn of the permit (again
+ * after a restart):
  * the youngest snapshot, then the journal's highest sequence number (which
  * waits for writes still queued by an earlier incarnation), then the
  * events after the snapshot through def->apply. akt_persist encodes the
@@ -25,6 +28,7 @@
  * last one folded into the state.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -44,10 +48,24 @@
 
 /* --- persistence on a system ---------------------------------------------- */
 
+/* one incarnation waiting for a recovery permit */
+typedef struct pwait {
+    akt_ref self;
+    uint64_t epoch; /* 0: cancelled (stopped while waiting) */
+} pwait;
+
 typedef struct pext {
     akt_journal *j;
     akt_snapshot_store *s;
     _Atomic uint64_t epochs;
+    /* the recovery permitter (akt.persistence.max-concurrent-recoveries):
+     * at most pmax recoveries run; the others wait in a FIFO, one entry
+     * per recovering incarnation (so the queue is bounded by the number
+     * of persistent actors starting) */
+    pthread_mutex_t pmu;
+    uint32_t pmax, running;
+    pwait *q; /* ring */
+    size_t qhead, qn, qcap;
 } pext;
 
 static void
@@ -58,6 +76,8 @@ pext_terminated(akt_system *sys, void *arg)
     akt_journal_close(
         x->j); /* pending callbacks tell dead actors: dead letters */
     akt_snapshot_store_close(x->s);
+    pthread_mutex_destroy(&x->pmu);
+    free(x->q);
     free(x);
 }
 
@@ -85,11 +105,55 @@ akt_persistence_start_with(
     }
     x->j = j;
     x->s = s;
+    x->pmax = AKT_PERSIST_DEFAULT_MAX_RECOVERIES;
+    pthread_mutex_init(&x->pmu, NULL);
     akt_err rc = akti_system_ext_set(sys, PERSIST_EXT_SLOT, &pext_ops, x);
     if (rc != AKT_OK) {
+        pthread_mutex_destroy(&x->pmu);
         free(x);
     }
     return rc;
+}
+
+akt_err
+akt_persistence_set_max_recoveries(akt_system *sys, uint32_t n)
+{
+    pext *x = pext_get(sys);
+    if (x == NULL) {
+        return AKT_ENOENT;
+    }
+    if (n == 0) {
+        return AKT_EINVAL;
+    }
+    pthread_mutex_lock(&x->pmu);
+    x->pmax = n;
+    pthread_mutex_unlock(&x->pmu);
+    /* a larger bound lets waiting recoveries start at their next release
+     * (or the next request); nothing is granted from here */
+    return AKT_OK;
+}
+
+akt_err
+akt_persistence_recovery_stats(
+    akt_system *sys, uint32_t *running, uint32_t *waiting)
+{
+    pext *x = pext_get(sys);
+    if (x == NULL) {
+        return AKT_ENOENT;
+    }
+    pthread_mutex_lock(&x->pmu);
+    uint32_t w = 0;
+    for (size_t i = 0; i < x->qn; i++) {
+        w += x->q[(x->qhead + i) % x->qcap].epoch != 0;
+    }
+    if (running) {
+        *running = x->running;
+    }
+    if (waiting) {
+        *waiting = w;
+    }
+    pthread_mutex_unlock(&x->pmu);
+    return AKT_OK;
 }
 
 akt_journal *
@@ -211,6 +275,9 @@ akti_persist_settings_read(
         &bmax, 0, 1000000);
     akti_set_dur(&rd, "akt.persistence.journal.circuit-breaker.reset-timeout",
         &breset, 1000000, 86400000000000ll);
+    int64_t maxrec = AKT_PERSIST_DEFAULT_MAX_RECOVERIES;
+    akti_set_int(
+        &rd, "akt.persistence.max-concurrent-recoveries", &maxrec, 1, 1000000);
     akti_set_enum(
         &rd, "akt.persistence.snapshot-store.plugin", &sp, splugins, 3);
     read_lmdb(&rd, "akt.persistence.snapshot-store.lmdb", &so, false);
@@ -226,6 +293,7 @@ akti_persist_settings_read(
         out->has_snapshots = sp != AKTI_PPLUGIN_NONE;
         out->breaker_failures = bmax;
         out->breaker_reset_ns = breset;
+        out->max_recoveries = maxrec;
     }
     return rd.rc;
 }
@@ -276,6 +344,9 @@ akt_persistence_start(
     }
     if (rc == AKT_OK) {
         rc = akt_persistence_start_with(sys, j, s);
+    }
+    if (rc == AKT_OK) {
+        akt_persistence_set_max_recoveries(sys, (uint32_t)ps.max_recoveries);
     }
     if (rc != AKT_OK) {
         if (perr.text[0]) {
@@ -328,7 +399,9 @@ typedef struct pstate {
     size_t npending;
     size_t nstashing; /* pending writes that are not async */
     bool stopped; /* failed: commands are dropped until the stop */
-    bool recovering; /* in pre_start's recovery: deliveries only recorded */
+    bool recovering; /* in the recovery: deliveries only recorded */
+    bool awaiting; /* not recovered yet: commands are stashed */
+    int permit; /* PERMIT_* */
     /* at-least-once delivery: unconfirmed, in id order */
     delivery *dl;
     size_t ndl, capdl;
@@ -361,6 +434,118 @@ typedef struct wr_arg {
     uint64_t epoch;
     uint64_t wid;
 } wr_arg;
+
+/* a recovery permit, told by the permitter to the incarnation `epoch` */
+typedef struct ppermit {
+    uint64_t epoch;
+} ppermit;
+
+static const akt_type ppermit_type = {
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_SYSTEM,
+    .name = "akt.persistence.internal.RecoveryPermit",
+    .id = 0x5a3c0e91d2b7f148ull, /* private: never leaves the process */
+    .size = sizeof(ppermit),
+    .align = _Alignof(ppermit),
+};
+
+enum {
+    PERMIT_NONE = 0, /* never asked (or no persistence) */
+    PERMIT_ASKED, /* waiting in the queue, or granted and told */
+    PERMIT_DONE, /* released */
+};
+
+/* tell self its permit; under pmu. A permit that cannot be told (a full
+ * bounded mailbox, a system going down) stays counted until the
+ * incarnation's state is finalized (permit_drop): never granted twice. */
+static void
+permit_tell(akt_ref self, uint64_t epoch)
+{
+    ppermit *m = akt_msg_new(&ppermit_type, 0);
+    if (m == NULL) {
+        return;
+    }
+    m->epoch = epoch;
+    if (akt_tell(self, m, AKT_REF_NONE) != AKT_OK) {
+        akt_msg_free(m);
+    }
+}
+
+/* ask for a permit for (self, epoch): granted at once (told) when fewer
+ * than pmax recoveries run, else queued */
+static akt_err
+permit_ask(pext *x, akt_ref self, uint64_t epoch)
+{
+    pthread_mutex_lock(&x->pmu);
+    if (x->running < x->pmax && x->qn == 0) {
+        x->running++;
+        permit_tell(self, epoch);
+        pthread_mutex_unlock(&x->pmu);
+        return AKT_OK;
+    }
+    if (x->qn == x->qcap) {
+        size_t nc = x->qcap ? x->qcap * 2 : 64;
+        pwait *q = malloc(nc * sizeof(*q));
+        if (q == NULL) {
+            pthread_mutex_unlock(&x->pmu);
+            return AKT_ENOMEM;
+        }
+        for (size_t i = 0; i < x->qn; i++) {
+            q[i] = x->q[(x->qhead + i) % x->qcap];
+        }
+        free(x->q);
+        x->q = q;
+        x->qcap = nc;
+        x->qhead = 0;
+    }
+    x->q[(x->qhead + x->qn) % x->qcap] = (pwait) { self, epoch };
+    x->qn++;
+    pthread_mutex_unlock(&x->pmu);
+    return AKT_OK;
+}
+
+/* a recovery ended (or a granted permit is given up): the next waiters go */
+static void
+permit_release_locked(pext *x)
+{
+    x->running--;
+    while (x->qn > 0 && x->running < x->pmax) {
+        pwait w = x->q[x->qhead];
+        x->qhead = (x->qhead + 1) % x->qcap;
+        x->qn--;
+        if (w.epoch == 0) {
+            continue; /* stopped while waiting */
+        }
+        x->running++;
+        permit_tell(w.self, w.epoch);
+    }
+}
+
+static void
+permit_release(pext *x)
+{
+    pthread_mutex_lock(&x->pmu);
+    permit_release_locked(x);
+    pthread_mutex_unlock(&x->pmu);
+}
+
+/* the incarnation ends without having recovered: leave the queue, or give
+ * back the permit it was granted (its message is in flight) */
+static void
+permit_drop(pext *x, uint64_t epoch)
+{
+    pthread_mutex_lock(&x->pmu);
+    for (size_t i = 0; i < x->qn; i++) {
+        pwait *w = &x->q[(x->qhead + i) % x->qcap];
+        if (w->epoch == epoch) {
+            w->epoch = 0; /* skipped when it comes to the front */
+            pthread_mutex_unlock(&x->pmu);
+            return;
+        }
+    }
+    permit_release_locked(x);
+    pthread_mutex_unlock(&x->pmu);
+}
 
 /* the handler running now on this thread, so akt_persist finds its actor */
 static _Thread_local pstate *cur_ps;
@@ -423,6 +608,10 @@ p_state_fini(void *state)
     pstate *ps = state;
     if (ps->def == NULL) {
         return; /* never started */
+    }
+    if (ps->permit == PERMIT_ASKED && ps->x != NULL) {
+        permit_drop(ps->x, ps->epoch); /* stopped before it recovered */
+        ps->permit = PERMIT_DONE;
     }
     for (pending *p = ps->head, *n; p; p = n) {
         n = p->next;
@@ -531,18 +720,45 @@ static const akt_type ptick_type = {
 
 static akt_err recover(pstate *ps, akt_ctx *ctx);
 
-/* pre_start: recovery with this actor current (apply and snapshot_offer
- * may record deliveries), then the redelivery of what is unconfirmed */
+/* pre_start: ask the permitter for a recovery permit; commands are
+ * stashed until the recovery ran (on_permit) */
 static akt_err
 p_pre_start(void *state, akt_ctx *ctx)
 {
     pstate *ps = state;
+    ps->x = pext_get(akt_ctx_system(ctx));
+    ps->awaiting = true;
+    if (ps->x == NULL) {
+        recovery_fail(ps, ctx, AKT_ENOENT,
+            "no persistence on this system (akt_persistence_start)");
+        return AKT_OK;
+    }
+    ps->epoch = atomic_fetch_add(&ps->x->epochs, 1) + 1;
+    akt_err rc = permit_ask(ps->x, akt_ctx_self(ctx), ps->epoch);
+    if (rc == AKT_OK) {
+        ps->permit = PERMIT_ASKED;
+    }
+    return rc;
+}
+
+/* the permit came: recovery with this actor current (apply and
+ * snapshot_offer may record deliveries), the permit back, then the
+ * redelivery of what is unconfirmed and the commands stashed meanwhile */
+static akt_err
+on_permit(pstate *ps, akt_ctx *ctx, const ppermit *m)
+{
+    if (m->epoch != ps->epoch || ps->permit != PERMIT_ASKED) {
+        return AKT_OK; /* an earlier incarnation's (it gave it back) */
+    }
     pstate *sp;
     const akt_ctx *sc;
     with_ctx(ps, ctx, &sp, &sc);
     ps->recovering = true;
     akt_err rc = recover(ps, ctx);
     ps->recovering = false;
+    ps->permit = PERMIT_DONE;
+    permit_release(ps->x);
+    ps->awaiting = false;
     if (rc == AKT_OK && !ps->stopped && ps->def->delivery) {
         int64_t half = ps->dopt.redeliver_interval_ns / 2;
         ptick *t = akt_msg_new(&ptick_type, 0);
@@ -558,6 +774,9 @@ p_pre_start(void *state, akt_ctx *ctx)
     }
     cur_ps = sp;
     cur_ctx = sc;
+    if (rc == AKT_OK && !ps->stopped && ps->nstashing == 0) {
+        akt_unstash_all(ctx);
+    }
     return rc;
 }
 
@@ -566,7 +785,6 @@ recover(pstate *ps, akt_ctx *ctx)
 {
     const akt_persistent_def *def = ps->def;
     akt_system *sys = akt_ctx_system(ctx);
-    ps->x = pext_get(sys);
     char path[512];
     if (akt_ref_path(akt_ctx_self(ctx), path, sizeof(path)) != AKT_OK) {
         recovery_fail(ps, ctx, AKT_ERANGE, "actor path too long");
@@ -582,12 +800,6 @@ recover(pstate *ps, akt_ctx *ctx)
     }
     memcpy(ps->pid, prefix, lp);
     memcpy(ps->pid + lp, name, ln + 1);
-    if (ps->x == NULL) {
-        recovery_fail(ps, ctx, AKT_ENOENT,
-            "no persistence on this system (akt_persistence_start)");
-        return AKT_OK;
-    }
-    ps->epoch = atomic_fetch_add(&ps->x->epochs, 1) + 1;
     akt_persist_error perr = { "" };
     uint64_t to = def->recovery_to_seq ? def->recovery_to_seq : UINT64_MAX;
     uint64_t from = 0;
@@ -783,6 +995,9 @@ p_dispatch(void *state, akt_ctx *ctx, const void *msg)
 {
     pstate *ps = state;
     const akt_type *t = akt_msg_type(msg);
+    if (t == &ppermit_type) {
+        return on_permit(ps, ctx, msg);
+    }
     if (t == &pwres_type) {
         return on_result(ps, ctx, msg);
     }
@@ -795,13 +1010,15 @@ p_dispatch(void *state, akt_ctx *ctx, const void *msg)
     if (ps->stopped) {
         return AKT_OK;
     }
-    if (ps->nstashing > 0) {
-        /* no command runs between a persist and its callback */
+    if (ps->nstashing > 0 || ps->awaiting) {
+        /* no command runs before the recovery, nor between a persist and
+         * its callback */
         akt_err rc = akt_stash(ctx);
         if (rc == AKT_EFULL) {
             akt_ctx_log(ctx, AKT_LOG_WARNING,
-                "%s: stash full while persisting; a %s is dropped", ps->pid,
-                t->name);
+                "%s: stash full while %s; a %s is dropped",
+                ps->pid ? ps->pid : "?",
+                ps->awaiting ? "recovering" : "persisting", t->name);
             akt_reply_error_text(
                 ctx, AKT_EFULL, "persistent actor %s: stash full", ps->pid);
             return AKT_OK;
