@@ -16,6 +16,15 @@
  *   discover <etcd endpoint> <prefix> <required contacts>
  *                            akt_cluster_join_discovered (registrations with
  *                            a 2 s ttl); prints "DISCOVERED <result>"
+ *   worker                   a Worker at /user/worker (answers Ping with
+ *                            Pong{node NAME}); prints "WORKER <result>"
+ *   router <rr|random|broadcast|hash> <role|-> [NAME]
+ *                            a cluster router at /user/NAME (default
+ *                            router) over /user/worker; prints "ROUTEES
+ *                            NAME <n> <paths>" on every change of its routees
+ *   route <count> [NAME]     Pings 1..count through the router from a sink
+ *                            at /user/sink, which prints "PONG sink <node>
+ *                            <n>"
  *   leave                    akt_cluster_leave(self)
  *   quit (or end of input)   terminate and exit 0
  */
@@ -27,6 +36,7 @@
 
 #include "akt/akt.h"
 #include "akt/cluster.h"
+#include "clapp.akt.h"
 
 static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -47,6 +57,161 @@ on_event(void *arg, const akt_cluster_event *ev)
         path, uid, status);
     fflush(stdout);
     pthread_mutex_unlock(&out_mu);
+}
+
+/* --- the application: workers, sinks, a cluster router ------------------ */
+
+static const char *node_name;
+static akt_system *app_sys;
+static akt_ref sink; /* zero: none */
+static akt_ref routers[4];
+static char router_names[4][64];
+static int nrouters;
+
+static akt_err
+worker_ping(clapp_WorkerState *st, akt_ctx *ctx, const clapp_Ping *msg)
+{
+    (void)st;
+    clapp_Pong *r = clapp_pong_new(node_name, msg->n);
+    return r != NULL ? clapp_worker_reply_ping(ctx, r) : AKT_ENOMEM;
+}
+
+static const clapp_WorkerHandlers worker_h = { .on_ping = worker_ping };
+
+/* the last part of an actor's path */
+static const char *
+self_name(akt_ctx *ctx, char *buf, size_t len)
+{
+    if (akt_remote_ref_path(app_sys, akt_ctx_self(ctx), buf, len) != AKT_OK) {
+        return "?";
+    }
+    const char *s = strrchr(buf, '/');
+    return s != NULL ? s + 1 : buf;
+}
+
+static akt_err
+sink_pong(clapp_SinkState *st, akt_ctx *ctx, const clapp_Pong *msg)
+{
+    (void)st;
+    char buf[512];
+    const char *me = self_name(ctx, buf, sizeof buf);
+    pthread_mutex_lock(&out_mu);
+    printf("PONG %s %s %lld\n", me, msg->node.ptr ? msg->node.ptr : "",
+        (long long)msg->n);
+    fflush(stdout);
+    pthread_mutex_unlock(&out_mu);
+    return AKT_OK;
+}
+
+static akt_err
+sink_ping(clapp_SinkState *st, akt_ctx *ctx, const clapp_Ping *msg)
+{
+    (void)st;
+    char buf[512];
+    const char *me = self_name(ctx, buf, sizeof buf);
+    pthread_mutex_lock(&out_mu);
+    printf("MSG %s %s %lld\n", me, msg->sender.ptr ? msg->sender.ptr : "",
+        (long long)msg->n);
+    fflush(stdout);
+    pthread_mutex_unlock(&out_mu);
+    return AKT_OK;
+}
+
+static const clapp_SinkHandlers sink_h
+    = { .on_pong = sink_pong, .on_ping = sink_ping };
+
+static void
+on_routees(void *arg, const char *const *paths, size_t npaths, size_t n)
+{
+    pthread_mutex_lock(&out_mu);
+    printf("ROUTEES %s %zu", (const char *)arg, n);
+    for (size_t i = 0; i < npaths; i++) {
+        printf(" %s", paths[i]);
+    }
+    printf("\n");
+    fflush(stdout);
+    pthread_mutex_unlock(&out_mu);
+}
+
+static uint64_t
+ping_key(const void *msg, void *arg)
+{
+    (void)arg;
+    return (uint64_t)((const clapp_Ping *)msg)->n * 0x9e3779b97f4a7c15ull;
+}
+
+static void
+app_reply(const char *what, akt_err rc)
+{
+    pthread_mutex_lock(&out_mu);
+    printf("%s %s\n", what, akt_strerror(rc));
+    fflush(stdout);
+    pthread_mutex_unlock(&out_mu);
+}
+
+/* one application command; false when it is none */
+static bool
+app_command(char *line)
+{
+    akt_err rc;
+    if (strcmp(line, "worker") == 0) {
+        rc = clapp_worker_spawn(app_sys, &worker_h, "worker", NULL, NULL);
+        app_reply("WORKER", rc);
+    } else if (strncmp(line, "router ", 7) == 0) {
+        char logic[32], role[64], name[64] = "router";
+        if (sscanf(line + 7, "%31s %63s %63s", logic, role, name) < 2) {
+            app_reply("ROUTER", AKT_EINVAL);
+            return true;
+        }
+        static const char *paths[] = { "/user/worker" };
+        akt_cluster_router_options o = { .logic = AKT_ROUTE_ROUND_ROBIN,
+            .paths = paths,
+            .npaths = 1,
+            .role = strcmp(role, "-") == 0 ? NULL : role,
+            .hash_key = ping_key,
+            .on_routees = on_routees };
+        static char labels[4][64];
+        snprintf(labels[nrouters % 4], sizeof labels[0], "%s", name);
+        o.arg = labels[nrouters % 4];
+        if (strcmp(logic, "random") == 0) {
+            o.logic = AKT_ROUTE_RANDOM;
+        } else if (strcmp(logic, "broadcast") == 0) {
+            o.logic = AKT_ROUTE_BROADCAST;
+        } else if (strcmp(logic, "hash") == 0) {
+            o.logic = AKT_ROUTE_CONSISTENT_HASH;
+        }
+        akt_ref r;
+        rc = akt_cluster_router_spawn(app_sys, &o, name, &r);
+        if (rc == AKT_OK && nrouters < 4) {
+            strcpy(router_names[nrouters], name);
+            routers[nrouters++] = r;
+        }
+        app_reply("ROUTER", rc);
+    } else if (strncmp(line, "route ", 6) == 0) {
+        long count = 0;
+        char name[64] = "router";
+        akt_ref router = AKT_REF_NONE;
+        (void)sscanf(line + 6, "%ld %63s", &count, name);
+        for (int i = 0; i < nrouters; i++) {
+            if (strcmp(router_names[i], name) == 0) {
+                router = routers[i];
+            }
+        }
+        rc = AKT_OK;
+        if (akt_ref_is_none(sink)) {
+            clapp_SinkRef sr;
+            rc = clapp_sink_spawn(app_sys, &sink_h, "sink", NULL, &sr);
+            sink = sr.ref;
+        }
+        for (long i = 1; rc == AKT_OK && i <= count; i++) {
+            clapp_Ping *m = clapp_ping_new(node_name, i);
+            rc = m != NULL ? akt_tell(router, m, sink) : AKT_ENOMEM;
+        }
+        app_reply("ROUTED", rc);
+    } else {
+        return false;
+    }
+    return true;
 }
 
 static int
@@ -77,9 +242,12 @@ main(int argc, char **argv)
         return fail("system", rc);
     }
     akt_registry *reg;
-    if ((rc = akt_registry_new(&reg)) != AKT_OK) {
+    if ((rc = akt_registry_new(&reg)) != AKT_OK
+        || (rc = clapp_clapp_register_types(reg)) != AKT_OK) {
         return fail("registry", rc);
     }
+    node_name = argv[1];
+    app_sys = sys;
     akt_remote_options ro
         = { .listen_url = argc > 3 ? argv[3] : "tcp://127.0.0.1:0",
               .registry = reg };
@@ -137,6 +305,8 @@ main(int argc, char **argv)
             printf("DISCOVERED %s\n", akt_strerror(rc));
             fflush(stdout);
             pthread_mutex_unlock(&out_mu);
+        } else if (app_command(line)) {
+            continue;
         } else if (strcmp(line, "leave") == 0) {
             if ((rc = akt_cluster_leave(sys, NULL)) != AKT_OK) {
                 fail("leave", rc);

@@ -25,6 +25,7 @@
 #include "akt/err.h"
 #include "akt/export.h"
 #include "akt/msg.h"
+#include "akt/router.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -355,6 +356,53 @@ AKT_API void akt_discovery_free(akt_discovery *d);
  * return. */
 AKT_API akt_err akt_cluster_join_discovered(akt_system *sys, akt_discovery *d,
     size_t required_contacts, int64_t timeout_ns);
+
+/* --- cluster-aware routers
+ * -------------------------------------------------------- A group router
+ * whose routees follow the membership (Akka's ClusterRouterGroup): the
+ * given actor paths on every member that is Up, has the role and is not
+ * unreachable from this node. A member that becomes Up adds its routees, one
+ * that leaves, is downed, removed or unreachable takes its routees away
+ * (an unreachable one that is reachable again gets them back). Messages
+ * sent to the router go to one routee (or, broadcast, to all), with their
+ * sender; with no routee they are dead letters (AKT_ENOENT). Message types
+ * must be in the remoting registry of every node. */
+#define AKT_CLUSTER_ROUTER_MAX_PATHS 8
+
+/* The routees after a change, on the router's thread (return quickly):
+ * paths (at most 64 shown) of n in all. */
+typedef void (*akt_cluster_routees_fn)(
+    void *arg, const char *const *paths, size_t npaths, size_t n);
+
+typedef struct akt_cluster_router_options {
+    /* AKT_ROUTE_ROUND_ROBIN, _RANDOM, _BROADCAST or _CONSISTENT_HASH
+     * (rendezvous hashing over the routees: a member that comes or goes
+     * moves only the keys it takes or had) */
+    akt_routing logic;
+    /* The routees' paths on each member ("/user/worker"), at most
+     * AKT_CLUSTER_ROUTER_MAX_PATHS of fewer than 128 bytes. */
+    const char *const *paths;
+    size_t npaths;
+    /* Only members with this role; NULL or "": every member. */
+    const char *role;
+    /* Not this node's own actors (Akka's allow-local-routees = off). */
+    bool exclude_local_routees;
+    /* consistent hashing: the key of a message */
+    akt_hash_key_fn hash_key;
+    void *hash_arg;
+    uint64_t seed; /* random; 0: from the clock */
+    /* Told of every change of the routees (NULL: nobody). */
+    akt_cluster_routees_fn on_routees;
+    void *arg;
+} akt_cluster_router_options;
+
+/* akt_cluster_router_spawn -- a cluster-aware group router under /user
+ * (name as akt_spawn). Errors: AKT_EINVAL (no paths, a path that does not
+ * start with '/', too many or too long, a logic other than the four, no
+ * hash_key for consistent hashing), AKT_ENOENT (no cluster), AKT_EEXIST,
+ * AKT_ENOMEM. */
+AKT_API akt_err akt_cluster_router_spawn(akt_system *sys,
+    const akt_cluster_router_options *opts, const char *name, akt_ref *out);
 
 #ifdef __cplusplus
 }
