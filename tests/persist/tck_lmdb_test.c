@@ -50,6 +50,7 @@ main(void)
         .supports_tags = true,
         .supports_global_seq = true,
         .supports_live = true,
+        .supports_id_queries = true,
         .open_state = open_st,
     };
     int failed = akt_tck_run(&p);

@@ -90,6 +90,8 @@ typedef void (*akt_journal_write_cb)(
 typedef akt_err (*akt_journal_replay_fn)(void *arg, const akt_prepr *ev);
 typedef akt_err (*akt_journal_tag_fn)(
     void *arg, uint64_t offset, const char *pid, const akt_prepr *ev);
+/* persistence-id queries: one id (a code other than AKT_OK stops) */
+typedef akt_err (*akt_journal_pid_fn)(void *arg, const char *pid);
 
 typedef struct akt_journal_stats {
     uint64_t commits; /* write transactions committed */
@@ -132,6 +134,17 @@ typedef struct akt_journal_ops {
      * thread, once the commit is visible to reads; hook only signals.
      * Set once, before the first commit it must see. */
     void (*watch)(void *impl, void (*hook)(void *arg), void *arg);
+    /* persistence_ids -- optional (NULL: AKT_ENOTSUP): every persistence
+     * id ever written (also when its events were deleted), in byte order
+     * (strcmp), those after `after` (NULL or "": from the first), at most
+     * max; a point-in-time view. */
+    akt_err (*persistence_ids)(void *impl, const char *after, uint64_t max,
+        akt_journal_pid_fn fn, void *arg);
+    /* events_all -- optional (NULL: AKT_ENOTSUP): every stored event with
+     * global sequence number (the offset) > after, in offset order, at
+     * most max; deleted events are skipped; a point-in-time view. */
+    akt_err (*events_all)(void *impl, uint64_t after, uint64_t max,
+        akt_journal_tag_fn fn, void *arg);
 } akt_journal_ops;
 
 /* --- the snapshot-store plug-in interface --------------------------------- */
@@ -295,6 +308,16 @@ AKT_API akt_err akt_journal_delete_to(
     akt_journal *j, const char *pid, uint64_t to);
 AKT_API akt_err akt_journal_events_by_tag(akt_journal *j, const char *tag,
     uint64_t after, uint64_t max, akt_journal_tag_fn fn, void *arg);
+/* akt_journal_persistence_ids -- the ids ever written, in byte order,
+ * after `after` (NULL: from the first), at most max (Akka's
+ * currentPersistenceIds(afterId, limit)). AKT_ENOTSUP when the plug-in
+ * has no such query. */
+AKT_API akt_err akt_journal_persistence_ids(akt_journal *j, const char *after,
+    uint64_t max, akt_journal_pid_fn fn, void *arg);
+/* akt_journal_events_all -- every stored event with global offset > after,
+ * in offset order, at most max (the offset is akt_prepr.gseq). */
+AKT_API akt_err akt_journal_events_all(akt_journal *j, uint64_t after,
+    uint64_t max, akt_journal_tag_fn fn, void *arg);
 AKT_API akt_err akt_journal_stats_get(akt_journal *j, akt_journal_stats *out);
 
 /* akt_journal_set_breaker -- a circuit breaker around the journal (Akka's
@@ -334,6 +357,11 @@ AKT_API akt_err akt_journal_live_by_tag(akt_journal *j, akt_system *sys,
 AKT_API akt_err akt_journal_live_by_pid(akt_journal *j, akt_system *sys,
     const char *pid, uint64_t after, akt_live_fn fn, void *arg,
     void (*fini)(void *arg), akt_live **out);
+/* akt_journal_live_all -- every event with global offset > after, then
+ * each new one (offset = global sequence number). */
+AKT_API akt_err akt_journal_live_all(akt_journal *j, akt_system *sys,
+    uint64_t after, akt_live_fn fn, void *arg, void (*fini)(void *arg),
+    akt_live **out);
 /* akt_live_stop -- end q: when it returns fn is not running and will not
  * run again (from inside fn: after fn returns), and fini ran (or runs
  * then). Each query is stopped once, or left to akt_journal_close. */

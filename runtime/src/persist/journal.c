@@ -17,14 +17,16 @@
 #include "akt/persistence.h"
 #include "persist/persist_impl.h"
 
+enum { LIVE_TAG = 1, LIVE_PID, LIVE_ALL };
+
 /* live queries: one thread per journal (started with the first query)
  * runs every query from where it stopped each time a commit woke it */
 struct akt_live {
     struct akt_live *next;
     akt_journal *j;
     akt_system *sys;
-    bool by_tag;
-    char *key; /* tag or persistence id */
+    int kind; /* LIVE_TAG, LIVE_PID, LIVE_ALL */
+    char *key; /* tag or persistence id ("" for LIVE_ALL) */
     uint64_t last; /* offset (seq) of the last event handed over */
     akt_live_fn fn;
     void *arg;
@@ -497,6 +499,32 @@ akt_journal_events_by_tag(akt_journal *j, const char *tag, uint64_t after,
 }
 
 akt_err
+akt_journal_persistence_ids(akt_journal *j, const char *after, uint64_t max,
+    akt_journal_pid_fn fn, void *arg)
+{
+    if (j == NULL || fn == NULL) {
+        return AKT_EINVAL;
+    }
+    if (j->ops->persistence_ids == NULL) {
+        return AKT_ENOTSUP;
+    }
+    return j->ops->persistence_ids(j->impl, after ? after : "", max, fn, arg);
+}
+
+akt_err
+akt_journal_events_all(akt_journal *j, uint64_t after, uint64_t max,
+    akt_journal_tag_fn fn, void *arg)
+{
+    if (j == NULL || fn == NULL) {
+        return AKT_EINVAL;
+    }
+    if (j->ops->events_all == NULL) {
+        return AKT_ENOTSUP;
+    }
+    return j->ops->events_all(j->impl, after, max, fn, arg);
+}
+
+akt_err
 akt_journal_stats_get(akt_journal *j, akt_journal_stats *out)
 {
     if (j == NULL || out == NULL) {
@@ -829,9 +857,11 @@ live_run_one(akt_journal *j, akt_live *q)
 {
     live_run r = { q, AKT_OK };
     akt_err rc;
-    if (q->by_tag) {
+    if (q->kind == LIVE_TAG) {
         rc = j->ops->events_by_tag(
             j->impl, q->key, q->last, UINT64_MAX, live_tag_one, &r);
+    } else if (q->kind == LIVE_ALL) {
+        rc = j->ops->events_all(j->impl, q->last, UINT64_MAX, live_tag_one, &r);
     } else {
         rc = j->ops->replay(j->impl, q->key, q->last + 1, UINT64_MAX,
             UINT64_MAX, live_pid_one, &r);
@@ -910,15 +940,17 @@ live_thread(void *arg)
 }
 
 static akt_err
-live_start(akt_journal *j, akt_system *sys, bool by_tag, const char *key,
+live_start(akt_journal *j, akt_system *sys, int kind, const char *key,
     uint64_t after, akt_live_fn fn, void *arg, void (*fini)(void *),
     akt_live **out)
 {
-    if (j == NULL || key == NULL || key[0] == '\0' || fn == NULL
-        || out == NULL) {
+    if (j == NULL || key == NULL || (key[0] == '\0' && kind != LIVE_ALL)
+        || fn == NULL || out == NULL) {
         return AKT_EINVAL;
     }
-    if (j->ops->watch == NULL || (by_tag && j->ops->events_by_tag == NULL)) {
+    if (j->ops->watch == NULL
+        || (kind == LIVE_TAG && j->ops->events_by_tag == NULL)
+        || (kind == LIVE_ALL && j->ops->events_all == NULL)) {
         return AKT_ENOTSUP;
     }
     akt_live *q = calloc(1, sizeof(*q));
@@ -928,7 +960,7 @@ live_start(akt_journal *j, akt_system *sys, bool by_tag, const char *key,
     }
     q->j = j;
     q->sys = sys;
-    q->by_tag = by_tag;
+    q->kind = kind;
     q->last = after;
     q->fn = fn;
     q->arg = arg;
@@ -966,7 +998,7 @@ akt_journal_live_by_tag(akt_journal *j, akt_system *sys, const char *tag,
     if (tag && strlen(tag) > AKT_PERSIST_MAX_TAG_LEN) {
         return AKT_EINVAL;
     }
-    return live_start(j, sys, true, tag, after, fn, arg, fini, out);
+    return live_start(j, sys, LIVE_TAG, tag, after, fn, arg, fini, out);
 }
 
 akt_err
@@ -974,7 +1006,14 @@ akt_journal_live_by_pid(akt_journal *j, akt_system *sys, const char *pid,
     uint64_t after, akt_live_fn fn, void *arg, void (*fini)(void *arg),
     akt_live **out)
 {
-    return live_start(j, sys, false, pid, after, fn, arg, fini, out);
+    return live_start(j, sys, LIVE_PID, pid, after, fn, arg, fini, out);
+}
+
+akt_err
+akt_journal_live_all(akt_journal *j, akt_system *sys, uint64_t after,
+    akt_live_fn fn, void *arg, void (*fini)(void *arg), akt_live **out)
+{
+    return live_start(j, sys, LIVE_ALL, "", after, fn, arg, fini, out);
 }
 
 void

@@ -1329,6 +1329,154 @@ lj_by_tag(void *impl, const char *tag, uint64_t after, uint64_t max,
     return out;
 }
 
+static akt_err
+lj_persistence_ids(void *impl, const char *after, uint64_t max,
+    akt_journal_pid_fn fn, void *arg)
+{
+    lj *j = impl;
+    size_t na = strlen(after);
+    if (na > MAX_PID_LEN) {
+        return AKT_EINVAL;
+    }
+    if (max == 0) {
+        return AKT_OK;
+    }
+    MDB_txn *t;
+    int rc = mdb_txn_begin(j->env, NULL, MDB_RDONLY, &t);
+    if (rc != 0) {
+        return map_mdb(rc);
+    }
+    MDB_cursor *c;
+    if ((rc = mdb_cursor_open(t, j->pids, &c)) != 0) {
+        mdb_txn_abort(t);
+        return map_mdb(rc);
+    }
+    /* keys are the id strings, in LMDB's order: bytes, then length, which
+     * is strcmp's order for strings without NULs */
+    MDB_val kv = { na, (void *)after }, dv;
+    rc = na ? mdb_cursor_get(c, &kv, &dv, MDB_SET_RANGE)
+            : mdb_cursor_get(c, &kv, &dv, MDB_FIRST);
+    if (rc == 0 && na && kv.mv_size == na
+        && memcmp(kv.mv_data, after, na) == 0) {
+        rc = mdb_cursor_get(c, &kv, &dv, MDB_NEXT); /* strictly after */
+    }
+    akt_err out = AKT_OK;
+    uint64_t count = 0;
+    char pidbuf[MAX_PID_LEN + 1];
+    while (rc == 0 && count < max) {
+        if (kv.mv_size == 0 || kv.mv_size > MAX_PID_LEN) {
+            out = AKT_EPROTO;
+            break;
+        }
+        memcpy(pidbuf, kv.mv_data, kv.mv_size);
+        pidbuf[kv.mv_size] = '\0';
+        if ((out = fn(arg, pidbuf)) != AKT_OK) {
+            break;
+        }
+        count++;
+        rc = mdb_cursor_get(c, &kv, &dv, MDB_NEXT);
+    }
+    if (out == AKT_OK && rc != 0 && rc != MDB_NOTFOUND) {
+        out = map_mdb(rc);
+    }
+    mdb_cursor_close(c);
+    mdb_txn_abort(t);
+    return out;
+}
+
+/* every event by global sequence number: the log (gseq -> id, seq), the
+ * record from the per-id index or, not moved yet, from the wal */
+static akt_err
+lj_events_all(
+    void *impl, uint64_t after, uint64_t max, akt_journal_tag_fn fn, void *arg)
+{
+    lj *j = impl;
+    if (max == 0 || after == UINT64_MAX) {
+        return AKT_OK;
+    }
+    MDB_txn *t;
+    int rc = mdb_txn_begin(j->env, NULL, MDB_RDONLY, &t);
+    if (rc != 0) {
+        return map_mdb(rc);
+    }
+    MDB_cursor *c;
+    if ((rc = mdb_cursor_open(t, j->log, &c)) != 0) {
+        mdb_txn_abort(t);
+        return map_mdb(rc);
+    }
+    uint8_t k[8];
+    akti_be64_put(k, after + 1);
+    MDB_val kv = { 8, k }, dv;
+    akt_err out = AKT_OK;
+    uint64_t count = 0, last_id = 0;
+    char pidbuf[MAX_PID_LEN + 1];
+    pid_row row = { 0 };
+    rc = mdb_cursor_get(c, &kv, &dv, MDB_SET_RANGE);
+    while (rc == 0 && count < max) {
+        if (kv.mv_size != 8 || dv.mv_size != 16) {
+            out = AKT_EPROTO;
+            break;
+        }
+        uint64_t gseq = akti_be64_get(kv.mv_data);
+        uint64_t id = akti_be64_get(dv.mv_data);
+        uint64_t seq = akti_be64_get((uint8_t *)dv.mv_data + 8);
+        if (id != last_id) { /* the id's name and deleted_to */
+            MDB_val pk = { 8, dv.mv_data }, pv;
+            bool found = false;
+            int prc = mdb_get(t, j->pid_ids, &pk, &pv);
+            if (prc == 0 && (pv.mv_size == 0 || pv.mv_size > MAX_PID_LEN)) {
+                prc = MDB_CORRUPTED;
+            }
+            if (prc == 0) {
+                memcpy(pidbuf, pv.mv_data, pv.mv_size);
+                pidbuf[pv.mv_size] = '\0';
+                prc = row_get(j, t, pidbuf, pv.mv_size, &row, &found);
+            }
+            if (prc == 0 && !found) {
+                prc = MDB_CORRUPTED;
+            }
+            if (prc != 0) {
+                out = prc == MDB_NOTFOUND ? AKT_EPROTO : map_mdb(prc);
+                break;
+            }
+            last_id = id;
+        }
+        if (seq > row.deleted_to) {
+            MDB_val ek = { 16, dv.mv_data }, ev_v;
+            int erc = mdb_get(t, j->events, &ek, &ev_v);
+            if (erc == MDB_NOTFOUND) {
+                uint8_t ref[24];
+                memcpy(ref, dv.mv_data, 16);
+                akti_be64_put(ref + 16, gseq);
+                erc = tag_in_wal(j, t, pidbuf, ref, &ev_v);
+            }
+            if (erc != 0) {
+                out = erc == MDB_NOTFOUND ? AKT_EPROTO : map_mdb(erc);
+                break;
+            }
+            akt_prepr ev;
+            const char *tagv[AKT_PERSIST_MAX_TAGS];
+            if (akti_prec_decode(ev_v.mv_data, ev_v.mv_size, &ev, tagv)
+                != AKT_OK) {
+                out = AKT_EPROTO;
+                break;
+            }
+            ev.seq = seq;
+            if ((out = fn(arg, gseq, pidbuf, &ev)) != AKT_OK) {
+                break;
+            }
+            count++;
+        }
+        rc = mdb_cursor_get(c, &kv, &dv, MDB_NEXT);
+    }
+    if (out == AKT_OK && rc != 0 && rc != MDB_NOTFOUND) {
+        out = map_mdb(rc);
+    }
+    mdb_cursor_close(c);
+    mdb_txn_abort(t);
+    return out;
+}
+
 static void
 lj_stats(void *impl, akt_journal_stats *out)
 {
@@ -1377,6 +1525,8 @@ static const akt_journal_ops lmdb_journal_ops = {
     .stats = lj_stats,
     .close = lj_close,
     .watch = lj_watch,
+    .persistence_ids = lj_persistence_ids,
+    .events_all = lj_events_all,
 };
 
 /* open: the tail index from the wal (in gseq order, so every id's records

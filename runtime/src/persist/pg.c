@@ -418,6 +418,7 @@ typedef struct pj {
     char *conninfo;
     char schema[64];
     char q_write[256], q_delete[256], q_highest[256], q_replay[512], q_tag[512];
+    char q_all[512], q_pids[256];
     uint32_t max_batch;
     PGconn *wconn; /* the writer thread's */
     pool readers;
@@ -982,6 +983,127 @@ pj_by_tag(void *impl, const char *tag, uint64_t after, uint64_t max,
     return out;
 }
 
+static akt_err
+pj_persistence_ids(void *impl, const char *after, uint64_t max,
+    akt_journal_pid_fn fn, void *arg)
+{
+    pj *j = impl;
+    size_t na = strlen(after);
+    if (na > MAX_PID_LEN) {
+        return AKT_EINVAL;
+    }
+    if (max == 0) {
+        return AKT_OK;
+    }
+    PGconn *c = pool_get(&j->readers, NULL);
+    if (c == NULL) {
+        return AKT_EPEER;
+    }
+    akt_err out
+        = pg_exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", NULL)
+        ? AKT_OK
+        : pg_errmap(c);
+    char next[MAX_PID_LEN + 1];
+    memcpy(next, after, na + 1);
+    uint64_t count = 0;
+    while (out == AKT_OK && count < max) {
+        uint64_t want = max - count < PAGE ? max - count : PAGE;
+        uint8_t b_lim[8];
+        akti_be64_put(b_lim, want);
+        const char *vals[2] = { next, (const char *)b_lim };
+        int lens[2] = { (int)strlen(next), 8 };
+        static const int fmts[2] = { 0, 1 };
+        static const Oid types[2] = { OID_TEXT, OID_INT8 };
+        PGresult *res
+            = PQexecParams(c, j->q_pids, 2, types, vals, lens, fmts, 1);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+            PQclear(res);
+            out = pg_errmap(c);
+            break;
+        }
+        int rows = PQntuples(res);
+        for (int i = 0; i < rows && out == AKT_OK; i++) {
+            int plen = PQgetlength(res, i, 0);
+            if (plen <= 0 || plen > MAX_PID_LEN) {
+                out = AKT_EPROTO;
+                break;
+            }
+            memcpy(next, PQgetvalue(res, i, 0), (size_t)plen);
+            next[plen] = '\0';
+            out = fn(arg, next);
+            count++;
+        }
+        PQclear(res);
+        if ((uint64_t)rows < want) {
+            break;
+        }
+    }
+    pg_exec(c, out == AKT_OK ? "COMMIT" : "ROLLBACK", NULL);
+    pool_put(&j->readers, c);
+    return out;
+}
+
+static akt_err
+pj_events_all(
+    void *impl, uint64_t after, uint64_t max, akt_journal_tag_fn fn, void *arg)
+{
+    pj *j = impl;
+    if (max == 0 || after >= (uint64_t)INT64_MAX) {
+        return AKT_OK;
+    }
+    PGconn *c = pool_get(&j->readers, NULL);
+    if (c == NULL) {
+        return AKT_EPEER;
+    }
+    akt_err out
+        = pg_exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", NULL)
+        ? AKT_OK
+        : pg_errmap(c);
+    uint64_t next = after, count = 0;
+    char tagbuf[AKT_PERSIST_MAX_TAGS * (AKT_PERSIST_MAX_TAG_LEN + 1)];
+    const char *tagv[AKT_PERSIST_MAX_TAGS];
+    char pidbuf[MAX_PID_LEN + 1];
+    while (out == AKT_OK && count < max) {
+        uint64_t want = max - count < PAGE ? max - count : PAGE;
+        uint8_t b_after[8], b_lim[8];
+        akti_be64_put(b_after, next);
+        akti_be64_put(b_lim, want);
+        const char *vals[2] = { (const char *)b_after, (const char *)b_lim };
+        int lens[2] = { 8, 8 };
+        static const int fmts[2] = { 1, 1 };
+        static const Oid types[2] = { OID_INT8, OID_INT8 };
+        PGresult *res
+            = PQexecParams(c, j->q_all, 2, types, vals, lens, fmts, 1);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+            PQclear(res);
+            out = pg_errmap(c);
+            break;
+        }
+        int rows = PQntuples(res);
+        for (int i = 0; i < rows && out == AKT_OK; i++) {
+            akt_prepr ev;
+            int plen = PQgetlength(res, i, 0);
+            if (plen <= 0 || plen > MAX_PID_LEN
+                || !row_event(res, i, 1, &ev, tagbuf, sizeof tagbuf, tagv)) {
+                out = AKT_EPROTO;
+                break;
+            }
+            memcpy(pidbuf, PQgetvalue(res, i, 0), (size_t)plen);
+            pidbuf[plen] = '\0';
+            out = fn(arg, ev.gseq, pidbuf, &ev);
+            next = ev.gseq;
+            count++;
+        }
+        PQclear(res);
+        if ((uint64_t)rows < want) {
+            break;
+        }
+    }
+    pg_exec(c, out == AKT_OK ? "COMMIT" : "ROLLBACK", NULL);
+    pool_put(&j->readers, c);
+    return out;
+}
+
 static void
 pj_stats(void *impl, akt_journal_stats *out)
 {
@@ -1037,6 +1159,8 @@ static const akt_journal_ops pg_journal_ops = {
     .stats = pj_stats,
     .close = pj_close,
     .watch = pj_watch,
+    .persistence_ids = pj_persistence_ids,
+    .events_all = pj_events_all,
 };
 
 static akt_err
@@ -1095,6 +1219,14 @@ akt_journal_open_pg(const akt_pg_options *o, const akt_registry *reg,
         "ON e.pid = t.pid AND e.seq = t.seq WHERE t.tag = $1 AND t.tseq > $2 "
         "ORDER BY t.tseq LIMIT $3",
         schema, schema);
+    snprintf(j->q_all, sizeof j->q_all,
+        "SELECT pid, seq, type_id, ts, gseq, data, tags FROM %s.akt_events "
+        "WHERE gseq > $1 ORDER BY gseq LIMIT $2",
+        schema);
+    snprintf(j->q_pids, sizeof j->q_pids,
+        "SELECT pid FROM %s.akt_pids WHERE pid COLLATE \"C\" > $1 "
+        "ORDER BY pid COLLATE \"C\" LIMIT $2",
+        schema);
     j->max_batch = o->max_batch_events ? o->max_batch_events : 1000;
     pthread_mutex_init(&j->mu, NULL);
     pthread_cond_init(&j->cv, NULL);

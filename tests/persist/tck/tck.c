@@ -526,6 +526,57 @@ START_TEST(tck_journal_assigns_a_gap_free_global_sequence)
 }
 END_TEST
 
+typedef struct pidseen {
+    char pid[8][16];
+    size_t n;
+    size_t stop_after; /* 0: never */
+} pidseen;
+
+static akt_err
+collect_pid(void *arg, const char *p)
+{
+    pidseen *t = arg;
+    ck_assert_uint_lt(t->n, 8);
+    snprintf(t->pid[t->n++], 16, "%s", p);
+    return t->stop_after && t->n >= t->stop_after ? AKT_ECANCELED : AKT_OK;
+}
+
+/* persistence ids (Akka's currentPersistenceIds(afterId, limit)): every
+ * id ever written, also one whose events were all deleted, in byte
+ * order, strictly after `after`, at most max; fn's error stops it */
+START_TEST(tck_journal_lists_persistence_ids_in_order)
+{
+    write_evts("b-2", 1, 1);
+    write_evts("a", 1, 1);
+    write_evts("c", 1, 2);
+    write_evts("p-0", 1, 1);
+    ck_assert_int_eq(akt_journal_delete_to(jr, "a", 1), AKT_OK);
+    const char *all[] = { "a", "b-2", "c", "p-0", "p-1" };
+    pidseen t = { .n = 0 };
+    ck_assert_int_eq(
+        akt_journal_persistence_ids(jr, NULL, ALL, collect_pid, &t), AKT_OK);
+    ck_assert_uint_eq(t.n, 5);
+    for (size_t i = 0; i < 5; i++) {
+        ck_assert_str_eq(t.pid[i], all[i]);
+    }
+    t.n = 0; /* after an existing id: strictly after it */
+    ck_assert_int_eq(
+        akt_journal_persistence_ids(jr, "b-2", ALL, collect_pid, &t), AKT_OK);
+    ck_assert_uint_eq(t.n, 3);
+    ck_assert_str_eq(t.pid[0], "c");
+    t.n = 0; /* after a name that is no id; with a limit */
+    ck_assert_int_eq(
+        akt_journal_persistence_ids(jr, "b", 2, collect_pid, &t), AKT_OK);
+    ck_assert_uint_eq(t.n, 2);
+    ck_assert_str_eq(t.pid[0], "b-2");
+    ck_assert_str_eq(t.pid[1], "c");
+    t = (pidseen) { .stop_after = 1 };
+    ck_assert_int_eq(akt_journal_persistence_ids(jr, "", ALL, collect_pid, &t),
+        AKT_ECANCELED);
+    ck_assert_uint_eq(t.n, 1);
+}
+END_TEST
+
 typedef struct tagseen {
     uint64_t off[32];
     char pid[32][16];
@@ -543,6 +594,37 @@ collect_tag(void *arg, uint64_t off, const char *p, const akt_prepr *ev)
     t->seq[t->n++] = ev->seq;
     return AKT_OK;
 }
+
+/* all events by global offset: in offset order, deleted ones skipped,
+ * bounded by after and max; the offset is the event's gseq */
+START_TEST(tck_journal_reads_all_events_by_global_offset)
+{
+    write_evts("p-2", 1, 3); /* gseq 6, 7, 8 */
+    write_evts(pid, 6, 2); /* 9, 10 */
+    ck_assert_int_eq(akt_journal_delete_to(jr, "p-2", 1), AKT_OK);
+    tagseen t = { .n = 0 };
+    ck_assert_int_eq(
+        akt_journal_events_all(jr, 0, ALL, collect_tag, &t), AKT_OK);
+    const uint64_t off[] = { 1, 2, 3, 4, 5, 7, 8, 9, 10 };
+    const uint64_t seq[] = { 1, 2, 3, 4, 5, 2, 3, 6, 7 };
+    ck_assert_uint_eq(t.n, 9);
+    for (size_t i = 0; i < 9; i++) {
+        ck_assert_uint_eq(t.off[i], off[i]);
+        ck_assert_uint_eq(t.seq[i], seq[i]);
+        ck_assert_str_eq(t.pid[i], off[i] >= 6 && off[i] <= 8 ? "p-2" : pid);
+    }
+    t.n = 0;
+    ck_assert_int_eq(
+        akt_journal_events_all(jr, 7, ALL, collect_tag, &t), AKT_OK);
+    ck_assert_uint_eq(t.n, 3);
+    ck_assert_uint_eq(t.off[0], 8);
+    t.n = 0;
+    ck_assert_int_eq(akt_journal_events_all(jr, 3, 3, collect_tag, &t), AKT_OK);
+    ck_assert_uint_eq(t.n, 3);
+    ck_assert_uint_eq(t.off[0], 4);
+    ck_assert_uint_eq(t.off[2], 7); /* 6 was deleted */
+}
+END_TEST
 
 START_TEST(tck_journal_numbers_each_tag_without_gaps)
 {
@@ -876,6 +958,28 @@ START_TEST(tck_live_by_pid_is_told_after_each_commit)
 }
 END_TEST
 
+START_TEST(tck_live_all_hands_over_stored_then_new_events_by_global_offset)
+{
+    livelog l = LIVELOG_INIT;
+    akt_live *q;
+    ck_assert_int_eq(
+        akt_journal_live_all(jr, NULL, 3, live_log, &l, live_fini, &q), AKT_OK);
+    ck_assert(t_latch_wait(&l.seen, 2, 20000)); /* the stored part: 4, 5 */
+    write_evts("p-3", 1, 2); /* 6, 7 */
+    write_evts(pid, 6, 1); /* 8 */
+    ck_assert(t_latch_wait(&l.seen, 5, 20000));
+    akt_live_stop(q);
+    ck_assert_int_eq(t_latch_get(&l.finis), 1);
+    ck_assert_uint_eq(l.count, 5);
+    const int64_t want[] = { 4, 5, 1, 2, 6 };
+    for (size_t i = 0; i < 5; i++) {
+        ck_assert_uint_eq(l.off[i], i + 4);
+        ck_assert_int_eq(l.n[i], want[i]);
+    }
+    ck_assert(l.readable);
+}
+END_TEST
+
 START_TEST(tck_live_a_stopped_query_and_one_that_failed_hear_nothing_more)
 {
     livelog stopped = LIVELOG_INIT, failing = LIVELOG_INIT,
@@ -1150,6 +1254,14 @@ akt_tck_run(const akt_tck_plugin *p)
     }
     if (p->supports_tags) {
         tcase_add_test(j, tck_journal_numbers_each_tag_without_gaps);
+    }
+    if (p->supports_id_queries) {
+        tcase_add_test(j, tck_journal_lists_persistence_ids_in_order);
+        tcase_add_test(j, tck_journal_reads_all_events_by_global_offset);
+        if (p->supports_live) {
+            tcase_add_test(j,
+                tck_live_all_hands_over_stored_then_new_events_by_global_offset);
+        }
     }
     if (p->supports_live) {
         if (p->supports_tags) {

@@ -40,6 +40,8 @@ typedef struct akt_tck_plugin {
     bool supports_tags; /* events_by_tag: gap-free offsets */
     bool supports_global_seq; /* replay reports a gap-free gseq */
     bool supports_live; /* live queries (akt_journal_ops.watch) */
+    /* persistence_ids and events_all (with live: live_all too) */
+    bool supports_id_queries;
     /* NULL: the durable-state cases are skipped */
     akt_err (*open_state)(void *arg, const char *dir, const akt_registry *reg,
         akt_state_store **out);
