@@ -7,7 +7,9 @@
  * reconnects once it is back, with every acknowledged event kept; and
  * persistent actors generated from ledger.akt run on PostgreSQL chosen by
  * configuration (akt.persistence.*.plugin = postgresql), snapshots
- * included, and recover after a restart. Skipped (77) only when the
+ * included, and recover after a restart; a live query hears the commits
+ * of another process (LISTEN/NOTIFY) without a commit of its own. Skipped
+ * (77) only when the
  * PostgreSQL server binaries are not installed.
  */
 #include <check.h>
@@ -15,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "akt/akt.h"
 #include "akt/persistence.h"
@@ -249,6 +253,74 @@ spawn(akt_system *sys, const char *name)
     return ledger_account_ref(r);
 }
 
+typedef struct heard {
+    t_latch seen;
+    int64_t sum;
+} heard;
+
+static akt_err
+heard_one(void *arg, uint64_t offset, const char *pid, const akt_prepr *rec,
+    const void *event)
+{
+    (void)offset;
+    (void)pid;
+    (void)rec;
+    heard *h = arg;
+    ck_assert_ptr_nonnull(event);
+    h->sum += ((const ledger_Deposited *)event)->amount; /* one thread */
+    t_latch_add(&h->seen, 1);
+    return AKT_OK;
+}
+
+/* Another process (another node) writes through its own journal; this
+ * process's live query hears each commit through LISTEN/NOTIFY, though
+ * this journal commits nothing itself (without the listener it would
+ * never be woken). */
+START_TEST(a_live_query_hears_the_commits_of_another_process)
+{
+    int go[2];
+    ck_assert_int_eq(pipe(go), 0);
+    pid_t child = fork(); /* before this process opens anything */
+    ck_assert_int_ge(child, 0);
+    if (child == 0) {
+        close(go[1]);
+        char b;
+        if (read(go[0], &b, 1) != 1) {
+            _exit(2);
+        }
+        akt_pg_options o = { .conninfo = pg.conninfo, .schema = schema };
+        akt_journal *j = NULL;
+        if (akt_journal_open_pg(&o, reg, &j, NULL) != AKT_OK) {
+            _exit(3);
+        }
+        for (uint64_t s = 1; s <= 3; s++) {
+            akt_write_status st;
+            if (write1(j, "remote", s, 100 * (int64_t)s, &st) != AKT_OK) {
+                _exit(4);
+            }
+        }
+        akt_journal_close(j);
+        _exit(0);
+    }
+    close(go[0]);
+    akt_journal *j = open_j(); /* creates the schema before the child */
+    heard h = { T_LATCH_INIT, 0 };
+    akt_live *q;
+    ck_assert_int_eq(
+        akt_journal_live_by_pid(j, NULL, "remote", 0, heard_one, &h, NULL, &q),
+        AKT_OK);
+    ck_assert_int_eq(write(go[1], "g", 1), 1);
+    close(go[1]);
+    int status;
+    ck_assert_int_eq(waitpid(child, &status, 0), child);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert(t_latch_wait(&h.seen, 3, 20000));
+    akt_live_stop(q);
+    ck_assert_int_eq(h.sum, 600);
+    akt_journal_close(j);
+}
+END_TEST
+
 START_TEST(persistent_actors_run_on_postgresql_chosen_by_configuration)
 {
     akt_system *sys = pg_system();
@@ -314,6 +386,7 @@ main(void)
         tc, persistent_actors_run_on_postgresql_chosen_by_configuration);
     tcase_add_test(
         tc, postgresql_without_a_connection_string_fails_naming_the_key);
+    tcase_add_test(tc, a_live_query_hears_the_commits_of_another_process);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -31,13 +31,17 @@
  * the caller's thread; replay reads in pages of 1,000 (bounded memory).
  * Values travel in binary (int8, bytea and their arrays).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "akt/persistence.h"
 #include "persist/persist_impl.h"
@@ -320,6 +324,9 @@ static const char schema_sql[]
       "t := t + 1; "
       "END LOOP; "
       "END LOOP; "
+      /* live queries of every node hear of the commit (LISTEN akt_commit;
+       * one notification per transaction and schema) */
+      "PERFORM pg_notify('akt_commit', '@S'); "
       "RETURN base + 1; "
       "END $f$;"
       /* delete events <= p_to (never past highest); highest stays */
@@ -333,6 +340,7 @@ static const char schema_sql[]
       "AND seq <= least(p_to, h); "
       "UPDATE @S.akt_pids SET deleted_to = greatest(deleted_to, "
       "least(p_to, h)) WHERE pid = p_pid; "
+      "PERFORM pg_notify('akt_commit', '@S'); "
       "END $f$;";
 
 /* with_schema -- tmpl with every "@S" replaced by schema (malloc'd) */
@@ -431,6 +439,11 @@ typedef struct pj {
     void (*hook)(void *arg); /* watch: after each commit (under mu) */
     void *hook_arg;
     _Atomic uint64_t n_commits, n_writes, n_events;
+    /* the listener (started by watch): LISTEN akt_commit on its own
+     * connection, so commits of other nodes wake the live queries too */
+    pthread_t lth;
+    bool lstarted;
+    int lpipe[2]; /* close wakes the listener */
 } pj;
 
 static void
@@ -1134,9 +1147,93 @@ pj_close(void *impl)
     pthread_mutex_lock(&j->mu);
     j->closing = true; /* the writer drains the queue, then ends */
     pthread_cond_signal(&j->cv);
+    bool listener = j->lstarted;
     pthread_mutex_unlock(&j->mu);
     pthread_join(j->writer, NULL);
+    if (listener) {
+        ssize_t w = write(j->lpipe[1], "x", 1);
+        (void)w; /* the pipe is empty: cannot fail but for a closed end */
+        pthread_join(j->lth, NULL);
+        close(j->lpipe[0]);
+        close(j->lpipe[1]);
+    }
     pj_free(j);
+}
+
+static void
+pj_wake_hook(pj *j)
+{
+    pthread_mutex_lock(&j->mu);
+    if (j->hook) {
+        j->hook(j->hook_arg); /* only signals */
+    }
+    pthread_mutex_unlock(&j->mu);
+}
+
+/* true when the close pipe fired (or fails) within ms (-1: no limit) while
+ * waiting for fd (-1: none) to become readable; *ready: fd is */
+static bool
+pj_listen_wait(pj *j, int fd, int ms, bool *ready)
+{
+    struct pollfd p[2] = { { j->lpipe[0], POLLIN, 0 }, { fd, POLLIN, 0 } };
+    int n;
+    do {
+        n = poll(p, fd >= 0 ? 2 : 1, ms);
+    } while (n < 0 && errno == EINTR);
+    *ready = fd >= 0 && n > 0 && (p[1].revents & (POLLIN | POLLERR | POLLHUP));
+    return n < 0 || (p[0].revents & (POLLIN | POLLERR | POLLHUP));
+}
+
+/* the listener thread: (re)connect, LISTEN, and turn each notification
+ * of this schema into a hook call. After a (re)connection the hook runs
+ * once, since commits may have gone unheard meanwhile. A lost server is
+ * tried again every second (a retry timer, not a poll for data). */
+static void *
+pj_listener(void *arg)
+{
+    pj *j = arg;
+    PGconn *c = NULL;
+    bool ready;
+    for (;;) {
+        if (c == NULL) {
+            c = pg_connect(j->conninfo, NULL);
+            if (c != NULL && !pg_exec(c, "LISTEN akt_commit", NULL)) {
+                PQfinish(c);
+                c = NULL;
+            }
+            if (c == NULL) {
+                if (pj_listen_wait(j, -1, 1000, &ready)) {
+                    break;
+                }
+                continue;
+            }
+            pj_wake_hook(j);
+        }
+        if (pj_listen_wait(j, PQsocket(c), -1, &ready)) {
+            break;
+        }
+        if (!ready) {
+            continue;
+        }
+        if (!PQconsumeInput(c)) {
+            PQfinish(c); /* reconnect */
+            c = NULL;
+            continue;
+        }
+        bool ours = false;
+        PGnotify *n;
+        while ((n = PQnotifies(c)) != NULL) {
+            ours = ours || strcmp(n->extra, j->schema) == 0;
+            PQfreemem(n);
+        }
+        if (ours) {
+            pj_wake_hook(j);
+        }
+    }
+    if (c) {
+        PQfinish(c);
+    }
+    return NULL;
 }
 
 static void
@@ -1146,7 +1243,24 @@ pj_watch(void *impl, void (*hook)(void *arg), void *arg)
     pthread_mutex_lock(&j->mu);
     j->hook = hook;
     j->hook_arg = arg;
+    bool start = !j->lstarted;
+    j->lstarted = true;
     pthread_mutex_unlock(&j->mu);
+    if (start && hook != NULL) {
+        if (pipe(j->lpipe) != 0
+            || pthread_create(&j->lth, NULL, pj_listener, j) != 0) {
+            /* without the listener only this process's commits wake the
+             * queries (as before); nothing else depends on it */
+            if (j->lpipe[0] >= 0) {
+                close(j->lpipe[0]);
+                close(j->lpipe[1]);
+            }
+            j->lpipe[0] = j->lpipe[1] = -1;
+            pthread_mutex_lock(&j->mu);
+            j->lstarted = false;
+            pthread_mutex_unlock(&j->mu);
+        }
+    }
 }
 
 static const akt_journal_ops pg_journal_ops = {
@@ -1202,6 +1316,7 @@ akt_journal_open_pg(const akt_pg_options *o, const akt_registry *reg,
         free(j);
         return AKT_ENOMEM;
     }
+    j->lpipe[0] = j->lpipe[1] = -1;
     snprintf(j->schema, sizeof j->schema, "%s", schema);
     snprintf(j->q_write, sizeof j->q_write,
         "SELECT %s.akt_write($1, $2, $3, $4, $5, $6, $7)", schema);
