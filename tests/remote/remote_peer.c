@@ -14,6 +14,7 @@
  *       counts; type 3 is answered as above.
  *   remote_peer client NAME URL COOKIE HB_MS TARGET_URL TARGET_NAME
  *       like sink, and makes an association with TARGET (its handshake)
+ *       and sends it one message (type 4, to /user/sink, the text NAME)
  *       before READY; ends cleanly (a Leave) when stdin closes.
  *   remote_peer flood URL MS
  *       sends MS milliseconds of random, corrupted and oversized frames
@@ -225,9 +226,16 @@ main(int argc, char **argv)
     }
     if (strcmp(argv[1], "client") == 0 && argc > 7) {
         akti_assoc *a;
+        uint64_t uid = 0;
         if (akti_tp_assoc(tp, argv[6], argv[7], &a) != AKT_OK
-            || akti_assoc_wait_up(a, 10000000000LL, NULL) != AKT_OK) {
+            || akti_assoc_wait_up(a, 10000000000LL, &uid) != AKT_OK) {
             fprintf(stderr, "remote_peer: no association with %s\n", argv[6]);
+            return 1;
+        }
+        akti_envelope e = { "/user/sink", 10, "", 0, 4,
+            (const uint8_t *)argv[2], strlen(argv[2]) };
+        if (akti_assoc_send(a, &e, false, uid) != AKT_OK) {
+            fprintf(stderr, "remote_peer: cannot send to %s\n", argv[6]);
             return 1;
         }
     }

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE /* setns */
 #endif
 #include <check.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
@@ -125,6 +126,8 @@ typedef struct local_node {
 } local_node;
 
 static const char *g_proxy_disp; /* akt_remote_options.proxy_dispatcher */
+/* settings the next local_start adds to its configuration */
+static const char *g_extra_conf = "";
 
 static void
 local_start(local_node *n, const char *name, const char *url,
@@ -145,8 +148,10 @@ local_start(local_node *n, const char *name, const char *url,
           "threshold = 8 }\nakt.remote.handshake-timeout = 3s\n"
           "akt.remote.outbound-queue-size = 65536\nakt.remote.overflow = "
           "block\n";
+    char all[1024];
+    snprintf(all, sizeof(all), "%s%s", conf, g_extra_conf);
     ck_assert_int_eq(
-        akt_config_parse_string(conf, strlen(conf), "test", &n->cfg, NULL),
+        akt_config_parse_string(all, strlen(all), "test", &n->cfg, NULL),
         AKT_OK);
     akt_remote_options o = { .listen_url = url,
         .cookie = cookie,
@@ -1583,6 +1588,100 @@ START_TEST(a_node_that_exits_cleanly_leaves_without_warnings)
 }
 END_TEST
 
+/* the entries of a /proc/self directory (threads, file descriptors) */
+static int
+proc_count(const char *dir)
+{
+    int n = 0;
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        return -1;
+    }
+    while (readdir(d) != NULL) {
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+/* Associations are freed, not kept for the life of remoting (issue 12
+ * §1: after max-associations distinct peers a node refused everyone). A
+ * node with room for 2 associations asks 5 short-lived nodes in turn,
+ * each at its own address, through refs it keeps; each is served, then
+ * goes: nodes 0, 1, 3 and 4 exit cleanly (Leave), node 2 is killed (the
+ * failure detector). Their proxies stop, and each association, asleep and
+ * referred to by nothing, is freed: before each new node the test waits
+ * for a free slot (the node's own count, not a sleep), so 5 peers pass
+ * through 2 slots. Then thread and file-descriptor counts are back to
+ * what they were before the first, and
+ *  - a kept ref whose association was freed fails at once (its proxy
+ *    stopped: never a use of the freed association);
+ *  - a fresh ref to the killed node's address fails at once with
+ *    AKT_EPEER, as before the free (the node is still known down);
+ *  - a fresh ref to an address whose node left re-associates: a new node
+ *    there is asked and answers. */
+START_TEST(associations_of_peers_that_went_are_freed_and_made_again)
+{
+    char dir[64], url[5][128], addr[5][512], text[512];
+    pp_tmpdir(dir, sizeof(dir));
+    g_extra_conf = "akt.remote { max-associations = 2, gate-time = 50ms, "
+                   "idle-timeout = 1s }\n";
+    local_node a;
+    local_start(&a, "nodea", "tcp://127.0.0.1:0", "cookie", true);
+    g_extra_conf = "";
+    int t0 = proc_count("/proc/self/task"), f0 = proc_count("/proc/self/fd");
+    akt_ref kept[5];
+    akt_err rc;
+    for (int i = 0; i < 5; i++) {
+        PP_WAIT_UNTIL(stats_of(a.sys).associations < 2, 8000);
+        ck_assert_uint_lt(stats_of(a.sys).associations, 2);
+        snprintf(url[i], sizeof(url[i]), "ipc://%s/b%d.sock", dir, i);
+        peer_proc b;
+        spawn_node(&b, "nodeb", url[i], NULL);
+        snprintf(addr[i], sizeof(addr[i]), "%s", b.address);
+        kept[i] = remote(a.sys, addr[i], "/user/echo");
+        ck_assert_int_eq(ask_ping(kept[i], 10 + i, &rc), 10 + i);
+        if (i == 2) {
+            pp_kill(&b);
+        } else {
+            pp_stop(&b, 10000);
+        }
+    }
+    akt_remote_stats st;
+    PP_WAIT_UNTIL(
+        (st = stats_of(a.sys),
+            st.associations == 0 && proc_count("/proc/self/task") == t0
+                && proc_count("/proc/self/fd") == f0),
+        8000);
+    ck_assert_uint_eq(st.associations, 0);
+    ck_assert_uint_eq(st.associations_freed, 5);
+    ck_assert_uint_eq(st.proxies, 0);
+    ck_assert_int_eq(proc_count("/proc/self/task"), t0);
+    ck_assert_int_eq(proc_count("/proc/self/fd"), f0);
+    for (int i = 0; i < 5; i++) {
+        rc = ask_fails(kept[i], text, sizeof(text));
+        ck_assert_msg(rc != AKT_OK && rc != AKT_ETIMEDOUT,
+            "kept ref %d: %s (%s)", i, akt_err_name(rc), text);
+    }
+    ck_assert_int_eq(
+        ask_fails(remote(a.sys, addr[2], "/user/echo"), text, sizeof(text)),
+        AKT_EPEER);
+    peer_proc b0;
+    spawn_node(&b0, "nodeb", url[0], NULL);
+    int64_t v = -1;
+    PP_WAIT_UNTIL(
+        (v = ask_ping(remote(a.sys, b0.address, "/user/echo"), 7, &rc)) == 7,
+        5000);
+    ck_assert_int_eq(v, 7);
+    local_stop(&a);
+    pp_stop(&b0, 10000);
+    for (int i = 0; i < 5; i++) {
+        unlink(url[i] + 6);
+    }
+    rmdir(dir);
+}
+END_TEST
+
 /* --- partitions and pauses (issue 12 §3) ---------------------------------
  *
  * The semantics (docs/remoting.md, "Unreachable is not dead"): the failure
@@ -1817,6 +1916,7 @@ remote_suite(void)
     tcase_add_test(m, a_wrong_system_name_fails_asks_with_enoent);
     tcase_add_test(m, an_unregistered_type_fails_the_ask_with_etype);
     tcase_add_test(m, a_node_that_exits_cleanly_leaves_without_warnings);
+    tcase_add_test(m, associations_of_peers_that_went_are_freed_and_made_again);
     tcase_add_test(m, a_paused_node_is_unreachable_then_reachable_again);
     suite_add_tcase(s, m);
     TCase *n = tcase_create("netns");

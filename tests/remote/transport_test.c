@@ -1137,6 +1137,74 @@ START_TEST(short_lived_peers_leave_no_thread_or_socket_behind)
 }
 END_TEST
 
+/* Association slots are given back (issue 12 §1: associations were kept
+ * for the life of remoting, so after max-associations distinct peers a
+ * node refused everyone). A node with room for 4 associations serves 10
+ * short-lived peer processes one after another: each makes an
+ * association, delivers one message (counted here: it was served) and
+ * goes -- even ones leave cleanly, odd ones are killed (the failure
+ * detector, reconnect attempts until idle-timeout). Before each new peer
+ * the test waits until the node has a free slot (a condition on the
+ * node's own count, not a sleep): the association of a peer that left is
+ * put to sleep and then freed, not kept. At the end every association is
+ * freed (none left in the table), and the node's threads and file
+ * descriptors are back to what they were before the first peer. */
+START_TEST(more_short_lived_peers_than_association_slots_are_all_served)
+{
+    node b;
+    akti_tp_opts ob;
+    node_opts(&ob, &b, "b", "tcp://127.0.0.1:0", "c");
+    ob.heartbeat_interval_ns = 100000000LL;
+    ob.acceptable_pause_ns = 500000000LL;
+    ob.min_std_dev_ns = 50000000LL;
+    ob.phi_threshold = 8;
+    ob.gate_ns = 10000000LL;
+    ob.idle_timeout_ns = 500000000LL;
+    ob.max_associations = 4;
+    node_start(&b, &ob);
+    b.check_order = false;
+    int t0 = thread_count(), f0 = fd_count();
+    const int N = 10;
+    akti_tp_stats st;
+    for (int i = 0; i < N; i++) {
+        PP_WAIT_UNTIL(
+            (akti_tp_stats_get(b.tp, &st), st.associations < 4), 5000);
+        ck_assert_uint_lt(st.associations, 4);
+        peer_proc p;
+        char name[16];
+        snprintf(name, sizeof(name), "c%d", i);
+        char *argv[]
+            = { (char *)REMOTE_PEER_BIN, "client", name, "tcp://127.0.0.1:0",
+                  "c", "100", (char *)akti_tp_address(b.tp), "b", NULL };
+        ck_assert_msg(
+            pp_start(&p, argv, 10000) == 0, "client %d: '%s'", i, p.line);
+        PP_WAIT_UNTIL(
+            LOCKED(&b, b.got[AKTI_CH_ORDINARY]) == (uint64_t)i + 1, 3000);
+        ck_assert_uint_eq(LOCKED(&b, b.got[AKTI_CH_ORDINARY]), i + 1);
+        pthread_mutex_lock(&b.mu);
+        ck_assert_str_eq(b.last_text, name); /* this one was served */
+        pthread_mutex_unlock(&b.mu);
+        if (i % 2 == 0) {
+            pp_stop(&p, 5000); /* leaves */
+        } else {
+            pp_kill(&p);
+        }
+    }
+    PP_WAIT_UNTIL(
+        (akti_tp_stats_get(b.tp, &st),
+            st.associations == 0 && thread_count() == t0 && fd_count() == f0),
+        10000);
+    ck_assert_uint_eq(st.associations, 0);
+    ck_assert_uint_eq(st.freed, (uint64_t)N);
+    ck_assert_uint_eq(st.associations_active, 0);
+    ck_assert_int_eq(thread_count(), t0);
+    ck_assert_int_eq(fd_count(), f0);
+    ck_assert_int_eq(LOCKED(&b, b.lefts), N / 2);
+    ck_assert_uint_eq(st.rejected_limit, 0); /* nobody was turned away */
+    node_stop(&b);
+}
+END_TEST
+
 /* A peer that stops reading (SIGSTOP): the sender's socket buffers fill,
  * a send makes no progress for stall-timeout, the connection is re-created
  * (counted); once the peer reads again, traffic flows on the new one. The
@@ -2018,6 +2086,8 @@ transport_suite(void)
     tcase_add_test(m, stalled_connection_is_detected_and_recreated);
     tcase_add_test(m, a_peer_closing_mid_connect_does_not_stop_the_listener);
     tcase_add_test(m, short_lived_peers_leave_no_thread_or_socket_behind);
+    tcase_add_test(
+        m, more_short_lived_peers_than_association_slots_are_all_served);
     suite_add_tcase(s, m);
     return s;
 }

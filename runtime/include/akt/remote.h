@@ -109,6 +109,11 @@ typedef struct akt_remote_stats {
                                  sent to a previous incarnation of this
                                  node, or in a session that had ended; each
                                  is also a dead letter of the system */
+    uint64_t associations; /* now: associations with peers, asleep ones
+                              included (toward max-associations) */
+    uint64_t associations_freed; /* associations freed: asleep (the peer
+                                    left, is down, or idle) and nothing
+                                    here referred to them any more */
 } akt_remote_stats;
 
 /* akt_remote_start -- start remoting for sys: listen, and accept peers that

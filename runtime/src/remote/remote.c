@@ -173,6 +173,20 @@ rm_get(akt_system *sys)
     return akti_system_ext_get(sys, AKTI_EXT_REMOTE, rm_retain);
 }
 
+/* rm_assoc_release -- drop a reference to an association (proxies,
+ * watches, replies and parked messages hold one while they live: the
+ * transport frees an association nobody refers to) unless the transport
+ * is already gone (it freed them all). Not with r->life held. */
+static void
+rm_assoc_release(rm *r, akti_assoc *a)
+{
+    pthread_rwlock_rdlock(&r->life);
+    if (!r->stopped && a != NULL) {
+        akti_assoc_release(a);
+    }
+    pthread_rwlock_unlock(&r->life);
+}
+
 static void
 rm_release(rm *r)
 {
@@ -542,6 +556,7 @@ proxy_post_stop(void *state, akt_ctx *ctx)
     pthread_mutex_lock(&r->mu);
     unlink_proxy(r, p);
     pthread_mutex_unlock(&r->mu);
+    rm_assoc_release(r, p->assoc); /* the proxy's reference */
     akt_buf_free(&p->buf);
     free(p->path);
     free(p);
@@ -562,7 +577,11 @@ static const akt_lifecycle proxy_lifecycle = {
 };
 
 /* proxy_get -- the proxy for a normalized remote path (created on first
- * use; it remote-watches its target only while it has watchers). */
+ * use; it remote-watches its target only while it has watchers). a: the
+ * association (a callback's, valid during the call), or NULL: the one
+ * for url. A proxy holds a reference to its association until it stops,
+ * so the association outlives every proxy of it. The transport is alive
+ * (r->life read-locked, or its receiver or inbound thread). */
 static akt_err
 proxy_get(rm *r, const char *path, const char *sysname, const char *url,
     akti_assoc *a, akt_ref *out)
@@ -572,18 +591,23 @@ proxy_get(rm *r, const char *path, const char *sysname, const char *url,
         if (rc != AKT_OK) {
             return rc;
         }
+    } else {
+        akti_assoc_hold(a);
     }
+    /* from here on a is held: the new proxy's, or released */
     pthread_mutex_lock(&r->mu);
     proxy *p = find_path(r, path);
     if (p != NULL) {
         *out = p->ref;
         pthread_mutex_unlock(&r->mu);
+        akti_assoc_release(a);
         return AKT_OK;
     }
     p = calloc(1, sizeof(*p));
     if (p == NULL || (p->path = strdup(path)) == NULL) {
         free(p);
         pthread_mutex_unlock(&r->mu);
+        akti_assoc_release(a);
         return AKT_ENOMEM;
     }
     p->r = r;
@@ -612,6 +636,7 @@ proxy_get(rm *r, const char *path, const char *sysname, const char *url,
         free(p->path);
         free(p);
         pthread_mutex_unlock(&r->mu);
+        akti_assoc_release(a);
         return rc;
     }
     p->next_path = r->by_path[fnv(path) % NBUCKETS];
@@ -754,6 +779,7 @@ watch_fini(void *arg)
     watch_ctx *w = arg;
     akt_future *f = w->f;
     rm *r = w->r;
+    rm_assoc_release(r, w->a);
     free(w);
     if (f) {
         akt_future_release(f);
@@ -885,6 +911,7 @@ on_remote_watch(rm *r, const akti_peer *from, const akti_envelope *env)
     }
     w->r = r;
     w->a = from->assoc;
+    akti_assoc_hold(w->a); /* released by watch_fini */
     w->uid = from->uid;
     w->target = target;
     w->f = f; /* our reference: watch_fini or an Unwatch drops it */
@@ -1059,6 +1086,7 @@ reply_fini(void *arg)
     reply_ctx *c = arg;
     rm *r = c->r;
     atomic_fetch_sub(&r->replies, 1);
+    rm_assoc_release(r, c->a);
     free(c);
     rm_release(r);
 }
@@ -1111,6 +1139,7 @@ ask_back(rm *r, akti_assoc *a, uint64_t uid, const char *spath, size_t slen,
     c->r = r;
     c->f = f;
     c->a = a;
+    akti_assoc_hold(a); /* released by reply_fini */
     c->uid = uid;
     c->len = slen;
     memcpy(c->path, spath, slen);
@@ -1384,6 +1413,7 @@ park(rm *r, akti_assoc *a, uint64_t uid, int ch, akt_ref to, void *msg,
         q->head = p;
     }
     q->tail = p;
+    akti_assoc_hold(a); /* released once the inbound thread told it */
     atomic_fetch_add(&r->parked, 1);
     pthread_cond_signal(&r->in_cv);
     pthread_mutex_unlock(&r->in_mu);
@@ -1440,6 +1470,7 @@ inbound_thread(void *arg)
             deliver_msg(r, p->a, p->uid, p->to, p->msg, p->sender, p->path,
                 p->slen, false);
         }
+        rm_assoc_release(r, p->a);
         pthread_mutex_lock(&r->in_mu);
         q->head = p->next;
         if (q->head == NULL) {
@@ -1447,8 +1478,17 @@ inbound_thread(void *arg)
         }
         q->busy = false;
         atomic_fetch_sub(&r->parked, 1);
-        /* round robin: this queue goes to the end of the list */
-        if (q->head != NULL && q->next != NULL) {
+        if (q->head == NULL) {
+            /* drained: the queue goes (one is made again when needed),
+             * so none outlives its association */
+            inq **pp = &r->inqs;
+            while (*pp != q) {
+                pp = &(*pp)->next;
+            }
+            *pp = q->next;
+            free(q);
+        } else if (q->next != NULL) {
+            /* round robin: this queue goes to the end of the list */
             inq **pp = &r->inqs;
             while (*pp != q) {
                 pp = &(*pp)->next;
@@ -2259,6 +2299,8 @@ akt_remote_stats_get(akt_system *sys, akt_remote_stats *out)
     out->inbound_parked = atomic_load(&r->parked);
     out->inbound_dropped = atomic_load(&r->inbound_dropped);
     out->rejected_window = st.rejected_window;
+    out->associations = st.associations;
+    out->associations_freed = st.freed;
     pthread_mutex_lock(&r->mu);
     out->proxies = r->nproxies;
     out->remote_watches = r->nwatches;

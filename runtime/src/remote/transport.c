@@ -875,8 +875,13 @@ assoc_new(akti_tp *tp, const char *url, const char *system)
     }
     snprintf(a->system, sizeof(a->system), "%s", system ? system : "");
     a->in_next = 1;
-    a->my_session = 1;
+    /* sessions only rise (idl/remote.proto Hello.session): a new
+     * association with a peer we had one with before (freed since) starts
+     * above any number the old one used -- microseconds of the monotonic
+     * clock, where the old one raised its number once per ended session */
+    a->my_session = (uint64_t)(akti_now_ns() / 1000) + 1;
     a->dormant = true;
+    atomic_init(&a->refs, 1); /* the table's */
     a->last_active = akti_now_ns();
     for (size_t i = 0; i < sizeof(a->my_nonce); i += 8) {
         uint64_t r = akti_tp_random64();
@@ -892,6 +897,50 @@ assoc_new(akti_tp *tp, const char *url, const char *system)
         cond_init_mono(&c->not_full);
     }
     return a;
+}
+
+static uint64_t
+url_hash(const char *url)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (const char *p = url; *p; p++) {
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    }
+    return h;
+}
+
+/* assoc_destroy -- free an association nobody refers to any more (no
+ * thread, socket or queue left: asleep, or akti_tp_free joined them) */
+static void
+assoc_destroy(akti_assoc *a)
+{
+    for (int k = 0; k < AKTI_CH_COUNT; k++) {
+        free(a->ch[k].q.buf);
+        pthread_cond_destroy(&a->ch[k].cv);
+        pthread_cond_destroy(&a->ch[k].not_full);
+    }
+    akti_tp_rx_frag_reset(a);
+    free(a->unacked.buf);
+    pthread_mutex_destroy(&a->mu);
+    pthread_cond_destroy(&a->up_cv);
+    free(a->url);
+    free(a);
+}
+
+void
+akti_assoc_hold(akti_assoc *a)
+{
+    atomic_fetch_add_explicit(&a->refs, 1, memory_order_relaxed);
+}
+
+void
+akti_assoc_release(akti_assoc *a)
+{
+    /* the last reference is the table's, dropped by the ticker when it
+     * unlinks a (assoc_reclaim) -- never 1 -> 0 here while linked */
+    if (atomic_fetch_sub_explicit(&a->refs, 1, memory_order_acq_rel) == 1) {
+        assoc_destroy(a);
+    }
 }
 
 static void
@@ -1062,10 +1111,79 @@ assoc_add_locked(akti_tp *tp, const char *url, const char *system)
     if (a == NULL) {
         return NULL;
     }
+    uint64_t h = url_hash(url);
+    for (uint32_t i = 0; i < tp->ntombs; i++) {
+        struct tp_tomb *t = &tp->tombs[i];
+        if (t->url_hash == h) {
+            /* its last association was freed while the peer was known
+             * down: so is this one, until a handshake completes */
+            a->known_down = true;
+            a->last_uid = t->uid;
+            a->down_at = t->down_at;
+            *t = tp->tombs[--tp->ntombs];
+            break;
+        }
+    }
     a->next = tp->assocs;
     tp->assocs = a;
     tp->nassocs++;
     return a;
+}
+
+/* assoc_reclaim -- the ticker frees a when it is asleep and the table's
+ * is its only reference: unlinked under tp->mu (where every other
+ * reference is taken from the table), so nobody can find it any more;
+ * it no longer counts toward max-associations. A peer known down is
+ * remembered by address (tp->tombs). Ticker thread, no lock held. */
+static bool
+assoc_reclaim(akti_tp *tp, akti_assoc *a)
+{
+    pthread_mutex_lock(&a->mu);
+    if (!a->dormant || a->state != AS_IDLE || a->leave_wait) {
+        pthread_mutex_unlock(&a->mu);
+        return false;
+    }
+    pthread_mutex_lock(&tp->mu);
+    if (tp->no_reclaim || atomic_load(&a->refs) != 1) {
+        pthread_mutex_unlock(&tp->mu);
+        pthread_mutex_unlock(&a->mu);
+        return false;
+    }
+    akti_assoc **pp = &tp->assocs;
+    while (*pp != NULL && *pp != a) {
+        pp = &(*pp)->next;
+    }
+    if (*pp == NULL) {
+        pthread_mutex_unlock(&tp->mu);
+        pthread_mutex_unlock(&a->mu);
+        return false;
+    }
+    *pp = a->next;
+    tp->nassocs--;
+    if (tp->rx_last == a) {
+        tp->rx_last = NULL;
+    }
+    if (a->known_down && !a->left) {
+        uint32_t cap = sizeof(tp->tombs) / sizeof(tp->tombs[0]);
+        struct tp_tomb *t = tp->ntombs < cap ? &tp->tombs[tp->ntombs++]
+                                             : &tp->tombs[a->down_at % cap];
+        t->url_hash = url_hash(a->url);
+        t->uid = a->last_uid;
+        t->down_at = a->down_at;
+    }
+    uint32_t left = tp->nassocs;
+    pthread_mutex_unlock(&tp->mu);
+    pthread_mutex_unlock(&a->mu);
+    STAT_ADD(tp, freed, 1);
+    akti_rlog(tp, AKTI_LOG_INFO,
+        "association with %s at %s freed: asleep and unused (%s); %u left",
+        a->system[0] ? a->system : "?", a->url,
+        a->left             ? "the peer left"
+            : a->known_down ? "the peer is down"
+                            : "idle",
+        left);
+    akti_assoc_release(a); /* the table's: the last */
+    return true;
 }
 
 akt_err
@@ -1084,18 +1202,24 @@ akti_tp_assoc(
     if (a == NULL) {
         a = assoc_add_locked(tp, url, system);
     }
+    bool full = tp->nassocs >= tp->o.max_associations;
+    if (a != NULL) {
+        akti_assoc_hold(a); /* the caller's */
+    }
     pthread_mutex_unlock(&tp->mu);
     if (a == NULL) {
-        return tp->nassocs >= tp->o.max_associations ? AKT_EFULL : AKT_ENOMEM;
+        return full ? AKT_EFULL : AKT_ENOMEM;
     }
     atomic_store(&a->pinned, true);
     pthread_mutex_lock(&a->mu);
     akt_err rc = akti_tp_assoc_wake(tp, a);
     pthread_mutex_unlock(&a->mu);
-    if (rc == AKT_OK) {
-        *out = a;
+    if (rc != AKT_OK) {
+        akti_assoc_release(a);
+        return rc;
     }
-    return rc;
+    *out = a;
+    return AKT_OK;
 }
 
 akti_assoc *
@@ -1130,6 +1254,9 @@ akti_tp_assoc_inbound(
             snprintf(a->src, sizeof(a->src), "%s", src);
         }
     }
+    if (a != NULL) {
+        akti_assoc_hold(a); /* the caller's */
+    }
     pthread_mutex_unlock(&tp->mu);
     if (a == NULL) {
         return NULL;
@@ -1137,7 +1264,11 @@ akti_tp_assoc_inbound(
     pthread_mutex_lock(&a->mu);
     akt_err rc = akti_tp_assoc_wake(tp, a);
     pthread_mutex_unlock(&a->mu);
-    return rc == AKT_OK ? a : NULL;
+    if (rc != AKT_OK) {
+        akti_assoc_release(a);
+        return NULL;
+    }
+    return a;
 }
 
 uint64_t
@@ -1406,12 +1537,19 @@ tick_thread(void *arg)
         if (atomic_load(&tp->stopping)) {
             break;
         }
-        /* associations are never removed (an idle one only sleeps) */
+        /* only this thread removes associations (assoc_reclaim), and
+         * others only add at the head: the list from here on stays
+         * walkable without tp->mu */
         akti_assoc *list = tp->assocs;
         pthread_mutex_unlock(&tp->mu);
         int64_t now = akti_now_ns();
-        for (akti_assoc *a = list; a; a = a->next) {
-            tick_assoc(tp, a, now);
+        for (akti_assoc *a = list, *next; a; a = next) {
+            next = a->next;
+            /* asleep since an earlier tick (its sockets closed then) and
+             * referred to by nobody: freed */
+            if (!assoc_reclaim(tp, a)) {
+                tick_assoc(tp, a, now);
+            }
         }
         refusals_close(tp, now, false);
         listener_watch(tp, now);
@@ -1838,6 +1976,9 @@ akti_tp_free(akti_tp *tp)
     if (tp == NULL) {
         return;
     }
+    pthread_mutex_lock(&tp->mu);
+    tp->no_reclaim = true; /* the list below stays whole */
+    pthread_mutex_unlock(&tp->mu);
     tp_leave(tp);
     pthread_mutex_lock(&tp->mu);
     atomic_store(&tp->stopping, true);
@@ -1887,17 +2028,7 @@ akti_tp_free(akti_tp *tp)
         while ((m = ring_pop(&a->ch[AKTI_CH_CONTROL].q)) != NULL) {
             nng_msg_free(m);
         }
-        for (int k = 0; k < AKTI_CH_COUNT; k++) {
-            free(a->ch[k].q.buf);
-            pthread_cond_destroy(&a->ch[k].cv);
-            pthread_cond_destroy(&a->ch[k].not_full);
-        }
-        akti_tp_rx_frag_reset(a);
-        free(a->unacked.buf);
-        pthread_mutex_destroy(&a->mu);
-        pthread_cond_destroy(&a->up_cv);
-        free(a->url);
-        free(a);
+        assoc_destroy(a); /* whatever references remain (transport.h) */
         a = next;
     }
     if (tp->tls_server) {
@@ -1964,19 +2095,27 @@ akti_tp_stats_get(const akti_tp *tp, akti_tp_stats *o)
     G(rejected_window);
     G(dropped_unread);
     G(listener_restarts);
+    G(freed);
 #undef G
     pthread_mutex_lock(&((akti_tp *)tp)->conn_mu);
     o->connections_inbound = tp->nconns;
     pthread_mutex_unlock(&((akti_tp *)tp)->conn_mu);
-    /* pending now: what the windows hold (a snapshot, for monitoring);
-     * associations are never freed while tp lives, and a->mu is taken
-     * without tp->mu (the lock order) */
+    /* pending now: what the windows hold (a snapshot, for monitoring).
+     * a->mu is taken without tp->mu (the lock order): each association is
+     * held meanwhile, so the ticker cannot free it */
     uint64_t pend = 0;
     akti_tp *mtp = (akti_tp *)tp;
     pthread_mutex_lock(&mtp->mu);
-    akti_assoc *list = mtp->assocs;
+    o->associations = mtp->nassocs;
+    akti_assoc **v = malloc((mtp->nassocs + 1) * sizeof(*v));
+    size_t n = 0;
+    for (akti_assoc *a = mtp->assocs; a && v; a = a->next) {
+        akti_assoc_hold(a);
+        v[n++] = a;
+    }
     pthread_mutex_unlock(&mtp->mu);
-    for (akti_assoc *a = list; a; a = a->next) {
+    for (size_t i = 0; i < n; i++) {
+        akti_assoc *a = v[i];
         pthread_mutex_lock(&a->mu);
         for (int k = AKTI_CH_ORDINARY; k <= AKTI_CH_LARGE; k++) {
             akti_credit *cr = a->ch[k].rx_credit;
@@ -1986,7 +2125,9 @@ akti_tp_stats_get(const akti_tp *tp, akti_tp_stats *o)
             }
         }
         pthread_mutex_unlock(&a->mu);
+        akti_assoc_release(a);
     }
+    free(v);
     o->receive_pending = pend;
 }
 
@@ -2007,6 +2148,9 @@ akti_tp_credit_kick(akti_tp *tp, uint16_t id)
             }
         }
     }
+    if (a != NULL) {
+        akti_assoc_hold(a); /* the ticker may free it once we unlock */
+    }
     pthread_mutex_unlock(&tp->mu);
     if (a == NULL) {
         return;
@@ -2014,4 +2158,5 @@ akti_tp_credit_kick(akti_tp *tp, uint16_t id)
     pthread_mutex_lock(&a->mu);
     akti_tp_flow_grant(tp, a, ch, false);
     pthread_mutex_unlock(&a->mu);
+    akti_assoc_release(a);
 }

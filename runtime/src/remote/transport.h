@@ -56,7 +56,7 @@ typedef struct akti_envelope {
 /* Who an inbound envelope or event came from. Strings are valid during the
  * callback only. */
 typedef struct akti_peer {
-    akti_assoc *assoc;
+    akti_assoc *assoc; /* valid during the callback (akti_assoc_hold) */
     const char *system;
     const char *address; /* the peer's NNG URL */
     uint64_t uid;
@@ -185,6 +185,9 @@ typedef struct akti_tp_stats {
     uint64_t rejected_window; /* frames of a peer past twice its window */
     uint64_t dropped_unread; /* envelopes in frames dropped (on_rx_drop) */
     uint64_t listener_restarts; /* listener re-created (NNG #1518) */
+    uint64_t associations; /* now: in the table (toward max-associations) */
+    uint64_t freed; /* associations freed (asleep, nothing referred to
+                     * them) */
 } akti_tp_stats;
 
 /* akti_tp_opts_default -- fill every tunable with its default. */
@@ -209,12 +212,21 @@ AKTI_INTERNAL const char *akti_tp_address(const akti_tp *tp);
 AKTI_INTERNAL void akti_tp_stats_get(const akti_tp *tp, akti_tp_stats *out);
 
 /* akti_tp_assoc -- the association to the peer system `system` listening at
- * url (created on first use; the handshake starts at the first send). The
- * pointer lives as long as tp (an idle association only sleeps: it gives
- * back its sockets and threads and wakes on the next send). AKT_EFULL:
- * max-associations reached. */
+ * url (created on first use; the handshake starts at the first send), with
+ * a reference for the caller: the pointer stays valid until the caller's
+ * akti_assoc_release (or akti_tp_free). An idle association sleeps (gives
+ * back its sockets and threads, wakes on the next send); one asleep that
+ * nobody holds a reference to is freed and no longer counts toward
+ * max-associations (AKT_EFULL when reached). */
 AKTI_INTERNAL akt_err akti_tp_assoc(
     akti_tp *tp, const char *url, const char *system, akti_assoc **out);
+
+/* akti_assoc_hold / akti_assoc_release -- one more reference to a (one the
+ * caller already holds, or the `assoc` of a callback's akti_peer, valid
+ * for the callback: hold it to keep it), and its release. Never after
+ * akti_tp_free, which frees every association whatever it holds. */
+AKTI_INTERNAL void akti_assoc_hold(akti_assoc *a);
+AKTI_INTERNAL void akti_assoc_release(akti_assoc *a);
 
 /* akti_assoc_send -- queue one envelope (copied). system: reliable, on
  * CONTROL; otherwise ORDINARY, or LARGE when the payload is over the large

@@ -294,6 +294,12 @@ struct akti_assoc {
     int64_t last_active;
     bool dormant;
     atomic_bool pinned; /* handed out (akti_tp_assoc, a callback) */
+    /* references: the table's (while linked in tp->assocs) and one per
+     * holder (akti_tp_assoc, akti_assoc_hold, the receive path and the
+     * ticker's helpers for the time they use it). Taken from the table
+     * only under tp->mu; the ticker unlinks and frees an association
+     * whose only reference is the table's (assoc_reclaim) */
+    _Atomic uint32_t refs;
     bool inbound; /* created for a peer's Hello, not by akti_tp_assoc */
     char src[48]; /* inbound: the source address of that Hello */
 };
@@ -351,6 +357,16 @@ struct akti_tp {
     int log_level;
     size_t cookie_len;
     uint32_t nassocs; /* in tp->assocs, dormant ones included */
+    /* akti_tp_free started: the ticker frees no association (tp->mu) */
+    bool no_reclaim;
+    /* the peers known down when their association was freed (a ring;
+     * tp->mu): a new association with that address starts known down,
+     * so sends to it fail at once as they did (assoc_add_locked) */
+    struct tp_tomb {
+        uint64_t url_hash, uid;
+        int64_t down_at;
+    } tombs[64];
+    uint32_t ntombs;
     /* inbound connections (the listener's pipes): per source, bounded */
     struct tp_conn {
         uint32_t pipe;
@@ -365,7 +381,7 @@ struct akti_tp {
             stalls, failures_detected, quarantines, handshakes, stale_frames,
             rejected_limit, claims, reclaimed, associations_active,
             credit_waits, credit_grants, receive_pending_max, rejected_window,
-            dropped_unread, listener_restarts;
+            dropped_unread, listener_restarts, freed;
     } st;
     _Atomic uint64_t next_epoch; /* connection epochs handed out */
 };
@@ -452,8 +468,9 @@ AKTI_INTERNAL akt_err akti_tp_assoc_wake(akti_tp *tp, akti_assoc *a);
 /* akti_tp_source_of_msg -- the host m came from ("local": ipc, inproc) */
 AKTI_INTERNAL void akti_tp_source_of_msg(nng_msg *m, char *buf, size_t n);
 /* akti_tp_assoc_inbound -- the association for the address a valid Hello
- * claims (created, within the limits, when there is none); NULL when a
- * limit refused it (counted, logged). Receiver thread only. */
+ * claims (created, within the limits, when there is none), with a
+ * reference the caller releases (akti_assoc_release); NULL when a limit
+ * refused it (counted, logged). Receiver thread only. */
 AKTI_INTERNAL akti_assoc *akti_tp_assoc_inbound(
     akti_tp *tp, const char *url, const char *system, const char *src);
 

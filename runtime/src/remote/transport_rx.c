@@ -15,23 +15,26 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+/* find_by_uid -- the association whose peer is incarnation uid, with a
+ * reference the caller releases (the ticker may free an association once
+ * nobody holds one: only under tp->mu, which also clears rx_last) */
 static akti_assoc *
 find_by_uid(akti_tp *tp, uint64_t uid)
 {
-    akti_assoc *a = tp->rx_last;
-    if (a != NULL && atomic_load(&a->peer_uid) == uid) {
-        return a;
-    }
     pthread_mutex_lock(&tp->mu);
-    for (a = tp->assocs; a; a = a->next) {
-        if (atomic_load(&a->peer_uid) == uid) {
-            break;
+    akti_assoc *a = tp->rx_last;
+    if (a == NULL || atomic_load(&a->peer_uid) != uid) {
+        for (a = tp->assocs; a; a = a->next) {
+            if (atomic_load(&a->peer_uid) == uid) {
+                break;
+            }
         }
     }
-    pthread_mutex_unlock(&tp->mu);
     if (a) {
         tp->rx_last = a;
+        akti_assoc_hold(a);
     }
+    pthread_mutex_unlock(&tp->mu);
     return a;
 }
 
@@ -134,6 +137,9 @@ refuse(akti_tp *tp, _Atomic uint64_t *counter, const Akt__Remote__Hello *h,
  * once per handshake-retry-interval unless it moved the handshake on, with
  * our Hello -- sent to the claimed address, never to whoever sent it.
  * src: the host the frame came from (limits, logs). */
+static void on_hello_assoc(
+    akti_tp *tp, const Akt__Remote__Hello *h, akti_assoc *a, const char *src);
+
 static void
 on_hello(akti_tp *tp, const Akt__Remote__Frame *f, const char *src)
 {
@@ -177,19 +183,29 @@ on_hello(akti_tp *tp, const Akt__Remote__Frame *f, const char *src)
         return;
     }
     akti_assoc *a = akti_tp_assoc_inbound(tp, h->address, h->system, src);
-    if (a == NULL) {
-        /* a limit (counted and logged there), or stopping */
-        if (!atomic_load(&tp->stopping)) {
-            bool send, log;
-            uint64_t quiet;
-            refusal_note(tp, h->address, akti_now_ns(), &send, &log, &quiet);
-            if (send) {
-                akti_tp_send_refusal(tp, h->address, h->uid, h->nonce.data,
-                    AKT__REMOTE__REFUSAL_CODE__LIMIT, NULL);
-            }
-        }
+    if (a != NULL) {
+        on_hello_assoc(tp, h, a, src);
+        akti_assoc_release(a);
         return;
     }
+    /* a limit (counted and logged there), or stopping */
+    if (!atomic_load(&tp->stopping)) {
+        bool send, log;
+        uint64_t quiet;
+        refusal_note(tp, h->address, akti_now_ns(), &send, &log, &quiet);
+        if (send) {
+            akti_tp_send_refusal(tp, h->address, h->uid, h->nonce.data,
+                AKT__REMOTE__REFUSAL_CODE__LIMIT, NULL);
+        }
+    }
+}
+
+/* on_hello_assoc -- on_hello, once the Hello passed its checks: what it
+ * does to a, the association with the address it claims (held) */
+static void
+on_hello_assoc(
+    akti_tp *tp, const Akt__Remote__Hello *h, akti_assoc *a, const char *src)
+{
     drop_list d = { 0 };
     ev_list evs = { 0 };
     int64_t now = akti_now_ns();
@@ -575,6 +591,9 @@ fresh_epoch(
  * received what we sent to that address) while that association's
  * handshake runs: the handshake fails at once with the reason, counted in
  * rejected_handshake here too. Anything else is counted and ignored. */
+static void on_refusal_assoc(
+    akti_tp *tp, const Akt__Remote__Frame *f, akti_assoc *a);
+
 static void
 on_refusal(akti_tp *tp, const Akt__Remote__Frame *f)
 {
@@ -586,6 +605,9 @@ on_refusal(akti_tp *tp, const Akt__Remote__Frame *f)
             break;
         }
     }
+    if (a != NULL) {
+        akti_assoc_hold(a);
+    }
     pthread_mutex_unlock(&tp->mu);
     if (a == NULL) {
         akti_tp_reject(tp, &tp->st.rejected_unauth,
@@ -593,6 +615,15 @@ on_refusal(akti_tp *tp, const Akt__Remote__Frame *f)
             (unsigned long long)f->from_uid);
         return;
     }
+    on_refusal_assoc(tp, f, a);
+    akti_assoc_release(a);
+}
+
+/* on_refusal_assoc -- the refusal echoes a's nonce (a held) */
+static void
+on_refusal_assoc(akti_tp *tp, const Akt__Remote__Frame *f, akti_assoc *a)
+{
+    const Akt__Remote__Refusal *r = f->refusal;
     drop_list d = { 0 };
     ev_list evs = { 0 };
     pthread_mutex_lock(&a->mu);
@@ -699,6 +730,9 @@ rx_dropped(akti_tp *tp, const Akt__Remote__Frame *f, akt_err reason)
 
 /* on_frame -- one decoded frame; m: the NNG message it came in (its
  * source), or NULL with src given (akti_tp_rx_bytes) */
+static void on_frame_assoc(
+    akti_tp *tp, const Akt__Remote__Frame *f, akti_assoc *a);
+
 static void
 on_frame(akti_tp *tp, const Akt__Remote__Frame *f, nng_msg *m, const char *src0)
 {
@@ -717,31 +751,41 @@ on_frame(akti_tp *tp, const Akt__Remote__Frame *f, nng_msg *m, const char *src0)
         return;
     }
     akti_assoc *a = find_by_uid(tp, f->from_uid);
-    if (a == NULL || f->to_uid != tp->uid) {
-        rx_dropped(tp, f, AKT_ESTOPPED);
-        if (a == NULL && f->to_uid == tp->uid
-            && akti_tp_gone(tp, f->from_uid)) {
-            /* in flight when its session ended (it left, was reset or
-             * replaced): expected, counted, not worth a warning */
-            STAT_ADD(tp, rejected_unauth, 1);
-            return;
-        }
-        if (f->to_uid != tp->uid && f->to_uid != 0) {
-            akti_tp_reject(tp, &tp->st.rejected_unauth,
-                "frame from %016llx for incarnation %016llx dropped: this "
-                "node is %016llx (it restarted; the sender learns it from "
-                "our handshake), its messages are dead letters here",
-                (unsigned long long)f->from_uid, (unsigned long long)f->to_uid,
-                (unsigned long long)tp->uid);
-            return;
-        }
-        akti_tp_reject(tp, &tp->st.rejected_unauth,
-            "frame (body %d, channel %d) from unknown or stale incarnation "
-            "%016llx dropped",
-            (int)f->body_case, (int)f->channel,
-            (unsigned long long)f->from_uid);
+    if (a != NULL && f->to_uid == tp->uid) {
+        on_frame_assoc(tp, f, a);
+        akti_assoc_release(a);
         return;
     }
+    if (a != NULL) {
+        akti_assoc_release(a); /* a frame for another incarnation of us */
+    }
+    rx_dropped(tp, f, AKT_ESTOPPED);
+    if (a == NULL && f->to_uid == tp->uid && akti_tp_gone(tp, f->from_uid)) {
+        /* in flight when its session ended (it left, was reset or
+         * replaced): expected, counted, not worth a warning */
+        STAT_ADD(tp, rejected_unauth, 1);
+        return;
+    }
+    if (f->to_uid != tp->uid && f->to_uid != 0) {
+        akti_tp_reject(tp, &tp->st.rejected_unauth,
+            "frame from %016llx for incarnation %016llx dropped: this "
+            "node is %016llx (it restarted; the sender learns it from "
+            "our handshake), its messages are dead letters here",
+            (unsigned long long)f->from_uid, (unsigned long long)f->to_uid,
+            (unsigned long long)tp->uid);
+        return;
+    }
+    akti_tp_reject(tp, &tp->st.rejected_unauth,
+        "frame (body %d, channel %d) from unknown or stale incarnation "
+        "%016llx dropped",
+        (int)f->body_case, (int)f->channel, (unsigned long long)f->from_uid);
+}
+
+/* on_frame_assoc -- a frame other than Hello or Refusal from a's peer
+ * incarnation, for us (a held) */
+static void
+on_frame_assoc(akti_tp *tp, const Akt__Remote__Frame *f, akti_assoc *a)
+{
     pthread_mutex_lock(&a->mu);
     bool ok = atomic_load(&a->peer_uid) == f->from_uid && a->my_token != 0
         && f->token == a->my_token;
