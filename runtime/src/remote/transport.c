@@ -7,7 +7,9 @@
  * and options. The outbound side is transport_tx.c, the inbound side
  * transport_rx.c; transport_impl.h holds what the three share.
  *
- * Locking: tp->mu guards the association list and the quarantine set;
+ * Locking: tp->mu guards the association list, the references taken
+ * from it (akti_assoc refs: the ticker frees an association asleep whose
+ * only reference is the table's, assoc_reclaim) and the quarantine set;
  * each association's mu guards its incarnation state, its queues and its
  * reliable-delivery buffers. No lock is held while a callback runs or while
  * a thread blocks in NNG (except the brief nng_close/nng_dial of a socket
