@@ -4,11 +4,15 @@
  * it moves: after max-failures failures in a row calls fail at once with
  * AKT_EBUSY without reaching the store; after the reset timeout exactly one
  * trial goes through; its success closes the breaker, its failure opens it
- * again; rejections and a success in between reset the count.
+ * again; rejections and a success in between reset the count; a call
+ * slower than the call timeout counts as a failure (its caller still
+ * hears the real outcome); the same breaker around a snapshot store (none
+ * found is no failure).
  */
 #include <check.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "akt/persistence.h"
 #include "persist/persist_impl.h"
@@ -69,11 +73,14 @@ tb_replay(void *impl, const char *pid, uint64_t from, uint64_t to, uint64_t max,
     (void)impl, (void)pid, (void)from, (void)to, (void)max, (void)fn, (void)arg;
     return AKT_OK;
 }
+static int64_t now;
+static int64_t highest_cost; /* what a highest call moves the clock by */
 static akt_err
 tb_highest(void *impl, const char *pid, uint64_t *out)
 {
     (void)impl, (void)pid;
     calls++;
+    now += highest_cost;
     *out = 0;
     return outcome == AKT_WRITE_OK ? AKT_OK : AKT_EIO;
 }
@@ -90,7 +97,6 @@ static const akt_journal_ops tb_ops = { .name = "controlled",
     .highest = tb_highest,
     .delete_to = tb_delete };
 
-static int64_t now;
 static int64_t
 fake_now(void)
 {
@@ -108,6 +114,7 @@ setup(void)
     outcome = AKT_WRITE_OK;
     hold = false;
     calls = 0;
+    highest_cost = 0;
     ck_assert_int_eq(akt_registry_new(&reg), AKT_OK);
     ck_assert_int_eq(akt_journal_new(&tb_ops, NULL, reg, 0, &j), AKT_OK);
     ck_assert_int_eq(akt_journal_set_breaker(j, 3, 500), AKT_OK);
@@ -226,6 +233,118 @@ START_TEST(rejections_and_a_success_in_between_do_not_open_it)
 }
 END_TEST
 
+/* call timeout 100: a write acknowledged OK after 150 counts as a
+ * failure (three open the breaker) though its caller hears OK; a highest
+ * that takes 150 too; a fast call in between resets the count */
+START_TEST(a_call_slower_than_the_call_timeout_counts_as_a_failure)
+{
+    ck_assert_int_eq(akt_journal_set_breaker_call_timeout(j, 100), AKT_OK);
+    hold = true;
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(write1(&evt_type), AKT_OK);
+        now += 150;
+        release(AKT_WRITE_OK);
+        ck_assert_int_eq(last_st, AKT_WRITE_OK); /* the real outcome */
+    }
+    ck_assert_int_eq(write1(&evt_type), AKT_OK);
+    now += 50;
+    release(AKT_WRITE_OK); /* fast: the count starts again */
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(write1(&evt_type), AKT_OK);
+        now += 150;
+        release(AKT_WRITE_OK);
+    }
+    hold = false;
+    highest_cost = 150;
+    uint64_t h;
+    ck_assert_int_eq(akt_journal_highest(j, "p", &h), AKT_OK); /* third */
+    ck_assert_int_eq(write1(&evt_type), AKT_EBUSY);
+    ck_assert_int_eq(calls, 6);
+}
+END_TEST
+
+/* the snapshot plug-in: every call reports snap_rc */
+static akt_err snap_rc;
+static int snap_calls;
+static akt_err
+ts_save(void *impl, const akt_snapshot_meta *m, const akt_snapshot_blob *b)
+{
+    (void)impl, (void)m, (void)b;
+    snap_calls++;
+    return snap_rc;
+}
+static akt_err
+ts_load(void *impl, const char *pid, akt_snapshot_criteria c,
+    akt_snapshot_load_fn fn, void *arg)
+{
+    (void)impl, (void)pid, (void)c, (void)fn, (void)arg;
+    snap_calls++;
+    return snap_rc;
+}
+static akt_err
+ts_remove(void *impl, const char *pid, uint64_t seq, int64_t ts)
+{
+    (void)impl, (void)pid, (void)seq, (void)ts;
+    snap_calls++;
+    return snap_rc;
+}
+static akt_err
+ts_remove_matching(void *impl, const char *pid, akt_snapshot_criteria c)
+{
+    (void)impl, (void)pid, (void)c;
+    snap_calls++;
+    return snap_rc;
+}
+static const akt_snapshot_ops ts_ops = { .name = "controlled",
+    .save = ts_save,
+    .load = ts_load,
+    .remove = ts_remove,
+    .remove_matching = ts_remove_matching };
+
+/* around a snapshot store: none found (ENOENT) is no failure; three
+ * store failures open it (save, load, delete fail with EBUSY without
+ * reaching the store); after the reset timeout one trial closes it */
+START_TEST(the_breaker_around_a_snapshot_store)
+{
+    akt_snapshot_store *ss;
+    ck_assert_int_eq(akt_snapshot_store_new(&ts_ops, NULL, reg, &ss), AKT_OK);
+    ck_assert_int_eq(akt_snapshot_store_set_breaker(ss, 3, 0, 500), AKT_OK);
+    snap_calls = 0;
+    void *got = NULL;
+    snap_rc = AKT_ENOENT;
+    for (int i = 0; i < 5; i++) {
+        ck_assert_int_eq(akt_snapshot_load(ss, NULL, "p", akt_snapshot_latest(),
+                             NULL, &got, NULL),
+            AKT_ENOENT);
+    }
+    snap_rc = AKT_EIO;
+    tb_Evt *e = akt_msg_new(&evt_type, 0);
+    ck_assert_int_eq(akt_snapshot_save(ss, "p", 1, 0, e), AKT_EIO);
+    ck_assert_int_eq(akt_snapshot_delete(ss, "p", 1, 0), AKT_EIO);
+    ck_assert_int_eq(akt_snapshot_load(ss, NULL, "p", akt_snapshot_latest(),
+                         NULL, &got, NULL),
+        AKT_EIO);
+    ck_assert_int_eq(snap_calls, 8);
+    akt_persist_error err;
+    ck_assert_int_eq(akt_snapshot_load(ss, NULL, "p", akt_snapshot_latest(),
+                         NULL, &got, &err),
+        AKT_EBUSY);
+    ck_assert_ptr_nonnull(strstr(err.text, "circuit breaker"));
+    ck_assert_int_eq(akt_snapshot_save(ss, "p", 1, 0, e), AKT_EBUSY);
+    ck_assert_int_eq(
+        akt_snapshot_delete_matching(ss, "p", akt_snapshot_latest()),
+        AKT_EBUSY);
+    ck_assert_int_eq(snap_calls, 8); /* none reached the store */
+    now += 500;
+    snap_rc = AKT_OK;
+    ck_assert_int_eq(akt_snapshot_save(ss, "p", 1, 0, e), AKT_OK); /* trial */
+    ck_assert_int_eq(akt_snapshot_delete(ss, "p", 1, 0), AKT_OK); /* closed */
+    ck_assert_int_eq(snap_calls, 10);
+    akt_msg_free(e);
+    akt_snapshot_store_close(ss);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -238,6 +357,8 @@ main(void)
         tc, after_the_reset_timeout_one_trial_goes_through_and_closes_it);
     tcase_add_test(tc, a_failed_trial_opens_it_again_for_another_timeout);
     tcase_add_test(tc, rejections_and_a_success_in_between_do_not_open_it);
+    tcase_add_test(tc, a_call_slower_than_the_call_timeout_counts_as_a_failure);
+    tcase_add_test(tc, the_breaker_around_a_snapshot_store);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -331,6 +331,21 @@ AKT_API akt_err akt_journal_stats_get(akt_journal *j, akt_journal_stats *out);
  * Replay is not behind it (as in Akka). */
 AKT_API akt_err akt_journal_set_breaker(
     akt_journal *j, uint32_t max_failures, int64_t reset_ns);
+/* akt_journal_set_breaker_call_timeout -- a call (a write until its
+ * callback, highest, delete_to) slower than call_timeout_ns counts as a
+ * failure for the breaker, whatever it returned; the caller still hears
+ * its real outcome (0: no call timeout, the default;
+ * akt_persistence_start sets circuit-breaker.call-timeout). */
+AKT_API akt_err akt_journal_set_breaker_call_timeout(
+    akt_journal *j, int64_t call_timeout_ns);
+/* akt_snapshot_store_set_breaker -- the same breaker around a snapshot
+ * store (save, load, delete): open after max_failures failures in a row
+ * (none found, a bad argument or an unknown snapshot type are no
+ * failures), calls then fail with AKT_EBUSY for reset_ns, then one trial.
+ * max_failures 0: none (the default of akt_snapshot_store_new;
+ * akt_persistence_start sets snapshot-store.circuit-breaker.*). */
+AKT_API akt_err akt_snapshot_store_set_breaker(akt_snapshot_store *s,
+    uint32_t max_failures, int64_t call_timeout_ns, int64_t reset_ns);
 
 /* --- live queries ------------------------------------------------------------
  *

@@ -36,6 +36,17 @@ struct akt_live {
     bool fresh; /* not run since it was added */
 };
 
+/* a circuit breaker (Akka's CircuitBreaker), under mu */
+typedef struct brk {
+    pthread_mutex_t mu;
+    uint32_t max; /* 0: none */
+    int64_t reset_ns;
+    int64_t call_ns; /* a call slower than this counts as failed; 0: none */
+    uint32_t failures; /* in a row */
+    int64_t open_until; /* > 0: open (or half-open once passed) */
+    bool trial; /* half-open: the one trial call is in flight */
+} brk;
+
 struct akt_journal {
     const akt_journal_ops *ops;
     void *impl;
@@ -49,19 +60,14 @@ struct akt_journal {
     uint64_t commits; /* commits seen by the hook */
     bool lthread, lclosing;
     pthread_t lth;
-    /* circuit breaker, under bmu */
-    pthread_mutex_t bmu;
-    uint32_t b_max; /* 0: none */
-    int64_t b_reset_ns;
-    uint32_t b_failures; /* in a row */
-    int64_t b_open_until; /* > 0: open (or half-open once passed) */
-    bool b_trial; /* half-open: the one trial call is in flight */
+    brk br; /* the circuit breaker */
 };
 
 struct akt_snapshot_store {
     const akt_snapshot_ops *ops;
     void *impl;
     const akt_registry *reg;
+    brk br;
 };
 
 static int64_t
@@ -117,7 +123,7 @@ akt_journal_new(const akt_journal_ops *ops, void *impl, const akt_registry *reg,
     j->max_record = max_record_size ? max_record_size : 16u << 20;
     pthread_mutex_init(&j->lmu, NULL);
     pthread_cond_init(&j->lcv, NULL);
-    pthread_mutex_init(&j->bmu, NULL);
+    pthread_mutex_init(&j->br.mu, NULL);
     if (ops->watch) {
         /* installed now, outside lmu: the hook runs under the plug-in's
          * lock and takes lmu, so lmu is never held around a plug-in call
@@ -142,73 +148,115 @@ akt_journal_close(akt_journal *j)
     }
     pthread_mutex_destroy(&j->lmu);
     pthread_cond_destroy(&j->lcv);
-    pthread_mutex_destroy(&j->bmu);
+    pthread_mutex_destroy(&j->br.mu);
     free(j);
 }
 
 /* --- circuit breaker ---------------------------------------------------------
  */
 
-akt_err
-akt_journal_set_breaker(akt_journal *j, uint32_t max_failures, int64_t reset_ns)
+static akt_err
+brk_set(brk *b, uint32_t max_failures, int64_t call_ns, int64_t reset_ns)
 {
-    if (j == NULL || (max_failures > 0 && reset_ns <= 0)) {
+    if ((max_failures > 0 && reset_ns <= 0) || call_ns < 0) {
         return AKT_EINVAL;
     }
-    pthread_mutex_lock(&j->bmu);
-    j->b_max = max_failures;
-    j->b_reset_ns = reset_ns;
-    j->b_failures = 0;
-    j->b_open_until = 0;
-    j->b_trial = false;
-    pthread_mutex_unlock(&j->bmu);
+    pthread_mutex_lock(&b->mu);
+    b->max = max_failures;
+    b->reset_ns = reset_ns;
+    b->call_ns = call_ns;
+    b->failures = 0;
+    b->open_until = 0;
+    b->trial = false;
+    pthread_mutex_unlock(&b->mu);
     return AKT_OK;
 }
 
+akt_err
+akt_journal_set_breaker(akt_journal *j, uint32_t max_failures, int64_t reset_ns)
+{
+    if (j == NULL) {
+        return AKT_EINVAL;
+    }
+    pthread_mutex_lock(&j->br.mu);
+    int64_t call_ns = j->br.call_ns;
+    pthread_mutex_unlock(&j->br.mu);
+    return brk_set(&j->br, max_failures, call_ns, reset_ns);
+}
+
+akt_err
+akt_journal_set_breaker_call_timeout(akt_journal *j, int64_t call_timeout_ns)
+{
+    if (j == NULL || call_timeout_ns < 0) {
+        return AKT_EINVAL;
+    }
+    pthread_mutex_lock(&j->br.mu);
+    j->br.call_ns = call_timeout_ns;
+    pthread_mutex_unlock(&j->br.mu);
+    return AKT_OK;
+}
+
+akt_err
+akt_snapshot_store_set_breaker(akt_snapshot_store *s, uint32_t max_failures,
+    int64_t call_timeout_ns, int64_t reset_ns)
+{
+    if (s == NULL) {
+        return AKT_EINVAL;
+    }
+    return brk_set(&s->br, max_failures, call_timeout_ns, reset_ns);
+}
+
 /* may a call go to the store now? false: fail it fast (AKT_EBUSY). *trial:
- * it is the half-open state's one trial */
+ * it is the half-open state's one trial; *t0: when it starts */
 static bool
-breaker_allow(akt_journal *j, bool *trial)
+brk_allow(brk *b, bool *trial, int64_t *t0)
 {
     *trial = false;
-    pthread_mutex_lock(&j->bmu);
+    pthread_mutex_lock(&b->mu);
     bool ok = true;
-    if (j->b_max > 0 && j->b_open_until > 0) {
-        if (j->b_trial || akti_persist_mono_ns() < j->b_open_until) {
+    *t0 = b->max > 0 && b->call_ns > 0 ? akti_persist_mono_ns() : 0;
+    if (b->max > 0 && b->open_until > 0) {
+        if (b->trial || akti_persist_mono_ns() < b->open_until) {
             ok = false;
         } else {
-            j->b_trial = *trial = true;
+            b->trial = *trial = true;
         }
     }
-    pthread_mutex_unlock(&j->bmu);
+    pthread_mutex_unlock(&b->mu);
     return ok;
 }
 
-/* the outcome of a call that went to the store */
+/* the outcome of a call that went to the store (started at t0): a call
+ * slower than the call timeout counts as a failure, whatever it returned
+ * (the caller still hears what it returned) */
 static void
-breaker_outcome(akt_journal *j, bool failed, bool trial)
+brk_outcome(brk *b, bool failed, bool trial, int64_t t0)
 {
-    pthread_mutex_lock(&j->bmu);
+    pthread_mutex_lock(&b->mu);
     if (trial) {
-        j->b_trial = false;
+        b->trial = false;
     }
-    if (j->b_max > 0) {
+    if (b->max > 0) {
+        if (!failed && b->call_ns > 0 && t0 > 0
+            && akti_persist_mono_ns() - t0 > b->call_ns) {
+            failed = true;
+        }
         if (!failed) {
-            j->b_failures = 0;
-            j->b_open_until = 0;
-        } else if (trial || ++j->b_failures >= j->b_max) {
-            j->b_open_until = akti_persist_mono_ns() + j->b_reset_ns;
+            b->failures = 0;
+            b->open_until = 0;
+        } else if (trial || ++b->failures >= b->max) {
+            b->open_until = akti_persist_mono_ns() + b->reset_ns;
         }
     }
-    pthread_mutex_unlock(&j->bmu);
+    pthread_mutex_unlock(&b->mu);
 }
 
 static bool
-breaker_on(akt_journal *j)
+brk_on(brk *b)
 {
-    pthread_mutex_lock(&j->bmu);
-    bool on = j->b_max > 0;
-    pthread_mutex_unlock(&j->bmu);
+    pthread_mutex_lock(&b->mu);
+    bool on = b->max > 0;
+    pthread_mutex_unlock(&b->mu);
     return on;
 }
 
@@ -218,13 +266,14 @@ typedef struct bwrite {
     akt_journal_write_cb cb;
     void *arg;
     bool trial;
+    int64_t t0;
 } bwrite;
 
 static void
 bwrite_cb(void *arg, akt_write_status st, akt_err rc)
 {
     bwrite *b = arg;
-    breaker_outcome(b->j, st == AKT_WRITE_FAILED, b->trial);
+    brk_outcome(&b->j->br, st == AKT_WRITE_FAILED, b->trial, b->t0);
     b->cb(b->arg, st, rc);
     free(b);
 }
@@ -303,22 +352,23 @@ akt_journal_write(akt_journal *j, const char *pid, uint64_t first_seq,
         };
     }
     akt_atomic_write w = { .pid = pid, .events = ev, .n = n };
-    if (breaker_on(j)) {
+    if (brk_on(&j->br)) {
         bool trial;
-        if (!breaker_allow(j, &trial)) {
+        int64_t t0;
+        if (!brk_allow(&j->br, &trial, &t0)) {
             rc = AKT_EBUSY; /* open: fail fast, nothing written */
             goto out;
         }
         bwrite *b = malloc(sizeof(*b));
         if (b == NULL) {
-            breaker_outcome(j, false, trial);
+            brk_outcome(&j->br, false, trial, 0);
             rc = AKT_ENOMEM;
             goto out;
         }
-        *b = (bwrite) { j, cb, arg, trial };
+        *b = (bwrite) { j, cb, arg, trial, t0 };
         rc = j->ops->write(j->impl, &w, bwrite_cb, b);
         if (rc != AKT_OK) {
-            breaker_outcome(j, store_failed(rc), trial);
+            brk_outcome(&j->br, store_failed(rc), trial, 0);
             free(b);
         }
         goto out;
@@ -462,11 +512,12 @@ akt_journal_highest(akt_journal *j, const char *pid, uint64_t *out)
         return AKT_EINVAL;
     }
     bool trial;
-    if (!breaker_allow(j, &trial)) {
+    int64_t t0;
+    if (!brk_allow(&j->br, &trial, &t0)) {
         return AKT_EBUSY;
     }
     akt_err rc = j->ops->highest(j->impl, pid, out);
-    breaker_outcome(j, store_failed(rc), trial);
+    brk_outcome(&j->br, store_failed(rc), trial, t0);
     return rc;
 }
 
@@ -477,11 +528,12 @@ akt_journal_delete_to(akt_journal *j, const char *pid, uint64_t to)
         return AKT_EINVAL;
     }
     bool trial;
-    if (!breaker_allow(j, &trial)) {
+    int64_t t0;
+    if (!brk_allow(&j->br, &trial, &t0)) {
         return AKT_EBUSY;
     }
     akt_err rc = j->ops->delete_to(j->impl, pid, to);
-    breaker_outcome(j, store_failed(rc), trial);
+    brk_outcome(&j->br, store_failed(rc), trial, t0);
     return rc;
 }
 
@@ -556,6 +608,7 @@ akt_snapshot_store_new(const akt_snapshot_ops *ops, void *impl,
     s->ops = ops;
     s->impl = impl;
     s->reg = reg;
+    pthread_mutex_init(&s->br.mu, NULL);
     *out = s;
     return AKT_OK;
 }
@@ -569,7 +622,16 @@ akt_snapshot_store_close(akt_snapshot_store *s)
     if (s->ops->close) {
         s->ops->close(s->impl);
     }
+    pthread_mutex_destroy(&s->br.mu);
     free(s);
+}
+
+/* a snapshot-store call's outcome for the breaker: none found, a bad
+ * argument or a type the registry lacks are not the store's failures */
+static bool
+snap_store_failed(akt_err rc)
+{
+    return store_failed(rc) && rc != AKT_ETYPE;
 }
 
 akt_err
@@ -586,7 +648,14 @@ akt_snapshot_save(akt_snapshot_store *s, const char *pid, uint64_t seq,
         akt_snapshot_meta m
             = { pid, seq, timestamp_ms ? timestamp_ms : akti_persist_now_ms() };
         akt_snapshot_blob blob = { akt_msg_type(snapshot)->id, b.data, b.len };
-        rc = s->ops->save(s->impl, &m, &blob);
+        bool trial;
+        int64_t t0;
+        if (!brk_allow(&s->br, &trial, &t0)) {
+            rc = AKT_EBUSY;
+        } else {
+            rc = s->ops->save(s->impl, &m, &blob);
+            brk_outcome(&s->br, snap_store_failed(rc), trial, t0);
+        }
     }
     akt_buf_free(&b);
     return rc;
@@ -640,7 +709,15 @@ akt_snapshot_load(akt_snapshot_store *s, akt_system *sys, const char *pid,
     }
     *out = NULL;
     load_ctx lc = { s, sys, meta_out, out, err };
+    bool trial;
+    int64_t t0;
+    if (!brk_allow(&s->br, &trial, &t0)) {
+        akti_perr(
+            err, "%s: snapshot store unavailable (circuit breaker open)", pid);
+        return AKT_EBUSY;
+    }
     akt_err rc = s->ops->load(s->impl, pid, c, load_one, &lc);
+    brk_outcome(&s->br, snap_store_failed(rc), trial, t0);
     if (rc != AKT_OK && *out) {
         akt_msg_free(*out);
         *out = NULL;
@@ -658,7 +735,14 @@ akt_snapshot_delete(
     if (s == NULL || pid == NULL) {
         return AKT_EINVAL;
     }
-    return s->ops->remove(s->impl, pid, seq, ts);
+    bool trial;
+    int64_t t0;
+    if (!brk_allow(&s->br, &trial, &t0)) {
+        return AKT_EBUSY;
+    }
+    akt_err rc = s->ops->remove(s->impl, pid, seq, ts);
+    brk_outcome(&s->br, snap_store_failed(rc), trial, t0);
+    return rc;
 }
 
 akt_err
@@ -668,7 +752,14 @@ akt_snapshot_delete_matching(
     if (s == NULL || pid == NULL) {
         return AKT_EINVAL;
     }
-    return s->ops->remove_matching(s->impl, pid, c);
+    bool trial;
+    int64_t t0;
+    if (!brk_allow(&s->br, &trial, &t0)) {
+        return AKT_EBUSY;
+    }
+    akt_err rc = s->ops->remove_matching(s->impl, pid, c);
+    brk_outcome(&s->br, snap_store_failed(rc), trial, t0);
+    return rc;
 }
 
 /* --- durable state store -----------------------------------------------------

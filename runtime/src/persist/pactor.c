@@ -275,6 +275,19 @@ akti_persist_settings_read(
         &bmax, 0, 1000000);
     akti_set_dur(&rd, "akt.persistence.journal.circuit-breaker.reset-timeout",
         &breset, 1000000, 86400000000000ll);
+    int64_t bcall = 10000000000ll;
+    akti_set_dur(&rd, "akt.persistence.journal.circuit-breaker.call-timeout",
+        &bcall, 0, 86400000000000ll);
+    int64_t smax = 5, scall = 20000000000ll, sreset = 60000000000ll;
+    akti_set_int(&rd,
+        "akt.persistence.snapshot-store.circuit-breaker.max-failures", &smax, 0,
+        1000000);
+    akti_set_dur(&rd,
+        "akt.persistence.snapshot-store.circuit-breaker.call-timeout", &scall,
+        0, 86400000000000ll);
+    akti_set_dur(&rd,
+        "akt.persistence.snapshot-store.circuit-breaker.reset-timeout", &sreset,
+        1000000, 86400000000000ll);
     int64_t maxrec = AKT_PERSIST_DEFAULT_MAX_RECOVERIES;
     akti_set_int(
         &rd, "akt.persistence.max-concurrent-recoveries", &maxrec, 1, 1000000);
@@ -293,6 +306,10 @@ akti_persist_settings_read(
         out->has_snapshots = sp != AKTI_PPLUGIN_NONE;
         out->breaker_failures = bmax;
         out->breaker_reset_ns = breset;
+        out->breaker_call_ns = bcall;
+        out->sbreaker_failures = smax;
+        out->sbreaker_call_ns = scall;
+        out->sbreaker_reset_ns = sreset;
         out->max_recoveries = maxrec;
     }
     return rd.rc;
@@ -337,10 +354,17 @@ akt_persistence_start(
         rc = akt_journal_set_breaker(
             j, (uint32_t)ps.breaker_failures, ps.breaker_reset_ns);
     }
+    if (rc == AKT_OK) {
+        rc = akt_journal_set_breaker_call_timeout(j, ps.breaker_call_ns);
+    }
     if (rc == AKT_OK && ps.snapshot_plugin == AKTI_PPLUGIN_PG) {
         rc = akt_snapshot_store_open_pg(&ps.snapshots_pg, reg, &s, &perr);
     } else if (rc == AKT_OK && ps.has_snapshots) {
         rc = akt_snapshot_store_open_lmdb(&ps.snapshots, reg, &s, &perr);
+    }
+    if (rc == AKT_OK && s != NULL) {
+        rc = akt_snapshot_store_set_breaker(s, (uint32_t)ps.sbreaker_failures,
+            ps.sbreaker_call_ns, ps.sbreaker_reset_ns);
     }
     if (rc == AKT_OK) {
         rc = akt_persistence_start_with(sys, j, s);

@@ -50,6 +50,10 @@ typedef struct akti_persist_settings {
     bool has_snapshots; /* snapshot-store.plugin is not none */
     int64_t breaker_failures; /* journal.circuit-breaker.max-failures */
     int64_t breaker_reset_ns; /* journal.circuit-breaker.reset-timeout */
+    int64_t breaker_call_ns; /* journal.circuit-breaker.call-timeout */
+    int64_t sbreaker_failures; /* snapshot-store.circuit-breaker.* */
+    int64_t sbreaker_call_ns;
+    int64_t sbreaker_reset_ns;
     int64_t max_recoveries; /* max-concurrent-recoveries */
 } akti_persist_settings;
 AKTI_INTERNAL akt_err akti_persist_settings_read(
