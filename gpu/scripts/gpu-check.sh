@@ -13,7 +13,9 @@
 #     dispatcher suite with the CUDA executor (CUDA graphs on, and off),
 #     the particles checksum on cpu vs gpu placement (65,536 particles);
 #     the batches go through double-buffered pinned staging and, with
-#     graphs on, one graph launch each
+#     graphs on, one graph launch each; and the suite once more with
+#     akt.gpu.persistent-max-batch = 1024 (gpu_device_dispatch_persistent:
+#     the persistent kernels, never run on a GPU before this check)
 #  3. 1,000,000 particles timed on each placement
 #  4. akt-gpu-bench: batch throughput at 1 / 1,024 / 16,384 / 262,144
 #     messages, the compute-heavy handler against one CPU core, the round
@@ -51,14 +53,14 @@ step "build (${build}, -j${jobs})"
 run 45 configure cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DAKT_BUILD_PYTHON=OFF || exit 1
 grep -E "akt gpu:" "$out/configure.log"
-run 200 build cmake --build "$build" -j"$jobs" --target aktc akt-gpu \
+run 190 build cmake --build "$build" -j"$jobs" --target aktc akt-gpu \
   gpu_nvrtc_test gpu_parity_test gpu_dispatch_test gpu_fallback_test \
   gpu_cache_test gpu_batch_test gpu_open_test gpu_aot_test \
   akt_test_gate_plugin akt_test_soft_cuda akt_test_soft_nvrtc particles \
   akt-gpu-bench || exit 1
 
 step "ctest -L gpu (device tests included)"
-run 120 ctest ctest --test-dir "$build" -L gpu --output-on-failure -j4
+run 140 ctest ctest --test-dir "$build" -L gpu --output-on-failure -j4
 if grep -q "Skipped" "$out/ctest.log"; then
   echo "some device tests were SKIPPED: no usable device?"
   fail=1

@@ -60,6 +60,7 @@ struct akg_cuda {
     cu_device dev;
     cu_context ctx;
     cu_stream stream;
+    cu_stream resident; /* the persistent kernels' stream, made on use */
     int driver;
     char arch[16];
     char name[128];
@@ -103,6 +104,10 @@ struct akg_cuda {
     cu_result (*graph_launch)(cu_graph_exec, cu_stream);
     cu_result (*graph_exec_destroy)(cu_graph_exec);
     cu_result (*graph_destroy)(cu_graph);
+    /* mapped memory and a stream's state (the persistent kernel) */
+    cu_result (*host_alloc_flags)(void **, size_t, unsigned);
+    cu_result (*host_dptr)(cu_dptr *, void *, unsigned);
+    cu_result (*stream_query)(cu_stream);
 };
 
 static const char *
@@ -239,6 +244,22 @@ akg_cuda_open(int ordinal, char *why, size_t len)
     if (!graphs) {
         cu->capture_begin = NULL;
     }
+    /* mapped memory for the persistent kernel: optional too */
+    struct {
+        void **slot;
+        const char *name;
+    } msyms[] = { { (void **)&cu->host_alloc_flags, "cuMemHostAlloc" },
+        { (void **)&cu->host_dptr, "cuMemHostGetDevicePointer_v2" },
+        { (void **)&cu->stream_query, "cuStreamQuery" } };
+    bool mapped = true;
+    for (size_t i = 0; i < sizeof msyms / sizeof msyms[0]; i++) {
+        void *f = dlsym(lib, msyms[i].name);
+        mapped = mapped && f != NULL;
+        memcpy(msyms[i].slot, &f, sizeof f);
+    }
+    if (!mapped) {
+        cu->host_alloc_flags = NULL;
+    }
     cu_result r = cu->init(0);
     if (r != 0) {
         snprintf(why, len, "cuInit: %s (%d)", err_name(cu, r), r);
@@ -293,6 +314,9 @@ akg_cuda_close(akg_cuda *cu)
         }
         if (cu->stream) {
             cu->stream_destroy(cu->stream);
+        }
+        if (cu->resident) {
+            cu->stream_destroy(cu->resident);
         }
         cu->primary_release(cu->dev);
     }
@@ -447,6 +471,71 @@ akg_cuda_launch_blocks(
     cu_result r = cu->launch(
         k->fn, blocks, 1, 1, AKG_BLOCK, 1, 1, 0, cu->stream, params, NULL);
     return r == 0 ? AKT_OK : fail(cu, "cuLaunchKernel", r);
+}
+
+void
+akg_cuda_give_up(akg_cuda *cu, const char *why)
+{
+    snprintf(cu->err, sizeof cu->err, "%s", why);
+    cu->poisoned = true;
+}
+
+bool
+akg_cuda_has_mapped(const akg_cuda *cu)
+{
+    return cu->host_alloc_flags != NULL;
+}
+
+akt_err
+akg_cuda_mapped_alloc(akg_cuda *cu, size_t n, void **host, akg_dptr *dev)
+{
+    enum { PORTABLE = 1, DEVICEMAP = 2 };
+    void *p = NULL;
+    cu_dptr d = 0;
+    if (cu->host_alloc_flags == NULL) {
+        snprintf(cu->err, sizeof cu->err, "the driver has no mapped memory");
+        return AKT_ENOTSUP;
+    }
+    cu_result r = cu->host_alloc_flags(&p, n, PORTABLE | DEVICEMAP);
+    if (r != 0) {
+        return fail(cu, "cuMemHostAlloc", r);
+    }
+    if ((r = cu->host_dptr(&d, p, 0)) != 0) {
+        cu->host_free(p);
+        return fail(cu, "cuMemHostGetDevicePointer", r);
+    }
+    memset(p, 0, n);
+    *host = p;
+    *dev = d;
+    return AKT_OK;
+}
+
+akt_err
+akg_cuda_launch_resident(akg_cuda *cu, akg_kernel *k, akg_dptr param)
+{
+    cu_result r = 0;
+    if (cu->resident == NULL
+        && (r = cu->stream_create(&cu->resident, CU_STREAM_NON_BLOCKING))
+            != 0) {
+        cu->resident = NULL;
+        return fail(cu, "cuStreamCreate", r);
+    }
+    cu_dptr a = param;
+    void *params[] = { &a };
+    r = cu->launch(
+        k->fn, 1, 1, 1, AKG_PBLOCK, 1, 1, 0, cu->resident, params, NULL);
+    return r == 0 ? AKT_OK : fail(cu, "cuLaunchKernel", r);
+}
+
+akt_err
+akg_cuda_resident_check(akg_cuda *cu)
+{
+    if (cu->resident == NULL) {
+        return AKT_OK;
+    }
+    cu_result r = cu->stream_query(cu->resident);
+    return r == 0 || r == CU_ERROR_NOT_READY ? AKT_OK
+                                             : fail(cu, "cuStreamQuery", r);
 }
 
 akt_err

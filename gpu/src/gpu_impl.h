@@ -218,6 +218,24 @@ AKG_HIDDEN akt_err akg_cuda_graph_new(akg_cuda *cu, akg_kernel *k, akg_dptr din,
     akg_dptr dout, size_t n_out, akg_graph **out);
 AKG_HIDDEN akt_err akg_cuda_graph_launch(akg_cuda *cu, akg_graph *g);
 AKG_HIDDEN void akg_cuda_graph_free(akg_cuda *cu, akg_graph *g);
+/* --- the persistent kernel (akt.gpu.persistent-max-batch) ---
+ * mapped pinned host memory: *host for the host, *dev the device's
+ * address of it (zeroed); freed with akg_cuda_host_free. AKT_ENOTSUP
+ * where the driver has none. */
+AKG_HIDDEN bool akg_cuda_has_mapped(const akg_cuda *cu);
+AKG_HIDDEN akt_err akg_cuda_mapped_alloc(
+    akg_cuda *cu, size_t n, void **host, akg_dptr *dev);
+#define AKG_PBLOCK 256 /* threads of the persistent kernel's one block */
+/* akg_cuda_launch_resident -- k over one block of AKG_PBLOCK threads with
+ * the one parameter param, on a stream of its own (it stays resident) */
+AKG_HIDDEN akt_err akg_cuda_launch_resident(
+    akg_cuda *cu, akg_kernel *k, akg_dptr param);
+/* akg_cuda_resident_check -- AKT_OK while the resident kernels run (or
+ * ended); the error one of them died of (a sticky one poisons) */
+AKG_HIDDEN akt_err akg_cuda_resident_check(akg_cuda *cu);
+/* akg_cuda_give_up -- the context is taken as poisoned (a hung device),
+ * why the error's text */
+AKG_HIDDEN void akg_cuda_give_up(akg_cuda *cu, const char *why);
 /* the last error's text */
 AKG_HIDDEN const char *akg_cuda_error(const akg_cuda *cu);
 /* true once a launch failed in a way that poisons the context */

@@ -38,6 +38,7 @@
  * on.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -52,6 +53,16 @@
 #define GRAPHS_PER_GROUP 8
 
 typedef struct disp disp;
+
+/* the persistent kernel's doorbell: akt_gpu_doorbell of the generated
+ * prelude (templates/cuda/gpu.h.tmpl), in mapped host memory */
+typedef struct pdoor {
+    uint32_t seq;
+    uint32_t stop;
+    uint64_t args;
+    uint32_t ack;
+    uint32_t pad_;
+} pdoor;
 
 /* a ready cell and when it became ready: when a message arrived at it
  * while it was idle (so its oldest message arrived then), or, for one
@@ -80,6 +91,16 @@ typedef struct slab {
      * in host (it never ran on the device) */
     bool on_cpu;
     akg_origin from; /* where the kernel's image came from */
+    /* the persistent kernel (akt.gpu.persistent-max-batch): tried once;
+     * on, it stays resident and runs the type's small batches */
+    bool p_tried, p_on;
+    akg_kernel *pkern;
+    pdoor *door;
+    akg_dptr door_dev;
+    uint32_t pseq;
+    /* states were written on the stream and not waited for since: the
+     * persistent kernel, outside the stream, must not run before them */
+    bool unsynced;
     /* the compile (a background thread per type) */
     pthread_t compiler;
     bool compiling, compiled;
@@ -111,6 +132,11 @@ typedef struct group {
     akg_dptr dev_in, dev_out;
     size_t in_cap, out_cap;
     size_t o_rc, o_out[AKT_GPU_MAX_COLS]; /* in the out region */
+    /* the persistent kernel's staging: mapped host memory the device
+     * reads and writes in place (no copies) */
+    uint8_t *map_in, *map_out;
+    akg_dptr map_in_dev, map_out_dev;
+    size_t map_in_cap, map_out_cap;
     /* graphs of copy + kernel + copy over this staging, per slab and size
      * class (the kernel reads n_actors from its args: threads past it
      * return; the copies move the whole class) */
@@ -868,13 +894,121 @@ graph_for(disp *d, group *g, slab *s, size_t n_in, size_t n_out,
     return gr;
 }
 
+static void cuda_collect(group *g, const uint8_t *out);
+
+/* the persistent staging of g: at least in x out bytes of mapped memory */
+static akt_err
+map_reserve(disp *d, group *g, size_t in, size_t out)
+{
+    akt_err err;
+    void *p;
+    if (g->map_in_cap < in) {
+        akg_cuda_host_free(d->cu, g->map_in);
+        g->map_in = NULL;
+        g->map_in_cap = 0;
+        if ((err = akg_cuda_mapped_alloc(d->cu, in, &p, &g->map_in_dev))
+            != AKT_OK) {
+            return err;
+        }
+        g->map_in = p;
+        g->map_in_cap = in;
+    }
+    if (g->map_out_cap < out) {
+        akg_cuda_host_free(d->cu, g->map_out);
+        g->map_out = NULL;
+        g->map_out_cap = 0;
+        if ((err = akg_cuda_mapped_alloc(d->cu, out, &p, &g->map_out_dev))
+            != AKT_OK) {
+            return err;
+        }
+        g->map_out = p;
+        g->map_out_cap = out;
+    }
+    return AKT_OK;
+}
+
+/* whether s's batches may go to its persistent kernel: the first time,
+ * its doorbell is made and the kernel launched to stay resident; a
+ * kernel image without one (made by an older aktc), or a driver without
+ * mapped memory, leaves the type on launched batches */
+static bool
+persistent_ready(disp *d, slab *s)
+{
+    if (s->p_on || s->p_tried) {
+        return s->p_on;
+    }
+    s->p_tried = true;
+    char name[256], why[512] = "";
+    snprintf(name, sizeof name, "%s_persistent", s->t->kernel);
+    akt_err err
+        = akg_cuda_load(d->cu, &s->blob, name, &s->pkern, why, sizeof why);
+    if (err == AKT_OK) {
+        void *h = NULL;
+        err = akg_cuda_mapped_alloc(d->cu, sizeof(pdoor), &h, &s->door_dev);
+        if (err == AKT_OK) {
+            err = akg_cuda_launch_resident(d->cu, s->pkern, s->door_dev);
+            if (err != AKT_OK) {
+                akg_cuda_host_free(d->cu, h);
+            } else {
+                s->door = h;
+            }
+        }
+        if (err != AKT_OK) {
+            snprintf(why, sizeof why, "%s", akg_cuda_error(d->cu));
+        }
+    }
+    if (err != AKT_OK) {
+        logf_(d, AKT_LOG_WARNING,
+            "gpu: %s: no persistent kernel (%s); its batches are launched",
+            s->t->name, why);
+        return false;
+    }
+    s->p_on = true;
+    logf_(d, AKT_LOG_INFO,
+        "gpu: %s: persistent kernel resident for batches of up to %u "
+        "messages",
+        s->t->name, d->o.persistent_max_batch);
+    return true;
+}
+
+/* wait for the persistent kernel of s to acknowledge request seq, until
+ * deadline_ns: AKT_OK; the error it died of; AKT_ETIMEDOUT (the device is
+ * taken as hung, as for a batch) */
+static akt_err
+door_wait(disp *d, slab *s, uint32_t seq, int64_t deadline_ns)
+{
+    for (uint32_t polls = 0;; polls++) {
+        if (__atomic_load_n(&s->door->ack, __ATOMIC_ACQUIRE) == seq) {
+            return AKT_OK;
+        }
+        if ((polls & 63) == 63) {
+            akt_err err = akg_cuda_resident_check(d->cu);
+            if (err != AKT_OK) {
+                return err;
+            }
+            if (now_ns() >= deadline_ns) {
+                akg_cuda_give_up(d->cu,
+                    "the persistent kernel did not answer by the deadline "
+                    "(akt.gpu.batch-timeout): the device is taken as hung");
+                return AKT_ETIMEDOUT;
+            }
+        }
+        if (polls < 4096) {
+            sched_yield();
+        } else {
+            struct timespec ts = { 0, 20000 };
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
 /* one group on the device, asynchronously: the states written since the
  * last batch, then one copy in (args, CSR, message columns), the kernel,
  * one copy out (statuses, reply and tell columns) -- as one CUDA graph
  * when it can. The results are read by cuda_collect once the batch's
  * event has completed. */
 static akt_err
-cuda_launch(disp *d, group *g, char *why, size_t len)
+cuda_launch(disp *d, group *g, bool resident, char *why, size_t len)
 {
     slab *s = g->s;
     const akt_gpu_actor_type *t = s->t;
@@ -894,6 +1028,9 @@ cuda_launch(disp *d, group *g, char *why, size_t len)
             != AKT_OK) {
             goto device;
         }
+    }
+    if (s->ndirty > 0) {
+        s->unsynced = true;
     }
     s->ndirty = 0;
     /* the in region: args, CSR, handler ids and rows, message columns */
@@ -927,11 +1064,14 @@ cuda_launch(disp *d, group *g, char *why, size_t len)
         }
     }
     size_t n_out = size_class(off, 4096);
-    if ((err = stage_reserve(d, g, n_in, n_out)) != AKT_OK) {
+    if ((err = resident ? map_reserve(d, g, n_in, n_out)
+                        : stage_reserve(d, g, n_in, n_out))
+        != AKT_OK) {
         goto device;
     }
-    uint8_t *p = g->pin_in;
-    akg_dptr base = g->dev_in, obase = g->dev_out;
+    uint8_t *p = resident ? g->map_in : g->pin_in;
+    akg_dptr base = resident ? g->map_in_dev : g->dev_in;
+    akg_dptr obase = resident ? g->map_out_dev : g->dev_out;
     akt_gpu_args a;
     memset(&a, 0, sizeof a);
     a.n_actors = g->n_actors;
@@ -960,6 +1100,26 @@ cuda_launch(disp *d, group *g, char *why, size_t len)
         }
     }
     memcpy(p, &a, sizeof a);
+    if (resident) {
+        /* the states written on the stream (by this batch, or one launched
+         * before it) must be on the device first; then the
+         * doorbell: the arguments' address, then the request's number */
+        int64_t deadline = now_ns() + d->o.batch_timeout_ns;
+        if (s->unsynced) {
+            if ((err = akg_cuda_sync(cu, deadline)) != AKT_OK) {
+                goto device;
+            }
+            s->unsynced = false;
+        }
+        __atomic_store_n(&s->door->args, (uint64_t)base, __ATOMIC_RELAXED);
+        uint32_t seq = ++s->pseq;
+        __atomic_store_n(&s->door->seq, seq, __ATOMIC_RELEASE);
+        if ((err = door_wait(d, s, seq, deadline)) != AKT_OK) {
+            goto device;
+        }
+        cuda_collect(g, g->map_out); /* done: results in place */
+        return AKT_OK;
+    }
     /* threads past n_actors return at once: a size class of blocks lets
      * one graph serve every batch of that class */
     uint32_t blocks
@@ -984,15 +1144,15 @@ device:
 
 /* the results of g once its batch completed: statuses and out columns */
 static void
-cuda_collect(group *g)
+cuda_collect(group *g, const uint8_t *out)
 {
     const akt_gpu_actor_type *t = g->s->t;
-    memcpy(g->rc, g->pin_out + g->o_rc, g->n_msgs * sizeof(int32_t));
+    memcpy(g->rc, out + g->o_rc, g->n_msgs * sizeof(int32_t));
     for (uint32_t h = 0; h < t->nhandlers; h++) {
         const akt_gpu_handler *hd = &t->handlers[h];
         for (uint32_t c = hd->out_base; c < hd->out_base + hd->nout; c++) {
             if (g->rows[h] > 0) {
-                memcpy(g->out[c], g->pin_out + g->o_out[c],
+                memcpy(g->out[c], out + g->o_out[c],
                     (size_t)g->rows[h] * t->out_sizes[c]);
             }
         }
@@ -1195,9 +1355,16 @@ execute(disp *d, batch *b)
             cpu_run(d, g);
             continue;
         }
-        akt_err err = cuda_launch(d, g, why, sizeof why);
+        /* a small batch goes to the type's persistent kernel, when on
+         * (synchronously: its results are in when it returns) */
+        bool resident = d->o.persistent_max_batch > 0
+            && g->n_msgs <= d->o.persistent_max_batch
+            && akg_cuda_has_mapped(d->cu)
+            && kernel_ready(d, s, why, sizeof why) == AKT_OK
+            && persistent_ready(d, s);
+        akt_err err = cuda_launch(d, g, resident, why, sizeof why);
         if (err == AKT_OK) {
-            launched = true;
+            launched = launched || g->on_device;
             continue;
         }
         if (akg_cuda_poisoned(d->cu)) {
@@ -1250,7 +1417,7 @@ finish(disp *d, batch *b)
     }
     for (uint32_t k = 0; k < b->ngroups; k++) {
         if (b->g[k].on_device) {
-            cuda_collect(&b->g[k]);
+            cuda_collect(&b->g[k], b->g[k].pin_out);
             b->g[k].on_device = false;
         }
     }
@@ -1530,12 +1697,18 @@ disp_open(const akt_gpu_host *host, akt_system *sys, const akt_gpu_options *o,
                 "CPU batch loop",
                 nw, akg_cuda_arch(d->cu));
         }
+        char pers[64] = "";
+        if (d->o.persistent_max_batch > 0) {
+            snprintf(pers, sizeof pers,
+                ", persistent kernels for batches of up to %u",
+                d->o.persistent_max_batch);
+        }
         snprintf(d->desc, sizeof d->desc,
-            "cuda: %s (%s), driver %d, nvrtc %s, kernel cache %s",
+            "cuda: %s (%s), driver %d, nvrtc %s, kernel cache %s%s",
             akg_cuda_name(d->cu), akg_cuda_arch(d->cu),
             akg_cuda_driver_version(d->cu),
             d->nv ? akg_nvrtc_version(d->nv) : "none",
-            d->cache ? akg_cache_dir(d->cache) : "off");
+            d->cache ? akg_cache_dir(d->cache) : "off", pers);
     }
     pthread_mutex_init(&d->mu, NULL);
     pthread_cond_init(&d->cv, NULL);
@@ -1568,11 +1741,37 @@ disp_stop(void *dp)
     d->started = false;
 }
 
+/* the persistent kernels end: a stop request each, acknowledged by a
+ * deadline (a poisoned context's are left: they died with it) */
+static void
+residents_stop(disp *d)
+{
+    for (slab *s = d->slabs; s; s = s->next) {
+        if (!s->p_on || akg_cuda_poisoned(d->cu)) {
+            continue;
+        }
+        __atomic_store_n(&s->door->stop, 1, __ATOMIC_RELAXED);
+        uint32_t seq = ++s->pseq;
+        __atomic_store_n(&s->door->seq, seq, __ATOMIC_RELEASE);
+        if (door_wait(d, s, seq, now_ns() + d->o.batch_timeout_ns) != AKT_OK) {
+            logf_(d, AKT_LOG_ERROR, "gpu: %s: persistent kernel: %s",
+                s->t->name, akg_cuda_error(d->cu));
+            continue;
+        }
+        akg_cuda_host_free(d->cu, s->door);
+        s->door = NULL;
+        s->p_on = false;
+    }
+}
+
 static void
 disp_close(void *dp)
 {
     disp *d = dp;
     disp_stop(d);
+    if (d->cu) {
+        residents_stop(d);
+    }
     for (slab *s = d->slabs, *n; s; s = n) {
         n = s->next;
         if (s->compiling) {
@@ -1615,6 +1814,8 @@ disp_close(void *dp)
                 if (live) {
                     akg_cuda_host_free(d->cu, g->pin_in);
                     akg_cuda_host_free(d->cu, g->pin_out);
+                    akg_cuda_host_free(d->cu, g->map_in);
+                    akg_cuda_host_free(d->cu, g->map_out);
                     akg_cuda_free(d->cu, g->dev_in);
                     akg_cuda_free(d->cu, g->dev_out);
                 }

@@ -22,7 +22,7 @@
 #include "akt/events.h"
 #include "akt/gpu.h"
 
-#define AKT_GPU_PLUGIN_ABI    3
+#define AKT_GPU_PLUGIN_ABI    4
 #define AKT_GPU_PLUGIN_SYMBOL "akt_gpu_plugin_v1"
 
 /* a status the runtime adds to the generated ones: the device failed
@@ -68,6 +68,9 @@ typedef struct akt_gpu_options {
     int64_t batch_timeout_ns;
     /* copy + kernel + copy of a batch as one CUDA graph (default on) */
     bool cuda_graphs;
+    /* batches of up to this many messages go to the type's persistent
+     * kernel (0: none, the default) */
+    uint32_t persistent_max_batch;
     /* the kernel cache: a folder, "" for the default one, or "off"
      * (AKT_KERNEL_CACHE already applied); its size cap in bytes */
     const char *cache_dir;

@@ -200,6 +200,9 @@ static const struct bad {
     { KIT, "akt.gpu.executor = gpu", AKT_EINVAL,
         "app.conf:1:20: error: akt.gpu.executor: expected one of cuda, cpu, "
         "got \"gpu\"" },
+    { KIT, "akt.gpu.persistent-max-batch = 70000", AKT_ERANGE,
+        "app.conf:1:32: error: akt.gpu.persistent-max-batch: expected a "
+        "whole number from 0 to 65536, got 70000" },
     { KIT, "akt.gpu.kernel-cache.max-size = 10", AKT_ERANGE,
         "app.conf:1:33: error: akt.gpu.kernel-cache.max-size: expected a "
         "size from 1 MiB to 1 TiB, got 10" },

@@ -779,6 +779,17 @@ START_TEST(soft_device_runs_batches_through_staging_and_graphs)
     soft_stats(&kernels, &caps, &launches, &outstanding);
     ck_assert_uint_eq(kernels, st.batches);
     const char *g = getenv("AKT_akt__gpu__cuda_graphs");
+    if (getenv("AKT_akt__gpu__persistent_max_batch")) {
+        /* gpu_soft_dispatch_persistent: every batch (<= 256) to the
+         * resident kernel: none launched, none in flight */
+        ck_assert_uint_eq(launches, 0);
+        printf("soft (persistent): %llu batches\n",
+            (unsigned long long)st.batches);
+        akt_system_free(sys);
+        free(cpu);
+        free(gpu);
+        return;
+    }
     if (g && strcmp(g, "off") == 0) {
         ck_assert_uint_eq(caps, 0);
         ck_assert_uint_eq(launches, 0);
@@ -997,6 +1008,93 @@ START_TEST(a_faulting_kernel_fails_the_device_once)
 }
 END_TEST
 
+/* the soft driver's counters: kernel runs, graph captures, graph
+ * launches */
+static void
+soft_counts(uint64_t *kernels, uint64_t *caps, uint64_t *launches)
+{
+    uint64_t outstanding;
+    soft_stats(kernels, caps, launches, &outstanding);
+}
+
+/* The persistent kernel (akt.gpu.persistent-max-batch) on the soft
+ * driver: with every batch under the threshold, each is one request to a
+ * resident kernel per type -- no graph is captured or launched -- and the
+ * replies, failures and states are the CPU's; with a limit of 16, the
+ * batches over it (if the timing made any) are launched and the others go
+ * to the resident kernel, with the same results. (Not run on a GPU.) */
+START_TEST(a_persistent_kernel_runs_small_batches_as_the_cpu)
+{
+    setenv("AKT_akt__gpu__actor_cap", "4", 1);
+    setenv("AKT_akt__gpu__max_batch", "256", 1);
+    static const char *const limits[] = { "1024", "16" };
+    for (int l = 0; l < 2; l++) {
+        setenv("AKT_akt__gpu__persistent_max_batch", limits[l], 1);
+        akt_system *sys = mk_sys();
+        enum { N = 120, M = 6 };
+        result *cpu = calloc(N, sizeof *cpu), *gpu = calloc(N, sizeof *gpu);
+        scaler_workload(sys, AKT_PLACEMENT_CPU, N, M, 17 + l, cpu);
+        uint64_t k0, c0, g0, k1, c1, g1;
+        soft_counts(&k0, &c0, &g0);
+        scaler_workload(sys, AKT_PLACEMENT_GPU, N, M, 17 + l, gpu);
+        soft_counts(&k1, &c1, &g1);
+        assert_same(cpu, gpu, N, M);
+        akt_gpu_stats st;
+        ck_assert_int_eq(akt_gpu_stats_get(sys, &st), AKT_OK);
+        char want[80];
+        snprintf(want, sizeof want,
+            "persistent kernels for batches of up to %s", limits[l]);
+        ck_assert_msg(strstr(st.executor, want), "%s", st.executor);
+        ck_assert_uint_eq(st.device_faults, 0);
+        ck_assert_uint_eq(k1 - k0, st.batches); /* each batch ran once */
+        if (l == 0) {
+            ck_assert_uint_eq(g1 - g0, 0); /* none launched */
+            ck_assert_uint_eq(c1 - c0, 0);
+        } else if (!(getenv("AKT_akt__gpu__cuda_graphs")
+                       && strcmp(getenv("AKT_akt__gpu__cuda_graphs"), "off")
+                           == 0)) {
+            /* (launched as graphs: counted by the soft driver) a batch
+             * over the limit was launched, none otherwise (how large
+             * they got depends on timing); not all of them */
+            ck_assert_int_eq(st.largest > 16, g1 - g0 > 0);
+            ck_assert_uint_lt(g1 - g0, st.batches);
+        }
+        printf("persistent <= %s: %llu batches, %llu launched\n", limits[l],
+            (unsigned long long)st.batches, (unsigned long long)(g1 - g0));
+        akt_system_free(sys);
+        free(cpu);
+        free(gpu);
+    }
+}
+END_TEST
+
+/* A persistent kernel that never answers a request is a hung device: the
+ * batch deadline fails it once, as for a launched batch */
+START_TEST(a_hung_persistent_kernel_fails_by_the_deadline)
+{
+    setenv("AKT_akt__gpu__persistent_max_batch", "1024", 1);
+    setenv("AKT_SOFT_CUDA_HANG_AT", "2", 1);
+    setenv("AKT_akt__gpu__batch_timeout", "300ms", 1);
+    akt_system *sys = mk_sys();
+    int eio, ok;
+    rounds_through_a_device_failure(sys, &eio, &ok);
+    akt_system_free(sys);
+}
+END_TEST
+
+/* A persistent kernel that dies (a sticky fault) is seen while its answer
+ * is awaited (the resident stream's error): the device fails once */
+START_TEST(a_faulting_persistent_kernel_fails_the_device_once)
+{
+    setenv("AKT_akt__gpu__persistent_max_batch", "1024", 1);
+    setenv("AKT_SOFT_CUDA_FAULT_AT", "3", 1);
+    akt_system *sys = mk_sys();
+    int eio, ok;
+    rounds_through_a_device_failure(sys, &eio, &ok);
+    akt_system_free(sys);
+}
+END_TEST
+
 /* a temporary folder (mkdtemp) and its removal */
 static void
 tmp_dir(char *dir, size_t n)
@@ -1135,6 +1233,9 @@ main(void)
         tcase_add_test(tc, a_faulting_kernel_fails_the_device_once);
         tcase_add_test(tc, a_hung_state_array_move_fails_by_the_deadline);
         tcase_add_test(tc, a_precompiled_kernel_runs_without_nvrtc);
+        tcase_add_test(tc, a_persistent_kernel_runs_small_batches_as_the_cpu);
+        tcase_add_test(tc, a_hung_persistent_kernel_fails_by_the_deadline);
+        tcase_add_test(tc, a_faulting_persistent_kernel_fails_the_device_once);
         tcase_add_test(
             tc, without_nvrtc_or_a_precompiled_kernel_the_type_runs_on_the_cpu);
     }

@@ -21,12 +21,22 @@
  *     never completes (events after it stay not ready);
  *     AKT_SOFT_CUDA_HANG_DTOD=n: the n-th device-to-device copy never
  *     completes. A hung stream is a hung device: cuStreamSynchronize
- *     never returns (the runtime must wait with a deadline instead).
+ *     never returns (the runtime must wait with a deadline instead);
+ *   - a persistent kernel ("<name>_persistent", akt.gpu.persistent-max-
+ *     batch) runs at once on a thread of its own (not in the stream's
+ *     queue) over mapped memory (cuMemHostAlloc: host memory, its device
+ *     address the same pointer): it polls the doorbell's seq (acquire),
+ *     runs the registered batch loop on the args it names, then writes
+ *     ack (release); a request counts as a kernel run for the two
+ *     injections above (hung: never acknowledged; faulted: the thread
+ *     ends, cuStreamQuery gives the sticky error). The context's release
+ *     ends and joins these threads.
  *
  * It is a test of the host side (staging layout, double buffering, graph
  * bookkeeping, deadlines, fault handling), not of CUDA: the kernels run as
  * the CPU batch loop.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -139,8 +150,21 @@ typedef struct soft_function {
     soft_kernel fn;
 } soft_function;
 
-static soft_function reg[64];
+static soft_function reg[64], preg[64]; /* preg: their persistent forms */
 static int nreg;
+
+/* the doorbell (templates/cuda/gpu.h.tmpl: akt_gpu_doorbell) */
+typedef struct soft_door {
+    uint32_t seq;
+    uint32_t stop;
+    uint64_t args;
+    uint32_t ack;
+    uint32_t pad_;
+} soft_door;
+
+static pthread_t residents[64];
+static int nresidents, residents_running;
+static int quit_residents; /* __atomic */
 
 EXPORT void
 akt_soft_cuda_kernel(const char *name, soft_kernel fn)
@@ -155,6 +179,9 @@ akt_soft_cuda_kernel(const char *name, soft_kernel fn)
     }
     if (nreg < 64) {
         snprintf(reg[nreg].name, sizeof reg[nreg].name, "%s", name);
+        snprintf(
+            preg[nreg].name, sizeof preg[nreg].name, "%s_persistent", name);
+        preg[nreg].fn = fn;
         reg[nreg++].fn = fn;
     }
     pthread_mutex_unlock(&mu);
@@ -323,7 +350,47 @@ EXPORT cu_result
 cuDevicePrimaryCtxRelease_v2(int dev)
 {
     (void)dev;
+    /* the persistent kernels end with the context */
+    __atomic_store_n(&quit_residents, 1, __ATOMIC_RELEASE);
+    pthread_mutex_lock(&mu);
+    int n = nresidents;
+    nresidents = 0;
+    pthread_mutex_unlock(&mu);
+    for (int i = 0; i < n; i++) {
+        pthread_join(residents[i], NULL);
+    }
+    __atomic_store_n(&quit_residents, 0, __ATOMIC_RELEASE);
     return OK;
+}
+
+EXPORT cu_result cuMemAllocHost_v2(void **p, size_t n);
+
+EXPORT cu_result
+cuMemHostAlloc(void **p, size_t n, unsigned flags)
+{
+    (void)flags;
+    return cuMemAllocHost_v2(p, n);
+}
+
+EXPORT cu_result
+cuMemHostGetDevicePointer_v2(unsigned long long *d, void *p, unsigned flags)
+{
+    (void)flags;
+    *d = (unsigned long long)(uintptr_t)p;
+    return OK;
+}
+
+/* the resident kernels' stream (the only one the runtime queries) */
+EXPORT cu_result
+cuStreamQuery(void *s)
+{
+    (void)s;
+    pthread_mutex_lock(&mu);
+    cu_result r = sticky != OK  ? sticky
+        : residents_running > 0 ? NOT_READY
+                                : OK;
+    pthread_mutex_unlock(&mu);
+    return r;
 }
 
 EXPORT cu_result
@@ -495,9 +562,109 @@ cuModuleGetFunction(void **fn, void *mod, const char *name)
             *fn = (void *)&reg[i];
             r = OK;
         }
+        if (strcmp(preg[i].name, name) == 0) {
+            *fn = (void *)&preg[i];
+            r = OK;
+        }
     }
     pthread_mutex_unlock(&mu);
     return r;
+}
+
+/* a persistent kernel: its loop on a thread of its own */
+typedef struct resident {
+    soft_kernel fn;
+    soft_door *door;
+} resident;
+
+static bool
+quitting(void)
+{
+    return __atomic_load_n(&quit_residents, __ATOMIC_ACQUIRE) != 0;
+}
+
+static void
+nap(void)
+{
+    struct timespec ts = { 0, 20000 };
+    nanosleep(&ts, NULL);
+}
+
+static void *
+resident_main(void *arg)
+{
+    resident r = *(resident *)arg;
+    free(arg);
+    uint32_t seen = 0;
+    for (;;) {
+        uint32_t s;
+        while ((s = __atomic_load_n(&r.door->seq, __ATOMIC_ACQUIRE)) == seen) {
+            if (quitting()) {
+                goto out;
+            }
+            nap();
+        }
+        seen = s;
+        if (__atomic_load_n(&r.door->stop, __ATOMIC_RELAXED) != 0) {
+            __atomic_store_n(&r.door->ack, seen, __ATOMIC_RELEASE);
+            goto out;
+        }
+        pthread_mutex_lock(&mu);
+        kernels_run++;
+        bool hang = hang_at > 0 && (long)kernels_run == hang_at;
+        bool fault = fault_at > 0 && (long)kernels_run == fault_at;
+        if (fault) {
+            sticky = ILLEGAL_ADDRESS;
+        }
+        bool dead = sticky != OK;
+        pthread_mutex_unlock(&mu);
+        if (dead || fault) {
+            goto out; /* the kernel died with the context */
+        }
+        if (hang) {
+            while (!quitting()) {
+                nap();
+            }
+            goto out;
+        }
+        r.fn((const void *)(uintptr_t)__atomic_load_n(
+            &r.door->args, __ATOMIC_RELAXED));
+        __atomic_store_n(&r.door->ack, seen, __ATOMIC_RELEASE);
+    }
+out:
+    pthread_mutex_lock(&mu);
+    residents_running--;
+    pthread_mutex_unlock(&mu);
+    return NULL;
+}
+
+static cu_result
+launch_resident(soft_function *sf, soft_door *door)
+{
+    resident *r = malloc(sizeof *r);
+    if (r == NULL) {
+        return OUT_OF_MEMORY;
+    }
+    r->fn = sf->fn;
+    r->door = door;
+    pthread_mutex_lock(&mu);
+    cu_result rc = sticky;
+    if (rc == OK && nresidents == 64) {
+        rc = OUT_OF_MEMORY;
+    }
+    if (rc == OK) {
+        if (pthread_create(&residents[nresidents], NULL, resident_main, r)
+            != 0) {
+            rc = OUT_OF_MEMORY;
+        } else {
+            nresidents++;
+            residents_running++;
+            r = NULL;
+        }
+    }
+    pthread_mutex_unlock(&mu);
+    free(r);
+    return rc;
 }
 
 EXPORT cu_result
@@ -516,6 +683,10 @@ cuLaunchKernel(void *fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
         return INVALID_VALUE;
     }
     unsigned long long a = *(unsigned long long *)params[0];
+    soft_function *sf = fn;
+    if (sf >= preg && sf < preg + 64) {
+        return launch_resident(sf, (soft_door *)(uintptr_t)a);
+    }
     pthread_mutex_lock(&mu);
     cu_result r = sticky;
     if (r == OK) {

@@ -234,6 +234,7 @@ gpu_open(akt_system *sys, const kit_settings *set, char *why, size_t len)
     o.device = (int)set->gpu.device;
     o.batch_timeout_ns = set->gpu.batch_timeout_ns;
     o.cuda_graphs = set->gpu.cuda_graphs;
+    o.persistent_max_batch = set->gpu.persistent_max_batch;
     o.executor = set->gpu.executor == 1 ? AKT_GPU_EXEC_CPU : AKT_GPU_EXEC_CUDA;
     /* AKT_KERNEL_CACHE (a folder or "off") wins over the configuration */
     const char *cache = getenv("AKT_KERNEL_CACHE");

@@ -49,7 +49,7 @@ akti_kit_settings_read(
     bool gpu_on = true, cache_on = true, graphs = true;
     int placement = 0, executor = 0;
     int64_t device = 0, max_batch = 16384, actor_cap = 64;
-    int64_t max_delay = 50000, batch_timeout = 10000000000;
+    int64_t max_delay = 50000, batch_timeout = 10000000000, persistent = 0;
     uint64_t cache_max = 256ull << 20;
     const char *cache_dir = "";
     akti_set_bool(&r, "akt.gpu.enabled", &gpu_on);
@@ -62,6 +62,7 @@ akti_kit_settings_read(
     akti_set_dur(
         &r, "akt.gpu.batch-timeout", &batch_timeout, 1000000, INT64_MAX);
     akti_set_bool(&r, "akt.gpu.cuda-graphs", &graphs);
+    akti_set_int(&r, "akt.gpu.persistent-max-batch", &persistent, 0, 65536);
     akti_set_bool(&r, "akt.gpu.kernel-cache.enabled", &cache_on);
     akti_set_str(&r, "akt.gpu.kernel-cache.dir", &cache_dir);
     akti_set_size(&r, "akt.gpu.kernel-cache.max-size", &cache_max, 1 << 20,
@@ -86,6 +87,7 @@ akti_kit_settings_read(
     s->gpu.actor_cap = (uint32_t)actor_cap;
     s->gpu.batch_timeout_ns = batch_timeout;
     s->gpu.cuda_graphs = graphs;
+    s->gpu.persistent_max_batch = (uint32_t)persistent;
     s->gpu.cache_enabled = cache_on;
     s->gpu.cache_dir = cache_dir;
     s->gpu.cache_max_size = cache_max;

@@ -39,6 +39,7 @@ typedef struct kit_settings {
         uint32_t actor_cap;
         int64_t batch_timeout_ns;
         bool cuda_graphs;
+        uint32_t persistent_max_batch; /* 0: no persistent kernel */
         bool cache_enabled;
         const char *cache_dir; /* in the system's config; "" = default */
         uint64_t cache_max_size;

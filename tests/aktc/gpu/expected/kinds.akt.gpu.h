@@ -93,6 +93,22 @@ typedef struct akt_gpu_args {
 } akt_gpu_args;
 #endif
 
+/* akt_gpu_doorbell -- the persistent kernel's mailbox
+ * (akt.gpu.persistent-max-batch), in mapped pinned host memory: the host
+ * writes args (the device address of a batch's akt_gpu_args), then seq;
+ * the kernel runs the batch and writes ack = seq. A new seq with stop set
+ * ends the kernel (it acknowledges, then returns). */
+#ifndef AKT_GPU_DOORBELL_V1
+#define AKT_GPU_DOORBELL_V1
+typedef struct akt_gpu_doorbell {
+    uint32_t seq;
+    uint32_t stop;
+    uint64_t args;
+    uint32_t ack;
+    uint32_t pad_;
+} akt_gpu_doorbell;
+#endif
+
 /* akt_gpu_ref -- a ref<A> as the device holds it: the runtime's akt_ref,
  * opaque; a handler copies it or tells it a message */
 #ifndef AKT_GPU_REF_V1
@@ -517,6 +533,62 @@ gpukinds_calc_gpu_kernel(const akt_gpu_args *a)
         gpukinds_calc_gpu_actor(a, i);
     }
 }
+
+/* gpukinds_calc_gpu_kernel_persistent -- the persistent kernel: one block
+ * stays on the device. Thread 0 alone polls the doorbell and fences (a
+ * fence in every thread costs tens of microseconds); the block copies the
+ * batch's arguments from mapped host memory to device memory
+ * (gpukinds_calc_gpu_pargs) and runs its actors, a stride each; after the
+ * barrier thread 0's system fence, cumulative, publishes the block's
+ * results before the acknowledgement. 256 threads (the runtime's
+ * AKG_PBLOCK). */
+__device__ akt_gpu_args gpukinds_calc_gpu_pargs;
+
+extern "C" __global__ void __launch_bounds__(256)
+gpukinds_calc_gpu_kernel_persistent(akt_gpu_doorbell *db)
+{
+    __shared__ uint32_t seq, stop;
+    __shared__ uint64_t args;
+    volatile akt_gpu_doorbell *v = db;
+    for (uint32_t seen = 0;;) {
+        if (threadIdx.x == 0) {
+            uint32_t s;
+            while ((s = v->seq) == seen) {
+            }
+            __threadfence_system();
+            seq = s;
+            stop = v->stop;
+            args = v->args;
+        }
+        __syncthreads();
+        seen = seq;
+        if (stop != 0) {
+            break;
+        }
+        const volatile uint64_t *src = (const volatile uint64_t *)args;
+        for (uint32_t k = threadIdx.x; k < sizeof(akt_gpu_args) / 8;
+             k += blockDim.x) {
+            ((uint64_t *)&gpukinds_calc_gpu_pargs)[k] = src[k];
+        }
+        __threadfence_block();
+        __syncthreads();
+        const akt_gpu_args *a = &gpukinds_calc_gpu_pargs;
+        for (uint32_t i = threadIdx.x; i < a->n_actors; i += blockDim.x) {
+            gpukinds_calc_gpu_actor(a, i);
+        }
+        __syncthreads();
+        if (threadIdx.x == 0) {
+            __threadfence_system();
+            v->ack = seen;
+            __threadfence_system();
+        }
+    }
+    if (threadIdx.x == 0) {
+        __threadfence_system();
+        v->ack = seq;
+        __threadfence_system();
+    }
+}
 #else
 /* gpukinds_calc_gpu_cpu -- the CPU batch loop: the same function, actor by
  * actor */
@@ -618,6 +690,62 @@ gpukinds_echo_gpu_kernel(const akt_gpu_args *a)
     uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
     if (i < a->n_actors) {
         gpukinds_echo_gpu_actor(a, i);
+    }
+}
+
+/* gpukinds_echo_gpu_kernel_persistent -- the persistent kernel: one block
+ * stays on the device. Thread 0 alone polls the doorbell and fences (a
+ * fence in every thread costs tens of microseconds); the block copies the
+ * batch's arguments from mapped host memory to device memory
+ * (gpukinds_echo_gpu_pargs) and runs its actors, a stride each; after the
+ * barrier thread 0's system fence, cumulative, publishes the block's
+ * results before the acknowledgement. 256 threads (the runtime's
+ * AKG_PBLOCK). */
+__device__ akt_gpu_args gpukinds_echo_gpu_pargs;
+
+extern "C" __global__ void __launch_bounds__(256)
+gpukinds_echo_gpu_kernel_persistent(akt_gpu_doorbell *db)
+{
+    __shared__ uint32_t seq, stop;
+    __shared__ uint64_t args;
+    volatile akt_gpu_doorbell *v = db;
+    for (uint32_t seen = 0;;) {
+        if (threadIdx.x == 0) {
+            uint32_t s;
+            while ((s = v->seq) == seen) {
+            }
+            __threadfence_system();
+            seq = s;
+            stop = v->stop;
+            args = v->args;
+        }
+        __syncthreads();
+        seen = seq;
+        if (stop != 0) {
+            break;
+        }
+        const volatile uint64_t *src = (const volatile uint64_t *)args;
+        for (uint32_t k = threadIdx.x; k < sizeof(akt_gpu_args) / 8;
+             k += blockDim.x) {
+            ((uint64_t *)&gpukinds_echo_gpu_pargs)[k] = src[k];
+        }
+        __threadfence_block();
+        __syncthreads();
+        const akt_gpu_args *a = &gpukinds_echo_gpu_pargs;
+        for (uint32_t i = threadIdx.x; i < a->n_actors; i += blockDim.x) {
+            gpukinds_echo_gpu_actor(a, i);
+        }
+        __syncthreads();
+        if (threadIdx.x == 0) {
+            __threadfence_system();
+            v->ack = seen;
+            __threadfence_system();
+        }
+    }
+    if (threadIdx.x == 0) {
+        __threadfence_system();
+        v->ack = seq;
+        __threadfence_system();
     }
 }
 #else
