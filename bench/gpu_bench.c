@@ -13,7 +13,9 @@
  *       each) on one CPU core and in one launch; the speedup
  *   {"bench":"gpu_round_trip",...}  p50 / p99 of one ask (Acc.Ping) to an
  *       actor on the GPU dispatcher, one at a time (its executor: cuda
- *       where a device is usable, else the CPU batch executor)
+ *       where a device is usable, else the CPU batch executor;
+ *       "persistent_max_batch":N > 0: through the persistent kernel,
+ *       akt.gpu.persistent-max-batch = N, on a device only)
  * Without a usable device the cuda lines are left out and a
  * {"bench":"gpu_device","available":false,"why":...} line says why.
  */
@@ -269,9 +271,12 @@ cmp_d(const void *a, const void *b)
 }
 
 static void
-round_trip(const char *executor)
+round_trip(const char *executor, int persistent)
 {
+    char pm[16];
+    snprintf(pm, sizeof pm, "%d", persistent);
     setenv("AKT_akt__gpu__executor", executor, 1);
+    setenv("AKT_akt__gpu__persistent_max_batch", pm, 1);
     akt_system *sys;
     if (akt_system_create("gpubench", NULL, &sys) != AKT_OK) {
         return;
@@ -303,9 +308,11 @@ round_trip(const char *executor)
     qsort(lat, (size_t)n, sizeof *lat, cmp_d);
     akt_gpu_stats st;
     akt_gpu_stats_get(sys, &st);
-    printf("{\"bench\":\"gpu_round_trip\",\"executor\":\"%s\",\"asks\":%d,"
-           "\"p50_us\":%.2f,\"p99_us\":%.2f,\"describe\":\"%s\"}\n",
-        executor, n, lat[n / 2] * 1e6, lat[(n * 99) / 100] * 1e6, st.executor);
+    printf("{\"bench\":\"gpu_round_trip\",\"executor\":\"%s\","
+           "\"persistent_max_batch\":%d,\"asks\":%d,\"p50_us\":%.2f,"
+           "\"p99_us\":%.2f,\"describe\":\"%s\"}\n",
+        executor, persistent, n, lat[n / 2] * 1e6, lat[(n * 99) / 100] * 1e6,
+        st.executor);
     free(lat);
     akt_system_free(sys);
 }
@@ -381,9 +388,10 @@ main(int argc, char **argv)
             iters * 6, n, n / t, gpu, speed);
         hbatch_free(&b);
     }
-    round_trip("cpu");
+    round_trip("cpu", 0);
     if (have) {
-        round_trip("cuda");
+        round_trip("cuda", 0);
+        round_trip("cuda", 1024); /* never measured yet */
     }
     return 0;
 }
