@@ -501,6 +501,54 @@ START_TEST(children_stop_before_parent_post_stop)
 }
 END_TEST
 
+/* Each actor gets its own spawn init_arg, while actors spawned from one
+ * props with many different init arguments share one props record: the
+ * records a system keeps until it is freed do not grow with the init
+ * arguments. */
+enum { IA_N = 200 };
+static t_latch ia_started = T_LATCH_INIT;
+static _Atomic int ia_seen[IA_N];
+static int ia_args[IA_N];
+
+static akt_err
+ia_init(void *state, const void *init_arg)
+{
+    const int *arg = init_arg;
+    *(const int **)state = arg;
+    atomic_fetch_add(&ia_seen[*arg], 1);
+    t_latch_add(&ia_started, 1);
+    return AKT_OK;
+}
+
+size_t akti_props_count(akt_system *sys);
+
+START_TEST(distinct_init_args_share_one_props_record)
+{
+    akt_system *sys = sys_default("initargs");
+    akt_props p = { .behavior = &echo_beh,
+        .state_size = sizeof(const int *),
+        .state_init = ia_init };
+    akt_ref first;
+    p.init_arg = &ia_args[0];
+    ia_args[0] = 0;
+    ck_assert_int_eq(akt_spawn(sys, &p, NULL, &first), AKT_OK);
+    ck_assert(t_latch_wait(&ia_started, 1, 10000));
+    size_t records = akti_props_count(sys);
+    for (int i = 1; i < IA_N; i++) {
+        ia_args[i] = i;
+        p.init_arg = &ia_args[i];
+        akt_ref r;
+        ck_assert_int_eq(akt_spawn(sys, &p, NULL, &r), AKT_OK);
+    }
+    ck_assert(t_latch_wait(&ia_started, IA_N, 10000));
+    for (int i = 0; i < IA_N; i++) {
+        ck_assert_int_eq(atomic_load(&ia_seen[i]), 1); /* its own argument */
+    }
+    ck_assert_uint_eq(akti_props_count(sys), records);
+    t_teardown(sys, live0);
+}
+END_TEST
+
 START_TEST(poison_pill_stops_after_queued_messages)
 {
     akt_system *sys = sys_default("poison");
@@ -837,6 +885,7 @@ actor_suite(void)
     tcase_add_test(tc, stale_ref_never_reaches_same_named_successor);
     tcase_add_test(tc, unhandled_message_goes_to_dead_letters);
     tcase_add_test(tc, children_stop_before_parent_post_stop);
+    tcase_add_test(tc, distinct_init_args_share_one_props_record);
     tcase_add_test(tc, poison_pill_stops_after_queued_messages);
     tcase_add_test(tc, stop_self_takes_effect_after_the_current_message);
     tcase_add_test(tc, become_and_unbecome_swap_the_behaviour);

@@ -308,6 +308,7 @@ akti_spawn(akt_system *sys, akt_cell *parent, const akt_props *props,
     c->beh = props->behavior;
     c->beh_arg = props->behavior_arg;
     c->props = rec;
+    c->init_arg = props->init_arg;
     c->parent = parent;
     c->first_child = NULL;
     c->nchildren = 0;
@@ -436,10 +437,10 @@ run_start(akt_cell *c, bool restart, akt_err reason)
     ctx_init(&ctx, c, NULL);
     akt_err rc = AKT_OK;
     if (p->state_init) {
-        rc = p->state_init(c->state, p->init_arg);
+        rc = p->state_init(c->state, c->init_arg);
     }
     if (rc == AKT_OK && p->lifecycle && p->lifecycle->init) {
-        rc = p->lifecycle->init(c->state, &ctx, p->init_arg);
+        rc = p->lifecycle->init(c->state, &ctx, c->init_arg);
     }
     if (rc == AKT_OK && p->lifecycle) {
         if (restart && p->lifecycle->post_restart) {

@@ -189,6 +189,10 @@ struct akt_cell {
     const akt_behavior *beh;
     const void *beh_arg;
     akti_props_rec *props;
+    /* the spawn's props.init_arg: kept here, not in the shared props
+     * record, so actors spawned with many different init arguments share
+     * one record (records live until akt_system_free) */
+    const void *init_arg;
     akt_cell *parent;
     akt_cell *first_child; /* circular list, spawn order; the slab
                               free list links through it */
@@ -666,6 +670,8 @@ AKTI_INTERNAL akti_cell_ext *akti_cell_ext_get(akt_cell *c);
 
 /* Introspection for tests (also public in actor.h as akt_system_stats). */
 AKTI_INTERNAL int64_t akti_msg_live(void);
+/* akti_props_count -- the props records sys holds (tests). */
+AKTI_INTERNAL size_t akti_props_count(akt_system *sys);
 AKTI_INTERNAL void akti_msg_cache_flush(void);
 
 #endif /* AKTI_CORE_H */

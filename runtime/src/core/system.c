@@ -349,8 +349,7 @@ props_same(const akti_props_rec *r, const akt_props *p)
     const akt_props *q = &r->props;
     if (q->behavior != p->behavior || q->behavior_arg != p->behavior_arg
         || q->lifecycle != p->lifecycle || q->state_size != p->state_size
-        || q->state_init != p->state_init || q->state_fini != p->state_fini
-        || q->init_arg != p->init_arg) {
+        || q->state_init != p->state_init || q->state_fini != p->state_fini) {
         return false;
     }
     if ((p->dispatcher == NULL) != (q->dispatcher == NULL)
@@ -370,7 +369,10 @@ props_same(const akti_props_rec *r, const akt_props *p)
 }
 
 /* One record per distinct props, kept until akt_system_free: cells point at
- * it instead of each carrying a copy (the per-actor footprint). */
+ * it instead of each carrying a copy (the per-actor footprint). init_arg
+ * is not part of a record (each cell keeps its own), so the records stay
+ * as few as the props a program writes, however many init arguments it
+ * spawns with. */
 static akti_props_rec *akti_props_intern_locked(
     akt_system *sys, const akt_props *p, akt_err *err);
 
@@ -397,6 +399,18 @@ akti_props_intern(akt_system *sys, const akt_props *p, akt_err *err)
         props_last.rec = found;
     }
     return found;
+}
+
+size_t
+akti_props_count(akt_system *sys)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&sys->props_mu);
+    for (const akti_props_rec *r = sys->props_list; r; r = r->next) {
+        n++;
+    }
+    pthread_mutex_unlock(&sys->props_mu);
+    return n;
 }
 
 static akti_props_rec *
@@ -448,6 +462,7 @@ akti_props_intern_locked(akt_system *sys, const akt_props *p, akt_err *err)
     }
     r->key = p;
     r->props = *p;
+    r->props.init_arg = NULL; /* the cell's (akt_cell.init_arg) */
     if (p->dispatcher) {
         r->props.dispatcher = strdup(p->dispatcher);
     }
