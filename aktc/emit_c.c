@@ -90,7 +90,8 @@ tmpl_scan(const char *tmpl, const char *name, size_t *len)
 }
 
 /* tmpl -- append block `name` of tmpl to out with {{key}} replaced by the
- * values of the NULL-terminated key, value, ... list. */
+ * values of the NULL-terminated key, value, ... list; {{a:key}} puts "a "
+ * or, before a vowel, "an " in front of the value ("an Account"). */
 static void
 tmpl(aktc_sb *out, const unsigned char *t, const char *name, ...)
 {
@@ -106,14 +107,21 @@ tmpl(aktc_sb *out, const unsigned char *t, const char *name, ...)
         }
         aktc_sb_putn(out, p, (size_t)(open - p));
         const char *close = strstr(open, "}}");
+        const char *key = open + 2;
         size_t klen = (size_t)(close - open - 2);
+        /* {{a:key}}: the value after its article, "a" or "an" */
+        bool article = klen > 2 && strncmp(key, "a:", 2) == 0;
+        if (article) {
+            key += 2;
+            klen -= 2;
+        }
         const char *val = NULL;
         va_list ap;
         va_start(ap, name);
         for (const char *k = va_arg(ap, const char *); k;
              k = va_arg(ap, const char *)) {
             const char *v = va_arg(ap, const char *);
-            if (strlen(k) == klen && strncmp(k, open + 2, klen) == 0) {
+            if (strlen(k) == klen && strncmp(k, key, klen) == 0) {
                 val = v;
                 break;
             }
@@ -122,8 +130,12 @@ tmpl(aktc_sb *out, const unsigned char *t, const char *name, ...)
         if (val == NULL) {
             fprintf(stderr,
                 "aktc: internal error: template '%s' needs {{%.*s}}\n", name,
-                (int)klen, open + 2);
+                (int)klen, key);
             exit(3);
+        }
+        if (article) {
+            aktc_sb_puts(
+                out, strchr("AEIOUaeiou", val[0]) && val[0] ? "an " : "a ");
         }
         aktc_sb_puts(out, val);
         p = close + 2;
@@ -190,7 +202,8 @@ comment_text(aktc_sb *b, const char *s, size_t n)
     }
 }
 
-/* A doc comment block, indented, or "" when there is no doc. */
+/* A doc comment block, indented, or "" when there is no doc: one line
+ * when it fits, else one comment line per doc line, closed on the last. */
 static char *
 doc_comment(const char *doc, const char *indent)
 {
@@ -199,25 +212,25 @@ doc_comment(const char *doc, const char *indent)
     }
     aktc_sb b = { 0 };
     aktc_sb_printf(&b, "%s/*", indent);
-    bool one_line
-        = strchr(doc, '\n') == NULL && strlen(doc) + strlen(indent) < 70;
-    if (one_line) {
-        aktc_sb_puts(&b, " ");
-        comment_text(&b, doc, strlen(doc));
-        aktc_sb_puts(&b, " */\n");
-        return b.s;
-    }
-    aktc_sb_puts(&b, "\n");
     const char *p = doc;
-    while (*p) {
+    bool first = true;
+    while (*p || first) {
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        aktc_sb_printf(&b, "%s *%s", indent, n ? " " : "");
+        if (!first) {
+            aktc_sb_printf(&b, "\n%s *", indent);
+        }
+        if (n) {
+            aktc_sb_puts(&b, " ");
+        }
         comment_text(&b, p, n);
-        aktc_sb_puts(&b, "\n");
+        first = false;
         p += n + (nl != NULL);
+        if (nl == NULL) {
+            break;
+        }
     }
-    aktc_sb_printf(&b, "%s */\n", indent);
+    aktc_sb_puts(&b, " */\n");
     return b.s;
 }
 
@@ -387,6 +400,9 @@ default_literal(const ast_field *f)
 
 /* --- messages ------------------------------------------------------------- */
 
+/* The struct: one line per member, its number (and optional, deprecated)
+ * in a comment that also holds a one-line doc comment; a longer doc goes
+ * above the member. */
 static void
 emit_struct(aktc_sb *h, const ast_decl *d)
 {
@@ -395,34 +411,43 @@ emit_struct(aktc_sb *h, const ast_decl *d)
         aktc_sb_puts(&m, "    char empty_; /* C has no empty structs */\n");
     }
     for (const ast_field *f = d->fields; f; f = f->next) {
-        char *doc = doc_comment(f->doc, "    ");
-        aktc_sb_puts(&m, doc);
-        free(doc);
         const ast_type *t = f->type;
-        if (f->optional && !is_msg(t)) {
-            aktc_sb_printf(&m, "    bool has_%s;\n", f->name);
-        }
+        aktc_sb decl = { 0 };
         if (t->kind == TY_LIST) {
-            aktc_sb_printf(&m,
-                "    struct {\n        %s *items;\n        size_t len;\n    } "
-                "%s;",
+            aktc_sb_printf(&decl, "    struct { %s *items; size_t len; } %s;",
                 c_value_type(t->elem), f->name);
         } else if (t->kind == TY_MAP) {
-            aktc_sb_printf(&m,
-                "    struct {\n        %s *keys;\n        %s *values;\n        "
-                "size_t len;\n    } %s;",
+            aktc_sb_printf(&decl,
+                "    struct { %s *keys; %s *values; size_t len; } %s;",
                 c_value_type(t->key), c_value_type(t->elem), f->name);
         } else if (is_msg(t)) {
-            aktc_sb_printf(&m, "    %s *%s;", t->decl->cname, f->name);
+            aktc_sb_printf(&decl, "    %s *%s;", t->decl->cname, f->name);
         } else {
-            aktc_sb_printf(&m, "    %s %s;", c_value_type(t), f->name);
+            aktc_sb_printf(&decl, "    %s %s;", c_value_type(t), f->name);
         }
-        aktc_sb_printf(&m, " /* %" PRIu64 "%s%s%s */\n", f->number,
+        aktc_sb_printf(&decl, " /* %" PRIu64 "%s%s%s", f->number,
             f->optional
-                ? (is_msg(t) ? ", optional: NULL when absent" : ", optional")
+                ? (is_msg(t) ? ", optional, NULL when absent" : ", optional")
                 : "",
             !f->optional && is_msg(t) ? ", NULL reads as the default" : "",
             f->deprecated ? ", deprecated" : "");
+        bool inline_doc = f->doc != NULL && strchr(f->doc, '\n') == NULL
+            && decl.len + strlen(f->doc) + 5 <= 100;
+        if (f->doc != NULL && !inline_doc) {
+            char *doc = doc_comment(f->doc, "    ");
+            aktc_sb_puts(&m, doc);
+            free(doc);
+        }
+        if (f->optional && !is_msg(t)) {
+            aktc_sb_printf(&m, "    bool has_%s;\n", f->name);
+        }
+        aktc_sb_puts(&m, aktc_sb_str(&decl));
+        if (inline_doc) {
+            aktc_sb_puts(&m, ": ");
+            comment_text(&m, f->doc, strlen(f->doc));
+        }
+        aktc_sb_puts(&m, " */\n");
+        aktc_sb_free(&decl);
     }
     char *doc = doc_comment(d->doc, "");
     tmpl(h, aktc_tmpl_header, "struct", "doc", doc, "cname", d->cname,
@@ -442,14 +467,12 @@ ctor_param(const ast_field *f)
             || is_enum(f->type));
 }
 
-/* The constructor's parameters and body: one akt_msg_new with arena for
- * the strings and bytes, which akt_msg_put_str / _bytes copy in, then the
- * plain fields. */
+/* The constructor's parameters and the arguments it hands akt_msg_make,
+ * which takes the same fields in the same order (its make_param). */
 static void
-emit_ctor(aktc_sb *params, aktc_sb *body, const ast_decl *d)
+emit_ctor(aktc_sb *params, aktc_sb *args, const ast_decl *d)
 {
     bool any = false;
-    aktc_sb hint = { 0 }, puts = { 0 }, sets = { 0 };
     for (const ast_field *f = d->fields; f; f = f->next) {
         if (!ctor_param(f)) {
             continue;
@@ -460,39 +483,16 @@ emit_ctor(aktc_sb *params, aktc_sb *body, const ast_decl *d)
         any = true;
         if (f->type->kind == TY_STRING) {
             aktc_sb_printf(params, "const char *%s", f->name);
-            aktc_sb_printf(&hint, " + akt_cstr_size(%s)", f->name);
-            aktc_sb_printf(&puts,
-                "\n        || akt_msg_put_str(m_, &m_->%s, %s) != AKT_OK",
-                f->name, f->name);
         } else if (f->type->kind == TY_BYTES) {
             aktc_sb_printf(params, "akt_bytes %s", f->name);
-            aktc_sb_printf(&hint, " + %s.len", f->name);
-            aktc_sb_printf(&puts,
-                "\n        || akt_msg_put_bytes(m_, &m_->%s, %s) != AKT_OK",
-                f->name, f->name);
         } else {
             aktc_sb_printf(params, "%s %s", c_value_type(f->type), f->name);
-            aktc_sb_printf(&sets, "    m_->%s = %s;\n", f->name, f->name);
         }
+        aktc_sb_printf(args, ", %s", f->name);
     }
     if (!any) {
         aktc_sb_puts(params, "void");
     }
-    aktc_sb_printf(body, "    %s *m_ = (%s *)akt_msg_new(&%s_desc, %s);\n",
-        d->cname, d->cname, d->snake, hint.len ? aktc_sb_str(&hint) + 3 : "0");
-    if (puts.len) {
-        aktc_sb_printf(body,
-            "    if (m_ == NULL%s) {\n        akt_msg_free(m_);\n        "
-            "return NULL;\n    }\n",
-            aktc_sb_str(&puts));
-    } else if (sets.len) {
-        aktc_sb_puts(
-            body, "    if (m_ == NULL) {\n        return NULL;\n    }\n");
-    }
-    aktc_sb_printf(body, "%s    return m_;\n", aktc_sb_str(&sets));
-    aktc_sb_free(&hint);
-    aktc_sb_free(&puts);
-    aktc_sb_free(&sets);
 }
 
 static void
@@ -542,9 +542,11 @@ emit_defaults(aktc_sb *b, const ast_decl *d)
 }
 
 /* The field table: one row per field, in declaration order (the order
- * the encoder writes them): name, number, kind and flags by position, then
- * by name the offsets and what the kind needs. Doc comments stay in the
- * header. */
+ * the encoder writes them), on one line: name, number, kind and flags by
+ * position, then by name (a positional row that stops early is a
+ * -Wmissing-field-initializers warning) the offsets and what the kind
+ * needs; elem_size stays 0 (the runtime derives it). Doc comments stay in
+ * the header. */
 static void
 emit_fields_table(aktc_sb *b, const ast_decl *d, unsigned *nfields)
 {
@@ -567,27 +569,23 @@ emit_fields_table(aktc_sb *b, const ast_decl *d, unsigned *nfields)
         }
         aktc_sb_printf(b, ", .offset = offsetof(%s, %s)", d->cname, f->name);
         if (f->optional && !is_msg(t)) {
-            aktc_sb_printf(b, ",\n        .has_offset = offsetof(%s, has_%s)",
-                d->cname, f->name);
+            aktc_sb_printf(
+                b, ", .has_offset = offsetof(%s, has_%s)", d->cname, f->name);
         }
         const ast_type *named = t;
         if (t->kind == TY_LIST || t->kind == TY_MAP) {
-            aktc_sb_printf(
-                b, ",\n        .elem_kind = %s", akt_kind_name(t->elem));
+            aktc_sb_printf(b, ", .elem_kind = %s", akt_kind_name(t->elem));
             if (t->kind == TY_MAP) {
                 aktc_sb_printf(b, ", .key_kind = %s", akt_kind_name(t->key));
             }
-            aktc_sb_printf(
-                b, ", .elem_size = sizeof(%s)", c_value_type(t->elem));
             named = t->elem;
         }
         if (named->kind == TY_NAMED) {
             if (is_enum(named)) {
                 aktc_sb_printf(
-                    b, ",\n        .enum_type = &%s_enum", named->decl->snake);
+                    b, ", .enum_type = &%s_enum", named->decl->snake);
             } else {
-                aktc_sb_printf(
-                    b, ",\n        .msg_type = &%s_desc", named->decl->snake);
+                aktc_sb_printf(b, ", .msg_type = &%s_desc", named->decl->snake);
             }
         }
         aktc_sb_puts(b, "},\n");
@@ -632,13 +630,13 @@ emit_header_message(aktc_sb *h, aktc_sb *hdesc, const ast_decl *d)
             id, "snake", d->snake, "cname", d->cname, NULL);
         return;
     }
-    aktc_sb params = { 0 }, body = { 0 };
-    emit_ctor(&params, &body, d);
+    aktc_sb params = { 0 }, args = { 0 };
+    emit_ctor(&params, &args, d);
     tmpl(h, aktc_tmpl_header, "message_api", "cname", d->cname, "snake",
-        d->snake, "qname", d->qname, "id", id, "params", aktc_sb_str(&params),
-        "new_body", aktc_sb_str(&body), NULL);
+        d->snake, "params", aktc_sb_str(&params), "args", aktc_sb_str(&args),
+        NULL);
     aktc_sb_free(&params);
-    aktc_sb_free(&body);
+    aktc_sb_free(&args);
 }
 
 /* --- enums ---------------------------------------------------------------- */

@@ -273,7 +273,7 @@ START_TEST(field_tables_describe_the_structs)
     ck_assert_uint_eq(points->kind, AKT_KIND_MAP);
     ck_assert_uint_eq(points->key_kind, AKT_KIND_INT32);
     ck_assert_uint_eq(points->elem_kind, AKT_KIND_MESSAGE);
-    ck_assert_uint_eq(points->elem_size, sizeof(corpus_common_Point));
+    ck_assert_uint_eq(akt_field_elem_size(points), sizeof(corpus_common_Point));
     ck_assert_ptr_eq(points->msg_type, &corpus_common_point_desc);
     /* doc comments are in the header only (ABI 4) */
     ck_assert_ptr_null(corpus_all_scalars_desc.doc);

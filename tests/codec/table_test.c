@@ -333,15 +333,15 @@ fill_obj(rng *g, const akt_type *t, void *obj, akt_arena *a, int depth)
                 : rnd_len(g, f->elem_kind == AKT_KIND_BOOL ? 65536 : 0);
             if (f->kind == AKT_KIND_LIST) {
                 akt_list *l = vp;
-                l->items = fill_items(
-                    g, f->elem_kind, f->msg_type, n, f->elem_size, a, depth);
+                l->items = fill_items(g, f->elem_kind, f->msg_type, n,
+                    akt_field_elem_size(f), a, depth);
                 l->len = n;
             } else {
                 akt_map *m = vp;
                 m->keys = fill_items(g, f->key_kind, NULL, n,
                     kind_size(f->key_kind, NULL), a, depth);
-                m->values = fill_items(
-                    g, f->elem_kind, f->msg_type, n, f->elem_size, a, depth);
+                m->values = fill_items(g, f->elem_kind, f->msg_type, n,
+                    akt_field_elem_size(f), a, depth);
                 m->len = n;
             }
             continue;
@@ -697,7 +697,9 @@ rs_make(rng *g, rschema *s)
         char *d = (char *)s->defaults[i];
         for (size_t j = 0; j < t->nfields; j++) {
             akt_field *f = &s->fields[i][j];
-            if (f->kind == AKT_KIND_LIST || f->kind == AKT_KIND_MAP) {
+            if ((f->kind == AKT_KIND_LIST || f->kind == AKT_KIND_MAP)
+                && chance(g, 50)) {
+                /* set by hand, or 0 for the runtime to derive (aktc) */
                 f->elem_size = (uint32_t)kind_size(f->elem_kind, f->msg_type);
             }
             /* a [default = ...] on some plain scalar and string fields */
@@ -923,7 +925,7 @@ ref_pack_obj(msgpack_packer *pk, const akt_type *t, const void *obj, rng *extra)
             msgpack_pack_array(pk, l->len);
             for (size_t j = 0; j < l->len; j++) {
                 ref_pack_val(pk, f->elem_kind, f->msg_type,
-                    (const char *)l->items + j * f->elem_size, false);
+                    (const char *)l->items + j * akt_field_elem_size(f), false);
             }
         } else if (f->kind == AKT_KIND_MAP) {
             const akt_map *m = (const void *)vp;
@@ -933,7 +935,8 @@ ref_pack_obj(msgpack_packer *pk, const akt_type *t, const void *obj, rng *extra)
                 ref_pack_val(pk, f->key_kind, NULL,
                     (const char *)m->keys + j * ks, false);
                 ref_pack_val(pk, f->elem_kind, f->msg_type,
-                    (const char *)m->values + j * f->elem_size, false);
+                    (const char *)m->values + j * akt_field_elem_size(f),
+                    false);
             }
         } else {
             ref_pack_val(pk, f->kind, f->msg_type, vp, true);
@@ -1057,7 +1060,7 @@ check_obj(const akt_type *t, const void *obj, const msgpack_object *o)
             ck_assert_uint_eq(kv->val.via.array.size, l->len);
             for (size_t j = 0; j < l->len; j++) {
                 check_val(f->elem_kind, f->msg_type,
-                    (const char *)l->items + j * f->elem_size, false,
+                    (const char *)l->items + j * akt_field_elem_size(f), false,
                     &kv->val.via.array.ptr[j]);
             }
         } else if (f->kind == AKT_KIND_MAP) {
@@ -1069,7 +1072,7 @@ check_obj(const akt_type *t, const void *obj, const msgpack_object *o)
                 check_val(f->key_kind, NULL, (const char *)m->keys + j * ks,
                     false, &kv->val.via.map.ptr[j].key);
                 check_val(f->elem_kind, f->msg_type,
-                    (const char *)m->values + j * f->elem_size, false,
+                    (const char *)m->values + j * akt_field_elem_size(f), false,
                     &kv->val.via.map.ptr[j].val);
             }
         } else {
@@ -1532,6 +1535,80 @@ START_TEST(fields_read_and_write_through_reflection)
 }
 END_TEST
 
+/* A struct of 40 strings: more than akt_msg_make remembers the length of
+ * (32), so the constructor's fallback (measure again) is taken too. */
+enum { MANY = 40 };
+typedef struct many_strs {
+    akt_str s[MANY];
+} many_strs;
+
+static akt_field many_fields[MANY];
+static const akt_type many_desc = { AKT_GEN_ABI,
+    AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "test.Many", 0, sizeof(many_strs),
+    _Alignof(many_strs), many_fields, MANY, .defaults = NULL };
+
+/* akt_msg_make (every generated _new) copies each string argument into
+ * the one allocation, whatever the number of string fields; NULL keeps
+ * the default, and the lengths are right past the 32 it remembers. */
+START_TEST(the_constructor_copies_every_string_argument)
+{
+    static char names[MANY][8];
+    for (int i = 0; i < MANY; i++) {
+        snprintf(names[i], sizeof names[i], "s%d", i);
+        many_fields[i] = (akt_field) { names[i], (uint32_t)i + 1,
+            AKT_KIND_STRING, 0, .offset = (uint32_t)(i * sizeof(akt_str)) };
+    }
+    char v[MANY][16];
+    const char *a[MANY];
+    for (int i = 0; i < MANY; i++) {
+        snprintf(v[i], sizeof v[i], "value %d", i * 1000);
+        a[i] = i == 5 ? NULL : v[i];
+    }
+    many_strs *m = akt_msg_make(&many_desc, a[0], a[1], a[2], a[3], a[4], a[5],
+        a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16],
+        a[17], a[18], a[19], a[20], a[21], a[22], a[23], a[24], a[25], a[26],
+        a[27], a[28], a[29], a[30], a[31], a[32], a[33], a[34], a[35], a[36],
+        a[37], a[38], a[39]);
+    ck_assert_ptr_nonnull(m);
+    for (int i = 0; i < MANY; i++) {
+        if (i == 5) {
+            ck_assert_ptr_null(m->s[i].ptr); /* NULL: the default, empty */
+            continue;
+        }
+        ck_assert_uint_eq(m->s[i].len, strlen(v[i]));
+        ck_assert_str_eq(m->s[i].ptr, v[i]);
+        ck_assert_ptr_ne(m->s[i].ptr, v[i]); /* a copy */
+    }
+    akt_msg_free(m);
+    ck_assert_ptr_null(akt_msg_make(NULL));
+}
+END_TEST
+
+/* Generated rows leave elem_size 0 (ABI 5): akt_field_elem_size derives
+ * it from the element kind, and a row that sets it keeps its value. */
+START_TEST(the_element_size_is_derived_from_the_element_kind)
+{
+    const akt_type *n = &corpus_all_nested_desc;
+    for (size_t i = 0; i < n->nfields; i++) {
+        const akt_field *f = &n->fields[i];
+        if (f->kind == AKT_KIND_LIST || f->kind == AKT_KIND_MAP) {
+            ck_assert_uint_eq(f->elem_size, 0);
+        }
+    }
+    const akt_field *f = akt_type_field_by_name(n, "numbers");
+    ck_assert_uint_eq(akt_field_elem_size(f), sizeof(int32_t));
+    f = akt_type_field_by_name(n, "path");
+    ck_assert_uint_eq(akt_field_elem_size(f), sizeof(corpus_common_Point));
+    f = akt_type_field_by_name(n, "labels");
+    ck_assert_uint_eq(akt_field_elem_size(f), sizeof(akt_str));
+    f = akt_type_field_by_name(n, "origin");
+    ck_assert_uint_eq(akt_field_elem_size(f), 0); /* not a list or map */
+    akt_field set = { "x", 1, AKT_KIND_LIST, 0, .elem_kind = AKT_KIND_INT8,
+        .elem_size = 3 };
+    ck_assert_uint_eq(akt_field_elem_size(&set), 3);
+}
+END_TEST
+
 static Suite *
 table_suite(void)
 {
@@ -1555,6 +1632,8 @@ table_suite(void)
     t = tcase_create("reflection");
     tcase_add_test(t, fields_are_found_by_index_number_and_name);
     tcase_add_test(t, fields_read_and_write_through_reflection);
+    tcase_add_test(t, the_constructor_copies_every_string_argument);
+    tcase_add_test(t, the_element_size_is_derived_from_the_element_kind);
     suite_add_tcase(s, t);
     return s;
 }

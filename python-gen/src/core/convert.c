@@ -280,7 +280,7 @@ value_to_py(
         PyObject *l = PyList_New((Py_ssize_t)v.v.list.len);
         for (size_t i = 0; l && i < v.v.list.len; i++) {
             PyObject *e = elem_to_py(st, system, f->elem_kind, f,
-                (const char *)v.v.list.items + i * f->elem_size);
+                (const char *)v.v.list.items + i * akt_field_elem_size(f));
             if (e == NULL) {
                 Py_CLEAR(l);
                 break;
@@ -303,9 +303,10 @@ value_to_py(
         for (size_t i = 0; d && i < v.v.map.len; i++) {
             PyObject *k = elem_to_py(st, system, f->key_kind, f,
                 (const char *)v.v.map.keys + i * ksize);
-            PyObject *e = k ? elem_to_py(st, system, f->elem_kind, f,
-                              (const char *)v.v.map.values + i * f->elem_size)
-                            : NULL;
+            PyObject *e = k
+                ? elem_to_py(st, system, f->elem_kind, f,
+                    (const char *)v.v.map.values + i * akt_field_elem_size(f))
+                : NULL;
             if (e == NULL || PyDict_SetItem(d, k, e) < 0) {
                 Py_CLEAR(d);
             }
@@ -604,7 +605,7 @@ set_field(pyc_state *st, const akt_type *t, const akt_field *f, void *obj,
             return -1;
         }
         Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-        char *items = calloc(n ? (size_t)n : 1, f->elem_size);
+        char *items = calloc(n ? (size_t)n : 1, akt_field_elem_size(f));
         if (items == NULL) {
             Py_DECREF(seq);
             PyErr_NoMemory();
@@ -620,7 +621,8 @@ set_field(pyc_state *st, const akt_type *t, const akt_field *f, void *obj,
                 Py_DECREF(seq);
                 return -1;
             }
-            store_elem(f->elem_kind, items + (size_t)i * f->elem_size, &ev);
+            store_elem(
+                f->elem_kind, items + (size_t)i * akt_field_elem_size(f), &ev);
         }
         memset(&v, 0, sizeof v);
         v.kind = AKT_KIND_LIST;

@@ -1960,15 +1960,16 @@ put_field(pyc_state *st, pyb_msg *b, const pyb_field *f, const akt_field *df,
         if (n == 0) {
             return 0;
         }
-        char *items = akt_arena_alloc(arena, (size_t)n * df->elem_size, 8);
+        char *items
+            = akt_arena_alloc(arena, (size_t)n * akt_field_elem_size(df), 8);
         if (items == NULL) {
             PyErr_NoMemory();
             return -1;
         }
-        memset(items, 0, (size_t)n * df->elem_size);
+        memset(items, 0, (size_t)n * akt_field_elem_size(df));
         for (Py_ssize_t i = 0; i < n; i++) {
             PyObject *e = PyTuple_GET_ITEM(v, i);
-            void *ep = items + (size_t)i * df->elem_size;
+            void *ep = items + (size_t)i * akt_field_elem_size(df);
             int rc = df->elem_kind == AKT_KIND_MESSAGE
                 ? put_struct(st, f, df->msg_type, e, ep, arena)
                 : put(st, b, f, df, df->elem_kind, e, ep, arena);
@@ -1995,17 +1996,18 @@ put_field(pyc_state *st, pyb_msg *b, const pyb_field *f, const akt_field *df,
         size_t ks, ka;
         akt_kind_member_layout(df->key_kind, &ks, &ka);
         char *keys = akt_arena_alloc(arena, (size_t)n * ks, 8);
-        char *vals = akt_arena_alloc(arena, (size_t)n * df->elem_size, 8);
+        char *vals
+            = akt_arena_alloc(arena, (size_t)n * akt_field_elem_size(df), 8);
         if (keys == NULL || vals == NULL) {
             PyErr_NoMemory();
             return -1;
         }
         memset(keys, 0, (size_t)n * ks);
-        memset(vals, 0, (size_t)n * df->elem_size);
+        memset(vals, 0, (size_t)n * akt_field_elem_size(df));
         PyObject *k, *e;
         Py_ssize_t pos = 0, i = 0;
         while (PyDict_Next(v, &pos, &k, &e)) {
-            void *vp = vals + (size_t)i * df->elem_size;
+            void *vp = vals + (size_t)i * akt_field_elem_size(df);
             if (put(st, b, f, df, df->key_kind, k, keys + (size_t)i * ks, arena)
                     < 0
                 || (df->elem_kind == AKT_KIND_MESSAGE
@@ -2175,7 +2177,7 @@ get_field(pyc_state *st, PyObject *system, const pyb_field *f,
         PyObject *t = PyTuple_New((Py_ssize_t)l->len);
         for (size_t i = 0; t && i < l->len; i++) {
             PyObject *e = get(st, system, f, df, df->elem_kind,
-                (const char *)l->items + i * df->elem_size);
+                (const char *)l->items + i * akt_field_elem_size(df));
             if (e == NULL) {
                 Py_CLEAR(t);
                 break;
@@ -2196,9 +2198,10 @@ get_field(pyc_state *st, PyObject *system, const pyb_field *f,
         for (size_t i = 0; d && i < mp->len; i++) {
             PyObject *k = get(st, system, f, df, df->key_kind,
                 (const char *)mp->keys + i * ks);
-            PyObject *v = k ? get(st, system, f, df, df->elem_kind,
-                              (const char *)mp->values + i * df->elem_size)
-                            : NULL;
+            PyObject *v = k
+                ? get(st, system, f, df, df->elem_kind,
+                    (const char *)mp->values + i * akt_field_elem_size(df))
+                : NULL;
             if (v == NULL || PyDict_SetItem(d, k, v) < 0) {
                 Py_CLEAR(d);
             }

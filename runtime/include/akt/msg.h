@@ -41,8 +41,10 @@ extern "C" {
  * 4: compact generated code: field rows leave has_offset 0 where it is not
  * read (see akt_field), inline constructors over akt_cstr_size and
  * akt_msg_put_str/_bytes, no per-message free/dup/equal/encode wrappers,
- * no doc strings in generated descriptors. */
-#define AKT_GEN_ABI 4
+ * no doc strings in generated descriptors.
+ * 5: constructors are one call of akt_msg_make (akt/akt_gen.h); field rows
+ * leave elem_size 0 (akt_field_elem_size derives it). */
+#define AKT_GEN_ABI 5
 
 typedef struct akt_type akt_type;
 typedef struct akt_enum_type akt_enum_type;
@@ -117,7 +119,9 @@ typedef struct akt_field {
     uint32_t has_offset;
     uint16_t elem_kind; /* LIST: element kind; MAP: value kind */
     uint16_t key_kind; /* MAP: key kind */
-    uint32_t elem_size; /* LIST/MAP: sizeof one element (value) */
+    /* LIST/MAP: sizeof one element (value); 0 (aktc since ABI 5): the
+     * runtime derives it from elem_kind, see akt_field_elem_size */
+    uint32_t elem_size;
     const akt_type *msg_type; /* MESSAGE, or LIST/MAP of messages */
     const akt_enum_type *enum_type; /* ENUM, or LIST/MAP of enums */
     const char *doc; /* doc comment, or NULL */

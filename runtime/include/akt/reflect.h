@@ -93,6 +93,13 @@ AKT_API const akt_field *akt_type_field_by_name(
  * gives a pointer's size. */
 AKT_API void akt_kind_member_layout(uint16_t k, size_t *size, size_t *align);
 
+/* akt_field_elem_size -- sizeof one element (a map: one value) of the
+ * LIST or MAP field f: f->elem_size, or where that is 0 (aktc's field rows
+ * since ABI 5 leave it to the runtime) the size of f->elem_kind
+ * (f->msg_type->size for messages, which lists hold inline). 0 for fields
+ * of other kinds. */
+AKT_API size_t akt_field_elem_size(const akt_field *f);
+
 /* One field's value, by kind (akt_kind). Integers and enums widen to i or
  * u, floats to f; str, bytes, list and map are views into the object's
  * storage (list/map items are laid out as the field's elem_kind /

@@ -72,6 +72,15 @@ akt_kind_member_layout(uint16_t k, size_t *size, size_t *align)
     }
 }
 
+size_t
+akt_field_elem_size(const akt_field *f)
+{
+    if (f == NULL || (f->kind != AKT_KIND_LIST && f->kind != AKT_KIND_MAP)) {
+        return 0;
+    }
+    return akti_elem_size(f);
+}
+
 bool
 akt_field_present(const akt_field *f, const void *obj)
 {
@@ -316,11 +325,11 @@ akt_field_set(
         break;
     }
     case AKT_KIND_LIST:
-        if ((rc = check_items(
-                 f->elem_kind, v->v.list.items, v->v.list.len, f->elem_size))
+        if ((rc = check_items(f->elem_kind, v->v.list.items, v->v.list.len,
+                 akt_field_elem_size(f)))
                 != AKT_OK
             || (rc = akti_copy_items(arena, f->elem_kind, f->msg_type,
-                    v->v.list.items, v->v.list.len, f->elem_size,
+                    v->v.list.items, v->v.list.len, akt_field_elem_size(f),
                     akti_kind_align(f->elem_kind, f->msg_type), &nv.l.items))
                 != AKT_OK) {
             return rc;
@@ -332,15 +341,15 @@ akt_field_set(
         size_t ks = akti_kind_size(f->key_kind, NULL);
         if ((rc = check_items(f->key_kind, v->v.map.keys, v->v.map.len, ks))
                 != AKT_OK
-            || (rc = check_items(
-                    f->elem_kind, v->v.map.values, v->v.map.len, f->elem_size))
+            || (rc = check_items(f->elem_kind, v->v.map.values, v->v.map.len,
+                    akt_field_elem_size(f)))
                 != AKT_OK
             || (rc = akti_copy_items(arena, f->key_kind, NULL, v->v.map.keys,
                     v->v.map.len, ks, akti_kind_align(f->key_kind, NULL),
                     &nv.m.keys))
                 != AKT_OK
             || (rc = akti_copy_items(arena, f->elem_kind, f->msg_type,
-                    v->v.map.values, v->v.map.len, f->elem_size,
+                    v->v.map.values, v->v.map.len, akt_field_elem_size(f),
                     akti_kind_align(f->elem_kind, f->msg_type), &nv.m.values))
                 != AKT_OK) {
             return rc;

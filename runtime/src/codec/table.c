@@ -354,7 +354,7 @@ enc_items(wr *w, uint8_t *p, const akt_field *f, const char *vp, unsigned depth)
     size_t n = is_map ? m->len : l->len;
     const char *items = is_map ? m->values : l->items;
     const char *keys = is_map ? m->keys : NULL;
-    size_t esize = f->elem_size, ksize = akti_kind_size(f->key_kind, NULL);
+    size_t esize = akti_elem_size(f), ksize = akti_kind_size(f->key_kind, NULL);
     for (size_t j = 0; j < n && p != NULL; j++) {
         if (is_map) {
             if ((p = wr_need(w, p, 9)) == NULL) {
@@ -678,7 +678,7 @@ dec_container(const akt_field *f, void *vp, akt_reader *r, akt_arena *arena)
         && (is_map ? akt_mp_get_map(r, &len) : akt_mp_get_array(r, &len))
             == AKT_OK) {
         const akt_type *mt = f->msg_type;
-        size_t esize = f->elem_size;
+        size_t esize = akti_elem_size(f);
         char *keys = NULL;
         size_t ksize = 0;
         if (is_map) {
@@ -888,7 +888,7 @@ copy_obj(const akt_type *t, void *dst, const void *src, akt_arena *arena)
             const akt_list *sl = (const void *)(s + f->offset);
             akt_list *dl = (void *)(d + f->offset);
             rc = akti_copy_items(arena, f->elem_kind, f->msg_type, sl->items,
-                sl->len, f->elem_size,
+                sl->len, akti_elem_size(f),
                 akti_kind_align(f->elem_kind, f->msg_type), &dl->items);
         } else if (f->kind == AKT_KIND_MAP) {
             const akt_map *sm = (const void *)(s + f->offset);
@@ -898,7 +898,7 @@ copy_obj(const akt_type *t, void *dst, const void *src, akt_arena *arena)
                 akti_kind_align(f->key_kind, NULL), &dm->keys);
             if (rc == AKT_OK) {
                 rc = akti_copy_items(arena, f->elem_kind, f->msg_type,
-                    sm->values, sm->len, f->elem_size,
+                    sm->values, sm->len, akti_elem_size(f),
                     akti_kind_align(f->elem_kind, f->msg_type), &dm->values);
             }
         } else if (kind_deep(f->kind)
@@ -1006,7 +1006,7 @@ eq_obj(const akt_type *t, const void *a, const void *b)
             const akt_list *l = (const void *)xa, *m = (const void *)ya;
             if (l->len != m->len
                 || !eq_items(f->elem_kind, f->msg_type, l->items, m->items,
-                    l->len, f->elem_size)) {
+                    l->len, akti_elem_size(f))) {
                 return false;
             }
             continue;
@@ -1017,7 +1017,7 @@ eq_obj(const akt_type *t, const void *a, const void *b)
                 || !eq_items(f->key_kind, NULL, l->keys, m->keys, l->len,
                     akti_kind_size(f->key_kind, NULL))
                 || !eq_items(f->elem_kind, f->msg_type, l->values, m->values,
-                    l->len, f->elem_size)) {
+                    l->len, akti_elem_size(f))) {
                 return false;
             }
             continue;

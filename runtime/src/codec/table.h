@@ -27,6 +27,16 @@ akti_has_offset(const akt_field *f)
 AKTI_INTERNAL size_t akti_kind_size(unsigned k, const akt_type *mt);
 AKTI_INTERNAL size_t akti_kind_align(unsigned k, const akt_type *mt);
 
+/* akti_elem_size -- sizeof one element (value) of a LIST/MAP field: its
+ * elem_size, or the size of its elem_kind where the row leaves it 0 (aktc
+ * since ABI 5). akt_field_elem_size is the public form. */
+static inline size_t
+akti_elem_size(const akt_field *f)
+{
+    return f->elem_size ? f->elem_size
+                        : akti_kind_size(f->elem_kind, f->msg_type);
+}
+
 /* akti_copy_items -- n elements of kind k (size bytes each, aligned to
  * align) from src into new arena storage (*out NULL for n == 0), strings,
  * bytes and nested messages copied too. AKT_ENOMEM. */

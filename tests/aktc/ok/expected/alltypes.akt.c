@@ -7,9 +7,9 @@
  * (akt/reflect.h). A field row is {name, number, kind, flags} and then,
  * by name, the member's offset, the offset of its has_ flag (optional
  * fields that are not messages) and what a list, map, enum or message
- * needs; a descriptor is {abi, flags, name, id, size, align, fields,
- * nfields} and its default value (akt/msg.h). Doc comments are in the
- * header.
+ * needs (the runtime derives the element size); a descriptor is {abi, flags, name, id,
+ * size, align, fields, nfields} and its default value (akt/msg.h). Doc
+ * comments are in the header.
  */
 #include "alltypes.akt.h"
 
@@ -17,13 +17,9 @@
 
 /* ==== messages ========================================================== */
 
-/* --- corpus.all.Scalars --- */
-
 const corpus_all_Scalars corpus_all_scalars_default = {
     .flag = false,
 };
-
-/* --- corpus.all.Defaults --- */
 
 const corpus_all_Defaults corpus_all_defaults_default = {
     .answer = 42,
@@ -37,25 +33,17 @@ const corpus_all_Defaults corpus_all_defaults_default = {
     .level = CORPUS_ALL_LEVEL_LOW,
 };
 
-/* --- corpus.all.Nested --- */
-
 const corpus_all_Nested corpus_all_nested_default = {
     .origin = NULL,
 };
-
-/* --- corpus.all.Empty --- */
 
 const corpus_all_Empty corpus_all_empty_default = {
     .empty_ = 0,
 };
 
-/* --- corpus.all.StoreState --- */
-
 const corpus_all_StoreState corpus_all_store_state_default = {
     .values = {NULL, NULL, 0},
 };
-
-/* --- corpus.all.IdleState --- */
 
 const corpus_all_IdleState corpus_all_idle_state_default = {
     .empty_ = 0,
@@ -378,17 +366,11 @@ static const akt_field corpus_all_defaults_fields[] = {
     {"pi", 5, AKT_KIND_FLOAT64, 0, .offset = offsetof(corpus_all_Defaults, pi)},
     {"greeting", 6, AKT_KIND_STRING, 0, .offset = offsetof(corpus_all_Defaults, greeting)},
     {"on", 7, AKT_KIND_BOOL, 0, .offset = offsetof(corpus_all_Defaults, on)},
-    {"color", 8, AKT_KIND_ENUM, 0, .offset = offsetof(corpus_all_Defaults, color),
-        .enum_type = &corpus_common_color_enum},
-    {"level", 9, AKT_KIND_ENUM, 0, .offset = offsetof(corpus_all_Defaults, level),
-        .enum_type = &corpus_all_level_enum},
-    {"maybe", 10, AKT_KIND_INT32, AKT_FIELD_OPTIONAL, .offset = offsetof(corpus_all_Defaults, maybe),
-        .has_offset = offsetof(corpus_all_Defaults, has_maybe)},
-    {"nick", 11, AKT_KIND_STRING, AKT_FIELD_OPTIONAL, .offset = offsetof(corpus_all_Defaults, nick),
-        .has_offset = offsetof(corpus_all_Defaults, has_nick)},
-    {"opt_level", 12, AKT_KIND_ENUM, AKT_FIELD_OPTIONAL, .offset = offsetof(corpus_all_Defaults, opt_level),
-        .has_offset = offsetof(corpus_all_Defaults, has_opt_level),
-        .enum_type = &corpus_all_level_enum},
+    {"color", 8, AKT_KIND_ENUM, 0, .offset = offsetof(corpus_all_Defaults, color), .enum_type = &corpus_common_color_enum},
+    {"level", 9, AKT_KIND_ENUM, 0, .offset = offsetof(corpus_all_Defaults, level), .enum_type = &corpus_all_level_enum},
+    {"maybe", 10, AKT_KIND_INT32, AKT_FIELD_OPTIONAL, .offset = offsetof(corpus_all_Defaults, maybe), .has_offset = offsetof(corpus_all_Defaults, has_maybe)},
+    {"nick", 11, AKT_KIND_STRING, AKT_FIELD_OPTIONAL, .offset = offsetof(corpus_all_Defaults, nick), .has_offset = offsetof(corpus_all_Defaults, has_nick)},
+    {"opt_level", 12, AKT_KIND_ENUM, AKT_FIELD_OPTIONAL, .offset = offsetof(corpus_all_Defaults, opt_level), .has_offset = offsetof(corpus_all_Defaults, has_opt_level), .enum_type = &corpus_all_level_enum},
     {"old_count", 20, AKT_KIND_INT32, AKT_FIELD_DEPRECATED, .offset = offsetof(corpus_all_Defaults, old_count)},
 };
 
@@ -399,41 +381,22 @@ const akt_type corpus_all_defaults_desc = {
 };
 
 static const akt_field corpus_all_nested_fields[] = {
-    {"origin", 1, AKT_KIND_MESSAGE, 0, .offset = offsetof(corpus_all_Nested, origin),
-        .msg_type = &corpus_common_point_desc},
-    {"target", 2, AKT_KIND_MESSAGE, AKT_FIELD_OPTIONAL, .offset = offsetof(corpus_all_Nested, target),
-        .msg_type = &corpus_common_point_desc},
-    {"numbers", 3, AKT_KIND_LIST, 0, .offset = offsetof(corpus_all_Nested, numbers),
-        .elem_kind = AKT_KIND_INT32, .elem_size = sizeof(int32_t)},
-    {"names", 4, AKT_KIND_LIST, 0, .offset = offsetof(corpus_all_Nested, names),
-        .elem_kind = AKT_KIND_STRING, .elem_size = sizeof(akt_str)},
-    {"path", 5, AKT_KIND_LIST, 0, .offset = offsetof(corpus_all_Nested, path),
-        .elem_kind = AKT_KIND_MESSAGE, .elem_size = sizeof(corpus_common_Point),
-        .msg_type = &corpus_common_point_desc},
-    {"colors", 6, AKT_KIND_LIST, 0, .offset = offsetof(corpus_all_Nested, colors),
-        .elem_kind = AKT_KIND_ENUM, .elem_size = sizeof(corpus_common_Color),
-        .enum_type = &corpus_common_color_enum},
-    {"chunks", 7, AKT_KIND_LIST, 0, .offset = offsetof(corpus_all_Nested, chunks),
-        .elem_kind = AKT_KIND_BYTES, .elem_size = sizeof(akt_bytes)},
-    {"counts", 8, AKT_KIND_MAP, 0, .offset = offsetof(corpus_all_Nested, counts),
-        .elem_kind = AKT_KIND_INT64, .key_kind = AKT_KIND_STRING, .elem_size = sizeof(int64_t)},
-    {"points", 9, AKT_KIND_MAP, 0, .offset = offsetof(corpus_all_Nested, points),
-        .elem_kind = AKT_KIND_MESSAGE, .key_kind = AKT_KIND_INT32, .elem_size = sizeof(corpus_common_Point),
-        .msg_type = &corpus_common_point_desc},
-    {"labels", 10, AKT_KIND_MAP, 0, .offset = offsetof(corpus_all_Nested, labels),
-        .elem_kind = AKT_KIND_STRING, .key_kind = AKT_KIND_UINT64, .elem_size = sizeof(akt_str)},
+    {"origin", 1, AKT_KIND_MESSAGE, 0, .offset = offsetof(corpus_all_Nested, origin), .msg_type = &corpus_common_point_desc},
+    {"target", 2, AKT_KIND_MESSAGE, AKT_FIELD_OPTIONAL, .offset = offsetof(corpus_all_Nested, target), .msg_type = &corpus_common_point_desc},
+    {"numbers", 3, AKT_KIND_LIST, 0, .offset = offsetof(corpus_all_Nested, numbers), .elem_kind = AKT_KIND_INT32},
+    {"names", 4, AKT_KIND_LIST, 0, .offset = offsetof(corpus_all_Nested, names), .elem_kind = AKT_KIND_STRING},
+    {"path", 5, AKT_KIND_LIST, 0, .offset = offsetof(corpus_all_Nested, path), .elem_kind = AKT_KIND_MESSAGE, .msg_type = &corpus_common_point_desc},
+    {"colors", 6, AKT_KIND_LIST, 0, .offset = offsetof(corpus_all_Nested, colors), .elem_kind = AKT_KIND_ENUM, .enum_type = &corpus_common_color_enum},
+    {"chunks", 7, AKT_KIND_LIST, 0, .offset = offsetof(corpus_all_Nested, chunks), .elem_kind = AKT_KIND_BYTES},
+    {"counts", 8, AKT_KIND_MAP, 0, .offset = offsetof(corpus_all_Nested, counts), .elem_kind = AKT_KIND_INT64, .key_kind = AKT_KIND_STRING},
+    {"points", 9, AKT_KIND_MAP, 0, .offset = offsetof(corpus_all_Nested, points), .elem_kind = AKT_KIND_MESSAGE, .key_kind = AKT_KIND_INT32, .msg_type = &corpus_common_point_desc},
+    {"labels", 10, AKT_KIND_MAP, 0, .offset = offsetof(corpus_all_Nested, labels), .elem_kind = AKT_KIND_STRING, .key_kind = AKT_KIND_UINT64},
     {"owner", 11, AKT_KIND_REF, 0, .offset = offsetof(corpus_all_Nested, owner)},
-    {"backup", 12, AKT_KIND_REF, AKT_FIELD_OPTIONAL, .offset = offsetof(corpus_all_Nested, backup),
-        .has_offset = offsetof(corpus_all_Nested, has_backup)},
-    {"peers", 13, AKT_KIND_LIST, 0, .offset = offsetof(corpus_all_Nested, peers),
-        .elem_kind = AKT_KIND_REF, .elem_size = sizeof(akt_ref)},
-    {"children", 14, AKT_KIND_LIST, 0, .offset = offsetof(corpus_all_Nested, children),
-        .elem_kind = AKT_KIND_MESSAGE, .elem_size = sizeof(corpus_all_Nested),
-        .msg_type = &corpus_all_nested_desc},
-    {"parent", 15, AKT_KIND_MESSAGE, AKT_FIELD_OPTIONAL, .offset = offsetof(corpus_all_Nested, parent),
-        .msg_type = &corpus_all_nested_desc},
-    {"switches", 16, AKT_KIND_MAP, 0, .offset = offsetof(corpus_all_Nested, switches),
-        .elem_kind = AKT_KIND_FLOAT32, .key_kind = AKT_KIND_BOOL, .elem_size = sizeof(float)},
+    {"backup", 12, AKT_KIND_REF, AKT_FIELD_OPTIONAL, .offset = offsetof(corpus_all_Nested, backup), .has_offset = offsetof(corpus_all_Nested, has_backup)},
+    {"peers", 13, AKT_KIND_LIST, 0, .offset = offsetof(corpus_all_Nested, peers), .elem_kind = AKT_KIND_REF},
+    {"children", 14, AKT_KIND_LIST, 0, .offset = offsetof(corpus_all_Nested, children), .elem_kind = AKT_KIND_MESSAGE, .msg_type = &corpus_all_nested_desc},
+    {"parent", 15, AKT_KIND_MESSAGE, AKT_FIELD_OPTIONAL, .offset = offsetof(corpus_all_Nested, parent), .msg_type = &corpus_all_nested_desc},
+    {"switches", 16, AKT_KIND_MAP, 0, .offset = offsetof(corpus_all_Nested, switches), .elem_kind = AKT_KIND_FLOAT32, .key_kind = AKT_KIND_BOOL},
 };
 
 const akt_type corpus_all_nested_desc = {
@@ -449,8 +412,7 @@ const akt_type corpus_all_empty_desc = {
 };
 
 static const akt_field corpus_all_store_state_fields[] = {
-    {"values", 1, AKT_KIND_MAP, 0, .offset = offsetof(corpus_all_StoreState, values),
-        .elem_kind = AKT_KIND_BYTES, .key_kind = AKT_KIND_STRING, .elem_size = sizeof(akt_bytes)},
+    {"values", 1, AKT_KIND_MAP, 0, .offset = offsetof(corpus_all_StoreState, values), .elem_kind = AKT_KIND_BYTES, .key_kind = AKT_KIND_STRING},
     {"writes", 2, AKT_KIND_UINT64, 0, .offset = offsetof(corpus_all_StoreState, writes)},
 };
 

@@ -33,8 +33,8 @@
 #include "common.akt.h"
 
 
-#if AKT_GEN_ABI != 4
-#error "alltypes.akt.h was generated for akt ABI 4: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 5
+#error "alltypes.akt.h was generated for akt ABI 5: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -74,31 +74,13 @@ struct corpus_all_Scalars {
     akt_bytes blob; /* 13 */
 };
 
-extern const akt_type corpus_all_scalars_desc; /* corpus.all.Scalars, type id 0x335a2279f48b8297 */
+extern const akt_type corpus_all_scalars_desc;
 extern const corpus_all_Scalars corpus_all_scalars_default;
 
 static inline corpus_all_Scalars *
 corpus_all_scalars_new(bool flag, int8_t i8, int16_t i16, int32_t i32, int64_t i64, uint8_t u8, uint16_t u16, uint32_t u32, uint64_t u64, float f32, double f64, const char *text, akt_bytes blob)
 {
-    corpus_all_Scalars *m_ = (corpus_all_Scalars *)akt_msg_new(&corpus_all_scalars_desc, akt_cstr_size(text) + blob.len);
-    if (m_ == NULL
-        || akt_msg_put_str(m_, &m_->text, text) != AKT_OK
-        || akt_msg_put_bytes(m_, &m_->blob, blob) != AKT_OK) {
-        akt_msg_free(m_);
-        return NULL;
-    }
-    m_->flag = flag;
-    m_->i8 = i8;
-    m_->i16 = i16;
-    m_->i32 = i32;
-    m_->i64 = i64;
-    m_->u8 = u8;
-    m_->u16 = u16;
-    m_->u32 = u32;
-    m_->u64 = u64;
-    m_->f32 = f32;
-    m_->f64 = f64;
-    return m_;
+    return (corpus_all_Scalars *)akt_msg_make(&corpus_all_scalars_desc, flag, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, text, blob);
 }
 
 static inline corpus_all_Scalars *
@@ -111,9 +93,9 @@ static inline akt_err
 corpus_all_scalars_decode(const void *data, size_t len, const akt_codec_limits *limits,
     corpus_all_Scalars **out)
 {
-    void *msg = NULL;
-    akt_err err = akt_msg_decode(&corpus_all_scalars_desc, data, len, limits, &msg);
-    *out = (corpus_all_Scalars *)msg;
+    void *m = NULL;
+    akt_err err = akt_msg_decode(&corpus_all_scalars_desc, data, len, limits, &m);
+    *out = (corpus_all_Scalars *)m;
     return err;
 }
 
@@ -137,28 +119,13 @@ struct corpus_all_Defaults {
     int32_t old_count; /* 20, deprecated */
 };
 
-extern const akt_type corpus_all_defaults_desc; /* corpus.all.Defaults, type id 0xcd6375c724d83bc8 */
+extern const akt_type corpus_all_defaults_desc;
 extern const corpus_all_Defaults corpus_all_defaults_default;
 
 static inline corpus_all_Defaults *
 corpus_all_defaults_new(int32_t answer, int64_t small, uint64_t big, float ratio, double pi, const char *greeting, bool on, corpus_common_Color color, corpus_all_Level level, int32_t old_count)
 {
-    corpus_all_Defaults *m_ = (corpus_all_Defaults *)akt_msg_new(&corpus_all_defaults_desc, akt_cstr_size(greeting));
-    if (m_ == NULL
-        || akt_msg_put_str(m_, &m_->greeting, greeting) != AKT_OK) {
-        akt_msg_free(m_);
-        return NULL;
-    }
-    m_->answer = answer;
-    m_->small = small;
-    m_->big = big;
-    m_->ratio = ratio;
-    m_->pi = pi;
-    m_->on = on;
-    m_->color = color;
-    m_->level = level;
-    m_->old_count = old_count;
-    return m_;
+    return (corpus_all_Defaults *)akt_msg_make(&corpus_all_defaults_desc, answer, small, big, ratio, pi, greeting, on, color, level, old_count);
 }
 
 static inline corpus_all_Defaults *
@@ -171,82 +138,40 @@ static inline akt_err
 corpus_all_defaults_decode(const void *data, size_t len, const akt_codec_limits *limits,
     corpus_all_Defaults **out)
 {
-    void *msg = NULL;
-    akt_err err = akt_msg_decode(&corpus_all_defaults_desc, data, len, limits, &msg);
-    *out = (corpus_all_Defaults *)msg;
+    void *m = NULL;
+    akt_err err = akt_msg_decode(&corpus_all_defaults_desc, data, len, limits, &m);
+    *out = (corpus_all_Defaults *)m;
     return err;
 }
 
 /* Nested messages, lists, maps and refs. */
 struct corpus_all_Nested {
     corpus_common_Point *origin; /* 1, NULL reads as the default */
-    corpus_common_Point *target; /* 2, optional: NULL when absent */
-    struct {
-        int32_t *items;
-        size_t len;
-    } numbers; /* 3 */
-    struct {
-        akt_str *items;
-        size_t len;
-    } names; /* 4 */
-    struct {
-        corpus_common_Point *items;
-        size_t len;
-    } path; /* 5 */
-    struct {
-        corpus_common_Color *items;
-        size_t len;
-    } colors; /* 6 */
-    struct {
-        akt_bytes *items;
-        size_t len;
-    } chunks; /* 7 */
-    struct {
-        akt_str *keys;
-        int64_t *values;
-        size_t len;
-    } counts; /* 8 */
-    struct {
-        int32_t *keys;
-        corpus_common_Point *values;
-        size_t len;
-    } points; /* 9 */
-    struct {
-        uint64_t *keys;
-        akt_str *values;
-        size_t len;
-    } labels; /* 10 */
+    corpus_common_Point *target; /* 2, optional, NULL when absent */
+    struct { int32_t *items; size_t len; } numbers; /* 3 */
+    struct { akt_str *items; size_t len; } names; /* 4 */
+    struct { corpus_common_Point *items; size_t len; } path; /* 5 */
+    struct { corpus_common_Color *items; size_t len; } colors; /* 6 */
+    struct { akt_bytes *items; size_t len; } chunks; /* 7 */
+    struct { akt_str *keys; int64_t *values; size_t len; } counts; /* 8 */
+    struct { int32_t *keys; corpus_common_Point *values; size_t len; } points; /* 9 */
+    struct { uint64_t *keys; akt_str *values; size_t len; } labels; /* 10 */
     akt_ref owner; /* 11 */
     bool has_backup;
     akt_ref backup; /* 12, optional */
-    struct {
-        akt_ref *items;
-        size_t len;
-    } peers; /* 13 */
-    struct {
-        corpus_all_Nested *items;
-        size_t len;
-    } children; /* 14 */
-    corpus_all_Nested *parent; /* 15, optional: NULL when absent */
-    struct {
-        bool *keys;
-        float *values;
-        size_t len;
-    } switches; /* 16 */
+    struct { akt_ref *items; size_t len; } peers; /* 13 */
+    struct { corpus_all_Nested *items; size_t len; } children; /* 14 */
+    corpus_all_Nested *parent; /* 15, optional, NULL when absent */
+    struct { bool *keys; float *values; size_t len; } switches; /* 16 */
 };
 
-extern const akt_type corpus_all_nested_desc; /* corpus.all.Nested, type id 0x4697f182036739d9 */
+extern const akt_type corpus_all_nested_desc;
 extern const corpus_all_Nested corpus_all_nested_default;
 
 static inline corpus_all_Nested *
 corpus_all_nested_new(akt_ref owner)
 {
-    corpus_all_Nested *m_ = (corpus_all_Nested *)akt_msg_new(&corpus_all_nested_desc, 0);
-    if (m_ == NULL) {
-        return NULL;
-    }
-    m_->owner = owner;
-    return m_;
+    return (corpus_all_Nested *)akt_msg_make(&corpus_all_nested_desc, owner);
 }
 
 static inline corpus_all_Nested *
@@ -259,9 +184,9 @@ static inline akt_err
 corpus_all_nested_decode(const void *data, size_t len, const akt_codec_limits *limits,
     corpus_all_Nested **out)
 {
-    void *msg = NULL;
-    akt_err err = akt_msg_decode(&corpus_all_nested_desc, data, len, limits, &msg);
-    *out = (corpus_all_Nested *)msg;
+    void *m = NULL;
+    akt_err err = akt_msg_decode(&corpus_all_nested_desc, data, len, limits, &m);
+    *out = (corpus_all_Nested *)m;
     return err;
 }
 
@@ -270,14 +195,13 @@ struct corpus_all_Empty {
     char empty_; /* C has no empty structs */
 };
 
-extern const akt_type corpus_all_empty_desc; /* corpus.all.Empty, type id 0x95efe0c50b80826b */
+extern const akt_type corpus_all_empty_desc;
 extern const corpus_all_Empty corpus_all_empty_default;
 
 static inline corpus_all_Empty *
 corpus_all_empty_new(void)
 {
-    corpus_all_Empty *m_ = (corpus_all_Empty *)akt_msg_new(&corpus_all_empty_desc, 0);
-    return m_;
+    return (corpus_all_Empty *)akt_msg_make(&corpus_all_empty_desc);
 }
 
 static inline corpus_all_Empty *
@@ -290,9 +214,9 @@ static inline akt_err
 corpus_all_empty_decode(const void *data, size_t len, const akt_codec_limits *limits,
     corpus_all_Empty **out)
 {
-    void *msg = NULL;
-    akt_err err = akt_msg_decode(&corpus_all_empty_desc, data, len, limits, &msg);
-    *out = (corpus_all_Empty *)msg;
+    void *m = NULL;
+    akt_err err = akt_msg_decode(&corpus_all_empty_desc, data, len, limits, &m);
+    *out = (corpus_all_Empty *)m;
     return err;
 }
 
@@ -300,19 +224,15 @@ corpus_all_empty_decode(const void *data, size_t len, const akt_codec_limits *li
 
 /* The state of actor Store. */
 struct corpus_all_StoreState {
-    struct {
-        akt_str *keys;
-        akt_bytes *values;
-        size_t len;
-    } values; /* 1 */
+    struct { akt_str *keys; akt_bytes *values; size_t len; } values; /* 1 */
     uint64_t writes; /* 2 */
 };
 
 /* corpus_all_StoreRef -- a ref to a Store. The typed functions below take
  * it, so sending a Store's message to another kind of actor (or
  * another actor's message to a Store) does not compile.
- * corpus_all_store_ref(r) wraps an akt_ref (the caller vouches that r is a
- * Store); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
+ * corpus_all_store_ref(r) wraps an akt_ref (the caller vouches that r is
+ * a Store); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
  * the like. Passed by value, copied freely, like akt_ref.
  *
  * For each message M a Store handles (snake name m):
@@ -348,30 +268,22 @@ corpus_all_store_ref(akt_ref ref)
     return typed;
 }
 
-/*
- * Keeps values; answers with what it has.
+/* Keeps values; answers with what it has.
  *
  * The handlers of actor Store: fill in the ones you need and spawn
- * with corpus_all_store_props().
- */
+ * with corpus_all_store_props(). */
 typedef struct corpus_all_StoreHandlers {
     /* Scalars: Store a value. */
     akt_err (*on_scalars)(corpus_all_StoreState *state, akt_ctx *ctx,
         const corpus_all_Scalars *msg);
-    /*
-     * Defaults: Look a value up.
-     * Reply with corpus_all_store_reply_defaults() or akt_reply_error().
-     */
+    /* Defaults: Look a value up.
+     * Reply with corpus_all_store_reply_defaults() or akt_reply_error(). */
     akt_err (*on_defaults)(corpus_all_StoreState *state, akt_ctx *ctx,
         const corpus_all_Defaults *msg);
-    /*
-     * Empty. Reply with corpus_all_store_reply_empty() or akt_reply_error().
-     */
+    /* Empty. Reply with corpus_all_store_reply_empty() or akt_reply_error(). */
     akt_err (*on_empty)(corpus_all_StoreState *state, akt_ctx *ctx,
         const corpus_all_Empty *msg);
-    /*
-     * Point. Reply with corpus_all_store_reply_point() or akt_reply_error().
-     */
+    /* Point. Reply with corpus_all_store_reply_point() or akt_reply_error(). */
     akt_err (*on_point)(corpus_all_StoreState *state, akt_ctx *ctx,
         const corpus_common_Point *msg);
 
@@ -516,7 +428,7 @@ corpus_all_store_reply_defaults(akt_ctx *ctx, corpus_all_Nested *reply)
     return akt_reply(ctx, reply);
 }
 
-/* Sending a Empty to a Store (see corpus_all_StoreRef). */
+/* Sending an Empty to a Store (see corpus_all_StoreRef). */
 static inline akt_err
 corpus_all_store_tell_empty(corpus_all_StoreRef to, corpus_all_Empty *msg)
 {
@@ -538,7 +450,7 @@ corpus_all_store_forward_empty(akt_ctx *ctx, corpus_all_StoreRef to,
     return akt_forward_msg(ctx, to.ref, msg);
 }
 
-/* Asking a Store with a Empty, answered with a Empty (see
+/* Asking a Store with an Empty, answered with an Empty (see
  * corpus_all_StoreRef). */
 static inline akt_err
 corpus_all_store_ask_empty(corpus_all_StoreRef to, corpus_all_Empty *msg,
@@ -627,14 +539,14 @@ struct corpus_all_IdleState {
     char empty_; /* C has no empty structs */
 };
 
-/* corpus_all_IdleRef -- a ref to a Idle. The typed functions below take
- * it, so sending a Idle's message to another kind of actor (or
- * another actor's message to a Idle) does not compile.
- * corpus_all_idle_ref(r) wraps an akt_ref (the caller vouches that r is a
- * Idle); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
+/* corpus_all_IdleRef -- a ref to an Idle. The typed functions below take
+ * it, so sending an Idle's message to another kind of actor (or
+ * another actor's message to an Idle) does not compile.
+ * corpus_all_idle_ref(r) wraps an akt_ref (the caller vouches that r is
+ * an Idle); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
  * the like. Passed by value, copied freely, like akt_ref.
  *
- * For each message M a Idle handles (snake name m):
+ * For each message M an Idle handles (snake name m):
  *   corpus_all_idle_tell_m(to, msg)    send it from nobody (a reply is dropped)
  *   corpus_all_idle_tell_m_from(to, msg, sender)  with a sender (in a handler
  *       akt_ctx_self(ctx), so the answer comes back as a message)
@@ -667,12 +579,10 @@ corpus_all_idle_ref(akt_ref ref)
     return typed;
 }
 
-/*
- * An actor with no state and no handlers still builds.
+/* An actor with no state and no handlers still builds.
  *
  * The handlers of actor Idle: fill in the ones you need and spawn
- * with corpus_all_idle_props().
- */
+ * with corpus_all_idle_props(). */
 typedef struct corpus_all_IdleHandlers {
 
     /* init -- optional: set the state up from the spawn's init argument
@@ -694,14 +604,14 @@ typedef struct corpus_all_IdleHandlers {
     akt_err (*post_restart)(corpus_all_IdleState *state, akt_ctx *ctx, akt_err reason);
 } corpus_all_IdleHandlers;
 
-/* corpus_all_idle_props -- fill *out to spawn a Idle that runs the handlers
+/* corpus_all_idle_props -- fill *out to spawn an Idle that runs the handlers
  * in h. h is borrowed for the actor's whole life (usually a static const
  * table). A message whose handler is NULL fails the actor with
  * AKT_EUNHANDLED (its supervisor decides). Errors: AKT_EINVAL when h or
  * out is NULL. */
 akt_err corpus_all_idle_props(const corpus_all_IdleHandlers *h, akt_props *out);
 
-/* corpus_all_idle_spawn -- spawn a Idle under /user (name NULL: a generated
+/* corpus_all_idle_spawn -- spawn an Idle under /user (name NULL: a generated
  * one) that runs the handlers in h, with init_arg for h->init (NULL when
  * none; like h it must outlive the actor, which gets it again on each
  * restart). On AKT_OK *out (may be NULL) is its typed ref. Errors: those

@@ -7,17 +7,15 @@
  * (akt/reflect.h). A field row is {name, number, kind, flags} and then,
  * by name, the member's offset, the offset of its has_ flag (optional
  * fields that are not messages) and what a list, map, enum or message
- * needs; a descriptor is {abi, flags, name, id, size, align, fields,
- * nfields} and its default value (akt/msg.h). Doc comments are in the
- * header.
+ * needs (the runtime derives the element size); a descriptor is {abi, flags, name, id,
+ * size, align, fields, nfields} and its default value (akt/msg.h). Doc
+ * comments are in the header.
  */
 #include "common.akt.h"
 
 #include <string.h>
 
 /* ==== messages ========================================================== */
-
-/* --- corpus.common.Point --- */
 
 const corpus_common_Point corpus_common_point_default = {
     .x = 0,

@@ -31,8 +31,8 @@
 #include <akt/akt.h>
 #include <akt/akt_gen.h>
 
-#if AKT_GEN_ABI != 4
-#error "common.akt.h was generated for akt ABI 4: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 5
+#error "common.akt.h was generated for akt ABI 5: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -59,19 +59,13 @@ struct corpus_common_Point {
     double y; /* 2 */
 };
 
-extern const akt_type corpus_common_point_desc; /* corpus.common.Point, type id 0x65cf891db7c1a3a8 */
+extern const akt_type corpus_common_point_desc;
 extern const corpus_common_Point corpus_common_point_default;
 
 static inline corpus_common_Point *
 corpus_common_point_new(double x, double y)
 {
-    corpus_common_Point *m_ = (corpus_common_Point *)akt_msg_new(&corpus_common_point_desc, 0);
-    if (m_ == NULL) {
-        return NULL;
-    }
-    m_->x = x;
-    m_->y = y;
-    return m_;
+    return (corpus_common_Point *)akt_msg_make(&corpus_common_point_desc, x, y);
 }
 
 static inline corpus_common_Point *
@@ -84,9 +78,9 @@ static inline akt_err
 corpus_common_point_decode(const void *data, size_t len, const akt_codec_limits *limits,
     corpus_common_Point **out)
 {
-    void *msg = NULL;
-    akt_err err = akt_msg_decode(&corpus_common_point_desc, data, len, limits, &msg);
-    *out = (corpus_common_Point *)msg;
+    void *m = NULL;
+    akt_err err = akt_msg_decode(&corpus_common_point_desc, data, len, limits, &m);
+    *out = (corpus_common_Point *)m;
     return err;
 }
 

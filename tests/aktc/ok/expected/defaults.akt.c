@@ -7,17 +7,15 @@
  * (akt/reflect.h). A field row is {name, number, kind, flags} and then,
  * by name, the member's offset, the offset of its has_ flag (optional
  * fields that are not messages) and what a list, map, enum or message
- * needs; a descriptor is {abi, flags, name, id, size, align, fields,
- * nfields} and its default value (akt/msg.h). Doc comments are in the
- * header.
+ * needs (the runtime derives the element size); a descriptor is {abi, flags, name, id,
+ * size, align, fields, nfields} and its default value (akt/msg.h). Doc
+ * comments are in the header.
  */
 #include "defaults.akt.h"
 
 #include <string.h>
 
 /* ==== messages ========================================================== */
-
-/* --- corpus.defaults.Edges --- */
 
 const corpus_defaults_Edges corpus_defaults_edges_default = {
     .nul = {"a\000b\000c", 5},
@@ -69,10 +67,8 @@ corpus_defaults_phase_name(corpus_defaults_Phase v)
 static const akt_field corpus_defaults_edges_fields[] = {
     {"nul", 1, AKT_KIND_STRING, 0, .offset = offsetof(corpus_defaults_Edges, nul)},
     {"utf8", 2, AKT_KIND_STRING, 0, .offset = offsetof(corpus_defaults_Edges, utf8)},
-    {"phase", 3, AKT_KIND_ENUM, 0, .offset = offsetof(corpus_defaults_Edges, phase),
-        .enum_type = &corpus_defaults_phase_enum},
-    {"later", 4, AKT_KIND_ENUM, 0, .offset = offsetof(corpus_defaults_Edges, later),
-        .enum_type = &corpus_defaults_phase_enum},
+    {"phase", 3, AKT_KIND_ENUM, 0, .offset = offsetof(corpus_defaults_Edges, phase), .enum_type = &corpus_defaults_phase_enum},
+    {"later", 4, AKT_KIND_ENUM, 0, .offset = offsetof(corpus_defaults_Edges, later), .enum_type = &corpus_defaults_phase_enum},
     {"f32_max", 5, AKT_KIND_FLOAT32, 0, .offset = offsetof(corpus_defaults_Edges, f32_max)},
     {"f32_min", 6, AKT_KIND_FLOAT32, 0, .offset = offsetof(corpus_defaults_Edges, f32_min)},
     {"f32_int", 7, AKT_KIND_FLOAT32, 0, .offset = offsetof(corpus_defaults_Edges, f32_int)},

@@ -31,8 +31,8 @@
 #include <akt/akt.h>
 #include <akt/akt_gen.h>
 
-#if AKT_GEN_ABI != 4
-#error "defaults.akt.h was generated for akt ABI 4: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 5
+#error "defaults.akt.h was generated for akt ABI 5: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -41,10 +41,8 @@ extern "C" {
 
 /* ==== messages ========================================================== */
 
-/*
- * Values named with contextual words (they are keywords only where the
- * grammar needs them).
- */
+/* Values named with contextual words (they are keywords only where the
+ * grammar needs them). */
 typedef int32_t corpus_defaults_Phase;
 enum {
     CORPUS_DEFAULTS_PHASE_INITIAL = 1,
@@ -57,46 +55,25 @@ typedef struct corpus_defaults_Edges corpus_defaults_Edges;
 
 /* Each default is the edge case its name says. */
 struct corpus_defaults_Edges {
-    /* NUL is a character like any other: the length counts it */
-    akt_str nul; /* 1 */
-    /* UTF-8 from the source and from \x escapes */
-    akt_str utf8; /* 2 */
+    akt_str nul; /* 1: NUL is a character like any other: the length counts it */
+    akt_str utf8; /* 2: UTF-8 from the source and from \x escapes */
     corpus_defaults_Phase phase; /* 3 */
     corpus_defaults_Phase later; /* 4 */
-    /* 3.4028235e38 rounds to FLT_MAX, not to infinity */
-    float f32_max; /* 5 */
-    /* the smallest float32 (a subnormal) */
-    float f32_min; /* 6 */
-    /* an integer default for a float field, rounded to float */
-    float f32_int; /* 7 */
+    float f32_max; /* 5: 3.4028235e38 rounds to FLT_MAX, not to infinity */
+    float f32_min; /* 6: the smallest float32 (a subnormal) */
+    float f32_int; /* 7: an integer default for a float field, rounded to float */
     double f64_max; /* 8 */
     double f64_min; /* 9 */
-    /* zero may be written with any exponent */
-    double zero; /* 10 */
+    double zero; /* 10: zero may be written with any exponent */
 };
 
-extern const akt_type corpus_defaults_edges_desc; /* corpus.defaults.Edges, type id 0x0177177b1d64a727 */
+extern const akt_type corpus_defaults_edges_desc;
 extern const corpus_defaults_Edges corpus_defaults_edges_default;
 
 static inline corpus_defaults_Edges *
 corpus_defaults_edges_new(const char *nul, const char *utf8, corpus_defaults_Phase phase, corpus_defaults_Phase later, float f32_max, float f32_min, float f32_int, double f64_max, double f64_min, double zero)
 {
-    corpus_defaults_Edges *m_ = (corpus_defaults_Edges *)akt_msg_new(&corpus_defaults_edges_desc, akt_cstr_size(nul) + akt_cstr_size(utf8));
-    if (m_ == NULL
-        || akt_msg_put_str(m_, &m_->nul, nul) != AKT_OK
-        || akt_msg_put_str(m_, &m_->utf8, utf8) != AKT_OK) {
-        akt_msg_free(m_);
-        return NULL;
-    }
-    m_->phase = phase;
-    m_->later = later;
-    m_->f32_max = f32_max;
-    m_->f32_min = f32_min;
-    m_->f32_int = f32_int;
-    m_->f64_max = f64_max;
-    m_->f64_min = f64_min;
-    m_->zero = zero;
-    return m_;
+    return (corpus_defaults_Edges *)akt_msg_make(&corpus_defaults_edges_desc, nul, utf8, phase, later, f32_max, f32_min, f32_int, f64_max, f64_min, zero);
 }
 
 static inline corpus_defaults_Edges *
@@ -109,9 +86,9 @@ static inline akt_err
 corpus_defaults_edges_decode(const void *data, size_t len, const akt_codec_limits *limits,
     corpus_defaults_Edges **out)
 {
-    void *msg = NULL;
-    akt_err err = akt_msg_decode(&corpus_defaults_edges_desc, data, len, limits, &msg);
-    *out = (corpus_defaults_Edges *)msg;
+    void *m = NULL;
+    akt_err err = akt_msg_decode(&corpus_defaults_edges_desc, data, len, limits, &m);
+    *out = (corpus_defaults_Edges *)m;
     return err;
 }
 

@@ -7,9 +7,9 @@
  * (akt/reflect.h). A field row is {name, number, kind, flags} and then,
  * by name, the member's offset, the offset of its has_ flag (optional
  * fields that are not messages) and what a list, map, enum or message
- * needs; a descriptor is {abi, flags, name, id, size, align, fields,
- * nfields} and its default value (akt/msg.h). Doc comments are in the
- * header.
+ * needs (the runtime derives the element size); a descriptor is {abi, flags, name, id,
+ * size, align, fields, nfields} and its default value (akt/msg.h). Doc
+ * comments are in the header.
  */
 #include "door.akt.h"
 
@@ -17,31 +17,21 @@
 
 /* ==== messages ========================================================== */
 
-/* --- fsmdemo.Open --- */
-
 const fsmdemo_Open fsmdemo_open_default = {
     .empty_ = 0,
 };
-
-/* --- fsmdemo.Close --- */
 
 const fsmdemo_Close fsmdemo_close_default = {
     .empty_ = 0,
 };
 
-/* --- fsmdemo.Lock --- */
-
 const fsmdemo_Lock fsmdemo_lock_default = {
     .code = {NULL, 0},
 };
 
-/* --- fsmdemo.Unlock --- */
-
 const fsmdemo_Unlock fsmdemo_unlock_default = {
     .code = {NULL, 0},
 };
-
-/* --- fsmdemo.DoorState --- */
 
 const fsmdemo_DoorState fsmdemo_door_state_default = {
     .code = {NULL, 0},

@@ -31,8 +31,8 @@
 #include <akt/akt.h>
 #include <akt/akt_gen.h>
 
-#if AKT_GEN_ABI != 4
-#error "door.akt.h was generated for akt ABI 4: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 5
+#error "door.akt.h was generated for akt ABI 5: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -51,14 +51,13 @@ struct fsmdemo_Open {
     char empty_; /* C has no empty structs */
 };
 
-extern const akt_type fsmdemo_open_desc; /* fsmdemo.Open, type id 0x74ec2b99b073e10c */
+extern const akt_type fsmdemo_open_desc;
 extern const fsmdemo_Open fsmdemo_open_default;
 
 static inline fsmdemo_Open *
 fsmdemo_open_new(void)
 {
-    fsmdemo_Open *m_ = (fsmdemo_Open *)akt_msg_new(&fsmdemo_open_desc, 0);
-    return m_;
+    return (fsmdemo_Open *)akt_msg_make(&fsmdemo_open_desc);
 }
 
 static inline fsmdemo_Open *
@@ -71,9 +70,9 @@ static inline akt_err
 fsmdemo_open_decode(const void *data, size_t len, const akt_codec_limits *limits,
     fsmdemo_Open **out)
 {
-    void *msg = NULL;
-    akt_err err = akt_msg_decode(&fsmdemo_open_desc, data, len, limits, &msg);
-    *out = (fsmdemo_Open *)msg;
+    void *m = NULL;
+    akt_err err = akt_msg_decode(&fsmdemo_open_desc, data, len, limits, &m);
+    *out = (fsmdemo_Open *)m;
     return err;
 }
 
@@ -81,14 +80,13 @@ struct fsmdemo_Close {
     char empty_; /* C has no empty structs */
 };
 
-extern const akt_type fsmdemo_close_desc; /* fsmdemo.Close, type id 0x6b6b6d5bb7e52bb0 */
+extern const akt_type fsmdemo_close_desc;
 extern const fsmdemo_Close fsmdemo_close_default;
 
 static inline fsmdemo_Close *
 fsmdemo_close_new(void)
 {
-    fsmdemo_Close *m_ = (fsmdemo_Close *)akt_msg_new(&fsmdemo_close_desc, 0);
-    return m_;
+    return (fsmdemo_Close *)akt_msg_make(&fsmdemo_close_desc);
 }
 
 static inline fsmdemo_Close *
@@ -101,9 +99,9 @@ static inline akt_err
 fsmdemo_close_decode(const void *data, size_t len, const akt_codec_limits *limits,
     fsmdemo_Close **out)
 {
-    void *msg = NULL;
-    akt_err err = akt_msg_decode(&fsmdemo_close_desc, data, len, limits, &msg);
-    *out = (fsmdemo_Close *)msg;
+    void *m = NULL;
+    akt_err err = akt_msg_decode(&fsmdemo_close_desc, data, len, limits, &m);
+    *out = (fsmdemo_Close *)m;
     return err;
 }
 
@@ -112,19 +110,13 @@ struct fsmdemo_Lock {
     akt_str code; /* 1 */
 };
 
-extern const akt_type fsmdemo_lock_desc; /* fsmdemo.Lock, type id 0xa0a13d81452b12e3 */
+extern const akt_type fsmdemo_lock_desc;
 extern const fsmdemo_Lock fsmdemo_lock_default;
 
 static inline fsmdemo_Lock *
 fsmdemo_lock_new(const char *code)
 {
-    fsmdemo_Lock *m_ = (fsmdemo_Lock *)akt_msg_new(&fsmdemo_lock_desc, akt_cstr_size(code));
-    if (m_ == NULL
-        || akt_msg_put_str(m_, &m_->code, code) != AKT_OK) {
-        akt_msg_free(m_);
-        return NULL;
-    }
-    return m_;
+    return (fsmdemo_Lock *)akt_msg_make(&fsmdemo_lock_desc, code);
 }
 
 static inline fsmdemo_Lock *
@@ -137,9 +129,9 @@ static inline akt_err
 fsmdemo_lock_decode(const void *data, size_t len, const akt_codec_limits *limits,
     fsmdemo_Lock **out)
 {
-    void *msg = NULL;
-    akt_err err = akt_msg_decode(&fsmdemo_lock_desc, data, len, limits, &msg);
-    *out = (fsmdemo_Lock *)msg;
+    void *m = NULL;
+    akt_err err = akt_msg_decode(&fsmdemo_lock_desc, data, len, limits, &m);
+    *out = (fsmdemo_Lock *)m;
     return err;
 }
 
@@ -147,19 +139,13 @@ struct fsmdemo_Unlock {
     akt_str code; /* 1 */
 };
 
-extern const akt_type fsmdemo_unlock_desc; /* fsmdemo.Unlock, type id 0xa20412528db997c8 */
+extern const akt_type fsmdemo_unlock_desc;
 extern const fsmdemo_Unlock fsmdemo_unlock_default;
 
 static inline fsmdemo_Unlock *
 fsmdemo_unlock_new(const char *code)
 {
-    fsmdemo_Unlock *m_ = (fsmdemo_Unlock *)akt_msg_new(&fsmdemo_unlock_desc, akt_cstr_size(code));
-    if (m_ == NULL
-        || akt_msg_put_str(m_, &m_->code, code) != AKT_OK) {
-        akt_msg_free(m_);
-        return NULL;
-    }
-    return m_;
+    return (fsmdemo_Unlock *)akt_msg_make(&fsmdemo_unlock_desc, code);
 }
 
 static inline fsmdemo_Unlock *
@@ -172,9 +158,9 @@ static inline akt_err
 fsmdemo_unlock_decode(const void *data, size_t len, const akt_codec_limits *limits,
     fsmdemo_Unlock **out)
 {
-    void *msg = NULL;
-    akt_err err = akt_msg_decode(&fsmdemo_unlock_desc, data, len, limits, &msg);
-    *out = (fsmdemo_Unlock *)msg;
+    void *m = NULL;
+    akt_err err = akt_msg_decode(&fsmdemo_unlock_desc, data, len, limits, &m);
+    *out = (fsmdemo_Unlock *)m;
     return err;
 }
 
@@ -198,8 +184,8 @@ typedef enum fsmdemo_DoorFsmState {
 /* fsmdemo_DoorRef -- a ref to a Door. The typed functions below take
  * it, so sending a Door's message to another kind of actor (or
  * another actor's message to a Door) does not compile.
- * fsmdemo_door_ref(r) wraps an akt_ref (the caller vouches that r is a
- * Door); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
+ * fsmdemo_door_ref(r) wraps an akt_ref (the caller vouches that r is
+ * a Door); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
  * the like. Passed by value, copied freely, like akt_ref.
  *
  * For each message M a Door handles (snake name m):
@@ -235,28 +221,22 @@ fsmdemo_door_ref(akt_ref ref)
     return typed;
 }
 
-/*
- * A door that closes itself.
+/* A door that closes itself.
  *
  * The handlers of actor Door's fsm, one struct per state: fill in
  * the ones you need and spawn with fsmdemo_door_props(). Every member may
- * be NULL.
- */
+ * be NULL. */
 typedef struct fsmdemo_DoorHandlers {
     /* State Closed (initial): Shut but not locked. */
     struct {
-        /*
-         * on Open -> Opened.
+        /* on Open -> Opened.
          * Goes to Opened unless the handler calls fsmdemo_door_stay()
-         * or fsmdemo_door_stop(); NULL: just goes.
-         */
+         * or fsmdemo_door_stop(); NULL: just goes. */
         akt_err (*on_open)(fsmdemo_DoorState *state, akt_ctx *ctx,
             const fsmdemo_Open *msg);
-        /*
-         * on Lock -> Locked: Keep the code.
+        /* on Lock -> Locked: Keep the code.
          * Goes to Locked unless the handler calls fsmdemo_door_stay()
-         * or fsmdemo_door_stop(); NULL: just goes.
-         */
+         * or fsmdemo_door_stop(); NULL: just goes. */
         akt_err (*on_lock)(fsmdemo_DoorState *state, akt_ctx *ctx,
             const fsmdemo_Lock *msg);
         /* Entering Closed; from is the state left (-1: the actor starts). */
@@ -268,17 +248,13 @@ typedef struct fsmdemo_DoorHandlers {
 
     /* State Locked. */
     struct {
-        /*
-         * on Unlock -> Closed.
+        /* on Unlock -> Closed.
          * Goes to Closed unless the handler calls fsmdemo_door_stay()
-         * or fsmdemo_door_stop(); NULL: just goes.
-         */
+         * or fsmdemo_door_stop(); NULL: just goes. */
         akt_err (*on_unlock)(fsmdemo_DoorState *state, akt_ctx *ctx,
             const fsmdemo_Unlock *msg);
-        /*
-         * on Open.
-         * Stays unless the handler calls fsmdemo_door_stop().
-         */
+        /* on Open.
+         * Stays unless the handler calls fsmdemo_door_stop(). */
         akt_err (*on_open)(fsmdemo_DoorState *state, akt_ctx *ctx,
             const fsmdemo_Open *msg);
         /* Entering Locked; from is the state left (-1: the actor starts). */
@@ -290,18 +266,14 @@ typedef struct fsmdemo_DoorHandlers {
 
     /* State Opened. */
     struct {
-        /*
-         * on Close -> Closed.
+        /* on Close -> Closed.
          * Goes to Closed unless the handler calls fsmdemo_door_stay()
-         * or fsmdemo_door_stop(); NULL: just goes.
-         */
+         * or fsmdemo_door_stop(); NULL: just goes. */
         akt_err (*on_close)(fsmdemo_DoorState *state, akt_ctx *ctx,
             const fsmdemo_Close *msg);
-        /*
-         * timeout 30s -> Closed.
+        /* timeout 30s -> Closed.
          * Goes to Closed unless the handler calls fsmdemo_door_stay()
-         * or fsmdemo_door_stop(); NULL: just goes.
-         */
+         * or fsmdemo_door_stop(); NULL: just goes. */
         akt_err (*on_timeout)(fsmdemo_DoorState *state, akt_ctx *ctx);
         /* Entering Opened; from is the state left (-1: the actor starts). */
         void (*on_enter)(fsmdemo_DoorState *state, akt_ctx *ctx, int from);
@@ -434,7 +406,7 @@ fsmdemo_door_goto_opened(akt_ctx *ctx)
     return akt_fsm_goto(ctx, FSMDEMO_DOOR_OPENED);
 }
 
-/* Sending a Open to a Door (see fsmdemo_DoorRef). */
+/* Sending an Open to a Door (see fsmdemo_DoorRef). */
 static inline akt_err
 fsmdemo_door_tell_open(fsmdemo_DoorRef to, fsmdemo_Open *msg)
 {
@@ -478,7 +450,7 @@ fsmdemo_door_forward_lock(akt_ctx *ctx, fsmdemo_DoorRef to,
     return akt_forward_msg(ctx, to.ref, msg);
 }
 
-/* Sending a Unlock to a Door (see fsmdemo_DoorRef). */
+/* Sending an Unlock to a Door (see fsmdemo_DoorRef). */
 static inline akt_err
 fsmdemo_door_tell_unlock(fsmdemo_DoorRef to, fsmdemo_Unlock *msg)
 {

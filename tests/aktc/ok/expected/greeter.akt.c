@@ -7,9 +7,9 @@
  * (akt/reflect.h). A field row is {name, number, kind, flags} and then,
  * by name, the member's offset, the offset of its has_ flag (optional
  * fields that are not messages) and what a list, map, enum or message
- * needs; a descriptor is {abi, flags, name, id, size, align, fields,
- * nfields} and its default value (akt/msg.h). Doc comments are in the
- * header.
+ * needs (the runtime derives the element size); a descriptor is {abi, flags, name, id,
+ * size, align, fields, nfields} and its default value (akt/msg.h). Doc
+ * comments are in the header.
  */
 #include "greeter.akt.h"
 
@@ -17,19 +17,13 @@
 
 /* ==== messages ========================================================== */
 
-/* --- demo.Hello --- */
-
 const demo_Hello demo_hello_default = {
     .name = {NULL, 0},
 };
 
-/* --- demo.Greeting --- */
-
 const demo_Greeting demo_greeting_default = {
     .text = {NULL, 0},
 };
-
-/* --- demo.GreeterState --- */
 
 const demo_GreeterState demo_greeter_state_default = {
     .greeted = 0,

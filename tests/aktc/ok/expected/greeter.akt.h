@@ -31,8 +31,8 @@
 #include <akt/akt.h>
 #include <akt/akt_gen.h>
 
-#if AKT_GEN_ABI != 4
-#error "greeter.akt.h was generated for akt ABI 4: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 5
+#error "greeter.akt.h was generated for akt ABI 5: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -47,23 +47,16 @@ typedef struct demo_GreeterState demo_GreeterState;
 
 /* Someone to greet. */
 struct demo_Hello {
-    /* who is saying hello */
-    akt_str name; /* 1 */
+    akt_str name; /* 1: who is saying hello */
 };
 
-extern const akt_type demo_hello_desc; /* demo.Hello, type id 0xe965e8b49ebb0c50 */
+extern const akt_type demo_hello_desc;
 extern const demo_Hello demo_hello_default;
 
 static inline demo_Hello *
 demo_hello_new(const char *name)
 {
-    demo_Hello *m_ = (demo_Hello *)akt_msg_new(&demo_hello_desc, akt_cstr_size(name));
-    if (m_ == NULL
-        || akt_msg_put_str(m_, &m_->name, name) != AKT_OK) {
-        akt_msg_free(m_);
-        return NULL;
-    }
-    return m_;
+    return (demo_Hello *)akt_msg_make(&demo_hello_desc, name);
 }
 
 static inline demo_Hello *
@@ -76,9 +69,9 @@ static inline akt_err
 demo_hello_decode(const void *data, size_t len, const akt_codec_limits *limits,
     demo_Hello **out)
 {
-    void *msg = NULL;
-    akt_err err = akt_msg_decode(&demo_hello_desc, data, len, limits, &msg);
-    *out = (demo_Hello *)msg;
+    void *m = NULL;
+    akt_err err = akt_msg_decode(&demo_hello_desc, data, len, limits, &m);
+    *out = (demo_Hello *)m;
     return err;
 }
 
@@ -87,19 +80,13 @@ struct demo_Greeting {
     akt_str text; /* 1 */
 };
 
-extern const akt_type demo_greeting_desc; /* demo.Greeting, type id 0x9446ac8c2ac0c047 */
+extern const akt_type demo_greeting_desc;
 extern const demo_Greeting demo_greeting_default;
 
 static inline demo_Greeting *
 demo_greeting_new(const char *text)
 {
-    demo_Greeting *m_ = (demo_Greeting *)akt_msg_new(&demo_greeting_desc, akt_cstr_size(text));
-    if (m_ == NULL
-        || akt_msg_put_str(m_, &m_->text, text) != AKT_OK) {
-        akt_msg_free(m_);
-        return NULL;
-    }
-    return m_;
+    return (demo_Greeting *)akt_msg_make(&demo_greeting_desc, text);
 }
 
 static inline demo_Greeting *
@@ -112,9 +99,9 @@ static inline akt_err
 demo_greeting_decode(const void *data, size_t len, const akt_codec_limits *limits,
     demo_Greeting **out)
 {
-    void *msg = NULL;
-    akt_err err = akt_msg_decode(&demo_greeting_desc, data, len, limits, &msg);
-    *out = (demo_Greeting *)msg;
+    void *m = NULL;
+    akt_err err = akt_msg_decode(&demo_greeting_desc, data, len, limits, &m);
+    *out = (demo_Greeting *)m;
     return err;
 }
 
@@ -128,8 +115,8 @@ struct demo_GreeterState {
 /* demo_GreeterRef -- a ref to a Greeter. The typed functions below take
  * it, so sending a Greeter's message to another kind of actor (or
  * another actor's message to a Greeter) does not compile.
- * demo_greeter_ref(r) wraps an akt_ref (the caller vouches that r is a
- * Greeter); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
+ * demo_greeter_ref(r) wraps an akt_ref (the caller vouches that r is
+ * a Greeter); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
  * the like. Passed by value, copied freely, like akt_ref.
  *
  * For each message M a Greeter handles (snake name m):
@@ -165,17 +152,13 @@ demo_greeter_ref(akt_ref ref)
     return typed;
 }
 
-/*
- * Greets everyone, and counts them.
+/* Greets everyone, and counts them.
  *
  * The handlers of actor Greeter: fill in the ones you need and spawn
- * with demo_greeter_props().
- */
+ * with demo_greeter_props(). */
 typedef struct demo_GreeterHandlers {
-    /*
-     * Hello: Answer a Hello with a Greeting.
-     * Reply with demo_greeter_reply_hello() or akt_reply_error().
-     */
+    /* Hello: Answer a Hello with a Greeting.
+     * Reply with demo_greeter_reply_hello() or akt_reply_error(). */
     akt_err (*on_hello)(demo_GreeterState *state, akt_ctx *ctx,
         const demo_Hello *msg);
 

@@ -7,9 +7,9 @@
  * (akt/reflect.h). A field row is {name, number, kind, flags} and then,
  * by name, the member's offset, the offset of its has_ flag (optional
  * fields that are not messages) and what a list, map, enum or message
- * needs; a descriptor is {abi, flags, name, id, size, align, fields,
- * nfields} and its default value (akt/msg.h). Doc comments are in the
- * header.
+ * needs (the runtime derives the element size); a descriptor is {abi, flags, name, id,
+ * size, align, fields, nfields} and its default value (akt/msg.h). Doc
+ * comments are in the header.
  */
 #include "ledger.akt.h"
 
@@ -17,61 +17,41 @@
 
 /* ==== messages ========================================================== */
 
-/* --- ledger.Deposit --- */
-
 const ledger_Deposit ledger_deposit_default = {
     .amount = 0,
 };
-
-/* --- ledger.Withdraw --- */
 
 const ledger_Withdraw ledger_withdraw_default = {
     .amount = 0,
 };
 
-/* --- ledger.Bulk --- */
-
 const ledger_Bulk ledger_bulk_default = {
     .amount = 0,
 };
-
-/* --- ledger.Get --- */
 
 const ledger_Get ledger_get_default = {
     .empty_ = 0,
 };
 
-/* --- ledger.Balance --- */
-
 const ledger_Balance ledger_balance_default = {
     .balance = 0,
 };
-
-/* --- ledger.Deposited --- */
 
 const ledger_Deposited ledger_deposited_default = {
     .amount = 0,
 };
 
-/* --- ledger.Withdrawn --- */
-
 const ledger_Withdrawn ledger_withdrawn_default = {
     .amount = 0,
 };
-
-/* --- ledger.Snap --- */
 
 const ledger_Snap ledger_snap_default = {
     .balance = 0,
 };
 
-/* --- ledger.AccountState --- */
-
 const ledger_AccountState ledger_account_state_default = {
     .balance = 0,
 };
-
-/* --- ledger.TallyState --- */
 
 const ledger_TallyState ledger_tally_state_default = {
     .empty_ = 0,
@@ -81,7 +61,7 @@ const ledger_TallyState ledger_tally_state_default = {
 
 /* --- ledger.Account (persistent) --- */
 
-/* The data of a Account: the state first (so the runtime's pointer is a
+/* The data of an Account: the state first (so the runtime's pointer is a
  * ledger_AccountState pointer too), then the handler table. */
 typedef struct ledger_account_pdata {
     ledger_AccountState state;

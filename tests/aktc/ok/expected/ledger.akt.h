@@ -31,8 +31,8 @@
 #include <akt/akt.h>
 #include <akt/akt_gen.h>
 
-#if AKT_GEN_ABI != 4
-#error "ledger.akt.h was generated for akt ABI 4: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 5
+#error "ledger.akt.h was generated for akt ABI 5: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -57,18 +57,13 @@ struct ledger_Deposit {
     int64_t amount; /* 1 */
 };
 
-extern const akt_type ledger_deposit_desc; /* ledger.Deposit, type id 0x0f774ebb3b9ea2e8 */
+extern const akt_type ledger_deposit_desc;
 extern const ledger_Deposit ledger_deposit_default;
 
 static inline ledger_Deposit *
 ledger_deposit_new(int64_t amount)
 {
-    ledger_Deposit *m_ = (ledger_Deposit *)akt_msg_new(&ledger_deposit_desc, 0);
-    if (m_ == NULL) {
-        return NULL;
-    }
-    m_->amount = amount;
-    return m_;
+    return (ledger_Deposit *)akt_msg_make(&ledger_deposit_desc, amount);
 }
 
 static inline ledger_Deposit *
@@ -81,9 +76,9 @@ static inline akt_err
 ledger_deposit_decode(const void *data, size_t len, const akt_codec_limits *limits,
     ledger_Deposit **out)
 {
-    void *msg = NULL;
-    akt_err err = akt_msg_decode(&ledger_deposit_desc, data, len, limits, &msg);
-    *out = (ledger_Deposit *)msg;
+    void *m = NULL;
+    akt_err err = akt_msg_decode(&ledger_deposit_desc, data, len, limits, &m);
+    *out = (ledger_Deposit *)m;
     return err;
 }
 
@@ -92,18 +87,13 @@ struct ledger_Withdraw {
     int64_t amount; /* 1 */
 };
 
-extern const akt_type ledger_withdraw_desc; /* ledger.Withdraw, type id 0x3423d39c9eeb2c8c */
+extern const akt_type ledger_withdraw_desc;
 extern const ledger_Withdraw ledger_withdraw_default;
 
 static inline ledger_Withdraw *
 ledger_withdraw_new(int64_t amount)
 {
-    ledger_Withdraw *m_ = (ledger_Withdraw *)akt_msg_new(&ledger_withdraw_desc, 0);
-    if (m_ == NULL) {
-        return NULL;
-    }
-    m_->amount = amount;
-    return m_;
+    return (ledger_Withdraw *)akt_msg_make(&ledger_withdraw_desc, amount);
 }
 
 static inline ledger_Withdraw *
@@ -116,9 +106,9 @@ static inline akt_err
 ledger_withdraw_decode(const void *data, size_t len, const akt_codec_limits *limits,
     ledger_Withdraw **out)
 {
-    void *msg = NULL;
-    akt_err err = akt_msg_decode(&ledger_withdraw_desc, data, len, limits, &msg);
-    *out = (ledger_Withdraw *)msg;
+    void *m = NULL;
+    akt_err err = akt_msg_decode(&ledger_withdraw_desc, data, len, limits, &m);
+    *out = (ledger_Withdraw *)m;
     return err;
 }
 
@@ -129,20 +119,13 @@ struct ledger_Bulk {
     bool no_stash; /* 3 */
 };
 
-extern const akt_type ledger_bulk_desc; /* ledger.Bulk, type id 0xe3d9fd71c178949a */
+extern const akt_type ledger_bulk_desc;
 extern const ledger_Bulk ledger_bulk_default;
 
 static inline ledger_Bulk *
 ledger_bulk_new(int64_t amount, int32_t times, bool no_stash)
 {
-    ledger_Bulk *m_ = (ledger_Bulk *)akt_msg_new(&ledger_bulk_desc, 0);
-    if (m_ == NULL) {
-        return NULL;
-    }
-    m_->amount = amount;
-    m_->times = times;
-    m_->no_stash = no_stash;
-    return m_;
+    return (ledger_Bulk *)akt_msg_make(&ledger_bulk_desc, amount, times, no_stash);
 }
 
 static inline ledger_Bulk *
@@ -155,9 +138,9 @@ static inline akt_err
 ledger_bulk_decode(const void *data, size_t len, const akt_codec_limits *limits,
     ledger_Bulk **out)
 {
-    void *msg = NULL;
-    akt_err err = akt_msg_decode(&ledger_bulk_desc, data, len, limits, &msg);
-    *out = (ledger_Bulk *)msg;
+    void *m = NULL;
+    akt_err err = akt_msg_decode(&ledger_bulk_desc, data, len, limits, &m);
+    *out = (ledger_Bulk *)m;
     return err;
 }
 
@@ -165,14 +148,13 @@ struct ledger_Get {
     char empty_; /* C has no empty structs */
 };
 
-extern const akt_type ledger_get_desc; /* ledger.Get, type id 0xfc335e0d274d8bc2 */
+extern const akt_type ledger_get_desc;
 extern const ledger_Get ledger_get_default;
 
 static inline ledger_Get *
 ledger_get_new(void)
 {
-    ledger_Get *m_ = (ledger_Get *)akt_msg_new(&ledger_get_desc, 0);
-    return m_;
+    return (ledger_Get *)akt_msg_make(&ledger_get_desc);
 }
 
 static inline ledger_Get *
@@ -185,9 +167,9 @@ static inline akt_err
 ledger_get_decode(const void *data, size_t len, const akt_codec_limits *limits,
     ledger_Get **out)
 {
-    void *msg = NULL;
-    akt_err err = akt_msg_decode(&ledger_get_desc, data, len, limits, &msg);
-    *out = (ledger_Get *)msg;
+    void *m = NULL;
+    akt_err err = akt_msg_decode(&ledger_get_desc, data, len, limits, &m);
+    *out = (ledger_Get *)m;
     return err;
 }
 
@@ -197,20 +179,13 @@ struct ledger_Balance {
     int64_t replayed; /* 3 */
 };
 
-extern const akt_type ledger_balance_desc; /* ledger.Balance, type id 0xaf4f428ea14ff4ca */
+extern const akt_type ledger_balance_desc;
 extern const ledger_Balance ledger_balance_default;
 
 static inline ledger_Balance *
 ledger_balance_new(int64_t balance, uint64_t seq, int64_t replayed)
 {
-    ledger_Balance *m_ = (ledger_Balance *)akt_msg_new(&ledger_balance_desc, 0);
-    if (m_ == NULL) {
-        return NULL;
-    }
-    m_->balance = balance;
-    m_->seq = seq;
-    m_->replayed = replayed;
-    return m_;
+    return (ledger_Balance *)akt_msg_make(&ledger_balance_desc, balance, seq, replayed);
 }
 
 static inline ledger_Balance *
@@ -223,9 +198,9 @@ static inline akt_err
 ledger_balance_decode(const void *data, size_t len, const akt_codec_limits *limits,
     ledger_Balance **out)
 {
-    void *msg = NULL;
-    akt_err err = akt_msg_decode(&ledger_balance_desc, data, len, limits, &msg);
-    *out = (ledger_Balance *)msg;
+    void *m = NULL;
+    akt_err err = akt_msg_decode(&ledger_balance_desc, data, len, limits, &m);
+    *out = (ledger_Balance *)m;
     return err;
 }
 
@@ -234,18 +209,13 @@ struct ledger_Deposited {
     int64_t amount; /* 1 */
 };
 
-extern const akt_type ledger_deposited_desc; /* ledger.Deposited, type id 0xfecda3177ba5abe9 */
+extern const akt_type ledger_deposited_desc;
 extern const ledger_Deposited ledger_deposited_default;
 
 static inline ledger_Deposited *
 ledger_deposited_new(int64_t amount)
 {
-    ledger_Deposited *m_ = (ledger_Deposited *)akt_msg_new(&ledger_deposited_desc, 0);
-    if (m_ == NULL) {
-        return NULL;
-    }
-    m_->amount = amount;
-    return m_;
+    return (ledger_Deposited *)akt_msg_make(&ledger_deposited_desc, amount);
 }
 
 static inline ledger_Deposited *
@@ -258,9 +228,9 @@ static inline akt_err
 ledger_deposited_decode(const void *data, size_t len, const akt_codec_limits *limits,
     ledger_Deposited **out)
 {
-    void *msg = NULL;
-    akt_err err = akt_msg_decode(&ledger_deposited_desc, data, len, limits, &msg);
-    *out = (ledger_Deposited *)msg;
+    void *m = NULL;
+    akt_err err = akt_msg_decode(&ledger_deposited_desc, data, len, limits, &m);
+    *out = (ledger_Deposited *)m;
     return err;
 }
 
@@ -269,20 +239,13 @@ struct ledger_Withdrawn {
     akt_str note; /* 2 */
 };
 
-extern const akt_type ledger_withdrawn_desc; /* ledger.Withdrawn, type id 0x840d7522099d4406 */
+extern const akt_type ledger_withdrawn_desc;
 extern const ledger_Withdrawn ledger_withdrawn_default;
 
 static inline ledger_Withdrawn *
 ledger_withdrawn_new(int64_t amount, const char *note)
 {
-    ledger_Withdrawn *m_ = (ledger_Withdrawn *)akt_msg_new(&ledger_withdrawn_desc, akt_cstr_size(note));
-    if (m_ == NULL
-        || akt_msg_put_str(m_, &m_->note, note) != AKT_OK) {
-        akt_msg_free(m_);
-        return NULL;
-    }
-    m_->amount = amount;
-    return m_;
+    return (ledger_Withdrawn *)akt_msg_make(&ledger_withdrawn_desc, amount, note);
 }
 
 static inline ledger_Withdrawn *
@@ -295,9 +258,9 @@ static inline akt_err
 ledger_withdrawn_decode(const void *data, size_t len, const akt_codec_limits *limits,
     ledger_Withdrawn **out)
 {
-    void *msg = NULL;
-    akt_err err = akt_msg_decode(&ledger_withdrawn_desc, data, len, limits, &msg);
-    *out = (ledger_Withdrawn *)msg;
+    void *m = NULL;
+    akt_err err = akt_msg_decode(&ledger_withdrawn_desc, data, len, limits, &m);
+    *out = (ledger_Withdrawn *)m;
     return err;
 }
 
@@ -305,18 +268,13 @@ struct ledger_Snap {
     int64_t balance; /* 1 */
 };
 
-extern const akt_type ledger_snap_desc; /* ledger.Snap, type id 0xc6948a0032c459f2 */
+extern const akt_type ledger_snap_desc;
 extern const ledger_Snap ledger_snap_default;
 
 static inline ledger_Snap *
 ledger_snap_new(int64_t balance)
 {
-    ledger_Snap *m_ = (ledger_Snap *)akt_msg_new(&ledger_snap_desc, 0);
-    if (m_ == NULL) {
-        return NULL;
-    }
-    m_->balance = balance;
-    return m_;
+    return (ledger_Snap *)akt_msg_make(&ledger_snap_desc, balance);
 }
 
 static inline ledger_Snap *
@@ -329,9 +287,9 @@ static inline akt_err
 ledger_snap_decode(const void *data, size_t len, const akt_codec_limits *limits,
     ledger_Snap **out)
 {
-    void *msg = NULL;
-    akt_err err = akt_msg_decode(&ledger_snap_desc, data, len, limits, &msg);
-    *out = (ledger_Snap *)msg;
+    void *m = NULL;
+    akt_err err = akt_msg_decode(&ledger_snap_desc, data, len, limits, &m);
+    *out = (ledger_Snap *)m;
     return err;
 }
 
@@ -344,14 +302,14 @@ struct ledger_AccountState {
     bool recovered; /* 3 */
 };
 
-/* ledger_AccountRef -- a ref to a Account. The typed functions below take
- * it, so sending a Account's message to another kind of actor (or
- * another actor's message to a Account) does not compile.
- * ledger_account_ref(r) wraps an akt_ref (the caller vouches that r is a
- * Account); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
+/* ledger_AccountRef -- a ref to an Account. The typed functions below take
+ * it, so sending an Account's message to another kind of actor (or
+ * another actor's message to an Account) does not compile.
+ * ledger_account_ref(r) wraps an akt_ref (the caller vouches that r is
+ * an Account); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
  * the like. Passed by value, copied freely, like akt_ref.
  *
- * For each message M a Account handles (snake name m):
+ * For each message M an Account handles (snake name m):
  *   ledger_account_tell_m(to, msg)    send it from nobody (a reply is dropped)
  *   ledger_account_tell_m_from(to, msg, sender)  with a sender (in a handler
  *       akt_ctx_self(ctx), so the answer comes back as a message)
@@ -384,36 +342,26 @@ ledger_account_ref(akt_ref ref)
     return typed;
 }
 
-/*
- * An account whose balance is rebuilt from its events.
+/* An account whose balance is rebuilt from its events.
  *
  * The handlers of persistent actor Account: fill in the ones you
- * need and spawn with ledger_account_props().
- */
+ * need and spawn with ledger_account_props(). */
 typedef struct ledger_AccountHandlers {
-    /*
-     * Deposit. Reply with ledger_account_reply_deposit() (also from a persist
-     * callback) or akt_persistent_reply_error_text().
-     */
+    /* Deposit. Reply with ledger_account_reply_deposit() (also from a persist
+     * callback) or akt_persistent_reply_error_text(). */
     akt_err (*on_deposit)(ledger_AccountState *state, akt_ctx *ctx,
         const ledger_Deposit *msg);
-    /*
-     * Withdraw: Refused with a reason when it would overdraw.
+    /* Withdraw: Refused with a reason when it would overdraw.
      * Reply with ledger_account_reply_withdraw() (also from a persist
-     * callback) or akt_persistent_reply_error_text().
-     */
+     * callback) or akt_persistent_reply_error_text(). */
     akt_err (*on_withdraw)(ledger_AccountState *state, akt_ctx *ctx,
         const ledger_Withdraw *msg);
-    /*
-     * Bulk. Reply with ledger_account_reply_bulk() (also from a persist
-     * callback) or akt_persistent_reply_error_text().
-     */
+    /* Bulk. Reply with ledger_account_reply_bulk() (also from a persist
+     * callback) or akt_persistent_reply_error_text(). */
     akt_err (*on_bulk)(ledger_AccountState *state, akt_ctx *ctx,
         const ledger_Bulk *msg);
-    /*
-     * Get. Reply with ledger_account_reply_get() (also from a persist
-     * callback) or akt_persistent_reply_error_text().
-     */
+    /* Get. Reply with ledger_account_reply_get() (also from a persist
+     * callback) or akt_persistent_reply_error_text(). */
     akt_err (*on_get)(ledger_AccountState *state, akt_ctx *ctx,
         const ledger_Get *msg);
 
@@ -465,7 +413,7 @@ typedef struct ledger_AccountHandlers {
     void (*post_stop)(ledger_AccountState *state, akt_ctx *ctx);
 } ledger_AccountHandlers;
 
-/* ledger_account_props -- fill *out to spawn a Account (akt_spawn); its
+/* ledger_account_props -- fill *out to spawn an Account (akt_spawn); its
  * persistence id is "ledger.Account|" followed by the actor's name. h is
  * borrowed for the actor's whole life (usually a static const table); the
  * system needs persistence started (akt_persistence_start). Recovery runs
@@ -482,7 +430,7 @@ typedef void (*ledger_AccountEventDone)(ledger_AccountState *state, akt_ctx *ctx
  * (each an event of Account; consumed on AKT_OK) as one atomic write:
  * every one is stored or none. Commands wait in the stash until done ran
  * for the last. Errors (the events still the caller's, nothing written):
- * AKT_ESTATE (not in a Account handler), AKT_ETYPE (not an event of
+ * AKT_ESTATE (not in an Account handler), AKT_ETYPE (not an event of
  * Account), AKT_EINVAL (no codec), AKT_ETOOBIG, AKT_ENOMEM. */
 akt_err ledger_account_persist_all(akt_ctx *ctx, void *const *events, size_t n,
     ledger_AccountEventDone done, void *arg);
@@ -510,7 +458,7 @@ typedef void (*ledger_AccountDepositedDone)(ledger_AccountState *state, akt_ctx 
  * the next sequence number (consumed on AKT_OK). Once it is durable:
  * apply_deposited, then done (may be NULL). Commands that arrive meanwhile
  * wait in the stash. Errors (event still the caller's, nothing written):
- * AKT_ESTATE (not in a Account handler), AKT_EINVAL, AKT_ETOOBIG. */
+ * AKT_ESTATE (not in an Account handler), AKT_EINVAL, AKT_ETOOBIG. */
 akt_err ledger_account_persist_deposited(akt_ctx *ctx, ledger_Deposited *event,
     ledger_AccountDepositedDone done, void *arg);
 /* ledger_account_persist_deposited_async -- the same, but commands keep flowing
@@ -528,7 +476,7 @@ typedef void (*ledger_AccountWithdrawnDone)(ledger_AccountState *state, akt_ctx 
  * the next sequence number (consumed on AKT_OK). Once it is durable:
  * apply_withdrawn, then done (may be NULL). Commands that arrive meanwhile
  * wait in the stash. Errors (event still the caller's, nothing written):
- * AKT_ESTATE (not in a Account handler), AKT_EINVAL, AKT_ETOOBIG. */
+ * AKT_ESTATE (not in an Account handler), AKT_EINVAL, AKT_ETOOBIG. */
 akt_err ledger_account_persist_withdrawn(akt_ctx *ctx, ledger_Withdrawn *event,
     ledger_AccountWithdrawnDone done, void *arg);
 /* ledger_account_persist_withdrawn_async -- the same, but commands keep flowing
@@ -539,14 +487,14 @@ akt_err ledger_account_persist_withdrawn_async(akt_ctx *ctx, ledger_Withdrawn *e
 /* ledger_account_save_snapshot -- from a handler of Account: store snapshot
  * (borrowed) at the last applied sequence number; recovery then starts
  * from it. Synchronous. Errors: AKT_ENOENT (no snapshot store),
- * AKT_ESTATE (not in a Account handler), AKT_ENOSPC, AKT_EIO. */
+ * AKT_ESTATE (not in an Account handler), AKT_ENOSPC, AKT_EIO. */
 static inline akt_err
 ledger_account_save_snapshot(akt_ctx *ctx, const ledger_Snap *snapshot)
 {
     return akt_persistent_save_snapshot(ctx, snapshot);
 }
 
-/* Sending a Deposit to a Account (see ledger_AccountRef). */
+/* Sending a Deposit to an Account (see ledger_AccountRef). */
 static inline akt_err
 ledger_account_tell_deposit(ledger_AccountRef to, ledger_Deposit *msg)
 {
@@ -568,7 +516,7 @@ ledger_account_forward_deposit(akt_ctx *ctx, ledger_AccountRef to,
     return akt_forward_msg(ctx, to.ref, msg);
 }
 
-/* Asking a Account with a Deposit, answered with a Balance (see
+/* Asking an Account with a Deposit, answered with a Balance (see
  * ledger_AccountRef). */
 static inline akt_err
 ledger_account_ask_deposit(ledger_AccountRef to, ledger_Deposit *msg,
@@ -599,7 +547,7 @@ ledger_account_reply_deposit(akt_ctx *ctx, ledger_Balance *reply)
     return akt_persistent_reply(ctx, reply);
 }
 
-/* Sending a Withdraw to a Account (see ledger_AccountRef). */
+/* Sending a Withdraw to an Account (see ledger_AccountRef). */
 static inline akt_err
 ledger_account_tell_withdraw(ledger_AccountRef to, ledger_Withdraw *msg)
 {
@@ -621,7 +569,7 @@ ledger_account_forward_withdraw(akt_ctx *ctx, ledger_AccountRef to,
     return akt_forward_msg(ctx, to.ref, msg);
 }
 
-/* Asking a Account with a Withdraw, answered with a Balance (see
+/* Asking an Account with a Withdraw, answered with a Balance (see
  * ledger_AccountRef). */
 static inline akt_err
 ledger_account_ask_withdraw(ledger_AccountRef to, ledger_Withdraw *msg,
@@ -652,7 +600,7 @@ ledger_account_reply_withdraw(akt_ctx *ctx, ledger_Balance *reply)
     return akt_persistent_reply(ctx, reply);
 }
 
-/* Sending a Bulk to a Account (see ledger_AccountRef). */
+/* Sending a Bulk to an Account (see ledger_AccountRef). */
 static inline akt_err
 ledger_account_tell_bulk(ledger_AccountRef to, ledger_Bulk *msg)
 {
@@ -674,7 +622,7 @@ ledger_account_forward_bulk(akt_ctx *ctx, ledger_AccountRef to,
     return akt_forward_msg(ctx, to.ref, msg);
 }
 
-/* Asking a Account with a Bulk, answered with a Balance (see
+/* Asking an Account with a Bulk, answered with a Balance (see
  * ledger_AccountRef). */
 static inline akt_err
 ledger_account_ask_bulk(ledger_AccountRef to, ledger_Bulk *msg,
@@ -705,7 +653,7 @@ ledger_account_reply_bulk(akt_ctx *ctx, ledger_Balance *reply)
     return akt_persistent_reply(ctx, reply);
 }
 
-/* Sending a Get to a Account (see ledger_AccountRef). */
+/* Sending a Get to an Account (see ledger_AccountRef). */
 static inline akt_err
 ledger_account_tell_get(ledger_AccountRef to, ledger_Get *msg)
 {
@@ -727,7 +675,7 @@ ledger_account_forward_get(akt_ctx *ctx, ledger_AccountRef to,
     return akt_forward_msg(ctx, to.ref, msg);
 }
 
-/* Asking a Account with a Get, answered with a Balance (see
+/* Asking an Account with a Get, answered with a Balance (see
  * ledger_AccountRef). */
 static inline akt_err
 ledger_account_ask_get(ledger_AccountRef to, ledger_Get *msg,
@@ -766,8 +714,8 @@ struct ledger_TallyState {
 /* ledger_TallyRef -- a ref to a Tally. The typed functions below take
  * it, so sending a Tally's message to another kind of actor (or
  * another actor's message to a Tally) does not compile.
- * ledger_tally_ref(r) wraps an akt_ref (the caller vouches that r is a
- * Tally); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
+ * ledger_tally_ref(r) wraps an akt_ref (the caller vouches that r is
+ * a Tally); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
  * the like. Passed by value, copied freely, like akt_ref.
  *
  * For each message M a Tally handles (snake name m):
@@ -803,12 +751,10 @@ ledger_tally_ref(akt_ref ref)
     return typed;
 }
 
-/*
- * No snapshots and a tell-only command.
+/* No snapshots and a tell-only command.
  *
  * The handlers of persistent actor Tally: fill in the ones you
- * need and spawn with ledger_tally_props().
- */
+ * need and spawn with ledger_tally_props(). */
 typedef struct ledger_TallyHandlers {
     /* Deposit. */
     akt_err (*on_deposit)(ledger_TallyState *state, akt_ctx *ctx,

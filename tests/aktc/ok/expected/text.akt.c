@@ -7,9 +7,9 @@
  * (akt/reflect.h). A field row is {name, number, kind, flags} and then,
  * by name, the member's offset, the offset of its has_ flag (optional
  * fields that are not messages) and what a list, map, enum or message
- * needs; a descriptor is {abi, flags, name, id, size, align, fields,
- * nfields} and its default value (akt/msg.h). Doc comments are in the
- * header.
+ * needs (the runtime derives the element size); a descriptor is {abi, flags, name, id,
+ * size, align, fields, nfields} and its default value (akt/msg.h). Doc
+ * comments are in the header.
  */
 #include "text.akt.h"
 
@@ -17,16 +17,12 @@
 
 /* ==== messages ========================================================== */
 
-/* --- corpus.text.Tricky --- */
-
 const corpus_text_Tricky corpus_text_tricky_default = {
     .trigraphs = {"?\?=?\?(?\?/?\?)?\?'?\?<?\?!?\?>?\?-", 27},
     .questions = {"? ?\? ?\?\? ?\?\?=", 13},
     .comment_marks = {"*/ /* // \\", 10},
     .mark = CORPUS_TEXT_MARK_PLAIN,
 };
-
-/* --- corpus.text.EchoState --- */
 
 const corpus_text_EchoState corpus_text_echo_state_default = {
     .empty_ = 0,
@@ -174,8 +170,7 @@ static const akt_field corpus_text_tricky_fields[] = {
     {"trigraphs", 1, AKT_KIND_STRING, 0, .offset = offsetof(corpus_text_Tricky, trigraphs)},
     {"questions", 2, AKT_KIND_STRING, 0, .offset = offsetof(corpus_text_Tricky, questions)},
     {"comment_marks", 3, AKT_KIND_STRING, 0, .offset = offsetof(corpus_text_Tricky, comment_marks)},
-    {"mark", 4, AKT_KIND_ENUM, 0, .offset = offsetof(corpus_text_Tricky, mark),
-        .enum_type = &corpus_text_mark_enum},
+    {"mark", 4, AKT_KIND_ENUM, 0, .offset = offsetof(corpus_text_Tricky, mark), .enum_type = &corpus_text_mark_enum},
 };
 
 const akt_type corpus_text_tricky_desc = {

@@ -31,8 +31,8 @@
 #include <akt/akt.h>
 #include <akt/akt_gen.h>
 
-#if AKT_GEN_ABI != 4
-#error "text.akt.h was generated for akt ABI 4: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 5
+#error "text.akt.h was generated for akt ABI 5: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -41,12 +41,10 @@ extern "C" {
 
 /* ==== messages ========================================================== */
 
-/*
- * Trigraphs: ? ?= ? ?( ? ?/ ? ?) ? ?' ? ?< ? ?! ? ?> ? ?- and a run ? ? ?=.
+/* Trigraphs: ? ?= ? ?( ? ?/ ? ?) ? ?' ? ?< ? ?! ? ?> ? ?- and a run ? ? ?=.
  * A comment close * / and a comment open / * in a doc.
  * A line that ends in a trigraph backslash ? ?/
- * and one that ends in a plain backslash \
- */
+ * and one that ends in a plain backslash \ */
 typedef int32_t corpus_text_Mark;
 enum {
     /* value doc: what? ?! * / / * */
@@ -58,30 +56,19 @@ typedef struct corpus_text_EchoState corpus_text_EchoState;
 
 /* Short doc with * / and ? ?= */
 struct corpus_text_Tricky {
-    /* field doc: ? ?( x * / y / * z ? ?) */
-    akt_str trigraphs; /* 1 */
-    /* `?` runs of every length */
-    akt_str questions; /* 2 */
+    akt_str trigraphs; /* 1: field doc: ? ?( x * / y / * z ? ?) */
+    akt_str questions; /* 2: `?` runs of every length */
     akt_str comment_marks; /* 3 */
     corpus_text_Mark mark; /* 4 */
 };
 
-extern const akt_type corpus_text_tricky_desc; /* corpus.text.Tricky, type id 0xc9341834789364da */
+extern const akt_type corpus_text_tricky_desc;
 extern const corpus_text_Tricky corpus_text_tricky_default;
 
 static inline corpus_text_Tricky *
 corpus_text_tricky_new(const char *trigraphs, const char *questions, const char *comment_marks, corpus_text_Mark mark)
 {
-    corpus_text_Tricky *m_ = (corpus_text_Tricky *)akt_msg_new(&corpus_text_tricky_desc, akt_cstr_size(trigraphs) + akt_cstr_size(questions) + akt_cstr_size(comment_marks));
-    if (m_ == NULL
-        || akt_msg_put_str(m_, &m_->trigraphs, trigraphs) != AKT_OK
-        || akt_msg_put_str(m_, &m_->questions, questions) != AKT_OK
-        || akt_msg_put_str(m_, &m_->comment_marks, comment_marks) != AKT_OK) {
-        akt_msg_free(m_);
-        return NULL;
-    }
-    m_->mark = mark;
-    return m_;
+    return (corpus_text_Tricky *)akt_msg_make(&corpus_text_tricky_desc, trigraphs, questions, comment_marks, mark);
 }
 
 static inline corpus_text_Tricky *
@@ -94,9 +81,9 @@ static inline akt_err
 corpus_text_tricky_decode(const void *data, size_t len, const akt_codec_limits *limits,
     corpus_text_Tricky **out)
 {
-    void *msg = NULL;
-    akt_err err = akt_msg_decode(&corpus_text_tricky_desc, data, len, limits, &msg);
-    *out = (corpus_text_Tricky *)msg;
+    void *m = NULL;
+    akt_err err = akt_msg_decode(&corpus_text_tricky_desc, data, len, limits, &m);
+    *out = (corpus_text_Tricky *)m;
     return err;
 }
 
@@ -107,14 +94,14 @@ struct corpus_text_EchoState {
     char empty_; /* C has no empty structs */
 };
 
-/* corpus_text_EchoRef -- a ref to a Echo. The typed functions below take
- * it, so sending a Echo's message to another kind of actor (or
- * another actor's message to a Echo) does not compile.
- * corpus_text_echo_ref(r) wraps an akt_ref (the caller vouches that r is a
- * Echo); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
+/* corpus_text_EchoRef -- a ref to an Echo. The typed functions below take
+ * it, so sending an Echo's message to another kind of actor (or
+ * another actor's message to an Echo) does not compile.
+ * corpus_text_echo_ref(r) wraps an akt_ref (the caller vouches that r is
+ * an Echo); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
  * the like. Passed by value, copied freely, like akt_ref.
  *
- * For each message M a Echo handles (snake name m):
+ * For each message M an Echo handles (snake name m):
  *   corpus_text_echo_tell_m(to, msg)    send it from nobody (a reply is dropped)
  *   corpus_text_echo_tell_m_from(to, msg, sender)  with a sender (in a handler
  *       akt_ctx_self(ctx), so the answer comes back as a message)
@@ -147,17 +134,13 @@ corpus_text_echo_ref(akt_ref ref)
     return typed;
 }
 
-/*
- * An actor doc with * / and / * and ? ?!
+/* An actor doc with * / and / * and ? ?!
  *
  * The handlers of actor Echo: fill in the ones you need and spawn
- * with corpus_text_echo_props().
- */
+ * with corpus_text_echo_props(). */
 typedef struct corpus_text_EchoHandlers {
-    /*
-     * Tricky: handler doc: ? ?' * /
-     * Reply with corpus_text_echo_reply_tricky() or akt_reply_error().
-     */
+    /* Tricky: handler doc: ? ?' * /
+     * Reply with corpus_text_echo_reply_tricky() or akt_reply_error(). */
     akt_err (*on_tricky)(corpus_text_EchoState *state, akt_ctx *ctx,
         const corpus_text_Tricky *msg);
 
@@ -180,14 +163,14 @@ typedef struct corpus_text_EchoHandlers {
     akt_err (*post_restart)(corpus_text_EchoState *state, akt_ctx *ctx, akt_err reason);
 } corpus_text_EchoHandlers;
 
-/* corpus_text_echo_props -- fill *out to spawn a Echo that runs the handlers
+/* corpus_text_echo_props -- fill *out to spawn an Echo that runs the handlers
  * in h. h is borrowed for the actor's whole life (usually a static const
  * table). A message whose handler is NULL fails the actor with
  * AKT_EUNHANDLED (its supervisor decides). Errors: AKT_EINVAL when h or
  * out is NULL. */
 akt_err corpus_text_echo_props(const corpus_text_EchoHandlers *h, akt_props *out);
 
-/* corpus_text_echo_spawn -- spawn a Echo under /user (name NULL: a generated
+/* corpus_text_echo_spawn -- spawn an Echo under /user (name NULL: a generated
  * one) that runs the handlers in h, with init_arg for h->init (NULL when
  * none; like h it must outlive the actor, which gets it again on each
  * restart). On AKT_OK *out (may be NULL) is its typed ref. Errors: those
@@ -227,7 +210,7 @@ corpus_text_echo_spawn_child(akt_ctx *ctx, const corpus_text_EchoHandlers *h,
     return err;
 }
 
-/* Sending a Tricky to a Echo (see corpus_text_EchoRef). */
+/* Sending a Tricky to an Echo (see corpus_text_EchoRef). */
 static inline akt_err
 corpus_text_echo_tell_tricky(corpus_text_EchoRef to, corpus_text_Tricky *msg)
 {
@@ -249,7 +232,7 @@ corpus_text_echo_forward_tricky(akt_ctx *ctx, corpus_text_EchoRef to,
     return akt_forward_msg(ctx, to.ref, msg);
 }
 
-/* Asking a Echo with a Tricky, answered with a Tricky (see
+/* Asking an Echo with a Tricky, answered with a Tricky (see
  * corpus_text_EchoRef). */
 static inline akt_err
 corpus_text_echo_ask_tricky(corpus_text_EchoRef to, corpus_text_Tricky *msg,
