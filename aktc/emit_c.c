@@ -467,12 +467,14 @@ ctor_param(const ast_field *f)
             || is_enum(f->type));
 }
 
-/* The constructor's parameters and the arguments it hands akt_msg_make,
- * which takes the same fields in the same order (its make_param). */
+/* The constructor's parameters and body: the size of each string (one
+ * strlen, akt_cstr_size), one akt_msg_new with arena for the strings and
+ * bytes, which akt_msg_put_cstr / _bytes copy in, then the plain fields. */
 static void
-emit_ctor(aktc_sb *params, aktc_sb *args, const ast_decl *d)
+emit_ctor(aktc_sb *params, aktc_sb *body, const ast_decl *d)
 {
     bool any = false;
+    aktc_sb sizes = { 0 }, hint = { 0 }, puts = { 0 }, sets = { 0 };
     for (const ast_field *f = d->fields; f; f = f->next) {
         if (!ctor_param(f)) {
             continue;
@@ -483,16 +485,45 @@ emit_ctor(aktc_sb *params, aktc_sb *args, const ast_decl *d)
         any = true;
         if (f->type->kind == TY_STRING) {
             aktc_sb_printf(params, "const char *%s", f->name);
+            /* locals end in '_', which no IDL name does */
+            aktc_sb_printf(&sizes, "    size_t %s_size_ = akt_cstr_size(%s);\n",
+                f->name, f->name);
+            aktc_sb_printf(&hint, " + %s_size_", f->name);
+            aktc_sb_printf(&puts,
+                "\n        || akt_msg_put_cstr(m_, &m_->%s, %s, %s_size_) != "
+                "AKT_OK",
+                f->name, f->name, f->name);
         } else if (f->type->kind == TY_BYTES) {
             aktc_sb_printf(params, "akt_bytes %s", f->name);
+            aktc_sb_printf(&hint, " + %s.len", f->name);
+            aktc_sb_printf(&puts,
+                "\n        || akt_msg_put_bytes(m_, &m_->%s, %s) != AKT_OK",
+                f->name, f->name);
         } else {
             aktc_sb_printf(params, "%s %s", c_value_type(f->type), f->name);
+            aktc_sb_printf(&sets, "    m_->%s = %s;\n", f->name, f->name);
         }
-        aktc_sb_printf(args, ", %s", f->name);
     }
     if (!any) {
         aktc_sb_puts(params, "void");
     }
+    aktc_sb_printf(body, "%s    %s *m_ = (%s *)akt_msg_new(&%s_desc, %s);\n",
+        aktc_sb_str(&sizes), d->cname, d->cname, d->snake,
+        hint.len ? aktc_sb_str(&hint) + 3 : "0");
+    if (puts.len) {
+        aktc_sb_printf(body,
+            "    if (m_ == NULL%s) {\n        akt_msg_free(m_);\n        "
+            "return NULL;\n    }\n",
+            aktc_sb_str(&puts));
+    } else if (sets.len) {
+        aktc_sb_puts(
+            body, "    if (m_ == NULL) {\n        return NULL;\n    }\n");
+    }
+    aktc_sb_printf(body, "%s    return m_;\n", aktc_sb_str(&sets));
+    aktc_sb_free(&sizes);
+    aktc_sb_free(&hint);
+    aktc_sb_free(&puts);
+    aktc_sb_free(&sets);
 }
 
 static void
@@ -630,13 +661,13 @@ emit_header_message(aktc_sb *h, aktc_sb *hdesc, const ast_decl *d)
             id, "snake", d->snake, "cname", d->cname, NULL);
         return;
     }
-    aktc_sb params = { 0 }, args = { 0 };
-    emit_ctor(&params, &args, d);
+    aktc_sb params = { 0 }, body = { 0 };
+    emit_ctor(&params, &body, d);
     tmpl(h, aktc_tmpl_header, "message_api", "cname", d->cname, "snake",
-        d->snake, "params", aktc_sb_str(&params), "args", aktc_sb_str(&args),
-        NULL);
+        d->snake, "params", aktc_sb_str(&params), "new_body",
+        aktc_sb_str(&body), NULL);
     aktc_sb_free(&params);
-    aktc_sb_free(&args);
+    aktc_sb_free(&body);
 }
 
 /* --- enums ---------------------------------------------------------------- */

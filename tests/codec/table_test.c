@@ -1535,52 +1535,28 @@ START_TEST(fields_read_and_write_through_reflection)
 }
 END_TEST
 
-/* A struct of 40 strings: more than akt_msg_make remembers the length of
- * (32), so the constructor's fallback (measure again) is taken too. */
-enum { MANY = 40 };
-typedef struct many_strs {
-    akt_str s[MANY];
-} many_strs;
-
-static akt_field many_fields[MANY];
-static const akt_type many_desc = { AKT_GEN_ABI,
-    AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "test.Many", 0, sizeof(many_strs),
-    _Alignof(many_strs), many_fields, MANY, .defaults = NULL };
-
-/* akt_msg_make (every generated _new) copies each string argument into
- * the one allocation, whatever the number of string fields; NULL keeps
- * the default, and the lengths are right past the 32 it remembers. */
-START_TEST(the_constructor_copies_every_string_argument)
+/* akt_msg_put_cstr (what the generated constructors call, with the size
+ * akt_cstr_size measured) copies the string with its NUL into the
+ * message's arena; NULL keeps the member; a size of 0 for a string is
+ * misuse, reported, and leaves the member as it was. */
+START_TEST(put_cstr_copies_a_string_measured_once)
 {
-    static char names[MANY][8];
-    for (int i = 0; i < MANY; i++) {
-        snprintf(names[i], sizeof names[i], "s%d", i);
-        many_fields[i] = (akt_field) { names[i], (uint32_t)i + 1,
-            AKT_KIND_STRING, 0, .offset = (uint32_t)(i * sizeof(akt_str)) };
-    }
-    char v[MANY][16];
-    const char *a[MANY];
-    for (int i = 0; i < MANY; i++) {
-        snprintf(v[i], sizeof v[i], "value %d", i * 1000);
-        a[i] = i == 5 ? NULL : v[i];
-    }
-    many_strs *m = akt_msg_make(&many_desc, a[0], a[1], a[2], a[3], a[4], a[5],
-        a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16],
-        a[17], a[18], a[19], a[20], a[21], a[22], a[23], a[24], a[25], a[26],
-        a[27], a[28], a[29], a[30], a[31], a[32], a[33], a[34], a[35], a[36],
-        a[37], a[38], a[39]);
+    corpus_all_Scalars *m = corpus_all_scalars_alloc(64);
     ck_assert_ptr_nonnull(m);
-    for (int i = 0; i < MANY; i++) {
-        if (i == 5) {
-            ck_assert_ptr_null(m->s[i].ptr); /* NULL: the default, empty */
-            continue;
-        }
-        ck_assert_uint_eq(m->s[i].len, strlen(v[i]));
-        ck_assert_str_eq(m->s[i].ptr, v[i]);
-        ck_assert_ptr_ne(m->s[i].ptr, v[i]); /* a copy */
-    }
+    char text[] = "measured once";
+    size_t size = akt_cstr_size(text);
+    ck_assert_uint_eq(size, sizeof text);
+    ck_assert_int_eq(akt_msg_put_cstr(m, &m->text, text, size), AKT_OK);
+    text[0] = 'X';
+    ck_assert_uint_eq(m->text.len, sizeof text - 1);
+    ck_assert_str_eq(m->text.ptr, "measured once");
+    ck_assert_uint_eq(akt_cstr_size(NULL), 0);
+    ck_assert_int_eq(akt_msg_put_cstr(m, &m->text, NULL, 0), AKT_OK);
+    ck_assert_str_eq(m->text.ptr, "measured once"); /* NULL: unchanged */
+    ck_assert_int_eq(akt_msg_put_cstr(m, &m->text, "x", 0), AKT_EINVAL);
+    ck_assert_int_eq(akt_msg_put_cstr(NULL, &m->text, "x", 2), AKT_EINVAL);
+    ck_assert_str_eq(m->text.ptr, "measured once");
     akt_msg_free(m);
-    ck_assert_ptr_null(akt_msg_make(NULL));
 }
 END_TEST
 
@@ -1632,7 +1608,7 @@ table_suite(void)
     t = tcase_create("reflection");
     tcase_add_test(t, fields_are_found_by_index_number_and_name);
     tcase_add_test(t, fields_read_and_write_through_reflection);
-    tcase_add_test(t, the_constructor_copies_every_string_argument);
+    tcase_add_test(t, put_cstr_copies_a_string_measured_once);
     tcase_add_test(t, the_element_size_is_derived_from_the_element_kind);
     suite_add_tcase(s, t);
     return s;

@@ -25,22 +25,6 @@
 extern "C" {
 #endif
 
-/* --- constructors -------------------------------------------------------- */
-
-/* akt_msg_make -- the body of every generated constructor pkg_t_new: a new
- * message of type (one allocation, one reference for the caller) whose
- * constructor fields take the values that follow, in field-table order.
- * The constructor fields are those that are not AKT_FIELD_OPTIONAL, of
- * kind BOOL to FLOAT64, ENUM, STRING, BYTES or REF; they are passed as the
- * typed pkg_t_new passes them: the field's C type after the default
- * argument promotions (bool, int8..uint16 as int; float as double),
- * `const char *` for a string (NULL keeps the default; measured once and
- * copied), akt_bytes, akt_ref. Strings and bytes are copied into the
- * message's arena, sized up front so the message stays one allocation.
- * NULL on ENOMEM, for a NULL type, or bytes {NULL, len > 0}. Nothing here
- * checks the arguments' types: call it only through the typed wrapper. */
-AKT_API void *akt_msg_make(const akt_type *type, ...);
-
 /* --- writing ------------------------------------------------------------- */
 
 AKT_API akt_err akt_mp_put_nil(akt_buf *b);

@@ -42,8 +42,9 @@ extern "C" {
  * read (see akt_field), inline constructors over akt_cstr_size and
  * akt_msg_put_str/_bytes, no per-message free/dup/equal/encode wrappers,
  * no doc strings in generated descriptors.
- * 5: constructors are one call of akt_msg_make (akt/akt_gen.h); field rows
- * leave elem_size 0 (akt_field_elem_size derives it). */
+ * 5: constructors measure each string once (akt_cstr_size, then
+ * akt_msg_put_cstr); field rows leave elem_size 0 (akt_field_elem_size
+ * derives it). */
 #define AKT_GEN_ABI 5
 
 typedef struct akt_type akt_type;
@@ -285,8 +286,12 @@ AKT_API size_t akt_cstr_size(const char *s);
  * constructors: NULL keeps the default). akt_msg_put_bytes likewise for
  * b (b.ptr NULL with b.len > 0 is AKT_EINVAL; empty gives {NULL, 0}).
  * Errors: AKT_EINVAL (msg or dst NULL), AKT_ENOMEM; *dst is then
- * unchanged. */
+ * unchanged. akt_msg_put_cstr: the same for s of size bytes, what
+ * akt_cstr_size(s) gave (its NUL included), so s is measured once (the
+ * generated constructors); AKT_EINVAL also for size 0 with s not NULL. */
 AKT_API akt_err akt_msg_put_str(void *msg, akt_str *dst, const char *s);
+AKT_API akt_err akt_msg_put_cstr(
+    void *msg, akt_str *dst, const char *s, size_t size);
 AKT_API akt_err akt_msg_put_bytes(void *msg, akt_bytes *dst, akt_bytes b);
 
 /* akt_msg_dup -- deep copy into a new message of the same type, with one

@@ -22,11 +22,9 @@
  * stay visible.
  */
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "akt/akt_gen.h"
 #include "akt/reflect.h"
 #include "core/core.h"
 
@@ -469,155 +467,22 @@ akt_msg_put_str(void *msg, akt_str *dst, const char *s)
 }
 
 akt_err
+akt_msg_put_cstr(void *msg, akt_str *dst, const char *s, size_t size)
+{
+    if (msg == NULL || dst == NULL || (s != NULL && size == 0)) {
+        return AKT_EINVAL;
+    }
+    return s != NULL ? akt_arena_str(akt_msg_arena(msg), s, size - 1, dst)
+                     : AKT_OK;
+}
+
+akt_err
 akt_msg_put_bytes(void *msg, akt_bytes *dst, akt_bytes b)
 {
     if (msg == NULL || dst == NULL) {
         return AKT_EINVAL;
     }
     return akt_arena_bytes(akt_msg_arena(msg), b.ptr, b.len, dst);
-}
-
-/* Is f one of akt_msg_make's arguments (aktc's ctor_param)? */
-static bool
-make_param(const akt_field *f)
-{
-    if (f->flags & AKT_FIELD_OPTIONAL) {
-        return false;
-    }
-    switch (f->kind) {
-    case AKT_KIND_LIST:
-    case AKT_KIND_MAP:
-    case AKT_KIND_MESSAGE:
-    case AKT_KIND_NONE:
-        return false;
-    default:
-        return f->kind <= AKT_KIND_REF;
-    }
-}
-
-/* Store the next argument of ap into the member at p, as kind k (strings
- * and bytes are not stored here: akt_msg_make copies them). */
-static void
-make_store(unsigned k, char *p, va_list *ap)
-{
-    switch (k) {
-    case AKT_KIND_BOOL:
-        *(bool *)p = va_arg(*ap, int) != 0;
-        break;
-    case AKT_KIND_INT8:
-        *(int8_t *)p = (int8_t)va_arg(*ap, int);
-        break;
-    case AKT_KIND_UINT8:
-        *(uint8_t *)p = (uint8_t)va_arg(*ap, int);
-        break;
-    case AKT_KIND_INT16:
-        *(int16_t *)p = (int16_t)va_arg(*ap, int);
-        break;
-    case AKT_KIND_UINT16:
-        *(uint16_t *)p = (uint16_t)va_arg(*ap, int);
-        break;
-    case AKT_KIND_INT32:
-    case AKT_KIND_ENUM:
-        *(int32_t *)p = va_arg(*ap, int32_t);
-        break;
-    case AKT_KIND_UINT32:
-        *(uint32_t *)p = va_arg(*ap, uint32_t);
-        break;
-    case AKT_KIND_INT64:
-        *(int64_t *)p = va_arg(*ap, int64_t);
-        break;
-    case AKT_KIND_UINT64:
-        *(uint64_t *)p = va_arg(*ap, uint64_t);
-        break;
-    case AKT_KIND_FLOAT32:
-        *(float *)p = (float)va_arg(*ap, double);
-        break;
-    case AKT_KIND_FLOAT64:
-        *(double *)p = va_arg(*ap, double);
-        break;
-    case AKT_KIND_REF:
-        *(akt_ref *)p = va_arg(*ap, akt_ref);
-        break;
-    default:
-        break;
-    }
-}
-
-void *
-akt_msg_make(const akt_type *type, ...)
-{
-    /* The strlen of the first string arguments, so each is measured once
-     * (a type with more string fields than this measures the rest again
-     * when it copies them). */
-    enum { MAKE_LENS = 32 };
-    size_t lens[MAKE_LENS];
-    size_t hint = 0, nstr = 0;
-    union {
-        akt_ref ref;
-        double f64;
-        uint64_t u64;
-    } scratch; /* where pass 1 skips the arguments it does not need */
-    va_list ap;
-    if (type == NULL) {
-        return NULL;
-    }
-    /* Pass 1: the arena the strings and bytes need. */
-    va_start(ap, type);
-    for (size_t i = 0; i < type->nfields; i++) {
-        const akt_field *f = &type->fields[i];
-        if (!make_param(f)) {
-            continue;
-        }
-        if (f->kind == AKT_KIND_STRING) {
-            const char *s = va_arg(ap, const char *);
-            size_t n = s != NULL ? strlen(s) : 0;
-            if (nstr < MAKE_LENS) {
-                lens[nstr] = n;
-            }
-            nstr++;
-            hint += s != NULL ? n + 1 : 0;
-        } else if (f->kind == AKT_KIND_BYTES) {
-            hint += va_arg(ap, akt_bytes).len;
-        } else {
-            make_store(f->kind, (char *)&scratch, &ap);
-        }
-    }
-    va_end(ap);
-    char *m = akt_msg_new(type, hint);
-    if (m == NULL) {
-        return NULL;
-    }
-    /* Pass 2: store the values. */
-    akt_err rc = AKT_OK;
-    nstr = 0;
-    va_start(ap, type);
-    for (size_t i = 0; i < type->nfields && rc == AKT_OK; i++) {
-        const akt_field *f = &type->fields[i];
-        if (!make_param(f)) {
-            continue;
-        }
-        if (f->kind == AKT_KIND_STRING) {
-            const char *s = va_arg(ap, const char *);
-            if (s != NULL) {
-                size_t n = nstr < MAKE_LENS ? lens[nstr] : strlen(s);
-                rc = akt_arena_str(
-                    akt_msg_arena(m), s, n, (akt_str *)(m + f->offset));
-            }
-            nstr++;
-        } else if (f->kind == AKT_KIND_BYTES) {
-            akt_bytes b = va_arg(ap, akt_bytes);
-            rc = akt_arena_bytes(
-                akt_msg_arena(m), b.ptr, b.len, (akt_bytes *)(m + f->offset));
-        } else {
-            make_store(f->kind, m + f->offset, &ap);
-        }
-    }
-    va_end(ap);
-    if (rc != AKT_OK) {
-        akt_msg_free(m);
-        return NULL;
-    }
-    return m;
 }
 
 void *

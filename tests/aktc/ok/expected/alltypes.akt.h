@@ -80,7 +80,26 @@ extern const corpus_all_Scalars corpus_all_scalars_default;
 static inline corpus_all_Scalars *
 corpus_all_scalars_new(bool flag, int8_t i8, int16_t i16, int32_t i32, int64_t i64, uint8_t u8, uint16_t u16, uint32_t u32, uint64_t u64, float f32, double f64, const char *text, akt_bytes blob)
 {
-    return (corpus_all_Scalars *)akt_msg_make(&corpus_all_scalars_desc, flag, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, text, blob);
+    size_t text_size_ = akt_cstr_size(text);
+    corpus_all_Scalars *m_ = (corpus_all_Scalars *)akt_msg_new(&corpus_all_scalars_desc, text_size_ + blob.len);
+    if (m_ == NULL
+        || akt_msg_put_cstr(m_, &m_->text, text, text_size_) != AKT_OK
+        || akt_msg_put_bytes(m_, &m_->blob, blob) != AKT_OK) {
+        akt_msg_free(m_);
+        return NULL;
+    }
+    m_->flag = flag;
+    m_->i8 = i8;
+    m_->i16 = i16;
+    m_->i32 = i32;
+    m_->i64 = i64;
+    m_->u8 = u8;
+    m_->u16 = u16;
+    m_->u32 = u32;
+    m_->u64 = u64;
+    m_->f32 = f32;
+    m_->f64 = f64;
+    return m_;
 }
 
 static inline corpus_all_Scalars *
@@ -125,7 +144,23 @@ extern const corpus_all_Defaults corpus_all_defaults_default;
 static inline corpus_all_Defaults *
 corpus_all_defaults_new(int32_t answer, int64_t small, uint64_t big, float ratio, double pi, const char *greeting, bool on, corpus_common_Color color, corpus_all_Level level, int32_t old_count)
 {
-    return (corpus_all_Defaults *)akt_msg_make(&corpus_all_defaults_desc, answer, small, big, ratio, pi, greeting, on, color, level, old_count);
+    size_t greeting_size_ = akt_cstr_size(greeting);
+    corpus_all_Defaults *m_ = (corpus_all_Defaults *)akt_msg_new(&corpus_all_defaults_desc, greeting_size_);
+    if (m_ == NULL
+        || akt_msg_put_cstr(m_, &m_->greeting, greeting, greeting_size_) != AKT_OK) {
+        akt_msg_free(m_);
+        return NULL;
+    }
+    m_->answer = answer;
+    m_->small = small;
+    m_->big = big;
+    m_->ratio = ratio;
+    m_->pi = pi;
+    m_->on = on;
+    m_->color = color;
+    m_->level = level;
+    m_->old_count = old_count;
+    return m_;
 }
 
 static inline corpus_all_Defaults *
@@ -171,7 +206,12 @@ extern const corpus_all_Nested corpus_all_nested_default;
 static inline corpus_all_Nested *
 corpus_all_nested_new(akt_ref owner)
 {
-    return (corpus_all_Nested *)akt_msg_make(&corpus_all_nested_desc, owner);
+    corpus_all_Nested *m_ = (corpus_all_Nested *)akt_msg_new(&corpus_all_nested_desc, 0);
+    if (m_ == NULL) {
+        return NULL;
+    }
+    m_->owner = owner;
+    return m_;
 }
 
 static inline corpus_all_Nested *
@@ -201,7 +241,8 @@ extern const corpus_all_Empty corpus_all_empty_default;
 static inline corpus_all_Empty *
 corpus_all_empty_new(void)
 {
-    return (corpus_all_Empty *)akt_msg_make(&corpus_all_empty_desc);
+    corpus_all_Empty *m_ = (corpus_all_Empty *)akt_msg_new(&corpus_all_empty_desc, 0);
+    return m_;
 }
 
 static inline corpus_all_Empty *

@@ -65,7 +65,13 @@ extern const corpus_common_Point corpus_common_point_default;
 static inline corpus_common_Point *
 corpus_common_point_new(double x, double y)
 {
-    return (corpus_common_Point *)akt_msg_make(&corpus_common_point_desc, x, y);
+    corpus_common_Point *m_ = (corpus_common_Point *)akt_msg_new(&corpus_common_point_desc, 0);
+    if (m_ == NULL) {
+        return NULL;
+    }
+    m_->x = x;
+    m_->y = y;
+    return m_;
 }
 
 static inline corpus_common_Point *

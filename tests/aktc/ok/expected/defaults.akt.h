@@ -73,7 +73,24 @@ extern const corpus_defaults_Edges corpus_defaults_edges_default;
 static inline corpus_defaults_Edges *
 corpus_defaults_edges_new(const char *nul, const char *utf8, corpus_defaults_Phase phase, corpus_defaults_Phase later, float f32_max, float f32_min, float f32_int, double f64_max, double f64_min, double zero)
 {
-    return (corpus_defaults_Edges *)akt_msg_make(&corpus_defaults_edges_desc, nul, utf8, phase, later, f32_max, f32_min, f32_int, f64_max, f64_min, zero);
+    size_t nul_size_ = akt_cstr_size(nul);
+    size_t utf8_size_ = akt_cstr_size(utf8);
+    corpus_defaults_Edges *m_ = (corpus_defaults_Edges *)akt_msg_new(&corpus_defaults_edges_desc, nul_size_ + utf8_size_);
+    if (m_ == NULL
+        || akt_msg_put_cstr(m_, &m_->nul, nul, nul_size_) != AKT_OK
+        || akt_msg_put_cstr(m_, &m_->utf8, utf8, utf8_size_) != AKT_OK) {
+        akt_msg_free(m_);
+        return NULL;
+    }
+    m_->phase = phase;
+    m_->later = later;
+    m_->f32_max = f32_max;
+    m_->f32_min = f32_min;
+    m_->f32_int = f32_int;
+    m_->f64_max = f64_max;
+    m_->f64_min = f64_min;
+    m_->zero = zero;
+    return m_;
 }
 
 static inline corpus_defaults_Edges *

@@ -57,7 +57,8 @@ extern const fsmdemo_Open fsmdemo_open_default;
 static inline fsmdemo_Open *
 fsmdemo_open_new(void)
 {
-    return (fsmdemo_Open *)akt_msg_make(&fsmdemo_open_desc);
+    fsmdemo_Open *m_ = (fsmdemo_Open *)akt_msg_new(&fsmdemo_open_desc, 0);
+    return m_;
 }
 
 static inline fsmdemo_Open *
@@ -86,7 +87,8 @@ extern const fsmdemo_Close fsmdemo_close_default;
 static inline fsmdemo_Close *
 fsmdemo_close_new(void)
 {
-    return (fsmdemo_Close *)akt_msg_make(&fsmdemo_close_desc);
+    fsmdemo_Close *m_ = (fsmdemo_Close *)akt_msg_new(&fsmdemo_close_desc, 0);
+    return m_;
 }
 
 static inline fsmdemo_Close *
@@ -116,7 +118,14 @@ extern const fsmdemo_Lock fsmdemo_lock_default;
 static inline fsmdemo_Lock *
 fsmdemo_lock_new(const char *code)
 {
-    return (fsmdemo_Lock *)akt_msg_make(&fsmdemo_lock_desc, code);
+    size_t code_size_ = akt_cstr_size(code);
+    fsmdemo_Lock *m_ = (fsmdemo_Lock *)akt_msg_new(&fsmdemo_lock_desc, code_size_);
+    if (m_ == NULL
+        || akt_msg_put_cstr(m_, &m_->code, code, code_size_) != AKT_OK) {
+        akt_msg_free(m_);
+        return NULL;
+    }
+    return m_;
 }
 
 static inline fsmdemo_Lock *
@@ -145,7 +154,14 @@ extern const fsmdemo_Unlock fsmdemo_unlock_default;
 static inline fsmdemo_Unlock *
 fsmdemo_unlock_new(const char *code)
 {
-    return (fsmdemo_Unlock *)akt_msg_make(&fsmdemo_unlock_desc, code);
+    size_t code_size_ = akt_cstr_size(code);
+    fsmdemo_Unlock *m_ = (fsmdemo_Unlock *)akt_msg_new(&fsmdemo_unlock_desc, code_size_);
+    if (m_ == NULL
+        || akt_msg_put_cstr(m_, &m_->code, code, code_size_) != AKT_OK) {
+        akt_msg_free(m_);
+        return NULL;
+    }
+    return m_;
 }
 
 static inline fsmdemo_Unlock *

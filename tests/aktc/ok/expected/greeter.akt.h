@@ -56,7 +56,14 @@ extern const demo_Hello demo_hello_default;
 static inline demo_Hello *
 demo_hello_new(const char *name)
 {
-    return (demo_Hello *)akt_msg_make(&demo_hello_desc, name);
+    size_t name_size_ = akt_cstr_size(name);
+    demo_Hello *m_ = (demo_Hello *)akt_msg_new(&demo_hello_desc, name_size_);
+    if (m_ == NULL
+        || akt_msg_put_cstr(m_, &m_->name, name, name_size_) != AKT_OK) {
+        akt_msg_free(m_);
+        return NULL;
+    }
+    return m_;
 }
 
 static inline demo_Hello *
@@ -86,7 +93,14 @@ extern const demo_Greeting demo_greeting_default;
 static inline demo_Greeting *
 demo_greeting_new(const char *text)
 {
-    return (demo_Greeting *)akt_msg_make(&demo_greeting_desc, text);
+    size_t text_size_ = akt_cstr_size(text);
+    demo_Greeting *m_ = (demo_Greeting *)akt_msg_new(&demo_greeting_desc, text_size_);
+    if (m_ == NULL
+        || akt_msg_put_cstr(m_, &m_->text, text, text_size_) != AKT_OK) {
+        akt_msg_free(m_);
+        return NULL;
+    }
+    return m_;
 }
 
 static inline demo_Greeting *

@@ -63,7 +63,12 @@ extern const ledger_Deposit ledger_deposit_default;
 static inline ledger_Deposit *
 ledger_deposit_new(int64_t amount)
 {
-    return (ledger_Deposit *)akt_msg_make(&ledger_deposit_desc, amount);
+    ledger_Deposit *m_ = (ledger_Deposit *)akt_msg_new(&ledger_deposit_desc, 0);
+    if (m_ == NULL) {
+        return NULL;
+    }
+    m_->amount = amount;
+    return m_;
 }
 
 static inline ledger_Deposit *
@@ -93,7 +98,12 @@ extern const ledger_Withdraw ledger_withdraw_default;
 static inline ledger_Withdraw *
 ledger_withdraw_new(int64_t amount)
 {
-    return (ledger_Withdraw *)akt_msg_make(&ledger_withdraw_desc, amount);
+    ledger_Withdraw *m_ = (ledger_Withdraw *)akt_msg_new(&ledger_withdraw_desc, 0);
+    if (m_ == NULL) {
+        return NULL;
+    }
+    m_->amount = amount;
+    return m_;
 }
 
 static inline ledger_Withdraw *
@@ -125,7 +135,14 @@ extern const ledger_Bulk ledger_bulk_default;
 static inline ledger_Bulk *
 ledger_bulk_new(int64_t amount, int32_t times, bool no_stash)
 {
-    return (ledger_Bulk *)akt_msg_make(&ledger_bulk_desc, amount, times, no_stash);
+    ledger_Bulk *m_ = (ledger_Bulk *)akt_msg_new(&ledger_bulk_desc, 0);
+    if (m_ == NULL) {
+        return NULL;
+    }
+    m_->amount = amount;
+    m_->times = times;
+    m_->no_stash = no_stash;
+    return m_;
 }
 
 static inline ledger_Bulk *
@@ -154,7 +171,8 @@ extern const ledger_Get ledger_get_default;
 static inline ledger_Get *
 ledger_get_new(void)
 {
-    return (ledger_Get *)akt_msg_make(&ledger_get_desc);
+    ledger_Get *m_ = (ledger_Get *)akt_msg_new(&ledger_get_desc, 0);
+    return m_;
 }
 
 static inline ledger_Get *
@@ -185,7 +203,14 @@ extern const ledger_Balance ledger_balance_default;
 static inline ledger_Balance *
 ledger_balance_new(int64_t balance, uint64_t seq, int64_t replayed)
 {
-    return (ledger_Balance *)akt_msg_make(&ledger_balance_desc, balance, seq, replayed);
+    ledger_Balance *m_ = (ledger_Balance *)akt_msg_new(&ledger_balance_desc, 0);
+    if (m_ == NULL) {
+        return NULL;
+    }
+    m_->balance = balance;
+    m_->seq = seq;
+    m_->replayed = replayed;
+    return m_;
 }
 
 static inline ledger_Balance *
@@ -215,7 +240,12 @@ extern const ledger_Deposited ledger_deposited_default;
 static inline ledger_Deposited *
 ledger_deposited_new(int64_t amount)
 {
-    return (ledger_Deposited *)akt_msg_make(&ledger_deposited_desc, amount);
+    ledger_Deposited *m_ = (ledger_Deposited *)akt_msg_new(&ledger_deposited_desc, 0);
+    if (m_ == NULL) {
+        return NULL;
+    }
+    m_->amount = amount;
+    return m_;
 }
 
 static inline ledger_Deposited *
@@ -245,7 +275,15 @@ extern const ledger_Withdrawn ledger_withdrawn_default;
 static inline ledger_Withdrawn *
 ledger_withdrawn_new(int64_t amount, const char *note)
 {
-    return (ledger_Withdrawn *)akt_msg_make(&ledger_withdrawn_desc, amount, note);
+    size_t note_size_ = akt_cstr_size(note);
+    ledger_Withdrawn *m_ = (ledger_Withdrawn *)akt_msg_new(&ledger_withdrawn_desc, note_size_);
+    if (m_ == NULL
+        || akt_msg_put_cstr(m_, &m_->note, note, note_size_) != AKT_OK) {
+        akt_msg_free(m_);
+        return NULL;
+    }
+    m_->amount = amount;
+    return m_;
 }
 
 static inline ledger_Withdrawn *
@@ -274,7 +312,12 @@ extern const ledger_Snap ledger_snap_default;
 static inline ledger_Snap *
 ledger_snap_new(int64_t balance)
 {
-    return (ledger_Snap *)akt_msg_make(&ledger_snap_desc, balance);
+    ledger_Snap *m_ = (ledger_Snap *)akt_msg_new(&ledger_snap_desc, 0);
+    if (m_ == NULL) {
+        return NULL;
+    }
+    m_->balance = balance;
+    return m_;
 }
 
 static inline ledger_Snap *

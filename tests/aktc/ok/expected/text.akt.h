@@ -68,7 +68,19 @@ extern const corpus_text_Tricky corpus_text_tricky_default;
 static inline corpus_text_Tricky *
 corpus_text_tricky_new(const char *trigraphs, const char *questions, const char *comment_marks, corpus_text_Mark mark)
 {
-    return (corpus_text_Tricky *)akt_msg_make(&corpus_text_tricky_desc, trigraphs, questions, comment_marks, mark);
+    size_t trigraphs_size_ = akt_cstr_size(trigraphs);
+    size_t questions_size_ = akt_cstr_size(questions);
+    size_t comment_marks_size_ = akt_cstr_size(comment_marks);
+    corpus_text_Tricky *m_ = (corpus_text_Tricky *)akt_msg_new(&corpus_text_tricky_desc, trigraphs_size_ + questions_size_ + comment_marks_size_);
+    if (m_ == NULL
+        || akt_msg_put_cstr(m_, &m_->trigraphs, trigraphs, trigraphs_size_) != AKT_OK
+        || akt_msg_put_cstr(m_, &m_->questions, questions, questions_size_) != AKT_OK
+        || akt_msg_put_cstr(m_, &m_->comment_marks, comment_marks, comment_marks_size_) != AKT_OK) {
+        akt_msg_free(m_);
+        return NULL;
+    }
+    m_->mark = mark;
+    return m_;
 }
 
 static inline corpus_text_Tricky *
