@@ -5,7 +5,8 @@
 # (tests/<area>/fuzz-seeds/<target>/). A crash fails the script. Every
 # decoder of untrusted bytes has one (fuzz_table, fuzz_reader, fuzz_config,
 # fuzz_record, fuzz_frame, fuzz_aktc_*; fuzz_gossip: cluster messages and
-# the gossip merge, seeds in tests/cluster/fuzz-seeds/fuzz_gossip/).
+# the gossip merge, seeds in tests/cluster/fuzz-seeds/fuzz_gossip/;
+# fuzz_pubsub: distributed pub/sub's registry gossip).
 set -euo pipefail
 build=${1:?build dir}
 secs=${2:-10}

@@ -25,6 +25,18 @@
  *   route <count> [NAME]     Pings 1..count through the router from a sink
  *                            at /user/sink, which prints "PONG sink <node>
  *                            <n>"
+ *   pubsub                   start the pub/sub mediator (gossip every
+ *                            200 ms; "TOPIC <topic|path> <n>" on each
+ *                            change) and a Sink at /user/sub
+ *   sub|unsub <topic> [group]   (un)subscribe /user/sub
+ *   stopsub                  stop /user/sub
+ *   pub <topic> <n> [group]  publish Ping{sender "NAME/topic", n} (one per
+ *                            group with "group"); /user/sub prints
+ *                            "MSG sub <sender> <n>"
+ *   put                      put /user/worker
+ *   send <path> <n> [local]  / sendall <path> <n> [butself]
+ *                            Ping{NAME, n} from /user/sink to one / every
+ *                            actor put under path (Pongs: "PONG sink ...")
  *   leave                    akt_cluster_leave(self)
  *   quit (or end of input)   terminate and exit 0
  */
@@ -64,6 +76,8 @@ on_event(void *arg, const akt_cluster_event *ev)
 static const char *node_name;
 static akt_system *app_sys;
 static akt_ref sink; /* zero: none */
+static akt_ref mediator, sub; /* pub/sub */
+static akt_registry *app_reg;
 static akt_ref routers[4];
 static char router_names[4][64];
 static int nrouters;
@@ -149,11 +163,106 @@ app_reply(const char *what, akt_err rc)
     pthread_mutex_unlock(&out_mu);
 }
 
+static void
+on_topic(void *arg, const char *topic, size_t n)
+{
+    (void)arg;
+    pthread_mutex_lock(&out_mu);
+    printf("TOPIC %s %zu\n", topic, n);
+    fflush(stdout);
+    pthread_mutex_unlock(&out_mu);
+}
+
+static akt_err
+ensure_sink(void)
+{
+    akt_err rc = AKT_OK;
+    if (akt_ref_is_none(sink)) {
+        clapp_SinkRef sr;
+        rc = clapp_sink_spawn(app_sys, &sink_h, "sink", NULL, &sr);
+        sink = sr.ref;
+    }
+    return rc;
+}
+
+/* the pub/sub commands; false when line is none of them */
+static bool
+pubsub_command(char *line)
+{
+    akt_err rc;
+    char a[256] = "", b[256] = "", c[64] = "";
+    long n = 0;
+    if (strcmp(line, "pubsub") == 0) {
+        akt_pubsub_options o = { .registry = app_reg,
+            .gossip_interval_ns = AKT_MS(200),
+            .on_topic = on_topic };
+        rc = akt_pubsub_start(app_sys, &o, &mediator);
+        if (rc == AKT_OK) {
+            clapp_SinkRef sr;
+            rc = clapp_sink_spawn(app_sys, &sink_h, "sub", NULL, &sr);
+            sub = sr.ref;
+        }
+        app_reply("PUBSUB", rc);
+    } else if (strncmp(line, "sub ", 4) == 0
+        && sscanf(line + 4, "%255s %63s", a, c) >= 1) {
+        rc = akt_pubsub_subscribe(mediator, a, c, sub, AKT_REF_NONE);
+        app_reply("SUB", rc);
+    } else if (strncmp(line, "unsub ", 6) == 0
+        && sscanf(line + 6, "%255s %63s", a, c) >= 1) {
+        rc = akt_pubsub_unsubscribe(mediator, a, c, sub, AKT_REF_NONE);
+        app_reply("UNSUB", rc);
+    } else if (strcmp(line, "stopsub") == 0) {
+        rc = akt_stop(sub);
+        app_reply("STOPSUB", rc);
+    } else if (strncmp(line, "pub ", 4) == 0
+        && sscanf(line + 4, "%255s %ld %63s", a, &n, c) >= 2) {
+        /* sender: "<node>/<topic>", so a sink's line says which */
+        snprintf(b, sizeof b, "%s/%s", node_name, a);
+        clapp_Ping *m = clapp_ping_new(b, n);
+        rc = m != NULL ? akt_pubsub_publish(
+                 mediator, a, m, AKT_REF_NONE, strcmp(c, "group") == 0)
+                       : AKT_ENOMEM;
+        app_reply("PUB", rc);
+    } else if (strcmp(line, "put") == 0) {
+        akt_ref w;
+        char path[512];
+        akt_remote_address(app_sys, path, sizeof path - 16);
+        strcat(path, "/user/worker");
+        rc = akt_remote_ref(app_sys, path, &w);
+        rc = rc == AKT_OK ? akt_pubsub_put(mediator, w) : rc;
+        app_reply("PUT", rc);
+    } else if (strncmp(line, "send ", 5) == 0
+        && sscanf(line + 5, "%255s %ld %63s", a, &n, c) >= 2) {
+        clapp_Ping *m = (rc = ensure_sink()) == AKT_OK
+            ? clapp_ping_new(node_name, n)
+            : NULL;
+        rc = m == NULL
+            ? AKT_ENOMEM
+            : akt_pubsub_send(mediator, a, m, sink, strcmp(c, "local") == 0);
+        app_reply("SEND", rc);
+    } else if (strncmp(line, "sendall ", 8) == 0
+        && sscanf(line + 8, "%255s %ld %63s", a, &n, c) >= 2) {
+        clapp_Ping *m = (rc = ensure_sink()) == AKT_OK
+            ? clapp_ping_new(node_name, n)
+            : NULL;
+        rc = m == NULL ? AKT_ENOMEM
+                       : akt_pubsub_send_to_all(
+                           mediator, a, m, sink, strcmp(c, "butself") == 0);
+        app_reply("SENDALL", rc);
+    } else {
+        return false;
+    }
+    return true;
+}
+
 /* one application command; false when it is none */
 static bool
 app_command(char *line)
 {
     akt_err rc;
+    if (pubsub_command(line)) {
+        return true;
+    }
     if (strcmp(line, "worker") == 0) {
         rc = clapp_worker_spawn(app_sys, &worker_h, "worker", NULL, NULL);
         app_reply("WORKER", rc);
@@ -197,12 +306,7 @@ app_command(char *line)
                 router = routers[i];
             }
         }
-        rc = AKT_OK;
-        if (akt_ref_is_none(sink)) {
-            clapp_SinkRef sr;
-            rc = clapp_sink_spawn(app_sys, &sink_h, "sink", NULL, &sr);
-            sink = sr.ref;
-        }
+        rc = ensure_sink();
         for (long i = 1; rc == AKT_OK && i <= count; i++) {
             clapp_Ping *m = clapp_ping_new(node_name, i);
             rc = m != NULL ? akt_tell(router, m, sink) : AKT_ENOMEM;
@@ -248,6 +352,7 @@ main(int argc, char **argv)
     }
     node_name = argv[1];
     app_sys = sys;
+    app_reg = reg;
     akt_remote_options ro
         = { .listen_url = argc > 3 ? argv[3] : "tcp://127.0.0.1:0",
               .registry = reg };

@@ -404,6 +404,108 @@ typedef struct akt_cluster_router_options {
 AKT_API akt_err akt_cluster_router_spawn(akt_system *sys,
     const akt_cluster_router_options *opts, const char *name, akt_ref *out);
 
+/* --- distributed pub/sub
+ * ---------------------------------------------------------- Akka's
+ * DistributedPubSub: a mediator on every member (/system/pubsub) keeps a
+ * registry of who subscribed to which topic and which actors were put
+ * under which path, on every node; each node changes only its own part and
+ * the mediators gossip the registry (a status with versions, answered by
+ * the newer entries), so it converges within a few gossip intervals.
+ *
+ *   publish      to every subscriber of the topic on every node (the ones
+ *                that subscribed without a group); with one_per_group, to
+ *                one random subscriber of each group instead
+ *   send         to one of the actors put under a path ("/user/worker"),
+ *                the local one first with local_affinity, else at random
+ *   send_to_all  to every actor put under the path (but this node's, with
+ *                all_but_self)
+ *
+ * Delivery is at most once, as any tell: a subscriber a node does not know
+ * of yet (its subscription still spreading) misses what is published
+ * meanwhile. A subscriber or put actor that stops is removed. The
+ * message's type must be in the remoting registry of every node. A publish
+ * with no subscriber, or a send with no actor, is a dead letter. */
+#define AKT_PUBSUB_TOPIC_LEN 256
+#define AKT_PUBSUB_GROUP_LEN 64
+
+typedef struct akt_pubsub_options {
+    /* Required: the registry given to akt_remote_start (the mediators'
+     * message type is added to it). */
+    akt_registry *registry;
+    /* Only members with this role take part; NULL or "": every member. */
+    const char *role;
+    /* 0: 1 s (Akka's gossip-interval) */
+    int64_t gossip_interval_ns;
+    /* how long a removal is kept so that it spreads; 0: 120 s */
+    int64_t removed_ttl_ns;
+    /* most registry entries in one gossip answer; 0: 3000 */
+    uint32_t max_delta_entries;
+    /* most entries (subscriptions and puts, every node's) this node
+     * holds; 0: 10000. Over it, subscribe is refused (an ack with
+     * AKT_EFULL) and gossiped entries wait. */
+    uint32_t max_entries;
+    /* Told, on the mediator's thread, the number of subscribers of a
+     * topic this node knows of (every node's) whenever it changes here,
+     * and for a path ("/user/worker") the number of actors put under it
+     * (NULL: nobody). */
+    void (*on_topic)(void *arg, const char *topic, size_t subscribers);
+    void *arg;
+} akt_pubsub_options;
+
+/* What the mediator answers a (un)subscribe with, to its ack_to (a local
+ * actor): the topic, whether it is now subscribed, and the result. */
+typedef struct akt_PubSubAck {
+    int32_t result; /* akt_err */
+    bool subscribed;
+    char topic[AKT_PUBSUB_TOPIC_LEN];
+    char group[AKT_PUBSUB_GROUP_LEN];
+} akt_PubSubAck;
+AKT_API extern const akt_type akt_pubsub_ack_type;
+
+/* akt_pubsub_start -- start this node's mediator (/system/pubsub); the
+ * cluster must be started. Errors: AKT_EINVAL, AKT_ENOENT (no cluster),
+ * AKT_EEXIST (started already), AKT_ENOMEM. */
+AKT_API akt_err akt_pubsub_start(
+    akt_system *sys, const akt_pubsub_options *opts, akt_ref *mediator);
+
+/* akt_pubsub_subscribe / _unsubscribe -- subscriber (a local actor) to
+ * or from topic (1..255 bytes, not starting with '/'), in group (NULL or "":
+ * none; at most 63 bytes). Asynchronous: the mediator sends an akt_PubSubAck to
+ * ack_to once it is registered here (AKT_REF_NONE: no ack). Errors: AKT_EINVAL,
+ * then akt_tell's. */
+AKT_API akt_err akt_pubsub_subscribe(akt_ref mediator, const char *topic,
+    const char *group, akt_ref subscriber, akt_ref ack_to);
+AKT_API akt_err akt_pubsub_unsubscribe(akt_ref mediator, const char *topic,
+    const char *group, akt_ref subscriber, akt_ref ack_to);
+
+/* akt_pubsub_publish -- msg (consumed) to the topic's subscribers, from
+ * sender. Errors: AKT_EINVAL, then akt_tell's (msg freed on error). */
+AKT_API akt_err akt_pubsub_publish(akt_ref mediator, const char *topic,
+    void *msg, akt_ref sender, bool one_per_group);
+
+/* akt_pubsub_put -- register ref (a local actor) under its path without
+ * the address ("/user/worker") for send and send_to_all; _remove takes
+ * this node's actor at that path away. Errors: AKT_EINVAL, akt_tell's. */
+AKT_API akt_err akt_pubsub_put(akt_ref mediator, akt_ref ref);
+AKT_API akt_err akt_pubsub_remove(akt_ref mediator, const char *path);
+
+/* akt_pubsub_send / _send_to_all -- msg (consumed) to one / every actor
+ * put under path. Errors: AKT_EINVAL, akt_tell's (msg freed on error). */
+AKT_API akt_err akt_pubsub_send(akt_ref mediator, const char *path, void *msg,
+    akt_ref sender, bool local_affinity);
+AKT_API akt_err akt_pubsub_send_to_all(akt_ref mediator, const char *path,
+    void *msg, akt_ref sender, bool all_but_self);
+
+typedef struct akt_pubsub_stats {
+    uint64_t status_sent, delta_sent, received, rejected;
+    uint64_t entries; /* held now, every node's */
+    uint64_t dropped; /* gossiped entries over max_entries (they wait) */
+    uint64_t delivered, dead_letters;
+} akt_pubsub_stats;
+
+/* akt_pubsub_stats_get -- the mediator's counters (AKT_ENOENT: none) */
+AKT_API akt_err akt_pubsub_stats_get(akt_system *sys, akt_pubsub_stats *out);
+
 #ifdef __cplusplus
 }
 #endif

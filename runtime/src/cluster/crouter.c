@@ -146,8 +146,9 @@ refresh(crt *r)
             continue;
         }
         for (size_t k = 0; k < r->c.npaths; k++) {
-            snprintf(
-                r->routees[n], AKTI_CL_PATH_MAX, "%s%s", base, r->c.paths[k]);
+            /* base < 512 - 128 bytes and a path < 128: it fits */
+            strcpy(r->routees[n], base);
+            strcat(r->routees[n], r->c.paths[k]);
             r->hash[n] = fnv(r->routees[n]);
             n++;
         }
