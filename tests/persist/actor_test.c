@@ -748,6 +748,63 @@ START_TEST(a_bad_max_concurrent_recoveries_fails_naming_the_key)
 }
 END_TEST
 
+/* akt.persistence.state.plugin = lmdb opens the system's durable state
+ * store (akt_persistence_state): a value stored there is read back after
+ * the system restarts; the default (none) opens none; an unknown plug-in
+ * fails akt_persistence_start naming the key */
+static void
+start_with_state(const char *plugin)
+{
+    char text[512];
+    snprintf(text, sizeof(text),
+        "akt.persistence.state.plugin = %s\n"
+        "akt.persistence.state.lmdb.dir = \"%s/state\"\n"
+        "akt.persistence.journal.lmdb.dir = \"%s/journal\"\n"
+        "akt.persistence.snapshot-store.lmdb.dir = \"%s/snapshots\"\n",
+        plugin, dir, dir, dir);
+    akt_config *cfg;
+    ck_assert_int_eq(
+        akt_config_parse_string(text, strlen(text), "test", &cfg, NULL),
+        AKT_OK);
+    ck_assert_int_eq(akt_system_create("s", cfg, &sys), AKT_OK);
+    akt_config_release(cfg);
+}
+
+START_TEST(the_durable_state_store_comes_from_the_configuration)
+{
+    akt_system_free(sys);
+    start_with_state("none");
+    akt_config_error err = { .message = "" };
+    ck_assert_int_eq(akt_persistence_start(sys, reg, &err), AKT_OK);
+    ck_assert_ptr_null(akt_persistence_state(sys));
+    akt_system_free(sys);
+    start_with_state("lmdb");
+    ck_assert_int_eq(akt_persistence_start(sys, reg, &err), AKT_OK);
+    akt_state_store *st = akt_persistence_state(sys);
+    ck_assert_ptr_nonnull(st);
+    tp_Total *v = akt_msg_new(&total_type, 0);
+    v->total = 42;
+    ck_assert_int_eq(akt_state_upsert(st, "acct-1", 1, v), AKT_OK);
+    akt_msg_free(v);
+    akt_system_free(sys); /* closes the store */
+    start_with_state("lmdb");
+    ck_assert_int_eq(akt_persistence_start(sys, reg, &err), AKT_OK);
+    void *got = NULL;
+    uint64_t rev = 0;
+    ck_assert_int_eq(akt_state_get(akt_persistence_state(sys), sys, "acct-1",
+                         &got, &rev, NULL),
+        AKT_OK);
+    ck_assert_uint_eq(rev, 1);
+    ck_assert_int_eq(((tp_Total *)got)->total, 42);
+    akt_msg_free(got);
+    akt_system_free(sys);
+    start_with_state("redis");
+    ck_assert_int_eq(akt_persistence_start(sys, reg, &err), AKT_EINVAL);
+    ck_assert_msg(strstr(err.message, "akt.persistence.state.plugin") != NULL,
+        "%s", err.message);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -766,6 +823,7 @@ main(void)
     tcase_add_test(tc, recoveries_beyond_the_bound_wait_for_a_permit);
     tcase_add_test(tc, an_actor_stopped_while_waiting_gives_its_place_back);
     tcase_add_test(tc, a_bad_max_concurrent_recoveries_fails_naming_the_key);
+    tcase_add_test(tc, the_durable_state_store_comes_from_the_configuration);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

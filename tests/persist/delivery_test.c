@@ -238,28 +238,42 @@ static akt_registry *reg;
 static akt_system *sys;
 static akt_ref snd;
 
+/* extra configuration: persistence then comes from akt_persistence_start */
+static const char *extra_conf;
+
 static void
 start(void)
 {
-    const char *conf = "akt.scheduler.clock = virtual\n";
+    char conf[1024];
+    snprintf(conf, sizeof conf,
+        "akt.scheduler.clock = virtual\n"
+        "akt.persistence.journal.lmdb.dir = \"%s/journal\"\n"
+        "akt.persistence.snapshot-store.lmdb.dir = \"%s/snapshots\"\n%s",
+        dir, dir, extra_conf ? extra_conf : "");
     akt_config *cfg;
     ck_assert_int_eq(
         akt_config_parse_string(conf, strlen(conf), "test", &cfg, NULL),
         AKT_OK);
     ck_assert_int_eq(akt_system_create("d", cfg, &sys), AKT_OK);
     akt_config_release(cfg);
-    char jd[96], sd[96];
-    snprintf(jd, sizeof jd, "%s/journal", dir);
-    snprintf(sd, sizeof sd, "%s/snapshots", dir);
-    akt_journal *j;
-    akt_snapshot_store *s;
-    ck_assert_int_eq(
-        akt_journal_open_lmdb(&(akt_lmdb_options) { .dir = jd }, reg, &j, NULL),
-        AKT_OK);
-    ck_assert_int_eq(akt_snapshot_store_open_lmdb(
-                         &(akt_lmdb_options) { .dir = sd }, reg, &s, NULL),
-        AKT_OK);
-    ck_assert_int_eq(akt_persistence_start_with(sys, j, s), AKT_OK);
+    if (extra_conf) {
+        akt_config_error err = { .message = "" };
+        ck_assert_msg(
+            akt_persistence_start(sys, reg, &err) == AKT_OK, "%s", err.message);
+    } else {
+        char jd[96], sd[96];
+        snprintf(jd, sizeof jd, "%s/journal", dir);
+        snprintf(sd, sizeof sd, "%s/snapshots", dir);
+        akt_journal *j;
+        akt_snapshot_store *s;
+        ck_assert_int_eq(akt_journal_open_lmdb(
+                             &(akt_lmdb_options) { .dir = jd }, reg, &j, NULL),
+            AKT_OK);
+        ck_assert_int_eq(akt_snapshot_store_open_lmdb(
+                             &(akt_lmdb_options) { .dir = sd }, reg, &s, NULL),
+            AKT_OK);
+        ck_assert_int_eq(akt_persistence_start_with(sys, j, s), AKT_OK);
+    }
     akt_props rp = { .behavior = &recv_behavior };
     ck_assert_int_eq(akt_spawn(sys, &rp, "receiver", &receiver), AKT_OK);
     akt_props sp;
@@ -371,6 +385,25 @@ START_TEST(max_unconfirmed_refuses_more)
 }
 END_TEST
 
+/* what an actor's akt_delivery_options leave at zero comes from
+ * akt.persistence.at-least-once-delivery.* (here max-unconfirmed-messages
+ * = 2, the actor's max_unconfirmed 0) */
+START_TEST(options_left_at_zero_come_from_the_configuration)
+{
+    teardown();
+    ck_assert_uint_eq(dopts.max_unconfirmed, 0);
+    extra_conf = "akt.persistence.at-least-once-delivery."
+                 "max-unconfirmed-messages = 2\n";
+    setup();
+    send_cmd(2, 1);
+    send_cmd(2, 2);
+    ck_assert_int_eq(last_direct, AKT_OK);
+    send_cmd(2, 3);
+    ck_assert_int_eq(last_direct, AKT_EFULL);
+    ck_assert(t_latch_wait(&receipts, 2, 20000));
+}
+END_TEST
+
 START_TEST(unconfirmed_deliveries_are_resent_right_after_a_restart)
 {
     send_cmd(0, 1);
@@ -423,6 +456,7 @@ main(void)
     tcase_add_test(
         tc, an_unconfirmed_delivery_is_resent_every_interval_and_warned_about);
     tcase_add_test(tc, max_unconfirmed_refuses_more);
+    tcase_add_test(tc, options_left_at_zero_come_from_the_configuration);
     tcase_add_test(tc, unconfirmed_deliveries_are_resent_right_after_a_restart);
     tcase_add_test(tc, unconfirmed_deliveries_survive_in_a_snapshot);
     suite_add_tcase(s, tc);

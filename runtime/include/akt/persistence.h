@@ -490,6 +490,10 @@ AKT_API akt_err akt_persistence_set_max_recoveries(akt_system *sys, uint32_t n);
 /* recoveries running now and waiting for a permit (either may be NULL) */
 AKT_API akt_err akt_persistence_recovery_stats(
     akt_system *sys, uint32_t *running, uint32_t *waiting);
+/* the system's durable state store: the one akt.persistence.state.plugin
+ * names, opened by akt_persistence_start (NULL: plugin = none, the
+ * default, or persistence not started); closed with the system */
+AKT_API akt_state_store *akt_persistence_state(akt_system *sys);
 /* the system's journal / snapshot store (NULL when not started) */
 AKT_API akt_journal *akt_persistence_journal(akt_system *sys);
 AKT_API akt_snapshot_store *akt_persistence_snapshots(akt_system *sys);

@@ -57,6 +57,8 @@ typedef struct pwait {
 typedef struct pext {
     akt_journal *j;
     akt_snapshot_store *s;
+    akt_state_store *st; /* durable state (NULL: none configured) */
+    akt_delivery_options dl; /* at-least-once defaults (configured) */
     _Atomic uint64_t epochs;
     /* the recovery permitter (akt.persistence.max-concurrent-recoveries):
      * at most pmax recoveries run; the others wait in a FIFO, one entry
@@ -76,6 +78,7 @@ pext_terminated(akt_system *sys, void *arg)
     akt_journal_close(
         x->j); /* pending callbacks tell dead actors: dead letters */
     akt_snapshot_store_close(x->s);
+    akt_state_store_close(x->st);
     pthread_mutex_destroy(&x->pmu);
     free(x->q);
     free(x);
@@ -106,6 +109,7 @@ akt_persistence_start_with(
     x->j = j;
     x->s = s;
     x->pmax = AKT_PERSIST_DEFAULT_MAX_RECOVERIES;
+    x->dl = (akt_delivery_options) { AKT_SEC(5), 5, 100000, 10000 };
     pthread_mutex_init(&x->pmu, NULL);
     akt_err rc = akti_system_ext_set(sys, PERSIST_EXT_SLOT, &pext_ops, x);
     if (rc != AKT_OK) {
@@ -168,6 +172,13 @@ akt_persistence_snapshots(akt_system *sys)
 {
     pext *x = pext_get(sys);
     return x ? x->s : NULL;
+}
+
+akt_state_store *
+akt_persistence_state(akt_system *sys)
+{
+    pext *x = pext_get(sys);
+    return x ? x->st : NULL;
 }
 
 static void
@@ -291,6 +302,32 @@ akti_persist_settings_read(
     int64_t maxrec = AKT_PERSIST_DEFAULT_MAX_RECOVERIES;
     akti_set_int(
         &rd, "akt.persistence.max-concurrent-recoveries", &maxrec, 1, 1000000);
+    int stp = AKTI_PPLUGIN_NONE;
+    akt_lmdb_options sto = { .map_size = 256ull << 20 };
+    akt_pg_options stpg = { .conninfo = "", .schema = "akt", .readers = 4 };
+    akti_set_enum(&rd, "akt.persistence.state.plugin", &stp, splugins, 3);
+    read_lmdb(&rd, "akt.persistence.state.lmdb", &sto, false);
+    read_pg(&rd, "akt.persistence.state.postgresql", &stpg, false,
+        stp == AKTI_PPLUGIN_PG);
+    akt_delivery_options dl = { AKT_SEC(5), 5, 100000, 10000 };
+    int64_t dwarn = dl.warn_after, dmax = dl.max_unconfirmed,
+            dburst = dl.burst_limit;
+    akti_set_dur(&rd,
+        "akt.persistence.at-least-once-delivery.redeliver-interval",
+        &dl.redeliver_interval_ns, 1000000, 86400000000000ll);
+    akti_set_int(&rd,
+        "akt.persistence.at-least-once-delivery.warn-after-number-of-"
+        "unconfirmed-attempts",
+        &dwarn, 1, 1000000);
+    akti_set_int(&rd,
+        "akt.persistence.at-least-once-delivery.max-unconfirmed-messages",
+        &dmax, 1, 100000000);
+    akti_set_int(&rd,
+        "akt.persistence.at-least-once-delivery.redelivery-burst-limit",
+        &dburst, 1, 100000000);
+    dl.warn_after = (uint32_t)dwarn;
+    dl.max_unconfirmed = (uint32_t)dmax;
+    dl.burst_limit = (uint32_t)dburst;
     akti_set_enum(
         &rd, "akt.persistence.snapshot-store.plugin", &sp, splugins, 3);
     read_lmdb(&rd, "akt.persistence.snapshot-store.lmdb", &so, false);
@@ -311,6 +348,10 @@ akti_persist_settings_read(
         out->sbreaker_call_ns = scall;
         out->sbreaker_reset_ns = sreset;
         out->max_recoveries = maxrec;
+        out->state_plugin = stp;
+        out->state = sto;
+        out->state_pg = stpg;
+        out->delivery = dl;
     }
     return rd.rc;
 }
@@ -366,12 +407,23 @@ akt_persistence_start(
         rc = akt_snapshot_store_set_breaker(s, (uint32_t)ps.sbreaker_failures,
             ps.sbreaker_call_ns, ps.sbreaker_reset_ns);
     }
+    akt_state_store *st = NULL;
+    if (rc == AKT_OK && ps.state_plugin == AKTI_PPLUGIN_PG) {
+        rc = akt_state_store_open_pg(&ps.state_pg, reg, &st, &perr);
+    } else if (rc == AKT_OK && ps.state_plugin == AKTI_PPLUGIN_LMDB) {
+        rc = akt_state_store_open_lmdb(&ps.state, reg, &st, &perr);
+    }
     if (rc == AKT_OK) {
         rc = akt_persistence_start_with(sys, j, s);
     }
     if (rc == AKT_OK) {
+        pext *x = pext_get(sys);
         akt_persistence_set_max_recoveries(sys, (uint32_t)ps.max_recoveries);
+        x->st = st; /* closed with the system from here on */
+        st = NULL;
+        x->dl = ps.delivery;
     }
+    akt_state_store_close(st);
     if (rc != AKT_OK) {
         if (perr.text[0]) {
             akt_log(
@@ -614,13 +666,19 @@ p_init(void *state, akt_ctx *ctx, const void *init_arg)
     const akt_persistent_def *def = akt_ctx_behavior_arg(ctx);
     ps->def = def;
     if (def->delivery) {
+        /* zero fields: akt.persistence.at-least-once-delivery.* */
+        pext *x = pext_get(akt_ctx_system(ctx));
+        akt_delivery_options d = x
+            ? x->dl
+            : (akt_delivery_options) { AKT_SEC(5), 5, 100000, 10000 };
         akt_delivery_options o = *def->delivery;
         o.redeliver_interval_ns = o.redeliver_interval_ns > 0
             ? o.redeliver_interval_ns
-            : AKT_SEC(5);
-        o.warn_after = o.warn_after ? o.warn_after : 5;
-        o.max_unconfirmed = o.max_unconfirmed ? o.max_unconfirmed : 100000;
-        o.burst_limit = o.burst_limit ? o.burst_limit : 10000;
+            : d.redeliver_interval_ns;
+        o.warn_after = o.warn_after ? o.warn_after : d.warn_after;
+        o.max_unconfirmed
+            = o.max_unconfirmed ? o.max_unconfirmed : d.max_unconfirmed;
+        o.burst_limit = o.burst_limit ? o.burst_limit : d.burst_limit;
         ps->dopt = o;
     }
     return def->state_init ? def->state_init(USER(ps), init_arg) : AKT_OK;

@@ -55,6 +55,10 @@ typedef struct akti_persist_settings {
     int64_t sbreaker_call_ns;
     int64_t sbreaker_reset_ns;
     int64_t max_recoveries; /* max-concurrent-recoveries */
+    int state_plugin; /* state.plugin (akti_pplugin) */
+    akt_lmdb_options state;
+    akt_pg_options state_pg;
+    akt_delivery_options delivery; /* at-least-once-delivery.* */
 } akti_persist_settings;
 AKTI_INTERNAL akt_err akti_persist_settings_read(
     const akt_config *cfg, akti_persist_settings *out, akt_config_error *err);
