@@ -454,6 +454,10 @@ pool_has_work(pool *p)
     return false;
 }
 
+#define SPIN_MISS_LIMIT 4
+#define SPIN_SHORT_DIV  16
+#define SPIN_PROBE      16
+
 static void *
 worker_main(void *arg)
 {
@@ -462,6 +466,12 @@ worker_main(void *arg)
     tls_worker = w;
     int tp = p->base.throughput;
     int64_t park_ns = 1000000;
+    /* idle spins in a row that found nothing: after SPIN_MISS_LIMIT the
+     * work comes at a slower pace than a spin (remote replies, timers,
+     * another process) and the worker spins spin / SPIN_SHORT_DIV only,
+     * leaving the CPU to the threads that bring the work; a spin that
+     * finds work, or the full spin tried one time in SPIN_PROBE, ends it */
+    uint32_t spin_misses = 0, spin_probe = 0;
     for (;;) {
         akt_cell *c = find_work(w);
         if (c != NULL) {
@@ -484,12 +494,21 @@ worker_main(void *arg)
         uint32_t ns
             = atomic_fetch_add_explicit(&p->nspinning, 1, memory_order_seq_cst);
         if ((int)ns < p->max_spinning) {
-            for (int i = 0; i < p->spin; i++) {
+            int spin = spin_misses < SPIN_MISS_LIMIT
+                    || ++spin_probe % SPIN_PROBE == 0
+                ? p->spin
+                : p->spin / SPIN_SHORT_DIV;
+            for (int i = 0; i < spin; i++) {
                 akti_cpu_relax();
                 if ((c = find_work(w)) != NULL) {
                     found = true;
                     break;
                 }
+            }
+            if (found) {
+                spin_misses = 0;
+            } else if (spin_misses < SPIN_MISS_LIMIT) {
+                spin_misses++;
             }
         }
         atomic_fetch_sub_explicit(&p->nspinning, 1, memory_order_seq_cst);
