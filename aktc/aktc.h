@@ -64,8 +64,10 @@ ast_file *aktc_load(const char *path, const aktc_opts *o, ast_file **files,
 /* sema_check -- resolve and check all loaded files; errors via diag. */
 void sema_check(ast_file *files);
 
-/* emit_c -- write <base>.h and <base>.c for f into dir. 0 on success. */
-int emit_c(const ast_file *f, const char *dir);
+/* emit_c -- write <base>.h and <base>.c for f into dir. 0 on success.
+ * docs: the descriptors carry the doc comments too (akt_type.doc,
+ * akt_field.doc; aktc --c_docs). */
+int emit_c(const ast_file *f, const char *dir, bool docs);
 /* emit_c_render -- the same two files as malloc'ed buffers (the caller
  * frees them); for tests and fuzzing. */
 int emit_c_render(const ast_file *f, char **header, size_t *header_len,

@@ -577,9 +577,9 @@ emit_defaults(aktc_sb *b, const ast_decl *d)
  * position, then by name (a positional row that stops early is a
  * -Wmissing-field-initializers warning) the offsets and what the kind
  * needs; elem_size stays 0 (the runtime derives it). Doc comments stay in
- * the header. */
+ * the header; with docs (aktc --c_docs) the rows carry them too. */
 static void
-emit_fields_table(aktc_sb *b, const ast_decl *d, unsigned *nfields)
+emit_fields_table(aktc_sb *b, const ast_decl *d, bool docs, unsigned *nfields)
 {
     *nfields = 0;
     if (d->fields == NULL) {
@@ -619,13 +619,17 @@ emit_fields_table(aktc_sb *b, const ast_decl *d, unsigned *nfields)
                 aktc_sb_printf(b, ", .msg_type = &%s_desc", named->decl->snake);
             }
         }
+        if (docs && f->doc != NULL) {
+            aktc_sb_puts(b, ", .doc = ");
+            c_string(b, f->doc, strlen(f->doc));
+        }
         aktc_sb_puts(b, "},\n");
     }
     aktc_sb_puts(b, "};\n\n");
 }
 
 static void
-emit_message_code(aktc_sb *c, aktc_sb *cdesc, const ast_decl *d)
+emit_message_code(aktc_sb *c, aktc_sb *cdesc, const ast_decl *d, bool docs)
 {
     aktc_sb defaults = { 0 };
     emit_defaults(&defaults, d);
@@ -634,17 +638,24 @@ emit_message_code(aktc_sb *c, aktc_sb *cdesc, const ast_decl *d)
     /* descriptor */
     aktc_sb fields = { 0 };
     unsigned nfields;
-    emit_fields_table(&fields, d, &nfields);
+    emit_fields_table(&fields, d, docs, &nfields);
     char id[32], nf[16];
     snprintf(id, sizeof id, "0x%016" PRIx64, d->type_id);
     snprintf(nf, sizeof nf, "%u", nfields);
     char *fref
         = nfields ? ast_printf("%s_fields", d->snake) : ast_strdup("NULL");
+    aktc_sb doc = { 0 };
+    if (docs && d->doc != NULL) {
+        aktc_sb_puts(&doc, ", .doc = ");
+        c_string(&doc, d->doc, strlen(d->doc));
+    }
     tmpl(cdesc, aktc_tmpl_source, "message_desc", "fields",
         aktc_sb_str(&fields), "snake", d->snake, "flags",
         d->is_state ? "AKT_TYPE_STATE" : "AKT_TYPE_MESSAGE", "qname", d->qname,
-        "id", id, "cname", d->cname, "fields_ref", fref, "nfields", nf, NULL);
+        "id", id, "cname", d->cname, "fields_ref", fref, "nfields", nf, "doc",
+        aktc_sb_str(&doc), NULL);
     free(fref);
+    aktc_sb_free(&doc);
     aktc_sb_free(&fields);
     aktc_sb_free(&defaults);
 }
@@ -1259,7 +1270,7 @@ write_file(const char *path, const aktc_sb *b)
 
 /* Render both files of f into b[0] (header) and b[1] (source). */
 static void
-render(const ast_file *f, aktc_sb *out)
+render(const ast_file *f, aktc_sb *out, bool docs)
 {
     aktc_sb h = { 0 }, c = { 0 }, hmsg = { 0 }, hact = { 0 }, hdesc = { 0 },
             cmsg = { 0 }, cact = { 0 }, cdesc = { 0 }, includes = { 0 },
@@ -1304,7 +1315,7 @@ render(const ast_file *f, aktc_sb *out)
     for (const ast_decl *d = f->decls; d; d = d->next) {
         if (d->kind == DECL_MESSAGE) {
             emit_header_message(&hmsg, &hdesc, d);
-            emit_message_code(&cmsg, &cdesc, d);
+            emit_message_code(&cmsg, &cdesc, d, docs);
             aktc_sb_printf(&types, "    &%s_desc,\n", d->snake);
         }
     }
@@ -1320,7 +1331,7 @@ render(const ast_file *f, aktc_sb *out)
             } else {
                 emit_actor(&hact, &cact, d);
             }
-            emit_message_code(&cmsg, &cdesc, d->state);
+            emit_message_code(&cmsg, &cdesc, d->state, docs);
             aktc_sb_printf(&types, "    &%s_desc,\n", d->state->snake);
         }
     }
@@ -1369,7 +1380,7 @@ emit_c_render(const ast_file *f, char **header, size_t *header_len,
     char **source, size_t *source_len)
 {
     aktc_sb out[2] = { { 0 }, { 0 } };
-    render(f, out);
+    render(f, out, false);
     *header = out[0].s;
     *header_len = out[0].len;
     *source = out[1].s;
@@ -1378,10 +1389,10 @@ emit_c_render(const ast_file *f, char **header, size_t *header_len,
 }
 
 int
-emit_c(const ast_file *f, const char *dir)
+emit_c(const ast_file *f, const char *dir, bool docs)
 {
     aktc_sb out[2] = { { 0 }, { 0 } };
-    render(f, out);
+    render(f, out, docs);
     char *hp = ast_printf("%s/%s.h", dir, f->base);
     char *cp = ast_printf("%s/%s.c", dir, f->base);
     int rc = write_file(hp, &out[0]) || write_file(cp, &out[1]) ? -1 : 0;

@@ -27,6 +27,9 @@ static const char usage_text[]
       "options:\n"
       "  -I dir             add dir to the import search path (repeatable)\n"
       "  --c_out dir        write <file>.akt.h and <file>.akt.c into dir\n"
+      "  --c_docs           with --c_out: the descriptors carry the doc "
+      "comments too,\n"
+      "                     for reflection (akt_type.doc, akt_field.doc)\n"
       "  --py_out dir       write <stem>_akt.py and <stem>_akt.pyi into dir\n"
       "  --cuda_out dir     write <file>.akt.gpu.h and .gpu.c: the @gpu "
       "handlers\n"
@@ -348,6 +351,7 @@ main(int argc, char **argv)
     int ninputs = 0;
     const char *import_dirs[256];
     const char *py_out = NULL, *cuda_out = NULL;
+    bool c_docs = false;
     const char *gpu_arch = NULL, *gpu_cache = NULL;
     const char *compat_old = NULL, *compat_new = NULL;
     const char *decode_type = NULL, *encode_type = NULL;
@@ -436,6 +440,8 @@ main(int argc, char **argv)
                 return usage_error("bad number for --max-errors: '%s'", val);
             }
             diag_set_limit((int)n);
+        } else if (strcmp(a, "--c_docs") == 0) {
+            c_docs = true;
         } else if (strcmp(a, "--check-compat") == 0) {
             if (i + 2 >= argc) {
                 return usage_error("%s needs two files: old.akt new.akt", a);
@@ -490,6 +496,9 @@ main(int argc, char **argv)
         return usage_error(
             "%s needs --cuda_out", gpu_arch ? "--gpu-arch" : "--gpu-cache");
     }
+    if (c_docs && o.c_out == NULL) {
+        return usage_error("--c_docs needs --c_out%s", "");
+    }
     if (gpu_cache && gpu_arch == NULL) {
         return usage_error("--gpu-cache needs --gpu-arch%s", "");
     }
@@ -537,7 +546,7 @@ main(int argc, char **argv)
     } else {
         if (o.c_out) {
             for (ast_file *f = files; f; f = f->next) {
-                if (f->on_command_line && emit_c(f, o.c_out) != 0) {
+                if (f->on_command_line && emit_c(f, o.c_out, c_docs) != 0) {
                     rc = 1;
                 }
             }

@@ -4,7 +4,8 @@
 #   -DAKTC=<aktc> -DDIR=<tests/aktc> -DWORK=<scratch dir> -DMODE=<mode>
 #   [-DUPDATE=ON]   rewrite the expected files instead of comparing
 #
-# MODE golden:  aktc --c_out on every ok/*.akt; outputs == ok/expected/*
+# MODE golden:  aktc --c_out on every ok/*.akt; outputs == ok/expected/*;
+#               text.akt with --c_docs == ok/expected/text.akt.{h,docs.c}
 # MODE cuda:    aktc --cuda_out on every gpu/*.akt; outputs == gpu/expected/*
 # MODE fail:    every fail/*.akt exits 1 and its stderr == fail/<name>.err
 # MODE compat:  every compat/<rule>.old.akt + .new.akt pair; stderr ==
@@ -60,6 +61,16 @@ if(MODE STREQUAL "golden")
       expect_file("${WORK}/${in}.${ext}" "${DIR}/ok/expected/${in}.${ext}")
     endforeach()
   endforeach()
+  # --c_docs: the same header; the descriptors carry the doc comments as
+  # strings, byte for byte (text.akt's have */, /* and ?? in them)
+  file(MAKE_DIRECTORY "${WORK}/docs")
+  execute_process(COMMAND "${AKTC}" --c_docs --c_out "${WORK}/docs" text.akt
+    WORKING_DIRECTORY "${DIR}/ok" RESULT_VARIABLE rc ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "aktc --c_docs failed (${rc}):\n${err}")
+  endif()
+  expect_file("${WORK}/docs/text.akt.h" "${DIR}/ok/expected/text.akt.h")
+  expect_file("${WORK}/docs/text.akt.c" "${DIR}/ok/expected/text.akt.docs.c")
 elseif(MODE STREQUAL "cuda")
   # aktc --cuda_out on every gpu/*.akt: <f>.gpu.h and <f>.gpu.c ==
   # gpu/expected/* (the shared handler header, kernel and CPU loop)
@@ -144,6 +155,7 @@ elseif(MODE STREQUAL "cli")
     "|2|no input files"
     "--bogus|2|unknown option '--bogus'"
     "--c_out|2|needs a directory"
+    "--c_docs,${DIR}/ok/greeter.akt|2|--c_docs needs --c_out"
     "--check-compat,x.akt|2|needs two files"
     "--py_out,${WORK}/missing,${DIR}/ok/greeter.akt|1|output directory .*missing. does not exist"
     "--cuda_out,${WORK}/missing,${DIR}/ok/greeter.akt|1|output directory .*missing. does not exist"

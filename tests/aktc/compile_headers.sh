@@ -4,7 +4,8 @@
 # under -Wall -Wextra -Wpedantic -Werror:
 #   cxx    each header included from C++17 (users include them from C++),
 #          by g++ and by clang++
-#   clang  each header included from C11, and each .akt.c, by clang
+#   clang  each header included from C11, and each .akt.c (and the
+#          --c_docs text.akt.docs.c), by clang
 # Exit 77 (CTest: skipped) when none of those compilers is installed.
 set -u
 mode=$1
@@ -35,7 +36,7 @@ for cc in $compilers; do
         fi
     done
     if [ "$mode" = clang ]; then
-        for c in "$exp"/*.akt.c; do
+        for c in "$exp"/*.akt.c "$exp"/*.docs.c; do
             if ! "$cc" $std $flags "$c"; then
                 echo "FAIL: $cc $std: $(basename "$c")"
                 failed=1

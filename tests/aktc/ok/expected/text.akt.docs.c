@@ -1,0 +1,217 @@
+/*
+ * text.akt.c -- generated from text.akt by aktc 0.1.0 -- do not edit.
+ *
+ * Default values, field tables, descriptors and actor glue for package
+ * corpus.text. libakt encodes (msgpack maps keyed by field number), decodes,
+ * copies and compares every type here from its descriptor's field table
+ * (akt/reflect.h). A field row is {name, number, kind, flags} and then,
+ * by name, the member's offset, the offset of its has_ flag (optional
+ * fields that are not messages) and what a list, map, enum or message
+ * needs (the runtime derives the element size); a descriptor is {abi, flags, name, id,
+ * size, align, fields, nfields} and its default value (akt/msg.h). Doc
+ * comments are in the header.
+ */
+#include "text.akt.h"
+
+#include <string.h>
+
+/* ==== messages ========================================================== */
+
+const corpus_text_Tricky corpus_text_tricky_default = {
+    .trigraphs = {"?\?=?\?(?\?/?\?)?\?'?\?<?\?!?\?>?\?-", 27},
+    .questions = {"? ?\? ?\?\? ?\?\?=", 13},
+    .comment_marks = {"*/ /* // \\", 10},
+    .mark = CORPUS_TEXT_MARK_PLAIN,
+};
+
+const corpus_text_EchoState corpus_text_echo_state_default = {
+    .empty_ = 0,
+};
+
+/* ==== actors ============================================================ */
+
+/* --- corpus.text.Echo --- */
+
+static akt_err
+corpus_text_echo_init_state(void *state, const void *init_arg)
+{
+    (void)init_arg;
+    *(corpus_text_EchoState *)state = corpus_text_echo_state_default;
+    return AKT_OK;
+}
+
+static akt_err
+corpus_text_echo_on_tricky(void *state, akt_ctx *ctx, const void *msg)
+{
+    const corpus_text_EchoHandlers *h = akt_ctx_behavior_arg(ctx);
+    if (h->on_tricky == NULL) {
+        return akt_ctx_fail(ctx, AKT_EUNHANDLED, "corpus.text.Echo: on_tricky is NULL");
+    }
+    return h->on_tricky(state, ctx, msg);
+}
+
+akt_err
+corpus_text_echo_ask_tricky_wait(akt_future *f, int64_t timeout_ns,
+    corpus_text_Tricky **reply)
+{
+    void *msg = NULL;
+    akt_err err = akt_future_wait_as(f, timeout_ns, &corpus_text_tricky_desc,
+        reply != NULL ? &msg : NULL);
+    if (reply != NULL) {
+        *reply = msg;
+    }
+    return err;
+}
+
+/* Lifecycle: each hook calls the handler table's, or does what the runtime
+ * does without one (a NULL pre_restart stops the children, a NULL
+ * post_restart runs pre_start). init runs before either, on every start. */
+static akt_err
+corpus_text_echo_init(void *state, akt_ctx *ctx, const void *init_arg)
+{
+    const corpus_text_EchoHandlers *h = akt_ctx_behavior_arg(ctx);
+    return h->init ? h->init(state, ctx, init_arg) : AKT_OK;
+}
+
+static akt_err
+corpus_text_echo_pre_start(void *state, akt_ctx *ctx)
+{
+    const corpus_text_EchoHandlers *h = akt_ctx_behavior_arg(ctx);
+    return h->pre_start ? h->pre_start(state, ctx) : AKT_OK;
+}
+
+static void
+corpus_text_echo_post_stop(void *state, akt_ctx *ctx)
+{
+    const corpus_text_EchoHandlers *h = akt_ctx_behavior_arg(ctx);
+    if (h->post_stop) {
+        h->post_stop(state, ctx);
+    }
+}
+
+static void
+corpus_text_echo_pre_restart(void *state, akt_ctx *ctx, akt_err reason,
+    const void *failed_msg)
+{
+    const corpus_text_EchoHandlers *h = akt_ctx_behavior_arg(ctx);
+    if (h->pre_restart) {
+        h->pre_restart(state, ctx, reason, failed_msg);
+    } else {
+        (void)akt_ctx_default_pre_restart(ctx);
+    }
+}
+
+static akt_err
+corpus_text_echo_post_restart(void *state, akt_ctx *ctx, akt_err reason)
+{
+    const corpus_text_EchoHandlers *h = akt_ctx_behavior_arg(ctx);
+    return h->post_restart ? h->post_restart(state, ctx, reason)
+                           : akt_ctx_default_post_restart(ctx);
+}
+
+static const akt_handler corpus_text_echo_handlers[] = {
+    {&corpus_text_tricky_desc, corpus_text_echo_on_tricky},
+};
+
+static const akt_behavior corpus_text_echo_behavior = {
+    .name = "corpus.text.Echo",
+    .handlers = corpus_text_echo_handlers,
+    .nhandlers = 1,
+    .unhandled = NULL,
+};
+
+static const akt_lifecycle corpus_text_echo_lifecycle = {
+    .pre_start = corpus_text_echo_pre_start,
+    .post_stop = corpus_text_echo_post_stop,
+    .pre_restart = corpus_text_echo_pre_restart,
+    .post_restart = corpus_text_echo_post_restart,
+    .init = corpus_text_echo_init,
+};
+
+akt_err
+corpus_text_echo_props(const corpus_text_EchoHandlers *h, akt_props *out)
+{
+    if (h == NULL || out == NULL) {
+        return AKT_EINVAL;
+    }
+    memset(out, 0, sizeof *out);
+    out->behavior = &corpus_text_echo_behavior;
+    out->behavior_arg = h;
+    out->lifecycle = &corpus_text_echo_lifecycle;
+    out->state_size = sizeof(corpus_text_EchoState);
+    out->state_init = corpus_text_echo_init_state;
+    return AKT_OK;
+}
+
+/* ==== descriptors ======================================================= */
+
+static const akt_enum_value corpus_text_mark_values[] = {
+    {"PLAIN", CORPUS_TEXT_MARK_PLAIN},
+};
+
+const akt_enum_type corpus_text_mark_enum = {
+    .name = "corpus.text.Mark",
+    .values = corpus_text_mark_values,
+    .nvalues = 1,
+};
+
+const char *
+corpus_text_mark_name(corpus_text_Mark v)
+{
+    switch (v) {
+    case CORPUS_TEXT_MARK_PLAIN:
+        return "PLAIN";
+    default:
+        return NULL;
+    }
+}
+
+static const akt_field corpus_text_tricky_fields[] = {
+    {"trigraphs", 1, AKT_KIND_STRING, 0, .offset = offsetof(corpus_text_Tricky, trigraphs), .doc = "field doc: ?\?( x */ y /* z ?\?)"},
+    {"questions", 2, AKT_KIND_STRING, 0, .offset = offsetof(corpus_text_Tricky, questions), .doc = "`?` runs of every length"},
+    {"comment_marks", 3, AKT_KIND_STRING, 0, .offset = offsetof(corpus_text_Tricky, comment_marks)},
+    {"mark", 4, AKT_KIND_ENUM, 0, .offset = offsetof(corpus_text_Tricky, mark), .enum_type = &corpus_text_mark_enum},
+};
+
+const akt_type corpus_text_tricky_desc = {
+    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "corpus.text.Tricky",
+    UINT64_C(0xc9341834789364da), sizeof(corpus_text_Tricky), _Alignof(corpus_text_Tricky),
+    corpus_text_tricky_fields, 4, .defaults = &corpus_text_tricky_default, .doc = "Short doc with */ and ?\?=",
+};
+
+const akt_type corpus_text_echo_state_desc = {
+    AKT_GEN_ABI, AKT_TYPE_STATE | AKT_TYPE_TABLE, "corpus.text.EchoState",
+    UINT64_C(0x26934b83d97dd1ba), sizeof(corpus_text_EchoState), _Alignof(corpus_text_EchoState),
+    NULL, 0, .defaults = &corpus_text_echo_state_default, .doc = "The state of actor Echo.",
+};
+
+const akt_type *const corpus_text_text_types[] = {
+    &corpus_text_tricky_desc,
+    &corpus_text_echo_state_desc,
+    NULL,
+};
+
+akt_err
+corpus_text_text_register_types(akt_registry *reg)
+{
+    for (size_t i = 0; corpus_text_text_types[i] != NULL; i++) {
+        akt_err err = akt_registry_add(reg, corpus_text_text_types[i]);
+        if (err != AKT_OK) {
+            return err;
+        }
+    }
+    return AKT_OK;
+}
+
+akt_err
+corpus_text_text_register(
+    akt_err (*reg)(const akt_type *type, void *arg), void *arg)
+{
+    for (size_t i = 0; corpus_text_text_types[i] != NULL; i++) {
+        akt_err err = reg(corpus_text_text_types[i], arg);
+        if (err != AKT_OK) {
+            return err;
+        }
+    }
+    return AKT_OK;
+}
