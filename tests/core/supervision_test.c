@@ -61,12 +61,27 @@ static const akt_lifecycle c_life = { .pre_start = c_pre_start,
     .post_restart = c_post_restart,
     .post_stop = c_post_stop };
 
-/* child: Int v >= 0 adds v and replies the sum; v < 0 fails with -v */
+/* a reason text of 300 bytes ('a'..'z' repeated) */
+static const char *
+long_why(void)
+{
+    static char why[301];
+    for (int i = 0; i < 300; i++) {
+        why[i] = (char)('a' + i % 26);
+    }
+    return why;
+}
+
+/* child: Int v >= 0 adds v and replies the sum; v < 0 fails with -v (with
+ * -AKT_ETOOBIG: with long_why()'s text) */
 static akt_err
 child_int(void *state, akt_ctx *ctx, const void *msg)
 {
     int64_t *sum = state;
     const t_Int *m = msg;
+    if (m->v == -(int64_t)AKT_ETOOBIG) {
+        return akt_ctx_fail(ctx, AKT_ETOOBIG, "%s", long_why());
+    }
     if (m->v < 0) {
         return akt_ctx_fail(ctx, (akt_err)(-m->v), "boom %d", (int)-m->v);
     }
@@ -77,6 +92,8 @@ static const akt_handler child_handlers[] = { { &t_int_type, child_int } };
 static const akt_behavior child_beh = { "child", child_handlers, 1, NULL };
 
 static akt_props kid_props[4];
+/* the refs parent_int spawned last (read by the test after its reply) */
+static akt_ref spawned[4];
 
 /* parent: Int n spawns children c0..c(n-1), replies 0 */
 static akt_err
@@ -91,6 +108,7 @@ parent_int(void *state, akt_ctx *ctx, const void *msg)
         if (rc != AKT_OK) {
             return rc;
         }
+        spawned[i] = r;
     }
     return akt_reply(ctx, t_int(0));
 }
@@ -626,6 +644,152 @@ START_TEST(failing_pre_start_stops_the_actor_without_post_stop)
 }
 END_TEST
 
+/* a pre_start that fails while flaky_fails > 0 (counted down); each
+ * call spawns a grandchild first, to show what a failed start made stops */
+static _Atomic int flaky_fails;
+static akt_ref flaky_kids[2]; /* the grandchildren of the first two starts */
+
+static akt_err
+flaky_start(void *state, akt_ctx *ctx)
+{
+    counters *c = (counters *)akt_ctx_behavior_arg(ctx);
+    int n = atomic_fetch_add(&c->starts, 1);
+    akt_ref g;
+    akt_err rc = akt_ctx_spawn(ctx, &kid_props[3], "g", &g);
+    if (n < 2) {
+        flaky_kids[n] = g; /* read by the test after an ask to the actor */
+    }
+    if (rc != AKT_OK) {
+        return rc;
+    }
+    if (atomic_fetch_sub(&flaky_fails, 1) > 0) {
+        return akt_ctx_fail(ctx, AKT_EIO, "disk not ready");
+    }
+    return AKT_OK;
+}
+static const akt_lifecycle flaky_life
+    = { .pre_start = flaky_start, .post_stop = c_post_stop };
+
+static _Atomic int decided, decided_reason;
+
+static akt_directive
+decide_counted(akt_err reason, akt_ref ch, void *arg)
+{
+    atomic_fetch_add(&decided, 1);
+    atomic_store(&decided_reason, reason);
+    return (akt_directive)(intptr_t)arg;
+}
+
+/* spawn the flaky child c0 under a parent p with strategy st */
+static akt_ref
+spawn_flaky(akt_system *sys, const char *name,
+    const akt_supervisor_strategy *st, int fails)
+{
+    atomic_store(&flaky_fails, fails);
+    atomic_store(&decided, 0);
+    kid_props[0].lifecycle = &flaky_life;
+    return spawn_parent(sys, name, st, 1);
+}
+
+/* Akka asks the supervisor about a failing first start (an
+ * ActorInitializationException) as about any failure: a decider that
+ * restarts gets the actor started anew (its failed incarnation runs no
+ * hook: it never started; the child its pre_start made stops) and it
+ * answers; the restart limit still applies; resume means start anew too
+ * (nothing started to resume); escalate fails the supervisor, whose own
+ * supervisor restarts it. Without a decider (the default strategy) the
+ * actor stops, as failing_pre_start_stops_the_actor_without_post_stop
+ * shows. */
+START_TEST(a_failing_first_start_is_a_failure_the_supervisor_decides)
+{
+    akt_system *sys = sys_mk("startsup");
+    /* restart: the second start succeeds */
+    akt_supervisor_strategy rs = { .kind = AKT_ONE_FOR_ONE,
+        .max_restarts = -1,
+        .decider = decide_counted,
+        .decider_arg = (void *)(intptr_t)AKT_RESTART };
+    spawn_flaky(sys, "p", &rs, 1);
+    akt_ref c0 = spawned[0];
+    ck_assert_int_eq(ask_v(c0, 5), 5); /* asked after the restart: served */
+    ck_assert_int_eq(atomic_load(&decided), 1);
+    ck_assert_int_eq(atomic_load(&decided_reason), AKT_EIO);
+    ck_assert_int_eq(atomic_load(&kids[0].starts), 2);
+    ck_assert_int_eq(atomic_load(&kids[0].stops), 0); /* no hook on it */
+    /* what the failed start made stopped (or is stopping) */
+    char path[64];
+    akt_err prc = akt_ref_path(flaky_kids[0], path, sizeof path);
+    if (prc == AKT_OK) {
+        t_await_stop(flaky_kids[0]);
+    } else {
+        ck_assert_int_eq(prc, AKT_ESTOPPED);
+    }
+    ck_assert_int_eq(akt_ref_path(flaky_kids[1], path, sizeof path), AKT_OK);
+    /* it started at last: a later stop runs post_stop */
+    ck_assert_int_eq(akt_stop(c0), AKT_OK);
+    t_await_stop(c0);
+    ck_assert_int_eq(atomic_load(&kids[0].stops), 1);
+
+    /* the restart limit: 2 restarts allowed, the start keeps failing */
+    memset(&kids[0], 0, sizeof kids[0]);
+    akt_supervisor_strategy lim = rs;
+    lim.max_restarts = 2;
+    spawn_flaky(sys, "q", &lim, 1000);
+    akt_ref q0 = spawned[0];
+    t_await_stop(q0);
+    ck_assert_int_eq(atomic_load(&decided), 3);
+    ck_assert_int_eq(atomic_load(&kids[0].starts), 3);
+
+    /* resume: started anew */
+    memset(&kids[0], 0, sizeof kids[0]);
+    akt_supervisor_strategy res = rs;
+    res.decider_arg = (void *)(intptr_t)AKT_RESUME;
+    spawn_flaky(sys, "r", &res, 1);
+    ck_assert_int_eq(ask_v(spawned[0], 7), 7);
+    ck_assert_int_eq(atomic_load(&kids[0].starts), 2);
+
+    /* escalate: the supervisor fails with the child's reason and /user
+     * (the default strategy) restarts it, which stops the child */
+    memset(&kids[0], 0, sizeof kids[0]);
+    akt_supervisor_strategy esc = rs;
+    esc.decider_arg = (void *)(intptr_t)AKT_ESCALATE;
+    atomic_store(&parent_ctr.restarts, 0);
+    akt_ref e = spawn_flaky(sys, "e", &esc, 1);
+    akt_ref e0 = spawned[0];
+    t_await_stop(e0);
+    ck_assert_int_eq(ask_v(e, 0), 0); /* e is up again */
+    ck_assert_int_eq(atomic_load(&parent_ctr.restarts), 1);
+    ck_assert_int_eq(atomic_load(&parent_ctr.last_reason), AKT_EIO);
+    ck_assert_str_eq(
+        parent_ctr.reason, "escalated from a child: disk not ready");
+    kid_props[0].lifecycle = &c_life;
+    t_teardown(sys, 0);
+}
+END_TEST
+
+/* a reason text longer than the old 96-byte buffer reaches the asker of
+ * the failed message whole (up to AKT_STATUS_TEXT_MAX bytes) */
+START_TEST(a_long_failure_reason_reaches_the_asker_whole)
+{
+    akt_system *sys = sys_mk("longwhy");
+    akt_supervisor_strategy st
+        = { .kind = AKT_ONE_FOR_ONE, .max_restarts = -1 };
+    spawn_parent(sys, "p", &st, 1);
+    akt_ref c0 = child(sys, "p", 0);
+    akt_future *f;
+    ck_assert_int_eq(
+        akt_ask(c0, t_int(-(int64_t)AKT_ETOOBIG), AKT_SEC(30), &f), AKT_OK);
+    void *r = NULL;
+    ck_assert_int_eq(akt_future_wait(f, AKT_SEC(30), &r), AKT_ETOOBIG);
+    char want[AKT_STATUS_TEXT_MAX + 1];
+    memcpy(want, long_why(), AKT_STATUS_TEXT_MAX);
+    want[AKT_STATUS_TEXT_MAX] = '\0';
+    ck_assert_str_eq(akt_future_error_text(f), want);
+    ck_assert_uint_eq(strlen(want), AKT_STATUS_TEXT_MAX);
+    akt_future_release(f);
+    t_teardown(sys, 0);
+}
+END_TEST
+
 /* the log lines of a system (its sink runs on the logging thread) */
 typedef struct log_line {
     int level;
@@ -697,7 +861,7 @@ START_TEST(every_failure_a_supervisor_handles_leaves_a_log_line)
         .decider = decide_fixed,
         .decider_arg = (void *)(intptr_t)AKT_RESUME };
     spawn_parent(sys, "q", &rs, 1);
-    akt_ref q0 = child(sys, "q", 0);
+    akt_ref q0 = spawned[0];
     ck_assert_int_eq(akt_tell(q0, t_int(-AKT_EFAILED), AKT_REF_NONE), AKT_OK);
     ck_assert_int_eq(ask_v(q0, 2), 2);
     ck_assert_int_ge(
@@ -745,6 +909,9 @@ supervision_suite(void)
     tcase_add_test(tc, children_a_pre_restart_keeps_restart_after_their_parent);
     tcase_add_test(tc, without_post_restart_a_restart_runs_pre_start);
     tcase_add_test(tc, every_failure_a_supervisor_handles_leaves_a_log_line);
+    tcase_add_test(
+        tc, a_failing_first_start_is_a_failure_the_supervisor_decides);
+    tcase_add_test(tc, a_long_failure_reason_reaches_the_asker_whole);
     suite_add_tcase(s, tc);
     return s;
 }

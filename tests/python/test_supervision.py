@@ -127,8 +127,7 @@ def test_an_async_handler_failure_reaches_the_decider_too(system):
 
 
 def test_a_constructor_failing_on_restart_reaches_the_decider_as_itself(system):
-    # (a failing first start stops the actor without asking its supervisor;
-    # a restart that fails is a failure like any other)
+    # (a restart that fails is a failure like any other)
     seen = []
 
     class Fussy(Actor):
@@ -159,6 +158,47 @@ def test_a_constructor_failing_on_restart_reaches_the_decider_as_itself(system):
     assert isinstance(done.result(5), akt.Terminated)
     assert [type(e) for e in seen] == [ValueError, OSError]
     assert str(seen[1]) == "no disk"
+
+
+def test_a_failing_first_start_asks_the_supervisor(system):
+    # as Akka's ActorInitializationException: the decider sees the
+    # constructor's (or pre_start's) own exception on the first start; a
+    # restart starts the actor anew and it answers; without a strategy (the
+    # default) the actor stops
+    seen = []
+
+    class Shy(Actor):
+        made = 0
+
+        def __init__(self):
+            Shy.made += 1
+            if Shy.made == 1:
+                raise OSError("not yet")
+
+        def pre_start(self, ctx):
+            if Shy.made == 2:
+                raise KeyError("still not")
+
+        def handle(self, ctx, msg):
+            return (Shy.made, msg)
+
+    class Sup(Actor):
+        supervisor_strategy = OneForOneStrategy(
+            lambda e: seen.append(e) or Directive.RESTART)
+
+        def handle(self, ctx, msg):
+            return ctx.spawn(props(Shy) if msg == "shy" else props(Counter, "x"))
+
+    sup = system.actor_of(props(Sup))
+    kid = sup.ask_blocking("shy")
+    assert kid.ask_blocking("hi", timeout=5) == (3, "hi")   # the third start
+    assert [type(e) for e in seen] == [OSError, KeyError]
+    assert str(seen[0]) == "not yet"
+
+    Shy.made = 0
+    orphan = system.actor_of(props(Shy))     # /user's default strategy
+    assert isinstance(orphan.watch().result(5), akt.Terminated)
+    assert Shy.made == 1
 
 
 def test_an_exception_no_entry_matches_escalates_to_the_supervisor(system):

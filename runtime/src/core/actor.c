@@ -323,6 +323,7 @@ akti_spawn(akt_system *sys, akt_cell *parent, const akt_props *props,
         x->fail_reason = AKT_OK;
         x->failed_msg = NULL;
         x->reason_text[0] = '\0';
+        x->start_failed = false;
         x->restart_reason = AKT_OK;
     }
     if (rec->disp->ops->attach) {
@@ -571,6 +572,9 @@ finish_restart(akt_cell *c)
     if (rc != AKT_OK) {
         akti_cell_fail(c, rc, NULL);
     } else {
+        /* (also an incarnation restarted after its first start failed) */
+        c->flags |= CELL_F_STARTED;
+        x->start_failed = false;
         /* the survivors restart too, after their parent is up again */
         for (size_t i = 0; i < n; i++) {
             akti_send_sys(v[i].cell_, v[i].uid_, SYS_RESTART, c, cell_uid(c),
@@ -605,7 +609,12 @@ do_restart(akt_cell *c, akt_err reason)
     akt_ctx ctx;
     ctx_init(&ctx, c, NULL);
     const void *failed = x->failed_msg ? akti_msg_body(x->failed_msg) : NULL;
-    if (lc && lc->pre_restart) {
+    if (!(c->flags & CELL_F_STARTED)) {
+        /* its first start failed: no hook runs on an incarnation that
+         * never started (as post_stop does not at a stop); the children
+         * its pre_start made stop */
+        stop_children(c);
+    } else if (lc && lc->pre_restart) {
         ctx.hook = HOOK_PRE_RESTART;
         lc->pre_restart(c->state, &ctx, reason, failed);
     } else {
@@ -983,12 +992,11 @@ akti_cell_run(akt_cell *c, int throughput)
         c->life = LIFE_RUNNING;
         akt_err rc = run_start(c, false, AKT_OK);
         if (rc != AKT_OK) {
-            /* a failing start stops the actor (nothing to resume) */
-            const char *why = c->ext ? c->ext->reason_text : "";
-            akt_log(sys, AKT_LOG_ERROR, self_ref(c),
-                "start failed: %s%s(%s); stopping", why, *why ? " " : "",
-                akt_err_name(rc));
-            akti_begin_stop(c);
+            /* a failing first start is a failure its supervisor handles
+             * (Akka's ActorInitializationException): the default strategy
+             * stops the actor, a decider may restart it or escalate */
+            cell_ext(c)->start_failed = true;
+            akti_cell_fail(c, rc, NULL);
         } else {
             c->flags |= CELL_F_STARTED;
         }

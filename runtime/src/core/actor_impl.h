@@ -26,7 +26,7 @@ struct akt_ctx {
     const void *body;
     akt_err fail_code;
     uint8_t hook; /* HOOK_* */
-    char reason[96];
+    char reason[AKTI_REASON_MAX];
 };
 
 static inline uint64_t

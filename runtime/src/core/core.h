@@ -28,6 +28,11 @@
 #include "core/ext.h"
 #include "core/msg_impl.h"
 
+/* the size of a failure's reason text: akt_ctx_fail's, what the
+ * supervisor logs and the asker of the failed message gets (whole, up to
+ * AKT_STATUS_TEXT_MAX bytes) */
+#define AKTI_REASON_MAX (AKT_STATUS_TEXT_MAX + 1)
+
 #define AKTI_CACHELINE 64
 
 /* --- settings (settings.c is the only file that reads the config) ------- */
@@ -260,7 +265,10 @@ struct akti_cell_ext {
     /* failure being handled */
     akt_err fail_reason;
     void *failed_msg; /* one ref, kept for pre_restart */
-    char reason_text[96];
+    char reason_text[AKTI_REASON_MAX];
+    /* the failure is the first start's (pre_start or init): the default
+     * strategy stops such an actor, a resume restarts it (supervision.c) */
+    bool start_failed;
     /* pending restart when waiting for children */
     akt_err restart_reason;
     void *kit; /* timers, stash, FSM of this actor (runtime/src/kit/) */

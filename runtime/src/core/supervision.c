@@ -146,7 +146,7 @@ akti_find_child(akt_cell *c, akt_cell *ch, uint64_t uid)
  * reason before it sent us the failure, so reading it here is ordered. */
 static void
 log_failure(akt_cell *c, akt_cell *ch, akt_ref chref, akt_err reason,
-    akt_directive d, bool limit)
+    akt_directive d, bool limit, bool start)
 {
     if (d == AKT_ESCALATE) {
         return;
@@ -157,8 +157,8 @@ log_failure(akt_cell *c, akt_cell *ch, akt_ref chref, akt_err reason,
         : limit                        ? "stopping (restart limit reached)"
                                        : "stopping";
     akt_log(c->sys, d == AKT_RESUME ? AKT_LOG_WARNING : AKT_LOG_ERROR, chref,
-        "failed: %s%s(%s); %s", why, *why ? " " : "", akt_err_name(reason),
-        what);
+        "%s: %s%s(%s); %s", start ? "start failed" : "failed", why,
+        *why ? " " : "", akt_err_name(reason), what);
 }
 
 void
@@ -166,14 +166,20 @@ akti_supervise(akt_cell *c, akt_cell *ch, akt_err reason)
 {
     const akt_supervisor_strategy *st = strategy_of(c);
     akt_ref chref = { ch, cell_uid(ch) };
+    /* the child is suspended and wrote this before it sent the failure */
+    bool start = ch->ext && ch->ext->start_failed;
     akt_directive d = st->decider ? st->decider(reason, chref, st->decider_arg)
+        : start                   ? AKT_STOP /* Akka's default decider */
                                   : AKT_RESTART;
+    if (start && d == AKT_RESUME) {
+        d = AKT_RESTART; /* nothing started to resume (Akka: create anew) */
+    }
     bool limit = false;
     if (d == AKT_RESTART && !restart_allowed(c, ch)) {
         d = AKT_STOP;
         limit = true;
     }
-    log_failure(c, ch, chref, reason, d, limit);
+    log_failure(c, ch, chref, reason, d, limit, start);
     if (d == AKT_ESCALATE) {
         akti_cell_ext *cx = cell_ext(c);
         const char *why = ch->ext ? ch->ext->reason_text : "";
