@@ -761,8 +761,8 @@ START_TEST(a_failing_first_start_is_a_failure_the_supervisor_decides)
     ck_assert_int_eq(atomic_load(&parent_ctr.last_reason), AKT_EIO);
     ck_assert_str_eq(
         parent_ctr.reason, "escalated from a child: disk not ready");
-    kid_props[0].lifecycle = &c_life;
     t_teardown(sys, 0);
+    kid_props[0].lifecycle = &c_life;
 }
 END_TEST
 
