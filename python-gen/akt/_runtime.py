@@ -156,8 +156,9 @@ class FsmActor(Actor):
     akt's FSM runtime. Override ``<state>_on_<message>(ctx, msg)`` and
     ``<state>_on_timeout(ctx)`` (plain or async def; the return value is
     the reply). A handler runs with its line's transition chosen: it goes
-    there after the handler returns (or first suspends) unless it calls
-    ``ctx.stay()`` or ``ctx.stop()``; ``ctx.goto(state, timeout=None)`` may
+    there after the handler returns (an async one: when it returns, not at
+    its first await; ctx.stay / goto after an await decide it) unless it
+    calls ``ctx.stay()`` or ``ctx.stop()``; ``ctx.goto(state, timeout=None)`` may
     name only the line's target (another state raises
     akt.InvalidArgument). ``ctx.state`` is the current state (the
     generated IntEnum). Optional hooks: ``<state>_on_enter(ctx,

@@ -242,18 +242,122 @@ def test_a_restart_begins_again_in_the_initial_state(system, ts):
     assert ref.ask_blocking(ts.Coin()) == 1  # the count starts again
 
 
-def test_an_async_handler_transitions_when_it_suspends(system, ts):
+def test_an_async_handler_transitions_when_it_returns(system, ts):
+    # the line's transition (-> Unlocked) is made when the task returns,
+    # not at the first await: during the await the actor is still Locked
+    # (its hooks have not run), and the message queued behind is handled
+    # in the new state
     S = ts.TurnstileFsmState
+    gate = asyncio.Event()
+    seen = []
 
     async def locked_on_coin(self, ctx, msg):
-        await asyncio.sleep(0.01)
+        seen.append(ctx.state)               # before the await
+        await gate.wait()
+        seen.append(ctx.state)               # still the state it began in
         self.coins += 1
         return self.coins
 
     log = []
     ref = system.actor_of(props(make_class(ts, log, locked_on_coin=locked_on_coin)))
+    coin = ref.ask(ts.Coin(), timeout=10)
+    peek = ref.ask(ts.Peek(), timeout=10)    # waits behind the coin
+    wait_until(lambda: len(seen) == 1)
+    assert ("transition", S.LOCKED, S.UNLOCKED) not in log
+    system._loop.call_soon_threadsafe(gate.set)
+    assert coin.result(10) == 1
+    assert peek.result(10) is S.UNLOCKED
+    assert seen == [S.LOCKED, S.LOCKED]
+    assert log[-1] == ("transition", S.LOCKED, S.UNLOCKED)
+
+
+def wait_until(cond, within=5.0):
+    deadline = time.monotonic() + within
+    while not cond():
+        assert time.monotonic() < deadline, "condition never held"
+        time.sleep(0.005)
+
+
+def test_goto_and_stay_after_an_await_decide_the_transition(system, ts):
+    # after an await the handler still decides: ctx.stay() keeps the state
+    # on a "-> T" line, ctx.goto(T, timeout=...) goes with that stay's
+    # timeout; the choice before the await is only a default
+    S = ts.TurnstileFsmState
+
+    async def locked_on_coin(self, ctx, msg):
+        ctx.stay()                           # changed after the await
+        await asyncio.sleep(0)
+        self.coins += 1
+        if self.coins == 1:
+            ctx.stay()
+        else:
+            ctx.goto(S.UNLOCKED, timeout=0.05)
+        await asyncio.sleep(0)
+        return self.coins
+
+    log = []
+    ref = system.actor_of(props(make_class(ts, log, locked_on_coin=locked_on_coin)))
     assert ref.ask_blocking(ts.Coin()) == 1
-    assert ref.ask_blocking(ts.Peek()) is S.UNLOCKED
+    assert ref.ask_blocking(ts.Peek()) is S.LOCKED      # stayed
+    assert ref.ask_blocking(ts.Coin()) == 2
+    assert ref.ask_blocking(ts.Peek()) is S.UNLOCKED    # went, 50 ms
+    wait_state(ref, ts, S.LOCKED, within=3.0)
+    assert ("timeout", S.UNLOCKED) in log
+
+
+def test_an_undeclared_goto_after_an_await_fails_the_actor(system, ts):
+    # the same check as before the await: only the line's target; the
+    # failure makes no transition and the actor restarts in Locked
+    S = ts.TurnstileFsmState
+
+    async def locked_on_coin(self, ctx, msg):
+        await asyncio.sleep(0)
+        ctx.goto(S.BROKEN)
+
+    log = []
+    ref = system.actor_of(props(make_class(ts, log, locked_on_coin=locked_on_coin)))
+    with pytest.raises(akt.HandlerFailed, match="'on Coin -> Unlocked' in state "
+                       "Locked cannot go to Broken"):
+        ref.ask_blocking(ts.Coin())
+    assert ref.ask_blocking(ts.Peek()) is S.LOCKED
+    assert not [e for e in log if e[0] == "transition"]
+
+
+def test_an_async_handler_that_raises_after_an_await_makes_no_transition(system, ts):
+    S = ts.TurnstileFsmState
+
+    async def locked_on_coin(self, ctx, msg):
+        await asyncio.sleep(0)
+        raise ValueError("coin jammed")
+
+    log = []
+    ref = system.actor_of(props(make_class(ts, log, locked_on_coin=locked_on_coin)))
+    with pytest.raises(akt.HandlerFailed, match="coin jammed"):
+        ref.ask_blocking(ts.Coin())
+    assert ref.ask_blocking(ts.Peek()) is S.LOCKED
+    assert not [e for e in log if e[0] == "transition"]
+    assert log.count(("new",)) == 2           # restarted
+
+
+def test_ctx_goto_once_the_task_ended_is_refused(system, ts):
+    # a ctx kept past its handler's end cannot move the actor any more
+    S = ts.TurnstileFsmState
+    kept = []
+
+    async def locked_on_coin(self, ctx, msg):
+        await asyncio.sleep(0)
+        kept.append(ctx)
+
+    async def unlocked_on_push(self, ctx, msg):
+        try:
+            kept[0].goto(S.UNLOCKED)
+        except akt.InvalidState as e:
+            return str(e)
+
+    ref = system.actor_of(props(make_class(
+        ts, [], locked_on_coin=locked_on_coin, unlocked_on_push=unlocked_on_push)))
+    ref.tell(ts.Coin())
+    assert "transition was already made" in ref.ask_blocking(ts.Push())
 
 
 def test_a_handler_left_as_generated_just_goes(system, ts):

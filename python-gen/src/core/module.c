@@ -269,6 +269,8 @@ pyc_ctx_new(pyc_state *st, PyObject *system, akt_ctx *ctx)
     c->replied = false;
     c->shim = NULL;
     c->line = NULL;
+    c->fsm_line = NULL;
+    c->fsm_epoch = 0;
     return c;
 }
 
@@ -403,6 +405,8 @@ typedef struct PendingObject {
     pydisp *disp;
     akt_ref self, sender;
     bool done;
+    bool fsm; /* an fsm line's handler: its transition waits (pyfsm.c) */
+    uint32_t fsm_epoch;
 } PendingObject;
 
 /* send reply (a Python object) to `to` from `from`; 0 or -1 + error */
@@ -440,6 +444,8 @@ pyc_run_behavior(shim *s, akt_ctx *ctx, PyObject *fn, PyObject *self_arg,
         c->self = akt_ctx_self(ctx);
         c->sender = akt_ctx_sender(ctx);
         c->replied = false;
+        c->fsm_line = NULL;
+        c->fsm_epoch = 0;
     } else {
         c = pyc_ctx_new(st, system, ctx);
     }
@@ -482,10 +488,15 @@ pyc_run_behavior(shim *s, akt_ctx *ctx, PyObject *fn, PyObject *self_arg,
                 p->self = c->self;
                 p->sender = c->sender;
                 p->done = false;
+                p->fsm = line != NULL;
+                p->fsm_epoch = line ? pyc_fsm_suspended(s, ctx, c) : 0;
                 pydisp_park(p->disp, c->self.cell_);
                 PyObject *t = PyObject_CallFunctionObjArgs(
                     st->suspend_fn, r, val, (PyObject *)p, NULL);
                 if (t == NULL) {
+                    if (p->fsm) {
+                        pyc_fsm_finish(p->self, p->fsm_epoch, false);
+                    }
                     pydisp_unpark(p->disp, c->self.cell_);
                     p->done = true;
                 }
@@ -601,6 +612,9 @@ pending_dealloc(PendingObject *p)
 {
     PyTypeObject *tp = Py_TYPE(p);
     if (!p->done && p->disp && sys_of(p->system) != NULL) {
+        if (p->fsm) {
+            pyc_fsm_finish(p->self, p->fsm_epoch, false);
+        }
         pydisp_unpark(p->disp, p->self.cell_); /* (the free took the
                                                   dispatcher) */
     }
@@ -626,6 +640,9 @@ pending_finish(PendingObject *p, PyObject *result)
     int rc = 0;
     if (result != Py_None && !akt_ref_is_none(p->sender)) {
         rc = send_reply(st, p->sender, p->self, result);
+    }
+    if (p->fsm) {
+        pyc_fsm_finish(p->self, p->fsm_epoch, true);
     }
     pydisp_unpark(p->disp, p->self.cell_);
     if (rc < 0) {
@@ -674,6 +691,9 @@ pending_fail(PendingObject *p, PyObject *args)
     }
     if (!canceled) {
         akt_kill(p->self);
+    }
+    if (p->fsm) {
+        pyc_fsm_finish(p->self, p->fsm_epoch, false);
     }
     pydisp_unpark(p->disp, p->self.cell_);
     Py_RETURN_NONE;

@@ -84,6 +84,11 @@ typedef struct CtxObject {
     struct shim *shim; /* the Python actor's (become), NULL in others */
     const struct pyc_line *line; /* the fsm line whose handler runs, or
                                     NULL (pyfsm.c) */
+    /* an fsm line's handler that suspended: its line and the shim's
+     * fsm_epoch then, so ctx.goto / stay after an await decide the
+     * transition (pyfsm.c); NULL otherwise */
+    const struct pyc_line *fsm_line;
+    uint32_t fsm_epoch;
 } CtxObject;
 
 /* the state of a Python actor (and of a Python fsm actor, pyfsm.c) */
@@ -99,6 +104,15 @@ typedef struct shim {
     char hook_why[200];
     PyObject *pq; /* persistent: [callback, events left] per pending
                      persist, in order (pypersist.c) */
+    /* fsm (pyfsm.c): the transition the running line's handler chose so
+     * far (fsm_next -1: stay; fsm_has_tmo: goto with a timeout), and, for
+     * a handler that suspended, PYFSM_WAIT until its task ends, then
+     * PYFSM_QUEUED until the resume message makes the transition */
+    uint8_t fsm_phase;
+    bool fsm_has_tmo;
+    uint32_t fsm_epoch; /* counts the suspensions (stale resumes) */
+    int fsm_cur, fsm_next;
+    int64_t fsm_tmo_ns;
 } shim;
 
 /* one line of a Python fsm (pyfsm.c): the only state ctx.goto may name */
@@ -147,6 +161,13 @@ PyObject *pyc_system_start_persistence(SystemObject *so, PyObject *unused);
 /* the catch-all of a Python actor (module.c): its handle() */
 akt_err pyc_py_handle(void *state, akt_ctx *ctx, const void *msg);
 void pyc_fsm_free(props_rec *rec);
+enum { PYFSM_IDLE = 0, PYFSM_WAIT, PYFSM_QUEUED };
+/* pyfsm.c: the handler of an fsm line suspended (from pyc_run_behavior:
+ * c is its ctx); returns the epoch its task hands to pyc_fsm_finish */
+uint32_t pyc_fsm_suspended(shim *s, akt_ctx *ctx, CtxObject *c);
+/* its task ended: done (the transition is made before the actor's next
+ * message) or failed (none is made); on the actor's thread, parked */
+void pyc_fsm_finish(akt_ref self, uint32_t epoch, bool done);
 PyObject *pyc_ctx_goto(CtxObject *c, PyObject *args, PyObject *kw);
 PyObject *pyc_ctx_stay(CtxObject *c, PyObject *unused);
 PyObject *pyc_ctx_get_state(CtxObject *c, void *closure);

@@ -25,6 +25,7 @@
 
 #include "core/core.h"
 #include "core/ext.h"
+#include "kit/kit.h"
 #include "pydisp.h"
 
 typedef struct parked {
@@ -354,4 +355,21 @@ pydisp_pending_promise(akt_ref r)
     return c != NULL && c->kind == AKTI_CELL_PROMISE
         && atomic_load_explicit(&c->uid, memory_order_acquire) == r.uid_
         && !akt_future_is_done((const akt_future *)(const void *)c);
+}
+
+bool
+pydisp_requeue_front(akt_ref self, void *msg)
+{
+    akt_cell *c = self.cell_;
+    /* the actor is parked on this thread: it cannot stop meanwhile */
+    bool alive = c != NULL && c->kind == AKTI_CELL_ACTOR
+        && atomic_load_explicit(&c->uid, memory_order_acquire) == self.uid_
+        && c->life != LIFE_DEAD && c->life != LIFE_NONE;
+    kit_cell *k = alive ? akti_kit_cell(c) : NULL;
+    akti_msg *m = akti_msg_hdr(msg);
+    if (k == NULL || !akti_kit_requeue_front(c, k, &m, 1)) {
+        return false;
+    }
+    akti_schedule(c); /* (scheduled already: its turn yielded) */
+    return true;
 }

@@ -34,6 +34,12 @@ bool pydisp_on_thread(void);
 void pydisp_park(pydisp *d, akt_cell *c);
 void pydisp_unpark(pydisp *d, akt_cell *c);
 
+/* pydisp_requeue_front -- put msg (one of ours: consumed on true) ahead of
+ * everything parked actor self has queued, for its next turn; false when
+ * self is gone or on ENOMEM (msg still the caller's). On the dispatcher's
+ * thread, with self parked. */
+bool pydisp_requeue_front(akt_ref self, void *msg);
+
 /* what kind of receiver r is, for how a Python object travels to it */
 enum {
     PYDISP_DEST_OTHER = 0, /* a C actor, a future, unknown */

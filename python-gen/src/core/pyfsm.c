@@ -16,6 +16,17 @@
  * generated C glue checks after a handler. The hooks return nothing to the
  * runtime, so one that raises marks the shim and the behaviour's catch-all
  * (fsm_receive) fails the actor after the transition.
+ *
+ * A handler that suspends (an await) decides its transition when its task
+ * ends, not when it first suspends: fsm_line makes none then (stay), the
+ * shim keeps the choice so far (PYFSM_WAIT: ctx.goto / stay after an await
+ * change it, checked against the same line), and when the task returns
+ * (pyc_fsm_finish) a private resume message goes ahead of everything the
+ * parked actor has queued, so the runtime makes the transition -- hooks,
+ * the new state's timeout -- before the actor's next message, as if the
+ * handler had returned then. A task that fails makes none (the actor
+ * fails). An epoch per suspension makes a resume that outlived a restart
+ * harmless.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -24,11 +35,26 @@
 
 #include "akt/fsm.h"
 #include "pycore.h"
+#include "pydisp.h"
 
 /* PyType_Slot-style casts of METH functions: CPython's own pattern */
 #if defined(__GNUC__)
 #pragma GCC diagnostic ignored "-Wpedantic"
 #endif
+
+/* the transition of a suspended handler, made now (local only) */
+typedef struct fsm_resume {
+    uint32_t epoch;
+} fsm_resume;
+
+static const akt_type fsm_resume_type = {
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_SYSTEM,
+    .name = "akt.python.FsmResume",
+    .size = sizeof(fsm_resume),
+    .align = _Alignof(fsm_resume),
+    .doc = "a Python fsm handler that awaited returned: make its transition",
+};
 
 typedef struct pyfsm_st {
     char *name; /* "Closed" */
@@ -194,6 +220,66 @@ fsm_unhandled(pyfsm *f, akt_ctx *ctx, const void *msg, PyObject *m, int cur)
     }
 }
 
+/* the transition s->fsm_next (and its timeout) as the runtime's */
+static void
+fsm_choose(shim *s, akt_ctx *ctx)
+{
+    if (s->fsm_next < 0) {
+        (void)akt_fsm_stay(ctx);
+    } else if (s->fsm_has_tmo) {
+        (void)akt_fsm_goto_for(ctx, s->fsm_next, s->fsm_tmo_ns);
+    } else {
+        (void)akt_fsm_goto(ctx, s->fsm_next);
+    }
+}
+
+uint32_t
+pyc_fsm_suspended(shim *s, akt_ctx *ctx, CtxObject *c)
+{
+    s->fsm_phase = PYFSM_WAIT;
+    s->fsm_epoch++;
+    s->fsm_cur = akt_fsm_state_of(ctx);
+    c->fsm_line = c->line;
+    c->fsm_epoch = s->fsm_epoch;
+    return s->fsm_epoch;
+}
+
+/* the shim of self waiting for the transition of suspension epoch, or NULL
+ * (GIL held: the actor is parked, or runs on the loop's thread under it) */
+static shim *
+fsm_waiting(akt_ref self, uint32_t epoch, uint8_t phase)
+{
+    shim *s = pyc_shim_of(self);
+    if (s == NULL || s->rec->fsm == NULL || s->fsm_phase != phase
+        || s->fsm_epoch != epoch) {
+        return NULL;
+    }
+    return s;
+}
+
+void
+pyc_fsm_finish(akt_ref self, uint32_t epoch, bool done)
+{
+    shim *s = fsm_waiting(self, epoch, PYFSM_WAIT);
+    if (s == NULL) {
+        return;
+    }
+    s->fsm_phase = PYFSM_IDLE;
+    if (!done) {
+        return; /* a failed handler makes no transition */
+    }
+    fsm_resume *m = akt_msg_new(&fsm_resume_type, 0);
+    if (m == NULL) {
+        return;
+    }
+    m->epoch = epoch;
+    if (!pydisp_requeue_front(self, m)) {
+        akt_msg_free(m);
+        return;
+    }
+    s->fsm_phase = PYFSM_QUEUED;
+}
+
 /* every state's catch-all: find the message's line and run its handler
  * with the line's transition chosen */
 static akt_err
@@ -202,6 +288,18 @@ fsm_line(void *data, akt_ctx *ctx, const void *msg)
     shim *s = data;
     pyfsm *f = s->rec->fsm;
     int cur = akt_fsm_state_of(ctx);
+    if (akt_msg_type(msg) == &fsm_resume_type) {
+        /* a suspended handler's task returned: its transition, now (a
+         * stale one, from before a restart, makes none) */
+        if (s->fsm_phase == PYFSM_QUEUED
+            && s->fsm_epoch == ((const fsm_resume *)msg)->epoch) {
+            s->fsm_phase = PYFSM_IDLE;
+            fsm_choose(s, ctx);
+        } else {
+            (void)akt_fsm_stay(ctx);
+        }
+        return AKT_OK;
+    }
     if (s->actor == NULL || cur < 0) {
         return akt_ctx_fail(ctx, AKT_EFAILED, "python actor not created");
     }
@@ -235,12 +333,17 @@ fsm_line(void *data, akt_ctx *ctx, const void *msg)
         fn = PyTuple_GET_ITEM(entry, 0);
         line = &st->line[PyLong_AsSsize_t(PyTuple_GET_ITEM(entry, 1))];
     }
-    if (line->target >= 0) {
-        (void)akt_fsm_goto(ctx, line->target);
-    } else {
-        (void)akt_fsm_stay(ctx);
-    }
+    s->fsm_next = line->target;
+    s->fsm_has_tmo = false;
+    fsm_choose(s, ctx);
     rc = pyc_run_behavior(s, ctx, fn, s->actor, m, line);
+    if (s->fsm_phase == PYFSM_WAIT) {
+        if (rc == AKT_OK) {
+            (void)akt_fsm_stay(ctx); /* decided when its task ends */
+        } else {
+            s->fsm_phase = PYFSM_IDLE;
+        }
+    }
 out:
     Py_XDECREF(m);
     PyGILState_Release(g);
@@ -463,24 +566,51 @@ pyc_fsm_props(props_rec *rec, PyObject *table)
 /* --- ctx: goto, stay, state ------------------------------------------------
  */
 
+/* after an await: the shim whose transition c's handler still decides, or
+ * NULL + akt.InvalidState */
+static shim *
+fsm_after_await(CtxObject *c, const char *what)
+{
+    shim *s = fsm_waiting(c->self, c->fsm_epoch, PYFSM_WAIT);
+    if (s == NULL) {
+        PyErr_Format(c->st->errors[AKT_ESTATE],
+            "ctx.%s: the handler's transition was already made (its task "
+            "ended) or the actor stopped",
+            what);
+    }
+    return s;
+}
+
 PyObject *
 pyc_ctx_goto(CtxObject *c, PyObject *args, PyObject *kw)
 {
     static char *kws[] = { "state", "timeout", NULL };
     int state;
     PyObject *tmo = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "i|O", kws, &state, &tmo)
-        || pyc_ctx_live(c, "goto") < 0) {
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "i|O", kws, &state, &tmo)) {
         return NULL;
     }
+    shim *s = NULL;
     const pyc_line *line = c->line;
+    int cur = -1;
+    if (c->ctx == NULL && c->fsm_line != NULL) {
+        if ((s = fsm_after_await(c, "goto")) == NULL) {
+            return NULL;
+        }
+        line = c->fsm_line;
+        cur = s->fsm_cur;
+    } else if (pyc_ctx_live(c, "goto") < 0) {
+        return NULL;
+    } else {
+        s = c->shim;
+        cur = akt_fsm_state_of(c->ctx);
+    }
     if (line == NULL) {
         return PyErr_Format(c->st->errors[AKT_ESTATE],
             "ctx.goto: only in the handler of an fsm line (on M -> T, "
             "timeout D -> T)");
     }
     const pyfsm *f = line->fsm;
-    int cur = akt_fsm_state_of(c->ctx);
     if (state < 0 || (size_t)state >= f->n) {
         return PyErr_Format(c->st->errors[AKT_EINVAL],
             "%s: ctx.goto(%d): no such state", f->qname, state);
@@ -490,10 +620,8 @@ pyc_ctx_goto(CtxObject *c, PyObject *args, PyObject *kw)
             "%s: '%U' in state %s cannot go to %s (not declared)", f->qname,
             line->text, cur >= 0 ? f->st[cur].name : "?", f->st[state].name);
     }
-    akt_err rc;
-    if (tmo == Py_None) {
-        rc = akt_fsm_goto(c->ctx, state);
-    } else {
+    int64_t ns = 0;
+    if (tmo != Py_None) {
         double secs = PyFloat_AsDouble(tmo);
         if (PyErr_Occurred()) {
             return NULL;
@@ -502,10 +630,19 @@ pyc_ctx_goto(CtxObject *c, PyObject *args, PyObject *kw)
             return PyErr_Format(PyExc_ValueError,
                 "ctx.goto: timeout: expected seconds >= 0, got %R", tmo);
         }
-        rc = akt_fsm_goto_for(c->ctx, state, (int64_t)(secs * 1e9));
+        ns = (int64_t)(secs * 1e9);
     }
-    if (rc != AKT_OK) {
-        return pyc_raise(c->st, rc, "goto");
+    if (c->ctx != NULL) {
+        akt_err rc = tmo == Py_None ? akt_fsm_goto(c->ctx, state)
+                                    : akt_fsm_goto_for(c->ctx, state, ns);
+        if (rc != AKT_OK) {
+            return pyc_raise(c->st, rc, "goto");
+        }
+    }
+    if (s != NULL) { /* (what a suspension keeps, or makes later) */
+        s->fsm_next = state;
+        s->fsm_has_tmo = tmo != Py_None;
+        s->fsm_tmo_ns = ns;
     }
     Py_RETURN_NONE;
 }
@@ -514,16 +651,26 @@ PyObject *
 pyc_ctx_stay(CtxObject *c, PyObject *unused)
 {
     (void)unused;
-    if (pyc_ctx_live(c, "stay") < 0) {
+    shim *s = NULL;
+    if (c->ctx == NULL && c->fsm_line != NULL) {
+        if ((s = fsm_after_await(c, "stay")) == NULL) {
+            return NULL;
+        }
+    } else if (pyc_ctx_live(c, "stay") < 0) {
         return NULL;
-    }
-    if (c->line == NULL) {
+    } else if (c->line == NULL) {
         return PyErr_Format(c->st->errors[AKT_ESTATE],
             "ctx.stay: only in the handler of an fsm line");
+    } else {
+        akt_err rc = akt_fsm_stay(c->ctx);
+        if (rc != AKT_OK) {
+            return pyc_raise(c->st, rc, "stay");
+        }
+        s = c->shim;
     }
-    akt_err rc = akt_fsm_stay(c->ctx);
-    if (rc != AKT_OK) {
-        return pyc_raise(c->st, rc, "stay");
+    if (s != NULL) {
+        s->fsm_next = -1;
+        s->fsm_has_tmo = false;
     }
     Py_RETURN_NONE;
 }
@@ -532,6 +679,12 @@ PyObject *
 pyc_ctx_get_state(CtxObject *c, void *closure)
 {
     (void)closure;
+    if (c->ctx == NULL && c->fsm_line != NULL) {
+        /* after an await: the state the handler began in, until its
+         * transition */
+        shim *s = fsm_after_await(c, "state");
+        return s ? state_value(s->rec->fsm, s->fsm_cur) : NULL;
+    }
     if (c->shim == NULL || c->shim->rec->fsm == NULL) {
         Py_RETURN_NONE;
     }
