@@ -6,6 +6,7 @@ after the durable write and the apply, commands wait meanwhile, recovery
 a restart, snapshots are taken every n events, and mistakes (an event of
 another type, an apply that raises) fail clearly. The journal is LMDB in
 a temporary folder, started from the system's configuration."""
+import asyncio
 import sys
 import threading
 import time
@@ -211,6 +212,189 @@ def test_snapshots_every_n_events_shorten_recovery(psys, led):
     # the snapshot at 6, then one event replayed
     assert ("offer", 6, 12) in log
     assert log[-1][:4] == ("recovered", 7, 14, 1)
+
+
+def test_tags_are_stored_and_events_by_tag_finds_them(psys, led):
+    # tags(event) runs with the state before the event's apply; the
+    # journal's tag index gives the events back in offset order
+    seen = []
+
+    class Tagged(account(led, [])):
+        def tags(self, event):
+            seen.append(self.balance)
+            if isinstance(event, led.Deposited):
+                return ["money", "big"] if event.amount >= 100 else ["money"]
+            return []
+
+    a = psys.actor_of(props(Tagged), "t1")
+    b = psys.actor_of(props(Tagged), "t2")
+    a.ask_blocking(led.Deposit(amount=5))
+    b.ask_blocking(led.Deposit(amount=100))
+    a.ask_blocking(led.Deposit(amount=-1))          # a Noted: no tags
+    assert a.ask_blocking(led.Bulk(amount=200, times=2)).balance == 405
+    assert seen == [0, 0, 5, 5, 5]                  # before each apply
+    money = psys.events_by_tag("money")
+    assert [(pid, seq) for pid, seq, _, _ in money] == [
+        ("pyled.Account|t1", 1), ("pyled.Account|t2", 1),
+        ("pyled.Account|t1", 3), ("pyled.Account|t1", 4)]
+    assert [ev for _, _, _, ev in money] == [
+        led.Deposited(amount=5), led.Deposited(amount=100),
+        led.Deposited(amount=200), led.Deposited(amount=200)]
+    offsets = [off for _, _, off, _ in money]
+    assert offsets == sorted(offsets)
+    big = psys.events_by_tag("big")
+    assert [(pid, seq) for pid, seq, _, _ in big] == [
+        ("pyled.Account|t2", 1), ("pyled.Account|t1", 3), ("pyled.Account|t1", 4)]
+    assert psys.events_by_tag("money", after=offsets[1]) == money[2:]
+    assert psys.events_by_tag("money", max=1) == money[:1]
+    assert psys.events_by_tag("nothing") == []
+
+
+def test_bad_tags_refuse_the_persist_clearly(psys, led):
+    class Bad(account(led, [])):
+        def tags(self, event):
+            return self.tagset
+
+    ref = psys.actor_of(props(Bad), "badtags")
+    for tagset, err in ((["x"] * 17, "at most 16"), ([3], "non-empty str"),
+                        ([""], "non-empty str")):
+        Bad.tagset = tagset
+        with pytest.raises(akt.HandlerFailed, match=err):
+            ref.ask_blocking(led.Deposit(amount=1))
+    Bad.tagset = ["ok"]
+    assert ref.ask_blocking(led.Deposit(amount=1)).seq == 1   # nothing stored before
+
+
+def test_snapshot_when_decides_after_the_apply(psys, led):
+    log = []
+
+    class Whenever(account(led, log)):
+        def snapshot_when(self, event, seq):
+            log.append(("when", seq, self.balance))   # the event is applied
+            return self.balance >= 100
+
+        def snapshot_take(self):
+            return led.Snap(balance=self.balance)
+
+        def snapshot_saved(self, ctx, seq):
+            log.append(("saved", seq))
+
+    ref = psys.actor_of(props(Whenever), "when")
+    ref.ask_blocking(led.Deposit(amount=60))
+    ref.ask_blocking(led.Deposit(amount=50))          # 110: a snapshot at 2
+    wait_for(lambda: ("saved", 2) in log)
+    assert ("when", 1, 60) in log and ("when", 2, 110) in log
+    assert ("saved", 1) not in log
+    stop(ref)
+    ref = respawn(lambda: psys.actor_of(props(Whenever), "when"))
+    assert ref.ask_blocking(led.Get()) == led.Balance(balance=110, seq=2)
+    assert ("offer", 2, 110) in log                    # recovered from it
+
+
+def wait_for(cond, within=5.0):
+    deadline = time.monotonic() + within
+    while not cond():
+        assert time.monotonic() < deadline, "condition never held"
+        time.sleep(0.005)
+
+
+def test_snapshot_when_without_a_snapshot_take_is_refused(psys, led):
+    class NoTake(account(led, [])):
+        def snapshot_when(self, event, seq):
+            return True
+
+    with pytest.raises(TypeError, match="snapshot_when needs snapshot_take"):
+        psys.actor_of(props(NoTake), "notake")
+
+
+def test_recovery_bounds_replay_up_to_a_sequence_number_or_a_count(psys, led):
+    log = []
+    Account = account(led, log)
+    ref = psys.actor_of(props(Account), "bounded")
+    for amount in (1, 2, 4, 8, 16):
+        ref.ask_blocking(led.Deposit(amount=amount))
+    stop(ref)
+
+    class UpTo3(Account):
+        recovery_to_seq = 3
+
+    class AtMost2(Account):
+        recovery_replay_max = 2
+
+    for cls, balance in ((UpTo3, 7), (AtMost2, 3), (Account, 31)):
+        log.clear()
+        ref = respawn(lambda: psys.actor_of(props(cls), "bounded"))
+        assert ref.ask_blocking(led.Get()).balance == balance
+        assert log[0][2:4] == (balance, {7: 3, 3: 2, 31: 5}[balance])
+        stop(ref)
+    for bad in (-1, 1.5, True):
+        class Bad(Account):
+            recovery_to_seq = bad
+        with pytest.raises(ValueError, match="recovery_to_seq: expected an int >= 0"):
+            psys.actor_of(props(Bad), "badbound")
+
+
+def test_async_persist_callbacks_hold_the_next_command_and_run_in_order(psys, led):
+    # a callback that awaits parks the actor: a Get sent right behind the
+    # deposit waits until that callback returned (and replied); the
+    # callbacks of one persist_all run in order, each after the previous
+    # one's await, and a later write's callback after all of them
+    order = []
+
+    class Slow(account(led, [])):
+        def on_deposit(self, ctx, msg):
+            async def done(ctx, ev):
+                order.append(("start", ev.amount))
+                await asyncio.sleep(0.01)
+                order.append(("end", ev.amount))
+                return led.Balance(balance=self.balance, seq=msg.amount)
+            ctx.persist(led.Deposited(amount=msg.amount), done)
+
+        def on_bulk(self, ctx, msg):
+            async def slow(ctx, ev):
+                order.append(("bulk-start", self.balance))
+                await asyncio.sleep(0.01)
+                order.append(("bulk-end", self.balance))
+
+            def fast(ctx, ev):
+                order.append(("fast", self.balance))
+                return led.Balance(balance=self.balance, seq=ctx.last_seq)
+
+            ctx.persist_all([led.Deposited(amount=1)] * 2, slow)
+            ctx.persist(led.Deposited(amount=10), fast)
+
+        def on_get(self, ctx, msg):
+            order.append(("get",))
+            return super().on_get(ctx, msg)
+
+    ref = psys.actor_of(props(Slow), "slow")
+    dep = ref.ask(led.Deposit(amount=7), timeout=10)
+    get = ref.ask(led.Get(), timeout=10)
+    assert dep.result(10) == led.Balance(balance=7, seq=7)
+    assert get.result(10).balance == 7
+    assert order == [("start", 7), ("end", 7), ("get",)]
+    order.clear()
+    assert ref.ask_blocking(led.Bulk(amount=0, times=0), timeout=10) == \
+        led.Balance(balance=19, seq=4)
+    # (the write's events are applied one by one with their callbacks
+    # queued: after its await the first callback sees the second applied)
+    assert order == [("bulk-start", 8), ("bulk-end", 9), ("bulk-start", 9),
+                     ("bulk-end", 9), ("fast", 19)]
+
+
+def test_an_async_persist_callback_that_raises_fails_the_actor(psys, led):
+    class Boom(account(led, [])):
+        def on_deposit(self, ctx, msg):
+            async def done(ctx, ev):
+                await asyncio.sleep(0)
+                raise RuntimeError("callback broke")
+            ctx.persist(led.Deposited(amount=msg.amount), done)
+
+    ref = psys.actor_of(props(Boom), "boom")
+    with pytest.raises(akt.HandlerFailed, match="callback broke"):
+        ref.ask_blocking(led.Deposit(amount=3))
+    # restarted: the event was stored and applied, recovery has it
+    assert ref.ask_blocking(led.Get()).balance == 3
 
 
 def test_save_snapshot_and_delete_events_from_a_handler(psys, led):

@@ -342,7 +342,8 @@ pyc_shim_fini(void *state)
 {
     shim *s = state;
     if (s->actor == NULL && s->handle == NULL && s->spare == NULL
-        && s->stack == NULL && s->last_exc == NULL && s->pq == NULL) {
+        && s->stack == NULL && s->last_exc == NULL && s->pq == NULL
+        && s->cb_chain == NULL) {
         return;
     }
     PyGILState_STATE g = PyGILState_Ensure();
@@ -352,6 +353,7 @@ pyc_shim_fini(void *state)
     Py_CLEAR(s->stack);
     Py_CLEAR(s->last_exc);
     Py_CLEAR(s->pq);
+    Py_CLEAR(s->cb_chain);
     PyGILState_Release(g);
 }
 
@@ -407,7 +409,20 @@ typedef struct PendingObject {
     bool done;
     bool fsm; /* an fsm line's handler: its transition waits (pyfsm.c) */
     uint32_t fsm_epoch;
+    bool chain; /* a persist callback's: the shim's cb_chain ends with it */
 } PendingObject;
+
+/* the persist callbacks queued behind a suspended one are done (or
+ * dropped): later ones run at once again (the cell is parked: its state
+ * is this thread's) */
+static void
+pending_chain_done(PendingObject *p)
+{
+    shim *s = pyc_shim_of(p->self);
+    if (s != NULL) {
+        Py_CLEAR(s->cb_chain);
+    }
+}
 
 /* send reply (a Python object) to `to` from `from`; 0 or -1 + error */
 static int
@@ -488,6 +503,7 @@ pyc_run_behavior(shim *s, akt_ctx *ctx, PyObject *fn, PyObject *self_arg,
                 p->self = c->self;
                 p->sender = c->sender;
                 p->done = false;
+                p->chain = false;
                 p->fsm = line != NULL;
                 p->fsm_epoch = line ? pyc_fsm_suspended(s, ctx, c) : 0;
                 pydisp_park(p->disp, c->self.cell_);
@@ -612,6 +628,9 @@ pending_dealloc(PendingObject *p)
 {
     PyTypeObject *tp = Py_TYPE(p);
     if (!p->done && p->disp && sys_of(p->system) != NULL) {
+        if (p->chain) {
+            pending_chain_done(p);
+        }
         if (p->fsm) {
             pyc_fsm_finish(p->self, p->fsm_epoch, false);
         }
@@ -643,6 +662,9 @@ pending_finish(PendingObject *p, PyObject *result)
     }
     if (p->fsm) {
         pyc_fsm_finish(p->self, p->fsm_epoch, true);
+    }
+    if (p->chain) {
+        pending_chain_done(p);
     }
     pydisp_unpark(p->disp, p->self.cell_);
     if (rc < 0) {
@@ -695,8 +717,62 @@ pending_fail(PendingObject *p, PyObject *args)
     if (p->fsm) {
         pyc_fsm_finish(p->self, p->fsm_epoch, false);
     }
+    if (p->chain) {
+        pending_chain_done(p);
+    }
     pydisp_unpark(p->disp, p->self.cell_);
     Py_RETURN_NONE;
+}
+
+/* reply(value): answer the asker (a value other than None) and go on:
+ * each callback of a chain replies */
+static PyObject *
+pending_reply(PendingObject *p, PyObject *value)
+{
+    if (p->done || value == Py_None || akt_ref_is_none(p->sender)
+        || sys_of(p->system) == NULL) {
+        Py_RETURN_NONE;
+    }
+    if (send_reply(state_of_system(p->system), p->sender, p->self, value) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+int
+pyc_park_chain(
+    shim *s, akt_ctx *ctx, akt_ref sender, PyObject *coro, PyObject *val)
+{
+    pyc_state *st = s->rec->st;
+    PyObject *chain = PyList_New(0);
+    PendingObject *p
+        = chain ? PyObject_New(PendingObject, st->pending_type) : NULL;
+    if (p == NULL) {
+        Py_XDECREF(chain);
+        return -1;
+    }
+    p->system = Py_NewRef(s->rec->system);
+    p->disp = ((SystemObject *)s->rec->system)->disp;
+    p->self = akt_ctx_self(ctx);
+    p->sender = sender;
+    p->done = false;
+    p->fsm = false;
+    p->fsm_epoch = 0;
+    p->chain = true;
+    Py_XSETREF(s->cb_chain, chain);
+    pydisp_park(p->disp, p->self.cell_);
+    PyObject *t = PyObject_CallFunctionObjArgs(
+        st->suspend_fn, coro, val, (PyObject *)p, chain, NULL);
+    int rc = 0;
+    if (t == NULL) {
+        Py_CLEAR(s->cb_chain);
+        pydisp_unpark(p->disp, p->self.cell_);
+        p->done = true;
+        rc = -1;
+    }
+    Py_XDECREF(t);
+    Py_DECREF(p);
+    return rc;
 }
 
 static PyObject *
@@ -709,6 +785,7 @@ pending_self(PendingObject *p, void *closure)
 static PyMethodDef pending_methods[] = {
     { "finish", (PyCFunction)pending_finish, METH_O, "reply and resume" },
     { "fail", (PyCFunction)pending_fail, METH_VARARGS, "fail and resume" },
+    { "reply", (PyCFunction)pending_reply, METH_O, "reply, go on" },
     { NULL },
 };
 static PyGetSetDef pending_getset[] = {
@@ -2271,6 +2348,8 @@ static PyMethodDef system_methods[] = {
     { "_address", (PyCFunction)system_address, METH_NOARGS, NULL },
     { "start_persistence", (PyCFunction)pyc_system_start_persistence,
         METH_NOARGS, NULL },
+    { "events_by_tag", (PyCFunction)pyc_system_events_by_tag, METH_VARARGS,
+        NULL },
     { "fileno", (PyCFunction)system_fileno, METH_NOARGS, NULL },
     { "subscribe", (PyCFunction)pyc_system_subscribe, METH_VARARGS, NULL },
     { "unsubscribe", (PyCFunction)pyc_system_unsubscribe, METH_VARARGS, NULL },

@@ -108,6 +108,10 @@ typedef struct shim {
      * far (fsm_next -1: stay; fsm_has_tmo: goto with a timeout), and, for
      * a handler that suspended, PYFSM_WAIT until its task ends, then
      * PYFSM_QUEUED until the resume message makes the transition */
+    /* persistent (pypersist.c): the callbacks of a write queued behind
+     * one that suspended, [(callback, ctx, event)], run by its task; NULL
+     * when none suspended */
+    PyObject *cb_chain;
     uint8_t fsm_phase;
     bool fsm_has_tmo;
     uint32_t fsm_epoch; /* counts the suspensions (stale resumes) */
@@ -158,10 +162,17 @@ PyObject *pyc_ctx_delete_events(CtxObject *c, PyObject *to);
 PyObject *pyc_ctx_persistence_id(CtxObject *c, void *closure);
 PyObject *pyc_ctx_last_seq(CtxObject *c, void *closure);
 PyObject *pyc_system_start_persistence(SystemObject *so, PyObject *unused);
+PyObject *pyc_system_events_by_tag(SystemObject *so, PyObject *args);
 /* the catch-all of a Python actor (module.c): its handle() */
 akt_err pyc_py_handle(void *state, akt_ctx *ctx, const void *msg);
 void pyc_fsm_free(props_rec *rec);
 enum { PYFSM_IDLE = 0, PYFSM_WAIT, PYFSM_QUEUED };
+/* pyc_park_chain -- a persist callback's coroutine coro (which yielded
+ * val) really suspended in ctx's turn: a task finishes it, then runs the
+ * callbacks the shim's new cb_chain gets meanwhile, replying to sender,
+ * while the actor's cell is parked. 0, or -1 + error. */
+int pyc_park_chain(
+    shim *s, akt_ctx *ctx, akt_ref sender, PyObject *coro, PyObject *val);
 /* pyfsm.c: the handler of an fsm line suspended (from pyc_run_behavior:
  * c is its ctx); returns the epoch its task hands to pyc_fsm_finish */
 uint32_t pyc_fsm_suspended(shim *s, akt_ctx *ctx, CtxObject *c);

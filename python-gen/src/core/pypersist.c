@@ -21,6 +21,14 @@
  * cannot fail the actor, so a Python exception in one marks the shim and
  * the wrappers of the behaviour and of pre_start (pp_receive, pp_start)
  * fail the actor afterwards, with the exception kept for its supervisor.
+ *
+ * A persist callback may be a coroutine: one that really suspends parks
+ * the actor's cell (no command until it ends) and the callbacks of the
+ * same turn after it wait in the shim's cb_chain, which its task runs in
+ * order (pyc_park_chain). Tags (the class's tags(event)) are computed
+ * before akt_persist_all, which takes them through tags_of while it
+ * encodes the write; snapshot_when(event, seq) and the recovery bounds
+ * map to the definition's fields.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -39,7 +47,17 @@ typedef struct pypersist {
     PyObject *apply; /* dict: event class -> apply function */
     PyObject *names; /* str: the event classes' akt names, for errors */
     PyObject *snap_cls, *offer, *take; /* or NULL */
+    PyObject *when, *tags; /* snapshot_when, tags: functions, or NULL */
 } pypersist;
+
+/* the tags of the events of the persist being made (persist(): computed
+ * before akt_persist_all, which asks tags_of for them in order) */
+typedef struct tag_call {
+    const char **v; /* n * AKT_PERSIST_MAX_TAGS */
+    size_t *nv;
+    size_t i, n;
+} tag_call;
+static _Thread_local tag_call *cur_tags;
 
 /* the runtime's behaviour and lifecycle, which ours wrap (set with the
  * first props, under the GIL, before any such actor exists) */
@@ -93,6 +111,9 @@ error_of(pyc_state *st, akt_err rc, const char *why)
         cls, "s", why && *why ? why : akt_strerror(rc));
 }
 
+static void call_ctx_park(shim *s, akt_ctx *ctx, PyObject *fn, PyObject *a,
+    PyObject *b, PyObject *c3, bool reply, bool may_park, const char *what);
+
 /* fn(ctx, a[, b[, c]]) with a ctx for the actor (GIL held); reply: a
  * result other than None answers the sender of the command that
  * persisted. A coroutine is refused (hooks and callbacks run inside the
@@ -100,6 +121,15 @@ error_of(pyc_state *st, akt_err rc, const char *why)
 static void
 call_ctx(shim *s, akt_ctx *ctx, PyObject *fn, PyObject *a, PyObject *b,
     PyObject *c3, bool reply, const char *what)
+{
+    call_ctx_park(s, ctx, fn, a, b, c3, reply, false, what);
+}
+
+/* call_ctx, where a coroutine that really suspends (may_park: a persist
+ * callback's) is finished by a task while the actor is parked */
+static void
+call_ctx_park(shim *s, akt_ctx *ctx, PyObject *fn, PyObject *a, PyObject *b,
+    PyObject *c3, bool reply, bool may_park, const char *what)
 {
     pyc_state *st = s->rec->st;
     CtxObject *c = pyc_ctx_new(st, s->rec->system, ctx);
@@ -114,6 +144,27 @@ call_ctx(shim *s, akt_ctx *ctx, PyObject *fn, PyObject *a, PyObject *b,
     PyObject *args[4] = { (PyObject *)c, a, b, c3 };
     size_t n = 1 + (a != NULL) + (b != NULL) + (c3 != NULL);
     PyObject *r = PyObject_Vectorcall(fn, args, n, NULL);
+    if (r != NULL && PyCoro_CheckExact(r) && may_park) {
+        PyObject *val = NULL;
+        PySendResult sr = PyIter_Send(r, Py_None, &val);
+        if (sr == PYGEN_NEXT) {
+            /* it really suspended: a task ends it (and the callbacks
+             * after it), the reply with it */
+            if (pyc_park_chain(s, ctx, c->sender, r, val) < 0) {
+                mark_failed(s, "%s", what);
+            }
+            Py_DECREF(r);
+            Py_XDECREF(val);
+            pyc_tls_self = prev;
+            c->ctx = NULL;
+            c->shim = NULL;
+            c->replied = true;
+            Py_DECREF(c);
+            return;
+        }
+        Py_DECREF(r);
+        r = sr == PYGEN_RETURN ? val : NULL;
+    }
     pyc_tls_self = prev;
     if (r != NULL && PyCoro_CheckExact(r)) {
         PyObject *close = PyObject_CallMethod(r, "close", NULL);
@@ -225,8 +276,24 @@ pp_done(void *user, akt_ctx *ctx, const void *event, void *arg)
         PyObject *m = pyc_from_msg(s->rec->st, s->rec->system, event);
         if (m == NULL) {
             mark_failed(s, "a persist callback's event");
+        } else if (s->cb_chain != NULL) {
+            /* behind a callback that suspended: its task runs this one
+             * after it, with a ctx that is no longer live */
+            CtxObject *c = pyc_ctx_new(s->rec->st, s->rec->system, ctx);
+            PyObject *t = NULL;
+            if (c != NULL) {
+                c->sender = akt_persistent_sender(ctx);
+                c->ctx = NULL;
+                t = PyTuple_Pack(3, cb, (PyObject *)c, m);
+            }
+            if (t == NULL || PyList_Append(s->cb_chain, t) < 0) {
+                mark_failed(s, "a persist callback");
+            }
+            Py_XDECREF(t);
+            Py_XDECREF(c);
         } else {
-            call_ctx(s, ctx, cb, m, NULL, NULL, true, "a persist callback");
+            call_ctx_park(
+                s, ctx, cb, m, NULL, NULL, true, true, "a persist callback");
         }
         Py_XDECREF(m);
     }
@@ -400,6 +467,102 @@ pp_take(const void *user)
     return out;
 }
 
+static bool
+pp_when(const void *user, const void *event, uint64_t seq)
+{
+    shim *s = (shim *)user;
+    if (s->actor == NULL || s->hook_failed) {
+        return false;
+    }
+    pypersist *pp = pp_of(s);
+    PyGILState_STATE g = PyGILState_Ensure();
+    PyObject *m = pyc_from_msg(s->rec->st, s->rec->system, event);
+    PyObject *n = m ? PyLong_FromUnsignedLongLong(seq) : NULL;
+    PyObject *args[3] = { s->actor, m, n };
+    PyObject *r = n ? PyObject_Vectorcall(pp->when, args, 3, NULL) : NULL;
+    int yes = r ? PyObject_IsTrue(r) : -1;
+    if (yes < 0) {
+        mark_failed(s, "%s.snapshot_when", pp->qname);
+    }
+    Py_XDECREF(r);
+    Py_XDECREF(n);
+    Py_XDECREF(m);
+    PyGILState_Release(g);
+    return yes == 1;
+}
+
+/* tags_of: the tags persist() computed for this event (in order) */
+static size_t
+pp_tags(const void *user, const void *event, const char **tags, size_t max)
+{
+    (void)user;
+    (void)event;
+    tag_call *t = cur_tags;
+    if (t == NULL || t->i >= t->n) {
+        return 0;
+    }
+    size_t n = t->nv[t->i];
+    if (n > max) {
+        n = max;
+    }
+    memcpy(tags, t->v + t->i * AKT_PERSIST_MAX_TAGS, n * sizeof *tags);
+    t->i++;
+    return n;
+}
+
+/* the tags of each event of seq (the actor's tags(event)) into t, their
+ * strings kept in *keep; 0, or -1 + error */
+static int
+tags_compute(pypersist *pp, shim *s, PyObject *seq, tag_call *t,
+    PyObject **keep, const char *what)
+{
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    t->n = (size_t)n;
+    t->i = 0;
+    t->v = calloc((size_t)n * AKT_PERSIST_MAX_TAGS, sizeof *t->v);
+    t->nv = calloc((size_t)n, sizeof *t->nv);
+    if ((*keep = PyList_New(0)) == NULL || t->v == NULL || t->nv == NULL) {
+        if (!PyErr_Occurred()) {
+            PyErr_NoMemory();
+        }
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *args[2] = { s->actor, PySequence_Fast_GET_ITEM(seq, i) };
+        PyObject *r = PyObject_Vectorcall(pp->tags, args, 2, NULL);
+        PyObject *l = r ? PySequence_List(r) : NULL;
+        Py_XDECREF(r);
+        if (l == NULL || PyList_Append(*keep, l) < 0) {
+            Py_XDECREF(l);
+            return -1;
+        }
+        Py_DECREF(l);
+        Py_ssize_t k = PyList_GET_SIZE(l);
+        if (k > AKT_PERSIST_MAX_TAGS) {
+            PyErr_Format(PyExc_ValueError,
+                "%s: %s.tags gave %zd tags; at most %d", what, pp->qname, k,
+                AKT_PERSIST_MAX_TAGS);
+            return -1;
+        }
+        for (Py_ssize_t j = 0; j < k; j++) {
+            PyObject *tag = PyList_GET_ITEM(l, j);
+            const char *u = PyUnicode_Check(tag) ? PyUnicode_AsUTF8(tag) : NULL;
+            if (u == NULL || *u == '\0') {
+                if (!PyErr_Occurred() || PyUnicode_Check(tag)) {
+                    PyErr_Clear();
+                    PyErr_Format(PyExc_TypeError,
+                        "%s: %s.tags: a tag is a non-empty str, got %R", what,
+                        pp->qname, tag);
+                }
+                return -1;
+            }
+            t->v[(size_t)i * AKT_PERSIST_MAX_TAGS + (size_t)j] = u;
+        }
+        t->nv[i] = (size_t)k;
+    }
+    return 0;
+}
+
 /* --- the behaviour and lifecycle around the runtime's ----------------------
  */
 
@@ -462,6 +625,8 @@ pyc_persist_free(props_rec *rec)
     Py_XDECREF(pp->snap_cls);
     Py_XDECREF(pp->offer);
     Py_XDECREF(pp->take);
+    Py_XDECREF(pp->when);
+    Py_XDECREF(pp->tags);
     free(pp);
     rec->persist = NULL;
 }
@@ -522,10 +687,11 @@ dup_utf8(PyObject *o)
 int
 pyc_persist_props(props_rec *rec, PyObject *table)
 {
-    PyObject *qname, *prefix, *apply, *snap, *offer, *take;
-    unsigned long long every;
-    if (!PyArg_ParseTuple(table, "UUO!OOOK", &qname, &prefix, &PyDict_Type,
-            &apply, &snap, &offer, &take, &every)) {
+    PyObject *qname, *prefix, *apply, *snap, *offer, *take, *when, *tags;
+    unsigned long long every, to_seq, replay_max;
+    if (!PyArg_ParseTuple(table, "UUO!OOOKOOKK", &qname, &prefix, &PyDict_Type,
+            &apply, &snap, &offer, &take, &every, &when, &tags, &to_seq,
+            &replay_max)) {
         return -1;
     }
     pypersist *pp = calloc(1, sizeof *pp);
@@ -538,6 +704,8 @@ pyc_persist_props(props_rec *rec, PyObject *table)
     pp->snap_cls = snap == Py_None ? NULL : Py_NewRef(snap);
     pp->offer = offer == Py_None ? NULL : Py_NewRef(offer);
     pp->take = take == Py_None ? NULL : Py_NewRef(take);
+    pp->when = when == Py_None ? NULL : Py_NewRef(when);
+    pp->tags = tags == Py_None ? NULL : Py_NewRef(tags);
     if ((pp->qname = dup_utf8(qname)) == NULL
         || (pp->prefix = dup_utf8(prefix)) == NULL) {
         return -1; /* pyc_persist_free at the system's end frees the rest */
@@ -580,6 +748,10 @@ pyc_persist_props(props_rec *rec, PyObject *table)
         .mailbox = rec->props.mailbox,
         .supervisor = rec->props.supervisor,
         .snapshot_every = every,
+        .snapshot_when = pp->when ? pp_when : NULL,
+        .tags_of = pp->tags ? pp_tags : NULL,
+        .recovery_to_seq = to_seq,
+        .recovery_replay_max = replay_max,
         .snapshot_take = pp->take ? pp_take : NULL,
         .snapshot_saved = pp_snapshot_saved,
         .snapshot_failed = pp_snapshot_failed,
@@ -664,11 +836,22 @@ persist(CtxObject *c, PyObject *events, PyObject *cb, bool all, bool async,
         }
     }
     akt_err rc = AKT_OK;
+    tag_call tc = { 0 };
+    PyObject *keep = NULL;
+    if (i == n && pp->tags != NULL
+        && tags_compute(pp, c->shim, seq, &tc, &keep, what) < 0) {
+        i = 0; /* (the error is set) */
+    }
     if (i == n) {
+        cur_tags = pp->tags ? &tc : NULL;
         rc = async
             ? akt_persist_all_async(c->ctx, msgs, (size_t)n, pp_done, NULL)
             : akt_persist_all(c->ctx, msgs, (size_t)n, pp_done, NULL);
+        cur_tags = NULL;
     }
+    free(tc.v);
+    free(tc.nv);
+    Py_XDECREF(keep);
     if (i < n || rc != AKT_OK) {
         for (Py_ssize_t k = 0; k < n; k++) {
             if (msgs[k] != NULL) {
@@ -818,4 +1001,99 @@ pyc_ctx_last_seq(CtxObject *c, void *closure)
         return NULL;
     }
     return PyLong_FromUnsignedLongLong(akt_persistent_last_seq(c->ctx));
+}
+
+/* --- events_by_tag ----------------------------------------------------- */
+
+typedef struct tag_hit {
+    uint64_t offset, seq;
+    char *pid;
+    void *msg; /* decoded, or NULL (its type is not known here) */
+    uint64_t type_id;
+} tag_hit;
+
+typedef struct tag_acc {
+    akt_system *sys;
+    const akt_registry *reg;
+    tag_hit *v;
+    size_t n, cap;
+} tag_acc;
+
+static akt_err
+tag_collect(void *arg, uint64_t offset, const char *pid, const akt_prepr *ev)
+{
+    tag_acc *a = arg;
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 16;
+        tag_hit *v = realloc(a->v, cap * sizeof *v);
+        if (v == NULL) {
+            return AKT_ENOMEM;
+        }
+        a->v = v;
+        a->cap = cap;
+    }
+    tag_hit *h = &a->v[a->n];
+    *h = (tag_hit) { offset, ev->seq, strdup(pid), NULL, ev->type_id };
+    if (h->pid == NULL) {
+        return AKT_ENOMEM;
+    }
+    const akt_type *t = a->reg ? akt_registry_find(a->reg, ev->type_id) : NULL;
+    if (t != NULL
+        && akt_msg_decode_in(a->sys, t, ev->data, ev->len, NULL, &h->msg)
+            != AKT_OK) {
+        h->msg = NULL;
+    }
+    a->n++;
+    return AKT_OK;
+}
+
+/* events_by_tag(tag, after, max) -> [(persistence_id, seq, offset, event)]:
+ * the journal's events with tag, in offset order, after offset `after` */
+PyObject *
+pyc_system_events_by_tag(SystemObject *so, PyObject *args)
+{
+    pyc_state *st = PyModule_GetState(so->module);
+    const char *tag;
+    unsigned long long after, max;
+    if (!PyArg_ParseTuple(args, "sKK", &tag, &after, &max)) {
+        return NULL;
+    }
+    if (so->sys == NULL) {
+        return pyc_raise(st, AKT_ECLOSED, "the actor system was terminated");
+    }
+    akt_journal *j = akt_persistence_journal(so->sys);
+    if (j == NULL) {
+        return pyc_raise(st, AKT_ESTATE,
+            "events_by_tag: persistence is not started (start_persistence)");
+    }
+    tag_acc a = { so->sys, akt_journal_registry(j), NULL, 0, 0 };
+    akt_err rc;
+    Py_BEGIN_ALLOW_THREADS rc
+        = akt_journal_events_by_tag(j, tag, after, max, tag_collect, &a);
+    Py_END_ALLOW_THREADS PyObject *out = rc == AKT_OK ? PyList_New(0) : NULL;
+    for (size_t i = 0; i < a.n; i++) {
+        tag_hit *h = &a.v[i];
+        if (out != NULL) {
+            PyObject *ev = h->msg ? pyc_from_msg(st, (PyObject *)so, h->msg)
+                                  : PyLong_FromUnsignedLongLong(h->type_id);
+            PyObject *t = ev
+                ? Py_BuildValue("(sKKO)", h->pid, (unsigned long long)h->seq,
+                    (unsigned long long)h->offset, ev)
+                : NULL;
+            if (t == NULL || PyList_Append(out, t) < 0) {
+                Py_CLEAR(out);
+            }
+            Py_XDECREF(t);
+            Py_XDECREF(ev);
+        }
+        free(h->pid);
+        if (h->msg) {
+            akt_msg_free(h->msg);
+        }
+    }
+    free(a.v);
+    if (rc != AKT_OK) {
+        return pyc_raise(st, rc, "events_by_tag");
+    }
+    return out;
 }
