@@ -1063,9 +1063,14 @@ lj_replay(void *impl, const char *pid, uint64_t from, uint64_t to, uint64_t max,
     pthread_mutex_lock(&j->tmu);
     tpid *tp = tp_find(j, pid, npid);
     if (tp && tp->n > tp->off) {
-        size_t lo = tp->off;
-        while (lo < tp->n && tp->v[lo].seq < from) {
-            lo++;
+        size_t lo = tp->off, hi_ = tp->n; /* first seq >= from (ascending) */
+        while (lo < hi_) {
+            size_t mid = lo + (hi_ - lo) / 2;
+            if (tp->v[mid].seq < from) {
+                lo = mid + 1;
+            } else {
+                hi_ = mid;
+            }
         }
         size_t hi = lo;
         while (hi < tp->n && tp->v[hi].seq <= to && hi - lo < max) {
