@@ -1196,7 +1196,19 @@ pj_listener(void *arg)
     bool ready;
     for (;;) {
         if (c == NULL) {
-            c = pg_connect(j->conninfo, NULL);
+            /* the user's connection string with connect_timeout = 5 s on
+             * top, so a close never waits long for a connection attempt */
+            static const char *const keys[]
+                = { "dbname", "connect_timeout", NULL };
+            const char *vals[] = { j->conninfo, "5", NULL };
+            c = PQconnectdbParams(keys, vals, 1);
+            if (c != NULL && PQstatus(c) != CONNECTION_OK) {
+                PQfinish(c);
+                c = NULL;
+            }
+            if (c != NULL) {
+                PQsetNoticeProcessor(c, quiet_notice, NULL);
+            }
             if (c != NULL && !pg_exec(c, "LISTEN akt_commit", NULL)) {
                 PQfinish(c);
                 c = NULL;
