@@ -1483,9 +1483,14 @@ apply(disp *d, batch *b)
                     void *rep = hd->reply_new(
                         (const void *const *)&g->out[hd->out_base], g->row[j]);
                     if (rep == NULL) {
-                        logf_(d, AKT_LOG_ERROR,
-                            "gpu: %s: out of memory for a reply to %s", t->name,
+                        /* the asker is told now, not at its timeout */
+                        char text[160];
+                        snprintf(text, sizeof text,
+                            "%s on %s: out of memory for the reply", t->name,
                             hd->name);
+                        logf_(d, AKT_LOG_ERROR, "gpu: %s", text);
+                        host->reply_failed(
+                            g->senders[j], self, AKT_ENOMEM, text);
                     } else if (host->tell(g->senders[j], rep, self) != AKT_OK) {
                         host->msg_free(rep);
                     }

@@ -22,7 +22,7 @@
 #include "akt/events.h"
 #include "akt/gpu.h"
 
-#define AKT_GPU_PLUGIN_ABI    4
+#define AKT_GPU_PLUGIN_ABI    5
 #define AKT_GPU_PLUGIN_SYMBOL "akt_gpu_plugin_v1"
 
 /* a status the runtime adds to the generated ones: the device failed
@@ -44,6 +44,11 @@ typedef struct akt_gpu_host {
     /* tell -- akt_tell (consumes msg on AKT_OK) */
     akt_err (*tell)(akt_ref to, void *msg, akt_ref from);
     void (*msg_free)(void *msg);
+    /* reply_failed -- the reply to sender of a message that succeeded
+     * could not be made (no memory): an asker's future fails at once with
+     * code and text, an actor gets an akt.Status if one can be made */
+    void (*reply_failed)(
+        akt_ref sender, akt_ref from, akt_err code, const char *text);
     /* log -- a line in the system's log (level: akt_log_level) */
     void (*log)(akt_system *sys, int level, const char *text);
 } akt_gpu_host;

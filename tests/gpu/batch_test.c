@@ -89,6 +89,8 @@ typedef struct fcell {
     int id;
     int pending;
     uint32_t slot;
+    const akt_gpu_actor_type *t; /* NULL: the Scaler */
+    akt_ref sender; /* of its messages */
 } fcell;
 
 static const akt_gpu_plugin *pl;
@@ -115,8 +117,9 @@ fake_cell_run(void *cell, int n, void *batch)
         ck_assert_ptr_nonnull(m);
         int32_t fail = 0;
         akt_ref self = { (struct akt_cell *)c, 1 };
-        ck_assert_int_eq(pl->stage(batch, self, &gpudemo_scaler_gpu_type,
-                             c->slot, 0, m, AKT_REF_NONE, &fail),
+        ck_assert_int_eq(
+            pl->stage(batch, self, c->t ? c->t : &gpudemo_scaler_gpu_type,
+                c->slot, 0, m, c->sender, &fail),
             AKT_OK);
         ck_assert_int_eq(fail, 0);
     }
@@ -155,6 +158,23 @@ fake_free(void *msg)
     pthread_mutex_unlock(&mu);
 }
 
+/* replies that could not be made: the sender told, and the text */
+static int reply_fails;
+static akt_err reply_fail_code;
+static char reply_fail_text[160];
+
+static void
+fake_reply_failed(akt_ref to, akt_ref from, akt_err code, const char *text)
+{
+    (void)from;
+    ck_assert_ptr_nonnull(to.cell_);
+    pthread_mutex_lock(&mu);
+    reply_fails++;
+    reply_fail_code = code;
+    snprintf(reply_fail_text, sizeof reply_fail_text, "%s", text);
+    pthread_mutex_unlock(&mu);
+}
+
 static void
 fake_log(akt_system *sys, int level, const char *text)
 {
@@ -169,6 +189,7 @@ static const akt_gpu_host host = {
     .requeue = fake_requeue,
     .tell = fake_tell,
     .msg_free = fake_free,
+    .reply_failed = fake_reply_failed,
     .log = fake_log,
 };
 
@@ -210,6 +231,8 @@ add_cells(fcell *cells, int n, int msgs)
         cells[i].id = i;
         cells[i].pending = msgs;
         cells[i].slot = UINT32_MAX;
+        cells[i].t = NULL;
+        cells[i].sender = AKT_REF_NONE;
         ck_assert_int_eq(pl->attach(disp), AKT_OK); /* as its spawn does */
         ck_assert_int_eq(
             pl->slot_start(disp, &gpudemo_scaler_gpu_type, &cells[i].slot, &st),
@@ -347,6 +370,55 @@ START_TEST(allocation_failures_are_errors_never_aborts)
 }
 END_TEST
 
+static void *
+no_reply(const void *const *cols, uint32_t r)
+{
+    (void)cols;
+    (void)r;
+    return NULL; /* as reply_new does without memory */
+}
+
+/* A message that succeeded but whose reply cannot be made (no memory: a
+ * reply_new that gives NULL) is not dropped silently: the asker is told
+ * at once, AKT_ENOMEM with the reason (libakt fails its future), and the
+ * message is still done with */
+START_TEST(a_reply_without_memory_fails_the_ask_at_once)
+{
+    enum { N = 3 };
+    akt_gpu_actor_type t = gpudemo_scaler_gpu_type;
+    akt_gpu_handler h[8];
+    ck_assert_uint_le(t.nhandlers, 8);
+    memcpy(h, t.handlers, t.nhandlers * sizeof *h);
+    h[0].reply_new = no_reply;
+    t.handlers = h;
+    open_disp(16384, 64, 50000);
+    fcell cells[N];
+    static int asker;
+    gpudemo_ScalerGpuState st;
+    memset(&st, 0, sizeof st);
+    for (int i = 0; i < N; i++) {
+        cells[i].id = i;
+        cells[i].pending = 2;
+        cells[i].slot = UINT32_MAX;
+        cells[i].t = &t;
+        cells[i].sender = (akt_ref) { (struct akt_cell *)&asker, 9 };
+        ck_assert_int_eq(pl->attach(disp), AKT_OK);
+        ck_assert_int_eq(pl->slot_start(disp, &t, &cells[i].slot, &st), AKT_OK);
+        pl->schedule(disp, &cells[i]);
+    }
+    reply_fails = 0;
+    ck_assert_int_eq(pl->start(disp), AKT_OK);
+    wait_freed(2 * N);
+    pthread_mutex_lock(&mu);
+    ck_assert_int_eq(reply_fails, 2 * N);
+    ck_assert_int_eq(reply_fail_code, AKT_ENOMEM);
+    ck_assert_str_eq(reply_fail_text,
+        "gpudemo.Scaler on gpudemo.Sample: out of memory for the reply");
+    pthread_mutex_unlock(&mu);
+    pl->close(disp);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -357,6 +429,7 @@ main(void)
     tcase_add_test(
         tc, messages_left_by_the_cap_age_from_when_their_actor_was_ready);
     tcase_add_test(tc, allocation_failures_are_errors_never_aborts);
+    tcase_add_test(tc, a_reply_without_memory_fails_the_ask_at_once);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -173,6 +173,23 @@ host_msg_free(void *msg)
 }
 
 static void
+host_reply_failed(akt_ref to, akt_ref from, akt_err code, const char *text)
+{
+    if (to.cell_ == NULL) {
+        return;
+    }
+    size_t len = strlen(text);
+    if (to.cell_->kind == AKTI_CELL_PROMISE) {
+        akti_future_fail_text(to.cell_, to.uid_, code, text, len);
+        return;
+    }
+    akt_Status *st = akti_status_new(code, text, len);
+    if (st && akt_tell(to, st, from) != AKT_OK) {
+        akt_msg_free(st);
+    }
+}
+
+static void
 host_log(akt_system *sys, int level, const char *text)
 {
     akt_log(sys, (akt_log_level)level, AKT_REF_NONE, "%s", text);
@@ -184,6 +201,7 @@ static const akt_gpu_host host_table = {
     .requeue = host_requeue,
     .tell = akt_tell,
     .msg_free = host_msg_free,
+    .reply_failed = host_reply_failed,
     .log = host_log,
 };
 
