@@ -16,6 +16,10 @@
  *   discover <etcd endpoint> <prefix> <required contacts>
  *                            akt_cluster_join_discovered (registrations with
  *                            a 2 s ttl); prints "DISCOVERED <result>"
+ *   singleton                a cluster singleton "single" on every node;
+ *                            its instance prints "SINGLETON START|STOP
+ *                            <CLOCK_MONOTONIC ns>" (one clock for every
+ *                            process of the machine, namespaces included)
  *   worker                   a Worker at /user/worker (answers Ping with
  *                            Pong{node NAME}); prints "WORKER <result>"
  *   router <rr|random|broadcast|hash> <role|-> [NAME]
@@ -45,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "akt/akt.h"
 #include "akt/cluster.h"
@@ -190,7 +195,7 @@ static bool
 pubsub_command(char *line)
 {
     akt_err rc;
-    char a[256] = "", b[256] = "", c[64] = "";
+    char a[256] = "", b[600] = "", c[64] = "";
     long n = 0;
     if (strcmp(line, "pubsub") == 0) {
         akt_pubsub_options o = { .registry = app_reg,
@@ -255,6 +260,53 @@ pubsub_command(char *line)
     return true;
 }
 
+/* --- a cluster singleton that says when it runs ----------------------- */
+
+static long long
+mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static akt_err
+single_pre_start(void *state, akt_ctx *ctx)
+{
+    (void)state;
+    (void)ctx;
+    pthread_mutex_lock(&out_mu);
+    printf("SINGLETON START %lld\n", mono_ns());
+    fflush(stdout);
+    pthread_mutex_unlock(&out_mu);
+    return AKT_OK;
+}
+
+static void
+single_post_stop(void *state, akt_ctx *ctx)
+{
+    (void)state;
+    (void)ctx;
+    pthread_mutex_lock(&out_mu);
+    printf("SINGLETON STOP %lld\n", mono_ns());
+    fflush(stdout);
+    pthread_mutex_unlock(&out_mu);
+}
+
+static akt_err
+single_any(void *state, akt_ctx *ctx, const void *msg)
+{
+    (void)state;
+    (void)ctx;
+    (void)msg;
+    return AKT_OK;
+}
+
+static const akt_behavior single_behavior
+    = { .name = "lab-singleton", .unhandled = single_any };
+static const akt_lifecycle single_lifecycle
+    = { .pre_start = single_pre_start, .post_stop = single_post_stop };
+
 /* one application command; false when it is none */
 static bool
 app_command(char *line)
@@ -263,7 +315,15 @@ app_command(char *line)
     if (pubsub_command(line)) {
         return true;
     }
-    if (strcmp(line, "worker") == 0) {
+    if (strcmp(line, "singleton") == 0) {
+        static akt_props props
+            = { .behavior = &single_behavior, .lifecycle = &single_lifecycle };
+        akt_singleton_options so
+            = { .name = "single", .props = &props, .removal_margin_ns = -1 };
+        akt_ref mgr;
+        rc = akt_cluster_singleton_start(app_sys, &so, &mgr);
+        app_reply("SINGLETON", rc);
+    } else if (strcmp(line, "worker") == 0) {
         rc = clapp_worker_spawn(app_sys, &worker_h, "worker", NULL, NULL);
         app_reply("WORKER", rc);
     } else if (strncmp(line, "router ", 7) == 0) {

@@ -1,20 +1,38 @@
 #!/usr/bin/env bash
-# partition_lab.sh NODE_BIN -- tier 3 of the cluster tests: real processes
-# (tests/cluster/cluster_node.c) in network namespaces this script makes
-# (a bridge, one namespace and veth pair per node, addresses that exist
-# only inside them), real TCP, a real partition cut with nftables.
+# partition_lab.sh NODE_BIN [SCENARIO] -- tier 3 of the cluster tests: real
+# processes (tests/cluster/cluster_node.c) in network namespaces this script
+# makes (a bridge, one namespace and veth pair per node, addresses that exist
+# only inside them), real TCP, real partitions cut with nftables, real
+# pauses (SIGSTOP). Test profile: stable-after 3 s, keep-majority.
 #
-# Scenario (CLUSTER.md §6.4, 4, with three nodes): three members form a
-# cluster; node 3 is cut off from nodes 1 and 2 both ways; keep-majority
-# (test profile: stable-after 3 s) makes the two remove node 3 and node 3
-# down itself, each within 20 s (about 6-9 s on an idle machine); nodes 1
-# and 2 never down each other.
+# Scenarios (CLUSTER.md §6.4):
+#   symmetric (default)  three members; node 3 is cut off from nodes 1 and 2
+#       both ways: the two remove node 3 and node 3 downs itself, each
+#       within 20 s (about 6-9 s idle); nodes 1 and 2 never down each other.
+#   asymmetric  five members; node 3 drops what node 1 sends (one way, the
+#       rest fully connected): nodes 1 and 3 are indirectly connected, the
+#       resolver downs both (each downs itself), nodes 2, 4 and 5 remove
+#       both and never down each other -- no second cluster.
+#   pause  three members; node 3 is stopped (SIGSTOP) 4 s: the others see
+#       it unreachable, then reachable again, and down nobody; then stopped
+#       until the others have removed it: once continued it learns it was
+#       downed and stops taking part.
+#   singleton  three members run a cluster singleton; it starts on node 1
+#       (the oldest); node 1 is cut off: it downs itself and stops its
+#       singleton, node 2 starts it -- and not before node 1 stopped it
+#       (the instants come from one CLOCK_MONOTONIC: never two at once).
 #
 # Needs root, ip (iproute2) and nft (nftables; scripts/deps.sh installs
 # both): otherwise it is skipped (exit 77) and says why. Everything it
 # makes has a run-unique name and is removed on exit, also on failure.
 set -euo pipefail
 node_bin=${1:?node binary}
+scenario=${2:-symmetric}
+case $scenario in
+  symmetric|pause|singleton) n=3 ;;
+  asymmetric) n=5 ;;
+  *) echo "lab: unknown scenario $scenario"; exit 2 ;;
+esac
 if [ "$(id -u)" != 0 ]; then
   echo "lab: skipped: needs root (network namespaces, nftables)"
   exit 77
@@ -40,7 +58,7 @@ trap cleanup EXIT
 
 fail() {
   echo "lab: FAILED: $*"
-  for i in 1 2 3; do
+  for i in $(seq 1 "$n"); do
     echo "--- node $i:"; tail -n 30 "$tmp/out$i" 2>/dev/null || true
     tail -n 5 "$tmp/err$i" 2>/dev/null || true
   done
@@ -54,7 +72,7 @@ fi
 nss+=("${p}n1")
 ip link add "${p}br" type bridge
 ip link set "${p}br" up
-for i in 1 2 3; do
+for i in $(seq 1 "$n"); do
   ns="${p}n$i"
   if [ "$i" != 1 ]; then ip netns add "$ns"; nss+=("$ns"); fi
   ip link add "${p}v$i" type veth peer name "${p}p$i"
@@ -77,7 +95,7 @@ profile='akt.cluster { gossip-interval = 250ms, gossip-time-to-live = 1s,
 akt.remote.cookie = "lab-'"$id"'"'
 
 # start node i in its namespace; its stdin is a fifo we keep open
-for i in 1 2 3; do
+for i in $(seq 1 "$n"); do
   mkfifo "$tmp/in$i"
   ip netns exec "${p}n$i" "$node_bin" "n$i" "$profile" "tcp://$net.$i:25520" \
     <"$tmp/in$i" >"$tmp/out$i" 2>"$tmp/err$i" &
@@ -97,24 +115,31 @@ wait_for() {
   grep -Eq "$2" "$1" 2>/dev/null
 }
 
+send() { # I LINE -- a command to node i
+  local fd=fd$1
+  echo "$2" >&"${!fd}"
+}
+
 addr=()
-for i in 1 2 3; do
+for i in $(seq 1 "$n"); do
   wait_for "$tmp/out$i" '^READY ' 20 || fail "node $i did not start"
   addr[$i]=$(awk '/^READY /{ print $2; exit }' "$tmp/out$i")
 done
-for i in 1 2 3; do
-  fd=fd$i
-  echo "join ${addr[1]}" >&"${!fd}"
+# node 1 first, so that it is the oldest (the singleton's host)
+send 1 "join ${addr[1]}"
+wait_for "$tmp/out1" "^EV MemberUp ${addr[1]} " 30 || fail "node 1 did not start the cluster"
+for i in $(seq 2 "$n"); do
+  send "$i" "join ${addr[1]}"
 done
-for i in 1 2 3; do
-  for k in 1 2 3; do
+for i in $(seq 1 "$n"); do
+  for k in $(seq 1 "$n"); do
     wait_for "$tmp/out$i" "^EV MemberUp ${addr[$k]} " 30 ||
       fail "node $i did not see node $k Up"
   done
 done
-echo "lab: three nodes up in three namespaces ($net.1-3)"
+echo "lab: $n nodes up in $n namespaces ($net.1-$n), scenario $scenario"
 
-# cut node 3 off, both ways (each side drops input from the other)
+# NS drops input from each FROM address
 nft_drop() { # NS FROM...
   local ns=$1; shift
   ip netns exec "$ns" nft add table inet akt
@@ -123,24 +148,100 @@ nft_drop() { # NS FROM...
     ip netns exec "$ns" nft add rule inet akt input ip saddr "$from" drop
   done
 }
-nft_drop "${p}n3" "$net.1" "$net.2"
-nft_drop "${p}n1" "$net.3"
-nft_drop "${p}n2" "$net.3"
-t0=$(date +%s%N)
-echo "lab: node 3 cut off from nodes 1 and 2"
+ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
-for i in 1 2; do
-  wait_for "$tmp/out$i" "^EV MemberRemoved ${addr[3]} " 20 ||
-    fail "node $i did not remove node 3"
-  echo "lab: node $i removed node 3 after $(( ($(date +%s%N) - t0) / 1000000 )) ms"
-done
-wait_for "$tmp/out3" '^EV SelfStopped ' 20 || fail "node 3 did not down itself"
-echo "lab: node 3 downed itself after $(( ($(date +%s%N) - t0) / 1000000 )) ms"
-for i in 1 2; do
-  for k in 1 2; do
-    if grep -Eq "^EV MemberDowned ${addr[$k]} " "$tmp/out$i"; then
-      fail "node $i downed node $k of the majority"
-    fi
+# no node of LIST... downed another node of LIST
+none_downed() {
+  for i in "$@"; do
+    for k in "$@"; do
+      if grep -Eq "^EV MemberDowned ${addr[$k]} " "$tmp/out$i"; then
+        fail "node $i downed node $k"
+      fi
+    done
   done
-done
+}
+
+case $scenario in
+symmetric)
+  nft_drop "${p}n3" "$net.1" "$net.2"
+  nft_drop "${p}n1" "$net.3"
+  nft_drop "${p}n2" "$net.3"
+  t0=$(date +%s%N)
+  echo "lab: node 3 cut off from nodes 1 and 2"
+  for i in 1 2; do
+    wait_for "$tmp/out$i" "^EV MemberRemoved ${addr[3]} " 20 ||
+      fail "node $i did not remove node 3"
+    echo "lab: node $i removed node 3 after $(ms_since "$t0") ms"
+  done
+  wait_for "$tmp/out3" '^EV SelfStopped ' 20 || fail "node 3 did not down itself"
+  echo "lab: node 3 downed itself after $(ms_since "$t0") ms"
+  none_downed 1 2
+  ;;
+asymmetric)
+  nft_drop "${p}n3" "$net.1"
+  t0=$(date +%s%N)
+  echo "lab: node 3 drops what node 1 sends (one way)"
+  for i in 1 3; do
+    wait_for "$tmp/out$i" '^EV SelfStopped ' 30 || fail "node $i did not down itself"
+    echo "lab: node $i downed itself after $(ms_since "$t0") ms"
+  done
+  for i in 2 4 5; do
+    for k in 1 3; do
+      wait_for "$tmp/out$i" "^EV MemberRemoved ${addr[$k]} " 30 ||
+        fail "node $i did not remove node $k"
+    done
+  done
+  echo "lab: nodes 2, 4 and 5 removed nodes 1 and 3 after $(ms_since "$t0") ms"
+  none_downed 2 4 5
+  ;;
+pause)
+  t0=$(date +%s%N)
+  kill -STOP "${pids[2]}"
+  sleep 4 # the scenario: a 4 s pause (a long GC, a starved VM)
+  kill -CONT "${pids[2]}"
+  echo "lab: node 3 paused 4 s"
+  for i in 1 2; do
+    wait_for "$tmp/out$i" "^EV UnreachableMember ${addr[3]} " 10 ||
+      fail "node $i did not see the paused node 3 unreachable"
+    wait_for "$tmp/out$i" "^EV ReachableMember ${addr[3]} " 20 ||
+      fail "node $i did not see node 3 reachable again"
+  done
+  echo "lab: node 3 unreachable, then reachable again after $(ms_since "$t0") ms"
+  # reachable again everywhere: the resolver has nothing to decide
+  none_downed 1 2 3
+  t0=$(date +%s%N)
+  kill -STOP "${pids[2]}"
+  for i in 1 2; do
+    wait_for "$tmp/out$i" "^EV MemberRemoved ${addr[3]} " 30 ||
+      fail "node $i did not remove the stopped node 3"
+  done
+  echo "lab: node 3 stopped: removed after $(ms_since "$t0") ms"
+  kill -CONT "${pids[2]}"
+  wait_for "$tmp/out3" '^EV SelfStopped ' 20 ||
+    fail "node 3, continued, did not learn it was downed"
+  echo "lab: node 3, continued, stopped taking part"
+  none_downed 1 2
+  ;;
+singleton)
+  for i in 1 2 3; do send "$i" singleton; done
+  wait_for "$tmp/out1" '^SINGLETON START ' 20 || fail "the singleton did not start on node 1"
+  for i in 2 3; do
+    if grep -q '^SINGLETON START ' "$tmp/out$i"; then fail "a second singleton on node $i"; fi
+  done
+  nft_drop "${p}n1" "$net.2" "$net.3"
+  nft_drop "${p}n2" "$net.1"
+  nft_drop "${p}n3" "$net.1"
+  t0=$(date +%s%N)
+  echo "lab: node 1 (the singleton's) cut off"
+  wait_for "$tmp/out2" '^SINGLETON START ' 40 || fail "the singleton did not move to node 2"
+  echo "lab: the singleton started on node 2 after $(ms_since "$t0") ms"
+  wait_for "$tmp/out1" '^SINGLETON STOP ' 20 || fail "node 1 did not stop its singleton"
+  stop1=$(awk '/^SINGLETON STOP /{ print $3; exit }' "$tmp/out1")
+  start2=$(awk '/^SINGLETON START /{ print $3; exit }' "$tmp/out2")
+  [ "$stop1" -lt "$start2" ] ||
+    fail "two singletons at once: node 1 stopped at $stop1, node 2 started at $start2"
+  echo "lab: node 1 stopped its singleton $(( (start2 - stop1) / 1000000 )) ms before node 2 started it"
+  if grep -q '^SINGLETON START ' "$tmp/out3"; then fail "a singleton on node 3"; fi
+  ;;
+esac
 echo "lab: PASS"
