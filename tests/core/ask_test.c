@@ -1,8 +1,8 @@
 /*
  * ask_test.c -- ask and futures: replies, error replies (with reason
  * texts), timeouts that leak nothing, on_complete exactly once, pipe_to,
- * asks inside the runtime, asks from many plain threads at once, and
- * misuse.
+ * asks inside the runtime, asks from many plain threads at once, a
+ * thread whose replies were slow (the adaptive wait spin), and misuse.
  */
 #include "testutil.h"
 
@@ -195,6 +195,37 @@ START_TEST(ask_that_times_out_completes_with_etimedout_and_leaks_nothing)
         akt_future_release(f);
     }
     ck_assert_int_eq(st.live_futures, 0);
+    t_teardown(sys, 0);
+}
+END_TEST
+
+/* Proves that a thread whose waits outlasted the spin (here: asks that
+ * time out, as slow as remote replies) and so spins only briefly, still
+ * gets every later reply, right and in order, whether the short spin, the
+ * full probe spin or the futex catches it, round after round. */
+START_TEST(a_thread_with_slow_replies_still_gets_every_fast_reply)
+{
+    akt_system *sys = sys_mk("askslow");
+    akt_ref a;
+    ck_assert_int_eq(akt_spawn(sys, &echo_props, "e", &a), AKT_OK);
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 6; i++) { /* more than SPIN_MISS_LIMIT */
+            akt_future *f;
+            ck_assert_int_eq(akt_ask(a, t_int(999999), AKT_MS(2), &f), AKT_OK);
+            ck_assert_int_eq(
+                akt_future_wait(f, AKT_SEC(10), NULL), AKT_ETIMEDOUT);
+            akt_future_release(f);
+        }
+        for (int i = 0; i < 200; i++) { /* more than SPIN_PROBE */
+            akt_future *f;
+            ck_assert_int_eq(akt_ask(a, t_int(i), AKT_SEC(10), &f), AKT_OK);
+            void *r = NULL;
+            ck_assert_int_eq(akt_future_wait(f, AKT_SEC(10), &r), AKT_OK);
+            ck_assert_int_eq(((t_Int *)r)->v, i + 1);
+            akt_msg_free(r);
+            akt_future_release(f);
+        }
+    }
     t_teardown(sys, 0);
 }
 END_TEST
@@ -546,6 +577,7 @@ ask_suite(void)
     tcase_add_test(tc, ask_whose_handler_fails_completes_with_the_failure);
     tcase_add_test(
         tc, ask_that_times_out_completes_with_etimedout_and_leaks_nothing);
+    tcase_add_test(tc, a_thread_with_slow_replies_still_gets_every_fast_reply);
     tcase_add_test(tc, wait_with_short_timeout_leaves_the_future_pending);
     tcase_add_test(tc, ask_misuse_gives_einval);
     tcase_add_test(tc, ask_to_a_stopped_actor_fails_fast_with_estopped);
