@@ -2045,6 +2045,130 @@ START_TEST(a_peer_sending_past_twice_its_window_has_its_frames_rejected)
 }
 END_TEST
 
+/* A pool of credit slots as remote.c keeps one: credit_close gives a
+ * freed association's slot back, credit_open hands it out first */
+static akti_credit p_credit[4];
+static pthread_mutex_t p_mu = PTHREAD_MUTEX_INITIALIZER;
+static int p_free[4], p_nfree, p_opened, p_closed;
+
+static akt_err
+p_credit_open(void *arg, akti_assoc *a, int ch, uint16_t *id, akti_credit **out)
+{
+    (void)arg;
+    (void)a;
+    (void)ch;
+    pthread_mutex_lock(&p_mu);
+    int i = p_nfree > 0 ? p_free[--p_nfree] : ++p_opened;
+    pthread_mutex_unlock(&p_mu);
+    if (i >= 4) {
+        return AKT_EFULL;
+    }
+    *id = (uint16_t)(200 + i);
+    *out = &p_credit[i];
+    return AKT_OK;
+}
+
+static void
+p_credit_close(void *arg, uint16_t id, akti_credit *c)
+{
+    (void)arg;
+    pthread_mutex_lock(&p_mu);
+    ck_assert_ptr_eq(c, &p_credit[id - 200]);
+    p_free[p_nfree++] = id - 200;
+    p_closed++;
+    pthread_mutex_unlock(&p_mu);
+}
+
+static const akti_tp_callbacks pool_cbs = { .on_envelope = t_hold_envelope,
+    .on_peer = n_on_peer,
+    .on_drop = n_on_drop,
+    .credit_open = p_credit_open,
+    .credit_close = p_credit_close };
+
+/* A freed association's credit slot serves the next association, and its
+ * window is what it should be: b (window 8, keeps what it gets) takes 8
+ * messages from a1 and reports them consumed; a1 leaves, and b frees the
+ * association (asleep, nothing refers to it) and gives its slot back
+ * (credit_close). a2 then sends 200: b opens no new slot (it takes the
+ * one given back) and lets a2 have exactly its window of 8 -- the 8 the
+ * slot counted for a1 are not taken for room (b holds the new 8 until
+ * consumed), however long a2 stays starved (ten of its Flow refreshes). */
+START_TEST(a_freed_associations_credit_slot_serves_the_next_one)
+{
+    memset(p_credit, 0, sizeof(p_credit));
+    p_nfree = p_opened = p_closed = 0;
+    node a1, a2, b;
+    akti_tp_opts oa, ob;
+    node_opts(&ob, &b, "b", "inproc://akt-cs-b", "");
+    ob.cb = &pool_cbs;
+    ob.receive_window = 8;
+    ob.heartbeat_interval_ns = 50000000LL;
+    ob.gate_ns = 10000000LL;
+    node_start(&b, &ob);
+    node_opts(&oa, &a1, "a1", "inproc://akt-cs-a1", "");
+    oa.outbound_queue_size = 64;
+    oa.overflow = AKT_OVERFLOW_DROP_NEW;
+    oa.heartbeat_interval_ns = 50000000LL;
+    node_start(&a1, &oa);
+    akti_assoc *ab;
+    ck_assert_int_eq(
+        akti_tp_assoc(a1.tp, "inproc://akt-cs-b", "b", &ab), AKT_OK);
+    uint64_t uid;
+    ck_assert_int_eq(akti_assoc_wait_up(ab, 5000000000LL, &uid), AKT_OK);
+    uint64_t v = 0;
+    akti_envelope e = { "/user/sink", 10, "", 0, 7, (uint8_t *)&v, 8 };
+    for (v = 0; v < 8; v++) {
+        ck_assert_int_eq(akti_assoc_send(ab, &e, false, uid), AKT_OK);
+    }
+    PP_WAIT_UNTIL(LOCKED(&b, b.got[AKTI_CH_ORDINARY]) == 8, 2000);
+    ck_assert_uint_eq(LOCKED(&b, b.got[AKTI_CH_ORDINARY]), 8);
+    ck_assert_int_eq(p_opened, 1);
+    atomic_fetch_add(&p_credit[1].released, 8);
+    atomic_fetch_add(&p_credit[1].released_bytes, 8 * 64);
+    akti_tp_credit_kick(b.tp, 201);
+    node_stop(&a1); /* leaves */
+    akti_tp_stats sb;
+    PP_WAIT_UNTIL((akti_tp_stats_get(b.tp, &sb),
+                      sb.freed == 1 && LOCKED(&b, b.lefts) == 1),
+        3000);
+    ck_assert_uint_eq(sb.freed, 1);
+    ck_assert_uint_eq(sb.associations, 0);
+    pthread_mutex_lock(&p_mu);
+    ck_assert_int_eq(p_closed, 1);
+    ck_assert_int_eq(p_nfree, 1);
+    pthread_mutex_unlock(&p_mu);
+
+    oa.listen_url = "inproc://akt-cs-a2";
+    oa.system_name = "a2";
+    node_start(&a2, &oa);
+    ck_assert_int_eq(
+        akti_tp_assoc(a2.tp, "inproc://akt-cs-b", "b", &ab), AKT_OK);
+    ck_assert_int_eq(akti_assoc_wait_up(ab, 5000000000LL, &uid), AKT_OK);
+    const uint64_t N = 200;
+    for (v = 0; v < N; v++) {
+        ck_assert_int_eq(akti_assoc_send(ab, &e, false, uid), AKT_OK);
+    }
+    PP_WAIT_UNTIL(LOCKED(&b, b.got[AKTI_CH_ORDINARY]) == 16
+            && LOCKED(&a2, a2.drops) >= N - 8 - 64,
+        2000);
+    akti_tp_stats sa;
+    akti_tp_stats_get(a2.tp, &sa);
+    uint64_t g0 = sa.credit_grants;
+    PP_WAIT_UNTIL(
+        (akti_tp_stats_get(a2.tp, &sa), sa.credit_grants >= g0 + 10), 1000);
+    ck_assert_uint_ge(sa.credit_grants, g0 + 10);
+    ck_assert_uint_eq(LOCKED(&b, b.got[AKTI_CH_ORDINARY]), 16);
+    pthread_mutex_lock(&p_mu);
+    ck_assert_int_eq(p_opened, 1); /* no new slot: the one given back */
+    ck_assert_int_eq(p_nfree, 0);
+    pthread_mutex_unlock(&p_mu);
+    akti_tp_stats_get(b.tp, &sb);
+    ck_assert_uint_eq(sb.rejected_window, 0);
+    node_stop(&a2);
+    node_stop(&b);
+}
+END_TEST
+
 static Suite *
 transport_suite(void)
 {
@@ -2071,6 +2195,7 @@ transport_suite(void)
     tcase_add_test(t, a_held_window_stops_the_sender_without_a_stall);
     tcase_add_test(
         t, a_peer_sending_past_twice_its_window_has_its_frames_rejected);
+    tcase_add_test(t, a_freed_associations_credit_slot_serves_the_next_one);
     suite_add_tcase(s, t);
     TCase *m = tcase_create("multiprocess");
     tcase_set_timeout(m, 40);

@@ -141,6 +141,13 @@ struct rm {
     pthread_t in_th;
     bool in_started, in_quit; /* under in_mu */
     _Atomic uint64_t inbound_dropped;
+    /* credit slots of freed associations, handed out again before new
+     * ones are opened (a system has 65,535); under mu */
+    struct rm_credit {
+        uint16_t id;
+        akti_credit *c;
+    } *free_credits;
+    size_t nfree_credits, cap_free_credits;
     /* receiver thread only */
     rcache_ent rc_to[RCACHE], rc_from[RCACHE];
     uint64_t last_type_id;
@@ -208,6 +215,7 @@ rm_release(rm *r)
         free(r->rc_from[i].path);
     }
     inqs_free(r);
+    free(r->free_credits);
     pthread_mutex_destroy(&r->in_mu);
     pthread_cond_destroy(&r->in_cv);
     free(r->slots);
@@ -1651,7 +1659,39 @@ rm_credit_open(
     (void)a;
     (void)ch;
     rm *r = arg;
+    pthread_mutex_lock(&r->mu);
+    if (r->nfree_credits > 0) {
+        struct rm_credit *f = &r->free_credits[--r->nfree_credits];
+        *id = f->id;
+        *out = f->c;
+        pthread_mutex_unlock(&r->mu);
+        return AKT_OK;
+    }
+    pthread_mutex_unlock(&r->mu);
     return akti_credit_open(r->sys, AKTI_EXT_REMOTE, id, out);
+}
+
+/* rm_credit_close -- a freed association's slot: the next association
+ * takes it (the transport starts it level with its counters) */
+static void
+rm_credit_close(void *arg, uint16_t id, akti_credit *c)
+{
+    rm *r = arg;
+    pthread_mutex_lock(&r->mu);
+    if (r->nfree_credits == r->cap_free_credits) {
+        size_t cap = r->cap_free_credits ? 2 * r->cap_free_credits : 16;
+        struct rm_credit *v = realloc(r->free_credits, cap * sizeof(*v));
+        if (v == NULL) {
+            pthread_mutex_unlock(&r->mu);
+            return; /* that slot stays unused */
+        }
+        r->free_credits = v;
+        r->cap_free_credits = cap;
+    }
+    r->free_credits[r->nfree_credits].id = id;
+    r->free_credits[r->nfree_credits].c = c;
+    r->nfree_credits++;
+    pthread_mutex_unlock(&r->mu);
 }
 
 static void
@@ -1780,6 +1820,7 @@ static const akti_tp_callbacks rm_cbs = {
     .on_peer = rm_on_peer,
     .on_drop = rm_on_drop,
     .credit_open = rm_credit_open,
+    .credit_close = rm_credit_close,
     .on_rx_drop = rm_on_rx_drop,
 };
 

@@ -1176,6 +1176,15 @@ assoc_reclaim(akti_tp *tp, akti_assoc *a)
     uint32_t left = tp->nassocs;
     pthread_mutex_unlock(&tp->mu);
     pthread_mutex_unlock(&a->mu);
+    for (int k = AKTI_CH_ORDINARY; k <= AKTI_CH_LARGE; k++) {
+        /* nobody finds a by its slot any more (akti_tp_credit_kick): the
+         * slot can serve another association */
+        tp_chan *c = &a->ch[k];
+        if (c->rx_credit != NULL && tp->o.cb && tp->o.cb->credit_close) {
+            tp->o.cb->credit_close(
+                tp->o.cb_arg, atomic_load(&c->rx_credit_id), c->rx_credit);
+        }
+    }
     STAT_ADD(tp, freed, 1);
     akti_rlog(tp, AKTI_LOG_INFO,
         "association with %s at %s freed: asleep and unused (%s); %u left",

@@ -101,6 +101,13 @@ typedef struct akti_tp_callbacks {
      * is consumed when on_envelope returns. */
     akt_err (*credit_open)(
         void *arg, akti_assoc *a, int channel, uint16_t *id, akti_credit **out);
+    /* credit_close -- the association that held credit slot id (its
+     * counters c) was freed: the slot may be handed out again by
+     * credit_open (slots are a system's for its life, 65,535 at most).
+     * Messages delivered under it that are still in mailboxes keep
+     * counting in its counters; the next user starts from the counts as
+     * they are then. Ticker thread. May be NULL (the slot stays unused). */
+    void (*credit_close)(void *arg, uint16_t id, akti_credit *c);
     /* an inbound envelope dropped before delivery: its frame was for
      * another incarnation of this node, or from a session that ended, or
      * came on a connection already replaced (AKT_ESTOPPED). Not

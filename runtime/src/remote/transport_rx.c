@@ -382,6 +382,10 @@ rx_credit_open(akti_tp *tp, akti_assoc *a, int ch)
     }
     pthread_mutex_lock(&a->mu);
     c->rx_credit = ctr;
+    /* what the slot's counters already count (a slot another association
+     * used, credit_close) is not ours: held starts level with released */
+    c->rx_held += atomic_load(&ctr->released);
+    c->rx_held_bytes += atomic_load(&ctr->released_bytes);
     atomic_store_explicit(&c->rx_credit_id, id, memory_order_relaxed);
     pthread_mutex_unlock(&a->mu);
 }
