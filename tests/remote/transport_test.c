@@ -1072,6 +1072,25 @@ END_TEST
 
 static int thread_count(void); /* below */
 
+/* fd_dump -- what each open descriptor is, to stderr: said when a
+ * descriptor count does not come back, so the report shows which one */
+static void
+fd_dump(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        char path[300], target[256];
+        snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+        ssize_t n = readlink(path, target, sizeof(target) - 1);
+        target[n > 0 ? n : 0] = '\0';
+        fprintf(stderr, "fd %s -> %s\n", e->d_name, target);
+    }
+    if (d != NULL) {
+        closedir(d);
+    }
+}
+
 static int
 fd_count(void)
 {
@@ -1128,6 +1147,9 @@ START_TEST(short_lived_peers_leave_no_thread_or_socket_behind)
         10000);
     ck_assert_uint_eq(st.associations_active, 0);
     ck_assert_int_eq(thread_count(), t0);
+    if (fd_count() != f0) {
+        fd_dump();
+    }
     ck_assert_int_eq(fd_count(), f0);
     ck_assert_int_eq(LOCKED(&b, b.lefts), N / 2);
     /* a killed one b had not seen up yet fails a handshake instead */
@@ -1198,6 +1220,9 @@ START_TEST(more_short_lived_peers_than_association_slots_are_all_served)
     ck_assert_uint_eq(st.freed, (uint64_t)N);
     ck_assert_uint_eq(st.associations_active, 0);
     ck_assert_int_eq(thread_count(), t0);
+    if (fd_count() != f0) {
+        fd_dump();
+    }
     ck_assert_int_eq(fd_count(), f0);
     ck_assert_int_eq(LOCKED(&b, b.lefts), N / 2);
     ck_assert_uint_eq(st.rejected_limit, 0); /* nobody was turned away */
