@@ -264,6 +264,52 @@ raw_meta(const char *name, const uint64_t *v) /* v NULL: delete */
     mdb_env_close(env);
 }
 
+/* damaged storage is a clear error at open, never a crash: a log record
+ * cut short, and a data file that is not LMDB at all */
+START_TEST(damaged_storage_fails_the_open_with_a_clear_error)
+{
+    akt_lmdb_options o = { .dir = dir };
+    akt_journal *j;
+    ck_assert_int_eq(akt_journal_open_lmdb(&o, reg, &j, NULL), AKT_OK);
+    write_blobs(j, "x", 1, 2);
+    akt_journal_close(j);
+    MDB_env *env = raw_open();
+    MDB_txn *t;
+    MDB_dbi db;
+    ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &t), 0);
+    ck_assert_int_eq(mdb_dbi_open(t, "wal", 0, &db), 0);
+    MDB_cursor *c;
+    MDB_val k, v;
+    ck_assert_int_eq(mdb_cursor_open(t, db, &c), 0);
+    ck_assert_int_eq(mdb_cursor_get(c, &k, &v, MDB_LAST), 0);
+    uint8_t cut[8] = { 0 };
+    MDB_val nv = { sizeof cut, cut };
+    ck_assert_int_eq(mdb_cursor_put(c, &k, &nv, MDB_CURRENT), 0);
+    mdb_cursor_close(c);
+    ck_assert_int_eq(mdb_txn_commit(t), 0);
+    mdb_env_close(env);
+    akt_persist_error err;
+    j = NULL;
+    ck_assert_int_eq(akt_journal_open_lmdb(&o, reg, &j, &err), AKT_EPROTO);
+    ck_assert_ptr_null(j);
+    ck_assert_msg(strstr(err.text, "write-ahead log is damaged") != NULL
+            && strstr(err.text, dir) != NULL,
+        "%s", err.text);
+    /* not an LMDB file at all */
+    char path[128];
+    snprintf(path, sizeof path, "%s/data.mdb", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    for (int i = 0; i < 4096; i++) {
+        fputc("garbage!"[i % 8], f);
+    }
+    fclose(f);
+    ck_assert_int_ne(akt_journal_open_lmdb(&o, reg, &j, &err), AKT_OK);
+    ck_assert_ptr_null(j);
+    ck_assert_msg(strstr(err.text, "cannot open") != NULL, "%s", err.text);
+}
+END_TEST
+
 /* a journal written by a newer build is refused with a clear error, and
  * stays untouched for that build */
 START_TEST(a_journal_of_a_newer_format_is_refused_naming_it)
@@ -484,6 +530,7 @@ main(void)
     tcase_add_loop_test(tc, a_damaged_record_fails_replay_with_eproto, 0, 2);
     tcase_add_test(tc, the_log_is_moved_into_the_index_in_bulk_and_pruned);
     tcase_add_test(tc, a_journal_of_a_newer_format_is_refused_naming_it);
+    tcase_add_test(tc, damaged_storage_fails_the_open_with_a_clear_error);
     tcase_add_test(tc, a_journal_of_the_first_format_is_read_and_upgraded);
     tcase_add_test(tc, writes_queued_together_share_commits);
     tcase_add_test(tc, an_oversized_event_is_rejected_before_the_store);

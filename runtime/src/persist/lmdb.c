@@ -1663,8 +1663,10 @@ akt_journal_open_lmdb(const akt_lmdb_options *o, const akt_registry *reg,
         /* format 1 (no wal) is format 2 with nothing in the wal */
         mrc = meta_put(j, t, "format", LJ_FORMAT);
     }
+    bool in_log = false;
     if (mrc == 0) {
         mrc = tail_load(j, t);
+        in_log = mrc != 0;
     }
     if (mrc == 0) {
         mrc = mdb_txn_commit(t);
@@ -1672,7 +1674,14 @@ akt_journal_open_lmdb(const akt_lmdb_options *o, const akt_registry *reg,
         mdb_txn_abort(t);
     }
     if (mrc != 0) {
-        akti_perr(err, "lmdb: %s: %s", o->dir, mdb_strerror(mrc));
+        if (in_log && map_mdb(mrc) == AKT_EPROTO) {
+            akti_perr(err,
+                "lmdb: %s: the journal's write-ahead log is damaged (a "
+                "record that names no persistence id, or is cut short)",
+                o->dir);
+        } else {
+            akti_perr(err, "lmdb: %s: %s", o->dir, mdb_strerror(mrc));
+        }
         tp_free_all(j);
         pthread_mutex_destroy(&j->tmu);
         mdb_env_close(j->env);
