@@ -10,6 +10,7 @@ import logging
 import os
 import secrets
 import sys
+import sysconfig
 import tempfile
 import threading
 import types
@@ -866,29 +867,36 @@ _STRATEGIES = ("python-pinned", "python-subprocess",
                "python-subinterpreter-pool", "python-nogil")
 
 
+def _free_threaded():
+    """a free-threaded build (3.13t, PEP 703), whether or not its GIL was
+    enabled again at run time"""
+    return bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+
+
 def _check_strategy_available(strategy):
-    """python-subinterpreter-pool and python-nogil need an interpreter this
-    one is not: say which."""
+    """python-subinterpreter-pool and python-nogil: say which interpreter
+    they need, or, where it is this one, that akt does not run them yet."""
     v = sys.version_info
-    here = f"{v.major}.{v.minor}.{v.micro}"
+    here = f"{v.major}.{v.minor}.{v.micro}{'t' if _free_threaded() else ''}"
     if strategy == "python-subinterpreter-pool":
         if v < (3, 12):
             raise _core.NotSupported(
                 f"python-subinterpreter-pool needs CPython 3.12 or newer "
                 f"(PEP 684: a GIL per interpreter); this is Python {here}")
         raise _core.NotSupported(
-            "python-subinterpreter-pool is not implemented in this akt yet "
-            f"(Python {here} could run it); use python-subprocess")
+            f"python-subinterpreter-pool is not implemented in this akt yet: "
+            f"akt._core is not isolated per interpreter (Python {here} could "
+            f"run it); use python-subprocess")
     if strategy == "python-nogil":
-        gil = getattr(sys, "_is_gil_enabled", lambda: True)()
-        if v < (3, 13) or gil:
+        if v < (3, 13) or not _free_threaded():
             raise _core.NotSupported(
                 f"python-nogil needs a free-threaded CPython 3.13t or newer "
                 f"(PEP 703, built with --disable-gil); this is Python {here}"
-                f"{'' if v < (3, 13) else ' with the GIL'}")
+                f"{'' if v < (3, 13) else ' (with the GIL)'}")
         raise _core.NotSupported(
-            "python-nogil is not implemented in this akt yet; use "
-            "python-subprocess")
+            f"python-nogil is not implemented in this akt yet: akt._core "
+            f"runs with the GIL (importing it enables the GIL of this "
+            f"free-threaded Python {here}); use python-subprocess")
 
 
 def _unwrap(ref):

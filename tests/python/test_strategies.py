@@ -8,6 +8,7 @@ on this one; dispatchers come from configuration."""
 import os
 import signal
 import sys
+import sysconfig
 import time
 
 import pytest
@@ -108,7 +109,7 @@ def test_unpicklable_actors_and_messages_fail_clearly(system):
     with pytest.raises(TypeError, match="must be picklable"):
         system.actor_of(sub(Local))
     ref = system.actor_of(sub(Where))
-    with pytest.raises(Exception, match="pickle"):
+    with pytest.raises(TypeError, match="leaves this interpreter pickled, and it does not pickle"):
         ref.tell(lambda: 1)
     assert ref.ask_blocking("ok", timeout=30)[3] == "ok"
 
@@ -124,15 +125,28 @@ def test_subprocess_actors_are_spawned_by_the_system_only(system):
 
 
 def test_other_strategies_name_the_interpreter_they_need(system):
+    # on CPython 3.11 (Debian 12's) both name the interpreter they need; on
+    # 3.12+ / 3.13t (tests/python/other_pythons.sh runs the suite there)
+    # they say that akt does not run them yet, and why
     v = sys.version_info
+    ft = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+    here = f"this is Python {v.major}.{v.minor}.{v.micro}{'t' if ft else ''}"
     with pytest.raises(akt.NotSupported) as e:
         system.actor_of(props(Where).with_dispatcher("python-subinterpreter-pool"))
     if v < (3, 12):
-        assert "needs CPython 3.12 or newer" in str(e.value)
-        assert f"this is Python {v.major}.{v.minor}" in str(e.value)
+        assert "needs CPython 3.12 or newer (PEP 684" in str(e.value)
+        assert here in str(e.value)
+    else:
+        assert "not implemented in this akt yet: akt._core is not isolated " \
+               "per interpreter" in str(e.value)
     with pytest.raises(akt.NotSupported) as e:
         system.actor_of(props(Where).with_dispatcher("python-nogil"))
-    assert "free-threaded CPython 3.13t" in str(e.value) or "not implemented" in str(e.value)
+    if v < (3, 13) or not ft:
+        assert "needs a free-threaded CPython 3.13t or newer (PEP 703" in str(e.value)
+        assert here in str(e.value)
+    else:
+        assert "not implemented in this akt yet: akt._core runs with the GIL" \
+               in str(e.value)
 
 
 def test_dispatchers_come_from_configuration():

@@ -167,7 +167,28 @@ object_msg(PyObject *o, bool pickle_now)
 {
     PyObject *b = pickle_now ? pickle_call("dumps", o) : NULL;
     if (pickle_now && b == NULL) {
-        return NULL; /* the pickling error, for the sender */
+        /* the pickling error, for the sender, as a TypeError that says so
+         * (pickle's own texts differ between versions) */
+        PyObject *et, *ev, *tb;
+        PyErr_Fetch(&et, &ev, &tb);
+        PyErr_NormalizeException(&et, &ev, &tb);
+        if (ev != NULL && tb != NULL) {
+            PyException_SetTraceback(ev, tb);
+        }
+        PyErr_Format(PyExc_TypeError,
+            "a %s leaves this interpreter pickled, and it does not "
+            "pickle: %S",
+            Py_TYPE(o)->tp_name, ev ? ev : Py_None);
+        if (ev != NULL) {
+            PyObject *t2, *e2, *tb2;
+            PyErr_Fetch(&t2, &e2, &tb2);
+            PyErr_NormalizeException(&t2, &e2, &tb2);
+            PyException_SetCause(e2, ev); /* (takes ev) */
+            PyErr_Restore(t2, e2, tb2);
+        }
+        Py_XDECREF(et);
+        Py_XDECREF(tb);
+        return NULL;
     }
     pyc_objmsg *m = akt_msg_new(&pyc_object_type, 0);
     if (m == NULL) {
