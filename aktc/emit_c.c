@@ -1211,11 +1211,22 @@ emit_persistent_actor(aktc_sb *h, aktc_sb *c, const ast_decl *a)
     char nh[16], nev[16];
     snprintf(nh, sizeof nh, "%u", n);
     snprintf(nev, sizeof nev, "%u", ne);
+    /* two definitions that differ in what init_arg is: the handlers
+     * (pkg_a_props) or a pkg_a_spawn_arg (pkg_a_spawn) */
+    aktc_sb pdef = { 0 };
+    const char *defs[2][2]
+        = { { "pdef", "init_state" }, { "spawn_pdef", "spawn_init_state" } };
+    for (int i = 0; i < 2; i++) {
+        tmpl(&pdef, aktc_tmpl_source, "persistent_def", "snake", a->snake,
+            "def", defs[i][0], "init", defs[i][1], "qname", a->qname,
+            "handlers_ref", href, "nhandlers", nh, "nevents", nev,
+            "snapshot_def", aktc_sb_str(&snapdef), NULL);
+    }
     tmpl(c, aktc_tmpl_source, "persistent_end", "snake", a->snake, "cname",
         a->cname, "qname", a->qname, "apply_cases", aktc_sb_str(&cases),
         "handler_table", aktc_sb_str(&tdef), "events", aktc_sb_str(&events),
-        "handlers_ref", href, "nhandlers", nh, "nevents", nev, "snapshot_def",
-        aktc_sb_str(&snapdef), "required", aktc_sb_str(&req), NULL);
+        "pdef", aktc_sb_str(&pdef), "required", aktc_sb_str(&req), NULL);
+    aktc_sb_free(&pdef);
     free(href);
     aktc_sb_free(&cmds);
     aktc_sb_free(&applies);

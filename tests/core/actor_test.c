@@ -549,6 +549,78 @@ START_TEST(distinct_init_args_share_one_props_record)
 }
 END_TEST
 
+/* props.init_fini runs once, with the actor's init_arg, when the actor is
+ * gone for good: not on a restart (the restarted actor gets the same
+ * init_arg again), once after the stop, or at akt_system_free for one
+ * still running; never after a failed spawn. */
+static t_latch if_starts = T_LATCH_INIT;
+static t_latch if_finis = T_LATCH_INIT;
+
+static akt_err
+if_init(void *state, const void *init_arg)
+{
+    (void)state;
+    ck_assert_int_eq(*(const int *)init_arg, 42);
+    t_latch_add(&if_starts, 1);
+    return AKT_OK;
+}
+
+static void
+if_fini(const void *init_arg)
+{
+    ck_assert_int_eq(*(const int *)init_arg, 42);
+    free((void *)init_arg);
+    t_latch_add(&if_finis, 1);
+}
+
+static akt_err
+if_on_int(void *state, akt_ctx *ctx, const void *msg)
+{
+    (void)state;
+    (void)ctx;
+    return ((const t_Int *)msg)->v == 1 ? AKT_EFAILED : AKT_OK;
+}
+
+static const akt_handler if_handlers[] = { { &t_int_type, if_on_int } };
+static const akt_behavior if_beh = { "initfini", if_handlers, 1, NULL };
+
+START_TEST(init_fini_runs_once_when_the_actor_is_gone)
+{
+    akt_system *sys = sys_default("initfini");
+    int *arg = malloc(sizeof *arg);
+    ck_assert_ptr_nonnull(arg);
+    *arg = 42;
+    akt_props p = { .behavior = &if_beh,
+        .state_size = sizeof(int),
+        .state_init = if_init,
+        .init_arg = arg,
+        .init_fini = if_fini };
+    akt_ref a;
+    ck_assert_int_eq(akt_spawn(sys, &p, "a", &a), AKT_OK);
+    ck_assert_int_eq(akt_tell(a, t_int(1), AKT_REF_NONE), AKT_OK); /* fails */
+    ck_assert(t_latch_wait(&if_starts, 2, 10000)); /* restarted */
+    ck_assert_int_eq(t_latch_get(&if_finis), 0);
+    ck_assert_int_eq(akt_stop(a), AKT_OK);
+    ck_assert(t_latch_wait(&if_finis, 1, 10000));
+    /* one still running when the system is freed: fini then */
+    int *arg2 = malloc(sizeof *arg2);
+    ck_assert_ptr_nonnull(arg2);
+    *arg2 = 42;
+    p.init_arg = arg2;
+    ck_assert_int_eq(akt_spawn(sys, &p, "b", &a), AKT_OK);
+    ck_assert(t_latch_wait(&if_starts, 3, 10000));
+    t_teardown(sys, live0);
+    ck_assert_int_eq(t_latch_get(&if_finis), 2);
+    /* a failed spawn leaves init_arg to the caller: no fini */
+    akt_system *sys2 = sys_default("initfini2");
+    int kept = 42;
+    p.init_arg = &kept;
+    ck_assert_int_eq(akt_spawn(sys2, &p, "bad name!", &a), AKT_EINVAL);
+    t_teardown(sys2, live0);
+    ck_assert_int_eq(t_latch_get(&if_finis), 2);
+}
+END_TEST
+
 START_TEST(poison_pill_stops_after_queued_messages)
 {
     akt_system *sys = sys_default("poison");
@@ -886,6 +958,7 @@ actor_suite(void)
     tcase_add_test(tc, unhandled_message_goes_to_dead_letters);
     tcase_add_test(tc, children_stop_before_parent_post_stop);
     tcase_add_test(tc, distinct_init_args_share_one_props_record);
+    tcase_add_test(tc, init_fini_runs_once_when_the_actor_is_gone);
     tcase_add_test(tc, poison_pill_stops_after_queued_messages);
     tcase_add_test(tc, stop_self_takes_effect_after_the_current_message);
     tcase_add_test(tc, become_and_unbecome_swap_the_behaviour);

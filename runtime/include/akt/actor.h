@@ -201,6 +201,11 @@ typedef struct akt_props {
                                "pinned", "calling-thread", "blocking" */
     const akt_mailbox_opts *mailbox; /* NULL: default */
     const akt_supervisor_strategy *supervisor; /* for its children */
+    /* init_fini -- optional: called once with init_arg when the actor is
+     * gone for good (after its last post_stop; never on a restart), if
+     * akt_spawn returned AKT_OK; when the spawn fails the caller still owns
+     * init_arg. Lets a spawner hand the actor an init_arg it allocated. */
+    void (*init_fini)(const void *init_arg);
 } akt_props;
 
 /* --- systems ------------------------------------------------------------- */

@@ -44,7 +44,7 @@ extern "C" {
  * no doc strings in generated descriptors.
  * 5: constructors measure each string once (akt_cstr_size, then
  * akt_msg_put_cstr); field rows leave elem_size 0 (akt_field_elem_size
- * derives it). */
+ * derives it); persistent actors' typed spawn sets akt_props.init_fini. */
 #define AKT_GEN_ABI 5
 
 typedef struct akt_type akt_type;

@@ -826,11 +826,16 @@ handle_sys(akt_cell *c, akti_msg *m)
             /* guardians' cells stay: sys->user and sys->system_g point
              * at them until akt_system_free. Under names_mu, so that
              * akt_ref_path never reads a freed name or a recycled cell. */
+            void (*init_fini)(const void *) = ch->props->props.init_fini;
+            const void *init_arg = ch->init_arg;
             pthread_mutex_lock(&c->sys->names_mu);
             free(ch->name);
             ch->name = NULL;
             akti_cell_free(ch);
             pthread_mutex_unlock(&c->sys->names_mu);
+            if (init_fini != NULL) {
+                init_fini(init_arg); /* the actor is gone for good */
+            }
         }
         if (left == 0 && c->life == LIFE_STOPPING) {
             finish_stop(c);

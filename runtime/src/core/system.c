@@ -349,7 +349,8 @@ props_same(const akti_props_rec *r, const akt_props *p)
     const akt_props *q = &r->props;
     if (q->behavior != p->behavior || q->behavior_arg != p->behavior_arg
         || q->lifecycle != p->lifecycle || q->state_size != p->state_size
-        || q->state_init != p->state_init || q->state_fini != p->state_fini) {
+        || q->state_init != p->state_init || q->state_fini != p->state_fini
+        || q->init_fini != p->init_fini) {
         return false;
     }
     if ((p->dispatcher == NULL) != (q->dispatcher == NULL)

@@ -13,6 +13,7 @@
  */
 #include "alltypes.akt.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* ==== messages ========================================================== */

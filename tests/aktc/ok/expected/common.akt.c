@@ -13,6 +13,7 @@
  */
 #include "common.akt.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* ==== messages ========================================================== */

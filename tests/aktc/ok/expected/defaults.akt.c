@@ -13,6 +13,7 @@
  */
 #include "defaults.akt.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* ==== messages ========================================================== */

@@ -13,6 +13,7 @@
  */
 #include "door.akt.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* ==== messages ========================================================== */

@@ -13,6 +13,7 @@
  */
 #include "greeter.akt.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* ==== messages ========================================================== */

@@ -13,6 +13,7 @@
  */
 #include "ledger.akt.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* ==== messages ========================================================== */
@@ -68,13 +69,33 @@ typedef struct ledger_account_pdata {
     const ledger_AccountHandlers *h;
 } ledger_account_pdata;
 
+/* init_arg: the handlers (ledger_account_props), or a ledger_account_spawn_arg
+ * (ledger_account_spawn, with ledger_account_spawn_pdef); then h->init, if any. */
 static akt_err
 ledger_account_init_state(void *data, const void *init_arg)
 {
     ledger_account_pdata *d = data;
     d->state = ledger_account_state_default;
     d->h = init_arg;
-    return AKT_OK;
+    return d->h->init ? d->h->init(&d->state, NULL) : AKT_OK;
+}
+
+/* ledger_account_spawn's init_arg: the handlers and the spawn's init_arg,
+ * allocated by the spawn and freed by the runtime (akt_props.init_fini)
+ * once the actor is gone for good. */
+typedef struct ledger_account_spawn_arg {
+    const ledger_AccountHandlers *h;
+    const void *init_arg;
+} ledger_account_spawn_arg;
+
+static akt_err
+ledger_account_spawn_init_state(void *data, const void *init_arg)
+{
+    const ledger_account_spawn_arg *sa = init_arg;
+    ledger_account_pdata *d = data;
+    d->state = ledger_account_state_default;
+    d->h = sa->h;
+    return d->h->init ? d->h->init(&d->state, sa->init_arg) : AKT_OK;
 }
 
 static akt_err
@@ -376,6 +397,31 @@ static const akt_persistent_def ledger_account_pdef = {
     .snapshot_failed = ledger_account_snapshot_failed,
 };
 
+static const akt_persistent_def ledger_account_spawn_pdef = {
+    .name = "ledger.Account",
+    .id_prefix = "ledger.Account|",
+    .state_size = sizeof(ledger_account_pdata),
+    .state_init = ledger_account_spawn_init_state,
+    .commands = ledger_account_handlers,
+    .ncommands = 4,
+    .apply = ledger_account_apply,
+    .recovery_completed = ledger_account_recovery_completed,
+    .recovery_failed = ledger_account_recovery_failed,
+    .persist_rejected = ledger_account_persist_rejected,
+    .persist_failed = ledger_account_persist_failed,
+    .post_stop = ledger_account_post_stop,
+    .events = ledger_account_events,
+    .nevents = 2,
+    .tags_of = ledger_account_tags,
+    .snapshot_type = &ledger_snap_desc,
+    .snapshot_offer = ledger_account_snapshot_offer,
+    .snapshot_when = ledger_account_snapshot_when,
+    .snapshot_take = ledger_account_snapshot_take,
+    .snapshot_saved = ledger_account_snapshot_saved,
+    .snapshot_failed = ledger_account_snapshot_failed,
+};
+
+
 akt_err
 ledger_account_props(const ledger_AccountHandlers *h, akt_props *out)
 {
@@ -388,6 +434,76 @@ ledger_account_props(const ledger_AccountHandlers *h, akt_props *out)
     akt_err err = akt_persistent_props(&ledger_account_pdef, out);
     if (err == AKT_OK) {
         out->init_arg = h;
+    }
+    return err;
+}
+
+static void
+ledger_account_spawn_arg_free(const void *arg)
+{
+    free((void *)arg);
+}
+
+static akt_err
+ledger_account_spawn_props(const ledger_AccountHandlers *h, const void *init_arg,
+    akt_props *out)
+{
+    if (h == NULL || out == NULL
+        || h->apply_deposited == NULL
+        || h->apply_withdrawn == NULL
+        || h->snapshot_offer == NULL) {
+        return AKT_EINVAL;
+    }
+    ledger_account_spawn_arg *sa = malloc(sizeof *sa);
+    if (sa == NULL) {
+        return AKT_ENOMEM;
+    }
+    akt_err err = akt_persistent_props(&ledger_account_spawn_pdef, out);
+    if (err != AKT_OK) {
+        free(sa);
+        return err;
+    }
+    sa->h = h;
+    sa->init_arg = init_arg;
+    out->init_arg = sa;
+    out->init_fini = ledger_account_spawn_arg_free;
+    return AKT_OK;
+}
+
+akt_err
+ledger_account_spawn(akt_system *sys, const ledger_AccountHandlers *h, const char *name,
+    const void *init_arg, ledger_AccountRef *out)
+{
+    akt_props props;
+    akt_ref ref = {0, 0};
+    akt_err err = ledger_account_spawn_props(h, init_arg, &props);
+    if (err == AKT_OK) {
+        err = akt_spawn(sys, &props, name, &ref);
+        if (err != AKT_OK) {
+            free((void *)props.init_arg); /* still ours */
+        }
+    }
+    if (err == AKT_OK && out != NULL) {
+        out->ref = ref;
+    }
+    return err;
+}
+
+akt_err
+ledger_account_spawn_child(akt_ctx *ctx, const ledger_AccountHandlers *h,
+    const char *name, const void *init_arg, ledger_AccountRef *out)
+{
+    akt_props props;
+    akt_ref ref = {0, 0};
+    akt_err err = ledger_account_spawn_props(h, init_arg, &props);
+    if (err == AKT_OK) {
+        err = akt_ctx_spawn(ctx, &props, name, &ref);
+        if (err != AKT_OK) {
+            free((void *)props.init_arg); /* still ours */
+        }
+    }
+    if (err == AKT_OK && out != NULL) {
+        out->ref = ref;
     }
     return err;
 }
@@ -416,13 +532,33 @@ typedef struct ledger_tally_pdata {
     const ledger_TallyHandlers *h;
 } ledger_tally_pdata;
 
+/* init_arg: the handlers (ledger_tally_props), or a ledger_tally_spawn_arg
+ * (ledger_tally_spawn, with ledger_tally_spawn_pdef); then h->init, if any. */
 static akt_err
 ledger_tally_init_state(void *data, const void *init_arg)
 {
     ledger_tally_pdata *d = data;
     d->state = ledger_tally_state_default;
     d->h = init_arg;
-    return AKT_OK;
+    return d->h->init ? d->h->init(&d->state, NULL) : AKT_OK;
+}
+
+/* ledger_tally_spawn's init_arg: the handlers and the spawn's init_arg,
+ * allocated by the spawn and freed by the runtime (akt_props.init_fini)
+ * once the actor is gone for good. */
+typedef struct ledger_tally_spawn_arg {
+    const ledger_TallyHandlers *h;
+    const void *init_arg;
+} ledger_tally_spawn_arg;
+
+static akt_err
+ledger_tally_spawn_init_state(void *data, const void *init_arg)
+{
+    const ledger_tally_spawn_arg *sa = init_arg;
+    ledger_tally_pdata *d = data;
+    d->state = ledger_tally_state_default;
+    d->h = sa->h;
+    return d->h->init ? d->h->init(&d->state, sa->init_arg) : AKT_OK;
 }
 
 static akt_err
@@ -562,6 +698,25 @@ static const akt_persistent_def ledger_tally_pdef = {
     .tags_of = ledger_tally_tags,
 };
 
+static const akt_persistent_def ledger_tally_spawn_pdef = {
+    .name = "ledger.Tally",
+    .id_prefix = "ledger.Tally|",
+    .state_size = sizeof(ledger_tally_pdata),
+    .state_init = ledger_tally_spawn_init_state,
+    .commands = ledger_tally_handlers,
+    .ncommands = 1,
+    .apply = ledger_tally_apply,
+    .recovery_completed = ledger_tally_recovery_completed,
+    .recovery_failed = ledger_tally_recovery_failed,
+    .persist_rejected = ledger_tally_persist_rejected,
+    .persist_failed = ledger_tally_persist_failed,
+    .post_stop = ledger_tally_post_stop,
+    .events = ledger_tally_events,
+    .nevents = 1,
+    .tags_of = ledger_tally_tags,
+};
+
+
 akt_err
 ledger_tally_props(const ledger_TallyHandlers *h, akt_props *out)
 {
@@ -572,6 +727,74 @@ ledger_tally_props(const ledger_TallyHandlers *h, akt_props *out)
     akt_err err = akt_persistent_props(&ledger_tally_pdef, out);
     if (err == AKT_OK) {
         out->init_arg = h;
+    }
+    return err;
+}
+
+static void
+ledger_tally_spawn_arg_free(const void *arg)
+{
+    free((void *)arg);
+}
+
+static akt_err
+ledger_tally_spawn_props(const ledger_TallyHandlers *h, const void *init_arg,
+    akt_props *out)
+{
+    if (h == NULL || out == NULL
+        || h->apply_deposited == NULL) {
+        return AKT_EINVAL;
+    }
+    ledger_tally_spawn_arg *sa = malloc(sizeof *sa);
+    if (sa == NULL) {
+        return AKT_ENOMEM;
+    }
+    akt_err err = akt_persistent_props(&ledger_tally_spawn_pdef, out);
+    if (err != AKT_OK) {
+        free(sa);
+        return err;
+    }
+    sa->h = h;
+    sa->init_arg = init_arg;
+    out->init_arg = sa;
+    out->init_fini = ledger_tally_spawn_arg_free;
+    return AKT_OK;
+}
+
+akt_err
+ledger_tally_spawn(akt_system *sys, const ledger_TallyHandlers *h, const char *name,
+    const void *init_arg, ledger_TallyRef *out)
+{
+    akt_props props;
+    akt_ref ref = {0, 0};
+    akt_err err = ledger_tally_spawn_props(h, init_arg, &props);
+    if (err == AKT_OK) {
+        err = akt_spawn(sys, &props, name, &ref);
+        if (err != AKT_OK) {
+            free((void *)props.init_arg); /* still ours */
+        }
+    }
+    if (err == AKT_OK && out != NULL) {
+        out->ref = ref;
+    }
+    return err;
+}
+
+akt_err
+ledger_tally_spawn_child(akt_ctx *ctx, const ledger_TallyHandlers *h,
+    const char *name, const void *init_arg, ledger_TallyRef *out)
+{
+    akt_props props;
+    akt_ref ref = {0, 0};
+    akt_err err = ledger_tally_spawn_props(h, init_arg, &props);
+    if (err == AKT_OK) {
+        err = akt_ctx_spawn(ctx, &props, name, &ref);
+        if (err != AKT_OK) {
+            free((void *)props.init_arg); /* still ours */
+        }
+    }
+    if (err == AKT_OK && out != NULL) {
+        out->ref = ref;
     }
     return err;
 }

@@ -431,6 +431,12 @@ typedef struct ledger_AccountHandlers {
     void (*snapshot_failed)(ledger_AccountState *state, akt_ctx *ctx, uint64_t seq,
         akt_err rc);
 
+    /* init -- optional: set the state up from the spawn's init argument
+     * (ledger_account_spawn's init_arg; NULL after ledger_account_props), on start
+     * and on each restart: after the state is reset to its defaults,
+     * before recovery replays the journal into it. A failure fails the
+     * start. */
+    akt_err (*init)(ledger_AccountState *state, const void *init_arg);
     /* recovery_completed -- after recovery, before the first command; may
      * persist. highest: the last sequence number (0: a new id). */
     void (*recovery_completed)(ledger_AccountState *state, akt_ctx *ctx,
@@ -463,6 +469,19 @@ typedef struct ledger_AccountHandlers {
  * before the first command: the youngest Snap, then the events after it. Errors: AKT_EINVAL when h or
  * out is NULL or a required member is NULL (apply_deposited, apply_withdrawn, snapshot_offer). */
 akt_err ledger_account_props(const ledger_AccountHandlers *h, akt_props *out);
+
+/* ledger_account_spawn -- spawn an Account under /user named name (its
+ * persistence id "ledger.Account|" + name; NULL: a generated name, a new id)
+ * that runs the handlers in h (borrowed for the actor's life), with
+ * init_arg for h->init (NULL when none; like h it must outlive the actor,
+ * which gets it again on each restart). On AKT_OK *out (may be NULL) is its
+ * typed ref. Errors: those of ledger_account_props and akt_spawn, AKT_ENOMEM.
+ * ledger_account_spawn_child: the same, as a child of the actor running ctx
+ * (akt_ctx_spawn). */
+akt_err ledger_account_spawn(akt_system *sys, const ledger_AccountHandlers *h,
+    const char *name, const void *init_arg, ledger_AccountRef *out);
+akt_err ledger_account_spawn_child(akt_ctx *ctx, const ledger_AccountHandlers *h,
+    const char *name, const void *init_arg, ledger_AccountRef *out);
 
 /* ledger_AccountEventDone -- the callback of ledger_account_persist_all: runs once
  * per event, after the write is durable and the event applied. */
@@ -809,6 +828,12 @@ typedef struct ledger_TallyHandlers {
     /* Money came in. */
     void (*apply_deposited)(ledger_TallyState *state, const ledger_Deposited *event);
 
+    /* init -- optional: set the state up from the spawn's init argument
+     * (ledger_tally_spawn's init_arg; NULL after ledger_tally_props), on start
+     * and on each restart: after the state is reset to its defaults,
+     * before recovery replays the journal into it. A failure fails the
+     * start. */
+    akt_err (*init)(ledger_TallyState *state, const void *init_arg);
     /* recovery_completed -- after recovery, before the first command; may
      * persist. highest: the last sequence number (0: a new id). */
     void (*recovery_completed)(ledger_TallyState *state, akt_ctx *ctx,
@@ -841,6 +866,19 @@ typedef struct ledger_TallyHandlers {
  * before the first command: every stored event through apply. Errors: AKT_EINVAL when h or
  * out is NULL or a required member is NULL (apply_deposited). */
 akt_err ledger_tally_props(const ledger_TallyHandlers *h, akt_props *out);
+
+/* ledger_tally_spawn -- spawn a Tally under /user named name (its
+ * persistence id "ledger.Tally|" + name; NULL: a generated name, a new id)
+ * that runs the handlers in h (borrowed for the actor's life), with
+ * init_arg for h->init (NULL when none; like h it must outlive the actor,
+ * which gets it again on each restart). On AKT_OK *out (may be NULL) is its
+ * typed ref. Errors: those of ledger_tally_props and akt_spawn, AKT_ENOMEM.
+ * ledger_tally_spawn_child: the same, as a child of the actor running ctx
+ * (akt_ctx_spawn). */
+akt_err ledger_tally_spawn(akt_system *sys, const ledger_TallyHandlers *h,
+    const char *name, const void *init_arg, ledger_TallyRef *out);
+akt_err ledger_tally_spawn_child(akt_ctx *ctx, const ledger_TallyHandlers *h,
+    const char *name, const void *init_arg, ledger_TallyRef *out);
 
 /* ledger_TallyEventDone -- the callback of ledger_tally_persist_all: runs once
  * per event, after the write is durable and the event applied. */

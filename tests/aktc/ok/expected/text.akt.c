@@ -13,6 +13,7 @@
  */
 #include "text.akt.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* ==== messages ========================================================== */
