@@ -11,6 +11,7 @@
  * the cluster's events, then prints
  *   READY <address> <uid in hex>
  *   EV <event> <member address> <member uid in hex> <status>   (each event)
+ *   LOG <LEVEL> <text>                                    (each log line)
  * and reads commands on stdin, one per line:
  *   join <seed address>...   akt_cluster_join_seed_nodes
  *   discover <etcd endpoint> <prefix> <required contacts>
@@ -378,6 +379,18 @@ app_command(char *line)
     return true;
 }
 
+/* log lines go to stdout too, "LOG <LEVEL> <text>", for the tests */
+static void
+log_sink(const akt_LogEvent *ev, void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&out_mu);
+    printf("LOG %s %s\n", akt_log_level_name((akt_log_level)ev->level),
+        ev->text.ptr ? ev->text.ptr : "");
+    fflush(stdout);
+    pthread_mutex_unlock(&out_mu);
+}
+
 static int
 fail(const char *what, akt_err rc)
 {
@@ -438,6 +451,7 @@ main(int argc, char **argv)
     printf("READY %s %016" PRIx64 "\n", addr, st.self.address.uid);
     fflush(stdout);
     pthread_mutex_unlock(&out_mu);
+    akt_log_set_sink(sys, log_sink, NULL, NULL); /* after READY */
     akt_cluster_state_free(&st);
     char line[4096];
     akt_discovery *disc = NULL;

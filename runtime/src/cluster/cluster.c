@@ -425,6 +425,23 @@ akti_cluster_conf_read(
     akti_set_dur(&rd,
         "akt.cluster.split-brain-resolver.acquire-lease-delay-for-minority",
         &b->lease_delay_minority_ns, 0, 3600 * sec);
+    akti_set_bool(&rd,
+        "akt.cluster.configuration-compatibility-check.enforce-on-join",
+        &s->enforce_on_join);
+    /* what a joiner and the cluster must agree on: how downing is
+     * decided (two strategies in one cluster could both keep their side) */
+    s->ncheck = 0;
+    snprintf(s->check[s->ncheck++], AKTI_CL_CHECK_LEN,
+        "akt.cluster.downing-provider=%s",
+        s->sbr_on ? "split-brain-resolver" : "none");
+    if (s->sbr_on) {
+        snprintf(s->check[s->ncheck++], AKTI_CL_CHECK_LEN,
+            "akt.cluster.split-brain-resolver.active-strategy=%s",
+            akti_sbr_strategy_name(b->strategy));
+        snprintf(s->check[s->ncheck++], AKTI_CL_CHECK_LEN,
+            "akt.cluster.split-brain-resolver.stable-after=%lldms",
+            (long long)(b->stable_after_ns / ms));
+    }
     if (rd.rc != AKT_OK) {
         akti_cluster_conf_fini(out);
     }
@@ -529,6 +546,17 @@ io_event(void *arg, akti_cl_event_kind kind, const akti_cl_member *m,
     akt_cluster_event ev;
     to_event(kind, m, prev, &ev);
     (void)pend_push(arg, &ev); /* out of memory: that event is lost */
+}
+
+static void
+io_log(void *arg, int level, const char *text)
+{
+    cl *c = arg;
+    akt_log(c->sys,
+        level >= 2       ? AKT_LOG_ERROR
+            : level == 1 ? AKT_LOG_WARNING
+                         : AKT_LOG_INFO,
+        AKT_REF_NONE, "cluster: %s", text);
 }
 
 static void
@@ -866,6 +894,7 @@ akt_cluster_start_ex(
         .send = io_send,
         .event = io_event,
         .stopped = io_stopped,
+        .log = io_log,
         .lease = { .try_acquire = opts->lease ? lease_try : NULL,
             .arg = opts->lease } };
     if ((rc = akti_clnode_init(&c->node, &c->conf.set, &self, &io, uid))

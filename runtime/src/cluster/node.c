@@ -10,6 +10,7 @@
  */
 #include "cluster/node.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,31 @@ akti_cl_settings_default(akti_cl_settings *s)
     s->sbr_on = true;
     akti_sbr_settings_default(&s->sbr);
     akti_cl_wire_limits_default(&s->wire);
+    s->enforce_on_join = true;
+}
+
+bool
+akti_cl_config_mismatch(const akti_cl_settings *s,
+    const char (*config)[AKTI_CL_CHECK_LEN], uint32_t n, char *why, size_t len)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        const char *eq = strchr(config[i], '=');
+        if (eq == NULL) {
+            continue;
+        }
+        size_t klen = (size_t)(eq - config[i]);
+        for (uint32_t k = 0; k < s->ncheck; k++) {
+            const char *mine = s->check[k];
+            if (strncmp(mine, config[i], klen) == 0 && mine[klen] == '='
+                && strcmp(mine + klen + 1, eq + 1) != 0) {
+                snprintf(why, len,
+                    "%.*s is %s on the joining node and %s in this cluster",
+                    (int)klen, mine, eq + 1, mine + klen + 1);
+                return true;
+            }
+        }
+    }
+    return false;
 }
 
 void
@@ -99,6 +125,40 @@ akti_clnode_fini(akti_clnode *n)
     n->seeds = NULL;
 }
 
+/* --- logging ------------------------------------------------------------- */
+
+/* text from the network, made printable for the log */
+static void
+printable(char *s)
+{
+    for (; *s; s++) {
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f) {
+            *s = '?';
+        }
+    }
+}
+
+static void node_log(akti_clnode *n, int level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static void
+node_log(akti_clnode *n, int level, const char *fmt, ...)
+{
+    if (n->io.log == NULL) {
+        return;
+    }
+    char buf[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    printable(buf);
+    n->io.log(n->io.arg, level, buf);
+}
+
 /* --- sending -------------------------------------------------------------- */
 
 static void
@@ -128,6 +188,10 @@ send_simple(akti_clnode *n, akti_clm_kind kind, const akti_cl_addr *to)
     akti_cl_msg_init(&m, kind);
     if (kind == AKTI_CLM_JOIN) {
         m.joiner = n->self;
+    }
+    if (kind == AKTI_CLM_INIT_JOIN) {
+        memcpy(m.config, n->set.check, sizeof m.config);
+        m.nconfig = n->set.ncheck;
     }
     send_msg(n, &m, to, AKTI_CL_SEND_DAEMON);
     akti_cl_msg_fini(&m);
@@ -519,6 +583,40 @@ removed_sender(akti_clnode *n, const akti_cl_msg *msg, int64_t now)
     return removed;
 }
 
+/* InitJoin: a member answers (unless the joiner's checked settings
+ * disagree with ours and enforce-on-join is on: then the answer says why
+ * not); a node that is no member (yet) says so */
+static void
+on_init_join(akti_clnode *n, const akti_cl_msg *msg)
+{
+    if (!self_active(n)) {
+        send_simple(n, AKTI_CLM_INIT_JOIN_NACK, &msg->from);
+        return;
+    }
+    akti_cl_msg m;
+    akti_cl_msg_init(&m, AKTI_CLM_INIT_JOIN_ACK);
+    char why[AKTI_CL_REFUSED_LEN - 64];
+    if (akti_cl_config_mismatch(
+            &n->set, msg->config, msg->nconfig, why, sizeof why)) {
+        if (n->set.enforce_on_join) {
+            n->stats.joins_refused++;
+            snprintf(m.refused, sizeof m.refused, "%s", why);
+            node_log(n, 1,
+                "refused the join of %s@%s:%u: incompatible configuration: "
+                "%s (akt.cluster.configuration-compatibility-check."
+                "enforce-on-join = on)",
+                msg->from.system, msg->from.host, msg->from.port, why);
+        } else {
+            node_log(n, 1,
+                "%s@%s:%u joins with an incompatible configuration: %s "
+                "(enforce-on-join = off)",
+                msg->from.system, msg->from.host, msg->from.port, why);
+        }
+    }
+    send_msg(n, &m, &msg->from, AKTI_CL_SEND_DAEMON);
+    akti_cl_msg_fini(&m);
+}
+
 void
 akti_clnode_receive(akti_clnode *n, const uint8_t *buf, size_t len,
     int64_t received_ns, int64_t now_ns)
@@ -543,11 +641,24 @@ akti_clnode_receive(akti_clnode *n, const uint8_t *buf, size_t len,
     }
     switch (msg.kind) {
     case AKTI_CLM_INIT_JOIN:
-        send_simple(n,
-            self_active(n) ? AKTI_CLM_INIT_JOIN_ACK : AKTI_CLM_INIT_JOIN_NACK,
-            &msg.from);
+        on_init_join(n, &msg);
         break;
     case AKTI_CLM_INIT_JOIN_ACK:
+        if (n->phase == AKTI_CL_JOINING && !n->have_target
+            && msg.refused[0] != '\0') {
+            /* our settings disagree with the cluster's: no join */
+            n->stats.joins_refused++;
+            node_log(n, 2,
+                "the cluster at %s@%s:%u refused this node's join: "
+                "incompatible configuration: %s; this node does not join "
+                "(make the settings agree, then join again)",
+                msg.from.system, msg.from.host, msg.from.port, msg.refused);
+            free(n->seeds);
+            n->seeds = NULL;
+            n->nseeds = 0;
+            n->phase = AKTI_CL_IDLE;
+            break;
+        }
         if (n->phase == AKTI_CL_JOINING && !n->have_target) {
             n->have_target = true;
             n->target = msg.from;

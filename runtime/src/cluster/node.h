@@ -38,12 +38,26 @@ typedef struct akti_cl_settings {
     bool sbr_on; /* downing-provider: the split-brain resolver */
     akti_sbr_settings sbr;
     akti_cl_wire_limits wire;
+    /* the configuration compatibility check: the settings a joiner and
+     * the cluster must agree on, as "key=value" (cluster.c fills them);
+     * enforce_on_join: a member refuses a joiner that disagrees */
+    char check[AKTI_CL_CHECK_MAX][AKTI_CL_CHECK_LEN];
+    uint32_t ncheck;
+    bool enforce_on_join; /* on */
 } akti_cl_settings;
 
 /* Akka's production defaults (CLUSTER.md §5.5), resolver on */
 AKTI_INTERNAL void akti_cl_settings_default(akti_cl_settings *s);
 /* the test profile: intervals x1/4, pause 1.5 s, stable-after 3 s, ... */
 AKTI_INTERNAL void akti_cl_settings_test_profile(akti_cl_settings *s);
+
+/* akti_cl_config_mismatch -- the first checked setting that the joiner's
+ * entries (config, n) give another value than s does, as a reason in why
+ * ("KEY is A on the joining node and B in this cluster"); false when they
+ * agree. Keys only one side checks are not compared (a joiner that sends
+ * none is unchecked, as Akka's). */
+AKTI_INTERNAL bool akti_cl_config_mismatch(const akti_cl_settings *s,
+    const char (*config)[AKTI_CL_CHECK_LEN], uint32_t n, char *why, size_t len);
 
 /* why a node stopped taking part */
 typedef enum akti_cl_stop {
@@ -80,6 +94,8 @@ typedef struct akti_cl_io {
     akti_cl_emit_fn event;
     /* the node stopped taking part (once); may be NULL */
     void (*stopped)(void *arg, akti_cl_stop why);
+    /* a line for the log: level 0 info, 1 warning, 2 error; may be NULL */
+    void (*log)(void *arg, int level, const char *text);
     akti_cl_lease lease;
 } akti_cl_io;
 
@@ -91,6 +107,7 @@ typedef struct akti_cl_node_stats {
     uint64_t heartbeats_sent, heartbeat_answers;
     uint64_t local_health; /* reaper rounds skipped: our own tick late */
     uint64_t leader_actions, sbr_decisions, merges;
+    uint64_t joins_refused; /* joiners refused here, or our join refused */
 } akti_cl_node_stats;
 
 typedef enum akti_cl_phase {

@@ -266,9 +266,18 @@ akti_cl_msg_encode(const akti_cl_msg *m, uint8_t **out, size_t *len)
     switch (m->kind) {
     case AKTI_CLM_INIT_JOIN: {
         Akt__Cluster__InitJoin *b = sc_alloc(&s, sizeof(*b));
-        if (b) {
+        char **cfg = sc_alloc(&s, sizeof(char *) * (m->nconfig + 1));
+        if (b && cfg) {
             akt__cluster__init_join__init(b);
             b->akt_version = "1";
+            for (uint32_t i = 0; i < m->nconfig && i < AKTI_CL_CHECK_MAX; i++) {
+                cfg[i] = (char *)m->config[i];
+            }
+            b->n_config = m->nconfig < AKTI_CL_CHECK_MAX ? m->nconfig
+                                                         : AKTI_CL_CHECK_MAX;
+            b->config = cfg;
+        } else {
+            b = NULL;
         }
         pm.body_case = AKT__CLUSTER__MSG__BODY_INIT_JOIN;
         pm.init_join = b;
@@ -278,6 +287,7 @@ akti_cl_msg_encode(const akti_cl_msg *m, uint8_t **out, size_t *len)
         Akt__Cluster__InitJoinAck *b = sc_alloc(&s, sizeof(*b));
         if (b) {
             akt__cluster__init_join_ack__init(b);
+            b->refused = (char *)m->refused;
         }
         pm.body_case = AKT__CLUSTER__MSG__BODY_INIT_JOIN_ACK;
         pm.init_join_ack = b;
@@ -694,14 +704,39 @@ akti_cl_msg_decode(const void *data, size_t len, const akti_cl_wire_limits *lim,
     }
     rc = AKT_EPROTO;
     switch (pm->body_case) {
-    case AKT__CLUSTER__MSG__BODY_INIT_JOIN:
+    case AKT__CLUSTER__MSG__BODY_INIT_JOIN: {
+        const Akt__Cluster__InitJoin *j = pm->init_join;
         out->kind = AKTI_CLM_INIT_JOIN;
-        rc = pm->init_join ? AKT_OK : AKT_EPROTO;
+        if (j == NULL || j->n_config > AKTI_CL_CHECK_MAX) {
+            break;
+        }
+        rc = AKT_OK;
+        for (size_t i = 0; i < j->n_config && rc == AKT_OK; i++) {
+            const char *e = j->config[i];
+            size_t n = e != NULL ? strlen(e) : 0;
+            const char *eq = n > 0 ? strchr(e, '=') : NULL;
+            if (n == 0 || n >= AKTI_CL_CHECK_LEN || eq == NULL || eq == e) {
+                rc = AKT_EPROTO; /* "key=value", within its size */
+            } else {
+                memcpy(out->config[i], e, n + 1);
+            }
+        }
+        out->nconfig = rc == AKT_OK ? (uint32_t)j->n_config : 0;
         break;
-    case AKT__CLUSTER__MSG__BODY_INIT_JOIN_ACK:
+    }
+    case AKT__CLUSTER__MSG__BODY_INIT_JOIN_ACK: {
+        const Akt__Cluster__InitJoinAck *a = pm->init_join_ack;
         out->kind = AKTI_CLM_INIT_JOIN_ACK;
+        size_t n = a != NULL && a->refused != NULL ? strlen(a->refused) : 0;
+        if (n >= AKTI_CL_REFUSED_LEN) {
+            break;
+        }
+        if (n > 0) {
+            memcpy(out->refused, a->refused, n + 1);
+        }
         rc = AKT_OK;
         break;
+    }
     case AKT__CLUSTER__MSG__BODY_INIT_JOIN_NACK:
         out->kind = AKTI_CLM_INIT_JOIN_NACK;
         rc = AKT_OK;

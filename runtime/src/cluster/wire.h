@@ -31,7 +31,15 @@ typedef enum akti_clm_kind {
     AKTI_CLM_GOSSIP,
 } akti_clm_kind;
 
+/* The configuration compatibility check: at most this many "key=value"
+ * entries of at most this many bytes (NUL included). */
+#define AKTI_CL_CHECK_MAX   8
+#define AKTI_CL_CHECK_LEN   160
+#define AKTI_CL_REFUSED_LEN 512
+
 /* One decoded message. Which fields mean something depends on kind:
+ *   INIT_JOIN      config (the joiner's checked settings; none: unchecked)
+ *   INIT_JOIN_ACK  refused ("": welcome to join; else why not)
  *   JOIN           joiner (from's address, roles, app version)
  *   WELCOME/GOSSIP g (the whole state)
  *   GOSSIP_STATUS  g.vc only (the clock), seen_digest
@@ -47,6 +55,9 @@ typedef struct akti_cl_msg {
     int64_t sent_ns;
     uint64_t seen_digest;
     akti_cl_gossip g;
+    char config[AKTI_CL_CHECK_MAX][AKTI_CL_CHECK_LEN];
+    uint32_t nconfig;
+    char refused[AKTI_CL_REFUSED_LEN];
 } akti_cl_msg;
 
 typedef struct akti_cl_wire_limits {
