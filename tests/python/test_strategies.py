@@ -149,6 +149,28 @@ def test_other_strategies_name_the_interpreter_they_need(system):
                in str(e.value)
 
 
+def test_akt_core_refuses_to_load_in_a_subinterpreter():
+    # its state is process-wide, so a subinterpreter's import fails with
+    # an ImportError that says so (3.11: the module's own check; 3.12+: also
+    # Py_mod_multiple_interpreters), never a crash or shared state
+    try:
+        import _interpreters as interp          # 3.13+
+    except ImportError:
+        interp = pytest.importorskip("_xxsubinterpreters")
+    iid = interp.create()
+    try:
+        try:
+            r = interp.run_string(iid, "import akt._core")
+            text = None if r is None else f"{r.type.__name__}: {r.msg}"
+        except Exception as e:                  # 3.11, 3.12: raised here
+            text = str(e)
+    finally:
+        interp.destroy(iid)
+    assert text is not None and "ImportError" in text
+    assert ("loads only in the main interpreter" in text
+            or "does not support loading in subinterpreters" in text)
+
+
 def test_dispatchers_come_from_configuration():
     s = ActorSystem.create_blocking("conf", """
         akt.python.dispatchers {

@@ -2509,6 +2509,18 @@ static int
 mod_exec(PyObject *m)
 {
     pyc_state *st = mstate(m);
+    /* process-wide state (the python-pinned dispatcher's thread-locals,
+     * the persistent actors' runtime tables, akt's type ids) is shared by
+     * every copy of the module: only the main interpreter may load it
+     * (3.12+ also refuse through Py_mod_multiple_interpreters; 3.11 has no
+     * such slot) */
+    if (PyInterpreterState_Get() != PyInterpreterState_Main()) {
+        PyErr_SetString(PyExc_ImportError,
+            "akt._core loads only in the main interpreter (not in a "
+            "subinterpreter): its state is process-wide; "
+            "python-subinterpreter-pool is not implemented");
+        return -1;
+    }
     pyc_object_type.id = akt_type_id(pyc_object_type.name);
     pyc_worker_died_type.id = akt_type_id(pyc_worker_died_type.name);
     pyc_worker_started_type.id = akt_type_id(pyc_worker_started_type.name);
@@ -2620,6 +2632,14 @@ mod_free(void *m)
 
 static PyModuleDef_Slot mod_slots[] = {
     { Py_mod_exec, mod_exec },
+#if PY_VERSION_HEX >= 0x030C0000
+    { Py_mod_multiple_interpreters,
+        Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED },
+#endif
+#if defined(Py_GIL_DISABLED)
+    /* (the GIL orders its state: a free-threaded build enables it) */
+    { Py_mod_gil, Py_MOD_GIL_USED },
+#endif
     { 0, NULL },
 };
 
