@@ -330,3 +330,164 @@ akti_hello_mac(const void *key, size_t klen, const Akt__Remote__Hello *h,
     mac_u64(&m, h->your_token);
     akti_hmac_final(&m, out);
 }
+
+/* --- the data-frame encoder ------------------------------------------------
+ * Protobuf's wire format for Frame{from_uid 1, to_uid 2, token 3 (fixed64),
+ * channel 4, conn_epoch 5, fc_seq 8, fc_bytes 9, batch 11} and
+ * Envelope{recipient 1, sender 2, type_id 3 (fixed64), payload 4, seq 5}:
+ * a tag is (number << 3 | wire type), wire types 0 varint, 1 fixed64,
+ * 2 length-delimited. */
+
+static inline size_t
+vsize(uint64_t v)
+{
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+static inline uint8_t *
+vput(uint8_t *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+static inline uint8_t *
+f64put(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) {
+        p[i] = (uint8_t)(v >> (8 * i));
+    }
+    return p + 8;
+}
+
+static inline size_t
+env_size(const akti_env_out *e)
+{
+    size_t n = 0;
+    if (e->rlen) {
+        n += 1 + vsize(e->rlen) + e->rlen;
+    }
+    if (e->slen) {
+        n += 1 + vsize(e->slen) + e->slen;
+    }
+    if (e->type_id) {
+        n += 1 + 8;
+    }
+    if (e->plen) {
+        n += 1 + vsize(e->plen) + e->plen;
+    }
+    if (e->seq) {
+        n += 1 + vsize(e->seq);
+    }
+    return n;
+}
+
+static size_t
+batch_body_size(const akti_env_out *e, size_t n)
+{
+    size_t b = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t es = env_size(&e[i]);
+        b += 1 + vsize(es) + es;
+    }
+    return b;
+}
+
+static size_t
+hdr_size(const akti_batch_hdr *h)
+{
+    size_t n = 0;
+    n += h->from_uid ? 1 + vsize(h->from_uid) : 0;
+    n += h->to_uid ? 1 + vsize(h->to_uid) : 0;
+    n += h->token ? 1 + 8 : 0;
+    n += h->channel ? 1 + vsize(h->channel) : 0;
+    n += h->conn_epoch ? 1 + vsize(h->conn_epoch) : 0;
+    n += h->fc_seq ? 1 + vsize(h->fc_seq) : 0;
+    n += h->fc_bytes ? 1 + vsize(h->fc_bytes) : 0;
+    return n;
+}
+
+size_t
+akti_batch_size(const akti_batch_hdr *h, const akti_env_out *e, size_t n)
+{
+    size_t b = batch_body_size(e, n);
+    return hdr_size(h) + 1 + vsize(b) + b;
+}
+
+size_t
+akti_batch_pack(
+    const akti_batch_hdr *h, const akti_env_out *e, size_t n, uint8_t *out)
+{
+    uint8_t *p = out;
+    if (h->from_uid) {
+        *p++ = 1 << 3;
+        p = vput(p, h->from_uid);
+    }
+    if (h->to_uid) {
+        *p++ = 2 << 3;
+        p = vput(p, h->to_uid);
+    }
+    if (h->token) {
+        *p++ = 3 << 3 | 1;
+        p = f64put(p, h->token);
+    }
+    if (h->channel) {
+        *p++ = 4 << 3;
+        p = vput(p, h->channel);
+    }
+    if (h->conn_epoch) {
+        *p++ = 5 << 3;
+        p = vput(p, h->conn_epoch);
+    }
+    if (h->fc_seq) {
+        *p++ = 8 << 3;
+        p = vput(p, h->fc_seq);
+    }
+    if (h->fc_bytes) {
+        *p++ = 9 << 3;
+        p = vput(p, h->fc_bytes);
+    }
+    *p++ = 11 << 3 | 2;
+    p = vput(p, batch_body_size(e, n));
+    for (size_t i = 0; i < n; i++) {
+        const akti_env_out *x = &e[i];
+        *p++ = 1 << 3 | 2;
+        p = vput(p, env_size(x));
+        if (x->rlen) {
+            *p++ = 1 << 3 | 2;
+            p = vput(p, x->rlen);
+            memcpy(p, x->recipient, x->rlen);
+            p += x->rlen;
+        }
+        if (x->slen) {
+            *p++ = 2 << 3 | 2;
+            p = vput(p, x->slen);
+            memcpy(p, x->sender, x->slen);
+            p += x->slen;
+        }
+        if (x->type_id) {
+            *p++ = 3 << 3 | 1;
+            p = f64put(p, x->type_id);
+        }
+        if (x->plen) {
+            *p++ = 4 << 3 | 2;
+            p = vput(p, x->plen);
+            memcpy(p, x->payload, x->plen);
+            p += x->plen;
+        }
+        if (x->seq) {
+            *p++ = 5 << 3;
+            p = vput(p, x->seq);
+        }
+    }
+    return (size_t)(p - out);
+}

@@ -67,6 +67,36 @@ AKTI_INTERNAL akt_err akti_frame_decode(const void *data, size_t len,
 AKTI_INTERNAL akt_err akti_frame_check(
     const akti_frame *f, const akti_frame_limits *lim);
 
+/* A data frame's header and one envelope, for the batch encoder below
+ * (strings with their lengths: no strlen on the send path). */
+typedef struct akti_batch_hdr {
+    uint64_t from_uid, to_uid, token;
+    uint32_t channel; /* Akt__Remote__Channel */
+    uint64_t conn_epoch, fc_seq, fc_bytes;
+} akti_batch_hdr;
+
+typedef struct akti_env_out {
+    const char *recipient;
+    size_t rlen;
+    const char *sender; /* may be NULL when slen is 0 */
+    size_t slen;
+    uint64_t type_id;
+    const uint8_t *payload;
+    size_t plen;
+    uint64_t seq;
+} akti_env_out;
+
+/* akti_batch_size / akti_batch_pack -- a Frame whose body is a Batch of
+ * the n envelopes, encoded directly in protobuf's wire format: the same
+ * bytes akt__remote__frame__pack gives for that frame (fields in number
+ * order, proto3 zero values left out), in one pass with the lengths the
+ * sender already has (frame_test.c proves the bytes equal). pack writes
+ * exactly akti_batch_size bytes. */
+AKTI_INTERNAL size_t akti_batch_size(
+    const akti_batch_hdr *h, const akti_env_out *e, size_t n);
+AKTI_INTERNAL size_t akti_batch_pack(
+    const akti_batch_hdr *h, const akti_env_out *e, size_t n, uint8_t *out);
+
 /* akti_hello_mac -- HMAC-SHA256 keyed by the cookie (klen bytes; 0: none)
  * over every field of h but mac, each length-prefixed, after a domain tag:
  * what a Hello's mac must be (idl/remote.proto). */

@@ -613,9 +613,9 @@ static void
 item_view(const tp_item *it, akti_envelope *e)
 {
     e->recipient = it->recipient;
-    e->recipient_len = strlen(it->recipient);
+    e->recipient_len = it->rlen;
     e->sender = it->sender;
-    e->sender_len = strlen(it->sender);
+    e->sender_len = it->slen;
     e->type_id = it->type_id;
     e->payload = it->payload;
     e->payload_len = it->plen;

@@ -70,6 +70,7 @@ typedef struct tp_item {
     char *sender;
     uint8_t *payload;
     size_t plen;
+    uint32_t rlen, slen; /* strlen of recipient, sender */
     char data[];
 } tp_item;
 

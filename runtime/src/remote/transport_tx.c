@@ -39,7 +39,37 @@ item_new(const akti_envelope *e, uint64_t uid)
         memcpy(it->payload, e->payload, e->payload_len);
     }
     it->plen = e->payload_len;
+    it->rlen = (uint32_t)e->recipient_len; /* checked: <= 1024 */
+    it->slen = (uint32_t)slen;
     return it;
+}
+
+static inline void
+fill_env_out(akti_env_out *o, const tp_item *it)
+{
+    o->recipient = it->recipient;
+    o->rlen = it->rlen;
+    o->sender = it->sender;
+    o->slen = it->slen;
+    o->type_id = it->type_id;
+    o->payload = it->payload;
+    o->plen = it->plen;
+    o->seq = it->seq;
+}
+
+/* data_pack -- a data frame of the n envelopes (akti_batch_pack: protobuf's
+ * bytes without protobuf-c's two passes and strlen calls); a new nng_msg,
+ * or NULL on ENOMEM */
+static nng_msg *
+data_pack(const akti_batch_hdr *h, const akti_env_out *e, size_t n)
+{
+    size_t len = akti_batch_size(h, e, n);
+    nng_msg *m;
+    if (nng_msg_alloc(&m, len) != 0) {
+        return NULL;
+    }
+    akti_batch_pack(h, e, n, nng_msg_body(m));
+    return m;
 }
 
 static void
@@ -592,14 +622,10 @@ akti_tp_data_writer(void *arg)
     akti_assoc *a = c->a;
     akti_tp *tp = a->tp;
     uint32_t maxb = c->kind == AKTI_CH_LARGE ? 1 : tp->o.batch_max_envelopes;
-    Akt__Remote__Envelope *envs = calloc(maxb, sizeof(*envs));
-    Akt__Remote__Envelope **ptrs = calloc(maxb, sizeof(*ptrs));
+    akti_env_out *envs = calloc(maxb, sizeof(*envs));
     tp_item **items = calloc(maxb, sizeof(*items));
-    if (envs == NULL || ptrs == NULL || items == NULL) {
+    if (envs == NULL || items == NULL) {
         abort();
-    }
-    for (uint32_t i = 0; i < maxb; i++) {
-        ptrs[i] = &envs[i];
     }
     drop_list d = { 0 };
     pthread_mutex_lock(&a->mu);
@@ -628,7 +654,7 @@ akti_tp_data_writer(void *arg)
                 continue;
             }
             items[n++] = it;
-            bytes += it->plen + strlen(it->recipient) + 24;
+            bytes += it->plen + it->rlen + 24;
             c->fc_sent++;
             c->fc_sent_bytes += it->plen;
         }
@@ -644,22 +670,16 @@ akti_tp_data_writer(void *arg)
             large_send(tp, a, c, items[0], uid, token, fc_seq, fc_bytes);
         } else if (n > 0) {
             for (uint32_t i = 0; i < n; i++) {
-                fill_pb_env(&envs[i], items[i]);
+                fill_env_out(&envs[i], items[i]);
             }
-            Akt__Remote__Frame f = AKT__REMOTE__FRAME__INIT;
-            Akt__Remote__Batch b = AKT__REMOTE__BATCH__INIT;
-            b.n_envelopes = n;
-            b.envelopes = ptrs;
-            f.from_uid = tp->uid;
-            f.to_uid = uid;
-            f.token = token;
-            f.channel = AKT__REMOTE__CHANNEL__ORDINARY;
-            f.conn_epoch = atomic_load(&c->epoch);
-            f.fc_seq = fc_seq;
-            f.fc_bytes = fc_bytes;
-            f.body_case = AKT__REMOTE__FRAME__BODY_BATCH;
-            f.batch = &b;
-            nng_msg *m = tp_pack(tp, &f);
+            akti_batch_hdr h = { .from_uid = tp->uid,
+                .to_uid = uid,
+                .token = token,
+                .channel = AKT__REMOTE__CHANNEL__ORDINARY,
+                .conn_epoch = atomic_load(&c->epoch),
+                .fc_seq = fc_seq,
+                .fc_bytes = fc_bytes };
+            nng_msg *m = data_pack(&h, envs, n);
             if (m != NULL && chan_send(tp, a, c, m) == 0) {
                 STAT_ADD(tp, envelopes_sent, n);
             }
@@ -671,7 +691,6 @@ akti_tp_data_writer(void *arg)
     }
     pthread_mutex_unlock(&a->mu);
     free(envs);
-    free(ptrs);
     free(items);
     return NULL;
 }
@@ -685,23 +704,16 @@ static bool
 inline_send(akti_tp *tp, tp_chan *c, tp_item *it, uint64_t uid, uint64_t token,
     uint64_t fc_seq, uint64_t fc_bytes)
 {
-    Akt__Remote__Envelope pe;
-    fill_pb_env(&pe, it);
-    Akt__Remote__Envelope *pp = &pe;
-    Akt__Remote__Batch b = AKT__REMOTE__BATCH__INIT;
-    b.n_envelopes = 1;
-    b.envelopes = &pp;
-    Akt__Remote__Frame f = AKT__REMOTE__FRAME__INIT;
-    f.from_uid = tp->uid;
-    f.to_uid = uid;
-    f.token = token;
-    f.channel = AKT__REMOTE__CHANNEL__ORDINARY;
-    f.conn_epoch = atomic_load(&c->epoch);
-    f.fc_seq = fc_seq;
-    f.fc_bytes = fc_bytes;
-    f.body_case = AKT__REMOTE__FRAME__BODY_BATCH;
-    f.batch = &b;
-    nng_msg *m = tp_pack(tp, &f);
+    akti_env_out e;
+    fill_env_out(&e, it);
+    akti_batch_hdr h = { .from_uid = tp->uid,
+        .to_uid = uid,
+        .token = token,
+        .channel = AKT__REMOTE__CHANNEL__ORDINARY,
+        .conn_epoch = atomic_load(&c->epoch),
+        .fc_seq = fc_seq,
+        .fc_bytes = fc_bytes };
+    nng_msg *m = data_pack(&h, &e, 1);
     if (m == NULL) {
         return false;
     }
