@@ -927,6 +927,114 @@ pj_delete_to(void *impl, const char *pid, uint64_t to)
     return pj_queue(j, &r, true, false);
 }
 
+/* A query read page by page in one snapshot (REPEATABLE READ READ ONLY),
+ * so the pages add up to a point-in-time result: each page asks for at
+ * most PAGE rows after the cursor that the rows before it advanced. */
+typedef struct pg_pager pg_pager;
+struct pg_pager {
+    const char *sql;
+    int nparams; /* the last parameter is the page's row limit */
+    const Oid *types;
+    const int *fmts;
+    /* the parameters before the limit, from the cursor */
+    void (*params)(pg_pager *p, const char **vals, int *lens);
+    /* row i: checked (AKT_EPROTO), handed on, the cursor advanced */
+    akt_err (*row)(pg_pager *p, PGresult *res, int i);
+};
+
+static akt_err
+pg_paged(pj *j, uint64_t max, pg_pager *p)
+{
+    PGconn *c = pool_get(&j->readers, NULL);
+    if (c == NULL) {
+        return AKT_EPEER;
+    }
+    akt_err out
+        = pg_exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", NULL)
+        ? AKT_OK
+        : pg_errmap(c);
+    uint64_t count = 0;
+    while (out == AKT_OK && count < max) {
+        uint64_t want = max - count < PAGE ? max - count : PAGE;
+        uint8_t b_lim[8];
+        akti_be64_put(b_lim, want);
+        const char *vals[4];
+        int lens[4];
+        p->params(p, vals, lens);
+        vals[p->nparams - 1] = (const char *)b_lim;
+        lens[p->nparams - 1] = 8;
+        PGresult *res = PQexecParams(
+            c, p->sql, p->nparams, p->types, vals, lens, p->fmts, 1);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+            PQclear(res);
+            out = pg_errmap(c);
+            break;
+        }
+        int rows = PQntuples(res);
+        for (int i = 0; i < rows && out == AKT_OK; i++) {
+            out = p->row(p, res, i);
+            count++;
+        }
+        PQclear(res);
+        if ((uint64_t)rows < want) {
+            break;
+        }
+    }
+    pg_exec(c, out == AKT_OK ? "COMMIT" : "ROLLBACK", NULL);
+    pool_put(&j->readers, c);
+    return out;
+}
+
+/* the rows of the by-tag query (offset, pid, event) and of the all-events
+ * query (pid, event; the offset is the event's global sequence number) */
+typedef struct {
+    pg_pager p;
+    const char *tag; /* NULL: every event */
+    size_t tl;
+    uint64_t next; /* the offset of the last row handed on */
+    uint8_t b_after[8];
+    akt_journal_tag_fn fn;
+    void *arg;
+    char tagbuf[AKT_PERSIST_MAX_TAGS * (AKT_PERSIST_MAX_TAG_LEN + 1)];
+    const char *tagv[AKT_PERSIST_MAX_TAGS];
+    char pidbuf[MAX_PID_LEN + 1];
+} ev_pager;
+
+static void
+ev_params(pg_pager *p, const char **vals, int *lens)
+{
+    ev_pager *e = (ev_pager *)p;
+    akti_be64_put(
+        e->b_after, e->next > (uint64_t)INT64_MAX ? INT64_MAX : e->next);
+    int k = 0;
+    if (e->tag != NULL) {
+        vals[k] = e->tag;
+        lens[k++] = (int)e->tl;
+    }
+    vals[k] = (const char *)e->b_after;
+    lens[k] = 8;
+}
+
+static akt_err
+ev_row(pg_pager *p, PGresult *res, int i)
+{
+    ev_pager *e = (ev_pager *)p;
+    int pcol = e->tag != NULL ? 1 : 0; /* the tag query leads with offset */
+    akt_prepr ev;
+    int plen = PQgetlength(res, i, pcol);
+    if ((pcol == 1 && PQgetlength(res, i, 0) != 8) || plen <= 0
+        || plen > MAX_PID_LEN
+        || !row_event(
+            res, i, pcol + 1, &ev, e->tagbuf, sizeof e->tagbuf, e->tagv)) {
+        return AKT_EPROTO;
+    }
+    e->next = pcol == 1 ? akti_be64_get((const uint8_t *)PQgetvalue(res, i, 0))
+                        : ev.gseq;
+    memcpy(e->pidbuf, PQgetvalue(res, i, pcol), (size_t)plen);
+    e->pidbuf[plen] = '\0';
+    return e->fn(e->arg, e->next, e->pidbuf, &ev);
+}
+
 static akt_err
 pj_by_tag(void *impl, const char *tag, uint64_t after, uint64_t max,
     akt_journal_tag_fn fn, void *arg)
@@ -939,61 +1047,44 @@ pj_by_tag(void *impl, const char *tag, uint64_t after, uint64_t max,
     if (max == 0) {
         return AKT_OK;
     }
-    PGconn *c = pool_get(&j->readers, NULL);
-    if (c == NULL) {
-        return AKT_EPEER;
+    static const int fmts[3] = { 0, 1, 1 };
+    static const Oid types[3] = { OID_TEXT, OID_INT8, OID_INT8 };
+    ev_pager e = { .p = { j->q_tag, 3, types, fmts, ev_params, ev_row },
+        .tag = tag,
+        .tl = tl,
+        .next = after,
+        .fn = fn,
+        .arg = arg };
+    return pg_paged(j, max, &e.p);
+}
+
+/* persistence ids in byte order, paged after the last one handed on */
+typedef struct {
+    pg_pager p;
+    char next[MAX_PID_LEN + 1];
+    akt_journal_pid_fn fn;
+    void *arg;
+} pid_pager;
+
+static void
+pid_params(pg_pager *p, const char **vals, int *lens)
+{
+    pid_pager *q = (pid_pager *)p;
+    vals[0] = q->next;
+    lens[0] = (int)strlen(q->next);
+}
+
+static akt_err
+pid_row(pg_pager *p, PGresult *res, int i)
+{
+    pid_pager *q = (pid_pager *)p;
+    int plen = PQgetlength(res, i, 0);
+    if (plen <= 0 || plen > MAX_PID_LEN) {
+        return AKT_EPROTO;
     }
-    /* one snapshot for every page: a point-in-time result */
-    akt_err out
-        = pg_exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", NULL)
-        ? AKT_OK
-        : pg_errmap(c);
-    uint64_t next = after, count = 0;
-    char tagbuf[AKT_PERSIST_MAX_TAGS * (AKT_PERSIST_MAX_TAG_LEN + 1)];
-    const char *tagv[AKT_PERSIST_MAX_TAGS];
-    char pidbuf[MAX_PID_LEN + 1];
-    while (out == AKT_OK && count < max) {
-        uint64_t want = max - count < PAGE ? max - count : PAGE;
-        uint8_t b_after[8], b_lim[8];
-        akti_be64_put(b_after, next > (uint64_t)INT64_MAX ? INT64_MAX : next);
-        akti_be64_put(b_lim, want);
-        const char *vals[3]
-            = { tag, (const char *)b_after, (const char *)b_lim };
-        int lens[3] = { (int)tl, 8, 8 };
-        static const int fmts[3] = { 0, 1, 1 };
-        static const Oid types[3] = { OID_TEXT, OID_INT8, OID_INT8 };
-        PGresult *res
-            = PQexecParams(c, j->q_tag, 3, types, vals, lens, fmts, 1);
-        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-            PQclear(res);
-            out = pg_errmap(c);
-            break;
-        }
-        int rows = PQntuples(res);
-        for (int i = 0; i < rows && out == AKT_OK; i++) {
-            akt_prepr ev;
-            int plen = PQgetlength(res, i, 1);
-            if (PQgetlength(res, i, 0) != 8 || plen > MAX_PID_LEN
-                || !row_event(res, i, 2, &ev, tagbuf, sizeof tagbuf, tagv)) {
-                out = AKT_EPROTO;
-                break;
-            }
-            uint64_t off
-                = akti_be64_get((const uint8_t *)PQgetvalue(res, i, 0));
-            memcpy(pidbuf, PQgetvalue(res, i, 1), (size_t)plen);
-            pidbuf[plen] = '\0';
-            out = fn(arg, off, pidbuf, &ev);
-            next = off;
-            count++;
-        }
-        PQclear(res);
-        if ((uint64_t)rows < want) {
-            break;
-        }
-    }
-    pg_exec(c, out == AKT_OK ? "COMMIT" : "ROLLBACK", NULL);
-    pool_put(&j->readers, c);
-    return out;
+    memcpy(q->next, PQgetvalue(res, i, 0), (size_t)plen);
+    q->next[plen] = '\0';
+    return q->fn(q->arg, q->next);
 }
 
 static akt_err
@@ -1008,52 +1099,13 @@ pj_persistence_ids(void *impl, const char *after, uint64_t max,
     if (max == 0) {
         return AKT_OK;
     }
-    PGconn *c = pool_get(&j->readers, NULL);
-    if (c == NULL) {
-        return AKT_EPEER;
-    }
-    akt_err out
-        = pg_exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", NULL)
-        ? AKT_OK
-        : pg_errmap(c);
-    char next[MAX_PID_LEN + 1];
-    memcpy(next, after, na + 1);
-    uint64_t count = 0;
-    while (out == AKT_OK && count < max) {
-        uint64_t want = max - count < PAGE ? max - count : PAGE;
-        uint8_t b_lim[8];
-        akti_be64_put(b_lim, want);
-        const char *vals[2] = { next, (const char *)b_lim };
-        int lens[2] = { (int)strlen(next), 8 };
-        static const int fmts[2] = { 0, 1 };
-        static const Oid types[2] = { OID_TEXT, OID_INT8 };
-        PGresult *res
-            = PQexecParams(c, j->q_pids, 2, types, vals, lens, fmts, 1);
-        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-            PQclear(res);
-            out = pg_errmap(c);
-            break;
-        }
-        int rows = PQntuples(res);
-        for (int i = 0; i < rows && out == AKT_OK; i++) {
-            int plen = PQgetlength(res, i, 0);
-            if (plen <= 0 || plen > MAX_PID_LEN) {
-                out = AKT_EPROTO;
-                break;
-            }
-            memcpy(next, PQgetvalue(res, i, 0), (size_t)plen);
-            next[plen] = '\0';
-            out = fn(arg, next);
-            count++;
-        }
-        PQclear(res);
-        if ((uint64_t)rows < want) {
-            break;
-        }
-    }
-    pg_exec(c, out == AKT_OK ? "COMMIT" : "ROLLBACK", NULL);
-    pool_put(&j->readers, c);
-    return out;
+    static const int fmts[2] = { 0, 1 };
+    static const Oid types[2] = { OID_TEXT, OID_INT8 };
+    pid_pager q = { .p = { j->q_pids, 2, types, fmts, pid_params, pid_row },
+        .fn = fn,
+        .arg = arg };
+    memcpy(q.next, after, na + 1);
+    return pg_paged(j, max, &q.p);
 }
 
 static akt_err
@@ -1064,57 +1116,13 @@ pj_events_all(
     if (max == 0 || after >= (uint64_t)INT64_MAX) {
         return AKT_OK;
     }
-    PGconn *c = pool_get(&j->readers, NULL);
-    if (c == NULL) {
-        return AKT_EPEER;
-    }
-    akt_err out
-        = pg_exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", NULL)
-        ? AKT_OK
-        : pg_errmap(c);
-    uint64_t next = after, count = 0;
-    char tagbuf[AKT_PERSIST_MAX_TAGS * (AKT_PERSIST_MAX_TAG_LEN + 1)];
-    const char *tagv[AKT_PERSIST_MAX_TAGS];
-    char pidbuf[MAX_PID_LEN + 1];
-    while (out == AKT_OK && count < max) {
-        uint64_t want = max - count < PAGE ? max - count : PAGE;
-        uint8_t b_after[8], b_lim[8];
-        akti_be64_put(b_after, next);
-        akti_be64_put(b_lim, want);
-        const char *vals[2] = { (const char *)b_after, (const char *)b_lim };
-        int lens[2] = { 8, 8 };
-        static const int fmts[2] = { 1, 1 };
-        static const Oid types[2] = { OID_INT8, OID_INT8 };
-        PGresult *res
-            = PQexecParams(c, j->q_all, 2, types, vals, lens, fmts, 1);
-        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-            PQclear(res);
-            out = pg_errmap(c);
-            break;
-        }
-        int rows = PQntuples(res);
-        for (int i = 0; i < rows && out == AKT_OK; i++) {
-            akt_prepr ev;
-            int plen = PQgetlength(res, i, 0);
-            if (plen <= 0 || plen > MAX_PID_LEN
-                || !row_event(res, i, 1, &ev, tagbuf, sizeof tagbuf, tagv)) {
-                out = AKT_EPROTO;
-                break;
-            }
-            memcpy(pidbuf, PQgetvalue(res, i, 0), (size_t)plen);
-            pidbuf[plen] = '\0';
-            out = fn(arg, ev.gseq, pidbuf, &ev);
-            next = ev.gseq;
-            count++;
-        }
-        PQclear(res);
-        if ((uint64_t)rows < want) {
-            break;
-        }
-    }
-    pg_exec(c, out == AKT_OK ? "COMMIT" : "ROLLBACK", NULL);
-    pool_put(&j->readers, c);
-    return out;
+    static const int fmts[2] = { 1, 1 };
+    static const Oid types[2] = { OID_INT8, OID_INT8 };
+    ev_pager e = { .p = { j->q_all, 2, types, fmts, ev_params, ev_row },
+        .next = after,
+        .fn = fn,
+        .arg = arg };
+    return pg_paged(j, max, &e.p);
 }
 
 static void

@@ -626,6 +626,90 @@ START_TEST(tck_journal_reads_all_events_by_global_offset)
 }
 END_TEST
 
+/* what a walk through a long query saw: how many rows, each strictly
+ * after the one before (byte order of ids, offsets) */
+typedef struct pagewalk {
+    size_t n;
+    uint64_t off;
+    char pid[32];
+    bool ordered;
+} pagewalk;
+
+static akt_err
+walk_pid(void *arg, const char *p)
+{
+    pagewalk *w = arg;
+    w->ordered = w->ordered && (w->n == 0 || strcmp(p, w->pid) > 0);
+    snprintf(w->pid, sizeof w->pid, "%s", p);
+    w->n++;
+    return AKT_OK;
+}
+
+static akt_err
+walk_off(void *arg, uint64_t off, const char *p, const akt_prepr *ev)
+{
+    (void)p;
+    (void)ev;
+    pagewalk *w = arg;
+    w->ordered = w->ordered && (w->n == 0 || off > w->off);
+    w->off = off;
+    w->n++;
+    return AKT_OK;
+}
+
+/* the queries go on across the pages a network store reads (PostgreSQL:
+ * 1,000 rows a page): each id and each event exactly once, in order, and
+ * a query resumed inside the second page gives exactly the rest */
+START_TEST(tck_queries_page_through_long_results)
+{
+    enum { IDS = 1203, TAGGED = 2101 };
+    for (size_t i = 0; i < IDS; i++) {
+        char p[32];
+        snprintf(p, sizeof p, "q-%05zu", i);
+        write_evts(p, 1, 1);
+    }
+    const char *bulk[] = { "bulk" };
+    for (uint64_t first = 1; first <= TAGGED; first += 64) {
+        akt_jevent ev[64];
+        void *m[64];
+        size_t n = TAGGED - first + 1 < 64 ? TAGGED - first + 1 : 64;
+        for (size_t i = 0; i < n; i++) {
+            char t[32];
+            snprintf(t, sizeof t, "a-%" PRIu64, first + i);
+            m[i] = evt_new(&tck_evt_type, t, (int64_t)(first + i));
+            ev[i] = (akt_jevent) { m[i], bulk, 1 };
+        }
+        akt_write_status st;
+        ck_assert_int_eq(
+            akt_journal_write_wait(jr, "bulk", first, ev, n, &st), AKT_OK);
+        ck_assert_int_eq(st, AKT_WRITE_OK);
+        for (size_t i = 0; i < n; i++) {
+            akt_msg_free(m[i]);
+        }
+    }
+    pagewalk w = { .ordered = true };
+    ck_assert_int_eq(
+        akt_journal_persistence_ids(jr, NULL, ALL, walk_pid, &w), AKT_OK);
+    ck_assert_uint_eq(w.n, IDS + 2); /* with "bulk" and "p-1" */
+    ck_assert(w.ordered);
+    w = (pagewalk) { .ordered = true };
+    ck_assert_int_eq(akt_journal_events_all(jr, 0, ALL, walk_off, &w), AKT_OK);
+    ck_assert_uint_eq(w.n, 5 + IDS + TAGGED);
+    ck_assert(w.ordered);
+    w = (pagewalk) { .ordered = true };
+    ck_assert_int_eq(
+        akt_journal_events_by_tag(jr, "bulk", 0, ALL, walk_off, &w), AKT_OK);
+    ck_assert_uint_eq(w.n, TAGGED);
+    ck_assert(w.ordered);
+    ck_assert_uint_eq(w.off, TAGGED); /* a tag's offsets have no gaps */
+    w = (pagewalk) { .ordered = true };
+    ck_assert_int_eq(
+        akt_journal_events_by_tag(jr, "bulk", 1500, ALL, walk_off, &w), AKT_OK);
+    ck_assert_uint_eq(w.n, TAGGED - 1500);
+    ck_assert(w.ordered);
+}
+END_TEST
+
 START_TEST(tck_journal_numbers_each_tag_without_gaps)
 {
     const char *both[] = { "green", "blue" }, *green[] = { "green" };
@@ -1258,6 +1342,9 @@ akt_tck_run(const akt_tck_plugin *p)
     if (p->supports_id_queries) {
         tcase_add_test(j, tck_journal_lists_persistence_ids_in_order);
         tcase_add_test(j, tck_journal_reads_all_events_by_global_offset);
+        if (p->supports_tags) {
+            tcase_add_test(j, tck_queries_page_through_long_results);
+        }
         if (p->supports_live) {
             tcase_add_test(j,
                 tck_live_all_hands_over_stored_then_new_events_by_global_offset);
