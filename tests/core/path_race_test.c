@@ -5,6 +5,7 @@
  */
 #include <stdatomic.h>
 
+#include "latch.h"
 #include "testutil.h"
 
 #define PR_SLOTS 64
@@ -13,6 +14,10 @@ static akt_ref pr_refs[PR_SLOTS];
 static pthread_mutex_t pr_mu = PTHREAD_MUTEX_INITIALIZER;
 static atomic_int pr_done;
 static atomic_long pr_ok, pr_stopped;
+/* one count per PR_SLOTS reads of a reader (a turn through every slot):
+ * the writer waits on it so that the readers really run during each round
+ * (on a loaded machine they could otherwise get no turn at all) */
+static t_latch pr_turns = T_LATCH_INIT;
 
 static const akt_behavior pr_beh = { "idle", NULL, 0, NULL };
 static const akt_props pr_props = { .behavior = &pr_beh };
@@ -36,6 +41,9 @@ pr_reader(void *arg)
             ck_assert_str_eq(buf, "");
             atomic_fetch_add(&pr_stopped, 1);
         }
+        if (i % PR_SLOTS == 0) {
+            t_latch_add(&pr_turns, 1);
+        }
     }
     return NULL;
 }
@@ -56,10 +64,15 @@ START_TEST(ref_path_of_stopping_and_recycled_actors_is_safe)
     for (int i = 0; i < 2; i++) {
         ck_assert_int_eq(pthread_create(&th[i], NULL, pr_reader, NULL), 0);
     }
+    /* every ref is alive until the first stop: a turn of each reader
+     * reads only valid paths */
+    ck_assert(t_latch_wait(&pr_turns, 2, 30000));
+    ck_assert(atomic_load(&pr_ok) > 0);
     /* stop and respawn under fresh names: each stop frees a name the
      * readers may be formatting, each spawn may reuse a cell they hold a
      * stale ref to */
     for (int round = 0; round < 40; round++) {
+        int64_t turns = t_latch_get(&pr_turns);
         for (int i = 0; i < PR_SLOTS; i++) {
             pthread_mutex_lock(&pr_mu);
             akt_ref old = pr_refs[i];
@@ -84,12 +97,13 @@ START_TEST(ref_path_of_stopping_and_recycled_actors_is_safe)
                 akt_spawn(sys, &pr_props, name, &pr_refs[i]), AKT_OK);
         }
         pthread_mutex_unlock(&pr_mu);
+        /* the readers went through the slots while this round ran */
+        ck_assert(t_latch_wait(&pr_turns, turns + 1, 30000));
     }
     atomic_store(&pr_done, 1);
     for (int i = 0; i < 2; i++) {
         pthread_join(th[i], NULL);
     }
-    ck_assert(atomic_load(&pr_ok) > 0);
     t_teardown(sys, 0);
 }
 END_TEST
