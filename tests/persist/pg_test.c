@@ -14,11 +14,15 @@
  */
 #include <check.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <libpq-fe.h>
+#include <stdatomic.h>
 
 #include "akt/akt.h"
 #include "akt/persistence.h"
@@ -139,11 +143,35 @@ END_TEST
 
 /* --- generated persistent actors on PostgreSQL, from the configuration ---- */
 
+/* events of the long histories carry amounts BIG + seq: each must come
+ * right after the one before (order_breaks counts those that do not) */
+#define BIG 1000000
+static _Atomic int64_t order_prev, order_breaks;
+static _Atomic int recovery_failures;
+static char failure_text[512];
+
 static void
 apply_deposited(ledger_AccountState *s, const ledger_Deposited *e)
 {
     s->balance += e->amount;
     s->replayed += !s->recovered;
+    if (e->amount > BIG) {
+        int64_t prev = atomic_exchange(&order_prev, e->amount);
+        if (prev != 0 && e->amount != prev + 1) {
+            atomic_fetch_add(&order_breaks, 1);
+        }
+    }
+}
+
+static void
+recovery_failed(
+    ledger_AccountState *s, akt_ctx *ctx, akt_err rc, const char *why)
+{
+    (void)s;
+    (void)ctx;
+    (void)rc;
+    snprintf(failure_text, sizeof failure_text, "%s", why);
+    atomic_fetch_add(&recovery_failures, 1);
 }
 
 static void
@@ -216,20 +244,22 @@ static const ledger_AccountHandlers account = {
     .snapshot_take = snapshot_take,
     .snapshot_every = 4,
     .recovery_completed = recovered,
+    .recovery_failed = recovery_failed,
 };
 
 static akt_system *
-pg_system(void)
+pg_system_with(const char *extra)
 {
     char conf[2048];
     snprintf(conf, sizeof conf,
+        "%s"
         "akt.persistence.journal.plugin = postgresql\n"
         "akt.persistence.journal.postgresql.conninfo = \"%s\"\n"
         "akt.persistence.journal.postgresql.schema = %s\n"
         "akt.persistence.snapshot-store.plugin = postgresql\n"
         "akt.persistence.snapshot-store.postgresql.conninfo = \"%s\"\n"
         "akt.persistence.snapshot-store.postgresql.schema = %s\n",
-        pg.conninfo, schema, pg.conninfo, schema);
+        extra, pg.conninfo, schema, pg.conninfo, schema);
     akt_config *cfg;
     ck_assert_int_eq(
         akt_config_parse_string(conf, strlen(conf), "pg_test", &cfg, NULL),
@@ -241,6 +271,12 @@ pg_system(void)
     ck_assert_msg(
         akt_persistence_start(sys, reg, &err) == AKT_OK, "%s", err.message);
     return sys;
+}
+
+static akt_system *
+pg_system(void)
+{
+    return pg_system_with("");
 }
 
 static ledger_AccountRef
@@ -367,6 +403,249 @@ START_TEST(postgresql_without_a_connection_string_fails_naming_the_key)
 }
 END_TEST
 
+/* --- asynchronous recovery on PostgreSQL -----------------------------------
+ */
+
+/* pid's events 1..n with amounts BIG + seq, written in atomic writes of 250 */
+static void
+write_history(const char *pid, int n)
+{
+    akt_journal *j = open_j();
+    ledger_Deposited **es = calloc(250, sizeof(*es));
+    akt_jevent *evs = calloc(250, sizeof(*evs));
+    for (int first = 1; first <= n; first += 250) {
+        int k = n - first + 1 < 250 ? n - first + 1 : 250;
+        for (int i = 0; i < k; i++) {
+            es[i] = ledger_deposited_new(BIG + first + i);
+            evs[i].msg = es[i];
+        }
+        akt_write_status st;
+        ck_assert_int_eq(akt_journal_write_wait(
+                             j, pid, (uint64_t)first, evs, (size_t)k, &st),
+            AKT_OK);
+        for (int i = 0; i < k; i++) {
+            akt_msg_free(es[i]);
+        }
+    }
+    free(es);
+    free(evs);
+    akt_journal_close(j);
+}
+
+static int64_t
+history_sum(int n)
+{
+    return (int64_t)n * BIG + (int64_t)n * (n + 1) / 2;
+}
+
+static PGconn *
+sql_open(void)
+{
+    PGconn *c = PQconnectdb(pg.conninfo);
+    ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
+    return c;
+}
+
+static void
+sql(PGconn *c, const char *fmt, ...)
+{
+    char q[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(q, sizeof q, fmt, ap);
+    va_end(ap);
+    PGresult *r = PQexec(c, q);
+    ExecStatusType st = PQresultStatus(r);
+    ck_assert_msg(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s", q,
+        PQerrorMessage(c));
+    PQclear(r);
+}
+
+/* take the events table (the recovery's replay then waits for it) */
+static PGconn *
+lock_events(void)
+{
+    PGconn *c = sql_open();
+    sql(c, "BEGIN; LOCK TABLE %s.akt_events IN ACCESS EXCLUSIVE MODE", schema);
+    return c;
+}
+
+/* wait until another session waits for a lock: the recovery is then
+ * blocked inside its read. Asked on a connection of its own (in the
+ * locking transaction pg_stat_activity would stay the snapshot of its
+ * first read). */
+static void
+await_blocked_reader(void)
+{
+    PGconn *c = sql_open();
+    for (int i = 0; i < 20000; i++) {
+        PGresult *r = PQexec(c,
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+            "'Lock' AND pid <> pg_backend_pid()");
+        ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+        int n = atoi(PQgetvalue(r, 0, 0));
+        PQclear(r);
+        if (n > 0) {
+            PQfinish(c);
+            return;
+        }
+        usleep(1000); /* polling a condition, not a fixed wait */
+    }
+    ck_abort_msg("the recovery never reached its read");
+}
+
+/* a plain actor on the same dispatcher: each Get it receives (told, so a
+ * dispatcher worker runs it, not the sender's thread) counts down */
+static t_latch plain_seen = T_LATCH_INIT;
+
+static akt_err
+plain_get(void *state, akt_ctx *ctx, const void *msg)
+{
+    (void)state;
+    (void)ctx;
+    (void)msg;
+    t_latch_add(&plain_seen, 1);
+    return AKT_OK;
+}
+static const akt_handler plain_handlers[] = { { &ledger_get_desc, plain_get } };
+static const akt_behavior plain_beh = { "plain", plain_handlers, 1, NULL };
+static const akt_props plain_props = { .behavior = &plain_beh };
+
+#define ONE_WORKER "akt.actor.default-dispatcher.workers = 1\n"
+
+/* With one dispatcher worker, a persistent actor whose replay is blocked
+ * on the server (its events table locked) does not hold that worker: a
+ * plain actor on the same dispatcher answers meanwhile (were the read on
+ * the worker, the answer could not come and the call would time out).
+ * Once the lock goes, the recovery completes with every event. */
+START_TEST(a_recovery_waiting_on_the_server_does_not_hold_a_dispatcher_worker)
+{
+    write_history("ledger.Account|w", 300);
+    PGconn *lk = lock_events();
+    akt_system *sys = pg_system_with(ONE_WORKER);
+    ledger_AccountRef a = spawn(sys, "w");
+    await_blocked_reader();
+    akt_ref p;
+    ck_assert_int_eq(akt_spawn(sys, &plain_props, "plain", &p), AKT_OK);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(akt_tell(p, ledger_get_new(), AKT_REF_NONE), AKT_OK);
+    }
+    ck_assert_msg(t_latch_wait(&plain_seen, 3, 10000),
+        "the plain actor was not served while the recovery waited");
+    ledger_Balance *b = NULL;
+    uint32_t running = 0;
+    ck_assert_int_eq(
+        akt_persistence_recovery_stats(sys, &running, NULL), AKT_OK);
+    ck_assert_uint_eq(running, 1); /* still recovering */
+    sql(lk, "COMMIT");
+    PQfinish(lk);
+    ck_assert_int_eq(
+        ledger_account_call_get(a, ledger_get_new(), AKT_SEC(20), &b, NULL),
+        AKT_OK);
+    ck_assert_int_eq(b->balance, history_sum(300));
+    ck_assert_uint_eq(b->seq, 300);
+    akt_msg_free(b);
+    akt_system_free(sys);
+}
+END_TEST
+
+/* A history of 5,000 events (five chunks of AKT_PERSIST_RECOVERY_CHUNK)
+ * recovers in order with nothing lost or applied twice: each amount
+ * follows the one before, the sum and count are exact, numbering goes on
+ * after it. */
+START_TEST(a_long_history_recovers_in_order_in_chunks)
+{
+    write_history("ledger.Account|long", 5000);
+    atomic_store(&order_prev, 0);
+    atomic_store(&order_breaks, 0);
+    akt_system *sys = pg_system_with(ONE_WORKER);
+    ledger_AccountRef a = spawn(sys, "long");
+    ledger_Balance *b = NULL;
+    ck_assert_int_eq(
+        ledger_account_call_get(a, ledger_get_new(), AKT_SEC(60), &b, NULL),
+        AKT_OK);
+    ck_assert_int_eq(b->balance, history_sum(5000));
+    ck_assert_int_eq(b->replayed, 5000);
+    ck_assert_uint_eq(b->seq, 5000);
+    akt_msg_free(b);
+    ck_assert_int_eq(atomic_load(&order_prev), BIG + 5000);
+    ck_assert_int_eq(atomic_load(&order_breaks), 0);
+    ck_assert_int_eq(ledger_account_call_deposit(
+                         a, ledger_deposit_new(1), AKT_SEC(20), &b, NULL),
+        AKT_OK);
+    ck_assert_uint_eq(b->seq, 5001);
+    akt_msg_free(b);
+    akt_system_free(sys);
+}
+END_TEST
+
+/* An actor stopped while its replay waits on the server gives its permit
+ * back at once (running 0), and the read it left is dropped: after the
+ * lock goes, a new incarnation recovers the whole history. */
+START_TEST(an_actor_stopped_during_its_recovery_gives_the_permit_back)
+{
+    write_history("ledger.Account|s", 2000);
+    PGconn *lk = lock_events();
+    akt_system *sys = pg_system_with(ONE_WORKER);
+    ledger_AccountRef a = spawn(sys, "s");
+    await_blocked_reader();
+    akt_future *f;
+    ck_assert_int_eq(akt_watch_future(a.ref, &f), AKT_OK);
+    ck_assert_int_eq(akt_stop(a.ref), AKT_OK);
+    ck_assert_int_eq(akt_future_wait(f, AKT_SEC(10), NULL), AKT_OK);
+    akt_future_release(f);
+    uint32_t running = 9;
+    ck_assert_int_eq(
+        akt_persistence_recovery_stats(sys, &running, NULL), AKT_OK);
+    ck_assert_uint_eq(running, 0);
+    sql(lk, "COMMIT");
+    PQfinish(lk);
+    a = spawn(sys, "s");
+    ledger_Balance *b = NULL;
+    ck_assert_int_eq(
+        ledger_account_call_get(a, ledger_get_new(), AKT_SEC(20), &b, NULL),
+        AKT_OK);
+    ck_assert_int_eq(b->balance, history_sum(2000));
+    ck_assert_uint_eq(b->seq, 2000);
+    akt_msg_free(b);
+    akt_system_free(sys);
+}
+END_TEST
+
+/* A record that does not decode in the middle of a long history (event
+ * 3,000 of 4,000, in the third chunk) fails the recovery: the hook hears
+ * the persistence id and the sequence number, the actor stops, the permit
+ * comes back. */
+START_TEST(a_journal_error_during_the_replay_fails_the_recovery)
+{
+    write_history("ledger.Account|bad", 4000);
+    PGconn *c = sql_open();
+    sql(c,
+        "UPDATE %s.akt_events SET data = '\\xc1c1c1'::bytea WHERE pid = "
+        "'ledger.Account|bad' AND seq = 3000",
+        schema);
+    PQfinish(c);
+    atomic_store(&recovery_failures, 0);
+    atomic_store(&order_prev, 0);
+    akt_system *sys = pg_system_with(ONE_WORKER);
+    ledger_AccountRef a = spawn(sys, "bad");
+    akt_future *f;
+    ck_assert_int_eq(akt_watch_future(a.ref, &f), AKT_OK);
+    ck_assert_int_eq(akt_future_wait(f, AKT_SEC(30), NULL), AKT_OK);
+    akt_future_release(f);
+    ck_assert_int_eq(atomic_load(&recovery_failures), 1);
+    ck_assert_msg(strstr(failure_text, "ledger.Account|bad")
+            && strstr(failure_text, "3000"),
+        "%s", failure_text);
+    ck_assert_int_eq(atomic_load(&order_prev), BIG + 2999); /* up to it */
+    uint32_t running = 9;
+    ck_assert_int_eq(
+        akt_persistence_recovery_stats(sys, &running, NULL), AKT_OK);
+    ck_assert_uint_eq(running, 0);
+    akt_system_free(sys);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -387,6 +666,12 @@ main(void)
     tcase_add_test(
         tc, postgresql_without_a_connection_string_fails_naming_the_key);
     tcase_add_test(tc, a_live_query_hears_the_commits_of_another_process);
+    tcase_add_test(
+        tc, a_recovery_waiting_on_the_server_does_not_hold_a_dispatcher_worker);
+    tcase_add_test(tc, a_long_history_recovers_in_order_in_chunks);
+    tcase_add_test(
+        tc, an_actor_stopped_during_its_recovery_gives_the_permit_back);
+    tcase_add_test(tc, a_journal_error_during_the_replay_fails_the_recovery);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

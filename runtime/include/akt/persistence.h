@@ -487,6 +487,17 @@ AKT_API akt_err akt_persistence_start_with(
  * AKT_EINVAL (n == 0). A new bound applies from the next release. */
 #define AKT_PERSIST_DEFAULT_MAX_RECOVERIES 50
 AKT_API akt_err akt_persistence_set_max_recoveries(akt_system *sys, uint32_t n);
+/* Where recovery reads run: inline in the actor's turn (LMDB journal and
+ * snapshot store: a one-id recovery costs ~10 us, less than a hand-off to
+ * another thread) or asynchronously (any other plug-in, PostgreSQL: the
+ * snapshot, the highest sequence number and the events, in chunks of
+ * AKT_PERSIST_RECOVERY_CHUNK, are read by the persistence's reader
+ * threads, never on a dispatcher thread, and applied in the actor's
+ * turns). akt_persistence_set_async_recovery(sys, true) sends the LMDB
+ * reads there too (tests, benches); it applies to recoveries starting
+ * after the call. */
+#define AKT_PERSIST_RECOVERY_CHUNK 1024
+AKT_API akt_err akt_persistence_set_async_recovery(akt_system *sys, bool on);
 /* recoveries running now and waiting for a permit (either may be NULL) */
 AKT_API akt_err akt_persistence_recovery_stats(
     akt_system *sys, uint32_t *running, uint32_t *waiting);

@@ -476,6 +476,18 @@ replay_one(void *arg, const akt_prepr *ev)
     return rc;
 }
 
+const char *
+akti_journal_plugin(const akt_journal *j)
+{
+    return j->ops->name ? j->ops->name : "";
+}
+
+const char *
+akti_snapshot_plugin(const akt_snapshot_store *s)
+{
+    return s->ops->name ? s->ops->name : "";
+}
+
 akt_err
 akt_journal_replay(akt_journal *j, akt_system *sys, const char *pid,
     uint64_t from, uint64_t to, uint64_t max, akt_replay_fn fn, void *arg,

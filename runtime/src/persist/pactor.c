@@ -68,18 +68,36 @@ typedef struct pext {
     uint32_t pmax, running;
     pwait *q; /* ring */
     size_t qhead, qn, qcap;
+    /* asynchronous recovery reads (journals whose reads may block on a
+     * server: every plug-in but LMDB, or all with
+     * akt_persistence_set_async_recovery): RREADERS reader threads, a FIFO
+     * of recoveries waiting for their next read. Each running recovery has
+     * at most one read queued or running, so the FIFO holds at most
+     * max-concurrent-recoveries entries. */
+    atomic_bool async_reads;
+    pthread_mutex_t rmu;
+    pthread_cond_t rcv;
+    struct rread *rhead, *rtail;
+    bool rstarted, rclosing;
+    pthread_t rth[2];
+    int nrth;
 } pext;
+
+static void rreaders_stop(pext *x);
 
 static void
 pext_terminated(akt_system *sys, void *arg)
 {
     (void)sys;
     pext *x = arg;
+    rreaders_stop(x); /* before the journal: readers use it */
     akt_journal_close(
         x->j); /* pending callbacks tell dead actors: dead letters */
     akt_snapshot_store_close(x->s);
     akt_state_store_close(x->st);
     pthread_mutex_destroy(&x->pmu);
+    pthread_mutex_destroy(&x->rmu);
+    pthread_cond_destroy(&x->rcv);
     free(x->q);
     free(x);
 }
@@ -111,9 +129,19 @@ akt_persistence_start_with(
     x->pmax = AKT_PERSIST_DEFAULT_MAX_RECOVERIES;
     x->dl = (akt_delivery_options) { AKT_SEC(5), 5, 100000, 10000 };
     pthread_mutex_init(&x->pmu, NULL);
+    pthread_mutex_init(&x->rmu, NULL);
+    pthread_cond_init(&x->rcv, NULL);
+    /* LMDB reads are memory-mapped page reads (one id recovers in ~10 us):
+     * they run inline in the actor's turn; any other plug-in's reads go to
+     * the reader threads */
+    atomic_init(&x->async_reads,
+        strcmp(akti_journal_plugin(j), "lmdb") != 0
+            || (s != NULL && strcmp(akti_snapshot_plugin(s), "lmdb") != 0));
     akt_err rc = akti_system_ext_set(sys, PERSIST_EXT_SLOT, &pext_ops, x);
     if (rc != AKT_OK) {
         pthread_mutex_destroy(&x->pmu);
+        pthread_mutex_destroy(&x->rmu);
+        pthread_cond_destroy(&x->rcv);
         free(x);
     }
     return rc;
@@ -134,6 +162,17 @@ akt_persistence_set_max_recoveries(akt_system *sys, uint32_t n)
     pthread_mutex_unlock(&x->pmu);
     /* a larger bound lets waiting recoveries start at their next release
      * (or the next request); nothing is granted from here */
+    return AKT_OK;
+}
+
+akt_err
+akt_persistence_set_async_recovery(akt_system *sys, bool on)
+{
+    pext *x = pext_get(sys);
+    if (x == NULL) {
+        return AKT_ENOENT;
+    }
+    atomic_store(&x->async_reads, on); /* recoveries starting from now */
     return AKT_OK;
 }
 
@@ -478,6 +517,8 @@ typedef struct pstate {
     bool recovering; /* in the recovery: deliveries only recorded */
     bool awaiting; /* not recovered yet: commands are stashed */
     int permit; /* PERMIT_* */
+    struct rread *rr; /* the asynchronous recovery's reads (NULL: none) */
+    uint64_t rhighest; /* its highest sequence number */
     /* at-least-once delivery: unconfirmed, in id order */
     delivery *dl;
     size_t ndl, capdl;
@@ -623,6 +664,286 @@ permit_drop(pext *x, uint64_t epoch)
     pthread_mutex_unlock(&x->pmu);
 }
 
+/* --- asynchronous recovery reads -------------------------------------------
+ *
+ * One rread per recovery, shared by the actor (one reference while it
+ * recovers) and the reader pool (one while it is queued or being read).
+ * A read fetches (the first time) the snapshot and the highest sequence
+ * number, then at most AKT_PERSIST_RECOVERY_CHUNK events, and tells them
+ * to the actor as one RecoveryChunk; the actor applies them in its turn
+ * and queues the next read (back-pressure: one chunk in flight). A stop
+ * sets cancel: the reader stops at the next event and tells nothing. */
+
+typedef struct rread {
+    _Atomic int refs;
+    atomic_bool cancel;
+    struct rread *next; /* in the reader FIFO (under rmu) */
+    pext *x;
+    akt_system *sys;
+    akt_ref self;
+    uint64_t epoch;
+    char *pid;
+    bool want_snapshot;
+    uint64_t to; /* def->recovery_to_seq, or UINT64_MAX */
+    uint64_t max; /* def->recovery_replay_max, or UINT64_MAX */
+    /* the reader's own (one read at a time, ordered by the messages) */
+    bool started;
+    uint64_t upto, next_from, left;
+} rread;
+
+typedef struct rev {
+    uint64_t seq;
+    void *ev; /* one reference */
+} rev;
+
+/* what one read found */
+typedef struct rbatch {
+    bool first; /* snapshot and highest are set */
+    bool last; /* the recovery's reads end here */
+    akt_err rc; /* AKT_OK or the read's error (text says what) */
+    char text[sizeof(((akt_persist_error *)0)->text)];
+    void *snap; /* one reference, or NULL */
+    uint64_t snap_seq;
+    uint64_t highest;
+    size_t n;
+    rev evs[];
+} rbatch;
+
+typedef struct pchunk {
+    uint64_t epoch;
+    rbatch *b; /* owned: freed with the message (pchunk_fini) */
+} pchunk;
+
+static void
+rbatch_free(rbatch *b)
+{
+    if (b == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        akt_msg_free(b->evs[i].ev);
+    }
+    if (b->snap) {
+        akt_msg_free(b->snap);
+    }
+    free(b);
+}
+
+static void
+pchunk_fini(void *obj)
+{
+    pchunk *c = obj;
+    rbatch_free(c->b);
+    c->b = NULL;
+}
+
+static const akt_type pchunk_type = {
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_SYSTEM,
+    .name = "akt.persistence.internal.RecoveryChunk",
+    .id = 0x5a3c0e91d2b7f149ull, /* private: never leaves the process */
+    .size = sizeof(pchunk),
+    .align = _Alignof(pchunk),
+    .fini = pchunk_fini,
+};
+
+static void
+rread_unref(rread *r)
+{
+    if (atomic_fetch_sub(&r->refs, 1) == 1) {
+        free(r->pid);
+        free(r);
+    }
+}
+
+/* the actor gives up its reads (stopped): the reader drops them */
+static void
+rread_cancel(rread *r)
+{
+    atomic_store(&r->cancel, true);
+    rread_unref(r);
+}
+
+typedef struct rcollect {
+    rread *r;
+    rbatch *b;
+} rcollect;
+
+static akt_err
+rread_one(void *arg, const akt_prepr *rec, const void *event)
+{
+    rcollect *c = arg;
+    if (atomic_load_explicit(&c->r->cancel, memory_order_relaxed)) {
+        return AKT_ECLOSED; /* stopped: no need to read on */
+    }
+    rbatch *b = c->b;
+    b->evs[b->n].seq = rec->seq;
+    b->evs[b->n].ev = akt_msg_retain(event);
+    b->n++;
+    return AKT_OK;
+}
+
+/* one read of r, on a reader thread; tells the chunk to the actor */
+static void
+rread_run(rread *r)
+{
+    pext *x = r->x;
+    rbatch *b
+        = calloc(1, sizeof(*b) + AKT_PERSIST_RECOVERY_CHUNK * sizeof(rev));
+    akt_persist_error perr = { "" };
+    akt_err rc = AKT_OK;
+    if (b == NULL) {
+        rc = AKT_ENOMEM;
+    } else if (!r->started) {
+        r->started = true;
+        b->first = true;
+        uint64_t from = 0;
+        if (r->want_snapshot) {
+            akt_snapshot_criteria c = akt_snapshot_latest();
+            c.max_seq = r->to;
+            akt_snapshot_meta meta;
+            void *snap = NULL;
+            rc = akt_snapshot_load(
+                x->s, r->sys, r->pid, c, &meta, &snap, &perr);
+            if (rc == AKT_OK) {
+                b->snap = snap;
+                b->snap_seq = from = meta.seq;
+            } else if (rc == AKT_ENOENT) {
+                rc = AKT_OK;
+            }
+        }
+        if (rc == AKT_OK) {
+            rc = akt_journal_highest(x->j, r->pid, &b->highest);
+            if (rc != AKT_OK) {
+                akti_perr(&perr, "cannot read the highest sequence number");
+            }
+        }
+        r->upto = b->highest < r->to ? b->highest : r->to;
+        r->next_from = from + 1;
+        r->left = r->max;
+    }
+    if (rc == AKT_OK && r->next_from <= r->upto && r->left > 0) {
+        uint64_t lim = r->left < AKT_PERSIST_RECOVERY_CHUNK
+            ? r->left
+            : AKT_PERSIST_RECOVERY_CHUNK;
+        rcollect c = { r, b };
+        rc = akt_journal_replay(x->j, r->sys, r->pid, r->next_from, r->upto,
+            lim, rread_one, &c, &perr);
+        if (b->n > 0) {
+            r->next_from = b->evs[b->n - 1].seq + 1;
+            r->left -= b->n;
+        }
+        b->last = b->n < lim || r->next_from > r->upto || r->left == 0;
+    } else if (b != NULL) {
+        b->last = true;
+    }
+    if (atomic_load(&r->cancel)) {
+        rbatch_free(b);
+        return;
+    }
+    pchunk *m = akt_msg_new(&pchunk_type, 0);
+    if (m == NULL) {
+        rbatch_free(b);
+        return; /* the actor stays recovering; its stop cleans up */
+    }
+    if (b == NULL) {
+        b = calloc(1, sizeof(*b));
+        if (b == NULL) {
+            akt_msg_free(m);
+            return;
+        }
+        b->last = true;
+    }
+    b->rc = rc;
+    if (rc != AKT_OK) {
+        b->last = true;
+        snprintf(b->text, sizeof b->text, "%s",
+            perr.text[0] ? perr.text : akt_strerror(rc));
+    }
+    m->epoch = r->epoch;
+    m->b = b;
+    if (akt_tell(r->self, m, AKT_REF_NONE) != AKT_OK) {
+        akt_msg_free(m); /* stopped meanwhile, or the system is going down */
+    }
+}
+
+static void *
+rreader_main(void *arg)
+{
+    pext *x = arg;
+    pthread_mutex_lock(&x->rmu);
+    for (;;) {
+        while (x->rhead == NULL && !x->rclosing) {
+            pthread_cond_wait(&x->rcv, &x->rmu);
+        }
+        rread *r = x->rhead;
+        if (r == NULL) {
+            break; /* closing and nothing queued */
+        }
+        x->rhead = r->next;
+        if (x->rhead == NULL) {
+            x->rtail = NULL;
+        }
+        bool closing = x->rclosing;
+        pthread_mutex_unlock(&x->rmu);
+        if (!closing && !atomic_load(&r->cancel)) {
+            rread_run(r);
+        }
+        rread_unref(r);
+        pthread_mutex_lock(&x->rmu);
+    }
+    pthread_mutex_unlock(&x->rmu);
+    return NULL;
+}
+
+/* queue r's next read (the reader threads start with the first one) */
+static akt_err
+rread_submit(rread *r)
+{
+    pext *x = r->x;
+    pthread_mutex_lock(&x->rmu);
+    if (x->rclosing) {
+        pthread_mutex_unlock(&x->rmu);
+        return AKT_ECLOSED;
+    }
+    if (!x->rstarted) {
+        x->rstarted = true;
+        for (int i = 0; i < 2; i++) {
+            if (pthread_create(&x->rth[i], NULL, rreader_main, x) == 0) {
+                x->nrth++;
+            }
+        }
+    }
+    if (x->nrth == 0) {
+        pthread_mutex_unlock(&x->rmu);
+        return AKT_ENOMEM;
+    }
+    atomic_fetch_add(&r->refs, 1);
+    r->next = NULL;
+    if (x->rtail) {
+        x->rtail->next = r;
+    } else {
+        x->rhead = r;
+    }
+    x->rtail = r;
+    pthread_cond_signal(&x->rcv);
+    pthread_mutex_unlock(&x->rmu);
+    return AKT_OK;
+}
+
+static void
+rreaders_stop(pext *x)
+{
+    pthread_mutex_lock(&x->rmu);
+    x->rclosing = true;
+    pthread_cond_broadcast(&x->rcv);
+    pthread_mutex_unlock(&x->rmu);
+    for (int i = 0; i < x->nrth; i++) {
+        pthread_join(x->rth[i], NULL);
+    }
+    x->nrth = 0;
+}
+
 /* the handler running now on this thread, so akt_persist finds its actor */
 static _Thread_local pstate *cur_ps;
 static _Thread_local const akt_ctx *cur_ctx;
@@ -690,6 +1011,10 @@ p_state_fini(void *state)
     pstate *ps = state;
     if (ps->def == NULL) {
         return; /* never started */
+    }
+    if (ps->rr != NULL) {
+        rread_cancel(ps->rr); /* stopped during the recovery */
+        ps->rr = NULL;
     }
     if (ps->permit == PERMIT_ASKED && ps->x != NULL) {
         permit_drop(ps->x, ps->epoch); /* stopped before it recovered */
@@ -823,25 +1148,24 @@ p_pre_start(void *state, akt_ctx *ctx)
     return rc;
 }
 
-/* the permit came: recovery with this actor current (apply and
- * snapshot_offer may record deliveries), the permit back, then the
- * redelivery of what is unconfirmed and the commands stashed meanwhile */
+/* the recovery ended (rc: AKT_OK, or an error the turn returns; a failed
+ * recovery has stopped the actor): the permit back, then the redelivery of
+ * what is unconfirmed and the commands stashed meanwhile */
 static akt_err
-on_permit(pstate *ps, akt_ctx *ctx, const ppermit *m)
+recovery_end(pstate *ps, akt_ctx *ctx, akt_err rc)
 {
-    if (m->epoch != ps->epoch || ps->permit != PERMIT_ASKED) {
-        return AKT_OK; /* an earlier incarnation's (it gave it back) */
+    if (ps->rr != NULL) {
+        rread_unref(ps->rr);
+        ps->rr = NULL;
     }
-    pstate *sp;
-    const akt_ctx *sc;
-    with_ctx(ps, ctx, &sp, &sc);
-    ps->recovering = true;
-    akt_err rc = recover(ps, ctx);
     ps->recovering = false;
     ps->permit = PERMIT_DONE;
     permit_release(ps->x);
     ps->awaiting = false;
     if (rc == AKT_OK && !ps->stopped && ps->def->delivery) {
+        pstate *sp;
+        const akt_ctx *sc;
+        with_ctx(ps, ctx, &sp, &sc);
         int64_t half = ps->dopt.redeliver_interval_ns / 2;
         ptick *t = akt_msg_new(&ptick_type, 0);
         if (t == NULL) {
@@ -853,20 +1177,138 @@ on_permit(pstate *ps, akt_ctx *ctx, const ppermit *m)
         } else {
             redeliver(ps, ctx); /* what recovery recorded: at once */
         }
+        cur_ps = sp;
+        cur_ctx = sc;
     }
-    cur_ps = sp;
-    cur_ctx = sc;
     if (rc == AKT_OK && !ps->stopped && ps->nstashing == 0) {
         akt_unstash_all(ctx);
     }
     return rc;
 }
 
+static akt_err recovery_pid(pstate *ps, akt_ctx *ctx);
+static void recovery_complete(pstate *ps, akt_ctx *ctx, uint64_t highest);
+
+/* the permit came: recovery with this actor current (apply and
+ * snapshot_offer may record deliveries). LMDB reads inline, in this turn;
+ * other journals' reads go to the reader threads (on_chunk) */
 static akt_err
-recover(pstate *ps, akt_ctx *ctx)
+on_permit(pstate *ps, akt_ctx *ctx, const ppermit *m)
 {
+    if (m->epoch != ps->epoch || ps->permit != PERMIT_ASKED) {
+        return AKT_OK; /* an earlier incarnation's (it gave it back) */
+    }
+    if (atomic_load(&ps->x->async_reads)) {
+        akt_err rc = recovery_pid(ps, ctx);
+        if (rc != AKT_OK || ps->stopped) {
+            return recovery_end(ps, ctx, rc);
+        }
+        const akt_persistent_def *def = ps->def;
+        rread *r = calloc(1, sizeof(*r));
+        char *pid = r ? strdup(ps->pid) : NULL;
+        if (pid == NULL) {
+            free(r);
+            return recovery_end(ps, ctx, AKT_ENOMEM);
+        }
+        atomic_init(&r->refs, 1);
+        atomic_init(&r->cancel, false);
+        r->x = ps->x;
+        r->sys = akt_ctx_system(ctx);
+        r->self = akt_ctx_self(ctx);
+        r->epoch = ps->epoch;
+        r->pid = pid;
+        r->want_snapshot = ps->x->s != NULL && def->snapshot_offer != NULL;
+        r->to = def->recovery_to_seq ? def->recovery_to_seq : UINT64_MAX;
+        r->max
+            = def->recovery_replay_max ? def->recovery_replay_max : UINT64_MAX;
+        ps->rr = r;
+        rc = rread_submit(r);
+        if (rc != AKT_OK) {
+            recovery_fail(ps, ctx, rc, "cannot queue the recovery's reads");
+            return recovery_end(ps, ctx, AKT_OK);
+        }
+        return AKT_OK; /* the chunks come as messages */
+    }
+    pstate *sp;
+    const akt_ctx *sc;
+    with_ctx(ps, ctx, &sp, &sc);
+    ps->recovering = true;
+    akt_err rc = recover(ps, ctx);
+    cur_ps = sp;
+    cur_ctx = sc;
+    return recovery_end(ps, ctx, rc);
+}
+
+/* one chunk of an asynchronous recovery: the snapshot (first chunk), the
+ * events in order; the next read is queued only now (back-pressure); the
+ * last chunk completes the recovery */
+static akt_err
+on_chunk(pstate *ps, akt_ctx *ctx, const pchunk *m)
+{
+    if (m->epoch != ps->epoch || ps->rr == NULL || ps->stopped) {
+        return AKT_OK; /* an earlier incarnation's */
+    }
     const akt_persistent_def *def = ps->def;
-    akt_system *sys = akt_ctx_system(ctx);
+    rbatch *b = m->b;
+    pstate *sp;
+    const akt_ctx *sc;
+    with_ctx(ps, ctx, &sp, &sc);
+    ps->recovering = true;
+    akt_err fail = AKT_OK;
+    char why[sizeof(b->text)];
+    why[0] = '\0';
+    if (b->first) {
+        ps->rhighest = b->highest;
+        if (b->snap != NULL && def->snapshot_type
+            && !same_type(akt_msg_type(b->snap), def->snapshot_type)) {
+            snprintf(why, sizeof why,
+                "%s: snapshot %" PRIu64 " is a %s, not a %s", ps->pid,
+                b->snap_seq, akt_msg_type(b->snap)->name,
+                def->snapshot_type->name);
+            fail = AKT_ETYPE;
+        } else if (b->snap != NULL) {
+            def->snapshot_offer(USER(ps), b->snap_seq, b->snap);
+            ps->applied = b->snap_seq;
+        }
+    }
+    for (size_t i = 0; fail == AKT_OK && i < b->n; i++) {
+        const akt_type *t = akt_msg_type(b->evs[i].ev);
+        if (!is_event_type(def, t)) {
+            snprintf(why, sizeof why,
+                "%s: event %" PRIu64 " is a %s, which is not an event of %s",
+                ps->pid, b->evs[i].seq, t->name, def->name ? def->name : "?");
+            fail = AKT_ETYPE;
+            break;
+        }
+        def->apply(USER(ps), b->evs[i].ev);
+        ps->applied = b->evs[i].seq;
+    }
+    cur_ps = sp;
+    cur_ctx = sc;
+    if (fail == AKT_OK && b->rc != AKT_OK) {
+        fail = b->rc;
+        snprintf(why, sizeof why, "%s", b->text);
+    }
+    if (fail != AKT_OK) {
+        recovery_fail(ps, ctx, fail, why);
+        return recovery_end(ps, ctx, AKT_OK);
+    }
+    if (!b->last) {
+        akt_err rc = rread_submit(ps->rr);
+        if (rc != AKT_OK) {
+            recovery_fail(ps, ctx, rc, "cannot queue the recovery's reads");
+            return recovery_end(ps, ctx, AKT_OK);
+        }
+        return AKT_OK;
+    }
+    recovery_complete(ps, ctx, ps->rhighest);
+    return recovery_end(ps, ctx, AKT_OK);
+}
+
+/* the persistence id: the prefix and the actor's name */
+static akt_err
+recovery_pid(pstate *ps, akt_ctx *ctx)
+{
     char path[512];
     if (akt_ref_path(akt_ctx_self(ctx), path, sizeof(path)) != AKT_OK) {
         recovery_fail(ps, ctx, AKT_ERANGE, "actor path too long");
@@ -874,14 +1316,43 @@ recover(pstate *ps, akt_ctx *ctx)
     }
     const char *name = strrchr(path, '/');
     name = name ? name + 1 : path;
-    const char *prefix = def->id_prefix ? def->id_prefix : "";
+    const char *prefix = ps->def->id_prefix ? ps->def->id_prefix : "";
     size_t lp = strlen(prefix), ln = strlen(name);
+    free(ps->pid);
     ps->pid = malloc(lp + ln + 1);
     if (ps->pid == NULL) {
         return AKT_ENOMEM;
     }
     memcpy(ps->pid, prefix, lp);
     memcpy(ps->pid + lp, name, ln + 1);
+    return AKT_OK;
+}
+
+/* both paths: the sequence numbers, then the user's hook */
+static void
+recovery_complete(pstate *ps, akt_ctx *ctx, uint64_t highest)
+{
+    ps->seq = highest > ps->applied ? highest : ps->applied;
+    ps->recovering = false; /* recovery_completed may deliver and persist */
+    if (ps->def->recovery_completed) {
+        pstate *sp;
+        const akt_ctx *sc;
+        with_ctx(ps, ctx, &sp, &sc);
+        ps->def->recovery_completed(USER(ps), ctx, ps->seq);
+        cur_ps = sp;
+        cur_ctx = sc;
+    }
+}
+
+static akt_err
+recover(pstate *ps, akt_ctx *ctx)
+{
+    const akt_persistent_def *def = ps->def;
+    akt_system *sys = akt_ctx_system(ctx);
+    akt_err prc = recovery_pid(ps, ctx);
+    if (prc != AKT_OK || ps->stopped) {
+        return prc;
+    }
     akt_persist_error perr = { "" };
     uint64_t to = def->recovery_to_seq ? def->recovery_to_seq : UINT64_MAX;
     uint64_t from = 0;
@@ -928,16 +1399,7 @@ recover(pstate *ps, akt_ctx *ctx)
             return AKT_OK;
         }
     }
-    ps->seq = highest > ps->applied ? highest : ps->applied;
-    ps->recovering = false; /* recovery_completed may deliver and persist */
-    if (def->recovery_completed) {
-        pstate *sp;
-        const akt_ctx *sc;
-        with_ctx(ps, ctx, &sp, &sc);
-        def->recovery_completed(USER(ps), ctx, ps->seq);
-        cur_ps = sp;
-        cur_ctx = sc;
-    }
+    recovery_complete(ps, ctx, highest);
     return AKT_OK;
 }
 
@@ -1079,6 +1541,9 @@ p_dispatch(void *state, akt_ctx *ctx, const void *msg)
     const akt_type *t = akt_msg_type(msg);
     if (t == &ppermit_type) {
         return on_permit(ps, ctx, msg);
+    }
+    if (t == &pchunk_type) {
+        return on_chunk(ps, ctx, msg);
     }
     if (t == &pwres_type) {
         return on_result(ps, ctx, msg);

@@ -19,6 +19,10 @@ AKTI_INTERNAL void akti_perr(akt_persist_error *err, const char *fmt, ...)
 
 /* A set of persistence ids with writes queued or in flight, and how many
  * (the caller locks): `highest` waits only when its own id has one. */
+/* the plug-in's name (its ops table's): "lmdb", "postgresql", ... */
+AKTI_INTERNAL const char *akti_journal_plugin(const akt_journal *j);
+AKTI_INTERNAL const char *akti_snapshot_plugin(const akt_snapshot_store *s);
+
 typedef struct akti_pend akti_pend;
 #define AKTI_PEND_BUCKETS 4096
 typedef struct akti_pend_map {
