@@ -7,7 +7,9 @@
  * user's state. pre_start asks the recovery permitter for a permit
  * (akt.persistence.max-concurrent-recoveries; commands are stashed until
  * the recovery ran); the recovery runs in the turn of the permit (again
- * after a restart):
+ * after a restart; LMDB reads inline, other journals' reads run on the
+ * reader threads and are applied in chunks in later turns, see
+ * "asynchronous recovery reads"):
  * the youngest snapshot, then the journal's highest sequence number (which
  * waits for writes still queued by an earlier incarnation), then the
  * events after the snapshot through def->apply. akt_persist encodes the
