@@ -1146,6 +1146,14 @@ assoc_reclaim(akti_tp *tp, akti_assoc *a)
         return false;
     }
     pthread_mutex_lock(&tp->mu);
+    akti_assoc *cached = a;
+    if (atomic_load(&a->refs) == 2
+        && atomic_compare_exchange_strong(&tp->rx_last, &cached, NULL)) {
+        /* the receive path's cache held the other reference, and no frame
+         * is being handled with it (that takes it out of the cache): the
+         * cache's goes; nobody can take a new one (tp->mu) */
+        atomic_fetch_sub(&a->refs, 1);
+    }
     if (tp->no_reclaim || atomic_load(&a->refs) != 1) {
         pthread_mutex_unlock(&tp->mu);
         pthread_mutex_unlock(&a->mu);
@@ -1162,9 +1170,6 @@ assoc_reclaim(akti_tp *tp, akti_assoc *a)
     }
     *pp = a->next;
     tp->nassocs--;
-    if (tp->rx_last == a) {
-        tp->rx_last = NULL;
-    }
     if (a->known_down && !a->left) {
         uint32_t cap = sizeof(tp->tombs) / sizeof(tp->tombs[0]);
         struct tp_tomb *t = tp->ntombs < cap ? &tp->tombs[tp->ntombs++]

@@ -354,7 +354,11 @@ struct akti_tp {
     pthread_t tick_th;
     bool rx_started, tick_started;
     akti_pbarena arena;
-    akti_assoc *rx_last;
+    /* the receive path's last association, with a reference of its own
+     * (find_by_uid takes it out while a frame is handled and puts it
+     * back; assoc_reclaim takes it out to free an association only the
+     * table and the cache refer to) */
+    _Atomic(akti_assoc *) rx_last;
     int log_level;
     size_t cookie_len;
     uint32_t nassocs; /* in tp->assocs, dormant ones included */

@@ -16,26 +16,41 @@
 #include <stdio.h>
 
 /* find_by_uid -- the association whose peer is incarnation uid, with a
- * reference the caller releases (the ticker may free an association once
- * nobody holds one: only under tp->mu, which also clears rx_last) */
+ * reference the caller hands to found_done. The last one found is cached
+ * with its reference (tp->rx_last): a stream of frames from one peer
+ * takes it out and puts it back (two atomic exchanges, no lock); another
+ * is looked up under tp->mu, where references are taken from the table
+ * (the ticker frees an association nobody refers to only under it). */
 static akti_assoc *
 find_by_uid(akti_tp *tp, uint64_t uid)
 {
-    pthread_mutex_lock(&tp->mu);
-    akti_assoc *a = tp->rx_last;
-    if (a == NULL || atomic_load(&a->peer_uid) != uid) {
-        for (a = tp->assocs; a; a = a->next) {
-            if (atomic_load(&a->peer_uid) == uid) {
-                break;
-            }
-        }
+    akti_assoc *a = atomic_exchange(&tp->rx_last, NULL);
+    if (a != NULL && atomic_load(&a->peer_uid) == uid) {
+        return a; /* the cache's reference is the caller's now */
     }
-    if (a) {
-        tp->rx_last = a;
-        akti_assoc_hold(a);
+    if (a != NULL) {
+        akti_assoc_release(a);
+    }
+    pthread_mutex_lock(&tp->mu);
+    for (a = tp->assocs; a; a = a->next) {
+        if (atomic_load(&a->peer_uid) == uid) {
+            akti_assoc_hold(a);
+            break;
+        }
     }
     pthread_mutex_unlock(&tp->mu);
     return a;
+}
+
+/* found_done -- the frame from a (find_by_uid) is handled: a and its
+ * reference go back to the cache */
+static void
+found_done(akti_tp *tp, akti_assoc *a)
+{
+    akti_assoc *old = atomic_exchange(&tp->rx_last, a);
+    if (old != NULL) {
+        akti_assoc_release(old);
+    }
 }
 
 /* refusal_note -- a Hello from the address url is refused: is it time to
@@ -757,11 +772,11 @@ on_frame(akti_tp *tp, const Akt__Remote__Frame *f, nng_msg *m, const char *src0)
     akti_assoc *a = find_by_uid(tp, f->from_uid);
     if (a != NULL && f->to_uid == tp->uid) {
         on_frame_assoc(tp, f, a);
-        akti_assoc_release(a);
+        found_done(tp, a);
         return;
     }
     if (a != NULL) {
-        akti_assoc_release(a); /* a frame for another incarnation of us */
+        found_done(tp, a); /* a frame for another incarnation of us */
     }
     rx_dropped(tp, f, AKT_ESTOPPED);
     if (a == NULL && f->to_uid == tp->uid && akti_tp_gone(tp, f->from_uid)) {
