@@ -593,9 +593,9 @@ START_TEST(an_unknown_event_type_fails_an_async_recovery)
 END_TEST
 
 /* An actor stopped while it applies its first chunk (held in the gate)
- * ends with its read cancelled and its permit back; a new incarnation
- * then recovers everything. (Under TSan: the cancel against a read in
- * progress.) */
+ * ends with its read cancelled and its permit back; the system then
+ * shuts down cleanly, and a new incarnation recovers everything. (Under TSan:
+ * the cancel against a read in progress.) */
 START_TEST(an_actor_stopped_during_an_async_recovery_gives_its_permit_back)
 {
     write_history("account-a3", 1, 3000);
@@ -624,6 +624,7 @@ START_TEST(an_actor_stopped_during_an_async_recovery_gives_its_permit_back)
     ck_assert_int_eq(
         akt_persistence_recovery_stats(sys, &running, NULL), AKT_OK);
     ck_assert_uint_eq(running, 0);
+    restart_system(); /* its readers end; the name is free again */
     r = spawn("a3");
     tp_Total t;
     ck_assert_int_eq(ask(r, 2, 0, &t), AKT_OK);

@@ -581,7 +581,8 @@ END_TEST
 
 /* An actor stopped while its replay waits on the server gives its permit
  * back at once (running 0), and the read it left is dropped: after the
- * lock goes, a new incarnation recovers the whole history. */
+ * lock goes the system shuts down cleanly and a new incarnation recovers
+ * the whole history. */
 START_TEST(an_actor_stopped_during_its_recovery_gives_the_permit_back)
 {
     write_history("ledger.Account|s", 2000);
@@ -600,6 +601,8 @@ START_TEST(an_actor_stopped_during_its_recovery_gives_the_permit_back)
     ck_assert_uint_eq(running, 0);
     sql(lk, "COMMIT");
     PQfinish(lk);
+    akt_system_free(sys); /* its readers end; the name is free again */
+    sys = pg_system_with(ONE_WORKER);
     a = spawn(sys, "s");
     ledger_Balance *b = NULL;
     ck_assert_int_eq(
