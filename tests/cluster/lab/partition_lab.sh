@@ -13,6 +13,16 @@
 #       rest fully connected): nodes 1 and 3 are indirectly connected, the
 #       resolver downs both (each downs itself), nodes 2, 4 and 5 remove
 #       both and never down each other -- no second cluster.
+#   split23  five members, the issue's invariant: nodes 4 and 5 are cut
+#       off from nodes 1-3 both ways (a 2|3 partition). Each of nodes 1-3
+#       removes both within the profile's bound (9 s: failure detection
+#       about 3 s, stable-after 3 s, then downing, convergence without the
+#       downed and removal, about 1-2 s, plus 1-2 s for a loaded machine),
+#       nodes 4 and 5 down themselves within it, no node of the majority
+#       is downed, the majority agrees on one leader (of its own) and the
+#       minority's leader never acts (removes or downs none of the
+#       majority), and the majority keeps serving: a broadcast router on
+#       node 1 drops the two routees and its pings are answered by 1-3.
 #   pause  three members; node 3 is stopped (SIGSTOP) 4 s: the others see
 #       it unreachable, then reachable again, and down nobody; then stopped
 #       until the others have removed it: once continued it learns it was
@@ -30,7 +40,7 @@ node_bin=${1:?node binary}
 scenario=${2:-symmetric}
 case $scenario in
   symmetric|pause|singleton) n=3 ;;
-  asymmetric) n=5 ;;
+  asymmetric|split23) n=5 ;;
   *) echo "lab: unknown scenario $scenario"; exit 2 ;;
 esac
 if [ "$(id -u)" != 0 ]; then
@@ -193,6 +203,63 @@ asymmetric)
   done
   echo "lab: nodes 2, 4 and 5 removed nodes 1 and 3 after $(ms_since "$t0") ms"
   none_downed 2 4 5
+  ;;
+split23)
+  bound_ms=9000 # the test profile's bound (see the top)
+  for i in $(seq 1 5); do send "$i" worker; done
+  send 1 "router broadcast - router"
+  wait_for "$tmp/out1" '^ROUTEES router 5 ' 20 || fail "the router did not see five routees"
+  send 1 "route 1"
+  for k in $(seq 1 5); do
+    wait_for "$tmp/out1" "^PONG sink n$k 1\$" 20 || fail "node $k did not answer before the cut"
+  done
+  for i in 1 2 3; do nft_drop "${p}n$i" "$net.4" "$net.5"; done
+  for i in 4 5; do nft_drop "${p}n$i" "$net.1" "$net.2" "$net.3"; done
+  t0=$(date +%s%N)
+  echo "lab: nodes 4 and 5 cut off from nodes 1-3 (2|3)"
+  for i in 1 2 3; do
+    for k in 4 5; do
+      left=$(( bound_ms - $(ms_since "$t0") ))
+      [ "$left" -gt 0 ] && wait_for "$tmp/out$i" "^EV MemberRemoved ${addr[$k]} " \
+        "$(( (left + 999) / 1000 ))" ||
+        fail "node $i did not remove node $k within $bound_ms ms"
+    done
+    echo "lab: node $i removed nodes 4 and 5 after $(ms_since "$t0") ms"
+  done
+  for i in 4 5; do
+    left=$(( bound_ms - $(ms_since "$t0") ))
+    [ "$left" -gt 0 ] && wait_for "$tmp/out$i" '^EV SelfStopped ' "$(( (left + 999) / 1000 ))" ||
+      fail "node $i did not down itself within $bound_ms ms"
+    echo "lab: node $i downed itself after $(ms_since "$t0") ms"
+  done
+  [ "$(ms_since "$t0")" -le $(( bound_ms + 1000 )) ] || fail "past the bound of $bound_ms ms"
+  none_downed 1 2 3
+  # the minority's leader never acted on the majority
+  for i in 4 5; do
+    for k in 1 2 3; do
+      if grep -Eq "^EV Member(Downed|Removed) ${addr[$k]} " "$tmp/out$i"; then
+        fail "node $i (the minority) downed or removed node $k"
+      fi
+    done
+  done
+  # one leader on the majority's side: the last leader each of 1-3 saw is
+  # the same member, and one of the three
+  lead=$(awk '/^EV LeaderChanged /{ l = $3 } END { print l }' "$tmp/out1")
+  case " ${addr[1]} ${addr[2]} ${addr[3]} " in
+    *" $lead "*) ;;
+    *) fail "the majority's leader is not one of it: '$lead'" ;;
+  esac
+  for i in 2 3; do
+    l=$(awk '/^EV LeaderChanged /{ l = $3 } END { print l }' "$tmp/out$i")
+    [ "$l" = "$lead" ] || fail "two leaders on the majority's side: $lead (node 1), $l (node $i)"
+  done
+  # the majority keeps serving
+  wait_for "$tmp/out1" '^ROUTEES router 3 ' 10 || fail "the router did not drop nodes 4 and 5"
+  send 1 "route 2"
+  for k in 1 2 3; do
+    wait_for "$tmp/out1" "^PONG sink n$k 2\$" 10 || fail "node $k did not answer after the cut"
+  done
+  echo "lab: the majority (leader $lead) keeps serving"
   ;;
 pause)
   t0=$(date +%s%N)
