@@ -9,6 +9,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import threading
 
 sys.setdlopenflags(sys.getdlopenflags() | os.RTLD_GLOBAL)
 
@@ -45,6 +46,27 @@ def run_aktc(out, files, *extra):
                            *map(str, files)],
                           capture_output=True, text=True)
 
+
+
+class Seen(list):
+    """A list the actors' handlers, hooks and callbacks append to, and a
+    test waits on: every append notifies a Condition, wait(pred) blocks on
+    it until pred(self) holds (an event wait, no polling), failing with a
+    message after `within` seconds."""
+
+    def __init__(self, *items):
+        super().__init__(*items)
+        self._cv = threading.Condition()
+
+    def append(self, item):
+        with self._cv:
+            super().append(item)
+            self._cv.notify_all()
+
+    def wait(self, pred, within=5.0, what="the condition"):
+        with self._cv:
+            ok = self._cv.wait_for(lambda: pred(self), within)
+        assert ok, f"{what} never held within {within} s: {list(self)!r}"
 
 @pytest.fixture(scope="session")
 def gen(tmp_path_factory):

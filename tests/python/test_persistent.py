@@ -9,13 +9,12 @@ a temporary folder, started from the system's configuration."""
 import asyncio
 import sys
 import threading
-import time
 
 import pytest
 
 import akt
 from akt import props
-from conftest import run_aktc
+from conftest import Seen, run_aktc
 
 LEDGER = """
 package pyled;
@@ -110,20 +109,10 @@ def account(led, log):
     return Account
 
 
-def respawn(spawn):
-    """spawn() again until the name of the stopped incarnation is free
-    (its parent frees it after the watchers heard of the stop)"""
-    deadline = time.monotonic() + 5
-    while True:
-        try:
-            return spawn()
-        except (akt.NameExists, RuntimeError) as e:
-            if "already exists" not in str(e) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.005)
-
-
 def stop(ref):
+    """stop ref and wait for its Terminated: its name is free by then (the
+    runtime frees it before any watcher hears of the stop), so the caller
+    can spawn the next incarnation at once"""
     done = ref.watch()
     ref.stop()
     assert isinstance(done.result(5), akt.Terminated)
@@ -137,7 +126,7 @@ def test_persist_applies_then_calls_back_and_recovery_rebuilds(psys, led):
     assert ref.ask_blocking(led.Deposit(amount=5)) == led.Balance(balance=15, seq=2)
     assert log == [("recovered", 0, 0, 0, "pyled.Account|42")]
     stop(ref)
-    ref = respawn(lambda: psys.actor_of(props(Account), "42"))  # a new incarnation
+    ref = psys.actor_of(props(Account), "42")  # a new incarnation
     assert ref.ask_blocking(led.Get()) == led.Balance(balance=15, seq=2)
     assert log[-1] == ("recovered", 2, 15, 2, "pyled.Account|42")
 
@@ -207,7 +196,7 @@ def test_snapshots_every_n_events_shorten_recovery(psys, led):
         ref.ask_blocking(led.Deposit(amount=2))
     assert ("saved", 3) in log and ("saved", 6) in log
     stop(ref)
-    ref = respawn(lambda: psys.actor_of(props(Snappy), "snappy"))
+    ref = psys.actor_of(props(Snappy), "snappy")
     assert ref.ask_blocking(led.Get()) == led.Balance(balance=14, seq=7)
     # the snapshot at 6, then one event replayed
     assert ("offer", 6, 12) in log
@@ -266,7 +255,7 @@ def test_bad_tags_refuse_the_persist_clearly(psys, led):
 
 
 def test_snapshot_when_decides_after_the_apply(psys, led):
-    log = []
+    log = Seen()
 
     class Whenever(account(led, log)):
         def snapshot_when(self, event, seq):
@@ -282,20 +271,13 @@ def test_snapshot_when_decides_after_the_apply(psys, led):
     ref = psys.actor_of(props(Whenever), "when")
     ref.ask_blocking(led.Deposit(amount=60))
     ref.ask_blocking(led.Deposit(amount=50))          # 110: a snapshot at 2
-    wait_for(lambda: ("saved", 2) in log)
+    log.wait(lambda l: ("saved", 2) in l, what="the snapshot at 2 saved")
     assert ("when", 1, 60) in log and ("when", 2, 110) in log
     assert ("saved", 1) not in log
     stop(ref)
-    ref = respawn(lambda: psys.actor_of(props(Whenever), "when"))
+    ref = psys.actor_of(props(Whenever), "when")
     assert ref.ask_blocking(led.Get()) == led.Balance(balance=110, seq=2)
     assert ("offer", 2, 110) in log                    # recovered from it
-
-
-def wait_for(cond, within=5.0):
-    deadline = time.monotonic() + within
-    while not cond():
-        assert time.monotonic() < deadline, "condition never held"
-        time.sleep(0.005)
 
 
 def test_snapshot_when_without_a_snapshot_take_is_refused(psys, led):
@@ -323,7 +305,7 @@ def test_recovery_bounds_replay_up_to_a_sequence_number_or_a_count(psys, led):
 
     for cls, balance in ((UpTo3, 7), (AtMost2, 3), (Account, 31)):
         log.clear()
-        ref = respawn(lambda: psys.actor_of(props(cls), "bounded"))
+        ref = psys.actor_of(props(cls), "bounded")
         assert ref.ask_blocking(led.Get()).balance == balance
         assert log[0][2:4] == (balance, {7: 3, 3: 2, 31: 5}[balance])
         stop(ref)
@@ -411,7 +393,7 @@ def test_save_snapshot_and_delete_events_from_a_handler(psys, led):
     ref.ask_blocking(led.Deposit(amount=4))
     assert ref.ask_blocking(led.Get()).balance == 8
     stop(ref)
-    ref = respawn(lambda: psys.actor_of(props(Manual), "manual"))
+    ref = psys.actor_of(props(Manual), "manual")
     assert ref.ask_blocking(led.Deposit(amount=1)).balance == 9
     assert ("offer", 2, 8) in log
 
@@ -496,10 +478,8 @@ def test_python_and_c_actors_share_a_journal(psys, gen):
     total0 = helper.c_tally()[0]
     for a in (1, 2, 3):
         ref.tell(L.Deposit(amount=a))                 # C persists
-    deadline = time.monotonic() + 5
-    while helper.c_tally()[0] - total0 < 6:           # ... and applied
-        assert time.monotonic() < deadline
-        time.sleep(0.005)
+    got = helper.c_tally_wait(total0 + 6, 0, 5.0)[0]  # ... and applied
+    assert got - total0 == 6, f"the C Tally applied {got - total0} of 6"
     stop(ref)
     recovered = []
 
@@ -516,14 +496,12 @@ def test_python_and_c_actors_share_a_journal(psys, gen):
         def recovery_completed(self, ctx, highest):
             recovered.append((highest, self.total))
 
-    pref = respawn(lambda: psys.actor_of(props(Tally), "shared"))
+    pref = psys.actor_of(props(Tally), "shared")
     assert pref.ask_blocking(L.Deposit(amount=10)) == 16
     assert recovered == [(3, 6)]                      # C's three events
     stop(pref)
     total0, recoveries0 = helper.c_tally()
-    respawn(lambda: helper.spawn_c_tally(addr, "shared"))  # C recovers all four
-    deadline = time.monotonic() + 5
-    while helper.c_tally()[1] == recoveries0:
-        assert time.monotonic() < deadline
-        time.sleep(0.005)
-    assert helper.c_tally()[0] - total0 == 16
+    helper.spawn_c_tally(addr, "shared")  # C recovers all four
+    total, recoveries = helper.c_tally_wait(0, recoveries0 + 1, 5.0)
+    assert recoveries == recoveries0 + 1, "the C Tally never recovered"
+    assert total - total0 == 16

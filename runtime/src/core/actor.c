@@ -690,6 +690,11 @@ finish_stop(akt_cell *c)
     /* from here every send to the old uid is a dead letter at once */
     atomic_store_explicit(&c->uid, 0, memory_order_release);
     atomic_fetch_sub_explicit(&sys->live_actors, 1, memory_order_relaxed);
+    /* the name is free before any watcher hears of the stop: one that
+     * spawns the name again when its Terminated comes gets it */
+    if (c->name && c->parent) {
+        akti_names_del(sys, c->parent, c->name);
+    }
     notify_watchers(c, uid);
     akti_cell_ext *x = c->ext;
     if (x) {
@@ -700,9 +705,6 @@ finish_stop(akt_cell *c)
         if (x->backoff_timer.armed && sys->wheel) {
             akti_timer_cancel(sys->wheel, &x->backoff_timer);
         }
-    }
-    if (c->name && c->parent) {
-        akti_names_del(sys, c->parent, c->name);
     }
     c->life = LIFE_DEAD;
     /* a pinned actor's thread exits; later stale sends drain on the pool */

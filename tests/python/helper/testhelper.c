@@ -12,9 +12,10 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <errno.h>
+#include <pthread.h>
 #include <string.h>
-
-#include <stdatomic.h>
+#include <time.h>
 
 #include "interop.akt.h"
 #include "ledger.akt.h"
@@ -121,8 +122,21 @@ call_add(PyObject *self, PyObject *args)
 /* --- ledger.Tally in C: persists each Deposit; its applies (recovery
  * included) add up in tally_total ----------------------------------------- */
 
-static _Atomic long long tally_total;
-static _Atomic long long tally_recovered; /* recoveries completed */
+/* both under tally_mu; each change broadcasts tally_cv, which c_tally_wait
+ * blocks on */
+static pthread_mutex_t tally_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t tally_cv = PTHREAD_COND_INITIALIZER;
+static long long tally_total;
+static long long tally_recovered; /* recoveries completed */
+
+static void
+tally_add(long long *counter, long long n)
+{
+    pthread_mutex_lock(&tally_mu);
+    *counter += n;
+    pthread_cond_broadcast(&tally_cv);
+    pthread_mutex_unlock(&tally_mu);
+}
 
 static akt_err
 tally_on_deposit(
@@ -144,7 +158,7 @@ static void
 tally_apply(ledger_TallyState *state, const ledger_Deposited *e)
 {
     (void)state;
-    atomic_fetch_add(&tally_total, e->amount);
+    tally_add(&tally_total, e->amount);
 }
 
 static void
@@ -153,7 +167,7 @@ tally_recovered_cb(ledger_TallyState *state, akt_ctx *ctx, uint64_t highest)
     (void)state;
     (void)ctx;
     (void)highest;
-    atomic_fetch_add(&tally_recovered, 1);
+    tally_add(&tally_recovered, 1);
 }
 
 static const ledger_TallyHandlers tally = {
@@ -206,13 +220,55 @@ c_tally(PyObject *self, PyObject *unused)
 {
     (void)self;
     (void)unused;
-    return Py_BuildValue("(LL)", (long long)atomic_load(&tally_total),
-        (long long)atomic_load(&tally_recovered));
+    pthread_mutex_lock(&tally_mu);
+    long long total = tally_total, recovered = tally_recovered;
+    pthread_mutex_unlock(&tally_mu);
+    return Py_BuildValue("(LL)", total, recovered);
+}
+
+/* c_tally_wait(total, recoveries, timeout_s) -> (total, recoveries): blocks
+ * (the GIL released) on the tally's condition variable until the total
+ * applied is at least `total` and the recoveries completed at least
+ * `recoveries`; the counts as they are when `timeout_s` passed first */
+static PyObject *
+c_tally_wait(PyObject *self, PyObject *args)
+{
+    (void)self;
+    long long want_total, want_recovered;
+    double timeout;
+    if (!PyArg_ParseTuple(
+            args, "LLd", &want_total, &want_recovered, &timeout)) {
+        return NULL;
+    }
+    if (!(timeout >= 0 && timeout <= 3600)) {
+        return PyErr_Format(PyExc_ValueError,
+            "c_tally_wait: timeout_s must be in [0, 3600], got %R",
+            PyTuple_GET_ITEM(args, 2));
+    }
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    long long ns = dl.tv_nsec + (long long)(timeout * 1e9);
+    dl.tv_sec += (time_t)(ns / 1000000000);
+    dl.tv_nsec = (long)(ns % 1000000000);
+    long long total, recovered;
+    PyThreadState *ts = PyEval_SaveThread();
+    pthread_mutex_lock(&tally_mu);
+    int rc = 0;
+    while ((tally_total < want_total || tally_recovered < want_recovered)
+        && rc != ETIMEDOUT) {
+        rc = pthread_cond_timedwait(&tally_cv, &tally_mu, &dl);
+    }
+    total = tally_total;
+    recovered = tally_recovered;
+    pthread_mutex_unlock(&tally_mu);
+    PyEval_RestoreThread(ts);
+    return Py_BuildValue("(LL)", total, recovered);
 }
 
 static PyMethodDef methods[] = {
     { "spawn_c_tally", spawn_c_tally, METH_VARARGS, NULL },
     { "c_tally", c_tally, METH_NOARGS, NULL },
+    { "c_tally_wait", c_tally_wait, METH_VARARGS, NULL },
     { "ledger_types", ledger_types, METH_NOARGS, NULL },
     { "call_add", call_add, METH_VARARGS, NULL },
     { "spawn_adder", spawn_adder, METH_VARARGS, NULL },
