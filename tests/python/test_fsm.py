@@ -9,13 +9,12 @@ import asyncio
 import logging
 import sys
 import threading
-import time
 
 import pytest
 
 import akt
 from akt import props
-from conftest import run_aktc
+from conftest import Seen, run_aktc
 
 TURNSTILE = """
 package pyfsm;
@@ -135,20 +134,22 @@ def test_lines_transition_after_the_handler_and_hooks_run_in_order(system, ts):
                    ("enter", S.LOCKED, S.UNLOCKED)]
 
 
-def wait_state(ref, ts, state, within=5.0):
-    deadline = time.monotonic() + within
-    while ref.ask_blocking(ts.Peek()) is not state:
-        assert time.monotonic() < deadline, f"never reached {state!r}"
-        time.sleep(0.01)
+def wait_entered_locked(ref, ts, log, from_state, within=5.0):
+    """waits (on the Seen log) for Locked's on_enter hook to report the
+    entry from from_state, then checks the actor says it is Locked"""
+    S = ts.TurnstileFsmState
+    log.wait(lambda l: ("enter", S.LOCKED, from_state) in l, within,
+             f"entering Locked from {from_state!r}")
+    assert ref.ask_blocking(ts.Peek()) is S.LOCKED
 
 
 def test_a_state_timeout_runs_its_handler_and_goes(system, ts):
     S = ts.TurnstileFsmState
-    log = []
+    log = Seen()
     ref = system.actor_of(props(make_class(ts, log)))
     ref.tell(ts.Coin())
     ref.tell(ts.Kick())                       # Broken: 100 ms, then Locked
-    wait_state(ref, ts, S.LOCKED)
+    wait_entered_locked(ref, ts, log, S.BROKEN)
     assert ("timeout", S.BROKEN) in log
     assert log[-1] == ("enter", S.LOCKED, S.BROKEN)
 
@@ -159,25 +160,33 @@ def test_goto_with_a_timeout_replaces_the_states_own(system, ts):
     def locked_on_coin(self, ctx, msg):
         ctx.goto(S.UNLOCKED, timeout=0.05)    # this stay: 50 ms, not 5 s
 
-    log = []
+    log = Seen()
     ref = system.actor_of(props(make_class(ts, log, locked_on_coin=locked_on_coin)))
     ref.tell(ts.Coin())
-    wait_state(ref, ts, S.LOCKED, within=3.0)
+    wait_entered_locked(ref, ts, log, S.UNLOCKED, within=3.0)
     assert ("timeout", S.UNLOCKED) in log
 
 
 def test_a_timeout_of_a_state_left_is_never_delivered(system, ts):
     S = ts.TurnstileFsmState
 
+    # a probe timer of the actor's own, armed with the state timeout and
+    # due after it, comes through the same timing wheel and mailbox: when
+    # the probe is handled, a stale timeout would have been handled first
     def locked_on_coin(self, ctx, msg):
         ctx.goto(S.UNLOCKED, timeout=0.3)
+        ctx.start_timer("probe", ts.Push(), 0.8)
 
-    log = []
-    ref = system.actor_of(props(make_class(ts, log, locked_on_coin=locked_on_coin)))
+    def locked_on_push(self, ctx, msg):
+        log.append(("probe", ctx.state))
+
+    log = Seen()
+    ref = system.actor_of(props(make_class(ts, log, locked_on_coin=locked_on_coin,
+                                           locked_on_push=locked_on_push)))
     ref.tell(ts.Coin())
     ref.tell(ts.Push())                       # left Unlocked at once
     assert ref.ask_blocking(ts.Peek()) is S.LOCKED
-    time.sleep(0.8)                           # past the timeout: nothing comes
+    log.wait(lambda l: ("probe", S.LOCKED) in l, what="the probe past the timeout")
     assert ref.ask_blocking(ts.Peek()) is S.LOCKED
     assert not [e for e in log if e[0] == "timeout"]
 
@@ -249,7 +258,7 @@ def test_an_async_handler_transitions_when_it_returns(system, ts):
     # in the new state
     S = ts.TurnstileFsmState
     gate = asyncio.Event()
-    seen = []
+    seen = Seen()
 
     async def locked_on_coin(self, ctx, msg):
         seen.append(ctx.state)               # before the await
@@ -262,20 +271,13 @@ def test_an_async_handler_transitions_when_it_returns(system, ts):
     ref = system.actor_of(props(make_class(ts, log, locked_on_coin=locked_on_coin)))
     coin = ref.ask(ts.Coin(), timeout=10)
     peek = ref.ask(ts.Peek(), timeout=10)    # waits behind the coin
-    wait_until(lambda: len(seen) == 1)
+    seen.wait(lambda l: len(l) == 1, what="the handler at its await")
     assert ("transition", S.LOCKED, S.UNLOCKED) not in log
     system._loop.call_soon_threadsafe(gate.set)
     assert coin.result(10) == 1
     assert peek.result(10) is S.UNLOCKED
     assert seen == [S.LOCKED, S.LOCKED]
     assert log[-1] == ("transition", S.LOCKED, S.UNLOCKED)
-
-
-def wait_until(cond, within=5.0):
-    deadline = time.monotonic() + within
-    while not cond():
-        assert time.monotonic() < deadline, "condition never held"
-        time.sleep(0.005)
 
 
 def test_goto_and_stay_after_an_await_decide_the_transition(system, ts):
@@ -295,13 +297,13 @@ def test_goto_and_stay_after_an_await_decide_the_transition(system, ts):
         await asyncio.sleep(0)
         return self.coins
 
-    log = []
+    log = Seen()
     ref = system.actor_of(props(make_class(ts, log, locked_on_coin=locked_on_coin)))
     assert ref.ask_blocking(ts.Coin()) == 1
     assert ref.ask_blocking(ts.Peek()) is S.LOCKED      # stayed
     assert ref.ask_blocking(ts.Coin()) == 2
     assert ref.ask_blocking(ts.Peek()) is S.UNLOCKED    # went, 50 ms
-    wait_state(ref, ts, S.LOCKED, within=3.0)
+    wait_entered_locked(ref, ts, log, S.UNLOCKED, within=3.0)
     assert ("timeout", S.UNLOCKED) in log
 
 
@@ -362,7 +364,7 @@ def test_ctx_goto_once_the_task_ended_is_refused(system, ts):
 
 def test_a_handler_left_as_generated_just_goes(system, ts):
     S = ts.TurnstileFsmState
-    seen = []
+    seen = Seen()
 
     class Plain(ts.TurnstileActor):
         def on_transition(self, ctx, from_state, to_state):
@@ -371,31 +373,35 @@ def test_a_handler_left_as_generated_just_goes(system, ts):
     ref = system.actor_of(props(Plain))
     ref.tell(ts.Coin())
     ref.tell(ts.Kick())
-    deadline = time.monotonic() + 5
-    while len(seen) < 3:                      # Broken times out to Locked
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    seen.wait(lambda l: len(l) >= 3,          # Broken times out to Locked
+              what="three transitions")
     assert seen == [(S.LOCKED, S.UNLOCKED), (S.UNLOCKED, S.BROKEN),
                     (S.BROKEN, S.LOCKED)]
 
 
 @pytest.mark.parametrize("policy", ["log", "fail", "dead-letter", "ignore"])
-def test_unhandled_policies(system, ts, policy, caplog):
+def test_unhandled_policies(system, ts, policy, caplog, request):
     S = ts.TurnstileFsmState
     log = []
     cls = make_class(ts, log, fsm_unhandled=policy)
     ref = system.actor_of(props(cls))
     ref.tell(ts.Coin())                          # Unlocked
     before = system.stats()["dead_letters"]
+    logged = threading.Event()
+
+    class Signal(logging.Handler):
+        def emit(self, record):
+            if "unhandled in state Unlocked" in record.getMessage():
+                logged.set()
+
+    signal = Signal(logging.WARNING)
+    logging.getLogger("akt").addHandler(signal)
+    request.addfinalizer(lambda: logging.getLogger("akt").removeHandler(signal))
     with caplog.at_level(logging.WARNING, logger="akt"):
         ref.tell("not a line of any state")
         state = ref.ask_blocking(ts.Peek())
         if policy == "log":
-            deadline = time.monotonic() + 5
-            while not any("unhandled in state Unlocked" in r.getMessage()
-                          for r in caplog.records):
-                assert time.monotonic() < deadline
-                time.sleep(0.01)
+            assert logged.wait(5), "the unhandled message was never logged"
     if policy == "fail":
         assert state is S.LOCKED and log.count(("new",)) == 2   # restarted
     else:
@@ -406,23 +412,20 @@ def test_unhandled_policies(system, ts, policy, caplog):
 
 def test_a_hook_that_raises_fails_the_actor(system, ts):
     S = ts.TurnstileFsmState
-    log = []
+    log = Seen()
 
     def unlocked_on_enter(self, ctx, from_state):
         raise KeyError("hook")
 
     ref = system.actor_of(props(make_class(ts, log, unlocked_on_enter=unlocked_on_enter)))
     ref.tell(ts.Coin())                   # enters Unlocked: the hook raises
-    deadline = time.monotonic() + 5
-    while log.count(("new",)) < 2:
-        assert time.monotonic() < deadline, "the actor was not restarted"
-        time.sleep(0.01)
+    log.wait(lambda l: l.count(("new",)) >= 2, what="the restart")
     assert ref.ask_blocking(ts.Peek()) is S.LOCKED
 
 
 def test_ctx_fsm_calls_outside_a_line_are_refused(system, ts):
     S = ts.TurnstileFsmState
-    seen = []
+    seen = Seen()
 
     def locked_on_enter(self, ctx, from_state):
         for call in (lambda: ctx.goto(S.UNLOCKED), ctx.stay):
@@ -439,10 +442,7 @@ def test_ctx_fsm_calls_outside_a_line_are_refused(system, ts):
                 return (str(e), ctx.state)
 
     system.actor_of(props(make_class(ts, [], locked_on_enter=locked_on_enter)))
-    deadline = time.monotonic() + 5
-    while len(seen) < 2:
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    seen.wait(lambda l: len(l) >= 2, what="both refusals in on_enter")
     assert "only in the handler of an fsm line" in seen[0]
     text, state = system.actor_of(props(Plain)).ask_blocking("x")
     assert "only in the handler of an fsm line" in text and state is None

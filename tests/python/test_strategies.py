@@ -6,6 +6,7 @@ of a worker is a failure of the actor's host that its supervisor handles
 python-subinterpreter-pool and python-nogil name the interpreter they need
 on this one; dispatchers come from configuration."""
 import os
+import select
 import signal
 import sys
 import sysconfig
@@ -192,12 +193,22 @@ def test_dispatchers_come_from_configuration():
         s.terminate_blocking()
 
 
-def _wait_for_file(path, timeout=30.0):
-    """Polls until path exists (a condition wait with a deadline)."""
-    deadline = time.monotonic() + timeout
-    while not os.path.exists(path):
-        assert time.monotonic() < deadline, f"{path} never appeared"
-        time.sleep(0.005)
+def _held_signal(gate):
+    """the FIFO the "hold" handler writes its pid to once it runs, opened
+    for reading (not blocking) before the test sends "hold", so the
+    worker's open for writing finds its reader at once"""
+    os.mkfifo(gate + ".held")
+    return os.open(gate + ".held", os.O_RDONLY | os.O_NONBLOCK)
+
+
+def _wait_held(fd, timeout=30.0):
+    """blocks (select on the FIFO) until the held handler wrote to it"""
+    try:
+        ready, _, _ = select.select([fd], [], [], timeout)
+        assert ready, f"the hold handler did not run within {timeout} s"
+        assert os.read(fd, 64), "the hold handler closed its signal unwritten"
+    finally:
+        os.close(fd)
 
 
 def test_asks_in_flight_when_a_worker_dies_fail_at_once(tmp_path):
@@ -215,12 +226,13 @@ def test_asks_in_flight_when_a_worker_dies_fail_at_once(tmp_path):
     try:
         ref = s.actor_of(sub(Where))
         pid = ref.ask_blocking("where are you", timeout=30)[0]  # answered
+        signal_fd = _held_signal(gate)
         held = ref.ask(("hold", gate), timeout=60)
         queued = [ref.ask(i, timeout=60) for i in range(3)]
         with pytest.raises(akt.MailboxFull,
                            match="4 asks to the actor in its worker are unanswered"):
             ref.ask("one too many", timeout=60).result(30)
-        _wait_for_file(gate + ".held")   # the worker runs the held handler
+        _wait_held(signal_fd)            # the worker runs the held handler
         assert not held.done() and not any(f.done() for f in queued)
         t0 = time.monotonic()
         os.kill(pid, signal.SIGKILL)
@@ -246,9 +258,10 @@ def test_a_held_handler_returns_when_the_test_releases_it(tmp_path, system):
     gate = str(tmp_path / "gate")
     os.mkfifo(gate)
     ref = system.actor_of(sub(Where))
+    signal_fd = _held_signal(gate)
     held = ref.ask(("hold", gate), timeout=30)
     behind = ref.ask("behind", timeout=30)
-    _wait_for_file(gate + ".held")
+    _wait_held(signal_fd)
     assert not held.done() and not behind.done()
     with open(gate, "wb") as w:
         w.write(b"go")

@@ -280,7 +280,9 @@ AKT_API akt_err akt_system_stats(
 /* --- spawning, lookup, paths ---------------------------------------------- */
 
 /* akt_spawn -- a top-level actor under /user. name NULL: generated ($a, $b..).
- * Errors: AKT_EEXIST, AKT_EINVAL (bad name/props), AKT_ECLOSED. */
+ * Errors: AKT_EEXIST (a live sibling has the name; a stopped actor's name
+ * is free before any watcher gets its Terminated), AKT_EINVAL (bad
+ * name/props), AKT_ECLOSED. */
 AKT_API akt_err akt_spawn(
     akt_system *sys, const akt_props *props, const char *name, akt_ref *out);
 

@@ -12,8 +12,9 @@ class Where(Actor):
     burns CPU for msg[1] seconds (the GIL of its own process); "hold"
     blocks until the test releases it: msg[1] is a FIFO the handler opens
     for reading, so it returns when the test writes to that FIFO (or the
-    worker dies), after it wrote msg[1] + ".held" (the test can wait for
-    that file to know the handler runs)."""
+    worker dies), after it wrote its pid to msg[1] + ".held", a second FIFO
+    the test made and opened for reading before it sent "hold" (the test
+    blocks on it to know the handler runs)."""
 
     def __init__(self, tag="w"):
         self.tag = tag
@@ -24,7 +25,7 @@ class Where(Actor):
         if msg == "boom":
             raise ValueError("boom in a worker")
         if isinstance(msg, tuple) and msg and msg[0] == "hold":
-            with open(msg[1] + ".held", "w") as f:
+            with open(msg[1] + ".held", "w") as f:  # the test reads it
                 f.write(str(os.getpid()))
             with open(msg[1], "rb") as gate:  # blocks until a writer opens it
                 gate.read()                   # and until it closes it
