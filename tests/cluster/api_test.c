@@ -150,7 +150,8 @@ teardown(void)
 
 /* Proves: akt_cluster_start refuses a system without remoting (ENOENT,
  * saying so), options without a registry (EINVAL), a bad setting (its
- * error names the key and what was expected), a second start (EEXIST);
+ * error names the key and what was expected; also each bad
+ * akt.cluster.discovery value), a second start (EEXIST);
  * the API on a system without a cluster is ENOENT. */
 START_TEST(start_refuses_what_it_must)
 {
@@ -181,6 +182,38 @@ START_TEST(start_refuses_what_it_must)
         "bad.conf:1:52: error: akt.cluster.split-brain-resolver."
         "active-strategy: expected one of keep-majority"));
     akt_config_release(bad);
+    /* akt.cluster.discovery: each bad value names its key, its origin and
+     * what was expected */
+    static const char *const bad_disc[][3] = {
+        { "akt.cluster.discovery.method = zookeeper",
+            "bad.conf:1:32: error: akt.cluster.discovery.method",
+            "one of config, etcd" },
+        { "akt.cluster.discovery.method = etcd",
+            "akt.cluster.discovery.etcd.endpoints", "at least one etcd URL" },
+        { "akt.cluster.discovery.etcd.endpoints = [\"127.0.0.1:2379\"]",
+            "bad.conf:1:", "etcd URLs like \"http://127.0.0.1:2379\"" },
+        { "akt.cluster.discovery.etcd.ttl = 100ms",
+            "bad.conf:1:34: error: akt.cluster.discovery.etcd.ttl", "" },
+        { "akt.cluster.discovery.etcd.required-contact-points = 0",
+            "bad.conf:1:", "akt.cluster.discovery.etcd.required-contact" },
+        { "akt.cluster.discovery { method = etcd, etcd.endpoints = "
+          "[\"http://127.0.0.1:2379\"] }\nakt.cluster.seed-nodes = "
+          "[\"akt://a@127.0.0.1:1\"]",
+            "akt.cluster.discovery.method", "config when seed-nodes are set" },
+    };
+    for (size_t i = 0; i < sizeof bad_disc / sizeof bad_disc[0]; i++) {
+        const char *t = bad_disc[i][0];
+        ck_assert_int_eq(
+            akt_config_parse_string(t, strlen(t), "bad.conf", &bad, &err),
+            AKT_OK);
+        akt_cluster_options dc = { .registry = reg[0], .config = bad };
+        memset(&err, 0, sizeof err);
+        ck_assert_int_ne(akt_cluster_start_ex(sys[0], &dc, &err), AKT_OK);
+        ck_assert_msg(strstr(err.message, bad_disc[i][1]) != NULL
+                && strstr(err.message, bad_disc[i][2]) != NULL,
+            "%s: %s", t, err.message);
+        akt_config_release(bad);
+    }
     akt_cluster_options ok = { .registry = reg[0] };
     ck_assert_int_eq(akt_cluster_start(sys[0], &ok), AKT_OK);
     ck_assert_int_eq(akt_cluster_start(sys[0], &ok), AKT_EEXIST);

@@ -63,6 +63,22 @@ start(int i)
     m[i].discovered[0] = '\0';
 }
 
+/* node i with the test profile and extra configuration text after it */
+static void
+start_with(int i, const char *extra)
+{
+    char name[16];
+    static char conf[2048];
+    snprintf(name, sizeof name, "d%d", i);
+    snprintf(conf, sizeof conf, "%s\n%s", PROFILE, extra);
+    char *argv[] = { CLUSTER_NODE_BIN, name, conf, NULL };
+    ck_assert_msg(
+        pp_start(&m[i].p, argv, 10000) == 0, "node %d did not start", i);
+    memset(m[i].up, 0, NODES);
+    memset(m[i].removed, 0, NODES);
+    m[i].discovered[0] = '\0';
+}
+
 static void
 discover(int i, const char *prefix, int required)
 {
@@ -220,6 +236,43 @@ START_TEST(nodes_find_each_other_through_etcd)
 }
 END_TEST
 
+/* Proves: discovery from configuration alone -- three processes whose
+ * configuration says akt.cluster.discovery { method = etcd, etcd {
+ * endpoints = [a port where no etcd listens, the test's etcd], prefix,
+ * ttl = 2s, required-contact-points = 3 } } and which are told nothing
+ * else (no join, no discover command): akt_cluster_start registers each
+ * (after the dead endpoint did not answer) and they form one cluster, each
+ * reporting all three Up; three keys are registered; quitting deregisters
+ * them (none left). */
+START_TEST(configured_discovery_joins_through_etcd)
+{
+    const char *prefix = "akt/conf-disc-test";
+    int dead = etcd_free_port();
+    ck_assert_int_gt(dead, 0);
+    char extra[1024];
+    snprintf(extra, sizeof extra,
+        "akt.cluster.discovery { method = etcd, etcd {"
+        " endpoints = [\"http://127.0.0.1:%d\", \"%s\"], prefix = \"%s\","
+        " ttl = 2s, required-contact-points = 3 } }",
+        dead, etcd.endpoint, prefix);
+    for (int i = 0; i < 3; i++) {
+        start_with(i, extra);
+    }
+    memset(want, 0, sizeof want);
+    want[0] = want[1] = want[2] = 1;
+    for (int i = 0; i < 3; i++) {
+        ck_assert_msg(pump_until(i, 30000, up_set, &i),
+            "node %d did not see all three Up", i);
+    }
+    ck_assert_int_eq(registered(prefix), 3);
+    for (int i = 0; i < 3; i++) {
+        ck_assert(write(m[i].p.in_fd, "quit\n", 5) == 5);
+        ck_assert_int_eq(pp_stop(&m[i].p, 10000), 0);
+    }
+    ck_assert_int_eq(registered(prefix), 0);
+}
+END_TEST
+
 /* Proves: what is under the prefix but is no akt address (another
  * program's key, garbage) is skipped and counted, never returned to
  * join; a registration of this process is listed, sorted with the rest;
@@ -293,6 +346,7 @@ main(void)
     tcase_set_timeout(tc, 150);
     tcase_add_test(tc, list_skips_what_is_no_address_and_errors_are_clear);
     tcase_add_test(tc, nodes_find_each_other_through_etcd);
+    tcase_add_test(tc, configured_discovery_joins_through_etcd);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "akt/akt.h"
 #include "akt/akt_gen.h"
@@ -125,6 +126,13 @@ typedef struct cl {
     akt_ref daemon, hb;
     akt_ref waiters[LEAVE_WAITERS]; /* asked to leave: answered when gone */
     size_t nwaiters;
+    /* discovery.method = etcd: the thread that joins through etcd, and
+     * the discovery that keeps this node registered (boot_mu) */
+    pthread_mutex_t boot_mu;
+    pthread_cond_t boot_cv; /* CLOCK_MONOTONIC */
+    pthread_t boot;
+    bool boot_running, boot_stop;
+    akt_discovery *disc;
     _Atomic uint64_t send_failures, hb_answers;
 } cl;
 
@@ -155,6 +163,8 @@ cl_release(cl *c)
     free(c->pend);
     pthread_mutex_destroy(&c->mu);
     pthread_mutex_destroy(&c->submu);
+    pthread_mutex_destroy(&c->boot_mu);
+    pthread_cond_destroy(&c->boot_cv);
     free(c);
 }
 
@@ -428,6 +438,47 @@ akti_cluster_conf_read(
     akti_set_bool(&rd,
         "akt.cluster.configuration-compatibility-check.enforce-on-join",
         &s->enforce_on_join);
+    /* discovery: seed-nodes from this configuration, or etcd */
+    static const char *const methods[] = { "config", "etcd" };
+    int method = 0;
+    akti_set_enum(&rd, "akt.cluster.discovery.method", &method, methods, 2);
+    out->disc_etcd = method == 1;
+    read_list(&rd, "akt.cluster.discovery.etcd.endpoints",
+        out->disc_endpoints[0], AKTI_CL_DISC_URL_LEN, AKTI_CL_DISC_ENDPOINTS,
+        &out->ndisc_endpoints);
+    for (size_t i = 0; rd.rc == AKT_OK && i < out->ndisc_endpoints; i++) {
+        if (strncmp(out->disc_endpoints[i], "http://", 7) != 0
+            || out->disc_endpoints[i][7] == '\0') {
+            akti_set_reject(&rd, "akt.cluster.discovery.etcd.endpoints",
+                AKT_EINVAL, "etcd URLs like \"http://127.0.0.1:2379\"");
+        }
+    }
+    const char *prefix = NULL;
+    akti_set_str(&rd, "akt.cluster.discovery.etcd.prefix", &prefix);
+    if (rd.rc == AKT_OK && prefix != NULL) {
+        if (strlen(prefix) >= sizeof(out->disc_prefix)) {
+            akti_set_reject(&rd, "akt.cluster.discovery.etcd.prefix",
+                AKT_ERANGE, "a key prefix of at most 200 bytes");
+        } else {
+            strcpy(out->disc_prefix, prefix);
+        }
+    }
+    out->disc_ttl_ns = 10 * sec;
+    akti_set_dur(&rd, "akt.cluster.discovery.etcd.ttl", &out->disc_ttl_ns, sec,
+        3600 * sec);
+    v = 2;
+    akti_set_int(&rd, "akt.cluster.discovery.etcd.required-contact-points", &v,
+        1, AKT_DISCOVERY_MAX);
+    out->disc_required = (uint32_t)v;
+    if (rd.rc == AKT_OK && out->disc_etcd && out->ndisc_endpoints == 0) {
+        akti_set_reject(&rd, "akt.cluster.discovery.etcd.endpoints", AKT_EINVAL,
+            "at least one etcd URL (discovery.method = etcd)");
+    }
+    if (rd.rc == AKT_OK && out->disc_etcd && out->nseeds > 0) {
+        akti_set_reject(&rd, "akt.cluster.discovery.method", AKT_EINVAL,
+            "config when seed-nodes are set (etcd finds the seeds: set "
+            "seed-nodes = [] with method = etcd)");
+    }
     /* what a joiner and the cluster must agree on: how downing is
      * decided (two strategies in one cluster could both keep their side) */
     s->ncheck = 0;
@@ -806,10 +857,121 @@ task_fini(void *arg)
     cl_release(arg);
 }
 
+/* --- discovery from configuration (akt.cluster.discovery.method = etcd) */
+
+/* wait up to ns or until stopped; true when stopped. boot_mu held. */
+static bool
+boot_wait(cl *c, int64_t ns)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ns += ts.tv_nsec;
+    ts.tv_sec += (time_t)(ns / 1000000000LL);
+    ts.tv_nsec = (long)(ns % 1000000000LL);
+    while (!c->boot_stop
+        && pthread_cond_timedwait(&c->boot_cv, &c->boot_mu, &ts) == 0) { }
+    return c->boot_stop;
+}
+
+/* register with etcd and join the registered nodes (the first endpoint
+ * that answers; an etcd that does not is followed by the next, a round of
+ * all of them by a 1 s pause), until joined, stopped or a hard error */
+static void *
+boot_main(void *arg)
+{
+    cl *c = arg;
+    const akti_cluster_conf *k = &c->conf;
+    char prefix[256];
+    if (k->disc_prefix[0] != '\0') {
+        snprintf(prefix, sizeof prefix, "%s", k->disc_prefix);
+    } else {
+        snprintf(prefix, sizeof prefix, "akt/%.200s", akt_system_name(c->sys));
+    }
+    size_t ep = 0, failed = 0;
+    akt_err rc = AKT_OK;
+    pthread_mutex_lock(&c->boot_mu);
+    while (!c->boot_stop) {
+        akt_discovery *d = c->disc;
+        pthread_mutex_unlock(&c->boot_mu);
+        if (d == NULL) {
+            rc = akt_discovery_etcd_new(
+                k->disc_endpoints[ep], prefix, k->disc_ttl_ns, &d);
+        }
+        if (d != NULL) {
+            pthread_mutex_lock(&c->boot_mu);
+            c->disc = d;
+            pthread_mutex_unlock(&c->boot_mu);
+            /* at most 1 s, so that a stop is noticed */
+            rc = akt_cluster_join_discovered(
+                c->sys, d, k->disc_required, 1000000000LL);
+        }
+        pthread_mutex_lock(&c->boot_mu);
+        if (rc == AKT_OK) {
+            akt_log(c->sys, AKT_LOG_INFO, AKT_REF_NONE,
+                "cluster: joining the nodes registered under %s on %s", prefix,
+                k->disc_endpoints[ep]);
+            break;
+        }
+        if (rc == AKT_ETIMEDOUT) {
+            continue; /* fewer registered than required: read again */
+        }
+        if (rc != AKT_EPEER) {
+            akt_log(c->sys, AKT_LOG_ERROR, AKT_REF_NONE,
+                "cluster: discovery on etcd gave up: %s", akt_strerror(rc));
+            break;
+        }
+        akt_log(c->sys, AKT_LOG_WARNING, AKT_REF_NONE,
+            "cluster: etcd at %s does not answer: %s", k->disc_endpoints[ep],
+            akt_strerror(rc));
+        c->disc = NULL;
+        pthread_mutex_unlock(&c->boot_mu);
+        akt_discovery_free(d);
+        pthread_mutex_lock(&c->boot_mu);
+        ep = (ep + 1) % k->ndisc_endpoints;
+        if (++failed % k->ndisc_endpoints == 0 && boot_wait(c, 1000000000LL)) {
+            break;
+        }
+    }
+    pthread_mutex_unlock(&c->boot_mu);
+    return NULL;
+}
+
+static akt_err
+boot_start(cl *c)
+{
+    pthread_mutex_lock(&c->boot_mu);
+    int e = pthread_create(&c->boot, NULL, boot_main, c);
+    c->boot_running = e == 0;
+    pthread_mutex_unlock(&c->boot_mu);
+    return e == 0 ? AKT_OK : AKT_ENOMEM;
+}
+
+/* stop joining and deregister (once; the cluster stops or the system
+ * terminates) */
+static void
+boot_stop(cl *c)
+{
+    pthread_mutex_lock(&c->boot_mu);
+    bool running = c->boot_running;
+    c->boot_running = false;
+    c->boot_stop = true;
+    pthread_cond_broadcast(&c->boot_cv);
+    pthread_mutex_unlock(&c->boot_mu);
+    if (running) {
+        pthread_join(c->boot, NULL);
+    }
+    pthread_mutex_lock(&c->boot_mu);
+    akt_discovery *d = c->disc;
+    c->disc = NULL;
+    pthread_mutex_unlock(&c->boot_mu);
+    akt_discovery_free(d);
+}
+
 static void
 ext_terminated(akt_system *sys, void *arg)
 {
     (void)sys;
+    boot_stop(arg);
     cl_release(arg);
 }
 
@@ -857,11 +1019,19 @@ akt_cluster_start_ex(
     c->sys = sys;
     pthread_mutex_init(&c->mu, NULL);
     pthread_mutex_init(&c->submu, NULL);
+    pthread_mutex_init(&c->boot_mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&c->boot_cv, &ca);
+    pthread_condattr_destroy(&ca);
     akt_err rc = akti_cluster_conf_read(
         opts->config ? opts->config : akt_system_config(sys), &c->conf, err);
     if (rc != AKT_OK) {
         pthread_mutex_destroy(&c->mu);
         pthread_mutex_destroy(&c->submu);
+        pthread_mutex_destroy(&c->boot_mu);
+        pthread_cond_destroy(&c->boot_cv);
         free(c);
         return rc;
     }
@@ -947,6 +1117,9 @@ akt_cluster_start_ex(
         free(seeds);
         kick(c);
     }
+    if (rc == AKT_OK && c->conf.disc_etcd) {
+        rc = boot_start(c); /* joins through etcd on its own thread */
+    }
     return rc;
 fail:
     if (rc == AKT_OK) {
@@ -975,6 +1148,7 @@ akt_cluster_stop(akt_system *sys)
     if (c == NULL) {
         return AKT_ENOENT;
     }
+    boot_stop(c);
     (void)akt_stop(c->daemon);
     (void)akt_stop(c->hb);
     if (akti_system_ext_clear(sys, AKTI_EXT_CLUSTER, c)) {

@@ -10,7 +10,9 @@
 #include "akt/config.h"
 #include "cluster/node.h"
 
-#define AKTI_CL_PATH_MAX 512
+#define AKTI_CL_PATH_MAX       512
+#define AKTI_CL_DISC_ENDPOINTS 8
+#define AKTI_CL_DISC_URL_LEN   256
 
 typedef struct akti_cluster_conf {
     akti_cl_settings set;
@@ -20,6 +22,15 @@ typedef struct akti_cluster_conf {
     size_t nroles;
     char app_version[AKT_CLUSTER_VERSION_LEN];
     bool shutdown_when_down;
+    /* akt.cluster.discovery: method etcd joins through the etcd at one of
+     * the endpoints (tried in order) on a thread started by
+     * akt_cluster_start */
+    bool disc_etcd;
+    char disc_endpoints[AKTI_CL_DISC_ENDPOINTS][AKTI_CL_DISC_URL_LEN];
+    size_t ndisc_endpoints;
+    char disc_prefix[201]; /* "": akt/<system name> */
+    int64_t disc_ttl_ns;
+    uint32_t disc_required;
 } akti_cluster_conf;
 
 /* akti_cluster_conf_read -- every akt.cluster key of cfg (NULL: the
