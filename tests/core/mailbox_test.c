@@ -4,6 +4,7 @@
  * strategy (each drop a dead letter), priority order (FIFO within a
  * priority), control-aware order, and the broadcast envelope.
  */
+#include "core/ext.h" /* akti_tell_control */
 #include "testutil.h"
 
 /* A recorder that blocks on its first message (v == 0) until the test
@@ -171,6 +172,47 @@ START_TEST(bounded_fail_returns_efull_and_the_caller_keeps_the_message)
     t_latch_add(&g.gate, 1);
     ck_assert(t_latch_wait(&g.done, 3, 10000));
     t_teardown(sys, 0);
+}
+END_TEST
+
+/* akti_tell_control (the runtime's own plumbing: a recovery permit, a
+ * replay chunk, a journal write's result) is taken by a full bounded
+ * mailbox beyond its capacity, whatever its overflow: never refused
+ * (FAIL), dropped (DROP_NEW, DROP_HEAD) or blocked on (BLOCK would
+ * answer AKT_EFULL after its 10 s); the actor gets it after the messages before
+ * it, which all stay, and the bound holds again for user tells. */
+START_TEST(a_control_tell_is_taken_beyond_the_bound_by_every_overflow)
+{
+    const akt_overflow kinds[] = { AKT_OVERFLOW_FAIL, AKT_OVERFLOW_DROP_NEW,
+        AKT_OVERFLOW_DROP_HEAD, AKT_OVERFLOW_BLOCK };
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        akt_system *sys = sys_mk("control");
+        static gated g;
+        gated_init(&g);
+        akt_mailbox_opts mo = { .kind = AKT_MAILBOX_BOUNDED,
+            .capacity = 2,
+            .overflow = kinds[k],
+            .block_timeout_ns = AKT_SEC(10) };
+        akt_ref a = spawn_blocked(sys, &g, &mo);
+        ck_assert_int_eq(akt_tell(a, t_int(1), AKT_REF_NONE), AKT_OK);
+        ck_assert_int_eq(akt_tell(a, t_int(2), AKT_REF_NONE), AKT_OK);
+        ck_assert_int_eq(akti_tell_control(a, t_int(3), AKT_REF_NONE), AKT_OK);
+        ck_assert_uint_eq(akt_system_dead_letters(sys), 0);
+        if (kinds[k] == AKT_OVERFLOW_FAIL) { /* the bound holds for users */
+            t_Int *m = t_int(4);
+            ck_assert_int_eq(akt_tell(a, m, AKT_REF_NONE), AKT_EFULL);
+            akt_msg_free(m);
+        }
+        t_latch_add(&g.gate, 1);
+        ck_assert(t_latch_wait(&g.done, 4, 10000));
+        pthread_mutex_lock(&g.mu);
+        ck_assert_int_eq(g.n, 3);
+        for (int i = 0; i < 3; i++) {
+            ck_assert_int_eq(g.seq[i], i + 1);
+        }
+        pthread_mutex_unlock(&g.mu);
+        t_teardown(sys, 0);
+    }
 }
 END_TEST
 
@@ -448,6 +490,8 @@ mailbox_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, bounded_drop_new_sends_the_newest_to_dead_letters);
+    tcase_add_test(
+        tc, a_control_tell_is_taken_beyond_the_bound_by_every_overflow);
     tcase_add_test(tc, bounded_drop_head_sends_the_oldest_to_dead_letters);
     tcase_add_test(
         tc, bounded_fail_returns_efull_and_the_caller_keeps_the_message);

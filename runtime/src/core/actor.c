@@ -191,6 +191,15 @@ akti_tell_nowait(akt_ref to, void *msg, akt_ref sender)
 }
 
 akt_err
+akti_tell_control(akt_ref to, void *msg, akt_ref sender)
+{
+    akti_control_enter();
+    akt_err rc = akt_tell(to, msg, sender);
+    akti_control_leave();
+    return rc;
+}
+
+akt_err
 akti_ask_nowait(akt_ref to, void *msg, int64_t timeout_ns, akt_future **out)
 {
     if (msg != NULL

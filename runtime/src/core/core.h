@@ -374,6 +374,10 @@ AKTI_INTERNAL void akti_mq_init(akt_cell *c);
  * AKT_EFULL (caller keeps m); with nowait, a full BLOCK mailbox gives
  * AKT_EAGAIN at once (caller keeps m) instead of waiting. */
 AKTI_INTERNAL akt_err akti_mq_push(akt_cell *c, akti_msg *m, bool nowait);
+/* akti_control_enter / _leave -- around akti_tell_control's push: on this
+ * thread a bounded mailbox takes a message beyond its capacity */
+AKTI_INTERNAL void akti_control_enter(void);
+AKTI_INTERNAL void akti_control_leave(void);
 /* akti_mq_pop -- consumer: next user message or NULL. A message tagged
  * with a credit slot is counted consumed here (akti_credit_consumed). */
 AKTI_INTERNAL akti_msg *akti_mq_pop(akt_cell *c);

@@ -124,6 +124,14 @@ AKTI_INTERNAL akt_err akti_tell_nowait(akt_ref to, void *msg, akt_ref sender);
 AKTI_INTERNAL void akti_nowait_enter(void);
 AKTI_INTERNAL void akti_nowait_leave(void);
 AKTI_INTERNAL bool akti_nowait(void);
+/* akti_tell_control -- akt_tell for the runtime's own plumbing: a message a
+ * plug-in makes for an actor that waits for it (a recovery permit, a
+ * replay chunk, a journal write's result), of which at most a few per
+ * actor are in flight. A bounded mailbox takes it beyond its capacity
+ * (never refused, dropped or blocked on): losing it would leave the actor
+ * waiting for good. Fails only as akt_tell to an unbounded mailbox does
+ * (a stopped actor, a system going down). */
+AKTI_INTERNAL akt_err akti_tell_control(akt_ref to, void *msg, akt_ref sender);
 /* akti_ask_nowait -- akt_ask with akti_tell_nowait's rule */
 AKTI_INTERNAL akt_err akti_ask_nowait(
     akt_ref to, void *msg, int64_t timeout_ns, akt_future **out);

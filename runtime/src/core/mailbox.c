@@ -249,6 +249,22 @@ cell_ref_of(akt_cell *c, akti_msg *m)
     return (akt_ref) { c, m->target_uid };
 }
 
+/* akti_tell_control in progress on this thread: a bounded mailbox takes
+ * the message beyond its capacity */
+static _Thread_local int control_depth;
+
+void
+akti_control_enter(void)
+{
+    control_depth++;
+}
+
+void
+akti_control_leave(void)
+{
+    control_depth--;
+}
+
 /* take one place of the bound: true when there was one */
 static inline bool
 count_take(akti_mbox_ext *x, uint32_t cap)
@@ -266,6 +282,10 @@ static akt_err
 counted_push(akt_cell *c, akti_mbox_ext *x, akti_msg *m, bool nowait)
 {
     uint32_t cap = atomic_load_explicit(&x->capacity, memory_order_relaxed);
+    if (control_depth > 0) {
+        vpush(c, m); /* not counted: its pop gives no place back */
+        return AKT_OK;
+    }
     if (!count_take(x, cap)) {
         switch ((akt_overflow)atomic_load_explicit(
             &x->overflow, memory_order_relaxed)) {
@@ -347,7 +367,7 @@ bounded_push(akt_cell *c, akti_mbox_ext *x, akti_msg *m, bool nowait)
     akt_err rc = AKT_OK;
     pthread_mutex_lock(&x->mu);
     uint32_t fcap = atomic_load_explicit(&x->capacity, memory_order_relaxed);
-    if (x->len >= fcap) {
+    if (x->len >= fcap && control_depth == 0) {
         switch ((akt_overflow)atomic_load_explicit(
             &x->overflow, memory_order_relaxed)) {
         case AKT_OVERFLOW_DROP_HEAD:

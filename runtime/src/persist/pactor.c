@@ -42,7 +42,7 @@
 #include "akt/stash.h"
 #include "akt/timers.h"
 #include "config/settings_reader.h"
-#include "core/ext.h" /* the per-system extension slot */
+#include "core/ext.h" /* the extension slot, akti_tell_control */
 #include "persist/persist_impl.h"
 #include "persist/record.h"
 
@@ -574,9 +574,11 @@ enum {
     PERMIT_DONE, /* released */
 };
 
-/* tell self its permit; under pmu. A permit that cannot be told (a full
- * bounded mailbox, a system going down) stays counted until the
- * incarnation's state is finalized (permit_drop): never granted twice. */
+/* tell self its permit; under pmu. A bounded mailbox takes it beyond its
+ * capacity (akti_tell_control: never dropped or blocked on). A permit that
+ * cannot be told (the actor stopped, the system going down) stays counted
+ * until the incarnation's state is finalized (permit_drop): never granted
+ * twice. */
 static void
 permit_tell(akt_ref self, uint64_t epoch)
 {
@@ -864,7 +866,7 @@ rread_run(rread *r)
     }
     m->epoch = r->epoch;
     m->b = b;
-    if (akt_tell(r->self, m, AKT_REF_NONE) != AKT_OK) {
+    if (akti_tell_control(r->self, m, AKT_REF_NONE) != AKT_OK) {
         akt_msg_free(m); /* stopped meanwhile, or the system is going down */
     }
 }
@@ -963,7 +965,7 @@ p_write_cb(void *arg, akt_write_status st, akt_err rc)
         m->wid = a->wid;
         m->st = (int32_t)st;
         m->rc = (int32_t)rc;
-        if (akt_tell(a->self, m, AKT_REF_NONE) != AKT_OK) {
+        if (akti_tell_control(a->self, m, AKT_REF_NONE) != AKT_OK) {
             akt_msg_free(m); /* system gone */
         }
     }
