@@ -309,13 +309,15 @@ START_TEST(leader_actions_move_members_along)
     cl_add(&g, 4, 4, LV, 2);
     cl_add(&g, 5, 5, DN, 3);
     bool changed;
-    ck_assert_int_eq(akti_cl_leader_actions(&g, 1, 10, 0, &changed), AKT_OK);
+    ck_assert_int_eq(
+        akti_cl_leader_actions(&g, 1, 10, 0, NULL, 0, &changed), AKT_OK);
     ck_assert(changed); /* min 10 not reached: no Up, but the others */
     ck_assert_int_eq(akti_cl_gossip_member(&g, 2)->status, J);
     ck_assert_int_eq(akti_cl_gossip_member(&g, 4)->status, EX);
     ck_assert_ptr_null(akti_cl_gossip_member(&g, 5));
     ck_assert(akti_cl_gossip_tombstoned(&g, 5));
-    ck_assert_int_eq(akti_cl_leader_actions(&g, 1, 1, 7, &changed), AKT_OK);
+    ck_assert_int_eq(
+        akti_cl_leader_actions(&g, 1, 1, 7, NULL, 0, &changed), AKT_OK);
     ck_assert(changed);
     ck_assert_int_eq(akti_cl_gossip_member(&g, 2)->status, UP);
     ck_assert_int_eq(akti_cl_gossip_member(&g, 2)->up_number, 5);
@@ -324,10 +326,12 @@ START_TEST(leader_actions_move_members_along)
     ck_assert_int_eq(akti_cl_gossip_member(&g, 4)->status, EX);
     ck_assert_int_eq(akti_cl_gossip_bump(&g, 1), AKT_OK);
     ck_assert_int_eq(akti_cl_gossip_see(&g, 4), AKT_OK);
-    ck_assert_int_eq(akti_cl_leader_actions(&g, 1, 1, 9, &changed), AKT_OK);
+    ck_assert_int_eq(
+        akti_cl_leader_actions(&g, 1, 1, 9, NULL, 0, &changed), AKT_OK);
     ck_assert(changed);
     ck_assert_ptr_null(akti_cl_gossip_member(&g, 4));
-    ck_assert_int_eq(akti_cl_leader_actions(&g, 1, 1, 9, &changed), AKT_OK);
+    ck_assert_int_eq(
+        akti_cl_leader_actions(&g, 1, 1, 9, NULL, 0, &changed), AKT_OK);
     ck_assert(!changed);
     cl_assert_valid(&g);
     /* weakly up: reachable joiners only */

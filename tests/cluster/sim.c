@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster/wire.h"
+
 #define BASE_PORT 10000
 #define LATENCY   200000LL /* 0.2 ms on an idle link */
 #define RTO       1800000000LL /* TCP's backoff on heal (measured) */
@@ -26,6 +28,7 @@ typedef struct pkt {
 
 typedef struct link {
     bool black, hold;
+    uint32_t drop_kinds; /* 1 << akti_clm_kind: messages of these dropped */
     int64_t delay, jitter;
     double drop;
     int64_t last;
@@ -201,6 +204,18 @@ on_send(void *arg, const akti_cl_addr *to, const uint8_t *buf, size_t len,
     if (l->drop > 0 && rnd01(s) < l->drop) {
         s->st.dropped++;
         return;
+    }
+    if (l->drop_kinds != 0) {
+        akti_cl_msg m;
+        akti_cl_wire_limits lim;
+        akti_cl_wire_limits_default(&lim);
+        akt_err rc = akti_cl_msg_decode(buf, len, &lim, &m);
+        bool drop = rc == AKT_OK && (l->drop_kinds & (1u << m.kind)) != 0;
+        akti_cl_msg_fini(&m);
+        if (drop) {
+            s->st.dropped++;
+            return;
+        }
     }
     pkt *p = xrealloc(NULL, sizeof(*p) + len);
     p->from = sn->addr;
@@ -497,6 +512,7 @@ sim_heal(sim *s)
             l->black = false;
             l->delay = l->jitter = 0;
             l->drop = 0;
+            l->drop_kinds = 0;
             int64_t t = s->now + RTO;
             for (int k = 0; k < l->nheld; k++) {
                 pkt *p = l->held[k];
@@ -523,6 +539,12 @@ void
 sim_drop(sim *s, int a, int b, double p)
 {
     lk(s, a, b)->drop = p;
+}
+
+void
+sim_drop_kinds(sim *s, int a, int b, uint32_t kinds)
+{
+    lk(s, a, b)->drop_kinds = kinds;
 }
 
 /* --- running -------------------------------------------------------------- */

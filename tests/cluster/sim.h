@@ -69,6 +69,9 @@ void sim_partition(sim *s, const int *side, int n, bool hold);
 void sim_heal(sim *s);
 void sim_delay(sim *s, int a, int b, int64_t delay_ns, int64_t jitter_ns);
 void sim_drop(sim *s, int a, int b, double p);
+/* drop the messages from a to b whose kind k (akti_clm_kind) has bit
+ * 1 << k set in kinds (0: none; sim_heal clears it) */
+void sim_drop_kinds(sim *s, int a, int b, uint32_t kinds);
 
 int64_t sim_now(const sim *s);
 /* sim_run -- advance virtual time to t */

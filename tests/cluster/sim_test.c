@@ -6,6 +6,8 @@
  * simulation enforces (one acting leader; each view's statuses only move
  * forward). The scenarios and bounds are CLUSTER.md §6.4's.
  */
+#include <inttypes.h>
+
 #include "cltest.h"
 #include "sim.h"
 
@@ -284,6 +286,65 @@ START_TEST(graceful_leave_moves_through_exiting_to_removed)
 }
 END_TEST
 
+static bool
+exiting_at_leader(sim *s, void *arg)
+{
+    (void)arg;
+    return sim_status(s, 0, 2) == AKT_MEMBER_EXITING;
+}
+
+static bool
+removed_at_leader(sim *s, void *arg)
+{
+    (void)arg;
+    return sim_status(s, 0, 2) == AKT_MEMBER_REMOVED
+        || sim_status(s, 0, 2) == -1;
+}
+
+/* Proves: ExitingConfirmed -- a leaving member's seen mark on the Exiting
+ * state never reaches anyone (from the moment the leader made it Exiting,
+ * every gossip and gossip status it sends is dropped; heartbeats still
+ * flow, so it stays reachable until it stops), yet the leader removes it
+ * within 1 s of making it Exiting: the member confirmed it directly, and
+ * the removal comes before anyone sees it unreachable (without the
+ * confirmation only unreachability, seconds after it stopped, would let
+ * the leader remove it). The member stops as "left". */
+START_TEST(exiting_confirmed_lets_the_leader_remove_without_the_seen_mark)
+{
+    sim *s = sim_new(3, &prof, cl_seed("exiting-confirmed"));
+    group all;
+    form(s, 3, &all);
+    sim_run(s, sim_now(s) + SIM_S(2));
+    akti_clnode *n0 = sim_node(s, 0);
+    akti_clnode *n2 = sim_node(s, 2);
+    /* the leader is asked (node 2's own gossip must carry Leaving's seen
+     * mark for the leader's convergence; only Exiting's is cut) */
+    ck_assert_int_eq(
+        akti_clnode_leave(n0, &n2->self.address, sim_now(s)), AKT_OK);
+    int64_t te
+        = sim_run_until(s, sim_now(s) + SIM_S(10), exiting_at_leader, NULL);
+    ck_assert_msg(te >= 0, "the leader did not make node 2 Exiting");
+    uint32_t gossip = (1u << AKTI_CLM_GOSSIP) | (1u << AKTI_CLM_GOSSIP_STATUS);
+    sim_drop_kinds(s, 2, 0, gossip);
+    sim_drop_kinds(s, 2, 1, gossip);
+    int64_t tr = sim_run_until(s, te + SIM_S(10), removed_at_leader, NULL);
+    ck_assert_msg(tr >= 0, "the leader did not remove node 2");
+    fprintf(stderr, "exiting confirmed: removed %" PRId64 " ms after Exiting\n",
+        (tr - te) / 1000000);
+    ck_assert_int_le(tr - te, SIM_S(1));
+    int64_t u = sim_first(s, 0, AKTI_CL_EV_UNREACHABLE, 2, te);
+    ck_assert_msg(u < 0 || u > tr, "node 2 was unreachable before removal");
+    sim_run(s, sim_now(s) + SIM_S(3));
+    ck_assert(!sim_alive(s, 2));
+    int nst;
+    const sim_stop *st = sim_stops(s, &nst);
+    ck_assert_int_eq(nst, 1);
+    ck_assert_int_eq(st[0].why, AKTI_CL_STOP_LEFT);
+    no_violations(s);
+    sim_free(s);
+}
+END_TEST
+
 /* Proves: pauses (SIGSTOP): 1 s (under the acceptable pause) goes
  * unnoticed; 4 s makes the node unreachable and then reachable again
  * with no Down (the resolver waits stable-after); 8 s gets it downed and
@@ -553,6 +614,8 @@ sim_suite(void)
         tc, a_2_3_partition_downs_the_minority_and_the_majority_serves);
     tcase_add_test(tc, a_2_2_split_keeps_the_side_with_the_lowest_address);
     tcase_add_test(tc, graceful_leave_moves_through_exiting_to_removed);
+    tcase_add_test(
+        tc, exiting_confirmed_lets_the_leader_remove_without_the_seen_mark);
     tcase_add_test(tc, pauses_are_tolerated_until_the_resolver_decides);
     tcase_add_test(tc, indirectly_connected_nodes_are_downed);
     tcase_add_test(tc, joins_converge_and_loss_downs_no_one);

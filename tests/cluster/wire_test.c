@@ -59,13 +59,14 @@ encode(const akti_cl_msg *m, uint8_t **buf, size_t *len)
 }
 
 /* Proves: every message kind decodes to what was encoded: addresses,
- * joiner roles and version, the target of Leave/Down, heartbeat seq and
- * time, a status's clock and digest, a gossip whole (seen included). */
+ * joiner roles and version, the node of Leave/Down/ExitingConfirmed,
+ * heartbeat seq and time, a status's clock and digest, a gossip whole
+ * (seen included). */
 START_TEST(every_message_kind_round_trips)
 {
     akti_cl_gossip g;
     sample_gossip(&g);
-    for (int k = AKTI_CLM_INIT_JOIN; k <= AKTI_CLM_GOSSIP; k++) {
+    for (int k = AKTI_CLM_INIT_JOIN; k <= AKTI_CLM_EXITING_CONFIRMED; k++) {
         akti_cl_msg m, d;
         akti_cl_msg_init(&m, (akti_clm_kind)k);
         m.from = g.m[0].address;
@@ -103,6 +104,7 @@ START_TEST(every_message_kind_round_trips)
             break;
         case AKTI_CLM_LEAVE:
         case AKTI_CLM_DOWN:
+        case AKTI_CLM_EXITING_CONFIRMED:
             ck_assert_int_eq(akti_cl_addr_cmp(&d.node, &m.node), 0);
             break;
         case AKTI_CLM_HEARTBEAT:
@@ -350,9 +352,9 @@ START_TEST(random_mutations_never_crash_the_decoder)
     cl_rng r = { cl_seed("wire mutations") };
     akti_cl_gossip g;
     sample_gossip(&g);
-    uint8_t *bufs[AKTI_CLM_GOSSIP + 1];
-    size_t lens[AKTI_CLM_GOSSIP + 1];
-    for (int k = AKTI_CLM_INIT_JOIN; k <= AKTI_CLM_GOSSIP; k++) {
+    uint8_t *bufs[AKTI_CLM_EXITING_CONFIRMED + 1];
+    size_t lens[AKTI_CLM_EXITING_CONFIRMED + 1];
+    for (int k = AKTI_CLM_INIT_JOIN; k <= AKTI_CLM_EXITING_CONFIRMED; k++) {
         akti_cl_msg m;
         akti_cl_msg_init(&m, (akti_clm_kind)k);
         m.from = g.m[0].address;
@@ -369,7 +371,8 @@ START_TEST(random_mutations_never_crash_the_decoder)
     akti_cl_gossip_init(&merged);
     for (int t = 0; t < 30000; t++) {
         int k = AKTI_CLM_INIT_JOIN
-            + (int)cl_below(&r, AKTI_CLM_GOSSIP - AKTI_CLM_INIT_JOIN + 1);
+            + (int)cl_below(
+                &r, AKTI_CLM_EXITING_CONFIRMED - AKTI_CLM_INIT_JOIN + 1);
         size_t len = lens[k];
         uint8_t *b = malloc(len + 16);
         memcpy(b, bufs[k], len);
@@ -409,7 +412,7 @@ START_TEST(random_mutations_never_crash_the_decoder)
     }
     fprintf(stderr, "mutations: %d of 30000 accepted\n", accepted);
     akti_cl_gossip_fini(&merged);
-    for (int k = AKTI_CLM_INIT_JOIN; k <= AKTI_CLM_GOSSIP; k++) {
+    for (int k = AKTI_CLM_INIT_JOIN; k <= AKTI_CLM_EXITING_CONFIRMED; k++) {
         free(bufs[k]);
     }
     akti_cl_gossip_fini(&g);

@@ -128,9 +128,21 @@ count_joined(const akti_cl_gossip *g)
     return n;
 }
 
+static bool
+confirmed_exit(const uint64_t *confirmed, uint32_t n, uint64_t uid)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (confirmed[i] == uid) {
+            return true;
+        }
+    }
+    return false;
+}
+
 akt_err
 akti_cl_leader_actions(akti_cl_gossip *g, uint64_t self, uint32_t min_members,
-    int64_t now_ms, bool *changed)
+    int64_t now_ms, const uint64_t *confirmed, uint32_t nconfirmed,
+    bool *changed)
 {
     *changed = false;
     bool enough = count_joined(g) >= (min_members ? min_members : 1);
@@ -149,6 +161,7 @@ akti_cl_leader_actions(akti_cl_gossip *g, uint64_t self, uint32_t min_members,
         bool rm = m->status == AKT_MEMBER_DOWN
             || (m->status == AKT_MEMBER_EXITING
                 && (akti_cl_gossip_seen_by(g, m->address.uid)
+                    || confirmed_exit(confirmed, nconfirmed, m->address.uid)
                     || akti_cl_reach_status(g, m->address.uid, false)
                         != AKTI_CL_REACHABLE));
         if (!rm || m->address.uid == self) {

@@ -224,10 +224,13 @@ AKTI_INTERNAL const akti_cl_member *akti_cl_oldest(
 /* akti_cl_leader_actions -- what the leader does on convergence: Joining
  * and WeaklyUp to Up (consecutive up numbers after the youngest, when at
  * least min_members are Joining/WeaklyUp/Up), Leaving to Exiting, Exiting
- * members that saw it (or are unreachable) and Down members to Removed.
- * *changed says whether g changed; the caller bumps the clock then. */
+ * members that saw it, confirmed it (their uid among the nconfirmed of
+ * confirmed: Akka's ExitingConfirmed) or are unreachable, and Down members
+ * to Removed. *changed says whether g changed; the caller bumps the clock
+ * then. */
 AKTI_INTERNAL akt_err akti_cl_leader_actions(akti_cl_gossip *g, uint64_t self,
-    uint32_t min_members, int64_t now_ms, bool *changed);
+    uint32_t min_members, int64_t now_ms, const uint64_t *confirmed,
+    uint32_t nconfirmed, bool *changed);
 /* akti_cl_weakly_up -- without convergence: reachable Joining members to
  * WeaklyUp (after allow-weakly-up-members; the caller times it). */
 AKTI_INTERNAL akt_err akti_cl_weakly_up(

@@ -280,6 +280,72 @@ removed_why(const akti_clnode *n)
     }
 }
 
+static bool trusted_sender(akti_clnode *n, uint64_t from);
+
+/* Akka's ExitingConfirmed: this member saw itself Exiting; it tells the
+ * leader and the next member that could be leader (the first two Up or
+ * Leaving members in address order that it sees reachable), so that the
+ * leader removes it without waiting for its seen mark to come round in
+ * the gossip -- the member stops soon after */
+static void
+confirm_exiting(akti_clnode *n)
+{
+    int sent = 0;
+    for (uint32_t i = 0; i < n->g.nm && sent < 2; i++) {
+        const akti_cl_member *m = &n->g.m[i];
+        if (m->address.uid == n->uid
+            || (m->status != AKT_MEMBER_UP && m->status != AKT_MEMBER_LEAVING)
+            || akti_cl_reach_status(&n->g, m->address.uid, true)
+                != AKTI_CL_REACHABLE) {
+            continue;
+        }
+        akti_cl_msg c;
+        akti_cl_msg_init(&c, AKTI_CLM_EXITING_CONFIRMED);
+        c.node = n->self.address;
+        send_msg(n, &c, &m->address, AKTI_CL_SEND_DAEMON);
+        akti_cl_msg_fini(&c);
+        sent++;
+    }
+}
+
+/* an Exiting member's confirmation (from itself, a member we trust) */
+static void
+on_exiting_confirmed(akti_clnode *n, const akti_cl_msg *msg)
+{
+    if (n->phase != AKTI_CL_MEMBER || msg->node.uid != msg->from.uid
+        || !trusted_sender(n, msg->from.uid)) {
+        n->stats.ignored++;
+        return;
+    }
+    const akti_cl_member *m = akti_cl_gossip_member(&n->g, msg->node.uid);
+    if (m == NULL || m->status != AKT_MEMBER_EXITING) {
+        return; /* not (yet) Exiting here: the seen mark will do */
+    }
+    for (uint32_t i = 0; i < n->nconfirmed; i++) {
+        if (n->exiting_confirmed[i] == m->address.uid) {
+            return;
+        }
+    }
+    if (n->nconfirmed < AKTI_CL_CONFIRMED_MAX) {
+        n->exiting_confirmed[n->nconfirmed++] = m->address.uid;
+    }
+}
+
+/* drop confirmations of members that are no longer Exiting (removed) */
+static void
+prune_confirmed(akti_clnode *n)
+{
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n->nconfirmed; i++) {
+        const akti_cl_member *m
+            = akti_cl_gossip_member(&n->g, n->exiting_confirmed[i]);
+        if (m != NULL && m->status == AKT_MEMBER_EXITING) {
+            n->exiting_confirmed[k++] = n->exiting_confirmed[i];
+        }
+    }
+    n->nconfirmed = k;
+}
+
 /* self's own status decides whether it goes on */
 static void
 check_self(akti_clnode *n, int64_t now)
@@ -300,6 +366,7 @@ check_self(akti_clnode *n, int64_t now)
     if (m->status == AKT_MEMBER_EXITING && n->exiting_since == 0) {
         n->exiting_since = now;
         n->next_gossip = now;
+        confirm_exiting(n);
     }
 }
 
@@ -711,6 +778,9 @@ akti_clnode_receive(akti_clnode *n, const uint8_t *buf, size_t len,
     case AKTI_CLM_GOSSIP:
         on_gossip(n, &msg, received_ns, now_ns);
         break;
+    case AKTI_CLM_EXITING_CONFIRMED:
+        on_exiting_confirmed(n, &msg);
+        break;
     }
     akti_cl_msg_fini(&msg);
     if (n->phase == AKTI_CL_MEMBER) {
@@ -839,9 +909,10 @@ leader_tick(akti_clnode *n, int64_t now)
     bool leader = l != NULL && l->address.uid == n->uid;
     bool conv = akti_cl_convergence(&n->g, n->uid);
     bool ch = false;
+    prune_confirmed(n);
     if (leader && conv && self_active(n)) {
-        if (akti_cl_leader_actions(
-                &n->g, n->uid, n->set.min_members, now_ms, &ch)
+        if (akti_cl_leader_actions(&n->g, n->uid, n->set.min_members, now_ms,
+                n->exiting_confirmed, n->nconfirmed, &ch)
                 == AKT_OK
             && ch) {
             n->stats.leader_actions++;

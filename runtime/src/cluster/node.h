@@ -117,6 +117,8 @@ typedef enum akti_cl_phase {
     AKTI_CL_STOPPED,
 } akti_cl_phase;
 
+#define AKTI_CL_CONFIRMED_MAX 16
+
 typedef struct akti_clnode {
     akti_cl_settings set;
     akti_cl_io io;
@@ -142,6 +144,10 @@ typedef struct akti_clnode {
     int64_t quiet_until; /* after a late tick: no new verdicts or leader
                             actions until then (local health) */
     int64_t last_notice; /* the last "you were removed" gossip sent */
+    /* Exiting members that confirmed they saw it (ExitingConfirmed): the
+     * leader removes them without their seen mark; at most this many */
+    uint64_t exiting_confirmed[AKTI_CL_CONFIRMED_MAX];
+    uint32_t nconfirmed;
     akti_cl_hb hb;
     akti_sbr_tracker sbr;
     uint64_t rng;

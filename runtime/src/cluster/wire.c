@@ -348,6 +348,16 @@ akti_cl_msg_encode(const akti_cl_msg *m, uint8_t **out, size_t *len)
         pm.leave = b;
         break;
     }
+    case AKTI_CLM_EXITING_CONFIRMED: {
+        Akt__Cluster__ExitingConfirmed *b = sc_alloc(&s, sizeof(*b));
+        if (b) {
+            akt__cluster__exiting_confirmed__init(b);
+            b->node = enc_addr(&s, &m->node);
+        }
+        pm.body_case = AKT__CLUSTER__MSG__BODY_EXITING_CONFIRMED;
+        pm.exiting_confirmed = b;
+        break;
+    }
     case AKTI_CLM_DOWN: {
         Akt__Cluster__Down *b = sc_alloc(&s, sizeof(*b));
         if (b) {
@@ -775,6 +785,12 @@ akti_cl_msg_decode(const void *data, size_t len, const akti_cl_wire_limits *lim,
         out->kind = AKTI_CLM_LEAVE;
         if (pm->leave != NULL) {
             rc = dec_addr(pm->leave->node, &out->node, true);
+        }
+        break;
+    case AKT__CLUSTER__MSG__BODY_EXITING_CONFIRMED:
+        out->kind = AKTI_CLM_EXITING_CONFIRMED;
+        if (pm->exiting_confirmed != NULL) {
+            rc = dec_addr(pm->exiting_confirmed->node, &out->node, true);
         }
         break;
     case AKT__CLUSTER__MSG__BODY_DOWN:

@@ -29,6 +29,7 @@ typedef enum akti_clm_kind {
     AKTI_CLM_HEARTBEAT_RSP,
     AKTI_CLM_GOSSIP_STATUS,
     AKTI_CLM_GOSSIP,
+    AKTI_CLM_EXITING_CONFIRMED,
 } akti_clm_kind;
 
 /* The configuration compatibility check: at most this many "key=value"
@@ -44,6 +45,7 @@ typedef enum akti_clm_kind {
  *   WELCOME/GOSSIP g (the whole state)
  *   GOSSIP_STATUS  g.vc only (the clock), seen_digest
  *   LEAVE/DOWN     node
+ *   EXITING_CONFIRMED node (the sender itself)
  *   HEARTBEAT(_RSP) seq, sent_ns */
 typedef struct akti_cl_msg {
     akti_clm_kind kind;
