@@ -17,6 +17,26 @@
 #define RM  AKT_MEMBER_REMOVED
 #define NUP INT32_MAX
 
+/* Proves: akt_cluster_member_has_role (the public form of the check the
+ * singleton, the routers and pub/sub use) matches a listed role exactly,
+ * and NULL or "" matches every member, with or without roles. */
+START_TEST(a_member_has_its_roles_and_the_empty_role_matches_all)
+{
+    akt_cluster_member m = { .nroles = 2 };
+    strcpy(m.roles[0], "backend");
+    strcpy(m.roles[1], "dc-a");
+    ck_assert(akt_cluster_member_has_role(&m, "backend"));
+    ck_assert(akt_cluster_member_has_role(&m, "dc-a"));
+    ck_assert(!akt_cluster_member_has_role(&m, "back"));
+    ck_assert(!akt_cluster_member_has_role(&m, "frontend"));
+    ck_assert(akt_cluster_member_has_role(&m, ""));
+    ck_assert(akt_cluster_member_has_role(&m, NULL));
+    akt_cluster_member none = { .nroles = 0 };
+    ck_assert(!akt_cluster_member_has_role(&none, "backend"));
+    ck_assert(akt_cluster_member_has_role(&none, ""));
+}
+END_TEST
+
 /* Proves: the transition table is Akka's -- Removed is final, Down only
  * goes to Removed, nothing goes back to Joining or Up from further on. */
 START_TEST(transitions_follow_akkas_table)
@@ -542,6 +562,7 @@ membership_suite(void)
     Suite *s = suite_create("cluster_membership");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, transitions_follow_akkas_table);
+    tcase_add_test(tc, a_member_has_its_roles_and_the_empty_role_matches_all);
     tcase_add_test(tc, vclock_compare_orders_same_before_after_concurrent);
     tcase_add_test(tc, merge_keeps_the_highest_status_and_the_older_up_number);
     tcase_add_test(tc, removal_is_a_tombstone_that_the_merge_spreads);

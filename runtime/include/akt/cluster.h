@@ -77,6 +77,11 @@ typedef struct akt_cluster_member {
  * value outside the enum). */
 AKT_API const char *akt_member_status_name(akt_member_status s);
 
+/* akt_cluster_member_has_role -- m has the role; NULL or "" matches every
+ * member (Akka's Member.hasRole, with the empty role as "any"). */
+AKT_API bool akt_cluster_member_has_role(
+    const akt_cluster_member *m, const char *role);
+
 /* akt_cluster_address_format -- "system@host:port#uid" (or
  * "system@[url]#uid") into buf. AKT_ERANGE if len is short. */
 AKT_API akt_err akt_cluster_address_format(

@@ -74,20 +74,6 @@ arg_fini(void *arg)
     free(arg);
 }
 
-static bool
-has_role(const akt_cluster_member *m, const char *role)
-{
-    if (role[0] == '\0') {
-        return true;
-    }
-    for (uint32_t i = 0; i < m->nroles; i++) {
-        if (strcmp(m->roles[i], role) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 static uint64_t
 fnv(const char *s)
 {
@@ -135,7 +121,7 @@ refresh(crt *r)
     for (size_t i = 0; i < st.nmembers && !st.stopped; i++) {
         const akt_cluster_member *m = &st.members[i];
         if (m->status != AKT_MEMBER_UP || st.unreachable[i]
-            || !has_role(m, r->c.role)
+            || !akt_cluster_member_has_role(m, r->c.role)
             || (r->c.exclude_self && m->address.uid == st.self.address.uid)) {
             continue;
         }

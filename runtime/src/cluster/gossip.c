@@ -216,6 +216,12 @@ akti_cl_member_has_role(const akti_cl_member *m, const char *role)
     return false;
 }
 
+bool
+akt_cluster_member_has_role(const akt_cluster_member *m, const char *role)
+{
+    return akti_cl_member_has_role(m, role);
+}
+
 static int
 role_qcmp(const void *a, const void *b)
 {

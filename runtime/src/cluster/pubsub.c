@@ -259,20 +259,6 @@ flush_changed(med *m)
     atomic_store(&m->c.sh->entries, m->reg.entries);
 }
 
-static bool
-has_role(const akt_cluster_member *x, const char *role)
-{
-    if (role[0] == '\0') {
-        return true;
-    }
-    for (uint32_t i = 0; i < x->nroles; i++) {
-        if (strcmp(x->roles[i], role) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 static void
 look(med *m)
 {
@@ -298,7 +284,7 @@ is_member(const akti_cl_addr *owner, void *arg)
     }
     for (size_t i = 0; i < m->st.nmembers; i++) {
         if (akti_cl_addr_cmp(&m->st.members[i].address, owner) == 0) {
-            return has_role(&m->st.members[i], m->c.role);
+            return akt_cluster_member_has_role(&m->st.members[i], m->c.role);
         }
     }
     return false;
@@ -351,7 +337,7 @@ on_tick(void *state, akt_ctx *ctx, const void *msg)
     for (size_t i = 0; i < m->st.nmembers && n < 256; i++) {
         const akt_cluster_member *x = &m->st.members[i];
         if (x->address.uid != m->me.uid && !m->st.unreachable[i]
-            && has_role(x, m->c.role)
+            && akt_cluster_member_has_role(x, m->c.role)
             && (x->status == AKT_MEMBER_UP || x->status == AKT_MEMBER_WEAKLY_UP
                 || x->status == AKT_MEMBER_LEAVING
                 || x->status == AKT_MEMBER_EXITING)) {

@@ -94,20 +94,6 @@ cbarg_fini(void *arg)
     free(arg);
 }
 
-static bool
-has_role(const akt_cluster_member *m, const char *role)
-{
-    if (role[0] == '\0') {
-        return true;
-    }
-    for (uint32_t i = 0; i < m->nroles; i++) {
-        if (strcmp(m->roles[i], role) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 static int
 older(const akt_cluster_member *a, const akt_cluster_member *b)
 {
@@ -124,7 +110,7 @@ oldest(const akt_cluster_state *st, const char *role, unsigned mask)
     const akt_cluster_member *best = NULL;
     for (size_t i = 0; i < st->nmembers; i++) {
         const akt_cluster_member *m = &st->members[i];
-        if ((mask & (1u << m->status)) && has_role(m, role)
+        if ((mask & (1u << m->status)) && akt_cluster_member_has_role(m, role)
             && (best == NULL || older(m, best))) {
             best = m;
         }
@@ -175,7 +161,7 @@ on_check(void *state, akt_ctx *ctx, const void *msg)
     int64_t now = akti_now_ns();
     if (!g->c.proxy && ev->kind == AKT_CLUSTER_MEMBER_REMOVED
         && ev->prev == AKT_MEMBER_DOWN && ev->has_member
-        && has_role(&ev->member, g->c.role)
+        && akt_cluster_member_has_role(&ev->member, g->c.role)
         && now + g->c.margin > g->start_at) {
         g->start_at = now + g->c.margin; /* its side stops it first */
     }
@@ -200,7 +186,7 @@ on_check(void *state, akt_ctx *ctx, const void *msg)
         ST(AKT_MEMBER_UP) | ST(AKT_MEMBER_LEAVING) | ST(AKT_MEMBER_EXITING)
             | ST(AKT_MEMBER_DOWN));
     bool here = !st.stopped && st.self.status == AKT_MEMBER_UP
-        && has_role(&st.self, g->c.role) && first != NULL
+        && akt_cluster_member_has_role(&st.self, g->c.role) && first != NULL
         && first->address.uid == st.self.address.uid;
     if (g->running && !here) {
         (void)akt_ctx_stop(ctx, g->child); /* hand over: stop first */
