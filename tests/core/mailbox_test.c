@@ -309,6 +309,73 @@ START_TEST(priority_mailbox_serves_lower_priority_first_fifo_within)
 }
 END_TEST
 
+/* realloc is wrapped (tests/core/CMakeLists.txt): while fail_grow is set,
+ * growing an existing block fails (the priority heap's growth; nothing else
+ * grows while the test holds the actor behind its gate) */
+void *__real_realloc(void *p, size_t n);
+static _Atomic bool fail_grow;
+
+void *
+__wrap_realloc(void *p, size_t n)
+{
+    if (p != NULL && atomic_load(&fail_grow)) {
+        return NULL;
+    }
+    return __real_realloc(p, n);
+}
+
+/* Proves that a priority mailbox whose heap cannot grow (out of memory)
+ * loses nothing and does not abort: 100 messages queued behind the gate,
+ * the heap takes 16 and cannot double, the rest wait in arrival order and
+ * enter the heap as it empties; each is served exactly once, FIFO within a
+ * priority. (pq_push aborted here.) */
+START_TEST(a_priority_mailbox_out_of_memory_delivers_every_message_once)
+{
+    akt_system *sys = sys_mk("prio-oom");
+    static gated g;
+    gated_init(&g);
+    akt_mailbox_opts mo
+        = { .kind = AKT_MAILBOX_PRIORITY, .priority = prio_mod3 };
+    akt_ref a = spawn_blocked(sys, &g, &mo);
+    for (int64_t v = 1; v <= 100; v++) {
+        ck_assert_int_eq(akt_tell(a, t_int(v), AKT_REF_NONE), AKT_OK);
+    }
+    atomic_store(&fail_grow, true);
+    t_latch_add(&g.gate, 1);
+    ck_assert(t_latch_wait(&g.done, 101, 10000));
+    atomic_store(&fail_grow, false);
+    ck_assert_int_eq(g.n, 100);
+    /* each exactly once; FIFO within each priority still holds (a spilled
+     * message enters the heap after every earlier arrival); the first
+     * served is the heap's best of 1..16 */
+    bool seen[101] = { false };
+    int64_t last[3] = { 0, 0, 0 };
+    for (int i = 0; i < 100; i++) {
+        int64_t v = g.seq[i];
+        ck_assert(v >= 1 && v <= 100 && !seen[v]);
+        seen[v] = true;
+        ck_assert_int_gt(v, last[v % 3]);
+        last[v % 3] = v;
+    }
+    ck_assert_int_eq(g.seq[0], 3);
+    /* with memory back, the heap grows and orders again */
+    gated_init(&g);
+    ck_assert_int_eq(akt_tell(a, t_int(0), AKT_REF_NONE), AKT_OK);
+    ck_assert(t_latch_wait(&g.entered, 1, 10000));
+    int64_t vs[] = { 5, 4, 3 };
+    for (size_t i = 0; i < 3; i++) {
+        ck_assert_int_eq(akt_tell(a, t_int(vs[i]), AKT_REF_NONE), AKT_OK);
+    }
+    t_latch_add(&g.gate, 1);
+    ck_assert(t_latch_wait(&g.done, 4, 10000));
+    ck_assert_int_eq(g.n, 3);
+    ck_assert_int_eq(g.seq[0], 3);
+    ck_assert_int_eq(g.seq[1], 4);
+    ck_assert_int_eq(g.seq[2], 5);
+    t_teardown(sys, 0);
+}
+END_TEST
+
 START_TEST(control_aware_mailbox_lets_control_messages_jump_the_queue)
 {
     akt_system *sys = sys_mk("ctl");
@@ -499,6 +566,8 @@ mailbox_suite(void)
     tcase_add_test(tc, bounded_block_succeeds_when_the_receiver_makes_room);
     tcase_add_test(
         tc, priority_mailbox_serves_lower_priority_first_fifo_within);
+    tcase_add_test(
+        tc, a_priority_mailbox_out_of_memory_delivers_every_message_once);
     tcase_add_test(
         tc, control_aware_mailbox_lets_control_messages_jump_the_queue);
     tcase_add_test(tc,

@@ -1060,7 +1060,8 @@ akti_cell_run(akt_cell *c, int throughput)
     /* consumer-private leftovers (priority heap, control lists) */
     akti_mbox_ext *x = atomic_load_explicit(&c->mbx, memory_order_relaxed);
     if (x && user_ok(life)
-        && (x->heap_len > 0 || x->ctl_head != NULL || x->norm_head != NULL)) {
+        && (x->heap_len > 0 || x->spill_head != NULL || x->ctl_head != NULL
+            || x->norm_head != NULL)) {
         d->ops->schedule(d, c);
         return;
     }

@@ -364,6 +364,8 @@ struct akti_mbox_ext {
     struct akti_pq_ent *heap;
     uint32_t heap_len, heap_cap;
     uint64_t seq;
+    /* priority, out of memory: arrivals the heap could not take */
+    akti_msg *spill_head, *spill_tail;
     akti_msg *ctl_head, *ctl_tail, *norm_head, *norm_tail;
 };
 

@@ -10,7 +10,9 @@
  *
  * Other kinds keep the lock-free send path and order on the consumer side:
  *  - priority: the consumer moves everything queued into a binary heap
- *    keyed by (priority, arrival sequence), so FIFO holds within a priority;
+ *    keyed by (priority, arrival sequence), so FIFO holds within a priority
+ *    (when the heap cannot grow, arrivals wait in a FIFO linked through
+ *    the messages: nothing lost, nothing aborts);
  *  - control-aware: the consumer splits arrivals into a control FIFO and a
  *    normal FIFO and serves the control one first.
  * Bounded mailboxes keep the lock-free queue too, with an atomic count of
@@ -467,14 +469,16 @@ pq_less(const akti_pq_ent *a, const akti_pq_ent *b)
     return a->prio < b->prio || (a->prio == b->prio && a->seq < b->seq);
 }
 
-static void
+/* pq_push -- into the heap; false when the heap is full and cannot grow
+ * (out of memory): the caller keeps m (it spills, see pq_take) */
+static bool
 pq_push(akti_mbox_ext *x, akti_msg *m)
 {
     if (x->heap_len == x->heap_cap) {
         uint32_t nc = x->heap_cap ? x->heap_cap * 2 : 16;
         akti_pq_ent *nh = realloc(x->heap, nc * sizeof(*nh));
         if (nh == NULL) {
-            abort(); /* out of memory on the consumer side: no way to report */
+            return false;
         }
         x->heap = nh;
         x->heap_cap = nc;
@@ -490,6 +494,7 @@ pq_push(akti_mbox_ext *x, akti_msg *m)
         i = p;
     }
     x->heap[i] = e;
+    return true;
 }
 
 static akti_msg *
@@ -600,6 +605,28 @@ xpop(akt_cell *c, akti_mbox_ext *x)
     return m;
 }
 
+/* pq_take -- the priority mailbox's next message. Arrivals move from the
+ * lock-free queue into the heap; when the heap cannot grow (out of memory)
+ * they wait in arrival order in the spill FIFO, linked through the
+ * messages themselves (no allocation), and move into the heap as pops make
+ * room. Nothing is lost and nothing aborts; while memory is short a
+ * spilled message is served after the heap's, whatever its priority. */
+static akti_msg *
+pq_take(akt_cell *c, akti_mbox_ext *x)
+{
+    while (x->spill_head != NULL && pq_push(x, x->spill_head)) {
+        (void)fifo_take(&x->spill_head, &x->spill_tail);
+    }
+    akti_msg *m;
+    while ((m = xpop(c, x)) != NULL) {
+        if (x->spill_head != NULL || !pq_push(x, m)) {
+            fifo_add(&x->spill_head, &x->spill_tail, m);
+        }
+    }
+    m = pq_pop(x);
+    return m ? m : fifo_take(&x->spill_head, &x->spill_tail);
+}
+
 akti_msg *
 akti_mq_pop(akt_cell *c)
 {
@@ -628,10 +655,7 @@ mq_pop_any(akt_cell *c)
         m = xpop(c, x);
         return m ? m : bounded_pop(x);
     case AKT_MAILBOX_PRIORITY:
-        while ((m = xpop(c, x)) != NULL) {
-            pq_push(x, m);
-        }
-        return pq_pop(x);
+        return pq_take(c, x);
     case AKT_MAILBOX_CONTROL_AWARE:
         while ((m = xpop(c, x)) != NULL) {
             if (m->type->flags & AKT_TYPE_CONTROL) {
