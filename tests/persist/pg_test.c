@@ -8,12 +8,16 @@
  * persistent actors generated from ledger.akt run on PostgreSQL chosen by
  * configuration (akt.persistence.*.plugin = postgresql), snapshots
  * included, and recover after a restart; a live query hears the commits
- * of another process (LISTEN/NOTIFY) without a commit of its own. Skipped
+ * of another process (LISTEN/NOTIFY) without a commit of its own; a
+ * recovery waiting on the server (a locked table) is cancelled there when
+ * its actor or the system stops, and akt.persistence.reader-threads sets
+ * how many recoveries wait at once. Skipped
  * (77) only when the
  * PostgreSQL server binaries are not installed.
  */
 #include <check.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -475,7 +479,7 @@ lock_events(void)
  * locking transaction pg_stat_activity would stay the snapshot of its
  * first read). */
 static void
-await_blocked_reader(void)
+await_blocked(int want, const char *why)
 {
     PGconn *c = sql_open();
     for (int i = 0; i < 20000; i++) {
@@ -485,13 +489,19 @@ await_blocked_reader(void)
         ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
         int n = atoi(PQgetvalue(r, 0, 0));
         PQclear(r);
-        if (n > 0) {
+        if (n == want) {
             PQfinish(c);
             return;
         }
         usleep(1000); /* polling a condition, not a fixed wait */
     }
-    ck_abort_msg("the recovery never reached its read");
+    ck_abort_msg("%s", why);
+}
+
+static void
+await_blocked_reader(void)
+{
+    await_blocked(1, "the recovery never reached its read");
 }
 
 /* a plain actor on the same dispatcher: each Get it receives (told, so a
@@ -649,6 +659,107 @@ START_TEST(a_journal_error_during_the_replay_fails_the_recovery)
 }
 END_TEST
 
+/* akt.persistence.reader-threads = 3: three recoveries wait on the server
+ * at once (with the default of two, a third session never waits: the
+ * third recovery queues for a thread). */
+START_TEST(reader_threads_sets_how_many_recoveries_wait_on_the_server)
+{
+    write_history("ledger.Account|r1", 10);
+    write_history("ledger.Account|r2", 10);
+    write_history("ledger.Account|r3", 10);
+    PGconn *lk = lock_events();
+    akt_system *sys = pg_system_with("akt.persistence.reader-threads = 3\n");
+    ledger_AccountRef a[3]
+        = { spawn(sys, "r1"), spawn(sys, "r2"), spawn(sys, "r3") };
+    await_blocked(3, "three recoveries did not wait on the server at once");
+    sql(lk, "COMMIT");
+    PQfinish(lk);
+    for (int i = 0; i < 3; i++) {
+        ledger_Balance *b = NULL;
+        ck_assert_int_eq(ledger_account_call_get(
+                             a[i], ledger_get_new(), AKT_SEC(20), &b, NULL),
+            AKT_OK);
+        ck_assert_int_eq(b->balance, history_sum(10));
+        akt_msg_free(b);
+    }
+    akt_system_free(sys);
+}
+END_TEST
+
+/* a bad reader-threads fails akt_persistence_start naming the key, where
+ * it was set and what is expected */
+START_TEST(a_bad_reader_threads_fails_naming_the_key)
+{
+    const char *text = "akt.persistence.reader-threads = 0\n";
+    akt_config *cfg;
+    ck_assert_int_eq(
+        akt_config_parse_string(text, strlen(text), "app.conf", &cfg, NULL),
+        AKT_OK);
+    akt_system *sys;
+    ck_assert_int_eq(akt_system_create("pgbad", cfg, &sys), AKT_OK);
+    akt_config_release(cfg);
+    akt_config_error err = { .message = "" };
+    ck_assert_int_ne(akt_persistence_start(sys, reg, &err), AKT_OK);
+    ck_assert_msg(strstr(err.message, "akt.persistence.reader-threads")
+            && strstr(err.message, "app.conf") && strstr(err.message, "1"),
+        "%s", err.message);
+    akt_system_free(sys);
+}
+END_TEST
+
+/* An actor stopped while its replay waits on the server cancels the
+ * statement there (PQcancel): no session waits on the lock any more,
+ * though the lock is still held (without the cancel the query would wait
+ * for the lock and hold a reader thread and a connection). */
+START_TEST(a_stopped_recovery_cancels_its_query_on_the_server)
+{
+    write_history("ledger.Account|c", 100);
+    PGconn *lk = lock_events();
+    akt_system *sys = pg_system_with(ONE_WORKER);
+    ledger_AccountRef a = spawn(sys, "c");
+    await_blocked_reader();
+    ck_assert_int_eq(akt_stop(a.ref), AKT_OK);
+    await_blocked(0, "the stopped recovery's query still waits on the lock");
+    akt_system_free(sys);
+    sql(lk, "COMMIT");
+    PQfinish(lk);
+}
+END_TEST
+
+typedef struct freer {
+    akt_system *sys;
+    t_latch done;
+} freer;
+
+static void *
+free_system(void *arg)
+{
+    freer *f = arg;
+    akt_system_free(f->sys);
+    t_latch_add(&f->done, 1);
+    return NULL;
+}
+
+/* The system stops while a recovery waits on the server: the stop
+ * returns within 10 s with the lock still held (the read is cancelled;
+ * before, akt_system_free waited for the lock). */
+START_TEST(the_system_stops_while_a_recovery_waits_on_the_server)
+{
+    write_history("ledger.Account|q", 100);
+    PGconn *lk = lock_events();
+    freer f = { .sys = pg_system_with(ONE_WORKER), .done = T_LATCH_INIT };
+    spawn(f.sys, "q");
+    await_blocked_reader();
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, free_system, &f), 0);
+    bool stopped = t_latch_wait(&f.done, 1, 10000);
+    sql(lk, "COMMIT"); /* lets a stop that waited end, either way */
+    PQfinish(lk);
+    pthread_join(th, NULL);
+    ck_assert_msg(stopped, "the stop waited for the server's lock");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -675,6 +786,11 @@ main(void)
     tcase_add_test(
         tc, an_actor_stopped_during_its_recovery_gives_the_permit_back);
     tcase_add_test(tc, a_journal_error_during_the_replay_fails_the_recovery);
+    tcase_add_test(
+        tc, reader_threads_sets_how_many_recoveries_wait_on_the_server);
+    tcase_add_test(tc, a_bad_reader_threads_fails_naming_the_key);
+    tcase_add_test(tc, a_stopped_recovery_cancels_its_query_on_the_server);
+    tcase_add_test(tc, the_system_stops_while_a_recovery_waits_on_the_server);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

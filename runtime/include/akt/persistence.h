@@ -498,6 +498,13 @@ AKT_API akt_err akt_persistence_set_max_recoveries(akt_system *sys, uint32_t n);
  * after the call. */
 #define AKT_PERSIST_RECOVERY_CHUNK 1024
 AKT_API akt_err akt_persistence_set_async_recovery(akt_system *sys, bool on);
+/* How many reader threads run the asynchronous recovery reads
+ * (akt.persistence.reader-threads, default
+ * AKT_PERSIST_DEFAULT_READER_THREADS): at most n recoveries wait on the
+ * store at once. Set before the first asynchronous recovery; later:
+ * AKT_ESTATE (the threads run). AKT_EINVAL: n is 0 or above 1,024. */
+#define AKT_PERSIST_DEFAULT_READER_THREADS 2
+AKT_API akt_err akt_persistence_set_reader_threads(akt_system *sys, uint32_t n);
 /* recoveries running now and waiting for a permit (either may be NULL) */
 AKT_API akt_err akt_persistence_recovery_stats(
     akt_system *sys, uint32_t *running, uint32_t *waiting);

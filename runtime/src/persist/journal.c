@@ -100,6 +100,67 @@ akti_perr(akt_persist_error *err, const char *fmt, ...)
     va_end(ap);
 }
 
+/* --- interruptible store calls -------------------------------------------- */
+
+_Thread_local akti_cancel *akti_cancel_cur;
+
+void
+akti_cancel_init(akti_cancel *c)
+{
+    pthread_mutex_init(&c->mu, NULL);
+    c->fired = false;
+    c->fn = NULL;
+    c->arg = NULL;
+}
+
+void
+akti_cancel_destroy(akti_cancel *c)
+{
+    pthread_mutex_destroy(&c->mu);
+}
+
+bool
+akti_cancel_enter(akti_cancel *c, void (*fn)(void *arg), void *arg)
+{
+    pthread_mutex_lock(&c->mu);
+    bool ok = !c->fired;
+    if (ok) {
+        c->fn = fn;
+        c->arg = arg;
+    }
+    pthread_mutex_unlock(&c->mu);
+    return ok;
+}
+
+void
+akti_cancel_leave(akti_cancel *c)
+{
+    pthread_mutex_lock(&c->mu);
+    c->fn = NULL;
+    c->arg = NULL;
+    pthread_mutex_unlock(&c->mu);
+}
+
+bool
+akti_cancel_fired(akti_cancel *c)
+{
+    pthread_mutex_lock(&c->mu);
+    bool f = c->fired;
+    pthread_mutex_unlock(&c->mu);
+    return f;
+}
+
+void
+akti_cancel_fire(akti_cancel *c)
+{
+    pthread_mutex_lock(&c->mu);
+    c->fired = true;
+    if (c->fn != NULL) {
+        c->fn(c->arg);
+    }
+    pthread_mutex_unlock(&c->mu);
+}
+
 /* --- journal ---------------------------------------------------------------
  */
 

@@ -72,8 +72,10 @@ typedef struct pext {
     size_t qhead, qn, qcap;
     /* asynchronous recovery reads (journals whose reads may block on a
      * server: every plug-in but LMDB, or all with
-     * akt_persistence_set_async_recovery): RREADERS reader threads, a FIFO
-     * of recoveries waiting for their next read. Each running recovery has
+     * akt_persistence_set_async_recovery): nreaders reader threads
+     * (akt.persistence.reader-threads), a FIFO of recoveries waiting for
+     * their next read, and the read each thread runs (rrun: a stop
+     * interrupts it). Each running recovery has
      * at most one read queued or running, so the FIFO holds at most
      * max-concurrent-recoveries entries. */
     atomic_bool async_reads;
@@ -81,7 +83,9 @@ typedef struct pext {
     pthread_cond_t rcv;
     struct rread *rhead, *rtail;
     bool rstarted, rclosing;
-    pthread_t rth[2];
+    uint32_t nreaders; /* threads to start */
+    pthread_t *rth;
+    struct rread **rrun; /* per thread: the read it runs, or NULL */
     int nrth;
 } pext;
 
@@ -101,6 +105,8 @@ pext_terminated(akt_system *sys, void *arg)
     pthread_mutex_destroy(&x->rmu);
     pthread_cond_destroy(&x->rcv);
     free(x->q);
+    free(x->rth);
+    free(x->rrun);
     free(x);
 }
 
@@ -129,6 +135,7 @@ akt_persistence_start_with(
     x->j = j;
     x->s = s;
     x->pmax = AKT_PERSIST_DEFAULT_MAX_RECOVERIES;
+    x->nreaders = AKT_PERSIST_DEFAULT_READER_THREADS;
     x->dl = (akt_delivery_options) { AKT_SEC(5), 5, 100000, 10000 };
     pthread_mutex_init(&x->pmu, NULL);
     pthread_mutex_init(&x->rmu, NULL);
@@ -165,6 +172,25 @@ akt_persistence_set_max_recoveries(akt_system *sys, uint32_t n)
     /* a larger bound lets waiting recoveries start at their next release
      * (or the next request); nothing is granted from here */
     return AKT_OK;
+}
+
+akt_err
+akt_persistence_set_reader_threads(akt_system *sys, uint32_t n)
+{
+    pext *x = pext_get(sys);
+    if (x == NULL) {
+        return AKT_ENOENT;
+    }
+    if (n == 0 || n > 1024) {
+        return AKT_EINVAL;
+    }
+    pthread_mutex_lock(&x->rmu);
+    akt_err rc = x->rstarted ? AKT_ESTATE : AKT_OK;
+    if (rc == AKT_OK) {
+        x->nreaders = n;
+    }
+    pthread_mutex_unlock(&x->rmu);
+    return rc;
 }
 
 akt_err
@@ -343,6 +369,8 @@ akti_persist_settings_read(
     int64_t maxrec = AKT_PERSIST_DEFAULT_MAX_RECOVERIES;
     akti_set_int(
         &rd, "akt.persistence.max-concurrent-recoveries", &maxrec, 1, 1000000);
+    int64_t nreaders = AKT_PERSIST_DEFAULT_READER_THREADS;
+    akti_set_int(&rd, "akt.persistence.reader-threads", &nreaders, 1, 1024);
     int stp = AKTI_PPLUGIN_NONE;
     akt_lmdb_options sto = { .map_size = 256ull << 20 };
     akt_pg_options stpg = { .conninfo = "", .schema = "akt", .readers = 4 };
@@ -389,6 +417,7 @@ akti_persist_settings_read(
         out->sbreaker_call_ns = scall;
         out->sbreaker_reset_ns = sreset;
         out->max_recoveries = maxrec;
+        out->reader_threads = nreaders;
         out->state_plugin = stp;
         out->state = sto;
         out->state_pg = stpg;
@@ -460,6 +489,7 @@ akt_persistence_start(
     if (rc == AKT_OK) {
         pext *x = pext_get(sys);
         akt_persistence_set_max_recoveries(sys, (uint32_t)ps.max_recoveries);
+        akt_persistence_set_reader_threads(sys, (uint32_t)ps.reader_threads);
         x->st = st; /* closed with the system from here on */
         st = NULL;
         x->dl = ps.delivery;
@@ -676,11 +706,14 @@ permit_drop(pext *x, uint64_t epoch)
  * number, then at most AKT_PERSIST_RECOVERY_CHUNK events, and tells them
  * to the actor as one RecoveryChunk; the actor applies them in its turn
  * and queues the next read (back-pressure: one chunk in flight). A stop
- * sets cancel: the reader stops at the next event and tells nothing. */
+ * sets cancel and fires tok: a read waiting on the server is interrupted
+ * (PostgreSQL: the statement is cancelled), the reader stops at the next
+ * event and tells nothing. */
 
 typedef struct rread {
     _Atomic int refs;
     atomic_bool cancel;
+    akti_cancel tok; /* current on the reader thread during its reads */
     struct rread *next; /* in the reader FIFO (under rmu) */
     pext *x;
     akt_system *sys;
@@ -755,6 +788,7 @@ static void
 rread_unref(rread *r)
 {
     if (atomic_fetch_sub(&r->refs, 1) == 1) {
+        akti_cancel_destroy(&r->tok);
         free(r->pid);
         free(r);
     }
@@ -765,6 +799,7 @@ static void
 rread_cancel(rread *r)
 {
     atomic_store(&r->cancel, true);
+    akti_cancel_fire(&r->tok); /* a read waiting on the server ends */
     rread_unref(r);
 }
 
@@ -796,6 +831,7 @@ rread_run(rread *r)
         = calloc(1, sizeof(*b) + AKT_PERSIST_RECOVERY_CHUNK * sizeof(rev));
     akt_persist_error perr = { "" };
     akt_err rc = AKT_OK;
+    akti_cancel_cur = &r->tok; /* the store calls below: a stop cuts them */
     if (b == NULL) {
         rc = AKT_ENOMEM;
     } else if (!r->started) {
@@ -841,6 +877,7 @@ rread_run(rread *r)
     } else if (b != NULL) {
         b->last = true;
     }
+    akti_cancel_cur = NULL;
     if (atomic_load(&r->cancel)) {
         rbatch_free(b);
         return;
@@ -871,10 +908,17 @@ rread_run(rread *r)
     }
 }
 
+typedef struct rslot {
+    pext *x;
+    int i; /* x->rrun[i] is this thread's */
+} rslot;
+
 static void *
 rreader_main(void *arg)
 {
-    pext *x = arg;
+    rslot sl = *(rslot *)arg;
+    free(arg);
+    pext *x = sl.x;
     pthread_mutex_lock(&x->rmu);
     for (;;) {
         while (x->rhead == NULL && !x->rclosing) {
@@ -889,10 +933,14 @@ rreader_main(void *arg)
             x->rtail = NULL;
         }
         bool closing = x->rclosing;
+        x->rrun[sl.i] = r;
         pthread_mutex_unlock(&x->rmu);
         if (!closing && !atomic_load(&r->cancel)) {
             rread_run(r);
         }
+        pthread_mutex_lock(&x->rmu);
+        x->rrun[sl.i] = NULL;
+        pthread_mutex_unlock(&x->rmu);
         rread_unref(r);
         pthread_mutex_lock(&x->rmu);
     }
@@ -912,10 +960,19 @@ rread_submit(rread *r)
     }
     if (!x->rstarted) {
         x->rstarted = true;
-        for (int i = 0; i < 2; i++) {
-            if (pthread_create(&x->rth[i], NULL, rreader_main, x) == 0) {
-                x->nrth++;
+        x->rth = calloc(x->nreaders, sizeof(*x->rth));
+        x->rrun = calloc(x->nreaders, sizeof(*x->rrun));
+        for (uint32_t i = 0; x->rth && x->rrun && i < x->nreaders; i++) {
+            rslot *sl = malloc(sizeof(*sl));
+            if (sl == NULL) {
+                break;
             }
+            *sl = (rslot) { x, x->nrth };
+            if (pthread_create(&x->rth[x->nrth], NULL, rreader_main, sl) != 0) {
+                free(sl);
+                break;
+            }
+            x->nrth++;
         }
     }
     if (x->nrth == 0) {
@@ -941,6 +998,15 @@ rreaders_stop(pext *x)
     pthread_mutex_lock(&x->rmu);
     x->rclosing = true;
     pthread_cond_broadcast(&x->rcv);
+    /* a read still waiting on the server is interrupted: the stop does not
+     * wait for the server (its actor, stopped before, fired it already; this
+     * covers a read the system's end overtook) */
+    for (int i = 0; i < x->nrth; i++) {
+        if (x->rrun[i] != NULL) {
+            atomic_store(&x->rrun[i]->cancel, true);
+            akti_cancel_fire(&x->rrun[i]->tok);
+        }
+    }
     pthread_mutex_unlock(&x->rmu);
     for (int i = 0; i < x->nrth; i++) {
         pthread_join(x->rth[i], NULL);
@@ -1216,6 +1282,7 @@ on_permit(pstate *ps, akt_ctx *ctx, const ppermit *m)
         }
         atomic_init(&r->refs, 1);
         atomic_init(&r->cancel, false);
+        akti_cancel_init(&r->tok);
         r->x = ps->x;
         r->sys = akt_ctx_system(ctx);
         r->self = akt_ctx_self(ctx);

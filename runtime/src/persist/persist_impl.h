@@ -4,6 +4,9 @@
 #ifndef AKTI_PERSIST_IMPL_H
 #define AKTI_PERSIST_IMPL_H
 
+#include <pthread.h>
+#include <stdbool.h>
+
 #include "akt/persistence.h"
 
 /* wall clock in ms since 1970: record timestamps */
@@ -16,6 +19,30 @@ AKTI_INTERNAL void akti_perr(akt_persist_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+
+/* A store call that another thread may interrupt (a recovering actor
+ * stopped, the system stopping). The thread about to call the store makes
+ * a token current (akti_cancel_cur); a plug-in that blocks in a server
+ * call registers how to interrupt it for as long as it waits (enter ..
+ * leave; PostgreSQL: PQcancel on the connection) and returns
+ * AKT_ECANCELED when the call was cut. fire marks the token and runs the
+ * registered interrupt (under the token's lock, so it never races leave).
+ * A call entered after the token fired does not start. */
+typedef struct akti_cancel {
+    pthread_mutex_t mu;
+    bool fired;
+    void (*fn)(void *arg); /* set between enter and leave */
+    void *arg;
+} akti_cancel;
+AKTI_INTERNAL extern _Thread_local akti_cancel *akti_cancel_cur;
+AKTI_INTERNAL void akti_cancel_init(akti_cancel *c);
+AKTI_INTERNAL void akti_cancel_destroy(akti_cancel *c);
+/* false: fired already (do not start the call) */
+AKTI_INTERNAL bool akti_cancel_enter(
+    akti_cancel *c, void (*fn)(void *arg), void *arg);
+AKTI_INTERNAL void akti_cancel_leave(akti_cancel *c);
+AKTI_INTERNAL bool akti_cancel_fired(akti_cancel *c);
+AKTI_INTERNAL void akti_cancel_fire(akti_cancel *c);
 
 /* A set of persistence ids with writes queued or in flight, and how many
  * (the caller locks): `highest` waits only when its own id has one. */
@@ -59,6 +86,7 @@ typedef struct akti_persist_settings {
     int64_t sbreaker_call_ns;
     int64_t sbreaker_reset_ns;
     int64_t max_recoveries; /* max-concurrent-recoveries */
+    int64_t reader_threads; /* reader-threads */
     int state_plugin; /* state.plugin (akti_pplugin) */
     akt_lmdb_options state;
     akt_pg_options state_pg;

@@ -196,6 +196,48 @@ pg_exec(PGconn *c, const char *sql, akt_persist_error *err)
     return ok;
 }
 
+static void
+pg_cancel_run(void *arg)
+{
+    char e[256];
+    /* best effort: when the statement ended meanwhile there is nothing to
+     * cancel, and a server that cannot be reached has no statement of ours
+     * running either */
+    (void)PQcancel(arg, e, sizeof e);
+}
+
+/* PQexecParams in binary results, interruptible through the calling
+ * thread's token (akti_cancel_cur): a fire sends the server a cancel
+ * request for this statement. *cut: the token fired (before the call:
+ * nothing was sent and the result is NULL). A fire in the instant between
+ * the send and the server starting the statement can be missed; the
+ * statement then runs to its end, as it would without a token. */
+static PGresult *
+pg_execp(PGconn *c, const char *q, int n, const Oid *types,
+    const char *const *vals, const int *lens, const int *fmts, bool *cut)
+{
+    akti_cancel *tok = akti_cancel_cur;
+    *cut = false;
+    if (tok == NULL) {
+        return PQexecParams(c, q, n, types, vals, lens, fmts, 1);
+    }
+    PGcancel *k = PQgetCancel(c);
+    if (k == NULL) {
+        *cut = akti_cancel_fired(tok);
+        return *cut ? NULL : PQexecParams(c, q, n, types, vals, lens, fmts, 1);
+    }
+    if (!akti_cancel_enter(tok, pg_cancel_run, k)) {
+        PQfreeCancel(k);
+        *cut = true;
+        return NULL;
+    }
+    PGresult *r = PQexecParams(c, q, n, types, vals, lens, fmts, 1);
+    akti_cancel_leave(tok);
+    PQfreeCancel(k);
+    *cut = akti_cancel_fired(tok);
+    return r;
+}
+
 /* A pool of reader connections, at most max of them. */
 typedef struct pool {
     char *conninfo;
@@ -857,11 +899,12 @@ pj_replay(void *impl, const char *pid, uint64_t from, uint64_t to, uint64_t max,
         int lens[4] = { (int)npid, 8, 8, 8 };
         static const int fmts[4] = { 0, 1, 1, 1 };
         static const Oid types[4] = { OID_TEXT, OID_INT8, OID_INT8, OID_INT8 };
+        bool cut;
         PGresult *res
-            = PQexecParams(c, j->q_replay, 4, types, vals, lens, fmts, 1);
-        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+            = pg_execp(c, j->q_replay, 4, types, vals, lens, fmts, &cut);
+        if (cut || PQresultStatus(res) != PGRES_TUPLES_OK) {
             PQclear(res);
-            out = pg_errmap(c);
+            out = cut ? AKT_ECANCELED : pg_errmap(c);
             break;
         }
         int rows = PQntuples(res);
@@ -903,10 +946,11 @@ pj_highest(void *impl, const char *pid, uint64_t *out)
         return AKT_EPEER;
     }
     const char *vals[1] = { pid };
-    PGresult *res = PQexecParams(c, j->q_highest, 1, NULL, vals, NULL, NULL, 1);
+    bool cut;
+    PGresult *res = pg_execp(c, j->q_highest, 1, NULL, vals, NULL, NULL, &cut);
     *out = 0;
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        rc = pg_errmap(c);
+    if (cut || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        rc = cut ? AKT_ECANCELED : pg_errmap(c);
     } else if (PQntuples(res) == 1 && PQgetlength(res, 0, 0) == 8) {
         *out = akti_be64_get((const uint8_t *)PQgetvalue(res, 0, 0));
     }
@@ -963,11 +1007,12 @@ pg_paged(pj *j, uint64_t max, pg_pager *p)
         p->params(p, vals, lens);
         vals[p->nparams - 1] = (const char *)b_lim;
         lens[p->nparams - 1] = 8;
-        PGresult *res = PQexecParams(
-            c, p->sql, p->nparams, p->types, vals, lens, p->fmts, 1);
-        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        bool cut;
+        PGresult *res = pg_execp(
+            c, p->sql, p->nparams, p->types, vals, lens, p->fmts, &cut);
+        if (cut || PQresultStatus(res) != PGRES_TUPLES_OK) {
             PQclear(res);
-            out = pg_errmap(c);
+            out = cut ? AKT_ECANCELED : pg_errmap(c);
             break;
         }
         int rows = PQntuples(res);
@@ -1407,10 +1452,12 @@ ps_run(ps *s, const char *q, int n, const Oid *types, const char *const *vals,
     if (c == NULL) {
         return AKT_EPEER;
     }
-    PGresult *res = PQexecParams(c, q, n, types, vals, lens, fmts, 1);
+    bool cut;
+    PGresult *res = pg_execp(c, q, n, types, vals, lens, fmts, &cut);
     ExecStatusType st = PQresultStatus(res);
-    akt_err rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? AKT_OK
-                                                                 : pg_errmap(c);
+    akt_err rc = cut                                      ? AKT_ECANCELED
+        : st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? AKT_OK
+                                                          : pg_errmap(c);
     if (rc == AKT_OK && keep) {
         *keep = res;
     } else {
@@ -1631,10 +1678,12 @@ pst_run(pst *s, const char *q, int n, const Oid *types, const char *const *vals,
     if (c == NULL) {
         return AKT_EPEER;
     }
-    PGresult *res = PQexecParams(c, q, n, types, vals, lens, fmts, 1);
+    bool cut;
+    PGresult *res = pg_execp(c, q, n, types, vals, lens, fmts, &cut);
     ExecStatusType st = PQresultStatus(res);
-    akt_err rc = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? AKT_OK
-                                                                 : pg_errmap(c);
+    akt_err rc = cut                                      ? AKT_ECANCELED
+        : st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? AKT_OK
+                                                          : pg_errmap(c);
     if (rc == AKT_OK && keep) {
         *keep = res;
     } else {
