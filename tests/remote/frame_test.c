@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frame_diff.h"
 #include "remote/frame.h"
 #include "remote/hmac.h"
 #include "remote/phi.h"
@@ -234,6 +235,366 @@ START_TEST(truncations_and_random_bytes_never_crash)
         ck_assert(rc == AKT_EPROTO || rc == AKT_OK);
         akti_pbarena_reset(&ar);
     }
+}
+END_TEST
+
+/* --- akt's data-frame decoder against protobuf-c's ------------------------
+ * A writer of protobuf's wire format that can also write what a hostile
+ * peer would: tags in more bytes than needed, overlong varints (past 10
+ * bytes: refused), length prefixes in up to 6 bytes, wrong wire types,
+ * unknown fields of every wire type (groups and 6, 7: refused), fields
+ * given twice, a second Batch, another body next to a Batch, strings with
+ * NUL bytes. */
+typedef struct wbuf {
+    uint8_t b[8192];
+    size_t n;
+} wbuf;
+
+static unsigned gseed;
+
+static unsigned
+grand(void)
+{
+    gseed = gseed * 1103515245u + 12345u;
+    return gseed >> 8;
+}
+
+static bool
+chance(unsigned pct)
+{
+    return grand() % 100 < pct;
+}
+
+static void
+w_byte(wbuf *w, uint8_t v)
+{
+    if (w->n < sizeof(w->b)) {
+        w->b[w->n++] = v;
+    }
+}
+
+/* a varint; pad > 0 writes that many extra 0x80 bytes (non-minimal) */
+static void
+w_varint(wbuf *w, uint64_t v, unsigned pad)
+{
+    while (v >= 0x80 || pad > 0) {
+        w_byte(w, (uint8_t)(v | 0x80));
+        v >>= 7;
+        if (v == 0 && pad > 0) {
+            pad--;
+            if (pad == 0) {
+                break;
+            }
+        }
+    }
+    if (pad == 0 && (w->n == 0 || (w->b[w->n - 1] & 0x80) == 0 || v != 0)) {
+        w_byte(w, (uint8_t)v);
+    } else {
+        w_byte(w, 0);
+    }
+}
+
+static unsigned
+rpad(void)
+{
+    /* mostly minimal, sometimes a few bytes more, rarely past the limit */
+    unsigned r = grand() % 100;
+    return r < 85 ? 0 : r < 97 ? 1 + grand() % 4 : 5 + grand() % 7;
+}
+
+static void
+w_tag(wbuf *w, uint32_t field, unsigned wt)
+{
+    if (chance(3)) {
+        wt = grand() % 8; /* a wrong, maybe invalid, wire type */
+    }
+    w_varint(w, (uint64_t)field << 3 | wt, chance(5) ? 1 + grand() % 4 : 0);
+}
+
+static void
+w_bytes(wbuf *w, uint32_t field, const uint8_t *p, size_t n)
+{
+    w_tag(w, field, 2);
+    w_varint(w, n, chance(5) ? 1 + grand() % 3 : 0);
+    for (size_t i = 0; i < n; i++) {
+        w_byte(w, p[i]);
+    }
+}
+
+static void
+w_fixed64(wbuf *w, uint32_t field, uint64_t v)
+{
+    w_tag(w, field, 1);
+    for (int i = 0; i < 8; i++) {
+        w_byte(w, (uint8_t)(v >> (8 * i)));
+    }
+}
+
+static uint64_t
+rval(void)
+{
+    static const uint64_t vals[] = { 0, 1, 2, 3, 127, 128, 300, 16384,
+        (uint64_t)1 << 31, (uint64_t)1 << 32, (uint64_t)1 << 35, UINT64_MAX };
+    return chance(70) ? vals[grand() % 12]
+                      : (uint64_t)grand() << 40 ^ (uint64_t)grand();
+}
+
+static void
+w_unknown(wbuf *w)
+{
+    static const uint32_t fields[] = { 6, 7, 18, 19, 21, 100, 1000, 100000 };
+    uint32_t f = fields[grand() % 8];
+    unsigned wt = chance(90) ? (unsigned[]) { 0, 1, 2, 5 }[grand() % 4]
+                             : (unsigned[]) { 3, 4, 6, 7 }[grand() % 4];
+    w_varint(w, (uint64_t)f << 3 | wt, 0);
+    switch (wt) {
+    case 0:
+        w_varint(w, rval(), rpad());
+        break;
+    case 2: {
+        uint8_t junk[5] = { 1, 2, 3, 4, 5 };
+        w_varint(w, grand() % 6, 0);
+        for (size_t i = 0, n = w->b[w->n - 1]; i < n; i++) {
+            w_byte(w, junk[i % 5]);
+        }
+        break;
+    }
+    case 1:
+    case 5:
+        for (int i = 0; i < (wt == 1 ? 8 : 4); i++) {
+            w_byte(w, (uint8_t)grand());
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+static void
+w_string(wbuf *w, uint32_t field)
+{
+    uint8_t s[40];
+    size_t n = grand() % sizeof(s);
+    for (size_t i = 0; i < n; i++) {
+        s[i] = chance(3) ? 0 : (uint8_t)('a' + grand() % 26);
+    }
+    w_bytes(w, field, s, n);
+}
+
+static void
+w_envelope(wbuf *w)
+{
+    int nf = (int)(grand() % 8);
+    for (int i = 0; i < nf; i++) {
+        switch (grand() % 6) {
+        case 0:
+            w_string(w, 1);
+            break;
+        case 1:
+            w_string(w, 2);
+            break;
+        case 2:
+            w_fixed64(w, 3, rval());
+            break;
+        case 3: {
+            uint8_t p[64];
+            size_t n = grand() % sizeof(p);
+            for (size_t k = 0; k < n; k++) {
+                p[k] = (uint8_t)grand();
+            }
+            w_bytes(w, 4, p, n);
+            break;
+        }
+        case 4:
+            w_tag(w, 5, 0);
+            w_varint(w, rval(), rpad());
+            break;
+        default:
+            w_unknown(w);
+        }
+    }
+}
+
+static void
+w_batch(wbuf *w)
+{
+    wbuf *in = malloc(sizeof(*in));
+    ck_assert_ptr_nonnull(in);
+    in->n = 0;
+    int ne = (int)(grand() % 6);
+    for (int i = 0; i < ne; i++) {
+        if (chance(5)) {
+            w_unknown(in);
+        }
+        wbuf *e = malloc(sizeof(*e));
+        ck_assert_ptr_nonnull(e);
+        e->n = 0;
+        w_envelope(e);
+        w_bytes(in, 1, e->b, e->n);
+        free(e);
+    }
+    w_bytes(w, 11, in->b, in->n);
+    free(in);
+}
+
+/* a frame: header fields and a Batch in a random order, some repeated */
+static void
+w_frame(wbuf *w)
+{
+    w->n = 0;
+    int nf = 1 + (int)(grand() % 10);
+    bool batch = false;
+    for (int i = 0; i < nf || !batch; i++) {
+        unsigned k = grand() % 12;
+        if (i >= nf) {
+            k = 11;
+        }
+        switch (k) {
+        case 0:
+        case 1:
+        case 4:
+        case 5:
+        case 6:
+        case 7: {
+            static const uint32_t fno[] = { 1, 2, 0, 0, 4, 5, 8, 9 };
+            w_tag(w, fno[k], 0);
+            w_varint(w, k == 4 ? grand() % 4 : rval(), rpad());
+            break;
+        }
+        case 2:
+            w_fixed64(w, 3, rval());
+            break;
+        case 3:
+            if (chance(20)) {
+                w_unknown(w);
+            } else if (chance(5)) {
+                /* another body beside the Batch: a Heartbeat */
+                uint8_t hb[2] = { 1 << 3, 5 };
+                w_bytes(w, 12, hb, 2);
+            }
+            break;
+        default:
+            if (!batch || chance(10)) {
+                w_batch(w);
+                batch = true;
+            }
+        }
+    }
+}
+
+START_TEST(batch_decoder_decodes_what_protobuf_c_decodes)
+{
+    /* akt's decoder against protobuf-c's on 30,000 generated frames
+     * (valid ones and the hostile constructions of w_frame), each also
+     * truncated at a random point and with a byte changed: both fail, or
+     * both give the same values; every kind of outcome is seen */
+    akti_pbarena a2;
+    akti_pbarena_init(&a2, 0);
+    int seen[4] = { 0 };
+    wbuf *w = malloc(sizeof(*w));
+    ck_assert_ptr_nonnull(w);
+    gseed = 20261205;
+    for (int i = 0; i < 30000; i++) {
+        w_frame(w);
+        int r = fd_check(w->b, w->n, &ar, &a2);
+        ck_assert_msg(
+            r >= 0, "frame %d (%zu bytes) decoded differently", i, w->n);
+        seen[r]++;
+        if (w->n > 1) {
+            r = fd_check(w->b, 1 + grand() % (w->n - 1), &ar, &a2);
+            ck_assert_msg(r >= 0, "truncated frame %d decoded differently", i);
+            seen[r]++;
+            w->b[grand() % w->n] ^= (uint8_t)(1 + grand() % 255);
+            r = fd_check(w->b, w->n, &ar, &a2);
+            ck_assert_msg(r >= 0, "changed frame %d decoded differently", i);
+            seen[r]++;
+        }
+    }
+    /* random bytes: mostly refused by both */
+    for (int i = 0; i < 20000; i++) {
+        size_t n = 1 + grand() % 64;
+        for (size_t k = 0; k < n; k++) {
+            w->b[k] = (uint8_t)grand();
+        }
+        int r = fd_check(w->b, n, &ar, &a2);
+        ck_assert_msg(r >= 0, "random bytes %d decoded differently", i);
+        seen[r]++;
+    }
+    ck_assert_int_gt(seen[0], 100); /* other bodies: protobuf-c's */
+    ck_assert_int_gt(seen[1], 1000); /* refused by both */
+    ck_assert_int_gt(seen[2], 10000); /* decoded the same */
+    free(w);
+    akti_pbarena_fini(&a2);
+}
+END_TEST
+
+START_TEST(batch_decoder_edge_cases)
+{
+    /* hand-written frames for each rule of akti_batch_unpack, each
+     * compared with protobuf-c and its expected outcome asserted */
+    akti_pbarena a2;
+    akti_pbarena_init(&a2, 0);
+    /* from_uid 1, batch{ env{ recipient "a\0b", type_id 7 } } */
+    static const uint8_t ok[] = { 0x08, 0x01, 0x5a, 0x10, 0x0a, 0x0e, 0x0a,
+        0x03, 'a', 0, 'b', 0x19, 7, 0, 0, 0, 0, 0, 0, 0 };
+    ck_assert_int_eq(fd_check(ok, sizeof(ok), &ar, &a2), 2);
+    akti_frame *f;
+    const akti_env_len *ln;
+    ck_assert_int_eq(akti_batch_unpack(ok, sizeof(ok), &ar, &f, &ln), AKT_OK);
+    ck_assert_uint_eq(ln[0].recipient, 1); /* strlen of "a\0b" */
+    ck_assert_uint_eq(f->batch->envelopes[0]->type_id, 7);
+    akti_pbarena_reset(&ar);
+    /* a varint of 10 bytes: taken (bits past 64 dropped); of 11: refused */
+    static const uint8_t v10[] = { 0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0x7f, 0x5a, 0x00 };
+    ck_assert_int_eq(fd_check(v10, sizeof(v10), &ar, &a2), 2);
+    static const uint8_t v11[] = { 0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0x01, 0x5a, 0x00 };
+    ck_assert_int_eq(fd_check(v11, sizeof(v11), &ar, &a2), 1);
+    /* a length prefix in 6 bytes: refused */
+    static const uint8_t l6[] = { 0x5a, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00 };
+    ck_assert_int_eq(fd_check(l6, sizeof(l6), &ar, &a2), 1);
+    /* a length past the end: refused */
+    static const uint8_t past[] = { 0x5a, 0x05, 0x0a, 0x00 };
+    ck_assert_int_eq(fd_check(past, sizeof(past), &ar, &a2), 1);
+    /* from_uid as fixed64 (wrong wire type): refused */
+    static const uint8_t wt[] = { 0x09, 1, 0, 0, 0, 0, 0, 0, 0, 0x5a, 0x00 };
+    ck_assert_int_eq(fd_check(wt, sizeof(wt), &ar, &a2), 1);
+    /* an unknown group: refused; unknown varint/fixed/bytes: skipped */
+    static const uint8_t grp[] = { 0x33, 0x34, 0x5a, 0x00 };
+    ck_assert_int_eq(fd_check(grp, sizeof(grp), &ar, &a2), 1);
+    static const uint8_t unk[] = { 0x30, 0x05, 0x39, 1, 2, 3, 4, 5, 6, 7, 8,
+        0x3d, 1, 2, 3, 4, 0x5a, 0x04, 0xa2, 0x06, 0x01, 0x00 };
+    ck_assert_int_eq(fd_check(unk, sizeof(unk), &ar, &a2), 2);
+    /* a tag whose first byte has no field bits: refused */
+    static const uint8_t t0[] = { 0x00, 0x5a, 0x00 };
+    ck_assert_int_eq(fd_check(t0, sizeof(t0), &ar, &a2), 1);
+    /* field 1 in a two-byte tag: taken */
+    static const uint8_t t2[] = { 0x88, 0x00, 0x05, 0x5a, 0x00 };
+    ck_assert_int_eq(fd_check(t2, sizeof(t2), &ar, &a2), 2);
+    /* two Batches: the last one is the body */
+    static const uint8_t two[]
+        = { 0x5a, 0x02, 0x0a, 0x00, 0x5a, 0x04, 0x0a, 0x00, 0x0a, 0x00 };
+    ck_assert_int_eq(fd_check(two, sizeof(two), &ar, &a2), 2);
+    ck_assert_int_eq(akti_batch_unpack(two, sizeof(two), &ar, &f, &ln), AKT_OK);
+    ck_assert_uint_eq(f->batch->n_envelopes, 2);
+    akti_pbarena_reset(&ar);
+    /* a Heartbeat after the Batch: protobuf-c's (and the Heartbeat wins) */
+    static const uint8_t hb[]
+        = { 0x5a, 0x02, 0x0a, 0x00, 0x62, 0x02, 0x08, 0x05 };
+    ck_assert_int_eq(fd_check(hb, sizeof(hb), &ar, &a2), 0);
+    /* a Batch after a Heartbeat: protobuf-c's, and akti_frame_decode
+     * still gives the lens */
+    static const uint8_t hb3[]
+        = { 0x08, 0x01, 0x20, 0x01, 0x62, 0x02, 0x08, 0x05, 0x5a, 0x0f, 0x0a,
+              0x0d, 0x0a, 0x02, '/', 'a', 0x19, 7, 0, 0, 0, 0, 0, 0, 0 };
+    ck_assert_int_eq(
+        akti_frame_decode(hb3, sizeof(hb3), &lim, &ar, &f), AKT_OK);
+    ck_assert_int_eq(f->body_case, AKT__REMOTE__FRAME__BODY_BATCH);
+    ck_assert_ptr_nonnull(ar.lens);
+    ck_assert_uint_eq(ar.lens[0].recipient, 2);
+    akti_pbarena_reset(&ar);
+    akti_pbarena_fini(&a2);
 }
 END_TEST
 
@@ -511,6 +872,8 @@ main(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, valid_batch_round_trips);
     tcase_add_test(t, batch_encoder_writes_protobuf_c_bytes);
+    tcase_add_test(t, batch_decoder_decodes_what_protobuf_c_decodes);
+    tcase_add_test(t, batch_decoder_edge_cases);
     tcase_add_test(t, rule_breaking_frames_are_rejected);
     tcase_add_test(t, flow_frames_are_accepted_on_control_only);
     tcase_add_test(t, truncations_and_random_bytes_never_crash);

@@ -4,13 +4,17 @@
  * passes akti_frame_check, or be rejected with AKT_EPROTO/AKT_ETOOBIG,
  * without crashing, leaking or reading out of bounds. Accepted frames are
  * walked fully (every string and payload byte touched) so ASan sees any
- * dangling view. Build with -DAKT_BUILD_FUZZ=ON (clang); run e.g.
+ * dangling view. Every input is also decoded by both akt's data-frame
+ * decoder and protobuf-c (frame_diff.h): a difference in what they accept
+ * or in the values they give traps. Build with -DAKT_BUILD_FUZZ=ON (clang);
+ * run e.g.
  *     ./fuzz_frame -max_total_time=300 -max_len=4096
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "frame_diff.h"
 #include "remote/frame.h"
 
 static void
@@ -30,14 +34,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static akti_pbarena arena;
+    static akti_pbarena arena, d1, d2;
     static int init;
     static akti_frame_limits lim;
     if (!init) {
         akti_pbarena_init(&arena, 8u << 20);
+        akti_pbarena_init(&d1, 0);
+        akti_pbarena_init(&d2, 0);
         akti_frame_limits_default(&lim);
         lim.max_frame_size = 64 * 1024;
         init = 1;
+    }
+    if (size <= lim.max_frame_size && fd_check(data, size, &d1, &d2) < 0) {
+        __builtin_trap(); /* akt's decoder and protobuf-c's disagree */
     }
     akti_frame *f = NULL;
     volatile size_t sink = 0;

@@ -1,12 +1,16 @@
 /*
- * frame.c -- the remoting frame decoder: protobuf-c unpacking into a bump
- * arena, then the structural checks that make a frame safe to act on.
- * Everything here treats its input as hostile (see fuzz_frame.c).
+ * frame.c -- the remoting frame decoder: akt's own for data frames
+ * (akti_batch_unpack), protobuf-c unpacking for the others, both into a
+ * bump arena, then the structural checks that make a frame safe to act
+ * on; and the data-frame encoder. Everything here treats its input as
+ * hostile (see fuzz_frame.c).
  */
 #include "remote/frame.h"
 #include "remote/hmac.h"
 
+#include <limits.h>
 #include <stdalign.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +80,7 @@ akti_pbarena_reset(akti_pbarena *a)
         b = next;
     }
     a->head = keep;
+    a->lens = NULL;
     a->total = keep ? keep->cap : 0;
     if (keep) {
         keep->used = 0;
@@ -92,6 +97,7 @@ akti_pbarena_fini(akti_pbarena *a)
         b = next;
     }
     a->head = NULL;
+    a->lens = NULL;
     a->total = 0;
 }
 
@@ -104,9 +110,10 @@ akti_frame_limits_default(akti_frame_limits *lim)
     lim->max_path_len = 1024;
 }
 
+/* check_envelope -- ln: its string lengths when known (else strlen) */
 static akt_err
-check_envelope(const akti_pb_envelope *e, const akti_frame_limits *lim,
-    int channel, int in_fragment)
+check_envelope(const akti_pb_envelope *e, const akti_env_len *ln,
+    const akti_frame_limits *lim, int channel, int in_fragment)
 {
     if (e == NULL) {
         return AKT_EPROTO;
@@ -114,7 +121,8 @@ check_envelope(const akti_pb_envelope *e, const akti_frame_limits *lim,
     if (e->recipient == NULL || e->sender == NULL) {
         return AKT_EPROTO;
     }
-    size_t rl = strlen(e->recipient), sl = strlen(e->sender);
+    size_t rl = ln ? ln->recipient : strlen(e->recipient);
+    size_t sl = ln ? ln->sender : strlen(e->sender);
     if (rl == 0 || rl > lim->max_path_len || sl > lim->max_path_len) {
         return AKT_EPROTO;
     }
@@ -138,8 +146,9 @@ check_envelope(const akti_pb_envelope *e, const akti_frame_limits *lim,
     return AKT_OK;
 }
 
-akt_err
-akti_frame_check(const akti_frame *f, const akti_frame_limits *lim)
+static akt_err
+frame_check(
+    const akti_frame *f, const akti_env_len *lens, const akti_frame_limits *lim)
 {
     if (f->channel < AKT__REMOTE__CHANNEL__CONTROL
         || f->channel > AKT__REMOTE__CHANNEL__LARGE) {
@@ -182,7 +191,8 @@ akti_frame_check(const akti_frame *f, const akti_frame_limits *lim)
             return AKT_EPROTO;
         }
         for (size_t i = 0; i < b->n_envelopes; i++) {
-            akt_err rc = check_envelope(b->envelopes[i], lim, f->channel, 0);
+            akt_err rc = check_envelope(
+                b->envelopes[i], lens ? &lens[i] : NULL, lim, f->channel, 0);
             if (rc != AKT_OK) {
                 return rc;
             }
@@ -250,7 +260,7 @@ akti_frame_check(const akti_frame *f, const akti_frame_limits *lim)
             return AKT_EPROTO;
         }
         if (g->index == 0) {
-            akt_err rc = check_envelope(g->head, lim, f->channel, 1);
+            akt_err rc = check_envelope(g->head, NULL, lim, f->channel, 1);
             if (rc != AKT_OK) {
                 return rc;
             }
@@ -265,6 +275,12 @@ akti_frame_check(const akti_frame *f, const akti_frame_limits *lim)
 }
 
 akt_err
+akti_frame_check(const akti_frame *f, const akti_frame_limits *lim)
+{
+    return frame_check(f, NULL, lim);
+}
+
+akt_err
 akti_frame_decode(const void *data, size_t len, const akti_frame_limits *lim,
     akti_pbarena *arena, akti_frame **out)
 {
@@ -275,15 +291,377 @@ akti_frame_decode(const void *data, size_t len, const akti_frame_limits *lim,
     if (len > lim->max_frame_size) {
         return AKT_ETOOBIG;
     }
-    akti_frame *f = akt__remote__frame__unpack(&arena->pc, len, data);
-    if (f == NULL) {
-        return AKT_EPROTO; /* malformed, or the arena limit was hit */
+    arena->lens = NULL;
+    akti_frame *f;
+    const akti_env_len *lens = NULL;
+    akt_err rc = akti_batch_unpack(data, len, arena, &f, &lens);
+    if (rc == AKT_ENOENT) {
+        f = akt__remote__frame__unpack(&arena->pc, len, data);
+        if (f == NULL) {
+            return AKT_EPROTO; /* malformed, or the arena limit was hit */
+        }
+        if (f->body_case == AKT__REMOTE__FRAME__BODY_BATCH
+            && f->batch != NULL) {
+            /* a Batch after another body (the last oneof member wins):
+             * hostile, but lens are promised for every Batch */
+            size_t n = f->batch->n_envelopes;
+            akti_env_len *l = n ? pbarena_alloc(arena, n * sizeof(*l)) : NULL;
+            if (n && l == NULL) {
+                return AKT_EPROTO;
+            }
+            for (size_t i = 0; i < n; i++) {
+                const akti_pb_envelope *e = f->batch->envelopes[i];
+                l[i].recipient = e && e->recipient ? strlen(e->recipient) : 0;
+                l[i].sender = e && e->sender ? strlen(e->sender) : 0;
+            }
+            lens = l;
+        }
+    } else if (rc != AKT_OK) {
+        return rc;
     }
-    akt_err rc = akti_frame_check(f, lim);
+    rc = frame_check(f, lens, lim);
     if (rc != AKT_OK) {
         return rc;
     }
+    arena->lens = lens;
     *out = f;
+    return AKT_OK;
+}
+
+/* --- akt's decoder for data frames -----------------------------------------
+ * Protobuf's wire format as protobuf-c 1.4 reads it (protobuf-c.c:
+ * parse_tag_and_wiretype, scan_length_prefixed_data, parse_uint64,
+ * parse_oneof_member), so that a frame decodes to the same values, or
+ * fails, whichever decoder reads it. */
+
+/* a tag: protobuf-c's parse_tag_and_wiretype, quirks included (the first
+ * byte must carry field bits; at most 5 bytes); 0: malformed */
+static size_t
+rd_tag(const uint8_t *p, const uint8_t *end, uint32_t *tag, unsigned *wt)
+{
+    size_t rem = (size_t)(end - p);
+    size_t max = rem > 5 ? 5 : rem;
+    if ((p[0] & 0xf8) == 0) {
+        return 0;
+    }
+    uint32_t t = (uint32_t)(p[0] & 0x7f) >> 3;
+    *wt = p[0] & 7u;
+    if ((p[0] & 0x80) == 0) {
+        *tag = t;
+        return 1;
+    }
+    unsigned shift = 4;
+    for (size_t i = 1; i < max; i++) {
+        if (p[i] & 0x80) {
+            t |= (uint32_t)(p[i] & 0x7f) << shift;
+            shift += 7;
+        } else {
+            t |= (uint32_t)p[i] << shift;
+            *tag = t;
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+/* a varint of at most 10 bytes; bits past 64 are dropped (parse_uint64) */
+static inline bool
+rd_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out)
+{
+    const uint8_t *p = *pp;
+    uint64_t v = 0;
+    for (unsigned i = 0; i < 10 && p + i < end; i++) {
+        v |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+        if ((p[i] & 0x80) == 0) {
+            *pp = p + i + 1;
+            *out = v;
+            return true;
+        }
+    }
+    return false;
+}
+
+static inline bool
+rd_fixed64(const uint8_t **pp, const uint8_t *end, uint64_t *out)
+{
+    const uint8_t *p = *pp;
+    if (end - p < 8) {
+        return false;
+    }
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) {
+        v = v << 8 | p[i];
+    }
+    *pp = p + 8;
+    *out = v;
+    return true;
+}
+
+/* a length prefix (at most 5 bytes, at most INT_MAX) and the bytes it
+ * covers, which must all be there */
+static inline bool
+rd_lenp(
+    const uint8_t **pp, const uint8_t *end, const uint8_t **body, size_t *blen)
+{
+    const uint8_t *p = *pp;
+    size_t rem = (size_t)(end - p);
+    size_t max = rem < 5 ? rem : 5;
+    size_t v = 0, i;
+    for (i = 0; i < max; i++) {
+        v |= ((size_t)p[i] & 0x7f) << (7 * i);
+        if ((p[i] & 0x80) == 0) {
+            break;
+        }
+    }
+    if (i == max) {
+        return false;
+    }
+    size_t hl = i + 1;
+    if (v > INT_MAX || hl + v > rem) {
+        return false;
+    }
+    *body = p + hl;
+    *blen = v;
+    *pp = p + hl + v;
+    return true;
+}
+
+/* skip a field of wire type wt (an unknown field) */
+static bool
+rd_skip(const uint8_t **pp, const uint8_t *end, unsigned wt)
+{
+    uint64_t v;
+    const uint8_t *b;
+    size_t n;
+    switch (wt) {
+    case 0:
+        return rd_varint(pp, end, &v);
+    case 1:
+        return rd_fixed64(pp, end, &v);
+    case 2:
+        return rd_lenp(pp, end, &b, &n);
+    case 5:
+        if (end - *pp < 4) {
+            return false;
+        }
+        *pp += 4;
+        return true;
+    default:
+        return false; /* groups (3, 4) and 6, 7: protobuf-c refuses them */
+    }
+}
+
+/* a string field: copied with a NUL (the arena), *len its strlen */
+static bool
+rd_string(akti_pbarena *a, const uint8_t *s, size_t n, char **out, size_t *len)
+{
+    char *c = pbarena_alloc(a, n + 1);
+    if (c == NULL) {
+        return false;
+    }
+    memcpy(c, s, n);
+    c[n] = '\0';
+    const char *z = n ? memchr(c, 0, n) : NULL;
+    *len = z ? (size_t)(z - c) : n;
+    *out = c;
+    return true;
+}
+
+static bool
+unpack_envelope(akti_pbarena *a, const uint8_t *p, const uint8_t *end,
+    akti_pb_envelope *e, akti_env_len *ln)
+{
+    akt__remote__envelope__init(e);
+    ln->recipient = 0;
+    ln->sender = 0;
+    while (p < end) {
+        uint32_t tag;
+        unsigned wt;
+        size_t tl = rd_tag(p, end, &tag, &wt);
+        if (tl == 0) {
+            return false;
+        }
+        p += tl;
+        const uint8_t *b;
+        size_t n;
+        switch (tag) {
+        case 1:
+            if (wt != 2 || !rd_lenp(&p, end, &b, &n)
+                || !rd_string(a, b, n, &e->recipient, &ln->recipient)) {
+                return false;
+            }
+            break;
+        case 2:
+            if (wt != 2 || !rd_lenp(&p, end, &b, &n)
+                || !rd_string(a, b, n, &e->sender, &ln->sender)) {
+                return false;
+            }
+            break;
+        case 3:
+            if (wt != 1 || !rd_fixed64(&p, end, &e->type_id)) {
+                return false;
+            }
+            break;
+        case 4:
+            if (wt != 2 || !rd_lenp(&p, end, &b, &n)) {
+                return false;
+            }
+            e->payload.data = n ? (uint8_t *)b : NULL; /* a view */
+            e->payload.len = n;
+            break;
+        case 5:
+            if (wt != 0 || !rd_varint(&p, end, &e->seq)) {
+                return false;
+            }
+            break;
+        default:
+            if (!rd_skip(&p, end, wt)) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+/* a Batch message: counted first (its envelopes' bounds), then each
+ * envelope decoded */
+static bool
+unpack_batch(akti_pbarena *a, const uint8_t *p0, const uint8_t *end,
+    Akt__Remote__Batch **out, const akti_env_len **lens)
+{
+    size_t n = 0;
+    for (const uint8_t *p = p0; p < end;) {
+        uint32_t tag;
+        unsigned wt;
+        size_t tl = rd_tag(p, end, &tag, &wt);
+        if (tl == 0) {
+            return false;
+        }
+        p += tl;
+        if (tag == 1) {
+            const uint8_t *b;
+            size_t bl;
+            if (wt != 2 || !rd_lenp(&p, end, &b, &bl)) {
+                return false;
+            }
+            n++;
+        } else if (!rd_skip(&p, end, wt)) {
+            return false;
+        }
+    }
+    Akt__Remote__Batch *bt = pbarena_alloc(a, sizeof(*bt));
+    if (bt == NULL) {
+        return false;
+    }
+    akt__remote__batch__init(bt);
+    akti_env_len *ln = NULL;
+    if (n > 0) {
+        bt->envelopes = pbarena_alloc(a, n * sizeof(*bt->envelopes));
+        akti_pb_envelope *envs = pbarena_alloc(a, n * sizeof(*envs));
+        ln = pbarena_alloc(a, n * sizeof(*ln));
+        if (bt->envelopes == NULL || envs == NULL || ln == NULL) {
+            return false;
+        }
+        size_t i = 0;
+        for (const uint8_t *p = p0; p < end;) {
+            uint32_t tag;
+            unsigned wt;
+            p += rd_tag(p, end, &tag, &wt); /* checked above */
+            if (tag != 1) {
+                rd_skip(&p, end, wt);
+                continue;
+            }
+            const uint8_t *b = p;
+            size_t bl = 0;
+            rd_lenp(&p, end, &b, &bl); /* checked above */
+            if (!unpack_envelope(a, b, b + bl, &envs[i], &ln[i])) {
+                return false;
+            }
+            bt->envelopes[i] = &envs[i];
+            i++;
+        }
+        bt->n_envelopes = n;
+    }
+    *out = bt;
+    *lens = ln;
+    return true;
+}
+
+akt_err
+akti_batch_unpack(const void *data, size_t len, akti_pbarena *a,
+    akti_frame **out, const akti_env_len **lens)
+{
+    const uint8_t *p = data, *end = p + len;
+    akti_frame *f = pbarena_alloc(a, sizeof(*f));
+    if (f == NULL) {
+        return AKT_EPROTO;
+    }
+    akt__remote__frame__init(f);
+    const akti_env_len *ln = NULL;
+    while (p < end) {
+        uint32_t tag;
+        unsigned wt;
+        size_t tl = rd_tag(p, end, &tag, &wt);
+        if (tl == 0) {
+            return AKT_EPROTO;
+        }
+        p += tl;
+        uint64_t v = 0;
+        bool ok;
+        switch (tag) {
+        case 1:
+            ok = wt == 0 && rd_varint(&p, end, &f->from_uid);
+            break;
+        case 2:
+            ok = wt == 0 && rd_varint(&p, end, &f->to_uid);
+            break;
+        case 3:
+            ok = wt == 1 && rd_fixed64(&p, end, &f->token);
+            break;
+        case 4:
+            /* an enum: int32, the low 32 bits (parse_int32) */
+            ok = wt == 0 && rd_varint(&p, end, &v);
+            f->channel = (Akt__Remote__Channel)(int32_t)(uint32_t)v;
+            break;
+        case 5:
+            ok = wt == 0 && rd_varint(&p, end, &f->conn_epoch);
+            break;
+        case 8:
+            ok = wt == 0 && rd_varint(&p, end, &f->fc_seq);
+            break;
+        case 9:
+            ok = wt == 0 && rd_varint(&p, end, &f->fc_bytes);
+            break;
+        case 11: {
+            const uint8_t *b;
+            size_t bl;
+            /* a second Batch replaces the first (parse_oneof_member) */
+            ok = wt == 2 && rd_lenp(&p, end, &b, &bl)
+                && unpack_batch(a, b, b + bl, &f->batch, &ln);
+            f->body_case = AKT__REMOTE__FRAME__BODY_BATCH;
+            break;
+        }
+        case 10:
+        case 12:
+        case 13:
+        case 14:
+        case 15:
+        case 16:
+        case 17:
+        case 20:
+            return AKT_ENOENT; /* another body: protobuf-c's job */
+        default:
+            ok = rd_skip(&p, end, wt);
+        }
+        if (!ok) {
+            return AKT_EPROTO;
+        }
+    }
+    if (f->body_case != AKT__REMOTE__FRAME__BODY_BATCH) {
+        return AKT_ENOENT; /* no body: protobuf-c says what it is */
+    }
+    *out = f;
+    *lens = ln;
     return AKT_OK;
 }
 

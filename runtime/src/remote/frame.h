@@ -3,10 +3,13 @@
  *
  * Internal to runtime/src/remote/. The decoder is the one place where bytes
  * from the network are parsed; it is what tests/remote/fuzz_frame.c fuzzes.
- * It never trusts its input: protobuf-c parses into a per-caller arena (no
- * malloc per field, nothing to free per frame), then akti_frame_check()
- * applies the structural rules protobuf cannot express (body present,
- * channel valid, counts and lengths within limits, seq rules).
+ * It never trusts its input. A frame whose body is a Batch (every data
+ * frame) is parsed by akt's own decoder (akti_batch_unpack: one pass, no
+ * malloc, payloads as views into the input); any other frame by protobuf-c.
+ * Both fill protobuf-c's structs in a per-caller arena (nothing to free per
+ * frame), then akti_frame_check() applies the structural rules protobuf
+ * cannot express (body present, channel valid, counts and lengths within
+ * limits, seq rules).
  */
 #ifndef AKT_REMOTE_FRAME_H
 #define AKT_REMOTE_FRAME_H
@@ -38,11 +41,20 @@ typedef struct akti_pbarena_block {
     /* data follows, max_align_t aligned */
 } akti_pbarena_block;
 
+/* the lengths (strlen) of one envelope's recipient and sender */
+typedef struct akti_env_len {
+    size_t recipient, sender;
+} akti_env_len;
+
 typedef struct akti_pbarena {
     akti_pbarena_block *head;
     size_t total; /* bytes allocated in all blocks (for the limit) */
     size_t limit; /* 0: no limit */
     ProtobufCAllocator pc;
+    /* set by akti_frame_decode for a frame with a Batch body: lens[i] are
+     * the lengths of batch->envelopes[i]'s strings (no strlen needed);
+     * NULL for other bodies; cleared by reset */
+    const akti_env_len *lens;
 } akti_pbarena;
 
 typedef struct akti_frame_limits {
@@ -57,11 +69,31 @@ AKTI_INTERNAL void akti_pbarena_reset(akti_pbarena *a);
 AKTI_INTERNAL void akti_pbarena_fini(akti_pbarena *a);
 
 /* akti_frame_decode -- parse len bytes into *out (memory in arena, valid
- * until the next akti_pbarena_reset) and check it. Errors: AKT_ETOOBIG
- * (len over max_frame_size, arena limit), AKT_EPROTO (not a frame, or a
- * frame that breaks a rule). Never crashes on any input. */
+ * until the next akti_pbarena_reset; a Batch's payloads point into data,
+ * valid while data is too) and check it; arena->lens is set for a Batch.
+ * Errors: AKT_ETOOBIG (len over max_frame_size), AKT_EPROTO (not a frame,
+ * the arena limit hit, or a frame that breaks a rule). Never crashes on
+ * any input. */
 AKTI_INTERNAL akt_err akti_frame_decode(const void *data, size_t len,
     const akti_frame_limits *lim, akti_pbarena *arena, akti_frame **out);
+
+/* akti_batch_unpack -- akt's decoder for frames with a Batch body: the
+ * same values protobuf-c's akt__remote__frame__unpack gives for the same
+ * bytes (frame_test.c and fuzz_frame.c compare them on valid, random and
+ * hostile input), with the same rules for what fails: a varint of more
+ * than 10 bytes, a length prefix of more than 5 bytes or over INT_MAX or
+ * past the end, a known field with another wire type, wire types 3, 4, 6,
+ * 7, a tag whose first byte has no field bits; unknown fields are skipped
+ * (protobuf-c keeps them aside; nothing reads them); a scalar field given
+ * twice keeps its last value, a Batch given twice its last one (protobuf-c
+ * frees the first oneof member). Strings are copied into the arena with
+ * their NUL (lens[i]: strlen of each, as protobuf-c's char * would give),
+ * payloads point into data. AKT_OK (*out, *lens set), AKT_ENOENT (the
+ * frame has a body other than Batch: protobuf-c's job, nothing kept),
+ * AKT_EPROTO (malformed, or the arena limit hit). No checks of
+ * akti_frame_check's rules. */
+AKTI_INTERNAL akt_err akti_batch_unpack(const void *data, size_t len,
+    akti_pbarena *arena, akti_frame **out, const akti_env_len **lens);
 
 /* akti_frame_check -- the structural rules, for a frame already unpacked. */
 AKTI_INTERNAL akt_err akti_frame_check(
