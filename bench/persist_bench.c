@@ -259,6 +259,13 @@ static const akt_persistent_def pb_def = {
 static void
 scenario_persist(void)
 {
+    /* a second pass (--journal both) starts from zero */
+    atomic_store(&stopping, false);
+    atomic_store(&acks, 0);
+    atomic_store(&idle_actors, 0);
+    atomic_store(&recovered, 0);
+    atomic_store(&nlat, 0);
+    atomic_store(&measuring, false);
     akt_system *sys = bench_system("pbench", nthreads());
     akt_journal *j = open_journal("persist");
     must(akt_persistence_start_with(sys, j, NULL), "persistence");

@@ -760,6 +760,143 @@ START_TEST(the_system_stops_while_a_recovery_waits_on_the_server)
 }
 END_TEST
 
+/* --- group commit: one statement per run of writes ---------------------- */
+
+typedef struct wres {
+    akt_write_status st;
+    akt_err rc;
+    t_latch *done;
+} wres;
+
+static void
+wres_cb(void *arg, akt_write_status st, akt_err rc)
+{
+    wres *w = arg;
+    w->st = st;
+    w->rc = rc;
+    t_latch_add(w->done, 1);
+}
+
+static void
+write_async(akt_journal *j, const char *pid, uint64_t seq, size_t n,
+    const char *tag, wres *w)
+{
+    ledger_Deposited *e[2] = { ledger_deposited_new((int64_t)seq),
+        ledger_deposited_new((int64_t)seq + 1) };
+    const char *tags[1] = { tag };
+    akt_jevent ev[2] = { { .msg = e[0], .tags = tags, .ntags = tag ? 1 : 0 },
+        { .msg = e[1], .tags = tags, .ntags = tag ? 1 : 0 } };
+    ck_assert_int_eq(akt_journal_write(j, pid, seq, ev, n, wres_cb, w), AKT_OK);
+    akt_msg_free(e[0]);
+    akt_msg_free(e[1]);
+}
+
+static akt_err
+tag_offsets(void *arg, uint64_t offset, const char *pid, const akt_prepr *ev)
+{
+    (void)pid;
+    (void)ev;
+    uint64_t *next = arg;
+    ck_assert_uint_eq(offset, *next); /* gap-free, in order, each once */
+    (*next)++;
+    return AKT_OK;
+}
+
+static akt_err
+gseqs(void *arg, uint64_t offset, const char *pid, const akt_prepr *ev)
+{
+    (void)pid;
+    uint64_t *next = arg;
+    ck_assert_uint_eq(offset, *next);
+    ck_assert_uint_eq(ev->gseq, *next);
+    (*next)++;
+    return AKT_OK;
+}
+
+static akt_err
+count_seq(void *arg, const akt_prepr *rec, const void *event)
+{
+    (void)event;
+    uint64_t *next = arg;
+    ck_assert_uint_eq(rec->seq, *next);
+    (*next)++;
+    return AKT_OK;
+}
+
+/* The writes queued while a transaction is in flight go to the server as
+ * one transaction (one akt_write_batch statement): 103 writes of 51 ids
+ * (new ids with two writes each, tagged) commit as one, and the writes of
+ * one id are judged in queue order inside the statement: a reused sequence
+ * number fails only that write (AKT_ESTATE), also against a write earlier in
+ * the same statement, while the next write of that id goes in. Sequence
+ * numbers, the tag's offsets and the global sequence stay gap-free. */
+START_TEST(a_group_of_writes_commits_as_one_and_a_reused_number_fails_alone)
+{
+    akt_journal *j = open_j();
+    akt_write_status st;
+    ck_assert_int_eq(write1(j, "g1", 1, 1, &st), AKT_OK);
+    PGconn *lk = sql_open();
+    sql(lk, "BEGIN; LOCK TABLE %s.akt_meta IN EXCLUSIVE MODE", schema);
+    t_latch done = T_LATCH_INIT;
+    wres hold = { .done = &done };
+    write_async(j, "hold", 1, 1, NULL, &hold); /* waits on the lock */
+    await_blocked(1, "the first write never reached the server");
+    akt_journal_stats before;
+    ck_assert_int_eq(akt_journal_stats_get(j, &before), AKT_OK);
+    enum { IDS = 50 };
+    static wres w[IDS][2];
+    wres reuse_g1 = { .done = &done }, next_g1 = { .done = &done },
+         reuse_b0 = { .done = &done };
+    for (int i = 0; i < IDS; i++) {
+        char pid[16];
+        snprintf(pid, sizeof pid, "b%d", i);
+        w[i][0] = w[i][1] = (wres) { .done = &done };
+        write_async(j, pid, 1, 1, "t", &w[i][0]);
+        write_async(j, pid, 2, 2, "t", &w[i][1]);
+        if (i == 0) {
+            write_async(j, pid, 2, 1, "t", &reuse_b0); /* 2 is taken */
+        }
+    }
+    write_async(j, "g1", 1, 1, NULL, &reuse_g1); /* stored before */
+    write_async(j, "g1", 2, 1, NULL, &next_g1);
+    sql(lk, "COMMIT");
+    PQfinish(lk);
+    ck_assert(t_latch_wait(&done, 2 * IDS + 4, 30000));
+    akt_journal_stats after;
+    ck_assert_int_eq(akt_journal_stats_get(j, &after), AKT_OK);
+    ck_assert_uint_eq(after.commits, before.commits + 2);
+    ck_assert_int_eq(hold.rc, AKT_OK);
+    for (int i = 0; i < IDS; i++) {
+        ck_assert_int_eq(w[i][0].st, AKT_WRITE_OK);
+        ck_assert_int_eq(w[i][1].st, AKT_WRITE_OK);
+    }
+    ck_assert_int_eq(reuse_b0.st, AKT_WRITE_FAILED);
+    ck_assert_int_eq(reuse_b0.rc, AKT_ESTATE);
+    ck_assert_int_eq(reuse_g1.st, AKT_WRITE_FAILED);
+    ck_assert_int_eq(reuse_g1.rc, AKT_ESTATE);
+    ck_assert_int_eq(next_g1.st, AKT_WRITE_OK);
+    uint64_t h = 0, next = 1;
+    ck_assert_int_eq(akt_journal_highest(j, "g1", &h), AKT_OK);
+    ck_assert_uint_eq(h, 2);
+    ck_assert_int_eq(akt_journal_highest(j, "b0", &h), AKT_OK);
+    ck_assert_uint_eq(h, 3);
+    ck_assert_int_eq(akt_journal_replay(j, NULL, "b0", 1, UINT64_MAX,
+                         UINT64_MAX, count_seq, &next, NULL),
+        AKT_OK);
+    ck_assert_uint_eq(next, 4);
+    next = 1;
+    ck_assert_int_eq(
+        akt_journal_events_by_tag(j, "t", 0, UINT64_MAX, tag_offsets, &next),
+        AKT_OK);
+    ck_assert_uint_eq(next, 3 * IDS + 1);
+    next = 1;
+    ck_assert_int_eq(
+        akt_journal_events_all(j, 0, UINT64_MAX, gseqs, &next), AKT_OK);
+    ck_assert_uint_eq(next, 1 + 1 + 3 * IDS + 1 + 1); /* g1, hold, b*, g1 */
+    akt_journal_close(j);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -789,6 +926,8 @@ main(void)
     tcase_add_test(
         tc, reader_threads_sets_how_many_recoveries_wait_on_the_server);
     tcase_add_test(tc, a_bad_reader_threads_fails_naming_the_key);
+    tcase_add_test(
+        tc, a_group_of_writes_commits_as_one_and_a_reused_number_fails_alone);
     tcase_add_test(tc, a_stopped_recovery_cancels_its_query_on_the_server);
     tcase_add_test(tc, the_system_stops_while_a_recovery_waits_on_the_server);
     suite_add_tcase(s, tc);

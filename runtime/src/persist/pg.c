@@ -13,23 +13,27 @@
  *   akt_tags     (tag, tseq) -> pid, seq
  *   akt_snapshots (pid, seq) -> ts, type_id, data
  *   akt_state    pid -> revision, ts, type_id, data (durable state)
- * and two functions: akt_write (one atomic write: checks that its sequence
- * numbers are above the id's highest -- returning -1 instead of failing,
- * so its neighbours in the transaction commit -- then takes the global
- * and tag sequence numbers by updating their counter rows, which holds
+ * and three functions: akt_write_batch (a run of atomic writes in one
+ * statement: checks, per write and in order, that its sequence numbers
+ * are above the id's highest -- -1 for that write instead of failing, so
+ * its neighbours commit -- then takes the global and tag sequence numbers
+ * by updating their counter rows once for the whole run, which holds
  * those rows' locks until the commit: gap-free and in commit order even
- * with several writing nodes) and akt_delete.
+ * with several writing nodes; set-based inserts of the events and tags),
+ * akt_write (one atomic write the same way; kept for nodes of the
+ * previous build sharing the schema) and akt_delete.
  *
  * Journal: one writer thread with its own connection takes everything
  * queued (up to max-batch-events) and sends it pipelined as one
- * transaction -- BEGIN, one akt_write per atomic write, the deletes,
- * COMMIT, then a sync -- and acknowledges after COMMIT returned (with
- * synchronous_commit on: after the WAL flush). An error anywhere fails
- * every write of that batch (outcome unknown: AKT_WRITE_FAILED); a lost
- * connection is re-opened for the next batch. Reads (replay, highest,
- * tag queries) and the snapshot store use a small pool of connections on
- * the caller's thread; replay reads in pages of 1,000 (bounded memory).
- * Values travel in binary (int8, bytea and their arrays).
+ * transaction -- BEGIN, one akt_write_batch per run of writes between
+ * deletes, the deletes, COMMIT, then a sync -- and acknowledges after
+ * COMMIT returned (with synchronous_commit on: after the WAL flush). An
+ * error anywhere fails every write of that batch (outcome unknown:
+ * AKT_WRITE_FAILED); a lost connection is re-opened for the next batch.
+ * Reads (replay, highest, tag queries) and the snapshot store use a small
+ * pool of connections on the caller's thread; replay reads in pages of
+ * 1,000 (bounded memory). Values travel in binary (int8, bytea and their
+ * arrays).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -69,7 +73,7 @@ typedef struct bbuf {
 static void
 bb_put(bbuf *b, const void *src, size_t n)
 {
-    if (b->oom) {
+    if (b->oom || n == 0) {
         return;
     }
     if (b->len + n > b->cap) {
@@ -370,20 +374,84 @@ static const char schema_sql[]
        * one notification per transaction and schema) */
       "PERFORM pg_notify('akt_commit', '@S'); "
       "RETURN base + 1; "
-      "END $f$;"
-      /* delete events <= p_to (never past highest); highest stays */
-      "CREATE OR REPLACE FUNCTION @S.akt_delete(p_pid text, p_to bigint) "
-      "RETURNS void LANGUAGE plpgsql AS $f$ "
-      "DECLARE h bigint; "
-      "BEGIN "
-      "SELECT highest INTO h FROM @S.akt_pids WHERE pid = p_pid FOR UPDATE; "
-      "IF NOT FOUND THEN RETURN; END IF; "
-      "DELETE FROM @S.akt_events WHERE pid = p_pid "
-      "AND seq <= least(p_to, h); "
-      "UPDATE @S.akt_pids SET deleted_to = greatest(deleted_to, "
-      "least(p_to, h)) WHERE pid = p_pid; "
-      "PERFORM pg_notify('akt_commit', '@S'); "
       "END $f$;";
+
+/* the rest of the schema (a second text: C11 compilers need take only
+ * 4,095 characters of a string literal) */
+static const char schema_sql2[] =
+    /* a group of atomic writes in one call (the writer's batch): per
+     * write its id, first sequence number and event count; per event
+     * its write (1-based), sequence number, type, timestamp, data, and
+     * its tags' place in t_tag (offset, count); per tag its event.
+     * Returns per write the first event's gseq, or -1 when its sequence
+     * numbers are not above the id's highest (that write only is
+     * skipped; the writes of one id are judged in order). The ids' rows
+     * are locked in id order, the tags' counters in tag order (no
+     * deadlock between writers of several nodes). */
+    "CREATE OR REPLACE FUNCTION @S.akt_write_batch(w_pid text[], "
+    "w_first bigint[], w_n int[], e_w int[], e_seq bigint[], "
+    "e_type bigint[], e_ts bigint[], e_data bytea[], e_toff int[], "
+    "e_tagn int[], t_tag text[], t_ev int[]) RETURNS bigint[] "
+    "LANGUAGE plpgsql AS $f$ "
+    "DECLARE nw int := cardinality(w_pid); "
+    "res bigint[] := array_fill(-1::bigint, ARRAY[nw]); "
+    "ok boolean[] := array_fill(false, ARRAY[nw]); "
+    "cur text := NULL; h bigint; r record; base bigint; total bigint := 0; "
+    "BEGIN "
+    "INSERT INTO @S.akt_pids (pid, highest) SELECT DISTINCT p, 0 "
+    "FROM unnest(w_pid) p ORDER BY 1 ON CONFLICT DO NOTHING; "
+    "FOR r IN SELECT w.i, w.p, w.f, w.n, k.highest AS h0 "
+    "FROM unnest(w_pid, w_first, w_n) WITH ORDINALITY AS w(p, f, n, i) "
+    "JOIN (SELECT pid, highest FROM @S.akt_pids WHERE pid = ANY(w_pid) "
+    "ORDER BY pid FOR UPDATE) k ON k.pid = w.p ORDER BY w.p, w.i LOOP "
+    "IF cur IS DISTINCT FROM r.p THEN cur := r.p; h := r.h0; END IF; "
+    "IF r.f > h THEN ok[r.i] := true; h := r.f + r.n - 1; "
+    "total := total + r.n; END IF; "
+    "END LOOP; "
+    "IF total = 0 THEN RETURN res; END IF; "
+    "UPDATE @S.akt_pids p SET highest = v.h FROM (SELECT w.p, "
+    "max(w.f + w.n - 1) AS h FROM unnest(w_pid, w_first, w_n, ok) "
+    "AS w(p, f, n, a) WHERE w.a GROUP BY w.p) v WHERE p.pid = v.p; "
+    "UPDATE @S.akt_meta SET v = v + total WHERE k = 'gseq' "
+    "RETURNING v - total INTO base; "
+    "INSERT INTO @S.akt_events SELECT w_pid[e.w], e.s, "
+    "base + row_number() OVER (ORDER BY e.i), e.t, e.ts, e.d, "
+    "CASE WHEN e.tn = 0 THEN NULL ELSE t_tag[e.o + 1:e.o + e.tn] END "
+    "FROM unnest(e_w, e_seq, e_type, e_ts, e_data, e_toff, e_tagn) "
+    "WITH ORDINALITY AS e(w, s, t, ts, d, o, tn, i) WHERE ok[e.w]; "
+    "total := 0; "
+    "FOR i IN 1..nw LOOP "
+    "IF ok[i] THEN res[i] := base + total + 1; total := total + w_n[i]; "
+    "END IF; "
+    "END LOOP; "
+    "IF cardinality(t_tag) > 0 THEN "
+    "WITH tg AS (SELECT t.tag, t.ev, t.j FROM unnest(t_tag, t_ev) "
+    "WITH ORDINALITY AS t(tag, ev, j) WHERE ok[e_w[t.ev]]), "
+    "cnt AS (SELECT tag, count(*) AS c FROM tg GROUP BY tag), "
+    "up AS (INSERT INTO @S.akt_tagseq AS s SELECT tag, c FROM cnt "
+    "ORDER BY tag ON CONFLICT (tag) DO UPDATE SET seq = s.seq + "
+    "EXCLUDED.seq RETURNING s.tag, s.seq) "
+    "INSERT INTO @S.akt_tags SELECT tg.tag, up.seq - cnt.c + "
+    "row_number() OVER (PARTITION BY tg.tag ORDER BY tg.j), "
+    "w_pid[e_w[tg.ev]], e_seq[tg.ev] FROM tg JOIN cnt USING (tag) "
+    "JOIN up USING (tag); "
+    "END IF; "
+    "PERFORM pg_notify('akt_commit', '@S'); "
+    "RETURN res; "
+    "END $f$;"
+    /* delete events <= p_to (never past highest); highest stays */
+    "CREATE OR REPLACE FUNCTION @S.akt_delete(p_pid text, p_to bigint) "
+    "RETURNS void LANGUAGE plpgsql AS $f$ "
+    "DECLARE h bigint; "
+    "BEGIN "
+    "SELECT highest INTO h FROM @S.akt_pids WHERE pid = p_pid FOR UPDATE; "
+    "IF NOT FOUND THEN RETURN; END IF; "
+    "DELETE FROM @S.akt_events WHERE pid = p_pid "
+    "AND seq <= least(p_to, h); "
+    "UPDATE @S.akt_pids SET deleted_to = greatest(deleted_to, "
+    "least(p_to, h)) WHERE pid = p_pid; "
+    "PERFORM pg_notify('akt_commit', '@S'); "
+    "END $f$;";
 
 /* with_schema -- tmpl with every "@S" replaced by schema (malloc'd) */
 static char *
@@ -418,9 +486,14 @@ schema_create(PGconn *c, const char *schema, akt_persist_error *err)
     if (sql == NULL) {
         return AKT_ENOMEM;
     }
-    bool ok = pg_exec(c, "BEGIN", err) && pg_exec(c, sql, err)
-        && pg_exec(c, "COMMIT", err);
+    char *sql2 = with_schema(schema_sql2, schema);
+    bool ok = sql2 != NULL && pg_exec(c, "BEGIN", err) && pg_exec(c, sql, err)
+        && pg_exec(c, sql2, err) && pg_exec(c, "COMMIT", err);
     free(sql);
+    if (sql2 == NULL) {
+        return AKT_ENOMEM;
+    }
+    free(sql2);
     if (!ok) {
         pg_exec(c, "ROLLBACK", NULL);
         return pg_errmap(c);
@@ -451,10 +524,11 @@ typedef struct preq {
     int kind;
     char *pid;
     size_t npid;
-    /* write: the function's arguments, ready to send */
+    /* write: its events' array elements (binary, without the array
+     * headers), concatenated with its neighbours' at send time */
     akt_journal_write_cb cb;
     void *arg;
-    size_t n;
+    size_t n, ntags;
     uint64_t first;
     bbuf types, ts, data, tagn, tags;
     akt_write_status st;
@@ -499,6 +573,115 @@ preq_free(preq *r)
     free(r);
 }
 
+/* the next request of a run of writes (barriers are skipped; NULL at a
+ * delete or the end) */
+static preq *
+run_next(preq *r)
+{
+    for (r = r->next; r && r->kind == PQ_BARRIER; r = r->next) { }
+    return r && r->kind == PQ_WRITE ? r : NULL;
+}
+
+static void
+bb_i32(bbuf *b, uint32_t v)
+{
+    bb_u32(b, 4);
+    bb_u32(b, v);
+}
+
+/* akt_write_batch's twelve arguments for the run of writes starting at
+ * first (a[] reset and filled); returns the request after the run */
+static preq *
+run_params(preq *first, bbuf a[12])
+{
+    size_t nw = 0, ne = 0, nt = 0;
+    for (preq *r = first; r; r = run_next(r)) {
+        nw++;
+        ne += r->n;
+        nt += r->ntags;
+    }
+    for (int k = 0; k < 12; k++) {
+        a[k].len = 0;
+        a[k].oom = false;
+    }
+    bb_array(&a[0], OID_TEXT, nw);
+    bb_array(&a[1], OID_INT8, nw);
+    bb_array(&a[2], OID_INT4, nw);
+    bb_array(&a[3], OID_INT4, ne);
+    bb_array(&a[4], OID_INT8, ne);
+    bb_array(&a[5], OID_INT8, ne);
+    bb_array(&a[6], OID_INT8, ne);
+    bb_array(&a[7], OID_BYTEA, ne);
+    bb_array(&a[8], OID_INT4, ne);
+    bb_array(&a[9], OID_INT4, ne);
+    bb_array(&a[10], OID_TEXT, nt);
+    bb_array(&a[11], OID_INT4, nt);
+    uint32_t w = 0, e = 0, toff = 0;
+    preq *r = first, *last = first;
+    for (; r; last = r, r = run_next(r)) {
+        w++;
+        bb_elem(&a[0], r->pid, r->npid);
+        bb_u32(&a[1], 8);
+        bb_u64(&a[1], r->first);
+        bb_i32(&a[2], (uint32_t)r->n);
+        bb_put(&a[5], r->types.p, r->types.len);
+        bb_put(&a[6], r->ts.p, r->ts.len);
+        bb_put(&a[7], r->data.p, r->data.len);
+        bb_put(&a[9], r->tagn.p, r->tagn.len);
+        bb_put(&a[10], r->tags.p, r->tags.len);
+        for (size_t i = 0; i < r->n; i++) {
+            e++;
+            bb_i32(&a[3], w);
+            bb_u32(&a[4], 8);
+            bb_u64(&a[4], r->first + i);
+            bb_i32(&a[8], toff);
+            /* the tagn element of event i: length 4, then the count */
+            uint32_t tn = akti_be32_get(r->tagn.p + 8 * i + 4);
+            for (uint32_t t = 0; t < tn; t++) {
+                bb_i32(&a[11], e);
+            }
+            toff += tn;
+        }
+    }
+    return last->next;
+}
+
+/* the per-write results (an int8[] of first gseqs, -1: refused) of the
+ * run of writes starting at first; returns the request after the run */
+static preq *
+run_results(preq *first, PGresult *res, akt_err *fail)
+{
+    const uint8_t *v = PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)
+        ? (const uint8_t *)PQgetvalue(res, 0, 0)
+        : NULL;
+    size_t len = v ? (size_t)PQgetlength(res, 0, 0) : 0;
+    size_t nw = 0;
+    for (preq *r = first; r; r = run_next(r)) {
+        nw++;
+    }
+    preq *last = first;
+    /* a one-dimensional int8 array of nw elements, none NULL */
+    if (v == NULL || len != 20 + 12 * nw || akti_be32_get(v) != 1
+        || akti_be32_get(v + 12) != nw) {
+        *fail = AKT_EPROTO;
+        for (preq *r = first; r; r = run_next(r)) {
+            last = r;
+        }
+        return last->next;
+    }
+    size_t off = 20;
+    for (preq *r = first; r; last = r, r = run_next(r), off += 12) {
+        if (akti_be32_get(v + off) != 8) {
+            *fail = AKT_EPROTO;
+            continue;
+        }
+        int64_t g = (int64_t)akti_be64_get(v + off + 4);
+        r->st = g < 0 ? AKT_WRITE_FAILED : AKT_WRITE_OK;
+        r->rc = g < 0 ? AKT_ESTATE : AKT_OK;
+    }
+    return last->next;
+}
+
 /* send the batch pipelined as one transaction; set each request's
  * outcome; returns AKT_OK or the batch's failure */
 static akt_err
@@ -518,23 +701,17 @@ pj_send(pj *j, preq *batch)
         return AKT_EIO;
     }
     bool sent = PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
-    for (preq *r = batch; r && sent; r = r->next) {
-        if (r->kind == PQ_WRITE) {
-            uint8_t first[8];
-            akti_be64_put(first, r->first);
-            const char *vals[7]
-                = { r->pid, (const char *)first, (const char *)r->types.p,
-                      (const char *)r->ts.p, (const char *)r->data.p,
-                      (const char *)r->tagn.p, (const char *)r->tags.p };
-            int lens[7] = { (int)r->npid, 8, (int)r->types.len, (int)r->ts.len,
-                (int)r->data.len, (int)r->tagn.len, (int)r->tags.len };
-            static const int fmts[7] = { 0, 1, 1, 1, 1, 1, 1 };
-            static const Oid types[7] = { OID_TEXT, OID_INT8, OID_INT8ARR,
-                OID_INT8ARR, OID_BYTEAARR, OID_INT4ARR, OID_TEXTARR };
-            sent = PQsendQueryParams(
-                       c, j->q_write, 7, types, vals, lens, fmts, 1)
-                == 1;
-        } else if (r->kind == PQ_DELETE) {
+    /* one akt_write_batch per run of consecutive writes, one akt_delete
+     * per delete, in queue order */
+    size_t nq = 2;
+    bbuf a[12] = { { 0 } };
+    for (preq *r = batch; r && sent;) {
+        if (r->kind == PQ_BARRIER) {
+            r = r->next;
+            continue;
+        }
+        nq++;
+        if (r->kind == PQ_DELETE) {
             char to[24];
             snprintf(to, sizeof to, "%" PRId64,
                 r->to > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)r->to);
@@ -542,19 +719,41 @@ pj_send(pj *j, preq *batch)
             sent = PQsendQueryParams(
                        c, j->q_delete, 2, NULL, vals, NULL, NULL, 0)
                 == 1;
+            r = r->next;
+            continue;
         }
+        r = run_params(r, a);
+        bool oom = false;
+        for (int k = 0; k < 12; k++) {
+            oom = oom || a[k].oom;
+        }
+        if (oom) {
+            sent = false;
+            break;
+        }
+        const char *vals[12];
+        int lens[12];
+        static const int fmts[12] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+        static const Oid types[12] = { OID_TEXTARR, OID_INT8ARR, OID_INT4ARR,
+            OID_INT4ARR, OID_INT8ARR, OID_INT8ARR, OID_INT8ARR, OID_BYTEAARR,
+            OID_INT4ARR, OID_INT4ARR, OID_TEXTARR, OID_INT4ARR };
+        for (int k = 0; k < 12; k++) {
+            vals[k] = (const char *)a[k].p;
+            lens[k] = (int)a[k].len;
+        }
+        sent = PQsendQueryParams(c, j->q_write, 12, types, vals, lens, fmts, 1)
+            == 1;
+    }
+    for (int k = 0; k < 12; k++) {
+        free(a[k].p);
     }
     sent = sent
         && PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) == 1
         && PQpipelineSync(c) == 1;
     akt_err fail = sent ? AKT_OK : AKT_EIO;
-    /* results, in order: BEGIN, one per write or delete, COMMIT (each
-     * followed by a NULL), then the sync; after an error the rest of the
-     * transaction comes back PGRES_PIPELINE_ABORTED */
-    size_t nq = 2;
-    for (preq *r = batch; r; r = r->next) {
-        nq += r->kind != PQ_BARRIER;
-    }
+    /* results, in order: BEGIN, one per run of writes or delete, COMMIT
+     * (each followed by a NULL), then the sync; after an error the rest
+     * of the transaction comes back PGRES_PIPELINE_ABORTED */
     preq *r = batch;
     for (size_t q = 0; q < nq && fail == AKT_OK; q++) {
         PGresult *res = PQgetResult(c);
@@ -569,16 +768,12 @@ pj_send(pj *j, preq *batch)
             while (r->kind == PQ_BARRIER) {
                 r = r->next;
             }
-            if (r->kind == PQ_WRITE && PQntuples(res) == 1
-                && PQgetlength(res, 0, 0) == 8) {
-                int64_t g = (int64_t)akti_be64_get(
-                    (const uint8_t *)PQgetvalue(res, 0, 0));
-                r->st = g < 0 ? AKT_WRITE_FAILED : AKT_WRITE_OK;
-                r->rc = g < 0 ? AKT_ESTATE : AKT_OK;
-            } else if (r->kind == PQ_DELETE) {
+            if (r->kind == PQ_DELETE) {
                 r->rc = AKT_OK;
+                r = r->next;
+            } else {
+                r = run_results(r, res, &fail);
             }
-            r = r->next;
         }
         PQclear(res);
         res = PQgetResult(c); /* the NULL that ends this query's results */
@@ -763,11 +958,7 @@ pj_write(
         }
         ntags += w->events[i].ntags;
     }
-    bb_array(&r->types, OID_INT8, w->n);
-    bb_array(&r->ts, OID_INT8, w->n);
-    bb_array(&r->data, OID_BYTEA, w->n);
-    bb_array(&r->tagn, OID_INT4, w->n);
-    bb_array(&r->tags, OID_TEXT, ntags);
+    r->ntags = ntags;
     for (size_t i = 0; i < w->n; i++) {
         const akt_prepr *e = &w->events[i];
         bb_u32(&r->types, 8);
@@ -1384,7 +1575,9 @@ akt_journal_open_pg(const akt_pg_options *o, const akt_registry *reg,
     j->lpipe[0] = j->lpipe[1] = -1;
     snprintf(j->schema, sizeof j->schema, "%s", schema);
     snprintf(j->q_write, sizeof j->q_write,
-        "SELECT %s.akt_write($1, $2, $3, $4, $5, $6, $7)", schema);
+        "SELECT %s.akt_write_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+        "$10, $11, $12)",
+        schema);
     snprintf(j->q_delete, sizeof j->q_delete, "SELECT %s.akt_delete($1, $2)",
         schema);
     snprintf(j->q_highest, sizeof j->q_highest,
