@@ -557,7 +557,7 @@ unpack_fields(aktc_sb *b, const ast_decl *d)
         }
     }
     if (k == 0) {
-        aktc_sb_puts(b, "    (void)cols;\n    (void)r;\n");
+        aktc_sb_puts(b, "    (void)m;\n    (void)cols;\n    (void)r;\n");
     }
 }
 
@@ -682,7 +682,7 @@ render_source(const ast_file *f, const char *header, aktc_sb *out)
                     "AKT_GPU_TO_SELF", "AKT_GPU_TO_REF" };
                 aktc_sb_printf(&tt,
                     "    {.msg = &%s_desc, .to = %s, .col = %d,\n"
-                    "        .msg_new = %s_gpu_%s_tell%d},\n",
+                    "        .fill = %s_gpu_%s_tell%d},\n",
                     t->msg->snake, to_const[t->to], tcol, a->snake, h->snake,
                     ntells);
                 tcol += aktc_gpu_tell_cols(t);
@@ -805,7 +805,7 @@ render_source(const ast_file *f, const char *header, aktc_sb *out)
                 "    {.msg = &%s_desc, .reply = %s%s%s, .name = \"%s\",\n"
                 "        .in_base = %d, .nin = %d, .out_base = %d, .nout = "
                 "%d,\n"
-                "        .pack = %s_gpu_%s_pack, .reply_new = %s%s%s%s%s},\n",
+                "        .pack = %s_gpu_%s_pack, .reply_fill = %s%s%s%s%s},\n",
                 h->msg_decl->snake, h->reply_decl ? "&" : "",
                 h->reply_decl ? h->reply_decl->snake : "NULL",
                 h->reply_decl ? "_desc" : "", h->msg_decl->qname, in_base, ni,

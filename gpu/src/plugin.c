@@ -64,13 +64,42 @@ typedef struct pdoor {
     uint32_t pad_;
 } pdoor;
 
-/* a ready cell and when it became ready: when a message arrived at it
- * while it was idle (so its oldest message arrived then), or, for one
- * with messages left after its turn, when that turn ran */
+/* a ready cell and when its oldest queued message arrived: for a cell
+ * made ready by a message, when that one arrived; for one with messages
+ * left after its turn (the cap), the oldest of those (its arrivals) */
 typedef struct rentry {
     void *cell;
     int64_t t;
+    uint32_t idx; /* the host's index of the cell (its arrivals) */
 } rentry;
+
+/* when one message of a cell arrived (arriving(): before it was queued) */
+typedef struct arrival {
+    const void *msg;
+    int64_t t;
+} arrival;
+
+/* A cell's arrivals, oldest first: a ring the senders append to (under
+ * lock) and the dispatcher takes from as it stages the messages. It
+ * holds at most bound entries (the mailbox's capacity, else
+ * ARRIVALS_UNBOUNDED): a send that finds it full is not recorded, and
+ * gap_t keeps the first such send's time until the cell runs dry. An
+ * entry whose message never reached a handler (dropped by a full
+ * mailbox, a dead letter) is dropped when a later message is staged. */
+typedef struct arrivals {
+    atomic_flag lock;
+    bool gap;
+    uint32_t head, len, cap, bound;
+    int64_t gap_t;
+    arrival *e; /* cap entries: in, or the heap past INLINE_ARRIVALS */
+    arrival in[2];
+} arrivals;
+
+#define INLINE_ARRIVALS    2
+#define ARRIVALS_UNBOUNDED 4096
+/* cells by index: chunks of 1,024 records, made by attach */
+#define ARR_CHUNK_BITS 10
+#define ARR_CHUNKS     (1u << (24 - ARR_CHUNK_BITS))
 
 typedef struct slab {
     const akt_gpu_actor_type *t;
@@ -121,6 +150,12 @@ typedef struct group {
     void **msgs;
     akt_ref *senders;
     int32_t *rc;
+    int64_t *arr; /* when each message arrived (a failure's requeue) */
+    /* the messages each may send, made when it was staged: message j's
+     * tells (one per tell statement) then its reply, from pre[pre_at[j]] */
+    uint32_t *pre_at;
+    void **pre;
+    uint32_t npre, cap_pre;
     uint32_t *rows, *rcap; /* per handler */
     uint8_t *in[AKT_GPU_MAX_COLS];
     uint8_t *out[AKT_GPU_MAX_COLS];
@@ -192,6 +227,7 @@ struct disp {
     rentry *next;
     uint32_t nnext, capnext;
     uint32_t ncells; /* attached: the ring and next have room for each */
+    _Atomic(arrivals *) *arr; /* ARR_CHUNKS chunks, made by attach */
     char desc[320];
 };
 
@@ -291,24 +327,189 @@ ready_push_locked(disp *d, rentry e)
     d->rlen++;
 }
 
-/* attach -- a cell joins the dispatcher (its spawn): its place in the
- * queues is reserved now, so AKT_ENOMEM fails the spawn rather than a
- * later schedule */
-static akt_err
-disp_attach(void *dp)
+/* --- arrivals -------------------------------------------------------------
+ */
+
+static arrivals *
+arr_of(disp *d, uint32_t idx)
+{
+    if (d->arr == NULL || (idx >> ARR_CHUNK_BITS) >= ARR_CHUNKS) {
+        return NULL;
+    }
+    arrivals *c = atomic_load_explicit(
+        &d->arr[idx >> ARR_CHUNK_BITS], memory_order_acquire);
+    return c ? &c[idx & ((1u << ARR_CHUNK_BITS) - 1)] : NULL;
+}
+
+static void
+arr_lock(arrivals *a)
+{
+    for (uint32_t spins = 0;
+         atomic_flag_test_and_set_explicit(&a->lock, memory_order_acquire);
+         spins++) {
+        if (spins >= 64) {
+            sched_yield();
+        }
+    }
+}
+
+static void
+arr_unlock(arrivals *a)
+{
+    atomic_flag_clear_explicit(&a->lock, memory_order_release);
+}
+
+/* a sender: msg is about to be queued for cell idx, now */
+static void
+disp_arriving(void *dp, uint32_t idx, const void *msg)
 {
     disp *d = dp;
+    arrivals *a = arr_of(d, idx);
+    if (a == NULL) {
+        return;
+    }
+    int64_t t = now_ns();
+    arr_lock(a);
+    if (a->len == a->cap && a->cap < a->bound) {
+        /* grow (never past the bound); without memory: not recorded */
+        uint32_t nc = a->cap * 2 < a->bound ? a->cap * 2 : a->bound;
+        arrival *ne = malloc((size_t)nc * sizeof *ne);
+        if (ne != NULL) {
+            for (uint32_t i = 0; i < a->len; i++) {
+                ne[i] = a->e[(a->head + i) % a->cap];
+            }
+            if (a->e != a->in) {
+                free(a->e);
+            }
+            a->e = ne;
+            a->cap = nc;
+            a->head = 0;
+        }
+    }
+    if (a->len < a->cap) {
+        a->e[(a->head + a->len) % a->cap] = (arrival) { msg, t };
+        a->len++;
+    } else if (!a->gap) {
+        a->gap = true;
+        a->gap_t = t;
+    }
+    arr_unlock(a);
+}
+
+/* the dispatcher stages msg of cell idx: when it arrived (its entry and
+ * any before it, of messages that never reached a handler, go); -1 when
+ * it was not recorded (put back after a failure, or a full record) */
+static int64_t
+arr_take(disp *d, uint32_t idx, const void *msg)
+{
+    arrivals *a = arr_of(d, idx);
+    int64_t t = -1;
+    if (a == NULL) {
+        return t;
+    }
+    arr_lock(a);
+    for (uint32_t i = 0; i < a->len; i++) {
+        const arrival *x = &a->e[(a->head + i) % a->cap];
+        if (x->msg == msg) {
+            t = x->t;
+            a->head = (a->head + i + 1) % a->cap;
+            a->len -= i + 1;
+            break;
+        }
+    }
+    arr_unlock(a);
+    return t;
+}
+
+/* when the oldest message cell idx still has arrived, its turn having
+ * begun for messages that arrived from since on: the first recorded one,
+ * or the first unrecorded one if older */
+static int64_t
+arr_oldest(disp *d, uint32_t idx, int64_t since)
+{
+    arrivals *a = arr_of(d, idx);
+    int64_t t = since;
+    if (a == NULL) {
+        return t;
+    }
+    arr_lock(a);
+    if (a->len > 0) {
+        t = a->e[a->head].t;
+        if (a->gap && a->gap_t < t) {
+            t = a->gap_t;
+        }
+    } else if (a->gap) {
+        t = a->gap_t;
+    }
+    arr_unlock(a);
+    /* every message it has arrived after it became ready: an older entry
+     * is one that never reached a handler */
+    return t > since ? t : since;
+}
+
+/* cell idx ran dry: the sends its record missed were all taken */
+static void
+arr_dry(disp *d, uint32_t idx)
+{
+    arrivals *a = arr_of(d, idx);
+    if (a == NULL) {
+        return;
+    }
+    arr_lock(a);
+    a->gap = false;
+    arr_unlock(a);
+}
+
+/* attach -- a cell joins the dispatcher (its spawn): its place in the
+ * queues is reserved now, so AKT_ENOMEM fails the spawn rather than a
+ * later schedule; so is its record of arrivals (its inline entries) */
+static akt_err
+disp_attach(void *dp, uint32_t idx, uint32_t bound)
+{
+    disp *d = dp;
+    if ((idx >> ARR_CHUNK_BITS) >= ARR_CHUNKS) {
+        return AKT_EINVAL;
+    }
     pthread_mutex_lock(&d->mu);
     akt_err err = ready_reserve_locked(d, d->ncells + 1);
+    _Atomic(arrivals *) *slot = &d->arr[idx >> ARR_CHUNK_BITS];
+    if (err == AKT_OK
+        && atomic_load_explicit(slot, memory_order_relaxed) == NULL) {
+        arrivals *c = calloc(1u << ARR_CHUNK_BITS, sizeof *c);
+        if (c == NULL) {
+            err = AKT_ENOMEM;
+        } else {
+            for (uint32_t i = 0; i < (1u << ARR_CHUNK_BITS); i++) {
+                atomic_flag_clear(&c[i].lock);
+                c[i].e = c[i].in;
+                c[i].cap = INLINE_ARRIVALS;
+            }
+            atomic_store_explicit(slot, c, memory_order_release);
+        }
+    }
     if (err == AKT_OK) {
         d->ncells++;
     }
     pthread_mutex_unlock(&d->mu);
+    if (err == AKT_OK) {
+        /* a sender with a stale ref of the cell's last life may still
+         * append: under its lock, the record starts empty */
+        arrivals *a = arr_of(d, idx);
+        arr_lock(a);
+        a->head = a->len = 0;
+        a->gap = false;
+        a->bound = bound > 0 && bound < ARRIVALS_UNBOUNDED ? bound
+                                                           : ARRIVALS_UNBOUNDED;
+        if (a->bound < INLINE_ARRIVALS) {
+            a->bound = INLINE_ARRIVALS;
+        }
+        arr_unlock(a);
+    }
     return err;
 }
 
 static void
-disp_detach(void *dp)
+disp_detach(void *dp, uint32_t idx)
 {
     disp *d = dp;
     pthread_mutex_lock(&d->mu);
@@ -316,25 +517,43 @@ disp_detach(void *dp)
         d->ncells--;
     }
     pthread_mutex_unlock(&d->mu);
+    arrivals *a = arr_of(d, idx);
+    if (a) {
+        arr_lock(a);
+        if (a->e != a->in) {
+            free(a->e);
+            a->e = a->in;
+        }
+        a->cap = INLINE_ARRIVALS;
+        a->head = a->len = 0;
+        a->gap = false;
+        arr_unlock(a);
+    }
 }
 
-/* the entry whose turn the dispatcher thread is running (NULL elsewhere) */
+/* the entry whose turn the dispatcher thread is running (NULL elsewhere),
+ * and whether that turn scheduled the cell again (messages left) */
 static _Thread_local const rentry *tls_turn;
+static _Thread_local bool tls_turn_again;
+/* apply puts a failure back: when that message arrived (-1: none) */
+static _Thread_local int64_t tls_requeue_t = -1;
 
 static void
-disp_schedule(void *dp, void *cell)
+disp_schedule(void *dp, void *cell, uint32_t idx)
 {
     disp *d = dp;
-    rentry e = { cell, 0 };
+    rentry e = { cell, 0, idx };
     if (tls_turn && tls_turn->cell == cell) {
         /* messages left by the per-actor cap: the cell's turn re-queues
-         * it. They arrived after the cell became ready (e.t) -- the
-         * oldest of them possibly right then -- so their age counts from
-         * there, never from now: no message waits past max_delay for a
-         * batch because the cap left it */
-        e.t = tls_turn->t;
+         * it, aged by the oldest of them (its arrivals), never by now: no
+         * message waits past max_delay for a batch because the cap left
+         * it, nor is a batch closed early by an age it does not have */
+        tls_turn_again = true;
+        e.t = arr_oldest(d, idx, tls_turn->t);
+    } else if (tls_requeue_t >= 0) {
+        e.t = tls_requeue_t; /* a failure put back: when it arrived */
     } else {
-        e.t = now_ns();
+        e.t = now_ns(); /* it was idle: this message arrived now */
     }
     pthread_mutex_lock(&d->mu);
     ready_push_locked(d, e);
@@ -590,6 +809,7 @@ group_for(batch *b, slab *s)
     g->cur = NULL;
     g->n_actors = 0;
     g->n_msgs = 0;
+    g->npre = 0;
     memset(g->rows, 0, s->t->nhandlers * sizeof *g->rows);
     return g;
 }
@@ -621,11 +841,13 @@ rows_grow(group *g, const akt_gpu_actor_type *t, uint32_t h)
     return true;
 }
 
+static akt_err stage_add(batch *b, group *g, akt_ref self, uint32_t slot,
+    uint32_t hid, void *msg, akt_ref sender);
+
 static akt_err
 disp_stage(void *bp, akt_ref self, const akt_gpu_actor_type *t, uint32_t slot,
     uint32_t hid, void *msg, akt_ref sender, int32_t *fail)
 {
-    void *cell = self.cell_;
     batch *b = bp;
     disp *d = b->d;
     *fail = 0;
@@ -646,6 +868,48 @@ disp_stage(void *bp, akt_ref self, const akt_gpu_actor_type *t, uint32_t slot,
     if (g == NULL) {
         return AKT_ENOMEM;
     }
+    /* the messages it may send are made now, before it runs: without
+     * memory it fails unrun (as a CPU handler whose tell or reply cannot
+     * be made fails before its state changes), never after the device
+     * committed its state */
+    const akt_gpu_handler *hd = &t->handlers[hid];
+    bool reply = hd->reply_fill != NULL && sender.cell_ != NULL;
+    uint32_t nsend = hd->ntells + (reply ? 1 : 0);
+    if (!grow(&g->pre, &g->cap_pre, g->npre + nsend, sizeof *g->pre)) {
+        return AKT_ENOMEM;
+    }
+    for (uint32_t k = 0; k < nsend; k++) {
+        const akt_type *mt = k < hd->ntells ? hd->tells[k].msg : hd->reply;
+        void *pm = d->host->msg_alloc(mt);
+        if (pm == NULL) {
+            for (uint32_t i = 0; i < k; i++) {
+                d->host->msg_free(g->pre[g->npre + i]);
+            }
+            *fail = AKT_GPU_NOMEM;
+            return AKT_OK;
+        }
+        g->pre[g->npre + k] = pm;
+    }
+    akt_err err = stage_add(b, g, self, slot, hid, msg, sender);
+    if (err != AKT_OK) {
+        for (uint32_t k = 0; k < nsend; k++) {
+            d->host->msg_free(g->pre[g->npre + k]);
+        }
+        return err;
+    }
+    g->pre_at[g->n_msgs - 1] = g->npre;
+    g->npre += nsend;
+    return AKT_OK;
+}
+
+/* msg of self joins g: its actor's range, its row of the handler's
+ * columns (AKT_ENOMEM: g is as it was, but for an empty range) */
+static akt_err
+stage_add(batch *b, group *g, akt_ref self, uint32_t slot, uint32_t hid,
+    void *msg, akt_ref sender)
+{
+    void *cell = self.cell_;
+    const akt_gpu_actor_type *t = g->s->t;
     if (g->cur != cell) {
         if (g->n_actors + 2 > g->cap_actors) {
             uint32_t nc = g->cap_actors ? g->cap_actors * 2 : 64;
@@ -699,6 +963,16 @@ disp_stage(void *bp, akt_ref self, const akt_gpu_actor_type *t, uint32_t slot,
             return AKT_ENOMEM;
         }
         g->rc = rc;
+        int64_t *ar = realloc(g->arr, nc * sizeof *ar);
+        if (ar == NULL) {
+            return AKT_ENOMEM;
+        }
+        g->arr = ar;
+        uint32_t *pa = realloc(g->pre_at, nc * sizeof *pa);
+        if (pa == NULL) {
+            return AKT_ENOMEM;
+        }
+        g->pre_at = pa;
         g->cap_msgs = nc;
     }
     if (!rows_grow(g, t, hid)) {
@@ -711,6 +985,10 @@ disp_stage(void *bp, akt_ref self, const akt_gpu_actor_type *t, uint32_t slot,
     g->row[j] = r;
     g->msgs[j] = msg;
     g->senders[j] = sender;
+    /* when it arrived; not recorded (a failure put back, a full record):
+     * no later than its turn's cell became ready */
+    int64_t at = tls_turn ? arr_take(b->d, tls_turn->idx, msg) : -1;
+    g->arr[j] = at >= 0 ? at : tls_turn ? tls_turn->t : now_ns();
     hd->pack(msg, (void *const *)&g->in[hd->in_base], r);
     b->n_msgs++;
     return AKT_OK;
@@ -1424,19 +1702,24 @@ finish(disp *d, batch *b)
 }
 
 /* the tells of message j (a success) of g, by handler hd, in the order
- * they are written: each whose flag the kernel set goes to its target
- * from self, as a CPU actor's akt_tell would; one to no actor (no sender,
- * an unset ref) is dropped, as is a reply nobody takes */
+ * they are written: each whose flag the kernel set is filled into the
+ * message made for it when j was staged and goes to its target from
+ * self, as a CPU actor's akt_tell would; one to no actor (no sender, an
+ * unset ref) is dropped, as is a reply nobody takes; an unsent one is
+ * freed */
 static void
 send_tells(
     disp *d, group *g, const akt_gpu_handler *hd, uint32_t j, akt_ref self)
 {
     const akt_gpu_host *host = d->host;
     uint32_t r = g->row[j];
+    void **pre = &g->pre[g->pre_at[j]];
     for (uint32_t k = 0; k < hd->ntells; k++) {
         const akt_gpu_tell *tl = &hd->tells[k];
         uint32_t c = hd->out_base + tl->col;
+        void *m = pre[k];
         if (((const uint8_t *)g->out[c])[r] == 0) {
+            host->msg_free(m);
             continue;
         }
         akt_ref to = tl->to == AKT_GPU_TO_SENDER ? g->senders[j]
@@ -1444,16 +1727,21 @@ send_tells(
             ? self
             : akt_gpu_ref_to(((const akt_gpu_ref *)g->out[c + 1])[r]);
         uint32_t first = c + (tl->to == AKT_GPU_TO_REF ? 2 : 1);
-        void *m = tl->msg_new((const void *const *)&g->out[first], r);
-        if (m == NULL) {
-            logf_(d, AKT_LOG_ERROR, "gpu: %s: out of memory for a tell of %s",
-                g->s->t->name, hd->name);
-            continue;
-        }
+        tl->fill(m, (const void *const *)&g->out[first], r);
         atomic_fetch_add_explicit(&d->st_told, 1, memory_order_relaxed);
         if (to.cell_ == NULL || host->tell(to, m, self) != AKT_OK) {
             host->msg_free(m);
         }
+    }
+}
+
+/* the messages made for j's sends, unsent (it failed) */
+static void
+free_sends(disp *d, group *g, uint32_t j)
+{
+    uint32_t end = j + 1 < g->n_msgs ? g->pre_at[j + 1] : g->npre;
+    for (uint32_t k = g->pre_at[j]; k < end; k++) {
+        d->host->msg_free(g->pre[k]);
     }
 }
 
@@ -1473,25 +1761,23 @@ apply(disp *d, batch *b)
                 if (g->rc[j] != AKT_GPU_OK) {
                     atomic_fetch_add_explicit(
                         &d->st_requeued, 1, memory_order_relaxed);
+                    for (uint32_t f = j; f < end; f++) {
+                        free_sends(d, g, f);
+                    }
+                    /* scheduled again aged by the failure's arrival */
+                    tls_requeue_t = g->arr[j];
                     host->requeue(
                         self, &g->msgs[j], &g->senders[j], end - j, g->rc[j]);
+                    tls_requeue_t = -1;
                     break;
                 }
                 const akt_gpu_handler *hd = &t->handlers[g->hid[j]];
                 send_tells(d, g, hd, j, self);
-                if (hd->reply_new && g->senders[j].cell_ != NULL) {
-                    void *rep = hd->reply_new(
+                if (hd->reply_fill && g->senders[j].cell_ != NULL) {
+                    void *rep = g->pre[g->pre_at[j] + hd->ntells];
+                    hd->reply_fill(rep,
                         (const void *const *)&g->out[hd->out_base], g->row[j]);
-                    if (rep == NULL) {
-                        /* the asker is told now, not at its timeout */
-                        char text[160];
-                        snprintf(text, sizeof text,
-                            "%s on %s: out of memory for the reply", t->name,
-                            hd->name);
-                        logf_(d, AKT_LOG_ERROR, "gpu: %s", text);
-                        host->reply_failed(
-                            g->senders[j], self, AKT_ENOMEM, text);
-                    } else if (host->tell(g->senders[j], rep, self) != AKT_OK) {
+                    if (host->tell(g->senders[j], rep, self) != AKT_OK) {
                         host->msg_free(rep);
                     }
                 }
@@ -1572,9 +1858,13 @@ round_run(disp *d)
         }
         uint32_t room = d->o.max_batch - b->n_msgs;
         tls_turn = &e;
+        tls_turn_again = false;
         d->host->cell_run(
             c, (int)(room < d->o.actor_cap ? room : d->o.actor_cap), b);
         tls_turn = NULL;
+        if (!tls_turn_again) {
+            arr_dry(d, e.idx);
+        }
         if (b->n_msgs >= d->o.max_batch) {
             break; /* full */
         }
@@ -1672,6 +1962,12 @@ disp_open(const akt_gpu_host *host, akt_system *sys, const akt_gpu_options *o,
         d->o.batch_timeout_ns = INT64_C(10000000000);
     }
     d->o.cache_dir = NULL; /* used only in open */
+    d->arr = calloc(ARR_CHUNKS, sizeof *d->arr);
+    if (d->arr == NULL) {
+        free(d);
+        snprintf(why, len, "out of memory");
+        return NULL;
+    }
     d->bt[0].d = d;
     d->bt[1].d = d;
     if (o->executor == AKT_GPU_EXEC_CPU) {
@@ -1682,6 +1978,7 @@ disp_open(const akt_gpu_host *host, akt_system *sys, const akt_gpu_options *o,
     } else {
         d->cu = akg_cuda_open(o->device, why, len);
         if (d->cu == NULL) {
+            free(d->arr);
             free(d);
             return NULL;
         }
@@ -1810,6 +2107,9 @@ disp_close(void *dp)
             free(g->msgs);
             free(g->senders);
             free(g->rc);
+            free(g->arr);
+            free(g->pre_at);
+            free(g->pre);
             free(g->rows);
             free(g->rcap);
             if (d->cu) {
@@ -1833,6 +2133,16 @@ disp_close(void *dp)
     }
     free(d->next);
     free(d->ready);
+    for (uint32_t i = 0; i < ARR_CHUNKS; i++) {
+        arrivals *c = atomic_load_explicit(&d->arr[i], memory_order_relaxed);
+        for (uint32_t k = 0; c && k < (1u << ARR_CHUNK_BITS); k++) {
+            if (c[k].e != c[k].in) {
+                free(c[k].e);
+            }
+        }
+        free(c);
+    }
+    free(d->arr);
     if (d->cu) {
         akg_cuda_close(d->cu);
     }
@@ -1873,6 +2183,7 @@ static const akt_gpu_plugin plugin = {
     .schedule = disp_schedule,
     .attach = disp_attach,
     .detach = disp_detach,
+    .arriving = disp_arriving,
     .stage = disp_stage,
     .slot_start = disp_slot_start,
     .slot_free = disp_slot_free,

@@ -22,12 +22,15 @@
 #include "akt/events.h"
 #include "akt/gpu.h"
 
-#define AKT_GPU_PLUGIN_ABI    5
+#define AKT_GPU_PLUGIN_ABI    6
 #define AKT_GPU_PLUGIN_SYMBOL "akt_gpu_plugin_v1"
 
 /* a status the runtime adds to the generated ones: the device failed
  * (its context is poisoned); the actor's state on it is lost */
 #define AKT_GPU_DEVICE 1006
+/* another: the messages a handler may send (its tells, its reply) could
+ * not be made before it ran (no memory); it did not run */
+#define AKT_GPU_NOMEM 1008
 
 /* what libakt gives the plugin */
 typedef struct akt_gpu_host {
@@ -43,12 +46,9 @@ typedef struct akt_gpu_host {
         uint32_t n, int32_t status);
     /* tell -- akt_tell (consumes msg on AKT_OK) */
     akt_err (*tell)(akt_ref to, void *msg, akt_ref from);
+    /* msg_alloc -- akt_msg_new(type, 0): NULL on ENOMEM */
+    void *(*msg_alloc)(const akt_type *type);
     void (*msg_free)(void *msg);
-    /* reply_failed -- the reply to sender of a message that succeeded
-     * could not be made (no memory): an asker's future fails at once with
-     * code and text, an actor gets an akt.Status if one can be made */
-    void (*reply_failed)(
-        akt_ref sender, akt_ref from, akt_err code, const char *text);
     /* log -- a line in the system's log (level: akt_log_level) */
     void (*log)(akt_system *sys, int level, const char *text);
 } akt_gpu_host;
@@ -97,13 +97,21 @@ typedef struct akt_gpu_plugin {
     /* stop -- join the thread (the system stopped every actor first) */
     void (*stop)(void *d);
     void (*close)(void *d);
-    /* attach -- a cell joins (its spawn, any thread): the dispatcher
-     * reserves what scheduling it takes, so schedule never allocates;
-     * AKT_ENOMEM fails the spawn. detach -- it left (it stopped). */
-    akt_err (*attach)(void *d);
-    void (*detach)(void *d);
+    /* Cells are named by an index (the runtime's slot of the cell, < 2^24,
+     * constant for the cell and reused by a later one).
+     * attach -- cell idx joins (its spawn, any thread): the dispatcher
+     * reserves what scheduling it takes, so schedule never allocates, and
+     * a record of when its messages arrive (at most bound of them: its
+     * mailbox's capacity, 0 when unbounded); AKT_ENOMEM fails the spawn.
+     * detach -- it left (it stopped). */
+    akt_err (*attach)(void *d, uint32_t idx, uint32_t bound);
+    void (*detach)(void *d, uint32_t idx);
+    /* arriving -- user message msg (the body a handler will stage) is
+     * about to be queued for cell idx (any thread, before the message can
+     * be taken): when it arrived, for the batch's age. Never fails. */
+    void (*arriving)(void *d, uint32_t idx, const void *msg);
     /* schedule -- an attached cell has work (any thread); never fails */
-    void (*schedule)(void *d, void *cell);
+    void (*schedule)(void *d, void *cell, uint32_t idx);
     /* stage -- from akt_gpu_stage inside cell_run: msg (one reference,
      * taken on AKT_OK) of handler hid, for actor self in slot, joins
      * batch. *fail: a status to fail the message with now instead (its

@@ -42,7 +42,7 @@ extern "C" {
 #endif
 
 /* The ABI between aktc's --cuda_out output and libakt. */
-#define AKT_GPU_ABI 2
+#define AKT_GPU_ABI 3
 
 /* The status of one message of a batch; the generated prelude defines the
  * same numbers. 1..999: the handler's fail(code). */
@@ -137,9 +137,11 @@ typedef struct akt_gpu_tell {
     const akt_type *msg;
     uint32_t to; /* AKT_GPU_TO_* */
     uint32_t col; /* its flag's column, from the handler's out_base */
-    /* msg_new -- the message from row r of its field columns (cols[0]:
-     * its first field); NULL on ENOMEM. The caller owns it. */
-    void *(*msg_new)(const void *const *cols, uint32_t r);
+    /* fill -- write row r of its field columns (cols[0]: its first
+     * field) into msg, a new message of type msg. The dispatcher makes
+     * the message before the batch runs (a message whose sends cannot be
+     * made fails, as on the CPU) and fills it from the results. */
+    void (*fill)(void *msg, const void *const *cols, uint32_t r);
 } akt_gpu_tell;
 
 /* akt_gpu_handler -- one @gpu handler of an actor type (generated). Its
@@ -154,9 +156,9 @@ typedef struct akt_gpu_handler {
     /* pack -- write msg's fields into row r of cols (this handler's first
      * column first) */
     void (*pack)(const void *msg, void *const *cols, uint32_t r);
-    /* reply_new -- a new reply message from row r of the reply columns;
-     * NULL on ENOMEM. The caller owns it. */
-    void *(*reply_new)(const void *const *cols, uint32_t r);
+    /* reply_fill -- write row r of the reply columns into msg, a new
+     * message of type reply (made before the batch runs, as a tell's) */
+    void (*reply_fill)(void *msg, const void *const *cols, uint32_t r);
     /* the handler's tell statements, in the order they are written (the
      * order they are sent in, before the reply) */
     uint32_t ntells;

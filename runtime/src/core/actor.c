@@ -119,6 +119,10 @@ tell_cell(akt_cell *c, uint64_t uid, akti_msg *m, akt_ref sender)
     m->sender = sender;
     m->target_uid = uid;
     akti_turn_sends++;
+    akti_dispatcher *d = c->disp;
+    if (__builtin_expect(d->ops->arriving != NULL, 0)) {
+        d->ops->arriving(d, c, m);
+    }
     akt_err rc = akti_mq_push(c, m, nowait);
     if (rc != AKT_OK) {
         return rc;

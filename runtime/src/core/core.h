@@ -412,6 +412,11 @@ typedef struct akti_dispatcher_ops {
     akt_err (*attach)(akti_dispatcher *d, akt_cell *c); /* optional */
     void (*detach)(akti_dispatcher *d, akt_cell *c); /* optional */
     void (*destroy)(akti_dispatcher *d);
+    /* optional: user message m is about to be queued for c (the sender's
+     * thread, before any consumer can take it; m may be dropped after,
+     * by a full mailbox). The GPU dispatcher records when each message
+     * arrived (the age of a batch). */
+    void (*arriving)(akti_dispatcher *d, akt_cell *c, akti_msg *m);
 } akti_dispatcher_ops;
 
 struct akti_dispatcher {

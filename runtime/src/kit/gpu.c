@@ -67,23 +67,43 @@ static void
 kg_schedule(akti_dispatcher *d, akt_cell *c)
 {
     kit_gpu *g = (kit_gpu *)d;
-    g->pl->schedule(g->pd, c);
+    g->pl->schedule(g->pd, c, c->slot);
 }
 
 static akt_err
 kg_attach(akti_dispatcher *d, akt_cell *c)
 {
-    (void)c;
     kit_gpu *g = (kit_gpu *)d;
-    return g->pl->attach(g->pd);
+    /* the record of arrivals holds as many as the mailbox (bounded) */
+    akti_mbox_ext *x = atomic_load_explicit(&c->mbx, memory_order_acquire);
+    uint32_t bound = 0;
+    if (x
+        && atomic_load_explicit(&x->kind, memory_order_acquire)
+            == AKT_MAILBOX_BOUNDED) {
+        bound = atomic_load_explicit(&x->capacity, memory_order_relaxed);
+    }
+    return g->pl->attach(g->pd, c->slot, bound);
 }
 
 static void
 kg_detach(akti_dispatcher *d, akt_cell *c)
 {
-    (void)c;
     kit_gpu *g = (kit_gpu *)d;
-    g->pl->detach(g->pd);
+    g->pl->detach(g->pd, c->slot);
+}
+
+/* a user message about to be queued for c: the plug-in records when it
+ * arrived, keyed by the body its handler will stage (an envelope's inner
+ * message) */
+static void
+kg_arriving(akti_dispatcher *d, akt_cell *c, akti_msg *m)
+{
+    kit_gpu *g = (kit_gpu *)d;
+    void *body = akti_msg_body(m);
+    if (m->flags & AKTI_MSG_ENVELOPE) {
+        body = ((akti_envelope *)body)->inner;
+    }
+    g->pl->arriving(g->pd, c->slot, body);
 }
 
 static void
@@ -102,6 +122,7 @@ static const akti_dispatcher_ops kg_ops = {
     .attach = kg_attach,
     .detach = kg_detach,
     .destroy = kg_destroy,
+    .arriving = kg_arriving,
 };
 
 static kit_gpu *
@@ -172,21 +193,10 @@ host_msg_free(void *msg)
     akt_msg_free(msg);
 }
 
-static void
-host_reply_failed(akt_ref to, akt_ref from, akt_err code, const char *text)
+static void *
+host_msg_alloc(const akt_type *type)
 {
-    if (to.cell_ == NULL) {
-        return;
-    }
-    size_t len = strlen(text);
-    if (to.cell_->kind == AKTI_CELL_PROMISE) {
-        akti_future_fail_text(to.cell_, to.uid_, code, text, len);
-        return;
-    }
-    akt_Status *st = akti_status_new(code, text, len);
-    if (st && akt_tell(to, st, from) != AKT_OK) {
-        akt_msg_free(st);
-    }
+    return akt_msg_new(type, 0);
 }
 
 static void
@@ -200,8 +210,8 @@ static const akt_gpu_host host_table = {
     .cell_run = host_cell_run,
     .requeue = host_requeue,
     .tell = akt_tell,
+    .msg_alloc = host_msg_alloc,
     .msg_free = host_msg_free,
-    .reply_failed = host_reply_failed,
     .log = host_log,
 };
 
@@ -498,6 +508,12 @@ akt_gpu_status_reason(const akt_gpu_actor_type *t, uint32_t hid, int32_t status,
             "%s on %s: the GPU failed and the actor's state with it", actor,
             msg);
         break;
+    case AKT_GPU_NOMEM:
+        snprintf(buf, len,
+            "%s on %s: out of memory for the messages it sends (its tells "
+            "and reply): not run",
+            actor, msg);
+        break;
     default:
         if (status >= 1 && status <= AKT_GPU_FAIL_MAX) {
             snprintf(buf, len, "%s on %s: fail(%d)", actor, msg, (int)status);
@@ -519,6 +535,7 @@ akt_gpu_fail(
         ? AKT_ERANGE
         : status == AKT_GPU_LIMIT  ? AKT_ETOOBIG
         : status == AKT_GPU_DEVICE ? AKT_EIO
+        : status == AKT_GPU_NOMEM  ? AKT_ENOMEM
                                    : AKT_EINTERNAL;
     return akt_ctx_fail(ctx, code, "%s", reason);
 }

@@ -887,18 +887,14 @@ gpukinds_calc_gpu_ints_pack(const void *msg, void *const *cols, uint32_t r)
     ((uint8_t *)cols[8])[r] = m->flag ? 1 : 0;
 }
 
-static void *
-gpukinds_calc_gpu_ints_reply(const void *const *cols, uint32_t r)
+static void
+gpukinds_calc_gpu_ints_reply(void *msg, const void *const *cols, uint32_t r)
 {
-    gpukinds_IntsOut *m = gpukinds_ints_out_alloc(0);
-    if (m == NULL) {
-        return NULL;
-    }
+    gpukinds_IntsOut *m = (gpukinds_IntsOut *)msg;
     m->sum = ((const int64_t *)cols[0])[r];
     m->bits = ((const uint64_t *)cols[1])[r];
     m->quot = ((const int32_t *)cols[2])[r];
     m->odd = ((const uint8_t *)cols[3])[r] != 0;
-    return m;
 }
 
 /* gpukinds_calc_gpu_on_ints -- the handler table's entry: on the GPU
@@ -960,17 +956,13 @@ gpukinds_calc_gpu_floats_pack(const void *msg, void *const *cols, uint32_t r)
     ((int32_t *)cols[3])[r] = m->steps;
 }
 
-static void *
-gpukinds_calc_gpu_floats_reply(const void *const *cols, uint32_t r)
+static void
+gpukinds_calc_gpu_floats_reply(void *msg, const void *const *cols, uint32_t r)
 {
-    gpukinds_FloatsOut *m = gpukinds_floats_out_alloc(0);
-    if (m == NULL) {
-        return NULL;
-    }
+    gpukinds_FloatsOut *m = (gpukinds_FloatsOut *)msg;
     m->r = ((const float *)cols[0])[r];
     m->e = ((const double *)cols[1])[r];
     m->n = ((const int32_t *)cols[2])[r];
-    return m;
 }
 
 /* gpukinds_calc_gpu_on_floats -- the handler table's entry: on the GPU
@@ -1072,13 +1064,13 @@ const gpukinds_CalcHandlers gpukinds_calc_gpu_handlers = {
 static const akt_gpu_handler gpukinds_calc_gpu_handler_table[] = {
     {.msg = &gpukinds_ints_desc, .reply = &gpukinds_ints_out_desc, .name = "gpukinds.Ints",
         .in_base = 0, .nin = 9, .out_base = 0, .nout = 4,
-        .pack = gpukinds_calc_gpu_ints_pack, .reply_new = gpukinds_calc_gpu_ints_reply},
+        .pack = gpukinds_calc_gpu_ints_pack, .reply_fill = gpukinds_calc_gpu_ints_reply},
     {.msg = &gpukinds_floats_desc, .reply = &gpukinds_floats_out_desc, .name = "gpukinds.Floats",
         .in_base = 9, .nin = 4, .out_base = 4, .nout = 3,
-        .pack = gpukinds_calc_gpu_floats_pack, .reply_new = gpukinds_calc_gpu_floats_reply},
+        .pack = gpukinds_calc_gpu_floats_pack, .reply_fill = gpukinds_calc_gpu_floats_reply},
     {.msg = &gpukinds_mixed_desc, .reply = NULL, .name = "gpukinds.Mixed",
         .in_base = 13, .nin = 2, .out_base = 7, .nout = 0,
-        .pack = gpukinds_calc_gpu_mixed_pack, .reply_new = NULL},
+        .pack = gpukinds_calc_gpu_mixed_pack, .reply_fill = NULL},
 };
 
 static const uint8_t gpukinds_calc_gpu_in_sizes[] = {1, 2, 4, 8, 1, 2, 4, 8, 1, 4, 4, 8, 4, 8, 8};
@@ -1143,18 +1135,14 @@ gpukinds_echo_gpu_mixed_pack(const void *msg, void *const *cols, uint32_t r)
     ((double *)cols[1])[r] = m->scale;
 }
 
-static void *
-gpukinds_echo_gpu_mixed_reply(const void *const *cols, uint32_t r)
+static void
+gpukinds_echo_gpu_mixed_reply(void *msg, const void *const *cols, uint32_t r)
 {
-    gpukinds_IntsOut *m = gpukinds_ints_out_alloc(0);
-    if (m == NULL) {
-        return NULL;
-    }
+    gpukinds_IntsOut *m = (gpukinds_IntsOut *)msg;
     m->sum = ((const int64_t *)cols[0])[r];
     m->bits = ((const uint64_t *)cols[1])[r];
     m->quot = ((const int32_t *)cols[2])[r];
     m->odd = ((const uint8_t *)cols[3])[r] != 0;
-    return m;
 }
 
 /* gpukinds_echo_gpu_on_mixed -- the handler table's entry: on the GPU
@@ -1219,7 +1207,7 @@ const gpukinds_EchoHandlers gpukinds_echo_gpu_handlers = {
 static const akt_gpu_handler gpukinds_echo_gpu_handler_table[] = {
     {.msg = &gpukinds_mixed_desc, .reply = &gpukinds_ints_out_desc, .name = "gpukinds.Mixed",
         .in_base = 0, .nin = 2, .out_base = 0, .nout = 4,
-        .pack = gpukinds_echo_gpu_mixed_pack, .reply_new = gpukinds_echo_gpu_mixed_reply},
+        .pack = gpukinds_echo_gpu_mixed_pack, .reply_fill = gpukinds_echo_gpu_mixed_reply},
 };
 
 static const uint8_t gpukinds_echo_gpu_in_sizes[] = {8, 8};

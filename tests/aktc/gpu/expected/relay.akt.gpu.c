@@ -980,18 +980,14 @@ gpurelay_sink_gpu_probe_pack(const void *msg, void *const *cols, uint32_t r)
     (void)r;
 }
 
-static void *
-gpurelay_sink_gpu_probe_reply(const void *const *cols, uint32_t r)
+static void
+gpurelay_sink_gpu_probe_reply(void *msg, const void *const *cols, uint32_t r)
 {
-    gpurelay_Count *m = gpurelay_count_alloc(0);
-    if (m == NULL) {
-        return NULL;
-    }
+    gpurelay_Count *m = (gpurelay_Count *)msg;
     m->hits = ((const int64_t *)cols[0])[r];
     m->sum = ((const double *)cols[1])[r];
     m->last = ((const int32_t *)cols[2])[r];
     m->notes = ((const int64_t *)cols[3])[r];
-    return m;
 }
 
 /* gpurelay_sink_gpu_on_probe -- the handler table's entry: on the GPU
@@ -1057,10 +1053,10 @@ const gpurelay_SinkHandlers gpurelay_sink_gpu_handlers = {
 static const akt_gpu_handler gpurelay_sink_gpu_handler_table[] = {
     {.msg = &gpurelay_hit_desc, .reply = NULL, .name = "gpurelay.Hit",
         .in_base = 0, .nin = 3, .out_base = 0, .nout = 0,
-        .pack = gpurelay_sink_gpu_hit_pack, .reply_new = NULL},
+        .pack = gpurelay_sink_gpu_hit_pack, .reply_fill = NULL},
     {.msg = &gpurelay_probe_desc, .reply = &gpurelay_count_desc, .name = "gpurelay.Probe",
         .in_base = 3, .nin = 0, .out_base = 0, .nout = 4,
-        .pack = gpurelay_sink_gpu_probe_pack, .reply_new = gpurelay_sink_gpu_probe_reply},
+        .pack = gpurelay_sink_gpu_probe_pack, .reply_fill = gpurelay_sink_gpu_probe_reply},
 };
 
 static const uint8_t gpurelay_sink_gpu_in_sizes[] = {8, 8, 4};
@@ -1130,51 +1126,39 @@ gpurelay_relay_gpu_wire_pack(const void *msg, void *const *cols, uint32_t r)
     ((int32_t *)cols[2])[r] = m->mode;
 }
 
-static void *
-gpurelay_relay_gpu_wire_reply(const void *const *cols, uint32_t r)
+static void
+gpurelay_relay_gpu_wire_reply(void *msg, const void *const *cols, uint32_t r)
 {
-    gpurelay_Count *m = gpurelay_count_alloc(0);
-    if (m == NULL) {
-        return NULL;
-    }
+    gpurelay_Count *m = (gpurelay_Count *)msg;
     m->hits = ((const int64_t *)cols[0])[r];
     m->sum = ((const double *)cols[1])[r];
     m->last = ((const int32_t *)cols[2])[r];
     m->notes = ((const int64_t *)cols[3])[r];
-    return m;
 }
 
 /* tell number 0 of the handler: tell(a ref, gpurelay.Hit) */
-static void *
-gpurelay_relay_gpu_wire_tell0(const void *const *cols, uint32_t r)
+static void
+gpurelay_relay_gpu_wire_tell0(void *msg, const void *const *cols, uint32_t r)
 {
-    gpurelay_Hit *m = gpurelay_hit_alloc(0);
-    if (m == NULL) {
-        return NULL;
-    }
+    gpurelay_Hit *m = (gpurelay_Hit *)msg;
     m->n = ((const int64_t *)cols[0])[r];
     m->x = ((const double *)cols[1])[r];
     m->mode = ((const int32_t *)cols[2])[r];
-    return m;
 }
 
 /* tell number 1 of the handler: tell(self, gpurelay.Note) */
-static void *
-gpurelay_relay_gpu_wire_tell1(const void *const *cols, uint32_t r)
+static void
+gpurelay_relay_gpu_wire_tell1(void *msg, const void *const *cols, uint32_t r)
 {
-    gpurelay_Note *m = gpurelay_note_alloc(0);
-    if (m == NULL) {
-        return NULL;
-    }
+    gpurelay_Note *m = (gpurelay_Note *)msg;
     m->code = ((const int32_t *)cols[0])[r];
-    return m;
 }
 
 static const akt_gpu_tell gpurelay_relay_gpu_wire_tells[] = {
     {.msg = &gpurelay_hit_desc, .to = AKT_GPU_TO_REF, .col = 4,
-        .msg_new = gpurelay_relay_gpu_wire_tell0},
+        .fill = gpurelay_relay_gpu_wire_tell0},
     {.msg = &gpurelay_note_desc, .to = AKT_GPU_TO_SELF, .col = 9,
-        .msg_new = gpurelay_relay_gpu_wire_tell1},
+        .fill = gpurelay_relay_gpu_wire_tell1},
 };
 
 /* gpurelay_relay_gpu_on_wire -- the handler table's entry: on the GPU
@@ -1300,22 +1284,18 @@ gpurelay_relay_gpu_ping_pack(const void *msg, void *const *cols, uint32_t r)
 }
 
 /* tell number 0 of the handler: tell(sender, gpurelay.Hit) */
-static void *
-gpurelay_relay_gpu_ping_tell0(const void *const *cols, uint32_t r)
+static void
+gpurelay_relay_gpu_ping_tell0(void *msg, const void *const *cols, uint32_t r)
 {
-    gpurelay_Hit *m = gpurelay_hit_alloc(0);
-    if (m == NULL) {
-        return NULL;
-    }
+    gpurelay_Hit *m = (gpurelay_Hit *)msg;
     m->n = ((const int64_t *)cols[0])[r];
     m->x = ((const double *)cols[1])[r];
     m->mode = ((const int32_t *)cols[2])[r];
-    return m;
 }
 
 static const akt_gpu_tell gpurelay_relay_gpu_ping_tells[] = {
     {.msg = &gpurelay_hit_desc, .to = AKT_GPU_TO_SENDER, .col = 0,
-        .msg_new = gpurelay_relay_gpu_ping_tell0},
+        .fill = gpurelay_relay_gpu_ping_tell0},
 };
 
 /* gpurelay_relay_gpu_on_ping -- the handler table's entry: on the GPU
@@ -1374,18 +1354,14 @@ gpurelay_relay_gpu_probe_pack(const void *msg, void *const *cols, uint32_t r)
     (void)r;
 }
 
-static void *
-gpurelay_relay_gpu_probe_reply(const void *const *cols, uint32_t r)
+static void
+gpurelay_relay_gpu_probe_reply(void *msg, const void *const *cols, uint32_t r)
 {
-    gpurelay_Count *m = gpurelay_count_alloc(0);
-    if (m == NULL) {
-        return NULL;
-    }
+    gpurelay_Count *m = (gpurelay_Count *)msg;
     m->hits = ((const int64_t *)cols[0])[r];
     m->sum = ((const double *)cols[1])[r];
     m->last = ((const int32_t *)cols[2])[r];
     m->notes = ((const int64_t *)cols[3])[r];
-    return m;
 }
 
 /* gpurelay_relay_gpu_on_probe -- the handler table's entry: on the GPU
@@ -1453,18 +1429,18 @@ const gpurelay_RelayHandlers gpurelay_relay_gpu_handlers = {
 static const akt_gpu_handler gpurelay_relay_gpu_handler_table[] = {
     {.msg = &gpurelay_wire_desc, .reply = &gpurelay_count_desc, .name = "gpurelay.Wire",
         .in_base = 0, .nin = 3, .out_base = 0, .nout = 11,
-        .pack = gpurelay_relay_gpu_wire_pack, .reply_new = gpurelay_relay_gpu_wire_reply,
+        .pack = gpurelay_relay_gpu_wire_pack, .reply_fill = gpurelay_relay_gpu_wire_reply,
         .ntells = 2, .tells = gpurelay_relay_gpu_wire_tells},
     {.msg = &gpurelay_note_desc, .reply = NULL, .name = "gpurelay.Note",
         .in_base = 3, .nin = 1, .out_base = 11, .nout = 0,
-        .pack = gpurelay_relay_gpu_note_pack, .reply_new = NULL},
+        .pack = gpurelay_relay_gpu_note_pack, .reply_fill = NULL},
     {.msg = &gpurelay_ping_desc, .reply = NULL, .name = "gpurelay.Ping",
         .in_base = 4, .nin = 1, .out_base = 11, .nout = 4,
-        .pack = gpurelay_relay_gpu_ping_pack, .reply_new = NULL,
+        .pack = gpurelay_relay_gpu_ping_pack, .reply_fill = NULL,
         .ntells = 1, .tells = gpurelay_relay_gpu_ping_tells},
     {.msg = &gpurelay_probe_desc, .reply = &gpurelay_count_desc, .name = "gpurelay.Probe",
         .in_base = 5, .nin = 0, .out_base = 15, .nout = 4,
-        .pack = gpurelay_relay_gpu_probe_pack, .reply_new = gpurelay_relay_gpu_probe_reply},
+        .pack = gpurelay_relay_gpu_probe_pack, .reply_fill = gpurelay_relay_gpu_probe_reply},
 };
 
 static const uint8_t gpurelay_relay_gpu_in_sizes[] = {16, 8, 4, 4, 8};

@@ -586,16 +586,12 @@ gpudemo_scaler_gpu_sample_pack(const void *msg, void *const *cols, uint32_t r)
     ((int32_t *)cols[2])[r] = m->halvings;
 }
 
-static void *
-gpudemo_scaler_gpu_sample_reply(const void *const *cols, uint32_t r)
+static void
+gpudemo_scaler_gpu_sample_reply(void *msg, const void *const *cols, uint32_t r)
 {
-    gpudemo_Scaled *m = gpudemo_scaled_alloc(0);
-    if (m == NULL) {
-        return NULL;
-    }
+    gpudemo_Scaled *m = (gpudemo_Scaled *)msg;
     m->value = ((const float *)cols[0])[r];
     m->count = ((const int64_t *)cols[1])[r];
-    return m;
 }
 
 /* gpudemo_scaler_gpu_on_sample -- the handler table's entry: on the GPU
@@ -646,16 +642,12 @@ gpudemo_scaler_gpu_probe_pack(const void *msg, void *const *cols, uint32_t r)
     (void)r;
 }
 
-static void *
-gpudemo_scaler_gpu_probe_reply(const void *const *cols, uint32_t r)
+static void
+gpudemo_scaler_gpu_probe_reply(void *msg, const void *const *cols, uint32_t r)
 {
-    gpudemo_Total *m = gpudemo_total_alloc(0);
-    if (m == NULL) {
-        return NULL;
-    }
+    gpudemo_Total *m = (gpudemo_Total *)msg;
     m->total = ((const float *)cols[0])[r];
     m->count = ((const int64_t *)cols[1])[r];
-    return m;
 }
 
 /* gpudemo_scaler_gpu_on_probe -- the handler table's entry: on the GPU
@@ -717,10 +709,10 @@ const gpudemo_ScalerHandlers gpudemo_scaler_gpu_handlers = {
 static const akt_gpu_handler gpudemo_scaler_gpu_handler_table[] = {
     {.msg = &gpudemo_sample_desc, .reply = &gpudemo_scaled_desc, .name = "gpudemo.Sample",
         .in_base = 0, .nin = 3, .out_base = 0, .nout = 2,
-        .pack = gpudemo_scaler_gpu_sample_pack, .reply_new = gpudemo_scaler_gpu_sample_reply},
+        .pack = gpudemo_scaler_gpu_sample_pack, .reply_fill = gpudemo_scaler_gpu_sample_reply},
     {.msg = &gpudemo_probe_desc, .reply = &gpudemo_total_desc, .name = "gpudemo.Probe",
         .in_base = 3, .nin = 0, .out_base = 2, .nout = 2,
-        .pack = gpudemo_scaler_gpu_probe_pack, .reply_new = gpudemo_scaler_gpu_probe_reply},
+        .pack = gpudemo_scaler_gpu_probe_pack, .reply_fill = gpudemo_scaler_gpu_probe_reply},
 };
 
 static const uint8_t gpudemo_scaler_gpu_in_sizes[] = {4, 4, 4};
