@@ -119,7 +119,7 @@ tell_cell(akt_cell *c, uint64_t uid, akti_msg *m, akt_ref sender)
     m->sender = sender;
     m->target_uid = uid;
     akti_turn_sends++;
-    akti_dispatcher *d = c->disp;
+    akti_dispatcher *d = __atomic_load_n(&c->disp, __ATOMIC_RELAXED);
     if (__builtin_expect(d->ops->arriving != NULL, 0)) {
         d->ops->arriving(d, c, m);
     }
@@ -244,7 +244,7 @@ static void
 spawn_abort(akt_system *sys, akt_cell *c)
 {
     c->life = LIFE_NONE;
-    c->disp = sys->pool;
+    akti_cell_set_disp(c, sys->pool);
     akti_cell_free(c);
     atomic_store_explicit(&c->sched, 0, memory_order_seq_cst);
     if (atomic_load(&c->sys_in) != NULL
@@ -295,7 +295,7 @@ akti_spawn(akt_system *sys, akt_cell *parent, const akt_props *props,
     }
     c->life = LIFE_CREATED;
     c->flags = extra_flags;
-    c->disp = rec->disp;
+    akti_cell_set_disp(c, rec->disp);
     if ((rc = akti_mbox_ext_create(
              c, rec->has_mbox ? &rec->mbox : NULL, &sys->set))
         != AKT_OK) {
@@ -362,7 +362,7 @@ akti_spawn(akt_system *sys, akt_cell *parent, const akt_props *props,
             atomic_store_explicit(&c->uid, 0, memory_order_release);
             akti_dispatcher *d = c->disp;
             if (d->ops->detach) {
-                c->disp = sys->pool;
+                akti_cell_set_disp(c, sys->pool);
                 d->ops->detach(d, c);
             }
             if (c->state && !(c->flags & CELL_F_STATE_INLINE)) {
@@ -723,7 +723,7 @@ finish_stop(akt_cell *c)
     /* a pinned actor's thread exits; later stale sends drain on the pool */
     akti_dispatcher *d = c->disp;
     if (d->ops->detach) {
-        c->disp = sys->pool;
+        akti_cell_set_disp(c, sys->pool);
         d->ops->detach(d, c);
     }
     if (c->parent) {

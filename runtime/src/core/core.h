@@ -178,6 +178,8 @@ struct akt_cell {
     uint8_t mbox_kind; /* akt_mailbox_kind of this incarnation */
     uint16_t spare_;
     akt_system *sys;
+    /* senders read it (the arriving hook) while the cell may stop: set
+     * with akti_cell_set_disp, read by senders with an atomic load */
     akti_dispatcher *disp;
     _Atomic(akti_mbox_ext *) mbx; /* bounded/priority/control: extra state,
                                      kept until akt_system_free */
@@ -594,6 +596,14 @@ AKTI_INTERNAL void akti_send_sys(akt_cell *to, uint64_t to_uid, int kind,
 /* tells made by the current turn on this thread (dispatch.c resets it per
  * turn; the pool keeps a bulk sender's receivers off its LIFO slot) */
 extern _Thread_local uint32_t akti_turn_sends;
+
+/* akti_cell_set_disp -- c runs on d from now on (a sender may be reading
+ * c->disp: an atomic store; any dispatcher lives as long as the system) */
+static inline void
+akti_cell_set_disp(akt_cell *c, akti_dispatcher *d)
+{
+    __atomic_store_n(&c->disp, d, __ATOMIC_RELAXED);
+}
 
 /* akti_schedule -- after a push: take sched and hand to the dispatcher. */
 static inline void

@@ -877,7 +877,7 @@ pinned_attach(akti_dispatcher *d, akt_cell *c)
         free(p);
         return AKT_ENOMEM;
     }
-    c->disp = &p->base;
+    akti_cell_set_disp(c, &p->base);
     return AKT_OK;
 }
 
