@@ -8,11 +8,13 @@
  * handler entries do not run the messages but stage them (stage()): the
  * fields go into per-handler columns, the actor into the CSR ranges of its
  * type's group. The batch closes when it holds max_batch messages, or
- * when no cell is ready that became ready within max_delay of the batch's
- * oldest one (the queue records when each cell became ready: for an idle
- * actor, when its oldest message arrived): a batch does not go on
- * growing with actors that became ready long after its oldest message,
- * and messages that waited through a long batch before it are all taken.
+ * when no cell is ready whose oldest waiting message arrived within
+ * max_delay of the batch's oldest one (the queue records, per cell, when
+ * its oldest message arrived: the arriving hook records each message's
+ * arrival, so a cell the cap left is aged by the oldest message it still
+ * has): a batch does not go on growing with messages that arrived long
+ * after its oldest, and messages that waited through a long batch before
+ * it are all taken.
  * Then each group runs -- the CPU batch loop, or on the device (the
  * group's pinned staging copied in, the kernel, its outputs copied out,
  * as one CUDA graph per size class) -- and the results are applied in
@@ -1832,9 +1834,9 @@ round_run(disp *d)
         memset(b->seen, 0, b->seen_cap * sizeof *b->seen);
         b->nseen = 0;
     }
-    /* the batch takes the cells that became ready no later than
-     * max_delay after its oldest one (the first taken: the queue is in
-     * the order cells became ready, but for deferred ones, older); it
+    /* the batch takes the cells whose oldest message arrived no later
+     * than max_delay after its own oldest one (the queue is in the order
+     * cells became ready, but for deferred and capped ones, older); it
      * closes when it is full, or when no such cell is ready: then the
      * younger ones wait for the next batch. A cell stages into one group
      * (its type): stop while one is free. */

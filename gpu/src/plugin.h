@@ -63,8 +63,9 @@ enum {
  * read and checked by libakt when the system was created */
 typedef struct akt_gpu_options {
     uint32_t max_batch; /* messages per batch, default 16384 */
-    int64_t max_delay_ns; /* a batch takes the actors that became ready
-                             within this of its oldest one, default 50 us */
+    int64_t max_delay_ns; /* a batch takes the actors whose oldest message
+                             arrived within this of its own oldest one,
+                             default 50 us */
     uint32_t actor_cap; /* messages of one actor per batch, default 64 */
     int executor; /* AKT_GPU_EXEC_* */
     int device; /* CUDA ordinal */
