@@ -14,8 +14,13 @@
  *              random one, warm: highest + replay + apply (p50, p99). Target
  *              p50 <= 100 us. And recovery_actor: spawn a persistent actor
  *              and wait for its first answer (recovery included).
+ *   snapshot   a snapshot save called directly (what it cost the actor's
+ *              turn when saves ran there) against a persistent actor's save
+ *              off its thread, until snapshot_saved (p50, p99, and the
+ *              call's own cost in the turn).
  *
- * Options: --scenario all|persist|replay|recovery, --actors N, --seconds S,
+ * Options: --scenario all|persist|replay|recovery|snapshot, --actors N,
+ * --seconds S,
  * --replay-events R, --recovery-ids K, --dir D (the journal's directory,
  * default a fresh one under $TMPDIR or /tmp; removed at exit),
  * --no-fsync, --max-unindexed N (the LMDB journal's max-unindexed-events),
@@ -566,6 +571,166 @@ scenario_recovery(void)
     free(w);
 }
 
+/* --- snapshot: a save's cost on the actor's thread, before and after ------
+ *
+ * snapshot_save: akt_snapshot_save called directly (what a snapshot save
+ * held the actor's turn for when it ran there); snapshot_actor: a
+ * persistent actor's akt_persistent_save_snapshot (the save runs on the
+ * reader threads) until its snapshot_saved hook ran, with the time the
+ * call itself took in the turn (turn_p50_us). Rounds alternate. */
+
+static akt_snapshot_store *
+open_snapshots(const char *sub)
+{
+    akt_snapshot_store *s;
+    akt_persist_error err = { "" };
+    akt_err rc;
+    if (use_pg) {
+        akt_pg_options po = { .conninfo = pg.conninfo_tcp, .schema = sub };
+        rc = akt_snapshot_store_open_pg(&po, reg, &s, &err);
+    } else {
+        char d[600];
+        snprintf(d, sizeof d, "%s/%s", dir, sub);
+        akt_lmdb_options o = { .dir = d, .no_sync = opt.no_fsync };
+        rc = akt_snapshot_store_open_lmdb(&o, reg, &s, &err);
+    }
+    if (rc != AKT_OK) {
+        fprintf(stderr, "%s: snapshot store %s: %s %s\n", bench_prog, sub,
+            akt_strerror(rc), err.text);
+        exit(1);
+    }
+    return s;
+}
+
+static pthread_mutex_t sb_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sb_cv = PTHREAD_COND_INITIALIZER;
+static int64_t sb_saved;
+static double sb_call_us;
+
+static akt_err
+sb_go(void *state, akt_ctx *ctx, const void *msg)
+{
+    (void)state;
+    double t0 = now_s();
+    akt_err rc = akt_persistent_save_snapshot(ctx, msg);
+    sb_call_us = (now_s() - t0) * 1e6; /* read after the hook: ordered */
+    must(rc, "save_snapshot");
+    return AKT_OK;
+}
+
+static void
+sb_saved_hook(void *state, akt_ctx *ctx, uint64_t seq)
+{
+    (void)state;
+    (void)ctx;
+    (void)seq;
+    pthread_mutex_lock(&sb_mu);
+    sb_saved++;
+    pthread_cond_signal(&sb_cv);
+    pthread_mutex_unlock(&sb_mu);
+}
+
+static void
+sb_failed_hook(void *state, akt_ctx *ctx, uint64_t seq, akt_err rc)
+{
+    (void)state;
+    (void)ctx;
+    (void)seq;
+    fprintf(stderr, "%s: snapshot failed: %s\n", bench_prog, akt_strerror(rc));
+    exit(1);
+}
+
+static void
+sb_apply(void *state, const void *event)
+{
+    (void)state;
+    (void)event;
+}
+
+static void
+sb_offer(void *state, uint64_t seq, const void *snap)
+{
+    (void)state;
+    (void)seq;
+    (void)snap;
+}
+
+static const akt_handler sb_commands[] = { { &go_type, sb_go } };
+static const akt_persistent_def sb_def = {
+    .name = "snapbench",
+    .id_prefix = "snap-",
+    .state_size = sizeof(int64_t),
+    .commands = sb_commands,
+    .ncommands = 1,
+    .apply = sb_apply,
+    .snapshot_offer = sb_offer,
+    .snapshot_saved = sb_saved_hook,
+    .snapshot_failed = sb_failed_hook,
+};
+
+static void
+scenario_snapshot(void)
+{
+    akt_journal *j = open_journal("snapj");
+    akt_snapshot_store *st = open_snapshots("snaps");
+    akt_system *sys = bench_system("sbench", nthreads());
+    must(akt_persistence_start_with(sys, j, st), "persistence");
+    akt_props p;
+    must(akt_persistent_props(&sb_def, &p), "props");
+    akt_ref ref;
+    must(akt_spawn(sys, &p, "a", &ref), "spawn");
+    int rounds = opt.smoke ? 20 : 1000;
+    double *d = malloc((size_t)rounds * sizeof(double));
+    double *a = malloc((size_t)rounds * sizeof(double));
+    double *c = malloc((size_t)rounds * sizeof(double));
+    double dt = 0, at = 0;
+    for (int r = 0; r < rounds; r++) {
+        void *snap = mk(&go_type, r);
+        double t0 = now_s();
+        must(akt_snapshot_save(st, "direct", (uint64_t)r + 1, 0, snap),
+            "snapshot_save");
+        double t1 = now_s();
+        akt_msg_free(snap);
+        d[r] = (t1 - t0) * 1e6;
+        dt += t1 - t0;
+        pthread_mutex_lock(&sb_mu);
+        int64_t want = sb_saved + 1;
+        pthread_mutex_unlock(&sb_mu);
+        t0 = now_s();
+        must(akt_tell(ref, mk(&go_type, r), AKT_REF_NONE), "tell");
+        pthread_mutex_lock(&sb_mu);
+        while (sb_saved < want) {
+            pthread_cond_wait(&sb_cv, &sb_mu);
+        }
+        pthread_mutex_unlock(&sb_mu);
+        t1 = now_s();
+        a[r] = (t1 - t0) * 1e6;
+        c[r] = sb_call_us;
+        at += t1 - t0;
+    }
+    double p50, p99, cp50, cp99;
+    char params[160], extra[160];
+    snprintf(params, sizeof params, "\"store\":\"%s\",\"fsync\":%s", jname(),
+        opt.no_fsync ? "false" : "true");
+    percentiles(d, (size_t)rounds, &p50, &p99);
+    emit("snapshot_save", params, rounds, 1, dt, rounds / dt, "saves/s", p50,
+        p99,
+        "\"what\":\"akt_snapshot_save: the turn's cost when saves ran "
+        "on the actor's thread\"");
+    percentiles(c, (size_t)rounds, &cp50, &cp99);
+    percentiles(a, (size_t)rounds, &p50, &p99);
+    snprintf(extra, sizeof extra,
+        "\"turn_p50_us\":%.1f,\"turn_p99_us\":%.1f,\"what\":\"tell -> "
+        "snapshot_saved, save off the actor's thread\"",
+        cp50, cp99);
+    emit("snapshot_actor", params, rounds, nthreads(), at, rounds / at,
+        "saves/s", p50, p99, extra);
+    akt_system_free(sys); /* closes j and st */
+    free(d);
+    free(a);
+    free(c);
+}
+
 /* --- main ------------------------------------------------------------------
  */
 
@@ -582,7 +747,8 @@ static void
 usage(void)
 {
     fprintf(stderr,
-        "usage: %s [--scenario all|persist|replay|recovery] [--actors N]\n"
+        "usage: %s [--scenario all|persist|replay|recovery|snapshot] [--actors "
+        "N]\n"
         "       [--seconds S] [--replay-events R] [--recovery-ids K]\n"
         "       [--dir D] [--no-fsync] [--smoke] [--journal lmdb|pg|both]\n"
         "       [--max-unindexed N] [--keep]\n",
@@ -676,6 +842,9 @@ main(int argc, char **argv)
         }
         if (all || strcmp(opt.scenario, "recovery") == 0) {
             scenario_recovery();
+        }
+        if (all || strcmp(opt.scenario, "snapshot") == 0) {
+            scenario_snapshot();
         }
         if (use_pg) {
             pg_fixture_stop(&pg);

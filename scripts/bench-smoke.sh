@@ -22,7 +22,8 @@
 #                        device it measures the CPU batch loop and says why)
 #   bench/akt-persist-bench --smoke: schema lines, one per persistence
 #                        scenario (persist, replay, replay_raw, recovery,
-#                        recovery_actor; recovery_actor_async for LMDB),
+#                        recovery_actor, snapshot_save, snapshot_actor;
+#                        recovery_actor_async for LMDB),
 #                        for LMDB and (when PostgreSQL's
 #                        server binaries are installed) --journal pg
 #   bench/akt-cluster-sim-bench --smoke: JSON lines (cluster membership in
@@ -226,12 +227,14 @@ if optional "$bench/akt-gpu-bench"; then
 fi
 if optional "$bench/akt-persist-bench"; then
   run "akt-persist-bench" schema persist_lmdb replay_lmdb replay_raw_lmdb \
-    recovery_lmdb recovery_actor_lmdb recovery_actor_async_lmdb -- \
+    recovery_lmdb recovery_actor_lmdb recovery_actor_async_lmdb \
+    snapshot_save_lmdb snapshot_actor_lmdb -- \
     "$bench/akt-persist-bench" --smoke
   # the same on a throwaway PostgreSQL server the bench starts
   if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     run "akt-persist-bench --journal pg" schema persist_pg replay_pg \
-      replay_raw_pg recovery_pg recovery_actor_pg -- \
+      replay_raw_pg recovery_pg recovery_actor_pg snapshot_save_pg \
+      snapshot_actor_pg -- \
       "$bench/akt-persist-bench" --smoke --journal pg
   else
     echo "skip akt-persist-bench --journal pg: no PostgreSQL server binaries"

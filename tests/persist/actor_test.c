@@ -20,6 +20,7 @@
 
 #include "akt/akt.h"
 #include "akt/persistence.h"
+#include "latch.h"
 
 /* commands: op 1 deposit n, 2 get, 3 deposit n three times (persist_all),
  * 4 snapshot, 5 persist something without a codec */
@@ -694,24 +695,15 @@ START_TEST(without_persistence_on_the_system_recovery_fails)
 }
 END_TEST
 
-/* poll cond with growing naps until it holds or ms pass (for counts that
- * only polling can see; nothing sleeps a fixed time) */
-static long long
-now_ms(void)
+/* wait (woken by each change of the permitter, no polling) until it has
+ * running recoveries and waiting waiters (AKT_PERSIST_ANY: either) */
+static void
+await_recoveries(uint32_t running, uint32_t waiting)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    ck_assert_int_eq(akt_persistence_await_recovery_stats(
+                         sys, running, waiting, AKT_SEC(20)),
+        AKT_OK);
 }
-#define WAIT_UNTIL(cond, ms)                                                   \
-    do {                                                                       \
-        long long end_ = now_ms() + (ms);                                      \
-        useconds_t nap_ = 50;                                                  \
-        while (!(cond) && now_ms() < end_) {                                   \
-            usleep(nap_);                                                      \
-            nap_ = nap_ < 2000 ? nap_ * 2 : nap_;                              \
-        }                                                                      \
-    } while (0)
 
 static uint32_t
 recoveries(bool running)
@@ -803,8 +795,7 @@ START_TEST(recoveries_beyond_the_bound_wait_for_a_permit)
         snprintf(name, sizeof(name), "g%d", i);
         refs[i] = spawn(name);
     }
-    WAIT_UNTIL(recoveries(false) == N - 1, 20000);
-    ck_assert_uint_eq(recoveries(false), N - 1);
+    await_recoveries(AKT_PERSIST_ANY, N - 1);
     ck_assert_uint_eq(recoveries(true), 1);
     /* a command to a waiting actor: stashed, not answered before it */
     tp_Cmd *c = akt_msg_new(&cmd_type, 0);
@@ -831,6 +822,12 @@ START_TEST(recoveries_beyond_the_bound_wait_for_a_permit)
     ck_assert_int_eq(max_inside, 1);
     ck_assert_uint_eq(recoveries(true), 0);
     ck_assert_uint_eq(recoveries(false), 0);
+    /* a state the permitter does not reach: the wait times out */
+    ck_assert_int_eq(
+        akt_persistence_await_recovery_stats(sys, 3, 0, AKT_SEC(1) / 50),
+        AKT_ETIMEDOUT);
+    ck_assert_int_eq(
+        akt_persistence_await_recovery_stats(sys, 0, 0, 0), AKT_EINVAL);
 }
 END_TEST
 
@@ -849,8 +846,7 @@ START_TEST(an_actor_stopped_while_waiting_gives_its_place_back)
     akt_ref a = spawn("w0");
     gate_wait_inside(1);
     akt_ref b = spawn("w1"), c = spawn("w2");
-    WAIT_UNTIL(recoveries(false) == 2, 20000);
-    ck_assert_uint_eq(recoveries(false), 2);
+    await_recoveries(AKT_PERSIST_ANY, 2);
     ck_assert_int_eq(akt_stop(b), AKT_OK);
     await_stop(b);
     ck_assert_uint_eq(recoveries(false), 1);
@@ -948,6 +944,447 @@ START_TEST(the_durable_state_store_comes_from_the_configuration)
 }
 END_TEST
 
+/* --- snapshot saves and deletes, event deletes: off the actor's thread ---
+ */
+
+/* a snapshot store in memory whose saves can be held (ms_hold) or fail
+ * (ms_fail); ms_waiting counts the saves inside save */
+typedef struct msnap {
+    char pid[64];
+    uint64_t seq;
+    int64_t ts;
+    uint64_t type_id;
+    uint8_t data[256];
+    size_t len;
+} msnap;
+static pthread_mutex_t ms_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ms_cv = PTHREAD_COND_INITIALIZER;
+static bool ms_hold, ms_fail;
+static int ms_waiting;
+static msnap ms[16];
+static int nms;
+
+static bool
+ms_match(const msnap *m, const char *pid, akt_snapshot_criteria c)
+{
+    return strcmp(m->pid, pid) == 0 && m->seq >= c.min_seq
+        && m->seq <= c.max_seq && m->ts >= c.min_ts && m->ts <= c.max_ts;
+}
+
+static akt_err
+ms_save(void *impl, const akt_snapshot_meta *meta, const akt_snapshot_blob *b)
+{
+    (void)impl;
+    pthread_mutex_lock(&ms_mu);
+    ms_waiting++;
+    pthread_cond_broadcast(&ms_cv);
+    while (ms_hold) {
+        pthread_cond_wait(&ms_cv, &ms_mu);
+    }
+    ms_waiting--;
+    akt_err rc = ms_fail ? AKT_EIO : AKT_OK;
+    if (rc == AKT_OK) {
+        ck_assert_int_lt(nms, 16);
+        ck_assert_uint_le(b->len, sizeof ms[0].data);
+        msnap *m = &ms[nms++];
+        snprintf(m->pid, sizeof m->pid, "%s", meta->pid);
+        m->seq = meta->seq;
+        m->ts = meta->timestamp_ms;
+        m->type_id = b->type_id;
+        memcpy(m->data, b->data, b->len);
+        m->len = b->len;
+    }
+    pthread_mutex_unlock(&ms_mu);
+    return rc;
+}
+
+/* recovery reads of ops-o2 during a held save (of that id) */
+static int ms_loads_while_held;
+
+static akt_err
+ms_load(void *impl, const char *pid, akt_snapshot_criteria c,
+    akt_snapshot_load_fn fn, void *arg)
+{
+    (void)impl;
+    pthread_mutex_lock(&ms_mu);
+    ms_loads_while_held += ms_waiting > 0 && strcmp(pid, "ops-o2") == 0;
+    msnap *best = NULL;
+    for (int i = 0; i < nms; i++) {
+        if (ms_match(&ms[i], pid, c) && (!best || ms[i].seq > best->seq)) {
+            best = &ms[i];
+        }
+    }
+    msnap copy = best ? *best : (msnap) { .seq = 0 };
+    pthread_mutex_unlock(&ms_mu);
+    if (best == NULL) {
+        return AKT_ENOENT;
+    }
+    akt_snapshot_meta meta = { pid, copy.seq, copy.ts };
+    akt_snapshot_blob blob = { copy.type_id, copy.data, copy.len };
+    return fn(arg, &meta, &blob);
+}
+
+static akt_err
+ms_remove_matching(void *impl, const char *pid, akt_snapshot_criteria c)
+{
+    (void)impl;
+    pthread_mutex_lock(&ms_mu);
+    akt_err rc = ms_fail ? AKT_EIO : AKT_OK;
+    for (int i = 0; rc == AKT_OK && i < nms;) {
+        if (ms_match(&ms[i], pid, c)) {
+            ms[i] = ms[--nms];
+        } else {
+            i++;
+        }
+    }
+    pthread_mutex_unlock(&ms_mu);
+    return rc;
+}
+
+static akt_err
+ms_remove(void *impl, const char *pid, uint64_t seq, int64_t ts)
+{
+    akt_snapshot_criteria c = { seq, ts ? ts : INT64_MAX, seq, 0 };
+    return ms_remove_matching(impl, pid, c);
+}
+
+static const akt_snapshot_ops ms_ops = { .name = "memory",
+    .save = ms_save,
+    .load = ms_load,
+    .remove = ms_remove,
+    .remove_matching = ms_remove_matching };
+
+static void
+ms_set(bool hold, bool fail)
+{
+    pthread_mutex_lock(&ms_mu);
+    ms_hold = hold;
+    ms_fail = fail;
+    pthread_cond_broadcast(&ms_cv);
+    pthread_mutex_unlock(&ms_mu);
+}
+
+/* wait until a save is inside ms_save (held there) */
+static void
+ms_await_waiting(void)
+{
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_sec += 20;
+    pthread_mutex_lock(&ms_mu);
+    while (ms_waiting == 0) {
+        if (pthread_cond_timedwait(&ms_cv, &ms_mu, &dl) != 0) {
+            break;
+        }
+    }
+    int w = ms_waiting;
+    pthread_mutex_unlock(&ms_mu);
+    ck_assert_int_eq(w, 1);
+}
+
+/* the operation hooks: one letter each, in the order they ran, and
+ * whether they ran as the actor's handlers do (its persistence id known:
+ * in its own turn, with its context) */
+static pthread_mutex_t ops_mu = PTHREAD_MUTEX_INITIALIZER;
+static char ops_log[64];
+static int ops_in_turn;
+static t_latch ops_done = T_LATCH_INIT;
+static _Atomic uint64_t ops_last_seq;
+static _Atomic int ops_last_rc;
+
+static void
+ops_note(akt_ctx *ctx, char what, uint64_t seq, akt_err rc)
+{
+    pthread_mutex_lock(&ops_mu);
+    size_t n = strlen(ops_log);
+    if (n + 1 < sizeof ops_log) {
+        ops_log[n] = what;
+        ops_log[n + 1] = '\0';
+    }
+    ops_in_turn += strncmp(akt_persistent_id(ctx), "ops-", 4) == 0;
+    pthread_mutex_unlock(&ops_mu);
+    atomic_store(&ops_last_seq, seq);
+    atomic_store(&ops_last_rc, (int)rc);
+    t_latch_add(&ops_done, 1);
+}
+
+static void
+ops_saved(void *state, akt_ctx *ctx, uint64_t seq)
+{
+    (void)state;
+    ops_note(ctx, 'S', seq, AKT_OK);
+}
+static void
+ops_save_failed(void *state, akt_ctx *ctx, uint64_t seq, akt_err rc)
+{
+    (void)state;
+    ops_note(ctx, 'F', seq, rc);
+}
+static void
+ops_events_deleted(void *state, akt_ctx *ctx, uint64_t to)
+{
+    (void)state;
+    ops_note(ctx, 'D', to, AKT_OK);
+}
+static void
+ops_events_delete_failed(void *state, akt_ctx *ctx, uint64_t to, akt_err rc)
+{
+    (void)state;
+    ops_note(ctx, 'E', to, rc);
+}
+static void
+ops_snaps_deleted(void *state, akt_ctx *ctx, akt_snapshot_criteria c)
+{
+    (void)state;
+    ops_note(ctx, 'X', c.max_seq, AKT_OK);
+}
+static void
+ops_snaps_delete_failed(
+    void *state, akt_ctx *ctx, akt_snapshot_criteria c, akt_err rc)
+{
+    (void)state;
+    ops_note(ctx, 'Y', c.max_seq, rc);
+}
+
+static const char *
+ops_log_now(void)
+{
+    static char copy[64];
+    pthread_mutex_lock(&ops_mu);
+    memcpy(copy, ops_log, sizeof copy);
+    pthread_mutex_unlock(&ops_mu);
+    return copy;
+}
+
+/* commands beyond acc_cmd's: 20 persist_all of three events, then (their
+ * write still pending) delete up to the last of them; 21 save a snapshot
+ * then delete every snapshot; 22 save a snapshot; 23 delete every event.
+ * Each replies with the total at once (the outcomes come to the hooks). */
+static akt_err
+ops_cmd(void *state, akt_ctx *ctx, const void *msg)
+{
+    account *a = state;
+    const tp_Cmd *c = msg;
+    akt_err rc = AKT_OK;
+    if (c->op == 20) {
+        void *es[3] = { evt(&evt_type, c->n), evt(&evt_type, c->n),
+            evt(&evt_type, c->n) };
+        if ((rc = akt_persist_all(ctx, es, 3, NULL, NULL)) != AKT_OK) {
+            for (int i = 0; i < 3; i++) {
+                akt_msg_free(es[i]);
+            }
+        } else {
+            ck_assert_uint_eq(akt_persistent_pending(ctx), 1);
+            rc = akt_persistent_delete_events(
+                ctx, akt_persistent_last_seq(ctx));
+        }
+    } else if (c->op == 21 || c->op == 22) {
+        tp_Total *t = akt_msg_new(&total_type, 0);
+        t->total = a->total;
+        rc = akt_persistent_save_snapshot(ctx, t);
+        akt_msg_free(t);
+        if (rc == AKT_OK && c->op == 21) {
+            rc = akt_persistent_delete_snapshots(ctx, akt_snapshot_latest());
+        }
+    } else if (c->op == 23) {
+        rc = akt_persistent_delete_events(ctx, UINT64_MAX);
+    } else {
+        return acc_cmd(state, ctx, msg);
+    }
+    if (rc != AKT_OK) {
+        return akt_reply_error(ctx, rc);
+    }
+    reply_total(a, ctx);
+    return AKT_OK;
+}
+
+static const akt_handler ops_commands[] = { { &cmd_type, ops_cmd } };
+
+static const akt_persistent_def ops_def = {
+    .name = "ops",
+    .id_prefix = "ops-",
+    .state_size = sizeof(account),
+    .commands = ops_commands,
+    .ncommands = 1,
+    .apply = acc_apply,
+    .snapshot_offer = acc_snapshot_offer,
+    .recovery_completed = acc_recovered,
+    .snapshot_saved = ops_saved,
+    .snapshot_failed = ops_save_failed,
+    .events_deleted = ops_events_deleted,
+    .events_delete_failed = ops_events_delete_failed,
+    .snapshots_deleted = ops_snaps_deleted,
+    .snapshots_delete_failed = ops_snaps_delete_failed,
+};
+
+static akt_ref
+spawn_ops(const char *name)
+{
+    akt_props p;
+    ck_assert_int_eq(akt_persistent_props(&ops_def, &p), AKT_OK);
+    akt_ref r;
+    ck_assert_int_eq(akt_spawn(sys, &p, name, &r), AKT_OK);
+    return r;
+}
+
+static akt_err
+count_event(void *arg, const akt_prepr *rec, const void *event)
+{
+    (void)rec;
+    (void)event;
+    (*(int *)arg)++;
+    return AKT_OK;
+}
+
+/* An event delete made while the persist before it is still pending
+ * reaches the journal after that write (every event up to it is gone, the
+ * highest number stays); a save then a delete of every snapshot run in
+ * that order (none is left); each outcome reaches its hook in the actor's
+ * own turn (its persistence id known there), in the order of the calls. */
+START_TEST(snapshot_and_delete_outcomes_reach_the_actor_in_order)
+{
+    akt_ref r = spawn_ops("o1");
+    tp_Total t;
+    ck_assert_int_eq(ask(r, 20, 5, &t), AKT_OK);
+    ck_assert(t_latch_wait(&ops_done, 1, 20000));
+    ck_assert_str_eq(ops_log_now(), "D");
+    ck_assert_uint_eq(atomic_load(&ops_last_seq), 3);
+    akt_journal *j = akt_persistence_journal(sys);
+    uint64_t h = 0;
+    ck_assert_int_eq(akt_journal_highest(j, "ops-o1", &h), AKT_OK);
+    ck_assert_uint_eq(h, 3);
+    int left = 0;
+    ck_assert_int_eq(akt_journal_replay(j, NULL, "ops-o1", 1, UINT64_MAX,
+                         UINT64_MAX, count_event, &left, NULL),
+        AKT_OK);
+    ck_assert_int_eq(left, 0); /* the delete did not overtake the write */
+
+    ck_assert_int_eq(ask(r, 21, 0, &t), AKT_OK);
+    ck_assert_int_eq(t.total, 15);
+    ck_assert(t_latch_wait(&ops_done, 3, 20000));
+    ck_assert_str_eq(ops_log_now(), "DSX");
+    akt_snapshot_meta meta;
+    void *snap = NULL;
+    akt_snapshot_store *st = akt_persistence_snapshots(sys);
+    ck_assert_int_eq(akt_snapshot_load(st, sys, "ops-o1", akt_snapshot_latest(),
+                         &meta, &snap, NULL),
+        AKT_ENOENT);
+    ck_assert_int_eq(ask(r, 22, 0, &t), AKT_OK);
+    ck_assert(t_latch_wait(&ops_done, 4, 20000));
+    ck_assert_str_eq(ops_log_now(), "DSXS");
+    ck_assert_int_eq(akt_snapshot_load(st, sys, "ops-o1", akt_snapshot_latest(),
+                         &meta, &snap, NULL),
+        AKT_OK);
+    ck_assert_uint_eq(meta.seq, 3);
+    ck_assert_int_eq(((tp_Total *)snap)->total, 15);
+    akt_msg_free(snap);
+    pthread_mutex_lock(&ops_mu);
+    ck_assert_int_eq(ops_in_turn, 4);
+    pthread_mutex_unlock(&ops_mu);
+}
+END_TEST
+
+/* a system with one dispatcher worker on the LMDB journal and the memory
+ * snapshot store */
+static void
+start_one_worker_mem_store(void)
+{
+    akt_system_free(sys);
+    const char *text = "akt.actor.default-dispatcher.workers = 1\n";
+    akt_config *cfg;
+    ck_assert_int_eq(
+        akt_config_parse_string(text, strlen(text), "test", &cfg, NULL),
+        AKT_OK);
+    ck_assert_int_eq(akt_system_create("m", cfg, &sys), AKT_OK);
+    akt_config_release(cfg);
+    char jd[96];
+    snprintf(jd, sizeof(jd), "%s/journal", dir);
+    akt_journal *j;
+    ck_assert_int_eq(
+        akt_journal_open_lmdb(&(akt_lmdb_options) { .dir = jd }, reg, &j, NULL),
+        AKT_OK);
+    akt_snapshot_store *s;
+    ck_assert_int_eq(akt_snapshot_store_new(&ms_ops, NULL, reg, &s), AKT_OK);
+    ck_assert_int_eq(akt_persistence_start_with(sys, j, s), AKT_OK);
+}
+
+/* With one dispatcher worker, a snapshot save held inside the store does
+ * not hold that worker: the saving actor itself and another persistent
+ * actor keep answering (with the save in the actor's turn both calls
+ * would time out). A new incarnation of the saver waits for that save
+ * before it recovers: it starts from the snapshot (nothing replayed),
+ * which a recovery running at once could not have seen. */
+START_TEST(a_snapshot_save_waiting_on_the_store_does_not_hold_a_worker)
+{
+    start_one_worker_mem_store();
+    akt_ref r = spawn_ops("o2");
+    tp_Total t;
+    ck_assert_int_eq(ask(r, 1, 7, &t), AKT_OK);
+    ms_set(true, false);
+    ck_assert_int_eq(ask(r, 22, 0, &t), AKT_OK);
+    ms_await_waiting();
+    ck_assert_int_eq(ask(r, 1, 8, &t), AKT_OK); /* the saver goes on */
+    ck_assert_int_eq(t.total, 15);
+    akt_ref other = spawn("m1");
+    ck_assert_int_eq(ask(other, 1, 3, &t), AKT_OK); /* and the worker */
+    ck_assert_int_eq(t.total, 3);
+    ck_assert_str_eq(ops_log_now(), "");
+    ck_assert_int_eq(akt_stop(r), AKT_OK);
+    await_stop(r);
+    r = spawn_ops("o2"); /* its recovery waits for the save */
+    tp_Cmd *c = akt_msg_new(&cmd_type, 0);
+    c->op = 2;
+    akt_future *f;
+    ck_assert_int_eq(akt_ask(r, c, AKT_SEC(20), &f), AKT_OK);
+    await_recoveries(1, AKT_PERSIST_ANY); /* it has its permit */
+    ms_set(false, false);
+    void *reply = NULL;
+    ck_assert_int_eq(
+        akt_future_wait_as(f, AKT_SEC(20), &total_type, &reply), AKT_OK);
+    akt_future_release(f);
+    t = *(tp_Total *)reply;
+    akt_msg_free(reply);
+    ck_assert_int_eq(t.total, 15);
+    ck_assert_int_eq(t.replayed, 1); /* the snapshot at 1, then event 2 */
+    ck_assert_int_eq(t.seq, 2);
+    pthread_mutex_lock(&ms_mu);
+    ck_assert_int_eq(ms_loads_while_held, 0);
+    pthread_mutex_unlock(&ms_mu);
+}
+END_TEST
+
+/* A store that fails: the save's and the snapshot delete's failures reach
+ * snapshot_failed and snapshots_delete_failed with the store's code, an
+ * event delete the journal fails reaches events_delete_failed; the actor
+ * goes on. */
+START_TEST(failed_saves_and_deletes_reach_their_hooks_and_the_actor_goes_on)
+{
+    start_one_worker_mem_store();
+    akt_ref r = spawn_ops("o3");
+    tp_Total t;
+    ck_assert_int_eq(ask(r, 1, 4, &t), AKT_OK);
+    ms_set(false, true);
+    ck_assert_int_eq(ask(r, 21, 0, &t), AKT_OK);
+    ck_assert(t_latch_wait(&ops_done, 2, 20000));
+    ck_assert_str_eq(ops_log_now(), "FY");
+    ck_assert_int_eq(atomic_load(&ops_last_rc), AKT_EIO);
+    ck_assert_int_eq(ask(r, 1, 4, &t), AKT_OK);
+    ck_assert_int_eq(t.total, 8);
+    ms_set(false, false);
+    akt_system_free(sys);
+    ck_assert_int_eq(akt_system_create("b", NULL, &sys), AKT_OK);
+    akt_journal *j;
+    ck_assert_int_eq(akt_journal_new(&bad_ops, NULL, reg, 0, &j), AKT_OK);
+    ck_assert_int_eq(akt_persistence_start_with(sys, j, NULL), AKT_OK);
+    r = spawn_ops("o4");
+    ck_assert_int_eq(ask(r, 23, 0, &t), AKT_OK);
+    ck_assert(t_latch_wait(&ops_done, 3, 20000));
+    ck_assert_str_eq(ops_log_now(), "FYE");
+    ck_assert_int_eq(atomic_load(&ops_last_rc), AKT_EIO);
+    ck_assert_int_eq(ask(r, 21, 0, &t), AKT_ENOENT); /* no snapshot store */
+}
+END_TEST
+
 int
 main(void)
 {
@@ -971,6 +1408,11 @@ main(void)
     tcase_add_test(tc, an_actor_stopped_while_waiting_gives_its_place_back);
     tcase_add_test(tc, a_bad_max_concurrent_recoveries_fails_naming_the_key);
     tcase_add_test(tc, the_durable_state_store_comes_from_the_configuration);
+    tcase_add_test(tc, snapshot_and_delete_outcomes_reach_the_actor_in_order);
+    tcase_add_test(
+        tc, a_snapshot_save_waiting_on_the_store_does_not_hold_a_worker);
+    tcase_add_test(
+        tc, failed_saves_and_deletes_reach_their_hooks_and_the_actor_goes_on);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -239,6 +239,18 @@ on_get(ledger_AccountState *s, akt_ctx *ctx, const ledger_Get *m)
             s->balance, akt_persistent_last_seq(ctx), s->replayed));
 }
 
+/* snapshot_saved: the automatic snapshots stored (in a later turn) */
+static t_latch snaps_saved = T_LATCH_INIT;
+
+static void
+snapshot_saved(ledger_AccountState *s, akt_ctx *ctx, uint64_t seq)
+{
+    (void)s;
+    (void)ctx;
+    (void)seq;
+    t_latch_add(&snaps_saved, 1);
+}
+
 static const ledger_AccountHandlers account = {
     .on_deposit = on_deposit,
     .on_get = on_get,
@@ -247,6 +259,7 @@ static const ledger_AccountHandlers account = {
     .snapshot_offer = snapshot_offer,
     .snapshot_take = snapshot_take,
     .snapshot_every = 4,
+    .snapshot_saved = snapshot_saved,
     .recovery_completed = recovered,
     .recovery_failed = recovery_failed,
 };
@@ -897,6 +910,61 @@ START_TEST(a_group_of_writes_commits_as_one_and_a_reused_number_fails_alone)
 }
 END_TEST
 
+/* With one dispatcher worker, an automatic snapshot whose save waits on
+ * the server (the snapshots table locked) does not hold that worker: a
+ * plain actor is served and the account itself goes on persisting
+ * meanwhile (with the save in the actor's turn neither could run). Once
+ * the lock goes the save completes (snapshot_saved) and a restarted
+ * system recovers from it. */
+START_TEST(a_snapshot_save_waiting_on_the_server_does_not_hold_a_worker)
+{
+    akt_system *sys = pg_system_with(ONE_WORKER);
+    ledger_AccountRef a = spawn(sys, "snap");
+    ledger_Balance *b = NULL;
+    ck_assert_int_eq(
+        ledger_account_call_get(a, ledger_get_new(), AKT_SEC(20), &b, NULL),
+        AKT_OK); /* recovered: the schema exists */
+    akt_msg_free(b);
+    PGconn *lk = sql_open();
+    sql(lk, "BEGIN; LOCK TABLE %s.akt_snapshots IN ACCESS EXCLUSIVE MODE",
+        schema);
+    for (int i = 1; i <= 4; i++) { /* the 4th is followed by a snapshot */
+        ck_assert_int_eq(ledger_account_call_deposit(
+                             a, ledger_deposit_new(i), AKT_SEC(20), &b, NULL),
+            AKT_OK);
+        akt_msg_free(b);
+    }
+    await_blocked_reader();
+    akt_ref p;
+    ck_assert_int_eq(akt_spawn(sys, &plain_props, "plain", &p), AKT_OK);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(akt_tell(p, ledger_get_new(), AKT_REF_NONE), AKT_OK);
+    }
+    ck_assert_msg(t_latch_wait(&plain_seen, 3, 10000),
+        "the plain actor was not served while the snapshot save waited");
+    ck_assert_int_eq(ledger_account_call_deposit(
+                         a, ledger_deposit_new(5), AKT_SEC(20), &b, NULL),
+        AKT_OK);
+    ck_assert_int_eq(b->balance, 15);
+    ck_assert_uint_eq(b->seq, 5);
+    akt_msg_free(b);
+    ck_assert_int_eq(t_latch_get(&snaps_saved), 0); /* still waiting */
+    sql(lk, "COMMIT");
+    PQfinish(lk);
+    ck_assert(t_latch_wait(&snaps_saved, 1, 20000));
+    akt_system_free(sys);
+    sys = pg_system_with(ONE_WORKER);
+    a = spawn(sys, "snap");
+    ck_assert_int_eq(
+        ledger_account_call_get(a, ledger_get_new(), AKT_SEC(20), &b, NULL),
+        AKT_OK);
+    ck_assert_int_eq(b->balance, 15);
+    ck_assert_int_eq(b->replayed, 1); /* the snapshot at 4, then event 5 */
+    akt_msg_free(b);
+    akt_system_free(sys);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -930,6 +998,8 @@ main(void)
         tc, a_group_of_writes_commits_as_one_and_a_reused_number_fails_alone);
     tcase_add_test(tc, a_stopped_recovery_cancels_its_query_on_the_server);
     tcase_add_test(tc, the_system_stops_while_a_recovery_waits_on_the_server);
+    tcase_add_test(
+        tc, a_snapshot_save_waiting_on_the_server_does_not_hold_a_worker);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -508,6 +508,14 @@ AKT_API akt_err akt_persistence_set_reader_threads(akt_system *sys, uint32_t n);
 /* recoveries running now and waiting for a permit (either may be NULL) */
 AKT_API akt_err akt_persistence_recovery_stats(
     akt_system *sys, uint32_t *running, uint32_t *waiting);
+/* akt_persistence_await_recovery_stats -- block until running recoveries
+ * and permit waiters are running and waiting (AKT_PERSIST_ANY: either),
+ * woken by each change (no polling): for tests and tools that must see
+ * the permitter reach a state. AKT_ETIMEDOUT after timeout_ns (> 0, else
+ * AKT_EINVAL); AKT_ENOENT: persistence not started. */
+#define AKT_PERSIST_ANY UINT32_MAX
+AKT_API akt_err akt_persistence_await_recovery_stats(
+    akt_system *sys, uint32_t running, uint32_t waiting, int64_t timeout_ns);
 /* the system's durable state store: the one akt.persistence.state.plugin
  * names, opened by akt_persistence_start (NULL: plugin = none, the
  * default, or persistence not started); closed with the system */
@@ -585,7 +593,10 @@ typedef struct akt_persistent_def {
      * number of one of them or snapshot_when(state, event, seq) is true
      * for one, snapshot_take(state) builds a snapshot (a new message, or
      * NULL: none this time), which is saved at the last applied sequence
-     * number; then snapshot_saved or snapshot_failed (the actor goes on). */
+     * number off the actor's thread; then snapshot_saved or
+     * snapshot_failed in a later turn (the actor goes on). Both hooks also
+     * hear akt_persistent_save_snapshot's saves (Akka's SaveSnapshotSuccess
+     * / SaveSnapshotFailure). */
     uint64_t snapshot_every;
     bool (*snapshot_when)(const void *state, const void *event, uint64_t seq);
     void *(*snapshot_take)(const void *state);
@@ -599,6 +610,18 @@ typedef struct akt_persistent_def {
      * delivery->warn_after attempts unconfirmed (each is named once) */
     void (*unconfirmed_warning)(
         void *state, akt_ctx *ctx, const uint64_t *ids, size_t n);
+
+    /* Outcomes of akt_persistent_delete_events and
+     * akt_persistent_delete_snapshots, in a later turn of the actor (Akka's
+     * DeleteMessagesSuccess / Failure, DeleteSnapshotsSuccess / Failure);
+     * all optional: a failure without its hook is only logged. */
+    void (*events_deleted)(void *state, akt_ctx *ctx, uint64_t to_seq);
+    void (*events_delete_failed)(
+        void *state, akt_ctx *ctx, uint64_t to_seq, akt_err rc);
+    void (*snapshots_deleted)(
+        void *state, akt_ctx *ctx, akt_snapshot_criteria c);
+    void (*snapshots_delete_failed)(
+        void *state, akt_ctx *ctx, akt_snapshot_criteria c, akt_err rc);
 } akt_persistent_def;
 
 /* At-least-once delivery (Akka's AtLeastOnceDelivery): zero fields take
@@ -707,13 +730,30 @@ AKT_API akt_err akt_persistent_delivery_snapshot(akt_buf *out);
 AKT_API akt_err akt_persistent_delivery_restore(
     const uint8_t *data, size_t len);
 
-/* akt_persistent_save_snapshot -- store snapshot (a message, borrowed) at
- * the last applied sequence number; synchronous. AKT_ENOENT: no store;
- * AKT_ETYPE: not def->snapshot_type. */
+/* Snapshot saves and deletes and event deletes run off the actor's
+ * thread (the persistence's reader threads: a store waiting on a server
+ * never holds a dispatcher worker); their outcome reaches the actor's
+ * hooks in a later turn of its own. The operations of one persistence id
+ * run one at a time in the order they were made, at most
+ * AKT_PERSIST_MAX_OPS queued; an event delete reaches the journal after
+ * every persist the actor made before it. A later incarnation's recovery
+ * waits until they are done. The calls return AKT_OK once the operation
+ * is queued; AKT_EFULL: AKT_PERSIST_MAX_OPS are queued for the id. */
+#define AKT_PERSIST_MAX_OPS 1024
+/* akt_persistent_save_snapshot -- store snapshot (a message, one reference
+ * taken) at the last applied sequence number; then def->snapshot_saved or
+ * def->snapshot_failed. AKT_ENOENT: no store; AKT_ETYPE: not
+ * def->snapshot_type. */
 AKT_API akt_err akt_persistent_save_snapshot(
     akt_ctx *ctx, const void *snapshot);
+/* akt_persistent_delete_snapshots -- delete this id's snapshots matching c;
+ * then def->snapshots_deleted or def->snapshots_delete_failed. AKT_ENOENT:
+ * no store. */
+AKT_API akt_err akt_persistent_delete_snapshots(
+    akt_ctx *ctx, akt_snapshot_criteria c);
 /* akt_persistent_delete_events -- delete events <= to_seq (to_seq above
- * the last sequence number is AKT_ERANGE); synchronous. */
+ * the last sequence number handed out is AKT_ERANGE; UINT64_MAX: all);
+ * then def->events_deleted or def->events_delete_failed. */
 AKT_API akt_err akt_persistent_delete_events(akt_ctx *ctx, uint64_t to_seq);
 
 #ifdef __cplusplus

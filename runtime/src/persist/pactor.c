@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "akt/events.h"
 #include "akt/persistence.h"
@@ -47,6 +48,7 @@
 #include "persist/record.h"
 
 #define PERSIST_EXT_SLOT AKTI_EXT_PERSIST
+#define OTAB_SIZE        64 /* buckets of the operation chains' table */
 
 /* --- persistence on a system ---------------------------------------------- */
 
@@ -67,6 +69,7 @@ typedef struct pext {
      * per recovering incarnation (so the queue is bounded by the number
      * of persistent actors starting) */
     pthread_mutex_t pmu;
+    pthread_cond_t pcv; /* broadcast when running or the queue changes */
     uint32_t pmax, running;
     pwait *q; /* ring */
     size_t qhead, qn, qcap;
@@ -87,6 +90,12 @@ typedef struct pext {
     pthread_t *rth;
     struct rread **rrun; /* per thread: the read it runs, or NULL */
     int nrth;
+    /* snapshot saves and deletes, event deletes (see "operations off the
+     * actor's thread"), under rmu: a chain per persistence id with
+     * operations queued, in a hash table; the chains ready to run in a
+     * FIFO the same threads serve */
+    struct pchain *otab[OTAB_SIZE];
+    struct pchain *chead, *ctail;
 } pext;
 
 static void rreaders_stop(pext *x);
@@ -102,6 +111,7 @@ pext_terminated(akt_system *sys, void *arg)
     akt_snapshot_store_close(x->s);
     akt_state_store_close(x->st);
     pthread_mutex_destroy(&x->pmu);
+    pthread_cond_destroy(&x->pcv);
     pthread_mutex_destroy(&x->rmu);
     pthread_cond_destroy(&x->rcv);
     free(x->q);
@@ -138,6 +148,7 @@ akt_persistence_start_with(
     x->nreaders = AKT_PERSIST_DEFAULT_READER_THREADS;
     x->dl = (akt_delivery_options) { AKT_SEC(5), 5, 100000, 10000 };
     pthread_mutex_init(&x->pmu, NULL);
+    pthread_cond_init(&x->pcv, NULL);
     pthread_mutex_init(&x->rmu, NULL);
     pthread_cond_init(&x->rcv, NULL);
     /* LMDB reads are memory-mapped page reads (one id recovers in ~10 us):
@@ -149,6 +160,7 @@ akt_persistence_start_with(
     akt_err rc = akti_system_ext_set(sys, PERSIST_EXT_SLOT, &pext_ops, x);
     if (rc != AKT_OK) {
         pthread_mutex_destroy(&x->pmu);
+        pthread_cond_destroy(&x->pcv);
         pthread_mutex_destroy(&x->rmu);
         pthread_cond_destroy(&x->rcv);
         free(x);
@@ -204,6 +216,17 @@ akt_persistence_set_async_recovery(akt_system *sys, bool on)
     return AKT_OK;
 }
 
+/* under pmu: the incarnations waiting for a permit */
+static uint32_t
+permit_waiting_locked(const pext *x)
+{
+    uint32_t w = 0;
+    for (size_t i = 0; i < x->qn; i++) {
+        w += x->q[(x->qhead + i) % x->qcap].epoch != 0;
+    }
+    return w;
+}
+
 akt_err
 akt_persistence_recovery_stats(
     akt_system *sys, uint32_t *running, uint32_t *waiting)
@@ -213,18 +236,44 @@ akt_persistence_recovery_stats(
         return AKT_ENOENT;
     }
     pthread_mutex_lock(&x->pmu);
-    uint32_t w = 0;
-    for (size_t i = 0; i < x->qn; i++) {
-        w += x->q[(x->qhead + i) % x->qcap].epoch != 0;
-    }
     if (running) {
         *running = x->running;
     }
     if (waiting) {
-        *waiting = w;
+        *waiting = permit_waiting_locked(x);
     }
     pthread_mutex_unlock(&x->pmu);
     return AKT_OK;
+}
+
+akt_err
+akt_persistence_await_recovery_stats(
+    akt_system *sys, uint32_t running, uint32_t waiting, int64_t timeout_ns)
+{
+    pext *x = pext_get(sys);
+    if (x == NULL) {
+        return AKT_ENOENT;
+    }
+    if (timeout_ns <= 0) {
+        return AKT_EINVAL;
+    }
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    int64_t ns = dl.tv_nsec + timeout_ns % 1000000000;
+    dl.tv_sec += (time_t)(timeout_ns / 1000000000 + ns / 1000000000);
+    dl.tv_nsec = (long)(ns % 1000000000);
+    akt_err rc = AKT_OK;
+    pthread_mutex_lock(&x->pmu);
+    while ((running != AKT_PERSIST_ANY && x->running != running)
+        || (waiting != AKT_PERSIST_ANY
+            && permit_waiting_locked(x) != waiting)) {
+        if (pthread_cond_timedwait(&x->pcv, &x->pmu, &dl) != 0) {
+            rc = AKT_ETIMEDOUT;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&x->pmu);
+    return rc;
 }
 
 akt_journal *
@@ -549,6 +598,7 @@ typedef struct pstate {
     bool recovering; /* in the recovery: deliveries only recorded */
     bool awaiting; /* not recovered yet: commands are stashed */
     int permit; /* PERMIT_* */
+    bool draining; /* permitted, waiting for the id's operations (OP_DRAINED) */
     struct rread *rr; /* the asynchronous recovery's reads (NULL: none) */
     uint64_t rhighest; /* its highest sequence number */
     /* at-least-once delivery: unconfirmed, in id order */
@@ -617,7 +667,7 @@ permit_tell(akt_ref self, uint64_t epoch)
         return;
     }
     m->epoch = epoch;
-    if (akt_tell(self, m, AKT_REF_NONE) != AKT_OK) {
+    if (akti_tell_control(self, m, AKT_REF_NONE) != AKT_OK) {
         akt_msg_free(m);
     }
 }
@@ -631,6 +681,7 @@ permit_ask(pext *x, akt_ref self, uint64_t epoch)
     if (x->running < x->pmax && x->qn == 0) {
         x->running++;
         permit_tell(self, epoch);
+        pthread_cond_broadcast(&x->pcv);
         pthread_mutex_unlock(&x->pmu);
         return AKT_OK;
     }
@@ -651,6 +702,7 @@ permit_ask(pext *x, akt_ref self, uint64_t epoch)
     }
     x->q[(x->qhead + x->qn) % x->qcap] = (pwait) { self, epoch };
     x->qn++;
+    pthread_cond_broadcast(&x->pcv);
     pthread_mutex_unlock(&x->pmu);
     return AKT_OK;
 }
@@ -670,6 +722,7 @@ permit_release_locked(pext *x)
         x->running++;
         permit_tell(w.self, w.epoch);
     }
+    pthread_cond_broadcast(&x->pcv);
 }
 
 static void
@@ -690,6 +743,7 @@ permit_drop(pext *x, uint64_t epoch)
         pwait *w = &x->q[(x->qhead + i) % x->qcap];
         if (w->epoch == epoch) {
             w->epoch = 0; /* skipped when it comes to the front */
+            pthread_cond_broadcast(&x->pcv);
             pthread_mutex_unlock(&x->pmu);
             return;
         }
@@ -913,6 +967,13 @@ typedef struct rslot {
     int i; /* x->rrun[i] is this thread's */
 } rslot;
 
+typedef struct pchain pchain;
+static void pchain_step(pext *x, pchain *c);
+
+/* the reader threads: recovery reads first (a recovery waits on them),
+ * then the operation chains; on close the reads still queued are dropped
+ * and the operations still queued run (they were accepted; the journal
+ * and stores close after) */
 static void *
 rreader_main(void *arg)
 {
@@ -921,41 +982,43 @@ rreader_main(void *arg)
     pext *x = sl.x;
     pthread_mutex_lock(&x->rmu);
     for (;;) {
-        while (x->rhead == NULL && !x->rclosing) {
+        while (x->rhead == NULL && x->chead == NULL && !x->rclosing) {
             pthread_cond_wait(&x->rcv, &x->rmu);
         }
         rread *r = x->rhead;
-        if (r == NULL) {
+        if (r != NULL) {
+            x->rhead = r->next;
+            if (x->rhead == NULL) {
+                x->rtail = NULL;
+            }
+            bool closing = x->rclosing;
+            x->rrun[sl.i] = r;
+            pthread_mutex_unlock(&x->rmu);
+            if (!closing && !atomic_load(&r->cancel)) {
+                rread_run(r);
+            }
+            pthread_mutex_lock(&x->rmu);
+            x->rrun[sl.i] = NULL;
+            pthread_mutex_unlock(&x->rmu);
+            rread_unref(r);
+            pthread_mutex_lock(&x->rmu);
+            continue;
+        }
+        pchain *c = x->chead;
+        if (c == NULL) {
             break; /* closing and nothing queued */
         }
-        x->rhead = r->next;
-        if (x->rhead == NULL) {
-            x->rtail = NULL;
-        }
-        bool closing = x->rclosing;
-        x->rrun[sl.i] = r;
-        pthread_mutex_unlock(&x->rmu);
-        if (!closing && !atomic_load(&r->cancel)) {
-            rread_run(r);
-        }
-        pthread_mutex_lock(&x->rmu);
-        x->rrun[sl.i] = NULL;
-        pthread_mutex_unlock(&x->rmu);
-        rread_unref(r);
-        pthread_mutex_lock(&x->rmu);
+        pchain_step(x, c); /* unlocks rmu while the operation runs */
     }
     pthread_mutex_unlock(&x->rmu);
     return NULL;
 }
 
-/* queue r's next read (the reader threads start with the first one) */
+/* under rmu: the reader threads run (started with the first work) */
 static akt_err
-rread_submit(rread *r)
+rreaders_start_locked(pext *x)
 {
-    pext *x = r->x;
-    pthread_mutex_lock(&x->rmu);
     if (x->rclosing) {
-        pthread_mutex_unlock(&x->rmu);
         return AKT_ECLOSED;
     }
     if (!x->rstarted) {
@@ -975,9 +1038,19 @@ rread_submit(rread *r)
             x->nrth++;
         }
     }
-    if (x->nrth == 0) {
+    return x->nrth == 0 ? AKT_ENOMEM : AKT_OK;
+}
+
+/* queue r's next read (the reader threads start with the first one) */
+static akt_err
+rread_submit(rread *r)
+{
+    pext *x = r->x;
+    pthread_mutex_lock(&x->rmu);
+    akt_err rc = rreaders_start_locked(x);
+    if (rc != AKT_OK) {
         pthread_mutex_unlock(&x->rmu);
-        return AKT_ENOMEM;
+        return rc;
     }
     atomic_fetch_add(&r->refs, 1);
     r->next = NULL;
@@ -1012,6 +1085,200 @@ rreaders_stop(pext *x)
         pthread_join(x->rth[i], NULL);
     }
     x->nrth = 0;
+}
+
+/* --- operations off the actor's thread -------------------------------------
+ *
+ * Snapshot saves and deletes and event deletes may wait on a server (or
+ * an fsync): they run on the reader threads, never in the actor's turn,
+ * and their outcome comes back as an OpResult message (told past a
+ * bounded mailbox's capacity) on which the actor's hooks run in its own
+ * turn -- Akka's SaveSnapshotSuccess / Failure, DeleteSnapshotsSuccess /
+ * Failure, DeleteMessagesSuccess / Failure. The operations of one
+ * persistence id form a chain that runs one at a time in the order they
+ * were made (a delete never overtakes the save before it; an event delete
+ * reaches the journal after every persist the actor queued before it,
+ * and the journal keeps that order), at most AKT_PERSIST_MAX_OPS queued.
+ * A new incarnation's recovery waits until the chain of its id is empty
+ * (an OP_DRAINED at its end), so it reads what the last one saved and
+ * deleted. The chains belong to the system, not the actor: an actor that
+ * stops still has its saves done (the result goes to dead letters). */
+
+enum { OP_SAVE, OP_DEL_SNAPS, OP_DEL_EVENTS, OP_DRAINED };
+
+typedef struct pop {
+    struct pop *next;
+    int kind;
+    akt_ref self;
+    uint64_t epoch;
+    uint64_t seq; /* OP_SAVE: at; OP_DEL_EVENTS: up to */
+    int64_t ts; /* OP_SAVE: the snapshot's timestamp */
+    akt_snapshot_criteria crit; /* OP_DEL_SNAPS */
+    void *snap; /* OP_SAVE: one reference */
+} pop;
+
+struct pchain {
+    pchain *hnext; /* in the table's bucket */
+    pchain *qnext; /* in the ready FIFO */
+    pop *head, *tail; /* head: the running or next operation */
+    size_t n;
+    char pid[];
+};
+
+/* the outcome of an operation, told to the incarnation that made it */
+typedef struct popres {
+    uint64_t epoch;
+    int32_t kind;
+    int32_t rc;
+    uint64_t seq;
+    akt_snapshot_criteria crit;
+} popres;
+
+static const akt_type popres_type = {
+    .abi = AKT_GEN_ABI,
+    .flags = AKT_TYPE_MESSAGE | AKT_TYPE_SYSTEM,
+    .name = "akt.persistence.internal.OpResult",
+    .id = 0x5a3c0e91d2b7f14aull, /* private: never leaves the process */
+    .size = sizeof(popres),
+    .align = _Alignof(popres),
+};
+
+static size_t
+otab_slot(const char *pid)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)pid; *p; p++) {
+        h = (h ^ *p) * 1099511628211ull;
+    }
+    return (size_t)(h % OTAB_SIZE);
+}
+
+/* under rmu */
+static pchain **
+otab_find(pext *x, const char *pid)
+{
+    pchain **pp = &x->otab[otab_slot(pid)];
+    while (*pp != NULL && strcmp((*pp)->pid, pid) != 0) {
+        pp = &(*pp)->hnext;
+    }
+    return pp;
+}
+
+static void
+pop_free(pop *o)
+{
+    if (o->snap != NULL) {
+        akt_msg_free(o->snap);
+    }
+    free(o);
+}
+
+/* queue o (consumed on AKT_OK) on pid's chain; only_if_busy: only when the
+ * chain has operations (*queued says whether it was queued). Errors:
+ * AKT_EFULL (AKT_PERSIST_MAX_OPS queued), AKT_ECLOSED, AKT_ENOMEM. */
+static akt_err
+pop_queue(pext *x, const char *pid, pop *o, bool only_if_busy, bool *queued)
+{
+    *queued = false;
+    pthread_mutex_lock(&x->rmu);
+    akt_err rc = AKT_OK;
+    pchain **pp = otab_find(x, pid);
+    pchain *c = *pp;
+    if (c == NULL && only_if_busy) {
+        goto out;
+    }
+    if ((rc = rreaders_start_locked(x)) != AKT_OK) {
+        goto out;
+    }
+    if (c == NULL) {
+        size_t len = strlen(pid);
+        c = calloc(1, sizeof(*c) + len + 1);
+        if (c == NULL) {
+            rc = AKT_ENOMEM;
+            goto out;
+        }
+        memcpy(c->pid, pid, len + 1);
+        *pp = c;
+    }
+    if (c->n >= AKT_PERSIST_MAX_OPS && o->kind != OP_DRAINED) {
+        rc = AKT_EFULL;
+        goto out;
+    }
+    o->next = NULL;
+    if (c->tail) {
+        c->tail->next = o;
+    } else {
+        c->head = o;
+    }
+    c->tail = o;
+    if (c->n++ == 0) { /* idle: ready to run */
+        c->qnext = NULL;
+        if (x->ctail) {
+            x->ctail->qnext = c;
+        } else {
+            x->chead = c;
+        }
+        x->ctail = c;
+        pthread_cond_signal(&x->rcv);
+    }
+    *queued = true;
+out:
+    pthread_mutex_unlock(&x->rmu);
+    return rc;
+}
+
+/* run c's head operation (called under rmu with c at the FIFO's front;
+ * returns under rmu): off the FIFO, the operation without the lock, its
+ * outcome told, then c back at the FIFO's end or, empty, freed */
+static void
+pchain_step(pext *x, pchain *c)
+{
+    x->chead = c->qnext;
+    if (x->chead == NULL) {
+        x->ctail = NULL;
+    }
+    pop *o = c->head; /* stays queued while it runs: the chain is busy */
+    pthread_mutex_unlock(&x->rmu);
+    akt_err rc = AKT_OK;
+    switch (o->kind) {
+    case OP_SAVE:
+        rc = akt_snapshot_save(x->s, c->pid, o->seq, o->ts, o->snap);
+        break;
+    case OP_DEL_SNAPS:
+        rc = akt_snapshot_delete_matching(x->s, c->pid, o->crit);
+        break;
+    case OP_DEL_EVENTS:
+        rc = akt_journal_delete_to(x->j, c->pid, o->seq);
+        break;
+    default: /* OP_DRAINED: every operation before it ran */
+        break;
+    }
+    popres *m = akt_msg_new(&popres_type, 0);
+    if (m != NULL) {
+        *m = (popres) { o->epoch, o->kind, (int32_t)rc, o->seq, o->crit };
+        if (akti_tell_control(o->self, m, AKT_REF_NONE) != AKT_OK) {
+            akt_msg_free(m); /* stopped: the operation still happened */
+        }
+    }
+    pthread_mutex_lock(&x->rmu);
+    c->head = o->next;
+    if (c->head == NULL) {
+        c->tail = NULL;
+    }
+    c->n--;
+    pop_free(o);
+    if (c->n > 0) {
+        c->qnext = NULL; /* behind the other ids' chains: fair */
+        if (x->ctail) {
+            x->ctail->qnext = c;
+        } else {
+            x->chead = c;
+        }
+        x->ctail = c;
+    } else {
+        *otab_find(x, c->pid) = c->hnext;
+        free(c);
+    }
 }
 
 /* the handler running now on this thread, so akt_persist finds its actor */
@@ -1262,17 +1529,47 @@ static void recovery_complete(pstate *ps, akt_ctx *ctx, uint64_t highest);
 /* the permit came: recovery with this actor current (apply and
  * snapshot_offer may record deliveries). LMDB reads inline, in this turn;
  * other journals' reads go to the reader threads (on_chunk) */
+static akt_err recovery_start(pstate *ps, akt_ctx *ctx);
+
 static akt_err
 on_permit(pstate *ps, akt_ctx *ctx, const ppermit *m)
 {
     if (m->epoch != ps->epoch || ps->permit != PERMIT_ASKED) {
         return AKT_OK; /* an earlier incarnation's (it gave it back) */
     }
+    akt_err rc = recovery_pid(ps, ctx);
+    if (rc != AKT_OK || ps->stopped) {
+        return recovery_end(ps, ctx, rc);
+    }
+    /* an earlier incarnation's snapshot saves and deletes of this id
+     * complete first: the recovery reads what they left */
+    pop *o = calloc(1, sizeof(*o));
+    if (o == NULL) {
+        return recovery_end(ps, ctx, AKT_ENOMEM);
+    }
+    *o = (pop) {
+        .kind = OP_DRAINED, .self = akt_ctx_self(ctx), .epoch = ps->epoch
+    };
+    bool queued;
+    rc = pop_queue(ps->x, ps->pid, o, true, &queued);
+    if (!queued) {
+        free(o);
+    }
+    if (rc != AKT_OK) {
+        recovery_fail(ps, ctx, rc, "cannot wait for the id's operations");
+        return recovery_end(ps, ctx, AKT_OK);
+    }
+    if (queued) {
+        ps->draining = true;
+        return AKT_OK; /* recovery_start on the OpResult */
+    }
+    return recovery_start(ps, ctx);
+}
+
+static akt_err
+recovery_start(pstate *ps, akt_ctx *ctx)
+{
     if (atomic_load(&ps->x->async_reads)) {
-        akt_err rc = recovery_pid(ps, ctx);
-        if (rc != AKT_OK || ps->stopped) {
-            return recovery_end(ps, ctx, rc);
-        }
         const akt_persistent_def *def = ps->def;
         rread *r = calloc(1, sizeof(*r));
         char *pid = r ? strdup(ps->pid) : NULL;
@@ -1293,7 +1590,7 @@ on_permit(pstate *ps, akt_ctx *ctx, const ppermit *m)
         r->max
             = def->recovery_replay_max ? def->recovery_replay_max : UINT64_MAX;
         ps->rr = r;
-        rc = rread_submit(r);
+        akt_err rc = rread_submit(r);
         if (rc != AKT_OK) {
             recovery_fail(ps, ctx, rc, "cannot queue the recovery's reads");
             return recovery_end(ps, ctx, AKT_OK);
@@ -1483,8 +1780,31 @@ p_post_stop(void *state, akt_ctx *ctx)
     }
 }
 
+/* queue a save of snap (borrowed) at ps->applied: AKT_OK, or why not */
+static akt_err
+snapshot_queue(pstate *ps, akt_ctx *ctx, const void *snap)
+{
+    pop *o = malloc(sizeof(*o));
+    if (o == NULL) {
+        return AKT_ENOMEM;
+    }
+    *o = (pop) { .kind = OP_SAVE,
+        .self = akt_ctx_self(ctx),
+        .epoch = ps->epoch,
+        .seq = ps->applied,
+        .ts = akti_persist_now_ms(),
+        .snap = akt_msg_retain((void *)snap) };
+    bool queued;
+    akt_err rc = pop_queue(ps->x, ps->pid, o, false, &queued);
+    if (rc != AKT_OK) {
+        pop_free(o);
+    }
+    return rc;
+}
+
 /* a snapshot that def->snapshot_take builds from the state, saved at the
- * last applied sequence number; the hooks hear how it went */
+ * last applied sequence number off this thread; the hooks hear how it
+ * went (on_op), or at once when it cannot be queued */
 static void
 auto_snapshot(pstate *ps, akt_ctx *ctx)
 {
@@ -1499,25 +1819,86 @@ auto_snapshot(pstate *ps, akt_ctx *ctx)
     akt_err rc = def->snapshot_type
             && !same_type(akt_msg_type(snap), def->snapshot_type)
         ? AKT_ETYPE
-        : akt_snapshot_save(ps->x->s, ps->pid, ps->applied, 0, snap);
+        : snapshot_queue(ps, ctx, snap);
     akt_msg_free(snap);
-    pstate *sp;
-    const akt_ctx *sc;
-    with_ctx(ps, ctx, &sp, &sc);
-    if (rc == AKT_OK) {
-        if (def->snapshot_saved) {
-            def->snapshot_saved(USER(ps), ctx, ps->applied);
-        }
-    } else {
+    if (rc != AKT_OK) {
         akt_ctx_log(ctx, AKT_LOG_WARNING,
             "%s: snapshot at %" PRIu64 " failed: %s", ps->pid, ps->applied,
             akt_strerror(rc));
         if (def->snapshot_failed) {
+            pstate *sp;
+            const akt_ctx *sc;
+            with_ctx(ps, ctx, &sp, &sc);
             def->snapshot_failed(USER(ps), ctx, ps->applied, rc);
+            cur_ps = sp;
+            cur_ctx = sc;
+        }
+    }
+}
+
+/* the outcome of a snapshot save or delete or an event delete: the hooks,
+ * in the actor's turn; OP_DRAINED starts the recovery that waited */
+static akt_err
+on_op(pstate *ps, akt_ctx *ctx, const popres *m)
+{
+    if (m->epoch != ps->epoch) {
+        return AKT_OK; /* an earlier incarnation's */
+    }
+    if (m->kind == OP_DRAINED) {
+        if (!ps->draining || ps->permit != PERMIT_ASKED) {
+            return AKT_OK;
+        }
+        ps->draining = false;
+        return recovery_start(ps, ctx);
+    }
+    if (ps->stopped) {
+        return AKT_OK;
+    }
+    const akt_persistent_def *def = ps->def;
+    akt_err rc = (akt_err)m->rc;
+    pstate *sp;
+    const akt_ctx *sc;
+    with_ctx(ps, ctx, &sp, &sc);
+    if (m->kind == OP_SAVE) {
+        if (rc == AKT_OK) {
+            if (def->snapshot_saved) {
+                def->snapshot_saved(USER(ps), ctx, m->seq);
+            }
+        } else {
+            akt_ctx_log(ctx, AKT_LOG_WARNING,
+                "%s: snapshot at %" PRIu64 " failed: %s", ps->pid, m->seq,
+                akt_strerror(rc));
+            if (def->snapshot_failed) {
+                def->snapshot_failed(USER(ps), ctx, m->seq, rc);
+            }
+        }
+    } else if (m->kind == OP_DEL_EVENTS) {
+        if (rc == AKT_OK) {
+            if (def->events_deleted) {
+                def->events_deleted(USER(ps), ctx, m->seq);
+            }
+        } else {
+            akt_ctx_log(ctx, AKT_LOG_WARNING,
+                "%s: deleting events up to %" PRIu64 " failed: %s", ps->pid,
+                m->seq, akt_strerror(rc));
+            if (def->events_delete_failed) {
+                def->events_delete_failed(USER(ps), ctx, m->seq, rc);
+            }
+        }
+    } else if (rc == AKT_OK) {
+        if (def->snapshots_deleted) {
+            def->snapshots_deleted(USER(ps), ctx, m->crit);
+        }
+    } else {
+        akt_ctx_log(ctx, AKT_LOG_WARNING, "%s: deleting snapshots failed: %s",
+            ps->pid, akt_strerror(rc));
+        if (def->snapshots_delete_failed) {
+            def->snapshots_delete_failed(USER(ps), ctx, m->crit, rc);
         }
     }
     cur_ps = sp;
     cur_ctx = sc;
+    return AKT_OK;
 }
 
 static akt_err
@@ -1618,6 +1999,9 @@ p_dispatch(void *state, akt_ctx *ctx, const void *msg)
     }
     if (t == &pwres_type) {
         return on_result(ps, ctx, msg);
+    }
+    if (t == &popres_type) {
+        return on_op(ps, ctx, msg);
     }
     if (t == &ptick_type) {
         if (!ps->stopped) {
@@ -1923,7 +2307,7 @@ akt_err
 akt_persistent_save_snapshot(akt_ctx *ctx, const void *snapshot)
 {
     pstate *ps = current(ctx);
-    if (ps == NULL || ps->x == NULL) {
+    if (ps == NULL || ps->x == NULL || ps->pid == NULL) {
         return AKT_ESTATE;
     }
     if (ps->x->s == NULL) {
@@ -1936,20 +2320,59 @@ akt_persistent_save_snapshot(akt_ctx *ctx, const void *snapshot)
         && !same_type(akt_msg_type(snapshot), ps->def->snapshot_type)) {
         return AKT_ETYPE;
     }
-    return akt_snapshot_save(ps->x->s, ps->pid, ps->applied, 0, snapshot);
+    return snapshot_queue(ps, ctx, snapshot);
+}
+
+akt_err
+akt_persistent_delete_snapshots(akt_ctx *ctx, akt_snapshot_criteria c)
+{
+    pstate *ps = current(ctx);
+    if (ps == NULL || ps->x == NULL || ps->pid == NULL) {
+        return AKT_ESTATE;
+    }
+    if (ps->x->s == NULL) {
+        return AKT_ENOENT;
+    }
+    pop *o = malloc(sizeof(*o));
+    if (o == NULL) {
+        return AKT_ENOMEM;
+    }
+    *o = (pop) { .kind = OP_DEL_SNAPS,
+        .self = akt_ctx_self(ctx),
+        .epoch = ps->epoch,
+        .crit = c };
+    bool queued;
+    akt_err rc = pop_queue(ps->x, ps->pid, o, false, &queued);
+    if (rc != AKT_OK) {
+        pop_free(o);
+    }
+    return rc;
 }
 
 akt_err
 akt_persistent_delete_events(akt_ctx *ctx, uint64_t to_seq)
 {
     pstate *ps = current(ctx);
-    if (ps == NULL || ps->x == NULL) {
+    if (ps == NULL || ps->x == NULL || ps->pid == NULL) {
         return AKT_ESTATE;
     }
     if (to_seq > ps->seq && to_seq != UINT64_MAX) {
         return AKT_ERANGE;
     }
-    return akt_journal_delete_to(ps->x->j, ps->pid, to_seq);
+    pop *o = malloc(sizeof(*o));
+    if (o == NULL) {
+        return AKT_ENOMEM;
+    }
+    *o = (pop) { .kind = OP_DEL_EVENTS,
+        .self = akt_ctx_self(ctx),
+        .epoch = ps->epoch,
+        .seq = to_seq };
+    bool queued;
+    akt_err rc = pop_queue(ps->x, ps->pid, o, false, &queued);
+    if (rc != AKT_OK) {
+        pop_free(o);
+    }
+    return rc;
 }
 
 /* --- at-least-once delivery

@@ -502,8 +502,9 @@ akt_err ledger_account_persist_all_async(akt_ctx *ctx, void *const *events,
     size_t n, ledger_AccountEventDone done, void *arg);
 
 /* ledger_account_delete_events -- delete the events up to to_seq (inclusive);
- * the highest sequence number stays. Synchronous. AKT_ERANGE: to_seq is
- * past the last sequence number. */
+ * the highest sequence number stays. Off the actor's thread: the outcome
+ * comes to the def's events_deleted / events_delete_failed in a later
+ * turn. AKT_ERANGE: to_seq is past the last sequence number. */
 static inline akt_err
 ledger_account_delete_events(akt_ctx *ctx, uint64_t to_seq)
 {
@@ -548,8 +549,9 @@ akt_err ledger_account_persist_withdrawn_async(akt_ctx *ctx, ledger_Withdrawn *e
 
 /* ledger_account_save_snapshot -- from a handler of Account: store snapshot
  * (borrowed) at the last applied sequence number; recovery then starts
- * from it. Synchronous. Errors: AKT_ENOENT (no snapshot store),
- * AKT_ESTATE (not in an Account handler), AKT_ENOSPC, AKT_EIO. */
+ * from it. Off the actor's thread: snapshot_saved / snapshot_failed hear
+ * the outcome in a later turn. Errors: AKT_ENOENT (no snapshot store),
+ * AKT_ESTATE (not in an Account handler), AKT_EFULL (too many queued). */
 static inline akt_err
 ledger_account_save_snapshot(akt_ctx *ctx, const ledger_Snap *snapshot)
 {
@@ -899,8 +901,9 @@ akt_err ledger_tally_persist_all_async(akt_ctx *ctx, void *const *events,
     size_t n, ledger_TallyEventDone done, void *arg);
 
 /* ledger_tally_delete_events -- delete the events up to to_seq (inclusive);
- * the highest sequence number stays. Synchronous. AKT_ERANGE: to_seq is
- * past the last sequence number. */
+ * the highest sequence number stays. Off the actor's thread: the outcome
+ * comes to the def's events_deleted / events_delete_failed in a later
+ * turn. AKT_ERANGE: to_seq is past the last sequence number. */
 static inline akt_err
 ledger_tally_delete_events(akt_ctx *ctx, uint64_t to_seq)
 {
