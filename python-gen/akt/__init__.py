@@ -21,8 +21,8 @@ from ._runtime import (Actor, ActorSystem, AllForOneStrategy, DeadLetter,
                        Mailbox, OneForOneStrategy, PersistentActor, Props,
                        ReceiveTimeout, Record, RestForOneStrategy, RouterRef,
                        SupervisorStrategy, Terminated, TypedActor, TypedRef,
-                       UnhandledMessage, bind_module, props, register_types,
-                       replace, to_dict)
+                       UnhandledMessage, bind_module, on_loop, props,
+                       register_types, replace, to_dict)
 
 # One exception class per akt_err code (generated in _core from the
 # AKT_ERR_MAP list of akt/err.h): AskTimeout, ActorStopped, ...
@@ -37,6 +37,6 @@ __all__ = [
     "OneForOneStrategy", "PersistentActor", "Props", "ReceiveTimeout",
     "Record", "RestForOneStrategy", "RouterRef", "SchemaMismatch",
     "SupervisorStrategy", "Terminated", "TypedActor", "TypedRef",
-    "UnhandledMessage", "bind_module", "decode", "encode", "props",
+    "UnhandledMessage", "bind_module", "decode", "encode", "on_loop", "props",
     "register_types", "replace", "to_dict",
 ] + sorted(c.__name__ for c in error_classes.values())

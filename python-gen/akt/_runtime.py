@@ -875,7 +875,7 @@ def _free_threaded():
 
 def _check_strategy_available(strategy):
     """python-subinterpreter-pool and python-nogil: say which interpreter
-    they need, or, where it is this one, that akt does not run them yet."""
+    they need, or, where it is this one, that akt does not run it yet."""
     v = sys.version_info
     here = f"{v.major}.{v.minor}.{v.micro}{'t' if _free_threaded() else ''}"
     if strategy == "python-subinterpreter-pool":
@@ -886,17 +886,75 @@ def _check_strategy_available(strategy):
         raise _core.NotSupported(
             f"python-subinterpreter-pool is not implemented in this akt yet: "
             f"akt._core is not isolated per interpreter (Python {here} could "
-            f"run it); use python-subprocess")
+            f"run it); use python-subprocess, or python-nogil on a "
+            f"free-threaded 3.13t")
     if strategy == "python-nogil":
         if v < (3, 13) or not _free_threaded():
             raise _core.NotSupported(
                 f"python-nogil needs a free-threaded CPython 3.13t or newer "
                 f"(PEP 703, built with --disable-gil); this is Python {here}"
                 f"{'' if v < (3, 13) else ' (with the GIL)'}")
-        raise _core.NotSupported(
-            f"python-nogil is not implemented in this akt yet: akt._core "
-            f"runs with the GIL (importing it enables the GIL of this "
-            f"free-threaded Python {here}); use python-subprocess")
+
+
+def _dispatcher_conf(core, name, conf):
+    """(strategy, workers) of akt.python.dispatchers.<name> = conf (a
+    dict), or akt.InvalidArgument naming the key, where it came from and
+    what was expected"""
+    key = f"akt.python.dispatchers.{name}"
+
+    def bad(sub, expected, got):
+        origin = core.config_origin(f"{key}.{sub}")
+        at = f" (at {origin})" if origin else ""
+        return _core.InvalidArgument(
+            f"{key}.{sub}{at}: expected {expected}, got {got!r}")
+    if not isinstance(conf, dict):
+        raise _core.InvalidArgument(
+            f"{key}: expected an object {{ strategy = ..., workers = n }}, "
+            f"got {conf!r}")
+    strategy = conf.get("strategy")
+    if strategy not in _STRATEGIES:
+        raise bad("strategy", f"one of {', '.join(_STRATEGIES)}", strategy)
+    workers = conf.get("workers", 2)
+    if (not isinstance(workers, int) or isinstance(workers, bool)
+            or not 1 <= workers <= 1024):
+        raise bad("workers", "an integer >= 1 (at most 1024)", workers)
+    return strategy, workers
+
+
+def _validate_dispatchers(core):
+    """every akt.python.dispatchers entry, at start-up"""
+    try:
+        conf = json.loads(core.config_value("akt.python.dispatchers"))
+    except (_core.AktError, ValueError):
+        return
+    if not isinstance(conf, dict):
+        raise _core.InvalidArgument(
+            f"akt.python.dispatchers: expected an object of dispatchers, "
+            f"got {conf!r}")
+    for name, c in conf.items():
+        _dispatcher_conf(core, name, c)
+
+
+class _Hop:
+    """What a coroutine of a python-nogil worker thread yields to be moved
+    to its system's asyncio loop (which is not running on that thread)."""
+
+    __slots__ = ()
+
+    def __await__(self):
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            yield self
+        return None
+
+
+async def on_loop():
+    """``await akt.on_loop()``: go on on the system's asyncio loop thread
+    (in a python-nogil handler, before awaiting asyncio things such as
+    asyncio.sleep; awaiting an akt Future does it itself). Elsewhere it
+    returns at once."""
+    await _Hop()
 
 
 def _unwrap(ref):
@@ -928,7 +986,11 @@ class Future(_core.Future, Generic[T]):
 
     def __await__(self) -> Generator[Any, None, T]:
         if not self._spin(Future.spin_ns):
-            loop = asyncio.get_running_loop()
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # a python-nogil worker: go to the loop
+                yield from _Hop().__await__()
+                loop = asyncio.get_running_loop()
             waiter = loop.create_future()
 
             def wake(fut, loop=loop, waiter=waiter):
@@ -948,6 +1010,15 @@ def _continue(coro, first, me):
     marking `me` as the running actor around each step."""
     value = first
     while True:
+        if type(value) is _Hop:  # (it is on the loop now: go on at once)
+            _core._set_current(me)
+            try:
+                value = coro.send(None)
+            except StopIteration as s:
+                return s.value
+            finally:
+                _core._set_current(None)
+            continue
         try:
             sent = yield value
         except BaseException as e:  # thrown in by the task (cancel)
@@ -1007,8 +1078,23 @@ async def _drive(coro, first, pending, chain=None):
 def _suspend(coro, first, pending, chain=None):
     """An async handler (or persist callback) really suspended: finish it
     as a task on this loop (then the callbacks chain gets meanwhile); the
-    actor handles its next message after it completes."""
-    loop = asyncio.get_running_loop()
+    actor handles its next message after it completes. On a python-nogil
+    worker thread (no loop runs there) the task starts on the system's
+    loop."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        system = _core_systems.get(id(pending.system))
+        if system is None:
+            raise _core.SystemClosed(
+                "the actor system is terminating") from None
+        system._loop.call_soon_threadsafe(
+            _start_task, system._loop, coro, first, pending, chain)
+        return None
+    return _start_task(loop, coro, first, pending, chain)
+
+
+def _start_task(loop, coro, first, pending, chain):
     task = loop.create_task(_drive(coro, first, pending, chain))
     sys = _loop_systems.get(id(loop))
     if sys is not None:
@@ -1024,6 +1110,8 @@ def _report_failure(actor, exc):
 
 
 _loop_systems: dict[int, "ActorSystem"] = {}
+# by id() of their akt._core.System (python-nogil workers find the loop)
+_core_systems: dict[int, "ActorSystem"] = {}
 
 _core._setup(record=Record, terminated=Terminated, future=Future,
              suspend=_suspend, failure=_report_failure, frozenmap=FrozenMap,
@@ -1055,6 +1143,13 @@ class ActorSystem:
         file, layered like akt_config_load."""
         core = _core.System(name, config,
                             os.fspath(config_file) if config_file is not None else None)
+        try:
+            _validate_dispatchers(core)
+        except BaseException:
+            core.terminate()
+            core.await_termination(30.0)
+            core.free()
+            raise
         ready = threading.Event()
         box = {}
 
@@ -1082,6 +1177,7 @@ class ActorSystem:
         ready.wait()
         self = cls(core, box["loop"], thread)
         _loop_systems[id(self._loop)] = self
+        _core_systems[id(core)] = self
         return self
 
     @classmethod
@@ -1098,6 +1194,9 @@ class ActorSystem:
             strategy, workers = self._strategy(p.dispatcher)
             if strategy == "python-subprocess":
                 return self._pool(p.dispatcher, workers).spawn(p, name)
+            if strategy == "python-nogil":
+                self._core.add_pool(p.dispatcher, workers)
+                return self._core.spawn(p, name)
             p = p._plain  # python-pinned under another name
         return self._core.spawn(p, name)
 
@@ -1113,15 +1212,7 @@ class ActorSystem:
                 raise _core.NotFound(
                     f"dispatcher {name!r}: {key} is not in the configuration "
                     f"(or use a strategy name: {', '.join(_STRATEGIES)})") from None
-            strategy = conf.get("strategy")
-            workers = conf.get("workers", 2)
-            if strategy not in _STRATEGIES:
-                raise _core.InvalidArgument(
-                    f"{key}.strategy: expected one of {', '.join(_STRATEGIES)}, "
-                    f"got {strategy!r}")
-            if not isinstance(workers, int) or workers < 1:
-                raise _core.InvalidArgument(
-                    f"{key}.workers: expected an integer >= 1, got {workers!r}")
+            strategy, workers = _dispatcher_conf(self._core, name, conf)
         _check_strategy_available(strategy)
         return strategy, workers
 
@@ -1271,6 +1362,7 @@ class ActorSystem:
             pass
         self._thread.join(timeout)
         _loop_systems.pop(id(loop), None)
+        _core_systems.pop(id(self._core), None)
         self._core.free()
         sock = getattr(self, "_private_sock", None)
         if sock is not None:

@@ -127,8 +127,10 @@ def test_subprocess_actors_are_spawned_by_the_system_only(system):
 
 def test_other_strategies_name_the_interpreter_they_need(system):
     # on CPython 3.11 (Debian 12's) both name the interpreter they need; on
-    # 3.12+ / 3.13t (tests/python/other_pythons.sh runs the suite there)
-    # they say that akt does not run them yet, and why
+    # 3.12+ the pool says that akt does not run it yet, and why; python-nogil
+    # names the free-threaded build it needs everywhere but 3.13t, where it
+    # runs (test_nogil.py; tests/python/other_pythons.sh runs the suite on
+    # 3.13 and 3.13t)
     v = sys.version_info
     ft = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
     here = f"this is Python {v.major}.{v.minor}.{v.micro}{'t' if ft else ''}"
@@ -140,14 +142,14 @@ def test_other_strategies_name_the_interpreter_they_need(system):
     else:
         assert "not implemented in this akt yet: akt._core is not isolated " \
                "per interpreter" in str(e.value)
+    if v >= (3, 13) and ft:
+        ref = system.actor_of(props(Where).with_dispatcher("python-nogil"))
+        assert ref.ask_blocking("x", timeout=30)[0] == os.getpid()
+        return
     with pytest.raises(akt.NotSupported) as e:
         system.actor_of(props(Where).with_dispatcher("python-nogil"))
-    if v < (3, 13) or not ft:
-        assert "needs a free-threaded CPython 3.13t or newer (PEP 703" in str(e.value)
-        assert here in str(e.value)
-    else:
-        assert "not implemented in this akt yet: akt._core runs with the GIL" \
-               in str(e.value)
+    assert "needs a free-threaded CPython 3.13t or newer (PEP 703" in str(e.value)
+    assert here in str(e.value)
 
 
 def test_akt_core_refuses_to_load_in_a_subinterpreter():
@@ -176,21 +178,37 @@ def test_dispatchers_come_from_configuration():
     s = ActorSystem.create_blocking("conf", """
         akt.python.dispatchers {
           ui { strategy = python-pinned }
-          bad { strategy = python-threads }
-          zero { strategy = python-subprocess, workers = 0 }
         }""")
     try:
         assert s.actor_of(props(Where).with_dispatcher("ui")).ask_blocking("x")[0] == os.getpid()
-        with pytest.raises(akt.InvalidArgument,
-                           match="akt.python.dispatchers.bad.strategy: expected one of "
-                                 "python-pinned, python-subprocess"):
-            s.actor_of(props(Where).with_dispatcher("bad"))
-        with pytest.raises(akt.InvalidArgument, match="workers: expected an integer >= 1"):
-            s.actor_of(props(Where).with_dispatcher("zero"))
         with pytest.raises(akt.NotFound, match="akt.python.dispatchers.nope is not in"):
             s.actor_of(props(Where).with_dispatcher("nope"))
     finally:
         s.terminate_blocking()
+
+
+@pytest.mark.parametrize("entry, key, expected", [
+    ("bad { strategy = python-threads }", "bad.strategy",
+     "expected one of python-pinned, python-subprocess"),
+    ("zero { strategy = python-subprocess, workers = 0 }", "zero.workers",
+     "expected an integer >= 1"),
+    ("big { strategy = python-nogil, workers = 5000 }", "big.workers",
+     "expected an integer >= 1 (at most 1024)"),
+    ("txt { strategy = python-nogil, workers = many }", "txt.workers",
+     "expected an integer >= 1"),
+])
+def test_a_bad_dispatcher_setting_fails_start_up(tmp_path, entry, key, expected):
+    # every akt.python.dispatchers entry is checked when the system starts,
+    # whichever interpreter runs (a strategy this one lacks fails only when
+    # used): the error names the key, the file and line it came from, and
+    # what was expected
+    conf = tmp_path / "app.conf"
+    conf.write_text(f"akt.python.dispatchers {{\n  {entry}\n}}\n")
+    with pytest.raises(akt.InvalidArgument) as e:
+        ActorSystem.create_blocking("badconf", config_file=conf)
+    text = str(e.value)
+    assert text.startswith(f"akt.python.dispatchers.{key} (at {conf}:2): ")
+    assert expected in text
 
 
 def _held_signal(gate):

@@ -264,6 +264,8 @@ def test_one_for_one_leaves_the_siblings_alone(system):
     kids["b"].ask_blocking("x")
     fail(kids["a"], ValueError("one fails"))
     assert kids["b"].ask_blocking("count") == 1
+    # (a's restart runs after its asker got the failure: wait for it)
+    Counter.started.wait(lambda s: s.count("a") == 2, what="a's restart")
     assert Counter.starts == {"a": 2, "b": 1}
 
 

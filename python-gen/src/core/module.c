@@ -228,7 +228,33 @@ pyc_raise(pyc_state *st, akt_err rc, const char *detail)
 static akt_system *
 sys_of(PyObject *system)
 {
-    return ((SystemObject *)system)->sys;
+    return __atomic_load_n(&((SystemObject *)system)->sys, __ATOMIC_SEQ_CST);
+}
+
+akt_system *
+pyc_sys_enter(PyObject *system)
+{
+#ifdef Py_GIL_DISABLED
+    SystemObject *so = (SystemObject *)system;
+    atomic_fetch_add(&so->users, 1);
+    akt_system *s = sys_of(system);
+    if (s == NULL) {
+        atomic_fetch_sub(&so->users, 1);
+    }
+    return s;
+#else
+    return sys_of(system);
+#endif
+}
+
+void
+pyc_sys_leave(PyObject *system)
+{
+#ifdef Py_GIL_DISABLED
+    atomic_fetch_sub(&((SystemObject *)system)->users, 1);
+#else
+    (void)system;
+#endif
 }
 
 PyObject *
@@ -499,7 +525,7 @@ pyc_run_behavior(shim *s, akt_ctx *ctx, PyObject *fn, PyObject *self_arg,
             PendingObject *p = PyObject_New(PendingObject, st->pending_type);
             if (p != NULL) {
                 p->system = Py_NewRef(system);
-                p->disp = ((SystemObject *)system)->disp;
+                p->disp = pydisp_of(c->self);
                 p->self = c->self;
                 p->sender = c->sender;
                 p->done = false;
@@ -752,7 +778,7 @@ pyc_park_chain(
         return -1;
     }
     p->system = Py_NewRef(s->rec->system);
-    p->disp = ((SystemObject *)s->rec->system)->disp;
+    p->disp = pydisp_of(akt_ctx_self(ctx));
     p->self = akt_ctx_self(ctx);
     p->sender = sender;
     p->done = false;
@@ -788,8 +814,16 @@ static PyMethodDef pending_methods[] = {
     { "reply", (PyCFunction)pending_reply, METH_O, "reply, go on" },
     { NULL },
 };
+static PyObject *
+pending_system(PendingObject *p, void *closure)
+{
+    (void)closure;
+    return Py_NewRef(p->system);
+}
+
 static PyGetSetDef pending_getset[] = {
     { "self", (getter)pending_self, NULL, NULL, NULL },
+    { "system", (getter)pending_system, NULL, NULL, NULL },
     { NULL },
 };
 static PyType_Slot pending_slots[] = {
@@ -1474,14 +1508,23 @@ ref_dealloc(RefObject *r)
     Py_DECREF(tp);
 }
 
+/* enter r's system (pyc_sys_enter): 0, or -1 + akt.SystemClosed; the
+ * caller leaves (ref_leave) */
 static int
 ref_alive_sys(RefObject *r, pyc_state *st)
 {
-    if (sys_of(r->system) == NULL) {
+    if (pyc_sys_enter(r->system) == NULL) {
         pyc_raise(st, AKT_ECLOSED, "the actor system was terminated");
         return -1;
     }
     return 0;
+}
+
+static PyObject *
+ref_leave(RefObject *r, PyObject *ret)
+{
+    pyc_sys_leave(r->system);
+    return ret;
 }
 
 static int
@@ -1545,15 +1588,8 @@ pyc_ask(akt_ref to, void *m, int64_t ns, akt_future **f)
 }
 
 static PyObject *
-ref_tell(RefObject *r, PyObject *const *args, Py_ssize_t n, PyObject *kw)
+ref_tell_in(RefObject *r, pyc_state *st, PyObject *const *args, Py_ssize_t n)
 {
-    pyc_state *st = state_of_system(r->system);
-    if ((n != 1 && n != 2) || (kw && PyTuple_GET_SIZE(kw) > 0)) {
-        return PyErr_Format(PyExc_TypeError, "tell(msg, sender=None)");
-    }
-    if (ref_alive_sys(r, st) < 0) {
-        return NULL;
-    }
     akt_ref sender = pyc_tls_self;
     if (n == 2 && args[1] != Py_None) {
         if (!PyObject_TypeCheck(args[1], st->ref_type)) {
@@ -1574,6 +1610,19 @@ ref_tell(RefObject *r, PyObject *const *args, Py_ssize_t n, PyObject *kw)
     Py_RETURN_NONE;
 }
 
+static PyObject *
+ref_tell(RefObject *r, PyObject *const *args, Py_ssize_t n, PyObject *kw)
+{
+    pyc_state *st = state_of_system(r->system);
+    if ((n != 1 && n != 2) || (kw && PyTuple_GET_SIZE(kw) > 0)) {
+        return PyErr_Format(PyExc_TypeError, "tell(msg, sender=None)");
+    }
+    if (ref_alive_sys(r, st) < 0) {
+        return NULL;
+    }
+    return ref_leave(r, ref_tell_in(r, st, args, n));
+}
+
 static int
 check_ask_self(pyc_state *st, RefObject *r)
 {
@@ -1587,15 +1636,10 @@ check_ask_self(pyc_state *st, RefObject *r)
 }
 
 static PyObject *
-ref_ask(RefObject *r, PyObject *args, PyObject *kw)
+ref_ask_in(
+    RefObject *r, pyc_state *st, PyObject *msg, int64_t ns, PyObject *expect)
 {
-    static char *kws[] = { "msg", "timeout", "expect", NULL };
-    PyObject *msg, *tmo = NULL, *expect = NULL;
-    pyc_state *st = state_of_system(r->system);
-    int64_t ns;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OO", kws, &msg, &tmo, &expect)
-        || parse_timeout(tmo, 5.0, &ns) < 0 || ref_alive_sys(r, st) < 0
-        || check_ask_self(st, r) < 0) {
+    if (check_ask_self(st, r) < 0) {
         return NULL;
     }
     void *m = pyc_to_msg(st, msg, r->ref);
@@ -1616,6 +1660,20 @@ ref_ask(RefObject *r, PyObject *args, PyObject *kw)
 }
 
 static PyObject *
+ref_ask(RefObject *r, PyObject *args, PyObject *kw)
+{
+    static char *kws[] = { "msg", "timeout", "expect", NULL };
+    PyObject *msg, *tmo = NULL, *expect = NULL;
+    pyc_state *st = state_of_system(r->system);
+    int64_t ns;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OO", kws, &msg, &tmo, &expect)
+        || parse_timeout(tmo, 5.0, &ns) < 0 || ref_alive_sys(r, st) < 0) {
+        return NULL;
+    }
+    return ref_leave(r, ref_ask_in(r, st, msg, ns, expect));
+}
+
+static PyObject *
 ref_ask_blocking(RefObject *r, PyObject *args, PyObject *kw)
 {
     static char *kws[] = { "msg", "timeout", "expect", NULL };
@@ -1623,8 +1681,7 @@ ref_ask_blocking(RefObject *r, PyObject *args, PyObject *kw)
     pyc_state *st = state_of_system(r->system);
     int64_t ns;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OO", kws, &msg, &tmo, &expect)
-        || parse_timeout(tmo, 5.0, &ns) < 0 || ref_alive_sys(r, st) < 0
-        || check_ask_self(st, r) < 0) {
+        || parse_timeout(tmo, 5.0, &ns) < 0) {
         return NULL;
     }
     if (pydisp_on_thread()) {
@@ -1633,12 +1690,20 @@ ref_ask_blocking(RefObject *r, PyObject *args, PyObject *kw)
             "`await ref.ask(...)` in a handler");
         return NULL;
     }
+    if (ref_alive_sys(r, st) < 0) {
+        return NULL;
+    }
+    if (check_ask_self(st, r) < 0) {
+        return ref_leave(r, NULL);
+    }
     void *m = pyc_to_msg(st, msg, r->ref);
     if (m == NULL) {
-        return NULL;
+        return ref_leave(r, NULL);
     }
     akt_future *f;
     akt_err rc = pyc_ask(r->ref, m, ns, &f);
+    /* the wait below is for an actor: outside the system's users */
+    pyc_sys_leave(r->system);
     if (rc != AKT_OK) {
         akt_msg_free(m);
         return pyc_raise(st, rc, send_what(rc, "ask"));
@@ -1669,9 +1734,9 @@ ref_watch(RefObject *r, PyObject *unused)
     akt_future *f;
     akt_err rc = akt_watch_future(r->ref, &f);
     if (rc != AKT_OK) {
-        return pyc_raise(st, rc, "watch");
+        return ref_leave(r, pyc_raise(st, rc, "watch"));
     }
-    return future_wrap(st, r->system, f);
+    return ref_leave(r, future_wrap(st, r->system, f));
 }
 
 static PyObject *
@@ -1683,6 +1748,7 @@ ref_stop(RefObject *r, PyObject *unused)
         return NULL;
     }
     akt_err rc = akt_stop(r->ref);
+    pyc_sys_leave(r->system);
     if (rc != AKT_OK && rc != AKT_ESTOPPED) {
         return pyc_raise(st, rc, "stop");
     }
@@ -1694,7 +1760,12 @@ ref_path(RefObject *r, void *cl)
 {
     (void)cl;
     char buf[512];
+    if (pyc_sys_enter(r->system) == NULL) {
+        return pyc_raise(state_of_system(r->system), AKT_ECLOSED,
+            "the actor system was terminated");
+    }
     akt_err rc = akt_ref_path(r->ref, buf, sizeof buf);
+    pyc_sys_leave(r->system);
     if (rc != AKT_OK) {
         return pyc_raise(state_of_system(r->system), rc, "path");
     }
@@ -1705,8 +1776,12 @@ static PyObject *
 ref_repr(RefObject *r)
 {
     char buf[512];
-    if (sys_of(r->system) == NULL
-        || akt_ref_path(r->ref, buf, sizeof buf) != AKT_OK) {
+    if (pyc_sys_enter(r->system) == NULL) {
+        return PyUnicode_FromString("<ActorRef (stopped)>");
+    }
+    akt_err rc = akt_ref_path(r->ref, buf, sizeof buf);
+    pyc_sys_leave(r->system);
+    if (rc != AKT_OK) {
         return PyUnicode_FromString("<ActorRef (stopped)>");
     }
     return PyUnicode_FromFormat("<ActorRef %s>", buf);
@@ -1908,27 +1983,46 @@ props_rec_spec(props_rec *rec, PyObject *props)
     return 0;
 }
 
-props_rec *
-pyc_props_rec_for(SystemObject *so, PyObject *props)
+/* the python-nogil dispatcher of so named name (a str), or NULL */
+static pydisp *
+pool_named(SystemObject *so, PyObject *name)
+{
+    for (size_t i = 0; i < so->npools; i++) {
+        if (PyUnicode_CompareWithASCIIString(name, pydisp_name(so->pools[i]))
+            == 0) {
+            return so->pools[i];
+        }
+    }
+    return NULL;
+}
+
+static props_rec *
+props_rec_for_locked(SystemObject *so, PyObject *props)
 {
     pyc_state *st = mstate(so->module);
     if (so->sys == NULL) {
         pyc_raise(st, AKT_ECLOSED, "the actor system was terminated");
         return NULL;
     }
+    const char *dname = "python";
     PyObject *disp = PyObject_GetAttrString(props, "dispatcher");
     if (disp == NULL) {
         PyErr_Clear();
     } else if (disp != Py_None
         && !(PyUnicode_Check(disp)
             && PyUnicode_CompareWithASCIIString(disp, "python-pinned") == 0)) {
-        PyErr_Format(st->errors[AKT_ENOTSUP],
-            "%s: dispatcher %R: only system.actor_of starts actors on "
-            "another strategy (ctx.spawn and routers run python-pinned "
-            "actors)",
-            akt_strerror(AKT_ENOTSUP), disp);
-        Py_DECREF(disp);
-        return NULL;
+        pydisp *pool = PyUnicode_Check(disp) ? pool_named(so, disp) : NULL;
+        if (pool == NULL) {
+            PyErr_Format(st->errors[AKT_ENOTSUP],
+                "%s: dispatcher %R: only system.actor_of starts actors on "
+                "another strategy (ctx.spawn and routers run python-pinned "
+                "actors, and python-nogil ones once system.actor_of "
+                "started that dispatcher)",
+                akt_strerror(AKT_ENOTSUP), disp);
+            Py_DECREF(disp);
+            return NULL;
+        }
+        dname = pydisp_name(pool);
     }
     Py_XDECREF(disp);
     PyObject *key = PyLong_FromVoidPtr(props);
@@ -1960,7 +2054,7 @@ pyc_props_rec_for(SystemObject *so, PyObject *props)
         .state_init = pyc_shim_init,
         .state_fini = pyc_shim_fini,
         .init_arg = rec,
-        .dispatcher = "python",
+        .dispatcher = dname,
     };
     rec->next = so->recs;
     so->recs = rec;
@@ -1968,6 +2062,7 @@ pyc_props_rec_for(SystemObject *so, PyObject *props)
         Py_DECREF(key);
         return NULL;
     }
+    rec->props.dispatcher = dname; /* (an fsm's or persistent's props too) */
     cap = PyCapsule_New(rec, NULL, NULL);
     if (cap == NULL || PyDict_SetItem(so->props_map, key, cap) < 0) {
         Py_XDECREF(cap);
@@ -1977,6 +2072,70 @@ pyc_props_rec_for(SystemObject *so, PyObject *props)
     Py_DECREF(cap);
     Py_DECREF(key);
     return rec;
+}
+
+props_rec *
+pyc_props_rec_for(SystemObject *so, PyObject *props)
+{
+    /* a user's thread and the handlers of several python-nogil workers
+     * may intern props at once: the System's critical section orders
+     * them (3.13t; the GIL does elsewhere) */
+    props_rec *rec;
+    PYC_BEGIN_CS(so);
+    rec = props_rec_for_locked(so, props);
+    PYC_END_CS();
+    return rec;
+}
+
+/* add_pool(name, workers): start python-nogil dispatcher name with
+ * workers threads (once per name: a second call finds it) */
+static PyObject *
+system_add_pool(SystemObject *so, PyObject *args)
+{
+    PyObject *name;
+    Py_ssize_t workers;
+    if (!PyArg_ParseTuple(args, "Un", &name, &workers)) {
+        return NULL;
+    }
+    PyObject *out = NULL;
+    PYC_BEGIN_CS(so);
+    pyc_state *st = mstate(so->module);
+    const char *n = PyUnicode_AsUTF8(name);
+    if (n == NULL) {
+        goto done;
+    }
+    if (so->sys == NULL) {
+        pyc_raise(st, AKT_ECLOSED, "the actor system was terminated");
+        goto done;
+    }
+    if (pool_named(so, name) != NULL) {
+        out = Py_NewRef(Py_False);
+        goto done;
+    }
+    if (workers < 1 || workers > 1024) {
+        PyErr_Format(st->errors[AKT_EINVAL],
+            "dispatcher %s: workers: expected an integer 1..1024, got %zd", n,
+            workers);
+        goto done;
+    }
+    if (so->npools == sizeof so->pools / sizeof so->pools[0]) {
+        PyErr_Format(st->errors[AKT_EFULL],
+            "dispatcher %s: a system runs at most %zu python-nogil "
+            "dispatchers",
+            n, sizeof so->pools / sizeof so->pools[0]);
+        goto done;
+    }
+    pydisp *d;
+    akt_err rc = pydisp_create_pool(so->sys, n, (size_t)workers, &d);
+    if (rc != AKT_OK) {
+        pyc_raise(st, rc, n);
+        goto done;
+    }
+    so->pools[so->npools++] = d;
+    out = Py_NewRef(Py_True);
+done:
+    PYC_END_CS();
+    return out;
 }
 
 static PyObject *
@@ -2050,10 +2209,18 @@ system_release(SystemObject *so)
 {
     if (so->sys) {
         akt_system *sys = so->sys;
-        so->sys = NULL;
+        __atomic_store_n(&so->sys, NULL, __ATOMIC_SEQ_CST);
+#ifdef Py_GIL_DISABLED
+        /* threads that entered before the store finish their call */
+        while (atomic_load(&so->users) > 0) {
+            Py_BEGIN_ALLOW_THREADS sched_yield();
+            Py_END_ALLOW_THREADS
+        }
+#endif
         Py_BEGIN_ALLOW_THREADS akt_system_free(
             sys); /* stops and frees the dispatcher too */
         Py_END_ALLOW_THREADS so->disp = NULL;
+        so->npools = 0; /* (the free took them) */
     }
     pyc_logq_stop(so);
     while (so->recs) {
@@ -2138,7 +2305,11 @@ system_spawn(SystemObject *so, PyObject *args)
         return NULL;
     }
     akt_ref out;
-    akt_err rc = akt_spawn(so->sys, &rec->props, n, &out);
+    akt_system *sys = pyc_sys_enter((PyObject *)so);
+    akt_err rc = sys ? akt_spawn(sys, &rec->props, n, &out) : AKT_ECLOSED;
+    if (sys) {
+        pyc_sys_leave((PyObject *)so);
+    }
     if (rc != AKT_OK) {
         return pyc_raise(mstate(so->module), rc, n);
     }
@@ -2263,6 +2434,22 @@ system_config_string(SystemObject *so, PyObject *path)
     return r;
 }
 
+/* config_origin(path): where the value at path came from ("file:line",
+ * an environment variable, ...), or None */
+static PyObject *
+system_config_origin(SystemObject *so, PyObject *path)
+{
+    const char *p = PyUnicode_AsUTF8(path);
+    if (p == NULL || system_live(so) < 0) {
+        return NULL;
+    }
+    const char *o = akt_config_origin(akt_system_config(so->sys), p);
+    if (o == NULL) {
+        Py_RETURN_NONE;
+    }
+    return PyUnicode_FromString(o);
+}
+
 /* start_remote(listen=None, cookie=None, advertised=None): remoting for
  * this system (akt_remote_start) with the types of this process's
  * registry: every generated module's, every registered C type, and
@@ -2367,6 +2554,8 @@ static PyMethodDef system_methods[] = {
     { "remote_address", (PyCFunction)system_remote_address, METH_NOARGS, NULL },
     { "ref_path", (PyCFunction)system_ref_path, METH_O, NULL },
     { "drain", (PyCFunction)system_drain, METH_NOARGS, NULL },
+    { "add_pool", (PyCFunction)system_add_pool, METH_VARARGS,
+        "add_pool(name, workers): a python-nogil dispatcher" },
     { "spawn", (PyCFunction)system_spawn, METH_VARARGS, NULL },
     { "lookup", (PyCFunction)system_lookup, METH_O, NULL },
     { "terminate", (PyCFunction)system_terminate, METH_NOARGS, NULL },
@@ -2374,6 +2563,7 @@ static PyMethodDef system_methods[] = {
     { "free", (PyCFunction)system_free_m, METH_NOARGS, NULL },
     { "stats", (PyCFunction)system_stats, METH_NOARGS, NULL },
     { "config_value", (PyCFunction)system_config_string, METH_O, NULL },
+    { "config_origin", (PyCFunction)system_config_origin, METH_O, NULL },
     { NULL },
 };
 static PyGetSetDef system_getset[] = {
@@ -2637,8 +2827,10 @@ static PyModuleDef_Slot mod_slots[] = {
         Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED },
 #endif
 #if defined(Py_GIL_DISABLED)
-    /* (the GIL orders its state: a free-threaded build enables it) */
-    { Py_mod_gil, Py_MOD_GIL_USED },
+    /* free-threaded (3.13t): state shared between threads is ordered by
+     * critical sections (the System's), the runtime's locks, atomics, or
+     * belongs to one actor at a time (docs/python.md, "python-nogil") */
+    { Py_mod_gil, Py_MOD_GIL_NOT_USED },
 #endif
     { 0, NULL },
 };

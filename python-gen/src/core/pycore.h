@@ -7,6 +7,8 @@
 
 #include <Python.h>
 
+#include <stdatomic.h>
+
 #include "akt/akt.h"
 
 typedef struct pyc_state {
@@ -66,7 +68,31 @@ typedef struct SystemObject {
     props_rec *recs;
     PyObject *name;
     struct pyc_logq *logq; /* akt's log events for Python's logging */
+    /* python-nogil dispatchers (add_pool), by name; the system owns them */
+    struct pydisp *pools[3];
+    size_t npools;
+#ifdef Py_GIL_DISABLED
+    /* threads inside a call that uses sys (pyc_sys_enter): the free waits
+     * for them, as the GIL made it wait in the other builds */
+    _Atomic long users;
+#endif
 } SystemObject;
+
+/* pyc_sys_enter -- the system of a System object, kept alive until
+ * pyc_sys_leave, or NULL (terminated). Without the GIL (3.13t) the free
+ * waits for every thread between the two; with the GIL, holding it is
+ * enough. Leave before waiting for anything an actor must do. */
+akt_system *pyc_sys_enter(PyObject *system);
+void pyc_sys_leave(PyObject *system);
+
+/* critical sections (3.13+; the GIL orders the code in older builds) */
+#if PY_VERSION_HEX >= 0x030D0000
+#define PYC_BEGIN_CS(o) Py_BEGIN_CRITICAL_SECTION(o)
+#define PYC_END_CS()    Py_END_CRITICAL_SECTION()
+#else
+#define PYC_BEGIN_CS(o) {
+#define PYC_END_CS()    }
+#endif
 
 typedef struct RefObject {
     PyObject_HEAD akt_ref ref;

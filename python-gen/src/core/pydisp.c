@@ -17,6 +17,8 @@
  * (pydisp_unpark), so an actor handles one message at a time even across
  * awaits, and its later messages wait in its mailbox in order.
  */
+#include <Python.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +46,12 @@ struct pydisp {
     bool signaled; /* efd written, not yet read by a drain */
     bool draining; /* a drain runs: it will see what is pushed */
     bool stopped;
+    /* python-nogil: nthreads workers take cells from q (cv) instead of
+     * the loop's eventfd; 0 for python-pinned */
+    size_t nthreads, idle;
+    pthread_t *threads;
+    pthread_cond_t cv;
+    char *owned_name; /* the pool's name (the dispatcher's, freed with it) */
 };
 
 static _Thread_local pydisp *tls_draining;
@@ -90,6 +98,16 @@ push_locked(pydisp *d, akt_cell *c, bool *wake)
     }
 }
 
+/* a pool's push: a waiting worker takes it */
+static void
+pool_push_locked(pydisp *d, akt_cell *c)
+{
+    q_push(d, c);
+    if (d->idle > 0) {
+        pthread_cond_signal(&d->cv);
+    }
+}
+
 static void
 pd_schedule(akti_dispatcher *base, akt_cell *c)
 {
@@ -107,7 +125,11 @@ pd_schedule(akti_dispatcher *base, akt_cell *c)
             return;
         }
     }
-    push_locked(d, c, &wake);
+    if (d->nthreads > 0) {
+        pool_push_locked(d, c);
+    } else {
+        push_locked(d, c, &wake);
+    }
     pthread_mutex_unlock(&d->mu);
     if (wake) {
         signal_efd(d);
@@ -126,14 +148,28 @@ pd_stop(akti_dispatcher *base)
 {
     pydisp *d = (pydisp *)base;
     pthread_mutex_lock(&d->mu);
+    bool was = d->stopped;
     d->stopped = true;
+    if (d->nthreads > 0) {
+        pthread_cond_broadcast(&d->cv);
+    }
     pthread_mutex_unlock(&d->mu);
+    /* (akt_system_free, from a thread that is no worker: the caller
+     * released the GIL / detached, so workers can finish their turn) */
+    for (size_t i = 0; !was && i < d->nthreads; i++) {
+        pthread_join(d->threads[i], NULL);
+    }
 }
 
 static void
 pd_destroy(akti_dispatcher *base)
 {
     pydisp *d = (pydisp *)base;
+    if (d->nthreads > 0) {
+        pthread_cond_destroy(&d->cv);
+    }
+    free(d->threads);
+    free(d->owned_name);
     pthread_mutex_destroy(&d->mu);
     if (d->efd >= 0) {
         close(d->efd);
@@ -175,6 +211,125 @@ pydisp_create(akt_system *sys, const char *name, pydisp **out)
     }
     *out = d;
     return AKT_OK;
+}
+
+/* a python-nogil worker: takes cells while there are any (attached to
+ * the interpreter), waits for more detached (so a stop-the-world pause of
+ * the free-threaded interpreter never waits for an idle worker) */
+static void *
+pool_main(void *arg)
+{
+    pydisp *d = arg;
+    PyGILState_STATE g = PyGILState_Ensure();
+    PyThreadState *ts = PyEval_SaveThread();
+    tls_draining = d;
+    pthread_mutex_lock(&d->mu);
+    for (;;) {
+        while (d->qn == 0 && !d->stopped) {
+            d->idle++;
+            pthread_cond_wait(&d->cv, &d->mu);
+            d->idle--;
+        }
+        if (d->stopped) {
+            break;
+        }
+        pthread_mutex_unlock(&d->mu);
+        PyEval_RestoreThread(ts);
+        for (size_t turns = 0; turns < 256; turns++) {
+            pthread_mutex_lock(&d->mu);
+            if (d->qn == 0 || d->stopped) {
+                pthread_mutex_unlock(&d->mu);
+                break;
+            }
+            akt_cell *c = d->q[d->qh];
+            d->qh = (d->qh + 1) % d->qcap;
+            d->qn--;
+            pthread_mutex_unlock(&d->mu);
+            akti_cell_run(c, 1);
+        }
+        ts = PyEval_SaveThread();
+        pthread_mutex_lock(&d->mu);
+    }
+    pthread_mutex_unlock(&d->mu);
+    tls_draining = NULL;
+    PyEval_RestoreThread(ts);
+    PyGILState_Release(g);
+    return NULL;
+}
+
+akt_err
+pydisp_create_pool(
+    akt_system *sys, const char *name, size_t nthreads, pydisp **out)
+{
+    if (nthreads == 0 || nthreads > 1024) {
+        return AKT_EINVAL;
+    }
+    pydisp *d = calloc(1, sizeof(*d));
+    char *nm = strdup(name);
+    pthread_t *th = calloc(nthreads, sizeof(*th));
+    if (d == NULL || nm == NULL || th == NULL) {
+        free(d);
+        free(nm);
+        free(th);
+        return AKT_ENOMEM;
+    }
+    d->efd = -1;
+    d->owned_name = nm;
+    d->threads = th;
+    pthread_mutex_init(&d->mu, NULL);
+    pthread_cond_init(&d->cv, NULL);
+    d->base.ops = &pydisp_ops;
+    d->base.sys = sys;
+    d->base.name = nm;
+    d->base.throughput = 1;
+    for (size_t i = 0; i < nthreads; i++) {
+        if (pthread_create(&th[i], NULL, pool_main, d) != 0) {
+            pthread_mutex_lock(&d->mu);
+            d->stopped = true;
+            pthread_cond_broadcast(&d->cv);
+            pthread_mutex_unlock(&d->mu);
+            Py_BEGIN_ALLOW_THREADS for (size_t j = 0; j < i; j++)
+            {
+                pthread_join(th[j], NULL);
+            }
+            Py_END_ALLOW_THREADS d->nthreads = 1; /* (destroy: cv) */
+            pd_destroy(&d->base);
+            return AKT_ENOMEM;
+        }
+        d->nthreads = i + 1;
+    }
+    akt_err rc = akti_system_add_dispatcher(sys, &d->base);
+    if (rc != AKT_OK) {
+        Py_BEGIN_ALLOW_THREADS pd_stop(&d->base);
+        Py_END_ALLOW_THREADS pd_destroy(&d->base);
+        return rc;
+    }
+    *out = d;
+    return AKT_OK;
+}
+
+pydisp *
+pydisp_of(akt_ref r)
+{
+    akt_cell *c = r.cell_;
+    /* disp is set at spawn, before any ref to the cell exists */
+    if (c == NULL || c->kind != AKTI_CELL_ACTOR || c->disp == NULL
+        || c->disp->ops != &pydisp_ops) {
+        return NULL;
+    }
+    return (pydisp *)c->disp;
+}
+
+const char *
+pydisp_name(const pydisp *d)
+{
+    return d->base.name;
+}
+
+bool
+pydisp_is_pool(const pydisp *d)
+{
+    return d != NULL && d->nthreads > 0;
 }
 
 int
@@ -262,7 +417,11 @@ pydisp_unpark(pydisp *d, akt_cell *c)
             bool pending = d->park[i].pending;
             d->park[i] = d->park[--d->npark];
             if (pending && !d->stopped) {
-                push_locked(d, c, &wake);
+                if (d->nthreads > 0) {
+                    pool_push_locked(d, c);
+                } else {
+                    push_locked(d, c, &wake);
+                }
             }
             break;
         }

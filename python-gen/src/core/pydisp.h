@@ -19,6 +19,19 @@ typedef struct pydisp pydisp;
  * stops it and frees it in akt_system_free. */
 akt_err pydisp_create(akt_system *sys, const char *name, pydisp **out);
 
+/* pydisp_create_pool -- python-nogil: a dispatcher named name (copied)
+ * whose nthreads workers (each with its own Python thread state, attached
+ * only while it runs cells) run the Python actors spawned on it, several
+ * at once (one actor on one thread at a time: its mailbox's schedule
+ * flag). Registered on sys like pydisp_create; the GIL held (released
+ * while a failed start joins). */
+akt_err pydisp_create_pool(
+    akt_system *sys, const char *name, size_t nthreads, pydisp **out);
+/* the python dispatcher (pinned or pool) r's actor runs on, or NULL */
+pydisp *pydisp_of(akt_ref r);
+bool pydisp_is_pool(const pydisp *d);
+const char *pydisp_name(const pydisp *d);
+
 /* the eventfd the loop watches (readable: cells wait) */
 int pydisp_fd(const pydisp *d);
 
@@ -26,7 +39,8 @@ int pydisp_fd(const pydisp *d);
  * cells until none is left or budget turns ran; returns the turns run. */
 size_t pydisp_drain(pydisp *d, size_t budget);
 
-/* true on a thread inside pydisp_drain (a Python actor's handler) */
+/* true on a thread inside pydisp_drain or a pool worker (a Python
+ * actor's handler) */
 bool pydisp_on_thread(void);
 
 /* park: c's handler suspended; unpark: it completed (queue c if it was

@@ -32,6 +32,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -60,7 +61,7 @@ typedef struct tag_call {
 static _Thread_local tag_call *cur_tags;
 
 /* the runtime's behaviour and lifecycle, which ours wrap (set with the
- * first props, under the GIL, before any such actor exists) */
+ * first props, under once_mu, before any such actor exists) */
 static const akt_behavior *p_beh;
 static const akt_lifecycle *p_life;
 static akt_lifecycle pp_lifecycle;
@@ -762,12 +763,16 @@ pyc_persist_props(props_rec *rec, PyObject *table)
         pyc_raise(rec->st, rc, pp->qname);
         return -1;
     }
+    /* once per process; two threads may get here together (3.13t) */
+    static pthread_mutex_t once_mu = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&once_mu);
     if (p_beh == NULL) {
-        p_beh = out.behavior;
         p_life = out.lifecycle;
         pp_lifecycle = *p_life;
         pp_lifecycle.pre_start = pp_start;
+        p_beh = out.behavior;
     }
+    pthread_mutex_unlock(&once_mu);
     pp->shim_off = out.state_size - sizeof(shim);
     out.behavior = &pyc_persist_behavior;
     out.lifecycle = &pp_lifecycle;

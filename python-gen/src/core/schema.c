@@ -77,10 +77,21 @@ struct pyb_msg {
 
 /* open addressing, uint64 keys (0: empty), for the two lookups every
  * conversion makes: class -> binding, type id -> binding */
-typedef struct hmap {
+/* an open-addressing map read without a lock (any thread converting a
+ * message) while bind_module, the only writer (one at a time: the
+ * module's critical section), adds to it: a slot's value is stored before
+ * its key (release), and a table that grows is replaced by a complete new
+ * one (release); the old one stays until the map is freed */
+typedef struct htab {
+    struct htab *prev; /* replaced tables, freed with the map */
+    size_t cap;
     uint64_t *k;
     pyb_msg **v;
-    size_t cap, n;
+} htab;
+
+typedef struct hmap {
+    htab *t;
+    size_t n;
 } hmap;
 
 typedef struct pyb_tables {
@@ -103,65 +114,98 @@ hmix(uint64_t k)
 static pyb_msg *
 hmap_get(const hmap *h, uint64_t k)
 {
-    if (h->cap == 0) {
+    const htab *t = __atomic_load_n(&h->t, __ATOMIC_ACQUIRE);
+    if (t == NULL) {
         return NULL;
     }
-    for (size_t i = hmix(k) & (h->cap - 1);; i = (i + 1) & (h->cap - 1)) {
-        if (h->k[i] == k) {
-            return h->v[i];
+    for (size_t i = hmix(k) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+        uint64_t ki = __atomic_load_n(&t->k[i], __ATOMIC_ACQUIRE);
+        if (ki == k) {
+            return __atomic_load_n(&t->v[i], __ATOMIC_ACQUIRE);
         }
-        if (h->k[i] == 0) {
+        if (ki == 0) {
             return NULL;
         }
     }
 }
 
+static htab *
+htab_new(size_t cap)
+{
+    htab *t = calloc(1, sizeof(*t));
+    uint64_t *k = calloc(cap, sizeof(*k));
+    pyb_msg **v = calloc(cap, sizeof(*v));
+    if (t == NULL || k == NULL || v == NULL) {
+        free(t);
+        free(k);
+        free(v);
+        return NULL;
+    }
+    t->cap = cap;
+    t->k = k;
+    t->v = v;
+    return t;
+}
+
+static void
+hmap_free(hmap *h)
+{
+    htab *t = h->t;
+    while (t) {
+        htab *p = t->prev;
+        free(t->k);
+        free(t->v);
+        free(t);
+        t = p;
+    }
+    h->t = NULL;
+    h->n = 0;
+}
+
 static int
 hmap_put(hmap *h, uint64_t k, pyb_msg *v)
 {
-    if (2 * (h->n + 1) > h->cap) {
-        size_t nc = h->cap ? h->cap * 2 : 64;
-        uint64_t *nk = calloc(nc, sizeof(*nk));
-        pyb_msg **nv = calloc(nc, sizeof(*nv));
-        if (nk == NULL || nv == NULL) {
-            free(nk);
-            free(nv);
+    htab *t = h->t;
+    if (t == NULL || 2 * (h->n + 1) > t->cap) {
+        size_t nc = t ? t->cap * 2 : 64;
+        htab *nt = htab_new(nc);
+        if (nt == NULL) {
             PyErr_NoMemory();
             return -1;
         }
-        for (size_t i = 0; i < h->cap; i++) {
-            if (h->k[i]) {
-                size_t j = hmix(h->k[i]) & (nc - 1);
-                while (nk[j]) {
+        for (size_t i = 0; t && i < t->cap; i++) {
+            if (t->k[i]) {
+                size_t j = hmix(t->k[i]) & (nc - 1);
+                while (nt->k[j]) {
                     j = (j + 1) & (nc - 1);
                 }
-                nk[j] = h->k[i];
-                nv[j] = h->v[i];
+                nt->k[j] = t->k[i];
+                nt->v[j] = t->v[i];
             }
         }
-        free(h->k);
-        free(h->v);
-        h->k = nk;
-        h->v = nv;
-        h->cap = nc;
+        nt->prev = t;
+        __atomic_store_n(&h->t, nt, __ATOMIC_RELEASE);
+        t = nt;
     }
-    size_t i = hmix(k) & (h->cap - 1);
-    while (h->k[i] && h->k[i] != k) {
-        i = (i + 1) & (h->cap - 1);
+    size_t i = hmix(k) & (t->cap - 1);
+    while (t->k[i] && t->k[i] != k) {
+        i = (i + 1) & (t->cap - 1);
     }
-    if (h->k[i] == 0) {
+    if (t->k[i] == 0) {
         h->n++;
     }
-    h->k[i] = k;
-    h->v[i] = v;
+    __atomic_store_n(&t->v[i], v, __ATOMIC_RELEASE);
+    __atomic_store_n(&t->k[i], k, __ATOMIC_RELEASE);
     return 0;
 }
 
 static pyb_tables *
 tables(pyc_state *st)
 {
+    /* (the writer's: bind_module, in the module's critical section) */
     if (st->bind == NULL) {
-        st->bind = calloc(1, sizeof(pyb_tables));
+        __atomic_store_n(
+            &st->bind, calloc(1, sizeof(pyb_tables)), __ATOMIC_RELEASE);
     }
     return st->bind;
 }
@@ -202,14 +246,14 @@ enum_by_name(pyc_state *st, const char *qname)
 pyb_msg *
 pyb_of_id(pyc_state *st, uint64_t id)
 {
-    pyb_tables *tb = st->bind;
+    pyb_tables *tb = __atomic_load_n(&st->bind, __ATOMIC_ACQUIRE);
     return tb ? hmap_get(&tb->by_id, id) : NULL;
 }
 
 pyb_msg *
 pyb_of_class(pyc_state *st, PyTypeObject *tp)
 {
-    pyb_tables *tb = st->bind;
+    pyb_tables *tb = __atomic_load_n(&st->bind, __ATOMIC_ACQUIRE);
     for (; tb && tp && tp != st->message_type; tp = tp->tp_base) {
         pyb_msg *b = hmap_get(&tb->by_cls, (uint64_t)(uintptr_t)tp);
         if (b) {
@@ -1558,8 +1602,22 @@ fail:
 /* bind_module(module_name, messages, enums) -- see the top of this file.
  * Messages of one call may refer to each other and to types of modules
  * bound before. */
+static PyObject *bind_module_locked(PyObject *m, PyObject *args);
+
 PyObject *
 pyb_bind_module(PyObject *m, PyObject *args)
+{
+    /* one binding at a time (modules imported by several threads of a
+     * free-threaded 3.13t); readers of the tables need no lock (hmap) */
+    PyObject *r;
+    PYC_BEGIN_CS(m);
+    r = bind_module_locked(m, args);
+    PYC_END_CS();
+    return r;
+}
+
+static PyObject *
+bind_module_locked(PyObject *m, PyObject *args)
 {
     pyc_state *st = PyModule_GetState(m);
     const char *module;
@@ -2346,12 +2404,8 @@ pyb_clear(pyc_state *st)
         Py_CLEAR(tb->enums[i]->first);
     }
     tb->nmsgs = tb->nenums = 0;
-    free(tb->by_cls.k);
-    free(tb->by_cls.v);
-    free(tb->by_id.k);
-    free(tb->by_id.v);
-    memset(&tb->by_cls, 0, sizeof tb->by_cls);
-    memset(&tb->by_id, 0, sizeof tb->by_id);
+    hmap_free(&tb->by_cls);
+    hmap_free(&tb->by_id);
 }
 
 int

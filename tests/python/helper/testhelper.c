@@ -282,5 +282,13 @@ static struct PyModuleDef mod = { PyModuleDef_HEAD_INIT,
 PyMODINIT_FUNC
 PyInit__akt_testhelper(void)
 {
-    return PyModule_Create(&mod);
+    PyObject *m = PyModule_Create(&mod);
+#ifdef Py_GIL_DISABLED
+    /* its state is the tally's (tally_mu) and akt's: no GIL needed */
+    if (m != NULL && PyUnstable_Module_SetGIL(m, Py_MOD_GIL_NOT_USED) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+#endif
+    return m;
 }
