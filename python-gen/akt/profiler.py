@@ -28,8 +28,9 @@ python-pinned unless the result's "strategy" says otherwise):
   cpu        n messages round-robin to A actors, each doing W rounds of
              integer mixing in Python; speedup over the same work inline
              (timed next to each rep; the median of the reps' ratios).
-             Run on python-pinned (one GIL: ~1x at best) and on
-             python-subprocess with A workers.                     [pykka]
+             Run on python-pinned (one GIL: ~1x at best), on
+             python-subprocess (2 worker processes) and, on a free-threaded
+             3.13t, on python-nogil (2 worker threads).           [pykka]
 
 Each result is the median of --reps repetitions after --warmup untimed
 ones, with spread = (max - min) / median of the rates.
@@ -371,6 +372,14 @@ def akt_fanout(opts, system):
                    "messages/s", 1, AKT_VERSION, extra={"strategy": "python-pinned"})
 
 
+def _nogil_here():
+    """a free-threaded CPython 3.13t with the GIL off (python-nogil runs)"""
+    import sysconfig
+    return (sys.version_info >= (3, 13)
+            and bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+            and not sys._is_gil_enabled())
+
+
 def _cpu_baseline(n, work):
     t0 = time.perf_counter()
     acc = 0
@@ -402,7 +411,7 @@ def akt_cpu(opts, system, strategy):
     secs, _ = _reps(opts, run)
     speedup = statistics.median(ratios[opts.warmup:])
     base = statistics.median(secs) * speedup
-    threads = a if strategy == "python-subprocess" else 1
+    threads = 1 if strategy == "python-pinned" else min(a, 2)
     return _result(opts, RUNTIME, "cpu", {"n": n, "actors": a, "work": work}, n,
                    secs, "messages/s", threads, AKT_VERSION,
                    extra={"strategy": strategy, "speedup": round(speedup, 3),
@@ -578,6 +587,8 @@ def run_scenario(opts, system, name):
     elif name == "cpu":
         yield akt_cpu(opts, system, "python-pinned")
         yield akt_cpu(opts, system, "python-subprocess")
+        if _nogil_here():
+            yield akt_cpu(opts, system, "python-nogil")
     if name in ("tell", "ask", "fanout", "cpu") and not opts.no_pykka:
         yield from pykka_runs(opts, name)
 

@@ -213,6 +213,17 @@ def test_an_exception_is_a_failure_the_supervisor_restarts(system):
     assert ref.ask_blocking("x", timeout=30) == 1   # a fresh instance
 
 
+def test_routers_and_children_run_on_the_pool(system):
+    # once actor_of started the dispatcher, a router's routees and an
+    # actor's children can be python-nogil actors too: a round-robin pool
+    # of 4 meets at a barrier of 4 (only possible when they run at once)
+    system.actor_of(nogil(Counter))
+    barrier = threading.Barrier(4)
+    pool = system.router("round-robin", nogil(Meet, barrier), instances=4)
+    futs = [pool.ask("meet", timeout=30) for _ in range(4)]
+    assert len({f.result(30) for f in futs}) == 4
+
+
 def test_blocking_waits_inside_a_worker_raise(system):
     class Blocker(Actor):
         def handle(self, ctx, msg):
