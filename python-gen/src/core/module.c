@@ -526,6 +526,9 @@ pyc_run_behavior(shim *s, akt_ctx *ctx, PyObject *fn, PyObject *self_arg,
             if (p != NULL) {
                 p->system = Py_NewRef(system);
                 p->disp = pydisp_of(c->self);
+                if (p->disp == NULL) { /* (in its turn: it cannot be) */
+                    p->disp = ((SystemObject *)system)->disp;
+                }
                 p->self = c->self;
                 p->sender = c->sender;
                 p->done = false;
@@ -779,6 +782,9 @@ pyc_park_chain(
     }
     p->system = Py_NewRef(s->rec->system);
     p->disp = pydisp_of(akt_ctx_self(ctx));
+    if (p->disp == NULL) { /* (in its turn: it cannot be) */
+        p->disp = ((SystemObject *)s->rec->system)->disp;
+    }
     p->self = akt_ctx_self(ctx);
     p->sender = sender;
     p->done = false;

@@ -312,12 +312,12 @@ pydisp *
 pydisp_of(akt_ref r)
 {
     akt_cell *c = r.cell_;
-    /* disp is set at spawn, before any ref to the cell exists */
-    if (c == NULL || c->kind != AKTI_CELL_ACTOR || c->disp == NULL
-        || c->disp->ops != &pydisp_ops) {
+    if (c == NULL || c->kind != AKTI_CELL_ACTOR) {
         return NULL;
     }
-    return (pydisp *)c->disp;
+    /* (a cell that stops moves to the pool: akti_cell_set_disp) */
+    akti_dispatcher *d = __atomic_load_n(&c->disp, __ATOMIC_RELAXED);
+    return d != NULL && d->ops == &pydisp_ops ? (pydisp *)d : NULL;
 }
 
 const char *
@@ -439,9 +439,11 @@ pydisp_dest_kind(akt_ref r)
     if (c == NULL || c->kind != AKTI_CELL_ACTOR) {
         return PYDISP_DEST_OTHER;
     }
-    /* disp and props are set when the cell is spawned, before any ref to
-     * it exists, and stay while the slot is an actor's */
-    if (c->disp && c->disp->ops == &pydisp_ops) {
+    /* props are set when the cell is spawned, before any ref to it
+     * exists, and stay while the slot is an actor's; disp moves to the
+     * pool when it stops (akti_cell_set_disp) */
+    akti_dispatcher *cd = __atomic_load_n(&c->disp, __ATOMIC_RELAXED);
+    if (cd && cd->ops == &pydisp_ops) {
         return PYDISP_DEST_PYTHON;
     }
     const akti_props_rec *pr = c->props;
@@ -473,8 +475,8 @@ pydisp_send_mode(akt_ref r)
             != AKT_OVERFLOW_BLOCK) {
         return PYDISP_SEND_NOWAIT;
     }
-    /* disp is set at spawn, before any ref to the cell exists */
-    if (tls_draining != NULL && c->disp == &tls_draining->base) {
+    if (tls_draining != NULL
+        && __atomic_load_n(&c->disp, __ATOMIC_RELAXED) == &tls_draining->base) {
         return PYDISP_SEND_OWN_THREAD; /* its consumer is this thread */
     }
     return PYDISP_SEND_MAY_WAIT;
