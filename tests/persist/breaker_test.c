@@ -5,16 +5,21 @@
  * AKT_EBUSY without reaching the store; after the reset timeout exactly one
  * trial goes through; its success closes the breaker, its failure opens it
  * again; rejections and a success in between reset the count; a call
- * slower than the call timeout counts as a failure (its caller still
- * hears the real outcome); the same breaker around a snapshot store (none
- * found is no failure).
+ * still running at the call timeout is cut: its caller hears
+ * AKT_ETIMEDOUT at once (a write's callback from the watchdog, a
+ * synchronous call after the plug-in honoured the cut), the real result
+ * is dropped, and it counts as a failure; a call that returns late but
+ * before the cut counts as a failure too; the same breaker around a
+ * snapshot store (none found is no failure).
  */
 #include <check.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "akt/persistence.h"
+#include "latch.h"
 #include "persist/persist_impl.h"
 
 typedef struct tb_Evt {
@@ -75,11 +80,41 @@ tb_replay(void *impl, const char *pid, uint64_t from, uint64_t to, uint64_t max,
 }
 static int64_t now;
 static int64_t highest_cost; /* what a highest call moves the clock by */
+/* block_highest: highest waits until its call is cut (the token current
+ * on the calling thread fires), as a plug-in waiting on a server would */
+static bool block_highest;
+static pthread_mutex_t hmu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t hcv = PTHREAD_COND_INITIALIZER;
+static bool hcut;
+static void
+cut_highest(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&hmu);
+    hcut = true;
+    pthread_cond_signal(&hcv);
+    pthread_mutex_unlock(&hmu);
+}
 static akt_err
 tb_highest(void *impl, const char *pid, uint64_t *out)
 {
     (void)impl, (void)pid;
     calls++;
+    if (block_highest) {
+        akti_cancel *tok = akti_cancel_cur;
+        ck_assert_ptr_nonnull(tok);
+        hcut = false;
+        if (!akti_cancel_enter(tok, cut_highest, NULL)) {
+            return AKT_ECANCELED;
+        }
+        pthread_mutex_lock(&hmu);
+        while (!hcut) {
+            pthread_cond_wait(&hcv, &hmu);
+        }
+        pthread_mutex_unlock(&hmu);
+        akti_cancel_leave(tok);
+        return AKT_ECANCELED;
+    }
     now += highest_cost;
     *out = 0;
     return outcome == AKT_WRITE_OK ? AKT_OK : AKT_EIO;
@@ -115,6 +150,7 @@ setup(void)
     hold = false;
     calls = 0;
     highest_cost = 0;
+    block_highest = false;
     ck_assert_int_eq(akt_registry_new(&reg), AKT_OK);
     ck_assert_int_eq(akt_journal_new(&tb_ops, NULL, reg, 0, &j), AKT_OK);
     ck_assert_int_eq(akt_journal_set_breaker(j, 3, 500), AKT_OK);
@@ -127,15 +163,19 @@ teardown(void)
     akt_registry_free(reg);
 }
 
-static akt_write_status last_st;
-static int done_calls;
+/* the callbacks (from the watchdog's thread too) */
+static _Atomic akt_write_status last_st;
+static _Atomic akt_err last_rc;
+static _Atomic int done_calls;
+static t_latch dones = T_LATCH_INIT;
 static void
 done(void *arg, akt_write_status st, akt_err rc)
 {
     (void)arg;
-    (void)rc;
-    last_st = st;
-    done_calls++;
+    atomic_store(&last_st, st);
+    atomic_store(&last_rc, rc);
+    atomic_fetch_add(&done_calls, 1);
+    t_latch_add(&dones, 1);
 }
 
 /* write one event; the call's code (the outcome is in last_st) */
@@ -233,33 +273,66 @@ START_TEST(rejections_and_a_success_in_between_do_not_open_it)
 }
 END_TEST
 
-/* call timeout 100: a write acknowledged OK after 150 counts as a
- * failure (three open the breaker) though its caller hears OK; a highest
- * that takes 150 too; a fast call in between resets the count */
+/* call timeout 100 s (the watchdog, on the real clock, never cuts here;
+ * the test moves the breaker's clock): a write acknowledged OK after
+ * 150 s counts as a failure (three open the breaker) though its caller
+ * hears OK -- it returned before the cut; a highest that takes 150 s too;
+ * a fast call in between resets the count */
 START_TEST(a_call_slower_than_the_call_timeout_counts_as_a_failure)
 {
-    ck_assert_int_eq(akt_journal_set_breaker_call_timeout(j, 100), AKT_OK);
+    const int64_t S = 1000000000;
+    ck_assert_int_eq(akt_journal_set_breaker_call_timeout(j, 100 * S), AKT_OK);
     hold = true;
     for (int i = 0; i < 2; i++) {
         ck_assert_int_eq(write1(&evt_type), AKT_OK);
-        now += 150;
+        now += 150 * S;
         release(AKT_WRITE_OK);
         ck_assert_int_eq(last_st, AKT_WRITE_OK); /* the real outcome */
     }
     ck_assert_int_eq(write1(&evt_type), AKT_OK);
-    now += 50;
+    now += 50 * S;
     release(AKT_WRITE_OK); /* fast: the count starts again */
     for (int i = 0; i < 2; i++) {
         ck_assert_int_eq(write1(&evt_type), AKT_OK);
-        now += 150;
+        now += 150 * S;
         release(AKT_WRITE_OK);
     }
     hold = false;
-    highest_cost = 150;
+    highest_cost = 150 * S;
     uint64_t h;
     ck_assert_int_eq(akt_journal_highest(j, "p", &h), AKT_OK); /* third */
     ck_assert_int_eq(write1(&evt_type), AKT_EBUSY);
     ck_assert_int_eq(calls, 6);
+}
+END_TEST
+
+/* call timeout 50 ms: a held write's caller hears AKT_WRITE_FAILED /
+ * AKT_ETIMEDOUT from the watchdog while the store still holds it (before,
+ * it waited for the store), and the store's late answer is dropped; a
+ * highest waiting until it is interrupted is interrupted and fails with
+ * AKT_ETIMEDOUT; the three cuts open the breaker. */
+START_TEST(a_hung_call_fails_its_caller_at_the_call_timeout)
+{
+    ck_assert_int_eq(
+        akt_journal_set_breaker_call_timeout(j, 50 * 1000000), AKT_OK);
+    hold = true;
+    for (int i = 0; i < 2; i++) {
+        int64_t before = t_latch_get(&dones);
+        ck_assert_int_eq(write1(&evt_type), AKT_OK);
+        ck_assert_msg(t_latch_wait(&dones, before + 1, 10000),
+            "the hung write's caller heard nothing");
+        ck_assert_int_eq(atomic_load(&last_st), AKT_WRITE_FAILED);
+        ck_assert_int_eq(atomic_load(&last_rc), AKT_ETIMEDOUT);
+        release(AKT_WRITE_OK); /* the store answers late: dropped */
+        ck_assert_int_eq(t_latch_get(&dones), before + 1);
+    }
+    hold = false;
+    block_highest = true;
+    uint64_t h;
+    ck_assert_int_eq(akt_journal_highest(j, "p", &h), AKT_ETIMEDOUT);
+    block_highest = false;
+    ck_assert_int_eq(write1(&evt_type), AKT_EBUSY); /* three: open */
+    ck_assert_int_eq(calls, 3);
 }
 END_TEST
 
@@ -358,6 +431,7 @@ main(void)
     tcase_add_test(tc, a_failed_trial_opens_it_again_for_another_timeout);
     tcase_add_test(tc, rejections_and_a_success_in_between_do_not_open_it);
     tcase_add_test(tc, a_call_slower_than_the_call_timeout_counts_as_a_failure);
+    tcase_add_test(tc, a_hung_call_fails_its_caller_at_the_call_timeout);
     tcase_add_test(tc, the_breaker_around_a_snapshot_store);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -965,6 +965,106 @@ START_TEST(a_snapshot_save_waiting_on_the_server_does_not_hold_a_worker)
 }
 END_TEST
 
+/* --- the breaker cuts a call hung on the server --------------------------- */
+
+/* Call timeout 300 ms, max-failures 2: a write waiting on the server (the
+ * counter table locked) fails at the call timeout with AKT_ETIMEDOUT
+ * while the lock is still held, and its statement is cancelled on the
+ * server (no session waits on the lock any more); a second such write
+ * opens the breaker, so a third fails at once with AKT_EBUSY. Before, the
+ * write waited for the lock, however long. */
+START_TEST(the_breaker_cuts_a_write_hung_on_the_server)
+{
+    akt_journal *j = open_j();
+    ck_assert_int_eq(akt_journal_set_breaker(j, 2, AKT_SEC(60)), AKT_OK);
+    ck_assert_int_eq(
+        akt_journal_set_breaker_call_timeout(j, 300 * 1000000), AKT_OK);
+    akt_write_status st;
+    ck_assert_int_eq(write1(j, "k", 1, 1, &st), AKT_OK);
+    PGconn *lk = sql_open();
+    sql(lk, "BEGIN; LOCK TABLE %s.akt_meta IN EXCLUSIVE MODE", schema);
+    t_latch done = T_LATCH_INIT;
+    wres w[2] = { { .done = &done }, { .done = &done } };
+    bool cut = true;
+    for (int i = 0; i < 2 && cut; i++) {
+        write_async(j, "k", 2, 1, NULL, &w[i]);
+        cut = t_latch_wait(&done, i + 1, 10000);
+        if (cut) {
+            ck_assert_int_eq(w[i].st, AKT_WRITE_FAILED);
+            ck_assert_int_eq(w[i].rc, AKT_ETIMEDOUT);
+            await_blocked(0, "the cut write's statement still waits");
+        }
+    }
+    if (cut) {
+        ck_assert_int_eq(write1(j, "k", 2, 2, &st), AKT_EBUSY);
+    }
+    sql(lk, "COMMIT"); /* a write that was not cut ends now */
+    PQfinish(lk);
+    akt_journal_close(j);
+    ck_assert_msg(cut, "the hung write was not cut at the call timeout");
+}
+END_TEST
+
+static _Atomic int persist_failures;
+static _Atomic akt_err persist_failure_rc;
+
+static void
+persist_failed(
+    ledger_AccountState *s, akt_ctx *ctx, akt_err rc, const void *event)
+{
+    (void)s;
+    (void)ctx;
+    (void)event;
+    atomic_store(&persist_failure_rc, rc);
+    atomic_fetch_add(&persist_failures, 1);
+}
+
+static const ledger_AccountHandlers account_failing = {
+    .on_deposit = on_deposit,
+    .on_get = on_get,
+    .apply_deposited = apply_deposited,
+    .apply_withdrawn = apply_withdrawn,
+    .snapshot_offer = snapshot_offer,
+    .snapshot_take = snapshot_take,
+    .recovery_completed = recovered,
+    .persist_failed = persist_failed,
+};
+
+/* A persistent actor on PostgreSQL (circuit-breaker.call-timeout = 300ms
+ * from the configuration) whose persist waits on the server hears
+ * AKT_ETIMEDOUT through persist_failed and stops, while the lock is still
+ * held. */
+START_TEST(a_persist_hung_on_the_server_fails_the_actor_at_the_call_timeout)
+{
+    atomic_store(&persist_failures, 0);
+    akt_system *sys = pg_system_with(
+        "akt.persistence.journal.circuit-breaker.call-timeout = 300ms\n");
+    akt_props p;
+    ck_assert_int_eq(ledger_account_props(&account_failing, &p), AKT_OK);
+    akt_ref r;
+    ck_assert_int_eq(akt_spawn(sys, &p, "t", &r), AKT_OK);
+    ledger_AccountRef a = ledger_account_ref(r);
+    ledger_Balance *b = NULL;
+    ck_assert_int_eq(
+        ledger_account_call_get(a, ledger_get_new(), AKT_SEC(20), &b, NULL),
+        AKT_OK); /* recovered */
+    akt_msg_free(b);
+    PGconn *lk = sql_open();
+    sql(lk, "BEGIN; LOCK TABLE %s.akt_meta IN EXCLUSIVE MODE", schema);
+    akt_future *f;
+    ck_assert_int_eq(akt_watch_future(r, &f), AKT_OK);
+    ck_assert_int_eq(akt_tell(r, ledger_deposit_new(5), AKT_REF_NONE), AKT_OK);
+    akt_err stopped = akt_future_wait(f, AKT_SEC(10), NULL);
+    akt_future_release(f);
+    sql(lk, "COMMIT");
+    PQfinish(lk);
+    ck_assert_int_eq(stopped, AKT_OK);
+    ck_assert_int_eq(atomic_load(&persist_failures), 1);
+    ck_assert_int_eq(atomic_load(&persist_failure_rc), AKT_ETIMEDOUT);
+    akt_system_free(sys);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -994,6 +1094,9 @@ main(void)
     tcase_add_test(
         tc, reader_threads_sets_how_many_recoveries_wait_on_the_server);
     tcase_add_test(tc, a_bad_reader_threads_fails_naming_the_key);
+    tcase_add_test(tc, the_breaker_cuts_a_write_hung_on_the_server);
+    tcase_add_test(
+        tc, a_persist_hung_on_the_server_fails_the_actor_at_the_call_timeout);
     tcase_add_test(
         tc, a_group_of_writes_commits_as_one_and_a_reused_number_fails_alone);
     tcase_add_test(tc, a_stopped_recovery_cancels_its_query_on_the_server);

@@ -331,17 +331,25 @@ AKT_API akt_err akt_journal_stats_get(akt_journal *j, akt_journal_stats *out);
  * Replay is not behind it (as in Akka). */
 AKT_API akt_err akt_journal_set_breaker(
     akt_journal *j, uint32_t max_failures, int64_t reset_ns);
-/* akt_journal_set_breaker_call_timeout -- a call (a write until its
- * callback, highest, delete_to) slower than call_timeout_ns counts as a
- * failure for the breaker, whatever it returned; the caller still hears
- * its real outcome (0: no call timeout, the default;
- * akt_persistence_start sets circuit-breaker.call-timeout). */
+/* akt_journal_set_breaker_call_timeout -- with a breaker set, a call (a
+ * write until its callback, highest, delete_to) still running after
+ * call_timeout_ns is cut (Akka's CircuitBreaker): a watchdog thread calls
+ * the write's callback with AKT_WRITE_FAILED / AKT_ETIMEDOUT at once, a
+ * synchronous call returns AKT_ETIMEDOUT once the plug-in honoured the
+ * interrupt (PostgreSQL cancels the statement; a plug-in that cannot be
+ * interrupted returns when it is done), the late result is dropped, and
+ * the cut counts as a failure. A call that returns after the timeout but
+ * before the cut keeps its result and counts as a failure too. 0: no call
+ * timeout (the default; akt_persistence_start sets
+ * circuit-breaker.call-timeout). */
 AKT_API akt_err akt_journal_set_breaker_call_timeout(
     akt_journal *j, int64_t call_timeout_ns);
 /* akt_snapshot_store_set_breaker -- the same breaker around a snapshot
  * store (save, load, delete): open after max_failures failures in a row
  * (none found, a bad argument or an unknown snapshot type are no
- * failures), calls then fail with AKT_EBUSY for reset_ns, then one trial.
+ * failures), calls then fail with AKT_EBUSY for reset_ns, then one trial;
+ * a call still running after call_timeout_ns is cut (AKT_ETIMEDOUT, as
+ * for the journal).
  * max_failures 0: none (the default of akt_snapshot_store_new;
  * akt_persistence_start sets snapshot-store.circuit-breaker.*). */
 AKT_API akt_err akt_snapshot_store_set_breaker(akt_snapshot_store *s,

@@ -36,15 +36,38 @@ struct akt_live {
     bool fresh; /* not run since it was added */
 };
 
+/* A call under the breaker's call timeout: tracked from its start until
+ * its result, cut by the watchdog at its deadline -- the token fires (a
+ * plug-in waiting on a server interrupts the call: PostgreSQL cancels the
+ * statement) and a write's caller hears AKT_ETIMEDOUT at once; the real
+ * result, when it comes, is dropped. */
+typedef struct bcall {
+    struct bcall *prev, *next; /* in brk's list while tracked */
+    int64_t deadline; /* CLOCK_MONOTONIC ns */
+    akti_cancel tok;
+    bool tracked, cut;
+    /* a write's caller (cb NULL: a synchronous call; its caller sees cut) */
+    akt_journal_write_cb cb;
+    void *arg;
+    bool trial;
+    int64_t t0;
+} bcall;
+
 /* a circuit breaker (Akka's CircuitBreaker), under mu */
 typedef struct brk {
     pthread_mutex_t mu;
     uint32_t max; /* 0: none */
     int64_t reset_ns;
-    int64_t call_ns; /* a call slower than this counts as failed; 0: none */
+    int64_t call_ns; /* a call slower than this fails (cut); 0: none */
     uint32_t failures; /* in a row */
     int64_t open_until; /* > 0: open (or half-open once passed) */
     bool trial; /* half-open: the one trial call is in flight */
+    /* the calls under the call timeout, in start order, and the watchdog
+     * thread that cuts them (started with the first) */
+    bcall *head, *tail;
+    pthread_cond_t wcv; /* CLOCK_MONOTONIC */
+    pthread_t wth;
+    bool wstarted, wclosing;
 } brk;
 
 struct akt_journal {
@@ -165,6 +188,8 @@ akti_cancel_fire(akti_cancel *c)
  */
 
 static void live_hook(void *arg);
+static void brk_init(brk *b);
+static void brk_fini(brk *b);
 
 akt_err
 akt_journal_new(const akt_journal_ops *ops, void *impl, const akt_registry *reg,
@@ -184,7 +209,7 @@ akt_journal_new(const akt_journal_ops *ops, void *impl, const akt_registry *reg,
     j->max_record = max_record_size ? max_record_size : 16u << 20;
     pthread_mutex_init(&j->lmu, NULL);
     pthread_cond_init(&j->lcv, NULL);
-    pthread_mutex_init(&j->br.mu, NULL);
+    brk_init(&j->br);
     if (ops->watch) {
         /* installed now, outside lmu: the hook runs under the plug-in's
          * lock and takes lmu, so lmu is never held around a plug-in call
@@ -209,7 +234,7 @@ akt_journal_close(akt_journal *j)
     }
     pthread_mutex_destroy(&j->lmu);
     pthread_cond_destroy(&j->lcv);
-    pthread_mutex_destroy(&j->br.mu);
+    brk_fini(&j->br);
     free(j);
 }
 
@@ -321,21 +346,181 @@ brk_on(brk *b)
     return on;
 }
 
+static void
+brk_init(brk *b)
+{
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&b->wcv, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
+/* the watchdog: cuts each tracked call at its deadline (a timed wait for
+ * the earliest, woken when the list gains a first call or at close) */
+static void *
+brk_watchdog(void *arg)
+{
+    brk *b = arg;
+    pthread_mutex_lock(&b->mu);
+    while (!b->wclosing) {
+        bcall *c = b->head;
+        for (bcall *x = b->head; x; x = x->next) {
+            c = x->deadline < c->deadline ? x : c;
+        }
+        if (c == NULL) {
+            pthread_cond_wait(&b->wcv, &b->mu);
+            continue;
+        }
+        if (c->deadline > mono_ns()) {
+            struct timespec ts = { (time_t)(c->deadline / 1000000000),
+                c->deadline % 1000000000 };
+            pthread_cond_timedwait(&b->wcv, &b->mu, &ts);
+            continue;
+        }
+        *(c->prev ? &c->prev->next : &b->head) = c->next;
+        *(c->next ? &c->next->prev : &b->tail) = c->prev;
+        c->tracked = false;
+        c->cut = true;
+        /* under mu: the call's owner frees it only after it saw cut */
+        akti_cancel_fire(&c->tok);
+        if (c->cb != NULL) {
+            akt_journal_write_cb cb = c->cb;
+            void *cbarg = c->arg;
+            bool trial = c->trial;
+            pthread_mutex_unlock(&b->mu);
+            brk_outcome(b, true, trial, 0);
+            cb(cbarg, AKT_WRITE_FAILED, AKT_ETIMEDOUT);
+            pthread_mutex_lock(&b->mu);
+        }
+    }
+    pthread_mutex_unlock(&b->mu);
+    return NULL;
+}
+
+static void
+brk_fini(brk *b)
+{
+    pthread_mutex_lock(&b->mu);
+    b->wclosing = true;
+    pthread_cond_signal(&b->wcv);
+    bool started = b->wstarted;
+    pthread_mutex_unlock(&b->mu);
+    if (started) {
+        pthread_join(b->wth, NULL);
+    }
+    pthread_mutex_destroy(&b->mu);
+    pthread_cond_destroy(&b->wcv);
+}
+
+/* start tracking c when the breaker has a call timeout (c->tok
+ * initialised either way); false: not tracked */
+static bool
+brk_track(brk *b, bcall *c)
+{
+    akti_cancel_init(&c->tok);
+    c->tracked = c->cut = false;
+    pthread_mutex_lock(&b->mu);
+    if (b->max == 0 || b->call_ns <= 0 || b->wclosing) {
+        pthread_mutex_unlock(&b->mu);
+        return false;
+    }
+    if (!b->wstarted) {
+        if (pthread_create(&b->wth, NULL, brk_watchdog, b) != 0) {
+            pthread_mutex_unlock(&b->mu);
+            return false; /* no cut: a slow call still counts (outcome) */
+        }
+        b->wstarted = true;
+    }
+    c->deadline = mono_ns() + b->call_ns;
+    c->tracked = true;
+    c->next = NULL;
+    c->prev = b->tail;
+    *(b->tail ? &b->tail->next : &b->head) = c;
+    b->tail = c;
+    if (b->head == c) {
+        pthread_cond_signal(&b->wcv);
+    }
+    pthread_mutex_unlock(&b->mu);
+    return true;
+}
+
+/* stop tracking c; true: the watchdog cut it (a write's caller heard
+ * AKT_ETIMEDOUT already) */
+static bool
+brk_untrack(brk *b, bcall *c)
+{
+    pthread_mutex_lock(&b->mu);
+    bool cut = c->cut;
+    if (c->tracked) {
+        *(c->prev ? &c->prev->next : &b->head) = c->next;
+        *(c->next ? &c->next->prev : &b->tail) = c->prev;
+        c->tracked = false;
+    }
+    pthread_mutex_unlock(&b->mu);
+    akti_cancel_destroy(&c->tok);
+    return cut;
+}
+
+static void
+fire_inner(void *arg)
+{
+    akti_cancel_fire(arg);
+}
+
+/* a synchronous store call under the breaker: tracked, its token current
+ * on this thread (linked to the token that was: a stop that fires that
+ * one fires this one too) */
+typedef struct scall {
+    bcall c;
+    akti_cancel *outer;
+    bool tracked;
+} scall;
+
+/* false: the outer token fired already (do not call the store) */
+static bool
+scall_begin(brk *b, scall *s)
+{
+    s->c = (bcall) { .cb = NULL }; /* synchronous: no callback */
+    s->tracked = brk_track(b, &s->c);
+    s->outer = akti_cancel_cur;
+    if (s->outer != NULL
+        && !akti_cancel_enter(s->outer, fire_inner, &s->c.tok)) {
+        brk_untrack(b, &s->c);
+        return false;
+    }
+    if (s->tracked || s->outer != NULL) {
+        akti_cancel_cur = &s->c.tok;
+    }
+    return true;
+}
+
+/* the call returned rc; AKT_ETIMEDOUT when the watchdog cut it */
+static akt_err
+scall_end(brk *b, scall *s, akt_err rc)
+{
+    akti_cancel_cur = s->outer;
+    if (s->outer != NULL) {
+        akti_cancel_leave(s->outer);
+    }
+    return brk_untrack(b, &s->c) ? AKT_ETIMEDOUT : rc;
+}
+
 /* a write's callback seen by the breaker first */
 typedef struct bwrite {
     akt_journal *j;
-    akt_journal_write_cb cb;
-    void *arg;
-    bool trial;
-    int64_t t0;
+    bcall c;
 } bwrite;
 
 static void
 bwrite_cb(void *arg, akt_write_status st, akt_err rc)
 {
     bwrite *b = arg;
-    brk_outcome(&b->j->br, st == AKT_WRITE_FAILED, b->trial, b->t0);
-    b->cb(b->arg, st, rc);
+    if (!brk_untrack(&b->j->br, &b->c)) {
+        brk_outcome(&b->j->br, st == AKT_WRITE_FAILED, b->c.trial, b->c.t0);
+        b->c.cb(b->c.arg, st, rc);
+    } /* else: cut, its caller heard AKT_ETIMEDOUT; this result is dropped */
     free(b);
 }
 
@@ -426,10 +611,23 @@ akt_journal_write(akt_journal *j, const char *pid, uint64_t first_seq,
             rc = AKT_ENOMEM;
             goto out;
         }
-        *b = (bwrite) { j, cb, arg, trial, t0 };
+        b->j = j;
+        b->c.cb = cb;
+        b->c.arg = arg;
+        b->c.trial = trial;
+        b->c.t0 = t0;
+        /* the plug-in may keep the current token to interrupt the write
+         * when it is cut (PostgreSQL: its statement is cancelled) */
+        akti_cancel *was = akti_cancel_cur;
+        akti_cancel_cur = brk_track(&j->br, &b->c) ? &b->c.tok : NULL;
         rc = j->ops->write(j->impl, &w, bwrite_cb, b);
+        akti_cancel_cur = was;
         if (rc != AKT_OK) {
-            brk_outcome(&j->br, store_failed(rc), trial, 0);
+            if (brk_untrack(&j->br, &b->c)) {
+                rc = AKT_OK; /* cut meanwhile: its callback had the failure */
+            } else {
+                brk_outcome(&j->br, store_failed(rc), trial, 0);
+            }
             free(b);
         }
         goto out;
@@ -589,7 +787,11 @@ akt_journal_highest(akt_journal *j, const char *pid, uint64_t *out)
     if (!brk_allow(&j->br, &trial, &t0)) {
         return AKT_EBUSY;
     }
-    akt_err rc = j->ops->highest(j->impl, pid, out);
+    scall sc;
+    akt_err rc = AKT_ECANCELED;
+    if (scall_begin(&j->br, &sc)) {
+        rc = scall_end(&j->br, &sc, j->ops->highest(j->impl, pid, out));
+    }
     brk_outcome(&j->br, store_failed(rc), trial, t0);
     return rc;
 }
@@ -605,7 +807,11 @@ akt_journal_delete_to(akt_journal *j, const char *pid, uint64_t to)
     if (!brk_allow(&j->br, &trial, &t0)) {
         return AKT_EBUSY;
     }
-    akt_err rc = j->ops->delete_to(j->impl, pid, to);
+    scall sc;
+    akt_err rc = AKT_ECANCELED;
+    if (scall_begin(&j->br, &sc)) {
+        rc = scall_end(&j->br, &sc, j->ops->delete_to(j->impl, pid, to));
+    }
     brk_outcome(&j->br, store_failed(rc), trial, t0);
     return rc;
 }
@@ -681,7 +887,7 @@ akt_snapshot_store_new(const akt_snapshot_ops *ops, void *impl,
     s->ops = ops;
     s->impl = impl;
     s->reg = reg;
-    pthread_mutex_init(&s->br.mu, NULL);
+    brk_init(&s->br);
     *out = s;
     return AKT_OK;
 }
@@ -695,7 +901,7 @@ akt_snapshot_store_close(akt_snapshot_store *s)
     if (s->ops->close) {
         s->ops->close(s->impl);
     }
-    pthread_mutex_destroy(&s->br.mu);
+    brk_fini(&s->br);
     free(s);
 }
 
@@ -726,7 +932,11 @@ akt_snapshot_save(akt_snapshot_store *s, const char *pid, uint64_t seq,
         if (!brk_allow(&s->br, &trial, &t0)) {
             rc = AKT_EBUSY;
         } else {
-            rc = s->ops->save(s->impl, &m, &blob);
+            scall sc;
+            rc = AKT_ECANCELED;
+            if (scall_begin(&s->br, &sc)) {
+                rc = scall_end(&s->br, &sc, s->ops->save(s->impl, &m, &blob));
+            }
             brk_outcome(&s->br, snap_store_failed(rc), trial, t0);
         }
     }
@@ -789,7 +999,12 @@ akt_snapshot_load(akt_snapshot_store *s, akt_system *sys, const char *pid,
             err, "%s: snapshot store unavailable (circuit breaker open)", pid);
         return AKT_EBUSY;
     }
-    akt_err rc = s->ops->load(s->impl, pid, c, load_one, &lc);
+    scall sc;
+    akt_err rc = AKT_ECANCELED;
+    if (scall_begin(&s->br, &sc)) {
+        rc = scall_end(
+            &s->br, &sc, s->ops->load(s->impl, pid, c, load_one, &lc));
+    }
     brk_outcome(&s->br, snap_store_failed(rc), trial, t0);
     if (rc != AKT_OK && *out) {
         akt_msg_free(*out);
@@ -813,7 +1028,11 @@ akt_snapshot_delete(
     if (!brk_allow(&s->br, &trial, &t0)) {
         return AKT_EBUSY;
     }
-    akt_err rc = s->ops->remove(s->impl, pid, seq, ts);
+    scall sc;
+    akt_err rc = AKT_ECANCELED;
+    if (scall_begin(&s->br, &sc)) {
+        rc = scall_end(&s->br, &sc, s->ops->remove(s->impl, pid, seq, ts));
+    }
     brk_outcome(&s->br, snap_store_failed(rc), trial, t0);
     return rc;
 }
@@ -830,7 +1049,11 @@ akt_snapshot_delete_matching(
     if (!brk_allow(&s->br, &trial, &t0)) {
         return AKT_EBUSY;
     }
-    akt_err rc = s->ops->remove_matching(s->impl, pid, c);
+    scall sc;
+    akt_err rc = AKT_ECANCELED;
+    if (scall_begin(&s->br, &sc)) {
+        rc = scall_end(&s->br, &sc, s->ops->remove_matching(s->impl, pid, c));
+    }
     brk_outcome(&s->br, snap_store_failed(rc), trial, t0);
     return rc;
 }

@@ -528,6 +528,8 @@ typedef struct preq {
      * headers), concatenated with its neighbours' at send time */
     akt_journal_write_cb cb;
     void *arg;
+    akti_cancel *tok; /* the breaker's cut (NULL: none) */
+    bool entered, skip; /* tok registered for this send; cut before it */
     size_t n, ntags;
     uint64_t first;
     bbuf types, ts, data, tagn, tags;
@@ -545,6 +547,7 @@ typedef struct pj {
     char q_all[512], q_pids[256];
     uint32_t max_batch;
     PGconn *wconn; /* the writer thread's */
+    PGcancel *wcancel; /* wconn's cancel key (the breaker cuts a batch) */
     pool readers;
     pthread_t writer;
     pthread_mutex_t mu;
@@ -578,7 +581,10 @@ preq_free(preq *r)
 static preq *
 run_next(preq *r)
 {
-    for (r = r->next; r && r->kind == PQ_BARRIER; r = r->next) { }
+    r = r->next;
+    while (r && (r->kind == PQ_BARRIER || r->skip)) {
+        r = r->next;
+    }
     return r && r->kind == PQ_WRITE ? r : NULL;
 }
 
@@ -682,6 +688,8 @@ run_results(preq *first, PGresult *res, akt_err *fail)
     return last->next;
 }
 
+static akt_err pj_send_batch(pj *j, PGconn *c, preq *batch);
+
 /* send the batch pipelined as one transaction; set each request's
  * outcome; returns AKT_OK or the batch's failure */
 static akt_err
@@ -691,12 +699,49 @@ pj_send(pj *j, preq *batch)
         if (j->wconn) {
             PQfinish(j->wconn);
         }
+        if (j->wcancel) {
+            PQfreeCancel(j->wcancel);
+        }
+        j->wcancel = NULL;
         j->wconn = pg_connect(j->conninfo, NULL);
         if (j->wconn == NULL) {
             return AKT_EPEER;
         }
+        j->wcancel = PQgetCancel(j->wconn);
     }
     PGconn *c = j->wconn;
+    /* a write cut by the breaker while queued is not sent; the others'
+     * cuts cancel the transaction on the server while it runs */
+    for (preq *r = batch; r; r = r->next) {
+        if (r->kind == PQ_WRITE && r->tok != NULL) {
+            r->entered = j->wcancel != NULL
+                && akti_cancel_enter(r->tok, pg_cancel_run, j->wcancel);
+            r->skip = !r->entered && akti_cancel_fired(r->tok);
+        }
+    }
+    akt_err fail = pj_send_batch(j, c, batch);
+    bool cut = false;
+    for (preq *r = batch; r; r = r->next) {
+        if (r->entered) {
+            akti_cancel_leave(r->tok);
+            cut = cut || akti_cancel_fired(r->tok);
+            r->entered = false;
+        }
+    }
+    if (fail != AKT_OK) {
+        /* the connection's state is unknown: a fresh one for the next */
+        PQfinish(c);
+        j->wconn = NULL;
+        if (cut) {
+            fail = AKT_ETIMEDOUT; /* the breaker cancelled it */
+        }
+    }
+    return fail;
+}
+
+static akt_err
+pj_send_batch(pj *j, PGconn *c, preq *batch)
+{
     if (PQenterPipelineMode(c) != 1) {
         return AKT_EIO;
     }
@@ -706,7 +751,7 @@ pj_send(pj *j, preq *batch)
     size_t nq = 2;
     bbuf a[12] = { { 0 } };
     for (preq *r = batch; r && sent;) {
-        if (r->kind == PQ_BARRIER) {
+        if (r->kind == PQ_BARRIER || r->skip) {
             r = r->next;
             continue;
         }
@@ -765,7 +810,7 @@ pj_send(pj *j, preq *batch)
         if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
             fail = AKT_EIO;
         } else if (q > 0 && q < nq - 1) {
-            while (r->kind == PQ_BARRIER) {
+            while (r->kind == PQ_BARRIER || r->skip) {
                 r = r->next;
             }
             if (r->kind == PQ_DELETE) {
@@ -790,11 +835,6 @@ pj_send(pj *j, preq *batch)
         }
         PQclear(res);
     }
-    if (fail != AKT_OK) {
-        /* the connection's state is unknown: a fresh one for the next */
-        PQfinish(c);
-        j->wconn = NULL;
-    }
     return fail;
 }
 
@@ -809,7 +849,10 @@ pj_commit(pj *j, preq *batch)
     akt_err fail = pj_send(j, batch);
     uint64_t nw = 0, ne = 0;
     for (preq *r = batch; r; r = r->next) {
-        if (fail != AKT_OK) {
+        if (r->skip) {
+            r->st = AKT_WRITE_FAILED; /* cut: its caller heard already */
+            r->rc = AKT_ETIMEDOUT;
+        } else if (fail != AKT_OK) {
             r->st = AKT_WRITE_FAILED;
             r->rc = fail;
         } else if (r->kind == PQ_WRITE && r->st == AKT_WRITE_OK) {
@@ -947,6 +990,7 @@ pj_write(
     r->npid = npid;
     r->cb = cb;
     r->arg = arg;
+    r->tok = akti_cancel_cur;
     r->n = w->n;
     r->first = w->events[0].seq;
     size_t ntags = 0;
@@ -1376,6 +1420,9 @@ pj_free(pj *j)
     if (j->wconn) {
         PQfinish(j->wconn);
     }
+    if (j->wcancel) {
+        PQfreeCancel(j->wcancel);
+    }
     pool_fini(&j->readers);
     pthread_mutex_destroy(&j->mu);
     pthread_cond_destroy(&j->cv);
@@ -1613,6 +1660,7 @@ akt_journal_open_pg(const akt_pg_options *o, const akt_registry *reg,
         pj_free(j);
         return AKT_EPEER;
     }
+    j->wcancel = PQgetCancel(j->wconn);
     rc = schema_create(j->wconn, schema, err);
     if (rc != AKT_OK) {
         pj_free(j);
