@@ -632,7 +632,10 @@ akt_journal_write(akt_journal *j, const char *pid, uint64_t first_seq,
         }
         goto out;
     }
+    akti_cancel *was = akti_cancel_cur;
+    akti_cancel_cur = NULL; /* no cut: the plug-in keeps no token */
     rc = j->ops->write(j->impl, &w, cb, arg);
+    akti_cancel_cur = was;
 out:
     if (buf) {
         for (size_t i = 0; i < n; i++) {
