@@ -526,10 +526,14 @@ emit_ctor(aktc_sb *params, aktc_sb *body, const ast_decl *d)
     aktc_sb_free(&sets);
 }
 
+/* The default value's initializer, on one line: the members that are not
+ * zero by name ({.name = {"x", 1}, .kind = PKG_KIND_B}); when all are,
+ * one member named all the same (an empty initializer is not C11). */
 static void
 emit_defaults(aktc_sb *b, const ast_decl *d)
 {
     bool any = false;
+    aktc_sb_puts(b, "{");
     for (const ast_field *f = d->fields; f; f = f->next) {
         char *v = NULL;
         if (f->deflt) {
@@ -539,24 +543,24 @@ emit_defaults(aktc_sb *b, const ast_decl *d)
             v = ast_strdup(f->type->decl->values->macro);
         }
         if (v) {
-            aktc_sb_printf(b, "    .%s = %s,\n", f->name, v);
+            aktc_sb_printf(b, "%s.%s = %s", any ? ", " : "", f->name, v);
             free(v);
             any = true;
         }
     }
     if (any) {
+        aktc_sb_puts(b, "}");
         return;
     }
-    /* all zero: name one member so the initializer is not empty */
     const ast_field *f = d->fields;
     if (f == NULL) {
-        aktc_sb_puts(b, "    .empty_ = 0,\n");
+        aktc_sb_puts(b, ".empty_ = 0}");
         return;
     }
     const ast_type *t = f->type;
     const char *zero = "0";
     if (f->optional && !is_msg(t)) {
-        aktc_sb_printf(b, "    .has_%s = false,\n", f->name);
+        aktc_sb_printf(b, ".has_%s = false}", f->name);
         return;
     }
     if (t->kind == TY_LIST || t->kind == TY_STRING || t->kind == TY_BYTES
@@ -569,15 +573,23 @@ emit_defaults(aktc_sb *b, const ast_decl *d)
     } else if (t->kind == TY_BOOL) {
         zero = "false";
     }
-    aktc_sb_printf(b, "    .%s = %s,\n", f->name, zero);
+    aktc_sb_printf(b, ".%s = %s}", f->name, zero);
+}
+
+/* An akt_kind without its AKT_KIND_ prefix, for the row macros. */
+static const char *
+kind_token(const ast_type *t)
+{
+    return akt_kind_name(t) + strlen("AKT_KIND_");
 }
 
 /* The field table: one row per field, in declaration order (the order
- * the encoder writes them), on one line: name, number, kind and flags by
- * position, then by name (a positional row that stops early is a
- * -Wmissing-field-initializers warning) the offsets and what the kind
- * needs; elem_size stays 0 (the runtime derives it). Doc comments stay in
- * the header; with docs (aktc --c_docs) the rows carry them too. */
+ * the encoder writes them), through akt/akt_gen.h's row macros over
+ * AKT_T, each row in braces: AKT_F (plain), AKT_FO (optional with has_),
+ * AKT_FL (list), AKT_FMAP, AKT_FE (enum), AKT_FM / AKT_FMO (message), and
+ * for any other shape AKT_FX(...) and what the kind needs. elem_size stays 0
+ * (the runtime derives it). Doc comments stay in the header; with docs (aktc
+ * --c_docs) the rows carry them too. */
 static void
 emit_fields_table(aktc_sb *b, const ast_decl *d, bool docs, unsigned *nfields)
 {
@@ -585,39 +597,59 @@ emit_fields_table(aktc_sb *b, const ast_decl *d, bool docs, unsigned *nfields)
     if (d->fields == NULL) {
         return;
     }
-    aktc_sb_printf(b, "static const akt_field %s_fields[] = {\n", d->snake);
+    aktc_sb_printf(b, "AKT_FIELDS(%s) {\n", d->snake);
     for (const ast_field *f = d->fields; f; f = f->next) {
         const ast_type *t = f->type;
         (*nfields)++;
-        aktc_sb_printf(b, "    {\"%s\", %" PRIu64 ", %s, ", f->name, f->number,
-            akt_kind_name(t));
-        if (f->optional || f->deprecated) {
-            aktc_sb_printf(b, "%s%s%s", f->optional ? "AKT_FIELD_OPTIONAL" : "",
-                f->optional && f->deprecated ? " | " : "",
-                f->deprecated ? "AKT_FIELD_DEPRECATED" : "");
-        } else {
-            aktc_sb_puts(b, "0");
-        }
-        aktc_sb_printf(b, ", .offset = offsetof(%s, %s)", d->cname, f->name);
-        if (f->optional && !is_msg(t)) {
-            aktc_sb_printf(
-                b, ", .has_offset = offsetof(%s, has_%s)", d->cname, f->name);
-        }
+        bool has = f->optional && !is_msg(t);
         const ast_type *named = t;
         if (t->kind == TY_LIST || t->kind == TY_MAP) {
-            aktc_sb_printf(b, ", .elem_kind = %s", akt_kind_name(t->elem));
-            if (t->kind == TY_MAP) {
-                aktc_sb_printf(b, ", .key_kind = %s", akt_kind_name(t->key));
-            }
             named = t->elem;
         }
-        if (named->kind == TY_NAMED) {
-            if (is_enum(named)) {
-                aktc_sb_printf(
-                    b, ", .enum_type = &%s_enum", named->decl->snake);
+        aktc_sb_puts(b, "    {");
+        if (f->deprecated || (named->kind == TY_NAMED && has)
+            || (named != t && named->kind == TY_NAMED)
+            || ((t->kind == TY_LIST || t->kind == TY_MAP) && f->optional)) {
+            /* the general form: the flags, then what the kind needs */
+            aktc_sb_printf(b, "AKT_FX(%s, %" PRIu64 ", %s, ", f->name,
+                f->number, kind_token(t));
+            if (f->optional || f->deprecated) {
+                aktc_sb_printf(b, "%s%s%s",
+                    f->optional ? "AKT_FIELD_OPTIONAL" : "",
+                    f->optional && f->deprecated ? " | " : "",
+                    f->deprecated ? "AKT_FIELD_DEPRECATED" : "");
             } else {
-                aktc_sb_printf(b, ", .msg_type = &%s_desc", named->decl->snake);
+                aktc_sb_puts(b, "0");
             }
+            aktc_sb_puts(b, ")");
+            if (has) {
+                aktc_sb_printf(b, ", AKT_HAS(%s)", f->name);
+            }
+            if (t->kind == TY_LIST || t->kind == TY_MAP) {
+                aktc_sb_printf(b, ", AKT_EK(%s)", kind_token(t->elem));
+                if (t->kind == TY_MAP) {
+                    aktc_sb_printf(b, ", AKT_KK(%s)", kind_token(t->key));
+                }
+            }
+            if (named->kind == TY_NAMED) {
+                aktc_sb_printf(b, ", %s(%s)",
+                    is_enum(named) ? "AKT_ET" : "AKT_MT", named->decl->snake);
+            }
+        } else if (t->kind == TY_LIST) {
+            aktc_sb_printf(b, "AKT_FL(%s, %" PRIu64 ", %s)", f->name, f->number,
+                kind_token(t->elem));
+        } else if (t->kind == TY_MAP) {
+            aktc_sb_printf(b, "AKT_FMAP(%s, %" PRIu64 ", %s, %s)", f->name,
+                f->number, kind_token(t->key), kind_token(t->elem));
+        } else if (t->kind == TY_NAMED) {
+            aktc_sb_printf(b, "%s(%s, %" PRIu64 ", %s)",
+                is_enum(t)        ? "AKT_FE"
+                    : f->optional ? "AKT_FMO"
+                                  : "AKT_FM",
+                f->name, f->number, t->decl->snake);
+        } else {
+            aktc_sb_printf(b, "%s(%s, %" PRIu64 ", %s)",
+                has ? "AKT_FO" : "AKT_F", f->name, f->number, kind_token(t));
         }
         if (docs && f->doc != NULL) {
             aktc_sb_puts(b, ", .doc = ");
@@ -625,36 +657,32 @@ emit_fields_table(aktc_sb *b, const ast_decl *d, bool docs, unsigned *nfields)
         }
         aktc_sb_puts(b, "},\n");
     }
-    aktc_sb_puts(b, "};\n\n");
+    aktc_sb_puts(b, "};\n");
 }
 
+/* The default value, the field table and the descriptor, over
+ * AKT_DESC / AKT_DESC0 (akt/akt_gen.h); all in the descriptors part. */
 static void
-emit_message_code(aktc_sb *c, aktc_sb *cdesc, const ast_decl *d, bool docs)
+emit_message_code(aktc_sb *cdesc, const ast_decl *d, bool docs)
 {
     aktc_sb defaults = { 0 };
     emit_defaults(&defaults, d);
-    tmpl(c, aktc_tmpl_source, "message", "qname", d->qname, "cname", d->cname,
-        "snake", d->snake, "defaults", aktc_sb_str(&defaults), NULL);
-    /* descriptor */
     aktc_sb fields = { 0 };
     unsigned nfields;
     emit_fields_table(&fields, d, docs, &nfields);
-    char id[32], nf[16];
+    char id[32];
     snprintf(id, sizeof id, "0x%016" PRIx64, d->type_id);
-    snprintf(nf, sizeof nf, "%u", nfields);
-    char *fref
-        = nfields ? ast_printf("%s_fields", d->snake) : ast_strdup("NULL");
     aktc_sb doc = { 0 };
     if (docs && d->doc != NULL) {
-        aktc_sb_puts(&doc, ", .doc = ");
         c_string(&doc, d->doc, strlen(d->doc));
+    } else {
+        aktc_sb_puts(&doc, "NULL");
     }
     tmpl(cdesc, aktc_tmpl_source, "message_desc", "fields",
         aktc_sb_str(&fields), "snake", d->snake, "flags",
-        d->is_state ? "AKT_TYPE_STATE" : "AKT_TYPE_MESSAGE", "qname", d->qname,
-        "id", id, "cname", d->cname, "fields_ref", fref, "nfields", nf, "doc",
-        aktc_sb_str(&doc), NULL);
-    free(fref);
+        d->is_state ? "STATE" : "MESSAGE", "qname", d->qname, "id", id, "cname",
+        d->cname, "desc", nfields ? "AKT_DESC" : "AKT_DESC0", "doc",
+        aktc_sb_str(&doc), "defaults", aktc_sb_str(&defaults), NULL);
     aktc_sb_free(&doc);
     aktc_sb_free(&fields);
     aktc_sb_free(&defaults);
@@ -1284,8 +1312,7 @@ static void
 render(const ast_file *f, aktc_sb *out, bool docs)
 {
     aktc_sb h = { 0 }, c = { 0 }, hmsg = { 0 }, hact = { 0 }, hdesc = { 0 },
-            cmsg = { 0 }, cact = { 0 }, cdesc = { 0 }, includes = { 0 },
-            types = { 0 };
+            cact = { 0 }, cdesc = { 0 }, includes = { 0 }, types = { 0 };
     char *stem = aktc_file_stem(f->base);
     char *guard_l = ast_printf("%s_%s_akt_h", f->prefix, stem);
     char *guard = aktc_upper(guard_l);
@@ -1326,7 +1353,7 @@ render(const ast_file *f, aktc_sb *out, bool docs)
     for (const ast_decl *d = f->decls; d; d = d->next) {
         if (d->kind == DECL_MESSAGE) {
             emit_header_message(&hmsg, &hdesc, d);
-            emit_message_code(&cmsg, &cdesc, d, docs);
+            emit_message_code(&cdesc, d, docs);
             aktc_sb_printf(&types, "    &%s_desc,\n", d->snake);
         }
     }
@@ -1342,7 +1369,7 @@ render(const ast_file *f, aktc_sb *out, bool docs)
             } else {
                 emit_actor(&hact, &cact, d);
             }
-            emit_message_code(&cmsg, &cdesc, d->state, docs);
+            emit_message_code(&cdesc, d->state, docs);
             aktc_sb_printf(&types, "    &%s_desc,\n", d->state->snake);
         }
     }
@@ -1363,8 +1390,6 @@ render(const ast_file *f, aktc_sb *out, bool docs)
     /* source */
     tmpl(&c, aktc_tmpl_source, "file_begin", "base", f->base, "version",
         AKTC_VERSION, "pkg", f->pkg, NULL);
-    tmpl(&c, aktc_tmpl_source, "messages_begin", NULL);
-    aktc_sb_puts(&c, aktc_sb_str(&cmsg));
     tmpl(&c, aktc_tmpl_source, "actors_begin", NULL);
     aktc_sb_puts(&c, aktc_sb_str(&cact));
     tmpl(&c, aktc_tmpl_source, "descriptors_begin", NULL);
@@ -1379,7 +1404,6 @@ render(const ast_file *f, aktc_sb *out, bool docs)
     aktc_sb_free(&hmsg);
     aktc_sb_free(&hact);
     aktc_sb_free(&hdesc);
-    aktc_sb_free(&cmsg);
     aktc_sb_free(&cact);
     aktc_sb_free(&cdesc);
     aktc_sb_free(&includes);

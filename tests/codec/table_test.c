@@ -1585,6 +1585,113 @@ START_TEST(the_element_size_is_derived_from_the_element_kind)
 }
 END_TEST
 
+/* The row and descriptor macros of akt/akt_gen.h (ABI 6, what aktc
+ * writes) give exactly the akt_field / akt_type values spelled out by
+ * hand: every row shape, the general AKT_FX form with its tails, and
+ * AKT_DESC's size, alignment, field count, flags and default value. */
+typedef struct macro_row_s {
+    int32_t plain;
+    bool has_opt;
+    int64_t opt;
+    struct {
+        double *items;
+        size_t len;
+    } list;
+    struct {
+        akt_str *keys;
+        int32_t *values;
+        size_t len;
+    } map;
+    int32_t color;
+    corpus_common_Point *point;
+    corpus_common_Point *maybe;
+    bool has_old;
+    uint16_t old;
+    struct {
+        int32_t *items;
+        size_t len;
+    } colors;
+} macro_row_s;
+
+static const akt_enum_type row_color_enum = { "t.Color", NULL, 0 };
+
+#define AKT_T macro_row_s
+AKT_FIELDS(macro_row) {
+    { AKT_F(plain, 1, INT32) },
+    { AKT_FO(opt, 2, INT64) },
+    { AKT_FL(list, 3, FLOAT64) },
+    { AKT_FMAP(map, 4, STRING, INT32) },
+    { AKT_FE(color, 5, row_color) },
+    { AKT_FM(point, 6, corpus_common_point) },
+    { AKT_FMO(maybe, 7, corpus_common_point), .doc = "or not" },
+    { AKT_FX(old, 8, UINT16, AKT_FIELD_OPTIONAL | AKT_FIELD_DEPRECATED),
+        AKT_HAS(old), .doc = "gone" },
+    { AKT_FX(colors, 9, LIST, 0), AKT_EK(ENUM), AKT_ET(row_color) },
+};
+AKT_DESC(macro_row, "t.Row", 0x1234, MESSAGE, "a row", { .plain = 7 });
+#undef AKT_T
+
+START_TEST(the_row_macros_give_the_rows_spelled_out)
+{
+    typedef macro_row_s R;
+    const akt_field want[] = {
+        { "plain", 1, AKT_KIND_INT32, 0, .offset = offsetof(R, plain) },
+        { "opt", 2, AKT_KIND_INT64, AKT_FIELD_OPTIONAL,
+            .offset = offsetof(R, opt), .has_offset = offsetof(R, has_opt) },
+        { "list", 3, AKT_KIND_LIST, 0, .offset = offsetof(R, list),
+            .elem_kind = AKT_KIND_FLOAT64 },
+        { "map", 4, AKT_KIND_MAP, 0, .offset = offsetof(R, map),
+            .elem_kind = AKT_KIND_INT32, .key_kind = AKT_KIND_STRING },
+        { "color", 5, AKT_KIND_ENUM, 0, .offset = offsetof(R, color),
+            .enum_type = &row_color_enum },
+        { "point", 6, AKT_KIND_MESSAGE, 0, .offset = offsetof(R, point),
+            .msg_type = &corpus_common_point_desc },
+        { "maybe", 7, AKT_KIND_MESSAGE, AKT_FIELD_OPTIONAL,
+            .offset = offsetof(R, maybe), .msg_type = &corpus_common_point_desc,
+            .doc = "or not" },
+        { "old", 8, AKT_KIND_UINT16, AKT_FIELD_OPTIONAL | AKT_FIELD_DEPRECATED,
+            .offset = offsetof(R, old), .has_offset = offsetof(R, has_old),
+            .doc = "gone" },
+        { "colors", 9, AKT_KIND_LIST, 0, .offset = offsetof(R, colors),
+            .elem_kind = AKT_KIND_ENUM, .enum_type = &row_color_enum },
+    };
+    const akt_type *t = &macro_row_desc;
+    ck_assert_uint_eq(t->nfields, sizeof want / sizeof want[0]);
+    ck_assert_ptr_eq(t->fields, macro_row_fields);
+    for (size_t i = 0; i < t->nfields; i++) {
+        const akt_field *g = &t->fields[i], *w = &want[i];
+        ck_assert_str_eq(g->name, w->name);
+        ck_assert_uint_eq(g->number, w->number);
+        ck_assert_uint_eq(g->kind, w->kind);
+        ck_assert_uint_eq(g->flags, w->flags);
+        ck_assert_uint_eq(g->offset, w->offset);
+        ck_assert_uint_eq(g->has_offset, w->has_offset);
+        ck_assert_uint_eq(g->elem_kind, w->elem_kind);
+        ck_assert_uint_eq(g->key_kind, w->key_kind);
+        ck_assert_uint_eq(g->elem_size, w->elem_size);
+        ck_assert_ptr_eq(g->msg_type, w->msg_type);
+        ck_assert_ptr_eq(g->enum_type, w->enum_type);
+        if (w->doc == NULL) {
+            ck_assert_ptr_null(g->doc);
+        } else {
+            ck_assert_str_eq(g->doc, w->doc);
+        }
+    }
+    ck_assert_uint_eq(t->abi, AKT_GEN_ABI);
+    ck_assert_uint_eq(t->flags, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE);
+    ck_assert_str_eq(t->name, "t.Row");
+    ck_assert_uint_eq(t->id, 0x1234);
+    ck_assert_uint_eq(t->size, sizeof(R));
+    ck_assert_uint_eq(t->align, _Alignof(R));
+    ck_assert_ptr_eq(t->defaults, &macro_row_default);
+    ck_assert_int_eq(macro_row_default.plain, 7);
+    ck_assert_str_eq(t->doc, "a row");
+    ck_assert(t->encode == NULL && t->decode == NULL);
+    /* and the generated descriptors, written with them, work: */
+    ck_assert_uint_eq(corpus_all_nested_desc.abi, AKT_GEN_ABI);
+}
+END_TEST
+
 static Suite *
 table_suite(void)
 {
@@ -1610,6 +1717,7 @@ table_suite(void)
     tcase_add_test(t, fields_read_and_write_through_reflection);
     tcase_add_test(t, put_cstr_copies_a_string_measured_once);
     tcase_add_test(t, the_element_size_is_derived_from_the_element_kind);
+    tcase_add_test(t, the_row_macros_give_the_rows_spelled_out);
     suite_add_tcase(s, t);
     return s;
 }

@@ -25,6 +25,72 @@
 extern "C" {
 #endif
 
+/* --- what generated code expands (ABI 6) ---------------------------------
+ * aktc writes its field tables and descriptors through these macros, so
+ * each row names only what varies (the member, its number, its kind) and
+ * the offsetof, sizeof and flag spelling is written once, here. The
+ * expansion is exactly the akt_field / akt_type initializers of
+ * akt/msg.h; the runtime reads them as before. Generated .c files
+ *     #define AKT_T pkg_Hello           (the struct the rows describe)
+ *     AKT_FIELDS(pkg_hello) {
+ *         {AKT_F(name, 1, STRING)},
+ *         {AKT_FO(count, 2, INT32), .doc = "how many"},
+ *         {AKT_FX(old, 3, INT64, AKT_FIELD_DEPRECATED)},
+ *     };
+ *     AKT_DESC(pkg_hello, "pkg.Hello", 0x..., MESSAGE, NULL, {.count = 1});
+ *     #undef AKT_T
+ * A member's IDL name is its C name (#m). K, EK, KK: an akt_kind without
+ * its AKT_KIND_ prefix (INT32, STRING, ...); t, e: the snake name whose
+ * t_desc / e_enum the row points to. */
+
+/* One row, inside its braces, by shape: a plain field; an optional one
+ * with a `bool has_m`; a list of EK; a map of KK to EK; an enum of e_enum;
+ * a message of t_desc (AKT_FMO: optional, NULL when absent). After it, in
+ * the braces, a doc string may follow ({AKT_F(id, 1, INT32), .doc = ""}).
+ * Any other row (deprecated fields, lists and maps of enums and
+ * messages): {AKT_FX(m, n, K, flags), then what the kind needs}. */
+/* clang-format off */
+#define AKT_FX(m, n, K, fl) #m, n, AKT_KIND_##K, fl, .offset = offsetof(AKT_T, m)
+#define AKT_F(m, n, K) #m, n, AKT_KIND_##K, 0, .offset = offsetof(AKT_T, m)
+#define AKT_FO(m, n, K) #m, n, AKT_KIND_##K, AKT_FIELD_OPTIONAL, \
+    .offset = offsetof(AKT_T, m), .has_offset = offsetof(AKT_T, has_##m)
+#define AKT_FL(m, n, EK) #m, n, AKT_KIND_LIST, 0, \
+    .offset = offsetof(AKT_T, m), .elem_kind = AKT_KIND_##EK
+#define AKT_FMAP(m, n, KK, EK) #m, n, AKT_KIND_MAP, 0, \
+    .offset = offsetof(AKT_T, m), .elem_kind = AKT_KIND_##EK, \
+    .key_kind = AKT_KIND_##KK
+#define AKT_FE(m, n, e) #m, n, AKT_KIND_ENUM, 0, \
+    .offset = offsetof(AKT_T, m), .enum_type = &e##_enum
+#define AKT_FM(m, n, t) #m, n, AKT_KIND_MESSAGE, 0, \
+    .offset = offsetof(AKT_T, m), .msg_type = &t##_desc
+#define AKT_FMO(m, n, t) #m, n, AKT_KIND_MESSAGE, AKT_FIELD_OPTIONAL, \
+    .offset = offsetof(AKT_T, m), .msg_type = &t##_desc
+#define AKT_HAS(m) .has_offset = offsetof(AKT_T, has_##m)
+#define AKT_EK(K) .elem_kind = AKT_KIND_##K
+#define AKT_KK(K) .key_kind = AKT_KIND_##K
+#define AKT_MT(t) .msg_type = &t##_desc
+#define AKT_ET(e) .enum_type = &e##_enum
+/* clang-format on */
+
+/* AKT_FIELDS(t) { rows }; -- the field table t_fields. */
+#define AKT_FIELDS(t) static const akt_field t##_fields[] =
+/* AKT_DESC(t, qname, id, FL, doc, default); -- t_default (an AKT_T
+ * initialized with the last argument) and the descriptor t_desc over
+ * t_fields: flags AKT_TYPE_##FL | AKT_TYPE_TABLE, the type id (a 64-bit
+ * hex literal), doc (d) NULL or a string. AKT_DESC0: the same for a type
+ * without fields. */
+#define AKT_DESC(t, qname, id, FL, d, ...)                                     \
+    const AKT_T t##_default = __VA_ARGS__;                                     \
+    const akt_type t##_desc = { AKT_GEN_ABI, AKT_TYPE_##FL | AKT_TYPE_TABLE,   \
+        qname, UINT64_C(id), sizeof(AKT_T), _Alignof(AKT_T), t##_fields,       \
+        sizeof t##_fields / sizeof t##_fields[0], .defaults = &t##_default,    \
+        .doc = d }
+#define AKT_DESC0(t, qname, id, FL, d, ...)                                    \
+    const AKT_T t##_default = __VA_ARGS__;                                     \
+    const akt_type t##_desc = { AKT_GEN_ABI, AKT_TYPE_##FL | AKT_TYPE_TABLE,   \
+        qname, UINT64_C(id), sizeof(AKT_T), _Alignof(AKT_T), NULL, 0,          \
+        .defaults = &t##_default, .doc = d }
+
 /* --- writing ------------------------------------------------------------- */
 
 AKT_API akt_err akt_mp_put_nil(akt_buf *b);

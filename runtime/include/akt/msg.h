@@ -44,8 +44,10 @@ extern "C" {
  * no doc strings in generated descriptors.
  * 5: constructors measure each string once (akt_cstr_size, then
  * akt_msg_put_cstr); field rows leave elem_size 0 (akt_field_elem_size
- * derives it); persistent actors' typed spawn sets akt_props.init_fini. */
-#define AKT_GEN_ABI 5
+ * derives it); persistent actors' typed spawn sets akt_props.init_fini.
+ * 6: field tables and descriptors are written with akt/akt_gen.h's macros
+ * (AKT_F..., AKT_FIELDS, AKT_DESC; same akt_field / akt_type values). */
+#define AKT_GEN_ABI 6
 
 typedef struct akt_type akt_type;
 typedef struct akt_enum_type akt_enum_type;

@@ -4,51 +4,16 @@
  * Default values, field tables, descriptors and actor glue for package
  * corpus.all. libakt encodes (msgpack maps keyed by field number), decodes,
  * copies and compares every type here from its descriptor's field table
- * (akt/reflect.h). A field row is {name, number, kind, flags} and then,
- * by name, the member's offset, the offset of its has_ flag (optional
- * fields that are not messages) and what a list, map, enum or message
- * needs (the runtime derives the element size); a descriptor is {abi, flags, name, id,
- * size, align, fields, nfields} and its default value (akt/msg.h). Doc
- * comments are in the header.
+ * (akt/reflect.h). Each type's rows and descriptor are written with the
+ * macros of akt/akt_gen.h over AKT_T, its struct: a row names the member
+ * (its IDL name), the field number and the kind, and what a list, map,
+ * enum or message needs; AKT_DESC gives the default value and the
+ * descriptor. Doc comments are in the header.
  */
 #include "alltypes.akt.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* ==== messages ========================================================== */
-
-const corpus_all_Scalars corpus_all_scalars_default = {
-    .flag = false,
-};
-
-const corpus_all_Defaults corpus_all_defaults_default = {
-    .answer = 42,
-    .small = INT64_MIN,
-    .big = UINT64_C(18446744073709551615),
-    .ratio = 0.5f,
-    .pi = 3.1415899999999999,
-    .greeting = {"hello, \"world\"\n", 15},
-    .on = true,
-    .color = CORPUS_COMMON_COLOR_BLUE,
-    .level = CORPUS_ALL_LEVEL_LOW,
-};
-
-const corpus_all_Nested corpus_all_nested_default = {
-    .origin = NULL,
-};
-
-const corpus_all_Empty corpus_all_empty_default = {
-    .empty_ = 0,
-};
-
-const corpus_all_StoreState corpus_all_store_state_default = {
-    .values = {NULL, NULL, 0},
-};
-
-const corpus_all_IdleState corpus_all_idle_state_default = {
-    .empty_ = 0,
-};
 
 /* ==== actors ============================================================ */
 
@@ -337,97 +302,81 @@ corpus_all_level_name(corpus_all_Level v)
     }
 }
 
-static const akt_field corpus_all_scalars_fields[] = {
-    {"flag", 1, AKT_KIND_BOOL, 0, .offset = offsetof(corpus_all_Scalars, flag)},
-    {"i8", 2, AKT_KIND_INT8, 0, .offset = offsetof(corpus_all_Scalars, i8)},
-    {"i16", 3, AKT_KIND_INT16, 0, .offset = offsetof(corpus_all_Scalars, i16)},
-    {"i32", 4, AKT_KIND_INT32, 0, .offset = offsetof(corpus_all_Scalars, i32)},
-    {"i64", 5, AKT_KIND_INT64, 0, .offset = offsetof(corpus_all_Scalars, i64)},
-    {"u8", 6, AKT_KIND_UINT8, 0, .offset = offsetof(corpus_all_Scalars, u8)},
-    {"u16", 7, AKT_KIND_UINT16, 0, .offset = offsetof(corpus_all_Scalars, u16)},
-    {"u32", 8, AKT_KIND_UINT32, 0, .offset = offsetof(corpus_all_Scalars, u32)},
-    {"u64", 9, AKT_KIND_UINT64, 0, .offset = offsetof(corpus_all_Scalars, u64)},
-    {"f32", 10, AKT_KIND_FLOAT32, 0, .offset = offsetof(corpus_all_Scalars, f32)},
-    {"f64", 11, AKT_KIND_FLOAT64, 0, .offset = offsetof(corpus_all_Scalars, f64)},
-    {"text", 12, AKT_KIND_STRING, 0, .offset = offsetof(corpus_all_Scalars, text)},
-    {"blob", 13, AKT_KIND_BYTES, 0, .offset = offsetof(corpus_all_Scalars, blob)},
+#define AKT_T corpus_all_Scalars
+AKT_FIELDS(corpus_all_scalars) {
+    {AKT_F(flag, 1, BOOL)},
+    {AKT_F(i8, 2, INT8)},
+    {AKT_F(i16, 3, INT16)},
+    {AKT_F(i32, 4, INT32)},
+    {AKT_F(i64, 5, INT64)},
+    {AKT_F(u8, 6, UINT8)},
+    {AKT_F(u16, 7, UINT16)},
+    {AKT_F(u32, 8, UINT32)},
+    {AKT_F(u64, 9, UINT64)},
+    {AKT_F(f32, 10, FLOAT32)},
+    {AKT_F(f64, 11, FLOAT64)},
+    {AKT_F(text, 12, STRING)},
+    {AKT_F(blob, 13, BYTES)},
 };
+AKT_DESC(corpus_all_scalars, "corpus.all.Scalars", 0x335a2279f48b8297, MESSAGE, NULL, {.flag = false});
+#undef AKT_T
 
-const akt_type corpus_all_scalars_desc = {
-    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "corpus.all.Scalars",
-    UINT64_C(0x335a2279f48b8297), sizeof(corpus_all_Scalars), _Alignof(corpus_all_Scalars),
-    corpus_all_scalars_fields, 13, .defaults = &corpus_all_scalars_default,
+#define AKT_T corpus_all_Defaults
+AKT_FIELDS(corpus_all_defaults) {
+    {AKT_F(answer, 1, INT32)},
+    {AKT_F(small, 2, INT64)},
+    {AKT_F(big, 3, UINT64)},
+    {AKT_F(ratio, 4, FLOAT32)},
+    {AKT_F(pi, 5, FLOAT64)},
+    {AKT_F(greeting, 6, STRING)},
+    {AKT_F(on, 7, BOOL)},
+    {AKT_FE(color, 8, corpus_common_color)},
+    {AKT_FE(level, 9, corpus_all_level)},
+    {AKT_FO(maybe, 10, INT32)},
+    {AKT_FO(nick, 11, STRING)},
+    {AKT_FX(opt_level, 12, ENUM, AKT_FIELD_OPTIONAL), AKT_HAS(opt_level), AKT_ET(corpus_all_level)},
+    {AKT_FX(old_count, 20, INT32, AKT_FIELD_DEPRECATED)},
 };
+AKT_DESC(corpus_all_defaults, "corpus.all.Defaults", 0xcd6375c724d83bc8, MESSAGE, NULL, {.answer = 42, .small = INT64_MIN, .big = UINT64_C(18446744073709551615), .ratio = 0.5f, .pi = 3.1415899999999999, .greeting = {"hello, \"world\"\n", 15}, .on = true, .color = CORPUS_COMMON_COLOR_BLUE, .level = CORPUS_ALL_LEVEL_LOW});
+#undef AKT_T
 
-static const akt_field corpus_all_defaults_fields[] = {
-    {"answer", 1, AKT_KIND_INT32, 0, .offset = offsetof(corpus_all_Defaults, answer)},
-    {"small", 2, AKT_KIND_INT64, 0, .offset = offsetof(corpus_all_Defaults, small)},
-    {"big", 3, AKT_KIND_UINT64, 0, .offset = offsetof(corpus_all_Defaults, big)},
-    {"ratio", 4, AKT_KIND_FLOAT32, 0, .offset = offsetof(corpus_all_Defaults, ratio)},
-    {"pi", 5, AKT_KIND_FLOAT64, 0, .offset = offsetof(corpus_all_Defaults, pi)},
-    {"greeting", 6, AKT_KIND_STRING, 0, .offset = offsetof(corpus_all_Defaults, greeting)},
-    {"on", 7, AKT_KIND_BOOL, 0, .offset = offsetof(corpus_all_Defaults, on)},
-    {"color", 8, AKT_KIND_ENUM, 0, .offset = offsetof(corpus_all_Defaults, color), .enum_type = &corpus_common_color_enum},
-    {"level", 9, AKT_KIND_ENUM, 0, .offset = offsetof(corpus_all_Defaults, level), .enum_type = &corpus_all_level_enum},
-    {"maybe", 10, AKT_KIND_INT32, AKT_FIELD_OPTIONAL, .offset = offsetof(corpus_all_Defaults, maybe), .has_offset = offsetof(corpus_all_Defaults, has_maybe)},
-    {"nick", 11, AKT_KIND_STRING, AKT_FIELD_OPTIONAL, .offset = offsetof(corpus_all_Defaults, nick), .has_offset = offsetof(corpus_all_Defaults, has_nick)},
-    {"opt_level", 12, AKT_KIND_ENUM, AKT_FIELD_OPTIONAL, .offset = offsetof(corpus_all_Defaults, opt_level), .has_offset = offsetof(corpus_all_Defaults, has_opt_level), .enum_type = &corpus_all_level_enum},
-    {"old_count", 20, AKT_KIND_INT32, AKT_FIELD_DEPRECATED, .offset = offsetof(corpus_all_Defaults, old_count)},
+#define AKT_T corpus_all_Nested
+AKT_FIELDS(corpus_all_nested) {
+    {AKT_FM(origin, 1, corpus_common_point)},
+    {AKT_FMO(target, 2, corpus_common_point)},
+    {AKT_FL(numbers, 3, INT32)},
+    {AKT_FL(names, 4, STRING)},
+    {AKT_FX(path, 5, LIST, 0), AKT_EK(MESSAGE), AKT_MT(corpus_common_point)},
+    {AKT_FX(colors, 6, LIST, 0), AKT_EK(ENUM), AKT_ET(corpus_common_color)},
+    {AKT_FL(chunks, 7, BYTES)},
+    {AKT_FMAP(counts, 8, STRING, INT64)},
+    {AKT_FX(points, 9, MAP, 0), AKT_EK(MESSAGE), AKT_KK(INT32), AKT_MT(corpus_common_point)},
+    {AKT_FMAP(labels, 10, UINT64, STRING)},
+    {AKT_F(owner, 11, REF)},
+    {AKT_FO(backup, 12, REF)},
+    {AKT_FL(peers, 13, REF)},
+    {AKT_FX(children, 14, LIST, 0), AKT_EK(MESSAGE), AKT_MT(corpus_all_nested)},
+    {AKT_FMO(parent, 15, corpus_all_nested)},
+    {AKT_FMAP(switches, 16, BOOL, FLOAT32)},
 };
+AKT_DESC(corpus_all_nested, "corpus.all.Nested", 0x4697f182036739d9, MESSAGE, NULL, {.origin = NULL});
+#undef AKT_T
 
-const akt_type corpus_all_defaults_desc = {
-    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "corpus.all.Defaults",
-    UINT64_C(0xcd6375c724d83bc8), sizeof(corpus_all_Defaults), _Alignof(corpus_all_Defaults),
-    corpus_all_defaults_fields, 13, .defaults = &corpus_all_defaults_default,
-};
+#define AKT_T corpus_all_Empty
+AKT_DESC0(corpus_all_empty, "corpus.all.Empty", 0x95efe0c50b80826b, MESSAGE, NULL, {.empty_ = 0});
+#undef AKT_T
 
-static const akt_field corpus_all_nested_fields[] = {
-    {"origin", 1, AKT_KIND_MESSAGE, 0, .offset = offsetof(corpus_all_Nested, origin), .msg_type = &corpus_common_point_desc},
-    {"target", 2, AKT_KIND_MESSAGE, AKT_FIELD_OPTIONAL, .offset = offsetof(corpus_all_Nested, target), .msg_type = &corpus_common_point_desc},
-    {"numbers", 3, AKT_KIND_LIST, 0, .offset = offsetof(corpus_all_Nested, numbers), .elem_kind = AKT_KIND_INT32},
-    {"names", 4, AKT_KIND_LIST, 0, .offset = offsetof(corpus_all_Nested, names), .elem_kind = AKT_KIND_STRING},
-    {"path", 5, AKT_KIND_LIST, 0, .offset = offsetof(corpus_all_Nested, path), .elem_kind = AKT_KIND_MESSAGE, .msg_type = &corpus_common_point_desc},
-    {"colors", 6, AKT_KIND_LIST, 0, .offset = offsetof(corpus_all_Nested, colors), .elem_kind = AKT_KIND_ENUM, .enum_type = &corpus_common_color_enum},
-    {"chunks", 7, AKT_KIND_LIST, 0, .offset = offsetof(corpus_all_Nested, chunks), .elem_kind = AKT_KIND_BYTES},
-    {"counts", 8, AKT_KIND_MAP, 0, .offset = offsetof(corpus_all_Nested, counts), .elem_kind = AKT_KIND_INT64, .key_kind = AKT_KIND_STRING},
-    {"points", 9, AKT_KIND_MAP, 0, .offset = offsetof(corpus_all_Nested, points), .elem_kind = AKT_KIND_MESSAGE, .key_kind = AKT_KIND_INT32, .msg_type = &corpus_common_point_desc},
-    {"labels", 10, AKT_KIND_MAP, 0, .offset = offsetof(corpus_all_Nested, labels), .elem_kind = AKT_KIND_STRING, .key_kind = AKT_KIND_UINT64},
-    {"owner", 11, AKT_KIND_REF, 0, .offset = offsetof(corpus_all_Nested, owner)},
-    {"backup", 12, AKT_KIND_REF, AKT_FIELD_OPTIONAL, .offset = offsetof(corpus_all_Nested, backup), .has_offset = offsetof(corpus_all_Nested, has_backup)},
-    {"peers", 13, AKT_KIND_LIST, 0, .offset = offsetof(corpus_all_Nested, peers), .elem_kind = AKT_KIND_REF},
-    {"children", 14, AKT_KIND_LIST, 0, .offset = offsetof(corpus_all_Nested, children), .elem_kind = AKT_KIND_MESSAGE, .msg_type = &corpus_all_nested_desc},
-    {"parent", 15, AKT_KIND_MESSAGE, AKT_FIELD_OPTIONAL, .offset = offsetof(corpus_all_Nested, parent), .msg_type = &corpus_all_nested_desc},
-    {"switches", 16, AKT_KIND_MAP, 0, .offset = offsetof(corpus_all_Nested, switches), .elem_kind = AKT_KIND_FLOAT32, .key_kind = AKT_KIND_BOOL},
+#define AKT_T corpus_all_StoreState
+AKT_FIELDS(corpus_all_store_state) {
+    {AKT_FMAP(values, 1, STRING, BYTES)},
+    {AKT_F(writes, 2, UINT64)},
 };
+AKT_DESC(corpus_all_store_state, "corpus.all.StoreState", 0x0fb5f8ff2fff82f8, STATE, NULL, {.values = {NULL, NULL, 0}});
+#undef AKT_T
 
-const akt_type corpus_all_nested_desc = {
-    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "corpus.all.Nested",
-    UINT64_C(0x4697f182036739d9), sizeof(corpus_all_Nested), _Alignof(corpus_all_Nested),
-    corpus_all_nested_fields, 16, .defaults = &corpus_all_nested_default,
-};
-
-const akt_type corpus_all_empty_desc = {
-    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "corpus.all.Empty",
-    UINT64_C(0x95efe0c50b80826b), sizeof(corpus_all_Empty), _Alignof(corpus_all_Empty),
-    NULL, 0, .defaults = &corpus_all_empty_default,
-};
-
-static const akt_field corpus_all_store_state_fields[] = {
-    {"values", 1, AKT_KIND_MAP, 0, .offset = offsetof(corpus_all_StoreState, values), .elem_kind = AKT_KIND_BYTES, .key_kind = AKT_KIND_STRING},
-    {"writes", 2, AKT_KIND_UINT64, 0, .offset = offsetof(corpus_all_StoreState, writes)},
-};
-
-const akt_type corpus_all_store_state_desc = {
-    AKT_GEN_ABI, AKT_TYPE_STATE | AKT_TYPE_TABLE, "corpus.all.StoreState",
-    UINT64_C(0x0fb5f8ff2fff82f8), sizeof(corpus_all_StoreState), _Alignof(corpus_all_StoreState),
-    corpus_all_store_state_fields, 2, .defaults = &corpus_all_store_state_default,
-};
-
-const akt_type corpus_all_idle_state_desc = {
-    AKT_GEN_ABI, AKT_TYPE_STATE | AKT_TYPE_TABLE, "corpus.all.IdleState",
-    UINT64_C(0x609c906ec9c77fe5), sizeof(corpus_all_IdleState), _Alignof(corpus_all_IdleState),
-    NULL, 0, .defaults = &corpus_all_idle_state_default,
-};
+#define AKT_T corpus_all_IdleState
+AKT_DESC0(corpus_all_idle_state, "corpus.all.IdleState", 0x609c906ec9c77fe5, STATE, NULL, {.empty_ = 0});
+#undef AKT_T
 
 const akt_type *const corpus_all_alltypes_types[] = {
     &corpus_all_scalars_desc,

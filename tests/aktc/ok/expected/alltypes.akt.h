@@ -33,8 +33,8 @@
 #include "common.akt.h"
 
 
-#if AKT_GEN_ABI != 5
-#error "alltypes.akt.h was generated for akt ABI 5: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 6
+#error "alltypes.akt.h was generated for akt ABI 6: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus

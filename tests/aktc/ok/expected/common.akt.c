@@ -4,23 +4,16 @@
  * Default values, field tables, descriptors and actor glue for package
  * corpus.common. libakt encodes (msgpack maps keyed by field number), decodes,
  * copies and compares every type here from its descriptor's field table
- * (akt/reflect.h). A field row is {name, number, kind, flags} and then,
- * by name, the member's offset, the offset of its has_ flag (optional
- * fields that are not messages) and what a list, map, enum or message
- * needs (the runtime derives the element size); a descriptor is {abi, flags, name, id,
- * size, align, fields, nfields} and its default value (akt/msg.h). Doc
- * comments are in the header.
+ * (akt/reflect.h). Each type's rows and descriptor are written with the
+ * macros of akt/akt_gen.h over AKT_T, its struct: a row names the member
+ * (its IDL name), the field number and the kind, and what a list, map,
+ * enum or message needs; AKT_DESC gives the default value and the
+ * descriptor. Doc comments are in the header.
  */
 #include "common.akt.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* ==== messages ========================================================== */
-
-const corpus_common_Point corpus_common_point_default = {
-    .x = 0,
-};
 
 /* ==== actors ============================================================ */
 
@@ -56,16 +49,13 @@ corpus_common_color_name(corpus_common_Color v)
     }
 }
 
-static const akt_field corpus_common_point_fields[] = {
-    {"x", 1, AKT_KIND_FLOAT64, 0, .offset = offsetof(corpus_common_Point, x)},
-    {"y", 2, AKT_KIND_FLOAT64, 0, .offset = offsetof(corpus_common_Point, y)},
+#define AKT_T corpus_common_Point
+AKT_FIELDS(corpus_common_point) {
+    {AKT_F(x, 1, FLOAT64)},
+    {AKT_F(y, 2, FLOAT64)},
 };
-
-const akt_type corpus_common_point_desc = {
-    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "corpus.common.Point",
-    UINT64_C(0x65cf891db7c1a3a8), sizeof(corpus_common_Point), _Alignof(corpus_common_Point),
-    corpus_common_point_fields, 2, .defaults = &corpus_common_point_default,
-};
+AKT_DESC(corpus_common_point, "corpus.common.Point", 0x65cf891db7c1a3a8, MESSAGE, NULL, {.x = 0});
+#undef AKT_T
 
 const akt_type *const corpus_common_common_types[] = {
     &corpus_common_point_desc,

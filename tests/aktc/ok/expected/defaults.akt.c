@@ -4,32 +4,16 @@
  * Default values, field tables, descriptors and actor glue for package
  * corpus.defaults. libakt encodes (msgpack maps keyed by field number), decodes,
  * copies and compares every type here from its descriptor's field table
- * (akt/reflect.h). A field row is {name, number, kind, flags} and then,
- * by name, the member's offset, the offset of its has_ flag (optional
- * fields that are not messages) and what a list, map, enum or message
- * needs (the runtime derives the element size); a descriptor is {abi, flags, name, id,
- * size, align, fields, nfields} and its default value (akt/msg.h). Doc
- * comments are in the header.
+ * (akt/reflect.h). Each type's rows and descriptor are written with the
+ * macros of akt/akt_gen.h over AKT_T, its struct: a row names the member
+ * (its IDL name), the field number and the kind, and what a list, map,
+ * enum or message needs; AKT_DESC gives the default value and the
+ * descriptor. Doc comments are in the header.
  */
 #include "defaults.akt.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* ==== messages ========================================================== */
-
-const corpus_defaults_Edges corpus_defaults_edges_default = {
-    .nul = {"a\000b\000c", 5},
-    .utf8 = {"\303\251\342\202\254\360\237\230\200", 9},
-    .phase = CORPUS_DEFAULTS_PHASE_KEY,
-    .later = CORPUS_DEFAULTS_PHASE_TIMEOUT,
-    .f32_max = 3.40282347e+38f,
-    .f32_min = -1.40129846e-45f,
-    .f32_int = 16777216.0f,
-    .f64_max = 1.7976931348623157e+308,
-    .f64_min = 4.9406564584124654e-324,
-    .zero = 0.0,
-};
 
 /* ==== actors ============================================================ */
 
@@ -65,24 +49,21 @@ corpus_defaults_phase_name(corpus_defaults_Phase v)
     }
 }
 
-static const akt_field corpus_defaults_edges_fields[] = {
-    {"nul", 1, AKT_KIND_STRING, 0, .offset = offsetof(corpus_defaults_Edges, nul)},
-    {"utf8", 2, AKT_KIND_STRING, 0, .offset = offsetof(corpus_defaults_Edges, utf8)},
-    {"phase", 3, AKT_KIND_ENUM, 0, .offset = offsetof(corpus_defaults_Edges, phase), .enum_type = &corpus_defaults_phase_enum},
-    {"later", 4, AKT_KIND_ENUM, 0, .offset = offsetof(corpus_defaults_Edges, later), .enum_type = &corpus_defaults_phase_enum},
-    {"f32_max", 5, AKT_KIND_FLOAT32, 0, .offset = offsetof(corpus_defaults_Edges, f32_max)},
-    {"f32_min", 6, AKT_KIND_FLOAT32, 0, .offset = offsetof(corpus_defaults_Edges, f32_min)},
-    {"f32_int", 7, AKT_KIND_FLOAT32, 0, .offset = offsetof(corpus_defaults_Edges, f32_int)},
-    {"f64_max", 8, AKT_KIND_FLOAT64, 0, .offset = offsetof(corpus_defaults_Edges, f64_max)},
-    {"f64_min", 9, AKT_KIND_FLOAT64, 0, .offset = offsetof(corpus_defaults_Edges, f64_min)},
-    {"zero", 10, AKT_KIND_FLOAT64, 0, .offset = offsetof(corpus_defaults_Edges, zero)},
+#define AKT_T corpus_defaults_Edges
+AKT_FIELDS(corpus_defaults_edges) {
+    {AKT_F(nul, 1, STRING)},
+    {AKT_F(utf8, 2, STRING)},
+    {AKT_FE(phase, 3, corpus_defaults_phase)},
+    {AKT_FE(later, 4, corpus_defaults_phase)},
+    {AKT_F(f32_max, 5, FLOAT32)},
+    {AKT_F(f32_min, 6, FLOAT32)},
+    {AKT_F(f32_int, 7, FLOAT32)},
+    {AKT_F(f64_max, 8, FLOAT64)},
+    {AKT_F(f64_min, 9, FLOAT64)},
+    {AKT_F(zero, 10, FLOAT64)},
 };
-
-const akt_type corpus_defaults_edges_desc = {
-    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "corpus.defaults.Edges",
-    UINT64_C(0x0177177b1d64a727), sizeof(corpus_defaults_Edges), _Alignof(corpus_defaults_Edges),
-    corpus_defaults_edges_fields, 10, .defaults = &corpus_defaults_edges_default,
-};
+AKT_DESC(corpus_defaults_edges, "corpus.defaults.Edges", 0x0177177b1d64a727, MESSAGE, NULL, {.nul = {"a\000b\000c", 5}, .utf8 = {"\303\251\342\202\254\360\237\230\200", 9}, .phase = CORPUS_DEFAULTS_PHASE_KEY, .later = CORPUS_DEFAULTS_PHASE_TIMEOUT, .f32_max = 3.40282347e+38f, .f32_min = -1.40129846e-45f, .f32_int = 16777216.0f, .f64_max = 1.7976931348623157e+308, .f64_min = 4.9406564584124654e-324, .zero = 0.0});
+#undef AKT_T
 
 const akt_type *const corpus_defaults_defaults_types[] = {
     &corpus_defaults_edges_desc,

@@ -4,39 +4,16 @@
  * Default values, field tables, descriptors and actor glue for package
  * fsmdemo. libakt encodes (msgpack maps keyed by field number), decodes,
  * copies and compares every type here from its descriptor's field table
- * (akt/reflect.h). A field row is {name, number, kind, flags} and then,
- * by name, the member's offset, the offset of its has_ flag (optional
- * fields that are not messages) and what a list, map, enum or message
- * needs (the runtime derives the element size); a descriptor is {abi, flags, name, id,
- * size, align, fields, nfields} and its default value (akt/msg.h). Doc
- * comments are in the header.
+ * (akt/reflect.h). Each type's rows and descriptor are written with the
+ * macros of akt/akt_gen.h over AKT_T, its struct: a row names the member
+ * (its IDL name), the field number and the kind, and what a list, map,
+ * enum or message needs; AKT_DESC gives the default value and the
+ * descriptor. Doc comments are in the header.
  */
 #include "door.akt.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* ==== messages ========================================================== */
-
-const fsmdemo_Open fsmdemo_open_default = {
-    .empty_ = 0,
-};
-
-const fsmdemo_Close fsmdemo_close_default = {
-    .empty_ = 0,
-};
-
-const fsmdemo_Lock fsmdemo_lock_default = {
-    .code = {NULL, 0},
-};
-
-const fsmdemo_Unlock fsmdemo_unlock_default = {
-    .code = {NULL, 0},
-};
-
-const fsmdemo_DoorState fsmdemo_door_state_default = {
-    .code = {NULL, 0},
-};
 
 /* ==== actors ============================================================ */
 
@@ -389,48 +366,35 @@ fsmdemo_door_props(const fsmdemo_DoorHandlers *h, akt_props *out)
 
 /* ==== descriptors ======================================================= */
 
-const akt_type fsmdemo_open_desc = {
-    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "fsmdemo.Open",
-    UINT64_C(0x74ec2b99b073e10c), sizeof(fsmdemo_Open), _Alignof(fsmdemo_Open),
-    NULL, 0, .defaults = &fsmdemo_open_default,
-};
+#define AKT_T fsmdemo_Open
+AKT_DESC0(fsmdemo_open, "fsmdemo.Open", 0x74ec2b99b073e10c, MESSAGE, NULL, {.empty_ = 0});
+#undef AKT_T
 
-const akt_type fsmdemo_close_desc = {
-    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "fsmdemo.Close",
-    UINT64_C(0x6b6b6d5bb7e52bb0), sizeof(fsmdemo_Close), _Alignof(fsmdemo_Close),
-    NULL, 0, .defaults = &fsmdemo_close_default,
-};
+#define AKT_T fsmdemo_Close
+AKT_DESC0(fsmdemo_close, "fsmdemo.Close", 0x6b6b6d5bb7e52bb0, MESSAGE, NULL, {.empty_ = 0});
+#undef AKT_T
 
-static const akt_field fsmdemo_lock_fields[] = {
-    {"code", 1, AKT_KIND_STRING, 0, .offset = offsetof(fsmdemo_Lock, code)},
+#define AKT_T fsmdemo_Lock
+AKT_FIELDS(fsmdemo_lock) {
+    {AKT_F(code, 1, STRING)},
 };
+AKT_DESC(fsmdemo_lock, "fsmdemo.Lock", 0xa0a13d81452b12e3, MESSAGE, NULL, {.code = {NULL, 0}});
+#undef AKT_T
 
-const akt_type fsmdemo_lock_desc = {
-    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "fsmdemo.Lock",
-    UINT64_C(0xa0a13d81452b12e3), sizeof(fsmdemo_Lock), _Alignof(fsmdemo_Lock),
-    fsmdemo_lock_fields, 1, .defaults = &fsmdemo_lock_default,
+#define AKT_T fsmdemo_Unlock
+AKT_FIELDS(fsmdemo_unlock) {
+    {AKT_F(code, 1, STRING)},
 };
+AKT_DESC(fsmdemo_unlock, "fsmdemo.Unlock", 0xa20412528db997c8, MESSAGE, NULL, {.code = {NULL, 0}});
+#undef AKT_T
 
-static const akt_field fsmdemo_unlock_fields[] = {
-    {"code", 1, AKT_KIND_STRING, 0, .offset = offsetof(fsmdemo_Unlock, code)},
+#define AKT_T fsmdemo_DoorState
+AKT_FIELDS(fsmdemo_door_state) {
+    {AKT_F(code, 1, STRING)},
+    {AKT_F(openings, 2, UINT32)},
 };
-
-const akt_type fsmdemo_unlock_desc = {
-    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "fsmdemo.Unlock",
-    UINT64_C(0xa20412528db997c8), sizeof(fsmdemo_Unlock), _Alignof(fsmdemo_Unlock),
-    fsmdemo_unlock_fields, 1, .defaults = &fsmdemo_unlock_default,
-};
-
-static const akt_field fsmdemo_door_state_fields[] = {
-    {"code", 1, AKT_KIND_STRING, 0, .offset = offsetof(fsmdemo_DoorState, code)},
-    {"openings", 2, AKT_KIND_UINT32, 0, .offset = offsetof(fsmdemo_DoorState, openings)},
-};
-
-const akt_type fsmdemo_door_state_desc = {
-    AKT_GEN_ABI, AKT_TYPE_STATE | AKT_TYPE_TABLE, "fsmdemo.DoorState",
-    UINT64_C(0x4832f585aa8a30c9), sizeof(fsmdemo_DoorState), _Alignof(fsmdemo_DoorState),
-    fsmdemo_door_state_fields, 2, .defaults = &fsmdemo_door_state_default,
-};
+AKT_DESC(fsmdemo_door_state, "fsmdemo.DoorState", 0x4832f585aa8a30c9, STATE, NULL, {.code = {NULL, 0}});
+#undef AKT_T
 
 const akt_type *const fsmdemo_door_types[] = {
     &fsmdemo_open_desc,

@@ -4,31 +4,16 @@
  * Default values, field tables, descriptors and actor glue for package
  * demo. libakt encodes (msgpack maps keyed by field number), decodes,
  * copies and compares every type here from its descriptor's field table
- * (akt/reflect.h). A field row is {name, number, kind, flags} and then,
- * by name, the member's offset, the offset of its has_ flag (optional
- * fields that are not messages) and what a list, map, enum or message
- * needs (the runtime derives the element size); a descriptor is {abi, flags, name, id,
- * size, align, fields, nfields} and its default value (akt/msg.h). Doc
- * comments are in the header.
+ * (akt/reflect.h). Each type's rows and descriptor are written with the
+ * macros of akt/akt_gen.h over AKT_T, its struct: a row names the member
+ * (its IDL name), the field number and the kind, and what a list, map,
+ * enum or message needs; AKT_DESC gives the default value and the
+ * descriptor. Doc comments are in the header.
  */
 #include "greeter.akt.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* ==== messages ========================================================== */
-
-const demo_Hello demo_hello_default = {
-    .name = {NULL, 0},
-};
-
-const demo_Greeting demo_greeting_default = {
-    .text = {NULL, 0},
-};
-
-const demo_GreeterState demo_greeter_state_default = {
-    .greeted = 0,
-};
 
 /* ==== actors ============================================================ */
 
@@ -147,35 +132,26 @@ demo_greeter_props(const demo_GreeterHandlers *h, akt_props *out)
 
 /* ==== descriptors ======================================================= */
 
-static const akt_field demo_hello_fields[] = {
-    {"name", 1, AKT_KIND_STRING, 0, .offset = offsetof(demo_Hello, name)},
+#define AKT_T demo_Hello
+AKT_FIELDS(demo_hello) {
+    {AKT_F(name, 1, STRING)},
 };
+AKT_DESC(demo_hello, "demo.Hello", 0xe965e8b49ebb0c50, MESSAGE, NULL, {.name = {NULL, 0}});
+#undef AKT_T
 
-const akt_type demo_hello_desc = {
-    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "demo.Hello",
-    UINT64_C(0xe965e8b49ebb0c50), sizeof(demo_Hello), _Alignof(demo_Hello),
-    demo_hello_fields, 1, .defaults = &demo_hello_default,
+#define AKT_T demo_Greeting
+AKT_FIELDS(demo_greeting) {
+    {AKT_F(text, 1, STRING)},
 };
+AKT_DESC(demo_greeting, "demo.Greeting", 0x9446ac8c2ac0c047, MESSAGE, NULL, {.text = {NULL, 0}});
+#undef AKT_T
 
-static const akt_field demo_greeting_fields[] = {
-    {"text", 1, AKT_KIND_STRING, 0, .offset = offsetof(demo_Greeting, text)},
+#define AKT_T demo_GreeterState
+AKT_FIELDS(demo_greeter_state) {
+    {AKT_F(greeted, 1, UINT64)},
 };
-
-const akt_type demo_greeting_desc = {
-    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "demo.Greeting",
-    UINT64_C(0x9446ac8c2ac0c047), sizeof(demo_Greeting), _Alignof(demo_Greeting),
-    demo_greeting_fields, 1, .defaults = &demo_greeting_default,
-};
-
-static const akt_field demo_greeter_state_fields[] = {
-    {"greeted", 1, AKT_KIND_UINT64, 0, .offset = offsetof(demo_GreeterState, greeted)},
-};
-
-const akt_type demo_greeter_state_desc = {
-    AKT_GEN_ABI, AKT_TYPE_STATE | AKT_TYPE_TABLE, "demo.GreeterState",
-    UINT64_C(0xd61816dd05a37057), sizeof(demo_GreeterState), _Alignof(demo_GreeterState),
-    demo_greeter_state_fields, 1, .defaults = &demo_greeter_state_default,
-};
+AKT_DESC(demo_greeter_state, "demo.GreeterState", 0xd61816dd05a37057, STATE, NULL, {.greeted = 0});
+#undef AKT_T
 
 const akt_type *const demo_greeter_types[] = {
     &demo_hello_desc,

@@ -4,59 +4,16 @@
  * Default values, field tables, descriptors and actor glue for package
  * ledger. libakt encodes (msgpack maps keyed by field number), decodes,
  * copies and compares every type here from its descriptor's field table
- * (akt/reflect.h). A field row is {name, number, kind, flags} and then,
- * by name, the member's offset, the offset of its has_ flag (optional
- * fields that are not messages) and what a list, map, enum or message
- * needs (the runtime derives the element size); a descriptor is {abi, flags, name, id,
- * size, align, fields, nfields} and its default value (akt/msg.h). Doc
- * comments are in the header.
+ * (akt/reflect.h). Each type's rows and descriptor are written with the
+ * macros of akt/akt_gen.h over AKT_T, its struct: a row names the member
+ * (its IDL name), the field number and the kind, and what a list, map,
+ * enum or message needs; AKT_DESC gives the default value and the
+ * descriptor. Doc comments are in the header.
  */
 #include "ledger.akt.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* ==== messages ========================================================== */
-
-const ledger_Deposit ledger_deposit_default = {
-    .amount = 0,
-};
-
-const ledger_Withdraw ledger_withdraw_default = {
-    .amount = 0,
-};
-
-const ledger_Bulk ledger_bulk_default = {
-    .amount = 0,
-};
-
-const ledger_Get ledger_get_default = {
-    .empty_ = 0,
-};
-
-const ledger_Balance ledger_balance_default = {
-    .balance = 0,
-};
-
-const ledger_Deposited ledger_deposited_default = {
-    .amount = 0,
-};
-
-const ledger_Withdrawn ledger_withdrawn_default = {
-    .amount = 0,
-};
-
-const ledger_Snap ledger_snap_default = {
-    .balance = 0,
-};
-
-const ledger_AccountState ledger_account_state_default = {
-    .balance = 0,
-};
-
-const ledger_TallyState ledger_tally_state_default = {
-    .empty_ = 0,
-};
 
 /* ==== actors ============================================================ */
 
@@ -816,104 +773,76 @@ ledger_tally_persist_all_async(akt_ctx *ctx, void *const *events, size_t n,
 }
 /* ==== descriptors ======================================================= */
 
-static const akt_field ledger_deposit_fields[] = {
-    {"amount", 1, AKT_KIND_INT64, 0, .offset = offsetof(ledger_Deposit, amount)},
+#define AKT_T ledger_Deposit
+AKT_FIELDS(ledger_deposit) {
+    {AKT_F(amount, 1, INT64)},
 };
+AKT_DESC(ledger_deposit, "ledger.Deposit", 0x0f774ebb3b9ea2e8, MESSAGE, NULL, {.amount = 0});
+#undef AKT_T
 
-const akt_type ledger_deposit_desc = {
-    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "ledger.Deposit",
-    UINT64_C(0x0f774ebb3b9ea2e8), sizeof(ledger_Deposit), _Alignof(ledger_Deposit),
-    ledger_deposit_fields, 1, .defaults = &ledger_deposit_default,
+#define AKT_T ledger_Withdraw
+AKT_FIELDS(ledger_withdraw) {
+    {AKT_F(amount, 1, INT64)},
 };
+AKT_DESC(ledger_withdraw, "ledger.Withdraw", 0x3423d39c9eeb2c8c, MESSAGE, NULL, {.amount = 0});
+#undef AKT_T
 
-static const akt_field ledger_withdraw_fields[] = {
-    {"amount", 1, AKT_KIND_INT64, 0, .offset = offsetof(ledger_Withdraw, amount)},
+#define AKT_T ledger_Bulk
+AKT_FIELDS(ledger_bulk) {
+    {AKT_F(amount, 1, INT64)},
+    {AKT_F(times, 2, INT32)},
+    {AKT_F(no_stash, 3, BOOL)},
 };
+AKT_DESC(ledger_bulk, "ledger.Bulk", 0xe3d9fd71c178949a, MESSAGE, NULL, {.amount = 0});
+#undef AKT_T
 
-const akt_type ledger_withdraw_desc = {
-    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "ledger.Withdraw",
-    UINT64_C(0x3423d39c9eeb2c8c), sizeof(ledger_Withdraw), _Alignof(ledger_Withdraw),
-    ledger_withdraw_fields, 1, .defaults = &ledger_withdraw_default,
-};
+#define AKT_T ledger_Get
+AKT_DESC0(ledger_get, "ledger.Get", 0xfc335e0d274d8bc2, MESSAGE, NULL, {.empty_ = 0});
+#undef AKT_T
 
-static const akt_field ledger_bulk_fields[] = {
-    {"amount", 1, AKT_KIND_INT64, 0, .offset = offsetof(ledger_Bulk, amount)},
-    {"times", 2, AKT_KIND_INT32, 0, .offset = offsetof(ledger_Bulk, times)},
-    {"no_stash", 3, AKT_KIND_BOOL, 0, .offset = offsetof(ledger_Bulk, no_stash)},
+#define AKT_T ledger_Balance
+AKT_FIELDS(ledger_balance) {
+    {AKT_F(balance, 1, INT64)},
+    {AKT_F(seq, 2, UINT64)},
+    {AKT_F(replayed, 3, INT64)},
 };
+AKT_DESC(ledger_balance, "ledger.Balance", 0xaf4f428ea14ff4ca, MESSAGE, NULL, {.balance = 0});
+#undef AKT_T
 
-const akt_type ledger_bulk_desc = {
-    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "ledger.Bulk",
-    UINT64_C(0xe3d9fd71c178949a), sizeof(ledger_Bulk), _Alignof(ledger_Bulk),
-    ledger_bulk_fields, 3, .defaults = &ledger_bulk_default,
+#define AKT_T ledger_Deposited
+AKT_FIELDS(ledger_deposited) {
+    {AKT_F(amount, 1, INT64)},
 };
+AKT_DESC(ledger_deposited, "ledger.Deposited", 0xfecda3177ba5abe9, MESSAGE, NULL, {.amount = 0});
+#undef AKT_T
 
-const akt_type ledger_get_desc = {
-    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "ledger.Get",
-    UINT64_C(0xfc335e0d274d8bc2), sizeof(ledger_Get), _Alignof(ledger_Get),
-    NULL, 0, .defaults = &ledger_get_default,
+#define AKT_T ledger_Withdrawn
+AKT_FIELDS(ledger_withdrawn) {
+    {AKT_F(amount, 1, INT64)},
+    {AKT_F(note, 2, STRING)},
 };
+AKT_DESC(ledger_withdrawn, "ledger.Withdrawn", 0x840d7522099d4406, MESSAGE, NULL, {.amount = 0});
+#undef AKT_T
 
-static const akt_field ledger_balance_fields[] = {
-    {"balance", 1, AKT_KIND_INT64, 0, .offset = offsetof(ledger_Balance, balance)},
-    {"seq", 2, AKT_KIND_UINT64, 0, .offset = offsetof(ledger_Balance, seq)},
-    {"replayed", 3, AKT_KIND_INT64, 0, .offset = offsetof(ledger_Balance, replayed)},
+#define AKT_T ledger_Snap
+AKT_FIELDS(ledger_snap) {
+    {AKT_F(balance, 1, INT64)},
 };
+AKT_DESC(ledger_snap, "ledger.Snap", 0xc6948a0032c459f2, MESSAGE, NULL, {.balance = 0});
+#undef AKT_T
 
-const akt_type ledger_balance_desc = {
-    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "ledger.Balance",
-    UINT64_C(0xaf4f428ea14ff4ca), sizeof(ledger_Balance), _Alignof(ledger_Balance),
-    ledger_balance_fields, 3, .defaults = &ledger_balance_default,
+#define AKT_T ledger_AccountState
+AKT_FIELDS(ledger_account_state) {
+    {AKT_F(balance, 1, INT64)},
+    {AKT_F(replayed, 2, INT64)},
+    {AKT_F(recovered, 3, BOOL)},
 };
+AKT_DESC(ledger_account_state, "ledger.AccountState", 0xd88ffbbefc0d247a, STATE, NULL, {.balance = 0});
+#undef AKT_T
 
-static const akt_field ledger_deposited_fields[] = {
-    {"amount", 1, AKT_KIND_INT64, 0, .offset = offsetof(ledger_Deposited, amount)},
-};
-
-const akt_type ledger_deposited_desc = {
-    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "ledger.Deposited",
-    UINT64_C(0xfecda3177ba5abe9), sizeof(ledger_Deposited), _Alignof(ledger_Deposited),
-    ledger_deposited_fields, 1, .defaults = &ledger_deposited_default,
-};
-
-static const akt_field ledger_withdrawn_fields[] = {
-    {"amount", 1, AKT_KIND_INT64, 0, .offset = offsetof(ledger_Withdrawn, amount)},
-    {"note", 2, AKT_KIND_STRING, 0, .offset = offsetof(ledger_Withdrawn, note)},
-};
-
-const akt_type ledger_withdrawn_desc = {
-    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "ledger.Withdrawn",
-    UINT64_C(0x840d7522099d4406), sizeof(ledger_Withdrawn), _Alignof(ledger_Withdrawn),
-    ledger_withdrawn_fields, 2, .defaults = &ledger_withdrawn_default,
-};
-
-static const akt_field ledger_snap_fields[] = {
-    {"balance", 1, AKT_KIND_INT64, 0, .offset = offsetof(ledger_Snap, balance)},
-};
-
-const akt_type ledger_snap_desc = {
-    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "ledger.Snap",
-    UINT64_C(0xc6948a0032c459f2), sizeof(ledger_Snap), _Alignof(ledger_Snap),
-    ledger_snap_fields, 1, .defaults = &ledger_snap_default,
-};
-
-static const akt_field ledger_account_state_fields[] = {
-    {"balance", 1, AKT_KIND_INT64, 0, .offset = offsetof(ledger_AccountState, balance)},
-    {"replayed", 2, AKT_KIND_INT64, 0, .offset = offsetof(ledger_AccountState, replayed)},
-    {"recovered", 3, AKT_KIND_BOOL, 0, .offset = offsetof(ledger_AccountState, recovered)},
-};
-
-const akt_type ledger_account_state_desc = {
-    AKT_GEN_ABI, AKT_TYPE_STATE | AKT_TYPE_TABLE, "ledger.AccountState",
-    UINT64_C(0xd88ffbbefc0d247a), sizeof(ledger_AccountState), _Alignof(ledger_AccountState),
-    ledger_account_state_fields, 3, .defaults = &ledger_account_state_default,
-};
-
-const akt_type ledger_tally_state_desc = {
-    AKT_GEN_ABI, AKT_TYPE_STATE | AKT_TYPE_TABLE, "ledger.TallyState",
-    UINT64_C(0x92bad6f43c054df9), sizeof(ledger_TallyState), _Alignof(ledger_TallyState),
-    NULL, 0, .defaults = &ledger_tally_state_default,
-};
+#define AKT_T ledger_TallyState
+AKT_DESC0(ledger_tally_state, "ledger.TallyState", 0x92bad6f43c054df9, STATE, NULL, {.empty_ = 0});
+#undef AKT_T
 
 const akt_type *const ledger_ledger_types[] = {
     &ledger_deposit_desc,

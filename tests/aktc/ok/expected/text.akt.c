@@ -4,30 +4,16 @@
  * Default values, field tables, descriptors and actor glue for package
  * corpus.text. libakt encodes (msgpack maps keyed by field number), decodes,
  * copies and compares every type here from its descriptor's field table
- * (akt/reflect.h). A field row is {name, number, kind, flags} and then,
- * by name, the member's offset, the offset of its has_ flag (optional
- * fields that are not messages) and what a list, map, enum or message
- * needs (the runtime derives the element size); a descriptor is {abi, flags, name, id,
- * size, align, fields, nfields} and its default value (akt/msg.h). Doc
- * comments are in the header.
+ * (akt/reflect.h). Each type's rows and descriptor are written with the
+ * macros of akt/akt_gen.h over AKT_T, its struct: a row names the member
+ * (its IDL name), the field number and the kind, and what a list, map,
+ * enum or message needs; AKT_DESC gives the default value and the
+ * descriptor. Doc comments are in the header.
  */
 #include "text.akt.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* ==== messages ========================================================== */
-
-const corpus_text_Tricky corpus_text_tricky_default = {
-    .trigraphs = {"?\?=?\?(?\?/?\?)?\?'?\?<?\?!?\?>?\?-", 27},
-    .questions = {"? ?\? ?\?\? ?\?\?=", 13},
-    .comment_marks = {"*/ /* // \\", 10},
-    .mark = CORPUS_TEXT_MARK_PLAIN,
-};
-
-const corpus_text_EchoState corpus_text_echo_state_default = {
-    .empty_ = 0,
-};
 
 /* ==== actors ============================================================ */
 
@@ -167,24 +153,19 @@ corpus_text_mark_name(corpus_text_Mark v)
     }
 }
 
-static const akt_field corpus_text_tricky_fields[] = {
-    {"trigraphs", 1, AKT_KIND_STRING, 0, .offset = offsetof(corpus_text_Tricky, trigraphs)},
-    {"questions", 2, AKT_KIND_STRING, 0, .offset = offsetof(corpus_text_Tricky, questions)},
-    {"comment_marks", 3, AKT_KIND_STRING, 0, .offset = offsetof(corpus_text_Tricky, comment_marks)},
-    {"mark", 4, AKT_KIND_ENUM, 0, .offset = offsetof(corpus_text_Tricky, mark), .enum_type = &corpus_text_mark_enum},
+#define AKT_T corpus_text_Tricky
+AKT_FIELDS(corpus_text_tricky) {
+    {AKT_F(trigraphs, 1, STRING)},
+    {AKT_F(questions, 2, STRING)},
+    {AKT_F(comment_marks, 3, STRING)},
+    {AKT_FE(mark, 4, corpus_text_mark)},
 };
+AKT_DESC(corpus_text_tricky, "corpus.text.Tricky", 0xc9341834789364da, MESSAGE, NULL, {.trigraphs = {"?\?=?\?(?\?/?\?)?\?'?\?<?\?!?\?>?\?-", 27}, .questions = {"? ?\? ?\?\? ?\?\?=", 13}, .comment_marks = {"*/ /* // \\", 10}, .mark = CORPUS_TEXT_MARK_PLAIN});
+#undef AKT_T
 
-const akt_type corpus_text_tricky_desc = {
-    AKT_GEN_ABI, AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, "corpus.text.Tricky",
-    UINT64_C(0xc9341834789364da), sizeof(corpus_text_Tricky), _Alignof(corpus_text_Tricky),
-    corpus_text_tricky_fields, 4, .defaults = &corpus_text_tricky_default,
-};
-
-const akt_type corpus_text_echo_state_desc = {
-    AKT_GEN_ABI, AKT_TYPE_STATE | AKT_TYPE_TABLE, "corpus.text.EchoState",
-    UINT64_C(0x26934b83d97dd1ba), sizeof(corpus_text_EchoState), _Alignof(corpus_text_EchoState),
-    NULL, 0, .defaults = &corpus_text_echo_state_default,
-};
+#define AKT_T corpus_text_EchoState
+AKT_DESC0(corpus_text_echo_state, "corpus.text.EchoState", 0x26934b83d97dd1ba, STATE, NULL, {.empty_ = 0});
+#undef AKT_T
 
 const akt_type *const corpus_text_text_types[] = {
     &corpus_text_tricky_desc,

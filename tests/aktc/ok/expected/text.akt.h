@@ -31,8 +31,8 @@
 #include <akt/akt.h>
 #include <akt/akt_gen.h>
 
-#if AKT_GEN_ABI != 5
-#error "text.akt.h was generated for akt ABI 5: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 6
+#error "text.akt.h was generated for akt ABI 6: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
