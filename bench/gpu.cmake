@@ -8,7 +8,7 @@ if(TARGET akt_gpu_core)
   add_executable(akt-gpu-bench ${CMAKE_CURRENT_LIST_DIR}/gpu_bench.c)
   target_compile_definitions(akt-gpu-bench PRIVATE _GNU_SOURCE
     AKT_BENCH_GPU_LIB="$<TARGET_FILE:akt-gpu>")
-  target_link_libraries(akt-gpu-bench PRIVATE akt_static akt_gpu_core m)
+  target_link_libraries(akt-gpu-bench PRIVATE akt_static akt_gpu_core m ${CMAKE_DL_LIBS})
   akt_generate(TARGET akt-gpu-bench GPU FILES ${CMAKE_CURRENT_LIST_DIR}/gpu_bench.akt
     OUT_DIR ${CMAKE_CURRENT_BINARY_DIR}/gen-gpu)
   add_dependencies(akt-gpu-bench akt-gpu)

@@ -19,6 +19,7 @@
  * Without a usable device the cuda lines are left out and a
  * {"bench":"gpu_device","available":false,"why":...} line says why.
  */
+#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -317,6 +318,43 @@ round_trip(const char *executor, int persistent)
     akt_system_free(sys);
 }
 
+/* AKT_GPU_BENCH_SOFT_CUDA=<tests/gpu's software driver>: a dry run of the
+ * device paths (gpu/scripts/gpu-check.sh --dry-run, with AKT_NVRTC_LIB
+ * the software NVRTC): its "kernels" are the CPU batch loops, registered
+ * here, so the cuda lines it prints are not a GPU's times */
+static void
+soft_acc(const void *a)
+{
+    gpubench_acc_gpu_cpu((const akt_gpu_args *)a);
+}
+
+static void
+soft_heavy(const void *a)
+{
+    gpubench_heavy_gpu_cpu((const akt_gpu_args *)a);
+}
+
+static void
+soft_setup(const char *path)
+{
+    setenv("AKT_CUDA_LIB", path, 1);
+    setenv("AKT_KERNEL_CACHE", "off", 1);
+    void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    void *f = lib ? dlsym(lib, "akt_soft_cuda_kernel") : NULL;
+    if (f == NULL) {
+        fprintf(
+            stderr, "akt-gpu-bench: software driver %s: %s\n", path, dlerror());
+        exit(1);
+    }
+    void (*reg)(const char *, void (*)(const void *));
+    memcpy(&reg, &f, sizeof f);
+    reg("gpubench_acc_gpu_kernel", soft_acc);
+    reg("gpubench_heavy_gpu_kernel", soft_heavy);
+    printf("{\"bench\":\"gpu_device\",\"software_driver\":true,\"note\":"
+           "\"a dry run: the cuda lines are the CPU batch loop's, not a "
+           "GPU's\"}\n");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -330,6 +368,10 @@ main(int argc, char **argv)
     }
     if (getenv("AKT_GPU_LIB") == NULL) {
         setenv("AKT_GPU_LIB", AKT_BENCH_GPU_LIB, 1);
+    }
+    const char *soft = getenv("AKT_GPU_BENCH_SOFT_CUDA");
+    if (soft && *soft) {
+        soft_setup(soft);
     }
     static const uint32_t sizes[] = { 1, 1024, 16384, 262144 };
     char why[1024] = "";
