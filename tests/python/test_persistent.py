@@ -131,6 +131,41 @@ def test_persist_applies_then_calls_back_and_recovery_rebuilds(psys, led):
     assert log[-1] == ("recovered", 2, 15, 2, "pyled.Account|42")
 
 
+@pytest.mark.skipif(
+    not (sys.version_info >= (3, 13)
+         and not getattr(sys, "_is_gil_enabled", lambda: True)()),
+    reason="python-nogil needs a free-threaded CPython 3.13t with the GIL "
+           "off (tests/python/other_pythons.sh runs this there)")
+def test_persistent_actors_run_on_python_nogil_workers(psys, led):
+    # four accounts on a python-nogil dispatcher (2 threads), each sent
+    # deposits from its own thread at once: every write applied and called
+    # back in order, and a new incarnation recovers each from the journal
+    log = []
+    Account = account(led, log)
+    nog = props(Account).with_dispatcher("python-nogil")
+    refs = [psys.actor_of(nog, f"n{i}") for i in range(4)]
+    errors = []
+
+    def deposit(ref):
+        try:
+            for k in range(1, 26):
+                got = ref.ask_blocking(led.Deposit(amount=2), timeout=30)
+                assert got == led.Balance(balance=2 * k, seq=k)
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    ts = [threading.Thread(target=deposit, args=(r,)) for r in refs]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert errors == []
+    for i, r in enumerate(refs):
+        stop(r)
+        again = psys.actor_of(nog, f"n{i}")
+        assert again.ask_blocking(led.Get(), timeout=30) == led.Balance(balance=50, seq=25)
+
+
 def test_persist_all_is_one_write_with_a_callback_per_event(psys, led):
     ref = psys.actor_of(props(account(led, [])), "bulk")
     assert ref.ask_blocking(led.Bulk(amount=3, times=4)) == led.Balance(balance=12, seq=4)
