@@ -399,6 +399,108 @@ START_TEST(control_aware_mailbox_lets_control_messages_jump_the_queue)
 }
 END_TEST
 
+/* akti_tell_batch_nowait (remoting's receiver hands a frame's run of
+ * messages for one actor on at once): into an unbounded mailbox the run
+ * arrives whole and in order; a bounded one applies its bound and
+ * overflow strategy to each message exactly as single tells do (FAIL: the
+ * first refused one and the rest stay the caller's; BLOCK: AKT_EAGAIN at
+ * once, never a wait; DROP_NEW: the overflow is dead letters); a stopped
+ * actor's run is dead letters. */
+static size_t
+batch_of(akt_ref a, int from, int n, void **m, akt_err *rc)
+{
+    akt_ref snd[16];
+    for (int i = 0; i < n; i++) {
+        m[i] = t_int(from + i);
+        snd[i] = AKT_REF_NONE;
+    }
+    return akti_tell_batch_nowait(a, m, snd, (size_t)n, rc);
+}
+
+START_TEST(a_batch_tell_arrives_in_order_and_meets_every_bound)
+{
+    void *m[16];
+    akt_err rc;
+    {
+        akt_system *sys = sys_mk("batchu");
+        static gated g;
+        gated_init(&g);
+        akt_ref a = spawn_blocked(sys, &g, NULL);
+        ck_assert_uint_eq(batch_of(a, 1, 10, m, &rc), 10);
+        ck_assert_int_eq(rc, AKT_OK);
+        ck_assert_uint_eq(batch_of(a, 11, 1, m, &rc), 1);
+        t_latch_add(&g.gate, 1);
+        ck_assert(t_latch_wait(&g.done, 12, 10000));
+        ck_assert_int_eq(g.n, 11);
+        for (int i = 0; i < 11; i++) {
+            ck_assert_int_eq(g.seq[i], i + 1);
+        }
+        t_teardown(sys, 0);
+    }
+    const akt_overflow kinds[]
+        = { AKT_OVERFLOW_FAIL, AKT_OVERFLOW_BLOCK, AKT_OVERFLOW_DROP_NEW };
+    for (size_t k = 0; k < 3; k++) {
+        akt_system *sys = sys_mk("batchb");
+        static dl_rec d;
+        memset(&d, 0, sizeof(d));
+        pthread_mutex_init(&d.mu, NULL);
+        akt_system_on_dead_letter(sys, dl_cb, &d, NULL);
+        static gated g;
+        gated_init(&g);
+        akt_mailbox_opts mo = { .kind = AKT_MAILBOX_BOUNDED,
+            .capacity = 4,
+            .overflow = kinds[k],
+            .block_timeout_ns = AKT_SEC(10) };
+        akt_ref a = spawn_blocked(sys, &g, &mo);
+        size_t took = batch_of(a, 1, 6, m, &rc);
+        if (kinds[k] == AKT_OVERFLOW_DROP_NEW) {
+            ck_assert_uint_eq(took, 6);
+            ck_assert_int_eq(rc, AKT_OK);
+            ck_assert_int_eq(d.n, 2);
+            ck_assert_int_eq(d.v[0], 5);
+            ck_assert_int_eq(d.v[1], 6);
+        } else {
+            ck_assert_uint_eq(took, 4);
+            ck_assert_int_eq(
+                rc, kinds[k] == AKT_OVERFLOW_FAIL ? AKT_EFULL : AKT_EAGAIN);
+            ck_assert_int_eq(((t_Int *)m[4])->v, 5); /* still ours */
+            akt_msg_free(m[4]);
+            akt_msg_free(m[5]);
+            ck_assert_int_eq(d.n, 0);
+        }
+        t_latch_add(&g.gate, 1);
+        ck_assert(t_latch_wait(&g.done, 5, 10000));
+        ck_assert_int_eq(g.n, 4);
+        for (int i = 0; i < 4; i++) {
+            ck_assert_int_eq(g.seq[i], i + 1);
+        }
+        t_teardown(sys, 0);
+    }
+    {
+        akt_system *sys = sys_mk("batchs");
+        static dl_rec d;
+        memset(&d, 0, sizeof(d));
+        pthread_mutex_init(&d.mu, NULL);
+        akt_system_on_dead_letter(sys, dl_cb, &d, NULL);
+        static gated g;
+        gated_init(&g);
+        akt_ref a = spawn_blocked(sys, &g, NULL);
+        t_latch_add(&g.gate, 1);
+        ck_assert(t_latch_wait(&g.done, 1, 10000));
+        akt_future *f;
+        ck_assert_int_eq(akt_watch_future(a, &f), AKT_OK);
+        akt_stop(a);
+        ck_assert_int_eq(akt_future_wait(f, AKT_SEC(10), NULL), AKT_OK);
+        akt_future_release(f);
+        ck_assert_uint_eq(batch_of(a, 1, 3, m, &rc), 3);
+        ck_assert_int_eq(rc, AKT_OK);
+        ck_assert_int_eq(d.n, 3);
+        ck_assert_int_eq(d.reason[0], AKT_ESTOPPED);
+        t_teardown(sys, 0);
+    }
+}
+END_TEST
+
 /* --- concurrency -----------------------------------------------------------
  */
 
@@ -437,13 +539,35 @@ static const akt_behavior seq_beh = { "seq", seq_handlers, 1, NULL };
 typedef struct prod_arg {
     akt_ref to;
     int id;
+    bool batch; /* runs of 1..16 with akti_tell_batch_nowait */
 } prod_arg;
 
 static void *
 producer(void *arg)
 {
     prod_arg *p = arg;
-    for (int i = 1; i <= PER_PROD; i++) {
+    for (int i = 1; p->batch && i <= PER_PROD;) {
+        void *m[16];
+        akt_ref snd[16];
+        int n = 1 + (i * 7) % 16;
+        if (n > PER_PROD - i + 1) {
+            n = PER_PROD - i + 1;
+        }
+        for (int k = 0; k < n; k++) {
+            t_Int *x = akt_msg_new(&t_int_type, 0);
+            x->v = i + k;
+            x->from = p->id;
+            m[k] = x;
+            snd[k] = AKT_REF_NONE;
+        }
+        akt_err rc;
+        if (akti_tell_batch_nowait(p->to, m, snd, (size_t)n, &rc)
+            != (size_t)n) {
+            abort();
+        }
+        i += n;
+    }
+    for (int i = 1; !p->batch && i <= PER_PROD; i++) {
         t_Int *m = akt_msg_new(&t_int_type, 0);
         m->v = i;
         m->from = p->id;
@@ -455,7 +579,7 @@ producer(void *arg)
 }
 
 static void
-run_producers(const char *name, const akt_mailbox_opts *mo)
+run_producers(const char *name, const akt_mailbox_opts *mo, bool batch)
 {
     akt_system *sys = sys_mk(name);
     static seq_check out;
@@ -471,7 +595,7 @@ run_producers(const char *name, const akt_mailbox_opts *mo)
     pthread_t th[NPROD];
     prod_arg pa[NPROD];
     for (int i = 0; i < NPROD; i++) {
-        pa[i] = (prod_arg) { a, i };
+        pa[i] = (prod_arg) { a, i, batch && i % 2 == 0 };
         pthread_create(&th[i], NULL, producer, &pa[i]);
     }
     for (int i = 0; i < NPROD; i++) {
@@ -489,7 +613,16 @@ run_producers(const char *name, const akt_mailbox_opts *mo)
 
 START_TEST(concurrent_producers_lose_and_duplicate_nothing_and_keep_pair_order)
 {
-    run_producers("prod", NULL);
+    run_producers("prod", NULL, false);
+}
+END_TEST
+
+/* half the producers tell runs (akti_tell_batch_nowait's one exchange per
+ * run), half one by one, at the same time: nothing lost or duplicated,
+ * each producer's order kept */
+START_TEST(concurrent_batch_and_single_producers_lose_nothing_and_keep_order)
+{
+    run_producers("prodr", NULL, true);
 }
 END_TEST
 
@@ -499,14 +632,14 @@ START_TEST(concurrent_producers_into_a_bounded_blocking_mailbox_lose_nothing)
         .capacity = 64,
         .overflow = AKT_OVERFLOW_BLOCK,
         .block_timeout_ns = AKT_SEC(30) };
-    run_producers("prodb", &mo);
+    run_producers("prodb", &mo, false);
 }
 END_TEST
 
 START_TEST(concurrent_producers_into_a_control_aware_mailbox_lose_nothing)
 {
     akt_mailbox_opts mo = { .kind = AKT_MAILBOX_CONTROL_AWARE };
-    run_producers("prodc", &mo);
+    run_producers("prodc", &mo, false);
 }
 END_TEST
 
@@ -577,6 +710,9 @@ mailbox_suite(void)
     tcase_add_test(
         tc, concurrent_producers_into_a_control_aware_mailbox_lose_nothing);
     tcase_add_test(tc, broadcast_shares_one_message_between_receivers);
+    tcase_add_test(tc, a_batch_tell_arrives_in_order_and_meets_every_bound);
+    tcase_add_test(
+        tc, concurrent_batch_and_single_producers_lose_nothing_and_keep_order);
     suite_add_tcase(s, tc);
     return s;
 }

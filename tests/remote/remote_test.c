@@ -273,6 +273,75 @@ START_TEST(typed_messages_and_replies_cross_two_processes_in_order)
 }
 END_TEST
 
+/* a collector that checks its own pongs come in increasing order */
+static _Atomic int64_t g_run_pongs, g_run_errors;
+
+static akt_err
+run_collector_pong(void *state, akt_ctx *ctx, const void *msg)
+{
+    (void)ctx;
+    int64_t *last = state;
+    const rt_Pong *p = msg;
+    if (p->n <= *last) {
+        atomic_fetch_add(&g_run_errors, 1);
+    }
+    *last = p->n;
+    atomic_fetch_add(&g_run_pongs, 1);
+    return AKT_OK;
+}
+
+static akt_err
+run_collector_init(void *state, const void *arg)
+{
+    (void)arg;
+    *(int64_t *)state = -1;
+    return AKT_OK;
+}
+
+static const akt_handler run_collector_h[]
+    = { { &rt_pong_desc, run_collector_pong } };
+static const akt_behavior run_collector_b
+    = { "run-collector", run_collector_h, 1, NULL };
+
+/* The receiver hands a frame's consecutive messages for one actor on as
+ * one run (one mailbox push): replies for three local actors come back in
+ * frames where runs of 1 to 5 messages for one alternate with runs for the
+ * others; every reply arrives, each actor's in the order sent. */
+START_TEST(interleaved_runs_reach_each_actor_in_order)
+{
+    peer_proc b;
+    spawn_node(&b, "nodeb", "tcp://127.0.0.1:0", NULL);
+    local_node a;
+    local_start(&a, "nodea", "tcp://127.0.0.1:0", "cookie", true);
+    akt_ref echo = remote(a.sys, b.address, "/user/echo");
+    akt_props cp = { .behavior = &run_collector_b,
+        .state_size = sizeof(int64_t),
+        .state_init = run_collector_init };
+    akt_ref c[3];
+    for (int k = 0; k < 3; k++) {
+        ck_assert_int_eq(akt_spawn(a.sys, &cp, NULL, &c[k]), AKT_OK);
+    }
+    atomic_store(&g_run_pongs, 0);
+    atomic_store(&g_run_errors, 0);
+    const int N = 5000;
+    int k = 0, left = 1;
+    for (int i = 0; i < N; i++) {
+        if (--left == 0) {
+            k = (k + 1) % 3;
+            left = 1 + i % 5;
+        }
+        ck_assert_int_eq(akt_tell(echo, rt_ping_new(i), c[k]), AKT_OK);
+    }
+    PP_WAIT_UNTIL(atomic_load(&g_run_pongs) >= N, 15000);
+    ck_assert_int_eq(atomic_load(&g_run_pongs), N);
+    ck_assert_int_eq(atomic_load(&g_run_errors), 0);
+    akt_remote_stats st = stats_of(a.sys);
+    ck_assert_uint_lt(st.frames_received, st.envelopes_received);
+    local_stop(&a);
+    pp_stop(&b, 3000);
+}
+END_TEST
+
 START_TEST(ask_works_across_nodes)
 {
     peer_proc b;
@@ -1903,6 +1972,7 @@ remote_suite(void)
     TCase *m = tcase_create("multiprocess");
     tcase_set_timeout(m, 60);
     tcase_add_test(m, typed_messages_and_replies_cross_two_processes_in_order);
+    tcase_add_test(m, interleaved_runs_reach_each_actor_in_order);
     tcase_add_test(m, ask_works_across_nodes);
     tcase_add_test(m, refs_inside_messages_cross_nodes_and_are_used_back);
     tcase_add_test(m, error_replies_cross_nodes);

@@ -194,6 +194,75 @@ akti_tell_nowait(akt_ref to, void *msg, akt_ref sender)
     return rc;
 }
 
+size_t
+akti_tell_batch_nowait(akt_ref to, void *const *msgs, const akt_ref *senders,
+    size_t n, akt_err *rc)
+{
+    *rc = AKT_OK;
+    akt_cell *c = to.cell_;
+    if (n < 2 || c == NULL || c->kind != AKTI_CELL_ACTOR) {
+        goto one_by_one;
+    }
+    if (atomic_load_explicit(&c->sys->terminated, memory_order_acquire)) {
+        *rc = AKT_ECLOSED;
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (msgs[i] == NULL
+            || atomic_load_explicit(
+                   &akti_msg_hdr(msgs[i])->refs, memory_order_acquire)
+                != 1) {
+            goto one_by_one; /* shared: each travels in an envelope */
+        }
+    }
+    akti_mbox_ext *x = atomic_load_explicit(&c->mbx, memory_order_acquire);
+    if (x != NULL
+        && atomic_load_explicit(&x->kind, memory_order_acquire)
+            == AKT_MAILBOX_BOUNDED) {
+        goto one_by_one; /* each message meets the bound */
+    }
+    if (atomic_load_explicit(&c->uid, memory_order_acquire) != to.uid_) {
+        for (size_t i = 0; i < n; i++) {
+            akti_msg *m = akti_msg_hdr(msgs[i]);
+            m->sender = senders[i];
+            m->target_uid = to.uid_;
+            akti_dead_letter(c->sys, to, m, AKT_ESTOPPED);
+        }
+        return n;
+    }
+    akti_dispatcher *d = __atomic_load_n(&c->disp, __ATOMIC_RELAXED);
+    akti_msg *first = akti_msg_hdr(msgs[0]), *prev = NULL;
+    for (size_t i = 0; i < n; i++) {
+        akti_msg *m = akti_msg_hdr(msgs[i]);
+        m->sender = senders[i];
+        m->target_uid = to.uid_;
+        if (__builtin_expect(d->ops->arriving != NULL, 0)) {
+            d->ops->arriving(d, c, m); /* as tell_cell: before the push */
+        }
+        if (prev != NULL) {
+            atomic_store_explicit(&prev->next, m, memory_order_relaxed);
+        }
+        prev = m;
+    }
+    if (!akti_mq_push_chain(c, first, prev)) {
+        /* the mailbox became bounded since the check (a new incarnation:
+         * these are its predecessor's, dead letters there) */
+        goto one_by_one;
+    }
+    akti_turn_sends += (uint32_t)n;
+    akti_schedule(c);
+    return n;
+one_by_one:
+    for (size_t i = 0; i < n; i++) {
+        akt_err e = akti_tell_nowait(to, msgs[i], senders[i]);
+        if (e != AKT_OK) {
+            *rc = e;
+            return i;
+        }
+    }
+    return n;
+}
+
 akt_err
 akti_tell_control(akt_ref to, void *msg, akt_ref sender)
 {

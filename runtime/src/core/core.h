@@ -378,6 +378,14 @@ AKTI_INTERNAL void akti_mq_init(akt_cell *c);
  * AKT_EFULL (caller keeps m); with nowait, a full BLOCK mailbox gives
  * AKT_EAGAIN at once (caller keeps m) instead of waiting. */
 AKTI_INTERNAL akt_err akti_mq_push(akt_cell *c, akti_msg *m, bool nowait);
+/* akti_mq_push_chain -- producer: append the messages first .. last
+ * (linked by their next fields, in order) with one atomic exchange, when
+ * the mailbox has no bound (unbounded, priority, control-aware: what
+ * akti_mq_push would take one by one, unconditionally); false for a
+ * bounded mailbox (nothing queued: push each with akti_mq_push, so each
+ * meets the bound and the overflow strategy). The caller schedules. */
+AKTI_INTERNAL bool akti_mq_push_chain(
+    akt_cell *c, akti_msg *first, akti_msg *last);
 /* akti_control_enter / _leave -- around akti_tell_control's push: on this
  * thread a bounded mailbox takes a message beyond its capacity */
 AKTI_INTERNAL void akti_control_enter(void);

@@ -115,6 +115,16 @@ AKTI_INTERNAL size_t akti_msg_footprint(const void *msg);
  * instead of making the caller wait: for a thread that must never block
  * (remoting's receiver). Other strategies behave as for akt_tell. */
 AKTI_INTERNAL akt_err akti_tell_nowait(akt_ref to, void *msg, akt_ref sender);
+/* akti_tell_batch_nowait -- akti_tell_nowait of msgs[0..n) to `to`, in
+ * order, each with its sender (senders[i]): into a mailbox without a bound
+ * the n messages are linked with one atomic exchange and the actor is
+ * scheduled once (a remote batch's run of messages for one actor); a
+ * bounded mailbox takes them one by one (its bound and overflow strategy
+ * apply to each). Returns how many were taken (n: all; taken ones may have
+ * become dead letters, as with akt_tell); below n, *rc is why msgs[k] (k
+ * the return value) was refused, and msgs[k..n) are still the caller's. */
+AKTI_INTERNAL size_t akti_tell_batch_nowait(akt_ref to, void *const *msgs,
+    const akt_ref *senders, size_t n, akt_err *rc);
 /* akti_nowait_enter / akti_nowait_leave -- the calling thread must never
  * wait (remoting's receiver, and the user callbacks it runs: a future
  * completed by an inbound reply): until the matching leave, a tell to a

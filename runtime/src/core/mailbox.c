@@ -57,6 +57,19 @@ vpush(akt_cell *c, akti_msg *m)
     atomic_store_explicit(&prev->next, m, memory_order_release);
 }
 
+/* vpush_chain -- first .. last, already linked by their next fields (the
+ * caller's relaxed stores, published by the release store below), with
+ * one exchange: a consumer sees them in order, as if pushed one by one */
+static inline void
+vpush_chain(akt_cell *c, akti_msg *first, akti_msg *last)
+{
+    atomic_store_explicit(&last->next, NULL, memory_order_relaxed);
+    akti_msg *prev
+        = atomic_exchange_explicit(&c->mq_in, last, memory_order_acq_rel);
+    AKTI_PREEMPT(); /* the half-done push: the chain is not reachable yet */
+    atomic_store_explicit(&prev->next, first, memory_order_release);
+}
+
 /* akti_mq_push_unbounded -- the lock-free queue whatever the mailbox's
  * kind: for what a bound must never drop (a Terminated). The caller
  * schedules. */
@@ -569,6 +582,19 @@ akti_mq_push(akt_cell *c, akti_msg *m, bool nowait)
     }
     vpush(c, m);
     return AKT_OK;
+}
+
+bool
+akti_mq_push_chain(akt_cell *c, akti_msg *first, akti_msg *last)
+{
+    akti_mbox_ext *x = atomic_load_explicit(&c->mbx, memory_order_acquire);
+    if (__builtin_expect(x != NULL, 0)
+        && atomic_load_explicit(&x->kind, memory_order_acquire)
+            == AKT_MAILBOX_BOUNDED) {
+        return false; /* each message meets the bound: akti_mq_push */
+    }
+    vpush_chain(c, first, last);
+    return true;
 }
 
 static _Thread_local int nowait_depth;

@@ -1515,16 +1515,72 @@ inbound_thread(void *arg)
     return NULL;
 }
 
+/* A run: consecutive tells of one data frame to one actor, handed on
+ * together (akti_tell_batch_nowait: one mailbox push, one schedule). The
+ * receiver's own, on its stack (rm_on_batch). */
+#define RUN_MAX 64
+typedef struct rx_run {
+    int64_t now; /* akti_now_coarse_ns, once per batch (caches' ages) */
+    akt_ref to;
+    size_t n;
+    void *msg[RUN_MAX];
+    akt_ref sender[RUN_MAX];
+} rx_run;
+
+/* run_flush -- tell the run's messages, in order, as deliver_msg would
+ * tell each: one a full BLOCK mailbox refuses is parked with every later
+ * one (their order holds), one refused otherwise is a dead letter here */
+static void
+run_flush(rm *r, const akti_peer *from, int ch, rx_run *run)
+{
+    size_t n = run->n, i = 0;
+    run->n = 0;
+    while (i < n) {
+        if (parked_on(r, from->assoc, ch)) {
+            for (; i < n; i++) {
+                if (!park(r, from->assoc, from->uid, ch, run->to, run->msg[i],
+                        run->sender[i], NULL, 0)) {
+                    inbound_failed(r, from->assoc, from->uid, run->to,
+                        run->msg[i], NULL, 0, AKT_ENOMEM);
+                }
+            }
+            break;
+        }
+        akt_err rc;
+        i += akti_tell_batch_nowait(
+            run->to, run->msg + i, run->sender + i, n - i, &rc);
+        if (i == n) {
+            break;
+        }
+        if (rc == AKT_EAGAIN) {
+            if (!park(r, from->assoc, from->uid, ch, run->to, run->msg[i],
+                    run->sender[i], NULL, 0)) {
+                inbound_failed(r, from->assoc, from->uid, run->to, run->msg[i],
+                    NULL, 0, AKT_ENOMEM);
+            }
+        } else {
+            inbound_failed(
+                r, from->assoc, from->uid, run->to, run->msg[i], NULL, 0, rc);
+        }
+        i++;
+    }
+}
+
+/* rm_on_envelope -- one inbound envelope; run (the receiver's, or NULL):
+ * a plain tell joins it instead of being told at once, and whatever is
+ * told otherwise first flushes it (the frame's order holds) */
 static size_t
 rm_on_envelope(
-    void *arg, const akti_peer *from, int ch, const akti_envelope *env)
+    rm *r, const akti_peer *from, int ch, const akti_envelope *env, rx_run *run)
 {
-    rm *r = arg;
     while (!atomic_load(&r->ready)) { /* the microseconds until start returns */
         sched_yield();
     }
     if (env->type_id == r->watch_id || env->type_id == r->term_id
         || env->type_id == r->unwatch_id) {
+        if (run != NULL && run->n > 0) {
+            run_flush(r, from, ch, run);
+        }
         on_remote_watch(r, from, env);
         return 0;
     }
@@ -1551,7 +1607,7 @@ rm_on_envelope(
     r->last_type_id = env->type_id;
     r->last_type = t;
     /* the recipient: cached, a reply slot, or a path to resolve */
-    int64_t now = akti_now_coarse_ns();
+    int64_t now = run != NULL ? run->now : akti_now_coarse_ns();
     akt_ref to = AKT_REF_NONE;
     uint64_t slot_id = 0;
     uint64_t h;
@@ -1602,6 +1658,10 @@ rm_on_envelope(
         akti_msg_set_credit(msg, from->credit);
         fp = akti_msg_footprint(msg);
     }
+    if (run != NULL && run->n > 0
+        && (slot_id != 0 || !akt_ref_equal(run->to, to) || run->n == RUN_MAX)) {
+        run_flush(r, from, ch, run);
+    }
     if (slot_id != 0) {
         /* a reply to one of our asks: a future takes it at once */
         if (!slot_take(r, slot_id, &to)) {
@@ -1624,6 +1684,16 @@ rm_on_envelope(
     akt_ref sender = !ask && env->sender_len > 0
         ? resolve_sender(r, from, env, now)
         : AKT_REF_NONE;
+    if (run != NULL && run->n > 0 && ask) {
+        run_flush(r, from, ch, run);
+    }
+    if (run != NULL && !ask && !parked_on(r, from->assoc, ch)) {
+        run->to = to;
+        run->msg[run->n] = msg;
+        run->sender[run->n] = sender;
+        run->n++;
+        return fp;
+    }
     if (!parked_on(r, from->assoc, ch)) {
         rc = deliver_msg(
             r, from->assoc, from->uid, to, msg, sender, spath, slen, true);
@@ -1645,9 +1715,33 @@ rm_on_envelope_rx(
     void *arg, const akti_peer *from, int ch, const akti_envelope *env)
 {
     akti_nowait_enter();
-    size_t fp = rm_on_envelope(arg, from, ch, env);
+    size_t fp = rm_on_envelope(arg, from, ch, env, NULL);
     akti_nowait_leave();
     return fp;
+}
+
+/* rm_on_batch -- a data frame's envelopes: each as rm_on_envelope_rx
+ * would, but runs of tells to one actor go to its mailbox together */
+static void
+rm_on_batch(void *arg, const akti_peer *from, int ch, const akti_envelope *env,
+    size_t n, uint64_t *held, uint64_t *held_bytes)
+{
+    rm *r = arg;
+    rx_run run;
+    run.n = 0;
+    run.now = akti_now_coarse_ns();
+    akti_nowait_enter();
+    for (size_t i = 0; i < n; i++) {
+        size_t fp = rm_on_envelope(r, from, ch, &env[i], &run);
+        if (fp != 0) {
+            (*held)++;
+            *held_bytes += fp;
+        }
+    }
+    if (run.n > 0) {
+        run_flush(r, from, ch, &run);
+    }
+    akti_nowait_leave();
 }
 
 /* rm_credit_open -- the transport's receive window of (a, ch) counts our
@@ -1817,6 +1911,7 @@ rm_on_drop(void *arg, akti_assoc *to, const akti_envelope *env, akt_err reason)
 
 static const akti_tp_callbacks rm_cbs = {
     .on_envelope = rm_on_envelope_rx,
+    .on_batch = rm_on_batch,
     .on_peer = rm_on_peer,
     .on_drop = rm_on_drop,
     .credit_open = rm_credit_open,

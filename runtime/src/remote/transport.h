@@ -88,6 +88,15 @@ typedef struct akti_tp_callbacks {
      * reports that message consumed. */
     size_t (*on_envelope)(void *arg, const akti_peer *from, int channel,
         const akti_envelope *env);
+    /* on_batch -- may be NULL: n consecutive envelopes of one ORDINARY or
+     * LARGE Batch frame at once, to be handled as on_envelope would handle
+     * each, in order (so that a run of messages for one actor is handed
+     * on with one mailbox push); adds to *held and *held_bytes how many of
+     * them it kept under from->credit and their footprints. When NULL,
+     * on_envelope is called for each. */
+    void (*on_batch)(void *arg, const akti_peer *from, int channel,
+        const akti_envelope *env, size_t n, uint64_t *held,
+        uint64_t *held_bytes);
     void (*on_peer)(void *arg, const akti_peer *peer, akti_peer_event ev,
         const char *reason);
     /* an outbound envelope that will not be sent (queue overflow, peer

@@ -350,10 +350,11 @@ on_hello_assoc(
 }
 
 /* deliver -- one envelope to the callback; returns the footprint it kept
- * under the channel's credit slot (0: consumed on return) */
+ * under the channel's credit slot (0: consumed on return). ln: the lengths
+ * of its strings when the decoder gave them (a Batch's), else NULL */
 static size_t
 deliver(akti_tp *tp, akti_assoc *a, uint64_t uid, int ch,
-    const Akt__Remote__Envelope *pe)
+    const Akt__Remote__Envelope *pe, const akti_env_len *ln)
 {
     STAT_ADD(tp, envelopes_received, 1);
     if (tp->o.cb == NULL || tp->o.cb->on_envelope == NULL) {
@@ -365,10 +366,48 @@ deliver(akti_tp *tp, akti_assoc *a, uint64_t uid, int ch,
             &a->ch[ch].rx_credit_id, memory_order_relaxed);
     }
     akti_peer p = { a, a->system, a->url, uid, credit };
-    akti_envelope e = { pe->recipient, strlen(pe->recipient), pe->sender,
-        strlen(pe->sender), pe->type_id, pe->payload.data, pe->payload.len };
+    akti_envelope e
+        = { pe->recipient, ln ? ln->recipient : strlen(pe->recipient),
+              pe->sender, ln ? ln->sender : strlen(pe->sender), pe->type_id,
+              pe->payload.data, pe->payload.len };
     size_t held = tp->o.cb->on_envelope(tp->o.cb_arg, &p, ch, &e);
     return credit != 0 ? held : 0;
+}
+
+/* deliver_batch -- a data frame's envelopes to on_batch, up to
+ * RX_CHUNK at a time; adds what the callback kept under the channel's
+ * credit slot to *held / *held_bytes */
+#define RX_CHUNK 64
+static void
+deliver_batch(akti_tp *tp, akti_assoc *a, uint64_t uid, int ch,
+    const Akt__Remote__Batch *b, const akti_env_len *lens, uint64_t *held,
+    uint64_t *held_bytes)
+{
+    STAT_ADD(tp, envelopes_received, b->n_envelopes);
+    uint16_t credit = 0;
+    if (a->ch[ch].rx_credit != NULL) {
+        credit = atomic_load_explicit(
+            &a->ch[ch].rx_credit_id, memory_order_relaxed);
+    }
+    akti_peer p = { a, a->system, a->url, uid, credit };
+    akti_envelope ev[RX_CHUNK];
+    for (size_t i = 0; i < b->n_envelopes; i += RX_CHUNK) {
+        size_t m
+            = b->n_envelopes - i < RX_CHUNK ? b->n_envelopes - i : RX_CHUNK;
+        for (size_t k = 0; k < m; k++) {
+            const Akt__Remote__Envelope *pe = b->envelopes[i + k];
+            ev[k] = (akti_envelope) { pe->recipient,
+                lens ? lens[i + k].recipient : strlen(pe->recipient),
+                pe->sender, lens ? lens[i + k].sender : strlen(pe->sender),
+                pe->type_id, pe->payload.data, pe->payload.len };
+        }
+        uint64_t h = 0, hb = 0;
+        tp->o.cb->on_batch(tp->o.cb_arg, &p, ch, ev, m, &h, &hb);
+        if (credit != 0) {
+            *held += h;
+            *held_bytes += hb;
+        }
+    }
 }
 
 /* rx_credit_open -- the first data frame of a channel: ask the owner for
@@ -561,7 +600,7 @@ on_fragment(
             pe.type_id = a->rx.type_id;
             pe.payload.data = a->rx.buf;
             pe.payload.len = a->rx.total;
-            held = deliver(tp, a, uid, AKTI_CH_LARGE, &pe);
+            held = deliver(tp, a, uid, AKTI_CH_LARGE, &pe, NULL);
         } else {
             akti_tp_reject(tp, &tp->st.rejected_corrupt,
                 "large message from %s has the wrong length", a->url);
@@ -878,8 +917,15 @@ on_frame_assoc(akti_tp *tp, const Akt__Remote__Frame *f, akti_assoc *a)
                 break;
             }
             uint64_t held = 0, held_bytes = 0;
+            if (tp->o.cb != NULL && tp->o.cb->on_batch != NULL) {
+                deliver_batch(tp, a, uid, (int)f->channel, b, tp->arena.lens,
+                    &held, &held_bytes);
+                rx_flow(tp, a, uid, f, held, held_bytes);
+                break;
+            }
             for (size_t i = 0; i < b->n_envelopes; i++) {
-                size_t fp = deliver(tp, a, uid, f->channel, b->envelopes[i]);
+                size_t fp = deliver(tp, a, uid, f->channel, b->envelopes[i],
+                    tp->arena.lens ? &tp->arena.lens[i] : NULL);
                 if (fp != 0) {
                     held++;
                     held_bytes += fp;
@@ -902,7 +948,8 @@ on_frame_assoc(akti_tp *tp, const Akt__Remote__Frame *f, akti_assoc *a)
             }
             pthread_mutex_unlock(&a->mu);
             if (take) {
-                deliver(tp, a, uid, AKTI_CH_CONTROL, pe);
+                deliver(tp, a, uid, AKTI_CH_CONTROL, pe,
+                    tp->arena.lens ? &tp->arena.lens[i] : NULL);
             }
             if (gap) {
                 break;
