@@ -370,15 +370,25 @@ w_unknown(wbuf *w)
     }
 }
 
+/* a string; often the one this field had last (a batch's envelopes
+ * repeat their paths), sometimes with a NUL inside */
 static void
 w_string(wbuf *w, uint32_t field)
 {
-    uint8_t s[40];
-    size_t n = grand() % sizeof(s);
-    for (size_t i = 0; i < n; i++) {
-        s[i] = chance(3) ? 0 : (uint8_t)('a' + grand() % 26);
+    static uint8_t last[3][40];
+    static size_t lastn[3];
+    uint8_t *s = last[field % 3];
+    if (chance(60)) {
+        size_t n = grand() % sizeof(last[0]);
+        for (size_t i = 0; i < n; i++) {
+            s[i] = chance(3) ? 0 : (uint8_t)('a' + grand() % 26);
+        }
+        if (n > 0 && chance(10)) {
+            s[n - 1] ^= 1; /* the same length, another last byte */
+        }
+        lastn[field % 3] = n;
     }
-    w_bytes(w, field, s, n);
+    w_bytes(w, field, s, lastn[field % 3]);
 }
 
 static void

@@ -467,9 +467,34 @@ rd_string(akti_pbarena *a, const uint8_t *s, size_t n, char **out, size_t *len)
     return true;
 }
 
+/* the last string of a field decoded in this batch: a batch's envelopes
+ * mostly repeat their recipient and sender, which then share one copy */
+typedef struct str_memo {
+    const uint8_t *wire;
+    size_t n;
+    char *copy;
+    size_t len;
+} str_memo;
+
+static bool
+rd_string_memo(akti_pbarena *a, str_memo *m, const uint8_t *s, size_t n,
+    char **out, size_t *len)
+{
+    if (m->copy != NULL && n == m->n && memcmp(s, m->wire, n) == 0) {
+        *out = m->copy;
+        *len = m->len;
+        return true;
+    }
+    if (!rd_string(a, s, n, out, len)) {
+        return false;
+    }
+    *m = (str_memo) { s, n, *out, *len };
+    return true;
+}
+
 static bool
 unpack_envelope(akti_pbarena *a, const uint8_t *p, const uint8_t *end,
-    akti_pb_envelope *e, akti_env_len *ln)
+    akti_pb_envelope *e, akti_env_len *ln, str_memo memo[2])
 {
     akt__remote__envelope__init(e);
     ln->recipient = 0;
@@ -487,13 +512,15 @@ unpack_envelope(akti_pbarena *a, const uint8_t *p, const uint8_t *end,
         switch (tag) {
         case 1:
             if (wt != 2 || !rd_lenp(&p, end, &b, &n)
-                || !rd_string(a, b, n, &e->recipient, &ln->recipient)) {
+                || !rd_string_memo(
+                    a, &memo[0], b, n, &e->recipient, &ln->recipient)) {
                 return false;
             }
             break;
         case 2:
             if (wt != 2 || !rd_lenp(&p, end, &b, &n)
-                || !rd_string(a, b, n, &e->sender, &ln->sender)) {
+                || !rd_string_memo(
+                    a, &memo[1], b, n, &e->sender, &ln->sender)) {
                 return false;
             }
             break;
@@ -563,6 +590,7 @@ unpack_batch(akti_pbarena *a, const uint8_t *p0, const uint8_t *end,
             return false;
         }
         size_t i = 0;
+        str_memo memo[2] = { { 0 }, { 0 } };
         for (const uint8_t *p = p0; p < end;) {
             uint32_t tag;
             unsigned wt;
@@ -574,7 +602,7 @@ unpack_batch(akti_pbarena *a, const uint8_t *p0, const uint8_t *end,
             const uint8_t *b = p;
             size_t bl = 0;
             rd_lenp(&p, end, &b, &bl); /* checked above */
-            if (!unpack_envelope(a, b, b + bl, &envs[i], &ln[i])) {
+            if (!unpack_envelope(a, b, b + bl, &envs[i], &ln[i], memo)) {
                 return false;
             }
             bt->envelopes[i] = &envs[i];

@@ -87,10 +87,11 @@ AKTI_INTERNAL akt_err akti_frame_decode(const void *data, size_t len,
  * (protobuf-c keeps them aside; nothing reads them); a scalar field given
  * twice keeps its last value, a Batch given twice its last one (protobuf-c
  * frees the first oneof member). Strings are copied into the arena with
- * their NUL (lens[i]: strlen of each, as protobuf-c's char * would give),
- * payloads point into data. AKT_OK (*out, *lens set), AKT_ENOENT (the
- * frame has a body other than Batch: protobuf-c's job, nothing kept),
- * AKT_EPROTO (malformed, or the arena limit hit). No checks of
+ * their NUL (lens[i]: strlen of each, as protobuf-c's char * would give;
+ * a string equal to the same field's in the envelope before shares its
+ * copy: read-only), payloads point into data. AKT_OK (*out, *lens set),
+ * AKT_ENOENT (the frame has a body other than Batch: protobuf-c's job, nothing
+ * kept), AKT_EPROTO (malformed, or the arena limit hit). No checks of
  * akti_frame_check's rules. */
 AKTI_INTERNAL akt_err akti_batch_unpack(const void *data, size_t len,
     akti_pbarena *arena, akti_frame **out, const akti_env_len **lens);
