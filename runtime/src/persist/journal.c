@@ -67,6 +67,7 @@ typedef struct brk {
     bcall *head, *tail;
     pthread_cond_t wcv; /* CLOCK_MONOTONIC */
     pthread_t wth;
+    int64_t wwake; /* when the sleeping watchdog wakes (INT64_MIN: awake) */
     bool wstarted, wclosing;
 } brk;
 
@@ -350,6 +351,7 @@ static void
 brk_init(brk *b)
 {
     pthread_mutex_init(&b->mu, NULL);
+    b->wwake = INT64_MIN; /* not started: it looks at the list first */
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -369,14 +371,20 @@ brk_watchdog(void *arg)
         for (bcall *x = b->head; x; x = x->next) {
             c = x->deadline < c->deadline ? x : c;
         }
-        if (c == NULL) {
-            pthread_cond_wait(&b->wcv, &b->mu);
-            continue;
-        }
-        if (c->deadline > mono_ns()) {
-            struct timespec ts = { (time_t)(c->deadline / 1000000000),
-                c->deadline % 1000000000 };
+        int64_t now = mono_ns();
+        if (c == NULL || c->deadline > now) {
+            /* asleep until the earliest deadline, or one call timeout
+             * from now when none is tracked: a call tracked meanwhile
+             * ends later, so it need not wake the watchdog (no wake-up
+             * per call) */
+            int64_t until = c != NULL
+                ? c->deadline
+                : now + (b->call_ns > 0 ? b->call_ns : 1000000000);
+            struct timespec ts
+                = { (time_t)(until / 1000000000), until % 1000000000 };
+            b->wwake = until;
             pthread_cond_timedwait(&b->wcv, &b->mu, &ts);
+            b->wwake = INT64_MIN; /* awake: it looks at the list again */
             continue;
         }
         *(c->prev ? &c->prev->next : &b->head) = c->next;
@@ -439,8 +447,8 @@ brk_track(brk *b, bcall *c)
     c->prev = b->tail;
     *(b->tail ? &b->tail->next : &b->head) = c;
     b->tail = c;
-    if (b->head == c) {
-        pthread_cond_signal(&b->wcv);
+    if (c->deadline < b->wwake) {
+        pthread_cond_signal(&b->wcv); /* earlier than it would wake */
     }
     pthread_mutex_unlock(&b->mu);
     return true;
