@@ -352,6 +352,10 @@ ts_load(void *impl, const char *pid, akt_snapshot_criteria c,
 {
     (void)impl, (void)pid, (void)c, (void)fn, (void)arg;
     snap_calls++;
+    if (block_highest) { /* waits until the call is cut, as highest does */
+        uint64_t h;
+        return tb_highest(NULL, pid, &h);
+    }
     return snap_rc;
 }
 static akt_err
@@ -418,6 +422,31 @@ START_TEST(the_breaker_around_a_snapshot_store)
 }
 END_TEST
 
+/* a snapshot load still running at the store's call timeout (50 ms) is
+ * cut: AKT_ETIMEDOUT, and two cuts open that breaker */
+START_TEST(a_hung_snapshot_call_is_cut_at_the_call_timeout)
+{
+    akt_snapshot_store *ss;
+    ck_assert_int_eq(akt_snapshot_store_new(&ts_ops, NULL, reg, &ss), AKT_OK);
+    ck_assert_int_eq(
+        akt_snapshot_store_set_breaker(ss, 2, 50 * 1000000, 500), AKT_OK);
+    snap_calls = 0;
+    block_highest = true;
+    void *got = NULL;
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(akt_snapshot_load(ss, NULL, "p", akt_snapshot_latest(),
+                             NULL, &got, NULL),
+            AKT_ETIMEDOUT);
+    }
+    block_highest = false;
+    ck_assert_int_eq(akt_snapshot_load(ss, NULL, "p", akt_snapshot_latest(),
+                         NULL, &got, NULL),
+        AKT_EBUSY);
+    ck_assert_int_eq(snap_calls, 2);
+    akt_snapshot_store_close(ss);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -433,6 +462,7 @@ main(void)
     tcase_add_test(tc, a_call_slower_than_the_call_timeout_counts_as_a_failure);
     tcase_add_test(tc, a_hung_call_fails_its_caller_at_the_call_timeout);
     tcase_add_test(tc, the_breaker_around_a_snapshot_store);
+    tcase_add_test(tc, a_hung_snapshot_call_is_cut_at_the_call_timeout);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
