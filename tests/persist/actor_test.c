@@ -1385,6 +1385,246 @@ START_TEST(failed_saves_and_deletes_reach_their_hooks_and_the_actor_goes_on)
 }
 END_TEST
 
+/* --- the replay filter ----------------------------------------------------
+ */
+
+/* a journal whose replay hands over a crafted history: events of several
+ * writers interleaved, as two incarnations on two nodes (or imported data)
+ * leave them; what no journal of ours stores (a number used twice) too */
+typedef struct mj_ev {
+    uint64_t seq, writer;
+    int64_t n;
+} mj_ev;
+static const mj_ev *mj_hist;
+static size_t mj_n;
+
+static akt_err
+mj_write(
+    void *impl, const akt_atomic_write *w, akt_journal_write_cb cb, void *arg)
+{
+    (void)impl;
+    (void)w;
+    cb(arg, AKT_WRITE_FAILED, AKT_EIO);
+    return AKT_OK;
+}
+static akt_err
+mj_replay(void *impl, const char *pid, uint64_t from, uint64_t to, uint64_t max,
+    akt_journal_replay_fn fn, void *arg)
+{
+    (void)impl, (void)pid;
+    uint64_t done = 0;
+    for (size_t i = 0; i < mj_n && done < max; i++) {
+        if (mj_hist[i].seq < from || mj_hist[i].seq > to) {
+            continue;
+        }
+        tp_Evt *e = evt(&evt_type, mj_hist[i].n);
+        akt_buf b;
+        akt_buf_init(&b);
+        ck_assert_int_eq(akt_msg_encode(e, &b), AKT_OK);
+        akt_msg_free(e);
+        akt_prepr ev = { .seq = mj_hist[i].seq,
+            .type_id = evt_type.id,
+            .data = b.data,
+            .len = b.len,
+            .writer = mj_hist[i].writer };
+        akt_err rc = fn(arg, &ev);
+        akt_buf_free(&b);
+        done++;
+        if (rc != AKT_OK) {
+            return rc;
+        }
+    }
+    return AKT_OK;
+}
+static akt_err
+mj_highest(void *impl, const char *pid, uint64_t *out)
+{
+    (void)impl, (void)pid;
+    *out = 0;
+    for (size_t i = 0; i < mj_n; i++) {
+        *out = mj_hist[i].seq > *out ? mj_hist[i].seq : *out;
+    }
+    return AKT_OK;
+}
+static const akt_journal_ops mj_ops = { .name = "crafted",
+    .write = mj_write,
+    .replay = mj_replay,
+    .highest = mj_highest,
+    .delete_to = bad_delete };
+
+#define WA 0xa1a1a1a1a1a1a1a1ull
+#define WB 0xb2b2b2b2b2b2b2b2ull
+/* writer A wrote 1..3; B (a new incarnation) wrote 3 again and 4; A went
+ * on with 5. Amounts are powers of two: the total says which applied. */
+static const mj_ev interleaved[] = { { 1, WA, 1 }, { 2, WA, 2 }, { 3, WA, 4 },
+    { 3, WB, 8 }, { 4, WB, 16 }, { 5, WA, 32 } };
+
+/* recover account "f" over the crafted history with filter f (NULL: the
+ * default); its total, or -1 when the recovery failed */
+static int64_t
+recover_crafted(const mj_ev *h, size_t n, const akt_replay_filter *f,
+    bool async, tp_Total *out)
+{
+    akt_system_free(sys);
+    ck_assert_int_eq(akt_system_create("f", NULL, &sys), AKT_OK);
+    akt_journal *j;
+    ck_assert_int_eq(akt_journal_new(&mj_ops, NULL, reg, 0, &j), AKT_OK);
+    ck_assert_int_eq(akt_persistence_start_with(sys, j, NULL), AKT_OK);
+    ck_assert_int_eq(akt_persistence_set_async_recovery(sys, async), AKT_OK);
+    if (f) {
+        ck_assert_int_eq(akt_persistence_set_replay_filter(sys, f), AKT_OK);
+    }
+    mj_hist = h;
+    mj_n = n;
+    atomic_store(&recovery_failures, 0);
+    akt_ref r = spawn("f");
+    tp_Total t = { 0 };
+    if (ask(r, 2, 0, &t) != AKT_OK) {
+        await_stop(r);
+        ck_assert_int_eq(atomic_load(&recovery_failures), 1);
+        return -1;
+    }
+    if (out) {
+        *out = t;
+    }
+    return t.total;
+}
+
+/* Akka's repair-by-discard-old (the default): A's event 3, still in the
+ * window when B's 3 arrives, is dropped, and so is A's 5 (an old writer
+ * after the new one): 1 + 2 + 8 + 16. The highest number stays 5. Both
+ * recovery paths (inline and the reader threads) filter alike. */
+START_TEST(the_replay_filter_discards_an_old_writers_events)
+{
+    for (int async = 0; async < 2; async++) {
+        tp_Total t;
+        ck_assert_int_eq(
+            recover_crafted(interleaved, 6, NULL, async, &t), 1 + 2 + 8 + 16);
+        ck_assert_int_eq(t.replayed, 4);
+        ck_assert_int_eq(t.seq, 5);
+    }
+}
+END_TEST
+
+/* The other modes: fail stops the recovery with a reason naming the
+ * replay filter; warn and off keep every event (1 + ... + 32); a window
+ * of one event has applied A's 3 before B's 3 comes (only A's 5 is
+ * dropped); an event without a writer (0) passes whatever comes. A bad
+ * setting is refused. */
+START_TEST(the_replay_filter_modes_window_and_unknown_writers)
+{
+    akt_replay_filter f = { AKT_REPLAY_FILTER_FAIL, 100, 10 };
+    ck_assert_int_eq(recover_crafted(interleaved, 6, &f, false, NULL), -1);
+    ck_assert_ptr_nonnull(strstr(failure_text, "replay filter"));
+    ck_assert_ptr_nonnull(strstr(failure_text, "account-f"));
+    ck_assert_int_eq(recover_crafted(interleaved, 6, &f, true, NULL), -1);
+    f.mode = AKT_REPLAY_FILTER_WARN;
+    ck_assert_int_eq(recover_crafted(interleaved, 6, &f, false, NULL), 63);
+    f.mode = AKT_REPLAY_FILTER_OFF;
+    ck_assert_int_eq(recover_crafted(interleaved, 6, &f, true, NULL), 63);
+    f = (akt_replay_filter) { AKT_REPLAY_FILTER_REPAIR, 1, 10 };
+    ck_assert_int_eq(
+        recover_crafted(interleaved, 6, &f, false, NULL), 1 + 2 + 4 + 8 + 16);
+    static const mj_ev unknown[]
+        = { { 1, 0, 1 }, { 2, WA, 2 }, { 3, 0, 4 }, { 4, WB, 8 } };
+    ck_assert_int_eq(recover_crafted(unknown, 4, NULL, false, NULL), 15);
+    f.window_size = 0;
+    ck_assert_int_eq(akt_persistence_set_replay_filter(sys, &f), AKT_EINVAL);
+    f = (akt_replay_filter) { (akt_replay_filter_mode)9, 10, 10 };
+    ck_assert_int_eq(akt_persistence_set_replay_filter(sys, &f), AKT_EINVAL);
+}
+END_TEST
+
+static akt_err
+keep_writer(void *arg, const akt_prepr *rec, const void *event)
+{
+    (void)event;
+    uint64_t *w = arg;
+    w[rec->seq] = rec->writer;
+    return AKT_OK;
+}
+
+static void
+write_as(
+    akt_journal *j, const char *pid, uint64_t seq, uint64_t writer, int64_t n)
+{
+    tp_Evt *e = evt(&evt_type, n);
+    akt_jevent ev = { .msg = e, .writer = writer };
+    akt_write_status st;
+    ck_assert_int_eq(akt_journal_write_wait(j, pid, seq, &ev, 1, &st), AKT_OK);
+    akt_msg_free(e);
+}
+
+/* On LMDB a split brain leaves an old incarnation's event after a new
+ * one's (A 1-2, B 3-4, A 5: numbers above the highest, so stored): each
+ * event keeps its writer id, and recovery drops A's 5 (1 + 2 + 4 + 8)
+ * while numbering goes on after it. A persistent actor's own events carry
+ * its incarnation's writer id, another after a restart. */
+START_TEST(lmdb_keeps_writer_ids_and_recovery_drops_an_old_writers_event)
+{
+    akt_journal *j = akt_persistence_journal(sys);
+    write_as(j, "account-s", 1, WA, 1);
+    write_as(j, "account-s", 2, WA, 2);
+    write_as(j, "account-s", 3, WB, 4);
+    write_as(j, "account-s", 4, WB, 8);
+    write_as(j, "account-s", 5, WA, 16);
+    uint64_t w[8] = { 0 };
+    ck_assert_int_eq(akt_journal_replay(j, NULL, "account-s", 1, UINT64_MAX,
+                         UINT64_MAX, keep_writer, w, NULL),
+        AKT_OK);
+    ck_assert_uint_eq(w[1], WA);
+    ck_assert_uint_eq(w[3], WB);
+    ck_assert_uint_eq(w[5], WA);
+    akt_ref r = spawn("s");
+    tp_Total t;
+    ck_assert_int_eq(ask(r, 2, 0, &t), AKT_OK);
+    ck_assert_int_eq(t.total, 1 + 2 + 4 + 8);
+    ck_assert_int_eq(t.seq, 5);
+    ck_assert_int_eq(ask(r, 1, 100, &t), AKT_OK);
+    ck_assert_int_eq(t.seq, 6);
+    restart_system();
+    r = spawn("s");
+    ck_assert_int_eq(ask(r, 1, 200, &t), AKT_OK);
+    ck_assert_int_eq(t.total, 1 + 2 + 4 + 8 + 100 + 200);
+    j = akt_persistence_journal(sys);
+    ck_assert_int_eq(akt_journal_replay(j, NULL, "account-s", 1, UINT64_MAX,
+                         UINT64_MAX, keep_writer, w, NULL),
+        AKT_OK);
+    ck_assert_uint_ne(w[6], 0);
+    ck_assert_uint_ne(w[7], 0);
+    ck_assert_uint_ne(w[6], w[7]); /* two incarnations, two writers */
+    ck_assert_uint_ne(w[6], WA);
+}
+END_TEST
+
+/* a bad replay-filter setting fails akt_persistence_start naming it */
+START_TEST(a_bad_replay_filter_setting_fails_naming_the_key)
+{
+    akt_system_free(sys);
+    const char *bad[] = {
+        "akt.persistence.journal.replay-filter.mode = sometimes\n",
+        "akt.persistence.journal.replay-filter.window-size = 0\n",
+        "akt.persistence.journal.replay-filter.max-old-writers = -1\n",
+    };
+    const char *key[] = { "replay-filter.mode", "replay-filter.window-size",
+        "replay-filter.max-old-writers" };
+    for (int i = 0; i < 3; i++) {
+        akt_config *cfg;
+        ck_assert_int_eq(
+            akt_config_parse_string(bad[i], strlen(bad[i]), "test", &cfg, NULL),
+            AKT_OK);
+        ck_assert_int_eq(akt_system_create("v", cfg, &sys), AKT_OK);
+        akt_config_release(cfg);
+        akt_config_error err = { .message = "" };
+        ck_assert_int_eq(akt_persistence_start(sys, reg, &err),
+            i == 0 ? AKT_EINVAL : AKT_ERANGE);
+        ck_assert_msg(strstr(err.message, key[i]) != NULL, "%s", err.message);
+        akt_system_free(sys);
+    }
+    ck_assert_int_eq(akt_system_create("v", NULL, &sys), AKT_OK);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1413,6 +1653,11 @@ main(void)
         tc, a_snapshot_save_waiting_on_the_store_does_not_hold_a_worker);
     tcase_add_test(
         tc, failed_saves_and_deletes_reach_their_hooks_and_the_actor_goes_on);
+    tcase_add_test(tc, the_replay_filter_discards_an_old_writers_events);
+    tcase_add_test(tc, the_replay_filter_modes_window_and_unknown_writers);
+    tcase_add_test(
+        tc, lmdb_keeps_writer_ids_and_recovery_drops_an_old_writers_event);
+    tcase_add_test(tc, a_bad_replay_filter_setting_fails_naming_the_key);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

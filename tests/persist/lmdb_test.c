@@ -319,20 +319,20 @@ START_TEST(a_journal_of_a_newer_format_is_refused_naming_it)
     ck_assert_int_eq(akt_journal_open_lmdb(&o, reg, &j, NULL), AKT_OK);
     write_blobs(j, "f", 1, 2);
     akt_journal_close(j);
-    uint64_t three = 3;
-    raw_meta("format", &three);
+    uint64_t four = 4;
+    raw_meta("format", &four);
     akt_persist_error err;
     j = NULL;
     ck_assert_int_eq(akt_journal_open_lmdb(&o, reg, &j, &err), AKT_EPROTO);
     ck_assert_ptr_null(j);
-    ck_assert_msg(strstr(err.text, "journal format 3") != NULL, "%s", err.text);
+    ck_assert_msg(strstr(err.text, "journal format 4") != NULL, "%s", err.text);
     ck_assert_uint_eq(raw_count("wal"), 2); /* untouched */
 }
 END_TEST
 
 /* format 1 had no write-ahead log and no "format" key: every record in
  * the per-id index. Such a journal opens, replays, takes new writes and
- * is marked format 2. */
+ * is marked with the current format (3). */
 START_TEST(a_journal_of_the_first_format_is_read_and_upgraded)
 {
     akt_lmdb_options o = { .dir = dir, .max_unindexed_events = 1 };
@@ -369,14 +369,14 @@ START_TEST(a_journal_of_the_first_format_is_read_and_upgraded)
         AKT_OK);
     ck_assert_uint_eq(n, 4);
     akt_journal_close(j);
-    /* marked as format 2 now */
+    /* marked as the current format (3) now */
     MDB_env *env2 = raw_open();
     ck_assert_int_eq(mdb_txn_begin(env2, NULL, MDB_RDONLY, &t), 0);
     ck_assert_int_eq(mdb_dbi_open(t, "meta", 0, &db), 0);
     MDB_val k = { 6, "format" }, v;
     ck_assert_int_eq(mdb_get(t, db, &k, &v), 0);
     ck_assert_uint_eq(v.mv_size, 8);
-    ck_assert_uint_eq(((const uint8_t *)v.mv_data)[7], 2);
+    ck_assert_uint_eq(((const uint8_t *)v.mv_data)[7], 3);
     mdb_txn_abort(t);
     mdb_env_close(env2);
 }

@@ -82,6 +82,47 @@ START_TEST(an_event_record_round_trips_and_any_flipped_bit_fails)
 }
 END_TEST
 
+/* An event with a writer id is a version-2 record (8 bytes more) that
+ * gives the writer back, and any flipped bit still fails; one without is
+ * the version-1 record it always was (writer 0 on decode). */
+START_TEST(an_event_with_a_writer_is_a_version_2_record)
+{
+    uint8_t payload[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+    akt_prepr ev = { .seq = 1,
+        .type_id = 42,
+        .timestamp_ms = 1,
+        .data = payload,
+        .len = sizeof payload,
+        .writer = 0xfeedface01234567ull };
+    size_t n = akti_prec_size(&ev);
+    akt_prepr v1 = ev;
+    v1.writer = 0;
+    ck_assert_uint_eq(n, akti_prec_size(&v1) + 8);
+    uint8_t *rec = malloc(n);
+    akti_prec_encode(&ev, rec);
+    ck_assert_uint_eq(rec[1], 2);
+    akt_prepr out = { 0 };
+    const char *tv[AKT_PERSIST_MAX_TAGS];
+    ck_assert_int_eq(akti_prec_decode(rec, n, &out, tv), AKT_OK);
+    ck_assert_uint_eq(out.writer, ev.writer);
+    ck_assert_mem_eq(out.data, payload, sizeof payload);
+    for (size_t i = 0; i < n * 8; i++) {
+        rec[i / 8] ^= (uint8_t)(1u << (i % 8));
+        ck_assert_int_eq(akti_prec_decode(rec, n, &out, tv), AKT_EPROTO);
+        rec[i / 8] ^= (uint8_t)(1u << (i % 8));
+    }
+    free(rec);
+    size_t n1 = akti_prec_size(&v1);
+    rec = malloc(n1);
+    akti_prec_encode(&v1, rec);
+    ck_assert_uint_eq(rec[1], 1);
+    out.writer = 7;
+    ck_assert_int_eq(akti_prec_decode(rec, n1, &out, tv), AKT_OK);
+    ck_assert_uint_eq(out.writer, 0);
+    free(rec);
+}
+END_TEST
+
 typedef struct dseen {
     int n;
     uint64_t ids[4];
@@ -172,6 +213,7 @@ main(void)
     TCase *tc = tcase_create("record");
     tcase_add_test(tc, the_checksum_is_crc32_ieee);
     tcase_add_test(tc, an_event_record_round_trips_and_any_flipped_bit_fails);
+    tcase_add_test(tc, an_event_with_a_writer_is_a_version_2_record);
     tcase_add_test(
         tc, a_delivery_snapshot_parses_and_a_damaged_one_hands_over_nothing);
     suite_add_tcase(s, tc);

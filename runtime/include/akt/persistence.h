@@ -64,6 +64,11 @@ typedef struct akt_prepr {
     size_t len;
     const char *const *tags; /* ntags NUL-terminated tags */
     size_t ntags;
+    /* the writer: a random id of the persistent actor incarnation that
+     * persisted it (0: unknown -- written outside an actor, or by a
+     * plug-in that does not store it). Recovery's replay filter uses it
+     * to spot two writers of one persistence id. */
+    uint64_t writer;
 } akt_prepr;
 
 /* akt_atomic_write -- one persist (n = 1) or persist_all: stored all or
@@ -268,6 +273,7 @@ typedef struct akt_jevent {
     const void *msg;
     const char *const *tags;
     size_t ntags;
+    uint64_t writer; /* akt_prepr.writer (0: none) */
 } akt_jevent;
 
 /* akt_journal_write -- encode events[0..n) as one atomic write of pid with
@@ -513,6 +519,35 @@ AKT_API akt_err akt_persistence_set_async_recovery(akt_system *sys, bool on);
  * AKT_ESTATE (the threads run). AKT_EINVAL: n is 0 or above 1,024. */
 #define AKT_PERSIST_DEFAULT_READER_THREADS 2
 AKT_API akt_err akt_persistence_set_reader_threads(akt_system *sys, uint32_t n);
+/* The replay filter (Akka's ReplayFilter): a recovery passes the events
+ * through a window of window_size events that watches their writers (the
+ * persistent actor incarnations that wrote them, akt_prepr.writer). When
+ * two incarnations wrote one persistence id interleaved -- an old one
+ * that kept writing after a new one started (two nodes both running the
+ * actor), or events imported from another store -- the mode decides:
+ * REPAIR (Akka's repair-by-discard-old, the default) drops the old
+ * writer's events that come after the new writer's first and the events
+ * in the window the new writer's numbering overlaps; FAIL fails the
+ * recovery naming them; WARN logs and keeps everything; OFF does not
+ * look. Up to max_old_writers replaced writers are remembered (the oldest
+ * is forgotten beyond). An event with writer 0 (unknown) passes as it
+ * is. Defaults: akt.persistence.journal.replay-filter.* (REPAIR, 100,
+ * 10). */
+typedef enum akt_replay_filter_mode {
+    AKT_REPLAY_FILTER_REPAIR = 0,
+    AKT_REPLAY_FILTER_FAIL,
+    AKT_REPLAY_FILTER_WARN,
+    AKT_REPLAY_FILTER_OFF
+} akt_replay_filter_mode;
+typedef struct akt_replay_filter {
+    akt_replay_filter_mode mode;
+    uint32_t window_size; /* 1 .. 1,000,000 */
+    uint32_t max_old_writers; /* 1 .. 1,000,000 */
+} akt_replay_filter;
+/* akt_persistence_set_replay_filter -- for recoveries that start after the
+ * call. AKT_EINVAL: a bad mode or size; AKT_ENOENT: no persistence. */
+AKT_API akt_err akt_persistence_set_replay_filter(
+    akt_system *sys, const akt_replay_filter *f);
 /* recoveries running now and waiting for a permit (either may be NULL) */
 AKT_API akt_err akt_persistence_recovery_stats(
     akt_system *sys, uint32_t *running, uint32_t *waiting);

@@ -603,6 +603,7 @@ akt_journal_write(akt_journal *j, const char *pid, uint64_t first_seq,
             .len = buf[i].len,
             .tags = e->tags,
             .ntags = e->ntags,
+            .writer = e->writer,
         };
     }
     akt_atomic_write w = { .pid = pid, .events = ev, .n = n };

@@ -2,7 +2,7 @@
  * lmdb.c -- the LMDB journal and snapshot store (akt_journal_ops,
  * akt_snapshot_ops).
  *
- * Journal: one environment, named databases (format 2, meta "format")
+ * Journal: one environment, named databases (format 3, meta "format")
  *   wal      be64 gseq                     -> be64 pid_id | be64 seq | record
  *   events   be64 pid_id | be64 seq        -> event record (record.h)
  *   pids     pid string                    -> be64 pid_id | be64 highest
@@ -23,7 +23,8 @@
  * only in `wal` is kept in memory (the tail index, under tmu), rebuilt on
  * open from `wal` (a record there is in the tail when `events` lacks it
  * and it is above deleted_to). Format 1 (no `wal`) is format 2 with an
- * empty tail; a newer format is refused with a clear error.
+ * empty tail, format 2 is format 3 without writer ids in its records; a
+ * newer format is refused with a clear error.
  * One writer thread owns every write transaction (LMDB allows one per
  * environment, begun and committed on one OS thread). It takes everything
  * queued (up to max-batch-events / max-batch-bytes), writes it in one
@@ -144,7 +145,10 @@ open_env(const akt_lmdb_options *o, uint64_t def_map, unsigned maxdbs,
 
 enum { RQ_WRITE = 1, RQ_DELETE, RQ_BARRIER };
 
-#define LJ_FORMAT 2 /* meta "format": the layout this file writes */
+/* meta "format": the layout this file writes. 3: event records may be
+ * version 2 (with a writer id, record.h), which builds of format 2 cannot
+ * decode: they refuse the journal at open instead */
+#define LJ_FORMAT 3
 
 typedef struct lj_ev {
     uint64_t seq;
@@ -1660,7 +1664,8 @@ akt_journal_open_lmdb(const akt_lmdb_options *o, const akt_registry *reg,
         return AKT_EPROTO;
     }
     if (mrc == 0 && format < LJ_FORMAT) {
-        /* format 1 (no wal) is format 2 with nothing in the wal */
+        /* format 1 (no wal) is format 2 with nothing in the wal; format 2
+         * is format 3 without writer ids */
         mrc = meta_put(j, t, "format", LJ_FORMAT);
     }
     bool in_log = false;

@@ -36,7 +36,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "akt/events.h"
 #include "akt/persistence.h"
@@ -63,6 +65,7 @@ typedef struct pext {
     akt_snapshot_store *s;
     akt_state_store *st; /* durable state (NULL: none configured) */
     akt_delivery_options dl; /* at-least-once defaults (configured) */
+    akt_replay_filter rf; /* the replay filter (under pmu) */
     _Atomic uint64_t epochs;
     /* the recovery permitter (akt.persistence.max-concurrent-recoveries):
      * at most pmax recoveries run; the others wait in a FIFO, one entry
@@ -147,6 +150,7 @@ akt_persistence_start_with(
     x->pmax = AKT_PERSIST_DEFAULT_MAX_RECOVERIES;
     x->nreaders = AKT_PERSIST_DEFAULT_READER_THREADS;
     x->dl = (akt_delivery_options) { AKT_SEC(5), 5, 100000, 10000 };
+    x->rf = (akt_replay_filter) { AKT_REPLAY_FILTER_REPAIR, 100, 10 };
     pthread_mutex_init(&x->pmu, NULL);
     pthread_cond_init(&x->pcv, NULL);
     pthread_mutex_init(&x->rmu, NULL);
@@ -203,6 +207,24 @@ akt_persistence_set_reader_threads(akt_system *sys, uint32_t n)
     }
     pthread_mutex_unlock(&x->rmu);
     return rc;
+}
+
+akt_err
+akt_persistence_set_replay_filter(akt_system *sys, const akt_replay_filter *f)
+{
+    pext *x = pext_get(sys);
+    if (x == NULL) {
+        return AKT_ENOENT;
+    }
+    if (f == NULL || (unsigned)f->mode > AKT_REPLAY_FILTER_OFF
+        || f->window_size == 0 || f->window_size > 1000000
+        || f->max_old_writers == 0 || f->max_old_writers > 1000000) {
+        return AKT_EINVAL;
+    }
+    pthread_mutex_lock(&x->pmu);
+    x->rf = *f;
+    pthread_mutex_unlock(&x->pmu);
+    return AKT_OK;
 }
 
 akt_err
@@ -420,6 +442,16 @@ akti_persist_settings_read(
         &rd, "akt.persistence.max-concurrent-recoveries", &maxrec, 1, 1000000);
     int64_t nreaders = AKT_PERSIST_DEFAULT_READER_THREADS;
     akti_set_int(&rd, "akt.persistence.reader-threads", &nreaders, 1, 1024);
+    static const char *const fmodes[]
+        = { "repair-by-discard-old", "fail", "warn", "off" };
+    int fmode = AKT_REPLAY_FILTER_REPAIR;
+    int64_t fwin = 100, fold = 10;
+    akti_set_enum(
+        &rd, "akt.persistence.journal.replay-filter.mode", &fmode, fmodes, 4);
+    akti_set_int(&rd, "akt.persistence.journal.replay-filter.window-size",
+        &fwin, 1, 1000000);
+    akti_set_int(&rd, "akt.persistence.journal.replay-filter.max-old-writers",
+        &fold, 1, 1000000);
     int stp = AKTI_PPLUGIN_NONE;
     akt_lmdb_options sto = { .map_size = 256ull << 20 };
     akt_pg_options stpg = { .conninfo = "", .schema = "akt", .readers = 4 };
@@ -471,6 +503,9 @@ akti_persist_settings_read(
         out->state = sto;
         out->state_pg = stpg;
         out->delivery = dl;
+        out->replay_filter
+            = (akt_replay_filter) { (akt_replay_filter_mode)fmode,
+                  (uint32_t)fwin, (uint32_t)fold };
     }
     return rd.rc;
 }
@@ -542,6 +577,7 @@ akt_persistence_start(
         x->st = st; /* closed with the system from here on */
         st = NULL;
         x->dl = ps.delivery;
+        x->rf = ps.replay_filter;
     }
     akt_state_store_close(st);
     if (rc != AKT_OK) {
@@ -601,6 +637,8 @@ typedef struct pstate {
     bool draining; /* permitted, waiting for the id's operations (OP_DRAINED) */
     struct rread *rr; /* the asynchronous recovery's reads (NULL: none) */
     uint64_t rhighest; /* its highest sequence number */
+    uint64_t writer; /* this incarnation's writer id (akt_prepr.writer) */
+    struct rfilt *flt; /* the recovery's replay filter (NULL: off) */
     /* at-least-once delivery: unconfirmed, in id order */
     delivery *dl;
     size_t ndl, capdl;
@@ -784,6 +822,7 @@ typedef struct rread {
 
 typedef struct rev {
     uint64_t seq;
+    uint64_t writer;
     void *ev; /* one reference */
 } rev;
 
@@ -871,6 +910,7 @@ rread_one(void *arg, const akt_prepr *rec, const void *event)
     }
     rbatch *b = c->b;
     b->evs[b->n].seq = rec->seq;
+    b->evs[b->n].writer = rec->writer;
     b->evs[b->n].ev = akt_msg_retain(event);
     b->n++;
     return AKT_OK;
@@ -1282,6 +1322,9 @@ pchain_step(pext *x, pchain *c)
 }
 
 /* the handler running now on this thread, so akt_persist finds its actor */
+struct rfilt;
+static void rfilt_free(struct rfilt *f);
+
 static _Thread_local pstate *cur_ps;
 static _Thread_local const akt_ctx *cur_ctx;
 /* inside a persist callback: the sender of the command that persisted */
@@ -1353,6 +1396,8 @@ p_state_fini(void *state)
         rread_cancel(ps->rr); /* stopped during the recovery */
         ps->rr = NULL;
     }
+    rfilt_free(ps->flt);
+    ps->flt = NULL;
     if (ps->permit == PERMIT_ASKED && ps->x != NULL) {
         permit_drop(ps->x, ps->epoch); /* stopped before it recovered */
         ps->permit = PERMIT_DONE;
@@ -1423,8 +1468,234 @@ is_event_type(const akt_persistent_def *def, const akt_type *t)
     return false;
 }
 
+/* --- the replay filter (Akka's ReplayFilter) -------------------------------
+ *
+ * Events of a recovery pass a window of up to rf.window_size events
+ * before they are applied, so an event of a new writer can still remove
+ * the events of the writer it replaced whose numbers it overlaps. The
+ * current writer and its last sequence number are followed; a writer
+ * replaced by another is "old" (up to max_old_writers remembered). Three
+ * cases are issues: the current writer's number going back, an old
+ * writer's event, and a new writer whose number is at or below buffered
+ * events. REPAIR discards what is wrong (the event; the buffered events
+ * the new writer overlaps), FAIL fails the recovery, WARN logs and keeps.
+ * Writer 0 (unknown) passes untouched. */
+
+typedef struct fev {
+    uint64_t seq, writer;
+    void *ev; /* one reference */
+} fev;
+
+typedef struct rfilt {
+    akt_replay_filter cfg;
+    fev *buf; /* ring of cfg.window_size */
+    size_t head, n;
+    bool have; /* writer is set */
+    uint64_t writer, seq;
+    uint64_t *old; /* replaced writers, oldest first */
+    size_t nold;
+    akt_err failed; /* FAIL: AKT_ESTATE once an issue was found */
+    bool stopped; /* an apply or the filter failed: nothing more applies */
+    char why[200];
+} rfilt;
+
+static void
+rfilt_free(rfilt *f)
+{
+    if (f == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < f->n; i++) {
+        akt_msg_free(f->buf[(f->head + i) % f->cfg.window_size].ev);
+    }
+    free(f->buf);
+    free(f->old);
+    free(f);
+}
+
+/* a filter for a recovery starting now (NULL: mode off, or no memory --
+ * then the recovery runs unfiltered and *rc says AKT_ENOMEM) */
+static rfilt *
+rfilt_new(pext *x, akt_err *rc)
+{
+    pthread_mutex_lock(&x->pmu);
+    akt_replay_filter cfg = x->rf;
+    pthread_mutex_unlock(&x->pmu);
+    *rc = AKT_OK;
+    if (cfg.mode == AKT_REPLAY_FILTER_OFF) {
+        return NULL;
+    }
+    rfilt *f = calloc(1, sizeof(*f));
+    if (f != NULL) {
+        f->cfg = cfg;
+        f->buf = malloc(cfg.window_size * sizeof(fev));
+        f->old = malloc(cfg.max_old_writers * sizeof(uint64_t));
+    }
+    if (f == NULL || f->buf == NULL || f->old == NULL) {
+        rfilt_free(f);
+        *rc = AKT_ENOMEM;
+        return NULL;
+    }
+    return f;
+}
+
+static fev *
+rfilt_at(rfilt *f, size_t i)
+{
+    return &f->buf[(f->head + i) % f->cfg.window_size];
+}
+
+/* an issue: logged; in FAIL mode the first one fails the recovery */
+static void
+rfilt_issue(rfilt *f, pstate *ps, akt_ctx *ctx, const char *what, uint64_t seq,
+    uint64_t writer, uint64_t seq2, uint64_t writer2)
+{
+    char text[sizeof f->why];
+    snprintf(text, sizeof text,
+        "replay filter: %s: event %" PRIu64 " of writer %016" PRIx64
+        " against event %" PRIu64 " of writer %016" PRIx64
+        " (two writers of one persistence id?)",
+        what, seq, writer, seq2, writer2);
+    akt_ctx_log(ctx,
+        f->cfg.mode == AKT_REPLAY_FILTER_WARN ? AKT_LOG_WARNING : AKT_LOG_ERROR,
+        "%s: %s%s", ps->pid, text,
+        f->cfg.mode == AKT_REPLAY_FILTER_REPAIR ? "; discarded" : "");
+    if (f->cfg.mode == AKT_REPLAY_FILTER_FAIL && f->failed == AKT_OK) {
+        f->failed = AKT_ESTATE;
+        snprintf(f->why, sizeof f->why, "%s", text);
+    }
+}
+
+/* apply one event that left the filter (or passed without one); a type
+ * that is not the actor's is AKT_ETYPE with why */
+static akt_err
+replay_event(
+    pstate *ps, uint64_t seq, const void *event, char *why, size_t nwhy)
+{
+    const akt_type *t = akt_msg_type(event);
+    if (!is_event_type(ps->def, t)) {
+        snprintf(why, nwhy,
+            "%s: event %" PRIu64 " is a %s, which is not an event of %s",
+            ps->pid, seq, t->name, ps->def->name ? ps->def->name : "?");
+        return AKT_ETYPE;
+    }
+    ps->def->apply(USER(ps), event); /* cur_ps is ps: deliver records */
+    ps->applied = seq;
+    return AKT_OK;
+}
+
+/* the oldest buffered event out and applied */
+static akt_err
+rfilt_emit(rfilt *f, pstate *ps, char *why, size_t nwhy)
+{
+    fev e = f->buf[f->head];
+    f->head = (f->head + 1) % f->cfg.window_size;
+    f->n--;
+    akt_err rc = replay_event(ps, e.seq, e.ev, why, nwhy);
+    akt_msg_free(e.ev);
+    f->stopped = f->stopped || rc != AKT_OK;
+    return rc;
+}
+
+static void
+rfilt_push(rfilt *f, uint64_t seq, uint64_t writer, void *ev)
+{
+    *rfilt_at(f, f->n) = (fev) { seq, writer, ev };
+    f->n++;
+}
+
+/* one replayed event (ev: a reference, consumed) into the filter; what
+ * leaves the window is applied. AKT_OK, or the recovery's failure (why) */
+static akt_err
+rfilt_feed(rfilt *f, pstate *ps, akt_ctx *ctx, uint64_t seq, uint64_t writer,
+    void *ev, char *why, size_t nwhy)
+{
+    akt_err rc = AKT_OK;
+    if (f->n == f->cfg.window_size
+        && (rc = rfilt_emit(f, ps, why, nwhy)) != AKT_OK) {
+        akt_msg_free(ev);
+        return rc;
+    }
+    bool repair = f->cfg.mode == AKT_REPLAY_FILTER_REPAIR;
+    bool old = false;
+    for (size_t i = 0; writer != 0 && i < f->nold; i++) {
+        old = old || f->old[i] == writer;
+    }
+    if (writer == 0) {
+        rfilt_push(f, seq, writer, ev); /* unknown writer: passes */
+    } else if (f->have && writer == f->writer) {
+        if (seq < f->seq) {
+            rfilt_issue(f, ps, ctx, "a writer's numbers go back", seq, writer,
+                f->seq, f->writer);
+            if (repair) {
+                akt_msg_free(ev);
+            } else {
+                rfilt_push(f, seq, writer, ev);
+            }
+        } else {
+            rfilt_push(f, seq, writer, ev);
+            f->seq = seq;
+        }
+    } else if (old) {
+        rfilt_issue(f, ps, ctx, "an old writer wrote after a newer one", seq,
+            writer, f->seq, f->writer);
+        if (repair) {
+            akt_msg_free(ev);
+        } else {
+            rfilt_push(f, seq, writer, ev);
+        }
+    } else { /* a new writer */
+        if (f->have) {
+            if (f->nold == f->cfg.max_old_writers) {
+                memmove(f->old, f->old + 1, (f->nold - 1) * sizeof(*f->old));
+                f->nold--; /* the oldest is forgotten */
+            }
+            f->old[f->nold++] = f->writer;
+        }
+        f->have = true;
+        f->writer = writer;
+        f->seq = seq;
+        size_t keep = 0;
+        for (size_t i = 0; i < f->n; i++) {
+            fev e = *rfilt_at(f, i);
+            if (e.writer != 0 && e.seq >= seq) {
+                rfilt_issue(f, ps, ctx,
+                    "a new writer's numbers overlap an older writer's", e.seq,
+                    e.writer, seq, writer);
+                if (repair) {
+                    akt_msg_free(e.ev);
+                    continue;
+                }
+            }
+            *rfilt_at(f, keep++) = e;
+        }
+        f->n = keep;
+        rfilt_push(f, seq, writer, ev);
+    }
+    if (f->failed != AKT_OK) {
+        snprintf(why, nwhy, "%s: %s", ps->pid, f->why);
+        f->stopped = true;
+        return f->failed;
+    }
+    return AKT_OK;
+}
+
+/* the replay ended: every buffered event applied, in order (also when the
+ * journal's read failed, as Akka sends what it buffered before the
+ * failure; not after a failed apply or the filter's own failure) */
+static akt_err
+rfilt_flush(rfilt *f, pstate *ps, char *why, size_t nwhy)
+{
+    akt_err rc = AKT_OK;
+    while (f != NULL && !f->stopped && f->n > 0 && rc == AKT_OK) {
+        rc = rfilt_emit(f, ps, why, nwhy);
+    }
+    return rc;
+}
+
 typedef struct replay_arg {
     pstate *ps;
+    akt_ctx *ctx;
     akt_persist_error *err;
 } replay_arg;
 
@@ -1433,16 +1704,12 @@ replay_apply(void *arg, const akt_prepr *rec, const void *event)
 {
     replay_arg *ra = arg;
     pstate *ps = ra->ps;
-    const akt_type *t = akt_msg_type(event);
-    if (!is_event_type(ps->def, t)) {
-        akti_perr(ra->err,
-            "%s: event %" PRIu64 " is a %s, which is not an event of %s",
-            ps->pid, rec->seq, t->name, ps->def->name ? ps->def->name : "?");
-        return AKT_ETYPE;
+    if (ps->flt == NULL) {
+        return replay_event(
+            ps, rec->seq, event, ra->err->text, sizeof ra->err->text);
     }
-    ps->def->apply(USER(ps), event); /* cur_ps is ps: deliver records */
-    ps->applied = rec->seq;
-    return AKT_OK;
+    return rfilt_feed(ps->flt, ps, ra->ctx, rec->seq, rec->writer,
+        akt_msg_retain((void *)event), ra->err->text, sizeof ra->err->text);
 }
 
 static void redeliver(pstate *ps, akt_ctx *ctx);
@@ -1464,6 +1731,22 @@ static const akt_type ptick_type = {
 
 static akt_err recover(pstate *ps, akt_ctx *ctx);
 
+/* a writer id for a new incarnation: random (two processes, two nodes, a
+ * restart: ids differ), never 0 (unknown) */
+static uint64_t
+writer_id(uint64_t epoch)
+{
+    uint64_t w = 0;
+    if (getrandom(&w, sizeof w, 0) != (ssize_t)sizeof w) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        w = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec)
+            ^ ((uint64_t)getpid() << 40) ^ epoch;
+    }
+    w ^= epoch * 0x9e3779b97f4a7c15ull; /* distinct within one process */
+    return w ? w : 1;
+}
+
 /* pre_start: ask the permitter for a recovery permit; commands are
  * stashed until the recovery ran (on_permit) */
 static akt_err
@@ -1478,6 +1761,7 @@ p_pre_start(void *state, akt_ctx *ctx)
         return AKT_OK;
     }
     ps->epoch = atomic_fetch_add(&ps->x->epochs, 1) + 1;
+    ps->writer = writer_id(ps->epoch);
     akt_err rc = permit_ask(ps->x, akt_ctx_self(ctx), ps->epoch);
     if (rc == AKT_OK) {
         ps->permit = PERMIT_ASKED;
@@ -1627,6 +1911,11 @@ on_chunk(pstate *ps, akt_ctx *ctx, const pchunk *m)
     why[0] = '\0';
     if (b->first) {
         ps->rhighest = b->highest;
+        rfilt_free(ps->flt);
+        ps->flt = rfilt_new(ps->x, &fail);
+        if (fail != AKT_OK) {
+            snprintf(why, sizeof why, "no memory for the replay filter");
+        }
         if (b->snap != NULL && def->snapshot_type
             && !same_type(akt_msg_type(b->snap), def->snapshot_type)) {
             snprintf(why, sizeof why,
@@ -1634,22 +1923,26 @@ on_chunk(pstate *ps, akt_ctx *ctx, const pchunk *m)
                 b->snap_seq, akt_msg_type(b->snap)->name,
                 def->snapshot_type->name);
             fail = AKT_ETYPE;
-        } else if (b->snap != NULL) {
+        } else if (b->snap != NULL && fail == AKT_OK) {
             def->snapshot_offer(USER(ps), b->snap_seq, b->snap);
             ps->applied = b->snap_seq;
         }
     }
     for (size_t i = 0; fail == AKT_OK && i < b->n; i++) {
-        const akt_type *t = akt_msg_type(b->evs[i].ev);
-        if (!is_event_type(def, t)) {
-            snprintf(why, sizeof why,
-                "%s: event %" PRIu64 " is a %s, which is not an event of %s",
-                ps->pid, b->evs[i].seq, t->name, def->name ? def->name : "?");
-            fail = AKT_ETYPE;
-            break;
-        }
-        def->apply(USER(ps), b->evs[i].ev);
-        ps->applied = b->evs[i].seq;
+        fail = ps->flt
+            ? rfilt_feed(ps->flt, ps, ctx, b->evs[i].seq, b->evs[i].writer,
+                akt_msg_retain(b->evs[i].ev), why, sizeof why)
+            : replay_event(ps, b->evs[i].seq, b->evs[i].ev, why, sizeof why);
+    }
+    if (fail == AKT_OK && b->rc == AKT_OK && b->last) {
+        fail = rfilt_flush(ps->flt, ps, why, sizeof why);
+    } else if (fail == AKT_OK && b->rc != AKT_OK) {
+        char ignored[sizeof why]; /* the read's error stands */
+        rfilt_flush(ps->flt, ps, ignored, sizeof ignored);
+    }
+    if (fail != AKT_OK || b->rc != AKT_OK || b->last) {
+        rfilt_free(ps->flt);
+        ps->flt = NULL;
     }
     cur_ps = sp;
     cur_ctx = sc;
@@ -1759,9 +2052,24 @@ recover(pstate *ps, akt_ctx *ctx)
     uint64_t max
         = def->recovery_replay_max ? def->recovery_replay_max : UINT64_MAX;
     if (upto > from) {
-        replay_arg ra = { ps, &perr };
+        akt_err frc;
+        rfilt_free(ps->flt);
+        ps->flt = rfilt_new(ps->x, &frc);
+        if (frc != AKT_OK) {
+            recovery_fail(ps, ctx, frc, "no memory for the replay filter");
+            return AKT_OK;
+        }
+        replay_arg ra = { ps, ctx, &perr };
         rc = akt_journal_replay(ps->x->j, sys, ps->pid, from + 1, upto, max,
             replay_apply, &ra, &perr);
+        if (rc == AKT_OK) {
+            rc = rfilt_flush(ps->flt, ps, perr.text, sizeof perr.text);
+        } else {
+            char ignored[sizeof perr.text]; /* the read's error stands */
+            rfilt_flush(ps->flt, ps, ignored, sizeof ignored);
+        }
+        rfilt_free(ps->flt);
+        ps->flt = NULL;
         if (rc != AKT_OK) {
             recovery_fail(ps, ctx, rc, perr.text);
             return AKT_OK;
@@ -2120,6 +2428,7 @@ persist_core(akt_ctx *ctx, void *const *events, size_t n, unsigned flags,
             goto fail;
         }
         jev[i].msg = events[i];
+        jev[i].writer = ps->writer;
         if (def->tags_of || def->tagger) {
             const char **tv = tagv + i * AKT_PERSIST_MAX_TAGS;
             jev[i].tags = tv;

@@ -91,6 +91,7 @@ typedef struct akti_persist_settings {
     akt_lmdb_options state;
     akt_pg_options state_pg;
     akt_delivery_options delivery; /* at-least-once-delivery.* */
+    akt_replay_filter replay_filter; /* journal.replay-filter.* */
 } akti_persist_settings;
 AKTI_INTERNAL akt_err akti_persist_settings_read(
     const akt_config *cfg, akti_persist_settings *out, akt_config_error *err);

@@ -1088,6 +1088,7 @@ row_event(PGresult *res, int i, int col, akt_prepr *ev, char *tagbuf,
     ev->len = (size_t)PQgetlength(res, i, col + 4);
     ev->tags = tagv;
     ev->ntags = 0;
+    ev->writer = 0; /* not stored here yet (no column) */
     if (!PQgetisnull(res, i, col + 5)
         && !parse_tags((const uint8_t *)PQgetvalue(res, i, col + 5),
             (size_t)PQgetlength(res, i, col + 5), tagbuf, tagcap, tagv,

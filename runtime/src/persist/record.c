@@ -313,7 +313,7 @@ akti_crc32(uint32_t crc, const void *p, size_t n)
 size_t
 akti_prec_size(const akt_prepr *ev)
 {
-    size_t n = AKTI_PREC_HDR + ev->len + 4;
+    size_t n = (ev->writer ? AKTI_PREC_HDR2 : AKTI_PREC_HDR) + ev->len + 4;
     for (size_t i = 0; i < ev->ntags; i++) {
         n += 2 + strlen(ev->tags[i]);
     }
@@ -325,7 +325,7 @@ akti_prec_encode(const akt_prepr *ev, uint8_t *out)
 {
     uint8_t *p = out;
     p[0] = 'E';
-    p[1] = 1;
+    p[1] = ev->writer ? 2 : 1; /* version 1: no writer id (none known) */
     p[2] = (uint8_t)ev->ntags;
     p[3] = 0;
     akti_be64_put(p + 4, ev->type_id);
@@ -334,6 +334,10 @@ akti_prec_encode(const akt_prepr *ev, uint8_t *out)
     p += 28;
     akti_be32_put(p, (uint32_t)ev->len);
     p += 4;
+    if (ev->writer) {
+        akti_be64_put(p, ev->writer);
+        p += 8;
+    }
     for (size_t i = 0; i < ev->ntags; i++) {
         size_t l = strlen(ev->tags[i]);
         *p++ = (uint8_t)l;
@@ -358,8 +362,12 @@ akti_prec_set_gseq(uint8_t *rec, size_t len, uint64_t gseq)
 akt_err
 akti_prec_decode(const uint8_t *p, size_t n, akt_prepr *ev, const char **tagv)
 {
-    if (n < AKTI_PREC_HDR + 4 || p[0] != 'E' || p[1] != 1 || p[3] != 0
-        || p[2] > AKT_PERSIST_MAX_TAGS) {
+    if (n < AKTI_PREC_HDR + 4 || p[0] != 'E' || (p[1] != 1 && p[1] != 2)
+        || p[3] != 0 || p[2] > AKT_PERSIST_MAX_TAGS) {
+        return AKT_EPROTO;
+    }
+    size_t hdr = p[1] == 2 ? AKTI_PREC_HDR2 : AKTI_PREC_HDR;
+    if (n < hdr + 4) {
         return AKT_EPROTO;
     }
     if (akti_be32_get(p + n - 4) != akti_crc32(0, p, n - 4)) {
@@ -370,7 +378,8 @@ akti_prec_decode(const uint8_t *p, size_t n, akt_prepr *ev, const char **tagv)
     ev->timestamp_ms = (int64_t)akti_be64_get(p + 12);
     ev->gseq = akti_be64_get(p + 20);
     size_t plen = akti_be32_get(p + 28);
-    const uint8_t *q = p + AKTI_PREC_HDR, *end = p + n - 4;
+    ev->writer = hdr == AKTI_PREC_HDR2 ? akti_be64_get(p + 32) : 0;
+    const uint8_t *q = p + hdr, *end = p + n - 4;
     for (size_t i = 0; i < ntags; i++) {
         if (end - q < 2) {
             return AKT_EPROTO;

@@ -4,9 +4,13 @@
  * Pure functions: no LMDB, no system; the fuzz target links record.c alone.
  *
  * Event record (value of events/<pid_id,seq>):
- *   u8 'E' | u8 version (1) | u8 ntags | u8 0 | be64 type_id
+ *   u8 'E' | u8 version (1 or 2) | u8 ntags | u8 0 | be64 type_id
  *   | be64 timestamp_ms | be64 gseq | be32 payload_len
+ *   [| be64 writer: version 2 only]
  *   | ntags x (u8 len | len bytes | u8 0) | payload | be32 crc32
+ * Version 2 carries the writer id (akt_prepr.writer, the persistent
+ * actor incarnation that wrote it: the replay filter's input); an event
+ * without one (writer 0) is written as version 1, as before.
  * Snapshot record (value of snapshots/<pid,0,seq>):
  *   u8 'S' | u8 version (1) | u16 0 | be64 type_id | be64 timestamp_ms
  *   | be32 payload_len | payload | be32 crc32
@@ -21,6 +25,7 @@
 #include "akt/persistence.h"
 
 #define AKTI_PREC_HDR  32u /* event record header before the tags */
+#define AKTI_PREC_HDR2 40u /* the same, version 2 (with the writer id) */
 #define AKTI_PSNAP_HDR 24u
 
 /* akti_prec_size -- bytes of the event record for ev (tags included). */

@@ -677,7 +677,7 @@ START_TEST(tck_queries_page_through_long_results)
             char t[32];
             snprintf(t, sizeof t, "a-%" PRIu64, first + i);
             m[i] = evt_new(&tck_evt_type, t, (int64_t)(first + i));
-            ev[i] = (akt_jevent) { m[i], bulk, 1 };
+            ev[i] = (akt_jevent) { m[i], bulk, 1, 0 };
         }
         akt_write_status st;
         ck_assert_int_eq(
@@ -717,8 +717,8 @@ START_TEST(tck_journal_numbers_each_tag_without_gaps)
     for (int i = 0; i < 4; i++) {
         m[i] = evt_new(&tck_evt_type, "t", 6 + i);
     }
-    akt_jevent e1[2] = { { m[0], both, 2 }, { m[1], green, 1 } };
-    akt_jevent e2 = { m[2], both, 2 }, e3 = { m[3], green, 1 };
+    akt_jevent e1[2] = { { m[0], both, 2, 0 }, { m[1], green, 1, 0 } };
+    akt_jevent e2 = { m[2], both, 2, 0 }, e3 = { m[3], green, 1, 0 };
     ck_assert_int_eq(akt_journal_write_wait(jr, pid, 6, e1, 2, NULL), AKT_OK);
     ck_assert_int_eq(
         akt_journal_write_wait(jr, "p-2", 1, &e2, 1, NULL), AKT_OK);
@@ -987,7 +987,7 @@ write_tagged(const char *p, uint64_t seq, const char *tag, int64_t n)
 {
     const char *tags[] = { tag };
     void *m = evt_new(&tck_evt_type, "t", n);
-    akt_jevent e = { m, tags, 1 };
+    akt_jevent e = { m, tags, 1, 0 };
     ck_assert_int_eq(akt_journal_write_wait(jr, p, seq, &e, 1, NULL), AKT_OK);
     akt_msg_free(m);
 }
