@@ -24,11 +24,11 @@
  * --replay-events R, --recovery-ids K, --dir D (the journal's directory,
  * default a fresh one under $TMPDIR or /tmp; removed at exit),
  * --no-fsync, --max-unindexed N (the LMDB journal's max-unindexed-events),
- * --keep (leave the directory, print it on stderr), --smoke (tiny sizes
- * for CI), --journal lmdb|pg|both (pg: a
- * throwaway PostgreSQL server this program starts with
- * tests/persist/pg_server.sh, reached over TCP on 127.0.0.1; the
- * scenarios' names end in _lmdb or _pg).
+ * --keep (leave the directory, print it on stderr), --replay-filter
+ * off|repair (recovery_actor's replay filter; default: repair), --smoke (tiny
+ * sizes for CI), --journal lmdb|pg|both (pg: a throwaway PostgreSQL server this
+ * program starts with tests/persist/pg_server.sh, reached over TCP on
+ * 127.0.0.1; the scenarios' names end in _lmdb or _pg).
  */
 #include <errno.h>
 #include <ftw.h>
@@ -82,8 +82,10 @@ static struct {
     const char *journal;
     int64_t max_unindexed; /* LMDB max-unindexed-events; 0: default */
     bool keep; /* keep the journal's directory (inspect it) */
-} opt
-    = { "all", 1000, 3.0, 1000000, 1000, NULL, false, false, "lmdb", 0, false };
+    const char
+        *replay_filter; /* recovery_actor's filter mode (NULL: default) */
+} opt = { "all", 1000, 3.0, 1000000, 1000, NULL, false, false, "lmdb", 0, false,
+    NULL };
 
 static bool use_pg; /* the scenarios now running use PostgreSQL */
 static pg_fixture pg;
@@ -506,6 +508,13 @@ scenario_recovery(void)
     /* the same through persistent actors: spawn, recover, first answer */
     akt_system *sys = bench_system("rbench", nthreads());
     must(akt_persistence_start_with(sys, j, NULL), "persistence");
+    if (opt.replay_filter != NULL) {
+        akt_replay_filter f = { AKT_REPLAY_FILTER_REPAIR, 100, 10 };
+        f.mode = strcmp(opt.replay_filter, "off") == 0
+            ? AKT_REPLAY_FILTER_OFF
+            : AKT_REPLAY_FILTER_REPAIR;
+        must(akt_persistence_set_replay_filter(sys, &f), "replay filter");
+    }
     akt_props p;
     must(akt_persistent_props(&rec_def, &p), "props");
     /* LMDB: rounds alternate between reads inline (the default) and reads
@@ -751,7 +760,7 @@ usage(void)
         "N]\n"
         "       [--seconds S] [--replay-events R] [--recovery-ids K]\n"
         "       [--dir D] [--no-fsync] [--smoke] [--journal lmdb|pg|both]\n"
-        "       [--max-unindexed N] [--keep]\n",
+        "       [--max-unindexed N] [--keep] [--replay-filter off|repair]\n",
         bench_prog);
     exit(2);
 }
@@ -777,6 +786,8 @@ main(int argc, char **argv)
             usage();
         } else if (strcmp(a, "--scenario") == 0) {
             opt.scenario = v, i++;
+        } else if (strcmp(a, "--replay-filter") == 0) {
+            opt.replay_filter = v, i++;
         } else if (strcmp(a, "--actors") == 0) {
             opt.actors = atoi(v), i++;
         } else if (strcmp(a, "--seconds") == 0) {
