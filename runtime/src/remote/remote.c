@@ -1521,6 +1521,14 @@ inbound_thread(void *arg)
 #define RUN_MAX 64
 typedef struct rx_run {
     int64_t now; /* akti_now_coarse_ns, once per batch (caches' ages) */
+    /* the decoder gives a path repeated by consecutive envelopes of a
+     * frame as one shared string: the same pointer within a batch is the
+     * same path, resolved once (the recipient's ref, whether the sender
+     * is an ask slot) */
+    const char *memo_rcpt;
+    akt_ref memo_to;
+    const char *memo_snd;
+    bool memo_ask;
     akt_ref to;
     size_t n;
     void *msg[RUN_MAX];
@@ -1611,8 +1619,16 @@ rm_on_envelope(
     akt_ref to = AKT_REF_NONE;
     uint64_t slot_id = 0;
     uint64_t h;
-    rcache_ent *e = rc_slot(r->rc_to, env->recipient, env->recipient_len, &h);
-    if (!rc_get(e, env->recipient, env->recipient_len, h, now, &to)) {
+    rcache_ent *e = NULL;
+    bool known = false;
+    if (run != NULL && env->recipient == run->memo_rcpt) {
+        to = run->memo_to; /* resolved for the envelope before */
+        known = true;
+    } else {
+        e = rc_slot(r->rc_to, env->recipient, env->recipient_len, &h);
+        known = rc_get(e, env->recipient, env->recipient_len, h, now, &to);
+    }
+    if (!known) {
         const char *local = local_of(env->recipient, r->name, r->name_len);
         if (local == NULL) {
             atomic_fetch_add(&r->undeliverable, 1);
@@ -1636,6 +1652,10 @@ rm_on_envelope(
         } else {
             rc_put(e, env->recipient, env->recipient_len, h, now, to);
         }
+    }
+    if (run != NULL && slot_id == 0) {
+        run->memo_rcpt = env->recipient;
+        run->memo_to = to;
     }
     void *msg;
     akt_err rc = akt_msg_decode_in(
@@ -1678,7 +1698,16 @@ rm_on_envelope(
         }
         return fp;
     }
-    bool ask = is_ask_slot(from, env);
+    bool ask;
+    if (run != NULL && env->sender_len > 0 && env->sender == run->memo_snd) {
+        ask = run->memo_ask; /* the same sender as the envelope before */
+    } else {
+        ask = is_ask_slot(from, env);
+        if (run != NULL) {
+            run->memo_snd = env->sender;
+            run->memo_ask = ask;
+        }
+    }
     const char *spath = ask ? env->sender : NULL;
     size_t slen = ask ? env->sender_len : 0;
     akt_ref sender = !ask && env->sender_len > 0
@@ -1730,6 +1759,8 @@ rm_on_batch(void *arg, const akti_peer *from, int ch, const akti_envelope *env,
     rx_run run;
     run.n = 0;
     run.now = akti_now_coarse_ns();
+    run.memo_rcpt = NULL;
+    run.memo_snd = NULL;
     akti_nowait_enter();
     for (size_t i = 0; i < n; i++) {
         size_t fp = rm_on_envelope(r, from, ch, &env[i], &run);
