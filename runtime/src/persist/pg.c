@@ -200,14 +200,126 @@ pg_exec(PGconn *c, const char *sql, akt_persist_error *err)
     return ok;
 }
 
+/* --- cancel requests ---------------------------------------------------------
+ *
+ * PQcancel connects to the server and waits for it to close the
+ * connection, without a timeout of its own (an unreachable server holds
+ * it for TCP's); neither a stopping actor's dispatcher thread nor the
+ * breaker's watchdog may wait for that. A fire only queues the request;
+ * one thread per process (started with the first, started again in a
+ * forked child) sends them. A connection's cancel key is shared by
+ * reference between its user and the queued requests. */
+typedef struct pgcan {
+    PGcancel *k;
+    _Atomic int refs;
+} pgcan;
+
+typedef struct canreq {
+    struct canreq *next;
+    pgcan *p;
+} canreq;
+
+static pthread_mutex_t can_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t can_cv = PTHREAD_COND_INITIALIZER;
+static canreq *can_head, *can_tail;
+static bool can_started, can_atfork;
+
+static pgcan *
+pgcan_new(PGconn *c)
+{
+    pgcan *p = malloc(sizeof(*p));
+    if (p == NULL || (p->k = PQgetCancel(c)) == NULL) {
+        free(p);
+        return NULL;
+    }
+    atomic_init(&p->refs, 1);
+    return p;
+}
+
 static void
-pg_cancel_run(void *arg)
+pgcan_unref(pgcan *p)
+{
+    if (p != NULL && atomic_fetch_sub(&p->refs, 1) == 1) {
+        PQfreeCancel(p->k);
+        free(p);
+    }
+}
+
+static void
+pgcan_send(pgcan *p)
 {
     char e[256];
     /* best effort: when the statement ended meanwhile there is nothing to
      * cancel, and a server that cannot be reached has no statement of ours
      * running either */
-    (void)PQcancel(arg, e, sizeof e);
+    (void)PQcancel(p->k, e, sizeof e);
+}
+
+static void *
+can_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&can_mu);
+    for (;;) {
+        while (can_head == NULL) {
+            pthread_cond_wait(&can_cv, &can_mu);
+        }
+        canreq *q = can_head;
+        can_head = q->next;
+        if (can_head == NULL) {
+            can_tail = NULL;
+        }
+        pthread_mutex_unlock(&can_mu);
+        pgcan_send(q->p);
+        pgcan_unref(q->p);
+        free(q);
+        pthread_mutex_lock(&can_mu);
+    }
+    return NULL;
+}
+
+/* a forked child has no canceller thread: its first request starts one
+ * (the requests queued in the parent stay the parent's) */
+static void
+can_child(void)
+{
+    pthread_mutex_init(&can_mu, NULL);
+    pthread_cond_init(&can_cv, NULL);
+    can_head = can_tail = NULL;
+    can_started = false;
+}
+
+/* the token's interrupt: queue a cancel request for p's connection */
+static void
+pg_cancel_run(void *arg)
+{
+    pgcan *p = arg;
+    canreq *q = malloc(sizeof(*q));
+    pthread_mutex_lock(&can_mu);
+    if (!can_atfork) {
+        can_atfork = pthread_atfork(NULL, NULL, can_child) == 0;
+    }
+    if (!can_started && q != NULL) {
+        pthread_t th;
+        pthread_attr_t at;
+        pthread_attr_init(&at);
+        pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+        can_started = pthread_create(&th, &at, can_main, NULL) == 0;
+        pthread_attr_destroy(&at);
+    }
+    if (!can_started || q == NULL) {
+        pthread_mutex_unlock(&can_mu);
+        free(q);
+        pgcan_send(p); /* no thread or no memory: here, as before */
+        return;
+    }
+    atomic_fetch_add(&p->refs, 1);
+    q->p = p;
+    q->next = NULL;
+    *(can_tail ? &can_tail->next : &can_head) = q;
+    can_tail = q;
+    pthread_cond_signal(&can_cv);
+    pthread_mutex_unlock(&can_mu);
 }
 
 /* PQexecParams in binary results, interruptible through the calling
@@ -225,19 +337,19 @@ pg_execp(PGconn *c, const char *q, int n, const Oid *types,
     if (tok == NULL) {
         return PQexecParams(c, q, n, types, vals, lens, fmts, 1);
     }
-    PGcancel *k = PQgetCancel(c);
+    pgcan *k = pgcan_new(c);
     if (k == NULL) {
         *cut = akti_cancel_fired(tok);
         return *cut ? NULL : PQexecParams(c, q, n, types, vals, lens, fmts, 1);
     }
     if (!akti_cancel_enter(tok, pg_cancel_run, k)) {
-        PQfreeCancel(k);
+        pgcan_unref(k);
         *cut = true;
         return NULL;
     }
     PGresult *r = PQexecParams(c, q, n, types, vals, lens, fmts, 1);
     akti_cancel_leave(tok);
-    PQfreeCancel(k);
+    pgcan_unref(k);
     *cut = akti_cancel_fired(tok);
     return r;
 }
@@ -547,7 +659,7 @@ typedef struct pj {
     char q_all[512], q_pids[256];
     uint32_t max_batch;
     PGconn *wconn; /* the writer thread's */
-    PGcancel *wcancel; /* wconn's cancel key (the breaker cuts a batch) */
+    pgcan *wcancel; /* wconn's cancel key (the breaker cuts a batch) */
     pool readers;
     pthread_t writer;
     pthread_mutex_t mu;
@@ -699,15 +811,13 @@ pj_send(pj *j, preq *batch)
         if (j->wconn) {
             PQfinish(j->wconn);
         }
-        if (j->wcancel) {
-            PQfreeCancel(j->wcancel);
-        }
+        pgcan_unref(j->wcancel);
         j->wcancel = NULL;
         j->wconn = pg_connect(j->conninfo, NULL);
         if (j->wconn == NULL) {
             return AKT_EPEER;
         }
-        j->wcancel = PQgetCancel(j->wconn);
+        j->wcancel = pgcan_new(j->wconn);
     }
     PGconn *c = j->wconn;
     /* a write cut by the breaker while queued is not sent; the others'
@@ -1421,9 +1531,7 @@ pj_free(pj *j)
     if (j->wconn) {
         PQfinish(j->wconn);
     }
-    if (j->wcancel) {
-        PQfreeCancel(j->wcancel);
-    }
+    pgcan_unref(j->wcancel);
     pool_fini(&j->readers);
     pthread_mutex_destroy(&j->mu);
     pthread_cond_destroy(&j->cv);
@@ -1661,7 +1769,7 @@ akt_journal_open_pg(const akt_pg_options *o, const akt_registry *reg,
         pj_free(j);
         return AKT_EPEER;
     }
-    j->wcancel = PQgetCancel(j->wconn);
+    j->wcancel = pgcan_new(j->wconn);
     rc = schema_create(j->wconn, schema, err);
     if (rc != AKT_OK) {
         pj_free(j);
