@@ -1132,6 +1132,7 @@ class ActorSystem:
         self._tasks = set()
         self._final_stats = None
         self._pools = {}
+        self._pools_lock = threading.Lock()  # (several threads may spawn)
         self._remote_cookie = None
         self.name = core.name
 
@@ -1218,9 +1219,10 @@ class ActorSystem:
 
     def _pool(self, name, workers):
         from . import _subprocess
-        pool = self._pools.get(name)
-        if pool is None:
-            pool = self._pools[name] = _subprocess.Pool(self, name, workers)
+        with self._pools_lock:
+            pool = self._pools.get(name)
+            if pool is None:
+                pool = self._pools[name] = _subprocess.Pool(self, name, workers)
         return pool
 
     def _ensure_remoting(self):

@@ -523,6 +523,9 @@ def _mypy(cwd, files, gen):
         capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
 
 
+# each mypy run has its own 300 s limit (a pure-Python mypy, as on
+# 3.13t, on a loaded machine takes over the suite's 60 s)
+@pytest.mark.timeout(700)
 def test_mypy_accepts_the_stubs_and_typed_code(gen, tmp_path):
     stubs = sorted(p.name for p in gen.glob("*.pyi"))
     assert "greeter_akt.pyi" in stubs and "vectors_akt.pyi" in stubs
@@ -533,6 +536,9 @@ def test_mypy_accepts_the_stubs_and_typed_code(gen, tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
 
 
+# each mypy run has its own 300 s limit (a pure-Python mypy, as on
+# 3.13t, on a loaded machine takes over the suite's 60 s)
+@pytest.mark.timeout(700)
 def test_mypy_rejects_misuse_of_the_generated_types(gen, tmp_path):
     (tmp_path / "prog.py").write_text("import akt\n" + TYPED_BAD)
     r = _mypy(tmp_path, ["prog.py"], gen)
