@@ -1257,6 +1257,75 @@ tag_in_wal(lj *j, MDB_txn *t, const char *pid, const uint8_t *ref, MDB_val *rec)
     return 0;
 }
 
+/* --- the queries' shared steps ---------------------------------------------
+ * Each query reads in one read-only transaction (a point-in-time view)
+ * with one cursor: q_begin opens both, q_end closes both and maps the
+ * cursor's last code (MDB_NOTFOUND: the end) unless the walk already
+ * failed. */
+
+static akt_err
+q_begin(lj *j, MDB_dbi dbi, MDB_txn **t, MDB_cursor **c)
+{
+    int rc = mdb_txn_begin(j->env, NULL, MDB_RDONLY, t);
+    if (rc == 0 && (rc = mdb_cursor_open(*t, dbi, c)) != 0) {
+        mdb_txn_abort(*t);
+    }
+    return map_mdb(rc);
+}
+
+static akt_err
+q_end(MDB_txn *t, MDB_cursor *c, akt_err out, int rc)
+{
+    if (out == AKT_OK && rc != 0 && rc != MDB_NOTFOUND) {
+        out = map_mdb(rc);
+    }
+    mdb_cursor_close(c);
+    mdb_txn_abort(t);
+    return out;
+}
+
+/* the persistence id named by the be64 pid_id at key into buf (MAX_PID_LEN
+ * + 1 bytes): 0, MDB_CORRUPTED for a bad name, or LMDB's code */
+static int
+q_pid_name(lj *j, MDB_txn *t, const void *key, char *buf, size_t *len)
+{
+    MDB_val pk = { 8, (void *)key }, pv;
+    int rc = mdb_get(t, j->pid_ids, &pk, &pv);
+    if (rc == 0 && (pv.mv_size == 0 || pv.mv_size > MAX_PID_LEN)) {
+        rc = MDB_CORRUPTED;
+    }
+    if (rc == 0) {
+        memcpy(buf, pv.mv_data, pv.mv_size);
+        buf[pv.mv_size] = '\0';
+        *len = pv.mv_size;
+    }
+    return rc;
+}
+
+/* the record at ref (be64 pid_id | be64 seq | be64 gseq) of pid: from the
+ * per-id index, else (not moved yet) the wal; MDB_NOTFOUND when deleted */
+static int
+q_record(lj *j, MDB_txn *t, const char *pid, const uint8_t *ref, MDB_val *rec)
+{
+    MDB_val ek = { 16, (void *)ref };
+    int rc = mdb_get(t, j->events, &ek, rec);
+    return rc == MDB_NOTFOUND ? tag_in_wal(j, t, pid, ref, rec) : rc;
+}
+
+/* decode rec (a record of event seq) and hand it to fn */
+static akt_err
+q_emit(const MDB_val *rec, uint64_t seq, uint64_t off, const char *pid,
+    akt_journal_tag_fn fn, void *arg)
+{
+    akt_prepr ev;
+    const char *tagv[AKT_PERSIST_MAX_TAGS];
+    if (akti_prec_decode(rec->mv_data, rec->mv_size, &ev, tagv) != AKT_OK) {
+        return AKT_EPROTO;
+    }
+    ev.seq = seq;
+    return fn(arg, off, pid, &ev);
+}
+
 static akt_err
 lj_by_tag(void *impl, const char *tag, uint64_t after, uint64_t max,
     akt_journal_tag_fn fn, void *arg)
@@ -1267,24 +1336,19 @@ lj_by_tag(void *impl, const char *tag, uint64_t after, uint64_t max,
         return AKT_EINVAL;
     }
     MDB_txn *t;
-    int rc = mdb_txn_begin(j->env, NULL, MDB_RDONLY, &t);
-    if (rc != 0) {
-        return map_mdb(rc);
-    }
     MDB_cursor *c;
-    if ((rc = mdb_cursor_open(t, j->tags, &c)) != 0) {
-        mdb_txn_abort(t);
-        return map_mdb(rc);
+    akt_err out = q_begin(j, j->tags, &t, &c);
+    if (out != AKT_OK) {
+        return out;
     }
     uint8_t k[AKT_PERSIST_MAX_TAG_LEN + 9];
     memcpy(k, tag, tl);
     k[tl] = 0;
     akti_be64_put(k + tl + 1, after + 1);
     MDB_val kv = { tl + 9, k }, dv;
-    akt_err out = AKT_OK;
     uint64_t count = 0;
     char pidbuf[MAX_PID_LEN + 1];
-    rc = mdb_cursor_get(c, &kv, &dv, MDB_SET_RANGE);
+    int rc = mdb_cursor_get(c, &kv, &dv, MDB_SET_RANGE);
     while (rc == 0 && count < max) {
         if (kv.mv_size != tl + 9 || memcmp(kv.mv_data, k, tl + 1) != 0) {
             break;
@@ -1294,33 +1358,25 @@ lj_by_tag(void *impl, const char *tag, uint64_t after, uint64_t max,
             out = AKT_EPROTO;
             break;
         }
-        MDB_val ek = { 16, dv.mv_data }, ev_v, pk = { 8, dv.mv_data }, pv;
+        /* a tag entry of the first format has no gseq (16 bytes): its
+         * event is in the per-id index or deleted, never in the wal */
+        MDB_val ek = { 16, dv.mv_data }, ev_v;
         int erc = mdb_get(t, j->events, &ek, &ev_v);
-        bool in_wal = erc == MDB_NOTFOUND && dv.mv_size == 24;
-        if (erc == 0 || in_wal) {
-            int prc = mdb_get(t, j->pid_ids, &pk, &pv);
-            if (prc != 0 || pv.mv_size > MAX_PID_LEN) {
-                out = prc ? map_mdb(prc) : AKT_EPROTO;
+        size_t plen;
+        if (erc == 0 || (erc == MDB_NOTFOUND && dv.mv_size == 24)) {
+            int prc = q_pid_name(j, t, dv.mv_data, pidbuf, &plen);
+            if (prc != 0) {
+                out = prc == MDB_CORRUPTED ? AKT_EPROTO : map_mdb(prc);
                 break;
             }
-            memcpy(pidbuf, pv.mv_data, pv.mv_size);
-            pidbuf[pv.mv_size] = '\0';
-        }
-        if (in_wal) {
-            /* not in events yet: in the wal, unless deleted (a deleted
-             * event keeps its offset, and is skipped) */
-            erc = tag_in_wal(j, t, pidbuf, dv.mv_data, &ev_v);
+            if (erc != 0) { /* not moved yet, or deleted (skipped) */
+                erc = tag_in_wal(j, t, pidbuf, dv.mv_data, &ev_v);
+            }
         }
         if (erc == 0) {
-            akt_prepr ev;
-            const char *tagv[AKT_PERSIST_MAX_TAGS];
-            if (akti_prec_decode(ev_v.mv_data, ev_v.mv_size, &ev, tagv)
-                != AKT_OK) {
-                out = AKT_EPROTO;
-                break;
-            }
-            ev.seq = akti_be64_get((uint8_t *)dv.mv_data + 8);
-            if ((out = fn(arg, off, pidbuf, &ev)) != AKT_OK) {
+            out = q_emit(&ev_v, akti_be64_get((uint8_t *)dv.mv_data + 8), off,
+                pidbuf, fn, arg);
+            if (out != AKT_OK) {
                 break;
             }
             count++;
@@ -1330,12 +1386,7 @@ lj_by_tag(void *impl, const char *tag, uint64_t after, uint64_t max,
         }
         rc = mdb_cursor_get(c, &kv, &dv, MDB_NEXT);
     }
-    if (out == AKT_OK && rc != 0 && rc != MDB_NOTFOUND) {
-        out = map_mdb(rc);
-    }
-    mdb_cursor_close(c);
-    mdb_txn_abort(t);
-    return out;
+    return q_end(t, c, out, rc);
 }
 
 static akt_err
@@ -1351,25 +1402,20 @@ lj_persistence_ids(void *impl, const char *after, uint64_t max,
         return AKT_OK;
     }
     MDB_txn *t;
-    int rc = mdb_txn_begin(j->env, NULL, MDB_RDONLY, &t);
-    if (rc != 0) {
-        return map_mdb(rc);
-    }
     MDB_cursor *c;
-    if ((rc = mdb_cursor_open(t, j->pids, &c)) != 0) {
-        mdb_txn_abort(t);
-        return map_mdb(rc);
+    akt_err out = q_begin(j, j->pids, &t, &c);
+    if (out != AKT_OK) {
+        return out;
     }
     /* keys are the id strings, in LMDB's order: bytes, then length, which
      * is strcmp's order for strings without NULs */
     MDB_val kv = { na, (void *)after }, dv;
-    rc = na ? mdb_cursor_get(c, &kv, &dv, MDB_SET_RANGE)
-            : mdb_cursor_get(c, &kv, &dv, MDB_FIRST);
+    int rc = na ? mdb_cursor_get(c, &kv, &dv, MDB_SET_RANGE)
+                : mdb_cursor_get(c, &kv, &dv, MDB_FIRST);
     if (rc == 0 && na && kv.mv_size == na
         && memcmp(kv.mv_data, after, na) == 0) {
         rc = mdb_cursor_get(c, &kv, &dv, MDB_NEXT); /* strictly after */
     }
-    akt_err out = AKT_OK;
     uint64_t count = 0;
     char pidbuf[MAX_PID_LEN + 1];
     while (rc == 0 && count < max) {
@@ -1385,12 +1431,7 @@ lj_persistence_ids(void *impl, const char *after, uint64_t max,
         count++;
         rc = mdb_cursor_get(c, &kv, &dv, MDB_NEXT);
     }
-    if (out == AKT_OK && rc != 0 && rc != MDB_NOTFOUND) {
-        out = map_mdb(rc);
-    }
-    mdb_cursor_close(c);
-    mdb_txn_abort(t);
-    return out;
+    return q_end(t, c, out, rc);
 }
 
 /* every event by global sequence number: the log (gseq -> id, seq), the
@@ -1404,23 +1445,18 @@ lj_events_all(
         return AKT_OK;
     }
     MDB_txn *t;
-    int rc = mdb_txn_begin(j->env, NULL, MDB_RDONLY, &t);
-    if (rc != 0) {
-        return map_mdb(rc);
-    }
     MDB_cursor *c;
-    if ((rc = mdb_cursor_open(t, j->log, &c)) != 0) {
-        mdb_txn_abort(t);
-        return map_mdb(rc);
+    akt_err out = q_begin(j, j->log, &t, &c);
+    if (out != AKT_OK) {
+        return out;
     }
     uint8_t k[8];
     akti_be64_put(k, after + 1);
     MDB_val kv = { 8, k }, dv;
-    akt_err out = AKT_OK;
     uint64_t count = 0, last_id = 0;
     char pidbuf[MAX_PID_LEN + 1];
     pid_row row = { 0 };
-    rc = mdb_cursor_get(c, &kv, &dv, MDB_SET_RANGE);
+    int rc = mdb_cursor_get(c, &kv, &dv, MDB_SET_RANGE);
     while (rc == 0 && count < max) {
         if (kv.mv_size != 8 || dv.mv_size != 16) {
             out = AKT_EPROTO;
@@ -1430,60 +1466,41 @@ lj_events_all(
         uint64_t id = akti_be64_get(dv.mv_data);
         uint64_t seq = akti_be64_get((uint8_t *)dv.mv_data + 8);
         if (id != last_id) { /* the id's name and deleted_to */
-            MDB_val pk = { 8, dv.mv_data }, pv;
             bool found = false;
-            int prc = mdb_get(t, j->pid_ids, &pk, &pv);
-            if (prc == 0 && (pv.mv_size == 0 || pv.mv_size > MAX_PID_LEN)) {
-                prc = MDB_CORRUPTED;
-            }
+            size_t plen;
+            int prc = q_pid_name(j, t, dv.mv_data, pidbuf, &plen);
             if (prc == 0) {
-                memcpy(pidbuf, pv.mv_data, pv.mv_size);
-                pidbuf[pv.mv_size] = '\0';
-                prc = row_get(j, t, pidbuf, pv.mv_size, &row, &found);
+                prc = row_get(j, t, pidbuf, plen, &row, &found);
             }
             if (prc == 0 && !found) {
                 prc = MDB_CORRUPTED;
             }
             if (prc != 0) {
-                out = prc == MDB_NOTFOUND ? AKT_EPROTO : map_mdb(prc);
+                out = prc == MDB_NOTFOUND || prc == MDB_CORRUPTED
+                    ? AKT_EPROTO
+                    : map_mdb(prc);
                 break;
             }
             last_id = id;
         }
         if (seq > row.deleted_to) {
-            MDB_val ek = { 16, dv.mv_data }, ev_v;
-            int erc = mdb_get(t, j->events, &ek, &ev_v);
-            if (erc == MDB_NOTFOUND) {
-                uint8_t ref[24];
-                memcpy(ref, dv.mv_data, 16);
-                akti_be64_put(ref + 16, gseq);
-                erc = tag_in_wal(j, t, pidbuf, ref, &ev_v);
-            }
+            uint8_t ref[24];
+            memcpy(ref, dv.mv_data, 16);
+            akti_be64_put(ref + 16, gseq);
+            MDB_val ev_v;
+            int erc = q_record(j, t, pidbuf, ref, &ev_v);
             if (erc != 0) {
                 out = erc == MDB_NOTFOUND ? AKT_EPROTO : map_mdb(erc);
                 break;
             }
-            akt_prepr ev;
-            const char *tagv[AKT_PERSIST_MAX_TAGS];
-            if (akti_prec_decode(ev_v.mv_data, ev_v.mv_size, &ev, tagv)
-                != AKT_OK) {
-                out = AKT_EPROTO;
-                break;
-            }
-            ev.seq = seq;
-            if ((out = fn(arg, gseq, pidbuf, &ev)) != AKT_OK) {
+            if ((out = q_emit(&ev_v, seq, gseq, pidbuf, fn, arg)) != AKT_OK) {
                 break;
             }
             count++;
         }
         rc = mdb_cursor_get(c, &kv, &dv, MDB_NEXT);
     }
-    if (out == AKT_OK && rc != 0 && rc != MDB_NOTFOUND) {
-        out = map_mdb(rc);
-    }
-    mdb_cursor_close(c);
-    mdb_txn_abort(t);
-    return out;
+    return q_end(t, c, out, rc);
 }
 
 static void
