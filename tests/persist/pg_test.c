@@ -1065,6 +1065,60 @@ START_TEST(a_persist_hung_on_the_server_fails_the_actor_at_the_call_timeout)
 }
 END_TEST
 
+/* One reader thread, no call timeout. An incarnation's recovery whose
+ * `highest` waits for the previous incarnation's write (hung on the
+ * server: the counter table locked) holds the only reader; stopping it
+ * interrupts that wait, so another actor's recovery goes on while the
+ * lock is still held (before, the reader waited for the hung write). */
+START_TEST(a_stop_interrupts_highest_waiting_for_a_hung_write)
+{
+    akt_system *sys = pg_system_with("akt.persistence.reader-threads = 1\n"
+                                     "akt.persistence.journal.circuit-breaker."
+                                     "call-timeout = 0\n");
+    ledger_AccountRef a = spawn(sys, "h");
+    ledger_Balance *b = NULL;
+    ck_assert_int_eq(
+        ledger_account_call_get(a, ledger_get_new(), AKT_SEC(20), &b, NULL),
+        AKT_OK); /* recovered: the schema exists */
+    akt_msg_free(b);
+    PGconn *lk = sql_open();
+    sql(lk, "BEGIN; LOCK TABLE %s.akt_meta IN EXCLUSIVE MODE", schema);
+    ck_assert_int_eq(
+        akt_tell(a.ref, ledger_deposit_new(1), AKT_REF_NONE), AKT_OK);
+    await_blocked(1, "the write never reached the server");
+    akt_future *f;
+    ck_assert_int_eq(akt_watch_future(a.ref, &f), AKT_OK);
+    ck_assert_int_eq(akt_stop(a.ref), AKT_OK);
+    ck_assert_int_eq(akt_future_wait(f, AKT_SEC(10), NULL), AKT_OK);
+    akt_future_release(f);
+    /* the next incarnation's snapshot load waits on a second lock; once
+     * that goes, its highest waits for the hung write */
+    PGconn *sk = sql_open();
+    sql(sk, "BEGIN; LOCK TABLE %s.akt_snapshots IN ACCESS EXCLUSIVE MODE",
+        schema);
+    a = spawn(sys, "h");
+    await_blocked(2, "the new incarnation never reached its snapshot load");
+    sql(sk, "COMMIT");
+    PQfinish(sk);
+    await_blocked(1, "the snapshot load did not end");
+    ledger_AccountRef other = spawn(sys, "o"); /* behind it, one reader */
+    ck_assert_int_eq(akt_watch_future(a.ref, &f), AKT_OK);
+    ck_assert_int_eq(akt_stop(a.ref), AKT_OK);
+    ck_assert_int_eq(akt_future_wait(f, AKT_SEC(10), NULL), AKT_OK);
+    akt_future_release(f);
+    akt_err got = ledger_account_call_get(
+        other, ledger_get_new(), AKT_SEC(10), &b, NULL);
+    if (got == AKT_OK) {
+        akt_msg_free(b);
+    }
+    sql(lk, "COMMIT"); /* the hung write ends; a waiting reader with it */
+    PQfinish(lk);
+    akt_system_free(sys);
+    ck_assert_msg(got == AKT_OK,
+        "the other recovery waited for the hung write: %s", akt_strerror(got));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1094,6 +1148,7 @@ main(void)
     tcase_add_test(
         tc, reader_threads_sets_how_many_recoveries_wait_on_the_server);
     tcase_add_test(tc, a_bad_reader_threads_fails_naming_the_key);
+    tcase_add_test(tc, a_stop_interrupts_highest_waiting_for_a_hung_write);
     tcase_add_test(tc, the_breaker_cuts_a_write_hung_on_the_server);
     tcase_add_test(
         tc, a_persist_hung_on_the_server_fails_the_actor_at_the_call_timeout);

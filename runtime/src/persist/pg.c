@@ -650,6 +650,7 @@ typedef struct preq {
     uint64_t to;
     akt_err rc;
     bool done;
+    bool abandoned; /* a barrier whose waiter was cut: the writer frees it */
 } preq;
 
 typedef struct pj {
@@ -1040,8 +1041,13 @@ pj_writer(void *arg)
             akti_pend_done(&j->pending, r->pid, r->npid);
             preq_free(r);
         }
-        for (preq *r = sync; r; r = r->next) {
-            r->done = true;
+        for (preq *r = sync, *next; r; r = next) {
+            next = r->next;
+            if (r->abandoned) {
+                free(r); /* its waiter was cut and went */
+            } else {
+                r->done = true;
+            }
         }
         pthread_cond_broadcast(&j->done_cv);
     }
@@ -1079,6 +1085,81 @@ pj_queue(pj *j, preq *r, bool wait, bool skip_if_idle)
     }
     pthread_mutex_unlock(&j->mu);
     return wait ? r->rc : AKT_OK;
+}
+
+/* a barrier's waiter is woken when its call is cut */
+typedef struct barwake {
+    pj *j;
+    atomic_bool cut;
+} barwake;
+
+static void
+bar_wake(void *arg)
+{
+    barwake *w = arg;
+    atomic_store(&w->cut, true);
+    pthread_mutex_lock(&w->j->mu);
+    pthread_cond_broadcast(&w->j->done_cv);
+    pthread_mutex_unlock(&w->j->mu);
+}
+
+/* wait until every write of pid queued before now is done; interruptible
+ * through the calling thread's token (a stop, the breaker's cut):
+ * AKT_ECANCELED then, the barrier left to the writer if it is in flight */
+static akt_err
+pj_barrier(pj *j, const char *pid, size_t npid)
+{
+    akti_cancel *tok = akti_cancel_cur;
+    if (tok == NULL) {
+        preq bar = { .kind = PQ_BARRIER, .pid = (char *)pid, .npid = npid };
+        return pj_queue(j, &bar, true, true);
+    }
+    barwake w = { .j = j };
+    atomic_init(&w.cut, false);
+    preq *bar = calloc(1, sizeof(*bar));
+    if (bar == NULL) {
+        return AKT_ENOMEM;
+    }
+    if (!akti_cancel_enter(tok, bar_wake, &w)) {
+        free(bar);
+        return AKT_ECANCELED;
+    }
+    bar->kind = PQ_BARRIER;
+    akt_err rc = AKT_OK;
+    pthread_mutex_lock(&j->mu);
+    if (j->closing) {
+        rc = AKT_ECLOSED;
+    } else if (akti_pend_has(&j->pending, pid, npid)) {
+        *(j->tail ? &j->tail->next : &j->head) = bar;
+        j->tail = bar;
+        pthread_cond_signal(&j->cv);
+        while (!bar->done && !atomic_load(&w.cut)) {
+            pthread_cond_wait(&j->done_cv, &j->mu);
+        }
+        if (bar->done) {
+            rc = bar->rc;
+        } else {
+            rc = AKT_ECANCELED;
+            preq *prev = NULL, *r = j->head;
+            while (r != NULL && r != bar) {
+                prev = r;
+                r = r->next;
+            }
+            if (r == bar) { /* still queued: out */
+                *(prev ? &prev->next : &j->head) = bar->next;
+                if (j->tail == bar) {
+                    j->tail = prev;
+                }
+            } else {
+                bar->abandoned = true; /* in the batch in flight */
+                bar = NULL;
+            }
+        }
+    }
+    pthread_mutex_unlock(&j->mu);
+    akti_cancel_leave(tok);
+    free(bar);
+    return rc;
 }
 
 static akt_err
@@ -1282,8 +1363,7 @@ pj_highest(void *impl, const char *pid, uint64_t *out)
         return AKT_EINVAL;
     }
     /* after every write of pid queued before this call */
-    preq bar = { .kind = PQ_BARRIER, .pid = (char *)pid, .npid = npid };
-    akt_err rc = pj_queue(j, &bar, true, true);
+    akt_err rc = pj_barrier(j, pid, npid);
     if (rc != AKT_OK) {
         return rc;
     }
