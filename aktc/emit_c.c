@@ -400,9 +400,9 @@ default_literal(const ast_field *f)
 
 /* --- messages ------------------------------------------------------------- */
 
-/* The struct: one line per member, its number (and optional, deprecated)
- * in a comment that also holds a one-line doc comment; a longer doc goes
- * above the member. */
+/* The struct: one line per member, with its one-line doc comment (and
+ * "deprecated") in a comment beside it; a longer doc goes above the
+ * member. Field numbers are in the .akt and the field table. */
 static void
 emit_struct(aktc_sb *h, const ast_decl *d)
 {
@@ -414,25 +414,18 @@ emit_struct(aktc_sb *h, const ast_decl *d)
         const ast_type *t = f->type;
         aktc_sb decl = { 0 };
         if (t->kind == TY_LIST) {
-            aktc_sb_printf(&decl, "    struct { %s *items; size_t len; } %s;",
+            aktc_sb_printf(&decl, "    AKT_LIST_OF(%s) %s;",
                 c_value_type(t->elem), f->name);
         } else if (t->kind == TY_MAP) {
-            aktc_sb_printf(&decl,
-                "    struct { %s *keys; %s *values; size_t len; } %s;",
+            aktc_sb_printf(&decl, "    AKT_MAP_OF(%s, %s) %s;",
                 c_value_type(t->key), c_value_type(t->elem), f->name);
         } else if (is_msg(t)) {
             aktc_sb_printf(&decl, "    %s *%s;", t->decl->cname, f->name);
         } else {
             aktc_sb_printf(&decl, "    %s %s;", c_value_type(t), f->name);
         }
-        aktc_sb_printf(&decl, " /* %" PRIu64 "%s%s%s", f->number,
-            f->optional
-                ? (is_msg(t) ? ", optional, NULL when absent" : ", optional")
-                : "",
-            !f->optional && is_msg(t) ? ", NULL reads as the default" : "",
-            f->deprecated ? ", deprecated" : "");
         bool inline_doc = f->doc != NULL && strchr(f->doc, '\n') == NULL
-            && decl.len + strlen(f->doc) + 5 <= 100;
+            && decl.len + strlen(f->doc) + 18 <= 100;
         if (f->doc != NULL && !inline_doc) {
             char *doc = doc_comment(f->doc, "    ");
             aktc_sb_puts(&m, doc);
@@ -442,11 +435,15 @@ emit_struct(aktc_sb *h, const ast_decl *d)
             aktc_sb_printf(&m, "    bool has_%s;\n", f->name);
         }
         aktc_sb_puts(&m, aktc_sb_str(&decl));
-        if (inline_doc) {
-            aktc_sb_puts(&m, ": ");
-            comment_text(&m, f->doc, strlen(f->doc));
+        if (inline_doc || f->deprecated) {
+            aktc_sb_printf(&m, " /* %s%s", f->deprecated ? "deprecated" : "",
+                f->deprecated && inline_doc ? ": " : "");
+            if (inline_doc) {
+                comment_text(&m, f->doc, strlen(f->doc));
+            }
+            aktc_sb_puts(&m, " */");
         }
-        aktc_sb_puts(&m, " */\n");
+        aktc_sb_puts(&m, "\n");
         aktc_sb_free(&decl);
     }
     char *doc = doc_comment(d->doc, "");
@@ -469,7 +466,8 @@ ctor_param(const ast_field *f)
 
 /* The constructor's parameters and body: the size of each string (one
  * strlen, akt_cstr_size), one akt_msg_new with arena for the strings and
- * bytes, which akt_msg_put_cstr / _bytes copy in, then the plain fields. */
+ * bytes, which akt_msg_put_cstr / _bytes copy in (AKT_NEW, AKT_PUT_CSTR,
+ * AKT_PUT_BYTES of akt/akt_gen.h), then the plain fields. */
 static void
 emit_ctor(aktc_sb *params, aktc_sb *body, const ast_decl *d)
 {
@@ -486,19 +484,15 @@ emit_ctor(aktc_sb *params, aktc_sb *body, const ast_decl *d)
         if (f->type->kind == TY_STRING) {
             aktc_sb_printf(params, "const char *%s", f->name);
             /* locals end in '_', which no IDL name does */
-            aktc_sb_printf(&sizes, "    size_t %s_size_ = akt_cstr_size(%s);\n",
+            aktc_sb_printf(&sizes, "    size_t %s_n_ = akt_cstr_size(%s);\n",
                 f->name, f->name);
-            aktc_sb_printf(&hint, " + %s_size_", f->name);
-            aktc_sb_printf(&puts,
-                "\n        || akt_msg_put_cstr(m_, &m_->%s, %s, %s_size_) != "
-                "AKT_OK",
-                f->name, f->name, f->name);
+            aktc_sb_printf(&hint, " + %s_n_", f->name);
+            aktc_sb_printf(
+                &puts, " || AKT_PUT_CSTR(%s, %s_n_)", f->name, f->name);
         } else if (f->type->kind == TY_BYTES) {
             aktc_sb_printf(params, "akt_bytes %s", f->name);
             aktc_sb_printf(&hint, " + %s.len", f->name);
-            aktc_sb_printf(&puts,
-                "\n        || akt_msg_put_bytes(m_, &m_->%s, %s) != AKT_OK",
-                f->name, f->name);
+            aktc_sb_printf(&puts, " || AKT_PUT_BYTES(%s)", f->name);
         } else {
             aktc_sb_printf(params, "%s %s", c_value_type(f->type), f->name);
             aktc_sb_printf(&sets, "    m_->%s = %s;\n", f->name, f->name);
@@ -507,18 +501,10 @@ emit_ctor(aktc_sb *params, aktc_sb *body, const ast_decl *d)
     if (!any) {
         aktc_sb_puts(params, "void");
     }
-    aktc_sb_printf(body, "%s    %s *m_ = (%s *)akt_msg_new(&%s_desc, %s);\n",
-        aktc_sb_str(&sizes), d->cname, d->cname, d->snake,
-        hint.len ? aktc_sb_str(&hint) + 3 : "0");
-    if (puts.len) {
-        aktc_sb_printf(body,
-            "    if (m_ == NULL%s) {\n        akt_msg_free(m_);\n        "
-            "return NULL;\n    }\n",
-            aktc_sb_str(&puts));
-    } else if (sets.len) {
-        aktc_sb_puts(
-            body, "    if (m_ == NULL) {\n        return NULL;\n    }\n");
-    }
+    aktc_sb_printf(body, "%s    AKT_NEW(%s, %s, %s, %s);\n",
+        aktc_sb_str(&sizes), d->cname, d->snake,
+        hint.len ? aktc_sb_str(&hint) + 3 : "0",
+        puts.len ? aktc_sb_str(&puts) + 4 : "0");
     aktc_sb_printf(body, "%s    return m_;\n", aktc_sb_str(&sets));
     aktc_sb_free(&sizes);
     aktc_sb_free(&hint);
@@ -597,7 +583,7 @@ emit_fields_table(aktc_sb *b, const ast_decl *d, bool docs, unsigned *nfields)
     if (d->fields == NULL) {
         return;
     }
-    aktc_sb_printf(b, "AKT_FIELDS(%s) {\n", d->snake);
+    aktc_sb_puts(b, "AKT_FIELDS {\n");
     for (const ast_field *f = d->fields; f; f = f->next) {
         const ast_type *t = f->type;
         (*nfields)++;
@@ -606,7 +592,7 @@ emit_fields_table(aktc_sb *b, const ast_decl *d, bool docs, unsigned *nfields)
         if (t->kind == TY_LIST || t->kind == TY_MAP) {
             named = t->elem;
         }
-        aktc_sb_puts(b, "    {");
+        aktc_sb_puts(b, "{"); /* no indent: a row a line, 4 bytes less */
         if (f->deprecated || (named->kind == TY_NAMED && has)
             || (named != t && named->kind == TY_NAMED)
             || ((t->kind == TY_LIST || t->kind == TY_MAP) && f->optional)) {
@@ -660,8 +646,9 @@ emit_fields_table(aktc_sb *b, const ast_decl *d, bool docs, unsigned *nfields)
     aktc_sb_puts(b, "};\n");
 }
 
-/* The default value, the field table and the descriptor, over
- * AKT_DESC / AKT_DESC0 (akt/akt_gen.h); all in the descriptors part. */
+/* The default value, the field table and the descriptor, over AKT_MSG
+ * (a message without a doc string), AKT_DESC or AKT_DESC0 (no fields) of
+ * akt/akt_gen.h; all in the descriptors part. */
 static void
 emit_message_code(aktc_sb *cdesc, const ast_decl *d, bool docs)
 {
@@ -672,18 +659,25 @@ emit_message_code(aktc_sb *cdesc, const ast_decl *d, bool docs)
     emit_fields_table(&fields, d, docs, &nfields);
     char id[32];
     snprintf(id, sizeof id, "0x%016" PRIx64, d->type_id);
-    aktc_sb doc = { 0 };
-    if (docs && d->doc != NULL) {
-        c_string(&doc, d->doc, strlen(d->doc));
+    aktc_sb desc = { 0 };
+    if (!d->is_state && nfields && !(docs && d->doc != NULL)) {
+        aktc_sb_printf(&desc, "AKT_MSG(%s, \"%s\", %s, %s);\n", d->snake,
+            d->qname, id, aktc_sb_str(&defaults));
     } else {
-        aktc_sb_puts(&doc, "NULL");
+        aktc_sb_printf(&desc, "%s(%s, \"%s\", %s, %s, ",
+            nfields ? "AKT_DESC" : "AKT_DESC0", d->snake, d->qname, id,
+            d->is_state ? "STATE" : "MESSAGE");
+        if (docs && d->doc != NULL) {
+            c_string(&desc, d->doc, strlen(d->doc));
+        } else {
+            aktc_sb_puts(&desc, "NULL");
+        }
+        aktc_sb_printf(&desc, ", %s);\n", aktc_sb_str(&defaults));
     }
     tmpl(cdesc, aktc_tmpl_source, "message_desc", "fields",
-        aktc_sb_str(&fields), "snake", d->snake, "flags",
-        d->is_state ? "STATE" : "MESSAGE", "qname", d->qname, "id", id, "cname",
-        d->cname, "desc", nfields ? "AKT_DESC" : "AKT_DESC0", "doc",
-        aktc_sb_str(&doc), "defaults", aktc_sb_str(&defaults), NULL);
-    aktc_sb_free(&doc);
+        aktc_sb_str(&fields), "cname", d->cname, "desc", aktc_sb_str(&desc),
+        NULL);
+    aktc_sb_free(&desc);
     aktc_sb_free(&fields);
     aktc_sb_free(&defaults);
 }
@@ -752,9 +746,12 @@ emit_actor(aktc_sb *h, aktc_sb *c, const ast_decl *a)
     emit_struct(h, st);
     aktc_sb members = { 0 };
     for (const ast_handler *hd = a->handlers; hd; hd = hd->next) {
+        /* a comment only for what the member's name does not say */
         aktc_sb doc = { 0 };
-        aktc_sb_printf(&doc, "%s%s%s", hd->msg_decl->name, hd->doc ? ": " : ".",
-            hd->doc ? hd->doc : "");
+        if (hd->doc || hd->reply) {
+            aktc_sb_printf(&doc, "%s%s%s", hd->msg_decl->name,
+                hd->doc ? ": " : ".", hd->doc ? hd->doc : "");
+        }
         if (hd->reply) {
             aktc_sb_printf(&doc,
                 "%sReply with %s_reply_%s() or akt_reply_error().",
@@ -762,8 +759,7 @@ emit_actor(aktc_sb *h, aktc_sb *c, const ast_decl *a)
         }
         char *dc = doc_comment(doc.s, "    ");
         aktc_sb_printf(&members,
-            "%s    akt_err (*on_%s)(%s *state, akt_ctx *ctx,\n        const %s "
-            "*msg);\n",
+            "%s    akt_err (*on_%s)(%s *state, akt_ctx *ctx, const %s *msg);\n",
             dc, hd->snake, st->cname, hd->msg_decl->cname);
         free(dc);
         aktc_sb_free(&doc);
@@ -810,11 +806,6 @@ emit_actor(aktc_sb *h, aktc_sb *c, const ast_decl *a)
     for (const ast_handler *hd = a->handlers; hd; hd = hd->next) {
         tmpl(c, aktc_tmpl_source, "trampoline", "snake", a->snake, "h",
             hd->snake, "cname", a->cname, "qname", a->qname, NULL);
-        if (hd->reply) {
-            tmpl(c, aktc_tmpl_source, "ask_wait", "snake", a->snake, "h",
-                hd->snake, "reply_c", hd->reply_decl->cname, "reply_snake",
-                hd->reply_decl->snake, NULL);
-        }
         aktc_sb_printf(&table, "    {&%s_desc, %s_on_%s},\n",
             hd->msg_decl->snake, a->snake, hd->snake);
         n++;
@@ -1191,11 +1182,6 @@ emit_persistent_actor(aktc_sb *h, aktc_sb *c, const ast_decl *a)
     for (const ast_handler *hd = a->handlers; hd; hd = hd->next) {
         tmpl(c, aktc_tmpl_source, "persistent_command", "snake", a->snake, "h",
             hd->snake, "cname", a->cname, "qname", a->qname, NULL);
-        if (hd->reply) {
-            tmpl(c, aktc_tmpl_source, "ask_wait", "snake", a->snake, "h",
-                hd->snake, "reply_c", hd->reply_decl->cname, "reply_snake",
-                hd->reply_decl->snake, NULL);
-        }
         aktc_sb_printf(&table, "    {&%s_desc, %s_on_%s},\n",
             hd->msg_decl->snake, a->snake, hd->snake);
         n++;
@@ -1333,7 +1319,8 @@ render(const ast_file *f, aktc_sb *out, bool docs)
     aktc_sb fwd = { 0 };
     for (const ast_decl *d = f->decls; d; d = d->next) {
         if (d->kind == DECL_MESSAGE) {
-            tmpl(&fwd, aktc_tmpl_header, "forward", "cname", d->cname, NULL);
+            tmpl(&fwd, aktc_tmpl_header, "message_fwd", "cname", d->cname,
+                "snake", d->snake, NULL);
         } else if (d->kind == DECL_ACTOR) {
             tmpl(&fwd, aktc_tmpl_header, "forward", "cname", d->state->cname,
                 NULL);

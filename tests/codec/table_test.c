@@ -1585,7 +1585,7 @@ START_TEST(the_element_size_is_derived_from_the_element_kind)
 }
 END_TEST
 
-/* The row and descriptor macros of akt/akt_gen.h (ABI 6, what aktc
+/* The row and descriptor macros of akt/akt_gen.h (ABI 6 and 7, what aktc
  * writes) give exactly the akt_field / akt_type values spelled out by
  * hand: every row shape, the general AKT_FX form with its tails, and
  * AKT_DESC's size, alignment, field count, flags and default value. */
@@ -1616,7 +1616,7 @@ typedef struct macro_row_s {
 static const akt_enum_type row_color_enum = { "t.Color", NULL, 0 };
 
 #define AKT_T macro_row_s
-AKT_FIELDS(macro_row) {
+AKT_FIELDS {
     { AKT_F(plain, 1, INT32) },
     { AKT_FO(opt, 2, INT64) },
     { AKT_FL(list, 3, FLOAT64) },
@@ -1657,7 +1657,7 @@ START_TEST(the_row_macros_give_the_rows_spelled_out)
     };
     const akt_type *t = &macro_row_desc;
     ck_assert_uint_eq(t->nfields, sizeof want / sizeof want[0]);
-    ck_assert_ptr_eq(t->fields, macro_row_fields);
+    ck_assert_ptr_eq(t->fields, macro_row_s_fields_);
     for (size_t i = 0; i < t->nfields; i++) {
         const akt_field *g = &t->fields[i], *w = &want[i];
         ck_assert_str_eq(g->name, w->name);

@@ -25,19 +25,19 @@
 extern "C" {
 #endif
 
-/* --- what generated code expands (ABI 6) ---------------------------------
+/* --- what generated .c files expand (ABI 6) -------------------------------
  * aktc writes its field tables and descriptors through these macros, so
  * each row names only what varies (the member, its number, its kind) and
  * the offsetof, sizeof and flag spelling is written once, here. The
  * expansion is exactly the akt_field / akt_type initializers of
  * akt/msg.h; the runtime reads them as before. Generated .c files
  *     #define AKT_T pkg_Hello           (the struct the rows describe)
- *     AKT_FIELDS(pkg_hello) {
+ *     AKT_FIELDS {
  *         {AKT_F(name, 1, STRING)},
  *         {AKT_FO(count, 2, INT32), .doc = "how many"},
  *         {AKT_FX(old, 3, INT64, AKT_FIELD_DEPRECATED)},
  *     };
- *     AKT_DESC(pkg_hello, "pkg.Hello", 0x..., MESSAGE, NULL, {.count = 1});
+ *     AKT_MSG(pkg_hello, "pkg.Hello", 0x..., {.count = 1});
  *     #undef AKT_T
  * A member's IDL name is its C name (#m). K, EK, KK: an akt_kind without
  * its AKT_KIND_ prefix (INT32, STRING, ...); t, e: the snake name whose
@@ -72,24 +72,162 @@ extern "C" {
 #define AKT_ET(e) .enum_type = &e##_enum
 /* clang-format on */
 
-/* AKT_FIELDS(t) { rows }; -- the field table t_fields. */
-#define AKT_FIELDS(t) static const akt_field t##_fields[] =
-/* AKT_DESC(t, qname, id, FL, doc, default); -- t_default (an AKT_T
- * initialized with the last argument) and the descriptor t_desc over
- * t_fields: flags AKT_TYPE_##FL | AKT_TYPE_TABLE, the type id (a 64-bit
- * hex literal), doc (d) NULL or a string. AKT_DESC0: the same for a type
- * without fields. */
+/* AKT_FIELDS { rows }; -- the field table of AKT_T (a static array named
+ * after it). AKT_MSG(t, qname, id, default); -- after it, t_default (an
+ * AKT_T initialized with the last argument) and the message descriptor
+ * t_desc over the table: flags AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, the
+ * type id (a 64-bit hex literal), no doc. AKT_DESC(t, qname, id, FL, d,
+ * default): the same with flags AKT_TYPE_##FL and doc d (NULL or a
+ * string); AKT_DESC0: for a type without fields (and no table). */
+#define AKT_CAT_(a, b) a##b
+#define AKT_CAT(a, b)  AKT_CAT_(a, b)
+#define AKT_FIELDS     static const akt_field AKT_CAT(AKT_T, _fields_)[] =
+#define AKT_MSG(t, qname, id, ...)                                             \
+    const AKT_T t##_default = __VA_ARGS__;                                     \
+    const akt_type t##_desc = { AKT_GEN_ABI,                                   \
+        AKT_TYPE_MESSAGE | AKT_TYPE_TABLE, qname, UINT64_C(id), sizeof(AKT_T), \
+        _Alignof(AKT_T), AKT_CAT(AKT_T, _fields_),                             \
+        sizeof AKT_CAT(AKT_T, _fields_) / sizeof(akt_field),                   \
+        .defaults = &t##_default }
 #define AKT_DESC(t, qname, id, FL, d, ...)                                     \
     const AKT_T t##_default = __VA_ARGS__;                                     \
-    const akt_type t##_desc = { AKT_GEN_ABI, AKT_TYPE_##FL | AKT_TYPE_TABLE,   \
-        qname, UINT64_C(id), sizeof(AKT_T), _Alignof(AKT_T), t##_fields,       \
-        sizeof t##_fields / sizeof t##_fields[0], .defaults = &t##_default,    \
-        .doc = d }
+    const akt_type t##_desc                                                    \
+        = { AKT_GEN_ABI, AKT_TYPE_##FL | AKT_TYPE_TABLE, qname, UINT64_C(id),  \
+              sizeof(AKT_T), _Alignof(AKT_T), AKT_CAT(AKT_T, _fields_),        \
+              sizeof AKT_CAT(AKT_T, _fields_) / sizeof(akt_field),             \
+              .defaults = &t##_default, .doc = d }
 #define AKT_DESC0(t, qname, id, FL, d, ...)                                    \
     const AKT_T t##_default = __VA_ARGS__;                                     \
     const akt_type t##_desc = { AKT_GEN_ABI, AKT_TYPE_##FL | AKT_TYPE_TABLE,   \
         qname, UINT64_C(id), sizeof(AKT_T), _Alignof(AKT_T), NULL, 0,          \
         .defaults = &t##_default, .doc = d }
+
+/* --- what generated headers expand (ABI 7) -------------------------------
+ * The typed API of each message and actor type is written once, here, and
+ * generated headers expand it per type; every function is still typed by
+ * its message or actor (passing another type does not compile, in C or
+ * C++). */
+
+/* Members of generated structs: a list of T, a map of K to V (the typed
+ * twins of akt_list / akt_map). */
+#define AKT_LIST_OF(T)                                                         \
+    struct {                                                                   \
+        T *items;                                                              \
+        size_t len;                                                            \
+    }
+#define AKT_MAP_OF(K, V)                                                       \
+    struct {                                                                   \
+        K *keys;                                                               \
+        V *values;                                                             \
+        size_t len;                                                            \
+    }
+
+/* AKT_MESSAGE(T, t) -- before struct T: the typedef T, declares t_desc
+ * and t_default and defines t_alloc(arena_hint) (a new T with default
+ * values and arena_hint bytes of arena) and t_decode(data, len, limits,
+ * &out) (akt_msg_decode typed: *out a new T on AKT_OK). */
+#define AKT_MESSAGE(T, t)                                                      \
+    typedef struct T T;                                                        \
+    extern const akt_type t##_desc;                                            \
+    extern const T t##_default;                                                \
+    static inline T *t##_alloc(size_t arena_hint)                              \
+    {                                                                          \
+        return (T *)akt_msg_new(&t##_desc, arena_hint);                        \
+    }                                                                          \
+    static inline akt_err t##_decode(                                          \
+        const void *data, size_t len, const akt_codec_limits *limits, T **out) \
+    {                                                                          \
+        void *m_ = NULL;                                                       \
+        akt_err e_ = akt_msg_decode(&t##_desc, data, len, limits, &m_);        \
+        *out = (T *)m_;                                                        \
+        return e_;                                                             \
+    }
+
+/* In a generated t_new(fields): AKT_NEW declares `T *m_`, a new T with
+ * hint bytes of arena; when that fails, or puts (AKT_PUT_CSTR(f, size) ||
+ * AKT_PUT_BYTES(f) ..., or 0) is true, it frees m_ and returns NULL. The
+ * parameter f is copied into member f: a C string of size bytes
+ * (akt_cstr_size), bytes. */
+#define AKT_NEW(T, t, hint, puts)                                              \
+    T *m_ = (T *)akt_msg_new(&t##_desc, (hint));                               \
+    if (m_ == NULL || (puts)) {                                                \
+        akt_msg_free(m_);                                                      \
+        return NULL;                                                           \
+    }                                                                          \
+    (void)0
+#define AKT_PUT_CSTR(f, size) (akt_msg_put_cstr(m_, &m_->f, f, size) != AKT_OK)
+#define AKT_PUT_BYTES(f)      (akt_msg_put_bytes(m_, &m_->f, f) != AKT_OK)
+
+/* AKT_TELL(R, a, h, M) -- for an actor a (typed ref R) that handles M
+ * (snake name h): a_tell_h(to, msg), a_tell_h_from(to, msg, sender) and
+ * a_forward_h(ctx, to, msg) (see the generated header's ref comment). */
+#define AKT_TELL(R, a, h, M)                                                   \
+    static inline akt_err a##_tell_##h(R to, M *msg)                           \
+    {                                                                          \
+        const akt_ref nobody_ = { 0, 0 };                                      \
+        return akt_tell(to.ref, msg, nobody_);                                 \
+    }                                                                          \
+    static inline akt_err a##_tell_##h##_from(R to, M *msg, akt_ref sender)    \
+    {                                                                          \
+        return akt_tell(to.ref, msg, sender);                                  \
+    }                                                                          \
+    static inline akt_err a##_forward_##h(akt_ctx *ctx, R to, const M *msg)    \
+    {                                                                          \
+        return akt_forward_msg(ctx, to.ref, msg);                              \
+    }
+
+/* AKT_ASK(R, a, h, M, Rp, rp, reply) -- for `on M -> Rp` (Rp's snake name
+ * rp): a_ask_h(to, msg, timeout_ns, &f), a_ask_h_wait(f, timeout_ns,
+ * &reply), a_call_h(to, msg, timeout_ns, &reply, &why) and a_reply_h(ctx,
+ * reply), which answers with reply(ctx, reply) (akt_reply, or the
+ * persistent actor's). */
+#define AKT_ASK(R, a, h, M, Rp, rp, reply_fn)                                  \
+    static inline akt_err a##_ask_##h(                                         \
+        R to, M *msg, int64_t timeout_ns, akt_future **out)                    \
+    {                                                                          \
+        return akt_ask(to.ref, msg, timeout_ns, out);                          \
+    }                                                                          \
+    static inline akt_err a##_ask_##h##_wait(                                  \
+        akt_future *f, int64_t timeout_ns, Rp **reply)                         \
+    {                                                                          \
+        void *m_ = NULL;                                                       \
+        akt_err e_ = akt_future_wait_as(                                       \
+            f, timeout_ns, &rp##_desc, reply != NULL ? &m_ : NULL);            \
+        if (reply != NULL) {                                                   \
+            *reply = (Rp *)m_;                                                 \
+        }                                                                      \
+        return e_;                                                             \
+    }                                                                          \
+    static inline akt_err a##_call_##h(                                        \
+        R to, M *msg, int64_t timeout_ns, Rp **reply, akt_reason *why)         \
+    {                                                                          \
+        void *m_ = NULL;                                                       \
+        akt_err e_ = akt_call(to.ref, msg, timeout_ns, &rp##_desc,             \
+            reply != NULL ? &m_ : NULL, why);                                  \
+        if (reply != NULL) {                                                   \
+            *reply = (Rp *)m_;                                                 \
+        }                                                                      \
+        return e_;                                                             \
+    }                                                                          \
+    static inline akt_err a##_reply_##h(akt_ctx *ctx, Rp *reply)               \
+    {                                                                          \
+        return reply_fn(ctx, reply);                                           \
+    }
+
+/* AKT_ON(a, H, h, qname) -- in a generated .c: the behaviour's function
+ * a_on_h for message h of actor a (handler table type H, IDL name qname):
+ * calls the table's on_h, or fails the actor with AKT_EUNHANDLED when it
+ * is NULL. */
+#define AKT_ON(a, H, h, qname)                                                 \
+    static akt_err a##_on_##h(void *state, akt_ctx *ctx, const void *msg)      \
+    {                                                                          \
+        const H *h_ = (const H *)akt_ctx_behavior_arg(ctx);                    \
+        if (h_->on_##h == NULL) {                                              \
+            return akt_ctx_fail(                                               \
+                ctx, AKT_EUNHANDLED, qname ": on_" #h " is NULL");             \
+        }                                                                      \
+        return h_->on_##h(state, ctx, msg);                                    \
+    }
 
 /* --- writing ------------------------------------------------------------- */
 

@@ -46,8 +46,12 @@ extern "C" {
  * akt_msg_put_cstr); field rows leave elem_size 0 (akt_field_elem_size
  * derives it); persistent actors' typed spawn sets akt_props.init_fini.
  * 6: field tables and descriptors are written with akt/akt_gen.h's macros
- * (AKT_F..., AKT_FIELDS, AKT_DESC; same akt_field / akt_type values). */
-#define AKT_GEN_ABI 6
+ * (AKT_F..., AKT_FIELDS, AKT_DESC; same akt_field / akt_type values).
+ * 7: generated headers expand akt/akt_gen.h's AKT_MESSAGE (typedef,
+ * extern desc/default, _alloc, _decode), AKT_NEW in _new, AKT_TELL and
+ * AKT_ASK (_ask_m_wait now inline), AKT_LIST_OF / AKT_MAP_OF members; .c
+ * files AKT_ON, AKT_FIELDS without an argument and AKT_MSG. */
+#define AKT_GEN_ABI 7
 
 typedef struct akt_type akt_type;
 typedef struct akt_enum_type akt_enum_type;

@@ -7,8 +7,8 @@
  * (akt/reflect.h). Each type's rows and descriptor are written with the
  * macros of akt/akt_gen.h over AKT_T, its struct: a row names the member
  * (its IDL name), the field number and the kind, and what a list, map,
- * enum or message needs; AKT_DESC gives the default value and the
- * descriptor. Doc comments are in the header.
+ * enum or message needs; AKT_MSG (AKT_DESC) gives the default value and
+ * the descriptor. Doc comments are in the header.
  */
 #include "alltypes.akt.h"
 
@@ -27,84 +27,13 @@ corpus_all_store_init_state(void *state, const void *init_arg)
     return AKT_OK;
 }
 
-static akt_err
-corpus_all_store_on_scalars(void *state, akt_ctx *ctx, const void *msg)
-{
-    const corpus_all_StoreHandlers *h = akt_ctx_behavior_arg(ctx);
-    if (h->on_scalars == NULL) {
-        return akt_ctx_fail(ctx, AKT_EUNHANDLED, "corpus.all.Store: on_scalars is NULL");
-    }
-    return h->on_scalars(state, ctx, msg);
-}
+AKT_ON(corpus_all_store, corpus_all_StoreHandlers, scalars, "corpus.all.Store")
 
-static akt_err
-corpus_all_store_on_defaults(void *state, akt_ctx *ctx, const void *msg)
-{
-    const corpus_all_StoreHandlers *h = akt_ctx_behavior_arg(ctx);
-    if (h->on_defaults == NULL) {
-        return akt_ctx_fail(ctx, AKT_EUNHANDLED, "corpus.all.Store: on_defaults is NULL");
-    }
-    return h->on_defaults(state, ctx, msg);
-}
+AKT_ON(corpus_all_store, corpus_all_StoreHandlers, defaults, "corpus.all.Store")
 
-akt_err
-corpus_all_store_ask_defaults_wait(akt_future *f, int64_t timeout_ns,
-    corpus_all_Nested **reply)
-{
-    void *msg = NULL;
-    akt_err err = akt_future_wait_as(f, timeout_ns, &corpus_all_nested_desc,
-        reply != NULL ? &msg : NULL);
-    if (reply != NULL) {
-        *reply = msg;
-    }
-    return err;
-}
+AKT_ON(corpus_all_store, corpus_all_StoreHandlers, empty, "corpus.all.Store")
 
-static akt_err
-corpus_all_store_on_empty(void *state, akt_ctx *ctx, const void *msg)
-{
-    const corpus_all_StoreHandlers *h = akt_ctx_behavior_arg(ctx);
-    if (h->on_empty == NULL) {
-        return akt_ctx_fail(ctx, AKT_EUNHANDLED, "corpus.all.Store: on_empty is NULL");
-    }
-    return h->on_empty(state, ctx, msg);
-}
-
-akt_err
-corpus_all_store_ask_empty_wait(akt_future *f, int64_t timeout_ns,
-    corpus_all_Empty **reply)
-{
-    void *msg = NULL;
-    akt_err err = akt_future_wait_as(f, timeout_ns, &corpus_all_empty_desc,
-        reply != NULL ? &msg : NULL);
-    if (reply != NULL) {
-        *reply = msg;
-    }
-    return err;
-}
-
-static akt_err
-corpus_all_store_on_point(void *state, akt_ctx *ctx, const void *msg)
-{
-    const corpus_all_StoreHandlers *h = akt_ctx_behavior_arg(ctx);
-    if (h->on_point == NULL) {
-        return akt_ctx_fail(ctx, AKT_EUNHANDLED, "corpus.all.Store: on_point is NULL");
-    }
-    return h->on_point(state, ctx, msg);
-}
-
-akt_err
-corpus_all_store_ask_point_wait(akt_future *f, int64_t timeout_ns,
-    corpus_common_Point **reply)
-{
-    void *msg = NULL;
-    akt_err err = akt_future_wait_as(f, timeout_ns, &corpus_common_point_desc,
-        reply != NULL ? &msg : NULL);
-    if (reply != NULL) {
-        *reply = msg;
-    }
-    return err;
-}
+AKT_ON(corpus_all_store, corpus_all_StoreHandlers, point, "corpus.all.Store")
 
 /* Lifecycle: each hook calls the handler table's, or does what the runtime
  * does without one (a NULL pre_restart stops the children, a NULL
@@ -303,63 +232,63 @@ corpus_all_level_name(corpus_all_Level v)
 }
 
 #define AKT_T corpus_all_Scalars
-AKT_FIELDS(corpus_all_scalars) {
-    {AKT_F(flag, 1, BOOL)},
-    {AKT_F(i8, 2, INT8)},
-    {AKT_F(i16, 3, INT16)},
-    {AKT_F(i32, 4, INT32)},
-    {AKT_F(i64, 5, INT64)},
-    {AKT_F(u8, 6, UINT8)},
-    {AKT_F(u16, 7, UINT16)},
-    {AKT_F(u32, 8, UINT32)},
-    {AKT_F(u64, 9, UINT64)},
-    {AKT_F(f32, 10, FLOAT32)},
-    {AKT_F(f64, 11, FLOAT64)},
-    {AKT_F(text, 12, STRING)},
-    {AKT_F(blob, 13, BYTES)},
+AKT_FIELDS {
+{AKT_F(flag, 1, BOOL)},
+{AKT_F(i8, 2, INT8)},
+{AKT_F(i16, 3, INT16)},
+{AKT_F(i32, 4, INT32)},
+{AKT_F(i64, 5, INT64)},
+{AKT_F(u8, 6, UINT8)},
+{AKT_F(u16, 7, UINT16)},
+{AKT_F(u32, 8, UINT32)},
+{AKT_F(u64, 9, UINT64)},
+{AKT_F(f32, 10, FLOAT32)},
+{AKT_F(f64, 11, FLOAT64)},
+{AKT_F(text, 12, STRING)},
+{AKT_F(blob, 13, BYTES)},
 };
-AKT_DESC(corpus_all_scalars, "corpus.all.Scalars", 0x335a2279f48b8297, MESSAGE, NULL, {.flag = false});
+AKT_MSG(corpus_all_scalars, "corpus.all.Scalars", 0x335a2279f48b8297, {.flag = false});
 #undef AKT_T
 
 #define AKT_T corpus_all_Defaults
-AKT_FIELDS(corpus_all_defaults) {
-    {AKT_F(answer, 1, INT32)},
-    {AKT_F(small, 2, INT64)},
-    {AKT_F(big, 3, UINT64)},
-    {AKT_F(ratio, 4, FLOAT32)},
-    {AKT_F(pi, 5, FLOAT64)},
-    {AKT_F(greeting, 6, STRING)},
-    {AKT_F(on, 7, BOOL)},
-    {AKT_FE(color, 8, corpus_common_color)},
-    {AKT_FE(level, 9, corpus_all_level)},
-    {AKT_FO(maybe, 10, INT32)},
-    {AKT_FO(nick, 11, STRING)},
-    {AKT_FX(opt_level, 12, ENUM, AKT_FIELD_OPTIONAL), AKT_HAS(opt_level), AKT_ET(corpus_all_level)},
-    {AKT_FX(old_count, 20, INT32, AKT_FIELD_DEPRECATED)},
+AKT_FIELDS {
+{AKT_F(answer, 1, INT32)},
+{AKT_F(small, 2, INT64)},
+{AKT_F(big, 3, UINT64)},
+{AKT_F(ratio, 4, FLOAT32)},
+{AKT_F(pi, 5, FLOAT64)},
+{AKT_F(greeting, 6, STRING)},
+{AKT_F(on, 7, BOOL)},
+{AKT_FE(color, 8, corpus_common_color)},
+{AKT_FE(level, 9, corpus_all_level)},
+{AKT_FO(maybe, 10, INT32)},
+{AKT_FO(nick, 11, STRING)},
+{AKT_FX(opt_level, 12, ENUM, AKT_FIELD_OPTIONAL), AKT_HAS(opt_level), AKT_ET(corpus_all_level)},
+{AKT_FX(old_count, 20, INT32, AKT_FIELD_DEPRECATED)},
 };
-AKT_DESC(corpus_all_defaults, "corpus.all.Defaults", 0xcd6375c724d83bc8, MESSAGE, NULL, {.answer = 42, .small = INT64_MIN, .big = UINT64_C(18446744073709551615), .ratio = 0.5f, .pi = 3.1415899999999999, .greeting = {"hello, \"world\"\n", 15}, .on = true, .color = CORPUS_COMMON_COLOR_BLUE, .level = CORPUS_ALL_LEVEL_LOW});
+AKT_MSG(corpus_all_defaults, "corpus.all.Defaults", 0xcd6375c724d83bc8, {.answer = 42, .small = INT64_MIN, .big = UINT64_C(18446744073709551615), .ratio = 0.5f, .pi = 3.1415899999999999, .greeting = {"hello, \"world\"\n", 15}, .on = true, .color = CORPUS_COMMON_COLOR_BLUE, .level = CORPUS_ALL_LEVEL_LOW});
 #undef AKT_T
 
 #define AKT_T corpus_all_Nested
-AKT_FIELDS(corpus_all_nested) {
-    {AKT_FM(origin, 1, corpus_common_point)},
-    {AKT_FMO(target, 2, corpus_common_point)},
-    {AKT_FL(numbers, 3, INT32)},
-    {AKT_FL(names, 4, STRING)},
-    {AKT_FX(path, 5, LIST, 0), AKT_EK(MESSAGE), AKT_MT(corpus_common_point)},
-    {AKT_FX(colors, 6, LIST, 0), AKT_EK(ENUM), AKT_ET(corpus_common_color)},
-    {AKT_FL(chunks, 7, BYTES)},
-    {AKT_FMAP(counts, 8, STRING, INT64)},
-    {AKT_FX(points, 9, MAP, 0), AKT_EK(MESSAGE), AKT_KK(INT32), AKT_MT(corpus_common_point)},
-    {AKT_FMAP(labels, 10, UINT64, STRING)},
-    {AKT_F(owner, 11, REF)},
-    {AKT_FO(backup, 12, REF)},
-    {AKT_FL(peers, 13, REF)},
-    {AKT_FX(children, 14, LIST, 0), AKT_EK(MESSAGE), AKT_MT(corpus_all_nested)},
-    {AKT_FMO(parent, 15, corpus_all_nested)},
-    {AKT_FMAP(switches, 16, BOOL, FLOAT32)},
+AKT_FIELDS {
+{AKT_FM(origin, 1, corpus_common_point)},
+{AKT_FMO(target, 2, corpus_common_point)},
+{AKT_FL(numbers, 3, INT32)},
+{AKT_FL(names, 4, STRING)},
+{AKT_FX(path, 5, LIST, 0), AKT_EK(MESSAGE), AKT_MT(corpus_common_point)},
+{AKT_FX(colors, 6, LIST, 0), AKT_EK(ENUM), AKT_ET(corpus_common_color)},
+{AKT_FL(chunks, 7, BYTES)},
+{AKT_FMAP(counts, 8, STRING, INT64)},
+{AKT_FX(points, 9, MAP, 0), AKT_EK(MESSAGE), AKT_KK(INT32), AKT_MT(corpus_common_point)},
+{AKT_FMAP(labels, 10, UINT64, STRING)},
+{AKT_F(owner, 11, REF)},
+{AKT_FO(backup, 12, REF)},
+{AKT_FL(peers, 13, REF)},
+{AKT_FX(children, 14, LIST, 0), AKT_EK(MESSAGE), AKT_MT(corpus_all_nested)},
+{AKT_FMO(parent, 15, corpus_all_nested)},
+{AKT_FMAP(switches, 16, BOOL, FLOAT32)},
 };
-AKT_DESC(corpus_all_nested, "corpus.all.Nested", 0x4697f182036739d9, MESSAGE, NULL, {.origin = NULL});
+AKT_MSG(corpus_all_nested, "corpus.all.Nested", 0x4697f182036739d9, {.origin = NULL});
 #undef AKT_T
 
 #define AKT_T corpus_all_Empty
@@ -367,9 +296,9 @@ AKT_DESC0(corpus_all_empty, "corpus.all.Empty", 0x95efe0c50b80826b, MESSAGE, NUL
 #undef AKT_T
 
 #define AKT_T corpus_all_StoreState
-AKT_FIELDS(corpus_all_store_state) {
-    {AKT_FMAP(values, 1, STRING, BYTES)},
-    {AKT_F(writes, 2, UINT64)},
+AKT_FIELDS {
+{AKT_FMAP(values, 1, STRING, BYTES)},
+{AKT_F(writes, 2, UINT64)},
 };
 AKT_DESC(corpus_all_store_state, "corpus.all.StoreState", 0x0fb5f8ff2fff82f8, STATE, NULL, {.values = {NULL, NULL, 0}});
 #undef AKT_T

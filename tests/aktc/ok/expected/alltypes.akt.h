@@ -16,6 +16,12 @@
  *                      (*out the caller's on AKT_OK; limits NULL for the
  *                      defaults); AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM
  *   _desc, _default    the type's descriptor and default value
+ * (AKT_MESSAGE(T, t) of akt/akt_gen.h, before the structs, declares the
+ * typedef and all but _new.) Members: their doc comments beside them; an
+ * optional field that is not a message has a `bool has_<name>`; a message
+ * member is a pointer (optional: NULL when absent; otherwise NULL reads
+ * as the default); AKT_LIST_OF(T) is { T *items; size_t len; } and
+ * AKT_MAP_OF(K, V) { K *keys; V *values; size_t len; }.
  * Any message, whatever its type: akt_msg_free(m) drops one reference (the
  * last frees it), akt_msg_dup(m) is a deep copy (NULL on ENOMEM),
  * akt_msg_equal(a, b) deep equality, akt_msg_encode(m, buf) appends its
@@ -33,8 +39,8 @@
 #include "common.akt.h"
 
 
-#if AKT_GEN_ABI != 6
-#error "alltypes.akt.h was generated for akt ABI 6: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 7
+#error "alltypes.akt.h was generated for akt ABI 7: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -50,44 +56,35 @@ enum {
     CORPUS_ALL_LEVEL_HIGH = 2,
 };
 
-typedef struct corpus_all_Scalars corpus_all_Scalars;
-typedef struct corpus_all_Defaults corpus_all_Defaults;
-typedef struct corpus_all_Nested corpus_all_Nested;
-typedef struct corpus_all_Empty corpus_all_Empty;
+AKT_MESSAGE(corpus_all_Scalars, corpus_all_scalars)
+AKT_MESSAGE(corpus_all_Defaults, corpus_all_defaults)
+AKT_MESSAGE(corpus_all_Nested, corpus_all_nested)
+AKT_MESSAGE(corpus_all_Empty, corpus_all_empty)
 typedef struct corpus_all_StoreState corpus_all_StoreState;
 typedef struct corpus_all_IdleState corpus_all_IdleState;
 
 /* One field of every kind. */
 struct corpus_all_Scalars {
-    bool flag; /* 1 */
-    int8_t i8; /* 2 */
-    int16_t i16; /* 3 */
-    int32_t i32; /* 4 */
-    int64_t i64; /* 5 */
-    uint8_t u8; /* 6 */
-    uint16_t u16; /* 7 */
-    uint32_t u32; /* 8 */
-    uint64_t u64; /* 9 */
-    float f32; /* 10 */
-    double f64; /* 11 */
-    akt_str text; /* 12 */
-    akt_bytes blob; /* 13 */
+    bool flag;
+    int8_t i8;
+    int16_t i16;
+    int32_t i32;
+    int64_t i64;
+    uint8_t u8;
+    uint16_t u16;
+    uint32_t u32;
+    uint64_t u64;
+    float f32;
+    double f64;
+    akt_str text;
+    akt_bytes blob;
 };
-
-extern const akt_type corpus_all_scalars_desc;
-extern const corpus_all_Scalars corpus_all_scalars_default;
 
 static inline corpus_all_Scalars *
 corpus_all_scalars_new(bool flag, int8_t i8, int16_t i16, int32_t i32, int64_t i64, uint8_t u8, uint16_t u16, uint32_t u32, uint64_t u64, float f32, double f64, const char *text, akt_bytes blob)
 {
-    size_t text_size_ = akt_cstr_size(text);
-    corpus_all_Scalars *m_ = (corpus_all_Scalars *)akt_msg_new(&corpus_all_scalars_desc, text_size_ + blob.len);
-    if (m_ == NULL
-        || akt_msg_put_cstr(m_, &m_->text, text, text_size_) != AKT_OK
-        || akt_msg_put_bytes(m_, &m_->blob, blob) != AKT_OK) {
-        akt_msg_free(m_);
-        return NULL;
-    }
+    size_t text_n_ = akt_cstr_size(text);
+    AKT_NEW(corpus_all_Scalars, corpus_all_scalars, text_n_ + blob.len, AKT_PUT_CSTR(text, text_n_) || AKT_PUT_BYTES(blob));
     m_->flag = flag;
     m_->i8 = i8;
     m_->i16 = i16;
@@ -102,55 +99,31 @@ corpus_all_scalars_new(bool flag, int8_t i8, int16_t i16, int32_t i32, int64_t i
     return m_;
 }
 
-static inline corpus_all_Scalars *
-corpus_all_scalars_alloc(size_t arena_hint)
-{
-    return (corpus_all_Scalars *)akt_msg_new(&corpus_all_scalars_desc, arena_hint);
-}
-
-static inline akt_err
-corpus_all_scalars_decode(const void *data, size_t len, const akt_codec_limits *limits,
-    corpus_all_Scalars **out)
-{
-    void *m = NULL;
-    akt_err err = akt_msg_decode(&corpus_all_scalars_desc, data, len, limits, &m);
-    *out = (corpus_all_Scalars *)m;
-    return err;
-}
-
 /* Defaults, presence, and field numbers with gaps. */
 struct corpus_all_Defaults {
-    int32_t answer; /* 1 */
-    int64_t small; /* 2 */
-    uint64_t big; /* 3 */
-    float ratio; /* 4 */
-    double pi; /* 5 */
-    akt_str greeting; /* 6 */
-    bool on; /* 7 */
-    corpus_common_Color color; /* 8 */
-    corpus_all_Level level; /* 9 */
+    int32_t answer;
+    int64_t small;
+    uint64_t big;
+    float ratio;
+    double pi;
+    akt_str greeting;
+    bool on;
+    corpus_common_Color color;
+    corpus_all_Level level;
     bool has_maybe;
-    int32_t maybe; /* 10, optional */
+    int32_t maybe;
     bool has_nick;
-    akt_str nick; /* 11, optional */
+    akt_str nick;
     bool has_opt_level;
-    corpus_all_Level opt_level; /* 12, optional */
-    int32_t old_count; /* 20, deprecated */
+    corpus_all_Level opt_level;
+    int32_t old_count; /* deprecated */
 };
-
-extern const akt_type corpus_all_defaults_desc;
-extern const corpus_all_Defaults corpus_all_defaults_default;
 
 static inline corpus_all_Defaults *
 corpus_all_defaults_new(int32_t answer, int64_t small, uint64_t big, float ratio, double pi, const char *greeting, bool on, corpus_common_Color color, corpus_all_Level level, int32_t old_count)
 {
-    size_t greeting_size_ = akt_cstr_size(greeting);
-    corpus_all_Defaults *m_ = (corpus_all_Defaults *)akt_msg_new(&corpus_all_defaults_desc, greeting_size_);
-    if (m_ == NULL
-        || akt_msg_put_cstr(m_, &m_->greeting, greeting, greeting_size_) != AKT_OK) {
-        akt_msg_free(m_);
-        return NULL;
-    }
+    size_t greeting_n_ = akt_cstr_size(greeting);
+    AKT_NEW(corpus_all_Defaults, corpus_all_defaults, greeting_n_, AKT_PUT_CSTR(greeting, greeting_n_));
     m_->answer = answer;
     m_->small = small;
     m_->big = big;
@@ -163,71 +136,33 @@ corpus_all_defaults_new(int32_t answer, int64_t small, uint64_t big, float ratio
     return m_;
 }
 
-static inline corpus_all_Defaults *
-corpus_all_defaults_alloc(size_t arena_hint)
-{
-    return (corpus_all_Defaults *)akt_msg_new(&corpus_all_defaults_desc, arena_hint);
-}
-
-static inline akt_err
-corpus_all_defaults_decode(const void *data, size_t len, const akt_codec_limits *limits,
-    corpus_all_Defaults **out)
-{
-    void *m = NULL;
-    akt_err err = akt_msg_decode(&corpus_all_defaults_desc, data, len, limits, &m);
-    *out = (corpus_all_Defaults *)m;
-    return err;
-}
-
 /* Nested messages, lists, maps and refs. */
 struct corpus_all_Nested {
-    corpus_common_Point *origin; /* 1, NULL reads as the default */
-    corpus_common_Point *target; /* 2, optional, NULL when absent */
-    struct { int32_t *items; size_t len; } numbers; /* 3 */
-    struct { akt_str *items; size_t len; } names; /* 4 */
-    struct { corpus_common_Point *items; size_t len; } path; /* 5 */
-    struct { corpus_common_Color *items; size_t len; } colors; /* 6 */
-    struct { akt_bytes *items; size_t len; } chunks; /* 7 */
-    struct { akt_str *keys; int64_t *values; size_t len; } counts; /* 8 */
-    struct { int32_t *keys; corpus_common_Point *values; size_t len; } points; /* 9 */
-    struct { uint64_t *keys; akt_str *values; size_t len; } labels; /* 10 */
-    akt_ref owner; /* 11 */
+    corpus_common_Point *origin;
+    corpus_common_Point *target;
+    AKT_LIST_OF(int32_t) numbers;
+    AKT_LIST_OF(akt_str) names;
+    AKT_LIST_OF(corpus_common_Point) path;
+    AKT_LIST_OF(corpus_common_Color) colors;
+    AKT_LIST_OF(akt_bytes) chunks;
+    AKT_MAP_OF(akt_str, int64_t) counts;
+    AKT_MAP_OF(int32_t, corpus_common_Point) points;
+    AKT_MAP_OF(uint64_t, akt_str) labels;
+    akt_ref owner;
     bool has_backup;
-    akt_ref backup; /* 12, optional */
-    struct { akt_ref *items; size_t len; } peers; /* 13 */
-    struct { corpus_all_Nested *items; size_t len; } children; /* 14 */
-    corpus_all_Nested *parent; /* 15, optional, NULL when absent */
-    struct { bool *keys; float *values; size_t len; } switches; /* 16 */
+    akt_ref backup;
+    AKT_LIST_OF(akt_ref) peers;
+    AKT_LIST_OF(corpus_all_Nested) children;
+    corpus_all_Nested *parent;
+    AKT_MAP_OF(bool, float) switches;
 };
-
-extern const akt_type corpus_all_nested_desc;
-extern const corpus_all_Nested corpus_all_nested_default;
 
 static inline corpus_all_Nested *
 corpus_all_nested_new(akt_ref owner)
 {
-    corpus_all_Nested *m_ = (corpus_all_Nested *)akt_msg_new(&corpus_all_nested_desc, 0);
-    if (m_ == NULL) {
-        return NULL;
-    }
+    AKT_NEW(corpus_all_Nested, corpus_all_nested, 0, 0);
     m_->owner = owner;
     return m_;
-}
-
-static inline corpus_all_Nested *
-corpus_all_nested_alloc(size_t arena_hint)
-{
-    return (corpus_all_Nested *)akt_msg_new(&corpus_all_nested_desc, arena_hint);
-}
-
-static inline akt_err
-corpus_all_nested_decode(const void *data, size_t len, const akt_codec_limits *limits,
-    corpus_all_Nested **out)
-{
-    void *m = NULL;
-    akt_err err = akt_msg_decode(&corpus_all_nested_desc, data, len, limits, &m);
-    *out = (corpus_all_Nested *)m;
-    return err;
 }
 
 /* A message with no fields. */
@@ -235,38 +170,19 @@ struct corpus_all_Empty {
     char empty_; /* C has no empty structs */
 };
 
-extern const akt_type corpus_all_empty_desc;
-extern const corpus_all_Empty corpus_all_empty_default;
-
 static inline corpus_all_Empty *
 corpus_all_empty_new(void)
 {
-    corpus_all_Empty *m_ = (corpus_all_Empty *)akt_msg_new(&corpus_all_empty_desc, 0);
+    AKT_NEW(corpus_all_Empty, corpus_all_empty, 0, 0);
     return m_;
-}
-
-static inline corpus_all_Empty *
-corpus_all_empty_alloc(size_t arena_hint)
-{
-    return (corpus_all_Empty *)akt_msg_new(&corpus_all_empty_desc, arena_hint);
-}
-
-static inline akt_err
-corpus_all_empty_decode(const void *data, size_t len, const akt_codec_limits *limits,
-    corpus_all_Empty **out)
-{
-    void *m = NULL;
-    akt_err err = akt_msg_decode(&corpus_all_empty_desc, data, len, limits, &m);
-    *out = (corpus_all_Empty *)m;
-    return err;
 }
 
 /* ==== actors ============================================================ */
 
 /* The state of actor Store. */
 struct corpus_all_StoreState {
-    struct { akt_str *keys; akt_bytes *values; size_t len; } values; /* 1 */
-    uint64_t writes; /* 2 */
+    AKT_MAP_OF(akt_str, akt_bytes) values;
+    uint64_t writes;
 };
 
 /* corpus_all_StoreRef -- a ref to a Store. The typed functions below take
@@ -276,7 +192,8 @@ struct corpus_all_StoreState {
  * a Store); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
  * the like. Passed by value, copied freely, like akt_ref.
  *
- * For each message M a Store handles (snake name m):
+ * For each message M a Store handles (snake name m), written by the
+ * AKT_TELL and AKT_ASK lines below (akt/akt_gen.h):
  *   corpus_all_store_tell_m(to, msg)    send it from nobody (a reply is dropped)
  *   corpus_all_store_tell_m_from(to, msg, sender)  with a sender (in a handler
  *       akt_ctx_self(ctx), so the answer comes back as a message)
@@ -315,18 +232,14 @@ corpus_all_store_ref(akt_ref ref)
  * with corpus_all_store_props(). */
 typedef struct corpus_all_StoreHandlers {
     /* Scalars: Store a value. */
-    akt_err (*on_scalars)(corpus_all_StoreState *state, akt_ctx *ctx,
-        const corpus_all_Scalars *msg);
+    akt_err (*on_scalars)(corpus_all_StoreState *state, akt_ctx *ctx, const corpus_all_Scalars *msg);
     /* Defaults: Look a value up.
      * Reply with corpus_all_store_reply_defaults() or akt_reply_error(). */
-    akt_err (*on_defaults)(corpus_all_StoreState *state, akt_ctx *ctx,
-        const corpus_all_Defaults *msg);
+    akt_err (*on_defaults)(corpus_all_StoreState *state, akt_ctx *ctx, const corpus_all_Defaults *msg);
     /* Empty. Reply with corpus_all_store_reply_empty() or akt_reply_error(). */
-    akt_err (*on_empty)(corpus_all_StoreState *state, akt_ctx *ctx,
-        const corpus_all_Empty *msg);
+    akt_err (*on_empty)(corpus_all_StoreState *state, akt_ctx *ctx, const corpus_all_Empty *msg);
     /* Point. Reply with corpus_all_store_reply_point() or akt_reply_error(). */
-    akt_err (*on_point)(corpus_all_StoreState *state, akt_ctx *ctx,
-        const corpus_common_Point *msg);
+    akt_err (*on_point)(corpus_all_StoreState *state, akt_ctx *ctx, const corpus_common_Point *msg);
 
     /* init -- optional: set the state up from the spawn's init argument
      * (corpus_all_store_spawn's init_arg, or props.init_arg after corpus_all_store_props;
@@ -394,186 +307,19 @@ corpus_all_store_spawn_child(akt_ctx *ctx, const corpus_all_StoreHandlers *h,
     return err;
 }
 
-/* Sending a Scalars to a Store (see corpus_all_StoreRef). */
-static inline akt_err
-corpus_all_store_tell_scalars(corpus_all_StoreRef to, corpus_all_Scalars *msg)
-{
-    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
-    return akt_tell(to.ref, msg, nobody);
-}
+AKT_TELL(corpus_all_StoreRef, corpus_all_store, scalars, corpus_all_Scalars)
 
-static inline akt_err
-corpus_all_store_tell_scalars_from(corpus_all_StoreRef to, corpus_all_Scalars *msg,
-    akt_ref sender)
-{
-    return akt_tell(to.ref, msg, sender);
-}
+AKT_TELL(corpus_all_StoreRef, corpus_all_store, defaults, corpus_all_Defaults)
 
-static inline akt_err
-corpus_all_store_forward_scalars(akt_ctx *ctx, corpus_all_StoreRef to,
-    const corpus_all_Scalars *msg)
-{
-    return akt_forward_msg(ctx, to.ref, msg);
-}
+AKT_ASK(corpus_all_StoreRef, corpus_all_store, defaults, corpus_all_Defaults, corpus_all_Nested, corpus_all_nested, akt_reply)
 
-/* Sending a Defaults to a Store (see corpus_all_StoreRef). */
-static inline akt_err
-corpus_all_store_tell_defaults(corpus_all_StoreRef to, corpus_all_Defaults *msg)
-{
-    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
-    return akt_tell(to.ref, msg, nobody);
-}
+AKT_TELL(corpus_all_StoreRef, corpus_all_store, empty, corpus_all_Empty)
 
-static inline akt_err
-corpus_all_store_tell_defaults_from(corpus_all_StoreRef to, corpus_all_Defaults *msg,
-    akt_ref sender)
-{
-    return akt_tell(to.ref, msg, sender);
-}
+AKT_ASK(corpus_all_StoreRef, corpus_all_store, empty, corpus_all_Empty, corpus_all_Empty, corpus_all_empty, akt_reply)
 
-static inline akt_err
-corpus_all_store_forward_defaults(akt_ctx *ctx, corpus_all_StoreRef to,
-    const corpus_all_Defaults *msg)
-{
-    return akt_forward_msg(ctx, to.ref, msg);
-}
+AKT_TELL(corpus_all_StoreRef, corpus_all_store, point, corpus_common_Point)
 
-/* Asking a Store with a Defaults, answered with a Nested (see
- * corpus_all_StoreRef). */
-static inline akt_err
-corpus_all_store_ask_defaults(corpus_all_StoreRef to, corpus_all_Defaults *msg,
-    int64_t timeout_ns, akt_future **out)
-{
-    return akt_ask(to.ref, msg, timeout_ns, out);
-}
-
-akt_err corpus_all_store_ask_defaults_wait(akt_future *f, int64_t timeout_ns,
-    corpus_all_Nested **reply);
-
-static inline akt_err
-corpus_all_store_call_defaults(corpus_all_StoreRef to, corpus_all_Defaults *msg,
-    int64_t timeout_ns, corpus_all_Nested **reply, akt_reason *why)
-{
-    void *out = NULL;
-    akt_err err = akt_call(to.ref, msg, timeout_ns, &corpus_all_nested_desc,
-        reply != NULL ? &out : NULL, why);
-    if (reply != NULL) {
-        *reply = (corpus_all_Nested *)out;
-    }
-    return err;
-}
-
-static inline akt_err
-corpus_all_store_reply_defaults(akt_ctx *ctx, corpus_all_Nested *reply)
-{
-    return akt_reply(ctx, reply);
-}
-
-/* Sending an Empty to a Store (see corpus_all_StoreRef). */
-static inline akt_err
-corpus_all_store_tell_empty(corpus_all_StoreRef to, corpus_all_Empty *msg)
-{
-    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
-    return akt_tell(to.ref, msg, nobody);
-}
-
-static inline akt_err
-corpus_all_store_tell_empty_from(corpus_all_StoreRef to, corpus_all_Empty *msg,
-    akt_ref sender)
-{
-    return akt_tell(to.ref, msg, sender);
-}
-
-static inline akt_err
-corpus_all_store_forward_empty(akt_ctx *ctx, corpus_all_StoreRef to,
-    const corpus_all_Empty *msg)
-{
-    return akt_forward_msg(ctx, to.ref, msg);
-}
-
-/* Asking a Store with an Empty, answered with an Empty (see
- * corpus_all_StoreRef). */
-static inline akt_err
-corpus_all_store_ask_empty(corpus_all_StoreRef to, corpus_all_Empty *msg,
-    int64_t timeout_ns, akt_future **out)
-{
-    return akt_ask(to.ref, msg, timeout_ns, out);
-}
-
-akt_err corpus_all_store_ask_empty_wait(akt_future *f, int64_t timeout_ns,
-    corpus_all_Empty **reply);
-
-static inline akt_err
-corpus_all_store_call_empty(corpus_all_StoreRef to, corpus_all_Empty *msg,
-    int64_t timeout_ns, corpus_all_Empty **reply, akt_reason *why)
-{
-    void *out = NULL;
-    akt_err err = akt_call(to.ref, msg, timeout_ns, &corpus_all_empty_desc,
-        reply != NULL ? &out : NULL, why);
-    if (reply != NULL) {
-        *reply = (corpus_all_Empty *)out;
-    }
-    return err;
-}
-
-static inline akt_err
-corpus_all_store_reply_empty(akt_ctx *ctx, corpus_all_Empty *reply)
-{
-    return akt_reply(ctx, reply);
-}
-
-/* Sending a Point to a Store (see corpus_all_StoreRef). */
-static inline akt_err
-corpus_all_store_tell_point(corpus_all_StoreRef to, corpus_common_Point *msg)
-{
-    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
-    return akt_tell(to.ref, msg, nobody);
-}
-
-static inline akt_err
-corpus_all_store_tell_point_from(corpus_all_StoreRef to, corpus_common_Point *msg,
-    akt_ref sender)
-{
-    return akt_tell(to.ref, msg, sender);
-}
-
-static inline akt_err
-corpus_all_store_forward_point(akt_ctx *ctx, corpus_all_StoreRef to,
-    const corpus_common_Point *msg)
-{
-    return akt_forward_msg(ctx, to.ref, msg);
-}
-
-/* Asking a Store with a Point, answered with a Point (see
- * corpus_all_StoreRef). */
-static inline akt_err
-corpus_all_store_ask_point(corpus_all_StoreRef to, corpus_common_Point *msg,
-    int64_t timeout_ns, akt_future **out)
-{
-    return akt_ask(to.ref, msg, timeout_ns, out);
-}
-
-akt_err corpus_all_store_ask_point_wait(akt_future *f, int64_t timeout_ns,
-    corpus_common_Point **reply);
-
-static inline akt_err
-corpus_all_store_call_point(corpus_all_StoreRef to, corpus_common_Point *msg,
-    int64_t timeout_ns, corpus_common_Point **reply, akt_reason *why)
-{
-    void *out = NULL;
-    akt_err err = akt_call(to.ref, msg, timeout_ns, &corpus_common_point_desc,
-        reply != NULL ? &out : NULL, why);
-    if (reply != NULL) {
-        *reply = (corpus_common_Point *)out;
-    }
-    return err;
-}
-
-static inline akt_err
-corpus_all_store_reply_point(akt_ctx *ctx, corpus_common_Point *reply)
-{
-    return akt_reply(ctx, reply);
-}
+AKT_ASK(corpus_all_StoreRef, corpus_all_store, point, corpus_common_Point, corpus_common_Point, corpus_common_point, akt_reply)
 
 /* The state of actor Idle. */
 struct corpus_all_IdleState {
@@ -587,7 +333,8 @@ struct corpus_all_IdleState {
  * an Idle); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
  * the like. Passed by value, copied freely, like akt_ref.
  *
- * For each message M an Idle handles (snake name m):
+ * For each message M an Idle handles (snake name m), written by the
+ * AKT_TELL and AKT_ASK lines below (akt/akt_gen.h):
  *   corpus_all_idle_tell_m(to, msg)    send it from nobody (a reply is dropped)
  *   corpus_all_idle_tell_m_from(to, msg, sender)  with a sender (in a handler
  *       akt_ctx_self(ctx), so the answer comes back as a message)

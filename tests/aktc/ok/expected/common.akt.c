@@ -7,8 +7,8 @@
  * (akt/reflect.h). Each type's rows and descriptor are written with the
  * macros of akt/akt_gen.h over AKT_T, its struct: a row names the member
  * (its IDL name), the field number and the kind, and what a list, map,
- * enum or message needs; AKT_DESC gives the default value and the
- * descriptor. Doc comments are in the header.
+ * enum or message needs; AKT_MSG (AKT_DESC) gives the default value and
+ * the descriptor. Doc comments are in the header.
  */
 #include "common.akt.h"
 
@@ -50,11 +50,11 @@ corpus_common_color_name(corpus_common_Color v)
 }
 
 #define AKT_T corpus_common_Point
-AKT_FIELDS(corpus_common_point) {
-    {AKT_F(x, 1, FLOAT64)},
-    {AKT_F(y, 2, FLOAT64)},
+AKT_FIELDS {
+{AKT_F(x, 1, FLOAT64)},
+{AKT_F(y, 2, FLOAT64)},
 };
-AKT_DESC(corpus_common_point, "corpus.common.Point", 0x65cf891db7c1a3a8, MESSAGE, NULL, {.x = 0});
+AKT_MSG(corpus_common_point, "corpus.common.Point", 0x65cf891db7c1a3a8, {.x = 0});
 #undef AKT_T
 
 const akt_type *const corpus_common_common_types[] = {

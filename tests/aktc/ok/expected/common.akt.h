@@ -16,6 +16,12 @@
  *                      (*out the caller's on AKT_OK; limits NULL for the
  *                      defaults); AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM
  *   _desc, _default    the type's descriptor and default value
+ * (AKT_MESSAGE(T, t) of akt/akt_gen.h, before the structs, declares the
+ * typedef and all but _new.) Members: their doc comments beside them; an
+ * optional field that is not a message has a `bool has_<name>`; a message
+ * member is a pointer (optional: NULL when absent; otherwise NULL reads
+ * as the default); AKT_LIST_OF(T) is { T *items; size_t len; } and
+ * AKT_MAP_OF(K, V) { K *keys; V *values; size_t len; }.
  * Any message, whatever its type: akt_msg_free(m) drops one reference (the
  * last frees it), akt_msg_dup(m) is a deep copy (NULL on ENOMEM),
  * akt_msg_equal(a, b) deep equality, akt_msg_encode(m, buf) appends its
@@ -31,8 +37,8 @@
 #include <akt/akt.h>
 #include <akt/akt_gen.h>
 
-#if AKT_GEN_ABI != 6
-#error "common.akt.h was generated for akt ABI 6: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 7
+#error "common.akt.h was generated for akt ABI 7: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -51,43 +57,21 @@ enum {
     CORPUS_COMMON_COLOR_INFRARED = -1,
 };
 
-typedef struct corpus_common_Point corpus_common_Point;
+AKT_MESSAGE(corpus_common_Point, corpus_common_point)
 
 /* A point in the plane. */
 struct corpus_common_Point {
-    double x; /* 1 */
-    double y; /* 2 */
+    double x;
+    double y;
 };
-
-extern const akt_type corpus_common_point_desc;
-extern const corpus_common_Point corpus_common_point_default;
 
 static inline corpus_common_Point *
 corpus_common_point_new(double x, double y)
 {
-    corpus_common_Point *m_ = (corpus_common_Point *)akt_msg_new(&corpus_common_point_desc, 0);
-    if (m_ == NULL) {
-        return NULL;
-    }
+    AKT_NEW(corpus_common_Point, corpus_common_point, 0, 0);
     m_->x = x;
     m_->y = y;
     return m_;
-}
-
-static inline corpus_common_Point *
-corpus_common_point_alloc(size_t arena_hint)
-{
-    return (corpus_common_Point *)akt_msg_new(&corpus_common_point_desc, arena_hint);
-}
-
-static inline akt_err
-corpus_common_point_decode(const void *data, size_t len, const akt_codec_limits *limits,
-    corpus_common_Point **out)
-{
-    void *m = NULL;
-    akt_err err = akt_msg_decode(&corpus_common_point_desc, data, len, limits, &m);
-    *out = (corpus_common_Point *)m;
-    return err;
 }
 
 /* ==== actors ============================================================ */

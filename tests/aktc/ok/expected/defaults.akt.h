@@ -16,6 +16,12 @@
  *                      (*out the caller's on AKT_OK; limits NULL for the
  *                      defaults); AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM
  *   _desc, _default    the type's descriptor and default value
+ * (AKT_MESSAGE(T, t) of akt/akt_gen.h, before the structs, declares the
+ * typedef and all but _new.) Members: their doc comments beside them; an
+ * optional field that is not a message has a `bool has_<name>`; a message
+ * member is a pointer (optional: NULL when absent; otherwise NULL reads
+ * as the default); AKT_LIST_OF(T) is { T *items; size_t len; } and
+ * AKT_MAP_OF(K, V) { K *keys; V *values; size_t len; }.
  * Any message, whatever its type: akt_msg_free(m) drops one reference (the
  * last frees it), akt_msg_dup(m) is a deep copy (NULL on ENOMEM),
  * akt_msg_equal(a, b) deep equality, akt_msg_encode(m, buf) appends its
@@ -31,8 +37,8 @@
 #include <akt/akt.h>
 #include <akt/akt_gen.h>
 
-#if AKT_GEN_ABI != 6
-#error "defaults.akt.h was generated for akt ABI 6: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 7
+#error "defaults.akt.h was generated for akt ABI 7: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -51,37 +57,28 @@ enum {
     CORPUS_DEFAULTS_PHASE_TIMEOUT = 4,
 };
 
-typedef struct corpus_defaults_Edges corpus_defaults_Edges;
+AKT_MESSAGE(corpus_defaults_Edges, corpus_defaults_edges)
 
 /* Each default is the edge case its name says. */
 struct corpus_defaults_Edges {
-    akt_str nul; /* 1: NUL is a character like any other: the length counts it */
-    akt_str utf8; /* 2: UTF-8 from the source and from \x escapes */
-    corpus_defaults_Phase phase; /* 3 */
-    corpus_defaults_Phase later; /* 4 */
-    float f32_max; /* 5: 3.4028235e38 rounds to FLT_MAX, not to infinity */
-    float f32_min; /* 6: the smallest float32 (a subnormal) */
-    float f32_int; /* 7: an integer default for a float field, rounded to float */
-    double f64_max; /* 8 */
-    double f64_min; /* 9 */
-    double zero; /* 10: zero may be written with any exponent */
+    akt_str nul; /* NUL is a character like any other: the length counts it */
+    akt_str utf8; /* UTF-8 from the source and from \x escapes */
+    corpus_defaults_Phase phase;
+    corpus_defaults_Phase later;
+    float f32_max; /* 3.4028235e38 rounds to FLT_MAX, not to infinity */
+    float f32_min; /* the smallest float32 (a subnormal) */
+    float f32_int; /* an integer default for a float field, rounded to float */
+    double f64_max;
+    double f64_min;
+    double zero; /* zero may be written with any exponent */
 };
-
-extern const akt_type corpus_defaults_edges_desc;
-extern const corpus_defaults_Edges corpus_defaults_edges_default;
 
 static inline corpus_defaults_Edges *
 corpus_defaults_edges_new(const char *nul, const char *utf8, corpus_defaults_Phase phase, corpus_defaults_Phase later, float f32_max, float f32_min, float f32_int, double f64_max, double f64_min, double zero)
 {
-    size_t nul_size_ = akt_cstr_size(nul);
-    size_t utf8_size_ = akt_cstr_size(utf8);
-    corpus_defaults_Edges *m_ = (corpus_defaults_Edges *)akt_msg_new(&corpus_defaults_edges_desc, nul_size_ + utf8_size_);
-    if (m_ == NULL
-        || akt_msg_put_cstr(m_, &m_->nul, nul, nul_size_) != AKT_OK
-        || akt_msg_put_cstr(m_, &m_->utf8, utf8, utf8_size_) != AKT_OK) {
-        akt_msg_free(m_);
-        return NULL;
-    }
+    size_t nul_n_ = akt_cstr_size(nul);
+    size_t utf8_n_ = akt_cstr_size(utf8);
+    AKT_NEW(corpus_defaults_Edges, corpus_defaults_edges, nul_n_ + utf8_n_, AKT_PUT_CSTR(nul, nul_n_) || AKT_PUT_CSTR(utf8, utf8_n_));
     m_->phase = phase;
     m_->later = later;
     m_->f32_max = f32_max;
@@ -91,22 +88,6 @@ corpus_defaults_edges_new(const char *nul, const char *utf8, corpus_defaults_Pha
     m_->f64_min = f64_min;
     m_->zero = zero;
     return m_;
-}
-
-static inline corpus_defaults_Edges *
-corpus_defaults_edges_alloc(size_t arena_hint)
-{
-    return (corpus_defaults_Edges *)akt_msg_new(&corpus_defaults_edges_desc, arena_hint);
-}
-
-static inline akt_err
-corpus_defaults_edges_decode(const void *data, size_t len, const akt_codec_limits *limits,
-    corpus_defaults_Edges **out)
-{
-    void *m = NULL;
-    akt_err err = akt_msg_decode(&corpus_defaults_edges_desc, data, len, limits, &m);
-    *out = (corpus_defaults_Edges *)m;
-    return err;
 }
 
 /* ==== actors ============================================================ */

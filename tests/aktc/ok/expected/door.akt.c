@@ -7,8 +7,8 @@
  * (akt/reflect.h). Each type's rows and descriptor are written with the
  * macros of akt/akt_gen.h over AKT_T, its struct: a row names the member
  * (its IDL name), the field number and the kind, and what a list, map,
- * enum or message needs; AKT_DESC gives the default value and the
- * descriptor. Doc comments are in the header.
+ * enum or message needs; AKT_MSG (AKT_DESC) gives the default value and
+ * the descriptor. Doc comments are in the header.
  */
 #include "door.akt.h"
 
@@ -375,23 +375,23 @@ AKT_DESC0(fsmdemo_close, "fsmdemo.Close", 0x6b6b6d5bb7e52bb0, MESSAGE, NULL, {.e
 #undef AKT_T
 
 #define AKT_T fsmdemo_Lock
-AKT_FIELDS(fsmdemo_lock) {
-    {AKT_F(code, 1, STRING)},
+AKT_FIELDS {
+{AKT_F(code, 1, STRING)},
 };
-AKT_DESC(fsmdemo_lock, "fsmdemo.Lock", 0xa0a13d81452b12e3, MESSAGE, NULL, {.code = {NULL, 0}});
+AKT_MSG(fsmdemo_lock, "fsmdemo.Lock", 0xa0a13d81452b12e3, {.code = {NULL, 0}});
 #undef AKT_T
 
 #define AKT_T fsmdemo_Unlock
-AKT_FIELDS(fsmdemo_unlock) {
-    {AKT_F(code, 1, STRING)},
+AKT_FIELDS {
+{AKT_F(code, 1, STRING)},
 };
-AKT_DESC(fsmdemo_unlock, "fsmdemo.Unlock", 0xa20412528db997c8, MESSAGE, NULL, {.code = {NULL, 0}});
+AKT_MSG(fsmdemo_unlock, "fsmdemo.Unlock", 0xa20412528db997c8, {.code = {NULL, 0}});
 #undef AKT_T
 
 #define AKT_T fsmdemo_DoorState
-AKT_FIELDS(fsmdemo_door_state) {
-    {AKT_F(code, 1, STRING)},
-    {AKT_F(openings, 2, UINT32)},
+AKT_FIELDS {
+{AKT_F(code, 1, STRING)},
+{AKT_F(openings, 2, UINT32)},
 };
 AKT_DESC(fsmdemo_door_state, "fsmdemo.DoorState", 0x4832f585aa8a30c9, STATE, NULL, {.code = {NULL, 0}});
 #undef AKT_T

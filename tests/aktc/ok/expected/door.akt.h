@@ -16,6 +16,12 @@
  *                      (*out the caller's on AKT_OK; limits NULL for the
  *                      defaults); AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM
  *   _desc, _default    the type's descriptor and default value
+ * (AKT_MESSAGE(T, t) of akt/akt_gen.h, before the structs, declares the
+ * typedef and all but _new.) Members: their doc comments beside them; an
+ * optional field that is not a message has a `bool has_<name>`; a message
+ * member is a pointer (optional: NULL when absent; otherwise NULL reads
+ * as the default); AKT_LIST_OF(T) is { T *items; size_t len; } and
+ * AKT_MAP_OF(K, V) { K *keys; V *values; size_t len; }.
  * Any message, whatever its type: akt_msg_free(m) drops one reference (the
  * last frees it), akt_msg_dup(m) is a deep copy (NULL on ENOMEM),
  * akt_msg_equal(a, b) deep equality, akt_msg_encode(m, buf) appends its
@@ -31,8 +37,8 @@
 #include <akt/akt.h>
 #include <akt/akt_gen.h>
 
-#if AKT_GEN_ABI != 6
-#error "door.akt.h was generated for akt ABI 6: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 7
+#error "door.akt.h was generated for akt ABI 7: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -41,151 +47,65 @@ extern "C" {
 
 /* ==== messages ========================================================== */
 
-typedef struct fsmdemo_Open fsmdemo_Open;
-typedef struct fsmdemo_Close fsmdemo_Close;
-typedef struct fsmdemo_Lock fsmdemo_Lock;
-typedef struct fsmdemo_Unlock fsmdemo_Unlock;
+AKT_MESSAGE(fsmdemo_Open, fsmdemo_open)
+AKT_MESSAGE(fsmdemo_Close, fsmdemo_close)
+AKT_MESSAGE(fsmdemo_Lock, fsmdemo_lock)
+AKT_MESSAGE(fsmdemo_Unlock, fsmdemo_unlock)
 typedef struct fsmdemo_DoorState fsmdemo_DoorState;
 
 struct fsmdemo_Open {
     char empty_; /* C has no empty structs */
 };
 
-extern const akt_type fsmdemo_open_desc;
-extern const fsmdemo_Open fsmdemo_open_default;
-
 static inline fsmdemo_Open *
 fsmdemo_open_new(void)
 {
-    fsmdemo_Open *m_ = (fsmdemo_Open *)akt_msg_new(&fsmdemo_open_desc, 0);
+    AKT_NEW(fsmdemo_Open, fsmdemo_open, 0, 0);
     return m_;
-}
-
-static inline fsmdemo_Open *
-fsmdemo_open_alloc(size_t arena_hint)
-{
-    return (fsmdemo_Open *)akt_msg_new(&fsmdemo_open_desc, arena_hint);
-}
-
-static inline akt_err
-fsmdemo_open_decode(const void *data, size_t len, const akt_codec_limits *limits,
-    fsmdemo_Open **out)
-{
-    void *m = NULL;
-    akt_err err = akt_msg_decode(&fsmdemo_open_desc, data, len, limits, &m);
-    *out = (fsmdemo_Open *)m;
-    return err;
 }
 
 struct fsmdemo_Close {
     char empty_; /* C has no empty structs */
 };
 
-extern const akt_type fsmdemo_close_desc;
-extern const fsmdemo_Close fsmdemo_close_default;
-
 static inline fsmdemo_Close *
 fsmdemo_close_new(void)
 {
-    fsmdemo_Close *m_ = (fsmdemo_Close *)akt_msg_new(&fsmdemo_close_desc, 0);
+    AKT_NEW(fsmdemo_Close, fsmdemo_close, 0, 0);
     return m_;
-}
-
-static inline fsmdemo_Close *
-fsmdemo_close_alloc(size_t arena_hint)
-{
-    return (fsmdemo_Close *)akt_msg_new(&fsmdemo_close_desc, arena_hint);
-}
-
-static inline akt_err
-fsmdemo_close_decode(const void *data, size_t len, const akt_codec_limits *limits,
-    fsmdemo_Close **out)
-{
-    void *m = NULL;
-    akt_err err = akt_msg_decode(&fsmdemo_close_desc, data, len, limits, &m);
-    *out = (fsmdemo_Close *)m;
-    return err;
 }
 
 /* Lock with a code. */
 struct fsmdemo_Lock {
-    akt_str code; /* 1 */
+    akt_str code;
 };
-
-extern const akt_type fsmdemo_lock_desc;
-extern const fsmdemo_Lock fsmdemo_lock_default;
 
 static inline fsmdemo_Lock *
 fsmdemo_lock_new(const char *code)
 {
-    size_t code_size_ = akt_cstr_size(code);
-    fsmdemo_Lock *m_ = (fsmdemo_Lock *)akt_msg_new(&fsmdemo_lock_desc, code_size_);
-    if (m_ == NULL
-        || akt_msg_put_cstr(m_, &m_->code, code, code_size_) != AKT_OK) {
-        akt_msg_free(m_);
-        return NULL;
-    }
+    size_t code_n_ = akt_cstr_size(code);
+    AKT_NEW(fsmdemo_Lock, fsmdemo_lock, code_n_, AKT_PUT_CSTR(code, code_n_));
     return m_;
 }
 
-static inline fsmdemo_Lock *
-fsmdemo_lock_alloc(size_t arena_hint)
-{
-    return (fsmdemo_Lock *)akt_msg_new(&fsmdemo_lock_desc, arena_hint);
-}
-
-static inline akt_err
-fsmdemo_lock_decode(const void *data, size_t len, const akt_codec_limits *limits,
-    fsmdemo_Lock **out)
-{
-    void *m = NULL;
-    akt_err err = akt_msg_decode(&fsmdemo_lock_desc, data, len, limits, &m);
-    *out = (fsmdemo_Lock *)m;
-    return err;
-}
-
 struct fsmdemo_Unlock {
-    akt_str code; /* 1 */
+    akt_str code;
 };
-
-extern const akt_type fsmdemo_unlock_desc;
-extern const fsmdemo_Unlock fsmdemo_unlock_default;
 
 static inline fsmdemo_Unlock *
 fsmdemo_unlock_new(const char *code)
 {
-    size_t code_size_ = akt_cstr_size(code);
-    fsmdemo_Unlock *m_ = (fsmdemo_Unlock *)akt_msg_new(&fsmdemo_unlock_desc, code_size_);
-    if (m_ == NULL
-        || akt_msg_put_cstr(m_, &m_->code, code, code_size_) != AKT_OK) {
-        akt_msg_free(m_);
-        return NULL;
-    }
+    size_t code_n_ = akt_cstr_size(code);
+    AKT_NEW(fsmdemo_Unlock, fsmdemo_unlock, code_n_, AKT_PUT_CSTR(code, code_n_));
     return m_;
-}
-
-static inline fsmdemo_Unlock *
-fsmdemo_unlock_alloc(size_t arena_hint)
-{
-    return (fsmdemo_Unlock *)akt_msg_new(&fsmdemo_unlock_desc, arena_hint);
-}
-
-static inline akt_err
-fsmdemo_unlock_decode(const void *data, size_t len, const akt_codec_limits *limits,
-    fsmdemo_Unlock **out)
-{
-    void *m = NULL;
-    akt_err err = akt_msg_decode(&fsmdemo_unlock_desc, data, len, limits, &m);
-    *out = (fsmdemo_Unlock *)m;
-    return err;
 }
 
 /* ==== actors ============================================================ */
 
 /* The state of actor Door. */
 struct fsmdemo_DoorState {
-    akt_str code; /* 1 */
-    uint32_t openings; /* 2 */
+    akt_str code;
+    uint32_t openings;
 };
 
 /* The states of actor Door's fsm, numbered in the order the .akt
@@ -204,7 +124,8 @@ typedef enum fsmdemo_DoorFsmState {
  * a Door); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
  * the like. Passed by value, copied freely, like akt_ref.
  *
- * For each message M a Door handles (snake name m):
+ * For each message M a Door handles (snake name m), written by the
+ * AKT_TELL and AKT_ASK lines below (akt/akt_gen.h):
  *   fsmdemo_door_tell_m(to, msg)    send it from nobody (a reply is dropped)
  *   fsmdemo_door_tell_m_from(to, msg, sender)  with a sender (in a handler
  *       akt_ctx_self(ctx), so the answer comes back as a message)
@@ -422,93 +343,13 @@ fsmdemo_door_goto_opened(akt_ctx *ctx)
     return akt_fsm_goto(ctx, FSMDEMO_DOOR_OPENED);
 }
 
-/* Sending an Open to a Door (see fsmdemo_DoorRef). */
-static inline akt_err
-fsmdemo_door_tell_open(fsmdemo_DoorRef to, fsmdemo_Open *msg)
-{
-    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
-    return akt_tell(to.ref, msg, nobody);
-}
+AKT_TELL(fsmdemo_DoorRef, fsmdemo_door, open, fsmdemo_Open)
 
-static inline akt_err
-fsmdemo_door_tell_open_from(fsmdemo_DoorRef to, fsmdemo_Open *msg,
-    akt_ref sender)
-{
-    return akt_tell(to.ref, msg, sender);
-}
+AKT_TELL(fsmdemo_DoorRef, fsmdemo_door, lock, fsmdemo_Lock)
 
-static inline akt_err
-fsmdemo_door_forward_open(akt_ctx *ctx, fsmdemo_DoorRef to,
-    const fsmdemo_Open *msg)
-{
-    return akt_forward_msg(ctx, to.ref, msg);
-}
+AKT_TELL(fsmdemo_DoorRef, fsmdemo_door, unlock, fsmdemo_Unlock)
 
-/* Sending a Lock to a Door (see fsmdemo_DoorRef). */
-static inline akt_err
-fsmdemo_door_tell_lock(fsmdemo_DoorRef to, fsmdemo_Lock *msg)
-{
-    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
-    return akt_tell(to.ref, msg, nobody);
-}
-
-static inline akt_err
-fsmdemo_door_tell_lock_from(fsmdemo_DoorRef to, fsmdemo_Lock *msg,
-    akt_ref sender)
-{
-    return akt_tell(to.ref, msg, sender);
-}
-
-static inline akt_err
-fsmdemo_door_forward_lock(akt_ctx *ctx, fsmdemo_DoorRef to,
-    const fsmdemo_Lock *msg)
-{
-    return akt_forward_msg(ctx, to.ref, msg);
-}
-
-/* Sending an Unlock to a Door (see fsmdemo_DoorRef). */
-static inline akt_err
-fsmdemo_door_tell_unlock(fsmdemo_DoorRef to, fsmdemo_Unlock *msg)
-{
-    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
-    return akt_tell(to.ref, msg, nobody);
-}
-
-static inline akt_err
-fsmdemo_door_tell_unlock_from(fsmdemo_DoorRef to, fsmdemo_Unlock *msg,
-    akt_ref sender)
-{
-    return akt_tell(to.ref, msg, sender);
-}
-
-static inline akt_err
-fsmdemo_door_forward_unlock(akt_ctx *ctx, fsmdemo_DoorRef to,
-    const fsmdemo_Unlock *msg)
-{
-    return akt_forward_msg(ctx, to.ref, msg);
-}
-
-/* Sending a Close to a Door (see fsmdemo_DoorRef). */
-static inline akt_err
-fsmdemo_door_tell_close(fsmdemo_DoorRef to, fsmdemo_Close *msg)
-{
-    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
-    return akt_tell(to.ref, msg, nobody);
-}
-
-static inline akt_err
-fsmdemo_door_tell_close_from(fsmdemo_DoorRef to, fsmdemo_Close *msg,
-    akt_ref sender)
-{
-    return akt_tell(to.ref, msg, sender);
-}
-
-static inline akt_err
-fsmdemo_door_forward_close(akt_ctx *ctx, fsmdemo_DoorRef to,
-    const fsmdemo_Close *msg)
-{
-    return akt_forward_msg(ctx, to.ref, msg);
-}
+AKT_TELL(fsmdemo_DoorRef, fsmdemo_door, close, fsmdemo_Close)
 
 /* ==== descriptors ======================================================= */
 

@@ -7,8 +7,8 @@
  * (akt/reflect.h). Each type's rows and descriptor are written with the
  * macros of akt/akt_gen.h over AKT_T, its struct: a row names the member
  * (its IDL name), the field number and the kind, and what a list, map,
- * enum or message needs; AKT_DESC gives the default value and the
- * descriptor. Doc comments are in the header.
+ * enum or message needs; AKT_MSG (AKT_DESC) gives the default value and
+ * the descriptor. Doc comments are in the header.
  */
 #include "greeter.akt.h"
 
@@ -27,28 +27,7 @@ demo_greeter_init_state(void *state, const void *init_arg)
     return AKT_OK;
 }
 
-static akt_err
-demo_greeter_on_hello(void *state, akt_ctx *ctx, const void *msg)
-{
-    const demo_GreeterHandlers *h = akt_ctx_behavior_arg(ctx);
-    if (h->on_hello == NULL) {
-        return akt_ctx_fail(ctx, AKT_EUNHANDLED, "demo.Greeter: on_hello is NULL");
-    }
-    return h->on_hello(state, ctx, msg);
-}
-
-akt_err
-demo_greeter_ask_hello_wait(akt_future *f, int64_t timeout_ns,
-    demo_Greeting **reply)
-{
-    void *msg = NULL;
-    akt_err err = akt_future_wait_as(f, timeout_ns, &demo_greeting_desc,
-        reply != NULL ? &msg : NULL);
-    if (reply != NULL) {
-        *reply = msg;
-    }
-    return err;
-}
+AKT_ON(demo_greeter, demo_GreeterHandlers, hello, "demo.Greeter")
 
 /* Lifecycle: each hook calls the handler table's, or does what the runtime
  * does without one (a NULL pre_restart stops the children, a NULL
@@ -133,22 +112,22 @@ demo_greeter_props(const demo_GreeterHandlers *h, akt_props *out)
 /* ==== descriptors ======================================================= */
 
 #define AKT_T demo_Hello
-AKT_FIELDS(demo_hello) {
-    {AKT_F(name, 1, STRING)},
+AKT_FIELDS {
+{AKT_F(name, 1, STRING)},
 };
-AKT_DESC(demo_hello, "demo.Hello", 0xe965e8b49ebb0c50, MESSAGE, NULL, {.name = {NULL, 0}});
+AKT_MSG(demo_hello, "demo.Hello", 0xe965e8b49ebb0c50, {.name = {NULL, 0}});
 #undef AKT_T
 
 #define AKT_T demo_Greeting
-AKT_FIELDS(demo_greeting) {
-    {AKT_F(text, 1, STRING)},
+AKT_FIELDS {
+{AKT_F(text, 1, STRING)},
 };
-AKT_DESC(demo_greeting, "demo.Greeting", 0x9446ac8c2ac0c047, MESSAGE, NULL, {.text = {NULL, 0}});
+AKT_MSG(demo_greeting, "demo.Greeting", 0x9446ac8c2ac0c047, {.text = {NULL, 0}});
 #undef AKT_T
 
 #define AKT_T demo_GreeterState
-AKT_FIELDS(demo_greeter_state) {
-    {AKT_F(greeted, 1, UINT64)},
+AKT_FIELDS {
+{AKT_F(greeted, 1, UINT64)},
 };
 AKT_DESC(demo_greeter_state, "demo.GreeterState", 0xd61816dd05a37057, STATE, NULL, {.greeted = 0});
 #undef AKT_T

@@ -16,6 +16,12 @@
  *                      (*out the caller's on AKT_OK; limits NULL for the
  *                      defaults); AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM
  *   _desc, _default    the type's descriptor and default value
+ * (AKT_MESSAGE(T, t) of akt/akt_gen.h, before the structs, declares the
+ * typedef and all but _new.) Members: their doc comments beside them; an
+ * optional field that is not a message has a `bool has_<name>`; a message
+ * member is a pointer (optional: NULL when absent; otherwise NULL reads
+ * as the default); AKT_LIST_OF(T) is { T *items; size_t len; } and
+ * AKT_MAP_OF(K, V) { K *keys; V *values; size_t len; }.
  * Any message, whatever its type: akt_msg_free(m) drops one reference (the
  * last frees it), akt_msg_dup(m) is a deep copy (NULL on ENOMEM),
  * akt_msg_equal(a, b) deep equality, akt_msg_encode(m, buf) appends its
@@ -31,8 +37,8 @@
 #include <akt/akt.h>
 #include <akt/akt_gen.h>
 
-#if AKT_GEN_ABI != 6
-#error "greeter.akt.h was generated for akt ABI 6: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 7
+#error "greeter.akt.h was generated for akt ABI 7: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -41,89 +47,41 @@ extern "C" {
 
 /* ==== messages ========================================================== */
 
-typedef struct demo_Hello demo_Hello;
-typedef struct demo_Greeting demo_Greeting;
+AKT_MESSAGE(demo_Hello, demo_hello)
+AKT_MESSAGE(demo_Greeting, demo_greeting)
 typedef struct demo_GreeterState demo_GreeterState;
 
 /* Someone to greet. */
 struct demo_Hello {
-    akt_str name; /* 1: who is saying hello */
+    akt_str name; /* who is saying hello */
 };
-
-extern const akt_type demo_hello_desc;
-extern const demo_Hello demo_hello_default;
 
 static inline demo_Hello *
 demo_hello_new(const char *name)
 {
-    size_t name_size_ = akt_cstr_size(name);
-    demo_Hello *m_ = (demo_Hello *)akt_msg_new(&demo_hello_desc, name_size_);
-    if (m_ == NULL
-        || akt_msg_put_cstr(m_, &m_->name, name, name_size_) != AKT_OK) {
-        akt_msg_free(m_);
-        return NULL;
-    }
+    size_t name_n_ = akt_cstr_size(name);
+    AKT_NEW(demo_Hello, demo_hello, name_n_, AKT_PUT_CSTR(name, name_n_));
     return m_;
-}
-
-static inline demo_Hello *
-demo_hello_alloc(size_t arena_hint)
-{
-    return (demo_Hello *)akt_msg_new(&demo_hello_desc, arena_hint);
-}
-
-static inline akt_err
-demo_hello_decode(const void *data, size_t len, const akt_codec_limits *limits,
-    demo_Hello **out)
-{
-    void *m = NULL;
-    akt_err err = akt_msg_decode(&demo_hello_desc, data, len, limits, &m);
-    *out = (demo_Hello *)m;
-    return err;
 }
 
 /* What the greeter answers. */
 struct demo_Greeting {
-    akt_str text; /* 1 */
+    akt_str text;
 };
-
-extern const akt_type demo_greeting_desc;
-extern const demo_Greeting demo_greeting_default;
 
 static inline demo_Greeting *
 demo_greeting_new(const char *text)
 {
-    size_t text_size_ = akt_cstr_size(text);
-    demo_Greeting *m_ = (demo_Greeting *)akt_msg_new(&demo_greeting_desc, text_size_);
-    if (m_ == NULL
-        || akt_msg_put_cstr(m_, &m_->text, text, text_size_) != AKT_OK) {
-        akt_msg_free(m_);
-        return NULL;
-    }
+    size_t text_n_ = akt_cstr_size(text);
+    AKT_NEW(demo_Greeting, demo_greeting, text_n_, AKT_PUT_CSTR(text, text_n_));
     return m_;
-}
-
-static inline demo_Greeting *
-demo_greeting_alloc(size_t arena_hint)
-{
-    return (demo_Greeting *)akt_msg_new(&demo_greeting_desc, arena_hint);
-}
-
-static inline akt_err
-demo_greeting_decode(const void *data, size_t len, const akt_codec_limits *limits,
-    demo_Greeting **out)
-{
-    void *m = NULL;
-    akt_err err = akt_msg_decode(&demo_greeting_desc, data, len, limits, &m);
-    *out = (demo_Greeting *)m;
-    return err;
 }
 
 /* ==== actors ============================================================ */
 
 /* The state of actor Greeter. */
 struct demo_GreeterState {
-    uint64_t greeted; /* 1 */
+    uint64_t greeted;
 };
 
 /* demo_GreeterRef -- a ref to a Greeter. The typed functions below take
@@ -133,7 +91,8 @@ struct demo_GreeterState {
  * a Greeter); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
  * the like. Passed by value, copied freely, like akt_ref.
  *
- * For each message M a Greeter handles (snake name m):
+ * For each message M a Greeter handles (snake name m), written by the
+ * AKT_TELL and AKT_ASK lines below (akt/akt_gen.h):
  *   demo_greeter_tell_m(to, msg)    send it from nobody (a reply is dropped)
  *   demo_greeter_tell_m_from(to, msg, sender)  with a sender (in a handler
  *       akt_ctx_self(ctx), so the answer comes back as a message)
@@ -173,8 +132,7 @@ demo_greeter_ref(akt_ref ref)
 typedef struct demo_GreeterHandlers {
     /* Hello: Answer a Hello with a Greeting.
      * Reply with demo_greeter_reply_hello() or akt_reply_error(). */
-    akt_err (*on_hello)(demo_GreeterState *state, akt_ctx *ctx,
-        const demo_Hello *msg);
+    akt_err (*on_hello)(demo_GreeterState *state, akt_ctx *ctx, const demo_Hello *msg);
 
     /* init -- optional: set the state up from the spawn's init argument
      * (demo_greeter_spawn's init_arg, or props.init_arg after demo_greeter_props;
@@ -242,58 +200,9 @@ demo_greeter_spawn_child(akt_ctx *ctx, const demo_GreeterHandlers *h,
     return err;
 }
 
-/* Sending a Hello to a Greeter (see demo_GreeterRef). */
-static inline akt_err
-demo_greeter_tell_hello(demo_GreeterRef to, demo_Hello *msg)
-{
-    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
-    return akt_tell(to.ref, msg, nobody);
-}
+AKT_TELL(demo_GreeterRef, demo_greeter, hello, demo_Hello)
 
-static inline akt_err
-demo_greeter_tell_hello_from(demo_GreeterRef to, demo_Hello *msg,
-    akt_ref sender)
-{
-    return akt_tell(to.ref, msg, sender);
-}
-
-static inline akt_err
-demo_greeter_forward_hello(akt_ctx *ctx, demo_GreeterRef to,
-    const demo_Hello *msg)
-{
-    return akt_forward_msg(ctx, to.ref, msg);
-}
-
-/* Asking a Greeter with a Hello, answered with a Greeting (see
- * demo_GreeterRef). */
-static inline akt_err
-demo_greeter_ask_hello(demo_GreeterRef to, demo_Hello *msg,
-    int64_t timeout_ns, akt_future **out)
-{
-    return akt_ask(to.ref, msg, timeout_ns, out);
-}
-
-akt_err demo_greeter_ask_hello_wait(akt_future *f, int64_t timeout_ns,
-    demo_Greeting **reply);
-
-static inline akt_err
-demo_greeter_call_hello(demo_GreeterRef to, demo_Hello *msg,
-    int64_t timeout_ns, demo_Greeting **reply, akt_reason *why)
-{
-    void *out = NULL;
-    akt_err err = akt_call(to.ref, msg, timeout_ns, &demo_greeting_desc,
-        reply != NULL ? &out : NULL, why);
-    if (reply != NULL) {
-        *reply = (demo_Greeting *)out;
-    }
-    return err;
-}
-
-static inline akt_err
-demo_greeter_reply_hello(akt_ctx *ctx, demo_Greeting *reply)
-{
-    return akt_reply(ctx, reply);
-}
+AKT_ASK(demo_GreeterRef, demo_greeter, hello, demo_Hello, demo_Greeting, demo_greeting, akt_reply)
 
 /* ==== descriptors ======================================================= */
 

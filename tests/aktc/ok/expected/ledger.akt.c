@@ -7,8 +7,8 @@
  * (akt/reflect.h). Each type's rows and descriptor are written with the
  * macros of akt/akt_gen.h over AKT_T, its struct: a row names the member
  * (its IDL name), the field number and the kind, and what a list, map,
- * enum or message needs; AKT_DESC gives the default value and the
- * descriptor. Doc comments are in the header.
+ * enum or message needs; AKT_MSG (AKT_DESC) gives the default value and
+ * the descriptor. Doc comments are in the header.
  */
 #include "ledger.akt.h"
 
@@ -65,19 +65,6 @@ ledger_account_on_deposit(void *data, akt_ctx *ctx, const void *msg)
     return h->on_deposit(data, ctx, msg);
 }
 
-akt_err
-ledger_account_ask_deposit_wait(akt_future *f, int64_t timeout_ns,
-    ledger_Balance **reply)
-{
-    void *msg = NULL;
-    akt_err err = akt_future_wait_as(f, timeout_ns, &ledger_balance_desc,
-        reply != NULL ? &msg : NULL);
-    if (reply != NULL) {
-        *reply = msg;
-    }
-    return err;
-}
-
 static akt_err
 ledger_account_on_withdraw(void *data, akt_ctx *ctx, const void *msg)
 {
@@ -86,19 +73,6 @@ ledger_account_on_withdraw(void *data, akt_ctx *ctx, const void *msg)
         return akt_ctx_fail(ctx, AKT_EUNHANDLED, "ledger.Account: on_withdraw is NULL");
     }
     return h->on_withdraw(data, ctx, msg);
-}
-
-akt_err
-ledger_account_ask_withdraw_wait(akt_future *f, int64_t timeout_ns,
-    ledger_Balance **reply)
-{
-    void *msg = NULL;
-    akt_err err = akt_future_wait_as(f, timeout_ns, &ledger_balance_desc,
-        reply != NULL ? &msg : NULL);
-    if (reply != NULL) {
-        *reply = msg;
-    }
-    return err;
 }
 
 static akt_err
@@ -111,19 +85,6 @@ ledger_account_on_bulk(void *data, akt_ctx *ctx, const void *msg)
     return h->on_bulk(data, ctx, msg);
 }
 
-akt_err
-ledger_account_ask_bulk_wait(akt_future *f, int64_t timeout_ns,
-    ledger_Balance **reply)
-{
-    void *msg = NULL;
-    akt_err err = akt_future_wait_as(f, timeout_ns, &ledger_balance_desc,
-        reply != NULL ? &msg : NULL);
-    if (reply != NULL) {
-        *reply = msg;
-    }
-    return err;
-}
-
 static akt_err
 ledger_account_on_get(void *data, akt_ctx *ctx, const void *msg)
 {
@@ -132,19 +93,6 @@ ledger_account_on_get(void *data, akt_ctx *ctx, const void *msg)
         return akt_ctx_fail(ctx, AKT_EUNHANDLED, "ledger.Account: on_get is NULL");
     }
     return h->on_get(data, ctx, msg);
-}
-
-akt_err
-ledger_account_ask_get_wait(akt_future *f, int64_t timeout_ns,
-    ledger_Balance **reply)
-{
-    void *msg = NULL;
-    akt_err err = akt_future_wait_as(f, timeout_ns, &ledger_balance_desc,
-        reply != NULL ? &msg : NULL);
-    if (reply != NULL) {
-        *reply = msg;
-    }
-    return err;
 }
 
 static void
@@ -774,26 +722,26 @@ ledger_tally_persist_all_async(akt_ctx *ctx, void *const *events, size_t n,
 /* ==== descriptors ======================================================= */
 
 #define AKT_T ledger_Deposit
-AKT_FIELDS(ledger_deposit) {
-    {AKT_F(amount, 1, INT64)},
+AKT_FIELDS {
+{AKT_F(amount, 1, INT64)},
 };
-AKT_DESC(ledger_deposit, "ledger.Deposit", 0x0f774ebb3b9ea2e8, MESSAGE, NULL, {.amount = 0});
+AKT_MSG(ledger_deposit, "ledger.Deposit", 0x0f774ebb3b9ea2e8, {.amount = 0});
 #undef AKT_T
 
 #define AKT_T ledger_Withdraw
-AKT_FIELDS(ledger_withdraw) {
-    {AKT_F(amount, 1, INT64)},
+AKT_FIELDS {
+{AKT_F(amount, 1, INT64)},
 };
-AKT_DESC(ledger_withdraw, "ledger.Withdraw", 0x3423d39c9eeb2c8c, MESSAGE, NULL, {.amount = 0});
+AKT_MSG(ledger_withdraw, "ledger.Withdraw", 0x3423d39c9eeb2c8c, {.amount = 0});
 #undef AKT_T
 
 #define AKT_T ledger_Bulk
-AKT_FIELDS(ledger_bulk) {
-    {AKT_F(amount, 1, INT64)},
-    {AKT_F(times, 2, INT32)},
-    {AKT_F(no_stash, 3, BOOL)},
+AKT_FIELDS {
+{AKT_F(amount, 1, INT64)},
+{AKT_F(times, 2, INT32)},
+{AKT_F(no_stash, 3, BOOL)},
 };
-AKT_DESC(ledger_bulk, "ledger.Bulk", 0xe3d9fd71c178949a, MESSAGE, NULL, {.amount = 0});
+AKT_MSG(ledger_bulk, "ledger.Bulk", 0xe3d9fd71c178949a, {.amount = 0});
 #undef AKT_T
 
 #define AKT_T ledger_Get
@@ -801,41 +749,41 @@ AKT_DESC0(ledger_get, "ledger.Get", 0xfc335e0d274d8bc2, MESSAGE, NULL, {.empty_ 
 #undef AKT_T
 
 #define AKT_T ledger_Balance
-AKT_FIELDS(ledger_balance) {
-    {AKT_F(balance, 1, INT64)},
-    {AKT_F(seq, 2, UINT64)},
-    {AKT_F(replayed, 3, INT64)},
+AKT_FIELDS {
+{AKT_F(balance, 1, INT64)},
+{AKT_F(seq, 2, UINT64)},
+{AKT_F(replayed, 3, INT64)},
 };
-AKT_DESC(ledger_balance, "ledger.Balance", 0xaf4f428ea14ff4ca, MESSAGE, NULL, {.balance = 0});
+AKT_MSG(ledger_balance, "ledger.Balance", 0xaf4f428ea14ff4ca, {.balance = 0});
 #undef AKT_T
 
 #define AKT_T ledger_Deposited
-AKT_FIELDS(ledger_deposited) {
-    {AKT_F(amount, 1, INT64)},
+AKT_FIELDS {
+{AKT_F(amount, 1, INT64)},
 };
-AKT_DESC(ledger_deposited, "ledger.Deposited", 0xfecda3177ba5abe9, MESSAGE, NULL, {.amount = 0});
+AKT_MSG(ledger_deposited, "ledger.Deposited", 0xfecda3177ba5abe9, {.amount = 0});
 #undef AKT_T
 
 #define AKT_T ledger_Withdrawn
-AKT_FIELDS(ledger_withdrawn) {
-    {AKT_F(amount, 1, INT64)},
-    {AKT_F(note, 2, STRING)},
+AKT_FIELDS {
+{AKT_F(amount, 1, INT64)},
+{AKT_F(note, 2, STRING)},
 };
-AKT_DESC(ledger_withdrawn, "ledger.Withdrawn", 0x840d7522099d4406, MESSAGE, NULL, {.amount = 0});
+AKT_MSG(ledger_withdrawn, "ledger.Withdrawn", 0x840d7522099d4406, {.amount = 0});
 #undef AKT_T
 
 #define AKT_T ledger_Snap
-AKT_FIELDS(ledger_snap) {
-    {AKT_F(balance, 1, INT64)},
+AKT_FIELDS {
+{AKT_F(balance, 1, INT64)},
 };
-AKT_DESC(ledger_snap, "ledger.Snap", 0xc6948a0032c459f2, MESSAGE, NULL, {.balance = 0});
+AKT_MSG(ledger_snap, "ledger.Snap", 0xc6948a0032c459f2, {.balance = 0});
 #undef AKT_T
 
 #define AKT_T ledger_AccountState
-AKT_FIELDS(ledger_account_state) {
-    {AKT_F(balance, 1, INT64)},
-    {AKT_F(replayed, 2, INT64)},
-    {AKT_F(recovered, 3, BOOL)},
+AKT_FIELDS {
+{AKT_F(balance, 1, INT64)},
+{AKT_F(replayed, 2, INT64)},
+{AKT_F(recovered, 3, BOOL)},
 };
 AKT_DESC(ledger_account_state, "ledger.AccountState", 0xd88ffbbefc0d247a, STATE, NULL, {.balance = 0});
 #undef AKT_T

@@ -16,6 +16,12 @@
  *                      (*out the caller's on AKT_OK; limits NULL for the
  *                      defaults); AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM
  *   _desc, _default    the type's descriptor and default value
+ * (AKT_MESSAGE(T, t) of akt/akt_gen.h, before the structs, declares the
+ * typedef and all but _new.) Members: their doc comments beside them; an
+ * optional field that is not a message has a `bool has_<name>`; a message
+ * member is a pointer (optional: NULL when absent; otherwise NULL reads
+ * as the default); AKT_LIST_OF(T) is { T *items; size_t len; } and
+ * AKT_MAP_OF(K, V) { K *keys; V *values; size_t len; }.
  * Any message, whatever its type: akt_msg_free(m) drops one reference (the
  * last frees it), akt_msg_dup(m) is a deep copy (NULL on ENOMEM),
  * akt_msg_equal(a, b) deep equality, akt_msg_encode(m, buf) appends its
@@ -31,8 +37,8 @@
 #include <akt/akt.h>
 #include <akt/akt_gen.h>
 
-#if AKT_GEN_ABI != 6
-#error "ledger.akt.h was generated for akt ABI 6: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 7
+#error "ledger.akt.h was generated for akt ABI 7: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -41,308 +47,133 @@ extern "C" {
 
 /* ==== messages ========================================================== */
 
-typedef struct ledger_Deposit ledger_Deposit;
-typedef struct ledger_Withdraw ledger_Withdraw;
-typedef struct ledger_Bulk ledger_Bulk;
-typedef struct ledger_Get ledger_Get;
-typedef struct ledger_Balance ledger_Balance;
-typedef struct ledger_Deposited ledger_Deposited;
-typedef struct ledger_Withdrawn ledger_Withdrawn;
-typedef struct ledger_Snap ledger_Snap;
+AKT_MESSAGE(ledger_Deposit, ledger_deposit)
+AKT_MESSAGE(ledger_Withdraw, ledger_withdraw)
+AKT_MESSAGE(ledger_Bulk, ledger_bulk)
+AKT_MESSAGE(ledger_Get, ledger_get)
+AKT_MESSAGE(ledger_Balance, ledger_balance)
+AKT_MESSAGE(ledger_Deposited, ledger_deposited)
+AKT_MESSAGE(ledger_Withdrawn, ledger_withdrawn)
+AKT_MESSAGE(ledger_Snap, ledger_snap)
 typedef struct ledger_AccountState ledger_AccountState;
 typedef struct ledger_TallyState ledger_TallyState;
 
 /* Put money in. */
 struct ledger_Deposit {
-    int64_t amount; /* 1 */
+    int64_t amount;
 };
-
-extern const akt_type ledger_deposit_desc;
-extern const ledger_Deposit ledger_deposit_default;
 
 static inline ledger_Deposit *
 ledger_deposit_new(int64_t amount)
 {
-    ledger_Deposit *m_ = (ledger_Deposit *)akt_msg_new(&ledger_deposit_desc, 0);
-    if (m_ == NULL) {
-        return NULL;
-    }
+    AKT_NEW(ledger_Deposit, ledger_deposit, 0, 0);
     m_->amount = amount;
     return m_;
-}
-
-static inline ledger_Deposit *
-ledger_deposit_alloc(size_t arena_hint)
-{
-    return (ledger_Deposit *)akt_msg_new(&ledger_deposit_desc, arena_hint);
-}
-
-static inline akt_err
-ledger_deposit_decode(const void *data, size_t len, const akt_codec_limits *limits,
-    ledger_Deposit **out)
-{
-    void *m = NULL;
-    akt_err err = akt_msg_decode(&ledger_deposit_desc, data, len, limits, &m);
-    *out = (ledger_Deposit *)m;
-    return err;
 }
 
 /* Take money out; refused when the balance would go below zero. */
 struct ledger_Withdraw {
-    int64_t amount; /* 1 */
+    int64_t amount;
 };
-
-extern const akt_type ledger_withdraw_desc;
-extern const ledger_Withdraw ledger_withdraw_default;
 
 static inline ledger_Withdraw *
 ledger_withdraw_new(int64_t amount)
 {
-    ledger_Withdraw *m_ = (ledger_Withdraw *)akt_msg_new(&ledger_withdraw_desc, 0);
-    if (m_ == NULL) {
-        return NULL;
-    }
+    AKT_NEW(ledger_Withdraw, ledger_withdraw, 0, 0);
     m_->amount = amount;
     return m_;
 }
 
-static inline ledger_Withdraw *
-ledger_withdraw_alloc(size_t arena_hint)
-{
-    return (ledger_Withdraw *)akt_msg_new(&ledger_withdraw_desc, arena_hint);
-}
-
-static inline akt_err
-ledger_withdraw_decode(const void *data, size_t len, const akt_codec_limits *limits,
-    ledger_Withdraw **out)
-{
-    void *m = NULL;
-    akt_err err = akt_msg_decode(&ledger_withdraw_desc, data, len, limits, &m);
-    *out = (ledger_Withdraw *)m;
-    return err;
-}
-
 /* Deposit amount times times, as one atomic write. */
 struct ledger_Bulk {
-    int64_t amount; /* 1 */
-    int32_t times; /* 2 */
-    bool no_stash; /* 3 */
+    int64_t amount;
+    int32_t times;
+    bool no_stash;
 };
-
-extern const akt_type ledger_bulk_desc;
-extern const ledger_Bulk ledger_bulk_default;
 
 static inline ledger_Bulk *
 ledger_bulk_new(int64_t amount, int32_t times, bool no_stash)
 {
-    ledger_Bulk *m_ = (ledger_Bulk *)akt_msg_new(&ledger_bulk_desc, 0);
-    if (m_ == NULL) {
-        return NULL;
-    }
+    AKT_NEW(ledger_Bulk, ledger_bulk, 0, 0);
     m_->amount = amount;
     m_->times = times;
     m_->no_stash = no_stash;
     return m_;
 }
 
-static inline ledger_Bulk *
-ledger_bulk_alloc(size_t arena_hint)
-{
-    return (ledger_Bulk *)akt_msg_new(&ledger_bulk_desc, arena_hint);
-}
-
-static inline akt_err
-ledger_bulk_decode(const void *data, size_t len, const akt_codec_limits *limits,
-    ledger_Bulk **out)
-{
-    void *m = NULL;
-    akt_err err = akt_msg_decode(&ledger_bulk_desc, data, len, limits, &m);
-    *out = (ledger_Bulk *)m;
-    return err;
-}
-
 struct ledger_Get {
     char empty_; /* C has no empty structs */
 };
 
-extern const akt_type ledger_get_desc;
-extern const ledger_Get ledger_get_default;
-
 static inline ledger_Get *
 ledger_get_new(void)
 {
-    ledger_Get *m_ = (ledger_Get *)akt_msg_new(&ledger_get_desc, 0);
+    AKT_NEW(ledger_Get, ledger_get, 0, 0);
     return m_;
 }
 
-static inline ledger_Get *
-ledger_get_alloc(size_t arena_hint)
-{
-    return (ledger_Get *)akt_msg_new(&ledger_get_desc, arena_hint);
-}
-
-static inline akt_err
-ledger_get_decode(const void *data, size_t len, const akt_codec_limits *limits,
-    ledger_Get **out)
-{
-    void *m = NULL;
-    akt_err err = akt_msg_decode(&ledger_get_desc, data, len, limits, &m);
-    *out = (ledger_Get *)m;
-    return err;
-}
-
 struct ledger_Balance {
-    int64_t balance; /* 1 */
-    uint64_t seq; /* 2 */
-    int64_t replayed; /* 3 */
+    int64_t balance;
+    uint64_t seq;
+    int64_t replayed;
 };
-
-extern const akt_type ledger_balance_desc;
-extern const ledger_Balance ledger_balance_default;
 
 static inline ledger_Balance *
 ledger_balance_new(int64_t balance, uint64_t seq, int64_t replayed)
 {
-    ledger_Balance *m_ = (ledger_Balance *)akt_msg_new(&ledger_balance_desc, 0);
-    if (m_ == NULL) {
-        return NULL;
-    }
+    AKT_NEW(ledger_Balance, ledger_balance, 0, 0);
     m_->balance = balance;
     m_->seq = seq;
     m_->replayed = replayed;
     return m_;
 }
 
-static inline ledger_Balance *
-ledger_balance_alloc(size_t arena_hint)
-{
-    return (ledger_Balance *)akt_msg_new(&ledger_balance_desc, arena_hint);
-}
-
-static inline akt_err
-ledger_balance_decode(const void *data, size_t len, const akt_codec_limits *limits,
-    ledger_Balance **out)
-{
-    void *m = NULL;
-    akt_err err = akt_msg_decode(&ledger_balance_desc, data, len, limits, &m);
-    *out = (ledger_Balance *)m;
-    return err;
-}
-
 /* Money came in. */
 struct ledger_Deposited {
-    int64_t amount; /* 1 */
+    int64_t amount;
 };
-
-extern const akt_type ledger_deposited_desc;
-extern const ledger_Deposited ledger_deposited_default;
 
 static inline ledger_Deposited *
 ledger_deposited_new(int64_t amount)
 {
-    ledger_Deposited *m_ = (ledger_Deposited *)akt_msg_new(&ledger_deposited_desc, 0);
-    if (m_ == NULL) {
-        return NULL;
-    }
+    AKT_NEW(ledger_Deposited, ledger_deposited, 0, 0);
     m_->amount = amount;
     return m_;
 }
 
-static inline ledger_Deposited *
-ledger_deposited_alloc(size_t arena_hint)
-{
-    return (ledger_Deposited *)akt_msg_new(&ledger_deposited_desc, arena_hint);
-}
-
-static inline akt_err
-ledger_deposited_decode(const void *data, size_t len, const akt_codec_limits *limits,
-    ledger_Deposited **out)
-{
-    void *m = NULL;
-    akt_err err = akt_msg_decode(&ledger_deposited_desc, data, len, limits, &m);
-    *out = (ledger_Deposited *)m;
-    return err;
-}
-
 struct ledger_Withdrawn {
-    int64_t amount; /* 1 */
-    akt_str note; /* 2 */
+    int64_t amount;
+    akt_str note;
 };
-
-extern const akt_type ledger_withdrawn_desc;
-extern const ledger_Withdrawn ledger_withdrawn_default;
 
 static inline ledger_Withdrawn *
 ledger_withdrawn_new(int64_t amount, const char *note)
 {
-    size_t note_size_ = akt_cstr_size(note);
-    ledger_Withdrawn *m_ = (ledger_Withdrawn *)akt_msg_new(&ledger_withdrawn_desc, note_size_);
-    if (m_ == NULL
-        || akt_msg_put_cstr(m_, &m_->note, note, note_size_) != AKT_OK) {
-        akt_msg_free(m_);
-        return NULL;
-    }
+    size_t note_n_ = akt_cstr_size(note);
+    AKT_NEW(ledger_Withdrawn, ledger_withdrawn, note_n_, AKT_PUT_CSTR(note, note_n_));
     m_->amount = amount;
     return m_;
 }
 
-static inline ledger_Withdrawn *
-ledger_withdrawn_alloc(size_t arena_hint)
-{
-    return (ledger_Withdrawn *)akt_msg_new(&ledger_withdrawn_desc, arena_hint);
-}
-
-static inline akt_err
-ledger_withdrawn_decode(const void *data, size_t len, const akt_codec_limits *limits,
-    ledger_Withdrawn **out)
-{
-    void *m = NULL;
-    akt_err err = akt_msg_decode(&ledger_withdrawn_desc, data, len, limits, &m);
-    *out = (ledger_Withdrawn *)m;
-    return err;
-}
-
 struct ledger_Snap {
-    int64_t balance; /* 1 */
+    int64_t balance;
 };
-
-extern const akt_type ledger_snap_desc;
-extern const ledger_Snap ledger_snap_default;
 
 static inline ledger_Snap *
 ledger_snap_new(int64_t balance)
 {
-    ledger_Snap *m_ = (ledger_Snap *)akt_msg_new(&ledger_snap_desc, 0);
-    if (m_ == NULL) {
-        return NULL;
-    }
+    AKT_NEW(ledger_Snap, ledger_snap, 0, 0);
     m_->balance = balance;
     return m_;
-}
-
-static inline ledger_Snap *
-ledger_snap_alloc(size_t arena_hint)
-{
-    return (ledger_Snap *)akt_msg_new(&ledger_snap_desc, arena_hint);
-}
-
-static inline akt_err
-ledger_snap_decode(const void *data, size_t len, const akt_codec_limits *limits,
-    ledger_Snap **out)
-{
-    void *m = NULL;
-    akt_err err = akt_msg_decode(&ledger_snap_desc, data, len, limits, &m);
-    *out = (ledger_Snap *)m;
-    return err;
 }
 
 /* ==== actors ============================================================ */
 
 /* The state of actor Account. */
 struct ledger_AccountState {
-    int64_t balance; /* 1 */
-    int64_t replayed; /* 2 */
-    bool recovered; /* 3 */
+    int64_t balance;
+    int64_t replayed;
+    bool recovered;
 };
 
 /* ledger_AccountRef -- a ref to an Account. The typed functions below take
@@ -352,7 +183,8 @@ struct ledger_AccountState {
  * an Account); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
  * the like. Passed by value, copied freely, like akt_ref.
  *
- * For each message M an Account handles (snake name m):
+ * For each message M an Account handles (snake name m), written by the
+ * AKT_TELL and AKT_ASK lines below (akt/akt_gen.h):
  *   ledger_account_tell_m(to, msg)    send it from nobody (a reply is dropped)
  *   ledger_account_tell_m_from(to, msg, sender)  with a sender (in a handler
  *       akt_ctx_self(ctx), so the answer comes back as a message)
@@ -502,9 +334,8 @@ akt_err ledger_account_persist_all_async(akt_ctx *ctx, void *const *events,
     size_t n, ledger_AccountEventDone done, void *arg);
 
 /* ledger_account_delete_events -- delete the events up to to_seq (inclusive);
- * the highest sequence number stays. Off the actor's thread: the outcome
- * comes to the def's events_deleted / events_delete_failed in a later
- * turn. AKT_ERANGE: to_seq is past the last sequence number. */
+ * the highest sequence number stays. Synchronous. AKT_ERANGE: to_seq is
+ * past the last sequence number. */
 static inline akt_err
 ledger_account_delete_events(akt_ctx *ctx, uint64_t to_seq)
 {
@@ -549,226 +380,29 @@ akt_err ledger_account_persist_withdrawn_async(akt_ctx *ctx, ledger_Withdrawn *e
 
 /* ledger_account_save_snapshot -- from a handler of Account: store snapshot
  * (borrowed) at the last applied sequence number; recovery then starts
- * from it. Off the actor's thread: snapshot_saved / snapshot_failed hear
- * the outcome in a later turn. Errors: AKT_ENOENT (no snapshot store),
- * AKT_ESTATE (not in an Account handler), AKT_EFULL (too many queued). */
+ * from it. Synchronous. Errors: AKT_ENOENT (no snapshot store),
+ * AKT_ESTATE (not in an Account handler), AKT_ENOSPC, AKT_EIO. */
 static inline akt_err
 ledger_account_save_snapshot(akt_ctx *ctx, const ledger_Snap *snapshot)
 {
     return akt_persistent_save_snapshot(ctx, snapshot);
 }
 
-/* Sending a Deposit to an Account (see ledger_AccountRef). */
-static inline akt_err
-ledger_account_tell_deposit(ledger_AccountRef to, ledger_Deposit *msg)
-{
-    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
-    return akt_tell(to.ref, msg, nobody);
-}
+AKT_TELL(ledger_AccountRef, ledger_account, deposit, ledger_Deposit)
 
-static inline akt_err
-ledger_account_tell_deposit_from(ledger_AccountRef to, ledger_Deposit *msg,
-    akt_ref sender)
-{
-    return akt_tell(to.ref, msg, sender);
-}
+AKT_ASK(ledger_AccountRef, ledger_account, deposit, ledger_Deposit, ledger_Balance, ledger_balance, akt_persistent_reply)
 
-static inline akt_err
-ledger_account_forward_deposit(akt_ctx *ctx, ledger_AccountRef to,
-    const ledger_Deposit *msg)
-{
-    return akt_forward_msg(ctx, to.ref, msg);
-}
+AKT_TELL(ledger_AccountRef, ledger_account, withdraw, ledger_Withdraw)
 
-/* Asking an Account with a Deposit, answered with a Balance (see
- * ledger_AccountRef). */
-static inline akt_err
-ledger_account_ask_deposit(ledger_AccountRef to, ledger_Deposit *msg,
-    int64_t timeout_ns, akt_future **out)
-{
-    return akt_ask(to.ref, msg, timeout_ns, out);
-}
+AKT_ASK(ledger_AccountRef, ledger_account, withdraw, ledger_Withdraw, ledger_Balance, ledger_balance, akt_persistent_reply)
 
-akt_err ledger_account_ask_deposit_wait(akt_future *f, int64_t timeout_ns,
-    ledger_Balance **reply);
+AKT_TELL(ledger_AccountRef, ledger_account, bulk, ledger_Bulk)
 
-static inline akt_err
-ledger_account_call_deposit(ledger_AccountRef to, ledger_Deposit *msg,
-    int64_t timeout_ns, ledger_Balance **reply, akt_reason *why)
-{
-    void *out = NULL;
-    akt_err err = akt_call(to.ref, msg, timeout_ns, &ledger_balance_desc,
-        reply != NULL ? &out : NULL, why);
-    if (reply != NULL) {
-        *reply = (ledger_Balance *)out;
-    }
-    return err;
-}
+AKT_ASK(ledger_AccountRef, ledger_account, bulk, ledger_Bulk, ledger_Balance, ledger_balance, akt_persistent_reply)
 
-static inline akt_err
-ledger_account_reply_deposit(akt_ctx *ctx, ledger_Balance *reply)
-{
-    return akt_persistent_reply(ctx, reply);
-}
+AKT_TELL(ledger_AccountRef, ledger_account, get, ledger_Get)
 
-/* Sending a Withdraw to an Account (see ledger_AccountRef). */
-static inline akt_err
-ledger_account_tell_withdraw(ledger_AccountRef to, ledger_Withdraw *msg)
-{
-    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
-    return akt_tell(to.ref, msg, nobody);
-}
-
-static inline akt_err
-ledger_account_tell_withdraw_from(ledger_AccountRef to, ledger_Withdraw *msg,
-    akt_ref sender)
-{
-    return akt_tell(to.ref, msg, sender);
-}
-
-static inline akt_err
-ledger_account_forward_withdraw(akt_ctx *ctx, ledger_AccountRef to,
-    const ledger_Withdraw *msg)
-{
-    return akt_forward_msg(ctx, to.ref, msg);
-}
-
-/* Asking an Account with a Withdraw, answered with a Balance (see
- * ledger_AccountRef). */
-static inline akt_err
-ledger_account_ask_withdraw(ledger_AccountRef to, ledger_Withdraw *msg,
-    int64_t timeout_ns, akt_future **out)
-{
-    return akt_ask(to.ref, msg, timeout_ns, out);
-}
-
-akt_err ledger_account_ask_withdraw_wait(akt_future *f, int64_t timeout_ns,
-    ledger_Balance **reply);
-
-static inline akt_err
-ledger_account_call_withdraw(ledger_AccountRef to, ledger_Withdraw *msg,
-    int64_t timeout_ns, ledger_Balance **reply, akt_reason *why)
-{
-    void *out = NULL;
-    akt_err err = akt_call(to.ref, msg, timeout_ns, &ledger_balance_desc,
-        reply != NULL ? &out : NULL, why);
-    if (reply != NULL) {
-        *reply = (ledger_Balance *)out;
-    }
-    return err;
-}
-
-static inline akt_err
-ledger_account_reply_withdraw(akt_ctx *ctx, ledger_Balance *reply)
-{
-    return akt_persistent_reply(ctx, reply);
-}
-
-/* Sending a Bulk to an Account (see ledger_AccountRef). */
-static inline akt_err
-ledger_account_tell_bulk(ledger_AccountRef to, ledger_Bulk *msg)
-{
-    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
-    return akt_tell(to.ref, msg, nobody);
-}
-
-static inline akt_err
-ledger_account_tell_bulk_from(ledger_AccountRef to, ledger_Bulk *msg,
-    akt_ref sender)
-{
-    return akt_tell(to.ref, msg, sender);
-}
-
-static inline akt_err
-ledger_account_forward_bulk(akt_ctx *ctx, ledger_AccountRef to,
-    const ledger_Bulk *msg)
-{
-    return akt_forward_msg(ctx, to.ref, msg);
-}
-
-/* Asking an Account with a Bulk, answered with a Balance (see
- * ledger_AccountRef). */
-static inline akt_err
-ledger_account_ask_bulk(ledger_AccountRef to, ledger_Bulk *msg,
-    int64_t timeout_ns, akt_future **out)
-{
-    return akt_ask(to.ref, msg, timeout_ns, out);
-}
-
-akt_err ledger_account_ask_bulk_wait(akt_future *f, int64_t timeout_ns,
-    ledger_Balance **reply);
-
-static inline akt_err
-ledger_account_call_bulk(ledger_AccountRef to, ledger_Bulk *msg,
-    int64_t timeout_ns, ledger_Balance **reply, akt_reason *why)
-{
-    void *out = NULL;
-    akt_err err = akt_call(to.ref, msg, timeout_ns, &ledger_balance_desc,
-        reply != NULL ? &out : NULL, why);
-    if (reply != NULL) {
-        *reply = (ledger_Balance *)out;
-    }
-    return err;
-}
-
-static inline akt_err
-ledger_account_reply_bulk(akt_ctx *ctx, ledger_Balance *reply)
-{
-    return akt_persistent_reply(ctx, reply);
-}
-
-/* Sending a Get to an Account (see ledger_AccountRef). */
-static inline akt_err
-ledger_account_tell_get(ledger_AccountRef to, ledger_Get *msg)
-{
-    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
-    return akt_tell(to.ref, msg, nobody);
-}
-
-static inline akt_err
-ledger_account_tell_get_from(ledger_AccountRef to, ledger_Get *msg,
-    akt_ref sender)
-{
-    return akt_tell(to.ref, msg, sender);
-}
-
-static inline akt_err
-ledger_account_forward_get(akt_ctx *ctx, ledger_AccountRef to,
-    const ledger_Get *msg)
-{
-    return akt_forward_msg(ctx, to.ref, msg);
-}
-
-/* Asking an Account with a Get, answered with a Balance (see
- * ledger_AccountRef). */
-static inline akt_err
-ledger_account_ask_get(ledger_AccountRef to, ledger_Get *msg,
-    int64_t timeout_ns, akt_future **out)
-{
-    return akt_ask(to.ref, msg, timeout_ns, out);
-}
-
-akt_err ledger_account_ask_get_wait(akt_future *f, int64_t timeout_ns,
-    ledger_Balance **reply);
-
-static inline akt_err
-ledger_account_call_get(ledger_AccountRef to, ledger_Get *msg,
-    int64_t timeout_ns, ledger_Balance **reply, akt_reason *why)
-{
-    void *out = NULL;
-    akt_err err = akt_call(to.ref, msg, timeout_ns, &ledger_balance_desc,
-        reply != NULL ? &out : NULL, why);
-    if (reply != NULL) {
-        *reply = (ledger_Balance *)out;
-    }
-    return err;
-}
-
-static inline akt_err
-ledger_account_reply_get(akt_ctx *ctx, ledger_Balance *reply)
-{
-    return akt_persistent_reply(ctx, reply);
-}
+AKT_ASK(ledger_AccountRef, ledger_account, get, ledger_Get, ledger_Balance, ledger_balance, akt_persistent_reply)
 
 /* The state of actor Tally. */
 struct ledger_TallyState {
@@ -782,7 +416,8 @@ struct ledger_TallyState {
  * a Tally); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
  * the like. Passed by value, copied freely, like akt_ref.
  *
- * For each message M a Tally handles (snake name m):
+ * For each message M a Tally handles (snake name m), written by the
+ * AKT_TELL and AKT_ASK lines below (akt/akt_gen.h):
  *   ledger_tally_tell_m(to, msg)    send it from nobody (a reply is dropped)
  *   ledger_tally_tell_m_from(to, msg, sender)  with a sender (in a handler
  *       akt_ctx_self(ctx), so the answer comes back as a message)
@@ -901,9 +536,8 @@ akt_err ledger_tally_persist_all_async(akt_ctx *ctx, void *const *events,
     size_t n, ledger_TallyEventDone done, void *arg);
 
 /* ledger_tally_delete_events -- delete the events up to to_seq (inclusive);
- * the highest sequence number stays. Off the actor's thread: the outcome
- * comes to the def's events_deleted / events_delete_failed in a later
- * turn. AKT_ERANGE: to_seq is past the last sequence number. */
+ * the highest sequence number stays. Synchronous. AKT_ERANGE: to_seq is
+ * past the last sequence number. */
 static inline akt_err
 ledger_tally_delete_events(akt_ctx *ctx, uint64_t to_seq)
 {
@@ -928,27 +562,7 @@ akt_err ledger_tally_persist_deposited(akt_ctx *ctx, ledger_Deposited *event,
 akt_err ledger_tally_persist_deposited_async(akt_ctx *ctx, ledger_Deposited *event,
     ledger_TallyDepositedDone done, void *arg);
 
-/* Sending a Deposit to a Tally (see ledger_TallyRef). */
-static inline akt_err
-ledger_tally_tell_deposit(ledger_TallyRef to, ledger_Deposit *msg)
-{
-    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
-    return akt_tell(to.ref, msg, nobody);
-}
-
-static inline akt_err
-ledger_tally_tell_deposit_from(ledger_TallyRef to, ledger_Deposit *msg,
-    akt_ref sender)
-{
-    return akt_tell(to.ref, msg, sender);
-}
-
-static inline akt_err
-ledger_tally_forward_deposit(akt_ctx *ctx, ledger_TallyRef to,
-    const ledger_Deposit *msg)
-{
-    return akt_forward_msg(ctx, to.ref, msg);
-}
+AKT_TELL(ledger_TallyRef, ledger_tally, deposit, ledger_Deposit)
 
 /* ==== descriptors ======================================================= */
 

@@ -7,8 +7,8 @@
  * (akt/reflect.h). Each type's rows and descriptor are written with the
  * macros of akt/akt_gen.h over AKT_T, its struct: a row names the member
  * (its IDL name), the field number and the kind, and what a list, map,
- * enum or message needs; AKT_DESC gives the default value and the
- * descriptor. Doc comments are in the header.
+ * enum or message needs; AKT_MSG (AKT_DESC) gives the default value and
+ * the descriptor. Doc comments are in the header.
  */
 #include "text.akt.h"
 
@@ -27,28 +27,7 @@ corpus_text_echo_init_state(void *state, const void *init_arg)
     return AKT_OK;
 }
 
-static akt_err
-corpus_text_echo_on_tricky(void *state, akt_ctx *ctx, const void *msg)
-{
-    const corpus_text_EchoHandlers *h = akt_ctx_behavior_arg(ctx);
-    if (h->on_tricky == NULL) {
-        return akt_ctx_fail(ctx, AKT_EUNHANDLED, "corpus.text.Echo: on_tricky is NULL");
-    }
-    return h->on_tricky(state, ctx, msg);
-}
-
-akt_err
-corpus_text_echo_ask_tricky_wait(akt_future *f, int64_t timeout_ns,
-    corpus_text_Tricky **reply)
-{
-    void *msg = NULL;
-    akt_err err = akt_future_wait_as(f, timeout_ns, &corpus_text_tricky_desc,
-        reply != NULL ? &msg : NULL);
-    if (reply != NULL) {
-        *reply = msg;
-    }
-    return err;
-}
+AKT_ON(corpus_text_echo, corpus_text_EchoHandlers, tricky, "corpus.text.Echo")
 
 /* Lifecycle: each hook calls the handler table's, or does what the runtime
  * does without one (a NULL pre_restart stops the children, a NULL
@@ -154,13 +133,13 @@ corpus_text_mark_name(corpus_text_Mark v)
 }
 
 #define AKT_T corpus_text_Tricky
-AKT_FIELDS(corpus_text_tricky) {
-    {AKT_F(trigraphs, 1, STRING)},
-    {AKT_F(questions, 2, STRING)},
-    {AKT_F(comment_marks, 3, STRING)},
-    {AKT_FE(mark, 4, corpus_text_mark)},
+AKT_FIELDS {
+{AKT_F(trigraphs, 1, STRING)},
+{AKT_F(questions, 2, STRING)},
+{AKT_F(comment_marks, 3, STRING)},
+{AKT_FE(mark, 4, corpus_text_mark)},
 };
-AKT_DESC(corpus_text_tricky, "corpus.text.Tricky", 0xc9341834789364da, MESSAGE, NULL, {.trigraphs = {"?\?=?\?(?\?/?\?)?\?'?\?<?\?!?\?>?\?-", 27}, .questions = {"? ?\? ?\?\? ?\?\?=", 13}, .comment_marks = {"*/ /* // \\", 10}, .mark = CORPUS_TEXT_MARK_PLAIN});
+AKT_MSG(corpus_text_tricky, "corpus.text.Tricky", 0xc9341834789364da, {.trigraphs = {"?\?=?\?(?\?/?\?)?\?'?\?<?\?!?\?>?\?-", 27}, .questions = {"? ?\? ?\?\? ?\?\?=", 13}, .comment_marks = {"*/ /* // \\", 10}, .mark = CORPUS_TEXT_MARK_PLAIN});
 #undef AKT_T
 
 #define AKT_T corpus_text_EchoState

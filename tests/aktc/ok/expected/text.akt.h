@@ -16,6 +16,12 @@
  *                      (*out the caller's on AKT_OK; limits NULL for the
  *                      defaults); AKT_EPROTO, AKT_ETOOBIG, AKT_ENOMEM
  *   _desc, _default    the type's descriptor and default value
+ * (AKT_MESSAGE(T, t) of akt/akt_gen.h, before the structs, declares the
+ * typedef and all but _new.) Members: their doc comments beside them; an
+ * optional field that is not a message has a `bool has_<name>`; a message
+ * member is a pointer (optional: NULL when absent; otherwise NULL reads
+ * as the default); AKT_LIST_OF(T) is { T *items; size_t len; } and
+ * AKT_MAP_OF(K, V) { K *keys; V *values; size_t len; }.
  * Any message, whatever its type: akt_msg_free(m) drops one reference (the
  * last frees it), akt_msg_dup(m) is a deep copy (NULL on ENOMEM),
  * akt_msg_equal(a, b) deep equality, akt_msg_encode(m, buf) appends its
@@ -31,8 +37,8 @@
 #include <akt/akt.h>
 #include <akt/akt_gen.h>
 
-#if AKT_GEN_ABI != 6
-#error "text.akt.h was generated for akt ABI 6: regenerate it with the aktc of the libakt you build against"
+#if AKT_GEN_ABI != 7
+#error "text.akt.h was generated for akt ABI 7: regenerate it with the aktc of the libakt you build against"
 #endif
 
 #ifdef __cplusplus
@@ -51,52 +57,26 @@ enum {
     CORPUS_TEXT_MARK_PLAIN = 1,
 };
 
-typedef struct corpus_text_Tricky corpus_text_Tricky;
+AKT_MESSAGE(corpus_text_Tricky, corpus_text_tricky)
 typedef struct corpus_text_EchoState corpus_text_EchoState;
 
 /* Short doc with * / and ? ?= */
 struct corpus_text_Tricky {
-    akt_str trigraphs; /* 1: field doc: ? ?( x * / y / * z ? ?) */
-    akt_str questions; /* 2: `?` runs of every length */
-    akt_str comment_marks; /* 3 */
-    corpus_text_Mark mark; /* 4 */
+    akt_str trigraphs; /* field doc: ? ?( x * / y / * z ? ?) */
+    akt_str questions; /* `?` runs of every length */
+    akt_str comment_marks;
+    corpus_text_Mark mark;
 };
-
-extern const akt_type corpus_text_tricky_desc;
-extern const corpus_text_Tricky corpus_text_tricky_default;
 
 static inline corpus_text_Tricky *
 corpus_text_tricky_new(const char *trigraphs, const char *questions, const char *comment_marks, corpus_text_Mark mark)
 {
-    size_t trigraphs_size_ = akt_cstr_size(trigraphs);
-    size_t questions_size_ = akt_cstr_size(questions);
-    size_t comment_marks_size_ = akt_cstr_size(comment_marks);
-    corpus_text_Tricky *m_ = (corpus_text_Tricky *)akt_msg_new(&corpus_text_tricky_desc, trigraphs_size_ + questions_size_ + comment_marks_size_);
-    if (m_ == NULL
-        || akt_msg_put_cstr(m_, &m_->trigraphs, trigraphs, trigraphs_size_) != AKT_OK
-        || akt_msg_put_cstr(m_, &m_->questions, questions, questions_size_) != AKT_OK
-        || akt_msg_put_cstr(m_, &m_->comment_marks, comment_marks, comment_marks_size_) != AKT_OK) {
-        akt_msg_free(m_);
-        return NULL;
-    }
+    size_t trigraphs_n_ = akt_cstr_size(trigraphs);
+    size_t questions_n_ = akt_cstr_size(questions);
+    size_t comment_marks_n_ = akt_cstr_size(comment_marks);
+    AKT_NEW(corpus_text_Tricky, corpus_text_tricky, trigraphs_n_ + questions_n_ + comment_marks_n_, AKT_PUT_CSTR(trigraphs, trigraphs_n_) || AKT_PUT_CSTR(questions, questions_n_) || AKT_PUT_CSTR(comment_marks, comment_marks_n_));
     m_->mark = mark;
     return m_;
-}
-
-static inline corpus_text_Tricky *
-corpus_text_tricky_alloc(size_t arena_hint)
-{
-    return (corpus_text_Tricky *)akt_msg_new(&corpus_text_tricky_desc, arena_hint);
-}
-
-static inline akt_err
-corpus_text_tricky_decode(const void *data, size_t len, const akt_codec_limits *limits,
-    corpus_text_Tricky **out)
-{
-    void *m = NULL;
-    akt_err err = akt_msg_decode(&corpus_text_tricky_desc, data, len, limits, &m);
-    *out = (corpus_text_Tricky *)m;
-    return err;
 }
 
 /* ==== actors ============================================================ */
@@ -113,7 +93,8 @@ struct corpus_text_EchoState {
  * an Echo); .ref is the untyped ref back, for akt_stop, akt_ctx_watch and
  * the like. Passed by value, copied freely, like akt_ref.
  *
- * For each message M an Echo handles (snake name m):
+ * For each message M an Echo handles (snake name m), written by the
+ * AKT_TELL and AKT_ASK lines below (akt/akt_gen.h):
  *   corpus_text_echo_tell_m(to, msg)    send it from nobody (a reply is dropped)
  *   corpus_text_echo_tell_m_from(to, msg, sender)  with a sender (in a handler
  *       akt_ctx_self(ctx), so the answer comes back as a message)
@@ -153,8 +134,7 @@ corpus_text_echo_ref(akt_ref ref)
 typedef struct corpus_text_EchoHandlers {
     /* Tricky: handler doc: ? ?' * /
      * Reply with corpus_text_echo_reply_tricky() or akt_reply_error(). */
-    akt_err (*on_tricky)(corpus_text_EchoState *state, akt_ctx *ctx,
-        const corpus_text_Tricky *msg);
+    akt_err (*on_tricky)(corpus_text_EchoState *state, akt_ctx *ctx, const corpus_text_Tricky *msg);
 
     /* init -- optional: set the state up from the spawn's init argument
      * (corpus_text_echo_spawn's init_arg, or props.init_arg after corpus_text_echo_props;
@@ -222,58 +202,9 @@ corpus_text_echo_spawn_child(akt_ctx *ctx, const corpus_text_EchoHandlers *h,
     return err;
 }
 
-/* Sending a Tricky to an Echo (see corpus_text_EchoRef). */
-static inline akt_err
-corpus_text_echo_tell_tricky(corpus_text_EchoRef to, corpus_text_Tricky *msg)
-{
-    const akt_ref nobody = {0, 0}; /* AKT_REF_NONE, in a form C++ accepts too */
-    return akt_tell(to.ref, msg, nobody);
-}
+AKT_TELL(corpus_text_EchoRef, corpus_text_echo, tricky, corpus_text_Tricky)
 
-static inline akt_err
-corpus_text_echo_tell_tricky_from(corpus_text_EchoRef to, corpus_text_Tricky *msg,
-    akt_ref sender)
-{
-    return akt_tell(to.ref, msg, sender);
-}
-
-static inline akt_err
-corpus_text_echo_forward_tricky(akt_ctx *ctx, corpus_text_EchoRef to,
-    const corpus_text_Tricky *msg)
-{
-    return akt_forward_msg(ctx, to.ref, msg);
-}
-
-/* Asking an Echo with a Tricky, answered with a Tricky (see
- * corpus_text_EchoRef). */
-static inline akt_err
-corpus_text_echo_ask_tricky(corpus_text_EchoRef to, corpus_text_Tricky *msg,
-    int64_t timeout_ns, akt_future **out)
-{
-    return akt_ask(to.ref, msg, timeout_ns, out);
-}
-
-akt_err corpus_text_echo_ask_tricky_wait(akt_future *f, int64_t timeout_ns,
-    corpus_text_Tricky **reply);
-
-static inline akt_err
-corpus_text_echo_call_tricky(corpus_text_EchoRef to, corpus_text_Tricky *msg,
-    int64_t timeout_ns, corpus_text_Tricky **reply, akt_reason *why)
-{
-    void *out = NULL;
-    akt_err err = akt_call(to.ref, msg, timeout_ns, &corpus_text_tricky_desc,
-        reply != NULL ? &out : NULL, why);
-    if (reply != NULL) {
-        *reply = (corpus_text_Tricky *)out;
-    }
-    return err;
-}
-
-static inline akt_err
-corpus_text_echo_reply_tricky(akt_ctx *ctx, corpus_text_Tricky *reply)
-{
-    return akt_reply(ctx, reply);
-}
+AKT_ASK(corpus_text_EchoRef, corpus_text_echo, tricky, corpus_text_Tricky, corpus_text_Tricky, corpus_text_tricky, akt_reply)
 
 /* ==== descriptors ======================================================= */
 
