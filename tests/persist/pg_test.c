@@ -1005,6 +1005,36 @@ START_TEST(the_breaker_cuts_a_write_hung_on_the_server)
 }
 END_TEST
 
+/* The same cut for a delete (call timeout 300 ms): a delete waiting on
+ * the server (the ids table locked) returns AKT_ETIMEDOUT while the lock
+ * is still held and its statement is cancelled; nothing was deleted. */
+START_TEST(the_breaker_cuts_a_delete_hung_on_the_server)
+{
+    akt_journal *j = open_j();
+    ck_assert_int_eq(akt_journal_set_breaker(j, 5, AKT_SEC(60)), AKT_OK);
+    ck_assert_int_eq(
+        akt_journal_set_breaker_call_timeout(j, 300 * 1000000), AKT_OK);
+    akt_write_status st;
+    ck_assert_int_eq(write1(j, "d", 1, 1, &st), AKT_OK);
+    ck_assert_int_eq(write1(j, "d", 2, 2, &st), AKT_OK);
+    PGconn *lk = sql_open();
+    sql(lk, "BEGIN; LOCK TABLE %s.akt_pids IN EXCLUSIVE MODE", schema);
+    akt_err rc = akt_journal_delete_to(j, "d", 2);
+    if (rc == AKT_ETIMEDOUT) {
+        await_blocked(0, "the cut delete's statement still waits");
+    }
+    sql(lk, "COMMIT");
+    PQfinish(lk);
+    ck_assert_int_eq(rc, AKT_ETIMEDOUT);
+    int64_t sum = 0;
+    ck_assert_int_eq(akt_journal_replay(j, NULL, "d", 1, UINT64_MAX, UINT64_MAX,
+                         sum_amounts, &sum, NULL),
+        AKT_OK);
+    ck_assert_int_eq(sum, 3); /* both events are still there */
+    akt_journal_close(j);
+}
+END_TEST
+
 static _Atomic int persist_failures;
 static _Atomic akt_err persist_failure_rc;
 
@@ -1150,6 +1180,7 @@ main(void)
     tcase_add_test(tc, a_bad_reader_threads_fails_naming_the_key);
     tcase_add_test(tc, a_stop_interrupts_highest_waiting_for_a_hung_write);
     tcase_add_test(tc, the_breaker_cuts_a_write_hung_on_the_server);
+    tcase_add_test(tc, the_breaker_cuts_a_delete_hung_on_the_server);
     tcase_add_test(
         tc, a_persist_hung_on_the_server_fails_the_actor_at_the_call_timeout);
     tcase_add_test(

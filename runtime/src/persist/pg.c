@@ -821,10 +821,10 @@ pj_send(pj *j, preq *batch)
         j->wcancel = pgcan_new(j->wconn);
     }
     PGconn *c = j->wconn;
-    /* a write cut by the breaker while queued is not sent; the others'
-     * cuts cancel the transaction on the server while it runs */
+    /* a write or delete cut by the breaker while queued is not sent; the
+     * others' cuts cancel the transaction on the server while it runs */
     for (preq *r = batch; r; r = r->next) {
-        if (r->kind == PQ_WRITE && r->tok != NULL) {
+        if (r->kind != PQ_BARRIER && r->tok != NULL) {
             r->entered = j->wcancel != NULL
                 && akti_cancel_enter(r->tok, pg_cancel_run, j->wcancel);
             r->skip = !r->entered && akti_cancel_fired(r->tok);
@@ -1393,7 +1393,12 @@ pj_delete_to(void *impl, const char *pid, uint64_t to)
     if (npid == 0 || npid > MAX_PID_LEN) {
         return AKT_EINVAL;
     }
-    preq r = { .kind = PQ_DELETE, .pid = (char *)pid, .npid = npid, .to = to };
+    /* the breaker's cut cancels its batch (or keeps it from being sent) */
+    preq r = { .kind = PQ_DELETE,
+        .pid = (char *)pid,
+        .npid = npid,
+        .to = to,
+        .tok = akti_cancel_cur };
     return pj_queue(j, &r, true, false);
 }
 
