@@ -20,6 +20,7 @@
 #include "akt/akt.h"
 #include "akt/gpu.h"
 #include "kinds.akt.gpu.h"
+#include "latch.h"
 #include "relay.akt.gpu.h"
 #include "scaler.akt.gpu.h"
 
@@ -482,8 +483,113 @@ START_TEST(stop_ends_the_actor_and_its_slot_is_reused)
 }
 END_TEST
 
+/* --- escalate: a grandparent decides on the parent a failure reached ---- */
+
+static t_latch esc_spawned = T_LATCH_INIT, esc_decided = T_LATCH_INIT;
+static akt_ref esc_child;
+static akt_placement esc_placement;
+static _Atomic int esc_reason;
+
+static akt_directive
+decide_escalate(akt_err reason, akt_ref child, void *arg)
+{
+    (void)reason;
+    (void)child;
+    (void)arg;
+    return AKT_ESCALATE;
+}
+
+static akt_directive
+decide_record_stop(akt_err reason, akt_ref child, void *arg)
+{
+    (void)child;
+    (void)arg;
+    esc_reason = (int)reason;
+    t_latch_add(&esc_decided, 1);
+    return AKT_STOP;
+}
+
+static akt_err
+esc_parent_start(void *state, akt_ctx *ctx)
+{
+    (void)state;
+    akt_props props;
+    ck_assert_int_eq(
+        gpudemo_scaler_gpu_props(NULL, esc_placement, &props), AKT_OK);
+    ck_assert_int_eq(akt_ctx_spawn(ctx, &props, NULL, &esc_child), AKT_OK);
+    t_latch_add(&esc_spawned, 1);
+    return AKT_OK;
+}
+
+static const akt_lifecycle esc_parent_lc = { .pre_start = esc_parent_start };
+static akt_supervisor_strategy esc_strat = {
+    .kind = AKT_ONE_FOR_ONE, .max_restarts = -1, .decider = decide_escalate
+};
+
+static akt_err
+esc_grand_start(void *state, akt_ctx *ctx)
+{
+    (void)state;
+    akt_props pp = { .behavior = &parent_beh,
+        .lifecycle = &esc_parent_lc,
+        .supervisor = &esc_strat };
+    akt_ref r;
+    ck_assert_int_eq(akt_ctx_spawn(ctx, &pp, NULL, &r), AKT_OK);
+    return AKT_OK;
+}
+
+static const akt_lifecycle esc_grand_lc = { .pre_start = esc_grand_start };
+
+/* one failing Sample to a Scaler at placement p under a parent that
+ * escalates: the asker's error and the reason the grandparent decides on */
+static void
+escalated(akt_system *sys, akt_placement p, akt_err *ask_err, int *reason)
+{
+    esc_placement = p;
+    int64_t spawned = t_latch_get(&esc_spawned);
+    int64_t decided = t_latch_get(&esc_decided);
+    akt_supervisor_strategy gs = { .kind = AKT_ONE_FOR_ONE,
+        .max_restarts = -1,
+        .decider = decide_record_stop };
+    akt_props gp = {
+        .behavior = &parent_beh, .lifecycle = &esc_grand_lc, .supervisor = &gs
+    };
+    akt_ref g;
+    ck_assert_int_eq(akt_spawn(sys, &gp, NULL, &g), AKT_OK);
+    ck_assert(t_latch_wait(&esc_spawned, spawned + 1, 30000));
+    akt_future *f;
+    ck_assert_int_eq(gpudemo_scaler_ask_sample(gpudemo_scaler_ref(esc_child),
+                         gpudemo_sample_new(1.0f, 1.0f, -1), 30 * SEC, &f),
+        AKT_OK);
+    *ask_err = akt_future_wait(f, 30 * SEC, NULL);
+    akt_future_release(f);
+    ck_assert(t_latch_wait(&esc_decided, decided + 1, 30000));
+    *reason = esc_reason;
+    akt_stop(g);
+}
+
+/* Escalate: a GPU actor's failure escalated by its parent reaches the
+ * grandparent's supervisor with the same reason as a CPU actor's (the
+ * parent fails with it), and the asker gets the same error */
+START_TEST(escalate_reaches_the_grandparent_as_on_the_cpu)
+{
+    akt_system *sys = mk_sys();
+    akt_err e_cpu, e_gpu;
+    int r_cpu, r_gpu;
+    escalated(sys, AKT_PLACEMENT_CPU, &e_cpu, &r_cpu);
+    escalated(sys, AKT_PLACEMENT_GPU, &e_gpu, &r_gpu);
+    ck_assert_int_eq(e_cpu, AKT_EFAILED);
+    ck_assert_int_eq(e_gpu, e_cpu);
+    ck_assert_int_eq(r_cpu, AKT_EFAILED);
+    ck_assert_int_eq(r_gpu, r_cpu);
+    akt_system_free(sys);
+}
+END_TEST
+
 /* A bounded mailbox on a GPU actor applies its overflow strategy as on
- * the CPU: every message is run or reaches dead letters, none is lost. */
+ * the CPU: every message is run, reaches dead letters or is refused to
+ * its sender (fail), none is lost; block makes the sender wait, so every
+ * message runs. */
 static _Atomic uint64_t dropped;
 
 static void
@@ -496,27 +602,36 @@ on_dead(akt_ref to, const void *msg, akt_err reason, void *arg)
     }
 }
 
-START_TEST(a_bounded_mailbox_drops_to_dead_letters_as_on_the_cpu)
+/* SENT Samples to a Scaler at placement p with a mailbox of 8 and
+ * overflow ovf: how many ran, were dead letters, were refused */
+static void
+bounded_case(akt_system *sys, akt_placement p, akt_overflow ovf, uint64_t *ran,
+    uint64_t *dead, uint64_t *refused)
 {
-    akt_system *sys = mk_sys();
-    akt_system_on_dead_letter(sys, on_dead, NULL, NULL);
     akt_mailbox_opts mb = { .kind = AKT_MAILBOX_BOUNDED,
         .capacity = 8,
-        .overflow = AKT_OVERFLOW_DROP_NEW };
+        .overflow = ovf,
+        .block_timeout_ns = 30 * SEC };
     akt_props props;
-    ck_assert_int_eq(
-        gpudemo_scaler_gpu_props(NULL, AKT_PLACEMENT_GPU, &props), AKT_OK);
+    ck_assert_int_eq(gpudemo_scaler_gpu_props(NULL, p, &props), AKT_OK);
     props.mailbox = &mb;
     akt_ref r;
     ck_assert_int_eq(akt_spawn(sys, &props, NULL, &r), AKT_OK);
     enum { SENT = 5000 };
+    uint64_t d0 = dropped;
+    *refused = 0;
     for (int k = 0; k < SENT; k++) {
-        ck_assert_int_eq(
-            akt_tell(r, gpudemo_sample_new(1.0f, 1.0f, 0), AKT_REF_NONE),
-            AKT_OK);
+        gpudemo_Sample *m = gpudemo_sample_new(1.0f, 1.0f, 0);
+        akt_err err = akt_tell(r, m, AKT_REF_NONE);
+        if (err == AKT_EFULL && ovf == AKT_OVERFLOW_FAIL) {
+            akt_msg_free(m);
+            (*refused)++;
+            continue;
+        }
+        ck_assert_int_eq(err, AKT_OK);
     }
     /* a probe that got in (retried while the mailbox is full) counts what
-     * ran before it */
+     * ran before it; what it displaced (drop-head) was dropped */
     gpudemo_Total *t = NULL;
     akt_err err;
     do {
@@ -524,10 +639,40 @@ START_TEST(a_bounded_mailbox_drops_to_dead_letters_as_on_the_cpu)
             gpudemo_scaler_ref(r), gpudemo_probe_new(), 30 * SEC, &t, NULL);
     } while (err == AKT_EFULL);
     ck_assert_int_eq(err, AKT_OK);
-    ck_assert_int_eq((uint64_t)t->count + dropped, SENT);
-    printf("bounded: %lld run, %llu dropped\n", (long long)t->count,
-        (unsigned long long)dropped);
+    *ran = (uint64_t)t->count;
+    *dead = dropped - d0;
     akt_msg_free(t);
+    akt_stop(r);
+    ck_assert_uint_eq(*ran + *dead + *refused, SENT);
+}
+
+START_TEST(a_bounded_mailbox_applies_its_overflow_as_on_the_cpu)
+{
+    akt_system *sys = mk_sys();
+    akt_system_on_dead_letter(sys, on_dead, NULL, NULL);
+    static const akt_overflow ovf[] = { AKT_OVERFLOW_DROP_NEW,
+        AKT_OVERFLOW_DROP_HEAD, AKT_OVERFLOW_FAIL, AKT_OVERFLOW_BLOCK };
+    static const char *const name[]
+        = { "drop-new", "drop-head", "fail", "block" };
+    for (int i = 0; i < 4; i++) {
+        for (int pl = 0; pl < 2; pl++) {
+            akt_placement p = pl ? AKT_PLACEMENT_GPU : AKT_PLACEMENT_CPU;
+            uint64_t ran, dead, refused;
+            bounded_case(sys, p, ovf[i], &ran, &dead, &refused);
+            printf("bounded %s on the %s: %llu run, %llu dead letters, %llu "
+                   "refused\n",
+                name[i], pl ? "gpu" : "cpu", (unsigned long long)ran,
+                (unsigned long long)dead, (unsigned long long)refused);
+            /* each strategy loses messages only its own way */
+            if (ovf[i] == AKT_OVERFLOW_BLOCK) {
+                ck_assert_uint_eq(dead + refused, 0);
+            } else if (ovf[i] == AKT_OVERFLOW_FAIL) {
+                ck_assert_uint_eq(dead, 0);
+            } else {
+                ck_assert_uint_eq(refused, 0);
+            }
+        }
+    }
     akt_system_free(sys);
 }
 END_TEST
@@ -1220,7 +1365,8 @@ main(void)
     tcase_add_test(tc, resume_keeps_the_state_and_goes_on_in_order);
     tcase_add_test(tc, restart_writes_the_initial_state);
     tcase_add_test(tc, stop_ends_the_actor_and_its_slot_is_reused);
-    tcase_add_test(tc, a_bounded_mailbox_drops_to_dead_letters_as_on_the_cpu);
+    tcase_add_test(tc, a_bounded_mailbox_applies_its_overflow_as_on_the_cpu);
+    tcase_add_test(tc, escalate_reaches_the_grandparent_as_on_the_cpu);
     tcase_add_test(tc, tells_of_gpu_handlers_are_routed_as_on_the_cpu);
     if (strcmp(executor, "cpu") == 0 || soft) {
         tcase_add_test(tc, a_device_fault_fails_each_actor_once_and_they_go_on);
