@@ -1302,6 +1302,68 @@ START_TEST(a_precompiled_kernel_runs_without_nvrtc)
 }
 END_TEST
 
+/* true when some file under dir (two levels: v1/xx/) holds the soft
+ * driver's refused image; *ncubin counts the .cubin files */
+static bool
+cache_has_refused(const char *dir, int *ncubin)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "ls %s/v1/*/*.cubin 2>/dev/null | wc -l", dir);
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    ck_assert_int_eq(fscanf(p, "%d", ncubin), 1);
+    pclose(p);
+    snprintf(cmd, sizeof cmd, "grep -l REFUS %s/v1/*/*.cubin 2>/dev/null", dir);
+    p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    char line[512];
+    bool any = fgets(line, sizeof line, p) != NULL;
+    pclose(p);
+    return any;
+}
+
+/* A kernel cache entry that passes the cache's checks (size, SHA-256, ELF
+ * magic) but that the driver refuses to load (a CUBIN it cannot run:
+ * here the soft driver's refused image, precompiled by aktc --gpu-arch)
+ * is dropped and compiled again with NVRTC: the Scalers run on the
+ * (soft) device with the CPU's results, and the cache then holds only the
+ * image that loads */
+START_TEST(a_cached_image_the_driver_refuses_is_compiled_again)
+{
+    char dir[64], cmd[2048];
+    tmp_dir(dir, sizeof dir);
+    snprintf(cmd, sizeof cmd,
+        "cd %s && mkdir out && AKT_SOFT_NVRTC_REFUSED_IMAGE=1 "
+        "AKT_NVRTC_LIB='%s' '%s' --cuda_out out --gpu-arch sm_90 "
+        "--gpu-cache k '%s'",
+        dir, AKT_TEST_SOFT_NVRTC, AKT_TEST_AKTC, AKT_TEST_SCALER);
+    ck_assert_int_eq(system(cmd), 0);
+    char k[128];
+    snprintf(k, sizeof k, "%s/k", dir);
+    int n = 0;
+    ck_assert(cache_has_refused(k, &n)); /* the driver will refuse it */
+    setenv("AKT_KERNEL_CACHE", k, 1);
+    akt_system *sys = mk_sys();
+    enum { N = 50, M = 6 };
+    result *cpu = calloc(N, sizeof *cpu), *gpu = calloc(N, sizeof *gpu);
+    scaler_workload(sys, AKT_PLACEMENT_CPU, N, M, 17, cpu);
+    uint64_t k0 = soft_kernels();
+    scaler_workload(sys, AKT_PLACEMENT_GPU, N, M, 17, gpu);
+    assert_same(cpu, gpu, N, M);
+    akt_gpu_stats st;
+    ck_assert_int_eq(akt_gpu_stats_get(sys, &st), AKT_OK);
+    ck_assert_uint_gt(st.batches, 0);
+    ck_assert_uint_eq(soft_kernels() - k0, st.batches); /* on the device */
+    ck_assert_uint_eq(st.device_faults, 0);
+    akt_system_free(sys);
+    ck_assert_msg(!cache_has_refused(k, &n), "a refused image is still cached");
+    ck_assert_int_ge(n, 1); /* the one that loads */
+    free(cpu);
+    free(gpu);
+    rm_dir(dir);
+}
+END_TEST
+
 /* No NVRTC and no precompiled image for the type (an empty kernel
  * cache): the device is usable, the type is not compiled -- its actors run
  * on the CPU batch loop under the GPU dispatcher, with the CPU's results,
@@ -1379,6 +1441,7 @@ main(void)
         tcase_add_test(tc, a_faulting_kernel_fails_the_device_once);
         tcase_add_test(tc, a_hung_state_array_move_fails_by_the_deadline);
         tcase_add_test(tc, a_precompiled_kernel_runs_without_nvrtc);
+        tcase_add_test(tc, a_cached_image_the_driver_refuses_is_compiled_again);
         tcase_add_test(tc, a_persistent_kernel_runs_small_batches_as_the_cpu);
         tcase_add_test(tc, a_hung_persistent_kernel_fails_by_the_deadline);
         tcase_add_test(tc, a_faulting_persistent_kernel_fails_the_device_once);

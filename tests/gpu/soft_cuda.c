@@ -15,6 +15,9 @@
  *     (akt_soft_cuda_kernel), called with the args pointer;
  *   - stream capture records copies and launches into a graph; a graph
  *     launch queues them again (reading pinned memory when run);
+ *   - a module image must start with the ELF magic, and soft_nvrtc.c's
+ *     refused image (AKT_SOFT_NVRTC_REFUSED_IMAGE) is CUDA_ERROR_INVALID_
+ *     IMAGE, as a device refuses a CUBIN for another architecture;
  *   - AKT_SOFT_CUDA_FAULT_AT=n: the n-th kernel run fails with
  *     CUDA_ERROR_ILLEGAL_ADDRESS (700), and every call after it (sticky,
  *     as a poisoned context); AKT_SOFT_CUDA_HANG_AT=n: the n-th kernel
@@ -537,7 +540,11 @@ typedef struct soft_module {
 EXPORT cu_result
 cuModuleLoadData(void **mod, const void *image)
 {
-    if (memcmp(image, "\177ELF", 4) != 0) {
+    /* soft_nvrtc.c's refused image (AKT_SOFT_NVRTC_REFUSED_IMAGE): every
+     * soft image is 22 bytes */
+    static const char refused[] = "\177ELF soft nvrtc REFUS";
+    if (memcmp(image, "\177ELF", 4) != 0
+        || memcmp(image, refused, sizeof refused) == 0) {
         return INVALID_IMAGE;
     }
     *mod = soft_alloc(sizeof(soft_module));

@@ -18,6 +18,18 @@ typedef struct soft_prog {
 } soft_prog;
 
 static const char image[] = "\177ELF soft nvrtc image";
+/* AKT_SOFT_NVRTC_REFUSED_IMAGE=1: an image soft_cuda.c refuses to load
+ * (CUDA_ERROR_INVALID_IMAGE), of the same size, that passes the kernel
+ * cache's checks (a stale or foreign CUBIN) */
+static const char refused[] = "\177ELF soft nvrtc REFUS";
+_Static_assert(sizeof image == sizeof refused, "the two images' sizes");
+
+static const char *
+the_image(void)
+{
+    const char *r = getenv("AKT_SOFT_NVRTC_REFUSED_IMAGE");
+    return r && *r == '1' ? refused : image;
+}
 static const char bad_log[] = "soft nvrtc: no __global__ kernel";
 
 EXPORT int
@@ -79,7 +91,7 @@ EXPORT int
 nvrtcGetPTX(soft_prog *p, char *out)
 {
     (void)p;
-    memcpy(out, image, sizeof image);
+    memcpy(out, the_image(), sizeof image);
     return 0;
 }
 
