@@ -94,7 +94,10 @@ class PersistentActor(TypedActor):
     (the store failed: the actor stops), snapshot_take() -> snapshot or
     None with ``snapshot_every = n`` (a snapshot after every n events)
     and/or ``snapshot_when(event, seq) -> bool`` (after the event's apply),
-    snapshot_saved(ctx, seq), snapshot_failed(ctx, seq, error);
+    snapshot_saved(ctx, seq), snapshot_failed(ctx, seq, error) (a save
+    runs off the actor's thread: these come in a later turn),
+    events_deleted(ctx, seq), events_delete_failed(ctx, seq, error) (the
+    outcome of ctx.delete_events, likewise);
     ``tags(event) -> iterable of str`` (the event's tags, with the state
     before it is applied; ``system.events_by_tag`` finds them).
 
@@ -136,6 +139,12 @@ class PersistentActor(TypedActor):
         pass
 
     def snapshot_failed(self, ctx, seq, error):
+        pass
+
+    def events_deleted(self, ctx, seq):
+        pass
+
+    def events_delete_failed(self, ctx, seq, error):
         pass
 
     def snapshot_when(self, event, seq):

@@ -417,6 +417,35 @@ def test_an_async_persist_callback_that_raises_fails_the_actor(psys, led):
     assert ref.ask_blocking(led.Get()).balance == 3
 
 
+def test_snapshot_and_delete_outcomes_come_to_their_hooks_later(psys, led):
+    # the save and the delete run off the actor's thread: their outcomes
+    # come to snapshot_saved / events_deleted in later turns, save first
+    log = []
+    done = threading.Event()
+
+    class Hooked(account(led, log)):
+        def on_get(self, ctx, msg):
+            ctx.save_snapshot(led.Snap(balance=self.balance))
+            ctx.delete_events(ctx.last_seq)
+            return led.Balance(balance=self.balance, seq=ctx.last_seq)
+
+        def snapshot_saved(self, ctx, seq):
+            log.append(("saved", seq, ctx.persistence_id))
+
+        def events_deleted(self, ctx, seq):
+            log.append(("deleted", seq, ctx.persistence_id))
+            done.set()
+
+    ref = psys.actor_of(props(Hooked), "hooked")
+    ref.ask_blocking(led.Deposit(amount=2))
+    ref.ask_blocking(led.Deposit(amount=3))
+    assert ref.ask_blocking(led.Get()).balance == 5
+    assert done.wait(10)
+    hooks = [e for e in log if e[0] in ("saved", "deleted")]
+    assert hooks == [("saved", 2, hooks[0][2]), ("deleted", 2, hooks[0][2])]
+    assert hooks[0][2].endswith("hooked")
+
+
 def test_save_snapshot_and_delete_events_from_a_handler(psys, led):
     log = []
 

@@ -402,6 +402,24 @@ pp_snapshot_saved(void *user, akt_ctx *ctx, uint64_t seq)
 }
 
 static void
+pp_events_deleted(void *user, akt_ctx *ctx, uint64_t to)
+{
+    hook_seq(user, ctx, "events_deleted", to);
+}
+
+static void
+pp_events_delete_failed(void *user, akt_ctx *ctx, uint64_t to, akt_err rc)
+{
+    PyGILState_STATE g = PyGILState_Ensure();
+    PyObject *n = PyLong_FromUnsignedLongLong(to);
+    if (n != NULL) {
+        hook_error(user, ctx, "events_delete_failed", rc, NULL, NULL, n);
+    }
+    Py_XDECREF(n);
+    PyGILState_Release(g);
+}
+
+static void
 pp_post_stop(void *user, akt_ctx *ctx)
 {
     (void)pyc_call_hook(user, ctx, "post_stop");
@@ -756,6 +774,8 @@ pyc_persist_props(props_rec *rec, PyObject *table)
         .snapshot_take = pp->take ? pp_take : NULL,
         .snapshot_saved = pp_snapshot_saved,
         .snapshot_failed = pp_snapshot_failed,
+        .events_deleted = pp_events_deleted,
+        .events_delete_failed = pp_events_delete_failed,
     };
     akt_props out;
     akt_err rc = akt_persistent_props(&pp->def, &out);
