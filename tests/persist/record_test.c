@@ -111,6 +111,10 @@ START_TEST(an_event_with_a_writer_is_a_version_2_record)
         ck_assert_int_eq(akti_prec_decode(rec, n, &out, tv), AKT_EPROTO);
         rec[i / 8] ^= (uint8_t)(1u << (i % 8));
     }
+    /* version 2 with writer 0 is not how anything is written: refused */
+    memset(rec + 32, 0, 8);
+    akti_be32_put(rec + n - 4, akti_crc32(0, rec, n - 4));
+    ck_assert_int_eq(akti_prec_decode(rec, n, &out, tv), AKT_EPROTO);
     free(rec);
     size_t n1 = akti_prec_size(&v1);
     rec = malloc(n1);

@@ -379,6 +379,9 @@ akti_prec_decode(const uint8_t *p, size_t n, akt_prepr *ev, const char **tagv)
     ev->gseq = akti_be64_get(p + 20);
     size_t plen = akti_be32_get(p + 28);
     ev->writer = hdr == AKTI_PREC_HDR2 ? akti_be64_get(p + 32) : 0;
+    if (hdr == AKTI_PREC_HDR2 && ev->writer == 0) {
+        return AKT_EPROTO; /* version 2 is written only with a writer */
+    }
     const uint8_t *q = p + hdr, *end = p + n - 4;
     for (size_t i = 0; i < ntags; i++) {
         if (end - q < 2) {

@@ -10,7 +10,8 @@
  *   | ntags x (u8 len | len bytes | u8 0) | payload | be32 crc32
  * Version 2 carries the writer id (akt_prepr.writer, the persistent
  * actor incarnation that wrote it: the replay filter's input); an event
- * without one (writer 0) is written as version 1, as before.
+ * without one (writer 0) is written as version 1, as before, and a
+ * version-2 record with writer 0 is refused (one encoding per event).
  * Snapshot record (value of snapshots/<pid,0,seq>):
  *   u8 'S' | u8 version (1) | u16 0 | be64 type_id | be64 timestamp_ms
  *   | be32 payload_len | payload | be32 crc32
