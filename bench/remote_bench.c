@@ -109,6 +109,22 @@ machine_json(char *buf, size_t len)
  * the scenario that runs; cpu_mark starts a measurement and emit reports
  * it per round trip or message (cpu_us_per_rt / cpu_us_per_msg). */
 static pid_t g_cpu_child;
+
+/* --lanes socket|stream (akt.remote.data-lanes), passed to the child in
+ * the environment: AKT_BENCH_DATA_LANES */
+static const char *
+bench_lanes(void)
+{
+    const char *v = getenv("AKT_BENCH_DATA_LANES");
+    return v != NULL && strcmp(v, "stream") == 0 ? "stream" : "socket";
+}
+
+static int
+bench_lanes_opt(void)
+{
+    return strcmp(bench_lanes(), "stream") == 0 ? AKTI_LANES_STREAM
+                                                : AKTI_LANES_SOCKET;
+}
 static double g_cpu_mark = -1;
 
 static double
@@ -175,10 +191,10 @@ emit(const char *scenario, long n, long messages, double secs, double rate,
            "\"messages\":%ld,"
            "\"seconds\":%.4f,\"rate\":%.1f,\"unit\":\"%s\",\"threads\":2,\"p50_"
            "us\":%s,"
-           "\"p99_us\":%s,\"transport\":\"%s\"%s,\"version\":\"%s\","
-           "\"machine\":%s}\n",
-        scenario, n, messages, secs, rate, unit, p50s, p99s, url, cpu,
-        AKT_VERSION_STRING, m);
+           "\"p99_us\":%s,\"transport\":\"%s\",\"data_lanes\":\"%s\"%s,"
+           "\"version\":\"%s\",\"machine\":%s}\n",
+        scenario, n, messages, secs, rate, unit, p50s, p99s, url, bench_lanes(),
+        cpu, AKT_VERSION_STRING, m);
     fflush(stdout);
 }
 
@@ -231,6 +247,7 @@ child_main(const char *url)
     akti_tp_opts_default(&o);
     o.system_name = "sink";
     o.listen_url = url;
+    o.data_lanes = bench_lanes_opt();
     o.outbound_queue_size = 1u << 16;
     o.overflow = AKT_OVERFLOW_BLOCK;
     o.cb = &child_cbs;
@@ -340,9 +357,11 @@ node_start(const char *name, const char *url, akt_system **sys,
     if (rc == AKT_OK) {
         rc = rt_register_types(*reg);
     }
+    char conf[256];
+    snprintf(conf, sizeof(conf), "%sakt.remote.data-lanes = %s\n", bench_conf,
+        bench_lanes());
     if (rc == AKT_OK) {
-        rc = akt_config_parse_string(
-            bench_conf, strlen(bench_conf), "bench", cfg, NULL);
+        rc = akt_config_parse_string(conf, strlen(conf), "bench", cfg, NULL);
     }
     if (rc == AKT_OK) {
         /* both processes: where proxies run (NULL: calling-thread) */
@@ -997,7 +1016,7 @@ usage(FILE *to)
 {
     fprintf(to,
         "usage: akt-remote-bench [--n N] [--pingpong-n N] [--url tcp|ipc]\n"
-        "                        [--scenario NAME]\n"
+        "                        [--lanes socket|stream] [--scenario NAME]\n"
         "\n"
         "Remoting benchmarks between two processes on loopback; one JSON\n"
         "line per result on stdout (docs/profiler.md). Without --scenario\n"
@@ -1006,6 +1025,8 @@ usage(FILE *to)
         "  --n N            messages of the throughput scenarios (2000000)\n"
         "  --pingpong-n N   round trips of the latency scenarios (20000)\n"
         "  --url tcp|ipc    the transport between the two processes (tcp)\n"
+        "  --lanes socket|stream  akt.remote.data-lanes of both processes\n"
+        "                   (socket)\n"
         "  --scenario NAME  run one scenario:");
     for (int i = 0; bench_scenarios[i] != NULL; i++) {
         fprintf(to, "%s%s", i % 3 == 0 ? "\n                     " : " ",
@@ -1060,6 +1081,10 @@ main(int argc, char **argv)
             kind = argv[++i];
         } else if (strcmp(argv[i], "--scenario") == 0 && i + 1 < argc) {
             only = argv[++i];
+        } else if (strcmp(argv[i], "--lanes") == 0 && i + 1 < argc
+            && (strcmp(argv[i + 1], "socket") == 0
+                || strcmp(argv[i + 1], "stream") == 0)) {
+            setenv("AKT_BENCH_DATA_LANES", argv[++i], 1); /* and the child */
         } else if (strcmp(argv[i], "--help") == 0
             || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
@@ -1149,6 +1174,7 @@ main(int argc, char **argv)
     akti_tp_opts_default(&o);
     o.system_name = "bench";
     o.listen_url = mine;
+    o.data_lanes = bench_lanes_opt();
     o.outbound_queue_size = 1u << 16;
     o.overflow = AKT_OVERFLOW_FAIL; /* the loop retries: no drops */
     o.cb = &parent_cbs;

@@ -170,8 +170,9 @@ frame_check(
             return AKT_EPROTO;
         }
         if (h->system[0] == '\0' || h->address[0] == '\0'
-            || strlen(h->address) > lim->max_path_len || strlen(h->system) > 256
-            || strlen(h->to_system) > 256) {
+            || strlen(h->address) > lim->max_path_len
+            || (h->lane != NULL && strlen(h->lane) > lim->max_path_len)
+            || strlen(h->system) > 256 || strlen(h->to_system) > 256) {
             return AKT_EPROTO;
         }
         /* another version is refused by the transport with a message that
@@ -238,6 +239,13 @@ frame_check(
         return AKT_OK;
     case AKT__REMOTE__FRAME__BODY_FLOW:
         if (f->flow == NULL || f->channel != AKT__REMOTE__CHANNEL__CONTROL) {
+            return AKT_EPROTO;
+        }
+        return AKT_OK;
+    case AKT__REMOTE__FRAME__BODY_LANE_OPEN:
+        if (f->lane_open == NULL || f->channel != AKT__REMOTE__CHANNEL__ORDINARY
+            || f->to_uid == 0 || f->token == 0 || f->conn_epoch == 0
+            || f->lane_open->mac.len != AKTI_HELLO_MAC_LEN) {
             return AKT_EPROTO;
         }
         return AKT_OK;
@@ -734,6 +742,24 @@ akti_hello_mac(const void *key, size_t klen, const Akt__Remote__Hello *h,
     mac_bytes(&m, h->echo.data, h->echo.len);
     mac_u64(&m, h->session);
     mac_u64(&m, h->your_token);
+    mac_bytes(&m, h->lane, h->lane ? strlen(h->lane) : 0);
+    akti_hmac_final(&m, out);
+}
+
+void
+akti_lane_mac(const void *key, size_t klen, uint64_t from_uid, uint64_t to_uid,
+    uint64_t token, uint64_t epoch, const uint8_t nonce[AKTI_HELLO_NONCE_LEN],
+    uint8_t out[AKTI_HELLO_MAC_LEN])
+{
+    static const char tag[] = "akt.remote.lane.v1";
+    akti_hmac m;
+    akti_hmac_init(&m, key, klen);
+    mac_bytes(&m, tag, sizeof(tag) - 1);
+    mac_u64(&m, from_uid);
+    mac_u64(&m, to_uid);
+    mac_u64(&m, token);
+    mac_u64(&m, epoch);
+    mac_bytes(&m, nonce, AKTI_HELLO_NONCE_LEN);
     akti_hmac_final(&m, out);
 }
 

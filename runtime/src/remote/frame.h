@@ -22,8 +22,8 @@
 #include "remote.pb-c.h"
 
 /* 3: Refusal and Leave frames; 4: flow control (Flow frames, fc_seq and
- * fc_bytes on data frames) */
-#define AKTI_REMOTE_PROTOCOL_VERSION 4u
+ * fc_bytes on data frames); 5: data lanes (Hello.lane, LaneOpen) */
+#define AKTI_REMOTE_PROTOCOL_VERSION 5u
 /* Hello's challenge fields (idl/remote.proto) */
 #define AKTI_HELLO_NONCE_LEN 16u
 #define AKTI_HELLO_MAC_LEN   32u
@@ -135,6 +135,13 @@ AKTI_INTERNAL size_t akti_batch_pack(
  * what a Hello's mac must be (idl/remote.proto). */
 AKTI_INTERNAL void akti_hello_mac(const void *key, size_t klen,
     const Akt__Remote__Hello *h, uint8_t out[AKTI_HELLO_MAC_LEN]);
+
+/* akti_lane_mac -- what a LaneOpen's mac must be (idl/remote.proto):
+ * HMAC-SHA256 keyed by the cookie over the frame's from_uid, to_uid,
+ * token and conn_epoch and the receiver's Hello nonce */
+AKTI_INTERNAL void akti_lane_mac(const void *key, size_t klen,
+    uint64_t from_uid, uint64_t to_uid, uint64_t token, uint64_t epoch,
+    const uint8_t nonce[AKTI_HELLO_NONCE_LEN], uint8_t out[AKTI_HELLO_MAC_LEN]);
 
 /* akti_frame_limits_default -- the reference-config defaults. */
 AKTI_INTERNAL void akti_frame_limits_default(akti_frame_limits *lim);

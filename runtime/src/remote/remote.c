@@ -2079,6 +2079,12 @@ read_config(const akt_remote_options *opts, const akt_config *sysconf,
     if (ovf >= 0) {
         o->overflow = overflows[ovf];
     }
+    static const char *const lane_names[] = { "socket", "stream" };
+    int lanes = -1;
+    akti_set_enum(&rd, "akt.remote.data-lanes", &lanes, lane_names, 2);
+    if (lanes >= 0) {
+        o->data_lanes = lanes == 1 ? AKTI_LANES_STREAM : AKTI_LANES_SOCKET;
+    }
     cfg_text(&rd, "akt.remote.tls.cert-file", &o->tls_cert_file);
     cfg_text(&rd, "akt.remote.tls.key-file", &o->tls_key_file);
     cfg_text(&rd, "akt.remote.tls.ca-file", &o->tls_ca_file);

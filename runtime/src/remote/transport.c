@@ -802,6 +802,9 @@ akti_tp_become_up(akti_tp *tp, akti_assoc *a, ev_list *evs) /* a->mu held */
     }
     a->state = AS_UP;
     a->hs_failed = false;
+    a->lane_off = false; /* a data lane is tried again (transport_tx.c) */
+    a->ch[AKTI_CH_ORDINARY].lane_fails = 0;
+    a->ch[AKTI_CH_ORDINARY].lane_next = 0;
     a->known_down = false;
     a->left = false;
     a->logged_err = AKT_OK; /* the next failure is news again */
@@ -1062,6 +1065,7 @@ assoc_sleep(akti_tp *tp, akti_assoc *a)
         }
     }
     pthread_mutex_lock(&a->mu);
+    akti_tp_lane_close(tp, a, &a->ch[AKTI_CH_ORDINARY]);
     if (!assoc_sleepy(tp, a, akti_now_ns()) || atomic_load(&tp->stopping)) {
         /* used while the writers stopped: bring them back */
         if (!atomic_load(&tp->stopping)) {
@@ -1533,6 +1537,8 @@ listener_watch(akti_tp *tp, int64_t now)
         tp->relisten_url, (unsigned long long)n);
 }
 
+static void lanes_tick(akti_tp *tp, int64_t now);
+
 static void *
 tick_thread(void *arg)
 {
@@ -1569,6 +1575,7 @@ tick_thread(void *arg)
         }
         refusals_close(tp, now, false);
         listener_watch(tp, now);
+        lanes_tick(tp, now);
         pthread_mutex_lock(&tp->mu);
     }
     pthread_mutex_unlock(&tp->mu);
@@ -1767,6 +1774,8 @@ akti_tp_source_of_msg(nng_msg *m, char *buf, size_t n)
     source_of(nng_msg_get_pipe(m), buf, n);
 }
 
+static void conn_remove(akti_tp *tp, uint32_t id);
+
 /* pipe_cb -- inbound connections are bounded per node and per source: one
  * over a limit is closed before it carries a frame (counted, logged) */
 static void
@@ -1805,15 +1814,391 @@ pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
         }
         return;
     }
+    pthread_mutex_unlock(&tp->conn_mu);
     if (ev == NNG_PIPE_EV_REM_POST) {
-        for (uint32_t i = 0; i < tp->nconns; i++) {
-            if (tp->conns[i].pipe == id) {
-                tp->conns[i] = tp->conns[--tp->nconns];
-                break;
-            }
+        conn_remove(tp, id);
+    }
+}
+
+/* conn_remove -- an inbound connection (a pipe, or a lane: high bit)
+ * ended */
+static void
+conn_remove(akti_tp *tp, uint32_t id)
+{
+    pthread_mutex_lock(&tp->conn_mu);
+    for (uint32_t i = 0; i < tp->nconns; i++) {
+        if (tp->conns[i].pipe == id) {
+            tp->conns[i] = tp->conns[--tp->nconns];
+            break;
         }
     }
     pthread_mutex_unlock(&tp->conn_mu);
+}
+
+/* --- data lanes, the receiving side ----------------------------------------
+ * akt.remote.data-lanes = stream: a stream listener next to the PULL
+ * socket's (tcp and tls+tcp: the same host, a port of its own; ipc: the
+ * path with ".lane"), announced in our Hellos (Hello.lane). An accepted
+ * lane counts as an inbound connection (max-connections, per source). Its
+ * reads complete on NNG's thread, which handles every whole frame in the
+ * buffer at once (akti_tp_lane_rx_frame under tp->rx_mu) and reads again:
+ * no thread of ours in between. A lane that breaks a rule, ends, or is
+ * not bound by a LaneOpen within handshake-timeout is marked dead and
+ * freed by the ticker (its read stopped before the stream is closed: NNG
+ * 1.5.2 never completes a read on a stream closed under it). */
+
+enum { LANE_RX_START = 16 * 1024, LANE_OPEN_MAX = 4096 };
+
+static void
+source_of_sa(const nng_sockaddr *sa, char *buf, size_t n)
+{
+    snprintf(buf, n, "local");
+    if (sa->s_family == NNG_AF_INET) {
+        inet_ntop(AF_INET, &sa->s_in.sa_addr, buf, (socklen_t)n);
+    } else if (sa->s_family == NNG_AF_INET6) {
+        inet_ntop(AF_INET6, sa->s_in6.sa_addr, buf, (socklen_t)n);
+    }
+}
+
+/* lane_rx_arm -- read into the rest of l's buffer (tp->lane_mu held) */
+static void
+lane_rx_arm(tp_lane_rx *l)
+{
+    nng_iov iov = { .iov_buf = l->buf + l->len, .iov_len = l->cap - l->len };
+    nng_aio_set_iov(l->aio, 1, &iov);
+    nng_stream_recv(l->s, l->aio);
+}
+
+static inline size_t
+lane_len_at(const uint8_t *p)
+{
+    return (size_t)p[0] | (size_t)p[1] << 8 | (size_t)p[2] << 16
+        | (size_t)p[3] << 24;
+}
+
+/* lane_rx_frames -- handle the whole frames in l's buffer; false: the lane
+ * broke a rule (counted, logged) */
+static bool
+lane_rx_frames(akti_tp *tp, tp_lane_rx *l)
+{
+    size_t off = 0;
+    bool keep = true;
+    pthread_mutex_lock(&tp->rx_mu);
+    while (keep && l->len - off >= 4) {
+        size_t flen = lane_len_at(l->buf + off);
+        size_t max = l->a == NULL ? LANE_OPEN_MAX : tp->o.max_frame_size;
+        if (flen == 0 || flen > max) {
+            akti_tp_reject(tp, &tp->st.rejected_lane,
+                "data lane from %s closed: a frame of %zu bytes (at most %zu "
+                "here)",
+                l->src, flen, max);
+            keep = false;
+            break;
+        }
+        if (l->len - off - 4 < flen) {
+            break;
+        }
+        keep = akti_tp_lane_rx_frame(tp, l, l->buf + off + 4, flen);
+        off += 4 + flen;
+    }
+    pthread_mutex_unlock(&tp->rx_mu);
+    if (!keep) {
+        return false;
+    }
+    if (l->a != NULL && !l->acked) {
+        /* bound: the opener waits for this before it sends data, so a
+         * lane we refused (a peer that does not know this incarnation)
+         * costs it no message unaccounted */
+        static uint8_t one = 1;
+        nng_iov iov = { .iov_buf = &one, .iov_len = 1 };
+        l->acked = true;
+        nng_aio_set_iov(l->ack_aio, 1, &iov);
+        nng_stream_send(l->s, l->ack_aio);
+    }
+    if (off > 0) {
+        memmove(l->buf, l->buf + off, l->len - off);
+        l->len -= off;
+    }
+    if (l->len >= 4) { /* a frame bigger than the buffer: grow it */
+        size_t need = lane_len_at(l->buf) + 4;
+        if (need > l->cap) {
+            uint8_t *nb = realloc(l->buf, need);
+            if (nb == NULL) {
+                akti_rlog(tp, AKTI_LOG_ERROR,
+                    "data lane from %s closed: out of memory", l->src);
+                return false;
+            }
+            l->buf = nb;
+            l->cap = need;
+        }
+    }
+    return true;
+}
+
+static void
+lane_rx_cb(void *arg)
+{
+    tp_lane_rx *l = arg;
+    akti_tp *tp = l->tp;
+    int rv = nng_aio_result(l->aio);
+    bool keep = rv == 0;
+    if (rv == 0) {
+        l->len += nng_aio_count(l->aio);
+        keep = lane_rx_frames(tp, l);
+    } else if (rv != NNG_ECLOSED && rv != NNG_ECANCELED
+        && !atomic_load(&tp->stopping)) {
+        akti_rlog(tp, AKTI_LOG_DEBUG, "data lane from %s ended: %s", l->src,
+            nng_strerror(rv));
+    }
+    pthread_mutex_lock(&tp->lane_mu);
+    if (keep && !l->dead && !atomic_load(&tp->stopping)) {
+        lane_rx_arm(l);
+    } else {
+        l->dead = true;
+    }
+    pthread_mutex_unlock(&tp->lane_mu);
+}
+
+/* lane_rx_free -- a lane unlinked from tp->lanes (no lock held) */
+static void
+lane_rx_free(akti_tp *tp, tp_lane_rx *l)
+{
+    nng_aio_stop(l->aio); /* first: a read must not outlive the stream */
+    nng_aio_stop(l->ack_aio);
+    nng_stream_close(l->s);
+    nng_stream_free(l->s);
+    nng_aio_free(l->aio);
+    nng_aio_free(l->ack_aio);
+    if (l->a != NULL) {
+        akti_assoc_release(l->a);
+    }
+    conn_remove(tp, l->id);
+    free(l->buf);
+    free(l);
+}
+
+/* lane_rx_new -- an accepted stream: within the connection limits, it
+ * reads (its first frame must be a LaneOpen) */
+static void
+lane_rx_new(akti_tp *tp, nng_stream *s)
+{
+    char src[48] = "local";
+    nng_sockaddr sa;
+    if (nng_stream_get_addr(s, NNG_OPT_REMADDR, &sa) == 0) {
+        source_of_sa(&sa, src, sizeof(src));
+    }
+    pthread_mutex_lock(&tp->conn_mu);
+    uint32_t same = 0;
+    for (uint32_t i = 0; i < tp->nconns; i++) {
+        same += strcmp(tp->conns[i].src, src) == 0;
+    }
+    const char *key = tp->nconns >= tp->o.max_connections
+        ? "akt.remote.max-connections"
+        : same >= tp->o.max_connections_per_source
+        ? "akt.remote.max-connections-per-source"
+        : NULL;
+    uint32_t id = 0x80000000u | (++tp->next_lane_id & 0x7fffffffu);
+    if (key == NULL) {
+        tp->conns[tp->nconns].pipe = id;
+        snprintf(
+            tp->conns[tp->nconns].src, sizeof(tp->conns[0].src), "%s", src);
+        tp->nconns++;
+    }
+    pthread_mutex_unlock(&tp->conn_mu);
+    if (key != NULL) {
+        nng_stream_close(s);
+        nng_stream_free(s);
+        akti_tp_reject(tp, &tp->st.rejected_limit,
+            "data lane from %s refused: %s reached", src, key);
+        return;
+    }
+    tp_lane_rx *l = calloc(1, sizeof(*l));
+    if (l != NULL) {
+        l->buf = malloc(LANE_RX_START);
+        l->cap = LANE_RX_START;
+    }
+    if (l == NULL || l->buf == NULL
+        || nng_aio_alloc(&l->aio, lane_rx_cb, l) != 0
+        || nng_aio_alloc(&l->ack_aio, NULL, NULL) != 0) {
+        if (l != NULL) {
+            if (l->aio != NULL) {
+                nng_aio_free(l->aio);
+            }
+            free(l->buf);
+            free(l);
+        }
+        nng_stream_close(s);
+        nng_stream_free(s);
+        conn_remove(tp, id);
+        return;
+    }
+    (void)nng_stream_set_bool(s, NNG_OPT_TCP_NODELAY, true); /* tcp */
+    l->tp = tp;
+    l->s = s;
+    l->id = id;
+    l->opened_at = akti_now_ns();
+    snprintf(l->src, sizeof(l->src), "%s", src);
+    pthread_mutex_lock(&tp->lane_mu);
+    l->next = tp->lanes;
+    tp->lanes = l;
+    if (atomic_load(&tp->stopping)) {
+        l->dead = true; /* akti_tp_free frees it */
+    } else {
+        lane_rx_arm(l);
+    }
+    pthread_mutex_unlock(&tp->lane_mu);
+}
+
+static void
+lane_accept_cb(void *arg)
+{
+    akti_tp *tp = arg;
+    int rv = nng_aio_result(tp->lane_accept);
+    if (rv == 0) {
+        lane_rx_new(tp, nng_aio_get_output(tp->lane_accept, 0));
+    } else if (rv == NNG_ECLOSED || rv == NNG_ECANCELED) {
+        return; /* akti_tp_free */
+    } else {
+        akti_rlog(tp, AKTI_LOG_DEBUG, "data lane accept failed: %s",
+            nng_strerror(rv));
+    }
+    if (!atomic_load(&tp->stopping)) {
+        nng_stream_listener_accept(tp->lane_l, tp->lane_accept);
+    }
+}
+
+/* lanes_tick -- the ticker: lanes not bound within handshake-timeout, and
+ * bound to a session that ended (another token or uid), are closed; dead
+ * ones are freed */
+static void
+lanes_tick(akti_tp *tp, int64_t now)
+{
+    tp_lane_rx *dead = NULL;
+    pthread_mutex_lock(&tp->lane_mu);
+    for (tp_lane_rx **pp = &tp->lanes; *pp;) {
+        tp_lane_rx *l = *pp;
+        if (!l->dead && l->a == NULL
+            && now - l->opened_at >= tp->o.handshake_timeout_ns) {
+            akti_tp_reject(tp, &tp->st.rejected_lane,
+                "data lane from %s closed: no LaneOpen within "
+                "handshake-timeout",
+                l->src);
+            l->dead = true;
+        } else if (!l->dead && l->a != NULL) {
+            pthread_mutex_lock(&l->a->mu);
+            l->dead = atomic_load(&l->a->peer_uid) != l->uid
+                || l->a->my_token != l->token;
+            pthread_mutex_unlock(&l->a->mu);
+        }
+        if (l->dead) {
+            *pp = l->next;
+            l->next = dead;
+            dead = l;
+        } else {
+            pp = &l->next;
+        }
+    }
+    pthread_mutex_unlock(&tp->lane_mu);
+    while (dead != NULL) {
+        tp_lane_rx *l = dead;
+        dead = l->next;
+        lane_rx_free(tp, l);
+    }
+}
+
+/* lanes_listen -- the lane listener for akt.remote.data-lanes = stream;
+ * AKT_OK without one where lanes do not apply (inproc and the like) */
+static akt_err
+lanes_listen(akti_tp *tp)
+{
+    const char *u = tp->listen_url;
+    char url[600], addr[600];
+    bool tcp
+        = strncmp(u, "tcp://", 6) == 0 || strncmp(u, "tls+tcp://", 10) == 0;
+    if (tcp) {
+        const char *colon = strrchr(u, ':');
+        const char *acolon = strrchr(tp->address, ':');
+        if (colon == NULL || acolon == NULL || colon - u < 6) {
+            return AKT_EINVAL;
+        }
+        snprintf(url, sizeof(url), "%.*s:0", (int)(colon - u), u);
+        snprintf(addr, sizeof(addr), "%.*s", (int)(acolon - tp->address),
+            tp->address);
+    } else if (strncmp(u, "ipc://", 6) == 0) {
+        snprintf(url, sizeof(url), "%s.lane", u);
+        snprintf(addr, sizeof(addr), "%s.lane", tp->address);
+    } else {
+        akti_rlog(tp, AKTI_LOG_INFO,
+            "akt.remote.data-lanes = stream needs tcp://, tls+tcp:// or "
+            "ipc://: %s keeps its sockets",
+            u);
+        return AKT_OK;
+    }
+    int rv = nng_stream_listener_alloc(&tp->lane_l, url);
+    if (rv == 0 && strncmp(u, "tls+tcp://", 10) == 0 && tp->tls_server) {
+        rv = nng_stream_listener_set_ptr(
+            tp->lane_l, NNG_OPT_TLS_CONFIG, tp->tls_server);
+    }
+    if (rv == 0) {
+        rv = nng_stream_listener_listen(tp->lane_l);
+    }
+    int port = 0;
+    if (rv == 0 && tcp) {
+        rv = nng_stream_listener_get_int(
+            tp->lane_l, NNG_OPT_TCP_BOUND_PORT, &port);
+    }
+    if (rv == 0) {
+        rv = nng_aio_alloc(&tp->lane_accept, lane_accept_cb, tp);
+    }
+    if (rv != 0) {
+        akti_rlog(tp, AKTI_LOG_ERROR,
+            "cannot listen for data lanes on %s (akt.remote.data-lanes = "
+            "stream): %s",
+            url, nng_strerror(rv));
+        if (tp->lane_l != NULL) {
+            nng_stream_listener_free(tp->lane_l);
+            tp->lane_l = NULL;
+        }
+        return nng_to_akt(rv);
+    }
+    if (tcp) {
+        size_t n = strlen(addr);
+        snprintf(addr + n, sizeof(addr) - n, ":%d", port);
+    }
+    tp->lane_address = tp_strdup(addr);
+    return tp->lane_address ? AKT_OK : AKT_ENOMEM;
+}
+
+/* lanes_close -- akti_tp_free: no more lanes accepted, every lane freed */
+static void
+lanes_close(akti_tp *tp)
+{
+    if (tp->lane_accept != NULL) {
+        nng_aio_stop(tp->lane_accept);
+    }
+    if (tp->lane_l != NULL) {
+        nng_stream_listener_close(tp->lane_l);
+    }
+    pthread_mutex_lock(&tp->lane_mu);
+    tp_lane_rx *list = tp->lanes;
+    tp->lanes = NULL;
+    for (tp_lane_rx *l = list; l; l = l->next) {
+        l->dead = true;
+    }
+    pthread_mutex_unlock(&tp->lane_mu);
+    while (list != NULL) {
+        tp_lane_rx *l = list;
+        list = l->next;
+        lane_rx_free(tp, l);
+    }
+    if (tp->lane_accept != NULL) {
+        nng_aio_free(tp->lane_accept);
+        tp->lane_accept = NULL;
+    }
+    if (tp->lane_l != NULL) {
+        nng_stream_listener_free(tp->lane_l);
+        tp->lane_l = NULL;
+    }
 }
 
 akt_err
@@ -1845,6 +2230,8 @@ akti_tp_start(const akti_tp_opts *opts, akti_tp **out)
     pthread_mutex_init(&tp->mu, NULL);
     pthread_mutex_init(&tp->conn_mu, NULL);
     pthread_mutex_init(&tp->refuse_mu, NULL);
+    pthread_mutex_init(&tp->rx_mu, NULL);
+    pthread_mutex_init(&tp->lane_mu, NULL);
     cond_init_mono(&tp->tick_cv);
     tp->conns = calloc(tp->o.max_connections, sizeof(*tp->conns));
     if (tp->system == NULL || tp->listen_url == NULL || tp->cookie == NULL
@@ -1891,6 +2278,11 @@ akti_tp_start(const akti_tp_opts *opts, akti_tp **out)
         nng_close(tp->pull);
         goto fail;
     }
+    if (tp->o.data_lanes == AKTI_LANES_STREAM
+        && (rc = lanes_listen(tp)) != AKT_OK) {
+        nng_close(tp->pull);
+        goto fail;
+    }
     if (strncmp(tp->listen_url, "ipc://", 6) == 0
         || strncmp(tp->listen_url, "abstract://", 11) == 0) {
         tp->relisten_url = tp_strdup(tp->listen_url);
@@ -1915,6 +2307,9 @@ akti_tp_start(const akti_tp_opts *opts, akti_tp **out)
         tp->rx_started = true;
         nng_recv_aio(tp->pull, tp->rx_aio);
     }
+    if (tp->lane_accept != NULL) {
+        nng_stream_listener_accept(tp->lane_l, tp->lane_accept);
+    }
     if (pthread_create(&tp->tick_th, NULL, tick_thread, tp) == 0) {
         tp->tick_started = true;
     }
@@ -1923,8 +2318,11 @@ akti_tp_start(const akti_tp_opts *opts, akti_tp **out)
         *out = NULL;
         return AKT_ENOMEM;
     }
-    akti_rlog(tp, AKTI_LOG_INFO, "listening on %s (address %s, uid %016llx)",
-        tp->listen_url, tp->address, (unsigned long long)tp->uid);
+    akti_rlog(tp, AKTI_LOG_INFO,
+        "listening on %s (address %s, uid %016llx%s%s)", tp->listen_url,
+        tp->address, (unsigned long long)tp->uid,
+        tp->lane_address ? ", data lanes at " : "",
+        tp->lane_address ? tp->lane_address : "");
     return AKT_OK;
 fail:
     if (tp->tls_server) {
@@ -1939,8 +2337,11 @@ fail:
     free(tp->cookie);
     free(tp->address);
     free(tp->conns);
+    free(tp->lane_address);
     pthread_mutex_destroy(&tp->conn_mu);
     pthread_mutex_destroy(&tp->refuse_mu);
+    pthread_mutex_destroy(&tp->rx_mu);
+    pthread_mutex_destroy(&tp->lane_mu);
     free(tp);
     return rc;
 }
@@ -2026,6 +2427,9 @@ akti_tp_free(akti_tp *tp)
                 a->ch[k].th_started = false;
             }
         }
+        pthread_mutex_lock(&a->mu);
+        akti_tp_lane_close(tp, a, &a->ch[AKTI_CH_ORDINARY]);
+        pthread_mutex_unlock(&a->mu);
     }
     refusals_close(tp, 0, true);
     nng_close(tp->pull);
@@ -2034,6 +2438,7 @@ akti_tp_free(akti_tp *tp)
         nng_aio_free(tp->rx_aio);
         tp->rx_aio = NULL;
     }
+    lanes_close(tp);
     akti_assoc *a = list;
     while (a) {
         akti_assoc *next = a->next;
@@ -2061,8 +2466,11 @@ akti_tp_free(akti_tp *tp)
     free(tp->address);
     free(tp->conns);
     free(tp->relisten_url);
+    free(tp->lane_address);
     pthread_mutex_destroy(&tp->conn_mu);
     pthread_mutex_destroy(&tp->refuse_mu);
+    pthread_mutex_destroy(&tp->rx_mu);
+    pthread_mutex_destroy(&tp->lane_mu);
     pthread_mutex_destroy(&tp->mu);
     pthread_cond_destroy(&tp->tick_cv);
     free(tp);
@@ -2112,6 +2520,9 @@ akti_tp_stats_get(const akti_tp *tp, akti_tp_stats *o)
     G(dropped_unread);
     G(listener_restarts);
     G(freed);
+    G(lanes_opened);
+    G(lanes_accepted);
+    G(rejected_lane);
 #undef G
     pthread_mutex_lock(&((akti_tp *)tp)->conn_mu);
     o->connections_inbound = tp->nconns;

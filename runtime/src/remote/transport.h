@@ -166,6 +166,10 @@ typedef struct akti_tp_opts {
     int64_t idle_timeout_ns; /* 60 s: a down, unused association sleeps */
     int64_t leave_wait_ns; /* 500 ms: the longest akti_tp_free waits for
                             * its peers to answer its Leave */
+    /* data lanes: AKTI_LANES_STREAM carries ORDINARY frames to peers that
+     * announce a lane over an nng_stream of our own (tcp, tls+tcp, ipc;
+     * inproc keeps the sockets), AKTI_LANES_SOCKET (0) over PUSH sockets */
+    int data_lanes;
     /* TLS (tls+tcp:// only) */
     const char *tls_cert_file; /* own certificate chain (PEM) */
     const char *tls_key_file; /* own private key (PEM) */
@@ -204,7 +208,12 @@ typedef struct akti_tp_stats {
     uint64_t associations; /* now: in the table (toward max-associations) */
     uint64_t freed; /* associations freed (asleep, nothing referred to
                      * them) */
+    uint64_t lanes_opened; /* data lanes we opened (LaneOpen sent) */
+    uint64_t lanes_accepted; /* data lanes a peer bound here (verified) */
+    uint64_t rejected_lane; /* data lanes closed for what came on them */
 } akti_tp_stats;
+
+enum { AKTI_LANES_SOCKET = 0, AKTI_LANES_STREAM = 1 };
 
 /* akti_tp_opts_default -- fill every tunable with its default. */
 AKTI_INTERNAL void akti_tp_opts_default(akti_tp_opts *o);

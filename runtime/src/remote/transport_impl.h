@@ -133,6 +133,50 @@ ring_at(const tp_ring *r, uint32_t i)
 
 enum { AS_IDLE = 0, AS_HANDSHAKE, AS_UP };
 
+struct tp_chan;
+
+/* A data lane, sending side (transport_tx.c "data lanes"): the ORDINARY
+ * channel's frames to a peer that announced a lane, over an nng_stream of
+ * our own, each frame length-prefixed. One write is in flight at a time
+ * (cur); frames that come meanwhile are packed behind it (nxt, bounded)
+ * and go in one write when it completes. Everything here is guarded by
+ * the association's mu, except what NNG owns while a write is in flight
+ * (cur from cur_off on). */
+typedef struct tp_lane {
+    struct tp_chan *c;
+    nng_stream *s;
+    nng_aio *aio; /* the write in flight (callback: lane_sent) */
+    uint64_t uid, token, epoch; /* the association it was opened for */
+    bool busy; /* a write is in flight */
+    bool failed; /* a write failed or stalled: the writer closes it */
+    bool dead; /* closed (the writer frees it after the callback) */
+    uint8_t *cur, *nxt;
+    size_t cur_len, cur_off, nxt_len, cap; /* cur and nxt hold cap each */
+    int64_t progress_at; /* the last write completed (stall check) */
+} tp_lane;
+
+/* A data lane, receiving side (transport_rx.c): an accepted stream, its
+ * read buffer and the association its LaneOpen bound it to. Frames are
+ * handled on the NNG thread that completed the read, under tp->rx_mu (the
+ * receive path handles one frame at a time, whichever connection it came
+ * on). tp->lane_mu guards the list and the dead flag. */
+typedef struct tp_lane_rx {
+    struct tp_lane_rx *next;
+    struct akti_tp *tp;
+    nng_stream *s;
+    nng_aio *aio;
+    nng_aio *ack_aio; /* the one byte that tells the opener it is bound */
+    bool acked;
+    uint8_t *buf;
+    size_t len, cap;
+    akti_assoc *a; /* bound (a reference of its own), or NULL */
+    uint64_t uid, token;
+    int64_t opened_at;
+    uint32_t id; /* in tp->conns (high bit set) */
+    bool dead; /* ended: the ticker frees it (lane_mu) */
+    char src[48];
+} tp_lane_rx;
+
 typedef struct tp_chan {
     int kind;
     nng_socket sock;
@@ -185,6 +229,11 @@ typedef struct tp_chan {
     int64_t dial_since; /* a dial is under way since (0: none) */
     int64_t dial_next; /* no new dial before this (backoff) */
     bool dial_aborted; /* the ticker gave up on a dial that hung */
+    /* ORDINARY only: the data lane to the peer (NULL: none open), and
+     * when the next dial may start (backoff); a->mu */
+    tp_lane *lane;
+    int64_t lane_next;
+    uint32_t lane_fails; /* dials failed in a row */
 } tp_chan;
 
 /* the data channels' queues (ORDINARY, LARGE) count their payload bytes */
@@ -301,6 +350,11 @@ struct akti_assoc {
      * only under tp->mu; the ticker unlinks and frees an association
      * whose only reference is the table's (assoc_reclaim) */
     _Atomic uint32_t refs;
+    /* the peer's data-lane URL from its confirmed Hello ("": none) */
+    char peer_lane[256];
+    /* its lane could not be opened (3 dials in a row failed): ORDINARY
+     * goes over the PUSH socket for the life of the association */
+    bool lane_off;
     bool inbound; /* created for a peer's Hello, not by akti_tp_assoc */
     char src[48]; /* inbound: the source address of that Hello */
 };
@@ -386,9 +440,21 @@ struct akti_tp {
             stalls, failures_detected, quarantines, handshakes, stale_frames,
             rejected_limit, claims, reclaimed, associations_active,
             credit_waits, credit_grants, receive_pending_max, rejected_window,
-            dropped_unread, listener_restarts, freed;
+            dropped_unread, listener_restarts, freed, lanes_opened,
+            lanes_accepted, rejected_lane;
     } st;
     _Atomic uint64_t next_epoch; /* connection epochs handed out */
+    /* data lanes (akt.remote.data-lanes = stream): our lane listener and
+     * its address (announced in our Hellos), the accepted lanes; the
+     * receive path's lock (the PULL callback and every lane's reads
+     * handle frames one at a time, in tp->arena). Lock order: rx_mu,
+     * then a->mu, then tp->mu; lane_mu is never taken with a->mu held. */
+    nng_stream_listener *lane_l;
+    nng_aio *lane_accept;
+    char *lane_address;
+    pthread_mutex_t rx_mu, lane_mu;
+    tp_lane_rx *lanes;
+    uint32_t next_lane_id;
 };
 
 #define STAT_ADD(tp, f, n)                                                     \
@@ -509,6 +575,12 @@ AKTI_INTERNAL void akti_tp_flow_seen(
  * has a stalled connection: re-create it (a->mu held) */
 AKTI_INTERNAL void akti_tp_flow_stall_check(
     akti_tp *tp, akti_assoc *a, int64_t now);
+/* data lanes (transport_tx.c): lane_use -- a's ORDINARY frames go over
+ * a data lane (lanes on here, the peer announced one); a->mu held.
+ * akti_tp_lane_close -- close c's lane (a->mu held; released and taken
+ * again while NNG finishes with it). */
+AKTI_INTERNAL bool akti_tp_lane_use(const akti_tp *tp, const akti_assoc *a);
+AKTI_INTERNAL void akti_tp_lane_close(akti_tp *tp, akti_assoc *a, tp_chan *c);
 /* the writer threads (arg: the tp_chan they drain) */
 AKTI_INTERNAL void *akti_tp_control_writer(void *arg);
 AKTI_INTERNAL void *akti_tp_data_writer(void *arg);
@@ -523,6 +595,13 @@ AKTI_INTERNAL void akti_tp_rx_bytes(
     akti_tp *tp, const void *data, size_t len, const char *src);
 /* akti_tp_rx_cb -- the PULL socket's receive callback (arg: the akti_tp) */
 AKTI_INTERNAL void akti_tp_rx_cb(void *arg);
+/* akti_tp_lane_rx_frame -- one frame read from an accepted data lane
+ * (tp->rx_mu held): the first must be a LaneOpen that verifies, which
+ * binds the lane; later ones must be ORDINARY Batches of that peer. false:
+ * the lane is to be closed (counted, logged). Also the handshake fuzzer's
+ * entry for lane frames. */
+AKTI_INTERNAL bool akti_tp_lane_rx_frame(
+    akti_tp *tp, tp_lane_rx *l, const void *data, size_t len);
 /* akti_tp_rx_frag_reset -- forget a's partly reassembled large message */
 AKTI_INTERNAL void akti_tp_rx_frag_reset(akti_assoc *a);
 

@@ -304,6 +304,15 @@ on_hello_assoc(
             a->hs_start = now; /* the timeout counts from the last step */
             progress = true;
         }
+        if (atomic_load(&a->peer_uid) == h->uid) {
+            /* the peer's data lane (protocol 5): a longer URL than fits
+             * is not used (its ORDINARY frames go to the PULL socket) */
+            const char *lane = h->lane != NULL ? h->lane : "";
+            if (strlen(lane) >= sizeof(a->peer_lane)) {
+                lane = "";
+            }
+            snprintf(a->peer_lane, sizeof(a->peer_lane), "%s", lane);
+        }
         if (h->token != 0 && h->to_uid == tp->uid
             && a->peer_token != h->token) {
             a->peer_token = h->token;
@@ -808,6 +817,12 @@ on_frame(akti_tp *tp, const Akt__Remote__Frame *f, nng_msg *m, const char *src0)
         on_refusal(tp, f);
         return;
     }
+    if (f->body_case == AKT__REMOTE__FRAME__BODY_LANE_OPEN) {
+        akti_tp_reject(tp, &tp->st.rejected_lane,
+            "LaneOpen from %016llx dropped: it is only valid on a data lane",
+            (unsigned long long)f->from_uid);
+        return;
+    }
     akti_assoc *a = find_by_uid(tp, f->from_uid);
     if (a != NULL && f->to_uid == tp->uid) {
         on_frame_assoc(tp, f, a);
@@ -1057,7 +1072,88 @@ rx_bytes(akti_tp *tp, const void *data, size_t len, nng_msg *m, const char *src)
 void
 akti_tp_rx_bytes(akti_tp *tp, const void *data, size_t len, const char *src)
 {
+    pthread_mutex_lock(&tp->rx_mu);
     rx_bytes(tp, data, len, NULL, src);
+    pthread_mutex_unlock(&tp->rx_mu);
+}
+
+/* lane_bind -- l's first frame, f, must be a LaneOpen from a peer
+ * incarnation we granted its token, with the mac only a holder of the
+ * cookie that received our nonce can make: then l carries that
+ * association's ORDINARY frames. Nothing is changed otherwise. */
+static bool
+lane_bind(akti_tp *tp, tp_lane_rx *l, const Akt__Remote__Frame *f)
+{
+    if (f->body_case != AKT__REMOTE__FRAME__BODY_LANE_OPEN) {
+        akti_tp_reject(tp, &tp->st.rejected_lane,
+            "data lane from %s closed: its first frame (body %d) is not a "
+            "LaneOpen",
+            l->src, (int)f->body_case);
+        return false;
+    }
+    akti_assoc *a = f->to_uid == tp->uid ? find_by_uid(tp, f->from_uid) : NULL;
+    bool ok = false;
+    if (a != NULL) {
+        uint8_t mac[AKTI_HELLO_MAC_LEN] = { 0 };
+        pthread_mutex_lock(&a->mu);
+        ok = atomic_load(&a->peer_uid) == f->from_uid && a->my_token != 0
+            && f->token == a->my_token;
+        if (ok) {
+            akti_lane_mac(tp->cookie, tp->cookie_len, f->from_uid, f->to_uid,
+                f->token, f->conn_epoch, a->my_nonce, mac);
+        }
+        pthread_mutex_unlock(&a->mu);
+        ok = ok && akti_ct_equal(mac, f->lane_open->mac.data, sizeof(mac));
+        if (ok) {
+            akti_assoc_hold(a); /* the lane's */
+            l->a = a;
+            l->uid = f->from_uid;
+            l->token = f->token;
+        }
+        found_done(tp, a);
+    }
+    if (!ok) {
+        akti_tp_reject(tp, &tp->st.rejected_lane,
+            "data lane from %s closed: its LaneOpen (from %016llx) names no "
+            "association of ours, or its token or mac does not verify",
+            l->src, (unsigned long long)f->from_uid);
+        return false;
+    }
+    STAT_ADD(tp, lanes_accepted, 1);
+    akti_rlog(tp, AKTI_LOG_DEBUG, "data lane from %s (%016llx) bound", l->src,
+        (unsigned long long)l->uid);
+    return true;
+}
+
+bool
+akti_tp_lane_rx_frame(akti_tp *tp, tp_lane_rx *l, const void *data, size_t len)
+{
+    STAT_ADD(tp, frames_received, 1);
+    STAT_ADD(tp, bytes_received, len);
+    akti_frame *f;
+    bool keep = true;
+    akt_err rc = akti_frame_decode(data, len, &tp->lim, &tp->arena, &f);
+    if (rc != AKT_OK) {
+        akti_tp_reject(tp, &tp->st.rejected_lane,
+            "data lane from %s closed: a corrupt frame (%zu bytes): %s", l->src,
+            len, akt_strerror(rc));
+        keep = false;
+    } else if (l->a == NULL) {
+        keep = lane_bind(tp, l, f);
+    } else if (f->from_uid != l->uid
+        || f->body_case != AKT__REMOTE__FRAME__BODY_BATCH
+        || f->channel != AKT__REMOTE__CHANNEL__ORDINARY) {
+        akti_tp_reject(tp, &tp->st.rejected_lane,
+            "data lane from %s closed: a frame (body %d, channel %d, from "
+            "%016llx) that is not an ordinary batch of %016llx",
+            l->src, (int)f->body_case, (int)f->channel,
+            (unsigned long long)f->from_uid, (unsigned long long)l->uid);
+        keep = false;
+    } else {
+        on_frame(tp, f, NULL, l->src); /* the token and epoch checks */
+    }
+    akti_pbarena_reset(&tp->arena);
+    return keep;
 }
 
 /* akti_tp_rx_cb -- one frame from the PULL socket, handled on the NNG thread
@@ -1074,7 +1170,9 @@ akti_tp_rx_cb(void *arg)
     if (rv == 0) {
         nng_msg *m = nng_aio_get_msg(tp->rx_aio);
         nng_aio_set_msg(tp->rx_aio, NULL);
+        pthread_mutex_lock(&tp->rx_mu);
         rx_bytes(tp, nng_msg_body(m), nng_msg_len(m), m, NULL);
+        pthread_mutex_unlock(&tp->rx_mu);
         nng_msg_free(m);
     } else if (rv == NNG_ECLOSED || rv == NNG_ECANCELED) {
         return; /* the socket is closing: akti_tp_free */

@@ -149,6 +149,7 @@ akti_tp_send_hello(akti_tp *tp, akti_assoc *a) /* a->mu held */
     h.have_your_token = a->peer_token != 0;
     h.your_token = a->peer_token;
     h.session = a->my_session;
+    h.lane = tp->lane_address != NULL ? tp->lane_address : "";
     h.nonce.data = a->my_nonce;
     h.nonce.len = sizeof(a->my_nonce);
     if (a->have_peer_nonce) {
@@ -407,12 +408,464 @@ chan_starve(akti_tp *tp, akti_assoc *a, tp_chan *c)
     akti_tp_send_flow(tp, a);
 }
 
+/* --- data lanes -----------------------------------------------------------
+ * akt.remote.data-lanes = stream: the ORDINARY channel's frames to a peer
+ * that announced a lane (Hello.lane) go over an nng_stream of our own,
+ * each as a 4-byte little-endian length and the frame (idl/remote.proto
+ * LaneOpen), instead of through a PUSH socket and NNG's SP layers. The
+ * writer thread dials the lane when the association comes up and sends
+ * LaneOpen first. One write is in flight at a time; a frame sent while the
+ * lane is idle is written at once from the sending thread (no wake-up of
+ * the writer), frames that come while a write is in flight are packed
+ * behind it in one buffer (bounded) and go in one write when it completes
+ * (lane_sent, on NNG's thread). A lane that fails or makes no progress for
+ * stall-timeout is closed by the writer and re-opened under a new
+ * connection epoch: what was in flight on it is lost (at most once, as
+ * for a re-created socket) and the peer is told (Flow lost_upto). All of
+ * it under a->mu; nng_stream_send is only called under it too (NNG
+ * completes a send on its own thread, never inside the call). */
+
+bool
+akti_tp_lane_use(const akti_tp *tp, const akti_assoc *a)
+{
+    return tp->o.data_lanes == AKTI_LANES_STREAM && a->peer_lane[0] != '\0'
+        && !a->lane_off;
+}
+
+/* a frame's bytes on a lane are at most this many more than the sum over
+ * its envelopes of (payload + recipient + sender + LANE_ENV): the header,
+ * the length prefix, and per envelope its tags and lengths */
+#define LANE_HDR 112
+#define LANE_ENV 32
+
+static inline size_t
+lane_est(const tp_item *it)
+{
+    return it->plen + it->rlen + it->slen + LANE_ENV;
+}
+
+/* lane_start -- write cur[cur_off, cur_len) (a->mu held) */
+static void
+lane_start(tp_lane *l)
+{
+    nng_iov iov = { .iov_buf = l->cur + l->cur_off,
+        .iov_len = l->cur_len - l->cur_off };
+    nng_aio_set_iov(l->aio, 1, &iov);
+    nng_stream_send(l->s, l->aio);
+}
+
+/* lane_sent -- a write completed (NNG's thread): the rest of a partial
+ * write, then what was packed meanwhile, or the lane is idle */
+static void
+lane_sent(void *arg)
+{
+    tp_lane *l = arg;
+    tp_chan *c = l->c;
+    akti_assoc *a = c->a;
+    akti_tp *tp = a->tp;
+    int rv = nng_aio_result(l->aio);
+    size_t n = nng_aio_count(l->aio);
+    pthread_mutex_lock(&a->mu);
+    if (l->dead) {
+        l->busy = false;
+        pthread_mutex_unlock(&a->mu);
+        return;
+    }
+    if (rv != 0) {
+        l->busy = false;
+        if (!l->failed && !atomic_load(&tp->stopping)) {
+            akti_rlog(tp, AKTI_LOG_DEBUG, "data lane to %s failed: %s",
+                a->peer_lane, nng_strerror(rv));
+        }
+        l->failed = true;
+    } else {
+        l->cur_off += n;
+        l->progress_at = akti_now_ns();
+        if (l->cur_off < l->cur_len) {
+            lane_start(l);
+        } else if (l->nxt_len > 0) {
+            uint8_t *t = l->cur;
+            l->cur = l->nxt;
+            l->nxt = t;
+            l->cur_len = l->nxt_len;
+            l->cur_off = 0;
+            l->nxt_len = 0;
+            lane_start(l);
+        } else {
+            l->busy = false;
+        }
+    }
+    if (c->waiting) {
+        pthread_cond_signal(&c->cv);
+    }
+    pthread_mutex_unlock(&a->mu);
+}
+
+/* lane_free -- a lane nobody can reach any more (no lock held) */
+static void
+lane_free(tp_lane *l)
+{
+    if (l->aio != NULL) {
+        nng_aio_free(l->aio); /* stops a write in flight, waits for lane_sent */
+    }
+    if (l->s != NULL) {
+        nng_stream_close(l->s);
+        nng_stream_free(l->s);
+    }
+    free(l->cur);
+    free(l->nxt);
+    free(l);
+}
+
+void
+akti_tp_lane_close(akti_tp *tp, akti_assoc *a, tp_chan *c) /* a->mu held */
+{
+    tp_lane *l = c->lane;
+    if (l == NULL) {
+        return;
+    }
+    c->lane = NULL;
+    l->dead = true;
+    if (c->fc_sent > c->peer_seen) {
+        /* what was in flight is gone: the peer must not wait for it */
+        c->fc_lost_upto = c->fc_sent;
+        c->fc_lost_upto_bytes = c->fc_sent_bytes;
+        akti_tp_send_flow(tp, a);
+    }
+    pthread_mutex_unlock(&a->mu);
+    lane_free(l);
+    pthread_mutex_lock(&a->mu);
+}
+
+/* lane_room -- bytes a frame may take on l now: the idle lane's whole
+ * buffer, else what is left behind the write in flight */
+static inline size_t
+lane_room(const tp_lane *l)
+{
+    return l->busy ? l->cap - l->nxt_len : l->cap;
+}
+
+/* lane_ok -- l may carry frames for the association's current session */
+static inline bool
+lane_ok(const tp_lane *l, uint64_t uid, uint64_t token)
+{
+    return l != NULL && !l->failed && l->uid == uid && l->token == token;
+}
+
+/* lane_put -- pack a frame of the n envelopes onto l (lane_room checked
+ * by the caller against their estimate) and write it when l is idle.
+ * a->mu held. */
+static void
+lane_put(akti_tp *tp, tp_lane *l, const akti_batch_hdr *h,
+    const akti_env_out *e, size_t n)
+{
+    size_t len = akti_batch_size(h, e, n);
+    uint8_t *p = l->busy ? l->nxt + l->nxt_len : l->cur;
+    p[0] = (uint8_t)len;
+    p[1] = (uint8_t)(len >> 8);
+    p[2] = (uint8_t)(len >> 16);
+    p[3] = (uint8_t)(len >> 24);
+    akti_batch_pack(h, e, n, p + 4);
+    STAT_ADD(tp, frames_sent, 1);
+    STAT_ADD(tp, bytes_sent, len);
+    STAT_ADD(tp, envelopes_sent, n);
+    if (l->busy) {
+        l->nxt_len += len + 4;
+        return;
+    }
+    l->cur_len = len + 4;
+    l->cur_off = 0;
+    l->busy = true;
+    l->progress_at = akti_now_ns();
+    lane_start(l);
+}
+
+/* lane_xfer -- send or receive all of buf on s, blocking (aio: no
+ * callback, its timeout set) */
+static int
+lane_xfer(nng_stream *s, nng_aio *aio, uint8_t *buf, size_t len, bool send)
+{
+    while (len > 0) {
+        nng_iov iov = { .iov_buf = buf, .iov_len = len };
+        nng_aio_set_iov(aio, 1, &iov);
+        if (send) {
+            nng_stream_send(s, aio);
+        } else {
+            nng_stream_recv(s, aio);
+        }
+        nng_aio_wait(aio);
+        int rv = nng_aio_result(aio);
+        if (rv != 0) {
+            return rv;
+        }
+        size_t n = nng_aio_count(aio);
+        buf += n;
+        len -= n;
+    }
+    return 0;
+}
+
+/* lane_open -- dial a's peer's lane, send LaneOpen and wait for the
+ * peer's one byte saying it bound the lane (the writer thread; a->mu
+ * held, released meanwhile), so no data goes on a lane the peer refused
+ * (a restarted peer that does not know this incarnation: then a Hello
+ * finds out at once). After 3 failures in a row, until the association
+ * is next up, its ORDINARY frames go over the PUSH socket (logged). */
+static void
+lane_open(akti_tp *tp, akti_assoc *a, tp_chan *c)
+{
+    char url[sizeof(a->peer_lane)];
+    memcpy(url, a->peer_lane, sizeof(url));
+    uint64_t uid = atomic_load(&a->peer_uid), token = a->peer_token;
+    uint64_t epoch = atomic_fetch_add(&tp->next_epoch, 1) + 1;
+    uint8_t open[160];
+    size_t olen;
+    {
+        Akt__Remote__Frame f = AKT__REMOTE__FRAME__INIT;
+        Akt__Remote__LaneOpen lo = AKT__REMOTE__LANE_OPEN__INIT;
+        uint8_t mac[AKTI_HELLO_MAC_LEN];
+        f.from_uid = tp->uid;
+        f.to_uid = uid;
+        f.token = token;
+        f.channel = AKT__REMOTE__CHANNEL__ORDINARY;
+        f.conn_epoch = epoch;
+        akti_lane_mac(tp->cookie, tp->cookie_len, tp->uid, uid, token, epoch,
+            a->peer_nonce, mac);
+        lo.mac.data = mac;
+        lo.mac.len = sizeof(mac);
+        f.body_case = AKT__REMOTE__FRAME__BODY_LANE_OPEN;
+        f.lane_open = &lo;
+        olen = akt__remote__frame__get_packed_size(&f); /* < 120 */
+        open[0] = (uint8_t)olen;
+        open[1] = (uint8_t)(olen >> 8);
+        open[2] = (uint8_t)(olen >> 16);
+        open[3] = (uint8_t)(olen >> 24);
+        akt__remote__frame__pack(&f, open + 4);
+        olen += 4;
+    }
+    pthread_mutex_unlock(&a->mu);
+    nng_stream_dialer *d = NULL;
+    nng_stream *s = NULL;
+    nng_aio *aio = NULL;
+    tp_lane *l = NULL;
+    bool refused = false;
+    int rv = nng_stream_dialer_alloc(&d, url);
+    if (rv == 0 && tp->tls_client != NULL
+        && strncmp(url, "tls+tcp://", 10) == 0) {
+        rv = nng_stream_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, tp->tls_client);
+    }
+    if (rv == 0) {
+        rv = nng_aio_alloc(&aio, NULL, NULL);
+    }
+    if (rv == 0) {
+        int64_t t = 4 * tp->o.handshake_retry_ns;
+        nng_aio_set_timeout(aio,
+            (nng_duration)((t < 1000000000LL ? 1000000000LL : t) / 1000000));
+        nng_stream_dialer_dial(d, aio);
+        nng_aio_wait(aio);
+        rv = nng_aio_result(aio);
+    }
+    if (rv == 0) {
+        s = nng_aio_get_output(aio, 0);
+        (void)nng_stream_set_bool(s, NNG_OPT_TCP_NODELAY, true); /* tcp */
+        uint8_t ack = 0;
+        rv = lane_xfer(s, aio, open, olen, true);
+        if (rv == 0) {
+            rv = lane_xfer(s, aio, &ack, 1, false);
+            refused = rv != 0 && rv != NNG_ETIMEDOUT;
+        }
+        if (rv == 0 && ack != 1) {
+            rv = NNG_EPROTO;
+        }
+    }
+    if (rv == 0) {
+        size_t cap = tp->o.max_frame_size + 4;
+        l = calloc(1, sizeof(*l));
+        if (l != NULL) {
+            l->s = s;
+            l->c = c;
+            l->cap = cap;
+            l->cur = malloc(cap);
+            l->nxt = malloc(cap);
+            if (l->cur == NULL || l->nxt == NULL
+                || nng_aio_alloc(&l->aio, lane_sent, l) != 0) {
+                lane_free(l);
+                l = NULL;
+            }
+            s = NULL;
+        }
+        if (l == NULL) {
+            rv = NNG_ENOMEM;
+        }
+    }
+    if (s != NULL) {
+        nng_stream_close(s);
+        nng_stream_free(s);
+    }
+    if (aio != NULL) {
+        nng_aio_free(aio);
+    }
+    if (d != NULL) {
+        nng_stream_dialer_free(d); /* the stream outlives its dialer */
+    }
+    pthread_mutex_lock(&a->mu);
+    if (rv != 0) {
+        c->lane_next = akti_now_ns() + 100000000LL;
+        if (refused) {
+            /* the peer closed the lane on its LaneOpen: is the incarnation
+             * we hold still there? (the ticker sends a Hello) */
+            atomic_store(&a->reconnected, true);
+            pthread_cond_signal(&tp->tick_cv);
+        }
+        if (++c->lane_fails >= 3 && !a->lane_off) {
+            a->lane_off = true;
+            /* the socket's frames must not be taken for older than what
+             * a lane delivered: a new epoch */
+            atomic_store(&c->epoch, atomic_fetch_add(&tp->next_epoch, 1) + 1);
+            akti_rlog(tp, AKTI_LOG_WARN,
+                "cannot open the data lane %s of %s (%s): its ordinary "
+                "messages go over the socket",
+                url, a->url, nng_strerror(rv));
+        }
+        return;
+    }
+    if (atomic_load(&tp->stopping) || c->quit || a->state != AS_UP
+        || atomic_load(&a->peer_uid) != uid || a->peer_token != token
+        || c->lane != NULL) {
+        /* the session changed while we dialed: the next try uses the new */
+        pthread_mutex_unlock(&a->mu);
+        lane_free(l);
+        pthread_mutex_lock(&a->mu);
+        return;
+    }
+    l->uid = uid;
+    l->token = token;
+    l->epoch = epoch;
+    l->progress_at = akti_now_ns();
+    c->lane = l;
+    c->lane_fails = 0;
+    STAT_ADD(tp, lanes_opened, 1);
+}
+
+/* lane_writer_step -- one turn of the ORDINARY writer when its frames go
+ * over a lane (a->mu held; it may be released): close a failed or stale
+ * lane, open one, or pack what waits. false: nothing to do, wait. */
+static bool
+lane_writer_step(akti_tp *tp, akti_assoc *a, tp_chan *c, akti_env_out *envs,
+    tp_item **items, uint32_t maxb, drop_list *d)
+{
+    uint64_t uid = atomic_load(&a->peer_uid), token = a->peer_token;
+    tp_lane *l = c->lane;
+    if (l != NULL && !lane_ok(l, uid, token)) {
+        akti_tp_lane_close(tp, a, c);
+        return true;
+    }
+    if (l == NULL) {
+        if (akti_now_ns() < c->lane_next) {
+            return false; /* the ticker's broadcast or a send wakes us */
+        }
+        lane_open(tp, a, c);
+        return true;
+    }
+    if (c->q.len == 0) {
+        return false;
+    }
+    if (!chan_has_credit(c)) {
+        chan_starve(tp, a, c);
+        return false;
+    }
+    c->fc_starved = false;
+    size_t room = lane_room(l);
+    size_t est = LANE_HDR;
+    uint32_t n = 0;
+    while (n < maxb && c->q.len > 0 && chan_has_credit(c)) {
+        tp_item *it = ring_at(&c->q, 0);
+        size_t e = lane_est(it);
+        if (est + e > room || (n > 0 && est + e > tp->o.batch_max_bytes)) {
+            break;
+        }
+        chan_q_pop(c);
+        if (it->uid != 0 && it->uid != uid) {
+            akti_tp_drop_add(d, it, AKT_ESTOPPED);
+            continue;
+        }
+        est += e;
+        items[n++] = it;
+        c->fc_sent++;
+        c->fc_sent_bytes += it->plen;
+    }
+    if (n == 0) {
+        /* the first waits for the write in flight (an idle lane takes any
+         * ordinary message: it is below max-frame-size / 2) */
+        if (c->q.len > 0 && !l->busy && chan_has_credit(c)) {
+            akti_tp_drop_add(d, chan_q_pop(c), AKT_ETOOBIG);
+            return true;
+        }
+        return false;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        fill_env_out(&envs[i], items[i]);
+    }
+    akti_batch_hdr h = { .from_uid = tp->uid,
+        .to_uid = uid,
+        .token = token,
+        .channel = AKT__REMOTE__CHANNEL__ORDINARY,
+        .conn_epoch = l->epoch,
+        .fc_seq = c->fc_sent,
+        .fc_bytes = c->fc_sent_bytes };
+    lane_put(tp, l, &h, envs, n);
+    for (uint32_t i = 0; i < n; i++) {
+        free(items[i]);
+    }
+    pthread_cond_broadcast(&c->not_full);
+    return true;
+}
+
+/* lane_send_now -- the send path: one ordinary envelope onto the lane at
+ * once when nothing waits before it (a->mu held). false: queue it. */
+static bool
+lane_send_now(akti_tp *tp, akti_assoc *a, tp_chan *c, tp_item *it)
+{
+    uint64_t uid = atomic_load(&a->peer_uid), token = a->peer_token;
+    tp_lane *l = c->lane;
+    if (a->state != AS_UP || c->q.len != 0 || !lane_ok(l, uid, token)
+        || !chan_has_credit(c) || (it->uid != 0 && it->uid != uid)
+        || LANE_HDR + lane_est(it) > lane_room(l)) {
+        return false;
+    }
+    c->fc_sent++;
+    c->fc_sent_bytes += it->plen;
+    akti_env_out e;
+    fill_env_out(&e, it);
+    akti_batch_hdr h = { .from_uid = tp->uid,
+        .to_uid = uid,
+        .token = token,
+        .channel = AKT__REMOTE__CHANNEL__ORDINARY,
+        .conn_epoch = l->epoch,
+        .fc_seq = c->fc_sent,
+        .fc_bytes = c->fc_sent_bytes };
+    lane_put(tp, l, &h, &e, 1);
+    return true;
+}
+
 /* --- writers -------------------------------------------------------------- */
 
 /* chan_recreate_locked -- a->mu held */
 static void
 chan_recreate_locked(akti_tp *tp, akti_assoc *a, tp_chan *c, const char *why)
 {
+    if (c->lane != NULL && !c->lane->failed) {
+        /* a data lane: its writer closes it and opens another */
+        STAT_ADD(tp, stalls, 1);
+        akti_rlog(tp, AKTI_LOG_WARN,
+            "data lane to %s made no progress (%s): re-opening it", a->url,
+            why);
+        c->lane->failed = true;
+        if (c->waiting) {
+            pthread_cond_signal(&c->cv);
+        }
+        return;
+    }
     if (!atomic_load(&tp->stopping) && c->open) {
         STAT_ADD(tp, stalls, 1);
         akti_rlog(tp, AKTI_LOG_WARN,
@@ -451,6 +904,12 @@ akti_tp_flow_stall_check(akti_tp *tp, akti_assoc *a, int64_t now) /* mu */
          * has not consumed yet): that is backpressure, never a stall. A
          * peer that granted nothing at all since it came up (every live
          * peer grants at once) is taken for stalled too. */
+        tp_lane *l = c->lane;
+        if (l != NULL && l->busy && !l->failed
+            && now - l->progress_at >= tp->o.stall_timeout_ns) {
+            chan_recreate_locked(tp, a, c, "a write did not complete");
+            continue;
+        }
         bool unseen = c->fc_sent > c->peer_seen || c->fc_limit == 0;
         if (!c->fc_starved || !unseen
             || now - c->progress_at < tp->o.stall_timeout_ns) {
@@ -630,6 +1089,29 @@ akti_tp_data_writer(void *arg)
     drop_list d = { 0 };
     pthread_mutex_lock(&a->mu);
     while (!atomic_load(&tp->stopping) && !c->quit) {
+        if (c->kind == AKTI_CH_ORDINARY && a->state == AS_UP
+            && akti_tp_lane_use(tp, a) && !c->inline_busy) {
+            bool more = lane_writer_step(tp, a, c, envs, items, maxb, &d);
+            if (d.n) {
+                pthread_mutex_unlock(&a->mu);
+                akti_tp_drop_flush(tp, a, &d);
+                pthread_mutex_lock(&a->mu);
+            }
+            if (more) {
+                continue;
+            }
+            c->waiting = true;
+            if (c->lane == NULL) { /* the next dial, after its backoff */
+                struct timespec dl;
+                int64_t left = c->lane_next - akti_now_ns();
+                abs_deadline(&dl, left > 0 ? left : 0);
+                pthread_cond_timedwait(&c->cv, &a->mu, &dl);
+            } else {
+                pthread_cond_wait(&c->cv, &a->mu);
+            }
+            c->waiting = false;
+            continue;
+        }
         bool credit = chan_has_credit(c);
         if (a->state != AS_UP || c->q.len == 0 || c->inline_busy || !credit) {
             if (!credit && a->state == AS_UP && c->q.len > 0) {
@@ -856,6 +1338,21 @@ akti_assoc_send_ex(
             rc = AKT_ESTOPPED;
             goto out_free;
         }
+    }
+    if (c->kind == AKTI_CH_ORDINARY && akti_tp_lane_use(tp, a)) {
+        /* a data lane: written now when nothing waits before it (packed
+         * behind a write in flight), else queued for the writer */
+        if (lane_send_now(tp, a, c, it)) {
+            free(it);
+            goto out;
+        }
+        chan_q_push(c, it);
+        if (a->state == AS_UP && !chan_has_credit(c)) {
+            chan_starve(tp, a, c);
+        } else if (c->waiting && a->state == AS_UP) {
+            pthread_cond_signal(&c->cv);
+        }
+        goto out;
     }
     if (c->kind == AKTI_CH_ORDINARY && a->state == AS_UP && c->q.len == 0
         && c->waiting && !c->inline_busy && c->open && chan_has_credit(c)
