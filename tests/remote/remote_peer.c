@@ -215,6 +215,12 @@ main(int argc, char **argv)
     }
     o.outbound_queue_size = 1u << 16;
     o.overflow = AKT_OVERFLOW_BLOCK;
+    /* AKT_TEST_DATA_LANES=socket|stream: the suites run both ways */
+    const char *lanes = getenv("AKT_TEST_DATA_LANES");
+    if (lanes != NULL) {
+        o.data_lanes = strcmp(lanes, "stream") == 0 ? AKTI_LANES_STREAM
+                                                    : AKTI_LANES_SOCKET;
+    }
     o.cb = &cbs;
     o.cb_arg = argv[1];
     akti_tp *tp;

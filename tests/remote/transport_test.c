@@ -163,6 +163,13 @@ node_opts(akti_tp_opts *o, node *n, const char *name, const char *url,
     o->cb_arg = n;
     o->handshake_timeout_ns = 3000000000LL;
     o->handshake_retry_ns = 100000000LL;
+    /* AKT_TEST_DATA_LANES=socket|stream (ctest runs the suite both ways;
+     * remote_peer reads it too) */
+    const char *lanes = getenv("AKT_TEST_DATA_LANES");
+    if (lanes != NULL) {
+        o->data_lanes = strcmp(lanes, "stream") == 0 ? AKTI_LANES_STREAM
+                                                     : AKTI_LANES_SOCKET;
+    }
 }
 
 static void
@@ -787,6 +794,205 @@ echo_roundtrip(const char *peer_url_listen, const char *my_url)
     node_stop(&a);
     pp_stop(&p, 2000);
 }
+
+/* Data lanes (akt.remote.data-lanes = stream) on both sides, across
+ * processes, over tcp and ipc: every ordinary message arrives once and in
+ * order with the system messages beside it, and the lanes were opened and
+ * bound (LaneOpen verified) in both directions -- the echoes come back
+ * on the peer's lane to us. */
+static void
+lanes_roundtrip(const char *peer_url, const char *my_url)
+{
+    setenv("AKT_TEST_DATA_LANES", "stream", 1); /* for the peer process */
+    peer_proc p;
+    spawn_peer(&p, "echo", "echo", peer_url, "c", NULL);
+    const uint64_t N = 5000;
+    node a;
+    akti_tp_opts oa;
+    node_opts(&oa, &a, "a", my_url, "c");
+    oa.outbound_queue_size = (uint32_t)N;
+    node_start(&a, &oa);
+    ck_assert_ptr_nonnull(akti_tp_lane_address(a.tp));
+    akti_assoc *ae;
+    ck_assert_int_eq(akti_tp_assoc(a.tp, p.address, "echo", &ae), AKT_OK);
+    uint64_t uid;
+    ck_assert_int_eq(akti_assoc_wait_up(ae, 5000000000LL, &uid), AKT_OK);
+    for (uint64_t i = 0; i < N; i++) {
+        ck_assert_int_eq(send_u64(ae, i, false, uid), AKT_OK);
+        if (i < 100) {
+            ck_assert_int_eq(send_u64(ae, i, true, uid), AKT_OK);
+        }
+    }
+    PP_WAIT_UNTIL(
+        LOCKED(
+            &a, a.got[AKTI_CH_ORDINARY] >= N && a.got[AKTI_CH_CONTROL] >= 100),
+        10000);
+    ck_assert_uint_eq(a.got[AKTI_CH_ORDINARY], N);
+    ck_assert_uint_eq(a.got[AKTI_CH_CONTROL], 100);
+    ck_assert_uint_eq(a.order_errors, 0);
+    ck_assert_uint_eq(a.drops, 0);
+    akti_tp_stats st;
+    akti_tp_stats_get(a.tp, &st);
+    ck_assert_uint_ge(st.lanes_opened, 1);
+    ck_assert_uint_ge(st.lanes_accepted, 1);
+    ck_assert_uint_eq(st.rejected_lane, 0);
+    node_stop(&a);
+    pp_stop(&p, 2000);
+}
+
+START_TEST(data_lanes_carry_ordinary_messages_over_tcp_and_ipc)
+{
+    lanes_roundtrip("tcp://127.0.0.1:0", "tcp://127.0.0.1:0");
+    char dir[64], u1[128], u2[128];
+    pp_tmpdir(dir, sizeof(dir));
+    snprintf(u1, sizeof(u1), "ipc://%s/echo.sock", dir);
+    snprintf(u2, sizeof(u2), "ipc://%s/a.sock", dir);
+    lanes_roundtrip(u1, u2);
+    char lane[160];
+    unlink(u1 + 6);
+    unlink(u2 + 6);
+    snprintf(lane, sizeof(lane), "%s.lane", u1 + 6);
+    unlink(lane);
+    snprintf(lane, sizeof(lane), "%s.lane", u2 + 6);
+    unlink(lane);
+    rmdir(dir);
+}
+END_TEST
+
+/* stranger_lane -- connect to url as a stranger would, write len bytes
+ * of buf (nothing when len is 0), and return how the read that follows
+ * ends: the lane's owner closing it gives an error other than a timeout */
+static int
+stranger_lane(const char *url, const void *buf, size_t len)
+{
+    nng_stream_dialer *d;
+    nng_aio *aio;
+    ck_assert_int_eq(nng_stream_dialer_alloc(&d, url), 0);
+    ck_assert_int_eq(nng_aio_alloc(&aio, NULL, NULL), 0);
+    nng_aio_set_timeout(aio, 5000);
+    nng_stream_dialer_dial(d, aio);
+    nng_aio_wait(aio);
+    ck_assert_int_eq(nng_aio_result(aio), 0);
+    nng_stream *s = nng_aio_get_output(aio, 0);
+    if (len > 0) {
+        nng_iov iov = { .iov_buf = (void *)buf, .iov_len = len };
+        nng_aio_set_iov(aio, 1, &iov);
+        nng_stream_send(s, aio);
+        nng_aio_wait(aio);
+        ck_assert_int_eq(nng_aio_result(aio), 0);
+    }
+    uint8_t b[16];
+    nng_iov iov = { .iov_buf = b, .iov_len = sizeof(b) };
+    nng_aio_set_iov(aio, 1, &iov);
+    nng_stream_recv(s, aio);
+    nng_aio_wait(aio);
+    int rv = nng_aio_result(aio);
+    nng_aio_free(aio);
+    nng_stream_close(s);
+    nng_stream_free(s);
+    nng_stream_dialer_free(d);
+    return rv;
+}
+
+/* framed -- a 4-byte little-endian length and f's bytes into out */
+static size_t
+framed(const Akt__Remote__Frame *f, uint8_t *out)
+{
+    size_t n = akt__remote__frame__get_packed_size(f);
+    out[0] = (uint8_t)n;
+    out[1] = (uint8_t)(n >> 8);
+    out[2] = (uint8_t)(n >> 16);
+    out[3] = (uint8_t)(n >> 24);
+    akt__remote__frame__pack(f, out + 4);
+    return n + 4;
+}
+
+/* What a stranger sends to a data-lane port changes nothing: a length
+ * past max-frame-size, a data frame before any LaneOpen (with a real
+ * peer's uids), a LaneOpen whose token and mac are guessed, and a lane
+ * that never sends its LaneOpen are each closed by the node and counted
+ * (rejected_lane), nothing is delivered, no association appears, and the
+ * real peer's messages still arrive. */
+START_TEST(a_stranger_on_a_data_lane_changes_nothing)
+{
+    node a, b;
+    akti_tp_opts oa, ob;
+    node_opts(&oa, &a, "a", "tcp://127.0.0.1:0", "c");
+    node_opts(&ob, &b, "b", "tcp://127.0.0.1:0", "c");
+    oa.data_lanes = ob.data_lanes = AKTI_LANES_STREAM;
+    ob.handshake_timeout_ns = 500000000LL; /* an unbound lane's time */
+    node_start(&a, &oa);
+    node_start(&b, &ob);
+    const char *lane = akti_tp_lane_address(b.tp);
+    ck_assert_ptr_nonnull(lane);
+    akti_assoc *ab;
+    ck_assert_int_eq(
+        akti_tp_assoc(a.tp, akti_tp_address(b.tp), "b", &ab), AKT_OK);
+    uint64_t ub;
+    ck_assert_int_eq(akti_assoc_wait_up(ab, 5000000000LL, &ub), AKT_OK);
+    ck_assert_int_eq(send_u64(ab, 1, false, ub), AKT_OK);
+    PP_WAIT_UNTIL(LOCKED(&b, b.got[AKTI_CH_ORDINARY] >= 1), 3000);
+    akti_tp_stats st0, st;
+    akti_tp_stats_get(b.tp, &st0);
+    ck_assert_uint_eq(st0.lanes_accepted, 1);
+
+    uint8_t buf[512];
+    /* a length past max-frame-size */
+    const uint8_t huge[4] = { 0xff, 0xff, 0xff, 0x7f };
+    int rv = stranger_lane(lane, huge, sizeof(huge));
+    ck_assert_msg(rv != 0 && rv != NNG_ETIMEDOUT, "%s", nng_strerror(rv));
+    /* a data frame first, with the real peer's uids */
+    uint64_t v = 7;
+    akti_env_out e
+        = { "/user/sink", 10, "/user/src", 9, 42, (const uint8_t *)&v, 8, 0 };
+    akti_batch_hdr h = { .from_uid = akti_tp_uid(a.tp),
+        .to_uid = akti_tp_uid(b.tp),
+        .token = 12345,
+        .channel = AKT__REMOTE__CHANNEL__ORDINARY,
+        .conn_epoch = 1000000 };
+    size_t n = akti_batch_size(&h, &e, 1);
+    buf[0] = (uint8_t)n;
+    buf[1] = (uint8_t)(n >> 8);
+    buf[2] = buf[3] = 0;
+    akti_batch_pack(&h, &e, 1, buf + 4);
+    rv = stranger_lane(lane, buf, n + 4);
+    ck_assert_msg(rv != 0 && rv != NNG_ETIMEDOUT, "%s", nng_strerror(rv));
+    /* a LaneOpen with a guessed token and mac */
+    Akt__Remote__Frame f = AKT__REMOTE__FRAME__INIT;
+    Akt__Remote__LaneOpen lo = AKT__REMOTE__LANE_OPEN__INIT;
+    uint8_t mac[AKTI_HELLO_MAC_LEN] = { 0 };
+    f.from_uid = akti_tp_uid(a.tp);
+    f.to_uid = akti_tp_uid(b.tp);
+    f.token = 12345;
+    f.channel = AKT__REMOTE__CHANNEL__ORDINARY;
+    f.conn_epoch = 1000000;
+    lo.mac.data = mac;
+    lo.mac.len = sizeof(mac);
+    f.body_case = AKT__REMOTE__FRAME__BODY_LANE_OPEN;
+    f.lane_open = &lo;
+    rv = stranger_lane(lane, buf, framed(&f, buf));
+    ck_assert_msg(rv != 0 && rv != NNG_ETIMEDOUT, "%s", nng_strerror(rv));
+    /* a lane that never says who it is: closed after handshake-timeout */
+    rv = stranger_lane(lane, NULL, 0);
+    ck_assert_msg(rv != 0 && rv != NNG_ETIMEDOUT, "%s", nng_strerror(rv));
+
+    PP_WAIT_UNTIL((akti_tp_stats_get(b.tp, &st),
+                      st.rejected_lane >= st0.rejected_lane + 4),
+        3000);
+    ck_assert_uint_eq(st.rejected_lane, st0.rejected_lane + 4);
+    ck_assert_uint_eq(st.lanes_accepted, 1);
+    ck_assert_uint_eq(st.associations, st0.associations);
+    ck_assert_uint_eq(LOCKED(&b, b.got[AKTI_CH_ORDINARY]), 1);
+    ck_assert_uint_eq(LOCKED(&b, b.ups), 1);
+    /* the real peer is still served, on its lane */
+    ck_assert_int_eq(send_u64(ab, 2, false, ub), AKT_OK);
+    PP_WAIT_UNTIL(LOCKED(&b, b.got[AKTI_CH_ORDINARY] >= 2), 3000);
+    ck_assert_uint_eq(LOCKED(&b, b.got[AKTI_CH_ORDINARY]), 2);
+    ck_assert_uint_eq(LOCKED(&b, b.order_errors), 0);
+    node_stop(&a);
+    node_stop(&b);
+}
+END_TEST
 
 START_TEST(two_processes_exchange_messages_over_tcp)
 {
@@ -2221,11 +2427,13 @@ transport_suite(void)
     tcase_add_test(
         t, a_peer_sending_past_twice_its_window_has_its_frames_rejected);
     tcase_add_test(t, a_freed_associations_credit_slot_serves_the_next_one);
+    tcase_add_test(t, a_stranger_on_a_data_lane_changes_nothing);
     suite_add_tcase(s, t);
     TCase *m = tcase_create("multiprocess");
     tcase_set_timeout(m, 40);
     tcase_add_test(m, two_processes_exchange_messages_over_tcp);
     tcase_add_test(m, two_processes_exchange_messages_over_ipc);
+    tcase_add_test(m, data_lanes_carry_ordinary_messages_over_tcp_and_ipc);
     tcase_add_test(m, corrupt_frame_flood_does_not_stop_service_to_a_good_peer);
     tcase_add_test(m, silent_peer_is_detected_by_the_failure_detector);
     tcase_add_test(m, restarted_peer_is_a_new_incarnation);

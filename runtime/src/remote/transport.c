@@ -2488,6 +2488,12 @@ akti_tp_address(const akti_tp *tp)
     return tp->address;
 }
 
+const char *
+akti_tp_lane_address(const akti_tp *tp)
+{
+    return tp->lane_address;
+}
+
 void
 akti_tp_stats_get(const akti_tp *tp, akti_tp_stats *o)
 {

@@ -234,6 +234,9 @@ AKTI_INTERNAL void akti_tp_free(akti_tp *tp);
 AKTI_INTERNAL uint64_t akti_tp_uid(const akti_tp *tp);
 /* the advertised NNG URL (port resolved); valid while tp lives */
 AKTI_INTERNAL const char *akti_tp_address(const akti_tp *tp);
+/* akti_tp_lane_address -- where our data lanes listen (announced in our
+ * Hellos), or NULL: no lanes (akt.remote.data-lanes = socket, inproc) */
+AKTI_INTERNAL const char *akti_tp_lane_address(const akti_tp *tp);
 AKTI_INTERNAL void akti_tp_stats_get(const akti_tp *tp, akti_tp_stats *out);
 
 /* akti_tp_assoc -- the association to the peer system `system` listening at
