@@ -20,6 +20,10 @@
  *   0x04 a Hello: address = inproc://fz-b (else inproc://fz-a)
  *   0x08 not a Hello: to_uid and token of the session with from_uid
  *   0x10 from_uid (and a Hello's uid) folded into 1..3
+ *   0x20 the frame comes on a data lane (akti_tp_lane_rx_frame; one lane
+ *        per input, a new one after the transport closed it): a LaneOpen
+ *        gets the mac a peer holding the cookie makes, with 0x08 for the
+ *        session's token (protocol 5)
  * Build with -DAKT_BUILD_FUZZ=ON (clang); run e.g.
  *     ./fuzz_handshake -max_total_time=300 -max_len=4096
  */
@@ -122,6 +126,33 @@ fix_up(akti_tp *tp, Akt__Remote__Frame *f, uint8_t flags, uint8_t *nonce,
             pthread_mutex_unlock(&a->mu);
         }
     }
+    if ((flags & 0x20) && f->body_case == AKT__REMOTE__FRAME__BODY_LANE_OPEN
+        && f->lane_open != NULL) {
+        akti_assoc *a = fz_assoc(tp, NULL, f->from_uid);
+        memset(mac, 0, AKTI_HELLO_MAC_LEN);
+        if (a != NULL) {
+            pthread_mutex_lock(&a->mu);
+            akti_lane_mac(COOKIE, strlen(COOKIE), f->from_uid, f->to_uid,
+                f->token, f->conn_epoch, a->my_nonce, mac);
+            pthread_mutex_unlock(&a->mu);
+        }
+        f->lane_open->mac.data = mac;
+        f->lane_open->mac.len = AKTI_HELLO_MAC_LEN;
+    }
+}
+
+/* fz_lane_rx -- bytes read from the input's data lane; a lane the
+ * transport closes is replaced by a fresh one */
+static void
+fz_lane_rx(akti_tp *tp, tp_lane_rx *l, const void *data, size_t len)
+{
+    pthread_mutex_lock(&tp->rx_mu);
+    bool keep = akti_tp_lane_rx_frame(tp, l, data, len);
+    pthread_mutex_unlock(&tp->rx_mu);
+    if (!keep && l->a != NULL) {
+        akti_assoc_release(l->a);
+        l->a = NULL;
+    }
 }
 
 /* NNG tears connections down on its own threads after nng_close returns
@@ -162,6 +193,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t out[16 * 1024 + 512];
     uint8_t nonce[AKTI_HELLO_NONCE_LEN], echo[AKTI_HELLO_NONCE_LEN];
     uint8_t mac[AKTI_HELLO_MAC_LEN];
+    tp_lane_rx lane = { .tp = tp };
+    snprintf(lane.src, sizeof(lane.src), "10.0.0.9");
     size_t at = 0;
     for (int n = 0; n < 64 && at + 3 <= size; n++) {
         uint8_t flags = data[at];
@@ -173,8 +206,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const uint8_t *rec = data + at;
         at += len;
         Akt__Remote__Frame *f = akt__remote__frame__unpack(NULL, len, rec);
-        if (f == NULL) {
-            akti_tp_rx_bytes(tp, rec, len, "10.0.0.9"); /* as it came */
+        if (f == NULL) { /* as it came */
+            if (flags & 0x20) {
+                fz_lane_rx(tp, &lane, rec, len);
+            } else {
+                akti_tp_rx_bytes(tp, rec, len, "10.0.0.9");
+            }
             continue;
         }
         /* fix_up points a Hello's fields at the harness's strings and
@@ -185,16 +222,32 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (hello) {
             saved = *f->hello;
         }
+        Akt__Remote__LaneOpen lsaved;
+        bool lopen = f->body_case == AKT__REMOTE__FRAME__BODY_LANE_OPEN
+            && f->lane_open != NULL;
+        if (lopen) {
+            lsaved = *f->lane_open;
+        }
         fix_up(tp, f, flags, nonce, echo, mac);
         size_t m = akt__remote__frame__get_packed_size(f);
         if (m <= sizeof(out)) {
             akt__remote__frame__pack(f, out);
-            akti_tp_rx_bytes(tp, out, m, "10.0.0.9");
+            if (flags & 0x20) {
+                fz_lane_rx(tp, &lane, out, m);
+            } else {
+                akti_tp_rx_bytes(tp, out, m, "10.0.0.9");
+            }
         }
         if (hello) {
             *f->hello = saved;
         }
+        if (lopen) {
+            *f->lane_open = lsaved;
+        }
         akt__remote__frame__free_unpacked(f, NULL);
+    }
+    if (lane.a != NULL) {
+        akti_assoc_release(lane.a);
     }
     akti_tp_free(tp);
     return 0;
