@@ -764,7 +764,69 @@ START_TEST(hello_mac_covers_every_field_and_the_key)
     DIFFERS((h.echo.data = echo, h.echo.len = sizeof(echo)), h.echo.len = 0);
     DIFFERS(h.session = 2, h.session = 0);
     DIFFERS(h.your_token = 3, h.your_token = 0);
+    DIFFERS(h.lane = "tcp://h:9", h.lane = NULL);
 #undef DIFFERS
+}
+END_TEST
+
+/* Proves: a LaneOpen's mac (protocol 5) depends on the key and on every
+ * input -- both uids, the token, the lane's epoch and each byte of the
+ * receiver's nonce -- and the frame rules take a LaneOpen only on
+ * ORDINARY, with both uids, a token, an epoch and a 32-byte mac. */
+START_TEST(lane_open_mac_covers_every_input_and_the_rules_hold)
+{
+    uint8_t nonce[AKTI_HELLO_NONCE_LEN] = { 1, 2, 3 };
+    uint8_t m0[AKTI_HELLO_MAC_LEN], m[AKTI_HELLO_MAC_LEN];
+    akti_lane_mac("k", 1, 1, 2, 3, 4, nonce, m0);
+    akti_lane_mac("k", 1, 1, 2, 3, 4, nonce, m);
+    ck_assert(akti_ct_equal(m0, m, sizeof(m)));
+    akti_lane_mac("K", 1, 1, 2, 3, 4, nonce, m);
+    ck_assert(!akti_ct_equal(m0, m, sizeof(m)));
+    akti_lane_mac("k", 1, 9, 2, 3, 4, nonce, m);
+    ck_assert(!akti_ct_equal(m0, m, sizeof(m)));
+    akti_lane_mac("k", 1, 1, 9, 3, 4, nonce, m);
+    ck_assert(!akti_ct_equal(m0, m, sizeof(m)));
+    akti_lane_mac("k", 1, 1, 2, 9, 4, nonce, m);
+    ck_assert(!akti_ct_equal(m0, m, sizeof(m)));
+    akti_lane_mac("k", 1, 1, 2, 3, 9, nonce, m);
+    ck_assert(!akti_ct_equal(m0, m, sizeof(m)));
+    for (size_t i = 0; i < sizeof(nonce); i++) {
+        nonce[i] ^= 0x80;
+        akti_lane_mac("k", 1, 1, 2, 3, 4, nonce, m);
+        ck_assert(!akti_ct_equal(m0, m, sizeof(m)));
+        nonce[i] ^= 0x80;
+    }
+    akti_frame_limits lim;
+    akti_frame_limits_default(&lim);
+    Akt__Remote__Frame f = AKT__REMOTE__FRAME__INIT;
+    Akt__Remote__LaneOpen lo = AKT__REMOTE__LANE_OPEN__INIT;
+    f.from_uid = 1;
+    f.to_uid = 2;
+    f.token = 3;
+    f.conn_epoch = 4;
+    f.channel = AKT__REMOTE__CHANNEL__ORDINARY;
+    lo.mac.data = m0;
+    lo.mac.len = sizeof(m0);
+    f.body_case = AKT__REMOTE__FRAME__BODY_LANE_OPEN;
+    f.lane_open = &lo;
+    ck_assert_int_eq(akti_frame_check(&f, &lim), AKT_OK);
+#define BREAKS(stmt, undo)                                                     \
+    do {                                                                       \
+        stmt;                                                                  \
+        ck_assert_int_eq(akti_frame_check(&f, &lim), AKT_EPROTO);              \
+        undo;                                                                  \
+    } while (0)
+    BREAKS(f.channel = AKT__REMOTE__CHANNEL__CONTROL,
+        f.channel = AKT__REMOTE__CHANNEL__ORDINARY);
+    BREAKS(f.channel = AKT__REMOTE__CHANNEL__LARGE,
+        f.channel = AKT__REMOTE__CHANNEL__ORDINARY);
+    BREAKS(f.to_uid = 0, f.to_uid = 2);
+    BREAKS(f.token = 0, f.token = 3);
+    BREAKS(f.conn_epoch = 0, f.conn_epoch = 4);
+    BREAKS(lo.mac.len = 31, lo.mac.len = sizeof(m0));
+    BREAKS(f.lane_open = NULL, f.lane_open = &lo);
+#undef BREAKS
+    ck_assert_int_eq(akti_frame_check(&f, &lim), AKT_OK);
 }
 END_TEST
 
@@ -891,6 +953,7 @@ main(void)
     tcase_add_test(t, sha256_matches_the_fips_180_4_vectors);
     tcase_add_test(t, hmac_sha256_matches_the_rfc_4231_vectors);
     tcase_add_test(t, hello_mac_covers_every_field_and_the_key);
+    tcase_add_test(t, lane_open_mac_covers_every_input_and_the_rules_hold);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -8,7 +8,9 @@
  * the token granted to its incarnation and from a connection epoch not already
  * replaced, acks applied, system envelopes delivered once and in seq order,
  * large messages reassembled from fragments. Frames are handled one at a time,
- * those of one connection in the order they were sent.
+ * those of one connection in the order they were sent: the PULL callback and
+ * every data lane's reads take tp->rx_mu (akti_tp_lane_rx_frame: a lane's
+ * first frame must be a LaneOpen that verifies).
  */
 #include "remote/transport_impl.h"
 
