@@ -888,9 +888,9 @@ stranger_lane(const char *url, const void *buf, size_t len)
     nng_aio_wait(aio);
     int rv = nng_aio_result(aio);
     nng_aio_free(aio);
+    nng_stream_dialer_free(d); /* before the stream: see lane_open */
     nng_stream_close(s);
     nng_stream_free(s);
-    nng_stream_dialer_free(d);
     return rv;
 }
 

@@ -1108,9 +1108,11 @@ lane_bind(akti_tp *tp, tp_lane_rx *l, const Akt__Remote__Frame *f)
         ok = ok && akti_ct_equal(mac, f->lane_open->mac.data, sizeof(mac));
         if (ok) {
             akti_assoc_hold(a); /* the lane's */
+            pthread_mutex_lock(&tp->lane_mu); /* lanes_tick reads them */
             l->a = a;
             l->uid = f->from_uid;
             l->token = f->token;
+            pthread_mutex_unlock(&tp->lane_mu);
         }
         found_done(tp, a);
     }

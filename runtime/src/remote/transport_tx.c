@@ -437,6 +437,8 @@ akti_tp_lane_use(const akti_tp *tp, const akti_assoc *a)
  * the length prefix, and per envelope its tags and lengths */
 #define LANE_HDR 112
 #define LANE_ENV 32
+/* the longest a sending thread waits for the kernel to take a frame */
+#define LANE_WAIT_NS 100000000LL
 
 static inline size_t
 lane_est(const tp_item *it)
@@ -495,7 +497,7 @@ lane_sent(void *arg)
             l->busy = false;
         }
     }
-    if (c->waiting) {
+    if (c->waiting && (l->failed || c->q.len > 0)) {
         pthread_cond_signal(&c->cv);
     }
     pthread_mutex_unlock(&a->mu);
@@ -508,6 +510,10 @@ lane_free(tp_lane *l)
     if (l->aio != NULL) {
         nng_aio_free(l->aio); /* stops a write in flight, waits for lane_sent */
     }
+    if (l->saio != NULL) {
+        nng_aio_free(l->saio);
+    }
+    pthread_cond_destroy(&l->done);
     if (l->s != NULL) {
         nng_stream_close(l->s);
         nng_stream_free(l->s);
@@ -526,6 +532,13 @@ akti_tp_lane_close(akti_tp *tp, akti_assoc *a, tp_chan *c) /* a->mu held */
     }
     c->lane = NULL;
     l->dead = true;
+    if (l->sync_users > 0) {
+        /* a sending thread writes with saio: cut it short, let it go */
+        nng_aio_cancel(l->saio);
+        while (l->sync_users > 0) {
+            pthread_cond_wait(&l->done, &a->mu);
+        }
+    }
     if (c->fc_sent > c->peer_seen) {
         /* what was in flight is gone: the peer must not wait for it */
         c->fc_lost_upto = c->fc_sent;
@@ -552,12 +565,71 @@ lane_ok(const tp_lane *l, uint64_t uid, uint64_t token)
     return l != NULL && !l->failed && l->uid == uid && l->token == token;
 }
 
+/* lane_write_here -- the calling thread writes cur itself (l idle, so
+ * nothing is in flight; a->mu held, released meanwhile): no thread of
+ * NNG's is woken when the kernel takes the frame at once, the common case
+ * (a callback-less aio completes on the thread that started it). A write
+ * the kernel cannot take at all (the peer's socket buffer is full: it
+ * stopped reading) is cancelled by the ticker after LANE_WAIT_NS, with
+ * nothing written, and goes on asynchronously: a sender waits at most
+ * that long (no timeout on the aio: NNG would wake its expiry thread for
+ * every write). */
+static void
+lane_write_here(tp_lane *l)
+{
+    tp_chan *c = l->c;
+    akti_assoc *a = c->a;
+    l->sync_users++;
+    l->sync_since = akti_now_ns();
+    nng_iov iov = { .iov_buf = l->cur, .iov_len = l->cur_len };
+    nng_aio_set_iov(l->saio, 1, &iov);
+    pthread_mutex_unlock(&a->mu);
+    nng_stream_send(l->s, l->saio);
+    nng_aio_wait(l->saio);
+    int rv = nng_aio_result(l->saio);
+    size_t n = nng_aio_count(l->saio);
+    pthread_mutex_lock(&a->mu);
+    l->sync_users--;
+    if (l->dead) { /* akti_tp_lane_close waits for us */
+        if (l->sync_users == 0) {
+            pthread_cond_broadcast(&l->done);
+        }
+        return;
+    }
+    l->cur_off += n;
+    if (rv != 0 && rv != NNG_ECANCELED) {
+        l->busy = false;
+        l->failed = true;
+        if (c->waiting) {
+            pthread_cond_signal(&c->cv);
+        }
+        return;
+    }
+    if (n > 0) {
+        l->progress_at = akti_now_ns();
+    }
+    if (l->cur_off < l->cur_len) {
+        lane_start(l); /* the rest, asynchronously */
+    } else if (l->nxt_len > 0) {
+        uint8_t *t = l->cur;
+        l->cur = l->nxt;
+        l->nxt = t;
+        l->cur_len = l->nxt_len;
+        l->cur_off = 0;
+        l->nxt_len = 0;
+        lane_start(l);
+    } else {
+        l->busy = false;
+    }
+}
+
 /* lane_put -- pack a frame of the n envelopes onto l (lane_room checked
- * by the caller against their estimate) and write it when l is idle.
- * a->mu held. */
+ * by the caller against their estimate) and write it when l is idle: on
+ * this thread when here (lane_write_here), else on NNG's.
+ * a->mu held (released and taken again when here). */
 static void
 lane_put(akti_tp *tp, tp_lane *l, const akti_batch_hdr *h,
-    const akti_env_out *e, size_t n)
+    const akti_env_out *e, size_t n, bool here)
 {
     size_t len = akti_batch_size(h, e, n);
     uint8_t *p = l->busy ? l->nxt + l->nxt_len : l->cur;
@@ -577,7 +649,11 @@ lane_put(akti_tp *tp, tp_lane *l, const akti_batch_hdr *h,
     l->cur_off = 0;
     l->busy = true;
     l->progress_at = akti_now_ns();
-    lane_start(l);
+    if (here) {
+        lane_write_here(l);
+    } else {
+        lane_start(l);
+    }
 }
 
 /* lane_xfer -- send or receive all of buf on s, blocking (aio: no
@@ -603,6 +679,76 @@ lane_xfer(nng_stream *s, nng_aio *aio, uint8_t *buf, size_t len, bool send)
         len -= n;
     }
     return 0;
+}
+
+void
+akti_tp_lane_dialer_free(tp_chan *c)
+{
+    if (c->lane_d != NULL) {
+        nng_stream_dialer_free(c->lane_d);
+        c->lane_d = NULL;
+    }
+}
+
+void
+akti_tp_lane_retired(akti_tp *tp, int64_t now, bool all)
+{
+    nng_stream_dialer *go[16];
+    uint32_t n = 0;
+    pthread_mutex_lock(&tp->lane_mu);
+    for (uint32_t i = 0; i < tp->nretired;) {
+        if (all || now - tp->retired[i].at >= 1000000000LL) {
+            go[n++] = tp->retired[i].d;
+            tp->retired[i] = tp->retired[--tp->nretired];
+        } else {
+            i++;
+        }
+    }
+    pthread_mutex_unlock(&tp->lane_mu);
+    for (uint32_t i = 0; i < n; i++) {
+        nng_stream_dialer_free(go[i]);
+    }
+}
+
+/* lane_dialer -- c's dialer for url: kept, or a new one (the old one
+ * retired, or freed at once when the retired list is full); NULL with
+ * *rv set when it cannot be made. The writer thread, no lock held. */
+static nng_stream_dialer *
+lane_dialer(akti_tp *tp, tp_chan *c, const char *url, int *rv)
+{
+    if (c->lane_d != NULL && strcmp(c->lane_d_url, url) == 0) {
+        return c->lane_d;
+    }
+    if (c->lane_d != NULL) {
+        bool kept = false;
+        pthread_mutex_lock(&tp->lane_mu);
+        if (tp->nretired < sizeof(tp->retired) / sizeof(tp->retired[0])) {
+            tp->retired[tp->nretired].d = c->lane_d;
+            tp->retired[tp->nretired].at = akti_now_ns();
+            tp->nretired++;
+            kept = true;
+        }
+        pthread_mutex_unlock(&tp->lane_mu);
+        if (!kept) {
+            nng_stream_dialer_free(c->lane_d);
+        }
+        c->lane_d = NULL;
+    }
+    nng_stream_dialer *d = NULL;
+    *rv = nng_stream_dialer_alloc(&d, url);
+    if (*rv == 0 && tp->tls_client != NULL
+        && strncmp(url, "tls+tcp://", 10) == 0) {
+        *rv = nng_stream_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, tp->tls_client);
+    }
+    if (*rv != 0) {
+        if (d != NULL) {
+            nng_stream_dialer_free(d);
+        }
+        return NULL;
+    }
+    c->lane_d = d;
+    snprintf(c->lane_d_url, sizeof(c->lane_d_url), "%s", url);
+    return d;
 }
 
 /* lane_open -- dial a's peer's lane, send LaneOpen and wait for the
@@ -644,16 +790,12 @@ lane_open(akti_tp *tp, akti_assoc *a, tp_chan *c)
         olen += 4;
     }
     pthread_mutex_unlock(&a->mu);
-    nng_stream_dialer *d = NULL;
     nng_stream *s = NULL;
     nng_aio *aio = NULL;
     tp_lane *l = NULL;
     bool refused = false;
-    int rv = nng_stream_dialer_alloc(&d, url);
-    if (rv == 0 && tp->tls_client != NULL
-        && strncmp(url, "tls+tcp://", 10) == 0) {
-        rv = nng_stream_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, tp->tls_client);
-    }
+    int rv = 0;
+    nng_stream_dialer *d = lane_dialer(tp, c, url, &rv);
     if (rv == 0) {
         rv = nng_aio_alloc(&aio, NULL, NULL);
     }
@@ -687,26 +829,27 @@ lane_open(akti_tp *tp, akti_assoc *a, tp_chan *c)
             l->cap = cap;
             l->cur = malloc(cap);
             l->nxt = malloc(cap);
+            pthread_cond_init(&l->done, NULL);
             if (l->cur == NULL || l->nxt == NULL
-                || nng_aio_alloc(&l->aio, lane_sent, l) != 0) {
+                || nng_aio_alloc(&l->aio, lane_sent, l) != 0
+                || nng_aio_alloc(&l->saio, NULL, NULL) != 0) {
+                l->s = NULL; /* freed below, after the dialer */
                 lane_free(l);
                 l = NULL;
+            } else {
+                s = NULL;
             }
-            s = NULL;
         }
         if (l == NULL) {
             rv = NNG_ENOMEM;
         }
     }
-    if (s != NULL) {
-        nng_stream_close(s);
-        nng_stream_free(s);
-    }
     if (aio != NULL) {
         nng_aio_free(aio);
     }
-    if (d != NULL) {
-        nng_stream_dialer_free(d); /* the stream outlives its dialer */
+    if (s != NULL) {
+        nng_stream_close(s);
+        nng_stream_free(s);
     }
     pthread_mutex_lock(&a->mu);
     if (rv != 0) {
@@ -813,7 +956,7 @@ lane_writer_step(akti_tp *tp, akti_assoc *a, tp_chan *c, akti_env_out *envs,
         .conn_epoch = l->epoch,
         .fc_seq = c->fc_sent,
         .fc_bytes = c->fc_sent_bytes };
-    lane_put(tp, l, &h, envs, n);
+    lane_put(tp, l, &h, envs, n, true);
     for (uint32_t i = 0; i < n; i++) {
         free(items[i]);
     }
@@ -822,9 +965,10 @@ lane_writer_step(akti_tp *tp, akti_assoc *a, tp_chan *c, akti_env_out *envs,
 }
 
 /* lane_send_now -- the send path: one ordinary envelope onto the lane at
- * once when nothing waits before it (a->mu held). false: queue it. */
+ * once when nothing waits before it (a->mu held; released meanwhile when
+ * here: this thread may write itself). false: queue it. */
 static bool
-lane_send_now(akti_tp *tp, akti_assoc *a, tp_chan *c, tp_item *it)
+lane_send_now(akti_tp *tp, akti_assoc *a, tp_chan *c, tp_item *it, bool here)
 {
     uint64_t uid = atomic_load(&a->peer_uid), token = a->peer_token;
     tp_lane *l = c->lane;
@@ -844,7 +988,7 @@ lane_send_now(akti_tp *tp, akti_assoc *a, tp_chan *c, tp_item *it)
         .conn_epoch = l->epoch,
         .fc_seq = c->fc_sent,
         .fc_bytes = c->fc_sent_bytes };
-    lane_put(tp, l, &h, &e, 1);
+    lane_put(tp, l, &h, &e, 1, here);
     return true;
 }
 
@@ -905,6 +1049,10 @@ akti_tp_flow_stall_check(akti_tp *tp, akti_assoc *a, int64_t now) /* mu */
          * peer that granted nothing at all since it came up (every live
          * peer grants at once) is taken for stalled too. */
         tp_lane *l = c->lane;
+        if (l != NULL && l->sync_users > 0
+            && now - l->sync_since >= LANE_WAIT_NS) {
+            nng_aio_cancel(l->saio); /* its writer goes on asynchronously */
+        }
         if (l != NULL && l->busy && !l->failed
             && now - l->progress_at >= tp->o.stall_timeout_ns) {
             chan_recreate_locked(tp, a, c, "a write did not complete");
@@ -1342,7 +1490,10 @@ akti_assoc_send_ex(
     if (c->kind == AKTI_CH_ORDINARY && akti_tp_lane_use(tp, a)) {
         /* a data lane: written now when nothing waits before it (packed
          * behind a write in flight), else queued for the writer */
-        if (lane_send_now(tp, a, c, it)) {
+        /* a thread that must not wait (a receive callback's) leaves the
+         * write to NNG's thread */
+        bool here = !(flags & AKTI_SEND_NOWAIT) && !akti_nowait();
+        if (lane_send_now(tp, a, c, it, here)) {
             free(it);
             goto out;
         }
