@@ -138,24 +138,28 @@ struct tp_chan;
 /* A data lane, sending side (transport_tx.c "data lanes"): the ORDINARY
  * channel's frames to a peer that announced a lane, over an nng_stream of
  * our own, each frame length-prefixed. One write is in flight at a time
- * (cur); frames that come meanwhile are packed behind it (nxt, bounded)
- * and go in one write when it completes. Everything here is guarded by
- * the association's mu, except what NNG owns while a write is in flight
- * (cur from cur_off on). */
+ * (cur); what is sent meanwhile waits in the channel's queue and goes in
+ * one frame when that write completes. Guarded by the association's mu,
+ * except cur while a write is in flight (NNG's, or a sending thread's
+ * with saio). */
 typedef struct tp_lane {
     struct tp_chan *c;
     nng_stream *s;
-    nng_aio *aio; /* the write in flight (callback: lane_sent) */
+    nng_aio *aio; /* a write from NNG's thread (callback: lane_sent) */
     nng_aio *saio; /* a sending thread's own write (no callback) */
     pthread_cond_t done; /* the last sending thread left (sync_users) */
     uint32_t sync_users; /* threads writing with saio now */
     int64_t sync_since; /* when the write with saio began */
+    int64_t last_here; /* when a sending thread last wrote itself */
     uint64_t uid, token, epoch; /* the association it was opened for */
     bool busy; /* a write is in flight */
     bool failed; /* a write failed or stalled: the writer closes it */
     bool dead; /* closed (the writer frees it after the callback) */
-    uint8_t *cur, *nxt;
-    size_t cur_len, cur_off, nxt_len, cap; /* cur and nxt hold cap each */
+    uint8_t *cur;
+    size_t cur_len, cur_off, cap;
+    akti_env_out *envs; /* lane_fill's (maxb each) */
+    struct tp_item **items;
+    uint32_t maxb;
     int64_t progress_at; /* the last write completed (stall check) */
 } tp_lane;
 

@@ -439,6 +439,10 @@ akti_tp_lane_use(const akti_tp *tp, const akti_assoc *a)
 #define LANE_ENV 32
 /* the longest a sending thread waits for the kernel to take a frame */
 #define LANE_WAIT_NS 100000000LL
+/* a sending thread writes itself only when its lane's last such write is
+ * this old: sends closer together are a burst, batched behind a write
+ * from NNG's thread (a round trip is longer than this) */
+#define LANE_BURST_NS 10000LL
 
 static inline size_t
 lane_est(const tp_item *it)
@@ -446,7 +450,8 @@ lane_est(const tp_item *it)
     return it->plen + it->rlen + it->slen + LANE_ENV;
 }
 
-/* lane_start -- write cur[cur_off, cur_len) (a->mu held) */
+/* lane_start -- write cur[cur_off, cur_len) from NNG's thread (a->mu
+ * held) */
 static void
 lane_start(tp_lane *l)
 {
@@ -456,8 +461,98 @@ lane_start(tp_lane *l)
     nng_stream_send(l->s, l->aio);
 }
 
-/* lane_sent -- a write completed (NNG's thread): the rest of a partial
- * write, then what was packed meanwhile, or the lane is idle */
+/* lane_ok -- l may carry frames for the association's current session */
+static inline bool
+lane_ok(const tp_lane *l, uint64_t uid, uint64_t token)
+{
+    return l != NULL && !l->failed && l->uid == uid && l->token == token;
+}
+
+/* lane_fill -- what waits in c's queue, within the grant and a batch's
+ * bounds, packed as one frame into l's buffer (l idle): l is busy with it
+ * then; how many envelopes went (0: none, l still idle). Items bound to
+ * another incarnation go to d. a->mu held. */
+static uint32_t
+lane_fill(akti_tp *tp, akti_assoc *a, tp_chan *c, tp_lane *l, drop_list *d)
+{
+    uint64_t uid = atomic_load(&a->peer_uid), token = a->peer_token;
+    size_t est = LANE_HDR;
+    uint32_t n = 0;
+    while (n < l->maxb && c->q.len > 0 && chan_has_credit(c)) {
+        tp_item *it = ring_at(&c->q, 0);
+        size_t e = lane_est(it);
+        if (n > 0 && (est + e > l->cap || est + e > tp->o.batch_max_bytes)) {
+            break;
+        }
+        chan_q_pop(c);
+        if (it->uid != 0 && it->uid != uid) {
+            akti_tp_drop_add(d, it, AKT_ESTOPPED);
+            continue;
+        }
+        est += e;
+        l->items[n++] = it;
+        c->fc_sent++;
+        c->fc_sent_bytes += it->plen;
+    }
+    if (n == 0) {
+        return 0;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        fill_env_out(&l->envs[i], l->items[i]);
+    }
+    akti_batch_hdr h = { .from_uid = tp->uid,
+        .to_uid = uid,
+        .token = token,
+        .channel = AKT__REMOTE__CHANNEL__ORDINARY,
+        .conn_epoch = l->epoch,
+        .fc_seq = c->fc_sent,
+        .fc_bytes = c->fc_sent_bytes };
+    size_t len = akti_batch_size(&h, l->envs, n);
+    if (len > tp->o.max_frame_size) {
+        /* one message with paths too long for so small a max-frame-size:
+         * the peer would refuse the frame */
+        c->fc_sent--;
+        c->fc_sent_bytes -= l->items[0]->plen;
+        akti_tp_drop_add(d, l->items[0], AKT_ETOOBIG);
+        return 0;
+    }
+    l->cur[0] = (uint8_t)len;
+    l->cur[1] = (uint8_t)(len >> 8);
+    l->cur[2] = (uint8_t)(len >> 16);
+    l->cur[3] = (uint8_t)(len >> 24);
+    akti_batch_pack(&h, l->envs, n, l->cur + 4);
+    for (uint32_t i = 0; i < n; i++) {
+        free(l->items[i]);
+    }
+    STAT_ADD(tp, frames_sent, 1);
+    STAT_ADD(tp, bytes_sent, len);
+    STAT_ADD(tp, envelopes_sent, n);
+    l->cur_len = len + 4;
+    l->cur_off = 0;
+    l->busy = true;
+    l->progress_at = akti_now_ns();
+    pthread_cond_broadcast(&c->not_full);
+    return n;
+}
+
+/* lane_next -- l's write is done (l idle): what queued meanwhile goes in
+ * one frame from NNG's thread; else the writer is told when it has to act
+ * (out of credit, a failed lane). a->mu held. */
+static void
+lane_next(akti_tp *tp, akti_assoc *a, tp_chan *c, tp_lane *l, drop_list *d)
+{
+    if (c->q.len > 0 && lane_ok(l, atomic_load(&a->peer_uid), a->peer_token)
+        && lane_fill(tp, a, c, l, d) > 0) {
+        lane_start(l);
+        return;
+    }
+    if (c->waiting && (l->failed || c->q.len > 0)) {
+        pthread_cond_signal(&c->cv);
+    }
+}
+
+/* lane_sent -- a write from NNG's thread completed: the rest of a partial
+ * write, then what queued meanwhile, or the lane is idle */
 static void
 lane_sent(void *arg)
 {
@@ -467,6 +562,7 @@ lane_sent(void *arg)
     akti_tp *tp = a->tp;
     int rv = nng_aio_result(l->aio);
     size_t n = nng_aio_count(l->aio);
+    drop_list d = { 0 };
     pthread_mutex_lock(&a->mu);
     if (l->dead) {
         l->busy = false;
@@ -480,27 +576,23 @@ lane_sent(void *arg)
                 a->peer_lane, nng_strerror(rv));
         }
         l->failed = true;
+        if (c->waiting) {
+            pthread_cond_signal(&c->cv);
+        }
     } else {
         l->cur_off += n;
         l->progress_at = akti_now_ns();
         if (l->cur_off < l->cur_len) {
             lane_start(l);
-        } else if (l->nxt_len > 0) {
-            uint8_t *t = l->cur;
-            l->cur = l->nxt;
-            l->nxt = t;
-            l->cur_len = l->nxt_len;
-            l->cur_off = 0;
-            l->nxt_len = 0;
-            lane_start(l);
         } else {
             l->busy = false;
+            lane_next(tp, a, c, l, &d);
         }
     }
-    if (c->waiting && (l->failed || c->q.len > 0)) {
-        pthread_cond_signal(&c->cv);
-    }
     pthread_mutex_unlock(&a->mu);
+    if (d.n) {
+        akti_tp_drop_flush(tp, a, &d);
+    }
 }
 
 /* lane_free -- a lane nobody can reach any more (no lock held) */
@@ -519,7 +611,8 @@ lane_free(tp_lane *l)
         nng_stream_free(l->s);
     }
     free(l->cur);
-    free(l->nxt);
+    free(l->envs);
+    free(l->items);
     free(l);
 }
 
@@ -550,37 +643,23 @@ akti_tp_lane_close(akti_tp *tp, akti_assoc *a, tp_chan *c) /* a->mu held */
     pthread_mutex_lock(&a->mu);
 }
 
-/* lane_room -- bytes a frame may take on l now: the idle lane's whole
- * buffer, else what is left behind the write in flight */
-static inline size_t
-lane_room(const tp_lane *l)
-{
-    return l->busy ? l->cap - l->nxt_len : l->cap;
-}
-
-/* lane_ok -- l may carry frames for the association's current session */
-static inline bool
-lane_ok(const tp_lane *l, uint64_t uid, uint64_t token)
-{
-    return l != NULL && !l->failed && l->uid == uid && l->token == token;
-}
-
-/* lane_write_here -- the calling thread writes cur itself (l idle, so
- * nothing is in flight; a->mu held, released meanwhile): no thread of
- * NNG's is woken when the kernel takes the frame at once, the common case
- * (a callback-less aio completes on the thread that started it). A write
- * the kernel cannot take at all (the peer's socket buffer is full: it
- * stopped reading) is cancelled by the ticker after LANE_WAIT_NS, with
- * nothing written, and goes on asynchronously: a sender waits at most
- * that long (no timeout on the aio: NNG would wake its expiry thread for
- * every write). */
-static void
+/* lane_write_here -- the calling thread writes cur itself (just filled;
+ * a->mu held, released meanwhile): no thread of NNG's is woken when the
+ * kernel takes the frame at once, the common case (a callback-less aio
+ * completes on the thread that started it). A write the kernel cannot
+ * take at all (the peer's socket buffer is full: it stopped reading) is
+ * cancelled by the ticker after LANE_WAIT_NS, with nothing written, and
+ * goes on from NNG's thread: a sender waits at most that long (no timeout
+ * on the aio: NNG would wake its expiry thread for every write). true: the
+ * write is done and l idle (the caller sends what queued meanwhile). */
+static bool
 lane_write_here(tp_lane *l)
 {
     tp_chan *c = l->c;
     akti_assoc *a = c->a;
     l->sync_users++;
     l->sync_since = akti_now_ns();
+    l->last_here = l->sync_since;
     nng_iov iov = { .iov_buf = l->cur, .iov_len = l->cur_len };
     nng_aio_set_iov(l->saio, 1, &iov);
     pthread_mutex_unlock(&a->mu);
@@ -594,7 +673,7 @@ lane_write_here(tp_lane *l)
         if (l->sync_users == 0) {
             pthread_cond_broadcast(&l->done);
         }
-        return;
+        return false;
     }
     l->cur_off += n;
     if (rv != 0 && rv != NNG_ECANCELED) {
@@ -603,57 +682,48 @@ lane_write_here(tp_lane *l)
         if (c->waiting) {
             pthread_cond_signal(&c->cv);
         }
-        return;
+        return false;
     }
     if (n > 0) {
         l->progress_at = akti_now_ns();
     }
     if (l->cur_off < l->cur_len) {
-        lane_start(l); /* the rest, asynchronously */
-    } else if (l->nxt_len > 0) {
-        uint8_t *t = l->cur;
-        l->cur = l->nxt;
-        l->nxt = t;
-        l->cur_len = l->nxt_len;
-        l->cur_off = 0;
-        l->nxt_len = 0;
-        lane_start(l);
-    } else {
-        l->busy = false;
+        lane_start(l); /* the rest, from NNG's thread */
+        return false;
     }
+    l->busy = false;
+    return true;
 }
 
-/* lane_put -- pack a frame of the n envelopes onto l (lane_room checked
- * by the caller against their estimate) and write it when l is idle: on
- * this thread when here (lane_write_here), else on NNG's.
- * a->mu held (released and taken again when here). */
-static void
-lane_put(akti_tp *tp, tp_lane *l, const akti_batch_hdr *h,
-    const akti_env_out *e, size_t n, bool here)
+/* lane_send -- the send path, once the item is queued on c (a->mu held,
+ * released meanwhile when the thread writes itself): an idle lane takes
+ * what waits at once -- written by this thread when here and the last
+ * such write is over LANE_BURST_NS old, else by NNG's thread, so a burst
+ * of sends queues behind that write and goes in batches (one frame, one
+ * write each) instead of a write per message. false: the lane is busy or
+ * cannot take it; the caller leaves the queue to the writer or to the
+ * write in flight. */
+static bool
+lane_send(akti_tp *tp, akti_assoc *a, tp_chan *c, bool here, drop_list *d)
 {
-    size_t len = akti_batch_size(h, e, n);
-    uint8_t *p = l->busy ? l->nxt + l->nxt_len : l->cur;
-    p[0] = (uint8_t)len;
-    p[1] = (uint8_t)(len >> 8);
-    p[2] = (uint8_t)(len >> 16);
-    p[3] = (uint8_t)(len >> 24);
-    akti_batch_pack(h, e, n, p + 4);
-    STAT_ADD(tp, frames_sent, 1);
-    STAT_ADD(tp, bytes_sent, len);
-    STAT_ADD(tp, envelopes_sent, n);
-    if (l->busy) {
-        l->nxt_len += len + 4;
-        return;
+    tp_lane *l = c->lane;
+    if (a->state != AS_UP || l == NULL || l->busy
+        || !lane_ok(l, atomic_load(&a->peer_uid), a->peer_token)
+        || !chan_has_credit(c)) {
+        return false;
     }
-    l->cur_len = len + 4;
-    l->cur_off = 0;
-    l->busy = true;
-    l->progress_at = akti_now_ns();
-    if (here) {
-        lane_write_here(l);
+    int64_t last = l->last_here;
+    if (lane_fill(tp, a, c, l, d) == 0) {
+        return true;
+    }
+    if (here && akti_now_ns() - last >= LANE_BURST_NS) {
+        if (lane_write_here(l)) {
+            lane_next(tp, a, c, l, d);
+        }
     } else {
         lane_start(l);
     }
+    return true;
 }
 
 /* lane_xfer -- send or receive all of buf on s, blocking (aio: no
@@ -828,9 +898,11 @@ lane_open(akti_tp *tp, akti_assoc *a, tp_chan *c)
             l->c = c;
             l->cap = cap;
             l->cur = malloc(cap);
-            l->nxt = malloc(cap);
+            l->maxb = tp->o.batch_max_envelopes;
+            l->envs = calloc(l->maxb, sizeof(*l->envs));
+            l->items = calloc(l->maxb, sizeof(*l->items));
             pthread_cond_init(&l->done, NULL);
-            if (l->cur == NULL || l->nxt == NULL
+            if (l->cur == NULL || l->envs == NULL || l->items == NULL
                 || nng_aio_alloc(&l->aio, lane_sent, l) != 0
                 || nng_aio_alloc(&l->saio, NULL, NULL) != 0) {
                 l->s = NULL; /* freed below, after the dialer */
@@ -892,103 +964,35 @@ lane_open(akti_tp *tp, akti_assoc *a, tp_chan *c)
 
 /* lane_writer_step -- one turn of the ORDINARY writer when its frames go
  * over a lane (a->mu held; it may be released): close a failed or stale
- * lane, open one, or pack what waits. false: nothing to do, wait. */
+ * lane, open one, or write what waits while the lane is idle (on this
+ * thread). false: nothing to do, wait. */
 static bool
-lane_writer_step(akti_tp *tp, akti_assoc *a, tp_chan *c, akti_env_out *envs,
-    tp_item **items, uint32_t maxb, drop_list *d)
+lane_writer_step(akti_tp *tp, akti_assoc *a, tp_chan *c, drop_list *d)
 {
     uint64_t uid = atomic_load(&a->peer_uid), token = a->peer_token;
     tp_lane *l = c->lane;
-    if (l != NULL && !lane_ok(l, uid, token)) {
+    if (l != NULL && !lane_ok(l, uid, token) && !l->busy) {
         akti_tp_lane_close(tp, a, c);
         return true;
     }
     if (l == NULL) {
         if (akti_now_ns() < c->lane_next) {
-            return false; /* the ticker's broadcast or a send wakes us */
+            return false; /* a timed wait until then */
         }
         lane_open(tp, a, c);
         return true;
     }
-    if (c->q.len == 0) {
-        return false;
+    if (l->busy || c->q.len == 0 || !lane_ok(l, uid, token)) {
+        return false; /* the write in flight goes on with the queue */
     }
     if (!chan_has_credit(c)) {
         chan_starve(tp, a, c);
         return false;
     }
     c->fc_starved = false;
-    size_t room = lane_room(l);
-    size_t est = LANE_HDR;
-    uint32_t n = 0;
-    while (n < maxb && c->q.len > 0 && chan_has_credit(c)) {
-        tp_item *it = ring_at(&c->q, 0);
-        size_t e = lane_est(it);
-        if (est + e > room || (n > 0 && est + e > tp->o.batch_max_bytes)) {
-            break;
-        }
-        chan_q_pop(c);
-        if (it->uid != 0 && it->uid != uid) {
-            akti_tp_drop_add(d, it, AKT_ESTOPPED);
-            continue;
-        }
-        est += e;
-        items[n++] = it;
-        c->fc_sent++;
-        c->fc_sent_bytes += it->plen;
+    if (lane_fill(tp, a, c, l, d) > 0) {
+        lane_write_here(l);
     }
-    if (n == 0) {
-        /* the first waits for the write in flight (an idle lane takes any
-         * ordinary message: it is below max-frame-size / 2) */
-        if (c->q.len > 0 && !l->busy && chan_has_credit(c)) {
-            akti_tp_drop_add(d, chan_q_pop(c), AKT_ETOOBIG);
-            return true;
-        }
-        return false;
-    }
-    for (uint32_t i = 0; i < n; i++) {
-        fill_env_out(&envs[i], items[i]);
-    }
-    akti_batch_hdr h = { .from_uid = tp->uid,
-        .to_uid = uid,
-        .token = token,
-        .channel = AKT__REMOTE__CHANNEL__ORDINARY,
-        .conn_epoch = l->epoch,
-        .fc_seq = c->fc_sent,
-        .fc_bytes = c->fc_sent_bytes };
-    lane_put(tp, l, &h, envs, n, true);
-    for (uint32_t i = 0; i < n; i++) {
-        free(items[i]);
-    }
-    pthread_cond_broadcast(&c->not_full);
-    return true;
-}
-
-/* lane_send_now -- the send path: one ordinary envelope onto the lane at
- * once when nothing waits before it (a->mu held; released meanwhile when
- * here: this thread may write itself). false: queue it. */
-static bool
-lane_send_now(akti_tp *tp, akti_assoc *a, tp_chan *c, tp_item *it, bool here)
-{
-    uint64_t uid = atomic_load(&a->peer_uid), token = a->peer_token;
-    tp_lane *l = c->lane;
-    if (a->state != AS_UP || c->q.len != 0 || !lane_ok(l, uid, token)
-        || !chan_has_credit(c) || (it->uid != 0 && it->uid != uid)
-        || LANE_HDR + lane_est(it) > lane_room(l)) {
-        return false;
-    }
-    c->fc_sent++;
-    c->fc_sent_bytes += it->plen;
-    akti_env_out e;
-    fill_env_out(&e, it);
-    akti_batch_hdr h = { .from_uid = tp->uid,
-        .to_uid = uid,
-        .token = token,
-        .channel = AKT__REMOTE__CHANNEL__ORDINARY,
-        .conn_epoch = l->epoch,
-        .fc_seq = c->fc_sent,
-        .fc_bytes = c->fc_sent_bytes };
-    lane_put(tp, l, &h, &e, 1, here);
     return true;
 }
 
@@ -1239,7 +1243,7 @@ akti_tp_data_writer(void *arg)
     while (!atomic_load(&tp->stopping) && !c->quit) {
         if (c->kind == AKTI_CH_ORDINARY && a->state == AS_UP
             && akti_tp_lane_use(tp, a) && !c->inline_busy) {
-            bool more = lane_writer_step(tp, a, c, envs, items, maxb, &d);
+            bool more = lane_writer_step(tp, a, c, &d);
             if (d.n) {
                 pthread_mutex_unlock(&a->mu);
                 akti_tp_drop_flush(tp, a, &d);
@@ -1490,17 +1494,18 @@ akti_assoc_send_ex(
     if (c->kind == AKTI_CH_ORDINARY && akti_tp_lane_use(tp, a)) {
         /* a data lane: written now when nothing waits before it (packed
          * behind a write in flight), else queued for the writer */
-        /* a thread that must not wait (a receive callback's) leaves the
-         * write to NNG's thread */
+        /* queued, then taken at once by an idle lane (written on this
+         * thread unless it must not wait: a receive callback's), or by
+         * the write in flight when it completes */
         bool here = !(flags & AKTI_SEND_NOWAIT) && !akti_nowait();
-        if (lane_send_now(tp, a, c, it, here)) {
-            free(it);
+        chan_q_push(c, it);
+        if (lane_send(tp, a, c, here, &d)) {
             goto out;
         }
-        chan_q_push(c, it);
         if (a->state == AS_UP && !chan_has_credit(c)) {
             chan_starve(tp, a, c);
-        } else if (c->waiting && a->state == AS_UP) {
+        } else if (c->waiting && a->state == AS_UP
+            && (c->lane == NULL || !c->lane->busy)) {
             pthread_cond_signal(&c->cv);
         }
         goto out;
