@@ -342,7 +342,7 @@ rval(void)
 static void
 w_unknown(wbuf *w)
 {
-    static const uint32_t fields[] = { 6, 7, 18, 19, 21, 100, 1000, 100000 };
+    static const uint32_t fields[] = { 6, 7, 18, 19, 22, 100, 1000, 100000 };
     uint32_t f = fields[grand() % 8];
     unsigned wt = chance(90) ? (unsigned[]) { 0, 1, 2, 5 }[grand() % 4]
                              : (unsigned[]) { 3, 4, 6, 7 }[grand() % 4];
@@ -481,6 +481,10 @@ w_frame(wbuf *w)
                 /* another body beside the Batch: a Heartbeat */
                 uint8_t hb[2] = { 1 << 3, 5 };
                 w_bytes(w, 12, hb, 2);
+            } else if (chance(5)) {
+                /* ... or a LaneOpen (protocol 5) */
+                uint8_t lo[4] = { 1 << 3 | 2, 2, 9, 9 };
+                w_bytes(w, 21, lo, 4);
             }
             break;
         default:

@@ -685,6 +685,7 @@ akti_batch_unpack(const void *data, size_t len, akti_pbarena *a,
         case 16:
         case 17:
         case 20:
+        case 21: /* LaneOpen (protocol 5) */
             return AKT_ENOENT; /* another body: protobuf-c's job */
         default:
             ok = rd_skip(&p, end, wt);
