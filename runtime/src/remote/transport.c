@@ -197,7 +197,6 @@ akti_tp_opts_default(akti_tp_opts *o)
     o->outbound_queue_bytes = 32u * 1024 * 1024;
     o->receive_window = 8192;
     o->receive_window_bytes = 8u * 1024 * 1024;
-    o->data_lanes = AKTI_LANES_STREAM;
 }
 
 static void
@@ -1066,7 +1065,7 @@ assoc_sleep(akti_tp *tp, akti_assoc *a)
         }
     }
     pthread_mutex_lock(&a->mu);
-    akti_tp_lane_dialer_free(&a->ch[AKTI_CH_ORDINARY]); /* before its lane */
+    akti_tp_lane_dialer_free(&a->ch[AKTI_CH_ORDINARY]);
     akti_tp_lane_close(tp, a, &a->ch[AKTI_CH_ORDINARY]);
     if (!assoc_sleepy(tp, a, akti_now_ns()) || atomic_load(&tp->stopping)) {
         /* used while the writers stopped: bring them back */
@@ -1578,7 +1577,7 @@ tick_thread(void *arg)
         refusals_close(tp, now, false);
         listener_watch(tp, now);
         lanes_tick(tp, now);
-        akti_tp_lane_retired(tp, now, false);
+        akti_tp_lane_graves(now);
         pthread_mutex_lock(&tp->mu);
     }
     pthread_mutex_unlock(&tp->mu);
@@ -2431,11 +2430,11 @@ akti_tp_free(akti_tp *tp)
             }
         }
         pthread_mutex_lock(&a->mu);
-        akti_tp_lane_dialer_free(&a->ch[AKTI_CH_ORDINARY]); /* first */
+        akti_tp_lane_dialer_free(&a->ch[AKTI_CH_ORDINARY]);
         akti_tp_lane_close(tp, a, &a->ch[AKTI_CH_ORDINARY]);
         pthread_mutex_unlock(&a->mu);
     }
-    akti_tp_lane_retired(tp, 0, true);
+    akti_tp_lane_graves(akti_now_ns());
     refusals_close(tp, 0, true);
     nng_close(tp->pull);
     if (tp->rx_aio != NULL) {

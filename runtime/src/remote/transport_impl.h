@@ -151,6 +151,8 @@ typedef struct tp_lane {
     uint32_t sync_users; /* threads writing with saio now */
     int64_t sync_since; /* when the write with saio began */
     int64_t last_here; /* when a sending thread last wrote itself */
+    bool congested; /* the kernel did not take a thread's whole write:
+                     * NNG's thread writes until a write goes through */
     uint64_t uid, token, epoch; /* the association it was opened for */
     bool busy; /* a write is in flight */
     bool failed; /* a write failed or stalled: the writer closes it */
@@ -243,10 +245,8 @@ typedef struct tp_chan {
     int64_t lane_next;
     uint32_t lane_fails; /* dials failed in a row */
     /* the lane's dialer, kept for the next dials to the same URL (the
-     * writer's; freed by akti_tp_lane_dialer_free): NNG's reaper frees a
-     * dialer with the last connection it made, counting with atomics TSan
-     * cannot see, so a dialer is freed only before its live lane's stream,
-     * or (retired) a second after its last stream went */
+     * writer's; buried by akti_tp_lane_dialer_free, see the graveyard in
+     * transport_tx.c) */
     nng_stream_dialer *lane_d;
     char lane_d_url[256];
 } tp_chan;
@@ -470,13 +470,6 @@ struct akti_tp {
     pthread_mutex_t rx_mu, lane_mu;
     tp_lane_rx *lanes;
     uint32_t next_lane_id;
-    /* lane dialers retired (their URL changed): freed by the ticker a
-     * second later (lane_mu) */
-    struct tp_retired {
-        nng_stream_dialer *d;
-        int64_t at;
-    } retired[16];
-    uint32_t nretired;
 };
 
 #define STAT_ADD(tp, f, n)                                                     \
@@ -603,11 +596,11 @@ AKTI_INTERNAL void akti_tp_flow_stall_check(
  * again while NNG finishes with it). */
 AKTI_INTERNAL bool akti_tp_lane_use(const akti_tp *tp, const akti_assoc *a);
 AKTI_INTERNAL void akti_tp_lane_close(akti_tp *tp, akti_assoc *a, tp_chan *c);
-/* akti_tp_lane_dialer_free -- c's lane dialer goes (its writer stopped,
- * before its lane is closed); akti_tp_lane_retired -- free the retired
- * dialers older than a second (all: true, at akti_tp_free) */
+/* akti_tp_lane_dialer_free -- c's lane dialer goes (its writer stopped;
+ * buried, transport_tx.c "graveyard"); akti_tp_lane_graves -- free the
+ * buried dialers old enough (tickers, akti_tp_free) */
 AKTI_INTERNAL void akti_tp_lane_dialer_free(tp_chan *c);
-AKTI_INTERNAL void akti_tp_lane_retired(akti_tp *tp, int64_t now, bool all);
+AKTI_INTERNAL void akti_tp_lane_graves(int64_t now);
 /* the writer threads (arg: the tp_chan they drain) */
 AKTI_INTERNAL void *akti_tp_control_writer(void *arg);
 AKTI_INTERNAL void *akti_tp_data_writer(void *arg);

@@ -586,6 +586,7 @@ lane_sent(void *arg)
             lane_start(l);
         } else {
             l->busy = false;
+            l->congested = false; /* it went through at once or in time */
             lane_next(tp, a, c, l, &d);
         }
     }
@@ -688,7 +689,11 @@ lane_write_here(tp_lane *l)
         l->progress_at = akti_now_ns();
     }
     if (l->cur_off < l->cur_len) {
-        lane_start(l); /* the rest, from NNG's thread */
+        /* the kernel's buffer is full (the peer reads slowly or not at
+         * all): the rest, and the next writes until one goes through,
+         * from NNG's thread -- no sender waits for it again */
+        l->congested = true;
+        lane_start(l);
         return false;
     }
     l->busy = false;
@@ -716,7 +721,7 @@ lane_send(akti_tp *tp, akti_assoc *a, tp_chan *c, bool here, drop_list *d)
     if (lane_fill(tp, a, c, l, d) == 0) {
         return true;
     }
-    if (here && akti_now_ns() - last >= LANE_BURST_NS) {
+    if (here && !l->congested && akti_now_ns() - last >= LANE_BURST_NS) {
         if (lane_write_here(l)) {
             lane_next(tp, a, c, l, d);
         }
@@ -751,37 +756,77 @@ lane_xfer(nng_stream *s, nng_aio *aio, uint8_t *buf, size_t len, bool send)
     return 0;
 }
 
+/* The graveyard of lane dialers (process-wide: it outlives transports).
+ * NNG's reaper frees a dialer together with the last connection it made,
+ * releasing its reference with atomics that TSan cannot see; a dialer
+ * freed here while such a reap is pending would be destroyed by the
+ * reaper "concurrently" with our last use. So a dialer that goes is
+ * buried, and freed once it has lain here LANE_GRAVE_NS (its connections
+ * reaped long before), by any transport's ticker or akti_tp_free; the few
+ * buried in a process's last seconds stay reachable at exit. */
+#define LANE_GRAVE_NS 2000000000LL
+static pthread_mutex_t grave_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    nng_stream_dialer *d;
+    int64_t at;
+} grave[64];
+static uint32_t ngrave;
+
+static void
+lane_bury(nng_stream_dialer *d)
+{
+    nng_stream_dialer *now_free = NULL;
+    pthread_mutex_lock(&grave_mu);
+    if (ngrave == sizeof(grave) / sizeof(grave[0])) {
+        uint32_t old = 0; /* full: the oldest goes now */
+        for (uint32_t i = 1; i < ngrave; i++) {
+            if (grave[i].at < grave[old].at) {
+                old = i;
+            }
+        }
+        now_free = grave[old].d;
+        grave[old] = grave[--ngrave];
+    }
+    grave[ngrave].d = d;
+    grave[ngrave].at = akti_now_ns();
+    ngrave++;
+    pthread_mutex_unlock(&grave_mu);
+    if (now_free != NULL) {
+        nng_stream_dialer_free(now_free);
+    }
+}
+
 void
 akti_tp_lane_dialer_free(tp_chan *c)
 {
     if (c->lane_d != NULL) {
-        nng_stream_dialer_free(c->lane_d);
+        lane_bury(c->lane_d);
         c->lane_d = NULL;
     }
 }
 
 void
-akti_tp_lane_retired(akti_tp *tp, int64_t now, bool all)
+akti_tp_lane_graves(int64_t now)
 {
-    nng_stream_dialer *go[16];
+    nng_stream_dialer *go[64];
     uint32_t n = 0;
-    pthread_mutex_lock(&tp->lane_mu);
-    for (uint32_t i = 0; i < tp->nretired;) {
-        if (all || now - tp->retired[i].at >= 1000000000LL) {
-            go[n++] = tp->retired[i].d;
-            tp->retired[i] = tp->retired[--tp->nretired];
+    pthread_mutex_lock(&grave_mu);
+    for (uint32_t i = 0; i < ngrave;) {
+        if (now - grave[i].at >= LANE_GRAVE_NS) {
+            go[n++] = grave[i].d;
+            grave[i] = grave[--ngrave];
         } else {
             i++;
         }
     }
-    pthread_mutex_unlock(&tp->lane_mu);
+    pthread_mutex_unlock(&grave_mu);
     for (uint32_t i = 0; i < n; i++) {
         nng_stream_dialer_free(go[i]);
     }
 }
 
 /* lane_dialer -- c's dialer for url: kept, or a new one (the old one
- * retired, or freed at once when the retired list is full); NULL with
+ * buried); NULL with
  * *rv set when it cannot be made. The writer thread, no lock held. */
 static nng_stream_dialer *
 lane_dialer(akti_tp *tp, tp_chan *c, const char *url, int *rv)
@@ -789,21 +834,7 @@ lane_dialer(akti_tp *tp, tp_chan *c, const char *url, int *rv)
     if (c->lane_d != NULL && strcmp(c->lane_d_url, url) == 0) {
         return c->lane_d;
     }
-    if (c->lane_d != NULL) {
-        bool kept = false;
-        pthread_mutex_lock(&tp->lane_mu);
-        if (tp->nretired < sizeof(tp->retired) / sizeof(tp->retired[0])) {
-            tp->retired[tp->nretired].d = c->lane_d;
-            tp->retired[tp->nretired].at = akti_now_ns();
-            tp->nretired++;
-            kept = true;
-        }
-        pthread_mutex_unlock(&tp->lane_mu);
-        if (!kept) {
-            nng_stream_dialer_free(c->lane_d);
-        }
-        c->lane_d = NULL;
-    }
+    akti_tp_lane_dialer_free(c); /* another URL: the old one is buried */
     nng_stream_dialer *d = NULL;
     *rv = nng_stream_dialer_alloc(&d, url);
     if (*rv == 0 && tp->tls_client != NULL
@@ -991,7 +1022,11 @@ lane_writer_step(akti_tp *tp, akti_assoc *a, tp_chan *c, drop_list *d)
     }
     c->fc_starved = false;
     if (lane_fill(tp, a, c, l, d) > 0) {
-        lane_write_here(l);
+        if (l->congested) {
+            lane_start(l);
+        } else {
+            lane_write_here(l);
+        }
     }
     return true;
 }
