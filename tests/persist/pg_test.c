@@ -11,7 +11,8 @@
  * of another process (LISTEN/NOTIFY) without a commit of its own; a
  * recovery waiting on the server (a locked table) is cancelled there when
  * its actor or the system stops, and akt.persistence.reader-threads sets
- * how many recoveries wait at once. Skipped
+ * how many recoveries wait at once; each event's writer id (the replay
+ * filter's input) is stored and read back. Skipped
  * (77) only when the
  * PostgreSQL server binaries are not installed.
  */
@@ -910,6 +911,88 @@ START_TEST(a_group_of_writes_commits_as_one_and_a_reused_number_fails_alone)
 }
 END_TEST
 
+static akt_err
+writers_of(void *arg, const akt_prepr *rec, const void *event)
+{
+    (void)event;
+    uint64_t *w = arg;
+    w[rec->seq] = rec->writer;
+    return AKT_OK;
+}
+
+static akt_err
+writers_by_offset(
+    void *arg, uint64_t offset, const char *pid, const akt_prepr *ev)
+{
+    (void)offset;
+    (void)pid;
+    uint64_t *w = arg;
+    w[ev->seq] = ev->writer;
+    return AKT_OK;
+}
+
+/* The replay filter's input is stored on PostgreSQL too: each event's
+ * writer id comes back from a replay, a tag query and the all-events
+ * query (it came back 0 before the column). A schema made by an older
+ * build (its events table without the column) gains it when the journal
+ * opens, its rows reading writer 0 (unknown, which the filter lets pass). */
+START_TEST(each_events_writer_is_stored_and_read_back)
+{
+    akt_journal *j = open_j();
+    const char *tags[] = { "w" };
+    ledger_Deposited *e = ledger_deposited_new(5);
+    akt_jevent ev[3] = { { .msg = e, .tags = tags, .ntags = 1, .writer = 7 },
+        { .msg = e, .tags = tags, .ntags = 1, .writer = 7 },
+        { .msg = e, .tags = tags, .ntags = 1, .writer = 0x9000000000000001u } };
+    akt_write_status st;
+    ck_assert_int_eq(akt_journal_write_wait(j, "wr", 1, ev, 2, &st), AKT_OK);
+    ck_assert_int_eq(st, AKT_WRITE_OK);
+    ck_assert_int_eq(
+        akt_journal_write_wait(j, "wr", 3, &ev[2], 1, &st), AKT_OK);
+    ck_assert_int_eq(st, AKT_WRITE_OK);
+    uint64_t w[4] = { 0 };
+    ck_assert_int_eq(akt_journal_replay(j, NULL, "wr", 1, UINT64_MAX,
+                         UINT64_MAX, writers_of, w, NULL),
+        AKT_OK);
+    ck_assert_uint_eq(w[1], 7);
+    ck_assert_uint_eq(w[2], 7);
+    ck_assert_uint_eq(w[3], 0x9000000000000001u);
+    memset(w, 0, sizeof w);
+    ck_assert_int_eq(
+        akt_journal_events_by_tag(j, "w", 0, UINT64_MAX, writers_by_offset, w),
+        AKT_OK);
+    ck_assert_uint_eq(w[1], 7);
+    ck_assert_uint_eq(w[3], 0x9000000000000001u);
+    memset(w, 0, sizeof w);
+    ck_assert_int_eq(
+        akt_journal_events_all(j, 0, UINT64_MAX, writers_by_offset, w), AKT_OK);
+    ck_assert_uint_eq(w[2], 7);
+    ck_assert_uint_eq(w[3], 0x9000000000000001u);
+    akt_journal_close(j);
+    /* as an older build left it: no writer column */
+    PGconn *c = sql_open();
+    sql(c, "ALTER TABLE %s.akt_events DROP COLUMN writer", schema);
+    PQfinish(c);
+    j = open_j();
+    memset(w, 0xff, sizeof w);
+    ck_assert_int_eq(akt_journal_replay(j, NULL, "wr", 1, UINT64_MAX,
+                         UINT64_MAX, writers_of, w, NULL),
+        AKT_OK);
+    ck_assert_uint_eq(w[1], 0);
+    ck_assert_uint_eq(w[3], 0);
+    ev[0].writer = 11;
+    ck_assert_int_eq(akt_journal_write_wait(j, "wr", 4, ev, 1, &st), AKT_OK);
+    ck_assert_int_eq(st, AKT_WRITE_OK);
+    uint64_t w4[5] = { 0 };
+    ck_assert_int_eq(akt_journal_replay(
+                         j, NULL, "wr", 4, 4, UINT64_MAX, writers_of, w4, NULL),
+        AKT_OK);
+    ck_assert_uint_eq(w4[4], 11);
+    akt_msg_free(e);
+    akt_journal_close(j);
+}
+END_TEST
+
 /* With one dispatcher worker, an automatic snapshot whose save waits on
  * the server (the snapshots table locked) does not hold that worker: a
  * plain actor is served and the account itself goes on persisting
@@ -1162,6 +1245,7 @@ main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, a_connection_that_fails_names_its_cause);
     tcase_add_test(tc, a_bad_schema_name_is_refused);
+    tcase_add_test(tc, each_events_writer_is_stored_and_read_back);
     tcase_add_test(
         tc, writes_fail_while_the_server_is_away_and_the_journal_reconnects);
     tcase_add_test(

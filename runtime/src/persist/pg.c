@@ -8,7 +8,8 @@
  *   akt_meta     k text -> v bigint ('gseq': the last global sequence
  *                number, 'schema': the layout's version, 1)
  *   akt_pids     pid -> highest, deleted_to (highest never decreases)
- *   akt_events   (pid, seq) -> gseq (unique), type_id, ts, data, tags
+ *   akt_events   (pid, seq) -> gseq (unique), type_id, ts, data, tags,
+ *                writer (akt_prepr.writer; 0 for rows of older builds)
  *   akt_tagseq   tag -> its last offset
  *   akt_tags     (tag, tseq) -> pid, seq
  *   akt_snapshots (pid, seq) -> ts, type_id, data
@@ -488,9 +489,20 @@ static const char schema_sql[]
       "RETURN base + 1; "
       "END $f$;";
 
+/* akt_write_batch's arguments: w_pid .. t_ev, e_writer */
+#define PJ_WRITE_ARGS 13
+
 /* the rest of the schema (a second text: C11 compilers need take only
  * 4,095 characters of a string literal) */
 static const char schema_sql2[] =
+    /* the writer of each event (the replay filter's input); a schema made
+     * by an older build gains it, its rows writer 0 (unknown). Only then:
+     * ALTER TABLE locks the table against every reader, even when the
+     * column is there */
+    "DO $d$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE "
+    "attrelid = '@S.akt_events'::regclass AND attname = 'writer' "
+    "AND NOT attisdropped) THEN ALTER TABLE @S.akt_events ADD COLUMN "
+    "writer bigint NOT NULL DEFAULT 0; END IF; END $d$;"
     /* a group of atomic writes in one call (the writer's batch): per
      * write its id, first sequence number and event count; per event
      * its write (1-based), sequence number, type, timestamp, data, and
@@ -503,7 +515,8 @@ static const char schema_sql2[] =
     "CREATE OR REPLACE FUNCTION @S.akt_write_batch(w_pid text[], "
     "w_first bigint[], w_n int[], e_w int[], e_seq bigint[], "
     "e_type bigint[], e_ts bigint[], e_data bytea[], e_toff int[], "
-    "e_tagn int[], t_tag text[], t_ev int[]) RETURNS bigint[] "
+    "e_tagn int[], t_tag text[], t_ev int[], e_writer bigint[]) "
+    "RETURNS bigint[] "
     "LANGUAGE plpgsql AS $f$ "
     "DECLARE nw int := cardinality(w_pid); "
     "res bigint[] := array_fill(-1::bigint, ARRAY[nw]); "
@@ -526,11 +539,13 @@ static const char schema_sql2[] =
     "AS w(p, f, n, a) WHERE w.a GROUP BY w.p) v WHERE p.pid = v.p; "
     "UPDATE @S.akt_meta SET v = v + total WHERE k = 'gseq' "
     "RETURNING v - total INTO base; "
-    "INSERT INTO @S.akt_events SELECT w_pid[e.w], e.s, "
+    "INSERT INTO @S.akt_events (pid, seq, gseq, type_id, ts, data, tags, "
+    "writer) SELECT w_pid[e.w], e.s, "
     "base + row_number() OVER (ORDER BY e.i), e.t, e.ts, e.d, "
-    "CASE WHEN e.tn = 0 THEN NULL ELSE t_tag[e.o + 1:e.o + e.tn] END "
-    "FROM unnest(e_w, e_seq, e_type, e_ts, e_data, e_toff, e_tagn) "
-    "WITH ORDINALITY AS e(w, s, t, ts, d, o, tn, i) WHERE ok[e.w]; "
+    "CASE WHEN e.tn = 0 THEN NULL ELSE t_tag[e.o + 1:e.o + e.tn] END, e.wr "
+    "FROM unnest(e_w, e_seq, e_type, e_ts, e_data, e_toff, e_tagn, "
+    "e_writer) WITH ORDINALITY AS e(w, s, t, ts, d, o, tn, wr, i) "
+    "WHERE ok[e.w]; "
     "total := 0; "
     "FOR i IN 1..nw LOOP "
     "IF ok[i] THEN res[i] := base + total + 1; total := total + w_n[i]; "
@@ -644,7 +659,7 @@ typedef struct preq {
     bool entered, skip; /* tok registered for this send; cut before it */
     size_t n, ntags;
     uint64_t first;
-    bbuf types, ts, data, tagn, tags;
+    bbuf types, ts, data, tagn, tags, writers;
     akt_write_status st;
     /* delete */
     uint64_t to;
@@ -686,6 +701,7 @@ preq_free(preq *r)
     free(r->data.p);
     free(r->tagn.p);
     free(r->tags.p);
+    free(r->writers.p);
     free(r);
 }
 
@@ -708,10 +724,11 @@ bb_i32(bbuf *b, uint32_t v)
     bb_u32(b, v);
 }
 
-/* akt_write_batch's twelve arguments for the run of writes starting at
- * first (a[] reset and filled); returns the request after the run */
+/* akt_write_batch's arguments (PJ_WRITE_ARGS) for the run of writes
+ * starting at first (a[] reset and filled); returns the request after the
+ * run */
 static preq *
-run_params(preq *first, bbuf a[12])
+run_params(preq *first, bbuf a[PJ_WRITE_ARGS])
 {
     size_t nw = 0, ne = 0, nt = 0;
     for (preq *r = first; r; r = run_next(r)) {
@@ -719,7 +736,7 @@ run_params(preq *first, bbuf a[12])
         ne += r->n;
         nt += r->ntags;
     }
-    for (int k = 0; k < 12; k++) {
+    for (int k = 0; k < PJ_WRITE_ARGS; k++) {
         a[k].len = 0;
         a[k].oom = false;
     }
@@ -735,6 +752,7 @@ run_params(preq *first, bbuf a[12])
     bb_array(&a[9], OID_INT4, ne);
     bb_array(&a[10], OID_TEXT, nt);
     bb_array(&a[11], OID_INT4, nt);
+    bb_array(&a[12], OID_INT8, ne);
     uint32_t w = 0, e = 0, toff = 0;
     preq *r = first, *last = first;
     for (; r; last = r, r = run_next(r)) {
@@ -748,6 +766,7 @@ run_params(preq *first, bbuf a[12])
         bb_put(&a[7], r->data.p, r->data.len);
         bb_put(&a[9], r->tagn.p, r->tagn.len);
         bb_put(&a[10], r->tags.p, r->tags.len);
+        bb_put(&a[12], r->writers.p, r->writers.len);
         for (size_t i = 0; i < r->n; i++) {
             e++;
             bb_i32(&a[3], w);
@@ -860,7 +879,7 @@ pj_send_batch(pj *j, PGconn *c, preq *batch)
     /* one akt_write_batch per run of consecutive writes, one akt_delete
      * per delete, in queue order */
     size_t nq = 2;
-    bbuf a[12] = { { 0 } };
+    bbuf a[PJ_WRITE_ARGS] = { { 0 } };
     for (preq *r = batch; r && sent;) {
         if (r->kind == PQ_BARRIER || r->skip) {
             r = r->next;
@@ -880,27 +899,30 @@ pj_send_batch(pj *j, PGconn *c, preq *batch)
         }
         r = run_params(r, a);
         bool oom = false;
-        for (int k = 0; k < 12; k++) {
+        for (int k = 0; k < PJ_WRITE_ARGS; k++) {
             oom = oom || a[k].oom;
         }
         if (oom) {
             sent = false;
             break;
         }
-        const char *vals[12];
-        int lens[12];
-        static const int fmts[12] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
-        static const Oid types[12] = { OID_TEXTARR, OID_INT8ARR, OID_INT4ARR,
-            OID_INT4ARR, OID_INT8ARR, OID_INT8ARR, OID_INT8ARR, OID_BYTEAARR,
-            OID_INT4ARR, OID_INT4ARR, OID_TEXTARR, OID_INT4ARR };
-        for (int k = 0; k < 12; k++) {
+        const char *vals[PJ_WRITE_ARGS];
+        int lens[PJ_WRITE_ARGS];
+        static const int fmts[PJ_WRITE_ARGS]
+            = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+        static const Oid types[PJ_WRITE_ARGS]
+            = { OID_TEXTARR, OID_INT8ARR, OID_INT4ARR, OID_INT4ARR, OID_INT8ARR,
+                  OID_INT8ARR, OID_INT8ARR, OID_BYTEAARR, OID_INT4ARR,
+                  OID_INT4ARR, OID_TEXTARR, OID_INT4ARR, OID_INT8ARR };
+        for (int k = 0; k < PJ_WRITE_ARGS; k++) {
             vals[k] = (const char *)a[k].p;
             lens[k] = (int)a[k].len;
         }
-        sent = PQsendQueryParams(c, j->q_write, 12, types, vals, lens, fmts, 1)
+        sent = PQsendQueryParams(
+                   c, j->q_write, PJ_WRITE_ARGS, types, vals, lens, fmts, 1)
             == 1;
     }
-    for (int k = 0; k < 12; k++) {
+    for (int k = 0; k < PJ_WRITE_ARGS; k++) {
         free(a[k].p);
     }
     sent = sent
@@ -1198,6 +1220,8 @@ pj_write(
         const akt_prepr *e = &w->events[i];
         bb_u32(&r->types, 8);
         bb_u64(&r->types, e->type_id);
+        bb_u32(&r->writers, 8);
+        bb_u64(&r->writers, e->writer);
         bb_u32(&r->ts, 8);
         bb_u64(&r->ts, (uint64_t)e->timestamp_ms);
         bb_elem(&r->data, e->data, e->len);
@@ -1207,8 +1231,8 @@ pj_write(
             bb_elem(&r->tags, e->tags[t], strlen(e->tags[t]));
         }
     }
-    if (r->types.oom || r->ts.oom || r->data.oom || r->tagn.oom
-        || r->tags.oom) {
+    if (r->types.oom || r->ts.oom || r->data.oom || r->tagn.oom || r->tags.oom
+        || r->writers.oom) {
         preq_free(r);
         return AKT_ENOMEM;
     }
@@ -1270,6 +1294,9 @@ row_event(PGresult *res, int i, int col, akt_prepr *ev, char *tagbuf,
             return false;
         }
     }
+    if (PQgetlength(res, i, col + 6) != 8) {
+        return false;
+    }
     ev->seq = akti_be64_get((const uint8_t *)PQgetvalue(res, i, col));
     ev->type_id = akti_be64_get((const uint8_t *)PQgetvalue(res, i, col + 1));
     ev->timestamp_ms
@@ -1279,7 +1306,7 @@ row_event(PGresult *res, int i, int col, akt_prepr *ev, char *tagbuf,
     ev->len = (size_t)PQgetlength(res, i, col + 4);
     ev->tags = tagv;
     ev->ntags = 0;
-    ev->writer = 0; /* not stored here yet (no column) */
+    ev->writer = akti_be64_get((const uint8_t *)PQgetvalue(res, i, col + 6));
     if (!PQgetisnull(res, i, col + 5)
         && !parse_tags((const uint8_t *)PQgetvalue(res, i, col + 5),
             (size_t)PQgetlength(res, i, col + 5), tagbuf, tagcap, tagv,
@@ -1817,24 +1844,25 @@ akt_journal_open_pg(const akt_pg_options *o, const akt_registry *reg,
     snprintf(j->schema, sizeof j->schema, "%s", schema);
     snprintf(j->q_write, sizeof j->q_write,
         "SELECT %s.akt_write_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-        "$10, $11, $12)",
+        "$10, $11, $12, $13)",
         schema);
     snprintf(j->q_delete, sizeof j->q_delete, "SELECT %s.akt_delete($1, $2)",
         schema);
     snprintf(j->q_highest, sizeof j->q_highest,
         "SELECT highest FROM %s.akt_pids WHERE pid = $1", schema);
     snprintf(j->q_replay, sizeof j->q_replay,
-        "SELECT seq, type_id, ts, gseq, data, tags FROM %s.akt_events "
+        "SELECT seq, type_id, ts, gseq, data, tags, writer FROM %s.akt_events "
         "WHERE pid = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq LIMIT $4",
         schema);
     snprintf(j->q_tag, sizeof j->q_tag,
         "SELECT t.tseq, t.pid, e.seq, e.type_id, e.ts, e.gseq, e.data, "
-        "e.tags FROM %s.akt_tags t JOIN %s.akt_events e "
+        "e.tags, e.writer FROM %s.akt_tags t JOIN %s.akt_events e "
         "ON e.pid = t.pid AND e.seq = t.seq WHERE t.tag = $1 AND t.tseq > $2 "
         "ORDER BY t.tseq LIMIT $3",
         schema, schema);
     snprintf(j->q_all, sizeof j->q_all,
-        "SELECT pid, seq, type_id, ts, gseq, data, tags FROM %s.akt_events "
+        "SELECT pid, seq, type_id, ts, gseq, data, tags, writer "
+        "FROM %s.akt_events "
         "WHERE gseq > $1 ORDER BY gseq LIMIT $2",
         schema);
     snprintf(j->q_pids, sizeof j->q_pids,
