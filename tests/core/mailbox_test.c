@@ -501,69 +501,6 @@ START_TEST(a_batch_tell_arrives_in_order_and_meets_every_bound)
 }
 END_TEST
 
-/* Remote messages' credit (ext.h) is counted by the run loop a group at
- * a time, yet every message is counted once with its footprint, and each
- * mark the owner sets is seen by its hook when the count passes it, even
- * when a group jumps over it (mark 7, then 40: the hook fires twice, the
- * second time with all 40 counted). */
-typedef struct credit_obs {
-    akti_credit *c;
-    t_latch hits;
-    uint64_t at[4];
-    int n;
-} credit_obs;
-
-static void
-credit_hook(void *arg, uint16_t id)
-{
-    (void)id;
-    credit_obs *o = arg;
-    if (o->n < 4) {
-        o->at[o->n] = atomic_load(&o->c->released);
-    }
-    if (o->n++ == 0) {
-        atomic_store(&o->c->mark, 40); /* re-armed, as the transport does */
-    }
-    t_latch_add(&o->hits, 1);
-}
-
-START_TEST(credit_is_counted_once_per_message_and_every_mark_is_seen)
-{
-    akt_system *sys = sys_mk("credit");
-    static credit_obs o;
-    memset(&o, 0, sizeof(o));
-    pthread_mutex_init(&o.hits.mu, NULL);
-    pthread_cond_init(&o.hits.cv, NULL);
-    static const akti_ext_ops ops = { .name = "test", .credit = credit_hook };
-    ck_assert_int_eq(akti_system_ext_set(sys, AKTI_EXT_REMOTE, &ops, &o), 0);
-    uint16_t id;
-    ck_assert_int_eq(akti_credit_open(sys, AKTI_EXT_REMOTE, &id, &o.c), 0);
-    atomic_store(&o.c->mark, 7);
-    static gated g;
-    gated_init(&g);
-    akt_ref a = spawn_blocked(sys, &g, NULL);
-    uint64_t bytes = 0;
-    for (int i = 1; i <= 40; i++) {
-        t_Int *m = t_int(i);
-        akti_msg_set_credit(m, id);
-        bytes += akti_msg_footprint(m);
-        ck_assert_int_eq(akt_tell(a, m, AKT_REF_NONE), AKT_OK);
-    }
-    ck_assert_uint_eq(atomic_load(&o.c->released), 0);
-    t_latch_add(&g.gate, 1);
-    ck_assert(t_latch_wait(&o.hits, 2, 10000));
-    ck_assert_int_eq(o.n, 2);
-    ck_assert_uint_ge(o.at[0], 7);
-    ck_assert_uint_lt(o.at[0], 40);
-    ck_assert_uint_eq(o.at[1], 40);
-    ck_assert_uint_eq(atomic_load(&o.c->released), 40);
-    ck_assert_uint_eq(atomic_load(&o.c->released_bytes), bytes);
-    ck_assert_int_eq(g.n, 40);
-    akti_system_ext_clear(sys, AKTI_EXT_REMOTE, &o);
-    t_teardown(sys, 0);
-}
-END_TEST
-
 /* --- concurrency -----------------------------------------------------------
  */
 
@@ -774,8 +711,6 @@ mailbox_suite(void)
         tc, concurrent_producers_into_a_control_aware_mailbox_lose_nothing);
     tcase_add_test(tc, broadcast_shares_one_message_between_receivers);
     tcase_add_test(tc, a_batch_tell_arrives_in_order_and_meets_every_bound);
-    tcase_add_test(
-        tc, credit_is_counted_once_per_message_and_every_mark_is_seen);
     tcase_add_test(
         tc, concurrent_batch_and_single_producers_lose_nothing_and_keep_order);
     suite_add_tcase(s, tc);
