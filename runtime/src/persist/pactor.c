@@ -2632,6 +2632,27 @@ akt_persistent_save_snapshot(akt_ctx *ctx, const void *snapshot)
     return snapshot_queue(ps, ctx, snapshot);
 }
 
+/* op_queue_new -- a copy of op (kind and its arguments; the actor and
+ * epoch filled in here) queued on the actor's chain; AKT_ENOMEM or the
+ * queue's refusal, nothing queued then */
+static akt_err
+op_queue_new(akt_ctx *ctx, pstate *ps, pop op)
+{
+    pop *o = malloc(sizeof(*o));
+    if (o == NULL) {
+        return AKT_ENOMEM;
+    }
+    *o = op;
+    o->self = akt_ctx_self(ctx);
+    o->epoch = ps->epoch;
+    bool queued;
+    akt_err rc = pop_queue(ps->x, ps->pid, o, false, &queued);
+    if (rc != AKT_OK) {
+        pop_free(o);
+    }
+    return rc;
+}
+
 akt_err
 akt_persistent_delete_snapshots(akt_ctx *ctx, akt_snapshot_criteria c)
 {
@@ -2642,20 +2663,7 @@ akt_persistent_delete_snapshots(akt_ctx *ctx, akt_snapshot_criteria c)
     if (ps->x->s == NULL) {
         return AKT_ENOENT;
     }
-    pop *o = malloc(sizeof(*o));
-    if (o == NULL) {
-        return AKT_ENOMEM;
-    }
-    *o = (pop) { .kind = OP_DEL_SNAPS,
-        .self = akt_ctx_self(ctx),
-        .epoch = ps->epoch,
-        .crit = c };
-    bool queued;
-    akt_err rc = pop_queue(ps->x, ps->pid, o, false, &queued);
-    if (rc != AKT_OK) {
-        pop_free(o);
-    }
-    return rc;
+    return op_queue_new(ctx, ps, (pop) { .kind = OP_DEL_SNAPS, .crit = c });
 }
 
 akt_err
@@ -2668,20 +2676,8 @@ akt_persistent_delete_events(akt_ctx *ctx, uint64_t to_seq)
     if (to_seq > ps->seq && to_seq != UINT64_MAX) {
         return AKT_ERANGE;
     }
-    pop *o = malloc(sizeof(*o));
-    if (o == NULL) {
-        return AKT_ENOMEM;
-    }
-    *o = (pop) { .kind = OP_DEL_EVENTS,
-        .self = akt_ctx_self(ctx),
-        .epoch = ps->epoch,
-        .seq = to_seq };
-    bool queued;
-    akt_err rc = pop_queue(ps->x, ps->pid, o, false, &queued);
-    if (rc != AKT_OK) {
-        pop_free(o);
-    }
-    return rc;
+    return op_queue_new(
+        ctx, ps, (pop) { .kind = OP_DEL_EVENTS, .seq = to_seq });
 }
 
 /* --- at-least-once delivery
