@@ -179,7 +179,10 @@ class Front(Actor):
         child = ctx.spawn(nogil(Counter))          # before the first await
         doubled = await self.back.ask(("ask", msg))
         await akt.on_loop()
-        await asyncio.sleep(0)                     # asyncio, on the loop
+        # a plain asyncio awaitable works now: an Event set by the loop
+        ready = asyncio.Event()
+        asyncio.get_running_loop().call_soon(ready.set)
+        await ready.wait()
         assert await child.ask("get") == 0
         return doubled + 1
 
