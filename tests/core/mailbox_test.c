@@ -501,6 +501,135 @@ START_TEST(a_batch_tell_arrives_in_order_and_meets_every_bound)
 }
 END_TEST
 
+/* Remote messages' credit (ext.h) is counted by the run loop a group at
+ * a time, yet every message is counted once with its footprint, and each
+ * mark the owner sets is seen by its hook when the count passes it, even
+ * when a group jumps over it (mark 7, then 40: the hook fires twice, the
+ * second time with all 40 counted). */
+typedef struct credit_obs {
+    akti_credit *c;
+    t_latch hits;
+    uint64_t at[4];
+    int n;
+} credit_obs;
+
+static void
+credit_hook(void *arg, uint16_t id)
+{
+    (void)id;
+    credit_obs *o = arg;
+    if (o->n < 4) {
+        o->at[o->n] = atomic_load(&o->c->released);
+    }
+    if (o->n++ == 0) {
+        atomic_store(&o->c->mark, 40); /* re-armed, as the transport does */
+    }
+    t_latch_add(&o->hits, 1);
+}
+
+START_TEST(credit_is_counted_once_per_message_and_every_mark_is_seen)
+{
+    akt_system *sys = sys_mk("credit");
+    static credit_obs o;
+    memset(&o, 0, sizeof(o));
+    pthread_mutex_init(&o.hits.mu, NULL);
+    pthread_cond_init(&o.hits.cv, NULL);
+    static const akti_ext_ops ops = { .name = "test", .credit = credit_hook };
+    ck_assert_int_eq(akti_system_ext_set(sys, AKTI_EXT_REMOTE, &ops, &o), 0);
+    uint16_t id;
+    ck_assert_int_eq(akti_credit_open(sys, AKTI_EXT_REMOTE, &id, &o.c), 0);
+    atomic_store(&o.c->mark, 7);
+    static gated g;
+    gated_init(&g);
+    akt_ref a = spawn_blocked(sys, &g, NULL);
+    uint64_t bytes = 0;
+    for (int i = 1; i <= 40; i++) {
+        t_Int *m = t_int(i);
+        akti_msg_set_credit(m, id);
+        bytes += akti_msg_footprint(m);
+        ck_assert_int_eq(akt_tell(a, m, AKT_REF_NONE), AKT_OK);
+    }
+    ck_assert_uint_eq(atomic_load(&o.c->released), 0);
+    t_latch_add(&g.gate, 1);
+    ck_assert(t_latch_wait(&o.hits, 2, 10000));
+    ck_assert_int_eq(o.n, 2);
+    ck_assert_uint_ge(o.at[0], 7);
+    ck_assert_uint_lt(o.at[0], 40);
+    ck_assert_uint_eq(o.at[1], 40);
+    ck_assert_uint_eq(atomic_load(&o.c->released), 40);
+    ck_assert_uint_eq(atomic_load(&o.c->released_bytes), bytes);
+    ck_assert_int_eq(g.n, 40);
+    akti_system_ext_clear(sys, AKTI_EXT_REMOTE, &o);
+    t_teardown(sys, 0);
+}
+END_TEST
+
+/* A run that never ends (the pinned dispatcher has no throughput bound)
+ * and goes on with local messages still hands the peer its credit: the
+ * group of remote messages it took first is counted when the first local
+ * message comes, not when the run ends. Before, a group was counted only
+ * when it was full (16), at a message of another slot, or at the run's
+ * end -- here never: the actor keeps telling itself, and the hook never
+ * ran (the peer would wait for a grant that never comes). */
+static atomic_bool g_spin_stop;
+
+static akt_err
+spin_int(void *state, akt_ctx *ctx, const void *msg)
+{
+    (void)state;
+    gated *g = (gated *)akt_ctx_behavior_arg(ctx);
+    const t_Int *m = msg;
+    if (m->v == 0) {
+        t_latch_add(&g->entered, 1);
+        ck_assert(t_latch_wait(&g->gate, 1, 30000));
+    } else if (m->v < 0 && !atomic_load(&g_spin_stop)) {
+        ck_assert_int_eq(
+            akt_tell(akt_ctx_self(ctx), t_int(-1), AKT_REF_NONE), AKT_OK);
+    }
+    return AKT_OK;
+}
+static const akt_handler spin_handlers[] = { { &t_int_type, spin_int } };
+static const akt_behavior spin_beh = { "spin", spin_handlers, 1, NULL };
+
+START_TEST(credit_is_released_while_an_endless_run_goes_on)
+{
+    akt_system *sys = sys_mk("credit_spin");
+    static credit_obs o;
+    memset(&o, 0, sizeof(o));
+    pthread_mutex_init(&o.hits.mu, NULL);
+    pthread_cond_init(&o.hits.cv, NULL);
+    static const akti_ext_ops ops = { .name = "test", .credit = credit_hook };
+    ck_assert_int_eq(akti_system_ext_set(sys, AKTI_EXT_REMOTE, &ops, &o), 0);
+    uint16_t id;
+    ck_assert_int_eq(akti_credit_open(sys, AKTI_EXT_REMOTE, &id, &o.c), 0);
+    atomic_store(&o.c->mark, 3);
+    atomic_store(&g_spin_stop, false);
+    static gated g;
+    gated_init(&g);
+    akt_props p
+        = { .behavior = &spin_beh, .behavior_arg = &g, .dispatcher = "pinned" };
+    akt_ref a;
+    ck_assert_int_eq(akt_spawn(sys, &p, "spin", &a), AKT_OK);
+    ck_assert_int_eq(akt_tell(a, t_int(0), AKT_REF_NONE), AKT_OK);
+    ck_assert(t_latch_wait(&g.entered, 1, 10000));
+    /* one run takes 3 remote messages, then local ones without end */
+    for (int i = 1; i <= 3; i++) {
+        t_Int *m = t_int(i);
+        akti_msg_set_credit(m, id);
+        ck_assert_int_eq(akt_tell(a, m, AKT_REF_NONE), AKT_OK);
+    }
+    ck_assert_int_eq(akt_tell(a, t_int(-1), AKT_REF_NONE), AKT_OK);
+    t_latch_add(&g.gate, 1);
+    bool hit = t_latch_wait(&o.hits, 1, 10000);
+    atomic_store(&g_spin_stop, true); /* the run ends; then tear down */
+    ck_assert_msg(hit, "the credit hook did not run while the run went on");
+    ck_assert_uint_ge(o.at[0], 3);
+    ck_assert_uint_eq(atomic_load(&o.c->released), 3);
+    akti_system_ext_clear(sys, AKTI_EXT_REMOTE, &o);
+    t_teardown(sys, 0);
+}
+END_TEST
+
 /* --- concurrency -----------------------------------------------------------
  */
 
@@ -711,6 +840,9 @@ mailbox_suite(void)
         tc, concurrent_producers_into_a_control_aware_mailbox_lose_nothing);
     tcase_add_test(tc, broadcast_shares_one_message_between_receivers);
     tcase_add_test(tc, a_batch_tell_arrives_in_order_and_meets_every_bound);
+    tcase_add_test(
+        tc, credit_is_counted_once_per_message_and_every_mark_is_seen);
+    tcase_add_test(tc, credit_is_released_while_an_endless_run_goes_on);
     tcase_add_test(
         tc, concurrent_batch_and_single_producers_lose_nothing_and_keep_order);
     suite_add_tcase(s, tc);

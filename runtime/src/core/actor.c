@@ -1065,6 +1065,8 @@ deliver(akt_cell *c, akti_msg *m)
     }
 }
 
+#define CREDIT_GROUP 16
+
 static bool
 user_ok(uint8_t life)
 {
@@ -1093,6 +1095,14 @@ akti_cell_run(akt_cell *c, int throughput)
     process_sys(c);
     int n = 0;
     bool more = false;
+    /* remote messages' credit (ext.h) is counted a group at a time: up to
+     * CREDIT_GROUP consecutive ones of a slot, released when the group is
+     * full, when the next message is of another slot or of none, or when
+     * the run ends: a message counts consumed at the latest when
+     * CREDIT_GROUP - 1 more of its slot were taken after it, a message of
+     * no or another slot is taken, or its run ends */
+    uint16_t cid = 0;
+    uint64_t ck = 0, cfp = 0;
     while (c->life == LIFE_RUNNING) {
         if (n >= throughput) {
             more = true;
@@ -1105,8 +1115,26 @@ akti_cell_run(akt_cell *c, int throughput)
             }
         }
         akti_msg *m = (c->flags & CELL_F_KIT) ? c->sys->plugin->pop(c) : NULL;
-        if (m == NULL && (m = akti_mq_pop(c)) == NULL) {
+        if (m == NULL && (m = akti_mq_pop_uncounted(c)) == NULL) {
             break;
+        }
+        if (__builtin_expect(m->credit != 0, 0)) {
+            if (m->credit != cid || ck == CREDIT_GROUP) {
+                akti_credit_release_n(sys, cid, ck, cfp);
+                cid = m->credit;
+                ck = 0;
+                cfp = 0;
+            }
+            ck++;
+            cfp += akti_msg_footprint(akti_msg_body(m));
+            m->credit = 0;
+        } else if (ck != 0) {
+            /* a message of no slot ends the group: a run that goes on with
+             * local messages (a dispatcher without a throughput bound: the
+             * calling thread, pinned) must not hold the peer's credit */
+            akti_credit_release_n(sys, cid, ck, cfp);
+            ck = 0;
+            cfp = 0;
         }
         n++;
         if (m->target_uid != cell_uid(c)) {
@@ -1116,6 +1144,9 @@ akti_cell_run(akt_cell *c, int throughput)
         }
         deliver(c, m);
         akt_msg_free(akti_msg_body(m));
+    }
+    if (ck != 0) {
+        akti_credit_release_n(sys, cid, ck, cfp);
     }
     if (c->life == LIFE_DEAD || c->life == LIFE_NONE) {
         akti_msg *m;

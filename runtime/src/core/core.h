@@ -393,6 +393,9 @@ AKTI_INTERNAL void akti_control_leave(void);
 /* akti_mq_pop -- consumer: next user message or NULL. A message tagged
  * with a credit slot is counted consumed here (akti_credit_consumed). */
 AKTI_INTERNAL akti_msg *akti_mq_pop(akt_cell *c);
+/* akti_mq_pop_uncounted -- akti_mq_pop without the credit count: the
+ * caller counts m consumed (the run loop, a run at a time) */
+AKTI_INTERNAL akti_msg *akti_mq_pop_uncounted(akt_cell *c);
 AKTI_INTERNAL void akti_mq_push_unbounded(akt_cell *c, akti_msg *m);
 /* consumer side: a queued message waits for its producer's link store */
 AKTI_INTERNAL bool akti_mq_stalled(akt_cell *c);
@@ -568,6 +571,10 @@ struct akt_system {
  * consumed: add it to its slot's counters, run the ext hook at the
  * slot's mark; clears m->credit. system.c */
 AKTI_INTERNAL void akti_credit_release(akt_system *sys, akti_msg *m);
+/* akti_credit_release_n -- k messages of slot id, fp bytes of footprint,
+ * consumed at once (the run loop's count of a run, actor.c) */
+AKTI_INTERNAL void akti_credit_release_n(
+    akt_system *sys, uint16_t id, uint64_t k, uint64_t fp);
 static inline void
 akti_credit_consumed(akt_system *sys, akti_msg *m)
 {

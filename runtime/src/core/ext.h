@@ -76,11 +76,13 @@ AKTI_INTERNAL void akti_unwatch_future(akt_ref target, akt_future *f);
  * each with a credit slot (akti_msg_set_credit); the core counts a tagged
  * message as consumed when it leaves the mailbox system: taken from its
  * mailbox by its actor's run loop (handed to a handler, or dead-lettered
- * there), completing a future, or dead-lettered on the way (a stale ref, a
- * bounded mailbox's drop, akt_system_publish_dead_letter). So the subsystem
- * knows how many of the messages it delivered still wait -- the receive
- * window it grants its peer. A tell that fails (the caller keeps the
- * message) consumes nothing: the caller frees or dead-letters it. Each
+ * there; the run loop counts a slot's messages in groups of up to 16, at
+ * the latest when it takes a message of no or another slot, or its run
+ * ends), completing a future, or dead-lettered on the
+ * way (a stale ref, a bounded mailbox's drop, akt_system_publish_dead_letter).
+ * So the subsystem knows how many of the messages it delivered still wait --
+ * the receive window it grants its peer. A tell that fails (the caller keeps
+ * the message) consumes nothing: the caller frees or dead-letters it. Each
  * consumption adds one to `released` and the message's footprint (its
  * allocation, akti_msg_footprint) to `released_bytes`; when either reaches
  * its mark, the extension's `credit` hook runs with the slot's id. */

@@ -654,6 +654,12 @@ pq_take(akt_cell *c, akti_mbox_ext *x)
 }
 
 akti_msg *
+akti_mq_pop_uncounted(akt_cell *c)
+{
+    return mq_pop_any(c);
+}
+
+akti_msg *
 akti_mq_pop(akt_cell *c)
 {
     akti_msg *m = mq_pop_any(c);

@@ -682,25 +682,31 @@ akti_credit_release(akt_system *sys, akti_msg *m)
 {
     uint16_t id = m->credit;
     m->credit = 0;
+    akti_credit_release_n(sys, id, 1, akti_msg_footprint(akti_msg_body(m)));
+}
+
+void
+akti_credit_release_n(akt_system *sys, uint16_t id, uint64_t k, uint64_t fp)
+{
     akti_credit_ent *page = atomic_load_explicit(
         &sys->credit_pages[id / AKTI_CREDIT_PAGE], memory_order_acquire);
-    if (page == NULL) {
+    if (page == NULL || k == 0) {
         return; /* not an id of this system: nothing to count */
     }
     akti_credit_ent *e = &page[id % AKTI_CREDIT_PAGE];
-    uint64_t fp = akti_msg_footprint(akti_msg_body(m));
     /* sequentially consistent with the owner's store-then-read of the
      * marks: one of the two sees the other (ext.h) */
     uint64_t n
-        = atomic_fetch_add_explicit(&e->c.released, 1, memory_order_seq_cst)
-        + 1;
+        = atomic_fetch_add_explicit(&e->c.released, k, memory_order_seq_cst)
+        + k;
     uint64_t b = atomic_fetch_add_explicit(
                      &e->c.released_bytes, fp, memory_order_seq_cst)
         + fp;
     uint64_t mark = atomic_load_explicit(&e->c.mark, memory_order_seq_cst);
     uint64_t mark_b
         = atomic_load_explicit(&e->c.mark_bytes, memory_order_seq_cst);
-    bool hit = (mark != 0 && n == mark)
+    /* these k passed the mark: released went from n - k to n */
+    bool hit = (mark != 0 && n >= mark && n - k < mark)
         || (mark_b != 0 && b >= mark_b && b - fp < mark_b);
     if (!hit) {
         return;
