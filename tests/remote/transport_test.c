@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <nng/nng.h>
@@ -832,7 +834,10 @@ lanes_roundtrip(const char *peer_url, const char *my_url)
     ck_assert_uint_eq(a.order_errors, 0);
     ck_assert_uint_eq(a.drops, 0);
     akti_tp_stats st;
-    akti_tp_stats_get(a.tp, &st);
+    /* the lanes open beside the sockets (which carry what comes first) */
+    PP_WAIT_UNTIL((akti_tp_stats_get(a.tp, &st),
+                      st.lanes_opened >= 1 && st.lanes_accepted >= 1),
+        5000);
     ck_assert_uint_ge(st.lanes_opened, 1);
     ck_assert_uint_ge(st.lanes_accepted, 1);
     ck_assert_uint_eq(st.rejected_lane, 0);
@@ -894,6 +899,63 @@ stranger_lane(const char *url, const void *buf, size_t len)
     return rv;
 }
 
+/* A peer's data lane that takes the connection but never answers the
+ * LaneOpen (here: a listener of the test's own in the lane's place, that
+ * never accepts) holds no message back: while the lane waits for its
+ * answer (10 s here, longer than the test waits) the ordinary messages go
+ * over the socket, all of them, in order; and a node stopping meanwhile
+ * does not wait for that answer. */
+START_TEST(a_lane_that_does_not_answer_holds_no_message)
+{
+    char dir[64], ua[128], ub[128], lane[100];
+    pp_tmpdir(dir, sizeof(dir));
+    snprintf(ua, sizeof(ua), "ipc://%s/a.sock", dir);
+    snprintf(ub, sizeof(ub), "ipc://%s/b.sock", dir);
+    snprintf(lane, sizeof(lane), "%s/b.sock.lane", dir);
+    node a, b;
+    akti_tp_opts oa, ob;
+    node_opts(&oa, &a, "a", ua, "c");
+    node_opts(&ob, &b, "b", ub, "c");
+    oa.data_lanes = ob.data_lanes = AKTI_LANES_STREAM;
+    oa.handshake_retry_ns = 2500000000LL; /* a LaneOpen waits 10 s */
+    node_start(&a, &oa);
+    node_start(&b, &ob);
+    ck_assert_ptr_nonnull(akti_tp_lane_address(b.tp));
+    /* b's lane path now leads to a listener that never accepts: a's
+     * dial completes (the kernel's backlog), its LaneOpen is never read */
+    ck_assert_int_eq(unlink(lane), 0);
+    int ls = socket(AF_UNIX, SOCK_STREAM, 0);
+    ck_assert_int_ge(ls, 0);
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", lane);
+    ck_assert_int_eq(bind(ls, (struct sockaddr *)&sun, sizeof(sun)), 0);
+    ck_assert_int_eq(listen(ls, 8), 0);
+    akti_assoc *ab;
+    ck_assert_int_eq(akti_tp_assoc(a.tp, ub, "b", &ab), AKT_OK);
+    uint64_t uid;
+    ck_assert_int_eq(akti_assoc_wait_up(ab, 5000000000LL, &uid), AKT_OK);
+    const uint64_t N = 500;
+    for (uint64_t i = 0; i < N; i++) {
+        ck_assert_int_eq(send_u64(ab, i, false, uid), AKT_OK);
+    }
+    PP_WAIT_UNTIL(LOCKED(&b, b.got[AKTI_CH_ORDINARY] >= N), 5000);
+    ck_assert_uint_eq(LOCKED(&b, b.got[AKTI_CH_ORDINARY]), N);
+    ck_assert_uint_eq(LOCKED(&b, b.order_errors), 0);
+    akti_tp_stats st;
+    akti_tp_stats_get(a.tp, &st);
+    ck_assert_uint_eq(st.lanes_opened, 0); /* still waiting for its answer */
+    akti_tp_stats_get(b.tp, &st);
+    ck_assert_uint_eq(st.lanes_accepted, 0);
+    node_stop(&a); /* its lane opener is stopped, not waited for */
+    node_stop(&b);
+    close(ls);
+    unlink(lane);
+    unlink(ua + 6);
+    unlink(ub + 6);
+    rmdir(dir);
+}
+END_TEST
+
 /* framed -- a 4-byte little-endian length and f's bytes into out */
 static size_t
 framed(const Akt__Remote__Frame *f, uint8_t *out)
@@ -933,7 +995,9 @@ START_TEST(a_stranger_on_a_data_lane_changes_nothing)
     ck_assert_int_eq(send_u64(ab, 1, false, ub), AKT_OK);
     PP_WAIT_UNTIL(LOCKED(&b, b.got[AKTI_CH_ORDINARY] >= 1), 3000);
     akti_tp_stats st0, st;
-    akti_tp_stats_get(b.tp, &st0);
+    /* the lane opens beside the socket (which may carry the first) */
+    PP_WAIT_UNTIL(
+        (akti_tp_stats_get(b.tp, &st0), st0.lanes_accepted >= 1), 3000);
     ck_assert_uint_eq(st0.lanes_accepted, 1);
 
     uint8_t buf[512];
@@ -1455,12 +1519,20 @@ START_TEST(stalled_connection_is_detected_and_recreated)
     ck_assert_int_eq(akti_tp_assoc(a.tp, p.address, "sink", &as), AKT_OK);
     uint64_t uid;
     ck_assert_int_eq(akti_assoc_wait_up(as, 5000000000LL, &uid), AKT_OK);
+    akti_tp_stats st;
+    if (oa.data_lanes == AKTI_LANES_STREAM) {
+        /* on lanes, the lane is open before the peer stops: its stall is
+         * what is tested (the socket carries the frames while the lane
+         * is re-opened) */
+        PP_WAIT_UNTIL(
+            (akti_tp_stats_get(a.tp, &st), st.lanes_opened >= 1), 5000);
+        ck_assert_uint_ge(st.lanes_opened, 1);
+    }
     kill(p.pid, SIGSTOP);
     static uint8_t blob[30000];
     akti_envelope e = { "/user/sink", 10, "", 0, 9, blob, sizeof(blob) };
     /* refill the queue each time the writer has sent some, until a send
      * makes no progress for stall-timeout */
-    akti_tp_stats st;
     akti_tp_stats_get(a.tp, &st);
     long long end = pp_now_ms() + 15000;
     do {
@@ -2428,6 +2500,7 @@ transport_suite(void)
         t, a_peer_sending_past_twice_its_window_has_its_frames_rejected);
     tcase_add_test(t, a_freed_associations_credit_slot_serves_the_next_one);
     tcase_add_test(t, a_stranger_on_a_data_lane_changes_nothing);
+    tcase_add_test(t, a_lane_that_does_not_answer_holds_no_message);
     suite_add_tcase(s, t);
     TCase *m = tcase_create("multiprocess");
     tcase_set_timeout(m, 40);

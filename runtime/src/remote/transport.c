@@ -1065,7 +1065,6 @@ assoc_sleep(akti_tp *tp, akti_assoc *a)
         }
     }
     pthread_mutex_lock(&a->mu);
-    akti_tp_lane_dialer_free(&a->ch[AKTI_CH_ORDINARY]);
     akti_tp_lane_close(tp, a, &a->ch[AKTI_CH_ORDINARY]);
     if (!assoc_sleepy(tp, a, akti_now_ns()) || atomic_load(&tp->stopping)) {
         /* used while the writers stopped: bring them back */
@@ -1965,9 +1964,15 @@ lane_rx_cb(void *arg)
 static void
 lane_rx_free(akti_tp *tp, tp_lane_rx *l)
 {
-    nng_aio_stop(l->aio); /* first: a read must not outlive the stream */
-    nng_aio_stop(l->ack_aio);
+    /* closed first (it is dead: no read is armed again): that ends what
+     * is queued on it. NNG 1.5.2's TLS stream never completes, cancels or
+     * times out a read queued after its connection failed (its
+     * tls_cancel aborts only a TCP read in flight; nni_aio_begin refuses
+     * the next one without a callback), so stopping the aio first would
+     * wait forever; tls_close finishes every queued operation */
     nng_stream_close(l->s);
+    nng_aio_stop(l->aio); /* a read must not outlive the stream */
+    nng_aio_stop(l->ack_aio);
     nng_stream_free(l->s);
     nng_aio_free(l->aio);
     nng_aio_free(l->ack_aio);
@@ -2430,7 +2435,6 @@ akti_tp_free(akti_tp *tp)
             }
         }
         pthread_mutex_lock(&a->mu);
-        akti_tp_lane_dialer_free(&a->ch[AKTI_CH_ORDINARY]);
         akti_tp_lane_close(tp, a, &a->ch[AKTI_CH_ORDINARY]);
         pthread_mutex_unlock(&a->mu);
     }

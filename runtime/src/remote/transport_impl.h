@@ -153,6 +153,8 @@ typedef struct tp_lane {
     int64_t last_here; /* when a sending thread last wrote itself */
     bool congested; /* the kernel did not take a thread's whole write:
                      * NNG's thread writes until a write goes through */
+    bool tls; /* tls+tcp: written from NNG's thread only (cancelling a
+               * TLS write kills the connection in NNG 1.5.2) */
     uint64_t uid, token, epoch; /* the association it was opened for */
     bool busy; /* a write is in flight */
     bool failed; /* a write failed or stalled: the writer closes it */
@@ -239,16 +241,24 @@ typedef struct tp_chan {
     int64_t dial_since; /* a dial is under way since (0: none) */
     int64_t dial_next; /* no new dial before this (backoff) */
     bool dial_aborted; /* the ticker gave up on a dial that hung */
-    /* ORDINARY only: the data lane to the peer (NULL: none open), and
-     * when the next dial may start (backoff); a->mu */
+    /* ORDINARY only: the data lane to the peer (NULL: none open; its
+     * frames go over sock meanwhile), and when the next dial may start
+     * (backoff); a->mu */
     tp_lane *lane;
     int64_t lane_next;
     uint32_t lane_fails; /* dials failed in a row */
-    /* the lane's dialer, kept for the next dials to the same URL (the
-     * writer's; buried by akti_tp_lane_dialer_free, see the graveyard in
-     * transport_tx.c) */
-    nng_stream_dialer *lane_d;
-    char lane_d_url[256];
+    /* a lane is opened by a thread of its own (lane_opener), never by
+     * the writer, so the socket carries the frames meanwhile: started,
+     * done (to be joined), its aio while it waits (cancelled, with
+     * lane_abort set, when the writer exits); lane_ready: opened, takes
+     * over from the socket once the peer has seen all the socket sent */
+    pthread_t lane_th;
+    bool lane_th_started, lane_th_done;
+    atomic_bool lane_abort;
+    nng_aio *lane_oaio;
+    nng_stream *lane_os; /* the stream it opens, until it has an answer */
+    int64_t lane_os_until; /* then the ticker closes lane_os */
+    tp_lane *lane_ready;
 } tp_chan;
 
 /* the data channels' queues (ORDINARY, LARGE) count their payload bytes */
@@ -596,10 +606,8 @@ AKTI_INTERNAL void akti_tp_flow_stall_check(
  * again while NNG finishes with it). */
 AKTI_INTERNAL bool akti_tp_lane_use(const akti_tp *tp, const akti_assoc *a);
 AKTI_INTERNAL void akti_tp_lane_close(akti_tp *tp, akti_assoc *a, tp_chan *c);
-/* akti_tp_lane_dialer_free -- c's lane dialer goes (its writer stopped;
- * buried, transport_tx.c "graveyard"); akti_tp_lane_graves -- free the
- * buried dialers old enough (tickers, akti_tp_free) */
-AKTI_INTERNAL void akti_tp_lane_dialer_free(tp_chan *c);
+/* akti_tp_lane_graves -- free the buried dialers of failed lane dials
+ * old enough (tickers, akti_tp_free; transport_tx.c "graveyard") */
 AKTI_INTERNAL void akti_tp_lane_graves(int64_t now);
 /* the writer threads (arg: the tp_chan they drain) */
 AKTI_INTERNAL void *akti_tp_control_writer(void *arg);

@@ -515,6 +515,9 @@ flow_apply(akti_tp *tp, akti_assoc *a, int ch, const Akt__Remote__Window *w)
     if (w->seen > c->peer_seen) {
         c->peer_seen = w->seen; /* progress: not a stalled connection */
         c->progress_at = akti_now_ns();
+        if (c->lane_ready != NULL && c->waiting) {
+            pthread_cond_signal(&c->cv); /* it waits for the socket */
+        }
     }
     if (c->fc_lost_upto != 0 && c->peer_seen >= c->fc_lost_upto) {
         c->fc_lost_upto = c->fc_lost_upto_bytes = 0; /* the peer knows */

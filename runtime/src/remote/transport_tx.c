@@ -408,6 +408,20 @@ chan_starve(akti_tp *tp, akti_assoc *a, tp_chan *c)
     akti_tp_send_flow(tp, a);
 }
 
+/* lane_drain_probe -- an opened lane waits for the socket's frames to be
+ * seen (a->mu held): the peer learns our count, as from a starved sender,
+ * and answers once it has seen that much; the stall check applies */
+static void
+lane_drain_probe(akti_tp *tp, akti_assoc *a, tp_chan *c)
+{
+    if (c->fc_starved) {
+        return;
+    }
+    c->fc_starved = true;
+    c->progress_at = akti_now_ns();
+    akti_tp_send_flow(tp, a);
+}
+
 /* --- data lanes -----------------------------------------------------------
  * akt.remote.data-lanes = stream: the ORDINARY channel's frames to a peer
  * that announced a lane (Hello.lane) go over an nng_stream of our own,
@@ -600,6 +614,12 @@ lane_sent(void *arg)
 static void
 lane_free(tp_lane *l)
 {
+    if (l->s != NULL) {
+        /* first: closing ends every write queued on it (a TLS stream of
+         * NNG 1.5.2 whose connection failed never completes, cancels or
+         * times out one otherwise: see lane_rx_free) */
+        nng_stream_close(l->s);
+    }
     if (l->aio != NULL) {
         nng_aio_free(l->aio); /* stops a write in flight, waits for lane_sent */
     }
@@ -608,7 +628,6 @@ lane_free(tp_lane *l)
     }
     pthread_cond_destroy(&l->done);
     if (l->s != NULL) {
-        nng_stream_close(l->s);
         nng_stream_free(l->s);
     }
     free(l->cur);
@@ -626,12 +645,17 @@ akti_tp_lane_close(akti_tp *tp, akti_assoc *a, tp_chan *c) /* a->mu held */
     }
     c->lane = NULL;
     l->dead = true;
-    if (l->sync_users > 0) {
-        /* a sending thread writes with saio: cut it short, let it go */
+    /* the socket carries the frames until the next lane: newer than
+     * what the lane still delivers (at most once, in order) */
+    atomic_store(&c->epoch, atomic_fetch_add(&tp->next_epoch, 1) + 1);
+    while (l->sync_users > 0) {
+        /* a sending thread writes with saio: cut it short (closing the
+         * stream ends a write a cancel may not), let it go */
         nng_aio_cancel(l->saio);
-        while (l->sync_users > 0) {
-            pthread_cond_wait(&l->done, &a->mu);
-        }
+        nng_stream_close(l->s);
+        struct timespec dl;
+        abs_deadline(&dl, 10000000LL); /* it may not have queued it yet */
+        pthread_cond_timedwait(&l->done, &a->mu, &dl);
     }
     if (c->fc_sent > c->peer_seen) {
         /* what was in flight is gone: the peer must not wait for it */
@@ -721,7 +745,8 @@ lane_send(akti_tp *tp, akti_assoc *a, tp_chan *c, bool here, drop_list *d)
     if (lane_fill(tp, a, c, l, d) == 0) {
         return true;
     }
-    if (here && !l->congested && akti_now_ns() - last >= LANE_BURST_NS) {
+    if (here && !l->congested && !l->tls
+        && akti_now_ns() - last >= LANE_BURST_NS) {
         if (lane_write_here(l)) {
             lane_next(tp, a, c, l, d);
         }
@@ -732,11 +757,15 @@ lane_send(akti_tp *tp, akti_assoc *a, tp_chan *c, bool here, drop_list *d)
 }
 
 /* lane_xfer -- send or receive all of buf on s, blocking (aio: no
- * callback, its timeout set) */
+ * callback, its timeout set); NNG_ECANCELED once c's opener is to stop */
 static int
-lane_xfer(nng_stream *s, nng_aio *aio, uint8_t *buf, size_t len, bool send)
+lane_xfer(tp_chan *c, nng_stream *s, nng_aio *aio, uint8_t *buf, size_t len,
+    bool send)
 {
     while (len > 0) {
+        if (atomic_load(&c->lane_abort)) {
+            return NNG_ECANCELED;
+        }
         nng_iov iov = { .iov_buf = buf, .iov_len = len };
         nng_aio_set_iov(aio, 1, &iov);
         if (send) {
@@ -756,14 +785,20 @@ lane_xfer(nng_stream *s, nng_aio *aio, uint8_t *buf, size_t len, bool send)
     return 0;
 }
 
-/* The graveyard of lane dialers (process-wide: it outlives transports).
- * NNG's reaper frees a dialer together with the last connection it made,
- * releasing its reference with atomics that TSan cannot see; a dialer
- * freed here while such a reap is pending would be destroyed by the
- * reaper "concurrently" with our last use. So a dialer that goes is
- * buried, and freed once it has lain here LANE_GRAVE_NS (its connections
- * reaped long before), by any transport's ticker or akti_tp_free; the few
- * buried in a process's last seconds stay reachable at exit. */
+/* Lane dialers. NNG 1.5.2 counts a dialer's references with atomics
+ * (one for the dialer, one per connection it made, released when NNG's
+ * reaper frees that connection) and frees it on the last release, on
+ * whichever thread that is. A dialer is freed right after a dial that
+ * succeeded, while we still hold the stream it made: the last release is
+ * then the reaper's, after the stream's nng_stream_free, which queued it
+ * under the reaper's lock -- an order TSan sees (it cannot see NNG's
+ * atomics: libnng is not instrumented). After a failed dial the
+ * connection NNG made was queued for the reaper by NNG's own thread,
+ * with no such order to ours, so that dialer is buried: freed once it has
+ * lain here LANE_GRAVE_NS (the failed connection reaped long before) by
+ * any transport's ticker or akti_tp_free (process-wide: it outlives
+ * transports); the few buried in a process's last seconds stay reachable
+ * at exit. Only failed dials are buried. */
 #define LANE_GRAVE_NS 2000000000LL
 static pthread_mutex_t grave_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct {
@@ -797,15 +832,6 @@ lane_bury(nng_stream_dialer *d)
 }
 
 void
-akti_tp_lane_dialer_free(tp_chan *c)
-{
-    if (c->lane_d != NULL) {
-        lane_bury(c->lane_d);
-        c->lane_d = NULL;
-    }
-}
-
-void
 akti_tp_lane_graves(int64_t now)
 {
     nng_stream_dialer *go[64];
@@ -825,16 +851,11 @@ akti_tp_lane_graves(int64_t now)
     }
 }
 
-/* lane_dialer -- c's dialer for url: kept, or a new one (the old one
- * buried); NULL with
- * *rv set when it cannot be made. The writer thread, no lock held. */
+/* lane_dialer -- a dialer for url (one per dial, see above); NULL with
+ * *rv set when it cannot be made */
 static nng_stream_dialer *
-lane_dialer(akti_tp *tp, tp_chan *c, const char *url, int *rv)
+lane_dialer(akti_tp *tp, const char *url, int *rv)
 {
-    if (c->lane_d != NULL && strcmp(c->lane_d_url, url) == 0) {
-        return c->lane_d;
-    }
-    akti_tp_lane_dialer_free(c); /* another URL: the old one is buried */
     nng_stream_dialer *d = NULL;
     *rv = nng_stream_dialer_alloc(&d, url);
     if (*rv == 0 && tp->tls_client != NULL
@@ -843,27 +864,29 @@ lane_dialer(akti_tp *tp, tp_chan *c, const char *url, int *rv)
     }
     if (*rv != 0) {
         if (d != NULL) {
-            nng_stream_dialer_free(d);
+            nng_stream_dialer_free(d); /* it made no connection */
         }
         return NULL;
     }
-    c->lane_d = d;
-    snprintf(c->lane_d_url, sizeof(c->lane_d_url), "%s", url);
     return d;
 }
 
 /* lane_open -- dial a's peer's lane, send LaneOpen and wait for the
- * peer's one byte saying it bound the lane (the writer thread; a->mu
+ * peer's one byte saying it bound the lane (the opener thread; a->mu
  * held, released meanwhile), so no data goes on a lane the peer refused
  * (a restarted peer that does not know this incarnation: then a Hello
- * finds out at once). After 3 failures in a row, until the association
- * is next up, its ORDINARY frames go over the PUSH socket (logged). */
+ * finds out at once). The lane opened waits in c->lane_ready for the
+ * writer to switch to it. After 3 failures in a row, until the
+ * association is next up, its ORDINARY frames stay on the PUSH socket
+ * (logged). */
 static void
 lane_open(akti_tp *tp, akti_assoc *a, tp_chan *c)
 {
     char url[sizeof(a->peer_lane)];
     memcpy(url, a->peer_lane, sizeof(url));
     uint64_t uid = atomic_load(&a->peer_uid), token = a->peer_token;
+    /* newer than the socket's: once it took over, what the socket still
+     * carries is older (the writer switches when the socket is drained) */
     uint64_t epoch = atomic_fetch_add(&tp->next_epoch, 1) + 1;
     uint8_t open[160];
     size_t olen;
@@ -890,15 +913,21 @@ lane_open(akti_tp *tp, akti_assoc *a, tp_chan *c)
         akt__remote__frame__pack(&f, open + 4);
         olen += 4;
     }
+    nng_aio *aio = NULL;
+    int rv = nng_aio_alloc(&aio, NULL, NULL);
+    if (rv == 0) {
+        c->lane_oaio = aio; /* the writer may cancel it (a->mu) */
+    }
     pthread_mutex_unlock(&a->mu);
     nng_stream *s = NULL;
-    nng_aio *aio = NULL;
     tp_lane *l = NULL;
     bool refused = false;
-    int rv = 0;
-    nng_stream_dialer *d = lane_dialer(tp, c, url, &rv);
+    nng_stream_dialer *d = NULL;
     if (rv == 0) {
-        rv = nng_aio_alloc(&aio, NULL, NULL);
+        d = lane_dialer(tp, url, &rv);
+    }
+    if (rv == 0 && atomic_load(&c->lane_abort)) {
+        rv = NNG_ECANCELED;
     }
     if (rv == 0) {
         int64_t t = 4 * tp->o.handshake_retry_ns;
@@ -908,18 +937,38 @@ lane_open(akti_tp *tp, akti_assoc *a, tp_chan *c)
         nng_aio_wait(aio);
         rv = nng_aio_result(aio);
     }
+    if (d != NULL && rv == 0) {
+        nng_stream_dialer_free(d); /* we hold its stream: see above */
+    } else if (d != NULL) {
+        lane_bury(d);
+    }
     if (rv == 0) {
         s = nng_aio_get_output(aio, 0);
         (void)nng_stream_set_bool(s, NNG_OPT_TCP_NODELAY, true); /* tcp */
+        /* NNG 1.5.2's TLS stream ignores the aio's timeout and cancels
+         * once its connection failed (see lane_rx_free): the ticker
+         * closes the stream if the answer is late, the writer when it
+         * exits */
+        int64_t t = 4 * tp->o.handshake_retry_ns;
+        pthread_mutex_lock(&a->mu);
+        c->lane_os = s;
+        c->lane_os_until
+            = akti_now_ns() + 2 * (t < 1000000000LL ? 1000000000LL : t);
+        pthread_mutex_unlock(&a->mu);
         uint8_t ack = 0;
-        rv = lane_xfer(s, aio, open, olen, true);
+        rv = lane_xfer(c, s, aio, open, olen, true);
         if (rv == 0) {
-            rv = lane_xfer(s, aio, &ack, 1, false);
-            refused = rv != 0 && rv != NNG_ETIMEDOUT;
+            rv = lane_xfer(c, s, aio, &ack, 1, false);
+            refused = rv != 0 && rv != NNG_ETIMEDOUT && rv != NNG_ECANCELED;
         }
         if (rv == 0 && ack != 1) {
             rv = NNG_EPROTO;
         }
+    }
+    if (s != NULL) {
+        pthread_mutex_lock(&a->mu);
+        c->lane_os = NULL;
+        pthread_mutex_unlock(&a->mu);
     }
     if (rv == 0) {
         size_t cap = tp->o.max_frame_size + 4;
@@ -927,6 +976,7 @@ lane_open(akti_tp *tp, akti_assoc *a, tp_chan *c)
         if (l != NULL) {
             l->s = s;
             l->c = c;
+            l->tls = strncmp(url, "tls+", 4) == 0;
             l->cap = cap;
             l->cur = malloc(cap);
             l->maxb = tp->o.batch_max_envelopes;
@@ -947,15 +997,21 @@ lane_open(akti_tp *tp, akti_assoc *a, tp_chan *c)
             rv = NNG_ENOMEM;
         }
     }
-    if (aio != NULL) {
-        nng_aio_free(aio);
-    }
     if (s != NULL) {
         nng_stream_close(s);
         nng_stream_free(s);
     }
     pthread_mutex_lock(&a->mu);
+    c->lane_oaio = NULL;
+    pthread_mutex_unlock(&a->mu);
+    if (aio != NULL) {
+        nng_aio_free(aio);
+    }
+    pthread_mutex_lock(&a->mu);
     if (rv != 0) {
+        if (rv == NNG_ECANCELED && atomic_load(&c->lane_abort)) {
+            return; /* the writer exits: not a failure of the lane */
+        }
         c->lane_next = akti_now_ns() + 100000000LL;
         if (refused) {
             /* the peer closed the lane on its LaneOpen: is the incarnation
@@ -965,9 +1021,6 @@ lane_open(akti_tp *tp, akti_assoc *a, tp_chan *c)
         }
         if (++c->lane_fails >= 3 && !a->lane_off) {
             a->lane_off = true;
-            /* the socket's frames must not be taken for older than what
-             * a lane delivered: a new epoch */
-            atomic_store(&c->epoch, atomic_fetch_add(&tp->next_epoch, 1) + 1);
             akti_rlog(tp, AKTI_LOG_WARN,
                 "cannot open the data lane %s of %s (%s): its ordinary "
                 "messages go over the socket",
@@ -975,9 +1028,9 @@ lane_open(akti_tp *tp, akti_assoc *a, tp_chan *c)
         }
         return;
     }
-    if (atomic_load(&tp->stopping) || c->quit || a->state != AS_UP
-        || atomic_load(&a->peer_uid) != uid || a->peer_token != token
-        || c->lane != NULL) {
+    if (atomic_load(&tp->stopping) || atomic_load(&c->lane_abort) || c->quit
+        || a->state != AS_UP || atomic_load(&a->peer_uid) != uid
+        || a->peer_token != token || c->lane != NULL || c->lane_ready != NULL) {
         /* the session changed while we dialed: the next try uses the new */
         pthread_mutex_unlock(&a->mu);
         lane_free(l);
@@ -988,47 +1041,157 @@ lane_open(akti_tp *tp, akti_assoc *a, tp_chan *c)
     l->token = token;
     l->epoch = epoch;
     l->progress_at = akti_now_ns();
-    c->lane = l;
+    c->lane_ready = l;
     c->lane_fails = 0;
     STAT_ADD(tp, lanes_opened, 1);
 }
 
-/* lane_writer_step -- one turn of the ORDINARY writer when its frames go
- * over a lane (a->mu held; it may be released): close a failed or stale
- * lane, open one, or write what waits while the lane is idle (on this
- * thread). false: nothing to do, wait. */
-static bool
+/* lane_opener -- the thread that opens c's lane (started by the writer,
+ * joined by it once done) */
+static void *
+lane_opener(void *arg)
+{
+    tp_chan *c = arg;
+    tp_thread_name("akt-rm-lane");
+    akti_assoc *a = c->a;
+    pthread_mutex_lock(&a->mu);
+    lane_open(a->tp, a, c);
+    c->lane_th_done = true;
+    pthread_cond_broadcast(&c->cv); /* the writer: a lane to switch to */
+    pthread_mutex_unlock(&a->mu);
+    return NULL;
+}
+
+/* lane_opener_reap -- join c's opener if it is done; with stop, make it
+ * stop first (the writer exits). a->mu held (released meanwhile). */
+static void
+lane_opener_reap(tp_chan *c, bool stop)
+{
+    akti_assoc *a = c->a;
+    if (!c->lane_th_started) {
+        return;
+    }
+    if (stop) {
+        atomic_store(&c->lane_abort, true);
+        while (!c->lane_th_done) {
+            if (c->lane_oaio != NULL) {
+                nng_aio_cancel(c->lane_oaio);
+            }
+            if (c->lane_os != NULL) {
+                nng_stream_close(c->lane_os);
+            }
+            struct timespec dl;
+            abs_deadline(&dl, 10000000LL); /* a cancel may come too early */
+            pthread_cond_timedwait(&c->cv, &a->mu, &dl);
+        }
+    }
+    if (c->lane_th_done) {
+        pthread_join(c->lane_th, NULL); /* it has left a->mu for good */
+        c->lane_th_started = false;
+        c->lane_th_done = false;
+        atomic_store(&c->lane_abort, false);
+    }
+}
+
+/* lane_ready_drop -- forget an opened lane that will not take over (a->mu
+ * held, released meanwhile) */
+static void
+lane_ready_drop(akti_assoc *a, tp_chan *c)
+{
+    tp_lane *r = c->lane_ready;
+    if (r != NULL) {
+        c->lane_ready = NULL;
+        pthread_mutex_unlock(&a->mu);
+        lane_free(r);
+        pthread_mutex_lock(&a->mu);
+    }
+}
+
+/* lane_writer_step -- one turn of the ORDINARY writer when its frames are
+ * to go over a lane (a->mu held; it may be released): close a failed or
+ * stale lane, start an opener, switch to an opened lane once the socket
+ * is drained, or write what waits while the lane is idle (on this
+ * thread). LANE_STEP_SOCKET: no lane yet, the socket carries the frames. */
+enum { LANE_STEP_WAIT, LANE_STEP_MORE, LANE_STEP_SOCKET };
+static int
 lane_writer_step(akti_tp *tp, akti_assoc *a, tp_chan *c, drop_list *d)
 {
     uint64_t uid = atomic_load(&a->peer_uid), token = a->peer_token;
+    if (c->lane_th_done) {
+        lane_opener_reap(c, false);
+    }
     tp_lane *l = c->lane;
     if (l != NULL && !lane_ok(l, uid, token) && !l->busy) {
         akti_tp_lane_close(tp, a, c);
-        return true;
+        c->lane_next = akti_now_ns() + 100000000LL;
+        return LANE_STEP_MORE;
     }
     if (l == NULL) {
-        if (akti_now_ns() < c->lane_next) {
-            return false; /* a timed wait until then */
+        tp_lane *r = c->lane_ready;
+        if (r != NULL
+            && (!lane_ok(r, uid, token) || r->epoch < atomic_load(&c->epoch))) {
+            /* another session, or the socket was re-created meanwhile
+             * (its epoch is newer): another lane, soon */
+            lane_ready_drop(a, c);
+            return LANE_STEP_MORE;
         }
-        lane_open(tp, a, c);
-        return true;
+        if (r != NULL) {
+            if (c->inline_busy) {
+                return LANE_STEP_WAIT; /* its sender wakes us */
+            }
+            if (c->fc_sent > c->peer_seen) {
+                /* frames on the socket the peer has not seen: the lane
+                 * waits for them (it would overtake them, and the peer
+                 * would drop them as older). The peer is asked, as a
+                 * starved sender asks; no answer in stall-timeout is a
+                 * stall (the socket is re-created, this lane dropped) */
+                lane_drain_probe(tp, a, c);
+                return LANE_STEP_WAIT;
+            }
+            c->lane = r;
+            c->lane_ready = NULL;
+            c->fc_starved = false;
+            c->progress_at = akti_now_ns();
+            return LANE_STEP_MORE;
+        }
+        if (!c->lane_th_started && !a->lane_off
+            && akti_now_ns() >= c->lane_next) {
+            atomic_store(&c->lane_abort, false);
+            c->lane_th_done = false;
+            if (pthread_create(&c->lane_th, NULL, lane_opener, c) == 0) {
+                c->lane_th_started = true;
+            } else {
+                c->lane_next = akti_now_ns() + 100000000LL;
+            }
+        }
+        return LANE_STEP_SOCKET;
     }
     if (l->busy || c->q.len == 0 || !lane_ok(l, uid, token)) {
-        return false; /* the write in flight goes on with the queue */
+        return LANE_STEP_WAIT; /* the write in flight goes on with the queue */
     }
     if (!chan_has_credit(c)) {
         chan_starve(tp, a, c);
-        return false;
+        return LANE_STEP_WAIT;
     }
     c->fc_starved = false;
     if (lane_fill(tp, a, c, l, d) > 0) {
-        if (l->congested) {
+        if (l->congested || l->tls) {
             lane_start(l);
         } else {
             lane_write_here(l);
         }
     }
-    return true;
+    return LANE_STEP_MORE;
+}
+
+/* lane_writer_end -- the ORDINARY writer exits: its opener stops
+ * and is joined, an opened lane that did not take over is freed (a->mu
+ * held, released meanwhile) */
+static void
+lane_writer_end(tp_chan *c)
+{
+    lane_opener_reap(c, true);
+    lane_ready_drop(c->a, c);
 }
 
 /* --- writers -------------------------------------------------------------- */
@@ -1067,6 +1230,10 @@ chan_recreate_locked(akti_tp *tp, akti_assoc *a, tp_chan *c, const char *why)
             akti_rlog(tp, AKTI_LOG_ERROR, "cannot re-open channel %d to %s",
                 c->kind, a->url);
         }
+        if (c->lane_ready != NULL && c->waiting) {
+            /* the lane that waited for this socket is older now */
+            pthread_cond_signal(&c->cv);
+        }
     }
 }
 
@@ -1087,6 +1254,9 @@ akti_tp_flow_stall_check(akti_tp *tp, akti_assoc *a, int64_t now) /* mu */
          * has not consumed yet): that is backpressure, never a stall. A
          * peer that granted nothing at all since it came up (every live
          * peer grants at once) is taken for stalled too. */
+        if (c->lane_os != NULL && now >= c->lane_os_until) {
+            nng_stream_close(c->lane_os); /* an opener's answer is late */
+        }
         tp_lane *l = c->lane;
         if (l != NULL && l->sync_users > 0
             && now - l->sync_since >= LANE_WAIT_NS) {
@@ -1278,26 +1448,22 @@ akti_tp_data_writer(void *arg)
     while (!atomic_load(&tp->stopping) && !c->quit) {
         if (c->kind == AKTI_CH_ORDINARY && a->state == AS_UP
             && akti_tp_lane_use(tp, a) && !c->inline_busy) {
-            bool more = lane_writer_step(tp, a, c, &d);
+            int step = lane_writer_step(tp, a, c, &d);
             if (d.n) {
                 pthread_mutex_unlock(&a->mu);
                 akti_tp_drop_flush(tp, a, &d);
                 pthread_mutex_lock(&a->mu);
             }
-            if (more) {
+            if (step == LANE_STEP_MORE) {
                 continue;
             }
-            c->waiting = true;
-            if (c->lane == NULL) { /* the next dial, after its backoff */
-                struct timespec dl;
-                int64_t left = c->lane_next - akti_now_ns();
-                abs_deadline(&dl, left > 0 ? left : 0);
-                pthread_cond_timedwait(&c->cv, &a->mu, &dl);
-            } else {
+            if (step == LANE_STEP_WAIT) {
+                c->waiting = true;
                 pthread_cond_wait(&c->cv, &a->mu);
+                c->waiting = false;
+                continue;
             }
-            c->waiting = false;
-            continue;
+            /* LANE_STEP_SOCKET: below, as without lanes */
         }
         bool credit = chan_has_credit(c);
         if (a->state != AS_UP || c->q.len == 0 || c->inline_busy || !credit) {
@@ -1357,6 +1523,9 @@ akti_tp_data_writer(void *arg)
             free(items[i]);
         }
         pthread_mutex_lock(&a->mu);
+    }
+    if (c->kind == AKTI_CH_ORDINARY) {
+        lane_writer_end(c);
     }
     pthread_mutex_unlock(&a->mu);
     free(envs);
@@ -1526,12 +1695,14 @@ akti_assoc_send_ex(
             goto out_free;
         }
     }
-    if (c->kind == AKTI_CH_ORDINARY && akti_tp_lane_use(tp, a)) {
-        /* a data lane: written now when nothing waits before it (packed
-         * behind a write in flight), else queued for the writer */
-        /* queued, then taken at once by an idle lane (written on this
-         * thread unless it must not wait: a receive callback's), or by
-         * the write in flight when it completes */
+    if (c->kind == AKTI_CH_ORDINARY && akti_tp_lane_use(tp, a)
+        && (c->lane != NULL || c->lane_ready != NULL
+            || (!c->lane_th_started && akti_now_ns() >= c->lane_next))) {
+        /* a data lane (open, about to take over from the socket, or to
+         * be opened: the writer is woken for it): queued, then taken at
+         * once by an idle lane (written on this thread unless it must not
+         * wait: a receive callback's), or by the write in flight when it
+         * completes */
         bool here = !(flags & AKTI_SEND_NOWAIT) && !akti_nowait();
         chan_q_push(c, it);
         if (lane_send(tp, a, c, here, &d)) {
