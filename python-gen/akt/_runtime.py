@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import importlib
 import json
 import logging
 import os
+import pickle
 import secrets
 import sys
 import sysconfig
@@ -874,6 +876,9 @@ def register_types(*capsules):
 
 _STRATEGIES = ("python-pinned", "python-subprocess",
                "python-subinterpreter-pool", "python-nogil")
+# subinterpreters of one system (akt._core's PYC_MAX_SUBS: each is one of
+# the runtime's 16 dispatchers beside its own)
+_MAX_SUBINTERPRETERS = 12
 
 
 def _free_threaded():
@@ -892,11 +897,6 @@ def _check_strategy_available(strategy):
             raise _core.NotSupported(
                 f"python-subinterpreter-pool needs CPython 3.12 or newer "
                 f"(PEP 684: a GIL per interpreter); this is Python {here}")
-        raise _core.NotSupported(
-            f"python-subinterpreter-pool is not implemented in this akt yet: "
-            f"akt._core is not isolated per interpreter (Python {here} could "
-            f"run it); use python-subprocess, or python-nogil on a "
-            f"free-threaded 3.13t")
     if strategy == "python-nogil":
         if v < (3, 13) or not _free_threaded():
             raise _core.NotSupported(
@@ -924,9 +924,11 @@ def _dispatcher_conf(core, name, conf):
     if strategy not in _STRATEGIES:
         raise bad("strategy", f"one of {', '.join(_STRATEGIES)}", strategy)
     workers = conf.get("workers", 2)
+    most = _MAX_SUBINTERPRETERS if strategy == "python-subinterpreter-pool" \
+        else 1024
     if (not isinstance(workers, int) or isinstance(workers, bool)
-            or not 1 <= workers <= 1024):
-        raise bad("workers", "an integer >= 1 (at most 1024)", workers)
+            or not 1 <= workers <= most):
+        raise bad("workers", f"an integer >= 1 (at most {most})", workers)
     return strategy, workers
 
 
@@ -1207,6 +1209,8 @@ class ActorSystem:
             if strategy == "python-nogil":
                 self._core.add_pool(p.dispatcher, workers)
                 return self._core.spawn(p, name)
+            if strategy == "python-subinterpreter-pool":
+                return self._spawn_sub(p, workers, name)
             p = p._plain  # python-pinned under another name
         return self._core.spawn(p, name)
 
@@ -1225,6 +1229,62 @@ class ActorSystem:
             strategy, workers = _dispatcher_conf(self._core, name, conf)
         _check_strategy_available(strategy)
         return strategy, workers
+
+    def _spawn_sub(self, p, workers, name):
+        """python-subinterpreter-pool: the actor is made in one of the
+        pool's subinterpreters (round robin) from its class's module path
+        and its pickled arguments."""
+        cls = p.cls
+        what = f"python-subinterpreter-pool {p.dispatcher!r}"
+        if p.supervisor is not None or p.mailbox is not None:
+            raise _core.NotSupported(
+                f"{what}: with_supervisor / with_mailbox on an actor the main "
+                f"interpreter spawns there are not supported (its children "
+                f"spawned in the subinterpreter may have them)")
+        if isinstance(cls, type) and any(
+                k.__name__ in ("FsmActor", "PersistentActor")
+                and k.__module__.startswith("akt.") for k in cls.__mro__):
+            raise _core.NotSupported(
+                f"{what}: fsm and persistent actors run only in the main "
+                f"interpreter")
+        mod = getattr(cls, "__module__", None)
+        qn = getattr(cls, "__qualname__", None)
+        if (not isinstance(mod, str) or not isinstance(qn, str)
+                or mod == "__main__" or "<locals>" in qn):
+            raise TypeError(
+                f"{what}: the actor class must be importable by its module "
+                f"path (a module-level class of an importable module): "
+                f"{cls!r} is {mod}.{qn}")
+        try:
+            found = importlib.import_module(mod)
+            for part in qn.split("."):
+                found = getattr(found, part)
+        except Exception as e:  # noqa: BLE001 - said as a TypeError
+            raise TypeError(
+                f"{what}: the actor class must be importable by its module "
+                f"path: {mod}.{qn} is not ({type(e).__name__}: {e})") from e
+        if found is not cls:
+            raise TypeError(
+                f"{what}: {mod}.{qn} is not {cls!r} (redefined?): the "
+                f"subinterpreter imports the class by its module path")
+        try:
+            spec = pickle.dumps((mod, qn, p.args, p.kwargs))
+        except Exception as e:  # noqa: BLE001 - any pickling error
+            raise TypeError(
+                f"{what}: the actor's arguments cross into the "
+                f"subinterpreter pickled, and they do not pickle: {e}") from e
+        with self._pools_lock:
+            entry = self._pools.get(("sub", p.dispatcher))
+            if entry is None:
+                boot = pickle.dumps([x for x in sys.path
+                                     if isinstance(x, str)])
+                names = self._core._add_subinterpreters(
+                    p.dispatcher, workers, boot)
+                entry = self._pools[("sub", p.dispatcher)] = [names, 0]
+            names = entry[0]
+            k = entry[1] % len(names)
+            entry[1] += 1
+        return self._core._spawn_sub(names[k], spec, name)
 
     def _pool(self, name, workers):
         from . import _subprocess
@@ -1366,7 +1426,8 @@ class ActorSystem:
                 f"actor system {self.name!r} did not terminate in {timeout}s")
         self._final_stats = self._core.stats()
         for pool in self._pools.values():
-            pool.close()
+            if not isinstance(pool, list):  # (subinterpreters: the free)
+                pool.close()
         try:
             loop.call_soon_threadsafe(loop.stop)
         except RuntimeError:
@@ -1391,3 +1452,65 @@ class ActorSystem:
 
     def __exit__(self, *exc):
         self.terminate_blocking()
+
+
+# --- python-subinterpreter-pool: what runs inside a subinterpreter ----------
+
+_sub_props_cache: dict[bytes, Props] = {}
+
+
+def _sub_props(spec):
+    """In a subinterpreter: the Props an actor spawned there from the main
+    interpreter is made from (its class imported here by module path; one
+    Props per spec, so its restarts share it)."""
+    p = _sub_props_cache.get(spec)
+    if p is None:
+        mod, qn, args, kwargs = pickle.loads(spec)
+        cls = importlib.import_module(mod)
+        for part in qn.split("."):
+            cls = getattr(cls, part)
+        p = _sub_props_cache[spec] = props(cls, *args, **kwargs)
+    return p
+
+
+def _subinterp_main(cap, name):
+    """The thread of one python-subinterpreter-pool interpreter (pydisp.c
+    starts it): an asyncio loop that drains its dispatcher, as the main
+    interpreter's loop drains python-pinned, until the system is freed."""
+    core = _core._view(cap)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+
+    def drain():
+        core.drain()
+        if core._stopping():
+            loop.stop()
+
+    loop.add_reader(core.fileno(), drain)
+    system = ActorSystem(core, loop, None)
+    _loop_systems[id(loop)] = system
+    _core_systems[id(core)] = system
+    core._sub_ready()
+    try:
+        loop.run_forever()
+    finally:
+        loop.remove_reader(core.fileno())
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for t in pending:
+            t.cancel()
+        if pending:
+            loop.run_until_complete(
+                asyncio.gather(*pending, return_exceptions=True))
+        loop.close()
+        _loop_systems.pop(id(loop), None)
+        _core_systems.pop(id(core), None)
+        _sub_props_cache.clear()
+        core._detach()
+        # the dummy Thread that threading.current_thread() (logging) made
+        # for this thread goes now, while the threading module still works
+        local = getattr(threading, "_thread_local_info", None)
+        if local is not None:
+            try:
+                del local._track_dummy_thread_ref
+            except AttributeError:
+                pass

@@ -29,8 +29,10 @@ python-pinned unless the result's "strategy" says otherwise):
              integer mixing in Python; speedup over the same work inline
              (timed next to each rep; the median of the reps' ratios).
              Run on python-pinned (one GIL: ~1x at best), on
-             python-subprocess (2 worker processes) and, on a free-threaded
-             3.13t, on python-nogil (2 worker threads).           [pykka]
+             python-subprocess (2 worker processes), on CPython 3.12+ on
+             python-subinterpreter-pool (2 subinterpreters) and, on a
+             free-threaded 3.13t, on python-nogil (2 worker threads).
+                                                                  [pykka]
 
 Each result is the median of --reps repetitions after --warmup untimed
 ones, with spread = (max - min) / median of the rates.
@@ -589,6 +591,8 @@ def run_scenario(opts, system, name):
         yield akt_cpu(opts, system, "python-subprocess")
         if _nogil_here():
             yield akt_cpu(opts, system, "python-nogil")
+        if sys.version_info >= (3, 12):
+            yield akt_cpu(opts, system, "python-subinterpreter-pool")
     if name in ("tell", "ask", "fanout", "cpu") and not opts.no_pykka:
         yield from pykka_runs(opts, name)
 

@@ -1,7 +1,9 @@
 """docs/python.md's python blocks run (those not marked
 <!-- doc-test: skip (...) -->), so the page cannot drift from the API. A
 block marked <!-- doc-test: with=x.akt --> runs after aktc --py_out made
-the module of the page's ```akt block named x.akt."""
+the module of the page's ```akt block named x.akt; a block marked
+<!-- doc-test: file=x.py --> is not run but written as module x (on
+sys.path) for the blocks after it."""
 import contextlib
 import io
 import pathlib
@@ -30,6 +32,12 @@ def test_docs_python_blocks_run(tmp_path):
     ran = 0
     for line, lang, note, code in blocks():
         if lang != "python" or note.startswith("skip"):
+            continue
+        mod = re.search(r"file=(\S+\.py)", note)
+        if mod:  # a module the next blocks import (on sys.path)
+            (tmp_path / mod.group(1)).write_text(code)
+            if str(tmp_path) not in sys.path:
+                sys.path.insert(0, str(tmp_path))
             continue
         with_ = re.search(r"with=(\S+)", note)
         if with_:

@@ -31,9 +31,11 @@ def test_all_scenarios_print_schema_lines():
     nogil = ["python-nogil"] if (
         sys.version_info >= (3, 13) and not getattr(sys, "_is_gil_enabled", lambda: True)()) \
         else []
+    # python-subinterpreter-pool's on CPython 3.12+
+    subi = ["python-subinterpreter-pool"] if sys.version_info >= (3, 12) else []
     assert [x["scenario"] for x in akt_rows] == [
         "tell", "ask", "ask_await", "ask_c", "tell_c", "convert", "fanout", "cpu", "cpu"] \
-        + ["cpu"] * len(nogil)
+        + ["cpu"] * (len(nogil) + len(subi))
     for x in rows:
         for k, t in FIELDS.items():
             assert isinstance(x[k], t), (k, x)
@@ -45,7 +47,7 @@ def test_all_scenarios_print_schema_lines():
     assert lat["tell"]["p50_us"] is None
     assert lat["convert"]["to_ns"] > 0 and lat["convert"]["from_ns"] > 0
     assert [x["strategy"] for x in akt_rows if x["scenario"] == "cpu"] == [
-        "python-pinned", "python-subprocess"] + nogil
+        "python-pinned", "python-subprocess"] + nogil + subi
     try:
         import pykka  # noqa: F401
     except ImportError:

@@ -134,14 +134,14 @@ def test_other_strategies_name_the_interpreter_they_need(system):
     v = sys.version_info
     ft = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
     here = f"this is Python {v.major}.{v.minor}.{v.micro}{'t' if ft else ''}"
-    with pytest.raises(akt.NotSupported) as e:
-        system.actor_of(props(Where).with_dispatcher("python-subinterpreter-pool"))
     if v < (3, 12):
+        with pytest.raises(akt.NotSupported) as e:
+            system.actor_of(props(Where).with_dispatcher("python-subinterpreter-pool"))
         assert "needs CPython 3.12 or newer (PEP 684" in str(e.value)
         assert here in str(e.value)
-    else:
-        assert "not implemented in this akt yet: akt._core is not isolated " \
-               "per interpreter" in str(e.value)
+    else:  # (test_subinterp.py tests it)
+        ref = system.actor_of(props(Where).with_dispatcher("python-subinterpreter-pool"))
+        assert ref.ask_blocking("x", timeout=30)[0] == os.getpid()
     if v >= (3, 13) and ft:
         ref = system.actor_of(props(Where).with_dispatcher("python-nogil"))
         assert ref.ask_blocking("x", timeout=30)[0] == os.getpid()
@@ -152,10 +152,10 @@ def test_other_strategies_name_the_interpreter_they_need(system):
     assert here in str(e.value)
 
 
-def test_akt_core_refuses_to_load_in_a_subinterpreter():
-    # its state is process-wide, so a subinterpreter's import fails with
-    # an ImportError that says so (3.11: the module's own check; 3.12+: also
-    # Py_mod_multiple_interpreters), never a crash or shared state
+def test_akt_core_loads_in_a_subinterpreter_from_3_12_on():
+    # 3.12+: one copy of the module per interpreter, each with its own GIL
+    # (Py_MOD_PER_INTERPRETER_GIL_SUPPORTED); 3.11 refuses with an
+    # ImportError naming the version, never a crash or shared state
     try:
         import _interpreters as interp          # 3.13+
     except ImportError:
@@ -169,9 +169,11 @@ def test_akt_core_refuses_to_load_in_a_subinterpreter():
             text = str(e)
     finally:
         interp.destroy(iid)
-    assert text is not None and "ImportError" in text
-    assert ("loads only in the main interpreter" in text
-            or "does not support loading in subinterpreters" in text)
+    if sys.version_info >= (3, 12):
+        assert text is None
+    else:
+        assert text is not None and "ImportError" in text
+        assert "only on CPython 3.12+" in text
 
 
 def test_dispatchers_come_from_configuration():

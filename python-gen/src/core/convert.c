@@ -32,6 +32,12 @@
 typedef struct pyc_objmsg {
     PyObject *obj;
     PyObject *pickled; /* bytes, when pickled before the send; or NULL */
+    /* the interpreter obj and pickled belong to (NULL: the main one) */
+    PyInterpreterState *interp;
+    /* pickled by a subinterpreter's actor: in C memory (malloc), and obj
+     * and pickled NULL -- no object of it leaves its interpreter */
+    char *raw;
+    size_t rawlen;
 } pyc_objmsg;
 
 static bool
@@ -48,16 +54,20 @@ static void
 pyobj_fini(void *obj)
 {
     pyc_objmsg *m = obj;
+    free(m->raw);
+    m->raw = NULL;
     if (m->obj == NULL && m->pickled == NULL) {
         return;
     }
     if (!py_alive()) {
         return; /* the interpreter is going away: leak the references */
     }
-    PyGILState_STATE g = PyGILState_Ensure();
-    Py_CLEAR(m->obj);
-    Py_CLEAR(m->pickled);
-    PyGILState_Release(g);
+    pyc_gil g = pyc_gil_ensure(m->interp);
+    if (g.ok) { /* (else its subinterpreter ended: they went with it) */
+        Py_CLEAR(m->obj);
+        Py_CLEAR(m->pickled);
+    }
+    pyc_gil_release(&g);
 }
 
 /* pickle.dumps / pickle.loads (GIL held); a new reference or NULL */
@@ -76,6 +86,16 @@ static akt_err
 pyobj_encode(const void *obj, akt_buf *out)
 {
     const pyc_objmsg *m = obj;
+    if (m->raw != NULL) {
+        akt_err rc = akt_mp_put_map(out, 1);
+        if (rc == AKT_OK) {
+            rc = akt_mp_put_uint(out, 1);
+        }
+        if (rc == AKT_OK) {
+            rc = akt_mp_put_bin(out, m->raw, m->rawlen);
+        }
+        return rc;
+    }
     if (m->pickled != NULL) {
         /* pickled by the sender: an immutable bytes object this message
          * holds a reference to, read without the GIL */
@@ -92,7 +112,10 @@ pyobj_encode(const void *obj, akt_buf *out)
     if (!py_alive()) {
         return AKT_ECLOSED;
     }
-    PyGILState_STATE g = PyGILState_Ensure();
+    pyc_gil g = pyc_gil_ensure(m->interp);
+    if (!g.ok) {
+        return AKT_ECLOSED;
+    }
     PyObject *b
         = m->pickled ? Py_NewRef(m->pickled) : pickle_call("dumps", m->obj);
     akt_err rc = AKT_EINVAL; /* not picklable */
@@ -108,7 +131,7 @@ pyobj_encode(const void *obj, akt_buf *out)
     }
     Py_XDECREF(b);
     PyErr_Clear();
-    PyGILState_Release(g);
+    pyc_gil_release(&g);
     return rc;
 }
 
@@ -139,13 +162,13 @@ pyobj_decode(void *obj, akt_reader *r, akt_arena *arena)
     if (!seen || !py_alive()) {
         return akt_mp_fail(r, AKT_EPROTO);
     }
-    PyGILState_STATE g = PyGILState_Ensure();
+    pyc_gil g = pyc_gil_ensure(NULL);
     PyObject *raw = PyBytes_FromStringAndSize(
         (const char *)data.ptr, (Py_ssize_t)data.len);
     m->obj = raw ? pickle_call("loads", raw) : NULL;
     Py_XDECREF(raw);
     PyErr_Clear();
-    PyGILState_Release(g);
+    pyc_gil_release(&g);
     return m->obj ? AKT_OK : akt_mp_fail(r, AKT_EPROTO);
 }
 
@@ -196,12 +219,100 @@ object_msg(PyObject *o, bool pickle_now)
         PyErr_NoMemory();
         return NULL;
     }
+    PyInterpreterState *here = PyInterpreterState_Get();
+    if (b != NULL && here != PyInterpreterState_Main()) {
+        /* it leaves a subinterpreter: as bytes in C memory only */
+        m->rawlen = (size_t)PyBytes_GET_SIZE(b);
+        m->raw = malloc(m->rawlen ? m->rawlen : 1);
+        if (m->raw == NULL) {
+            Py_DECREF(b);
+            akt_msg_free(m);
+            PyErr_NoMemory();
+            return NULL;
+        }
+        memcpy(m->raw, PyBytes_AS_STRING(b), m->rawlen);
+        Py_DECREF(b);
+        return m;
+    }
+    m->interp = here == PyInterpreterState_Main() ? NULL : here;
     m->obj = Py_NewRef(o);
     m->pickled = b;
     return m;
 }
 
 /* --- akt -> Python -------------------------------------------------------- */
+
+static PyObject *
+unpickle_buf(const char *p, size_t n)
+{
+    PyObject *raw = PyBytes_FromStringAndSize(p, (Py_ssize_t)n);
+    PyObject *o = raw ? pickle_call("loads", raw) : NULL;
+    Py_XDECREF(raw);
+    return o;
+}
+
+/* the object an akt.python.Object carries, in st's interpreter: itself
+ * where it belongs there; else unpickled from its bytes (pickled in its
+ * own interpreter first when it came without: through a C actor) */
+static PyObject *
+objmsg_to_py(pyc_state *st, const pyc_objmsg *m)
+{
+    PyInterpreterState *main_is = PyInterpreterState_Main();
+    PyInterpreterState *owner = m->interp ? m->interp : main_is;
+    PyInterpreterState *here = st->interp ? st->interp : main_is;
+    if (m->obj != NULL && owner == here) {
+        return Py_NewRef(m->obj);
+    }
+    if (m->raw != NULL) {
+        return unpickle_buf(m->raw, m->rawlen);
+    }
+    if (m->pickled != NULL) {
+        /* immutable bytes the message keeps alive: read without its GIL */
+        return unpickle_buf(PyBytes_AS_STRING(m->pickled),
+            (size_t)PyBytes_GET_SIZE(m->pickled));
+    }
+    if (m->obj == NULL) {
+        PyErr_SetString(PyExc_TypeError, "akt: an empty akt.python.Object");
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    char why[200] = "its interpreter ended";
+    pyc_gil g = pyc_gil_ensure(owner);
+    if (g.ok) {
+        PyObject *b = pickle_call("dumps", m->obj);
+        if (b != NULL && PyBytes_Check(b)) {
+            len = (size_t)PyBytes_GET_SIZE(b);
+            buf = malloc(len ? len : 1);
+            if (buf != NULL) {
+                memcpy(buf, PyBytes_AS_STRING(b), len);
+            }
+        } else {
+            PyObject *et, *ev, *tb;
+            PyErr_Fetch(&et, &ev, &tb);
+            PyObject *s = ev ? PyObject_Str(ev) : NULL;
+            const char *txt = s ? PyUnicode_AsUTF8(s) : NULL;
+            snprintf(why, sizeof why, "%s", txt ? txt : "pickling failed");
+            Py_XDECREF(s);
+            Py_XDECREF(et);
+            Py_XDECREF(ev);
+            Py_XDECREF(tb);
+            PyErr_Clear();
+        }
+        Py_XDECREF(b);
+    }
+    pyc_gil_release(&g);
+    if (buf == NULL) {
+        PyErr_Format(PyExc_TypeError,
+            "akt: a Python object of another interpreter does not pickle: "
+            "%s",
+            why);
+        return NULL;
+    }
+    PyObject *o = unpickle_buf(buf, len);
+    free(buf);
+    return o;
+}
 
 static PyObject *record_from(
     pyc_state *st, PyObject *system, const akt_type *t, const void *obj);
@@ -375,7 +486,7 @@ pyc_from_msg(pyc_state *st, PyObject *system, const void *msg)
 {
     const akt_type *t = akt_msg_type(msg);
     if (t == &pyc_object_type) {
-        return Py_NewRef(((const pyc_objmsg *)msg)->obj);
+        return objmsg_to_py(st, msg);
     }
     if (t == &akt_terminated_type) {
         PyObject *r
@@ -701,6 +812,11 @@ pyc_to_msg(pyc_state *st, PyObject *o, akt_ref dest)
 {
     int where = pydisp_dest_kind(dest);
     pyb_msg *b = pyb_of_object(st, o);
+    /* a subinterpreter's object leaves it pickled for anyone but an actor
+     * of the same interpreter (a C actor, a future, another interpreter) */
+    bool cross = where == PYDISP_DEST_REMOTE
+        || (where != PYDISP_DEST_PYTHON
+            && PyInterpreterState_Get() != PyInterpreterState_Main());
     if (b && where != PYDISP_DEST_PYTHON) {
         return pyb_to_msg(st, b, o);
     }
@@ -734,5 +850,5 @@ pyc_to_msg(pyc_state *st, PyObject *o, akt_ref dest)
         }
         return m;
     }
-    return object_msg(o, where == PYDISP_DEST_REMOTE);
+    return object_msg(o, cross);
 }

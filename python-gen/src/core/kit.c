@@ -388,7 +388,7 @@ hashkey_call(const void *msg, void *arg)
 {
     hashkey *h = arg;
     uint64_t v = 0;
-    PyGILState_STATE g = PyGILState_Ensure();
+    pyc_gil g = pyc_gil_ensure(h->st->interp);
     PyObject *m = pyc_from_msg(h->st, h->system, msg);
     PyObject *k = m ? PyObject_CallOneArg(h->fn, m) : NULL;
     Py_hash_t hv = k ? PyObject_Hash(k) : -1;
@@ -399,7 +399,7 @@ hashkey_call(const void *msg, void *arg)
     }
     Py_XDECREF(m);
     Py_XDECREF(k);
-    PyGILState_Release(g);
+    pyc_gil_release(&g);
     return v;
 }
 

@@ -348,7 +348,7 @@ pyc_shim_init(void *state, const void *init_arg)
 {
     shim *s = state;
     props_rec *rec = (props_rec *)init_arg;
-    PyGILState_STATE g = PyGILState_Ensure();
+    pyc_gil g = pyc_gil_ensure(rec->st->interp);
     s->rec = rec;
     s->actor = PyObject_CallMethod(rec->factory, "_create", NULL);
     s->handle = s->actor ? PyObject_GetAttrString(s->actor, "handle") : NULL;
@@ -359,7 +359,7 @@ pyc_shim_init(void *state, const void *init_arg)
         Py_CLEAR(s->actor);
         rc = AKT_EFAILED;
     }
-    PyGILState_Release(g);
+    pyc_gil_release(&g);
     return rc;
 }
 
@@ -372,7 +372,14 @@ pyc_shim_fini(void *state)
         && s->cb_chain == NULL) {
         return;
     }
-    PyGILState_STATE g = PyGILState_Ensure();
+    pyc_gil g = pyc_gil_ensure(s->rec ? s->rec->st->interp : NULL);
+    if (!g.ok) {
+        /* its interpreter ended: the objects went with it */
+        s->handle = s->actor = s->stack = s->last_exc = s->pq = NULL;
+        s->cb_chain = NULL;
+        s->spare = NULL;
+        return;
+    }
     Py_CLEAR(s->handle);
     Py_CLEAR(s->actor);
     Py_CLEAR(s->spare);
@@ -380,7 +387,7 @@ pyc_shim_fini(void *state)
     Py_CLEAR(s->last_exc);
     Py_CLEAR(s->pq);
     Py_CLEAR(s->cb_chain);
-    PyGILState_Release(g);
+    pyc_gil_release(&g);
 }
 
 akt_err
@@ -390,7 +397,7 @@ pyc_call_hook(shim *s, akt_ctx *ctx, const char *name)
         return AKT_OK;
     }
     pyc_state *st = s->rec->st;
-    PyGILState_STATE g = PyGILState_Ensure();
+    pyc_gil g = pyc_gil_ensure(st->interp);
     CtxObject *c = pyc_ctx_new(st, s->rec->system, ctx);
     if (c) {
         c->shim = s;
@@ -412,7 +419,7 @@ pyc_call_hook(shim *s, akt_ctx *ctx, const char *name)
         c->shim = NULL;
         Py_DECREF(c);
     }
-    PyGILState_Release(g);
+    pyc_gil_release(&g);
     return rc;
 }
 
@@ -600,7 +607,7 @@ py_handle(void *state, akt_ctx *ctx, const void *msg)
     if (s->handle == NULL) {
         return akt_ctx_fail(ctx, AKT_EFAILED, "python actor not created");
     }
-    PyGILState_STATE g = PyGILState_Ensure();
+    pyc_gil g = pyc_gil_ensure(s->rec->st->interp);
     akt_err rc;
     PyObject *m = pyc_from_msg(s->rec->st, s->rec->system, msg);
     if (m == NULL) {
@@ -611,7 +618,7 @@ py_handle(void *state, akt_ctx *ctx, const void *msg)
         rc = pyc_run_behavior(s, ctx, s->handle, NULL, m, NULL);
         Py_DECREF(m);
     }
-    PyGILState_Release(g);
+    pyc_gil_release(&g);
     return rc;
 }
 
@@ -1169,6 +1176,7 @@ typedef struct fcore {
     void *reply; /* retained */
     char *text;
     FutureObject *waker; /* strong, set while a Python callback waits */
+    PyInterpreterState *interp; /* the future's (its callbacks run there) */
     _Atomic bool done_flag; /* done, readable without mu (_spin) */
 } fcore;
 
@@ -1229,10 +1237,12 @@ fut_cb(akt_err status, const void *reply, void *arg)
     pthread_cond_broadcast(&c->cv);
     pthread_mutex_unlock(&c->mu);
     if (w) {
-        PyGILState_STATE g = PyGILState_Ensure();
-        run_callbacks(w);
-        Py_DECREF(w);
-        PyGILState_Release(g);
+        pyc_gil g = pyc_gil_ensure(c->interp);
+        if (g.ok) { /* (else its interpreter ended: leaked with it) */
+            run_callbacks(w);
+            Py_DECREF(w);
+        }
+        pyc_gil_release(&g);
     }
 }
 
@@ -1261,6 +1271,7 @@ future_wrap(pyc_state *st, PyObject *system, akt_future *f)
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cv, NULL);
     c->f = f;
+    c->interp = st->interp;
     atomic_store(&c->refs, 2);
     fo->core = c;
     fo->system = Py_NewRef(system);
@@ -1867,8 +1878,11 @@ py_decide(akt_err reason, akt_ref child, void *arg)
 {
     props_rec *rec = arg;
     pyc_state *st = rec->st;
-    PyGILState_STATE g = PyGILState_Ensure();
+    pyc_gil g = pyc_gil_ensure(st->interp);
     shim *cs = pyc_shim_of(child);
+    if (cs != NULL && cs->rec != NULL && cs->rec->st != st) {
+        cs = NULL; /* another interpreter's child: its exception stays */
+    }
     PyObject *exc = NULL;
     if (cs != NULL && cs->last_exc != NULL) {
         exc = cs->last_exc;
@@ -1893,7 +1907,7 @@ py_decide(akt_err reason, akt_ref child, void *arg)
     Py_XDECREF(r);
     Py_XDECREF(ref);
     Py_XDECREF(exc);
-    PyGILState_Release(g);
+    pyc_gil_release(&g);
     return (akt_directive)d;
 }
 
@@ -1904,7 +1918,7 @@ static int
 py_priority(const void *msg, void *arg)
 {
     props_rec *rec = arg;
-    PyGILState_STATE g = PyGILState_Ensure();
+    pyc_gil g = pyc_gil_ensure(rec->st->interp);
     PyObject *m = pyc_from_msg(rec->st, rec->system, msg);
     PyObject *r = m ? PyObject_CallOneArg(rec->priority, m) : NULL;
     long p = r ? PyLong_AsLong(r) : 0;
@@ -1914,7 +1928,7 @@ py_priority(const void *msg, void *arg)
     }
     Py_XDECREF(r);
     Py_XDECREF(m);
-    PyGILState_Release(g);
+    pyc_gil_release(&g);
     return p < INT32_MIN ? INT32_MIN : p > INT32_MAX ? INT32_MAX : (int)p;
 }
 
@@ -2010,7 +2024,7 @@ props_rec_for_locked(SystemObject *so, PyObject *props)
         pyc_raise(st, AKT_ECLOSED, "the actor system was terminated");
         return NULL;
     }
-    const char *dname = "python";
+    const char *dname = so->default_disp ? so->default_disp : "python";
     PyObject *disp = PyObject_GetAttrString(props, "dispatcher");
     if (disp == NULL) {
         PyErr_Clear();
@@ -2069,6 +2083,14 @@ props_rec_for_locked(SystemObject *so, PyObject *props)
         return NULL;
     }
     rec->props.dispatcher = dname; /* (an fsm's or persistent's props too) */
+    if (so->view && (rec->fsm != NULL || rec->persist != NULL)) {
+        Py_DECREF(key);
+        PyErr_Format(st->errors[AKT_ENOTSUP],
+            "%s: fsm and persistent actors run only in the main interpreter "
+            "(not on python-subinterpreter-pool)",
+            akt_strerror(AKT_ENOTSUP));
+        return NULL;
+    }
     cap = PyCapsule_New(rec, NULL, NULL);
     if (cap == NULL || PyDict_SetItem(so->props_map, key, cap) < 0) {
         Py_XDECREF(cap);
@@ -2144,6 +2166,274 @@ done:
     return out;
 }
 
+/* --- python-subinterpreter-pool ------------------------------------------ */
+
+static int system_live(SystemObject *so);
+static void system_release(SystemObject *so);
+
+/* an actor spawned from the main interpreter on a subinterpreter: what its
+ * incarnations are made from there -- the pickled (module, qualname,
+ * args, kwargs); no object of the main interpreter */
+typedef struct sub_rec {
+    struct sub_rec *next;
+    akt_props props;
+    char *disp; /* the subinterpreter's dispatcher */
+    char *spec;
+    size_t len;
+} sub_rec;
+
+/* state_init of such an actor: on its subinterpreter's thread (the cell's
+ * first turn, and each restart's): the class imported there, a props
+ * record of that interpreter's System view, then the usual shim */
+static akt_err
+sub_shim_init(void *state, const void *init_arg)
+{
+    const sub_rec *sr = init_arg;
+    PyObject *view = pydisp_view(pydisp_current());
+    if (view == NULL) {
+        return AKT_ESTATE; /* (not on its thread: cannot be) */
+    }
+    props_rec *rec = NULL;
+    PyObject *rt = PyImport_ImportModule("akt._runtime");
+    PyObject *b
+        = rt ? PyBytes_FromStringAndSize(sr->spec, (Py_ssize_t)sr->len) : NULL;
+    PyObject *props = b ? PyObject_CallMethod(rt, "_sub_props", "O", b) : NULL;
+    if (props != NULL) {
+        rec = pyc_props_rec_for((SystemObject *)view, props);
+    }
+    Py_XDECREF(props);
+    Py_XDECREF(b);
+    Py_XDECREF(rt);
+    if (rec == NULL) {
+        /* the actor does not start: said where the user looks (logging) */
+        pyc_state *st = mstate(((SystemObject *)view)->module);
+        PyObject *et, *exc, *tb;
+        PyErr_Fetch(&et, &exc, &tb);
+        PyErr_NormalizeException(&et, &exc, &tb);
+        if (exc != NULL && tb != NULL) {
+            PyException_SetTraceback(exc, tb);
+        }
+        Py_XDECREF(et);
+        Py_XDECREF(tb);
+        PyObject *r = st->failure_fn && exc
+            ? PyObject_CallFunctionObjArgs(st->failure_fn, Py_None, exc, NULL)
+            : NULL;
+        if (r == NULL) {
+            PyErr_Clear();
+        }
+        Py_XDECREF(r);
+        Py_XDECREF(exc);
+        return AKT_EFAILED;
+    }
+    return pyc_shim_init(state, rec);
+}
+
+/* _add_subinterpreters(name, n, boot) -> [dispatcher names]: start n
+ * subinterpreters for python-subinterpreter-pool name (once per name: a
+ * second call finds them); boot: pickled sys.path for them */
+static PyObject *
+system_add_subs(SystemObject *so, PyObject *args)
+{
+    const char *name;
+    Py_ssize_t n;
+    const char *boot;
+    Py_ssize_t bootlen;
+    if (!PyArg_ParseTuple(args, "sny#", &name, &n, &boot, &bootlen)) {
+        return NULL;
+    }
+    pyc_state *st = mstate(so->module);
+    if (so->view) {
+        return pyc_raise(st, AKT_ENOTSUP,
+            "a subinterpreter cannot start python-subinterpreter-pool");
+    }
+    PyObject *out = PyList_New(0);
+    if (out == NULL) {
+        return NULL;
+    }
+    size_t len = strlen(name);
+    char dn[300];
+    for (Py_ssize_t k = 0; k < n; k++) {
+        snprintf(dn, sizeof dn, "%s#%zd", name, k);
+        bool have = false;
+        for (size_t i = 0; i < so->nsubs; i++) {
+            if (strcmp(pydisp_name(so->subs[i]), dn) == 0) {
+                have = true;
+            }
+        }
+        if (!have) {
+            if (so->sys == NULL) {
+                Py_DECREF(out);
+                return pyc_raise(
+                    st, AKT_ECLOSED, "the actor system was terminated");
+            }
+            if (so->nsubs == PYC_MAX_SUBS) {
+                Py_DECREF(out);
+                PyErr_Format(st->errors[AKT_EFULL],
+                    "dispatcher %s: a system runs at most %d subinterpreters "
+                    "(python-subinterpreter-pool)",
+                    name, PYC_MAX_SUBS);
+                return NULL;
+            }
+            char why[400] = "";
+            pydisp *d = NULL;
+            akt_err rc = pydisp_create_sub(
+                so->sys, dn, boot, (size_t)bootlen, why, sizeof why, &d);
+            if (rc != AKT_OK) {
+                Py_DECREF(out);
+                if (rc == AKT_EFULL) {
+                    PyErr_Format(st->errors[AKT_EFULL],
+                        "dispatcher %s: the runtime runs at most 16 "
+                        "dispatchers beside its own (python-pinned, "
+                        "python-nogil pools, one per subinterpreter)",
+                        name);
+                    return NULL;
+                }
+                return pyc_raise(st, rc, why[0] ? why : dn);
+            }
+            so->subs[so->nsubs++] = d;
+        }
+        PyObject *s = PyUnicode_FromString(dn);
+        if (s == NULL || PyList_Append(out, s) < 0) {
+            Py_XDECREF(s);
+            Py_DECREF(out);
+            return NULL;
+        }
+        Py_DECREF(s);
+    }
+    (void)len;
+    return out;
+}
+
+/* _spawn_sub(dispatcher, spec, name) -> ref: a top-level actor on that
+ * subinterpreter's dispatcher, made there from spec (pickled module,
+ * qualname, args, kwargs: akt._runtime._sub_props) */
+static PyObject *
+system_spawn_sub(SystemObject *so, PyObject *args)
+{
+    const char *dn, *spec;
+    Py_ssize_t len;
+    PyObject *name = Py_None;
+    if (!PyArg_ParseTuple(args, "sy#|O", &dn, &spec, &len, &name)
+        || system_live(so) < 0) {
+        return NULL;
+    }
+    pyc_state *st = mstate(so->module);
+    const char *n = name == Py_None ? NULL : PyUnicode_AsUTF8(name);
+    if (name != Py_None && n == NULL) {
+        return NULL;
+    }
+    sub_rec *sr = NULL;
+    PYC_BEGIN_CS(so);
+    for (sub_rec *r = so->subrecs; r; r = r->next) {
+        if (strcmp(r->disp, dn) == 0 && r->len == (size_t)len
+            && memcmp(r->spec, spec, (size_t)len) == 0) {
+            sr = r;
+            break;
+        }
+    }
+    if (sr == NULL) {
+        sr = calloc(1, sizeof(*sr));
+        char *d = strdup(dn);
+        char *sp = malloc(len ? (size_t)len : 1);
+        if (sr == NULL || d == NULL || sp == NULL) {
+            free(sr);
+            free(d);
+            free(sp);
+            sr = NULL;
+        } else {
+            memcpy(sp, spec, (size_t)len);
+            sr->disp = d;
+            sr->spec = sp;
+            sr->len = (size_t)len;
+            sr->props = (akt_props) {
+                .behavior = &py_behavior,
+                .lifecycle = &py_lifecycle,
+                .state_size = sizeof(shim),
+                .state_init = sub_shim_init,
+                .state_fini = pyc_shim_fini,
+                .init_arg = sr,
+                .dispatcher = sr->disp,
+            };
+            sr->next = so->subrecs;
+            so->subrecs = sr;
+        }
+    }
+    PYC_END_CS();
+    if (sr == NULL) {
+        return PyErr_NoMemory();
+    }
+    akt_ref out;
+    akt_system *sys = pyc_sys_enter((PyObject *)so);
+    akt_err rc = sys ? akt_spawn(sys, &sr->props, n, &out) : AKT_ECLOSED;
+    if (sys) {
+        pyc_sys_leave((PyObject *)so);
+    }
+    if (rc != AKT_OK) {
+        return pyc_raise(st, rc, n);
+    }
+    return pyc_ref_new(st, (PyObject *)so, out);
+}
+
+/* _core._view(capsule) -> System: in a subinterpreter (its dispatcher's
+ * thread, akt._runtime._subinterp_main), a view of the main System's
+ * akt_system whose Python actors run on that dispatcher */
+static PyObject *
+mod_view(PyObject *m, PyObject *cap)
+{
+    pydisp *d = PyCapsule_GetPointer(cap, "akt._core.subdisp");
+    if (d == NULL) {
+        return NULL;
+    }
+    pyc_state *st = mstate(m);
+    PyTypeObject *tp = st->system_type;
+    SystemObject *so = (SystemObject *)tp->tp_alloc(tp, 0);
+    if (so == NULL) {
+        return NULL;
+    }
+    so->module = Py_NewRef(m);
+    so->props_map = PyDict_New();
+    so->name = PyUnicode_FromString(pydisp_name(d));
+    if (so->props_map == NULL || so->name == NULL) {
+        Py_DECREF(so);
+        return NULL;
+    }
+    so->view = true;
+    so->disp = d;
+    so->default_disp = pydisp_name(d);
+    so->sys = pydisp_system(d);
+    return (PyObject *)so;
+}
+
+/* view._sub_ready(): its loop runs (the creator stops waiting) */
+static PyObject *
+system_sub_ready(SystemObject *so, PyObject *unused)
+{
+    (void)unused;
+    if (!so->view || so->disp == NULL) {
+        return pyc_raise(mstate(so->module), AKT_ESTATE, "not a view");
+    }
+    pydisp_sub_ready(so->disp, (PyObject *)so);
+    Py_RETURN_NONE;
+}
+
+/* view._stopping() -> bool: the owner is freeing the system (end the
+ * loop) */
+static PyObject *
+system_stopping(SystemObject *so, PyObject *unused)
+{
+    (void)unused;
+    return PyBool_FromLong(so->disp == NULL || pydisp_stopping(so->disp));
+}
+
+/* view._detach(): the loop ended; nothing uses the system from here */
+static PyObject *
+system_detach(SystemObject *so, PyObject *unused)
+{
+    (void)unused;
+    system_release(so);
+    Py_RETURN_NONE;
+}
+
 static PyObject *
 system_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
 {
@@ -2159,6 +2449,13 @@ system_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
     }
     so->module = Py_NewRef(PyType_GetModule(tp));
     pyc_state *st = mstate(so->module);
+    if (st->interp != PyInterpreterState_Main()) {
+        Py_DECREF(so);
+        return pyc_raise(st, AKT_ENOTSUP,
+            "an ActorSystem is made in the main interpreter; Python actors "
+            "run in subinterpreters through a python-subinterpreter-pool "
+            "dispatcher");
+    }
     so->props_map = PyDict_New();
     so->name = PyUnicode_FromString(name);
     if (so->props_map == NULL || so->name == NULL) {
@@ -2213,6 +2510,11 @@ system_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
 static void
 system_release(SystemObject *so)
 {
+    if (so->view) {
+        /* not ours: the owner's free joins the thread this runs on */
+        __atomic_store_n(&so->sys, NULL, __ATOMIC_SEQ_CST);
+        so->disp = NULL;
+    }
     if (so->sys) {
         akt_system *sys = so->sys;
         __atomic_store_n(&so->sys, NULL, __ATOMIC_SEQ_CST);
@@ -2227,6 +2529,13 @@ system_release(SystemObject *so)
             sys); /* stops and frees the dispatcher too */
         Py_END_ALLOW_THREADS so->disp = NULL;
         so->npools = 0; /* (the free took them) */
+        so->nsubs = 0;
+    }
+    while (so->subrecs) {
+        struct sub_rec *n = so->subrecs->next;
+        free(so->subrecs->spec);
+        free(so->subrecs);
+        so->subrecs = n;
     }
     pyc_logq_stop(so);
     while (so->recs) {
@@ -2343,6 +2652,11 @@ static PyObject *
 system_terminate(SystemObject *so, PyObject *unused)
 {
     (void)unused;
+    if (so->view) {
+        return pyc_raise(mstate(so->module), AKT_ESTATE,
+            "a subinterpreter's actors cannot terminate the system; the "
+            "main interpreter's ActorSystem does");
+    }
     if (so->sys == NULL) {
         Py_RETURN_NONE;
     }
@@ -2378,6 +2692,10 @@ static PyObject *
 system_free_m(SystemObject *so, PyObject *unused)
 {
     (void)unused;
+    if (so->view) {
+        return pyc_raise(mstate(so->module), AKT_ESTATE,
+            "a subinterpreter's actors cannot free the system");
+    }
     if (pydisp_on_thread()) {
         PyErr_SetString(mstate(so->module)->errors[AKT_ESTATE],
             "cannot free the system on the Python actors' thread");
@@ -2567,6 +2885,12 @@ static PyMethodDef system_methods[] = {
     { "terminate", (PyCFunction)system_terminate, METH_NOARGS, NULL },
     { "await_termination", (PyCFunction)system_await, METH_O, NULL },
     { "free", (PyCFunction)system_free_m, METH_NOARGS, NULL },
+    { "_add_subinterpreters", (PyCFunction)system_add_subs, METH_VARARGS,
+        NULL },
+    { "_spawn_sub", (PyCFunction)system_spawn_sub, METH_VARARGS, NULL },
+    { "_sub_ready", (PyCFunction)system_sub_ready, METH_NOARGS, NULL },
+    { "_stopping", (PyCFunction)system_stopping, METH_NOARGS, NULL },
+    { "_detach", (PyCFunction)system_detach, METH_NOARGS, NULL },
     { "stats", (PyCFunction)system_stats, METH_NOARGS, NULL },
     { "config_value", (PyCFunction)system_config_string, METH_O, NULL },
     { "config_origin", (PyCFunction)system_config_origin, METH_O, NULL },
@@ -2686,6 +3010,7 @@ static PyMethodDef mod_methods[] = {
         "register_type(capsule 'akt.type') -> name: Records of it become "
         "messages" },
     { "_set_current", (PyCFunction)mod_set_current, METH_O, NULL },
+    { "_view", (PyCFunction)mod_view, METH_O, NULL },
     { "bind_module", (PyCFunction)pyb_bind_module, METH_VARARGS,
         "bind_module(module_name, messages, enums): called at the end of a "
         "module made by aktc --py_out (docs/python.md)" },
@@ -2705,18 +3030,20 @@ static int
 mod_exec(PyObject *m)
 {
     pyc_state *st = mstate(m);
-    /* process-wide state (the python-pinned dispatcher's thread-locals,
-     * the persistent actors' runtime tables, akt's type ids) is shared by
-     * every copy of the module: only the main interpreter may load it
-     * (3.12+ also refuse through Py_mod_multiple_interpreters; 3.11 has no
-     * such slot) */
-    if (PyInterpreterState_Get() != PyInterpreterState_Main()) {
+    /* one copy per interpreter (python-subinterpreter-pool, 3.12+): its
+     * objects live in this module's state; what is process-wide (akt's
+     * type ids, the dispatchers' thread-locals) is the same for every
+     * copy or per thread. Persistent and fsm actors run only in the main
+     * interpreter (their runtime tables are process-wide). */
+    st->interp = PyInterpreterState_Get();
+#if PY_VERSION_HEX < 0x030C0000
+    if (st->interp != PyInterpreterState_Main()) {
         PyErr_SetString(PyExc_ImportError,
-            "akt._core loads only in the main interpreter (not in a "
-            "subinterpreter): its state is process-wide; "
-            "python-subinterpreter-pool is not implemented");
+            "akt._core loads in a subinterpreter only on CPython 3.12+ "
+            "(PEP 684)");
         return -1;
     }
+#endif
     pyc_object_type.id = akt_type_id(pyc_object_type.name);
     pyc_worker_died_type.id = akt_type_id(pyc_worker_died_type.name);
     pyc_worker_started_type.id = akt_type_id(pyc_worker_started_type.name);
@@ -2829,8 +3156,7 @@ mod_free(void *m)
 static PyModuleDef_Slot mod_slots[] = {
     { Py_mod_exec, mod_exec },
 #if PY_VERSION_HEX >= 0x030C0000
-    { Py_mod_multiple_interpreters,
-        Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED },
+    { Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED },
 #endif
 #if defined(Py_GIL_DISABLED)
     /* free-threaded (3.13t): state shared between threads is ordered by

@@ -30,9 +30,33 @@ typedef struct pyc_state {
     PyObject *dead_letter_cls, *unhandled_cls, *log_event_cls,
         *receive_timeout_cls, *emit_log_fn;
     struct pyb_tables *bind;
+    PyInterpreterState *interp; /* the interpreter of this module copy */
 } pyc_state;
 
 extern akt_type pyc_object_type;
+
+/* pyc_gil_ensure -- attach this thread to interp (NULL: the main one),
+ * from any thread: a no-op where it runs in interp already; the main
+ * interpreter through PyGILState where that is this thread's; otherwise a
+ * thread state of its own for the call (another interpreter's attached
+ * one is detached meanwhile). ok false: interp is a subinterpreter that
+ * ended or is ending (interp.c's registry) -- do not touch its objects
+ * (leak them). pyc_gil_release undoes it. */
+enum { PYC_GIL_NOOP = 0, PYC_GIL_STATE, PYC_GIL_FRESH };
+typedef struct pyc_gil {
+    int how;
+    bool ok;
+    PyGILState_STATE gs;
+    PyThreadState *prev, *mine;
+    PyInterpreterState *interp;
+} pyc_gil;
+pyc_gil pyc_gil_ensure(PyInterpreterState *interp);
+void pyc_gil_release(pyc_gil *g);
+/* a python-subinterpreter-pool interpreter: entered by pyc_gil_ensure
+ * from its registration until its unregistration, which waits for the
+ * threads inside (register: -1 when the registry is full) */
+int pyc_interp_register(PyInterpreterState *interp);
+void pyc_interp_unregister(PyInterpreterState *interp);
 extern struct PyModuleDef pyc_module_def;
 
 /* raise the exception of code rc (with detail text, may be NULL); NULL */
@@ -59,6 +83,11 @@ typedef struct props_rec {
     struct pypersist *persist; /* a persistent actor's (pypersist.c) */
 } props_rec;
 
+/* subinterpreters of a system (python-subinterpreter-pool): the runtime
+ * core keeps at most AKTI_EXTRA_DISPATCHERS (16) dispatchers beside its
+ * own: python-pinned, up to 3 python-nogil pools, and these */
+#define PYC_MAX_SUBS 12
+
 /* akt._core.System: one akt_system and its python-pinned dispatcher */
 typedef struct SystemObject {
     PyObject_HEAD akt_system *sys;
@@ -71,6 +100,16 @@ typedef struct SystemObject {
     /* python-nogil dispatchers (add_pool), by name; the system owns them */
     struct pydisp *pools[3];
     size_t npools;
+    /* python-subinterpreter-pool: one dispatcher per subinterpreter (the
+     * system owns them); and the records of the actors spawned on them */
+    struct pydisp *subs[PYC_MAX_SUBS];
+    size_t nsubs;
+    struct sub_rec *subrecs;
+    /* a subinterpreter's view of another System's akt_system (it neither
+     * terminates nor frees it); its Python actors' default dispatcher is
+     * its own (default_disp, NULL: "python") */
+    bool view;
+    const char *default_disp;
 #ifdef Py_GIL_DISABLED
     /* threads inside a call that uses sys (pyc_sys_enter): the free waits
      * for them, as the GIL made it wait in the other builds */

@@ -28,6 +28,7 @@
 #include "core/core.h"
 #include "core/ext.h"
 #include "kit/kit.h"
+#include "pycore.h"
 #include "pydisp.h"
 
 typedef struct parked {
@@ -52,6 +53,19 @@ struct pydisp {
     pthread_t *threads;
     pthread_cond_t cv;
     char *owned_name; /* the pool's name (the dispatcher's, freed with it) */
+    /* the interpreter its actors live in (NULL: the main one) */
+    PyInterpreterState *interp;
+    /* python-subinterpreter-pool: a thread of its own that makes the
+     * interpreter (its own GIL) and runs an asyncio loop there which
+     * drains this dispatcher like the main loop drains python-pinned */
+    bool sub;
+    pthread_t sub_th;
+    pthread_cond_t sub_cv;
+    int sub_phase; /* 0 booting, 1 running, -1 failed */
+    char *sub_boot; /* pickled (sys.path,): copied there first */
+    size_t sub_bootlen;
+    char sub_err[400];
+    PyObject *view; /* its System view (in that interpreter), set by it */
 };
 
 static _Thread_local pydisp *tls_draining;
@@ -159,6 +173,10 @@ pd_stop(akti_dispatcher *base)
     for (size_t i = 0; !was && i < d->nthreads; i++) {
         pthread_join(d->threads[i], NULL);
     }
+    if (d->sub && !was) {
+        signal_efd(d); /* its loop sees stopped and ends */
+        pthread_join(d->sub_th, NULL);
+    }
 }
 
 static void
@@ -170,6 +188,10 @@ pd_destroy(akti_dispatcher *base)
     }
     free(d->threads);
     free(d->owned_name);
+    if (d->sub) {
+        pthread_cond_destroy(&d->sub_cv);
+        free(d->sub_boot);
+    }
     pthread_mutex_destroy(&d->mu);
     if (d->efd >= 0) {
         close(d->efd);
@@ -444,7 +466,12 @@ pydisp_dest_kind(akt_ref r)
      * pool when it stops (akti_cell_set_disp) */
     akti_dispatcher *cd = __atomic_load_n(&c->disp, __ATOMIC_RELAXED);
     if (cd && cd->ops == &pydisp_ops) {
-        return PYDISP_DEST_PYTHON;
+        /* an actor of another interpreter gets a copy, like a remote one */
+        PyInterpreterState *di = ((pydisp *)cd)->interp;
+        PyInterpreterState *main_is = PyInterpreterState_Main();
+        return (di ? di : main_is) == PyInterpreterState_Get()
+            ? PYDISP_DEST_PYTHON
+            : PYDISP_DEST_REMOTE;
     }
     const akti_props_rec *pr = c->props;
     /* a remote actor's proxy, or the host of a python-subprocess actor:
@@ -533,4 +560,237 @@ pydisp_requeue_front(akt_ref self, void *msg)
     }
     akti_schedule(c); /* (scheduled already: its turn yielded) */
     return true;
+}
+
+/* --- python-subinterpreter-pool -------------------------------------------
+ *
+ * One dispatcher per subinterpreter. Its thread makes the interpreter
+ * (PyInterpreterConfig_OWN_GIL: it never waits for the main GIL), copies
+ * the parent's sys.path into it, and runs akt._runtime._subinterp_main
+ * there: a System view of the same akt_system (pydisp_sub_view) and an
+ * asyncio loop that drains this dispatcher when its eventfd is readable.
+ * pd_stop (akt_system_free, every actor stopped) ends the loop; the
+ * thread then unregisters the interpreter (waiting for threads that
+ * entered it through pyc_gil_ensure) and ends it. */
+
+pydisp *
+pydisp_current(void)
+{
+    return tls_draining;
+}
+
+akt_system *
+pydisp_system(const pydisp *d)
+{
+    return d->base.sys;
+}
+
+PyObject *
+pydisp_view(const pydisp *d)
+{
+    return d ? d->view : NULL;
+}
+
+bool
+pydisp_stopping(pydisp *d)
+{
+    pthread_mutex_lock(&d->mu);
+    bool s = d->stopped;
+    pthread_mutex_unlock(&d->mu);
+    return s;
+}
+
+void
+pydisp_sub_ready(pydisp *d, PyObject *view)
+{
+    pthread_mutex_lock(&d->mu);
+    d->view = view; /* borrowed: the loop holds it until it ends */
+    d->sub_phase = 1;
+    pthread_cond_broadcast(&d->sub_cv);
+    pthread_mutex_unlock(&d->mu);
+}
+
+#if PY_VERSION_HEX >= 0x030C0000
+static void
+sub_fail(pydisp *d, const char *what)
+{
+    char buf[300] = "";
+    if (PyErr_Occurred()) {
+        PyObject *et, *ev, *tb;
+        PyErr_Fetch(&et, &ev, &tb);
+        PyObject *s = ev ? PyObject_Str(ev) : NULL;
+        const char *txt = s ? PyUnicode_AsUTF8(s) : NULL;
+        snprintf(buf, sizeof buf, "%s: %s",
+            et ? ((PyTypeObject *)et)->tp_name : "error", txt ? txt : "?");
+        Py_XDECREF(s);
+        Py_XDECREF(et);
+        Py_XDECREF(ev);
+        Py_XDECREF(tb);
+        PyErr_Clear();
+    }
+    pthread_mutex_lock(&d->mu);
+    snprintf(
+        d->sub_err, sizeof d->sub_err, "%s%s%s", what, buf[0] ? ": " : "", buf);
+    d->sub_phase = -1;
+    pthread_cond_broadcast(&d->sub_cv);
+    pthread_mutex_unlock(&d->mu);
+}
+
+static void *
+sub_main(void *arg)
+{
+    pydisp *d = arg;
+    PyInterpreterConfig cfg = {
+        .use_main_obmalloc = 0,
+        .allow_fork = 0,
+        .allow_exec = 0,
+        .allow_threads = 1,
+        .allow_daemon_threads = 0,
+        .check_multi_interp_extensions = 1,
+        .gil = PyInterpreterConfig_OWN_GIL,
+    };
+    PyThreadState *ts = NULL;
+    PyStatus st = Py_NewInterpreterFromConfig(&ts, &cfg);
+    if (PyStatus_Exception(st) || ts == NULL) {
+        pthread_mutex_lock(&d->mu);
+        snprintf(d->sub_err, sizeof d->sub_err,
+            "Py_NewInterpreterFromConfig failed: %s",
+            st.err_msg ? st.err_msg : "no interpreter");
+        d->sub_phase = -1;
+        pthread_cond_broadcast(&d->sub_cv);
+        pthread_mutex_unlock(&d->mu);
+        return NULL;
+    }
+    PyInterpreterState *interp = PyThreadState_GetInterpreter(ts);
+    bool registered = pyc_interp_register(interp) == 0;
+    d->interp = interp;
+    PyObject *r = NULL;
+    if (!registered) {
+        PyErr_SetString(PyExc_RuntimeError,
+            "too many subinterpreters at once in this process");
+        sub_fail(d, "python-subinterpreter-pool");
+    } else {
+        PyObject *boot = PyBytes_FromStringAndSize(
+            d->sub_boot, (Py_ssize_t)d->sub_bootlen);
+        PyObject *pk = boot ? PyImport_ImportModule("pickle") : NULL;
+        PyObject *path
+            = pk ? PyObject_CallMethod(pk, "loads", "O", boot) : NULL;
+        PyObject *sysm = path ? PyImport_ImportModule("sys") : NULL;
+        int ok = sysm ? PyObject_SetAttrString(sysm, "path", path) : -1;
+        Py_XDECREF(sysm);
+        Py_XDECREF(path);
+        Py_XDECREF(pk);
+        Py_XDECREF(boot);
+        PyObject *rt = ok == 0 ? PyImport_ImportModule("akt._runtime") : NULL;
+        PyObject *cap = rt ? PyCapsule_New(d, "akt._core.subdisp", NULL) : NULL;
+        if (cap == NULL) {
+            sub_fail(d,
+                "python-subinterpreter-pool: importing akt in a "
+                "subinterpreter");
+        } else {
+            /* returns when pd_stop ends its loop */
+            r = PyObject_CallMethod(
+                rt, "_subinterp_main", "Os", cap, d->base.name);
+            if (r == NULL) {
+                int phase;
+                pthread_mutex_lock(&d->mu);
+                phase = d->sub_phase;
+                pthread_mutex_unlock(&d->mu);
+                if (phase == 0) {
+                    sub_fail(d, "python-subinterpreter-pool");
+                } else {
+                    PyErr_WriteUnraisable(rt);
+                }
+            }
+        }
+        Py_XDECREF(cap);
+        Py_XDECREF(rt);
+        Py_XDECREF(r);
+    }
+    pthread_mutex_lock(&d->mu);
+    d->view = NULL;
+    pthread_mutex_unlock(&d->mu);
+    if (registered) {
+        /* nobody enters it from now on; those inside leave first */
+        Py_BEGIN_ALLOW_THREADS pyc_interp_unregister(interp);
+        Py_END_ALLOW_THREADS
+    }
+    Py_EndInterpreter(ts);
+    return NULL;
+}
+#endif
+
+akt_err
+pydisp_create_sub(akt_system *sys, const char *name, const char *boot,
+    size_t bootlen, char *why, size_t whylen, pydisp **out)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    pydisp *d = calloc(1, sizeof(*d));
+    char *nm = strdup(name);
+    char *bt = malloc(bootlen ? bootlen : 1);
+    if (d == NULL || nm == NULL || bt == NULL) {
+        free(d);
+        free(nm);
+        free(bt);
+        return AKT_ENOMEM;
+    }
+    memcpy(bt, boot, bootlen);
+    d->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (d->efd < 0) {
+        free(d);
+        free(nm);
+        free(bt);
+        return AKT_EIO;
+    }
+    d->owned_name = nm;
+    d->sub = true;
+    d->sub_boot = bt;
+    d->sub_bootlen = bootlen;
+    pthread_mutex_init(&d->mu, NULL);
+    pthread_cond_init(&d->sub_cv, NULL);
+    d->base.ops = &pydisp_ops;
+    d->base.sys = sys;
+    d->base.name = nm;
+    d->base.throughput = 1;
+    akt_err rc = AKT_OK;
+    Py_BEGIN_ALLOW_THREADS if (pthread_create(&d->sub_th, NULL, sub_main, d)
+        != 0)
+    {
+        rc = AKT_ENOMEM;
+    }
+    else
+    {
+        pthread_mutex_lock(&d->mu);
+        while (d->sub_phase == 0) {
+            pthread_cond_wait(&d->sub_cv, &d->mu);
+        }
+        bool failed = d->sub_phase < 0;
+        pthread_mutex_unlock(&d->mu);
+        if (failed) {
+            pthread_join(d->sub_th, NULL);
+            snprintf(why, whylen, "%s", d->sub_err);
+            rc = AKT_EFAILED;
+        } else {
+            rc = akti_system_add_dispatcher(sys, &d->base);
+            if (rc != AKT_OK) {
+                pd_stop(&d->base);
+            }
+        }
+    }
+    Py_END_ALLOW_THREADS if (rc != AKT_OK)
+    {
+        pd_destroy(&d->base);
+        return rc;
+    }
+    *out = d;
+    return AKT_OK;
+#else
+    (void)sys;
+    (void)name;
+    (void)boot;
+    (void)bootlen;
+    (void)out;
+    snprintf(why, whylen, "python-subinterpreter-pool needs CPython 3.12+");
+    return AKT_ENOTSUP;
+#endif
 }

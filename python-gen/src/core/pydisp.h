@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <Python.h>
+
 #include "akt/actor.h"
 
 typedef struct akt_cell akt_cell;
@@ -27,6 +29,24 @@ akt_err pydisp_create(akt_system *sys, const char *name, pydisp **out);
  * while a failed start joins). */
 akt_err pydisp_create_pool(
     akt_system *sys, const char *name, size_t nthreads, pydisp **out);
+/* pydisp_create_sub -- python-subinterpreter-pool (3.12+): a dispatcher
+ * named name (copied) whose own thread makes a subinterpreter with its own
+ * GIL, sets its sys.path from boot (pickled (list of str)) and runs its
+ * System view's asyncio loop there (akt._runtime._subinterp_main);
+ * returns once that runs (or failed: AKT_EFAILED, why says what), then
+ * registered on sys. Called with the GIL (released while it waits). */
+akt_err pydisp_create_sub(akt_system *sys, const char *name, const char *boot,
+    size_t bootlen, char *why, size_t whylen, pydisp **out);
+/* from _subinterp_main: its loop runs (view: the System view there) */
+void pydisp_sub_ready(pydisp *d, PyObject *view);
+/* the dispatcher whose cells this thread runs now (NULL: none) */
+pydisp *pydisp_current(void);
+akt_system *pydisp_system(const pydisp *d);
+/* a subinterpreter dispatcher's System view (NULL in others) */
+PyObject *pydisp_view(const pydisp *d);
+/* pd_stop was called: the loop must end */
+bool pydisp_stopping(pydisp *d);
+
 /* the python dispatcher (pinned or pool) r's actor runs on, or NULL */
 pydisp *pydisp_of(akt_ref r);
 bool pydisp_is_pool(const pydisp *d);

@@ -135,13 +135,13 @@ fsm_enter(void *data, akt_ctx *ctx, int from)
         || f->st[cur].enter == NULL) {
         return;
     }
-    PyGILState_STATE g = PyGILState_Ensure();
+    pyc_gil g = pyc_gil_ensure(NULL);
     PyObject *v = state_value(f, from);
     char what[96];
     snprintf(what, sizeof what, "%s on_enter", f->st[cur].name);
     fsm_hook(s, ctx, f->st[cur].enter, v, NULL, what);
     Py_XDECREF(v);
-    PyGILState_Release(g);
+    pyc_gil_release(&g);
 }
 
 static void
@@ -154,13 +154,13 @@ fsm_exit(void *data, akt_ctx *ctx, int to)
         || f->st[cur].exit == NULL) {
         return;
     }
-    PyGILState_STATE g = PyGILState_Ensure();
+    pyc_gil g = pyc_gil_ensure(NULL);
     PyObject *v = state_value(f, to);
     char what[96];
     snprintf(what, sizeof what, "%s on_exit", f->st[cur].name);
     fsm_hook(s, ctx, f->st[cur].exit, v, NULL, what);
     Py_XDECREF(v);
-    PyGILState_Release(g);
+    pyc_gil_release(&g);
 }
 
 static void
@@ -171,13 +171,13 @@ fsm_transition(void *data, akt_ctx *ctx, int from, int to)
     if (s->actor == NULL || s->hook_failed || f->trans == NULL) {
         return;
     }
-    PyGILState_STATE g = PyGILState_Ensure();
+    pyc_gil g = pyc_gil_ensure(NULL);
     PyObject *a = state_value(f, from);
     PyObject *b = a ? state_value(f, to) : NULL;
     fsm_hook(s, ctx, f->trans, a, b, "on_transition");
     Py_XDECREF(a);
     Py_XDECREF(b);
-    PyGILState_Release(g);
+    pyc_gil_release(&g);
 }
 
 static akt_err
@@ -304,7 +304,7 @@ fsm_line(void *data, akt_ctx *ctx, const void *msg)
         return akt_ctx_fail(ctx, AKT_EFAILED, "python actor not created");
     }
     pyfsm_st *st = &f->st[cur];
-    PyGILState_STATE g = PyGILState_Ensure();
+    pyc_gil g = pyc_gil_ensure(NULL);
     akt_err rc = AKT_OK;
     PyObject *m = NULL, *fn = NULL;
     const pyc_line *line = NULL;
@@ -346,7 +346,7 @@ fsm_line(void *data, akt_ctx *ctx, const void *msg)
     }
 out:
     Py_XDECREF(m);
-    PyGILState_Release(g);
+    pyc_gil_release(&g);
     return rc;
 }
 

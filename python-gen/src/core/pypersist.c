@@ -212,7 +212,7 @@ pp_apply(void *user, const void *event)
         return;
     }
     pypersist *pp = pp_of(s);
-    PyGILState_STATE g = PyGILState_Ensure();
+    pyc_gil g = pyc_gil_ensure(NULL);
     PyObject *m = pyc_from_msg(s->rec->st, s->rec->system, event);
     PyObject *fn
         = m ? PyDict_GetItemWithError(pp->apply, (PyObject *)Py_TYPE(m)) : NULL;
@@ -232,7 +232,7 @@ pp_apply(void *user, const void *event)
         Py_XDECREF(r);
     }
     Py_XDECREF(m);
-    PyGILState_Release(g);
+    pyc_gil_release(&g);
 }
 
 /* the head of the callback queue: [callback, events left] */
@@ -258,7 +258,7 @@ pp_done(void *user, akt_ctx *ctx, const void *event, void *arg)
 {
     (void)arg;
     shim *s = user;
-    PyGILState_STATE g = PyGILState_Ensure();
+    pyc_gil g = pyc_gil_ensure(NULL);
     PyObject *head = pq_head(s);
     PyObject *cb = NULL;
     if (head != NULL) {
@@ -300,7 +300,7 @@ pp_done(void *user, akt_ctx *ctx, const void *event, void *arg)
     }
     Py_XDECREF(cb);
     PyErr_Clear();
-    PyGILState_Release(g);
+    pyc_gil_release(&g);
 }
 
 /* a hook method (name) with an error and maybe an event */
@@ -308,7 +308,7 @@ static void
 hook_error(shim *s, akt_ctx *ctx, const char *name, akt_err rc, const char *why,
     const void *event, PyObject *extra)
 {
-    PyGILState_STATE g = PyGILState_Ensure();
+    pyc_gil g = pyc_gil_ensure(NULL);
     if (s->actor != NULL) {
         PyObject *fn = method(s, name);
         PyObject *err = fn ? error_of(s->rec->st, rc, why) : NULL;
@@ -329,16 +329,16 @@ hook_error(shim *s, akt_ctx *ctx, const char *name, akt_err rc, const char *why,
         Py_XDECREF(fn);
     }
     PyErr_Clear();
-    PyGILState_Release(g);
+    pyc_gil_release(&g);
 }
 
 static void
 pp_rejected(void *user, akt_ctx *ctx, akt_err rc, const void *event)
 {
     shim *s = user;
-    PyGILState_STATE g = PyGILState_Ensure();
+    pyc_gil g = pyc_gil_ensure(NULL);
     pq_pop(s); /* its callbacks do not run */
-    PyGILState_Release(g);
+    pyc_gil_release(&g);
     hook_error(s, ctx, "persist_rejected", rc, NULL, event, NULL);
 }
 
@@ -346,9 +346,9 @@ static void
 pp_failed(void *user, akt_ctx *ctx, akt_err rc, const void *event)
 {
     shim *s = user;
-    PyGILState_STATE g = PyGILState_Ensure();
+    pyc_gil g = pyc_gil_ensure(NULL);
     pq_pop(s);
-    PyGILState_Release(g);
+    pyc_gil_release(&g);
     hook_error(s, ctx, "persist_failed", rc, NULL, event, NULL);
 }
 
@@ -361,13 +361,13 @@ pp_recovery_failed(void *user, akt_ctx *ctx, akt_err rc, const char *why)
 static void
 pp_snapshot_failed(void *user, akt_ctx *ctx, uint64_t seq, akt_err rc)
 {
-    PyGILState_STATE g = PyGILState_Ensure();
+    pyc_gil g = pyc_gil_ensure(NULL);
     PyObject *n = PyLong_FromUnsignedLongLong(seq);
     if (n != NULL) {
         hook_error(user, ctx, "snapshot_failed", rc, NULL, NULL, n);
     }
     Py_XDECREF(n);
-    PyGILState_Release(g);
+    pyc_gil_release(&g);
 }
 
 /* a hook method (name) with a sequence number */
@@ -375,7 +375,7 @@ static void
 hook_seq(void *user, akt_ctx *ctx, const char *name, uint64_t seq)
 {
     shim *s = user;
-    PyGILState_STATE g = PyGILState_Ensure();
+    pyc_gil g = pyc_gil_ensure(NULL);
     if (s->actor != NULL) {
         PyObject *fn = method(s, name);
         PyObject *n = fn ? PyLong_FromUnsignedLongLong(seq) : NULL;
@@ -386,7 +386,7 @@ hook_seq(void *user, akt_ctx *ctx, const char *name, uint64_t seq)
         Py_XDECREF(fn);
     }
     PyErr_Clear();
-    PyGILState_Release(g);
+    pyc_gil_release(&g);
 }
 
 static void
@@ -410,13 +410,13 @@ pp_events_deleted(void *user, akt_ctx *ctx, uint64_t to)
 static void
 pp_events_delete_failed(void *user, akt_ctx *ctx, uint64_t to, akt_err rc)
 {
-    PyGILState_STATE g = PyGILState_Ensure();
+    pyc_gil g = pyc_gil_ensure(NULL);
     PyObject *n = PyLong_FromUnsignedLongLong(to);
     if (n != NULL) {
         hook_error(user, ctx, "events_delete_failed", rc, NULL, NULL, n);
     }
     Py_XDECREF(n);
-    PyGILState_Release(g);
+    pyc_gil_release(&g);
 }
 
 static void
@@ -433,7 +433,7 @@ pp_offer(void *user, uint64_t seq, const void *snapshot)
         return;
     }
     pypersist *pp = pp_of(s);
-    PyGILState_STATE g = PyGILState_Ensure();
+    pyc_gil g = pyc_gil_ensure(NULL);
     PyObject *m = pyc_from_msg(s->rec->st, s->rec->system, snapshot);
     int ok = m ? PyObject_IsInstance(m, pp->snap_cls) : -1;
     if (ok == 1) {
@@ -452,7 +452,7 @@ pp_offer(void *user, uint64_t seq, const void *snapshot)
         mark_failed(s, "%s: snapshot_offer", pp->qname);
     }
     Py_XDECREF(m);
-    PyGILState_Release(g);
+    pyc_gil_release(&g);
 }
 
 static void *
@@ -463,7 +463,7 @@ pp_take(const void *user)
         return NULL;
     }
     pypersist *pp = pp_of(s);
-    PyGILState_STATE g = PyGILState_Ensure();
+    pyc_gil g = pyc_gil_ensure(NULL);
     PyObject *args[1] = { s->actor };
     PyObject *r = PyObject_Vectorcall(pp->take, args, 1, NULL);
     void *out = NULL;
@@ -482,7 +482,7 @@ pp_take(const void *user)
         }
     }
     Py_XDECREF(r);
-    PyGILState_Release(g);
+    pyc_gil_release(&g);
     return out;
 }
 
@@ -494,7 +494,7 @@ pp_when(const void *user, const void *event, uint64_t seq)
         return false;
     }
     pypersist *pp = pp_of(s);
-    PyGILState_STATE g = PyGILState_Ensure();
+    pyc_gil g = pyc_gil_ensure(NULL);
     PyObject *m = pyc_from_msg(s->rec->st, s->rec->system, event);
     PyObject *n = m ? PyLong_FromUnsignedLongLong(seq) : NULL;
     PyObject *args[3] = { s->actor, m, n };
@@ -506,7 +506,7 @@ pp_when(const void *user, const void *event, uint64_t seq)
     Py_XDECREF(r);
     Py_XDECREF(n);
     Py_XDECREF(m);
-    PyGILState_Release(g);
+    pyc_gil_release(&g);
     return yes == 1;
 }
 

@@ -141,7 +141,7 @@ host_pre_start(void *state, akt_ctx *ctx)
     host_rec *rec = h->rec;
     h->epoch = atomic_fetch_add(&rec->epochs, 1) + 1;
     h->starting = true;
-    PyGILState_STATE g = PyGILState_Ensure();
+    pyc_gil g = pyc_gil_ensure(NULL);
     PyObject *me = pyc_ref_new(rec->st, rec->system, akt_ctx_self(ctx));
     PyObject *r = me ? PyObject_CallFunction(
                       rec->start, "OK", me, (unsigned long long)h->epoch)
@@ -152,7 +152,7 @@ host_pre_start(void *state, akt_ctx *ctx)
     }
     Py_XDECREF(r);
     Py_XDECREF(me);
-    PyGILState_Release(g);
+    pyc_gil_release(&g);
     if (*why) {
         return akt_ctx_fail(ctx, AKT_EFAILED,
             "python-subprocess: cannot start the actor in a worker: %s", why);
@@ -164,13 +164,13 @@ host_pre_start(void *state, akt_ctx *ctx)
 static void
 stop_remote(host_rec *rec, akt_ref remote)
 {
-    PyGILState_STATE g = PyGILState_Ensure();
+    pyc_gil g = pyc_gil_ensure(NULL);
     PyObject *r = pyc_ref_new(rec->st, rec->system, remote);
     PyObject *out = r ? PyObject_CallOneArg(rec->stop, r) : NULL;
     Py_XDECREF(out);
     Py_XDECREF(r);
     PyErr_Clear(); /* a worker already gone has nothing to stop */
-    PyGILState_Release(g);
+    pyc_gil_release(&g);
 }
 
 static void

@@ -157,7 +157,10 @@ enum {
 };
 
 typedef struct akti_dispatcher akti_dispatcher;
-enum { AKTI_EXTRA_DISPATCHERS = 4 };
+/* dispatchers made outside the core, per system: the Python bridge's
+ * python-pinned, up to 3 python-nogil pools and one per subinterpreter of
+ * python-subinterpreter-pool (at most 12), the GPU's; found by a scan */
+enum { AKTI_EXTRA_DISPATCHERS = 16 };
 typedef struct akti_plugin_ops akti_plugin_ops;
 typedef struct akti_props_rec akti_props_rec;
 typedef struct akti_cell_ext akti_cell_ext;

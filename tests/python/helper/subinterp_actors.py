@@ -1,0 +1,106 @@
+"""Actors for the python-subinterpreter-pool tests (test_subinterp.py):
+module-level classes, so a subinterpreter imports them by module path.
+Each subinterpreter imports this module anew: its globals (STARTS) are
+per interpreter."""
+import dataclasses
+import os
+import select
+
+from akt import Actor, props
+
+STARTS = 0  # pre_start calls in this interpreter
+
+
+def interp_id():
+    """the id of the interpreter running the caller (0: the main one)"""
+    try:
+        import _interpreters as i  # 3.13+
+    except ImportError:
+        import _xxsubinterpreters as i  # 3.12
+    cur = i.get_current()
+    return int(cur[0] if isinstance(cur, tuple) else cur)
+
+
+@dataclasses.dataclass(frozen=True)
+class Point:
+    """a plain picklable object (no generated class)"""
+    x: int
+    y: int
+
+
+class Where(Actor):
+    """"where" -> its interpreter's id; a Point -> the Point doubled;
+    ("tell", path, n) -> tells the actor at path n times "inc";
+    ("count") -> how many "inc" it got; "boom" raises; "starts" -> its
+    interpreter's pre_start count; ("spawn",) -> a child's interpreter id,
+    asked with await; ("ask", path) -> that actor's answer to "count",
+    asked with await"""
+
+    def __init__(self, tag="w"):
+        self.tag = tag
+        self.count = 0
+
+    def pre_start(self, ctx):
+        global STARTS
+        STARTS += 1
+
+    async def handle(self, ctx, msg):
+        if msg == "where":
+            return interp_id()
+        if msg == "inc":
+            self.count += 1
+            return None
+        if msg == "count":
+            return self.count
+        if msg == "boom":
+            raise ValueError(f"boom in interpreter {interp_id()}")
+        if msg == "starts":
+            return STARTS
+        if isinstance(msg, Point):
+            return Point(2 * msg.x, 2 * msg.y)
+        if isinstance(msg, tuple) and msg[0] == "tell":
+            target = ctx.core_system.lookup(msg[1])
+            for _ in range(msg[2]):
+                target.tell("inc")
+            return msg[2]
+        if isinstance(msg, tuple) and msg[0] == "ask":
+            return await ctx.core_system.lookup(msg[1]).ask("count", timeout=30)
+        if isinstance(msg, tuple) and msg[0] == "spawn":
+            child = ctx.spawn(props(Where, "child"))
+            return await child.ask("where", timeout=30)
+        if isinstance(msg, tuple) and msg[0] == "work":
+            n = 0
+            for i in range(msg[1]):
+                n += i * i
+            return n
+        return (self.tag, msg)
+
+
+class Meet(Actor):
+    """A cross-interpreter barrier: on "meet", writes one byte to each
+    other party's pipe (outs), then reads one byte from each of them on its
+    own pipe (inp) -- so it returns only once every party is inside its
+    handler at the same time. Answers its interpreter's id."""
+
+    def __init__(self, inp, outs):
+        self.inp, self.outs = inp, outs
+
+    def handle(self, ctx, msg):
+        for w in self.outs:
+            os.write(w, b"x")
+        got = 0
+        while got < len(self.outs):
+            ready, _, _ = select.select([self.inp], [], [], 30.0)
+            if not ready:
+                raise TimeoutError("the other parties never arrived")
+            got += len(os.read(self.inp, len(self.outs) - got))
+        return interp_id()
+
+
+class Doubler(Actor):
+    """Generated messages across interpreters (interop.akt)."""
+
+    def handle(self, ctx, msg):
+        import interop_akt as pi
+        return pi.Sum(value=2 * (msg.a + msg.b), note=msg.note, half=0.0,
+                      even=True)

@@ -1,0 +1,240 @@
+"""python-subinterpreter-pool (PEP 684, CPython 3.12+): Python actors in
+subinterpreters of one process, each with its own GIL and its own copy of
+akt._core, on a dispatcher thread per interpreter. Proves: actors of one
+pool run in different interpreters and at the same time (a barrier in
+their handlers that only all of them together can cross); tells and asks
+between the main interpreter and them arrive exactly; plain objects cross
+pickled (an unpicklable one fails the send) and generated messages as
+their akt types; an exception there is a failure its supervisor restarts;
+children stay in their parent's interpreter; a class the subinterpreter
+cannot import by module path, an fsm actor or a main-interpreter-only
+option fails clearly; terminating with busy actors ends every
+subinterpreter (none left, a clean -X dev exit); a bad pool setting fails
+start-up. On 3.11 the whole file is skipped (test_strategies.py checks the
+error that names 3.12)."""
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import akt
+from akt import Actor, ActorSystem, props
+
+pytestmark = pytest.mark.skipif(
+    sys.version_info < (3, 12),
+    reason="python-subinterpreter-pool needs CPython 3.12+ (PEP 684); "
+           f"this is {sys.version.split()[0]}")
+
+from subinterp_actors import Doubler, Meet, Point, Where, interp_id  # noqa: E402
+
+CONF = """akt.python.dispatchers {
+  sub { strategy = python-subinterpreter-pool, workers = %d }
+}"""
+
+
+def interpreters():
+    try:
+        import _interpreters as i
+    except ImportError:
+        import _xxsubinterpreters as i
+    return [int(x[0] if isinstance(x, tuple) else x) for x in i.list_all()]
+
+
+@pytest.fixture
+def sys2():
+    s = ActorSystem.create_blocking("subinterp", CONF % 2)
+    yield s
+    s.terminate_blocking()
+
+
+def on_sub(cls, *args):
+    return props(cls, *args).with_dispatcher("sub")
+
+
+class Counter(Actor):
+    """a main-interpreter (python-pinned) actor"""
+
+    def __init__(self):
+        self.n = 0
+
+    def handle(self, ctx, msg):
+        if msg == "inc":
+            self.n += 1
+            return None
+        if msg == "count":
+            return self.n
+        return None
+
+
+def test_actors_run_at_once_in_different_interpreters(sys2):
+    # two Meet actors cross a barrier that needs both inside their
+    # handlers at the same time: each waits for the other's byte. They
+    # answer different interpreter ids, neither the main one (0).
+    pipes = [os.pipe() for _ in range(2)]
+    try:
+        refs = [sys2.actor_of(on_sub(Meet, pipes[i][0],
+                                     [pipes[j][1] for j in range(2) if j != i]))
+                for i in range(2)]
+        futs = [r.ask("meet", timeout=30) for r in refs]
+        ids = [f.result(40) for f in futs]
+    finally:
+        for r, w in pipes:
+            os.close(r)
+            os.close(w)
+    assert len(set(ids)) == 2 and interp_id() not in ids
+    assert set(ids) <= set(interpreters())
+
+
+def test_tells_and_asks_between_interpreters_are_exact(sys2):
+    main = sys2.actor_of(props(Counter), "counter")
+    subs = [sys2.actor_of(on_sub(Where, f"w{i}")) for i in range(4)]
+    ids = {r.ask_blocking("where", timeout=30) for r in subs}
+    assert len(ids) == 2  # round robin over the pool's two interpreters
+    # main -> sub: 500 tells each, counted there
+    for r in subs:
+        for _ in range(500):
+            r.tell("inc")
+    assert [r.ask_blocking("count", timeout=30) for r in subs] == [500] * 4
+    # sub -> main: each tells the main actor 250 times
+    assert [r.ask_blocking(("tell", "/user/counter", 250), timeout=30)
+            for r in subs] == [250] * 4
+    # a sub actor's await of an ask to the main actor (its own loop) comes
+    # after its tells, which it sent first: all 1000 are counted
+    assert subs[0].ask_blocking(("ask", "/user/counter"), timeout=30) == 1000
+    assert main.ask_blocking("count", timeout=30) == 1000
+
+
+def test_plain_objects_cross_pickled(sys2):
+    r = sys2.actor_of(on_sub(Where))
+    assert r.ask_blocking(Point(3, 4), timeout=30) == Point(6, 8)
+    tag, back = r.ask_blocking({"a": [1, 2.5, "x"], "b": (None, b"\0")},
+                               timeout=30)
+    assert tag == "w" and back == {"a": [1, 2.5, "x"], "b": (None, b"\0")}
+    with pytest.raises(TypeError, match="leaves this interpreter pickled"):
+        r.tell(lambda: 1)
+    assert r.ask_blocking("count", timeout=30) == 0  # nothing else arrived
+
+
+def test_generated_messages_cross_as_their_akt_types(sys2, gen):
+    import interop_akt as pi
+    ref = pi.AdderRef(sys2.actor_of(on_sub(Doubler)))
+    s = ref.ask_add_blocking(pi.Add(a=3, b=4, note="x"), timeout=30)
+    assert s == pi.Sum(value=14, note="x", half=0.0, even=True)
+    assert type(s) is pi.Sum
+
+
+def test_an_exception_there_is_a_failure_its_supervisor_restarts(sys2):
+    r = sys2.actor_of(on_sub(Where))
+    where = r.ask_blocking("where", timeout=30)
+    r.tell("inc")
+    assert r.ask_blocking("count", timeout=30) == 1
+    starts = r.ask_blocking("starts", timeout=30)
+    with pytest.raises(akt.HandlerFailed, match="ValueError: boom in interpreter"):
+        r.ask_blocking("boom", timeout=30)
+    # a new instance (count 0) made by a restart (pre_start ran again) in
+    # the same interpreter, behind the same ref
+    assert r.ask_blocking("count", timeout=30) == 0
+    assert r.ask_blocking("starts", timeout=30) == starts + 1
+    assert r.ask_blocking("where", timeout=30) == where
+
+
+def test_children_stay_in_their_parents_interpreter(sys2):
+    r = sys2.actor_of(on_sub(Where))
+    assert r.ask_blocking(("spawn",), timeout=30) == r.ask_blocking("where", timeout=30)
+
+
+def test_a_class_not_importable_by_module_path_fails_clearly(sys2):
+    class Local(Actor):
+        def handle(self, ctx, msg):
+            return msg
+
+    with pytest.raises(TypeError, match="importable by its module path"):
+        sys2.actor_of(on_sub(Local))
+    with pytest.raises(TypeError, match="do not pickle"):
+        sys2.actor_of(on_sub(Where, lambda: 1))
+    with pytest.raises(akt.NotSupported, match="with_supervisor / with_mailbox"):
+        sys2.actor_of(on_sub(Where).with_mailbox("bounded", capacity=4))
+
+
+def test_an_actor_system_is_made_in_the_main_interpreter_only():
+    try:
+        import _interpreters as i
+    except ImportError:
+        i = pytest.importorskip("_xxsubinterpreters")
+    iid = i.create()
+    try:
+        code = textwrap.dedent("""
+            import akt
+            try:
+                akt.ActorSystem.create_blocking("inner")
+            except akt.NotSupported as e:
+                assert "made in the main interpreter" in str(e), e
+            else:
+                raise AssertionError("an ActorSystem in a subinterpreter")
+            """)
+        r = i.run_string(iid, code)
+        assert r is None, f"{r.type.__name__}: {r.msg}"
+    finally:
+        i.destroy(iid)
+
+
+def test_terminate_with_busy_actors_ends_every_subinterpreter():
+    s = ActorSystem.create_blocking("busy", CONF % 2)
+    refs = [s.actor_of(on_sub(Where)) for _ in range(4)]
+    assert len(set(interpreters())) >= 3  # the main one and two more
+    for r in refs:
+        for _ in range(50):
+            r.tell(("work", 20000))
+    s.terminate_blocking()
+    assert interpreters() == [0]
+
+
+def test_a_clean_exit_under_dev_mode(tmp_path):
+    # a whole program under -X dev: its busy subinterpreter actors stop,
+    # the interpreters end, and nothing is reported at exit (no unraisable
+    # exception, no leaked resource, no fatal error)
+    helper = os.path.dirname(sys.modules["subinterp_actors"].__file__)
+    prog = "\n".join([
+        "import sys",
+        f"sys.path.insert(0, {helper!r})",
+        "from akt import ActorSystem, props",
+        "from subinterp_actors import Where",
+        f"s = ActorSystem.create_blocking('dev', {CONF % 3!r})",
+        "refs = [s.actor_of(props(Where).with_dispatcher('sub'))",
+        "        for _ in range(6)]",
+        "for r in refs:",
+        "    r.tell(('work', 50000))",
+        "    r.tell('boom')",
+        "    r.tell(('work', 50000))",
+        "print(refs[0].ask_blocking('count', timeout=30))",
+        "s.terminate_blocking()",
+        "print('clean')",
+    ])
+    r = subprocess.run([sys.executable, "-X", "dev", "-W", "error", "-c", prog],
+                       capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["0", "clean"]
+    lines = [ln for ln in r.stderr.splitlines()
+             if "Exception ignored" in ln or "Warning" in ln
+             or "Fatal" in ln or "leak" in ln.lower()]
+    assert lines == [], r.stderr
+
+
+@pytest.mark.parametrize("workers, expected", [
+    ("0", "expected an integer >= 1 (at most 12)"),
+    ("13", "expected an integer >= 1 (at most 12)"),
+    ("many", "expected an integer >= 1 (at most 12)"),
+])
+def test_a_bad_pool_setting_fails_start_up(tmp_path, workers, expected):
+    conf = tmp_path / "app.conf"
+    conf.write_text("akt.python.dispatchers {\n"
+                    f"  sub {{ strategy = python-subinterpreter-pool, workers = {workers} }}\n"
+                    "}\n")
+    with pytest.raises(akt.InvalidArgument) as e:
+        ActorSystem.create_blocking("badsub", config_file=conf)
+    assert str(e.value).startswith(
+        f"akt.python.dispatchers.sub.workers (at {conf}:2): ")
+    assert expected in str(e.value)
