@@ -395,17 +395,19 @@ AKT_API akt_err akt_poison_pill(akt_ref ref); /* after what is queued */
 AKT_API akt_err akt_kill(akt_ref ref); /* fail now (supervisor decides) */
 /* akt_stop, akt_poison_pill, akt_kill: AKT_EINVAL (none ref or not an
  * actor), AKT_ESTOPPED (the actor already stopped), AKT_ECLOSED (system
- * terminated). */
+ * terminated), AKT_ENOMEM (out of memory: nothing was sent). */
 
 /* akt_watch_future -- death watch from outside an actor: *out (the
  * caller's, akt_future_release) completes with an akt_Terminated reply
- * when target stops, at once if it already has. */
+ * when target stops, at once if it already has. The Terminated is made
+ * here, so out of memory is AKT_ENOMEM now, never a lost notice later. */
 AKT_API akt_err akt_watch_future(akt_ref target, akt_future **out);
 
 /* akt_unwatch_future -- cancel akt_watch_future(target, &f): the target
  * forgets the watch and f completes with AKT_ECANCELED, unless it has
  * completed already (then nothing changes). The caller still releases f.
- * AKT_EINVAL: a none ref, not an actor, or f NULL. */
+ * AKT_EINVAL: a none ref, not an actor, or f NULL; AKT_ENOMEM: nothing
+ * sent, the watch stays. */
 AKT_API akt_err akt_unwatch_future(akt_ref target, akt_future *f);
 
 /* --- inside a handler ---------------------------------------------------- */
@@ -451,7 +453,14 @@ AKT_API akt_err akt_forward_msg(akt_ctx *ctx, akt_ref to, const void *msg);
 
 AKT_API akt_err akt_ctx_spawn(
     akt_ctx *ctx, const akt_props *props, const char *name, akt_ref *out);
+/* akt_ctx_stop -- stop self (after this message) or a child. AKT_EINVAL:
+ * neither; AKT_ENOMEM: out of memory, the child was not asked. */
 AKT_API akt_err akt_ctx_stop(akt_ctx *ctx, akt_ref child_or_self);
+/* akt_ctx_watch -- death watch: a Terminated for target comes as a message
+ * when it stops (at once if it has). Everything the watch's end needs is
+ * allocated here: AKT_ENOMEM now (no watch made), never a lost Terminated
+ * later. akt_ctx_unwatch cannot fail for lack of memory (AKT_ENOENT: not
+ * watched). */
 AKT_API akt_err akt_ctx_watch(akt_ctx *ctx, akt_ref target);
 AKT_API akt_err akt_ctx_unwatch(akt_ctx *ctx, akt_ref target);
 

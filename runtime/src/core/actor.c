@@ -52,23 +52,44 @@ ctx_init(akt_ctx *ctx, akt_cell *c, akti_msg *m)
 /* --- system messages --------------------------------------------------- */
 
 void
-akti_send_sys(akt_cell *to, uint64_t to_uid, int kind, akt_cell *from,
-    uint64_t from_uid, akt_err reason, akt_future *fut)
+akti_sys_msg_post(akt_cell *to, uint64_t to_uid, akti_msg *m, int kind,
+    akt_cell *from, uint64_t from_uid, akt_err reason, akt_future *fut)
 {
-    akti_sysmsg *s = akt_msg_new(&akti_sysmsg_type, 0);
-    if (s == NULL) {
-        abort(); /* a lost system message would break supervision */
-    }
+    akti_sysmsg *s = akti_msg_body(m);
     s->kind = kind;
     s->from = from;
     s->from_uid = from_uid;
     s->reason = reason;
     s->fut = fut;
-    akti_msg *m = akti_msg_hdr(s);
     m->flags |= AKTI_MSG_SYS;
     m->target_uid = to_uid;
     akti_sys_push(to, m);
     akti_schedule(to);
+}
+
+void
+akti_send_sys(akt_cell *to, uint64_t to_uid, int kind, akt_cell *from,
+    uint64_t from_uid, akt_err reason, akt_future *fut)
+{
+    akti_msg *m = akti_sys_msg_new(to->sys, true);
+    if (m == NULL) {
+        /* the allocator and the reserve are both out: a lost system
+         * message would break supervision (docs/robustness.md) */
+        abort();
+    }
+    akti_sys_msg_post(to, to_uid, m, kind, from, from_uid, reason, fut);
+}
+
+akt_err
+akti_try_send_sys(akt_cell *to, uint64_t to_uid, int kind, akt_cell *from,
+    uint64_t from_uid, akt_err reason, akt_future *fut)
+{
+    akti_msg *m = akti_sys_msg_new(to->sys, false);
+    if (m == NULL) {
+        return AKT_ENOMEM;
+    }
+    akti_sys_msg_post(to, to_uid, m, kind, from, from_uid, reason, fut);
+    return AKT_OK;
 }
 
 /* --- sending ------------------------------------------------------------ */
@@ -556,57 +577,49 @@ state_reset(akt_cell *c)
     }
 }
 
-/* Refs of c's children (with `survivors`: only those not asked to stop),
- * copied under the children lock into small (32) or a malloc'd array
- * (*out; free it when it is not small); with `mark`, each taken child is
- * marked LINK_F_STOPPING. Copied, not sent to under the lock: a guardian's
- * list is guarded by names_mu, and a calling-thread child runs its stop
- * inline (and takes names_mu) inside our send. */
-static size_t
-children_snapshot(
-    akt_cell *c, bool survivors, bool mark, akt_ref *small, akt_ref **out)
+/* child_walk pick of a stop: every child, marked LINK_F_STOPPING */
+static bool
+pick_to_stop(akt_cell *k, void *arg)
 {
-    akt_ref *v = small;
-    size_t n = 0;
-    children_lock(c);
-    if (c->nchildren > 32) {
-        v = malloc(c->nchildren * sizeof(*v));
-        if (v == NULL) {
-            abort();
-        }
-    }
-    akt_cell *f = c->first_child;
-    if (f) {
-        akt_cell *ch = f;
-        do {
-            if (!survivors || !(ch->link_flags & LINK_F_STOPPING)) {
-                v[n++] = (akt_ref) { ch, cell_uid(ch) };
-                if (mark) {
-                    ch->link_flags |= LINK_F_STOPPING;
-                }
-            }
-            ch = ch->sib_next;
-        } while (ch != f);
-    }
-    children_unlock(c);
-    *out = v;
-    return n;
+    (void)arg;
+    k->link_flags |= LINK_F_STOPPING;
+    return true;
 }
 
-/* Send TERMINATE to every child. */
+/* the survivors of a restart: not asked to stop, and linked before the
+ * fresh incarnation started (up to `last`) */
+typedef struct survivor_walk {
+    akt_cell *last;
+    bool past;
+} survivor_walk;
+
+static bool
+pick_old_survivor(akt_cell *k, void *arg)
+{
+    survivor_walk *sw = arg;
+    if (sw->past) {
+        return false;
+    }
+    sw->past = k == sw->last;
+    return !(k->link_flags & LINK_F_STOPPING);
+}
+
+/* Send TERMINATE to every child; how many were sent. */
 static size_t
 stop_children(akt_cell *c)
 {
-    akt_ref small[32], *v;
-    size_t n = children_snapshot(c, false, true, small, &v);
-    for (size_t i = 0; i < n; i++) {
-        akti_send_sys(
-            v[i].cell_, v[i].uid_, SYS_TERMINATE, c, cell_uid(c), AKT_OK, NULL);
+    akt_ref v[CHILD_CHUNK];
+    child_walk w = { 0 };
+    size_t total = 0;
+    while (!w.done) {
+        size_t n = child_walk_step(c, &w, pick_to_stop, NULL, v);
+        for (size_t i = 0; i < n; i++) {
+            akti_send_sys(v[i].cell_, v[i].uid_, SYS_TERMINATE, c, cell_uid(c),
+                AKT_OK, NULL);
+        }
+        total += n;
     }
-    if (v != small) {
-        free(v);
-    }
-    return n;
+    return total;
 }
 
 /* whether a child c asked to stop has not stopped yet */
@@ -646,25 +659,33 @@ finish_restart(akt_cell *c)
     if (c->flags & CELL_F_KIT) {
         c->sys->plugin->cell_restarted(c); /* timers die, stash back */
     }
-    /* the children pre_restart kept, taken before the fresh incarnation
-     * spawns its own (Akka's survivors) */
-    akt_ref small[32], *v;
-    size_t n = children_snapshot(c, true, false, small, &v);
+    /* the children pre_restart kept: those linked before the fresh
+     * incarnation spawns its own (Akka's survivors); the walk stops at
+     * the first child the new incarnation spawned */
+    akt_cell *last = NULL;
+    children_lock(c);
+    if (c->first_child) {
+        last = c->first_child->sib_prev;
+    }
+    children_unlock(c);
     akt_err rc = run_start(c, true, reason);
     if (rc != AKT_OK) {
         akti_cell_fail(c, rc, NULL);
-    } else {
-        /* (also an incarnation restarted after its first start failed) */
-        c->flags |= CELL_F_STARTED;
-        x->start_failed = false;
-        /* the survivors restart too, after their parent is up again */
+        return;
+    }
+    /* (also an incarnation restarted after its first start failed) */
+    c->flags |= CELL_F_STARTED;
+    x->start_failed = false;
+    /* the survivors restart too, after their parent is up again */
+    akt_ref v[CHILD_CHUNK];
+    survivor_walk sw = { last, last == NULL };
+    child_walk w = { 0 };
+    while (!w.done && !sw.past) {
+        size_t n = child_walk_step(c, &w, pick_old_survivor, &sw, v);
         for (size_t i = 0; i < n; i++) {
             akti_send_sys(v[i].cell_, v[i].uid_, SYS_RESTART, c, cell_uid(c),
                 reason, NULL);
         }
-    }
-    if (v != small) {
-        free(v);
     }
 }
 
@@ -712,40 +733,6 @@ do_restart(akt_cell *c, akt_err reason)
     finish_restart(c);
 }
 
-/* notify whoever watches c, release what c watches */
-static void
-notify_watchers(akt_cell *c, uint64_t uid)
-{
-    akti_cell_ext *x = c->ext;
-    if (x == NULL) {
-        return;
-    }
-    for (uint32_t i = 0; i < x->nwatchers; i++) {
-        akti_watch_ent *w = &x->watchers[i];
-        if (w->fut) {
-            akt_Terminated *t = akt_msg_new(&akt_terminated_type, 0);
-            if (t) {
-                t->actor = (akt_ref) { c, uid };
-                akti_msg_hdr(t)->flags |= AKTI_MSG_TERMINATED;
-                akt_cell *pc = akti_future_ref(w->fut).cell_;
-                /* completing drops the pending reference the WATCH held */
-                if (!akti_future_complete(
-                        pc, akti_future_ref(w->fut).uid_, AKT_OK, t)) {
-                    akt_msg_free(t);
-                }
-            }
-        } else {
-            akti_send_sys(w->cell, w->uid, SYS_DEATH, c, uid, AKT_OK, NULL);
-        }
-    }
-    x->nwatchers = 0;
-    for (uint32_t i = 0; i < x->nwatching; i++) {
-        akti_watch_ent *w = &x->watching[i];
-        akti_send_sys(w->cell, w->uid, SYS_UNWATCH, c, uid, AKT_OK, NULL);
-    }
-    x->nwatching = 0;
-}
-
 static void
 finish_stop(akt_cell *c)
 {
@@ -777,7 +764,7 @@ finish_stop(akt_cell *c)
     if (c->name && c->parent) {
         akti_names_del(sys, c->parent, c->name);
     }
-    notify_watchers(c, uid);
+    akti_watch_notify(c, uid); /* watchers hear, watches released */
     akti_cell_ext *x = c->ext;
     if (x) {
         if (x->failed_msg) {
@@ -845,7 +832,9 @@ unlink_child(akt_cell *c, akt_cell *ch, uint32_t *left)
     return was;
 }
 
-static void
+/* handle one system message; true when m was kept or sent on (a WATCH
+ * kept for the DEATH), false when the caller frees it */
+static bool
 handle_sys(akt_cell *c, akti_msg *m)
 {
     akti_sysmsg *s = akti_msg_body(m);
@@ -855,22 +844,25 @@ handle_sys(akt_cell *c, akti_msg *m)
         /* to an incarnation that is gone */
         if (s->kind == SYS_WATCH) {
             if (s->fut) {
-                akt_Terminated *t = akt_msg_new(&akt_terminated_type, 0);
-                if (t) {
-                    t->actor = (akt_ref) { c, m->target_uid };
-                    akt_ref fr = akti_future_ref(s->fut);
-                    if (!akti_future_complete(fr.cell_, fr.uid_, AKT_OK, t)) {
-                        akt_msg_free(t);
-                    }
+                /* the Terminated the watch made */
+                akt_Terminated *t = s->notice;
+                s->notice = NULL;
+                t->actor = (akt_ref) { c, m->target_uid };
+                akti_msg_hdr(t)->flags |= AKTI_MSG_TERMINATED;
+                akt_ref fr = akti_future_ref(s->fut);
+                if (!akti_future_complete(fr.cell_, fr.uid_, AKT_OK, t)) {
+                    akt_msg_free(t);
                 }
             } else {
-                akti_send_sys(s->from, s->from_uid, SYS_DEATH, c, m->target_uid,
-                    AKT_OK, NULL);
+                /* the WATCH goes back as the DEATH */
+                akti_sys_msg_post(s->from, s->from_uid, m, SYS_DEATH, c,
+                    m->target_uid, AKT_OK, NULL);
+                return true;
             }
         } else if (s->kind == SYS_UNWATCH && s->fut) {
             akti_future_drop(s->fut); /* akti_unwatch_future's */
         }
-        return;
+        return false;
     }
     switch (s->kind) {
     case SYS_TERMINATE:
@@ -928,24 +920,27 @@ handle_sys(akt_cell *c, akti_msg *m)
         }
         break;
     }
-    case SYS_WATCH: {
-        akti_cell_ext *x = cell_ext(c);
-        if (!akti_watch_ent_find(
-                x->watchers, x->nwatchers, s->from, s->from_uid, s->fut)
-            || s->fut) {
-            akti_watch_ent_add(&x->watchers, &x->nwatchers, &x->capwatchers,
-                (akti_watch_ent) { s->from, s->from_uid, s->fut, 0 });
-            akti_watchers_changed(c, x);
-        }
-        break;
-    }
+    case SYS_WATCH:
+        /* kept until the death (or the unwatch) */
+        return akti_watchers_add(c, m);
     case SYS_UNWATCH: {
         akti_cell_ext *x = c->ext;
         akti_watch_ent *e = x ? akti_watch_ent_find(x->watchers, x->nwatchers,
                                 s->from, s->from_uid, s->fut)
                               : NULL;
-        if (e) {
-            akti_watch_ent_del(x->watchers, &x->nwatchers, e);
+        akti_msg *spilled = x && e == NULL
+            ? akti_wspill_take(x, s->from, s->from_uid, s->fut)
+            : NULL;
+        if (e || spilled) {
+            /* the WATCH kept for the DEATH, and a future's Terminated */
+            if (e) {
+                akt_msg_free(e->notice);
+                akti_sys_msg_free(c->sys, e->sysm);
+                akti_watch_ent_del(x->watchers, &x->nwatchers, e);
+            } else {
+                akt_msg_free(((akti_sysmsg *)akti_msg_body(spilled))->notice);
+                akti_sys_msg_free(c->sys, spilled);
+            }
             if (s->fut) {
                 /* akti_unwatch_future: completing drops the WATCH's
                  * pending reference */
@@ -965,6 +960,7 @@ handle_sys(akt_cell *c, akti_msg *m)
     default:
         break;
     }
+    return false;
 }
 
 static void
@@ -974,8 +970,9 @@ process_sys(akt_cell *c)
     while ((l = akti_sys_take(c)) != NULL) {
         while (l) {
             akti_msg *n = atomic_load_explicit(&l->next, memory_order_relaxed);
-            handle_sys(c, l);
-            akt_msg_free(akti_msg_body(l));
+            if (!handle_sys(c, l)) {
+                akti_sys_msg_free(c->sys, l);
+            }
             l = n;
         }
     }
@@ -1022,6 +1019,8 @@ deliver(akt_cell *c, akti_msg *m)
         if (e == NULL || !e->pending) {
             return; /* unwatched meanwhile */
         }
+        /* the watch ends here: its UNWATCH is not needed */
+        akti_sys_msg_free(c->sys, e->sysm);
         akti_watch_ent_del(x->watching, &x->nwatching, e);
     }
     akt_ctx ctx;
@@ -1217,7 +1216,7 @@ akt_stop(akt_ref ref)
 {
     akt_err rc = ref_check(ref);
     if (rc == AKT_OK) {
-        akti_send_sys(
+        rc = akti_try_send_sys(
             ref.cell_, ref.uid_, SYS_TERMINATE, NULL, 0, AKT_OK, NULL);
     }
     return rc;
@@ -1228,7 +1227,8 @@ akt_kill(akt_ref ref)
 {
     akt_err rc = ref_check(ref);
     if (rc == AKT_OK) {
-        akti_send_sys(ref.cell_, ref.uid_, SYS_KILL, NULL, 0, AKT_OK, NULL);
+        rc = akti_try_send_sys(
+            ref.cell_, ref.uid_, SYS_KILL, NULL, 0, AKT_OK, NULL);
     }
     return rc;
 }
@@ -1269,6 +1269,11 @@ akt_ctx_stop(akt_ctx *ctx, akt_ref who)
     if (who.cell_->kind != AKTI_CELL_ACTOR) {
         return AKT_EINVAL;
     }
+    /* made first: a child marked stopping must get its TERMINATE */
+    akti_msg *m = akti_sys_msg_new(c->sys, false);
+    if (m == NULL) {
+        return AKT_ENOMEM;
+    }
     bool mine = false;
     children_lock(c);
     if (who.cell_->parent == c && who.cell_->sib_next != NULL
@@ -1278,10 +1283,11 @@ akt_ctx_stop(akt_ctx *ctx, akt_ref who)
     }
     children_unlock(c);
     if (!mine) {
+        akti_sys_msg_free(c->sys, m);
         return AKT_EINVAL; /* only self or a child */
     }
-    akti_send_sys(
-        who.cell_, who.uid_, SYS_TERMINATE, c, cell_uid(c), AKT_OK, NULL);
+    akti_sys_msg_post(
+        who.cell_, who.uid_, m, SYS_TERMINATE, c, cell_uid(c), AKT_OK, NULL);
     return AKT_OK;
 }
 

@@ -45,9 +45,11 @@ static inline akti_cell_ext *
 cell_ext(akt_cell *c)
 {
     if (c->ext == NULL) {
-        c->ext = calloc(1, sizeof(akti_cell_ext));
+        c->ext = akti_ext_new(c->sys);
         if (c->ext == NULL) {
-            abort(); /* consumer side: no caller to report to */
+            /* consumer side: no caller to report to, and the reserve is
+             * out too (docs/robustness.md) */
+            abort();
         }
     }
     return c->ext;
@@ -76,6 +78,49 @@ children_unlock(akt_cell *parent)
     }
 }
 
+/* A walk over c's children that allocates nothing, however many there
+ * are: each step copies up to CHILD_CHUNK refs under the children lock,
+ * and the caller sends to them after it, outside the lock (a guardian's
+ * list is guarded by names_mu, and a calling-thread child runs its stop
+ * inline, taking names_mu, inside our send). Between steps the list may
+ * grow but not shrink: only c's own thread, the walker, unlinks a child
+ * (on its CHILD_STOPPED), while akt_spawn on a guardian appends before
+ * first_child; so the cursor stays linked, and a child appended during
+ * the walk is visited too. */
+enum { CHILD_CHUNK = 32 };
+
+typedef struct child_walk {
+    akt_cell *next; /* the next child to look at */
+    bool started, done;
+} child_walk;
+
+/* child_walk_step -- the next children (at most CHILD_CHUNK) for which
+ * pick(k, arg), called under the children lock, says yes, into v; 0 with
+ * w->done at the end. pick may mark k's link_flags. */
+static inline size_t
+child_walk_step(akt_cell *c, child_walk *w, bool (*pick)(akt_cell *, void *),
+    void *arg, akt_ref *v)
+{
+    size_t n = 0;
+    children_lock(c);
+    akt_cell *f = c->first_child;
+    if (!w->started) {
+        w->started = true;
+        w->next = f;
+        w->done = f == NULL;
+    }
+    while (!w->done && n < CHILD_CHUNK) {
+        akt_cell *k = w->next;
+        if (pick(k, arg)) {
+            v[n++] = (akt_ref) { k, cell_uid(k) };
+        }
+        w->next = k->sib_next;
+        w->done = w->next == f;
+    }
+    children_unlock(c);
+    return n;
+}
+
 /* actor.c: stop c (children first, then post_stop and the watchers) */
 AKTI_INTERNAL void akti_begin_stop(akt_cell *c);
 
@@ -95,10 +140,22 @@ AKTI_INTERNAL akt_cell *akti_find_child(
 /* watch.c: c's watch lists (x->watchers, x->watching) */
 AKTI_INTERNAL akti_watch_ent *akti_watch_ent_find(
     akti_watch_ent *v, uint32_t n, akt_cell *c, uint64_t uid, akt_future *f);
-AKTI_INTERNAL void akti_watch_ent_add(
+/* akti_watch_ent_add -- false (nothing added) when v cannot grow */
+AKTI_INTERNAL bool akti_watch_ent_add(
     akti_watch_ent **v, uint32_t *n, uint32_t *cap, akti_watch_ent e);
 AKTI_INTERNAL void akti_watch_ent_del(
     akti_watch_ent *v, uint32_t *n, akti_watch_ent *e);
+/* akti_watchers_add -- c is watched as WATCH message m says: m (and
+ * its notice) now belong to c's watchers list, to be sent back as the
+ * DEATH; false (m still the caller's) when that watch is there already */
+AKTI_INTERNAL bool akti_watchers_add(akt_cell *c, akti_msg *m);
+/* akti_wspill_take -- unlink and return the spilled WATCH of watcher
+ * (c, uid, f) from x->wspill, or NULL */
+AKTI_INTERNAL akti_msg *akti_wspill_take(
+    akti_cell_ext *x, akt_cell *c, uint64_t uid, akt_future *f);
+/* akti_watch_notify -- c (incarnation uid) stopped: every watcher hears
+ * it, every watch of c's is released; no allocation */
+AKTI_INTERNAL void akti_watch_notify(akt_cell *c, uint64_t uid);
 /* the watcher count of a CELL_F_WATCH_HOOK cell changed: its hook runs */
 AKTI_INTERNAL void akti_watchers_changed(akt_cell *c, akti_cell_ext *x);
 /* akti_death_notice -- queue Terminated(dead) for watcher c, if it still

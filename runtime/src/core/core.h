@@ -241,11 +241,19 @@ enum {
 };
 
 /* Rare per-actor state. */
+/* Both sides of a watch hold, from the moment it is made, the memory
+ * its end needs, so that a death or an unwatch never allocates:
+ * watching (the watcher's list): `notice` is the Terminated to queue,
+ * `sysm` the UNWATCH to send at akt_ctx_unwatch or at the watcher's
+ * stop; watchers (the watched one's list): `sysm` is the WATCH message
+ * itself, sent back as DEATH, `notice` a watch future's Terminated. */
 typedef struct akti_watch_ent {
     akt_cell *cell;
     uint64_t uid;
     akt_future *fut; /* a watch from outside: complete this instead */
     uint8_t pending; /* watching: Terminated queued, not yet delivered */
+    void *notice; /* an akt_Terminated body, or NULL */
+    akti_msg *sysm; /* a system message, or NULL */
 } akti_watch_ent;
 
 typedef struct akti_beh_frame {
@@ -278,6 +286,10 @@ struct akti_cell_ext {
     akt_err restart_reason;
     void *kit; /* timers, stash, FSM of this actor (runtime/src/kit/) */
     uint8_t watch_slot; /* CELL_F_WATCH_HOOK: the extension slot to tell */
+    /* watchers whose entry the array could not take (out of memory):
+     * their WATCH messages, linked through next (watch.c) */
+    akti_msg *wspill;
+    uint32_t nwspill;
 };
 
 /* --- messages: internal flags and system messages ------------------------ */
@@ -316,6 +328,9 @@ typedef struct akti_sysmsg {
     uint64_t from_uid;
     akt_err reason;
     akt_future *fut;
+    /* WATCH from akt_watch_future: the Terminated that completes fut,
+     * made by the watch so that the death needs no allocation */
+    void *notice;
 } akti_sysmsg;
 
 AKTI_INTERNAL extern const akt_type akti_sysmsg_type;
@@ -568,6 +583,15 @@ struct akt_system {
     pthread_mutex_t credit_mu;
     _Atomic(struct akti_credit_ent *) credit_pages[AKTI_CREDIT_PAGES];
     uint32_t credit_next; /* ids are never reused: 1, 2, ... */
+    /* the reserve (system.c): system messages and cell extensions made
+     * at system create, taken only when the allocator fails on a path
+     * that has no caller to report to (a FAILED, a CHILD_STOPPED, a
+     * parent's directive); a reserve message comes back when handled */
+    pthread_mutex_t rsv_mu;
+    akti_msg *rsv_msgs; /* free reserve messages, linked through next */
+    uint32_t rsv_nmsgs;
+    akti_cell_ext *rsv_exts; /* free extensions, linked through kit */
+    uint32_t rsv_nexts;
 };
 
 /* akti_credit_release -- the message m (tagged with a credit slot) is
@@ -609,8 +633,45 @@ AKTI_INTERNAL void akti_system_guardian_stopped(akt_system *sys, akt_cell *c);
 AKTI_INTERNAL akt_err akti_spawn(akt_system *sys, akt_cell *parent,
     const akt_props *props, const char *name, uint8_t extra_flags,
     akt_ref *out);
+/* the reserve's size (system.c): system messages in flight at once, and
+ * actors that first need their extension, while the allocator fails */
+#define AKTI_RESERVE_MSGS 256
+#define AKTI_RESERVE_EXTS 16
+
+/* akti_send_sys -- a system message the runtime itself sends (a FAILED,
+ * a CHILD_STOPPED, a parent's directive): it cannot fail. Out of memory,
+ * it comes from the system's reserve; only an empty reserve aborts (see
+ * docs/robustness.md). Senders that have a caller use akti_try_send_sys.
+ * The message's memory is owned by the target's system queue. */
 AKTI_INTERNAL void akti_send_sys(akt_cell *to, uint64_t to_uid, int kind,
     akt_cell *from, uint64_t from_uid, akt_err reason, akt_future *fut);
+/* akti_try_send_sys -- akti_send_sys for an API call: AKT_ENOMEM (and
+ * nothing sent) when no message can be allocated; never the reserve. */
+AKTI_INTERNAL akt_err akti_try_send_sys(akt_cell *to, uint64_t to_uid, int kind,
+    akt_cell *from, uint64_t from_uid, akt_err reason, akt_future *fut);
+/* akti_sys_msg_new -- an unsent system message (its body, an akti_sysmsg
+ * of kind 0), from the allocator, or with `reserve` from the reserve when
+ * that fails; NULL when neither has one. The caller owns it: it sends it
+ * with akti_sys_msg_post or frees it with akti_sys_msg_free. */
+AKTI_INTERNAL akti_msg *akti_sys_msg_new(akt_system *sys, bool reserve);
+/* akti_sys_msg_post -- fill m (from akti_sys_msg_new, or a system message
+ * being reused) and push it to to's system queue; consumes m. */
+AKTI_INTERNAL void akti_sys_msg_post(akt_cell *to, uint64_t to_uid, akti_msg *m,
+    int kind, akt_cell *from, uint64_t from_uid, akt_err reason,
+    akt_future *fut);
+/* akti_sys_msg_free -- free a system message; a reserve one goes back to
+ * sys's reserve. */
+AKTI_INTERNAL void akti_sys_msg_free(akt_system *sys, akti_msg *m);
+/* akti_ext_new -- a zeroed cell extension: calloc, else the reserve;
+ * NULL only when both are out (the caller aborts: docs/robustness.md) */
+AKTI_INTERNAL akti_cell_ext *akti_ext_new(akt_system *sys);
+/* akti_watch_lists_free -- free what x's watch lists hold (the notices
+ * and system messages a watch keeps for its end; watch.c), at
+ * akt_system_free; the arrays stay */
+AKTI_INTERNAL void akti_watch_lists_free(akt_system *sys, akti_cell_ext *x);
+/* akti_msg_new_reserve -- a message block for a reserve (msg.c): malloc'd,
+ * not counted as a live message, pool_class AKTI_MSG_POOL_RESERVE */
+AKTI_INTERNAL void *akti_msg_new_reserve(const akt_type *type);
 /* tells made by the current turn on this thread (dispatch.c resets it per
  * turn; the pool keeps a bulk sender's receivers off its LIFO slot) */
 extern _Thread_local uint32_t akti_turn_sends;

@@ -239,8 +239,14 @@ pool_alloc(size_t total, uint8_t *cls_out)
 static void
 pool_free(akti_msg *m)
 {
-    msg_cache *c = cache_get();
     uint8_t k = m->pool_class;
+    if (k == AKTI_MSG_POOL_RESERVE) {
+        /* a system reserve's block (akti_msg_new_reserve), never counted
+         * as live: its owner normally takes it back (akti_sys_msg_free) */
+        free(m);
+        return;
+    }
+    msg_cache *c = cache_get();
     if (c) {
         count_add(&c->frees);
     }
@@ -328,6 +334,24 @@ akt_msg_new(const akt_type *type, size_t arena_hint)
         akt_type_init(type, obj, &m->arena);
     }
     return obj;
+}
+
+void *
+akti_msg_new_reserve(const akt_type *type)
+{
+    size_t total = AKTI_MSG_HDR_SIZE + align_up(type->size, 16);
+    akti_msg *m = malloc(total);
+    if (m == NULL) {
+        return NULL;
+    }
+    memset(m, 0, total);
+    m->pool_class = AKTI_MSG_POOL_RESERVE;
+    atomic_init(&m->next, NULL);
+    m->type = type;
+    atomic_init(&m->refs, 1);
+    m->arena.cur = m->arena.end = (char *)m + total;
+    m->arena.blocks = NULL;
+    return akti_msg_body(m);
 }
 
 void *

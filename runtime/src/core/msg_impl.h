@@ -34,7 +34,8 @@ typedef struct akti_msg {
     const akt_type *type;
     atomic_uint refs;
     uint8_t flags; /* AKTI_MSG_* (core.h) */
-    uint8_t pool_class; /* message pool class, 0xff: malloc */
+    uint8_t pool_class; /* message pool class, 0xff: malloc,
+                           AKTI_MSG_POOL_RESERVE: a system's reserve */
     /* inbound credit slot (ext.h akti_credit_*): 0, or the remote window
      * this message counts against until it is consumed */
     uint16_t credit;
@@ -43,6 +44,9 @@ typedef struct akti_msg {
     uint64_t target_uid; /* incarnation the message was sent to */
     akt_arena arena;
 } akti_msg;
+
+/* pool_class of a block made by akti_msg_new_reserve */
+#define AKTI_MSG_POOL_RESERVE 0xfe
 
 /* The struct begins at a 16-byte aligned offset after the header. */
 #define AKTI_MSG_HDR_SIZE ((sizeof(akti_msg) + 15u) & ~(size_t)15u)

@@ -161,6 +161,31 @@ log_failure(akt_cell *c, akt_cell *ch, akt_ref chref, akt_err reason,
         *why ? " " : "", akt_err_name(reason), what);
 }
 
+/* the children a directive applies to: the failed one, all of them
+ * (all-for-one), or it and those spawned after it (rest-for-one); a STOP
+ * marks them LINK_F_STOPPING (child_walk_step's pick, under the lock) */
+typedef struct directive_walk {
+    akt_strategy_kind kind;
+    akt_directive d;
+    akt_cell *failed;
+    bool after;
+} directive_walk;
+
+static bool
+pick_directed(akt_cell *k, void *arg)
+{
+    directive_walk *dw = arg;
+    bool take = dw->kind == AKT_ALL_FOR_ONE || k == dw->failed
+        || (dw->kind == AKT_REST_FOR_ONE && dw->after);
+    if (k == dw->failed) {
+        dw->after = true;
+    }
+    if (take && dw->d == AKT_STOP) {
+        k->link_flags |= LINK_F_STOPPING;
+    }
+    return take;
+}
+
 void
 akti_supervise(akt_cell *c, akt_cell *ch, akt_err reason)
 {
@@ -193,64 +218,36 @@ akti_supervise(akt_cell *c, akt_cell *ch, akt_err reason)
         akti_cell_fail(c, reason, NULL);
         return;
     }
-    /* which children the directive applies to */
-    children_lock(c);
-    akt_cell *f = c->first_child;
-    akt_cell *targets[64];
-    akt_cell **list = targets;
-    size_t n = 0, cap = 64;
-    bool after = false;
-    akt_cell *k = f;
-    do {
-        bool take = st->kind == AKT_ALL_FOR_ONE || k == ch
-            || (st->kind == AKT_REST_FOR_ONE && after);
-        if (k == ch) {
-            after = true;
-        }
-        if (take) {
-            if (d == AKT_STOP) {
-                k->link_flags |= LINK_F_STOPPING;
-            }
-            if (n == cap) {
-                akt_cell **nl = malloc(2 * cap * sizeof(*nl));
-                if (nl == NULL) {
-                    abort();
+    /* which children the directive applies to, a chunk at a time */
+    directive_walk dw = { st->kind, d, ch, false };
+    akt_ref v[CHILD_CHUNK];
+    child_walk w = { 0 };
+    while (!w.done) {
+        size_t n = child_walk_step(c, &w, pick_directed, &dw, v);
+        for (size_t i = 0; i < n; i++) {
+            akt_cell *t = v[i].cell_;
+            uint64_t tu = v[i].uid_;
+            switch (d) {
+            case AKT_RESUME:
+                if (t == ch) {
+                    akti_send_sys(
+                        t, tu, SYS_RESUME, c, cell_uid(c), reason, NULL);
                 }
-                memcpy(nl, list, n * sizeof(*nl));
-                if (list != targets) {
-                    free(list);
+                break;
+            case AKT_STOP:
+                akti_send_sys(
+                    t, tu, SYS_TERMINATE, c, cell_uid(c), reason, NULL);
+                break;
+            case AKT_RESTART:
+            default:
+                if (t == ch) {
+                    restart_child(c, t, reason);
+                } else {
+                    akti_send_sys(
+                        t, tu, SYS_RESTART, c, cell_uid(c), reason, NULL);
                 }
-                list = nl;
-                cap *= 2;
+                break;
             }
-            list[n++] = k;
         }
-        k = k->sib_next;
-    } while (k != f);
-    children_unlock(c);
-    for (size_t i = 0; i < n; i++) {
-        akt_cell *t = list[i];
-        uint64_t tu = cell_uid(t);
-        switch (d) {
-        case AKT_RESUME:
-            if (t == ch) {
-                akti_send_sys(t, tu, SYS_RESUME, c, cell_uid(c), reason, NULL);
-            }
-            break;
-        case AKT_STOP:
-            akti_send_sys(t, tu, SYS_TERMINATE, c, cell_uid(c), reason, NULL);
-            break;
-        case AKT_RESTART:
-        default:
-            if (t == ch) {
-                restart_child(c, t, reason);
-            } else {
-                akti_send_sys(t, tu, SYS_RESTART, c, cell_uid(c), reason, NULL);
-            }
-            break;
-        }
-    }
-    if (list != targets) {
-        free(list);
     }
 }

@@ -139,6 +139,122 @@ akti_cell_free(akt_cell *c)
     pthread_mutex_unlock(&s->mu);
 }
 
+/* --- the reserve -----------------------------------------------------
+ *
+ * What the runtime must send or keep on a path with no caller to report
+ * to (a child's FAILED and CHILD_STOPPED, a parent's directives, the
+ * rare-state extension a failing actor needs) first comes from the
+ * allocator; only when that fails from here. Reserve messages come back
+ * when handled (akti_sys_msg_free), so the reserve covers how many are
+ * in flight at once while memory is out, not how many are ever sent. */
+
+static bool
+reserve_fill(akt_system *sys)
+{
+    for (uint32_t i = 0; i < AKTI_RESERVE_MSGS; i++) {
+        void *b = akti_msg_new_reserve(&akti_sysmsg_type);
+        if (b == NULL) {
+            return false;
+        }
+        akti_msg *m = akti_msg_hdr(b);
+        atomic_store_explicit(&m->next, sys->rsv_msgs, memory_order_relaxed);
+        sys->rsv_msgs = m;
+        sys->rsv_nmsgs++;
+    }
+    for (uint32_t i = 0; i < AKTI_RESERVE_EXTS; i++) {
+        akti_cell_ext *x = calloc(1, sizeof(*x));
+        if (x == NULL) {
+            return false;
+        }
+        x->kit = sys->rsv_exts;
+        sys->rsv_exts = x;
+        sys->rsv_nexts++;
+    }
+    return true;
+}
+
+static void
+reserve_free(akt_system *sys)
+{
+    akti_msg *m = sys->rsv_msgs;
+    while (m) {
+        akti_msg *n = atomic_load_explicit(&m->next, memory_order_relaxed);
+        free(m);
+        m = n;
+    }
+    akti_cell_ext *x = sys->rsv_exts;
+    while (x) {
+        akti_cell_ext *n = x->kit;
+        free(x);
+        x = n;
+    }
+    sys->rsv_msgs = NULL;
+    sys->rsv_exts = NULL;
+}
+
+akti_msg *
+akti_sys_msg_new(akt_system *sys, bool reserve)
+{
+    void *b = akt_msg_new(&akti_sysmsg_type, 0);
+    if (__builtin_expect(b != NULL, 1)) {
+        return akti_msg_hdr(b);
+    }
+    akti_msg *m = NULL;
+    if (reserve) {
+        pthread_mutex_lock(&sys->rsv_mu);
+        m = sys->rsv_msgs;
+        if (m) {
+            sys->rsv_msgs
+                = atomic_load_explicit(&m->next, memory_order_relaxed);
+            sys->rsv_nmsgs--;
+        }
+        pthread_mutex_unlock(&sys->rsv_mu);
+    }
+    if (m) {
+        atomic_store_explicit(&m->next, NULL, memory_order_relaxed);
+        m->flags = 0;
+        m->sender = AKT_REF_NONE;
+        m->reply_to = NULL;
+        m->target_uid = 0;
+        memset(akti_msg_body(m), 0, sizeof(akti_sysmsg));
+    }
+    return m;
+}
+
+void
+akti_sys_msg_free(akt_system *sys, akti_msg *m)
+{
+    if (m->pool_class != AKTI_MSG_POOL_RESERVE) {
+        akt_msg_free(akti_msg_body(m));
+        return;
+    }
+    pthread_mutex_lock(&sys->rsv_mu);
+    atomic_store_explicit(&m->next, sys->rsv_msgs, memory_order_relaxed);
+    sys->rsv_msgs = m;
+    sys->rsv_nmsgs++;
+    pthread_mutex_unlock(&sys->rsv_mu);
+}
+
+akti_cell_ext *
+akti_ext_new(akt_system *sys)
+{
+    akti_cell_ext *x = calloc(1, sizeof(*x));
+    if (__builtin_expect(x != NULL, 1)) {
+        return x;
+    }
+    /* extensions stay with their cell until akt_system_free: one taken
+     * from the reserve does not come back */
+    pthread_mutex_lock(&sys->rsv_mu);
+    x = sys->rsv_exts;
+    if (x) {
+        sys->rsv_exts = x->kit;
+        sys->rsv_nexts--;
+        x->kit = NULL;
+    }
+    pthread_mutex_unlock(&sys->rsv_mu);
+    return x;
+}
+
 static akt_cell *
 slot_cell(akt_system *sys, uint32_t slot)
 {
@@ -908,6 +1024,7 @@ akti_system_create(const char *name, const akt_config *cfg,
     pthread_mutex_init(&sys->credit_mu, NULL);
     pthread_mutex_init(&sys->props_mu, NULL);
     pthread_mutex_init(&sys->disp_mu, NULL);
+    pthread_mutex_init(&sys->rsv_mu, NULL);
     /* virtual time (testkit): no wheel thread, akt_scheduler_advance moves it
      */
     atomic_init(&sys->vclock, 0);
@@ -924,7 +1041,7 @@ akti_system_create(const char *name, const akt_config *cfg,
         .max_restarts = sys->set.max_restarts,
         .within_ns = sys->set.restart_within_ns,
     };
-    if (sys->name == NULL
+    if (sys->name == NULL || !reserve_fill(sys)
         || (rc = akti_pool_create(sys, "default", sys->set.workers,
                 sys->set.throughput, sys->set.spin_before_park, &sys->pool))
             != AKT_OK
@@ -1063,13 +1180,16 @@ system_destroy(akt_system *sys)
         for (m = akti_sys_take(c); m;) {
             akti_msg *n = atomic_load_explicit(&m->next, memory_order_relaxed);
             /* a WATCH's future is failed below (akti_promises_fail_all) */
-            akt_msg_free(akti_msg_body(m));
+            akti_sysmsg *sm = akti_msg_body(m);
+            akt_msg_free(sm->notice);
+            akti_sys_msg_free(sys, m);
             m = n;
         }
         while ((m = akti_mq_pop(c)) != NULL) {
             akt_msg_free(akti_msg_body(m));
         }
         if (c->ext) {
+            akti_watch_lists_free(sys, c->ext);
             free(c->ext->watchers);
             free(c->ext->watching);
             free(c->ext->stack);
@@ -1151,6 +1271,8 @@ system_destroy(akt_system *sys)
     pthread_mutex_destroy(&sys->credit_mu);
     pthread_mutex_destroy(&sys->props_mu);
     pthread_mutex_destroy(&sys->disp_mu);
+    reserve_free(sys);
+    pthread_mutex_destroy(&sys->rsv_mu);
     akt_config_release(sys->cfg);
     free(sys->name);
     free(sys);
