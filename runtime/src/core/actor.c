@@ -642,18 +642,22 @@ children_stopping(akt_cell *c)
     return any;
 }
 
+/* the restart's second half, when no child it stopped is left; an actor
+ * restarted only because a sibling failed (all-for-one) may have no
+ * extension, and needs none here */
 static void
-finish_restart(akt_cell *c)
+finish_restart(akt_cell *c, akt_err reason)
 {
-    akti_cell_ext *x = cell_ext(c);
-    akt_err reason = x->restart_reason;
+    akti_cell_ext *x = c->ext;
     state_reset(c);
     c->beh = c->props->props.behavior;
     c->beh_arg = c->props->props.behavior_arg;
-    x->nstack = 0;
-    if (x->failed_msg) {
-        akt_msg_free(akti_msg_body(x->failed_msg));
-        x->failed_msg = NULL;
+    if (x) {
+        x->nstack = 0;
+        if (x->failed_msg) {
+            akt_msg_free(akti_msg_body(x->failed_msg));
+            x->failed_msg = NULL;
+        }
     }
     c->life = LIFE_RUNNING;
     if (c->flags & CELL_F_KIT) {
@@ -675,7 +679,9 @@ finish_restart(akt_cell *c)
     }
     /* (also an incarnation restarted after its first start failed) */
     c->flags |= CELL_F_STARTED;
-    x->start_failed = false;
+    if (x) {
+        x->start_failed = false;
+    }
     /* the survivors restart too, after their parent is up again */
     akt_ref v[CHILD_CHUNK];
     survivor_walk sw = { last, last == NULL };
@@ -707,11 +713,12 @@ do_restart(akt_cell *c, akt_err reason)
     if (c->life != LIFE_SUSPENDED && c->life != LIFE_RUNNING) {
         return;
     }
-    akti_cell_ext *x = cell_ext(c);
+    akti_cell_ext *x = c->ext; /* none: restarted for a sibling */
     const akt_lifecycle *lc = c->props->props.lifecycle;
     akt_ctx ctx;
     ctx_init(&ctx, c, NULL);
-    const void *failed = x->failed_msg ? akti_msg_body(x->failed_msg) : NULL;
+    const void *failed
+        = x && x->failed_msg ? akti_msg_body(x->failed_msg) : NULL;
     if (!(c->flags & CELL_F_STARTED)) {
         /* its first start failed: no hook runs on an incarnation that
          * never started (as post_stop does not at a stop); the children
@@ -723,14 +730,14 @@ do_restart(akt_cell *c, akt_err reason)
     } else {
         default_pre_restart(c, &ctx);
     }
-    x->restart_reason = reason;
     /* wait only for the children asked to stop: one that pre_restart kept
      * would never report, and is restarted after us instead */
     if (children_stopping(c)) {
+        cell_ext(c)->restart_reason = reason;
         c->life = LIFE_RESTARTING;
         return;
     }
-    finish_restart(c);
+    finish_restart(c, reason);
 }
 
 static void
@@ -916,7 +923,7 @@ handle_sys(akt_cell *c, akti_msg *m)
         if (left == 0 && c->life == LIFE_STOPPING) {
             finish_stop(c);
         } else if (c->life == LIFE_RESTARTING && !children_stopping(c)) {
-            finish_restart(c);
+            finish_restart(c, c->ext->restart_reason);
         }
         break;
     }

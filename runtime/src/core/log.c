@@ -143,6 +143,12 @@ akt_logv(akt_system *sys, akt_log_level level, akt_ref source, const char *fmt,
     size_t tl = strlen(text), pl = strlen(path);
     akt_LogEvent *ev = akt_msg_new(&akt_log_event_type, tl + pl + 2);
     if (ev == NULL) {
+        /* out of memory: the line still goes to stderr (the sink and
+         * the event stream need the event), marked as such */
+        pthread_mutex_lock(&sys->log_mu);
+        fprintf(stderr, "%s %s (out of memory: not logged to the sink)\n", path,
+            text);
+        pthread_mutex_unlock(&sys->log_mu);
         return;
     }
     struct timespec ts;
