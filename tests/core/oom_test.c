@@ -4,7 +4,7 @@
  * akt_msg_new are wrapped: tests/core/CMakeLists.txt) fails, on every
  * thread while a test sets it, every allocation of a kind: the C heap,
  * messages, or only the growth of an existing block. What the suite
- * proves, site by site (docs/robustness.md lists them):
+ * proves, site by site (docs/runtime.md, Out of memory, lists them):
  *
  *  - stopping a parent of more children than a walk's chunk (32) needs no
  *    allocation (the children snapshot used malloc and aborted), and every

@@ -74,7 +74,7 @@ akti_send_sys(akt_cell *to, uint64_t to_uid, int kind, akt_cell *from,
     akti_msg *m = akti_sys_msg_new(to->sys, true);
     if (m == NULL) {
         /* the allocator and the reserve are both out: a lost system
-         * message would break supervision (docs/robustness.md) */
+         * message would break supervision (docs/runtime.md, Out of memory) */
         abort();
     }
     akti_sys_msg_post(to, to_uid, m, kind, from, from_uid, reason, fut);

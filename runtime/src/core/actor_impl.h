@@ -48,7 +48,7 @@ cell_ext(akt_cell *c)
         c->ext = akti_ext_new(c->sys);
         if (c->ext == NULL) {
             /* consumer side: no caller to report to, and the reserve is
-             * out too (docs/robustness.md) */
+             * out too (docs/runtime.md, Out of memory) */
             abort();
         }
     }

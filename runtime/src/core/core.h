@@ -641,8 +641,9 @@ AKTI_INTERNAL akt_err akti_spawn(akt_system *sys, akt_cell *parent,
 /* akti_send_sys -- a system message the runtime itself sends (a FAILED,
  * a CHILD_STOPPED, a parent's directive): it cannot fail. Out of memory,
  * it comes from the system's reserve; only an empty reserve aborts (see
- * docs/robustness.md). Senders that have a caller use akti_try_send_sys.
- * The message's memory is owned by the target's system queue. */
+ * docs/runtime.md, Out of memory). Senders that have a caller use
+ * akti_try_send_sys. The message's memory is owned by the target's system
+ * queue. */
 AKTI_INTERNAL void akti_send_sys(akt_cell *to, uint64_t to_uid, int kind,
     akt_cell *from, uint64_t from_uid, akt_err reason, akt_future *fut);
 /* akti_try_send_sys -- akti_send_sys for an API call: AKT_ENOMEM (and
@@ -663,7 +664,8 @@ AKTI_INTERNAL void akti_sys_msg_post(akt_cell *to, uint64_t to_uid, akti_msg *m,
  * sys's reserve. */
 AKTI_INTERNAL void akti_sys_msg_free(akt_system *sys, akti_msg *m);
 /* akti_ext_new -- a zeroed cell extension: calloc, else the reserve;
- * NULL only when both are out (the caller aborts: docs/robustness.md) */
+ * NULL only when both are out (the caller aborts: docs/runtime.md, Out of
+ * memory) */
 AKTI_INTERNAL akti_cell_ext *akti_ext_new(akt_system *sys);
 /* akti_watch_lists_free -- free what x's watch lists hold (the notices
  * and system messages a watch keeps for its end; watch.c), at

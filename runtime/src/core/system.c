@@ -213,6 +213,7 @@ akti_sys_msg_new(akt_system *sys, bool reserve)
     if (m) {
         atomic_store_explicit(&m->next, NULL, memory_order_relaxed);
         m->flags = 0;
+        m->credit = 0;
         m->sender = AKT_REF_NONE;
         m->reply_to = NULL;
         m->target_uid = 0;

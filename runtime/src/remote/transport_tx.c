@@ -1303,11 +1303,25 @@ akti_tp_control_writer(void *arg)
     akti_assoc *a = c->a;
     akti_tp *tp = a->tp;
     uint32_t maxb = tp->o.batch_max_envelopes;
+    uint32_t maxout = c->q.cap;
     Akt__Remote__Envelope *envs = calloc(maxb, sizeof(*envs));
     Akt__Remote__Envelope **ptrs = calloc(maxb, sizeof(*ptrs));
-    nng_msg **out = calloc(c->q.cap, sizeof(*out));
-    if (envs == NULL || ptrs == NULL || out == NULL) {
-        abort(); /* allocation at thread start: nothing sane to do */
+    nng_msg **out = calloc(maxout, sizeof(*out));
+    /* out of memory at thread start: work one frame at a time from the
+     * stack (slower, nothing lost) rather than abort */
+    Akt__Remote__Envelope env1, *ptr1;
+    nng_msg *out1;
+    bool one = envs == NULL || ptrs == NULL || out == NULL;
+    if (one) {
+        free(envs);
+        free(ptrs);
+        free(out);
+        envs = &env1;
+        ptrs = &ptr1;
+        out = &out1;
+        maxb = maxout = 1;
+        akti_rlog(tp, AKTI_LOG_ERROR,
+            "control writer: out of memory, sending one frame at a time");
     }
     for (uint32_t i = 0; i < maxb; i++) {
         ptrs[i] = &envs[i];
@@ -1326,7 +1340,7 @@ akti_tp_control_writer(void *arg)
         }
         uint32_t nout = 0;
         nng_msg *m;
-        while ((m = ring_pop(&c->q)) != NULL) {
+        while (nout < maxout && (m = ring_pop(&c->q)) != NULL) {
             out[nout++] = m;
         }
         nng_msg *sysm = NULL;
@@ -1370,9 +1384,11 @@ akti_tp_control_writer(void *arg)
         pthread_mutex_lock(&a->mu);
     }
     pthread_mutex_unlock(&a->mu);
-    free(envs);
-    free(ptrs);
-    free(out);
+    if (!one) {
+        free(envs);
+        free(ptrs);
+        free(out);
+    }
     return NULL;
 }
 
@@ -1440,8 +1456,19 @@ akti_tp_data_writer(void *arg)
     uint32_t maxb = c->kind == AKTI_CH_LARGE ? 1 : tp->o.batch_max_envelopes;
     akti_env_out *envs = calloc(maxb, sizeof(*envs));
     tp_item **items = calloc(maxb, sizeof(*items));
-    if (envs == NULL || items == NULL) {
-        abort();
+    /* out of memory at thread start: batches of one from the stack
+     * (slower, nothing lost) rather than abort */
+    akti_env_out env1;
+    tp_item *item1;
+    bool one = envs == NULL || items == NULL;
+    if (one) {
+        free(envs);
+        free(items);
+        envs = &env1;
+        items = &item1;
+        maxb = 1;
+        akti_rlog(tp, AKTI_LOG_ERROR,
+            "data writer: out of memory, sending one envelope at a time");
     }
     drop_list d = { 0 };
     pthread_mutex_lock(&a->mu);
@@ -1528,8 +1555,10 @@ akti_tp_data_writer(void *arg)
         lane_writer_end(c);
     }
     pthread_mutex_unlock(&a->mu);
-    free(envs);
-    free(items);
+    if (!one) {
+        free(envs);
+        free(items);
+    }
     return NULL;
 }
 
