@@ -1236,11 +1236,15 @@ class ActorSystem:
         and its pickled arguments."""
         cls = p.cls
         what = f"python-subinterpreter-pool {p.dispatcher!r}"
-        if p.supervisor is not None or p.mailbox is not None:
-            raise _core.NotSupported(
-                f"{what}: with_supervisor / with_mailbox on an actor the main "
-                f"interpreter spawns there are not supported (its children "
-                f"spawned in the subinterpreter may have them)")
+        mbox = None
+        if p.mailbox is not None:
+            mbox = p.mailbox._spec()
+            if mbox[4] is not None:
+                raise _core.NotSupported(
+                    f"{what}: a priority mailbox's function would run on "
+                    f"the senders' threads, outside the actor's interpreter; "
+                    f"bounded and unbounded mailboxes run there")
+            mbox = mbox[:4]
         if isinstance(cls, type) and any(
                 k.__name__ in ("FsmActor", "PersistentActor")
                 and k.__module__.startswith("akt.") for k in cls.__mro__):
@@ -1267,12 +1271,16 @@ class ActorSystem:
             raise TypeError(
                 f"{what}: {mod}.{qn} is not {cls!r} (redefined?): the "
                 f"subinterpreter imports the class by its module path")
+        strategy = p._strategy()
+        sup = None if strategy is None else strategy._spec()[:7]
         try:
-            spec = pickle.dumps((mod, qn, p.args, p.kwargs))
+            spec = pickle.dumps((mod, qn, p.args, p.kwargs, p.supervisor,
+                                 mbox))
         except Exception as e:  # noqa: BLE001 - any pickling error
             raise TypeError(
-                f"{what}: the actor's arguments cross into the "
-                f"subinterpreter pickled, and they do not pickle: {e}") from e
+                f"{what}: the actor's arguments (and with_supervisor's "
+                f"strategy) cross into the subinterpreter pickled, and they "
+                f"do not pickle: {e}") from e
         with self._pools_lock:
             entry = self._pools.get(("sub", p.dispatcher))
             if entry is None:
@@ -1284,7 +1292,7 @@ class ActorSystem:
             names = entry[0]
             k = entry[1] % len(names)
             entry[1] += 1
-        return self._core._spawn_sub(names[k], spec, name)
+        return self._core._spawn_sub(names[k], spec, name, sup, mbox)
 
     def _pool(self, name, workers):
         from . import _subprocess
@@ -1465,11 +1473,14 @@ def _sub_props(spec):
     Props per spec, so its restarts share it)."""
     p = _sub_props_cache.get(spec)
     if p is None:
-        mod, qn, args, kwargs = pickle.loads(spec)
+        mod, qn, args, kwargs, sup, _mbox = pickle.loads(spec)
         cls = importlib.import_module(mod)
         for part in qn.split("."):
             cls = getattr(cls, part)
-        p = _sub_props_cache[spec] = props(cls, *args, **kwargs)
+        p = props(cls, *args, **kwargs)
+        if sup is not None:  # (its children's: the decider runs here)
+            p = p.with_supervisor(sup)
+        _sub_props_cache[spec] = p
     return p
 
 

@@ -6,7 +6,8 @@ their handlers that only all of them together can cross); tells and asks
 between the main interpreter and them arrive exactly; plain objects cross
 pickled (an unpicklable one fails the send) and generated messages as
 their akt types; an exception there is a failure its supervisor restarts;
-children stay in their parent's interpreter; a class the subinterpreter
+children stay in their parent's interpreter, where its strategy decides
+for them; a bounded mailbox bounds it there; a class the subinterpreter
 cannot import by module path, an fsm actor or a main-interpreter-only
 option fails clearly; terminating with busy actors ends every
 subinterpreter (none left, a clean -X dev exit); a bad pool setting fails
@@ -20,14 +21,15 @@ import textwrap
 import pytest
 
 import akt
-from akt import Actor, ActorSystem, props
+from akt import Actor, ActorSystem, Directive, OneForOneStrategy, props
 
 pytestmark = pytest.mark.skipif(
     sys.version_info < (3, 12),
     reason="python-subinterpreter-pool needs CPython 3.12+ (PEP 684); "
            f"this is {sys.version.split()[0]}")
 
-from subinterp_actors import Doubler, Meet, Point, Where, interp_id  # noqa: E402
+from subinterp_actors import (Doubler, Meet, Parent, Point, Where,  # noqa: E402
+                               interp_id)
 
 CONF = """akt.python.dispatchers {
   sub { strategy = python-subinterpreter-pool, workers = %d }
@@ -154,8 +156,49 @@ def test_a_class_not_importable_by_module_path_fails_clearly(sys2):
         sys2.actor_of(on_sub(Local))
     with pytest.raises(TypeError, match="do not pickle"):
         sys2.actor_of(on_sub(Where, lambda: 1))
-    with pytest.raises(akt.NotSupported, match="with_supervisor / with_mailbox"):
-        sys2.actor_of(on_sub(Where).with_mailbox("bounded", capacity=4))
+    with pytest.raises(akt.NotSupported, match="priority mailbox"):
+        sys2.actor_of(on_sub(Where).with_mailbox("priority", priority=len))
+
+
+def test_its_strategy_decides_for_its_children_there(sys2):
+    # with_supervisor from the main interpreter: the strategy crosses
+    # pickled and decides in the parent's interpreter, with the child's
+    # exception (ValueError -> RESUME: the child keeps its count)
+    p = sys2.actor_of(on_sub(Parent).with_supervisor(
+        OneForOneStrategy({ValueError: Directive.RESUME})))
+    assert p.ask_blocking("child", timeout=30) == p.ask_blocking("where", timeout=30)
+    p.tell("inc")
+    p.tell("boom")
+    assert p.ask_blocking("count", timeout=30) == 1
+    # without it, the default strategy restarts the child (count 0)
+    q = sys2.actor_of(on_sub(Parent))
+    q.ask_blocking("child", timeout=30)
+    q.tell("inc")
+    q.tell("boom")
+    assert q.ask_blocking("count", timeout=30) == 0
+
+
+def test_a_bounded_mailbox_bounds_it_there(sys2):
+    # capacity 3 while its handler holds: two tells and an ask fit, a
+    # fourth message fails at once; released, it counts the two
+    r = sys2.actor_of(on_sub(Where).with_mailbox("bounded", capacity=3,
+                                                 overflow="fail"))
+    gate_r, gate_w = os.pipe()
+    sig_r, sig_w = os.pipe()
+    try:
+        fut = r.ask(("hold", gate_r, sig_w), timeout=30)
+        assert os.read(sig_r, 1) == b"h"  # (blocks until the handler runs)
+        r.tell("inc")
+        r.tell("inc")
+        count = r.ask("count", timeout=30)
+        with pytest.raises(akt.MailboxFull):
+            r.tell("inc")
+        os.write(gate_w, b"x")
+        assert fut.result(30) == "released"
+        assert count.result(30) == 2
+    finally:
+        for fd in (gate_r, gate_w, sig_r, sig_w):
+            os.close(fd)
 
 
 def test_an_actor_system_is_made_in_the_main_interpreter_only():

@@ -2177,6 +2177,11 @@ static void system_release(SystemObject *so);
 typedef struct sub_rec {
     struct sub_rec *next;
     akt_props props;
+    /* its supervisor strategy for its children (the decider: its own
+     * interpreter's, sub_decide) and its mailbox, from the main
+     * interpreter's Props */
+    akt_supervisor_strategy sup;
+    akt_mailbox_opts mbox;
     char *disp; /* the subinterpreter's dispatcher */
     char *spec;
     size_t len;
@@ -2226,6 +2231,22 @@ sub_shim_init(void *state, const void *init_arg)
         return AKT_EFAILED;
     }
     return pyc_shim_init(state, rec);
+}
+
+/* the decider of a subinterpreter actor's strategy: on its thread (the
+ * parent's), the decide function of the props record its own interpreter
+ * made (sub_shim_init) decides, with the child's exception */
+static akt_directive
+sub_decide(akt_err reason, akt_ref child, void *arg)
+{
+    (void)arg;
+    const akt_props *pp = NULL;
+    shim *ps = pydisp_parent_state(child, &pp);
+    if (ps != NULL && pp != NULL && pp->behavior == &py_behavior
+        && ps->rec != NULL && ps->rec->decide != NULL) {
+        return py_decide(reason, child, ps->rec);
+    }
+    return AKT_RESTART;
 }
 
 /* _add_subinterpreters(name, n, boot) -> [dispatcher names]: start n
@@ -2312,10 +2333,45 @@ system_spawn_sub(SystemObject *so, PyObject *args)
 {
     const char *dn, *spec;
     Py_ssize_t len;
-    PyObject *name = Py_None;
-    if (!PyArg_ParseTuple(args, "sy#|O", &dn, &spec, &len, &name)
+    PyObject *name = Py_None, *sup = Py_None, *mbox = Py_None;
+    if (!PyArg_ParseTuple(args, "sy#|OOO", &dn, &spec, &len, &name, &sup, &mbox)
         || system_live(so) < 0) {
         return NULL;
+    }
+    akt_supervisor_strategy ss = { 0 };
+    akt_mailbox_opts mo = { 0 };
+    if (sup != Py_None) {
+        int kind, max;
+        long long within, minb, maxb, reset;
+        double rf;
+        if (!PyArg_ParseTuple(sup, "iiLLLdL", &kind, &max, &within, &minb,
+                &maxb, &rf, &reset)) {
+            return NULL;
+        }
+        ss = (akt_supervisor_strategy) {
+            .kind = (akt_strategy_kind)kind,
+            .max_restarts = max,
+            .within_ns = within,
+            .decider = sub_decide,
+            .min_backoff_ns = minb,
+            .max_backoff_ns = maxb,
+            .random_factor = rf,
+            .reset_after_ns = reset,
+        };
+    }
+    if (mbox != Py_None) {
+        int kind, overflow;
+        unsigned int cap;
+        long long block;
+        if (!PyArg_ParseTuple(mbox, "iIiL", &kind, &cap, &overflow, &block)) {
+            return NULL;
+        }
+        mo = (akt_mailbox_opts) {
+            .kind = (akt_mailbox_kind)kind,
+            .capacity = cap,
+            .overflow = (akt_overflow)overflow,
+            .block_timeout_ns = block,
+        };
     }
     pyc_state *st = mstate(so->module);
     const char *n = name == Py_None ? NULL : PyUnicode_AsUTF8(name);
@@ -2354,6 +2410,15 @@ system_spawn_sub(SystemObject *so, PyObject *args)
                 .init_arg = sr,
                 .dispatcher = sr->disp,
             };
+            if (sup != Py_None) {
+                sr->sup = ss;
+                sr->sup.decider_arg = sr;
+                sr->props.supervisor = &sr->sup;
+            }
+            if (mbox != Py_None) {
+                sr->mbox = mo;
+                sr->props.mailbox = &sr->mbox;
+            }
             sr->next = so->subrecs;
             so->subrecs = sr;
         }

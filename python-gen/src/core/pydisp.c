@@ -579,6 +579,18 @@ pydisp_current(void)
     return tls_draining;
 }
 
+void *
+pydisp_parent_state(akt_ref child, const akt_props **props)
+{
+    akt_cell *c = child.cell_;
+    akt_cell *p = c != NULL ? c->parent : NULL;
+    if (p == NULL || p->props == NULL || p->state == NULL) {
+        return NULL;
+    }
+    *props = &p->props->props;
+    return p->state;
+}
+
 akt_system *
 pydisp_system(const pydisp *d)
 {

@@ -42,6 +42,9 @@ void pydisp_sub_ready(pydisp *d, PyObject *view);
 /* the dispatcher whose cells this thread runs now (NULL: none) */
 pydisp *pydisp_current(void);
 akt_system *pydisp_system(const pydisp *d);
+/* pydisp_parent_state -- the state (and props) of child's parent; only
+ * from the parent's decider (its thread, in its turn), else NULL */
+void *pydisp_parent_state(akt_ref child, const akt_props **props);
 /* a subinterpreter dispatcher's System view (NULL in others) */
 PyObject *pydisp_view(const pydisp *d);
 /* pd_stop was called: the loop must end */

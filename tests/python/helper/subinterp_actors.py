@@ -34,7 +34,8 @@ class Where(Actor):
     ("count") -> how many "inc" it got; "boom" raises; "starts" -> its
     interpreter's pre_start count; ("spawn",) -> a child's interpreter id,
     asked with await; ("ask", path) -> that actor's answer to "count",
-    asked with await"""
+    asked with await; ("hold", rfd, wfd) writes a byte to wfd, then
+    blocks until it reads one from rfd; ("work", n) burns CPU"""
 
     def __init__(self, tag="w"):
         self.tag = tag
@@ -68,6 +69,10 @@ class Where(Actor):
         if isinstance(msg, tuple) and msg[0] == "spawn":
             child = ctx.spawn(props(Where, "child"))
             return await child.ask("where", timeout=30)
+        if isinstance(msg, tuple) and msg[0] == "hold":
+            os.write(msg[2], b"h")  # it runs: the test may go on
+            os.read(msg[1], 1)  # until the test writes
+            return "released"
         if isinstance(msg, tuple) and msg[0] == "work":
             n = 0
             for i in range(msg[1]):
@@ -104,3 +109,19 @@ class Doubler(Actor):
         import interop_akt as pi
         return pi.Sum(value=2 * (msg.a + msg.b), note=msg.note, half=0.0,
                       even=True)
+
+
+class Parent(Actor):
+    """Spawns a Where child ("child" -> the child's interpreter id) and
+    forwards every other message to it: "boom" as a tell (the child fails;
+    this actor's strategy decides, in this interpreter), the rest as an
+    awaited ask."""
+
+    async def handle(self, ctx, msg):
+        if msg == "child":
+            self.child = ctx.spawn(props(Where, "kid"))
+            return await self.child.ask("where", timeout=30)
+        if msg in ("boom", "inc"):
+            self.child.tell(msg)
+            return None
+        return await self.child.ask(msg, timeout=30)
