@@ -12,6 +12,8 @@
  *   remote-pingpong-raw one envelope bounced N times; p50/p99 round trip
  *   remote-tell         one-way throughput actor -> remote actor (tell
  *                       through a remote ref; encode, batch, decode, deliver)
+ *   remote-tell-sender  the same with a local actor as each tell's sender
+ *                       (its path travels with every message)
  *   remote-ask          round trips/s of asks to a remote actor, one
  *                       outstanding, from a plain thread (akt_ask +
  *                       akt_future_wait); p50/p99
@@ -914,6 +916,39 @@ ask_n(akt_ref to, int64_t n)
     return v;
 }
 
+/* n tells to the remote sink from this thread (sender: none, or a local
+ * actor whose path travels with each message), timed until the sink
+ * counted them all */
+static void
+bench_tell(
+    akt_ref sink, akt_ref from, const char *name, long n, const char *kind)
+{
+    int64_t base = ask_n(sink, -7);
+    cpu_mark();
+    double t0 = now_s();
+    for (long i = 0; i < n; i++) {
+        rt_Ping *m = rt_ping_new(i);
+        while (akt_tell(sink, m, from) != AKT_OK) { }
+    }
+    int64_t got = 0;
+    while (got < base + n) {
+        got = ask_n(sink, -7);
+        if (got < 0) {
+            break;
+        }
+        if (got < base + n) {
+            usleep(1000);
+        }
+    }
+    double secs = now_s() - t0;
+    if (got >= base + n) {
+        emit(name, n, n, secs, n / secs, "messages/s", -1, -1, kind);
+    } else {
+        fprintf(stderr, "%s: only %lld of %ld arrived\n", name,
+            (long long)(got - base), n);
+    }
+}
+
 static int
 actor_scenarios(const char *self, const char *kind, const char *listen,
     const char *mine, long n, long npp, const char *only)
@@ -940,30 +975,13 @@ actor_scenarios(const char *self, const char *kind, const char *listen,
         fprintf(stderr, "no answer from the child node\n");
     } else {
         if (only == NULL || strcmp(only, "remote-tell") == 0) {
-            int64_t base = ask_n(sink, -7);
-            cpu_mark();
-            double t0 = now_s();
-            for (long i = 0; i < n; i++) {
-                rt_Ping *m = rt_ping_new(i);
-                while (akt_tell(sink, m, AKT_REF_NONE) != AKT_OK) { }
-            }
-            int64_t got = 0;
-            while (got < base + n) {
-                got = ask_n(sink, -7);
-                if (got < 0) {
-                    break;
-                }
-                if (got < base + n) {
-                    usleep(1000);
-                }
-            }
-            double secs = now_s() - t0;
-            if (got >= base + n) {
-                emit("remote-tell", n, n, secs, n / secs, "messages/s", -1, -1,
-                    kind);
-            } else {
-                fprintf(stderr, "remote-tell: only %lld of %ld arrived\n",
-                    (long long)(got - base), n);
+            bench_tell(sink, AKT_REF_NONE, "remote-tell", n, kind);
+        }
+        if (only == NULL || strcmp(only, "remote-tell-sender") == 0) {
+            akt_props ep = { .behavior = &echo_b };
+            akt_ref from;
+            if (akt_spawn(sys, &ep, "from", &from) == AKT_OK) {
+                bench_tell(sink, from, "remote-tell-sender", n, kind);
             }
         }
         if (only == NULL || strcmp(only, "remote-ask") == 0) {
@@ -1007,9 +1025,10 @@ actor_scenarios(const char *self, const char *kind, const char *listen,
     return 0;
 }
 
-static const char *const bench_scenarios[] = { "remote-tell-raw",
-    "remote-pingpong-raw", "remote-tell", "remote-ask", "remote-ask-actor",
-    "nng-reqrep", "nng-stream-pingpong", "nng-stream-handoff", NULL };
+static const char *const bench_scenarios[]
+    = { "remote-tell-raw", "remote-pingpong-raw", "remote-tell",
+          "remote-tell-sender", "remote-ask", "remote-ask-actor", "nng-reqrep",
+          "nng-stream-pingpong", "nng-stream-handoff", NULL };
 
 static void
 usage(FILE *to)

@@ -273,19 +273,33 @@ START_TEST(typed_messages_and_replies_cross_two_processes_in_order)
 }
 END_TEST
 
-/* a collector that checks its own pongs come in increasing order */
-static _Atomic int64_t g_run_pongs, g_run_errors;
+/* a collector that checks its own pongs come in increasing order, and
+ * that each is the answer to a Ping it sent (g_run_owner[n]: its index) */
+static _Atomic int64_t g_run_pongs, g_run_errors, g_run_strays;
+#define RUN_N 5000
+static _Atomic int g_run_owner[RUN_N]; /* atomic: written before the
+                                        * Ping, read after the reply came
+                                        * over a socket TSan cannot see */
+static const int g_run_index[3] = { 0, 1, 2 };
+
+typedef struct run_state {
+    int64_t last;
+    int k;
+} run_state;
 
 static akt_err
 run_collector_pong(void *state, akt_ctx *ctx, const void *msg)
 {
     (void)ctx;
-    int64_t *last = state;
+    run_state *st = state;
     const rt_Pong *p = msg;
-    if (p->n <= *last) {
+    if (p->n <= st->last) {
         atomic_fetch_add(&g_run_errors, 1);
     }
-    *last = p->n;
+    if (p->n < 0 || p->n >= RUN_N || atomic_load(&g_run_owner[p->n]) != st->k) {
+        atomic_fetch_add(&g_run_strays, 1);
+    }
+    st->last = p->n;
     atomic_fetch_add(&g_run_pongs, 1);
     return AKT_OK;
 }
@@ -293,8 +307,9 @@ run_collector_pong(void *state, akt_ctx *ctx, const void *msg)
 static akt_err
 run_collector_init(void *state, const void *arg)
 {
-    (void)arg;
-    *(int64_t *)state = -1;
+    run_state *st = state;
+    st->last = -1;
+    st->k = *(const int *)arg;
     return AKT_OK;
 }
 
@@ -306,7 +321,9 @@ static const akt_behavior run_collector_b
 /* The receiver hands a frame's consecutive messages for one actor on as
  * one run (one mailbox push): replies for three local actors come back in
  * frames where runs of 1 to 5 messages for one alternate with runs for the
- * others; every reply arrives, each actor's in the order sent. */
+ * others; every reply arrives, each actor's in the order sent. The three
+ * send through one proxy, which keeps the last sender's path (remote.c
+ * proxy_recv): each gets exactly the replies to its own Pings. */
 START_TEST(interleaved_runs_reach_each_actor_in_order)
 {
     peer_proc b;
@@ -314,27 +331,31 @@ START_TEST(interleaved_runs_reach_each_actor_in_order)
     local_node a;
     local_start(&a, "nodea", "tcp://127.0.0.1:0", "cookie", true);
     akt_ref echo = remote(a.sys, b.address, "/user/echo");
-    akt_props cp = { .behavior = &run_collector_b,
-        .state_size = sizeof(int64_t),
-        .state_init = run_collector_init };
     akt_ref c[3];
     for (int k = 0; k < 3; k++) {
+        akt_props cp = { .behavior = &run_collector_b,
+            .state_size = sizeof(run_state),
+            .state_init = run_collector_init,
+            .init_arg = &g_run_index[k] };
         ck_assert_int_eq(akt_spawn(a.sys, &cp, NULL, &c[k]), AKT_OK);
     }
     atomic_store(&g_run_pongs, 0);
     atomic_store(&g_run_errors, 0);
-    const int N = 5000;
+    atomic_store(&g_run_strays, 0);
+    const int N = RUN_N;
     int k = 0, left = 1;
     for (int i = 0; i < N; i++) {
         if (--left == 0) {
             k = (k + 1) % 3;
             left = 1 + i % 5;
         }
+        atomic_store(&g_run_owner[i], k);
         ck_assert_int_eq(akt_tell(echo, rt_ping_new(i), c[k]), AKT_OK);
     }
     PP_WAIT_UNTIL(atomic_load(&g_run_pongs) >= N, 15000);
     ck_assert_int_eq(atomic_load(&g_run_pongs), N);
     ck_assert_int_eq(atomic_load(&g_run_errors), 0);
+    ck_assert_int_eq(atomic_load(&g_run_strays), 0);
     akt_remote_stats st = stats_of(a.sys);
     ck_assert_uint_lt(st.frames_received, st.envelopes_received);
     local_stop(&a);

@@ -73,6 +73,13 @@ typedef struct proxy {
     bool oneshot; /* an ask's reply path: stops after one message */
     atomic_bool rwatched; /* a Watch is out (written on the proxy thread) */
     akt_buf buf; /* encode buffer: the proxy's handler only */
+    /* the global path of the last sender that is a plain actor (its
+     * incarnation's path never changes): a proxy fed by one actor builds
+     * it once, not per message (not kept by a reply path's proxy, which
+     * gets one message); the proxy's handler only */
+    akt_ref last_snd;
+    char *last_spath; /* malloc'd, last_slen + 1 bytes */
+    size_t last_slen;
     struct proxy *next_path, *next_id;
     bool linked;
 } proxy;
@@ -413,10 +420,12 @@ unlink_proxy(rm *r, proxy *p) /* r->mu held */
     r->nproxies--;
 }
 
-/* sender_path -- the global path of a local sender (actor, future, proxy) */
+/* sender_path -- the global path of a local sender (actor, future, proxy);
+ * *stable: it is a plain actor's, the same for as long as s is */
 static size_t
-sender_path(rm *r, akt_ref s, char *buf, size_t len)
+sender_path(rm *r, akt_ref s, char *buf, size_t len, bool *stable)
 {
+    *stable = false;
     char tmp[PATH_MAX_LEN];
     if (akt_ref_is_none(s) || akt_ref_path(s, tmp, sizeof(tmp)) != AKT_OK) {
         return 0;
@@ -446,6 +455,7 @@ sender_path(rm *r, akt_ref s, char *buf, size_t len)
         }
     } else {
         n = snprintf(buf, len, "%s%s", r->canon, local);
+        *stable = true;
     }
     return n > 0 && (size_t)n < len ? (size_t)n : 0;
 }
@@ -501,10 +511,27 @@ proxy_recv(void *state, akt_ctx *ctx, const void *msg)
     if (akt_type_serializable(t)) {
         rc = akt_msg_encode(msg, &p->buf);
     }
-    char spath[PATH_MAX_LEN];
+    char tmp[PATH_MAX_LEN];
+    const char *spath = tmp;
     size_t slen = 0;
     if (rc == AKT_OK) {
-        slen = sender_path(r, akt_ctx_sender(ctx), spath, sizeof(spath));
+        akt_ref s = akt_ctx_sender(ctx);
+        if (!akt_ref_is_none(s) && akt_ref_equal(s, p->last_snd)) {
+            spath = p->last_spath;
+            slen = p->last_slen;
+        } else if (!akt_ref_is_none(s)) {
+            bool stable;
+            slen = sender_path(r, s, tmp, sizeof(tmp), &stable);
+            if (stable && slen > 0 && !p->oneshot) {
+                char *c = realloc(p->last_spath, slen + 1);
+                if (c != NULL) {
+                    memcpy(c, tmp, slen + 1);
+                    p->last_spath = c;
+                    p->last_slen = slen;
+                    p->last_snd = s;
+                }
+            }
+        }
         rc = AKT_ECLOSED;
     }
     pthread_rwlock_rdlock(&r->life);
@@ -566,6 +593,7 @@ proxy_post_stop(void *state, akt_ctx *ctx)
     pthread_mutex_unlock(&r->mu);
     rm_assoc_release(r, p->assoc); /* the proxy's reference */
     akt_buf_free(&p->buf);
+    free(p->last_spath);
     free(p->path);
     free(p);
     *(proxy **)state = NULL;
@@ -2161,7 +2189,8 @@ rm_ext_ref_to_path(void *arg, akt_ref ref, char *buf, size_t len)
     if (!atomic_load(&r->ready)) {
         return AKT_ENOENT;
     }
-    if (sender_path(r, ref, buf, len) != 0) {
+    bool stable;
+    if (sender_path(r, ref, buf, len, &stable) != 0) {
         return AKT_OK;
     }
     char tmp[8];
@@ -2425,7 +2454,8 @@ akt_remote_ref_path(akt_system *sys, akt_ref ref, char *buf, size_t len)
     char tmp[PATH_MAX_LEN];
     akt_err rc = akt_ref_path(ref, tmp, sizeof(tmp));
     if (rc == AKT_OK) {
-        size_t n = sender_path(r, ref, buf, len);
+        bool stable;
+        size_t n = sender_path(r, ref, buf, len, &stable);
         rc = n ? AKT_OK : AKT_ERANGE;
     }
     rm_release(r);
