@@ -239,27 +239,33 @@ pool_alloc(size_t total, uint8_t *cls_out)
 static void
 pool_free(akti_msg *m)
 {
-    uint8_t k = m->pool_class;
-    if (k == AKTI_MSG_POOL_RESERVE) {
-        /* a system reserve's block (akti_msg_new_reserve), never counted
-         * as live: its owner normally takes it back (akti_sys_msg_free) */
-        free(m);
-        return;
-    }
     msg_cache *c = cache_get();
+    uint8_t k = m->pool_class;
     if (c) {
         count_add(&c->frees);
     }
+    /* k >= AKTI_MSG_POOL_RESERVE: malloc'd, 0xff or a system reserve's
+     * block (akti_msg_new_reserve; its owner normally takes it back with
+     * akti_sys_msg_free). A reserve block was never counted as live: its
+     * free is undone. One test on the common path, as before. */
     if (c == NULL) {
         /* no cache for this thread (out of memory): count it directly; a
          * pool block lives inside a chunk and cannot go to free() */
         atomic_fetch_sub(&retired_live, 1);
-        if (k == 0xff) {
+        if (k >= AKTI_MSG_POOL_RESERVE) {
+            if (k == AKTI_MSG_POOL_RESERVE) {
+                atomic_fetch_add(&retired_live, 1);
+            }
             free(m);
         }
         return;
     }
-    if (k == 0xff) {
+    if (k >= AKTI_MSG_POOL_RESERVE) {
+        if (k == AKTI_MSG_POOL_RESERVE) {
+            atomic_store_explicit(&c->frees,
+                atomic_load_explicit(&c->frees, memory_order_relaxed) - 1,
+                memory_order_relaxed);
+        }
         free(m);
         return;
     }
