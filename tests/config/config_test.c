@@ -387,6 +387,8 @@ START_TEST(reference_defines_every_key_the_runtime_reads)
         "akt.actor.ask-timeout",
         "akt.actor.supervision.max-restarts",
         "akt.actor.supervision.within",
+        "akt.actor.memory-reserve.system-messages",
+        "akt.actor.memory-reserve.extensions",
         "akt.actor.dead-letters.log",
         "akt.actor.dead-letters.log-max",
         "akt.scheduler.tick",

@@ -18,9 +18,13 @@
  *    and an unwatch of such a watch still takes;
  *  - the calls that have a caller report AKT_ENOMEM and change nothing
  *    (akt_stop, akt_kill, akt_watch_future, akt_unwatch_future,
- *    akt_ctx_watch, akt_ctx_stop).
+ *    akt_ctx_watch, akt_ctx_stop);
+ *  - every reserve message comes back (counted after termination), and
+ *    the extension reserve is used, then refilled once memory is back.
  */
 #include "testutil.h"
+
+#include "core/core.h"
 
 /* --- the injector --------------------------------------------------------- */
 
@@ -37,6 +41,7 @@ void *__real_akt_msg_new(const akt_type *type, size_t arena_hint);
 
 static _Atomic int fail_mode;
 static _Atomic long nfailed; /* allocations the injector refused */
+static _Atomic long nsysfailed; /* of them: system messages */
 
 static bool
 refuse(int kind)
@@ -71,13 +76,20 @@ __wrap_realloc(void *p, size_t n)
 void *
 __wrap_akt_msg_new(const akt_type *type, size_t arena_hint)
 {
-    return refuse(F_MSGS) ? NULL : __real_akt_msg_new(type, arena_hint);
+    if (refuse(F_MSGS)) {
+        if (type == &akti_sysmsg_type) {
+            atomic_fetch_add(&nsysfailed, 1);
+        }
+        return NULL;
+    }
+    return __real_akt_msg_new(type, arena_hint);
 }
 
 static void
 memory_out(int mode)
 {
     atomic_store(&nfailed, 0);
+    atomic_store(&nsysfailed, 0);
     atomic_store(&fail_mode, mode);
 }
 
@@ -222,7 +234,7 @@ o_on_terminated(void *state, akt_ctx *ctx, const void *msg)
 }
 
 static akt_system *
-sys_mk(const char *name)
+sys_mk_with(const char *name, const char *extra)
 {
     atomic_store(&nstops, 0);
     atomic_store(&nrestarts, 0);
@@ -231,9 +243,39 @@ sys_mk(const char *name)
     for (size_t i = 0; i < 4; i++) {
         t_latch_add(ls[i], -t_latch_get(ls[i]));
     }
-    return t_system(name,
+    char cfg[256];
+    snprintf(cfg, sizeof cfg,
         "akt.actor.default-dispatcher.workers=2;"
-        "akt.actor.dead-letters.log=off");
+        "akt.actor.dead-letters.log=off%s",
+        extra);
+    return t_system(name, cfg);
+}
+
+static akt_system *
+sys_mk(const char *name)
+{
+    return sys_mk_with(name, "");
+}
+
+static uint32_t
+reserve_msgs(akt_system *sys)
+{
+    pthread_mutex_lock(&sys->rsv_mu);
+    uint32_t n = sys->rsv_nmsgs;
+    pthread_mutex_unlock(&sys->rsv_mu);
+    return n;
+}
+
+/* t_teardown, and between termination and the free: every reserve
+ * message came back (all were handled) */
+static void
+teardown_reserve_whole(akt_system *sys)
+{
+    ck_assert_int_eq(akt_system_terminate(sys), AKT_OK);
+    ck_assert_int_eq(akt_system_await_termination(sys, AKT_SEC(30)), AKT_OK);
+    ck_assert_uint_eq(reserve_msgs(sys), sys->set.reserve_msgs);
+    akt_system_free(sys);
+    ck_assert_int_eq(akti_msg_live(), 0);
 }
 
 /* tell op and wait until the actor has handled it; the handler's akt_err
@@ -319,7 +361,10 @@ START_TEST(a_parent_of_100_children_stops_with_no_memory)
     akt_future_release(f);
     ck_assert_int_eq(atomic_load(&nstops), 101);
     ck_assert_int_gt(refused, 0); /* the path did run out of memory */
-    t_teardown(sys, 0);
+    /* 100 TERMINATEs and 100 CHILD_STOPPEDs came from the reserve (the
+     * allocator refused them; nothing aborted), and came back */
+    ck_assert_int_ge(atomic_load(&nsysfailed), 200);
+    teardown_reserve_whole(sys);
 }
 END_TEST
 
@@ -352,7 +397,7 @@ START_TEST(an_all_for_one_restart_of_100_children_needs_no_memory)
     ck_assert_int_eq(terminated_of(c0), 0);
     ck_assert_int_eq(terminated_of(p), 0);
     ck_assert_int_eq(atomic_load(&nrestarts), 100);
-    t_teardown(sys, 0);
+    teardown_reserve_whole(sys);
 }
 END_TEST
 
@@ -515,6 +560,43 @@ START_TEST(calls_with_a_caller_report_enomem_and_change_nothing)
 }
 END_TEST
 
+/* Proves that actors failing for the first time while calloc fails take
+ * their supervision extension from the reserve (4 here: 3 taken), are
+ * restarted, and that the reserve is refilled, one per extension made,
+ * once memory is back (3 more first failures: full again). */
+START_TEST(the_extension_reserve_is_used_then_refilled)
+{
+    akt_system *sys
+        = sys_mk_with("oom-ext", ";akt.actor.memory-reserve.extensions=4");
+    ck_assert_uint_eq(atomic_load(&sys->rsv_nexts), 4);
+    akt_ref a[6];
+    o_Op *fail[6];
+    for (int i = 0; i < 6; i++) {
+        a[i] = spawn_o(sys, &o_props);
+        fail[i] = o_op(OP_FAIL, 0, AKT_REF_NONE);
+    }
+    memory_out(F_HEAP | F_MSGS);
+    akt_err told[3];
+    for (int i = 0; i < 3; i++) {
+        told[i] = akt_tell(a[i], fail[i], AKT_REF_NONE);
+    }
+    bool restarted = t_latch_wait(&restarts_l, 3, 30000);
+    long refused = memory_back();
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(told[i], AKT_OK);
+    }
+    ck_assert(restarted);
+    ck_assert_int_gt(refused, 0);
+    ck_assert_uint_eq(atomic_load(&sys->rsv_nexts), 1);
+    for (int i = 3; i < 6; i++) {
+        ck_assert_int_eq(akt_tell(a[i], fail[i], AKT_REF_NONE), AKT_OK);
+    }
+    ck_assert(t_latch_wait(&restarts_l, 6, 30000));
+    ck_assert_uint_eq(atomic_load(&sys->rsv_nexts), 4);
+    t_teardown(sys, 0);
+}
+END_TEST
+
 static Suite *
 oom_suite(void)
 {
@@ -526,6 +608,7 @@ oom_suite(void)
     tcase_add_test(tc, a_death_with_no_memory_delivers_every_terminated);
     tcase_add_test(tc, a_watchers_list_that_cannot_grow_keeps_every_watch);
     tcase_add_test(tc, calls_with_a_caller_report_enomem_and_change_nothing);
+    tcase_add_test(tc, the_extension_reserve_is_used_then_refilled);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -56,6 +56,9 @@ typedef struct akti_settings {
     int loglevel; /* 0 off, 1 error, 2 warning, 3 info, 4 debug */
     bool virtual_clock; /* akt.scheduler.clock = virtual (testkit) */
     bool calling_default; /* default-dispatcher.type = calling-thread */
+    /* akt.actor.memory-reserve: system messages and extensions each
+     * system keeps for when the allocator fails (system.c) */
+    uint32_t reserve_msgs, reserve_exts;
     /* akt.codec.max-depth / max-length: what akt_msg_decode_in(sys, ...)
      * uses for a limit its caller leaves at 0 */
     akt_codec_limits codec;
@@ -591,7 +594,7 @@ struct akt_system {
     akti_msg *rsv_msgs; /* free reserve messages, linked through next */
     uint32_t rsv_nmsgs;
     akti_cell_ext *rsv_exts; /* free extensions, linked through kit */
-    uint32_t rsv_nexts;
+    _Atomic uint32_t rsv_nexts; /* read unlocked to decide a refill */
 };
 
 /* akti_credit_release -- the message m (tagged with a credit slot) is
@@ -633,11 +636,6 @@ AKTI_INTERNAL void akti_system_guardian_stopped(akt_system *sys, akt_cell *c);
 AKTI_INTERNAL akt_err akti_spawn(akt_system *sys, akt_cell *parent,
     const akt_props *props, const char *name, uint8_t extra_flags,
     akt_ref *out);
-/* the reserve's size (system.c): system messages in flight at once, and
- * actors that first need their extension, while the allocator fails */
-#define AKTI_RESERVE_MSGS 256
-#define AKTI_RESERVE_EXTS 16
-
 /* akti_send_sys -- a system message the runtime itself sends (a FAILED,
  * a CHILD_STOPPED, a parent's directive): it cannot fail. Out of memory,
  * it comes from the system's reserve; only an empty reserve aborts (see

@@ -54,6 +54,7 @@ akti_settings_read(
     int64_t capacity = 1000, block_to = 100000000, ask_to = 5000000000;
     int64_t max_restarts = 10, within = 60000000000, dl_max = 10;
     int64_t tick = 10000000, wheel = 512;
+    int64_t rsv_msgs = 256, rsv_exts = 16;
     int dtype = 0, mtype = 0, ovf = 0, clock = 0, loglevel = 2;
     bool dl_log = false;
     /* akt.codec: the decoder's defaults (codec/mp_impl.h); the reader
@@ -87,6 +88,10 @@ akti_settings_read(
     akti_set_dur(&r, "akt.actor.supervision.within", &within, 0, INT64_MAX);
     akti_set_bool(&r, "akt.actor.dead-letters.log", &dl_log);
     akti_set_int(&r, "akt.actor.dead-letters.log-max", &dl_max, 0, INT64_MAX);
+    akti_set_int(
+        &r, "akt.actor.memory-reserve.system-messages", &rsv_msgs, 0, 1 << 20);
+    akti_set_int(
+        &r, "akt.actor.memory-reserve.extensions", &rsv_exts, 0, 1 << 16);
     akti_set_dur(&r, "akt.scheduler.tick", &tick, 1, INT64_MAX);
     akti_set_int(&r, "akt.scheduler.wheel-size", &wheel, 1, 1 << 20);
     akti_set_enum(
@@ -115,6 +120,8 @@ akti_settings_read(
     s->dead_letters_log_max = dl_max;
     s->tick_ns = tick;
     s->wheel_size = (uint32_t)wheel;
+    s->reserve_msgs = (uint32_t)rsv_msgs;
+    s->reserve_exts = (uint32_t)rsv_exts;
     s->codec.max_depth = (uint32_t)codec_depth;
     s->codec.max_length = codec_length;
     s->loglevel = loglevel;

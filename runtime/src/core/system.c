@@ -151,7 +151,7 @@ akti_cell_free(akt_cell *c)
 static bool
 reserve_fill(akt_system *sys)
 {
-    for (uint32_t i = 0; i < AKTI_RESERVE_MSGS; i++) {
+    for (uint32_t i = 0; i < sys->set.reserve_msgs; i++) {
         void *b = akti_msg_new_reserve(&akti_sysmsg_type);
         if (b == NULL) {
             return false;
@@ -161,14 +161,14 @@ reserve_fill(akt_system *sys)
         sys->rsv_msgs = m;
         sys->rsv_nmsgs++;
     }
-    for (uint32_t i = 0; i < AKTI_RESERVE_EXTS; i++) {
+    for (uint32_t i = 0; i < sys->set.reserve_exts; i++) {
         akti_cell_ext *x = calloc(1, sizeof(*x));
         if (x == NULL) {
             return false;
         }
         x->kit = sys->rsv_exts;
         sys->rsv_exts = x;
-        sys->rsv_nexts++;
+        atomic_fetch_add(&sys->rsv_nexts, 1);
     }
     return true;
 }
@@ -241,15 +241,27 @@ akti_ext_new(akt_system *sys)
 {
     akti_cell_ext *x = calloc(1, sizeof(*x));
     if (__builtin_expect(x != NULL, 1)) {
+        /* extensions stay with their cell until akt_system_free, so one
+         * taken from the reserve does not come back: memory being there
+         * again, the reserve is refilled, one per extension made */
+        if (atomic_load_explicit(&sys->rsv_nexts, memory_order_relaxed)
+            < sys->set.reserve_exts) {
+            akti_cell_ext *r = calloc(1, sizeof(*r));
+            if (r != NULL) {
+                pthread_mutex_lock(&sys->rsv_mu);
+                r->kit = sys->rsv_exts;
+                sys->rsv_exts = r;
+                atomic_fetch_add(&sys->rsv_nexts, 1);
+                pthread_mutex_unlock(&sys->rsv_mu);
+            }
+        }
         return x;
     }
-    /* extensions stay with their cell until akt_system_free: one taken
-     * from the reserve does not come back */
     pthread_mutex_lock(&sys->rsv_mu);
     x = sys->rsv_exts;
     if (x) {
         sys->rsv_exts = x->kit;
-        sys->rsv_nexts--;
+        atomic_fetch_sub(&sys->rsv_nexts, 1);
         x->kit = NULL;
     }
     pthread_mutex_unlock(&sys->rsv_mu);
