@@ -112,12 +112,14 @@ enum {
     OP_UNWATCH, /* akt_ctx_unwatch(target) */
     OP_STOP_CHILD, /* akt_ctx_stop(first child) */
     OP_PROBE, /* reply the Terminated count */
+    OP_SPAWN_TREE, /* spawn n children, each with n2 children of its own */
 };
 
 typedef struct o_Op {
     int32_t op;
     int32_t n;
     akt_ref target;
+    int32_t n2;
 } o_Op;
 
 static const akt_type o_op_type = {
@@ -194,6 +196,23 @@ o_on_op(void *state, akt_ctx *ctx, const void *msg)
             if (i == 0 && rc == AKT_OK) {
                 s->first_child = r;
                 first_child = r;
+            }
+        }
+        break;
+    case OP_SPAWN_TREE:
+        for (int i = 0; i < m->n && rc == AKT_OK; i++) {
+            akt_ref r;
+            rc = akt_ctx_spawn(ctx, &o_props, NULL, &r);
+            if (rc == AKT_OK) {
+                /* the grandchildren: spawned by r as its first message */
+                o_Op *sub = akt_msg_new(&o_op_type, 0);
+                if (sub == NULL) {
+                    rc = AKT_ENOMEM;
+                    break;
+                }
+                sub->op = OP_SPAWN;
+                sub->n = m->n2;
+                rc = akt_tell(r, sub, AKT_REF_NONE);
             }
         }
         break;
@@ -364,6 +383,53 @@ START_TEST(a_parent_of_100_children_stops_with_no_memory)
     /* 100 TERMINATEs and 100 CHILD_STOPPEDs came from the reserve (the
      * allocator refused them; nothing aborted), and came back */
     ck_assert_int_ge(atomic_load(&nsysfailed), 200);
+    teardown_reserve_whole(sys);
+}
+END_TEST
+
+/* Proves that a stop over far more children than the reserve holds
+ * completes with no memory: a reserve of 64 messages, a parent of 1000
+ * children, then a parent of 20 children with 50 children each. The
+ * TERMINATEs the reserve cannot spare are owed and sent as CHILD_STOPPEDs
+ * come back; every post_stop runs once, every reserve message comes back.
+ * (With every TERMINATE from the reserve, the 65th aborted.) */
+START_TEST(a_stop_of_1000_children_fits_a_reserve_of_64)
+{
+    akt_system *sys = sys_mk_with(
+        "oom-owed", ";akt.actor.memory-reserve.system-messages=64");
+    akt_ref flat = spawn_o(sys, &o_props);
+    akt_ref tree = spawn_o(sys, &o_props);
+    ck_assert_int_eq(run_op(flat, o_op(OP_SPAWN, 1000, AKT_REF_NONE)), AKT_OK);
+    o_Op *t = o_op(OP_SPAWN_TREE, 20, AKT_REF_NONE);
+    t->n2 = 50;
+    ck_assert_int_eq(run_op(tree, t), AKT_OK);
+    /* the 20 OP_SPAWNs of 50 went on: wait for the 1000 grandchildren (a
+     * round trip to each child through a probe would allocate less
+     * clearly); their op latch counts them */
+    ck_assert(t_latch_wait(&rc_l, 2 + 20, 30000));
+    akt_future *f[2];
+    ck_assert_int_eq(akt_watch_future(flat, &f[0]), AKT_OK);
+    ck_assert_int_eq(akt_watch_future(tree, &f[1]), AKT_OK);
+    o_Op *stop[2] = { o_op(OP_STOP_SELF, 0, AKT_REF_NONE),
+        o_op(OP_STOP_SELF, 0, AKT_REF_NONE) };
+    memory_out(F_HEAP | F_MSGS);
+    akt_err told[2] = { akt_tell(flat, stop[0], AKT_REF_NONE),
+        akt_tell(tree, stop[1], AKT_REF_NONE) };
+    void *r[2] = { NULL, NULL };
+    akt_err rc[2];
+    for (int i = 0; i < 2; i++) {
+        rc[i] = akt_future_wait(f[i], AKT_SEC(60), &r[i]);
+    }
+    memory_back();
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(told[i], AKT_OK);
+        ck_assert_int_eq(rc[i], AKT_OK);
+        ck_assert_ptr_eq(akt_msg_type(r[i]), &akt_terminated_type);
+        akt_msg_free(r[i]);
+        akt_future_release(f[i]);
+    }
+    ck_assert_int_eq(atomic_load(&nstops), 1 + 1000 + 1 + 20 + 1000);
+    ck_assert_int_ge(atomic_load(&nsysfailed), 4000);
     teardown_reserve_whole(sys);
 }
 END_TEST
@@ -604,6 +670,7 @@ oom_suite(void)
     TCase *tc = tcase_create("oom");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, a_parent_of_100_children_stops_with_no_memory);
+    tcase_add_test(tc, a_stop_of_1000_children_fits_a_reserve_of_64);
     tcase_add_test(tc, an_all_for_one_restart_of_100_children_needs_no_memory);
     tcase_add_test(tc, a_death_with_no_memory_delivers_every_terminated);
     tcase_add_test(tc, a_watchers_list_that_cannot_grow_keeps_every_watch);

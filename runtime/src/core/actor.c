@@ -604,22 +604,111 @@ pick_old_survivor(akt_cell *k, void *arg)
     return !(k->link_flags & LINK_F_STOPPING);
 }
 
-/* Send TERMINATE to every child; how many were sent. */
+/* A stop's TERMINATEs do not drain the reserve (out of memory): past
+ * the allocator, a TERMINATE comes from the reserve only while that holds
+ * more than half its size, or when none of c's TERMINATEs is in flight
+ * (so c always has one child whose CHILD_STOPPED will come back). The
+ * others are owed (LINK_F_TERM_OWED) and paid, as messages come back,
+ * after each system message c handles (pay_owed). So the children keep
+ * the reserve's other half for their CHILD_STOPPED, and a parent of any
+ * number of children stops with a reserve of any size. */
+static akti_msg *
+terminate_msg(akt_cell *c, bool none_in_flight)
+{
+    akt_system *sys = c->sys;
+    return akti_sys_msg_new_above(
+        sys, none_in_flight ? 0 : sys->set.reserve_msgs / 2);
+}
+
+static void
+owe_terminate(akt_cell *c, akt_cell *ch)
+{
+    children_lock(c);
+    if (ch->parent == c && ch->sib_next != NULL) {
+        ch->link_flags |= LINK_F_TERM_OWED;
+        c->flags |= CELL_F_TERM_OWED;
+    }
+    children_unlock(c);
+}
+
+/* Send TERMINATE to every child (or owe it); how many were asked. */
 static size_t
 stop_children(akt_cell *c)
 {
     akt_ref v[CHILD_CHUNK];
     child_walk w = { 0 };
-    size_t total = 0;
+    size_t total = 0, sent = 0;
     while (!w.done) {
         size_t n = child_walk_step(c, &w, pick_to_stop, NULL, v);
         for (size_t i = 0; i < n; i++) {
-            akti_send_sys(v[i].cell_, v[i].uid_, SYS_TERMINATE, c, cell_uid(c),
-                AKT_OK, NULL);
+            akti_msg *m = terminate_msg(c, sent == 0);
+            if (m == NULL) {
+                owe_terminate(c, v[i].cell_);
+                continue;
+            }
+            akti_sys_msg_post(v[i].cell_, v[i].uid_, m, SYS_TERMINATE, c,
+                cell_uid(c), AKT_OK, NULL);
+            sent++;
         }
         total += n;
     }
+    if (total > 0 && sent == 0) {
+        /* the allocator and the reserve are both out, and nothing of
+         * ours is in flight to bring a message back (docs/runtime.md,
+         * Out of memory) */
+        abort();
+    }
     return total;
+}
+
+/* pay_owed's walk: the owed children; counts those asked and not owed */
+typedef struct owed_walk {
+    size_t in_flight;
+} owed_walk;
+
+static bool
+pick_owed(akt_cell *k, void *arg)
+{
+    owed_walk *ow = arg;
+    if (k->link_flags & LINK_F_TERM_OWED) {
+        return true;
+    }
+    if (k->link_flags & LINK_F_STOPPING) {
+        ow->in_flight++;
+    }
+    return false;
+}
+
+/* Send what c's stop owes, as far as messages can be had (a system
+ * message c handled has just come back); c->flags' CELL_F_TERM_OWED. */
+static void
+pay_owed(akt_cell *c)
+{
+    owed_walk ow = { 0 };
+    akt_ref v[CHILD_CHUNK];
+    child_walk w = { 0 };
+    bool left = false;
+    while (!w.done) {
+        size_t n = child_walk_step(c, &w, pick_owed, &ow, v);
+        for (size_t i = 0; i < n; i++) {
+            akti_msg *m = left ? NULL : terminate_msg(c, ow.in_flight == 0);
+            if (m == NULL) {
+                left = true;
+                continue;
+            }
+            children_lock(c);
+            v[i].cell_->link_flags &= (uint8_t)~LINK_F_TERM_OWED;
+            children_unlock(c);
+            akti_sys_msg_post(v[i].cell_, v[i].uid_, m, SYS_TERMINATE, c,
+                cell_uid(c), AKT_OK, NULL);
+            ow.in_flight++;
+        }
+    }
+    if (!left) {
+        c->flags &= (uint8_t)~CELL_F_TERM_OWED;
+    } else if (ow.in_flight == 0) {
+        abort(); /* as in stop_children: nothing will come back */
+    }
 }
 
 /* whether a child c asked to stop has not stopped yet */
@@ -979,6 +1068,9 @@ process_sys(akt_cell *c)
             akti_msg *n = atomic_load_explicit(&l->next, memory_order_relaxed);
             if (!handle_sys(c, l)) {
                 akti_sys_msg_free(c->sys, l);
+            }
+            if (__builtin_expect((c->flags & CELL_F_TERM_OWED) != 0, 0)) {
+                pay_owed(c);
             }
             l = n;
         }

@@ -234,6 +234,9 @@ enum {
     CELL_F_SYSTEM = 1u << 3, /* under /system or a guardian */
     CELL_F_STARTED = 1u << 4, /* pre_start succeeded: post_stop due */
     CELL_F_KIT = 1u << 5, /* ext->kit is set: the kit hooks run */
+    /* a stop owes some children (LINK_F_TERM_OWED) their TERMINATE: no
+     * message could be had for it; paid as messages come back */
+    CELL_F_TERM_OWED = 1u << 6,
 };
 
 enum {
@@ -241,6 +244,9 @@ enum {
      * default pre_restart): a restart waits for the CHILD_STOPPED of
      * these children only; the others survive it and are restarted */
     LINK_F_STOPPING = 1u << 0,
+    /* out of memory: the parent's TERMINATE to this child is still to be
+     * sent (actor.c, stop_children / pay_owed) */
+    LINK_F_TERM_OWED = 1u << 1,
 };
 
 /* Rare per-actor state. */
@@ -653,6 +659,9 @@ AKTI_INTERNAL akt_err akti_try_send_sys(akt_cell *to, uint64_t to_uid, int kind,
  * that fails; NULL when neither has one. The caller owns it: it sends it
  * with akti_sys_msg_post or frees it with akti_sys_msg_free. */
 AKTI_INTERNAL akti_msg *akti_sys_msg_new(akt_system *sys, bool reserve);
+/* akti_sys_msg_new_above -- akti_sys_msg_new, from the reserve only
+ * while it holds more than keep messages */
+AKTI_INTERNAL akti_msg *akti_sys_msg_new_above(akt_system *sys, uint32_t keep);
 /* akti_sys_msg_post -- fill m (from akti_sys_msg_new, or a system message
  * being reused) and push it to to's system queue; consumes m. */
 AKTI_INTERNAL void akti_sys_msg_post(akt_cell *to, uint64_t to_uid, akti_msg *m,

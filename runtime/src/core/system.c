@@ -192,8 +192,8 @@ reserve_free(akt_system *sys)
     sys->rsv_exts = NULL;
 }
 
-akti_msg *
-akti_sys_msg_new(akt_system *sys, bool reserve)
+static akti_msg *
+sys_msg_new(akt_system *sys, bool reserve, uint32_t keep)
 {
     void *b = akt_msg_new(&akti_sysmsg_type, 0);
     if (__builtin_expect(b != NULL, 1)) {
@@ -202,7 +202,7 @@ akti_sys_msg_new(akt_system *sys, bool reserve)
     akti_msg *m = NULL;
     if (reserve) {
         pthread_mutex_lock(&sys->rsv_mu);
-        m = sys->rsv_msgs;
+        m = sys->rsv_nmsgs > keep ? sys->rsv_msgs : NULL;
         if (m) {
             sys->rsv_msgs
                 = atomic_load_explicit(&m->next, memory_order_relaxed);
@@ -220,6 +220,18 @@ akti_sys_msg_new(akt_system *sys, bool reserve)
         memset(akti_msg_body(m), 0, sizeof(akti_sysmsg));
     }
     return m;
+}
+
+akti_msg *
+akti_sys_msg_new(akt_system *sys, bool reserve)
+{
+    return sys_msg_new(sys, reserve, 0);
+}
+
+akti_msg *
+akti_sys_msg_new_above(akt_system *sys, uint32_t keep)
+{
+    return sys_msg_new(sys, true, keep);
 }
 
 void
