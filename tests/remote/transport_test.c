@@ -285,6 +285,46 @@ START_TEST(inproc_pair_delivers_ordinary_and_system_messages_in_order)
 }
 END_TEST
 
+/* The writer lets a burst's queue fill before it packs (transport_tx.c,
+ * FILL_NS) and a sender writes itself only on an idle channel
+ * (INLINE_IDLE_NS). Bursts of 1 to 150 messages, each waited for before the
+ * next: the tail of every burst arrives without a later send to push it
+ * (nothing is left in the queue), all in order, none lost (BLOCK overflow:
+ * no drop allowed); then a lone message after a pause arrives too. */
+START_TEST(every_burst_arrives_whole_and_in_order)
+{
+    node a, b;
+    akti_tp_opts oa, ob;
+    node_opts(&oa, &a, "a", "inproc://akt-t10-a", "c");
+    node_opts(&ob, &b, "b", "inproc://akt-t10-b", "c");
+    oa.overflow = AKT_OVERFLOW_BLOCK;
+    oa.block_timeout_ns = 30000000000LL;
+    node_start(&a, &oa);
+    node_start(&b, &ob);
+    akti_assoc *ab;
+    ck_assert_int_eq(
+        akti_tp_assoc(a.tp, "inproc://akt-t10-b", "b", &ab), AKT_OK);
+    uint64_t uid = 0;
+    ck_assert_int_eq(akti_assoc_wait_up(ab, 3000000000LL, &uid), AKT_OK);
+    uint64_t v = 0;
+    for (uint64_t burst = 1; burst <= 150; burst++) {
+        for (uint64_t i = 0; i < burst; i++, v++) {
+            ck_assert_int_eq(send_u64(ab, v, false, uid), AKT_OK);
+        }
+        PP_WAIT_UNTIL(LOCKED(&b, b.got[AKTI_CH_ORDINARY]) >= v, 5000);
+        ck_assert_uint_eq(LOCKED(&b, b.got[AKTI_CH_ORDINARY]), v);
+    }
+    usleep(100000); /* idle: the next message is not part of a burst */
+    ck_assert_int_eq(send_u64(ab, v++, false, uid), AKT_OK);
+    PP_WAIT_UNTIL(LOCKED(&b, b.got[AKTI_CH_ORDINARY]) >= v, 5000);
+    ck_assert_uint_eq(LOCKED(&b, b.got[AKTI_CH_ORDINARY]), v);
+    ck_assert_uint_eq(LOCKED(&b, b.order_errors), 0);
+    ck_assert_uint_eq(LOCKED(&a, a.drops), 0);
+    node_stop(&a);
+    node_stop(&b);
+}
+END_TEST
+
 START_TEST(large_messages_are_fragmented_and_reassembled)
 {
     node a, b;
@@ -2480,6 +2520,7 @@ transport_suite(void)
     tcase_set_timeout(t, 30);
     tcase_add_test(
         t, inproc_pair_delivers_ordinary_and_system_messages_in_order);
+    tcase_add_test(t, every_burst_arrives_whole_and_in_order);
     tcase_add_test(t, large_messages_are_fragmented_and_reassembled);
     tcase_add_test(t, node_without_the_cookie_cannot_deliver_a_single_message);
     tcase_add_test(t, handshake_mismatches_are_refused_and_counted);

@@ -199,6 +199,10 @@ typedef struct tp_chan {
     pthread_cond_t not_full; /* BLOCK-overflow producers wait */
     bool waiting;
     bool inline_busy; /* a producer is sending on its own thread */
+    /* when the last data frame went (ORDINARY, socket; a->mu): a producer
+     * sends on its own thread only when the channel was idle this long */
+    int64_t last_frame_at;
+    bool filling; /* the writer lets a burst's queue fill (FILL_NS) */
     _Atomic uint64_t epoch; /* connection epoch stamped on our frames */
     size_t qbytes; /* payload bytes in q (ORDINARY, LARGE) */
     /* flow control (ORDINARY, LARGE; a->mu). Sending: what we sent to the
