@@ -3,7 +3,8 @@ subinterpreters of one process, each with its own GIL and its own copy of
 akt._core, on a dispatcher thread per interpreter. Proves: actors of one
 pool run in different interpreters and at the same time (a barrier in
 their handlers that only all of them together can cross); tells and asks
-between the main interpreter and them arrive exactly; plain objects cross
+between the main interpreter and them arrive exactly (an await on the
+main loop is woken from their thread); their timers run; plain objects cross
 pickled (an unpicklable one fails the send) and generated messages as
 their akt types; an exception there is a failure its supervisor restarts;
 children stay in their parent's interpreter, where its strategy decides
@@ -28,8 +29,8 @@ pytestmark = pytest.mark.skipif(
     reason="python-subinterpreter-pool needs CPython 3.12+ (PEP 684); "
            f"this is {sys.version.split()[0]}")
 
-from subinterp_actors import (Doubler, Meet, Parent, Point, Where,  # noqa: E402
-                               interp_id)
+from subinterp_actors import (Doubler, Meet, Parent, Point, Ticker,  # noqa: E402
+                               Where, interp_id)
 
 CONF = """akt.python.dispatchers {
   sub { strategy = python-subinterpreter-pool, workers = %d }
@@ -106,6 +107,35 @@ def test_tells_and_asks_between_interpreters_are_exact(sys2):
     # after its tells, which it sent first: all 1000 are counted
     assert subs[0].ask_blocking(("ask", "/user/counter"), timeout=30) == 1000
     assert main.ask_blocking("count", timeout=30) == 1000
+
+
+async def test_awaiting_asks_to_them_on_an_asyncio_loop(sys2):
+    # the reply completes the future on the subinterpreter's thread, whose
+    # callback enters the main interpreter to wake this loop
+    refs = [sys2.actor_of(on_sub(Where)) for _ in range(4)]
+    for i in range(50):
+        got = [await r.ask(Point(i, 1), timeout=30) for r in refs]
+        assert got == [Point(2 * i, 2)] * 4
+
+
+class Inbox(Actor):
+    """a main-interpreter actor that keeps what it gets"""
+
+    def __init__(self, seen):
+        self.seen = seen
+
+    def handle(self, ctx, msg):
+        self.seen.append(msg)
+
+
+def test_timers_run_there(sys2):
+    from conftest import Seen
+    seen = Seen()
+    inbox = sys2.actor_of(props(Inbox, seen))
+    t = sys2.actor_of(on_sub(Ticker))
+    t.tell(("start", 20), inbox)
+    seen.wait(lambda s: len(s) == 1, within=30, what="20 ticks")
+    assert seen == [("ticked", 20)]
 
 
 def test_plain_objects_cross_pickled(sys2):

@@ -125,3 +125,21 @@ class Parent(Actor):
             self.child.tell(msg)
             return None
         return await self.child.ask(msg, timeout=30)
+
+
+class Ticker(Actor):
+    """A timer's messages in a subinterpreter: ("start", n) starts a
+    periodic timer; at its n-th tick it cancels it and tells the asker of
+    "start" (kept) the ticks it counted."""
+
+    def handle(self, ctx, msg):
+        if isinstance(msg, tuple) and msg[0] == "start":
+            self.n, self.ticks, self.asker = msg[1], 0, ctx.sender
+            ctx.start_timer("t", {"tick": True}, 0.001, interval=0.001)
+            return None
+        if msg == {"tick": True}:
+            self.ticks += 1
+            if self.ticks == self.n:
+                ctx.cancel_timer("t")
+                self.asker.tell(("ticked", self.ticks))
+        return None
