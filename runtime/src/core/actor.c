@@ -631,6 +631,19 @@ owe_terminate(akt_cell *c, akt_cell *ch)
     children_unlock(c);
 }
 
+bool
+akti_terminate_child(akt_cell *c, akt_ref ch, bool none_in_flight)
+{
+    akti_msg *m = terminate_msg(c, none_in_flight);
+    if (m == NULL) {
+        owe_terminate(c, ch.cell_);
+        return false;
+    }
+    akti_sys_msg_post(
+        ch.cell_, ch.uid_, m, SYS_TERMINATE, c, cell_uid(c), AKT_OK, NULL);
+    return true;
+}
+
 /* Send TERMINATE to every child (or owe it); how many were asked. */
 static size_t
 stop_children(akt_cell *c)
@@ -641,14 +654,7 @@ stop_children(akt_cell *c)
     while (!w.done) {
         size_t n = child_walk_step(c, &w, pick_to_stop, NULL, v);
         for (size_t i = 0; i < n; i++) {
-            akti_msg *m = terminate_msg(c, sent == 0);
-            if (m == NULL) {
-                owe_terminate(c, v[i].cell_);
-                continue;
-            }
-            akti_sys_msg_post(v[i].cell_, v[i].uid_, m, SYS_TERMINATE, c,
-                cell_uid(c), AKT_OK, NULL);
-            sent++;
+            sent += akti_terminate_child(c, v[i], sent == 0);
         }
         total += n;
     }

@@ -121,6 +121,13 @@ child_walk_step(akt_cell *c, child_walk *w, bool (*pick)(akt_cell *, void *),
     return n;
 }
 
+/* akti_terminate_child -- c (a stop, a STOP directive) sends its child ch
+ * TERMINATE, or, out of memory, owes it (LINK_F_TERM_OWED: sent as
+ * c's system messages come back); false when owed. none_in_flight: no
+ * TERMINATE of this walk is out yet, so the reserve's last may be used */
+AKTI_INTERNAL bool akti_terminate_child(
+    akt_cell *c, akt_ref ch, bool none_in_flight);
+
 /* actor.c: stop c (children first, then post_stop and the watchers) */
 AKTI_INTERNAL void akti_begin_stop(akt_cell *c);
 

@@ -220,6 +220,7 @@ akti_supervise(akt_cell *c, akt_cell *ch, akt_err reason)
     }
     /* which children the directive applies to, a chunk at a time */
     directive_walk dw = { st->kind, d, ch, false };
+    size_t stops = 0, stops_sent = 0;
     akt_ref v[CHILD_CHUNK];
     child_walk w = { 0 };
     while (!w.done) {
@@ -235,8 +236,9 @@ akti_supervise(akt_cell *c, akt_cell *ch, akt_err reason)
                 }
                 break;
             case AKT_STOP:
-                akti_send_sys(
-                    t, tu, SYS_TERMINATE, c, cell_uid(c), reason, NULL);
+                /* as a stop's: owed when the reserve cannot spare it */
+                stops_sent += akti_terminate_child(c, v[i], stops_sent == 0);
+                stops++;
                 break;
             case AKT_RESTART:
             default:
@@ -249,5 +251,9 @@ akti_supervise(akt_cell *c, akt_cell *ch, akt_err reason)
                 break;
             }
         }
+    }
+    if (stops > 0 && stops_sent == 0) {
+        abort(); /* out of memory and reserve, nothing in flight: as
+                    stop_children (docs/runtime.md, Out of memory) */
     }
 }
