@@ -185,8 +185,12 @@ akt_type pyc_object_type = {
            "between interpreters",
 };
 
+/* o in an akt.python.Object; pickle_now: pickled at once (it leaves this
+ * interpreter); c_only: as those bytes in C memory only, holding no object
+ * of this interpreter (it goes to, or leaves, a subinterpreter: nobody
+ * enters this interpreter to drop it) */
 static void *
-object_msg(PyObject *o, bool pickle_now)
+object_msg(PyObject *o, bool pickle_now, bool c_only)
 {
     PyObject *b = pickle_now ? pickle_call("dumps", o) : NULL;
     if (pickle_now && b == NULL) {
@@ -220,8 +224,7 @@ object_msg(PyObject *o, bool pickle_now)
         return NULL;
     }
     PyInterpreterState *here = PyInterpreterState_Get();
-    if (b != NULL && here != PyInterpreterState_Main()) {
-        /* it leaves a subinterpreter: as bytes in C memory only */
+    if (b != NULL && c_only) {
         m->rawlen = (size_t)PyBytes_GET_SIZE(b);
         m->raw = malloc(m->rawlen ? m->rawlen : 1);
         if (m->raw == NULL) {
@@ -814,9 +817,9 @@ pyc_to_msg(pyc_state *st, PyObject *o, akt_ref dest)
     pyb_msg *b = pyb_of_object(st, o);
     /* a subinterpreter's object leaves it pickled for anyone but an actor
      * of the same interpreter (a C actor, a future, another interpreter) */
-    bool cross = where == PYDISP_DEST_REMOTE
-        || (where != PYDISP_DEST_PYTHON
-            && PyInterpreterState_Get() != PyInterpreterState_Main());
+    bool in_sub = PyInterpreterState_Get() != PyInterpreterState_Main();
+    bool cross = where == PYDISP_DEST_REMOTE || where == PYDISP_DEST_INTERP
+        || (where != PYDISP_DEST_PYTHON && in_sub);
     if (b && where != PYDISP_DEST_PYTHON) {
         return pyb_to_msg(st, b, o);
     }
@@ -850,5 +853,5 @@ pyc_to_msg(pyc_state *st, PyObject *o, akt_ref dest)
         }
         return m;
     }
-    return object_msg(o, cross);
+    return object_msg(o, cross, where == PYDISP_DEST_INTERP || in_sub);
 }

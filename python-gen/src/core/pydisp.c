@@ -471,7 +471,7 @@ pydisp_dest_kind(akt_ref r)
         PyInterpreterState *main_is = PyInterpreterState_Main();
         return (di ? di : main_is) == PyInterpreterState_Get()
             ? PYDISP_DEST_PYTHON
-            : PYDISP_DEST_REMOTE;
+            : PYDISP_DEST_INTERP;
     }
     const akti_props_rec *pr = c->props;
     /* a remote actor's proxy, or the host of a python-subprocess actor:

@@ -82,6 +82,8 @@ enum {
     PYDISP_DEST_OTHER = 0, /* a C actor, a future, unknown */
     PYDISP_DEST_PYTHON = 1, /* a Python actor of this process */
     PYDISP_DEST_REMOTE = 2, /* a remote actor's proxy */
+    PYDISP_DEST_INTERP = 3, /* a Python actor of another interpreter of
+                               this process (python-subinterpreter-pool) */
 };
 int pydisp_dest_kind(akt_ref r);
 
