@@ -190,6 +190,18 @@ def test_a_class_not_importable_by_module_path_fails_clearly(sys2):
         sys2.actor_of(on_sub(Where).with_mailbox("priority", priority=len))
 
 
+def test_a_module_the_subinterpreter_cannot_import_stops_the_actor(sys2, capfd):
+    # main imports it, the subinterpreter cannot: the actor does not start
+    # (its ImportError is logged there), and an ask fails at once instead
+    # of running into its timeout
+    from subinterp_refuses import Refused
+    r = sys2.actor_of(on_sub(Refused))
+    with pytest.raises(akt.ActorStopped):
+        r.ask_blocking("hi", timeout=30)
+    assert "ImportError: subinterp_refuses: not in a subinterpreter" \
+        in capfd.readouterr().err
+
+
 def test_its_strategy_decides_for_its_children_there(sys2):
     # with_supervisor from the main interpreter: the strategy crosses
     # pickled and decides in the parent's interpreter, with the child's
