@@ -1466,6 +1466,29 @@ log_count(const char *needle)
     return log_count2(needle, NULL);
 }
 
+/* the first captured line holding needle ("" if none), for a failure's
+ * message: which warning was logged, not only how many */
+static const char *
+log_first(const char *needle)
+{
+    static char line[1024];
+    fflush(stderr);
+    FILE *fp = fopen(log_path, "r");
+    line[0] = '\0';
+    if (fp == NULL) {
+        return line;
+    }
+    while (fgets(line, sizeof(line), fp)) {
+        if (strstr(line, needle) != NULL) {
+            fclose(fp);
+            return line;
+        }
+    }
+    fclose(fp);
+    line[0] = '\0';
+    return line;
+}
+
 /* a tcp port nothing listens on */
 static int
 closed_port(void)
@@ -1669,8 +1692,10 @@ START_TEST(a_node_that_exits_cleanly_leaves_without_warnings)
     akt_remote_stats st = stats_of(a.sys);
     ck_assert_uint_eq(st.failures_detected, 0);
     ck_assert_uint_eq(st.quarantines, 0);
-    ck_assert_int_eq(log_count("akt-remote[nodea] warn"), 0);
-    ck_assert_int_eq(log_count("akt-remote[nodea] error"), 0);
+    ck_assert_msg(log_count("akt-remote[nodea] warn") == 0, "logged: %s",
+        log_first("akt-remote[nodea] warn"));
+    ck_assert_msg(log_count("akt-remote[nodea] error") == 0, "logged: %s",
+        log_first("akt-remote[nodea] error"));
     local_stop(&a);
     pp_stop(&b2, 10000);
     rmdir(dir);
@@ -1769,6 +1794,47 @@ START_TEST(associations_of_peers_that_went_are_freed_and_made_again)
         unlink(url[i] + 6);
     }
     rmdir(dir);
+}
+END_TEST
+
+/* A node that left cleanly and whose association was then freed (asleep,
+ * referred to by nothing) is still known to have left: a fresh ref to its
+ * address fails at once with AKT_EPEER and the handshake that starts is
+ * expected to fail -- logged at info, never a warning (before, the new
+ * association forgot the Leave: "handshake ... failed" was a warning, as
+ * a_node_that_exits_cleanly_leaves_without_warnings saw under load) */
+START_TEST(a_freed_association_remembers_that_its_node_left)
+{
+    char dir[64], url[128], text[512];
+    pp_tmpdir(dir, sizeof(dir));
+    snprintf(url, sizeof(url), "ipc://%s/b.sock", dir);
+    log_capture();
+    setenv("AKT_REMOTE_LOG", "info", 1); /* this test's child only */
+    g_extra_conf = "akt.remote { gate-time = 50ms, idle-timeout = 1s }\n";
+    local_node a;
+    local_start(&a, "nodea", "tcp://127.0.0.1:0", "cookie", true);
+    g_extra_conf = "";
+    peer_proc b;
+    spawn_node(&b, "nodeb", url, NULL);
+    akt_err rc;
+    ck_assert_int_eq(
+        ask_ping(remote(a.sys, b.address, "/user/echo"), 1, &rc), 1);
+    pp_stop(&b, 10000); /* a clean exit: Leave */
+    akt_remote_stats st;
+    PP_WAIT_UNTIL((st = stats_of(a.sys), st.associations_freed == 1), 8000);
+    ck_assert_uint_eq(st.associations_freed, 1);
+    ck_assert_uint_eq(st.associations, 0);
+    ck_assert_int_eq(
+        ask_fails(remote(a.sys, b.address, "/user/echo"), text, sizeof(text)),
+        AKT_EPEER);
+    PP_WAIT_UNTIL(log_count2("failed: cannot connect", url) >= 1, 5000);
+    ck_assert_int_ge(log_count2("failed: cannot connect", url), 1);
+    ck_assert_msg(log_count("akt-remote[nodea] warn") == 0, "logged: %s",
+        log_first("akt-remote[nodea] warn"));
+    local_stop(&a);
+    unlink(url + 6);
+    rmdir(dir);
+    unlink(log_path);
 }
 END_TEST
 
@@ -2008,6 +2074,7 @@ remote_suite(void)
     tcase_add_test(m, an_unregistered_type_fails_the_ask_with_etype);
     tcase_add_test(m, a_node_that_exits_cleanly_leaves_without_warnings);
     tcase_add_test(m, associations_of_peers_that_went_are_freed_and_made_again);
+    tcase_add_test(m, a_freed_association_remembers_that_its_node_left);
     tcase_add_test(m, a_paused_node_is_unreachable_then_reachable_again);
     suite_add_tcase(s, m);
     TCase *n = tcase_create("netns");

@@ -1122,8 +1122,11 @@ assoc_add_locked(akti_tp *tp, const char *url, const char *system)
         struct tp_tomb *t = &tp->tombs[i];
         if (t->url_hash == h) {
             /* its last association was freed while the peer was known
-             * down: so is this one, until a handshake completes */
+             * down (or had left): so is this one, until a handshake
+             * completes -- sends fail at once, and a peer that left is
+             * expected not to answer (no warning when it does not) */
             a->known_down = true;
+            a->left = t->left;
             a->last_uid = t->uid;
             a->down_at = t->down_at;
             *t = tp->tombs[--tp->ntombs];
@@ -1174,13 +1177,15 @@ assoc_reclaim(akti_tp *tp, akti_assoc *a)
     }
     *pp = a->next;
     tp->nassocs--;
-    if (a->known_down && !a->left) {
+    if (a->known_down) {
         uint32_t cap = sizeof(tp->tombs) / sizeof(tp->tombs[0]);
-        struct tp_tomb *t = tp->ntombs < cap ? &tp->tombs[tp->ntombs++]
-                                             : &tp->tombs[a->down_at % cap];
+        struct tp_tomb *t = tp->ntombs < cap
+            ? &tp->tombs[tp->ntombs++]
+            : &tp->tombs[(uint64_t)a->down_at % cap];
         t->url_hash = url_hash(a->url);
         t->uid = a->last_uid;
         t->down_at = a->down_at;
+        t->left = a->left;
     }
     uint32_t left = tp->nassocs;
     pthread_mutex_unlock(&tp->mu);
@@ -2440,9 +2445,18 @@ akti_tp_free(akti_tp *tp)
     }
     akti_tp_lane_graves(akti_now_ns());
     refusals_close(tp, 0, true);
-    nng_close(tp->pull);
+    /* the receive is stopped before its socket closes: a callback that read
+     * `stopping` false just before it was set may be re-arming the receive
+     * now, and NNG 1.5.2 queues a receive that races a close on a socket it
+     * then frees, leaving the aio with a cancel function into freed memory
+     * (seen as "panic: pthread_mutex_lock: Invalid argument" in
+     * nng_aio_stop under load). Stopped first, the aio refuses every later
+     * receive (NNG_ECANCELED) and the callback has returned. */
     if (tp->rx_aio != NULL) {
         nng_aio_stop(tp->rx_aio); /* waits for a callback that is running */
+    }
+    nng_close(tp->pull);
+    if (tp->rx_aio != NULL) {
         nng_aio_free(tp->rx_aio);
         tp->rx_aio = NULL;
     }

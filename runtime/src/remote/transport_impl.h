@@ -453,6 +453,7 @@ struct akti_tp {
     struct tp_tomb {
         uint64_t url_hash, uid;
         int64_t down_at;
+        bool left; /* it left (a clean exit), not found down */
     } tombs[64];
     uint32_t ntombs;
     /* inbound connections (the listener's pipes): per source, bounded */

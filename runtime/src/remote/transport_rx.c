@@ -1045,6 +1045,8 @@ on_frame_assoc(akti_tp *tp, const Akt__Remote__Frame *f, akti_assoc *a)
         akti_tp_reset_incarnation(tp, a, &d, AKT_EPEER);
         a->known_down = true;
         a->left = true;
+        a->down_at = akti_now_ns();
+        a->last_uid = uid;
         pthread_mutex_unlock(&a->mu);
         break;
     default:
