@@ -440,6 +440,35 @@ decide_stop(akt_err reason, akt_ref ch, void *arg)
     return AKT_STOP;
 }
 
+/* Proves that an all-for-one RESTART of 1000 children fits a reserve of
+ * 64 with no memory: the RESTARTs the reserve cannot spare are owed; those
+ * sent while owing come back from the child (a KICK) and each brings the
+ * next payment. Every child restarts once, every reserve message comes
+ * back. (Aborted before: the RESTARTs piled up on the parent's worker.) */
+START_TEST(an_all_for_one_restart_of_1000_children_fits_a_reserve_of_64)
+{
+    akt_system *sys = sys_mk_with(
+        "oom-a4o-1000", ";akt.actor.memory-reserve.system-messages=64");
+    akt_supervisor_strategy st
+        = { .kind = AKT_ALL_FOR_ONE, .max_restarts = -1 };
+    akt_props pp = o_props;
+    pp.supervisor = &st;
+    akt_ref p = spawn_o(sys, &pp);
+    ck_assert_int_eq(run_op(p, o_op(OP_SPAWN, 1000, AKT_REF_NONE)), AKT_OK);
+    o_Op *fail = o_op(OP_FAIL, 0, AKT_REF_NONE);
+    memory_out(F_HEAP | F_MSGS);
+    akt_err told = akt_tell(first_child, fail, AKT_REF_NONE);
+    bool all = t_latch_wait(&restarts_l, 1000, 60000);
+    memory_back();
+    ck_assert_int_eq(told, AKT_OK);
+    ck_assert(all);
+    ck_assert_int_ge(atomic_load(&nsysfailed), 1000);
+    ck_assert_int_eq(terminated_of(p), 0); /* every KICK is handled */
+    ck_assert_int_eq(atomic_load(&nrestarts), 1000);
+    teardown_reserve_whole(sys);
+}
+END_TEST
+
 /* Proves that an all-for-one STOP of 1000 children fits a reserve of 64
  * with no memory: the directive's TERMINATEs the reserve cannot spare are
  * owed and sent as CHILD_STOPPEDs come back, as a stop's are; all 1000
@@ -708,6 +737,8 @@ oom_suite(void)
     tcase_add_test(tc, an_all_for_one_restart_of_100_children_needs_no_memory);
     tcase_add_test(
         tc, an_all_for_one_stop_of_1000_children_fits_a_reserve_of_64);
+    tcase_add_test(
+        tc, an_all_for_one_restart_of_1000_children_fits_a_reserve_of_64);
     tcase_add_test(tc, a_death_with_no_memory_delivers_every_terminated);
     tcase_add_test(tc, a_watchers_list_that_cannot_grow_keeps_every_watch);
     tcase_add_test(tc, calls_with_a_caller_report_enomem_and_change_nothing);

@@ -644,6 +644,41 @@ akti_terminate_child(akt_cell *c, akt_ref ch, bool none_in_flight)
     return true;
 }
 
+/* A RESTART directive to a sibling of the failed child. Past the
+ * allocator it takes the reserve above half; else, if none of c's
+ * SYS_RESTART_KICKs is out, the reserve's last (as a KICK, which the
+ * child sends back: a message for the next payment); else it is owed
+ * (LINK_F_RESTART_OWED, reason in c's ext) and paid, always as a KICK,
+ * as those come back (pay_owed). While c owes, every RESTART is a KICK. */
+bool
+akti_restart_child_or_owe(
+    akt_cell *c, akt_ref ch, akt_err reason, bool none_in_flight)
+{
+    (void)none_in_flight; /* restarts count their kicks instead */
+    bool kick = (c->flags & CELL_F_TERM_OWED) != 0;
+    akti_msg *m = terminate_msg(c, false);
+    if (m == NULL && (c->ext == NULL || c->ext->kicks_out == 0)) {
+        m = terminate_msg(c, true);
+        kick = true;
+    }
+    if (m == NULL) {
+        cell_ext(c)->owed_reason = reason;
+        children_lock(c);
+        if (ch.cell_->parent == c && ch.cell_->sib_next != NULL) {
+            ch.cell_->link_flags |= LINK_F_RESTART_OWED;
+            c->flags |= CELL_F_TERM_OWED;
+        }
+        children_unlock(c);
+        return false;
+    }
+    if (kick) {
+        cell_ext(c)->kicks_out++;
+    }
+    akti_sys_msg_post(ch.cell_, ch.uid_, m,
+        kick ? SYS_RESTART_KICK : SYS_RESTART, c, cell_uid(c), reason, NULL);
+    return true;
+}
+
 /* Send TERMINATE to every child (or owe it); how many were asked. */
 static size_t
 stop_children(akt_cell *c)
@@ -676,13 +711,21 @@ static bool
 pick_owed(akt_cell *k, void *arg)
 {
     owed_walk *ow = arg;
-    if (k->link_flags & LINK_F_TERM_OWED) {
+    if (k->link_flags & (LINK_F_TERM_OWED | LINK_F_RESTART_OWED)) {
         return true;
     }
     if (k->link_flags & LINK_F_STOPPING) {
         ow->in_flight++;
     }
     return false;
+}
+
+/* whether anything c sent will bring a message back to it: a child asked
+ * to stop (its CHILD_STOPPED) or a SYS_RESTART_KICK out */
+static bool
+owed_in_flight(akt_cell *c, const owed_walk *ow)
+{
+    return ow->in_flight > 0 || (c->ext && c->ext->kicks_out > 0);
 }
 
 /* Send what c's stop owes, as far as messages can be had (a system
@@ -697,23 +740,64 @@ pay_owed(akt_cell *c)
     while (!w.done) {
         size_t n = child_walk_step(c, &w, pick_owed, &ow, v);
         for (size_t i = 0; i < n; i++) {
-            akti_msg *m = left ? NULL : terminate_msg(c, ow.in_flight == 0);
+            akt_cell *k = v[i].cell_;
+            children_lock(c);
+            uint8_t lf = k->link_flags;
+            bool term = (lf & LINK_F_TERM_OWED) != 0;
+            if (!term && (lf & LINK_F_STOPPING)) {
+                /* a restart owed to a child being stopped: dropped */
+                k->link_flags &= (uint8_t)~LINK_F_RESTART_OWED;
+            }
+            children_unlock(c);
+            if (!term && (lf & LINK_F_STOPPING)) {
+                continue;
+            }
+            akti_msg *m
+                = left ? NULL : terminate_msg(c, !owed_in_flight(c, &ow));
             if (m == NULL) {
                 left = true;
                 continue;
             }
             children_lock(c);
-            v[i].cell_->link_flags &= (uint8_t)~LINK_F_TERM_OWED;
+            k->link_flags
+                &= (uint8_t) ~(LINK_F_TERM_OWED | LINK_F_RESTART_OWED);
             children_unlock(c);
-            akti_sys_msg_post(v[i].cell_, v[i].uid_, m, SYS_TERMINATE, c,
-                cell_uid(c), AKT_OK, NULL);
-            ow.in_flight++;
+            if (term) {
+                akti_sys_msg_post(k, v[i].uid_, m, SYS_TERMINATE, c,
+                    cell_uid(c), AKT_OK, NULL);
+                ow.in_flight++;
+            } else {
+                akti_cell_ext *x = cell_ext(c);
+                x->kicks_out++;
+                akti_sys_msg_post(k, v[i].uid_, m, SYS_RESTART_KICK, c,
+                    cell_uid(c), x->owed_reason, NULL);
+            }
         }
     }
     if (!left) {
         c->flags &= (uint8_t)~CELL_F_TERM_OWED;
-    } else if (ow.in_flight == 0) {
+    } else if (!owed_in_flight(c, &ow)) {
         abort(); /* as in stop_children: nothing will come back */
+    }
+}
+
+void
+akti_owed_check(akt_cell *c)
+{
+    if (!(c->flags & CELL_F_TERM_OWED)) {
+        return;
+    }
+    owed_walk ow = { 0 };
+    akt_ref v[CHILD_CHUNK];
+    child_walk w = { 0 };
+    while (!w.done) {
+        child_walk_step(c, &w, pick_owed, &ow, v);
+    }
+    if (!owed_in_flight(c, &ow)) {
+        /* the allocator and the reserve are out, and nothing of c's is in
+         * flight to bring a message back (docs/runtime.md, Out of
+         * memory) */
+        abort();
     }
 }
 
@@ -963,6 +1047,11 @@ handle_sys(akt_cell *c, akti_msg *m)
             }
         } else if (s->kind == SYS_UNWATCH && s->fut) {
             akti_future_drop(s->fut); /* akti_unwatch_future's */
+        } else if (s->kind == SYS_RESTART_KICK) {
+            /* back to the parent all the same: it counts on it */
+            akti_sys_msg_post(s->from, s->from_uid, m, SYS_KICK, c,
+                m->target_uid, AKT_OK, NULL);
+            return true;
         }
         return false;
     }
@@ -996,6 +1085,20 @@ handle_sys(akt_cell *c, akti_msg *m)
         break;
     case SYS_RESTART:
         do_restart(c, s->reason);
+        break;
+    case SYS_RESTART_KICK: {
+        akt_cell *parent = s->from;
+        uint64_t parent_uid = s->from_uid;
+        do_restart(c, s->reason);
+        /* the message goes back: the parent pays what it owes */
+        akti_sys_msg_post(
+            parent, parent_uid, m, SYS_KICK, c, uid, AKT_OK, NULL);
+        return true;
+    }
+    case SYS_KICK:
+        if (c->ext && c->ext->kicks_out > 0) {
+            c->ext->kicks_out--;
+        }
         break;
     case SYS_CHILD_STOPPED: {
         akt_cell *ch = s->from;

@@ -128,6 +128,15 @@ child_walk_step(akt_cell *c, child_walk *w, bool (*pick)(akt_cell *, void *),
 AKTI_INTERNAL bool akti_terminate_child(
     akt_cell *c, akt_ref ch, bool none_in_flight);
 
+/* akti_restart_child_or_owe -- c's RESTART directive (reason) to its child
+ * ch, not the failed one; owed (false) when no message can be had (see
+ * akti_terminate_child); none_in_flight as there */
+AKTI_INTERNAL bool akti_restart_child_or_owe(
+    akt_cell *c, akt_ref ch, akt_err reason, bool none_in_flight);
+/* akti_owed_check -- after a directive walk: c owes and nothing of it is
+ * in flight that would bring a message back: the last resort (abort) */
+AKTI_INTERNAL void akti_owed_check(akt_cell *c);
+
 /* actor.c: stop c (children first, then post_stop and the watchers) */
 AKTI_INTERNAL void akti_begin_stop(akt_cell *c);
 

@@ -247,6 +247,9 @@ enum {
     /* out of memory: the parent's TERMINATE to this child is still to be
      * sent (actor.c, stop_children / pay_owed) */
     LINK_F_TERM_OWED = 1u << 1,
+    /* out of memory: a RESTART directive to this child (with the
+     * parent's ext->owed_reason) is still to be sent */
+    LINK_F_RESTART_OWED = 1u << 2,
 };
 
 /* Rare per-actor state. */
@@ -293,6 +296,10 @@ struct akti_cell_ext {
     bool start_failed;
     /* pending restart when waiting for children */
     akt_err restart_reason;
+    /* out of memory: the reason of the RESTARTs owed to children, and the
+     * SYS_RESTART_KICKs out (each comes back as a SYS_KICK) */
+    akt_err owed_reason;
+    uint32_t kicks_out;
     void *kit; /* timers, stash, FSM of this actor (runtime/src/kit/) */
     uint8_t watch_slot; /* CELL_F_WATCH_HOOK: the extension slot to tell */
     /* watchers whose entry the array could not take (out of memory):
@@ -329,6 +336,11 @@ enum {
     SYS_UNWATCH,
     SYS_DEATH, /* watched -> watcher */
     SYS_SUPERVISE_STOP, /* parent decided STOP: like terminate */
+    /* a RESTART a parent that owes directives sends: the child handles
+     * it as SYS_RESTART, then sends the same message back as SYS_KICK,
+     * after which the parent pays more of what it owes (actor.c) */
+    SYS_RESTART_KICK,
+    SYS_KICK,
 };
 
 typedef struct akti_sysmsg {

@@ -245,13 +245,14 @@ akti_supervise(akt_cell *c, akt_cell *ch, akt_err reason)
                 if (t == ch) {
                     restart_child(c, t, reason);
                 } else {
-                    akti_send_sys(
-                        t, tu, SYS_RESTART, c, cell_uid(c), reason, NULL);
+                    /* owed when the reserve cannot spare it */
+                    akti_restart_child_or_owe(c, v[i], reason, false);
                 }
                 break;
             }
         }
     }
+    akti_owed_check(c);
     if (stops > 0 && stops_sent == 0) {
         abort(); /* out of memory and reserve, nothing in flight: as
                     stop_children (docs/runtime.md, Out of memory) */
