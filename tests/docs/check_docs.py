@@ -28,7 +28,9 @@ import sys
 
 FENCE = re.compile(r"^(\s*)(```+|~~~+)\s*([^\s`]*)")
 NOTE = re.compile(r"<!--\s*doc-test:(.*?)-->", re.S)
-KNOWN_ATTRS = {"skip", "name", "with", "run", "fails", "subst", "new-keys", "files"}
+# "file" marks a python block that tests/python/test_docs.py writes as a
+# module for the page's later blocks; python blocks are that test's, not ours
+KNOWN_ATTRS = {"skip", "name", "with", "run", "fails", "subst", "new-keys", "files", "file"}
 
 
 class Block:
