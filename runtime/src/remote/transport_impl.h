@@ -262,6 +262,7 @@ typedef struct tp_chan {
     nng_aio *lane_oaio;
     nng_stream *lane_os; /* the stream it opens, until it has an answer */
     int64_t lane_os_until; /* then the ticker closes lane_os */
+    bool lane_os_late; /* it did (not a refusal by the peer) */
     tp_lane *lane_ready;
 } tp_chan;
 

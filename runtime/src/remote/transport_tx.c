@@ -967,6 +967,7 @@ lane_open(akti_tp *tp, akti_assoc *a, tp_chan *c)
         int64_t t = 4 * tp->o.handshake_retry_ns;
         pthread_mutex_lock(&a->mu);
         c->lane_os = s;
+        c->lane_os_late = false;
         c->lane_os_until
             = akti_now_ns() + 2 * (t < 1000000000LL ? 1000000000LL : t);
         pthread_mutex_unlock(&a->mu);
@@ -1024,8 +1025,11 @@ lane_open(akti_tp *tp, akti_assoc *a, tp_chan *c)
     }
     pthread_mutex_lock(&a->mu);
     if (rv != 0) {
-        if (rv == NNG_ECANCELED && atomic_load(&c->lane_abort)) {
+        if (atomic_load(&c->lane_abort)) {
             return; /* the writer exits: not a failure of the lane */
+        }
+        if (c->lane_os_late) {
+            refused = false; /* we closed it: the answer was late */
         }
         c->lane_next = akti_now_ns() + 100000000LL;
         if (refused) {
@@ -1271,6 +1275,7 @@ akti_tp_flow_stall_check(akti_tp *tp, akti_assoc *a, int64_t now) /* mu */
          * peer grants at once) is taken for stalled too. */
         if (c->lane_os != NULL && now >= c->lane_os_until) {
             nng_stream_close(c->lane_os); /* an opener's answer is late */
+            c->lane_os_late = true;
         }
         tp_lane *l = c->lane;
         if (l != NULL && l->sync_users > 0
