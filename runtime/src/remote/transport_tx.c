@@ -468,9 +468,9 @@ akti_tp_lane_use(const akti_tp *tp, const akti_assoc *a)
 #define LANE_ENV 32
 /* the longest a sending thread waits for the kernel to take a frame */
 #define LANE_WAIT_NS 100000000LL
-/* a sending thread writes itself only when its lane's last such write is
- * this old: sends closer together are a burst, batched behind a write
- * from NNG's thread (a round trip is longer than this) */
+/* a sending thread writes itself only when its lane's last such write
+ * ended this long ago: sends closer together are a burst, batched behind
+ * a write from NNG's thread (a round trip is longer than this) */
 #define LANE_BURST_NS 10000LL
 
 static inline size_t
@@ -699,7 +699,6 @@ lane_write_here(tp_lane *l)
     akti_assoc *a = c->a;
     l->sync_users++;
     l->sync_since = akti_now_ns();
-    l->last_here = l->sync_since;
     nng_iov iov = { .iov_buf = l->cur, .iov_len = l->cur_len };
     nng_aio_set_iov(l->saio, 1, &iov);
     pthread_mutex_unlock(&a->mu);
@@ -724,8 +723,13 @@ lane_write_here(tp_lane *l)
         }
         return false;
     }
+    /* the burst is measured from the end of this write: a sender whose
+     * write takes longer than LANE_BURST_NS (a slow machine, a sanitizer)
+     * and sends again at once is still a burst, batched behind NNG's
+     * write, not one write per message */
+    l->last_here = akti_now_ns();
     if (n > 0) {
-        l->progress_at = akti_now_ns();
+        l->progress_at = l->last_here;
     }
     if (l->cur_off < l->cur_len) {
         /* the kernel's buffer is full (the peer reads slowly or not at
