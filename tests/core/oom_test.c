@@ -20,8 +20,15 @@
  *    (akt_stop, akt_kill, akt_watch_future, akt_unwatch_future,
  *    akt_ctx_watch, akt_ctx_stop);
  *  - every reserve message comes back (counted after termination), and
- *    the extension reserve is used, then refilled once memory is back.
+ *    the extension reserve is used, then refilled once memory is back;
+ *  - callers of those calls handle the failure: a pool router keeps no
+ *    routee it cannot watch (kit/router.c); a persistent actor whose
+ *    recovery failed stops even when its stop had no memory at first
+ *    (persist/pactor.c); an event stream subscription that cannot be
+ *    watched is refused (kit/events.c).
  */
+#include <sched.h>
+
 #include "testutil.h"
 
 #include "core/core.h"
@@ -726,6 +733,138 @@ START_TEST(the_extension_reserve_is_used_then_refilled)
 }
 END_TEST
 
+/* until *v is at least n (30 s at most) */
+static bool
+at_least(_Atomic long *v, long n)
+{
+    int64_t end = akti_now_ns() + AKT_SEC(30);
+    while (atomic_load(v) < n) {
+        if (akti_now_ns() > end) {
+            return false;
+        }
+        sched_yield();
+    }
+    return true;
+}
+
+/* Proves that a pool router keeps no routee it cannot watch: started
+ * while no message can be allocated, it spawns 3 routees whose WATCH
+ * cannot be made, so it keeps none of them (it listed all 3, unwatched:
+ * routed to after they die) and stops them, or leaves them idle, routed
+ * nothing, when the stop cannot be sent either. With memory back a
+ * resize adds a watched routee, whose death removes it. */
+START_TEST(a_pool_router_keeps_no_routee_it_cannot_watch)
+{
+    akt_system *sys = sys_mk("oom-router");
+    akt_router_opts o = {
+        .logic = AKT_ROUTE_ROUND_ROBIN,
+        .routee_props = &o_props,
+        .instances = 3,
+    };
+    akt_ref router;
+    memory_out(F_MSGS);
+    akt_err rc = akt_router_spawn(sys, &o, "pool", &router);
+    /* per routee, refused: the WATCH and UNWATCH system messages of its
+     * watch, then the STOP (without the fix only the 6 of the watches) */
+    bool refused = rc == AKT_OK && at_least(&nsysfailed, 9);
+    memory_back();
+    ck_assert_int_eq(rc, AKT_OK);
+    ck_assert(refused);
+    akt_Routees *rs = NULL;
+    ck_assert_int_eq(akt_router_routees(router, AKT_SEC(30), &rs), AKT_OK);
+    ck_assert_uint_eq(rs->len, 0);
+    akt_msg_free(rs);
+    ck_assert_int_eq(akt_router_resize(router, 1), AKT_OK);
+    ck_assert_int_eq(akt_router_routees(router, AKT_SEC(30), &rs), AKT_OK);
+    ck_assert_uint_eq(rs->len, 1);
+    akt_ref r = rs->refs[0];
+    akt_msg_free(rs);
+    ck_assert_int_eq(akt_stop(r), AKT_OK);
+    /* its Terminated removes it; then the empty pool stops */
+    t_await_stop(router);
+    t_teardown(sys, 0);
+}
+END_TEST
+
+static _Atomic long nrecovery_failed;
+
+static void
+p_apply(void *state, const void *event)
+{
+    (void)state;
+    (void)event;
+}
+
+static void
+p_recovery_failed(void *state, akt_ctx *ctx, akt_err rc, const char *why)
+{
+    atomic_fetch_add(&nrecovery_failed, 1);
+}
+
+static const akt_persistent_def p_def = {
+    .name = "oom-persistent",
+    .apply = p_apply,
+    .recovery_failed = p_recovery_failed,
+};
+
+/* Proves that a persistent actor whose recovery failed (no persistence on
+ * its system) when its stop could not be sent (no message can be
+ * allocated) does not live on dropping every command: the stop is owed
+ * and the next message sends it, so the actor stops (it lived on before).
+ */
+START_TEST(a_failed_recovery_stops_even_when_its_stop_had_no_memory)
+{
+    akt_system *sys = sys_mk("oom-pactor");
+    akt_props p;
+    ck_assert_int_eq(akt_persistent_props(&p_def, &p), AKT_OK);
+    o_Op *cmd = o_op(OP_PROBE, 0, AKT_REF_NONE);
+    atomic_store(&nrecovery_failed, 0);
+    akt_ref a;
+    memory_out(F_MSGS);
+    akt_err rc = akt_spawn(sys, &p, "p-1", &a);
+    /* the recovery failed, then its akt_stop was refused */
+    bool failed = rc == AKT_OK && at_least(&nrecovery_failed, 1)
+        && at_least(&nsysfailed, 1);
+    memory_back();
+    ck_assert_int_eq(rc, AKT_OK);
+    ck_assert(failed);
+    ck_assert_int_eq(akt_tell(a, cmd, AKT_REF_NONE), AKT_OK);
+    t_await_stop(a);
+    ck_assert_int_eq(atomic_load(&nrecovery_failed), 1);
+    t_teardown(sys, 0);
+}
+END_TEST
+
+/* Proves that an event stream subscription whose watch (the unsubscriber
+ * watches each actor subscriber: its death ends its subscriptions) cannot
+ * be asked for, no message being allocated, is refused with AKT_ENOMEM
+ * and subscribes nothing (it was kept, unwatched, with AKT_OK); with
+ * memory back the same call subscribes, and the subscriber's death
+ * removes the subscription. */
+START_TEST(a_subscription_that_cannot_be_watched_is_refused)
+{
+    akt_system *sys = sys_mk("oom-events");
+    akt_ref a = spawn_o(sys, &o_props);
+    memory_out(F_MSGS);
+    akt_err rc = akt_events_subscribe(sys, a, &o_op_type);
+    size_t n = akt_events_subscriber_count(sys, &o_op_type);
+    memory_back();
+    ck_assert_int_eq(rc, AKT_ENOMEM);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_int_eq(akt_events_subscribe(sys, a, &o_op_type), AKT_OK);
+    ck_assert_uint_eq(akt_events_subscriber_count(sys, &o_op_type), 1);
+    ck_assert_int_eq(akt_stop(a), AKT_OK);
+    t_await_stop(a);
+    int64_t end = akti_now_ns() + AKT_SEC(30);
+    while (akt_events_subscriber_count(sys, &o_op_type) != 0
+        && akti_now_ns() < end) {
+        sched_yield();
+    }
+    ck_assert_uint_eq(akt_events_subscriber_count(sys, &o_op_type), 0);
+    t_teardown(sys, 0);
+}
+END_TEST
+
 static Suite *
 oom_suite(void)
 {
@@ -743,6 +882,10 @@ oom_suite(void)
     tcase_add_test(tc, a_watchers_list_that_cannot_grow_keeps_every_watch);
     tcase_add_test(tc, calls_with_a_caller_report_enomem_and_change_nothing);
     tcase_add_test(tc, the_extension_reserve_is_used_then_refilled);
+    tcase_add_test(tc, a_pool_router_keeps_no_routee_it_cannot_watch);
+    tcase_add_test(
+        tc, a_failed_recovery_stops_even_when_its_stop_had_no_memory);
+    tcase_add_test(tc, a_subscription_that_cannot_be_watched_is_refused);
     suite_add_tcase(s, tc);
     return s;
 }

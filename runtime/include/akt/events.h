@@ -30,7 +30,9 @@ extern "C" {
  */
 
 /* akt_events_subscribe -- deliver published messages of type (NULL: all
- * types) to subscriber. Subscribing twice is one subscription.
+ * types) to subscriber. Subscribing twice is one subscription. An actor
+ * subscriber is watched (its death ends its subscriptions): AKT_ENOMEM
+ * also when that watch cannot be asked for (then nothing is subscribed).
  * Errors: AKT_EINVAL, AKT_ENOMEM, AKT_ECLOSED. */
 AKT_API akt_err akt_events_subscribe(
     akt_system *sys, akt_ref subscriber, const akt_type *type);

@@ -119,7 +119,19 @@ static akt_err
 unsub_on_watch(void *state, akt_ctx *ctx, const void *msg)
 {
     const es_watch *w = msg;
-    return akt_ctx_watch(ctx, w->ref) == AKT_OK ? AKT_OK : AKT_OK;
+    akt_err rc = akt_ctx_watch(ctx, w->ref);
+    if (rc == AKT_OK || rc == AKT_EINVAL) {
+        return AKT_OK;
+    }
+    /* no memory for the watch: nothing is delivered to a stopped
+     * subscriber, as akt_events_publish drops the subscriptions of stopped
+     * actors; until a publish they stay (not an unbounded leak: one entry
+     * per subscription) */
+    akt_ctx_log(ctx, AKT_LOG_WARNING,
+        "event stream: cannot watch a subscriber (%s): its subscriptions "
+        "are dropped at the first publish after it stops",
+        akt_err_name(rc));
+    return AKT_OK;
 }
 
 static akt_err
@@ -156,6 +168,18 @@ akt_events_subscribe(akt_system *sys, akt_ref subscriber, const akt_type *type)
         return AKT_ECLOSED;
     }
     kit_sys *k = kit_sys_of(sys);
+    bool actor = subscriber.cell_->kind == AKTI_CELL_ACTOR;
+    /* the unsubscriber's watch of an actor subscriber is asked for with
+     * the subscription: one whose watch cannot be asked for is refused
+     * (AKT_ENOMEM), not kept unwatched */
+    es_watch *w = NULL;
+    if (actor) {
+        w = akt_msg_new(&es_watch_type, 0);
+        if (w == NULL) {
+            return AKT_ENOMEM;
+        }
+        w->ref = subscriber;
+    }
     bool first = true;
     pthread_mutex_lock(&k->ev_mu);
     for (size_t i = 0; i < k->nsubs; i++) {
@@ -163,6 +187,7 @@ akt_events_subscribe(akt_system *sys, akt_ref subscriber, const akt_type *type)
             first = false;
             if (k->subs[i].type == type) {
                 pthread_mutex_unlock(&k->ev_mu);
+                akt_msg_free(w);
                 return AKT_OK;
             }
         }
@@ -172,6 +197,7 @@ akt_events_subscribe(akt_system *sys, akt_ref subscriber, const akt_type *type)
         kit_sub *nv = realloc(k->subs, nc * sizeof(*nv));
         if (nv == NULL) {
             pthread_mutex_unlock(&k->ev_mu);
+            akt_msg_free(w);
             return AKT_ENOMEM;
         }
         k->subs = nv;
@@ -179,29 +205,31 @@ akt_events_subscribe(akt_system *sys, akt_ref subscriber, const akt_type *type)
     }
     k->subs[k->nsubs++] = (kit_sub) { subscriber, type };
     atomic_store_explicit(&k->nsubs_pub, k->nsubs, memory_order_release);
-    bool spawn = first && akt_ref_is_none(k->unsubscriber)
-        && subscriber.cell_->kind == AKTI_CELL_ACTOR;
+    akt_err rc = AKT_OK;
     akt_ref unsub = k->unsubscriber;
-    if (spawn) {
+    if (first && actor && akt_ref_is_none(unsub)) {
         /* under ev_mu: one unsubscriber, however many subscribe at once */
-        if (akt_system_spawn_system(
-                sys, &unsub_props, "eventStreamUnsubscriber", &unsub)
-            == AKT_OK) {
+        rc = akt_system_spawn_system(
+            sys, &unsub_props, "eventStreamUnsubscriber", &unsub);
+        if (rc == AKT_OK) {
             k->unsubscriber = unsub;
         }
     }
     pthread_mutex_unlock(&k->ev_mu);
-    if (first && !akt_ref_is_none(unsub)
-        && subscriber.cell_->kind == AKTI_CELL_ACTOR) {
-        es_watch *w = akt_msg_new(&es_watch_type, 0);
-        if (w) {
-            w->ref = subscriber;
-            if (akt_tell(unsub, w, AKT_REF_NONE) != AKT_OK) {
-                akt_msg_free(w);
-            }
+    if (first && actor && rc == AKT_OK) {
+        rc = akt_tell(unsub, w, AKT_REF_NONE);
+        if (rc == AKT_OK) {
+            w = NULL;
         }
     }
-    return AKT_OK;
+    akt_msg_free(w);
+    if (rc != AKT_OK) {
+        /* not watched: the subscription is taken back */
+        pthread_mutex_lock(&k->ev_mu);
+        remove_subs(k, subscriber, type, false);
+        pthread_mutex_unlock(&k->ev_mu);
+    }
+    return rc;
 }
 
 akt_err

@@ -165,15 +165,32 @@ remove_at(rt_state *s, size_t i)
     s->ring_dirty = true;
 }
 
-static bool
+/* a new pool routee: spawned, watched (its Terminated removes it) and
+ * added. One that cannot be watched or added (no memory) is not kept --
+ * an unwatched routee would be routed to after it dies -- and is stopped;
+ * when even the stop cannot be sent it idles, routed nothing, until the
+ * router stops. The error is returned (the callers log it). */
+static akt_err
 spawn_routee(rt_state *s, akt_ctx *ctx)
 {
     akt_ref r;
-    if (akt_ctx_spawn(ctx, &s->cfg->routee_props, NULL, &r) != AKT_OK) {
-        return false;
+    akt_err rc = akt_ctx_spawn(ctx, &s->cfg->routee_props, NULL, &r);
+    if (rc != AKT_OK) {
+        return rc;
     }
-    akt_ctx_watch(ctx, r);
-    return add_routee(s, r);
+    rc = akt_ctx_watch(ctx, r);
+    if (rc == AKT_OK && !add_routee(s, r)) {
+        akt_ctx_unwatch(ctx, r);
+        rc = AKT_ENOMEM;
+    }
+    if (rc != AKT_OK) {
+        akt_err stop = akt_ctx_stop(ctx, r);
+        akt_ctx_log(ctx, AKT_LOG_ERROR,
+            "router: a new routee was not kept (%s); %s", akt_err_name(rc),
+            stop == AKT_OK ? "it is stopped"
+                           : "it idles until the router stops");
+    }
+    return rc;
 }
 
 static akt_err
@@ -210,9 +227,11 @@ rt_pre_start(void *state, akt_ctx *ctx)
     rt_cfg *c = s->cfg;
     if (c->pool) {
         for (uint32_t i = 0; i < c->o.instances; i++) {
-            if (!spawn_routee(s, ctx)) {
-                akt_ctx_log(
-                    ctx, AKT_LOG_ERROR, "router: could not spawn routee %u", i);
+            akt_err rc = spawn_routee(s, ctx);
+            if (rc != AKT_OK) {
+                akt_ctx_log(ctx, AKT_LOG_ERROR,
+                    "router: could not add routee %u (%s)", i,
+                    akt_err_name(rc));
             }
         }
     } else {
@@ -222,7 +241,11 @@ rt_pre_start(void *state, akt_ctx *ctx)
                 akt_ctx_log(ctx, AKT_LOG_WARNING,
                     "router: no actor at %s (yet)", c->paths[i]);
             }
-            add_routee(s, r); /* kept: looked up again when used */
+            /* kept: looked up again when used */
+            if (!add_routee(s, r)) {
+                akt_ctx_log(ctx, AKT_LOG_ERROR,
+                    "router: no memory to add the routee at %s", c->paths[i]);
+            }
         }
     }
     return AKT_OK;
@@ -678,7 +701,15 @@ resize_to(rt_state *s, akt_ctx *ctx, int64_t want)
     int64_t lo = s->cfg->o.lower_bound ? s->cfg->o.lower_bound : 1;
     int64_t hi = s->cfg->o.upper_bound ? s->cfg->o.upper_bound : INT32_MAX;
     want = want < lo ? lo : want > hi ? hi : want;
-    while ((int64_t)s->n < want && spawn_routee(s, ctx)) { }
+    while ((int64_t)s->n < want) {
+        akt_err rc = spawn_routee(s, ctx);
+        if (rc != AKT_OK) {
+            akt_ctx_log(ctx, AKT_LOG_ERROR,
+                "router: the pool grows to %zu routees, not %lld (%s)", s->n,
+                (long long)want, akt_err_name(rc));
+            break;
+        }
+    }
     while ((int64_t)s->n > want) {
         akt_ref victim = s->routees[s->n - 1];
         remove_at(s, s->n - 1);

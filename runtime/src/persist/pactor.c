@@ -631,6 +631,7 @@ typedef struct pstate {
     size_t npending;
     size_t nstashing; /* pending writes that are not async */
     bool stopped; /* failed: commands are dropped until the stop */
+    bool stop_owed; /* stopped, but its akt_stop had no memory */
     bool recovering; /* in the recovery: deliveries only recorded */
     bool awaiting; /* not recovered yet: commands are stashed */
     int permit; /* PERMIT_* */
@@ -1441,8 +1442,30 @@ recovery_fail(pstate *ps, akt_ctx *ctx, akt_err rc, const char *why)
     }
     ps->stopped = true;
     /* from pre_start akt_ctx_stop does not end the actor: stop it as an
-     * outsider would (after this turn; commands meanwhile are dropped) */
-    akt_stop(akt_ctx_self(ctx));
+     * outsider would (after this turn; commands meanwhile are dropped).
+     * With no memory for the stop it is owed: the next message retries
+     * it (p_dispatch), and fails the actor if it still cannot -- never a
+     * live actor that drops every command. */
+    akt_err src = akt_stop(akt_ctx_self(ctx));
+    if (src != AKT_OK) {
+        ps->stop_owed = true;
+        akt_ctx_log(ctx, AKT_LOG_ERROR,
+            "%s: cannot stop after the failed recovery (%s): retried at the "
+            "next message",
+            ps->pid ? ps->pid : "?", akt_err_name(src));
+    }
+}
+
+/* the stop recovery_fail owes: sent now, or the actor fails with the
+ * error (its supervisor decides) */
+static akt_err
+pay_stop(pstate *ps, akt_ctx *ctx)
+{
+    akt_err rc = akt_stop(akt_ctx_self(ctx));
+    if (rc == AKT_OK) {
+        ps->stop_owed = false;
+    }
+    return rc;
 }
 
 /* one type: the same descriptor, or another descriptor of the same type
@@ -2298,6 +2321,12 @@ static akt_err
 p_dispatch(void *state, akt_ctx *ctx, const void *msg)
 {
     pstate *ps = state;
+    if (ps->stop_owed) {
+        akt_err rc = pay_stop(ps, ctx);
+        if (rc != AKT_OK) {
+            return rc;
+        }
+    }
     const akt_type *t = akt_msg_type(msg);
     if (t == &ppermit_type) {
         return on_permit(ps, ctx, msg);
