@@ -98,8 +98,26 @@ mark_failed(shim *s, const char *fmt, ...)
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     s->hook_failed = true;
-    snprintf(s->hook_why, sizeof s->hook_why, "%s%s%s", buf, *buf ? " in " : "",
-        what);
+    /* hook_why: the exception's text, " in ", what. When it does not all
+     * fit, the exception's text is cut (ending in "...") and what stays
+     * whole: at least 100 bytes of the exception's text are kept. */
+    _Static_assert(sizeof s->hook_why >= sizeof what + 4 + 100,
+        "hook_why holds what, \" in \" and 100 bytes of the exception");
+    size_t wl = strlen(what);
+    size_t sep = *buf ? 4 : 0;
+    size_t room = sizeof s->hook_why - 1 - sep - wl;
+    size_t bl = strlen(buf);
+    char *p = s->hook_why;
+    if (bl > room) {
+        memcpy(p, buf, room - 3);
+        memcpy(p + room - 3, "...", 3);
+        p += room;
+    } else {
+        memcpy(p, buf, bl);
+        p += bl;
+    }
+    memcpy(p, " in ", sep);
+    memcpy(p + sep, what, wl + 1);
 }
 
 /* the akt error of code rc with text why, as an exception instance */
