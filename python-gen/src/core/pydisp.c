@@ -39,10 +39,15 @@ typedef struct parked {
 struct pydisp {
     akti_dispatcher base;
     pthread_mutex_t mu;
+    /* q and park hold at most one entry per attached cell (a cell is
+     * queued once: its sched flag; parked once): pd_attach makes their
+     * room, so a push never allocates and a spawn that cannot get room
+     * fails with AKT_ENOMEM instead */
     akt_cell **q; /* ring */
     size_t qh, qn, qcap;
     parked *park;
     size_t npark, cpark;
+    size_t nattached;
     int efd;
     bool signaled; /* efd written, not yet read by a drain */
     bool draining; /* a drain runs: it will see what is pushed */
@@ -70,14 +75,18 @@ struct pydisp {
 
 static _Thread_local pydisp *tls_draining;
 
-static void
-q_push(pydisp *d, akt_cell *c)
+/* under mu: room for need cells in q and park */
+static bool
+room_for(pydisp *d, size_t need)
 {
-    if (d->qn == d->qcap) {
-        size_t ncap = d->qcap ? d->qcap * 2 : 256;
+    if (need > d->qcap) {
+        size_t ncap = d->qcap ? d->qcap : 256;
+        while (ncap < need) {
+            ncap *= 2;
+        }
         akt_cell **nq = malloc(ncap * sizeof(*nq));
         if (nq == NULL) {
-            abort(); /* a cell whose sched flag we hold cannot be dropped */
+            return false;
         }
         for (size_t i = 0; i < d->qn; i++) {
             nq[i] = d->q[(d->qh + i) % d->qcap];
@@ -86,6 +95,29 @@ q_push(pydisp *d, akt_cell *c)
         d->q = nq;
         d->qh = 0;
         d->qcap = ncap;
+    }
+    if (need > d->cpark) {
+        size_t ncap = d->cpark ? d->cpark : 16;
+        while (ncap < need) {
+            ncap *= 2;
+        }
+        parked *np = realloc(d->park, ncap * sizeof(*np));
+        if (np == NULL) {
+            return false;
+        }
+        d->park = np;
+        d->cpark = ncap;
+    }
+    return true;
+}
+
+static void
+q_push(pydisp *d, akt_cell *c)
+{
+    /* room made when c was attached: a cell whose sched flag we hold
+     * cannot be dropped, and is queued once */
+    if (d->qn == d->qcap && !room_for(d, d->qn + 1)) {
+        abort(); /* not reached: qcap >= cells attached >= cells queued */
     }
     d->q[(d->qh + d->qn) % d->qcap] = c;
     d->qn++;
@@ -201,11 +233,40 @@ pd_destroy(akti_dispatcher *base)
     free(d);
 }
 
+/* a cell spawned on d: room for it in q and park, or AKT_ENOMEM (the
+ * spawn fails: the Python caller gets the error) */
+static akt_err
+pd_attach(akti_dispatcher *base, akt_cell *c)
+{
+    (void)c;
+    pydisp *d = (pydisp *)base;
+    pthread_mutex_lock(&d->mu);
+    /* (+ npark: a cell that stopped while parked may still be there) */
+    bool ok = room_for(d, d->nattached + d->npark + 1);
+    if (ok) {
+        d->nattached++;
+    }
+    pthread_mutex_unlock(&d->mu);
+    return ok ? AKT_OK : AKT_ENOMEM;
+}
+
+static void
+pd_detach(akti_dispatcher *base, akt_cell *c)
+{
+    (void)c;
+    pydisp *d = (pydisp *)base;
+    pthread_mutex_lock(&d->mu);
+    d->nattached--;
+    pthread_mutex_unlock(&d->mu);
+}
+
 static const akti_dispatcher_ops pydisp_ops = {
     .name = "python-pinned",
     .start = pd_start,
     .stop = pd_stop,
     .schedule = pd_schedule,
+    .attach = pd_attach,
+    .detach = pd_detach,
     .destroy = pd_destroy,
 };
 
@@ -416,14 +477,9 @@ void
 pydisp_park(pydisp *d, akt_cell *c)
 {
     pthread_mutex_lock(&d->mu);
-    if (d->npark == d->cpark) {
-        size_t ncap = d->cpark ? d->cpark * 2 : 16;
-        parked *np = realloc(d->park, ncap * sizeof(*np));
-        if (np == NULL) {
-            abort();
-        }
-        d->park = np;
-        d->cpark = ncap;
+    /* room made when c was attached (a cell parks once) */
+    if (d->npark == d->cpark && !room_for(d, d->npark + 1)) {
+        abort(); /* not reached: cpark >= cells attached + parked */
     }
     d->park[d->npark++] = (parked) { c, false };
     pthread_mutex_unlock(&d->mu);
