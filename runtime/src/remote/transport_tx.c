@@ -437,6 +437,14 @@ fill_mark(const akti_tp *tp)
     return tp->o.batch_max_envelopes / 2;
 }
 
+/* fill_enough -- c's queue makes a frame worth sending at once */
+static inline bool
+fill_enough(const akti_tp *tp, const tp_chan *c)
+{
+    return c->q.len >= fill_mark(tp) || c->q.len >= c->q.cap / 2
+        || c->qbytes >= tp->o.batch_max_bytes / 2;
+}
+
 /* --- data lanes -----------------------------------------------------------
  * akt.remote.data-lanes = stream: the ORDINARY channel's frames to a peer
  * that announced a lane (Hello.lane) go over an nng_stream of our own,
@@ -560,6 +568,7 @@ lane_fill(akti_tp *tp, akti_assoc *a, tp_chan *c, tp_lane *l, drop_list *d)
     l->cur_off = 0;
     l->busy = true;
     l->progress_at = akti_now_ns();
+    c->last_frame_at = l->progress_at;
     pthread_cond_broadcast(&c->not_full);
     return n;
 }
@@ -570,12 +579,15 @@ lane_fill(akti_tp *tp, akti_assoc *a, tp_chan *c, tp_lane *l, drop_list *d)
 static void
 lane_next(akti_tp *tp, akti_assoc *a, tp_chan *c, tp_lane *l, drop_list *d)
 {
-    if (c->q.len > 0 && lane_ok(l, atomic_load(&a->peer_uid), a->peer_token)
+    if (c->q.len > 0 && fill_enough(tp, c)
+        && lane_ok(l, atomic_load(&a->peer_uid), a->peer_token)
         && lane_fill(tp, a, c, l, d) > 0) {
         lane_start(l);
         return;
     }
-    if (c->waiting && (l->failed || c->q.len > 0)) {
+    /* a few queued: the writer lets the burst fill (FILL_NS after the
+     * last frame) and writes them then */
+    if (c->waiting && !c->filling && (l->failed || c->q.len > 0)) {
         pthread_cond_signal(&c->cv);
     }
 }
@@ -760,12 +772,16 @@ lane_send(akti_tp *tp, akti_assoc *a, tp_chan *c, bool here, drop_list *d)
         || !chan_has_credit(c)) {
         return false;
     }
-    int64_t last = l->last_here;
+    int64_t now = akti_now_ns();
+    bool burst = now - l->last_here < LANE_BURST_NS
+        || now - c->last_frame_at < LANE_BURST_NS;
+    if (burst && !fill_enough(tp, c)) {
+        return false; /* queued: the writer lets the burst fill */
+    }
     if (lane_fill(tp, a, c, l, d) == 0) {
         return true;
     }
-    if (here && !l->congested && !l->tls
-        && akti_now_ns() - last >= LANE_BURST_NS) {
+    if (here && !l->congested && !l->tls && !burst) {
         if (lane_write_here(l)) {
             lane_next(tp, a, c, l, d);
         }
@@ -1135,7 +1151,7 @@ lane_ready_drop(akti_assoc *a, tp_chan *c)
  * stale lane, start an opener, switch to an opened lane once the socket
  * is drained, or write what waits while the lane is idle (on this
  * thread). LANE_STEP_SOCKET: no lane yet, the socket carries the frames. */
-enum { LANE_STEP_WAIT, LANE_STEP_MORE, LANE_STEP_SOCKET };
+enum { LANE_STEP_WAIT, LANE_STEP_MORE, LANE_STEP_SOCKET, LANE_STEP_FILL };
 static int
 lane_writer_step(akti_tp *tp, akti_assoc *a, tp_chan *c, drop_list *d)
 {
@@ -1195,6 +1211,9 @@ lane_writer_step(akti_tp *tp, akti_assoc *a, tp_chan *c, drop_list *d)
     if (!chan_has_credit(c)) {
         chan_starve(tp, a, c);
         return LANE_STEP_WAIT;
+    }
+    if (!fill_enough(tp, c) && akti_now_ns() < c->last_frame_at + FILL_NS) {
+        return LANE_STEP_FILL; /* a burst: let the queue fill */
     }
     c->fc_starved = false;
     if (lane_fill(tp, a, c, l, d) > 0) {
@@ -1514,6 +1533,17 @@ akti_tp_data_writer(void *arg)
                 c->waiting = false;
                 continue;
             }
+            if (step == LANE_STEP_FILL) {
+                /* as the socket's writer: until FILL_NS after the last
+                 * frame, or a sender says the queue makes a frame */
+                struct timespec dl;
+                int64_t left = c->last_frame_at + FILL_NS - akti_now_ns();
+                abs_deadline(&dl, left > 0 ? left : 0);
+                c->waiting = c->filling = true;
+                pthread_cond_timedwait(&c->cv, &a->mu, &dl);
+                c->waiting = c->filling = false;
+                continue;
+            }
             /* LANE_STEP_SOCKET: below, as without lanes */
         }
         bool credit = chan_has_credit(c);
@@ -1794,6 +1824,10 @@ akti_assoc_send_ex(
         }
         if (a->state == AS_UP && !chan_has_credit(c)) {
             chan_starve(tp, a, c);
+        } else if (c->filling) {
+            if (fill_enough(tp, c)) {
+                pthread_cond_signal(&c->cv); /* enough for a frame */
+            }
         } else if (c->waiting && a->state == AS_UP
             && (c->lane == NULL || !c->lane->busy)) {
             pthread_cond_signal(&c->cv);
