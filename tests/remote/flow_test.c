@@ -229,8 +229,23 @@ END_TEST
  * them in 60 s, required before, is what failed under TSan on a quiet
  * machine. */
 static akt_ref g_target;
+static akt_system *g_flood_sys;
 static atomic_bool g_stop, g_stop_asker;
-static _Atomic int64_t g_sent, g_ask_ok, g_ask_done;
+static _Atomic int64_t g_sent, g_ask_ok, g_ask_done, g_live_max;
+
+/* the live messages of this process, sampled by the flooding threads right
+ * after each of their sends (when the backlog they make is there), kept as
+ * a maximum */
+static void
+sample_live(void)
+{
+    akt_system_stats_t ss;
+    akt_system_stats(g_flood_sys, &ss);
+    int64_t seen = atomic_load(&g_live_max);
+    while (ss.live_messages > seen
+        && !atomic_compare_exchange_weak(
+            &g_live_max, &seen, ss.live_messages)) { }
+}
 
 static void *
 flood_teller(void *arg)
@@ -242,6 +257,7 @@ flood_teller(void *arg)
             atomic_fetch_add(&g_sent, 1);
             i++;
         }
+        sample_live();
     }
     return NULL;
 }
@@ -256,6 +272,7 @@ flood_asker(void *arg)
             continue;
         }
         atomic_fetch_add(&g_sent, 1);
+        sample_live();
         akt_err rc = akt_future_wait(f, 6000000000LL, NULL);
         akt_future_release(f);
         atomic_fetch_add(&g_ask_done, 1);
@@ -264,17 +281,6 @@ flood_asker(void *arg)
         }
     }
     return NULL;
-}
-
-static void
-sample_live(akt_system *sys, int64_t *live_max)
-{
-    akt_system_stats_t ss;
-    akt_system_stats(sys, &ss);
-    if (ss.live_messages > *live_max) {
-        *live_max = ss.live_messages;
-    }
-    usleep(1000); /* a sampling period, not a wait for an event */
 }
 
 START_TEST(a_teller_and_an_asker_on_one_ref_keep_the_sender_bounded)
@@ -286,26 +292,20 @@ START_TEST(a_teller_and_an_asker_on_one_ref_keep_the_sender_bounded)
     local_start(&n,
         "akt.remote { proxy-mailbox-size = 256, outbound-queue-size = 256 }");
     g_target = slow_ref(&n, &sink);
+    g_flood_sys = n.sys;
     pthread_t a, b;
     ck_assert_int_eq(pthread_create(&a, NULL, flood_teller, NULL), 0);
     ck_assert_int_eq(pthread_create(&b, NULL, flood_asker, NULL), 0);
-    /* sample the live messages of this process while the flood runs, until
-     * the teller sent 200,000 and the asker saw a few asks complete */
-    int64_t live_max = 0;
-    long long end = pp_now_ms() + 60000;
-    while (pp_now_ms() < end
-        && (atomic_load(&g_ask_done) < 5 || atomic_load(&g_sent) < 200000)) {
-        sample_live(n.sys, &live_max);
-    }
+    /* the flood runs until the teller sent 200,000 and the asker saw a few
+     * asks complete (60 s at most) */
+    PP_WAIT_UNTIL(
+        atomic_load(&g_ask_done) >= 5 && atomic_load(&g_sent) >= 200000, 20000);
     atomic_store(&g_stop, true);
     pthread_join(a, NULL);
     int64_t done_in_flood = atomic_load(&g_ask_done);
     /* the flood is over: the asker's next asks wait behind at most the
      * backlog (the proxy's mailbox, the outbound queue, the window) */
-    end = pp_now_ms() + 30000;
-    while (pp_now_ms() < end && atomic_load(&g_ask_ok) < 5) {
-        sample_live(n.sys, &live_max);
-    }
+    PP_WAIT_UNTIL(atomic_load(&g_ask_ok) >= 5, 10000); /* 30 s at most */
     atomic_store(&g_stop_asker, true);
     pthread_join(b, NULL);
     ck_assert_int_ge(done_in_flood, 5);
@@ -313,8 +313,9 @@ START_TEST(a_teller_and_an_asker_on_one_ref_keep_the_sender_bounded)
     ck_assert_int_ge(atomic_load(&g_sent), 200000);
     /* the proxy's mailbox (256), the message each thread holds, replies and
      * dead letters in hand: far from the millions of before */
-    ck_assert_msg(live_max <= 256 + 64, "live messages reached %lld",
-        (long long)live_max);
+    int64_t live_max = atomic_load(&g_live_max);
+    ck_assert_msg(live_max > 0 && live_max <= 256 + 64,
+        "live messages reached %lld", (long long)live_max);
     node_stats s;
     int64_t sent = atomic_load(&g_sent);
     PP_WAIT_UNTIL(accounted(&sink, sent, &s), 20000);

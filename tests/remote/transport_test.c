@@ -290,7 +290,7 @@ END_TEST
  * (INLINE_IDLE_NS). Bursts of 1 to 150 messages, each waited for before the
  * next: the tail of every burst arrives without a later send to push it
  * (nothing is left in the queue), all in order, none lost (BLOCK overflow:
- * no drop allowed); then a lone message after a pause arrives too. */
+ * no drop allowed); then a lone message sent after them arrives too. */
 START_TEST(every_burst_arrives_whole_and_in_order)
 {
     node a, b;
@@ -314,7 +314,7 @@ START_TEST(every_burst_arrives_whole_and_in_order)
         PP_WAIT_UNTIL(LOCKED(&b, b.got[AKTI_CH_ORDINARY]) >= v, 5000);
         ck_assert_uint_eq(LOCKED(&b, b.got[AKTI_CH_ORDINARY]), v);
     }
-    usleep(100000); /* idle: the next message is not part of a burst */
+    /* one more, alone, right after: nothing later pushes it either */
     ck_assert_int_eq(send_u64(ab, v++, false, uid), AKT_OK);
     PP_WAIT_UNTIL(LOCKED(&b, b.got[AKTI_CH_ORDINARY]) >= v, 5000);
     ck_assert_uint_eq(LOCKED(&b, b.got[AKTI_CH_ORDINARY]), v);
