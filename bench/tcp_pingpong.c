@@ -6,7 +6,14 @@
  * kernel and the wire cost. issue 13 compares akt's remote asks and
  * pingpong with it (docs/performance.md, "Remote").
  *
- *   akt-tcp-pingpong [--n N] [--size BYTES] [--smoke]
+ *   akt-tcp-pingpong [--n N] [--size BYTES] [--busy-poll] [--smoke]
+ *
+ * --busy-poll: both processes poll recv(MSG_DONTWAIT) instead of
+ * sleeping in recv() (scenario "tcp-pingpong-busy"): the floor without a
+ * single thread wake-up. The gap between the two floors is what a
+ * sleeping hand-off costs on this machine at this moment (on an idle
+ * virtual machine tens of microseconds per wake-up; on a busy one, whose
+ * CPUs never halt, little), so both are reported beside akt's numbers.
  *
  * Prints one JSON line in the profiler schema (docs/profiler.md):
  * runtime "c", scenario "tcp-pingpong", unit round_trips/s, p50/p99 of the
@@ -62,12 +69,14 @@ send_all(int fd, const char *p, size_t len)
     return 0;
 }
 
+static int busy_poll; /* --busy-poll: never sleep in recv */
+
 static int
 recv_all(int fd, char *p, size_t len)
 {
     while (len > 0) {
-        ssize_t k = recv(fd, p, len, 0);
-        if (k < 0 && errno == EINTR) {
+        ssize_t k = recv(fd, p, len, busy_poll ? MSG_DONTWAIT : 0);
+        if (k < 0 && (errno == EINTR || (busy_poll && errno == EAGAIN))) {
             continue;
         }
         if (k <= 0) {
@@ -132,12 +141,14 @@ main(int argc, char **argv)
             n = atol(argv[++i]);
         } else if (strcmp(argv[i], "--size") == 0 && i + 1 < argc) {
             size = (size_t)atol(argv[++i]);
+        } else if (strcmp(argv[i], "--busy-poll") == 0) {
+            busy_poll = 1;
         } else if (strcmp(argv[i], "--smoke") == 0) {
             n = 200;
         } else {
             fprintf(stderr,
                 "usage: akt-tcp-pingpong [--n N] [--size B] "
-                "[--smoke]\n");
+                "[--busy-poll] [--smoke]\n");
             return 2;
         }
     }
@@ -210,14 +221,14 @@ main(int argc, char **argv)
     qsort(lat, (size_t)i, sizeof(double), cmp_double);
     char cpu[256];
     cpu_model(cpu, sizeof(cpu));
-    printf("{\"runtime\":\"c\",\"scenario\":\"tcp-pingpong\",\"params\":{\"n\":"
+    printf("{\"runtime\":\"c\",\"scenario\":\"%s\",\"params\":{\"n\":"
            "%ld,\"size\":%zu},\"messages\":%ld,\"seconds\":%.4f,\"rate\":%.1f,"
            "\"unit\":\"round_trips/s\",\"threads\":1,\"p50_us\":%.2f,"
            "\"p99_us\":%.2f,\"cpu_us_per_rt\":%.2f,\"transport\":\"tcp\","
            "\"version\":\"kernel\",\"machine\":{\"cores\":%ld,\"cpu\":\"%s\"}}"
            "\n",
-        n, size, 2 * i, secs, i / secs, lat[i / 2],
-        lat[(size_t)((double)i * 0.99)],
+        busy_poll ? "tcp-pingpong-busy" : "tcp-pingpong", n, size, 2 * i, secs,
+        i / secs, lat[i / 2], lat[(size_t)((double)i * 0.99)],
         (cpu_self + cpu_child) * 1e6 / (double)i, sysconf(_SC_NPROCESSORS_ONLN),
         cpu);
     free(lat);

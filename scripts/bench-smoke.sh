@@ -17,6 +17,7 @@
 #   bench/akt-remote-bench       --n 1000 --pingpong-n 100: schema lines
 #                                (then again with --lanes stream)
 #   bench/akt-tcp-pingpong       --smoke: one schema line (tcp-pingpong)
+#   bench/akt-tcp-pingpong --busy-poll --smoke: one (tcp-pingpong-busy)
 #   bench/akt-bench-config-parse 4096 1: JSON lines
 #   bench/akt-bench-timers --smoke: JSON lines
 #   bench/akt-gpu-bench --smoke: JSON lines (the GPU batch engine; without a
@@ -217,6 +218,7 @@ if optional "$bench/akt-remote-bench"; then
 fi
 if optional "$bench/akt-tcp-pingpong"; then
   run "akt-tcp-pingpong" schema tcp-pingpong -- "$bench/akt-tcp-pingpong" --smoke
+  run "akt-tcp-pingpong --busy-poll" schema tcp-pingpong-busy -- "$bench/akt-tcp-pingpong" --busy-poll --smoke
 fi
 if optional "$bench/akt-bench-config-parse"; then
   run "akt-bench-config-parse" lines -- "$bench/akt-bench-config-parse" 4096 1
