@@ -566,7 +566,7 @@ END_TEST
 typedef struct rschema {
     akt_type types[RS_TYPES];
     akt_field fields[RS_TYPES][RS_FIELDS];
-    char names[RS_TYPES][RS_FIELDS][8];
+    char names[RS_TYPES][RS_FIELDS][24]; /* "f" and any size_t */
     char tnames[RS_TYPES][16];
     max_align_t defaults[RS_TYPES][32]; /* each type's default value */
 } rschema;
