@@ -213,7 +213,8 @@ akt_fsm_receive(void *data, akt_ctx *ctx, const void *msg)
     }
     if (k->fsm.stop) {
         akti_kit_timer_cancel(k, KIT_KEY_STATE_TIMEOUT);
-        akt_ctx_stop(ctx, akt_ctx_self(ctx));
+        /* stopping oneself only marks the cell: it cannot fail */
+        (void)akt_ctx_stop(ctx, akt_ctx_self(ctx));
     }
     return AKT_OK;
 }

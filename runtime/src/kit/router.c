@@ -256,8 +256,17 @@ rt_pre_restart(void *state, akt_ctx *ctx, akt_err reason, const void *failed)
 {
     rt_state *s = state;
     if (s->cfg->pool) {
+        size_t kept = 0;
         for (size_t i = 0; i < s->n; i++) {
-            akt_ctx_stop(ctx, s->routees[i]);
+            kept += akt_ctx_stop(ctx, s->routees[i]) != AKT_OK;
+        }
+        if (kept > 0) {
+            /* out of memory for their TERMINATEs: they stay children of
+             * the router (stopped with it), routing no more messages */
+            akt_ctx_log(ctx, AKT_LOG_ERROR,
+                "router: %zu of %zu routees not stopped at restart (no "
+                "memory); they idle until the router stops",
+                kept, s->n);
         }
     }
 }
@@ -787,8 +796,9 @@ rt_on_terminated(void *state, akt_ctx *ctx, const void *msg)
         }
     }
     if (s->cfg->pool && s->n == 0) {
-        akt_ctx_stop(
-            ctx, akt_ctx_self(ctx)); /* Akka: a pool with no routees stops */
+        /* Akka: a pool with no routees stops (stopping oneself only marks
+         * the cell: it cannot fail) */
+        (void)akt_ctx_stop(ctx, akt_ctx_self(ctx));
     }
     return AKT_OK;
 }

@@ -2307,7 +2307,8 @@ on_result(pstate *ps, akt_ctx *ctx, const pwres *m)
         }
         ps->stopped = true;
         pending_free(p);
-        akt_ctx_stop(ctx, akt_ctx_self(ctx));
+        /* stopping oneself only marks the cell: it cannot fail */
+        (void)akt_ctx_stop(ctx, akt_ctx_self(ctx));
         return AKT_OK;
     }
     pending_free(p);
