@@ -150,6 +150,12 @@ static const struct bad {
     { CORE, "akt.actor.ask-timeout = 0", AKT_ERANGE,
         "app.conf:1:25: error: akt.actor.ask-timeout: expected a duration of "
         "at least 1ns, got 0" },
+    { CORE, "akt.actor.ask-busy-wait = 11s", AKT_ERANGE,
+        "app.conf:1:27: error: akt.actor.ask-busy-wait: expected a duration "
+        "from 0ns to 10ms, got \"11s\"" },
+    { CORE, "akt.actor.default-dispatcher.busy-wait = fast", AKT_ETYPE,
+        "app.conf:1:42: error: akt.actor.default-dispatcher.busy-wait: "
+        "expected a duration from 0ns to 10ms, got \"fast\"" },
     { CORE, "akt.actor.default-mailbox.block-timeout = -5ms", AKT_ERANGE,
         "app.conf:1:43: error: akt.actor.default-mailbox.block-timeout: "
         "expected a duration of at least 0ns, got \"-5ms\"" },
@@ -387,6 +393,8 @@ START_TEST(a_missing_key_keeps_its_default)
     ck_assert_int_eq(none.throughput, 64);
     ck_assert_int_eq(none.mailbox_kind, AKT_MAILBOX_UNBOUNDED);
     ck_assert_int_eq(none.ask_timeout_ns, 5000000000LL);
+    ck_assert_int_eq(none.ask_busy_wait_ns, 20000);
+    ck_assert_int_eq(none.worker_busy_wait_ns, 0);
     ck_assert_int_eq(none.loglevel, 2);
     kit_settings kn, kc;
     ck_assert_int_eq(akti_kit_settings_read(NULL, &kn, NULL), AKT_OK);

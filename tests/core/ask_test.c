@@ -2,7 +2,8 @@
  * ask_test.c -- ask and futures: replies, error replies (with reason
  * texts), timeouts that leak nothing, on_complete exactly once, pipe_to,
  * asks inside the runtime, asks from many plain threads at once, a
- * thread whose replies were slow (the adaptive wait spin), and misuse.
+ * thread whose replies were slow (the adaptive wait spin), the busy waits
+ * at their bounds, and misuse.
  */
 #include "testutil.h"
 
@@ -551,6 +552,74 @@ START_TEST(many_plain_threads_ask_concurrently_and_each_gets_its_own_reply)
 }
 END_TEST
 
+#define BUSY_ASKS 1000
+
+static void *
+busy_asking_thread(void *arg)
+{
+    akt_ref a = *(akt_ref *)arg;
+    for (int i = 0; i < BUSY_ASKS; i++) {
+        akt_future *f;
+        if (akt_ask(a, t_int(i), AKT_SEC(30), &f) != AKT_OK) {
+            return (void *)1;
+        }
+        void *r = NULL;
+        akt_err rc = akt_future_wait(f, AKT_SEC(30), &r);
+        bool ok = rc == AKT_OK && ((t_Int *)r)->v == i + 1;
+        akt_msg_free(r);
+        akt_future_release(f);
+        if (!ok) {
+            return (void *)2;
+        }
+    }
+    return NULL;
+}
+
+/* The busy waits of akt.actor.ask-busy-wait and
+ * akt.actor.default-dispatcher.busy-wait, at none, a remote round trip's
+ * length and their longest (10 ms). */
+static const char *const busy_waits[] = {
+    "akt.actor.ask-busy-wait=0;akt.actor.default-dispatcher.busy-wait=0",
+    "akt.actor.ask-busy-wait=100us;"
+    "akt.actor.default-dispatcher.busy-wait=100us",
+    "akt.actor.ask-busy-wait=10ms;akt.actor.default-dispatcher.busy-wait=10ms",
+};
+
+/* Proves that the busy waits change no result, whatever their length:
+ * asks from four plain threads at once (each waiting thread busy-waiting,
+ * the idle workers busy-waiting between messages) all get their own
+ * replies; a wait whose timeout is shorter than the busy wait still times
+ * out and leaves the future pending; and the system stops with its
+ * workers in a busy wait (they leave it). */
+START_TEST(busy_waits_of_any_length_change_no_result)
+{
+    char conf[256];
+    snprintf(conf, sizeof conf,
+        "akt.actor.default-dispatcher.workers=2;"
+        "akt.actor.dead-letters.log=off;%s",
+        busy_waits[_i]);
+    akt_system *sys = t_system("busywait", conf);
+    static akt_ref a;
+    ck_assert_int_eq(akt_spawn(sys, &echo_props, "e", &a), AKT_OK);
+    pthread_t th[ASK_THREADS];
+    for (int i = 0; i < ASK_THREADS; i++) {
+        pthread_create(&th[i], NULL, busy_asking_thread, &a);
+    }
+    for (int i = 0; i < ASK_THREADS; i++) {
+        void *rv;
+        pthread_join(th[i], &rv);
+        ck_assert_ptr_null(rv);
+    }
+    akt_future *f;
+    ck_assert_int_eq(akt_ask(a, t_int(999999), AKT_SEC(30), &f), AKT_OK);
+    ck_assert_int_eq(akt_future_wait(f, AKT_MS(1), NULL), AKT_ETIMEDOUT);
+    ck_assert(!akt_future_is_done(f));
+    ck_assert_int_eq(akt_future_wait(f, 0, NULL), AKT_ETIMEDOUT);
+    akt_future_release(f);
+    t_teardown(sys, 0);
+}
+END_TEST
+
 START_TEST(reply_to_a_completed_future_is_a_dead_letter)
 {
     akt_system *sys = sys_mk("late");
@@ -595,6 +664,8 @@ ask_suite(void)
     tcase_add_test(
         tc, many_plain_threads_ask_concurrently_and_each_gets_its_own_reply);
     tcase_add_test(tc, reply_to_a_completed_future_is_a_dead_letter);
+    tcase_add_loop_test(tc, busy_waits_of_any_length_change_no_result, 0,
+        (int)(sizeof busy_waits / sizeof busy_waits[0]));
     suite_add_tcase(s, tc);
     return s;
 }

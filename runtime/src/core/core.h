@@ -41,6 +41,12 @@ typedef struct akti_settings {
     int workers; /* default-dispatcher.workers (0: one per core) */
     int throughput; /* messages per actor turn */
     int spin_before_park; /* idle polls before a worker parks */
+    /* default-dispatcher.busy-wait: how long an idle worker goes on
+     * looking for work (yielding) after its polls, before it parks */
+    int64_t worker_busy_wait_ns;
+    /* actor.ask-busy-wait: how long a thread waiting on a future spins
+     * (then yielding) before it sleeps */
+    int64_t ask_busy_wait_ns;
     int blocking_workers;
     akt_mailbox_kind mailbox_kind;
     uint32_t mailbox_capacity;
@@ -98,6 +104,18 @@ akti_cpu_relax(void)
     __asm__ __volatile__("yield");
 #endif
 }
+
+/* A busy wait (akt.actor.ask-busy-wait, default-dispatcher.busy-wait)
+ * pauses for its first AKTI_BUSY_PAUSE_NS and then yields the CPU between
+ * looks: its core stays awake (a sleeping thread's wake-up costs tens of
+ * microseconds on an idle virtual machine) while any thread that is ready
+ * on it -- on a small machine often the very thread that brings the work
+ * -- still runs. */
+#define AKTI_BUSY_PAUSE_NS 2000
+/* the defaults of the two (reference.conf says the same) */
+#define AKTI_ASK_BUSY_WAIT_NS    20000
+#define AKTI_WORKER_BUSY_WAIT_NS 0
+AKTI_INTERNAL void akti_busy_yield(void);
 
 /* --- timing wheel (timer.c) --------------------------------------------- */
 
@@ -479,7 +497,8 @@ struct akti_dispatcher {
 };
 
 AKTI_INTERNAL akt_err akti_pool_create(akt_system *sys, const char *name,
-    int workers, int throughput, int spin, akti_dispatcher **out);
+    int workers, int throughput, int spin, int64_t busy_wait_ns,
+    akti_dispatcher **out);
 AKTI_INTERNAL akt_err akti_calling_create(
     akt_system *sys, akti_dispatcher **out);
 AKTI_INTERNAL akt_err akti_pinned_create(

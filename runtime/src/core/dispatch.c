@@ -21,6 +21,7 @@
  * syscall when it creates stealable work while a worker is parked.
  */
 #include <limits.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -51,6 +52,12 @@ akti_futex_wait(_Atomic uint32_t *word, uint32_t expect, int64_t timeout_ns)
 #else
 #error "akt core: futex wait needs a port for this OS"
 #endif
+}
+
+void
+akti_busy_yield(void)
+{
+    sched_yield();
 }
 
 void
@@ -140,6 +147,7 @@ struct pool {
     worker **w;
     int n;
     int spin;
+    int64_t busy_wait_ns; /* yielding look for work after the spin */
     int max_spinning;
     _Atomic uint32_t stopping;
     _Atomic uint32_t started;
@@ -494,16 +502,30 @@ worker_main(void *arg)
         uint32_t ns
             = atomic_fetch_add_explicit(&p->nspinning, 1, memory_order_seq_cst);
         if ((int)ns < p->max_spinning) {
-            int spin = spin_misses < SPIN_MISS_LIMIT
-                    || ++spin_probe % SPIN_PROBE == 0
-                ? p->spin
-                : p->spin / SPIN_SHORT_DIV;
+            bool full = spin_misses < SPIN_MISS_LIMIT
+                || ++spin_probe % SPIN_PROBE == 0;
+            int spin = full ? p->spin : p->spin / SPIN_SHORT_DIV;
             for (int i = 0; i < spin; i++) {
                 akti_cpu_relax();
                 if ((c = find_work(w)) != NULL) {
                     found = true;
                     break;
                 }
+            }
+            /* the busy wait (default-dispatcher.busy-wait): keep looking,
+             * yielding the CPU between looks, unless the last waits all
+             * outlasted it (the same short/probe rule as the spin) */
+            if (!found && full && p->busy_wait_ns > 0) {
+                int64_t end = akti_now_ns() + p->busy_wait_ns;
+                do {
+                    akti_busy_yield();
+                    if ((c = find_work(w)) != NULL) {
+                        found = true;
+                        break;
+                    }
+                } while (akti_now_ns() < end
+                    && !atomic_load_explicit(
+                        &p->stopping, memory_order_relaxed));
             }
             if (found) {
                 spin_misses = 0;
@@ -631,7 +653,7 @@ static const akti_dispatcher_ops pool_ops = {
 
 akt_err
 akti_pool_create(akt_system *sys, const char *name, int workers, int throughput,
-    int spin, akti_dispatcher **out)
+    int spin, int64_t busy_wait_ns, akti_dispatcher **out)
 {
     if (workers <= 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -672,6 +694,7 @@ akti_pool_create(akt_system *sys, const char *name, int workers, int throughput,
     atomic_init(&p->inj_in, &p->inj_stub);
     p->inj_out = &p->inj_stub;
     p->spin = spin < 0 ? 0 : spin;
+    p->busy_wait_ns = busy_wait_ns < 0 ? 0 : busy_wait_ns;
     p->max_spinning = workers / 2 > 0 ? workers / 2 : 1;
     p->base.ops = &pool_ops;
     p->base.sys = sys;

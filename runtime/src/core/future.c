@@ -28,19 +28,21 @@
 
 enum { P_PENDING = 0, P_CALLBACK = 1, P_COMPLETING = 2, P_DONE = 3 };
 
-/* how long a waiting thread spins before it sleeps on the futex: a reply
- * from an awake worker takes about a microsecond; one that takes longer
- * is not worth the CPU a spinning waiter takes from it */
-#define WAIT_SPIN_NS 20000
-
-/* A thread whose last SPIN_MISS_LIMIT waits all outlasted the spin (a
- * remote ask: its reply takes a network round trip, tens of microseconds
- * at best) spins only WAIT_SPIN_SHORT_NS before it sleeps: on a small
- * machine the spinning waiter takes the CPU from the very threads that
- * carry the reply. The short spin still catches a reply from an awake
- * local worker (well under a microsecond), and one wait in SPIN_PROBE
- * spins the full time, to learn when replies are fast again; a spin that
- * catches its reply clears the count. Per thread. */
+/* How long a waiting thread spins before it sleeps on the futex:
+ * akt.actor.ask-busy-wait (default 20 us: a reply from an awake worker
+ * takes about a microsecond). Past AKTI_BUSY_PAUSE_NS the spin yields
+ * between looks (core.h), so a longer busy wait -- for remote replies,
+ * tens of microseconds away -- keeps this core awake without taking it
+ * from the threads that bring the reply.
+ *
+ * A thread whose last SPIN_MISS_LIMIT waits all outlasted the spin (its
+ * replies come slower than the busy wait: a remote ask with a short busy
+ * wait, a slow service) spins only WAIT_SPIN_SHORT_NS before it sleeps: on
+ * a small machine the spinning waiter takes the CPU from the very threads
+ * that carry the reply. The short spin still catches a reply from an
+ * awake local worker (well under a microsecond), and one wait in
+ * SPIN_PROBE spins the full time, to learn when replies are fast again; a
+ * spin that catches its reply clears the count. Per thread. */
 #define WAIT_SPIN_SHORT_NS 2000
 #define SPIN_MISS_LIMIT    4
 #define SPIN_PROBE         16
@@ -317,26 +319,45 @@ akt_future_wait(akt_future *f, int64_t timeout_ns, void **reply)
             }
         }
     }
+    int64_t busy_ns = p->cell.sys->set.ask_busy_wait_ns;
     int64_t spin_ns = tls_spin_misses < SPIN_MISS_LIMIT
             || ++tls_spin_probe % SPIN_PROBE == 0
-        ? WAIT_SPIN_NS
-        : WAIT_SPIN_SHORT_NS;
-    if (atomic_load_explicit(&p->done, memory_order_acquire) == 0) {
+        ? busy_ns
+        : (busy_ns < WAIT_SPIN_SHORT_NS ? busy_ns : WAIT_SPIN_SHORT_NS);
+    if (spin_ns > 0
+        && atomic_load_explicit(&p->done, memory_order_acquire) == 0) {
         /* spin for a bounded TIME, not a count of pauses: a pause costs
          * ~10 cycles on some CPUs and ~140 on others (4000 of them were
          * ~130 us on an AMD EPYC -- CPU taken from the thread that would
          * produce the reply on a small machine) */
-        int64_t spin_end = akti_now_ns() + spin_ns;
+        int64_t start = akti_now_ns();
+        if (timeout_ns != AKT_FOREVER && timeout_ns >= 0
+            && timeout_ns < spin_ns) {
+            spin_ns = timeout_ns; /* a busy wait never outlasts the wait */
+        }
+        int64_t spin_end = start + spin_ns;
+        int64_t yield_at = start + AKTI_BUSY_PAUSE_NS;
+        bool yielding = false;
         for (uint32_t i = 1;; i++) {
-            akti_cpu_relax();
+            if (yielding) {
+                akti_busy_yield();
+            } else {
+                akti_cpu_relax();
+            }
             if (atomic_load_explicit(&p->done, memory_order_acquire)) {
                 break;
             }
-            if ((i & 31) == 0) {
+            if (yielding || (i & 31) == 0) {
+                int64_t now;
                 if (akti_pool_help(pool)) {
-                    spin_end = akti_now_ns() + spin_ns;
-                } else if (akti_now_ns() >= spin_end) {
+                    now = akti_now_ns();
+                    spin_end = now + spin_ns;
+                    yield_at = now + AKTI_BUSY_PAUSE_NS;
+                    yielding = false;
+                } else if ((now = akti_now_ns()) >= spin_end) {
                     break;
+                } else if (now >= yield_at) {
+                    yielding = true;
                 }
             }
         }

@@ -54,6 +54,10 @@ akti_settings_read(
     int64_t capacity = 1000, block_to = 100000000, ask_to = 5000000000;
     int64_t max_restarts = 10, within = 60000000000, dl_max = 10;
     int64_t tick = 10000000, wheel = 512;
+    /* busy waits: at most 10 ms (a spin is for hand-offs of microseconds
+     * to a fraction of a millisecond; longer only burns a core) */
+    int64_t worker_bw = AKTI_WORKER_BUSY_WAIT_NS,
+            ask_bw = AKTI_ASK_BUSY_WAIT_NS;
     int64_t rsv_msgs = 256, rsv_exts = 16;
     int dtype = 0, mtype = 0, ovf = 0, clock = 0, loglevel = 2;
     bool dl_log = false;
@@ -71,6 +75,8 @@ akti_settings_read(
         &r, "akt.actor.default-dispatcher.throughput", &throughput, 1, 1000000);
     akti_set_int(
         &r, "akt.actor.default-dispatcher.spin-before-park", &spin, 0, 1000000);
+    akti_set_dur(
+        &r, "akt.actor.default-dispatcher.busy-wait", &worker_bw, 0, 10000000);
     akti_set_int(
         &r, "akt.actor.blocking-dispatcher.workers", &blocking, 1, 1024);
     akti_set_enum(&r, "akt.actor.default-mailbox.type", &mtype, mailbox_names,
@@ -82,6 +88,7 @@ akti_settings_read(
     akti_set_dur(
         &r, "akt.actor.default-mailbox.block-timeout", &block_to, 0, INT64_MAX);
     akti_set_dur(&r, "akt.actor.ask-timeout", &ask_to, 1, INT64_MAX);
+    akti_set_dur(&r, "akt.actor.ask-busy-wait", &ask_bw, 0, 10000000);
     /* negative: no limit */
     akti_set_int(&r, "akt.actor.supervision.max-restarts", &max_restarts,
         INT64_MIN, INT32_MAX);
@@ -108,6 +115,8 @@ akti_settings_read(
     s->workers = (int)workers;
     s->throughput = (int)throughput;
     s->spin_before_park = (int)spin;
+    s->worker_busy_wait_ns = worker_bw;
+    s->ask_busy_wait_ns = ask_bw;
     s->blocking_workers = (int)blocking;
     s->mailbox_kind = mailbox_kinds[mtype];
     s->mailbox_capacity = (uint32_t)capacity;

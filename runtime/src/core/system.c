@@ -1068,10 +1068,11 @@ akti_system_create(const char *name, const akt_config *cfg,
     };
     if (sys->name == NULL || !reserve_fill(sys)
         || (rc = akti_pool_create(sys, "default", sys->set.workers,
-                sys->set.throughput, sys->set.spin_before_park, &sys->pool))
+                sys->set.throughput, sys->set.spin_before_park,
+                sys->set.worker_busy_wait_ns, &sys->pool))
             != AKT_OK
         || (rc = akti_pool_create(sys, "blocking", sys->set.blocking_workers, 1,
-                sys->set.spin_before_park / 8, &sys->blocking))
+                sys->set.spin_before_park / 8, 0, &sys->blocking))
             != AKT_OK
         || (rc = akti_calling_create(sys, &sys->calling)) != AKT_OK
         || (rc = akti_pinned_create(sys, &sys->pinned)) != AKT_OK
