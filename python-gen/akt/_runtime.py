@@ -1245,12 +1245,6 @@ class ActorSystem:
                     f"the senders' threads, outside the actor's interpreter; "
                     f"bounded and unbounded mailboxes run there")
             mbox = mbox[:4]
-        if isinstance(cls, type) and any(
-                k.__name__ in ("FsmActor", "PersistentActor")
-                and k.__module__.startswith("akt.") for k in cls.__mro__):
-            raise _core.NotSupported(
-                f"{what}: fsm and persistent actors run only in the main "
-                f"interpreter")
         mod = getattr(cls, "__module__", None)
         qn = getattr(cls, "__qualname__", None)
         if (not isinstance(mod, str) or not isinstance(qn, str)
@@ -1273,6 +1267,15 @@ class ActorSystem:
                 f"subinterpreter imports the class by its module path")
         strategy = p._strategy()
         sup = None if strategy is None else strategy._spec()[:7]
+        # an fsm or persistent class: its table checked here (errors at
+        # once), made again in the subinterpreter; the persistent one's
+        # names, bounds and hooks give the definition akt_spawn gets
+        is_fsm = isinstance(cls, type) and issubclass(cls, FsmActor)
+        persist = None
+        if is_fsm:
+            cls._akt_fsm_table()
+        if isinstance(cls, type) and issubclass(cls, PersistentActor):
+            persist = cls._akt_persist_table()
         try:
             spec = pickle.dumps((mod, qn, p.args, p.kwargs, p.supervisor,
                                  mbox))
@@ -1292,7 +1295,8 @@ class ActorSystem:
             names = entry[0]
             k = entry[1] % len(names)
             entry[1] += 1
-        return self._core._spawn_sub(names[k], spec, name, sup, mbox)
+        return self._core._spawn_sub(names[k], spec, name, sup, mbox, is_fsm,
+                                     persist)
 
     def _pool(self, name, workers):
         from . import _subprocess

@@ -8,9 +8,12 @@ main loop is woken from their thread); their timers run; plain objects cross
 pickled (an unpicklable one fails the send) and generated messages as
 their akt types; an exception there is a failure its supervisor restarts;
 children stay in their parent's interpreter, where its strategy decides
-for them; a bounded mailbox bounds it there; a class the subinterpreter
-cannot import by module path, an fsm actor or a main-interpreter-only
-option fails clearly; terminating with busy actors ends every
+for them; a bounded mailbox bounds it there; an fsm actor runs its
+machine there (transitions, an async line, a restart in the initial
+state); a persistent actor writes events and snapshots from there and
+recovers its exact state after a restart, in a new incarnation there and
+in the main interpreter; a class the subinterpreter cannot import by
+module path or a main-interpreter-only option fails clearly; terminating with busy actors ends every
 subinterpreter (none left, a clean -X dev exit); a bad pool setting fails
 start-up. On 3.11 the whole file is skipped (test_strategies.py checks the
 error that names 3.12)."""
@@ -323,3 +326,117 @@ def test_a_bad_pool_setting_fails_start_up(tmp_path, workers, expected):
     assert str(e.value).startswith(
         f"akt.python.dispatchers.sub.workers (at {conf}:2): ")
     assert expected in str(e.value)
+
+
+def test_an_fsm_actor_runs_its_machine_there(sys2, gen):
+    # fsmdemo.Door spawned from the main interpreter: each reply names the
+    # state its line ran in (so it proves the transitions made before it)
+    # and the interpreter, a subinterpreter's. A wrong code stays Locked,
+    # an async line's transition waits for its task, and a failure
+    # restarts it in the initial state with a fresh instance, there.
+    import door_akt as d
+    from subinterp_stateful import SubDoor
+    door = d.DoorRef(sys2.actor_of(on_sub(SubDoor)))
+    ask = lambda m: door.ref.ask_blocking(m, timeout=30)  # noqa: E731
+    state, n, where = ask(d.Open())
+    assert (state, n) == ("CLOSED", 1)
+    assert where != interp_id() and where in interpreters()
+    assert ask(d.Close()) == ("OPENED", "closed", where)
+    assert ask(d.Open())[:2] == ("CLOSED", 2)
+    assert ask(d.Close())[:2] == ("OPENED", "closed")
+    assert ask(d.Lock(code="1234")) == ("CLOSED", "locked", where)
+    assert ask(d.Open()) == ("LOCKED", "still locked", where)
+    assert ask(d.Unlock(code="0000")) == ("LOCKED", "wrong code", where)
+    assert ask(d.Open()) == ("LOCKED", "still locked", where)
+    assert ask(d.Unlock(code="1234")) == ("LOCKED", "unlocked", where)
+    assert ask(d.Open()) == ("CLOSED", 3, where)
+    assert ask(d.Close())[:2] == ("OPENED", "closed")
+    with pytest.raises(akt.HandlerFailed, match="ValueError: boom in interpreter"):
+        ask(d.Lock(code="boom"))
+    # restarted: Closed, and a new instance (its first opening)
+    assert ask(d.Open()) == ("CLOSED", 1, where)
+
+
+@pytest.fixture
+def psub(tmp_path):
+    conf = (CONF % 2) + f"""
+akt.persistence.journal.lmdb {{ dir = "{tmp_path}/journal", fsync = off, map-size = 64 MiB }}
+akt.persistence.snapshot-store.lmdb {{ dir = "{tmp_path}/snapshots", fsync = off, map-size = 64 MiB }}
+"""
+    s = ActorSystem.create_blocking("psub", conf)
+    yield s
+    s.terminate_blocking()
+
+
+def stop(ref):
+    """stop ref and wait for its Terminated (its name is free then)"""
+    done = ref.watch()
+    ref.stop()
+    assert isinstance(done.result(30), akt.Terminated)
+
+
+def test_a_persistent_actor_persists_and_recovers_there(psub, gen):
+    # ledger.Account spawned from the main interpreter into a
+    # subinterpreter: its events are written through the system's journal
+    # from there, snapshots are saved every 5 events, a failure restarts
+    # it there with the state recovered from the snapshot and the events
+    # after it, a stopped one's next incarnation (there, then in the main
+    # interpreter) recovers the same state: every balance is exact.
+    import ledger_akt as led
+    from conftest import Seen
+    from subinterp_stateful import SubAccount
+    seen = Seen()
+    psub.actor_of(props(Inbox, seen), "inbox")
+
+    def recovery(n):
+        """the n-th recovery's report (told to the inbox: it may come
+        after the replies of the commands that followed it)"""
+        rs = lambda s: [e for e in s if e[0] == "recovered"]  # noqa: E731
+        seen.wait(lambda s: len(rs(s)) >= n, within=30,
+                  what=f"recovery {n} reported")
+        return rs(seen)[n - 1]
+
+    acct = psub.actor_of(on_sub(SubAccount, "/user/inbox"), "acct")
+    ask = lambda m: acct.ask_blocking(m, timeout=30)  # noqa: E731
+    where = ask("where")
+    assert where != interp_id() and where in interpreters()
+    assert recovery(1) == ("recovered", 0, 0, 0, 0, where)
+    balance = 0
+    for k in range(1, 10):
+        balance += k
+        assert ask(led.Deposit(amount=k)) == led.Balance(
+            balance=balance, seq=k, replayed=0)
+    assert ask(led.Withdraw(amount=1000)) == led.Balance(
+        balance=balance, seq=9, replayed=0)  # refused: nothing written
+    balance -= 7
+    assert ask(led.Withdraw(amount=7)) == led.Balance(
+        balance=balance, seq=10, replayed=0)
+    balance += 3 * 4
+    assert ask(led.Bulk(amount=4, times=3)) == led.Balance(
+        balance=balance, seq=13, replayed=0)
+    seen.wait(lambda s: ("saved", 10) in s, within=30,
+              what="the snapshot at 10 saved")
+    assert ("saved", 5) in seen
+    # a failure: restarted in the same interpreter, recovered from the
+    # snapshot at 10 and the three events after it
+    with pytest.raises(akt.HandlerFailed, match="ValueError: boom in interpreter"):
+        ask("boom")
+    assert ask(led.Get()) == led.Balance(balance=balance, seq=13, replayed=3)
+    assert recovery(2) == ("recovered", 13, balance, 3, 10, where)
+    assert ask("where") == where
+    # stopped, then a new incarnation of the same name there, then one in
+    # the main interpreter: the same journal, the same state
+    stop(acct)
+    acct = psub.actor_of(on_sub(SubAccount, "/user/inbox"), "acct")
+    assert ask(led.Get()) == led.Balance(balance=balance, seq=13, replayed=3)
+    again = ask("where")  # (round robin: the pool's other interpreter)
+    assert again != interp_id() and again in interpreters()
+    assert recovery(3) == ("recovered", 13, balance, 3, 10, again)
+    balance += 100
+    assert ask(led.Deposit(amount=100)) == led.Balance(
+        balance=balance, seq=14, replayed=3)
+    stop(acct)
+    acct = psub.actor_of(props(SubAccount, "/user/inbox"), "acct")
+    assert ask("where") == interp_id()
+    assert ask(led.Get()) == led.Balance(balance=balance, seq=14, replayed=4)
+    assert recovery(4) == ("recovered", 14, balance, 4, 10, interp_id())

@@ -2083,14 +2083,6 @@ props_rec_for_locked(SystemObject *so, PyObject *props)
         return NULL;
     }
     rec->props.dispatcher = dname; /* (an fsm's or persistent's props too) */
-    if (so->view && (rec->fsm != NULL || rec->persist != NULL)) {
-        Py_DECREF(key);
-        PyErr_Format(st->errors[AKT_ENOTSUP],
-            "%s: fsm and persistent actors run only in the main interpreter "
-            "(not on python-subinterpreter-pool)",
-            akt_strerror(AKT_ENOTSUP));
-        return NULL;
-    }
     cap = PyCapsule_New(rec, NULL, NULL);
     if (cap == NULL || PyDict_SetItem(so->props_map, key, cap) < 0) {
         Py_XDECREF(cap);
@@ -2185,7 +2177,17 @@ typedef struct sub_rec {
     char *disp; /* the subinterpreter's dispatcher */
     char *spec;
     size_t len;
+    /* what the class is (the main interpreter's import of it), which its
+     * subinterpreter's must match: SUB_PLAIN, SUB_FSM (the kit's fsm
+     * runtime, its definition made there), SUB_PERSIST (libakt's
+     * persistent actors: pdef, pyc_persist_sub_def) */
+    int kind;
+    void *pdef;
 } sub_rec;
+
+enum { SUB_PLAIN = 0, SUB_FSM, SUB_PERSIST };
+static const char *const sub_kinds[]
+    = { "a plain actor", "an fsm actor", "a persistent actor" };
 
 /* state_init of such an actor: on its subinterpreter's thread (the cell's
  * first turn, and each restart's): the class imported there, a props
@@ -2205,6 +2207,17 @@ sub_shim_init(void *state, const void *init_arg)
     PyObject *props = b ? PyObject_CallMethod(rt, "_sub_props", "O", b) : NULL;
     if (props != NULL) {
         rec = pyc_props_rec_for((SystemObject *)view, props);
+    }
+    if (rec != NULL) {
+        int kind = rec->persist ? SUB_PERSIST : rec->fsm ? SUB_FSM : SUB_PLAIN;
+        if (kind != sr->kind) {
+            /* the props the main interpreter spawned with run it */
+            PyErr_Format(PyExc_TypeError,
+                "%R is %s in this subinterpreter and %s in the main "
+                "interpreter (the same module path, another class?)",
+                props, sub_kinds[kind], sub_kinds[sr->kind]);
+            rec = NULL;
+        }
     }
     Py_XDECREF(props);
     Py_XDECREF(b);
@@ -2241,9 +2254,16 @@ sub_decide(akt_err reason, akt_ref child, void *arg)
 {
     (void)arg;
     const akt_props *pp = NULL;
-    shim *ps = pydisp_parent_state(child, &pp);
-    if (ps != NULL && pp != NULL && pp->behavior == &py_behavior
-        && ps->rec != NULL && ps->rec->decide != NULL) {
+    void *state = pydisp_parent_state(child, &pp);
+    shim *ps = NULL;
+    if (state != NULL && pp != NULL) {
+        if (pp->behavior == &py_behavior || pp->behavior == &pyc_fsm_behavior) {
+            ps = state;
+        } else if (pp->behavior == &pyc_persist_behavior) {
+            ps = pyc_persist_shim(pp->behavior_arg, state);
+        }
+    }
+    if (ps != NULL && ps->rec != NULL && ps->rec->decide != NULL) {
         return py_decide(reason, child, ps->rec);
     }
     return AKT_RESTART;
@@ -2325,16 +2345,44 @@ system_add_subs(SystemObject *so, PyObject *args)
     return out;
 }
 
-/* _spawn_sub(dispatcher, spec, name) -> ref: a top-level actor on that
- * subinterpreter's dispatcher, made there from spec (pickled module,
- * qualname, args, kwargs: akt._runtime._sub_props) */
+/* _spawn_sub(dispatcher, spec, name, sup, mbox, fsm, persist) -> ref: a
+ * top-level actor on that subinterpreter's dispatcher, made there from
+ * spec (pickled module, qualname, args, kwargs: akt._runtime._sub_props).
+ * fsm: true for an FsmActor class; persist: a PersistentActor class's
+ * table (its definition: pyc_persist_sub_def), or None. */
+static void
+sub_rec_free(sub_rec *sr)
+{
+    if (sr != NULL) {
+        pyc_persist_sub_free(sr->pdef);
+        free(sr->disp);
+        free(sr->spec);
+        free(sr);
+    }
+}
+
+static sub_rec *
+sub_rec_find(SystemObject *so, const char *dn, const char *spec, size_t len)
+{
+    for (sub_rec *r = so->subrecs; r; r = r->next) {
+        if (strcmp(r->disp, dn) == 0 && r->len == len
+            && memcmp(r->spec, spec, len) == 0) {
+            return r;
+        }
+    }
+    return NULL;
+}
+
 static PyObject *
 system_spawn_sub(SystemObject *so, PyObject *args)
 {
     const char *dn, *spec;
     Py_ssize_t len;
     PyObject *name = Py_None, *sup = Py_None, *mbox = Py_None;
-    if (!PyArg_ParseTuple(args, "sy#|OOO", &dn, &spec, &len, &name, &sup, &mbox)
+    int fsm = 0;
+    PyObject *persist = Py_None;
+    if (!PyArg_ParseTuple(args, "sy#|OOOpO", &dn, &spec, &len, &name, &sup,
+            &mbox, &fsm, &persist)
         || system_live(so) < 0) {
         return NULL;
     }
@@ -2380,52 +2428,64 @@ system_spawn_sub(SystemObject *so, PyObject *args)
     }
     sub_rec *sr = NULL;
     PYC_BEGIN_CS(so);
-    for (sub_rec *r = so->subrecs; r; r = r->next) {
-        if (strcmp(r->disp, dn) == 0 && r->len == (size_t)len
-            && memcmp(r->spec, spec, (size_t)len) == 0) {
-            sr = r;
-            break;
-        }
-    }
-    if (sr == NULL) {
-        sr = calloc(1, sizeof(*sr));
-        char *d = strdup(dn);
-        char *sp = malloc(len ? (size_t)len : 1);
-        if (sr == NULL || d == NULL || sp == NULL) {
-            free(sr);
-            free(d);
-            free(sp);
-            sr = NULL;
-        } else {
-            memcpy(sp, spec, (size_t)len);
-            sr->disp = d;
-            sr->spec = sp;
-            sr->len = (size_t)len;
-            sr->props = (akt_props) {
-                .behavior = &py_behavior,
-                .lifecycle = &py_lifecycle,
-                .state_size = sizeof(shim),
-                .state_init = sub_shim_init,
-                .state_fini = pyc_shim_fini,
-                .init_arg = sr,
-                .dispatcher = sr->disp,
-            };
-            if (sup != Py_None) {
-                sr->sup = ss;
-                sr->sup.decider_arg = sr;
-                sr->props.supervisor = &sr->sup;
-            }
-            if (mbox != Py_None) {
-                sr->mbox = mo;
-                sr->props.mailbox = &sr->mbox;
-            }
-            sr->next = so->subrecs;
-            so->subrecs = sr;
-        }
-    }
+    sr = sub_rec_find(so, dn, spec, (size_t)len);
     PYC_END_CS();
     if (sr == NULL) {
-        return PyErr_NoMemory();
+        /* made outside the critical section (starting the journal
+         * releases the GIL); a record another thread made meanwhile for
+         * the same spec wins */
+        sub_rec *fresh = calloc(1, sizeof(*fresh));
+        char *d = strdup(dn);
+        char *sp = malloc(len ? (size_t)len : 1);
+        if (fresh == NULL || d == NULL || sp == NULL) {
+            free(fresh);
+            free(d);
+            free(sp);
+            return PyErr_NoMemory();
+        }
+        memcpy(sp, spec, (size_t)len);
+        fresh->disp = d;
+        fresh->spec = sp;
+        fresh->len = (size_t)len;
+        fresh->kind = persist != Py_None ? SUB_PERSIST
+            : fsm                        ? SUB_FSM
+                                         : SUB_PLAIN;
+        fresh->props = (akt_props) {
+            .behavior = fsm ? &pyc_fsm_behavior : &py_behavior,
+            .lifecycle = fsm ? &pyc_fsm_lifecycle : &py_lifecycle,
+            .state_size = sizeof(shim),
+            .state_init = sub_shim_init,
+            .state_fini = pyc_shim_fini,
+            .init_arg = fresh,
+            .dispatcher = fresh->disp,
+        };
+        if (sup != Py_None) {
+            fresh->sup = ss;
+            fresh->sup.decider_arg = fresh;
+            fresh->props.supervisor = &fresh->sup;
+        }
+        if (mbox != Py_None) {
+            fresh->mbox = mo;
+            fresh->props.mailbox = &fresh->mbox;
+        }
+        if (persist != Py_None) {
+            akt_props base = fresh->props;
+            fresh->pdef = pyc_persist_sub_def(
+                so, persist, &base, sub_shim_init, fresh, &fresh->props);
+            if (fresh->pdef == NULL) {
+                sub_rec_free(fresh);
+                return NULL;
+            }
+        }
+        PYC_BEGIN_CS(so);
+        sr = sub_rec_find(so, dn, spec, (size_t)len);
+        if (sr == NULL) {
+            fresh->next = so->subrecs;
+            so->subrecs = sr = fresh;
+            fresh = NULL;
+        }
+        PYC_END_CS();
+        sub_rec_free(fresh);
     }
     akt_ref out;
     akt_system *sys = pyc_sys_enter((PyObject *)so);
@@ -2598,8 +2658,7 @@ system_release(SystemObject *so)
     }
     while (so->subrecs) {
         struct sub_rec *n = so->subrecs->next;
-        free(so->subrecs->spec);
-        free(so->subrecs);
+        sub_rec_free(so->subrecs);
         so->subrecs = n;
     }
     pyc_logq_stop(so);
@@ -3098,8 +3157,8 @@ mod_exec(PyObject *m)
     /* one copy per interpreter (python-subinterpreter-pool, 3.12+): its
      * objects live in this module's state; what is process-wide (akt's
      * type ids, the dispatchers' thread-locals) is the same for every
-     * copy or per thread. Persistent and fsm actors run only in the main
-     * interpreter (their runtime tables are process-wide). */
+     * copy or per thread (the wrapped runtime behaviours of persistent
+     * actors hold no Python object). */
     st->interp = PyInterpreterState_Get();
 #if PY_VERSION_HEX < 0x030C0000
     if (st->interp != PyInterpreterState_Main()) {

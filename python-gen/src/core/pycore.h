@@ -184,6 +184,14 @@ typedef struct shim {
     int64_t fsm_tmo_ns;
 } shim;
 
+/* the interpreter a shim's objects belong to (for pyc_gil_ensure; NULL:
+ * the main one, for a shim whose record was never made) */
+static inline PyInterpreterState *
+pyc_shim_interp(const shim *s)
+{
+    return s->rec != NULL ? s->rec->st->interp : NULL;
+}
+
 /* one line of a Python fsm (pyfsm.c): the only state ctx.goto may name */
 typedef struct pyc_line {
     int target; /* -1: `on M;` (stay only) */
@@ -211,10 +219,21 @@ shim *pyc_shim_of(akt_ref r);
  * + error */
 int pyc_fsm_props(props_rec *rec, PyObject *table);
 extern const akt_behavior pyc_fsm_behavior;
+extern const akt_lifecycle pyc_fsm_lifecycle;
 /* pypersist.c: a Python persistent actor's props from
  * PersistentActor._akt_persist_table(); 0 or -1 + error */
 int pyc_persist_props(props_rec *rec, PyObject *table);
 void pyc_persist_free(props_rec *rec);
+/* pypersist.c: the props (out) the main interpreter spawns a persistent
+ * actor of a subinterpreter with, from the class's table there: no Python
+ * object in it; base gives the dispatcher, mailbox and supervisor,
+ * init(state, init_arg) makes the shim in the actor's interpreter. Starts
+ * the journal when it is not running. The definition (free with
+ * pyc_persist_sub_free after the system), or NULL + error. */
+void *pyc_persist_sub_def(SystemObject *so, PyObject *table,
+    const akt_props *base, akt_err (*init)(void *, const void *),
+    const void *init_arg, akt_props *out);
+void pyc_persist_sub_free(void *def);
 extern const akt_behavior pyc_persist_behavior;
 /* the shim inside a persistent actor's state (def: its behavior_arg) */
 shim *pyc_persist_shim(const void *def, void *state);

@@ -135,7 +135,7 @@ fsm_enter(void *data, akt_ctx *ctx, int from)
         || f->st[cur].enter == NULL) {
         return;
     }
-    pyc_gil g = pyc_gil_ensure(NULL);
+    pyc_gil g = pyc_gil_ensure(pyc_shim_interp(s));
     PyObject *v = state_value(f, from);
     char what[96];
     snprintf(what, sizeof what, "%s on_enter", f->st[cur].name);
@@ -154,7 +154,7 @@ fsm_exit(void *data, akt_ctx *ctx, int to)
         || f->st[cur].exit == NULL) {
         return;
     }
-    pyc_gil g = pyc_gil_ensure(NULL);
+    pyc_gil g = pyc_gil_ensure(pyc_shim_interp(s));
     PyObject *v = state_value(f, to);
     char what[96];
     snprintf(what, sizeof what, "%s on_exit", f->st[cur].name);
@@ -171,7 +171,7 @@ fsm_transition(void *data, akt_ctx *ctx, int from, int to)
     if (s->actor == NULL || s->hook_failed || f->trans == NULL) {
         return;
     }
-    pyc_gil g = pyc_gil_ensure(NULL);
+    pyc_gil g = pyc_gil_ensure(pyc_shim_interp(s));
     PyObject *a = state_value(f, from);
     PyObject *b = a ? state_value(f, to) : NULL;
     fsm_hook(s, ctx, f->trans, a, b, "on_transition");
@@ -304,7 +304,7 @@ fsm_line(void *data, akt_ctx *ctx, const void *msg)
         return akt_ctx_fail(ctx, AKT_EFAILED, "python actor not created");
     }
     pyfsm_st *st = &f->st[cur];
-    pyc_gil g = pyc_gil_ensure(NULL);
+    pyc_gil g = pyc_gil_ensure(pyc_shim_interp(s));
     akt_err rc = AKT_OK;
     PyObject *m = NULL, *fn = NULL;
     const pyc_line *line = NULL;
@@ -392,7 +392,7 @@ const akt_behavior pyc_fsm_behavior = {
     .unhandled = fsm_receive,
 };
 
-static const akt_lifecycle fsm_lifecycle = {
+const akt_lifecycle pyc_fsm_lifecycle = {
     .pre_start = fsm_start,
     .post_restart = fsm_restarted,
     .post_stop = akt_fsm_stopped,
@@ -559,7 +559,7 @@ pyc_fsm_props(props_rec *rec, PyObject *table)
     };
     rec->props.behavior = &pyc_fsm_behavior;
     rec->props.behavior_arg = f;
-    rec->props.lifecycle = &fsm_lifecycle;
+    rec->props.lifecycle = &pyc_fsm_lifecycle;
     return 0;
 }
 

@@ -61,7 +61,7 @@ typedef struct tag_call {
 static _Thread_local tag_call *cur_tags;
 
 /* the runtime's behaviour and lifecycle, which ours wrap (set with the
- * first props, under once_mu, before any such actor exists) */
+ * first props, wrap_runtime, before any such actor exists) */
 static const akt_behavior *p_beh;
 static const akt_lifecycle *p_life;
 static akt_lifecycle pp_lifecycle;
@@ -230,7 +230,7 @@ pp_apply(void *user, const void *event)
         return;
     }
     pypersist *pp = pp_of(s);
-    pyc_gil g = pyc_gil_ensure(NULL);
+    pyc_gil g = pyc_gil_ensure(pyc_shim_interp(s));
     PyObject *m = pyc_from_msg(s->rec->st, s->rec->system, event);
     PyObject *fn
         = m ? PyDict_GetItemWithError(pp->apply, (PyObject *)Py_TYPE(m)) : NULL;
@@ -276,7 +276,7 @@ pp_done(void *user, akt_ctx *ctx, const void *event, void *arg)
 {
     (void)arg;
     shim *s = user;
-    pyc_gil g = pyc_gil_ensure(NULL);
+    pyc_gil g = pyc_gil_ensure(pyc_shim_interp(s));
     PyObject *head = pq_head(s);
     PyObject *cb = NULL;
     if (head != NULL) {
@@ -326,7 +326,7 @@ static void
 hook_error(shim *s, akt_ctx *ctx, const char *name, akt_err rc, const char *why,
     const void *event, PyObject *extra)
 {
-    pyc_gil g = pyc_gil_ensure(NULL);
+    pyc_gil g = pyc_gil_ensure(pyc_shim_interp(s));
     if (s->actor != NULL) {
         PyObject *fn = method(s, name);
         PyObject *err = fn ? error_of(s->rec->st, rc, why) : NULL;
@@ -354,7 +354,7 @@ static void
 pp_rejected(void *user, akt_ctx *ctx, akt_err rc, const void *event)
 {
     shim *s = user;
-    pyc_gil g = pyc_gil_ensure(NULL);
+    pyc_gil g = pyc_gil_ensure(pyc_shim_interp(s));
     pq_pop(s); /* its callbacks do not run */
     pyc_gil_release(&g);
     hook_error(s, ctx, "persist_rejected", rc, NULL, event, NULL);
@@ -364,7 +364,7 @@ static void
 pp_failed(void *user, akt_ctx *ctx, akt_err rc, const void *event)
 {
     shim *s = user;
-    pyc_gil g = pyc_gil_ensure(NULL);
+    pyc_gil g = pyc_gil_ensure(pyc_shim_interp(s));
     pq_pop(s);
     pyc_gil_release(&g);
     hook_error(s, ctx, "persist_failed", rc, NULL, event, NULL);
@@ -379,7 +379,7 @@ pp_recovery_failed(void *user, akt_ctx *ctx, akt_err rc, const char *why)
 static void
 pp_snapshot_failed(void *user, akt_ctx *ctx, uint64_t seq, akt_err rc)
 {
-    pyc_gil g = pyc_gil_ensure(NULL);
+    pyc_gil g = pyc_gil_ensure(pyc_shim_interp(user));
     PyObject *n = PyLong_FromUnsignedLongLong(seq);
     if (n != NULL) {
         hook_error(user, ctx, "snapshot_failed", rc, NULL, NULL, n);
@@ -393,7 +393,7 @@ static void
 hook_seq(void *user, akt_ctx *ctx, const char *name, uint64_t seq)
 {
     shim *s = user;
-    pyc_gil g = pyc_gil_ensure(NULL);
+    pyc_gil g = pyc_gil_ensure(pyc_shim_interp(s));
     if (s->actor != NULL) {
         PyObject *fn = method(s, name);
         PyObject *n = fn ? PyLong_FromUnsignedLongLong(seq) : NULL;
@@ -428,7 +428,7 @@ pp_events_deleted(void *user, akt_ctx *ctx, uint64_t to)
 static void
 pp_events_delete_failed(void *user, akt_ctx *ctx, uint64_t to, akt_err rc)
 {
-    pyc_gil g = pyc_gil_ensure(NULL);
+    pyc_gil g = pyc_gil_ensure(pyc_shim_interp(user));
     PyObject *n = PyLong_FromUnsignedLongLong(to);
     if (n != NULL) {
         hook_error(user, ctx, "events_delete_failed", rc, NULL, NULL, n);
@@ -451,7 +451,7 @@ pp_offer(void *user, uint64_t seq, const void *snapshot)
         return;
     }
     pypersist *pp = pp_of(s);
-    pyc_gil g = pyc_gil_ensure(NULL);
+    pyc_gil g = pyc_gil_ensure(pyc_shim_interp(s));
     PyObject *m = pyc_from_msg(s->rec->st, s->rec->system, snapshot);
     int ok = m ? PyObject_IsInstance(m, pp->snap_cls) : -1;
     if (ok == 1) {
@@ -481,7 +481,7 @@ pp_take(const void *user)
         return NULL;
     }
     pypersist *pp = pp_of(s);
-    pyc_gil g = pyc_gil_ensure(NULL);
+    pyc_gil g = pyc_gil_ensure(pyc_shim_interp(s));
     PyObject *args[1] = { s->actor };
     PyObject *r = PyObject_Vectorcall(pp->take, args, 1, NULL);
     void *out = NULL;
@@ -512,7 +512,7 @@ pp_when(const void *user, const void *event, uint64_t seq)
         return false;
     }
     pypersist *pp = pp_of(s);
-    pyc_gil g = pyc_gil_ensure(NULL);
+    pyc_gil g = pyc_gil_ensure(pyc_shim_interp(s));
     PyObject *m = pyc_from_msg(s->rec->st, s->rec->system, event);
     PyObject *n = m ? PyLong_FromUnsignedLongLong(seq) : NULL;
     PyObject *args[3] = { s->actor, m, n };
@@ -673,9 +673,19 @@ pyc_persist_free(props_rec *rec)
 static int
 ensure_persistence(props_rec *rec)
 {
-    akt_system *sys = ((SystemObject *)rec->system)->sys;
+    SystemObject *so = (SystemObject *)rec->system;
+    akt_system *sys = so->sys;
     if (akt_persistence_journal(sys) != NULL) {
         return 0;
+    }
+    if (so->view) {
+        /* the journal decodes events through its starter's registry,
+         * which must outlive every interpreter: the main one's */
+        pyc_raise(rec->st, AKT_ENOTSUP,
+            "persistence is started from the main interpreter "
+            "(system.start_persistence(), or a persistent actor spawned "
+            "with system.actor_of), not from a subinterpreter's actor");
+        return -1;
     }
     akt_config_error err;
     memset(&err, 0, sizeof err);
@@ -708,6 +718,23 @@ pyc_system_start_persistence(SystemObject *so, PyObject *unused)
         return NULL;
     }
     Py_RETURN_TRUE;
+}
+
+/* the runtime's behaviour and lifecycle (from the first props made),
+ * which ours wrap: once per process; two threads may get here together
+ * (3.13t, or two interpreters' threads) */
+static void
+wrap_runtime(const akt_props *out)
+{
+    static pthread_mutex_t once_mu = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&once_mu);
+    if (p_beh == NULL) {
+        p_life = out->lifecycle;
+        pp_lifecycle = *p_life;
+        pp_lifecycle.pre_start = pp_start;
+        p_beh = out->behavior;
+    }
+    pthread_mutex_unlock(&once_mu);
 }
 
 static char *
@@ -801,21 +828,100 @@ pyc_persist_props(props_rec *rec, PyObject *table)
         pyc_raise(rec->st, rc, pp->qname);
         return -1;
     }
-    /* once per process; two threads may get here together (3.13t) */
-    static pthread_mutex_t once_mu = PTHREAD_MUTEX_INITIALIZER;
-    pthread_mutex_lock(&once_mu);
-    if (p_beh == NULL) {
-        p_life = out.lifecycle;
-        pp_lifecycle = *p_life;
-        pp_lifecycle.pre_start = pp_start;
-        p_beh = out.behavior;
-    }
-    pthread_mutex_unlock(&once_mu);
+    wrap_runtime(&out);
     pp->shim_off = out.state_size - sizeof(shim);
     out.behavior = &pyc_persist_behavior;
     out.lifecycle = &pp_lifecycle;
     rec->props = out;
     return 0;
+}
+
+/* a persistent actor spawned from the main interpreter on a
+ * subinterpreter (python-subinterpreter-pool, module.c): the definition
+ * the main interpreter gives akt_spawn, from the class's table there. It
+ * holds no Python object: its hooks find the class's functions through
+ * the shim (pp_of: the props record its own interpreter made in
+ * state_init), and the main interpreter only reads which hooks the class
+ * has, its bounds and its names. The journal is started here, by the
+ * main interpreter, before the actor's recovery asks for it. */
+void *
+pyc_persist_sub_def(SystemObject *so, PyObject *table, const akt_props *base,
+    akt_err (*init)(void *, const void *), const void *init_arg, akt_props *out)
+{
+    PyObject *qname, *prefix, *apply, *snap, *offer, *take, *when, *tags;
+    unsigned long long every, to_seq, replay_max;
+    if (!PyArg_ParseTuple(table, "UUO!OOOKOOKK", &qname, &prefix, &PyDict_Type,
+            &apply, &snap, &offer, &take, &every, &when, &tags, &to_seq,
+            &replay_max)) {
+        return NULL;
+    }
+    pyc_state *st = PyModule_GetState(so->module);
+    props_rec tmp = { .system = (PyObject *)so, .st = st };
+    if (ensure_persistence(&tmp) < 0) {
+        return NULL;
+    }
+    pypersist *pp = calloc(1, sizeof *pp);
+    if (pp == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    if ((pp->qname = dup_utf8(qname)) == NULL
+        || (pp->prefix = dup_utf8(prefix)) == NULL) {
+        pyc_persist_sub_free(pp);
+        return NULL;
+    }
+    pp->def = (akt_persistent_def) {
+        .name = pp->qname,
+        .id_prefix = pp->prefix,
+        .state_size = sizeof(shim),
+        .state_init = init,
+        .state_fini = pyc_shim_fini,
+        .init_arg = init_arg,
+        .unhandled = pyc_py_handle,
+        .apply = pp_apply,
+        .snapshot_offer = offer != Py_None ? pp_offer : NULL,
+        .recovery_completed = pp_recovered,
+        .recovery_failed = pp_recovery_failed,
+        .persist_rejected = pp_rejected,
+        .persist_failed = pp_failed,
+        .post_stop = pp_post_stop,
+        .dispatcher = base->dispatcher,
+        .mailbox = base->mailbox,
+        .supervisor = base->supervisor,
+        .snapshot_every = every,
+        .snapshot_when = when != Py_None ? pp_when : NULL,
+        .tags_of = tags != Py_None ? pp_tags : NULL,
+        .recovery_to_seq = to_seq,
+        .recovery_replay_max = replay_max,
+        .snapshot_take = take != Py_None ? pp_take : NULL,
+        .snapshot_saved = pp_snapshot_saved,
+        .snapshot_failed = pp_snapshot_failed,
+        .events_deleted = pp_events_deleted,
+        .events_delete_failed = pp_events_delete_failed,
+    };
+    akt_err rc = akt_persistent_props(&pp->def, out);
+    if (rc != AKT_OK) {
+        pyc_raise(st, rc, pp->qname);
+        pyc_persist_sub_free(pp);
+        return NULL;
+    }
+    wrap_runtime(out);
+    pp->shim_off = out->state_size - sizeof(shim);
+    out->behavior = &pyc_persist_behavior;
+    out->lifecycle = &pp_lifecycle;
+    out->dispatcher = base->dispatcher;
+    return pp;
+}
+
+void
+pyc_persist_sub_free(void *def)
+{
+    pypersist *pp = def;
+    if (pp != NULL) {
+        free(pp->qname);
+        free(pp->prefix);
+        free(pp);
+    }
 }
 
 /* --- ctx: persist, snapshots, the persistence id
