@@ -1237,13 +1237,14 @@ class ActorSystem:
         cls = p.cls
         what = f"python-subinterpreter-pool {p.dispatcher!r}"
         mbox = None
+        # a priority mailbox's function crosses pickled: the mailbox
+        # orders on the actor's thread, in its interpreter, with its own
+        # import of the function (akt._core sub_priority)
+        mailbox = None
         if p.mailbox is not None:
             mbox = p.mailbox._spec()
             if mbox[4] is not None:
-                raise _core.NotSupported(
-                    f"{what}: a priority mailbox's function would run on "
-                    f"the senders' threads, outside the actor's interpreter; "
-                    f"bounded and unbounded mailboxes run there")
+                mailbox = p.mailbox
             mbox = mbox[:4]
         mod = getattr(cls, "__module__", None)
         qn = getattr(cls, "__qualname__", None)
@@ -1278,12 +1279,12 @@ class ActorSystem:
             persist = cls._akt_persist_table()
         try:
             spec = pickle.dumps((mod, qn, p.args, p.kwargs, p.supervisor,
-                                 mbox))
+                                 mailbox))
         except Exception as e:  # noqa: BLE001 - any pickling error
             raise TypeError(
                 f"{what}: the actor's arguments (and with_supervisor's "
-                f"strategy) cross into the subinterpreter pickled, and they "
-                f"do not pickle: {e}") from e
+                f"strategy, a priority mailbox's function) cross into the "
+                f"subinterpreter pickled, and they do not pickle: {e}") from e
         with self._pools_lock:
             entry = self._pools.get(("sub", p.dispatcher))
             if entry is None:
@@ -1477,13 +1478,15 @@ def _sub_props(spec):
     Props per spec, so its restarts share it)."""
     p = _sub_props_cache.get(spec)
     if p is None:
-        mod, qn, args, kwargs, sup, _mbox = pickle.loads(spec)
+        mod, qn, args, kwargs, sup, mailbox = pickle.loads(spec)
         cls = importlib.import_module(mod)
         for part in qn.split("."):
             cls = getattr(cls, part)
         p = props(cls, *args, **kwargs)
         if sup is not None:  # (its children's: the decider runs here)
             p = p.with_supervisor(sup)
+        if mailbox is not None:  # a priority mailbox: its function, here
+            p = p.with_mailbox(mailbox.kind, priority=mailbox.priority)
         _sub_props_cache[spec] = p
     return p
 

@@ -1,22 +1,24 @@
 """python-subinterpreter-pool (PEP 684, CPython 3.12+): Python actors in
-subinterpreters of one process, each with its own GIL and its own copy of
-akt._core, on a dispatcher thread per interpreter. Proves: actors of one
-pool run in different interpreters and at the same time (a barrier in
-their handlers that only all of them together can cross); tells and asks
-between the main interpreter and them arrive exactly (an await on the
-main loop is woken from their thread); their timers run; plain objects cross
-pickled (an unpicklable one fails the send) and generated messages as
-their akt types; an exception there is a failure its supervisor restarts;
-children stay in their parent's interpreter, where its strategy decides
-for them; a bounded mailbox bounds it there; an fsm actor runs its
-machine there (transitions, an async line, a restart in the initial
-state); a persistent actor writes events and snapshots from there and
-recovers its exact state after a restart, in a new incarnation there and
-in the main interpreter; a class the subinterpreter cannot import by
-module path or a main-interpreter-only option fails clearly; terminating with busy actors ends every
-subinterpreter (none left, a clean -X dev exit); a bad pool setting fails
-start-up. On 3.11 the whole file is skipped (test_strategies.py checks the
-error that names 3.12)."""
+subinterpreters of one process, each with its own GIL and its own copy
+of akt._core, on a dispatcher thread per interpreter. Proves: actors of
+one pool run in different interpreters and at the same time (a barrier
+in their handlers that only all of them together can cross); tells and
+asks between the main interpreter and them arrive exactly (an await on
+the main loop is woken from their thread); their timers run; plain
+objects cross pickled (an unpicklable one fails the send) and generated
+messages as their akt types; an exception there is a failure its
+supervisor restarts; children stay in their parent's interpreter, where
+its strategy decides for them; a bounded mailbox bounds it there, a
+priority mailbox orders it there with its (pickled) function, run in
+that interpreter; an fsm actor runs its machine there (transitions, an
+async line, a restart in the initial state); a persistent actor writes
+events and snapshots from there and recovers its exact state after a
+restart, in a new incarnation there and in the main interpreter; a class
+the subinterpreter cannot import by module path or a main-interpreter-
+only option fails clearly; terminating with busy actors ends every
+subinterpreter (none left, a clean -X dev exit); a bad pool setting
+fails start-up. On 3.11 the whole file is skipped (test_strategies.py
+checks the error that names 3.12)."""
 import os
 import subprocess
 import sys
@@ -189,8 +191,9 @@ def test_a_class_not_importable_by_module_path_fails_clearly(sys2):
         sys2.actor_of(on_sub(Local))
     with pytest.raises(TypeError, match="do not pickle"):
         sys2.actor_of(on_sub(Where, lambda: 1))
-    with pytest.raises(akt.NotSupported, match="priority mailbox"):
-        sys2.actor_of(on_sub(Where).with_mailbox("priority", priority=len))
+    with pytest.raises(TypeError, match="a priority mailbox's function"):
+        sys2.actor_of(on_sub(Where).with_mailbox(
+            "priority", priority=lambda m: 0))
 
 
 def test_a_module_the_subinterpreter_cannot_import_stops_the_actor(sys2, capfd):
@@ -244,6 +247,37 @@ def test_a_bounded_mailbox_bounds_it_there(sys2):
     finally:
         for fd in (gate_r, gate_w, sig_r, sig_w):
             os.close(fd)
+
+
+def test_a_priority_mailbox_orders_there_with_its_function(sys2):
+    # held in a handler, the actor gets messages of priorities 5, 1, 3,
+    # 1, 2 from the main interpreter; released, it handles them lower
+    # first (FIFO within one): its mailbox ordered them with urgency,
+    # which ran in its own interpreter only (that interpreter's module
+    # global says so; the main interpreter's copy never ran)
+    from subinterp_actors import PRIORITY_RAN_IN, Ordered, urgency
+    r = sys2.actor_of(on_sub(Ordered).with_mailbox("priority",
+                                                   priority=urgency))
+    where = r.ask_blocking("where", timeout=30)
+    gate_r, gate_w = os.pipe()
+    sig_r, sig_w = os.pipe()
+    try:
+        held = r.ask(("hold", gate_r, sig_w), timeout=30)
+        assert os.read(sig_r, 1) == b"h"  # (blocks until the handler runs)
+        for n, tag in [(5, "e"), (1, "a"), (3, "c"), (1, "b"), (2, "x")]:
+            r.tell(("p", n, tag))
+        order = r.ask("order", timeout=30)  # priority 0: first after them
+        os.write(gate_w, b"x")
+        assert held.result(30) == "released"
+        assert order.result(30) == []
+        # (priority 100: after them, whenever it arrives)
+        assert r.ask_blocking("order last", timeout=30) == [
+            "a", "b", "x", "c", "e"]
+    finally:
+        for fd in (gate_r, gate_w, sig_r, sig_w):
+            os.close(fd)
+    assert r.ask_blocking("priority ran in", timeout=30) == [where]
+    assert PRIORITY_RAN_IN == []
 
 
 def test_an_actor_system_is_made_in_the_main_interpreter_only():

@@ -1919,6 +1919,9 @@ py_priority(const void *msg, void *arg)
 {
     props_rec *rec = arg;
     pyc_gil g = pyc_gil_ensure(rec->st->interp);
+    if (!g.ok) {
+        return 0; /* its interpreter ended: the message is being dropped */
+    }
     PyObject *m = pyc_from_msg(rec->st, rec->system, msg);
     PyObject *r = m ? PyObject_CallOneArg(rec->priority, m) : NULL;
     long p = r ? PyLong_AsLong(r) : 0;
@@ -2183,6 +2186,10 @@ typedef struct sub_rec {
      * persistent actors: pdef, pyc_persist_sub_def) */
     int kind;
     void *pdef;
+    /* the props record its subinterpreter made (sub_shim_init; written
+     * and read only on that interpreter's dispatcher thread): a priority
+     * mailbox's function is its record's */
+    props_rec *rec;
 } sub_rec;
 
 enum { SUB_PLAIN = 0, SUB_FSM, SUB_PERSIST };
@@ -2195,7 +2202,7 @@ static const char *const sub_kinds[]
 static akt_err
 sub_shim_init(void *state, const void *init_arg)
 {
-    const sub_rec *sr = init_arg;
+    sub_rec *sr = (sub_rec *)init_arg;
     PyObject *view = pydisp_view(pydisp_current());
     if (view == NULL) {
         return AKT_ESTATE; /* (not on its thread: cannot be) */
@@ -2218,6 +2225,9 @@ sub_shim_init(void *state, const void *init_arg)
                 props, sub_kinds[kind], sub_kinds[sr->kind]);
             rec = NULL;
         }
+    }
+    if (rec != NULL) {
+        sr->rec = rec;
     }
     Py_XDECREF(props);
     Py_XDECREF(b);
@@ -2244,6 +2254,26 @@ sub_shim_init(void *state, const void *init_arg)
         return AKT_EFAILED;
     }
     return pyc_shim_init(state, rec);
+}
+
+/* a priority mailbox's priority for an actor the main interpreter started
+ * on a subinterpreter: the mailbox orders on the consumer's side, so this
+ * runs on the actor's dispatcher thread while it drains, in the actor's
+ * interpreter, with the function its own import made (the main
+ * interpreter's crossed pickled: akt._runtime._sub_props). Anywhere else
+ * (the system's free dropping what is left, after that interpreter's
+ * records went) the order no longer matters: 0. */
+static int
+sub_priority(const void *msg, void *arg)
+{
+    sub_rec *sr = arg;
+    pydisp *d = pydisp_current();
+    if (d == NULL || pydisp_view(d) == NULL
+        || strcmp(pydisp_name(d), sr->disp) != 0) {
+        return 0;
+    }
+    props_rec *rec = sr->rec;
+    return rec != NULL && rec->priority != NULL ? py_priority(msg, rec) : 0;
 }
 
 /* the decider of a subinterpreter actor's strategy: on its thread (the
@@ -2466,6 +2496,10 @@ system_spawn_sub(SystemObject *so, PyObject *args)
         }
         if (mbox != Py_None) {
             fresh->mbox = mo;
+            if (mo.kind == AKT_MAILBOX_PRIORITY) {
+                fresh->mbox.priority = sub_priority;
+                fresh->mbox.priority_arg = fresh;
+            }
             fresh->props.mailbox = &fresh->mbox;
         }
         if (persist != Py_None) {

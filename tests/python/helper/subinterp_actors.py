@@ -81,6 +81,40 @@ class Where(Actor):
         return (self.tag, msg)
 
 
+PRIORITY_RAN_IN = []  # the interpreters urgency ran in (per interpreter)
+
+
+def urgency(msg):
+    """a priority mailbox's function (module level: it crosses pickled):
+    ("p", n, tag) has priority n, "order last" 100, anything else 0
+    (served first); notes the interpreter it runs in"""
+    PRIORITY_RAN_IN.append(interp_id())
+    if msg == "order last":
+        return 100
+    return msg[1] if isinstance(msg, tuple) and msg[0] == "p" else 0
+
+
+class Ordered(Where):
+    """Where, keeping the tags of ("p", n, tag) messages in the order it
+    handles them: "order" (or "order last") -> them; "priority ran in"
+    -> the set of
+    interpreter ids this interpreter's urgency ran in."""
+
+    def __init__(self):
+        super().__init__("o")
+        self.order = []
+
+    async def handle(self, ctx, msg):
+        if isinstance(msg, tuple) and msg[0] == "p":
+            self.order.append(msg[2])
+            return None
+        if msg in ("order", "order last"):
+            return self.order
+        if msg == "priority ran in":
+            return sorted(set(PRIORITY_RAN_IN))
+        return await super().handle(ctx, msg)
+
+
 class Meet(Actor):
     """A cross-interpreter barrier: on "meet", writes one byte to each
     other party's pipe (outs), then reads one byte from each of them on its
