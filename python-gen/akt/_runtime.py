@@ -1124,6 +1124,14 @@ _loop_systems: dict[int, "ActorSystem"] = {}
 # by id() of their akt._core.System (python-nogil workers find the loop)
 _core_systems: dict[int, "ActorSystem"] = {}
 
+
+def _system_of(core):
+    """ctx.system: the ActorSystem of an akt._core.System"""
+    system = _core_systems.get(id(core))
+    if system is None or system._core is not core:
+        raise _core.SystemClosed("the actor system was terminated")
+    return system
+
 _core._setup(record=Record, terminated=Terminated, future=Future,
              suspend=_suspend, failure=_report_failure, frozenmap=FrozenMap,
              typed_ref=TypedRef, dead_letter=DeadLetter,

@@ -83,3 +83,21 @@ def system():
     s = akt.ActorSystem.create_blocking("test")
     yield s
     s.terminate_blocking()
+
+
+@pytest.fixture
+def akt_lines():
+    """the messages the "akt" logger gets (akt's log lines, bridged by the
+    system's loop), in a Seen the test waits on"""
+    import logging
+    seen = Seen()
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            seen.append(record.getMessage())
+
+    logger = logging.getLogger("akt")
+    h = Keep(logging.DEBUG)
+    logger.addHandler(h)
+    yield seen
+    logger.removeHandler(h)

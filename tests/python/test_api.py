@@ -248,6 +248,48 @@ def test_lifecycle_hooks_and_death_watch(system):
     assert ("terminated", True) in events
 
 
+def test_ctx_system_is_the_actor_system_it_runs_in(system):
+    # ctx.system (Akka's context.system) is the very ActorSystem object the
+    # actor was spawned from: a handler looks another actor up through it,
+    # starts a top-level one with its actor_of, and asks both
+    class Peer(Actor):
+        def handle(self, ctx, msg):
+            return ("peer", msg)
+
+    class User(Actor):
+        async def handle(self, ctx, msg):
+            if msg == "same":
+                return ctx.system is system
+            peer = ctx.system.lookup("/user/peer")
+            made = ctx.system.actor_of(props(Peer), "made")
+            return [await peer.ask(msg, timeout=5),
+                    await made.ask(msg, timeout=5),
+                    ctx.system.path_of(made)]
+
+    system.actor_of(props(Peer), "peer")
+    u = system.actor_of(props(User))
+    assert u.ask_blocking("same") is True
+    assert u.ask_blocking("hi") == [("peer", "hi"), ("peer", "hi"),
+                                    "akt://test/user/made"]
+
+
+def test_ctx_system_after_terminate_raises_system_closed():
+    # a ctx kept past its system's end says so, instead of handing out a
+    # system that no longer runs
+    kept = []
+
+    class Keeper(Actor):
+        def handle(self, ctx, msg):
+            kept.append(ctx)
+            return ctx.system.name
+
+    s = ActorSystem.create_blocking("kept")
+    assert s.actor_of(props(Keeper)).ask_blocking("x") == "kept"
+    s.terminate_blocking()
+    with pytest.raises(akt.SystemClosed):
+        kept[0].system
+
+
 def test_stopped_actor_ask_fails(system):
     ref = system.actor_of(props(Collector))
     w = ref.watch()

@@ -105,7 +105,8 @@ def test_tells_and_asks_between_interpreters_are_exact(sys2):
         for _ in range(500):
             r.tell("inc")
     assert [r.ask_blocking("count", timeout=30) for r in subs] == [500] * 4
-    # sub -> main: each tells the main actor 250 times
+    # sub -> main: each tells the main actor 250 times (found with
+    # ctx.system.lookup: the subinterpreter's view of the system)
     assert [r.ask_blocking(("tell", "/user/counter", 250), timeout=30)
             for r in subs] == [250] * 4
     # a sub actor's await of an ask to the main actor (its own loop) comes
@@ -196,16 +197,20 @@ def test_a_class_not_importable_by_module_path_fails_clearly(sys2):
             "priority", priority=lambda m: 0))
 
 
-def test_a_module_the_subinterpreter_cannot_import_stops_the_actor(sys2, capfd):
+def test_a_module_the_subinterpreter_cannot_import_stops_the_actor(
+        sys2, capfd, akt_lines):
     # main imports it, the subinterpreter cannot: the actor does not start
-    # (its ImportError is logged there), and an ask fails at once instead
-    # of running into its timeout
+    # (its ImportError is logged there, and the supervisor's line names
+    # it), and an ask fails at once instead of running into its timeout
     from subinterp_refuses import Refused
-    r = sys2.actor_of(on_sub(Refused))
+    r = sys2.actor_of(on_sub(Refused), "refused")
     with pytest.raises(akt.ActorStopped):
         r.ask_blocking("hi", timeout=30)
     assert "ImportError: subinterp_refuses: not in a subinterpreter" \
         in capfd.readouterr().err
+    line = ("[akt://subinterp/user/refused] start failed: ImportError: "
+            "subinterp_refuses: not in a subinterpreter (EFAILED); stopping")
+    akt_lines.wait(lambda s: line in s, within=30, what="the supervisor's line")
 
 
 def test_its_strategy_decides_for_its_children_there(sys2):

@@ -164,6 +164,23 @@ def test_a_constructor_failing_on_restart_reaches_the_decider_as_itself(system):
     assert str(seen[1]) == "no disk"
 
 
+def test_the_supervisors_line_names_a_failed_constructor(system, akt_lines):
+    # an __init__ that raises: the actor does not start, and the line its
+    # supervisor logs carries the exception's text (not just the code)
+    class Broken(Actor):
+        def __init__(self):
+            raise OSError("no disk")
+
+        def handle(self, ctx, msg):
+            return msg
+
+    done = system.actor_of(props(Broken), "broken").watch()
+    assert isinstance(done.result(10), akt.Terminated)  # (the default: stop)
+    line = ("[akt://test/user/broken] start failed: OSError: no disk "
+            "(EFAILED); stopping")
+    akt_lines.wait(lambda s: line in s, within=10, what="the supervisor's line")
+
+
 def test_a_failing_first_start_asks_the_supervisor(system):
     # as Akka's ActorInitializationException: the decider sees the
     # constructor's (or pre_start's) own exception on the first start; a

@@ -352,15 +352,31 @@ pyc_shim_init(void *state, const void *init_arg)
     s->rec = rec;
     s->actor = PyObject_CallMethod(rec->factory, "_create", NULL);
     s->handle = s->actor ? PyObject_GetAttrString(s->actor, "handle") : NULL;
-    akt_err rc = AKT_OK;
     if (s->handle == NULL) {
-        char buf[256];
+        /* its pre_start fails with the exception's text (the state init
+         * has no way to give a reason), which the supervisor's log line
+         * and decider (last_exc) get */
+        char buf[sizeof s->hook_why];
         pyc_exc_text(rec->st, NULL, buf, sizeof buf, &s->last_exc);
         Py_CLEAR(s->actor);
-        rc = AKT_EFAILED;
+        pyc_shim_not_created(s, buf);
     }
     pyc_gil_release(&g);
-    return rc;
+    return AKT_OK;
+}
+
+void
+pyc_shim_not_created(shim *s, const char *why)
+{
+    s->not_created = true;
+    snprintf(s->hook_why, sizeof s->hook_why, "%s", why);
+}
+
+akt_err
+pyc_shim_start_failed(shim *s, akt_ctx *ctx)
+{
+    return akt_ctx_fail(ctx, AKT_EFAILED, "%s",
+        s->not_created ? s->hook_why : "python actor not created");
 }
 
 void
@@ -426,6 +442,10 @@ pyc_call_hook(shim *s, akt_ctx *ctx, const char *name)
 static akt_err
 shim_pre_start(void *state, akt_ctx *ctx)
 {
+    shim *s = state;
+    if (s->actor == NULL) {
+        return pyc_shim_start_failed(s, ctx);
+    }
     return pyc_call_hook(state, ctx, "pre_start");
 }
 
@@ -605,7 +625,7 @@ py_handle(void *state, akt_ctx *ctx, const void *msg)
 {
     shim *s = state;
     if (s->handle == NULL) {
-        return akt_ctx_fail(ctx, AKT_EFAILED, "python actor not created");
+        return pyc_shim_start_failed(s, ctx);
     }
     pyc_gil g = pyc_gil_ensure(s->rec->st->interp);
     akt_err rc;
@@ -1067,6 +1087,19 @@ ctx_get_system(CtxObject *c, void *cl)
     return Py_NewRef(c->system);
 }
 
+/* ctx.system: the akt.ActorSystem of ctx's System (akt._runtime keeps
+ * them by System) */
+static PyObject *
+ctx_get_actor_system(CtxObject *c, void *cl)
+{
+    (void)cl;
+    PyObject *rt = PyImport_ImportModule("akt._runtime");
+    PyObject *r
+        = rt ? PyObject_CallMethod(rt, "_system_of", "O", c->system) : NULL;
+    Py_XDECREF(rt);
+    return r;
+}
+
 static PyMethodDef ctx_methods[] = {
     { "reply", (PyCFunction)ctx_reply, METH_O,
         "reply(msg): answer the sender of this message" },
@@ -1136,7 +1169,12 @@ static PyGetSetDef ctx_getset[] = {
     { "self", (getter)ctx_get_self, NULL, "this actor's ref", NULL },
     { "sender", (getter)ctx_get_sender, NULL, "the sender's ref, or None",
         NULL },
-    { "core_system", (getter)ctx_get_system, NULL, NULL, NULL },
+    { "core_system", (getter)ctx_get_system, NULL,
+        "the akt._core.System the actor runs on", NULL },
+    { "system", (getter)ctx_get_actor_system, NULL,
+        "the akt.ActorSystem the actor runs in (in a subinterpreter: that "
+        "interpreter's view of it)",
+        NULL },
     { "state", (getter)pyc_ctx_get_state, NULL,
         "an fsm actor's current state (its IntEnum), else None", NULL },
     { "persistence_id", (getter)pyc_ctx_persistence_id, NULL,
@@ -2233,25 +2271,15 @@ sub_shim_init(void *state, const void *init_arg)
     Py_XDECREF(b);
     Py_XDECREF(rt);
     if (rec == NULL) {
-        /* the actor does not start: said where the user looks (logging) */
-        pyc_state *st = mstate(((SystemObject *)view)->module);
-        PyObject *et, *exc, *tb;
-        PyErr_Fetch(&et, &exc, &tb);
-        PyErr_NormalizeException(&et, &exc, &tb);
-        if (exc != NULL && tb != NULL) {
-            PyException_SetTraceback(exc, tb);
-        }
-        Py_XDECREF(et);
-        Py_XDECREF(tb);
-        PyObject *r = st->failure_fn && exc
-            ? PyObject_CallFunctionObjArgs(st->failure_fn, Py_None, exc, NULL)
-            : NULL;
-        if (r == NULL) {
-            PyErr_Clear();
-        }
-        Py_XDECREF(r);
-        Py_XDECREF(exc);
-        return AKT_EFAILED;
+        /* the actor does not start: the exception is logged here (with
+         * its traceback) and its text fails the start (pre_start: the
+         * supervisor's log line says it); the shim keeps no object of
+         * this interpreter (it has no record to say which) */
+        char buf[sizeof((shim *)0)->hook_why];
+        pyc_exc_text(mstate(((SystemObject *)view)->module), NULL, buf,
+            sizeof buf, NULL);
+        pyc_shim_not_created(state, buf);
+        return AKT_OK;
     }
     return pyc_shim_init(state, rec);
 }

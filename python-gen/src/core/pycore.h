@@ -166,6 +166,9 @@ typedef struct shim {
     PyObject *last_exc; /* the exception of the last failure, for the
                            supervisor's decider (cleared when it ran) */
     bool hook_failed; /* an fsm hook raised (pyfsm.c): fail after it */
+    /* the instance could not be made (pyc_shim_not_created): its
+     * pre_start fails with hook_why */
+    bool not_created;
     char hook_why[200];
     PyObject *pq; /* persistent: [callback, events left] per pending
                      persist, in order (pypersist.c) */
@@ -268,6 +271,11 @@ PyObject *pyc_ctx_stay(CtxObject *c, PyObject *unused);
 PyObject *pyc_ctx_get_state(CtxObject *c, void *closure);
 /* module.c: the Python actor's behaviour and lifecycle hooks (the shim) */
 akt_err pyc_shim_init(void *state, const void *init_arg);
+/* the instance of s could not be made, for the reason why: the state
+ * init succeeds (it cannot give a reason) and the actor's pre_start fails
+ * with why (pyc_shim_start_failed), so the supervisor logs it */
+void pyc_shim_not_created(shim *s, const char *why);
+akt_err pyc_shim_start_failed(shim *s, akt_ctx *ctx);
 void pyc_shim_fini(void *state);
 akt_err pyc_call_hook(shim *s, akt_ctx *ctx, const char *name);
 extern _Thread_local akt_ref pyc_tls_self;

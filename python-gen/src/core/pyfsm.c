@@ -301,7 +301,7 @@ fsm_line(void *data, akt_ctx *ctx, const void *msg)
         return AKT_OK;
     }
     if (s->actor == NULL || cur < 0) {
-        return akt_ctx_fail(ctx, AKT_EFAILED, "python actor not created");
+        return pyc_shim_start_failed(s, ctx);
     }
     pyfsm_st *st = &f->st[cur];
     pyc_gil g = pyc_gil_ensure(pyc_shim_interp(s));
@@ -369,7 +369,7 @@ fsm_start(void *data, akt_ctx *ctx)
 {
     shim *s = data;
     if (s->actor == NULL) {
-        return akt_ctx_fail(ctx, AKT_EFAILED, "python actor not created");
+        return pyc_shim_start_failed(s, ctx);
     }
     s->hook_failed = false;
     akt_err rc = akt_fsm_start(&s->rec->fsm->def, data, ctx);

@@ -629,7 +629,7 @@ pp_start(void *state, akt_ctx *ctx)
 {
     shim *s = pyc_persist_shim(akt_ctx_behavior_arg(ctx), state);
     if (s->actor == NULL) {
-        return akt_ctx_fail(ctx, AKT_EFAILED, "python actor not created");
+        return pyc_shim_start_failed(s, ctx);
     }
     akt_err rc = pyc_call_hook(s, ctx, "pre_start");
     if (rc != AKT_OK) {

@@ -30,7 +30,8 @@ class Point:
 
 class Where(Actor):
     """"where" -> its interpreter's id; a Point -> the Point doubled;
-    ("tell", path, n) -> tells the actor at path n times "inc";
+    ("tell", path, n) -> tells the actor at path (ctx.system.lookup) n
+    times "inc";
     ("count") -> how many "inc" it got; "boom" raises; "starts" -> its
     interpreter's pre_start count; ("spawn",) -> a child's interpreter id,
     asked with await; ("ask", path) -> that actor's answer to "count",
@@ -60,7 +61,7 @@ class Where(Actor):
         if isinstance(msg, Point):
             return Point(2 * msg.x, 2 * msg.y)
         if isinstance(msg, tuple) and msg[0] == "tell":
-            target = ctx.core_system.lookup(msg[1])
+            target = ctx.system.lookup(msg[1])  # (this interpreter's view)
             for _ in range(msg[2]):
                 target.tell("inc")
             return msg[2]
