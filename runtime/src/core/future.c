@@ -29,15 +29,16 @@
 enum { P_PENDING = 0, P_CALLBACK = 1, P_COMPLETING = 2, P_DONE = 3 };
 
 /* How long a waiting thread spins before it sleeps on the futex:
- * akt.actor.ask-busy-wait (default 20 us: a reply from an awake worker
- * takes about a microsecond). Past AKTI_BUSY_PAUSE_NS the spin yields
- * between looks (core.h), so a longer busy wait -- for remote replies,
- * tens of microseconds away -- keeps this core awake without taking it
- * from the threads that bring the reply.
+ * akt.actor.ask-busy-wait (default 100 us: a reply from an awake local
+ * worker takes about a microsecond, a remote one 40-100 us). Past
+ * AKTI_BUSY_PAUSE_NS the spin yields between looks (core.h), so a long
+ * busy wait keeps this core awake without taking it from the threads that
+ * bring the reply; a yield that gave the core away for long (the machine
+ * is busy) ends it.
  *
  * A thread whose last SPIN_MISS_LIMIT waits all outlasted the spin (its
- * replies come slower than the busy wait: a remote ask with a short busy
- * wait, a slow service) spins only WAIT_SPIN_SHORT_NS before it sleeps: on
+ * replies come slower than the busy wait: a slow service, a busy machine)
+ * spins only WAIT_SPIN_SHORT_NS before it sleeps: on
  * a small machine the spinning waiter takes the CPU from the very threads
  * that carry the reply. The short spin still catches a reply from an
  * awake local worker (well under a microsecond), and one wait in
@@ -337,27 +338,31 @@ akt_future_wait(akt_future *f, int64_t timeout_ns, void **reply)
         }
         int64_t spin_end = start + spin_ns;
         int64_t yield_at = start + AKTI_BUSY_PAUSE_NS;
-        bool yielding = false;
+        int64_t now = start;
         for (uint32_t i = 1;; i++) {
-            if (yielding) {
-                akti_busy_yield();
+            bool yielded = now >= yield_at;
+            bool contended = false;
+            if (yielded) {
+                contended = akti_busy_yield(&now);
             } else {
                 akti_cpu_relax();
             }
-            if (atomic_load_explicit(&p->done, memory_order_acquire)) {
-                break;
+            if (atomic_load_explicit(&p->done, memory_order_acquire)
+                || contended) {
+                break; /* contended: other threads want this core; sleep */
             }
-            if (yielding || (i & 31) == 0) {
-                int64_t now;
+            if (yielded || (i & 31) == 0) {
                 if (akti_pool_help(pool)) {
                     now = akti_now_ns();
                     spin_end = now + spin_ns;
                     yield_at = now + AKTI_BUSY_PAUSE_NS;
-                    yielding = false;
-                } else if ((now = akti_now_ns()) >= spin_end) {
+                    continue;
+                }
+                if (!yielded) {
+                    now = akti_now_ns();
+                }
+                if (now >= spin_end) {
                     break;
-                } else if (now >= yield_at) {
-                    yielding = true;
                 }
             }
         }
