@@ -13,9 +13,11 @@ priority mailbox orders it there with its (pickled) function, run in
 that interpreter; an fsm actor runs its machine there (transitions, an
 async line, a restart in the initial state); a persistent actor writes
 events and snapshots from there and recovers its exact state after a
-restart, in a new incarnation there and in the main interpreter; a class
-the subinterpreter cannot import by module path or a main-interpreter-
-only option fails clearly; terminating with busy actors ends every
+restart, in a new incarnation there and in the main interpreter; fsm and
+persistent children stay in their parent's interpreter (a persistent one
+once the main interpreter started the journal); a class the
+subinterpreter cannot import by module path or a main-interpreter-only
+option fails clearly; terminating with busy actors ends every
 subinterpreter (none left, a clean -X dev exit); a bad pool setting
 fails start-up. On 3.11 the whole file is skipped (test_strategies.py
 checks the error that names 3.12)."""
@@ -479,3 +481,25 @@ def test_a_persistent_actor_persists_and_recovers_there(psub, gen):
     assert ask("where") == interp_id()
     assert ask(led.Get()) == led.Balance(balance=balance, seq=14, replayed=4)
     assert recovery(4) == ("recovered", 14, balance, 4, 10, interp_id())
+
+
+def test_fsm_and_persistent_children_stay_in_their_parents_interpreter(
+        psub, gen):
+    # ctx.spawn in a subinterpreter actor makes fsm and persistent
+    # children there; a persistent one needs the journal started by the
+    # main interpreter first (the journal decodes with its types): before,
+    # the spawn fails naming that
+    from conftest import Seen
+    import ledger_akt as led
+    from subinterp_stateful import Keeper
+    psub.actor_of(props(Inbox, Seen()), "inbox")
+    k = psub.actor_of(on_sub(Keeper))
+    where = k.ask_blocking("where", timeout=30)
+    assert where != interp_id() and where in interpreters()
+    assert k.ask_blocking(("door",), timeout=30) == ("CLOSED", 1, where)
+    err = k.ask_blocking(("account", "kid", "/user/inbox"), timeout=30)
+    assert err.startswith("NotSupported: ") \
+        and "started from the main interpreter" in err
+    assert psub.start_persistence() is True
+    assert k.ask_blocking(("account", "kid", "/user/inbox"), timeout=30) == (
+        led.Balance(balance=5, seq=1, replayed=0), where)

@@ -8,6 +8,7 @@ import asyncio
 
 import door_akt as door
 import ledger_akt as ledger
+from akt import Actor, props
 from subinterp_actors import interp_id
 
 
@@ -124,3 +125,25 @@ class SubAccount(ledger.AccountActor):
 
     def snapshot_saved(self, ctx, seq):
         self._tell(ctx, ("saved", seq))
+
+
+class Keeper(Actor):
+    """Spawns fsm and persistent children in its own interpreter:
+    ("door",) -> a SubDoor child's answer to Open; ("account", name,
+    inbox) -> a SubAccount child's answer to Deposit(5), or the text of
+    the error ctx.spawn raised; "where" -> its interpreter's id."""
+
+    async def handle(self, ctx, msg):
+        if msg == "where":
+            return interp_id()
+        if msg[0] == "door":
+            child = ctx.spawn(props(SubDoor))
+            return await child.ask(door.Open(), timeout=30)
+        if msg[0] == "account":
+            try:
+                child = ctx.spawn(props(SubAccount, msg[2]), msg[1])
+            except Exception as e:  # noqa: BLE001 - the answer
+                return f"{type(e).__name__}: {e}"
+            got = await child.ask(ledger.Deposit(amount=5), timeout=30)
+            return (got, await child.ask("where", timeout=30))
+        return None
