@@ -114,14 +114,10 @@ akti_cpu_relax(void)
  * when the yield lasted over AKTI_BUSY_CONTENDED_NS. */
 #define AKTI_BUSY_PAUSE_NS 2000
 /* A yield after which more than AKTI_BUSY_CONTENDED_NS have gone by gave
- * the core to another thread for that long: the core is contended. The
- * busy wait ends (it counts as one that outlasted its length) and that
- * thread makes none for AKTI_BUSY_BACKOFF_NS: on a busy machine a
- * yielding thread waits behind the others for its turn (milliseconds)
- * while a sleeping one that is woken runs first, and the cores are awake
- * anyway, so a wake-up is cheap there. */
+ * the core to another thread for that long: the core is contended (its
+ * cores are awake anyway, so a sleeper's wake-up is cheap there) and the
+ * busy wait ends -- it counts as one that outlasted its length. */
 #define AKTI_BUSY_CONTENDED_NS 30000
-#define AKTI_BUSY_BACKOFF_NS   50000000
 /* the defaults of the two (reference.conf says the same) */
 #define AKTI_ASK_BUSY_WAIT_NS    100000
 #define AKTI_WORKER_BUSY_WAIT_NS 100000

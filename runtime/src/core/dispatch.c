@@ -483,9 +483,6 @@ worker_main(void *arg)
      * leaving the CPU to the threads that bring the work; a spin that
      * finds work, or the full spin tried one time in SPIN_PROBE, ends it */
     uint32_t spin_misses = 0, spin_probe = 0;
-    /* no busy wait before this time: the last one found its core
-     * contended (core.h) */
-    int64_t busy_off_until = 0;
     for (;;) {
         akt_cell *c = find_work(w);
         if (c != NULL) {
@@ -521,11 +518,8 @@ worker_main(void *arg)
             /* the busy wait (default-dispatcher.busy-wait): keep looking,
              * yielding the CPU between looks, unless the last waits all
              * outlasted it (the same short/probe rule as the spin); a
-             * yield that gave the core away for long ends it, and the
-             * worker makes none for AKTI_BUSY_BACKOFF_NS (core.h) */
-            if (!found && full && p->busy_wait_ns > 0
-                && (busy_off_until == 0 || akti_now_ns() >= busy_off_until)) {
-                busy_off_until = 0;
+             * yield that gave the core away for long ends it */
+            if (!found && full && p->busy_wait_ns > 0) {
                 int64_t now = akti_now_ns();
                 int64_t end = now + p->busy_wait_ns;
                 bool contended;
@@ -538,9 +532,6 @@ worker_main(void *arg)
                 } while (!contended && now < end
                     && !atomic_load_explicit(
                         &p->stopping, memory_order_relaxed));
-                if (contended) {
-                    busy_off_until = now + AKTI_BUSY_BACKOFF_NS;
-                }
             }
             if (found) {
                 spin_misses = 0;

@@ -49,8 +49,6 @@ enum { P_PENDING = 0, P_CALLBACK = 1, P_COMPLETING = 2, P_DONE = 3 };
 #define SPIN_PROBE         16
 static _Thread_local uint32_t tls_spin_misses;
 static _Thread_local uint32_t tls_spin_probe;
-/* no busy wait before this time: the last one found its core contended */
-static _Thread_local int64_t tls_busy_off_until;
 
 typedef struct akti_promise {
     akt_cell cell;
@@ -323,13 +321,6 @@ akt_future_wait(akt_future *f, int64_t timeout_ns, void **reply)
         }
     }
     int64_t busy_ns = p->cell.sys->set.ask_busy_wait_ns;
-    if (tls_busy_off_until != 0 && busy_ns > WAIT_SPIN_SHORT_NS) {
-        if (akti_now_ns() < tls_busy_off_until) {
-            busy_ns = WAIT_SPIN_SHORT_NS;
-        } else {
-            tls_busy_off_until = 0;
-        }
-    }
     int64_t spin_ns = tls_spin_misses < SPIN_MISS_LIMIT
             || ++tls_spin_probe % SPIN_PROBE == 0
         ? busy_ns
@@ -356,12 +347,9 @@ akt_future_wait(akt_future *f, int64_t timeout_ns, void **reply)
             } else {
                 akti_cpu_relax();
             }
-            if (contended) { /* other threads want this core: sleep */
-                tls_busy_off_until = now + AKTI_BUSY_BACKOFF_NS;
-                break;
-            }
-            if (atomic_load_explicit(&p->done, memory_order_acquire)) {
-                break;
+            if (atomic_load_explicit(&p->done, memory_order_acquire)
+                || contended) {
+                break; /* contended: other threads want this core; sleep */
             }
             if (yielded || (i & 31) == 0) {
                 if (akti_pool_help(pool)) {
