@@ -110,18 +110,12 @@ akti_cpu_relax(void)
  * looks: its core stays awake (a sleeping thread's wake-up costs tens of
  * microseconds on an idle virtual machine) while any thread that is ready
  * on it -- on a small machine often the very thread that brings the work
- * -- still runs. akti_busy_yield: sched_yield, then *now = the time; true
- * when the yield lasted over AKTI_BUSY_CONTENDED_NS. */
+ * -- still runs. akti_busy_yield: sched_yield, then *now = the time. */
 #define AKTI_BUSY_PAUSE_NS 2000
-/* A yield after which more than AKTI_BUSY_CONTENDED_NS have gone by gave
- * the core to another thread for that long: the core is contended (its
- * cores are awake anyway, so a sleeper's wake-up is cheap there) and the
- * busy wait ends -- it counts as one that outlasted its length. */
-#define AKTI_BUSY_CONTENDED_NS 30000
 /* the defaults of the two (reference.conf says the same) */
 #define AKTI_ASK_BUSY_WAIT_NS    100000
 #define AKTI_WORKER_BUSY_WAIT_NS 100000
-AKTI_INTERNAL bool akti_busy_yield(int64_t *now);
+AKTI_INTERNAL void akti_busy_yield(int64_t *now);
 
 /* --- timing wheel (timer.c) --------------------------------------------- */
 

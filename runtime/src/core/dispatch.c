@@ -54,13 +54,11 @@ akti_futex_wait(_Atomic uint32_t *word, uint32_t expect, int64_t timeout_ns)
 #endif
 }
 
-bool
+void
 akti_busy_yield(int64_t *now)
 {
-    int64_t before = *now;
     sched_yield();
     *now = akti_now_ns();
-    return *now - before > AKTI_BUSY_CONTENDED_NS;
 }
 
 void
@@ -517,19 +515,17 @@ worker_main(void *arg)
             }
             /* the busy wait (default-dispatcher.busy-wait): keep looking,
              * yielding the CPU between looks, unless the last waits all
-             * outlasted it (the same short/probe rule as the spin); a
-             * yield that gave the core away for long ends it */
+             * outlasted it (the same short/probe rule as the spin) */
             if (!found && full && p->busy_wait_ns > 0) {
                 int64_t now = akti_now_ns();
                 int64_t end = now + p->busy_wait_ns;
-                bool contended;
                 do {
-                    contended = akti_busy_yield(&now);
+                    akti_busy_yield(&now);
                     if ((c = find_work(w)) != NULL) {
                         found = true;
                         break;
                     }
-                } while (!contended && now < end
+                } while (now < end
                     && !atomic_load_explicit(
                         &p->stopping, memory_order_relaxed));
             }

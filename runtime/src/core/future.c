@@ -33,8 +33,7 @@ enum { P_PENDING = 0, P_CALLBACK = 1, P_COMPLETING = 2, P_DONE = 3 };
  * worker takes about a microsecond, a remote one 40-100 us). Past
  * AKTI_BUSY_PAUSE_NS the spin yields between looks (core.h), so a long
  * busy wait keeps this core awake without taking it from the threads that
- * bring the reply; a yield that gave the core away for long (the machine
- * is busy) ends it.
+ * bring the reply.
  *
  * A thread whose last SPIN_MISS_LIMIT waits all outlasted the spin (its
  * replies come slower than the busy wait: a slow service, a busy machine)
@@ -341,15 +340,13 @@ akt_future_wait(akt_future *f, int64_t timeout_ns, void **reply)
         int64_t now = start;
         for (uint32_t i = 1;; i++) {
             bool yielded = now >= yield_at;
-            bool contended = false;
             if (yielded) {
-                contended = akti_busy_yield(&now);
+                akti_busy_yield(&now);
             } else {
                 akti_cpu_relax();
             }
-            if (atomic_load_explicit(&p->done, memory_order_acquire)
-                || contended) {
-                break; /* contended: other threads want this core; sleep */
+            if (atomic_load_explicit(&p->done, memory_order_acquire)) {
+                break;
             }
             if (yielded || (i & 31) == 0) {
                 if (akti_pool_help(pool)) {
