@@ -285,6 +285,58 @@ START_TEST(ask_to_a_stopped_actor_fails_fast_with_estopped)
 }
 END_TEST
 
+/* a pre_start that waits until the test has queued its asks (gate), then
+ * fails with a reason text */
+static t_latch gate_started = T_LATCH_INIT, gate_open = T_LATCH_INIT;
+
+static akt_err
+gated_bad_start(void *state, akt_ctx *ctx)
+{
+    (void)state;
+    t_latch_add(&gate_started, 1);
+    if (!t_latch_wait(&gate_open, 1, 30000)) {
+        return akt_ctx_fail(ctx, AKT_ETIMEDOUT, "the test never opened");
+    }
+    return akt_ctx_fail(ctx, AKT_EIO, "no disk in %s", "/dev/sdz");
+}
+static const akt_lifecycle gated_bad_life = { .pre_start = gated_bad_start };
+
+/* Asks queued to an actor whose first start then fails (the default
+ * strategy stops it) fail with AKT_ESTOPPED and a text that carries the
+ * start's reason -- not a bare "stopped": the asker learns why without
+ * reading the log. Each ask is queued while pre_start is held, so all of
+ * them are in the mailbox of the incarnation that fails. */
+START_TEST(asks_queued_to_an_actor_whose_start_fails_carry_the_reason)
+{
+    akt_system *sys = sys_mk("askstartfail");
+    akt_props p = { .behavior = &echo_beh, .lifecycle = &gated_bad_life };
+    akt_ref a;
+    ck_assert_int_eq(akt_spawn(sys, &p, "e", &a), AKT_OK);
+    ck_assert(t_latch_wait(&gate_started, 1, 30000));
+    akt_future *f[3];
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(akt_ask(a, t_int(i), AKT_SEC(30), &f[i]), AKT_OK);
+    }
+    t_latch_add(&gate_open, 1);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(
+            akt_future_wait(f[i], AKT_SEC(10), NULL), AKT_ESTOPPED);
+        ck_assert_str_eq(akt_future_error_text(f[i]),
+            "the actor stopped: its start failed: no disk in /dev/sdz");
+        akt_future_release(f[i]);
+    }
+    /* an ask after the stop (nothing queued to the failed incarnation)
+     * is the plain AKT_ESTOPPED, as before */
+    t_await_stop(a);
+    akt_future *late;
+    ck_assert_int_eq(akt_ask(a, t_int(9), AKT_SEC(30), &late), AKT_OK);
+    ck_assert_int_eq(akt_future_wait(late, AKT_SEC(10), NULL), AKT_ESTOPPED);
+    ck_assert_str_eq(akt_future_error_text(late), "");
+    akt_future_release(late);
+    t_teardown(sys, 0);
+}
+END_TEST
+
 typedef struct cb_rec {
     t_latch calls;
     _Atomic int finis;
@@ -657,6 +709,8 @@ ask_suite(void)
     tcase_add_test(tc, wait_with_short_timeout_leaves_the_future_pending);
     tcase_add_test(tc, ask_misuse_gives_einval);
     tcase_add_test(tc, ask_to_a_stopped_actor_fails_fast_with_estopped);
+    tcase_add_test(
+        tc, asks_queued_to_an_actor_whose_start_fails_carry_the_reason);
     tcase_add_test(tc, on_complete_runs_exactly_once_then_fini);
     tcase_add_test(tc, pipe_to_delivers_the_reply_or_a_status_to_an_actor);
     tcase_add_test(tc, an_actor_sender_gets_the_error_text_in_a_status);

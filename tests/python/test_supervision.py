@@ -181,6 +181,33 @@ def test_the_supervisors_line_names_a_failed_constructor(system, akt_lines):
     akt_lines.wait(lambda s: line in s, within=10, what="the supervisor's line")
 
 
+def test_asks_queued_while_a_start_fails_carry_its_reason(system):
+    # asks queued to an actor whose __init__ then raises (the default
+    # strategy stops it) fail with ActorStopped naming the start's
+    # exception, not a bare "stopped". The constructor holds until the
+    # asks are in the mailbox, so all three meet the failed incarnation.
+    entered, go = threading.Event(), threading.Event()
+
+    class Late(Actor):
+        def __init__(self):
+            entered.set()
+            go.wait(30)
+            raise OSError("no disk")
+
+        def handle(self, ctx, msg):
+            return msg
+
+    ref = system.actor_of(props(Late))
+    assert entered.wait(30)
+    futs = [ref.ask(i, timeout=30) for i in range(3)]
+    go.set()
+    for f in futs:
+        with pytest.raises(akt.ActorStopped,
+                           match="the actor stopped: its start failed: "
+                                 "OSError: no disk"):
+            f.result(30)
+
+
 def test_a_failing_first_start_asks_the_supervisor(system):
     # as Akka's ActorInitializationException: the decider sees the
     # constructor's (or pre_start's) own exception on the first start; a

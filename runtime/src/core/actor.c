@@ -1356,10 +1356,21 @@ akti_cell_run(akt_cell *c, int throughput)
         akti_credit_release_n(sys, cid, ck, cfp);
     }
     if (c->life == LIFE_DEAD || c->life == LIFE_NONE) {
+        /* an incarnation whose start failed (and that its supervisor then
+         * stopped) never took what was queued to it: its asks fail with
+         * the start's reason, which the cell keeps until its slot is taken
+         * again (not before this run ends: akti_cell_alloc wins `sched`) */
+        char why[AKTI_REASON_MAX + 48];
+        why[0] = '\0';
+        akti_cell_ext *x = c->ext;
+        if (x && x->start_failed && c->life == LIFE_DEAD) {
+            snprintf(why, sizeof why, "the actor stopped: its start failed%s%s",
+                x->reason_text[0] ? ": " : "", x->reason_text);
+        }
         akti_msg *m;
         while ((m = akti_mq_pop(c)) != NULL) {
-            akti_dead_letter(
-                sys, (akt_ref) { c, m->target_uid }, m, AKT_ESTOPPED);
+            akti_dead_letter_why(
+                sys, (akt_ref) { c, m->target_uid }, m, AKT_ESTOPPED, why);
         }
     }
     akti_dispatcher *d = c->disp;

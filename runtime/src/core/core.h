@@ -661,6 +661,10 @@ AKTI_INTERNAL akt_err akti_system_use_clock(
 AKTI_INTERNAL akti_wheel *akti_system_wheel(akt_system *sys);
 AKTI_INTERNAL void akti_dead_letter(
     akt_system *sys, akt_ref to, akti_msg *m, akt_err reason);
+/* akti_dead_letter_why -- akti_dead_letter whose ask (a future's request)
+ * fails with text why (NULL: none) */
+AKTI_INTERNAL void akti_dead_letter_why(
+    akt_system *sys, akt_ref to, akti_msg *m, akt_err reason, const char *why);
 AKTI_INTERNAL akt_cell *akti_cell_alloc(akt_system *sys, uint32_t cls);
 AKTI_INTERNAL void akti_cell_free(akt_cell *c);
 AKTI_INTERNAL akt_err akti_names_add(

@@ -640,6 +640,13 @@ akti_props_intern_locked(akt_system *sys, const akt_props *p, akt_err *err)
 void
 akti_dead_letter(akt_system *sys, akt_ref to, akti_msg *m, akt_err reason)
 {
+    akti_dead_letter_why(sys, to, m, reason, NULL);
+}
+
+void
+akti_dead_letter_why(
+    akt_system *sys, akt_ref to, akti_msg *m, akt_err reason, const char *why)
+{
     akti_credit_consumed(sys, m);
     if (m->flags & AKTI_MSG_TERMINATED) {
         /* a runtime-made Terminated for a watcher that is gone (typically
@@ -664,8 +671,12 @@ akti_dead_letter(akt_system *sys, akt_ref to, akti_msg *m, akt_err reason)
     akt_ref snd = m->sender;
     if (snd.cell_ && snd.cell_->kind == AKTI_CELL_PROMISE
         && !(inner->flags & AKTI_MSG_SYS)) {
-        akti_future_complete(snd.cell_, snd.uid_,
-            reason == AKT_OK ? AKT_ESTOPPED : reason, NULL);
+        akt_err code = reason == AKT_OK ? AKT_ESTOPPED : reason;
+        if (why != NULL && *why) {
+            akti_future_fail_text(snd.cell_, snd.uid_, code, why, strlen(why));
+        } else {
+            akti_future_complete(snd.cell_, snd.uid_, code, NULL);
+        }
     }
     pthread_mutex_lock(&sys->dl_mu);
     akt_dead_letter_fn fn = sys->dl_fn;
