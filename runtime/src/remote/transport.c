@@ -197,6 +197,7 @@ akti_tp_opts_default(akti_tp_opts *o)
     o->outbound_queue_bytes = 32u * 1024 * 1024;
     o->receive_window = 8192;
     o->receive_window_bytes = 8u * 1024 * 1024;
+    o->data_lanes = AKTI_LANES_STREAM;
 }
 
 static void

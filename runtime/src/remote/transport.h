@@ -166,10 +166,10 @@ typedef struct akti_tp_opts {
     int64_t idle_timeout_ns; /* 60 s: a down, unused association sleeps */
     int64_t leave_wait_ns; /* 500 ms: the longest akti_tp_free waits for
                             * its peers to answer its Leave */
-    /* data lanes: AKTI_LANES_STREAM carries ORDINARY frames to peers that
-     * announce a lane over an nng_stream of our own (tcp, tls+tcp, ipc;
-     * inproc keeps the sockets), AKTI_LANES_SOCKET (0, the default) over
-     * PUSH sockets */
+    /* data lanes: AKTI_LANES_STREAM (akti_tp_opts_default's) carries
+     * ORDINARY frames to peers that announce a lane over an nng_stream of
+     * our own (tcp, tls+tcp, ipc; inproc keeps the sockets),
+     * AKTI_LANES_SOCKET (0) over PUSH sockets */
     int data_lanes;
     /* TLS (tls+tcp:// only) */
     const char *tls_cert_file; /* own certificate chain (PEM) */
