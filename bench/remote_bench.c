@@ -118,7 +118,7 @@ static const char *
 bench_lanes(void)
 {
     const char *v = getenv("AKT_BENCH_DATA_LANES");
-    return v != NULL && strcmp(v, "stream") == 0 ? "stream" : "socket";
+    return v != NULL && strcmp(v, "socket") == 0 ? "socket" : "stream";
 }
 
 static int
@@ -1045,7 +1045,7 @@ usage(FILE *to)
         "  --pingpong-n N   round trips of the latency scenarios (20000)\n"
         "  --url tcp|ipc    the transport between the two processes (tcp)\n"
         "  --lanes socket|stream  akt.remote.data-lanes of both processes\n"
-        "                   (socket, its default)\n"
+        "                   (stream, its default)\n"
         "  --scenario NAME  run one scenario:");
     for (int i = 0; bench_scenarios[i] != NULL; i++) {
         fprintf(to, "%s%s", i % 3 == 0 ? "\n                     " : " ",

@@ -15,7 +15,7 @@
 #                        build's interpreter and package (BUILD_DIR/python):
 #                        one schema line per scenario; skipped without it
 #   bench/akt-remote-bench       --n 1000 --pingpong-n 100: schema lines
-#                                (then again with --lanes stream)
+#                                (then again with --lanes socket)
 #   bench/akt-tcp-pingpong       --smoke: one schema line (tcp-pingpong)
 #   bench/akt-tcp-pingpong --busy-poll --smoke: one (tcp-pingpong-busy)
 #   bench/akt-bench-config-parse 4096 1: JSON lines
@@ -214,7 +214,7 @@ fi
 
 if optional "$bench/akt-remote-bench"; then
   run "akt-remote-bench" schema -- "$bench/akt-remote-bench" --n 1000 --pingpong-n 100
-  run "akt-remote-bench --lanes stream" schema -- "$bench/akt-remote-bench" --lanes stream --n 1000 --pingpong-n 100
+  run "akt-remote-bench --lanes socket" schema -- "$bench/akt-remote-bench" --lanes socket --n 1000 --pingpong-n 100
 fi
 if optional "$bench/akt-tcp-pingpong"; then
   run "akt-tcp-pingpong" schema tcp-pingpong -- "$bench/akt-tcp-pingpong" --smoke
