@@ -267,7 +267,9 @@ START_TEST(typed_messages_and_replies_cross_two_processes_in_order)
     akt_remote_stats st;
     ck_assert_int_eq(akt_remote_stats_get(a.sys, &st), AKT_OK);
     ck_assert_uint_ge(st.envelopes_received, (uint64_t)N);
-    ck_assert_uint_lt(st.frames_sent, st.envelopes_sent); /* batched */
+    /* (how many frames carried them depends on how fast this thread sends:
+     * a queued burst packed into one frame is remote_transport_test
+     * a_burst_queued_behind_a_held_window_goes_in_one_frame) */
     local_stop(&a);
     pp_stop(&b, 3000);
 }
@@ -319,10 +321,15 @@ static const akt_behavior run_collector_b
     = { "run-collector", run_collector_h, 1, NULL };
 
 /* The receiver hands a frame's consecutive messages for one actor on as
- * one run (one mailbox push): replies for three local actors come back in
- * frames where runs of 1 to 5 messages for one alternate with runs for the
- * others; every reply arrives, each actor's in the order sent. The three
- * send through one proxy, which keeps the last sender's path (remote.c
+ * one run (one mailbox push): replies for three local actors come back
+ * where runs of 1 to 5 messages for one alternate with runs for the
+ * others; every reply arrives, each actor's in the order sent, however
+ * the replies were grouped into frames (that depends on how fast the
+ * peer's echo answers: under a sanitizer its writer may send each alone;
+ * that a burst queued behind a write is packed into one frame, on sockets
+ * and lanes, is remote_transport_test
+ * a_burst_queued_behind_a_held_window_goes_in_one_frame). The three send
+ * through one proxy, which keeps the last sender's path (remote.c
  * proxy_recv): each gets exactly the replies to its own Pings. */
 START_TEST(interleaved_runs_reach_each_actor_in_order)
 {
@@ -357,7 +364,7 @@ START_TEST(interleaved_runs_reach_each_actor_in_order)
     ck_assert_int_eq(atomic_load(&g_run_errors), 0);
     ck_assert_int_eq(atomic_load(&g_run_strays), 0);
     akt_remote_stats st = stats_of(a.sys);
-    ck_assert_uint_lt(st.frames_received, st.envelopes_received);
+    ck_assert_uint_ge(st.envelopes_received, (uint64_t)N);
     local_stop(&a);
     pp_stop(&b, 3000);
 }

@@ -25,6 +25,7 @@
 #include "remote/frame.h"
 #include "remote/peer_proc.h"
 #include "remote/transport.h"
+#include "remote/transport_impl.h"
 
 #ifndef REMOTE_PEER_BIN
 #error "REMOTE_PEER_BIN must be defined by the build"
@@ -2322,6 +2323,115 @@ START_TEST(a_held_window_stops_the_sender_without_a_stall)
 }
 END_TEST
 
+/* hold_cbs with on_batch: each call is one frame's envelopes (at most
+ * RX_CHUNK, 64, of them), so the test sees how many frames a burst took */
+static _Atomic uint64_t t_batches;
+
+static void
+t_hold_batch(void *arg, const akti_peer *from, int ch, const akti_envelope *env,
+    size_t n, uint64_t *held, uint64_t *held_bytes)
+{
+    if (ch == AKTI_CH_ORDINARY) {
+        atomic_fetch_add(&t_batches, 1);
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t fp = t_hold_envelope(arg, from, ch, &env[i]);
+        if (fp != 0) {
+            *held += 1;
+            *held_bytes += fp;
+        }
+    }
+}
+
+static const akti_tp_callbacks hold_batch_cbs
+    = { .on_envelope = t_hold_envelope,
+          .on_batch = t_hold_batch,
+          .on_peer = n_on_peer,
+          .on_drop = n_on_drop,
+          .credit_open = t_credit_open };
+
+/* lane_in_use -- a's ORDINARY frames go over a data lane now */
+static bool
+lane_in_use(akti_assoc *a)
+{
+    pthread_mutex_lock(&a->mu);
+    bool on = a->ch[AKTI_CH_ORDINARY].lane != NULL;
+    pthread_mutex_unlock(&a->mu);
+    return on;
+}
+
+/* Coalescing without a clock: messages that queue while the peer's window
+ * is used up go, once it opens, in one frame -- not a frame each -- from
+ * the socket's writer and over a data lane alike (ctest runs this suite
+ * both ways; over tcp, so that lanes are used where they are on). The
+ * window (64) goes first and is held by b; the next 60 are queued behind
+ * it before b grants more (a has no credit: nothing of them goes, however
+ * slowly this machine runs); b then consumes 64, the grant moves by a
+ * window at once, and the 60 arrive in one frame (one on_batch call: 60
+ * is under RX_CHUNK), in order, none dropped. How sends are spaced in
+ * time plays no part. */
+START_TEST(a_burst_queued_behind_a_held_window_goes_in_one_frame)
+{
+    memset(t_credit, 0, sizeof(t_credit));
+    atomic_store(&t_batches, 0);
+    node a, b;
+    akti_tp_opts oa, ob;
+    node_opts(&ob, &b, "b", "tcp://127.0.0.1:0", "c");
+    ob.cb = &hold_batch_cbs;
+    ob.receive_window = 64;
+    node_start(&b, &ob);
+    node_opts(&oa, &a, "a", "tcp://127.0.0.1:0", "c");
+    oa.outbound_queue_size = 256;
+    oa.overflow = AKT_OVERFLOW_FAIL; /* a drop fails the send below */
+    node_start(&a, &oa);
+    akti_assoc *ab;
+    ck_assert_int_eq(
+        akti_tp_assoc(a.tp, akti_tp_address(b.tp), "b", &ab), AKT_OK);
+    uint64_t uid;
+    ck_assert_int_eq(akti_assoc_wait_up(ab, 5000000000LL, &uid), AKT_OK);
+    /* b announces a lane only when lanes are on: then the lane, opened
+     * beside the socket once the association is up, takes over */
+    bool lanes = akti_tp_lane_address(b.tp) != NULL;
+    ck_assert(lanes == (oa.data_lanes == AKTI_LANES_STREAM));
+    if (lanes) {
+        PP_WAIT_UNTIL(lane_in_use(ab), 5000);
+        ck_assert(lane_in_use(ab));
+    }
+    const uint64_t W = 64, M = 60;
+    for (uint64_t v = 0; v < W; v++) {
+        ck_assert_int_eq(send_u64(ab, v, false, uid), AKT_OK);
+    }
+    PP_WAIT_UNTIL(LOCKED(&b, b.got[AKTI_CH_ORDINARY]) == W, 5000);
+    ck_assert_uint_eq(LOCKED(&b, b.got[AKTI_CH_ORDINARY]), W);
+    for (uint64_t v = W; v < W + M; v++) {
+        ck_assert_int_eq(send_u64(ab, v, false, uid), AKT_OK);
+    }
+    /* out of credit: the M wait in a's queue (the send path counted the
+     * wait when it queued them) */
+    akti_tp_stats sa;
+    akti_tp_stats_get(a.tp, &sa);
+    ck_assert_uint_ge(sa.credit_waits, 1);
+    ck_assert_uint_eq(LOCKED(&b, b.got[AKTI_CH_ORDINARY]), W);
+    uint64_t f0 = atomic_load(&t_batches);
+    /* b consumes the window it held: bytes first, so a grant computed
+     * between the two adds moves nothing and the one after them moves by
+     * a window, more than the M queued */
+    atomic_fetch_add(&t_credit[AKTI_CH_ORDINARY].released_bytes, W * 64);
+    atomic_fetch_add(&t_credit[AKTI_CH_ORDINARY].released, W);
+    akti_tp_credit_kick(b.tp, 100 + AKTI_CH_ORDINARY);
+    PP_WAIT_UNTIL(LOCKED(&b, b.got[AKTI_CH_ORDINARY]) == W + M, 5000);
+    ck_assert_uint_eq(LOCKED(&b, b.got[AKTI_CH_ORDINARY]), W + M);
+    ck_assert_uint_eq(atomic_load(&t_batches) - f0, 1);
+    ck_assert_uint_eq(LOCKED(&b, b.order_errors), 0);
+    ck_assert_uint_eq(LOCKED(&a, a.drops), 0);
+    if (lanes) {
+        ck_assert(lane_in_use(ab)); /* it carried them */
+    }
+    node_stop(&a);
+    node_stop(&b);
+}
+END_TEST
+
 /* A peer that ignores its grant (a flow-control bug, or malice) cannot
  * make this node hold more than twice its window: a hand-driven peer
  * (raw frames, no flow control) sends 30 one-envelope frames to a node
@@ -2537,6 +2647,7 @@ transport_suite(void)
     tcase_add_test(t, a_clean_exit_is_a_leave_not_a_failure);
     tcase_add_test(t, reachable_listener_without_cookie_or_tls_is_refused);
     tcase_add_test(t, a_held_window_stops_the_sender_without_a_stall);
+    tcase_add_test(t, a_burst_queued_behind_a_held_window_goes_in_one_frame);
     tcase_add_test(
         t, a_peer_sending_past_twice_its_window_has_its_frames_rejected);
     tcase_add_test(t, a_freed_associations_credit_slot_serves_the_next_one);
