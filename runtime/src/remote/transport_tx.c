@@ -628,6 +628,7 @@ lane_sent(void *arg)
         } else {
             l->busy = false;
             l->congested = false; /* it went through at once or in time */
+            c->last_frame_at = l->progress_at;
             lane_next(tp, a, c, l, &d);
         }
     }
@@ -740,6 +741,7 @@ lane_write_here(tp_lane *l)
      * and sends again at once is still a burst, batched behind NNG's
      * write, not one write per message */
     l->last_here = akti_now_ns();
+    c->last_frame_at = l->last_here;
     if (n > 0) {
         l->progress_at = l->last_here;
     }
@@ -773,7 +775,7 @@ lane_send(akti_tp *tp, akti_assoc *a, tp_chan *c, bool here, drop_list *d)
         return false;
     }
     int64_t now = akti_now_ns();
-    bool burst = now - l->last_here < LANE_BURST_NS
+    bool burst = c->q.len > 1 || now - l->last_here < LANE_BURST_NS
         || now - c->last_frame_at < LANE_BURST_NS;
     if (burst && !fill_enough(tp, c)) {
         return false; /* queued: the writer lets the burst fill */
