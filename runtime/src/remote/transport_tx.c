@@ -476,9 +476,11 @@ akti_tp_lane_use(const akti_tp *tp, const akti_assoc *a)
 #define LANE_ENV 32
 /* the longest a sending thread waits for the kernel to take a frame */
 #define LANE_WAIT_NS 100000000LL
-/* a sending thread writes itself only when its lane's last such write
- * ended this long ago: sends closer together are a burst, batched behind
- * a write from NNG's thread (a round trip is longer than this) */
+/* a sending thread writes itself only when its lane's last write ended
+ * this long ago and nothing else waits in the queue: sends closer
+ * together, or behind others still queued, are a burst, batched behind a
+ * write from NNG's thread or by the writer (a round trip is longer than
+ * this) */
 #define LANE_BURST_NS 10000LL
 
 static inline size_t
@@ -759,12 +761,13 @@ lane_write_here(tp_lane *l)
 
 /* lane_send -- the send path, once the item is queued on c (a->mu held,
  * released meanwhile when the thread writes itself): an idle lane takes
- * what waits at once -- written by this thread when here and the last
- * such write is over LANE_BURST_NS old, else by NNG's thread, so a burst
- * of sends queues behind that write and goes in batches (one frame, one
- * write each) instead of a write per message. false: the lane is busy or
- * cannot take it; the caller leaves the queue to the writer or to the
- * write in flight. */
+ * what waits at once -- written by this thread when here, the item is
+ * alone in the queue and the lane's last write ended over LANE_BURST_NS
+ * ago; else a burst: it waits for half a batch (then NNG's thread writes
+ * it) or for the writer, so a burst of sends goes in batches (one frame,
+ * one write each) instead of a write per message. false: the lane is
+ * busy or cannot take it; the caller leaves the queue to the writer or to
+ * the write in flight. */
 static bool
 lane_send(akti_tp *tp, akti_assoc *a, tp_chan *c, bool here, drop_list *d)
 {
