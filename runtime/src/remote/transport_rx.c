@@ -1121,6 +1121,18 @@ lane_bind(akti_tp *tp, tp_lane_rx *l, const Akt__Remote__Frame *f)
         }
         found_done(tp, a);
     }
+    if (!ok && a == NULL && f->to_uid == tp->uid
+        && akti_tp_gone(tp, f->from_uid)) {
+        /* opened as its session ended (the peer left, was reset or
+         * replaced): expected, counted, not worth a warning -- as a
+         * socket's frame in flight then (on_frame) */
+        STAT_ADD(tp, rejected_lane, 1);
+        akti_rlog(tp, AKTI_LOG_DEBUG,
+            "data lane from %s closed: its LaneOpen is from %016llx, whose "
+            "session ended",
+            l->src, (unsigned long long)f->from_uid);
+        return false;
+    }
     if (!ok) {
         akti_tp_reject(tp, &tp->st.rejected_lane,
             "data lane from %s closed: its LaneOpen (from %016llx) names no "
