@@ -446,7 +446,11 @@ START_TEST(soak_flood_keeps_both_processes_bounded_and_loses_nothing_silently)
                          "DONE sent=%lld asks=%lld ask_ok=%lld ask_failed=%lld",
                          &sent, &asks, &ask_ok, &ask_failed),
         4);
-    ck_assert_int_gt(sent, 100000);
+    /* more than the whole path holds (the receiver's window, the proxy's
+     * mailbox, the outbound queue: 8192 + 1024 + 3072), however fast this
+     * machine lets the flooder send in its 3 s (under TSan at load ~6:
+     * ~60k); that it overflowed is the ping_dead check below */
+    ck_assert_int_gt(sent, 8192 + 1024 + 3072);
     ck_assert_int_gt(ask_ok, 0);
     node_stats ss, fs;
     bool done = false;
