@@ -1,6 +1,7 @@
 """The akt package's API: the seed's quick start, tell/ask, errors,
 supervision of Python exceptions, asyncio, threads, lifecycle, watch."""
 import asyncio
+import concurrent.futures
 import threading
 import time
 
@@ -297,6 +298,52 @@ def test_stopped_actor_ask_fails(system):
     w.result(5)
     with pytest.raises(akt.ActorStopped):
         ref.ask_blocking("x", timeout=1.0)
+
+
+def test_terminate_does_not_wait_for_a_send_running_python_code():
+    # a message's conversion runs Python code -- here its __class__, which
+    # the check for a record looks up -- that waits until the test lets it
+    # go. terminate_blocking from another thread does not wait for it (the
+    # conversion is outside the system's users: without that, on 3.13t the
+    # free waited for it for good, and elsewhere the tell went on into the
+    # freed system), and the tell, once the code returns, raises
+    # SystemClosed.
+    entered, release = threading.Event(), threading.Event()
+
+    class Slow:
+        @property
+        def __class__(self):
+            entered.set()
+            release.wait(60)
+            return Slow
+
+    s = ActorSystem.create_blocking("converting")
+    ref = s.actor_of(props(Collector))
+    sent = concurrent.futures.Future()
+
+    def tell():
+        try:
+            sent.set_result(ref.tell(Slow()))
+        except BaseException as e:  # noqa: BLE001 - the test reads it
+            sent.set_exception(e)
+
+    t = threading.Thread(target=tell)
+    t.start()
+    try:
+        assert entered.wait(30)
+        done = concurrent.futures.Future()
+
+        def terminate():
+            s.terminate_blocking()
+            done.set_result(True)
+
+        threading.Thread(target=terminate, daemon=True).start()
+        assert done.result(30)  # while the tell still runs its Python code
+    finally:
+        release.set()
+        t.join(30)
+    with pytest.raises(akt.SystemClosed):
+        sent.result(30)
 
 
 def test_no_leaks_after_terminate():

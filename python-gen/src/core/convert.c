@@ -813,7 +813,12 @@ fill_struct(pyc_state *st, const akt_type *t, void *obj, akt_arena *arena,
 void *
 pyc_to_msg(pyc_state *st, PyObject *o, akt_ref dest)
 {
-    int where = pydisp_dest_kind(dest);
+    return pyc_to_msg_for(st, o, pydisp_dest_kind(dest));
+}
+
+void *
+pyc_to_msg_for(pyc_state *st, PyObject *o, int where)
+{
     pyb_msg *b = pyb_of_object(st, o);
     /* a subinterpreter's object leaves it pickled for anyone but an actor
      * of the same interpreter (a C actor, a future, another interpreter) */

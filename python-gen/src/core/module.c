@@ -1642,27 +1642,32 @@ pyc_ask(akt_ref to, void *m, int64_t ns, akt_future **f)
     }
 }
 
-static PyObject *
-ref_tell_in(RefObject *r, pyc_state *st, PyObject *const *args, Py_ssize_t n)
+/* r's message m made from o (pyc_to_msg), entered (pyc_sys_enter): 0, or
+ * -1 + error (akt.SystemClosed, or the conversion's) and nothing to leave.
+ * The conversion runs outside the system's users: it runs Python code (a
+ * pickle, an attribute or class lookup, a collection's finalizers) that
+ * may wait for anything -- the free waits only for akt calls, never for
+ * it -- and the system is entered again after it, so a terminate that
+ * came meanwhile gives SystemClosed instead of a send into a freed
+ * system. */
+static int
+ref_msg_enter(RefObject *r, pyc_state *st, PyObject *o, void **m)
 {
-    akt_ref sender = pyc_tls_self;
-    if (n == 2 && args[1] != Py_None) {
-        if (!PyObject_TypeCheck(args[1], st->ref_type)) {
-            return PyErr_Format(
-                PyExc_TypeError, "tell: sender must be an ActorRef");
-        }
-        sender = pyc_ref_get(args[1]);
+    if (ref_alive_sys(r, st) < 0) {
+        return -1;
     }
-    void *m = pyc_to_msg(st, args[0], r->ref);
-    if (m == NULL) {
-        return NULL;
+    int where = pydisp_dest_kind(r->ref);
+    pyc_sys_leave(r->system);
+    *m = pyc_to_msg_for(st, o, where);
+    if (*m == NULL) {
+        return -1;
     }
-    akt_err rc = pyc_send(r->ref, m, sender);
-    if (rc != AKT_OK) {
-        akt_msg_free(m);
-        return pyc_raise(st, rc, send_what(rc, "tell"));
+    if (ref_alive_sys(r, st) < 0) {
+        akt_msg_free(*m);
+        *m = NULL;
+        return -1;
     }
-    Py_RETURN_NONE;
+    return 0;
 }
 
 static PyObject *
@@ -1672,10 +1677,25 @@ ref_tell(RefObject *r, PyObject *const *args, Py_ssize_t n, PyObject *kw)
     if ((n != 1 && n != 2) || (kw && PyTuple_GET_SIZE(kw) > 0)) {
         return PyErr_Format(PyExc_TypeError, "tell(msg, sender=None)");
     }
-    if (ref_alive_sys(r, st) < 0) {
+    akt_ref sender = pyc_tls_self;
+    if (n == 2 && args[1] != Py_None) {
+        if (!PyObject_TypeCheck(args[1], st->ref_type)) {
+            return PyErr_Format(
+                PyExc_TypeError, "tell: sender must be an ActorRef");
+        }
+        sender = pyc_ref_get(args[1]);
+    }
+    void *m;
+    if (ref_msg_enter(r, st, args[0], &m) < 0) {
         return NULL;
     }
-    return ref_leave(r, ref_tell_in(r, st, args, n));
+    akt_err rc = pyc_send(r->ref, m, sender);
+    pyc_sys_leave(r->system);
+    if (rc != AKT_OK) {
+        akt_msg_free(m);
+        return pyc_raise(st, rc, send_what(rc, "tell"));
+    }
+    Py_RETURN_NONE;
 }
 
 static int
@@ -1691,41 +1711,31 @@ check_ask_self(pyc_state *st, RefObject *r)
 }
 
 static PyObject *
-ref_ask_in(
-    RefObject *r, pyc_state *st, PyObject *msg, int64_t ns, PyObject *expect)
-{
-    if (check_ask_self(st, r) < 0) {
-        return NULL;
-    }
-    void *m = pyc_to_msg(st, msg, r->ref);
-    if (m == NULL) {
-        return NULL;
-    }
-    akt_future *f;
-    akt_err rc = pyc_ask(r->ref, m, ns, &f);
-    if (rc != AKT_OK) {
-        akt_msg_free(m);
-        return pyc_raise(st, rc, send_what(rc, "ask"));
-    }
-    PyObject *fo = future_wrap(st, r->system, f);
-    if (fo && expect && expect != Py_None) {
-        ((FutureObject *)fo)->expect = Py_NewRef(expect);
-    }
-    return fo;
-}
-
-static PyObject *
 ref_ask(RefObject *r, PyObject *args, PyObject *kw)
 {
     static char *kws[] = { "msg", "timeout", "expect", NULL };
     PyObject *msg, *tmo = NULL, *expect = NULL;
     pyc_state *st = state_of_system(r->system);
     int64_t ns;
+    void *m;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OO", kws, &msg, &tmo, &expect)
-        || parse_timeout(tmo, 5.0, &ns) < 0 || ref_alive_sys(r, st) < 0) {
+        || parse_timeout(tmo, 5.0, &ns) < 0 || check_ask_self(st, r) < 0
+        || ref_msg_enter(r, st, msg, &m) < 0) {
         return NULL;
     }
-    return ref_leave(r, ref_ask_in(r, st, msg, ns, expect));
+    akt_future *f;
+    akt_err rc = pyc_ask(r->ref, m, ns, &f);
+    if (rc != AKT_OK) {
+        pyc_sys_leave(r->system);
+        akt_msg_free(m);
+        return pyc_raise(st, rc, send_what(rc, "ask"));
+    }
+    PyObject *fo = future_wrap(st, r->system, f);
+    pyc_sys_leave(r->system);
+    if (fo && expect && expect != Py_None) {
+        ((FutureObject *)fo)->expect = Py_NewRef(expect);
+    }
+    return fo;
 }
 
 static PyObject *
@@ -1745,15 +1755,9 @@ ref_ask_blocking(RefObject *r, PyObject *args, PyObject *kw)
             "`await ref.ask(...)` in a handler");
         return NULL;
     }
-    if (ref_alive_sys(r, st) < 0) {
+    void *m;
+    if (check_ask_self(st, r) < 0 || ref_msg_enter(r, st, msg, &m) < 0) {
         return NULL;
-    }
-    if (check_ask_self(st, r) < 0) {
-        return ref_leave(r, NULL);
-    }
-    void *m = pyc_to_msg(st, msg, r->ref);
-    if (m == NULL) {
-        return ref_leave(r, NULL);
     }
     akt_future *f;
     akt_err rc = pyc_ask(r->ref, m, ns, &f);
@@ -2824,11 +2828,18 @@ system_lookup(SystemObject *so, PyObject *path)
     if (p == NULL || system_live(so) < 0) {
         return NULL;
     }
+    /* (a thread of a python-subprocess pool may look up while another
+     * thread frees the system: entered, the free waits) */
+    akt_system *sys = pyc_sys_enter((PyObject *)so);
+    if (sys == NULL) {
+        return pyc_raise(
+            mstate(so->module), AKT_ECLOSED, "the actor system was terminated");
+    }
     akt_ref out;
     akt_err rc;
-    Py_BEGIN_ALLOW_THREADS rc = akt_system_path_to_ref(so->sys, p, &out);
-    Py_END_ALLOW_THREADS if (rc != AKT_OK)
-    {
+    Py_BEGIN_ALLOW_THREADS rc = akt_system_path_to_ref(sys, p, &out);
+    Py_END_ALLOW_THREADS pyc_sys_leave((PyObject *)so);
+    if (rc != AKT_OK) {
         return pyc_raise(mstate(so->module), rc, p);
     }
     return pyc_ref_new(mstate(so->module), (PyObject *)so, out);
@@ -3021,8 +3032,12 @@ system_ref_path(SystemObject *so, PyObject *ref)
         return PyErr_Format(PyExc_TypeError, "expected an ActorRef");
     }
     char buf[512];
-    akt_err rc
-        = akt_system_ref_to_path(so->sys, pyc_ref_get(ref), buf, sizeof buf);
+    akt_system *sys = pyc_sys_enter((PyObject *)so);
+    if (sys == NULL) {
+        return pyc_raise(st, AKT_ECLOSED, "the actor system was terminated");
+    }
+    akt_err rc = akt_system_ref_to_path(sys, pyc_ref_get(ref), buf, sizeof buf);
+    pyc_sys_leave((PyObject *)so);
     if (rc != AKT_OK) {
         return pyc_raise(st, rc, "path");
     }

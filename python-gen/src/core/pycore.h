@@ -341,5 +341,8 @@ PyObject *pyc_from_msg(pyc_state *st, PyObject *system, const void *msg);
  * pickled when it leaves the interpreter: at once for a remote actor).
  * NULL + error. */
 void *pyc_to_msg(pyc_state *st, PyObject *o, akt_ref dest);
+/* pyc_to_msg for a receiver of kind where (pydisp_dest_kind): no access to
+ * the receiver, so it runs outside pyc_sys_enter .. leave */
+void *pyc_to_msg_for(pyc_state *st, PyObject *o, int where);
 
 #endif /* AKT_PY_PYCORE_H */

@@ -401,10 +401,13 @@ pyc_system_spawn_host(SystemObject *so, PyObject *args)
         .init_arg = rec,
     };
     akt_ref out;
-    akt_err rc;
-    Py_BEGIN_ALLOW_THREADS rc = akt_spawn(so->sys, &rec->props, n, &out);
-    Py_END_ALLOW_THREADS if (rc != AKT_OK)
-    {
+    akt_err rc = AKT_ECLOSED;
+    akt_system *sys = pyc_sys_enter((PyObject *)so);
+    if (sys != NULL) {
+        Py_BEGIN_ALLOW_THREADS rc = akt_spawn(sys, &rec->props, n, &out);
+        Py_END_ALLOW_THREADS pyc_sys_leave((PyObject *)so);
+    }
+    if (rc != AKT_OK) {
         return pyc_raise(st, rc, n ? n : "python-subprocess actor");
     }
     return pyc_ref_new(st, (PyObject *)so, out);
@@ -418,17 +421,21 @@ pyc_ref_worker_died(RefObject *r, PyObject *pid)
     if (p == -1 && PyErr_Occurred()) {
         return NULL;
     }
-    /* (the GIL keeps the system from being freed while we use it) */
-    if (((SystemObject *)r->system)->sys == NULL) {
+    /* from the pool's monitor thread, which may outlive the system:
+     * entered, the system is not freed while we use it (pyc_sys_enter) */
+    if (pyc_sys_enter(r->system) == NULL) {
         Py_RETURN_NONE; /* terminated: nobody to tell */
     }
     worker_died *m = akt_msg_new(&pyc_worker_died_type, 0);
+    if (m != NULL) {
+        m->pid = p;
+        if (akt_tell(r->ref, m, AKT_REF_NONE) != AKT_OK) {
+            akt_msg_free(m);
+        }
+    }
+    pyc_sys_leave(r->system);
     if (m == NULL) {
         return PyErr_NoMemory();
-    }
-    m->pid = p;
-    if (akt_tell(r->ref, m, AKT_REF_NONE) != AKT_OK) {
-        akt_msg_free(m);
     }
     Py_RETURN_NONE;
 }
@@ -446,26 +453,29 @@ pyc_ref_host_started(RefObject *r, PyObject *args)
     if (!PyArg_ParseTuple(args, "KOLs", &epoch, &remote, &pid, &why)) {
         return NULL;
     }
-    /* from the pool's start thread, which may outlive the system: the
-     * GIL keeps it from being freed while we use it */
-    if (((SystemObject *)r->system)->sys == NULL) {
+    /* from the pool's start thread, which may outlive the system:
+     * entered, the system is not freed while we use it (pyc_sys_enter) */
+    if (pyc_sys_enter(r->system) == NULL) {
         Py_RETURN_FALSE;
     }
     char path[16];
     if (akt_ref_path(r->ref, path, sizeof path) == AKT_ESTOPPED) {
+        pyc_sys_leave(r->system);
         Py_RETURN_FALSE;
     }
     worker_started *m = akt_msg_new(&pyc_worker_started_type, 0);
     if (m == NULL) {
+        pyc_sys_leave(r->system);
         return PyErr_NoMemory();
     }
     m->epoch = epoch;
     m->remote = remote == Py_None ? AKT_REF_NONE : pyc_ref_get(remote);
     m->pid = pid;
     snprintf(m->why, sizeof m->why, "%s", why);
-    if (akt_tell(r->ref, m, AKT_REF_NONE) != AKT_OK) {
+    bool sent = akt_tell(r->ref, m, AKT_REF_NONE) == AKT_OK;
+    if (!sent) {
         akt_msg_free(m);
-        Py_RETURN_FALSE;
     }
-    Py_RETURN_TRUE;
+    pyc_sys_leave(r->system);
+    return PyBool_FromLong(sent);
 }
