@@ -1329,9 +1329,11 @@ future_dealloc(FutureObject *fo)
     PyObject_GC_UnTrack(fo);
     if (fo->core) {
         /* a future may outlive its system (a traceback keeps it): the
-         * free completed it and took its memory; only our part is left */
-        if (sys_of(fo->system) != NULL) {
+         * free completed it and took its memory; only our part is left.
+         * Entered, a free on another thread (3.13t) waits for the release */
+        if (pyc_sys_enter(fo->system) != NULL) {
             akt_future_release(fo->core->f);
+            pyc_sys_leave(fo->system);
         }
         fcore_unref(fo->core);
     }
