@@ -394,7 +394,7 @@ START_TEST(a_missing_key_keeps_its_default)
     ck_assert_int_eq(none.mailbox_kind, AKT_MAILBOX_UNBOUNDED);
     ck_assert_int_eq(none.ask_timeout_ns, 5000000000LL);
     ck_assert_int_eq(none.ask_busy_wait_ns, 100000);
-    ck_assert_int_eq(none.worker_busy_wait_ns, 0);
+    ck_assert_int_eq(none.worker_busy_wait_ns, 100000);
     ck_assert_int_eq(none.loglevel, 2);
     kit_settings kn, kc;
     ck_assert_int_eq(akti_kit_settings_read(NULL, &kn, NULL), AKT_OK);

@@ -114,7 +114,7 @@ akti_cpu_relax(void)
 #define AKTI_BUSY_PAUSE_NS 2000
 /* the defaults of the two (reference.conf says the same) */
 #define AKTI_ASK_BUSY_WAIT_NS    100000
-#define AKTI_WORKER_BUSY_WAIT_NS 0
+#define AKTI_WORKER_BUSY_WAIT_NS 100000
 AKTI_INTERNAL void akti_busy_yield(int64_t *now);
 
 /* --- timing wheel (timer.c) --------------------------------------------- */
