@@ -244,6 +244,9 @@ send_text(akti_assoc *a, uint64_t type, const char *text)
 /* --- in-process pairs
  * ---------------------------------------------------------- */
 
+/* Proves that two nodes in one process (inproc) associate once each way
+ * and deliver 20,000 ordinary and 500 system messages, each channel in
+ * order, nothing lost but counted outbound drops. */
 START_TEST(inproc_pair_delivers_ordinary_and_system_messages_in_order)
 {
     node a, b;
@@ -277,8 +280,12 @@ START_TEST(inproc_pair_delivers_ordinary_and_system_messages_in_order)
     ck_assert_uint_eq(b.got[AKTI_CH_ORDINARY] + a.drops, N);
     ck_assert_uint_eq(b.got[AKTI_CH_CONTROL], S);
     ck_assert_uint_eq(b.order_errors, 0);
-    /* batching: far fewer frames than envelopes */
-    ck_assert_uint_lt(st.frames_sent, st.envelopes_sent);
+    /* every envelope sent went in some frame (how many shared one depends
+     * on how the sends were spaced in time: batching itself is proven
+     * without a clock by a_burst_queued_behind_a_held_window_goes_in_one_frame)
+     */
+    ck_assert_uint_le(st.frames_sent, st.envelopes_sent);
+    ck_assert_uint_eq(st.envelopes_sent, b.got[AKTI_CH_ORDINARY] + S);
     ck_assert_int_eq(b.ups, 1);
     ck_assert_int_eq(a.ups, 1);
     node_stop(&a);
