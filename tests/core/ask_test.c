@@ -565,13 +565,19 @@ END_TEST
 #define ASK_THREADS     4
 #define ASKS_PER_THREAD 5000
 
+/* what an asking thread does: n asks to a, one at a time, each checked */
+typedef struct {
+    akt_ref a;
+    int n;
+} ask_job;
+
 static void *
 asking_thread(void *arg)
 {
-    akt_ref a = *(akt_ref *)arg;
-    for (int i = 0; i < ASKS_PER_THREAD; i++) {
+    const ask_job *job = arg;
+    for (int i = 0; i < job->n; i++) {
         akt_future *f;
-        if (akt_ask(a, t_int(i), AKT_SEC(30), &f) != AKT_OK) {
+        if (akt_ask(job->a, t_int(i), AKT_SEC(30), &f) != AKT_OK) {
             return (void *)1;
         }
         void *r = NULL;
@@ -586,46 +592,33 @@ asking_thread(void *arg)
     return NULL;
 }
 
-START_TEST(many_plain_threads_ask_concurrently_and_each_gets_its_own_reply)
+/* run_askers -- ASK_THREADS threads, n asks each, to a; all must succeed */
+static void
+run_askers(akt_ref a, int n)
 {
-    akt_system *sys = sys_mk("manyask");
-    static akt_ref a;
-    ck_assert_int_eq(akt_spawn(sys, &echo_props, "e", &a), AKT_OK);
+    ask_job job = { a, n };
     pthread_t th[ASK_THREADS];
     for (int i = 0; i < ASK_THREADS; i++) {
-        pthread_create(&th[i], NULL, asking_thread, &a);
+        pthread_create(&th[i], NULL, asking_thread, &job);
     }
     for (int i = 0; i < ASK_THREADS; i++) {
         void *rv;
         pthread_join(th[i], &rv);
         ck_assert_ptr_null(rv);
     }
+}
+
+START_TEST(many_plain_threads_ask_concurrently_and_each_gets_its_own_reply)
+{
+    akt_system *sys = sys_mk("manyask");
+    akt_ref a;
+    ck_assert_int_eq(akt_spawn(sys, &echo_props, "e", &a), AKT_OK);
+    run_askers(a, ASKS_PER_THREAD);
     t_teardown(sys, 0);
 }
 END_TEST
 
 #define BUSY_ASKS 1000
-
-static void *
-busy_asking_thread(void *arg)
-{
-    akt_ref a = *(akt_ref *)arg;
-    for (int i = 0; i < BUSY_ASKS; i++) {
-        akt_future *f;
-        if (akt_ask(a, t_int(i), AKT_SEC(30), &f) != AKT_OK) {
-            return (void *)1;
-        }
-        void *r = NULL;
-        akt_err rc = akt_future_wait(f, AKT_SEC(30), &r);
-        bool ok = rc == AKT_OK && ((t_Int *)r)->v == i + 1;
-        akt_msg_free(r);
-        akt_future_release(f);
-        if (!ok) {
-            return (void *)2;
-        }
-    }
-    return NULL;
-}
 
 /* The busy waits of akt.actor.ask-busy-wait and
  * akt.actor.default-dispatcher.busy-wait, at none, a remote round trip's
@@ -651,17 +644,9 @@ START_TEST(busy_waits_of_any_length_change_no_result)
         "akt.actor.dead-letters.log=off;%s",
         busy_waits[_i]);
     akt_system *sys = t_system("busywait", conf);
-    static akt_ref a;
+    akt_ref a;
     ck_assert_int_eq(akt_spawn(sys, &echo_props, "e", &a), AKT_OK);
-    pthread_t th[ASK_THREADS];
-    for (int i = 0; i < ASK_THREADS; i++) {
-        pthread_create(&th[i], NULL, busy_asking_thread, &a);
-    }
-    for (int i = 0; i < ASK_THREADS; i++) {
-        void *rv;
-        pthread_join(th[i], &rv);
-        ck_assert_ptr_null(rv);
-    }
+    run_askers(a, BUSY_ASKS);
     akt_future *f;
     ck_assert_int_eq(akt_ask(a, t_int(999999), AKT_SEC(30), &f), AKT_OK);
     ck_assert_int_eq(akt_future_wait(f, AKT_MS(1), NULL), AKT_ETIMEDOUT);
