@@ -12,6 +12,15 @@ from akt import Actor, props
 from subinterp_actors import interp_id
 
 
+async def next_loop_turn():
+    """Suspends the running task until the loop's next turn, with no
+    clock: a future the loop itself resolves from its ready queue."""
+    loop = asyncio.get_running_loop()
+    turn = loop.create_future()
+    loop.call_soon(turn.set_result, None)
+    await turn
+
+
 class SubDoor(door.DoorActor):
     """fsmdemo.Door: each line replies (the state it ran in, its data,
     the interpreter's id); Lock with code "boom" raises (a restart starts
@@ -44,7 +53,7 @@ class SubDoor(door.DoorActor):
 
     async def opened_on_close(self, ctx, msg):
         state = ctx.state.name
-        await asyncio.sleep(0)  # suspends: a task finishes the line
+        await next_loop_turn()  # really suspends: a task finishes the line
         return (state, "closed", interp_id())
 
 
