@@ -37,12 +37,12 @@ enum { P_PENDING = 0, P_CALLBACK = 1, P_COMPLETING = 2, P_DONE = 3 };
  *
  * A thread whose last SPIN_MISS_LIMIT waits all outlasted the spin (its
  * replies come slower than the busy wait: a slow service, a busy machine)
- * spins only WAIT_SPIN_SHORT_NS before it sleeps: on
- * a small machine the spinning waiter takes the CPU from the very threads
- * that carry the reply. The short spin still catches a reply from an
- * awake local worker (well under a microsecond), and one wait in
- * SPIN_PROBE spins the full time, to learn when replies are fast again; a
- * spin that catches its reply clears the count. Per thread. */
+ * spins only WAIT_SPIN_SHORT_NS before it sleeps: on a small machine the
+ * spinning waiter takes the CPU from the very threads that carry the
+ * reply. The short spin still catches a reply from an awake local worker
+ * (well under a microsecond), and one wait in SPIN_PROBE spins the full
+ * time, to learn when replies are fast again; a spin that catches its
+ * reply clears the count. Per thread. */
 #define WAIT_SPIN_SHORT_NS 2000
 #define SPIN_MISS_LIMIT    4
 #define SPIN_PROBE         16
