@@ -213,6 +213,15 @@ static const struct bad {
         "app.conf:1:33: error: akt.gpu.kernel-cache.max-size: expected a "
         "size from 1 MiB to 1 TiB, got 10" },
     /* remote */
+    { REMOTE, "akt.remote.lane-busy-poll = 11ms", AKT_ERANGE,
+        "app.conf:1:29: error: akt.remote.lane-busy-poll: expected a duration "
+        "from 0ns to 10ms, got \"11ms\"" },
+    { REMOTE, "akt.remote.lane-busy-poll = -1us", AKT_ERANGE,
+        "app.conf:1:29: error: akt.remote.lane-busy-poll: expected a duration "
+        "from 0ns to 10ms, got \"-1us\"" },
+    { REMOTE, "akt.remote.lane-busy-poll = busy", AKT_ETYPE,
+        "app.conf:1:29: error: akt.remote.lane-busy-poll: expected a duration "
+        "from 0ns to 10ms, got \"busy\"" },
     { REMOTE, "akt.remote.overflow = sometimes", AKT_EINVAL,
         "app.conf:1:23: error: akt.remote.overflow: expected one of "
         "drop-new, drop-head, fail, block, got \"sometimes\"" },

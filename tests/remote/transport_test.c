@@ -849,9 +849,11 @@ echo_roundtrip(const char *peer_url_listen, const char *my_url)
  * processes, over tcp and ipc: every ordinary message arrives once and in
  * order with the system messages beside it, and the lanes were opened and
  * bound (LaneOpen verified) in both directions -- the echoes come back
- * on the peer's lane to us. */
+ * on the peer's lane to us. Our lane is read by our lane reader, from its
+ * socket, when we listen on tcp:// (with a busy poll, and with none:
+ * busy_poll < 0), and by NNG on ipc:// (the stats say which). */
 static void
-lanes_roundtrip(const char *peer_url, const char *my_url)
+lanes_roundtrip(const char *peer_url, const char *my_url, int64_t busy_poll)
 {
     setenv("AKT_TEST_DATA_LANES", "stream", 1); /* for the peer process */
     peer_proc p;
@@ -861,6 +863,8 @@ lanes_roundtrip(const char *peer_url, const char *my_url)
     akti_tp_opts oa;
     node_opts(&oa, &a, "a", my_url, "c");
     oa.outbound_queue_size = (uint32_t)N;
+    oa.data_lanes = AKTI_LANES_STREAM;
+    oa.lane_busy_poll_ns = busy_poll;
     node_start(&a, &oa);
     ck_assert_ptr_nonnull(akti_tp_lane_address(a.tp));
     akti_assoc *ae;
@@ -889,18 +893,114 @@ lanes_roundtrip(const char *peer_url, const char *my_url)
     ck_assert_uint_ge(st.lanes_opened, 1);
     ck_assert_uint_ge(st.lanes_accepted, 1);
     ck_assert_uint_eq(st.rejected_lane, 0);
+    if (strncmp(my_url, "tcp://", 6) == 0) {
+        ck_assert_uint_eq(st.lanes_direct, st.lanes_accepted);
+        ck_assert_uint_eq(st.lanes_nng, 0);
+    } else {
+        ck_assert_uint_eq(st.lanes_direct, 0);
+        ck_assert_uint_eq(st.lanes_nng, st.lanes_accepted);
+    }
+    ck_assert_uint_eq(st.lanes_inbound, 1);
     node_stop(&a);
     pp_stop(&p, 2000);
 }
 
+/* a sender thread: ordinary messages 0, 1, 2, ... to `to` until told to
+ * stop (what a full queue refuses is dropped and counted, as it may) */
+typedef struct flood_arg {
+    akti_assoc *to;
+    uint64_t uid;
+    atomic_bool stop;
+    atomic_uint_fast64_t sent;
+} flood_arg;
+
+static void *
+flood_thread(void *arg)
+{
+    flood_arg *f = arg;
+    for (uint64_t i = 0; !atomic_load(&f->stop); i++) {
+        (void)send_u64(f->to, i, false, f->uid);
+        atomic_store(&f->sent, i + 1);
+    }
+    return NULL;
+}
+
+/* A peer process killed (SIGKILL) while its echoes stream over its data
+ * lane into our lane reader: the lane's end is seen, it is taken out of
+ * the reader's set and freed (no lane left: ASan's leak check too), and a
+ * new incarnation at the same address opens a new lane that the reader
+ * reads -- the association recovers. */
+START_TEST(a_killed_peers_direct_lane_is_freed_and_a_new_incarnation_reads)
+{
+    setenv("AKT_TEST_DATA_LANES", "stream", 1); /* for the peer process */
+    char dir[64], url[128];
+    pp_tmpdir(dir, sizeof(dir));
+    snprintf(url, sizeof(url), "ipc://%s/peer.sock", dir);
+    peer_proc p1, p2;
+    spawn_peer(&p1, "echo", "echo", url, "c", "100");
+    node a;
+    akti_tp_opts oa;
+    node_opts(&oa, &a, "a", "tcp://127.0.0.1:0", "c");
+    oa.data_lanes = AKTI_LANES_STREAM;
+    oa.heartbeat_interval_ns = 100000000LL;
+    oa.acceptable_pause_ns = 1000000000LL;
+    oa.min_std_dev_ns = 50000000LL;
+    node_start(&a, &oa);
+    a.check_order = false; /* echoes of a flood: at most once, no gaps asked */
+    akti_assoc *ae;
+    ck_assert_int_eq(akti_tp_assoc(a.tp, url, "echo", &ae), AKT_OK);
+    uint64_t uid1;
+    ck_assert_int_eq(akti_assoc_wait_up(ae, 5000000000LL, &uid1), AKT_OK);
+    flood_arg f = { .to = ae, .uid = uid1 };
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, flood_thread, &f), 0);
+    akti_tp_stats st;
+    PP_WAIT_UNTIL((akti_tp_stats_get(a.tp, &st),
+                      st.lanes_direct >= 1
+                          && LOCKED(&a, a.got[AKTI_CH_ORDINARY] >= 2000)),
+        10000);
+    ck_assert_uint_eq(st.lanes_direct, 1);
+    ck_assert_uint_ge(LOCKED(&a, a.got[AKTI_CH_ORDINARY]), 2000);
+    pp_kill(&p1); /* while the flood is echoed */
+    atomic_store(&f.stop, true);
+    pthread_join(th, NULL);
+    PP_WAIT_UNTIL((akti_tp_stats_get(a.tp, &st), st.lanes_inbound == 0), 5000);
+    ck_assert_uint_eq(st.lanes_inbound, 0);
+    spawn_peer(&p2, "echo", "echo", url, "c", "100");
+    PP_WAIT_UNTIL(LOCKED(&a, a.quarantines >= 1), 5000);
+    ck_assert_uint_eq(LOCKED(&a, a.last_quarantined_uid), uid1);
+    uint64_t uid2 = 0;
+    ck_assert_int_eq(akti_assoc_wait_up(ae, 5000000000LL, &uid2), AKT_OK);
+    ck_assert_uint_eq(uid2, p2.uid);
+    uint64_t before = LOCKED(&a, a.got[AKTI_CH_ORDINARY]);
+    for (uint64_t i = 0; i < 100; i++) {
+        ck_assert_int_eq(send_u64(ae, i, false, uid2), AKT_OK);
+    }
+    PP_WAIT_UNTIL(LOCKED(&a, a.got[AKTI_CH_ORDINARY] >= before + 100), 5000);
+    ck_assert_uint_eq(LOCKED(&a, a.got[AKTI_CH_ORDINARY]), before + 100);
+    PP_WAIT_UNTIL((akti_tp_stats_get(a.tp, &st),
+                      st.lanes_direct >= 2 && st.lanes_inbound == 1),
+        5000);
+    ck_assert_uint_eq(st.lanes_direct, 2);
+    ck_assert_uint_eq(st.lanes_nng, 0);
+    ck_assert_uint_eq(st.lanes_inbound, 1);
+    node_stop(&a);
+    pp_stop(&p2, 2000);
+    unlink(url + 6);
+    rmdir(dir);
+}
+END_TEST
+
 START_TEST(data_lanes_carry_ordinary_messages_over_tcp_and_ipc)
 {
-    lanes_roundtrip("tcp://127.0.0.1:0", "tcp://127.0.0.1:0");
+    lanes_roundtrip("tcp://127.0.0.1:0", "tcp://127.0.0.1:0", 0);
+    /* akt.remote.lane-busy-poll = 0: the reader sleeps at once */
+    lanes_roundtrip("tcp://127.0.0.1:0", "tcp://127.0.0.1:0", -1);
     char dir[64], u1[128], u2[128];
     pp_tmpdir(dir, sizeof(dir));
     snprintf(u1, sizeof(u1), "ipc://%s/echo.sock", dir);
     snprintf(u2, sizeof(u2), "ipc://%s/a.sock", dir);
-    lanes_roundtrip(u1, u2);
+    lanes_roundtrip(u1, u2, 0);
     char lane[160];
     unlink(u1 + 6);
     unlink(u2 + 6);
@@ -947,6 +1047,47 @@ stranger_lane(const char *url, const void *buf, size_t len)
     return rv;
 }
 
+/* Both ends of a tcp lane in one process (the lane reader must find the
+ * receiving socket, not its twin with the addresses swapped), and a
+ * transport freed while its lane is busy: b's reader reads a's flood, b
+ * is freed in the middle of it (the reader is stopped and joined before
+ * the lanes are freed: no hang, no use after free under ASan/TSan), then
+ * a, still sending, is freed too. */
+START_TEST(a_transport_freed_while_its_direct_lane_is_busy)
+{
+    node a, b;
+    akti_tp_opts oa, ob;
+    node_opts(&oa, &a, "a", "tcp://127.0.0.1:0", "c");
+    node_opts(&ob, &b, "b", "tcp://127.0.0.1:0", "c");
+    oa.data_lanes = ob.data_lanes = AKTI_LANES_STREAM;
+    node_start(&a, &oa);
+    node_start(&b, &ob);
+    b.check_order = true;
+    akti_assoc *ab;
+    ck_assert_int_eq(
+        akti_tp_assoc(a.tp, akti_tp_address(b.tp), "b", &ab), AKT_OK);
+    uint64_t uid;
+    ck_assert_int_eq(akti_assoc_wait_up(ab, 5000000000LL, &uid), AKT_OK);
+    flood_arg f = { .to = ab, .uid = uid };
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, flood_thread, &f), 0);
+    akti_tp_stats st;
+    PP_WAIT_UNTIL((akti_tp_stats_get(b.tp, &st),
+                      st.lanes_accepted >= 1
+                          && LOCKED(&b, b.got[AKTI_CH_ORDINARY] >= 5000)),
+        10000);
+    ck_assert_uint_eq(st.lanes_accepted, 1);
+    ck_assert_uint_eq(st.lanes_direct, 1);
+    ck_assert_uint_eq(st.lanes_nng, 0);
+    ck_assert_uint_eq(st.rejected_lane, 0);
+    ck_assert_uint_eq(LOCKED(&b, b.order_errors), 0);
+    node_stop(&b); /* mid-flood, a still sending */
+    atomic_store(&f.stop, true);
+    pthread_join(th, NULL);
+    ck_assert_uint_gt(atomic_load(&f.sent), 5000);
+    node_stop(&a);
+}
+END_TEST
 /* A peer's data lane that takes the connection but never answers the
  * LaneOpen (here: a listener of the test's own in the lane's place, that
  * never accepts) holds no message back: while the lane waits for its
@@ -2660,12 +2801,15 @@ transport_suite(void)
     tcase_add_test(t, a_freed_associations_credit_slot_serves_the_next_one);
     tcase_add_test(t, a_stranger_on_a_data_lane_changes_nothing);
     tcase_add_test(t, a_lane_that_does_not_answer_holds_no_message);
+    tcase_add_test(t, a_transport_freed_while_its_direct_lane_is_busy);
     suite_add_tcase(s, t);
     TCase *m = tcase_create("multiprocess");
     tcase_set_timeout(m, 40);
     tcase_add_test(m, two_processes_exchange_messages_over_tcp);
     tcase_add_test(m, two_processes_exchange_messages_over_ipc);
     tcase_add_test(m, data_lanes_carry_ordinary_messages_over_tcp_and_ipc);
+    tcase_add_test(
+        m, a_killed_peers_direct_lane_is_freed_and_a_new_incarnation_reads);
     tcase_add_test(m, corrupt_frame_flood_does_not_stop_service_to_a_good_peer);
     tcase_add_test(m, silent_peer_is_detected_by_the_failure_detector);
     tcase_add_test(m, restarted_peer_is_a_new_incarnation);

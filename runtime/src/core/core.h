@@ -94,28 +94,8 @@ AKTI_INTERNAL void akti_preempt_point(void);
 AKTI_INTERNAL void akti_futex_wait(
     _Atomic uint32_t *word, uint32_t expect, int64_t timeout_ns);
 AKTI_INTERNAL void akti_futex_wake(_Atomic uint32_t *word, int n);
-/* akti_now_ns: core/ext.h */
-static inline void
-akti_cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
-/* A busy wait (akt.actor.ask-busy-wait, default-dispatcher.busy-wait)
- * pauses for its first AKTI_BUSY_PAUSE_NS and then yields the CPU between
- * looks: its core stays awake (a sleeping thread's wake-up costs tens of
- * microseconds on an idle virtual machine) while any thread that is ready
- * on it -- on a small machine often the very thread that brings the work
- * -- still runs. akti_busy_yield: sched_yield, then *now = the time. */
-#define AKTI_BUSY_PAUSE_NS 2000
-/* the defaults of the two (reference.conf says the same) */
-#define AKTI_ASK_BUSY_WAIT_NS    100000
-#define AKTI_WORKER_BUSY_WAIT_NS 100000
-AKTI_INTERNAL void akti_busy_yield(int64_t *now);
+/* akti_now_ns, akti_cpu_relax, akti_busy_yield, AKTI_BUSY_PAUSE_NS and
+ * the busy waits' defaults: core/ext.h (remote/ busy-polls its lanes too) */
 
 /* --- timing wheel (timer.c) --------------------------------------------- */
 

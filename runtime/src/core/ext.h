@@ -154,6 +154,30 @@ AKTI_INTERNAL akt_err akti_ask_nowait(
 AKTI_INTERNAL int64_t akti_now_ns(void);
 AKTI_INTERNAL int64_t akti_now_coarse_ns(void);
 
+/* akti_cpu_relax -- one pause of a spin */
+static inline void
+akti_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* A busy wait (akt.actor.ask-busy-wait, default-dispatcher.busy-wait,
+ * akt.remote.lane-busy-poll) pauses for its first AKTI_BUSY_PAUSE_NS and
+ * then yields the CPU between looks: its core stays awake (a sleeping
+ * thread's wake-up costs tens of microseconds on an idle virtual machine)
+ * while any thread that is ready on it -- on a small machine often the
+ * very thread that brings the work -- still runs. akti_busy_yield: sched_yield,
+ * then *now = the time. */
+#define AKTI_BUSY_PAUSE_NS 2000
+/* the defaults of the two (reference.conf says the same) */
+#define AKTI_ASK_BUSY_WAIT_NS    100000
+#define AKTI_WORKER_BUSY_WAIT_NS 100000
+AKTI_INTERNAL void akti_busy_yield(int64_t *now);
+
 /* akti_ref_load -- the one question a router asks about a routee: GONE
  * (the ref's incarnation stopped), IDLE (not running, mailbox empty), BUSY
  * (running or scheduled, mailbox empty), QUEUED (messages wait). A racy

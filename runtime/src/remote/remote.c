@@ -2113,6 +2113,10 @@ read_config(const akt_remote_options *opts, const akt_config *sysconf,
     if (lanes >= 0) {
         o->data_lanes = lanes == 1 ? AKTI_LANES_STREAM : AKTI_LANES_SOCKET;
     }
+    /* 0 in the setting is "none" (in o: < 0; 0 there takes the default) */
+    int64_t poll = o->lane_busy_poll_ns > 0 ? o->lane_busy_poll_ns : 0;
+    akti_set_dur(&rd, "akt.remote.lane-busy-poll", &poll, 0, 10000000);
+    o->lane_busy_poll_ns = poll > 0 ? poll : -1;
     cfg_text(&rd, "akt.remote.tls.cert-file", &o->tls_cert_file);
     cfg_text(&rd, "akt.remote.tls.key-file", &o->tls_key_file);
     cfg_text(&rd, "akt.remote.tls.ca-file", &o->tls_ca_file);

@@ -36,11 +36,16 @@
 #include "remote/transport_impl.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <nng/protocol/pipeline0/pull.h>
 #include <nng/protocol/pipeline0/push.h>
@@ -198,6 +203,7 @@ akti_tp_opts_default(akti_tp_opts *o)
     o->receive_window = 8192;
     o->receive_window_bytes = 8u * 1024 * 1024;
     o->data_lanes = AKTI_LANES_STREAM;
+    o->lane_busy_poll_ns = AKTI_LANE_BUSY_POLL_NS;
 }
 
 static void
@@ -235,7 +241,11 @@ opts_fill(akti_tp_opts *o, const akti_tp_opts *in)
     DEF(outbound_queue_bytes);
     DEF(receive_window);
     DEF(receive_window_bytes);
+    DEF(lane_busy_poll_ns);
 #undef DEF
+    if (o->lane_busy_poll_ns < 0) {
+        o->lane_busy_poll_ns = 0; /* none: the reader sleeps at once */
+    }
     if (o->overflow == AKT_OVERFLOW_DEFAULT) {
         o->overflow = AKT_OVERFLOW_DROP_NEW;
     }
@@ -1846,13 +1856,33 @@ conn_remove(akti_tp *tp, uint32_t id)
  * akt.remote.data-lanes = stream: a stream listener next to the PULL
  * socket's (tcp and tls+tcp: the same host, a port of its own; ipc: the
  * path with ".lane"), announced in our Hellos (Hello.lane). An accepted
- * lane counts as an inbound connection (max-connections, per source). Its
- * reads complete on NNG's thread, which handles every whole frame in the
- * buffer at once (akti_tp_lane_rx_frame under tp->rx_mu) and reads again:
- * no thread of ours in between. A lane that breaks a rule, ends, or is
- * not bound by a LaneOpen within handshake-timeout is marked dead and
- * freed by the ticker (its read stopped before the stream is closed: NNG
- * 1.5.2 never completes a read on a stream closed under it). */
+ * lane counts as an inbound connection (max-connections, per source).
+ * Whoever reads it handles every whole frame in the buffer at once
+ * (akti_tp_lane_rx_frame under tp->rx_mu) and reads again:
+ *
+ * - tcp:// (plain TCP; not tls+tcp, whose bytes are encrypted, nor ipc):
+ *   the lane reader, a thread of ours (lane_reader), reads the socket
+ *   itself -- one epoll set for every lane, level-triggered, a busy poll
+ *   of akt.remote.lane-busy-poll before it sleeps -- so a frame is handled
+ *   on the thread that woke for its bytes: no NNG poller thread handing
+ *   the read to an NNG task thread (two sleeping wake-ups per hop on an
+ *   idle machine, ~25-30 us each). NNG 1.5.2 workaround: nng_stream gives
+ *   no fd, so the lane's socket is found in /proc/self/fd as the one whose
+ *   own and peer addresses are the stream's (lane_fd_find: a TCP 4-tuple
+ *   is unique; both ends may be in this process, the order tells them
+ *   apart). NNG reads a stream only when a receive is queued on it, and
+ *   we never queue one: we are its only reader; its writes (the one-byte
+ *   ack) stay NNG's. NNG's close only shuts the socket down, and the fd is
+ *   closed after nng_stream_free, asynchronously: so a dead lane is freed
+ *   only once the reader took its fd out of its set (`detached`, done at
+ *   the top of the reader's loop, after the batch of events that may name
+ *   it was handled). A socket not found stays with NNG (lanes_nng).
+ * - otherwise NNG's reads: they complete on its thread (lane_rx_cb).
+ *
+ * A lane that breaks a rule, ends, or is not bound by a LaneOpen within
+ * handshake-timeout is marked dead and freed by the ticker (an NNG read
+ * stopped before the stream is closed: NNG 1.5.2 never completes a read on
+ * a stream closed under it; a direct one once detached). */
 
 enum { LANE_RX_START = 16 * 1024, LANE_OPEN_MAX = 4096 };
 
@@ -1966,6 +1996,270 @@ lane_rx_cb(void *arg)
     pthread_mutex_unlock(&tp->lane_mu);
 }
 
+/* --- the lane reader (tcp:// lanes) --------------------------------------- */
+
+enum {
+    LR_EVENTS = 64, /* lanes handled per look */
+    LR_READS = 16, /* reads of one lane per look (a full buffer each) */
+    /* the busy poll's adaptive rule, as the core's busy waits have it
+     * (core/dispatch.c, core/future.c SPIN_MISS_LIMIT, SPIN_PROBE): after
+     * this many polls in a row that outlasted the budget, only one in
+     * LR_PROBE polls the whole budget (the others AKTI_BUSY_PAUSE_NS), so
+     * an idle node does not burn a core */
+    LR_MISS_LIMIT = 4,
+    LR_PROBE = 16
+};
+
+static bool
+sa_same(const nng_sockaddr *n, const struct sockaddr_storage *ss)
+{
+    if (n->s_family == NNG_AF_INET && ss->ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+        return in->sin_port == n->s_in.sa_port
+            && in->sin_addr.s_addr == n->s_in.sa_addr;
+    }
+    if (n->s_family == NNG_AF_INET6 && ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+        return in6->sin6_port == n->s_in6.sa_port
+            && memcmp(in6->sin6_addr.s6_addr, n->s_in6.sa_addr, 16) == 0;
+    }
+    return false;
+}
+
+/* lane_fd_find -- the socket of tcp stream s, or -1. NNG 1.5.2 workaround
+ * (it gives no fd for a stream): the fd in /proc/self/fd whose own and
+ * peer addresses are s's (a TCP 4-tuple is unique among live sockets; when
+ * both ends are in this process, the order of the two tells them apart).
+ * s holds its fd until nng_stream_free, so the number stays its own. */
+static int
+lane_fd_find(nng_stream *s)
+{
+    nng_sockaddr loc, rem;
+    if (nng_stream_get_addr(s, NNG_OPT_LOCADDR, &loc) != 0
+        || nng_stream_get_addr(s, NNG_OPT_REMADDR, &rem) != 0
+        || (loc.s_family != NNG_AF_INET && loc.s_family != NNG_AF_INET6)
+        || rem.s_family != loc.s_family) {
+        return -1;
+    }
+    DIR *d = opendir("/proc/self/fd");
+    if (d == NULL) {
+        return -1;
+    }
+    int found = -1, dfd = dirfd(d);
+    struct dirent *e;
+    while (found < 0 && (e = readdir(d)) != NULL) {
+        char *end;
+        long fd = strtol(e->d_name, &end, 10);
+        if (end == e->d_name || *end != '\0' || fd < 0 || fd > INT32_MAX
+            || fd == dfd) {
+            continue;
+        }
+        struct sockaddr_storage a, b;
+        socklen_t la = sizeof(a), lb = sizeof(b);
+        if (getsockname((int)fd, (struct sockaddr *)&a, &la) == 0
+            && sa_same(&loc, &a)
+            && getpeername((int)fd, (struct sockaddr *)&b, &lb) == 0
+            && sa_same(&rem, &b)) {
+            found = (int)fd;
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+static void
+lane_reader_wake(akti_tp *tp)
+{
+    uint64_t one = 1;
+    if (tp->lr_wake >= 0) {
+        ssize_t w = write(tp->lr_wake, &one, sizeof(one));
+        (void)w; /* EAGAIN: the counter is full, a wake-up is due anyway */
+    }
+}
+
+/* lane_reader_detach -- a lane the reader reads was marked dead: it takes
+ * it out of its set at the top of its next loop (lanes_tick frees it on a
+ * later tick) */
+static void
+lane_reader_detach(akti_tp *tp)
+{
+    atomic_store(&tp->lr_detach, true);
+    lane_reader_wake(tp);
+}
+
+static void
+lane_reader_fds_close(akti_tp *tp)
+{
+    if (tp->lr_ep >= 0) {
+        close(tp->lr_ep);
+        tp->lr_ep = -1;
+    }
+    if (tp->lr_wake >= 0) {
+        close(tp->lr_wake);
+        tp->lr_wake = -1;
+    }
+}
+
+/* lane_read -- the reader: l's socket is readable. Reads until the kernel
+ * has no more (a read that does not fill the buffer: the level-triggered
+ * set says if more comes) and handles the frames; an end, an error or a
+ * broken rule marks l dead. */
+static void
+lane_read(akti_tp *tp, tp_lane_rx *l)
+{
+    pthread_mutex_lock(&tp->lane_mu);
+    bool dead = l->dead;
+    pthread_mutex_unlock(&tp->lane_mu);
+    if (dead) {
+        return; /* detached at the top of the loop */
+    }
+    bool keep = true;
+    int err = 0;
+    for (int i = 0; keep && i < LR_READS; i++) {
+        size_t room = l->cap - l->len;
+        ssize_t r = recv(l->fd, l->buf + l->len, room, MSG_DONTWAIT);
+        if (r > 0) {
+            l->len += (size_t)r;
+            keep = lane_rx_frames(tp, l); /* grows the buffer for a big one */
+            if ((size_t)r < room) {
+                break;
+            }
+        } else if (r == 0) {
+            keep = false; /* the peer closed it */
+        } else if (errno == EINTR) {
+            continue;
+        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            break;
+        } else {
+            err = errno;
+            keep = false;
+        }
+    }
+    if (keep) {
+        return;
+    }
+    if (!atomic_load(&tp->stopping)) {
+        akti_rlog(tp, AKTI_LOG_DEBUG, "data lane from %s ended: %s", l->src,
+            err != 0 ? strerror(err) : "closed");
+    }
+    pthread_mutex_lock(&tp->lane_mu);
+    l->dead = true;
+    pthread_mutex_unlock(&tp->lane_mu);
+    atomic_store(&tp->lr_detach, true); /* the reader's own: no wake-up */
+}
+
+/* lanes_detach -- the reader, at the top of its loop (no event of this
+ * look is left to handle): dead lanes out of the set */
+static void
+lanes_detach(akti_tp *tp)
+{
+    if (!atomic_exchange(&tp->lr_detach, false)) {
+        return;
+    }
+    pthread_mutex_lock(&tp->lane_mu);
+    for (tp_lane_rx *l = tp->lanes; l; l = l->next) {
+        if (l->dead && l->fd >= 0 && !l->detached) {
+            (void)epoll_ctl(tp->lr_ep, EPOLL_CTL_DEL, l->fd, NULL);
+            l->detached = true;
+        }
+    }
+    pthread_mutex_unlock(&tp->lane_mu);
+}
+
+/* lane_busy_poll -- look again for ready lanes, first AKTI_BUSY_PAUSE_NS
+ * tight, then yielding the CPU between looks, up to the budget (the
+ * adaptive rule: LR_MISS_LIMIT); the events found, or 0 */
+static int
+lane_busy_poll(
+    akti_tp *tp, struct epoll_event *ev, uint32_t *misses, uint32_t *probe)
+{
+    int64_t budget = tp->o.lane_busy_poll_ns;
+    bool full = *misses < LR_MISS_LIMIT || ++*probe % LR_PROBE == 0;
+    if (!full && budget > AKTI_BUSY_PAUSE_NS) {
+        budget = AKTI_BUSY_PAUSE_NS;
+    }
+    int64_t now = akti_now_ns();
+    int64_t end = now + budget, yield_at = now + AKTI_BUSY_PAUSE_NS;
+    int n = 0;
+    while (n == 0 && now < end
+        && !atomic_load_explicit(&tp->lr_stop, memory_order_relaxed)) {
+        if (now >= yield_at) {
+            akti_busy_yield(&now);
+        } else {
+            akti_cpu_relax();
+            now = akti_now_ns();
+        }
+        n = epoll_wait(tp->lr_ep, ev, LR_EVENTS, 0);
+    }
+    if (n != 0) {
+        *misses = 0;
+    } else if (*misses < LR_MISS_LIMIT) {
+        ++*misses;
+    }
+    return n;
+}
+
+/* lane_reader -- the thread that reads tcp lanes (see the top of this
+ * section): detach the dead, look, busy-poll, sleep; handle what is ready */
+static void *
+lane_reader(void *arg)
+{
+    akti_tp *tp = arg;
+    pthread_setname_np(pthread_self(), "akt-lane-rx");
+    struct epoll_event ev[LR_EVENTS];
+    uint32_t misses = 0, probe = 0;
+    while (!atomic_load(&tp->lr_stop)) {
+        lanes_detach(tp);
+        int n = epoll_wait(tp->lr_ep, ev, LR_EVENTS, 0);
+        if (n == 0 && tp->o.lane_busy_poll_ns > 0) {
+            n = lane_busy_poll(tp, ev, &misses, &probe);
+        }
+        if (n == 0) {
+            n = epoll_wait(tp->lr_ep, ev, LR_EVENTS, -1);
+        }
+        if (n < 0) {
+            if (errno != EINTR) {
+                akti_rlog(tp, AKTI_LOG_ERROR,
+                    "the lane reader stopped: epoll_wait: %s", strerror(errno));
+                break;
+            }
+            continue;
+        }
+        for (int i = 0; i < n; i++) {
+            if (ev[i].data.ptr == tp) {
+                uint64_t v;
+                ssize_t r = read(tp->lr_wake, &v, sizeof(v));
+                (void)r;
+            } else {
+                lane_read(tp, ev[i].data.ptr);
+            }
+        }
+    }
+    return NULL;
+}
+
+/* lane_reader_start -- akti_tp_start: the reader of a tcp:// lane
+ * listener's lanes; without it (an error: logged) NNG reads them */
+static void
+lane_reader_start(akti_tp *tp)
+{
+    if (tp->lane_l == NULL || strncmp(tp->listen_url, "tcp://", 6) != 0) {
+        return;
+    }
+    tp->lr_ep = epoll_create1(EPOLL_CLOEXEC);
+    tp->lr_wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    struct epoll_event ev = { .events = EPOLLIN, .data.ptr = tp };
+    if (tp->lr_ep < 0 || tp->lr_wake < 0
+        || epoll_ctl(tp->lr_ep, EPOLL_CTL_ADD, tp->lr_wake, &ev) != 0
+        || pthread_create(&tp->lr_th, NULL, lane_reader, tp) != 0) {
+        akti_rlog(tp, AKTI_LOG_WARN,
+            "no lane reader (%s): NNG reads the data lanes", strerror(errno));
+        lane_reader_fds_close(tp);
+        return;
+    }
+    tp->lr_started = true;
+}
+
 /* lane_rx_free -- a lane unlinked from tp->lanes (no lock held) */
 static void
 lane_rx_free(akti_tp *tp, tp_lane_rx *l)
@@ -2050,14 +2344,34 @@ lane_rx_new(akti_tp *tp, nng_stream *s)
     l->s = s;
     l->id = id;
     l->opened_at = akti_now_ns();
+    l->fd = tp->lr_started ? lane_fd_find(s) : -1;
     snprintf(l->src, sizeof(l->src), "%s", src);
+    if (tp->lr_started && l->fd < 0) {
+        akti_rlog(tp, AKTI_LOG_DEBUG,
+            "data lane from %s: its socket was not found, NNG reads it", src);
+    }
     pthread_mutex_lock(&tp->lane_mu);
     l->next = tp->lanes;
     tp->lanes = l;
     if (atomic_load(&tp->stopping)) {
         l->dead = true; /* akti_tp_free frees it */
+        l->fd = -1;
     } else {
-        lane_rx_arm(l);
+        if (l->fd >= 0) {
+            struct epoll_event ev
+                = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = l };
+            if (epoll_ctl(tp->lr_ep, EPOLL_CTL_ADD, l->fd, &ev) != 0) {
+                akti_rlog(tp, AKTI_LOG_DEBUG,
+                    "data lane from %s: not read directly (epoll: %s)", src,
+                    strerror(errno));
+                l->fd = -1;
+            }
+        }
+        if (l->fd < 0) {
+            lane_rx_arm(l);
+        }
+        STAT_ADD(tp, lanes_direct, l->fd >= 0);
+        STAT_ADD(tp, lanes_nng, l->fd < 0);
     }
     pthread_mutex_unlock(&tp->lane_mu);
 }
@@ -2087,6 +2401,7 @@ static void
 lanes_tick(akti_tp *tp, int64_t now)
 {
     tp_lane_rx *dead = NULL;
+    bool detach = false;
     pthread_mutex_lock(&tp->lane_mu);
     for (tp_lane_rx **pp = &tp->lanes; *pp;) {
         tp_lane_rx *l = *pp;
@@ -2103,7 +2418,10 @@ lanes_tick(akti_tp *tp, int64_t now)
                 || l->a->my_token != l->token;
             pthread_mutex_unlock(&l->a->mu);
         }
-        if (l->dead) {
+        if (l->dead && l->fd >= 0 && !l->detached) {
+            detach = true; /* the reader's first: freed on a later tick */
+            pp = &l->next;
+        } else if (l->dead) {
             *pp = l->next;
             l->next = dead;
             dead = l;
@@ -2112,6 +2430,9 @@ lanes_tick(akti_tp *tp, int64_t now)
         }
     }
     pthread_mutex_unlock(&tp->lane_mu);
+    if (detach) {
+        lane_reader_detach(tp);
+    }
     while (dead != NULL) {
         tp_lane_rx *l = dead;
         dead = l->next;
@@ -2192,6 +2513,15 @@ lanes_close(akti_tp *tp)
     if (tp->lane_l != NULL) {
         nng_stream_listener_close(tp->lane_l);
     }
+    /* the reader first: after the join nothing reads a lane's socket, so
+     * every lane may be freed (and its fd closed by NNG) */
+    if (tp->lr_started) {
+        atomic_store(&tp->lr_stop, true);
+        lane_reader_wake(tp);
+        pthread_join(tp->lr_th, NULL);
+        tp->lr_started = false;
+    }
+    lane_reader_fds_close(tp);
     pthread_mutex_lock(&tp->lane_mu);
     tp_lane_rx *list = tp->lanes;
     tp->lanes = NULL;
@@ -2226,6 +2556,7 @@ akti_tp_start(const akti_tp_opts *opts, akti_tp **out)
         return AKT_ENOMEM;
     }
     akt_err rc = AKT_ENOMEM;
+    tp->lr_ep = tp->lr_wake = -1;
     opts_fill(&tp->o, opts);
     tp->log_level = log_level_from_env();
     tp->system = tp_strdup(opts->system_name);
@@ -2296,6 +2627,7 @@ akti_tp_start(const akti_tp_opts *opts, akti_tp **out)
         nng_close(tp->pull);
         goto fail;
     }
+    lane_reader_start(tp);
     if (strncmp(tp->listen_url, "ipc://", 6) == 0
         || strncmp(tp->listen_url, "abstract://", 11) == 0) {
         tp->relisten_url = tp_strdup(tp->listen_url);
@@ -2552,10 +2884,18 @@ akti_tp_stats_get(const akti_tp *tp, akti_tp_stats *o)
     G(lanes_opened);
     G(lanes_accepted);
     G(rejected_lane);
+    G(lanes_direct);
+    G(lanes_nng);
 #undef G
     pthread_mutex_lock(&((akti_tp *)tp)->conn_mu);
     o->connections_inbound = tp->nconns;
     pthread_mutex_unlock(&((akti_tp *)tp)->conn_mu);
+    pthread_mutex_lock(&((akti_tp *)tp)->lane_mu);
+    o->lanes_inbound = 0;
+    for (const tp_lane_rx *l = tp->lanes; l; l = l->next) {
+        o->lanes_inbound++;
+    }
+    pthread_mutex_unlock(&((akti_tp *)tp)->lane_mu);
     /* pending now: what the windows hold (a snapshot, for monitoring).
      * a->mu is taken without tp->mu (the lock order): each association is
      * held meanwhile, so the ticker cannot free it */

@@ -171,6 +171,11 @@ typedef struct akti_tp_opts {
      * our own (tcp, tls+tcp, ipc; inproc keeps the sockets),
      * AKTI_LANES_SOCKET (0) over PUSH sockets */
     int data_lanes;
+    /* akt.remote.lane-busy-poll: how long the lane reader (tcp:// lanes,
+     * read on a thread of ours: transport.c "data lanes, the receiving
+     * side") keeps looking for more bytes before it sleeps; 0 takes the
+     * default (AKTI_LANE_BUSY_POLL_NS), < 0: none, it sleeps at once */
+    int64_t lane_busy_poll_ns;
     /* TLS (tls+tcp:// only) */
     const char *tls_cert_file; /* own certificate chain (PEM) */
     const char *tls_key_file; /* own private key (PEM) */
@@ -212,9 +217,15 @@ typedef struct akti_tp_stats {
     uint64_t lanes_opened; /* data lanes we opened (LaneOpen sent) */
     uint64_t lanes_accepted; /* data lanes a peer bound here (verified) */
     uint64_t rejected_lane; /* data lanes closed for what came on them */
+    uint64_t lanes_direct; /* accepted lanes read by our lane reader */
+    uint64_t lanes_nng; /* accepted lanes read by NNG (tls, ipc, or the
+                         * socket of a tcp lane not found) */
+    uint64_t lanes_inbound; /* now: accepted lanes not yet freed */
 } akti_tp_stats;
 
 enum { AKTI_LANES_SOCKET = 0, AKTI_LANES_STREAM = 1 };
+/* akt.remote.lane-busy-poll's default (reference.conf says the same) */
+#define AKTI_LANE_BUSY_POLL_NS 100000
 
 /* akti_tp_opts_default -- fill every tunable with its default. */
 AKTI_INTERNAL void akti_tp_opts_default(akti_tp_opts *o);

@@ -169,9 +169,10 @@ typedef struct tp_lane {
 
 /* A data lane, receiving side (transport_rx.c): an accepted stream, its
  * read buffer and the association its LaneOpen bound it to. Frames are
- * handled on the NNG thread that completed the read, under tp->rx_mu (the
+ * handled on the thread that read them -- the lane reader for a tcp lane,
+ * else the NNG thread that completed the read -- under tp->rx_mu (the
  * receive path handles one frame at a time, whichever connection it came
- * on). tp->lane_mu guards the list and the dead flag. */
+ * on). tp->lane_mu guards the list, the dead and detached flags. */
 typedef struct tp_lane_rx {
     struct tp_lane_rx *next;
     struct akti_tp *tp;
@@ -186,6 +187,11 @@ typedef struct tp_lane_rx {
     int64_t opened_at;
     uint32_t id; /* in tp->conns (high bit set) */
     bool dead; /* ended: the ticker frees it (lane_mu) */
+    /* the socket our lane reader reads (tcp), or -1: NNG reads it; a dead
+     * one is freed only once the reader took it out of its epoll set
+     * (detached; lane_mu) */
+    int fd;
+    bool detached;
     char src[48];
 } tp_lane_rx;
 
@@ -472,7 +478,7 @@ struct akti_tp {
             rejected_limit, claims, reclaimed, associations_active,
             credit_waits, credit_grants, receive_pending_max, rejected_window,
             dropped_unread, listener_restarts, freed, lanes_opened,
-            lanes_accepted, rejected_lane;
+            lanes_accepted, rejected_lane, lanes_direct, lanes_nng;
     } st;
     _Atomic uint64_t next_epoch; /* connection epochs handed out */
     /* data lanes (akt.remote.data-lanes = stream): our lane listener and
@@ -486,6 +492,15 @@ struct akti_tp {
     pthread_mutex_t rx_mu, lane_mu;
     tp_lane_rx *lanes;
     uint32_t next_lane_id;
+    /* the lane reader (tcp:// listeners; transport.c "data lanes, the
+     * receiving side"): its epoll set of lane sockets and the eventfd that
+     * wakes it (-1: none, NNG reads every lane); lr_detach: a lane it
+     * reads was marked dead (it takes such lanes out of its set);
+     * lr_stop: lanes_close ends it */
+    int lr_ep, lr_wake;
+    pthread_t lr_th;
+    bool lr_started;
+    atomic_bool lr_detach, lr_stop;
 };
 
 #define STAT_ADD(tp, f, n)                                                     \
