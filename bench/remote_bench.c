@@ -1218,10 +1218,14 @@ main(int argc, char **argv)
     }
     akti_tp_stats st;
     akti_tp_stats_get(tp, &st);
-    fprintf(stderr, "frames sent %llu, envelopes sent %llu (%.1f per frame)\n",
+    fprintf(stderr,
+        "frames sent %llu, envelopes sent %llu (%.1f per frame); lanes "
+        "accepted here %llu: read by the lane reader %llu, by NNG %llu\n",
         (unsigned long long)st.frames_sent,
         (unsigned long long)st.envelopes_sent,
-        st.frames_sent ? (double)st.envelopes_sent / st.frames_sent : 0.0);
+        st.frames_sent ? (double)st.envelopes_sent / st.frames_sent : 0.0,
+        (unsigned long long)st.lanes_accepted,
+        (unsigned long long)st.lanes_direct, (unsigned long long)st.lanes_nng);
     akti_tp_free(tp);
     stop_child(&c);
     if (strcmp(kind, "ipc") == 0) {
