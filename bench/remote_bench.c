@@ -121,6 +121,23 @@ bench_lanes(void)
     return v != NULL && strcmp(v, "socket") == 0 ? "socket" : "stream";
 }
 
+/* --lane-busy-poll US (akt.remote.lane-busy-poll, both processes; -1:
+ * the default), passed to the child in AKT_BENCH_LANE_BUSY_POLL */
+static long
+bench_lane_poll_us(void)
+{
+    const char *v = getenv("AKT_BENCH_LANE_BUSY_POLL");
+    return v != NULL ? atol(v) : -1;
+}
+
+/* the transport's option for it (0 there: the default; < 0: none) */
+static int64_t
+bench_lane_poll_opt(void)
+{
+    long us = bench_lane_poll_us();
+    return us < 0 ? 0 : us == 0 ? -1 : (int64_t)us * 1000;
+}
+
 static int
 bench_lanes_opt(void)
 {
@@ -250,6 +267,7 @@ child_main(const char *url)
     o.system_name = "sink";
     o.listen_url = url;
     o.data_lanes = bench_lanes_opt();
+    o.lane_busy_poll_ns = bench_lane_poll_opt();
     o.outbound_queue_size = 1u << 16;
     o.overflow = AKT_OVERFLOW_BLOCK;
     o.cb = &child_cbs;
@@ -359,9 +377,13 @@ node_start(const char *name, const char *url, akt_system **sys,
     if (rc == AKT_OK) {
         rc = rt_register_types(*reg);
     }
-    char conf[256];
-    snprintf(conf, sizeof(conf), "%sakt.remote.data-lanes = %s\n", bench_conf,
-        bench_lanes());
+    char conf[320];
+    int cn = snprintf(conf, sizeof(conf), "%sakt.remote.data-lanes = %s\n",
+        bench_conf, bench_lanes());
+    if (bench_lane_poll_us() >= 0 && cn > 0 && (size_t)cn < sizeof(conf)) {
+        snprintf(conf + cn, sizeof(conf) - (size_t)cn,
+            "akt.remote.lane-busy-poll = %ldus\n", bench_lane_poll_us());
+    }
     if (rc == AKT_OK) {
         rc = akt_config_parse_string(conf, strlen(conf), "bench", cfg, NULL);
     }
@@ -1035,7 +1057,9 @@ usage(FILE *to)
 {
     fprintf(to,
         "usage: akt-remote-bench [--n N] [--pingpong-n N] [--url tcp|ipc]\n"
-        "                        [--lanes socket|stream] [--scenario NAME]\n"
+        "                        [--lanes socket|stream] [--lane-busy-poll "
+        "US]\n"
+        "                        [--scenario NAME]\n"
         "\n"
         "Remoting benchmarks between two processes on loopback; one JSON\n"
         "line per result on stdout (docs/profiler.md). Without --scenario\n"
@@ -1046,6 +1070,8 @@ usage(FILE *to)
         "  --url tcp|ipc    the transport between the two processes (tcp)\n"
         "  --lanes socket|stream  akt.remote.data-lanes of both processes\n"
         "                   (stream, its default)\n"
+        "  --lane-busy-poll US  akt.remote.lane-busy-poll of both processes,\n"
+        "                   in microseconds (0: none; the default: 100)\n"
         "  --scenario NAME  run one scenario:");
     for (int i = 0; bench_scenarios[i] != NULL; i++) {
         fprintf(to, "%s%s", i % 3 == 0 ? "\n                     " : " ",
@@ -1104,6 +1130,9 @@ main(int argc, char **argv)
             && (strcmp(argv[i + 1], "socket") == 0
                 || strcmp(argv[i + 1], "stream") == 0)) {
             setenv("AKT_BENCH_DATA_LANES", argv[++i], 1); /* and the child */
+        } else if (strcmp(argv[i], "--lane-busy-poll") == 0 && i + 1 < argc
+            && atol(argv[i + 1]) >= 0 && atol(argv[i + 1]) <= 10000) {
+            setenv("AKT_BENCH_LANE_BUSY_POLL", argv[++i], 1);
         } else if (strcmp(argv[i], "--help") == 0
             || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
@@ -1194,6 +1223,7 @@ main(int argc, char **argv)
     o.system_name = "bench";
     o.listen_url = mine;
     o.data_lanes = bench_lanes_opt();
+    o.lane_busy_poll_ns = bench_lane_poll_opt();
     o.outbound_queue_size = 1u << 16;
     o.overflow = AKT_OVERFLOW_FAIL; /* the loop retries: no drops */
     o.cb = &parent_cbs;

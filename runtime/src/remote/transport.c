@@ -2110,8 +2110,10 @@ lane_read(akti_tp *tp, tp_lane_rx *l)
     pthread_mutex_lock(&tp->lane_mu);
     bool dead = l->dead;
     pthread_mutex_unlock(&tp->lane_mu);
-    if (dead) {
-        return; /* detached at the top of the loop */
+    if (dead) { /* marked by the ticker: out of the set at the top of the
+                 * loop (level-triggered, it would be ready again) */
+        atomic_store(&tp->lr_detach, true);
+        return;
     }
     bool keep = true;
     int err = 0;
