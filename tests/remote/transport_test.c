@@ -7,6 +7,7 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -996,6 +997,18 @@ START_TEST(data_lanes_carry_ordinary_messages_over_tcp_and_ipc)
     lanes_roundtrip("tcp://127.0.0.1:0", "tcp://127.0.0.1:0", 0);
     /* akt.remote.lane-busy-poll = 0: the reader sleeps at once */
     lanes_roundtrip("tcp://127.0.0.1:0", "tcp://127.0.0.1:0", -1);
+    /* IPv6 (the lane reader finds the socket by its IPv6 addresses),
+     * where the machine has a loopback for it */
+    int s6 = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 lo6
+        = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+    bool v6 = s6 >= 0 && bind(s6, (struct sockaddr *)&lo6, sizeof(lo6)) == 0;
+    if (s6 >= 0) {
+        close(s6);
+    }
+    if (v6) {
+        lanes_roundtrip("tcp://[::1]:0", "tcp://[::1]:0", 0);
+    }
     char dir[64], u1[128], u2[128];
     pp_tmpdir(dir, sizeof(dir));
     snprintf(u1, sizeof(u1), "ipc://%s/echo.sock", dir);
