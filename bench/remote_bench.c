@@ -144,15 +144,22 @@ bench_lanes_opt(void)
     return strcmp(bench_lanes(), "stream") == 0 ? AKTI_LANES_STREAM
                                                 : AKTI_LANES_SOCKET;
 }
-static double g_cpu_mark = -1;
+static double g_cpu_mark = -1, g_cpu_mark_self;
+
+/* cpu_self -- this process's user + system CPU, seconds */
+static double
+cpu_self(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec
+        + ru.ru_stime.tv_usec / 1e6;
+}
 
 static double
 cpu_both(void)
 {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    double s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6
-        + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+    double s = cpu_self();
     char path[64];
     snprintf(path, sizeof(path), "/proc/%d/stat", (int)g_cpu_child);
     FILE *f = g_cpu_child > 0 ? fopen(path, "r") : NULL;
@@ -179,6 +186,7 @@ cpu_both(void)
 static void
 cpu_mark(void)
 {
+    g_cpu_mark_self = cpu_self();
     g_cpu_mark = cpu_both();
 }
 
@@ -187,14 +195,16 @@ emit(const char *scenario, long n, long messages, double secs, double rate,
     const char *unit, double p50, double p99, const char *url)
 {
     /* CPU per unit of work since cpu_mark: per round trip (half the
-     * messages) or per message (one-way scenarios) */
-    char cpu[64] = "";
+     * messages) or per message (one-way scenarios); both processes, and
+     * this one alone (the sender of the one-way scenarios, the asker) */
+    char cpu[128] = "";
     if (g_cpu_mark >= 0 && messages > 0) {
         bool rt = strstr(unit, "round_trips") || strstr(unit, "asks");
-        double per = (cpu_both() - g_cpu_mark) * 1e6
-            / (double)(rt ? messages / 2 : messages);
-        snprintf(cpu, sizeof(cpu), ",\"%s\":%.2f",
-            rt ? "cpu_us_per_rt" : "cpu_us_per_msg", per);
+        double units = (double)(rt ? messages / 2 : messages);
+        double self = (cpu_self() - g_cpu_mark_self) * 1e6 / units;
+        double per = (cpu_both() - g_cpu_mark) * 1e6 / units;
+        snprintf(cpu, sizeof(cpu), ",\"%s\":%.2f,\"cpu_us_parent\":%.2f",
+            rt ? "cpu_us_per_rt" : "cpu_us_per_msg", per, self);
     }
     g_cpu_mark = -1;
     char m[512];
@@ -1034,11 +1044,11 @@ actor_scenarios(const char *self, const char *kind, const char *listen,
     akt_remote_stats_get(sys, &st);
     fprintf(stderr,
         "actor scenarios: frames sent %llu, envelopes sent %llu (%.1f per "
-        "frame), dropped %llu\n",
+        "frame), dropped %llu, out of credit %llu times\n",
         (unsigned long long)st.frames_sent,
         (unsigned long long)st.envelopes_sent,
         st.frames_sent ? (double)st.envelopes_sent / st.frames_sent : 0.0,
-        (unsigned long long)st.dropped);
+        (unsigned long long)st.dropped, (unsigned long long)st.credit_waits);
     akt_remote_stop(sys);
     akt_system_free(sys);
     akt_registry_free(reg);

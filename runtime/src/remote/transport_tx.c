@@ -482,6 +482,33 @@ akti_tp_lane_use(const akti_tp *tp, const akti_assoc *a)
  * write from NNG's thread or by the writer (a round trip is longer than
  * this) */
 #define LANE_BURST_NS 10000LL
+/* A burst's senders write its frames themselves, each when a batch is
+ * queued or LANE_FILL_NS after the last frame (no wake-up of another
+ * thread: the writer and NNG's threads sleep through a steady stream); the
+ * writer writes the tail, what is still queued LANE_TAIL_NS after the last
+ * frame once the senders went quiet, and keeps its timer armed meanwhile
+ * (the next sender need not wake it). */
+#define LANE_FILL_NS (2 * FILL_NS)
+#define LANE_TAIL_NS (4 * FILL_NS)
+
+/* lane_tail -- how long after l's last frame the writer writes what is
+ * queued: a TLS lane's senders never write (its writes are NNG's), so its
+ * writer lets a burst fill only as the socket's does */
+static inline int64_t
+lane_tail(const tp_lane *l)
+{
+    return l->tls ? FILL_NS : LANE_TAIL_NS;
+}
+
+/* lane_enough -- c's queue makes a lane's frame worth writing at once: a
+ * batch (fewer frames: each costs a write, a read and their wake-ups on
+ * both sides) */
+static inline bool
+lane_enough(const akti_tp *tp, const tp_chan *c)
+{
+    return c->q.len >= tp->o.batch_max_envelopes || c->q.len >= c->q.cap / 2
+        || c->qbytes >= tp->o.batch_max_bytes / 2;
+}
 
 static inline size_t
 lane_est(const tp_item *it)
@@ -780,13 +807,13 @@ lane_send(akti_tp *tp, akti_assoc *a, tp_chan *c, bool here, drop_list *d)
     int64_t now = akti_now_ns();
     bool burst = c->q.len > 1 || now - l->last_here < LANE_BURST_NS
         || now - c->last_frame_at < LANE_BURST_NS;
-    if (burst && !fill_enough(tp, c)) {
-        return false; /* queued: the writer lets the burst fill */
+    if (burst && !lane_enough(tp, c) && now - c->last_frame_at < LANE_FILL_NS) {
+        return false; /* queued: the burst fills */
     }
     if (lane_fill(tp, a, c, l, d) == 0) {
         return true;
     }
-    if (here && !l->congested && !l->tls && !burst) {
+    if (here && !l->congested && !l->tls) {
         if (lane_write_here(l)) {
             lane_next(tp, a, c, l, d);
         }
@@ -1210,15 +1237,22 @@ lane_writer_step(akti_tp *tp, akti_assoc *a, tp_chan *c, drop_list *d)
         }
         return LANE_STEP_SOCKET;
     }
-    if (l->busy || c->q.len == 0 || !lane_ok(l, uid, token)) {
+    if ((l->busy && l->sync_users == 0) || !lane_ok(l, uid, token)) {
         return LANE_STEP_WAIT; /* the write in flight goes on with the queue */
+    }
+    if (c->q.len == 0 || l->busy) {
+        /* in a burst the writer keeps its timer armed: the next sender
+         * need not wake it */
+        return akti_now_ns() < c->last_frame_at + lane_tail(l) ? LANE_STEP_FILL
+                                                               : LANE_STEP_WAIT;
     }
     if (!chan_has_credit(c)) {
         chan_starve(tp, a, c);
         return LANE_STEP_WAIT;
     }
-    if (!fill_enough(tp, c) && akti_now_ns() < c->last_frame_at + FILL_NS) {
-        return LANE_STEP_FILL; /* a burst: let the queue fill */
+    if (!lane_enough(tp, c)
+        && akti_now_ns() < c->last_frame_at + lane_tail(l)) {
+        return LANE_STEP_FILL; /* a burst: its senders write it */
     }
     c->fc_starved = false;
     if (lane_fill(tp, a, c, l, d) > 0) {
@@ -1539,10 +1573,11 @@ akti_tp_data_writer(void *arg)
                 continue;
             }
             if (step == LANE_STEP_FILL) {
-                /* as the socket's writer: until FILL_NS after the last
-                 * frame, or a sender says the queue makes a frame */
+                /* until the burst's tail is due (lane_tail after the
+                 * last frame), or a sender says the queue makes a frame */
                 struct timespec dl;
-                int64_t left = c->last_frame_at + FILL_NS - akti_now_ns();
+                int64_t left
+                    = c->last_frame_at + lane_tail(c->lane) - akti_now_ns();
                 abs_deadline(&dl, left > 0 ? left : 0);
                 c->waiting = c->filling = true;
                 pthread_cond_timedwait(&c->cv, &a->mu, &dl);
@@ -1830,7 +1865,7 @@ akti_assoc_send_ex(
         if (a->state == AS_UP && !chan_has_credit(c)) {
             chan_starve(tp, a, c);
         } else if (c->filling) {
-            if (fill_enough(tp, c)) {
+            if (lane_enough(tp, c)) {
                 pthread_cond_signal(&c->cv); /* enough for a frame */
             }
         } else if (c->waiting && a->state == AS_UP
