@@ -453,9 +453,10 @@ fill_enough(const akti_tp *tp, const tp_chan *c)
  * writer thread dials the lane when the association comes up and sends
  * LaneOpen first. One write is in flight at a time; a frame sent while the
  * lane is idle is written at once from the sending thread (no wake-up of
- * the writer), frames that come while a write is in flight are packed
- * behind it in one buffer (bounded) and go in one write when it completes
- * (lane_sent, on NNG's thread). A lane that fails or makes no progress for
+ * the writer), a burst's frames too (LANE_FILL_NS below), frames that come
+ * while a write is in flight are packed behind it in one buffer (bounded)
+ * and go in one write when it completes (lane_sent, on NNG's thread). A
+ * lane that fails or makes no progress for
  * stall-timeout is closed by the writer and re-opened under a new
  * connection epoch: what was in flight on it is lost (at most once, as
  * for a re-created socket) and the peer is told (Flow lost_upto). All of
