@@ -54,6 +54,10 @@ pp_now_ms(void)
         }                                                                      \
     } while (0)
 
+/* UP_GUARD_NS -- the limit of a wait for an association to come up (or
+ * fail): a hang guard, not a speed -- the wait ends when it is up. */
+#define UP_GUARD_NS 30000000000LL
+
 /* pp_read_line -- one line from the child's stdout within timeout_ms. */
 static inline int
 pp_read_line(peer_proc *p, int timeout_ms)

@@ -17,11 +17,14 @@
  *       and sends it one message (type 4, to /user/sink, the text NAME)
  *       before READY; ends cleanly (a Leave) when stdin closes.
  *   remote_peer flood URL MS
- *       sends MS milliseconds of random, corrupted and oversized frames
- *       with a raw NNG PUSH socket, plus garbage over plain TCP (tcp://).
+ *       sends MS milliseconds (MS 0: until stdin closes) of random,
+ *       corrupted and oversized frames with a raw NNG PUSH socket, plus
+ *       garbage over plain TCP (tcp://); then prints "DONE <frames> <taken>"
+ *       (taken: the frames NNG accepted for sending).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -122,12 +125,16 @@ flood(const char *url, int ms)
     if (strncmp(url, "tcp://", 6) == 0 && colon) {
         tcp_port = atoi(colon + 1);
     }
-    long n = 0;
+    long n = 0, taken = 0;
     for (;;) {
         clock_gettime(CLOCK_MONOTONIC, &t);
         long el = (t.tv_sec - t0.tv_sec) * 1000
             + (t.tv_nsec - t0.tv_nsec) / 1000000;
-        if (el >= ms) {
+        if (ms > 0 && el >= ms) {
+            break;
+        }
+        struct pollfd in = { 0, POLLIN, 0 };
+        if (ms == 0 && poll(&in, 1, 0) > 0) { /* EOF: the test is done */
             break;
         }
         uint8_t buf[512];
@@ -151,7 +158,7 @@ flood(const char *url, int ms)
             len = glen;
             break;
         }
-        nng_send(s, buf, len, 0);
+        taken += nng_send(s, buf, len, 0) == 0;
         if (n % 200 == 0) {
             /* oversized: over the listener's recv-size-max, NNG drops the
              * connection; the flooder's dialer reconnects */
@@ -180,7 +187,7 @@ flood(const char *url, int ms)
         n++;
     }
     nng_close(s);
-    printf("DONE %ld\n", n);
+    printf("DONE %ld %ld\n", n, taken);
     fflush(stdout);
 }
 

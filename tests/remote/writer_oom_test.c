@@ -127,7 +127,7 @@ START_TEST(writers_that_cannot_allocate_at_start_still_deliver_everything)
     ck_assert_int_eq(
         akti_tp_assoc(a.tp, "inproc://akt-woom-b", "b", &ab), AKT_OK);
     uint64_t uid = 0;
-    ck_assert_int_eq(akti_assoc_wait_up(ab, 3000000000LL, &uid), AKT_OK);
+    ck_assert_int_eq(akti_assoc_wait_up(ab, UP_GUARD_NS, &uid), AKT_OK);
     const uint64_t N = 2000, S = 200;
     for (uint64_t i = 0; i < N; i++) {
         ck_assert_int_eq(send_u64(ab, i, false, uid), AKT_OK);
