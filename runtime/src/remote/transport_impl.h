@@ -71,6 +71,7 @@ typedef struct tp_item {
     uint8_t *payload;
     size_t plen;
     uint32_t rlen, slen; /* strlen of recipient, sender */
+    uint32_t cap; /* the block's size (transport_tx.c item_new) */
     char data[];
 } tp_item;
 
