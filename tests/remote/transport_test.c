@@ -1861,6 +1861,18 @@ END_TEST
 
 /* tls+tcp:// between two in-process nodes with a self-signed certificate
  * (made with openssl at test time; the test skips without openssl). */
+
+/* tls_slow_machine -- room for TLS on a loaded machine (a sanitizer, load
+ * 10 on 2 cores): a dial, TLS handshake included, is given up after
+ * max(4 x handshake-retry, 1 s) -- 1 s with node_opts' 100 ms, and every
+ * retry starts over, so a machine slower than that never connects (one
+ * TLS run under ASan timed out, edd1eb6). 10 s here, the handshake 60 s */
+static void
+tls_slow_machine(akti_tp_opts *o)
+{
+    o->handshake_retry_ns = 2500000000LL;
+    o->handshake_timeout_ns = 60000000000LL;
+}
 static int
 make_cert(const char *dir)
 {
@@ -1892,6 +1904,8 @@ START_TEST(tls_transport_carries_messages_between_verified_peers)
     oa.tls_key_file = ob.tls_key_file = key;
     oa.tls_ca_file = ob.tls_ca_file = cert;
     oa.tls_verify_peer = ob.tls_verify_peer = true;
+    tls_slow_machine(&oa);
+    tls_slow_machine(&ob);
     node_start(&a, &oa);
     node_start(&b, &ob);
     ck_assert(strncmp(akti_tp_address(b.tp), "tls+tcp://127.0.0.1:", 20) == 0);
@@ -1963,7 +1977,7 @@ START_TEST(tls_refusals_are_logged_with_the_reason)
     ob.tls_key_file = key;
     ob.tls_ca_file = cert;
     ob.tls_verify_peer = true;
-    ob.handshake_timeout_ns = 60000000000LL;
+    tls_slow_machine(&ob);
     node_start(&b, &ob);
     /* c trusts another CA: b's certificate does not verify there */
     node_opts(&oc, &c, "c", "tls+tcp://127.0.0.1:0", "c");
@@ -1971,7 +1985,7 @@ START_TEST(tls_refusals_are_logged_with_the_reason)
     oc.tls_key_file = key2;
     oc.tls_ca_file = cert2;
     oc.tls_verify_peer = true;
-    oc.handshake_timeout_ns = 60000000000LL;
+    tls_slow_machine(&oc);
     node_start(&c, &oc);
     akti_assoc *cb;
     ck_assert_int_eq(
@@ -1987,7 +2001,7 @@ START_TEST(tls_refusals_are_logged_with_the_reason)
     node_opts(&od, &d, "d", "tls+tcp://127.0.0.1:0", "c");
     od.tls_ca_file = cert;
     od.tls_verify_peer = true;
-    od.handshake_timeout_ns = 60000000000LL;
+    tls_slow_machine(&od);
     node_start(&d, &od);
     akti_assoc *db;
     ck_assert_int_eq(
