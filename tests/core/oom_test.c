@@ -150,8 +150,9 @@ o_op(int32_t op, int32_t n, akt_ref target)
 }
 
 static _Atomic int nstops, nrestarts, nterminated;
-static akt_ref first_child; /* the first child OP_SPAWN made (test reads it
-                               after the op's latch) */
+static akt_ref first_child; /* the first child an OP_SPAWN from the test
+                               made (read after the op's latch; a tree's
+                               OP_SPAWNs, n2 < 0, do not write it) */
 static t_latch stops_l, restarts_l, term_l, rc_l;
 static _Atomic int last_rc;
 
@@ -202,7 +203,9 @@ o_on_op(void *state, akt_ctx *ctx, const void *msg)
             rc = akt_ctx_spawn(ctx, &o_props, NULL, &r);
             if (i == 0 && rc == AKT_OK) {
                 s->first_child = r;
-                first_child = r;
+                if (m->n2 >= 0) { /* not a tree's: those run at once */
+                    first_child = r;
+                }
             }
         }
         break;
@@ -219,6 +222,8 @@ o_on_op(void *state, akt_ctx *ctx, const void *msg)
                 }
                 sub->op = OP_SPAWN;
                 sub->n = m->n2;
+                sub->n2 = -1; /* leaves the test's first_child alone: the
+                               * n children spawn theirs concurrently */
                 rc = akt_tell(r, sub, AKT_REF_NONE);
             }
         }
