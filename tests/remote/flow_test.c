@@ -333,22 +333,24 @@ END_TEST
  * connection was re-created and in-flight frames dropped. Now the receiver
  * parks what the mailbox cannot take for the inbound thread and the window
  * closes: the sender (overflow = block) waits for credit, which is not a
- * stall -- with stall-timeout at 300 ms and a run of ~1.5 s, no connection
- * is re-created, no frame is stale, every message arrives, in order, and
- * none is a dead letter. */
+ * stall -- with stall-timeout at 1 s and a run of at least 3 s (3000
+ * messages, 1 ms each), no connection is re-created, no frame is stale,
+ * every message arrives, in order, and none is a dead letter. (A 300 ms
+ * stall-timeout was shorter than a grant can take under TSan on a loaded
+ * 2-core machine: the CI run of 23:08 UTC counted 2 stalls.) */
 START_TEST(a_blocking_mailbox_is_backpressure_not_a_stall)
 {
     peer_proc sink;
     start_sink(&sink, "block", "1000",
         "akt.remote { receive-window = 64, receive-window-bytes = 1 MiB, "
-        "stall-timeout = 300ms }");
+        "stall-timeout = 1s }");
     local_node n;
     local_start(&n,
         "akt.remote { overflow = block, block-timeout = 30s, "
-        "stall-timeout = 300ms, proxy-mailbox-size = 32, "
+        "stall-timeout = 1s, proxy-mailbox-size = 32, "
         "outbound-queue-size = 32 }");
     akt_ref slow = slow_ref(&n, &sink);
-    const int64_t N = 1500;
+    const int64_t N = 3000;
     for (int64_t i = 0; i < N; i++) {
         ck_assert_int_eq(akt_tell(slow, rt_ping_new(i), AKT_REF_NONE), AKT_OK);
     }
