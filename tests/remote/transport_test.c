@@ -1869,13 +1869,47 @@ END_TEST
  * 10 on 2 cores): a dial, TLS handshake included, is given up after
  * max(4 x handshake-retry, 1 s) -- 1 s with node_opts' 100 ms, and every
  * retry starts over, so a machine slower than that never connects (one
- * TLS run under ASan timed out, edd1eb6). 10 s here, the handshake 60 s */
+ * TLS run under ASan timed out, edd1eb6). 10 s here; the handshake gets
+ * TLS_HANDSHAKE_NS, below the tests' wait for it (UP_GUARD_NS), so a
+ * handshake that does not finish fails with the transport's reason
+ * instead of the wait's guard */
+#define TLS_HANDSHAKE_NS 25000000000LL
 static void
 tls_slow_machine(akti_tp_opts *o)
 {
     o->handshake_retry_ns = 2500000000LL;
-    o->handshake_timeout_ns = 60000000000LL;
+    o->handshake_timeout_ns = TLS_HANDSHAKE_NS;
 }
+
+/* The TLS tests' own bounds (ms), added up below against the limit of
+ * their test case ("tls", TLS_CASE_LIMIT_S): every wait they make is
+ * bounded, and the case's limit must exceed the sum -- else a slow run is
+ * killed by Check at its last assertion while a wait of its own was still
+ * within its bound, which reads like a hang. They did not fit the 40 s of
+ * the "multiprocess" case (a 30 s and a 10 s wait here, two of 30 s in
+ * the refusals). LEAVE_MS: a node_stop's Leave wait (leave_wait_ns, 500
+ * ms); OPENSSL_MS: room for making a certificate (openssl, RSA-2048) on a
+ * loaded machine. */
+#define TLS_CASE_LIMIT_S   120
+#define TLS_OPENSSL_MS     10000
+#define TLS_LEAVE_MS       500
+#define TLS_UP_MS          (UP_GUARD_NS / 1000000)
+#define TLS_CARRY_WAIT_MS  10000 /* the 1000 messages arriving */
+#define TLS_PLAIN_UP_MS    1500 /* a plain dialer refused by the TLS listener */
+#define TLS_REFUSED_UP_MS  30000 /* each refusal (AKT_EAUTH at once) */
+#define TLS_REFUSED_LOG_MS 3000 /* b logs the refusals */
+_Static_assert(TLS_OPENSSL_MS + TLS_UP_MS + TLS_CARRY_WAIT_MS + TLS_PLAIN_UP_MS
+            + 4 * TLS_LEAVE_MS
+        < TLS_CASE_LIMIT_S * 1000LL,
+    "tls_transport_carries_messages_between_verified_peers: its own waits "
+    "exceed its test case's limit");
+_Static_assert(2 * TLS_OPENSSL_MS + 2 * TLS_REFUSED_UP_MS + TLS_REFUSED_LOG_MS
+            + 3 * TLS_LEAVE_MS
+        < TLS_CASE_LIMIT_S * 1000LL,
+    "tls_refusals_are_logged_with_the_reason: its own waits exceed its "
+    "test case's limit");
+_Static_assert(TLS_HANDSHAKE_NS < UP_GUARD_NS,
+    "a TLS handshake must time out before the tests' wait for it");
 static int
 make_cert(const char *dir)
 {
@@ -1920,7 +1954,8 @@ START_TEST(tls_transport_carries_messages_between_verified_peers)
     for (uint64_t i = 0; i < 1000; i++) {
         ck_assert_int_eq(send_u64(ab, i, false, uid), AKT_OK);
     }
-    PP_WAIT_UNTIL(LOCKED(&b, b.got[AKTI_CH_ORDINARY] >= 1000), 10000);
+    PP_WAIT_UNTIL(
+        LOCKED(&b, b.got[AKTI_CH_ORDINARY] >= 1000), TLS_CARRY_WAIT_MS);
     ck_assert_uint_eq(b.got[AKTI_CH_ORDINARY], 1000);
     ck_assert_uint_eq(b.order_errors, 0);
     node_stop(&a);
@@ -1941,7 +1976,7 @@ START_TEST(tls_transport_carries_messages_between_verified_peers)
     node_start(&c, &oc);
     akti_assoc *cb;
     ck_assert_int_eq(akti_tp_assoc(c.tp, plain, "b", &cb), AKT_OK);
-    akt_err rc = akti_assoc_wait_up(cb, 1500000000LL, NULL);
+    akt_err rc = akti_assoc_wait_up(cb, TLS_PLAIN_UP_MS * 1000000LL, NULL);
     ck_assert(rc == AKT_EPEER || rc == AKT_ETIMEDOUT);
     node_stop(&c);
     node_stop(&b);
@@ -1993,7 +2028,8 @@ START_TEST(tls_refusals_are_logged_with_the_reason)
     akti_assoc *cb;
     ck_assert_int_eq(
         akti_tp_assoc(c.tp, akti_tp_address(b.tp), "b", &cb), AKT_OK);
-    ck_assert_int_eq(akti_assoc_wait_up(cb, 30000000000LL, NULL), AKT_EAUTH);
+    ck_assert_int_eq(
+        akti_assoc_wait_up(cb, TLS_REFUSED_UP_MS * 1000000LL, NULL), AKT_EAUTH);
     ck_assert_int_eq(log_count("akt-remote[c] warn: handshake with b at "
                                "tls+tcp://"),
         1);
@@ -2009,14 +2045,15 @@ START_TEST(tls_refusals_are_logged_with_the_reason)
     akti_assoc *db;
     ck_assert_int_eq(
         akti_tp_assoc(d.tp, akti_tp_address(b.tp), "b", &db), AKT_OK);
-    ck_assert_int_eq(akti_assoc_wait_up(db, 30000000000LL, NULL), AKT_EAUTH);
+    ck_assert_int_eq(
+        akti_assoc_wait_up(db, TLS_REFUSED_UP_MS * 1000000LL, NULL), AKT_EAUTH);
     ck_assert_int_eq(log_count("akt-remote[d] warn: handshake with b at "
                                "tls+tcp://"),
         1);
     ck_assert_int_eq(log_count("requires a client certificate it trusts"), 1);
     /* b says so too (its listener's count, read every 200 ms) */
-    PP_WAIT_UNTIL(
-        log_count("akt-remote[b] warn: TLS handshake failed for "), 3000);
+    PP_WAIT_UNTIL(log_count("akt-remote[b] warn: TLS handshake failed for "),
+        TLS_REFUSED_LOG_MS);
     ck_assert_int_eq(
         log_count("akt-remote[b] warn: TLS handshake failed for "), 1);
     node_stop(&d);
@@ -2932,14 +2969,19 @@ transport_suite(void)
     tcase_add_test(m, restarted_peer_is_a_new_incarnation);
     tcase_add_test(
         m, a_peer_restarted_within_a_second_is_learnt_from_its_handshake);
-    tcase_add_test(m, tls_transport_carries_messages_between_verified_peers);
-    tcase_add_test(m, tls_refusals_are_logged_with_the_reason);
     tcase_add_test(m, stalled_connection_is_detected_and_recreated);
     tcase_add_test(m, a_peer_closing_mid_connect_does_not_stop_the_listener);
     tcase_add_test(m, short_lived_peers_leave_no_thread_or_socket_behind);
     tcase_add_test(
         m, more_short_lived_peers_than_association_slots_are_all_served);
     suite_add_tcase(s, m);
+    /* TLS: its handshakes are slow on a loaded machine; the limit is
+     * above the sum of the tests' own bounds (TLS_CASE_LIMIT_S) */
+    TCase *tls = tcase_create("tls");
+    tcase_set_timeout(tls, TLS_CASE_LIMIT_S);
+    tcase_add_test(tls, tls_transport_carries_messages_between_verified_peers);
+    tcase_add_test(tls, tls_refusals_are_logged_with_the_reason);
+    suite_add_tcase(s, tls);
     return s;
 }
 
