@@ -9,7 +9,8 @@
  *   remote_peer echo  NAME URL COOKIE [HB_MS]
  *       every envelope is sent back to its sender (same channel kind);
  *       type 3 ("stats?") is answered with type 4 and the text
- *       "corrupt=N unauth=N handshake=N received=N dropped_unread=N".
+ *       "corrupt=N unauth=N handshake=N received=N dropped_unread=N
+ *       direct=N" (direct: lanes its lane reader took, lanes_direct).
  *   remote_peer sink  NAME URL COOKIE
  *       counts; type 3 is answered as above.
  *   remote_peer client NAME URL COOKIE HB_MS TARGET_URL TARGET_NAME
@@ -75,12 +76,13 @@ on_envelope(
         char buf[256];
         int n = snprintf(buf, sizeof(buf),
             "corrupt=%llu unauth=%llu handshake=%llu received=%llu "
-            "dropped_unread=%llu",
+            "dropped_unread=%llu direct=%llu",
             (unsigned long long)st.rejected_corrupt,
             (unsigned long long)st.rejected_unauth,
             (unsigned long long)st.rejected_handshake,
             (unsigned long long)atomic_load(&g_received),
-            (unsigned long long)st.dropped_unread);
+            (unsigned long long)st.dropped_unread,
+            (unsigned long long)st.lanes_direct);
         reply(from, channel, env, 4, buf, (size_t)n);
         return 0;
     }
