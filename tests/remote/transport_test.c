@@ -300,6 +300,20 @@ START_TEST(inproc_pair_delivers_ordinary_and_system_messages_in_order)
 }
 END_TEST
 
+/* pair_up -- a and b started with their options, a associated with b
+ * (at b's address) and up: a's association, b's uid in *uid */
+static akti_assoc *
+pair_up(node *a, akti_tp_opts *oa, node *b, akti_tp_opts *ob, uint64_t *uid)
+{
+    node_start(a, oa);
+    node_start(b, ob);
+    akti_assoc *ab;
+    ck_assert_int_eq(
+        akti_tp_assoc(a->tp, akti_tp_address(b->tp), "b", &ab), AKT_OK);
+    ck_assert_int_eq(akti_assoc_wait_up(ab, UP_GUARD_NS, uid), AKT_OK);
+    return ab;
+}
+
 /* The writer lets a burst's queue fill before it packs (transport_tx.c,
  * FILL_NS) and a sender writes itself only on an idle channel
  * (INLINE_IDLE_NS). Bursts of 1 to 150 messages, each waited for before the
@@ -314,13 +328,8 @@ START_TEST(every_burst_arrives_whole_and_in_order)
     node_opts(&ob, &b, "b", "inproc://akt-t10-b", "c");
     oa.overflow = AKT_OVERFLOW_BLOCK;
     oa.block_timeout_ns = 30000000000LL;
-    node_start(&a, &oa);
-    node_start(&b, &ob);
-    akti_assoc *ab;
-    ck_assert_int_eq(
-        akti_tp_assoc(a.tp, "inproc://akt-t10-b", "b", &ab), AKT_OK);
     uint64_t uid = 0;
-    ck_assert_int_eq(akti_assoc_wait_up(ab, UP_GUARD_NS, &uid), AKT_OK);
+    akti_assoc *ab = pair_up(&a, &oa, &b, &ob, &uid);
     uint64_t v = 0;
     for (uint64_t burst = 1; burst <= 150; burst++) {
         for (uint64_t i = 0; i < burst; i++, v++) {
@@ -1140,14 +1149,9 @@ START_TEST(both_ends_of_a_tcp_lane_in_one_process_are_told_apart)
     oa.data_lanes = ob.data_lanes = AKTI_LANES_STREAM;
     oa.overflow = AKT_OVERFLOW_BLOCK; /* every message arrives */
     oa.block_timeout_ns = 30000000000LL;
-    node_start(&a, &oa);
-    node_start(&b, &ob);
-    b.check_order = true;
-    akti_assoc *ab;
-    ck_assert_int_eq(
-        akti_tp_assoc(a.tp, akti_tp_address(b.tp), "b", &ab), AKT_OK);
     uint64_t uid;
-    ck_assert_int_eq(akti_assoc_wait_up(ab, UP_GUARD_NS, &uid), AKT_OK);
+    akti_assoc *ab = pair_up(&a, &oa, &b, &ob, &uid);
+    b.check_order = true; /* before the first message is sent */
     PP_WAIT_UNTIL(lane_in_use(ab), 10000);
     ck_assert(lane_in_use(ab));
     for (uint64_t i = 0; i < 2000; i++) {
